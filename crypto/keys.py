@@ -1,0 +1,153 @@
+"""Device and group identities: Ed25519 signing keys, X25519 encryption keys, and their public ids.
+
+Verification is strict: libsodium rejects non-canonical S, small-order R and small-order or
+non-canonical public keys, which is what the Wycheproof vectors demand (tests/crypto). The
+printable form of every public key and id is lowercase hex, used alike by CLI, API and logs.
+"""
+from __future__ import annotations
+
+import nacl.bindings as sodium
+import nacl.exceptions
+
+from crypto.errors import BadSignature, InvalidKey
+
+KEY_SIZE = 32
+SIGNATURE_SIZE = 64
+
+
+class PublicId:
+    """An Ed25519 public key: the identity of a device or a group. Hashable, comparable, printable as hex."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes) -> None:
+        if not isinstance(key, (bytes, bytearray)) or len(key) != KEY_SIZE:
+            raise InvalidKey(f"a public id is {KEY_SIZE} bytes")
+        self._key = bytes(key)
+
+    @classmethod
+    def from_hex(cls, text: str) -> PublicId:
+        try:
+            raw = bytes.fromhex(text.strip())
+        except ValueError:
+            raise InvalidKey(f"not a hex id: {text[:80]!r}") from None
+        return cls(raw)
+
+    def verify(self, message: bytes, signature: bytes) -> None:
+        """Return if `signature` is this key's signature of `message`; raise BadSignature otherwise."""
+        verify_signature(self._key, message, signature)
+
+    def __bytes__(self) -> bytes:
+        return self._key
+
+    def hex(self) -> str:
+        return self._key.hex()
+
+    def __str__(self) -> str:
+        return self._key.hex()
+
+    def __repr__(self) -> str:
+        return f"PublicId({self._key.hex()[:16]}…)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PublicId) and other._key == self._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+
+def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Strict Ed25519 verification on raw bytes, for hot paths that should not build objects."""
+    if len(signature) != SIGNATURE_SIZE or len(public_key) != KEY_SIZE:
+        raise BadSignature("signature or key has the wrong length")
+    try:
+        # PyNaCl exposes no detached verify; libsodium's open() applies the same strict checks.
+        sodium.crypto_sign_open(signature + message, public_key)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+        raise BadSignature("signature does not verify") from None
+
+
+class SigningKey:
+    """An Ed25519 private key (a device key or a group key). Never leaves the keystore unencrypted."""
+
+    __slots__ = ("_seed", "_secret", "public")
+
+    def __init__(self, seed: bytes) -> None:
+        if len(seed) != KEY_SIZE:
+            raise InvalidKey(f"a signing key seed is {KEY_SIZE} bytes")
+        self._seed = bytes(seed)
+        pk, self._secret = sodium.crypto_sign_seed_keypair(self._seed)
+        self.public = PublicId(pk)
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(sodium.randombytes(KEY_SIZE))
+
+    def sign(self, message: bytes) -> bytes:
+        """Return the 64-byte detached signature of `message`."""
+        return sodium.crypto_sign(message, self._secret)[:SIGNATURE_SIZE]
+
+    def seed_bytes(self) -> bytes:
+        """The 32-byte seed, for the keystore only."""
+        return self._seed
+
+    def __repr__(self) -> str:
+        return f"SigningKey(public={self.public!r})"
+
+
+class EncryptionPublicKey:
+    """An X25519 public key, to which private bodies are encrypted."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_SIZE:
+            raise InvalidKey(f"an X25519 public key is {KEY_SIZE} bytes")
+        self._key = bytes(key)
+
+    def __bytes__(self) -> bytes:
+        return self._key
+
+    def hex(self) -> str:
+        return self._key.hex()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EncryptionPublicKey) and other._key == self._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+
+class EncryptionKey:
+    """An X25519 private key of a device."""
+
+    __slots__ = ("_secret", "public")
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) != KEY_SIZE:
+            raise InvalidKey(f"an X25519 private key is {KEY_SIZE} bytes")
+        self._secret = bytes(secret)
+        self.public = EncryptionPublicKey(sodium.crypto_scalarmult_base(self._secret))
+
+    @classmethod
+    def generate(cls) -> EncryptionKey:
+        return cls(sodium.randombytes(KEY_SIZE))
+
+    def shared_secret(self, peer: EncryptionPublicKey) -> bytes:
+        """Raw X25519. Raises InvalidKey when the result is all zero (a low-order peer key):
+        such a key would make every 'secret' the same, so we refuse it rather than accept it."""
+        return x25519(self._secret, bytes(peer))
+
+    def secret_bytes(self) -> bytes:
+        """The 32-byte private scalar, for the keystore only."""
+        return self._secret
+
+
+def x25519(private: bytes, public: bytes) -> bytes:
+    """X25519(private, public) on raw bytes; raises InvalidKey for wrong sizes or an all-zero result."""
+    if len(private) != KEY_SIZE or len(public) != KEY_SIZE:
+        raise InvalidKey("X25519 keys are 32 bytes")
+    try:
+        return sodium.crypto_scalarmult(private, public)
+    except nacl.exceptions.RuntimeError:
+        raise InvalidKey("low-order X25519 public key (all-zero shared secret)") from None

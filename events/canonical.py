@@ -1,0 +1,65 @@
+"""Canonical msgpack: the one encoding of headers, bodies and wire messages.
+
+msgpack-python already picks the shortest integer and string headers; canonical form adds
+sorted map keys and forbids floats, extension types and non-UTF-8 strings. A decoder accepts
+bytes only if re-encoding the decoded value gives the same bytes back, so every value has
+exactly one encoding and ids cannot be varied by re-encoding.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from events.errors import MALFORMED, NON_CANONICAL, InvalidEvent
+
+
+class _NotCanonical(TypeError):
+    pass
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise _NotCanonical("map keys must be strings")
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [_sorted(v) for v in value]
+    if isinstance(value, float):
+        raise _NotCanonical("floats are not allowed")
+    return value
+
+
+def pack(value: Any) -> bytes:
+    """Encode `value` canonically (maps with sorted string keys; ints, str, bytes, bool, None, lists)."""
+    return msgpack.packb(_sorted(value), use_bin_type=True)
+
+
+def unpack(data: bytes, *, what: str = "value") -> Any:
+    """Decode canonical msgpack bytes; raise InvalidEvent unless they are exactly the canonical encoding.
+
+    Container and string sizes are capped by the input length, so a small input cannot make
+    the decoder allocate a huge object (msgpack bomb).
+    """
+    limit = len(data)
+    try:
+        value = msgpack.unpackb(
+            data,
+            raw=False,
+            strict_map_key=True,
+            use_list=True,
+            max_str_len=limit,
+            max_bin_len=limit,
+            max_array_len=limit,
+            max_map_len=limit,
+            max_ext_len=0,
+        )
+    except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
+        raise InvalidEvent(MALFORMED, f"{what} is not valid msgpack ({type(exc).__name__})") from None
+    try:
+        again = pack(value)
+    except (_NotCanonical, TypeError, ValueError, OverflowError) as exc:
+        raise InvalidEvent(NON_CANONICAL, f"{what} holds a value that has no canonical form: {exc}") from None
+    if again != data:
+        raise InvalidEvent(NON_CANONICAL, f"{what} is not in canonical encoding")
+    return value

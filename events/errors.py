@@ -1,0 +1,30 @@
+"""Why an event is refused. One exception, a stable reason code for programs, a sentence for people."""
+from __future__ import annotations
+
+# Reason codes, stable across versions: scripts and peers' penalty counters key on them.
+MALFORMED = "malformed"
+NON_CANONICAL = "non_canonical"
+UNKNOWN_VERSION = "unknown_version"
+OVERSIZE = "oversize"
+BAD_SIGNATURE = "bad_signature"
+WRONG_NETWORK = "wrong_network"
+BAD_FIELD = "bad_field"
+BODY_MISMATCH = "body_mismatch"
+FUTURE = "future_timestamp"
+NOT_A_MEMBER = "not_a_member"
+REVOKED = "revoked"
+FROZEN = "author_frozen"
+FORK = "fork"
+BAD_CHAIN = "bad_chain"
+NOT_ALLOWED = "not_allowed"
+
+
+class InvalidEvent(Exception):
+    """An event that must not be stored. `reason` is one of the codes above; str() is for people."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.args[0]}"

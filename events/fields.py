@@ -1,0 +1,143 @@
+"""Field types of event bodies: each checks one value and says, in words, what is wrong with it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from events.format import MAX_TIMESTAMP_MS
+
+REGION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+class FieldError(ValueError):
+    """A body field that does not meet its type; the message names the field and the rule."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One body field. `type` is one of: text, enum, int, time, id, key, languages, url, bytes, region,
+    currency, ids, texts."""
+
+    name: str
+    type: str
+    required: bool = False
+    max_len: int = 200
+    choices: tuple[str, ...] = ()
+    minimum: int = 0
+    maximum: int = 2**53
+    help: str = ""
+
+    def check(self, value: Any) -> None:
+        check = _CHECKS[self.type]
+        problem = check(self, value)
+        if problem:
+            raise FieldError(f"field '{self.name}' {problem}")
+
+
+def _text(f: Field, v: Any) -> str | None:
+    if not isinstance(v, str):
+        return "must be text"
+    if not v.strip():
+        return "must not be empty"
+    if len(v) > f.max_len:
+        return f"is {len(v)} characters, the limit is {f.max_len}"
+    if any(ord(c) < 32 and c not in "\n\t" for c in v):
+        return "contains control characters"
+    return None
+
+
+def _enum(f: Field, v: Any) -> str | None:
+    if v not in f.choices:
+        return f"must be one of: {', '.join(f.choices)} (got {str(v)[:40]!r})"
+    return None
+
+
+def _int(f: Field, v: Any) -> str | None:
+    if type(v) is not int or not f.minimum <= v <= f.maximum:
+        return f"must be a whole number from {f.minimum} to {f.maximum}"
+    return None
+
+
+def _time(f: Field, v: Any) -> str | None:
+    if type(v) is not int or not 0 < v < MAX_TIMESTAMP_MS:
+        return "must be a time (milliseconds since 1970)"
+    return None
+
+
+def _id(f: Field, v: Any) -> str | None:
+    if not isinstance(v, bytes) or len(v) != 32:
+        return "must be a 32-byte id"
+    return None
+
+
+def _ids(f: Field, v: Any) -> str | None:
+    if not isinstance(v, list) or not 0 < len(v) <= f.maximum:
+        return f"must be a list of 1 to {f.maximum} ids"
+    if any(not isinstance(x, bytes) or len(x) != 32 for x in v):
+        return "must hold only 32-byte ids"
+    return None
+
+
+def _languages(f: Field, v: Any) -> str | None:
+    if not isinstance(v, list) or len(v) > 8 or any(not isinstance(x, str) or not LANGUAGE_RE.match(x) for x in v):
+        return "must be a list of at most 8 language codes such as en, fr, ar"
+    return None
+
+
+def _texts(f: Field, v: Any) -> str | None:
+    if not isinstance(v, list) or not 0 < len(v) <= f.maximum:
+        return f"must be a list of 1 to {f.maximum} texts"
+    for x in v:
+        problem = _text(f, x)
+        if problem:
+            return problem
+    return None
+
+
+def _url(f: Field, v: Any) -> str | None:
+    problem = _text(f, v)
+    if problem:
+        return problem
+    parts = urlsplit(v)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return "must be an http(s) link"
+    return None
+
+
+def _bytes(f: Field, v: Any) -> str | None:
+    if not isinstance(v, bytes) or not 0 < len(v) <= f.max_len:
+        return f"must be 1 to {f.max_len} bytes"
+    return None
+
+
+def _region(f: Field, v: Any) -> str | None:
+    if not isinstance(v, str) or not REGION_RE.match(v):
+        return "must be a region name in lowercase letters, digits and dashes (e.g. calais, north-wales)"
+    return None
+
+
+def _currency(f: Field, v: Any) -> str | None:
+    if not isinstance(v, str) or not CURRENCY_RE.match(v):
+        return "must be a three-letter currency code such as EUR or GBP"
+    return None
+
+
+_CHECKS = {
+    "text": _text,
+    "enum": _enum,
+    "int": _int,
+    "time": _time,
+    "id": _id,
+    "key": _id,
+    "ids": _ids,
+    "languages": _languages,
+    "texts": _texts,
+    "url": _url,
+    "bytes": _bytes,
+    "region": _region,
+    "currency": _currency,
+}

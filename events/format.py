@@ -1,0 +1,195 @@
+"""The event: header fields, signing, ids, and the strict decoder for bytes from anywhere.
+
+Wire form (canonical msgpack):  [header: bin, signature: bin(64), body: bin | nil]
+Header (canonical msgpack, itself the signed bytes):
+    [version=1, network: bin32, author: bin32, seq: int>=1, prev: bin32|nil, timestamp_ms: int,
+     kind: str, expires_ms: int|nil, body_hash: bin32|nil, body_len: int]
+Signature: Ed25519 by `author` over SIGN_CONTEXT + header.   Id: BLAKE2b-256(header + signature).
+
+The body is bound only by its hash, so a node may drop it (redaction, expiry) and still verify
+the whole chain; such a "stub" travels with body nil.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crypto.errors import BadSignature
+from crypto.hashing import blake2b_256
+from crypto.keys import SigningKey, verify_signature
+from events.canonical import pack, unpack
+from events.errors import BAD_FIELD, BAD_SIGNATURE, BODY_MISMATCH, MALFORMED, OVERSIZE, UNKNOWN_VERSION, InvalidEvent
+
+VERSION = 1
+MAX_HEADER_BYTES = 1024
+MAX_BODY_BYTES = 64 * 1024
+MAX_EVENT_BYTES = MAX_HEADER_BYTES + MAX_BODY_BYTES + 96  # framing + signature
+MAX_KIND_LEN = 32
+SIGN_CONTEXT = b"solnet/event/v1\x00"
+MAX_TIMESTAMP_MS = 2**53  # far beyond any real clock; keeps values exact in JSON
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    network: bytes
+    author: bytes
+    seq: int
+    prev: bytes | None
+    timestamp: int
+    kind: str
+    expires: int | None
+    body_hash: bytes | None
+    body_len: int
+    version: int = VERSION
+
+    def encode(self) -> bytes:
+        return pack(
+            [self.version, self.network, self.author, self.seq, self.prev, self.timestamp,
+             self.kind, self.expires, self.body_hash, self.body_len]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A decoded, structurally valid event; its signature is checked by `verify()`, not by decoding."""
+
+    id: bytes
+    header: Header
+    header_bytes: bytes
+    signature: bytes
+    body: bytes | None
+
+    @property
+    def author(self) -> bytes:
+        return self.header.author
+
+    @property
+    def seq(self) -> int:
+        return self.header.seq
+
+    @property
+    def kind(self) -> str:
+        return self.header.kind
+
+    @property
+    def is_stub(self) -> bool:
+        """True when the header promises a body that this copy does not carry (redacted or expired)."""
+        return self.body is None and self.header.body_len > 0
+
+    def encode(self, *, with_body: bool = True) -> bytes:
+        return pack([self.header_bytes, self.signature, self.body if with_body else None])
+
+    def verify(self) -> None:
+        """Raise InvalidEvent(bad_signature) unless the author signed this header."""
+        try:
+            verify_signature(self.header.author, SIGN_CONTEXT + self.header_bytes, self.signature)
+        except BadSignature:
+            raise InvalidEvent(BAD_SIGNATURE, f"forged or altered event {self.id.hex()[:16]}: signature does not verify") from None
+
+
+def event_id(header_bytes: bytes, signature: bytes) -> bytes:
+    return blake2b_256(header_bytes + signature)
+
+
+def sign_event(
+    key: SigningKey,
+    *,
+    network: bytes,
+    seq: int,
+    prev: bytes | None,
+    timestamp: int,
+    kind: str,
+    body: bytes | None,
+    expires: int | None = None,
+) -> Event:
+    """Build and sign an event. The caller supplies seq/prev from the author's chain head."""
+    body_bytes = body or b""
+    header = Header(
+        network=network,
+        author=bytes(key.public),
+        seq=seq,
+        prev=prev,
+        timestamp=timestamp,
+        kind=kind,
+        expires=expires,
+        body_hash=blake2b_256(body_bytes) if body_bytes else None,
+        body_len=len(body_bytes),
+    )
+    _check_header(header)
+    if len(body_bytes) > MAX_BODY_BYTES:
+        raise InvalidEvent(OVERSIZE, f"body is {len(body_bytes)} bytes, the limit is {MAX_BODY_BYTES}")
+    header_bytes = header.encode()
+    if len(header_bytes) > MAX_HEADER_BYTES:
+        raise InvalidEvent(OVERSIZE, f"header is {len(header_bytes)} bytes, the limit is {MAX_HEADER_BYTES}")
+    signature = key.sign(SIGN_CONTEXT + header_bytes)
+    return Event(event_id(header_bytes, signature), header, header_bytes, signature, body_bytes or None)
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, bytes) and len(value) == 32
+
+
+def _is_uint(value: object, limit: int = 2**64) -> bool:
+    return type(value) is int and 0 <= value < limit
+
+
+def _check_header(h: Header) -> None:
+    if h.version != VERSION:
+        raise InvalidEvent(UNKNOWN_VERSION, f"event format version {h.version!r} is not supported (this node speaks {VERSION})")
+    if not _is_id(h.network) or not _is_id(h.author):
+        raise InvalidEvent(MALFORMED, "network and author must be 32-byte values")
+    if not _is_uint(h.seq) or h.seq < 1:
+        raise InvalidEvent(MALFORMED, "seq must be an integer >= 1")
+    if (h.seq == 1) != (h.prev is None) or (h.prev is not None and not _is_id(h.prev)):
+        raise InvalidEvent(MALFORMED, "prev must be absent at seq 1 and a 32-byte id after")
+    if not _is_uint(h.timestamp, MAX_TIMESTAMP_MS):
+        raise InvalidEvent(MALFORMED, "timestamp must be milliseconds since 1970")
+    if not isinstance(h.kind, str) or not 0 < len(h.kind) <= MAX_KIND_LEN or not h.kind.isascii():
+        raise InvalidEvent(MALFORMED, f"kind must be a short ASCII name (at most {MAX_KIND_LEN} characters)")
+    if h.expires is not None and (not _is_uint(h.expires, MAX_TIMESTAMP_MS) or h.expires <= h.timestamp):
+        raise InvalidEvent(BAD_FIELD, "expiry must be a time after the event's timestamp")
+    if not _is_uint(h.body_len, MAX_BODY_BYTES + 1):
+        raise InvalidEvent(OVERSIZE, f"body length {h.body_len!r} is over the {MAX_BODY_BYTES}-byte limit")
+    if (h.body_len == 0) != (h.body_hash is None) or (h.body_hash is not None and not _is_id(h.body_hash)):
+        raise InvalidEvent(MALFORMED, "body hash must be present exactly when the body is non-empty")
+
+
+def decode_header(header_bytes: bytes) -> Header:
+    if len(header_bytes) > MAX_HEADER_BYTES:
+        raise InvalidEvent(OVERSIZE, f"header is {len(header_bytes)} bytes, the limit is {MAX_HEADER_BYTES}")
+    fields = unpack(header_bytes, what="event header")
+    if not isinstance(fields, list) or not fields:
+        raise InvalidEvent(MALFORMED, "event header must be a list")
+    if fields[0] != VERSION:
+        raise InvalidEvent(UNKNOWN_VERSION, f"event format version {fields[0]!r} is not supported (this node speaks {VERSION})")
+    if len(fields) != 10:
+        raise InvalidEvent(MALFORMED, f"event header has {len(fields)} fields, version 1 has 10")
+    version, network, author, seq, prev, timestamp, kind, expires, body_hash, body_len = fields
+    header = Header(network, author, seq, prev, timestamp, kind, expires, body_hash, body_len, version)
+    _check_header(header)
+    return header
+
+
+def decode_event(data: bytes) -> Event:
+    """Decode wire bytes into an Event, checking format, sizes and body hash, but not the signature.
+
+    Signature work is left to the caller so that duplicates can be dropped by id first.
+    """
+    if len(data) > MAX_EVENT_BYTES:
+        raise InvalidEvent(OVERSIZE, f"event is {len(data)} bytes, the limit is {MAX_EVENT_BYTES}")
+    parts = unpack(data, what="event")
+    if not isinstance(parts, list) or len(parts) != 3:
+        raise InvalidEvent(MALFORMED, "an event is [header, signature, body]")
+    header_bytes, signature, body = parts
+    if not isinstance(header_bytes, bytes) or not isinstance(signature, bytes) or len(signature) != 64:
+        raise InvalidEvent(MALFORMED, "header must be bytes and the signature 64 bytes")
+    if body is not None and not isinstance(body, bytes):
+        raise InvalidEvent(MALFORMED, "body must be bytes or absent")
+    header = decode_header(header_bytes)
+    if body is not None:
+        if len(body) != header.body_len:
+            raise InvalidEvent(BODY_MISMATCH, f"body is {len(body)} bytes but the header says {header.body_len}")
+        if header.body_len == 0:
+            raise InvalidEvent(MALFORMED, "an empty body is sent as nil")
+        if blake2b_256(body) != header.body_hash:
+            raise InvalidEvent(BODY_MISMATCH, "body does not match the hash its author signed")
+    return Event(event_id(header_bytes, signature), header, header_bytes, signature, body)

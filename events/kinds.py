@@ -1,0 +1,169 @@
+"""The version-1 event kinds (DESIGN.md section 4): their body fields, who may author them, expiry rules.
+
+A body is a canonical msgpack map from field name to value. Unknown kinds (from newer versions)
+are stored and forwarded but not validated beyond the format, and not projected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from events.canonical import unpack
+from events.errors import BAD_FIELD, MALFORMED, InvalidEvent
+from events.fields import Field, FieldError
+from events.format import Header
+
+HOUR_MS = 3600 * 1000
+ALERT_DEFAULT_EXPIRY_MS = 6 * HOUR_MS
+ALERT_MAX_EXPIRY_MS = 48 * HOUR_MS
+
+ACTION_TYPES = ("protest", "direct_action", "info_night", "class", "distribution", "outreach", "other")
+GOODS = ("tents", "blankets", "sleeping_bags", "clothes", "shoes", "bikes", "firewood", "water", "food",
+         "sim_cards", "phones", "books", "other")
+SUPPORT_TYPES = ("housing", "legal", "accompaniment", "medical", "safeguarding_minor")
+PEOPLE_BUCKETS = ("1", "2", "3-5", "6-10", "11+")
+URGENCY = ("low", "medium", "high")
+ALERT_TYPES = ("raid", "eviction", "arrest", "border_check", "other")
+OUTCOMES = ("resolved", "referred", "withdrawn", "unresolved")
+ROLES = ("group", "device")
+
+# Who may sign a kind: "device" keys publish, "group" keys manage membership; some kinds both.
+DEVICE, GROUP = "device", "group"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    fields: tuple[Field, ...]
+    signers: frozenset[str] = frozenset({DEVICE})
+    expiry: str = "optional"  # "forbidden", "optional" or "required"
+    default_expiry_ms: int | None = None
+    max_expiry_ms: int | None = None
+    summary: str = ""
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _t(name: str, max_len: int = 200, required: bool = False, help: str = "") -> Field:
+    return Field(name, "text", required, max_len=max_len, help=help)
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("group.profile", (
+            _t("name", 80, True), Field("region", "region", True), _t("description", 2000),
+            Field("languages", "languages"), _t("contact", 200),
+        ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden", summary="the group's public profile"),
+        Kind("action", (
+            _t("title", 140, True), _t("description", 4000), Field("region", "region", True), _t("place", 200),
+            Field("starts_at", "time", True), Field("ends_at", "time"),
+            Field("type", "enum", True, choices=ACTION_TYPES), Field("languages", "languages"), Field("link", "url", max_len=500),
+        ), summary="a solidarity action, info night, class, distribution ..."),
+        Kind("fundraiser", (
+            _t("title", 140, True), Field("goal", "int", True, minimum=1, maximum=10**12, help="in minor units (cents, pence)"),
+            Field("currency", "currency", True), Field("region", "region", True), Field("ends_at", "time"),
+            _t("how_to_give", 1000), _t("description", 4000),
+        ), summary="a fundraiser with a goal"),
+        Kind("fundraiser.update", (
+            Field("fundraiser", "id", True), Field("raised", "int", maximum=10**12), Field("pledge", "int", minimum=1, maximum=10**12),
+            _t("note", 500),
+        ), expiry="forbidden", summary="amount raised so far (by the fundraiser's group) or a pledge (by anyone)"),
+        Kind("need", (
+            Field("category", "enum", True, choices=GOODS), Field("quantity", "int", True, minimum=1, maximum=10**6),
+            _t("notes", 500), Field("region", "region", True), Field("until", "time"),
+        ), summary="goods a region needs"),
+        Kind("offer", (
+            Field("category", "enum", True, choices=GOODS), Field("quantity", "int", True, minimum=1, maximum=10**6),
+            _t("notes", 500), Field("region", "region", True), Field("until", "time"),
+        ), summary="goods a group can give"),
+        Kind("need.fulfil", (
+            Field("need", "id", True), Field("quantity", "int", True, minimum=1, maximum=10**6), _t("by", 80),
+        ), expiry="forbidden", summary="part or all of a need was covered"),
+        Kind("support.request", (
+            Field("region", "region", True), Field("type", "enum", True, choices=SUPPORT_TYPES),
+            Field("people", "enum", True, choices=PEOPLE_BUCKETS), Field("urgency", "enum", True, choices=URGENCY),
+            Field("sealed", "bytes", max_len=60 * 1024, help="private details, encrypted to the recipients"),
+        ), summary="a request for support; identifying details only in the encrypted part"),
+        Kind("support.claim", (Field("request", "id", True), _t("note", 500)),
+             expiry="forbidden", summary="a group takes a support request"),
+        Kind("support.close", (Field("request", "id", True), Field("outcome", "enum", True, choices=OUTCOMES), _t("note", 500)),
+             expiry="forbidden", summary="a support request is closed"),
+        Kind("alert", (
+            Field("region", "region", True), _t("location", 120), Field("type", "enum", True, choices=ALERT_TYPES),
+            _t("text", 1000, True),
+        ), expiry="required", default_expiry_ms=ALERT_DEFAULT_EXPIRY_MS, max_expiry_ms=ALERT_MAX_EXPIRY_MS,
+            summary="a live alert (raid, eviction ...), spread first, expires"),
+        Kind("redact", (Field("ids", "ids", True, maximum=64), _t("reason", 200)),
+             expiry="forbidden", summary="drop the bodies of the author's own earlier events"),
+        Kind("member.vouch", (
+            Field("subject", "key", True), Field("role", "enum", True, choices=ROLES),
+            Field("encryption_key", "key"), _t("name", 80),
+        ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden", summary="certify a device key or admit a group"),
+        Kind("member.revoke", (
+            Field("subject", "key", True), Field("from_seq", "int", True, minimum=1), _t("reason", 200),
+        ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden", summary="revoke a key from a seq on"),
+        Kind("node.announce", (
+            Field("addresses", "texts", True, maximum=8), Field("pin", "id"),
+        ), summary="how to reach a node"),
+    )
+}
+
+
+def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
+    """Validate a body against its kind; return its fields, or None for unknown kinds and stubs.
+
+    Raises InvalidEvent(bad_field) naming the field and the rule that failed.
+    """
+    kind = KINDS.get(header.kind)
+    if kind is None:
+        return None
+    _check_expiry(kind, header)
+    if body is None:
+        if header.body_len == 0:
+            raise InvalidEvent(BAD_FIELD, f"a {kind.name} event needs a body")
+        return None
+    fields = unpack(body, what=f"{kind.name} body")
+    if not isinstance(fields, dict):
+        raise InvalidEvent(MALFORMED, f"a {kind.name} body must be a map of fields")
+    check_fields(kind, fields)
+    return fields
+
+
+def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
+    """Check a field map against `kind` (also used before signing, to refuse bad input early)."""
+    for name, value in fields.items():
+        spec = kind.field(name)
+        if spec is None:
+            known = ", ".join(f.name for f in kind.fields)
+            raise InvalidEvent(BAD_FIELD, f"unknown field '{name}' for {kind.name} (known fields: {known})")
+        try:
+            spec.check(value)
+        except FieldError as exc:
+            raise InvalidEvent(BAD_FIELD, f"{kind.name}: {exc}") from None
+    missing = [f.name for f in kind.fields if f.required and f.name not in fields]
+    if missing:
+        raise InvalidEvent(BAD_FIELD, f"{kind.name} needs the field(s): {', '.join(missing)}")
+    _check_relations(kind.name, fields)
+
+
+def _check_relations(kind: str, f: dict[str, Any]) -> None:
+    if kind == "action" and "ends_at" in f and f["ends_at"] < f["starts_at"]:
+        raise InvalidEvent(BAD_FIELD, "action: 'ends_at' is before 'starts_at'")
+    if kind == "fundraiser.update" and ("raised" in f) == ("pledge" in f):
+        raise InvalidEvent(BAD_FIELD, "fundraiser.update carries exactly one of 'raised' or 'pledge'")
+    if kind == "member.vouch" and f["role"] == "device" and "encryption_key" not in f:
+        raise InvalidEvent(BAD_FIELD, "member.vouch of a device must carry the device's 'encryption_key'")
+
+
+def _check_expiry(kind: Kind, header: Header) -> None:
+    if header.expires is None:
+        if kind.expiry == "required":
+            raise InvalidEvent(BAD_FIELD, f"a {kind.name} event must have an expiry")
+        return
+    if kind.expiry == "forbidden":
+        raise InvalidEvent(BAD_FIELD, f"a {kind.name} event cannot expire")
+    if kind.max_expiry_ms is not None and header.expires - header.timestamp > kind.max_expiry_ms:
+        hours = kind.max_expiry_ms // HOUR_MS
+        raise InvalidEvent(BAD_FIELD, f"a {kind.name} event expires at most {hours} h after it is made")

@@ -1,0 +1,116 @@
+"""Projections: pure functions from an accepted event to changes of read-model rows.
+
+`project` needs nothing but the event, its validated fields and the author's group, so its
+result does not depend on what else the node holds or in which order events arrived; the
+totals that combine several events (money raised, quantities fulfilled, request status) are
+computed when read (see `events.readmodels`). The store applies these changes inside the same
+transaction as the events, and `rebuild` replays the log through this same function.
+
+A row: table, key (event id, or group id for profiles), region, time (for range queries:
+starts_at, expiry, ...), ref (the id an update refers to), version (timestamp, id) for
+last-writer-wins rows, and data (a dict of plain values, stored as msgpack).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from events.format import Event
+
+# Tables of the read models.
+PROFILE = "profile"
+ACTION = "action"
+FUNDRAISER = "fundraiser"
+FUNDRAISER_UPDATE = "fundraiser.update"
+NEED = "need"
+OFFER = "offer"
+FULFIL = "need.fulfil"
+SUPPORT = "support"
+SUPPORT_STATUS = "support.status"
+ALERT = "alert"
+TABLES = (PROFILE, ACTION, FUNDRAISER, FUNDRAISER_UPDATE, NEED, OFFER, FULFIL, SUPPORT, SUPPORT_STATUS, ALERT)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    table: str
+    key: bytes
+    data: dict[str, Any]
+    region: str | None = None
+    time: int | None = None
+    ref: bytes | None = None
+    version: tuple[int, bytes] = (0, b"")
+    last_writer_wins: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """Delete the rows keyed by these event ids, in whatever table they are (redaction)."""
+
+    keys: tuple[bytes, ...]
+
+
+@dataclass(slots=True)
+class Projected:
+    rows: list[Row] = field(default_factory=list)
+    drops: list[Drop] = field(default_factory=list)
+
+
+def _common(event: Event, group: bytes) -> dict[str, Any]:
+    return {"author": event.author, "group": group, "seq": event.seq, "ts": event.header.timestamp}
+
+
+def project(event: Event, fields: dict[str, Any] | None, group: bytes) -> list[Row | Drop]:
+    """Return the read-model changes of one accepted event (empty for stubs and unknown kinds)."""
+    if fields is None:
+        return []
+    kind = event.kind
+    version = (event.header.timestamp, event.id)
+    data = {**fields, **_common(event, group)}
+    if "sealed" in data:  # ciphertext stays in the event body; the read model only says it exists
+        del data["sealed"]
+        data["has_private"] = True
+    if kind == "group.profile":
+        return [Row(PROFILE, group, data, fields["region"], event.header.timestamp, version=version, last_writer_wins=True)]
+    if kind == "action":
+        return [Row(ACTION, event.id, data, fields["region"], fields["starts_at"], version=version)]
+    if kind == "fundraiser":
+        return [Row(FUNDRAISER, event.id, data, fields["region"], fields.get("ends_at"), version=version)]
+    if kind == "fundraiser.update":
+        return [Row(FUNDRAISER_UPDATE, event.id, data, None, event.header.timestamp, fields["fundraiser"], version)]
+    if kind in ("need", "offer"):
+        return [Row(kind, event.id, data, fields["region"], fields.get("until") or event.header.expires, version=version)]
+    if kind == "need.fulfil":
+        return [Row(FULFIL, event.id, data, None, event.header.timestamp, fields["need"], version)]
+    if kind == "support.request":
+        return [Row(SUPPORT, event.id, data, fields["region"], event.header.timestamp, version=version)]
+    if kind in ("support.claim", "support.close"):
+        data["status"] = "claimed" if kind == "support.claim" else "closed"
+        return [Row(SUPPORT_STATUS, event.id, data, None, event.header.timestamp, fields["request"], version)]
+    if kind == "alert":
+        return [Row(ALERT, event.id, data, fields["region"], event.header.expires, version=version)]
+    if kind == "redact":
+        return [Drop(tuple(fields["ids"]))]
+    return []  # membership is read from the trust graph; node.announce feeds the peer table
+
+
+class MemoryTables:
+    """Read-model rows in dicts: the reference store of projections for tests and for comparison."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, bytes], Row] = {}
+
+    def apply(self, changes: list[Row | Drop]) -> None:
+        for change in changes:
+            if isinstance(change, Drop):
+                for key in change.keys:
+                    for table in TABLES:
+                        self.rows.pop((table, key), None)
+                continue
+            old = self.rows.get((change.table, change.key))
+            if old is not None and change.last_writer_wins and old.version >= change.version:
+                continue
+            self.rows[(change.table, change.key)] = change
+
+    def table(self, name: str) -> list[Row]:
+        return [r for (t, _), r in self.rows.items() if t == name]

@@ -1,0 +1,135 @@
+"""The trust graph: which keys are members of the network, and from which seq a key is revoked.
+
+Pure and order-independent: it is recomputed from the set of vouches and revocations, so nodes
+that received trust events in different orders agree. Rules (DESIGN.md section 5):
+  - the genesis founders are groups;
+  - a group key vouches its devices (role "device"); a member (group key or device) admits a
+    new group (role "group"), but only with events before its own revocation point;
+  - a key may be revoked by itself, a device by its group key, a group by the group that admitted
+    it; revocation takes effect from `from_seq` (the lowest one wins); a group revoked from seq n
+    loses the devices it vouched at or after n, so a group revoked from seq 1 loses all of them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from events.errors import NOT_A_MEMBER, NOT_ALLOWED, REVOKED, InvalidEvent
+
+GROUP_ROLE, DEVICE_ROLE = "group", "device"
+
+
+@dataclass(frozen=True, slots=True)
+class Vouch:
+    voucher: bytes
+    voucher_seq: int
+    subject: bytes
+    role: str
+    encryption_key: bytes | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A certified key: its role, the group it speaks for, and its revocation point (None: not revoked)."""
+
+    key: bytes
+    role: str
+    group: bytes
+    revoked_from: int | None
+    encryption_key: bytes | None = None
+    admitted_by: bytes | None = None  # for groups: the group that admitted it (None for founders)
+
+    def may_sign(self, seq: int) -> bool:
+        return self.revoked_from is None or seq < self.revoked_from
+
+
+class TrustGraph:
+    def __init__(self, founders: list[bytes]) -> None:
+        self.founders = tuple(founders)
+        self._vouches: list[Vouch] = []
+        self._revokes: list[tuple[bytes, bytes, int]] = []  # (author, subject, from_seq)
+        self.members: dict[bytes, Member] = {}
+        self.recompute()
+
+    def add_vouch(self, vouch: Vouch) -> None:
+        self._vouches.append(vouch)
+        self.recompute()
+
+    def add_revoke(self, author: bytes, subject: bytes, from_seq: int) -> None:
+        self._revokes.append((author, subject, from_seq))
+        self.recompute()
+
+    def recompute(self) -> None:
+        # Who may revoke whom follows from the vouch structure alone, not from current
+        # certification, so the answer cannot depend on the order revocations are applied in.
+        device_group = {v.subject: v.voucher for v in self._vouches if v.role == DEVICE_ROLE}
+        admitted_by: dict[bytes, set[bytes]] = {}
+        for v in self._vouches:
+            if v.role == GROUP_ROLE:
+                admitted_by.setdefault(v.subject, set()).add(device_group.get(v.voucher, v.voucher))
+        revoked_from: dict[bytes, int] = {}
+        for author, subject, from_seq in self._revokes:
+            allowed = (
+                author == subject
+                or device_group.get(subject) == author
+                or device_group.get(author, author) in admitted_by.get(subject, ())
+            )
+            if allowed:
+                revoked_from[subject] = min(from_seq, revoked_from.get(subject, from_seq))
+
+        members: dict[bytes, Member] = {
+            f: Member(f, GROUP_ROLE, f, revoked_from.get(f)) for f in self.founders
+        }
+        changed = True
+        while changed:  # fixpoint: a newly certified key can certify others
+            changed = False
+            for v in self._vouches:
+                voucher = members.get(v.voucher)
+                if voucher is None or not voucher.may_sign(v.voucher_seq) or v.subject in members:
+                    continue
+                if v.role == DEVICE_ROLE and voucher.role == GROUP_ROLE:
+                    members[v.subject] = Member(v.subject, DEVICE_ROLE, voucher.key, revoked_from.get(v.subject), v.encryption_key)
+                    changed = True
+                elif v.role == GROUP_ROLE:
+                    members[v.subject] = Member(v.subject, GROUP_ROLE, v.subject, revoked_from.get(v.subject), None, voucher.group)
+                    changed = True
+        self.members = members
+
+    def member(self, key: bytes) -> Member | None:
+        return self.members.get(key)
+
+    def group_of(self, key: bytes) -> bytes | None:
+        m = self.members.get(key)
+        return m.group if m else None
+
+    def check_author(self, key: bytes, seq: int) -> Member:
+        """Return the author's Member if it may sign at `seq`; raise InvalidEvent otherwise."""
+        m = self.members.get(key)
+        if m is None:
+            raise InvalidEvent(NOT_A_MEMBER, f"author {key.hex()[:16]} is not certified by this network's trust graph")
+        if not m.may_sign(seq):
+            raise InvalidEvent(REVOKED, f"author {key.hex()[:16]} is revoked from seq {m.revoked_from} (event has seq {seq})")
+        return m
+
+    def check_vouch(self, author: Member, subject: bytes, role: str) -> None:
+        """Refuse a vouch its author may not make (a device cannot certify devices; no re-rolling a key)."""
+        if role == DEVICE_ROLE and author.role != GROUP_ROLE:
+            raise InvalidEvent(NOT_ALLOWED, "only a group key can vouch for a device key")
+        existing = self.members.get(subject)
+        if existing is not None and (existing.role != role or (role == DEVICE_ROLE and existing.group != author.key)):
+            raise InvalidEvent(NOT_ALLOWED, f"key {subject.hex()[:16]} is already a {existing.role} key of another group")
+
+    def devices_of(self, group: bytes) -> list[Member]:
+        return [m for m in self.members.values() if m.role == DEVICE_ROLE and m.group == group]
+
+    def uncertified_or_limited(self) -> dict[bytes, int]:
+        """For every key that was ever vouched or founded: the first seq it may no longer sign.
+        Keys vouched but no longer certified map to 1 (all their events go)."""
+        limits: dict[bytes, int] = {}
+        for key in {v.subject for v in self._vouches} | set(self.founders):
+            m = self.members.get(key)
+            if m is None:
+                limits[key] = 1
+            elif m.revoked_from is not None:
+                limits[key] = m.revoked_from
+        return limits

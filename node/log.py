@@ -1,0 +1,337 @@
+"""The verified event log of a node: batch ingest from any source, local append, and rebuild.
+
+Every event, from a peer, a bundle or this node's own CLI, goes through `_admit`, inside one
+write transaction per batch that also updates the projections, so a crash leaves both or
+neither. Order of work per batch: decode (cheap, structural) -> drop duplicates by id ->
+verify signatures (the expensive part, on all cores) -> chain, trust and kind checks in
+(author, seq) order -> store and project -> retry pending events that can now go in.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import msgpack
+
+from crypto.keys import SigningKey
+from events import errors as E
+from events.canonical import pack, unpack
+from events.errors import InvalidEvent
+from events.format import Event, decode_event, sign_event
+from events.genesis import Genesis, parse_genesis
+from events.kinds import KINDS, check_fields, parse_body
+from events.projections import Drop, project
+from events.trust import Member, TrustGraph, Vouch
+from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
+from node.verify_pool import verify_all
+
+MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
+MAX_PENDING = 20_000
+TRUST_KINDS = ("member.vouch", "member.revoke")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class NotInitialised(Exception):
+    """The home has no network yet (neither founded nor joined)."""
+
+
+class EventLog:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        raw = store.get_meta("genesis")
+        if raw is None:
+            raise NotInitialised("this node has not founded or joined a network yet")
+        self.genesis: Genesis = parse_genesis(raw)
+        self.network_id = self.genesis.network_id
+        self.trust = TrustGraph(list(self.genesis.founders))
+        self._trust_version: bytes | None = None
+
+    @classmethod
+    def create(cls, store: Store, genesis: Genesis) -> EventLog:
+        with store.write():
+            existing = store.get_meta("genesis")
+            if existing is not None and existing != genesis.raw:
+                raise InvalidEvent(E.WRONG_NETWORK, "this home already belongs to another network")
+            store.set_meta("genesis", genesis.raw)
+        return cls(store)
+
+    # --- trust --------------------------------------------------------------------------------
+    def _refresh_trust(self) -> None:
+        """Reload the trust graph if any process has stored a trust event since we last looked."""
+        version = self.store.get_meta("trust_version") or b"0"
+        if version == self._trust_version:
+            return
+        graph = TrustGraph(list(self.genesis.founders))
+        rows = self.store.db.execute(
+            "SELECT author, seq, kind, body FROM events WHERE kind IN (?, ?) AND body IS NOT NULL ORDER BY n", TRUST_KINDS
+        )
+        for author, seq, kind, body in rows:
+            self._add_trust(graph, author, seq, kind, unpack(body))
+        self.trust, self._trust_version = graph, version
+
+    @staticmethod
+    def _add_trust(graph: TrustGraph, author: bytes, seq: int, kind: str, f: dict[str, Any]) -> None:
+        if kind == "member.vouch":
+            graph.add_vouch(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name")))
+        else:
+            graph.add_revoke(author, f["subject"], f["from_seq"])
+
+    def _bump_trust_version(self) -> None:
+        version = int(self.store.get_meta("trust_version") or b"0") + 1
+        self._trust_version = str(version).encode()
+        self.store.set_meta("trust_version", self._trust_version)
+
+    # --- ingest -------------------------------------------------------------------------------
+    def ingest(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
+        """Verify and store a batch of wire-encoded events from any source; one Outcome per input."""
+        now = now_ms() if now is None else now
+        outcomes: list[Outcome | None] = [None] * len(wires)
+        candidates: list[tuple[int, Event]] = []
+        seen: set[bytes] = set()
+        for i, wire in enumerate(wires):
+            try:
+                ev = decode_event(wire)
+            except InvalidEvent as exc:
+                outcomes[i] = Outcome(None, REJECTED, exc.reason, exc.args[0])
+                continue
+            if ev.header.network != self.network_id:
+                outcomes[i] = Outcome(ev.id, REJECTED, E.WRONG_NETWORK, "event belongs to another network")
+            elif ev.id in seen:
+                outcomes[i] = Outcome(ev.id, DUPLICATE)
+            elif ev.header.timestamp > now + MAX_CLOCK_SKEW_MS:
+                outcomes[i] = Outcome(ev.id, REJECTED, E.FUTURE,
+                                      "timestamp is more than 10 minutes in the future; check the author's clock")
+            else:
+                seen.add(ev.id)
+                candidates.append((i, ev))
+        try:
+            with self.store.write():
+                self._refresh_trust()
+                self._admit_batch(candidates, outcomes, now, verified=False)
+        except BaseException:
+            self._trust_version = None  # the graph may hold trust events that were rolled back
+            raise
+        return [o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in outcomes]
+
+    def _admit_batch(self, candidates: list[tuple[int, Event]], outcomes: list[Outcome | None], now: int,
+                     *, verified: bool) -> None:
+        known = self.store.known([ev.id for _, ev in candidates])
+        fresh: list[tuple[int, Event]] = []
+        for i, ev in candidates:
+            state = known.get(ev.id)
+            if state is None:
+                fresh.append((i, ev))
+            elif state == BODY_MISSING and ev.body is not None:
+                outcomes[i] = self._fill_body(ev, now)
+            else:
+                outcomes[i] = Outcome(ev.id, DUPLICATE)
+        if not verified:
+            checks = verify_all([ev for _, ev in fresh])
+            for (i, ev), problem in zip(fresh, checks):
+                if problem is not None:
+                    outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
+            fresh = [(i, ev) for (i, ev), problem in zip(fresh, checks) if problem is None]
+        fresh.sort(key=lambda item: (item[1].author, item[1].seq))
+        heads: dict[bytes, tuple[int, bytes | None]] = {}
+        index_of = {ev.id: i for i, ev in fresh}
+        for i, ev in fresh:
+            outcomes[i] = self._admit(ev, heads, now)
+        if any(o is not None and o.status == ACCEPTED for o in outcomes):
+            for event_id, outcome in self._drain_pending(heads, now):
+                if event_id in index_of:
+                    outcomes[index_of[event_id]] = outcome
+
+    def _admit(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> Outcome:
+        """Check one signature-verified event against chain, trust and kind rules; store it if it passes."""
+        try:
+            return self._admit_checked(ev, heads, now)
+        except InvalidEvent as exc:
+            return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
+
+    def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> Outcome:
+        author, seq, db = ev.author, ev.seq, self.store.db
+        if db.execute("SELECT 1 FROM frozen WHERE author=?", (author,)).fetchone():
+            raise InvalidEvent(E.FROZEN, "author is frozen: it signed two different events with one seq")
+        member = self.trust.member(author)
+        if member is None:
+            return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now)
+        self.trust.check_author(author, seq)
+        if author not in heads:
+            heads[author] = self.store.head(author)
+        head_seq, head_id = heads[author]
+        if seq <= head_seq:
+            return self._record_fork(ev, self.store.id_at(author, seq), now)
+        if seq > head_seq + 1:
+            return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now)
+        if ev.header.prev != head_id:
+            return self._record_fork(ev, head_id, now)
+        fields = self._check_kind(ev, member)
+        expired = ev.header.expires is not None and ev.header.expires <= now
+        if ev.is_stub:
+            body_state, body = BODY_MISSING, None
+        elif expired:
+            body_state, body = BODY_EXPIRED, None
+        else:
+            body_state, body = BODY_PRESENT, ev.body
+        h = ev.header
+        db.execute(
+            "INSERT INTO events(id, author, seq, ts, kind, expires, header, sig, body, body_state) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (ev.id, author, seq, h.timestamp, h.kind, h.expires, ev.header_bytes, ev.signature, body, body_state),
+        )
+        heads[author] = (seq, ev.id)
+        if fields is not None:
+            self._apply_effects(ev, fields, member)
+            if not expired:
+                self.store.apply_projection(project(ev, fields, member.group))
+        return Outcome(ev.id, ACCEPTED)
+
+    def _check_kind(self, ev: Event, member: Member) -> dict[str, Any] | None:
+        kind = KINDS.get(ev.kind)
+        signer = "group" if member.role == "group" else "device"
+        if (kind.signers if kind else {"device"}).isdisjoint({signer}):
+            raise InvalidEvent(E.NOT_ALLOWED, f"a {signer} key may not sign {ev.kind} events")
+        if ev.is_stub and ev.kind in (*TRUST_KINDS, "redact"):
+            raise InvalidEvent(E.MALFORMED, f"{ev.kind} events must travel with their body")
+        fields = parse_body(ev.header, ev.body)
+        if fields is None:
+            return None
+        if ev.kind == "member.vouch":
+            self.trust.check_vouch(member, fields["subject"], fields["role"])
+        elif ev.kind == "redact":
+            marks = ",".join("?" * len(fields["ids"]))
+            own = self.store.db.execute(
+                f"SELECT count(*) FROM events WHERE id IN ({marks}) AND author=?", (*fields["ids"], ev.author)
+            ).fetchone()[0]
+            if own != len(set(fields["ids"])):
+                raise InvalidEvent(E.NOT_ALLOWED, "a redaction may only name earlier events of its own author")
+        return fields
+
+    def _apply_effects(self, ev: Event, fields: dict[str, Any], member: Member) -> None:
+        """Effects beyond projections: trust changes (and the purge they imply), redactions."""
+        db = self.store.db
+        if ev.kind in TRUST_KINDS:
+            self._add_trust(self.trust, ev.author, ev.seq, ev.kind, fields)
+            self._bump_trust_version()
+            if ev.kind == "member.revoke":
+                self._purge_revoked()
+        elif ev.kind == "redact":
+            marks = ",".join("?" * len(fields["ids"]))
+            db.execute(f"UPDATE events SET body=NULL, body_state=? WHERE id IN ({marks})", (BODY_REDACTED, *fields["ids"]))
+
+    def _purge_revoked(self) -> None:
+        """Delete the events that revoked (or no longer certified) keys signed past their limit."""
+        db = self.store.db
+        for key, limit in self.trust.uncertified_or_limited().items():
+            doomed = [r[0] for r in db.execute("SELECT id FROM events WHERE author=? AND seq>=?", (key, limit))]
+            if doomed:
+                self.store.apply_projection([Drop(tuple(doomed))])
+                db.execute("DELETE FROM events WHERE author=? AND seq>=?", (key, limit))
+
+    def _fill_body(self, ev: Event, now: int) -> Outcome:
+        """A stub we hold gets its body (hash already checked by the decoder against the signed header)."""
+        row = self.store.db.execute("SELECT author, seq FROM events WHERE id=?", (ev.id,)).fetchone()
+        member = self.trust.member(row[0])
+        if member is None:
+            return Outcome(ev.id, DUPLICATE)
+        try:
+            fields = parse_body(ev.header, ev.body)
+        except InvalidEvent as exc:
+            return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
+        expired = ev.header.expires is not None and ev.header.expires <= now
+        state = BODY_EXPIRED if expired else BODY_PRESENT
+        self.store.db.execute("UPDATE events SET body=?, body_state=? WHERE id=?", (None if expired else ev.body, state, ev.id))
+        if fields is not None and not expired:
+            self.store.apply_projection(project(ev, fields, member.group))
+        return Outcome(ev.id, ACCEPTED, message="body restored")
+
+    def _record_fork(self, ev: Event, other: bytes | None, now: int) -> Outcome:
+        db = self.store.db
+        db.execute("INSERT OR IGNORE INTO forks VALUES (?,?,?,?,?,?)",
+                   (ev.id, ev.author, ev.seq, other or b"", ev.encode(), now))
+        db.execute("INSERT OR IGNORE INTO frozen VALUES (?,?,?)", (ev.author, ev.seq, now))
+        raise InvalidEvent(E.FORK, f"author {ev.author.hex()[:16]} signed two different events at seq {ev.seq}; "
+                                   "both are kept as proof and the author is frozen")
+
+    def _hold(self, ev: Event, reason: str, message: str, now: int) -> Outcome:
+        db = self.store.db
+        if db.execute("SELECT count(*) FROM pending").fetchone()[0] >= MAX_PENDING:
+            raise InvalidEvent(reason, f"{message}; the pending queue is full, it will be fetched again later")
+        db.execute("INSERT OR IGNORE INTO pending VALUES (?,?,?,?,?,?)",
+                   (ev.id, ev.author, ev.seq, ev.encode(), reason, now))
+        return Outcome(ev.id, PENDING, reason, message)
+
+    def _drain_pending(self, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> list[tuple[bytes, Outcome]]:
+        """Admit pending events whose author is now certified and whose predecessor is now stored."""
+        db, done = self.store.db, []
+        for _ in range(MAX_PENDING):  # bounded: each round admits at least one event or stops
+            progress = False
+            for author, seq in db.execute("SELECT author, min(seq) FROM pending GROUP BY author").fetchall():
+                if self.trust.member(author) is None:
+                    continue
+                if author not in heads:
+                    heads[author] = self.store.head(author)
+                if seq > heads[author][0] + 1:
+                    continue
+                rows = db.execute("SELECT id, wire FROM pending WHERE author=? ORDER BY seq", (author,)).fetchall()
+                for event_id, wire in rows:
+                    ev = decode_event(wire)
+                    if ev.seq > heads[author][0] + 1:
+                        break
+                    db.execute("DELETE FROM pending WHERE id=?", (event_id,))
+                    outcome = self._admit(ev, heads, now)
+                    done.append((event_id, outcome))
+                    progress = progress or outcome.status == ACCEPTED
+            if not progress:
+                break
+        return done
+
+    # --- local append -------------------------------------------------------------------------
+    def append(self, key: SigningKey, kind: str, fields: dict[str, Any], *, expires: int | None = None,
+               now: int | None = None) -> Event:
+        """Sign `fields` as the next event of `key`'s chain and store it; raise InvalidEvent if refused."""
+        now = now_ms() if now is None else now
+        spec = KINDS.get(kind)
+        if spec is None:
+            raise InvalidEvent(E.BAD_FIELD, f"unknown kind '{kind}' (known: {', '.join(KINDS)})")
+        check_fields(spec, fields)
+        if expires is None and spec.default_expiry_ms:
+            expires = now + spec.default_expiry_ms
+        author = bytes(key.public)
+        with self.store.write():
+            self._refresh_trust()
+            seq, prev = self.store.head(author)
+            ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
+                            kind=kind, body=pack(fields), expires=expires)
+            outcomes: list[Outcome | None] = [None]
+            self._admit_batch([(0, ev)], outcomes, now, verified=True)
+        outcome = outcomes[0]
+        if outcome is None or outcome.status != ACCEPTED:
+            raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")
+        return ev
+
+    # --- rebuild ------------------------------------------------------------------------------
+    def rebuild(self) -> int:
+        """Drop every projection row and replay the log through the projection functions."""
+        count = 0
+        with self.store.write():
+            self._refresh_trust()
+            db = self.store.db
+            db.execute("DELETE FROM proj")
+            for row in db.execute(
+                "SELECT header, sig, body FROM events WHERE body IS NOT NULL ORDER BY n"
+            ).fetchall():
+                ev = decode_event(msgpack.packb(list(row), use_bin_type=True))
+                member = self.trust.member(ev.author)
+                if member is None:
+                    continue
+                fields = parse_body(ev.header, ev.body)
+                if fields is not None:
+                    self.store.apply_projection(project(ev, fields, member.group))
+                    count += 1
+        return count

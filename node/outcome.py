@@ -1,0 +1,21 @@
+"""What ingest says about each event it was given."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ACCEPTED, DUPLICATE, REJECTED, PENDING = "accepted", "duplicate", "rejected", "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """`status` is accepted, duplicate, rejected (with a reason code) or pending (waiting for an
+    earlier seq of its author, or for the vouch that certifies it)."""
+
+    id: bytes | None
+    status: str
+    reason: str | None = None
+    message: str = ""
+
+    def describe(self) -> str:
+        who = self.id.hex()[:16] if self.id else "unreadable event"
+        return f"{who}: {self.status}" + (f" ({self.message})" if self.message else "")

@@ -1,0 +1,1 @@
+"""Replication between nodes: the sans-IO protocol core, gossip, and the aiohttp transport."""
