@@ -50,6 +50,7 @@ class EventLog:
         self.network_id = self.genesis.network_id
         self.trust = TrustGraph(list(self.genesis.founders))
         self._trust_version: bytes | None = None
+        self._refresh_trust()
 
     @classmethod
     def create(cls, store: Store, genesis: Genesis) -> EventLog:

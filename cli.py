@@ -1,0 +1,418 @@
+"""The `solnet` command: parses arguments, calls the node, prints for people or (--json) for scripts.
+
+Exit codes: 0 done; 1 refused (bad input, rejected events, damaged file); 2 usage error;
+3 the home or keystore is not usable (not set up, not joined, wrong passphrase); 4 storage
+failure (disk full, damaged database).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from crypto.errors import CryptoError, InvalidKey, WrongPassphrase
+from crypto.keys import PublicId
+from crypto.keystore import NodeKeys
+from events.errors import InvalidEvent
+from events.genesis import make_genesis, parse_genesis
+from events.kinds import KINDS
+from node import render
+from node.bundle import BundleError, export_bundle, import_bundle
+from node.field_input import InputError, parse_duration_ms, parse_time, parse_value
+from node.home import Config, Home, HomeError, default_home, passphrase_source_warning, read_passphrase
+from node.invite import Invite, InviteError, decode_invite, trust_chain
+from node.log import EventLog, now_ms
+from node.outcome import REJECTED
+from node.store import StoreError
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_HOME, EXIT_STORAGE = 1, 2, 3, 4
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def emit(args: argparse.Namespace, data: Any, human: str) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else human)
+
+
+def home_of(args: argparse.Namespace) -> Home:
+    return Home(Path(args.home) if args.home else default_home())
+
+
+def resolve_event_id(log: EventLog, text: str) -> bytes:
+    text = text.strip().lower()
+    try:
+        raw = bytes.fromhex(text if len(text) % 2 == 0 else text[:-1])
+    except ValueError:
+        raise CliError(f"{text!r} is not an event id (hex)") from None
+    if len(text) == 64:
+        return raw
+    if len(text) < 6:
+        raise CliError("give at least 6 hex characters of the id")
+    matches = [m for m in log.store.find_prefix(raw) if m.hex().startswith(text)]
+    if not matches:
+        raise CliError(f"no event with an id starting {text}; `solnet ls` lists them")
+    if len(matches) > 1:
+        raise CliError(f"more than one event id starts with {text}; give more characters")
+    return matches[0]
+
+
+def parse_key(text: str, what: str) -> bytes:
+    try:
+        return bytes(PublicId.from_hex(text))
+    except InvalidKey:
+        raise CliError(f"{text!r} is not a {what} (64 hex characters, as printed by `solnet init`)") from None
+
+
+# --- commands ---------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    region = args.region.strip().lower()
+    keys = NodeKeys.generate(with_group=True)
+    config = Config(
+        group_id=keys.group.public.hex(),
+        device_id=keys.device.public.hex(),
+        device_encryption_key=keys.device_encryption.public.hex(),
+        group_name=args.group,
+        region=region,
+    )
+    if args.new_network:
+        genesis = make_genesis(args.network_name or f"{args.group} network", [bytes(keys.group.public)], now_ms())
+        # Validate the profile before anything is written, so a typo leaves no half-made home.
+        _check_profile(args.group, region)
+    passphrase = read_passphrase(confirm=True)
+    home.create(config, keys, passphrase)
+    out: dict[str, Any] = {"group_id": config.group_id, "device_id": config.device_id,
+                           "encryption_key": config.device_encryption_key, "home": str(home.path)}
+    if args.new_network:
+        log = EventLog.create(home.store(), genesis)
+        _admit_own_device(log, keys, config)
+        out["network_id"] = log.network_id.hex()
+        human = (f"Founded the network {genesis.name!r} with {args.group} as its first group.\n"
+                 f"  network id: {out['network_id']}\n  group id:   {config.group_id}\n"
+                 f"Next: give another group an invite with `solnet invite THEIR_GROUP_ID --out invite.txt`.")
+    else:
+        human = (f"Prepared {args.group} ({region}). Send this group id to a member group and ask for an invite:\n"
+                 f"  {config.group_id}\nThen run `solnet join invite.txt`.")
+    emit(args, out, human)
+    return 0
+
+
+def _check_profile(name: str, region: str) -> None:
+    from events.kinds import check_fields
+
+    check_fields(KINDS["group.profile"], {"name": name, "region": region})
+
+
+def _admit_own_device(log: EventLog, keys: NodeKeys, config: Config) -> None:
+    """The group key certifies this node's device key, then publishes the group's profile."""
+    log.append(keys.group, "member.vouch", {"subject": bytes(keys.device.public), "role": "device",
+                                            "encryption_key": bytes(keys.device_encryption.public)})
+    log.append(keys.group, "group.profile", {"name": config.group_name, "region": config.region})
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    log = home.log()
+    subject = parse_key(args.group_id, "group id")
+    if log.trust.member(subject) is not None:
+        raise CliError("that key is already a member of this network; no invite needed")
+    keys = home.keys()
+    if keys.group is None:
+        raise CliError("this node does not hold its group key; run `invite` on the node that does")
+    log.append(keys.group, "member.vouch", {"subject": subject, "role": "group"})
+    invite = Invite(log.genesis.raw, subject, trust_chain(log), list(args.peer or []))
+    Path(args.out).write_text(invite.encode(), encoding="utf-8")
+    emit(args, {"out": args.out, "group_id": subject.hex(), "network_id": log.network_id.hex()},
+         f"Wrote the invite for group {subject.hex()[:16]}… to {args.out}.\n"
+         f"Give it to that group; they run `solnet join {args.out}`.")
+    return 0
+
+
+def cmd_join(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    config = home.config()
+    if home.db_path.exists():
+        raise CliError("this node is already in a network; use another --home to join a second one")
+    try:
+        text = Path(args.token).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read the invite {args.token}: {exc.strerror}") from None
+    invite = decode_invite(text)
+    if invite.group.hex() != config.group_id:
+        raise CliError(f"this invite admits group {invite.group.hex()[:16]}…, but this node's group is "
+                       f"{config.group_id[:16]}…; ask the inviter to run `solnet invite {config.group_id}`")
+    keys = home.keys()
+    genesis = parse_genesis(invite.genesis)
+    store = home.store()
+    try:
+        log = EventLog.create(store, genesis)
+        outcomes = log.ingest(invite.events)
+        bad = [o for o in outcomes if o.status == REJECTED]
+        member = log.trust.member(invite.group)
+        if bad or member is None or member.role != "group":
+            detail = "; ".join(o.describe() for o in bad[:3]) or "it holds no valid vouch for this group"
+            raise CliError(f"the invite does not admit this group ({detail}); ask for a new one")
+        _admit_own_device(log, keys, config)
+    except BaseException:
+        store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(home.db_path) + suffix).unlink(missing_ok=True)
+        raise
+    emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": invite.peers},
+         f"{config.group_name} joined the network {genesis.name!r} ({log.network_id.hex()[:16]}…).")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    kind_name = args.kind.replace("-", ".") if args.kind.replace("-", ".") in KINDS else args.kind
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        raise CliError(f"unknown kind {args.kind!r}; one of: {', '.join(KINDS)}")
+    parser = argparse.ArgumentParser(prog=f"solnet publish {kind.name}", add_help=False)
+    for f in kind.fields:
+        if f.name != "sealed":
+            parser.add_argument("--" + f.name.replace("_", "-"), dest=f.name)
+    parser.add_argument("--expires-in", dest="_expires_in")
+    parser.add_argument("--as", dest="_signer", choices=("device", "group"), default=None)
+    parser.add_argument("--json", dest="_json", action="store_true")
+    options, unknown = parser.parse_known_args(args.rest)
+    args.json = args.json or options._json
+    if unknown:
+        names = ", ".join("--" + f.name.replace("_", "-") for f in kind.fields if f.name != "sealed")
+        raise CliError(f"unknown option {unknown[0]!r} for {kind.name}; its fields are: {names}")
+    home = home_of(args)
+    log = home.log()
+    fields: dict[str, Any] = {}
+    for f in kind.fields:
+        text = getattr(options, f.name, None)
+        if text is not None:
+            fields[f.name] = parse_value(f, text, lambda t: resolve_event_id(log, t))
+    now = now_ms()
+    expires = now + parse_duration_ms(options._expires_in) if options._expires_in else None
+    keys = home.keys()
+    signer_role = options._signer or ("device" if "device" in kind.signers else "group")
+    signer = keys.group if signer_role == "group" else keys.device
+    if signer is None:
+        raise CliError("this node does not hold its group key; publish from the node that does")
+    event = log.append(signer, kind.name, fields, expires=expires, now=now)
+    emit(args, {"id": event.id.hex(), "kind": kind.name, "seq": event.seq},
+         f"Published {kind.name} {event.id.hex()}")
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    log = home_of(args).log()
+    author = parse_key(args.author, "device or group id") if args.author else None
+    rows = log.store.list_events(kind=args.kind, author=author, limit=args.limit)
+    group_of = {k: m.group for k, m in log.trust.members.items()}
+    if args.json:
+        print(json.dumps([render.event_json(r, group_of) for r in rows], indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No events yet." if not args.kind else f"No {args.kind} events.")
+        return 0
+    names = _group_names(log)
+    for r in rows:
+        group = names.get(group_of.get(r[1], b""), r[1].hex()[:8])
+        fields = render.event_fields(r)
+        region = (fields or {}).get("region", "")
+        print(f"{render.local_time(r[3])}  {r[4]:<17} {region:<12} {group:<12} {r[0].hex()[:12]}  "
+              f"{render.summary(r[4], fields)}")
+    return 0
+
+
+def _group_names(log: EventLog) -> dict[bytes, str]:
+    return {row.key: row.data["name"] for row in log.store.rows("profile")}
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    log = home_of(args).log()
+    row = log.store.event_row(resolve_event_id(log, args.id))
+    if row is None:
+        raise CliError(f"no event {args.id}")
+    group_of = {k: m.group for k, m in log.trust.members.items()}
+    data = render.event_json(row, group_of)
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    names = _group_names(log)
+    print(f"{row[4]} {data['id']}")
+    print(f"  by group {names.get(group_of.get(row[1], b''), '?')}, device {data['author'][:16]}…, seq {row[2]}")
+    print(f"  made {render.local_time(row[3])}" + (f", expires {render.local_time(row[5])}" if row[5] else ""))
+    if data["body"] != "present":
+        print(f"  body: {data['body']}")
+    for key, value in render.public_fields(row[4], render.event_fields(row) or {}).items():
+        print(f"  {key}: {value}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    config = home.config()
+    out: dict[str, Any] = {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
+                           "device_id": config.device_id, "network_id": None, "events": 0}
+    if home.db_path.exists():
+        log = home.log()
+        db = log.store.db
+        members = log.trust.members.values()
+        out.update(
+            network_id=log.network_id.hex(),
+            network_name=log.genesis.name,
+            events=log.store.count(),
+            authors=db.execute("SELECT count(DISTINCT author) FROM events").fetchone()[0],
+            pending=db.execute("SELECT count(*) FROM pending").fetchone()[0],
+            forks=db.execute("SELECT count(*) FROM forks").fetchone()[0],
+            frozen_authors=[r[0].hex() for r in db.execute("SELECT author FROM frozen")],
+            groups=sum(1 for m in members if m.role == "group"),
+            devices=sum(1 for m in members if m.role == "device"),
+            database_bytes=home.db_path.stat().st_size,
+        )
+        human = (f"{config.group_name} ({config.region}) in network {out['network_name']!r} {out['network_id'][:16]}…\n"
+                 f"  events: {out['events']} from {out['authors']} authors; pending {out['pending']}; "
+                 f"forks {out['forks']}\n  members: {out['groups']} groups, {out['devices']} devices\n"
+                 f"  group id: {config.group_id}\n  device id: {config.device_id}")
+    else:
+        human = f"{config.group_name} ({config.region}) has not joined a network yet.\n  group id: {config.group_id}"
+    emit(args, out, human)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    log = home.log()
+    since = parse_time(args.since) if args.since else 0
+    keys = home.keys()
+    with open(args.file, "wb") as out:
+        count = export_bundle(log, keys.device, out, since_ts=since)
+    emit(args, {"file": args.file, "events": count}, f"Exported {count} events to {args.file}.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    log = home_of(args).log()
+    try:
+        source = open(args.file, "rb")
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    with source:
+        report = import_bundle(log, source)
+    rejected = [o for o in report.outcomes if o.status == REJECTED]
+    summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
+    if args.json:
+        print(json.dumps({**summary, "signature_ok": report.signature_ok, "problem": report.problem,
+                          "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
+                                         for o in rejected]}, indent=2))
+    else:
+        for o in rejected:
+            print(f"rejected {o.id.hex()[:16] if o.id else 'an unreadable event'}: {o.message} [{o.reason}]",
+                  file=sys.stderr)
+        if report.problem:
+            print(f"warning: {report.problem}", file=sys.stderr)
+        print(", ".join(f"{n} {s}" for s, n in summary.items()) + f" (from {args.file})")
+    return EXIT_REFUSED if rejected or report.problem else 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    log = home_of(args).log()
+    count = log.rebuild()
+    emit(args, {"projected_events": count}, f"Rebuilt the read models from {count} events.")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="solnet", description="Node of the solnet solidarity network.")
+    parser.add_argument("--home", help="the node's folder (default: $SOLNET_HOME or ~/.solnet)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("init", cmd_init, "create this node's keys (and found a network with --new-network)")
+    p.add_argument("--group", required=True, help="the group's name, e.g. Calais")
+    p.add_argument("--region", required=True, help="the group's region, e.g. calais")
+    p.add_argument("--new-network", action="store_true", help="found a new network with this group")
+    p.add_argument("--network-name", help="name of the new network")
+    p = add("invite", cmd_invite, "admit another group: write a join token for it")
+    p.add_argument("group_id", help="the other group's id, as its `solnet init` printed it")
+    p.add_argument("--out", required=True, help="file to write the token to")
+    p.add_argument("--peer", action="append", help="address of a node the new group can sync from")
+    p = add("join", cmd_join, "join a network with a token from a member group")
+    p.add_argument("token", help="the invite file")
+    p = add("publish", cmd_publish, "publish an event: solnet publish KIND --field value ...")
+    p.add_argument("kind", help=", ".join(KINDS))
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="--field value pairs (see DESIGN.md section 4)")
+    p = add("ls", cmd_ls, "list events, newest first")
+    p.add_argument("--kind", help="only this kind")
+    p.add_argument("--author", help="only this device or group id")
+    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    p = add("show", cmd_show, "show one event")
+    p.add_argument("id", help="event id or a unique prefix of it")
+    add("status", cmd_status, "this node's network, group and counts")
+    p = add("export", cmd_export, "write a signed bundle of events for a USB stick")
+    p.add_argument("file")
+    p.add_argument("--since", help="only events made at or after this time (ISO 8601)")
+    p = add("import", cmd_import, "verify and ingest a bundle made by `solnet export`")
+    p.add_argument("file")
+    add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
+    return parser
+
+
+def fail(message: str, code: int) -> NoReturn:
+    print(f"solnet: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `solnet ls | head` ends quietly
+    args = build_parser().parse_args(argv)
+    if args.command == "publish" and any(a in ("-h", "--help") for a in args.rest):
+        kind = KINDS.get(args.kind)
+        if kind:
+            print(f"solnet publish {kind.name}: {kind.summary}")
+            for f in kind.fields:
+                if f.name != "sealed":
+                    extra = f" ({', '.join(f.choices)})" if f.choices else ""
+                    print(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{extra}")
+            return 0
+    if args.command in ("init",) and (warning := passphrase_source_warning()) and not args.json:
+        print(warning, file=sys.stderr)
+    try:
+        return args.handler(args)
+    except CliError as exc:
+        fail(str(exc), exc.code)
+    except WrongPassphrase:
+        fail("wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly)", EXIT_HOME)
+    except HomeError as exc:
+        fail(str(exc), EXIT_HOME)
+    except InvalidEvent as exc:
+        fail(f"refused: {exc.args[0]}", EXIT_REFUSED)
+    except (InputError, InviteError, BundleError) as exc:
+        fail(str(exc), EXIT_REFUSED)
+    except CryptoError as exc:
+        fail(f"crypto failure: {exc}", EXIT_REFUSED)
+    except StoreError as exc:
+        fail(str(exc), EXIT_STORAGE)
+    except sqlite3.OperationalError as exc:
+        if "full" in str(exc).lower():
+            fail("the disk is full: nothing was stored from this command. Free some space and run it again.", EXIT_STORAGE)
+        fail(f"database error: {exc}. Nothing was stored from this command.", EXIT_STORAGE)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

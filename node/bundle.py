@@ -1,0 +1,148 @@
+"""Signed bundles of events for carrying on a USB stick (sneakernet).
+
+File layout: the magic line, then a msgpack stream:
+    {"network", "exporter", "created", "since"}   the bundle header
+    bin ...                                       one wire event per item
+    {"count", "digest", "signature"}               the trailer
+`digest` is BLAKE2b-256 over the encoded header and every encoded item; the exporter's device
+key signs it. Each event is also verified on its own at import, through the same ingest path as
+events from a peer, so a damaged or tampered bundle can never get a tampered event stored:
+at worst it loses the events it damaged, and import says so and exits non-zero.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import msgpack
+
+from crypto.errors import BadSignature
+from crypto.keys import SigningKey, verify_signature
+from events.format import MAX_EVENT_BYTES
+from node.log import EventLog, now_ms
+from node.outcome import Outcome
+
+MAGIC = b"solnet-bundle-v1\n"
+SIGN_CONTEXT = b"solnet/bundle/v1\x00"
+IMPORT_BATCH = 500
+
+
+class BundleError(Exception):
+    """The file is not a bundle of this network; nothing was imported."""
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    exporter: bytes | None = None
+    signature_ok: bool = False
+    problem: str | None = None  # why the bundle as a whole is not intact, if it is not
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def _item(value: object) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: int = 0) -> int:
+    """Write every stored event (or those from `since_ts`) as a signed bundle; return the count."""
+    digest = hashlib.blake2b(digest_size=32)
+    header = _item({"network": log.network_id, "exporter": bytes(key.public), "created": now_ms(), "since": since_ts})
+    out.write(MAGIC)
+    out.write(header)
+    digest.update(header)
+    count = 0
+    for wire in log.store.iter_wire(since_ts=since_ts):
+        item = _item(wire)
+        out.write(item)
+        digest.update(item)
+        count += 1
+    signature = key.sign(SIGN_CONTEXT + digest.digest())
+    out.write(_item({"count": count, "digest": digest.digest(), "signature": signature}))
+    return count
+
+
+def _items(source: BinaryIO) -> Iterator[tuple[int, object]]:
+    """(offset, value) for each msgpack item of the stream, with sizes bounded; raises ValueError
+    (or a msgpack exception) where the stream stops making sense."""
+    unpacker = msgpack.Unpacker(raw=False, max_buffer_size=4 * MAX_EVENT_BYTES, max_bin_len=MAX_EVENT_BYTES,
+                                max_str_len=1024, max_array_len=64, max_map_len=16, max_ext_len=0)
+    while True:
+        chunk = source.read(64 * 1024)
+        if not chunk:
+            return
+        unpacker.feed(chunk)
+        for value in unpacker:
+            yield unpacker.tell(), value
+
+
+def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Ingest every event of a bundle through the normal batch path and check the bundle signature.
+
+    Raises BundleError (before storing anything) if the file is not a bundle of this network.
+    """
+    report = ImportReport()
+    if source.read(len(MAGIC)) != MAGIC:
+        raise BundleError("this file is not a solnet bundle (made by `solnet export`)")
+    digest = hashlib.blake2b(digest_size=32)
+    batch: list[bytes] = []
+    trailer: dict | None = None
+    items = _items(source)
+
+    def flush() -> None:
+        if batch:
+            report.outcomes.extend(log.ingest(batch))
+            batch.clear()
+            if progress:
+                progress(len(report.outcomes))
+
+    offset = len(MAGIC)
+    try:
+        first = next(items, None)
+        header = first[1] if first else None
+        if not isinstance(header, dict) or not isinstance(header.get("network"), bytes):
+            raise BundleError("the bundle header is missing or damaged; nothing was imported")
+        if header["network"] != log.network_id:
+            raise BundleError(f"this bundle is from network {header['network'].hex()[:16]}, this node is in "
+                              f"{log.network_id.hex()[:16]}; nothing was imported")
+        exporter = header.get("exporter")
+        report.exporter = exporter if isinstance(exporter, bytes) else None
+        digest.update(_item(header))
+        for offset, value in items:
+            if trailer is not None:
+                raise ValueError("data after the trailer")
+            if isinstance(value, dict):
+                trailer = value
+                continue
+            if not isinstance(value, bytes):
+                raise ValueError("an item that is not an event")
+            digest.update(_item(value))
+            batch.append(value)
+            if len(batch) >= IMPORT_BATCH:
+                flush()
+    except BundleError:
+        raise
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        report.problem = f"the file is damaged near byte {len(MAGIC) + offset}: {exc}; the events after it were not read"
+    flush()
+    if report.problem is None:
+        report.problem = _check_trailer(trailer, digest.digest(), report)
+    return report
+
+
+def _check_trailer(trailer: dict | None, digest: bytes, report: ImportReport) -> str | None:
+    if trailer is None:
+        return "the bundle ends early (no trailer): it was cut short; the events it holds were checked one by one"
+    if trailer.get("digest") != digest or report.exporter is None:
+        return "the bundle does not match its signed digest: it was altered after export"
+    try:
+        verify_signature(report.exporter, SIGN_CONTEXT + digest, trailer.get("signature") or b"")
+    except BadSignature:
+        return "the bundle signature does not verify: it was altered after export"
+    report.signature_ok = True
+    return None

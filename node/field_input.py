@@ -1,0 +1,84 @@
+"""Turning what a person typed (CLI options, web form fields) into typed body fields.
+
+Amounts are typed in major units ("1500" or "12.50") and stored in minor units; times are ISO
+8601, read in the node's local time zone when no offset is given; lists are comma-separated.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from events.fields import Field
+from node.render import MONEY_FIELDS
+
+_DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+
+
+class InputError(ValueError):
+    """A typed value that cannot become a field; the message says what form is expected."""
+
+
+def parse_time(text: str) -> int:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{text!r} is not a date and time; write it like 2026-12-01T18:00") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # naive: the node's local time zone
+    return int(moment.timestamp() * 1000)
+
+
+def parse_duration_ms(text: str) -> int:
+    match = _DURATION_RE.match(text.strip())
+    if not match:
+        raise InputError(f"{text!r} is not a duration; write it like 90m, 6h or 2d")
+    n, unit = int(match.group(1)), match.group(2)
+    return n * {"m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}[unit]
+
+
+def parse_money(text: str) -> int:
+    try:
+        amount = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50") from None
+    minor = amount * 100
+    if minor != minor.to_integral_value():
+        raise InputError(f"{text!r} has more than two decimals")
+    return int(minor)
+
+
+def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes]) -> Any:
+    """Convert `text` for `field`; ids go through `resolve_id` (full hex or a unique prefix)."""
+    kind = field.type
+    if kind == "int":
+        if field.name in MONEY_FIELDS:
+            return parse_money(text)
+        try:
+            return int(text)
+        except ValueError:
+            raise InputError(f"'{field.name}' must be a whole number, got {text!r}") from None
+    if kind == "time":
+        return parse_time(text)
+    if kind == "enum":
+        value = text.strip().lower().replace(" ", "_").replace("-", "_")
+        return value if value in field.choices else text  # let validation list the choices
+    if kind == "id":
+        return resolve_id(text)
+    if kind == "key":
+        try:
+            raw = bytes.fromhex(text.strip())
+        except ValueError:
+            raise InputError(f"'{field.name}' must be a 64-character hex key") from None
+        return raw
+    if kind in ("languages", "texts"):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if kind == "ids":
+        return [resolve_id(part.strip()) for part in text.split(",") if part.strip()]
+    if kind == "region":
+        return text.strip().lower()
+    if kind == "currency":
+        return text.strip().upper()
+    return text

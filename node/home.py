@@ -1,0 +1,128 @@
+"""A node's home directory: its config, keystore and database, and how the passphrase is obtained.
+
+Layout:  config.json (public facts: group and device ids, name, region)  keystore (encrypted keys)
+         solnet.db (+ -wal, -shm)  — the database exists once the node has founded or joined a network.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from crypto.errors import KeystoreError
+from crypto.keystore import NodeKeys, read_keystore, write_keystore
+from node.log import EventLog, NotInitialised
+from node.store import Store
+
+PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
+PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
+HOME_ENV = "SOLNET_HOME"
+
+
+class HomeError(Exception):
+    """The home directory is missing, incomplete or not usable; the message says what to run."""
+
+
+@dataclass
+class Config:
+    group_id: str
+    device_id: str
+    device_encryption_key: str
+    group_name: str
+    region: str
+    holds_group_key: bool = True
+
+
+def default_home() -> Path:
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".solnet")
+
+
+def read_passphrase(*, confirm: bool = False) -> str:
+    """The keystore passphrase: $SOLNET_PASSPHRASE, else the file named by $SOLNET_PASSPHRASE_FILE
+    (for a headless Pi), else a prompt on the terminal."""
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if os.environ.get(PASSPHRASE_FILE_ENV):
+        path = Path(os.environ[PASSPHRASE_FILE_ENV])
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise HomeError(f"cannot read the passphrase file {path}: {exc.strerror}") from None
+    if not sys.stdin.isatty():
+        raise HomeError(f"this command needs the node's passphrase: set {PASSPHRASE_ENV} (or "
+                        f"{PASSPHRASE_FILE_ENV}) or run it in a terminal")
+    first = getpass.getpass("Passphrase for this node's keys: ")
+    if confirm and getpass.getpass("Same passphrase again: ") != first:
+        raise HomeError("the two passphrases differ; nothing was written, run the command again")
+    return first
+
+
+def passphrase_source_warning() -> str | None:
+    if os.environ.get(PASSPHRASE_ENV):
+        return (f"warning: the passphrase comes from ${PASSPHRASE_ENV}; anyone who can read this process's "
+                "environment can read it. Prefer the prompt, or a root-only file in $SOLNET_PASSPHRASE_FILE.")
+    return None
+
+
+class Home:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def keystore_path(self) -> Path:
+        return self.path / "keystore"
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / "solnet.db"
+
+    def exists(self) -> bool:
+        return self.config_path.exists()
+
+    def create(self, config: Config, keys: NodeKeys, passphrase: str) -> None:
+        if self.exists():
+            raise HomeError(f"{self.path} already holds a node (group {config.group_name!r} or another); "
+                            "choose another --home, or remove that folder if you mean to start over")
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_keystore(self.keystore_path, keys, passphrase)
+        tmp = self.config_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, self.config_path)
+
+    def config(self) -> Config:
+        try:
+            return Config(**json.loads(self.config_path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise HomeError(f"no solnet node in {self.path}: run `solnet --home {self.path} init --group NAME "
+                            "--region REGION` first") from None
+        except (ValueError, TypeError) as exc:
+            raise HomeError(f"{self.config_path} is damaged ({exc})") from None
+
+    def keys(self, passphrase: str | None = None) -> NodeKeys:
+        self.config()
+        try:
+            return read_keystore(self.keystore_path, passphrase if passphrase is not None else read_passphrase())
+        except KeystoreError as exc:
+            raise HomeError(str(exc)) from None
+
+    def store(self) -> Store:
+        self.config()
+        return Store(self.db_path)
+
+    def log(self) -> EventLog:
+        """The node's event log; HomeError if it has not founded or joined a network."""
+        if not self.db_path.exists():
+            self.config()
+            raise HomeError(f"this node has not joined a network yet: run `solnet --home {self.path} join TOKEN` "
+                            "with an invite from a member group, or found one with `init --new-network`")
+        try:
+            return EventLog(Store(self.db_path))
+        except NotInitialised as exc:
+            raise HomeError(str(exc)) from None

@@ -1,0 +1,57 @@
+"""Join tokens: what a member hands a new group so it can join (network genesis, the trust chain
+with the vouch that admits the group, bootstrap peers).
+
+A token is text ("solnet-invite-v1:" + base64url of canonical msgpack) so it can be sent by
+any channel or carried on paper. It is not secret: it holds only public, signed events. What
+makes it safe is that the joiner checks the genesis against the network id and every event's
+signature and chain, exactly as from a peer.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from events.canonical import pack, unpack
+from events.errors import InvalidEvent
+from node.log import EventLog
+
+PREFIX = "solnet-invite-v1:"
+
+
+@dataclass(frozen=True)
+class Invite:
+    genesis: bytes
+    group: bytes  # the group key being admitted
+    events: list[bytes]  # wire events: every group key's chain, which holds the trust graph
+    peers: list[str]
+
+    def encode(self) -> str:
+        blob = pack({"genesis": self.genesis, "group": self.group, "events": self.events, "peers": self.peers})
+        return PREFIX + base64.urlsafe_b64encode(blob).decode("ascii") + "\n"
+
+
+class InviteError(ValueError):
+    pass
+
+
+def decode_invite(text: str) -> Invite:
+    text = text.strip()
+    if not text.startswith(PREFIX):
+        raise InviteError("this is not a solnet invite (it should start with 'solnet-invite-v1:')")
+    try:
+        value = unpack(base64.urlsafe_b64decode(text[len(PREFIX):].encode("ascii")), what="invite")
+    except (ValueError, InvalidEvent) as exc:
+        raise InviteError(f"the invite is damaged ({exc}); ask for a new one") from None
+    if not isinstance(value, dict) or set(value) != {"genesis", "group", "events", "peers"}:
+        raise InviteError("the invite is damaged (unexpected content); ask for a new one")
+    return Invite(value["genesis"], value["group"], value["events"], value["peers"])
+
+
+def trust_chain(log: EventLog) -> list[bytes]:
+    """Wire form of every event signed by a group key: the membership history a newcomer needs."""
+    groups = [m.key for m in log.trust.members.values() if m.role == "group"]
+    out: list[bytes] = []
+    for key in groups:
+        rows = log.store.db.execute("SELECT header, sig, body FROM events WHERE author=? ORDER BY seq", (key,))
+        out.extend(log.store.wire(row) for row in rows)
+    return out

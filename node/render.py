@@ -1,0 +1,127 @@
+"""Events and read-model rows as plain JSON-able values (hex ids, ISO times) and as lines for people.
+
+The same conversion serves `solnet ... --json`, the HTTP API and the dashboard, so an id or a
+time looks the same everywhere.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from events.canonical import unpack
+from events.errors import InvalidEvent
+from events.kinds import KINDS
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
+
+BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
+MONEY_FIELDS = ("goal", "raised", "pledge")
+
+
+def iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def local_time(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def plain(value: Any) -> Any:
+    """bytes -> hex, recursively; everything else unchanged."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def public_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields anyone may see, JSON-ready: times as ISO strings, ids hex, the private part replaced
+    by a flag."""
+    spec = KINDS.get(kind)
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        field = spec.field(name) if spec else None
+        if name == "sealed":
+            out["has_private"] = True
+        elif field is not None and field.type == "time":
+            out[name] = iso(value)
+        else:
+            out[name] = plain(value)
+    return out
+
+
+def event_fields(row: tuple) -> dict[str, Any] | None:
+    body = row[8]
+    if body is None or row[4] not in KINDS:
+        return None
+    try:
+        value = unpack(body)
+    except InvalidEvent:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def event_json(row: tuple, group_of: dict[bytes, bytes] | None = None) -> dict[str, Any]:
+    """A stored event row (id, author, seq, ts, kind, expires, header, sig, body, body_state) as JSON."""
+    event_id, author, seq, ts, kind, expires, _header, _sig, _body, body_state = row
+    out: dict[str, Any] = {
+        "id": event_id.hex(),
+        "kind": kind,
+        "author": author.hex(),
+        "seq": seq,
+        "timestamp": iso(ts),
+        "expires": iso(expires),
+        "body": BODY_STATES[body_state],
+    }
+    if group_of is not None and author in group_of:
+        out["group"] = group_of[author].hex()
+    fields = event_fields(row)
+    if fields:
+        out.update({k: v for k, v in public_fields(kind, fields).items() if k not in out})
+    return out
+
+
+def money(minor: int, currency: str) -> str:
+    return f"{minor / 100:,.2f} {currency}"
+
+
+def summary(kind: str, fields: dict[str, Any] | None) -> str:
+    """One short line describing an event's content, for `ls`."""
+    if not fields:
+        return ""
+    f = fields
+    if kind == "action":
+        return f"{f['title']} — {f['type'].replace('_', ' ')}, {local_time(f['starts_at'])}"
+    if kind == "fundraiser":
+        return f"{f['title']} — goal {money(f['goal'], f['currency'])}"
+    if kind == "fundraiser.update":
+        if "raised" in f:
+            return f"raised so far {f['raised'] / 100:,.2f} for {f['fundraiser'].hex()[:12]}"
+        return f"pledge {f['pledge'] / 100:,.2f} to {f['fundraiser'].hex()[:12]}"
+    if kind in ("need", "offer"):
+        return f"{f['quantity']} × {f['category'].replace('_', ' ')}" + (f" ({f['notes']})" if f.get("notes") else "")
+    if kind == "need.fulfil":
+        return f"{f['quantity']} for need {f['need'].hex()[:12]}"
+    if kind == "support.request":
+        return f"{f['type'].replace('_', ' ')}, {f['people']} people, urgency {f['urgency']}" + (" [private part]" if "sealed" in f else "")
+    if kind in ("support.claim", "support.close"):
+        return f"request {f['request'].hex()[:12]}" + (f": {f['outcome']}" if "outcome" in f else "")
+    if kind == "alert":
+        return f"{f['type'].replace('_', ' ').upper()} {f.get('location', '')} — {f['text']}"
+    if kind == "group.profile":
+        return f"{f['name']} ({f['region']})"
+    if kind == "member.vouch":
+        return f"vouches {f['role']} {f['subject'].hex()[:12]}"
+    if kind == "member.revoke":
+        return f"revokes {f['subject'].hex()[:12]} from seq {f['from_seq']}"
+    if kind == "redact":
+        return f"redacts {len(f['ids'])} event(s)"
+    if kind == "node.announce":
+        return ", ".join(f["addresses"])
+    return ""
