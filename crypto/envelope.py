@@ -49,8 +49,13 @@ def seal(plaintext: bytes, recipients: Sequence[EncryptionPublicKey]) -> bytes:
     slots += [aead.random_bytes(_SLOT_SIZE) for _ in range(MAX_RECIPIENTS - len(slots))]
     secrets.SystemRandom().shuffle(slots)
     nonce = aead.random_bytes(aead.NONCE_SIZE)
-    ciphertext = aead.encrypt(content_key, nonce, plaintext, _BODY_AAD + eph_pub)
+    ciphertext = aead.encrypt(content_key, nonce, plaintext, _body_aad(eph_pub, slots, nonce))
     return msgpack.packb([ENVELOPE_VERSION, eph_pub, slots, nonce, ciphertext], use_bin_type=True)
+
+
+def _body_aad(eph_pub: bytes, slots: list[bytes], nonce: bytes) -> bytes:
+    """Bind the body to every slot, so altering another recipient's (or a padding) slot is detected by all."""
+    return _BODY_AAD + blake2b_256(bytes([ENVELOPE_VERSION]) + eph_pub + b"".join(slots) + nonce)
 
 
 def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
@@ -67,6 +72,7 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
         or not isinstance(slots, list)
         or len(slots) != MAX_RECIPIENTS
         or not isinstance(nonce, bytes)
+        or len(nonce) != aead.NONCE_SIZE
         or not isinstance(ciphertext, bytes)
     ):
         raise DecryptionFailed("malformed envelope")
@@ -75,12 +81,12 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
     except InvalidKey:
         raise DecryptionFailed("envelope has a degenerate ephemeral key") from None
     wrap = _wrap_key(shared, eph_pub, bytes(key.public))
+    if any(not isinstance(slot, bytes) or len(slot) != _SLOT_SIZE for slot in slots):
+        raise DecryptionFailed("malformed envelope slot")
     for slot in slots:
-        if not isinstance(slot, bytes) or len(slot) != _SLOT_SIZE:
-            raise DecryptionFailed("malformed envelope slot")
         try:
             content_key = aead.decrypt(wrap, _ZERO_NONCE, slot)
         except DecryptionFailed:
             continue
-        return aead.decrypt(content_key, nonce, ciphertext, _BODY_AAD + eph_pub)
+        return aead.decrypt(content_key, nonce, ciphertext, _body_aad(eph_pub, slots, nonce))
     raise DecryptionFailed("this device is not a recipient of the private part")

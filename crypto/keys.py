@@ -6,12 +6,15 @@ printable form of every public key and id is lowercase hex, used alike by CLI, A
 """
 from __future__ import annotations
 
+import re
+
 import nacl.bindings as sodium
 import nacl.exceptions
 
 from crypto.errors import BadSignature, InvalidKey
 
 KEY_SIZE = 32
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 SIGNATURE_SIZE = 64
 
 
@@ -27,11 +30,10 @@ class PublicId:
 
     @classmethod
     def from_hex(cls, text: str) -> PublicId:
-        try:
-            raw = bytes.fromhex(text.strip())
-        except ValueError:
-            raise InvalidKey(f"not a hex id: {text[:80]!r}") from None
-        return cls(raw)
+        """Parse the one printable form: 64 hex digits (surrounding white space ignored)."""
+        if not isinstance(text, str) or not _HEX64.fullmatch(text.strip().lower()):
+            raise InvalidKey(f"not a 64-digit hex id: {str(text)[:80]!r}")
+        return cls(bytes.fromhex(text.strip()))
 
     def verify(self, message: bytes, signature: bytes) -> None:
         """Return if `signature` is this key's signature of `message`; raise BadSignature otherwise."""

@@ -22,6 +22,9 @@ from crypto.keys import EncryptionKey, SigningKey
 KEYSTORE_VERSION = 1
 OPSLIMIT = argon2id.OPSLIMIT_INTERACTIVE
 MEMLIMIT = argon2id.MEMLIMIT_INTERACTIVE
+MAX_OPSLIMIT = 16
+MIN_MEMLIMIT = argon2id.MEMLIMIT_MIN
+MAX_MEMLIMIT = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,19 @@ def write_keystore(path: Path, keys: NodeKeys, passphrase: str) -> None:
     sealed = aead.encrypt(_derive(passphrase, salt, OPSLIMIT, MEMLIMIT), nonce, secrets_blob, header)
     data = msgpack.packb([header, sealed], use_bin_type=True)
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)  # a leftover could carry a wider mode, or be a symlink planted there
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself must survive a power cut
+    finally:
+        os.close(dir_fd)
 
 
 def read_keystore(path: Path, passphrase: str) -> NodeKeys:
@@ -70,6 +79,8 @@ def read_keystore(path: Path, passphrase: str) -> NodeKeys:
         data = path.read_bytes()
     except FileNotFoundError:
         raise KeystoreError(f"no keystore at {path}") from None
+    except OSError as exc:
+        raise KeystoreError(f"cannot read the keystore at {path}: {exc.strerror}") from None
     try:
         header, sealed = msgpack.unpackb(data, raw=False, max_bin_len=4096)
         version, kdf, ops, mem, salt, nonce = msgpack.unpackb(header, raw=False)
@@ -77,6 +88,16 @@ def read_keystore(path: Path, passphrase: str) -> NodeKeys:
         raise KeystoreError(f"the keystore at {path} is damaged") from None
     if version != KEYSTORE_VERSION or kdf != "argon2id":
         raise KeystoreError(f"the keystore at {path} has an unknown format (version {version!r})")
+    # The header is not authenticated until decryption succeeds, so its KDF costs must be sane
+    # before we spend them: a crafted file must not make us allocate gigabytes.
+    if (
+        type(ops) is not int or not argon2id.OPSLIMIT_MIN <= ops <= MAX_OPSLIMIT
+        or type(mem) is not int or not MIN_MEMLIMIT <= mem <= MAX_MEMLIMIT
+        or not isinstance(salt, bytes) or len(salt) != argon2id.SALTBYTES
+        or not isinstance(nonce, bytes) or len(nonce) != aead.NONCE_SIZE
+        or not isinstance(sealed, bytes)
+    ):
+        raise KeystoreError(f"the keystore at {path} is damaged (impossible key-derivation settings)")
     try:
         blob = aead.decrypt(_derive(passphrase, salt, ops, mem), nonce, sealed, header)
     except DecryptionFailed:

@@ -11,6 +11,7 @@ from events.format import MAX_TIMESTAMP_MS
 REGION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # everything below space but tab and newline, and DEL
 
 
 class FieldError(ValueError):
@@ -45,7 +46,7 @@ def _text(f: Field, v: Any) -> str | None:
         return "must not be empty"
     if len(v) > f.max_len:
         return f"is {len(v)} characters, the limit is {f.max_len}"
-    if any(ord(c) < 32 and c not in "\n\t" for c in v):
+    if CONTROL_RE.search(v):
         return "contains control characters"
     return None
 

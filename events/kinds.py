@@ -41,8 +41,11 @@ class Kind:
     max_expiry_ms: int | None = None
     summary: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+
     def field(self, name: str) -> Field | None:
-        return next((f for f in self.fields if f.name == name), None)
+        return self._by_name.get(name)  # type: ignore[attr-defined]
 
 
 def _t(name: str, max_len: int = 200, required: bool = False, help: str = "") -> Field:

@@ -25,7 +25,7 @@ from events.projections import Drop, project
 from events.trust import Member, TrustGraph, Vouch
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
-from node.verify_pool import verify_all
+from node.verify_pool import verify_in_order
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 MAX_PENDING = 20_000
@@ -131,17 +131,16 @@ class EventLog:
                 outcomes[i] = self._fill_body(ev, now)
             else:
                 outcomes[i] = Outcome(ev.id, DUPLICATE)
-        if not verified:
-            checks = verify_all([ev for _, ev in fresh])
-            for (i, ev), problem in zip(fresh, checks):
-                if problem is not None:
-                    outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
-            fresh = [(i, ev) for (i, ev), problem in zip(fresh, checks) if problem is None]
         fresh.sort(key=lambda item: (item[1].author, item[1].seq))
-        heads: dict[bytes, tuple[int, bytes | None]] = {}
         index_of = {ev.id: i for i, ev in fresh}
-        for i, ev in fresh:
-            outcomes[i] = self._admit(ev, heads, now)
+        heads: dict[bytes, tuple[int, bytes | None]] = {}
+        events = [ev for _, ev in fresh]
+        checked = zip(events, [None] * len(events)) if verified else verify_in_order(events)
+        for ev, problem in checked:
+            if problem is not None:
+                outcomes[index_of[ev.id]] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
+            else:
+                outcomes[index_of[ev.id]] = self._admit(ev, heads, now)
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
             for event_id, outcome in self._drain_pending(heads, now):
                 if event_id in index_of:
@@ -152,17 +151,19 @@ class EventLog:
         try:
             return self._admit_checked(ev, heads, now)
         except InvalidEvent as exc:
+            if exc.reason == E.FORK:
+                heads.pop(ev.author, None)  # the author is frozen now: its next event must see that
             return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
 
     def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> Outcome:
         author, seq, db = ev.author, ev.seq, self.store.db
-        if db.execute("SELECT 1 FROM frozen WHERE author=?", (author,)).fetchone():
-            raise InvalidEvent(E.FROZEN, "author is frozen: it signed two different events with one seq")
         member = self.trust.member(author)
         if member is None:
             return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now)
         self.trust.check_author(author, seq)
         if author not in heads:
+            if db.execute("SELECT 1 FROM frozen WHERE author=?", (author,)).fetchone():
+                raise InvalidEvent(E.FROZEN, "author is frozen: it signed two different events with one seq")
             heads[author] = self.store.head(author)
         head_seq, head_id = heads[author]
         if seq <= head_seq:

@@ -1,0 +1,61 @@
+"""Benchmark: ingest of synced batches into a fresh store, against the raw Ed25519 verify rate.
+
+Signs N events of one device (another author than the ingesting node), then ingests them in
+batches of BATCH (the size sync uses) into a fresh store that knows only the trust events.
+Reports events/s, the raw single-core verify rate measured in the same run, and their ratio.
+Budget (DESIGN.md section 10): ratio >= 0.7.  Last line: key=value pairs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import found_network, raw_verify_rate, signed_chain  # noqa: E402
+from events.format import decode_event  # noqa: E402
+from node import verify_pool  # noqa: E402
+from node.log import EventLog  # noqa: E402
+from node.store import Store  # noqa: E402
+
+BATCH = 500
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=BATCH)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        net, _source = found_network(Path(tmp) / "source.db")
+        t0 = time.perf_counter()
+        wires = [ev.encode() for ev in signed_chain(net, args.events)]
+        sign_s = time.perf_counter() - t0
+        sample = [decode_event(w) for w in wires[:5000]]
+        verify_rate = raw_verify_rate(sample)
+
+        sink = EventLog.create(Store(Path(tmp) / "sink.db"), net.genesis)
+        sink.ingest(net.trust_wires)
+        verify_pool.start()  # a running node starts its verifier processes at boot, not mid-sync
+        start = time.perf_counter()
+        for i in range(0, len(wires), args.batch):
+            outcomes = sink.ingest(wires[i : i + args.batch])
+            bad = [o for o in outcomes if o.status != "accepted"]
+            if bad:
+                raise SystemExit(f"unexpected outcome: {bad[0]}")
+        elapsed = time.perf_counter() - start
+        rate = args.events / elapsed
+        db_bytes = sum(f.stat().st_size for f in Path(tmp).glob("sink.db*"))
+        assert sink.store.count() == args.events + len(net.trust_wires)
+    print(f"signed {args.events} events in {sign_s:.1f} s; ingested in {elapsed:.1f} s "
+          f"({args.batch}-event batches, {os.cpu_count()} cores)")
+    print(f"events={args.events} batch={args.batch} ingest_per_s={rate:.0f} verify_per_s_1core={verify_rate:.0f} "
+          f"ingest_over_verify={rate / verify_rate:.2f} bytes_per_event={db_bytes / args.events:.0f} budget_ratio=0.70")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Fixtures for end-to-end tests of the `solnet` command: real processes, one home folder per node.
+
+`run(home, *args)` runs `solnet --home HOME ARGS...` with the test passphrase in the environment;
+`network` founds network A (Calais) and admits group B (Bristol) with an invite token;
+`populated` is such a pair where A has published one event of every kind (built once per
+session and copied, since homes are plain folders). Test modules reach the helpers through the
+`cli` fixture.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import nacl.public
+import nacl.signing
+import pytest
+
+SOLNET = Path(sys.executable).with_name("solnet")
+PASSPHRASE = "nine tents for the jungle"
+TIMEOUT_S = 60
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    env["SOLNET_PASSPHRASE"] = PASSPHRASE
+    env["TZ"] = "UTC"  # times typed without an offset are read in local time
+    return env
+
+
+def run(home: Path | None, *args: str, ok: bool = True, env: dict[str, str | None] | None = None,
+        ) -> subprocess.CompletedProcess[str]:
+    """Run `solnet --home HOME ARGS...`; with ok=True, fail the test unless it exits 0.
+
+    `env` entries override the test environment; a value of None removes the variable.
+    """
+    full_env = base_env()
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    cmd = [str(SOLNET), *(["--home", str(home)] if home is not None else []), *map(str, args)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=full_env,
+                          stdin=subprocess.DEVNULL)
+    if ok:
+        assert proc.returncode == 0, (
+            f"`solnet {' '.join(cmd[1:])}` exited {proc.returncode}\n"
+            f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+        )
+    return proc
+
+
+def run_json(home: Path | None, *args: str, env: dict[str, str | None] | None = None) -> Any:
+    """Run a command with --json (it must succeed) and return the parsed output."""
+    proc = run(home, *args, "--json", env=env)
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"`solnet {' '.join(args)} --json` printed no JSON:\n{proc.stdout}\n{proc.stderr}")
+
+
+@dataclass(frozen=True)
+class Net:
+    """Two homes in one network: A founded it (Calais), B joined with A's invite (Bristol)."""
+
+    a: Path
+    b: Path
+    network_id: str
+    group_a: str
+    device_a: str
+    group_b: str
+    device_b: str
+    published: dict[str, str] = field(default_factory=dict)  # label -> id of events A published
+
+    def copied_to(self, root: Path) -> Net:
+        """The same network in fresh folders under `root`, for a test that changes it."""
+        for home in (self.a, self.b):
+            shutil.copytree(home, root / home.name)
+        return replace(self, a=root / self.a.name, b=root / self.b.name)
+
+
+def found_and_join(root: Path) -> Net:
+    a, b = root / "A", root / "B"
+    founded = run_json(a, "init", "--group", "Calais", "--region", "calais", "--new-network")
+    prepared = run_json(b, "init", "--group", "Bristol", "--region", "bristol")
+    token = root / "token"
+    run(a, "invite", prepared["group_id"], "--out", token)
+    joined = run_json(b, "join", token)
+    assert joined["network_id"] == founded["network_id"]
+    return Net(a, b, founded["network_id"], founded["group_id"], founded["device_id"],
+               prepared["group_id"], prepared["device_id"])
+
+
+def publish(home: Path, kind: str, *args: str) -> str:
+    """Publish through the CLI and return the new event's id (from --json)."""
+    out = run_json(home, "publish", kind, *args)
+    assert set(out) >= {"id"} and len(out["id"]) == 64 and int(out["id"], 16) >= 0, out
+    return out["id"]
+
+
+def publish_every_kind(home: Path, *, group_b: str) -> dict[str, str]:
+    """One or more events of every kind but member.revoke, with realistic values; label -> id.
+
+    `group_b` is another member group (a need is fulfilled by it, in words)."""
+    ids: dict[str, str] = {}
+    ids["action"] = publish(home, "action", "--title", "Rally at the prefecture", "--region", "calais",
+                            "--starts-at", "2026-12-01T18:00", "--type", "protest", "--place", "Place d'Armes",
+                            "--languages", "fr,en,ar", "--link", "https://example.org/rally")
+    ids["info_night"] = publish(home, "action", "--title", "Asylum rights info night", "--region", "calais",
+                                "--starts-at", "2026-12-03T19:00", "--ends-at", "2026-12-03T21:30",
+                                "--type", "info night", "--description", "Lawyers answer questions.\nTea provided.")
+    ids["alert"] = publish(home, "alert", "--region", "calais", "--type", "raid", "--location", "Loon-Plage",
+                           "--text", "Police clearing the camp near the canal, bring blankets", "--expires-in", "6h")
+    ids["fundraiser"] = publish(home, "fundraiser", "--title", "Winter tents", "--goal", "2000",
+                                "--currency", "EUR", "--region", "calais", "--how-to-give", "IBAN FR76 ...")
+    ids["fundraiser.update"] = publish(home, "fundraiser.update", "--fundraiser", ids["fundraiser"][:12],
+                                       "--raised", "150", "--note", "first week")
+    ids["need"] = publish(home, "need", "--category", "sleeping bags", "--quantity", "40", "--region", "calais",
+                          "--notes", "adult sizes")
+    ids["offer"] = publish(home, "offer", "--category", "tents", "--quantity", "12", "--region", "calais")
+    ids["need.fulfil"] = publish(home, "need.fulfil", "--need", ids["need"][:10], "--quantity", "15",
+                                 "--by", f"Bristol ({group_b[:8]})")
+    ids["support.request"] = publish(home, "support.request", "--region", "calais", "--type", "housing",
+                                     "--people", "2", "--urgency", "high")
+    ids["support.claim"] = publish(home, "support.claim", "--request", ids["support.request"][:12],
+                                   "--note", "we have a room")
+    ids["support.close"] = publish(home, "support.close", "--request", ids["support.request"],
+                                   "--outcome", "resolved")
+    ids["typo_offer"] = publish(home, "offer", "--category", "bikes", "--quantity", "3", "--region", "calais",
+                                "--notes", "wrong number, will redact")
+    ids["redact"] = publish(home, "redact", "--ids", ids["typo_offer"][:12], "--reason", "typo")
+    ids["node.announce"] = publish(home, "node.announce", "--addresses", "127.0.0.1:7000")
+    ids["group.profile"] = publish(home, "group.profile", "--name", "Calais", "--region", "calais",
+                                   "--description", "Solidarity with people on the move", "--languages", "fr,en",
+                                   "--contact", "calais@example.org")
+    laptop = nacl.signing.SigningKey.generate().verify_key.encode().hex()
+    laptop_box = nacl.public.PrivateKey.generate().public_key.encode().hex()
+    ids["member.vouch"] = publish(home, "member.vouch", "--subject", laptop, "--role", "device",
+                                  "--encryption-key", laptop_box, "--name", "Calais laptop", "--as", "group")
+    return ids
+
+
+@pytest.fixture
+def cli() -> SimpleNamespace:
+    """The helpers of this module, for test modules (a conftest is not importable by a stable name)."""
+    return SimpleNamespace(run=run, run_json=run_json, publish=publish, publish_every_kind=publish_every_kind,
+                           found_and_join=found_and_join, base_env=base_env, SOLNET=SOLNET, PASSPHRASE=PASSPHRASE)
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> Net:
+    return found_and_join(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def populated_template(tmp_path_factory: pytest.TempPathFactory) -> Net:
+    net = found_and_join(tmp_path_factory.mktemp("populated"))
+    return replace(net, published=publish_every_kind(net.a, group_b=net.group_b))
+
+
+@pytest.fixture
+def populated(populated_template: Net, tmp_path: Path) -> Net:
+    """A network where A has published every kind (B has not imported them yet)."""
+    return populated_template.copied_to(tmp_path)

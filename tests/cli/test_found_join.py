@@ -1,0 +1,37 @@
+"""Founding a network on A (Calais) and joining it from B (Bristol) with an invite token."""
+from __future__ import annotations
+
+import re
+
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def test_status_of_founder_and_joiner_name_one_network(network, cli):
+    a = cli.run_json(network.a, "status")
+    b = cli.run_json(network.b, "status")
+    for status, group, device in ((a, network.group_a, network.device_a), (b, network.group_b, network.device_b)):
+        assert {"group_id", "network_id", "device_id", "events"} <= set(status)
+        assert status["group_id"] == group and status["device_id"] == device
+        assert HEX64.match(status["network_id"]) and HEX64.match(status["device_id"])
+        assert isinstance(status["events"], int) and status["events"] > 0
+    assert a["network_id"] == b["network_id"] == network.network_id
+    assert a["group_id"] != b["group_id"] and a["device_id"] != b["device_id"]
+    assert b["groups"] == 2  # Calais (the founder) and Bristol
+    # The count is the number of events the node holds.
+    assert a["events"] == len(cli.run_json(network.a, "ls", "--limit", "1000"))
+    assert b["events"] == len(cli.run_json(network.b, "ls", "--limit", "1000"))
+
+
+def test_prepared_group_has_no_network_until_it_joins(tmp_path, cli):
+    home = tmp_path / "B"
+    prepared = cli.run_json(home, "init", "--group", "Bristol", "--region", "bristol")
+    assert HEX64.match(prepared["group_id"])
+    status = cli.run_json(home, "status")
+    assert status["group_id"] == prepared["group_id"] and status["network_id"] is None
+    assert status["events"] == 0
+
+
+def test_joiner_sees_the_founders_profile_and_its_own(network, cli):
+    b_events = cli.run_json(network.b, "ls", "--kind", "group.profile")
+    names = {(e["name"], e["region"], e["group"]) for e in b_events}
+    assert names == {("Calais", "calais", network.group_a), ("Bristol", "bristol", network.group_b)}

@@ -1,0 +1,159 @@
+"""Publishing every kind on A, carrying it to B in a bundle, and what `ls`/`show` print for each event."""
+from __future__ import annotations
+
+import re
+
+from events.kinds import KINDS
+
+HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def by_id(events: list[dict]) -> dict[str, dict]:
+    return {e["id"]: e for e in events}
+
+
+def keys_of(events: list[dict]) -> set[tuple]:
+    return {(e["id"], e["kind"], e["author"], e["seq"]) for e in events}
+
+
+def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path):
+    ids = cli.publish_every_kind(network.a, group_b=network.group_b)
+    # Without --json, publish says what it did and prints the whole id.
+    human = cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "eviction",
+                    "--text", "Eviction announced for tomorrow 6am")
+    printed = HEX64.findall(human.stdout)
+    assert len(printed) == 1 and "alert" in human.stdout
+    ids["human_alert"] = printed[0]
+
+    a_events = cli.run_json(network.a, "ls", "--limit", "1000")
+    a_by_id = by_id(a_events)
+    assert set(ids.values()) <= set(a_by_id), "every printed id is listed"
+    assert {a_by_id[i]["kind"] for i in ids.values()} == set(KINDS) - {"member.revoke"}
+
+    bundle = tmp_path / "calais.bundle"
+    exported = cli.run_json(network.a, "export", bundle)
+    assert exported["events"] == len(a_events)
+    result = cli.run_json(network.b, "import", bundle)
+    assert result["rejected"] == 0 and result["pending"] == 0 and result["signature_ok"] is True
+    assert result["accepted"] + result["duplicate"] == len(a_events)
+
+    b_events = cli.run_json(network.b, "ls", "--limit", "1000")
+    b_by_id = by_id(b_events)
+    own_b = {e["id"] for e in b_events if e["author"] in (network.group_b, network.device_b)}
+    assert keys_of(a_events) == keys_of(e for e in b_events if e["id"] not in own_b)
+    for event_id, event in a_by_id.items():
+        assert b_by_id[event_id] == event, f"B shows {event['kind']} {event_id} differently"
+
+    # And back: after B's bundle reaches A the two nodes list exactly the same events.
+    back = tmp_path / "bristol.bundle"
+    cli.run(network.b, "export", back)
+    cli.run(network.a, "import", back)
+    a_events = cli.run_json(network.a, "ls", "--limit", "1000")
+    assert keys_of(a_events) == keys_of(b_events)
+    assert by_id(a_events) == b_by_id
+
+    actions = cli.run_json(network.b, "ls", "--kind", "action")
+    assert {e["id"] for e in actions} == {ids["action"], ids["info_night"]}
+    assert all(e["kind"] == "action" for e in actions)
+    assert cli.run_json(network.b, "ls", "--kind", "need.fulfil") == [b_by_id[ids["need.fulfil"]]]
+
+    for label in ("action", "fundraiser.update", "support.close"):
+        event_id = ids[label]
+        assert cli.run_json(network.b, "show", event_id[:12]) == b_by_id[event_id]
+        assert cli.run_json(network.b, "show", event_id.upper()) == b_by_id[event_id]
+    shown = cli.run(network.b, "show", ids["action"][:12]).stdout
+    assert ids["action"] in shown and "Rally at the prefecture" in shown
+
+
+def test_importing_the_same_bundle_twice_changes_nothing(populated, cli, tmp_path):
+    bundle = tmp_path / "calais.bundle"
+    cli.run(populated.a, "export", bundle)
+    first = cli.run_json(populated.b, "import", bundle)
+    assert first["accepted"] > 0 and first["rejected"] == 0
+    before = cli.run_json(populated.b, "ls", "--limit", "1000")
+    again = cli.run_json(populated.b, "import", bundle)
+    assert again["accepted"] == 0 and again["rejected"] == 0 and again["pending"] == 0
+    assert again["duplicate"] == first["accepted"] + first["duplicate"]
+    assert cli.run_json(populated.b, "ls", "--limit", "1000") == before
+
+
+def test_ls_json_has_ids_authors_seqs_and_public_fields(populated, cli):
+    events = cli.run_json(populated.a, "ls", "--limit", "1000")
+    got = by_id(events)
+    ids = populated.published
+    for event in events:
+        assert {"id", "kind", "author", "seq"} <= set(event)
+        assert re.fullmatch(r"[0-9a-f]{64}", event["id"]) and re.fullmatch(r"[0-9a-f]{64}", event["author"])
+        assert isinstance(event["seq"], int) and event["seq"] >= 1
+
+    device_events = sorted((e for e in events if e["author"] == populated.device_a), key=lambda e: e["seq"])
+    assert [e["seq"] for e in device_events] == list(range(1, len(device_events) + 1))
+    assert got[ids["member.vouch"]]["author"] == populated.group_a  # published --as group
+
+    action = got[ids["action"]]
+    assert action["kind"] == "action" and action["author"] == populated.device_a
+    assert action["title"] == "Rally at the prefecture" and action["region"] == "calais"
+    assert action["starts_at"] == "2026-12-01T18:00:00Z" and action["type"] == "protest"
+    assert action["place"] == "Place d'Armes" and action["languages"] == ["fr", "en", "ar"]
+    assert action["link"] == "https://example.org/rally" and action["group"] == populated.group_a
+    info = got[ids["info_night"]]
+    assert info["type"] == "info_night" and info["ends_at"] == "2026-12-03T21:30:00Z"
+    assert info["description"] == "Lawyers answer questions.\nTea provided."
+
+    alert = got[ids["alert"]]
+    assert (alert["region"], alert["type"], alert["location"]) == ("calais", "raid", "Loon-Plage")
+    assert alert["text"].startswith("Police clearing") and alert["expires"] is not None
+
+    fundraiser = got[ids["fundraiser"]]
+    assert fundraiser["title"] == "Winter tents" and fundraiser["currency"] == "EUR"
+    assert fundraiser["goal"] == 200000  # typed in euros, kept in cents
+    update = got[ids["fundraiser.update"]]
+    assert update["fundraiser"] == ids["fundraiser"] and update["raised"] == 15000  # a 12-char prefix was typed
+
+    need = got[ids["need"]]
+    assert (need["category"], need["quantity"], need["region"]) == ("sleeping_bags", 40, "calais")
+    assert got[ids["offer"]]["category"] == "tents" and got[ids["offer"]]["quantity"] == 12
+    fulfil = got[ids["need.fulfil"]]
+    assert fulfil["need"] == ids["need"] and fulfil["quantity"] == 15
+
+    request = got[ids["support.request"]]
+    assert (request["region"], request["type"], request["people"], request["urgency"]) == ("calais", "housing", "2", "high")
+    assert got[ids["support.claim"]]["request"] == ids["support.request"]
+    close = got[ids["support.close"]]
+    assert close["request"] == ids["support.request"] and close["outcome"] == "resolved"
+
+    assert got[ids["redact"]]["ids"] == [ids["typo_offer"]]
+    redacted = got[ids["typo_offer"]]
+    assert redacted["body"] == "redacted" and "notes" not in redacted and "category" not in redacted
+
+    assert got[ids["node.announce"]]["addresses"] == ["127.0.0.1:7000"]
+    profile = got[ids["group.profile"]]
+    assert (profile["name"], profile["region"], profile["languages"]) == ("Calais", "calais", ["fr", "en"])
+    vouch = got[ids["member.vouch"]]
+    assert vouch["role"] == "device" and len(vouch["subject"]) == 64 and len(vouch["encryption_key"]) == 64
+
+    # `show --json` prints the same object as `ls --json`.
+    for label in ("action", "support.request", "typo_offer"):
+        assert cli.run_json(populated.a, "show", ids[label]) == got[ids[label]]
+
+
+def test_revoking_a_group_removes_its_events_and_refuses_its_later_ones(populated, cli, tmp_path):
+    net = populated
+    first = cli.publish(net.b, "offer", "--category", "blankets", "--quantity", "30", "--region", "bristol")
+    cli.run(net.b, "export", tmp_path / "b1.bundle")
+    cli.run(net.a, "import", tmp_path / "b1.bundle")
+    assert cli.run_json(net.a, "show", first)["author"] == net.device_b
+
+    revoke = cli.publish(net.a, "member.revoke", "--subject", net.group_b, "--from-seq", "1",
+                         "--reason", "left the network", "--as", "group")
+    shown = cli.run_json(net.a, "show", revoke)
+    assert (shown["kind"], shown["subject"], shown["from_seq"]) == ("member.revoke", net.group_b, 1)
+    assert cli.run_json(net.a, "ls", "--author", net.device_b) == []
+    assert cli.run(net.a, "show", first, ok=False).returncode == 1
+
+    later = cli.publish(net.b, "offer", "--category", "blankets", "--quantity", "5", "--region", "bristol")
+    cli.run(net.b, "export", tmp_path / "b2.bundle")
+    result = cli.run(net.a, "import", tmp_path / "b2.bundle", ok=False)
+    assert result.returncode == 1 and "revoked" in result.stderr
+    assert all(e["author"] not in (net.group_b, net.device_b) for e in cli.run_json(net.a, "ls", "--limit", "1000"))
+    assert cli.run(net.a, "show", later, ok=False).returncode == 1
