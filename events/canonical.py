@@ -62,17 +62,20 @@ def unpack(data: bytes, *, what: str = "value") -> Any:
     if msgpack.packb(value, use_bin_type=True) != data:
         raise InvalidEvent(NON_CANONICAL, f"{what} is not in canonical encoding")
     try:
-        _check_shape(value)
+        _check_shape(value, 0)
     except _NotCanonical as exc:
         raise InvalidEvent(NON_CANONICAL, f"{what} is not canonical: {exc}") from None
     return value
 
 
-_CONTAINERS = (dict, list, float)
+_CHECKED = (dict, list, float, msgpack.ExtType)
+MAX_DEPTH = 16  # no solnet value nests deeper; a limit keeps hostile nesting cheap and recursion-safe
 
 
-def _check_shape(value: Any) -> None:
+def _check_shape(value: Any, depth: int) -> None:
     t = type(value)
+    if depth > MAX_DEPTH:
+        raise _NotCanonical(f"nested more than {MAX_DEPTH} levels deep")
     if t is dict:
         keys = list(value)
         if any(type(k) is not str for k in keys) or keys != sorted(keys):
@@ -82,8 +85,10 @@ def _check_shape(value: Any) -> None:
         items = value
     elif t is float:
         raise _NotCanonical("floats are not allowed")
+    elif t is msgpack.ExtType:
+        raise _NotCanonical("extension types are not allowed")
     else:
         return
     for item in items:
-        if type(item) in _CONTAINERS:
-            _check_shape(item)
+        if type(item) in _CHECKED:
+            _check_shape(item, depth + 1)

@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 
 from events.format import MAX_TIMESTAMP_MS
 
-REGION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # everything below space but tab and newline, and DEL
+REGION_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}")
+CURRENCY_RE = re.compile(r"[A-Z]{3}")
+# C0 controls but tab and newline, DEL, C1 controls (terminal escapes), and bidirectional
+# overrides that can make a text display as something else than it says.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class FieldError(ValueError):
@@ -84,7 +86,7 @@ def _ids(f: Field, v: Any) -> str | None:
 
 
 def _languages(f: Field, v: Any) -> str | None:
-    if not isinstance(v, list) or len(v) > 8 or any(not isinstance(x, str) or not LANGUAGE_RE.match(x) for x in v):
+    if not isinstance(v, list) or len(v) > 8 or any(not isinstance(x, str) or not LANGUAGE_RE.fullmatch(x) for x in v):
         return "must be a list of at most 8 language codes such as en, fr, ar"
     return None
 
@@ -116,13 +118,13 @@ def _bytes(f: Field, v: Any) -> str | None:
 
 
 def _region(f: Field, v: Any) -> str | None:
-    if not isinstance(v, str) or not REGION_RE.match(v):
+    if not isinstance(v, str) or not REGION_RE.fullmatch(v):
         return "must be a region name in lowercase letters, digits and dashes (e.g. calais, north-wales)"
     return None
 
 
 def _currency(f: Field, v: Any) -> str | None:
-    if not isinstance(v, str) or not CURRENCY_RE.match(v):
+    if not isinstance(v, str) or not CURRENCY_RE.fullmatch(v):
         return "must be a three-letter currency code such as EUR or GBP"
     return None
 

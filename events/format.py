@@ -11,6 +11,7 @@ the whole chain; such a "stub" travels with body nil.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from crypto.errors import BadSignature
@@ -24,6 +25,7 @@ MAX_HEADER_BYTES = 1024
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENT_BYTES = MAX_HEADER_BYTES + MAX_BODY_BYTES + 96  # framing + signature
 MAX_KIND_LEN = 32
+KIND_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 SIGN_CONTEXT = b"solnet/event/v1\x00"
 MAX_TIMESTAMP_MS = 2**53  # far beyond any real clock; keeps values exact in JSON
 
@@ -133,7 +135,7 @@ def _is_uint(value: object, limit: int = 2**64) -> bool:
 
 
 def _check_header(h: Header) -> None:
-    if h.version != VERSION:
+    if type(h.version) is not int or h.version != VERSION:
         raise InvalidEvent(UNKNOWN_VERSION, f"event format version {h.version!r} is not supported (this node speaks {VERSION})")
     if not _is_id(h.network) or not _is_id(h.author):
         raise InvalidEvent(MALFORMED, "network and author must be 32-byte values")
@@ -143,8 +145,8 @@ def _check_header(h: Header) -> None:
         raise InvalidEvent(MALFORMED, "prev must be absent at seq 1 and a 32-byte id after")
     if not _is_uint(h.timestamp, MAX_TIMESTAMP_MS):
         raise InvalidEvent(MALFORMED, "timestamp must be milliseconds since 1970")
-    if not isinstance(h.kind, str) or not 0 < len(h.kind) <= MAX_KIND_LEN or not h.kind.isascii():
-        raise InvalidEvent(MALFORMED, f"kind must be a short ASCII name (at most {MAX_KIND_LEN} characters)")
+    if not isinstance(h.kind, str) or not KIND_RE.fullmatch(h.kind):
+        raise InvalidEvent(MALFORMED, f"kind must be a short name of a-z, 0-9, '.', '_', '-' (at most {MAX_KIND_LEN})")
     if h.expires is not None and (not _is_uint(h.expires, MAX_TIMESTAMP_MS) or h.expires <= h.timestamp):
         raise InvalidEvent(BAD_FIELD, "expiry must be a time after the event's timestamp")
     if not _is_uint(h.body_len, MAX_BODY_BYTES + 1):
@@ -159,7 +161,7 @@ def decode_header(header_bytes: bytes) -> Header:
     fields = unpack(header_bytes, what="event header")
     if not isinstance(fields, list) or not fields:
         raise InvalidEvent(MALFORMED, "event header must be a list")
-    if fields[0] != VERSION:
+    if type(fields[0]) is not int or fields[0] != VERSION:
         raise InvalidEvent(UNKNOWN_VERSION, f"event format version {fields[0]!r} is not supported (this node speaks {VERSION})")
     if len(fields) != 10:
         raise InvalidEvent(MALFORMED, f"event header has {len(fields)} fields, version 1 has 10")

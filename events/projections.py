@@ -45,7 +45,8 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class Drop:
-    """Delete the rows keyed by these event ids, in whatever table they are (redaction)."""
+    """Delete the rows these events made, in whatever table they are (redaction, revocation):
+    rows keyed by the event id, and last-writer-wins rows (profiles) whose current version it is."""
 
     keys: tuple[bytes, ...]
 
@@ -103,9 +104,9 @@ class MemoryTables:
     def apply(self, changes: list[Row | Drop]) -> None:
         for change in changes:
             if isinstance(change, Drop):
-                for key in change.keys:
-                    for table in TABLES:
-                        self.rows.pop((table, key), None)
+                dropped = set(change.keys)
+                for slot in [s for s, row in self.rows.items() if s[1] in dropped or row.version[1] in dropped]:
+                    del self.rows[slot]
                 continue
             old = self.rows.get((change.table, change.key))
             if old is not None and change.last_writer_wins and old.version >= change.version:

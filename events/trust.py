@@ -60,12 +60,18 @@ class TrustGraph:
         self.recompute()
 
     def recompute(self) -> None:
-        # Who may revoke whom follows from the vouch structure alone, not from current
-        # certification, so the answer cannot depend on the order revocations are applied in.
-        device_group = {v.subject: v.voucher for v in self._vouches if v.role == DEVICE_ROLE}
+        # Deterministic whatever the arrival order: vouches are considered in (voucher, seq)
+        # order, and who may revoke whom follows from the vouch structure alone, not from current
+        # certification, so the answer cannot depend on the order revocations were applied in.
+        vouches = sorted(self._vouches, key=lambda v: (v.voucher, v.voucher_seq, v.subject))
+        founders = set(self.founders)
+        device_group: dict[bytes, bytes] = {}
+        for v in vouches:
+            if v.role == DEVICE_ROLE and v.subject not in founders:
+                device_group.setdefault(v.subject, v.voucher)
         admitted_by: dict[bytes, set[bytes]] = {}
-        for v in self._vouches:
-            if v.role == GROUP_ROLE:
+        for v in vouches:
+            if v.role == GROUP_ROLE and v.subject not in founders and v.subject not in device_group:
                 admitted_by.setdefault(v.subject, set()).add(device_group.get(v.voucher, v.voucher))
         revoked_from: dict[bytes, int] = {}
         for author, subject, from_seq in self._revokes:
@@ -83,16 +89,23 @@ class TrustGraph:
         changed = True
         while changed:  # fixpoint: a newly certified key can certify others
             changed = False
-            for v in self._vouches:
+            for v in vouches:
                 voucher = members.get(v.voucher)
                 if voucher is None or not voucher.may_sign(v.voucher_seq) or v.subject in members:
                     continue
-                if v.role == DEVICE_ROLE and voucher.role == GROUP_ROLE:
-                    members[v.subject] = Member(v.subject, DEVICE_ROLE, voucher.key, revoked_from.get(v.subject), v.encryption_key)
+                if v.role == DEVICE_ROLE and voucher.role == GROUP_ROLE and device_group.get(v.subject) == v.voucher:
+                    members[v.subject] = Member(v.subject, DEVICE_ROLE, voucher.key, revoked_from.get(v.subject))
                     changed = True
-                elif v.role == GROUP_ROLE:
-                    members[v.subject] = Member(v.subject, GROUP_ROLE, v.subject, revoked_from.get(v.subject), None, voucher.group)
+                elif v.role == GROUP_ROLE and v.subject in admitted_by:
+                    members[v.subject] = Member(v.subject, GROUP_ROLE, v.subject, revoked_from.get(v.subject), None,
+                                                min(admitted_by[v.subject]))
                     changed = True
+        # A group may re-vouch its device to change its encryption key: the latest valid vouch wins.
+        for v in vouches:
+            m = members.get(v.subject)
+            if m is not None and m.role == DEVICE_ROLE and v.role == DEVICE_ROLE and v.voucher == m.group \
+                    and members[v.voucher].may_sign(v.voucher_seq) and v.encryption_key is not None:
+                members[v.subject] = Member(m.key, m.role, m.group, m.revoked_from, v.encryption_key)
         self.members = members
 
     def member(self, key: bytes) -> Member | None:
@@ -116,8 +129,12 @@ class TrustGraph:
         if role == DEVICE_ROLE and author.role != GROUP_ROLE:
             raise InvalidEvent(NOT_ALLOWED, "only a group key can vouch for a device key")
         existing = self.members.get(subject)
-        if existing is not None and (existing.role != role or (role == DEVICE_ROLE and existing.group != author.key)):
-            raise InvalidEvent(NOT_ALLOWED, f"key {subject.hex()[:16]} is already a {existing.role} key of another group")
+        if existing is None:
+            return
+        if role == GROUP_ROLE:
+            raise InvalidEvent(NOT_ALLOWED, f"key {subject.hex()[:16]} is already a member ({existing.role} key)")
+        if existing.role != DEVICE_ROLE or existing.group != author.key:
+            raise InvalidEvent(NOT_ALLOWED, f"key {subject.hex()[:16]} is already a key of another group")
 
     def devices_of(self, group: bytes) -> list[Member]:
         return [m for m in self.members.values() if m.role == DEVICE_ROLE and m.group == group]

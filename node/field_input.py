@@ -81,4 +81,4 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes]) -> 
         return text.strip().lower()
     if kind == "currency":
         return text.strip().upper()
-    return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # web forms send CRLF

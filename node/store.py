@@ -18,7 +18,7 @@ from typing import Any
 
 import msgpack
 
-from events.projections import TABLES, Drop, Row
+from events.projections import PROFILE, TABLES, Drop, Row
 
 SCHEMA_VERSION = 1
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
@@ -193,6 +193,7 @@ class Store:
                 marks = ",".join("?" * len(TABLES))
                 for key in change.keys:
                     self.db.execute(f"DELETE FROM proj WHERE tbl IN ({marks}) AND key=?", (*TABLES, key))
+                    self.db.execute("DELETE FROM proj WHERE tbl=? AND vid=?", (PROFILE, key))
                 continue
             values = (change.table, change.key, change.region, change.time, change.ref,
                       change.version[0], change.version[1], _pack(change.data))

@@ -174,8 +174,6 @@ def test_newline_and_tab_are_allowed_in_text():
     assert parse("alert", fields) == fields
 
 
-@pytest.mark.xfail(strict=True, reason="BUG events/fields.py:14 (CONTROL_RE): C1 controls U+0080-U+009F pass, "
-                                       "e.g. U+009B (CSI, a terminal escape introducer)")
 @pytest.mark.parametrize("bad", ["a\x9b31mb", "a\x85b", "a\x80b"])
 def test_c1_control_characters_are_refused(bad):
     error = refusal("alert", {**EXAMPLES["alert"], "text": bad})
@@ -194,8 +192,6 @@ def test_region_names(value, ok):
         assert "region" in str(refusal("alert", fields))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG events/fields.py:11-13,87,119,125: REGION_RE/LANGUAGE_RE/CURRENCY_RE "
-                                       "are used with re.match and end in `$`, which also matches before a final newline")
 @pytest.mark.parametrize("kind,name,value", [
     ("alert", "region", "calais\n"),
     ("group.profile", "languages", ["en\n"]),

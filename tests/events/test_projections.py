@@ -353,9 +353,6 @@ def test_redact_removes_rows():
     assert len(tables.rows) == 3  # fund, pledge, keep
 
 
-@pytest.mark.xfail(strict=True, reason="BUG events/projections.py:74 + 103-109: profile rows are keyed by group, "
-                                       "Drop by event id, so redacting (or purging) a group.profile event leaves its "
-                                       "data in the read model")
 def test_redacting_a_profile_event_removes_its_data():
     a = Author()
     profile = a.event("group.profile", {"name": "Calais", "region": "calais", "contact": "+33 6 00 00 00 00"})

@@ -337,9 +337,6 @@ def test_member_vouches_stay_within_the_rules(data):
 
 # --- known bugs ------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="BUG events/trust.py:66-69,75 + check_vouch:114-120: any member may 're-admit' an "
-                                       "existing group (check_vouch allows it); the re-vouch then counts as 'admitted by' "
-                                       "and lets the re-voucher revoke that group, even a founder")
 def test_re_vouching_an_existing_group_does_not_grant_power_to_revoke_it(net):
     g = net["g"]
     attacker = g.member(net["b1"])  # any device of any group
@@ -354,8 +351,6 @@ def test_re_vouching_an_existing_group_does_not_grant_power_to_revoke_it(net):
     assert g.member(net["a1"]) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="BUG events/trust.py:65,86-95: with two vouches for one device key, its group "
-                                       "(and who may revoke it) is whichever vouch comes first/last in insertion order")
 def test_device_vouched_by_two_groups_is_order_independent():
     a, b, d = key(), key(), key()
     va, vb = device(a, d), device(b, d)
@@ -366,9 +361,6 @@ def test_device_vouched_by_two_groups_is_order_independent():
     assert snapshot(one) == snapshot(two)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG events/trust.py:86-95: a group re-vouching its own device with a new "
-                                       "encryption key (allowed by check_vouch) gives a Member whose encryption_key "
-                                       "depends on insertion order, not on the later vouch")
 def test_re_vouch_with_new_encryption_key_is_order_independent():
     a, d = key(), key()
     old, new = Vouch(a, 1, d, DEVICE_ROLE, b"\x01" * 32), Vouch(a, 2, d, DEVICE_ROLE, b"\x02" * 32)

@@ -1,0 +1,249 @@
+"""The batch ingest path against a real SQLite file: chains, forks, trust, stubs, redaction, limits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgpack
+
+from conftest import Author, Net, action, statuses, wires
+from crypto.keys import SigningKey
+from events.canonical import pack
+from events.format import sign_event
+from node.log import MAX_CLOCK_SKEW_MS, now_ms
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
+
+
+def test_events_of_one_batch_are_accepted_in_any_order(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    evs = [net.device.sign("action", action(i)) for i in range(20)]
+    batch = wires(list(reversed(net.group.made + evs)))
+    assert statuses(log.ingest(batch)) == ["accepted"] * len(batch)
+    assert statuses(log.ingest(batch)) == ["duplicate"] * len(batch)
+    assert log.store.count() == 22
+    assert len(log.store.rows("action")) == 20
+
+
+def test_a_gap_waits_then_fills_from_pending(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    e1, e2, e3 = (net.device.sign("action", action(i)) for i in range(3))
+    out = log.ingest(wires([e3, e2]))
+    assert statuses(out) == ["pending", "pending"]
+    assert "waiting for seq 1" in out[0].message
+    assert log.store.count() == 2
+    assert statuses(log.ingest(wires([e1]))) == ["accepted"]
+    assert log.store.head(net.device.key.public.__bytes__())[0] == 3
+    assert log.store.db.execute("SELECT count(*) FROM pending").fetchone()[0] == 0
+
+
+def test_an_unknown_author_waits_for_its_vouch(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    ev = net.device.sign("action", action())
+    out = log.ingest(wires([ev]))
+    assert out[0].status == "pending" and out[0].reason == "not_a_member"
+    out = log.ingest(wires(net.group.made))
+    assert statuses(out) == ["accepted", "accepted"]
+    assert log.store.event_row(ev.id) is not None
+
+
+def test_a_stranger_is_never_stored(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    stranger = Author(SigningKey.generate(), net.genesis.network_id)
+    out = log.ingest(wires([stranger.sign("alert", {"region": "calais", "type": "raid", "text": "fake"},
+                                          expires=now_ms() + 3_600_000)]))
+    assert out[0].status == "pending"
+    assert log.store.count() == 2
+    assert log.store.rows("alert") == []
+
+
+def test_forged_signature_is_rejected_and_honest_data_intact(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    good = net.device.sign("action", action(1))
+    header, sig, body = msgpack.unpackb(good.encode())
+    forged = msgpack.packb([header, bytes([sig[0] ^ 1]) + sig[1:], body])
+    out = log.ingest([forged])
+    assert out[0].status == "rejected" and out[0].reason == "bad_signature"
+    assert statuses(log.ingest([good.encode()])) == ["accepted"]
+
+
+def test_wrong_network_is_rejected(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    other = Author(net.founder.group, bytes(32))
+    out = log.ingest(wires([other.sign("group.profile", {"name": "X", "region": "x"})]))
+    assert out[0].reason == "wrong_network"
+    assert log.store.count() == 0
+
+
+def test_future_timestamps_are_refused(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    ev = net.device.sign("action", action(), ts=now_ms() + MAX_CLOCK_SKEW_MS + 60_000)
+    out = log.ingest(wires([ev]))
+    assert out[0].reason == "future_timestamp"
+
+
+def test_a_fork_keeps_both_as_proof_and_freezes_the_author(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    first = net.device.sign("action", action(1))
+    twin = net.device.sign("action", action(2), seq=1, prev=None)
+    assert statuses(log.ingest(wires([first]))) == ["accepted"]
+    out = log.ingest(wires([twin]))
+    assert out[0].reason == "fork"
+    fork = log.store.db.execute("SELECT id, other FROM forks").fetchone()
+    assert fork == (twin.id, first.id)
+    # the author is frozen: its later events are refused, even valid ones
+    later = net.device.sign("action", action(3))
+    assert log.ingest(wires([later]))[0].reason == "author_frozen"
+    # proof survives: the fork's wire bytes verify on their own
+    from events.format import decode_event
+    decode_event(log.store.db.execute("SELECT wire FROM forks").fetchone()[0]).verify()
+
+
+def test_a_fork_inside_one_batch_freezes_the_rest_of_it(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    a1 = net.device.sign("action", action(1))
+    a2 = net.device.sign("action", action(2))
+    twin2 = net.device.sign("action", action(9), seq=2, prev=a1.id)
+    a3 = net.device.sign("action", action(3))
+    out = log.ingest(wires([a1, a2, twin2, a3]))
+    assert sorted(o.reason or o.status for o in out) == ["accepted", "accepted", "author_frozen", "fork"]
+
+
+def test_prev_that_does_not_match_is_a_fork(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    net.device.sign("action", action(1))
+    log.ingest(wires(net.device.made))
+    bad = net.device.sign("action", action(2), seq=2, prev=bytes(32))
+    assert log.ingest(wires([bad]))[0].reason == "fork"
+
+
+def test_device_key_may_not_vouch_devices_and_group_key_may_not_publish(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    out = log.ingest(wires([net.device.sign("member.vouch", {"subject": bytes(32 * [1]), "role": "device",
+                                                               "encryption_key": bytes(32)})]))
+    assert out[0].reason == "not_allowed"
+    group = Author(net.founder.group, net.genesis.network_id, net.group.seq, net.group.prev)
+    out = log.ingest(wires([group.sign("action", action())]))
+    assert out[0].reason == "not_allowed"
+
+
+def test_revocation_rejects_and_purges_later_events(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    evs = [net.device.sign("action", action(i)) for i in range(5)]
+    log.ingest(wires(evs))
+    assert len(log.store.rows("action")) == 5
+    revoke = net.group.sign("member.revoke", {"subject": bytes(net.founder.device.public), "from_seq": 3})
+    assert statuses(log.ingest(wires([revoke]))) == ["accepted"]
+    assert log.store.head(bytes(net.founder.device.public))[0] == 2
+    assert {r.key for r in log.store.rows("action")} == {evs[0].id, evs[1].id}
+    again = log.ingest(wires(evs[2:]))
+    assert {o.reason for o in again} == {"revoked"}
+
+
+def test_an_unrelated_group_cannot_revoke(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    other_group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(other_group.key.public), "role": "group"})
+    log.ingest(wires(net.group.made))
+    net.device.sign("action", action())
+    log.ingest(wires(net.device.made))
+    revoke = other_group.sign("member.revoke", {"subject": bytes(net.founder.device.public), "from_seq": 1})
+    assert statuses(log.ingest(wires([revoke]))) == ["accepted"]  # stored, but without effect
+    assert log.store.head(bytes(net.founder.device.public))[0] == 1
+    assert log.trust.member(bytes(net.founder.device.public)).revoked_from is None
+
+
+def test_redaction_drops_the_body_everywhere_but_keeps_the_chain(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    secret = net.device.sign("action", action(1) | {"description": "meet at the back door of 12 Rue X"})
+    redact = net.device.sign("redact", {"ids": [secret.id]})
+    later = net.device.sign("action", action(2))
+    assert statuses(log.ingest(wires([secret, redact, later]))) == ["accepted"] * 3
+    row = log.store.event_row(secret.id)
+    assert row[8] is None and row[9] == BODY_REDACTED
+    assert secret.id not in {r.key for r in log.store.rows("action")}
+    # a peer sending the full event again does not bring the body back
+    assert log.ingest(wires([secret]))[0].status == "duplicate"
+    assert log.store.event_row(secret.id)[8] is None
+
+
+def test_redaction_of_someone_elses_event_is_refused(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    other = net.device_of(net.group)
+    log.ingest(wires(net.group.made))
+    theirs = other.sign("action", action())
+    log.ingest(wires([theirs]))
+    out = log.ingest(wires([net.device.sign("redact", {"ids": [theirs.id]})]))
+    assert out[0].reason == "not_allowed"
+    assert log.store.event_row(theirs.id)[9] == BODY_PRESENT
+
+
+def test_a_stub_is_stored_and_its_body_can_arrive_later(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    ev = net.device.sign("action", action())
+    assert statuses(log.ingest([ev.encode(with_body=False)])) == ["accepted"]
+    assert log.store.event_row(ev.id)[9] == BODY_MISSING
+    assert log.store.rows("action") == []
+    out = log.ingest([ev.encode()])
+    assert out[0].status == "accepted"
+    assert log.store.event_row(ev.id)[9] == BODY_PRESENT
+    assert len(log.store.rows("action")) == 1
+
+
+def test_trust_events_must_carry_their_body(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    out = log.ingest([net.group.made[0].encode(with_body=False)])
+    assert out[0].status == "rejected"
+    assert log.store.count() == 0
+
+
+def test_an_alert_that_already_expired_keeps_its_header_only(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    old = now_ms() - 10 * 3_600_000
+    ev = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "old news"}, ts=old,
+                         expires=old + 3_600_000)
+    assert statuses(log.ingest(wires([ev]))) == ["accepted"]
+    row = log.store.event_row(ev.id)
+    assert row[8] is None and row[9] == BODY_EXPIRED
+    assert log.store.rows("alert") == []
+
+
+def test_malformed_input_in_a_batch_does_not_stop_the_good_events(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    good = wires(net.group.made)
+    bad = [b"", b"\xc1", msgpack.packb([1, 2, 3]), b"\x91" * 5000, msgpack.packb([b"x" * 2000, b"s" * 64, None])]
+    out = log.ingest(bad + good)
+    assert statuses(out) == ["rejected"] * len(bad) + ["accepted", "accepted"]
+    assert all(o.message for o in out[: len(bad)])
+
+
+def test_bad_field_values_are_rejected_with_the_field_named(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    ev = sign_event(net.founder.device, network=net.genesis.network_id, seq=1, prev=None, timestamp=now_ms(),
+                    kind="action", body=pack({"title": "x", "region": "Calais!", "type": "protest", "starts_at": 5}))
+    out = log.ingest([ev.encode()])
+    assert out[0].reason == "bad_field" and "region" in out[0].message
+
+
+def test_unknown_kinds_are_stored_but_not_projected(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    ev = net.device.sign("survey.v2", {"anything": [1, 2]})
+    assert statuses(log.ingest(wires([ev]))) == ["accepted"]
+    assert log.store.event_row(ev.id) is not None
+    assert log.store.projection_dump() == net_projection_without(log, ev.id)
+
+
+def net_projection_without(log, event_id: bytes) -> list:
+    return [r for r in log.store.projection_dump() if r[1] != event_id]
