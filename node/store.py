@@ -102,7 +102,8 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL and some I/O errors
+                self.db.execute("ROLLBACK")
             raise
         else:
             self.db.execute("COMMIT")

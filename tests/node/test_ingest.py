@@ -5,7 +5,7 @@ from pathlib import Path
 
 import msgpack
 
-from conftest import Author, Net, action, statuses, wires
+from node_fixtures import Author, Net, action, statuses, wires
 from crypto.keys import SigningKey
 from events.canonical import pack
 from events.format import sign_event

@@ -1,0 +1,78 @@
+"""Helpers for node tests: a founded network and authors that sign events by hand, as a peer would send them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from crypto.keys import SigningKey
+from crypto.keystore import NodeKeys
+from events.canonical import pack
+from events.format import Event, sign_event
+from events.genesis import Genesis, make_genesis
+from node.log import EventLog, now_ms
+from node.store import Store
+
+
+@dataclass
+class Author:
+    """A key with its own chain head, to sign events by hand (as a peer would send them)."""
+
+    key: SigningKey
+    network: bytes
+    seq: int = 0
+    prev: bytes | None = None
+    made: list[Event] = field(default_factory=list)
+
+    def sign(self, kind: str, fields: dict, *, ts: int | None = None, expires: int | None = None,
+             seq: int | None = None, prev: bytes | None = ...) -> Event:  # type: ignore[assignment]
+        seq = self.seq + 1 if seq is None else seq
+        prev = self.prev if prev is ... else prev
+        ev = sign_event(self.key, network=self.network, seq=seq, prev=prev, timestamp=ts or now_ms(), kind=kind,
+                        body=pack(fields), expires=expires)
+        if seq == self.seq + 1:
+            self.seq, self.prev = seq, ev.id
+        self.made.append(ev)
+        return ev
+
+
+@dataclass
+class Net:
+    genesis: Genesis
+    founder: NodeKeys
+    group: Author
+    device: Author
+
+    def new_log(self, path: Path) -> EventLog:
+        return EventLog.create(Store(path), self.genesis)
+
+    def device_of(self, group: Author) -> Author:
+        """A new device key, vouched by `group` (the vouch event is returned in .made of the group)."""
+        key = SigningKey.generate()
+        group.sign("member.vouch", {"subject": bytes(key.public), "role": "device", "encryption_key": bytes(32 * [9])})
+        return Author(key, self.genesis.network_id)
+
+
+def action(i: int = 0, region: str = "calais") -> dict:
+    return {"title": f"Action {i}", "region": region, "type": "protest", "starts_at": now_ms() + 86_400_000 + i}
+
+
+@pytest.fixture
+def net() -> Net:
+    keys = NodeKeys.generate(with_group=True)
+    genesis = make_genesis("test", [bytes(keys.group.public)], now_ms() - 1000)
+    group = Author(keys.group, genesis.network_id)
+    device = Author(keys.device, genesis.network_id)
+    group.sign("member.vouch", {"subject": bytes(keys.device.public), "role": "device",
+                                "encryption_key": bytes(keys.device_encryption.public)})
+    group.sign("group.profile", {"name": "Calais", "region": "calais"})
+    return Net(genesis, keys, group, device)
+
+
+def wires(events: list[Event]) -> list[bytes]:
+    return [e.encode() for e in events]
+
+
+def statuses(outcomes) -> list[str]:
+    return [o.status for o in outcomes]
