@@ -29,6 +29,7 @@ from node.invite import Invite, InviteError, decode_invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED
 from node.store import StoreError
+from node.views import VIEWS, view
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_HOME, EXIT_STORAGE = 1, 2, 3, 4
 
@@ -321,6 +322,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if rejected or report.problem else 0
 
 
+def cmd_view(args: argparse.Namespace) -> int:
+    log = home_of(args).log()
+    data = view(log, args.name, region=args.region.lower() if args.region else None)
+    if args.json:
+        print(json.dumps(render.plain(_times_to_iso(data)), indent=2, ensure_ascii=False))
+        return 0
+    names = _group_names(log)
+    items = [i for region_items in data.values() for i in region_items] if isinstance(data, dict) else data
+    if not items:
+        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else "."))
+    for item in items:
+        print(render.view_line(args.name, item, names))
+    return 0
+
+
+def _times_to_iso(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: (render.iso(v) if k in render.TIME_KEYS and isinstance(v, int) else _times_to_iso(v))
+                for k, v in data.items()}
+    if isinstance(data, list):
+        return [_times_to_iso(v) for v in data]
+    return data
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     count = log.rebuild()
@@ -367,6 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only events made at or after this time (ISO 8601)")
     p = add("import", cmd_import, "verify and ingest a bundle made by `solnet export`")
     p.add_argument("file")
+    p = add("view", cmd_view, "show a read model: " + ", ".join(VIEWS))
+    p.add_argument("name", choices=VIEWS)
+    p.add_argument("--region", help="only this region")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     return parser
 

@@ -94,4 +94,28 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row]) -> list[d
 def active_alerts(alerts: Iterable[Row], now: int) -> list[dict[str, Any]]:
     """Alerts that have not expired, newest first."""
     live = [a for a in alerts if a.time is not None and a.time > now]
-    return [_public(a) for a in sorted(live, key=lambda r: r.version, reverse=True)]
+    return [{**_public(a), "expires": a.time} for a in sorted(live, key=lambda r: r.version, reverse=True)]
+
+
+def groups(profiles: Iterable[Row], members: Iterable[Any]) -> list[dict[str, Any]]:
+    """Every certified group with its profile (if published), device count and revocation state.
+
+    `members` are `events.trust.Member` values.
+    """
+    members = list(members)
+    profile_of = {p.key: p.data for p in profiles}
+    out = []
+    for g in (m for m in members if m.role == "group"):
+        profile = profile_of.get(g.key, {})
+        out.append({
+            "id": g.key,
+            "name": profile.get("name"),
+            "region": profile.get("region"),
+            "description": profile.get("description"),
+            "languages": profile.get("languages", []),
+            "contact": profile.get("contact"),
+            "devices": sum(1 for m in members if m.role == "device" and m.group == g.key),
+            "revoked_from": g.revoked_from,
+            "admitted_by": g.admitted_by,
+        })
+    return sorted(out, key=lambda g: ((g["name"] or "").lower(), g["id"]))

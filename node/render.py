@@ -14,7 +14,8 @@ from events.kinds import KINDS
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
-MONEY_FIELDS = ("goal", "raised", "pledge")
+MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
+TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires")
 
 
 def iso(ms: int | None) -> str | None:
@@ -125,3 +126,27 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
     if kind == "node.announce":
         return ", ".join(f["addresses"])
     return ""
+
+
+def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
+    """One line of `solnet view` for people."""
+    group = group_names.get(item.get("group", b""), "?")
+    short = item["id"].hex()[:12]
+    if view == "actions":
+        return f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({item['type'].replace('_', ' ')}) — {group}  {short}"
+    if view == "fundraisers":
+        bar = "#" * (item["progress"] // 10) + "." * (10 - item["progress"] // 10)
+        return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
+                f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}  {short}")
+    if view == "needs":
+        left = f", {item['remaining']} still needed" if item["side"] == "need" else ""
+        return f"{item['side']:<5} {item['region']:<12} {item['quantity']} × {item['category'].replace('_', ' ')}{left} — {group}  {short}"
+    if view == "support":
+        return (f"{item['status']:<8} {item['region']:<12} {item['type'].replace('_', ' ')}, {item['people']} people, "
+                f"urgency {item['urgency']}" + (" [private part]" if item.get("has_private") else "") + f"  {short}")
+    if view == "alerts":
+        return f"ALERT {item['region']}: {item['type'].replace('_', ' ')} {item.get('location', '')} — {item['text']} (until {local_time(item['expires'])})  {short}"
+    if view == "groups":
+        state = f", revoked from seq {item['revoked_from']}" if item["revoked_from"] else ""
+        return f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — {item['devices']} device(s){state}  {item['id'].hex()[:16]}"
+    return str(item)

@@ -1,0 +1,53 @@
+"""Read models as a node serves them: from its store, combined by the pure read-model functions."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from node_fixtures import Net, action, wires
+from node.log import now_ms
+from node.views import VIEWS, view
+
+
+def test_views_combine_events_from_several_groups(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    now = now_ms()
+    other = net.device_of(net.group)
+    fund = net.device.sign("fundraiser", {"title": "Tents", "goal": 100_000, "currency": "EUR", "region": "calais"})
+    need = net.device.sign("need", {"category": "tents", "quantity": 10, "region": "calais"})
+    req = net.device.sign("support.request", {"region": "dover", "type": "housing", "people": "2", "urgency": "high"})
+    events = net.group.made + [
+        net.device.sign("action", action(1, "calais")),
+        net.device.sign("action", action(2, "dover")),
+        net.device.sign("action", {**action(3), "starts_at": now - 10 * 86_400_000}),  # long past
+        fund, need, req,
+        net.device.sign("fundraiser.update", {"fundraiser": fund.id, "raised": 25_000}),
+        other.sign("fundraiser.update", {"fundraiser": fund.id, "pledge": 5_000}),
+        other.sign("need.fulfil", {"need": need.id, "quantity": 4}),
+        other.sign("support.claim", {"request": req.id}),
+        net.device.sign("alert", {"region": "calais", "type": "raid", "text": "now"}, expires=now + 3_600_000),
+    ]
+    log.ingest(wires(events))
+    actions = view(log, "actions", now=now)
+    assert {r: [a["title"] for a in items] for r, items in actions.items()} == {"calais": ["Action 1"], "dover": ["Action 2"]}
+    assert list(view(log, "actions", region="dover", now=now)) == ["dover"]
+    [f] = view(log, "fundraisers", now=now)
+    assert (f["raised"], f["pledged"], f["progress"]) == (25_000, 5_000, 25)
+    [n] = view(log, "needs", now=now)
+    assert (n["fulfilled"], n["remaining"]) == (4, 6)
+    [s] = view(log, "support", now=now)
+    assert s["status"] == "claimed"
+    [a] = view(log, "alerts", now=now)
+    assert a["text"] == "now" and a["expires"] == now + 3_600_000
+    assert view(log, "alerts", now=now + 2 * 3_600_000) == []
+    [g] = view(log, "groups", now=now)
+    assert (g["name"], g["devices"]) == ("Calais", 2)
+
+
+def test_every_view_is_identical_on_two_nodes_holding_the_same_events(net: Net, tmp_path: Path) -> None:
+    events = net.group.made + [net.device.sign("action", action(i)) for i in range(5)]
+    a, b = net.new_log(tmp_path / "a.db"), net.new_log(tmp_path / "b.db")
+    a.ingest(wires(events))
+    b.ingest(wires(list(reversed(events))))
+    now = now_ms()
+    for name in VIEWS:
+        assert view(a, name, now=now) == view(b, name, now=now), name
