@@ -42,8 +42,8 @@ def main() -> None:
         sink.ingest(net.trust_wires)
         verify_pool.start()  # a running node starts its verifier processes at boot, not mid-sync
         start = time.perf_counter()
-        for i in range(0, len(wires), args.batch):
-            outcomes = sink.ingest(wires[i : i + args.batch])
+        batches = (wires[i : i + args.batch] for i in range(0, len(wires), args.batch))
+        for outcomes in sink.ingest_stream(batches):
             bad = [o for o in outcomes if o.status != "accepted"]
             if bad:
                 raise SystemExit(f"unexpected outcome: {bad[0]}")

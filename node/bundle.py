@@ -89,50 +89,62 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
     report = ImportReport()
     if source.read(len(MAGIC)) != MAGIC:
         raise BundleError("this file is not a solnet bundle (made by `solnet export`)")
-    digest = hashlib.blake2b(digest_size=32)
-    batch: list[bytes] = []
-    trailer: dict | None = None
-    items = _items(source)
+    state = _BundleReader(source)
+    for outcomes in log.ingest_stream(state.batches(log.network_id)):
+        report.outcomes.extend(outcomes)
+        if progress:
+            progress(len(report.outcomes))
+    report.exporter = state.exporter
+    report.problem = state.problem or _check_trailer(state.trailer, state.digest.digest(), report)
+    return report
 
-    def flush() -> None:
-        if batch:
-            report.outcomes.extend(log.ingest(batch))
-            batch.clear()
-            if progress:
-                progress(len(report.outcomes))
 
-    offset = len(MAGIC)
-    try:
-        first = next(items, None)
+class _BundleReader:
+    """Reads a bundle stream into batches, keeping the running digest; where the stream stops
+    making sense it records the problem and ends the batches (what was read stays valid)."""
+
+    def __init__(self, source: BinaryIO) -> None:
+        self.items = _items(source)
+        self.digest = hashlib.blake2b(digest_size=32)
+        self.exporter: bytes | None = None
+        self.trailer: dict | None = None
+        self.problem: str | None = None
+
+    def header(self, network_id: bytes) -> None:
+        first = next(self.items, None)
         header = first[1] if first else None
         if not isinstance(header, dict) or not isinstance(header.get("network"), bytes):
             raise BundleError("the bundle header is missing or damaged; nothing was imported")
-        if header["network"] != log.network_id:
+        if header["network"] != network_id:
             raise BundleError(f"this bundle is from network {header['network'].hex()[:16]}, this node is in "
-                              f"{log.network_id.hex()[:16]}; nothing was imported")
+                              f"{network_id.hex()[:16]}; nothing was imported")
         exporter = header.get("exporter")
-        report.exporter = exporter if isinstance(exporter, bytes) else None
-        digest.update(_item(header))
-        for offset, value in items:
-            if trailer is not None:
-                raise ValueError("data after the trailer")
-            if isinstance(value, dict):
-                trailer = value
-                continue
-            if not isinstance(value, bytes):
-                raise ValueError("an item that is not an event")
-            digest.update(_item(value))
-            batch.append(value)
-            if len(batch) >= IMPORT_BATCH:
-                flush()
-    except BundleError:
-        raise
-    except (ValueError, TypeError, msgpack.UnpackException) as exc:
-        report.problem = f"the file is damaged near byte {len(MAGIC) + offset}: {exc}; the events after it were not read"
-    flush()
-    if report.problem is None:
-        report.problem = _check_trailer(trailer, digest.digest(), report)
-    return report
+        self.exporter = exporter if isinstance(exporter, bytes) else None
+        self.digest.update(_item(header))
+
+    def batches(self, network_id: bytes) -> Iterator[list[bytes]]:
+        self.header(network_id)
+        batch: list[bytes] = []
+        offset = 0
+        try:
+            for offset, value in self.items:
+                if self.trailer is not None:
+                    raise ValueError("data after the trailer")
+                if isinstance(value, dict):
+                    self.trailer = value
+                    continue
+                if not isinstance(value, bytes):
+                    raise ValueError("an item that is not an event")
+                self.digest.update(_item(value))
+                batch.append(value)
+                if len(batch) >= IMPORT_BATCH:
+                    yield batch
+                    batch = []
+        except (ValueError, TypeError, msgpack.UnpackException) as exc:
+            self.problem = (f"the file is damaged near byte {len(MAGIC) + offset}: {exc}; "
+                            "the events after it were not read")
+        if batch:
+            yield batch
 
 
 def _check_trailer(trailer: dict | None, digest: bytes, report: ImportReport) -> str | None:

@@ -9,7 +9,8 @@ verify signatures (the expensive part, on all cores) -> chain, trust and kind ch
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
@@ -25,11 +26,22 @@ from events.projections import Drop, project
 from events.trust import Member, TrustGraph, Vouch
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
-from node.verify_pool import verify_in_order
+from node.verify_pool import Verification
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 MAX_PENDING = 20_000
 TRUST_KINDS = ("member.vouch", "member.revoke")
+
+
+@dataclass
+class _Prepared:
+    """A batch decoded and sent for verification, waiting for its write transaction."""
+
+    now: int
+    outcomes: list[Outcome | None]
+    fresh: list[tuple[int, Event]] = field(default_factory=list)
+    fills: list[tuple[int, Event]] = field(default_factory=list)
+    verification: Verification | None = None
 
 
 def now_ms() -> int:
@@ -90,8 +102,27 @@ class EventLog:
     # --- ingest -------------------------------------------------------------------------------
     def ingest(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
         """Verify and store a batch of wire-encoded events from any source; one Outcome per input."""
-        now = now_ms() if now is None else now
-        outcomes: list[Outcome | None] = [None] * len(wires)
+        return next(self.ingest_stream([wires], now=now))
+
+    def ingest_stream(self, batches: Iterable[Sequence[bytes]], *, now: int | None = None) -> Iterator[list[Outcome]]:
+        """Ingest batches one transaction each, yielding each batch's outcomes once committed.
+
+        Batch k+1 is decoded and its signatures sent for verification before batch k is stored,
+        so the verifier never waits for the store, nor the store for the verifier.
+        """
+        ahead: _Prepared | None = None
+        for wires in batches:
+            prepared = self._prepare(wires, now_ms() if now is None else now)
+            if ahead is not None:
+                yield self._commit(ahead)
+            ahead = prepared
+        if ahead is not None:
+            yield self._commit(ahead)
+
+    def _prepare(self, wires: Sequence[bytes], now: int) -> _Prepared:
+        """Everything that needs no write lock: decode, cheap refusals, known ids, start verification."""
+        prepared = _Prepared(now, [None] * len(wires))
+        outcomes = prepared.outcomes
         candidates: list[tuple[int, Event]] = []
         seen: set[bytes] = set()
         for i, wire in enumerate(wires):
@@ -110,32 +141,37 @@ class EventLog:
             else:
                 seen.add(ev.id)
                 candidates.append((i, ev))
-        try:
-            with self.store.write():
-                self._refresh_trust()
-                self._admit_batch(candidates, outcomes, now, verified=False)
-        except BaseException:
-            self._trust_version = None  # the graph may hold trust events that were rolled back
-            raise
-        return [o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in outcomes]
-
-    def _admit_batch(self, candidates: list[tuple[int, Event]], outcomes: list[Outcome | None], now: int,
-                     *, verified: bool) -> None:
         known = self.store.known([ev.id for _, ev in candidates])
-        fresh: list[tuple[int, Event]] = []
         for i, ev in candidates:
             state = known.get(ev.id)
             if state is None:
-                fresh.append((i, ev))
+                prepared.fresh.append((i, ev))
             elif state == BODY_MISSING and ev.body is not None:
-                outcomes[i] = self._fill_body(ev, now)
+                prepared.fills.append((i, ev))
             else:
                 outcomes[i] = Outcome(ev.id, DUPLICATE)
-        fresh.sort(key=lambda item: (item[1].author, item[1].seq))
-        index_of = {ev.id: i for i, ev in fresh}
+        prepared.fresh.sort(key=lambda item: (item[1].author, item[1].seq))
+        prepared.verification = Verification([ev for _, ev in prepared.fresh])
+        return prepared
+
+    def _commit(self, prepared: _Prepared) -> list[Outcome]:
+        try:
+            with self.store.write():
+                self._refresh_trust()
+                self._admit_prepared(prepared)
+        except BaseException:
+            self._trust_version = None  # the graph may hold trust events that were rolled back
+            raise
+        return [o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in prepared.outcomes]
+
+    def _admit_prepared(self, prepared: _Prepared) -> None:
+        outcomes, now = prepared.outcomes, prepared.now
+        for i, ev in prepared.fills:
+            outcomes[i] = self._fill_body(ev, now)
+        index_of = {ev.id: i for i, ev in prepared.fresh}
         heads: dict[bytes, tuple[int, bytes | None]] = {}
-        events = [ev for _, ev in fresh]
-        checked = zip(events, [None] * len(events)) if verified else verify_in_order(events)
+        checked = (prepared.verification.results() if prepared.verification is not None
+                   else ((ev, None) for _, ev in prepared.fresh))
         for ev, problem in checked:
             if problem is not None:
                 outcomes[index_of[ev.id]] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
@@ -167,7 +203,10 @@ class EventLog:
             heads[author] = self.store.head(author)
         head_seq, head_id = heads[author]
         if seq <= head_seq:
-            return self._record_fork(ev, self.store.id_at(author, seq), now)
+            other = self.store.id_at(author, seq)
+            if other == ev.id:  # stored since this batch was prepared (by us or another process)
+                return Outcome(ev.id, DUPLICATE)
+            return self._record_fork(ev, other, now)
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now)
         if ev.header.prev != head_id:
@@ -181,16 +220,16 @@ class EventLog:
         else:
             body_state, body = BODY_PRESENT, ev.body
         h = ev.header
-        db.execute(
+        n = db.execute(
             "INSERT INTO events(id, author, seq, ts, kind, expires, header, sig, body, body_state) "
             "VALUES (?,?,?,?,?,?,?,?,?,?)",
             (ev.id, author, seq, h.timestamp, h.kind, h.expires, ev.header_bytes, ev.signature, body, body_state),
-        )
+        ).lastrowid
         heads[author] = (seq, ev.id)
         if fields is not None:
             self._apply_effects(ev, fields, member)
             if not expired:
-                self.store.apply_projection(project(ev, fields, member.group))
+                self.store.apply_projection(project(ev, fields, member.group), n)
         return Outcome(ev.id, ACCEPTED)
 
     def _check_kind(self, ev: Event, member: Member) -> dict[str, Any] | None:
@@ -237,7 +276,7 @@ class EventLog:
 
     def _fill_body(self, ev: Event, now: int) -> Outcome:
         """A stub we hold gets its body (hash already checked by the decoder against the signed header)."""
-        row = self.store.db.execute("SELECT author, seq FROM events WHERE id=?", (ev.id,)).fetchone()
+        row = self.store.db.execute("SELECT author, n FROM events WHERE id=?", (ev.id,)).fetchone()
         member = self.trust.member(row[0])
         if member is None:
             return Outcome(ev.id, DUPLICATE)
@@ -249,7 +288,7 @@ class EventLog:
         state = BODY_EXPIRED if expired else BODY_PRESENT
         self.store.db.execute("UPDATE events SET body=?, body_state=? WHERE id=?", (None if expired else ev.body, state, ev.id))
         if fields is not None and not expired:
-            self.store.apply_projection(project(ev, fields, member.group))
+            self.store.apply_projection(project(ev, fields, member.group), row[1])
         return Outcome(ev.id, ACCEPTED, message="body restored")
 
     def _record_fork(self, ev: Event, other: bytes | None, now: int) -> Outcome:
@@ -310,9 +349,9 @@ class EventLog:
             seq, prev = self.store.head(author)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
-            outcomes: list[Outcome | None] = [None]
-            self._admit_batch([(0, ev)], outcomes, now, verified=True)
-        outcome = outcomes[0]
+            prepared = _Prepared(now, [None], fresh=[(0, ev)])  # signed here: nothing to verify
+            self._admit_prepared(prepared)
+        outcome = prepared.outcomes[0]
         if outcome is None or outcome.status != ACCEPTED:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")
         return ev
@@ -325,15 +364,15 @@ class EventLog:
             self._refresh_trust()
             db = self.store.db
             db.execute("DELETE FROM proj")
-            for row in db.execute(
-                "SELECT header, sig, body FROM events WHERE body IS NOT NULL ORDER BY n"
+            for n, header, sig, body in db.execute(
+                "SELECT n, header, sig, body FROM events WHERE body IS NOT NULL ORDER BY n"
             ).fetchall():
-                ev = decode_event(msgpack.packb(list(row), use_bin_type=True))
+                ev = decode_event(msgpack.packb([header, sig, body], use_bin_type=True))
                 member = self.trust.member(ev.author)
                 if member is None:
                     continue
                 fields = parse_body(ev.header, ev.body)
                 if fields is not None:
-                    self.store.apply_projection(project(ev, fields, member.group))
+                    self.store.apply_projection(project(ev, fields, member.group), n)
                     count += 1
         return count

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgpack
 
-from events.projections import PROFILE, TABLES, Drop, Row
+from events.projections import PROFILE, Drop, Row
 
 SCHEMA_VERSION = 1
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
@@ -50,12 +50,15 @@ CREATE TABLE IF NOT EXISTS pending(
     reason TEXT NOT NULL, received INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS pending_by_author ON pending(author, seq);
--- A rowid table on purpose: rows keyed by random event ids cost ~2x more to insert WITHOUT ROWID.
+-- Read-model rows. Each is linked to the event that made it by `n` (append-only, so cheap to
+-- index); only last-writer-wins rows (profiles, keyed by group) need a unique key: a unique
+-- index over random event ids would cost every ingest another random B-tree insert.
 CREATE TABLE IF NOT EXISTS proj(
     tbl TEXT NOT NULL, key BLOB NOT NULL, region TEXT, t INTEGER, ref BLOB,
-    vts INTEGER NOT NULL, vid BLOB NOT NULL, data BLOB NOT NULL,
-    UNIQUE(tbl, key)
+    vts INTEGER NOT NULL, vid BLOB NOT NULL, data BLOB NOT NULL, n INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS proj_by_event ON proj(n);
+CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, key) WHERE tbl = 'profile';
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(tbl, region, t);
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;
 """
@@ -188,25 +191,26 @@ class Store:
         return self.db.execute(sql, (*args, limit)).fetchall()
 
     # --- projections --------------------------------------------------------------------------
-    def apply_projection(self, changes: Iterable[Row | Drop]) -> None:
+    def apply_projection(self, changes: Iterable[Row | Drop], n: int | None = None) -> None:
+        """Apply the read-model changes of the event stored as row `n` (Drops need no `n`)."""
         for change in changes:
             if isinstance(change, Drop):
-                marks = ",".join("?" * len(TABLES))
-                for key in change.keys:
-                    self.db.execute(f"DELETE FROM proj WHERE tbl IN ({marks}) AND key=?", (*TABLES, key))
-                    self.db.execute("DELETE FROM proj WHERE tbl=? AND vid=?", (PROFILE, key))
+                marks = ",".join("?" * len(change.keys))
+                self.db.execute(f"DELETE FROM proj WHERE n IN (SELECT n FROM events WHERE id IN ({marks}))", change.keys)
                 continue
+            if change.last_writer_wins and change.table != PROFILE:
+                raise ValueError(f"last-writer-wins rows need a unique index: add one for {change.table}")
             values = (change.table, change.key, change.region, change.time, change.ref,
-                      change.version[0], change.version[1], _pack(change.data))
+                      change.version[0], change.version[1], _pack(change.data), n)
             if change.last_writer_wins:
                 self.db.execute(
-                    "INSERT INTO proj VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(tbl, key) DO UPDATE SET "
-                    "region=excluded.region, t=excluded.t, ref=excluded.ref, vts=excluded.vts, vid=excluded.vid, "
-                    "data=excluded.data WHERE (excluded.vts, excluded.vid) > (proj.vts, proj.vid)",
+                    "INSERT INTO proj VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(tbl, key) WHERE tbl = 'profile' DO UPDATE "
+                    "SET region=excluded.region, t=excluded.t, ref=excluded.ref, vts=excluded.vts, vid=excluded.vid, "
+                    "data=excluded.data, n=excluded.n WHERE (excluded.vts, excluded.vid) > (proj.vts, proj.vid)",
                     values,
                 )
             else:
-                self.db.execute("INSERT OR REPLACE INTO proj VALUES (?,?,?,?,?,?,?,?)", values)
+                self.db.execute("INSERT INTO proj VALUES (?,?,?,?,?,?,?,?,?)", values)
 
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None) -> list[Row]:

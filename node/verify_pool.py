@@ -55,22 +55,32 @@ def _verify_inline(events: list[Event]) -> Iterator[tuple[Event, InvalidEvent | 
             yield ev, exc
 
 
+def _disabled() -> bool:
+    """SOLNET_VERIFY_WORKERS=0 keeps verification in the main process (e.g. on a 1-core Pi Zero)."""
+    return os.environ.get("SOLNET_VERIFY_WORKERS") == "0"
+
+
 def _workers() -> int:
     return max(0, (os.cpu_count() or 1) - 1)
 
 
 def _get_pool() -> ProcessPoolExecutor | None:
     global _pool
-    if _pool is None and _workers() > 0:
+    if _pool is None and _workers() > 0 and not _disabled():
         _pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=multiprocessing.get_context("spawn"))
     return _pool
 
 
 def start() -> None:
     """Spawn the worker processes now (a node does this at start-up, so the first sync batch does not wait)."""
+    global _pool
     pool = _get_pool()
     if pool is not None:
-        pool.submit(verify_packed, msgpack.packb([])).result()
+        try:
+            pool.submit(verify_packed, msgpack.packb([])).result()
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            log.warning("cannot start signature worker processes (%s); verifying in the main process", exc)
+            _pool = None
 
 
 def shutdown() -> None:
@@ -81,32 +91,45 @@ def shutdown() -> None:
         _pool = None
 
 
-def verify_in_order(events: list[Event]) -> Iterator[tuple[Event, InvalidEvent | None]]:
-    """Yield (event, None if its signature verifies else why not), in the given order."""
-    global _pool
-    pool = _get_pool() if len(events) >= MIN_PARALLEL else None
-    if pool is None:
-        yield from _verify_inline(events)
-        return
-    chunks = [events[i : i + CHUNK] for i in range(0, len(events), CHUNK)]
-    try:
-        futures: list[Future[bytes]] = [
-            pool.submit(verify_packed, msgpack.packb(
-                [[ev.header.author, SIGN_CONTEXT + ev.header_bytes, ev.signature] for ev in chunk], use_bin_type=True))
-            for chunk in chunks
-        ]
-    except (BrokenProcessPool, RuntimeError):
-        _pool = None
-        yield from _verify_inline(events)
-        return
-    for index, (chunk, future) in enumerate(zip(chunks, futures)):
-        try:
-            flags = future.result()
-        except BrokenProcessPool:
-            log.warning("signature worker process died; verifying the rest of this batch in the main process")
-            _pool = None
-            for rest in chunks[index:]:
-                yield from _verify_inline(rest)
+class Verification:
+    """Signature checks of a list of events, started at once; `results()` yields them in order."""
+
+    def __init__(self, events: list[Event]) -> None:
+        global _pool
+        self.events = events
+        self._chunks: list[list[Event]] = []
+        self._futures: list[Future[bytes]] = []
+        pool = _get_pool() if len(events) >= MIN_PARALLEL else None
+        if pool is None:
             return
-        for ev, ok in zip(chunk, flags):
-            yield ev, None if ok else _problem(ev)
+        # A small first chunk: the consumer can start storing sooner.
+        bounds = [0, min(len(events), CHUNK // 4)]
+        while bounds[-1] < len(events):
+            bounds.append(min(len(events), bounds[-1] + CHUNK))
+        self._chunks = [events[a:b] for a, b in zip(bounds, bounds[1:])]
+        try:
+            for chunk in self._chunks:
+                self._futures.append(pool.submit(verify_packed, msgpack.packb(
+                    [[ev.header.author, SIGN_CONTEXT + ev.header_bytes, ev.signature] for ev in chunk],
+                    use_bin_type=True)))
+        except (BrokenProcessPool, RuntimeError):
+            _pool = None
+            self._chunks, self._futures = [], []
+
+    def results(self) -> Iterator[tuple[Event, InvalidEvent | None]]:
+        """(event, None if its signature verifies else why not), in the order given."""
+        global _pool
+        if not self._futures:
+            yield from _verify_inline(self.events)
+            return
+        for index, (chunk, future) in enumerate(zip(self._chunks, self._futures)):
+            try:
+                flags = future.result()
+            except BrokenProcessPool:
+                log.warning("signature worker process died; verifying the rest of this batch in the main process")
+                _pool = None
+                for rest in self._chunks[index:]:
+                    yield from _verify_inline(rest)
+                return
+            for ev, ok in zip(chunk, flags):
+                yield ev, None if ok else _problem(ev)
