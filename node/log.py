@@ -347,6 +347,10 @@ class EventLog:
         with self.store.write():
             self._refresh_trust()
             seq, prev = self.store.head(author)
+            if self.trust.member(author) is None:
+                raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
+                                                   "group was removed); nothing was published")
+            self.trust.check_author(author, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
             prepared = _Prepared(now, [None], fresh=[(0, ev)])  # signed here: nothing to verify

@@ -247,3 +247,30 @@ def test_unknown_kinds_are_stored_but_not_projected(net: Net, tmp_path: Path) ->
 
 def net_projection_without(log, event_id: bytes) -> list:
     return [r for r in log.store.projection_dump() if r[1] != event_id]
+
+
+def test_publishing_with_an_uncertified_key_stores_nothing(net: Net, tmp_path: Path) -> None:
+    import pytest
+    from events.errors import InvalidEvent
+
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    stranger = SigningKey.generate()
+    with pytest.raises(InvalidEvent) as refused:
+        log.append(stranger, "action", action())
+    assert refused.value.reason == "not_a_member"
+    assert log.store.count() == 2
+    assert log.store.db.execute("SELECT count(*) FROM pending").fetchone()[0] == 0
+
+
+def test_publishing_after_revocation_is_refused(net: Net, tmp_path: Path) -> None:
+    import pytest
+    from events.errors import InvalidEvent
+
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    log.append(net.founder.device, "action", action())
+    log.append(net.founder.group, "member.revoke", {"subject": bytes(net.founder.device.public), "from_seq": 2})
+    with pytest.raises(InvalidEvent) as refused:
+        log.append(net.founder.device, "action", action(2))
+    assert refused.value.reason == "revoked"
