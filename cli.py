@@ -85,10 +85,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         group_name=args.group,
         region=region,
     )
+    # Validate the profile before anything is written, so a typo leaves no half-made home.
+    _check_profile(args.group, region)
     if args.new_network:
         genesis = make_genesis(args.network_name or f"{args.group} network", [bytes(keys.group.public)], now_ms())
-        # Validate the profile before anything is written, so a typo leaves no half-made home.
-        _check_profile(args.group, region)
     passphrase = read_passphrase(confirm=True)
     home.create(config, keys, passphrase)
     out: dict[str, Any] = {"group_id": config.group_id, "device_id": config.device_id,
@@ -124,16 +124,28 @@ def cmd_invite(args: argparse.Namespace) -> int:
     home = home_of(args)
     log = home.log()
     subject = parse_key(args.group_id, "group id")
-    if log.trust.member(subject) is not None:
-        raise CliError("that key is already a member of this network; no invite needed")
-    keys = home.keys()
-    if keys.group is None:
-        raise CliError("this node does not hold its group key; run `invite` on the node that does")
-    log.append(keys.group, "member.vouch", {"subject": subject, "role": "group"})
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise CliError(f"cannot write the invite to {out}: the folder {out.parent} does not exist")
+    existing = log.trust.member(subject)
+    if existing is not None and existing.role != "group":
+        raise CliError("that key is a device key, not a group id; use the group id its `solnet init` printed")
+    if existing is None:
+        keys = home.keys()
+        if keys.group is None:
+            raise CliError("this node does not hold its group key; run `invite` on the node that does")
+        log.append(keys.group, "member.vouch", {"subject": subject, "role": "group"})
+    # An already admitted group gets a fresh token: it holds only public, signed events.
     invite = Invite(log.genesis.raw, subject, trust_chain(log), list(args.peer or []))
-    Path(args.out).write_text(invite.encode(), encoding="utf-8")
-    emit(args, {"out": args.out, "group_id": subject.hex(), "network_id": log.network_id.hex()},
-         f"Wrote the invite for group {subject.hex()[:16]}… to {args.out}.\n"
+    try:
+        out.write_text(invite.encode(), encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write the invite to {out}: {exc.strerror}; the group is admitted, run the "
+                       "same command again with another --out") from None
+    already = "That group is already a member; this is a fresh copy of its invite.\n" if existing else ""
+    emit(args, {"out": args.out, "group_id": subject.hex(), "network_id": log.network_id.hex(),
+                "already_member": existing is not None},
+         f"{already}Wrote the invite for group {subject.hex()[:16]}… to {args.out}.\n"
          f"Give it to that group; they run `solnet join {args.out}`.")
     return 0
 
@@ -200,7 +212,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     now = now_ms()
     expires = now + parse_duration_ms(options._expires_in) if options._expires_in else None
     keys = home.keys()
-    signer_role = options._signer or ("device" if "device" in kind.signers else "group")
+    signer_role = options._signer or _default_signer(kind.name, fields, keys)
     signer = keys.group if signer_role == "group" else keys.device
     if signer is None:
         raise CliError("this node does not hold its group key; publish from the node that does")
@@ -208,6 +220,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
     emit(args, {"id": event.id.hex(), "kind": kind.name, "seq": event.seq},
          f"Published {kind.name} {event.id.hex()}")
     return 0
+
+
+def _default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
+    """Devices publish; membership changes are the group key's, except a device revoking itself."""
+    if kind == "member.revoke" and fields.get("subject") == bytes(keys.device.public):
+        return "device"
+    if kind in ("member.vouch", "member.revoke") and keys.group is not None:
+        return "group"
+    return "device" if "device" in KINDS[kind].signers else "group"
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
@@ -273,8 +294,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             pending=db.execute("SELECT count(*) FROM pending").fetchone()[0],
             forks=db.execute("SELECT count(*) FROM forks").fetchone()[0],
             frozen_authors=[r[0].hex() for r in db.execute("SELECT author FROM frozen")],
-            groups=sum(1 for m in members if m.role == "group"),
-            devices=sum(1 for m in members if m.role == "device"),
+            groups=sum(1 for m in members if m.role == "group" and m.revoked_from is None),
+            devices=sum(1 for m in members if m.role == "device" and m.revoked_from is None),
+            revoked_keys=sum(1 for m in members if m.revoked_from is not None),
             database_bytes=home.db_path.stat().st_size,
         )
         human = (f"{config.group_name} ({config.region}) in network {out['network_name']!r} {out['network_id'][:16]}…\n"
@@ -292,7 +314,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     log = home.log()
     since = parse_time(args.since) if args.since else 0
     keys = home.keys()
-    with open(args.file, "wb") as out:
+    try:
+        out = open(args.file, "wb")
+    except OSError as exc:
+        raise CliError(f"cannot write {args.file}: {exc.strerror}") from None
+    with out:
         count = export_bundle(log, keys.device, out, since_ts=since)
     emit(args, {"file": args.file, "events": count}, f"Exported {count} events to {args.file}.")
     return 0
@@ -438,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         if "full" in str(exc).lower():
             fail("the disk is full: nothing was stored from this command. Free some space and run it again.", EXIT_STORAGE)
         fail(f"database error: {exc}. Nothing was stored from this command.", EXIT_STORAGE)
+    except sqlite3.DatabaseError as exc:
+        fail(f"the database is damaged ({exc}). Move solnet.db aside (keep it as evidence) and fetch the "
+             "events again from another node or a bundle.", EXIT_STORAGE)
     except KeyboardInterrupt:
         fail("interrupted", 130)
 

@@ -22,9 +22,10 @@ NOT_ALLOWED = "not_allowed"
 class InvalidEvent(Exception):
     """An event that must not be stored. `reason` is one of the codes above; str() is for people."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, event_id: bytes | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.event_id = event_id  # when the header was readable enough to name the event
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.args[0]}"

@@ -187,11 +187,12 @@ def decode_event(data: bytes) -> Event:
     if body is not None and not isinstance(body, bytes):
         raise InvalidEvent(MALFORMED, "body must be bytes or absent")
     header = decode_header(header_bytes)
+    ident = event_id(header_bytes, signature)
     if body is not None:
         if len(body) != header.body_len:
-            raise InvalidEvent(BODY_MISMATCH, f"body is {len(body)} bytes but the header says {header.body_len}")
+            raise InvalidEvent(BODY_MISMATCH, f"body is {len(body)} bytes but the header says {header.body_len}", ident)
         if header.body_len == 0:
-            raise InvalidEvent(MALFORMED, "an empty body is sent as nil")
+            raise InvalidEvent(MALFORMED, "an empty body is sent as nil", ident)
         if blake2b_256(body) != header.body_hash:
-            raise InvalidEvent(BODY_MISMATCH, "body does not match the hash its author signed")
-    return Event(event_id(header_bytes, signature), header, header_bytes, signature, body)
+            raise InvalidEvent(BODY_MISMATCH, "body does not match the hash its author signed", ident)
+    return Event(ident, header, header_bytes, signature, body)

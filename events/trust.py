@@ -73,14 +73,10 @@ class TrustGraph:
         for v in vouches:
             if v.role == GROUP_ROLE and v.subject not in founders and v.subject not in device_group:
                 admitted_by.setdefault(v.subject, set()).add(device_group.get(v.voucher, v.voucher))
+        self._device_group, self._admitted_by = device_group, admitted_by
         revoked_from: dict[bytes, int] = {}
         for author, subject, from_seq in self._revokes:
-            allowed = (
-                author == subject
-                or device_group.get(subject) == author
-                or device_group.get(author, author) in admitted_by.get(subject, ())
-            )
-            if allowed:
+            if self.may_revoke(author, subject):
                 revoked_from[subject] = min(from_seq, revoked_from.get(subject, from_seq))
 
         members: dict[bytes, Member] = {
@@ -107,6 +103,14 @@ class TrustGraph:
                     and members[v.voucher].may_sign(v.voucher_seq) and v.encryption_key is not None:
                 members[v.subject] = Member(m.key, m.role, m.group, m.revoked_from, v.encryption_key)
         self.members = members
+
+    def may_revoke(self, author: bytes, subject: bytes) -> bool:
+        """A key may revoke itself; a group its devices; a group (or its device) the groups it admitted."""
+        return (
+            author == subject
+            or self._device_group.get(subject) == author
+            or self._device_group.get(author, author) in self._admitted_by.get(subject, ())
+        )
 
     def member(self, key: bytes) -> Member | None:
         return self.members.get(key)

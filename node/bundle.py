@@ -96,6 +96,9 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
             progress(len(report.outcomes))
     report.exporter = state.exporter
     report.problem = state.problem or _check_trailer(state.trailer, state.digest.digest(), report)
+    if report.problem is None and state.trailer.get("count") != state.count:
+        report.problem = f"the bundle says it holds {state.trailer.get('count')!r} events but {state.count} were read"
+        report.signature_ok = False
     return report
 
 
@@ -109,6 +112,7 @@ class _BundleReader:
         self.exporter: bytes | None = None
         self.trailer: dict | None = None
         self.problem: str | None = None
+        self.count = 0
 
     def header(self, network_id: bytes) -> None:
         first = next(self.items, None)
@@ -136,6 +140,7 @@ class _BundleReader:
                 if not isinstance(value, bytes):
                     raise ValueError("an item that is not an event")
                 self.digest.update(_item(value))
+                self.count += 1
                 batch.append(value)
                 if len(batch) >= IMPORT_BATCH:
                     yield batch

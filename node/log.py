@@ -129,7 +129,7 @@ class EventLog:
             try:
                 ev = decode_event(wire)
             except InvalidEvent as exc:
-                outcomes[i] = Outcome(None, REJECTED, exc.reason, exc.args[0])
+                outcomes[i] = Outcome(exc.event_id, REJECTED, exc.reason, exc.args[0])
                 continue
             if ev.header.network != self.network_id:
                 outcomes[i] = Outcome(ev.id, REJECTED, E.WRONG_NETWORK, "event belongs to another network")
@@ -351,6 +351,9 @@ class EventLog:
                 raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
                                                    "group was removed); nothing was published")
             self.trust.check_author(author, seq + 1)
+            if kind == "member.revoke" and not self.trust.may_revoke(author, fields["subject"]):
+                raise InvalidEvent(E.NOT_ALLOWED, "this key may not revoke that one: a device can revoke itself, a "
+                                                  "group key its own devices and the groups it admitted (try --as group)")
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
             prepared = _Prepared(now, [None], fresh=[(0, ev)])  # signed here: nothing to verify

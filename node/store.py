@@ -91,9 +91,18 @@ class Store:
             self.db.execute("PRAGMA wal_autocheckpoint=4000")
             self.db.execute("PRAGMA foreign_keys=OFF")
             self.db.executescript(_SCHEMA)
+            self._check_schema_version()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the database {self.path}: {exc}. "
                              "If the file is damaged, move it aside and sync again from peers.") from None
+
+    def _check_schema_version(self) -> None:
+        found = self.get_meta("schema_version")
+        if found is None:
+            self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif found not in (str(SCHEMA_VERSION), str(SCHEMA_VERSION).encode()):
+            raise StoreError(f"{self.path} was written by a solnet with database schema {found!r}; this one uses "
+                             f"{SCHEMA_VERSION}. Upgrade solnet, or export with the other version and import here.")
 
     def close(self) -> None:
         self.db.close()

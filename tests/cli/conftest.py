@@ -2,8 +2,9 @@
 
 `run(home, *args)` runs `solnet --home HOME ARGS...` with the test passphrase in the environment;
 `network` founds network A (Calais) and admits group B (Bristol) with an invite token;
-`populated` is such a pair where A has published one event of every kind (built once per
-session and copied, since homes are plain folders). Test modules reach the helpers through the
+`populated` is such a pair where A has published one event of every kind. Both are built once
+per session and copied into each test's tmp_path (a home is a plain folder), which keeps the
+suite fast; a test may change its copy freely. Test modules reach the helpers through the
 `cli` fixture.
 """
 from __future__ import annotations
@@ -154,14 +155,20 @@ def cli() -> SimpleNamespace:
                            found_and_join=found_and_join, base_env=base_env, SOLNET=SOLNET, PASSPHRASE=PASSPHRASE)
 
 
+@pytest.fixture(scope="session")
+def network_template(tmp_path_factory: pytest.TempPathFactory) -> Net:
+    return found_and_join(tmp_path_factory.mktemp("network"))
+
+
 @pytest.fixture
-def network(tmp_path: Path) -> Net:
-    return found_and_join(tmp_path)
+def network(network_template: Net, tmp_path: Path) -> Net:
+    """A freshly founded and joined network, in this test's own folders."""
+    return network_template.copied_to(tmp_path)
 
 
 @pytest.fixture(scope="session")
-def populated_template(tmp_path_factory: pytest.TempPathFactory) -> Net:
-    net = found_and_join(tmp_path_factory.mktemp("populated"))
+def populated_template(network_template: Net, tmp_path_factory: pytest.TempPathFactory) -> Net:
+    net = network_template.copied_to(tmp_path_factory.mktemp("populated"))
     return replace(net, published=publish_every_kind(net.a, group_b=net.group_b))
 
 

@@ -35,3 +35,10 @@ def test_joiner_sees_the_founders_profile_and_its_own(network, cli):
     b_events = cli.run_json(network.b, "ls", "--kind", "group.profile")
     names = {(e["name"], e["region"], e["group"]) for e in b_events}
     assert names == {("Calais", "calais", network.group_a), ("Bristol", "bristol", network.group_b)}
+
+
+def test_solnet_home_names_the_home_when_home_is_not_given(network, cli):
+    by_env = cli.run_json(None, "status", env={"SOLNET_HOME": str(network.b)})
+    assert by_env == cli.run_json(network.b, "status")
+    # --home wins over $SOLNET_HOME
+    assert cli.run_json(network.a, "status", env={"SOLNET_HOME": str(network.b)})["group_id"] == network.group_a

@@ -51,6 +51,8 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     a_events = cli.run_json(network.a, "ls", "--limit", "1000")
     assert keys_of(a_events) == keys_of(b_events)
     assert by_id(a_events) == b_by_id
+    for view in ("actions", "fundraisers", "needs", "support", "alerts", "groups"):  # the read models
+        assert cli.run_json(network.a, "view", view) == cli.run_json(network.b, "view", view), view
 
     actions = cli.run_json(network.b, "ls", "--kind", "action")
     assert {e["id"] for e in actions} == {ids["action"], ids["info_night"]}

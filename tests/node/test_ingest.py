@@ -274,3 +274,29 @@ def test_publishing_after_revocation_is_refused(net: Net, tmp_path: Path) -> Non
     with pytest.raises(InvalidEvent) as refused:
         log.append(net.founder.device, "action", action(2))
     assert refused.value.reason == "revoked"
+
+
+def test_a_device_cannot_publish_a_revocation_of_another_device(net: Net, tmp_path: Path) -> None:
+    import pytest
+    from events.errors import InvalidEvent
+
+    log = net.new_log(tmp_path / "a.db")
+    other = net.device_of(net.group)
+    log.ingest(wires(net.group.made))
+    with pytest.raises(InvalidEvent) as refused:
+        log.append(net.founder.device, "member.revoke", {"subject": bytes(other.key.public), "from_seq": 1})
+    assert refused.value.reason == "not_allowed" and "--as group" in str(refused.value)
+    # the group key may, and a device may revoke itself
+    log.append(net.founder.group, "member.revoke", {"subject": bytes(other.key.public), "from_seq": 1})
+    log.append(net.founder.device, "member.revoke", {"subject": bytes(net.founder.device.public), "from_seq": 5})
+    assert log.trust.member(bytes(other.key.public)).revoked_from == 1
+    assert log.trust.member(bytes(net.founder.device.public)).revoked_from == 5
+
+
+def test_a_body_that_does_not_match_still_names_its_event(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    ev = net.device.sign("action", action())
+    header, sig, body = msgpack.unpackb(ev.encode())
+    out = log.ingest([msgpack.packb([header, sig, body[:-1] + bytes([body[-1] ^ 1])])])
+    assert out[0].reason == "body_mismatch" and out[0].id == ev.id

@@ -1,0 +1,188 @@
+"""Mistakes people make at the command line: each is refused with an exit code and a sentence that
+says what is wrong and what to do, and leaves the node as it was."""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+from events.kinds import ACTION_TYPES
+
+ACTION = ("publish", "action", "--title", "Rally", "--region", "calais", "--starts-at", "2026-12-01T18:00")
+
+
+def count_events(home) -> int:
+    with closing(sqlite3.connect(f"file:{home / 'solnet.db'}?mode=ro", uri=True)) as db:
+        return db.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def test_wrong_passphrase(network, cli, tmp_path):
+    before = count_events(network.a)
+    for args in (ACTION + ("--type", "protest"), ("export", tmp_path / "x.bundle"), ("invite", "ab" * 32, "--out", tmp_path / "t")):
+        result = cli.run(network.a, *args, ok=False, env={"SOLNET_PASSPHRASE": "nine tents for the jungl"})
+        assert result.returncode == 3, result.stderr
+        assert "passphrase" in result.stderr and "Traceback" not in result.stderr
+    assert count_events(network.a) == before
+    assert not (tmp_path / "x.bundle").exists() and not (tmp_path / "t").exists()
+
+
+def test_no_passphrase_and_no_terminal(network, cli):
+    result = cli.run(network.a, *ACTION, "--type", "protest", ok=False, env={"SOLNET_PASSPHRASE": None})
+    assert result.returncode == 3 and "SOLNET_PASSPHRASE" in result.stderr
+
+
+def test_unknown_field_names_it_and_lists_the_known_ones(network, cli):
+    before = count_events(network.a)
+    result = cli.run(network.a, *ACTION, "--type", "protest", "--colour", "red", ok=False)
+    assert result.returncode == 1
+    assert "--colour" in result.stderr
+    for known in ("--title", "--region", "--starts-at", "--type", "--place", "--link"):
+        assert known in result.stderr
+    assert count_events(network.a) == before
+
+
+def test_unknown_kind_lists_the_kinds(network, cli):
+    result = cli.run(network.a, "publish", "rally", "--title", "x", ok=False)
+    assert result.returncode == 1 and "rally" in result.stderr
+    assert "action" in result.stderr and "support.request" in result.stderr
+
+
+def test_bad_enum_value_lists_the_choices(network, cli):
+    before = count_events(network.a)
+    result = cli.run(network.a, *ACTION, "--type", "picnic", ok=False)
+    assert result.returncode == 1
+    assert "type" in result.stderr and "picnic" in result.stderr
+    for choice in ACTION_TYPES:
+        assert choice in result.stderr
+    assert count_events(network.a) == before
+
+
+def test_missing_required_field_is_named(network, cli):
+    result = cli.run(network.a, "publish", "action", "--title", "Rally", "--region", "calais", "--type", "protest",
+                     ok=False)
+    assert result.returncode == 1 and "starts_at" in result.stderr
+
+
+def test_unreadable_time_says_how_to_write_it(network, cli):
+    result = cli.run(network.a, "publish", "action", "--title", "Rally", "--region", "calais", "--type", "protest",
+                     "--starts-at", "next tuesday", ok=False)
+    assert result.returncode == 1 and "next tuesday" in result.stderr and "2026-12-01T18:00" in result.stderr
+
+
+def test_ls_without_a_node_says_to_run_init(tmp_path, cli):
+    missing = tmp_path / "nowhere"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for home in (missing, empty):
+        result = cli.run(home, "ls", ok=False)
+        assert result.returncode == 3, result.stderr
+        assert "init" in result.stderr and "Traceback" not in result.stderr
+    assert not missing.exists(), "ls must not create a home"
+    assert list(empty.iterdir()) == []
+
+
+def test_join_with_an_invite_for_another_group(network, cli, tmp_path):
+    ours = tmp_path / "Cardiff"
+    theirs = tmp_path / "Lille"
+    cli.run_json(ours, "init", "--group", "Cardiff", "--region", "cardiff")
+    lille = cli.run_json(theirs, "init", "--group", "Lille", "--region", "lille")
+    token = tmp_path / "lille.token"
+    cli.run(network.a, "invite", lille["group_id"], "--out", token)
+
+    result = cli.run(ours, "join", token, ok=False)
+    assert result.returncode == 1
+    assert "invite" in result.stderr and lille["group_id"][:16] in result.stderr
+    assert cli.run_json(ours, "status")["network_id"] is None
+    # The invite still works for the group it was made for.
+    assert cli.run_json(theirs, "join", token)["network_id"] == network.network_id
+
+
+def test_join_with_a_damaged_invite(tmp_path, cli, network):
+    home = tmp_path / "Cardiff"
+    cardiff = cli.run_json(home, "init", "--group", "Cardiff", "--region", "cardiff")
+    token = tmp_path / "token"
+    cli.run(network.a, "invite", cardiff["group_id"], "--out", token)
+    text = token.read_text()
+    token.write_text(text[:40] + ("A" if text[40] != "A" else "B") + text[41:])
+    result = cli.run(home, "join", token, ok=False)
+    assert result.returncode == 1 and "invite" in result.stderr and "Traceback" not in result.stderr
+    assert cli.run_json(home, "status")["network_id"] is None
+
+
+def test_invite_without_a_network(tmp_path, cli):
+    home = tmp_path / "B"
+    cli.run_json(home, "init", "--group", "Bristol", "--region", "bristol")
+    token = tmp_path / "token"
+    result = cli.run(home, "invite", "ab" * 32, "--out", token, ok=False)
+    assert result.returncode == 3
+    assert "network" in result.stderr and "join" in result.stderr
+    assert not token.exists()
+
+
+def test_invite_of_a_group_already_in_reissues_the_token_without_a_second_vouch(network, cli, tmp_path):
+    vouches = len(cli.run_json(network.a, "ls", "--kind", "member.vouch"))
+    result = cli.run(network.a, "invite", network.group_b, "--out", tmp_path / "again")
+    assert "already a member" in result.stdout
+    assert (tmp_path / "again").read_text().startswith("solnet-invite-v1:")
+    assert len(cli.run_json(network.a, "ls", "--kind", "member.vouch")) == vouches
+
+
+def test_second_init_leaves_the_keystore_alone(network, cli):
+    files = {name: (network.a / name).read_bytes() for name in ("keystore", "config.json")}
+    status = cli.run_json(network.a, "status")
+    for extra in ((), ("--new-network",)):
+        result = cli.run(network.a, "init", "--group", "Calais", "--region", "calais", *extra, ok=False,
+                         env={"SOLNET_PASSPHRASE": "another passphrase"})
+        assert result.returncode in (1, 3), result.stderr
+        assert "already" in result.stderr and "Traceback" not in result.stderr
+        assert {name: (network.a / name).read_bytes() for name in files} == files
+    assert cli.run_json(network.a, "status") == status
+    cli.publish(network.a, *ACTION[1:], "--type", "protest")  # the old passphrase still opens the keys
+
+
+def test_bad_region_at_init_writes_nothing(tmp_path, cli):
+    for extra in (("--new-network",), ()):
+        home = tmp_path / f"home{len(extra)}"
+        result = cli.run(home, "init", "--group", "Calais", "--region", "Calais Nord!", *extra, ok=False)
+        assert result.returncode == 1, (extra, result.stdout, result.stderr)
+        assert "region" in result.stderr
+        assert not (home / "config.json").exists()
+
+
+def test_ls_before_joining_says_to_join(tmp_path, cli):
+    home = tmp_path / "B"
+    cli.run_json(home, "init", "--group", "Bristol", "--region", "bristol")
+    result = cli.run(home, "ls", ok=False)
+    assert result.returncode == 3 and "join" in result.stderr
+    assert not (home / "solnet.db").exists()
+
+
+def test_invite_to_a_folder_that_does_not_exist_can_be_retried(network, cli, tmp_path):
+    """A failed invite must not leave the group admitted without a token to give it."""
+    lille_home = tmp_path / "Lille"
+    lille = cli.run_json(lille_home, "init", "--group", "Lille", "--region", "lille")
+    failed = cli.run(network.a, "invite", lille["group_id"], "--out", tmp_path / "no" / "such" / "token", ok=False)
+    assert failed.returncode != 0
+    token = tmp_path / "token"
+    retry = cli.run(network.a, "invite", lille["group_id"], "--out", token, ok=False)
+    assert retry.returncode == 0, f"after a failed invite a new one is refused: {retry.stderr}"
+    assert cli.run_json(lille_home, "join", token)["network_id"] == network.network_id
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr and "token" in failed.stderr, failed.stderr
+
+
+def test_export_to_a_folder_that_does_not_exist(network, cli, tmp_path):
+    result = cli.run(network.a, "export", tmp_path / "usb" / "calais.bundle", ok=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "calais.bundle" in result.stderr, result.stderr
+
+
+def test_damaged_database_is_a_storage_error(network, cli):
+    db = network.a / "solnet.db"
+    assert not (network.a / "solnet.db-wal").exists() or (network.a / "solnet.db-wal").stat().st_size == 0
+    data = bytearray(db.read_bytes())
+    assert len(data) > 3 * 4096
+    data[4096:3 * 4096] = bytes(2 * 4096)  # pages 2 and 3: the header still says "SQLite format 3"
+    db.write_bytes(bytes(data))
+    for args in (("ls",), ("status",), ("publish", "need", "--category", "tents", "--quantity", "1", "--region", "calais")):
+        result = cli.run(network.a, *args, ok=False)
+        assert result.returncode == 4, (args, result.stderr)
+        assert "database" in result.stderr and "Traceback" not in result.stderr
