@@ -20,7 +20,7 @@ from crypto.keys import PublicId
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.genesis import make_genesis, parse_genesis
-from events.kinds import KINDS
+from events.kinds import KINDS, check_fields
 from node import render
 from node.bundle import BundleError, export_bundle, import_bundle
 from node.field_input import InputError, parse_duration_ms, parse_time, parse_value
@@ -108,8 +108,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _check_profile(name: str, region: str) -> None:
-    from events.kinds import check_fields
-
     check_fields(KINDS["group.profile"], {"name": name, "region": region})
 
 

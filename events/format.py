@@ -85,7 +85,11 @@ class Event:
         try:
             verify_signature(self.header.author, SIGN_CONTEXT + self.header_bytes, self.signature)
         except BadSignature:
-            raise InvalidEvent(BAD_SIGNATURE, f"forged or altered event {self.id.hex()[:16]}: signature does not verify") from None
+            raise self.bad_signature() from None
+
+    def bad_signature(self) -> InvalidEvent:
+        return InvalidEvent(BAD_SIGNATURE, f"forged or altered event {self.id.hex()[:16]}: signature does not verify",
+                            self.id)
 
 
 def event_id(header_bytes: bytes, signature: bytes) -> bytes:

@@ -20,7 +20,7 @@ import msgpack
 
 from crypto.errors import BadSignature
 from crypto.keys import verify_signature
-from events.errors import BAD_SIGNATURE, InvalidEvent
+from events.errors import InvalidEvent
 from events.format import SIGN_CONTEXT, Event
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,6 @@ def verify_packed(blob: bytes) -> bytes:
         except BadSignature:
             out.append(0)
     return bytes(out)
-
-
-def _problem(ev: Event) -> InvalidEvent:
-    return InvalidEvent(BAD_SIGNATURE, f"forged or altered event {ev.id.hex()[:16]}: signature does not verify")
 
 
 def _verify_inline(events: list[Event]) -> Iterator[tuple[Event, InvalidEvent | None]]:
@@ -132,4 +128,4 @@ class Verification:
                     yield from _verify_inline(rest)
                 return
             for ev, ok in zip(chunk, flags):
-                yield ev, None if ok else _problem(ev)
+                yield ev, None if ok else ev.bad_signature()
