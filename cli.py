@@ -15,16 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from crypto.errors import CryptoError, InvalidKey, WrongPassphrase
+from crypto.errors import CryptoError, DecryptionFailed, InvalidKey, WrongPassphrase
+from crypto.stream import SealedReader, SealedWriter
 from crypto.keys import PublicId
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
 from node import render
-from node.bundle import BundleError, export_bundle, import_bundle
+from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_duration_ms, parse_time, parse_value
-from node.home import Config, Home, HomeError, default_home, passphrase_source_warning, read_passphrase
+from node.home import (Config, Home, HomeError, default_home, passphrase_source_warning, read_bundle_passphrase,
+                       read_passphrase)
 from node.invite import Invite, InviteError, decode_invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED
@@ -312,13 +314,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     log = home.log()
     since = parse_time(args.since) if args.since else 0
     keys = home.keys()
+    bundle_passphrase = read_bundle_passphrase(confirm=True) if args.encrypt else None
     try:
         out = open(args.file, "wb")
     except OSError as exc:
         raise CliError(f"cannot write {args.file}: {exc.strerror}") from None
     with out:
-        count = export_bundle(log, keys.device, out, since_ts=since)
-    emit(args, {"file": args.file, "events": count}, f"Exported {count} events to {args.file}.")
+        sink = SealedWriter(out, bundle_passphrase) if bundle_passphrase else out
+        count = export_bundle(log, keys.device, sink, since_ts=since)
+        if bundle_passphrase:
+            sink.close()
+    sealed = " sealed with the bundle passphrase" if args.encrypt else ""
+    emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt)},
+         f"Exported {count} events to {args.file}{sealed}.")
     return 0
 
 
@@ -329,7 +337,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
     with source:
-        report = import_bundle(log, source)
+        if is_sealed(Path(args.file)):
+            try:
+                reader = SealedReader(source, read_bundle_passphrase())
+            except WrongPassphrase:
+                raise CliError("wrong bundle passphrase (or the file was altered); nothing was imported") from None
+            except DecryptionFailed as exc:
+                raise CliError(f"cannot open the sealed bundle: {exc}; nothing was imported") from None
+            report = import_bundle(log, reader)
+        else:
+            report = import_bundle(log, source)
     rejected = [o for o in report.outcomes if o.status == REJECTED]
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
     if args.json:
@@ -413,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("status", cmd_status, "this node's network, group and counts")
     p = add("export", cmd_export, "write a signed bundle of events for a USB stick")
     p.add_argument("file")
+    p.add_argument("--encrypt", action="store_true",
+                   help="seal the bundle with a passphrase ($SOLNET_BUNDLE_PASSPHRASE or a prompt): "
+                        "whoever finds the stick learns nothing but its size")
     p.add_argument("--since", help="only events made at or after this time (ISO 8601)")
     p = add("import", cmd_import, "verify and ingest a bundle made by `solnet export`")
     p.add_argument("file")

@@ -2,9 +2,7 @@
 
 The file holds the Argon2id parameters and salt in clear and the keys sealed with
 XChaCha20-Poly1305 under the derived key; the clear header is the AEAD's associated data, so
-changing a parameter breaks decryption instead of weakening it. Parameters are libsodium's
-"interactive" level (64 MiB, 2 passes, ~60 ms here): a Pi Zero 2 W has 512 MiB, so the
-"moderate" 256 MiB level would not fit beside a running node.
+changing a parameter breaks decryption instead of weakening it (see crypto.passphrase).
 """
 from __future__ import annotations
 
@@ -13,18 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msgpack
-import nacl.pwhash.argon2id as argon2id
 
-from crypto import aead
+from crypto import aead, passphrase as pwkdf
 from crypto.errors import DecryptionFailed, KeystoreError, WrongPassphrase
 from crypto.keys import EncryptionKey, SigningKey
 
 KEYSTORE_VERSION = 1
-OPSLIMIT = argon2id.OPSLIMIT_INTERACTIVE
-MEMLIMIT = argon2id.MEMLIMIT_INTERACTIVE
-MAX_OPSLIMIT = 16
-MIN_MEMLIMIT = argon2id.MEMLIMIT_MIN
-MAX_MEMLIMIT = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,22 +32,16 @@ class NodeKeys:
         return cls(SigningKey.generate(), EncryptionKey.generate(), SigningKey.generate() if with_group else None)
 
 
-def _derive(passphrase: str, salt: bytes, ops: int, mem: int) -> bytes:
-    if not passphrase:
-        raise WrongPassphrase("the passphrase is empty")
-    return argon2id.kdf(aead.KEY_SIZE, passphrase.encode("utf-8"), salt, opslimit=ops, memlimit=mem)
-
-
 def write_keystore(path: Path, keys: NodeKeys, passphrase: str) -> None:
     """Encrypt `keys` under `passphrase` and write them atomically to `path` (mode 0600)."""
-    salt = aead.random_bytes(argon2id.SALTBYTES)
+    salt = pwkdf.new_salt()
     nonce = aead.random_bytes(aead.NONCE_SIZE)
-    header = msgpack.packb([KEYSTORE_VERSION, "argon2id", OPSLIMIT, MEMLIMIT, salt, nonce], use_bin_type=True)
+    header = msgpack.packb([KEYSTORE_VERSION, "argon2id", pwkdf.OPSLIMIT, pwkdf.MEMLIMIT, salt, nonce], use_bin_type=True)
     secrets_blob = msgpack.packb(
         [keys.device.seed_bytes(), keys.device_encryption.secret_bytes(), keys.group.seed_bytes() if keys.group else None],
         use_bin_type=True,
     )
-    sealed = aead.encrypt(_derive(passphrase, salt, OPSLIMIT, MEMLIMIT), nonce, secrets_blob, header)
+    sealed = aead.encrypt(pwkdf.derive_key(passphrase, salt, pwkdf.OPSLIMIT, pwkdf.MEMLIMIT), nonce, secrets_blob, header)
     data = msgpack.packb([header, sealed], use_bin_type=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)  # a leftover could carry a wider mode, or be a symlink planted there
@@ -88,18 +74,14 @@ def read_keystore(path: Path, passphrase: str) -> NodeKeys:
         raise KeystoreError(f"the keystore at {path} is damaged") from None
     if version != KEYSTORE_VERSION or kdf != "argon2id":
         raise KeystoreError(f"the keystore at {path} has an unknown format (version {version!r})")
-    # The header is not authenticated until decryption succeeds, so its KDF costs must be sane
-    # before we spend them: a crafted file must not make us allocate gigabytes.
     if (
-        type(ops) is not int or not argon2id.OPSLIMIT_MIN <= ops <= MAX_OPSLIMIT
-        or type(mem) is not int or not MIN_MEMLIMIT <= mem <= MAX_MEMLIMIT
-        or not isinstance(salt, bytes) or len(salt) != argon2id.SALTBYTES
+        not pwkdf.params_are_sane(ops, mem, salt)
         or not isinstance(nonce, bytes) or len(nonce) != aead.NONCE_SIZE
         or not isinstance(sealed, bytes)
     ):
         raise KeystoreError(f"the keystore at {path} is damaged (impossible key-derivation settings)")
     try:
-        blob = aead.decrypt(_derive(passphrase, salt, ops, mem), nonce, sealed, header)
+        blob = aead.decrypt(pwkdf.derive_key(passphrase, salt, ops, mem), nonce, sealed, header)
     except DecryptionFailed:
         raise WrongPassphrase("wrong passphrase for this node's keystore") from None
     device, device_enc, group = msgpack.unpackb(blob, raw=False)

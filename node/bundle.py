@@ -19,8 +19,9 @@ from typing import BinaryIO
 
 import msgpack
 
-from crypto.errors import BadSignature
+from crypto.errors import BadSignature, DecryptionFailed
 from crypto.keys import SigningKey, verify_signature
+from crypto.stream import MAGIC as SEALED_MAGIC
 from events.format import MAX_EVENT_BYTES
 from node.log import EventLog, now_ms
 from node.outcome import Outcome
@@ -81,10 +82,17 @@ def _items(source: BinaryIO) -> Iterator[tuple[int, object]]:
             yield unpacker.tell(), value
 
 
+def is_sealed(path: Path) -> bool:
+    """True if the file is a passphrase-sealed bundle (`solnet export --encrypt`)."""
+    with open(path, "rb") as f:
+        return f.read(len(SEALED_MAGIC)) == SEALED_MAGIC
+
+
 def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Ingest every event of a bundle through the normal batch path and check the bundle signature.
 
-    Raises BundleError (before storing anything) if the file is not a bundle of this network.
+    `source` is the file, or a SealedReader over it for a sealed bundle. Raises BundleError
+    (before storing anything) if it is not a bundle of this network.
     """
     report = ImportReport()
     if source.read(len(MAGIC)) != MAGIC:
@@ -145,7 +153,7 @@ class _BundleReader:
                 if len(batch) >= IMPORT_BATCH:
                     yield batch
                     batch = []
-        except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        except (ValueError, TypeError, msgpack.UnpackException, DecryptionFailed) as exc:
             self.problem = (f"the file is damaged near byte {len(MAGIC) + offset}: {exc}; "
                             "the events after it were not read")
         if batch:

@@ -20,6 +20,7 @@ from node.store import Store
 PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
 HOME_ENV = "SOLNET_HOME"
+BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
 
 
 class HomeError(Exception):
@@ -57,6 +58,19 @@ def read_passphrase(*, confirm: bool = False) -> str:
     first = getpass.getpass("Passphrase for this node's keys: ")
     if confirm and getpass.getpass("Same passphrase again: ") != first:
         raise HomeError("the two passphrases differ; nothing was written, run the command again")
+    return first
+
+
+def read_bundle_passphrase(*, confirm: bool = False) -> str:
+    """The passphrase of a sealed bundle: $SOLNET_BUNDLE_PASSPHRASE, else a prompt. It is not the
+    node's passphrase: it is shared with whoever imports the bundle."""
+    if os.environ.get(BUNDLE_PASSPHRASE_ENV):
+        return os.environ[BUNDLE_PASSPHRASE_ENV]
+    if not sys.stdin.isatty():
+        raise HomeError(f"a sealed bundle needs its passphrase: set {BUNDLE_PASSPHRASE_ENV} or run in a terminal")
+    first = getpass.getpass("Bundle passphrase (share it with the importer by another channel): ")
+    if confirm and getpass.getpass("Same bundle passphrase again: ") != first:
+        raise HomeError("the two passphrases differ; nothing was written")
     return first
 
 

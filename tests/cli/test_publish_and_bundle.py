@@ -159,3 +159,25 @@ def test_revoking_a_group_removes_its_events_and_refuses_its_later_ones(populate
     assert result.returncode == 1 and "revoked" in result.stderr
     assert all(e["author"] not in (net.group_b, net.device_b) for e in cli.run_json(net.a, "ls", "--limit", "1000"))
     assert cli.run(net.a, "show", later, ok=False).returncode == 1
+
+
+def test_a_sealed_bundle_reveals_nothing_and_needs_its_passphrase(populated, cli, tmp_path):
+    bundle = tmp_path / "stick.bundle"
+    sealed_env = {"SOLNET_BUNDLE_PASSPHRASE": "carried by hand"}
+    out = cli.run_json(populated.a, "export", bundle, "--encrypt", env=sealed_env)
+    assert out["encrypted"] is True and out["events"] > 10
+    raw = bundle.read_bytes()
+    for public_text in (b"Rally at the prefecture", b"Loon-Plage", b"Winter tents", bytes.fromhex(populated.group_a)):
+        assert public_text not in raw
+    wrong = cli.run(populated.b, "import", bundle, ok=False, env={"SOLNET_BUNDLE_PASSPHRASE": "guess"})
+    assert wrong.returncode == 1 and "wrong bundle passphrase" in wrong.stderr
+    before = cli.run_json(populated.b, "ls", "--limit", "1000")
+    cut = tmp_path / "cut.bundle"
+    cut.write_bytes(raw[: len(raw) - 40])
+    damaged = cli.run(populated.b, "import", cut, ok=False, env=sealed_env)
+    assert damaged.returncode == 1 and "Traceback" not in damaged.stderr
+    imported = cli.run_json(populated.b, "import", bundle, env=sealed_env)
+    assert imported["rejected"] == 0 and imported["signature_ok"] is True
+    after = {e["id"] for e in cli.run_json(populated.b, "ls", "--limit", "1000")}
+    assert after > {e["id"] for e in before}
+    assert after >= {e["id"] for e in cli.run_json(populated.a, "ls", "--limit", "1000")}

@@ -17,7 +17,7 @@ import msgpack
 import nacl.pwhash.argon2id as argon2id
 import pytest
 
-from crypto import keystore
+from crypto import keystore, passphrase
 from crypto.errors import KeystoreError, WrongPassphrase
 from crypto.keystore import NodeKeys, read_keystore, write_keystore
 
@@ -63,8 +63,8 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, No
 
 @pytest.fixture
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(keystore, "OPSLIMIT", argon2id.OPSLIMIT_MIN)
-    monkeypatch.setattr(keystore, "MEMLIMIT", argon2id.MEMLIMIT_MIN)
+    monkeypatch.setattr(passphrase, "OPSLIMIT", argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(passphrase, "MEMLIMIT", argon2id.MEMLIMIT_MIN)
 
 
 @pytest.fixture
