@@ -7,7 +7,9 @@ failure (disk full, damaged database).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
 import signal
 import sqlite3
 import sys
@@ -30,8 +32,15 @@ from node.home import (Config, Home, HomeError, default_home, passphrase_source_
 from node.invite import Invite, InviteError, decode_invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED
+from sync.antientropy import Head, frontier_digest
 from node.store import StoreError
 from node.views import VIEWS, view
+from node.runtime import NodeRuntime
+from sync.handshake import HandshakeError
+from sync.peers import AddressError, normalize_address
+from sync.transport import LinkClosed
+
+import aiohttp
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_HOME, EXIT_STORAGE = 1, 2, 3, 4
 
@@ -298,6 +307,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             devices=sum(1 for m in members if m.role == "device" and m.revoked_from is None),
             revoked_keys=sum(1 for m in members if m.revoked_from is not None),
             database_bytes=home.db_path.stat().st_size,
+            frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in log.store.heads()).hex(),
+            peers=[{"address": a, "source": src, **(json.loads(state) if state else {})}
+                   for a, src, state in log.store.peer_rows()],
+            node=_runtime_info(log),
         )
         human = (f"{config.group_name} ({config.region}) in network {out['network_name']!r} {out['network_id'][:16]}…\n"
                  f"  events: {out['events']} from {out['authors']} authors; pending {out['pending']}; "
@@ -307,6 +320,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         human = f"{config.group_name} ({config.region}) has not joined a network yet.\n  group id: {config.group_id}"
     emit(args, out, human)
     return 0
+
+
+def _runtime_info(log: EventLog) -> dict[str, Any]:
+    raw = log.store.get_meta("runtime")
+    info = json.loads(raw) if raw else {}
+    info["running"] = bool(info) and now_ms() - info.get("saved", 0) < 10_000
+    return info
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -387,6 +407,122 @@ def _times_to_iso(data: Any) -> Any:
     return data
 
 
+def parse_listen(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise CliError(f"--listen takes HOST:PORT, such as 127.0.0.1:7700 (got {text!r})")
+    return host.strip("[]"), int(port)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    home.log()  # fail early, with a clear message, if the node has not joined a network
+    listen = parse_listen(args.listen)
+    try:
+        peers = [normalize_address(p) for p in args.peer or []]
+    except AddressError as exc:
+        raise CliError(str(exc)) from None
+    if (warning := passphrase_source_warning()) is not None:
+        print(warning, file=sys.stderr)
+    keys = home.keys()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    runtime = NodeRuntime(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start()
+        config = home.config()
+        print(f"solnet node of {config.group_name} running; peers connect to {listen[0]}:{runtime.bound_port}. "
+              f"Ctrl-C stops it.", flush=True)
+        await stop.wait()
+        print("stopping: closing links and finishing the batch being stored...", file=sys.stderr, flush=True)
+        await runtime.stop()
+
+    asyncio.run(main())
+    print("stopped cleanly.", file=sys.stderr)
+    return 0
+
+
+def cmd_peers(args: argparse.Namespace) -> int:
+    log = home_of(args).log()
+    store = log.store
+    if args.action in ("add", "rm"):
+        if not args.address:
+            raise CliError(f"`solnet peers {args.action}` needs an ADDRESS (host:port or a URL)")
+        try:
+            address = normalize_address(args.address)
+        except AddressError as exc:
+            raise CliError(str(exc)) from None
+        with store.write():
+            if args.action == "add":
+                store.save_peer(address, "config")
+            elif not store.remove_peer(address):
+                raise CliError(f"{address} is not among this node's peers (`solnet peers ls` lists them)")
+        emit(args, {"address": address, "action": args.action},
+             f"{'Added' if args.action == 'add' else 'Removed'} peer {address}; a running node picks this up within seconds.")
+        return 0
+    peers = [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
+    if args.json:
+        print(json.dumps(peers, indent=2))
+        return 0
+    if not peers:
+        print("No peers yet: `solnet peers add HOST:PORT`.")
+    for p in peers:
+        state = "connected" if p.get("connected") else ("banned" if p.get("banned") else "not connected")
+        last = render.local_time(p.get("last_sync")) if p.get("last_sync") else "never"
+        err = f", last error: {p['last_error']}" if p.get("last_error") and not p.get("connected") else ""
+        print(f"{p['address']:<28} {p.get('label', ''):<10} {p['source']:<8} {state:<13} last sync {last}, "
+              f"lag {p.get('lag') if p.get('lag') is not None else '?'}{err}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    home.log()
+    try:
+        address = normalize_address(args.address)
+    except AddressError as exc:
+        raise CliError(str(exc)) from None
+    keys = home.keys()
+    runtime = NodeRuntime(home, keys)
+
+    def progress(received: int) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r  received {received} events...", end="", file=sys.stderr, flush=True)
+
+    async def main() -> Any:
+        await runtime.start(background=False)
+        try:
+            return await runtime.sync_once(address, progress)
+        finally:
+            await runtime.stop()
+
+    try:
+        result = asyncio.run(main())
+    except HandshakeError as exc:
+        raise CliError(f"the peer refused us or is not a member of this network ({exc.reason})") from None
+    except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise CliError(f"cannot reach {address} ({type(exc).__name__}: {exc}); is `solnet run` listening there?") from None
+    except LinkClosed as exc:
+        raise CliError(f"the sync was cut off: {exc}; run it again to resume (nothing stored is lost)") from None
+    summary = {"address": address, "in_sync": result.in_sync, "received": result.received, "sent": result.sent,
+               "lag": result.lag, "outcomes": dict(result.outcomes), "seconds": round(result.seconds, 3)}
+    if result.in_sync:
+        human = f"Already in sync with {address} ({result.seconds * 1000:.0f} ms)."
+    else:
+        o = result.outcomes
+        human = (f"Synced with {address} in {result.seconds:.1f} s: received {result.received} "
+                 f"({o.get('accepted', 0)} new, {o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, "
+                 f"{o.get('rejected', 0)} rejected), sent {result.sent}.")
+    if sys.stderr.isatty() and not args.json:
+        print(file=sys.stderr)
+    emit(args, summary, human)
+    return EXIT_REFUSED if result.outcomes.get("rejected") else 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     count = log.rebuild()
@@ -436,6 +572,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only events made at or after this time (ISO 8601)")
     p = add("import", cmd_import, "verify and ingest a bundle made by `solnet export`")
     p.add_argument("file")
+    p = add("run", cmd_run, "run the node: serve peers, sync and gossip until Ctrl-C")
+    p.add_argument("--listen", default="127.0.0.1:7700", help="HOST:PORT to accept peers on (default 127.0.0.1:7700)")
+    p.add_argument("--peer", action="append", help="a peer to connect to (host:port or URL); repeatable")
+    p.add_argument("--sync-interval", type=float, default=30.0, help="seconds between anti-entropy rounds (default 30)")
+    p = add("peers", cmd_peers, "list, add or remove peers")
+    p.add_argument("action", choices=("ls", "add", "rm"), nargs="?", default="ls")
+    p.add_argument("address", nargs="?", help="host:port or URL")
+    p = add("sync", cmd_sync, "sync once with a peer and print a summary")
+    p.add_argument("address", help="host:port or URL of a running node")
     p = add("view", cmd_view, "show a read model: " + ", ".join(VIEWS))
     p.add_argument("name", choices=VIEWS)
     p.add_argument("--region", help="only this region")

@@ -62,7 +62,7 @@ class EventLog:
         self.network_id = self.genesis.network_id
         self.trust = TrustGraph(list(self.genesis.founders))
         self._trust_version: bytes | None = None
-        self._refresh_trust()
+        self.refresh_trust()
 
     @classmethod
     def create(cls, store: Store, genesis: Genesis) -> EventLog:
@@ -74,7 +74,7 @@ class EventLog:
         return cls(store)
 
     # --- trust --------------------------------------------------------------------------------
-    def _refresh_trust(self) -> None:
+    def refresh_trust(self) -> None:
         """Reload the trust graph if any process has stored a trust event since we last looked."""
         version = self.store.get_meta("trust_version") or b"0"
         if version == self._trust_version:
@@ -157,7 +157,7 @@ class EventLog:
     def _commit(self, prepared: _Prepared) -> list[Outcome]:
         try:
             with self.store.write():
-                self._refresh_trust()
+                self.refresh_trust()
                 self._admit_prepared(prepared)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
@@ -230,7 +230,7 @@ class EventLog:
             self._apply_effects(ev, fields, member)
             if not expired:
                 self.store.apply_projection(project(ev, fields, member.group), n)
-        return Outcome(ev.id, ACCEPTED)
+        return Outcome(ev.id, ACCEPTED, kind=ev.kind)
 
     def _check_kind(self, ev: Event, member: Member) -> dict[str, Any] | None:
         kind = KINDS.get(ev.kind)
@@ -289,7 +289,7 @@ class EventLog:
         self.store.db.execute("UPDATE events SET body=?, body_state=? WHERE id=?", (None if expired else ev.body, state, ev.id))
         if fields is not None and not expired:
             self.store.apply_projection(project(ev, fields, member.group), row[1])
-        return Outcome(ev.id, ACCEPTED, message="body restored")
+        return Outcome(ev.id, ACCEPTED, message="body restored", kind=ev.kind)
 
     def _record_fork(self, ev: Event, other: bytes | None, now: int) -> Outcome:
         db = self.store.db
@@ -345,7 +345,7 @@ class EventLog:
             expires = now + spec.default_expiry_ms
         author = bytes(key.public)
         with self.store.write():
-            self._refresh_trust()
+            self.refresh_trust()
             seq, prev = self.store.head(author)
             if self.trust.member(author) is None:
                 raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
@@ -368,7 +368,7 @@ class EventLog:
         """Drop every projection row and replay the log through the projection functions."""
         count = 0
         with self.store.write():
-            self._refresh_trust()
+            self.refresh_trust()
             db = self.store.db
             db.execute("DELETE FROM proj")
             for n, header, sig, body in db.execute(

@@ -15,6 +15,7 @@ class Outcome:
     status: str
     reason: str | None = None
     message: str = ""
+    kind: str | None = None
 
     def describe(self) -> str:
         who = self.id.hex()[:16] if self.id else "unreadable event"

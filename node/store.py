@@ -61,6 +61,7 @@ CREATE INDEX IF NOT EXISTS proj_by_event ON proj(n);
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, key) WHERE tbl = 'profile';
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(tbl, region, t);
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;
+CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT);
 """
 
 
@@ -170,6 +171,64 @@ class Store:
             for author, seq, header, sig, body in rows:
                 yield self.wire((header, sig, body))
             last = (rows[-1][0], rows[-1][1])
+
+    # --- for sync -----------------------------------------------------------------------------
+    def heads(self) -> list[tuple[bytes, int, bytes]]:
+        """(author, seq, id) of every author's latest stored event."""
+        return self.db.execute(
+            "SELECT e.author, e.seq, e.id FROM events e JOIN "
+            "(SELECT author, max(seq) AS top FROM events GROUP BY author) h ON e.author = h.author AND e.seq = h.top"
+        ).fetchall()
+
+    def range_wire(self, author: bytes, first: int, last: int, limit: int) -> list[tuple[int, bytes]]:
+        """(seq, wire) of `author`'s events first..last, at most `limit`, in seq order."""
+        rows = self.db.execute(
+            "SELECT seq, header, sig, body FROM events WHERE author=? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?",
+            (author, first, last, limit),
+        ).fetchall()
+        return [(seq, self.wire((h, s, b))) for seq, h, s, b in rows]
+
+    def wires_by_id(self, ids: list[bytes]) -> list[bytes]:
+        out = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out += [self.wire(r) for r in self.db.execute(
+                f"SELECT header, sig, body FROM events WHERE id IN ({marks})", chunk)]
+        return out
+
+    def events_after(self, n: int, limit: int = 1000) -> list[tuple[int, bytes, str, bytes]]:
+        """(n, id, kind, wire) of events stored after arrival number `n`, oldest first."""
+        rows = self.db.execute(
+            "SELECT n, id, kind, header, sig, body FROM events WHERE n > ? ORDER BY n LIMIT ?", (n, limit)
+        ).fetchall()
+        return [(r[0], r[1], r[2], self.wire(r[3:])) for r in rows]
+
+    def last_n(self) -> int:
+        return self.db.execute("SELECT coalesce(max(n), 0) FROM events").fetchone()[0]
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (another process) commits to the database."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    # --- peers --------------------------------------------------------------------------------
+    def peer_rows(self) -> list[tuple[str, str, str | None]]:
+        return self.db.execute("SELECT address, source, state FROM peers ORDER BY address").fetchall()
+
+    def save_peer(self, address: str, source: str, state: str | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO peers VALUES (?,?,?) ON CONFLICT(address) DO UPDATE SET "
+            "source=CASE WHEN peers.source='config' THEN 'config' ELSE excluded.source END, "
+            "state=coalesce(excluded.state, peers.state)",
+            (address, source, state),
+        )
+
+    def save_peer_state(self, address: str, state: str) -> None:
+        """Update a known peer's state (a peer removed meanwhile by `solnet peers rm` stays removed)."""
+        self.db.execute("UPDATE peers SET state=? WHERE address=?", (state, address))
+
+    def remove_peer(self, address: str) -> bool:
+        return self.db.execute("DELETE FROM peers WHERE address=?", (address,)).rowcount > 0
 
     def event_row(self, event_id: bytes) -> tuple | None:
         return self.db.execute(

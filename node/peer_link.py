@@ -1,0 +1,211 @@
+"""Serving one authenticated link: anti-entropy rounds, gossip, and ingest with back-pressure.
+
+The pure cores decide (`sync.antientropy.SyncSession`, `sync.gossip`); this module carries out
+their commands against the store and the link. Only the side that dialled starts anti-entropy
+rounds, so a link carries at most one round at a time and messages need no session tags.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from events.errors import InvalidEvent
+from events.format import decode_event
+from node.outcome import ACCEPTED, REJECTED, Outcome
+from sync.antientropy import Head, Ingest, Send, SendRange, Stream, SyncSession
+from sync.messages import End, Events, Heads, IHave, IWant, Offer, Push, Same
+from sync.transport import Link, LinkClosed
+
+if TYPE_CHECKING:
+    from node.runtime import NodeRuntime
+
+log = logging.getLogger(__name__)
+
+STREAM_BATCH = 500
+INGEST_QUEUE = 2  # batches in flight per link: bounds memory on the receiving side
+
+
+@dataclass
+class RoundResult:
+    in_sync: bool = False
+    received: int = 0
+    sent: int = 0
+    lag: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+class PeerLinkHandler:
+    def __init__(self, runtime: NodeRuntime, link: Link) -> None:
+        self.rt = runtime
+        self.link = link
+        self.session: SyncSession | None = None
+        self.round = RoundResult()
+        self.round_started = 0.0
+        self.round_done = asyncio.Event()
+        self.stream_task: asyncio.Task | None = None
+        self.ingest_queue: asyncio.Queue[tuple[tuple[bytes, ...], bool]] = asyncio.Queue(INGEST_QUEUE)
+        self._ingesting = False
+        self._streamed = False
+        self.ingest_task = asyncio.create_task(self._ingest_loop(), name=f"link-{link.number}-ingest")
+        self.progress = None  # optional callback(received) for `solnet sync`
+
+    # --- the reader loop ------------------------------------------------------------------------
+    async def serve(self) -> None:
+        try:
+            while True:
+                active = self.session is not None and not self.round_done.is_set()
+                message = await self.link.receive(self.link.limits.message_timeout_s if active else None)
+                await self._dispatch(message)
+        except LinkClosed as exc:
+            if exc.reason in ("protocol", "oversize"):
+                self.rt.penalize(self.link, exc.reason)
+            log.info("%s", exc)
+        finally:
+            self.round_done.set()
+            self.ingest_task.cancel()
+            if self.stream_task:
+                self.stream_task.cancel()
+            await self.link.close()
+
+    async def _dispatch(self, message) -> None:
+        if isinstance(message, (Offer, Same, Heads, Events, End)):
+            if isinstance(message, Offer):
+                if self.link.outbound:
+                    raise LinkClosed(f"{self.link.name}: only the dialling side opens anti-entropy rounds", "protocol")
+                if self.session is not None and not self.round_done.is_set():
+                    raise LinkClosed(f"{self.link.name}: a new round before the last one ended", "protocol")
+                await self._begin(initiator=False)
+            if self.session is None:
+                raise LinkClosed(f"{self.link.name}: {type(message).__name__} outside a round", "protocol")
+            try:
+                commands = self.session.receive(message)
+            except Exception as exc:  # ProtocolViolation
+                raise LinkClosed(f"{self.link.name}: {exc}", "protocol") from None
+            await self._run(commands)
+        elif isinstance(message, Push):
+            await self._queue_ingest(self._unseen(message.events), gossip=True)
+        elif isinstance(message, IHave):
+            await self._on_ihave(message.ids)
+        elif isinstance(message, IWant):
+            wires = await self.rt.db(self.rt.log.store.wires_by_id, list(message.ids[:STREAM_BATCH]))
+            if wires:
+                await self.link.send(Push(tuple(wires)))
+
+    # --- anti-entropy ---------------------------------------------------------------------------
+    async def _begin(self, *, initiator: bool) -> list:
+        heads = [Head(a, s, i) for a, s, i in await self.rt.db(self.rt.log.store.heads)]
+        first = self.rt.is_group_key
+        self.session = SyncSession(initiator=initiator, heads=heads, first=first)
+        self.round = RoundResult()
+        self.round_started = time.monotonic()
+        self._streamed = False
+        self.round_done.clear()
+        return self.session.start() if initiator else []
+
+    async def run_round(self, timeout: float) -> RoundResult:
+        """Dialling side: one anti-entropy round, until both sides are done and all is stored."""
+        if self.session is not None and not self.round_done.is_set():
+            raise RuntimeError("a round is already running on this link")
+        await self._run(await self._begin(initiator=True))
+        await asyncio.wait_for(self.round_done.wait(), timeout)
+        if self.link.closed and not self.session.done:
+            raise LinkClosed(f"{self.link.name}: connection lost during the round", "closed")
+        return self.round
+
+    async def _run(self, commands) -> None:
+        for command in commands:
+            if isinstance(command, Send):
+                await self.link.send(command.message)
+            elif isinstance(command, Stream):
+                self.round.lag = self.session.lag
+                self.stream_task = asyncio.create_task(self._stream(command.ranges))
+            elif isinstance(command, Ingest):
+                await self._queue_ingest(self._unseen(command.events), gossip=False)
+        await self._check_round_end()
+
+    async def _stream(self, ranges: tuple[SendRange, ...]) -> None:
+        sent = 0
+        try:
+            for r in ranges:
+                first = r.first
+                while first <= r.last:
+                    rows = await self.rt.db(self.rt.log.store.range_wire, r.author, first, r.last, STREAM_BATCH)
+                    if not rows:
+                        break
+                    await self.link.send(Events(tuple(w for _, w in rows)))
+                    sent += len(rows)
+                    first = rows[-1][0] + 1
+            await self.link.send(End(sent))
+        except LinkClosed:
+            return
+        self.round.sent = sent
+        self._streamed = True
+        await self._check_round_end()
+
+    async def _check_round_end(self) -> None:
+        """Finish the round once both sides have sent everything and all of it is stored."""
+        s = self.session
+        if s is None or self.round_done.is_set():
+            return
+        streamed = self._streamed
+        stored = self.ingest_queue.empty() and not self._ingesting
+        if s.in_sync or (s.peer_sent is not None and streamed and stored):
+            self.round.in_sync = s.in_sync
+            self.round.seconds = time.monotonic() - self.round_started
+            self.round_done.set()
+            self.rt.round_finished(self.link, self.round)
+
+    # --- ingest ---------------------------------------------------------------------------------
+    def _unseen(self, wires: tuple[bytes, ...]) -> tuple[bytes, ...]:
+        """Drop, before any signature work, events whose id this node has already seen."""
+        fresh = []
+        for wire in wires:
+            try:
+                event_id = decode_event(wire).id
+            except InvalidEvent:
+                fresh.append(wire)  # let ingest refuse it with its reason, and count it
+                continue
+            if self.rt.seen.add(event_id):
+                fresh.append(wire)
+        return tuple(fresh)
+
+    async def _queue_ingest(self, wires: tuple[bytes, ...], *, gossip: bool) -> None:
+        if self.session is not None and not gossip:
+            self.round.received += len(wires)
+        if wires:
+            await self.ingest_queue.put((wires, gossip))
+        if not gossip and self.progress is not None:
+            self.progress(self.round.received)
+
+    async def _ingest_loop(self) -> None:
+        while True:
+            wires, gossip = await self.ingest_queue.get()
+            self._ingesting = True
+            try:
+                await self.rt.limit_rate(self.link, len(wires))
+                outcomes: list[Outcome] = await self.rt.db(self.rt.log.ingest, list(wires))
+                self.round.outcomes.update(o.status for o in outcomes)
+                rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
+                for reason, count in rejected.items():
+                    if self.rt.penalize(self.link, reason, count):
+                        await self.link.close("banned", "too many invalid events")
+                        return
+                accepted = [(o, w) for o, w in zip(outcomes, wires) if o.status == ACCEPTED]
+                await self.rt.forward(accepted, source=self.link, gossip=gossip)
+            finally:
+                self._ingesting = False
+            await self._check_round_end()
+
+    async def _on_ihave(self, ids: tuple[bytes, ...]) -> None:
+        unseen = [i for i in ids if i not in self.rt.seen]
+        if not unseen:
+            return
+        known = await self.rt.db(self.rt.log.store.known, unseen)
+        wanted = tuple(i for i in unseen if i not in known)
+        if wanted:
+            await self.link.send(IWant(wanted))

@@ -1,0 +1,439 @@
+"""A running node: the store, the sync server and client, gossip, and their loops.
+
+All database work runs on one dedicated thread, in order (SQLite connections are not to be
+shared across threads, and ingest of a batch is one transaction that a shutdown waits for, so no
+batch is ever half-written). The event loop keeps the network moving meanwhile.
+
+Loops: the connector dials configured and announced peers as their backoff allows; each outbound
+link runs an anti-entropy round at once and then every `sync_interval` (with jitter); the watcher
+notices events stored by anyone (this node's ingest, or `solnet publish` in another process) and
+gossips the new ones; peer state is saved for `solnet status` every few seconds.
+
+Logs name peers by their device key prefix or a per-node label, never by IP address.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import aiohttp
+from aiohttp import web
+
+from crypto.keystore import NodeKeys
+from events.canonical import unpack
+from events.errors import InvalidEvent
+from node import verify_pool
+from node.home import Home
+from node.log import EventLog, now_ms
+from node.outcome import Outcome
+from node.peer_link import PeerLinkHandler, RoundResult
+from sync.gossip import SeenIds, is_priority, plan
+from sync.handshake import HandshakeError
+from sync.messages import IHave, Push
+from sync.peers import AddressError, PeerBook, PeerLimits, TokenBucket, normalize_address
+from sync.transport import Identity, Link, LinkClosed, accept, dial
+
+log = logging.getLogger("solnet")
+T = TypeVar("T")
+
+WATCH_INTERVAL_S = 0.1
+SAVE_INTERVAL_S = 2.0
+CONNECT_INTERVAL_S = 0.5
+MAX_INBOUND = 64
+
+
+class NodeRuntime:
+    def __init__(self, home: Home, keys: NodeKeys, *, listen: tuple[str, int] | None = None,
+                 peers: list[str] | None = None, limits: PeerLimits | None = None,
+                 sync_interval_s: float = 30.0, rng: random.Random | None = None) -> None:
+        self.home = home
+        self.keys = keys
+        self.listen = listen
+        self.limits = limits or PeerLimits()
+        self.sync_interval_s = sync_interval_s
+        self.rng = rng or random.Random()
+        self.peerbook = PeerBook(self.rng)
+        self.device_book = PeerBook(self.rng)  # penalties by device key, whichever side dialled
+        self.seen = SeenIds()
+        self.links: dict[int, tuple[Link, PeerLinkHandler]] = {}
+        self._dialling: set[str] = set()
+        self._tasks: list[asyncio.Task] = []
+        self._buckets: dict[bytes, TokenBucket] = {}
+        self._stopping = asyncio.Event()
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+        self._extra_peers = [normalize_address(p) for p in (peers or [])]
+        self._ingested: deque[tuple[float, int]] = deque(maxlen=600)
+        self._label_key = b""
+        self.log: EventLog
+        self.http: aiohttp.ClientSession | None = None
+        self.runner: web.AppRunner | None = None
+        self.bound_port: int | None = None
+
+    # --- plumbing -------------------------------------------------------------------------------
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db_thread, fn, *args)
+
+    def label(self, address: str) -> str:
+        """A stable per-node alias for a peer address, for logs (not reversible without this node's key)."""
+        return "peer~" + hashlib.blake2b(address.encode(), digest_size=3, key=self._label_key).hexdigest()
+
+    def is_group_key(self, author: bytes) -> bool:
+        m = self.log.trust.member(author)
+        return m is not None and m.role == "group"
+
+    def check_peer(self, device: bytes) -> None:
+        m = self.log.trust.member(device)
+        if m is None or m.role != "device":
+            raise HandshakeError("not_a_member", "that key is not a certified device of this network")
+        if m.revoked_from is not None:
+            raise HandshakeError("revoked", "that device key is revoked")
+        group = self.log.trust.member(m.group)
+        if group is None or group.revoked_from is not None:
+            raise HandshakeError("revoked", "that device's group is revoked")
+        known = self.device_book.get(self._device_address(device))
+        if known is not None and known.is_banned(now_ms()):
+            raise HandshakeError("not_a_member", "that device is banned here for sending invalid data")
+
+    @staticmethod
+    def _device_address(device: bytes) -> str:
+        return f"http://d{device.hex()[:40]}:1"
+
+    def identity(self) -> Identity:
+        return Identity(self.log.network_id, self.keys.device, self.check_peer, self._credentials, self._admit_credentials)
+
+    def _credentials(self) -> tuple[bytes, ...]:
+        return self._credential_events
+
+    def _credential_chain(self) -> tuple[bytes, ...]:
+        """The group-key chains that certify this device: its group, the group that admitted it, ...
+        up to a founder (group-key chains hold only membership events and profiles: small)."""
+        store, trust = self.log.store, self.log.trust
+        member = trust.member(bytes(self.keys.device.public))
+        chain: list[bytes] = []
+        group = member.group if member else None
+        visited: set[bytes] = set()
+        while group is not None and group not in visited and len(chain) < 900:
+            visited.add(group)
+            rows = store.db.execute("SELECT header, sig, body FROM events WHERE author=? ORDER BY seq", (group,))
+            chain[:0] = [store.wire(r) for r in rows]  # admitters first, so a reader can verify in order
+            g = trust.member(group)
+            group = g.admitted_by if g else None
+        return tuple(chain)
+
+    async def _admit_credentials(self, events: tuple[bytes, ...]) -> None:
+        if events:
+            outcomes = await self.db(self.log.ingest, list(events))
+            if any(o.status == "accepted" for o in outcomes):
+                self._credential_events = await self.db(self._credential_chain)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    async def start(self, *, background: bool = True) -> None:
+        """Open the node; with `background`, also serve (if listening) and run the peer loops."""
+        self._loop = asyncio.get_running_loop()
+        self.log = await self.db(self.home.log)
+        self._label_key = await self.db(self._node_label_key)
+        for address, source, state in await self.db(self.log.store.peer_rows):
+            self.peerbook.add(address, source)
+        for address in self._extra_peers:
+            self.peerbook.add(address, "config")
+            await self.db(self._insert_peer, address, "config")
+        await self._learn_announced_peers()
+        self._last_n = await self.db(self.log.store.last_n)
+        self._credential_events = await self.db(self._credential_chain)
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.limits.connect_timeout_s))
+        if not background:
+            return
+        if self.listen is not None:
+            app = web.Application()
+            app.router.add_get("/sync/v1", self._on_incoming)
+            app.router.add_get("/healthz", self._healthz)
+            self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await self.runner.setup()
+            site = web.TCPSite(self.runner, self.listen[0], self.listen[1], reuse_address=True)
+            await site.start()
+            self.bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            log.info("listening for peers on %s:%d", self.listen[0], self.bound_port)
+        # Signature workers are spawned off the event loop: serving starts without waiting for them.
+        asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
+        self._tasks += [asyncio.create_task(self._connector(), name="connector"),
+                        asyncio.create_task(self._watcher(), name="watcher"),
+                        asyncio.create_task(self._saver(), name="saver")]
+
+    def _node_label_key(self) -> bytes:
+        key = self.log.store.get_meta("peer_label_key")
+        if key is None:
+            key = os.urandom(16)
+            with self.log.store.write():
+                self.log.store.set_meta("peer_label_key", key)
+        return key
+
+    async def stop(self) -> None:
+        """Stop cleanly: no new work, links closed, the batch being stored finishes, state saved."""
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(link.close("shutdown", "node stopping") for link, _ in list(self.links.values())),
+                             return_exceptions=True)
+        if self.runner is not None:
+            await self.runner.cleanup()
+        if self.http is not None:
+            await self.http.close()
+        await asyncio.sleep(0)
+        self._db_thread.shutdown(wait=True)  # the running ingest, if any, commits or rolls back whole
+        self._save_peers()
+        self.log.store.close()
+        verify_pool.shutdown()
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    # --- links ----------------------------------------------------------------------------------
+    async def _on_incoming(self, request: web.Request) -> web.StreamResponse:
+        inbound = sum(1 for link, _ in self.links.values() if not link.outbound)
+        if inbound >= MAX_INBOUND or self._stopping.is_set():
+            return web.Response(status=503, text="busy")
+        ws, link = await accept(request, self.identity(), self.limits)
+        if link is not None:
+            await self._serve(link)
+        return ws
+
+    async def _serve(self, link: Link) -> None:
+        handler = PeerLinkHandler(self, link)
+        self.links[link.number] = (link, handler)
+        log.info("%s connected (%s)", link.name, "outbound" if link.outbound else "inbound")
+        rounds = asyncio.create_task(self._rounds(link, handler)) if link.outbound else None
+        try:
+            await handler.serve()
+        finally:
+            self.links.pop(link.number, None)
+            if rounds:
+                rounds.cancel()
+            if link.address:
+                self.peerbook.disconnected(link.address, now_ms(), None if self._stopping.is_set() else "connection closed")
+            log.info("%s disconnected", link.name)
+
+    async def _rounds(self, link: Link, handler: PeerLinkHandler) -> None:
+        """Anti-entropy with the peer we dialled: at once, then periodically with jitter."""
+        while not link.closed:
+            try:
+                await handler.run_round(timeout=self.limits.message_timeout_s * 40)
+            except (LinkClosed, asyncio.TimeoutError) as exc:
+                log.info("%s: anti-entropy round stopped: %s", link.name, exc or "timeout")
+                await link.close("timeout", "round did not finish")
+                return
+            await asyncio.sleep(self.sync_interval_s * self.rng.uniform(0.7, 1.3))
+
+    def round_finished(self, link: Link, result: RoundResult) -> None:
+        if link.address:
+            self.peerbook.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
+        if not result.in_sync:
+            log.info("%s: synced, received %d, sent %d in %.1f s", link.name, result.received, result.sent, result.seconds)
+
+    async def _connector(self) -> None:
+        while True:
+            now = now_ms()
+            for peer in self.peerbook.due(now):
+                if peer.address not in self._dialling and not self.peerbook.is_banned(peer.address, now):
+                    self._dialling.add(peer.address)
+                    self._tasks.append(asyncio.create_task(self._dial(peer.address)))
+            self._tasks = [t for t in self._tasks if not t.done()]
+            await asyncio.sleep(CONNECT_INTERVAL_S)
+
+    async def _dial(self, address: str) -> None:
+        try:
+            link = await asyncio.wait_for(dial(self.http, address, self.identity(), self.limits),
+                                          self.limits.connect_timeout_s * 2)
+        except (HandshakeError, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            reason = exc.reason if isinstance(exc, HandshakeError) else type(exc).__name__
+            delay = self.peerbook.connect_failed(address, now_ms(), reason)
+            log.info("cannot reach %s (%s); next try in %.0f s", self.label(address), reason, delay / 1000)
+            return
+        finally:
+            self._dialling.discard(address)
+        self.peerbook.connected(address, now_ms(), link.peer_device)
+        await self._serve(link)
+
+    # --- ingest limits and penalties --------------------------------------------------------------
+    async def limit_rate(self, link: Link, events: int) -> None:
+        """Hold a peer to its events/s budget: waiting here stops reading its link (TCP back-pressure)."""
+        bucket = self._buckets.setdefault(link.peer_device, TokenBucket(self.limits.max_events_per_s, self.limits.events_burst))
+        amount = min(events, self.limits.events_burst)
+        while not bucket.take(amount, now_ms()):
+            await asyncio.sleep(bucket.wait_ms(amount, now_ms()) / 1000)
+
+    def penalize(self, link: Link, reason: str | None, count: int = 1) -> bool:
+        """Charge a peer for invalid data; True if it is now banned (the caller disconnects)."""
+        if not reason:
+            return False
+        now = now_ms()
+        device_address = self._device_address(link.peer_device)
+        self.device_book.add(device_address, "config")
+        banned = self.device_book.penalize(device_address, reason, now, count)
+        if link.address:
+            banned = self.peerbook.penalize(link.address, reason, now, count) or banned
+        if banned:
+            log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", link.name, reason)
+        return banned
+
+    # --- gossip ---------------------------------------------------------------------------------
+    def _gossip_targets(self) -> dict[str, Link]:
+        return {str(n): link for n, (link, _) in self.links.items() if not link.closed}
+
+    async def gossip(self, items: list[tuple[bytes, str, bytes]], source: Link | None) -> None:
+        """Send new events on: full to a few neighbours (alerts to all), ids to the others."""
+        targets = self._gossip_targets()
+        pushes: dict[str, list[bytes]] = {}
+        urgent: dict[str, list[bytes]] = {}
+        announces: dict[str, list[bytes]] = {}
+        for event_id, kind, wire in items:
+            p = plan(kind, targets, str(source.number) if source else None, self.rng)
+            for t in p.push:
+                (urgent if is_priority(kind) else pushes).setdefault(t, []).append(wire)
+            for t in p.announce:
+                announces.setdefault(t, []).append(event_id)
+        for t, wires in urgent.items():
+            await self._send_quietly(targets[t], Push(tuple(wires)), urgent=True)
+        for t, wires in pushes.items():
+            await self._send_quietly(targets[t], Push(tuple(wires)))
+        for t, ids in announces.items():
+            await self._send_quietly(targets[t], IHave(tuple(ids)))
+
+    async def _send_quietly(self, link: Link, message, *, urgent: bool = False) -> None:
+        try:
+            await link.send(message, urgent=urgent)
+        except LinkClosed:
+            pass
+
+    async def forward(self, accepted: list[tuple[Outcome, bytes]], *, source: Link, gossip: bool) -> None:
+        """Events a peer gave us: pushed ones travel on; from anti-entropy, only live alerts do."""
+        self._ingested.append((time.monotonic(), len(accepted)))
+        items = []
+        for outcome, wire in accepted:
+            kind = outcome.kind or ""
+            if gossip or is_priority(kind):
+                items.append((outcome.id, kind, wire))
+        if items:
+            await self.gossip(items, source)
+
+    async def _watcher(self) -> None:
+        """Gossip events that reached the store without passing through gossip (local publishes,
+        from this process or another one), and keep the trust graph current."""
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            last = await self.db(self.log.store.last_n)
+            if last <= self._last_n:
+                continue
+            rows = await self.db(self.log.store.events_after, self._last_n, 2000)
+            self._last_n = rows[-1][0] if rows else last
+            fresh = [(event_id, kind, wire) for n, event_id, kind, wire in rows if self.seen.add(event_id)]
+            if any(kind in ("member.vouch", "member.revoke", "group.profile") for _, _, kind, _ in rows):
+                await self.db(self.log.refresh_trust)
+                self._credential_events = await self.db(self._credential_chain)
+                await self._drop_revoked_links()
+            if any(kind == "node.announce" for _, _, kind, _ in rows):
+                await self._learn_announced_peers()
+            if fresh:
+                await self.gossip(fresh, None)
+
+    async def _drop_revoked_links(self) -> None:
+        for link, _ in list(self.links.values()):
+            try:
+                self.check_peer(link.peer_device)
+            except HandshakeError as exc:
+                log.warning("%s is no longer a member (%s); disconnecting", link.name, exc.reason)
+                await link.close("revoked", "your key is no longer certified in this network")
+
+    async def _learn_announced_peers(self) -> None:
+        own = {f"http://{self.listen[0]}:{self.listen[1]}"} if self.listen else set()
+        for addresses in await self.db(self._announced_addresses):
+            for text in addresses:
+                try:
+                    address = normalize_address(text)
+                except AddressError:
+                    continue
+                if address not in own and self.peerbook.get(address) is None:
+                    self.peerbook.add(address, "announce")
+                    await self.db(self._insert_peer, address, "announce")
+
+    def _announced_addresses(self) -> list[list[str]]:
+        own = bytes(self.keys.device.public)
+        rows = self.log.store.db.execute(
+            "SELECT body FROM events WHERE kind='node.announce' AND body IS NOT NULL AND author != ?", (own,))
+        out = []
+        for (body,) in rows:
+            try:
+                out.append(unpack(body)["addresses"])
+            except (InvalidEvent, KeyError, TypeError):
+                continue
+        return out
+
+    # --- status ---------------------------------------------------------------------------------
+    def events_per_second(self) -> float:
+        now = time.monotonic()
+        recent = sum(n for t, n in self._ingested if now - t <= 10)
+        return recent / 10
+
+    def _insert_peer(self, address: str, source: str) -> None:
+        with self.log.store.write():
+            self.log.store.save_peer(address, source)
+
+    def _save_peers(self) -> None:
+        """Publish peer health for `solnet status`, and pick up `solnet peers add/rm` from other processes."""
+        now = now_ms()
+        store = self.log.store
+        rows = {address: source for address, source, _ in store.peer_rows()}
+        for address, source in rows.items():
+            if self.peerbook.get(address) is None:
+                self.peerbook.add(address, source)
+        for peer in self.peerbook.all():
+            if peer.address not in rows and peer.source == "config" and peer.address not in self._extra_peers:
+                self.peerbook.remove(peer.address)
+                for link, _ in self.links.values():
+                    if link.address == peer.address:
+                        asyncio.run_coroutine_threadsafe(link.close("removed", "peer removed"), self._loop)
+        with store.write():
+            for peer in self.peerbook.all():
+                state = peer.to_json(now)
+                state["label"] = self.label(peer.address)
+                store.save_peer_state(peer.address, json.dumps(state))
+            store.set_meta("runtime", json.dumps({
+                "pid": os.getpid(), "saved": now, "listen": list(self.listen) if self.listen else None,
+                "port": self.bound_port, "links": len(self.links), "events_per_s": self.events_per_second(),
+            }).encode())
+
+    async def _saver(self) -> None:
+        while True:
+            await asyncio.sleep(SAVE_INTERVAL_S)
+            await self.db(self._save_peers)
+
+    # --- one-shot sync --------------------------------------------------------------------------
+    async def sync_once(self, address: str, progress: Callable[[int], None] | None = None) -> RoundResult:
+        """Dial `address`, run one anti-entropy round, close. For `solnet sync`."""
+        address = normalize_address(address)
+        link = await asyncio.wait_for(dial(self.http, address, self.identity(), self.limits),
+                                      self.limits.connect_timeout_s * 2)
+        handler = PeerLinkHandler(self, link)
+        handler.progress = progress
+        self.links[link.number] = (link, handler)
+        reader = asyncio.create_task(handler.serve())
+        try:
+            result = await handler.run_round(timeout=3600)
+        finally:
+            await link.drain()
+            await link.close()
+            reader.cancel()
+            self.links.pop(link.number, None)
+        self.peerbook.add(address, self.peerbook.get(address).source if self.peerbook.get(address) else "config")
+        self.peerbook.synced(address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
+        return result
+

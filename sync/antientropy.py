@@ -1,0 +1,162 @@
+"""Anti-entropy (pull and push) between two nodes, as a pure state machine (no I/O).
+
+We use a per-author heads vector (DESIGN.md section 7 allows it where it meets the budgets):
+each node's log is a set of per-author chains, so "what you lack" is exactly, per author, the
+seqs above your head. Both sides first compare a frontier digest (a hash of all heads): equal
+digests end the round after one round trip of ~50 bytes each way, whatever the log size.
+Otherwise each side sends its heads (~50 bytes per author) and streams, per author in seq
+order, the events the other lacks; heads at the same seq with different ids are a fork, so the
+event is sent as evidence. Expiry and redaction need no special case: a stub keeps its chain
+position. A cut connection loses nothing: the next round starts from what was stored.
+
+The session emits commands (messages to send, ranges of events to stream from storage, batches
+to ingest) that a transport carries out; it checks that the peer follows the protocol.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sync.messages import HEAD_PREFIX, End, Events, Heads, Message, Offer, ProtocolViolation, Same
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    author: bytes
+    seq: int
+    id: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SendRange:
+    """Stream the events of `author` from `first` to `last` seq (inclusive), in order."""
+    author: bytes
+    first: int
+    last: int
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """Send these ranges as Events batches, then End(total)."""
+    ranges: tuple[SendRange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Ingest:
+    events: tuple[bytes, ...]
+
+
+Command = Send | Stream | Ingest
+
+
+def frontier_digest(heads: Iterable[Head]) -> bytes:
+    h = hashlib.blake2b(digest_size=32, person=b"solnet-frontier")
+    for head in sorted(heads, key=lambda x: x.author):
+        h.update(head.author + head.seq.to_bytes(8, "big") + head.id)
+    return h.digest()
+
+
+def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
+                   first: Callable[[bytes], bool] = lambda author: False) -> list[SendRange]:
+    """What the peer with heads `theirs` lacks of `mine`; authors for which `first` is true go
+    first (membership chains, so the peer can verify everything after them)."""
+    out = []
+    for head in mine:
+        their_seq, their_prefix = theirs.get(head.author, (0, b""))
+        if head.seq > their_seq:
+            out.append(SendRange(head.author, their_seq + 1, head.seq))
+        elif head.seq == their_seq and their_prefix != head.id[:HEAD_PREFIX]:
+            out.append(SendRange(head.author, head.seq, head.seq))  # fork evidence
+    out.sort(key=lambda r: (not first(r.author), r.author))
+    return out
+
+
+def lag(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]]) -> int:
+    """How many events the peer holds that we lack (from the heads alone)."""
+    my_seq = {h.author: h.seq for h in mine}
+    return sum(max(0, seq - my_seq.get(author, 0)) for author, (seq, _) in theirs.items())
+
+
+@dataclass
+class SyncSession:
+    """One anti-entropy round on one side. The initiator calls `start`; then every message the
+    peer sends for this round goes to `receive`. `done` once both sides have sent End (or Same)."""
+
+    initiator: bool
+    heads: list[Head]
+    first: Callable[[bytes], bool] = lambda author: False
+    state: str = "idle"
+    received: int = 0
+    peer_sent: int | None = None
+    lag: int = 0
+    sent_end: bool = False
+    in_sync: bool = False
+    _digest: bytes = field(default=b"", init=False)
+
+    def __post_init__(self) -> None:
+        self._digest = frontier_digest(self.heads)
+
+    @property
+    def done(self) -> bool:
+        return self.in_sync or (self.sent_end and self.peer_sent is not None)
+
+    def start(self) -> list[Command]:
+        if not self.initiator or self.state != "idle":
+            raise ProtocolViolation("start() is for the initiator, once")
+        self.state = "offered"
+        return [Send(Offer(self._digest, sum(h.seq for h in self.heads)))]
+
+    def _heads_message(self) -> Heads:
+        return Heads(tuple((h.author, h.seq, h.id[:HEAD_PREFIX]) for h in self.heads))
+
+    def _plan(self, theirs: Heads) -> list[SendRange]:
+        table = {a: (s, p) for a, s, p in theirs.heads}
+        if len(table) != len(theirs.heads):
+            raise ProtocolViolation("an author appears twice in heads")
+        self.lag = lag(self.heads, table)
+        return ranges_to_send(self.heads, table, self.first)
+
+    def receive(self, message: Message) -> list[Command]:
+        """Advance on a message from the peer; ProtocolViolation if it is out of place."""
+        if isinstance(message, Offer) and not self.initiator and self.state == "idle":
+            if message.digest == self._digest:
+                self.state, self.in_sync = "done", True
+                return [Send(Same())]
+            self.state = "heads_sent"
+            return [Send(self._heads_message())]
+        if isinstance(message, Same) and self.initiator and self.state == "offered":
+            self.state, self.in_sync = "done", True
+            return []
+        if isinstance(message, Heads) and self.initiator and self.state == "offered":
+            self.state, self.sent_end = "streaming", True
+            return [Send(self._heads_message()), Stream(tuple(self._plan(message)))]
+        if isinstance(message, Heads) and not self.initiator and self.state == "heads_sent":
+            self.state, self.sent_end = "streaming", True
+            return [Stream(tuple(self._plan(message)))]
+        if isinstance(message, Events) and self.state == "streaming" and self.peer_sent is None:
+            self.received += len(message.events)
+            return [Ingest(message.events)]
+        if isinstance(message, End) and self.state == "streaming" and self.peer_sent is None:
+            if message.sent != self.received:
+                raise ProtocolViolation(f"peer says it sent {message.sent} events but {self.received} arrived")
+            self.peer_sent = message.sent
+            return []
+        raise ProtocolViolation(f"{type(message).__name__} is out of place in an anti-entropy round ({self.state})")
+
+
+def end_message(total: int) -> End:
+    return End(total)
+
+
+def events_message(batch: list[bytes]) -> Events:
+    return Events(tuple(batch))

@@ -1,0 +1,158 @@
+"""Wire encodings of the sync protocol's messages, one place for all of them.
+
+Every message is a msgpack array whose first item is its type number. Decoding is strict and
+bounded (list lengths, sizes, types): a peer that sends anything else broke the protocol.
+Messages travel inside SecureChannel frames, so these bytes are never seen on the wire.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import msgpack
+
+from events.format import MAX_EVENT_BYTES
+
+MAX_EVENTS_PER_MESSAGE = 1000
+MAX_IDS_PER_MESSAGE = 4096
+MAX_HEADS = 200_000
+HEAD_PREFIX = 8  # bytes of a head id sent in HEADS: enough to notice a fork, not to forge one
+
+
+class ProtocolViolation(Exception):
+    """The peer sent something the protocol does not allow. `reason` is "protocol" or "oversize"."""
+
+    def __init__(self, message: str, reason: str = "protocol") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """Anti-entropy opening: my frontier digest (and event count, for progress)."""
+    digest: bytes
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Same:
+    """Your digest equals mine: nothing to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Heads:
+    """My chain heads: (author, seq, first bytes of the head event's id) per author."""
+    heads: tuple[tuple[bytes, int, bytes], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Events:
+    """A batch of wire events streamed by anti-entropy."""
+    events: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """I have sent everything you lacked (`sent` events) in this round."""
+    sent: int
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """Gossip: new events, eagerly pushed."""
+    events: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IHave:
+    """Gossip: ids of new events I hold; ask with IWant for those you lack."""
+    ids: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IWant:
+    ids: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Right after the handshake: the signed trust events (group-key chains) that certify my
+    device, so a peer that has not yet seen them can check my membership."""
+    events: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Error:
+    """Why I am closing the connection (a reason code and a sentence)."""
+    code: str
+    text: str
+
+
+Message = Offer | Same | Heads | Events | End | Push | IHave | IWant | Error | Credentials
+_TYPES: dict[type, int] = {Offer: 1, Same: 2, Heads: 3, Events: 4, End: 5, Push: 6, IHave: 7, IWant: 8, Error: 9,
+                           Credentials: 10}
+
+
+def encode(message: Message) -> bytes:
+    t = _TYPES[type(message)]
+    if isinstance(message, Offer):
+        body: list = [message.digest, message.count]
+    elif isinstance(message, Same):
+        body = []
+    elif isinstance(message, Heads):
+        body = [[list(h) for h in message.heads]]
+    elif isinstance(message, (Events, Push, Credentials)):
+        body = [list(message.events)]
+    elif isinstance(message, End):
+        body = [message.sent]
+    elif isinstance(message, (IHave, IWant)):
+        body = [list(message.ids)]
+    else:
+        body = [message.code, message.text]
+    return msgpack.packb([t, *body], use_bin_type=True)
+
+
+def _bytes_list(value: object, limit: int, max_len: int, exact: int | None = None) -> tuple[bytes, ...]:
+    if not isinstance(value, list) or len(value) > limit:
+        raise ProtocolViolation(f"expected a list of at most {limit} items", "oversize" if isinstance(value, list) else "protocol")
+    for item in value:
+        if not isinstance(item, bytes) or len(item) > max_len or (exact is not None and len(item) != exact):
+            raise ProtocolViolation("malformed list item")
+    return tuple(value)
+
+
+def decode(data: bytes) -> Message:
+    """Parse one message; ProtocolViolation for anything not exactly one of ours."""
+    try:
+        value = msgpack.unpackb(data, raw=False, max_bin_len=MAX_EVENT_BYTES, max_str_len=1024,
+                                max_array_len=MAX_HEADS, max_map_len=0, max_ext_len=0, strict_map_key=True)
+    except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
+        raise ProtocolViolation(f"unreadable message ({type(exc).__name__})") from None
+    if not isinstance(value, list) or not value or type(value[0]) is not int:
+        raise ProtocolViolation("a message is a list starting with its type")
+    t, args = value[0], value[1:]
+    try:
+        if t == 1 and len(args) == 2 and isinstance(args[0], bytes) and len(args[0]) == 32 and type(args[1]) is int:
+            return Offer(args[0], args[1])
+        if t == 2 and not args:
+            return Same()
+        if t == 3 and len(args) == 1 and isinstance(args[0], list):
+            heads = []
+            for h in args[0]:
+                if (not isinstance(h, list) or len(h) != 3 or not isinstance(h[0], bytes) or len(h[0]) != 32
+                        or type(h[1]) is not int or h[1] < 1 or not isinstance(h[2], bytes) or len(h[2]) != HEAD_PREFIX):
+                    raise ProtocolViolation("malformed head")
+                heads.append((h[0], h[1], h[2]))
+            return Heads(tuple(heads))
+        if t in (4, 6, 10) and len(args) == 1:
+            events = _bytes_list(args[0], MAX_EVENTS_PER_MESSAGE, MAX_EVENT_BYTES)
+            return Events(events) if t == 4 else Push(events) if t == 6 else Credentials(events)
+        if t == 5 and len(args) == 1 and type(args[0]) is int and args[0] >= 0:
+            return End(args[0])
+        if t in (7, 8) and len(args) == 1:
+            ids = _bytes_list(args[0], MAX_IDS_PER_MESSAGE, 32, exact=32)
+            return IHave(ids) if t == 7 else IWant(ids)
+        if t == 9 and len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], str):
+            return Error(args[0][:64], args[1][:512])
+    except ProtocolViolation:
+        raise
+    raise ProtocolViolation(f"unknown or malformed message of type {t}")

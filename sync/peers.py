@@ -1,0 +1,373 @@
+"""The peer book: which nodes we know, how healthy each is, when to dial it again, and whom to punish.
+
+Pure bookkeeping for the sync scheduler: no sockets, no clock (every call is given `now` in ms) and
+randomness only from an injected `random.Random`, so tests replay exactly. It also holds the token
+bucket and the per-peer limits the transport enforces.
+"""
+from __future__ import annotations
+
+import ipaddress
+import random
+import re
+from dataclasses import dataclass
+from math import ceil, isfinite
+
+# --- addresses -----------------------------------------------------------------------------------
+
+EXPECTED_FORM = ("expected host:port, http://host:port or https://host:port "
+                 "(ws://, wss:// and [ipv6]:port are accepted too)")
+_SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_PORT_RE = re.compile(r"[0-9]{1,5}")
+
+
+class AddressError(ValueError):
+    """A peer address solnet cannot dial; the message names the problem and the expected form."""
+
+
+def _bad(text: str, problem: str) -> AddressError:
+    return AddressError(f"bad peer address {text!r}: {problem}; {EXPECTED_FORM}")
+
+
+def normalize_address(text: str) -> str:
+    """The one canonical form of a peer address, `http://host:port` or `https://host:port`."""
+    if not isinstance(text, str) or not text:
+        raise _bad(str(text), "it is empty")
+    if any(c.isspace() for c in text):
+        raise _bad(text, "it contains whitespace")
+    scheme, rest = "http", text
+    match = _SCHEME_RE.match(text)
+    if match:
+        given = match.group(1).lower()
+        if given not in _SCHEMES:
+            raise _bad(text, f"scheme {given}:// is not supported")
+        scheme, rest = _SCHEMES[given], text[match.end():]
+    elif "://" in text:
+        raise _bad(text, "the scheme is malformed")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]  # any path, query or fragment is dropped
+    if "@" in authority:
+        raise _bad(text, "user names and passwords are not allowed")
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end < 0:
+            raise _bad(text, "the IPv6 address has no closing ']'")
+        host, after = _ipv6_host(text, authority[1:end]), authority[end + 1:]
+        if not after.startswith(":"):
+            raise _bad(text, "there is no port")
+        port_text = after[1:]
+    else:
+        if ":" not in authority:
+            raise _bad(text, "there is no port")
+        if authority.count(":") > 1:
+            raise _bad(text, "an IPv6 address must be written in brackets, like [::1]:8080")
+        host_text, port_text = authority.split(":")
+        host = _hostname(text, host_text)
+    return f"{scheme}://{host}:{_port(text, port_text)}"
+
+
+def _ipv6_host(text: str, inner: str) -> str:
+    if "%" in inner:
+        raise _bad(text, "IPv6 zone ids are not supported")
+    try:
+        return f"[{ipaddress.IPv6Address(inner).compressed}]"
+    except ValueError:
+        raise _bad(text, "the bracketed host is not an IPv6 address") from None
+
+
+def _hostname(text: str, host: str) -> str:
+    if not host:
+        raise _bad(text, "the host is empty")
+    host = host.lower()
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError:
+            raise _bad(text, "the host is not a valid IPv4 address") from None
+    if len(host) > 253 or not all(_LABEL_RE.fullmatch(label) for label in host.split(".")):
+        raise _bad(text, "the host is not a valid host name (ASCII letters, digits, '-' and '.')")
+    return host
+
+
+def _port(text: str, port_text: str) -> int:
+    if not _PORT_RE.fullmatch(port_text):
+        raise _bad(text, "the port must be a number from 1 to 65535")
+    port = int(port_text)
+    if not 1 <= port <= 65535:
+        raise _bad(text, f"port {port} is out of range 1..65535")
+    return port
+
+
+# --- penalties -----------------------------------------------------------------------------------
+
+# Points per rejection reason (the reason codes of events.errors plus protocol-level ones). A fork
+# or a frozen author is the author's fault, not the forwarding peer's; duplicates and events held
+# for a missing predecessor are normal in gossip.
+REASON_POINTS: dict[str, int] = {
+    "bad_signature": 25, "malformed": 10, "non_canonical": 10, "oversize": 20, "wrong_network": 50,
+    "body_mismatch": 20, "fork": 0, "future_timestamp": 2, "bad_field": 5, "not_allowed": 5,
+    "revoked": 1, "author_frozen": 0, "protocol": 30, "flood": 10, "duplicate": 0, "pending": 0,
+}
+UNKNOWN_REASON_POINTS = 5
+# Reasons that are not the refusal of an event, so they do not count in `rejected_events`.
+_NOT_EVENT_REJECTIONS = frozenset({"protocol", "flood", "duplicate", "pending"})
+BAN_THRESHOLD = 100
+BAN_MS = 3_600_000
+PENALTY_HALF_LIFE_MS = 600_000
+
+
+def _decayed(value: float, since: int, now: int) -> float:
+    if value == 0.0 or now <= since:
+        return value
+    return value * 0.5 ** ((now - since) / PENALTY_HALF_LIFE_MS)
+
+
+# --- peer state ----------------------------------------------------------------------------------
+
+SOURCES = ("config", "announce")  # in order of precedence
+
+
+@dataclass
+class PeerState:
+    """What we know about one peer. Times are ms since the epoch, as given by the caller."""
+    address: str
+    source: str  # "config" | "announce"
+    device: bytes | None = None  # the device key it proved in the handshake, once known
+    failures: int = 0
+    next_attempt: int = 0
+    last_attempt: int | None = None
+    last_sync: int | None = None
+    last_error: str | None = None
+    penalty: float = 0.0  # as of penalty_at; read the current value with PeerBook.penalty
+    penalty_at: int = 0
+    banned_until: int = 0
+    received_events: int = 0
+    sent_events: int = 0
+    rejected_events: int = 0
+    lag: int | None = None  # events the peer had that we lacked at the last sync start
+    connected: bool = False
+    connected_since: int | None = None
+
+    def is_banned(self, now: int) -> bool:
+        return self.banned_until > now
+
+    def current_penalty(self, now: int) -> float:
+        return _decayed(self.penalty, self.penalty_at, now)
+
+    def to_json(self, now: int) -> dict:
+        """Plain JSON for `solnet status --json` and the dashboard."""
+        return {
+            "address": self.address, "source": self.source,
+            "device": self.device.hex() if self.device is not None else None,
+            "connected": self.connected, "connected_since": self.connected_since,
+            "failures": self.failures, "next_attempt": self.next_attempt,
+            "last_attempt": self.last_attempt, "last_sync": self.last_sync, "last_error": self.last_error,
+            "penalty": round(self.current_penalty(now), 1),
+            "banned": self.is_banned(now), "banned_until": self.banned_until,
+            "received_events": self.received_events, "sent_events": self.sent_events,
+            "rejected_events": self.rejected_events, "lag": self.lag,
+        }
+
+
+class PeerBook:
+    """All known peers by canonical address, with backoff, health and penalties."""
+
+    def __init__(self, rng: random.Random, *, base_backoff_ms: int = 1000, max_backoff_ms: int = 300_000) -> None:
+        if base_backoff_ms <= 0 or max_backoff_ms < base_backoff_ms:
+            raise ValueError("need 0 < base_backoff_ms <= max_backoff_ms")
+        self._rng = rng
+        self._base = base_backoff_ms
+        self._max = max_backoff_ms
+        self._peers: dict[str, PeerState] = {}
+
+    def add(self, address: str, source: str = "config") -> PeerState:
+        """Add a peer, or return the known one (its state kept; "config" wins over "announce")."""
+        if source not in SOURCES:
+            raise ValueError(f"peer source must be one of {', '.join(SOURCES)}, not {source!r}")
+        key = normalize_address(address)
+        peer = self._peers.get(key)
+        if peer is None:
+            peer = self._peers[key] = PeerState(key, source)
+        elif SOURCES.index(source) < SOURCES.index(peer.source):
+            peer.source = source
+        return peer
+
+    def remove(self, address: str) -> bool:
+        return self._peers.pop(normalize_address(address), None) is not None
+
+    def get(self, address: str) -> PeerState | None:
+        peer = self._peers.get(address)
+        return peer if peer is not None else self._peers.get(normalize_address(address))
+
+    def _peer(self, address: str) -> PeerState:
+        peer = self.get(address)
+        if peer is None:
+            raise KeyError(f"unknown peer {address!r}: add it to the peer book first")
+        return peer
+
+    def all(self) -> list[PeerState]:
+        return [self._peers[key] for key in sorted(self._peers)]
+
+    def due(self, now: int) -> list[PeerState]:
+        """Peers to dial now: not connected, not banned, backoff elapsed; longest-waiting first."""
+        ready = [p for p in self._peers.values()
+                 if not p.connected and not p.is_banned(now) and p.next_attempt <= now]
+        return sorted(ready, key=lambda p: (p.next_attempt, p.address))
+
+    def _backoff(self, peer: PeerState, now: int) -> int:
+        """Full-jitter exponential backoff (at least half the base, so a peer is never hammered)."""
+        peer.failures += 1
+        cap = min(self._max, self._base * 2 ** min(peer.failures - 1, 62))
+        delay = max(ceil(self._base / 2), int(self._rng.uniform(0, cap)))
+        peer.next_attempt = now + delay
+        return delay
+
+    def connect_failed(self, address: str, now: int, error: str) -> int:
+        """Record a failed dial; returns the delay (ms) before the next attempt."""
+        peer = self._peer(address)
+        peer.connected, peer.connected_since = False, None
+        peer.last_attempt, peer.last_error = now, error
+        return self._backoff(peer, now)
+
+    def connected(self, address: str, now: int, device: bytes) -> None:
+        """The handshake succeeded and the peer proved `device`: its failures are forgiven."""
+        if not isinstance(device, bytes) or len(device) != 32:
+            raise ValueError("a peer device key is 32 bytes")
+        peer = self._peer(address)
+        peer.device, peer.failures = device, 0
+        peer.connected, peer.connected_since = True, now
+        peer.last_attempt = now
+        peer.last_error = None
+
+    def disconnected(self, address: str, now: int, error: str | None) -> None:
+        """The connection ended; after an error it is redialled with backoff, else after the base delay."""
+        peer = self._peer(address)
+        peer.connected, peer.connected_since = False, None
+        if error is not None:
+            peer.last_error = error
+            self._backoff(peer, now)
+        else:
+            peer.next_attempt = now + self._base
+
+    def synced(self, address: str, now: int, *, received: int, sent: int, lag: int) -> None:
+        if min(received, sent, lag) < 0:
+            raise ValueError("received, sent and lag cannot be negative")
+        peer = self._peer(address)
+        peer.last_sync = now
+        peer.received_events += received
+        peer.sent_events += sent
+        peer.lag = lag
+
+    def penalize(self, address: str, reason: str, now: int, count: int = 1) -> bool:
+        """Charge `count` rejections for `reason`; True if the peer is now banned (the caller disconnects)."""
+        if count < 0:
+            raise ValueError("count cannot be negative")
+        peer = self._peer(address)
+        points = REASON_POINTS.get(reason, UNKNOWN_REASON_POINTS) * count
+        peer.penalty = peer.current_penalty(now) + points
+        peer.penalty_at = max(peer.penalty_at, now)
+        if reason not in _NOT_EVENT_REJECTIONS:
+            peer.rejected_events += count
+        if points and peer.penalty >= BAN_THRESHOLD:
+            peer.banned_until = max(peer.banned_until, now + BAN_MS)
+        return peer.is_banned(now)
+
+    def is_banned(self, address: str, now: int) -> bool:
+        return self._peer(address).is_banned(now)
+
+    def penalty(self, address: str, now: int) -> float:
+        return self._peer(address).current_penalty(now)
+
+    def sample(self, k: int, rng: random.Random | None = None, exclude: set[str] = frozenset(),
+               *, now: int | None = None) -> list[PeerState]:
+        """Up to `k` random connected, unbanned peers not in `exclude` (for eager push).
+
+        Without `now`, a connected peer counts as banned if it was banned after it connected,
+        which holds until the caller has disconnected it.
+        """
+        skip = {self._canonical(a) for a in exclude}
+        pool = [p for key, p in sorted(self._peers.items())
+                if p.connected and key not in skip
+                and not p.is_banned(now if now is not None else (p.connected_since or 0))]
+        return (rng if rng is not None else self._rng).sample(pool, min(max(k, 0), len(pool)))
+
+    @staticmethod
+    def _canonical(address: str) -> str:
+        try:
+            return normalize_address(address)
+        except AddressError:
+            return address
+
+
+# --- rate limits ---------------------------------------------------------------------------------
+
+class TokenBucket:
+    """A token bucket: `rate_per_s` tokens arrive per second up to `burst`; it starts full.
+
+    State changes only when tokens are taken, and the level at any time is computed from that one
+    point, so the answer never depends on how often the bucket was asked in between.
+    """
+
+    def __init__(self, rate_per_s: float, burst: float) -> None:
+        if not (isfinite(rate_per_s) and rate_per_s > 0 and isfinite(burst) and burst > 0):
+            raise ValueError("a token bucket needs a positive finite rate and burst")
+        self.rate_per_s = float(rate_per_s)
+        self.burst = float(burst)
+        self._tokens = float(burst)  # the level at time self._at
+        self._at: int | None = None
+
+    def available(self, now: int) -> float:
+        """Tokens available at `now` (a clock that went back refills nothing)."""
+        if self._at is None or now <= self._at:
+            return self._tokens
+        return min(self.burst, self._tokens + (now - self._at) * self.rate_per_s / 1000)
+
+    def take(self, amount: float, now: int) -> bool:
+        """Consume `amount` tokens if there are enough; otherwise consume nothing and return False.
+
+        More than `burst` can never be taken at once: split it, or see `wait_ms`.
+        """
+        if amount < 0:
+            raise ValueError("amount cannot be negative")
+        level = self.available(now)
+        if amount > level:
+            return False
+        self._tokens = level - amount
+        self._at = now if self._at is None else max(self._at, now)
+        return True
+
+    def wait_ms(self, amount: float, now: int) -> int:
+        """Milliseconds until `amount` tokens are available (0 if they are now)."""
+        if amount < 0:
+            raise ValueError("amount cannot be negative")
+        if amount > self.burst:
+            raise ValueError(f"{amount} exceeds the burst of {self.burst}: it can never be taken at once")
+        if amount <= self.available(now):
+            return 0
+        at = self._at if self._at is not None else now
+        when = max(now, at + ceil((amount - self._tokens) * 1000 / self.rate_per_s))
+        # The float estimate can be a millisecond off either way; settle it with the exact test
+        # take() uses, so take(amount, now + wait_ms(amount, now)) always succeeds.
+        while amount > self.available(when):
+            when += 1
+        while when > now and amount <= self.available(when - 1):
+            when -= 1
+        return when - now
+
+
+@dataclass
+class PeerLimits:
+    """What one peer may cost us; defaults sized for a Raspberry Pi on a home link."""
+    max_frame_bytes: int = 4 * 1024 * 1024
+    max_events_per_s: float = 5000
+    events_burst: float = 20000
+    max_bytes_per_s: float = 8 * 1024 * 1024
+    bytes_burst: float = 32 * 1024 * 1024
+    max_concurrent_requests: int = 4
+    connect_timeout_s: float = 3.0
+    message_timeout_s: float = 15.0
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ValueError(f"peer limit {name} must be positive, not {value!r}")

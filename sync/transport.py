@@ -1,0 +1,232 @@
+"""The aiohttp transport of sync: websockets carrying the handshake, then sealed frames.
+
+A `Link` is one authenticated, encrypted connection to one peer, whichever side dialled. It
+sends messages from a priority queue (alerts before everything else, so an alert never waits
+behind a bulk transfer) with a bounded normal queue for back-pressure, and receives with a
+per-message timeout so a silent peer never hangs a round. Frames over the size limit close the
+connection (aiohttp enforces max_msg_size before reading them into memory).
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+
+from crypto.keys import SigningKey
+from sync.channel import ChannelError, SecureChannel
+from sync.handshake import CheckPeer, HandshakeError, Initiator, Responder
+from sync.messages import Credentials, Error, Message, ProtocolViolation, decode, encode
+from sync.peers import PeerLimits
+
+log = logging.getLogger(__name__)
+
+SYNC_PATH = "/sync/v1"
+_FRAME_OVERHEAD = 64
+_NORMAL_QUEUE = 8  # frames: back-pressure for bulk streams
+
+
+class LinkClosed(Exception):
+    """The connection is gone (closed by either side, timed out, or broke the protocol)."""
+
+    def __init__(self, message: str, reason: str = "closed") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a node shows and checks when it connects.
+
+    Membership is checked after the handshake, once the peer's credentials (its group's signed
+    trust chain) have been stored through the normal verified path: a device that joined after
+    our last sync is recognised on first contact. The dialler presents first; the listener checks
+    it and only then presents its own, so a listener reveals nothing to non-members, and a dialler
+    reveals its group chain only to an address it chose to dial."""
+
+    network_id: bytes
+    device: SigningKey
+    check_peer: CheckPeer
+    credentials: Callable[[], tuple[bytes, ...]]
+    admit_credentials: Callable[[tuple[bytes, ...]], Awaitable[None]]
+
+
+class Link:
+    _ids = itertools.count()
+
+    def __init__(self, ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, channel: SecureChannel,
+                 peer_device: bytes, *, outbound: bool, address: str | None, limits: PeerLimits) -> None:
+        self.ws = ws
+        self.channel = channel
+        self.peer_device = peer_device
+        self.outbound = outbound
+        self.address = address  # the dialled address (outbound) or None
+        self.limits = limits
+        self.number = next(self._ids)
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
+        self._normal: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_NORMAL_QUEUE)
+        self._wake = asyncio.Event()
+        self._writer = asyncio.create_task(self._write_loop(), name=f"link-{self.number}-writer")
+        self.closed = False
+
+    @property
+    def name(self) -> str:
+        """How logs name this peer: its device key prefix, never its IP address."""
+        return f"peer {self.peer_device.hex()[:12]}"
+
+    async def send(self, message: Message, *, urgent: bool = False) -> None:
+        if self.closed:
+            raise LinkClosed(f"{self.name}: connection closed")
+        data = encode(message)
+        if urgent:
+            self._urgent.put_nowait(data)
+        else:
+            await self._normal.put(data)
+        self._wake.set()
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                if self._urgent.empty() and self._normal.empty():
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                queue = self._urgent if not self._urgent.empty() else self._normal
+                frame = self.channel.seal(queue.get_nowait())
+                self.bytes_out += len(frame)
+                await self.ws.send_bytes(frame)
+        except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
+            log.info("%s: send failed (%s)", self.name, type(exc).__name__)
+            await self.close()
+        except asyncio.CancelledError:
+            pass
+
+    async def receive(self, timeout: float | None = None) -> Message:
+        """The next message; LinkClosed on close, timeout, a bad frame or a protocol violation."""
+        try:
+            msg = await asyncio.wait_for(self.ws.receive(), timeout)
+        except asyncio.TimeoutError:
+            raise LinkClosed(f"{self.name}: no message for {timeout:.0f} s", "timeout") from None
+        if msg.type != aiohttp.WSMsgType.BINARY:
+            if msg.type == aiohttp.WSMsgType.ERROR and "size" in str(msg.data).lower():
+                raise LinkClosed(f"{self.name}: frame over the size limit", "oversize")
+            raise LinkClosed(f"{self.name}: connection closed")
+        self.bytes_in += len(msg.data)
+        try:
+            message = decode(self.channel.open(msg.data))
+        except ChannelError as exc:
+            raise LinkClosed(f"{self.name}: bad frame ({exc})", "protocol") from None
+        except ProtocolViolation as exc:
+            raise LinkClosed(f"{self.name}: {exc}", exc.reason) from None
+        if isinstance(message, Error):
+            raise LinkClosed(f"{self.name} closed the connection: {message.code}: {message.text}", "closed")
+        return message
+
+    async def close(self, code: str | None = None, text: str = "") -> None:
+        """Close, telling the peer why (if a reason is given and the link still works)."""
+        if self.closed:
+            return
+        self.closed = True
+        if code is not None:
+            try:
+                await asyncio.wait_for(self.ws.send_bytes(self.channel.seal(encode(Error(code, text)))), 2)
+            except Exception:  # the peer may already be gone; closing anyway
+                pass
+        self._writer.cancel()
+        try:
+            await asyncio.wait_for(self.ws.close(), 2)
+        except Exception:
+            pass
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait until queued messages are written (before a clean close)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (not self._urgent.empty() or not self._normal.empty()) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+
+
+async def _recv_handshake(ws, timeout: float) -> bytes:
+    try:
+        msg = await asyncio.wait_for(ws.receive(), timeout)
+    except asyncio.TimeoutError:
+        raise HandshakeError("protocol", "the peer did not answer the handshake in time") from None
+    if msg.type != aiohttp.WSMsgType.BINARY:
+        raise HandshakeError("protocol", "connection closed during the handshake")
+    return msg.data
+
+
+async def dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits) -> Link:
+    """Connect to `address` (normalised http(s)://host:port), authenticate both ways, return the Link.
+
+    Raises HandshakeError (refused, or the peer is not a member) or OSError/aiohttp errors."""
+    url = address.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + SYNC_PATH
+    ws = await session.ws_connect(
+        url, timeout=aiohttp.ClientWSTimeout(ws_close=2), max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD,
+        autoping=True, heartbeat=30,
+    )
+    try:
+        hs = Initiator(identity.network_id, identity.device, _any_key)
+        await ws.send_bytes(hs.hello())
+        reply = await _recv_handshake(ws, limits.connect_timeout_s)
+        finish, keys = hs.finish(reply)
+        await ws.send_bytes(finish)
+    except BaseException:
+        await ws.close()
+        raise
+    link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=True, address=address, limits=limits)
+    try:
+        await link.send(Credentials(identity.credentials()))
+        await _check_credentials(link, identity, limits)
+    except BaseException:
+        await link.close()
+        raise
+    return link
+
+
+def _any_key(device: bytes) -> None:
+    """Membership is checked after the credentials exchange (see Identity), not inside the handshake."""
+
+
+async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits) -> None:
+    """Receive the peer's credentials, store them (verified like any event), then check membership."""
+    try:
+        message = await link.receive(limits.connect_timeout_s)
+    except LinkClosed as exc:
+        raise HandshakeError("protocol", f"no credentials from the peer ({exc})") from None
+    if not isinstance(message, Credentials):
+        raise HandshakeError("protocol", "the peer did not present its credentials first")
+    await identity.admit_credentials(message.events)
+    identity.check_peer(link.peer_device)
+
+
+async def accept(request: web.Request, identity: Identity, limits: PeerLimits) -> tuple[web.WebSocketResponse, Link | None]:
+    """Server side of the handshake on an incoming websocket. A refused peer gets the connection
+    closed and nothing else: no network data, no reason beyond the close."""
+    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, heartbeat=30)
+    await ws.prepare(request)
+    link = None
+    try:
+        hs = Responder(identity.network_id, identity.device, _any_key)
+        await ws.send_bytes(hs.reply(await _recv_handshake(ws, limits.connect_timeout_s)))
+        keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s))
+        if keys.peer_device == bytes(identity.device.public):
+            raise HandshakeError("protocol", "a connection from this node to itself")
+        link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
+        await _check_credentials(link, identity, limits)
+        await link.send(Credentials(identity.credentials()))
+    except HandshakeError as exc:
+        log.info("refused an incoming sync connection: %s", exc.reason)
+        if link is not None:
+            await link.close("refused", exc.reason)
+        await ws.close()
+        return ws, None
+    except (ConnectionError, RuntimeError, aiohttp.ClientError, LinkClosed):
+        await ws.close()
+        return ws, None
+    return ws, link
