@@ -22,25 +22,20 @@ from crypto.stream import SealedReader, SealedWriter
 from crypto.keys import PublicId
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
-from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
 from node import render
 from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_duration_ms, parse_time, parse_value
 from node.home import (Config, Home, HomeError, default_home, passphrase_source_warning, read_bundle_passphrase,
                        read_passphrase)
-from node.invite import Invite, InviteError, decode_invite, trust_chain
+from node import membership
+from node.invite import InviteError, decode_invite
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED
 from sync.antientropy import Head, frontier_digest
 from node.store import StoreError
 from node.views import VIEWS, view
-from node.runtime import NodeRuntime
-from sync.handshake import HandshakeError
 from sync.peers import AddressError, normalize_address
-from sync.transport import LinkClosed
-
-import aiohttp
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_HOME, EXIT_STORAGE = 1, 2, 3, 4
 
@@ -87,46 +82,24 @@ def parse_key(text: str, what: str) -> bytes:
 # --- commands ---------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
     home = home_of(args)
-    region = args.region.strip().lower()
-    keys = NodeKeys.generate(with_group=True)
-    config = Config(
-        group_id=keys.group.public.hex(),
-        device_id=keys.device.public.hex(),
-        device_encryption_key=keys.device_encryption.public.hex(),
-        group_name=args.group,
-        region=region,
-    )
-    # Validate the profile before anything is written, so a typo leaves no half-made home.
-    _check_profile(args.group, region)
-    if args.new_network:
-        genesis = make_genesis(args.network_name or f"{args.group} network", [bytes(keys.group.public)], now_ms())
-    passphrase = read_passphrase(confirm=True)
-    home.create(config, keys, passphrase)
+    if home.exists():
+        raise HomeError(f"{home.path} already holds a node; choose another --home, or remove that folder if you "
+                        "mean to start over")
+    check_fields(KINDS["group.profile"], {"name": args.group, "region": args.region.strip().lower()})
+    config, keys = membership.prepare_group(home, args.group, args.region, read_passphrase(confirm=True))
     out: dict[str, Any] = {"group_id": config.group_id, "device_id": config.device_id,
                            "encryption_key": config.device_encryption_key, "home": str(home.path)}
     if args.new_network:
-        log = EventLog.create(home.store(), genesis)
-        _admit_own_device(log, keys, config)
+        log = membership.found_network(home, config, keys, args.network_name or f"{args.group} network")
         out["network_id"] = log.network_id.hex()
-        human = (f"Founded the network {genesis.name!r} with {args.group} as its first group.\n"
+        human = (f"Founded the network {log.genesis.name!r} with {args.group} as its first group.\n"
                  f"  network id: {out['network_id']}\n  group id:   {config.group_id}\n"
                  f"Next: give another group an invite with `solnet invite THEIR_GROUP_ID --out invite.txt`.")
     else:
-        human = (f"Prepared {args.group} ({region}). Send this group id to a member group and ask for an invite:\n"
-                 f"  {config.group_id}\nThen run `solnet join invite.txt`.")
+        human = (f"Prepared {args.group} ({config.region}). Send this group id to a member group and ask for an "
+                 f"invite:\n  {config.group_id}\nThen run `solnet join invite.txt`.")
     emit(args, out, human)
     return 0
-
-
-def _check_profile(name: str, region: str) -> None:
-    check_fields(KINDS["group.profile"], {"name": name, "region": region})
-
-
-def _admit_own_device(log: EventLog, keys: NodeKeys, config: Config) -> None:
-    """The group key certifies this node's device key, then publishes the group's profile."""
-    log.append(keys.group, "member.vouch", {"subject": bytes(keys.device.public), "role": "device",
-                                            "encryption_key": bytes(keys.device_encryption.public)})
-    log.append(keys.group, "group.profile", {"name": config.group_name, "region": config.region})
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
@@ -136,25 +109,16 @@ def cmd_invite(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise CliError(f"cannot write the invite to {out}: the folder {out.parent} does not exist")
-    existing = log.trust.member(subject)
-    if existing is not None and existing.role != "group":
-        raise CliError("that key is a device key, not a group id; use the group id its `solnet init` printed")
-    if existing is None:
-        keys = home.keys()
-        if keys.group is None:
-            raise CliError("this node does not hold its group key; run `invite` on the node that does")
-        log.append(keys.group, "member.vouch", {"subject": subject, "role": "group"})
-    # An already admitted group gets a fresh token: it holds only public, signed events.
-    invite = Invite(log.genesis.raw, subject, trust_chain(log), list(args.peer or []))
+    keys = None if log.trust.member(subject) is not None else home.keys()
+    token, already = membership.invite(log, keys, subject, list(args.peer or []))
     try:
-        out.write_text(invite.encode(), encoding="utf-8")
+        out.write_text(token.encode(), encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot write the invite to {out}: {exc.strerror}; the group is admitted, run the "
                        "same command again with another --out") from None
-    already = "That group is already a member; this is a fresh copy of its invite.\n" if existing else ""
-    emit(args, {"out": args.out, "group_id": subject.hex(), "network_id": log.network_id.hex(),
-                "already_member": existing is not None},
-         f"{already}Wrote the invite for group {subject.hex()[:16]}… to {args.out}.\n"
+    note = "That group is already a member; this is a fresh copy of its invite.\n" if already else ""
+    emit(args, {"out": args.out, "group_id": subject.hex(), "network_id": log.network_id.hex(), "already_member": already},
+         f"{note}Wrote the invite for group {subject.hex()[:16]}… to {args.out}.\n"
          f"Give it to that group; they run `solnet join {args.out}`.")
     return 0
 
@@ -168,29 +132,13 @@ def cmd_join(args: argparse.Namespace) -> int:
         text = Path(args.token).read_text(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot read the invite {args.token}: {exc.strerror}") from None
-    invite = decode_invite(text)
-    if invite.group.hex() != config.group_id:
-        raise CliError(f"this invite admits group {invite.group.hex()[:16]}…, but this node's group is "
+    token = decode_invite(text)
+    if token.group.hex() != config.group_id:
+        raise CliError(f"this invite admits group {token.group.hex()[:16]}…, but this node's group is "
                        f"{config.group_id[:16]}…; ask the inviter to run `solnet invite {config.group_id}`")
-    keys = home.keys()
-    genesis = parse_genesis(invite.genesis)
-    store = home.store()
-    try:
-        log = EventLog.create(store, genesis)
-        outcomes = log.ingest(invite.events)
-        bad = [o for o in outcomes if o.status == REJECTED]
-        member = log.trust.member(invite.group)
-        if bad or member is None or member.role != "group":
-            detail = "; ".join(o.describe() for o in bad[:3]) or "it holds no valid vouch for this group"
-            raise CliError(f"the invite does not admit this group ({detail}); ask for a new one")
-        _admit_own_device(log, keys, config)
-    except BaseException:
-        store.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(home.db_path) + suffix).unlink(missing_ok=True)
-        raise
-    emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": invite.peers},
-         f"{config.group_name} joined the network {genesis.name!r} ({log.network_id.hex()[:16]}…).")
+    log = membership.join(home, token, home.keys())
+    emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": token.peers},
+         f"{config.group_name} joined the network {log.genesis.name!r} ({log.network_id.hex()[:16]}…).")
     return 0
 
 
@@ -426,6 +374,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     keys = home.keys()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    from node.runtime import NodeRuntime  # the network stack loads only for the commands that use it
+
     runtime = NodeRuntime(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval)
 
     async def main() -> None:
@@ -487,6 +437,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except AddressError as exc:
         raise CliError(str(exc)) from None
     keys = home.keys()
+    import aiohttp  # the network stack loads only for the commands that use it
+
+    from node.runtime import NodeRuntime
+    from sync.handshake import HandshakeError
+    from sync.transport import LinkClosed
+
     runtime = NodeRuntime(home, keys)
 
     def progress(received: int) -> None:
@@ -617,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         fail(str(exc), EXIT_HOME)
     except InvalidEvent as exc:
         fail(f"refused: {exc.args[0]}", EXIT_REFUSED)
-    except (InputError, InviteError, BundleError) as exc:
+    except (InputError, InviteError, BundleError, membership.MembershipError) as exc:
         fail(str(exc), EXIT_REFUSED)
     except CryptoError as exc:
         fail(f"crypto failure: {exc}", EXIT_REFUSED)
