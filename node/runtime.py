@@ -138,7 +138,6 @@ class NodeRuntime:
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self, *, background: bool = True) -> None:
         """Open the node; with `background`, also serve (if listening) and run the peer loops."""
-        self._loop = asyncio.get_running_loop()
         self.log = await self.db(self.home.log)
         self._label_key = await self.db(self._node_label_key)
         for address, source, state in await self.db(self.log.store.peer_rows):
@@ -302,17 +301,11 @@ class NodeRuntime:
             for t in p.announce:
                 announces.setdefault(t, []).append(event_id)
         for t, wires in urgent.items():
-            await self._send_quietly(targets[t], Push(tuple(wires)), urgent=True)
+            targets[t].offer(Push(tuple(wires)), urgent=True)
         for t, wires in pushes.items():
-            await self._send_quietly(targets[t], Push(tuple(wires)))
+            targets[t].offer(Push(tuple(wires)))
         for t, ids in announces.items():
-            await self._send_quietly(targets[t], IHave(tuple(ids)))
-
-    async def _send_quietly(self, link: Link, message, *, urgent: bool = False) -> None:
-        try:
-            await link.send(message, urgent=urgent)
-        except LinkClosed:
-            pass
+            targets[t].offer(IHave(tuple(ids)))
 
     async def forward(self, accepted: list[tuple[Outcome, bytes]], *, source: Link, gossip: bool) -> None:
         """Events a peer gave us: pushed ones travel on; from anti-entropy, only live alerts do."""
@@ -326,24 +319,48 @@ class NodeRuntime:
             await self.gossip(items, source)
 
     async def _watcher(self) -> None:
-        """Gossip events that reached the store without passing through gossip (local publishes,
-        from this process or another one), and keep the trust graph current."""
+        """Gossip this node's own new events, however they were stored (published by this process
+        or by `solnet publish` in another terminal); keep the trust graph and credentials current
+        when another process stores membership events. Events of other authors reach us through
+        the network and are forwarded by the ingest path, so they are not looked at here."""
+        own = (bytes(self.keys.device.public), bytes(self.keys.group.public) if self.keys.group else b"")
+        last_own = await self.db(self._last_own_n, own)
+        trust_version = None
+        announces = await self.db(self._announce_count)
         while True:
             await asyncio.sleep(WATCH_INTERVAL_S)
             last = await self.db(self.log.store.last_n)
             if last <= self._last_n:
                 continue
-            rows = await self.db(self.log.store.events_after, self._last_n, 2000)
-            self._last_n = rows[-1][0] if rows else last
-            fresh = [(event_id, kind, wire) for n, event_id, kind, wire in rows if self.seen.add(event_id)]
-            if any(kind in ("member.vouch", "member.revoke", "group.profile") for _, _, kind, _ in rows):
+            self._last_n = last
+            rows = await self.db(self._own_events_after, own, last_own)
+            if rows:
+                last_own = rows[-1][0]
+                fresh = [(event_id, kind, wire) for _, event_id, kind, wire in rows if self.seen.add(event_id)]
+                if fresh:
+                    await self.gossip(fresh, None)
+            version = await self.db(self.log.store.get_meta, "trust_version")
+            if version != trust_version:
+                trust_version = version
                 await self.db(self.log.refresh_trust)
                 self._credential_events = await self.db(self._credential_chain)
                 await self._drop_revoked_links()
-            if any(kind == "node.announce" for _, _, kind, _ in rows):
+            count = await self.db(self._announce_count)
+            if count != announces:
+                announces = count
                 await self._learn_announced_peers()
-            if fresh:
-                await self.gossip(fresh, None)
+
+    def _last_own_n(self, own: tuple[bytes, bytes]) -> int:
+        return self.log.store.db.execute("SELECT coalesce(max(n), 0) FROM events WHERE author IN (?, ?)", own).fetchone()[0]
+
+    def _own_events_after(self, own: tuple[bytes, bytes], n: int) -> list[tuple[int, bytes, str, bytes]]:
+        rows = self.log.store.db.execute(
+            "SELECT n, id, kind, header, sig, body FROM events WHERE author IN (?, ?) AND n > ? ORDER BY n LIMIT 1000",
+            (*own, n)).fetchall()
+        return [(r[0], r[1], r[2], self.log.store.wire(r[3:])) for r in rows]
+
+    def _announce_count(self) -> int:
+        return self.log.store.db.execute("SELECT count(*) FROM events WHERE kind='node.announce'").fetchone()[0]
 
     async def _drop_revoked_links(self) -> None:
         for link, _ in list(self.links.values()):
@@ -387,34 +404,41 @@ class NodeRuntime:
         with self.log.store.write():
             self.log.store.save_peer(address, source)
 
-    def _save_peers(self) -> None:
-        """Publish peer health for `solnet status`, and pick up `solnet peers add/rm` from other processes."""
+    def _save_peers(self, states: list[tuple[str, str]] | None = None) -> None:
+        """Write peer health (for `solnet status`) and this node's runtime facts."""
         now = now_ms()
         store = self.log.store
-        rows = {address: source for address, source, _ in store.peer_rows()}
+        if states is None:
+            states = self._peer_states(now)
+        with store.write():
+            for address, state in states:
+                store.save_peer_state(address, state)
+            store.set_meta("runtime", json.dumps({
+                "pid": os.getpid(), "saved": now, "listen": list(self.listen) if self.listen else None,
+                "port": self.bound_port, "links": len(self.links), "events_per_s": self.events_per_second(),
+            }).encode())
+
+    def _peer_states(self, now: int) -> list[tuple[str, str]]:
+        return [(p.address, json.dumps({**p.to_json(now), "label": self.label(p.address)})) for p in self.peerbook.all()]
+
+    async def _reconcile_peers(self) -> None:
+        """Pick up `solnet peers add/rm` made by other processes."""
+        rows = {address: source for address, source, _ in await self.db(self.log.store.peer_rows)}
         for address, source in rows.items():
             if self.peerbook.get(address) is None:
                 self.peerbook.add(address, source)
         for peer in self.peerbook.all():
             if peer.address not in rows and peer.source == "config" and peer.address not in self._extra_peers:
                 self.peerbook.remove(peer.address)
-                for link, _ in self.links.values():
+                for link, _ in list(self.links.values()):
                     if link.address == peer.address:
-                        asyncio.run_coroutine_threadsafe(link.close("removed", "peer removed"), self._loop)
-        with store.write():
-            for peer in self.peerbook.all():
-                state = peer.to_json(now)
-                state["label"] = self.label(peer.address)
-                store.save_peer_state(peer.address, json.dumps(state))
-            store.set_meta("runtime", json.dumps({
-                "pid": os.getpid(), "saved": now, "listen": list(self.listen) if self.listen else None,
-                "port": self.bound_port, "links": len(self.links), "events_per_s": self.events_per_second(),
-            }).encode())
+                        await link.close("removed", "peer removed")
 
     async def _saver(self) -> None:
         while True:
             await asyncio.sleep(SAVE_INTERVAL_S)
-            await self.db(self._save_peers)
+            await self._reconcile_peers()
+            await self.db(self._save_peers, self._peer_states(now_ms()))
 
     # --- one-shot sync --------------------------------------------------------------------------
     async def sync_once(self, address: str, progress: Callable[[int], None] | None = None) -> RoundResult:

@@ -197,13 +197,6 @@ class Store:
                 f"SELECT header, sig, body FROM events WHERE id IN ({marks})", chunk)]
         return out
 
-    def events_after(self, n: int, limit: int = 1000) -> list[tuple[int, bytes, str, bytes]]:
-        """(n, id, kind, wire) of events stored after arrival number `n`, oldest first."""
-        rows = self.db.execute(
-            "SELECT n, id, kind, header, sig, body FROM events WHERE n > ? ORDER BY n LIMIT ?", (n, limit)
-        ).fetchall()
-        return [(r[0], r[1], r[2], self.wire(r[3:])) for r in rows]
-
     def last_n(self) -> int:
         return self.db.execute("SELECT coalesce(max(n), 0) FROM events").fetchone()[0]
 

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 SYNC_PATH = "/sync/v1"
 _FRAME_OVERHEAD = 64
 _NORMAL_QUEUE = 8  # frames: back-pressure for bulk streams
+_URGENT_QUEUE = 1000  # alerts are rare; a peer that lets this many pile up is not reading
 
 
 class LinkClosed(Exception):
@@ -81,14 +82,28 @@ class Link:
         return f"peer {self.peer_device.hex()[:12]}"
 
     async def send(self, message: Message, *, urgent: bool = False) -> None:
+        """Queue a message; waits while the normal queue is full (back-pressure for streams)."""
         if self.closed:
             raise LinkClosed(f"{self.name}: connection closed")
         data = encode(message)
         if urgent:
-            self._urgent.put_nowait(data)
+            if self._urgent.qsize() < _URGENT_QUEUE:
+                self._urgent.put_nowait(data)
         else:
             await self._normal.put(data)
         self._wake.set()
+
+    def offer(self, message: Message, *, urgent: bool = False) -> bool:
+        """Queue a gossip message without waiting; False (dropped) if this peer is not keeping up.
+        Gossip must never stall on one slow neighbour; anti-entropy repairs what is dropped."""
+        if self.closed:
+            return False
+        queue = self._urgent if urgent else self._normal
+        if queue.qsize() >= (_URGENT_QUEUE if urgent else _NORMAL_QUEUE):
+            return False
+        queue.put_nowait(encode(message))
+        self._wake.set()
+        return True
 
     async def _write_loop(self) -> None:
         try:
