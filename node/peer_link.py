@@ -59,7 +59,9 @@ class PeerLinkHandler:
         try:
             while True:
                 active = self.session is not None and not self.round_done.is_set()
+                before = self.link.bytes_in
                 message = await self.link.receive(self.link.limits.message_timeout_s if active else None)
+                await self.rt.limit_bytes(self.link, self.link.bytes_in - before)
                 await self._dispatch(message)
         except LinkClosed as exc:
             if exc.reason in ("protocol", "oversize"):

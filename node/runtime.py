@@ -68,6 +68,7 @@ class NodeRuntime:
         self._dialling: set[str] = set()
         self._tasks: list[asyncio.Task] = []
         self._buckets: dict[bytes, TokenBucket] = {}
+        self._byte_buckets: dict[bytes, TokenBucket] = {}
         self._stopping = asyncio.Event()
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
         self._extra_peers = [normalize_address(p) for p in (peers or [])]
@@ -267,6 +268,13 @@ class NodeRuntime:
         """Hold a peer to its events/s budget: waiting here stops reading its link (TCP back-pressure)."""
         bucket = self._buckets.setdefault(link.peer_device, TokenBucket(self.limits.max_events_per_s, self.limits.events_burst))
         amount = min(events, self.limits.events_burst)
+        while not bucket.take(amount, now_ms()):
+            await asyncio.sleep(bucket.wait_ms(amount, now_ms()) / 1000)
+
+    async def limit_bytes(self, link: Link, size: int) -> None:
+        """Hold a peer to its bytes/s budget by pausing reads from it (TCP back-pressure)."""
+        bucket = self._byte_buckets.setdefault(link.peer_device, TokenBucket(self.limits.max_bytes_per_s, self.limits.bytes_burst))
+        amount = min(size, self.limits.bytes_burst)
         while not bucket.take(amount, now_ms()):
             await asyncio.sleep(bucket.wait_ms(amount, now_ms()) / 1000)
 
