@@ -48,19 +48,20 @@ class PeerLinkHandler:
         self.round_started = 0.0
         self.round_done = asyncio.Event()
         self.stream_task: asyncio.Task | None = None
-        self.ingest_queue: asyncio.Queue[tuple[tuple[bytes, ...], bool]] = asyncio.Queue(INGEST_QUEUE)
+        self.ingest_queue: asyncio.Queue[tuple[tuple[bytes, ...], bool, tuple[bytes, ...]]] = asyncio.Queue(INGEST_QUEUE)
         self._ingesting = False
         self._streamed = False
+        self._stored = 0
         self.ingest_task = asyncio.create_task(self._ingest_loop(), name=f"link-{link.number}-ingest")
         self.progress = None  # optional callback(received) for `solnet sync`
 
     # --- the reader loop ------------------------------------------------------------------------
     async def serve(self) -> None:
+        watchdog = asyncio.create_task(self._watchdog(), name=f"link-{self.link.number}-watchdog")
         try:
             while True:
-                active = self.session is not None and not self.round_done.is_set()
                 before = self.link.bytes_in
-                message = await self.link.receive(self.link.limits.message_timeout_s if active else None)
+                message = await self.link.receive(None)
                 await self.rt.limit_bytes(self.link, self.link.bytes_in - before)
                 await self._dispatch(message)
         except LinkClosed as exc:
@@ -68,11 +69,33 @@ class PeerLinkHandler:
                 self.rt.penalize(self.link, exc.reason)
             log.info("%s", exc)
         finally:
+            watchdog.cancel()
             self.round_done.set()
             self.ingest_task.cancel()
             if self.stream_task:
                 self.stream_task.cancel()
+            while not self.ingest_queue.empty():  # never stored: let them be accepted when they come again
+                _, _, ids = self.ingest_queue.get_nowait()
+                for event_id in ids:
+                    self.rt.seen.discard(event_id)
             await self.link.close()
+
+    async def _watchdog(self) -> None:
+        """Close a link whose anti-entropy round makes no progress (nothing received, sent or
+        stored) for a whole message timeout: a silent or stopped peer never holds a round open.
+        A round that is busy streaming one way only is progress, not silence."""
+        timeout = self.link.limits.message_timeout_s
+        last = None
+        while True:
+            await asyncio.sleep(timeout)
+            active = self.session is not None and not self.round_done.is_set()
+            progress = (self.link.bytes_in, self.link.bytes_out, self._stored)
+            if active and progress == last:
+                log.info("%s: no progress for %.0f s in an anti-entropy round; closing", self.link.name, timeout)
+                await self.link.close("timeout", f"no progress for {timeout:.0f} s")
+                self.round_done.set()
+                return
+            last = progress
 
     async def _dispatch(self, message) -> None:
         if isinstance(message, (Offer, Same, Heads, Events, End)):
@@ -90,7 +113,8 @@ class PeerLinkHandler:
                 raise LinkClosed(f"{self.link.name}: {exc}", "protocol") from None
             await self._run(commands)
         elif isinstance(message, Push):
-            await self._queue_ingest(self._unseen(message.events), gossip=True)
+            wires, ids = self._unseen(message.events)
+            await self._queue_ingest(wires, gossip=True, ids=ids)
         elif isinstance(message, IHave):
             await self._on_ihave(message.ids)
         elif isinstance(message, IWant):
@@ -127,7 +151,9 @@ class PeerLinkHandler:
                 self.round.lag = self.session.lag
                 self.stream_task = asyncio.create_task(self._stream(command.ranges))
             elif isinstance(command, Ingest):
-                await self._queue_ingest(self._unseen(command.events), gossip=False)
+                # Ranges we asked for: no seen-filter (an id seen in gossip may not be stored yet);
+                # the store drops duplicates by id before any signature work anyway.
+                await self._queue_ingest(command.events, gossip=False)
         await self._check_round_end()
 
     async def _stream(self, ranges: tuple[SendRange, ...]) -> None:
@@ -163,9 +189,10 @@ class PeerLinkHandler:
             self.rt.round_finished(self.link, self.round)
 
     # --- ingest ---------------------------------------------------------------------------------
-    def _unseen(self, wires: tuple[bytes, ...]) -> tuple[bytes, ...]:
-        """Drop, before any signature work, events whose id this node has already seen."""
-        fresh = []
+    def _unseen(self, wires: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+        """Gossip: drop, before any signature work, events whose id this node has already seen.
+        Returns the rest and the ids newly marked (to release if they never get stored)."""
+        fresh, ids = [], []
         for wire in wires:
             try:
                 event_id = decode_event(wire).id
@@ -174,23 +201,30 @@ class PeerLinkHandler:
                 continue
             if self.rt.seen.add(event_id):
                 fresh.append(wire)
-        return tuple(fresh)
+                ids.append(event_id)
+        return tuple(fresh), tuple(ids)
 
-    async def _queue_ingest(self, wires: tuple[bytes, ...], *, gossip: bool) -> None:
+    async def _queue_ingest(self, wires: tuple[bytes, ...], *, gossip: bool, ids: tuple[bytes, ...] = ()) -> None:
         if self.session is not None and not gossip:
             self.round.received += len(wires)
         if wires:
-            await self.ingest_queue.put((wires, gossip))
+            await self.ingest_queue.put((wires, gossip, ids))
         if not gossip and self.progress is not None:
             self.progress(self.round.received)
 
     async def _ingest_loop(self) -> None:
         while True:
-            wires, gossip = await self.ingest_queue.get()
+            wires, gossip, ids = await self.ingest_queue.get()
             self._ingesting = True
             try:
                 await self.rt.limit_rate(self.link, len(wires))
-                outcomes: list[Outcome] = await self.rt.db(self.rt.log.ingest, list(wires))
+                try:
+                    outcomes: list[Outcome] = await self.rt.db(self.rt.log.ingest, list(wires))
+                except BaseException:
+                    for event_id in ids:  # not stored (disk full, shutdown): accept them when they come again
+                        self.rt.seen.discard(event_id)
+                    raise
+                self._stored += len(wires)
                 self.round.outcomes.update(o.status for o in outcomes)
                 rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
                 for reason, count in rejected.items():

@@ -46,6 +46,10 @@ class SeenIds:
             self._ids.popitem(last=False)
         return True
 
+    def discard(self, event_id: bytes) -> None:
+        """Forget an id (its event was not stored after all), so it is accepted when it comes again."""
+        self._ids.pop(event_id, None)
+
     def __len__(self) -> int:
         return len(self._ids)
 
