@@ -1,9 +1,20 @@
-"""Shared set-up for benchmarks: a founded network and a device that signs many realistic events."""
+"""Shared set-up for benchmarks: a founded network and a device that signs many realistic events;
+for the network benchmarks, real nodes (node.localnet), their processes, and a byte-counting relay."""
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import random
+import signal
+import sqlite3
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +23,9 @@ from crypto.keystore import NodeKeys
 from events.canonical import pack
 from events.format import SIGN_CONTEXT, Event, sign_event
 from events.genesis import Genesis, make_genesis
+from node import localnet
+from node.home import PASSPHRASE_ENV, Home
+from node.localnet import LocalNode
 from node.log import EventLog, now_ms
 from node.store import Store
 
@@ -76,3 +90,179 @@ def raw_verify_rate(events: list[Event], seconds: float = 2.0) -> float:
             verify_signature(author, message, signature)
         done += len(jobs)
     return done / (time.perf_counter() - start)
+
+
+# --- networks of real nodes (node.localnet) ---------------------------------------------------------
+PASSPHRASE = "bench passphrase, not a secret"
+
+
+def device_network(home: Home) -> Network:
+    """The founded network seen from `home`, with that node's keys: `signed_chain` then signs as its device."""
+    log = home.log()
+    try:
+        return Network(log.genesis, home.keys(PASSPHRASE), [])
+    finally:
+        log.store.close()
+
+
+def store_wires(home: Home, wires: list[bytes], batch: int = 500) -> None:
+    """Store events in `home` through the ingest path (verified, chained, projected), as a sync would."""
+    log = home.log()
+    try:
+        for outcomes in log.ingest_stream(wires[i : i + batch] for i in range(0, len(wires), batch)):
+            bad = [o for o in outcomes if o.status != "accepted"]
+            if bad:
+                raise RuntimeError(f"could not store the bench events: {bad[0]}")
+    finally:
+        log.store.close()
+
+
+def event_count(db_path: Path) -> int:
+    """Events in a node's database, read-only (safe while the node runs)."""
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    try:
+        return db.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        db.close()
+
+
+@contextmanager
+def running(nodes: list[LocalNode], stop_timeout: float = 30.0) -> Iterator[list[LocalNode]]:
+    """Make sure every started node is stopped on the way out, whatever happened: SIGTERM to all,
+    then wait for each; a node that does not stop in time is killed, and so are the worker
+    processes it leaves behind (only the ones it started: found by parent pid beforehand)."""
+    try:
+        yield nodes
+    finally:
+        live = [n for n in nodes if n.proc is not None and n.proc.poll() is None]
+        helpers = {n.proc.pid: child_pids(n.proc.pid) for n in live}
+        for node in live:
+            node.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + stop_timeout
+        for node in live:
+            try:
+                node.proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"warning: {node.name} did not stop within {stop_timeout:.0f} s of SIGTERM; killed",
+                      file=sys.stderr)
+                node.proc.kill()
+                node.proc.wait(5)
+        for pid in (p for pids in helpers.values() for p in pids):
+            if "multiprocessing" in cmdline(pid):
+                localnet.wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05)
+                if "multiprocessing" in cmdline(pid):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def http_ok(port: int, path: str = "/healthz", timeout: float = 0.5) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as reply:
+            return reply.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def wait_serving(node: LocalNode, timeout: float = 30.0, interval: float = 0.005) -> float:
+    """Seconds until the node answers /healthz (raise if it does not within `timeout` or exits)."""
+    start = time.perf_counter()
+    if not localnet.wait_until(lambda: http_ok(node.port) or node.proc.poll() is not None, timeout, interval):
+        raise RuntimeError(f"{node.name} did not serve within {timeout:.0f} s; see {node.log_path}")
+    if node.proc.poll() is not None:
+        raise RuntimeError(f"{node.name} exited with {node.proc.returncode}; see {node.log_path}")
+    return time.perf_counter() - start
+
+
+def solnet_sync(home: Home, port: int, timeout: float = 600.0) -> tuple[dict, float]:
+    """`solnet --home HOME sync 127.0.0.1:PORT --json`: its JSON summary and the wall-clock seconds."""
+    cmd = [*localnet.solnet_command(), "--home", str(home.path), "sync", f"127.0.0.1:{port}", "--json"]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env={**os.environ, PASSPHRASE_ENV: PASSPHRASE}, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"solnet sync failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout), wall
+
+
+# --- processes ----------------------------------------------------------------------------------
+def proc_status_kib(pid: int, field: str = "VmRSS") -> int:
+    """A memory figure of a process from /proc/PID/status, in KiB (VmRSS: resident now; VmHWM: peak)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} for process {pid}")
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of a process (e.g. a node's signature workers)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return sorted(out)
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+# --- bytes on the wire --------------------------------------------------------------------------
+class CountingRelay:
+    """A TCP relay on 127.0.0.1 that forwards to `target_port` and counts the bytes each way above
+    TCP (HTTP upgrade, websocket framing, encryption and all): what a network link would carry."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.up = 0    # from the dialling side to the target
+        self.down = 0  # from the target back
+        self.connections = 0
+        self._server: asyncio.base_events.Server | None = None
+        self._pipes: set[asyncio.Task] = set()
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return self._server.sockets[0].getsockname()[1]
+
+    def counts(self) -> tuple[int, int]:
+        return self.up, self.down
+
+    async def _relay(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            target_r, target_w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.target_port), 5)
+        except (OSError, asyncio.TimeoutError):
+            client_w.close()
+            return
+        pipes = [asyncio.create_task(self._pipe(client_r, target_w, "up")),
+                 asyncio.create_task(self._pipe(target_r, client_w, "down"))]
+        self._pipes.update(pipes)
+        await asyncio.gather(*pipes, return_exceptions=True)
+        self._pipes.difference_update(pipes)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, direction: str) -> None:
+        try:
+            while data := await reader.read(1 << 16):
+                if direction == "up":
+                    self.up += len(data)
+                else:
+                    self.down += len(data)
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._pipes):
+            task.cancel()
+        await asyncio.gather(*self._pipes, return_exceptions=True)

@@ -80,8 +80,9 @@ class EventLog:
         if version == self._trust_version:
             return
         graph = TrustGraph(list(self.genesis.founders))
-        rows = self.store.db.execute(
-            "SELECT author, seq, kind, body FROM events WHERE kind IN (?, ?) AND body IS NOT NULL ORDER BY n", TRUST_KINDS
+        rows = self.store.db.execute(  # literal kinds: this query uses the partial index events_trust
+            "SELECT author, seq, kind, body FROM events WHERE kind IN ('member.vouch', 'member.revoke') "
+            "AND body IS NOT NULL ORDER BY n"
         )
         for author, seq, kind, body in rows:
             self._add_trust(graph, author, seq, kind, unpack(body))
@@ -118,6 +119,15 @@ class EventLog:
             ahead = prepared
         if ahead is not None:
             yield self._commit(ahead)
+
+    def prepare(self, wires: Sequence[bytes], now: int | None = None) -> _Prepared:
+        """First half of ingest (no write lock): decode, refuse the obvious, start verification.
+        Preparing batch k+1 before committing batch k keeps the verifier busy."""
+        return self._prepare(wires, now_ms() if now is None else now)
+
+    def commit(self, prepared: _Prepared) -> list[Outcome]:
+        """Second half of ingest: one write transaction; the outcomes, one per input."""
+        return self._commit(prepared)
 
     def _prepare(self, wires: Sequence[bytes], now: int) -> _Prepared:
         """Everything that needs no write lock: decode, cheap refusals, known ids, start verification."""

@@ -213,16 +213,34 @@ class PeerLinkHandler:
             self.progress(self.round.received)
 
     async def _ingest_loop(self) -> None:
+        """Store queued batches, preparing the next one (decode, start signature checks) before
+        committing the current one, so verification and storing overlap."""
+        log_ = self.rt.log
+        ahead = None
         while True:
-            wires, gossip, ids = await self.ingest_queue.get()
+            if ahead is None:
+                item = await self.ingest_queue.get()
+                self._ingesting = True
+                if item[1]:
+                    await self.rt.limit_rate(self.link, len(item[0]))
+                ahead = (item, await self.rt.db(log_.prepare, list(item[0])))
+            current, ahead = ahead, None
             self._ingesting = True
+            if not self.ingest_queue.empty():
+                item = self.ingest_queue.get_nowait()
+                if item[1]:
+                    await self.rt.limit_rate(self.link, len(item[0]))
+                ahead = (item, await self.rt.db(log_.prepare, list(item[0])))
+            (wires, gossip, ids), prepared = current
             try:
-                await self.rt.limit_rate(self.link, len(wires))
                 try:
-                    outcomes: list[Outcome] = await self.rt.db(self.rt.log.ingest, list(wires))
+                    outcomes: list[Outcome] = await self.rt.db(log_.commit, prepared)
                 except BaseException:
                     for event_id in ids:  # not stored (disk full, shutdown): accept them when they come again
                         self.rt.seen.discard(event_id)
+                    if ahead is not None:
+                        for event_id in ahead[0][2]:
+                            self.rt.seen.discard(event_id)
                     raise
                 self._stored += len(wires)
                 self.round.outcomes.update(o.status for o in outcomes)
@@ -234,7 +252,7 @@ class PeerLinkHandler:
                 accepted = [(o, w) for o, w in zip(outcomes, wires) if o.status == ACCEPTED]
                 await self.rt.forward(accepted, source=self.link, gossip=gossip)
             finally:
-                self._ingesting = False
+                self._ingesting = ahead is not None
             await self._check_round_end()
 
     async def _on_ihave(self, ids: tuple[bytes, ...]) -> None:

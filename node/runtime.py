@@ -218,7 +218,7 @@ class NodeRuntime:
             self.links.pop(link.number, None)
             if rounds:
                 rounds.cancel()
-            if link.address:
+            if link.address and self.peerbook.get(link.address) is not None:  # not removed meanwhile
                 self.peerbook.disconnected(link.address, now_ms(), None if self._stopping.is_set() else "connection closed")
             log.info("%s disconnected", link.name)
 
@@ -234,7 +234,7 @@ class NodeRuntime:
             await asyncio.sleep(self.sync_interval_s * self.rng.uniform(0.7, 1.3))
 
     def round_finished(self, link: Link, result: RoundResult) -> None:
-        if link.address:
+        if link.address and self.peerbook.get(link.address) is not None:
             self.peerbook.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
         if not result.in_sync:
             log.info("%s: synced, received %d, sent %d in %.1f s", link.name, result.received, result.sent, result.seconds)
@@ -265,7 +265,9 @@ class NodeRuntime:
 
     # --- ingest limits and penalties --------------------------------------------------------------
     async def limit_rate(self, link: Link, events: int) -> None:
-        """Hold a peer to its events/s budget: waiting here stops reading its link (TCP back-pressure)."""
+        """Hold a peer to its budget of unsolicited (pushed) events per second: waiting here stops
+        reading its link (TCP back-pressure). Ranges we asked for in anti-entropy are bounded by
+        the heads we compared and by the bytes/s limit, so they are not held to it."""
         bucket = self._buckets.setdefault(link.peer_device, TokenBucket(self.limits.max_events_per_s, self.limits.events_burst))
         amount = min(events, self.limits.events_burst)
         while not bucket.take(amount, now_ms()):
@@ -294,7 +296,18 @@ class NodeRuntime:
 
     # --- gossip ---------------------------------------------------------------------------------
     def _gossip_targets(self) -> dict[str, Link]:
-        return {str(n): link for n, (link, _) in self.links.items() if not link.closed}
+        """Open links to peers that are members right now (a revocation takes effect at once,
+        before the link to the revoked peer is even closed)."""
+        targets = {}
+        for n, (link, _) in self.links.items():
+            if link.closed:
+                continue
+            try:
+                self.check_peer(link.peer_device)
+            except HandshakeError:
+                continue
+            targets[str(n)] = link
+        return targets
 
     async def gossip(self, items: list[tuple[bytes, str, bytes]], source: Link | None) -> None:
         """Send new events on: full to a few neighbours (alerts to all), ids to the others."""
@@ -341,18 +354,21 @@ class NodeRuntime:
             if last <= self._last_n:
                 continue
             self._last_n = last
-            rows = await self.db(self._own_events_after, own, last_own)
-            if rows:
-                last_own = rows[-1][0]
-                fresh = [(event_id, kind, wire) for _, event_id, kind, wire in rows if self.seen.add(event_id)]
-                if fresh:
-                    await self.gossip(fresh, None)
+            # Membership first: nothing new may go to a peer revoked in the same instant.
             version = await self.db(self.log.store.get_meta, "trust_version")
             if version != trust_version:
                 trust_version = version
                 await self.db(self.log.refresh_trust)
                 self._credential_events = await self.db(self._credential_chain)
                 await self._drop_revoked_links()
+            while True:
+                rows = await self.db(self._own_events_after, own, last_own)
+                if not rows:
+                    break
+                last_own = rows[-1][0]
+                fresh = [(event_id, kind, wire) for _, event_id, kind, wire in rows if self.seen.add(event_id)]
+                if fresh:
+                    await self.gossip(fresh, None)
             count = await self.db(self._announce_count)
             if count != announces:
                 announces = count
@@ -368,7 +384,7 @@ class NodeRuntime:
         return [(r[0], r[1], r[2], self.log.store.wire(r[3:])) for r in rows]
 
     def _announce_count(self) -> int:
-        return self.log.store.db.execute("SELECT count(*) FROM events WHERE kind='node.announce'").fetchone()[0]
+        return self.log.store.db.execute("SELECT count(*) FROM events WHERE kind = 'node.announce'").fetchone()[0]
 
     async def _drop_revoked_links(self) -> None:
         for link, _ in list(self.links.values()):
@@ -393,7 +409,7 @@ class NodeRuntime:
     def _announced_addresses(self) -> list[list[str]]:
         own = bytes(self.keys.device.public)
         rows = self.log.store.db.execute(
-            "SELECT body FROM events WHERE kind='node.announce' AND body IS NOT NULL AND author != ?", (own,))
+            "SELECT body FROM events WHERE kind = 'node.announce' AND body IS NOT NULL AND author != ?", (own,))
         out = []
         for (body,) in rows:
             try:

@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS events(
     UNIQUE(author, seq)
 );
 CREATE INDEX IF NOT EXISTS events_by_time ON events(ts, id);
+-- Partial indexes: tiny, since only these rare kinds are in them; start-up reads the trust
+-- events and the node announcements without scanning the whole log.
+CREATE INDEX IF NOT EXISTS events_trust ON events(n) WHERE kind IN ('member.vouch', 'member.revoke');
+CREATE INDEX IF NOT EXISTS events_announce ON events(n) WHERE kind = 'node.announce';
 CREATE TABLE IF NOT EXISTS forks(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, other BLOB NOT NULL,
     wire BLOB NOT NULL, seen INTEGER NOT NULL

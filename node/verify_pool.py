@@ -30,6 +30,30 @@ CHUNK = 100
 _pool: ProcessPoolExecutor | None = None
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: exit when the node process is gone, even if it was killed with -9
+    (which runs no cleanup): the kernel signals us (Linux), and a watch thread checks anyway."""
+    import threading
+    import time
+
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    if os.getppid() != parent:
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
 def verify_packed(blob: bytes) -> bytes:
     """Worker side: msgpack list of [public_key, message, signature] -> one byte per item, 1 if valid."""
     out = bytearray()
@@ -63,7 +87,8 @@ def _workers() -> int:
 def _get_pool() -> ProcessPoolExecutor | None:
     global _pool
     if _pool is None and _workers() > 0 and not _disabled():
-        _pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_die_with_parent, initargs=(os.getpid(),))
     return _pool
 
 

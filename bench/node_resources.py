@@ -1,0 +1,122 @@
+"""Benchmark: start-up time and resident memory of a node holding N events.
+
+A network of two groups is founded on 127.0.0.1 (node.localnet); the founder stores N realistic
+events of its device (signed here, stored through the ingest path). Then:
+  - start-up: `solnet run` is started STARTS times on that home (page cache warm); each time, the
+    seconds from process start to the first `GET /healthz` answered 200 (polled every 5 ms);
+  - memory: the last node started serves a full sync to a freshly joined node (`solnet sync`
+    as a real process); then its resident memory (VmRSS from /proc/PID/status, and the peak
+    VmHWM) is read for the main process and, separately, for its signature worker processes.
+Reference, same run: a bare `python -c "import aiohttp"` process: its time to run that import and
+print, and its VmRSS.
+Budgets (DESIGN.md section 10): RSS < 80 MiB; start-up < 1.5 s to serving.  Last line: key=value pairs.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (PASSPHRASE, child_pids, cmdline, device_network, event_count, proc_status_kib,  # noqa: E402
+                          running, signed_chain, solnet_sync, store_wires, wait_serving)
+from node import localnet, verify_pool  # noqa: E402
+
+BUDGET_RSS_MIB = 80
+BUDGET_START_S = 1.5
+REFERENCE = "import aiohttp, sys, time; print('ready', flush=True); sys.stdin.read()"
+
+
+def reference_process() -> tuple[float, int]:
+    """Seconds from start until a bare `import aiohttp` process is ready, and its VmRSS (KiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", REFERENCE], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        line = proc.stdout.readline()
+        ready = time.perf_counter() - start
+        if line.strip() != b"ready":
+            raise RuntimeError("the reference process did not start")
+        return ready, proc_status_kib(proc.pid)
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def workers_of(pid: int) -> tuple[list[int], list[int]]:
+    """A node's signature worker processes, and any other children (multiprocessing's resource tracker)."""
+    workers, others = [], []
+    for child in child_pids(pid):
+        (workers if "spawn_main" in cmdline(child) else others).append(child)
+    return workers, others
+
+
+def mib(kib: int) -> float:
+    return kib / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--starts", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
+        source, sink = localnet.create_network(Path(tmp), [("Source", "calais"), ("Sink", "dunkirk")], PASSPHRASE)
+        net = device_network(source.home)
+        verify_pool.start()
+        try:
+            store_wires(source.home, [ev.encode() for ev in signed_chain(net, args.events)])
+        finally:
+            verify_pool.shutdown()
+        held = event_count(source.home.db_path)
+        db_mib = sum(f.stat().st_size for f in source.home.path.glob("solnet.db*")) / 2**20
+        references = [reference_process() for _ in range(3)]
+        ref_start = statistics.median(r[0] for r in references)
+        ref_rss = statistics.median(r[1] for r in references)
+
+        starts: list[float] = []
+        with running([source]):
+            for i in range(args.starts):
+                began = time.perf_counter()
+                localnet.start(source, PASSPHRASE)
+                wait_serving(source, timeout=30, interval=0.005)
+                starts.append(time.perf_counter() - began)
+                if i < args.starts - 1:
+                    if localnet.stop(source) != 0:
+                        raise SystemExit(f"the node did not stop cleanly; see {source.log_path}")
+            pid = source.proc.pid
+            time.sleep(2.0)
+            idle_rss = proc_status_kib(pid)
+            summary, sync_s = solnet_sync(sink.home, source.port)
+            time.sleep(2.0)
+            rss, hwm = proc_status_kib(pid), proc_status_kib(pid, "VmHWM")
+            workers, others = workers_of(pid)
+            worker_rss = [proc_status_kib(w) for w in workers]
+            other_rss = [proc_status_kib(o) for o in others]
+    start_s = statistics.median(starts)
+    print(f"node holding {held} events ({db_mib:.0f} MiB database); start-up to /healthz 200 over {args.starts} starts: "
+          + ", ".join(f"{s:.3f}" for s in starts) + " s")
+    print(f"served a full sync of {summary['received']} events in {sync_s:.1f} s; main process RSS {mib(idle_rss):.1f} MiB "
+          f"idle before it, {mib(rss):.1f} MiB after (peak {mib(hwm):.1f} MiB); signature workers "
+          + (", ".join(f"{mib(w):.1f}" for w in worker_rss) or "none") + " MiB; other children "
+          + (", ".join(f"{mib(o):.1f}" for o in other_rss) or "none") + " MiB")
+    print(f"reference, bare `python -c 'import aiohttp'`: ready in {ref_start:.3f} s, RSS {mib(ref_rss):.1f} MiB")
+    met = mib(rss) < BUDGET_RSS_MIB and start_s < BUDGET_START_S
+    print(f"events={held} start_s={start_s:.3f} start_max_s={max(starts):.3f} rss_mib={mib(rss):.1f} "
+          f"rss_peak_mib={mib(hwm):.1f} rss_idle_mib={mib(idle_rss):.1f} "
+          f"worker_rss_mib={'+'.join(f'{mib(w):.1f}' for w in worker_rss) or '0'} "
+          f"ref_import_aiohttp_s={ref_start:.3f} ref_import_aiohttp_rss_mib={mib(ref_rss):.1f} "
+          f"start_over_ref={start_s / ref_start:.1f} rss_over_ref={rss / ref_rss:.1f} "
+          f"budget_rss_mib={BUDGET_RSS_MIB} budget_start_s={BUDGET_START_S} met={'yes' if met else 'no'}")
+
+
+if __name__ == "__main__":
+    main()

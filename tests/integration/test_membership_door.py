@@ -1,0 +1,97 @@
+"""Membership is checked at the door: a node of another network, and a node whose group was
+revoked, get nothing from a running node; the revoked keys' events are purged everywhere."""
+from __future__ import annotations
+
+import re
+import time
+
+from local_cluster import (PASSPHRASE, Cluster, cli, event_ids, holds, log_text, open_links, publish_action, query,
+                           status)
+from node.log import now_ms
+
+
+def test_a_node_of_another_network_gets_nothing(cluster: Cluster) -> None:
+    calais, = cluster.network([("Calais", "calais")])
+    outsider, = cluster.network([("Lyon", "lyon")], name="another network", folder="other")
+    assert status(calais)["network_id"] != status(outsider)["network_id"]
+    publish_action(calais, "Only for members")
+    publish_action(outsider, "From another network", region="lyon")
+    # Each dials the other: neither as the dialling side nor as the listening side may data pass.
+    outsider.peers.append(calais.port)
+    calais.peers.append(outsider.port)
+    ours, theirs = event_ids(calais), event_ids(outsider)
+    cluster.start(calais)
+    cluster.start(outsider)
+
+    cluster.wait(lambda: "refused an incoming sync connection" in log_text(calais)
+                 and "refused an incoming sync connection" in log_text(outsider), 15, "both listeners refusing")
+    # Both keep trying (with backoff): wait for a second refused dial, then look at what was stored.
+    cluster.wait(lambda: len(re.findall(r"cannot reach peer~\w+ \(", log_text(outsider))) >= 2, 15,
+                 "the outsider's second refused dial")
+    assert event_ids(outsider) == theirs
+    assert event_ids(calais) == ours
+    assert not query(calais, "SELECT 1 FROM pending") and not query(outsider, "SELECT 1 FROM pending")
+    for node in (calais, outsider):
+        assert " connected (" not in log_text(node), f"{node.name} completed a link with another network"
+        assert node.proc.poll() is None
+
+
+def test_a_revoked_group_is_refused_and_its_events_purged(cluster: Cluster) -> None:
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    bristol.peers.append(calais.port)
+    cardiff.peers.append(calais.port)
+    for node in (calais, bristol, cardiff):
+        cluster.start(node)
+    cardiff_group = bytes.fromhex(cardiff.home.config().group_id)
+    cardiff_device = bytes.fromhex(cardiff.home.config().device_id)
+    from_cardiff = {publish_action(cardiff, f"Cardiff action {i}", region="cardiff") for i in range(2)}
+    cluster.wait(lambda: from_cardiff <= event_ids(calais) and from_cardiff <= event_ids(bristol), 20,
+                 "Cardiff's events on Calais and Bristol before the revocation")
+
+    def signed_by_cardiff(node) -> int:
+        return query(node, "SELECT count(*) FROM events WHERE author IN (?, ?)", (cardiff_group, cardiff_device))[0][0]
+
+    log_mark = len(log_text(calais))
+    cli(calais, "publish", "member.revoke", "--subject", cardiff_group.hex(), "--from-seq", "1", "--as", "group",
+        "--reason", "device seized")
+    cluster.wait(lambda: signed_by_cardiff(calais) == 0 and signed_by_cardiff(bristol) == 0, 20,
+                 "Cardiff's events purged from Calais and Bristol")
+    cluster.wait(lambda: "no longer a member" in log_text(calais)[log_mark:], 10, "Calais dropping Cardiff's link")
+    # Its group's vouch for the device is purged with the rest, so the device is refused as
+    # revoked or as not (any more) a member, whichever the node sees first.
+    refused = re.compile(r"refused an incoming sync connection: (revoked|not_a_member)")
+    cluster.wait(lambda: refused.search(log_text(calais)[log_mark:]) is not None, 15,
+                 "Calais refusing Cardiff's redial")
+
+    after = publish_action(calais, "After the revocation")
+    cluster.wait(lambda: holds(bristol, after), 15, "a member still receiving new events")
+    one_shot = cli(cardiff, "sync", calais.address, ok=False)
+    assert one_shot.returncode == 1 and "refused" in one_shot.stderr, (one_shot.stdout, one_shot.stderr)
+    assert "Traceback" not in one_shot.stderr
+    assert not holds(cardiff, after)
+    assert from_cardiff.isdisjoint(event_ids(calais) | event_ids(bristol))
+    assert status(calais)["revoked_keys"] >= 1
+    assert cardiff.proc.poll() is None, "a refused node keeps running"
+
+
+def test_events_published_with_a_revocation_do_not_reach_the_revoked_node(cluster: Cluster) -> None:
+    """A script (or the web form) that revokes a group and publishes right after: the revoked node
+    must be cut off before anything published after its revocation is gossiped to it."""
+    calais, cardiff = cluster.network([("Calais", "calais"), ("Cardiff", "cardiff")])
+    cardiff.peers.append(calais.port)
+    cluster.start(calais)
+    cluster.start(cardiff, sync_interval=60)  # after the first round, only push could carry anything
+    cluster.wait(lambda: open_links(calais) == 1 and open_links(cardiff) == 1, 15, "Cardiff linked to Calais")
+
+    keys = calais.home.keys(PASSPHRASE)
+    log = calais.home.log()  # a second writer on the running node's home, like `solnet publish`
+    try:
+        log.append(keys.group, "member.revoke", {"subject": bytes.fromhex(cardiff.home.config().group_id),
+                                                 "from_seq": 1, "reason": "device seized"})
+        after = log.append(keys.device, "action", {"title": "Meeting point for tomorrow", "region": "calais",
+                                                   "type": "direct_action", "starts_at": now_ms() + 86_400_000}).id
+    finally:
+        log.store.close()
+    cluster.wait(lambda: open_links(cardiff) == 0, 10, "Calais cutting Cardiff off")
+    time.sleep(1)  # anything already on its way has landed by now
+    assert not holds(cardiff, after), "an event published after the revocation was pushed to the revoked node"
