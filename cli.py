@@ -32,6 +32,7 @@ from node import membership
 from node.invite import InviteError, decode_invite
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED
+from node.private import PrivateError, open_private, seal_private
 from sync.antientropy import Head, frontier_digest
 from node.store import StoreError
 from node.views import VIEWS, view
@@ -154,6 +155,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     parser.add_argument("--expires-in", dest="_expires_in")
     parser.add_argument("--as", dest="_signer", choices=("device", "group"), default=None)
     parser.add_argument("--json", dest="_json", action="store_true")
+    if kind.field("sealed") is not None:
+        parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
+        parser.add_argument("--to", dest="_to", action="append", help="a recipient group id (repeatable)")
     options, unknown = parser.parse_known_args(args.rest)
     args.json = args.json or options._json
     if unknown:
@@ -169,6 +173,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
     now = now_ms()
     expires = now + parse_duration_ms(options._expires_in) if options._expires_in else None
     keys = home.keys()
+    if getattr(options, "_to", None) and not getattr(options, "_private", None):
+        raise CliError("--to names who may read the --private details; give the details with --private")
+    if getattr(options, "_private", None) is not None:
+        if not options._to:
+            raise CliError("name at least one recipient group with --to GROUP_ID (`solnet view groups` lists them)")
+        recipients = [parse_key(g, "group id") for g in options._to]
+        own_group = log.trust.group_of(bytes(keys.device.public))
+        try:
+            fields["sealed"] = seal_private(options._private, log.trust, recipients, own_group)
+        except PrivateError as exc:
+            raise CliError(str(exc)) from None
     signer_role = options._signer or _default_signer(kind.name, fields, keys)
     signer = keys.group if signer_role == "group" else keys.device
     if signer is None:
@@ -220,6 +235,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         raise CliError(f"no event {args.id}")
     group_of = {k: m.group for k, m in log.trust.members.items()}
     data = render.event_json(row, group_of)
+    fields = render.event_fields(row) or {}
+    if "sealed" in fields:
+        data["private"], data["private_status"] = _open_private_part(home_of(args), fields["sealed"])
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -229,9 +247,29 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  made {render.local_time(row[3])}" + (f", expires {render.local_time(row[5])}" if row[5] else ""))
     if data["body"] != "present":
         print(f"  body: {data['body']}")
-    for key, value in render.public_fields(row[4], render.event_fields(row) or {}).items():
+    for key, value in render.public_fields(row[4], fields).items():
         print(f"  {key}: {value}")
+    if "sealed" in fields:
+        status = data["private_status"]
+        if status == "readable":
+            print("  private details (decrypted in memory, not stored):")
+            for line in data["private"].splitlines():
+                print(f"    {line}")
+        elif status == "locked":
+            print("  private details: encrypted; unlock with the passphrase (terminal or SOLNET_PASSPHRASE) to read")
+        else:
+            print("  private details: encrypted to other groups; this device is not a recipient")
     return 0
+
+
+def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
+    """(text, status): status is readable, not_a_recipient or locked (no passphrase available)."""
+    try:
+        keys = home.keys()
+    except HomeError:
+        return None, "locked"
+    text = open_private(sealed, keys.device_encryption)
+    return text, "readable" if text is not None else "not_a_recipient"
 
 
 def cmd_status(args: argparse.Namespace) -> int:

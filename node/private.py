@@ -1,0 +1,50 @@
+"""Private parts of events (support requests): sealed to the devices of named groups, opened
+only in memory by a recipient after unlock.
+
+Recipients are the current, unrevoked devices of the groups named, plus the author's own group
+(so the requesting group can read its request back). The recipient list comes from the trust
+graph at the moment of sealing, so a device revoked before then is not a recipient of anything
+new. At most 16 devices (crypto.envelope): name fewer groups if there are more.
+"""
+from __future__ import annotations
+
+from crypto.envelope import MAX_RECIPIENTS, open_envelope, seal
+from crypto.errors import DecryptionFailed
+from crypto.keys import EncryptionKey, EncryptionPublicKey
+from events.trust import TrustGraph
+
+
+class PrivateError(ValueError):
+    """The private part cannot be sealed as asked; the message says why."""
+
+
+def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes) -> list[EncryptionPublicKey]:
+    keys: list[EncryptionPublicKey] = []
+    for group in dict.fromkeys([*groups, author_group]):
+        g = trust.member(group)
+        if g is None or g.role != "group":
+            raise PrivateError(f"{group.hex()[:16]}… is not a group of this network (`solnet view groups` lists them)")
+        if g.revoked_from is not None:
+            raise PrivateError(f"group {group.hex()[:16]}… is revoked; it cannot receive private details")
+        devices = [d for d in trust.devices_of(group) if d.revoked_from is None and d.encryption_key]
+        if not devices:
+            raise PrivateError(f"group {group.hex()[:16]}… has no device that can receive private details yet")
+        keys += [EncryptionPublicKey(d.encryption_key) for d in devices]
+    if len(keys) > MAX_RECIPIENTS:
+        raise PrivateError(f"these groups have {len(keys)} devices together; a private part can go to at most "
+                           f"{MAX_RECIPIENTS}: name fewer groups")
+    return keys
+
+
+def seal_private(text: str, trust: TrustGraph, groups: list[bytes], author_group: bytes) -> bytes:
+    if not text.strip():
+        raise PrivateError("the private details are empty")
+    return seal(text.encode("utf-8"), recipient_keys(trust, groups, author_group))
+
+
+def open_private(sealed: bytes, key: EncryptionKey) -> str | None:
+    """The private text if this device is a recipient, else None. Decrypted in memory only."""
+    try:
+        return open_envelope(sealed, key).decode("utf-8")
+    except (DecryptionFailed, UnicodeDecodeError):
+        return None

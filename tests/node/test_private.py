@@ -1,0 +1,68 @@
+"""Private parts: sealed to the current devices of named groups (and the author's group), opened
+only by them, never stored or projected in plaintext."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crypto.keys import EncryptionKey, SigningKey
+from events.canonical import unpack
+from node.private import PrivateError, open_private, seal_private
+from node_fixtures import Author, Net, wires
+
+SECRET = "Yusuf, 16, sleeping at the old mill, contact via Sara 07700 900123"
+
+
+def _group_with_device(net: Net) -> tuple[Author, SigningKey, EncryptionKey]:
+    group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+    device, enc = SigningKey.generate(), EncryptionKey.generate()
+    group.sign("member.vouch", {"subject": bytes(device.public), "role": "device", "encryption_key": bytes(enc.public)})
+    return group, device, enc
+
+
+def test_only_recipients_read_the_private_part_and_it_is_never_in_the_clear(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    bristol, _, bristol_enc = _group_with_device(net)
+    cardiff, _, cardiff_enc = _group_with_device(net)
+    log.ingest(wires(net.group.made + bristol.made + cardiff.made))
+    sealed = seal_private(SECRET, log.trust, [bytes(bristol.key.public)], bytes(net.founder.group.public))
+    ev = log.append(net.founder.device, "support.request", {"region": "calais", "type": "safeguarding_minor",
+                                                            "people": "1", "urgency": "high", "sealed": sealed})
+    assert open_private(unpack(ev.body)["sealed"], bristol_enc) == SECRET
+    assert open_private(sealed, net.founder.device_encryption) == SECRET  # the author's group reads it back
+    assert open_private(sealed, cardiff_enc) is None
+    [row] = log.store.rows("support")
+    assert row.data.get("has_private") is True and "sealed" not in row.data
+    log.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for f in tmp_path.iterdir():
+        assert SECRET.encode() not in f.read_bytes(), f.name
+
+
+def test_a_revoked_device_is_not_a_recipient_of_new_private_parts(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    bristol, device, enc = _group_with_device(net)
+    bristol.sign("member.revoke", {"subject": bytes(device.public), "from_seq": 1})
+    second, second_enc = SigningKey.generate(), EncryptionKey.generate()
+    bristol.sign("member.vouch", {"subject": bytes(second.public), "role": "device", "encryption_key": bytes(second_enc.public)})
+    log.ingest(wires(net.group.made + bristol.made))
+    sealed = seal_private(SECRET, log.trust, [bytes(bristol.key.public)], bytes(net.founder.group.public))
+    assert open_private(sealed, enc) is None
+    assert open_private(sealed, second_enc) == SECRET
+
+
+def test_recipient_errors_say_what_to_do(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    big = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(big.key.public), "role": "group"})
+    for _ in range(16):
+        big.sign("member.vouch", {"subject": bytes(SigningKey.generate().public), "role": "device",
+                                  "encryption_key": bytes(EncryptionKey.generate().public)})
+    log.ingest(wires(net.group.made + big.made))
+    with pytest.raises(PrivateError, match="at most 16"):
+        seal_private(SECRET, log.trust, [bytes(big.key.public)], bytes(net.founder.group.public))
+    with pytest.raises(PrivateError, match="not a group"):
+        seal_private(SECRET, log.trust, [bytes(32)], bytes(net.founder.group.public))
+    with pytest.raises(PrivateError, match="empty"):
+        seal_private("  ", log.trust, [], bytes(net.founder.group.public))
