@@ -517,6 +517,27 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if result.outcomes.get("rejected") else 0
 
 
+def cmd_redact(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    log = home.log()
+    event_id = resolve_event_id(log, args.id)
+    row = log.store.event_row(event_id)
+    if row is None:
+        raise CliError(f"no event {args.id}")
+    keys = home.keys()
+    if row[1] != bytes(keys.device.public):
+        raise CliError("only the device that published an event can redact it; this one was published by device "
+                       f"{row[1].hex()[:16]}…")
+    fields: dict[str, Any] = {"ids": [event_id]}
+    if args.reason:
+        fields["reason"] = args.reason
+    ev = log.append(keys.device, "redact", fields)
+    emit(args, {"id": ev.id.hex(), "redacted": event_id.hex()},
+         f"Redacted {event_id.hex()[:16]}…: its body is gone from this node, and every node that receives this "
+         f"redaction ({ev.id.hex()[:12]}) drops it too.")
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     count = log.rebuild()
@@ -578,6 +599,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("view", cmd_view, "show a read model: " + ", ".join(VIEWS))
     p.add_argument("name", choices=VIEWS)
     p.add_argument("--region", help="only this region")
+    p = add("redact", cmd_redact, "drop the body of one of this device's events on every node")
+    p.add_argument("id", help="event id or a unique prefix of it")
+    p.add_argument("--reason", help="a short public reason")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     return parser
 

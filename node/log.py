@@ -62,6 +62,7 @@ class EventLog:
         self.network_id = self.genesis.network_id
         self.trust = TrustGraph(list(self.genesis.founders))
         self._trust_version: bytes | None = None
+        self._dropped_bodies = False
         self.refresh_trust()
 
     @classmethod
@@ -169,9 +170,12 @@ class EventLog:
             with self.store.write():
                 self.refresh_trust()
                 self._admit_prepared(prepared)
+                self._drop_expired(prepared.now)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
+            self._dropped_bodies = False
             raise
+        self._reclaim_if_dropped()
         return [o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in prepared.outcomes]
 
     def _admit_prepared(self, prepared: _Prepared) -> None:
@@ -274,6 +278,8 @@ class EventLog:
         elif ev.kind == "redact":
             marks = ",".join("?" * len(fields["ids"]))
             db.execute(f"UPDATE events SET body=NULL, body_state=? WHERE id IN ({marks})", (BODY_REDACTED, *fields["ids"]))
+            db.execute(f"DELETE FROM pending WHERE id IN ({marks})", fields["ids"])
+            self._dropped_bodies = True
 
     def _purge_revoked(self) -> None:
         """Delete the events that revoked (or no longer certified) keys signed past their limit."""
@@ -342,6 +348,31 @@ class EventLog:
                 break
         return done
 
+    # --- expiry ---------------------------------------------------------------------------------
+    def _drop_expired(self, now: int) -> int:
+        """Inside a write transaction: drop the bodies (and read-model rows) of expired events."""
+        db = self.store.db
+        ids = [r[0] for r in db.execute(
+            "SELECT id FROM events WHERE expires IS NOT NULL AND body IS NOT NULL AND expires <= ?", (now,))]
+        if ids:
+            self.store.apply_projection([Drop(tuple(ids))])
+            db.execute("UPDATE events SET body=NULL, body_state=? WHERE expires IS NOT NULL AND body IS NOT NULL "
+                       "AND expires <= ?", (BODY_EXPIRED, now))
+            self._dropped_bodies = True
+        return len(ids)
+
+    def purge_expired(self, now: int | None = None) -> int:
+        """Drop expired bodies now and reclaim their space; how many were dropped."""
+        with self.store.write():
+            count = self._drop_expired(now_ms() if now is None else now)
+        self._reclaim_if_dropped()
+        return count
+
+    def _reclaim_if_dropped(self) -> None:
+        if self._dropped_bodies:
+            self._dropped_bodies = False
+            self.store.reclaim()
+
     # --- local append -------------------------------------------------------------------------
     def append(self, key: SigningKey, kind: str, fields: dict[str, Any], *, expires: int | None = None,
                now: int | None = None) -> Event:
@@ -368,6 +399,7 @@ class EventLog:
                             kind=kind, body=pack(fields), expires=expires)
             prepared = _Prepared(now, [None], fresh=[(0, ev)])  # signed here: nothing to verify
             self._admit_prepared(prepared)
+        self._reclaim_if_dropped()
         outcome = prepared.outcomes[0]
         if outcome is None or outcome.status != ACCEPTED:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")

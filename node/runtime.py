@@ -459,8 +459,14 @@ class NodeRuntime:
                         await link.close("removed", "peer removed")
 
     async def _saver(self) -> None:
+        ticks = 0
         while True:
             await asyncio.sleep(SAVE_INTERVAL_S)
+            ticks += 1
+            if ticks % 15 == 0:  # every 30 s: expired alerts and offers vanish from disk, not only from view
+                dropped = await self.db(self.log.purge_expired)
+                if dropped:
+                    log.info("dropped the bodies of %d expired events", dropped)
             await self._reconcile_peers()
             await self.db(self._save_peers, self._peer_states(now_ms()))
 

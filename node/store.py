@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS events_by_time ON events(ts, id);
 -- events and the node announcements without scanning the whole log.
 CREATE INDEX IF NOT EXISTS events_trust ON events(n) WHERE kind IN ('member.vouch', 'member.revoke');
 CREATE INDEX IF NOT EXISTS events_announce ON events(n) WHERE kind = 'node.announce';
+CREATE INDEX IF NOT EXISTS events_expiring ON events(expires) WHERE expires IS NOT NULL AND body IS NOT NULL;
 CREATE TABLE IF NOT EXISTS forks(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, other BLOB NOT NULL,
     wire BLOB NOT NULL, seen INTEGER NOT NULL
@@ -300,6 +301,13 @@ class Store:
     def projection_dump(self) -> list[tuple]:
         """Every projection row, ordered: what the rebuild test compares."""
         return self.db.execute("SELECT tbl, key, region, t, ref, vts, vid, data FROM proj ORDER BY tbl, key").fetchall()
+
+    def reclaim(self) -> None:
+        """After bodies were dropped: give freed pages back to the file system and truncate the
+        WAL, whose old page images would otherwise keep the dropped text on disk. (secure_delete
+        has already zeroed the content in the database pages.) Outside any transaction."""
+        self.db.execute("PRAGMA incremental_vacuum")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def integrity(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
