@@ -306,7 +306,9 @@ class Store:
         """After bodies were dropped: give freed pages back to the file system and truncate the
         WAL, whose old page images would otherwise keep the dropped text on disk. (secure_delete
         has already zeroed the content in the database pages.) Outside any transaction."""
-        self.db.execute("PRAGMA incremental_vacuum")
+        # The pragma frees one page per step and Python's execute() steps it once;
+        # executescript() runs it to the end (sqlite3_exec).
+        self.db.executescript("PRAGMA incremental_vacuum;")
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def integrity(self) -> str:
