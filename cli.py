@@ -36,6 +36,7 @@ from node.private import PrivateError, open_private, seal_private
 from sync.antientropy import Head, frontier_digest
 from node.store import StoreError
 from node.views import VIEWS, view
+from node.wipe import wipe
 from sync.peers import AddressError, normalize_address
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_HOME, EXIT_STORAGE = 1, 2, 3, 4
@@ -538,6 +539,36 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wipe(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    home.config()
+    what = ("the keys, the private parts, the peer list AND the whole event log" if args.all else
+            "the keys, the private parts and the peer list (public events stay)")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("wipe destroys this node's keys: confirm with --yes (for scripts) or run it in a terminal")
+        answer = input(f"This destroys {what} of {home.path}, for good. Type WIPE to go on: ")
+        if answer.strip() != "WIPE":
+            print("Nothing was wiped.")
+            return EXIT_REFUSED
+    report = wipe(home, everything=args.all)
+    lines = [f"Wiped {home.path} in {report.seconds:.1f} s:"]
+    if report.stopped_pid:
+        lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
+    lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
+                 "  keystore: there was none")
+    lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
+    if args.all:
+        lines.append("  the whole home folder, event log included, is gone")
+    else:
+        lines.append("  public events were kept (other nodes hold them too); `solnet wipe --all` removes them as well")
+    lines.append("To take part again, make a new node (`solnet init`) and ask a member group for an invite.")
+    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "files_destroyed": report.files_destroyed,
+                "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
+                "everything": report.everything, "seconds": round(report.seconds, 3)}, "\n".join(lines))
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     count = log.rebuild()
@@ -602,6 +633,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("redact", cmd_redact, "drop the body of one of this device's events on every node")
     p.add_argument("id", help="event id or a unique prefix of it")
     p.add_argument("--reason", help="a short public reason")
+    p = add("wipe", cmd_wipe, "panic wipe: destroy this node's keys, private parts and peer list, at once")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
+    p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     return parser
 

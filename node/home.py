@@ -121,6 +121,9 @@ class Home:
 
     def keys(self, passphrase: str | None = None) -> NodeKeys:
         self.config()
+        if not self.keystore_path.exists():
+            raise HomeError(f"{self.path} has no keys (wiped, or copied without its keystore): this node cannot sign "
+                            "or read private parts. Make a new node with `solnet init` and ask for an invite.")
         try:
             return read_keystore(self.keystore_path, passphrase if passphrase is not None else read_passphrase())
         except KeystoreError as exc:

@@ -1,0 +1,112 @@
+"""Panic wipe: destroy a node's keys and private data in seconds.
+
+What goes: the keystore (overwritten with random bytes, synced, then deleted), every private
+part (the sealed bodies of support requests), the peer list (peer addresses say where other
+members are), and runtime facts; with `everything`, the whole home, database included.
+Public events stay by default: every other node holds them too, and without the keys nobody
+can add to them in this node's name. A running node on the same home is stopped first, since
+it holds the keys in memory.
+
+Flash storage (SD cards, SSDs) may keep old copies of overwritten blocks in spare areas: the
+overwrite makes recovery harder, it cannot make it impossible. The keystore was encrypted
+under the passphrase all along; the wipe removes even that ciphertext.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from node.home import Home
+from node.store import Store
+
+
+@dataclass
+class WipeReport:
+    stopped_pid: int | None = None
+    files_destroyed: list[str] = field(default_factory=list)
+    private_parts_dropped: int = 0
+    peers_forgotten: int = 0
+    everything: bool = False
+    seconds: float = 0.0
+
+
+def _shred(path: Path) -> bool:
+    """Overwrite a file with random bytes, sync, delete. False if it was not there."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    with open(path, "r+b", buffering=0) as f:
+        remaining = size
+        while remaining > 0:
+            chunk = os.urandom(min(remaining, 1 << 20))
+            f.write(chunk)
+            remaining -= len(chunk)
+        os.fsync(f.fileno())
+    path.unlink()
+    return True
+
+
+def _stop_running_node(home: Home) -> int | None:
+    """SIGTERM the `solnet run` serving this home, if one is alive; its pid."""
+    if not home.db_path.exists():
+        return None
+    store = Store(home.db_path)
+    try:
+        raw = store.get_meta("runtime")
+    finally:
+        store.close()
+    pid = json.loads(raw).get("pid") if raw else None
+    if not pid or pid == os.getpid():
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return None
+    if b"solnet" not in cmdline or str(home.path).encode() not in cmdline and b"SOLNET_HOME" not in cmdline:
+        return None  # not our node: a pid reused by something else
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):  # up to 5 s for a clean stop
+        if not Path(f"/proc/{pid}").exists():
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def wipe(home: Home, *, everything: bool = False) -> WipeReport:
+    started = time.monotonic()
+    report = WipeReport(everything=everything)
+    report.stopped_pid = _stop_running_node(home)
+    if _shred(home.keystore_path):
+        report.files_destroyed.append("keystore")
+    _shred(home.keystore_path.with_name(home.keystore_path.name + ".tmp"))
+    if home.db_path.exists():
+        store = Store(home.db_path)
+        try:
+            with store.write():
+                db = store.db
+                report.private_parts_dropped = db.execute(
+                    "UPDATE events SET body=NULL, body_state=2 WHERE kind='support.request' AND body IS NOT NULL"
+                ).rowcount
+                db.execute("DELETE FROM proj WHERE tbl='support'")
+                db.execute("DELETE FROM pending")
+                db.execute("DELETE FROM forks")
+                report.peers_forgotten = db.execute("DELETE FROM peers").rowcount
+                db.execute("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key')")
+            store.reclaim()
+        finally:
+            store.close()
+    if everything:
+        for f in sorted(home.path.glob("solnet.db*")) + [home.config_path]:
+            if _shred(f):
+                report.files_destroyed.append(f.name)
+        shutil.rmtree(home.path, ignore_errors=True)
+    report.seconds = time.monotonic() - started
+    return report

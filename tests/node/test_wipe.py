@@ -1,0 +1,82 @@
+"""Panic wipe: keys, private parts and peer addresses are gone from disk within seconds, even
+while the node runs; the public log stays unless --all."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from node import localnet
+from node.home import Home
+from node.private import seal_private
+from node.store import Store
+
+PASS = "wipe test passphrase"
+
+
+def _solnet(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([*localnet.solnet_command(), "--home", str(home), *args], capture_output=True, text=True,
+                          env={**os.environ, "SOLNET_PASSPHRASE": PASS}, stdin=subprocess.DEVNULL, timeout=60)
+    assert (proc.returncode == 0) == ok, proc.stderr
+    return proc
+
+
+def _network_with_a_private_request(tmp_path: Path) -> tuple[localnet.LocalNode, localnet.LocalNode, bytes]:
+    calais, bristol = localnet.create_network(tmp_path, [("Calais", "calais"), ("Bristol", "bristol")], PASS)
+    home = calais.home
+    keys = home.keys(PASS)
+    log = home.log()
+    sealed = seal_private("Name, age 14, at the bus station", log.trust, [], bytes(keys.group.public))
+    log.append(keys.device, "support.request", {"region": "calais", "type": "housing", "people": "1",
+                                                "urgency": "high", "sealed": sealed})
+    log.store.close()
+    return calais, bristol, sealed
+
+
+def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path) -> None:
+    calais, bristol, sealed = _network_with_a_private_request(tmp_path)
+    calais.peers.append(bristol.port)
+    localnet.start(calais, PASS, sync_interval=1)
+    try:
+        assert localnet.wait_until(lambda: _runtime_pid(calais.home) == calais.proc.pid, 15)
+        keystore = calais.home.keystore_path.read_bytes()
+        out = json.loads(_solnet(calais.home.path, "wipe", "--yes", "--json").stdout)
+        assert calais.proc.wait(10) is not None  # the running node was stopped
+        assert out["stopped_pid"] == calais.proc.pid and out["seconds"] < 10
+        assert out["private_parts_dropped"] == 1 and out["peers_forgotten"] >= 1
+    finally:
+        localnet.stop(calais)
+    assert not calais.home.keystore_path.exists()
+    for f in calais.home.path.iterdir():
+        data = f.read_bytes()
+        assert keystore[-64:] not in data and sealed[-64:] not in data, f.name
+        assert f"127.0.0.1:{bristol.port}".encode() not in data, f.name
+    store = Store(calais.home.db_path)
+    assert store.count() > 0  # the public log stays
+    store.close()
+    refused = _solnet(calais.home.path, "publish", "need", "--category", "tents", "--quantity", "1", "--region",
+                      "calais", ok=False)
+    assert "no keys" in refused.stderr
+
+
+def test_wipe_all_removes_the_home(tmp_path: Path) -> None:
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    _solnet(calais.home.path, "wipe", "--yes", "--all")
+    assert not calais.home.path.exists()
+
+
+def test_wipe_needs_confirmation_when_not_in_a_terminal(tmp_path: Path) -> None:
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    refused = _solnet(calais.home.path, "wipe", ok=False)
+    assert "--yes" in refused.stderr
+    assert calais.home.keystore_path.exists()
+
+
+def _runtime_pid(home: Home) -> int | None:
+    store = Store(home.db_path)
+    try:
+        raw = store.get_meta("runtime")
+    finally:
+        store.close()
+    return json.loads(raw)["pid"] if raw else None
