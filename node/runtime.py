@@ -78,6 +78,7 @@ class NodeRuntime:
         self.http: aiohttp.ClientSession | None = None
         self.runner: web.AppRunner | None = None
         self.bound_port: int | None = None
+        self._changed = asyncio.Condition()
 
     # --- plumbing -------------------------------------------------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
@@ -153,10 +154,8 @@ class NodeRuntime:
         if not background:
             return
         if self.listen is not None:
-            app = web.Application()
-            app.router.add_get("/sync/v1", self._on_incoming)
-            app.router.add_get("/healthz", self._healthz)
-            self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            from node.webapp import build_app
+            self.runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
             await self.runner.setup()
             site = web.TCPSite(self.runner, self.listen[0], self.listen[1], reuse_address=True)
             await site.start()
@@ -354,6 +353,8 @@ class NodeRuntime:
             if last <= self._last_n:
                 continue
             self._last_n = last
+            async with self._changed:
+                self._changed.notify_all()
             # Membership first: nothing new may go to a peer revoked in the same instant.
             version = await self.db(self.log.store.get_meta, "trust_version")
             if version != trust_version:
@@ -417,6 +418,16 @@ class NodeRuntime:
             except (InvalidEvent, KeyError, TypeError):
                 continue
         return out
+
+    async def wait_for_change(self, since_n: int, timeout: float) -> int:
+        """Wait until the log holds events past `since_n` (stored by anyone), or `timeout` seconds;
+        returns the newest stored `n`. For live views (the dashboard's event stream)."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: self._last_n > since_n), timeout)
+            except asyncio.TimeoutError:
+                pass
+        return self._last_n
 
     # --- status ---------------------------------------------------------------------------------
     def events_per_second(self) -> float:

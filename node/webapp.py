@@ -1,0 +1,21 @@
+"""The node's one HTTP application: peer sync (websocket), the JSON API and the web dashboard.
+
+One port serves all three, so a node behind one forwarded port is reachable by peers and, after
+login, by its coordinators. Each part registers its own routes here."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from node.runtime import NodeRuntime
+
+MAX_REQUEST_BYTES = 256 * 1024  # publish forms and API writes; sync frames go over the websocket
+
+
+def build_app(runtime: NodeRuntime) -> web.Application:
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app.router.add_get("/sync/v1", runtime._on_incoming)
+    app.router.add_get("/healthz", runtime._healthz)
+    return app
