@@ -20,20 +20,19 @@ from typing import Any, NoReturn
 from crypto.errors import CryptoError, DecryptionFailed, InvalidKey, WrongPassphrase
 from crypto.stream import SealedReader, SealedWriter
 from crypto.keys import PublicId
-from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.kinds import KINDS, check_fields
 from node import render
 from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
-from node.field_input import InputError, parse_duration_ms, parse_time, parse_value
+from node.field_input import InputError, parse_time
 from node.home import (Config, Home, HomeError, default_home, passphrase_source_warning, read_bundle_passphrase,
                        read_passphrase)
-from node import membership
+from node import membership, publishing
 from node.invite import InviteError, decode_invite
-from node.log import EventLog, now_ms
+from node.log import EventLog
 from node.outcome import REJECTED
-from node.private import PrivateError, open_private, seal_private
-from sync.antientropy import Head, frontier_digest
+from node.private import open_private
+from node.status import node_status, peer_list
 from node.store import StoreError
 from node.views import VIEWS, view
 from node.wipe import wipe
@@ -57,21 +56,10 @@ def home_of(args: argparse.Namespace) -> Home:
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
-    text = text.strip().lower()
     try:
-        raw = bytes.fromhex(text if len(text) % 2 == 0 else text[:-1])
-    except ValueError:
-        raise CliError(f"{text!r} is not an event id (hex)") from None
-    if len(text) == 64:
-        return raw
-    if len(text) < 6:
-        raise CliError("give at least 6 hex characters of the id")
-    matches = [m for m in log.store.find_prefix(raw) if m.hex().startswith(text)]
-    if not matches:
-        raise CliError(f"no event with an id starting {text}; `solnet ls` lists them")
-    if len(matches) > 1:
-        raise CliError(f"more than one event id starts with {text}; give more characters")
-    return matches[0]
+        return publishing.resolve_event_id(log, text)
+    except InputError as exc:
+        raise CliError(str(exc)) from None
 
 
 def parse_key(text: str, what: str) -> bytes:
@@ -145,63 +133,45 @@ def cmd_join(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    kind_name = args.kind.replace("-", ".") if args.kind.replace("-", ".") in KINDS else args.kind
-    kind = KINDS.get(kind_name)
-    if kind is None:
-        raise CliError(f"unknown kind {args.kind!r}; one of: {', '.join(KINDS)}")
+    try:
+        kind = publishing.kind_by_name(args.kind)
+    except publishing.PublishError as exc:
+        raise CliError(str(exc)) from None
     parser = argparse.ArgumentParser(prog=f"solnet publish {kind.name}", add_help=False)
-    for f in kind.fields:
-        if f.name != "sealed":
-            parser.add_argument("--" + f.name.replace("_", "-"), dest=f.name)
+    for name in publishing.typed_fields(kind):
+        parser.add_argument("--" + name.replace("_", "-"), dest=name)
     parser.add_argument("--expires-in", dest="_expires_in")
-    parser.add_argument("--as", dest="_signer", choices=("device", "group"), default=None)
+    parser.add_argument("--as", dest="_signer", choices=publishing.SIGNERS, default=None)
     parser.add_argument("--json", dest="_json", action="store_true")
-    if kind.field("sealed") is not None:
+    if kind.field(publishing.PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
         parser.add_argument("--to", dest="_to", action="append", help="a recipient group id (repeatable)")
     options, unknown = parser.parse_known_args(args.rest)
     args.json = args.json or options._json
     if unknown:
-        names = ", ".join("--" + f.name.replace("_", "-") for f in kind.fields if f.name != "sealed")
+        names = ", ".join("--" + name.replace("_", "-") for name in publishing.typed_fields(kind))
         raise CliError(f"unknown option {unknown[0]!r} for {kind.name}; its fields are: {names}")
     home = home_of(args)
     log = home.log()
-    fields: dict[str, Any] = {}
-    for f in kind.fields:
-        text = getattr(options, f.name, None)
-        if text is not None:
-            fields[f.name] = parse_value(f, text, lambda t: resolve_event_id(log, t))
-    now = now_ms()
-    expires = now + parse_duration_ms(options._expires_in) if options._expires_in else None
-    keys = home.keys()
-    if getattr(options, "_to", None) and not getattr(options, "_private", None):
-        raise CliError("--to names who may read the --private details; give the details with --private")
-    if getattr(options, "_private", None) is not None:
-        if not options._to:
-            raise CliError("name at least one recipient group with --to GROUP_ID (`solnet view groups` lists them)")
-        recipients = [parse_key(g, "group id") for g in options._to]
-        own_group = log.trust.group_of(bytes(keys.device.public))
-        try:
-            fields["sealed"] = seal_private(options._private, log.trust, recipients, own_group)
-        except PrivateError as exc:
-            raise CliError(str(exc)) from None
-    signer_role = options._signer or _default_signer(kind.name, fields, keys)
-    signer = keys.group if signer_role == "group" else keys.device
-    if signer is None:
-        raise CliError("this node does not hold its group key; publish from the node that does")
-    event = log.append(signer, kind.name, fields, expires=expires, now=now)
+    texts = {name: getattr(options, name) for name in publishing.typed_fields(kind) if getattr(options, name) is not None}
+    private = getattr(options, "_private", None)
+    if private is not None and not private.strip():
+        raise CliError("the private details (--private) are empty")
+    try:
+        event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
+                                   signer=options._signer, private=private, to=getattr(options, "_to", None) or ())
+    except publishing.PublishError as exc:
+        raise CliError(_cli_option_names(str(exc))) from None
     emit(args, {"id": event.id.hex(), "kind": kind.name, "seq": event.seq},
          f"Published {kind.name} {event.id.hex()}")
     return 0
 
 
-def _default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
-    """Devices publish; membership changes are the group key's, except a device revoking itself."""
-    if kind == "member.revoke" and fields.get("subject") == bytes(keys.device.public):
-        return "device"
-    if kind in ("member.vouch", "member.revoke") and keys.group is not None:
-        return "group"
-    return "device" if "device" in KINDS[kind].signers else "group"
+def _cli_option_names(message: str) -> str:
+    """Publishing names its inputs as the API does ('to', 'private'); say them as options here."""
+    for name in ("to", "private", "as"):
+        message = message.replace(f"('{name}'", f"(--{name}").replace(f"'{name}' ", f"--{name} ")
+    return message
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
@@ -276,29 +246,8 @@ def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
 def cmd_status(args: argparse.Namespace) -> int:
     home = home_of(args)
     config = home.config()
-    out: dict[str, Any] = {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
-                           "device_id": config.device_id, "network_id": None, "events": 0}
-    if home.db_path.exists():
-        log = home.log()
-        db = log.store.db
-        members = log.trust.members.values()
-        out.update(
-            network_id=log.network_id.hex(),
-            network_name=log.genesis.name,
-            events=log.store.count(),
-            authors=db.execute("SELECT count(DISTINCT author) FROM events").fetchone()[0],
-            pending=db.execute("SELECT count(*) FROM pending").fetchone()[0],
-            forks=db.execute("SELECT count(*) FROM forks").fetchone()[0],
-            frozen_authors=[r[0].hex() for r in db.execute("SELECT author FROM frozen")],
-            groups=sum(1 for m in members if m.role == "group" and m.revoked_from is None),
-            devices=sum(1 for m in members if m.role == "device" and m.revoked_from is None),
-            revoked_keys=sum(1 for m in members if m.revoked_from is not None),
-            database_bytes=home.db_path.stat().st_size,
-            frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in log.store.heads()).hex(),
-            peers=[{"address": a, "source": src, **(json.loads(state) if state else {})}
-                   for a, src, state in log.store.peer_rows()],
-            node=_runtime_info(log),
-        )
+    out = node_status(home, home.log() if home.db_path.exists() else None)
+    if out["network_id"] is not None:
         human = (f"{config.group_name} ({config.region}) in network {out['network_name']!r} {out['network_id'][:16]}…\n"
                  f"  events: {out['events']} from {out['authors']} authors; pending {out['pending']}; "
                  f"forks {out['forks']}\n  members: {out['groups']} groups, {out['devices']} devices\n"
@@ -307,13 +256,6 @@ def cmd_status(args: argparse.Namespace) -> int:
         human = f"{config.group_name} ({config.region}) has not joined a network yet.\n  group id: {config.group_id}"
     emit(args, out, human)
     return 0
-
-
-def _runtime_info(log: EventLog) -> dict[str, Any]:
-    raw = log.store.get_meta("runtime")
-    info = json.loads(raw) if raw else {}
-    info["running"] = bool(info) and now_ms() - info.get("saved", 0) < 10_000
-    return info
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -453,7 +395,7 @@ def cmd_peers(args: argparse.Namespace) -> int:
         emit(args, {"address": address, "action": args.action},
              f"{'Added' if args.action == 'add' else 'Removed'} peer {address}; a running node picks this up within seconds.")
         return 0
-    peers = [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
+    peers = peer_list(store)
     if args.json:
         print(json.dumps(peers, indent=2))
         return 0

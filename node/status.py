@@ -1,0 +1,58 @@
+"""A node's status as JSON-able facts: its group, network, counts, peers and whether it runs.
+
+One source for `solnet status --json`, the HTTP API (/api/v1/status, /api/v1/peers) and the
+dashboard's network-health panel. Blocking database reads: inside a running node, call these
+through `runtime.db`.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from node.home import Home
+from node.log import EventLog, now_ms
+from node.store import Store
+from sync.antientropy import Head, frontier_digest
+
+RUNNING_WITHIN_MS = 10_000  # a running node saves its runtime facts every few seconds
+
+
+def peer_list(store: Store) -> list[dict[str, Any]]:
+    """Every known peer with its last saved health (connected, last sync, lag, errors)."""
+    return [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
+
+
+def runtime_info(store: Store) -> dict[str, Any]:
+    """What the running node (if any) last saved about itself; `running` is false if it is stale."""
+    raw = store.get_meta("runtime")
+    info = json.loads(raw) if raw else {}
+    info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
+    return info
+
+
+def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
+    """Status of the node in `home`; `log` is None while it has not founded or joined a network."""
+    config = home.config()
+    out: dict[str, Any] = {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
+                           "device_id": config.device_id, "network_id": None, "events": 0}
+    if log is None:
+        return out
+    db = log.store.db
+    members = log.trust.members.values()
+    out.update(
+        network_id=log.network_id.hex(),
+        network_name=log.genesis.name,
+        events=log.store.count(),
+        authors=db.execute("SELECT count(DISTINCT author) FROM events").fetchone()[0],
+        pending=db.execute("SELECT count(*) FROM pending").fetchone()[0],
+        forks=db.execute("SELECT count(*) FROM forks").fetchone()[0],
+        frozen_authors=[r[0].hex() for r in db.execute("SELECT author FROM frozen")],
+        groups=sum(1 for m in members if m.role == "group" and m.revoked_from is None),
+        devices=sum(1 for m in members if m.role == "device" and m.revoked_from is None),
+        revoked_keys=sum(1 for m in members if m.revoked_from is not None),
+        database_bytes=home.db_path.stat().st_size,
+        frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in log.store.heads()).hex(),
+        peers=peer_list(log.store),
+        node=runtime_info(log.store),
+    )
+    return out
