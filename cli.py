@@ -252,6 +252,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                  f"  events: {out['events']} from {out['authors']} authors; pending {out['pending']}; "
                  f"forks {out['forks']}\n  members: {out['groups']} groups, {out['devices']} devices\n"
                  f"  group id: {config.group_id}\n  device id: {config.device_id}")
+        for r in out["revoked"]:
+            human += (f"\n  revoked {r['role']} {r['id'][:16]}… from seq {r['from_seq']}"
+                      + (f" by {r['by'][:8]}… on {render.local_time(r['at'])}" if r["by"] else "")
+                      + (f" ({r['reason']})" if r["reason"] else ""))
     else:
         human = f"{config.group_name} ({config.region}) has not joined a network yet.\n  group id: {config.group_id}"
     emit(args, out, human)

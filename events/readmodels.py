@@ -7,7 +7,7 @@ rows with SQL (by table, region, time, ref) and hands them here; tests hand them
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from events.projections import Row
@@ -97,16 +97,30 @@ def active_alerts(alerts: Iterable[Row], now: int) -> list[dict[str, Any]]:
     return [{**_public(a), "expires": a.time} for a in sorted(live, key=lambda r: r.version, reverse=True)]
 
 
-def groups(profiles: Iterable[Row], members: Iterable[Any]) -> list[dict[str, Any]]:
-    """Every certified group with its profile (if published), device count and revocation state.
+def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping[bytes, Any] | None = None,
+           ) -> list[dict[str, Any]]:
+    """Every certified group with its profile (if published), its devices and revocation state:
+    for the group and each device, from which seq it is revoked, by which key, when (the revoking
+    event's time, ms) and why; all None while not revoked.
 
-    `members` are `events.trust.Member` values.
+    `members` are `events.trust.Member` values, `revocations` the trust graph's `Revocation`s by subject.
     """
     members = list(members)
+    revocations = revocations or {}
     profile_of = {p.key: p.data for p in profiles}
+
+    def revoked(key: bytes) -> dict[str, Any]:
+        r = revocations.get(key)
+        return {"revoked_by": r.by if r else None, "revoked_at": r.at if r else None,
+                "revoked_reason": r.reason if r else None}
+
     out = []
     for g in (m for m in members if m.role == "group"):
         profile = profile_of.get(g.key, {})
+        devices = sorted(
+            ({"id": m.key, "revoked_from": m.revoked_from, **revoked(m.key)}
+             for m in members if m.role == "device" and m.group == g.key),
+            key=lambda d: (d["revoked_from"] is not None, d["id"]))
         out.append({
             "id": g.key,
             "name": profile.get("name"),
@@ -114,8 +128,11 @@ def groups(profiles: Iterable[Row], members: Iterable[Any]) -> list[dict[str, An
             "description": profile.get("description"),
             "languages": profile.get("languages", []),
             "contact": profile.get("contact"),
-            "devices": sum(1 for m in members if m.role == "device" and m.group == g.key),
+            "devices": len(devices),
+            "active_devices": sum(1 for d in devices if d["revoked_from"] is None),
+            "device_list": devices,
             "revoked_from": g.revoked_from,
+            **revoked(g.key),
             "admitted_by": g.admitted_by,
         })
     return sorted(out, key=lambda g: ((g["name"] or "").lower(), g["id"]))

@@ -43,20 +43,35 @@ class Member:
         return self.revoked_from is None or seq < self.revoked_from
 
 
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """The revocation in effect for a key: by whom, from which seq, when (the author's claimed
+    time, ms) and why. When several valid ones name a key, the lowest `from_seq` wins, then the
+    earliest, so every node shows the same one whatever order they arrived in."""
+
+    subject: bytes
+    by: bytes
+    from_seq: int
+    at: int | None = None
+    reason: str | None = None
+
+
 class TrustGraph:
     def __init__(self, founders: list[bytes]) -> None:
         self.founders = tuple(founders)
         self._vouches: list[Vouch] = []
-        self._revokes: list[tuple[bytes, bytes, int]] = []  # (author, subject, from_seq)
+        self._revokes: list[Revocation] = []
         self.members: dict[bytes, Member] = {}
+        self.revocations: dict[bytes, Revocation] = {}  # subject -> the revocation in effect
         self.recompute()
 
     def add_vouch(self, vouch: Vouch) -> None:
         self._vouches.append(vouch)
         self.recompute()
 
-    def add_revoke(self, author: bytes, subject: bytes, from_seq: int) -> None:
-        self._revokes.append((author, subject, from_seq))
+    def add_revoke(self, author: bytes, subject: bytes, from_seq: int, *, at: int | None = None,
+                   reason: str | None = None) -> None:
+        self._revokes.append(Revocation(subject, author, from_seq, at, reason))
         self.recompute()
 
     def recompute(self) -> None:
@@ -74,10 +89,14 @@ class TrustGraph:
             if v.role == GROUP_ROLE and v.subject not in founders and v.subject not in device_group:
                 admitted_by.setdefault(v.subject, set()).add(device_group.get(v.voucher, v.voucher))
         self._device_group, self._admitted_by = device_group, admitted_by
-        revoked_from: dict[bytes, int] = {}
-        for author, subject, from_seq in self._revokes:
-            if self.may_revoke(author, subject):
-                revoked_from[subject] = min(from_seq, revoked_from.get(subject, from_seq))
+        revocations: dict[bytes, Revocation] = {}
+        for r in self._revokes:
+            if self.may_revoke(r.by, r.subject):
+                best = revocations.get(r.subject)
+                if best is None or _revocation_order(r) < _revocation_order(best):
+                    revocations[r.subject] = r
+        self.revocations = revocations
+        revoked_from = {subject: r.from_seq for subject, r in revocations.items()}
 
         members: dict[bytes, Member] = {
             f: Member(f, GROUP_ROLE, f, revoked_from.get(f)) for f in self.founders
@@ -103,6 +122,9 @@ class TrustGraph:
                     and members[v.voucher].may_sign(v.voucher_seq) and v.encryption_key is not None:
                 members[v.subject] = Member(m.key, m.role, m.group, m.revoked_from, v.encryption_key)
         self.members = members
+
+    def revocation(self, key: bytes) -> Revocation | None:
+        return self.revocations.get(key)
 
     def may_revoke(self, author: bytes, subject: bytes) -> bool:
         """A key may revoke itself; a group its devices; a group (or its device) the groups it admitted."""
@@ -154,3 +176,7 @@ class TrustGraph:
             elif m.revoked_from is not None:
                 limits[key] = m.revoked_from
         return limits
+
+
+def _revocation_order(r: Revocation) -> tuple:
+    return (r.from_seq, r.at if r.at is not None else 0, r.by, r.reason or "")

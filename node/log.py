@@ -82,15 +82,15 @@ class EventLog:
             return
         graph = TrustGraph(list(self.genesis.founders))
         rows = self.store.db.execute(  # literal kinds: this query uses the partial index events_trust
-            "SELECT author, seq, kind, body FROM events WHERE kind IN ('member.vouch', 'member.revoke') "
+            "SELECT author, seq, kind, body, ts FROM events WHERE kind IN ('member.vouch', 'member.revoke') "
             "AND body IS NOT NULL ORDER BY n"
         )
-        for author, seq, kind, body in rows:
-            self._add_trust(graph, author, seq, kind, unpack(body))
+        for author, seq, kind, body, ts in rows:
+            self._add_trust(graph, author, seq, kind, unpack(body), ts)
         self.trust, self._trust_version = graph, version
 
     @staticmethod
-    def _add_trust(graph: TrustGraph, author: bytes, seq: int, kind: str, f: dict[str, Any]) -> None:
+    def _add_trust(graph: TrustGraph, author: bytes, seq: int, kind: str, f: dict[str, Any], ts: int) -> None:
         if kind == "member.vouch":
             graph.add_vouch(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name")))
         else:
@@ -271,7 +271,7 @@ class EventLog:
         """Effects beyond projections: trust changes (and the purge they imply), redactions."""
         db = self.store.db
         if ev.kind in TRUST_KINDS:
-            self._add_trust(self.trust, ev.author, ev.seq, ev.kind, fields)
+            self._add_trust(self.trust, ev.author, ev.seq, ev.kind, fields, ev.header.timestamp)
             self._bump_trust_version()
             if ev.kind == "member.revoke":
                 self._purge_revoked()

@@ -15,7 +15,7 @@ from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
 MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
-TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires")
+TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at")
 
 
 def iso(ms: int | None) -> str | None:
@@ -147,6 +147,19 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
     if view == "alerts":
         return f"ALERT {item['region']}: {item['type'].replace('_', ' ')} {item.get('location', '')} — {item['text']} (until {local_time(item['expires'])})  {short}"
     if view == "groups":
-        state = f", revoked from seq {item['revoked_from']}" if item["revoked_from"] else ""
-        return f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — {item['devices']} device(s){state}  {item['id'].hex()[:16]}"
+        state = f", REVOKED {revocation_text(item)}" if item["revoked_from"] else ""
+        lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — {item['devices']} device(s){state}  "
+                 f"{item['id'].hex()[:16]}"]
+        for d in item.get("device_list", ()):
+            if d["revoked_from"] is not None:
+                lines.append(f"    device {d['id'].hex()[:16]}… REVOKED {revocation_text(d)}")
+        return "\n".join(lines)
     return str(item)
+
+
+def revocation_text(item: dict[str, Any]) -> str:
+    """'from seq 3 by 1a2b3c4d… on 2026-11-25 14:02 (phone stolen)' for a revoked group or device."""
+    by = f" by {item['revoked_by'].hex()[:8]}…" if item.get("revoked_by") else ""
+    at = f" on {local_time(item['revoked_at'])}" if item.get("revoked_at") else ""
+    why = f" ({item['revoked_reason']})" if item.get("revoked_reason") else ""
+    return f"from seq {item['revoked_from']}{by}{at}{why}"

@@ -30,6 +30,18 @@ def runtime_info(store: Store) -> dict[str, Any]:
     return info
 
 
+def revoked_list(log: EventLog) -> list[dict[str, Any]]:
+    """Every revoked key still known to the trust graph: role, group, from which seq, by whom, when, why."""
+    out = []
+    for m in log.trust.members.values():
+        if m.revoked_from is None:
+            continue
+        r = log.trust.revocation(m.key)
+        out.append({"id": m.key.hex(), "role": m.role, "group": m.group.hex(), "from_seq": m.revoked_from,
+                    "by": r.by.hex() if r else None, "at": r.at if r else None, "reason": r.reason if r else None})
+    return sorted(out, key=lambda r: (r["at"] or 0, r["id"]))
+
+
 def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
     """Status of the node in `home`; `log` is None while it has not founded or joined a network."""
     config = home.config()
@@ -50,6 +62,7 @@ def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
         groups=sum(1 for m in members if m.role == "group" and m.revoked_from is None),
         devices=sum(1 for m in members if m.role == "device" and m.revoked_from is None),
         revoked_keys=sum(1 for m in members if m.revoked_from is not None),
+        revoked=revoked_list(log),
         database_bytes=home.db_path.stat().st_size,
         frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in log.store.heads()).hex(),
         peers=peer_list(log.store),

@@ -12,24 +12,35 @@ from node.log import EventLog, now_ms
 VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")
 
 
-def view(log: EventLog, name: str, *, region: str | None = None, now: int | None = None) -> Any:
+def view(log: EventLog, name: str, *, region: str | None = None, now: int | None = None,
+         limit: int | None = None) -> Any:
+    """The read model `name`. With `limit`, SQL selects at most that many rows of each table
+    involved (the soonest actions, the newest of the others), so the cost does not grow with the
+    log; without it, everything (for `solnet view`)."""
     now = now_ms() if now is None else now
     store = log.store
+    newest = {"order": "newest", "limit": limit} if limit is not None else {}
     if name == "actions":
-        rows = store.rows(ACTION, region=region, t_from=now - readmodels.RECENT_ACTION_GRACE_MS - 30 * 86_400_000)
+        window_start = now - readmodels.RECENT_ACTION_GRACE_MS
+        if limit is None:
+            rows = store.rows(ACTION, region=region, t_from=window_start - 30 * 86_400_000)
+        else:  # still going (started in the last 30 days; few), then the soonest upcoming
+            started = store.rows(ACTION, region=region, t_from=window_start - 30 * 86_400_000, t_before=window_start)
+            rows = started + store.rows(ACTION, region=region, t_from=window_start, order="t", limit=limit)
         return readmodels.upcoming_actions(rows, now)
     if name == "fundraisers":
-        funds = store.rows(FUNDRAISER, region=region)
+        funds = store.rows(FUNDRAISER, region=region, **newest)
         return readmodels.fundraisers(funds, store.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]))
     if name == "needs":
-        needs = store.rows(NEED, region=region)
-        rows = needs + store.rows(OFFER, region=region)
+        lapse = {"t_from": now} if limit is not None else {}
+        needs = store.rows(NEED, region=region, **lapse, **newest)
+        rows = needs + store.rows(OFFER, region=region, **lapse, **newest)
         return readmodels.needs_and_offers(rows, store.rows(FULFIL, refs=[n.key for n in needs]), now)
     if name == "support":
-        requests = store.rows(SUPPORT, region=region)
+        requests = store.rows(SUPPORT, region=region, **newest)
         return readmodels.support_requests(requests, store.rows(SUPPORT_STATUS, refs=[r.key for r in requests]))
     if name == "alerts":
-        return readmodels.active_alerts(store.rows(ALERT, region=region, t_from=now + 1), now)
+        return readmodels.active_alerts(store.rows(ALERT, region=region, t_from=now + 1, **newest), now)
     if name == "groups":
-        return readmodels.groups(store.rows(PROFILE), log.trust.members.values())
+        return readmodels.groups(store.rows(PROFILE), log.trust.members.values(), log.trust.revocations)
     raise ValueError(f"unknown view {name!r}; one of: {', '.join(VIEWS)}")

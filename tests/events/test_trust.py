@@ -197,6 +197,24 @@ def test_lowest_from_seq_wins(net):
     assert g.member(net["a1"]).revoked_from == 2
 
 
+def test_the_revocation_in_effect_says_who_when_and_why_whatever_the_order(net):
+    """The read models show who revoked a key, from which seq and when: every node must pick the same
+    revocation (lowest from_seq, then earliest), and an unauthorised one is never shown."""
+    revokes = [(net["A"], 4, 200, "lost"), (net["a1"], 4, 100, "stolen"), (net["A"], 6, 50, "old"),
+               (net["B"], 1, 10, "not B's to revoke")]
+    shown = set()
+    for order in (revokes, revokes[::-1], revokes[1:] + revokes[:1]):
+        g = TrustGraph([net["A"], net["B"]])
+        g.add_vouch(device(net["A"], net["a1"], 1))
+        for author, seq, at, reason in order:
+            g.add_revoke(author, net["a1"], seq, at=at, reason=reason)
+        r = g.revocation(net["a1"])
+        shown.add((r.by, r.from_seq, r.at, r.reason))
+        assert g.member(net["a1"]).revoked_from == r.from_seq
+    assert shown == {(net["a1"], 4, 100, "stolen")}
+    assert TrustGraph([net["A"]]).revocation(net["A"]) is None
+
+
 def test_group_revoked_from_seq_one_loses_its_devices(net):
     g = net["g"]
     g.add_revoke(net["a1"], net["C"], 1)

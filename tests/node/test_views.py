@@ -51,3 +51,18 @@ def test_every_view_is_identical_on_two_nodes_holding_the_same_events(net: Net, 
     now = now_ms()
     for name in VIEWS:
         assert view(a, name, now=now) == view(b, name, now=now), name
+
+
+def test_the_groups_view_shows_who_revoked_a_device_when_and_from_which_seq(net: Net, tmp_path: Path) -> None:
+    """The dashboard and `solnet view groups` read revocations from this read model."""
+    log = net.new_log(tmp_path / "a.db")
+    other = net.device_of(net.group)
+    log.ingest(wires(net.group.made))
+    revoke = log.append(net.founder.group, "member.revoke",
+                        {"subject": bytes(other.key.public), "from_seq": 3, "reason": "phone stolen"})
+    [g] = view(log, "groups")
+    assert (g["devices"], g["active_devices"], g["revoked_from"], g["revoked_by"]) == (2, 1, None, None)
+    [revoked] = [d for d in g["device_list"] if d["id"] == bytes(other.key.public)]
+    assert revoked == {"id": bytes(other.key.public), "revoked_from": 3, "revoked_by": bytes(net.founder.group.public),
+                       "revoked_at": revoke.header.timestamp, "revoked_reason": "phone stolen"}
+    assert g["device_list"][-1] == revoked  # revoked devices listed last
