@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -25,8 +26,8 @@ from events.kinds import KINDS, check_fields
 from node import render
 from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_time
-from node.home import (Config, Home, HomeError, default_home, passphrase_source_warning, read_bundle_passphrase,
-                       read_passphrase)
+from node.home import (PROXY_ENV, Config, Home, HomeError, default_home, passphrase_source_warning,
+                       read_bundle_passphrase, read_passphrase)
 from node import membership, publishing
 from node.invite import InviteError, decode_invite
 from node.log import EventLog
@@ -347,6 +348,40 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def proxy_of(args: argparse.Namespace, home: Home) -> Any:
+    """The SOCKS5 proxy for peer connections: --proxy, else $SOLNET_PROXY, else the home's config
+    (`solnet proxy`). None means direct. There is no option to go direct while one is configured:
+    that takes `solnet proxy off`, so a node set up for Tor cannot dial directly by mistake."""
+    from sync.proxy import parse_proxy
+
+    text = getattr(args, "proxy", None) or os.environ.get(PROXY_ENV) or home.config().proxy
+    if not text:
+        return None
+    try:
+        return parse_proxy(text)
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def cmd_proxy(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    config = home.config()
+    if args.url is not None:
+        from sync.proxy import parse_proxy
+
+        try:
+            config.proxy = None if args.url == "off" else str(parse_proxy(args.url))
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        home.save_config(config)
+    human = (f"Peer connections go through {config.proxy}." if config.proxy else
+             "Peer connections are direct (no proxy).")
+    if args.url is not None:
+        human += " A running node uses this after a restart."
+    emit(args, {"proxy": config.proxy}, human)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     home = home_of(args)
     home.log()  # fail early, with a clear message, if the node has not joined a network
@@ -357,11 +392,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if (warning := passphrase_source_warning()) is not None:
         print(warning, file=sys.stderr)
+    proxy = proxy_of(args, home)
     keys = home.keys()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     from node.runtime import NodeRuntime  # the network stack loads only for the commands that use it
 
-    runtime = NodeRuntime(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval)
+    runtime = NodeRuntime(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval, proxy=proxy)
+    if proxy is not None:
+        print(f"peer connections go through the proxy at {proxy.where}; never directly.", file=sys.stderr, flush=True)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -421,14 +459,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
         address = normalize_address(args.address)
     except AddressError as exc:
         raise CliError(str(exc)) from None
+    proxy = proxy_of(args, home)
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
 
     from node.runtime import NodeRuntime
     from sync.handshake import HandshakeError
+    from sync.proxy import ProxyFailure
     from sync.transport import LinkClosed
 
-    runtime = NodeRuntime(home, keys)
+    runtime = NodeRuntime(home, keys, proxy=proxy)
 
     def progress(received: int) -> None:
         if not args.json and sys.stderr.isatty():
@@ -445,6 +485,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         result = asyncio.run(main())
     except HandshakeError as exc:
         raise CliError(f"the peer refused us or is not a member of this network ({exc.reason})") from None
+    except ProxyFailure as exc:
+        raise CliError(f"cannot sync with {address}: {exc}") from None
     except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise CliError(f"cannot reach {address} ({type(exc).__name__}: {exc}); is `solnet run` listening there?") from None
     except LinkClosed as exc:
@@ -568,11 +610,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", default="127.0.0.1:7700", help="HOST:PORT to accept peers on (default 127.0.0.1:7700)")
     p.add_argument("--peer", action="append", help="a peer to connect to (host:port or URL); repeatable")
     p.add_argument("--sync-interval", type=float, default=30.0, help="seconds between anti-entropy rounds (default 30)")
+    p.add_argument("--proxy", help=PROXY_HELP)
     p = add("peers", cmd_peers, "list, add or remove peers")
     p.add_argument("action", choices=("ls", "add", "rm"), nargs="?", default="ls")
     p.add_argument("address", nargs="?", help="host:port or URL")
     p = add("sync", cmd_sync, "sync once with a peer and print a summary")
     p.add_argument("address", help="host:port or URL of a running node")
+    p.add_argument("--proxy", help=PROXY_HELP)
+    p = add("proxy", cmd_proxy, "show or set this node's SOCKS5 proxy for peer connections (Tor)")
+    p.add_argument("url", nargs="?", help="socks5://HOST:PORT to set it, `off` to connect directly")
     p = add("view", cmd_view, "show a read model: " + ", ".join(VIEWS))
     p.add_argument("name", choices=VIEWS)
     p.add_argument("--region", help="only this region")
@@ -584,6 +630,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     return parser
+
+
+PROXY_HELP = ("socks5://HOST:PORT: connect to peers only through this SOCKS5 proxy, which also resolves "
+              f"their names (.onion works); default ${PROXY_ENV}, else `solnet proxy`")
 
 
 def fail(message: str, code: int) -> NoReturn:

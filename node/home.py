@@ -21,6 +21,7 @@ PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
 HOME_ENV = "SOLNET_HOME"
 BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
+PROXY_ENV = "SOLNET_PROXY"
 
 
 class HomeError(Exception):
@@ -35,6 +36,9 @@ class Config:
     group_name: str
     region: str
     holds_group_key: bool = True
+    # socks5://HOST:PORT: every outbound peer connection of this node goes through it (Tor). Kept
+    # here, not only on the command line, so a node set up for Tor never dials directly by mistake.
+    proxy: str | None = None
 
 
 def default_home() -> Path:
@@ -106,6 +110,10 @@ class Home:
                             "choose another --home, or remove that folder if you mean to start over")
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_keystore(self.keystore_path, keys, passphrase)
+        self.save_config(config)
+
+    def save_config(self, config: Config) -> None:
+        """Write config.json whole or not at all."""
         tmp = self.config_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, self.config_path)

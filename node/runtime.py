@@ -14,6 +14,7 @@ Logs name peers by their device key prefix or a per-node label, never by IP addr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -40,6 +41,7 @@ from sync.gossip import SeenIds, is_priority, plan
 from sync.handshake import HandshakeError
 from sync.messages import IHave, Push
 from sync.peers import AddressError, PeerBook, PeerLimits, TokenBucket, normalize_address
+from sync.proxy import ProxyAddress, ProxyFailure, check_route, client_session
 from sync.transport import Identity, Link, LinkClosed, accept, dial
 
 log = logging.getLogger("solnet")
@@ -49,16 +51,23 @@ WATCH_INTERVAL_S = 0.1
 SAVE_INTERVAL_S = 2.0
 CONNECT_INTERVAL_S = 0.5
 MAX_INBOUND = 64
+# Through Tor, reaching an onion service often takes several seconds (circuits are built on
+# demand); the direct default would give up before a healthy peer answers.
+PROXY_CONNECT_TIMEOUT_S = 30.0
 
 
 class NodeRuntime:
     def __init__(self, home: Home, keys: NodeKeys, *, listen: tuple[str, int] | None = None,
                  peers: list[str] | None = None, limits: PeerLimits | None = None,
-                 sync_interval_s: float = 30.0, rng: random.Random | None = None) -> None:
+                 sync_interval_s: float = 30.0, rng: random.Random | None = None,
+                 proxy: ProxyAddress | None = None) -> None:
         self.home = home
         self.keys = keys
         self.listen = listen
         self.limits = limits or PeerLimits()
+        self.proxy = proxy  # every outbound peer connection goes through it; never a direct fallback
+        if proxy is not None and self.limits.connect_timeout_s < PROXY_CONNECT_TIMEOUT_S:
+            self.limits = dataclasses.replace(self.limits, connect_timeout_s=PROXY_CONNECT_TIMEOUT_S)
         self.sync_interval_s = sync_interval_s
         self.rng = rng or random.Random()
         self.peerbook = PeerBook(self.rng)
@@ -150,7 +159,7 @@ class NodeRuntime:
         await self._learn_announced_peers()
         self._last_n = await self.db(self.log.store.last_n)
         self._credential_events = await self.db(self._credential_chain)
-        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.limits.connect_timeout_s))
+        self.http = client_session(self.proxy, self.limits.connect_timeout_s)
         if not background:
             return
         if self.listen is not None:
@@ -248,14 +257,21 @@ class NodeRuntime:
             self._tasks = [t for t in self._tasks if not t.done()]
             await asyncio.sleep(CONNECT_INTERVAL_S)
 
+    async def dial_link(self, address: str) -> Link:
+        """Connect to a peer and authenticate, by the configured route (ProxyFailure if the route
+        is the problem: the proxy is down, or a Tor address without a proxy)."""
+        check_route(address, self.proxy)
+        return await asyncio.wait_for(dial(self.http, address, self.identity(), self.limits),
+                                      self.limits.connect_timeout_s * 2)
+
     async def _dial(self, address: str) -> None:
         try:
-            link = await asyncio.wait_for(dial(self.http, address, self.identity(), self.limits),
-                                          self.limits.connect_timeout_s * 2)
-        except (HandshakeError, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            reason = exc.reason if isinstance(exc, HandshakeError) else type(exc).__name__
+            link = await self.dial_link(address)
+        except (HandshakeError, ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            reason = exc.reason if isinstance(exc, (HandshakeError, ProxyFailure)) else type(exc).__name__
             delay = self.peerbook.connect_failed(address, now_ms(), reason)
-            log.info("cannot reach %s (%s); next try in %.0f s", self.label(address), reason, delay / 1000)
+            why = str(exc) if isinstance(exc, ProxyFailure) else reason  # proxy messages hold no peer address
+            log.info("cannot reach %s (%s); next try in %.0f s", self.label(address), why, delay / 1000)
             return
         finally:
             self._dialling.discard(address)
@@ -485,8 +501,7 @@ class NodeRuntime:
     async def sync_once(self, address: str, progress: Callable[[int], None] | None = None) -> RoundResult:
         """Dial `address`, run one anti-entropy round, close. For `solnet sync`."""
         address = normalize_address(address)
-        link = await asyncio.wait_for(dial(self.http, address, self.identity(), self.limits),
-                                      self.limits.connect_timeout_s * 2)
+        link = await self.dial_link(address)
         handler = PeerLinkHandler(self, link)
         handler.progress = progress
         self.links[link.number] = (link, handler)

@@ -1,0 +1,118 @@
+"""Outbound peer connections through a SOCKS5 proxy (Tor), and the one place that decides the route.
+
+With a proxy set, every peer connection goes through it and the PROXY resolves peer host names
+(socks5h semantics): a `.onion` address works, and no peer host name is ever looked up in local
+DNS, where the lookup itself would tell the local network whom this node talks to. There is no
+fallback: if the proxy cannot be reached the dial fails with a message that says so.
+
+Without a proxy, `.onion` addresses are refused before any lookup (RFC 7686: they must never go
+to DNS), with a message naming the setting to use.
+
+We use aiohttp-socks (on python-socks) for the connector: it is maintained alongside aiohttp's
+connector internals (which a connector of our own would have to override, and keep up with), and
+its resolver never resolves: the host name goes to the proxy as given.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import aiohttp_socks
+import python_socks
+
+PROXY_FORM = "expected socks5://HOST:PORT, such as socks5://127.0.0.1:9050 for a local Tor"
+_URL_RE = re.compile(r"(?i)(socks5h?)://(\[[0-9a-f:.]+\]|[^:/@\[\]]+):([0-9]{1,5})/?")
+
+
+class ProxyFailure(Exception):
+    """A peer could not be reached because of the route: the proxy is down or refused, or a Tor
+    address was given with no proxy. The message says what to do; `reason` is a short code.
+    (Not an OSError on purpose: aiohttp would rewrap it as ClientOSError and lose the message.)"""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ProxyAddress:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"socks5://{self.where}"
+
+    @property
+    def where(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_proxy(text: str) -> ProxyAddress:
+    """`socks5://HOST:PORT` (or socks5h://, the same here: names are always resolved by the proxy)."""
+    match = _URL_RE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        if isinstance(text, str) and "@" in text:
+            raise ValueError(f"bad proxy: user names and passwords are not supported; {PROXY_FORM}")  # not echoed
+        raise ValueError(f"bad proxy {text!r}: {PROXY_FORM}")
+    port = int(match.group(3))
+    if not 1 <= port <= 65535:
+        raise ValueError(f"bad proxy {text!r}: port {port} is out of range 1..65535")
+    return ProxyAddress(match.group(2).strip("[]"), port)
+
+
+def is_onion(address: str) -> bool:
+    """True for a Tor onion-service address (normalised `http://host:port`)."""
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0]
+    return host.endswith(".onion")
+
+
+def check_route(address: str, proxy: ProxyAddress | None) -> None:
+    """Refuse, before any lookup, to dial a Tor address directly."""
+    if proxy is None and is_onion(address):
+        raise ProxyFailure("this is a Tor (.onion) address and no proxy is set: run Tor and give "
+                           "--proxy socks5://127.0.0.1:9050 (or set it with `solnet proxy`)", "onion_needs_proxy")
+
+
+class _ProxyConnector(aiohttp_socks.ProxyConnector):
+    """aiohttp-socks' connector with its errors turned into ProxyFailure, in words for people."""
+
+    def __init__(self, proxy: ProxyAddress, **kwargs: Any) -> None:
+        super().__init__(host=proxy.host, port=proxy.port, proxy_type=python_socks.ProxyType.SOCKS5,
+                         rdns=True, **kwargs)
+        self._proxy = proxy
+
+    async def _wrap_create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        where = self._proxy.where
+        try:
+            return await super()._wrap_create_connection(*args, **kwargs)
+        except aiohttp_socks.ProxyConnectionError as exc:
+            raise ProxyFailure(f"cannot reach the proxy at {where} ({_cause(exc)}): is Tor running? Start it, or "
+                               "correct --proxy / $SOLNET_PROXY / `solnet proxy`", "proxy_unreachable") from None
+        except aiohttp_socks.ProxyTimeoutError:
+            raise ProxyFailure(f"no connection through the proxy at {where} in time: the peer may be offline, "
+                               "or Tor is still building circuits", "proxy_timeout") from None
+        except aiohttp_socks.ProxyError as exc:
+            raise ProxyFailure(f"the proxy at {where} could not reach the peer ({exc})", "proxy_refused") from None
+
+
+def _cause(exc: BaseException) -> str:
+    """The OS error behind a proxy connection failure, in words ("Connection refused")."""
+    inner: BaseException | None = exc
+    for _ in range(8):  # bounded walk down the cause chain
+        if inner is None:
+            break
+        if isinstance(inner, OSError) and inner.errno:
+            return os.strerror(inner.errno)
+        inner = inner.__cause__ or inner.__context__
+    return "connection failed"
+
+
+def client_session(proxy: ProxyAddress | None, connect_timeout_s: float) -> aiohttp.ClientSession:
+    """The HTTP client for peer connections: through `proxy` if one is set, else direct."""
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
+    if proxy is None:
+        return aiohttp.ClientSession(timeout=timeout)
+    return aiohttp.ClientSession(timeout=timeout, connector=_ProxyConnector(proxy))
