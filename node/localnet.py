@@ -14,8 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crypto.keystore import NodeKeys
 from node import membership
 from node.home import PASSPHRASE_ENV, Home
+
+PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal the kernel sends a process when its parent dies
 
 
 @dataclass
@@ -27,6 +30,7 @@ class LocalNode:
     peers: list[int] = field(default_factory=list)  # ports of the nodes it dials
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
+    keys: NodeKeys | None = None  # kept in memory by create_network (saves an Argon2id run to publish)
 
     @property
     def address(self) -> str:
@@ -48,6 +52,11 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
+def home_dir(root: Path, name: str) -> Path:
+    """Where the home of group `name` is in a local network made under `root`."""
+    return root / name.lower().replace(" ", "-")
+
+
 def create_network(root: Path, groups: Sequence[tuple[str, str]], passphrase: str,
                    network_name: str = "solnet local network") -> list[LocalNode]:
     """Found a network with the first group and admit the others by invite, each in its own home."""
@@ -56,7 +65,7 @@ def create_network(root: Path, groups: Sequence[tuple[str, str]], passphrase: st
     nodes: list[LocalNode] = []
     founder_log = founder_keys = None
     for (name, region), port in zip(groups, ports):
-        home = Home(root / name.lower().replace(" ", "-"))
+        home = Home(home_dir(root, name))
         config, keys = membership.prepare_group(home, name, region, passphrase)
         if founder_log is None:
             founder_log = membership.found_network(home, config, keys, network_name)
@@ -64,7 +73,7 @@ def create_network(root: Path, groups: Sequence[tuple[str, str]], passphrase: st
         else:
             token, _ = membership.invite(founder_log, founder_keys, bytes(keys.group.public), [])
             membership.join(home, token, keys).store.close()
-        nodes.append(LocalNode(name, region, home, port))
+        nodes.append(LocalNode(name, region, home, port, keys=keys))
     founder_log.store.close()
     return nodes
 
@@ -93,8 +102,24 @@ def solnet_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
 
 
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A function for the child (before exec) that has the kernel SIGTERM it when the process that
+    started it dies, even by SIGKILL, so a supervisor that is killed leaves no node behind. Linux
+    only (None elsewhere); libc is looked up here, in the parent: nothing is imported after fork."""
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    sigterm = int(signal.SIGTERM)
+    return lambda: prctl(PR_SET_PDEATHSIG, sigterm)
+
+
 def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extra_env: dict | None = None,
-          log_dir: Path | None = None) -> subprocess.Popen:
+          log_dir: Path | None = None, supervised: bool = False) -> subprocess.Popen:
+    """Start `solnet run` for `node`, its output appended to node.log. `supervised`: in its own
+    session (a Ctrl-C in the terminal reaches only the supervisor, which stops the nodes in order)
+    and stopped by the kernel if the supervisor dies."""
     cmd = [*solnet_command(), "--home", str(node.home.path), "run", "--listen", node.address,
            "--sync-interval", str(sync_interval)]
     for port in node.peers:
@@ -102,7 +127,9 @@ def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extr
     env = {**os.environ, PASSPHRASE_ENV: passphrase, **(extra_env or {})}
     node.log_path = (log_dir or node.home.path) / "node.log"
     with open(node.log_path, "ab") as log_file:
-        node.proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        node.proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=supervised,
+                                     preexec_fn=_parent_death_signal() if supervised else None)
     return node.proc
 
 
@@ -116,6 +143,32 @@ def stop(node: LocalNode, timeout: float = 15.0) -> int | None:
     except subprocess.TimeoutExpired:
         node.proc.kill()
         return node.proc.wait(5)
+
+
+def stop_all(nodes: Sequence[LocalNode], timeout: float = 15.0) -> dict[str, int | None]:
+    """SIGTERM every running node at once, then wait for each (SIGKILL past `timeout`): exit codes by name."""
+    for node in nodes:
+        if node.proc is not None and node.proc.poll() is None:
+            node.proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    codes: dict[str, int | None] = {}
+    for node in nodes:
+        if node.proc is None:
+            codes[node.name] = None
+            continue
+        try:  # not a second SIGTERM: it could land after the node's handlers are gone
+            codes[node.name] = node.proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            node.proc.kill()
+            codes[node.name] = node.proc.wait(5)
+    return codes
+
+
+def is_listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:

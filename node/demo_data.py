@@ -1,0 +1,232 @@
+"""Sample data of `solnet demo`, in English and French: what four groups (Calais, Brighton, Bristol,
+Cardiff) would publish, and the material of the activity the demo keeps publishing afterwards.
+
+Fields are written as a person would type them (`node.publishing.publish` parses them), except two
+markers that `node.demo` turns into text when it publishes: `At(hours)` is a time that many hours
+from now, `Ref(key)` the id of the sample published under that key. Every name, place detail and
+contact here is made up; the private parts describe no real person.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class At:
+    """A time `hours` from when the sample is published."""
+    hours: float
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The id of the sample published under `key`."""
+    key: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    group: str  # the group whose node publishes it
+    kind: str
+    fields: dict[str, str | At | Ref]
+    key: str | None = None  # for Ref
+    private: str | None = None  # sealed to the groups in `to` (and the author's own group)
+    to: tuple[str, ...] = ()  # group names
+    expires_in: str | None = None
+
+
+
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("Calais", "calais"), ("Brighton", "brighton"), ("Bristol", "bristol"), ("Cardiff", "cardiff"),
+)
+
+NETWORK_NAME = "solnet demo network"
+
+SAMPLES: tuple[Sample, ...] = (
+    # --- profiles ------------------------------------------------------------------------------
+    Sample("Calais", "group.profile", {
+        "name": "Calais", "region": "calais", "languages": "fr, en, ar, ps",
+        "description": "Collectif de soutien aux personnes exilées à Calais et Grande-Synthe : distributions, "
+                       "maraudes, accès aux droits. / Support for displaced people in Calais and Grande-Synthe: "
+                       "distributions, outreach, access to rights.",
+        "contact": "calais@example.org"}),
+    Sample("Brighton", "group.profile", {
+        "name": "Brighton", "region": "brighton", "languages": "en, fr",
+        "description": "Collections, convoys to northern France and a weekly drop-in for people seeking asylum "
+                       "in Brighton and Hove.",
+        "contact": "brighton@example.org"}),
+    Sample("Bristol", "group.profile", {
+        "name": "Bristol", "region": "bristol", "languages": "en, ar, ku",
+        "description": "Housing hosts, accompaniment to appointments and a legal fund for asylum appeals.",
+        "contact": "bristol@example.org"}),
+    Sample("Cardiff", "group.profile", {
+        "name": "Cardiff", "region": "cardiff", "languages": "en, cy, fa",
+        "description": "Welcome, English classes and phones for people placed in asylum hotels in south Wales.",
+        "contact": "cardiff@example.org"}),
+    # --- actions -------------------------------------------------------------------------------
+    Sample("Calais", "action", {
+        "title": "Rassemblement au port de Calais / Rally at the port of Calais", "type": "protest",
+        "region": "calais", "place": "Parvis du terminal ferry, port de Calais", "starts_at": At(50),
+        "ends_at": At(53), "languages": "fr, en",
+        "description": "Contre les expulsions de campements et pour des passages sûrs. Venez nombreux·ses. / "
+                       "Against camp evictions and for safe passage. Bring banners."}),
+    Sample("Calais", "action", {
+        "title": "Distribution de repas et de vêtements", "type": "distribution", "region": "calais",
+        "place": "Rue des Verrotières", "starts_at": At(20), "ends_at": At(23), "languages": "fr, ar, ps",
+        "description": "Repas chaud, vêtements chauds, recharge des téléphones. Besoin de bénévoles."}),
+    Sample("Calais", "action", {
+        "title": "Maraude du soir à Grande-Synthe", "type": "outreach", "region": "calais",
+        "place": "Grande-Synthe, près du lac", "starts_at": At(8), "languages": "fr, en"}),
+    Sample("Brighton", "action", {
+        "title": "Info night: the new asylum rules and what they mean", "type": "info_night",
+        "region": "brighton", "place": "Community hall, London Road", "starts_at": At(74), "ends_at": At(76),
+        "languages": "en", "link": "https://example.org/brighton/info-night"}),
+    Sample("Brighton", "action", {
+        "title": "Tent and sleeping bag collection for Calais", "type": "distribution", "region": "brighton",
+        "place": "Drop-off behind the station", "starts_at": At(30), "ends_at": At(34), "languages": "en"}),
+    Sample("Bristol", "action", {
+        "title": "Vigil for those who died crossing the Channel", "type": "protest", "region": "bristol",
+        "place": "College Green", "starts_at": At(28), "ends_at": At(29), "languages": "en, ar",
+        "description": "Candles and a minute of silence. Bring a candle; families welcome."}),
+    Sample("Bristol", "action", {
+        "title": "English conversation class", "type": "class", "region": "bristol",
+        "place": "Library, first floor", "starts_at": At(44), "ends_at": At(46), "languages": "en, ar, ku"}),
+    Sample("Cardiff", "action", {
+        "title": "Welcome picnic in Bute Park", "type": "outreach", "region": "cardiff",
+        "place": "Bute Park, by the café", "starts_at": At(96), "ends_at": At(100), "languages": "en, cy, fa"}),
+    Sample("Cardiff", "action", {
+        "title": "Know your rights workshop", "type": "class", "region": "cardiff",
+        "place": "Community centre, Grangetown", "starts_at": At(60), "ends_at": At(62), "languages": "en, fa"}),
+    # --- fundraisers and updates ---------------------------------------------------------------
+    Sample("Calais", "fundraiser", {
+        "title": "Tentes et duvets pour l'hiver / Winter tents and sleeping bags", "goal": "5000",
+        "currency": "EUR", "region": "calais", "ends_at": At(24 * 30),
+        "how_to_give": "Virement à l'association (IBAN sur demande) / bank transfer, ask for details",
+        "description": "Chaque expulsion détruit des dizaines de tentes. / Every eviction destroys dozens of tents."},
+        key="calais-fund"),
+    Sample("Brighton", "fundraiser", {
+        "title": "Minibus to Calais for the spring convoys", "goal": "1200", "currency": "GBP",
+        "region": "brighton", "ends_at": At(24 * 45), "how_to_give": "Cash at the drop-in or bank transfer"},
+        key="brighton-fund"),
+    Sample("Bristol", "fundraiser", {
+        "title": "Legal fund for asylum appeals", "goal": "3000", "currency": "GBP", "region": "bristol",
+        "ends_at": At(24 * 60), "how_to_give": "Bank transfer; ask at any of our sessions"},
+        key="bristol-fund"),
+    Sample("Cardiff", "fundraiser", {
+        "title": "Phone credit for people in asylum hotels", "goal": "800", "currency": "GBP",
+        "region": "cardiff", "ends_at": At(24 * 20), "how_to_give": "Top-up vouchers or bank transfer"},
+        key="cardiff-fund"),
+    Sample("Calais", "fundraiser.update", {"fundraiser": Ref("calais-fund"), "raised": "1870",
+                                           "note": "Merci à toutes et tous ! / Thank you all!"}),
+    Sample("Brighton", "fundraiser.update", {"fundraiser": Ref("calais-fund"), "pledge": "250",
+                                             "note": "From the Brighton bake sale"}),
+    Sample("Bristol", "fundraiser.update", {"fundraiser": Ref("calais-fund"), "pledge": "150",
+                                            "note": "Collection at the vigil"}),
+    Sample("Bristol", "fundraiser.update", {"fundraiser": Ref("bristol-fund"), "raised": "1200"}),
+    Sample("Cardiff", "fundraiser.update", {"fundraiser": Ref("bristol-fund"), "pledge": "100"}),
+    Sample("Cardiff", "fundraiser.update", {"fundraiser": Ref("cardiff-fund"), "raised": "310"}),
+    Sample("Brighton", "fundraiser.update", {"fundraiser": Ref("brighton-fund"), "raised": "420"}),
+    # --- needs, offers, fulfilments ------------------------------------------------------------
+    Sample("Calais", "need", {"category": "tents", "quantity": "60", "region": "calais", "until": At(24 * 14),
+                              "notes": "Tentes 2 places : l'expulsion de mardi a tout emporté. / 2-person tents: "
+                                       "Tuesday's eviction took everything."}, key="calais-tents"),
+    Sample("Calais", "need", {"category": "sleeping_bags", "quantity": "120", "region": "calais",
+                              "until": At(24 * 14), "notes": "Duvets grand froid / winter sleeping bags"},
+           key="calais-bags"),
+    Sample("Calais", "need", {"category": "sim_cards", "quantity": "200", "region": "calais",
+                              "notes": "Crédit téléphone (recharges 10 €) / phone credit top-ups"},
+           key="calais-credit"),
+    Sample("Cardiff", "need", {"category": "phones", "quantity": "20", "region": "cardiff",
+                               "notes": "Basic smartphones with chargers, for people in hotels"}, key="cardiff-phones"),
+    Sample("Bristol", "need", {"category": "shoes", "quantity": "40", "region": "bristol",
+                               "notes": "Men's trainers, sizes 40-44"}, key="bristol-shoes"),
+    Sample("Brighton", "offer", {"category": "tents", "quantity": "25", "region": "brighton",
+                                 "notes": "Van going to Calais on Saturday"}),
+    Sample("Brighton", "offer", {"category": "sleeping_bags", "quantity": "40", "region": "brighton"}),
+    Sample("Bristol", "offer", {"category": "other", "quantity": "5", "region": "bristol",
+                                "notes": "Legal advice sessions with an immigration solicitor, by video; "
+                                         "conseil juridique par visio"}),
+    Sample("Bristol", "offer", {"category": "clothes", "quantity": "300", "region": "bristol",
+                                "notes": "Winter coats, men's sizes S-M"}),
+    Sample("Cardiff", "offer", {"category": "blankets", "quantity": "80", "region": "cardiff"}),
+    Sample("Brighton", "need.fulfil", {"need": Ref("calais-tents"), "quantity": "25", "by": "Brighton"}),
+    Sample("Bristol", "need.fulfil", {"need": Ref("calais-bags"), "quantity": "30", "by": "Bristol"}),
+    # --- an alert ------------------------------------------------------------------------------
+    Sample("Calais", "alert", {
+        "region": "calais", "location": "Loon-Plage, campement du canal", "type": "raid",
+        "text": "Opération policière en cours, tentes saisies. Évitez la zone. / Police raid under way, tents "
+                "being seized. Avoid the area."}, expires_in="6h"),
+    # --- support requests (public: coarse fields; private: sealed to the recipients) -----------
+    Sample("Calais", "support.request", {"region": "bristol", "type": "housing", "people": "3-5", "urgency": "high"},
+           key="calais-housing", to=("Bristol",),
+           private="Famille de 4 (deux adultes, deux enfants de 6 et 9 ans) arrivée hier, dort dehors. "
+                   "Parle arabe, un peu d'anglais. Contact par notre téléphone de permanence. "
+                   "(Demo data: no real person.)"),
+    Sample("Calais", "support.request", {"region": "cardiff", "type": "safeguarding_minor", "people": "1",
+                                         "urgency": "high"},
+           key="calais-minor", to=("Cardiff",),
+           private="Mineur non accompagné, 16 ans, a un oncle à Cardiff. Besoin d'un accompagnement vers les "
+                   "services sociaux. (Demo data: no real person.)"),
+    Sample("Brighton", "support.request", {"region": "brighton", "type": "legal", "people": "1", "urgency": "medium"},
+           key="brighton-legal", to=("Bristol",),
+           private="Asylum interview in 10 days, no solicitor yet. Speaks Tigrinya; we have an interpreter. "
+                   "(Demo data: no real person.)"),
+    Sample("Bristol", "support.request", {"region": "bristol", "type": "accompaniment", "people": "2",
+                                          "urgency": "low"},
+           key="bristol-accompany", to=("Cardiff",),
+           private="Two brothers reporting at the Home Office next month; would like someone to go with them. "
+                   "(Demo data: no real person.)"),
+    Sample("Bristol", "support.claim", {"request": Ref("calais-housing"),
+                                        "note": "A host family can take them from Friday."}),
+    Sample("Cardiff", "support.claim", {"request": Ref("calais-minor")}),
+    Sample("Bristol", "support.claim", {"request": Ref("brighton-legal")}),
+    Sample("Bristol", "support.close", {"request": Ref("brighton-legal"), "outcome": "referred",
+                                        "note": "Referred to a legal aid solicitor who takes Brighton cases."}),
+)
+
+
+@dataclass(frozen=True)
+class ActivityMaterial:
+    """Texts the ongoing activity draws from, per group."""
+    actions: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # (title, type, place)
+    alerts: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # (type, location, text)
+    offers: tuple[tuple[str, str], ...] = ()  # (category, notes)
+
+
+ACTIVITY = ActivityMaterial(
+    actions={
+        "Calais": (("Cours de français pour débutant·es", "class", "Maison des exilé·es"),
+                   ("Distribution de petits-déjeuners", "distribution", "Rue des Verrotières"),
+                   ("Permanence juridique / legal drop-in", "info_night", "Local associatif, centre-ville"),
+                   ("Maraude de nuit sur la côte", "outreach", "Sangatte")),
+        "Brighton": (("Sorting day at the warehouse", "distribution", "Warehouse, Hollingdean"),
+                     ("Film night and discussion", "info_night", "Community hall, London Road"),
+                     ("Demo outside the reporting centre", "protest", "Reporting centre")),
+        "Bristol": (("Welcome dinner", "other", "St Paul's community kitchen"),
+                    ("Letter-writing to people in detention", "other", "Library, first floor"),
+                    ("Banner-making for Saturday's march", "direct_action", "Social centre")),
+        "Cardiff": (("Football in the park", "outreach", "Pontcanna Fields"),
+                    ("Welsh and English conversation café", "class", "Community centre, Grangetown"),
+                    ("Coat and shoe distribution", "distribution", "Church hall, Butetown")),
+    },
+    alerts={
+        "Calais": (("eviction", "Calais, zone des Dunes", "Expulsion en cours, les CRS saisissent les tentes. / "
+                                                          "Eviction under way, tents being seized."),
+                   ("border_check", "Gare de Calais-Ville", "Contrôles d'identité à la gare. / ID checks at the station."),
+                   ("raid", "Grande-Synthe", "Opération de police au campement. / Police operation at the camp.")),
+        "Brighton": (("arrest", "Reporting centre", "Someone detained at reporting this morning; solicitor called."),),
+        "Bristol": (("raid", "Stapleton Road", "Immigration enforcement van seen; know your rights, you need "
+                                              "not answer questions."),),
+        "Cardiff": (("other", "City centre", "Hotel residents told to pack: possible move tonight."),),
+    },
+    offers=(("blankets", "Clean and dry, ready to go"), ("clothes", "Children's winter clothes"),
+            ("food", "Dry food from the collection"), ("bikes", "Repaired bikes with locks"),
+            ("books", "French-English dictionaries"), ("water", "Pallet of bottled water")),
+)
+
+
+def needs_network(sample: Sample) -> bool:
+    """A private part is sealed to the recipients' devices, so the author's node must have learnt them
+    from the network first; so must anything that refers to such a sample."""
+    by_key = {s.key: s for s in SAMPLES if s.key}
+    refs = [by_key[v.key] for v in sample.fields.values() if isinstance(v, Ref)]
+    return sample.private is not None or any(needs_network(r) for r in refs)
