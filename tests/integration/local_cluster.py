@@ -193,8 +193,9 @@ class Cluster:
         """Nodes made elsewhere (copies of a template): their processes are stopped at the end too."""
         self.nodes += nodes
 
-    def start(self, node: LocalNode, *, sync_interval: float = SYNC_INTERVAL_S, wait: bool = True) -> subprocess.Popen:
-        proc = localnet.start(node, PASSPHRASE, sync_interval=sync_interval)
+    def start(self, node: LocalNode, *, sync_interval: float = SYNC_INTERVAL_S, wait: bool = True,
+              extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        proc = localnet.start(node, PASSPHRASE, sync_interval=sync_interval, extra_env=extra_env)
         self.started.append((node, proc))
         if wait:
             self.wait(lambda: is_listening(node.port) or proc.poll() is not None, 20, f"{node.name} listening")
