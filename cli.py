@@ -321,7 +321,7 @@ def cmd_view(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     data = view(log, args.name, region=args.region.lower() if args.region else None)
     if args.json:
-        print(json.dumps(render.plain(_times_to_iso(data)), indent=2, ensure_ascii=False))
+        print(json.dumps(render.view_json(data), indent=2, ensure_ascii=False))
         return 0
     names = _group_names(log)
     items = [i for region_items in data.values() for i in region_items] if isinstance(data, dict) else data
@@ -330,15 +330,6 @@ def cmd_view(args: argparse.Namespace) -> int:
     for item in items:
         print(render.view_line(args.name, item, names))
     return 0
-
-
-def _times_to_iso(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: (render.iso(v) if k in render.TIME_KEYS and isinstance(v, int) else _times_to_iso(v))
-                for k, v in data.items()}
-    if isinstance(data, list):
-        return [_times_to_iso(v) for v in data]
-    return data
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -557,6 +548,13 @@ def cmd_wipe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_token(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    token = home.admin_token()
+    emit(args, {"token": token, "file": str(home.admin_token_path)}, token)
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     count = log.rebuild()
@@ -629,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
+    add("admin-token", cmd_admin_token, "print the local admin token for the HTTP API (made on first use)")
     return parser
 
 

@@ -2,12 +2,14 @@
 
 Layout:  config.json (public facts: group and device ids, name, region)  keystore (encrypted keys)
          solnet.db (+ -wal, -shm)  — the database exists once the node has founded or joined a network.
+         admin-token (0600)  — the HTTP API's local-admin bearer token, made on first need.
 """
 from __future__ import annotations
 
 import getpass
 import json
 import os
+import secrets
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -100,6 +102,30 @@ class Home:
     @property
     def db_path(self) -> Path:
         return self.path / "solnet.db"
+
+    @property
+    def admin_token_path(self) -> Path:
+        return self.path / "admin-token"
+
+    def admin_token(self) -> str:
+        """The local admin's bearer token for the HTTP API: made at random on first need, kept in
+        `admin-token` readable by this user only (0600). Whoever holds it can publish as this node."""
+        self.config()
+        path = self.admin_token_path
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            token = path.read_text(encoding="ascii").strip()
+            if len(token) >= 32:
+                return token
+            path.unlink()  # empty or cut short (a crash while writing it): make a new one
+            return self.admin_token()
+        token = secrets.token_urlsafe(32)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(token + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        return token
 
     def exists(self) -> bool:
         return self.config_path.exists()

@@ -30,6 +30,10 @@ SIGNERS = ("device", "group")
 PRIVATE_FIELD = "sealed"  # the private part: never typed directly, made from `private` + `to`
 
 
+class UnknownEvent(InputError):
+    """No stored event has that id (or id prefix)."""
+
+
 class PublishError(ValueError):
     """Input that cannot be published as given. `field` names the input at fault ('kind', a field
     of the kind, 'expires_in', 'as', 'private' or 'to'), or is None when no single field is."""
@@ -65,7 +69,7 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
         raise InputError("give the event id in full (64 hex characters) or at least 6 of its first characters")
     matches = [m for m in log.store.find_prefix(raw) if m.hex().startswith(text)]
     if not matches:
-        raise InputError(f"no event with an id starting {text}; `solnet ls` lists them")
+        raise UnknownEvent(f"no event with an id starting {text}; `solnet ls` lists them")
     if len(matches) > 1:
         raise InputError(f"more than one event id starts with {text}; give more characters")
     return matches[0]
@@ -122,9 +126,10 @@ def default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
 
 def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: str, texts: Mapping[str, str], *,
             expires_in: str | None = None, signer: str | None = None, private: str | None = None,
-            to: Sequence[str] = (), now: int | None = None) -> Event:
+            to: Sequence[str] = (), now: int | None = None, offline: bool = False) -> Event:
     """Parse, check, sign and store one event; returns it. `keys` may be a function that loads
-    them: it is called only once the input is known to be good (so a typo costs no passphrase)."""
+    them: it is called only once the input is known to be good (so a typo costs no passphrase).
+    `offline` signs even if this home has not caught up with the network (node/chain_gate.py)."""
     kind = kind_by_name(kind_name)
     fields = parse_fields(log, kind, texts)
     now = now_ms() if now is None else now
@@ -155,4 +160,4 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     key = keys.group if role == "group" else keys.device
     if key is None:
         raise PublishError("this node does not hold its group key; publish from the node that does", "as")
-    return log.append(key, kind.name, fields, expires=expires, now=now)
+    return log.append(key, kind.name, fields, expires=expires, now=now, offline=offline)

@@ -41,6 +41,15 @@ def plain(value: Any) -> Any:
     return value
 
 
+def view_json(data: Any) -> Any:
+    """A read model (node.views) as JSON-able values: times under TIME_KEYS as ISO strings, bytes hex."""
+    if isinstance(data, dict):
+        return {k: (iso(v) if k in TIME_KEYS and isinstance(v, int) else view_json(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [view_json(v) for v in data]
+    return plain(data)
+
+
 def public_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """The fields anyone may see, JSON-ready: times as ISO strings, ids hex, the private part replaced
     by a flag."""

@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS events(
     UNIQUE(author, seq)
 );
 CREATE INDEX IF NOT EXISTS events_by_time ON events(ts, id);
+-- The API lists a kind newest first by `n` (the rowid, implied in the index): one short walk.
+CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
 -- Partial indexes: tiny, since only these rare kinds are in them; start-up reads the trust
 -- events and the node announcements without scanning the whole log.
 CREATE INDEX IF NOT EXISTS events_trust ON events(n) WHERE kind IN ('member.vouch', 'member.revoke');
@@ -238,6 +240,35 @@ class Store:
         upper = prefix + b"\xff" * (32 - len(prefix))
         return [r[0] for r in self.db.execute("SELECT id FROM events WHERE id BETWEEN ? AND ? LIMIT 2", (prefix, upper))]
 
+    def events_page(self, *, kind: str | None = None, author: bytes | None = None, regions: tuple[str, list[str]] | None = None,
+                    since_ts: int | None = None, before_n: int | None = None, limit: int = 50) -> list[tuple]:
+        """Events newest stored first (by `n`), each row (n, id, author, seq, ts, kind, expires, header, sig,
+        body, body_state). Paging by `before_n` is stable while events arrive: new ones get larger `n`.
+        `regions` is (region, read-model tables): an event is in a region if its read-model row is."""
+        where, args = [], []
+        if kind:
+            where.append("kind=?")
+            args.append(kind)
+        if author:
+            where.append("author=?")
+            args.append(author)
+        if regions:
+            region, tables = regions
+            where.append(f"n IN (SELECT n FROM proj WHERE tbl IN ({','.join('?' * len(tables))}) AND region=?)")
+            args.extend([*tables, region])
+        if since_ts is not None:
+            where.append("ts>=?")
+            args.append(since_ts)
+        if before_n is not None:
+            where.append("n<?")
+            args.append(before_n)
+        sql = "SELECT n, id, author, seq, ts, kind, expires, header, sig, body, body_state FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        # One author's chain is stored in seq order, so seq order is n order: walk its (author, seq) index.
+        sql += " ORDER BY seq DESC LIMIT ?" if author and not kind else " ORDER BY n DESC LIMIT ?"
+        return self.db.execute(sql, (*args, limit)).fetchall()
+
     def list_events(self, *, kind: str | None = None, author: bytes | None = None, limit: int = 100,
                     before: tuple[int, bytes] | None = None) -> list[tuple]:
         where, args = [], []
@@ -279,7 +310,10 @@ class Store:
                 self.db.execute("INSERT INTO proj VALUES (?,?,?,?,?,?,?,?,?)", values)
 
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
-             refs: list[bytes] | None = None) -> list[Row]:
+             refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
+             t_before: int | None = None) -> list[Row]:
+        """Rows of one read-model table; `order` is "t" (soonest first) or "newest" (by version), and
+        `limit` bounds them in SQL (the API and dashboard never decode a whole table)."""
         sql = "SELECT key, region, t, ref, vts, vid, data FROM proj WHERE tbl=?"
         args: list[Any] = [table]
         if region is not None:
@@ -288,11 +322,19 @@ class Store:
         if t_from is not None:
             sql += " AND (t IS NULL OR t>=?)"
             args.append(t_from)
+        if t_before is not None:
+            sql += " AND t<?"
+            args.append(t_before)
         if refs is not None:
             if not refs:
                 return []
             sql += f" AND ref IN ({','.join('?' * len(refs))})"
             args.extend(refs)
+        if order is not None:
+            sql += {"t": " ORDER BY t, key", "newest": " ORDER BY vts DESC, vid DESC"}[order]
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
         return [
             Row(table, key, _unpack(data), reg, t, ref, (vts, vid))
             for key, reg, t, ref, vts, vid, data in self.db.execute(sql, args)

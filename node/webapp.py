@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from node import api
+
 if TYPE_CHECKING:
     from node.runtime import NodeRuntime
 
@@ -18,4 +20,5 @@ def build_app(runtime: NodeRuntime) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app.router.add_get("/sync/v1", runtime._on_incoming)
     app.router.add_get("/healthz", runtime._healthz)
+    api.setup(app, runtime)
     return app

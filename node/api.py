@@ -1,0 +1,351 @@
+"""The node's HTTP JSON API, version 1 (/api/v1/...), described in node/openapi.json.
+
+Every route except the OpenAPI document needs the local admin's bearer token (`solnet
+admin-token` prints it): the API shares its port with peer sync, and the threat model says an
+outsider who can reach a node must not read the network's data. Reads go through the same
+read models as `solnet view` and the dashboard, bounded in SQL; publishing goes through
+node.publishing, like `solnet publish`. All database work runs on the node's DB thread.
+
+Errors are JSON, `{"error": {"code", "message", "field"?}}`, with the HTTP status saying the class:
+400 bad filter or body, 401 no token, 403 wrong token, 404, 405, 413 too large, 422 refused input.
+Private parts of support requests never appear, except decrypted on request (?private=true on one
+event) for this node's admin when this device is a recipient; decrypted in memory, never stored.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from events.errors import InvalidEvent
+from events.kinds import KINDS
+from events.projections import TABLES
+from node import publishing, render
+from node.field_input import InputError, parse_time
+from node.log import EventLog
+from node.private import open_private
+from node.status import node_status, peer_list
+from node.views import VIEWS, view
+
+if TYPE_CHECKING:
+    from node.runtime import NodeRuntime
+
+log = logging.getLogger("solnet.api")
+
+PREFIX = "/api/v1"
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+DEFAULT_VIEW_LIMIT = 100
+REGION_RE = re.compile(r"^[a-z0-9][a-z0-9 _.-]{0,63}$")
+HEX_RE = re.compile(r"^[0-9a-f]+$")
+RUNTIME = web.AppKey("solnet_api_runtime", object)
+TOKEN = web.AppKey("solnet_api_token", str)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    """A request we refuse: the HTTP status, a stable code for programs, a sentence for people."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(data, status=status, headers={"Cache-Control": "no-store", **(headers or {})},
+                             dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   headers: dict[str, str] | None = None) -> web.Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return json_response({"error": error}, status, headers)
+
+
+# Aiohttp's own refusals (no route, wrong method, body too large), said in our shape.
+_HTTP_ERRORS = {
+    404: ("not_found", "no such API route; GET /api/v1/openapi.json lists them"),
+    405: ("method_not_allowed", "this route does not take that method; GET /api/v1/openapi.json lists them"),
+    413: ("too_large", "the request body is too large; an event body is at most 64 KiB"),
+}
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Under /api/ every failure is a JSON error (never an HTML page); other paths pass through."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.status, exc.code, exc.message, exc.field, headers)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return error_response(exc.status, code, message, headers=headers)
+    except Exception:  # a bug or a storage failure: logged (no request content), said plainly
+        log.exception("API request %s %s failed", request.method, request.path)
+        return error_response(500, "internal", "the node failed to answer this request; its log says why. "
+                                               "Nothing was stored by it unless an event was returned.")
+
+
+def setup(app: web.Application, runtime: NodeRuntime) -> None:
+    """Register the API routes and its error middleware on the node's app."""
+    app[RUNTIME] = runtime
+    app[TOKEN] = runtime.home.admin_token()
+    app.middlewares.append(json_errors)
+    add = app.router.add_route
+    add("GET", f"{PREFIX}/openapi.json", openapi)
+    add("GET", f"{PREFIX}/events", list_events)
+    add("POST", f"{PREFIX}/events", post_event)
+    add("GET", f"{PREFIX}/events/{{id}}", get_event)
+    add("GET", f"{PREFIX}/status", status)
+    add("GET", f"{PREFIX}/peers", peers)
+    for name in VIEWS:
+        add("GET", f"{PREFIX}/{name}", read_model(name))
+
+
+# --- auth and parameters --------------------------------------------------------------------------
+def require_token(request: web.Request) -> NodeRuntime:
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if not header:
+        raise ApiError(401, "token_required", "this API needs the local admin token: send "
+                       "'Authorization: Bearer TOKEN'; `solnet admin-token` on the node prints it")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), request.app[TOKEN].encode()):
+        raise ApiError(403, "token_invalid", "that is not this node's admin token; `solnet admin-token` on the "
+                       "node prints the right one")
+    return request.app[RUNTIME]  # type: ignore[return-value]
+
+
+def check_params(request: web.Request, allowed: tuple[str, ...]) -> None:
+    for name in request.query:
+        if name not in allowed:
+            raise ApiError(400, "bad_parameter", f"unknown parameter {name!r}; this route takes: "
+                           f"{', '.join(allowed) or 'none'}", name)
+
+
+def int_param(request: web.Request, name: str, default: int | None, low: int, high: int | None) -> int | None:
+    text = request.query.get(name)
+    if text is None:
+        return default
+    if not re.fullmatch(r"-?\d{1,18}", text.strip()):
+        raise ApiError(400, "bad_parameter", f"{name!r} must be a whole number, got {text[:40]!r}", name)
+    value = int(text)
+    if value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise ApiError(400, "bad_parameter", f"{name!r} must be {span}, got {value}", name)
+    return value
+
+
+def region_param(request: web.Request) -> str | None:
+    text = request.query.get("region")
+    if text is None:
+        return None
+    region = text.strip().lower()
+    if not REGION_RE.match(region):
+        raise ApiError(400, "bad_parameter", "'region' is a region name such as calais (letters, digits, "
+                       "spaces, - _ or .; at most 64)", "region")
+    return region
+
+
+def since_param(request: web.Request) -> int | None:
+    text = request.query.get("since")
+    if text is None:
+        return None
+    if re.fullmatch(r"\d{1,15}", text.strip()):
+        return int(text)
+    try:
+        return parse_time(text)
+    except InputError:
+        raise ApiError(400, "bad_parameter", "'since' is a time: ISO 8601 (2026-12-01T18:00Z) or milliseconds "
+                       f"since 1970, got {text[:40]!r}", "since") from None
+
+
+def hex_param(text: str, name: str, low: int) -> str:
+    text = text.strip().lower()
+    if not (low <= len(text) <= 64 and HEX_RE.match(text)):
+        raise ApiError(400, "bad_parameter", f"{name!r} is an id in hex: all 64 characters or at least the first "
+                       f"{low}, got {text[:70]!r}", name)
+    return text
+
+
+# --- reads ----------------------------------------------------------------------------------------
+async def openapi(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(OPENAPI_PATH, headers={"Content-Type": "application/json"})
+
+
+def _event_out(row: tuple, group_of: dict[bytes, bytes]) -> dict[str, Any]:
+    out = {"n": row[0], **render.event_json(row[1:], group_of)}
+    if out.get("has_private"):
+        out["private"] = True
+    return out
+
+
+def _group_of(log: EventLog) -> dict[bytes, bytes]:
+    return {k: m.group for k, m in log.trust.members.items()}
+
+
+def _author_of(log: EventLog, prefix: str) -> bytes | None:
+    """The one member key whose hex starts with `prefix` (None: no such author)."""
+    found = [k for k in list(log.trust.members) if k.hex().startswith(prefix)]
+    if len(found) > 1:
+        raise ApiError(400, "ambiguous", f"more than one key starts with {prefix}; give more characters", "author")
+    return found[0] if found else None
+
+
+def _events_page(log: EventLog, kind: str | None, author: str | None, region: str | None, since: int | None,
+                 cursor: int | None, limit: int) -> dict[str, Any]:
+    author_key = _author_of(log, author) if author else None
+    if author and author_key is None:
+        return {"events": [], "next_cursor": None}
+    rows = log.store.events_page(kind=kind, author=author_key, regions=(region, list(TABLES)) if region else None,
+                                 since_ts=since, before_n=cursor, limit=limit + 1)
+    group_of = _group_of(log)
+    events = [_event_out(r, group_of) for r in rows[:limit]]
+    return {"events": events, "next_cursor": str(rows[limit - 1][0]) if len(rows) > limit else None}
+
+
+async def list_events(request: web.Request) -> web.StreamResponse:
+    runtime = require_token(request)
+    check_params(request, ("kind", "author", "region", "since", "cursor", "limit"))
+    kind = request.query.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise ApiError(400, "bad_parameter", f"unknown kind {kind[:40]!r}; one of: {', '.join(KINDS)}", "kind")
+    author = hex_param(request.query["author"], "author", 4) if "author" in request.query else None
+    cursor = int_param(request, "cursor", None, 1, None)
+    limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    page = await runtime.db(_events_page, runtime.log, kind, author, region_param(request), since_param(request),
+                            cursor, limit)
+    return json_response({**page, "limit": limit})
+
+
+def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]:
+    log = runtime.log
+    try:
+        event_id = publishing.resolve_event_id(log, text)
+    except publishing.UnknownEvent as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    except InputError as exc:
+        raise ApiError(400, "bad_parameter", str(exc), "id") from None
+    row = log.store.event_row(event_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
+    out = {"n": log.store.db.execute("SELECT n FROM events WHERE id=?", (event_id,)).fetchone()[0],
+           **render.event_json(row, _group_of(log))}
+    if out.get("has_private"):
+        out["private"] = True
+        if private:  # decrypted in memory for this node's admin; never stored, never logged
+            text_ = open_private((render.event_fields(row) or {})["sealed"], runtime.keys.device_encryption)
+            out["private_details"] = text_
+            out["private_status"] = "readable" if text_ is not None else "not_a_recipient"
+    return out
+
+
+async def get_event(request: web.Request) -> web.StreamResponse:
+    runtime = require_token(request)
+    check_params(request, ("private",))
+    wanted = request.query.get("private", "false").lower()
+    if wanted not in ("true", "false", "1", "0"):
+        raise ApiError(400, "bad_parameter", "'private' is true or false", "private")
+    text = hex_param(request.match_info["id"], "id", 6)
+    return json_response(await runtime.db(_one_event, runtime, text, wanted in ("true", "1")))
+
+
+def read_model(name: str) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        runtime = require_token(request)
+        check_params(request, ("region", "limit"))
+        region = region_param(request)
+        limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
+        data = await runtime.db(_read_model, runtime.log, name, region, limit)
+        return json_response({"view": name, "region": region, "limit": limit, "items": data})
+
+    handler.__name__ = f"get_{name}"
+    return handler
+
+
+def _read_model(log: EventLog, name: str, region: str | None, limit: int) -> Any:
+    data = view(log, name, region=region, limit=limit)
+    if name == "groups" and region is not None:  # few groups: filtered here
+        data = [g for g in data if g.get("region") == region]
+    if isinstance(data, list):
+        data = data[:limit]
+        for item in data:
+            if item.get("has_private"):
+                item["private"] = True
+    return render.view_json(data)
+
+
+async def status(request: web.Request) -> web.StreamResponse:
+    runtime = require_token(request)
+    check_params(request, ())
+    out = await runtime.db(node_status, runtime.home, runtime.log)
+    # Live facts of this process (the saved ones are up to a few seconds old).
+    out["node"].update(running=True, links=len(runtime.links), events_per_s=runtime.events_per_second(),
+                       port=runtime.bound_port)
+    return json_response(out)
+
+
+async def peers(request: web.Request) -> web.StreamResponse:
+    runtime = require_token(request)
+    check_params(request, ())
+    return json_response({"peers": await runtime.db(peer_list, runtime.log.store)})
+
+
+# --- publishing -----------------------------------------------------------------------------------
+POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to")
+
+
+def _text(value: Any, field: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ApiError(422, "invalid_field", f"{field!r} must be text (or a number), as a person would type it", field)
+    return str(value)
+
+
+async def post_event(request: web.Request) -> web.StreamResponse:
+    runtime = require_token(request)
+    check_params(request, ())
+    raw = await request.read()  # larger than the app's client_max_size: 413
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_json", "the body is not JSON; send {\"kind\": ..., \"fields\": {...}}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object: {\"kind\": ..., \"fields\": {...}}")
+    for key in body:
+        if key not in POST_KEYS:
+            raise ApiError(422, "invalid_field", f"unknown key {str(key)[:40]!r}; the body takes: {', '.join(POST_KEYS)}",
+                           str(key)[:40])
+    if not isinstance(body.get("kind"), str):
+        raise ApiError(422, "invalid_field", f"'kind' is required: one of {', '.join(KINDS)}", "kind")
+    fields = body.get("fields", {})
+    if not isinstance(fields, dict):
+        raise ApiError(422, "invalid_field", "'fields' is an object of field name to text", "fields")
+    texts = {str(k): _text(v, str(k)) for k, v in fields.items()}
+    to = body.get("to", [])
+    if not isinstance(to, list) or not all(isinstance(g, str) for g in to):
+        raise ApiError(422, "invalid_field", "'to' is a list of group ids (hex)", "to")
+    options = {k: _text(body[k], k) if body.get(k) is not None else None for k in ("expires_in", "as", "private")}
+    try:
+        event = await runtime.db(lambda: publishing.publish(
+            runtime.log, runtime.keys, body["kind"], texts, expires_in=options["expires_in"],
+            signer=options["as"], private=options["private"], to=to))
+    except publishing.PublishError as exc:
+        raise ApiError(422, "invalid_field", str(exc), exc.field) from None
+    except InvalidEvent as exc:
+        raise ApiError(422, exc.reason, exc.args[0]) from None
+    out = await runtime.db(_one_event, runtime, event.id.hex(), False)
+    return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
