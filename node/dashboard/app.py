@@ -1,0 +1,444 @@
+"""The dashboard's routes on the node's aiohttp app: pages, fragments for live refresh, the
+server-sent event stream, publish forms, login, and the panic wipe.
+
+Every response of the dashboard carries the secure headers (CSP without inline script or style,
+no framing, no sniffing, no referrer). Every POST must carry the CSRF token of its session.
+Who may do what is decided in node.dashboard.access; this module only applies it.
+"""
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import jinja2
+from aiohttp import web
+
+from events.errors import InvalidEvent
+from node import publishing
+from node.dashboard import access, forms, i18n, pages
+from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
+from node.home import HomeError
+from node.log import now_ms
+from node.private import open_private
+from node.render import iso
+from node.wipe import wipe
+
+if TYPE_CHECKING:
+    from node.runtime import NodeRuntime
+
+HERE = Path(__file__).parent
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+SECURE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+MAX_STREAMS = 32           # open live-update streams at once
+STREAM_LIFETIME_S = 300.0  # a stream ends after this; the page opens a new one (bounded, never stale)
+KEEPALIVE_S = 15.0
+RETRY_MS = 3000
+
+
+@dataclass
+class DashboardOptions:
+    access: AccessOptions = field(default_factory=AccessOptions)
+    # Called after a panic wipe has been answered; by default the node stops itself (SIGTERM to
+    # this process, which `solnet run` turns into a clean stop). Tests running a node in-process
+    # pass their own.
+    on_wiped: Callable[[], None] | None = None
+
+
+def _environment() -> jinja2.Environment:
+    # Autoescape everywhere: every text on these pages comes from signed events typed by people
+    # of other groups (or by an infiltrator); none of it may become markup.
+    # Optional event fields are simply absent: an absent value renders as nothing.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["iso"] = iso
+    env.filters["fallback_time"] = i18n.fallback_time
+    env.filters["short"] = lambda b: b.hex()[:12] if isinstance(b, bytes) else str(b)[:12]
+    env.filters["hex"] = lambda b: b.hex() if isinstance(b, bytes) else str(b)
+    return env
+
+
+ENV = _environment()
+
+
+def render_page(template: str, context: dict[str, Any]) -> str:
+    """Render a template (pure: used by the routes and by the template tests)."""
+    lang = context["t"].lang
+    return ENV.get_template(template).render(
+        money=lambda minor, cur: i18n.format_money(minor, cur, lang),
+        number=lambda n: i18n.format_number(n, lang), **context)
+
+
+class Dashboard:
+    def __init__(self, runtime: NodeRuntime, options: DashboardOptions) -> None:
+        self.runtime = runtime
+        self.options = options
+        self.sessions = Sessions()
+        self.throttle = LoginThrottle()
+        self._login_lock = asyncio.Lock()
+        self._streams = 0
+        self._closing = asyncio.Event()
+        self.static = {p.name: (p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
+                       for p in (HERE / "static").iterdir() if p.is_file()}
+
+    # --- request context ----------------------------------------------------------------------
+    def context(self, request: web.Request) -> dict[str, Any]:
+        lang, remember = i18n.choose_language(request.query.get("lang"), request.cookies.get(i18n.COOKIE),
+                                              request.headers.get("Accept-Language"))
+        session_id = request.cookies.get(access.SESSION_COOKIE)
+        new_session = session_id is None or len(session_id) > 100
+        if new_session:
+            session_id = Sessions.new_id()
+        local = access.is_local(request.remote, request.headers, self.options.access)
+        logged_in = self.sessions.is_logged_in(session_id)
+        role = access.role_of(local, logged_in, self.options.access)
+        ctx = {
+            "t": i18n.Translator(lang), "lang": lang, "role": role, "local": local, "logged_in": logged_in,
+            "is_admin": role == ADMIN, "csrf": self.sessions.csrf_token(session_id), "session_id": session_id,
+            "node_name": self.runtime.home.config().group_name, "path": request.path,
+            "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
+            "since": self.runtime.last_stored_n, "flash": None,
+        }
+        request["dash"] = ctx
+        request["dash_cookies"] = {**({access.SESSION_COOKIE: session_id} if new_session else {}),
+                                   **({i18n.COOKIE: lang} if remember else {})}
+        return ctx
+
+    def respond(self, request: web.Request, template: str, ctx: dict[str, Any], status: int = 200) -> web.Response:
+        response = web.Response(text=render_page(template, ctx), content_type="text/html", status=status)
+        return self.finish(request, response)
+
+    def finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        for name, value in SECURE_HEADERS.items():
+            response.headers.setdefault(name, value)
+        for name, value in request.get("dash_cookies", {}).items():
+            response.set_cookie(name, value, httponly=True, samesite="Strict", secure=request.secure, path="/",
+                                max_age=None if name == access.SESSION_COOKIE else 365 * 86400)
+        return response
+
+    def redirect(self, request: web.Request, location: str) -> web.StreamResponse:
+        return self.finish(request, web.HTTPSeeOther(location))
+
+    def refuse(self, request: web.Request, ctx: dict[str, Any], status: int, message_key: str) -> web.Response:
+        ctx = {**ctx, "title": ctx["t"]("error.title"), "message": ctx["t"](message_key)}
+        return self.respond(request, "error.html", ctx, status)
+
+    def guard(self, request: web.Request, *, admin: bool = False, fragment: bool = False) -> web.StreamResponse | None:
+        """None if the request may go on; else the answer (login page, 401 or 403)."""
+        ctx = request["dash"]
+        if ctx["role"] == ANONYMOUS:
+            if fragment:
+                return self.refuse(request, ctx, 401, "error.login_needed")
+            return self.redirect(request, "/login?next=" + quote(request.path_qs, safe=""))
+        if admin and ctx["role"] != ADMIN:
+            return self.refuse(request, ctx, 403, "error.admin_only")
+        return None
+
+    async def check_post(self, request: web.Request, *, admin: bool = False) -> tuple[Any, web.StreamResponse | None]:
+        """The form, or the refusal: every POST needs its session's CSRF token (and, when the
+        browser says where it comes from, this very origin); with `admin`, an admin too."""
+        if admin and (refusal := self.guard(request, admin=True)) is not None:
+            return None, refusal
+        form = await request.post()
+        ctx = request["dash"]
+        origin = request.headers.get("Origin")
+        if origin is not None and origin not in (f"http://{request.host}", f"https://{request.host}"):
+            return form, self.refuse(request, ctx, 403, "error.csrf")
+        token = form.get("csrf")
+        if not self.sessions.csrf_ok(request.cookies.get(access.SESSION_COOKIE), token if isinstance(token, str) else None):
+            return form, self.refuse(request, ctx, 403, "error.csrf")
+        return form, None
+
+    # --- pages ----------------------------------------------------------------------------------
+    def _region(self, request: web.Request) -> str | None:
+        region = request.query.get("region", "").strip().lower()
+        return region[:40] or None
+
+    async def _overview_ctx(self, request: web.Request) -> dict[str, Any]:
+        ctx = request["dash"]
+        region = self._region(request)
+        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms())
+        health = await self.runtime.db(pages.health, self.runtime.log)
+        health["events_per_s"] = self.runtime.events_per_second()
+        suffix = f"?region={quote(region)}" if region else ""
+        return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
+                "fragment": "/fragment/overview" + suffix}
+
+    async def overview(self, request: web.Request) -> web.StreamResponse:
+        self.context(request)
+        if (refusal := self.guard(request)) is not None:
+            return refusal
+        return self.respond(request, "overview.html", await self._overview_ctx(request))
+
+    async def overview_fragment(self, request: web.Request) -> web.StreamResponse:
+        self.context(request)
+        if (refusal := self.guard(request, fragment=True)) is not None:
+            return refusal
+        return self.respond(request, "overview_body.html", await self._overview_ctx(request))
+
+    async def _event_ctx(self, request: web.Request) -> dict[str, Any] | None:
+        ctx = request["dash"]
+        event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms())
+        if event is None:
+            return None
+        private_status = None
+        private_text = None
+        if event["sealed"] is not None:
+            if ctx["is_admin"]:  # decrypted in memory for this response only, never stored
+                private_text = open_private(event["sealed"], self.runtime.keys.device_encryption)
+                private_status = "readable" if private_text is not None else "not_recipient"
+            else:
+                private_status = "hidden"
+        title = event["title"] or ctx["t"](f"kind.{event['kind']}")
+        return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
+                "title": title, "fragment": f"/fragment/event/{request.match_info['id']}"}
+
+    async def event(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        if (refusal := self.guard(request)) is not None:
+            return refusal
+        page = await self._event_ctx(request)
+        if page is None:
+            return self.refuse(request, ctx, 404, "error.no_event")
+        page["flash"] = ctx["t"]("publish.done") if request.query.get("published") else None
+        return self.respond(request, "event.html", page)
+
+    async def event_fragment(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        if (refusal := self.guard(request, fragment=True)) is not None:
+            return refusal
+        page = await self._event_ctx(request)
+        if page is None:
+            return self.refuse(request, ctx, 404, "error.no_event")
+        return self.respond(request, "event_body.html", page)
+
+    async def groups(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        if (refusal := self.guard(request)) is not None:
+            return refusal
+        data = await self.runtime.db(pages.groups, self.runtime.log)
+        return self.respond(request, "groups.html", {**ctx, "groups": data, "title": ctx["t"]("groups.title")})
+
+    # --- publishing -----------------------------------------------------------------------------
+    async def publish_index(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        if (refusal := self.guard(request, admin=True)) is not None:
+            return refusal
+        return self.respond(request, "publish_index.html", {**ctx, "kinds": pages.PUBLISHABLE,
+                                                             "title": ctx["t"]("publish.title")})
+
+    async def _form_ctx(self, ctx: dict[str, Any], kind: str, values: dict[str, str],
+                        errors: dict[str, str], general: str | None, chosen_to: list[str]) -> dict[str, Any]:
+        groups = await self.runtime.db(pages.recipient_groups, self.runtime.log) if forms.has_private_part(kind) else []
+        return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
+                "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
+                "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
+                "regions": await self.runtime.db(pages.regions, self.runtime.log),
+                "title": ctx["t"]("publish.form_title", kind=ctx["t"](f"kind.{kind}"))}
+
+    async def publish_form(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        if (refusal := self.guard(request, admin=True)) is not None:
+            return refusal
+        kind = request.match_info["kind"]
+        if kind not in pages.PUBLISHABLE:
+            return self.refuse(request, ctx, 404, "error.no_kind")
+        values = forms.values_for(kind, request.query)
+        if forms.needs_expiry(kind):
+            values["expires_in"] = forms.DEFAULT_EXPIRY
+        return self.respond(request, "publish_form.html", await self._form_ctx(ctx, kind, values, {}, None, []))
+
+    async def publish_submit(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        form, refusal = await self.check_post(request, admin=True)
+        if refusal is not None:
+            return refusal
+        kind = request.match_info["kind"]
+        if kind not in pages.PUBLISHABLE:
+            return self.refuse(request, ctx, 404, "error.no_kind")
+        texts = {i.name: str(form.get(i.name, "")) for i in forms.inputs(kind)}
+        expires_in = str(form.get("expires_in", "")) if forms.needs_expiry(kind) else None
+        private = str(form.get("private", "")) if forms.has_private_part(kind) else None
+        to = [str(g) for g in form.getall("to", [])] if forms.has_private_part(kind) else []
+        t = ctx["t"]
+        try:
+            event = await self.runtime.db(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
+                                          expires_in=expires_in, private=private or None, to=to)
+        except publishing.PublishError as exc:
+            message = forms.field_message(str(exc), t)
+            errors = {exc.field: message} if exc.field else {}
+            values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or ""}
+            page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
+            return self.respond(request, "publish_form.html", page, 400)
+        except InvalidEvent:
+            values = {**texts, "private": private or ""}
+            page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
+            return self.respond(request, "publish_form.html", page, 400)
+        return self.redirect(request, f"/event/{event.id.hex()}?published=1")
+
+    # --- login ----------------------------------------------------------------------------------
+    @staticmethod
+    def _safe_next(value: str | None) -> str:
+        return value if value and value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
+
+    async def login_form(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        return self.respond(request, "login.html", {**ctx, "title": ctx["t"]("login.title"), "error": None,
+                                                    "next": self._safe_next(request.query.get("next"))})
+
+    async def login_submit(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        form, refusal = await self.check_post(request)
+        if refusal is not None:
+            return refusal
+        t = ctx["t"]
+        page = {**ctx, "title": t("login.title"), "next": self._safe_next(str(form.get("next", "")))}
+        async with self._login_lock:  # one passphrase check at a time: each costs Argon2id time and memory
+            wait = self.throttle.wait_s()
+            if wait > 0:
+                return self.respond(request, "login.html", {**page, "error": t("login.throttled", seconds=int(wait) + 1)}, 429)
+            ok = await asyncio.get_running_loop().run_in_executor(None, self._passphrase_ok, str(form.get("passphrase", "")))
+            if not ok:
+                self.throttle.failed()
+                return self.respond(request, "login.html", {**page, "error": t("login.wrong")}, 401)
+            self.throttle.succeeded()
+        self.sessions.log_out(request.cookies.get(access.SESSION_COOKIE))
+        request["dash_cookies"][access.SESSION_COOKIE] = self.sessions.log_in()
+        return self.redirect(request, page["next"])
+
+    def _passphrase_ok(self, passphrase: str) -> bool:
+        """The node's admin passphrase is its keystore passphrase: it must open the keystore and
+        find this node's device key there."""
+        if not passphrase:
+            return False
+        try:
+            keys = self.runtime.home.keys(passphrase)
+        except HomeError:
+            return False
+        return bytes(keys.device.public) == bytes(self.runtime.keys.device.public)
+
+    async def logout(self, request: web.Request) -> web.StreamResponse:
+        self.context(request)
+        _, refusal = await self.check_post(request)
+        if refusal is not None:
+            return refusal
+        self.sessions.log_out(request.cookies.get(access.SESSION_COOKIE))
+        request["dash_cookies"][access.SESSION_COOKIE] = Sessions.new_id()
+        return self.redirect(request, "/")
+
+    # --- panic wipe -----------------------------------------------------------------------------
+    async def wipe_form(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        if (refusal := self.guard(request, admin=True)) is not None:
+            return refusal
+        return self.respond(request, "wipe.html", {**ctx, "title": ctx["t"]("wipe.title"), "error": None})
+
+    async def wipe_submit(self, request: web.Request) -> web.StreamResponse:
+        ctx = self.context(request)
+        form, refusal = await self.check_post(request, admin=True)
+        if refusal is not None:
+            return refusal
+        t = ctx["t"]
+        if str(form.get("confirm", "")).strip().upper() != t("wipe.word").upper():
+            return self.respond(request, "wipe.html", {**ctx, "title": t("wipe.title"),
+                                                        "error": t("wipe.not_confirmed", word=t("wipe.word"))}, 400)
+        everything = form.get("everything") == "yes"
+        await self.runtime.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
+        report = await self.runtime.db(wipe, self.runtime.home, everything=everything)
+        response = self.respond(request, "wiped.html", {**ctx, "title": t("wiped.title"), "report": report,
+                                                        "is_admin": False})
+        asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)
+        return response
+
+    # --- live updates ---------------------------------------------------------------------------
+    async def live(self, request: web.Request) -> web.StreamResponse:
+        self.context(request)
+        if (refusal := self.guard(request, fragment=True)) is not None:
+            return refusal
+        if self._streams >= MAX_STREAMS:
+            return self.finish(request, web.Response(status=503, text="too many live streams; retry later"))
+        try:
+            since = int(request.query.get("since", "0"))
+        except ValueError:
+            since = 0
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
+        self.finish(request, response)
+        self._streams += 1
+        try:
+            await response.prepare(request)
+            await response.write(f"retry: {RETRY_MS}\n\n".encode())
+            deadline = asyncio.get_running_loop().time() + STREAM_LIFETIME_S
+            while not self._closing.is_set() and asyncio.get_running_loop().time() < deadline:
+                n = await self._next_change(since)
+                if n > since:
+                    since = n
+                    await response.write(f"event: change\ndata: {n}\n\n".encode())
+                else:
+                    await response.write(b": keepalive\n\n")
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self._streams -= 1
+        return response
+
+    async def _next_change(self, since: int) -> int:
+        change = asyncio.ensure_future(self.runtime.wait_for_change(since, KEEPALIVE_S))
+        closing = asyncio.ensure_future(self._closing.wait())
+        done, pending = await asyncio.wait({change, closing}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        return change.result() if change in done else since
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        self._closing.set()
+
+    async def static_file(self, request: web.Request) -> web.StreamResponse:
+        entry = self.static.get(request.match_info["name"])
+        if entry is None:
+            raise web.HTTPNotFound()
+        body, content_type = entry
+        response = web.Response(body=body, content_type=content_type)
+        response.headers["Cache-Control"] = "no-cache"
+        return self.finish(request, response)
+
+
+def _stop_this_process() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def setup(app: web.Application, runtime: NodeRuntime, options: DashboardOptions | None = None) -> Dashboard:
+    """Add the dashboard's routes to the node's app. Options default to the runtime's
+    `dashboard_options` (set by `solnet run`)."""
+    options = options or runtime.dashboard_options or DashboardOptions()
+    dash = Dashboard(runtime, options)
+    get, post = app.router.add_get, app.router.add_post
+    get("/", dash.overview)
+    get("/fragment/overview", dash.overview_fragment)
+    get("/event/{id:[0-9a-f]{64}}", dash.event)
+    get("/fragment/event/{id:[0-9a-f]{64}}", dash.event_fragment)
+    get("/groups", dash.groups)
+    get("/publish", dash.publish_index)
+    get("/publish/{kind}", dash.publish_form)
+    post("/publish/{kind}", dash.publish_submit)
+    get("/login", dash.login_form)
+    post("/login", dash.login_submit)
+    post("/logout", dash.logout)
+    get("/admin/wipe", dash.wipe_form)
+    post("/admin/wipe", dash.wipe_submit)
+    get("/live", dash.live)
+    get("/static/{name}", dash.static_file)
+    app.on_shutdown.append(dash.on_shutdown)
+    return dash

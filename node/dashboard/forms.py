@@ -1,0 +1,101 @@
+"""Publish forms: which inputs each kind's form has (from events.kinds), and the message shown
+next to a field when publishing refuses it, in the page language.
+
+The refusals come from node.publishing in English; the common ones are recognised here and said
+in the page's language (a translated sentence per rule). An unrecognised one is shown as written
+in English pages and as a generic "check this field" in the others, so no untranslated sentence
+reaches a French page.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from events.kinds import ALERT_DEFAULT_EXPIRY_MS, HOUR_MS, KINDS
+from node.dashboard.i18n import Translator
+from node.publishing import PRIVATE_FIELD, typed_fields
+from node.render import MONEY_FIELDS
+
+EXPIRY_CHOICES = ("1h", "3h", "6h", "12h", "24h", "48h")
+DEFAULT_EXPIRY = f"{ALERT_DEFAULT_EXPIRY_MS // HOUR_MS}h"
+LONG_TEXT = 400  # text fields longer than this get a text area
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    widget: str          # text, textarea, select, number, datetime, money, list, url, id
+    required: bool
+    choices: tuple[str, ...] = ()
+    max_len: int | None = None
+
+
+def inputs(kind_name: str) -> list[Input]:
+    kind = KINDS[kind_name]
+    out = []
+    for name in typed_fields(kind):
+        f = kind.field(name)
+        assert f is not None
+        if f.type == "enum":
+            widget = "select"
+        elif name in MONEY_FIELDS:
+            widget = "money"
+        elif f.type == "int":
+            widget = "number"
+        elif f.type == "time":
+            widget = "datetime"
+        elif f.type in ("languages", "texts", "ids"):
+            widget = "list"
+        elif f.type in ("url", "id"):
+            widget = f.type
+        elif f.type == "text" and f.max_len > LONG_TEXT:
+            widget = "textarea"
+        else:
+            widget = "text"
+        out.append(Input(name, widget, f.required, f.choices, f.max_len if f.type in ("text", "url") else None))
+    return out
+
+
+def has_private_part(kind_name: str) -> bool:
+    return KINDS[kind_name].field(PRIVATE_FIELD) is not None
+
+
+def needs_expiry(kind_name: str) -> bool:
+    return KINDS[kind_name].expiry == "required"
+
+
+# (pattern on the English message, catalog key, how to fill the key's fields from the match)
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
+    (r"needs the field\(s\)|must not be empty", "error.required"),
+    (r"is (?P<length>\d+) characters, the limit is (?P<limit>\d+)", "error.too_long"),
+    (r"must be one of", "error.choice"),
+    (r"must be a whole number", "error.number"),
+    (r"is not a date and time", "error.time"),
+    (r"is not an amount|more than two decimals", "error.amount"),
+    (r"must be an http\(s\) link", "error.link"),
+    (r"region name", "error.region"),
+    (r"currency code", "error.currency"),
+    (r"language codes", "error.languages"),
+    (r"not an event id|no event with an id|more than one event id|event id in full", "error.event_id"),
+    (r"is before 'starts_at'", "error.ends_before_start"),
+    (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
+    (r"control characters", "error.control"),
+    (r"private details .*empty|give the details too", "error.private_empty"),
+    (r"recipient|is not a group|has no device|is revoked|at most \d+", "error.recipients"),
+    (r"not a duration", "error.duration"),
+))
+
+
+def field_message(message: str, t: Translator) -> str:
+    """The refusal `message` (from node.publishing) as said to the person, in `t`'s language."""
+    for pattern, key in _RULES:
+        match = pattern.search(message)
+        if match:
+            return t(key, **{k: v for k, v in match.groupdict().items() if v is not None})
+    return message if t.lang == "en" else t("error.generic")
+
+
+def values_for(kind_name: str, query: Any) -> dict[str, str]:
+    """Prefilled values from a link (e.g. 'Pledge' on a fundraiser page gives ?fundraiser=ID)."""
+    return {i.name: str(query.get(i.name, ""))[:500] for i in inputs(kind_name) if query.get(i.name)}

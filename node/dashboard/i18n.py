@@ -1,0 +1,95 @@
+"""Languages of the dashboard: the message catalogs (English, French), the choice of language for
+a request (?lang=, then the cookie, then Accept-Language) and locale-aware numbers and money.
+
+Catalogs are flat JSON maps from a key ("nav.overview") to text with optional {name} fields;
+both must hold the same keys (a test checks it). Dates are not formatted here: pages carry
+<time datetime=ISO> and the browser formats them in the page language (static/app.js); the
+text inside the element is a language-neutral fallback (see `fallback_time`).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+COOKIE = "solnet_lang"
+CATALOG_DIR = Path(__file__).parent / "catalogs"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    return json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+class Translator:
+    """`t(key, **fields)` for one language. A missing key shows the key itself (a test makes sure
+    no template uses one), so a forgotten string is visible but never breaks a page."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        self.messages = catalog(self.lang)
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        text = self.messages.get(key, key)
+        return text.format(**fields) if fields else text
+
+    def has(self, key: str) -> bool:
+        return key in self.messages
+
+    def choice(self, value: str) -> str:
+        """The label of an enum value (action type, goods category, urgency ...)."""
+        key = f"choice.{value}"
+        return self(key) if key in self.messages else value.replace("_", " ")
+
+
+def parse_accept_language(header: str | None) -> str | None:
+    """The supported language the browser prefers most, or None."""
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")[:20]):  # bounded: a header can be long
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and q > 0:
+            ranked.append((-q, position, primary))
+    return min(ranked)[2] if ranked else None
+
+
+def choose_language(query: str | None, cookie: str | None, accept_language: str | None) -> tuple[str, bool]:
+    """(language, remember): an explicit ?lang= wins and is remembered in the cookie; then the
+    remembered choice; then the browser's Accept-Language; then English."""
+    if query in LANGUAGES:
+        return query, query != cookie
+    if cookie in LANGUAGES:
+        return cookie, False
+    return parse_accept_language(accept_language) or DEFAULT_LANGUAGE, False
+
+
+def format_number(value: int | float, lang: str, decimals: int = 0) -> str:
+    text = f"{value:,.{decimals}f}"
+    if lang == "fr":  # 1 234,50 (narrow no-break space between thousands)
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def format_money(minor: int, currency: str, lang: str) -> str:
+    decimals = 0 if minor % 100 == 0 else 2
+    return f"{format_number(minor / 100, lang, decimals)}\u00a0{currency}"
+
+
+def fallback_time(ms: int | None) -> str:
+    """The text inside <time> before the script formats it: UTC, the same in every language."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,122 @@
+"""What each dashboard page shows, read from the node's log: plain dicts for the templates.
+
+Blocking database reads (run them through `runtime.db`). The read models come from node.views
+and the network health from node.status; this module only picks, bounds and arranges them, so
+a page costs a few indexed queries whatever the size of the log.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from events.kinds import KINDS
+from node import render
+from node.log import EventLog
+from node.status import peer_list, runtime_info
+from node.views import view
+
+MAX_ITEMS = 50  # per section of the overview; the rest is counted, not shown
+PUBLISHABLE = ("action", "alert", "fundraiser", "fundraiser.update", "need", "offer", "need.fulfil",
+               "support.request", "support.claim", "support.close", "group.profile")
+
+
+def group_names(log: EventLog) -> dict[bytes, str]:
+    return {row.key: row.data["name"] for row in log.store.rows("profile")}
+
+
+def regions(log: EventLog) -> list[str]:
+    rows = log.store.db.execute("SELECT DISTINCT region FROM proj WHERE region IS NOT NULL ORDER BY region")
+    return [r[0] for r in rows]
+
+
+def _bounded(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"items": items[:MAX_ITEMS], "more": max(0, len(items) - MAX_ITEMS)}
+
+
+def overview(log: EventLog, region: str | None, now: int) -> dict[str, Any]:
+    actions_by_region = view(log, "actions", region=region, now=now)
+    funds = [f for f in view(log, "fundraisers", region=region, now=now)
+             if f.get("ends_at") is None or f["ends_at"] >= now]
+    needs = view(log, "needs", region=region, now=now)
+    support = [s for s in view(log, "support", region=region, now=now) if s["status"] != "closed"]
+    return {
+        "alerts": view(log, "alerts", region=region, now=now),
+        "actions": {r: _bounded(items) for r, items in sorted(actions_by_region.items())},
+        "fundraisers": _bounded(funds),
+        "needs": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] > 0]),
+        "offers": _bounded([n for n in needs if n["side"] == "offer"]),
+        "fulfilled": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] == 0]),
+        "support": _bounded(support),
+        "names": group_names(log),
+        "regions": regions(log),
+        "last_n": log.store.last_n(),
+    }
+
+
+def health(log: EventLog) -> dict[str, Any]:
+    """Peers with their last saved state, and this node's runtime facts (saved every 2 s)."""
+    peers = peer_list(log.store)
+    last_syncs = [p["last_sync"] for p in peers if p.get("last_sync")]
+    lags = [p["lag"] for p in peers if p.get("lag") is not None]
+    return {
+        "peers": [{"label": p.get("label") or "?", "connected": bool(p.get("connected")), "last_sync": p.get("last_sync"),
+                   "lag": p.get("lag"), "banned": bool(p.get("banned")), "source": p.get("source")} for p in peers],
+        "connected": sum(1 for p in peers if p.get("connected")),
+        "known": len(peers),
+        "last_sync": max(last_syncs) if last_syncs else None,
+        "lag": max(lags) if lags else None,
+        "events": log.store.count(),
+        "running": runtime_info(log.store).get("running", False),
+    }
+
+
+def groups(log: EventLog) -> list[dict[str, Any]]:
+    """Every group (revoked ones too) with its devices and their revocation state."""
+    return view(log, "groups")
+
+
+def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """The public fields of an event in the kind's order, each with how to show it."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        return []
+    out = []
+    for f in spec.fields:
+        if f.name not in fields or f.name == "sealed":
+            continue
+        value = fields[f.name]
+        show = {"time": "time", "enum": "choice", "id": "id", "ids": "ids", "url": "url",
+                "languages": "list", "texts": "list", "key": "key"}.get(f.type, "text")
+        if f.name in render.MONEY_FIELDS:
+            show = "money"
+        out.append({"name": f.name, "show": show, "value": value})
+    return out
+
+
+def event(log: EventLog, event_id: bytes, now: int) -> dict[str, Any] | None:
+    row = log.store.event_row(event_id)
+    if row is None:
+        return None
+    event_id, author, seq, ts, kind, expires, _header, _sig, _body, body_state = row
+    fields = render.event_fields(row) or {}
+    member = log.trust.member(author)
+    group = member.group if member is not None else None
+    out: dict[str, Any] = {
+        "id": event_id, "kind": kind, "author": author, "seq": seq, "ts": ts, "expires": expires,
+        "body": render.BODY_STATES[body_state], "group": group, "group_name": group_names(log).get(group),
+        "fields": _display_fields(kind, fields), "raw": fields, "sealed": fields.get("sealed"),
+        "title": fields.get("title") or fields.get("name"), "status": None,
+    }
+    region = fields.get("region")
+    if kind == "fundraiser":
+        out["status"] = next((f for f in view(log, "fundraisers", region=region, now=now) if f["id"] == event_id), None)
+    elif kind == "need":
+        out["status"] = next((n for n in view(log, "needs", region=region, now=now) if n["id"] == event_id), None)
+    elif kind == "support.request":
+        out["status"] = next((s for s in view(log, "support", region=region, now=now) if s["id"] == event_id), None)
+    return out
+
+
+def recipient_groups(log: EventLog) -> list[dict[str, Any]]:
+    """Groups that can receive a private part (not revoked), for the support request form."""
+    return [{"id": g["id"], "name": g["name"], "region": g["region"]} for g in view(log, "groups")
+            if g["revoked_from"] is None]

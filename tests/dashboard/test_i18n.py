@@ -1,0 +1,105 @@
+"""The dashboard's languages: both catalogs say the same things, every string a template uses is
+in them, the language is chosen as documented, and refusals are said in the page's language."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from events.kinds import KINDS
+from node.dashboard import forms, i18n
+from node.dashboard.i18n import Translator, choose_language, format_money, parse_accept_language
+
+TEMPLATES = Path(i18n.__file__).parent / "templates"
+KEY_RE = re.compile(r"""\bt\(\s*["']([a-z_.0-9]+)["']\s*[,)]""")  # t("key") or t("key", field=...)
+
+
+def test_both_catalogs_have_the_same_keys_and_fields() -> None:
+    en, fr = i18n.catalog("en"), i18n.catalog("fr")
+    assert set(en) == set(fr), f"only in en: {set(en) - set(fr)}; only in fr: {set(fr) - set(en)}"
+    for key in en:
+        assert set(re.findall(r"{(\w+)}", en[key])) == set(re.findall(r"{(\w+)}", fr[key])), key
+        assert fr[key].strip(), f"empty French text for {key}"
+
+
+def test_every_key_a_template_names_is_in_the_catalog() -> None:
+    en = i18n.catalog("en")
+    used = set()
+    for path in TEMPLATES.glob("*.html"):
+        used |= set(KEY_RE.findall(path.read_text(encoding="utf-8")))
+    assert used, "the key pattern found nothing: the test would prove nothing"
+    assert not used - set(en), f"keys used by templates but missing from the catalogs: {used - set(en)}"
+
+
+def test_keys_built_from_data_exist_for_every_value() -> None:
+    """Templates build some keys from data: kind names, field names, enum choices, statuses."""
+    t = Translator("fr")
+    for kind in KINDS.values():
+        assert t.has(f"kind.{kind.name}") and t.has(f"kind_help.{kind.name}"), kind.name
+        for f in kind.fields:
+            assert f.name == "sealed" or t.has(f"field.{f.name}"), f"field.{f.name}"
+            for choice in f.choices:
+                assert choice in ("1", "2", "3-5", "6-10", "11+") or t.has(f"choice.{choice}"), choice
+    for key in ("status.open", "status.claimed", "status.closed", "field.expires_in", "field.private", "field.to",
+                "event.body.missing", "event.body.redacted", "event.body.expired", "lang.en", "lang.fr"):
+        assert t.has(key), key
+    for choice in forms.EXPIRY_CHOICES:
+        assert t.has(f"expiry.{choice}")
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+    ("en-GB,en;q=0.9,fr;q=0.8", "en"),
+    ("de-DE,de;q=0.9,fr;q=0.5", "fr"),
+    ("fr;q=0.2, en;q=0.7", "en"),
+    ("fr;q=0", None),
+    ("de", None),
+    ("", None),
+    (None, None),
+    ("xx;q=abc, fr", "fr"),
+])
+def test_accept_language(header: str | None, expected: str | None) -> None:
+    assert parse_accept_language(header) == expected
+
+
+def test_explicit_choice_wins_and_is_remembered() -> None:
+    assert choose_language("fr", None, "en") == ("fr", True)
+    assert choose_language("fr", "fr", "en") == ("fr", False)   # already remembered
+    assert choose_language(None, "fr", "en-GB") == ("fr", False)
+    assert choose_language(None, None, "fr-CA") == ("fr", False)
+    assert choose_language("klingon", None, None) == ("en", False)
+    assert choose_language(None, "klingon", "de") == ("en", False)
+
+
+def test_money_and_numbers_follow_the_language() -> None:
+    assert format_money(150000, "EUR", "en") == "1,500\u00a0EUR"
+    assert format_money(123450, "GBP", "fr") == "1\u202f234,50\u00a0GBP"
+    assert i18n.format_number(12345, "fr") == "12\u202f345"
+
+
+def test_missing_key_shows_itself_rather_than_breaking_a_page() -> None:
+    assert Translator("fr")("no.such.key") == "no.such.key"
+    assert Translator("xx").lang == "en"
+
+
+@pytest.mark.parametrize("message, key", [
+    ("action needs the field(s): title", "error.required"),
+    ("action: field 'title' is 141 characters, the limit is 140", "error.too_long"),
+    ("'starts_at': 'tomorrow' is not a date and time; write it like 2026-12-01T18:00", "error.time"),
+    ("fundraiser: field 'region' must be a region name in lowercase letters, digits and dashes (e.g. calais)", "error.region"),
+    ("action: 'ends_at' is before 'starts_at'", "error.ends_before_start"),
+    ("no event with an id starting abcdef; `solnet ls` lists them", "error.event_id"),
+    ("'goal': '12,5x' is not an amount; write it like 1500 or 12.50", "error.amount"),
+])
+def test_refusals_are_said_in_the_page_language(message: str, key: str) -> None:
+    fr = Translator("fr")
+    said = forms.field_message(message, fr)
+    assert said.startswith(fr(key).split("{")[0].strip()[:12]), said
+    assert message not in said
+
+
+def test_an_unknown_refusal_is_shown_as_is_in_english_and_generic_in_french() -> None:
+    odd = "something nobody foresaw"
+    assert forms.field_message(odd, Translator("en")) == odd
+    assert forms.field_message(odd, Translator("fr")) == Translator("fr")("error.generic")

@@ -1,0 +1,69 @@
+"""Templates escape every text that comes from events, whatever it holds (pure rendering)."""
+from __future__ import annotations
+
+from node.dashboard.app import ENV, render_page
+from node.dashboard.i18n import Translator
+
+HOSTILE = '<script>window.pwned=1</script><img src=x onerror="alert(1)">"\'&'
+ESCAPED = "&lt;script&gt;window.pwned=1&lt;/script&gt;&lt;img src=x onerror=&#34;alert(1)&#34;&gt;&#34;&#39;&amp;"
+ID = bytes(range(32))
+
+
+def context(lang: str = "en", **extra) -> dict:
+    return {"t": Translator(lang), "lang": lang, "role": "admin", "local": True, "logged_in": False, "is_admin": True,
+            "csrf": "token", "node_name": HOSTILE, "path": "/", "lang_links": {"en": "/?lang=en", "fr": "/?lang=fr"},
+            "since": 0, "flash": None, "title": HOSTILE, **extra}
+
+
+def overview(lang: str = "en") -> dict:
+    item = {"id": ID, "group": ID, "region": "calais"}
+    return context(
+        lang,
+        alerts=[{**item, "type": "raid", "location": HOSTILE, "text": HOSTILE, "expires": 1_900_000_000_000}],
+        actions={"calais": {"items": [{**item, "title": HOSTILE, "type": "protest", "place": HOSTILE,
+                                       "starts_at": 1_900_000_000_000}], "more": 0}},
+        fundraisers={"items": [{**item, "title": HOSTILE, "raised": 100, "goal": 1000, "pledged": 0, "progress": 10,
+                                "currency": "EUR"}], "more": 0},
+        needs={"items": [{**item, "category": "tents", "quantity": 3, "remaining": 3, "fulfilled": 0, "notes": HOSTILE}],
+               "more": 0},
+        offers={"items": [], "more": 0}, fulfilled={"items": [], "more": 0},
+        support={"items": [{**item, "type": "housing", "people": "2", "urgency": "high", "status": "open"}], "more": 0},
+        names={ID: HOSTILE}, regions=["calais"], region=None, fragment="/fragment/overview",
+        health={"peers": [{"label": "peer~abc", "connected": True, "banned": False}], "connected": 1, "known": 1,
+                "last_sync": None, "lag": None, "events_per_s": 0.0, "events": 10},
+    )
+
+
+def test_overview_escapes_every_text_from_events() -> None:
+    html = render_page("overview.html", overview())
+    assert "<script>window.pwned" not in html and "<img src=x" not in html
+    assert html.count(ESCAPED) >= 5  # title, place, alert text and location, group name, notes ...
+    assert '<script src="/static/app.js" defer></script>' in html  # the one script: a file, not inline
+
+
+def test_event_page_escapes_fields_and_private_text() -> None:
+    event = {"id": ID, "kind": "action", "author": ID, "seq": 1, "ts": 1_800_000_000_000, "expires": None,
+             "body": "present", "group": ID, "group_name": HOSTILE, "status": None, "raw": {}, "sealed": None,
+             "fields": [{"name": "title", "show": "text", "value": HOSTILE},
+                        {"name": "link", "show": "url", "value": 'https://x.example/"><script>x()</script>'},
+                        {"name": "languages", "show": "list", "value": [HOSTILE]}], "title": HOSTILE}
+    html = render_page("event.html", context(event=event, private_text=HOSTILE, private_status="readable",
+                                             fragment="/f"))
+    assert "<script>window.pwned" not in html and "<script>x()" not in html and "<img src=x" not in html
+    assert 'href="https://x.example/&#34;&gt;&lt;script&gt;x()&lt;/script&gt;"' in html
+    assert html.count(ESCAPED) >= 4
+
+
+def test_every_template_autoescapes() -> None:
+    names = [n for n in ENV.list_templates() if n.endswith(".html")]
+    assert len(names) >= 10
+    for name in names:
+        template = ENV.get_template(name)
+        assert template.environment.autoescape is True
+
+
+def test_french_page_has_no_english_ui_text() -> None:
+    html_fr = render_page("overview.html", overview("fr"))
+    html_en = render_page("overview.html", overview("en"))
+    assert "Upcoming actions" in html_en and "Upcoming actions" not in html_fr
+    assert "Actions à venir" in html_fr and '<html lang="fr">' in html_fr
