@@ -562,6 +562,18 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from node.demo import DemoError, DemoOptions, run_demo  # loads the sample data only when asked
+
+    if args.duration is not None and args.duration < 0:
+        raise CliError("--duration is a number of seconds, 0 or more")
+    try:
+        return run_demo(DemoOptions(folder=Path(args.keep) if args.keep else None, duration=args.duration,
+                                    base_port=args.base_port, quiet=args.quiet, seed=args.seed))
+    except DemoError as exc:
+        raise CliError(str(exc)) from None
+
+
 # --- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="solnet", description="Node of the solnet solidarity network.")
@@ -628,6 +640,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     add("admin-token", cmd_admin_token, "print the local admin token for the HTTP API (made on first use)")
+    p = add("demo", cmd_demo, "run a demo network of four groups on this machine, with sample data, until Ctrl-C")
+    p.add_argument("--keep", "--dir", dest="keep", metavar="DIR",
+                   help="keep the nodes' homes in DIR (made if new) and reuse them the next time; "
+                        "default: a temporary folder, removed at the end")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop by itself after this many seconds of activity")
+    p.add_argument("--base-port", type=int, help="the nodes listen on this port and the next three (default: free ports)")
+    p.add_argument("--quiet", action="store_true", help="print only the dashboard addresses, the passphrase and errors")
+    p.add_argument("--seed", type=int, help=argparse.SUPPRESS)  # of the activity's random choices, for tests
     return parser
 
 

@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crypto.keystore import NodeKeys
+from events.errors import InvalidEvent
 from events.format import Event
 from node import localnet
 from node.demo_data import ACTIVITY, GROUPS, NETWORK_NAME, SAMPLES, At, Ref, Sample, needs_network
 from node.home import Home
 from node.localnet import LocalNode
 from node.log import EventLog
-from node.publishing import publish
+from node.publishing import PublishError, publish
 from node.views import view
 from sync.peers import normalize_address
 
@@ -53,6 +54,8 @@ STOP_TIMEOUT_S = 15.0
 PORT_FREE_TIMEOUT_S = 5.0
 ACTIVITY_EVERY_S = (2.0, 6.0)
 POLL_S = 0.1
+CAUGHT_UP_TIMEOUT_S = 30.0
+NOT_CAUGHT_UP = "not_caught_up"  # the refusal of a home that has not synced since its node started
 
 
 class DemoError(Exception):
@@ -302,9 +305,18 @@ class Demo:
     def _publish(self, group: str, kind: str, texts: dict[str, str], *, private: str | None = None,
                  to: tuple[str, ...] = (), expires_in: str | None = None) -> Event:
         dn = self._node(group)
-        dn.log.refresh_trust()  # devices learnt from the network since: the recipients of a private part
         recipients = [self._node(g).node.home.config().group_id for g in to]
-        return publish(dn.log, dn.keys, kind, texts, private=private, to=recipients, expires_in=expires_in)
+        deadline = time.monotonic() + CAUGHT_UP_TIMEOUT_S
+        while True:
+            dn.log.refresh_trust()  # devices learnt from the network since: the recipients of a private part
+            try:
+                return publish(dn.log, dn.keys, kind, texts, private=private, to=recipients, expires_in=expires_in)
+            except InvalidEvent as exc:
+                # A node just started signs nothing until its first sync round (restore without
+                # forking); a reused demo can be in sync before that round ends: wait for it.
+                if exc.reason != NOT_CAUGHT_UP or time.monotonic() > deadline:
+                    raise
+            self._sleep(POLL_S * 5)
 
     def _publish_sample(self, sample: Sample) -> None:
         texts = {name: self._text(value) for name, value in sample.fields.items()}
@@ -334,7 +346,10 @@ class Demo:
                 break
             for _ in range(len(steps)):  # a step may find nothing to do (no open need ...): try another
                 step = self.rng.choices(steps, weights)[0]
-                said = step(self.rng.choice(self.nodes))
+                try:
+                    said = step(self.rng.choice(self.nodes))
+                except (InvalidEvent, PublishError) as exc:  # one refused step does not end the demo
+                    said = f"(not published: {exc})"
                 if said:
                     self.say(f"  {datetime.now():%H:%M:%S}  {said}")
                     break

@@ -108,3 +108,16 @@ def test_refuses_a_folder_that_is_not_a_demo(demo, tmp_path: Path) -> None:
     assert run.wait_exit(60) == 1
     assert "holds no demo network" in run.output
     assert sorted(p.name for p in folder.iterdir()) == ["shopping.txt"]
+
+
+def test_the_nodes_stop_by_themselves_when_the_demo_is_killed(demo, tmp_path: Path) -> None:
+    run = demo("--keep", str(tmp_path / "kept"), "--quiet")
+    run.wait_ready()
+    ports = [port for _, port in run.urls().values()]
+    nodes_and_workers = dict(run.below)
+    assert len(nodes_and_workers) >= 4
+    run.proc.kill()  # no chance to clean up: the kernel tells the nodes (parent-death signal)
+    run.wait_exit()
+    assert localnet.wait_until(lambda: not still_running(nodes_and_workers), 20), \
+        f"nodes outlived the killed demo: {still_running(nodes_and_workers)}"
+    assert not [p for p in ports if localnet.is_listening(p)]
