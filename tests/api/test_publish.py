@@ -1,0 +1,141 @@
+"""POST /api/v1/events and hostile input: the token gates everything, refusals are JSON that name
+the field, and nothing is stored by a refused request."""
+from __future__ import annotations
+
+import pytest
+
+ACTION = {"kind": "action", "fields": {"title": "Rally", "region": "calais", "starts_at": "2030-06-01T18:00Z",
+                                        "type": "protest"}}
+
+
+async def event_count(api) -> int:
+    return await api.runtime.db(api.runtime.log.store.count)
+
+
+async def test_publish_stores_and_lists_the_event(api):
+    status, body = await api.request("POST", "/api/v1/events", json={**ACTION, "fields": {
+        **ACTION["fields"], "languages": "en, fr", "ends_at": "2030-06-01T20:00Z"}})
+    assert status == 201, body
+    event = body["event"]
+    assert event["kind"] == "action" and event["languages"] == ["en", "fr"]
+    assert event["author"] == bytes(api.runtime.keys.device.public).hex()
+    listed = await api.get("/api/v1/events?kind=action")
+    assert [e["id"] for e in listed["events"]] == [event["id"]]
+    assert (await api.get(f"/api/v1/events/{event['id']}"))["title"] == "Rally"
+    assert any(a["id"] == event["id"] for a in (await api.get("/api/v1/actions"))["items"]["calais"])
+
+
+async def test_publish_options_expiry_and_group_signer(api):
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "alert", "fields": {"region": "calais", "type": "raid", "text": "vans at the bridge"},
+        "expires_in": "2h"})
+    assert status == 201 and body["event"]["expires"] is not None
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "group.profile", "fields": {"name": "Calais Solidarité", "region": "calais"}, "as": "group"})
+    assert status == 201 and body["event"]["author"] == bytes(api.runtime.keys.group.public).hex()
+
+
+@pytest.mark.parametrize("token, status, code", [
+    (None, 401, "token_required"),
+    ("Bearer not-the-token", 403, "token_invalid"),
+    ("Basic dXNlcjpwYXNz", 403, "token_invalid"),
+    ("Bearer ", 403, "token_invalid"),
+])
+async def test_publish_without_the_right_token_is_refused_and_stores_nothing(api, token, status, code):
+    before = await event_count(api)
+    got, body = await api.request("POST", "/api/v1/events", json=ACTION, token=token)
+    assert (got, body["error"]["code"]) == (status, code)
+    assert "admin-token" in body["error"]["message"]
+    assert await event_count(api) == before
+    got, _ = await api.request("GET", "/api/v1/events", token=token)  # reads need it too
+    assert got == status
+
+
+@pytest.mark.parametrize("patch, field, words", [
+    ({"kind": "rally"}, "kind", "unknown kind"),
+    ({"fields": {**ACTION["fields"], "type": "picnic"}}, "type", "picnic"),
+    ({"fields": {**ACTION["fields"], "starts_at": "next tuesday"}}, "starts_at", "2026-12-01T18:00"),
+    ({"fields": {k: v for k, v in ACTION["fields"].items() if k != "title"}}, "title", "needs"),
+    ({"fields": {**ACTION["fields"], "colour": "red"}}, "colour", "no field"),
+    ({"fields": {**ACTION["fields"], "ends_at": "2030-06-01T10:00Z"}}, "ends_at", "before"),
+    ({"fields": {**ACTION["fields"], "title": "x" * 5000}}, "title", "title"),
+    ({"fields": {**ACTION["fields"], "title": ["a list"]}}, "title", "text"),
+    ({"expires_in": "soon"}, "expires_in", "90m"),
+    ({"as": "root"}, "as", "device"),
+    ({"private": "details"}, "private", "support.request"),
+    ({"to": ["ab" * 32]}, "private", "details"),
+    ({"to": "everyone"}, "to", "list"),
+    ({"sealed": "x"}, "sealed", "unknown key"),
+    ({"fields": "title=Rally"}, "fields", "object"),
+])
+async def test_validation_errors_name_the_field(api, patch, field, words):
+    before = await event_count(api)
+    status, body = await api.request("POST", "/api/v1/events", json={**ACTION, **patch})
+    assert status == 422, body
+    assert body["error"]["field"] == field and words in body["error"]["message"], body
+    assert await event_count(api) == before
+
+
+async def test_support_request_validation(api):
+    base = {"kind": "support.request", "fields": {"region": "calais", "type": "housing", "people": "2", "urgency": "high"}}
+    status, body = await api.request("POST", "/api/v1/events", json={**base, "private": "a family", "to": []})
+    assert status == 422 and body["error"]["field"] == "to"
+    status, body = await api.request("POST", "/api/v1/events", json={**base, "private": "a family", "to": ["zz"]})
+    assert status == 422 and body["error"]["field"] == "to"
+    status, body = await api.request("POST", "/api/v1/events", json={**base, "private": "a family", "to": ["ab" * 32]})
+    assert status == 422 and body["error"]["field"] == "to" and "not a group" in body["error"]["message"]
+
+
+async def test_hostile_bodies_get_json_errors(api):
+    before = await event_count(api)
+    for raw, status, code in [
+        (b"{not json", 400, "bad_json"),
+        (b"\xff\xfe\x00", 400, "bad_json"),
+        (b"[1, 2]", 400, "bad_json"),
+        (b"", 400, "bad_json"),
+        (b'{"kind": "action", "fields": {"title": ' + b'"x' * 200_000 + b'"}}', 413, "too_large"),
+        (b"9" * 300_000, 413, "too_large"),
+    ]:
+        got, body = await api.request("POST", "/api/v1/events", data=raw, headers={"Content-Type": "application/json"})
+        assert (got, body["error"]["code"]) == (status, code), raw[:40]
+    assert await event_count(api) == before
+
+
+@pytest.mark.parametrize("path, field", [
+    ("/api/v1/events?limit=-1", "limit"),
+    ("/api/v1/events?limit=0", "limit"),
+    ("/api/v1/events?limit=501", "limit"),
+    ("/api/v1/events?limit=ten", "limit"),
+    ("/api/v1/events?cursor=-5", "cursor"),
+    ("/api/v1/events?cursor=abc", "cursor"),
+    ("/api/v1/events?kind=rally", "kind"),
+    ("/api/v1/events?author=xyz", "author"),
+    ("/api/v1/events?author=ab", "author"),
+    ("/api/v1/events?since=yesterday", "since"),
+    ("/api/v1/events?region=%3Cscript%3E", "region"),
+    ("/api/v1/events?sort=asc", "sort"),
+    ("/api/v1/events/xyz123", "id"),
+    ("/api/v1/events/abc", "id"),
+    ("/api/v1/events/" + "a" * 65, "id"),
+    ("/api/v1/events/abcdef?private=maybe", "private"),
+    ("/api/v1/needs?limit=-3", "limit"),
+    ("/api/v1/groups?region=" + "a" * 80, "region"),
+    ("/api/v1/status?verbose=1", "verbose"),
+])
+async def test_bad_parameters_get_400_naming_them(api, path, field):
+    status, body = await api.request("GET", path)
+    assert status == 400, body
+    assert body["error"]["code"] == "bad_parameter" and body["error"]["field"] == field
+
+
+async def test_unknown_routes_and_methods_are_json(api):
+    for method, path, status, code in [
+        ("GET", "/api/v1/nothing", 404, "not_found"),
+        ("GET", "/api/v2/events", 404, "not_found"),
+        ("GET", "/api/", 404, "not_found"),
+        ("DELETE", "/api/v1/events", 405, "method_not_allowed"),
+        ("PUT", "/api/v1/events/abcdef", 405, "method_not_allowed"),
+        ("POST", "/api/v1/status", 405, "method_not_allowed"),
+    ]:
+        got, body = await api.request(method, path)
+        assert (got, body["error"]["code"]) == (status, code), (method, path)

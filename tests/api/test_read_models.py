@@ -1,0 +1,67 @@
+"""The read-model routes, status and peers of a running node: each shows what was published, by
+region, bounded by `limit`."""
+from __future__ import annotations
+
+FUTURE = "2030-06-01T18:00Z"
+
+
+async def test_each_read_model(api):
+    action = await api.publish("action", title="Info night", region="calais", starts_at=FUTURE, type="info night")
+    await api.publish("action", title="Bike repair", region="bristol", starts_at=FUTURE, type="outreach")
+    fund = await api.publish("fundraiser", title="Winter tents", goal="2000", currency="EUR", region="calais",
+                             how_to_give="bank transfer")
+    await api.publish("fundraiser.update", fundraiser=fund["id"][:12], raised="500")
+    need = await api.publish("need", category="sleeping bags", quantity="40", region="calais")
+    await api.publish("need.fulfil", need=need["id"], quantity="15")
+    offer = await api.publish("offer", category="tents", quantity="12", region="dunkirk")
+    request = await api.publish("support.request", region="calais", type="legal", people="3-5", urgency="medium")
+    await api.publish("support.claim", request=request["id"])
+    alert = await api.publish("alert", region="calais", type="eviction", location="Marck", text="eviction at dawn")
+
+    actions = (await api.get("/api/v1/actions"))["items"]
+    assert [a["id"] for a in actions["calais"]] == [action["id"]] and set(actions) == {"calais", "bristol"}
+    assert set((await api.get("/api/v1/actions?region=bristol"))["items"]) == {"bristol"}
+
+    [f] = (await api.get("/api/v1/fundraisers"))["items"]
+    assert (f["id"], f["raised"], f["progress"]) == (fund["id"], 50000, 25)
+
+    needs = (await api.get("/api/v1/needs"))["items"]
+    by_id = {n["id"]: n for n in needs}
+    assert by_id[need["id"]]["remaining"] == 25 and by_id[need["id"]]["side"] == "need"
+    assert by_id[offer["id"]]["side"] == "offer"
+    assert [n["id"] for n in (await api.get("/api/v1/needs?region=dunkirk"))["items"]] == [offer["id"]]
+
+    [s] = (await api.get("/api/v1/support"))["items"]
+    assert s["id"] == request["id"] and s["status"] == "claimed"
+
+    [a] = (await api.get("/api/v1/alerts?region=calais"))["items"]
+    assert a["id"] == alert["id"] and a["text"] == "eviction at dawn"
+    assert (await api.get("/api/v1/alerts?region=bristol"))["items"] == []
+
+    groups = (await api.get("/api/v1/groups"))["items"]
+    assert {g["name"] for g in groups} >= {"Calais"}
+    assert [g["name"] for g in (await api.get("/api/v1/groups?region=calais"))["items"]] == ["Calais"]
+
+
+async def test_read_model_limit_bounds_the_items(api):
+    ids = [(await api.publish("offer", category="water", quantity=str(i + 1), region="calais"))["id"] for i in range(5)]
+    page = await api.get("/api/v1/needs?limit=2")
+    assert page["limit"] == 2 and [n["id"] for n in page["items"]] == ids[::-1][:2]  # newest first
+
+
+async def test_status_and_peers(api, homes):
+    status = await api.get("/api/v1/status")
+    assert status["group_name"] == "Calais" and status["network_id"] is not None
+    assert status["node"]["running"] is True and status["node"]["port"] == api.runtime.bound_port
+    before = status["events"]
+    await api.publish("offer", category="books", quantity="3", region="calais")
+    assert (await api.get("/api/v1/status"))["events"] == before + 1
+    assert (await api.get("/api/v1/peers"))["peers"] == []
+    await api.runtime.db(_add_peer, api.runtime, "http://127.0.0.1:9")
+    [peer] = (await api.get("/api/v1/peers"))["peers"]
+    assert peer["address"] == "http://127.0.0.1:9" and peer["source"] == "config"
+
+
+def _add_peer(runtime, address: str) -> None:
+    with runtime.log.store.write():
+        runtime.log.store.save_peer(address, "config")
