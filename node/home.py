@@ -113,19 +113,27 @@ class Home:
         self.config()
         path = self.admin_token_path
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
             token = path.read_text(encoding="ascii").strip()
             if len(token) >= 32:
                 return token
-            path.unlink()  # empty or cut short (a crash while writing it): make a new one
-            return self.admin_token()
-        token = secrets.token_urlsafe(32)
+        except FileNotFoundError:
+            pass
+        # Written whole to a private temporary file, then linked into place: a node and a CLI command
+        # asking at the same moment never see a half-written token, and the first one wins.
+        tmp = path.with_name(f".admin-token.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(token + "\n")
+            f.write(secrets.token_urlsafe(32) + "\n")
             f.flush()
             os.fsync(f.fileno())
-        return token
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            if len(path.read_text(encoding="ascii").strip()) < 32:  # damaged by hand: replace it
+                os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path.read_text(encoding="ascii").strip()
 
     def exists(self) -> bool:
         return self.config_path.exists()
