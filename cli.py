@@ -389,6 +389,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from node.runtime import NodeRuntime  # the network stack loads only for the commands that use it
 
     runtime = NodeRuntime(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval, proxy=proxy)
+    from node.dashboard import AccessOptions, DashboardOptions
+    runtime.dashboard_options = DashboardOptions(AccessOptions(public=args.public_dashboard,
+                                                               require_login=args.dashboard_require_login))
     if proxy is not None:
         print(f"peer connections go through the proxy at {proxy.where}; never directly.", file=sys.stderr, flush=True)
 
@@ -401,6 +404,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = home.config()
         print(f"solnet node of {config.group_name} running; peers connect to {listen[0]}:{runtime.bound_port}. "
               f"Ctrl-C stops it.", flush=True)
+        print(f"dashboard: http://{listen[0]}:{runtime.bound_port}/", flush=True)
         await stop.wait()
         print("stopping: closing links and finishing the batch being stored...", file=sys.stderr, flush=True)
         await runtime.stop()
@@ -621,6 +625,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--peer", action="append", help="a peer to connect to (host:port or URL); repeatable")
     p.add_argument("--sync-interval", type=float, default=30.0, help="seconds between anti-entropy rounds (default 30)")
     p.add_argument("--proxy", help=PROXY_HELP)
+    p.add_argument("--public-dashboard", action="store_true",
+                   help="let remote visitors read the dashboard's public pages without logging in (no forms, no private details)")
+    p.add_argument("--dashboard-require-login", action="store_true",
+                   help="ask for the passphrase even from this machine (use behind a reverse proxy on the same host)")
     p = add("peers", cmd_peers, "list, add or remove peers")
     p.add_argument("action", choices=("ls", "add", "rm"), nargs="?", default="ls")
     p.add_argument("address", nargs="?", help="host:port or URL")

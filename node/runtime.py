@@ -88,6 +88,7 @@ class NodeRuntime:
         self.runner: web.AppRunner | None = None
         self.bound_port: int | None = None
         self._changed = asyncio.Condition()
+        self.dashboard_options: Any = None  # node.dashboard.DashboardOptions, set by `solnet run`
 
     # --- plumbing -------------------------------------------------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
@@ -184,14 +185,27 @@ class NodeRuntime:
                 self.log.store.set_meta("peer_label_key", key)
         return key
 
-    async def stop(self) -> None:
-        """Stop cleanly: no new work, links closed, the batch being stored finishes, state saved."""
+    async def halt_network(self, *, forget_peers: bool = False) -> None:
+        """Stop the peer loops and close every link; the store stays open (the first half of
+        `stop`). The dashboard's panic wipe calls it with `forget_peers`, so nothing arrives while
+        it wipes and the peer list it deletes is not saved back when the node stops."""
         self._stopping.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await asyncio.gather(*(link.close("shutdown", "node stopping") for link, _ in list(self.links.values())),
                              return_exceptions=True)
+        if forget_peers:
+            self.peerbook = PeerBook(self.rng)
+
+    @property
+    def last_stored_n(self) -> int:
+        """The newest stored `n` this node has noticed (what a live page already shows)."""
+        return self._last_n
+
+    async def stop(self) -> None:
+        """Stop cleanly: no new work, links closed, the batch being stored finishes, state saved."""
+        await self.halt_network()
         if self.runner is not None:
             await self.runner.cleanup()
         if self.http is not None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from node import api
+from node import dashboard
 
 if TYPE_CHECKING:
     from node.runtime import NodeRuntime
@@ -21,4 +22,5 @@ def build_app(runtime: NodeRuntime) -> web.Application:
     app.router.add_get("/sync/v1", runtime._on_incoming)
     app.router.add_get("/healthz", runtime._healthz)
     api.setup(app, runtime)
+    dashboard.setup(app, runtime)
     return app

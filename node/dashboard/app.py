@@ -13,6 +13,7 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
+from crypto.errors import CryptoError
 from events.errors import InvalidEvent
 from node import publishing
 from node.dashboard import access, forms, i18n, pages
@@ -47,6 +49,10 @@ MAX_STREAMS = 32           # open live-update streams at once
 STREAM_LIFETIME_S = 300.0  # a stream ends after this; the page opens a new one (bounded, never stale)
 KEEPALIVE_S = 15.0
 RETRY_MS = 3000
+# Per-request state: the page context and the cookies to set (typed keys where aiohttp has them).
+_RequestKey = getattr(web, "RequestKey", None)
+DASH = _RequestKey("dash", dict) if _RequestKey else "dash"
+DASH_COOKIES = _RequestKey("dash_cookies", dict) if _RequestKey else "dash_cookies"
 
 
 @dataclass
@@ -112,8 +118,8 @@ class Dashboard:
             "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
             "since": self.runtime.last_stored_n, "flash": None,
         }
-        request["dash"] = ctx
-        request["dash_cookies"] = {**({access.SESSION_COOKIE: session_id} if new_session else {}),
+        request[DASH] = ctx
+        request[DASH_COOKIES] = {**({access.SESSION_COOKIE: session_id} if new_session else {}),
                                    **({i18n.COOKIE: lang} if remember else {})}
         return ctx
 
@@ -124,13 +130,13 @@ class Dashboard:
     def finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         for name, value in SECURE_HEADERS.items():
             response.headers.setdefault(name, value)
-        for name, value in request.get("dash_cookies", {}).items():
+        for name, value in request.get(DASH_COOKIES, {}).items():
             response.set_cookie(name, value, httponly=True, samesite="Strict", secure=request.secure, path="/",
                                 max_age=None if name == access.SESSION_COOKIE else 365 * 86400)
         return response
 
     def redirect(self, request: web.Request, location: str) -> web.StreamResponse:
-        return self.finish(request, web.HTTPSeeOther(location))
+        return self.finish(request, web.Response(status=303, headers={"Location": location}))
 
     def refuse(self, request: web.Request, ctx: dict[str, Any], status: int, message_key: str) -> web.Response:
         ctx = {**ctx, "title": ctx["t"]("error.title"), "message": ctx["t"](message_key)}
@@ -138,7 +144,7 @@ class Dashboard:
 
     def guard(self, request: web.Request, *, admin: bool = False, fragment: bool = False) -> web.StreamResponse | None:
         """None if the request may go on; else the answer (login page, 401 or 403)."""
-        ctx = request["dash"]
+        ctx = request[DASH]
         if ctx["role"] == ANONYMOUS:
             if fragment:
                 return self.refuse(request, ctx, 401, "error.login_needed")
@@ -153,7 +159,7 @@ class Dashboard:
         if admin and (refusal := self.guard(request, admin=True)) is not None:
             return None, refusal
         form = await request.post()
-        ctx = request["dash"]
+        ctx = request[DASH]
         origin = request.headers.get("Origin")
         if origin is not None and origin not in (f"http://{request.host}", f"https://{request.host}"):
             return form, self.refuse(request, ctx, 403, "error.csrf")
@@ -168,7 +174,7 @@ class Dashboard:
         return region[:40] or None
 
     async def _overview_ctx(self, request: web.Request) -> dict[str, Any]:
-        ctx = request["dash"]
+        ctx = request[DASH]
         region = self._region(request)
         data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms())
         health = await self.runtime.db(pages.health, self.runtime.log)
@@ -190,7 +196,7 @@ class Dashboard:
         return self.respond(request, "overview_body.html", await self._overview_ctx(request))
 
     async def _event_ctx(self, request: web.Request) -> dict[str, Any] | None:
-        ctx = request["dash"]
+        ctx = request[DASH]
         event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms())
         if event is None:
             return None
@@ -275,8 +281,8 @@ class Dashboard:
         to = [str(g) for g in form.getall("to", [])] if forms.has_private_part(kind) else []
         t = ctx["t"]
         try:
-            event = await self.runtime.db(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
-                                          expires_in=expires_in, private=private or None, to=to)
+            event = await self.runtime.db(partial(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
+                                                  expires_in=expires_in, private=private or None, to=to))
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field else {}
@@ -316,7 +322,7 @@ class Dashboard:
                 return self.respond(request, "login.html", {**page, "error": t("login.wrong")}, 401)
             self.throttle.succeeded()
         self.sessions.log_out(request.cookies.get(access.SESSION_COOKIE))
-        request["dash_cookies"][access.SESSION_COOKIE] = self.sessions.log_in()
+        request[DASH_COOKIES][access.SESSION_COOKIE] = self.sessions.log_in()
         return self.redirect(request, page["next"])
 
     def _passphrase_ok(self, passphrase: str) -> bool:
@@ -326,7 +332,7 @@ class Dashboard:
             return False
         try:
             keys = self.runtime.home.keys(passphrase)
-        except HomeError:
+        except (HomeError, CryptoError):  # wrong passphrase, or no keystore left (wiped)
             return False
         return bytes(keys.device.public) == bytes(self.runtime.keys.device.public)
 
@@ -336,7 +342,7 @@ class Dashboard:
         if refusal is not None:
             return refusal
         self.sessions.log_out(request.cookies.get(access.SESSION_COOKIE))
-        request["dash_cookies"][access.SESSION_COOKIE] = Sessions.new_id()
+        request[DASH_COOKIES][access.SESSION_COOKIE] = Sessions.new_id()
         return self.redirect(request, "/")
 
     # --- panic wipe -----------------------------------------------------------------------------
@@ -357,7 +363,7 @@ class Dashboard:
                                                         "error": t("wipe.not_confirmed", word=t("wipe.word"))}, 400)
         everything = form.get("everything") == "yes"
         await self.runtime.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
-        report = await self.runtime.db(wipe, self.runtime.home, everything=everything)
+        report = await self.runtime.db(partial(wipe, self.runtime.home, everything=everything))
         response = self.respond(request, "wiped.html", {**ctx, "title": t("wiped.title"), "report": report,
                                                         "is_admin": False})
         asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)

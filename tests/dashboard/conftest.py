@@ -1,0 +1,134 @@
+"""Fixtures of the dashboard's HTTP tests: a real network (homes made by node.localnet) with sample
+events published through node.publishing, and real nodes (NodeRuntime serving its aiohttp app on
+127.0.0.1) started in this process, so a test can pick the dashboard's options and see the wipe
+callback. Every node started is stopped at the end of the test, pass or fail."""
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from node import localnet, publishing
+from node.dashboard import AccessOptions, DashboardOptions
+from node.localnet import LocalNode
+
+PASSPHRASE = "dashboard tests only: not a secret"
+PRIVATE = "Amira, 15, sleeps at the station; call Jo on 07700 900456"
+CSRF_RE = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+@dataclass
+class Sample:
+    nodes: list[LocalNode]
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+def publish_samples(node: LocalNode) -> dict[str, str]:
+    """One event of each kind the overview shows, in neutral words (no English UI word in them)."""
+    log = node.home.log()
+    keys = node.home.keys(PASSPHRASE)
+    own = node.home.config().group_id
+    try:
+        ids = {}
+        ids["action"] = publishing.publish(log, keys, "action", {
+            "title": "Manif 42", "region": "calais", "type": "protest", "starts_at": "2031-06-01T18:00",
+            "place": "Quai 3"}).id.hex()
+        ids["alert"] = publishing.publish(log, keys, "alert", {
+            "region": "calais", "type": "raid", "location": "Zone 7", "text": "CRS 12:40"}, expires_in="6h").id.hex()
+        fund = publishing.publish(log, keys, "fundraiser", {
+            "title": "Kit 2031", "goal": "1500", "currency": "EUR", "region": "calais"})
+        ids["fundraiser"] = fund.id.hex()
+        publishing.publish(log, keys, "fundraiser.update", {"fundraiser": fund.id.hex(), "raised": "600"})
+        ids["need"] = publishing.publish(log, keys, "need", {
+            "category": "tents", "quantity": "20", "region": "calais"}).id.hex()
+        ids["offer"] = publishing.publish(log, keys, "offer", {
+            "category": "blankets", "quantity": "40", "region": "bristol"}).id.hex()
+        ids["support"] = publishing.publish(log, keys, "support.request", {
+            "region": "calais", "type": "safeguarding_minor", "people": "1", "urgency": "high"},
+            private=PRIVATE, to=[own]).id.hex()
+    finally:
+        log.store.close()
+    return ids
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Sample:
+    nodes = localnet.create_network(tmp_path / "net", [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+    return Sample(nodes, publish_samples(nodes[0]))
+
+
+@dataclass
+class RunningNode:
+    url: str
+    runtime: object
+    wiped: list[bool]
+    stopped: bool = False
+
+    async def stop(self) -> None:
+        if not self.stopped:
+            self.stopped = True
+            await self.runtime.stop()
+
+
+@pytest.fixture
+async def start_node() -> AsyncIterator[Callable[..., object]]:
+    from node.runtime import NodeRuntime
+    started = []
+
+    async def start(node: LocalNode, access: AccessOptions | None = None) -> RunningNode:
+        runtime = NodeRuntime(node.home, node.home.keys(PASSPHRASE), listen=("127.0.0.1", 0))
+        wiped: list[bool] = []
+        runtime.dashboard_options = DashboardOptions(access or AccessOptions(), on_wiped=lambda: wiped.append(True))
+        running = RunningNode("", runtime, wiped)
+        started.append(running)
+        await runtime.start()
+        running.url = f"http://127.0.0.1:{runtime.bound_port}"
+        return running
+
+    try:
+        yield start
+    finally:
+        for running in started:
+            await running.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    # unsafe=True: keep cookies for an IP address host (127.0.0.1), as a browser does
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                     timeout=aiohttp.ClientTimeout(total=30)) as session:
+        yield session
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+class VisibleText(HTMLParser):
+    """The text a person sees or hears on a page: text nodes and the attributes shown or read out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if (name in ("title", "aria-label", "placeholder", "alt") or name.startswith("data-label-")) and value:
+                self.parts.append(value)
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.parts.append(data.strip())
+
+
+def visible_text(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return "\n".join(parser.parts)

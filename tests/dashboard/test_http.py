@@ -1,0 +1,216 @@
+"""The dashboard over HTTP, against real nodes (NodeRuntime serving its app on 127.0.0.1, real
+SQLite, real keystore): pages and headers, languages, publish forms with CSRF and validation,
+private details, login, public read-only mode, the live event stream and the panic wipe."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+import aiohttp
+
+from conftest import PASSPHRASE, PRIVATE, csrf_of, visible_text
+from node import publishing
+from node.dashboard import AccessOptions, i18n
+
+REMOTE = AccessOptions(require_login=True)
+PUBLIC = AccessOptions(require_login=True, public=True)
+
+
+async def get(http: aiohttp.ClientSession, url: str, **kw) -> tuple[int, str, aiohttp.ClientResponse]:
+    async with http.get(url, allow_redirects=False, **kw) as r:
+        return r.status, await r.text(), r
+
+
+async def post(http: aiohttp.ClientSession, url: str, data: dict, **kw) -> tuple[int, str, aiohttp.ClientResponse]:
+    async with http.post(url, data=data, allow_redirects=False, **kw) as r:
+        return r.status, await r.text(), r
+
+
+async def test_overview_for_the_local_admin(sample, start_node, http) -> None:
+    node = await start_node(sample.nodes[0])
+    status, html, r = await get(http, node.url + "/")
+    assert status == 200
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"] and "unsafe-inline" not in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    banner = html.index('class="alerts"')
+    assert banner < html.index("Manif 42"), "the alerts banner comes first"
+    assert "CRS 12:40" in html and "Kit 2031" in html and '<progress max="100" value="40"' in html
+    assert "20 still needed" in html and "40 × blankets" in html
+    assert "safeguarding of a minor" in html and PRIVATE not in html  # private details never on the overview
+    assert '<time datetime="2031-06-01T' in html
+    assert 'href="/publish"' in html and 'href="/admin/wipe"' in html
+    status, calais_only, _ = await get(http, node.url + "/?region=bristol")
+    assert "Manif 42" not in calais_only and "40 × blankets" in calais_only
+
+
+async def test_french_everywhere_and_remembered(sample, start_node, http) -> None:
+    node = await start_node(sample.nodes[0])
+    en, fr = i18n.catalog("en"), i18n.catalog("fr")
+    french = "\n".join(fr.values())
+    english_only = []  # the literal pieces of English strings that never occur in French ones
+    for key, value in en.items():
+        for piece in re.split(r"{\w+}", value):
+            piece = piece.strip(" .,:;()·—–-")
+            if value != fr[key] and re.search("[A-Za-z]{3}", piece) and not re.search(
+                    rf"(?<![\w-]){re.escape(piece)}(?![\w-])", french):
+                english_only.append(piece)
+    assert len(english_only) > 150, "the comparison would prove little"
+    pages = ["/", "/groups", "/publish", "/publish/action", "/publish/support.request", "/publish/alert",
+             "/admin/wipe", "/login", f"/event/{sample.ids['fundraiser']}", f"/event/{sample.ids['support']}",
+             f"/event/{sample.ids['need']}", f"/event/{sample.ids['alert']}"]
+    for i, path in enumerate(pages):
+        status, html, _ = await get(http, node.url + path + ("?lang=fr" if i == 0 else ""))
+        assert status == 200, path
+        assert '<html lang="fr">' in html, f"{path}: the language was not remembered"
+        text = visible_text(html)
+        for piece in english_only:
+            assert not re.search(rf"(?<![\w-]){re.escape(piece)}(?![\w-])", text), \
+                f"{path} shows English UI text {piece!r}"
+    _, html, _ = await get(http, node.url + "/?lang=en")
+    assert '<html lang="en">' in html
+    async with aiohttp.ClientSession() as fresh:
+        _, html, _ = await get(fresh, node.url + "/", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+        assert '<html lang="fr">' in html and "Alertes en cours" in html
+
+
+async def test_publish_form_checks_csrf_and_shows_errors_next_to_the_field(sample, start_node, http) -> None:
+    node = await start_node(sample.nodes[0])
+    runtime = node.runtime
+    before = await runtime.db(runtime.log.store.count)
+    _, form, _ = await get(http, node.url + "/publish/action")
+    token = csrf_of(form)
+    fields = {"title": "Cours 7", "region": "calais", "type": "class", "starts_at": "2031-07-01T10:00"}
+    status, html, _ = await post(http, node.url + "/publish/action", fields)  # no token
+    assert status == 403 and "did not come from this dashboard" in html
+    status, _, _ = await post(http, node.url + "/publish/action", {**fields, "csrf": "0" * 64})
+    assert status == 403
+    status, _, _ = await post(http, node.url + "/publish/action", {**fields, "csrf": token},
+                              headers={"Origin": "http://evil.example"})
+    assert status == 403
+    assert await runtime.db(runtime.log.store.count) == before, "a refused form stored nothing"
+
+    status, html, _ = await post(http, node.url + "/publish/action", {**fields, "title": "", "csrf": token})
+    assert status == 400
+    assert re.search(r'id="f-title"[^>]*aria-invalid="true".*?<p class="field-error" id="e-title">Fill in this field.</p>',
+                     html, re.S)
+    assert 'value="calais"' in html, "what was typed is kept"
+    status, html, _ = await post(http, node.url + "/publish/action?lang=fr",
+                                 {**fields, "starts_at": "demain", "csrf": token})
+    assert status == 400 and 'id="e-starts_at">Donnez une date et une heure' in html
+
+    status, _, r = await post(http, node.url + "/publish/action", {**fields, "csrf": token})
+    assert status == 303
+    location = r.headers["Location"]
+    assert re.fullmatch(r"/event/[0-9a-f]{64}\?published=1", location)
+    _, html, _ = await get(http, node.url + location)
+    assert "Cours 7" in html and "Publié" in html  # the language chosen above is remembered
+
+
+async def test_private_details_only_for_the_admin(sample, start_node, http) -> None:
+    local = await start_node(sample.nodes[0])
+    _, html, _ = await get(http, f"{local.url}/event/{sample.ids['support']}")
+    assert PRIVATE in html and "Decrypted in memory" in html
+    await local.stop()
+    public = await start_node(sample.nodes[0], PUBLIC)
+    status, html, _ = await get(http, f"{public.url}/event/{sample.ids['support']}")
+    assert status == 200 and PRIVATE not in html and "shown only to this node" in html
+
+
+async def test_remote_visitors_must_log_in_and_failures_are_throttled(sample, start_node, http) -> None:
+    node = await start_node(sample.nodes[0], REMOTE)
+    status, _, r = await get(http, node.url + "/")
+    assert status == 303 and r.headers["Location"].startswith("/login?next=")
+    for path in ("/fragment/overview", "/live"):
+        status, _, _ = await get(http, node.url + path)
+        assert status == 401, path
+    status, _, _ = await get(http, node.url + "/publish")
+    assert status == 303
+    _, html, _ = await get(http, node.url + "/login")
+    token = csrf_of(html)
+    status, _, _ = await post(http, node.url + "/login", {"passphrase": PASSPHRASE})  # no CSRF token
+    assert status == 403
+    status, _, r = await post(http, node.url + "/login", {"passphrase": PASSPHRASE, "csrf": token, "next": "//evil.example/"})
+    assert status == 303 and r.headers["Location"] == "/"  # logged in; never sent off-site
+    status, html, _ = await get(http, node.url + "/publish")
+    assert status == 200
+    _, html, _ = await get(http, node.url + "/")
+    status, _, r = await post(http, node.url + "/logout", {"csrf": csrf_of(html)})
+    assert status == 303
+    status, _, _ = await get(http, node.url + "/publish")
+    assert status == 303, "logged out"
+
+    _, html, _ = await get(http, node.url + "/login")
+    token = csrf_of(html)
+    for _ in range(5):
+        status, html, _ = await post(http, node.url + "/login", {"passphrase": "guess", "csrf": token})
+        assert status == 401 and "Wrong passphrase" in html
+    status, html, _ = await post(http, node.url + "/login", {"passphrase": PASSPHRASE, "csrf": token})
+    assert status == 429 and "Too many failed attempts" in html  # even the right one waits now
+
+
+async def test_dns_rebinding_gets_no_admin(sample, start_node, http) -> None:
+    node = await start_node(sample.nodes[0])
+    status, _, r = await get(http, node.url + "/publish", headers={"Host": "evil.example"})
+    assert status == 303 and r.headers["Location"].startswith("/login")
+
+
+async def test_public_pages_are_read_only(sample, start_node, http) -> None:
+    node = await start_node(sample.nodes[0], PUBLIC)
+    status, html, _ = await get(http, node.url + "/")
+    assert status == 200 and "Manif 42" in html
+    assert 'href="/publish"' not in html and 'href="/admin/wipe"' not in html and "<form" not in html
+    _, groups, _ = await get(http, node.url + "/groups")
+    assert "Devices" not in groups
+    for path in ("/publish", "/publish/action", "/admin/wipe"):
+        status, _, _ = await get(http, node.url + path)
+        assert status == 403, path
+    _, html, _ = await get(http, node.url + "/login")
+    status, _, _ = await post(http, node.url + "/publish/action", {"title": "x", "csrf": csrf_of(html)})
+    assert status == 403
+
+
+async def test_live_stream_says_when_new_events_are_stored(sample, start_node, http) -> None:
+    node = await start_node(sample.nodes[0])
+    runtime = node.runtime
+    since = runtime.last_stored_n
+    keys = sample.nodes[0].home.keys(PASSPHRASE)
+    async with http.get(f"{node.url}/live?since={since}") as stream:
+        assert stream.status == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
+        assert (await asyncio.wait_for(stream.content.readline(), 10)).startswith(b"retry:")
+        await runtime.db(publishing.publish, runtime.log, keys, "action",
+                         {"title": "Direct 9", "region": "calais", "type": "outreach", "starts_at": "2031-08-01T10:00"})
+
+        async def next_change() -> bytes:
+            while True:
+                line = await stream.content.readline()
+                if line.startswith(b"event: change"):
+                    return await stream.content.readline()
+        data = await asyncio.wait_for(next_change(), 10)
+        assert int(data.decode().removeprefix("data:").strip()) > since
+    _, fragment, _ = await get(http, node.url + "/fragment/overview")
+    assert "Direct 9" in fragment and "<html" not in fragment
+
+
+async def test_wipe_asks_for_confirmation_then_destroys_the_keys(sample, start_node, http) -> None:
+    home = sample.nodes[0].home
+    node = await start_node(sample.nodes[0])
+    _, html, _ = await get(http, node.url + "/admin/wipe")
+    token = csrf_of(html)
+    status, html, _ = await post(http, node.url + "/admin/wipe", {"csrf": token, "confirm": "yes"})
+    assert status == 400 and "Nothing was wiped" in html
+    assert home.keystore_path.exists() and not node.wiped
+    status, html, _ = await post(http, node.url + "/admin/wipe", {"csrf": token, "confirm": "wipe"})
+    assert status == 200
+    assert "The keystore was overwritten and deleted." in html and "Private parts dropped: 1." in html
+    assert not home.keystore_path.exists()
+    await asyncio.wait_for(_until(lambda: bool(node.wiped)), 5)
+
+
+async def _until(predicate) -> None:
+    while not predicate():
+        await asyncio.sleep(0.05)
