@@ -28,7 +28,7 @@ from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_time
 from node.home import (PROXY_ENV, Config, Home, HomeError, default_home, passphrase_source_warning,
                        read_bundle_passphrase, read_passphrase)
-from node import membership, publishing
+from node import chain_gate, membership, publishing
 from node.invite import InviteError, decode_invite
 from node.log import EventLog
 from node.outcome import REJECTED
@@ -40,6 +40,8 @@ from node.wipe import wipe
 from sync.peers import AddressError, normalize_address
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_HOME, EXIT_STORAGE = 1, 2, 3, 4
+OFFLINE_HELP = ("sign even though this home has not synced with a peer since its node started (or for 10 min): "
+                "only if you are sure it holds the newest events of its keys (not restored from an older backup)")
 
 
 class CliError(Exception):
@@ -77,6 +79,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise HomeError(f"{home.path} already holds a node; choose another --home, or remove that folder if you "
                         "mean to start over")
     check_fields(KINDS["group.profile"], {"name": args.group, "region": args.region.strip().lower()})
+    if args.device_of:
+        return _init_device(args, home)
     config, keys = membership.prepare_group(home, args.group, args.region, read_passphrase(confirm=True))
     out: dict[str, Any] = {"group_id": config.group_id, "device_id": config.device_id,
                            "encryption_key": config.device_encryption_key, "home": str(home.path)}
@@ -93,25 +97,85 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_invite(args: argparse.Namespace) -> int:
+def _init_device(args: argparse.Namespace, home: Home) -> int:
+    """`init --device-of GROUP_ID`: a further device of an existing group (no group key here)."""
+    if args.new_network:
+        raise CliError("--device-of makes a further device of an existing group; it cannot found a network")
+    group = parse_key(args.device_of, "group id")
+    config, _ = membership.prepare_device(home, group, args.group, args.region, read_passphrase(confirm=True))
+    request = membership.device_request(config)
+    emit(args, {"group_id": config.group_id, "device_id": config.device_id,
+                "encryption_key": config.device_encryption_key, "device_request": request, "home": str(home.path)},
+         f"Prepared a new device of {args.group} (device id {config.device_id[:16]}…). On your group's main node "
+         f"(the one holding the group key) run:\n  solnet vouch {request} --out device.txt\n"
+         f"then bring device.txt here and run `solnet join device.txt`.")
+    return 0
+
+
+def cmd_vouch(args: argparse.Namespace) -> int:
+    """Certify a further device of this group (a device request) or admit a group (a group id)."""
     home = home_of(args)
     log = home.log()
-    subject = parse_key(args.group_id, "group id")
     out = Path(args.out)
     if not out.parent.is_dir():
-        raise CliError(f"cannot write the invite to {out}: the folder {out.parent} does not exist")
-    keys = None if log.trust.member(subject) is not None else home.keys()
-    token, already = membership.invite(log, keys, subject, list(args.peer or []))
+        raise CliError(f"cannot write the token to {out}: the folder {out.parent} does not exist")
+    request = membership.parse_device_request(args.id)
+    if request is None:
+        subject = parse_key(args.id, "group id or device request")
+        keys = None if log.trust.member(subject) is not None else home.keys()
+        if keys is not None:
+            wait_until_caught_up(log, args.offline)
+        token, already = membership.invite(log, keys, subject, list(args.peer or []), offline=args.offline)
+        what, note = f"group {subject.hex()[:16]}…", "That group is already a member; this is a fresh copy of its invite."
+    else:
+        subject, encryption_key = request
+        keys = home.keys()
+        wait_until_caught_up(log, args.offline)
+        token, already = membership.vouch_device(log, keys, subject, encryption_key, list(args.peer or []),
+                                                 name=args.name, offline=args.offline)
+        what, note = f"device {subject.hex()[:16]}… of your group", "That device is already certified; this is a fresh copy of its token."
     try:
         out.write_text(token.encode(), encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"cannot write the invite to {out}: {exc.strerror}; the group is admitted, run the "
+        raise CliError(f"cannot write the token to {out}: {exc.strerror}; the vouch is made, run the "
                        "same command again with another --out") from None
-    note = "That group is already a member; this is a fresh copy of its invite.\n" if already else ""
-    emit(args, {"out": args.out, "group_id": subject.hex(), "network_id": log.network_id.hex(), "already_member": already},
-         f"{note}Wrote the invite for group {subject.hex()[:16]}… to {args.out}.\n"
-         f"Give it to that group; they run `solnet join {args.out}`.")
+    emit(args, {"out": args.out, "subject": subject.hex(), "role": "group" if request is None else "device",
+                "group_id": subject.hex() if request is None else token.group.hex(),
+                "network_id": log.network_id.hex(), "already_member": already},
+         (note + "\n" if already else "") + f"Vouched for {what}: wrote its join token to {args.out}.\n"
+         f"Take it there; they run `solnet join {args.out}`.")
     return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    log = home.log()
+    subject = parse_key(args.id, "device or group id")
+    if args.from_seq is not None and args.from_seq < 1:
+        raise CliError("--from-seq is 1 or more (1: everything the key ever signed)")
+    keys = home.keys()
+    wait_until_caught_up(log, args.offline)
+    done = membership.revoke(log, keys, subject, from_seq=args.from_seq, reason=args.reason, offline=args.offline)
+    names = _group_names(log)
+    if done.role == "device":
+        what = f"device {subject.hex()[:16]}… of {names.get(done.group, done.group.hex()[:16] + '…')}"
+        effect = f"its events from seq {done.from_seq} on are refused and deleted"
+    else:
+        what = f"group {names.get(subject, '')} {subject.hex()[:16]}…".replace("  ", " ")
+        effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
+                  "refused and deleted; its devices can no longer connect to any node")
+    emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
+                "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged},
+         f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n"
+         f"This node deleted {done.purged} of its events and refuses it as a peer; every node that receives this "
+         f"revocation ({done.event.id.hex()[:12]}) does the same, and drops its links.")
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    """`invite GROUP_ID`: the older name of `vouch GROUP_ID` (admit a group)."""
+    args.id, args.name = args.group_id, None
+    return cmd_vouch(args)
 
 
 def cmd_join(args: argparse.Namespace) -> int:
@@ -144,6 +208,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     parser.add_argument("--expires-in", dest="_expires_in")
     parser.add_argument("--as", dest="_signer", choices=publishing.SIGNERS, default=None)
     parser.add_argument("--json", dest="_json", action="store_true")
+    parser.add_argument("--offline", dest="_offline", action="store_true")
     if kind.field(publishing.PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
         parser.add_argument("--to", dest="_to", action="append", help="a recipient group id (repeatable)")
@@ -158,14 +223,25 @@ def cmd_publish(args: argparse.Namespace) -> int:
     private = getattr(options, "_private", None)
     if private is not None and not private.strip():
         raise CliError("the private details (--private) are empty")
+    wait_until_caught_up(log, options._offline)
     try:
         event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
-                                   signer=options._signer, private=private, to=getattr(options, "_to", None) or ())
+                                   signer=options._signer, private=private, to=getattr(options, "_to", None) or (),
+                                   offline=options._offline)
     except publishing.PublishError as exc:
         raise CliError(_cli_option_names(str(exc))) from None
     emit(args, {"id": event.id.hex(), "kind": kind.name, "seq": event.seq},
          f"Published {kind.name} {event.id.hex()}")
     return 0
+
+
+def wait_until_caught_up(log: EventLog, offline: bool) -> None:
+    """Restore without forking (node/chain_gate.py): if a node running on this home has not finished
+    its first sync since it started, wait for it (bounded); the log refuses to sign if it still has not."""
+    if not offline:
+        chain_gate.wait_for_node(log.store, on_wait=lambda: print(
+            "waiting for the node running on this home to finish its first sync with a peer "
+            f"(at most {chain_gate.WAIT_FOR_NODE_S:.0f} s)...", file=sys.stderr, flush=True))
 
 
 def _cli_option_names(message: str) -> str:
@@ -515,7 +591,8 @@ def cmd_redact(args: argparse.Namespace) -> int:
     fields: dict[str, Any] = {"ids": [event_id]}
     if args.reason:
         fields["reason"] = args.reason
-    ev = log.append(keys.device, "redact", fields)
+    wait_until_caught_up(log, args.offline)
+    ev = log.append(keys.device, "redact", fields, offline=args.offline)
     emit(args, {"id": ev.id.hex(), "redacted": event_id.hex()},
          f"Redacted {event_id.hex()[:16]}…: its body is gone from this node, and every node that receives this "
          f"redaction ({ev.id.hex()[:12]}) drops it too.")
@@ -596,10 +673,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", required=True, help="the group's region, e.g. calais")
     p.add_argument("--new-network", action="store_true", help="found a new network with this group")
     p.add_argument("--network-name", help="name of the new network")
-    p = add("invite", cmd_invite, "admit another group: write a join token for it")
+    p.add_argument("--device-of", metavar="GROUP_ID",
+                   help="make a further device of an existing group (e.g. a second coordinator's laptop): "
+                        "no group key here; the group's main node vouches for it with `solnet vouch`")
+    p = add("vouch", cmd_vouch, "certify a further device of this group, or admit another group: write its join token")
+    p.add_argument("id", help="a device request (as `solnet init --device-of` printed it) or another group's id")
+    p.add_argument("--out", required=True, help="file to write the token to")
+    p.add_argument("--peer", action="append", help="address of a node the new member can sync from")
+    p.add_argument("--name", help="a label for a device, e.g. \"Amira's laptop\"")
+    p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
+    p = add("invite", cmd_invite, "admit another group: write a join token for it (same as `vouch GROUP_ID`)")
     p.add_argument("group_id", help="the other group's id, as its `solnet init` printed it")
     p.add_argument("--out", required=True, help="file to write the token to")
     p.add_argument("--peer", action="append", help="address of a node the new group can sync from")
+    p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
+    p = add("revoke", cmd_revoke, "revoke a device or group key: every node refuses and deletes its events "
+                                  "from a seq on, and refuses it as a peer")
+    p.add_argument("id", help="the device or group id (`solnet view groups`, `solnet status`)")
+    p.add_argument("--from-seq", type=int, help="the first seq refused (default: a device's next event; "
+                                                "1 for a group: it and all its devices' events go)")
+    p.add_argument("--reason", help="a short public reason, e.g. \"phone seized\"")
+    p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p = add("join", cmd_join, "join a network with a token from a member group")
     p.add_argument("token", help="the invite file")
     p = add("publish", cmd_publish, "publish an event: solnet publish KIND --field value ...")
@@ -643,6 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("redact", cmd_redact, "drop the body of one of this device's events on every node")
     p.add_argument("id", help="event id or a unique prefix of it")
     p.add_argument("--reason", help="a short public reason")
+    p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p = add("wipe", cmd_wipe, "panic wipe: destroy this node's keys, private parts and peer list, at once")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
@@ -679,6 +774,7 @@ def main(argv: list[str] | None = None) -> int:
                 if f.name != "sealed":
                     extra = f" ({', '.join(f.choices)})" if f.choices else ""
                     print(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{extra}")
+            print(f"  --{'offline':<14} {OFFLINE_HELP}")
             return 0
     if args.command in ("init",) and (warning := passphrase_source_warning()) and not args.json:
         print(warning, file=sys.stderr)

@@ -24,6 +24,7 @@ from events.genesis import Genesis, parse_genesis
 from events.kinds import KINDS, check_fields, parse_body
 from events.projections import Drop, project
 from events.trust import Member, TrustGraph, Vouch
+from node import chain_gate
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
 from node.verify_pool import Verification
@@ -94,7 +95,7 @@ class EventLog:
         if kind == "member.vouch":
             graph.add_vouch(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name")))
         else:
-            graph.add_revoke(author, f["subject"], f["from_seq"])
+            graph.add_revoke(author, f["subject"], f["from_seq"], at=ts, reason=f.get("reason"))
 
     def _bump_trust_version(self) -> None:
         version = int(self.store.get_meta("trust_version") or b"0") + 1
@@ -258,6 +259,10 @@ class EventLog:
             return None
         if ev.kind == "member.vouch":
             self.trust.check_vouch(member, fields["subject"], fields["role"])
+        elif ev.kind == "member.revoke" and fields["subject"] == ev.author and fields["from_seq"] <= ev.seq:
+            # it would purge itself (and with it the revocation): a key revokes itself after this event
+            raise InvalidEvent(E.NOT_ALLOWED, f"a key revoking itself must do so from a seq after the revocation's "
+                                              f"own ({ev.seq}); from_seq {fields['from_seq']} is too low")
         elif ev.kind == "redact":
             marks = ",".join("?" * len(fields["ids"]))
             own = self.store.db.execute(
@@ -375,8 +380,11 @@ class EventLog:
 
     # --- local append -------------------------------------------------------------------------
     def append(self, key: SigningKey, kind: str, fields: dict[str, Any], *, expires: int | None = None,
-               now: int | None = None) -> Event:
-        """Sign `fields` as the next event of `key`'s chain and store it; raise InvalidEvent if refused."""
+               now: int | None = None, offline: bool = False) -> Event:
+        """Sign `fields` as the next event of `key`'s chain and store it; raise InvalidEvent if refused.
+
+        Refused (reason not_caught_up) while this home may not have caught up with the network's
+        newest events of its own keys (node/chain_gate.py: restore without forking), unless `offline`."""
         now = now_ms() if now is None else now
         spec = KINDS.get(kind)
         if spec is None:
@@ -410,6 +418,8 @@ class EventLog:
         """Drop every projection row and replay the log through the projection functions."""
         count = 0
         with self.store.write():
+            if not offline:
+                chain_gate.check(self.store, now_ms())
             self.refresh_trust()
             db = self.store.db
             db.execute("DELETE FROM proj")

@@ -32,7 +32,7 @@ from aiohttp import web
 from crypto.keystore import NodeKeys
 from events.canonical import unpack
 from events.errors import InvalidEvent
-from node import verify_pool
+from node import chain_gate, verify_pool
 from node.home import Home
 from node.log import EventLog, now_ms
 from node.outcome import Outcome
@@ -83,6 +83,7 @@ class NodeRuntime:
         self._extra_peers = [normalize_address(p) for p in (peers or [])]
         self._ingested: deque[tuple[float, int]] = deque(maxlen=600)
         self._label_key = b""
+        self._started_ms: int | None = None  # set by start(background=True): a running node
         self.log: EventLog
         self.http: aiohttp.ClientSession | None = None
         self.runner: web.AppRunner | None = None
@@ -163,6 +164,9 @@ class NodeRuntime:
         self.http = client_session(self.proxy, self.limits.connect_timeout_s)
         if not background:
             return
+        # Restore without forking (node/chain_gate.py): own publishing waits for the first complete round.
+        self._started_ms = now_ms()
+        await self.db(chain_gate.node_started, self.log.store, self._started_ms)
         if self.listen is not None:
             from node.webapp import build_app
             self.runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
@@ -256,6 +260,9 @@ class NodeRuntime:
             await asyncio.sleep(self.sync_interval_s * self.rng.uniform(0.7, 1.3))
 
     def round_finished(self, link: Link, result: RoundResult) -> None:
+        if self._started_ms is not None:  # a running node: it has caught up with this peer's events of its keys
+            self._tasks.append(asyncio.create_task(
+                self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms)))
         if link.address and self.peerbook.get(link.address) is not None:
             self.peerbook.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
         if not result.in_sync:
@@ -529,5 +536,6 @@ class NodeRuntime:
             self.links.pop(link.number, None)
         self.peerbook.add(address, self.peerbook.get(address).source if self.peerbook.get(address) else "config")
         self.peerbook.synced(address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
+        await self.db(chain_gate.round_completed, self.log.store, now_ms(), None)
         return result
 

@@ -1,0 +1,167 @@
+"""Restore without forking: a home signs new events only once it has caught up with the network.
+
+Why. A key's events form one chain (seq 1, 2, 3, ...). A home restored from an old backup (a
+copy of the folder taken earlier) believes its chains end where the backup ended. Signing its
+next event then makes a second, different event at a seq the network already holds from that
+key: a fork, which freezes the key on every node (node/log.py), device or group key alike. The
+network still holds the newer events, so the cure is to fetch them before signing anything: after
+one complete anti-entropy round with a peer, the home holds every event that peer has of its own
+keys (they are ordinary, valid events: ingest just advances the local chain), and the next
+`EventLog.append` continues after them.
+
+Nothing inside a restored home tells it is a restore (the copy is exact), so the rule holds for
+every home that talks to peers (it has peers configured, or it has synced before):
+  - a running node holds its own publishing (EventLog.append refuses) from its start until its
+    first complete anti-entropy round with any peer, dialled or dialling. A `solnet publish` in
+    another terminal waits for that round (bounded) rather than failing at once;
+  - with no node running, publishing needs a complete round (`solnet sync`, or a node that ran)
+    within the last CONFIRM_FRESH_MS: a backup is normally older than that;
+  - a home that never synced and has no peers (a lone node, sneakernet only) is not held: there
+    is nothing to catch up from;
+  - an explicit override (`--offline`) lets a person who knows this home is the newest copy of
+    its keys publish anyway, e.g. an alert during a blackout right after a power cut.
+What is left: a backup restored within CONFIRM_FRESH_MS of a sync made on the original, and a first
+round with a peer that had not yet received the newest events. The fork is then still detected,
+kept as proof and shown, as for any fork.
+
+State: one meta row, `own_chain` = {"pid", "started", "confirmed"}: the running node's pid and start
+time (None after `solnet sync`), and when a round last completed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from events.errors import InvalidEvent
+from node.store import Store
+
+META_KEY = "own_chain"
+CONFIRM_FRESH_MS = 10 * 60 * 1000
+REFRESH_MS = 60 * 1000  # a running node rewrites `confirmed` at most this often (few SD-card writes)
+WAIT_FOR_NODE_S = 30.0
+NOT_CAUGHT_UP = "not_caught_up"  # the reason code of the refusal
+
+OPEN, WAIT, CLOSED = "open", "wait", "closed"
+
+
+@dataclass(frozen=True)
+class ChainState:
+    pid: int | None = None  # the running node that wrote this (None: `solnet sync`)
+    started: int | None = None  # when that node started (ms)
+    confirmed: int | None = None  # when a complete round with a peer last ended (ms)
+
+
+def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_process: bool, now: int) -> str:
+    """OPEN: may sign now; WAIT: a running node has not finished its first round yet; CLOSED: sync first.
+
+    `node_alive`: the process `state.pid` is a running solnet node; `this_process`: we are it."""
+    state = state or ChainState()
+    if not has_peers and state.confirmed is None:
+        return OPEN  # never synced and no peer to sync with: nothing to catch up from
+    if state.pid is not None and state.started is not None and (node_alive or this_process):
+        if state.confirmed is not None and state.confirmed >= state.started:
+            return OPEN
+        return WAIT
+    if state.confirmed is not None and 0 <= now - state.confirmed <= CONFIRM_FRESH_MS:
+        return OPEN
+    return CLOSED
+
+
+def load(store: Store) -> ChainState | None:
+    raw = store.get_meta(META_KEY)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        return ChainState(data.get("pid"), data.get("started"), data.get("confirmed"))
+    except (ValueError, AttributeError):
+        return ChainState()  # damaged: treated as never confirmed
+
+
+def _save(store: Store, state: ChainState) -> None:
+    with store.write():
+        store.set_meta(META_KEY, json.dumps({"pid": state.pid, "started": state.started,
+                                              "confirmed": state.confirmed}).encode())
+
+
+def node_started(store: Store, now: int) -> None:
+    """A node starts on this home: its own publishing waits for its first complete round (if it has
+    peers or ever synced); when it last synced is kept, the running node's start is what counts."""
+    previous = load(store)
+    _save(store, ChainState(os.getpid(), now, previous.confirmed if previous else None))
+
+
+def round_completed(store: Store, now: int, started: int | None) -> None:
+    """A complete anti-entropy round with a peer ended: this home now holds that peer's events of its
+    keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`)."""
+    if started is not None:
+        state = load(store)
+        if state == ChainState(os.getpid(), started, state.confirmed if state else None) and state.confirmed \
+                and state.confirmed >= started and now - state.confirmed < REFRESH_MS:
+            return
+        _save(store, ChainState(os.getpid(), started, now))
+    else:
+        _save(store, ChainState(None, None, now))
+
+
+def _has_peers(store: Store) -> bool:
+    return store.db.execute("SELECT 1 FROM peers LIMIT 1").fetchone() is not None
+
+
+def _is_solnet_node(pid: int) -> bool:
+    """Is `pid` a live solnet process (not a pid reused by something else)?"""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return b"solnet" in cmdline
+
+
+def state_now(store: Store, now: int) -> str:
+    state = load(store)
+    pid = state.pid if state else None
+    this_process = pid == os.getpid()
+    alive = pid is not None and not this_process and _is_solnet_node(pid)
+    return decide(state, has_peers=_has_peers(store), node_alive=alive, this_process=this_process, now=now)
+
+
+def check(store: Store, now: int) -> None:
+    """Raise InvalidEvent(not_caught_up) unless this home may sign its own events now."""
+    verdict = state_now(store, now)
+    if verdict == OPEN:
+        return
+    if verdict == WAIT:
+        raise InvalidEvent(NOT_CAUGHT_UP, "the node running on this home has not finished its first sync with a "
+                                          "peer since it started; nothing was published. Try again once it has "
+                                          "(`solnet peers` shows last syncs), or add --offline if you are sure this "
+                                          "home holds the newest events of its keys")
+    raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer recently: if it was restored from a "
+                                      "backup, the network may hold newer events of its keys, and publishing now "
+                                      "would fork them (a fork freezes this device on every node). Nothing was "
+                                      "published. Start the node (`solnet run`) or run `solnet sync PEER` first; "
+                                      "add --offline only if you are sure this home holds the newest events of its keys")
+
+
+def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,
+                  on_wait: Callable[[], None] | None = None) -> str:
+    """If a node running on this home has not finished its first round yet, wait for it (bounded).
+    For second writers (`solnet publish` in another terminal); returns the final verdict."""
+    deadline = time.monotonic() + timeout_s
+    state = load(store)
+    if state is not None and state.pid == os.getpid():
+        return state_now(store, _now())  # never block the node itself (a web form): answer at once
+    verdict = state_now(store, _now())
+    if verdict == WAIT and on_wait is not None:
+        on_wait()
+    while verdict == WAIT and time.monotonic() < deadline:
+        time.sleep(0.2)
+        verdict = state_now(store, _now())
+    return verdict
+
+
+def _now() -> int:
+    return int(time.time() * 1000)

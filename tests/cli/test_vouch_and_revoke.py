@@ -1,0 +1,121 @@
+"""`solnet vouch` (a further device of a group) and `solnet revoke`, through the real command:
+who may revoke whom, what is purged, and how the read models and status show it.
+
+Events travel between homes as bundles here; tests/integration has the same with running nodes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _second_device(network, cli, tmp_path: Path) -> tuple[Path, dict]:
+    """Calais' second laptop: init --device-of, vouched by Calais' main node (A), joined."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--group", "Calais", "--region", "calais", "--device-of", network.group_a)
+    assert made["group_id"] == network.group_a and made["device_request"].startswith("solnet-device-v1:")
+    token = tmp_path / "device.txt"
+    vouched = cli.run_json(network.a, "vouch", made["device_request"], "--name", "Amira's laptop", "--out", token)
+    assert (vouched["role"], vouched["subject"], vouched["group_id"]) == ("device", made["device_id"], network.group_a)
+    joined = cli.run_json(laptop, "join", token)
+    assert joined["network_id"] == network.network_id
+    return laptop, made
+
+
+def _carry(cli, source: Path, dest: Path, tmp_path: Path, name: str = "carry.bundle") -> str:
+    cli.run(source, "export", tmp_path / name)
+    return cli.run(dest, "import", tmp_path / name, ok=False).stdout
+
+
+def test_a_second_device_of_a_group_publishes_as_that_group(network, cli, tmp_path):
+    laptop, made = _second_device(network, cli, tmp_path)
+    status = cli.run_json(laptop, "status")
+    assert status["devices"] == 2 and status["group_id"] == network.group_a  # Calais main node and laptop
+    event = cli.publish(laptop, "action", "--title", "Distribution at the station", "--region", "calais",
+                        "--starts-at", "2031-05-01T10:00", "--type", "distribution")
+    assert "1 accepted" in _carry(cli, laptop, network.a, tmp_path)
+    shown = cli.run_json(network.a, "show", event)
+    assert (shown["author"], shown["group"]) == (made["device_id"], network.group_a)
+    [calais] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_a]
+    assert calais["devices"] == 2 and calais["active_devices"] == 2
+    # The laptop holds no group key: it cannot vouch, nor revoke anyone but itself.
+    refused = cli.run(laptop, "vouch", made["device_request"], "--out", tmp_path / "x.txt", ok=False)
+    assert refused.returncode == 1 and "group key" in refused.stderr, refused.stderr
+    refused = cli.run(laptop, "revoke", network.device_a, ok=False)
+    assert refused.returncode == 1 and "group key" in refused.stderr and "Traceback" not in refused.stderr
+    damaged = cli.run(network.a, "vouch", made["device_request"][:-4], "--out", tmp_path / "y.txt", ok=False)
+    assert damaged.returncode == 1 and "damaged" in damaged.stderr, damaged.stderr
+
+
+def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(network, cli, tmp_path):
+    laptop, made = _second_device(network, cli, tmp_path)
+    ids = [cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
+           for i in range(3)]  # the laptop's seq 1, 2, 3
+    _carry(cli, laptop, network.a, tmp_path, "laptop.bundle")
+    _carry(cli, network.a, network.b, tmp_path, "a.bundle")
+    assert all(cli.run(network.b, "show", i, ok=False).returncode == 0 for i in ids)
+
+    done = cli.run_json(network.a, "revoke", made["device_id"], "--from-seq", "2", "--reason", "laptop stolen")
+    assert (done["role"], done["from_seq"], done["signed_by"], done["purged_here"]) == ("device", 2, "group", 2)
+    human_groups = cli.run(network.a, "view", "groups").stdout
+    assert f"device {made['device_id'][:16]}… REVOKED from seq 2 by {network.group_a[:8]}…" in human_groups
+    assert "(laptop stolen)" in human_groups
+    [calais] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_a]
+    [gone] = [d for d in calais["device_list"] if d["id"] == made["device_id"]]
+    assert (gone["revoked_from"], gone["revoked_by"], gone["revoked_reason"]) == (2, network.group_a, "laptop stolen")
+    assert gone["revoked_at"] and calais["active_devices"] == 1
+    [listed] = cli.run_json(network.a, "status")["revoked"]
+    assert (listed["id"], listed["by"], listed["from_seq"]) == (made["device_id"], network.group_a, 2)
+
+    # The revocation travels: Bristol purges the same events and refuses the laptop's later ones.
+    _carry(cli, network.a, network.b, tmp_path, "revocation.bundle")
+    assert cli.run(network.b, "show", ids[0], ok=False).returncode == 0
+    assert all(cli.run(network.b, "show", i, ok=False).returncode != 0 for i in ids[1:])
+    later = cli.publish(laptop, "need", "--category", "water", "--quantity", "9", "--region", "calais")  # it does not know yet
+    cli.run(laptop, "export", tmp_path / "late.bundle")
+    result = cli.run(network.b, "import", tmp_path / "late.bundle", ok=False)
+    assert result.returncode == 1 and "revoked" in result.stderr, result.stderr
+    assert cli.run(network.b, "show", later, ok=False).returncode != 0
+
+
+def test_revoke_refuses_what_this_node_may_not_do(network, cli, tmp_path):
+    _carry(cli, network.b, network.a, tmp_path)  # Calais learns Bristol's device
+    unknown = cli.run(network.a, "revoke", "ab" * 32, ok=False)
+    assert unknown.returncode == 1 and "no device or group" in unknown.stderr, unknown.stderr
+    bad = cli.run(network.a, "revoke", "not-a-key", ok=False)
+    assert bad.returncode == 1 and "64 hex" in bad.stderr
+    # Bristol's device is Bristol's to revoke, not Calais'.
+    other = cli.run(network.a, "revoke", network.device_b, ok=False)
+    assert other.returncode == 1 and "belongs to group" in other.stderr, other.stderr
+    # Calais founded the network: Bristol cannot revoke it.
+    founder = cli.run(network.b, "revoke", network.group_a, ok=False)
+    assert founder.returncode == 1 and "founding group" in founder.stderr, founder.stderr
+    for result in (unknown, bad, other, founder):
+        assert "Traceback" not in result.stderr
+    assert cli.run_json(network.a, "status")["revoked"] == []
+    assert cli.run_json(network.b, "status")["revoked"] == []
+
+
+def test_revoke_a_group_removes_it_and_its_devices(network, cli, tmp_path):
+    event = cli.publish(network.b, "offer", "--category", "blankets", "--quantity", "30", "--region", "bristol")
+    _carry(cli, network.b, network.a, tmp_path)
+    assert cli.run(network.a, "show", event, ok=False).returncode == 0
+    done = cli.run_json(network.a, "revoke", network.group_b, "--reason", "infiltrated")
+    assert (done["role"], done["from_seq"], done["signed_by"]) == ("group", 1, "group")
+    assert done["purged_here"] >= 3  # its vouch of its device, its profile, its device's offer
+    assert cli.run(network.a, "show", event, ok=False).returncode != 0
+    [bristol] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_b]
+    assert (bristol["revoked_from"], bristol["revoked_by"], bristol["devices"]) == (1, network.group_a, 0)
+    again = cli.run(network.a, "revoke", network.group_b, ok=False)
+    assert again.returncode == 1 and "already revoked" in again.stderr
+
+
+def test_a_device_revokes_itself_after_the_revocation(network, cli, tmp_path):
+    laptop, made = _second_device(network, cli, tmp_path)
+    cli.publish(laptop, "action", "--title", "Class", "--region", "calais", "--starts-at", "2031-05-01T10:00",
+                "--type", "class")
+    too_low = cli.run(laptop, "revoke", made["device_id"], "--from-seq", "2", ok=False)
+    assert too_low.returncode == 1 and "--from-seq 3" in too_low.stderr, too_low.stderr
+    done = cli.run_json(laptop, "revoke", made["device_id"], "--reason", "retired")
+    assert (done["signed_by"], done["from_seq"], done["purged_here"]) == ("device", 3, 0)
+    refused = cli.run(laptop, "publish", "action", "--title", "x", "--region", "calais",
+                      "--starts-at", "2031-05-01T10:00", "--type", "class", ok=False)
+    assert refused.returncode == 1 and "revoked" in refused.stderr

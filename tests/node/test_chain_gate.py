@@ -1,0 +1,126 @@
+"""Restore without forking (node/chain_gate.py): a home that talks to peers signs its own events
+only once it has caught up with them, so a home restored from an old backup continues its chain
+after the network's newest events instead of forking it."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from events.errors import InvalidEvent
+from node import chain_gate
+from node.chain_gate import CLOSED, CONFIRM_FRESH_MS, OPEN, WAIT, ChainState, decide
+from node.log import EventLog, now_ms
+from node.store import Store
+from node_fixtures import Net, action, statuses, wires
+
+NOW = 1_800_000_000_000
+
+
+@pytest.mark.parametrize("state, has_peers, alive, this, verdict", [
+    (None, False, False, False, OPEN),  # a lone home that never synced: nothing to catch up from
+    (None, True, False, False, CLOSED),  # peers, never synced
+    (ChainState(None, None, NOW - 60_000), True, False, False, OPEN),  # `solnet sync` a minute ago
+    (ChainState(None, None, NOW - CONFIRM_FRESH_MS - 1), True, False, False, CLOSED),  # an old backup
+    (ChainState(None, None, NOW - 60_000), False, False, False, OPEN),
+    (ChainState(None, None, NOW - CONFIRM_FRESH_MS - 1), False, False, False, CLOSED),  # synced once, long ago
+    (ChainState(7, NOW - 5000, NOW - 9000), True, True, False, WAIT),  # running, not synced since its start
+    (ChainState(7, NOW - 5000, None), True, False, True, WAIT),  # the node itself, before its first round
+    (ChainState(7, NOW - 5000, NOW - 1000), True, True, False, OPEN),  # running and caught up
+    (ChainState(7, NOW - 5000, NOW - 1000), True, False, False, OPEN),  # it stopped a second ago
+    (ChainState(7, NOW - 10**9, NOW - 10**9 + 5), True, False, False, CLOSED),  # restored copy of a running home
+])
+def test_decide(state, has_peers, alive, this, verdict) -> None:
+    assert decide(state, has_peers=has_peers, node_alive=alive, this_process=this, now=NOW) == verdict
+
+
+def _founded(net: Net, path: Path) -> EventLog:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = net.new_log(path)
+    log.ingest(wires(net.group.made))
+    return log
+
+
+def _add_peer(log: EventLog) -> None:
+    with log.store.write():
+        log.store.save_peer("http://127.0.0.1:7700", "config")
+
+
+def test_a_restored_home_continues_after_its_newer_events_instead_of_forking(net: Net, tmp_path: Path) -> None:
+    original = _founded(net, tmp_path / "home" / "solnet.db")
+    _add_peer(original)
+    chain_gate.round_completed(original.store, now_ms(), None)  # it syncs with its peer as it publishes
+    device = net.founder.device
+    first = original.append(device, "action", action(1))
+    original.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copytree(tmp_path / "home", tmp_path / "backup")  # the backup: events up to seq 1
+    newer = [original.append(device, "action", action(i)) for i in (2, 3)]
+    peer = _founded(net, tmp_path / "peer.db")
+    assert statuses(peer.ingest(wires([first, *newer]))) == ["accepted"] * 3
+
+    restored = EventLog(Store(tmp_path / "backup" / "solnet.db"))
+    with restored.store.write():  # the backup's last sync is long past by the time it is restored
+        restored.store.set_meta(chain_gate.META_KEY, b'{"pid": null, "started": null, "confirmed": 1}')
+    with pytest.raises(InvalidEvent) as refused:
+        restored.append(device, "action", action(4))
+    assert refused.value.reason == chain_gate.NOT_CAUGHT_UP and "sync" in str(refused.value)
+    assert restored.store.head(bytes(device.public))[0] == 1, "a refused publish stored something"
+
+    # One anti-entropy round: the peer's events of our own key are ordinary, valid events.
+    ours = [wire for _, wire in peer.store.range_wire(bytes(device.public), 1, 99, 99)]
+    assert statuses(restored.ingest(ours)) == ["duplicate", "accepted", "accepted"]
+    chain_gate.round_completed(restored.store, now_ms(), None)
+    after = restored.append(device, "action", action(4))
+    assert after.seq == 4 and after.header.prev == newer[-1].id
+    assert statuses(peer.ingest(wires([after]))) == ["accepted"]
+    assert peer.store.db.execute("SELECT count(*) FROM forks").fetchone()[0] == 0
+
+
+def test_without_the_gate_the_restored_home_would_fork(net: Net, tmp_path: Path) -> None:
+    """What the gate prevents: `offline` signs at once, at a seq the network already holds."""
+    original = _founded(net, tmp_path / "home" / "solnet.db")
+    original.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copytree(tmp_path / "home", tmp_path / "backup")
+    newer = original.append(net.founder.device, "action", action(1))
+    peer = _founded(net, tmp_path / "peer.db")
+    peer.ingest(wires([newer]))
+    restored = EventLog(Store(tmp_path / "backup" / "solnet.db"))
+    _add_peer(restored)
+    forked = restored.append(net.founder.device, "action", action(2), offline=True)
+    assert forked.seq == newer.seq
+    [outcome] = peer.ingest(wires([forked]))
+    assert outcome.reason == "fork"
+
+
+def test_a_running_node_signs_only_after_its_first_round_since_start(net: Net, tmp_path: Path) -> None:
+    log = _founded(net, tmp_path / "a.db")
+    _add_peer(log)
+    chain_gate.round_completed(log.store, now_ms() - 1000, None)  # synced before this start
+    started = now_ms()
+    chain_gate.node_started(log.store, started)  # this process plays the node
+    with pytest.raises(InvalidEvent, match="first sync"):
+        log.append(net.founder.device, "action", action(1))
+    assert chain_gate.wait_for_node(log.store, timeout_s=5) == WAIT  # the node itself is never made to wait
+    chain_gate.round_completed(log.store, now_ms(), started)
+    assert log.append(net.founder.device, "action", action(1)).seq == 1
+    assert chain_gate.load(log.store) == ChainState(os.getpid(), started, chain_gate.load(log.store).confirmed)
+
+
+def test_a_lone_node_is_never_held(net: Net, tmp_path: Path) -> None:
+    log = _founded(net, tmp_path / "a.db")
+    chain_gate.node_started(log.store, now_ms())
+    assert log.append(net.founder.device, "action", action(1)).seq == 1
+
+
+def test_a_key_cannot_revoke_itself_from_its_own_revocation_or_earlier(net: Net, tmp_path: Path) -> None:
+    """It would purge the revocation with the rest, and every node would forget it was revoked."""
+    log = _founded(net, tmp_path / "a.db")
+    device = bytes(net.founder.device.public)
+    log.append(net.founder.device, "action", action(1))
+    with pytest.raises(InvalidEvent, match="revoking itself"):
+        log.append(net.founder.device, "member.revoke", {"subject": device, "from_seq": 2})
+    log.append(net.founder.device, "member.revoke", {"subject": device, "from_seq": 3})
+    assert log.trust.member(device).revoked_from == 3
+    assert log.store.head(device)[0] == 2
