@@ -47,7 +47,7 @@ from sync.peers import normalize_address
 # network; it also lets a kept demo folder be reused without asking.
 DEMO_PASSPHRASE = "solidarity demo"
 STATE_FILE = "demo.json"
-SYNC_INTERVAL_S = 5.0  # anti-entropy repairs whatever gossip missed within a few seconds
+SYNC_INTERVAL_S = 1.0  # anti-entropy rounds (cheap when in sync): what gossip does not carry arrives within a second or two
 START_TIMEOUT_S = 30.0
 CONVERGE_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
@@ -229,8 +229,9 @@ class Demo:
         return nodes
 
     def _assign_ports(self, root: Path, nodes: list[LocalNode]) -> None:
-        """--base-port, else the ports of the last run (a kept folder), else free ones; each node
-        dials the next in a ring, and forgets the peers of an earlier run on other ports."""
+        """--base-port, else the ports of the last run (a kept folder), else free ones; the nodes
+        link up in a ring, and forget the peers of an earlier run on other ports. (All four start at
+        once: a dial that finds a node not listening yet is retried within a second.)"""
         if self.options.base_port is not None:
             ports = list(range(self.options.base_port, self.options.base_port + len(nodes)))
             if ports[-1] > 65535 or ports[0] < 1:
@@ -244,9 +245,7 @@ class Demo:
             raise DemoError(f"port {busy[0]} on 127.0.0.1 is in use; stop what uses it or give another --base-port")
         for node, port in zip(nodes, ports):
             node.port = port
-            node.peers = []
-        for a, b in zip(nodes, nodes[1:] + nodes[:1]):
-            a.peers.append(b.port)
+        localnet.ring(nodes)
         for node in nodes:
             wanted = {normalize_address(f"127.0.0.1:{p}") for p in node.peers}
             with closing(node.home.store()) as store, store.write():

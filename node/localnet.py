@@ -84,6 +84,15 @@ def line(nodes: list[LocalNode]) -> None:
         a.peers.append(b.port)
 
 
+def ring(nodes: list[LocalNode]) -> None:
+    """Each node dials the next, the last the first: a ring (only these links; earlier peers are cleared)."""
+    for node in nodes:
+        node.peers = []
+    for a, b in zip(nodes, nodes[1:] + nodes[:1]):
+        if a is not b:
+            a.peers.append(b.port)
+
+
 def random_graph(nodes: list[LocalNode], degree: int, rng: random.Random) -> None:
     """A connected random graph where each node dials about degree/2 others (links carry both ways)."""
     order = nodes[:]
@@ -116,7 +125,7 @@ def _parent_death_signal() -> Callable[[], None] | None:
 
 
 def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extra_env: dict | None = None,
-          log_dir: Path | None = None, supervised: bool = False) -> subprocess.Popen:
+          log_dir: Path | None = None, supervised: bool = False, extra_args: Sequence[str] = ()) -> subprocess.Popen:
     """Start `solnet run` for `node`, its output appended to node.log. `supervised`: in its own
     session (a Ctrl-C in the terminal reaches only the supervisor, which stops the nodes in order)
     and stopped by the kernel if the supervisor dies."""
@@ -124,6 +133,7 @@ def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extr
            "--sync-interval", str(sync_interval)]
     for port in node.peers:
         cmd += ["--peer", f"127.0.0.1:{port}"]
+    cmd += list(extra_args)  # more `solnet run` options, e.g. --dashboard-require-login
     env = {**os.environ, PASSPHRASE_ENV: passphrase, **(extra_env or {})}
     node.log_path = (log_dir or node.home.path) / "node.log"
     with open(node.log_path, "ab") as log_file:
