@@ -23,7 +23,7 @@ from crypto.keystore import NodeKeys
 from events.canonical import pack
 from events.format import SIGN_CONTEXT, Event, sign_event
 from events.genesis import Genesis, make_genesis
-from node import localnet
+from node import localnet, verify_pool
 from node.home import PASSPHRASE_ENV, Home
 from node.localnet import LocalNode
 from node.log import EventLog, now_ms
@@ -115,6 +115,19 @@ def store_wires(home: Home, wires: list[bytes], batch: int = 500) -> None:
                 raise RuntimeError(f"could not store the bench events: {bad[0]}")
     finally:
         log.store.close()
+
+
+def network_with_events(root: Path, groups: list[tuple[str, str]], events: int) -> tuple[list[LocalNode], Network]:
+    """A local network of `groups` whose first node holds `events` realistic events of its device
+    (stored through the ingest path); the nodes and that device's network view."""
+    nodes = localnet.create_network(root, groups, PASSPHRASE)
+    net = device_network(nodes[0].home)
+    verify_pool.start()
+    try:
+        store_wires(nodes[0].home, [ev.encode() for ev in signed_chain(net, events)])
+    finally:
+        verify_pool.shutdown()
+    return nodes, net
 
 
 def event_count(db_path: Path) -> int:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (PASSPHRASE, child_pids, cmdline, device_network, event_count, proc_status_kib,  # noqa: E402
-                          running, signed_chain, solnet_sync, store_wires, wait_serving)
-from node import localnet, verify_pool  # noqa: E402
+from bench.common import (PASSPHRASE, child_pids, cmdline, event_count, network_with_events,  # noqa: E402
+                          proc_status_kib, running, solnet_sync, wait_serving)
+from node import localnet  # noqa: E402
 
 BUDGET_RSS_MIB = 80
 BUDGET_START_S = 1.5
@@ -69,13 +69,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
-        source, sink = localnet.create_network(Path(tmp), [("Source", "calais"), ("Sink", "dunkirk")], PASSPHRASE)
-        net = device_network(source.home)
-        verify_pool.start()
-        try:
-            store_wires(source.home, [ev.encode() for ev in signed_chain(net, args.events)])
-        finally:
-            verify_pool.shutdown()
+        (source, sink), _net = network_with_events(Path(tmp), [("Source", "calais"), ("Sink", "dunkirk")], args.events)
         held = event_count(source.home.db_path)
         db_mib = sum(f.stat().st_size for f in source.home.path.glob("solnet.db*")) / 2**20
         references = [reference_process() for _ in range(3)]

@@ -17,6 +17,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,14 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     """Under /api/ every failure is a JSON error (never an HTML page); other paths pass through."""
     if not request.path.startswith("/api/"):
         return await handler(request)
+    started = time.perf_counter()
+    response = await _json_errors(request, handler)
+    # Server time for clients and bench/http_pages.py (the handler, database work included).
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+    return response
+
+
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as exc:

@@ -1,0 +1,147 @@
+"""Benchmark: server time of the HTTP API listings (and the dashboard overview) at N events.
+
+A network of two groups is founded on 127.0.0.1 (node.localnet); the founder stores N realistic
+events of its device (signed here, stored through the ingest path: actions, needs, offers,
+fundraisers, support requests over 8 regions). Then `solnet run` serves that home as a real
+process, and each route is requested REPEAT times (after a warm-up) over HTTP on 127.0.0.1:
+  - server time: the `Server-Timing: app;dur=...` the API reports (its handler, database work
+    included); the dashboard `/` reports none, so for it only the wall time is known;
+  - wall time: request sent to last byte read, as the client sees it (HTTP on loopback included).
+Reference, same run: GET /healthz (a handler that touches nothing), wall time; each route's
+median wall time is also given as a ratio to it.
+Budget (DESIGN.md section 10): a page at 100k events under 100 ms server time.
+Last line: key=value pairs.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import PASSPHRASE, event_count, network_with_events, running, wait_serving  # noqa: E402
+from node import localnet  # noqa: E402
+from node.log import now_ms  # noqa: E402
+
+BUDGET_MS = 100.0
+
+
+def routes(device: str, deep_cursor: int) -> dict[str, str]:
+    """name -> path of every listing measured."""
+    since = now_ms() - 3600 * 1000  # the newest hour of the chain (its events are 1 s apart)
+    return {
+        "events": "/api/v1/events",
+        "events_limit500": "/api/v1/events?limit=500",
+        "events_kind": "/api/v1/events?kind=fundraiser",
+        "events_rare_kind": "/api/v1/events?kind=group.profile",
+        "events_author": f"/api/v1/events?author={device[:12]}",
+        "events_region": "/api/v1/events?region=calais",
+        "events_since": f"/api/v1/events?since={since}",
+        "events_deep_page": f"/api/v1/events?cursor={deep_cursor}",
+        "actions": "/api/v1/actions",
+        "fundraisers": "/api/v1/fundraisers",
+        "needs": "/api/v1/needs",
+        "needs_region": "/api/v1/needs?region=bristol",
+        "support": "/api/v1/support",
+        "alerts": "/api/v1/alerts",
+        "groups": "/api/v1/groups",
+        "status": "/api/v1/status",
+        "peers": "/api/v1/peers",
+    }
+
+
+def timed_get(conn: http.client.HTTPConnection, path: str, token: str | None) -> tuple[int, float, float | None, bytes]:
+    """(status, wall ms, server ms from Server-Timing or None, body)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    start = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    reply = conn.getresponse()
+    body = reply.read()
+    wall = (time.perf_counter() - start) * 1000
+    timing = reply.getheader("Server-Timing")
+    server = float(timing.split("dur=")[1]) if timing and "dur=" in timing else None
+    return reply.status, wall, server, body
+
+
+def measure(conn: http.client.HTTPConnection, path: str, token: str | None, repeat: int) -> dict[str, float | None]:
+    for _ in range(3):  # warm-up: page cache, first-use imports
+        status, *_ = timed_get(conn, path, token)
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}")
+    walls, servers = [], []
+    for _ in range(repeat):
+        _, wall, server, _ = timed_get(conn, path, token)
+        walls.append(wall)
+        if server is not None:
+            servers.append(server)
+    return {"wall_med": statistics.median(walls), "wall_p95": percentile(walls, 95),
+            "server_med": statistics.median(servers) if servers else None,
+            "server_p95": percentile(servers, 95) if servers else None}
+
+
+def percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
+        t0 = time.perf_counter()
+        (node, _other), net = network_with_events(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol")], args.events)
+        build_s = time.perf_counter() - t0
+        held = event_count(node.home.db_path)
+        token = node.home.admin_token()
+        device = bytes(net.keys.device.public).hex()
+        results: dict[str, dict[str, float | None]] = {}
+        with running([node]):
+            localnet.start(node, PASSPHRASE)
+            wait_serving(node, timeout=60)
+            conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
+            try:
+                first = json.loads(timed_get(conn, "/api/v1/events?limit=1", token)[3])
+                deep_cursor = max(2, first["events"][0]["n"] - held + 1000)  # a page near the oldest events
+                results["healthz"] = measure(conn, "/healthz", None, args.repeat)
+                for name, path in routes(device, deep_cursor).items():
+                    results[name] = measure(conn, path, token, args.repeat)
+                status, *_ = timed_get(conn, "/", None)
+                dashboard_note = f"GET / answered {status}"
+                if status == 200:
+                    results["dashboard"] = measure(conn, "/", None, args.repeat)
+            finally:
+                conn.close()
+    ref = results["healthz"]["wall_med"]
+    print(f"node holding {held} events (built in {build_s:.0f} s); {args.repeat} requests per route after 3 warm-ups; "
+          f"reference GET /healthz wall median {ref:.2f} ms; {dashboard_note}"
+          + ("" if "dashboard" in results else " (dashboard overview skipped)"))
+    print(f"{'route':<18} {'server med':>10} {'server p95':>10} {'wall med':>9} {'wall p95':>9} {'wall/ref':>8}")
+    for name, r in results.items():
+        srv = f"{r['server_med']:>10.2f} {r['server_p95']:>10.2f}" if r["server_med"] is not None else f"{'-':>10} {'-':>10}"
+        print(f"{name:<18} {srv} {r['wall_med']:>9.2f} {r['wall_p95']:>9.2f} {r['wall_med'] / ref:>8.1f}")
+    api_p95 = [r["server_p95"] for n, r in results.items() if r["server_p95"] is not None]
+    worst = max(api_p95)
+    api_met = worst < BUDGET_MS
+    dashboard = results.get("dashboard")
+    figures = [f"events={held}", f"ref_healthz_wall_ms={ref:.2f}"]
+    for name, r in results.items():
+        if name == "healthz":
+            continue
+        if r["server_med"] is not None:
+            figures += [f"{name}_server_ms={r['server_med']:.2f}", f"{name}_server_p95_ms={r['server_p95']:.2f}"]
+        figures += [f"{name}_wall_ms={r['wall_med']:.2f}", f"{name}_wall_over_ref={r['wall_med'] / ref:.1f}"]
+    figures += [f"worst_api_server_p95_ms={worst:.2f}", f"budget_ms={BUDGET_MS:.0f}", f"api_met={'yes' if api_met else 'no'}",
+                f"dashboard_met={('yes' if dashboard['wall_p95'] < BUDGET_MS else 'no') if dashboard else 'skipped'}"]
+    print(" ".join(figures))
+
+
+if __name__ == "__main__":
+    main()
