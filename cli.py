@@ -754,6 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NETWORK_COMMANDS = ("run", "sync", "demo")
 PROXY_HELP = ("socks5://HOST:PORT: connect to peers only through this SOCKS5 proxy, which also resolves "
               f"their names (.onion works); default ${PROXY_ENV}, else `solnet proxy`")
 
@@ -764,8 +765,11 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `solnet ls | head` ends quietly
     args = build_parser().parse_args(argv)
+    if args.command not in NETWORK_COMMANDS:
+        # `solnet ls | head` ends quietly; network commands keep Python's EPIPE errors, so a dead
+        # socket or worker pipe is an exception in one thread, never a killed node.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if args.command == "publish" and any(a in ("-h", "--help") for a in args.rest):
         kind = KINDS.get(args.kind)
         if kind:

@@ -31,6 +31,7 @@ from node.verify_pool import Verification
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 MAX_PENDING = 20_000
+MAX_CREDENTIAL_PASSES = 16  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
 
 
@@ -43,6 +44,7 @@ class _Prepared:
     fresh: list[tuple[int, Event]] = field(default_factory=list)
     fills: list[tuple[int, Event]] = field(default_factory=list)
     verification: Verification | None = None
+    hold: bool = True  # keep events that wait for a vouch or an earlier seq in `pending`
 
 
 def now_ms() -> int:
@@ -127,6 +129,30 @@ class EventLog:
         Preparing batch k+1 before committing batch k keeps the verifier busy."""
         return self._prepare(wires, now_ms() if now is None else now)
 
+    def ingest_credentials(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
+        """Ingest the trust events a connecting peer presents before its membership is known.
+
+        Genuine credentials are chains from a founder, so every one is admissible once the events
+        before it are stored; anything that would still have to wait (unknown author, gap) is
+        refused instead of held, so a refused outsider cannot fill this node's disk or its pending
+        queue. A batch is stored sorted by author, so an admitted group's own events may come
+        before the vouch that certifies it: passes repeat while they make progress."""
+        now = now_ms() if now is None else now
+        outcomes: list[Outcome | None] = [None] * len(wires)
+        todo = list(range(len(wires)))
+        for _ in range(MAX_CREDENTIAL_PASSES):
+            prepared = self._prepare([wires[i] for i in todo], now)
+            prepared.hold = False
+            retry = []
+            for i, outcome in zip(todo, self._commit(prepared)):
+                outcomes[i] = outcome
+                if outcome.status == REJECTED and outcome.reason in (E.NOT_A_MEMBER, E.BAD_CHAIN):
+                    retry.append(i)
+            if not retry or len(retry) == len(todo):
+                break
+            todo = retry
+        return [o for o in outcomes if o is not None]
+
     def commit(self, prepared: _Prepared) -> list[Outcome]:
         """Second half of ingest: one write transaction; the outcomes, one per input."""
         return self._commit(prepared)
@@ -191,26 +217,28 @@ class EventLog:
             if problem is not None:
                 outcomes[index_of[ev.id]] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
             else:
-                outcomes[index_of[ev.id]] = self._admit(ev, heads, now)
+                outcomes[index_of[ev.id]] = self._admit(ev, heads, now, hold=prepared.hold)
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
             for event_id, outcome in self._drain_pending(heads, now):
                 if event_id in index_of:
                     outcomes[index_of[event_id]] = outcome
 
-    def _admit(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> Outcome:
+    def _admit(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int, *,
+               hold: bool = True) -> Outcome:
         """Check one signature-verified event against chain, trust and kind rules; store it if it passes."""
         try:
-            return self._admit_checked(ev, heads, now)
+            return self._admit_checked(ev, heads, now, hold)
         except InvalidEvent as exc:
             if exc.reason == E.FORK:
                 heads.pop(ev.author, None)  # the author is frozen now: its next event must see that
             return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
 
-    def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> Outcome:
+    def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int,
+                       hold: bool) -> Outcome:
         author, seq, db = ev.author, ev.seq, self.store.db
         member = self.trust.member(author)
         if member is None:
-            return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now)
+            return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now, hold)
         self.trust.check_author(author, seq)
         if author not in heads:
             if db.execute("SELECT 1 FROM frozen WHERE author=?", (author,)).fetchone():
@@ -223,7 +251,7 @@ class EventLog:
                 return Outcome(ev.id, DUPLICATE)
             return self._record_fork(ev, other, now)
         if seq > head_seq + 1:
-            return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now)
+            return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, hold)
         if ev.header.prev != head_id:
             return self._record_fork(ev, head_id, now)
         fields = self._check_kind(ev, member)
@@ -320,7 +348,9 @@ class EventLog:
         raise InvalidEvent(E.FORK, f"author {ev.author.hex()[:16]} signed two different events at seq {ev.seq}; "
                                    "both are kept as proof and the author is frozen")
 
-    def _hold(self, ev: Event, reason: str, message: str, now: int) -> Outcome:
+    def _hold(self, ev: Event, reason: str, message: str, now: int, hold: bool = True) -> Outcome:
+        if not hold:
+            raise InvalidEvent(reason, f"{message}; not kept (credentials must be admissible as they come)")
         db = self.store.db
         if db.execute("SELECT count(*) FROM pending").fetchone()[0] >= MAX_PENDING:
             raise InvalidEvent(reason, f"{message}; the pending queue is full, it will be fetched again later")
@@ -394,6 +424,8 @@ class EventLog:
             expires = now + spec.default_expiry_ms
         author = bytes(key.public)
         with self.store.write():
+            if not offline:
+                chain_gate.check(self.store, now_ms())
             self.refresh_trust()
             seq, prev = self.store.head(author)
             if self.trust.member(author) is None:
@@ -418,8 +450,6 @@ class EventLog:
         """Drop every projection row and replay the log through the projection functions."""
         count = 0
         with self.store.write():
-            if not offline:
-                chain_gate.check(self.store, now_ms())
             self.refresh_trust()
             db = self.store.db
             db.execute("DELETE FROM proj")

@@ -52,6 +52,7 @@ class PeerLinkHandler:
         self._ingesting = False
         self._streamed = False
         self._stored = 0
+        self._streamed_batches = 0
         self.ingest_task = asyncio.create_task(self._ingest_loop(), name=f"link-{link.number}-ingest")
         self.progress = None  # optional callback(received) for `solnet sync`
 
@@ -81,15 +82,17 @@ class PeerLinkHandler:
             await self.link.close()
 
     async def _watchdog(self) -> None:
-        """Close a link whose anti-entropy round makes no progress (nothing received, sent or
-        stored) for a whole message timeout: a silent or stopped peer never holds a round open.
-        A round that is busy streaming one way only is progress, not silence."""
+        """Close a link whose anti-entropy round makes no progress (nothing received from the
+        peer, no round batch it took from us, nothing stored) for a whole message timeout: a silent
+        or stopped peer never holds a round open. A round busy streaming one way only is progress,
+        not silence; this node's own gossip to the peer is not (it flows whether the peer listens
+        or not)."""
         timeout = self.link.limits.message_timeout_s
         last = None
         while True:
             await asyncio.sleep(timeout)
             active = self.session is not None and not self.round_done.is_set()
-            progress = (self.link.bytes_in, self.link.bytes_out, self._stored)
+            progress = (self.link.bytes_in, self._streamed_batches, self._stored)
             if active and progress == last:
                 log.info("%s: no progress for %.0f s in an anti-entropy round; closing", self.link.name, timeout)
                 await self.link.close("timeout", f"no progress for {timeout:.0f} s")
@@ -165,7 +168,8 @@ class PeerLinkHandler:
                     rows = await self.rt.db(self.rt.log.store.range_wire, r.author, first, r.last, STREAM_BATCH)
                     if not rows:
                         break
-                    await self.link.send(Events(tuple(w for _, w in rows)))
+                    await self.link.send(Events(tuple(w for _, w in rows)))  # waits while the peer is not reading
+                    self._streamed_batches += 1
                     sent += len(rows)
                     first = rows[-1][0] + 1
             await self.link.send(End(sent))
@@ -191,14 +195,22 @@ class PeerLinkHandler:
     # --- ingest ---------------------------------------------------------------------------------
     def _unseen(self, wires: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
         """Gossip: drop, before any signature work, events whose id this node has already seen.
-        Returns the rest and the ids newly marked (to release if they never get stored)."""
+        Returns the rest and the ids newly marked (to release if they never get stored).
+        A body-less event (a stub) never marks its id seen: the id covers the header only, so a
+        peer pushing the stub first would otherwise get the full event dropped as a duplicate.
+        Ingest drops a repeated stub by id before any signature work anyway."""
         fresh, ids = [], []
         for wire in wires:
             try:
-                event_id = decode_event(wire).id
+                ev = decode_event(wire)
             except InvalidEvent:
                 fresh.append(wire)  # let ingest refuse it with its reason, and count it
                 continue
+            if ev.is_stub:
+                if ev.id not in self.rt.seen:
+                    fresh.append(wire)
+                continue
+            event_id = ev.id
             if self.rt.seen.add(event_id):
                 fresh.append(wire)
                 ids.append(event_id)

@@ -144,7 +144,7 @@ class NodeRuntime:
 
     async def _admit_credentials(self, events: tuple[bytes, ...]) -> None:
         if events:
-            outcomes = await self.db(self.log.ingest, list(events))
+            outcomes = await self.db(self.log.ingest_credentials, list(events))
             if any(o.status == "accepted" for o in outcomes):
                 self._credential_events = await self.db(self._credential_chain)
 
@@ -326,6 +326,8 @@ class NodeRuntime:
         banned = self.device_book.penalize(device_address, reason, now, count)
         if link.address:
             banned = self.peerbook.penalize(link.address, reason, now, count) or banned
+        log.warning("%s sent invalid data: %d x %s (penalty now %.0f)", link.name, count, reason,
+                    self.device_book.get(device_address).current_penalty(now))
         if banned:
             log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", link.name, reason)
         return banned
@@ -488,6 +490,11 @@ class NodeRuntime:
             store.set_meta("runtime", json.dumps({
                 "pid": os.getpid(), "saved": now, "listen": list(self.listen) if self.listen else None,
                 "port": self.bound_port, "links": len(self.links), "events_per_s": self.events_per_second(),
+                # by device key, whichever side dialled: inbound peers have no address in the peer list
+                "penalised_devices": [
+                    {**{k: v for k, v in p.to_json(now).items() if k not in ("address", "source")},
+                     "device": p.address[8:48]}
+                    for p in self.device_book.all() if p.current_penalty(now) > 0 or p.is_banned(now)],
             }).encode())
 
     def _peer_states(self, now: int) -> list[tuple[str, str]]:

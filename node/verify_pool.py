@@ -32,17 +32,12 @@ _pool: ProcessPoolExecutor | None = None
 
 def _die_with_parent(parent: int) -> None:
     """Worker initializer: exit when the node process is gone, even if it was killed with -9
-    (which runs no cleanup): the kernel signals us (Linux), and a watch thread checks anyway."""
+    (which runs no cleanup). A watch thread notices the re-parenting within a second.
+    Not PR_SET_PDEATHSIG: its "parent" is the *thread* that spawned the worker (the pool spawns
+    from whichever thread submits first, e.g. the node's DB thread), so workers would die with
+    that thread and break the pool while the node lives on."""
     import threading
     import time
-
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
     def watch() -> None:
         while os.getppid() == parent:

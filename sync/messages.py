@@ -120,18 +120,40 @@ def _bytes_list(value: object, limit: int, max_len: int, exact: int | None = Non
     return tuple(value)
 
 
+MIN_BYTES_PER_LIST = 40  # the smallest list a valid message nests is a head: [32-byte key, seq, 8-byte id]
+
+
+class _ListBudget:
+    """msgpack list_hook that refuses a message nesting more lists than its size can honestly
+    hold: an empty array is one byte, so a 4 MiB frame could otherwise make us build four
+    million Python lists (~300 MiB) before any structural check ran."""
+
+    def __init__(self, size: int) -> None:
+        self.left = min(MAX_HEADS, size // MIN_BYTES_PER_LIST) + 2
+
+    def __call__(self, items: list) -> list:
+        self.left -= 1
+        if self.left < 0:
+            raise ProtocolViolation("too many nested lists for the message's size")
+        return items
+
+
 def decode(data: bytes) -> Message:
     """Parse one message; ProtocolViolation for anything not exactly one of ours."""
     try:
         value = msgpack.unpackb(data, raw=False, max_bin_len=MAX_EVENT_BYTES, max_str_len=1024,
-                                max_array_len=MAX_HEADS, max_map_len=0, max_ext_len=0, strict_map_key=True)
+                                max_array_len=MAX_HEADS, max_map_len=0, max_ext_len=0, strict_map_key=True,
+                                list_hook=_ListBudget(len(data)))
+    except ProtocolViolation:
+        raise
     except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
         raise ProtocolViolation(f"unreadable message ({type(exc).__name__})") from None
     if not isinstance(value, list) or not value or type(value[0]) is not int:
         raise ProtocolViolation("a message is a list starting with its type")
     t, args = value[0], value[1:]
     try:
-        if t == 1 and len(args) == 2 and isinstance(args[0], bytes) and len(args[0]) == 32 and type(args[1]) is int:
+        if t == 1 and len(args) == 2 and isinstance(args[0], bytes) and len(args[0]) == 32 and type(args[1]) is int \
+                and args[1] >= 0:
             return Offer(args[0], args[1])
         if t == 2 and not args:
             return Same()

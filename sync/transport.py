@@ -73,6 +73,9 @@ class Link:
         self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
         self._normal: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_NORMAL_QUEUE)
         self._wake = asyncio.Event()
+        # Sealing takes the channel's next counter, so seal and write happen under one lock: the
+        # peer must receive frames in counter order, the closing Error frame included.
+        self._send_lock = asyncio.Lock()
         self._writer = asyncio.create_task(self._write_loop(), name=f"link-{self.number}-writer")
         self.closed = False
 
@@ -112,10 +115,13 @@ class Link:
                     self._wake.clear()
                     await self._wake.wait()
                     continue
-                queue = self._urgent if not self._urgent.empty() else self._normal
-                frame = self.channel.seal(queue.get_nowait())
-                self.bytes_out += len(frame)
-                await self.ws.send_bytes(frame)
+                async with self._send_lock:
+                    if self.closed:
+                        return
+                    queue = self._urgent if not self._urgent.empty() else self._normal
+                    frame = self.channel.seal(queue.get_nowait())
+                    self.bytes_out += len(frame)
+                    await self.ws.send_bytes(frame)
         except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
             log.info("%s: send failed (%s)", self.name, type(exc).__name__)
             await self.close()
@@ -150,14 +156,18 @@ class Link:
         self.closed = True
         if code is not None:
             try:
-                await asyncio.wait_for(self.ws.send_bytes(self.channel.seal(encode(Error(code, text)))), 2)
-            except Exception:  # the peer may already be gone; closing anyway
+                await asyncio.wait_for(self._send_last(encode(Error(code, text))), 2)
+            except Exception:  # the peer may already be gone, or not reading; closing anyway
                 pass
         self._writer.cancel()
         try:
             await asyncio.wait_for(self.ws.close(), 2)
         except Exception:
             pass
+
+    async def _send_last(self, data: bytes) -> None:
+        async with self._send_lock:
+            await self.ws.send_bytes(self.channel.seal(data))
 
     async def drain(self, timeout: float = 5.0) -> None:
         """Wait until queued messages are written (before a clean close)."""

@@ -157,12 +157,6 @@ async def test_a_bad_frame_after_good_ones_keeps_what_came_before():
     assert got == [Push((b"a",))] and closed.reason == "protocol"
 
 
-@pytest.mark.xfail(strict=True, raises=ChannelError, reason=(
-    "BUG sync/transport.py Link.close(code): the Error frame is sealed at once (taking the next counter) but "
-    "written by the task asyncio.wait_for() creates, so the writer task can write a frame sealed after it "
-    "first. The peer's channel then sees counters out of order and fails ('bad frame', reason protocol) "
-    "instead of reading the Error: an honest peer is penalised 30 points each time a node closes a busy link "
-    "with a reason (shutdown, timeout, banned, revoked, removed)"))
 async def test_frames_reach_the_wire_in_the_order_they_were_sealed_when_closing_with_a_reason():
     ours, peer = channels()  # `ours` seals, `peer` opens in order
     ws = FakeWebSocket()

@@ -4,7 +4,7 @@ died with SIGPIPE (exit -13) in about 1 run of 4, after storing its events, with
 summary. faulthandler showed the call-queue feeder thread of the ProcessPoolExecutor writing to a
 dead worker during `terminate_broken`, at `NodeRuntime.stop()`.
 
-Cause, in two parts:
+Cause, in two parts (both fixed):
 - node/verify_pool.py `_die_with_parent` sets PR_SET_PDEATHSIG, whose "parent" is the *thread* that
   spawned the worker; workers are spawned lazily by whichever thread submits first (the runtime's
   single DB thread, during ingest). `NodeRuntime.stop()` shuts that thread down, the kernel sends
@@ -28,10 +28,6 @@ from node import verify_pool
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2 or os.environ.get("SOLNET_VERIFY_WORKERS") == "0",
                     reason="no signature worker processes on one core")
-@pytest.mark.xfail(strict=True, raises=BrokenProcessPool, reason=(
-    "BUG node/verify_pool.py _die_with_parent(): PR_SET_PDEATHSIG fires when the spawning THREAD exits, "
-    "so workers started from the DB thread (or any executor thread) die with it and the pool breaks; with "
-    "cli.main's SIGPIPE=SIG_DFL the process is then killed by SIGPIPE (seen: `solnet sync` exit -13)"))
 def test_signature_workers_survive_the_thread_that_started_them():
     verify_pool.shutdown()
     try:
