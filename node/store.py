@@ -67,6 +67,8 @@ CREATE TABLE IF NOT EXISTS proj(
 CREATE INDEX IF NOT EXISTS proj_by_event ON proj(n);
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, key) WHERE tbl = 'profile';
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(tbl, region, t);
+-- The API and the dashboard show the newest rows of a table first, a bounded number of them.
+CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, vts, vid);
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;
 CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT);
 """

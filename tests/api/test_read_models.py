@@ -44,9 +44,18 @@ async def test_each_read_model(api):
 
 
 async def test_read_model_limit_bounds_the_items(api):
-    ids = [(await api.publish("offer", category="water", quantity=str(i + 1), region="calais"))["id"] for i in range(5)]
+    events = [await api.publish("offer", category="water", quantity=str(i + 1), region="calais") for i in range(5)]
+    # newest first: by signed timestamp, then id (the same order on every node; ties are common
+    # here, five events published within a few milliseconds)
+    stamps = await api.runtime.db(_timestamps_ms, api.runtime, [e["id"] for e in events])
+    newest = sorted(events, key=lambda e: (stamps[e["id"]], e["id"]), reverse=True)
     page = await api.get("/api/v1/needs?limit=2")
-    assert page["limit"] == 2 and [n["id"] for n in page["items"]] == ids[::-1][:2]  # newest first
+    assert page["limit"] == 2 and [n["id"] for n in page["items"]] == [e["id"] for e in newest[:2]]
+
+
+def _timestamps_ms(runtime, ids: list[str]) -> dict[str, int]:
+    db = runtime.log.store.db
+    return {i: db.execute("SELECT ts FROM events WHERE id=?", (bytes.fromhex(i),)).fetchone()[0] for i in ids}
 
 
 async def test_status_and_peers(api, homes):
