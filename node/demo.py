@@ -34,7 +34,7 @@ from typing import Any, TextIO
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.format import Event
-from node import localnet
+from node import chain_gate, localnet
 from node.demo_data import ACTIVITY, GROUPS, NETWORK_NAME, SAMPLES, At, Ref, Sample, needs_network
 from node.home import Home
 from node.localnet import LocalNode
@@ -55,7 +55,6 @@ PORT_FREE_TIMEOUT_S = 5.0
 ACTIVITY_EVERY_S = (2.0, 6.0)
 POLL_S = 0.1
 CAUGHT_UP_TIMEOUT_S = 30.0
-NOT_CAUGHT_UP = "not_caught_up"  # the refusal of a home that has not synced since its node started
 
 
 class DemoError(Exception):
@@ -311,9 +310,10 @@ class Demo:
             try:
                 return publish(dn.log, dn.keys, kind, texts, private=private, to=recipients, expires_in=expires_in)
             except InvalidEvent as exc:
-                # A node just started signs nothing until its first sync round (restore without
-                # forking); a reused demo can be in sync before that round ends: wait for it.
-                if exc.reason != NOT_CAUGHT_UP or time.monotonic() > deadline:
+                # A node just started signs nothing until its first sync round (node/chain_gate.py);
+                # a reused demo can be in sync before that round ends: wait for it (as `solnet
+                # publish` does, but Ctrl-C still stops the demo at once).
+                if exc.reason != chain_gate.NOT_CAUGHT_UP or time.monotonic() > deadline:
                     raise
             self._sleep(POLL_S * 5)
 

@@ -161,7 +161,8 @@ class Dashboard:
         form = await request.post()
         ctx = request[DASH]
         origin = request.headers.get("Origin")
-        if origin is not None and origin not in (f"http://{request.host}", f"https://{request.host}"):
+        # "null" is what browsers send under Referrer-Policy: no-referrer; the token decides then.
+        if origin not in (None, "null") and origin not in (f"http://{request.host}", f"https://{request.host}"):
             return form, self.refuse(request, ctx, 403, "error.csrf")
         token = form.get("csrf")
         if not self.sessions.csrf_ok(request.cookies.get(access.SESSION_COOKIE), token if isinstance(token, str) else None):
@@ -177,7 +178,9 @@ class Dashboard:
         ctx = request[DASH]
         region = self._region(request)
         data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms())
-        health = await self.runtime.db(pages.health, self.runtime.log)
+        now = now_ms()
+        peers = [{**p.to_json(now), "label": self.runtime.label(p.address)} for p in self.runtime.peerbook.all()]
+        health = await self.runtime.db(pages.health, self.runtime.log, peers)
         health["events_per_s"] = self.runtime.events_per_second()
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),

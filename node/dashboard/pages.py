@@ -11,7 +11,6 @@ from typing import Any
 from events.kinds import KINDS
 from node import render
 from node.log import EventLog
-from node.status import peer_list, runtime_info
 from node.views import view
 
 MAX_ITEMS = 50  # per section of the overview; the rest is counted, not shown
@@ -52,9 +51,9 @@ def overview(log: EventLog, region: str | None, now: int) -> dict[str, Any]:
     }
 
 
-def health(log: EventLog) -> dict[str, Any]:
-    """Peers with their last saved state, and this node's runtime facts (saved every 2 s)."""
-    peers = peer_list(log.store)
+def health(log: EventLog, peers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Network health from `peers` (PeerState.to_json plus a label: the running node's own view,
+    fresher than what it saves every 2 s) and this node's log."""
     last_syncs = [p["last_sync"] for p in peers if p.get("last_sync")]
     lags = [p["lag"] for p in peers if p.get("lag") is not None]
     return {
@@ -65,7 +64,6 @@ def health(log: EventLog) -> dict[str, Any]:
         "last_sync": max(last_syncs) if last_syncs else None,
         "lag": max(lags) if lags else None,
         "events": log.store.count(),
-        "running": runtime_info(log.store).get("running", False),
     }
 
 

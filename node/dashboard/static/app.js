@@ -7,9 +7,19 @@
   var MAX_DELAY_MS = 30000;
   var MIN_REFRESH_GAP_MS = 500;
 
+  // The viewer's own variant of the page's language (en-GB: 16 Nov 2031, 17:00; fr-CA, ...): the
+  // page language decides the words, the browser's locale the date order and clock.
+  function viewerLocale() {
+    var wanted = navigator.languages || [navigator.language];
+    for (var i = 0; i < wanted.length; i++) {
+      if (wanted[i] && wanted[i].toLowerCase().split("-")[0] === lang.toLowerCase()) { return wanted[i]; }
+    }
+    return lang;
+  }
+
   var dateFormat = null;
   try {
-    dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+    dateFormat = new Intl.DateTimeFormat(viewerLocale(), { dateStyle: "medium", timeStyle: "short" });
   } catch (e) { dateFormat = null; }
 
   function formatTimes(root) {
