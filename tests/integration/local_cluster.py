@@ -16,7 +16,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -265,3 +265,14 @@ class Cluster:
         left = [f"{node.name} pid {proc.pid}" for node, proc in self.started if proc.poll() is None]
         assert not left, f"processes left running: {left}"
         return problems
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """Nodes started for a test are all stopped when it ends, pass or fail."""
+    c = Cluster(tmp_path)
+    try:
+        yield c
+    finally:
+        problems = c.teardown()
+    assert not problems, "\n".join(problems) + "\n" + c.log_tails()

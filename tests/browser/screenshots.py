@@ -1,0 +1,101 @@
+"""Screenshots of the dashboard for the README: `python tests/browser/screenshots.py [OUT_DIR]`.
+
+Makes a two-group network (Calais, Bristol) on loopback with a little sample data published through
+node.publishing, runs both nodes, syncs, and photographs the main pages with Debian's chromium:
+overview (laptop and phone), an event page, a publish form showing a validation message, and the
+French overview. Both nodes and the browser are stopped at the end, whatever happens.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from chromium import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS  # noqa: E402  (one list of flags: no outside connections)
+from node import localnet, publishing  # noqa: E402
+
+PASSPHRASE = "screenshots only"
+
+
+def sample_data(calais: localnet.LocalNode, bristol: localnet.LocalNode) -> str:
+    """Publish a small, plausible picture of a week; returns the id of the fundraiser."""
+    def on(node: localnet.LocalNode, items: list[tuple]) -> list[str]:
+        log, keys = node.home.log(), node.home.keys(PASSPHRASE)
+        try:
+            return [publishing.publish(log, keys, kind, fields, **extra).id.hex() for kind, fields, extra in items]
+        finally:
+            log.store.close()
+
+    ids = on(calais, [
+        ("fundraiser", {"title": "Winter tents for the dunes", "goal": "4000", "currency": "EUR", "region": "calais",
+                        "how_to_give": "Bank transfer or the Saturday stall", "description": "Forty 3-person tents before December."}, {}),
+        ("action", {"title": "Food distribution, rue des Verrotières", "region": "calais", "type": "distribution",
+                    "starts_at": "2031-11-14T12:00", "place": "Rue des Verrotières", "languages": "fr, en, ar"}, {}),
+        ("action", {"title": "Know your rights: info night", "region": "calais", "type": "info_night",
+                    "starts_at": "2031-11-15T18:30", "place": "Maison pour Tous"}, {}),
+        ("need", {"category": "sleeping_bags", "quantity": "60", "region": "calais", "notes": "adult sizes"}, {}),
+        ("need", {"category": "sim_cards", "quantity": "30", "region": "calais"}, {}),
+        ("support.request", {"region": "calais", "type": "housing", "people": "3-5", "urgency": "high"},
+         {"private": "Family of four, arriving Friday; contact through the Saturday stall.",
+          "to": [calais.home.config().group_id]}),
+        ("alert", {"region": "calais", "type": "eviction", "location": "Loon-Plage camp",
+                   "text": "Eviction under way since 06:00; bring phones and water."}, {"expires_in": "6h"}),
+    ])
+    on(calais, [("fundraiser.update", {"fundraiser": ids[0], "raised": "2650"}, {})])
+    on(bristol, [
+        ("action", {"title": "Solidarity vigil at the Harbourside", "region": "bristol", "type": "protest",
+                    "starts_at": "2031-11-16T17:00", "place": "Harbourside"}, {}),
+        ("offer", {"category": "blankets", "quantity": "120", "region": "bristol", "notes": "collected at the church"}, {}),
+        ("offer", {"category": "bikes", "quantity": "6", "region": "bristol"}, {}),
+    ])
+    return ids[0]
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        calais, bristol = localnet.create_network(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+        calais.peers.append(bristol.port)
+        fundraiser = sample_data(calais, bristol)
+        try:
+            for node in (bristol, calais):
+                localnet.start(node, PASSPHRASE, sync_interval=1.0)
+                assert localnet.wait_until(lambda: localnet.is_listening(node.port), 20), f"{node.name} did not start"
+            base = f"http://127.0.0.1:{calais.port}"
+            with sync_playwright() as p:
+                context = p.chromium.launch_persistent_context(
+                    str(Path(tmp) / "profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                    locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": 900})
+                context.set_default_timeout(TIMEOUT_MS)
+                try:
+                    page = context.new_page()
+                    page.goto(base + "/")
+                    page.get_by_text("Solidarity vigil at the Harbourside").wait_for()  # synced from Bristol
+                    page.screenshot(path=str(out / "dashboard-overview.png"), full_page=True)
+                    page.set_viewport_size({"width": 390, "height": 844})
+                    page.screenshot(path=str(out / "dashboard-overview-phone.png"), full_page=True)
+                    page.set_viewport_size({"width": 1280, "height": 900})
+                    page.goto(f"{base}/event/{fundraiser}")
+                    page.screenshot(path=str(out / "dashboard-event.png"), full_page=True)
+                    page.goto(base + "/publish/action")
+                    page.fill("#f-title", "Bike repair workshop")
+                    page.fill("#f-region", "calais")
+                    page.fill("#f-starts_at", "2031-11-20T14:00")
+                    page.fill("#f-link", "not a link")
+                    page.click("button[type=submit]")
+                    page.locator(".field-error").wait_for()
+                    page.screenshot(path=str(out / "dashboard-publish.png"), full_page=True)
+                    page.goto(base + "/?lang=fr")
+                    page.screenshot(path=str(out / "dashboard-overview-fr.png"), full_page=True)
+                finally:
+                    context.close()
+        finally:
+            localnet.stop_all([calais, bristol])
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "docs")
