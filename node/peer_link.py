@@ -106,7 +106,14 @@ class PeerLinkHandler:
                 if self.link.outbound:
                     raise LinkClosed(f"{self.link.name}: only the dialling side opens anti-entropy rounds", "protocol")
                 if self.session is not None and not self.round_done.is_set():
-                    raise LinkClosed(f"{self.link.name}: a new round before the last one ended", "protocol")
+                    # The dialler's round ends when it has stored what it received, ours when we
+                    # have stored what it sent: a next Offer may come while we are still storing
+                    # (that is how `solnet sync` confirms). Finish first; a peer that offers in
+                    # the middle of its own stream is closed when the wait runs out.
+                    try:
+                        await asyncio.wait_for(self.round_done.wait(), self.link.limits.message_timeout_s)
+                    except asyncio.TimeoutError:
+                        raise LinkClosed(f"{self.link.name}: a new round before the last one ended", "protocol") from None
                 await self._begin(initiator=False)
             if self.session is None:
                 raise LinkClosed(f"{self.link.name}: {type(message).__name__} outside a round", "protocol")

@@ -527,7 +527,11 @@ class NodeRuntime:
 
     # --- one-shot sync --------------------------------------------------------------------------
     async def sync_once(self, address: str, progress: Callable[[int], None] | None = None) -> RoundResult:
-        """Dial `address`, run one anti-entropy round, close. For `solnet sync`."""
+        """Dial `address`, run one anti-entropy round, close. For `solnet sync`.
+
+        Our round ends once we have stored what the peer sent; the peer may still be storing what
+        we sent. So when we sent anything, a second round (one round trip when in sync) follows:
+        the peer begins it only after storing, so on return the peer holds what we sent."""
         address = normalize_address(address)
         link = await self.dial_link(address)
         handler = PeerLinkHandler(self, link)
@@ -536,6 +540,12 @@ class NodeRuntime:
         reader = asyncio.create_task(handler.serve())
         try:
             result = await handler.run_round(timeout=3600)
+            if result.sent:
+                confirm = await handler.run_round(timeout=3600)
+                result.received += confirm.received
+                result.sent += confirm.sent
+                result.outcomes.update(confirm.outcomes)
+                result.seconds += confirm.seconds
         finally:
             await link.drain()
             await link.close()
