@@ -26,7 +26,7 @@ from events.kinds import KINDS, check_fields
 from node import render
 from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_time
-from node.home import (PROXY_ENV, Config, Home, HomeError, default_home, passphrase_source_warning,
+from node.home import (PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
                        read_bundle_passphrase, read_passphrase)
 from node import chain_gate, membership, publishing
 from node.invite import InviteError, decode_invite

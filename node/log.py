@@ -439,6 +439,7 @@ class EventLog:
                             kind=kind, body=pack(fields), expires=expires)
             prepared = _Prepared(now, [None], fresh=[(0, ev)])  # signed here: nothing to verify
             self._admit_prepared(prepared)
+            self._drop_expired(now)  # as every ingest commit does
         self._reclaim_if_dropped()
         outcome = prepared.outcomes[0]
         if outcome is None or outcome.status != ACCEPTED:

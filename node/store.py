@@ -11,7 +11,7 @@ auto-vacuum make deleted bodies really go.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, key) WHERE tbl = 'profil
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(tbl, region, t);
 -- The API and the dashboard show the newest rows of a table first, a bounded number of them.
 CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, vts, vid);
+-- ... and the soonest actions (time windows without a region).
+CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, t);
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;
 CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT);
 """
@@ -341,6 +343,19 @@ class Store:
             Row(table, key, _unpack(data), reg, t, ref, (vts, vid))
             for key, reg, t, ref, vts, vid, data in self.db.execute(sql, args)
         ]
+
+    def regions(self, tables: Sequence[str]) -> list[str]:
+        """The distinct regions of rows in `tables`, sorted. A loose index scan (one index probe per
+        region and table): a few hundred microseconds whatever the number of rows."""
+        found: set[str] = set()
+        for table in tables:
+            found.update(r[0] for r in self.db.execute(
+                "WITH RECURSIVE r(region) AS ("
+                " SELECT min(region) FROM proj WHERE tbl=?1 AND region IS NOT NULL"
+                " UNION ALL SELECT (SELECT min(region) FROM proj WHERE tbl=?1 AND region > r.region)"
+                " FROM r WHERE r.region IS NOT NULL"
+                ") SELECT region FROM r WHERE region IS NOT NULL", (table,)))
+        return sorted(found)
 
     def projection_dump(self) -> list[tuple]:
         """Every projection row, ordered: what the rebuild test compares."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from events.kinds import KINDS
+from events.projections import ACTION, ALERT, FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT
 from node import render
 from node.log import EventLog
 from node.views import view
 
-MAX_ITEMS = 50  # per section of the overview; the rest is counted, not shown
+MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
+CANDIDATES = 4 * MAX_ITEMS  # rows read per table for the overview, newest first
 PUBLISHABLE = ("action", "alert", "fundraiser", "fundraiser.update", "need", "offer", "need.fulfil",
                "support.request", "support.claim", "support.close", "group.profile")
 
@@ -23,28 +25,35 @@ def group_names(log: EventLog) -> dict[bytes, str]:
 
 
 def regions(log: EventLog) -> list[str]:
-    rows = log.store.db.execute("SELECT DISTINCT region FROM proj WHERE region IS NOT NULL ORDER BY region")
-    return [r[0] for r in rows]
+    """Every region something is shown for (a group's home region included)."""
+    return log.store.regions((PROFILE, ACTION, FUNDRAISER, NEED, OFFER, SUPPORT, ALERT))
 
 
-def _bounded(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"items": items[:MAX_ITEMS], "more": max(0, len(items) - MAX_ITEMS)}
+def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any]:
+    """The first MAX_ITEMS; `more` says that others exist (beyond the section or the SQL cap)."""
+    return {"items": items[:MAX_ITEMS], "more": capped or len(items) > MAX_ITEMS}
 
 
 def overview(log: EventLog, region: str | None, now: int) -> dict[str, Any]:
-    actions_by_region = view(log, "actions", region=region, now=now)
-    funds = [f for f in view(log, "fundraisers", region=region, now=now)
-             if f.get("ends_at") is None or f["ends_at"] >= now]
-    needs = view(log, "needs", region=region, now=now)
-    support = [s for s in view(log, "support", region=region, now=now) if s["status"] != "closed"]
+    """Each section from at most CANDIDATES rows per table (the newest; the soonest actions), so
+    the page costs the same at 100 events or 100k; sections filter them (open, not ended)."""
+    bounded = {"region": region, "now": now, "limit": CANDIDATES}
+    actions_by_region = view(log, "actions", **bounded)
+    all_funds = view(log, "fundraisers", **bounded)
+    funds = [f for f in all_funds if f.get("ends_at") is None or f["ends_at"] >= now]
+    needs = view(log, "needs", **bounded)
+    capped_needs = sum(1 for n in needs if n["side"] == "need") >= CANDIDATES
+    capped_offers = sum(1 for n in needs if n["side"] == "offer") >= CANDIDATES
+    all_support = view(log, "support", **bounded)
+    support = [s for s in all_support if s["status"] != "closed"]
     return {
-        "alerts": view(log, "alerts", region=region, now=now),
+        "alerts": view(log, "alerts", **bounded),
         "actions": {r: _bounded(items) for r, items in sorted(actions_by_region.items())},
-        "fundraisers": _bounded(funds),
-        "needs": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] > 0]),
-        "offers": _bounded([n for n in needs if n["side"] == "offer"]),
-        "fulfilled": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] == 0]),
-        "support": _bounded(support),
+        "fundraisers": _bounded(funds, len(all_funds) >= CANDIDATES),
+        "needs": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] > 0], capped_needs),
+        "offers": _bounded([n for n in needs if n["side"] == "offer"], capped_offers),
+        "fulfilled": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] == 0], capped_needs),
+        "support": _bounded(support, len(all_support) >= CANDIDATES),
         "names": group_names(log),
         "regions": regions(log),
         "last_n": log.store.last_n(),

@@ -4,10 +4,8 @@ events published through node.publishing, and real nodes (NodeRuntime serving it
 callback. Every node started is stopped at the end of the test, pass or fail."""
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 import aiohttp
@@ -16,10 +14,8 @@ import pytest
 from node import localnet, publishing
 from node.dashboard import AccessOptions, DashboardOptions
 from node.localnet import LocalNode
+from page_text import PASSPHRASE, PRIVATE
 
-PASSPHRASE = "dashboard tests only: not a secret"
-PRIVATE = "Amira, 15, sleeps at the station; call Jo on 07700 900456"
-CSRF_RE = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
 @dataclass
@@ -103,32 +99,3 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
                                      timeout=aiohttp.ClientTimeout(total=30)) as session:
         yield session
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "the page has no form with a CSRF token"
-    return match.group(1)
-
-
-class VisibleText(HTMLParser):
-    """The text a person sees or hears on a page: text nodes and the attributes shown or read out."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if (name in ("title", "aria-label", "placeholder", "alt") or name.startswith("data-label-")) and value:
-                self.parts.append(value)
-
-    def handle_data(self, data: str) -> None:
-        if data.strip():
-            self.parts.append(data.strip())
-
-
-def visible_text(html: str) -> str:
-    parser = VisibleText()
-    parser.feed(html)
-    return "\n".join(parser.parts)

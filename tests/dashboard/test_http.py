@@ -8,7 +8,7 @@ import re
 
 import aiohttp
 
-from conftest import PASSPHRASE, PRIVATE, csrf_of, visible_text
+from page_text import PASSPHRASE, PRIVATE, csrf_of, visible_text
 from node import publishing
 from node.dashboard import AccessOptions, i18n
 

@@ -13,7 +13,7 @@ import msgpack
 import pytest
 
 from crypto.keys import SigningKey
-from sync.channel import ChannelError, SecureChannel
+from sync.channel import SecureChannel
 from sync.handshake import Initiator, Responder
 from sync.messages import MAX_EVENTS_PER_MESSAGE, Error, Offer, Push, Same, encode
 from sync.peers import PeerLimits

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures.process import BrokenProcessPool
 
 import msgpack
 import pytest

@@ -1,0 +1,39 @@
+"""What the dashboard's HTTP tests read off a page (its CSRF token, the text a person sees) and the
+fixed inputs they share. A plain module, not conftest: test files import it by a unique name."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+PASSPHRASE = "dashboard tests only: not a secret"
+PRIVATE = "Amira, 15, sleeps at the station; call Jo on 07700 900456"
+CSRF_RE = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+class VisibleText(HTMLParser):
+    """The text a person sees or hears on a page: text nodes and the attributes shown or read out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if (name in ("title", "aria-label", "placeholder", "alt") or name.startswith("data-label-")) and value:
+                self.parts.append(value)
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.parts.append(data.strip())
+
+
+def visible_text(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return "\n".join(parser.parts)
