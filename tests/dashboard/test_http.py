@@ -9,7 +9,7 @@ import re
 import aiohttp
 
 from page_text import PASSPHRASE, PRIVATE, csrf_of, visible_text
-from node import publishing
+from node import membership, publishing
 from node.dashboard import AccessOptions, i18n
 
 REMOTE = AccessOptions(require_login=True)
@@ -172,6 +172,20 @@ async def test_public_pages_are_read_only(sample, start_node, http) -> None:
     _, html, _ = await get(http, node.url + "/login")
     status, _, _ = await post(http, node.url + "/publish/action", {"title": "x", "csrf": csrf_of(html)})
     assert status == 403
+
+
+async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_node, http) -> None:
+    calais, bristol = sample.nodes
+    node = await start_node(calais)
+    _, before, _ = await get(http, node.url + "/groups")
+    assert "revoked" not in visible_text(before)  # Bristol is listed by id (its profile is on its own node)
+    runtime = node.runtime
+    subject = bytes.fromhex(bristol.home.config().group_id)
+    await runtime.db(lambda: membership.revoke(runtime.log, calais.home.keys(PASSPHRASE), subject,
+                                               reason="keys seized 14/03", offline=True))
+    _, after, _ = await get(http, node.url + "/groups")
+    text = visible_text(after)
+    assert "revoked" in text and "keys seized 14/03" in text, text
 
 
 async def test_live_stream_says_when_new_events_are_stored(sample, start_node, http) -> None:
