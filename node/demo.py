@@ -355,7 +355,7 @@ class Demo:
 
     def _new_action(self, dn: DemoNode) -> str | None:
         title, kind, place = self.rng.choice(ACTIVITY.actions[dn.node.name])
-        start = self.rng.randint(6, 24 * 10)
+        start = 24 * self.rng.randint(0, 9) + self.rng.randint(2, 20)  # start and end on the same day
         self._publish(dn.node.name, "action", {"title": title, "type": kind, "region": dn.node.region,
                                                "place": place, "starts_at": _iso_in(start),
                                                "ends_at": _iso_in(start + 2)})
@@ -410,8 +410,15 @@ def _group(dn: DemoNode) -> bytes:
 
 
 def _iso_in(hours: float) -> str:
-    """A time `hours` from now on the hour or half hour, as a person would type it (UTC offset)."""
-    moment = datetime.now(timezone.utc) + timedelta(hours=hours)
+    """A sample time `hours` into the coming days, at a time of day people meet, as a person would
+    type it (local time with its UTC offset, on the half hour). Counted from tomorrow's midnight,
+    and each day's 24 hours squeezed into 09:00-21:00, so the order and the rough spacing of the
+    samples stay while no vigil starts at 01:30 and nothing is already over."""
+    local_now = datetime.now(timezone.utc).astimezone()
+    tomorrow = (local_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    moment = tomorrow + timedelta(hours=hours)
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    moment = day + timedelta(hours=9) + (moment - day) / 2
     moment = moment.replace(minute=0 if moment.minute < 30 else 30, second=0, microsecond=0)
     return moment.isoformat(timespec="minutes")
 

@@ -3,8 +3,9 @@ Cardiff) would publish, and the material of the activity the demo keeps publishi
 
 Fields are written as a person would type them (`node.publishing.publish` parses them), except two
 markers that `node.demo` turns into text when it publishes: `At(hours)` is a time that many hours
-from now, `Ref(key)` the id of the sample published under that key. Every name, place detail and
-contact here is made up; the private parts describe no real person.
+into the coming days (in the daytime: node.demo._iso_in), `Ref(key)` the id of the sample
+published under that key. Every name, place detail and contact here is made up; the private parts
+describe no real person.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class At:
-    """A time `hours` from when the sample is published."""
+    """A time `hours` into the coming days (node.demo._iso_in places it in the daytime)."""
     hours: float
 
 
@@ -75,24 +76,24 @@ SAMPLES: tuple[Sample, ...] = (
         "description": "Repas chaud, vêtements chauds, recharge des téléphones. Besoin de bénévoles."}),
     Sample("Calais", "action", {
         "title": "Maraude du soir à Grande-Synthe", "type": "outreach", "region": "calais",
-        "place": "Grande-Synthe, près du lac", "starts_at": At(8), "languages": "fr, en"}),
+        "place": "Grande-Synthe, près du lac", "starts_at": At(21), "languages": "fr, en"}),
     Sample("Brighton", "action", {
         "title": "Info night: the new asylum rules and what they mean", "type": "info_night",
-        "region": "brighton", "place": "Community hall, London Road", "starts_at": At(74), "ends_at": At(76),
+        "region": "brighton", "place": "Community hall, London Road", "starts_at": At(90), "ends_at": At(93),
         "languages": "en", "link": "https://example.org/brighton/info-night"}),
     Sample("Brighton", "action", {
         "title": "Tent and sleeping bag collection for Calais", "type": "distribution", "region": "brighton",
         "place": "Drop-off behind the station", "starts_at": At(30), "ends_at": At(34), "languages": "en"}),
     Sample("Bristol", "action", {
         "title": "Vigil for those who died crossing the Channel", "type": "protest", "region": "bristol",
-        "place": "College Green", "starts_at": At(28), "ends_at": At(29), "languages": "en, ar",
+        "place": "College Green", "starts_at": At(42), "ends_at": At(43), "languages": "en, ar",
         "description": "Candles and a minute of silence. Bring a candle; families welcome."}),
     Sample("Bristol", "action", {
         "title": "English conversation class", "type": "class", "region": "bristol",
         "place": "Library, first floor", "starts_at": At(44), "ends_at": At(46), "languages": "en, ar, ku"}),
     Sample("Cardiff", "action", {
         "title": "Welcome picnic in Bute Park", "type": "outreach", "region": "cardiff",
-        "place": "Bute Park, by the café", "starts_at": At(96), "ends_at": At(100), "languages": "en, cy, fa"}),
+        "place": "Bute Park, by the café", "starts_at": At(102), "ends_at": At(106), "languages": "en, cy, fa"}),
     Sample("Cardiff", "action", {
         "title": "Know your rights workshop", "type": "class", "region": "cardiff",
         "place": "Community centre, Grangetown", "starts_at": At(60), "ends_at": At(62), "languages": "en, fa"}),
