@@ -17,6 +17,7 @@ from events.errors import InvalidEvent
 from events.format import decode_event
 from node.outcome import ACCEPTED, REJECTED, Outcome
 from sync.antientropy import Head, Ingest, Send, SendRange, Stream, SyncSession
+from sync.gossip import REPAIR_ANNOUNCE_MAX
 from sync.messages import End, Events, Heads, IHave, IWant, Offer, Push, Same
 from sync.transport import Link, LinkClosed
 
@@ -269,7 +270,8 @@ class PeerLinkHandler:
                         await self.link.close("banned", "too many invalid events")
                         return
                 accepted = [(o, w) for o, w in zip(outcomes, wires) if o.status == ACCEPTED]
-                await self.rt.forward(accepted, source=self.link, gossip=gossip)
+                repair = not gossip and self.round.received <= REPAIR_ANNOUNCE_MAX
+                await self.rt.forward(accepted, source=self.link, gossip=gossip, repair=repair)
             finally:
                 self._ingesting = ahead is not None
             await self._check_round_end()

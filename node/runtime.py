@@ -37,7 +37,7 @@ from node.home import Home
 from node.log import EventLog, now_ms
 from node.outcome import Outcome
 from node.peer_link import PeerLinkHandler, RoundResult
-from sync.gossip import SeenIds, is_priority, plan
+from sync.gossip import SeenIds, is_priority, plan, repair_plan
 from sync.handshake import HandshakeError
 from sync.messages import IHave, Push
 from sync.peers import AddressError, PeerBook, PeerLimits, TokenBucket, normalize_address
@@ -366,16 +366,24 @@ class NodeRuntime:
         for t, ids in announces.items():
             targets[t].offer(IHave(tuple(ids)))
 
-    async def forward(self, accepted: list[tuple[Outcome, bytes]], *, source: Link, gossip: bool) -> None:
-        """Events a peer gave us: pushed ones travel on; from anti-entropy, only live alerts do."""
+    async def forward(self, accepted: list[tuple[Outcome, bytes]], *, source: Link, gossip: bool,
+                      repair: bool = False) -> None:
+        """Events a peer gave us travel on: pushed ones by gossip; from anti-entropy, live alerts by
+        gossip and, when `repair` (a small round), the others by id to every other neighbour."""
         self._ingested.append((time.monotonic(), len(accepted)))
-        items = []
+        items, repaired = [], []
         for outcome, wire in accepted:
             kind = outcome.kind or ""
             if gossip or is_priority(kind):
                 items.append((outcome.id, kind, wire))
+            elif repair:
+                repaired.append(outcome.id)
         if items:
             await self.gossip(items, source)
+        if repaired:
+            targets = self._gossip_targets()
+            for t in repair_plan(targets, str(source.number)).announce:
+                targets[t].offer(IHave(tuple(repaired)))
 
     async def _watcher(self) -> None:
         """Gossip this node's own new events, however they were stored (published by this process

@@ -5,6 +5,12 @@ are cheap for rare, urgent events). Other events go in full to `fanout` random n
 an id announcement (IHave) to the others, who ask (IWant) only if they lack it: most nodes
 receive each event once. Periodic anti-entropy repairs whatever push missed. A bounded cache of
 recently seen ids lets a node drop duplicates before any signature work.
+
+Repairs travel on too: events a node received in a small anti-entropy round (what gossip missed,
+e.g. from a peer that was cut off) are announced by id to its other neighbours, who pull what
+they lack and gossip it on as new. Without that, a repair would cross one hop per sync interval.
+A large catch-up (a new node, a long partition) is not announced: every neighbour gets it from
+its own rounds, and announcing thousands of ids would cost more than the rounds do.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 PRIORITY_KINDS = frozenset({"alert"})
+REPAIR_ANNOUNCE_MAX = 1000  # a round that brought at most this many events announces them on
 
 
 def is_priority(kind: str) -> bool:
@@ -61,3 +68,8 @@ def plan(kind: str, peers: Iterable[str], source: str | None, rng: random.Random
         return Plan(tuple(others), ())
     eager = set(rng.sample(others, min(fanout, len(others))))
     return Plan(tuple(p for p in others if p in eager), tuple(p for p in others if p not in eager))
+
+
+def repair_plan(peers: Iterable[str], source: str) -> Plan:
+    """Who hears of events that arrived by an anti-entropy round: every other neighbour, by id."""
+    return Plan((), tuple(sorted(p for p in peers if p != source)))

@@ -77,3 +77,22 @@ def test_alert_reaches_every_node_of_a_line_quickly(cluster: Cluster) -> None:
     slowest = max(arrived.values())
     print(f"alert arrival over a 5-node line (s): { {k: round(v, 3) for k, v in arrived.items()} }")
     assert slowest < 10, arrived
+
+
+def test_a_repair_travels_on_at_once_not_one_hop_per_sync_interval(cluster: Cluster) -> None:
+    """Events that reach a node by an anti-entropy round (here: published while their node was
+    offline) are announced on to its other neighbours, who pull them and gossip them further;
+    with rounds two minutes apart, only that gets them across the line within seconds."""
+    calais, brighton, bristol, cardiff = cluster.network([("Calais", "calais"), ("Brighton", "brighton"),
+                                                          ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    line = [brighton, bristol, cardiff]
+    localnet.line(line)
+    cluster.start_all(line, sync_interval=120)
+    cluster.wait(lambda: open_links(brighton) == 1 and open_links(bristol) == 2 and open_links(cardiff) == 1, 15,
+                 "the line up, first rounds done")
+    offline = [publish_action(calais, f"Published while offline {i}") for i in range(5)]  # Calais not running
+    calais.peers.append(brighton.port)
+    cluster.start(calais, sync_interval=120)  # its first round hands them to Brighton
+    cluster.wait(lambda: all(holds(brighton, e) for e in offline), 15, "Brighton getting them by anti-entropy")
+    cluster.wait(lambda: all(holds(n, e) for n in (bristol, cardiff) for e in offline), 15,
+                 "Bristol and Cardiff getting them long before their next round (120 s)")

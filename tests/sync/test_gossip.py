@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.gossip import PRIORITY_KINDS, Plan, SeenIds, is_priority, plan
+from sync.gossip import PRIORITY_KINDS, Plan, SeenIds, is_priority, plan, repair_plan
 
 PEERS = [f"p{i}" for i in range(8)]
 
@@ -74,6 +74,11 @@ def test_default_fanout_is_a_few_peers():
 
 def _id(n: int) -> bytes:
     return n.to_bytes(32, "big")
+
+
+def test_a_repair_is_announced_by_id_to_every_neighbour_but_its_source():
+    assert repair_plan(["c", "a", "src", "b"], "src") == Plan((), ("a", "b", "c"))
+    assert repair_plan(["src"], "src") == Plan((), ())
 
 
 def test_seen_ids_remember_and_report_new():
