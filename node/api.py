@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from events.errors import InvalidEvent
+from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
 from node import publishing, render
@@ -43,7 +44,6 @@ PREFIX = "/api/v1"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 DEFAULT_VIEW_LIMIT = 100
-REGION_RE = re.compile(r"^[a-z0-9][a-z0-9 _.-]{0,63}$")
 HEX_RE = re.compile(r"^[0-9a-f]+$")
 RUNTIME = web.AppKey("solnet_api_runtime", object)
 TOKEN = web.AppKey("solnet_api_token", str)
@@ -163,10 +163,10 @@ def region_param(request: web.Request) -> str | None:
     text = request.query.get("region")
     if text is None:
         return None
-    region = text.strip().lower()
-    if not REGION_RE.match(region):
-        raise ApiError(400, "bad_parameter", "'region' is a region name such as calais (letters, digits, "
-                       "spaces, - _ or .; at most 64)", "region")
+    region = text.lower()  # the one rule for region names: events.fields (any case here)
+    if not REGION_RE.fullmatch(region):
+        raise ApiError(400, "bad_parameter", "'region' is a region name such as calais or grande-synthe (letters, "
+                       "digits and -, at most 40)", "region")
     return region
 
 

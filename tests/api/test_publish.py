@@ -113,6 +113,8 @@ async def test_hostile_bodies_get_json_errors(api):
     ("/api/v1/events?author=ab", "author"),
     ("/api/v1/events?since=yesterday", "since"),
     ("/api/v1/events?region=%3Cscript%3E", "region"),
+    ("/api/v1/needs?region=grande%20synthe", "region"),  # the region rule of events: no spaces
+    ("/api/v1/events?cursor=0", "cursor"),
     ("/api/v1/events?sort=asc", "sort"),
     ("/api/v1/events/xyz123", "id"),
     ("/api/v1/events/abc", "id"),
