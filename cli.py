@@ -333,6 +333,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             human += (f"\n  revoked {r['role']} {r['id'][:16]}… from seq {r['from_seq']}"
                       + (f" by {r['by'][:8]}… on {render.local_time(r['at'])}" if r["by"] else "")
                       + (f" ({r['reason']})" if r["reason"] else ""))
+        problem = out.get("node", {}).get("storage_problem") if out.get("node", {}).get("running") else None
+        if problem:
+            human += f"\n  WARNING: {problem}: the running node cannot store what peers send; free some space"
     else:
         human = f"{config.group_name} ({config.region}) has not joined a network yet.\n  group id: {config.group_id}"
     emit(args, out, human)
@@ -561,6 +564,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise CliError(f"cannot reach {address} ({type(exc).__name__}: {exc}); is `solnet run` listening there?") from None
     except LinkClosed as exc:
+        if exc.reason == "storage":
+            raise CliError(f"{exc}: the sync stopped there (what was stored is kept). Free some space and run "
+                           "`solnet sync` again: it resumes where it stopped.", EXIT_STORAGE) from None
         raise CliError(f"the sync was cut off: {exc}; run it again to resume (nothing stored is lost)") from None
     summary = {"address": address, "in_sync": result.in_sync, "received": result.received, "sent": result.sent,
                "lag": result.lag, "outcomes": dict(result.outcomes), "seconds": round(result.seconds, 3)}

@@ -46,7 +46,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 DEFAULT_VIEW_LIMIT = 100
 HEX_RE = re.compile(r"^[0-9a-f]+$")
 RUNTIME = web.AppKey("solnet_api_runtime", object)
-TOKEN = web.AppKey("solnet_api_token", str)
+TOKEN = web.AppKey("solnet_api_token", object)  # str, or None when it could not be written
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -113,7 +113,12 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
 def setup(app: web.Application, runtime: NodeRuntime) -> None:
     """Register the API routes and its error middleware on the node's app."""
     app[RUNTIME] = runtime
-    app[TOKEN] = runtime.home.admin_token()
+    try:
+        app[TOKEN] = runtime.home.admin_token()
+    except OSError as exc:  # a full disk must not keep the node from serving its peers
+        log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
+                    "restart the node", exc.strerror or exc)
+        app[TOKEN] = None
     app.middlewares.append(json_errors)
     add = app.router.add_route
     add("GET", f"{PREFIX}/openapi.json", openapi)
@@ -128,6 +133,9 @@ def setup(app: web.Application, runtime: NodeRuntime) -> None:
 
 # --- auth and parameters --------------------------------------------------------------------------
 def require_token(request: web.Request) -> NodeRuntime:
+    if request.app[TOKEN] is None:
+        raise ApiError(503, "unavailable", "this node could not write its admin token when it started (was the "
+                       "disk full?); free some space and restart the node")
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if not header:

@@ -122,10 +122,14 @@ class Home:
         # asking at the same moment never see a half-written token, and the first one wins.
         tmp = path.with_name(f".admin-token.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secrets.token_urlsafe(32) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(secrets.token_urlsafe(32) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError:  # e.g. the disk is full: leave no half-written file behind
+            tmp.unlink(missing_ok=True)
+            raise
         try:
             os.link(tmp, path)
         except FileExistsError:

@@ -7,6 +7,7 @@ rounds, so a link carries at most one round at a time and messages need no sessi
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import logging
 import time
 from collections import Counter
@@ -56,6 +57,7 @@ class PeerLinkHandler:
         self._streamed_batches = 0
         self.ingest_task = asyncio.create_task(self._ingest_loop(), name=f"link-{link.number}-ingest")
         self.progress = None  # optional callback(received) for `solnet sync`
+        self.failure: str | None = None  # why this node could not store what the round brought
 
     # --- the reader loop ------------------------------------------------------------------------
     async def serve(self) -> None:
@@ -150,6 +152,8 @@ class PeerLinkHandler:
             raise RuntimeError("a round is already running on this link")
         await self._run(await self._begin(initiator=True))
         await asyncio.wait_for(self.round_done.wait(), timeout)
+        if self.failure is not None:
+            raise LinkClosed(self.failure, "storage")
         if self.link.closed and not self.session.done:
             raise LinkClosed(f"{self.link.name}: connection lost during the round", "closed")
         return self.round
@@ -228,9 +232,21 @@ class PeerLinkHandler:
         if self.session is not None and not gossip:
             self.round.received += len(wires)
         if wires:
-            await self.ingest_queue.put((wires, gossip, ids))
+            await self._put((wires, gossip, ids))
         if not gossip and self.progress is not None:
             self.progress(self.round.received)
+
+    async def _put(self, item: tuple[tuple[bytes, ...], bool, tuple[bytes, ...]]) -> None:
+        """Queue a batch for storing, waiting while the queue is full (back-pressure on the peer),
+        unless the ingest loop has ended (a full disk, a ban): then the link is over, and the reader
+        must not wait for a queue nobody empties."""
+        if self.ingest_task.done():
+            raise LinkClosed(self.failure or f"{self.link.name}: not storing anymore", "closed")
+        put = asyncio.ensure_future(self.ingest_queue.put(item))
+        await asyncio.wait({put, self.ingest_task}, return_when=asyncio.FIRST_COMPLETED)
+        if not put.done():
+            put.cancel()
+            raise LinkClosed(self.failure or f"{self.link.name}: not storing anymore", "closed")
 
     async def _ingest_loop(self) -> None:
         """Store queued batches, preparing the next one (decode, start signature checks) before
@@ -255,12 +271,18 @@ class PeerLinkHandler:
             try:
                 try:
                     outcomes: list[Outcome] = await self.rt.db(log_.commit, prepared)
-                except BaseException:
+                except BaseException as exc:
                     for event_id in ids:  # not stored (disk full, shutdown): accept them when they come again
                         self.rt.seen.discard(event_id)
                     if ahead is not None:
                         for event_id in ahead[0][2]:
                             self.rt.seen.discard(event_id)
+                    if isinstance(exc, sqlite3.OperationalError):
+                        # Disk full or an I/O error: SQLite rolled the batch back whole. End the round
+                        # with the reason (the peer keeps everything; a later round resumes).
+                        self.failure = self.rt.storage_failed(exc)
+                        await self.link.close("storage", "the peer cannot store events right now")
+                        return
                     raise
                 self._stored += len(wires)
                 self.round.outcomes.update(o.status for o in outcomes)

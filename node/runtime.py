@@ -20,6 +20,8 @@ import json
 import logging
 import os
 import random
+import shutil
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -54,6 +56,9 @@ MAX_INBOUND = 64
 # Through Tor, reaching an onion service often takes several seconds (circuits are built on
 # demand); the direct default would give up before a healthy peer answers.
 PROXY_CONNECT_TIMEOUT_S = 30.0
+STORAGE_RETRY_S = 60.0  # after a full disk, anti-entropy rounds wait this long before trying again,
+STORAGE_FREED_BYTES = 1 << 20  # ... or until this much space has been freed
+STORAGE_POLL_S = 2.0
 
 
 class NodeRuntime:
@@ -84,6 +89,7 @@ class NodeRuntime:
         self._ingested: deque[tuple[float, int]] = deque(maxlen=600)
         self._label_key = b""
         self._started_ms: int | None = None  # set by start(background=True): a running node
+        self._storage_problem: tuple[float, str, int | None] | None = None  # (monotonic time, problem, free bytes)
         self.log: EventLog
         self.http: aiohttp.ClientSession | None = None
         self.runner: web.AppRunner | None = None
@@ -251,6 +257,9 @@ class NodeRuntime:
     async def _rounds(self, link: Link, handler: PeerLinkHandler) -> None:
         """Anti-entropy with the peer we dialled: at once, then periodically with jitter."""
         while not link.closed:
+            if self.storage_trouble():  # the disk is full: wait, rather than stream events to fail again
+                await asyncio.sleep(STORAGE_POLL_S)
+                continue
             try:
                 await handler.run_round(timeout=self.limits.message_timeout_s * 40)
             except (LinkClosed, asyncio.TimeoutError) as exc:
@@ -331,6 +340,40 @@ class NodeRuntime:
         if banned:
             log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", link.name, reason)
         return banned
+
+    # --- storage trouble ------------------------------------------------------------------------
+    def storage_failed(self, exc: Exception) -> str:
+        """A received batch could not be stored (disk full, I/O error; SQLite rolled it back whole).
+        A running node says so to its operator at most once a minute and holds off anti-entropy
+        rounds until space is freed or a while has passed (each round would stream events only to
+        fail again). Returns the problem, for `solnet sync`."""
+        problem = ("the disk is full" if "full" in str(exc).lower()
+                   else f"the database cannot be written ({exc})")
+        now = time.monotonic()
+        if self._started_ms is not None and (self._storage_problem is None
+                                             or now - self._storage_problem[0] > STORAGE_RETRY_S):
+            log.warning("%s: received events were not stored; free some space (they will be fetched again, "
+                        "nothing stored is lost)", problem)
+        self._storage_problem = (now, problem, self._free_bytes())
+        return problem
+
+    def storage_trouble(self) -> str | None:
+        """The storage problem that still holds: none once STORAGE_RETRY_S have passed, or once
+        someone freed space on the home's file system since it happened."""
+        if self._storage_problem is None:
+            return None
+        at, problem, free_then = self._storage_problem
+        freed = free_then is not None and (self._free_bytes() or 0) > free_then + STORAGE_FREED_BYTES
+        if freed or time.monotonic() - at >= STORAGE_RETRY_S:
+            self._storage_problem = None
+            return None
+        return problem
+
+    def _free_bytes(self) -> int | None:
+        try:
+            return shutil.disk_usage(self.home.path).free
+        except OSError:
+            return None
 
     # --- gossip ---------------------------------------------------------------------------------
     def _gossip_targets(self) -> dict[str, Link]:
@@ -498,6 +541,7 @@ class NodeRuntime:
             store.set_meta("runtime", json.dumps({
                 "pid": os.getpid(), "saved": now, "listen": list(self.listen) if self.listen else None,
                 "port": self.bound_port, "links": len(self.links), "events_per_s": self.events_per_second(),
+                "storage_problem": self.storage_trouble(),
                 # by device key, whichever side dialled: inbound peers have no address in the peer list
                 "penalised_devices": [
                     {**{k: v for k, v in p.to_json(now).items() if k not in ("address", "source")},
@@ -526,12 +570,15 @@ class NodeRuntime:
         while True:
             await asyncio.sleep(SAVE_INTERVAL_S)
             ticks += 1
-            if ticks % 15 == 0:  # every 30 s: expired alerts and offers vanish from disk, not only from view
-                dropped = await self.db(self.log.purge_expired)
-                if dropped:
-                    log.info("dropped the bodies of %d expired events", dropped)
-            await self._reconcile_peers()
-            await self.db(self._save_peers, self._peer_states(now_ms()))
+            try:
+                if ticks % 15 == 0:  # every 30 s: expired alerts and offers vanish from disk, not only from view
+                    dropped = await self.db(self.log.purge_expired)
+                    if dropped:
+                        log.info("dropped the bodies of %d expired events", dropped)
+                await self._reconcile_peers()
+                await self.db(self._save_peers, self._peer_states(now_ms()))
+            except sqlite3.OperationalError as exc:  # a full disk: say so, keep running, try again later
+                self.storage_failed(exc)
 
     # --- one-shot sync --------------------------------------------------------------------------
     async def sync_once(self, address: str, progress: Callable[[int], None] | None = None) -> RoundResult:

@@ -13,40 +13,20 @@ SOLNET_NETNS_FIREWALL=iptables uses the iptables fallback instead of nft. `-s` p
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 
 from node import localnet
+from sandbox import require, run_scenario, sandbox_command, sandbox_env
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE / "netns_partition_scenario.py"
 PASSPHRASE = "five tents and a partition"
 GROUPS = [("A", "calais"), ("B", "brighton"), ("C", "bristol"), ("D", "cardiff"), ("E", "dover")]
 SCENARIO_TIMEOUT_S = 90
-SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
-# The inner command of the notes' wrapper: a private /run (for `ip netns`) and a working loopback.
-INNER = 'mount -t tmpfs -o size=16m run /run && ip link set lo up && exec "$@"'
-
-
-def sandbox_env() -> dict[str, str]:
-    path = os.environ.get("PATH", "")
-    extra = [d for d in SBIN if d not in path.split(os.pathsep)]
-    return {**os.environ, "PATH": os.pathsep.join([path, *extra])}
-
-
-def sandbox_command(*argv: str) -> list[str]:
-    """`argv` inside the wrapper of shared/notes/fault-injection.md (--map-root-user when not root)."""
-    userns = [] if os.geteuid() == 0 else ["--map-root-user"]
-    return ["unshare", *userns, "--net", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
-            "--mount-proc", "--", "bash", "-c", INNER, "sandbox", *argv]
-
-
 def missing_prerequisites() -> str | None:
     """Why the sandbox cannot run here, or None if it can (checked by building a bridge in it)."""
     env = sandbox_env()
@@ -72,12 +52,7 @@ def missing_prerequisites() -> str | None:
 
 
 def require_sandbox() -> None:
-    reason = missing_prerequisites()
-    if reason is None:
-        return
-    if os.environ.get("SOLNET_REQUIRE_NETNS") == "1":
-        pytest.fail(f"network-namespace sandbox required (SOLNET_REQUIRE_NETNS=1) but unavailable: {reason}")
-    pytest.skip(f"network-namespace partition test skipped: {reason}")
+    require(missing_prerequisites(), "network-namespace partition test")
 
 
 def node_logs(log_dir: Path, tail: int = 40) -> str:
@@ -99,25 +74,11 @@ def test_partition_heal_and_crash_catch_up(tmp_path: Path) -> None:
               # knobs for investigating by hand: a longer partition, or the iptables fallback
               "partition_hold_s": float(os.environ.get("SOLNET_NETNS_HOLD_S", "2")),
               "firewall": os.environ.get("SOLNET_NETNS_FIREWALL")}
-    config_path = tmp_path / "scenario.json"
-    config_path.write_text(json.dumps(config))
-
-    cmd = sandbox_command(sys.executable, str(SCENARIO), str(config_path))
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=SCENARIO_TIMEOUT_S, env=sandbox_env(),
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:  # unshare is killed; --kill-child takes the whole sandbox down
-        pytest.fail(f"the scenario ran over {SCENARIO_TIMEOUT_S} s\n--- stdout ---\n{exc.stdout}\n"
-                    f"--- stderr ---\n{exc.stderr}\n{node_logs(log_dir)}")
-    report = f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr[-4000:]}\n{node_logs(log_dir)}"
-    try:
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        pytest.fail(f"the scenario printed no JSON result (exit {proc.returncode})\n{report}")
-    print(json.dumps(result, indent=1))  # timings and figures: shown with -s, and on failure
+    result, report, returncode = run_scenario(SCENARIO, config, tmp_path / "scenario.json", SCENARIO_TIMEOUT_S,
+                                              lambda: node_logs(log_dir))
 
     assert result["ok"], f"scenario failed: {result['failures']}\n{report}"
-    assert proc.returncode == 0, report
+    assert returncode == 0, report
     # The partition cut {A,B} from {C,D,E} and left each side connected; nothing crossed it.
     assert result["probes_partitioned"] == {"A->B": True, "C->E": True, "A->C": False, "E->B": False}
     assert result["partition_leaks"] == dict.fromkeys("ABCDE", 0)

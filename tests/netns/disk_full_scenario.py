@@ -1,0 +1,128 @@
+"""A node whose disk fills up in the middle of a sync: clear errors, nothing lost, resumes when space
+is freed.
+
+Run ONLY inside the unshare sandbox (test_disk_full.py starts it that way): the small file system is
+a tmpfs mounted in the sandbox's own mount namespace, the nodes talk over the sandbox's own
+loopback. Steps: the receiving home is moved onto a tmpfs too small for what the full node holds;
+`solnet sync` fills it and must exit 4 with a plain message, leaving an intact database; a running
+node on that home must stay up, say the disk is full, and not hammer its peer; once the tmpfs is
+grown, the running node must fetch everything by itself, and both nodes stop cleanly.
+
+Usage: python disk_full_scenario.py CONFIG.json   (CONFIG is written by the test)
+Prints exactly one JSON line on stdout.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+from netns_partition_scenario import Clock, ScenarioFailed, assert_sandboxed, run
+
+FULL_PORT, SMALL_PORT = 7701, 7702
+SMALL_FS = "2560k"
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def count_and_integrity(home: Path) -> tuple[int, str]:
+    with closing(sqlite3.connect(f"file:{home / 'solnet.db'}?mode=ro", uri=True, timeout=5)) as db:
+        return db.execute("SELECT count(*) FROM events").fetchone()[0], db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def missing(full: Path, small: Path) -> int:
+    """How many of the full node's events the small one lacks."""
+    def ids(home: Path) -> set[bytes]:
+        with closing(sqlite3.connect(f"file:{home / 'solnet.db'}?mode=ro", uri=True, timeout=5)) as db:
+            return {r[0] for r in db.execute("SELECT id FROM events")}
+    return len(ids(full) - ids(small))
+
+
+def start(solnet: list[str], home: Path, port: int, log_path: Path, env: dict[str, str], *extra: str) -> subprocess.Popen:
+    with open(log_path, "ab") as log_file:
+        return subprocess.Popen([*solnet, "--home", str(home), "run", "--listen", f"127.0.0.1:{port}", *extra],
+                                env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def stop(proc: subprocess.Popen | None) -> int | None:
+    if proc is None or proc.poll() is not None:
+        return None if proc is None else proc.returncode
+    proc.terminate()
+    try:
+        return proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return None
+
+
+def scenario(config: dict, result: dict, clock: Clock, procs: dict[str, subprocess.Popen]) -> None:
+    solnet, env = config["solnet"], {**os.environ, "SOLNET_PASSPHRASE": config["passphrase"]}
+    full, mount = Path(config["full_home"]), Path(config["mount_dir"])
+    logs = Path(config["log_dir"])
+    run("mount", "-t", "tmpfs", "-o", f"size={SMALL_FS}", "solnet-small", str(mount))
+    small = mount / "home"
+    shutil.copytree(config["small_home"], small)
+    total = count_and_integrity(full)[0]
+    result["total"] = total
+
+    procs["full"] = start(solnet, full, FULL_PORT, logs / "node-full.log", env)
+    if not clock.wait_until(lambda: listening(FULL_PORT), 15):
+        raise ScenarioFailed("the full node did not start listening")
+
+    once = subprocess.run([*solnet, "--home", str(small), "sync", f"127.0.0.1:{FULL_PORT}"], env=env,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    integrity = count_and_integrity(small)[1]
+    result["sync"] = {"exit": once.returncode, "stderr": once.stderr.strip()[-600:], "integrity": integrity,
+                      "missing": missing(full, small)}
+
+    small_log = logs / "node-small.log"
+    procs["small"] = start(solnet, small, SMALL_PORT, small_log, env, "--peer", f"127.0.0.1:{FULL_PORT}",
+                           "--sync-interval", "1")
+    said = clock.wait_until(lambda: b"the disk is full" in small_log.read_bytes(), 20)
+    time.sleep(3)  # rounds every second if nothing held them back
+    log_text = small_log.read_text(errors="replace")
+    result["running_full"] = {"said_disk_full": said, "alive": procs["small"].poll() is None,
+                              "failed_rounds": log_text.count("round stopped: the disk is full"),
+                              "tracebacks": log_text.count("Traceback"),
+                              "missing": missing(full, small)}
+
+    run("mount", "-o", "remount,size=64m", str(mount))  # space freed
+    freed = time.monotonic()
+    caught_up = clock.wait_until(lambda: missing(full, small) == 0, 40)
+    result["after_freeing"] = {"caught_up": caught_up, "seconds": round(time.monotonic() - freed, 2),
+                               "missing": missing(full, small), "integrity": count_and_integrity(small)[1],
+                               "alive": procs["small"].poll() is None}
+
+
+def main() -> int:
+    config = json.loads(Path(sys.argv[1]).read_text())
+    clock = Clock(config.get("deadline_s", 80.0))
+    result: dict = {"ok": False, "failures": []}
+    procs: dict[str, subprocess.Popen] = {}
+    try:
+        assert_sandboxed()
+        scenario(config, result, clock, procs)
+        result["ok"] = True
+    except ScenarioFailed as exc:
+        result["failures"].append(str(exc))
+    except Exception as exc:  # anything unexpected is a failure too, named by its type
+        result["failures"].append(f"{type(exc).__name__}: {exc}")
+    finally:
+        result["exit_codes"] = {name: stop(proc) for name, proc in procs.items()}
+    print(json.dumps(result), flush=True)
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
