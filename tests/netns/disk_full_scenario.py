@@ -13,7 +13,6 @@ Prints exactly one JSON line on stdout.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -24,7 +23,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from netns_partition_scenario import Clock, ScenarioFailed, assert_sandboxed, run
+from netns_partition_scenario import Clock, ScenarioFailed, run, scenario_main
 
 FULL_PORT, SMALL_PORT = 7701, 7702
 SMALL_FS = "2560k"
@@ -106,22 +105,12 @@ def scenario(config: dict, result: dict, clock: Clock, procs: dict[str, subproce
 
 
 def main() -> int:
-    config = json.loads(Path(sys.argv[1]).read_text())
-    clock = Clock(config.get("deadline_s", 80.0))
-    result: dict = {"ok": False, "failures": []}
     procs: dict[str, subprocess.Popen] = {}
-    try:
-        assert_sandboxed()
-        scenario(config, result, clock, procs)
-        result["ok"] = True
-    except ScenarioFailed as exc:
-        result["failures"].append(str(exc))
-    except Exception as exc:  # anything unexpected is a failure too, named by its type
-        result["failures"].append(f"{type(exc).__name__}: {exc}")
-    finally:
+
+    def finish(result: dict) -> None:
         result["exit_codes"] = {name: stop(proc) for name, proc in procs.items()}
-    print(json.dumps(result), flush=True)
-    return 0 if result["ok"] else 1
+
+    return scenario_main(lambda config, result, clock: scenario(config, result, clock, procs), finish)
 
 
 if __name__ == "__main__":

@@ -414,26 +414,42 @@ def scenario(nodes: list[Node], config: dict, result: dict, clock: Clock) -> Non
     result["events_total"] = len(everything)
 
 
-def main() -> int:
+def scenario_main(body: Callable[[dict, dict, Clock], None], finish: Callable[[dict], None]) -> int:
+    """The frame of a sandboxed scenario: read CONFIG.json (argv[1]), refuse to run outside the
+    sandbox, run `body(config, result, clock)`, always `finish(result)` (stop what it started), and
+    print `result` as one JSON line: {"ok": bool, "failures": [...], ...}. Exit 0 only if ok."""
     config = json.loads(Path(sys.argv[1]).read_text())
     clock = Clock(config.get("deadline_s", 80.0))
-    result: dict = {"ok": False, "failures": [], "timings_s": {}}
-    nodes = make_nodes(config)
+    result: dict = {"ok": False, "failures": []}
     try:
         assert_sandboxed()
-        scenario(nodes, config, result, clock)
+        body(config, result, clock)
         result["ok"] = True
     except ScenarioFailed as exc:
         result["failures"].append(str(exc))
     except Exception as exc:  # anything unexpected is a failure too, named by its type
         result["failures"].append(f"{type(exc).__name__}: {exc}")
     finally:
+        finish(result)
+    print(json.dumps(result), flush=True)
+    return 0 if result["ok"] else 1
+
+
+def main() -> int:
+    nodes = make_nodes(json.loads(Path(sys.argv[1]).read_text()))
+    started = time.monotonic()
+
+    def body(config: dict, result: dict, clock: Clock) -> None:
+        result["timings_s"] = {}
+        scenario(nodes, config, result, clock)
+
+    def finish(result: dict) -> None:
         # SIGTERM every node (a clean stop exits 0); the sandbox SIGKILLs whatever is left anyway.
         result["exit_codes"] = {n.name: stop(n) for n in nodes if n.proc is not None}
         result["longest_round_s"] = longest_round_s(nodes)
-        result["timings_s"]["total"] = round(time.monotonic() - clock.start, 2)
-    print(json.dumps(result), flush=True)
-    return 0 if result["ok"] else 1
+        result.setdefault("timings_s", {})["total"] = round(time.monotonic() - started, 2)
+
+    return scenario_main(body, finish)
 
 
 if __name__ == "__main__":
