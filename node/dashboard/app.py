@@ -11,6 +11,7 @@ import asyncio
 import mimetypes
 import os
 import signal
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -296,6 +297,11 @@ class Dashboard:
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
             return self.respond(request, "publish_form.html", page, 400)
+        except sqlite3.OperationalError as exc:  # a full disk: nothing was stored; keep what was typed
+            self.runtime.storage_failed(exc)
+            values = {**texts, "private": private or ""}
+            page = await self._form_ctx(ctx, kind, values, {}, t("error.disk_full"), to)
+            return self.respond(request, "publish_form.html", page, 507)
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
 
     # --- login ----------------------------------------------------------------------------------

@@ -111,6 +111,24 @@ async def test_publish_form_checks_csrf_and_shows_errors_next_to_the_field(sampl
     assert "Cours 7" in html and "Publié" in html  # the language chosen above is remembered
 
 
+async def test_a_full_disk_is_said_in_the_form_and_what_was_typed_is_kept(sample, start_node, http) -> None:
+    node = await start_node(sample.nodes[0])
+    runtime = node.runtime
+    db = runtime.log.store.db
+    pages_now = await runtime.db(lambda: db.execute("PRAGMA page_count").fetchone()[0])
+    await runtime.db(lambda: db.execute(f"PRAGMA max_page_count={pages_now}"))  # not one page more: the disk is full
+    before = await runtime.db(runtime.log.store.count)
+    _, form, _ = await get(http, node.url + "/publish/action")
+    fields = {"title": "Cours 8", "region": "calais", "type": "class", "starts_at": "2031-07-01T10:00",
+              "description": "x" * 3000, "csrf": csrf_of(form)}
+    status, html, _ = await post(http, node.url + "/publish/action", fields)
+    assert status == 507 and "disk is full" in html and 'value="Cours 8"' in html, html[-2000:]
+    assert await runtime.db(runtime.log.store.count) == before
+    await runtime.db(lambda: db.execute("PRAGMA max_page_count=1073741823"))  # space freed
+    status, _, _ = await post(http, node.url + "/publish/action", fields)
+    assert status == 303 and await runtime.db(runtime.log.store.count) == before + 1
+
+
 async def test_private_details_only_for_the_admin(sample, start_node, http) -> None:
     local = await start_node(sample.nodes[0])
     _, html, _ = await get(http, f"{local.url}/event/{sample.ids['support']}")
