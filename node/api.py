@@ -17,6 +17,7 @@ import hmac
 import json
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -104,7 +105,11 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, message, headers=headers)
-    except Exception:  # a bug or a storage failure: logged (no request content), said plainly
+    except sqlite3.OperationalError as exc:  # a full disk (or a database that cannot be written)
+        request.app[RUNTIME].storage_failed(exc)
+        return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
+                                                   "cannot be written); free some space on the node and try again")
+    except Exception:  # a bug: logged (no request content), said plainly
         log.exception("API request %s %s failed", request.method, request.path)
         return error_response(500, "internal", "the node failed to answer this request; its log says why. "
                                                "Nothing was stored by it unless an event was returned.")
