@@ -7,8 +7,8 @@ rounds, so a link carries at most one round at a time and messages need no sessi
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import logging
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -240,13 +240,13 @@ class PeerLinkHandler:
         """Queue a batch for storing, waiting while the queue is full (back-pressure on the peer),
         unless the ingest loop has ended (a full disk, a ban): then the link is over, and the reader
         must not wait for a queue nobody empties."""
-        if self.ingest_task.done():
-            raise LinkClosed(self.failure or f"{self.link.name}: not storing anymore", "closed")
-        put = asyncio.ensure_future(self.ingest_queue.put(item))
-        await asyncio.wait({put, self.ingest_task}, return_when=asyncio.FIRST_COMPLETED)
-        if not put.done():
+        if not self.ingest_task.done():
+            put = asyncio.ensure_future(self.ingest_queue.put(item))
+            await asyncio.wait({put, self.ingest_task}, return_when=asyncio.FIRST_COMPLETED)
+            if put.done():
+                return
             put.cancel()
-            raise LinkClosed(self.failure or f"{self.link.name}: not storing anymore", "closed")
+        raise LinkClosed(self.failure or f"{self.link.name}: not storing anymore", "closed")
 
     async def _ingest_loop(self) -> None:
         """Store queued batches, preparing the next one (decode, start signature checks) before

@@ -343,7 +343,8 @@ class NodeRuntime:
 
     # --- storage trouble ------------------------------------------------------------------------
     def storage_failed(self, exc: Exception) -> str:
-        """A received batch could not be stored (disk full, I/O error; SQLite rolled it back whole).
+        """A write failed (disk full, I/O error; SQLite rolled it back whole): a received batch, or a
+        publish from the API or the dashboard.
         A running node says so to its operator at most once a minute and holds off anti-entropy
         rounds until space is freed or a while has passed (each round would stream events only to
         fail again). Returns the problem, for `solnet sync`."""
@@ -352,8 +353,8 @@ class NodeRuntime:
         now = time.monotonic()
         if self._started_ms is not None and (self._storage_problem is None
                                              or now - self._storage_problem[0] > STORAGE_RETRY_S):
-            log.warning("%s: received events were not stored; free some space (they will be fetched again, "
-                        "nothing stored is lost)", problem)
+            log.warning("%s: nothing more can be stored until some space is freed (nothing stored is lost; "
+                        "events from peers are fetched again)", problem)
         self._storage_problem = (now, problem, self._free_bytes())
         return problem
 
@@ -549,8 +550,12 @@ class NodeRuntime:
                     for p in self.device_book.all() if p.current_penalty(now) > 0 or p.is_banned(now)],
             }).encode())
 
+    def peer_views(self, now: int) -> list[dict[str, Any]]:
+        """Every known peer's health as this node sees it now, with its log label."""
+        return [{**p.to_json(now), "label": self.label(p.address)} for p in self.peerbook.all()]
+
     def _peer_states(self, now: int) -> list[tuple[str, str]]:
-        return [(p.address, json.dumps({**p.to_json(now), "label": self.label(p.address)})) for p in self.peerbook.all()]
+        return [(view["address"], json.dumps(view)) for view in self.peer_views(now)]
 
     async def _reconcile_peers(self) -> None:
         """Pick up `solnet peers add/rm` made by other processes."""

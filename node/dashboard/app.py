@@ -179,9 +179,7 @@ class Dashboard:
         ctx = request[DASH]
         region = self._region(request)
         data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms())
-        now = now_ms()
-        peers = [{**p.to_json(now), "label": self.runtime.label(p.address)} for p in self.runtime.peerbook.all()]
-        health = await self.runtime.db(pages.health, self.runtime.log, peers)
+        health = await self.runtime.db(pages.health, self.runtime.log, self.runtime.peer_views(now_ms()))
         health["events_per_s"] = self.runtime.events_per_second()
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),

@@ -23,7 +23,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from netns_partition_scenario import Clock, ScenarioFailed, run, scenario_main
+from netns_partition_scenario import Clock, ScenarioFailed, run, scenario_main, stop_process
 
 FULL_PORT, SMALL_PORT = 7701, 7702
 SMALL_FS = "2560k"
@@ -52,17 +52,6 @@ def start(solnet: list[str], home: Path, port: int, log_path: Path, env: dict[st
     with open(log_path, "ab") as log_file:
         return subprocess.Popen([*solnet, "--home", str(home), "run", "--listen", f"127.0.0.1:{port}", *extra],
                                 env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-
-def stop(proc: subprocess.Popen | None) -> int | None:
-    if proc is None or proc.poll() is not None:
-        return None if proc is None else proc.returncode
-    proc.terminate()
-    try:
-        return proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return None
 
 
 def scenario(config: dict, result: dict, clock: Clock, procs: dict[str, subprocess.Popen]) -> None:
@@ -108,7 +97,7 @@ def main() -> int:
     procs: dict[str, subprocess.Popen] = {}
 
     def finish(result: dict) -> None:
-        result["exit_codes"] = {name: stop(proc) for name, proc in procs.items()}
+        result["exit_codes"] = {name: stop_process(proc, 15) for name, proc in procs.items()}
 
     return scenario_main(lambda config, result, clock: scenario(config, result, clock, procs), finish)
 

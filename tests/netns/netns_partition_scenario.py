@@ -199,17 +199,21 @@ def is_listening(node: Node) -> bool:
     return node.log_path is not None and b"running; peers connect" in node.log_path.read_bytes().split(b"=== start")[-1]
 
 
-def stop(node: Node, timeout: float = 10.0) -> int | None:
-    """SIGTERM and wait; None if it had to be killed."""
-    if node.proc is None or node.proc.poll() is not None:
-        return node.proc.returncode if node.proc else None
-    node.proc.send_signal(signal.SIGTERM)
+def stop_process(proc: subprocess.Popen | None, timeout: float = 10.0) -> int | None:
+    """SIGTERM and wait: the exit code; None if it had to be killed (or never started)."""
+    if proc is None or proc.poll() is not None:
+        return proc.returncode if proc else None
+    proc.send_signal(signal.SIGTERM)
     try:
-        return node.proc.wait(timeout)
+        return proc.wait(timeout)
     except subprocess.TimeoutExpired:
-        node.proc.kill()
-        node.proc.wait(5)
+        proc.kill()
+        proc.wait(5)
         return None
+
+
+def stop(node: Node, timeout: float = 10.0) -> int | None:
+    return stop_process(node.proc, timeout)
 
 
 def publish(jobs: list[tuple[Node, list[str]]], solnet: list[str], env: dict[str, str]) -> set[bytes]:
