@@ -1,7 +1,7 @@
 """BLAKE2b-256, the one hash of solnet (event ids, body hashes, network ids).
 
-hashlib's BLAKE2b is about 7x faster than the libsodium wrapper for short inputs (see
-shared/notes/performance-limits.md), so ids go through here and nowhere else.
+hashlib's BLAKE2b is about 7x faster than the libsodium wrapper for short inputs (measured on a
+2-core VM: 1.28M/s through hashlib, 182k/s through nacl.hash), so ids go through here and nowhere else.
 """
 from hashlib import blake2b
 

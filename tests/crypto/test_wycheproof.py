@@ -1,6 +1,6 @@
 """Every Wycheproof case for Ed25519, X25519 and XChaCha20-Poly1305, run through solnet's own crypto API.
 
-The vectors live in shared/vectors/wycheproof beside the repository (also on CI). Policy for X25519: a
+The vectors are vendored in tests/vectors/wycheproof (source, licence and checksums in its README). Policy for X25519: a
 ZeroSharedSecret case, which Wycheproof marks "acceptable", is REJECTED by `x25519` (InvalidKey); every
 other "acceptable" case is accepted and must give the vector's shared value.
 """
@@ -16,7 +16,7 @@ from crypto import aead
 from crypto.errors import BadSignature, DecryptionFailed, InvalidKey
 from crypto.keys import EncryptionKey, EncryptionPublicKey, verify_signature, x25519
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "wycheproof"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "wycheproof"
 
 # id prefix -> (file name, name of the test function that runs its cases)
 FILES = {
@@ -30,8 +30,8 @@ def _load(file_name: str) -> dict[str, Any]:
     path = VECTORS / file_name
     if not path.is_file():
         pytest.fail(
-            f"Wycheproof vector file missing: {path}. The solnet checkout must sit next to shared/ "
-            f"(expected folder {VECTORS}); these tests are never skipped.",
+            f"Wycheproof vector file missing: {path}. The vectors are part of the repository "
+            f"(tests/vectors/wycheproof); restore them with git checkout. These tests are never skipped.",
             pytrace=False,
         )
     return json.loads(path.read_text(encoding="utf-8"))

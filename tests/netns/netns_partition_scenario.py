@@ -1,6 +1,6 @@
 """Five `solnet run` nodes in network namespaces: partition, publish, SIGKILL a node, heal, converge.
 
-Run ONLY inside the unshare sandbox of shared/notes/fault-injection.md (test_partition_heal.py
+Run ONLY inside the unshare sandbox of tests/netns/sandbox.py (test_partition_heal.py
 starts it that way); the script refuses to run anywhere else. It builds a "hub" namespace with a
 bridge and one namespace per node joined to it by a veth pair, with addresses in 10.77.0.0/24 that
 exist only inside the sandbox. The sandbox has no default route and no control veth: node state is
@@ -106,7 +106,7 @@ def assert_sandboxed() -> None:
     namespace that holds nothing but loopback (so no route leads out of the sandbox)."""
     if os.getpid() != 1:
         raise ScenarioFailed("refusing to run: not PID 1 of a fresh PID namespace (start me through the unshare "
-                             "sandbox of shared/notes/fault-injection.md, as test_partition_heal.py does)")
+                             "sandbox of tests/netns/sandbox.py, as test_partition_heal.py does)")
     # A fresh namespace may hold down, address-less fallback devices (tunl0, sit0...): harmless.
     addresses = [line.split()[1] for line in run("ip", "-o", "addr", "show").stdout.splitlines()
                  if line.split()[1] != "lo"]

@@ -1,7 +1,7 @@
-"""The sandbox of shared/notes/fault-injection.md, for tests that need namespaces: new network,
-mount and PID namespaces (and a user namespace when not root), so nothing a scenario does (routes,
-addresses, mounts, processes) exists outside it or outlives it. Used by the partition and the
-disk-full tests; each scenario script runs inside and prints one JSON line as its result."""
+"""The unshare sandbox for tests that need namespaces: new network, mount and PID namespaces (and
+a user namespace when not root), so nothing a scenario does (routes, addresses, mounts, processes)
+exists outside it or outlives it. Used by the partition and the disk-full tests; each scenario
+script runs inside and prints one JSON line as its result."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
-# The inner command of the notes' wrapper: a private /run (for `ip netns`) and a working loopback.
+# The inner command of the wrapper: a private /run (for `ip netns`) and a working loopback.
 INNER = 'mount -t tmpfs -o size=16m run /run && ip link set lo up && exec "$@"'
 
 
@@ -26,7 +26,7 @@ def sandbox_env() -> dict[str, str]:
 
 
 def sandbox_command(*argv: str) -> list[str]:
-    """`argv` inside the wrapper of shared/notes/fault-injection.md (--map-root-user when not root)."""
+    """`argv` inside the sandbox wrapper (--map-root-user when not root)."""
     userns = [] if os.geteuid() == 0 else ["--map-root-user"]
     return ["unshare", *userns, "--net", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
             "--mount-proc", "--", "bash", "-c", INNER, "sandbox", *argv]

@@ -1,7 +1,7 @@
 """Partition and heal of five real `solnet run` nodes, each in its own network namespace.
 
 The homes are made here (files only); the network part runs in netns_partition_scenario.py,
-started inside the sandbox of shared/notes/fault-injection.md: new network, mount and PID
+started inside the sandbox of tests/netns/sandbox.py: new network, mount and PID
 namespaces (and a user namespace when not root), so the scenario has no default route, its
 addresses (10.77.0.0/24) exist only inside, and every process and namespace it made dies with it.
 Where that sandbox cannot be built (no `ip`, no `nft`/`iptables`, no `unshare`, or namespaces
