@@ -22,6 +22,7 @@ from crypto.errors import CryptoError, DecryptionFailed, InvalidKey, WrongPassph
 from crypto.stream import SealedReader, SealedWriter
 from crypto.keys import PublicId
 from events.errors import InvalidEvent
+from events.format import decode_event
 from events.kinds import KINDS, check_fields
 from node import render
 from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
@@ -31,7 +32,7 @@ from node.home import (PROXY_ENV, Home, HomeError, default_home, passphrase_sour
 from node import chain_gate, membership, publishing
 from node.invite import InviteError, decode_invite
 from node.log import EventLog
-from node.outcome import REJECTED
+from node.outcome import PENDING, REJECTED
 from node.private import open_private
 from node.status import node_status, peer_list
 from node.store import StoreError
@@ -102,8 +103,8 @@ def _init_device(args: argparse.Namespace, home: Home) -> int:
     if args.new_network:
         raise CliError("--device-of makes a further device of an existing group; it cannot found a network")
     group = parse_key(args.device_of, "group id")
-    config, _ = membership.prepare_device(home, group, args.group, args.region, read_passphrase(confirm=True))
-    request = membership.device_request(config)
+    config, keys = membership.prepare_device(home, group, args.group, args.region, read_passphrase(confirm=True))
+    request = membership.device_request(config, keys)
     emit(args, {"group_id": config.group_id, "device_id": config.device_id,
                 "encryption_key": config.device_encryption_key, "device_request": request, "home": str(home.path)},
          f"Prepared a new device of {args.group} (device id {config.device_id[:16]}…). On your group's main node "
@@ -119,19 +120,21 @@ def cmd_vouch(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise CliError(f"cannot write the token to {out}: the folder {out.parent} does not exist")
-    request = membership.parse_device_request(args.id)
+    request = membership.parse_device_request(args.id, bytes.fromhex(home.config().group_id))
     if request is None:
         subject = parse_key(args.id, "group id or device request")
-        keys = None if log.trust.member(subject) is not None else home.keys()
+        own_group = bytes.fromhex(home.config().group_id)
+        keys = home.keys() if membership.admission_needed(log, own_group, subject) else None
         if keys is not None:
             wait_until_caught_up(log, args.offline)
-        token, already = membership.invite(log, keys, subject, list(args.peer or []), offline=args.offline)
+        token, already = membership.invite(log, keys, subject, list(args.peer or []), own_group,
+                                           offline=args.offline)
         what, note = f"group {subject.hex()[:16]}…", "That group is already a member; this is a fresh copy of its invite."
     else:
-        subject, encryption_key = request
+        subject = request.device
         keys = home.keys()
         wait_until_caught_up(log, args.offline)
-        token, already = membership.vouch_device(log, keys, subject, encryption_key, list(args.peer or []),
+        token, already = membership.vouch_device(log, keys, request, list(args.peer or []),
                                                  name=args.name, offline=args.offline)
         what, note = f"device {subject.hex()[:16]}… of your group", "That device is already certified; this is a fresh copy of its token."
     try:
@@ -257,7 +260,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
     rows = log.store.list_events(kind=args.kind, author=author, limit=args.limit)
     group_of = {k: m.group for k, m in log.trust.members.items()}
     if args.json:
-        print(json.dumps([render.event_json(r, group_of) for r in rows], indent=2, ensure_ascii=False))
+        print(json.dumps([_event_json(log, r, group_of) for r in rows], indent=2, ensure_ascii=False))
         return 0
     if not rows:
         print("No events yet." if not args.kind else f"No {args.kind} events.")
@@ -282,7 +285,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if row is None:
         raise CliError(f"no event {args.id}")
     group_of = {k: m.group for k, m in log.trust.members.items()}
-    data = render.event_json(row, group_of)
+    data = _event_json(log, row, group_of)
     fields = render.event_fields(row) or {}
     if "sealed" in fields:
         data["private"], data["private_status"] = _open_private_part(home_of(args), fields["sealed"])
@@ -295,6 +298,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  made {render.local_time(row[3])}" + (f", expires {render.local_time(row[5])}" if row[5] else ""))
     if data["body"] != "present":
         print(f"  body: {data['body']}")
+    if data["no_effect"]:
+        print(f"  no effect: {data['no_effect']}")
     for key, value in render.public_fields(row[4], fields).items():
         print(f"  {key}: {value}")
     if "sealed" in fields:
@@ -308,6 +313,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         else:
             print("  private details: encrypted to other groups; this device is not a recipient")
     return 0
+
+
+def _event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes]) -> dict[str, Any]:
+    """An event as `ls --json` and `show --json` print it: its public form, and why it has no
+    effect if it has none (null otherwise)."""
+    data = render.event_json(row, group_of)
+    data["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
+    return data
 
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
@@ -380,7 +393,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = import_bundle(log, reader)
         else:
             report = import_bundle(log, source)
-    rejected = [o for o in report.outcomes if o.status == REJECTED]
+    # Events of a revoked author are kept aside (in case that revocation stops counting) but, for
+    # the person importing, they were refused: say so, with the reason.
+    rejected = [o for o in report.outcomes if o.status == REJECTED or (o.status == PENDING and o.reason == "revoked")]
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
     if args.json:
         print(json.dumps({**summary, "signature_ok": report.signature_ok, "problem": report.problem,
@@ -388,7 +403,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                                          for o in rejected]}, indent=2))
     else:
         for o in rejected:
-            print(f"rejected {o.id.hex()[:16] if o.id else 'an unreadable event'}: {o.message} [{o.reason}]",
+            what = "kept aside" if o.status == PENDING else "rejected"
+            print(f"{what} {o.id.hex()[:16] if o.id else 'an unreadable event'}: {o.message} [{o.reason}]",
                   file=sys.stderr)
         if report.problem:
             print(f"warning: {report.problem}", file=sys.stderr)
@@ -558,6 +574,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(main())
     except HandshakeError as exc:
+        me = runtime.log.trust.member(bytes(keys.device.public))
+        if exc.reason == "revoked" and me is not None and me.revoked_from is not None:
+            raise CliError("this device is revoked: the peer refused it (and learned the revocation from its "
+                           "credentials). Make a new device for your group (`solnet init --device-of GROUP_ID`) "
+                           "to sync again.") from None
+        if exc.reason == "revoked":
+            raise CliError(f"the peer refused this device as revoked: {exc}. If that is news to you, ask your "
+                           "group's coordinators.") from None
         raise CliError(f"the peer refused us or is not a member of this network ({exc.reason})") from None
     except ProxyFailure as exc:
         raise CliError(f"cannot sync with {address}: {exc}") from None

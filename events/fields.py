@@ -22,8 +22,8 @@ class FieldError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
-    """One body field. `type` is one of: text, enum, int, time, id, key, languages, url, bytes, region,
-    currency, ids, texts."""
+    """One body field. `type` is one of: text, enum, int, time, id, key, signature, languages, url,
+    bytes, region, currency, ids, texts."""
 
     name: str
     type: str
@@ -74,6 +74,12 @@ def _time(f: Field, v: Any) -> str | None:
 def _id(f: Field, v: Any) -> str | None:
     if not isinstance(v, bytes) or len(v) != 32:
         return "must be a 32-byte id"
+    return None
+
+
+def _signature(f: Field, v: Any) -> str | None:
+    if not isinstance(v, bytes) or len(v) != 64:
+        return "must be a 64-byte signature"
     return None
 
 
@@ -136,6 +142,7 @@ _CHECKS = {
     "time": _time,
     "id": _id,
     "key": _id,
+    "signature": _signature,
     "ids": _ids,
     "languages": _languages,
     "texts": _texts,

@@ -12,6 +12,7 @@ from events.canonical import unpack
 from events.errors import BAD_FIELD, MALFORMED, InvalidEvent
 from events.fields import Field, FieldError
 from events.format import Header
+from events.trust import consent_is_valid
 
 HOUR_MS = 3600 * 1000
 ALERT_DEFAULT_EXPIRY_MS = 6 * HOUR_MS
@@ -103,6 +104,7 @@ KINDS: dict[str, Kind] = {
         Kind("member.vouch", (
             Field("subject", "key", True), Field("role", "enum", True, choices=ROLES),
             Field("encryption_key", "key"), _t("name", 80),
+            Field("consent", "signature", help="the device key's signature consenting to this group and encryption key"),
         ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden", summary="certify a device key or admit a group"),
         Kind("member.revoke", (
             Field("subject", "key", True), Field("from_seq", "int", True, minimum=1), _t("reason", 200),
@@ -131,6 +133,10 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
     if not isinstance(fields, dict):
         raise InvalidEvent(MALFORMED, f"a {kind.name} body must be a map of fields")
     check_fields(kind, fields)
+    if kind.name == "member.vouch" and "consent" in fields and not consent_is_valid(
+            header.author, fields["subject"], fields["encryption_key"], fields["consent"]):
+        raise InvalidEvent(BAD_FIELD, "member.vouch: the device's consent does not verify for this group and "
+                                      "encryption key")
     return fields
 
 
@@ -158,6 +164,8 @@ def _check_relations(kind: str, f: dict[str, Any]) -> None:
         raise InvalidEvent(BAD_FIELD, "fundraiser.update carries exactly one of 'raised' or 'pledge'")
     if kind == "member.vouch" and f["role"] == "device" and "encryption_key" not in f:
         raise InvalidEvent(BAD_FIELD, "member.vouch of a device must carry the device's 'encryption_key'")
+    if kind == "member.vouch" and f["role"] == "group" and "consent" in f:
+        raise InvalidEvent(BAD_FIELD, "member.vouch: only a device vouch carries a 'consent'")
 
 
 def _check_expiry(kind: Kind, header: Header) -> None:

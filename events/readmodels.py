@@ -134,5 +134,6 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
             "revoked_from": g.revoked_from,
             **revoked(g.key),
             "admitted_by": g.admitted_by,
+            "admitters": list(g.admitters),
         })
     return sorted(out, key=lambda g: ((g["name"] or "").lower(), g["id"]))

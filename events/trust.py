@@ -1,21 +1,73 @@
-"""The trust graph: which keys are members of the network, and from which seq a key is revoked.
+"""The trust graph: which keys are members of the network, in which role, and from which seq a key
+may no longer sign.
 
-Pure and order-independent: it is recomputed from the set of vouches and revocations, so nodes
-that received trust events in different orders agree. Rules (DESIGN.md section 5):
-  - the genesis founders are groups;
-  - a group key vouches its devices (role "device"); a member (group key or device) admits a
-    new group (role "group"), but only with events before its own revocation point;
-  - a key may be revoked by itself, a device by its group key, a group by the group that admitted
-    it; revocation takes effect from `from_seq` (the lowest one wins); a group revoked from seq n
-    loses the devices it vouched at or after n, so a group revoked from seq 1 loses all of them.
+Pure, and a function of the SET of trust events: it is recomputed from all vouches, revocations
+and fork points, never from the order they arrived in, so every node that holds the same events
+holds the same graph. A trust event whose effect is refused is not an error: it stays in the log
+with "no effect" and a reason (`effect`), and never blocks its author's later events.
+
+The rules (docs/design.md section 5 says them for people):
+
+Who is a member, in waves outward from the founders.
+  - Wave 0: the founding group keys of the genesis. Founders are groups and stay groups.
+  - A group key certifies its devices (vouch with role "device"); a device belongs to the group of
+    the wave it is reached in. A device vouch that carries the device's own consent (a signature by
+    the device key over the group key and its encryption key) is the device's choice: such a key
+    can only ever be a device of a group it consented to. A vouch without consent (made before
+    consent existed) counts only while the key is claimed by no other group and by no admission.
+  - Any member (a group key or one of its devices) admits a new group (vouch with role "group").
+    The groups reached in wave w admit the groups of wave w + 1. A group's admitters are every group
+    of the NEAREST wave that validly vouched for it: a vouch for a group that groups nearer the
+    founders had already admitted has no effect, so a member cannot make itself an admitter of a
+    newcomer by vouching for it first ("front-running").
+  - A vouch counts only if its author may sign at the vouch's seq (see below).
+
+Who may revoke whom, and from when.
+  - A key may revoke itself from a seq after the revocation's own; a group key its devices; an
+    admitter group (its key or any of its devices) the groups it admitted. Founders can only revoke
+    themselves. Authority flows outward only, so two keys can never revoke each other.
+  - A revocation counts only if its author may sign at the revocation's seq: nothing a key signs
+    from its own revocation point on has any effect, so a stolen key cannot undo or block the
+    revocation that cut it off.
+  - A key's revocation point is the lowest `from_seq` of the revocations of it that count; among
+    equal ones the one shown is the earliest (then by author, then by event id). Revocation wins
+    over admission: a group that any of its admitters revoked is revoked, whoever else admitted it.
+  - A key that signed two different events at one seq (a fork) is treated as revoked from that
+    seq: nothing it signs from there counts, as a peer or as a recipient of private details.
+  - What a key signed before its revocation point keeps its effect: a group revoked from seq n
+    keeps the devices it certified and the groups it admitted before n (revoking from seq 1, the
+    default for a group, takes everything).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from events.errors import NOT_A_MEMBER, NOT_ALLOWED, REVOKED, InvalidEvent
+from crypto.errors import CryptoError
+from crypto.keys import SigningKey, verify_signature
+from events.errors import NOT_A_MEMBER, REVOKED, InvalidEvent
 
 GROUP_ROLE, DEVICE_ROLE = "group", "device"
+CONSENT_LABEL = b"solnet device consent v1"
+
+
+def consent_message(group: bytes, device: bytes, encryption_key: bytes) -> bytes:
+    """What a device key signs to consent to being a device of `group` with `encryption_key`."""
+    return CONSENT_LABEL + group + device + encryption_key
+
+
+def device_consent(device: SigningKey, group: bytes, encryption_key: bytes) -> bytes:
+    """The consent a device gives to being a device of `group` (carried in the group's vouch)."""
+    return device.sign(consent_message(group, bytes(device.public), encryption_key))
+
+
+def consent_is_valid(group: bytes, device: bytes, encryption_key: bytes, signature: bytes) -> bool:
+    try:
+        verify_signature(device, consent_message(group, device, encryption_key), signature)
+    except CryptoError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,18 +78,23 @@ class Vouch:
     role: str
     encryption_key: bytes | None = None
     name: str | None = None
+    consent: bool = False  # carries the subject device's valid consent (checked when the event is read)
+    id: bytes = b""        # the vouch event's id
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A certified key: its role, the group it speaks for, and its revocation point (None: not revoked)."""
+    """A certified key: its role, the group it speaks for, and the first seq it may no longer sign
+    (`revoked_from`; None: it may sign any seq)."""
 
     key: bytes
     role: str
     group: bytes
     revoked_from: int | None
     encryption_key: bytes | None = None
-    admitted_by: bytes | None = None  # for groups: the group that admitted it (None for founders)
+    admitted_by: bytes | None = None  # for groups: the first of `admitters` (None for founders)
+    admitters: tuple[bytes, ...] = ()
+    wave: int = 0
 
     def may_sign(self, seq: int) -> bool:
         return self.revoked_from is None or seq < self.revoked_from
@@ -45,94 +102,248 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Revocation:
-    """The revocation in effect for a key: by whom, from which seq, when (the author's claimed
-    time, ms) and why. When several valid ones name a key, the lowest `from_seq` wins, then the
-    earliest, so every node shows the same one whatever order they arrived in."""
+    """A revocation of `subject` signed by `by` at its own `seq`, from `from_seq` on; `at` is the
+    author's claimed time (ms). For a fork, `fork` is True and `by` is the key itself."""
 
     subject: bytes
     by: bytes
     from_seq: int
     at: int | None = None
     reason: str | None = None
+    seq: int = 0
+    id: bytes = b""
+    fork: bool = False
+
+
+# Why a trust event has no effect (shown by `solnet show`; stable words, not codes).
+NO_EFFECT_FOUNDER = "the subject is a founding group"
+NO_EFFECT_NEARER = "the group was already admitted by groups nearer the founders"
+NO_EFFECT_IS_DEVICE = "the key is a device key (it consented to being a device of a group)"
+NO_EFFECT_IS_GROUP = "the key is a group key"
+NO_EFFECT_OTHER_GROUP = "the key is a device of another group"
+NO_EFFECT_CONTESTED = "the key is claimed by more than one group or admission without the device's consent"
+NO_EFFECT_NO_CONSENT = "the device consented to another group"
+NO_EFFECT_DEVICE_VOUCHES_DEVICE = "only a group key can certify a device"
+NO_EFFECT_VOUCHER_OUTSIDE = "its author was not certified at that seq, or was revoked before it"
+NO_EFFECT_SUPERSEDED = "an earlier vouch of the group for this device is in effect"
+NO_EFFECT_NOT_ALLOWED = ("not allowed: a key may revoke itself, a group key its devices, "
+                         "and an admitting group the groups it admitted")
+NO_EFFECT_UNKNOWN = "the subject is not a member of this network"
+NO_EFFECT_SELF_TOO_LOW = "a key revoking itself must do so from a seq after the revocation's own"
+NO_EFFECT_LOWER_WINS = "another revocation of the same key, from a lower seq or earlier, is in effect"
+NO_EFFECT_UNREACHED = "the group that would certify the key is not (or no longer) a member"
 
 
 class TrustGraph:
-    def __init__(self, founders: list[bytes]) -> None:
-        self.founders = tuple(founders)
-        self._vouches: list[Vouch] = []
-        self._revokes: list[Revocation] = []
+    def __init__(self, founders: Iterable[bytes], vouches: Iterable[Vouch] = (), revokes: Iterable[Revocation] = (),
+                 forks: dict[bytes, int] | None = None) -> None:
+        self.founders = tuple(dict.fromkeys(founders))
+        self._vouches: list[Vouch] = list(vouches)
+        self._revokes: list[Revocation] = list(revokes)
+        self._forks: dict[bytes, int] = dict(forks or {})
         self.members: dict[bytes, Member] = {}
-        self.revocations: dict[bytes, Revocation] = {}  # subject -> the revocation in effect
+        self.revocations: dict[bytes, Revocation] = {}  # subject -> the revocation (or fork) in effect
+        self.effects: dict[bytes, str | None] = {}      # trust event id -> None (took effect) or why not
         self.recompute()
 
+    # --- input ----------------------------------------------------------------------------------
     def add_vouch(self, vouch: Vouch) -> None:
         self._vouches.append(vouch)
         self.recompute()
 
-    def add_revoke(self, author: bytes, subject: bytes, from_seq: int, *, at: int | None = None,
-                   reason: str | None = None) -> None:
-        self._revokes.append(Revocation(subject, author, from_seq, at, reason))
+    def add_revoke(self, author: bytes, subject: bytes, from_seq: int, *, seq: int = 0, at: int | None = None,
+                   reason: str | None = None, id: bytes = b"") -> None:
+        self._revokes.append(Revocation(subject, author, from_seq, at, reason, seq, id))
         self.recompute()
 
+    def set_fork(self, author: bytes, seq: int) -> None:
+        """`author` signed two different events at `seq` (or below it): it may not sign from there."""
+        if seq < self._forks.get(author, seq + 1):
+            self._forks[author] = seq
+            self.recompute()
+
+    def fork_point(self, key: bytes) -> int | None:
+        """The lowest seq at which `key` is known to have signed two different events (None: none)."""
+        return self._forks.get(key)
+
+    @property
+    def forks(self) -> dict[bytes, int]:
+        return dict(self._forks)
+
+    def same_state(self, other: TrustGraph) -> bool:
+        """True if both graphs certify the same keys in the same way (what the log depends on)."""
+        return self.members == other.members and self._forks == other._forks
+
+    # --- the rules ------------------------------------------------------------------------------
     def recompute(self) -> None:
-        # Deterministic whatever the arrival order: vouches are considered in (voucher, seq)
-        # order, and who may revoke whom follows from the vouch structure alone, not from current
-        # certification, so the answer cannot depend on the order revocations were applied in.
-        vouches = sorted(self._vouches, key=lambda v: (v.voucher, v.voucher_seq, v.subject))
+        """Derive members, revocation points and effects from the set of trust events (see the
+        module docstring). Every loop runs over sorted input, so the result is the same whatever
+        order the events were added in."""
+        vouches = sorted(self._vouches, key=lambda v: (v.voucher_seq, v.voucher, v.subject, v.id, v.role))
         founders = set(self.founders)
-        device_group: dict[bytes, bytes] = {}
+        consented: set[bytes] = {v.subject for v in vouches if v.role == DEVICE_ROLE and v.consent}
+        admitted_somewhere: set[bytes] = {v.subject for v in vouches if v.role == GROUP_ROLE}
+        legacy_claims: dict[bytes, set[bytes]] = defaultdict(set)
+        by_voucher: dict[bytes, list[Vouch]] = defaultdict(list)
         for v in vouches:
-            if v.role == DEVICE_ROLE and v.subject not in founders:
-                device_group.setdefault(v.subject, v.voucher)
-        admitted_by: dict[bytes, set[bytes]] = {}
-        for v in vouches:
-            if v.role == GROUP_ROLE and v.subject not in founders and v.subject not in device_group:
-                admitted_by.setdefault(v.subject, set()).add(device_group.get(v.voucher, v.voucher))
-        self._device_group, self._admitted_by = device_group, admitted_by
-        revocations: dict[bytes, Revocation] = {}
+            by_voucher[v.voucher].append(v)
+            if v.role == DEVICE_ROLE and not v.consent:
+                legacy_claims[v.subject].add(v.voucher)
+        revokes_of: dict[bytes, list[Revocation]] = defaultdict(list)
         for r in self._revokes:
-            if self.may_revoke(r.by, r.subject):
-                best = revocations.get(r.subject)
-                if best is None or _revocation_order(r) < _revocation_order(best):
-                    revocations[r.subject] = r
-        self.revocations = revocations
-        revoked_from = {subject: r.from_seq for subject, r in revocations.items()}
+            revokes_of[r.subject].append(r)
 
-        members: dict[bytes, Member] = {
-            f: Member(f, GROUP_ROLE, f, revoked_from.get(f)) for f in self.founders
-        }
-        changed = True
-        while changed:  # fixpoint: a newly certified key can certify others
-            changed = False
-            for v in vouches:
-                voucher = members.get(v.voucher)
-                if voucher is None or not voucher.may_sign(v.voucher_seq) or v.subject in members:
-                    continue
-                if v.role == DEVICE_ROLE and voucher.role == GROUP_ROLE and device_group.get(v.subject) == v.voucher:
-                    members[v.subject] = Member(v.subject, DEVICE_ROLE, voucher.key, revoked_from.get(v.subject))
-                    changed = True
-                elif v.role == GROUP_ROLE and v.subject in admitted_by:
-                    members[v.subject] = Member(v.subject, GROUP_ROLE, v.subject, revoked_from.get(v.subject), None,
-                                                min(admitted_by[v.subject]))
-                    changed = True
-        # A group may re-vouch its device to change its encryption key: the latest valid vouch wins.
+        members: dict[bytes, Member] = {}
+        revocations: dict[bytes, Revocation] = {}
+        effects: dict[bytes, str | None] = {}
+
+        def may_sign(key: bytes, seq: int) -> bool:
+            m = members.get(key)
+            return m is not None and m.may_sign(seq)
+
+        def settle(member: Member, authorised) -> Member:
+            """Fix `member`'s revocation point from the revocations that count (its revokers'
+            own points are settled already: authority only flows outward)."""
+            fork_at = self._forks.get(member.key)
+            valid = [r for r in revokes_of.get(member.key, ())
+                     if r.by != member.key and authorised(r.by) and may_sign(r.by, r.seq)]
+            limit = min([r.from_seq for r in valid] + ([fork_at] if fork_at is not None else []), default=None)
+            for r in sorted((r for r in revokes_of.get(member.key, ()) if r.by == member.key),
+                            key=_revocation_order_by_seq):
+                if r.from_seq <= r.seq:
+                    continue  # a key revoking itself from its own revocation on: it would erase itself
+                if limit is None or r.seq < limit:
+                    valid.append(r)
+                    limit = r.from_seq if limit is None else min(limit, r.from_seq)
+            best = min(valid, key=_revocation_order, default=None)
+            if fork_at is not None and (best is None or fork_at < best.from_seq):
+                revocations[member.key] = Revocation(member.key, member.key, fork_at, reason="fork", fork=True)
+            elif best is not None:
+                revocations[member.key] = best
+            return replace(member, revoked_from=limit)
+
+        def device_claim_ok(v: Vouch, group: bytes) -> bool:
+            if v.subject in consented:
+                return v.consent
+            return v.subject not in admitted_somewhere and legacy_claims[v.subject] == {group}
+
+        wave = 0
+        new_groups = sorted(founders)
+        for f in new_groups:
+            members[f] = Member(f, GROUP_ROLE, f, None)
+        while new_groups:
+            for g in new_groups:
+                admitters = set(members[g].admitters)
+                members[g] = settle(members[g], lambda by: by in members and members[by].group in admitters)
+            new_keys = list(new_groups)
+            for g in new_groups:
+                latest: dict[bytes, Vouch] = {}
+                for v in by_voucher.get(g, ()):
+                    if v.role != DEVICE_ROLE or not members[g].may_sign(v.voucher_seq):
+                        continue
+                    d = v.subject
+                    if d in founders or d in members or not device_claim_ok(v, g):
+                        continue
+                    latest[d] = v  # sorted by voucher seq: the last one carries the current encryption key
+                for d, v in sorted(latest.items()):
+                    members[d] = Member(d, DEVICE_ROLE, g, None, v.encryption_key, wave=wave)
+                    new_keys.append(d)
+            for d in new_keys[len(new_groups):]:
+                group = members[d].group
+                members[d] = settle(members[d], lambda by, group=group: by == group)
+            wave += 1
+            candidates: dict[bytes, set[bytes]] = defaultdict(set)
+            for k in new_keys:
+                for v in by_voucher.get(k, ()):
+                    s = v.subject
+                    if (v.role == GROUP_ROLE and s not in members and s not in founders and s not in consented
+                            and members[k].may_sign(v.voucher_seq)):
+                        candidates[s].add(members[k].group)
+            new_groups = sorted(candidates)
+            for s in new_groups:
+                admitters = tuple(sorted(candidates[s]))
+                members[s] = Member(s, GROUP_ROLE, s, None, None, admitters[0], admitters, wave)
+        # A key that is (still) vouched but now unreachable stays out; report its events' effects.
         for v in vouches:
-            m = members.get(v.subject)
-            if m is not None and m.role == DEVICE_ROLE and v.role == DEVICE_ROLE and v.voucher == m.group \
-                    and members[v.voucher].may_sign(v.voucher_seq) and v.encryption_key is not None:
-                members[v.subject] = Member(m.key, m.role, m.group, m.revoked_from, v.encryption_key)
-        self.members = members
+            if v.id:
+                effects[v.id] = self._vouch_effect(v, members, founders, consented, admitted_somewhere, legacy_claims)
+        for r in self._revokes:
+            if r.id:
+                effects[r.id] = self._revoke_effect(r, members, revocations)
+        self.members, self.revocations, self.effects = members, revocations, effects
 
+    @staticmethod
+    def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes],
+                      admitted_somewhere: set[bytes], legacy_claims: dict[bytes, set[bytes]]) -> str | None:
+        voucher = members.get(v.voucher)
+        if voucher is None or not voucher.may_sign(v.voucher_seq):
+            return NO_EFFECT_VOUCHER_OUTSIDE
+        if v.subject in founders:
+            return NO_EFFECT_FOUNDER
+        subject = members.get(v.subject)
+        if v.role == GROUP_ROLE:
+            if v.subject in consented:
+                return NO_EFFECT_IS_DEVICE
+            if subject is None:
+                return NO_EFFECT_UNREACHED
+            if subject.role == DEVICE_ROLE:
+                return NO_EFFECT_IS_DEVICE
+            if voucher.group in subject.admitters and voucher.wave + 1 == subject.wave:
+                return None
+            return NO_EFFECT_NEARER
+        if voucher.role != GROUP_ROLE:
+            return NO_EFFECT_DEVICE_VOUCHES_DEVICE
+        if subject is None:
+            if v.subject in consented and not v.consent:
+                return NO_EFFECT_NO_CONSENT
+            if v.subject not in consented and (v.subject in admitted_somewhere or len(legacy_claims[v.subject]) > 1):
+                return NO_EFFECT_CONTESTED
+            return NO_EFFECT_UNREACHED
+        if subject.role == GROUP_ROLE:
+            return NO_EFFECT_IS_GROUP
+        if subject.group != v.voucher:
+            return NO_EFFECT_OTHER_GROUP
+        if v.subject in consented and not v.consent:
+            return NO_EFFECT_NO_CONSENT
+        if v.encryption_key != subject.encryption_key:
+            return NO_EFFECT_SUPERSEDED
+        return None
+
+    def _revoke_effect(self, r: Revocation, members: dict[bytes, Member],
+                       revocations: dict[bytes, Revocation]) -> str | None:
+        author = members.get(r.by)
+        if author is None or not author.may_sign(r.seq):
+            return NO_EFFECT_VOUCHER_OUTSIDE
+        if r.subject not in members:
+            return NO_EFFECT_UNKNOWN
+        if not self._authorised(r.by, r.subject, members):
+            return NO_EFFECT_NOT_ALLOWED
+        if r.by == r.subject and r.from_seq <= r.seq:
+            return NO_EFFECT_SELF_TOO_LOW
+        in_effect = revocations.get(r.subject)
+        if in_effect is not None and not in_effect.fork and (in_effect.by, in_effect.seq, in_effect.id) == (r.by, r.seq, r.id):
+            return None
+        return NO_EFFECT_LOWER_WINS
+
+    @staticmethod
+    def _authorised(author: bytes, subject: bytes, members: dict[bytes, Member]) -> bool:
+        if author == subject:
+            return True
+        s, a = members.get(subject), members.get(author)
+        if s is None or a is None:
+            return False
+        if s.role == DEVICE_ROLE:
+            return author == s.group
+        return a.group in s.admitters
+
+    # --- questions ------------------------------------------------------------------------------
     def revocation(self, key: bytes) -> Revocation | None:
         return self.revocations.get(key)
 
     def may_revoke(self, author: bytes, subject: bytes) -> bool:
-        """A key may revoke itself; a group its devices; a group (or its device) the groups it admitted."""
-        return (
-            author == subject
-            or self._device_group.get(subject) == author
-            or self._device_group.get(author, author) in self._admitted_by.get(subject, ())
-        )
+        """A key may revoke itself; a group key its devices; an admitting group (its key or its
+        devices) the groups it admitted."""
+        return self._authorised(author, subject, self.members)
 
     def member(self, key: bytes) -> Member | None:
         return self.members.get(key)
@@ -140,6 +351,10 @@ class TrustGraph:
     def group_of(self, key: bytes) -> bytes | None:
         m = self.members.get(key)
         return m.group if m else None
+
+    def effect(self, event_id: bytes) -> str | None:
+        """Why the trust event `event_id` has no effect, or None if it has (or is not a trust event)."""
+        return self.effects.get(event_id)
 
     def check_author(self, key: bytes, seq: int) -> Member:
         """Return the author's Member if it may sign at `seq`; raise InvalidEvent otherwise."""
@@ -150,33 +365,29 @@ class TrustGraph:
             raise InvalidEvent(REVOKED, f"author {key.hex()[:16]} is revoked from seq {m.revoked_from} (event has seq {seq})")
         return m
 
-    def check_vouch(self, author: Member, subject: bytes, role: str) -> None:
-        """Refuse a vouch its author may not make (a device cannot certify devices; no re-rolling a key)."""
-        if role == DEVICE_ROLE and author.role != GROUP_ROLE:
-            raise InvalidEvent(NOT_ALLOWED, "only a group key can vouch for a device key")
-        existing = self.members.get(subject)
-        if existing is None:
-            return
-        if role == GROUP_ROLE:
-            raise InvalidEvent(NOT_ALLOWED, f"key {subject.hex()[:16]} is already a member ({existing.role} key)")
-        if existing.role != DEVICE_ROLE or existing.group != author.key:
-            raise InvalidEvent(NOT_ALLOWED, f"key {subject.hex()[:16]} is already a key of another group")
-
     def devices_of(self, group: bytes) -> list[Member]:
-        return [m for m in self.members.values() if m.role == DEVICE_ROLE and m.group == group]
+        return sorted((m for m in self.members.values() if m.role == DEVICE_ROLE and m.group == group),
+                      key=lambda m: m.key)
+
+    def limit(self, key: bytes) -> int | None:
+        """The first seq `key` may not sign: 1 if it is not a member, None if it may sign any."""
+        m = self.members.get(key)
+        return 1 if m is None else m.revoked_from
 
     def uncertified_or_limited(self) -> dict[bytes, int]:
-        """For every key that was ever vouched or founded: the first seq it may no longer sign.
-        Keys vouched but no longer certified map to 1 (all their events go)."""
+        """For every key that was ever vouched, founded or forked: the first seq it may no longer
+        sign. Keys vouched but not certified map to 1 (all their events go)."""
         limits: dict[bytes, int] = {}
-        for key in {v.subject for v in self._vouches} | set(self.founders):
-            m = self.members.get(key)
-            if m is None:
-                limits[key] = 1
-            elif m.revoked_from is not None:
-                limits[key] = m.revoked_from
+        for key in {v.subject for v in self._vouches} | set(self.founders) | set(self._forks):
+            limit = self.limit(key)
+            if limit is not None:
+                limits[key] = limit
         return limits
 
 
 def _revocation_order(r: Revocation) -> tuple:
-    return (r.from_seq, r.at if r.at is not None else 0, r.by, r.reason or "")
+    return (r.from_seq, r.at if r.at is not None else 0, r.by, r.seq, r.id, r.reason or "")
+
+
+def _revocation_order_by_seq(r: Revocation) -> tuple:
+    return (r.seq, *_revocation_order(r))

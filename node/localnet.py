@@ -71,7 +71,7 @@ def create_network(root: Path, groups: Sequence[tuple[str, str]], passphrase: st
             founder_log = membership.found_network(home, config, keys, network_name)
             founder_keys = keys
         else:
-            token, _ = membership.invite(founder_log, founder_keys, bytes(keys.group.public), [])
+            token, _ = membership.invite(founder_log, founder_keys, bytes(keys.group.public), [], bytes(founder_keys.group.public))
             membership.join(home, token, keys).store.close()
         nodes.append(LocalNode(name, region, home, port, keys=keys))
     founder_log.store.close()

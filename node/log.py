@@ -21,9 +21,9 @@ from events.canonical import pack, unpack
 from events.errors import InvalidEvent
 from events.format import Event, decode_event, sign_event
 from events.genesis import Genesis, parse_genesis
-from events.kinds import KINDS, check_fields, parse_body
+from events.kinds import KINDS, Kind, check_fields, parse_body
 from events.projections import Drop, project
-from events.trust import Member, TrustGraph, Vouch
+from events.trust import Member, Revocation, TrustGraph, Vouch
 from node import chain_gate
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
@@ -31,7 +31,8 @@ from node.verify_pool import Verification
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 MAX_PENDING = 20_000
-MAX_CREDENTIAL_PASSES = 16  # depth of admission chains a connecting peer's credentials may span in one go
+MAX_CREDENTIAL_PASSES = 16
+MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
 
 
@@ -63,9 +64,11 @@ class EventLog:
             raise NotInitialised("this node has not founded or joined a network yet")
         self.genesis: Genesis = parse_genesis(raw)
         self.network_id = self.genesis.network_id
-        self.trust = TrustGraph(list(self.genesis.founders))
+        self.trust = TrustGraph(self.genesis.founders)
         self._trust_version: bytes | None = None
         self._dropped_bodies = False
+        self._reconciling = False
+        self._drained: list[tuple[bytes, Outcome]] = []
         self.refresh_trust()
 
     @classmethod
@@ -83,26 +86,60 @@ class EventLog:
         version = self.store.get_meta("trust_version") or b"0"
         if version == self._trust_version:
             return
-        graph = TrustGraph(list(self.genesis.founders))
-        rows = self.store.db.execute(  # literal kinds: this query uses the partial index events_trust
-            "SELECT author, seq, kind, body, ts FROM events WHERE kind IN ('member.vouch', 'member.revoke') "
-            "AND body IS NOT NULL ORDER BY n"
-        )
-        for author, seq, kind, body, ts in rows:
-            self._add_trust(graph, author, seq, kind, unpack(body), ts)
-        self.trust, self._trust_version = graph, version
+        self.trust, self._trust_version = self._load_trust(), version
 
-    @staticmethod
-    def _add_trust(graph: TrustGraph, author: bytes, seq: int, kind: str, f: dict[str, Any], ts: int) -> None:
-        if kind == "member.vouch":
-            graph.add_vouch(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name")))
-        else:
-            graph.add_revoke(author, f["subject"], f["from_seq"], at=ts, reason=f.get("reason"))
+    def _load_trust(self) -> TrustGraph:
+        """The trust graph of what is stored: every trust event and every known fork point."""
+        vouches: list[Vouch] = []
+        revokes: list[Revocation] = []
+        for event_id, author, seq, kind, body, ts in self.store.trust_rows():
+            f = unpack(body)
+            if kind == "member.vouch":
+                vouches.append(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name"),
+                                     "consent" in f, event_id))
+            else:
+                revokes.append(Revocation(f["subject"], author, f["from_seq"], ts, f.get("reason"), seq, event_id))
+        return TrustGraph(self.genesis.founders, vouches, revokes, self.store.fork_points())
 
     def _bump_trust_version(self) -> None:
         version = int(self.store.get_meta("trust_version") or b"0") + 1
         self._trust_version = str(version).encode()
         self.store.set_meta("trust_version", self._trust_version)
+
+    def _trust_changed(self, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:
+        """Inside a write transaction, after a trust event was stored or a fork found: recompute the
+        graph from what is stored and make the log agree with it (`_settle`)."""
+        before = self.trust
+        self.trust = self._load_trust()
+        self._bump_trust_version()
+        self._settle(heads, now, before)
+
+    def _follow_trust(self, key: bytes, before: TrustGraph, after: TrustGraph,
+                      heads: dict[bytes, tuple[int, bytes | None]]) -> None:
+        """Make `key`'s stored events agree with its status in `after` (it was `before`): events
+        it may no longer sign leave the log (kept aside in `pending`, or deleted past a fork point,
+        which never heals); if its group changed, its events are projected again."""
+        limit, fork_at = after.limit(key), after.fork_point(key)
+        if limit is not None:
+            taken = self.store.take_out(key, limit)
+            if taken:
+                heads.pop(key, None)
+                reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
+                for _, event_id, seq, wire in taken:
+                    if fork_at is None or seq < fork_at:
+                        self._keep_aside(event_id, key, seq, wire, reason)
+        old, new = before.member(key), after.member(key)
+        if new is not None and old is not None and (old.role, old.group) != (new.role, new.group):
+            for n, header, sig, body in self.store.events_of(key, limit):
+                ev = decode_event(msgpack.packb([header, sig, body], use_bin_type=True))
+                self.store.apply_projection([Drop((ev.id,))])
+                if body is not None:
+                    self._project(ev, new, n)
+
+    def _keep_aside(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str) -> None:
+        """Hold an event out of the log (it may come back if the trust graph changes), within bounds."""
+        if self.store.pending_count() < MAX_PENDING:
+            self.store.hold(event_id, author, seq, wire, reason, now_ms())
 
     # --- ingest -------------------------------------------------------------------------------
     def ingest(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
@@ -197,10 +234,12 @@ class EventLog:
             with self.store.write():
                 self.refresh_trust()
                 self._admit_prepared(prepared)
-                self._drop_expired(prepared.now)
+                self._finish(prepared.now)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
             self._dropped_bodies = False
+            self.store.orphaned_profiles.clear()
+            self._drained.clear()
             raise
         self._reclaim_if_dropped()
         return [o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in prepared.outcomes]
@@ -219,187 +258,224 @@ class EventLog:
             else:
                 outcomes[index_of[ev.id]] = self._admit(ev, heads, now, hold=prepared.hold)
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
-            for event_id, outcome in self._drain_pending(heads, now):
-                if event_id in index_of:
-                    outcomes[index_of[event_id]] = outcome
+            self._settle(heads, now, self.trust)
+        for event_id, outcome in self._drained:  # admitted from `pending` while this batch went in
+            if event_id in index_of:
+                outcomes[index_of[event_id]] = outcome
+        self._drained.clear()
+
+    def _finish(self, now: int) -> None:
+        """The end of every write transaction that stored events: drop expired bodies, and give a
+        group whose current profile left the log its next newest one."""
+        if self.store.expire_bodies(now):
+            self._dropped_bodies = True
+        self._restore_profiles()
 
     def _admit(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int, *,
                hold: bool = True) -> Outcome:
         """Check one signature-verified event against chain, trust and kind rules; store it if it passes."""
+        if ev.kind == "redact":
+            self._honour_redaction(ev)
         try:
             return self._admit_checked(ev, heads, now, hold)
         except InvalidEvent as exc:
-            if exc.reason == E.FORK:
-                heads.pop(ev.author, None)  # the author is frozen now: its next event must see that
             return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
+
+    def _honour_redaction(self, ev: Event) -> None:
+        """A signed redaction drops the bodies of its own author's events it names, whatever the
+        author's standing and whenever those events arrive (the store remembers the ids), so the
+        result does not depend on arrival order. A key can only ever redact its own events."""
+        try:
+            fields = parse_body(ev.header, ev.body)
+        except InvalidEvent:
+            return  # refused below with its reason
+        if fields is not None and self.store.record_redactions(ev.author, fields["ids"]):
+            self._dropped_bodies = True
 
     def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int,
                        hold: bool) -> Outcome:
-        author, seq, db = ev.author, ev.seq, self.store.db
+        author, seq = ev.author, ev.seq
+        fork_at = self.trust.fork_point(author)
+        if fork_at is not None and seq >= fork_at:
+            raise InvalidEvent(E.FROZEN, f"author is frozen from seq {fork_at}: it signed two different events "
+                                         "there, so nothing it signs from there counts")
         member = self.trust.member(author)
         if member is None:
             return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now, hold)
-        self.trust.check_author(author, seq)
-        if author not in heads:
-            if db.execute("SELECT 1 FROM frozen WHERE author=?", (author,)).fetchone():
-                raise InvalidEvent(E.FROZEN, "author is frozen: it signed two different events with one seq")
-            heads[author] = self.store.head(author)
-        head_seq, head_id = heads[author]
+        if not member.may_sign(seq):
+            return self._hold(ev, E.REVOKED, f"its author is revoked from seq {member.revoked_from}; kept aside in "
+                                             "case that revocation stops counting", now, hold)
+        head_seq, head_id = self._head(author, heads)
         if seq <= head_seq:
             other = self.store.id_at(author, seq)
             if other == ev.id:  # stored since this batch was prepared (by us or another process)
                 return Outcome(ev.id, DUPLICATE)
-            return self._record_fork(ev, other, now)
+            return self._record_fork(ev, seq, heads, now)
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, hold)
         if ev.header.prev != head_id:
-            return self._record_fork(ev, head_id, now)
-        fields = self._check_kind(ev, member)
+            return self._record_fork(ev, seq - 1, heads, now)
+        fields = self._effective_fields(ev, member)
         expired = ev.header.expires is not None and ev.header.expires <= now
-        if ev.is_stub:
+        if self.store.is_redacted(ev.id, author):
+            body_state, body = BODY_REDACTED, None
+        elif ev.is_stub:
             body_state, body = BODY_MISSING, None
         elif expired:
             body_state, body = BODY_EXPIRED, None
         else:
             body_state, body = BODY_PRESENT, ev.body
         h = ev.header
-        n = db.execute(
-            "INSERT INTO events(id, author, seq, ts, kind, expires, header, sig, body, body_state) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (ev.id, author, seq, h.timestamp, h.kind, h.expires, ev.header_bytes, ev.signature, body, body_state),
-        ).lastrowid
+        n = self.store.insert_event(ev.id, author, seq, h.timestamp, h.kind, h.expires, ev.header_bytes,
+                                    ev.signature, body, body_state)
         heads[author] = (seq, ev.id)
-        if fields is not None:
-            self._apply_effects(ev, fields, member)
-            if not expired:
-                self.store.apply_projection(project(ev, fields, member.group), n)
+        if fields is not None and body is not None:
+            self.store.apply_projection(project(ev, fields, member.group), n)
+        if fields is not None and ev.kind in TRUST_KINDS:
+            self._trust_changed(heads, now)
         return Outcome(ev.id, ACCEPTED, kind=ev.kind)
 
-    def _check_kind(self, ev: Event, member: Member) -> dict[str, Any] | None:
-        kind = KINDS.get(ev.kind)
-        signer = "group" if member.role == "group" else "device"
-        if (kind.signers if kind else {"device"}).isdisjoint({signer}):
-            raise InvalidEvent(E.NOT_ALLOWED, f"a {signer} key may not sign {ev.kind} events")
+    def _head(self, author: bytes, heads: dict[bytes, tuple[int, bytes | None]]) -> tuple[int, bytes | None]:
+        """(seq, id) of `author`'s newest stored event, cached for the length of one batch."""
+        if author not in heads:
+            heads[author] = self.store.head(author)
+        return heads[author]
+
+    def _effective_fields(self, ev: Event, member: Member) -> dict[str, Any] | None:
+        """The validated fields of an event, or None when it has no effect: a stub, an unknown kind,
+        or a key of the wrong role for its kind (stored, never projected). Raises InvalidEvent for
+        a body that breaks its kind's rules (the same for every node: no state is consulted)."""
         if ev.is_stub and ev.kind in (*TRUST_KINDS, "redact"):
             raise InvalidEvent(E.MALFORMED, f"{ev.kind} events must travel with their body")
         fields = parse_body(ev.header, ev.body)
-        if fields is None:
+        kind = KINDS.get(ev.kind)
+        if fields is None or kind is None or member.role not in kind.signers:
             return None
-        if ev.kind == "member.vouch":
-            self.trust.check_vouch(member, fields["subject"], fields["role"])
-        elif ev.kind == "member.revoke" and fields["subject"] == ev.author and fields["from_seq"] <= ev.seq:
-            # it would purge itself (and with it the revocation): a key revokes itself after this event
-            raise InvalidEvent(E.NOT_ALLOWED, f"a key revoking itself must do so from a seq after the revocation's "
-                                              f"own ({ev.seq}); from_seq {fields['from_seq']} is too low")
-        elif ev.kind == "redact":
-            marks = ",".join("?" * len(fields["ids"]))
-            own = self.store.db.execute(
-                f"SELECT count(*) FROM events WHERE id IN ({marks}) AND author=?", (*fields["ids"], ev.author)
-            ).fetchone()[0]
-            if own != len(set(fields["ids"])):
-                raise InvalidEvent(E.NOT_ALLOWED, "a redaction may only name earlier events of its own author")
         return fields
 
-    def _apply_effects(self, ev: Event, fields: dict[str, Any], member: Member) -> None:
-        """Effects beyond projections: trust changes (and the purge they imply), redactions."""
-        db = self.store.db
-        if ev.kind in TRUST_KINDS:
-            self._add_trust(self.trust, ev.author, ev.seq, ev.kind, fields, ev.header.timestamp)
-            self._bump_trust_version()
-            if ev.kind == "member.revoke":
-                self._purge_revoked()
-        elif ev.kind == "redact":
-            marks = ",".join("?" * len(fields["ids"]))
-            db.execute(f"UPDATE events SET body=NULL, body_state=? WHERE id IN ({marks})", (BODY_REDACTED, *fields["ids"]))
-            db.execute(f"DELETE FROM pending WHERE id IN ({marks})", fields["ids"])
-            self._dropped_bodies = True
+    def no_effect(self, ev: Event) -> str | None:
+        """Why a stored event has no effect (for `solnet show`), or None if it has."""
+        member = self.trust.member(ev.author)
+        kind = KINDS.get(ev.kind)
+        if member is not None and kind is not None and member.role not in kind.signers:
+            return f"a {member.role} key may not sign {ev.kind} events"
+        return self.trust.effect(ev.id)
 
-    def _purge_revoked(self) -> None:
-        """Delete the events that revoked (or no longer certified) keys signed past their limit."""
-        db = self.store.db
-        for key, limit in self.trust.uncertified_or_limited().items():
-            doomed = [r[0] for r in db.execute("SELECT id FROM events WHERE author=? AND seq>=?", (key, limit))]
-            if doomed:
-                self.store.apply_projection([Drop(tuple(doomed))])
-                db.execute("DELETE FROM events WHERE author=? AND seq>=?", (key, limit))
+    def _project(self, ev: Event, member: Member, n: int) -> None:
+        try:
+            fields = self._effective_fields(ev, member)
+        except InvalidEvent:
+            return
+        if fields is not None and ev.body is not None:
+            self.store.apply_projection(project(ev, fields, member.group), n)
+
+    def _restore_profiles(self) -> None:
+        """Groups whose current profile left the log get their next newest one, exactly as if the
+        one that left had never arrived."""
+        groups = self.store.orphaned_profiles
+        if not groups:
+            return
+        self.store.orphaned_profiles = set()
+        newest: dict[bytes, tuple[tuple[int, bytes], int, Event, Member]] = {}
+        for n, header, sig, body in self.store.profile_events():
+            ev = decode_event(msgpack.packb([header, sig, body], use_bin_type=True))
+            member = self.trust.member(ev.author)
+            if member is None or member.group not in groups or not member.may_sign(ev.seq):
+                continue
+            version = (ev.header.timestamp, ev.id)
+            if member.group not in newest or version > newest[member.group][0]:
+                newest[member.group] = (version, n, ev, member)
+        for _, n, ev, member in newest.values():
+            self._project(ev, member, n)
 
     def _fill_body(self, ev: Event, now: int) -> Outcome:
         """A stub we hold gets its body (hash already checked by the decoder against the signed header)."""
-        row = self.store.db.execute("SELECT author, n FROM events WHERE id=?", (ev.id,)).fetchone()
-        member = self.trust.member(row[0])
-        if member is None:
+        found = self.store.author_and_n(ev.id)
+        member = self.trust.member(found[0]) if found else None
+        if member is None or self.store.is_redacted(ev.id, ev.author):
             return Outcome(ev.id, DUPLICATE)
         try:
-            fields = parse_body(ev.header, ev.body)
+            self._effective_fields(ev, member)
         except InvalidEvent as exc:
             return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
         expired = ev.header.expires is not None and ev.header.expires <= now
-        state = BODY_EXPIRED if expired else BODY_PRESENT
-        self.store.db.execute("UPDATE events SET body=?, body_state=? WHERE id=?", (None if expired else ev.body, state, ev.id))
-        if fields is not None and not expired:
-            self.store.apply_projection(project(ev, fields, member.group), row[1])
+        self.store.set_body(ev.id, None if expired else ev.body, BODY_EXPIRED if expired else BODY_PRESENT)
+        if not expired:
+            self._project(ev, member, found[1])
         return Outcome(ev.id, ACCEPTED, message="body restored", kind=ev.kind)
 
-    def _record_fork(self, ev: Event, other: bytes | None, now: int) -> Outcome:
-        db = self.store.db
-        db.execute("INSERT OR IGNORE INTO forks VALUES (?,?,?,?,?,?)",
-                   (ev.id, ev.author, ev.seq, other or b"", ev.encode(), now))
-        db.execute("INSERT OR IGNORE INTO frozen VALUES (?,?,?)", (ev.author, ev.seq, now))
-        raise InvalidEvent(E.FORK, f"author {ev.author.hex()[:16]} signed two different events at seq {ev.seq}; "
-                                   "both are kept as proof and the author is frozen")
+    def _record_fork(self, ev: Event, fork_seq: int, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> Outcome:
+        """`ev` contradicts what its author signed at `fork_seq` (the same seq, or the seq its `prev`
+        names): keep both as proof, and take everything the author signed from `fork_seq` on out
+        of the log for good. Whichever of the two arrived first, every node ends the same."""
+        author = ev.author
+        taken = self.store.take_out(author, fork_seq)
+        other = next(((event_id, wire) for _, event_id, seq, wire in taken if seq == fork_seq), (b"", b""))
+        evidence = [(ev.id, ev.seq, other[0], ev.encode())]
+        if other[1]:
+            evidence.append((other[0], fork_seq, ev.id, other[1]))
+        self.store.record_fork(author, fork_seq, evidence, now)
+        self.store.drop_pending_from(author, fork_seq)
+        heads.pop(author, None)
+        self._trust_changed(heads, now)
+        raise InvalidEvent(E.FORK, f"author {author.hex()[:16]} signed two different events at seq {fork_seq}; "
+                                   "both are kept as proof and nothing it signs from there counts")
 
     def _hold(self, ev: Event, reason: str, message: str, now: int, hold: bool = True) -> Outcome:
         if not hold:
             raise InvalidEvent(reason, f"{message}; not kept (credentials must be admissible as they come)")
-        db = self.store.db
-        if db.execute("SELECT count(*) FROM pending").fetchone()[0] >= MAX_PENDING:
+        if self.store.pending_count() >= MAX_PENDING:
             raise InvalidEvent(reason, f"{message}; the pending queue is full, it will be fetched again later")
-        db.execute("INSERT OR IGNORE INTO pending VALUES (?,?,?,?,?,?)",
-                   (ev.id, ev.author, ev.seq, ev.encode(), reason, now))
+        self.store.hold(ev.id, ev.author, ev.seq, ev.encode(), reason, now)
         return Outcome(ev.id, PENDING, reason, message)
 
-    def _drain_pending(self, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> list[tuple[bytes, Outcome]]:
-        """Admit pending events whose author is now certified and whose predecessor is now stored."""
-        db, done = self.store.db, []
-        for _ in range(MAX_PENDING):  # bounded: each round admits at least one event or stops
-            progress = False
-            for author, seq in db.execute("SELECT author, min(seq) FROM pending GROUP BY author").fetchall():
-                if self.trust.member(author) is None:
-                    continue
-                if author not in heads:
-                    heads[author] = self.store.head(author)
-                if seq > heads[author][0] + 1:
-                    continue
-                rows = db.execute("SELECT id, wire FROM pending WHERE author=? ORDER BY seq", (author,)).fetchall()
-                for event_id, wire in rows:
-                    ev = decode_event(wire)
-                    if ev.seq > heads[author][0] + 1:
-                        break
-                    db.execute("DELETE FROM pending WHERE id=?", (event_id,))
-                    outcome = self._admit(ev, heads, now)
-                    done.append((event_id, outcome))
-                    progress = progress or outcome.status == ACCEPTED
-            if not progress:
-                break
-        return done
+    def _settle(self, heads: dict[bytes, tuple[int, bytes | None]], now: int, before: TrustGraph) -> None:
+        """Bring the log in line with the trust graph (it was `before`) and admit what was kept
+        aside and may now go in, until nothing changes. Outcomes of admitted events go to `_drained`."""
+        if self._reconciling:
+            return  # the outer call goes on until the log agrees with the newest graph
+        self._reconciling = True
+        try:
+            for _ in range(MAX_RECONCILE_PASSES):
+                after = self.trust
+                for key in _changed_keys(before, after):
+                    self._follow_trust(key, before, after, heads)
+                progress = self._drain_pending(heads, now, self._drained)
+                if self.trust.same_state(after) and not progress:
+                    break
+                before = after
+        finally:
+            self._reconciling = False
+
+    def _drain_pending(self, heads: dict[bytes, tuple[int, bytes | None]], now: int,
+                       done: list[tuple[bytes, Outcome]]) -> bool:
+        """Admit events kept aside whose author may now sign them and whose predecessor is stored;
+        True if any went in."""
+        progress = False
+        for author, first in self.store.pending_authors():
+            fork_at = self.trust.fork_point(author)
+            if fork_at is not None:
+                self.store.drop_pending_from(author, fork_at)
+            member = self.trust.member(author)
+            if member is None or first > self._head(author, heads)[0] + 1 or not member.may_sign(first):
+                continue
+            for event_id, seq, wire in self.store.pending_of(author):
+                member = self.trust.member(author)  # admitting one may change the graph, or freeze the author
+                if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
+                    break
+                self.store.release_pending(event_id)
+                outcome = self._admit(decode_event(wire), heads, now)
+                done.append((event_id, outcome))
+                progress = progress or outcome.status == ACCEPTED
+        return progress
 
     # --- expiry ---------------------------------------------------------------------------------
-    def _drop_expired(self, now: int) -> int:
-        """Inside a write transaction: drop the bodies (and read-model rows) of expired events."""
-        db = self.store.db
-        ids = [r[0] for r in db.execute(
-            "SELECT id FROM events WHERE expires IS NOT NULL AND body IS NOT NULL AND expires <= ?", (now,))]
-        if ids:
-            self.store.apply_projection([Drop(tuple(ids))])
-            db.execute("UPDATE events SET body=NULL, body_state=? WHERE expires IS NOT NULL AND body IS NOT NULL "
-                       "AND expires <= ?", (BODY_EXPIRED, now))
-            self._dropped_bodies = True
-        return len(ids)
-
     def purge_expired(self, now: int | None = None) -> int:
         """Drop expired bodies now and reclaim their space; how many were dropped."""
         with self.store.write():
-            count = self._drop_expired(now_ms() if now is None else now)
+            count = len(self.store.expire_bodies(now_ms() if now is None else now))
+            self._dropped_bodies = self._dropped_bodies or count > 0
+            self._restore_profiles()
         self._reclaim_if_dropped()
         return count
 
@@ -431,20 +507,37 @@ class EventLog:
             if self.trust.member(author) is None:
                 raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
                                                    "group was removed); nothing was published")
-            self.trust.check_author(author, seq + 1)
-            if kind == "member.revoke" and not self.trust.may_revoke(author, fields["subject"]):
-                raise InvalidEvent(E.NOT_ALLOWED, "this key may not revoke that one: a device can revoke itself, a "
-                                                  "group key its own devices and the groups it admitted (try --as group)")
+            member = self.trust.check_author(author, seq + 1)
+            self._refuse_without_effect(member, spec, fields, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
             prepared = _Prepared(now, [None], fresh=[(0, ev)])  # signed here: nothing to verify
             self._admit_prepared(prepared)
-            self._drop_expired(now)  # as every ingest commit does
+            self._finish(now)  # as every ingest commit does
         self._reclaim_if_dropped()
         outcome = prepared.outcomes[0]
         if outcome is None or outcome.status != ACCEPTED:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")
         return ev
+
+    def _refuse_without_effect(self, member: Member, spec: Kind, fields: dict[str, Any], seq: int) -> None:
+        """Before signing: refuse an event that would be stored with no effect, saying why (from a
+        peer such an event is kept and shown as "no effect"; our own user should hear it now)."""
+        if member.role not in spec.signers:
+            raise InvalidEvent(E.NOT_ALLOWED, f"a {member.role} key may not sign {spec.name} events "
+                                              f"({' or '.join(sorted(spec.signers))} keys only)")
+        if spec.name == "member.revoke":
+            subject = fields["subject"]
+            if not self.trust.may_revoke(member.key, subject):
+                raise InvalidEvent(E.NOT_ALLOWED, "this key may not revoke that one: a device can revoke itself, a "
+                                                  "group key its own devices and the groups it admitted (try --as group)")
+            if subject == member.key and fields["from_seq"] <= seq:
+                raise InvalidEvent(E.NOT_ALLOWED, f"a key revoking itself does so from a seq after the revocation, "
+                                                  f"which will be its seq {seq}: from_seq {seq + 1} or more")
+        if spec.name == "redact":
+            own = self.store.known_of(member.key, fields["ids"])
+            if len(own) != len(set(fields["ids"])):
+                raise InvalidEvent(E.NOT_ALLOWED, "a redaction may only name earlier events of its own author")
 
     # --- rebuild ------------------------------------------------------------------------------
     def rebuild(self) -> int:
@@ -452,17 +545,19 @@ class EventLog:
         count = 0
         with self.store.write():
             self.refresh_trust()
-            db = self.store.db
-            db.execute("DELETE FROM proj")
-            for n, header, sig, body in db.execute(
-                "SELECT n, header, sig, body FROM events WHERE body IS NOT NULL ORDER BY n"
-            ).fetchall():
+            self.store.clear_projections()
+            for n, header, sig, body in self.store.stored_with_body():
                 ev = decode_event(msgpack.packb([header, sig, body], use_bin_type=True))
                 member = self.trust.member(ev.author)
                 if member is None:
                     continue
-                fields = parse_body(ev.header, ev.body)
-                if fields is not None:
-                    self.store.apply_projection(project(ev, fields, member.group), n)
-                    count += 1
+                self._project(ev, member, n)
+                count += 1
         return count
+
+
+def _changed_keys(before: TrustGraph, after: TrustGraph) -> list[bytes]:
+    """Keys whose membership, role, group or revocation point differs between two graphs."""
+    keys = set(before.members) | set(after.members) | set(before.forks) | set(after.forks)
+    return sorted(k for k in keys
+                  if before.member(k) != after.member(k) or before.fork_point(k) != after.fork_point(k))

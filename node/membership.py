@@ -7,16 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crypto.keystore import NodeKeys
-
 from events.format import Event
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
+from events.trust import consent_is_valid, device_consent
 from node.home import Config, Home
 from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED
 
-DEVICE_REQUEST_PREFIX = "solnet-device-v1:"
+DEVICE_REQUEST_PREFIX = "solnet-device-v2:"
+LEGACY_DEVICE_REQUEST_PREFIX = "solnet-device-v1:"  # before devices consented: accepted, vouched without consent
 
 
 class MembershipError(Exception):
@@ -47,25 +48,43 @@ def prepare_device(home: Home, group_id: bytes, group: str, region: str, passphr
     return config, keys
 
 
-def device_request(config: Config) -> str:
-    """What a new device hands its group's main node: its device id and encryption key, as one string."""
-    return f"{DEVICE_REQUEST_PREFIX}{config.device_id}:{config.device_encryption_key}"
+@dataclass(frozen=True)
+class DeviceRequest:
+    """What a new device hands its group's main node: its device id, its encryption key, and its
+    consent to being a device of that group (None in requests of solnet 0.1)."""
+
+    device: bytes
+    encryption_key: bytes
+    consent: bytes | None
 
 
-def parse_device_request(text: str) -> tuple[bytes, bytes] | None:
-    """(device id, encryption key) from `device_request` text, or None if `text` is not one."""
+def device_request(config: Config, keys: NodeKeys) -> str:
+    """The device request of a further device, as one line of text to copy."""
+    consent = device_consent(keys.device, bytes.fromhex(config.group_id), bytes(keys.device_encryption.public))
+    return f"{DEVICE_REQUEST_PREFIX}{config.device_id}:{config.device_encryption_key}:{consent.hex()}"
+
+
+def parse_device_request(text: str, group: bytes) -> DeviceRequest | None:
+    """The request in `text` (for `group`), or None if `text` is not a device request."""
     text = text.strip()
-    if not text.startswith(DEVICE_REQUEST_PREFIX):
+    legacy = text.startswith(LEGACY_DEVICE_REQUEST_PREFIX)
+    if not (legacy or text.startswith(DEVICE_REQUEST_PREFIX)):
         return None
-    device, _, encryption = text[len(DEVICE_REQUEST_PREFIX):].partition(":")
+    parts = text.split(":")[1:]
     try:
-        device_key, encryption_key = bytes.fromhex(device), bytes.fromhex(encryption)
+        raw = [bytes.fromhex(p) for p in parts]
     except ValueError:
-        device_key = encryption_key = b""
-    if len(device_key) != 32 or len(encryption_key) != 32:
+        raw = []
+    sizes = [32, 32] if legacy else [32, 32, 64]
+    if [len(r) for r in raw] != sizes:
         raise MembershipError("this device request is damaged: copy it again exactly as `solnet init --device-of` "
                               "printed it")
-    return device_key, encryption_key
+    request = DeviceRequest(raw[0], raw[1], None if legacy else raw[2])
+    if request.consent is not None and not consent_is_valid(group, request.device, request.encryption_key,
+                                                            request.consent):
+        raise MembershipError("this device request was made for another group (or is damaged): on the new device, "
+                              "check the group id given to `solnet init --device-of`")
+    return request
 
 
 def found_network(home: Home, config: Config, keys: NodeKeys, network_name: str) -> EventLog:
@@ -87,30 +106,46 @@ def _check_device_vouched(log: EventLog, keys: NodeKeys, group: bytes) -> None:
 
 
 def admit_own_device(log: EventLog, keys: NodeKeys, config: Config) -> None:
-    """The group key certifies this node's device key, then publishes the group's profile."""
-    log.append(keys.group, "member.vouch", {"subject": bytes(keys.device.public), "role": "device",
-                                            "encryption_key": bytes(keys.device_encryption.public)})
+    """The group key certifies this node's device key (with the device's consent), then publishes
+    the group's profile."""
+    encryption_key = bytes(keys.device_encryption.public)
+    log.append(keys.group, "member.vouch", {
+        "subject": bytes(keys.device.public), "role": "device", "encryption_key": encryption_key,
+        "consent": device_consent(keys.device, bytes(keys.group.public), encryption_key)})
     log.append(keys.group, "group.profile", {"name": config.group_name, "region": config.region})
 
 
-def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str], *,
+def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
+    """Whether `own_group` should vouch for group `subject`: it is not a member yet, or it is but
+    was admitted only by groups farther from the founders than `own_group` (a member that vouched
+    first). Then our vouch takes effect and theirs stops counting."""
+    existing, own = log.trust.member(subject), log.trust.member(own_group)
+    if existing is None:
+        return True
+    return (existing.role == "group" and own is not None and own_group not in existing.admitters
+            and own.wave + 1 < existing.wave)
+
+
+def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str], own_group: bytes, *,
            offline: bool = False) -> tuple[Invite, bool]:
-    """Vouch for group `subject` (unless it is already a member) and return its join token and
-    whether it was already a member. `keys` may be None only for an already admitted group."""
+    """Vouch for group `subject` (unless this group need not: see `admission_needed`) and return
+    its join token and whether it was already a member. `keys` may be None only when no vouch is
+    needed."""
     existing = log.trust.member(subject)
     if existing is not None and existing.role != "group":
         raise MembershipError("that key is a device key, not a group id; use the group id its `solnet init` printed")
-    if existing is None:
+    if admission_needed(log, own_group, subject):
         if keys is None or keys.group is None:
             raise MembershipError("this node does not hold its group key; run `invite` on the node that does")
         log.append(keys.group, "member.vouch", {"subject": subject, "role": "group"}, offline=offline)
     return Invite(log.genesis.raw, subject, trust_chain(log), peers), existing is not None
 
 
-def vouch_device(log: EventLog, keys: NodeKeys, device: bytes, encryption_key: bytes, peers: list[str], *,
+def vouch_device(log: EventLog, keys: NodeKeys, request: DeviceRequest, peers: list[str], *,
                  name: str | None = None, offline: bool = False) -> tuple[Invite, bool]:
     """This node's group key certifies a further device of its group; returns the device's join
     token (as for a group: the trust chain holds the vouch) and whether it was already certified."""
+    device, encryption_key = request.device, request.encryption_key
     if keys.group is None:
         raise MembershipError("this node does not hold its group key; run `vouch` on your group's main node")
     group = bytes(keys.group.public)
@@ -124,6 +159,8 @@ def vouch_device(log: EventLog, keys: NodeKeys, device: bytes, encryption_key: b
     already = existing is not None and existing.encryption_key == encryption_key
     if not already:
         fields = {"subject": device, "role": "device", "encryption_key": encryption_key}
+        if request.consent is not None:
+            fields["consent"] = request.consent
         if name:
             fields["name"] = name
         log.append(keys.group, "member.vouch", fields, offline=offline)
@@ -154,13 +191,16 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
         raise MembershipError(f"no device or group with id {subject.hex()[:16]}… in this network (`solnet view "
                               "groups` lists the groups, `solnet ls --author ID` what a key signed)")
     own_device = bytes(keys.device.public)
-    if subject == own_device:
+    if keys.group is not None and (subject != own_device or log.trust.may_revoke(bytes(keys.group.public), subject)):
+        # The group key whenever this node holds it, also for its own device (after restoring a
+        # backup to cut off a seized copy): a thief holding the device key can then neither undo
+        # nor block the revocation, since nothing that key signs touches the group key's chain.
+        signer, signed_by = keys.group, "group"
+    elif subject == own_device:
         signer, signed_by = keys.device, "device"
-    elif keys.group is None:
+    else:
         raise MembershipError("this node does not hold its group key: from here a device can only revoke itself; "
                               "run `solnet revoke` on your group's main node")
-    else:
-        signer, signed_by = keys.group, "group"
     author = bytes(signer.public)
     if not log.trust.may_revoke(author, subject):
         raise MembershipError(_not_yours(log, member))

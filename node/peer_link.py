@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from events.errors import InvalidEvent
 from events.format import decode_event
 from node.outcome import ACCEPTED, REJECTED, Outcome
-from sync.antientropy import Head, Ingest, Send, SendRange, Stream, SyncSession
+from sync.antientropy import Head, Ingest, Send, SendEvidence, SendRange, Stream, SyncSession
 from sync.gossip import REPAIR_ANNOUNCE_MAX
 from sync.messages import End, Events, Heads, IHave, IWant, Offer, Push, Same
 from sync.transport import Link, LinkClosed
@@ -139,7 +139,7 @@ class PeerLinkHandler:
     async def _begin(self, *, initiator: bool) -> list:
         heads = [Head(a, s, i) for a, s, i in await self.rt.db(self.rt.log.store.heads)]
         first = self.rt.is_group_key
-        self.session = SyncSession(initiator=initiator, heads=heads, first=first)
+        self.session = SyncSession(initiator=initiator, heads=heads, first=first, forks=self.rt.log.trust.forks)
         self.round = RoundResult()
         self.round_started = time.monotonic()
         self._streamed = False
@@ -171,10 +171,17 @@ class PeerLinkHandler:
                 await self._queue_ingest(command.events, gossip=False)
         await self._check_round_end()
 
-    async def _stream(self, ranges: tuple[SendRange, ...]) -> None:
+    async def _stream(self, ranges: tuple[SendRange | SendEvidence, ...]) -> None:
         sent = 0
         try:
             for r in ranges:
+                if isinstance(r, SendEvidence):
+                    evidence = await self.rt.db(self.rt.log.store.fork_evidence, r.author)
+                    if evidence:
+                        await self.link.send(Events(tuple(evidence)))
+                        self._streamed_batches += 1
+                        sent += len(evidence)
+                    continue
                 first = r.first
                 while first <= r.last:
                     rows = await self.rt.db(self.rt.log.store.range_wire, r.author, first, r.last, STREAM_BATCH)

@@ -52,8 +52,8 @@ def kind_by_name(name: str) -> Kind:
 
 
 def typed_fields(kind: Kind) -> list[str]:
-    """The names of the fields a person types for `kind` (the private part is made, not typed)."""
-    return [f.name for f in kind.fields if f.name != PRIVATE_FIELD]
+    """The names of the fields a person types for `kind` (the private part and signatures are made, not typed)."""
+    return [f.name for f in kind.fields if f.name != PRIVATE_FIELD and f.type != "signature"]
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:

@@ -73,6 +73,9 @@ CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, vts, vid);
 CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, t);
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;
 CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT);
+-- Ids named by a signed redaction of their own author: their bodies are never stored, whenever
+-- they arrive (so a redaction holds whatever order events come in).
+CREATE TABLE IF NOT EXISTS redactions(id BLOB PRIMARY KEY, author BLOB NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -91,6 +94,7 @@ def _unpack(blob: bytes) -> dict[str, Any]:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.orphaned_profiles: set[bytes] = set()  # see _drop_rows
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
             self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
@@ -161,8 +165,127 @@ class Store:
             found.update(self.db.execute(f"SELECT id, body_state FROM events WHERE id IN ({marks})", chunk))
         return found
 
+    def known_of(self, author: bytes, ids: Sequence[bytes]) -> set[bytes]:
+        """The ids among `ids` of events `author` signed that are stored."""
+        marks = ",".join("?" * len(ids))
+        return {r[0] for r in self.db.execute(f"SELECT id FROM events WHERE id IN ({marks}) AND author=?", (*ids, author))}
+
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def insert_event(self, event_id: bytes, author: bytes, seq: int, ts: int, kind: str, expires: int | None,
+                     header: bytes, sig: bytes, body: bytes | None, body_state: int) -> int:
+        """Store one event; returns its row number `n` (the order this node stored events in)."""
+        return self.db.execute(
+            "INSERT INTO events(id, author, seq, ts, kind, expires, header, sig, body, body_state) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (event_id, author, seq, ts, kind, expires, header, sig, body, body_state),
+        ).lastrowid
+
+    def take_out(self, author: bytes, from_seq: int) -> list[tuple[int, bytes, int, bytes]]:
+        """Remove `author`'s events from `from_seq` on, with their read-model rows; returns each as
+        (n, id, seq, wire) so the caller can keep them aside."""
+        rows = self.db.execute(
+            "SELECT n, id, seq, header, sig, body FROM events WHERE author=? AND seq>=? ORDER BY seq",
+            (author, from_seq)).fetchall()
+        if rows:
+            self._drop_rows("author=? AND seq>=?", (author, from_seq))
+            self.db.execute("DELETE FROM events WHERE author=? AND seq>=?", (author, from_seq))
+        return [(n, event_id, seq, self.wire((h, sg, b))) for n, event_id, seq, h, sg, b in rows]
+
+    def events_of(self, author: bytes, below_seq: int | None = None) -> list[tuple[int, bytes, bytes, bytes | None]]:
+        """(n, header, sig, body) of `author`'s stored events (below `below_seq`), in seq order."""
+        return self.db.execute(
+            "SELECT n, header, sig, body FROM events WHERE author=? AND seq<? ORDER BY seq",
+            (author, below_seq if below_seq is not None else 2**62)).fetchall()
+
+    def author_and_n(self, event_id: bytes) -> tuple[bytes, int] | None:
+        row = self.db.execute("SELECT author, n FROM events WHERE id=?", (event_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def set_body(self, event_id: bytes, body: bytes | None, state: int) -> None:
+        self.db.execute("UPDATE events SET body=?, body_state=? WHERE id=?", (body, state, event_id))
+
+    # --- trust, forks, redactions --------------------------------------------------------------
+    def trust_rows(self) -> list[tuple[bytes, bytes, int, str, bytes, int]]:
+        """(id, author, seq, kind, body, ts) of every stored trust event, in stored order."""
+        return self.db.execute(  # literal kinds: this query uses the partial index events_trust
+            "SELECT id, author, seq, kind, body, ts FROM events WHERE kind IN ('member.vouch', 'member.revoke') "
+            "AND body IS NOT NULL ORDER BY n").fetchall()
+
+    def fork_points(self) -> dict[bytes, int]:
+        """author -> the lowest seq at which it is known to have signed two different events."""
+        return dict(self.db.execute("SELECT author, seq FROM frozen"))
+
+    def record_fork(self, author: bytes, seq: int, evidence: Sequence[tuple[bytes, int, bytes, bytes]], now: int) -> None:
+        """Keep the evidence (id, seq, other id, wire) of a fork and lower the author's fork point to `seq`."""
+        for event_id, ev_seq, other, wire in evidence:
+            self.db.execute("INSERT OR IGNORE INTO forks VALUES (?,?,?,?,?,?)", (event_id, author, ev_seq, other, wire, now))
+        self.db.execute(
+            "INSERT INTO frozen VALUES (?,?,?) ON CONFLICT(author) DO UPDATE SET seq=min(frozen.seq, excluded.seq)",
+            (author, seq, now))
+
+    def fork_evidence(self, author: bytes) -> list[bytes]:
+        """The kept evidence of `author`'s fork (wire events), lowest seq first: what proves it to a peer."""
+        return [r[0] for r in self.db.execute("SELECT wire FROM forks WHERE author=? ORDER BY seq, id", (author,))]
+
+    def record_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
+        """Remember that `author` redacted `ids`; mark those of them it signed and this node stores
+        as redacted, dropping their bodies and read-model rows. Returns how many bodies were dropped."""
+        self.db.executemany("INSERT OR IGNORE INTO redactions VALUES (?, ?)", [(i, author) for i in ids])
+        marks = ",".join("?" * len(ids))
+        own = f"id IN ({marks}) AND author=?"
+        self._drop_rows(own + " AND body IS NOT NULL", (*ids, author))
+        dropped = self.db.execute(f"SELECT count(*) FROM events WHERE {own} AND body IS NOT NULL", (*ids, author)).fetchone()[0]
+        self.db.execute(f"UPDATE events SET body=NULL, body_state=? WHERE {own} AND body_state!=?",
+                        (BODY_REDACTED, *ids, author, BODY_REDACTED))
+        return dropped
+
+    def is_redacted(self, event_id: bytes, author: bytes) -> bool:
+        return self.db.execute("SELECT 1 FROM redactions WHERE id=? AND author=?", (event_id, author)).fetchone() is not None
+
+    # --- events kept aside (pending) -----------------------------------------------------------
+    def pending_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM pending").fetchone()[0]
+
+    def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int) -> None:
+        self.db.execute("INSERT INTO pending VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET reason=excluded.reason",
+                        (event_id, author, seq, wire, reason, now))
+
+    def pending_authors(self) -> list[tuple[bytes, int]]:
+        """(author, lowest pending seq) for every author with events kept aside."""
+        return self.db.execute("SELECT author, min(seq) FROM pending GROUP BY author").fetchall()
+
+    def pending_of(self, author: bytes) -> list[tuple[bytes, int, bytes]]:
+        """(id, seq, wire) of `author`'s events kept aside, in seq order."""
+        return self.db.execute("SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id", (author,)).fetchall()
+
+    def release_pending(self, event_id: bytes) -> None:
+        self.db.execute("DELETE FROM pending WHERE id=?", (event_id,))
+
+    def drop_pending_from(self, author: bytes, seq: int) -> None:
+        self.db.execute("DELETE FROM pending WHERE author=? AND seq>=?", (author, seq))
+
+    def mark_pending(self, author: bytes, from_seq: int, reason: str) -> None:
+        self.db.execute("UPDATE pending SET reason=? WHERE author=? AND seq>=?", (reason, author, from_seq))
+
+    # --- expiry ---------------------------------------------------------------------------------
+    def expire_bodies(self, now: int) -> list[bytes]:
+        """Drop the bodies (and read-model rows) of events expired at `now`; returns their ids."""
+        ids = [r[0] for r in self.db.execute(
+            "SELECT id FROM events WHERE expires IS NOT NULL AND body IS NOT NULL AND expires <= ?", (now,))]
+        if ids:
+            self._drop_rows("expires IS NOT NULL AND body IS NOT NULL AND expires <= ?", (now,))
+            self.db.execute("UPDATE events SET body=NULL, body_state=? WHERE expires IS NOT NULL AND body IS NOT NULL "
+                            "AND expires <= ?", (BODY_EXPIRED, now))
+        return ids
+
+    def clear_projections(self) -> None:
+        self.db.execute("DELETE FROM proj")
+
+    def stored_with_body(self) -> list[tuple[int, bytes, bytes, bytes]]:
+        """(n, header, sig, body) of every event that has its body, in stored order (for rebuild)."""
+        return self.db.execute("SELECT n, header, sig, body FROM events WHERE body IS NOT NULL ORDER BY n").fetchall()
 
     def wire(self, row: tuple[bytes, bytes, bytes | None]) -> bytes:
         header, sig, body = row
@@ -296,8 +419,7 @@ class Store:
         """Apply the read-model changes of the event stored as row `n` (Drops need no `n`)."""
         for change in changes:
             if isinstance(change, Drop):
-                marks = ",".join("?" * len(change.keys))
-                self.db.execute(f"DELETE FROM proj WHERE n IN (SELECT n FROM events WHERE id IN ({marks}))", change.keys)
+                self._drop_rows(f"id IN ({','.join('?' * len(change.keys))})", change.keys)
                 continue
             if change.last_writer_wins and change.table != PROFILE:
                 raise ValueError(f"last-writer-wins rows need a unique index: add one for {change.table}")
@@ -312,6 +434,20 @@ class Store:
                 )
             else:
                 self.db.execute("INSERT INTO proj VALUES (?,?,?,?,?,?,?,?,?)", values)
+
+    def _drop_rows(self, where: str, args: Sequence[Any]) -> None:
+        """Delete the read-model rows made by the events matching `where`. A group whose current
+        profile goes is remembered in `orphaned_profiles`: its next newest profile must take its
+        place (the caller restores it), as if the dropped one had never arrived."""
+        made_by = f"SELECT n FROM events WHERE {where}"
+        self.orphaned_profiles.update(
+            r[0] for r in self.db.execute(f"SELECT key FROM proj WHERE tbl='profile' AND n IN ({made_by})", args))
+        self.db.execute(f"DELETE FROM proj WHERE n IN ({made_by})", args)
+
+    def profile_events(self) -> list[tuple[int, bytes, bytes, bytes]]:
+        """(n, header, sig, body) of every stored group profile with its body."""
+        return self.db.execute("SELECT n, header, sig, body FROM events WHERE kind='group.profile' AND body IS NOT NULL"
+                               ).fetchall()
 
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,

@@ -41,14 +41,22 @@ class SendRange:
 
 
 @dataclass(frozen=True, slots=True)
+class SendEvidence:
+    """Send the kept proof that `author` forked (two events it signed at one seq, or one whose
+    `prev` contradicts the other): a peer that still holds a branch past the fork point learns of
+    the fork, drops that branch and ends at the same fork point as this node."""
+    author: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Send:
     message: Message
 
 
 @dataclass(frozen=True, slots=True)
 class Stream:
-    """Send these ranges as Events batches, then End(total)."""
-    ranges: tuple[SendRange, ...]
+    """Send these ranges (and fork evidence) as Events batches, then End(total)."""
+    ranges: tuple[SendRange | SendEvidence, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +75,13 @@ def frontier_digest(heads: Iterable[Head]) -> bytes:
 
 
 def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
-                   first: Callable[[bytes], bool] = lambda author: False) -> list[SendRange]:
+                   first: Callable[[bytes], bool] = lambda author: False,
+                   forks: dict[bytes, int] | None = None) -> list[SendRange | SendEvidence]:
     """What the peer with heads `theirs` lacks of `mine`; authors for which `first` is true go
-    first (membership chains, so the peer can verify everything after them)."""
-    out = []
+    first (membership chains, so the peer can verify everything after them). `forks` are the fork
+    points this node knows (author -> seq): a peer whose head of such an author is at or past it
+    has not heard of the fork yet and gets the evidence."""
+    out: list[SendRange | SendEvidence] = []
     for head in mine:
         their_seq, their_prefix = theirs.get(head.author, (0, b""))
         if head.seq > their_seq:
@@ -78,6 +89,9 @@ def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
         elif head.seq == their_seq and their_prefix != head.id[:HEAD_PREFIX]:
             out.append(SendRange(head.author, head.seq, head.seq))  # fork evidence
     out.sort(key=lambda r: (not first(r.author), r.author))
+    for author, fork_at in sorted((forks or {}).items()):
+        if theirs.get(author, (0, b""))[0] >= fork_at:
+            out.append(SendEvidence(author))
     return out
 
 
@@ -95,6 +109,7 @@ class SyncSession:
     initiator: bool
     heads: list[Head]
     first: Callable[[bytes], bool] = lambda author: False
+    forks: dict[bytes, int] = field(default_factory=dict)
     state: str = "idle"
     received: int = 0
     peer_sent: int | None = None
@@ -124,7 +139,7 @@ class SyncSession:
         if len(table) != len(theirs.heads):
             raise ProtocolViolation("an author appears twice in heads")
         self.lag = lag(self.heads, table)
-        return ranges_to_send(self.heads, table, self.first)
+        return ranges_to_send(self.heads, table, self.first, self.forks)
 
     def receive(self, message: Message) -> list[Command]:
         """Advance on a message from the peer; ProtocolViolation if it is out of place."""

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from crypto.keys import SigningKey
 from sync.channel import ChannelError, SecureChannel
-from sync.handshake import CheckPeer, HandshakeError, Initiator, Responder
+from sync.handshake import NOT_A_MEMBER, REVOKED, CheckPeer, HandshakeError, Initiator, Responder
 from sync.messages import Credentials, Error, Message, ProtocolViolation, decode, encode
 from sync.peers import PeerLimits
 
@@ -70,6 +70,7 @@ class Link:
         self.number = next(self._ids)
         self.bytes_in = 0
         self.bytes_out = 0
+        self.peer_error: Error | None = None  # why the peer closed the link, if it said
         self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
         self._normal: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_NORMAL_QUEUE)
         self._wake = asyncio.Event()
@@ -146,6 +147,7 @@ class Link:
         except ProtocolViolation as exc:
             raise LinkClosed(f"{self.name}: {exc}", exc.reason) from None
         if isinstance(message, Error):
+            self.peer_error = message
             raise LinkClosed(f"{self.name} closed the connection: {message.code}: {message.text}", "closed")
         return message
 
@@ -223,6 +225,11 @@ async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits)
     try:
         message = await link.receive(limits.connect_timeout_s)
     except LinkClosed as exc:
+        refusal = link.peer_error
+        if refusal is not None and refusal.code == "refused" and refusal.text in (NOT_A_MEMBER, REVOKED):
+            # The peer checked our credentials and refused this device (it may have just learned,
+            # from those very credentials, that this device is revoked).
+            raise HandshakeError(refusal.text, f"the peer refused this device: {refusal.text}") from None
         raise HandshakeError("protocol", f"no credentials from the peer ({exc})") from None
     if not isinstance(message, Credentials):
         raise HandshakeError("protocol", "the peer did not present its credentials first")

@@ -88,8 +88,8 @@ def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     out = []
     for f in spec.fields:
-        if f.name not in fields or f.name == "sealed":
-            continue
+        if f.name not in fields or f.name == "sealed" or f.type == "signature":
+            continue  # ciphertext and signatures are checked by the node, not read by people
         value = fields[f.name]
         show = {"time": "time", "enum": "choice", "id": "id", "ids": "ids", "url": "url",
                 "languages": "list", "texts": "list", "key": "key"}.get(f.type, "text")

@@ -11,7 +11,7 @@ def _second_device(network, cli, tmp_path: Path) -> tuple[Path, dict]:
     """Calais' second laptop: init --device-of, vouched by Calais' main node (A), joined."""
     laptop = tmp_path / "laptop"
     made = cli.run_json(laptop, "init", "--group", "Calais", "--region", "calais", "--device-of", network.group_a)
-    assert made["group_id"] == network.group_a and made["device_request"].startswith("solnet-device-v1:")
+    assert made["group_id"] == network.group_a and made["device_request"].startswith("solnet-device-v2:")
     token = tmp_path / "device.txt"
     vouched = cli.run_json(network.a, "vouch", made["device_request"], "--name", "Amira's laptop", "--out", token)
     assert (vouched["role"], vouched["subject"], vouched["group_id"]) == ("device", made["device_id"], network.group_a)

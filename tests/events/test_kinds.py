@@ -48,7 +48,7 @@ EXAMPLES: dict[str, dict] = {
 WRONG = {
     "text": 5, "enum": "no-such-choice", "int": "5", "time": "tomorrow", "id": b"\x00" * 31, "key": "k" * 32,
     "ids": [], "languages": "en", "texts": "one address", "url": "javascript:alert(1)", "bytes": b"",
-    "region": "North Wales", "currency": "eur",
+    "region": "North Wales", "currency": "eur", "signature": b"\x00" * 63,
 }
 
 

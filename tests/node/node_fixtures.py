@@ -11,6 +11,7 @@ from crypto.keystore import NodeKeys
 from events.canonical import pack
 from events.format import Event, sign_event
 from events.genesis import Genesis, make_genesis
+from events.trust import device_consent
 from node.log import EventLog, now_ms
 from node.store import Store
 
@@ -50,8 +51,14 @@ class Net:
     def device_of(self, group: Author) -> Author:
         """A new device key, vouched by `group` (the vouch event is returned in .made of the group)."""
         key = SigningKey.generate()
-        group.sign("member.vouch", {"subject": bytes(key.public), "role": "device", "encryption_key": bytes(32 * [9])})
+        group.sign("member.vouch", device_vouch(group.key, key, bytes(32 * [9])))
         return Author(key, self.genesis.network_id)
+
+
+def device_vouch(group: SigningKey, device: SigningKey, encryption_key: bytes) -> dict:
+    """The fields of a group's vouch for one of its devices, with the device's consent."""
+    return {"subject": bytes(device.public), "role": "device", "encryption_key": encryption_key,
+            "consent": device_consent(device, bytes(group.public), encryption_key)}
 
 
 def action(i: int = 0, region: str = "calais") -> dict:
@@ -64,8 +71,7 @@ def net() -> Net:
     genesis = make_genesis("test", [bytes(keys.group.public)], now_ms() - 1000)
     group = Author(keys.group, genesis.network_id)
     device = Author(keys.device, genesis.network_id)
-    group.sign("member.vouch", {"subject": bytes(keys.device.public), "role": "device",
-                                "encryption_key": bytes(keys.device_encryption.public)})
+    group.sign("member.vouch", device_vouch(keys.group, keys.device, bytes(keys.device_encryption.public)))
     group.sign("group.profile", {"name": "Calais", "region": "calais"})
     return Net(genesis, keys, group, device)
 

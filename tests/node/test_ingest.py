@@ -122,15 +122,24 @@ def test_prev_that_does_not_match_is_a_fork(net: Net, tmp_path: Path) -> None:
     assert log.ingest(wires([bad]))[0].reason == "fork"
 
 
-def test_device_key_may_not_vouch_devices_and_group_key_may_not_publish(net: Net, tmp_path: Path) -> None:
+def test_events_without_effect_are_kept_and_never_block_their_author(net: Net, tmp_path: Path) -> None:
+    """A device vouching a device, a group key publishing an action: signed and well chained, so
+    stored, with "no effect" and its reason; the author's next events go in as usual."""
     log = net.new_log(tmp_path / "a.db")
     log.ingest(wires(net.group.made))
-    out = log.ingest(wires([net.device.sign("member.vouch", {"subject": bytes(32 * [1]), "role": "device",
-                                                               "encryption_key": bytes(32)})]))
-    assert out[0].reason == "not_allowed"
+    stranger = bytes(32 * [1])
+    vouch = net.device.sign("member.vouch", {"subject": stranger, "role": "device", "encryption_key": bytes(32)})
+    after = net.device.sign("action", action(1))
+    assert statuses(log.ingest(wires([vouch, after]))) == ["accepted", "accepted"]
+    assert log.trust.member(stranger) is None
+    assert log.no_effect(vouch) == "only a group key can certify a device"
     group = Author(net.founder.group, net.genesis.network_id, net.group.seq, net.group.prev)
-    out = log.ingest(wires([group.sign("action", action())]))
-    assert out[0].reason == "not_allowed"
+    misplaced = group.sign("action", action(2))
+    profile = group.sign("group.profile", {"name": "Calais group", "region": "calais"})
+    assert statuses(log.ingest(wires([misplaced, profile]))) == ["accepted", "accepted"]
+    assert log.no_effect(misplaced) == "a group key may not sign action events"
+    assert {r.key for r in log.store.rows("action")} == {after.id}
+    assert log.store.rows("profile")[0].data["name"] == "Calais group"
 
 
 def test_revocation_rejects_and_purges_later_events(net: Net, tmp_path: Path) -> None:
@@ -175,15 +184,17 @@ def test_redaction_drops_the_body_everywhere_but_keeps_the_chain(net: Net, tmp_p
     assert log.store.event_row(secret.id)[8] is None
 
 
-def test_redaction_of_someone_elses_event_is_refused(net: Net, tmp_path: Path) -> None:
+def test_a_redaction_never_touches_someone_elses_event(net: Net, tmp_path: Path) -> None:
     log = net.new_log(tmp_path / "a.db")
     other = net.device_of(net.group)
     log.ingest(wires(net.group.made))
     theirs = other.sign("action", action())
-    log.ingest(wires([theirs]))
-    out = log.ingest(wires([net.device.sign("redact", {"ids": [theirs.id]})]))
-    assert out[0].reason == "not_allowed"
+    mine = net.device.sign("action", action(2))
+    log.ingest(wires([theirs, mine]))
+    out = log.ingest(wires([net.device.sign("redact", {"ids": [theirs.id, mine.id]})]))
+    assert out[0].status == "accepted"  # stored; it drops only its own author's bodies
     assert log.store.event_row(theirs.id)[9] == BODY_PRESENT
+    assert log.store.event_row(mine.id)[9] == BODY_REDACTED
 
 
 def test_a_stub_is_stored_and_its_body_can_arrive_later(net: Net, tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ class Mole:
     def admit(cls, root: Path, founder_log: EventLog, founder_keys: NodeKeys, name: str = "Mole") -> Mole:
         home = Home(root / name.lower())
         config, keys = membership.prepare_group(home, name, "london", PASSPHRASE)
-        token, _ = membership.invite(founder_log, founder_keys, bytes(keys.group.public), [])
+        token, _ = membership.invite(founder_log, founder_keys, bytes(keys.group.public), [], bytes(founder_keys.group.public))
         log = membership.join(home, token, keys)
         return cls(home, log, keys)
 

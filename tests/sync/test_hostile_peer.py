@@ -259,25 +259,36 @@ async def test_a_single_forged_event_is_logged(target):
 # --- forks ------------------------------------------------------------------------------------
 
 async def test_a_fork_keeps_both_events_as_proof_and_freezes_the_author(target):
-    key, author = target.device()
+    """A peer forwarding another key's fork is not at fault: no penalty, its link stays up. The
+    forked key is cut off from the fork point on: its events there are kept only as proof, and it
+    can no longer connect (a forked key is treated as revoked)."""
+    peer_key, _ = target.device()
+    forked_key, author = target.device()
     first = author.sign()
     twin = author.sign(seq=1, prev=None)  # same author and seq, another event
-    async with await target.dial(key) as peer:
+    async with await target.dial(peer_key) as peer:
         await peer.send(Push((first.encode(),)))
         assert await _wait(lambda: target.stored(first.id))
         await peer.send(Push((twin.encode(),)))
         assert await _wait(lambda: query(target.db, "SELECT 1 FROM forks WHERE id=?", (twin.id,)))
-        # forwarding a fork is not the peer's fault: no penalty, the link stays up
-        after = author.sign()  # seq 2 on top of `first`: refused, the author is frozen
+        after = author.sign()  # seq 2 on top of `first`: refused, the author is frozen from seq 1
         await peer.send(Push((after.encode(),)))
         await peer.send(Offer(bytes(32), 0))
         assert isinstance(await _round_reply(peer), Heads)
-    assert target.stored(first.id) and not target.stored(twin.id) and not target.stored(after.id)
-    [(other, wire)] = query(target.db, "SELECT other, wire FROM forks WHERE id=?", (twin.id,))
-    assert other == first.id and decode_event(wire).id == twin.id  # both signed events kept: the proof
+    assert not target.stored(first.id) and not target.stored(twin.id) and not target.stored(after.id)
+    proof = dict(query(target.db, "SELECT id, wire FROM forks WHERE author=?", (bytes(forked_key.public),)))
+    assert set(proof) == {first.id, twin.id}  # both signed events kept: the proof
+    assert {decode_event(w).id for w in proof.values()} == {first.id, twin.id}
     st = status(target)
-    assert bytes(key.public).hex() in st["frozen_authors"]
+    assert bytes(forked_key.public).hex() in st["frozen_authors"]
     assert st["forks"] >= 1
+    refused = await HostilePeer.open(target.address)
+    await refused.handshake(target.network_id, forked_key)
+    await refused.send(Credentials(target.mole.credentials()))
+    closed = await refused.wait_closed(5)
+    await refused.close()
+    assert closed.error is not None and closed.error.code == "refused" and closed.error.text == "revoked"
+    assert closed.received == []
 
 
 # --- events of another network, and its nodes ---------------------------------------------------

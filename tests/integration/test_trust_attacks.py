@@ -1,0 +1,127 @@
+"""Attacks on trust, played with real nodes: a member front-running another group's admission, and a
+thief holding a copy of a home trying to keep a device its group revoked. Both were possible on
+0.1 (docs/design.md section 5): the outcome depended on which event a node received first."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from local_cluster import Cluster, cli, cli_json, holds, publish, query, status
+from node import localnet
+
+
+def groups(node) -> dict[str, dict]:
+    return {g["id"]: g for g in cli_json(node, "view", "groups")}
+
+
+def trust_view(node) -> dict:
+    """What a coordinator sees of membership: every group with its devices, admitters and revocations."""
+    return {gid: {k: g[k] for k in ("admitters", "revoked_from", "revoked_by", "device_list")}
+            for gid, g in groups(node).items()}
+
+
+def pending_of(node, author: bytes) -> int:
+    return query(node, "SELECT count(*) FROM pending WHERE author=?", (author,))[0][0]
+
+
+def test_a_member_front_running_an_admission_gains_nothing_and_blocks_nothing(cluster: Cluster) -> None:
+    """Nodes in a line Bristol - Cardiff - Calais. Bristol (an infiltrated member) sees Dover's
+    group id and vouches for it before Calais does: Cardiff receives Bristol's vouch first, Calais
+    its own first. On 0.1 Cardiff then refused Calais's vouch and held every later event of
+    Calais's group key, including its revocation of Bristol, for ever. Now both nodes agree: Dover
+    is admitted by Calais alone, Bristol's vouch has no effect, Calais's revocation of Bristol
+    counts, and nothing of Calais waits."""
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    dover_home = cluster.root / "dover"
+    dover = cli_json(dover_home, "init", "--group", "Dover", "--region", "dover")["group_id"]
+    calais_group = calais.home.config().group_id
+    bristol_group = bytes.fromhex(bristol.home.config().group_id)
+    localnet.line([bristol, cardiff, calais])
+    cluster.start_all([calais, cardiff, bristol])
+
+    front_run = publish(bristol, "member.vouch", subject=dover, role="group", **{"as": "group"})
+    cluster.wait(lambda: holds(cardiff, front_run), 20, "Bristol's vouch for Dover on Cardiff")
+    cli(calais, "invite", dover, "--out", cluster.root / "dover-invite.txt")
+    cluster.wait(lambda: holds(cardiff, front_run) and holds(calais, front_run) and dover in groups(cardiff)
+                 and dover in groups(calais), 20, "both vouches on every node")
+    for node in (calais, cardiff, bristol):
+        assert groups(node)[dover]["admitters"] == [calais_group], node.name
+    shown = cli(cardiff, "show", front_run.hex()).stdout
+    assert "no effect: the group was already admitted by groups nearer the founders" in shown
+
+    # Bristol, trying to use its "admission", cannot revoke Dover; Calais revokes Bristol.
+    refused = cli(bristol, "revoke", dover, ok=False)
+    assert refused.returncode == 1 and "only the group that admitted it" in refused.stderr, refused.stderr
+    cli(calais, "revoke", bristol_group.hex(), "--reason", "infiltrator")
+    later = publish(calais, "group.profile", name="Calais", region="calais", description="after the revocation",
+                    **{"as": "group"})
+    cluster.wait(lambda: holds(cardiff, later), 20, "Calais's later events on Cardiff")
+    calais_key = bytes.fromhex(calais_group)
+    for node in (calais, cardiff):
+        view = groups(node)
+        assert view[bristol_group.hex()]["revoked_from"] == 1 and view[bristol_group.hex()]["revoked_by"] == calais_group
+        assert view[dover]["admitters"] == [calais_group] and view[dover]["revoked_from"] is None
+        assert pending_of(node, calais_key) == 0, f"{node.name} holds events of Calais's group key"
+    assert trust_view(calais) == trust_view(cardiff)
+    for node in (calais, cardiff):
+        peers = cli_json(node, "peers")
+        assert not any(p.get("banned") for p in peers), f"{node.name} banned an honest peer: {peers}"
+
+
+def test_a_thief_with_a_copied_home_cannot_keep_a_revoked_device(cluster: Cluster, tmp_path: Path) -> None:
+    """Calais's laptop is seized; the thief holds a copy of its home (keys and passphrase). The
+    group, from its restored backup, revokes the laptop's device key; the revocation is signed by
+    the group key. The thief signs a new event with the device key at exactly the revoked seq.
+    Bristol receives the thief's event first, Cardiff the revocation first: both end the same —
+    the device is revoked, the thief's event is not in the log, and the device cannot connect."""
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    cluster.start_all([bristol, cardiff])
+    for node in (bristol, cardiff):
+        cli(calais, "sync", node.address)
+    device = calais.home.config().device_id
+    thief = tmp_path / "thief"
+    shutil.copytree(calais.home.path, thief)  # the copy taken from the seized laptop
+
+    stolen = bytes.fromhex(cli_json(thief, "publish", "alert", "--region", "calais", "--type", "raid",
+                                    "--text", "False alarm: everyone go home", "--offline")["id"])
+    revoked = cli_json(calais, "revoke", device, "--reason", "laptop seized")
+    assert revoked["signed_by"] == "group", revoked
+    seq_of_stolen = query_seq(thief, stolen)
+    assert revoked["from_seq"] == seq_of_stolen  # the thief signed exactly the first revoked seq
+
+    cli(thief, "sync", bristol.address)  # Bristol: the thief's event first ...
+    assert holds(bristol, stolen)
+    revocation = bytes.fromhex(revoked["id"])
+    deliver_revocation(calais, cardiff)  # ... Cardiff: the revocation first
+    assert holds(cardiff, revocation)
+    refused = cli(thief, "sync", cardiff.address, ok=False)
+    assert refused.returncode != 0 and "revoked" in (refused.stdout + refused.stderr), refused.stderr
+    deliver_revocation(calais, bristol)  # now Bristol gets the revocation ...
+    cli(bristol, "sync", cardiff.address)  # ... and Cardiff, from Bristol, the thief's event
+    device_key = bytes.fromhex(device)
+    for node in (bristol, cardiff):
+        view = groups(node)[calais.home.config().group_id]
+        [laptop] = [d for d in view["device_list"] if d["id"] == device]
+        assert laptop["revoked_from"] == seq_of_stolen and laptop["revoked_by"] == calais.home.config().group_id
+        assert not holds(node, stolen), f"{node.name} stored the thief's event"
+        assert query(node, "SELECT count(*) FROM events WHERE author=? AND seq>=?",
+                     (device_key, seq_of_stolen))[0][0] == 0
+    assert trust_view(bristol) == trust_view(cardiff)
+    assert status(bristol)["revoked"] == status(cardiff)["revoked"]
+    # The revoked device is no recipient of new private details: Calais has no other device yet.
+    sealed = cli(bristol, "publish", "support.request", "--region", "calais", "--type", "housing", "--people", "1",
+                 "--urgency", "high", "--private", "Family of four at the station", "--to",
+                 calais.home.config().group_id, ok=False)
+    assert sealed.returncode == 1 and "no device that can receive private details" in sealed.stderr, sealed.stderr
+
+
+def deliver_revocation(restored, node) -> None:
+    """The restored home dials `node`: its credentials (its group key's chain) carry the revocation
+    of its own device, so `node` learns it at the door and then refuses that device, ending the
+    round at once. The command says so."""
+    proc = cli(restored, "sync", node.address, ok=False)
+    assert proc.returncode == 1 and "revoked" in proc.stderr, proc.stderr
+
+
+def query_seq(home, event_id: bytes) -> int:
+    return query(home, "SELECT seq FROM events WHERE id=?", (event_id,))[0][0]
