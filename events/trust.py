@@ -1,7 +1,7 @@
 """The trust graph: which keys are members of the network, and from which seq a key is revoked.
 
 Pure and order-independent: it is recomputed from the set of vouches and revocations, so nodes
-that received trust events in different orders agree. Rules (DESIGN.md section 5):
+that received trust events in different orders agree. Rules (docs/design.md section 5):
   - the genesis founders are groups;
   - a group key vouches its devices (role "device"); a member (group key or device) admits a
     new group (role "group"), but only with events before its own revocation point;
