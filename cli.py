@@ -728,7 +728,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("token", help="the invite file")
     p = add("publish", cmd_publish, "publish an event: solnet publish KIND --field value ...")
     p.add_argument("kind", help=", ".join(KINDS))
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="--field value pairs (see DESIGN.md section 4)")
+    p.add_argument("rest", nargs=argparse.REMAINDER,
+                   help="the kind's fields as --name value pairs; `solnet publish KIND --help` lists them, "
+                        "their types and which are required")
     p = add("ls", cmd_ls, "list events, newest first")
     p.add_argument("--kind", help="only this kind")
     p.add_argument("--author", help="only this device or group id")

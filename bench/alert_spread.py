@@ -8,7 +8,7 @@ terminal does), and each other node's database is polled read-only until it hold
 Reports p50/p99 over all (node, alert) pairs, the median by graph distance from the publisher,
 and, as references measured in the same run, the loopback round trip of a websocket ping to a
 node and the one-hop latency (publisher to its direct neighbours).
-Budget (DESIGN.md section 10): p99 < 2 s.  Last line: key=value pairs.
+Budget (docs/design.md section 10): p99 < 2 s.  Last line: key=value pairs.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ process, and each route is requested REPEAT times (after a warm-up) over HTTP on
   - wall time: request sent to last byte read, as the client sees it (HTTP on loopback included).
 Reference, same run: GET /healthz (a handler that touches nothing), wall time; each route's
 median wall time is also given as a ratio to it.
-Budget (DESIGN.md section 10): a page at 100k events under 100 ms server time.
+Budget (docs/design.md section 10): a page at 100k events under 100 ms server time.
 Last line: key=value pairs.
 """
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Signs N events of one device (another author than the ingesting node), then ingests them in
 batches of BATCH (the size sync uses) into a fresh store that knows only the trust events.
 Reports events/s, the raw single-core verify rate measured in the same run, and their ratio.
-Budget (DESIGN.md section 10): ratio >= 0.7.  Last line: key=value pairs.
+Budget (docs/design.md section 10): ratio >= 0.7.  Last line: key=value pairs.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ events of its device (signed here, stored through the ingest path). Then:
     VmHWM) is read for the main process and, separately, for its signature worker processes.
 Reference, same run: a bare `python -c "import aiohttp"` process: its time to run that import and
 print, and its VmRSS.
-Budgets (DESIGN.md section 10): RSS < 80 MiB; start-up < 1.5 s to serving.  Last line: key=value pairs.
+Budgets (docs/design.md section 10): RSS < 80 MiB; start-up < 1.5 s to serving.  Last line: key=value pairs.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from it one after the other:
   2. a diagnostic: the same round driven in-process (NodeRuntime.sync_once) with the receiver's
      per-peer events/s limit lifted, to show what the sync pipeline itself does.
 Also checks that the sink stored everything the command said it received.
-Budget (DESIGN.md section 10): >= 10k events/s.  Last line: key=value pairs.
+Budget (docs/design.md section 10): >= 10k events/s.  Last line: key=value pairs.
 """
 from __future__ import annotations
 

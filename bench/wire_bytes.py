@@ -9,7 +9,7 @@ bytes each way above TCP: HTTP upgrade, websocket framing, encryption, everythin
   (b) rounds where the source has the d newest events of the chain that the other lacks (stored
       into the running source's home meanwhile, as `solnet publish` would): round bytes against the
       total size of those d events' wire encodings.
-Budgets (DESIGN.md section 10): in-sync round one round trip, < 1 KiB each way; d missing events
+Budgets (docs/design.md section 10): in-sync round one round trip, < 1 KiB each way; d missing events
 (d >= 100): round bytes <= 1.15 x the events' bytes + 4 KiB.  Last line: key=value pairs.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The version-1 event kinds (DESIGN.md section 4): their body fields, who may author them, expiry rules.
+"""The version-1 event kinds (docs/design.md section 4): their body fields, who may author them, expiry rules.
 
 A body is a canonical msgpack map from field name to value. Unknown kinds (from newer versions)
 are stored and forwarded but not validated beyond the format, and not projected.

@@ -1,4 +1,4 @@
-"""Seizure (DESIGN.md section 6): nothing private in plaintext on disk or in logs, on any node.
+"""Seizure (docs/design.md section 6): nothing private in plaintext on disk or in logs, on any node.
 
 Three real `solnet run` nodes replicate a private support request; the recipient reads it
 (decrypted in memory). Then every file each node wrote (database, -wal, -shm, logs, config,

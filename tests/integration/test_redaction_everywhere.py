@@ -1,4 +1,4 @@
-"""Redaction and expiry on a running network (DESIGN.md section 5): the body goes from every file
+"""Redaction and expiry on a running network (docs/design.md section 6): the body goes from every file
 of every node, not only from view.
 
 Three real `solnet run` nodes in a line replicate an action and a short-lived alert, each with a

@@ -1,6 +1,6 @@
 """A node restored from an old backup of its home (a copy of the folder taken earlier) must find its
 own newer events on the network and continue after them: never fork its chain, which would
-freeze it on every node (DESIGN.md section 4; node/chain_gate.py)."""
+freeze it on every node (docs/design.md section 4; node/chain_gate.py)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""A running node and `solnet sync` on a disk that fills up mid-sync (DESIGN.md section 10's Pi with
+"""A running node and `solnet sync` on a disk that fills up mid-sync (docs/design.md section 1's Pi with
 a small SD card): a plain error (exit 4 for the command), an intact database, no lost event, no
 crash, no hammering of the peer, and a by-itself catch-up once space is freed.
 

@@ -182,7 +182,7 @@ def test_in_sync_round_is_one_offer_and_one_same(authors):
     assert [(d, type(m)) for d, m in wire.messages] == [("a->b", Offer), ("b->a", Same)]
     assert a.done and b.done and a.in_sync and b.in_sync
     assert a.received == b.received == 0
-    # each way well under the 1 KiB budget of DESIGN.md section 10, sealed frame included
+    # each way well under the 1 KiB budget of docs/design.md section 10, sealed frame included
     assert wire.bytes_sent["a->b"] < 100 and wire.bytes_sent["b->a"] < 100
 
 

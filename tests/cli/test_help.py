@@ -1,0 +1,34 @@
+"""`solnet publish --help` says where a kind's fields are listed, and `solnet publish KIND --help`
+lists them: every field a person types, its type, which are required and the allowed values."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from events.kinds import KINDS
+from node.publishing import typed_fields
+
+
+def test_publish_help_points_to_the_help_of_each_kind(cli):
+    out = cli.run(None, "publish", "--help").stdout
+    assert "solnet publish KIND --help" in " ".join(out.split())
+    assert "DESIGN" not in out
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_publish_kind_help_lists_its_fields(cli, kind):
+    out = cli.run(None, "publish", kind, "--help").stdout
+    spec = KINDS[kind]
+    assert out.startswith(f"solnet publish {kind}: {spec.summary}")
+    listed = dict(re.findall(r"^  --([a-z-]+)\s+(.*)$", out, re.MULTILINE))
+    for name in typed_fields(spec):
+        field = spec.field(name)
+        described = listed.pop(name.replace("_", "-"))
+        assert described.startswith(field.type)
+        assert ("required" in described.split()) == field.required
+        for choice in field.choices:
+            assert choice in described
+    # What is left are publish's own options, never a field the kind does not have.
+    assert "offline" in listed
+    assert set(listed) <= {"offline", "private", "to", "expires-in", "as", "json"}, sorted(listed)
