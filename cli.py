@@ -806,8 +806,9 @@ def main(argv: list[str] | None = None) -> int:
         kind = KINDS.get(args.kind)
         if kind:
             print(f"solnet publish {kind.name}: {kind.summary}")
+            typed = publishing.typed_fields(kind)
             for f in kind.fields:
-                if f.name != "sealed":
+                if f.name in typed:
                     extra = f" ({', '.join(f.choices)})" if f.choices else ""
                     print(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{extra}")
             print(f"  --{'offline':<14} {OFFLINE_HELP}")
