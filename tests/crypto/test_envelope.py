@@ -174,6 +174,8 @@ MALFORMED: dict[str, Callable[[list[Any]], Any]] = {
     "version-0": _replace(0, 0),
     "version-2": _replace(0, 2),
     "version-as-text": _replace(0, "1"),
+    "version-true": _replace(0, True),  # equal to 1 in Python, but another encoding of the envelope
+    "version-1.0": _replace(0, 1.0),
     "ephemeral-31-bytes": _replace_with(1, lambda e: e[:31]),
     "ephemeral-33-bytes": _replace_with(1, lambda e: e + b"\x00"),
     "ephemeral-low-order": _replace(1, bytes(32)),
