@@ -154,11 +154,3 @@ class SyncSession:
             self.peer_sent = message.sent
             return []
         raise ProtocolViolation(f"{type(message).__name__} is out of place in an anti-entropy round ({self.state})")
-
-
-def end_message(total: int) -> End:
-    return End(total)
-
-
-def events_message(batch: list[bytes]) -> Events:
-    return Events(tuple(batch))
