@@ -18,7 +18,7 @@ import msgpack
 from crypto import aead
 from crypto.errors import DecryptionFailed, InvalidKey
 from crypto.hashing import blake2b_256
-from crypto.keys import EncryptionKey, EncryptionPublicKey
+from crypto.keys import KEY_SIZE, EncryptionKey, EncryptionPublicKey
 
 MAX_RECIPIENTS = 16
 ENVELOPE_VERSION = 1
@@ -67,8 +67,10 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
     except (ValueError, TypeError, msgpack.UnpackException):
         raise DecryptionFailed("not a solnet envelope") from None
     if (
-        version != ENVELOPE_VERSION
+        type(version) is not int  # msgpack's true and 1.0 compare equal to 1 in Python
+        or version != ENVELOPE_VERSION
         or not isinstance(eph_pub, bytes)
+        or len(eph_pub) != KEY_SIZE
         or not isinstance(slots, list)
         or len(slots) != MAX_RECIPIENTS
         or not isinstance(nonce, bytes)

@@ -68,6 +68,8 @@ Command = Send | Stream | Ingest
 
 
 def frontier_digest(heads: Iterable[Head]) -> bytes:
+    """BLAKE2b-256, personalised "solnet-frontier", of author(32) || seq (8 bytes, big-endian) || id(32)
+    for each head in ascending author order. Nodes of every version compare it in Offer, so it is fixed."""
     h = hashlib.blake2b(digest_size=32, person=b"solnet-frontier")
     for head in sorted(heads, key=lambda x: x.author):
         h.update(head.author + head.seq.to_bytes(8, "big") + head.id)
@@ -167,11 +169,3 @@ class SyncSession:
             self.peer_sent = message.sent
             return []
         raise ProtocolViolation(f"{type(message).__name__} is out of place in an anti-entropy round ({self.state})")
-
-
-def end_message(total: int) -> End:
-    return End(total)
-
-
-def events_message(batch: list[bytes]) -> Events:
-    return Events(tuple(batch))

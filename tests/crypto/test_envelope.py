@@ -1,16 +1,23 @@
 """The multi-recipient envelope: every recipient opens it, nobody else does, it hides who and how many the
-recipients are, and any alteration or garbage is refused with DecryptionFailed (never another error)."""
+recipients are, and any alteration or garbage is refused with DecryptionFailed (never another error). Known-answer
+vectors with fixed keys and randomness pin the format byte for byte, and an independent implementation
+(reference_envelope.py) recomputes and opens them."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import msgpack
+import nacl.bindings
 import pytest
+import reference_envelope as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crypto import aead
+from crypto import envelope as envelope_module
 from crypto.envelope import ENVELOPE_VERSION, MAX_RECIPIENTS, open_envelope, seal
 from crypto.errors import DecryptionFailed
 from crypto.keys import EncryptionKey
@@ -174,17 +181,40 @@ MALFORMED: dict[str, Callable[[list[Any]], Any]] = {
     "version-0": _replace(0, 0),
     "version-2": _replace(0, 2),
     "version-as-text": _replace(0, "1"),
+    "version-true": _replace(0, True),  # equal to 1 in Python, but another encoding of the envelope
+    "version-1.0": _replace(0, 1.0),
     "ephemeral-31-bytes": _replace_with(1, lambda e: e[:31]),
     "ephemeral-33-bytes": _replace_with(1, lambda e: e + b"\x00"),
     "ephemeral-low-order": _replace(1, bytes(32)),
     "ephemeral-other-key": _replace(1, bytes(POOL[1].public)),
     "ephemeral-as-text": _replace_with(1, lambda e: e.hex()),
+    "ephemeral-as-int": _replace(1, 32),
+    "ephemeral-as-none": _replace(1, None),
+    "ephemeral-empty": _replace(1, b""),
+    "slots-empty": _replace(2, []),
+    "slots-1": _replace_with(2, lambda s: s[:1]),
     "slots-15": _replace_with(2, lambda s: s[:15]),
     "slots-17": _replace_with(2, lambda s: s + s[:1]),
-    "slots-not-a-list": _replace(2, b"\x00" * 48 * 16),
+    "slots-32": _replace_with(2, lambda s: s + s),
+    "slots-as-bytes": _replace(2, b"\x00" * 48 * 16),
+    "slots-as-16-bytes": _replace(2, b"\x00" * 16),  # the right length, the wrong type
+    "slots-as-text": _replace(2, "s" * 16),
+    "slots-as-int": _replace(2, 16),
+    "slots-as-zero": _replace(2, 0),
+    "slots-as-none": _replace(2, None),
+    "slots-as-true": _replace(2, True),
+    "slots-as-a-map": _replace_with(2, lambda s: {str(i): slot for i, slot in enumerate(s)}),
+    "slots-nested-in-a-list": _replace_with(2, lambda s: [s]),
     "slot-47-bytes": _replace_with(2, lambda s: [slot[:47] for slot in s]),
+    "slot-49-bytes": _replace_with(2, lambda s: [slot + b"\x00" for slot in s]),
+    "slot-empty": _replace_with(2, lambda s: [b""] * len(s)),
     "slot-as-text": _replace_with(2, lambda s: [slot.hex() for slot in s]),
     "slot-none": _replace_with(2, lambda s: [None] * len(s)),
+    "slot-as-int": _replace_with(2, lambda s: [0] * len(s)),
+    "slot-as-a-list": _replace_with(2, lambda s: [[slot] for slot in s]),
+    "first-slot-47-bytes": _replace_with(2, lambda s: [s[0][:47]] + s[1:]),
+    "last-slot-none": _replace_with(2, lambda s: s[:-1] + [None]),
+    "one-slot-as-int-among-good-ones": _replace_with(2, lambda s: s[:7] + [7] + s[8:]),
     "nonce-23-bytes": _replace_with(3, lambda n: n[:23]),
     "nonce-25-bytes": _replace_with(3, lambda n: n + b"\x00"),
     "nonce-empty": _replace(3, b""),
@@ -195,7 +225,11 @@ MALFORMED: dict[str, Callable[[list[Any]], Any]] = {
     "ciphertext-as-text": _replace(4, "text"),
     "four-fields": lambda fields: fields[:4],
     "six-fields": lambda fields: fields + [b""],
+    "seven-fields": lambda fields: fields + [b"", b""],
     "as-a-map": lambda fields: {str(i): value for i, value in enumerate(fields)},
+    "as-a-map-with-named-fields": lambda fields: dict(zip(["version", "ephemeral", "slots", "nonce", "ciphertext"],
+                                                          fields)),
+    "named-fields-as-an-extra-sixth-field": lambda fields: fields + [{"slots": fields[2]}],
     "nested": lambda fields: [fields],
 }
 
@@ -240,3 +274,155 @@ envelope_shaped = st.tuples(
 @given(value=msgpack_values | envelope_shaped)
 def test_well_formed_msgpack_that_is_not_an_envelope_is_refused(value: Any) -> None:
     assert _refusal(_pack(value), POOL[0]) is None
+
+
+# --- known answers: the format, byte for byte ---------------------------------------------------
+#
+# Envelopes live inside signed events as long as the events do, so a change of the wrap or body label,
+# the slot count, the padding, the nonce or the layout would leave every stored private body unreadable
+# while every round-trip test above still passed. These vectors fix the format with fixed keys and fixed
+# randomness; tests/crypto/reference_envelope.py, an implementation that shares no code with solnet,
+# recomputes them. A deliberate change of the format needs a new ENVELOPE_VERSION, and these stay.
+
+KAT_RECIPIENTS = [EncryptionKey(bytes(range(32))), EncryptionKey(bytes(range(32, 64)))]
+KAT_OUTSIDER = EncryptionKey(bytes(range(64, 96)))
+KAT_PLAINTEXT = "Shelter tonight: 12 rue des Dunes, ring twice".encode()
+# slot i of the envelope is slot KAT_ORDER[i] of [first recipient's, second recipient's, padding 0..13]
+KAT_ORDER = [5, 12, 2, 1, 8, 15, 10, 3, 14, 0, 7, 11, 4, 13, 6, 9]
+
+
+class _KatRandomness:
+    """Stands in for libsodium's randombytes: draw i is SHAKE-256("solnet envelope kat" || i) cut to size.
+    seal() draws, in order: the ephemeral secret (32), the content key (32), 14 padding slots (48 each),
+    the nonce (24)."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def __call__(self, size: int) -> bytes:
+        counter = len(self.sizes).to_bytes(4, "big")
+        self.sizes.append(size)
+        return hashlib.shake_256(b"solnet envelope kat" + counter).digest(size)
+
+
+class _KatShuffle:
+    """Stands in for secrets.SystemRandom(): its shuffle puts the slots in KAT_ORDER."""
+
+    @staticmethod
+    def shuffle(items: list[bytes]) -> None:
+        items[:] = [items[i] for i in KAT_ORDER]
+
+
+@pytest.fixture
+def kat_randomness(monkeypatch: pytest.MonkeyPatch) -> _KatRandomness:
+    """Fixed randomness at the boundary only: the one libsodium call and the shuffle's source."""
+    draws = _KatRandomness()
+    monkeypatch.setattr(nacl.bindings, "randombytes", draws)
+    monkeypatch.setattr(envelope_module, "secrets", SimpleNamespace(SystemRandom=_KatShuffle))
+    return draws
+
+
+def _reference_kat() -> bytes:
+    """The KAT envelope as reference_envelope computes it from the same draws."""
+    draw = _KatRandomness()
+    return reference.seal(
+        KAT_PLAINTEXT, [bytes(key.public) for key in KAT_RECIPIENTS],
+        ephemeral_secret=draw(32), content_key=draw(32), padding=[draw(48) for _ in range(MAX_RECIPIENTS - 2)],
+        order=KAT_ORDER, nonce=draw(24),
+    )
+
+
+KAT_ENVELOPE = bytes.fromhex(
+    "9501c420a95aac67e2928ea22db0a317e196f60f3a2375fcb63ae6877e7373d337d0a20bdc0010c430fb99ce639d4c43"
+    "da799544cb9fad5ffceddd82ee0a9edf0610df816485b939363adbd7f719a160a326481ca6b5d332aec43066c1ac93bd"
+    "ef7212587e43d9cc72cbddeb8660d74a66ed1723812ba648afe4c176c8de388a66fd7775357ba3713c89edc43062ed74"
+    "eedce021f5030f2b66c5d04bcefe14d060c3bba78615dbc0e78fc4b0050a07b0bb37fd7e898bc554852f25c457c430b7"
+    "9db361b1525b652837cccb0f197a3745f55d782e0763ec8b9b75db489a3771da32afd17d98334681f403995b3d24d3c4"
+    "309355eff63dfff7863805d664dd9eec1ca3011d03eccddaaef065dabc88196c128063a38102ae04f2b431e5fcbf5930"
+    "dac430d56fe8790f1cde0ee5c5a8c46d88c9fa7f2dff50aed75847f50218c5456f0ba42fbde2518bcc58f7723cdb282f"
+    "790ee9c430a10b0d57bbed12a7200b20b9a838f2790ac7449af19972d878049d5f235aae1d09bf742104ff4f71f2e668"
+    "45183738dcc4306a6b4485182eebee883d5e883d2cf112e93f52d029d0f8eca818c8e18626763b41554e4ca526e5ba23"
+    "7bc167823bdb50c43096fe5281c0aad1d3761e8e5f5a24b59a4d0fcfc685c0028c8a38255382b571a5defdd07fbdd5e8"
+    "dc515a33af0ae739cec4303e9a4e1be85775507ecc364f47cad5be550d4b65ebf175d86a4adc1afea9f76f6253ea689d"
+    "afff40ea77e17ab1f75c5fc430e2d2ba1203a44b812fedb537f28e2951e3de4d518a9bb453ff7aa5239435992f85bea7"
+    "0cc3d4b55cb590e931b8aff6b0c43073059a259aa946963dc2052b672fc736285250176bc82087cddf2f805c0ac96f02"
+    "a801a13d1346d414412889713fcb0fc430a7189ac1a307bde1056b7940a3ab87a38f40e5cf07e97fe906b9e284ecafed"
+    "d7f8155b1f76007192a981f79686c87fb4c430b4d59f2491a8b275529f3252a9a6009610304ae5821826c64f22ca54e8"
+    "ba452d7f01af3dd4767c75e86f3360eb4a7348c430d8c9f5423caa12180df87d7faa4bcde02b300c64f5375e5e534fef"
+    "0f8de4f2e2c15087de3d809ba85819a2e6be840666c4300bbd00305f2b4bbf4a71a74387accc0996887cd7ebced4b55a"
+    "b64b836c9f8132139074ea911e8753b1e772711ff93ce2c418c658eba918516208fa2c7f915fff8abfcd51d99841fedd"
+    "e0c43d2cbc816717dc55f2002b1cc2cf9c784c1a8c8f75e48cf9cdc9098119518d51f2c429a7ffd23df2edf2edb282f3"
+    "2728c843cb042a12c80db7a918d15480"
+)
+
+
+def test_the_reference_implementation_is_right_where_a_published_vector_exists() -> None:
+    key, nonce, subkey = reference.HCHACHA20_VECTOR
+    assert reference.hchacha20(key, nonce) == subkey
+    assert reference.public_key(KAT_OUTSIDER.secret_bytes()) == bytes(KAT_OUTSIDER.public)
+
+
+def test_seal_gives_the_known_envelope(kat_randomness: _KatRandomness) -> None:
+    sealed = seal(KAT_PLAINTEXT, [key.public for key in KAT_RECIPIENTS])
+    assert kat_randomness.sizes == [32, 32] + [48] * (MAX_RECIPIENTS - 2) + [24]
+    assert _fields(sealed) == _fields(KAT_ENVELOPE)  # field by field first: a readable failure
+    assert sealed == KAT_ENVELOPE
+
+
+def test_the_reference_implementation_gives_the_known_envelope() -> None:
+    assert _reference_kat() == KAT_ENVELOPE
+
+
+def test_the_known_envelope_opens_for_its_recipients_only() -> None:
+    """What an envelope stored today must keep giving, through solnet and through the reference."""
+    for key in KAT_RECIPIENTS:
+        assert open_envelope(KAT_ENVELOPE, key) == KAT_PLAINTEXT
+        assert reference.open_(KAT_ENVELOPE, key.secret_bytes()) == KAT_PLAINTEXT
+    assert _refusal(KAT_ENVELOPE, KAT_OUTSIDER) is None
+    with pytest.raises(ValueError):
+        reference.open_(KAT_ENVELOPE, KAT_OUTSIDER.secret_bytes())
+
+
+@FEW
+@given(plaintext=plaintexts, count=st.integers(1, MAX_RECIPIENTS))
+def test_solnet_and_the_reference_open_each_others_envelopes(plaintext: bytes, count: int) -> None:
+    recipients = POOL[:count]
+    ours = seal(plaintext, _publics(recipients))
+    theirs = reference.seal(
+        plaintext, [bytes(key.public) for key in recipients], ephemeral_secret=aead.random_bytes(32),
+        content_key=aead.random_bytes(32), padding=[aead.random_bytes(48) for _ in range(MAX_RECIPIENTS - count)],
+        order=list(reversed(range(MAX_RECIPIENTS))), nonce=aead.random_bytes(24),
+    )
+    for key in recipients:
+        assert reference.open_(ours, key.secret_bytes()) == plaintext
+        assert open_envelope(theirs, key) == plaintext
+    assert _refusal(theirs, OUTSIDER) is None
+
+
+@pytest.mark.parametrize("count", [1, 2, MAX_RECIPIENTS - 1, MAX_RECIPIENTS + 1, 2 * MAX_RECIPIENTS])
+def test_a_correctly_sealed_envelope_with_another_slot_count_is_refused(count: int) -> None:
+    """The slot count is part of the format (it hides how many the recipients are): an envelope sealed
+    correctly around another number of slots, its body bound to them, must not open."""
+
+    def sealed_with(slots: int) -> bytes:
+        draw = _KatRandomness()
+        return reference.seal(
+            KAT_PLAINTEXT, [bytes(KAT_RECIPIENTS[0].public)], ephemeral_secret=draw(32), content_key=draw(32),
+            padding=[draw(48) for _ in range(slots - 1)], order=range(slots), nonce=draw(24),
+        )
+
+    assert open_envelope(sealed_with(MAX_RECIPIENTS), KAT_RECIPIENTS[0]) == KAT_PLAINTEXT  # the same, 16 slots
+    assert _refusal(sealed_with(count), KAT_RECIPIENTS[0]) is None
+
+
+@pytest.mark.parametrize("as_text", ["ephemeral", "slots", "nonce", "ciphertext", "all"])
+def test_bin_fields_encoded_as_msgpack_str_are_refused(as_text: str) -> None:
+    """msgpack's old raw form carries the same bytes as str: the envelope has one encoding, bin."""
+    fields = _fields(KAT_ENVELOPE)
+    index = {"ephemeral": 1, "slots": 2, "nonce": 3, "ciphertext": 4}
+    chosen = range(1, 5) if as_text == "all" else [index[as_text]]
+    packed = [msgpack.packb(value, use_bin_type=(i not in chosen)) for i, value in enumerate(fields)]
+    altered = b"\x95" + b"".join(packed)
+    assert altered != KAT_ENVELOPE
+    assert msgpack.unpackb(altered, raw=True) == fields  # the same bytes in every field, only the type differs
+    assert _refusal(altered, KAT_RECIPIENTS[0]) is None

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from crypto.hashing import blake2b_256
 from crypto.keys import SigningKey
-from events.canonical import pack, unpack
+from events.canonical import MAX_DEPTH, pack, unpack
 from events.errors import (
     BAD_FIELD,
     BAD_SIGNATURE,
@@ -513,6 +513,101 @@ def test_malformed_encodings(data):
 def test_extension_types_are_refused(data):
     with pytest.raises(InvalidEvent):
         unpack(data)
+
+
+EXTENSIONS = {
+    "fixext1": b"\xd4\x05\x00",
+    "fixext2": b"\xd5\x05\x00\x01",
+    "fixext4": b"\xd6\x05" + bytes(4),
+    "fixext8": b"\xd7\x05" + bytes(8),
+    "fixext16": b"\xd8\x05" + bytes(16),
+    "ext8 of 3 bytes": b"\xc7\x03\x05abc",
+    "ext16 of 3 bytes": b"\xc8\x00\x03\x05abc",
+    "ext32 of 3 bytes": b"\xc9\x00\x00\x00\x03\x05abc",
+    # type -1 is msgpack's timestamp, which msgpack-python decodes to a Timestamp object, not an ExtType
+    "timestamp32": b"\xd6\xff\x00\x00\x00\x05",
+    "timestamp64": b"\xd7\xff" + bytes(7) + b"\x05",
+    "timestamp96": b"\xc7\x0c\xff" + bytes(11) + b"\x05",
+    "timestamp in a list": b"\x91\xd6\xff\x00\x00\x00\x05",
+    "timestamp as a map value": b"\x81\xa1a\xd6\xff\x00\x00\x00\x05",
+}
+
+
+@pytest.mark.parametrize("data", list(EXTENSIONS.values()), ids=list(EXTENSIONS))
+def test_extension_types_with_content_are_refused_while_decoding(data):
+    """No extension value is ever built (max_ext_len=0): the decoder refuses it as malformed, timestamps too."""
+    with pytest.raises(InvalidEvent) as info:
+        unpack(data)
+    assert info.value.reason == MALFORMED
+
+
+@pytest.mark.parametrize("data", [
+    b"\x81\x01\x02",                 # {1: 2}
+    b"\x81\xff\x02",                 # {-1: 2}
+    b"\x81\xc0\x02",                 # {nil: 2}
+    b"\x81\xc3\x02",                 # {true: 2}
+    b"\x81\x91\x01\x02",             # {[1]: 2}
+    b"\x81\xa1a\x81\x01\x02",        # {"a": {1: 2}}
+    b"\x91\x81\x01\x02",             # [{1: 2}]
+])
+def test_map_keys_of_other_types_than_text_are_refused_while_decoding(data):
+    """msgpack's strict_map_key refuses them before a dict is built; text keys are the only canonical ones."""
+    with pytest.raises(InvalidEvent) as info:
+        unpack(data)
+    assert info.value.reason == MALFORMED
+
+
+def test_bytes_map_keys_are_decoded_but_not_canonical():
+    with pytest.raises(InvalidEvent) as info:
+        unpack(b"\x81\xc4\x01k\x02")  # {b"k": 2}: msgpack allows bytes keys, solnet does not
+    assert info.value.reason == NON_CANONICAL
+
+
+# --- nesting: the limit and both sides of it ------------------------------------------------------
+
+def _nested(shape: str, depth: int):
+    """Containers nested so that the innermost is at `depth` (the outermost is at 0), around the int 7:
+    depth + 1 lists, maps {"k": ...}, or both alternating."""
+    value = 7
+    for level in range(depth + 1):
+        value = [value] if shape == "lists" or (shape == "mixed" and level % 2) else {"k": value}
+    return value
+
+
+def test_the_nesting_limit_is_sixteen_levels():
+    assert MAX_DEPTH == 16
+    assert _nested("lists", 2) == [[[7]]] and _nested("maps", 1) == {"k": {"k": 7}}
+    assert _nested("mixed", 2) == {"k": [{"k": 7}]}
+
+
+@pytest.mark.parametrize("shape", ["lists", "maps", "mixed"])
+@pytest.mark.parametrize("depth", [MAX_DEPTH - 1, MAX_DEPTH])
+def test_nesting_up_to_the_limit_is_accepted(shape, depth):
+    value = _nested(shape, depth)
+    data = pack(value)
+    assert unpack(data) == value
+    assert len(data) < 60  # small: it is the depth, not the size, that is at the limit
+
+
+@pytest.mark.parametrize("shape", ["lists", "maps", "mixed"])
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, MAX_DEPTH + 2])
+def test_nesting_beyond_the_limit_is_refused(shape, depth):
+    with pytest.raises(InvalidEvent) as info:
+        unpack(pack(_nested(shape, depth)), what="body")
+    assert info.value.reason == NON_CANONICAL
+    assert str(info.value).endswith(f"body is not canonical: nested more than {MAX_DEPTH} levels deep")
+
+
+def test_an_empty_container_one_level_beyond_the_limit_is_refused():
+    """The limit is on containers: an empty list at depth MAX_DEPTH + 1 counts, a scalar there does not."""
+    at_limit = _nested("lists", MAX_DEPTH)  # the int 7 sits at depth MAX_DEPTH + 1: accepted above
+    innermost = at_limit
+    for _ in range(MAX_DEPTH):
+        innermost = innermost[0]
+    innermost[0] = []
+    with pytest.raises(InvalidEvent) as info:
+        unpack(pack(at_limit))
+    assert info.value.reason == NON_CANONICAL
 
 
 def test_pack_refuses_floats_and_non_string_keys():
