@@ -27,6 +27,7 @@ from node import localnet, login_links
 from node.dashboard import AccessOptions
 
 RELAY_HOST = "127.0.0.2"
+CSRF_REFUSAL = "did not come from this dashboard"
 IO_TIMEOUT_S = 10.0
 
 
@@ -188,16 +189,19 @@ async def test_no_address_or_header_makes_an_admin(sample, start_node, relay_to,
                     if answer.status == 303:
                         assert answer.header("Location").startswith("/login?next="), where
                     tried += 1
-                # The best an outsider can do: a session of its own and that session's CSRF token.
+                # The best an outsider can do: a session of its own and that session's CSRF token,
+                # so what refuses the forms below is the missing login, not the CSRF check.
                 login = await raw(host, target, "GET", "/login", {**headers, **cookie_header(jar)})
                 keep_cookies(login, jar)
+                assert jar, where
                 cookies, token = cookie_header(jar), csrf_of(login.body)
                 published = await raw(host, target, "POST", "/publish/support.request", {**headers, **cookies}, _form({
                     "csrf": token, "region": "calais", "type": "housing", "people": "1", "urgency": "low"}))
                 assert published.status in (303, 403) and "/event/" not in (published.header("Location") or ""), where
+                assert CSRF_REFUSAL not in published.body, where
                 wiped = await raw(host, target, "POST", "/admin/wipe", {**headers, **cookies}, _form({
                     "csrf": token, "confirm": "WIPE", "everything": "yes"}))
-                assert wiped.status in (303, 403), f"wipe answered {wiped.status} ({where})"
+                assert wiped.status in (303, 403) and CSRF_REFUSAL not in wiped.body, f"wipe: {wiped.status} ({where})"
                 assert home.keystore_path.exists() and home.db_path.exists() and not node.wiped, where
                 tried += 2
     assert await runtime.db(runtime.log.store.count) == events_before, "a refused form stored an event"
