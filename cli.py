@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import shlex
 import signal
 import sqlite3
 import sys
@@ -27,7 +28,7 @@ from events.kinds import KINDS, check_fields
 from node import render
 from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_time
-from node.home import (PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
+from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
                        read_bundle_passphrase, read_passphrase)
 from node import chain_gate, membership, publishing
 from node.invite import InviteError, decode_invite
@@ -485,8 +486,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     runtime = NodeRuntime(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval, proxy=proxy)
     from node.dashboard import AccessOptions, DashboardOptions
-    runtime.dashboard_options = DashboardOptions(AccessOptions(public=args.public_dashboard,
-                                                               require_login=args.dashboard_require_login))
+    runtime.dashboard_options = DashboardOptions(AccessOptions(public=args.public_dashboard))
+    if args.dashboard_require_login:
+        print("warning: --dashboard-require-login does nothing any more and will go: the dashboard always asks "
+              "for a login now; remove the option from your command or service file.", file=sys.stderr)
     if proxy is not None:
         print(f"peer connections go through the proxy at {proxy.where}; never directly.", file=sys.stderr, flush=True)
 
@@ -499,13 +502,64 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = home.config()
         print(f"solnet node of {config.group_name} running; peers connect to {listen[0]}:{runtime.bound_port}. "
               f"Ctrl-C stops it.", flush=True)
-        print(f"dashboard: http://{listen[0]}:{runtime.bound_port}/", flush=True)
+        print(f"dashboard: {dashboard_url(listen[0], runtime.bound_port)}/ — to log in, run `{login_command(args)}` "
+              "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
         await stop.wait()
         print("stopping: closing links and finishing the batch being stored...", file=sys.stderr, flush=True)
         await runtime.stop()
 
     asyncio.run(main())
     print("stopped cleanly.", file=sys.stderr)
+    return 0
+
+
+def dashboard_url(host: str, port: int | None) -> str:
+    """The dashboard's address on this machine for a node listening on host:port (a wildcard
+    address is reached through loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def login_command(args: argparse.Namespace) -> str:
+    """The command that prints a login link for this node (its home named when not the default)."""
+    home = args.home or os.environ.get(HOME_ENV)
+    return "solnet " + (f"--home {shlex.quote(home)} " if home else "") + "dashboard-link"
+
+
+def cmd_dashboard_link(args: argparse.Namespace) -> int:
+    """Print a one-time login link for this node's dashboard (node/login_links.py)."""
+    from node import login_links
+    from node.status import runtime_info
+
+    home = home_of(args)
+    config = home.config()
+    info: dict[str, Any] = {}
+    if args.base_url:
+        if not args.base_url.startswith(("http://", "https://")):
+            raise CliError("--base-url takes the address you open the dashboard at, such as "
+                           f"http://localhost:8080 (got {args.base_url!r})", EXIT_USAGE)
+        base = args.base_url.rstrip("/")
+    else:
+        if home.db_path.exists():
+            store = home.store()
+            try:
+                info = runtime_info(store)
+            finally:
+                store.close()
+        listen = info.get("listen") or ["127.0.0.1", 7700]
+        base = dashboard_url(listen[0], info.get("port") or listen[1])
+    try:
+        token, expires = login_links.create(home.path)
+    except OSError as exc:
+        raise CliError(f"cannot write the login link into {home.path}: {exc.strerror}; free some space and "
+                       "run it again", EXIT_STORAGE) from None
+    url = f"{base}/login/link?token={token}"
+    human = (f"Open this link within {login_links.TTL_S // 60} minutes to log in to the dashboard of "
+             f"{config.group_name} (it works once):\n  {url}")
+    if not args.base_url and not info.get("running"):
+        human += ("\nNo node seems to run on this home right now: start it with `solnet run`. If you reach its "
+                  "dashboard at another address (ssh -L, an onion service), give that with --base-url.")
+    emit(args, {"url": url, "expires": expires}, human)
     return 0
 
 
@@ -753,8 +807,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy", help=PROXY_HELP)
     p.add_argument("--public-dashboard", action="store_true",
                    help="let remote visitors read the dashboard's public pages without logging in (no forms, no private details)")
-    p.add_argument("--dashboard-require-login", action="store_true",
-                   help="ask for the passphrase even from this machine (use behind a reverse proxy on the same host)")
+    p.add_argument("--dashboard-require-login", action="store_true", help=argparse.SUPPRESS)  # deprecated: a no-op
     p = add("peers", cmd_peers, "list, add or remove peers")
     p.add_argument("action", choices=("ls", "add", "rm"), nargs="?", default="ls")
     p.add_argument("address", nargs="?", help="host:port or URL")
@@ -775,6 +828,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     add("admin-token", cmd_admin_token, "print the local admin token for the HTTP API (made on first use)")
+    p = add("dashboard-link", cmd_dashboard_link, "print a link that logs you in to this node's dashboard once, "
+                                                  "within 5 minutes")
+    p.add_argument("--base-url", metavar="URL", help="the address you open the dashboard at, if not the node's "
+                                                     "--listen address (e.g. http://localhost:8080 through ssh -L)")
     p = add("demo", cmd_demo, "run a demo network of four groups on this machine, with sample data, until Ctrl-C")
     p.add_argument("--keep", "--dir", dest="keep", metavar="DIR",
                    help="keep the nodes' homes in DIR (made if new) and reuse them the next time; "

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import PASSPHRASE, event_count, network_with_events, running, wait_serving  # noqa: E402
-from node import localnet  # noqa: E402
+from node import localnet, login_links  # noqa: E402
 from node.log import now_ms  # noqa: E402
 
 BUDGET_MS = 100.0
@@ -56,9 +56,12 @@ def routes(device: str, deep_cursor: int) -> dict[str, str]:
     }
 
 
-def timed_get(conn: http.client.HTTPConnection, path: str, token: str | None) -> tuple[int, float, float | None, bytes]:
+def timed_get(conn: http.client.HTTPConnection, path: str, token: str | None,
+              cookie: str | None = None) -> tuple[int, float, float | None, bytes]:
     """(status, wall ms, server ms from Server-Timing or None, body)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if cookie:
+        headers["Cookie"] = cookie
     start = time.perf_counter()
     conn.request("GET", path, headers=headers)
     reply = conn.getresponse()
@@ -69,20 +72,31 @@ def timed_get(conn: http.client.HTTPConnection, path: str, token: str | None) ->
     return reply.status, wall, server, body
 
 
-def measure(conn: http.client.HTTPConnection, path: str, token: str | None, repeat: int) -> dict[str, float | None]:
+def measure(conn: http.client.HTTPConnection, path: str, token: str | None, repeat: int,
+            cookie: str | None = None) -> dict[str, float | None]:
     for _ in range(3):  # warm-up: page cache, first-use imports
-        status, *_ = timed_get(conn, path, token)
+        status, *_ = timed_get(conn, path, token, cookie)
         if status != 200:
             raise SystemExit(f"GET {path} answered {status}")
     walls, servers = [], []
     for _ in range(repeat):
-        _, wall, server, _ = timed_get(conn, path, token)
+        _, wall, server, _ = timed_get(conn, path, token, cookie)
         walls.append(wall)
         if server is not None:
             servers.append(server)
     return {"wall_med": statistics.median(walls), "wall_p95": percentile(walls, 95),
             "server_med": statistics.median(servers) if servers else None,
             "server_p95": percentile(servers, 95) if servers else None}
+
+
+def dashboard_session(conn: http.client.HTTPConnection, home: Path) -> str | None:
+    """Log in to the dashboard with a one-time link (as `solnet dashboard-link`): its session cookie."""
+    token, _ = login_links.create(home)
+    conn.request("GET", f"/login/link?token={token}")
+    reply = conn.getresponse()
+    reply.read()
+    cookie = reply.getheader("Set-Cookie")
+    return cookie.split(";")[0] if reply.status == 303 and cookie else None
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -113,10 +127,11 @@ def main() -> None:
                 results["healthz"] = measure(conn, "/healthz", None, args.repeat)
                 for name, path in routes(device, deep_cursor).items():
                     results[name] = measure(conn, path, token, args.repeat)
-                status, *_ = timed_get(conn, "/", None)
-                dashboard_note = f"GET / answered {status}"
+                cookie = dashboard_session(conn, node.home.path)
+                status, *_ = timed_get(conn, "/", None, cookie)
+                dashboard_note = f"GET / answered {status}" + ("" if cookie else " (the login link was refused)")
                 if status == 200:
-                    results["dashboard"] = measure(conn, "/", None, args.repeat)
+                    results["dashboard"] = measure(conn, "/", None, args.repeat, cookie)
             finally:
                 conn.close()
     ref = results["healthz"]["wall_med"]

@@ -34,7 +34,7 @@ from typing import Any, TextIO
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.format import Event
-from node import chain_gate, localnet
+from node import chain_gate, localnet, login_links
 from node.demo_data import ACTIVITY, GROUPS, NETWORK_NAME, SAMPLES, At, Ref, Sample, needs_network
 from node.home import Home
 from node.localnet import LocalNode
@@ -47,6 +47,7 @@ from sync.peers import normalize_address
 # network; it also lets a kept demo folder be reused without asking.
 DEMO_PASSPHRASE = "solidarity demo"
 STATE_FILE = "demo.json"
+LOGIN_LINK_TTL_S = 3600  # longer than `solnet dashboard-link`'s: a newcomer may look at one node, then another
 SYNC_INTERVAL_S = 1.0  # anti-entropy rounds (cheap when in sync): what gossip does not carry arrives within a second or two
 START_TIMEOUT_S = 30.0
 CONVERGE_TIMEOUT_S = 60.0
@@ -200,9 +201,15 @@ class Demo:
         self._print_ready(root, kept)
 
     def _print_ready(self, root: Path, kept: bool) -> None:
-        lines = [f"solnet demo ready in {time.monotonic() - self.started:.1f} s. Dashboards:"]
-        lines += [f"  {dn.node.name:<9} {dn.url}" for dn in self.nodes]
-        lines.append(f"Log in with the demo passphrase: {DEMO_PASSPHRASE}")
+        # The demo owns these homes, so it may print what `solnet dashboard-link` would: each link
+        # logs a browser in to that node once, within LOGIN_LINK_TTL_S.
+        lines = [f"solnet demo ready in {time.monotonic() - self.started:.1f} s. Dashboards (each link logs you "
+                 "in once, within an hour):"]
+        for dn in self.nodes:
+            token, _ = login_links.create(dn.node.home.path, ttl_s=LOGIN_LINK_TTL_S)
+            lines.append(f"  {dn.node.name:<9} {dn.url}login/link?token={token}")
+        lines.append(f"Or log in with the demo passphrase: {DEMO_PASSPHRASE} (new links: "
+                     f"`solnet --home {self.nodes[0].node.home.path} dashboard-link`, and so on)")
         if kept:
             lines.append(f"Homes kept in {root} (`solnet demo --keep {root}` runs this network again).")
         else:

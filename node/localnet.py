@@ -133,7 +133,7 @@ def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extr
            "--sync-interval", str(sync_interval)]
     for port in node.peers:
         cmd += ["--peer", f"127.0.0.1:{port}"]
-    cmd += list(extra_args)  # more `solnet run` options, e.g. --dashboard-require-login
+    cmd += list(extra_args)  # more `solnet run` options, e.g. --public-dashboard
     env = {**os.environ, PASSPHRASE_ENV: passphrase, **(extra_env or {})}
     node.log_path = (log_dir or node.home.path) / "node.log"
     with open(node.log_path, "ab") as log_file:

@@ -96,6 +96,7 @@ class NodeRuntime:
         self.bound_port: int | None = None
         self._changed = asyncio.Condition()
         self.dashboard_options: Any = None  # node.dashboard.DashboardOptions, set by `solnet run`
+        self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
 
     # --- plumbing -------------------------------------------------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
@@ -181,6 +182,10 @@ class NodeRuntime:
             await site.start()
             self.bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             log.info("listening for peers on %s:%d", self.listen[0], self.bound_port)
+            try:  # this address, for `solnet dashboard-link` and `status`, at once rather than at the first save
+                await self.db(self._save_peers)
+            except sqlite3.OperationalError as exc:  # a full disk: serve anyway, the saver retries
+                self.storage_failed(exc)
         # Signature workers are spawned off the event loop: serving starts without waiting for them.
         asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
         self._tasks += [asyncio.create_task(self._connector(), name="connector"),
@@ -207,6 +212,7 @@ class NodeRuntime:
                              return_exceptions=True)
         if forget_peers:
             self.peerbook = PeerBook(self.rng)
+            self._wiped = True
 
     @property
     def last_stored_n(self) -> int:
@@ -222,7 +228,8 @@ class NodeRuntime:
             await self.http.close()
         await asyncio.sleep(0)
         self._db_thread.shutdown(wait=True)  # the running ingest, if any, commits or rolls back whole
-        self._save_peers()
+        if not self._wiped:  # after a panic wipe nothing is written back (its home may be gone, too)
+            self._save_peers()
         self.log.store.close()
         verify_pool.shutdown()
 

@@ -1,73 +1,47 @@
-"""Who is asking: the local admin, a logged-in coordinator, a public visitor, or nobody yet.
+"""Who is asking: a logged-in admin, a public visitor, or nobody yet.
 
-The rule, in order:
-- a request from a loopback address, with a loopback Host header and no proxy header, comes from
-  someone at this machine: the local admin (no login). The Host check stops DNS rebinding (a web
-  page that makes the admin's browser talk to 127.0.0.1 under its own name); the proxy check stops
-  a reverse proxy on this machine from turning every remote visitor into the admin.
-- `require_login` treats every request as remote (a reverse proxy that adds no header; tests).
-- a remote request is an admin once it logged in with the node's passphrase (session cookie);
-  otherwise it sees read-only public pages if the node allows them, else the login page.
+No request is trusted for where it seems to come from. A Tor onion service, socat, stunnel or
+`ssh -L` delivers every remote visitor from 127.0.0.1, and the client writes the Host and
+X-Forwarded-* headers itself, so neither the peer address nor any header makes an admin. A visitor
+is the admin once it logged in, with the node's passphrase or with a one-time link from `solnet
+dashboard-link` (node.login_links), which only someone who can read the node's home can make.
+Without a login a visitor sees read-only public pages if the node allows them
+(`--public-dashboard`), else the login page. That makes a Host check against DNS rebinding
+needless: a rebinding page runs under its own host name, so the browser sends it none of this
+node's cookies, and without them it is one more visitor who has not logged in.
 
-Sessions and CSRF: every visitor gets a random session id (cookie, HttpOnly, SameSite=Strict).
-The CSRF token of a form is an HMAC of that id under a per-process secret, so it needs no storage
-and changes with the session; every POST must carry it. Logged-in sessions are kept in memory
-(bounded, with an expiry) and die with the process. Failed logins are throttled for the whole
-node, not per address (addresses are not kept, and an attacker has many).
+Sessions and CSRF: every visitor gets a random session id (cookie, HttpOnly, SameSite=Strict),
+named after this node so that several nodes on one machine (the demo) keep separate logins: a
+browser sends a host's cookies to every port of it. The CSRF token of a form is an HMAC of the
+session id under a per-process secret, so it needs no storage and changes with the session; every
+POST must carry it. Logged-in sessions are kept in memory (bounded, with an expiry) and die with
+the process. Failed logins are throttled for the whole node, not per address (addresses are not
+kept, and an attacker has many).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Mapping
-
-SESSION_COOKIE = "solnet_session"
-PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 
 ADMIN, PUBLIC, ANONYMOUS = "admin", "public", "anonymous"
 
 
 @dataclass(frozen=True)
 class AccessOptions:
-    public: bool = False          # remote visitors may read public pages without logging in
-    require_login: bool = False   # treat every request as remote, loopback included
+    public: bool = False  # visitors who have not logged in may read the public pages
 
 
-def _is_loopback(text: str) -> bool:
-    try:
-        return ipaddress.ip_address(text.strip("[]")).is_loopback
-    except ValueError:
-        return text.lower() == "localhost"
+def session_cookie(node_id: str) -> str:
+    """The session cookie's name for the node whose device id is `node_id` (hex)."""
+    return "solnet_session_" + node_id[:12]
 
 
-def host_is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip()
-    if host.startswith("["):  # [::1]:7700
-        name = host[1:host.find("]")] if "]" in host else host
-    else:
-        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    return _is_loopback(name)
-
-
-def is_local(remote: str | None, headers: Mapping[str, str], options: AccessOptions) -> bool:
-    """True when the request comes from someone at this machine (see the module docstring)."""
-    if options.require_login or not remote or not _is_loopback(remote):
-        return False
-    lowered = {k.lower(): v for k, v in headers.items()}
-    if any(h in lowered for h in PROXY_HEADERS):
-        return False
-    return host_is_loopback(lowered.get("host"))
-
-
-def role_of(local: bool, logged_in: bool, options: AccessOptions) -> str:
-    if local or logged_in:
+def role_of(logged_in: bool, options: AccessOptions) -> str:
+    if logged_in:
         return ADMIN
     return PUBLIC if options.public else ANONYMOUS
 
@@ -94,7 +68,8 @@ class Sessions:
         return hmac.compare_digest(self.csrf_token(session_id), token)
 
     def log_in(self, now: float | None = None) -> str:
-        """A fresh id for a session that just proved the passphrase (never the old id: no fixation)."""
+        """A fresh id for a session that just proved the passphrase or a login link (never the old id:
+        no fixation)."""
         now = time.monotonic() if now is None else now
         session_id = self.new_id()
         self._logged_in[session_id] = now + self.ttl_s

@@ -3,7 +3,8 @@ server-sent event stream, publish forms, login, and the panic wipe.
 
 Every response of the dashboard carries the secure headers (CSP without inline script or style,
 no framing, no sniffing, no referrer). Every POST must carry the CSRF token of its session.
-Who may do what is decided in node.dashboard.access; this module only applies it.
+Who may do what is decided in node.dashboard.access; this module only applies it. Logging in takes
+the node's passphrase or a one-time link from `solnet dashboard-link` (node.login_links).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from aiohttp import web
 
 from crypto.errors import CryptoError
 from events.errors import InvalidEvent
-from node import publishing
+from node import login_links, publishing
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
@@ -94,6 +95,7 @@ class Dashboard:
         self.runtime = runtime
         self.options = options
         self.sessions = Sessions()
+        self.cookie = access.session_cookie(bytes(runtime.keys.device.public).hex())
         self.throttle = LoginThrottle()
         self._login_lock = asyncio.Lock()
         self._streams = 0
@@ -105,22 +107,21 @@ class Dashboard:
     def context(self, request: web.Request) -> dict[str, Any]:
         lang, remember = i18n.choose_language(request.query.get("lang"), request.cookies.get(i18n.COOKIE),
                                               request.headers.get("Accept-Language"))
-        session_id = request.cookies.get(access.SESSION_COOKIE)
+        session_id = request.cookies.get(self.cookie)
         new_session = session_id is None or len(session_id) > 100
         if new_session:
             session_id = Sessions.new_id()
-        local = access.is_local(request.remote, request.headers, self.options.access)
         logged_in = self.sessions.is_logged_in(session_id)
-        role = access.role_of(local, logged_in, self.options.access)
+        role = access.role_of(logged_in, self.options.access)
         ctx = {
-            "t": i18n.Translator(lang), "lang": lang, "role": role, "local": local, "logged_in": logged_in,
+            "t": i18n.Translator(lang), "lang": lang, "role": role, "logged_in": logged_in,
             "is_admin": role == ADMIN, "csrf": self.sessions.csrf_token(session_id), "session_id": session_id,
             "node_name": self.runtime.home.config().group_name, "path": request.path,
             "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
             "since": self.runtime.last_stored_n, "flash": None,
         }
         request[DASH] = ctx
-        request[DASH_COOKIES] = {**({access.SESSION_COOKIE: session_id} if new_session else {}),
+        request[DASH_COOKIES] = {**({self.cookie: session_id} if new_session else {}),
                                    **({i18n.COOKIE: lang} if remember else {})}
         return ctx
 
@@ -133,7 +134,7 @@ class Dashboard:
             response.headers.setdefault(name, value)
         for name, value in request.get(DASH_COOKIES, {}).items():
             response.set_cookie(name, value, httponly=True, samesite="Strict", secure=request.secure, path="/",
-                                max_age=None if name == access.SESSION_COOKIE else 365 * 86400)
+                                max_age=None if name == self.cookie else 365 * 86400)
         return response
 
     def redirect(self, request: web.Request, location: str) -> web.StreamResponse:
@@ -166,7 +167,7 @@ class Dashboard:
         if origin not in (None, "null") and origin not in (f"http://{request.host}", f"https://{request.host}"):
             return form, self.refuse(request, ctx, 403, "error.csrf")
         token = form.get("csrf")
-        if not self.sessions.csrf_ok(request.cookies.get(access.SESSION_COOKIE), token if isinstance(token, str) else None):
+        if not self.sessions.csrf_ok(request.cookies.get(self.cookie), token if isinstance(token, str) else None):
             return form, self.refuse(request, ctx, 403, "error.csrf")
         return form, None
 
@@ -303,14 +304,28 @@ class Dashboard:
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
 
     # --- login ----------------------------------------------------------------------------------
-    @staticmethod
-    def _safe_next(value: str | None) -> str:
-        return value if value and value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
-
     async def login_form(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
         return self.respond(request, "login.html", {**ctx, "title": ctx["t"]("login.title"), "error": None,
-                                                    "next": self._safe_next(request.query.get("next"))})
+                                                    "next": safe_next(request.query.get("next"))})
+
+    async def login_link(self, request: web.Request) -> web.StreamResponse:
+        """A one-time link from `solnet dashboard-link`: log in, then go to the overview, so the
+        token leaves the address bar (and it is spent anyway)."""
+        ctx = self.context(request)
+        token = request.query.get("token")
+        ok = await asyncio.get_running_loop().run_in_executor(None, login_links.redeem, self.runtime.home.path, token)
+        if not ok:
+            t = ctx["t"]
+            return self.respond(request, "login.html", {**ctx, "title": t("login.title"), "next": "/",
+                                                        "error": t("login.link_refused")}, 403)
+        self._log_in(request)
+        return self.redirect(request, "/")
+
+    def _log_in(self, request: web.Request) -> None:
+        """This request proved it may be the admin: end its old session, start a logged-in one."""
+        self.sessions.log_out(request.cookies.get(self.cookie))
+        request[DASH_COOKIES][self.cookie] = self.sessions.log_in()
 
     async def login_submit(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
@@ -318,7 +333,7 @@ class Dashboard:
         if refusal is not None:
             return refusal
         t = ctx["t"]
-        page = {**ctx, "title": t("login.title"), "next": self._safe_next(str(form.get("next", "")))}
+        page = {**ctx, "title": t("login.title"), "next": safe_next(str(form.get("next", "")))}
         async with self._login_lock:  # one passphrase check at a time: each costs Argon2id time and memory
             wait = self.throttle.wait_s()
             if wait > 0:
@@ -328,8 +343,7 @@ class Dashboard:
                 self.throttle.failed()
                 return self.respond(request, "login.html", {**page, "error": t("login.wrong")}, 401)
             self.throttle.succeeded()
-        self.sessions.log_out(request.cookies.get(access.SESSION_COOKIE))
-        request[DASH_COOKIES][access.SESSION_COOKIE] = self.sessions.log_in()
+        self._log_in(request)
         return self.redirect(request, page["next"])
 
     def _passphrase_ok(self, passphrase: str) -> bool:
@@ -348,8 +362,8 @@ class Dashboard:
         _, refusal = await self.check_post(request)
         if refusal is not None:
             return refusal
-        self.sessions.log_out(request.cookies.get(access.SESSION_COOKIE))
-        request[DASH_COOKIES][access.SESSION_COOKIE] = Sessions.new_id()
+        self.sessions.log_out(request.cookies.get(self.cookie))
+        request[DASH_COOKIES][self.cookie] = Sessions.new_id()
         return self.redirect(request, "/")
 
     # --- panic wipe -----------------------------------------------------------------------------
@@ -428,6 +442,17 @@ class Dashboard:
         return self.finish(request, response)
 
 
+def safe_next(value: str | None) -> str:
+    """Where to go after logging in: a path on this site, else the overview. Only a single leading
+    "/" (never "//": another host), no backslash (some browsers read it as "/"), and nothing but
+    printable ASCII: browsers drop tabs and newlines from a URL, so "/<TAB>/evil.example/" would leave
+    the site, and a control character in a Location header makes aiohttp fail the response."""
+    if (not value or not value.startswith("/") or value.startswith("//") or "\\" in value
+            or not all("!" <= c <= "~" for c in value)):
+        return "/"
+    return value
+
+
 def _stop_this_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
@@ -447,6 +472,7 @@ def setup(app: web.Application, runtime: NodeRuntime, options: DashboardOptions 
     get("/publish/{kind}", dash.publish_form)
     post("/publish/{kind}", dash.publish_submit)
     get("/login", dash.login_form)
+    get("/login/link", dash.login_link)
     post("/login", dash.login_submit)
     post("/logout", dash.logout)
     get("/admin/wipe", dash.wipe_form)

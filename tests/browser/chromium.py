@@ -1,5 +1,6 @@
 """Helpers of the browser tests: Debian's chromium (never a downloaded browser) and its flags, so it
-makes no outside connections; nodes with extra options; addresses. Also used by screenshots.py."""
+makes no outside connections; addresses; logging in with a one-time link from `solnet
+dashboard-link`, as a coordinator does. Also used by screenshots.py."""
 from __future__ import annotations
 
 import sys
@@ -7,8 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "integration"))
 
-from local_cluster import PASSPHRASE, Cluster, cli  # noqa: E402
-from node import localnet  # noqa: E402
+from local_cluster import PASSPHRASE, cli, cli_json  # noqa: E402
 from node.localnet import LocalNode  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -21,12 +21,15 @@ def url(node: LocalNode, path: str = "/") -> str:
     return f"http://127.0.0.1:{node.port}{path}"
 
 
-def start_with(cluster: Cluster, node: LocalNode, *args: str) -> None:
-    """Start `solnet run` with extra options; the cluster stops it at the end like the others."""
-    proc = localnet.start(node, PASSPHRASE, sync_interval=1.0, extra_args=args)
-    cluster.started.append((node, proc))
-    cluster.wait(lambda: localnet.is_listening(node.port) or proc.poll() is not None, 20, f"{node.name} listening")
-    assert proc.poll() is None, f"{node.name} exited at start"
+def login_link(node: LocalNode) -> str:
+    """A fresh one-time login link for `node`'s dashboard, from the real command."""
+    return cli_json(node, "dashboard-link", "--base-url", url(node))["url"]
+
+
+def log_in(page: object, node: LocalNode) -> None:
+    """Log `page`'s browser in to `node` with a login link; it lands on the overview."""
+    page.goto(login_link(node))
+    page.wait_for_url(url(node, "/"))
 
 
 def publish(node: LocalNode, kind: str, *args: str) -> None:

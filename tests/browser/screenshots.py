@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from chromium import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS  # noqa: E402  (one list of flags: no outside connections)
+from chromium import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, log_in  # noqa: E402  (one list of flags: no outside connections)
 from node import localnet, publishing  # noqa: E402
 
 PASSPHRASE = "screenshots only"
@@ -73,7 +73,7 @@ def main(out: Path) -> None:
                 context.set_default_timeout(TIMEOUT_MS)
                 try:
                     page = context.new_page()
-                    page.goto(base + "/")
+                    log_in(page, calais)
                     page.get_by_text("Solidarity vigil at the Harbourside").wait_for()  # synced from Bristol
                     page.screenshot(path=str(out / "dashboard-overview.png"), full_page=True)
                     page.set_viewport_size({"width": 390, "height": 844})
@@ -86,7 +86,7 @@ def main(out: Path) -> None:
                     page.fill("#f-region", "calais")
                     page.fill("#f-starts_at", "2031-11-20T14:00")
                     page.fill("#f-link", "not a link")
-                    page.click("button[type=submit]")
+                    page.click("main button[type=submit]")
                     page.locator(".field-error").wait_for()
                     page.screenshot(path=str(out / "dashboard-publish.png"), full_page=True)
                     page.goto(base + "/?lang=fr")

@@ -1,11 +1,11 @@
 """The dashboard in a real browser (chromium) against real nodes: the overview and its live
-updates across two syncing nodes, the French switch, script injection shown as text, and the
-login and CSRF checks of a node that treats every visitor as remote."""
+updates across two syncing nodes, the French switch, script injection shown as text, and logging
+in (a one-time link from `solnet dashboard-link`, or the passphrase) with the CSRF checks."""
 from __future__ import annotations
 
 import re
 
-from chromium import PASSPHRASE, publish, start_with, url
+from chromium import PASSPHRASE, log_in, login_link, publish, url
 
 HOSTILE = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">"
 
@@ -17,18 +17,19 @@ def test_publish_on_one_node_shows_on_another_without_reload(cluster, browser) -
     publish(calais, "alert", "--region", "calais", "--type", "raid", "--text", "Contrôle gare", "--expires-in", "2h")
 
     watcher = browser.new_page()
-    watcher.goto(url(bristol))
+    log_in(watcher, bristol)
     watcher.locator(".alerts").get_by_text("Contrôle gare").wait_for()  # synced from Calais
     watcher.evaluate("window.sameDocument = true")
     watcher.locator("#live-status[data-state='live']").wait_for()
 
     author = browser.new_page()
+    log_in(author, calais)  # a second node on the same host: both logins hold (one cookie per node)
     author.goto(url(calais, "/publish/action"))
     author.fill("#f-title", "Vigil at the pier")
     author.fill("#f-region", "brighton")
     author.select_option("#f-type", "info_night")
     author.fill("#f-starts_at", "2031-05-04T19:30")
-    author.click("button[type=submit]")
+    author.click("main button[type=submit]")
     author.wait_for_load_state()
     assert re.search(r"/event/[0-9a-f]{64}\?published=1", author.url), author.locator("main").inner_text()
     assert author.locator("h1").inner_text() == "Vigil at the pier"
@@ -43,7 +44,7 @@ def test_overview_switches_to_french_and_remembers(cluster, browser) -> None:
     publish(calais, "action", "--title", "Cours de français", "--region", "calais", "--type", "class",
             "--starts-at", "2031-03-02T10:00")
     page = browser.new_page()
-    page.goto(url(calais))
+    log_in(page, calais)
     assert page.locator("h1").inner_text() == "Overview"
     time = page.locator("#live time").first
     page.wait_for_function("el => !el.textContent.endsWith('UTC')", arg=time.element_handle())  # formatted locally
@@ -62,11 +63,12 @@ def test_script_in_a_title_is_shown_as_text(cluster, browser) -> None:
     [calais] = cluster.network([("Calais", "calais")])
     cluster.start(calais)
     page = browser.new_page()
+    log_in(page, calais)
     page.goto(url(calais, "/publish/action"))
     page.fill("#f-title", HOSTILE)
     page.fill("#f-region", "calais")
     page.fill("#f-starts_at", "2031-05-04T19:30")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/event/"))
     assert page.locator("h1").inner_text() == HOSTILE
     page.goto(url(calais))
@@ -75,24 +77,24 @@ def test_script_in_a_title_is_shown_as_text(cluster, browser) -> None:
     assert page.locator("img[src=x]").count() == 0 and page.locator("#live script").count() == 0
 
 
-def test_remote_mode_needs_login_and_refuses_a_forged_form(cluster, browser) -> None:
+def test_login_with_the_passphrase_or_a_link_and_a_forged_form_is_refused(cluster, browser) -> None:
     [calais] = cluster.network([("Calais", "calais")])
-    start_with(cluster, calais, "--dashboard-require-login")
+    cluster.start(calais)  # on 127.0.0.1: this browser is on the node's machine, and still logs in
     page = browser.new_page()
     page.goto(url(calais, "/publish/action"))
     page.wait_for_url(re.compile(r"/login\?next="))
     page.fill("#f-passphrase", "not the passphrase")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert page.locator(".form-error").inner_text() == "Wrong passphrase."
     page.fill("#f-passphrase", PASSPHRASE)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(url(calais, "/publish/action"))
 
     page.fill("#f-title", "Forged")
     page.fill("#f-region", "calais")
     page.fill("#f-starts_at", "2031-05-04T19:30")
-    page.evaluate("document.querySelector('input[name=csrf]').value = '0'.repeat(64)")
-    page.click("button[type=submit]")
+    page.evaluate("document.querySelector('main input[name=csrf]').value = '0'.repeat(64)")
+    page.click("main button[type=submit]")
     assert "did not come from this dashboard" in page.locator("main").inner_text()
     page.goto(url(calais))
     assert page.get_by_text("Forged").count() == 0
@@ -100,3 +102,11 @@ def test_remote_mode_needs_login_and_refuses_a_forged_form(cluster, browser) -> 
     page.get_by_role("button", name="Log out").click()
     page.goto(url(calais, "/publish"))
     page.wait_for_url(re.compile(r"/login"))
+
+    link = login_link(calais)
+    page.goto(link)
+    page.wait_for_url(url(calais, "/"))  # logged in, and the token is gone from the address bar
+    assert page.get_by_role("button", name="Log out").count() == 1
+    other = browser.new_page()
+    other.goto(link)
+    assert "already used or has expired" in other.locator(".form-error").inner_text()

@@ -1,7 +1,8 @@
 """Fixtures of the dashboard's HTTP tests: a real network (homes made by node.localnet) with sample
 events published through node.publishing, and real nodes (NodeRuntime serving its aiohttp app on
 127.0.0.1) started in this process, so a test can pick the dashboard's options and see the wipe
-callback. Every node started is stopped at the end of the test, pass or fail."""
+callback. Every node started is stopped at the end of the test, pass or fail. Nobody is the admin
+without logging in: `RunningNode.log_in` does it with a one-time link, as `solnet dashboard-link`."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
@@ -11,11 +12,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from node import localnet, publishing
+from node import localnet, login_links, publishing
 from node.dashboard import AccessOptions, DashboardOptions
 from node.localnet import LocalNode
 from page_text import PASSPHRASE, PRIVATE
-
 
 
 @dataclass
@@ -64,6 +64,12 @@ class RunningNode:
     runtime: object
     wiped: list[bool]
     stopped: bool = False
+
+    async def log_in(self, http: aiohttp.ClientSession, base: str | None = None) -> None:
+        """Log `http` in as the admin with a fresh login link (through `base`, e.g. a relay)."""
+        token, _ = login_links.create(self.runtime.home.path)
+        async with http.get(f"{base or self.url}/login/link?token={token}", allow_redirects=False) as r:
+            assert r.status == 303 and r.headers["Location"] == "/", await r.text()
 
     async def stop(self) -> None:
         if not self.stopped:

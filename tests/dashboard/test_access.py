@@ -1,43 +1,99 @@
-"""Who is the local admin, sessions, CSRF tokens and the login throttle (pure, no sockets)."""
+"""Roles, sessions, CSRF tokens, the login throttle, where a login may send the browser, and the
+one-time login links (pure, or real files in a temporary home; no sockets)."""
 from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
 
 import pytest
 
-from node.dashboard.access import (ADMIN, ANONYMOUS, PUBLIC, AccessOptions, LoginThrottle, Sessions, host_is_loopback,
-                                   is_local, role_of)
+from node import login_links
+from node.dashboard.access import ADMIN, ANONYMOUS, PUBLIC, AccessOptions, LoginThrottle, Sessions, role_of
+from node.dashboard.app import safe_next
 
-LOCAL = {"Host": "127.0.0.1:7700"}
+
+def test_only_a_login_makes_an_admin() -> None:
+    assert role_of(True, AccessOptions()) == ADMIN
+    assert role_of(True, AccessOptions(public=True)) == ADMIN
+    assert role_of(False, AccessOptions()) == ANONYMOUS
+    assert role_of(False, AccessOptions(public=True)) == PUBLIC
 
 
-@pytest.mark.parametrize("remote, headers, expected", [
-    ("127.0.0.1", LOCAL, True),
-    ("::1", {"Host": "[::1]:7700"}, True),
-    ("127.0.0.1", {"Host": "localhost:7700"}, True),
-    ("192.168.1.20", {"Host": "192.168.1.5:7700"}, False),            # another machine
-    ("127.0.0.1", {"Host": "evil.example:7700"}, False),             # DNS rebinding
-    ("127.0.0.1", {}, False),                                        # no Host at all
-    ("127.0.0.1", {**LOCAL, "X-Forwarded-For": "203.0.113.9"}, False),  # a reverse proxy on this machine
-    ("127.0.0.1", {**LOCAL, "forwarded": "for=203.0.113.9"}, False),
-    (None, LOCAL, False),
+@pytest.mark.parametrize("value, expected", [
+    ("/publish/action", "/publish/action"),
+    ("/?region=calais&lang=fr", "/?region=calais&lang=fr"),
+    ("/event/ab%20cd", "/event/ab%20cd"),
+    ("//evil.example/", "/"),
+    ("/\\evil.example/", "/"),
+    ("/\t/evil.example/", "/"),       # browsers drop the tab: //evil.example/
+    ("/\n/evil.example/", "/"),
+    ("/\r\nSet-Cookie: x=1", "/"),
+    ("/a\x00b", "/"), ("/a\x7fb", "/"), ("/a\x85b", "/"), ("/a b", "/"), ("/caf\u00e9", "/"),
+    ("https://evil.example/", "/"), ("evil.example", "/"), ("", "/"), (None, "/"),
 ])
-def test_local_admin_rule(remote: str | None, headers: dict, expected: bool) -> None:
-    assert is_local(remote, headers, AccessOptions()) is expected
+def test_next_is_a_path_on_this_site_in_printable_ascii(value: str | None, expected: str) -> None:
+    assert safe_next(value) == expected
 
 
-def test_require_login_makes_loopback_remote() -> None:
-    assert is_local("127.0.0.1", LOCAL, AccessOptions(require_login=True)) is False
+def test_a_login_link_works_once_and_keeps_only_its_hash(tmp_path: Path) -> None:
+    token, expires = login_links.create(tmp_path, now_ms=1_000_000)
+    assert expires == 1_000_000 + login_links.TTL_S * 1000
+    folder = tmp_path / login_links.FOLDER
+    [file] = list(folder.iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(file.stat().st_mode) == 0o600
+    assert token not in file.name and token.encode() not in file.read_bytes()
+    assert login_links.redeem(tmp_path, token, now_ms=1_000_001)
+    assert not login_links.redeem(tmp_path, token, now_ms=1_000_002), "a second use"
+    assert not list(folder.iterdir())
 
 
-def test_host_parsing() -> None:
-    assert host_is_loopback("127.0.0.2:80") and host_is_loopback("localhost") and host_is_loopback("[::1]")
-    assert not host_is_loopback("127.0.0.1.evil.example") and not host_is_loopback("") and not host_is_loopback(None)
+def test_a_login_link_expires_and_is_then_gone(tmp_path: Path) -> None:
+    token, expires = login_links.create(tmp_path, now_ms=0)
+    assert not login_links.redeem(tmp_path, token, now_ms=expires)
+    assert not list((tmp_path / login_links.FOLDER).iterdir())
 
 
-def test_roles() -> None:
-    assert role_of(True, False, AccessOptions()) == ADMIN
-    assert role_of(False, True, AccessOptions()) == ADMIN
-    assert role_of(False, False, AccessOptions()) == ANONYMOUS
-    assert role_of(False, False, AccessOptions(public=True)) == PUBLIC
+@pytest.mark.parametrize("token", ["", None, "x" * 43 + "/", "../keystore", "A" * 43, "A" * 44, "é" * 43])
+def test_a_made_up_token_is_refused(tmp_path: Path, token: str | None) -> None:
+    real, _ = login_links.create(tmp_path)
+    assert not login_links.redeem(tmp_path, token)
+    assert login_links.redeem(tmp_path, real), "a refused guess does not spend a real link"
+
+
+def test_a_damaged_link_file_is_refused(tmp_path: Path) -> None:
+    token, _ = login_links.create(tmp_path)
+    [file] = list((tmp_path / login_links.FOLDER).iterdir())
+    file.write_bytes(b"\xff not a time")
+    assert not login_links.redeem(tmp_path, token)
+
+
+def test_old_links_are_tidied_and_their_number_bounded(tmp_path: Path) -> None:
+    expired, _ = login_links.create(tmp_path, now_ms=0)
+    tokens = [login_links.create(tmp_path, now_ms=10**12 + i)[0] for i in range(login_links.MAX_OUTSTANDING + 3)]
+    names = os.listdir(tmp_path / login_links.FOLDER)
+    assert len(names) == login_links.MAX_OUTSTANDING
+    assert not login_links.redeem(tmp_path, expired, now_ms=10**12)
+    assert not login_links.redeem(tmp_path, tokens[0], now_ms=10**12), "the oldest went"
+    assert login_links.redeem(tmp_path, tokens[-1], now_ms=10**12)
+
+
+def test_racing_visits_with_one_link_log_in_once(tmp_path: Path) -> None:
+    for _ in range(20):
+        token, _ = login_links.create(tmp_path)
+        results: list[bool] = []
+        barrier = threading.Barrier(4)
+
+        def visit() -> None:
+            barrier.wait(5)
+            results.append(login_links.redeem(tmp_path, token))
+        threads = [threading.Thread(target=visit) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert sorted(results) == [False, False, False, True]
 
 
 def test_csrf_token_is_bound_to_the_session_and_the_process_secret() -> None:

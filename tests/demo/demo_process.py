@@ -25,7 +25,7 @@ from node.demo import DEMO_PASSPHRASE  # noqa: E402
 
 READY_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 30.0
-URL_RE = re.compile(r"^\s+(\w+)\s+(http://127\.0\.0\.1:(\d+)/)$")
+URL_RE = re.compile(r"^\s+(\w+)\s+(http://127\.0\.0\.1:(\d+)/)(login/link\?token=[\w-]+)$")
 HOMES_RE = re.compile(r"^Homes (?:in|kept in) (\S+?)[ .]")
 
 
@@ -90,6 +90,10 @@ class DemoRun:
     def urls(self) -> dict[str, tuple[str, int]]:
         """Group name -> (dashboard URL, port), as printed."""
         return {m[1]: (m[2], int(m[3])) for line in self.lines if (m := URL_RE.match(line))}
+
+    def login_links(self) -> dict[str, str]:
+        """Group name -> the one-time login link printed for its dashboard."""
+        return {m[1]: m[2] + m[4] for line in self.lines if (m := URL_RE.match(line))}
 
     def homes_folder(self) -> Path:
         found = [m[1] for line in self.lines if (m := HOMES_RE.match(line))]

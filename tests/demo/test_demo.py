@@ -2,11 +2,14 @@
 that spreads to every node, keeps publishing, and on Ctrl-C leaves nothing running or on disk."""
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import signal
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from demo_process import DemoRun, solnet_json
 from local_cluster import event_ids, still_running
 
@@ -33,6 +36,17 @@ def test_demo_spreads_sample_data_keeps_publishing_and_stops_cleanly_on_ctrl_c(d
     for url, _ in urls.values():
         with urllib.request.urlopen(url + "healthz", timeout=10) as response:
             assert json.load(response)["ok"] is True
+    # A newcomer opens a printed link: logged in, the publish form is theirs; the link works once.
+    calais_link, calais_url = run.login_links()["Calais"], urls["Calais"][0]
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with browser.open(calais_link, timeout=10) as response:
+        assert response.url == calais_url and "Log out" in response.read().decode()
+    with browser.open(calais_url + "publish/action", timeout=10) as response:
+        assert response.url == calais_url + "publish/action"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(calais_link, timeout=10)
+    assert refused.value.code == 403, "a printed login link works once"
+    refused.value.close()
     homes = homes_of(run)
     folder = run.homes_folder()
 

@@ -1,0 +1,102 @@
+"""One-time dashboard login links: a secret only someone who can read the node's home holds.
+
+Why. Where a request comes from proves nothing: a Tor onion service, socat, stunnel or `ssh -L`
+delivers every remote visitor from 127.0.0.1, and the client writes the Host and forwarding
+headers itself. So the dashboard trusts no address; a visitor becomes the admin only with the
+node's passphrase or with a link made by `solnet dashboard-link`, which needs the home (mode 0700).
+
+How. `create` makes a random token, writes a file named by its hash into HOME/login-links/
+(folder 0700, file 0600) holding when it expires, and returns the token; the CLI prints it inside
+a URL. The running node reads that folder only when a link is visited: `redeem` hashes the token
+given, reads the file of that name and deletes it. Deleting is the claim: of two visits racing with
+one link, only the one whose unlink succeeds logs in, so a link works once. A link past its expiry
+is refused (and its file deleted). Only hashes are on disk, so a copy of the home (a backup) holds
+no usable link, and the file lookup by name leaks nothing of the token through timing.
+Blocking file I/O: inside a running node, call `redeem` off the event loop.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+
+FOLDER = "login-links"
+TTL_S = 300  # a printed link is used within minutes, or a new one is made
+MAX_OUTSTANDING = 16  # unused links kept at once; making one more drops the oldest
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+
+
+def _folder(home: Path) -> Path:
+    return Path(home) / FOLDER
+
+
+def _name(token: str) -> str:
+    return hashlib.blake2b(token.encode("ascii"), digest_size=32, person=b"solnet-login").hexdigest()
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def create(home: Path, *, ttl_s: float = TTL_S, now_ms: int | None = None) -> tuple[str, int]:
+    """A new single-use token for the node in `home` and when it expires (Unix ms). The home
+    must exist. Old links are tidied away first: expired ones, and the oldest beyond the limit."""
+    now = _now_ms() if now_ms is None else now_ms
+    expires = now + int(ttl_s * 1000)
+    folder = _folder(home)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask; this folder is for this user only
+    _tidy(folder, now, keep=MAX_OUTSTANDING - 1)
+    token = secrets.token_urlsafe(32)
+    path = folder / _name(token)
+    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    # Written whole, then renamed into place: the node never reads half a file.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(f"{expires}\n")
+        os.replace(tmp, path)
+    except OSError:  # e.g. a full disk: leave nothing half-written behind
+        tmp.unlink(missing_ok=True)
+        raise
+    return token, expires
+
+
+def redeem(home: Path, token: str | None, *, now_ms: int | None = None) -> bool:
+    """True once for a token made by `create` for this home and not yet expired; False for
+    anything else (used, expired, unknown, malformed). The link is gone afterwards either way."""
+    if not token or not TOKEN_RE.fullmatch(token):
+        return False
+    path = _folder(home) / _name(token)
+    try:
+        text = path.read_text(encoding="ascii")
+        path.unlink()  # the claim: only one visitor's unlink can succeed
+    except (OSError, UnicodeDecodeError):  # unknown, already used, or unreadable
+        return False
+    now = _now_ms() if now_ms is None else now_ms
+    try:
+        return now < int(text.strip())
+    except ValueError:  # damaged by hand: refuse
+        return False
+
+
+def _tidy(folder: Path, now: int, keep: int) -> None:
+    """Delete expired or damaged links, then the oldest until at most `keep` are left."""
+    alive: list[tuple[int, Path]] = []
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            continue
+        try:
+            expires = int(path.read_text(encoding="ascii").strip())
+        except (OSError, ValueError, UnicodeDecodeError):
+            expires = 0
+        if expires <= now:
+            path.unlink(missing_ok=True)
+        else:
+            alive.append((expires, path))
+    alive.sort()
+    for _, path in alive[:max(0, len(alive) - keep)]:
+        path.unlink(missing_ok=True)
