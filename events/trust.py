@@ -80,6 +80,7 @@ class Vouch:
     name: str | None = None
     consent: bool = False  # carries the subject device's valid consent (checked when the event is read)
     id: bytes = b""        # the vouch event's id
+    complete: bool = True  # every earlier event of its author's chain is known (else it cannot count yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class Revocation:
     seq: int = 0
     id: bytes = b""
     fork: bool = False
+    complete: bool = True  # see Vouch.complete
 
 
 # Why a trust event has no effect (shown by `solnet show`; stable words, not codes).
@@ -181,17 +183,29 @@ class TrustGraph:
         order the events were added in."""
         vouches = sorted(self._vouches, key=lambda v: (v.voucher_seq, v.voucher, v.subject, v.id, v.role))
         founders = set(self.founders)
-        consented: set[bytes] = {v.subject for v in vouches if v.role == DEVICE_ROLE and v.consent}
-        admitted_somewhere: set[bytes] = {v.subject for v in vouches if v.role == GROUP_ROLE}
-        legacy_claims: dict[bytes, set[bytes]] = defaultdict(set)
         by_voucher: dict[bytes, list[Vouch]] = defaultdict(list)
         for v in vouches:
             by_voucher[v.voucher].append(v)
+        # Who claims which key, counted over every received vouch of every key reachable from the
+        # founders, valid or not: monotone in the set of events, so these claims never depend on
+        # what the rest of the computation decides (which would let two answers stand).
+        reachable, todo = set(founders), list(founders)
+        while todo:
+            for v in by_voucher.get(todo.pop(), ()):
+                if v.subject not in reachable:
+                    reachable.add(v.subject)
+                    todo.append(v.subject)
+        claims = [v for v in vouches if v.voucher in reachable]
+        consented: set[bytes] = {v.subject for v in claims if v.role == DEVICE_ROLE and v.consent}
+        admitted_somewhere: set[bytes] = {v.subject for v in claims if v.role == GROUP_ROLE}
+        legacy_claims: dict[bytes, set[bytes]] = defaultdict(set)
+        for v in claims:
             if v.role == DEVICE_ROLE and not v.consent:
                 legacy_claims[v.subject].add(v.voucher)
         revokes_of: dict[bytes, list[Revocation]] = defaultdict(list)
         for r in self._revokes:
-            revokes_of[r.subject].append(r)
+            if r.complete:
+                revokes_of[r.subject].append(r)
 
         members: dict[bytes, Member] = {}
         revocations: dict[bytes, Revocation] = {}
@@ -239,7 +253,7 @@ class TrustGraph:
             for g in new_groups:
                 latest: dict[bytes, Vouch] = {}
                 for v in by_voucher.get(g, ()):
-                    if v.role != DEVICE_ROLE or not members[g].may_sign(v.voucher_seq):
+                    if v.role != DEVICE_ROLE or not v.complete or not members[g].may_sign(v.voucher_seq):
                         continue
                     d = v.subject
                     if d in founders or d in members or not device_claim_ok(v, g):
@@ -256,8 +270,8 @@ class TrustGraph:
             for k in new_keys:
                 for v in by_voucher.get(k, ()):
                     s = v.subject
-                    if (v.role == GROUP_ROLE and s not in members and s not in founders and s not in consented
-                            and members[k].may_sign(v.voucher_seq)):
+                    if (v.role == GROUP_ROLE and v.complete and s not in members and s not in founders
+                            and s not in consented and members[k].may_sign(v.voucher_seq)):
                         candidates[s].add(members[k].group)
             new_groups = sorted(candidates)
             for s in new_groups:
@@ -265,10 +279,10 @@ class TrustGraph:
                 members[s] = Member(s, GROUP_ROLE, s, None, None, admitters[0], admitters, wave)
         # A key that is (still) vouched but now unreachable stays out; report its events' effects.
         for v in vouches:
-            if v.id:
+            if v.id and v.complete:
                 effects[v.id] = self._vouch_effect(v, members, founders, consented, admitted_somewhere, legacy_claims)
         for r in self._revokes:
-            if r.id:
+            if r.id and r.complete:
                 effects[r.id] = self._revoke_effect(r, members, revocations)
         self.members, self.revocations, self.effects = members, revocations, effects
 

@@ -89,16 +89,35 @@ class EventLog:
         self.trust, self._trust_version = self._load_trust(), version
 
     def _load_trust(self) -> TrustGraph:
-        """The trust graph of what is stored: every trust event and every known fork point."""
+        """The trust graph of every trust event this node received: stored ones, and those kept
+        aside (an author not certified yet or revoked, or a gap before them). The graph decides
+        which of them count; one kept aside counts only once its author's chain up to it is here."""
         vouches: list[Vouch] = []
         revokes: list[Revocation] = []
-        for event_id, author, seq, kind, body, ts in self.store.trust_rows():
-            f = unpack(body)
+        rows = [(event_id, author, seq, kind, body, ts, True)
+                for event_id, author, seq, kind, body, ts in self.store.trust_rows()]
+        complete_to: dict[bytes, int] = {}
+        for author, seq, wire in self.store.pending_trust():
+            try:
+                ev = decode_event(wire)
+            except InvalidEvent:
+                continue
+            if author not in complete_to:
+                head, kept = self.store.known_seqs(author)
+                complete_to[author] = _contiguous(head, kept)
+            if ev.body is not None:
+                rows.append((ev.id, author, seq, ev.kind, ev.body, ev.header.timestamp, seq <= complete_to[author]))
+        for event_id, author, seq, kind, body, ts, complete in rows:
+            try:
+                f = unpack(body)
+            except InvalidEvent:
+                continue
             if kind == "member.vouch":
                 vouches.append(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name"),
-                                     "consent" in f, event_id))
+                                     "consent" in f, event_id, complete))
             else:
-                revokes.append(Revocation(f["subject"], author, f["from_seq"], ts, f.get("reason"), seq, event_id))
+                revokes.append(Revocation(f["subject"], author, f["from_seq"], ts, f.get("reason"), seq, event_id,
+                                          complete=complete))
         return TrustGraph(self.genesis.founders, vouches, revokes, self.store.fork_points())
 
     def _bump_trust_version(self) -> None:
@@ -125,9 +144,9 @@ class EventLog:
             if taken:
                 heads.pop(key, None)
                 reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
-                for _, event_id, seq, wire in taken:
+                for event_id, seq, kind, wire in taken:
                     if fork_at is None or seq < fork_at:
-                        self._keep_aside(event_id, key, seq, wire, reason)
+                        self._keep_aside(event_id, key, seq, kind, wire, reason)
         old, new = before.member(key), after.member(key)
         if new is not None and old is not None and (old.role, old.group) != (new.role, new.group):
             for n, header, sig, body in self.store.events_of(key, limit):
@@ -136,10 +155,10 @@ class EventLog:
                 if body is not None:
                     self._project(ev, new, n)
 
-    def _keep_aside(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str) -> None:
+    def _keep_aside(self, event_id: bytes, author: bytes, seq: int, kind: str, wire: bytes, reason: str) -> None:
         """Hold an event out of the log (it may come back if the trust graph changes), within bounds."""
         if self.store.pending_count() < MAX_PENDING:
-            self.store.hold(event_id, author, seq, wire, reason, now_ms())
+            self.store.hold(event_id, author, seq, wire, reason, now_ms(), kind)
 
     # --- ingest -------------------------------------------------------------------------------
     def ingest(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
@@ -301,10 +320,10 @@ class EventLog:
                                          "there, so nothing it signs from there counts")
         member = self.trust.member(author)
         if member is None:
-            return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now, hold)
+            return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now, heads, hold)
         if not member.may_sign(seq):
             return self._hold(ev, E.REVOKED, f"its author is revoked from seq {member.revoked_from}; kept aside in "
-                                             "case that revocation stops counting", now, hold)
+                                             "case that revocation stops counting", now, heads, hold)
         head_seq, head_id = self._head(author, heads)
         if seq <= head_seq:
             other = self.store.id_at(author, seq)
@@ -312,7 +331,7 @@ class EventLog:
                 return Outcome(ev.id, DUPLICATE)
             return self._record_fork(ev, seq, heads, now)
         if seq > head_seq + 1:
-            return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, hold)
+            return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold)
         if ev.header.prev != head_id:
             return self._record_fork(ev, seq - 1, heads, now)
         fields = self._effective_fields(ev, member)
@@ -410,7 +429,7 @@ class EventLog:
         of the log for good. Whichever of the two arrived first, every node ends the same."""
         author = ev.author
         taken = self.store.take_out(author, fork_seq)
-        other = next(((event_id, wire) for _, event_id, seq, wire in taken if seq == fork_seq), (b"", b""))
+        other = next(((event_id, wire) for event_id, seq, _, wire in taken if seq == fork_seq), (b"", b""))
         evidence = [(ev.id, ev.seq, other[0], ev.encode())]
         if other[1]:
             evidence.append((other[0], fork_seq, ev.id, other[1]))
@@ -421,12 +440,15 @@ class EventLog:
         raise InvalidEvent(E.FORK, f"author {author.hex()[:16]} signed two different events at seq {fork_seq}; "
                                    "both are kept as proof and nothing it signs from there counts")
 
-    def _hold(self, ev: Event, reason: str, message: str, now: int, hold: bool = True) -> Outcome:
+    def _hold(self, ev: Event, reason: str, message: str, now: int, heads: dict[bytes, tuple[int, bytes | None]],
+              hold: bool = True) -> Outcome:
         if not hold:
             raise InvalidEvent(reason, f"{message}; not kept (credentials must be admissible as they come)")
         if self.store.pending_count() >= MAX_PENDING:
             raise InvalidEvent(reason, f"{message}; the pending queue is full, it will be fetched again later")
-        self.store.hold(ev.id, ev.author, ev.seq, ev.encode(), reason, now)
+        self.store.hold(ev.id, ev.author, ev.seq, ev.encode(), reason, now, ev.kind)
+        if ev.kind in TRUST_KINDS:
+            self._trust_changed(heads, now)  # every received trust event counts in who claims which key
         return Outcome(ev.id, PENDING, reason, message)
 
     def _settle(self, heads: dict[bytes, tuple[int, bytes | None]], now: int, before: TrustGraph) -> None:
@@ -554,6 +576,14 @@ class EventLog:
                 self._project(ev, member, n)
                 count += 1
         return count
+
+
+def _contiguous(head: int, kept: list[int]) -> int:
+    """The highest seq up to which a chain is known without a gap: stored 1..head, then `kept`."""
+    top, present = head, set(kept)
+    while top + 1 in present:
+        top += 1
+    return top
 
 
 def _changed_keys(before: TrustGraph, after: TrustGraph) -> list[bytes]:

@@ -20,7 +20,7 @@ import msgpack
 
 from events.projections import PROFILE, Drop, Row
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # PRAGMA user_version of a database this code writes; see MIGRATIONS
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 
 _SCHEMA = """
@@ -54,9 +54,10 @@ CREATE TABLE IF NOT EXISTS forks(
 CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
-    reason TEXT NOT NULL, received INTEGER NOT NULL
+    reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT
 );
 CREATE INDEX IF NOT EXISTS pending_by_author ON pending(author, seq);
+CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN ('member.vouch', 'member.revoke');
 -- Read-model rows. Each is linked to the event that made it by `n` (append-only, so cheap to
 -- index); only last-writer-wins rows (profiles, keyed by group) need a unique key: a unique
 -- index over random event ids would cost every ingest another random B-tree insert.
@@ -77,6 +78,23 @@ CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL,
 -- they arrive (so a redaction holds whatever order events come in).
 CREATE TABLE IF NOT EXISTS redactions(id BLOB PRIMARY KEY, author BLOB NOT NULL) WITHOUT ROWID;
 """
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """0.2: events kept aside say their kind (the trust graph reads the trust events among them);
+    redactions are remembered by id. The kinds of rows already kept aside are read from their wire."""
+    db.execute("ALTER TABLE pending ADD COLUMN kind TEXT")
+    for event_id, wire in db.execute("SELECT id, wire FROM pending").fetchall():
+        try:
+            kind = msgpack.unpackb(msgpack.unpackb(wire)[0])[6]
+        except (ValueError, TypeError, IndexError, msgpack.UnpackException):
+            kind = None
+        db.execute("UPDATE pending SET kind=? WHERE id=?", (kind if isinstance(kind, str) else None, event_id))
+
+
+# MIGRATIONS[v] turns a database of schema v into v + 1, inside one transaction. 0.1.0 wrote
+# schema 1 (with user_version 0 and meta schema_version '1').
+MIGRATIONS = {1: _migrate_1_to_2}
 
 
 class StoreError(Exception):
@@ -106,19 +124,42 @@ class Store:
             self.db.execute("PRAGMA cache_size=-16384")
             self.db.execute("PRAGMA wal_autocheckpoint=4000")
             self.db.execute("PRAGMA foreign_keys=OFF")
+            self._migrate()
             self.db.executescript(_SCHEMA)
-            self._check_schema_version()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the database {self.path}: {exc}. "
                              "If the file is damaged, move it aside and sync again from peers.") from None
 
-    def _check_schema_version(self) -> None:
-        found = self.get_meta("schema_version")
-        if found is None:
-            self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif found not in (str(SCHEMA_VERSION), str(SCHEMA_VERSION).encode()):
-            raise StoreError(f"{self.path} was written by a solnet with database schema {found!r}; this one uses "
-                             f"{SCHEMA_VERSION}. Upgrade solnet, or export with the other version and import here.")
+    def _schema_version(self) -> int | None:
+        """The schema of an existing database (None for a new, empty file)."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version:
+            return version
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='events'").fetchone():
+            return None
+        return 1  # 0.1.0 kept its schema number in meta only
+
+    def _migrate(self) -> None:
+        """Bring an older database to SCHEMA_VERSION in place (each step one transaction, so a
+        crash leaves it at a version it can resume from); refuse a newer one."""
+        version = self._schema_version()
+        if version is None:
+            self.db.executescript(_SCHEMA)
+            self._set_version(SCHEMA_VERSION)
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer solnet (database schema {version}; this one knows "
+                             f"up to {SCHEMA_VERSION}). Upgrade solnet (`pip install -U`) to use this home.")
+        while version < SCHEMA_VERSION:
+            with self.write():
+                MIGRATIONS[version](self.db)
+                version += 1
+                self._set_version(version)
+
+    def _set_version(self, version: int) -> None:
+        self.db.execute(f"PRAGMA user_version={version}")
+        # 0.1.0 reads this row and refuses a database of another schema instead of misreading it.
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(version),))
 
     def close(self) -> None:
         self.db.close()
@@ -182,16 +223,16 @@ class Store:
             (event_id, author, seq, ts, kind, expires, header, sig, body, body_state),
         ).lastrowid
 
-    def take_out(self, author: bytes, from_seq: int) -> list[tuple[int, bytes, int, bytes]]:
+    def take_out(self, author: bytes, from_seq: int) -> list[tuple[bytes, int, str, bytes]]:
         """Remove `author`'s events from `from_seq` on, with their read-model rows; returns each as
-        (n, id, seq, wire) so the caller can keep them aside."""
+        (id, seq, kind, wire) so the caller can keep them aside."""
         rows = self.db.execute(
-            "SELECT n, id, seq, header, sig, body FROM events WHERE author=? AND seq>=? ORDER BY seq",
+            "SELECT id, seq, kind, header, sig, body FROM events WHERE author=? AND seq>=? ORDER BY seq",
             (author, from_seq)).fetchall()
         if rows:
             self._drop_rows("author=? AND seq>=?", (author, from_seq))
             self.db.execute("DELETE FROM events WHERE author=? AND seq>=?", (author, from_seq))
-        return [(n, event_id, seq, self.wire((h, sg, b))) for n, event_id, seq, h, sg, b in rows]
+        return [(event_id, seq, kind, self.wire((h, sg, b))) for event_id, seq, kind, h, sg, b in rows]
 
     def events_of(self, author: bytes, below_seq: int | None = None) -> list[tuple[int, bytes, bytes, bytes | None]]:
         """(n, header, sig, body) of `author`'s stored events (below `below_seq`), in seq order."""
@@ -248,9 +289,19 @@ class Store:
     def pending_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM pending").fetchone()[0]
 
-    def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int) -> None:
-        self.db.execute("INSERT INTO pending VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET reason=excluded.reason",
-                        (event_id, author, seq, wire, reason, now))
+    def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str) -> None:
+        self.db.execute("INSERT INTO pending VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET reason=excluded.reason",
+                        (event_id, author, seq, wire, reason, now, kind))
+
+    def pending_trust(self) -> list[tuple[bytes, int, bytes]]:
+        """(author, seq, wire) of the trust events kept aside."""
+        return self.db.execute("SELECT author, seq, wire FROM pending WHERE kind IN ('member.vouch', 'member.revoke')"
+                               ).fetchall()
+
+    def known_seqs(self, author: bytes) -> tuple[int, list[int]]:
+        """`author`'s newest stored seq and the seqs of its events kept aside."""
+        head = self.db.execute("SELECT coalesce(max(seq), 0) FROM events WHERE author=?", (author,)).fetchone()[0]
+        return head, [r[0] for r in self.db.execute("SELECT DISTINCT seq FROM pending WHERE author=?", (author,))]
 
     def pending_authors(self) -> list[tuple[bytes, int]]:
         """(author, lowest pending seq) for every author with events kept aside."""
