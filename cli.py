@@ -216,6 +216,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if kind.field(publishing.PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
         parser.add_argument("--to", dest="_to", action="append", help="a recipient group id (repeatable)")
+    if kind.name in publishing.CASE_NOTE_KINDS:
+        parser.add_argument("--public-note", dest="_public_note", action="store_true",
+                            help="the --note may be read by every node (case details go in --private)")
     options, unknown = parser.parse_known_args(args.rest)
     args.json = args.json or options._json
     if unknown:
@@ -231,7 +234,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     try:
         event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
                                    signer=options._signer, private=private, to=getattr(options, "_to", None) or (),
-                                   offline=options._offline)
+                                   offline=options._offline, public_note=getattr(options, "_public_note", False))
     except publishing.PublishError as exc:
         raise CliError(_cli_option_names(str(exc))) from None
     emit(args, {"id": event.id.hex(), "kind": kind.name, "seq": event.seq},
@@ -250,6 +253,8 @@ def wait_until_caught_up(log: EventLog, offline: bool) -> None:
 
 def _cli_option_names(message: str) -> str:
     """Publishing names its inputs as the API does ('to', 'private'); say them as options here."""
+    message = message.replace("confirm that this note may be public", "add --public-note if it may be")
+    message = message.replace("Put case details in the private part", "Put case details in --private")
     for name in ("to", "private", "as"):
         message = message.replace(f"('{name}'", f"(--{name}").replace(f"'{name}' ", f"--{name} ")
     return message

@@ -328,7 +328,7 @@ async def peers(request: web.Request) -> web.StreamResponse:
 
 
 # --- publishing -----------------------------------------------------------------------------------
-POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to")
+POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note")
 
 
 def _text(value: Any, field: str) -> str:
@@ -361,10 +361,13 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     if not isinstance(to, list) or not all(isinstance(g, str) for g in to):
         raise ApiError(422, "invalid_field", "'to' is a list of group ids (hex)", "to")
     options = {k: _text(body[k], k) if body.get(k) is not None else None for k in ("expires_in", "as", "private")}
+    public_note = body.get("public_note", False)
+    if not isinstance(public_note, bool):
+        raise ApiError(422, "invalid_field", "'public_note' is true or false", "public_note")
     try:
         event = await runtime.db(lambda: publishing.publish(
             runtime.log, runtime.keys, body["kind"], texts, expires_in=options["expires_in"],
-            signer=options["as"], private=options["private"], to=to))
+            signer=options["as"], private=options["private"], to=to, public_note=public_note))
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field) from None
     except InvalidEvent as exc:

@@ -176,12 +176,12 @@ SAMPLES: tuple[Sample, ...] = (
            key="bristol-accompany", to=("Cardiff",),
            private="Two brothers reporting at the Home Office next month; would like someone to go with them. "
                    "(Demo data: no real person.)"),
-    Sample("Bristol", "support.claim", {"request": Ref("calais-housing"),
-                                        "note": "A host family can take them from Friday."}),
+    Sample("Bristol", "support.claim", {"request": Ref("calais-housing")},
+           private="A host family can take them from Friday. (Demo data: no real person.)"),
     Sample("Cardiff", "support.claim", {"request": Ref("calais-minor")}),
     Sample("Bristol", "support.claim", {"request": Ref("brighton-legal")}),
-    Sample("Bristol", "support.close", {"request": Ref("brighton-legal"), "outcome": "referred",
-                                        "note": "Referred to a legal aid solicitor who takes Brighton cases."}),
+    Sample("Bristol", "support.close", {"request": Ref("brighton-legal"), "outcome": "referred"},
+           private="Referred to a legal aid solicitor who takes Brighton cases. (Demo data: no real person.)"),
 )
 
 

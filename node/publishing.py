@@ -115,23 +115,45 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[st
     return fields
 
 
+CASE_NOTE_KINDS = ("support.claim", "support.close")
+
+
 def default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
-    """Devices publish; membership changes are the group key's, except a device revoking itself."""
-    if kind == "member.revoke" and fields.get("subject") == bytes(keys.device.public):
-        return "device"
+    """Devices publish; membership changes are the group key's whenever this node holds it (also a
+    revocation of its own device: a thief holding that device key can then neither undo nor block
+    it); a device without its group key can only revoke itself."""
     if kind in ("member.vouch", "member.revoke") and keys.group is not None:
         return "group"
+    if kind == "member.revoke" and fields.get("subject") == bytes(keys.device.public):
+        return "device"
     return "device" if "device" in KINDS[kind].signers else "group"
+
+
+def _case_note_recipients(log: EventLog, fields: dict[str, Any]) -> list[bytes]:
+    """A case note (claim, close) is sealed to the group that made the request, besides our own."""
+    row = log.store.event_row(fields["request"])
+    group = log.trust.group_of(row[1]) if row is not None else None
+    if group is None:
+        raise PublishError("this node does not hold that support request (or its group is gone): sync first", "request")
+    return [group]
 
 
 def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: str, texts: Mapping[str, str], *,
             expires_in: str | None = None, signer: str | None = None, private: str | None = None,
-            to: Sequence[str] = (), now: int | None = None, offline: bool = False) -> Event:
+            to: Sequence[str] = (), now: int | None = None, offline: bool = False, public_note: bool = False,
+            ) -> Event:
     """Parse, check, sign and store one event; returns it. `keys` may be a function that loads
     them: it is called only once the input is known to be good (so a typo costs no passphrase).
-    `offline` signs even if this home has not caught up with the network (node/chain_gate.py)."""
+    `offline` signs even if this home has not caught up with the network (node/chain_gate.py).
+    A `note` on a claim or close of a support request is public text, so it needs `public_note`;
+    case details go in `private`, sealed to the requesting group and this one."""
     kind = kind_by_name(kind_name)
     fields = parse_fields(log, kind, texts)
+    case_note = kind.name in CASE_NOTE_KINDS
+    if case_note and fields.get("note") and not public_note:
+        raise PublishError("a note on a claim or close is public: every node of the network can read it. Put case "
+                           "details in the private part (sealed to the requesting group and yours), or confirm that "
+                           "this note may be public", "note")
     now = now_ms() if now is None else now
     expires = None
     if expires_in is not None and expires_in.strip():
@@ -145,10 +167,13 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if to and not has_private:
         raise PublishError("the recipients ('to') say who may read the private details; give the details too", "private")
     if has_private and kind.field(PRIVATE_FIELD) is None:
-        raise PublishError(f"{kind.name} has no private part; only support.request does", "private")
-    if has_private and not to:
+        private_kinds = ", ".join(k.name for k in KINDS.values() if k.field(PRIVATE_FIELD) is not None)
+        raise PublishError(f"{kind.name} has no private part; these kinds have one: {private_kinds}", "private")
+    if has_private and not to and not case_note:
         raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
     recipients = [parse_group_id(g) for g in to]
+    if has_private and case_note:
+        recipients = _case_note_recipients(log, fields) + recipients
     keys = keys() if callable(keys) else keys
     if has_private:
         own_group = log.trust.group_of(bytes(keys.device.public))

@@ -254,6 +254,7 @@ class Dashboard:
         groups = await self.runtime.db(pages.recipient_groups, self.runtime.log) if forms.has_private_part(kind) else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
+                "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
                 "regions": await self.runtime.db(pages.regions, self.runtime.log),
                 "title": ctx["t"]("publish.form_title", kind=ctx["t"](f"kind.{kind}"))}
@@ -282,14 +283,17 @@ class Dashboard:
         expires_in = str(form.get("expires_in", "")) if forms.needs_expiry(kind) else None
         private = str(form.get("private", "")) if forms.has_private_part(kind) else None
         to = [str(g) for g in form.getall("to", [])] if forms.has_private_part(kind) else []
+        public_note = forms.takes_case_notes(kind) and form.get("public_note") == "yes"
         t = ctx["t"]
         try:
             event = await self.runtime.db(partial(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
-                                                  expires_in=expires_in, private=private or None, to=to))
+                                                  expires_in=expires_in, private=private or None, to=to,
+                                                  public_note=public_note))
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field else {}
-            values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or ""}
+            values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
+                      **({"public_note": "yes"} if public_note else {})}
             page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
             return self.respond(request, "publish_form.html", page, 400)
         except InvalidEvent:

@@ -14,7 +14,7 @@ from typing import Any
 
 from events.kinds import ALERT_DEFAULT_EXPIRY_MS, HOUR_MS, KINDS
 from node.dashboard.i18n import Translator
-from node.publishing import PRIVATE_FIELD, typed_fields
+from node.publishing import CASE_NOTE_KINDS, PRIVATE_FIELD, typed_fields
 from node.render import MONEY_FIELDS
 
 EXPIRY_CHOICES = ("1h", "3h", "6h", "12h", "24h", "48h")
@@ -61,6 +61,11 @@ def has_private_part(kind_name: str) -> bool:
     return KINDS[kind_name].field(PRIVATE_FIELD) is not None
 
 
+def takes_case_notes(kind_name: str) -> bool:
+    """Claims and closes: a public note needs a tick, private notes go to the requesting group."""
+    return kind_name in CASE_NOTE_KINDS
+
+
 def needs_expiry(kind_name: str) -> bool:
     return KINDS[kind_name].expiry == "required"
 
@@ -82,6 +87,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
     (r"control characters", "error.control"),
     (r"private details .*empty|give the details too", "error.private_empty"),
+    (r"note on a claim or close is public", "error.public_note"),
     (r"recipient|is not a group|has no device|is revoked|at most \d+", "error.recipients"),
     (r"not a duration", "error.duration"),
 ))

@@ -156,3 +156,22 @@ async def test_unknown_routes_and_methods_are_json(api):
     ]:
         got, body = await api.request(method, path)
         assert (got, body["error"]["code"]) == (status, code), (method, path)
+
+
+async def test_a_public_note_on_a_claim_must_be_confirmed_and_case_details_are_sealed(api):
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "support.request", "fields": {"region": "calais", "type": "housing", "people": "1", "urgency": "high"}})
+    assert status == 201, body
+    claim = {"kind": "support.claim", "fields": {"request": body["event"]["id"], "note": "Host at 12 Acacia Road"}}
+    before = await event_count(api)
+    status, refused = await api.request("POST", "/api/v1/events", json=claim)
+    assert status == 422 and refused["error"]["field"] == "note" and "public" in refused["error"]["message"]
+    assert await event_count(api) == before
+    status, bad = await api.request("POST", "/api/v1/events", json={**claim, "public_note": "yes"})
+    assert status == 422 and bad["error"]["field"] == "public_note"
+    sealed = {**claim, "fields": {"request": claim["fields"]["request"]}, "private": "Host at 12 Acacia Road"}
+    status, made = await api.request("POST", "/api/v1/events", json=sealed)
+    assert status == 201 and made["event"]["has_private"] and "Host" not in str(made)
+    status, public = await api.request("POST", "/api/v1/events", json={**claim, "fields": {
+        "request": claim["fields"]["request"], "note": "We can help"}, "public_note": True})
+    assert status == 201 and public["event"]["note"] == "We can help"

@@ -131,7 +131,7 @@ def publish_every_kind(home: Path, *, group_b: str) -> dict[str, str]:
     ids["support.request"] = publish(home, "support.request", "--region", "calais", "--type", "housing",
                                      "--people", "2", "--urgency", "high")
     ids["support.claim"] = publish(home, "support.claim", "--request", ids["support.request"][:12],
-                                   "--note", "we have a room")
+                                   "--note", "we have a room", "--public-note")
     ids["support.close"] = publish(home, "support.close", "--request", ids["support.request"],
                                    "--outcome", "resolved")
     ids["typo_offer"] = publish(home, "offer", "--category", "bikes", "--quantity", "3", "--region", "calais",
