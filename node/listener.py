@@ -209,14 +209,21 @@ class ConnectionGuard:
             return await handler(request)
         finally:
             conn.requests -= 1
-            conn.since = self.clock()
+            conn.since = conn.last_byte = self.clock()  # idle from now: its deadlines start again
 
     # --- deadlines -----------------------------------------------------------------------------------
+    def _late(self, conn: _Connection, now: float) -> bool:
+        if conn.requests:
+            return False
+        if now - conn.since >= self.head_limit_s:
+            return True
+        # An answer still on its way to a slow reader is left to drain (until the head limit).
+        return now - conn.last_byte >= self.silent_s and not conn.transport.get_write_buffer_size()  # type: ignore[attr-defined]
+
     def sweep(self) -> int:
         """Close idle connections past a deadline (reset, which frees the descriptor at once); how many."""
         now = self.clock()
-        late = [c for c in self._open.values()
-                if not c.requests and (now - c.last_byte >= self.silent_s or now - c.since >= self.head_limit_s)]
+        late = [c for c in self._open.values() if self._late(c, now)]
         for conn in late:
             self._release(conn.transport)
             conn.transport.abort()
