@@ -149,6 +149,8 @@ class Home:
             raise HomeError(f"{self.path} already holds a node (group {config.group_name!r} or another); "
                             "choose another --home, or remove that folder if you mean to start over")
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not any(self.path.iterdir()):  # a folder made for it beforehand (mkdir): only this user may enter
+            os.chmod(self.path, 0o700)
         write_keystore(self.keystore_path, keys, passphrase)
         self.save_config(config)
 

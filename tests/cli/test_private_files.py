@@ -55,3 +55,11 @@ def test_a_home_with_files_others_may_read_is_tightened(cli, network):
         os.chmod(path, 0o644)
     cli.run(home, "status")
     assert_private(home)
+
+
+def test_a_folder_made_beforehand_for_the_home_is_closed_to_others(cli, tmp_path):
+    home = tmp_path / "calais"
+    home.mkdir(mode=0o755)
+    os.chmod(home, 0o755)
+    cli.run(home, "init", "--group", "Calais", "--region", "calais")
+    assert_private(home)
