@@ -691,8 +691,9 @@ def cmd_redact(args: argparse.Namespace) -> int:
 def cmd_wipe(args: argparse.Namespace) -> int:
     home = home_of(args)
     home.config()
-    what = ("the keys, the private parts, the peer list AND the whole event log" if args.all else
-            "the keys, the private parts and the peer list (public events stay)")
+    what = ("the keys, this node's name and ids, the private parts, the peer list AND the whole event log"
+            if args.all else "the keys, this node's name and ids, the private parts and the peer list "
+            "(public events stay)")
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("wipe destroys this node's keys: confirm with --yes (for scripts) or run it in a terminal")
@@ -706,6 +707,7 @@ def cmd_wipe(args: argparse.Namespace) -> int:
         lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
     lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
                  "  keystore: there was none")
+    lines.append("  config (group name and ids) and admin token: overwritten and deleted")
     lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
     if args.all:
         lines.append("  the whole home folder, event log included, is gone")
@@ -828,7 +830,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="event id or a unique prefix of it")
     p.add_argument("--reason", help="a short public reason")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
-    p = add("wipe", cmd_wipe, "panic wipe: destroy this node's keys, private parts and peer list, at once")
+    p = add("wipe", cmd_wipe, "panic wipe: destroy this node's keys, name and ids, private parts and peer list, at once")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")

@@ -36,6 +36,7 @@ from events.canonical import unpack
 from events.errors import InvalidEvent
 from node import chain_gate, verify_pool
 from node.home import Home
+from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite, raise_open_files_limit
 from node.log import EventLog, now_ms
 from node.outcome import Outcome
 from node.peer_link import PeerLinkHandler, RoundResult
@@ -97,6 +98,7 @@ class NodeRuntime:
         self._changed = asyncio.Condition()
         self.dashboard_options: Any = None  # node.dashboard.DashboardOptions, set by `solnet run`
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
+        self.guard = ConnectionGuard()  # sized to the open-files limit by start()
 
     # --- plumbing -------------------------------------------------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
@@ -174,13 +176,16 @@ class NodeRuntime:
         # Restore without forking (node/chain_gate.py): own publishing waits for the first complete round.
         self._started_ms = now_ms()
         await self.db(chain_gate.node_started, self.log.store, self._started_ms)
+        # Silent connections must not exhaust the descriptors (node/listener.py): use all we may have.
+        self.guard = ConnectionGuard.for_open_files(raise_open_files_limit())
         if self.listen is not None:
             from node.webapp import build_app
-            self.runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+            self.runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False,
+                                        keepalive_timeout=HEAD_LIMIT_S)
             await self.runner.setup()
-            site = web.TCPSite(self.runner, self.listen[0], self.listen[1], reuse_address=True)
+            site = GuardedSite(self.runner, self.listen[0], self.listen[1], self.guard)
             await site.start()
-            self.bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.bound_port = site.port
             log.info("listening for peers on %s:%d", self.listen[0], self.bound_port)
             try:  # this address, for `solnet dashboard-link` and `status`, at once rather than at the first save
                 await self.db(self._save_peers)
@@ -241,8 +246,11 @@ class NodeRuntime:
         inbound = sum(1 for link, _ in self.links.values() if not link.outbound)
         if inbound >= MAX_INBOUND or self._stopping.is_set():
             return web.Response(status=503, text="busy")
-        ws, link = await accept(request, self.identity(), self.limits)
+        transport = request.transport
+        ws, link = await accept(request, self.identity(), self.limits,
+                                progress=lambda: self.guard.bytes_received(transport))
         if link is not None:
+            self.guard.authenticated(transport)
             await self._serve(link)
         return ws
 

@@ -10,6 +10,7 @@ auto-vacuum make deleted bodies really go.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -109,11 +110,23 @@ def _unpack(blob: bytes) -> dict[str, Any]:
     return msgpack.unpackb(blob, raw=False)
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file, readable by this user only, if it is not there yet: SQLite gives
+    its -wal and -shm files the mode of the database file."""
+    if str(path) == ":memory:":
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except OSError:  # there already (or not creatable: SQLite says why, next)
+        pass
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.orphaned_profiles: set[bytes] = set()  # see _drop_rows
         try:
+            _create_private(self.path)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
             self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
             self.db.execute("PRAGMA journal_mode=WAL")

@@ -1,11 +1,11 @@
 """Panic wipe: destroy a node's keys and private data in seconds.
 
-What goes: the keystore (overwritten with random bytes, synced, then deleted), every private
-part (the sealed bodies of support requests), the peer list (peer addresses say where other
-members are), and runtime facts; with `everything`, the whole home, database included.
-Public events stay by default: every other node holds them too, and without the keys nobody
-can add to them in this node's name. A running node on the same home is stopped first, since
-it holds the keys in memory.
+What goes: the keystore, the config (it names the group and holds its ids) and the API's admin
+token (each overwritten with random bytes, synced, then deleted), every private part (the sealed
+bodies of support requests), the peer list (peer addresses say where other members are), and
+runtime facts; with `everything`, the whole home, database included. Public events stay by
+default: every other node holds them too, and without the keys nobody can add to them in this
+node's name. A running node on the same home is stopped first, since it holds the keys in memory.
 
 Flash storage (SD cards, SSDs) may keep old copies of overwritten blocks in spare areas: the
 overwrite makes recovery harder, it cannot make it impossible. The keystore was encrypted
@@ -84,9 +84,12 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
-    if _shred(home.keystore_path):
-        report.files_destroyed.append("keystore")
-    _shred(home.keystore_path.with_name(home.keystore_path.name + ".tmp"))
+    for path in (home.keystore_path, home.config_path, home.admin_token_path):
+        if _shred(path):
+            report.files_destroyed.append(path.name)
+    # Leftovers of interrupted writes (keystore.tmp, config.json.tmp, .admin-token.PID.tmp).
+    for leftover in sorted(home.path.glob("*.tmp")) + sorted(home.path.glob(".admin-token.*.tmp")):
+        _shred(leftover)
     if home.db_path.exists():
         store = Store(home.db_path)
         try:
@@ -104,7 +107,7 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
         finally:
             store.close()
     if everything:
-        for f in sorted(home.path.glob("solnet.db*")) + [home.config_path]:
+        for f in sorted(home.path.glob("solnet.db*")):
             if _shred(f):
                 report.files_destroyed.append(f.name)
         shutil.rmtree(home.path, ignore_errors=True)

@@ -13,6 +13,7 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -24,6 +25,7 @@ from sync.messages import Credentials, Error, Message, ProtocolViolation, decode
 from sync.peers import PeerLimits
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SYNC_PATH = "/sync/v1"
 _FRAME_OVERHEAD = 64
@@ -178,9 +180,32 @@ class Link:
             await asyncio.sleep(0.01)
 
 
-async def _recv_handshake(ws, timeout: float) -> bytes:
+Progress = Callable[[], int]
+"""Bytes received so far on a connection: a handshake waits while this grows."""
+
+
+async def _while_progressing(awaitable: Awaitable[T], stall_s: float, progress: Progress | None) -> T:
+    """Await `awaitable`; asyncio.TimeoutError once `stall_s` seconds pass in which no byte arrived
+    (`progress` unchanged): a slow peer that is sending is waited for, a silent one is not. Without
+    `progress`, `stall_s` bounds the whole wait."""
+    task = asyncio.ensure_future(awaitable)
     try:
-        msg = await asyncio.wait_for(ws.receive(), timeout)
+        seen = progress() if progress is not None else None
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=stall_s)
+            if done:
+                return task.result()
+            now = progress() if progress is not None else None
+            if now == seen:
+                raise asyncio.TimeoutError
+            seen = now
+    finally:
+        task.cancel()
+
+
+async def _recv_handshake(ws, timeout: float, progress: Progress | None = None) -> bytes:
+    try:
+        msg = await _while_progressing(ws.receive(), timeout, progress)
     except asyncio.TimeoutError:
         raise HandshakeError("protocol", "the peer did not answer the handshake in time") from None
     if msg.type != aiohttp.WSMsgType.BINARY:
@@ -220,10 +245,13 @@ def _any_key(device: bytes) -> None:
     """Membership is checked after the credentials exchange (see Identity), not inside the handshake."""
 
 
-async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits) -> None:
+async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits,
+                             progress: Progress | None = None) -> None:
     """Receive the peer's credentials, store them (verified like any event), then check membership."""
     try:
-        message = await link.receive(limits.connect_timeout_s)
+        message = await _while_progressing(link.receive(None), limits.connect_timeout_s, progress)
+    except asyncio.TimeoutError:
+        raise HandshakeError("protocol", f"no credentials from the peer in {limits.connect_timeout_s:.0f} s") from None
     except LinkClosed as exc:
         refusal = link.peer_error
         if refusal is not None and refusal.code == "refused" and refusal.text in (NOT_A_MEMBER, REVOKED):
@@ -237,22 +265,30 @@ async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits)
     identity.check_peer(link.peer_device)
 
 
-async def accept(request: web.Request, identity: Identity, limits: PeerLimits) -> tuple[web.WebSocketResponse, Link | None]:
+async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
+                 progress: Progress | None = None) -> tuple[web.WebSocketResponse, Link | None]:
     """Server side of the handshake on an incoming websocket. A refused peer gets the connection
-    closed and nothing else: no network data, no reason beyond the close."""
+    closed and nothing else: no network data, no reason beyond the close.
+
+    Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
+    the bytes received on the connection, when given), and the whole exchange may last at most
+    `handshake_timeout_s`."""
     ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, heartbeat=30)
     await ws.prepare(request)
     link = None
     try:
-        hs = Responder(identity.network_id, identity.device, _any_key)
-        await ws.send_bytes(hs.reply(await _recv_handshake(ws, limits.connect_timeout_s)))
-        keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s))
-        if keys.peer_device == bytes(identity.device.public):
-            raise HandshakeError("protocol", "a connection from this node to itself")
-        link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
-        await _check_credentials(link, identity, limits)
-        await link.send(Credentials(identity.credentials()))
-    except HandshakeError as exc:
+        async with asyncio.timeout(limits.handshake_timeout_s):
+            hs = Responder(identity.network_id, identity.device, _any_key)
+            await ws.send_bytes(hs.reply(await _recv_handshake(ws, limits.connect_timeout_s, progress)))
+            keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s, progress))
+            if keys.peer_device == bytes(identity.device.public):
+                raise HandshakeError("protocol", "a connection from this node to itself")
+            link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
+            await _check_credentials(link, identity, limits, progress)
+            await link.send(Credentials(identity.credentials()))
+    except (HandshakeError, TimeoutError) as exc:
+        if isinstance(exc, TimeoutError):
+            exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")
         log.info("refused an incoming sync connection: %s", exc.reason)
         if link is not None:
             await link.close("refused", exc.reason)
