@@ -344,6 +344,25 @@ class Store:
                             "AND expires <= ?", (BODY_EXPIRED, now))
         return ids
 
+    def forget_private_and_local(self, private_kinds: Sequence[str]) -> tuple[int, int]:
+        """For the panic wipe, inside a write: drop every body that holds a sealed part (with its
+        read-model rows), events kept aside, fork evidence, the peer list and runtime facts.
+        Returns (bodies dropped, peers forgotten)."""
+        marks = ",".join("?" * len(private_kinds))
+        sealed = [event_id for event_id, body in self.db.execute(
+            f"SELECT id, body FROM events WHERE kind IN ({marks}) AND body IS NOT NULL", tuple(private_kinds))
+            if "sealed" in (_unpack(body) or {})]
+        for i in range(0, len(sealed), 500):
+            chunk = sealed[i:i + 500]
+            where = f"id IN ({','.join('?' * len(chunk))})"
+            self._drop_rows(where, chunk)
+            self.db.execute(f"UPDATE events SET body=NULL, body_state=? WHERE {where}", (BODY_REDACTED, *chunk))
+        self.db.execute("DELETE FROM pending")
+        self.db.execute("DELETE FROM forks")
+        peers = self.db.execute("DELETE FROM peers").rowcount
+        self.db.execute("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key')")
+        return len(sealed), peers
+
     def clear_projections(self) -> None:
         self.db.execute("DELETE FROM proj")
 

@@ -100,3 +100,27 @@ def _runtime_pid(home: Home) -> int | None:
     finally:
         store.close()
     return json.loads(raw)["pid"] if raw else None
+
+
+def test_wipe_drops_sealed_case_notes_and_unused_login_links(tmp_path: Path) -> None:
+    calais, _, sealed = _network_with_a_private_request(tmp_path)
+    log = calais.home.log()
+    keys = calais.home.keys(PASS)
+    request = log.store.db.execute("SELECT id FROM events WHERE kind='support.request'").fetchone()[0]
+    note = seal_private("Host at 12 Acacia Road", log.trust, [], bytes(keys.group.public))
+    log.append(keys.device, "support.claim", {"request": request, "sealed": note})
+    public = log.append(keys.device, "support.close", {"request": request, "outcome": "resolved", "note": "done"})
+    log.store.close()
+    link = json.loads(_solnet(calais.home.path, "dashboard-link", "--base-url", "http://127.0.0.1:1", "--json").stdout)
+    assert any((calais.home.path / "login-links").iterdir()), link
+    out = json.loads(_solnet(calais.home.path, "wipe", "--yes", "--json").stdout)
+    assert out["private_parts_dropped"] == 2  # the request and the sealed claim; the public close stays
+    assert not (calais.home.path / "login-links").exists()
+    store = Store(calais.home.db_path)
+    try:
+        assert store.event_row(public.id)[8] is not None
+        for f in calais.home.path.iterdir():
+            data = f.read_bytes()
+            assert note[-64:] not in data and sealed[-64:] not in data, f.name
+    finally:
+        store.close()
