@@ -612,16 +612,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
 
+    from node.peer_link import RoundCut
     from node.runtime import NodeRuntime
     from sync.handshake import HandshakeError
     from sync.proxy import ProxyFailure
     from sync.transport import LinkClosed
 
     runtime = NodeRuntime(home, keys, proxy=proxy)
+    show_progress = not args.json and sys.stderr.isatty()
 
-    def progress(received: int) -> None:
-        if not args.json and sys.stderr.isatty():
-            print(f"\r  received {received} events...", end="", file=sys.stderr, flush=True)
+    def progress(received: int, expected: int) -> None:
+        if show_progress:
+            print(f"\r  stored {received} of {expected} events...", end="", file=sys.stderr, flush=True)
 
     async def main() -> Any:
         await runtime.start(background=False)
@@ -646,24 +648,41 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise CliError(f"cannot sync with {address}: {exc}") from None
     except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise CliError(f"cannot reach {address} ({type(exc).__name__}: {exc}); is `solnet run` listening there?") from None
-    except LinkClosed as exc:
-        if exc.reason == "storage":
-            raise CliError(f"{exc}: the sync stopped there (what was stored is kept). Free some space and run "
+    except RoundCut as cut:
+        # What was stored is kept and reported; the rest comes with the next sync.
+        if show_progress:
+            print(file=sys.stderr)
+        emit(args, {**sync_summary(address, cut.result), "error": str(cut)},
+             f"Sync with {address} cut off after {cut.result.seconds:.1f} s: {sync_counts(cut.result)}.")
+        if cut.reason == "storage":
+            raise CliError(f"{cut}: the sync stopped there (what was stored is kept). Free some space and run "
                            "`solnet sync` again: it resumes where it stopped.", EXIT_STORAGE) from None
-        raise CliError(f"the sync was cut off: {exc}; run it again to resume (nothing stored is lost)") from None
-    summary = {"address": address, "in_sync": result.in_sync, "received": result.received, "sent": result.sent,
-               "lag": result.lag, "outcomes": dict(result.outcomes), "seconds": round(result.seconds, 3)}
+        raise CliError(f"the sync was cut off: {cut}; what was stored is kept: run `solnet sync` again "
+                       "for the rest") from None
+    except LinkClosed as exc:  # before the round began: nothing was received
+        raise CliError(f"the connection to {address} ended before the sync began: {exc}") from None
+    if show_progress:
+        print(file=sys.stderr)
     if result.in_sync:
         human = f"Already in sync with {address} ({result.seconds * 1000:.0f} ms)."
     else:
-        o = result.outcomes
-        human = (f"Synced with {address} in {result.seconds:.1f} s: received {result.received} "
-                 f"({o.get('accepted', 0)} new, {o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, "
-                 f"{o.get('rejected', 0)} rejected), sent {result.sent}.")
-    if sys.stderr.isatty() and not args.json:
-        print(file=sys.stderr)
-    emit(args, summary, human)
+        human = f"Synced with {address} in {result.seconds:.1f} s: {sync_counts(result)}."
+    emit(args, sync_summary(address, result), human)
     return EXIT_REFUSED if result.outcomes.get("rejected") else 0
+
+
+def sync_summary(address: str, result: Any) -> dict[str, Any]:
+    """`solnet sync --json`: `received` counts what was stored or refused (the outcomes), never
+    events that arrived and were not stored; `complete` is false when the link was cut."""
+    return {"address": address, "in_sync": result.in_sync, "complete": result.complete, "received": result.received,
+            "sent": result.sent, "lag": result.lag, "outcomes": dict(result.outcomes),
+            "seconds": round(result.seconds, 3)}
+
+
+def sync_counts(result: Any) -> str:
+    o = result.outcomes
+    return (f"received {result.received} ({o.get('accepted', 0)} new, {o.get('duplicate', 0)} duplicate, "
+            f"{o.get('pending', 0)} pending, {o.get('rejected', 0)} rejected), sent {result.sent}")
 
 
 def cmd_redact(args: argparse.Namespace) -> int:

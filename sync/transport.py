@@ -2,9 +2,15 @@
 
 A `Link` is one authenticated, encrypted connection to one peer, whichever side dialled. It
 sends messages from a priority queue (alerts before everything else, so an alert never waits
-behind a bulk transfer) with a bounded normal queue for back-pressure, and receives with a
-per-message timeout so a silent peer never hangs a round. Frames over the size limit close the
-connection (aiohttp enforces max_msg_size before reading them into memory).
+behind a bulk transfer) with a bounded normal queue for back-pressure. Frames over the size
+limit close the connection (aiohttp enforces max_msg_size before reading them into memory).
+
+Liveness is the link owner's job (node/peer_link.py), not a fixed websocket heartbeat: aiohttp's
+heartbeat expects a pong within a fixed time, but a pong is only sent once the peer's reader gets
+to the ping, behind every frame it has not yet stored, so a slow node was cut mid-sync. Here every
+frame heard from the peer counts (`heard`), pings are answered without holding up the reader, and
+the owner sends `keepalive()` (an unsolicited pong, RFC 6455 5.5.3) while it is busy with the
+peer's data, or `probe()` (a ping) when the link has been quiet.
 """
 from __future__ import annotations
 
@@ -73,6 +79,9 @@ class Link:
         self.bytes_in = 0
         self.bytes_out = 0
         self.peer_error: Error | None = None  # why the peer closed the link, if it said
+        self.heard = 0  # frames of any kind received from the peer: data, ping or pong
+        self.last_write = asyncio.get_running_loop().time()  # when we last handed the peer a frame
+        self._control: asyncio.Task | None = None  # the ping or pong being written, if any
         self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
         self._normal: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_NORMAL_QUEUE)
         self._wake = asyncio.Event()
@@ -81,6 +90,7 @@ class Link:
         self._send_lock = asyncio.Lock()
         self._writer = asyncio.create_task(self._write_loop(), name=f"link-{self.number}-writer")
         self.closed = False
+        self.gone = asyncio.Event()  # set by close(): whoever waits on this link stops waiting
 
     @property
     def name(self) -> str:
@@ -95,8 +105,20 @@ class Link:
         if urgent:
             if self._urgent.qsize() < _URGENT_QUEUE:
                 self._urgent.put_nowait(data)
-        else:
-            await self._normal.put(data)
+        elif not self._normal.full():
+            self._normal.put_nowait(data)
+        else:  # wait for room, or for the link to close (then nobody would ever make room)
+            put = asyncio.ensure_future(self._normal.put(data))
+            gone = asyncio.ensure_future(self.gone.wait())
+            try:
+                await asyncio.wait({put, gone}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                gone.cancel()
+                queued = put.done() and not put.cancelled()
+                if not put.done():
+                    put.cancel()
+            if not queued:
+                raise LinkClosed(f"{self.name}: connection closed")
         self._wake.set()
 
     def offer(self, message: Message, *, urgent: bool = False) -> bool:
@@ -125,6 +147,7 @@ class Link:
                     frame = self.channel.seal(queue.get_nowait())
                     self.bytes_out += len(frame)
                     await self.ws.send_bytes(frame)
+                    self.last_write = asyncio.get_running_loop().time()
         except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
             log.info("%s: send failed (%s)", self.name, type(exc).__name__)
             await self.close()
@@ -132,15 +155,29 @@ class Link:
             pass
 
     async def receive(self, timeout: float | None = None) -> Message:
-        """The next message; LinkClosed on close, timeout, a bad frame or a protocol violation."""
-        try:
-            msg = await asyncio.wait_for(self.ws.receive(), timeout)
-        except asyncio.TimeoutError:
-            raise LinkClosed(f"{self.name}: no message for {timeout:.0f} s", "timeout") from None
+        """The next message; LinkClosed on close, timeout, a bad frame or a protocol violation.
+        Pings and pongs count as heard (see `heard`) and are not returned."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            try:
+                msg = await asyncio.wait_for(self.ws.receive(), left)
+            except asyncio.TimeoutError:
+                raise LinkClosed(f"{self.name}: no message for {timeout:.0f} s", "timeout") from None
+            if msg.type == aiohttp.WSMsgType.PING:
+                self.heard += 1
+                self._send_control(aiohttp.WSMsgType.PONG, msg.data[:125])
+                continue
+            if msg.type == aiohttp.WSMsgType.PONG:
+                self.heard += 1
+                continue
+            break
         if msg.type != aiohttp.WSMsgType.BINARY:
             if msg.type == aiohttp.WSMsgType.ERROR and "size" in str(msg.data).lower():
                 raise LinkClosed(f"{self.name}: frame over the size limit", "oversize")
             raise LinkClosed(f"{self.name}: connection closed")
+        self.heard += 1
         self.bytes_in += len(msg.data)
         try:
             message = decode(self.channel.open(msg.data))
@@ -153,17 +190,44 @@ class Link:
             raise LinkClosed(f"{self.name} closed the connection: {message.code}: {message.text}", "closed")
         return message
 
+    def keepalive(self) -> None:
+        """Tell the peer we are alive (busy with its data): an unsolicited pong, which needs no answer."""
+        self._send_control(aiohttp.WSMsgType.PONG, b"")
+
+    def probe(self) -> None:
+        """Ask a quiet peer to show it is alive: a ping, which it answers with a pong."""
+        self._send_control(aiohttp.WSMsgType.PING, b"")
+
+    def _send_control(self, kind: aiohttp.WSMsgType, data: bytes) -> None:
+        """Write a ping or pong without making the caller wait: the reader must never stall behind
+        a congested connection for it. At most one at a time (one answers for several pings)."""
+        if self.closed or (self._control is not None and not self._control.done()):
+            return
+        self.last_write = asyncio.get_running_loop().time()
+        send = self.ws.ping if kind == aiohttp.WSMsgType.PING else self.ws.pong
+        self._control = asyncio.create_task(self._control_frame(send, data), name=f"link-{self.number}-control")
+
+    @staticmethod
+    async def _control_frame(send: Callable[[bytes], Awaitable[None]], data: bytes) -> None:
+        try:
+            await send(data)
+        except (ConnectionError, RuntimeError, aiohttp.ClientError):
+            pass  # the connection is going away; the reader sees that
+
     async def close(self, code: str | None = None, text: str = "") -> None:
         """Close, telling the peer why (if a reason is given and the link still works)."""
         if self.closed:
             return
         self.closed = True
+        self.gone.set()
         if code is not None:
             try:
                 await asyncio.wait_for(self._send_last(encode(Error(code, text))), 2)
             except Exception:  # the peer may already be gone, or not reading; closing anyway
                 pass
         self._writer.cancel()
+        if self._control is not None:
+            self._control.cancel()
         try:
             await asyncio.wait_for(self.ws.close(), 2)
         except Exception:
@@ -220,7 +284,7 @@ async def dial(session: aiohttp.ClientSession, address: str, identity: Identity,
     url = address.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + SYNC_PATH
     ws = await session.ws_connect(
         url, timeout=aiohttp.ClientWSTimeout(ws_close=2), max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD,
-        autoping=True, heartbeat=30,
+        autoping=False,  # Link.receive answers pings; liveness follows progress (see the module's docstring)
     )
     try:
         hs = Initiator(identity.network_id, identity.device, _any_key)
@@ -273,7 +337,7 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
     `handshake_timeout_s`."""
-    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, heartbeat=30)
+    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, autoping=False)
     await ws.prepare(request)
     link = None
     try:
