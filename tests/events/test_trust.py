@@ -231,6 +231,14 @@ def test_a_consenting_device_cannot_be_claimed_by_another_group_or_admitted_as_a
         assert g.effect(claims[0].id) == T.NO_EFFECT_OTHER_GROUP and g.effect(claims[1].id) == T.NO_EFFECT_IS_DEVICE
 
 
+def test_a_device_that_consented_to_two_groups_belongs_to_the_nearer_one():
+    a, b, d = key(), key(), key()
+    near, far = device(a, d, 1), device(b, d, 1)
+    for order in ([near, far], [far, near]):
+        g = TrustGraph([a], [admit(a, b, 2), *order])
+        assert g.member(d).group == a and g.effect(near.id) is None and g.effect(far.id) == T.NO_EFFECT_OTHER_GROUP
+
+
 def test_a_device_vouched_without_consent_counts_while_no_other_group_claims_it():
     """Vouches made before consent existed (solnet 0.1) keep their devices, unless contested."""
     a, b, d = key(), key(), key()
