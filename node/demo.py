@@ -322,6 +322,11 @@ class Demo:
                 # publish` does, but Ctrl-C still stops the demo at once).
                 if exc.reason != chain_gate.NOT_CAUGHT_UP or time.monotonic() > deadline:
                     raise
+            except PublishError as exc:
+                # Case notes are sealed to the group that made the request: wait until the request
+                # (published a moment ago on another node) has arrived here.
+                if exc.field != "request" or time.monotonic() > deadline:
+                    raise
             self._sleep(POLL_S * 5)
 
     def _publish_sample(self, sample: Sample) -> None:
