@@ -144,7 +144,7 @@ def check_addresses(texts: Sequence[str]) -> None:
 def expiry_time(kind: Kind, text: str, now: int) -> int:
     """When an event of `kind` made at `now` expires, from a duration such as 6h."""
     if kind.expiry == "forbidden":
-        raise PublishError(f"a {kind.name} event does not expire: leave 'expires_in' out", "expires_in")
+        raise PublishError(f"{kind.name} events do not expire: leave 'expires_in' out", "expires_in")
     try:
         duration = parse_duration_ms(text)
     except InputError as exc:
@@ -153,8 +153,8 @@ def expiry_time(kind: Kind, text: str, now: int) -> int:
         raise PublishError(f"'expires_in' must be at least 1 minute, got {text.strip()!r}; write it like 90m, 6h "
                            "or 2d", "expires_in")
     if kind.max_expiry_ms is not None and duration > kind.max_expiry_ms:
-        raise PublishError(f"a {kind.name} expires at most {kind.max_expiry_ms // HOUR_MS} hours after it is made, "
-                           f"got {text.strip()!r}", "expires_in")
+        raise PublishError(f"'expires_in' is at most {kind.max_expiry_ms // HOUR_MS}h for {kind.name} events (they "
+                           f"expire at most that long after they are made), got {text.strip()!r}", "expires_in")
     if now + duration >= MAX_TIMESTAMP_MS:
         raise PublishError(f"'expires_in' {text.strip()!r} is too far away; write it like 90m, 6h or 2d", "expires_in")
     return now + duration

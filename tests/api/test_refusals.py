@@ -113,9 +113,9 @@ ALERT = {"kind": "alert", "fields": {"region": "calais", "type": "raid", "text":
 
 @pytest.mark.parametrize("body, words", [
     ({**ALERT, "expires_in": "0m"}, "at least 1 minute"),
-    ({**ALERT, "expires_in": "49h"}, "at most 48 hours"),
+    ({**ALERT, "expires_in": "49h"}, "at most 48h"),
     ({**ACTION, "expires_in": "6 hours"}, "90m, 6h or 2d"),
-    ({"kind": "need.fulfil", "fields": {"need": "ab" * 32, "quantity": "1"}, "expires_in": "2h"}, "does not expire"),
+    ({"kind": "need.fulfil", "fields": {"need": "ab" * 32, "quantity": "1"}, "expires_in": "2h"}, "do not expire"),
 ])
 async def test_an_expiry_the_kind_cannot_have_is_refused_naming_expires_in(api, body, words):
     error = await refused(api, body)
