@@ -431,9 +431,11 @@ class Dashboard:
     async def _next_change(self, since: int) -> int:
         change = asyncio.ensure_future(self.runtime.wait_for_change(since, KEEPALIVE_S))
         closing = asyncio.ensure_future(self._closing.wait())
-        done, pending = await asyncio.wait({change, closing}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
+        try:
+            done, _ = await asyncio.wait({change, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when this handler is cancelled: no waiter is left behind
+            change.cancel()
+            closing.cancel()
         return change.result() if change in done else since
 
     async def on_shutdown(self, app: web.Application) -> None:

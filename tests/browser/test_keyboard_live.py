@@ -8,9 +8,40 @@ reached, and none of them is replaced. A new alert is said once through the pers
 """
 from __future__ import annotations
 
-from chromium import api_publish, log_in
+from chromium import api_publish, log_in, url
 
-WATCH = """() => {
+# WCAG 1.4.11 in the page: the contrast of the focused control's ring with what is around it (the
+# first background behind the element), and of a field's border with its inside and its outside.
+CONTRAST = """
+  window.rgb = text => (text.match(/[0-9.]+/g) || []).map(Number);
+  window.luminance = ([r, g, b]) => {
+    const f = c => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  window.ratio = (a, b) => {
+    const [x, y] = [luminance(rgb(a)), luminance(rgb(b))].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  window.behind = el => {  // the background colour an element's surroundings show
+    for (let n = el.parentElement; n; n = n.parentElement) {
+      const c = getComputedStyle(n).backgroundColor, v = rgb(c);
+      if (v.length === 3 || (v.length === 4 && v[3] > 0)) { return c; }
+    }
+    return "rgb(255, 255, 255)";
+  };
+  window.ring = el => {
+    const s = getComputedStyle(el);
+    return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), ratio: ratio(s.outlineColor, behind(el))};
+  };
+"""
+STEP = """() => {
+  const el = document.activeElement;
+  el.reached = true;  // an expando: it survives only if the patch keeps this very node
+  const all = window.tabbables();
+  return {body: el === document.body, inLive: document.getElementById("live").contains(el),
+          last: el === all[all.length - 1], what: el.outerHTML.slice(0, 100), ring: window.ring(el)};
+}"""
+WATCH = """() => {""" + CONTRAST + """
   window.lost = [];
   document.addEventListener("focusout", e => {
     if (e.relatedTarget === null) { window.lost.push("focus left " + e.target.outerHTML.slice(0, 80)); }
@@ -30,19 +61,13 @@ WATCH = """() => {
   window.initial = window.tabbables();
   return window.initial.length;
 }"""
-STEP = """() => {
-  const el = document.activeElement;
-  el.reached = true;  // an expando: it survives only if the patch keeps this very node
-  const all = window.tabbables();
-  return {body: el === document.body, inLive: document.getElementById("live").contains(el),
-          last: el === all[all.length - 1], what: el.outerHTML.slice(0, 100)};
-}"""
 MAX_PRESSES = 300
 
 # Published while the focus is inside the overview, one at a time: each adds to a section the walk
 # may be in or has passed (an action sooner than the others goes first in its list).
 DURING = [
-    ("action", {"title": "Vigil at the pier", "region": "calais", "type": "protest", "starts_at": "2031-01-02T18:00"}, {}),
+    ("action", {"title": "Vigil at the pier", "region": "calais", "type": "protest",
+                "starts_at": "2031-01-02T18:00"}, {}),
     ("alert", {"region": "calais", "type": "eviction", "location": "Loon-Plage", "text": "Eviction at dawn"},
      {"expires_in": "3h"}),
     ("need", {"category": "water", "quantity": "200", "region": "calais"}, {}),
@@ -87,13 +112,16 @@ def test_tabbing_through_the_overview_while_events_arrive_keeps_the_focus(cluste
         assert presses <= MAX_PRESSES, "the walk never reached the last control"
         step = page.evaluate(STEP)
         assert not step["body"], f"the focus fell to <body> after {presses} presses"
+        ring = step["ring"]
+        assert ring["style"] != "none" and ring["width"] >= 2 and ring["ratio"] >= 3, (step["what"], ring)
         in_live += step["inLive"]
         if step["inLive"] and todo and in_live % 2 == 0:  # an event arrives while a control in #live has the focus
             patches = page.evaluate("() => { window.before = document.activeElement; return window.patches || 0; }")
             kind, fields, extra = todo.pop(0)
             published.append(api_publish(calais, kind, fields, **extra))
             page.wait_for_function("n => (window.patches || 0) > n", arg=patches)
-            assert page.evaluate("() => document.activeElement === window.before"), f"the focus moved off {step['what']}"
+            same = page.evaluate("() => document.activeElement === window.before")
+            assert same, f"the focus moved off {step['what']}"
         if step["last"]:
             break
     assert not todo, f"the walk ended before {len(todo)} events were published: too few controls in #live"
@@ -113,3 +141,38 @@ def test_tabbing_through_the_overview_while_events_arrive_keeps_the_focus(cluste
     page.locator("#live-status[data-state='retry']").wait_for()
     assert page.locator("#live-status").inner_text() == "Live updates interrupted: reconnecting…"
     assert page.evaluate("() => window.lost") == []
+
+
+FIELD = """() => {""" + CONTRAST + """
+  const el = document.activeElement, s = getComputedStyle(el);
+  const border = el.matches("input[type=text], input[type=number], input[type=url], input[type=datetime-local], "
+                            + "select, textarea")
+    ? {inside: ratio(s.borderTopColor, s.backgroundColor), outside: ratio(s.borderTopColor, behind(el))} : null;
+  const all = Array.from(document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea"))
+    .filter(c => c.tabIndex >= 0 && !c.disabled && c.getClientRects().length > 0);
+  return {what: el.outerHTML.slice(0, 80), body: el === document.body, ring: ring(el), border: border,
+          last: el === all[all.length - 1]};
+}"""
+
+
+def test_a_form_shows_its_fields_and_the_focus_at_3_to_1_at_least(cluster, browser) -> None:
+    """Every control of a publish form, reached with the keyboard: its focus ring, and a field's border
+    (the one thing that shows where the field is), against white and against the page."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais, sync_interval=3600)
+    page = browser.new_page()
+    log_in(page, calais)
+    page.goto(url(calais, "/publish/support.request"))
+    seen, fields = [], 0
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        got = page.evaluate(FIELD)
+        assert not got["body"], seen
+        seen.append(got["what"])
+        assert got["ring"]["style"] != "none" and got["ring"]["ratio"] >= 3, got
+        if got["border"] is not None:
+            fields += 1
+            assert got["border"]["inside"] >= 3 and got["border"]["outside"] >= 3, got
+        if got["last"]:
+            break
+    assert fields >= 5 and "<button" in seen[-1], seen  # region, type, people, urgency, private details

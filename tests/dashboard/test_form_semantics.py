@@ -115,9 +115,9 @@ async def test_event_text_in_one_known_language_carries_it(sample, start_node, h
     home = sample.nodes[0].home
     log, keys = home.log(), home.keys(PASSPHRASE)
     try:
-        one = publishing.publish(log, keys, "action", {"title": "Cours de français", "region": "calais", "type": "class",
-                                                       "starts_at": "2031-03-02T10:00", "languages": "fr",
-                                                       "description": "Au local"}).id.hex()
+        one = publishing.publish(log, keys, "action", {
+            "title": "Cours de français", "region": "calais", "type": "class", "starts_at": "2031-03-02T10:00",
+            "languages": "fr", "description": "Au local"}).id.hex()
         two = publishing.publish(log, keys, "action", {"title": "Bilingual", "region": "calais", "type": "class",
                                                        "starts_at": "2031-03-03T10:00", "languages": "fr, en"}).id.hex()
         odd = publishing.publish(log, keys, "action", {"title": "Made up", "region": "calais", "type": "class",
