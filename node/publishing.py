@@ -117,9 +117,6 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[st
         message = exc.args[0]
         named = [n for n in re.findall(r"'(\w+)'", message) if kind.field(n) is not None]
         raise PublishError(message, named[0] if named else None) from None
-    wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
-    if wrong is not None:  # from a peer it would count for nothing: say so now
-        raise PublishError(wrong[1], wrong[0])
     if kind.name == "node.announce":
         check_addresses(fields["addresses"])
     return fields
@@ -194,6 +191,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     case details go in `private`, sealed to the requesting group and this one."""
     kind = kind_by_name(kind_name)
     fields = parse_fields(log, kind, texts)
+    wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
+    if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
+        raise PublishError(wrong[1], wrong[0])
     case_note = kind.name in CASE_NOTE_KINDS
     if case_note and fields.get("note") and not public_note:
         raise PublishError("a note on a claim or close is public: every node of the network can read it. Put case "
