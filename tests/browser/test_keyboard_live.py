@@ -131,8 +131,10 @@ def test_tabbing_through_the_overview_while_events_arrive_keeps_the_focus(cluste
     replaced = page.evaluate("() => window.initial.filter(el => !el.isConnected).length")
     assert replaced == 0, f"{replaced} controls were replaced instead of patched"
     for text in ("Vigil at the pier", "Eviction at dawn", "Bike workshop", "200 × water"):
+        page.locator("#live").get_by_text(text).wait_for()  # the last patches may still be on their way
         assert page.locator("#live").get_by_text(text).count() == 1, text
 
+    page.locator("#alert-news", has_text="Eviction at dawn").wait_for(state="attached")
     said = page.evaluate("() => window.said")
     assert len(said) == 1 and said[0].startswith("New alert:") and "Eviction at dawn" in said[0], said
     assert "CRS 12:40" not in said[0]  # the alert already on the page is not news
