@@ -23,7 +23,7 @@ class FieldError(ValueError):
 @dataclass(frozen=True)
 class Field:
     """One body field. `type` is one of: text, enum, int, time, id, key, signature, languages, url,
-    bytes, region, currency, ids, texts."""
+    bytes, region, currency, ids, texts. An id field may name the kind of event it `refers_to`."""
 
     name: str
     type: str
@@ -33,6 +33,7 @@ class Field:
     minimum: int = 0
     maximum: int = 2**53
     help: str = ""
+    refers_to: str = ""
 
     def check(self, value: Any) -> None:
         check = _CHECKS[self.type]
@@ -67,7 +68,7 @@ def _int(f: Field, v: Any) -> str | None:
 
 def _time(f: Field, v: Any) -> str | None:
     if type(v) is not int or not 0 < v < MAX_TIMESTAMP_MS:
-        return "must be a time (milliseconds since 1970)"
+        return "must be a date and time after 1 January 1970"
     return None
 
 

@@ -21,7 +21,7 @@ from events.canonical import pack, unpack
 from events.errors import InvalidEvent
 from events.format import Event, decode_event, sign_event
 from events.genesis import Genesis, parse_genesis
-from events.kinds import KINDS, Kind, check_fields, parse_body
+from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import Drop, project
 from events.trust import Member, Revocation, TrustGraph, Vouch
 from node import chain_gate
@@ -378,6 +378,12 @@ class EventLog:
         kind = KINDS.get(ev.kind)
         if member is not None and kind is not None and member.role not in kind.signers:
             return f"a {member.role} key may not sign {ev.kind} events"
+        if kind is not None and ev.body is not None:  # a reference to the wrong kind counts for nothing
+            fields = unpack(ev.body)
+            kind_of = lambda event_id: (row[4] if (row := self.store.event_row(event_id)) else None)  # noqa: E731
+            wrong = wrong_reference(kind, fields, kind_of) if isinstance(fields, dict) else None
+            if wrong is not None:
+                return wrong[1]
         return self.trust.effect(ev.id)
 
     def _project(self, ev: Event, member: Member, n: int) -> None:

@@ -20,11 +20,12 @@ from crypto.errors import InvalidKey
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.fields import FieldError
-from events.format import Event
-from events.kinds import KINDS, Kind, check_fields
+from events.format import MAX_TIMESTAMP_MS, Event
+from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
 from node.field_input import InputError, parse_duration_ms, parse_value
 from node.log import EventLog, now_ms
 from node.private import PrivateError, seal_private
+from sync.peers import AddressError, normalize_address
 
 SIGNERS = ("device", "group")
 PRIVATE_FIELD = "sealed"  # the private part: never typed directly, made from `private` + `to`
@@ -32,6 +33,10 @@ PRIVATE_FIELD = "sealed"  # the private part: never typed directly, made from `p
 
 class UnknownEvent(InputError):
     """No stored event has that id (or id prefix)."""
+
+
+class AmbiguousEvent(InputError):
+    """More than one stored event has an id starting with that prefix."""
 
 
 class PublishError(ValueError):
@@ -71,7 +76,7 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
     if not matches:
         raise UnknownEvent(f"no event with an id starting {text}; `solnet ls` lists them")
     if len(matches) > 1:
-        raise InputError(f"more than one event id starts with {text}; give more characters")
+        raise AmbiguousEvent(f"more than one event id starts with {text}; give more characters")
     return matches[0]
 
 
@@ -112,7 +117,44 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[st
         message = exc.args[0]
         named = [n for n in re.findall(r"'(\w+)'", message) if kind.field(n) is not None]
         raise PublishError(message, named[0] if named else None) from None
+    if kind.name == "node.announce":
+        check_addresses(fields["addresses"])
     return fields
+
+
+def stored_kind(log: EventLog, event_id: bytes) -> str | None:
+    """The kind of a stored event, None if this node holds no event with that id (yet)."""
+    row = log.store.event_row(event_id)
+    return row[4] if row is not None else None
+
+
+def check_addresses(texts: Sequence[str]) -> None:
+    """The addresses of a node.announce, by the rule every receiver applies (sync.peers): one that no
+    node could dial would be gossiped for ever, and dropped by each receiver."""
+    for text in texts:
+        try:
+            normalize_address(text)
+        except AddressError as exc:
+            raise PublishError(str(exc), "addresses") from None
+
+
+def expiry_time(kind: Kind, text: str, now: int) -> int:
+    """When an event of `kind` made at `now` expires, from a duration such as 6h."""
+    if kind.expiry == "forbidden":
+        raise PublishError(f"{kind.name} events do not expire: leave 'expires_in' out", "expires_in")
+    try:
+        duration = parse_duration_ms(text)
+    except InputError as exc:
+        raise PublishError(str(exc), "expires_in") from None
+    if duration <= 0:
+        raise PublishError(f"'expires_in' must be at least 1 minute, got {text.strip()!r}; write it like 90m, 6h "
+                           "or 2d", "expires_in")
+    if kind.max_expiry_ms is not None and duration > kind.max_expiry_ms:
+        raise PublishError(f"'expires_in' is at most {kind.max_expiry_ms // HOUR_MS}h for {kind.name} events (they "
+                           f"expire at most that long after they are made), got {text.strip()!r}", "expires_in")
+    if now + duration >= MAX_TIMESTAMP_MS:
+        raise PublishError(f"'expires_in' {text.strip()!r} is too far away; write it like 90m, 6h or 2d", "expires_in")
+    return now + duration
 
 
 CASE_NOTE_KINDS = ("support.claim", "support.close")
@@ -149,6 +191,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     case details go in `private`, sealed to the requesting group and this one."""
     kind = kind_by_name(kind_name)
     fields = parse_fields(log, kind, texts)
+    wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
+    if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
+        raise PublishError(wrong[1], wrong[0])
     case_note = kind.name in CASE_NOTE_KINDS
     if case_note and fields.get("note") and not public_note:
         raise PublishError("a note on a claim or close is public: every node of the network can read it. Put case "
@@ -157,10 +202,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     now = now_ms() if now is None else now
     expires = None
     if expires_in is not None and expires_in.strip():
-        try:
-            expires = now + parse_duration_ms(expires_in)
-        except InputError as exc:
-            raise PublishError(str(exc), "expires_in") from None
+        expires = expiry_time(kind, expires_in, now)
     if signer is not None and signer not in SIGNERS:
         raise PublishError(f"'as' is 'device' or 'group', not {signer!r}", "as")
     has_private = private is not None and private != ""

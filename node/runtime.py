@@ -95,7 +95,7 @@ class NodeRuntime:
         self.http: aiohttp.ClientSession | None = None
         self.runner: web.AppRunner | None = None
         self.bound_port: int | None = None
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()  # set, then replaced, each time the log grows: wakes every waiter once
         self.dashboard_options: Any = None  # node.dashboard.DashboardOptions, set by `solnet run`
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
         self.guard = ConnectionGuard()  # sized to the open-files limit by start()
@@ -464,8 +464,8 @@ class NodeRuntime:
             if last <= self._last_n:
                 continue
             self._last_n = last
-            async with self._changed:
-                self._changed.notify_all()
+            self._changed.set()
+            self._changed = asyncio.Event()
             # Membership first: nothing new may go to a peer revoked in the same instant.
             version = await self.db(self.log.store.get_meta, "trust_version")
             if version != trust_version:
@@ -532,10 +532,12 @@ class NodeRuntime:
 
     async def wait_for_change(self, since_n: int, timeout: float) -> int:
         """Wait until the log holds events past `since_n` (stored by anyone), or `timeout` seconds;
-        returns the newest stored `n`. For live views (the dashboard's event stream)."""
-        async with self._changed:
+        returns the newest stored `n`. For live views (the dashboard's event stream).
+        An Event, not a Condition: in Python 3.11 a wait_for around Condition.wait that is cancelled
+        (a page closed, the node stopping) may never finish, and a stopping node hung on it."""
+        if self._last_n <= since_n:
             try:
-                await asyncio.wait_for(self._changed.wait_for(lambda: self._last_n > since_n), timeout)
+                await asyncio.wait_for(self._changed.wait(), timeout)
             except asyncio.TimeoutError:
                 pass
         return self._last_n

@@ -46,6 +46,25 @@ class Translator:
         return self(key) if key in self.messages else value.replace("_", " ")
 
 
+# ISO 639-1: the two-letter language codes a browser (and a screen reader) knows. An event's `languages`
+# may hold other codes (three letters, or made up); those are shown, never put in a lang attribute.
+ISO_639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz
+ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik
+io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml
+mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd
+se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi
+vo wa wo xh yi yo za zh zu""".split())
+
+
+def text_language(languages: Any) -> str | None:
+    """The language an event's text is in, when its `languages` field names exactly one we can tag
+    (so that a screen reader reads French text as French on an English page), else None."""
+    if isinstance(languages, list) and len(languages) == 1 and languages[0] in ISO_639_1:
+        return languages[0]
+    return None
+
+
 def parse_accept_language(header: str | None) -> str | None:
     """The supported language the browser prefers most, or None."""
     if not header:

@@ -195,9 +195,10 @@ class Cluster:
 
     def start(self, node: LocalNode, *, sync_interval: float = SYNC_INTERVAL_S, wait: bool = True,
               extra_env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None,
-              ) -> subprocess.Popen:
+              extra_args: Sequence[str] = ()) -> subprocess.Popen:
+        """`solnet run` for `node`; `extra_args` are more of its options (e.g. --public-dashboard)."""
         proc = localnet.start(node, PASSPHRASE, sync_interval=sync_interval, extra_env=extra_env,
-                              preexec_fn=preexec_fn)
+                              preexec_fn=preexec_fn, extra_args=extra_args)
         self.started.append((node, proc))
         if wait:
             self.wait(lambda: is_listening(node.port) or proc.poll() is not None, 20, f"{node.name} listening")

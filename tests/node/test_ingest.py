@@ -10,6 +10,7 @@ from crypto.keys import SigningKey
 from events.canonical import pack
 from events.format import sign_event
 from node.log import MAX_CLOCK_SKEW_MS, now_ms
+from node.views import view
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 
 
@@ -140,6 +141,27 @@ def test_events_without_effect_are_kept_and_never_block_their_author(net: Net, t
     assert log.no_effect(misplaced) == "a group key may not sign action events"
     assert {r.key for r in log.store.rows("action")} == {after.id}
     assert log.store.rows("profile")[0].data["name"] == "Calais group"
+
+
+def test_a_reference_to_the_wrong_kind_is_stored_with_no_effect(net: Net, tmp_path: Path) -> None:
+    """A peer's need.fulfil naming an action (or a claim naming a need) breaks no rule a node can
+    check without its state, so it is stored like any event; it counts for nothing and says why."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    act = net.device.sign("action", action(1))
+    need = net.device.sign("need", {"category": "tents", "quantity": 5, "region": "calais"})
+    wrong_fulfil = net.device.sign("need.fulfil", {"need": act.id, "quantity": 5})
+    wrong_claim = net.device.sign("support.claim", {"request": need.id})
+    right_fulfil = net.device.sign("need.fulfil", {"need": need.id, "quantity": 2})
+    unseen = net.device.sign("fundraiser.update", {"fundraiser": bytes(32), "raised": 10})
+    batch = [act, need, wrong_fulfil, wrong_claim, right_fulfil, unseen]
+    assert statuses(log.ingest(wires(batch))) == ["accepted"] * len(batch)
+    assert log.no_effect(wrong_fulfil) == (f"'need' must name a need event, but {act.id.hex()[:12]}… is an "
+                                           "action event")
+    assert "'request' must name a support.request event" in log.no_effect(wrong_claim)
+    assert log.no_effect(right_fulfil) is None and log.no_effect(unseen) is None  # an unseen one cannot be judged
+    [need_row] = view(log, "needs", now=now_ms())
+    assert need_row["fulfilled"] == 2  # the fulfil naming the action counted for nothing
 
 
 def test_revocation_rejects_and_purges_later_events(net: Net, tmp_path: Path) -> None:
