@@ -42,6 +42,7 @@ from node.log import EventLog
 from node.publishing import PublishError, publish
 from node.views import view
 from sync.peers import normalize_address
+from solnet_errors import SolnetError
 
 # Printed for the dashboard login. A fixed, public passphrase is only right for a throwaway local
 # network; it also lets a kept demo folder be reused without asking.
@@ -58,8 +59,10 @@ POLL_S = 0.1
 CAUGHT_UP_TIMEOUT_S = 30.0
 
 
-class DemoError(Exception):
+class DemoError(SolnetError):
     """The demo cannot start as asked; the message says why and what to do."""
+
+    reason = "demo"
 
 
 class Interrupted(Exception):

@@ -71,7 +71,7 @@ class PeerLinkHandler:
         except LinkClosed as exc:
             if exc.reason in ("protocol", "oversize"):
                 self.rt.penalize(self.link, exc.reason)
-            log.info("%s", exc)
+            log.info("%s", self.rt.said_of(self.link, exc))
         finally:
             watchdog.cancel()
             self.round_done.set()
@@ -97,7 +97,7 @@ class PeerLinkHandler:
             active = self.session is not None and not self.round_done.is_set()
             progress = (self.link.bytes_in, self._streamed_batches, self._stored)
             if active and progress == last:
-                log.info("%s: no progress for %.0f s in an anti-entropy round; closing", self.link.name, timeout)
+                log.info("%s: no progress for %.0f s in an anti-entropy round; closing", self.rt.peer_name(self.link), timeout)
                 await self.link.close("timeout", f"no progress for {timeout:.0f} s")
                 self.round_done.set()
                 return
