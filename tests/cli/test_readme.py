@@ -68,7 +68,6 @@ def test_the_readme_marks_the_tutorial_blocks():
     assert [m["name"] for m in TESTED.finditer(text)] == list(BLOCKS)
     assert [m["command"] for m in SHOWN.finditer(text)] == ["solnet --home bristol view actions",
                                                              "solnet --home bristol status"]
-    assert "../shared" not in text and "DESIGN.md" not in text
 
 
 def test_the_tutorial_runs_as_pasted(tmp_path, cli):
