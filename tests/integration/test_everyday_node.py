@@ -10,6 +10,7 @@ import socket
 
 from local_cluster import PASSPHRASE, Cluster, cli, cli_json, log_text, open_links, publish_action, status
 from node import localnet
+from node.localnet import LocalNode
 from socks_server import ConnectRequest, SocksServer
 
 
@@ -56,12 +57,18 @@ def test_a_busy_port_is_said_in_words_and_frees_the_home(cluster: Cluster) -> No
     cluster.start(calais)
 
 
-def test_one_name_per_peer_in_logs_and_peers(cluster: Cluster) -> None:
+def linked_pair(cluster: Cluster) -> tuple[LocalNode, LocalNode]:
+    """Calais and Bristol running, Bristol dialling Calais (a peer in its list)."""
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     cli(bristol, "peers", "add", calais.address)
     cluster.start(calais)
     cluster.start(bristol)
     cluster.wait(lambda: open_links(bristol) == 1, 20, "Bristol connected to Calais")
+    return calais, bristol
+
+
+def test_one_name_per_peer_in_logs_and_peers(cluster: Cluster) -> None:
+    calais, bristol = linked_pair(cluster)
     [peer] = cli_json(bristol, "peers")
     label = peer["label"]
     assert re.fullmatch(r"peer~[0-9a-f]{6}", label), label
@@ -83,11 +90,7 @@ def test_one_name_per_peer_in_logs_and_peers(cluster: Cluster) -> None:
 
 
 def test_the_proxy_setting_reaches_a_running_node(cluster: Cluster) -> None:
-    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
-    cli(bristol, "peers", "add", calais.address)
-    cluster.start(calais)
-    cluster.start(bristol)
-    cluster.wait(lambda: open_links(bristol) == 1, 20, "Bristol connected directly")
+    calais, bristol = linked_pair(cluster)
     with SocksServer() as socks:
         said = cli(bristol, "proxy", socks.address)
         assert "The running node switches to it within seconds" in said.stdout, said.stdout
