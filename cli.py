@@ -736,16 +736,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
 
+    from node.peer_link import RoundCut
     from node.runtime import NodeRuntime
     from sync.handshake import HandshakeError
     from sync.proxy import ProxyFailure
     from sync.transport import LinkClosed
 
     runtime = NodeRuntime(home, keys, proxy=proxy)
+    show_progress = not args.json and sys.stderr.isatty()
 
-    def progress(received: int) -> None:
-        if not args.json and sys.stderr.isatty():
-            print(f"\r  received {received} events...", end="", file=sys.stderr, flush=True)
+    def progress(received: int, expected: int) -> None:
+        if show_progress:
+            print(f"\r  stored {received} of {expected} events...", end="", file=sys.stderr, flush=True)
 
     async def main() -> Any:
         await runtime.start(background=False)
@@ -770,32 +772,51 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise CliError(f"cannot sync with {address}: {exc}") from None
     except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise CliError(f"cannot reach {address}: {render.connection_problem(exc)}") from None
-    except LinkClosed as exc:
-        if exc.reason == "storage":
-            raise CliError(f"{exc}: the sync stopped there (what was stored is kept). Free some space and run "
+    except RoundCut as cut:
+        # What was stored is kept and reported; the rest comes with the next sync.
+        if show_progress:
+            print(file=sys.stderr)
+        emit(args, {**sync_summary(address, cut.result), "error": str(cut)},
+             f"Sync with {address} cut off after {cut.result.seconds:.1f} s: {sync_counts(cut.result)}.")
+        if cut.reason == "storage":
+            raise CliError(f"{cut}: the sync stopped there (what was stored is kept). Free some space and run "
                            "`solnet sync` again: it resumes where it stopped.", EXIT_STORAGE) from None
-        raise CliError(f"the sync was cut off: {exc}; run it again to resume (nothing stored is lost)") from None
-    summary = {"address": address, "in_sync": result.in_sync, "received": result.received, "sent": result.sent,
-               "lag": result.lag, "outcomes": dict(result.outcomes), "seconds": round(result.seconds, 3)}
+        raise CliError(f"the sync was cut off: {cut}; what was stored is kept: run `solnet sync` again "
+                       "for the rest") from None
+    except LinkClosed as exc:  # before the round began: nothing was received
+        raise CliError(f"the connection to {address} ended before the sync began: {exc}") from None
+    if show_progress:
+        print(file=sys.stderr)
     if result.in_sync:
         human = f"Already in sync with {address} ({result.seconds * 1000:.0f} ms)."
     else:
-        o = result.outcomes
-        human = (f"Synced with {address} in {result.seconds:.1f} s: received {render.plural(result.received, 'event')} "
-                 f"({o.get('accepted', 0)} new, {o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, "
-                 f"{o.get('rejected', 0)} rejected), sent {render.plural(result.sent, 'event')}.")
-    if sys.stderr.isatty() and not args.json:
-        print(file=sys.stderr)
-    emit(args, summary, human)
+        human = f"Synced with {address} in {result.seconds:.1f} s: {sync_counts(result)}."
+    emit(args, sync_summary(address, result), human)
     return EXIT_REFUSED if result.outcomes.get("rejected") else 0
+
+
+def sync_summary(address: str, result: Any) -> dict[str, Any]:
+    """`solnet sync --json`: `received` counts what was stored or refused (the outcomes), never
+    events that arrived and were not stored; `complete` is false when the link was cut."""
+    return {"address": address, "in_sync": result.in_sync, "complete": result.complete, "received": result.received,
+            "sent": result.sent, "lag": result.lag, "outcomes": dict(result.outcomes),
+            "seconds": round(result.seconds, 3)}
+
+
+def sync_counts(result: Any) -> str:
+    o = result.outcomes
+    return (f"received {render.plural(result.received, 'event')} ({o.get('accepted', 0)} new, "
+            f"{o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, {o.get('rejected', 0)} rejected), "
+            f"sent {render.plural(result.sent, 'event')}")
 
 
 # --- commands: the rest --------------------------------------------------------------------------
 def cmd_wipe(args: argparse.Namespace) -> int:
     home = home_of(args)
     home.config()
-    what = ("the keys, the private parts, the peer list AND the whole event log" if args.all else
-            "the keys, the private parts and the peer list (public events stay)")
+    what = ("the keys, this node's name and ids, the private parts, the peer list AND the whole event log"
+            if args.all else "the keys, this node's name and ids, the private parts and the peer list "
+            "(public events stay)")
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("wipe destroys this node's keys: confirm with --yes (for scripts) or run it in a terminal")
@@ -809,6 +830,7 @@ def cmd_wipe(args: argparse.Namespace) -> int:
         lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
     lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
                  "  keystore: there was none")
+    lines.append("  config (group name and ids) and admin token: overwritten and deleted")
     lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
     if args.all:
         lines.append("  the whole home folder, event log included, is gone")
@@ -971,7 +993,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="event id or a unique prefix of it")
     p.add_argument("--reason", help="a short public reason")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
-    p = add("wipe", cmd_wipe, "panic wipe: destroy this node's keys, private parts and peer list, at once")
+    p = add("wipe", cmd_wipe, "panic wipe: destroy this node's keys, name and ids, private parts and peer list, at once")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")

@@ -130,11 +130,13 @@ def network_with_events(root: Path, groups: list[tuple[str, str]], events: int) 
     return nodes, net
 
 
-def event_count(db_path: Path) -> int:
-    """Events in a node's database, read-only (safe while the node runs)."""
+def event_count(db_path: Path, author: bytes | None = None) -> int:
+    """Events in a node's database (only `author`'s, if given), read-only (safe while the node runs)."""
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
     try:
-        return db.execute("SELECT count(*) FROM events").fetchone()[0]
+        if author is None:
+            return db.execute("SELECT count(*) FROM events").fetchone()[0]
+        return db.execute("SELECT count(*) FROM events WHERE author=?", (author,)).fetchone()[0]
     finally:
         db.close()
 
@@ -185,16 +187,29 @@ def wait_serving(node: LocalNode, timeout: float = 30.0, interval: float = 0.005
     return time.perf_counter() - start
 
 
-def solnet_sync(home: Home, port: int, timeout: float = 600.0) -> tuple[dict, float]:
-    """`solnet --home HOME sync 127.0.0.1:PORT --json`: its JSON summary and the wall-clock seconds."""
+def solnet_sync(home: Home, port: int, timeout: float = 600.0, *, check: bool = True) -> tuple[dict, float]:
+    """`solnet --home HOME sync 127.0.0.1:PORT --json`: its JSON summary and the wall-clock seconds.
+    With `check=False`, a sync that ends in error still gives its summary (what it stored; an empty
+    one if it printed none), with the exit code and the error message added as `exit_code` and `error`."""
     cmd = [*localnet.solnet_command(), "--home", str(home.path), "sync", f"127.0.0.1:{port}", "--json"]
     start = time.perf_counter()
     done = subprocess.run(cmd, env={**os.environ, PASSPHRASE_ENV: PASSPHRASE}, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
     wall = time.perf_counter() - start
-    if done.returncode != 0:
+    if done.returncode != 0 and check:
         raise RuntimeError(f"solnet sync failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout), wall
+    summary = (json.loads(done.stdout) if done.stdout.strip()
+               else {"received": 0, "outcomes": {}, "seconds": 0.0, "printed": "nothing"})
+    summary["exit_code"] = done.returncode
+    if done.returncode != 0:
+        summary["error"] = done.stderr.strip()[-2000:]
+    return summary, wall
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as a benchmark prints them at its start and end."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 # --- processes ----------------------------------------------------------------------------------

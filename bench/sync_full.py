@@ -11,11 +11,19 @@ from it one after the other:
      per-peer events/s limit lifted, to show what the sync pipeline itself does.
 Also checks that the sink stored everything the command said it received.
 Budget (docs/design.md section 10): >= 10k events/s.  Last line: key=value pairs.
+
+`--pi`: the Raspberry Pi profile. Both nodes (the source's `solnet run` and the sink's `solnet
+sync`) run inside one cgroup with 1/8 of a core and 512 MiB (bench/pi_cgroup.py; needs root and
+cgroups with the cpu and memory controllers). The figures are then whether one `solnet sync`
+completes and reports exactly what the sink stored, its time, the cgroup's peak memory and CPU;
+the 10k/s budget is not for a Pi. The diagnostic is skipped there; events are prepared outside
+the cgroup. 20k events by default (under 3 minutes); `--pi --events 100000` takes ~3.5 minutes.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
@@ -24,8 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (PASSPHRASE, device_network, event_count, raw_verify_rate, running,  # noqa: E402
-                          signed_chain, solnet_sync, store_wires, wait_serving)
+from bench.common import (PASSPHRASE, child_pids, cmdline, device_network, event_count,  # noqa: E402
+                          load_average, raw_verify_rate, running, signed_chain, solnet_sync, store_wires,
+                          wait_serving)
+from bench.pi_cgroup import PI_CPU, PI_MEMORY, CgroupUnavailable, PiCgroup  # noqa: E402
 from events.format import decode_event  # noqa: E402
 from node import localnet, verify_pool  # noqa: E402
 from node.home import Home  # noqa: E402
@@ -33,6 +43,7 @@ from node.runtime import NodeRuntime  # noqa: E402
 from sync.peers import PeerLimits  # noqa: E402
 
 BUDGET_EVENTS_PER_S = 10_000
+PI_DEFAULT_EVENTS = 20_000  # keeps the Pi profile under 3 minutes; 100k there takes ~3.5 min
 UNLIMITED = PeerLimits(max_events_per_s=1e9, events_burst=1e9)
 
 
@@ -53,11 +64,38 @@ def tail(path: Path, lines: int = 8) -> str:
     return "\n  ".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def has_worker(pid: int) -> bool:
+    """Whether a node has spawned its signature worker process (it does so once started)."""
+    return any("spawn_main" in cmdline(child) for child in child_pids(pid))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=100_000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, help="events to sync (default 100000; 20000 with --pi, whose 100000 "
+                                                    "take ~3.5 min)")
     parser.add_argument("--no-diagnostic", action="store_true", help="skip the in-process sync without the events/s limit")
+    parser.add_argument("--pi", action="store_true",
+                        help=f"run both nodes in a cgroup with {PI_CPU:g} of a core and {PI_MEMORY >> 20} MiB (root)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds `solnet sync` may take (default 600)")
     args = parser.parse_args()
+    if args.events is None:
+        args.events = PI_DEFAULT_EVENTS if args.pi else 100_000
+    print(f"load average at start: {load_average()}")
+    with contextlib.ExitStack() as stack:
+        cgroup = None
+        if args.pi:
+            try:
+                cgroup = stack.enter_context(PiCgroup())
+            except CgroupUnavailable as exc:
+                print(f"--pi: cannot run the Raspberry Pi profile on this machine: {exc}", file=sys.stderr)
+                raise SystemExit(2) from None
+            print(f"Pi profile: {cgroup.describe()}; both nodes run inside it")
+        run(args, cgroup)
+
+
+def run(args: argparse.Namespace, cgroup: PiCgroup | None) -> None:
+    inside = cgroup.entered if cgroup is not None else contextlib.nullcontext
+    diagnostic = not args.no_diagnostic and cgroup is None
     with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
         source, sink, probe = localnet.create_network(
             Path(tmp), [("Source", "calais"), ("Sink", "dunkirk"), ("Probe", "brighton")], PASSPHRASE)
@@ -76,14 +114,20 @@ def main() -> None:
         expected = event_count(source.home.db_path)
 
         with running([source]):
-            localnet.start(source, PASSPHRASE)
-            wait_serving(source)
-            time.sleep(1.0)  # let the node finish starting (its signature workers) before timing
+            with inside():
+                localnet.start(source, PASSPHRASE)
+            slow = 10 if cgroup is not None else 1
+            wait_serving(source, timeout=30 * slow)
+            # let the node finish starting (its signature worker) before timing
+            localnet.wait_until(lambda: has_worker(source.proc.pid), 10 * slow, 0.05)
             before = event_count(sink.home.db_path)
-            summary, command_s = solnet_sync(sink.home, source.port)
+            cpu_before = cgroup.cpu_seconds() if cgroup else None
+            with inside():
+                summary, command_s = solnet_sync(sink.home, source.port, args.timeout, check=False)
             stored = event_count(sink.home.db_path) - before
+            chain_stored = event_count(sink.home.db_path, bytes(net.keys.device.public))
             probe_s = probe_received = 0.0
-            if not args.no_diagnostic:
+            if diagnostic:
                 probe_before = event_count(probe.home.db_path)
                 probe_s, probe_received = asyncio.run(
                     asyncio.wait_for(sync_in_process(probe.home, source.port, UNLIMITED), 300))
@@ -93,20 +137,43 @@ def main() -> None:
             source_log = tail(source.log_path)
         complete = event_count(sink.home.db_path) >= expected
     rate = stored / command_s
+    # The report is honest if its new events are exactly the bench events the sink now holds (the
+    # handshake may bring a group's chain too: not part of the round, so not counted there).
+    accepted = summary["outcomes"].get("accepted", 0)
+    honest = accepted == chain_stored and summary["received"] == sum(summary["outcomes"].values())
     print(f"prepared {args.events} events ({wire_bytes / args.events:.0f} B each on the wire) in {prepare_s:.1f} s; "
           f"{os.cpu_count()} cores")
-    print(f"`solnet sync`: {command_s:.1f} s for the whole command; it reported {summary['received']} received, "
-          f"outcomes {summary['outcomes']}, round {summary['seconds']} s; the sink stored {stored} "
-          f"({'complete' if complete else 'INCOMPLETE: the link was cut before the last batches were stored'})")
+    print(f"`solnet sync`: {command_s:.1f} s for the whole command, exit code {summary['exit_code']}; it reported "
+          f"{summary['received']} received, outcomes {summary['outcomes']}, round {summary['seconds']} s; the sink "
+          f"stored {stored} ({'complete' if complete else 'INCOMPLETE: the link was cut before the last batches were stored'}"
+          f"; the report {'matches' if honest else 'DOES NOT match'} what was stored)")
+    if summary.get("error"):
+        print(f"`solnet sync` said: {summary['error']}")
     if not complete:
         print("source log (tail):\n  " + source_log)
-    if not args.no_diagnostic:
+    extra = ""
+    if cgroup is not None:
+        peak = cgroup.peak_memory_bytes()
+        cpu = cgroup.cpu_seconds()
+        throttled = cgroup.throttled_seconds()
+        cpu_s = cpu - cpu_before if cpu is not None and cpu_before is not None else None
+        print(f"Pi profile: peak memory charged to the cgroup {peak / 2**20 if peak else float('nan'):.0f} MiB (both "
+              f"node trees and the page cache of what they wrote; the bench process too while it waited), CPU "
+              f"{cpu_s if cpu_s is not None else float('nan'):.1f} s during the command, throttled "
+              f"{throttled if throttled is not None else float('nan'):.1f} s in all")
+        extra = (f" pi_cpu={PI_CPU:g} cgroup_peak_mib={peak / 2**20 if peak else 0:.0f}"
+                 f" cpu_s={cpu_s if cpu_s is not None else 0:.1f}")
+    if diagnostic:
         print(f"diagnostic, in-process sink with the per-peer events/s limit lifted: {probe_received} in {probe_s:.1f} s "
               f"= {probe_received / probe_s:.0f} events/s")
     no_limit = f" no_limit_per_s={probe_received / probe_s:.0f}" if probe_s else ""
-    print(f"events={args.events} stored={stored} complete={'yes' if complete else 'no'} command_s={command_s:.2f} "
+    met = rate >= BUDGET_EVENTS_PER_S and complete if cgroup is None else complete and honest
+    print(f"load average at end: {load_average()}")
+    print(f"events={args.events} stored={stored} complete={'yes' if complete else 'no'} "
+          f"report_matches={'yes' if honest else 'no'} exit_code={summary['exit_code']} command_s={command_s:.2f} "
           f"sync_per_s={rate:.0f} verify_per_s_1core={verify_rate:.0f} sync_over_verify={rate / verify_rate:.2f}"
-          f"{no_limit} budget_per_s={BUDGET_EVENTS_PER_S} met={'yes' if rate >= BUDGET_EVENTS_PER_S and complete else 'no'}")
+          f"{no_limit}{extra} budget_per_s={BUDGET_EVENTS_PER_S if cgroup is None else 'none'} "
+          f"met={'yes' if met else 'no'}")
 
 
 if __name__ == "__main__":

@@ -42,15 +42,25 @@ def write_keystore(path: Path, keys: NodeKeys, passphrase: str) -> None:
         use_bin_type=True,
     )
     sealed = aead.encrypt(pwkdf.derive_key(passphrase, salt, pwkdf.OPSLIMIT, pwkdf.MEMLIMIT), nonce, secrets_blob, header)
-    data = msgpack.packb([header, sealed], use_bin_type=True)
+    write_private_file(path, msgpack.packb([header, sealed], use_bin_type=True))
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all, readable by this user only (mode 0600), through
+    `path`.tmp; synced, the rename too."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)  # a leftover could carry a wider mode, or be a symlink planted there
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         os.fsync(fd)
-    finally:
+    except OSError:  # e.g. the disk is full: leave no half-written file behind
         os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
     os.replace(tmp, path)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:

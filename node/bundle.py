@@ -32,6 +32,10 @@ SIGN_CONTEXT = b"solnet/bundle/v1\x00"
 IMPORT_BATCH = 500
 
 
+_ASK_AGAIN = ("The file was damaged on the way (a bad USB stick, a copy cut short): "
+              "ask whoever made it for a new copy (`solnet export`).")
+
+
 class BundleError(SolnetError):
     """The file is not a bundle of this network; nothing was imported."""
 
@@ -126,10 +130,15 @@ class _BundleReader:
         self.count = 0
 
     def header(self, network_id: bytes) -> None:
-        first = next(self.items, None)
+        try:
+            first = next(self.items, None)
+        except (ValueError, TypeError, msgpack.UnpackException, DecryptionFailed) as exc:
+            # One changed byte in the header map (a key of another type, a string that is not
+            # UTF-8, a length past the end): the bundle cannot be trusted to say which network it is of.
+            raise BundleError(f"the bundle header is damaged ({exc}); nothing was imported. {_ASK_AGAIN}") from None
         header = first[1] if first else None
         if not isinstance(header, dict) or not isinstance(header.get("network"), bytes):
-            raise BundleError("the bundle header is missing or damaged; nothing was imported")
+            raise BundleError(f"the bundle header is missing or damaged; nothing was imported. {_ASK_AGAIN}")
         if header["network"] != network_id:
             raise BundleError(f"this bundle is from network {short_id(header['network'])}, this node is in "
                               f"{short_id(network_id)}; nothing was imported")
@@ -166,10 +175,11 @@ class _BundleReader:
 def _check_trailer(trailer: dict | None, digest: bytes, report: ImportReport) -> str | None:
     if trailer is None:
         return "the bundle ends early (no trailer): it was cut short; the events it holds were checked one by one"
-    if trailer.get("digest") != digest or report.exporter is None:
+    signature = trailer.get("signature")
+    if trailer.get("digest") != digest or report.exporter is None or not isinstance(signature, bytes):
         return "the bundle does not match its signed digest: it was altered after export"
     try:
-        verify_signature(report.exporter, SIGN_CONTEXT + digest, trailer.get("signature") or b"")
+        verify_signature(report.exporter, SIGN_CONTEXT + digest, signature)
     except BadSignature:
         return "the bundle signature does not verify: it was altered after export"
     report.signature_ok = True

@@ -1,9 +1,10 @@
 """A node's home directory: its config, keystore and database, and how the passphrase is obtained.
 
-Layout:  config.json (public facts: group and device ids, name, region)  keystore (encrypted keys)
+Layout:  config.json (group and device ids, name, region)  keystore (encrypted keys)
          solnet.db (+ -wal, -shm)  — the database exists once the node has founded or joined a network.
-         admin-token (0600)  — the HTTP API's local-admin bearer token, made on first need.
+         admin-token  — the HTTP API's local-admin bearer token, made on first need.
          node.lock  — held (flock) by the node running on this home, for as long as it runs.
+Every file is readable by this user only (0600), in a folder only this user can enter (0700).
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ import getpass
 import json
 import os
 import secrets
+import stat
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from crypto.errors import KeystoreError, WrongPassphrase
-from crypto.keystore import NodeKeys, read_keystore, write_keystore
+from crypto.keystore import NodeKeys, read_keystore, write_keystore, write_private_file
 from node.log import EventLog, NotInitialised
 from node.store import Store
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
@@ -182,16 +184,34 @@ class Home:
             raise HomeError(f"{self.path} already holds a node (group {config.group_name!r} or another); "
                             "choose another --home, or remove that folder if you mean to start over")
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not any(self.path.iterdir()):  # a folder made for it beforehand (mkdir): only this user may enter
+            os.chmod(self.path, 0o700)
         write_keystore(self.keystore_path, keys, passphrase)
         self.save_config(config)
 
     def save_config(self, config: Config) -> None:
-        """Write config.json whole or not at all."""
-        tmp = self.config_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.config_path)
+        """Write config.json whole or not at all, readable by this user only (it names the group)."""
+        write_private_file(self.config_path, (json.dumps(asdict(config), indent=2) + "\n").encode("utf-8"))
+
+    @property
+    def private_files(self) -> tuple[Path, ...]:
+        """The files of a home; each is made mode 0600 (the home itself 0700)."""
+        db = self.db_path
+        return (self.config_path, self.keystore_path, self.admin_token_path,
+                db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+
+    def _tighten_modes(self) -> None:
+        """Homes made by earlier versions have files others may read (0644): make them 0600."""
+        for path in self.private_files:
+            try:
+                st = os.lstat(path)
+                if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
+                    os.chmod(path, 0o600)
+            except OSError:  # absent, or not ours to change
+                continue
 
     def config(self) -> Config:
+        self._tighten_modes()
         try:
             return Config(**json.loads(self.config_path.read_text(encoding="utf-8")))
         except FileNotFoundError:

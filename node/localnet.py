@@ -124,11 +124,25 @@ def _parent_death_signal() -> Callable[[], None] | None:
     return lambda: prctl(PR_SET_PDEATHSIG, sigterm)
 
 
+def _child_setup(supervised: bool, extra: Callable[[], None] | None) -> Callable[[], None] | None:
+    """What the child runs before exec: the parent-death signal when supervised, then `extra`."""
+    steps = [f for f in (_parent_death_signal() if supervised else None, extra) if f is not None]
+    if not steps:
+        return None
+
+    def run_all() -> None:
+        for step in steps:
+            step()
+    return run_all
+
+
 def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extra_env: dict | None = None,
-          log_dir: Path | None = None, supervised: bool = False, extra_args: Sequence[str] = ()) -> subprocess.Popen:
+          log_dir: Path | None = None, supervised: bool = False, extra_args: Sequence[str] = (),
+          preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen:
     """Start `solnet run` for `node`, its output appended to node.log. `supervised`: in its own
     session (a Ctrl-C in the terminal reaches only the supervisor, which stops the nodes in order)
-    and stopped by the kernel if the supervisor dies."""
+    and stopped by the kernel if the supervisor dies. `preexec_fn` runs in the child before
+    `solnet` starts (a test lowers its limits there)."""
     cmd = [*solnet_command(), "--home", str(node.home.path), "run", "--listen", node.address,
            "--sync-interval", str(sync_interval)]
     for port in node.peers:
@@ -139,7 +153,7 @@ def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extr
     with open(node.log_path, "ab") as log_file:
         node.proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=supervised,
-                                     preexec_fn=_parent_death_signal() if supervised else None)
+                                     preexec_fn=_child_setup(supervised, preexec_fn))
     return node.proc
 
 

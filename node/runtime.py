@@ -39,9 +39,10 @@ from events.canonical import unpack
 from events.errors import InvalidEvent
 from node import chain_gate, verify_pool
 from node.home import Home, HomeError
+from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite, raise_open_files_limit
 from node.log import EventLog, now_ms
 from node.outcome import Outcome
-from node.peer_link import PeerLinkHandler, RoundResult
+from node.peer_link import PeerLinkHandler, RoundCut, RoundResult
 from node.render import connection_problem
 from sync.gossip import SeenIds, is_priority, plan, repair_plan
 from sync.handshake import HandshakeError
@@ -106,6 +107,7 @@ class NodeRuntime:
         self._changed = asyncio.Condition()
         self.dashboard_options: Any = None  # node.dashboard.DashboardOptions, set by `solnet run`
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
+        self.guard = ConnectionGuard()  # sized to the open-files limit by start()
 
     # --- plumbing -------------------------------------------------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
@@ -220,13 +222,16 @@ class NodeRuntime:
         # Restore without forking (node/chain_gate.py): own publishing waits for the first complete round.
         self._started_ms = now_ms()
         await self.db(chain_gate.node_started, self.log.store, self._started_ms)
+        # Silent connections must not exhaust the descriptors (node/listener.py): use all we may have.
+        self.guard = ConnectionGuard.for_open_files(raise_open_files_limit())
         if self.listen is not None:
             from node.webapp import build_app
-            self.runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+            self.runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False,
+                                        keepalive_timeout=HEAD_LIMIT_S)
             await self.runner.setup()
-            site = web.TCPSite(self.runner, self.listen[0], self.listen[1], reuse_address=True)
+            site = GuardedSite(self.runner, self.listen[0], self.listen[1], self.guard)
             await site.start()
-            self.bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.bound_port = site.port
             log.info("listening for peers on %s:%d", self.listen[0], self.bound_port)
             try:  # this address, for `solnet dashboard-link` and `status`, at once rather than at the first save
                 await self.db(self._save_peers)
@@ -261,6 +266,11 @@ class NodeRuntime:
             self._wiped = True
 
     @property
+    def stopping(self) -> bool:
+        """The node is shutting down: links end without storing what they still hold."""
+        return self._stopping.is_set()
+
+    @property
     def last_stored_n(self) -> int:
         """The newest stored `n` this node has noticed (what a live page already shows)."""
         return self._last_n
@@ -288,8 +298,11 @@ class NodeRuntime:
         inbound = sum(1 for link, _ in self.links.values() if not link.outbound)
         if inbound >= MAX_INBOUND or self._stopping.is_set():
             return web.Response(status=503, text="busy")
-        ws, link = await accept(request, self.identity(), self.limits)
+        transport = request.transport
+        ws, link = await accept(request, self.identity(), self.limits,
+                                progress=lambda: self.guard.bytes_received(transport))
         if link is not None:
+            self.guard.authenticated(transport)
             await self._serve(link)
         return ws
 
@@ -315,9 +328,9 @@ class NodeRuntime:
                 await asyncio.sleep(STORAGE_POLL_S)
                 continue
             try:
-                await handler.run_round(timeout=self.limits.message_timeout_s * 40)
-            except (LinkClosed, asyncio.TimeoutError) as exc:
-                log.info("%s: anti-entropy round stopped: %s", self.peer_name(link), self.said_of(link, exc or "timeout"))
+                await handler.run_round()  # as long as it makes progress (the link's watchdog)
+            except LinkClosed as exc:
+                log.info("%s: anti-entropy round stopped: %s", self.peer_name(link), self.said_of(link, exc))
                 await link.close("timeout", "round did not finish")
                 return
             await asyncio.sleep(self.sync_interval_s * self.rng.uniform(0.7, 1.3))
@@ -671,31 +684,39 @@ class NodeRuntime:
                 self.storage_failed(exc)
 
     # --- one-shot sync --------------------------------------------------------------------------
-    async def sync_once(self, address: str, progress: Callable[[int], None] | None = None) -> RoundResult:
+    async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
         """Dial `address`, run one anti-entropy round, close. For `solnet sync`.
 
         Our round ends once we have stored what the peer sent; the peer may still be storing what
         we sent. So when we sent anything, a second round (one round trip when in sync) follows:
-        the peer begins it only after storing, so on return the peer holds what we sent."""
+        the peer begins it only after storing, so on return the peer holds what we sent.
+        No deadline: a slow node takes as long as it needs. RoundCut if the link ends first; its
+        `result` counts what was stored (the batches that had arrived are stored before that).
+        `progress(received, expected)` is called after each stored batch."""
         address = normalize_address(address)
         link = await self.dial_link(address)
         handler = PeerLinkHandler(self, link)
         handler.progress = progress
         self.links[link.number] = (link, handler)
         reader = asyncio.create_task(handler.serve())
+        result: RoundResult | None = None
         try:
-            result = await handler.run_round(timeout=3600)
+            result = await handler.run_round()
             if result.sent:
-                confirm = await handler.run_round(timeout=3600)
-                result.received += confirm.received
-                result.sent += confirm.sent
-                result.outcomes.update(confirm.outcomes)
-                result.seconds += confirm.seconds
+                result.add(await handler.run_round())
+        except RoundCut as cut:
+            if result is not None:  # cut in the confirming round: report both rounds
+                result.add(cut.result)
+                cut.result = result
+            raise
         finally:
             await link.drain()
             await link.close()
-            reader.cancel()
-            self.links.pop(link.number, None)
+            try:
+                await reader  # ends at once: the link is closed and nothing is left to store
+            finally:
+                reader.cancel()
+                self.links.pop(link.number, None)
         self.peerbook.add(address, self.peerbook.get(address).source if self.peerbook.get(address) else "config")
         self.peerbook.synced(address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), None)

@@ -10,6 +10,7 @@ auto-vacuum make deleted bodies really go.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -109,11 +110,23 @@ def _unpack(blob: bytes) -> dict[str, Any]:
     return msgpack.unpackb(blob, raw=False)
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file, readable by this user only, if it is not there yet: SQLite gives
+    its -wal and -shm files the mode of the database file."""
+    if str(path) == ":memory:":
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except OSError:  # there already (or not creatable: SQLite says why, next)
+        pass
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.orphaned_profiles: set[bytes] = set()  # see _drop_rows
         try:
+            _create_private(self.path)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
             self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -330,6 +343,25 @@ class Store:
             self.db.execute("UPDATE events SET body=NULL, body_state=? WHERE expires IS NOT NULL AND body IS NOT NULL "
                             "AND expires <= ?", (BODY_EXPIRED, now))
         return ids
+
+    def forget_private_and_local(self, private_kinds: Sequence[str]) -> tuple[int, int]:
+        """For the panic wipe, inside a write: drop every body that holds a sealed part (with its
+        read-model rows), events kept aside, fork evidence, the peer list and runtime facts.
+        Returns (bodies dropped, peers forgotten)."""
+        marks = ",".join("?" * len(private_kinds))
+        sealed = [event_id for event_id, body in self.db.execute(
+            f"SELECT id, body FROM events WHERE kind IN ({marks}) AND body IS NOT NULL", tuple(private_kinds))
+            if "sealed" in (_unpack(body) or {})]
+        for i in range(0, len(sealed), 500):
+            chunk = sealed[i:i + 500]
+            where = f"id IN ({','.join('?' * len(chunk))})"
+            self._drop_rows(where, chunk)
+            self.db.execute(f"UPDATE events SET body=NULL, body_state=? WHERE {where}", (BODY_REDACTED, *chunk))
+        self.db.execute("DELETE FROM pending")
+        self.db.execute("DELETE FROM forks")
+        peers = self.db.execute("DELETE FROM peers").rowcount
+        self.db.execute("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key')")
+        return len(sealed), peers
 
     def clear_projections(self) -> None:
         self.db.execute("DELETE FROM proj")

@@ -18,7 +18,8 @@ MAX_REQUEST_BYTES = 256 * 1024  # publish forms and API writes; sync frames go o
 
 
 def build_app(runtime: NodeRuntime) -> web.Application:
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    # The guard's middleware first: it tells the listener which connections are being answered.
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[runtime.guard.track_requests])
     app.router.add_get("/sync/v1", runtime._on_incoming)
     app.router.add_get("/healthz", runtime._healthz)
     api.setup(app, runtime)

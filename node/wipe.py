@@ -1,11 +1,11 @@
 """Panic wipe: destroy a node's keys and private data in seconds.
 
-What goes: the keystore (overwritten with random bytes, synced, then deleted), every private
-part (the sealed bodies of support requests), the peer list (peer addresses say where other
-members are), and runtime facts; with `everything`, the whole home, database included.
-Public events stay by default: every other node holds them too, and without the keys nobody
-can add to them in this node's name. A running node on the same home is stopped first, since
-it holds the keys in memory.
+What goes: the keystore, the config (it names the group and holds its ids) and the API's admin
+token and unused dashboard login links (each overwritten with random bytes, synced, then deleted),
+every private part (the bodies that hold a sealed part: support requests, case notes), the peer list (peer addresses say where other members are), and
+runtime facts; with `everything`, the whole home, database included. Public events stay by
+default: every other node holds them too, and without the keys nobody can add to them in this
+node's name. A running node on the same home is stopped first, since it holds the keys in memory.
 
 Flash storage (SD cards, SSDs) may keep old copies of overwritten blocks in spare areas: the
 overwrite makes recovery harder, it cannot make it impossible. The keystore was encrypted
@@ -21,7 +21,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from events.kinds import KINDS
 from node.home import Home
+from node.login_links import FOLDER as LOGIN_LINKS
 from node.store import Store
 
 
@@ -84,27 +86,26 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
-    if _shred(home.keystore_path):
-        report.files_destroyed.append("keystore")
-    _shred(home.keystore_path.with_name(home.keystore_path.name + ".tmp"))
+    for path in (home.keystore_path, home.config_path, home.admin_token_path):
+        if _shred(path):
+            report.files_destroyed.append(path.name)
+    # Leftovers of interrupted writes (keystore.tmp, config.json.tmp, .admin-token.PID.tmp).
+    for leftover in sorted(home.path.glob("*.tmp")) + sorted(home.path.glob(".admin-token.*.tmp")):
+        _shred(leftover)
+    for link in sorted((home.path / LOGIN_LINKS).glob("*")):  # unused dashboard login links
+        _shred(link)
+    shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
     if home.db_path.exists():
         store = Store(home.db_path)
         try:
             with store.write():
-                db = store.db
-                report.private_parts_dropped = db.execute(
-                    "UPDATE events SET body=NULL, body_state=2 WHERE kind='support.request' AND body IS NOT NULL"
-                ).rowcount
-                db.execute("DELETE FROM proj WHERE tbl='support'")
-                db.execute("DELETE FROM pending")
-                db.execute("DELETE FROM forks")
-                report.peers_forgotten = db.execute("DELETE FROM peers").rowcount
-                db.execute("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key')")
+                private_kinds = [k.name for k in KINDS.values() if k.field("sealed") is not None]
+                report.private_parts_dropped, report.peers_forgotten = store.forget_private_and_local(private_kinds)
             store.reclaim()
         finally:
             store.close()
     if everything:
-        for f in sorted(home.path.glob("solnet.db*")) + [home.config_path]:
+        for f in sorted(home.path.glob("solnet.db*")):
             if _shred(f):
                 report.files_destroyed.append(f.name)
         shutil.rmtree(home.path, ignore_errors=True)

@@ -364,7 +364,8 @@ class PeerLimits:
     max_bytes_per_s: float = 8 * 1024 * 1024
     bytes_burst: float = 32 * 1024 * 1024
     max_concurrent_requests: int = 4
-    connect_timeout_s: float = 3.0
+    connect_timeout_s: float = 3.0  # during the handshake: the longest the peer may send nothing
+    handshake_timeout_s: float = 60.0  # the whole handshake and credentials, however they progress
     message_timeout_s: float = 15.0
 
     def __post_init__(self) -> None:

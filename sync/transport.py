@@ -2,9 +2,15 @@
 
 A `Link` is one authenticated, encrypted connection to one peer, whichever side dialled. It
 sends messages from a priority queue (alerts before everything else, so an alert never waits
-behind a bulk transfer) with a bounded normal queue for back-pressure, and receives with a
-per-message timeout so a silent peer never hangs a round. Frames over the size limit close the
-connection (aiohttp enforces max_msg_size before reading them into memory).
+behind a bulk transfer) with a bounded normal queue for back-pressure. Frames over the size
+limit close the connection (aiohttp enforces max_msg_size before reading them into memory).
+
+Liveness is the link owner's job (node/peer_link.py), not a fixed websocket heartbeat: aiohttp's
+heartbeat expects a pong within a fixed time, but a pong is only sent once the peer's reader gets
+to the ping, behind every frame it has not yet stored, so a slow node was cut mid-sync. Here every
+frame heard from the peer counts (`heard`), pings are answered without holding up the reader, and
+the owner sends `keepalive()` (an unsolicited pong, RFC 6455 5.5.3) while it is busy with the
+peer's data, or `probe()` (a ping) when the link has been quiet.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -24,6 +31,7 @@ from sync.messages import Credentials, Error, Message, ProtocolViolation, decode
 from sync.peers import PeerLimits
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SYNC_PATH = "/sync/v1"
 _FRAME_OVERHEAD = 64
@@ -71,6 +79,9 @@ class Link:
         self.bytes_in = 0
         self.bytes_out = 0
         self.peer_error: Error | None = None  # why the peer closed the link, if it said
+        self.heard = 0  # frames of any kind received from the peer: data, ping or pong
+        self.last_write = asyncio.get_running_loop().time()  # when we last handed the peer a frame
+        self._control: asyncio.Task | None = None  # the ping or pong being written, if any
         self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
         self._normal: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_NORMAL_QUEUE)
         self._wake = asyncio.Event()
@@ -79,6 +90,7 @@ class Link:
         self._send_lock = asyncio.Lock()
         self._writer = asyncio.create_task(self._write_loop(), name=f"link-{self.number}-writer")
         self.closed = False
+        self.gone = asyncio.Event()  # set by close(): whoever waits on this link stops waiting
 
     @property
     def name(self) -> str:
@@ -93,8 +105,20 @@ class Link:
         if urgent:
             if self._urgent.qsize() < _URGENT_QUEUE:
                 self._urgent.put_nowait(data)
-        else:
-            await self._normal.put(data)
+        elif not self._normal.full():
+            self._normal.put_nowait(data)
+        else:  # wait for room, or for the link to close (then nobody would ever make room)
+            put = asyncio.ensure_future(self._normal.put(data))
+            gone = asyncio.ensure_future(self.gone.wait())
+            try:
+                await asyncio.wait({put, gone}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                gone.cancel()
+                queued = put.done() and not put.cancelled()
+                if not put.done():
+                    put.cancel()
+            if not queued:
+                raise LinkClosed(f"{self.name}: connection closed")
         self._wake.set()
 
     def offer(self, message: Message, *, urgent: bool = False) -> bool:
@@ -123,6 +147,7 @@ class Link:
                     frame = self.channel.seal(queue.get_nowait())
                     self.bytes_out += len(frame)
                     await self.ws.send_bytes(frame)
+                    self.last_write = asyncio.get_running_loop().time()
         except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
             log.info("%s: send failed (%s)", self.name, type(exc).__name__)
             await self.close()
@@ -130,15 +155,29 @@ class Link:
             pass
 
     async def receive(self, timeout: float | None = None) -> Message:
-        """The next message; LinkClosed on close, timeout, a bad frame or a protocol violation."""
-        try:
-            msg = await asyncio.wait_for(self.ws.receive(), timeout)
-        except asyncio.TimeoutError:
-            raise LinkClosed(f"{self.name}: no message for {timeout:.0f} s", "timeout") from None
+        """The next message; LinkClosed on close, timeout, a bad frame or a protocol violation.
+        Pings and pongs count as heard (see `heard`) and are not returned."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            try:
+                msg = await asyncio.wait_for(self.ws.receive(), left)
+            except asyncio.TimeoutError:
+                raise LinkClosed(f"{self.name}: no message for {timeout:.0f} s", "timeout") from None
+            if msg.type == aiohttp.WSMsgType.PING:
+                self.heard += 1
+                self._send_control(aiohttp.WSMsgType.PONG, msg.data[:125])
+                continue
+            if msg.type == aiohttp.WSMsgType.PONG:
+                self.heard += 1
+                continue
+            break
         if msg.type != aiohttp.WSMsgType.BINARY:
             if msg.type == aiohttp.WSMsgType.ERROR and "size" in str(msg.data).lower():
                 raise LinkClosed(f"{self.name}: frame over the size limit", "oversize")
             raise LinkClosed(f"{self.name}: connection closed")
+        self.heard += 1
         self.bytes_in += len(msg.data)
         try:
             message = decode(self.channel.open(msg.data))
@@ -151,17 +190,44 @@ class Link:
             raise LinkClosed(f"{self.name} closed the connection: {message.code}: {message.text}", "closed")
         return message
 
+    def keepalive(self) -> None:
+        """Tell the peer we are alive (busy with its data): an unsolicited pong, which needs no answer."""
+        self._send_control(aiohttp.WSMsgType.PONG, b"")
+
+    def probe(self) -> None:
+        """Ask a quiet peer to show it is alive: a ping, which it answers with a pong."""
+        self._send_control(aiohttp.WSMsgType.PING, b"")
+
+    def _send_control(self, kind: aiohttp.WSMsgType, data: bytes) -> None:
+        """Write a ping or pong without making the caller wait: the reader must never stall behind
+        a congested connection for it. At most one at a time (one answers for several pings)."""
+        if self.closed or (self._control is not None and not self._control.done()):
+            return
+        self.last_write = asyncio.get_running_loop().time()
+        send = self.ws.ping if kind == aiohttp.WSMsgType.PING else self.ws.pong
+        self._control = asyncio.create_task(self._control_frame(send, data), name=f"link-{self.number}-control")
+
+    @staticmethod
+    async def _control_frame(send: Callable[[bytes], Awaitable[None]], data: bytes) -> None:
+        try:
+            await send(data)
+        except (ConnectionError, RuntimeError, aiohttp.ClientError):
+            pass  # the connection is going away; the reader sees that
+
     async def close(self, code: str | None = None, text: str = "") -> None:
         """Close, telling the peer why (if a reason is given and the link still works)."""
         if self.closed:
             return
         self.closed = True
+        self.gone.set()
         if code is not None:
             try:
                 await asyncio.wait_for(self._send_last(encode(Error(code, text))), 2)
             except Exception:  # the peer may already be gone, or not reading; closing anyway
                 pass
         self._writer.cancel()
+        if self._control is not None:
+            self._control.cancel()
         try:
             await asyncio.wait_for(self.ws.close(), 2)
         except Exception:
@@ -178,9 +244,32 @@ class Link:
             await asyncio.sleep(0.01)
 
 
-async def _recv_handshake(ws, timeout: float) -> bytes:
+Progress = Callable[[], int]
+"""Bytes received so far on a connection: a handshake waits while this grows."""
+
+
+async def _while_progressing(awaitable: Awaitable[T], stall_s: float, progress: Progress | None) -> T:
+    """Await `awaitable`; asyncio.TimeoutError once `stall_s` seconds pass in which no byte arrived
+    (`progress` unchanged): a slow peer that is sending is waited for, a silent one is not. Without
+    `progress`, `stall_s` bounds the whole wait."""
+    task = asyncio.ensure_future(awaitable)
     try:
-        msg = await asyncio.wait_for(ws.receive(), timeout)
+        seen = progress() if progress is not None else None
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=stall_s)
+            if done:
+                return task.result()
+            now = progress() if progress is not None else None
+            if now == seen:
+                raise asyncio.TimeoutError
+            seen = now
+    finally:
+        task.cancel()
+
+
+async def _recv_handshake(ws, timeout: float, progress: Progress | None = None) -> bytes:
+    try:
+        msg = await _while_progressing(ws.receive(), timeout, progress)
     except asyncio.TimeoutError:
         raise HandshakeError("protocol", "the peer did not answer the handshake in time") from None
     if msg.type != aiohttp.WSMsgType.BINARY:
@@ -195,7 +284,7 @@ async def dial(session: aiohttp.ClientSession, address: str, identity: Identity,
     url = address.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + SYNC_PATH
     ws = await session.ws_connect(
         url, timeout=aiohttp.ClientWSTimeout(ws_close=2), max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD,
-        autoping=True, heartbeat=30,
+        autoping=False,  # Link.receive answers pings; liveness follows progress (see the module's docstring)
     )
     try:
         hs = Initiator(identity.network_id, identity.device, _any_key)
@@ -220,10 +309,13 @@ def _any_key(device: bytes) -> None:
     """Membership is checked after the credentials exchange (see Identity), not inside the handshake."""
 
 
-async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits) -> None:
+async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits,
+                             progress: Progress | None = None) -> None:
     """Receive the peer's credentials, store them (verified like any event), then check membership."""
     try:
-        message = await link.receive(limits.connect_timeout_s)
+        message = await _while_progressing(link.receive(None), limits.connect_timeout_s, progress)
+    except asyncio.TimeoutError:
+        raise HandshakeError("protocol", f"no credentials from the peer in {limits.connect_timeout_s:.0f} s") from None
     except LinkClosed as exc:
         refusal = link.peer_error
         if refusal is not None and refusal.code == "refused" and refusal.text in (NOT_A_MEMBER, REVOKED):
@@ -237,22 +329,30 @@ async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits)
     identity.check_peer(link.peer_device)
 
 
-async def accept(request: web.Request, identity: Identity, limits: PeerLimits) -> tuple[web.WebSocketResponse, Link | None]:
+async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
+                 progress: Progress | None = None) -> tuple[web.WebSocketResponse, Link | None]:
     """Server side of the handshake on an incoming websocket. A refused peer gets the connection
-    closed and nothing else: no network data, no reason beyond the close."""
-    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, heartbeat=30)
+    closed and nothing else: no network data, no reason beyond the close.
+
+    Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
+    the bytes received on the connection, when given), and the whole exchange may last at most
+    `handshake_timeout_s`."""
+    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, autoping=False)
     await ws.prepare(request)
     link = None
     try:
-        hs = Responder(identity.network_id, identity.device, _any_key)
-        await ws.send_bytes(hs.reply(await _recv_handshake(ws, limits.connect_timeout_s)))
-        keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s))
-        if keys.peer_device == bytes(identity.device.public):
-            raise HandshakeError("protocol", "a connection from this node to itself")
-        link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
-        await _check_credentials(link, identity, limits)
-        await link.send(Credentials(identity.credentials()))
-    except HandshakeError as exc:
+        async with asyncio.timeout(limits.handshake_timeout_s):
+            hs = Responder(identity.network_id, identity.device, _any_key)
+            await ws.send_bytes(hs.reply(await _recv_handshake(ws, limits.connect_timeout_s, progress)))
+            keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s, progress))
+            if keys.peer_device == bytes(identity.device.public):
+                raise HandshakeError("protocol", "a connection from this node to itself")
+            link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
+            await _check_credentials(link, identity, limits, progress)
+            await link.send(Credentials(identity.credentials()))
+    except (HandshakeError, TimeoutError) as exc:
+        if isinstance(exc, TimeoutError):
+            exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")
         log.info("refused an incoming sync connection: %s", exc.reason)
         if link is not None:
             await link.close("refused", exc.reason)

@@ -20,7 +20,7 @@ OUTSIDE = re.compile(r"\.\./shared\b|\bshared/(?:vectors|notes|DESIGN\.md|STYLE\
 OUTSIDE_DESIGN = re.compile(r"\bDESIGN\.md\b")
 # A citation of the project's own design: "docs/design.md section 7", "... section 5.4".
 SECTION_REF = re.compile(r"docs/design\.md section (\d+(?:\.\d+)?)")
-HEADING = re.compile(r"^#{2,3} (\d+(?:\.\d+)?)\. ", re.MULTILINE)
+HEADING = re.compile(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", re.MULTILINE)
 
 
 def _tracked_text_files() -> list[Path]:

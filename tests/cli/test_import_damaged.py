@@ -170,6 +170,35 @@ def test_a_flipped_byte_never_gets_a_tampered_event_stored(populated, cli, tmp_p
     assert a_authored(b_rows, net) == expected
 
 
+@pytest.mark.parametrize("damage", ["a key that is not a string", "a key that is not UTF-8", "a length past the end"])
+def test_a_damaged_header_map_is_refused_cleanly(populated, cli, tmp_path, damage):
+    """One changed byte in the header map used to end `solnet import` in a traceback."""
+    net = populated
+    good = tmp_path / "good.bundle"
+    cli.run(net.a, "export", good)
+    bundle = Bundle(good.read_bytes())
+    start = bundle.header[0]
+    data = bytearray(bundle.data)
+    assert data[start] == 0x84 and data[start + 1] == 0xa0 + len("network")  # {"network": ..., 3 more}
+    if damage == "a key that is not a string":
+        data[start + 1] = 0x07  # the fixstr "network" becomes the integer 7
+    elif damage == "a key that is not UTF-8":
+        data[start + 2] = 0xff
+    else:
+        data[start + 1] = 0xdb  # str32: its length runs past the end of the file
+    bad = tmp_path / "bad.bundle"
+    bad.write_bytes(bytes(data))
+    before = db_events(net.b)
+
+    result = cli.run(net.b, "import", bad, ok=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+    assert "bundle header is" in result.stderr and "damaged" in result.stderr, result.stderr
+    assert "nothing was imported" in result.stderr, result.stderr
+    assert "new copy" in result.stderr, result.stderr
+    assert db_events(net.b) == before and db_pending(net.b) == []
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_a_byte_flipped_anywhere_never_gets_a_tampered_event_stored(populated, cli, tmp_path, seed):
     net = populated

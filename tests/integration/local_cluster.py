@@ -194,8 +194,10 @@ class Cluster:
         self.nodes += nodes
 
     def start(self, node: LocalNode, *, sync_interval: float = SYNC_INTERVAL_S, wait: bool = True,
-              extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-        proc = localnet.start(node, PASSPHRASE, sync_interval=sync_interval, extra_env=extra_env)
+              extra_env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None,
+              ) -> subprocess.Popen:
+        proc = localnet.start(node, PASSPHRASE, sync_interval=sync_interval, extra_env=extra_env,
+                              preexec_fn=preexec_fn)
         self.started.append((node, proc))
         if wait:
             self.wait(lambda: is_listening(node.port) or proc.poll() is not None, 20, f"{node.name} listening")

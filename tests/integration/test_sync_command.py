@@ -1,10 +1,23 @@
 """`solnet sync ADDRESS`: one anti-entropy round against a running node, with a summary."""
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
+import subprocess
+import time
+from pathlib import Path
 
-from local_cluster import Cluster, cli, cli_json, event_ids, publish, publish_action, status
+import pytest
+
+from events.canonical import pack
+from events.format import sign_event
+from local_cluster import (Cluster, cli, cli_env, cli_json, descendants, event_ids, publish, publish_action, query,
+                           status)
 from node import localnet
+from node.localnet import LocalNode
+from sync.peers import PeerLimits
 
 
 def test_one_shot_sync_against_a_running_node(cluster: Cluster) -> None:
@@ -50,3 +63,97 @@ def test_one_shot_sync_to_nothing_listening_fails_clearly(cluster: Cluster) -> N
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
     assert event_ids(calais) == before
+
+
+# --- a slow sink --------------------------------------------------------------------------------
+
+SLOW_EVENTS = 10_000
+# The old deadlines: a watchdog that sampled progress every message timeout (only a stall across
+# two samples was sure to trip it) and a websocket heartbeat. Stalled this long, the old code cut
+# the link (the heartbeat, at 45 s, is what cut Pi-sized syncs).
+STALL_S = 2 * PeerLimits().message_timeout_s + 2
+
+
+def store_own_events(node: LocalNode, count: int, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """`count` events of the node's device, stored in its home through the ingest path; its key."""
+    key = node.keys.device
+    author = bytes(key.public)
+    head = query(node, "SELECT seq, id FROM events WHERE author=? ORDER BY seq DESC LIMIT 1", (author,))
+    seq, prev = head[0] if head else (0, None)
+    log = node.home.log()
+    network = log.network_id
+    now = int(time.time() * 1000)
+    wires = []
+    for i in range(count):
+        ev = sign_event(key, network=network, seq=seq + 1 + i, prev=prev, timestamp=now - count + i, kind="need",
+                        body=pack({"category": "tents", "quantity": i + 1, "region": "calais"}))
+        prev = ev.id
+        wires.append(ev.encode())
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "0")  # no worker processes in the test process
+    try:
+        for outcomes in log.ingest_stream(wires[i:i + 500] for i in range(0, count, 500)):
+            assert {o.status for o in outcomes} == {"accepted"}, outcomes[0]
+    finally:
+        log.store.close()
+    return author
+
+
+def signature_workers(pid: int) -> list[int]:
+    workers = []
+    for child in descendants(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+        except OSError:
+            pass
+    return workers
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no signature worker process to stall on one core")
+def test_a_sink_whose_storing_stalls_finishes_and_reports_what_it_stored(cluster: Cluster,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sink's signature worker is stopped (SIGSTOP) mid-sync for longer than any old deadline:
+    the sink is alive but stores nothing, like a Pi whose CPU or SD card is far slower than the
+    machine the deadlines were tuned on. It must not be cut: it finishes once it can, and its
+    report equals what it stored."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    author = store_own_events(calais, SLOW_EVENTS, monkeypatch)
+    cluster.start(calais)
+    cmd = [*localnet.solnet_command(), "--home", str(bristol.home.path), "sync", calais.address, "--json"]
+    sync = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
+                            stdin=subprocess.DEVNULL)
+    frozen: set[int] = set()
+    try:
+        # The worker is spawned with the first batch; stop it (and any other) as soon as it shows.
+        cluster.wait(lambda: bool(signature_workers(sync.pid)) or sync.poll() is not None, 30,
+                     "the sink's signature worker", interval=0.005)
+        stalled_at = time.monotonic()
+        while time.monotonic() - stalled_at < STALL_S and sync.poll() is None:
+            for pid in set(signature_workers(sync.pid)) - frozen:
+                os.kill(pid, signal.SIGSTOP)
+                frozen.add(pid)
+            time.sleep(0.05)
+        assert frozen, "no signature worker to stall"
+        held = query(bristol, "SELECT count(*) FROM events WHERE author=?", (author,))[0][0]
+        assert held < SLOW_EVENTS, "the sync finished before the stall: it tested nothing"
+        assert sync.poll() is None, (f"the sync ended during the stall (exit {sync.returncode}) with {held} of "
+                                     f"{SLOW_EVENTS} stored:\n{sync.stderr.read()}\n{cluster.log_tails()}")
+    finally:
+        for pid in frozen:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    try:
+        out, err = sync.communicate(timeout=60)
+    finally:
+        if sync.poll() is None:
+            sync.kill()
+            sync.wait(5)
+    assert sync.returncode == 0, (sync.returncode, out, err, cluster.log_tails())
+    report = json.loads(out)
+    stored = query(bristol, "SELECT count(*) FROM events WHERE author=?", (author,))[0][0]
+    assert stored == SLOW_EVENTS
+    assert report["complete"] is True and report["received"] == stored, report
+    assert report["outcomes"] == {"accepted": stored} and report["seconds"] >= STALL_S, report
+    assert "no progress" not in (calais.log_path.read_text()), cluster.log_tails()

@@ -41,6 +41,8 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
     try:
         assert localnet.wait_until(lambda: _runtime_pid(calais.home) == calais.proc.pid, 15)
         keystore = calais.home.keystore_path.read_bytes()
+        config = calais.home.config_path.read_bytes()
+        token = calais.home.admin_token_path.read_bytes()  # made by the running node's API
         out = json.loads(_solnet(calais.home.path, "wipe", "--yes", "--json").stdout)
         assert calais.proc.wait(10) is not None  # the running node was stopped
         assert out["stopped_pid"] == calais.proc.pid and out["seconds"] < 10
@@ -48,22 +50,40 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
     finally:
         localnet.stop(calais)
     assert not calais.home.keystore_path.exists()
+    # Nothing says which group this node was: config.json (name, ids) and the admin token go too.
+    # (node.log is this test's capture of the node's output, not a file the node writes.)
+    assert {f.name for f in calais.home.path.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm", "node.log"}
+    assert {"keystore", "config.json", "admin-token"} <= set(out["files_destroyed"])
     for f in calais.home.path.iterdir():
         data = f.read_bytes()
         assert keystore[-64:] not in data and sealed[-64:] not in data, f.name
+        assert config not in data and token.strip() not in data, f.name
         assert f"127.0.0.1:{bristol.port}".encode() not in data, f.name
     store = Store(calais.home.db_path)
     assert store.count() > 0  # the public log stays
     store.close()
     refused = _solnet(calais.home.path, "publish", "need", "--category", "tents", "--quantity", "1", "--region",
                       "calais", ok=False)
-    assert "no keys" in refused.stderr
+    assert "no solnet node" in refused.stderr and "init" in refused.stderr
 
 
 def test_wipe_all_removes_the_home(tmp_path: Path) -> None:
     calais, _, _ = _network_with_a_private_request(tmp_path)
-    _solnet(calais.home.path, "wipe", "--yes", "--all")
+    calais.home.admin_token()
+    out = json.loads(_solnet(calais.home.path, "wipe", "--yes", "--all", "--json").stdout)
     assert not calais.home.path.exists()
+    assert {"keystore", "config.json", "admin-token", "solnet.db"} <= set(out["files_destroyed"])
+
+
+def test_leftovers_of_interrupted_writes_go_too(tmp_path: Path) -> None:
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    home = calais.home.path
+    leftovers = [home / "keystore.tmp", home / "config.json.tmp", home / ".admin-token.4242.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"half-written secret")
+    _solnet(home, "wipe", "--yes")
+    assert not any(path.exists() for path in leftovers)
+    assert {f.name for f in home.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm"}
 
 
 def test_wipe_needs_confirmation_when_not_in_a_terminal(tmp_path: Path) -> None:
@@ -80,3 +100,27 @@ def _runtime_pid(home: Home) -> int | None:
     finally:
         store.close()
     return json.loads(raw)["pid"] if raw else None
+
+
+def test_wipe_drops_sealed_case_notes_and_unused_login_links(tmp_path: Path) -> None:
+    calais, _, sealed = _network_with_a_private_request(tmp_path)
+    log = calais.home.log()
+    keys = calais.home.keys(PASS)
+    request = log.store.db.execute("SELECT id FROM events WHERE kind='support.request'").fetchone()[0]
+    note = seal_private("Host at 12 Acacia Road", log.trust, [], bytes(keys.group.public))
+    log.append(keys.device, "support.claim", {"request": request, "sealed": note})
+    public = log.append(keys.device, "support.close", {"request": request, "outcome": "resolved", "note": "done"})
+    log.store.close()
+    link = json.loads(_solnet(calais.home.path, "dashboard-link", "--base-url", "http://127.0.0.1:1", "--json").stdout)
+    assert any((calais.home.path / "login-links").iterdir()), link
+    out = json.loads(_solnet(calais.home.path, "wipe", "--yes", "--json").stdout)
+    assert out["private_parts_dropped"] == 2  # the request and the sealed claim; the public close stays
+    assert not (calais.home.path / "login-links").exists()
+    store = Store(calais.home.db_path)
+    try:
+        assert store.event_row(public.id)[8] is not None
+        for f in calais.home.path.iterdir():
+            data = f.read_bytes()
+            assert note[-64:] not in data and sealed[-64:] not in data, f.name
+    finally:
+        store.close()

@@ -12,6 +12,7 @@ node.membership; it certifies a fresh device key per attack, since penalties and
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import socket
@@ -44,6 +45,7 @@ from hostile_double import (
 from node import localnet
 from node.home import PASSPHRASE_ENV, Home
 from node.localnet import LocalNode
+from sync.handshake import Initiator
 from sync.messages import Credentials, End, Events, Heads, IHave, IWant, Offer, Push
 from sync.peers import BAN_THRESHOLD, REASON_POINTS, PeerLimits
 
@@ -572,6 +574,37 @@ async def test_a_peer_silent_mid_round_is_closed_by_the_message_timeout(target):
     assert "no progress" in await target.wait_for_log("in an anti-entropy round", mark)
     assert closed.error is None or closed.error.code == "timeout"
     print(f"\nsilent peer closed {waited:.1f} s after it went silent")
+
+
+async def test_a_slow_handshake_that_keeps_sending_is_waited_for(target):
+    """A slow link (a Pi on a bad line): the hello trickles in over twice the connect timeout, a
+    byte at a time. The node waits while bytes arrive, and answers; only silence is cut."""
+    key, _ = target.device()
+    hs = Initiator(target.network_id, key, lambda device: None)
+    payload = hs.hello()
+    assert len(payload) < 126  # one short websocket frame
+    mask = os.urandom(4)
+    frame = bytes([0x82, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    reader, writer = await asyncio.open_connection("127.0.0.1", target.node.port)
+    try:
+        writer.write(f"GET /sync/v1 HTTP/1.1\r\nHost: {target.address}\r\nUpgrade: websocket\r\n"
+                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                     "Sec-WebSocket-Version: 13\r\n\r\n".encode())
+        assert b" 101 " in await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        started = time.monotonic()
+        for i in range(len(frame)):  # the slow sender itself, not a wait for a condition
+            writer.write(frame[i:i + 1])
+            await asyncio.sleep(2 * LIMITS.connect_timeout_s / len(frame))
+        assert time.monotonic() - started > LIMITS.connect_timeout_s + 1
+        first, size = await asyncio.wait_for(reader.readexactly(2), 5)
+        assert first == 0x82, "the node closed the connection instead of answering the hello"
+        if size == 126:
+            size = struct.unpack(">H", await reader.readexactly(2))[0]
+        reply = await asyncio.wait_for(reader.readexactly(size), 5)
+        _, keys = hs.finish(reply)  # a genuine answer from the node
+        assert keys.peer_device.hex() == target.node.home.config().device_id
+    finally:
+        writer.close()
 
 
 async def test_a_silent_peer_is_closed_even_while_the_node_gossips(target):

@@ -1,0 +1,341 @@
+"""The listening socket's defences against connections that never authenticate.
+
+Anyone can open TCP connections to a node and then say nothing. Each one holds a file descriptor;
+a few hundred of them used to exhaust the process's open-files limit, after which the node could
+accept nobody (members included) and logged every failed accept. Here:
+
+- the process raises its soft open-files limit to its hard limit at start (`raise_open_files_limit`);
+- `ConnectionGuard` counts the connections that are not (yet) authenticated peer links, in total
+  and per source address (an IPv6 source by its /64). Over either cap, a new connection takes the
+  place of the oldest idle one (of its own source first), which is reset at once: the descriptors
+  stay free for members, a flood pushes out its own silent sockets rather than a member's
+  handshake, and the kernel's accept queue never fills up;
+- deadlines that follow progress: a connection with no request being answered is closed once it
+  has sent nothing for `SILENT_S` (a socket that never sends a byte), or once `HEAD_LIMIT_S` have
+  passed without a complete request, however slowly it trickles bytes. A request being answered
+  (a page, a live-update stream, the peer handshake, which sync.transport bounds by its own
+  progress) is never cut here, and an authenticated peer link leaves the guard's care;
+- failed accepts (EMFILE and the like, which asyncio reports through the event loop's exception
+  handler, many times a second) and the guard's own refusals and closes are logged at most once
+  per `LOG_INTERVAL_S`, with counts.
+
+Source addresses are counted in memory only and never logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import resource
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger("solnet")
+
+SILENT_S = 10.0  # an idle connection that has sent nothing for this long is closed
+HEAD_LIMIT_S = 30.0  # ... and one that has not completed a request in this long, however it trickles
+SWEEP_S = 1.0
+LOG_INTERVAL_S = 60.0
+MAX_UNAUTHENTICATED = 512  # at most; fewer under a low open-files limit (see caps_for)
+MAX_PER_SOURCE = 32
+ACCEPT_BACKLOG = 128
+ACCEPT_FAILED = "socket.accept() out of system resource"  # asyncio's message for EMFILE, ENFILE, ...
+_UNLIMITED = 1 << 30
+
+
+def _files(limit: int) -> int:
+    return _UNLIMITED if limit == resource.RLIM_INFINITY else limit
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft RLIMIT_NOFILE to its hard limit; the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for target in (hard, 10240):  # some systems refuse an unlimited soft limit; 10240 is macOS's OPEN_MAX
+        if _files(soft) >= _files(target) or _files(target) > _files(hard):
+            continue
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            continue
+        log.info("open-files limit raised from %d to %d", _files(soft), _files(target))
+        return _files(target)
+    return _files(soft)
+
+
+def caps_for(open_files: int) -> tuple[int, int]:
+    """(in total, per source) caps on unauthenticated connections under an open-files limit: a
+    quarter of it at most, so peer links, outbound dials, the database and the workers keep the rest."""
+    total = max(8, min(MAX_UNAUTHENTICATED, _files(open_files) // 4))
+    return total, max(4, min(MAX_PER_SOURCE, total // 4))
+
+
+def source_key(peername: Any) -> str:
+    """What a connection's source counts as: its IP address, an IPv6 one by its /64 (which one
+    holder usually has whole). Kept in memory only."""
+    host = peername[0] if isinstance(peername, tuple) and peername else None
+    if not isinstance(host, str):
+        return "local"
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+class LogBudget:
+    """A recurring event logged at most once per `interval`: the first at once, later ones as a
+    count on the next line (`flush` writes a due count even when no new event comes)."""
+
+    def __init__(self, level: int, message: str, interval: float = LOG_INTERVAL_S) -> None:
+        self.level = level
+        self.message = message
+        self.interval = interval
+        self.pending = 0
+        self._last: float | None = None
+
+    def note(self, now: float, n: int = 1) -> None:
+        self.pending += n
+        self.flush(now)
+
+    def flush(self, now: float, *, force: bool = False) -> None:
+        if not self.pending or not (force or self._last is None or now - self._last >= self.interval):
+            return
+        when = (f"more are counted, and told at most once every {self.interval:.0f} s" if self._last is None
+                else f"in the last {now - self._last:.0f} s")
+        log.log(self.level, "%s: %d (%s)", self.message, self.pending, when)
+        self.pending, self._last = 0, now
+
+
+@dataclass
+class _Connection:
+    source: str
+    transport: asyncio.BaseTransport
+    since: float  # when it connected, or when its last request was answered
+    last_byte: float
+    bytes_in: int = 0
+    requests: int = 0  # being answered now
+
+
+class ConnectionGuard:
+    """Caps and deadlines for the connections of one listening socket (see the module docstring)."""
+
+    def __init__(self, max_total: int = MAX_UNAUTHENTICATED, max_per_source: int = MAX_PER_SOURCE, *,
+                 silent_s: float = SILENT_S, head_limit_s: float = HEAD_LIMIT_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_total = max_total
+        self.max_per_source = max_per_source
+        self.silent_s = silent_s
+        self.head_limit_s = head_limit_s
+        self.clock = clock
+        self._open: dict[asyncio.BaseTransport, _Connection] = {}  # unauthenticated connections
+        self._per_source: Counter[str] = Counter()
+        self._refused = LogBudget(logging.WARNING, "refused incoming connections: every one of the connections "
+                                  "not yet authenticated is busy with a request "
+                                  f"(at most {max_total} in all, {max_per_source} from one address)")
+        self._closed = LogBudget(logging.INFO, f"closed idle incoming connections: no byte in {silent_s:.0f} s, "
+                                 f"or no complete request in {head_limit_s:.0f} s")
+        self._evicted = LogBudget(logging.INFO, "closed idle incoming connections to make room for new ones "
+                                  f"(at most {max_total} not yet authenticated, {max_per_source} from one address)")
+        self._accept_failed = LogBudget(logging.WARNING, "could not accept incoming connections: this process has "
+                                        "too many files open (peer links already open carry on)")
+        self._sweeper: asyncio.Task | None = None
+        self._previous_handler: Any = None
+
+    @classmethod
+    def for_open_files(cls, open_files: int) -> ConnectionGuard:
+        return cls(*caps_for(open_files))
+
+    @property
+    def unauthenticated(self) -> int:
+        return len(self._open)
+
+    # --- connections in and out --------------------------------------------------------------------
+    def _admit(self, transport: asyncio.BaseTransport) -> _Connection | None:
+        """Count a new connection in, making room by closing the oldest idle one of the same source
+        (over the per-source cap) or of any (over the total): a flood of silent connections then
+        pushes out its own, never a connection being answered. None: no room, refuse it."""
+        source = source_key(transport.get_extra_info("peername"))
+        now = self.clock()
+        for same_source in (True, False):
+            if (self._per_source[source] >= self.max_per_source if same_source
+                    else len(self._open) >= self.max_total):
+                oldest = next((c for c in self._open.values()
+                               if not c.requests and (not same_source or c.source == source)), None)
+                if oldest is None:
+                    self._refused.note(now)
+                    return None
+                self._release(oldest.transport)
+                oldest.transport.abort()  # type: ignore[attr-defined]
+                self._evicted.note(now)
+        conn = self._open[transport] = _Connection(source, transport, now, now)
+        self._per_source[source] += 1
+        return conn
+
+    def _release(self, transport: asyncio.BaseTransport | None) -> None:
+        conn = self._open.pop(transport, None) if transport is not None else None
+        if conn is not None:
+            self._per_source[conn.source] -= 1
+            if self._per_source[conn.source] <= 0:
+                del self._per_source[conn.source]
+
+    # --- what the application tells the guard ------------------------------------------------------
+    def authenticated(self, transport: asyncio.BaseTransport | None) -> None:
+        """This connection is now an authenticated peer link: no longer counted, no longer timed."""
+        self._release(transport)
+
+    def bytes_received(self, transport: asyncio.BaseTransport | None) -> int:
+        """Bytes received so far on an unauthenticated connection (for deadlines that follow progress)."""
+        conn = self._open.get(transport) if transport is not None else None
+        return conn.bytes_in if conn is not None else 0
+
+    @web.middleware
+    async def track_requests(self, request: web.Request,
+                             handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        """aiohttp middleware: a connection whose request is being answered is not idle."""
+        conn = self._open.get(request.transport) if request.transport is not None else None
+        if conn is None:
+            return await handler(request)
+        conn.requests += 1
+        try:
+            return await handler(request)
+        finally:
+            conn.requests -= 1
+            conn.since = conn.last_byte = self.clock()  # idle from now: its deadlines start again
+
+    # --- deadlines -----------------------------------------------------------------------------------
+    def _late(self, conn: _Connection, now: float) -> bool:
+        if conn.requests:
+            return False
+        if now - conn.since >= self.head_limit_s:
+            return True
+        # An answer still on its way to a slow reader is left to drain (until the head limit).
+        return now - conn.last_byte >= self.silent_s and not conn.transport.get_write_buffer_size()  # type: ignore[attr-defined]
+
+    def sweep(self) -> int:
+        """Close idle connections past a deadline (reset, which frees the descriptor at once); how many."""
+        now = self.clock()
+        late = [c for c in self._open.values() if self._late(c, now)]
+        for conn in late:
+            self._release(conn.transport)
+            conn.transport.abort()
+        if late:
+            self._closed.note(now, len(late))
+        for budget in (self._closed, self._evicted, self._refused, self._accept_failed):
+            budget.flush(now)
+        return len(late)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            self.sweep()
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run the deadlines and take over the loop's reports of failed accepts."""
+        if self._sweeper is None:
+            self._sweeper = loop.create_task(self._sweep_forever(), name="connection-guard")
+            previous = loop.get_exception_handler()
+
+            def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+                if context.get("message") == ACCEPT_FAILED:
+                    self._accept_failed.note(self.clock())
+                elif previous is not None:
+                    previous(loop, context)
+                else:
+                    loop.default_exception_handler(context)
+
+            loop.set_exception_handler(handler)
+            self._previous_handler = previous
+
+    def stop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Stop the deadlines, give back the loop's exception handler, and tell the counts not yet told."""
+        for budget in (self._closed, self._evicted, self._refused, self._accept_failed):
+            budget.flush(self.clock(), force=True)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+            loop.set_exception_handler(self._previous_handler)
+
+
+class _GuardedProtocol(asyncio.Protocol):
+    """Between the transport and aiohttp's request handler: admits the connection (or resets it,
+    before aiohttp ever sees it), counts the bytes it receives, and forgets it when it closes."""
+
+    def __init__(self, guard: ConnectionGuard, make_inner: Callable[[], asyncio.Protocol]) -> None:
+        self._guard = guard
+        self._make_inner = make_inner
+        self._inner: asyncio.Protocol | None = None
+        self._conn: _Connection | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._conn = self._guard._admit(transport)
+        if self._conn is None:
+            transport.abort()  # type: ignore[attr-defined]  # the descriptor is freed at once
+            return
+        self._inner = self._make_inner()
+        self._inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._inner is None or self._conn is None:
+            return
+        self._conn.bytes_in += len(data)
+        self._conn.last_byte = self._guard.clock()
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received() if self._inner is not None else None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._inner is None or self._conn is None:
+            return
+        self._guard._release(self._conn.transport)
+        self._inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.resume_writing()
+
+
+class GuardedSite(web.BaseSite):
+    """An aiohttp site on host:port whose every connection passes through a ConnectionGuard."""
+
+    def __init__(self, runner: web.BaseRunner, host: str, port: int, guard: ConnectionGuard) -> None:
+        super().__init__(runner, backlog=ACCEPT_BACKLOG)
+        self._host = host
+        self._port = port
+        self.guard = guard
+
+    @property
+    def name(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    @property
+    def port(self) -> int:
+        """The bound port (the one the system chose when 0 was asked for)."""
+        sockets = self._server.sockets if self._server is not None else None
+        return sockets[0].getsockname()[1] if sockets else self._port
+
+    async def start(self) -> None:
+        await super().start()
+        server = self._runner.server
+        assert server is not None
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: _GuardedProtocol(self.guard, server), self._host,
+                                                self._port, backlog=self._backlog, reuse_address=True)
+        self.guard.start(loop)
+
+    async def stop(self) -> None:
+        self.guard.stop(asyncio.get_running_loop())
+        await super().stop()

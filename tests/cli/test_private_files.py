@@ -1,0 +1,65 @@
+"""Every file of a node's home is readable by its user only (0600, the home 0700): after init, join,
+publish and a real `solnet run` (the database, its -wal and -shm, config.json, the keystore, the
+admin token); and a home made by an earlier version (0644 files) is tightened by the next command."""
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+from pathlib import Path
+
+from node.localnet import free_ports, is_listening, wait_until
+
+EXPECTED = {"config.json", "keystore", "solnet.db", "solnet.db-wal", "solnet.db-shm", "admin-token"}
+
+
+def modes(home: Path) -> dict[str, int]:
+    return {str(p.relative_to(home)): stat.S_IMODE(p.lstat().st_mode) for p in home.rglob("*")}
+
+
+def assert_private(home: Path) -> None:
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700, f"{home} is {stat.S_IMODE(home.stat().st_mode):o}"
+    found = modes(home)
+    loose = {name: f"{mode:o}" for name, mode in found.items() if mode != 0o600}
+    assert not loose, f"files of {home.name} others may read: {loose}"
+
+
+def test_every_file_of_a_home_is_private_after_init_join_publish_and_run(cli, tmp_path):
+    net = cli.found_and_join(tmp_path)
+    cli.publish(net.a, "need", "--category", "tents", "--quantity", "4", "--region", "calais")
+    cli.run(net.b, "admin-token")
+    for home in (net.a, net.b):
+        assert_private(home)
+
+    port, = free_ports(1)
+    with open(tmp_path / "run.log", "wb") as log:
+        node = subprocess.Popen([str(cli.SOLNET), "--home", str(net.a), "run", "--listen", f"127.0.0.1:{port}"],
+                                env=cli.base_env(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: is_listening(port) or node.poll() is not None, 30), "the node did not start"
+        assert node.poll() is None, (tmp_path / "run.log").read_text()
+        cli.publish(net.a, "offer", "--category", "blankets", "--quantity", "20", "--region", "calais")
+        assert EXPECTED <= set(modes(net.a)), sorted(modes(net.a))  # -wal and -shm exist while it runs
+        assert_private(net.a)
+    finally:
+        node.send_signal(signal.SIGTERM)
+        node.wait(20)
+    assert_private(net.a)
+
+
+def test_a_home_with_files_others_may_read_is_tightened(cli, network):
+    home = network.a
+    cli.run(home, "admin-token")
+    for path in home.iterdir():
+        os.chmod(path, 0o644)
+    cli.run(home, "status")
+    assert_private(home)
+
+
+def test_a_folder_made_beforehand_for_the_home_is_closed_to_others(cli, tmp_path):
+    home = tmp_path / "calais"
+    home.mkdir(mode=0o755)
+    os.chmod(home, 0o755)
+    cli.run(home, "init", "--group", "Calais", "--region", "calais")
+    assert_private(home)
