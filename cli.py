@@ -246,14 +246,16 @@ def read_token(path: str) -> str:
         with open(path, "rb") as f:
             raw = f.read(MAX_TOKEN_BYTES + 1)
     except IsADirectoryError:
-        raise CliError(f"{path} is a folder; give the invite file (`solnet invite` or `solnet vouch` wrote it)") from None
+        raise CliError(f"{path} is a folder; give the invite file (`solnet invite` or `solnet vouch` "
+                       "wrote it)") from None
     except OSError as exc:
         raise CliError(f"cannot read the invite {path}: {exc.strerror}") from None
     if raw.startswith((BUNDLE_MAGIC, SEALED_MAGIC)):
         raise CliError(f"{path} is a bundle of events (made by `solnet export`), not an invite: join with the invite "
                        "file a member group gave you, then bring the bundle in with `solnet import`")
     if len(raw) > MAX_TOKEN_BYTES:
-        raise CliError(f"{path} is far too large to be an invite; give the file `solnet invite` or `solnet vouch` wrote")
+        raise CliError(f"{path} is far too large to be an invite; give the file `solnet invite` or "
+                       "`solnet vouch` wrote")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -278,15 +280,10 @@ def cmd_join(args: argparse.Namespace) -> int:
 
 
 # --- commands: events ----------------------------------------------------------------------------
-def publish_usage() -> str:
-    kinds = "\n".join(f"  {k.name:<18} {k.summary}" for k in KINDS.values())
-    return ("solnet publish KIND --field value ...: sign and store an event. `solnet publish KIND --help` lists a "
-            f"kind's fields. The kinds:\n{kinds}")
-
-
 def cmd_publish(args: argparse.Namespace) -> int:
     if not args.kind:
-        raise UsageError("publish needs a KIND.\n" + publish_usage())
+        raise UsageError("publish needs a KIND.\nsolnet publish KIND --field value ...: sign and store an event. "
+                         "`solnet publish KIND --help` lists a kind's fields. The kinds:\n" + render.kinds_text())
     try:
         kind = publishing.kind_by_name(args.kind)
     except publishing.PublishError:
@@ -777,7 +774,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if show_progress:
             print(file=sys.stderr)
         emit(args, {**sync_summary(address, cut.result), "error": str(cut)},
-             f"Sync with {address} cut off after {cut.result.seconds:.1f} s: {sync_counts(cut.result)}.")
+             f"Sync with {address} cut off after {cut.result.seconds:.1f} s: {render.sync_counts(cut.result)}.")
         if cut.reason == "storage":
             raise CliError(f"{cut}: the sync stopped there (what was stored is kept). Free some space and run "
                            "`solnet sync` again: it resumes where it stopped.", EXIT_STORAGE) from None
@@ -790,7 +787,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if result.in_sync:
         human = f"Already in sync with {address} ({result.seconds * 1000:.0f} ms)."
     else:
-        human = f"Synced with {address} in {result.seconds:.1f} s: {sync_counts(result)}."
+        human = f"Synced with {address} in {result.seconds:.1f} s: {render.sync_counts(result)}."
     emit(args, sync_summary(address, result), human)
     return EXIT_REFUSED if result.outcomes.get("rejected") else 0
 
@@ -801,13 +798,6 @@ def sync_summary(address: str, result: Any) -> dict[str, Any]:
     return {"address": address, "in_sync": result.in_sync, "complete": result.complete, "received": result.received,
             "sent": result.sent, "lag": result.lag, "outcomes": dict(result.outcomes),
             "seconds": round(result.seconds, 3)}
-
-
-def sync_counts(result: Any) -> str:
-    o = result.outcomes
-    return (f"received {render.plural(result.received, 'event')} ({o.get('accepted', 0)} new, "
-            f"{o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, {o.get('rejected', 0)} rejected), "
-            f"sent {render.plural(result.sent, 'event')}")
 
 
 # --- commands: the rest --------------------------------------------------------------------------
@@ -825,21 +815,10 @@ def cmd_wipe(args: argparse.Namespace) -> int:
             print("Nothing was wiped.")
             return EXIT_REFUSED
     report = wipe(home, everything=args.all)
-    lines = [f"Wiped {home.path} in {report.seconds:.1f} s:"]
-    if report.stopped_pid:
-        lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
-    lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
-                 "  keystore: there was none")
-    lines.append("  config (group name and ids) and admin token: overwritten and deleted")
-    lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
-    if args.all:
-        lines.append("  the whole home folder, event log included, is gone")
-    else:
-        lines.append("  public events were kept (other nodes hold them too); `solnet wipe --all` removes them as well")
-    lines.append("To take part again, make a new node (`solnet init`) and ask a member group for an invite.")
     emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
-                "everything": report.everything, "seconds": round(report.seconds, 3)}, "\n".join(lines))
+                "everything": report.everything, "seconds": round(report.seconds, 3)},
+         render.wipe_text(report, str(home.path)))
     return 0
 
 
@@ -1082,13 +1061,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "publish" and args.kind and any(a in ("-h", "--help") for a in args.rest):
         kind = KINDS.get(args.kind) or KINDS.get(args.kind.replace("-", "."))
         if kind:
-            print(f"solnet publish {kind.name}: {kind.summary}")
-            typed = publishing.typed_fields(kind)
-            for f in kind.fields:
-                if f.name in typed:
-                    extra = f" ({', '.join(f.choices)})" if f.choices else ""
-                    print(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{extra}")
-            print(f"  --{'offline':<14} {OFFLINE_HELP}")
+            print(render.kind_help(kind.name, publishing.typed_fields(kind), {"offline": OFFLINE_HELP}))
             return 0
     try:
         return args.handler(args)

@@ -317,3 +317,46 @@ def connection_problem(exc: BaseException) -> str:
         return "the other side closed the connection"
     detail = cause.strerror if isinstance(cause, OSError) and cause.strerror else None
     return "the connection failed" + (f" ({detail.lower()})" if detail else "")
+
+
+def wipe_text(report: Any, home: str) -> str:
+    """What `solnet wipe` did (node.wipe.WipeReport), for people."""
+    lines = [f"Wiped {home} in {report.seconds:.1f} s:"]
+    if report.stopped_pid:
+        lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
+    lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
+                 "  keystore: there was none")
+    lines.append("  config (group name and ids) and admin token: overwritten and deleted")
+    lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
+    if report.everything:
+        lines.append("  the whole home folder, event log included, is gone")
+    else:
+        lines.append("  public events were kept (other nodes hold them too); `solnet wipe --all` removes them as well")
+    lines.append("To take part again, make a new node (`solnet init`) and ask a member group for an invite.")
+    return "\n".join(lines)
+
+
+def sync_counts(result: Any) -> str:
+    """What a sync round stored and sent (node.peer_link.RoundResult), for `solnet sync`."""
+    o = result.outcomes
+    return (f"received {plural(result.received, 'event')} ({o.get('accepted', 0)} new, "
+            f"{o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, {o.get('rejected', 0)} rejected), "
+            f"sent {plural(result.sent, 'event')}")
+
+
+def kinds_text() -> str:
+    """Every kind with what it is for, for `solnet publish` without a kind."""
+    return "\n".join(f"  {k.name:<18} {k.summary}" for k in KINDS.values())
+
+
+def kind_help(kind_name: str, typed: list[str], extra: dict[str, str]) -> str:
+    """`solnet publish KIND --help`: the fields a person types, their types, which are required and
+    the values allowed; then `extra` options (name -> what it does)."""
+    kind = KINDS[kind_name]
+    lines = [f"solnet publish {kind.name}: {kind.summary}"]
+    for f in kind.fields:
+        if f.name in typed:
+            allowed = f" ({', '.join(f.choices)})" if f.choices else ""
+            lines.append(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{allowed}")
+    lines += [f"  --{name:<14} {text}" for name, text in extra.items()]
+    return "\n".join(lines)

@@ -83,6 +83,7 @@ class NodeRuntime:
         if proxy is not None and self.limits.connect_timeout_s < PROXY_CONNECT_TIMEOUT_S:
             self.limits = dataclasses.replace(self.limits, connect_timeout_s=PROXY_CONNECT_TIMEOUT_S)
         self._lock_fd: int | None = None
+        self._config_seen: tuple[int, int] | None = None  # config.json (inode, mtime) when last read
         self.sync_interval_s = sync_interval_s
         self.rng = rng or random.Random()
         self.peerbook = PeerBook(self.rng)
@@ -342,7 +343,8 @@ class NodeRuntime:
         if link.address and self.peerbook.get(link.address) is not None:
             self.peerbook.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
         if not result.in_sync:
-            log.info("%s: synced, received %d, sent %d in %.1f s", self.peer_name(link), result.received, result.sent, result.seconds)
+            log.info("%s: synced, received %d, sent %d in %.1f s", self.peer_name(link), result.received, result.sent,
+                     result.seconds)
 
     async def _connector(self) -> None:
         while True:
@@ -645,10 +647,21 @@ class NodeRuntime:
         connection takes the new route, and links opened by the old route are closed (they are
         dialled again by the new one), so a node set up for Tor stops talking directly at once."""
         try:
+            info = self.home.config_path.stat()
+            changed = (info.st_ino, info.st_mtime_ns)  # written whole and renamed into place: a new inode
+        except OSError:  # (out of file descriptors, ...) the next tick looks again
+            return
+        if changed == self._config_seen:
+            return
+        try:
             text = (await self.db(self.home.config)).proxy
+        except HomeError:
+            return
+        self._config_seen = changed
+        try:
             proxy = parse_proxy(text) if text else None
-        except (HomeError, ValueError) as exc:
-            log.warning("cannot read this node's proxy setting (%s); peer connections keep their route", exc)
+        except ValueError as exc:
+            log.warning("this node's proxy setting is not usable (%s); peer connections keep their route", exc)
             return
         if proxy == self.proxy:
             return
