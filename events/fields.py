@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from events.format import MAX_TIMESTAMP_MS
+from solnet_errors import SolnetError
 
 REGION_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}")
@@ -16,8 +17,10 @@ CURRENCY_RE = re.compile(r"[A-Z]{3}")
 CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-class FieldError(ValueError):
+class FieldError(SolnetError, ValueError):
     """A body field that does not meet its type; the message names the field and the rule."""
+
+    reason, http_status = "bad_field", 422
 
 
 @dataclass(frozen=True)

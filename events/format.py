@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from crypto.errors import BadSignature
 from crypto.hashing import blake2b_256
-from crypto.keys import SigningKey, verify_signature
+from crypto.keys import SigningKey, short_id, verify_signature
 from events.canonical import pack, unpack
 from events.errors import BAD_FIELD, BAD_SIGNATURE, BODY_MISMATCH, MALFORMED, OVERSIZE, UNKNOWN_VERSION, InvalidEvent
 
@@ -88,7 +88,7 @@ class Event:
             raise self.bad_signature() from None
 
     def bad_signature(self) -> InvalidEvent:
-        return InvalidEvent(BAD_SIGNATURE, f"forged or altered event {self.id.hex()[:16]}: signature does not verify",
+        return InvalidEvent(BAD_SIGNATURE, f"forged or altered event {short_id(self.id)}: signature does not verify",
                             self.id)
 
 

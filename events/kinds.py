@@ -125,6 +125,11 @@ KINDS: dict[str, Kind] = {
 }
 
 
+def _a(word: str) -> str:
+    """'an alert', 'a need': messages are read by people."""
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
     """Validate a body against its kind; return its fields, or None for unknown kinds and stubs.
 
@@ -136,11 +141,11 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
     _check_expiry(kind, header)
     if body is None:
         if header.body_len == 0:
-            raise InvalidEvent(BAD_FIELD, f"a {kind.name} event needs a body")
+            raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event needs a body")
         return None
     fields = unpack(body, what=f"{kind.name} body")
     if not isinstance(fields, dict):
-        raise InvalidEvent(MALFORMED, f"a {kind.name} body must be a map of fields")
+        raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields")
     check_fields(kind, fields)
     if kind.name == "member.vouch" and "consent" in fields and not consent_is_valid(
             header.author, fields["subject"], fields["encryption_key"], fields["consent"]):
@@ -199,10 +204,10 @@ def _check_relations(kind: str, f: dict[str, Any]) -> None:
 def _check_expiry(kind: Kind, header: Header) -> None:
     if header.expires is None:
         if kind.expiry == "required":
-            raise InvalidEvent(BAD_FIELD, f"a {kind.name} event must have an expiry")
+            raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event must have an expiry")
         return
     if kind.expiry == "forbidden":
-        raise InvalidEvent(BAD_FIELD, f"a {kind.name} event cannot expire")
+        raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event cannot expire")
     if kind.max_expiry_ms is not None and header.expires - header.timestamp > kind.max_expiry_ms:
         hours = kind.max_expiry_ms // HOUR_MS
-        raise InvalidEvent(BAD_FIELD, f"a {kind.name} event expires at most {hours} h after it is made")
+        raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event expires at most {hours} h after it is made")

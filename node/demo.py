@@ -42,6 +42,7 @@ from node.log import EventLog
 from node.publishing import PublishError, publish
 from node.views import view
 from sync.peers import normalize_address
+from solnet_errors import SolnetError
 
 # Printed for the dashboard login. A fixed, public passphrase is only right for a throwaway local
 # network; it also lets a kept demo folder be reused without asking.
@@ -58,8 +59,10 @@ POLL_S = 0.1
 CAUGHT_UP_TIMEOUT_S = 30.0
 
 
-class DemoError(Exception):
+class DemoError(SolnetError):
     """The demo cannot start as asked; the message says why and what to do."""
+
+    reason = "demo"
 
 
 class Interrupted(Exception):
@@ -323,9 +326,9 @@ class Demo:
                 if exc.reason != chain_gate.NOT_CAUGHT_UP or time.monotonic() > deadline:
                     raise
             except PublishError as exc:
-                # Case notes are sealed to the group that made the request: wait until the request
-                # (published a moment ago on another node) has arrived here.
-                if exc.field != "request" or time.monotonic() > deadline:
+                # A claim or close of a request published a moment ago by another group's node:
+                # wait for the request to arrive here (gossip, well under a second).
+                if exc.field != "request" or "does not hold" not in str(exc) or time.monotonic() > deadline:
                     raise
             self._sleep(POLL_S * 5)
 

@@ -13,13 +13,16 @@ from typing import Any
 
 from events.fields import Field
 from node.render import MONEY_FIELDS
+from solnet_errors import SolnetError
 
 _DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 _KEY_RE = re.compile(r"[0-9a-fA-F]{64}")
 
 
-class InputError(ValueError):
+class InputError(SolnetError, ValueError):
     """A typed value that cannot become a field; the message says what form is expected."""
+
+    reason, http_status = "bad_input", 422
 
 
 def parse_time(text: str) -> int:

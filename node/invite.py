@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
 from node.log import EventLog
+from solnet_errors import SolnetError
 
 PREFIX = "solnet-invite-v1:"
 
@@ -30,8 +31,10 @@ class Invite:
         return PREFIX + base64.urlsafe_b64encode(blob).decode("ascii") + "\n"
 
 
-class InviteError(ValueError):
-    pass
+class InviteError(SolnetError, ValueError):
+    """Not an invite, or a damaged one; the message says what to ask for."""
+
+    reason = "bad_invite"
 
 
 def decode_invite(text: str) -> Invite:

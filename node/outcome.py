@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crypto.keys import short_id
+
 ACCEPTED, DUPLICATE, REJECTED, PENDING = "accepted", "duplicate", "rejected", "pending"
 
 
@@ -18,5 +20,5 @@ class Outcome:
     kind: str | None = None
 
     def describe(self) -> str:
-        who = self.id.hex()[:16] if self.id else "unreadable event"
+        who = short_id(self.id) if self.id else "unreadable event"
         return f"{who}: {self.status}" + (f" ({self.message})" if self.message else "")

@@ -107,7 +107,7 @@ class PeerLinkHandler:
         except LinkClosed as exc:
             if exc.reason in ("protocol", "oversize"):
                 self.rt.penalize(self.link, exc.reason)
-            log.info("%s", exc)
+            log.info("%s", self.rt.said_of(self.link, exc))
             self.cut = self.cut or exc
         finally:
             watchdog.cancel()
@@ -131,7 +131,7 @@ class PeerLinkHandler:
         except LinkClosed:
             pass
         except Exception:  # a bug in storing: say so, and end the link anyway
-            log.exception("%s: storing the last batches failed", self.link.name)
+            log.exception("%s: storing the last batches failed", self.rt.peer_name(self.link))
         finally:
             self.ingest_task.cancel()
             while not self.ingest_queue.empty():
@@ -184,14 +184,15 @@ class PeerLinkHandler:
             quiet = now - quiet_since
             if self.session is not None and not self.round_done.is_set():
                 if quiet >= timeout:
-                    log.info("%s: no progress for %.0f s in an anti-entropy round; closing", self.link.name, quiet)
+                    log.info("%s: no progress for %.0f s in an anti-entropy round; closing", self.rt.peer_name(self.link),
+                             quiet)
                     await self._cut(f"no progress for {quiet:.0f} s")
                     return
             elif probed_at is None and quiet >= IDLE_PROBE_TIMEOUTS * timeout:
                 self.link.probe()
                 probed_at = now
             elif probed_at is not None and now - probed_at >= timeout:
-                log.info("%s: no answer to a ping for %.0f s; closing", self.link.name, now - probed_at)
+                log.info("%s: no answer to a ping for %.0f s; closing", self.rt.peer_name(self.link), now - probed_at)
                 await self._cut(f"no answer to a ping for {now - probed_at:.0f} s")
                 return
 

@@ -22,9 +22,12 @@ from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
 from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
+from events.projections import SUPPORT_STATUS
 from node.field_input import InputError, parse_duration_ms, parse_value
 from node.log import EventLog, now_ms
 from node.private import PrivateError, seal_private
+from node.render import local_time, short_id, with_article
+from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
 
 SIGNERS = ("device", "group")
@@ -34,14 +37,17 @@ PRIVATE_FIELD = "sealed"  # the private part: never typed directly, made from `p
 class UnknownEvent(InputError):
     """No stored event has that id (or id prefix)."""
 
+    reason, http_status = "not_found", 404
 
 class AmbiguousEvent(InputError):
     """More than one stored event has an id starting with that prefix."""
 
 
-class PublishError(ValueError):
+class PublishError(SolnetError, ValueError):
     """Input that cannot be published as given. `field` names the input at fault ('kind', a field
     of the kind, 'expires_in', 'as', 'private' or 'to'), or is None when no single field is."""
+
+    reason, http_status = "invalid_field", 422
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -62,12 +68,13 @@ def typed_fields(kind: Kind) -> list[str]:
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
-    """An event id from its 64 hex characters or a unique prefix of at least 6."""
-    text = text.strip().lower()
+    """An event id from its 64 hex characters or a unique prefix of at least 6 (a short id as
+    printed, '1a2b3c4d5e6f…', is such a prefix)."""
+    text = text.strip().rstrip("…").rstrip(".").lower()
     try:
         raw = bytes.fromhex(text if len(text) % 2 == 0 else text[:-1])
     except ValueError:
-        raise InputError(f"{text!r} is not an event id (hex)") from None
+        raise InputError(f"{text[:80]!r} is not an event id (hex)") from None
     if len(text) == 64:
         return raw
     if len(text) < 6 or len(text) > 64:
@@ -110,7 +117,7 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[st
         fields[name] = value
     missing = [f.name for f in kind.fields if f.required and f.name not in fields and f.name != PRIVATE_FIELD]
     if missing:
-        raise PublishError(f"{kind.name} needs the field(s): {', '.join(missing)}", missing[0])
+        raise PublishError(f"{with_article(kind.name)} needs {and_list([repr(m) for m in missing])}", missing[0])
     try:
         check_fields(kind, fields)  # relations between fields (ends_at after starts_at, ...)
     except InvalidEvent as exc:
@@ -171,6 +178,33 @@ def default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
     return "device" if "device" in KINDS[kind].signers else "group"
 
 
+def and_list(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | None) -> None:
+    """A claim or close must follow the request's story: it names a support request this node
+    holds, nothing follows a close, and a group does not claim what it already claims (each claim
+    would tell every node again, and count as another group's help)."""
+    row = log.store.event_row(request)
+    if row is None or row[4] != "support.request":
+        what = "that event is not a support request" if row is not None else "this node does not hold that support request"
+        raise PublishError(f"{what} ({short_id(request)}); `solnet view support` lists the requests, sync first if "
+                           "it is missing", "request")
+    steps = sorted(log.store.rows(SUPPORT_STATUS, refs=[request]), key=lambda r: r.version)
+    closed = [s for s in steps if s.data.get("status") == "closed"]
+    if closed:
+        raise PublishError(f"that support request was closed on {local_time(closed[0].data.get('ts'))}; nothing "
+                           "more can be added to it", "request")
+    if kind == "support.claim" and group is not None:
+        mine = [s for s in steps if s.data.get("status") == "claimed" and s.data.get("group") == group]
+        if mine:
+            raise PublishError(f"your group already claimed that support request on "
+                               f"{local_time(mine[0].data.get('ts'))}; one claim is enough (add case notes with "
+                               "a close when it is done)", "request")
+
+
 def _case_note_recipients(log: EventLog, fields: dict[str, Any]) -> list[bytes]:
     """A case note (claim, close) is sealed to the group that made the request, besides our own."""
     row = log.store.event_row(fields["request"])
@@ -217,6 +251,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if has_private and case_note:
         recipients = _case_note_recipients(log, fields) + recipients
     keys = keys() if callable(keys) else keys
+    if case_note:
+        own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+        check_case_step(log, kind.name, fields["request"], own)
     if has_private:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:

@@ -7,9 +7,12 @@ batch is ever half-written). The event loop keeps the network moving meanwhile.
 Loops: the connector dials configured and announced peers as their backoff allows; each outbound
 link runs an anti-entropy round at once and then every `sync_interval` (with jitter); the watcher
 notices events stored by anyone (this node's ingest, or `solnet publish` in another process) and
-gossips the new ones; peer state is saved for `solnet status` every few seconds.
+gossips the new ones; peer state is saved for `solnet status` every few seconds, and changes made
+by other processes (`solnet peers add/rm`, `solnet proxy`) are picked up at the same pace.
 
-Logs name peers by their device key prefix or a per-node label, never by IP address.
+A running node holds its home's lock (Home.lock_node) from start to stop: one node per home.
+Logs name peers by the same per-node label as `solnet peers` and the dashboard (`peer~1a2b3c`),
+never by IP address.
 """
 from __future__ import annotations
 
@@ -35,16 +38,17 @@ from crypto.keystore import NodeKeys
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from node import chain_gate, verify_pool
-from node.home import Home
+from node.home import Home, HomeError
 from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite, raise_open_files_limit
 from node.log import EventLog, now_ms
 from node.outcome import Outcome
 from node.peer_link import PeerLinkHandler, RoundCut, RoundResult
+from node.render import connection_problem
 from sync.gossip import SeenIds, is_priority, plan, repair_plan
 from sync.handshake import HandshakeError
 from sync.messages import IHave, Push
 from sync.peers import AddressError, PeerBook, PeerLimits, TokenBucket, normalize_address
-from sync.proxy import ProxyAddress, ProxyFailure, check_route, client_session
+from sync.proxy import ProxyAddress, ProxyFailure, check_route, client_session, parse_proxy
 from sync.transport import Identity, Link, LinkClosed, accept, dial
 
 log = logging.getLogger("solnet")
@@ -66,14 +70,20 @@ class NodeRuntime:
     def __init__(self, home: Home, keys: NodeKeys, *, listen: tuple[str, int] | None = None,
                  peers: list[str] | None = None, limits: PeerLimits | None = None,
                  sync_interval_s: float = 30.0, rng: random.Random | None = None,
-                 proxy: ProxyAddress | None = None) -> None:
+                 proxy: ProxyAddress | None = None, proxy_follows_config: bool = False) -> None:
         self.home = home
         self.keys = keys
         self.listen = listen
         self.limits = limits or PeerLimits()
         self.proxy = proxy  # every outbound peer connection goes through it; never a direct fallback
+        # True when the proxy came from the home's config (not --proxy or $SOLNET_PROXY): then a
+        # `solnet proxy` while the node runs applies at once.
+        self.proxy_follows_config = proxy_follows_config
+        self._direct_limits = self.limits
         if proxy is not None and self.limits.connect_timeout_s < PROXY_CONNECT_TIMEOUT_S:
             self.limits = dataclasses.replace(self.limits, connect_timeout_s=PROXY_CONNECT_TIMEOUT_S)
+        self._lock_fd: int | None = None
+        self._config_seen: tuple[int, int] | None = None  # config.json (inode, mtime) when last read
         self.sync_interval_s = sync_interval_s
         self.rng = rng or random.Random()
         self.peerbook = PeerBook(self.rng)
@@ -107,6 +117,16 @@ class NodeRuntime:
     def label(self, address: str) -> str:
         """A stable per-node alias for a peer address, for logs (not reversible without this node's key)."""
         return "peer~" + hashlib.blake2b(address.encode(), digest_size=3, key=self._label_key).hexdigest()
+
+    def peer_name(self, link: Link) -> str:
+        """How logs name the peer of a link: the label `solnet peers` shows for the address we
+        dialled; for a peer that dialled us (no address), a label of the same form from its key."""
+        return self.label(link.address or self._device_address(link.peer_device))
+
+    def said_of(self, link: Link, problem: object) -> str:
+        """A problem text from the link layer, which names the peer by its key prefix: named by
+        `peer_name` instead, so one peer has one name in the logs."""
+        return str(problem).replace(link.name, self.peer_name(link))
 
     def is_group_key(self, author: bytes) -> bool:
         m = self.log.trust.member(author)
@@ -159,7 +179,34 @@ class NodeRuntime:
 
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self, *, background: bool = True) -> None:
-        """Open the node; with `background`, also serve (if listening) and run the peer loops."""
+        """Open the node; with `background`, also take the home's lock (HomeError if a node runs on
+        it already), serve (if listening) and run the peer loops. If it fails half-way (a port in
+        use), what it opened is closed again before the error goes up."""
+        if background:
+            self._lock_fd = await self.db(self.home.lock_node)
+        try:
+            await self._start(background)
+        except BaseException:
+            await self._close_started()
+            raise
+
+    async def _close_started(self) -> None:
+        """Undo a start that failed: the web server, the client session, the store, the lock."""
+        if self.runner is not None:
+            await self.runner.cleanup()
+        if self.http is not None:
+            await self.http.close()
+        self._db_thread.shutdown(wait=True)
+        if getattr(self, "log", None) is not None:
+            self.log.store.close()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    async def _start(self, background: bool) -> None:
         self.log = await self.db(self.home.log)
         self._label_key = await self.db(self._node_label_key)
         for address, source, state in await self.db(self.log.store.peer_rows):
@@ -242,6 +289,7 @@ class NodeRuntime:
             self._save_peers()
         self.log.store.close()
         verify_pool.shutdown()
+        self._release_lock()  # last: until here `solnet status` says the node runs
 
     async def _healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -262,7 +310,7 @@ class NodeRuntime:
     async def _serve(self, link: Link) -> None:
         handler = PeerLinkHandler(self, link)
         self.links[link.number] = (link, handler)
-        log.info("%s connected (%s)", link.name, "outbound" if link.outbound else "inbound")
+        log.info("%s connected (%s)", self.peer_name(link), "outbound" if link.outbound else "inbound")
         rounds = asyncio.create_task(self._rounds(link, handler)) if link.outbound else None
         try:
             await handler.serve()
@@ -272,7 +320,7 @@ class NodeRuntime:
                 rounds.cancel()
             if link.address and self.peerbook.get(link.address) is not None:  # not removed meanwhile
                 self.peerbook.disconnected(link.address, now_ms(), None if self._stopping.is_set() else "connection closed")
-            log.info("%s disconnected", link.name)
+            log.info("%s disconnected", self.peer_name(link))
 
     async def _rounds(self, link: Link, handler: PeerLinkHandler) -> None:
         """Anti-entropy with the peer we dialled: at once, then periodically with jitter."""
@@ -283,7 +331,7 @@ class NodeRuntime:
             try:
                 await handler.run_round()  # as long as it makes progress (the link's watchdog)
             except LinkClosed as exc:
-                log.info("%s: anti-entropy round stopped: %s", link.name, exc)
+                log.info("%s: anti-entropy round stopped: %s", self.peer_name(link), self.said_of(link, exc))
                 await link.close("timeout", "round did not finish")
                 return
             await asyncio.sleep(self.sync_interval_s * self.rng.uniform(0.7, 1.3))
@@ -295,7 +343,8 @@ class NodeRuntime:
         if link.address and self.peerbook.get(link.address) is not None:
             self.peerbook.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
         if not result.in_sync:
-            log.info("%s: synced, received %d, sent %d in %.1f s", link.name, result.received, result.sent, result.seconds)
+            log.info("%s: synced, received %d, sent %d in %.1f s", self.peer_name(link), result.received, result.sent,
+                     result.seconds)
 
     async def _connector(self) -> None:
         while True:
@@ -318,9 +367,9 @@ class NodeRuntime:
         try:
             link = await self.dial_link(address)
         except (HandshakeError, ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            reason = exc.reason if isinstance(exc, (HandshakeError, ProxyFailure)) else type(exc).__name__
-            delay = self.peerbook.connect_failed(address, now_ms(), reason)
-            why = str(exc) if isinstance(exc, ProxyFailure) else reason  # proxy messages hold no peer address
+            # In words, never with the address (proxy and handshake messages hold none).
+            why = str(exc) if isinstance(exc, (HandshakeError, ProxyFailure)) else connection_problem(exc)
+            delay = self.peerbook.connect_failed(address, now_ms(), why)
             log.info("cannot reach %s (%s); next try in %.0f s", self.label(address), why, delay / 1000)
             return
         finally:
@@ -355,10 +404,11 @@ class NodeRuntime:
         banned = self.device_book.penalize(device_address, reason, now, count)
         if link.address:
             banned = self.peerbook.penalize(link.address, reason, now, count) or banned
-        log.warning("%s sent invalid data: %d x %s (penalty now %.0f)", link.name, count, reason,
+        log.warning("%s sent invalid data: %d x %s (penalty now %.0f)", self.peer_name(link), count, reason,
                     self.device_book.get(device_address).current_penalty(now))
         if banned:
-            log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", link.name, reason)
+            log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", self.peer_name(link),
+                        reason)
         return banned
 
     # --- storage trouble ------------------------------------------------------------------------
@@ -503,7 +553,7 @@ class NodeRuntime:
             try:
                 self.check_peer(link.peer_device)
             except HandshakeError as exc:
-                log.warning("%s is no longer a member (%s); disconnecting", link.name, exc.reason)
+                log.warning("%s is no longer a member (%s); disconnecting", self.peer_name(link), exc.reason)
                 await link.close("revoked", "your key is no longer certified in this network")
 
     async def _learn_announced_peers(self) -> None:
@@ -565,6 +615,8 @@ class NodeRuntime:
                 "pid": os.getpid(), "saved": now, "listen": list(self.listen) if self.listen else None,
                 "port": self.bound_port, "links": len(self.links), "events_per_s": self.events_per_second(),
                 "storage_problem": self.storage_trouble(),
+                # for `solnet proxy`: whether a change of the home's setting reaches this node
+                "proxy": str(self.proxy) if self.proxy else None, "proxy_fixed": not self.proxy_follows_config,
                 # by device key, whichever side dialled: inbound peers have no address in the peer list
                 "penalised_devices": [
                     {**{k: v for k, v in p.to_json(now).items() if k not in ("address", "source")},
@@ -592,6 +644,43 @@ class NodeRuntime:
                     if link.address == peer.address:
                         await link.close("removed", "peer removed")
 
+    async def _follow_proxy_setting(self) -> None:
+        """Pick up `solnet proxy URL|off` made while this node runs: from then on every new peer
+        connection takes the new route, and links opened by the old route are closed (they are
+        dialled again by the new one), so a node set up for Tor stops talking directly at once."""
+        try:
+            info = self.home.config_path.stat()
+            changed = (info.st_ino, info.st_mtime_ns)  # written whole and renamed into place: a new inode
+        except OSError:  # (out of file descriptors, ...) the next tick looks again
+            return
+        if changed == self._config_seen:
+            return
+        try:
+            text = (await self.db(self.home.config)).proxy
+        except HomeError:
+            return
+        self._config_seen = changed
+        try:
+            proxy = parse_proxy(text) if text else None
+        except ValueError as exc:
+            log.warning("this node's proxy setting is not usable (%s); peer connections keep their route", exc)
+            return
+        if proxy == self.proxy:
+            return
+        self.proxy = proxy
+        self.limits = self._direct_limits if proxy is None else dataclasses.replace(
+            self._direct_limits, connect_timeout_s=max(self._direct_limits.connect_timeout_s, PROXY_CONNECT_TIMEOUT_S))
+        old, self.http = self.http, client_session(proxy, self.limits.connect_timeout_s)
+        outbound = [link for link, _ in list(self.links.values()) if link.outbound]
+        await asyncio.gather(*(link.close("route", "the node's route to its peers changed") for link in outbound),
+                             return_exceptions=True)
+        if old is not None:
+            await old.close()
+        if proxy is None:
+            log.warning("peer connections are direct from now on (`solnet proxy off`)")
+        else:
+            log.warning("peer connections go through the proxy at %s from now on; never directly", proxy.where)
+
     async def _saver(self) -> None:
         ticks = 0
         while True:
@@ -603,6 +692,8 @@ class NodeRuntime:
                     if dropped:
                         log.info("dropped the bodies of %d expired events", dropped)
                 await self._reconcile_peers()
+                if self.proxy_follows_config:
+                    await self._follow_proxy_setting()
                 await self.db(self._save_peers, self._peer_states(now_ms()))
             except sqlite3.OperationalError as exc:  # a full disk: say so, keep running, try again later
                 self.storage_failed(exc)

@@ -22,11 +22,16 @@ def peer_list(store: Store) -> list[dict[str, Any]]:
     return [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
 
 
-def runtime_info(store: Store) -> dict[str, Any]:
-    """What the running node (if any) last saved about itself; `running` is false if it is stale."""
+def runtime_info(store: Store, home: Home | None = None) -> dict[str, Any]:
+    """What the running node (if any) last saved about itself. `running`: with `home`, whether a
+    node holds its lock right now (true from its start to its last breath, false at once after a
+    stop or a crash); without, whether those facts are fresh."""
     raw = store.get_meta("runtime")
     info = json.loads(raw) if raw else {}
-    info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
+    if home is not None:
+        info["running"] = home.node_running()
+    else:
+        info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
     return info
 
 
@@ -48,6 +53,7 @@ def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
     out: dict[str, Any] = {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
                            "device_id": config.device_id, "network_id": None, "events": 0}
     if log is None:
+        out["node"] = {"running": home.node_running()}
         return out
     db = log.store.db
     members = log.trust.members.values()
@@ -66,6 +72,6 @@ def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
         database_bytes=home.db_path.stat().st_size,
         frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in log.store.heads()).hex(),
         peers=peer_list(log.store),
-        node=runtime_info(log.store),
+        node=runtime_info(log.store, home),
     )
     return out

@@ -80,7 +80,7 @@ def needs_expiry(kind_name: str) -> bool:
 
 # (pattern on the English message, catalog key, how to fill the key's fields from the match)
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
-    (r"needs the field\(s\)|must not be empty", "error.required"),
+    (r"needs the field\(s\)|\bneeds '|must not be empty", "error.required"),
     (r"is (?P<length>\d+) characters, the limit is (?P<limit>\d+)", "error.too_long"),
     (r"must be one of", "error.choice"),
     (r"must be a whole number", "error.number"),

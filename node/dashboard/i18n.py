@@ -2,7 +2,9 @@
 a request (?lang=, then the cookie, then Accept-Language) and locale-aware numbers and money.
 
 Catalogs are flat JSON maps from a key ("nav.overview") to text with optional {name} fields;
-both must hold the same keys (a test checks it). Dates are not formatted here: pages carry
+both must hold the same keys (a test checks it). A text that counts has a singular form under
+KEY.one, used when its number (the `count` field, else the first field given) is singular in
+that language: 1 in English, 0 and 1 in French ("1 event behind", "0 événement de retard"). Dates are not formatted here: pages carry
 <time datetime=ISO> and the browser formats them in the page language (static/app.js); the
 text inside the element is a language-neutral fallback (see `fallback_time`).
 """
@@ -34,6 +36,10 @@ class Translator:
         self.messages = catalog(self.lang)
 
     def __call__(self, key: str, **fields: Any) -> str:
+        if fields and f"{key}.one" in self.messages:
+            count = fields.get("count", next(iter(fields.values())))
+            if is_singular(self.lang, count):
+                key = f"{key}.one"
         text = self.messages.get(key, key)
         return text.format(**fields) if fields else text
 
@@ -63,6 +69,20 @@ def text_language(languages: Any) -> str | None:
     if isinstance(languages, list) and len(languages) == 1 and languages[0] in ISO_639_1:
         return languages[0]
     return None
+
+
+def is_singular(lang: str, count: Any) -> bool:
+    """Whether `count` (a number, or a number as format_number wrote it) takes the singular."""
+    if isinstance(count, str):
+        text = count.replace("\u202f", "").replace("\u00a0", "")
+        text = text.replace(",", ".") if lang == "fr" else text.replace(",", "")
+        try:
+            count = float(text)
+        except ValueError:
+            return False
+    if not isinstance(count, (int, float)):
+        return False
+    return 0 <= abs(count) < 2 if lang == "fr" else count == 1
 
 
 def parse_accept_language(header: str | None) -> str | None:

@@ -172,6 +172,9 @@ async def test_a_public_note_on_a_claim_must_be_confirmed_and_case_details_are_s
     sealed = {**claim, "fields": {"request": claim["fields"]["request"]}, "private": "Host at 12 Acacia Road"}
     status, made = await api.request("POST", "/api/v1/events", json=sealed)
     assert status == 201 and made["event"]["has_private"] and "Host" not in str(made)
-    status, public = await api.request("POST", "/api/v1/events", json={**claim, "fields": {
-        "request": claim["fields"]["request"], "note": "We can help"}, "public_note": True})
-    assert status == 201 and public["event"]["note"] == "We can help"
+    status, twice = await api.request("POST", "/api/v1/events", json={**claim, "public_note": True})
+    assert status == 422 and twice["error"]["field"] == "request" and "already claimed" in twice["error"]["message"]
+    # A public note (confirmed) on the close: this group has claimed the request already, once is enough.
+    status, public = await api.request("POST", "/api/v1/events", json={"kind": "support.close", "fields": {
+        "request": claim["fields"]["request"], "outcome": "resolved", "note": "We could help"}, "public_note": True})
+    assert status == 201 and public["event"]["note"] == "We could help"

@@ -320,5 +320,5 @@ def test_a_bundle_from_another_network_imports_nothing(populated, cli, tmp_path)
     result = cli.run(net.b, "import", bundle, ok=False)
     assert result.returncode == 1
     assert "network" in result.stderr
-    assert founded["network_id"][:16] in result.stderr and net.network_id[:16] in result.stderr
+    assert founded["network_id"][:12] in result.stderr and net.network_id[:12] in result.stderr
     assert db_events(net.b) == before and db_pending(net.b) == []

@@ -121,8 +121,8 @@ def log_text(node: LocalNode) -> str:
     return node.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-_LINK_UP = re.compile(r"^\S+ \S+ INFO peer [0-9a-f]+ connected \((?:outbound|inbound)\)$", re.M)
-_LINK_DOWN = re.compile(r"^\S+ \S+ INFO peer [0-9a-f]+ disconnected$", re.M)
+_LINK_UP = re.compile(r"^\S+ \S+ INFO peer~[0-9a-f]+ connected \((?:outbound|inbound)\)$", re.M)
+_LINK_DOWN = re.compile(r"^\S+ \S+ INFO peer~[0-9a-f]+ disconnected$", re.M)
 
 
 def open_links(node: LocalNode) -> int:

@@ -51,8 +51,10 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
         localnet.stop(calais)
     assert not calais.home.keystore_path.exists()
     # Nothing says which group this node was: config.json (name, ids) and the admin token go too.
-    # (node.log is this test's capture of the node's output, not a file the node writes.)
-    assert {f.name for f in calais.home.path.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm", "node.log"}
+    # (node.log is this test's capture of the node's output, not a file the node writes; node.lock
+    # is the one-node-per-home lock, holding at most a pid.)
+    assert {f.name for f in calais.home.path.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm", "node.log",
+                                                          "node.lock"}
     assert {"keystore", "config.json", "admin-token"} <= set(out["files_destroyed"])
     for f in calais.home.path.iterdir():
         data = f.read_bytes()
