@@ -187,11 +187,9 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
     """A claim or close must follow the request's story: it names a support request this node
     holds, nothing follows a close, and a group does not claim what it already claims (each claim
     would tell every node again, and count as another group's help)."""
-    row = log.store.event_row(request)
-    if row is None or row[4] != "support.request":
-        what = "that event is not a support request" if row is not None else "this node does not hold that support request"
-        raise PublishError(f"{what} ({short_id(request)}); `solnet view support` lists the requests, sync first if "
-                           "it is missing", "request")
+    if log.store.event_row(request) is None:  # of another kind: refused by wrong_reference before
+        raise PublishError(f"this node does not hold that support request ({short_id(request)}); `solnet view "
+                           "support` lists the requests, sync first if it is missing", "request")
     steps = sorted(log.store.rows(SUPPORT_STATUS, refs=[request]), key=lambda r: r.version)
     closed = [s for s in steps if s.data.get("status") == "closed"]
     if closed:
@@ -207,10 +205,10 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
 
 def _case_note_recipients(log: EventLog, fields: dict[str, Any]) -> list[bytes]:
     """A case note (claim, close) is sealed to the group that made the request, besides our own."""
-    row = log.store.event_row(fields["request"])
-    group = log.trust.group_of(row[1]) if row is not None else None
+    group = log.trust.group_of(log.store.event_row(fields["request"])[1])  # held: check_case_step said so
     if group is None:
-        raise PublishError("this node does not hold that support request (or its group is gone): sync first", "request")
+        raise PublishError("the group that made that support request is no longer a member: nobody there could "
+                           "read the notes", "request")
     return [group]
 
 
@@ -248,12 +246,12 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if has_private and not to and not case_note:
         raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
     recipients = [parse_group_id(g) for g in to]
-    if has_private and case_note:
-        recipients = _case_note_recipients(log, fields) + recipients
     keys = keys() if callable(keys) else keys
     if case_note:
         own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
         check_case_step(log, kind.name, fields["request"], own)
+        if has_private:
+            recipients = _case_note_recipients(log, fields) + recipients
     if has_private:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:

@@ -51,7 +51,7 @@ def test_a_group_claims_a_request_once_and_nothing_follows_a_close(network, cli)
         assert late.returncode == 1 and "was closed on" in late.stderr, late.stderr
     not_a_request = cli.publish(network.a, "need", "--category", "tents", "--quantity", "1", "--region", "calais")
     wrong = cli.run(network.a, "publish", "support.claim", "--request", not_a_request, ok=False)
-    assert wrong.returncode == 1 and "not a support request" in wrong.stderr, wrong.stderr
+    assert wrong.returncode == 1 and "must name a support.request event" in wrong.stderr, wrong.stderr
 
 
 def test_status_says_whether_a_node_runs(network, cli):
