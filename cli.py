@@ -32,7 +32,9 @@ from crypto.stream import MAGIC as SEALED_MAGIC, SealedReader, SealedWriter
 from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import KINDS
-from node import chain_gate, membership, publishing, render
+from events.kinds import YES_NO
+from events.sealed import SEALABLE, SEALED_KIND
+from node import audience, chain_gate, membership, publishing, render
 from node.bundle import MAGIC as BUNDLE_MAGIC, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_duration_ms, parse_time
 from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
@@ -49,6 +51,8 @@ from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORA
                            UsageError)
 from sync.peers import AddressError, normalize_address
 
+TO_HELP = ("share it only with this group (its name or id; repeatable): the whole event is encrypted to their "
+           "devices and yours, and other nodes see only that this device published something")
 OFFLINE_HELP = ("sign even though this home has not synced with a peer since its node started (or for 10 min): "
                 "only if you are sure it holds the newest events of its keys (not restored from an older backup)")
 MAX_TOKEN_BYTES = 16 * 1024 * 1024  # a join token holds the group keys' chains: large, never this large
@@ -290,7 +294,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CliError(f"unknown kind {args.kind[:40]!r}; one of: {', '.join(KINDS)}") from None
     parser = QuietParser(prog=f"solnet publish {kind.name}", add_help=False)
     for name in publishing.typed_fields(kind):
-        parser.add_argument("--" + name.replace("_", "-"), dest=name)
+        spec = kind.field(name)
+        switch = spec is not None and spec.choices == YES_NO  # `--public` alone says yes
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, **({"nargs": "?", "const": "yes"} if switch else {}))
     parser.add_argument("--expires-in", dest="_expires_in")
     parser.add_argument("--as", dest="_signer", default=None)
     parser.add_argument("--json", dest="_json", action="store_true")
@@ -298,6 +304,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if kind.field(publishing.PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
         parser.add_argument("--to", dest="_to", action="append", help="a recipient group id (repeatable)")
+    elif kind.name in SEALABLE:
+        parser.add_argument("--to", dest="_to", action="append", help=TO_HELP)
     if kind.name in publishing.CASE_NOTE_KINDS:
         parser.add_argument("--public-note", dest="_public_note", action="store_true",
                             help="the --note may be read by every node (case details go in --private)")
@@ -340,12 +348,14 @@ def wait_until_caught_up(log: EventLog, offline: bool) -> None:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    log = home_of(args).log()
+    home = home_of(args)
+    log = home.log()
     author = parse_key(args.author, "device or group id", log, code=EXIT_USAGE) if args.author else None
     rows = log.store.list_events(kind=args.kind, author=author, limit=args.limit)
     group_of = {k: m.group for k, m in log.trust.members.items()}
+    opener = cli_opener(home, any(r[4] == SEALED_KIND for r in rows))
     if args.json:
-        print(json.dumps([event_json(log, r, group_of) for r in rows], indent=2, ensure_ascii=False))
+        print(json.dumps([event_json(log, r, group_of, opener) for r in rows], indent=2, ensure_ascii=False))
         return 0
     if not rows:
         what = " ".join(filter(None, (args.kind, "events", author and f"by {short_id(author)}")))
@@ -354,8 +364,25 @@ def cmd_ls(args: argparse.Namespace) -> int:
     names = group_names(log)
     for r in rows:
         group = names.get(group_of.get(r[1], b""), short_id(r[1]))
-        print(render.event_line(r, group, render.event_fields(r)))
+        opened = audience.opened_event(log, opener, r)
+        if opened is None:
+            print(render.event_line(r, group, render.event_fields(r)))
+        else:
+            inner, author_group = opened
+            shared = audience.shared_text(audience.shared_with(inner, author_group), names)
+            print(render.event_line(r, group, inner.fields, inner_kind=inner.kind, shared=shared))
     return 0
+
+
+def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
+    """What reads events for chosen groups here: this device's key, if any such event is to be shown
+    and the keystore opens (SOLNET_PASSPHRASE, a file, or a prompt); else None: they stay encrypted."""
+    if not needed:
+        return None
+    try:
+        return audience.Opener(home.keys().device_encryption)
+    except (HomeError, WrongPassphrase):
+        return None
 
 
 def group_names(log: EventLog) -> dict[bytes, str]:
@@ -369,24 +396,40 @@ def cmd_show(args: argparse.Namespace) -> int:
     if row is None:
         raise CliError(f"no event {args.id}")
     group_of = {k: m.group for k, m in log.trust.members.items()}
-    data = event_json(log, row, group_of)
+    opener = cli_opener(home, row[4] == SEALED_KIND and row[8] is not None)
+    data = event_json(log, row, group_of, opener)
     fields = render.event_fields(row) or {}
     if "sealed" in fields:
         data["private"], data["private_status"] = _open_private_part(home, fields["sealed"])
+    if row[4] == SEALED_KIND and "inner" not in data:
+        data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     group = group_of.get(row[1])
-    name = group_names(log).get(group) if group else None
+    names = group_names(log)
+    name = names.get(group) if group else None
     label = f"{name} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
-    print("\n".join(render.show_lines(data, row, label, fields)))
+    opened = audience.opened_event(log, opener, row)
+    if opened is not None:
+        inner, author_group = opened
+        shared = audience.shared_text(audience.shared_with(inner, author_group), names)
+        print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared)))
+    else:
+        print("\n".join(render.show_lines(data, row, label, fields)))
     return 0
 
 
-def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes]) -> dict[str, Any]:
-    """An event as `ls --json` and `show --json` print it: its public form, and why it has no
-    effect if it has none (null otherwise)."""
+def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes],
+               opener: audience.Opener | None = None) -> dict[str, Any]:
+    """An event as `ls --json` and `show --json` print it: its public form (with its inside, for
+    an event for chosen groups this device reads), and why it has no effect if it has none (null
+    otherwise)."""
     data = render.event_json(row, group_of)
+    opened = audience.opened_event(log, opener, row)
+    if opened is not None:
+        inner, author_group = opened
+        data["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, author_group))
     data["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
     return data
 
@@ -410,8 +453,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    log = home_of(args).log()
-    data = view(log, args.name, region=args.region.lower() if args.region else None)
+    home = home_of(args)
+    log = home.log()
+    opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
+    opened = audience.opened_rows(log, opener) if opener is not None else None
+    data = view(log, args.name, region=args.region.lower() if args.region else None, opened=opened)
     if args.json:
         print(json.dumps(render.view_json(data), indent=2, ensure_ascii=False))
         return 0

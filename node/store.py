@@ -344,14 +344,15 @@ class Store:
                             "AND expires <= ?", (BODY_EXPIRED, now))
         return ids
 
-    def forget_private_and_local(self, private_kinds: Sequence[str]) -> tuple[int, int]:
+    def forget_private_and_local(self, private_kinds: Sequence[str], sealed_kinds: Sequence[str] = ()) -> tuple[int, int]:
         """For the panic wipe, inside a write: drop every body that holds a sealed part (with its
-        read-model rows), events kept aside, fork evidence, the peer list and runtime facts.
-        Returns (bodies dropped, peers forgotten)."""
-        marks = ",".join("?" * len(private_kinds))
-        sealed = [event_id for event_id, body in self.db.execute(
-            f"SELECT id, body FROM events WHERE kind IN ({marks}) AND body IS NOT NULL", tuple(private_kinds))
-            if "sealed" in (_unpack(body) or {})]
+        read-model rows), every body of `sealed_kinds` (wholly encrypted), events kept aside, fork
+        evidence, the peer list and runtime facts. Returns (bodies dropped, peers forgotten)."""
+        kinds = (*private_kinds, *sealed_kinds)
+        marks = ",".join("?" * len(kinds))
+        sealed = [event_id for event_id, kind, body in self.db.execute(
+            f"SELECT id, kind, body FROM events WHERE kind IN ({marks}) AND body IS NOT NULL", kinds)
+            if kind in sealed_kinds or "sealed" in (_unpack(body) or {})]
         for i in range(0, len(sealed), 500):
             chunk = sealed[i:i + 500]
             where = f"id IN ({','.join('?' * len(chunk))})"
@@ -362,6 +363,20 @@ class Store:
         peers = self.db.execute("DELETE FROM peers").rowcount
         self.db.execute("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key')")
         return len(sealed), peers
+
+    def sealed_events(self, after_n: int = 0) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:
+        """(n, id, author, seq, ts, expires, body) of every `sealed` event that still has its body
+        (events for chosen groups only: node/audience.py opens them in memory), in stored order."""
+        return self.db.execute(
+            "SELECT n, id, author, seq, ts, expires, body FROM events WHERE kind='sealed' AND body IS NOT NULL "
+            "AND n>? ORDER BY n", (after_n,)).fetchall()
+
+    def kind_after(self, kind: str, after_n: int, limit: int) -> list[tuple[int, bytes, bytes, int, int | None, bytes]]:
+        """(n, id, author, ts, expires, body) of events of `kind` stored after row `after_n` with their
+        body, oldest first, at most `limit` (node/alert_feed.py follows new alerts with it)."""
+        return self.db.execute(
+            "SELECT n, id, author, ts, expires, body FROM events WHERE kind=? AND n>? AND body IS NOT NULL "
+            "ORDER BY n LIMIT ?", (kind, after_n, limit)).fetchall()
 
     def clear_projections(self) -> None:
         self.db.execute("DELETE FROM proj")
