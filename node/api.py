@@ -11,6 +11,8 @@ Errors are JSON, `{"error": {"code", "message", "field"?}}`, with the HTTP statu
 refused input (code `invalid_field` and the `field` at fault; node.api_body checks a body first).
 Private parts of support requests never appear, except decrypted on request (?private=true on one
 event) for this node's admin when this device is a recipient; decrypted in memory, never stored.
+Events for chosen groups (kind `sealed`) show their inside (`inner`, and `shared_with` in the read
+models) only when this device is one of their readers, decrypted in memory as well.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from events.errors import BAD_FIELD, InvalidEvent
 from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
-from node import api_body, publishing, render
+from node import api_body, audience, publishing, render
 from node.field_input import InputError
 from node.log import EventLog
 from node.private import open_private
@@ -222,10 +224,14 @@ async def openapi(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(OPENAPI_PATH, headers={"Content-Type": "application/json"})
 
 
-def _event_out(row: tuple, group_of: dict[bytes, bytes]) -> dict[str, Any]:
+def _event_out(row: tuple, group_of: dict[bytes, bytes], log: EventLog | None = None,
+               opener: audience.Opener | None = None) -> dict[str, Any]:
     out = {"n": row[0], **render.event_json(row[1:], group_of)}
     if out.get("has_private"):
         out["private"] = True
+    if log is not None and (opened := audience.opened_event(log, opener, row[1:])) is not None:
+        inner, group = opened  # an event for chosen groups that this device reads: decrypted in memory
+        out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
     return out
 
 
@@ -241,15 +247,15 @@ def _author_of(log: EventLog, prefix: str) -> bytes | None:
     return found[0] if found else None
 
 
-def _events_page(log: EventLog, kind: str | None, author: str | None, region: str | None, since: int | None,
-                 cursor: int | None, limit: int) -> dict[str, Any]:
+def _events_page(log: EventLog, opener: audience.Opener, kind: str | None, author: str | None, region: str | None,
+                 since: int | None, cursor: int | None, limit: int) -> dict[str, Any]:
     author_key = _author_of(log, author) if author else None
     if author and author_key is None:
         return {"events": [], "next_cursor": None}
     rows = log.store.events_page(kind=kind, author=author_key, regions=(region, list(TABLES)) if region else None,
                                  since_ts=since, before_n=cursor, limit=limit + 1)
     group_of = _group_of(log)
-    events = [_event_out(r, group_of) for r in rows[:limit]]
+    events = [_event_out(r, group_of, log, opener) for r in rows[:limit]]
     return {"events": events, "next_cursor": str(rows[limit - 1][0]) if len(rows) > limit else None}
 
 
@@ -262,8 +268,8 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     author = hex_param(request.query["author"], "author", 4) if "author" in request.query else None
     cursor = int_param(request, "cursor", None, 1, MAX_CURSOR)
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    page = await runtime.db(_events_page, runtime.log, kind, author, region_param(request), since_param(request),
-                            cursor, limit)
+    page = await runtime.db(_events_page, runtime.log, audience.opener_of(runtime), kind, author,
+                            region_param(request), since_param(request), cursor, limit)
     return json_response({**page, "limit": limit})
 
 
@@ -282,6 +288,9 @@ def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
     out = {"n": log.store.db.execute("SELECT n FROM events WHERE id=?", (event_id,)).fetchone()[0],
            **render.event_json(row, _group_of(log))}
+    if (opened := audience.opened_event(log, audience.opener_of(runtime), row)) is not None:
+        inner, group = opened  # decrypted in memory for this node's admin; never stored, never logged
+        out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
     if out.get("has_private"):
         out["private"] = True
         if private:  # decrypted in memory for this node's admin; never stored, never logged
@@ -307,15 +316,16 @@ def read_model(name: str) -> Handler:
         check_params(request, ("region", "limit"))
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
-        data = await runtime.db(_read_model, runtime.log, name, region, limit)
+        data = await runtime.db(_read_model, runtime.log, audience.opener_of(runtime), name, region, limit)
         return json_response({"view": name, "region": region, "limit": limit, "items": data})
 
     handler.__name__ = f"get_{name}"
     return handler
 
 
-def _read_model(log: EventLog, name: str, region: str | None, limit: int) -> Any:
-    data = view(log, name, region=region, limit=limit)
+def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int) -> Any:
+    opened = audience.opened_rows(log, opener) if name != "groups" else None
+    data = view(log, name, region=region, limit=limit, opened=opened)
     if name == "groups" and region is not None:  # few groups: filtered here
         data = [g for g in data if g.get("region") == region]
     if isinstance(data, list):

@@ -113,6 +113,16 @@ class Opener:
             self._seen.clear()
 
 
+def opener_of(node: Any) -> Opener:
+    """The Opener of a running node (anything with `keys`), made at first use and kept on it, so
+    the API and the dashboard share what it has opened."""
+    opener = getattr(node, "_audience_opener", None)
+    if opener is None:
+        opener = Opener(node.keys.device_encryption)
+        node._audience_opener = opener
+    return opener
+
+
 def _open_body(body: bytes, key: EncryptionKey) -> Inner | None:
     try:
         fields = unpack(body)

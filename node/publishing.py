@@ -55,6 +55,11 @@ class PublishError(SolnetError, ValueError):
         self.field = field
 
 
+# The kinds a person publishes: every kind but `sealed`, which publishing makes from another kind and 'to'.
+PUBLISHABLE_KINDS = tuple(name for name in KINDS if name != SEALED_KIND)
+GROUP_TEXT_MAX = 100  # a group named in 'to': its name (at most 80 characters) or its id
+
+
 def kind_by_name(name: str) -> Kind:
     """The kind called `name` ('fundraiser-update' is accepted for 'fundraiser.update')."""
     kind = KINDS.get(name) or KINDS.get(name.replace("-", "."))

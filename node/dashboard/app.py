@@ -25,7 +25,7 @@ from aiohttp import web
 
 from crypto.errors import CryptoError
 from events.errors import InvalidEvent
-from node import login_links, publishing
+from node import audience, login_links, publishing
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
@@ -77,7 +77,13 @@ def _environment() -> jinja2.Environment:
     env.filters["short"] = lambda b: b.hex()[:12] if isinstance(b, bytes) else str(b)[:12]
     env.filters["hex"] = lambda b: b.hex() if isinstance(b, bytes) else str(b)
     env.globals["text_lang"] = lambda item: i18n.text_language(item.get("languages"))
+    env.globals["group_list"] = group_list
     return env
+
+
+def group_list(ids: list[bytes], names: dict[bytes, str]) -> str:
+    """Groups by name (a short id for one without a profile yet), comma-separated."""
+    return ", ".join(names.get(g) or g.hex()[:12] + "…" for g in ids)
 
 
 ENV = _environment()
@@ -174,6 +180,11 @@ class Dashboard:
         return form, None
 
     # --- pages ----------------------------------------------------------------------------------
+    def opener(self, ctx: dict[str, Any]) -> audience.Opener | None:
+        """What reads events for chosen groups on this page: the node's key, for its admin only (a
+        public visitor never sees them)."""
+        return audience.opener_of(self.runtime) if ctx["is_admin"] else None
+
     def _region(self, request: web.Request) -> str | None:
         region = request.query.get("region", "").strip().lower()
         return region[:40] or None
@@ -181,7 +192,7 @@ class Dashboard:
     async def _overview_ctx(self, request: web.Request) -> dict[str, Any]:
         ctx = request[DASH]
         region = self._region(request)
-        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms())
+        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms(), self.opener(ctx))
         health = await self.runtime.db(pages.health, self.runtime.log, self.runtime.peer_views(now_ms()))
         health["events_per_s"] = self.runtime.events_per_second()
         suffix = f"?region={quote(region)}" if region else ""
@@ -202,7 +213,8 @@ class Dashboard:
 
     async def _event_ctx(self, request: web.Request) -> dict[str, Any] | None:
         ctx = request[DASH]
-        event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms())
+        event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms(),
+                                      self.opener(ctx))
         if event is None:
             return None
         private_status = None
@@ -253,9 +265,11 @@ class Dashboard:
 
     async def _form_ctx(self, ctx: dict[str, Any], kind: str, values: dict[str, str],
                         errors: dict[str, str], general: str | None, chosen_to: list[str]) -> dict[str, Any]:
-        groups = await self.runtime.db(pages.recipient_groups, self.runtime.log) if forms.has_private_part(kind) else []
+        picker = forms.has_private_part(kind) or forms.takes_audience(kind)
+        groups = await self.runtime.db(pages.recipient_groups, self.runtime.log) if picker else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
+                "audience": forms.takes_audience(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
                 "regions": await self.runtime.db(pages.regions, self.runtime.log),
@@ -284,9 +298,16 @@ class Dashboard:
         texts = {i.name: str(form.get(i.name, "")) for i in forms.inputs(kind)}
         expires_in = str(form.get("expires_in", "")) if forms.needs_expiry(kind) else None
         private = str(form.get("private", "")) if forms.has_private_part(kind) else None
-        to = [str(g) for g in form.getall("to", [])] if forms.has_private_part(kind) else []
+        picker = forms.has_private_part(kind) or forms.takes_audience(kind)
+        to = [str(g) for g in form.getall("to", [])] if picker else []
         public_note = forms.takes_case_notes(kind) and form.get("public_note") == "yes"
         t = ctx["t"]
+        chosen = str(form.get("audience", "network"))
+        if forms.takes_audience(kind) and (chosen == "chosen") != bool(to):  # said before anything is parsed
+            values = {**texts, "audience": chosen}
+            problem = t("error.audience_none" if chosen == "chosen" else "error.audience_ticked")
+            page = await self._form_ctx(ctx, kind, values, {"to": problem}, None, to)
+            return self.respond(request, "publish_form.html", page, 400)
         try:
             event = await self.runtime.db(partial(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
                                                   expires_in=expires_in, private=private or None, to=to,
@@ -295,7 +316,7 @@ class Dashboard:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
             values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
-                      **({"public_note": "yes"} if public_note else {})}
+                      **({"public_note": "yes"} if public_note else {}), "audience": chosen}
             page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
             return self.respond(request, "publish_form.html", page, 400)
         except InvalidEvent:
