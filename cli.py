@@ -641,6 +641,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.sync_interval) and args.sync_interval > 0):
         raise UsageError("--sync-interval is a number of seconds above 0")
     proxy, follows_config = proxy_of(args, home)
+    hook = None
+    if args.on_alert is not None:
+        from node.alert_hook import AlertHook, parse_command
+        if not (math.isfinite(args.on_alert_timeout) and args.on_alert_timeout > 0):
+            raise UsageError("--on-alert-timeout is a number of seconds above 0")
+        hook = AlertHook(parse_command(args.on_alert), [r.lower() for r in args.alert_region or ()],
+                         timeout_s=args.on_alert_timeout)
+    elif args.alert_region:
+        raise UsageError("--alert-region chooses the regions of --on-alert: give the command too")
     if (warning := passphrase_source_warning()) is not None:
         print(warning, file=sys.stderr)
     keys = home.keys()
@@ -671,8 +680,19 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"Ctrl-C stops it.", flush=True)
         print(f"dashboard: {dashboard_url(listen[0], runtime.bound_port)}/ — to log in, run `{login_command(args)}` "
               "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
+        if hook is not None:
+            from node.alert_feed import feed_of
+            feed = feed_of(runtime)
+            await feed.start()
+            hook.start(feed)
+            where = ", ".join(hook.regions) if hook.regions else "every region"
+            print(f"on each new alert of {where}: {shlex.join(hook.argv)} (the alert as JSON on its input)", flush=True)
         await stop.wait()
         print("stopping: closing links and finishing the batch being stored...", file=sys.stderr, flush=True)
+        if hook is not None:
+            await hook.stop()
+        from node.alert_feed import stop_feed
+        await stop_feed(runtime)
         await runtime.stop()
 
     asyncio.run(main())
@@ -1002,6 +1022,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public-dashboard", action="store_true",
                    help="let remote visitors read the dashboard's public pages without logging in (no forms, no private details)")
     p.add_argument("--dashboard-require-login", action="store_true", help=argparse.SUPPRESS)  # deprecated: a no-op
+    p.add_argument("--on-alert", metavar="CMD",
+                   help="run CMD for each new alert (of --alert-region), with the alert's public fields as JSON on its "
+                        "input; no shell is involved (see the README for Signal and SMS)")
+    p.add_argument("--alert-region", action="append", metavar="REGION",
+                   help="only alerts of this region go to --on-alert (repeatable; default every region)")
+    p.add_argument("--on-alert-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds --on-alert's command may take for one alert before it is stopped (default 10); "
+                        "it is tried 3 times in all")
     p = add("peers", cmd_peers, "list, add or remove peers")
     p.add_argument("action", choices=("ls", "add", "rm"), nargs="?", default="ls")
     p.add_argument("address", nargs="?", help="host:port or URL")

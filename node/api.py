@@ -16,6 +16,7 @@ models) only when this device is one of their readers, decrypted in memory as we
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -35,7 +36,8 @@ from events.kinds import KINDS
 from events.projections import TABLES
 from node import api_body, audience, publishing, render
 from node.field_input import InputError
-from node.log import EventLog
+from node.log import EventLog, now_ms
+from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.private import open_private
 from node.status import node_status, peer_list
 from node.views import VIEWS, view
@@ -55,6 +57,11 @@ RFC3339_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-
                         r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
 RUNTIME = web.AppKey("solnet_api_runtime", object)
 TOKEN = web.AppKey("solnet_api_token", object)  # str, or None when it could not be written
+CLOSING = web.AppKey("solnet_api_closing", asyncio.Event)
+STREAMS = web.AppKey("solnet_api_streams", list)  # [open alert streams]
+MAX_ALERT_STREAMS = 16
+ALERT_STREAM_LIFETIME_S = 3600.0  # then the client reconnects (SSE does by itself) with Last-Event-ID
+ALERT_KEEPALIVE_S = 15.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -96,7 +103,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     started = time.perf_counter()
     response = await _json_errors(request, handler)
     # Server time for clients and bench/http_pages.py (the handler, database work included).
-    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+    if not response.prepared:  # a stream has sent its headers long ago
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
     return response
 
 
@@ -141,6 +149,15 @@ def setup(app: web.Application, runtime: NodeRuntime) -> None:
     add("GET", f"{PREFIX}/peers", peers)
     for name in VIEWS:
         add("GET", f"{PREFIX}/{name}", read_model(name))
+    add("GET", f"{PREFIX}/alerts/stream", alert_stream)
+    app[CLOSING] = asyncio.Event()
+    app[STREAMS] = [0]
+
+    async def closing(app: web.Application) -> None:
+        app[CLOSING].set()
+        await stop_feed(runtime)
+
+    app.on_shutdown.append(closing)
 
 
 # --- auth and parameters --------------------------------------------------------------------------
@@ -380,3 +397,88 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(422, exc.reason, exc.args[0]) from None
     out = await runtime.db(_one_event, runtime, event.id.hex(), False)
     return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
+
+
+# --- the alert stream -----------------------------------------------------------------------------
+def _regions_param(request: web.Request) -> list[str]:
+    regions = []
+    for text in request.query.getall("region", [])[:32]:
+        region = text.lower()
+        if not REGION_RE.fullmatch(region):
+            raise ApiError(400, "bad_parameter", "'region' is a region name such as calais (letters, digits and -, at "
+                           "most 40); repeat it for several", "region")
+        regions.append(region)
+    return regions
+
+
+def _since_param(request: web.Request) -> int | None:
+    """Where a reconnecting client left off: the `id` of the last alert it got (SSE's Last-Event-ID)."""
+    text = request.headers.get("Last-Event-ID") or request.query.get("since_n")
+    if text is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,15}", text):
+        raise ApiError(400, "bad_parameter", "'since_n' (or Last-Event-ID) is the id of the last alert received, "
+                       "a whole number", "since_n")
+    return int(text)
+
+
+def _sse(alert: dict[str, Any]) -> bytes:
+    return f"id: {alert['n']}\nevent: alert\ndata: {json.dumps(alert, ensure_ascii=False)}\n\n".encode()
+
+
+async def alert_stream(request: web.Request) -> web.StreamResponse:
+    """New alerts as server-sent events (`event: alert`, the alert's public fields as JSON; `id` to
+    resume from), for bots. Keep-alive comments every 15 s; the stream ends after an hour and the
+    client reconnects with Last-Event-ID, missing nothing that is still live."""
+    runtime = require_token(request)
+    check_params(request, ("region", "since_n"))
+    regions = _regions_param(request)
+    since = _since_param(request)
+    streams = request.app[STREAMS]
+    if streams[0] >= MAX_ALERT_STREAMS:
+        raise ApiError(503, "busy", f"this node serves at most {MAX_ALERT_STREAMS} alert streams at once; retry later")
+    feed = feed_of(runtime)
+    await feed.start()
+    sub = feed.subscribe(regions)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
+                                           "X-Accel-Buffering": "no"})
+    streams[0] += 1
+    sent = since or 0
+    try:
+        await response.prepare(request)
+        await response.write(b"retry: 3000\n\n")
+        if since is not None:  # what was stored while the client was away, still live
+            _, missed = await runtime.db(new_alerts, runtime.log, since, now_ms())
+            for alert in missed:
+                if sub.wants(alert):
+                    await response.write(_sse(alert))
+                    sent = max(sent, alert["n"])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ALERT_STREAM_LIFETIME_S
+        closing = request.app[CLOSING]
+        while not closing.is_set() and loop.time() < deadline:
+            alert = await _next_alert(sub, closing)
+            if alert is None:
+                await response.write(b": keepalive\n\n")
+            elif alert["n"] > sent:
+                await response.write(_sse(alert))
+                sent = alert["n"]
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        streams[0] -= 1
+        feed.unsubscribe(sub)
+    return response
+
+
+async def _next_alert(sub: Any, closing: asyncio.Event) -> dict[str, Any] | None:
+    """The next alert for `sub`, or None after the keep-alive interval (or when the node stops)."""
+    get = asyncio.ensure_future(sub.queue.get())
+    stop = asyncio.ensure_future(closing.wait())
+    try:
+        done, _ = await asyncio.wait({get, stop}, timeout=ALERT_KEEPALIVE_S, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not get.done():
+            get.cancel()
+    return get.result() if get.done() and not get.cancelled() else None

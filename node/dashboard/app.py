@@ -64,6 +64,8 @@ class DashboardOptions:
     # this process, which `solnet run` turns into a clean stop). Tests running a node in-process
     # pass their own.
     on_wiped: Callable[[], None] | None = None
+    # The overview says "this node is cut off — alerts may be missing" after this long without a peer.
+    cut_off_after_s: float = 120.0
 
 
 def _environment() -> jinja2.Environment:
@@ -107,6 +109,7 @@ class Dashboard:
         self._login_lock = asyncio.Lock()
         self._streams = 0
         self._closing = asyncio.Event()
+        self._heard_ms: int | None = None  # when a peer link was last seen open
         self.static = {p.name: (p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
                        for p in (HERE / "static").iterdir() if p.is_file()}
 
@@ -195,9 +198,23 @@ class Dashboard:
         data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms(), self.opener(ctx))
         health = await self.runtime.db(pages.health, self.runtime.log, self.runtime.peer_views(now_ms()))
         health["events_per_s"] = self.runtime.events_per_second()
+        health["cut_off_minutes"] = self._cut_off_minutes(health)
+        health["cut_off"] = health["cut_off_minutes"] is not None
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
+
+    def _cut_off_minutes(self, health: dict[str, Any]) -> int | None:
+        """For how many minutes this node has heard from no peer, once that is longer than the
+        options' limit (None: it is not cut off). Heard from: a link open now, or a completed sync."""
+        now = now_ms()
+        if self.runtime.links:
+            self._heard_ms = now
+            return None
+        known = [t for t in (self._heard_ms, health.get("last_sync"), getattr(self.runtime, "_started_ms", None)) if t]
+        heard = max(known) if known else now  # the node's start counts: a new node is not cut off at once
+        silent_s = (now - heard) / 1000
+        return int(silent_s // 60) if silent_s >= self.options.cut_off_after_s else None
 
     async def overview(self, request: web.Request) -> web.StreamResponse:
         self.context(request)
