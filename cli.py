@@ -492,6 +492,33 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_site(args: argparse.Namespace) -> int:
+    """Write the public pages and feeds (node/public_site.py) as static files for any web host."""
+    from node import public_site
+    from node.dashboard.app import HERE as DASHBOARD, STATIC_LINKS, render_public
+
+    if args.base_url and not args.base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url is the address the site will be at, such as https://example.org/solnet "
+                         f"(got {args.base_url[:80]!r})")
+    log = home_of(args).log()
+    data = public_site.public_data(log)
+    pages = {"index.html": render_public(data, args.lang, STATIC_LINKS),
+             "alerts.html": render_public(data, args.lang, {**STATIC_LINKS, "index": "index.html"}, alerts_only=True)}
+    files = public_site.site_files(data, pages, args.base_url)
+    files["style.css"] = (DASHBOARD / "static" / "style.css").read_bytes()
+    try:
+        written = public_site.write_site(Path(args.dir), files)
+    except OSError as exc:
+        raise CliError(f"cannot write into {args.dir}: {exc.strerror}", EXIT_STORAGE if exc.errno == errno.ENOSPC
+                       else EXIT_REFUSED) from None
+    emit(args, {"dir": str(Path(args.dir).resolve()), "files": [p.name for p in written],
+                "alerts": len(data.alerts), "actions": len(data.actions), "fundraisers": len(data.fundraisers)},
+         f"Wrote {render.plural(len(written), 'file')} into {args.dir}: {render.plural(len(data.alerts), 'public alert')}, "
+         f"{render.plural(len(data.actions), 'action')} and {render.plural(len(data.fundraisers), 'fundraiser')} of "
+         "the groups that publish feeds. Copy the folder to any web host; run this again to update it.")
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     count = log.rebuild()
@@ -1050,6 +1077,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
+    p = add("export-site", cmd_export_site, "write the public pages and feeds (public alerts; actions, fundraisers and "
+                                            "calendars of the groups that opt in) as static files into DIR")
+    p.add_argument("dir", metavar="DIR", help="the folder to write into (made if new; its files are replaced)")
+    p.add_argument("--base-url", metavar="URL", help="the address the site will be served at (for the feeds' own links)")
+    p.add_argument("--lang", choices=("en", "fr"), default="en", help="the language of the pages (default en)")
     add("admin-token", cmd_admin_token, "print the local admin token for the HTTP API (made on first use)")
     p = add("dashboard-link", cmd_dashboard_link, "print a link that logs someone in to this node's dashboard once, "
                                                   "within 5 minutes (--valid-for: longer, to send it to a coordinator)")

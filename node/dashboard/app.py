@@ -25,7 +25,7 @@ from aiohttp import web
 
 from crypto.errors import CryptoError
 from events.errors import InvalidEvent
-from node import audience, login_links, publishing
+from node import audience, login_links, public_site, publishing
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
@@ -435,6 +435,41 @@ class Dashboard:
         asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)
         return response
 
+    # --- public pages and feeds (node/public_site.py) ----------------------------------------------
+    def _public_allowed(self, request: web.Request) -> web.StreamResponse | None:
+        """None if public pages are served here (--public-dashboard, or the admin looks); else a 404."""
+        ctx = self.context(request)
+        if self.options.access.public or ctx["is_admin"]:
+            return None
+        return self.refuse(request, ctx, 404, "error.public_off")
+
+    async def public_page(self, request: web.Request) -> web.StreamResponse:
+        if (refusal := self._public_allowed(request)) is not None:
+            return refusal
+        ctx = request[DASH]
+        data = await self.runtime.db(public_site.public_data, self.runtime.log)
+        html = render_public(data, ctx["lang"], SERVED_LINKS, alerts_only=request.path.rstrip("/").endswith("alerts"),
+                             lang_links=ctx["lang_links"])
+        return self.finish(request, web.Response(text=html, content_type="text/html"))
+
+    async def public_feed(self, request: web.Request) -> web.StreamResponse:
+        if (refusal := self._public_allowed(request)) is not None:
+            return refusal
+        name = request.match_info.get("name", "calendar.ics")  # /public/calendar/REGION.ics names none
+        region = request.match_info.get("region")
+        data = await self.runtime.db(public_site.public_data, self.runtime.log)
+        base = f"{request.scheme}://{request.host}"
+        makers = {"alerts.atom": lambda: public_site.alerts_atom(data, base),
+                  "actions.atom": lambda: public_site.actions_atom(data, base),
+                  "fundraisers.atom": lambda: public_site.fundraisers_atom(data, base),
+                  "calendar.ics": lambda: public_site.actions_ics(data, region)}
+        if name not in makers:
+            raise web.HTTPNotFound()
+        body = await asyncio.get_running_loop().run_in_executor(None, makers[name])
+        response = web.Response(body=body, content_type=FEED_TYPES[name.rsplit(".", 1)[1]], charset="utf-8")
+        response.headers["Cache-Control"] = "public, max-age=60"
+        return self.finish(request, response)
+
     # --- live updates ---------------------------------------------------------------------------
     async def live(self, request: web.Request) -> web.StreamResponse:
         self.context(request)
@@ -489,6 +524,24 @@ class Dashboard:
         return self.finish(request, response)
 
 
+SERVED_LINKS = {"style": "/static/style.css", "alerts_atom": "/public/alerts.atom", "actions_atom": "/public/actions.atom",
+                "funds_atom": "/public/fundraisers.atom", "calendar": "/public/calendar.ics",
+                "region_calendar": "/public/calendar/REGION.ics", "index": "/public/"}
+STATIC_LINKS = {"style": "style.css", "alerts_atom": "alerts.atom", "actions_atom": "actions.atom",
+                "funds_atom": "fundraisers.atom", "calendar": "calendar.ics", "region_calendar": "calendar-REGION.ics",
+                "index": "index.html"}
+FEED_TYPES = {"atom": "application/atom+xml", "ics": "text/calendar"}
+
+
+def render_public(data: Any, lang: str, links: dict[str, str], *, alerts_only: bool = False,
+                  lang_links: dict[str, str] | None = None) -> str:
+    """A public page (templates/public.html): the served one and the one `solnet export-site` writes."""
+    t = i18n.Translator(lang)
+    title = t("public.alerts_page_title" if alerts_only else "public.title")
+    return render_page("public.html", {"t": t, "lang": t.lang, "data": data, "links": links, "title": title,
+                                       "alerts_only": alerts_only, "lang_links": lang_links or {}})
+
+
 def safe_next(value: str | None) -> str:
     """Where to go after logging in: a path on this site, else the overview. Only a single leading
     "/" (never "//": another host), no backslash (some browsers read it as "/"), and nothing but
@@ -526,5 +579,10 @@ def setup(app: web.Application, runtime: NodeRuntime, options: DashboardOptions 
     post("/admin/wipe", dash.wipe_submit)
     get("/live", dash.live)
     get("/static/{name}", dash.static_file)
+    get("/public/", dash.public_page)
+    get("/public/alerts", dash.public_page)
+    get("/public/{name:(alerts|actions|fundraisers)[.]atom}", dash.public_feed)
+    get("/public/{name:calendar[.]ics}", dash.public_feed)
+    get("/public/calendar/{region:[a-z0-9][a-z0-9-]{0,39}}.ics", dash.public_feed)
     app.on_shutdown.append(dash.on_shutdown)
     return dash
