@@ -13,7 +13,6 @@ import logging
 import os
 import shlex
 import signal
-import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +35,7 @@ from node.log import EventLog
 from node.outcome import PENDING, REJECTED
 from node.private import open_private
 from node.status import node_status, peer_list
-from node.store import StoreError
+from node.store import StorageFull, StoreError
 from node.views import VIEWS, view
 from node.wipe import wipe
 from sync.peers import AddressError, normalize_address
@@ -893,15 +892,10 @@ def main(argv: list[str] | None = None) -> int:
         fail(str(exc), EXIT_REFUSED)
     except CryptoError as exc:
         fail(f"crypto failure: {exc}", EXIT_REFUSED)
+    except StorageFull:
+        fail("the disk is full: nothing was stored from this command. Free some space and run it again.", EXIT_STORAGE)
     except StoreError as exc:
         fail(str(exc), EXIT_STORAGE)
-    except sqlite3.OperationalError as exc:
-        if "full" in str(exc).lower():
-            fail("the disk is full: nothing was stored from this command. Free some space and run it again.", EXIT_STORAGE)
-        fail(f"database error: {exc}. Nothing was stored from this command.", EXIT_STORAGE)
-    except sqlite3.DatabaseError as exc:
-        fail(f"the database is damaged ({exc}). Move solnet.db aside (keep it as evidence) and fetch the "
-             "events again from another node or a bundle.", EXIT_STORAGE)
     except KeyboardInterrupt:
         fail("interrupted", 130)
 

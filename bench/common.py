@@ -219,6 +219,32 @@ def child_pids(pid: int) -> list[int]:
     return sorted(out)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children, ...)."""
+    out, todo = [], [pid]
+    while todo:
+        for child in child_pids(todo.pop()):
+            out.append(child)
+            todo.append(child)
+    return sorted(out)
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (signature workers, resource tracker), in KiB."""
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            total += proc_status_kib(p)
+        except (OSError, RuntimeError):  # ended meanwhile
+            pass
+    return total
+
+
+def load_average() -> str:
+    """The 1-minute load average now, for the figures' context (other work on the same cores skews them)."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()

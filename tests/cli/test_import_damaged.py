@@ -14,7 +14,7 @@ from pathlib import Path
 import msgpack
 import pytest
 
-ROWS_SQL = "SELECT id, author, seq, kind, header, sig, body, body_state FROM events"
+ROWS_SQL = "SELECT id, key, seq, kind, header, sig, body, body_state FROM events JOIN keys ON k = a"
 
 
 def db_events(home: Path) -> dict[bytes, tuple]:

@@ -122,7 +122,7 @@ def state(log: EventLog) -> dict:
         # node and not yet to another; it changes nothing unless that revocation stops counting, and
         # then both find it when the events come back.
         "revocations": {k: (r.by, r.from_seq, r.fork) for k, r in trust.revocations.items()},
-        "events": sorted(store.db.execute("SELECT id, author, seq, body_state FROM events").fetchall()),
+        "events": sorted(store.event_states()),
         "projections": store.projection_dump(),
     }
 
