@@ -31,11 +31,6 @@ def _create_private(path: Path) -> None:
 class StoreBase:
     """One connection, used from one thread at a time (a running node's DB thread)."""
 
-    # 64 MiB of page cache: the random-key index of event ids stays in memory up to ~1M events
-    # (with 16 MiB, the last tenth of a 1M ingest ran at half the speed of the first). It is a
-    # limit, not an allocation: a node holding 100k events touches a fraction of it.
-    CACHE_KIB = 65536
-
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
@@ -47,6 +42,7 @@ class StoreBase:
         self._event_buf: list[tuple] = []
         self._row_buf: list[tuple] = []
         self._head_buf: dict[int, tuple[int, int, bytes]] = {}
+        self._stored_since_tune = 0
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30.0,
@@ -93,6 +89,7 @@ class StoreBase:
         try:
             if events:
                 self._db.executemany(_INSERT_EVENTS, events)
+                self._stored_since_tune += len(events)
             if rows:
                 self._db.executemany(_INSERT_ROWS, rows)
             if heads:
@@ -110,6 +107,9 @@ class StoreBase:
             yield
             self._flush()
             self._x("COMMIT")
+            if self._stored_since_tune > 50_000:  # the log grew: the page cache follows (see Store.tune_cache)
+                self._stored_since_tune = 0
+                self.tune_cache()
         except BaseException:
             self._event_buf, self._row_buf, self._head_buf = [], [], {}
             for key in self._new_keys:  # numbers given in a transaction that did not commit
@@ -124,6 +124,9 @@ class StoreBase:
             self._new_keys = []
             self._next_n = None
             self._transaction_ended()
+
+    def tune_cache(self) -> None:
+        """Hook: size the page cache to the log (Store)."""
 
     def _transaction_ended(self) -> None:
         """Hook: forget what was cached for one transaction."""

@@ -132,10 +132,13 @@ class EventTables(StoreBase):
     def known(self, ids: list[bytes]) -> dict[bytes, int]:
         """The ids among `ids` that are stored, with their body state."""
         found: dict[bytes, int] = {}
+        wanted = set(ids)
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i: i + _CHUNK]
-            where, args = by_ids(chunk)
-            found.update(self._x(f"SELECT id, body_state FROM events WHERE {where}", args))
+            # By prefix only (one probe of events_by_id each); the few prefix-only matches are dropped here.
+            rows = self._x(f"SELECT id, body_state FROM events WHERE substr(id, 1, 8) IN ({','.join('?' * len(chunk))})",
+                           [event_id[:8] for event_id in chunk])
+            found.update((event_id, state) for event_id, state in rows if event_id in wanted)
         return found
 
     def known_of(self, author: bytes, ids: Sequence[bytes]) -> set[bytes]:
@@ -271,22 +274,10 @@ class EventTables(StoreBase):
         """Events newest stored first (by `n`). Paging by `before_n` is stable while events arrive:
         new ones get larger `n`. `regions` is (region, read-model tables): an event is in a region
         if its read-model row is. Each filter walks an index from the newest end, with LIMIT."""
-        where, args = [], []
-        if author is not None:
-            a = self._find_k(author)
-            if a is None:
-                return []
-            where.append("a=?")
-            args.append(a)
-        if kind:
-            where.append("kind=?")
-            args.append(kind)
-        if since_ts is not None:
-            where.append("ts>=?")
-            args.append(since_ts)
-        if before_n is not None:
-            where.append("n<?")
-            args.append(before_n)
+        filters = self._filters(kind=kind, author=author, since_ts=since_ts, before_n=before_n)
+        if filters is None:
+            return []
+        where, args = filters
         if regions:  # walk the region's read-model rows newest first, keeping the events that pass
             region, tables = regions
             in_tables, table_args = self._table_filter(tables)
@@ -303,24 +294,35 @@ class EventTables(StoreBase):
     def list_events(self, *, kind: str | None = None, author: bytes | None = None, limit: int = 100,
                     before: tuple[int, bytes] | None = None) -> list[EventRow]:
         """Events newest first by the authors' clocks (timestamp, then id)."""
-        where, args = [], []
-        if kind:
-            where.append("kind=?")
-            args.append(kind)
-        if author:
-            a = self._find_k(author)
-            if a is None:
-                return []
-            where.append("a=?")
-            args.append(a)
-        if before:
-            where.append("(ts, id) < (?, ?)")
-            args.extend(before)
+        filters = self._filters(kind=kind, author=author, before=before)
+        if filters is None:
+            return []
+        where, args = filters
         sql = f"SELECT {_COLS} FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY ts DESC, id DESC LIMIT ?"
         return [EventRow(*self._paged(r)[1:]) for r in self._x(sql, (*args, limit))]
+
+    def _filters(self, *, kind: str | None = None, author: bytes | None = None, since_ts: int | None = None,
+                 before_n: int | None = None, before: tuple[int, bytes] | None = None) -> tuple[list[str], list] | None:
+        """Conditions on `events` (and their arguments) for a listing; None when nothing can match."""
+        where: list[str] = []
+        args: list = []
+        if author is not None:
+            a = self._find_k(author)
+            if a is None:
+                return None
+            where.append("a=?")
+            args.append(a)
+        for condition, value in (("kind=?", kind or None), ("ts>=?", since_ts), ("n<?", before_n)):
+            if value is not None:
+                where.append(condition)
+                args.append(value)
+        if before:
+            where.append("(ts, id) < (?, ?)")
+            args.extend(before)
+        return where, args
 
     def all_ids(self) -> set[bytes]:
         return {r[0] for r in self._x("SELECT id FROM events")}
