@@ -121,15 +121,15 @@ class MemoryTables:
                t_before: int | None = None) -> list[Row]:
         """The reference of `node.store.Store.rows`: rows of one table in `region` (any if None),
         with time at or after `t_from` (or none) and before `t_before`, referring to one of `refs`;
-        `order` "t" is soonest first (no time first), then by event id; "newest" is by version,
-        newest first; `limit` keeps the first that many."""
+        `order` "t" is soonest first (no time first), then by event id; "latest" is the reverse;
+        "newest" is by version, newest first; `limit` keeps the first that many."""
         found = [r for r in self.table(table)
                  if (region is None or r.region == region)
                  and (t_from is None or r.time is None or r.time >= t_from)
                  and (t_before is None or (r.time is not None and r.time < t_before))
                  and (refs is None or r.ref in refs)]
-        if order == "t":
-            found.sort(key=lambda r: (r.time is not None, r.time or 0, r.version[1]))
+        if order in ("t", "latest"):
+            found.sort(key=lambda r: (r.time is not None, r.time or 0, r.version[1]), reverse=order == "latest")
         elif order == "newest":
             found.sort(key=lambda r: r.version, reverse=True)
         elif order is not None:

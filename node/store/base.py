@@ -13,7 +13,7 @@ from node.store.errors import StoreError, translate
 
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
-_INSERT_ROWS = "INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, lww) VALUES (?,?,?,?,?,?,?,?)"
+_INSERT_ROWS = "INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)"
 _SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, id=excluded.id"
 
 

@@ -7,7 +7,7 @@ import sqlite3
 import msgpack
 
 from events.projections import PROFILE, TABLES
-from node.store.schema import SCHEMA, short_header
+from node.store.schema import SCHEMA, id_number, short_header
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -63,13 +63,14 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO heads(k, seq, id) SELECT a, max(seq), id FROM events GROUP BY a")
     tables = {name: i for i, name in enumerate(TABLES)}
     rows = []
-    for tbl, key, region, t, ref, vts, data, n in db.execute(
-            "SELECT tbl, key, region, t, ref, vts, data, n FROM proj_v2").fetchall():
+    for tbl, key, region, t, ref, vts, vid, data, n in db.execute(
+            "SELECT tbl, key, region, t, ref, vts, vid, data, n FROM proj_v2").fetchall():
         if tbl not in tables:
             continue
         group = msgpack.unpackb(data, raw=False).get("group")
-        rows.append((n, tables[tbl], k(group), region, t, ref, vts, k(key) if tbl == PROFILE else None))
-    db.executemany("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, lww) VALUES (?,?,?,?,?,?,?,?)", rows)
+        rows.append((n, tables[tbl], k(group), region, t, ref, vts, id_number(vid), k(key) if tbl == PROFILE else None))
+    db.executemany("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)",
+                   rows)
     db.execute("DROP TABLE proj_v2")
     db.execute("DROP TABLE events_v2")
 

@@ -4,16 +4,15 @@ A stored row holds only what selects and orders it; its data is the projection o
 (`events.projections.project`), recomputed when read, so event bodies are not stored twice."""
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from events.errors import InvalidEvent
-from events.format import Event, decode_header
-from events.kinds import parse_body
+import msgpack
+
+from events.format import Event, Header
 from events.projections import PROFILE, TABLES, Drop, Row, project
 from node.store.rows import ProjectionDumpRow
-from node.store.schema import by_ids, full_header
+from node.store.schema import by_ids, full_header, id_number
 from node.store.trust import TrustTables
 
 _TBL = {name: i for i, name in enumerate(TABLES)}
@@ -38,7 +37,8 @@ class ProjectionTables(TrustTables):
             if change.last_writer_wins != (change.table in _LWW):
                 raise ValueError(f"last-writer-wins rows need a unique index: add one for {change.table}")
             group = change.data["group"]
-            values = (n, _TBL[change.table], self._k(group), change.region, change.time, change.ref, change.version[0])
+            values = (n, _TBL[change.table], self._k(group), change.region, change.time, change.ref, change.version[0],
+                      id_number(change.version[1]))
             if change.last_writer_wins:
                 self._apply_newest(values, change)
             else:
@@ -53,7 +53,7 @@ class ProjectionTables(TrustTables):
             if (current[1], current[2]) >= change.version:
                 return
             self._x("DELETE FROM proj WHERE n=?", (current[0],))
-        self._x("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, lww) VALUES (?,?,?,?,?,?,?,?)",
+        self._x("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)",
                 (*values, lww))
 
     def _drop_rows(self, made_by: str, args: Sequence[Any]) -> None:
@@ -72,10 +72,11 @@ class ProjectionTables(TrustTables):
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
              t_before: int | None = None) -> list[Row]:
-        """Rows of one read-model table; `order` is "t" (soonest first, then by key) or "newest"
-        (by version, newest first), and `limit` bounds them in SQL (the API and the dashboard never
-        decode a whole table). Without a region, each region's rows are walked (with the limit) and
-        merged: a region is one index range, so no listing scans the table."""
+        """Rows of one read-model table; `order` is "t" (soonest first, then by event id), "latest"
+        (the reverse) or "newest" (by version, newest first), and `limit` bounds them in SQL (the
+        API and the dashboard never decode a whole table). Without a region, each region's rows are
+        walked (with the limit) and merged: a region is one index range, so no listing scans the
+        table."""
         tbl = _TBL[table]
         where, args = ["p.tbl=?"], [tbl]
         if t_from is not None:
@@ -94,17 +95,36 @@ class ProjectionTables(TrustTables):
                        f"AND p.ref IN ({','.join('?' * len(chunk))})" + (" AND p.region=?" if region is not None else ""))
                 found += self._rebuilt(self._x(sql, (*args, *chunk, *([region] if region is not None else []))))
             return self._ordered(found, order)[:limit] if limit is not None else self._ordered(found, order)
-        sort = {None: "", "t": " ORDER BY p.t, e.id", "newest": " ORDER BY p.vts DESC, e.id DESC"}[order]
+        # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
+        # region, each region's walk (with the limit, reading the index only) is merged, and only
+        # the rows that make the cut are rebuilt.
+        column, descending = {None: (None, False), "t": ("p.t", False), "latest": ("p.t", True),
+                              "newest": ("p.vts", True)}[order]
+        way = "DESC" if descending else "ASC"
+        walk = f" ORDER BY {column} {way}, p.vid {way}, p.n {way}" if column else ""
         cut = " LIMIT ?" if limit is not None else ""
-        spans: list[list[Row]] = []
+        chosen: list[tuple] = []
         for reg in ([region] if region is not None else [*self._regions_of(tbl), None]):
-            sql = (f"SELECT {_ROW_COLS} FROM proj p JOIN events e ON e.n = p.n WHERE {' AND '.join(where)} "
-                   f"AND p.region IS ?{sort}{cut}")
-            spans.append(self._rebuilt(self._x(sql, (*args, reg, *([limit] if limit is not None else [])))))
-        if len(spans) == 1:
-            return spans[0]
-        merged = list(heapq.merge(*spans, key=_SORT_KEYS[order])) if order else [r for s in spans for r in s]
-        return merged[:limit] if limit is not None else merged
+            chosen += self._x(f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
+                              f"AND p.region IS ?{walk}{cut}", (*args, reg, *([limit] if limit is not None else []))
+                              ).fetchall()
+        if column is not None:
+            if order == "newest":
+                chosen.sort(key=lambda c: (c[1], c[2]), reverse=True)
+            else:  # NULL times first in time order (as SQL sorts them), last in reverse
+                chosen.sort(key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=descending)
+        return self._rows_at([c[0] for c in (chosen[:limit] if limit is not None else chosen)])
+
+    def _rows_at(self, ns: list[int]) -> list[Row]:
+        """The rows made by the events stored as `ns`, rebuilt, in that order."""
+        place = {n: i for i, n in enumerate(ns)}
+        rows: list[tuple[int, Row]] = []
+        for i in range(0, len(ns), 500):
+            chunk = ns[i: i + 500]
+            found = self._x(f"SELECT {_ROW_COLS} FROM proj p JOIN events e ON e.n = p.n "
+                            f"WHERE p.n IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            rows += zip((place[r[0]] for r in found), self._rebuilt(found))
+        return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
 
     @staticmethod
     def _ordered(rows: list[Row], order: str | None) -> list[Row]:
@@ -118,12 +138,11 @@ class ProjectionTables(TrustTables):
             network = network or self._net()
             author = self._key(a)
             header_bytes = full_header(short, network, author)
-            try:
-                header = decode_header(header_bytes)
-                rows = project(Event(event_id, header, header_bytes, sig, body), parse_body(header, body), self._key(g))
-            except InvalidEvent:  # never stored as a row: its body was checked when it was projected
-                continue
-            out += [r for r in rows if isinstance(r, Row) and r.table == TABLES[tbl]]
+            # Read back from this node's own log, checked when it arrived: decoded without the checks.
+            header = Header(*msgpack.unpackb(header_bytes)[1:], version=1)
+            [row] = [r for r in project(Event(event_id, header, header_bytes, sig, body),
+                                        msgpack.unpackb(body, raw=False), self._key(g)) if isinstance(r, Row)]
+            out.append(row)
         return out
 
     def _regions_of(self, tbl: int) -> list[str]:
@@ -168,14 +187,6 @@ class ProjectionTables(TrustTables):
             "SELECT n, a, header, sig, body FROM events WHERE kind='group.profile' AND body IS NOT NULL")]
 
 
-def _newest_key(row: Row) -> tuple:
-    return (-row.version[0], _desc(row.version[1]))
-
-
-def _desc(value: bytes) -> bytes:
-    """A key that sorts byte strings of one length in reverse."""
-    return bytes(255 - b for b in value)
-
-
 _SORT_KEYS = {"t": lambda r: (r.time is not None, r.time if r.time is not None else 0, r.version[1]),
-              "newest": _newest_key}
+              "latest": lambda r: (r.time is None, -(r.time or 0), bytes(255 - b for b in r.version[1])),
+              "newest": lambda r: (-r.version[0], bytes(255 - b for b in r.version[1]))}

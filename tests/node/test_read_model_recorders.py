@@ -143,6 +143,7 @@ class ReadModelCases:
         assert keys(r.select(ACTION, region="calais", order="t")) == [past.id, soon.id, later.id]
         assert keys(r.select(ACTION, t_from=NOW, order="t")) == [soon.id, elsewhere.id, later.id]
         assert keys(r.select(ACTION, t_from=NOW - 2 * DAY, t_before=NOW + DAY, order="t")) == [past.id]
+        assert keys(r.select(ACTION, order="latest", limit=3)) == [later.id, elsewhere.id, soon.id]
         assert keys(r.select(ACTION, region="dunkirk")) == [elsewhere.id]
         assert r.select(ACTION, region="nowhere") == []
         fund_a = a.event("fundraiser", {"title": "A", "goal": 100, "currency": "EUR", "region": "calais"})
@@ -186,6 +187,7 @@ class ReadModelCases:
         ids = sorted(e.id for e in same)
         assert [row.key for row in r.select(ACTION, order="t", limit=3)] == ids[:3]
         assert [row.key for row in r.select(ACTION, order="newest", limit=3)] == ids[::-1][:3]
+        assert [row.key for row in r.select(ACTION, order="latest", limit=3)] == ids[::-1][:3]
 
 
 class TestMemoryTables(ReadModelCases):
