@@ -13,7 +13,7 @@ last-writer-wins rows, and data (a dict of plain values, stored as msgpack).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.format import Event
 
@@ -31,8 +31,10 @@ ALERT = "alert"
 TABLES = (PROFILE, ACTION, FUNDRAISER, FUNDRAISER_UPDATE, NEED, OFFER, FULFIL, SUPPORT, SUPPORT_STATUS, ALERT)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """A read-model row (a named tuple: ingest builds one per event, several times faster than a
+    frozen dataclass)."""
+
     table: str
     key: bytes
     data: dict[str, Any]

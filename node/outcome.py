@@ -1,13 +1,12 @@
 """What ingest says about each event it was given."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ACCEPTED, DUPLICATE, REJECTED, PENDING = "accepted", "duplicate", "rejected", "pending"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """`status` is accepted, duplicate, rejected (with a reason code) or pending (waiting for an
     earlier seq of its author, or for the vouch that certifies it)."""
 
