@@ -161,9 +161,9 @@ def running(nodes: list[LocalNode], stop_timeout: float = 30.0) -> Iterator[list
                 node.proc.kill()
                 node.proc.wait(5)
         for pid in (p for pids in helpers.values() for p in pids):
-            if "multiprocessing" in cmdline(pid):
+            if "verify_worker" in cmdline(pid):
                 localnet.wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05)
-                if "multiprocessing" in cmdline(pid):
+                if "verify_worker" in cmdline(pid):
                     os.kill(pid, signal.SIGKILL)
 
 
@@ -230,7 +230,7 @@ def descendants(pid: int) -> list[int]:
 
 
 def tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants (signature workers, resource tracker), in KiB."""
+    """Resident memory of a process and all its descendants (signature workers and any other child), in KiB."""
     total = 0
     for p in [pid, *descendants(pid)]:
         try:
