@@ -20,6 +20,12 @@ class Store(LocalTables):
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         super().__init__(path, readonly)
         self.orphaned_profiles: set[bytes] = set()  # see _drop_rows
+        if not readonly:
+            try:
+                self._refuse_newer()  # before anything writes to the file
+            except StoreError:
+                self._db.close()
+                raise
         try:
             if readonly:
                 version = self._schema_version()
@@ -28,7 +34,6 @@ class Store(LocalTables):
                                      "(open it once with a writable `solnet` command to upgrade it)")
                 self._load_keys()
                 return
-            self._refuse_newer()  # before anything writes to the file
             self._x("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
             self._x("PRAGMA journal_mode=WAL")
             self._x("PRAGMA synchronous=NORMAL")
