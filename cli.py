@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import signal
-import sqlite3
 import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version as package_version
@@ -44,7 +43,6 @@ from node.log import EventLog, NotInitialised
 from node.outcome import PENDING, REJECTED
 from node.private import open_private
 from node.status import node_status, peer_list, runtime_info
-from node.store import StoreError
 from node.views import VIEWS, view
 from node.wipe import wipe
 from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORAGE, EXIT_USAGE, SolnetError,
@@ -1116,20 +1114,11 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
         return f"crypto failure: {exc}", exc.exit_code
     if isinstance(exc, SolnetError):
         return str(exc), exc.exit_code
-    # Errors of floors that keep their own classes (the store, the log, peer addresses).
+    # Errors of floors that keep their own classes (the log, peer addresses).
     if isinstance(exc, NotInitialised):
         return str(exc), EXIT_HOME
     if isinstance(exc, AddressError):
         return str(exc), EXIT_USAGE
-    if isinstance(exc, StoreError):
-        return str(exc), EXIT_STORAGE
-    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
-        return "the disk is full: nothing was stored from this command. Free some space and run it again.", EXIT_STORAGE
-    if isinstance(exc, sqlite3.OperationalError):
-        return f"database error: {exc}. Nothing was stored from this command.", EXIT_STORAGE
-    if isinstance(exc, sqlite3.DatabaseError):
-        return (f"the database is damaged ({exc}). Move solnet.db aside (keep it as evidence) and fetch the events "
-                "again from another node or a bundle.", EXIT_STORAGE)
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, OSError) and exc.filename is not None:  # a file the command was pointed at

@@ -21,7 +21,6 @@ import hmac
 import json
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -40,6 +39,7 @@ from node.log import EventLog, now_ms
 from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.private import open_private
 from node.status import node_status, peer_list
+from node.store import StoreError
 from node.views import VIEWS, view
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, message, headers=headers)
-    except sqlite3.OperationalError as exc:  # a full disk (or a database that cannot be written)
+    except StoreError as exc:  # a full disk (or a database that cannot be written)
         request.app[RUNTIME].storage_failed(exc)
         return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
                                                    "cannot be written); free some space on the node and try again")
@@ -303,7 +303,7 @@ def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]
     row = log.store.event_row(event_id)
     if row is None:
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
-    out = {"n": log.store.db.execute("SELECT n FROM events WHERE id=?", (event_id,)).fetchone()[0],
+    out = {"n": log.store.event_n(event_id),
            **render.event_json(row, _group_of(log))}
     if (opened := audience.opened_event(log, audience.opener_of(runtime), row)) is not None:
         inner, group = opened  # decrypted in memory for this node's admin; never stored, never logged

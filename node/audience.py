@@ -157,23 +157,10 @@ def opened_rows(log: EventLog, opener: Opener) -> MemoryTables:
     return tables
 
 
-def _select(tables: MemoryTables, table: str, *, region: str | None = None, t_from: int | None = None,
-            refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
-            t_before: int | None = None) -> list[Row]:
-    """The rows of one in-memory table, selected and ordered as node.store.Store.rows does in SQL."""
-    found = [r for r in tables.table(table)
-             if (region is None or r.region == region)
-             and (t_from is None or r.time is None or r.time >= t_from)
-             and (t_before is None or (r.time is not None and r.time < t_before))
-             and (refs is None or r.ref in refs)]
-    return _ordered(found, order)[:limit] if limit is not None else _ordered(found, order)
-
-
 def _ordered(rows: list[Row], order: str | None) -> list[Row]:
-    if order == "t":
-        return sorted(rows, key=lambda r: (r.time is not None, r.time or 0, r.key))
-    if order == "latest":
-        return sorted(rows, key=lambda r: (r.time is not None, r.time or 0, r.key), reverse=True)
+    """Rows in the order node.store.Store.rows gives them (MemoryTables.select, its reference)."""
+    if order in ("t", "latest"):
+        return sorted(rows, key=lambda r: (r.time is not None, r.time or 0, r.version[1]), reverse=order == "latest")
     if order == "newest":
         return sorted(rows, key=lambda r: r.version, reverse=True)
     return rows
@@ -189,7 +176,7 @@ class WithOpened:
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         stored = self._store.rows(table, **where)
-        extra = _select(self._tables, table, **where)
+        extra = self._tables.select(table, **where)
         if not extra:
             return stored
         both = _ordered(stored + extra, where.get("order"))

@@ -12,7 +12,6 @@ import asyncio
 import mimetypes
 import os
 import signal
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,6 +31,7 @@ from node.home import HomeError
 from node.log import now_ms
 from node.private import open_private
 from node.render import iso
+from node.store import StoreError
 from node.wipe import wipe
 
 if TYPE_CHECKING:
@@ -340,7 +340,7 @@ class Dashboard:
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
             return self.respond(request, "publish_form.html", page, 400)
-        except sqlite3.OperationalError as exc:  # a full disk: nothing was stored; keep what was typed
+        except StoreError as exc:  # a full disk: nothing was stored; keep what was typed
             self.runtime.storage_failed(exc)
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.disk_full"), to)

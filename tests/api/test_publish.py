@@ -87,16 +87,15 @@ async def test_support_request_validation(api):
 
 
 async def test_a_full_disk_gets_507_and_stores_nothing(api):
-    db = api.runtime.log.store.db
-    pages_now = await api.runtime.db(lambda: db.execute("PRAGMA page_count").fetchone()[0])
-    await api.runtime.db(lambda: db.execute(f"PRAGMA max_page_count={pages_now}"))  # the disk is full
+    store = api.runtime.log.store
+    await api.runtime.db(lambda: store.limit_pages(store.size_pages()))  # the disk is full
     before = await api.runtime.db(api.runtime.log.store.count)
     body = {"kind": "action", "fields": {"title": "Cours 9", "region": "calais", "type": "class",
                                          "starts_at": "2031-07-01T10:00", "description": "x" * 3900}}  # > one page
     status, reply = await api.request("POST", "/api/v1/events", json=body)
     assert status == 507 and reply["error"]["code"] == "storage_full" and "disk is full" in reply["error"]["message"]
     assert await api.runtime.db(api.runtime.log.store.count) == before
-    await api.runtime.db(lambda: db.execute("PRAGMA max_page_count=1073741823"))  # space freed
+    await api.runtime.db(store.limit_pages, None)  # space freed
     status, _ = await api.request("POST", "/api/v1/events", json=body)
     assert status == 201
 

@@ -108,7 +108,7 @@ def test_wipe_drops_sealed_case_notes_and_unused_login_links(tmp_path: Path) -> 
     calais, _, sealed = _network_with_a_private_request(tmp_path)
     log = calais.home.log()
     keys = calais.home.keys(PASS)
-    request = log.store.db.execute("SELECT id FROM events WHERE kind='support.request'").fetchone()[0]
+    request = log.store.list_events(kind="support.request", limit=1)[0].id
     note = seal_private("Host at 12 Acacia Road", log.trust, [], bytes(keys.group.public))
     log.append(keys.device, "support.claim", {"request": request, "sealed": note})
     public = log.append(keys.device, "support.close", {"request": request, "outcome": "resolved", "note": "done"})
