@@ -2,8 +2,8 @@
 
 What goes: the keystore, the config (it names the group and holds its ids) and the API's admin
 token and unused dashboard login links (each overwritten with random bytes, synced, then deleted),
-every private part (the bodies that hold a sealed part: support requests, case notes; events for chosen groups), the peer list (peer addresses say where other members are), and
-runtime facts; with `everything`, the whole home, database included. Public events stay by
+every private part (the bodies that hold a sealed part: support requests, case notes; the events
+for chosen groups), the peer list (peer addresses say where other members are), and runtime facts; with `everything`, the whole home, database included. Public events stay by
 default: every other node holds them too, and without the keys nobody can add to them in this
 node's name. A running node on the same home is stopped first, since it holds the keys in memory.
 

@@ -66,7 +66,7 @@ def test_a_sealed_action_is_read_by_the_chosen_groups_only_and_never_stored_in_t
             assert actions == {}
         assert view(log, "actions", now=0) == {}  # without the key (a public page): nothing
         assert log.store.rows("action") == []  # no read-model row in the database
-        log.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        log.store.checkpoint()
     for f in tmp_path.iterdir():
         data = f.read_bytes()
         assert TITLE.encode() not in data and b"Garennes" not in data, f.name
