@@ -495,6 +495,8 @@ def cmd_export_site(args: argparse.Namespace) -> int:
     from node import public_site
     from node.dashboard.app import HERE as DASHBOARD, STATIC_LINKS, render_public
 
+    if not args.dir.strip():
+        raise UsageError("export-site needs the folder to write into, e.g. solnet export-site ./public-site")
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         raise UsageError(f"--base-url is the address the site will be at, such as https://example.org/solnet "
                          f"(got {args.base_url[:80]!r})")
