@@ -1,12 +1,12 @@
 """Benchmark: how fast an alert reaches every node of a network on loopback.
 
-NODES groups are founded and admitted (node.localnet), each runs a real `solnet run` process on
+NODES groups are founded and admitted (node.demo.localnet), each runs a real `solnet run` process on
 127.0.0.1, dialling peers so the links form a connected random graph of degree DEGREE. Once every
 node has all its links and all hold the same events, an alert is published ALERTS times at a
 random node (stored into its home in-process while it runs, as `solnet publish` in another
 terminal does), and each other node's database is polled read-only until it holds the alert.
 Reports p50/p99 over all (node, alert) pairs, the median by graph distance from the publisher,
-and, as references measured in the same run, the loopback round trip of a websocket ping to a
+and, as references measured in the same run, the loopback round trip of GET /healthz on a
 node and the one-hop latency (publisher to its direct neighbours).
 Budget (docs/design.md section 10): p99 < 2 s.  Last line: key=value pairs.
 """
@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import PASSPHRASE, REGIONS, running, wait_serving  # noqa: E402
 from crypto.keystore import NodeKeys  # noqa: E402
-from node import localnet  # noqa: E402
-from node.localnet import LocalNode  # noqa: E402
+from node.demo import localnet  # noqa: E402
+from node.demo.localnet import LocalNode  # noqa: E402
 from node.log import EventLog  # noqa: E402
 from node.store import Store  # noqa: E402
 
@@ -68,18 +68,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def ws_ping_rtt(port: int, count: int = 30) -> float:
-    """Median round trip of a websocket ping to a node's sync endpoint (answered before any handshake)."""
+async def http_rtt(port: int, count: int = 30) -> float:
+    """Median round trip of GET /healthz on one kept-alive connection (a handler that touches nothing)."""
     times = []
     async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(f"ws://127.0.0.1:{port}/sync/v1", autoping=False) as ws:
-            for _ in range(count):
-                start = time.perf_counter()
-                await ws.ping()
-                msg = await asyncio.wait_for(ws.receive(), 2)
-                if msg.type != aiohttp.WSMsgType.PONG:
-                    break
-                times.append(time.perf_counter() - start)
+        for _ in range(count):
+            start = time.perf_counter()
+            async with session.get(f"http://127.0.0.1:{port}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as r:
+                await r.read()
+            times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
@@ -155,7 +152,7 @@ def main() -> None:
         try:
             with running(nodes):
                 readers, setup = bring_up(nodes, args.sync_interval, t0)
-                rtt = asyncio.run(ws_ping_rtt(nodes[0].port))
+                rtt = asyncio.run(http_rtt(nodes[0].port))
                 for i in range(args.alerts):
                     time.sleep(0.3 + rng.random() * 0.2)  # independent of the nodes' 100-ms watcher phase
                     origin = rng.choice(nodes)
@@ -188,7 +185,7 @@ def main() -> None:
           f"(+{statistics.mean(sweep_s) * 1000:.2f} ms per sweep); max {max(latencies) * 1000:.0f} ms")
     print(f"nodes={args.nodes} degree={args.degree} alerts={args.alerts} pairs={pairs} missed={missed} "
           f"p50_ms={p50 * 1000:.0f} p99_ms={p99 * 1000:.0f} one_hop_ms={one_hop * 1000:.0f} "
-          f"ws_ping_rtt_ms={rtt * 1000:.2f} budget_p99_ms={BUDGET_P99_S * 1000:.0f} "
+          f"healthz_rtt_ms={rtt * 1000:.2f} budget_p99_ms={BUDGET_P99_S * 1000:.0f} "
           f"met={'yes' if p99 < BUDGET_P99_S and not missed else 'no'}")
 
 

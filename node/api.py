@@ -21,7 +21,7 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -32,22 +32,20 @@ from events.projections import TABLES
 from node import publishing, render
 from node.field_input import InputError, parse_time
 from node.log import EventLog
+from node.ports import StorageFailed, WebNode
 from node.private import open_private
 from node.status import node_status, peer_list
 from node.views import VIEWS, view
 
-if TYPE_CHECKING:
-    from node.runtime import NodeRuntime
-
-log = logging.getLogger("solnet.api")
+log = logging.getLogger(f"solnet.{__name__}")
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 DEFAULT_VIEW_LIMIT = 100
 HEX_RE = re.compile(r"^[0-9a-f]+$")
-RUNTIME = web.AppKey("solnet_api_runtime", object)
-TOKEN = web.AppKey("solnet_api_token", object)  # str, or None when it could not be written
+NODE = web.AppKey("solnet_api_node", WebNode)
+TOKEN: web.AppKey[str | None] = web.AppKey("solnet_api_token")  # None when it could not be written
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -105,8 +103,9 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, message, headers=headers)
-    except sqlite3.OperationalError as exc:  # a full disk (or a database that cannot be written)
-        request.app[RUNTIME].storage_failed(exc)
+    except (StorageFailed, sqlite3.OperationalError) as exc:  # a full disk (or a database that cannot be written)
+        if not isinstance(exc, StorageFailed):
+            request.app[NODE].storage_failed(exc)
         return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
                                                    "cannot be written); free some space on the node and try again")
     except Exception:  # a bug: logged (no request content), said plainly
@@ -115,11 +114,11 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
                                                "Nothing was stored by it unless an event was returned.")
 
 
-def setup(app: web.Application, runtime: NodeRuntime) -> None:
+def setup(app: web.Application, node: WebNode) -> None:
     """Register the API routes and its error middleware on the node's app."""
-    app[RUNTIME] = runtime
+    app[NODE] = node
     try:
-        app[TOKEN] = runtime.home.admin_token()
+        app[TOKEN] = node.home.admin_token()
     except OSError as exc:  # a full disk must not keep the node from serving its peers
         log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
                     "restart the node", exc.strerror or exc)
@@ -137,8 +136,9 @@ def setup(app: web.Application, runtime: NodeRuntime) -> None:
 
 
 # --- auth and parameters --------------------------------------------------------------------------
-def require_token(request: web.Request) -> NodeRuntime:
-    if request.app[TOKEN] is None:
+def require_token(request: web.Request) -> WebNode:
+    token = request.app[TOKEN]
+    if token is None:
         raise ApiError(503, "unavailable", "this node could not write its admin token when it started (was the "
                        "disk full?); free some space and restart the node")
     header = request.headers.get("Authorization", "")
@@ -146,10 +146,10 @@ def require_token(request: web.Request) -> NodeRuntime:
     if not header:
         raise ApiError(401, "token_required", "this API needs the local admin token: send "
                        "'Authorization: Bearer TOKEN'; `solnet admin-token` on the node prints it")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), request.app[TOKEN].encode()):
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise ApiError(403, "token_invalid", "that is not this node's admin token; `solnet admin-token` on the "
                        "node prints the right one")
-    return request.app[RUNTIME]  # type: ignore[return-value]
+    return request.app[NODE]
 
 
 def check_params(request: web.Request, allowed: tuple[str, ...]) -> None:
@@ -241,7 +241,7 @@ def _events_page(log: EventLog, kind: str | None, author: str | None, region: st
 
 
 async def list_events(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ("kind", "author", "region", "since", "cursor", "limit"))
     kind = request.query.get("kind")
     if kind is not None and kind not in KINDS:
@@ -249,13 +249,13 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     author = hex_param(request.query["author"], "author", 4) if "author" in request.query else None
     cursor = int_param(request, "cursor", None, 1, None)
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    page = await runtime.db(_events_page, runtime.log, kind, author, region_param(request), since_param(request),
-                            cursor, limit)
+    page = await node.db(_events_page, node.log, kind, author, region_param(request), since_param(request),
+                         cursor, limit)
     return json_response({**page, "limit": limit})
 
 
-def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]:
-    log = runtime.log
+def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
+    log = node.log
     try:
         event_id = publishing.resolve_event_id(log, text)
     except publishing.UnknownEvent as exc:
@@ -270,29 +270,29 @@ def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]
     if out.get("has_private"):
         out["private"] = True
         if private:  # decrypted in memory for this node's admin; never stored, never logged
-            text_ = open_private((render.event_fields(row) or {})["sealed"], runtime.keys.device_encryption)
+            text_ = open_private((render.event_fields(row) or {})["sealed"], node.keys.device_encryption)
             out["private_details"] = text_
             out["private_status"] = "readable" if text_ is not None else "not_a_recipient"
     return out
 
 
 async def get_event(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ("private",))
     wanted = request.query.get("private", "false").lower()
     if wanted not in ("true", "false", "1", "0"):
         raise ApiError(400, "bad_parameter", "'private' is true or false", "private")
     text = hex_param(request.match_info["id"], "id", 6)
-    return json_response(await runtime.db(_one_event, runtime, text, wanted in ("true", "1")))
+    return json_response(await node.db(_one_event, node, text, wanted in ("true", "1")))
 
 
 def read_model(name: str) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
-        runtime = require_token(request)
+        node = require_token(request)
         check_params(request, ("region", "limit"))
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
-        data = await runtime.db(_read_model, runtime.log, name, region, limit)
+        data = await node.db(_read_model, node.log, name, region, limit)
         return json_response({"view": name, "region": region, "limit": limit, "items": data})
 
     handler.__name__ = f"get_{name}"
@@ -312,19 +312,18 @@ def _read_model(log: EventLog, name: str, region: str | None, limit: int) -> Any
 
 
 async def status(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ())
-    out = await runtime.db(node_status, runtime.home, runtime.log)
+    out = await node.db(node_status, node.home, node.log)
     # Live facts of this process (the saved ones are up to a few seconds old).
-    out["node"].update(running=True, links=len(runtime.links), events_per_s=runtime.events_per_second(),
-                       port=runtime.bound_port)
+    out["node"].update(running=True, **node.live_facts())
     return json_response(out)
 
 
 async def peers(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ())
-    return json_response({"peers": await runtime.db(peer_list, runtime.log.store)})
+    return json_response({"peers": await node.db(peer_list, node.log.store)})
 
 
 # --- publishing -----------------------------------------------------------------------------------
@@ -338,7 +337,7 @@ def _text(value: Any, field: str) -> str:
 
 
 async def post_event(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ())
     raw = await request.read()  # larger than the app's client_max_size: 413
     try:
@@ -365,12 +364,11 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     if not isinstance(public_note, bool):
         raise ApiError(422, "invalid_field", "'public_note' is true or false", "public_note")
     try:
-        event = await runtime.db(lambda: publishing.publish(
-            runtime.log, runtime.keys, body["kind"], texts, expires_in=options["expires_in"],
-            signer=options["as"], private=options["private"], to=to, public_note=public_note))
+        event = await node.publish(body["kind"], texts, expires_in=options["expires_in"], signer=options["as"],
+                                      private=options["private"], to=to, public_note=public_note)
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field) from None
     except InvalidEvent as exc:
         raise ApiError(422, exc.reason, exc.args[0]) from None
-    out = await runtime.db(_one_event, runtime, event.id.hex(), False)
+    out = await node.db(_one_event, node, event.id.hex(), False)
     return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})

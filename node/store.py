@@ -330,9 +330,6 @@ class Store:
     def drop_pending_from(self, author: bytes, seq: int) -> None:
         self.db.execute("DELETE FROM pending WHERE author=? AND seq>=?", (author, seq))
 
-    def mark_pending(self, author: bytes, from_seq: int, reason: str) -> None:
-        self.db.execute("UPDATE pending SET reason=? WHERE author=? AND seq>=?", (reason, author, from_seq))
-
     # --- expiry ---------------------------------------------------------------------------------
     def expire_bodies(self, now: int) -> list[bytes]:
         """Drop the bodies (and read-model rows) of events expired at `now`; returns their ids."""
@@ -416,10 +413,6 @@ class Store:
 
     def last_n(self) -> int:
         return self.db.execute("SELECT coalesce(max(n), 0) FROM events").fetchone()[0]
-
-    def data_version(self) -> int:
-        """Changes whenever another connection (another process) commits to the database."""
-        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     # --- peers --------------------------------------------------------------------------------
     def peer_rows(self) -> list[tuple[str, str, str | None]]:

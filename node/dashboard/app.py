@@ -12,12 +12,11 @@ import asyncio
 import mimetypes
 import os
 import signal
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
@@ -30,12 +29,10 @@ from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
 from node.log import now_ms
+from node.ports import StorageFailed, WebNode
 from node.private import open_private
 from node.render import iso
 from node.wipe import wipe
-
-if TYPE_CHECKING:
-    from node.runtime import NodeRuntime
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -91,11 +88,11 @@ def render_page(template: str, context: dict[str, Any]) -> str:
 
 
 class Dashboard:
-    def __init__(self, runtime: NodeRuntime, options: DashboardOptions) -> None:
-        self.runtime = runtime
+    def __init__(self, node: WebNode, options: DashboardOptions) -> None:
+        self.node = node
         self.options = options
         self.sessions = Sessions()
-        self.cookie = access.session_cookie(bytes(runtime.keys.device.public).hex())
+        self.cookie = access.session_cookie(bytes(node.keys.device.public).hex())
         self.throttle = LoginThrottle()
         self._login_lock = asyncio.Lock()
         self._streams = 0
@@ -116,9 +113,9 @@ class Dashboard:
         ctx = {
             "t": i18n.Translator(lang), "lang": lang, "role": role, "logged_in": logged_in,
             "is_admin": role == ADMIN, "csrf": self.sessions.csrf_token(session_id), "session_id": session_id,
-            "node_name": self.runtime.home.config().group_name, "path": request.path,
+            "node_name": self.node.home.config().group_name, "path": request.path,
             "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
-            "since": self.runtime.last_stored_n, "flash": None,
+            "since": self.node.last_stored_n, "flash": None,
         }
         request[DASH] = ctx
         request[DASH_COOKIES] = {**({self.cookie: session_id} if new_session else {}),
@@ -179,9 +176,9 @@ class Dashboard:
     async def _overview_ctx(self, request: web.Request) -> dict[str, Any]:
         ctx = request[DASH]
         region = self._region(request)
-        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms())
-        health = await self.runtime.db(pages.health, self.runtime.log, self.runtime.peer_views(now_ms()))
-        health["events_per_s"] = self.runtime.events_per_second()
+        data = await self.node.db(pages.overview, self.node.log, region, now_ms())
+        health = await self.node.db(pages.health, self.node.log, self.node.peer_views(now_ms()))
+        health["events_per_s"] = self.node.live_facts()["events_per_s"]
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
@@ -200,14 +197,14 @@ class Dashboard:
 
     async def _event_ctx(self, request: web.Request) -> dict[str, Any] | None:
         ctx = request[DASH]
-        event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms())
+        event = await self.node.db(pages.event, self.node.log, bytes.fromhex(request.match_info["id"]), now_ms())
         if event is None:
             return None
         private_status = None
         private_text = None
         if event["sealed"] is not None:
             if ctx["is_admin"]:  # decrypted in memory for this response only, never stored
-                private_text = open_private(event["sealed"], self.runtime.keys.device_encryption)
+                private_text = open_private(event["sealed"], self.node.keys.device_encryption)
                 private_status = "readable" if private_text is not None else "not_recipient"
             else:
                 private_status = "hidden"
@@ -238,7 +235,7 @@ class Dashboard:
         ctx = self.context(request)
         if (refusal := self.guard(request)) is not None:
             return refusal
-        data = await self.runtime.db(pages.groups, self.runtime.log)
+        data = await self.node.db(pages.groups, self.node.log)
         return self.respond(request, "groups.html", {**ctx, "groups": data, "title": ctx["t"]("groups.title")})
 
     # --- publishing -----------------------------------------------------------------------------
@@ -251,12 +248,12 @@ class Dashboard:
 
     async def _form_ctx(self, ctx: dict[str, Any], kind: str, values: dict[str, str],
                         errors: dict[str, str], general: str | None, chosen_to: list[str]) -> dict[str, Any]:
-        groups = await self.runtime.db(pages.recipient_groups, self.runtime.log) if forms.has_private_part(kind) else []
+        groups = await self.node.db(pages.recipient_groups, self.node.log) if forms.has_private_part(kind) else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
-                "regions": await self.runtime.db(pages.regions, self.runtime.log),
+                "regions": await self.node.db(pages.regions, self.node.log),
                 "title": ctx["t"]("publish.form_title", kind=ctx["t"](f"kind.{kind}"))}
 
     async def publish_form(self, request: web.Request) -> web.StreamResponse:
@@ -286,9 +283,8 @@ class Dashboard:
         public_note = forms.takes_case_notes(kind) and form.get("public_note") == "yes"
         t = ctx["t"]
         try:
-            event = await self.runtime.db(partial(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
-                                                  expires_in=expires_in, private=private or None, to=to,
-                                                  public_note=public_note))
+            event = await self.node.publish(kind, texts, expires_in=expires_in, private=private or None, to=to,
+                                            public_note=public_note)
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field else {}
@@ -300,8 +296,7 @@ class Dashboard:
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
             return self.respond(request, "publish_form.html", page, 400)
-        except sqlite3.OperationalError as exc:  # a full disk: nothing was stored; keep what was typed
-            self.runtime.storage_failed(exc)
+        except StorageFailed:  # a full disk: nothing was stored; keep what was typed
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.disk_full"), to)
             return self.respond(request, "publish_form.html", page, 507)
@@ -318,7 +313,7 @@ class Dashboard:
         token leaves the address bar (and it is spent anyway)."""
         ctx = self.context(request)
         token = request.query.get("token")
-        ok = await asyncio.get_running_loop().run_in_executor(None, login_links.redeem, self.runtime.home.path, token)
+        ok = await asyncio.get_running_loop().run_in_executor(None, login_links.redeem, self.node.home.path, token)
         if not ok:
             t = ctx["t"]
             return self.respond(request, "login.html", {**ctx, "title": t("login.title"), "next": "/",
@@ -356,10 +351,10 @@ class Dashboard:
         if not passphrase:
             return False
         try:
-            keys = self.runtime.home.keys(passphrase)
+            keys = self.node.home.keys(passphrase)
         except (HomeError, CryptoError):  # wrong passphrase, or no keystore left (wiped)
             return False
-        return bytes(keys.device.public) == bytes(self.runtime.keys.device.public)
+        return bytes(keys.device.public) == bytes(self.node.keys.device.public)
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
         self.context(request)
@@ -387,8 +382,8 @@ class Dashboard:
             return self.respond(request, "wipe.html", {**ctx, "title": t("wipe.title"),
                                                         "error": t("wipe.not_confirmed", word=t("wipe.word"))}, 400)
         everything = form.get("everything") == "yes"
-        await self.runtime.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
-        report = await self.runtime.db(partial(wipe, self.runtime.home, everything=everything))
+        await self.node.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
+        report = await self.node.db(partial(wipe, self.node.home, everything=everything))
         response = self.respond(request, "wiped.html", {**ctx, "title": t("wiped.title"), "report": report,
                                                         "is_admin": False})
         asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)
@@ -426,7 +421,7 @@ class Dashboard:
         return response
 
     async def _next_change(self, since: int) -> int:
-        change = asyncio.ensure_future(self.runtime.wait_for_change(since, KEEPALIVE_S))
+        change = asyncio.ensure_future(self.node.wait_for_change(since, KEEPALIVE_S))
         closing = asyncio.ensure_future(self._closing.wait())
         done, pending = await asyncio.wait({change, closing}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
@@ -461,11 +456,9 @@ def _stop_this_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def setup(app: web.Application, runtime: NodeRuntime, options: DashboardOptions | None = None) -> Dashboard:
-    """Add the dashboard's routes to the node's app. Options default to the runtime's
-    `dashboard_options` (set by `solnet run`)."""
-    options = options or runtime.dashboard_options or DashboardOptions()
-    dash = Dashboard(runtime, options)
+def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:
+    """Add the dashboard's routes to the node's app."""
+    dash = Dashboard(node, options or DashboardOptions())
     get, post = app.router.add_get, app.router.add_post
     get("/", dash.overview)
     get("/fragment/overview", dash.overview_fragment)

@@ -3,7 +3,7 @@ references point back to earlier samples, and together they show every kind a gr
 from __future__ import annotations
 
 from events.kinds import KINDS
-from node.demo_data import ACTIVITY, GROUPS, SAMPLES, At, Ref, needs_network
+from node.demo.samples import ACTIVITY, GROUPS, SAMPLES, At, Ref, needs_network
 from node.publishing import kind_by_name, parse_fields
 
 GROUP_NAMES = {name for name, _ in GROUPS}

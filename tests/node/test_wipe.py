@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from node import localnet
+from node.demo import localnet
 from node.home import Home
 from node.private import seal_private
 from node.store import Store

@@ -2,12 +2,12 @@
 that happened to start them. Found by the hostile-peer tests: an honest `solnet sync` of ~30k events
 died with SIGPIPE (exit -13) in about 1 run of 4, after storing its events, without printing its
 summary. faulthandler showed the call-queue feeder thread of the ProcessPoolExecutor writing to a
-dead worker during `terminate_broken`, at `NodeRuntime.stop()`.
+dead worker during `terminate_broken`, at `Node.stop()`.
 
 Cause, in two parts (both fixed):
 - node/verify_pool.py `_die_with_parent` sets PR_SET_PDEATHSIG, whose "parent" is the *thread* that
   spawned the worker; workers are spawned lazily by whichever thread submits first (the runtime's
-  single DB thread, during ingest). `NodeRuntime.stop()` shuts that thread down, the kernel sends
+  single DB thread, during ingest). `Node.stop()` shuts that thread down, the kernel sends
   SIGTERM to the workers, and the pool breaks.
 - cli.py `main()` sets SIGPIPE to SIG_DFL for every command (meant for `solnet ls | head`), so the
   EPIPE the broken pool's feeder thread gets kills `solnet sync` / `solnet run` instead of raising
