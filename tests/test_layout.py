@@ -8,6 +8,7 @@ a late import hide is still two modules that cannot be understood one without th
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Collection
 from pathlib import Path
 
@@ -30,11 +31,16 @@ def modules() -> dict[str, Path]:
     return found
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
 def imported_names(path: Path, package: str, known: Collection[str] = ()) -> set[str]:
     """Every module name an import statement of `path` names (relative ones resolved). With
     `known` modules, `from pkg import name` names pkg.name when that is a module, else pkg."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -139,7 +145,7 @@ def test_every_logger_is_named_solnet_dot_its_module():
     found = modules()
     loggers = 0
     for name, path in found.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "getLogger":
                 loggers += 1
                 assert ast.unparse(node.args[0]) == "f'solnet.{__name__}'", f"{name}: {ast.unparse(node)}"

@@ -8,7 +8,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from node.demo import localnet
+
+pytestmark = pytest.mark.integration  # two real `solnet run` processes
 
 PASSPHRASE = "api gossip test only: not a secret"
 WAIT_S = 30.0

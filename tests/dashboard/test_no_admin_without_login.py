@@ -165,6 +165,7 @@ def _form(fields: dict[str, str]) -> bytes:
 
 
 @pytest.mark.parametrize("public", [False, True], ids=["login-only", "public-pages"])
+@pytest.mark.slow
 async def test_no_address_or_header_makes_an_admin(sample, serve_node, relay_to, public: bool) -> None:
     node = await serve_node(sample.nodes[0], AccessOptions(public=public))
     running, home = node.node, sample.nodes[0].home
@@ -211,6 +212,7 @@ async def test_no_address_or_header_makes_an_admin(sample, serve_node, relay_to,
     home.keys(PASSPHRASE)  # the keystore is whole and opens
 
 
+@pytest.mark.integration
 async def test_a_login_link_from_the_cli_logs_in_once_through_the_relay(sample, serve_node, relay_to, http) -> None:
     node = await serve_node(sample.nodes[0])
     running, home = node.node, sample.nodes[0].home
@@ -275,12 +277,14 @@ async def test_racing_visits_with_one_link_make_one_session(sample, start_node) 
     assert sorted(await asyncio.gather(*(visit() for _ in range(8)))) == [303] + [403] * 7
 
 
+@pytest.mark.integration
 async def test_dashboard_link_finds_the_running_node_by_itself(sample, serve_node) -> None:
     node = await serve_node(sample.nodes[0])
     made = await asyncio.to_thread(cli_json, sample.nodes[0].home.path, "dashboard-link")
     assert made["url"].startswith(f"{node.url}/login/link?token=")
 
 
+@pytest.mark.integration
 def test_run_says_how_to_log_in_and_prints_no_secret(sample, tmp_path) -> None:
     calais = sample.nodes[0]
     proc = localnet.start(calais, PASSPHRASE, extra_args=["--dashboard-require-login"], log_dir=tmp_path)

@@ -49,6 +49,8 @@ from sync.handshake import Initiator
 from sync.messages import Credentials, End, Events, Heads, IHave, IWant, Offer, Push
 from sync.peers import BAN_THRESHOLD, REASON_POINTS, PeerLimits
 
+pytestmark = pytest.mark.integration  # a real `solnet run` under attack
+
 LIMITS = PeerLimits()  # what `solnet run` uses (it has no flags for them)
 RESPONSIVE_S = 3.0  # an honest round on a second connection must finish within this, whatever the attack
 MEMORY_MIB = 200

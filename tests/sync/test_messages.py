@@ -267,6 +267,7 @@ except RemoteProtocolError:
 """
 
 
+@pytest.mark.slow
 def test_a_frame_sized_bomb_of_empty_arrays_stays_bounded():
     baseline = _peak_rss_mib_of("import struct\nfrom sync.messages import decode")
     peak = _peak_rss_mib_of(_BOMB_4MIB_OF_EMPTY_ARRAYS)
@@ -295,6 +296,7 @@ msgpack_values = st.recursive(
 
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(st.integers(min_value=-2, max_value=12), msgpack_values), st.lists(msgpack_values, max_size=4))
+@pytest.mark.slow
 def test_arbitrary_msgpack_lists_give_a_message_or_protocol_violation(first, rest):
     data = _pack([first, *rest])
     try:

@@ -22,6 +22,8 @@ from node.home import PASSPHRASE_ENV
 from node.demo.localnet import LocalNode
 from sync.messages import End, Events, Heads, Offer
 
+pytestmark = pytest.mark.integration  # real `solnet sync` processes
+
 BATCH = 400
 
 
