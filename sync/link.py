@@ -28,6 +28,21 @@ from dataclasses import dataclass
 
 from sync.antientropy import Head, SendEvidence, SendRange, frontier_digest, lag, ranges_to_send
 from sync.errors import LocalProtocolError, RemoteProtocolError
+from sync.link_commands import (
+    Admit,
+    Answer,
+    Command,
+    Cut,
+    KeepAlive,
+    LoadHeads,
+    LookUp,
+    Present,
+    Probe,
+    RoundDone,
+    Send,
+    Store,
+    Stream,
+)
 from sync.messages import (
     HEAD_PREFIX,
     Credentials,
@@ -123,85 +138,6 @@ TRANSITIONS: dict[Role, dict[State, dict[type | str, State]]] = {
     },
 }
 ROUND_STATES = frozenset({S.OFFERED, S.LOADING, S.HEADS_SENT, S.STREAMING, S.PEER_ENDED, S.WE_ENDED, S.STORING})
-
-
-# --- commands: what the driver carries out ---------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Send:
-    message: Message
-
-
-@dataclass(frozen=True, slots=True)
-class Present:
-    """Send this node's credentials (its group chain, as it stands now)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Admit:
-    """Store the peer's credentials (verified like any event), check that it is a member, then
-    call `credentials_accepted` (or close the link, refusing it)."""
-    events: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class LoadHeads:
-    """Read this node's heads, then call `heads_loaded`."""
-
-
-@dataclass(frozen=True, slots=True)
-class Stream:
-    """Send these ranges (and fork evidence) as Events batches of at most STREAM_BATCH events,
-    in order, then call `stream_finished` with how many events went."""
-    ranges: tuple[SendRange | SendEvidence, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Store:
-    """Store a batch. A round's batch (`pushed` false) is reported with `batch_stored` once it is
-    stored; a pushed one (gossip) is not part of any round."""
-    events: tuple[bytes, ...]
-    pushed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LookUp:
-    """The peer holds these events (IHave): ask with IWant for those this node lacks."""
-    ids: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """The peer wants these events (IWant): send those this node holds, as a Push."""
-    ids: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RoundDone:
-    """An anti-entropy round is over: both sides sent everything and all of it is stored."""
-    in_sync: bool
-    arrived: int  # events that came in the round's batches
-    sent: int
-    lag: int  # events the peer held that we lacked, at the start
-
-
-@dataclass(frozen=True, slots=True)
-class KeepAlive:
-    """This node is busy with the peer's data: tell the peer it is alive (a frame needing no answer)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    """The link has been quiet: ask the peer to show it is alive (a ping)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Cut:
-    """Close the link: the peer has gone quiet. `why` is said to the peer and logged."""
-    why: str
-
-
-Command = Send | Present | Admit | LoadHeads | Stream | Store | LookUp | Answer | RoundDone | KeepAlive | Probe | Cut
 
 
 # --- the state machine ------------------------------------------------------------------------------

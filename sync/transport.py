@@ -31,7 +31,8 @@ from crypto.keys import SigningKey
 from sync.channel import ChannelError, SecureChannel
 from sync.errors import RemoteProtocolError
 from sync.handshake import NOT_A_MEMBER, REVOKED, CheckPeer, HandshakeError, Initiator, Responder
-from sync.link import Admit, LinkProtocol, Present, Role
+from sync.link import LinkProtocol, Role
+from sync.link_commands import Admit, Present
 from sync.messages import Credentials, Error, Message, decode, encode
 from sync.peers import PeerLimits
 

@@ -3,9 +3,8 @@
 The protocol decides (what may come when, when a round begins and ends, when the peer has gone
 quiet); this module reads messages from the link and feeds them to it, and carries out the
 commands it returns against the store, the gossip router and the link: streaming ranges, storing
-batches with back-pressure (the next batch is prepared while the current one commits), answering
-IHave and IWant, keepalives and pings. It sees the node only through the narrow interfaces of
-node/ports.py.
+batches with back-pressure (node/net/link_ingest.py), answering IHave and IWant, keepalives and
+pings. It sees the node only through the narrow interfaces of node/ports.py.
 
 Blame: only the peer's breaches of the protocol (RemoteProtocolError, a bad frame) and its invalid
 events cost it penalty points. A failure of this node's own code ends the link with a logged
@@ -25,13 +24,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from node.net.link_ingest import Batch, LinkIngest
 from node.outcome import ACCEPTED, REJECTED, Outcome
-from node.ports import LinkGossip, LinkPolicy, LinkStorage, StorageFailed
+from node.ports import LinkGossip, LinkPolicy, LinkStorage
 from sync.antientropy import SendEvidence, SendRange
 from sync.errors import RemoteProtocolError
 from sync.gossip import REPAIR_ANNOUNCE_MAX
-from sync.link import (
-    STREAM_BATCH,
+from sync.link import STREAM_BATCH
+from sync.link_commands import (
     Answer,
     Command,
     Cut,
@@ -49,8 +49,6 @@ from sync.transport import Link, LinkClosed
 
 log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
-
-INGEST_QUEUE = 2  # batches in flight per link: bounds memory on the receiving side
 
 
 @dataclass
@@ -95,13 +93,6 @@ class LinkPorts:
     round_finished: Callable[[Link, RoundResult], None] = lambda link, result: None
 
 
-@dataclass(frozen=True)
-class _Batch:
-    wires: tuple[bytes, ...]
-    pushed: bool  # by gossip (held to the events/s budget), else part of a round
-    ids: tuple[bytes, ...] = ()  # marked seen: released if the batch is not stored
-
-
 class PeerLink:
     def __init__(self, link: Link, ports: LinkPorts) -> None:
         self.link = link
@@ -112,16 +103,15 @@ class PeerLink:
         self.round_started = 0.0
         self.round_done = asyncio.Event()
         self.stream_task: asyncio.Task | None = None
-        # batches to store; None: stop once the rest is stored
-        self.ingest_queue: asyncio.Queue[_Batch | None] = asyncio.Queue(INGEST_QUEUE)
-        self._ingesting = False
         self._reading = 0  # reads from storage for the peer under way (heads, ranges to stream, ...)
         self._stored = 0
         self._streamed_batches = 0
         self._reader_done = False
-        self.ingest_task = asyncio.create_task(self._ingest_loop(), name=f"link-{link.number}-ingest")
+        self.ingest = LinkIngest(f"link-{link.number}", self.storage,
+                                 limit_events=lambda n: self.policy.limit_events(link.peer_device, n),
+                                 on_stored=self._stored_batch, on_failed=self._storage_failed,
+                                 release=self.gossip.release)
         self.progress: Callable[[int, int], None] | None = None  # `solnet sync`: (received, expected)
-        self.failure: str | None = None  # why this node could not store what the round brought
         self.cut: LinkClosed | None = None  # why the link ended, if it did
 
     # --- the reader loop ------------------------------------------------------------------------
@@ -152,36 +142,16 @@ class PeerLink:
             if self.stream_task:
                 self.stream_task.cancel()
             try:
-                await self._finish_ingest()
+                await self.ingest.finish(stopping=self.storage.stopping)
             finally:
                 self._reader_done = True
                 self.round_done.set()
                 await self.link.close()
 
-    async def _finish_ingest(self) -> None:
-        """The link is over: store the batches that already arrived (at most INGEST_QUEUE + 2, so
-        this ends soon) unless the node is stopping or storing has ended (a full disk, a ban).
-        What is dropped instead is released, to be accepted when it comes again."""
-        task = self.ingest_task
-        try:
-            if not self.storage.stopping and not task.done():
-                await self._put(None)
-                await asyncio.wait({task})
-        except LinkClosed:
-            pass
-        finally:
-            if task.done() and not task.cancelled() and task.exception() is not None:  # a bug in storing
-                log.error("%s: storing the batches of the link failed", self.link.name, exc_info=task.exception())
-            task.cancel()
-            while not self.ingest_queue.empty():
-                item = self.ingest_queue.get_nowait()
-                if item is not None:
-                    self.gossip.release(item.ids)
-
     def _busy(self) -> bool:
         """This node is working on the peer's round or data: batches to verify and store, ranges
         to read. Then the peer is waiting on us, not we on it."""
-        return self._ingesting or self._reading > 0 or not self.ingest_queue.empty()
+        return self.ingest.busy or self._reading > 0
 
     async def _read(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """A read from storage for the peer (it may wait behind other links' batches on the
@@ -262,8 +232,8 @@ class PeerLink:
         await self.round_done.wait()
         if not self.round.complete:
             self.round.seconds = time.monotonic() - self.round_started
-            if self.failure is not None:
-                raise RoundCut(self.failure, "storage", self.round)
+            if self.ingest.failure is not None:
+                raise RoundCut(self.ingest.failure, "storage", self.round)
             cut = self.cut or LinkClosed(f"{self.link.name}: connection lost during the round")
             raise RoundCut(str(cut), cut.reason, self.round)
         return self.round
@@ -297,6 +267,10 @@ class PeerLink:
             await self._execute(self.protocol.stream_finished(sent))
         except LinkClosed:
             return
+        except Exception:  # a bug of this node: end the link now (not at the watchdog), blaming nobody
+            log.exception("%s: this node failed while streaming to the peer; closing the link", self.link.name)
+            self.cut = self.cut or LinkClosed(f"{self.link.name}: this node failed while streaming", "failed")
+            await self.link.close()
 
     def _round_over(self, done: RoundDone) -> None:
         """Both sides sent everything and all of it is stored."""
@@ -312,82 +286,34 @@ class PeerLink:
         if command.pushed:
             wires, ids = self.gossip.take_unseen(command.events)
             if wires:
-                await self._put(_Batch(wires, True, ids))
+                await self.ingest.put(Batch(wires, True, ids))
         else:
             # Ranges we asked for: no seen-filter (an id seen in gossip may not be stored yet);
             # the store drops duplicates by id before any signature work anyway.
             self.round.arrived = self.protocol.arrived
-            await self._put(_Batch(command.events, False))
+            await self.ingest.put(Batch(command.events, False))
 
-    async def _put(self, item: _Batch | None) -> None:
-        """Queue a batch for storing, waiting while the queue is full (back-pressure on the peer),
-        unless the ingest loop has ended (a full disk, a ban): then the link is over, and the reader
-        must not wait for a queue nobody empties."""
-        if not self.ingest_task.done():
-            put = asyncio.ensure_future(self.ingest_queue.put(item))
-            await asyncio.wait({put, self.ingest_task}, return_when=asyncio.FIRST_COMPLETED)
-            if put.done():
-                return
-            put.cancel()
-        raise LinkClosed(self.failure or f"{self.link.name}: not storing anymore", "closed")
+    async def _stored_batch(self, batch: Batch, outcomes: list[Outcome]) -> bool:
+        """A batch is stored: count it, charge the peer for what was invalid, send the new events
+        on, and tell the protocol (a round's batch). False once the peer is banned."""
+        self._stored += len(batch.wires)
+        self.round.outcomes.update(o.status for o in outcomes)
+        if self.progress is not None:
+            self.progress(self.round.received, max(self.protocol.lag, self.protocol.arrived))
+        rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
+        for reason, count in rejected.items():
+            if self.policy.penalize(self.link, reason, count):
+                await self.link.close("banned", "too many invalid events")
+                return False
+        accepted = [(o, w) for o, w in zip(outcomes, batch.wires) if o.status == ACCEPTED]
+        repair = not batch.pushed and self.protocol.arrived <= REPAIR_ANNOUNCE_MAX
+        await self.gossip.forward(accepted, source=self.link, pushed=batch.pushed, repair=repair)
+        if not batch.pushed and not self.protocol.closed:
+            await self._execute(self.protocol.batch_stored())
+        return True
 
-    async def _prepare(self, item: _Batch) -> tuple[_Batch, Any]:
-        if item.pushed:
-            await self.policy.limit_events(self.link.peer_device, len(item.wires))
-        return item, await self.storage.prepare(list(item.wires))
-
-    async def _ingest_loop(self) -> None:
-        """Store queued batches, preparing the next one (decode, start signature checks) before
-        committing the current one, so verification and storing overlap. Ends at a None."""
-        ahead = None
-        last = False
-        while not last:
-            if ahead is None:
-                item = await self.ingest_queue.get()
-                if item is None:
-                    return
-                self._ingesting = True
-                ahead = await self._prepare(item)
-            current, ahead = ahead, None
-            self._ingesting = True
-            if not self.ingest_queue.empty():
-                item = self.ingest_queue.get_nowait()
-                if item is None:
-                    last = True
-                else:
-                    ahead = await self._prepare(item)
-            batch, prepared = current
-            try:
-                try:
-                    outcomes: list[Outcome] = await self.storage.commit(prepared)
-                except BaseException as exc:
-                    # Not stored (disk full, shutdown): accept them when they come again.
-                    self.gossip.release(batch.ids)
-                    if ahead is not None:
-                        self.gossip.release(ahead[0].ids)
-                    if isinstance(exc, StorageFailed):
-                        # SQLite rolled the batch back whole. End the round with the reason (the
-                        # peer keeps everything; a later round resumes).
-                        self.failure = exc.problem
-                        await self.link.close("storage", "the peer cannot store events right now")
-                        return
-                    raise
-                self._stored += len(batch.wires)
-                self.round.outcomes.update(o.status for o in outcomes)
-                if self.progress is not None:
-                    self.progress(self.round.received, max(self.protocol.lag, self.protocol.arrived))
-                rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
-                for reason, count in rejected.items():
-                    if self.policy.penalize(self.link, reason, count):
-                        await self.link.close("banned", "too many invalid events")
-                        return
-                accepted = [(o, w) for o, w in zip(outcomes, batch.wires) if o.status == ACCEPTED]
-                repair = not batch.pushed and self.protocol.arrived <= REPAIR_ANNOUNCE_MAX
-                await self.gossip.forward(accepted, source=self.link, pushed=batch.pushed, repair=repair)
-            finally:
-                self._ingesting = ahead is not None
-            if not batch.pushed and not self.protocol.closed:
-                await self._execute(self.protocol.batch_stored())
+    async def _storage_failed(self, problem: str) -> None:
+        await self.link.close("storage", "the peer cannot store events right now")
 
     async def _look_up(self, ids: tuple[bytes, ...]) -> None:
         unseen = [i for i in ids if not self.gossip.seen(i)]

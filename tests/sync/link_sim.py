@@ -12,18 +12,8 @@ import msgpack
 from sync.antientropy import Head, SendEvidence
 from sync.channel import SecureChannel
 from sync.handshake import Initiator, Responder
-from sync.link import (
-    Admit,
-    Answer,
-    LinkProtocol,
-    LoadHeads,
-    LookUp,
-    Role,
-    RoundDone,
-    Send,
-    Store,
-    Stream,
-)
+from sync.link import LinkProtocol, Role
+from sync.link_commands import Admit, Answer, LoadHeads, LookUp, RoundDone, Send, Store, Stream
 from sync.messages import Credentials, Events, decode, encode
 
 TIMEOUT_S = 15.0

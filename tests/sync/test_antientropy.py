@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from link_sim import SimStore, author, authenticated, event_id, run_round
 from sync.antientropy import Head, SendRange, frontier_digest, lag, ranges_to_send
-from sync.link import Role, Send
+from sync.link import Role
+from sync.link_commands import Send
 from sync.messages import HEAD_PREFIX, Events, Offer, Same, decode, encode
 
 

@@ -26,22 +26,24 @@ from sync.link import (
     STREAM_BATCH,
     STREAM_FINISHED,
     TRANSITIONS,
+    LinkProtocol,
+    Role,
+    State,
+    transitions_of,
+)
+from sync.link_commands import (
     Admit,
     Answer,
     Cut,
     KeepAlive,
-    LinkProtocol,
     LoadHeads,
     LookUp,
     Present,
     Probe,
-    Role,
     RoundDone,
     Send,
-    State,
     Store,
     Stream,
-    transitions_of,
 )
 from sync.messages import (
     HEAD_PREFIX,
