@@ -123,6 +123,7 @@ class PeerLink:
                 before = self.link.bytes_in
                 message = await self.link.receive(None)
                 await self.policy.limit_bytes(self.link.peer_device, self.link.bytes_in - before)
+                self._still_open()  # closed meanwhile (cut, banned, stopping): the message goes unread
                 try:
                     commands = self.protocol.receive(message)
                 except RemoteProtocolError as exc:  # the peer's breach, and only that, is charged
@@ -147,6 +148,12 @@ class PeerLink:
                 self._reader_done = True
                 self.round_done.set()
                 await self.link.close()
+
+    def _still_open(self) -> None:
+        """LinkClosed if the link was closed while this node awaited something: its protocol object
+        takes nothing more, and that is nobody's mistake."""
+        if self.link.closed or self.protocol.closed:
+            raise LinkClosed(f"{self.link.name}: connection closed")
 
     def _busy(self) -> bool:
         """This node is working on the peer's round or data: batches to verify and store, ranges
@@ -218,7 +225,7 @@ class PeerLink:
         No deadline: it lasts as long as the round makes progress. RoundCut (with what was stored
         until then) if the link ends first: cut by the watchdog, the peer, or a storage failure."""
         heads = await self._read(self.storage.heads)
-        if self.protocol.closed:  # the link ended before the round began
+        if self.link.closed or self.protocol.closed:  # the link ended before the round began
             self._begin()
             if self._reader_done:
                 self.round_done.set()  # else the reader sets it as it ends
@@ -241,6 +248,7 @@ class PeerLink:
     async def _answer_offer(self) -> None:
         """Listening side: the dialler opened a round; answer it with our heads."""
         heads = await self._read(self.storage.heads)
+        self._still_open()
         self._begin()
         await self._execute(self.protocol.heads_loaded(heads, self.storage.is_group_key, self.storage.fork_points()))
 
@@ -264,6 +272,7 @@ class PeerLink:
                     self._streamed_batches += 1
                     sent += len(rows)
                     first = rows[-1][0] + 1
+            self._still_open()
             await self._execute(self.protocol.stream_finished(sent))
         except LinkClosed:
             return
@@ -309,7 +318,10 @@ class PeerLink:
         repair = not batch.pushed and self.protocol.arrived <= REPAIR_ANNOUNCE_MAX
         await self.gossip.forward(accepted, source=self.link, pushed=batch.pushed, repair=repair)
         if not batch.pushed and not self.protocol.closed:
-            await self._execute(self.protocol.batch_stored())
+            try:
+                await self._execute(self.protocol.batch_stored())
+            except LinkClosed:  # the next round's answer could not go out: the link is over
+                return False
         return True
 
     async def _storage_failed(self, problem: str) -> None:

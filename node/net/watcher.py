@@ -28,26 +28,33 @@ OWN_BATCH = 1000
 
 
 class ChangeFeed:
-    """The newest stored `n` this node has noticed, and waiting for it to grow."""
+    """The newest stored `n` this node has noticed, and waiting for it to grow. One Event per
+    growth, set and replaced: every waiter wakes once, and a waiter that is cancelled (a page
+    closed, the node stopping) leaves nothing behind, as a Condition's lock could."""
 
     def __init__(self) -> None:
         self.last_n = 0
-        self._changed = asyncio.Condition()
+        self._grew = asyncio.Event()
 
-    async def notify(self, n: int) -> None:
+    def notify(self, n: int) -> None:
         if n > self.last_n:
             self.last_n = n
-            async with self._changed:
-                self._changed.notify_all()
+            self._grew.set()
+            self._grew = asyncio.Event()
 
     async def wait(self, since_n: int, timeout: float) -> int:
         """Wait until the log holds events past `since_n` (stored by anyone), or `timeout` seconds;
         the newest stored `n`."""
-        async with self._changed:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.last_n <= since_n:
+            left = deadline - loop.time()
+            if left <= 0:
+                break
             try:
-                await asyncio.wait_for(self._changed.wait_for(lambda: self.last_n > since_n), timeout)
+                await asyncio.wait_for(self._grew.wait(), left)
             except asyncio.TimeoutError:
-                pass
+                break
         return self.last_n
 
 
@@ -85,7 +92,7 @@ class Watcher:
             if last <= noticed:
                 continue
             noticed = last
-            await self._feed.notify(last)
+            self._feed.notify(last)
             # Membership first: nothing new may go to a peer revoked in the same instant.
             version = await self._db.run(log.store.get_meta, "trust_version")
             if version != trust_version:
