@@ -1,55 +1,63 @@
-"""The `solnet` command: parses arguments, calls the node, prints for people or (--json) for scripts.
+"""The `solnet` command: parses arguments, calls the node, prints for people (node/render.py) or,
+with --json, for scripts; maps every error to a sentence and an exit code in one place.
 
-Exit codes: 0 done; 1 refused (bad input, rejected events, damaged file); 2 usage error;
-3 the home or keystore is not usable (not set up, not joined, wrong passphrase); 4 storage
-failure (disk full, damaged database).
+Exit codes (solnet_errors.py; the README's table): 0 done; 1 refused (the command was understood
+but what it asks is refused: an event's fields, an unknown id, a damaged or foreign file, a peer
+that cannot be reached); 2 usage (unknown command or option, a missing argument, an option value
+of the wrong form); 3 the home or keystore is not usable (not set up, not joined, the passphrase,
+a node already running on it); 4 storage failure (disk full, damaged database); 130 interrupted.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
+import math
 import os
+import re
 import shlex
 import signal
-import sqlite3
 import sys
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 from typing import Any, NoReturn
 
 from crypto.errors import CryptoError, DecryptionFailed, InvalidKey, WrongPassphrase
-from crypto.stream import SealedReader, SealedWriter
-from crypto.keys import PublicId
+from crypto.keys import PublicId, short_id
+from crypto.stream import MAGIC as SEALED_MAGIC, SealedReader, SealedWriter
 from events.errors import InvalidEvent
 from events.format import decode_event
-from events.kinds import KINDS, check_fields
-from node import render
-from node.bundle import BundleError, export_bundle, import_bundle, is_sealed
-from node.field_input import InputError, parse_time
+from events.kinds import KINDS
+from node import chain_gate, membership, publishing, render
+from node.bundle import MAGIC as BUNDLE_MAGIC, export_bundle, import_bundle, is_sealed
+from node.field_input import InputError, parse_duration_ms, parse_time
 from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
                        read_bundle_passphrase, read_passphrase)
-from node import chain_gate, membership, publishing
-from node.invite import InviteError, decode_invite
-from node.log import EventLog
+from node.invite import decode_invite
+from node.log import EventLog, NotInitialised
 from node.outcome import PENDING, REJECTED
 from node.private import open_private
-from node.status import node_status, peer_list
-from node.store import StoreError
+from node.status import node_status, peer_list, runtime_info
 from node.views import VIEWS, view
 from node.wipe import wipe
+from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORAGE, EXIT_USAGE, SolnetError,
+                           UsageError)
 from sync.peers import AddressError, normalize_address
 
-EXIT_REFUSED, EXIT_USAGE, EXIT_HOME, EXIT_STORAGE = 1, 2, 3, 4
 OFFLINE_HELP = ("sign even though this home has not synced with a peer since its node started (or for 10 min): "
                 "only if you are sure it holds the newest events of its keys (not restored from an older backup)")
+MAX_TOKEN_BYTES = 16 * 1024 * 1024  # a join token holds the group keys' chains: large, never this large
 
 
-class CliError(Exception):
+class CliError(SolnetError):
+    """A refusal said by the command itself, with its exit code."""
+
     def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
         super().__init__(message)
-        self.code = code
+        self.exit_code = code
 
 
 def emit(args: argparse.Namespace, data: Any, human: str) -> None:
@@ -61,28 +69,52 @@ def home_of(args: argparse.Namespace) -> Home:
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
-    try:
-        return publishing.resolve_event_id(log, text)
-    except InputError as exc:
-        raise CliError(str(exc)) from None
+    return publishing.resolve_event_id(log, text)
 
 
-def parse_key(text: str, what: str) -> bytes:
+def parse_key(text: str, what: str, log: EventLog | None = None, *, code: int = EXIT_REFUSED) -> bytes:
+    """A device or group id: 64 hex characters, or (with `log`) a unique prefix of a member's id."""
+    cleaned = text.strip().rstrip("…").rstrip(".").lower()
     try:
-        return bytes(PublicId.from_hex(text))
+        return bytes(PublicId.from_hex(cleaned))
     except InvalidKey:
-        raise CliError(f"{text!r} is not a {what} (64 hex characters, as printed by `solnet init`)") from None
+        pass
+    if log is not None and 6 <= len(cleaned) < 64 and re.fullmatch(r"[0-9a-f]+", cleaned):
+        matches = [key for key in log.trust.members if key.hex().startswith(cleaned)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise CliError(f"more than one {what} starts with {cleaned}; give more characters", code)
+        raise CliError(f"no {what} starting with {cleaned} in this network (`solnet view groups` lists the groups)",
+                       code)
+    hint = " or at least its first 6" if log is not None else ""
+    raise CliError(f"{text[:80]!r} is not a {what}: give its 64 hex characters{hint}, as `solnet status` or "
+                   "`solnet view groups` print them", code)
 
 
-# --- commands ---------------------------------------------------------------------------------
+def option_names(message: str, names: list[str]) -> str:
+    """Messages from the node name inputs as the API does ('starts_at', field 'title'); said here as
+    the options a person typed (--starts-at, --title)."""
+    def flag(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return "--" + name.replace("_", "-") if name in names else match.group(0)
+
+    return re.sub(r"(?:field )?'([a-z_]+)'", flag, message)
+
+
+# --- commands: membership ------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
     home = home_of(args)
     if home.exists():
         raise HomeError(f"{home.path} already holds a node; choose another --home, or remove that folder if you "
                         "mean to start over")
-    check_fields(KINDS["group.profile"], {"name": args.group, "region": args.region.strip().lower()})
     if args.device_of:
         return _init_device(args, home)
+    missing = [flag for flag, value in (("--group NAME", args.group), ("--region REGION", args.region)) if not value]
+    if missing:
+        raise UsageError(f"init needs {' and '.join(missing)} (e.g. --group Calais --region calais); a further device "
+                         "of an existing group takes --device-of GROUP_ID instead")
+    _check_profile(args.group, args.region)
     config, keys = membership.prepare_group(home, args.group, args.region, read_passphrase(confirm=True))
     out: dict[str, Any] = {"group_id": config.group_id, "device_id": config.device_id,
                            "encryption_key": config.device_encryption_key, "home": str(home.path)}
@@ -94,23 +126,45 @@ def cmd_init(args: argparse.Namespace) -> int:
                  f"Next: give another group an invite with `solnet invite THEIR_GROUP_ID --out invite.txt`.")
     else:
         human = (f"Prepared {args.group} ({config.region}). Send this group id to a member group and ask for an "
-                 f"invite:\n  {config.group_id}\nThen run `solnet join invite.txt`.")
+                 f"invite:\n  {config.group_id}\n(`solnet id` prints it again.) Then run `solnet join invite.txt`.")
     emit(args, out, human)
     return 0
 
 
+def _check_profile(group: str | None, region: str | None) -> None:
+    """The group's name and region, checked before anything is written; errors name the options."""
+    for option, name, value in (("--group", "name", group), ("--region", "region", region)):
+        if value is not None:
+            try:
+                KINDS["group.profile"].field(name).check(value.strip().lower() if name == "region" else value)
+            except InvalidEvent as exc:
+                raise CliError(f"{option}: {exc.args[0]}") from None
+            except ValueError as exc:
+                raise CliError(str(exc).replace(f"field '{name}'", option)) from None
+
+
 def _init_device(args: argparse.Namespace, home: Home) -> int:
-    """`init --device-of GROUP_ID`: a further device of an existing group (no group key here)."""
+    """`init --device-of GROUP_ID`: a further device of an existing group (no group key here). Its
+    group's name and region come with the token it joins with."""
     if args.new_network:
-        raise CliError("--device-of makes a further device of an existing group; it cannot found a network")
-    group = parse_key(args.device_of, "group id")
+        raise UsageError("--device-of makes a further device of an existing group; it cannot found a network")
+    group = parse_key(args.device_of, "group id", code=EXIT_USAGE)
+    _check_profile(args.group, args.region)
     config, keys = membership.prepare_device(home, group, args.group, args.region, read_passphrase(confirm=True))
     request = membership.device_request(config, keys)
     emit(args, {"group_id": config.group_id, "device_id": config.device_id,
                 "encryption_key": config.device_encryption_key, "device_request": request, "home": str(home.path)},
-         f"Prepared a new device of {args.group} (device id {config.device_id[:16]}…). On your group's main node "
-         f"(the one holding the group key) run:\n  solnet vouch {request} --out device.txt\n"
+         f"Prepared a new device (device id {short_id(config.device_id)}) of group {short_id(config.group_id)}. "
+         f"On your group's main node (the one holding the group key) run:\n  solnet vouch {request} --out device.txt\n"
          f"then bring device.txt here and run `solnet join device.txt`.")
+    return 0
+
+
+def cmd_id(args: argparse.Namespace) -> int:
+    """This node's group id (what another group needs to invite it), or its device id."""
+    config = home_of(args).config()
+    value = config.device_id if args.device else config.group_id
+    emit(args, {"group_id": config.group_id, "device_id": config.device_id}, value)
     return 0
 
 
@@ -130,14 +184,15 @@ def cmd_vouch(args: argparse.Namespace) -> int:
             wait_until_caught_up(log, args.offline)
         token, already = membership.invite(log, keys, subject, list(args.peer or []), own_group,
                                            offline=args.offline)
-        what, note = f"group {subject.hex()[:16]}…", "That group is already a member; this is a fresh copy of its invite."
+        what, note = f"group {short_id(subject)}", "That group is already a member; this is a fresh copy of its invite."
     else:
         subject = request.device
         keys = home.keys()
         wait_until_caught_up(log, args.offline)
         token, already = membership.vouch_device(log, keys, request, list(args.peer or []),
                                                  name=args.name, offline=args.offline)
-        what, note = f"device {subject.hex()[:16]}… of your group", "That device is already certified; this is a fresh copy of its token."
+        what = f"device {short_id(subject)} of your group"
+        note = "That device is already certified; this is a fresh copy of its token."
     try:
         out.write_text(token.encode(), encoding="utf-8")
     except OSError as exc:
@@ -151,35 +206,59 @@ def cmd_vouch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invite(args: argparse.Namespace) -> int:
+    """`invite GROUP_ID`: the older name of `vouch GROUP_ID` (admit a group)."""
+    args.id, args.name = args.group_id, None
+    return cmd_vouch(args)
+
+
 def cmd_revoke(args: argparse.Namespace) -> int:
     home = home_of(args)
     log = home.log()
-    subject = parse_key(args.id, "device or group id")
+    subject = parse_key(args.id, "device or group id", log)
     if args.from_seq is not None and args.from_seq < 1:
-        raise CliError("--from-seq is 1 or more (1: everything the key ever signed)")
+        raise UsageError("--from-seq is 1 or more (1: everything the key ever signed)")
     keys = home.keys()
     wait_until_caught_up(log, args.offline)
     done = membership.revoke(log, keys, subject, from_seq=args.from_seq, reason=args.reason, offline=args.offline)
-    names = _group_names(log)
+    names = group_names(log)
     if done.role == "device":
-        what = f"device {subject.hex()[:16]}… of {names.get(done.group, done.group.hex()[:16] + '…')}"
+        what = f"device {short_id(subject)} of {names.get(done.group, 'group ' + short_id(done.group))}"
         effect = f"its events from seq {done.from_seq} on are refused and deleted"
     else:
-        what = f"group {names.get(subject, '')} {subject.hex()[:16]}…".replace("  ", " ")
+        what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
                   "refused and deleted; its devices can no longer connect to any node")
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n"
-         f"This node deleted {done.purged} of its events and refuses it as a peer; every node that receives this "
-         f"revocation ({done.event.id.hex()[:12]}) does the same, and drops its links.")
+         f"This node deleted {render.plural(done.purged, 'of its events', 'of its events')} and refuses it as a "
+         f"peer; every node that receives this revocation ({short_id(done.event.id)}) does the same, and drops its "
+         "links.")
     return 0
 
 
-def cmd_invite(args: argparse.Namespace) -> int:
-    """`invite GROUP_ID`: the older name of `vouch GROUP_ID` (admit a group)."""
-    args.id, args.name = args.group_id, None
-    return cmd_vouch(args)
+def read_token(path: str) -> str:
+    """The text of a join token file, or a refusal that says what the file is instead."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TOKEN_BYTES + 1)
+    except IsADirectoryError:
+        raise CliError(f"{path} is a folder; give the invite file (`solnet invite` or `solnet vouch` "
+                       "wrote it)") from None
+    except OSError as exc:
+        raise CliError(f"cannot read the invite {path}: {exc.strerror}") from None
+    if raw.startswith((BUNDLE_MAGIC, SEALED_MAGIC)):
+        raise CliError(f"{path} is a bundle of events (made by `solnet export`), not an invite: join with the invite "
+                       "file a member group gave you, then bring the bundle in with `solnet import`")
+    if len(raw) > MAX_TOKEN_BYTES:
+        raise CliError(f"{path} is far too large to be an invite; give the file `solnet invite` or "
+                       "`solnet vouch` wrote")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CliError(f"{path} is not an invite (not text); give the file `solnet invite` or `solnet vouch` "
+                       "wrote") from None
 
 
 def cmd_join(args: argparse.Namespace) -> int:
@@ -187,30 +266,31 @@ def cmd_join(args: argparse.Namespace) -> int:
     config = home.config()
     if home.db_path.exists():
         raise CliError("this node is already in a network; use another --home to join a second one")
-    try:
-        text = Path(args.token).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read the invite {args.token}: {exc.strerror}") from None
-    token = decode_invite(text)
+    token = decode_invite(read_token(args.token))
     if token.group.hex() != config.group_id:
-        raise CliError(f"this invite admits group {token.group.hex()[:16]}…, but this node's group is "
-                       f"{config.group_id[:16]}…; ask the inviter to run `solnet invite {config.group_id}`")
+        raise CliError(f"this invite admits group {short_id(token.group)}, but this node's group is "
+                       f"{short_id(config.group_id)}; ask the inviter to run `solnet invite {config.group_id}`")
     log = membership.join(home, token, home.keys())
+    config = home.config()  # a further device learnt its group's name and region from the token
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": token.peers},
-         f"{config.group_name} joined the network {log.genesis.name!r} ({log.network_id.hex()[:16]}…).")
+         f"{config.group_name} joined the network {log.genesis.name!r} ({short_id(log.network_id)}).")
     return 0
 
 
+# --- commands: events ----------------------------------------------------------------------------
 def cmd_publish(args: argparse.Namespace) -> int:
+    if not args.kind:
+        raise UsageError("publish needs a KIND.\nsolnet publish KIND --field value ...: sign and store an event. "
+                         "`solnet publish KIND --help` lists a kind's fields. The kinds:\n" + render.kinds_text())
     try:
         kind = publishing.kind_by_name(args.kind)
-    except publishing.PublishError as exc:
-        raise CliError(str(exc)) from None
-    parser = argparse.ArgumentParser(prog=f"solnet publish {kind.name}", add_help=False)
+    except publishing.PublishError:
+        raise CliError(f"unknown kind {args.kind[:40]!r}; one of: {', '.join(KINDS)}") from None
+    parser = QuietParser(prog=f"solnet publish {kind.name}", add_help=False)
     for name in publishing.typed_fields(kind):
         parser.add_argument("--" + name.replace("_", "-"), dest=name)
     parser.add_argument("--expires-in", dest="_expires_in")
-    parser.add_argument("--as", dest="_signer", choices=publishing.SIGNERS, default=None)
+    parser.add_argument("--as", dest="_signer", default=None)
     parser.add_argument("--json", dest="_json", action="store_true")
     parser.add_argument("--offline", dest="_offline", action="store_true")
     if kind.field(publishing.PRIVATE_FIELD) is not None:
@@ -221,12 +301,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
                             help="the --note may be read by every node (case details go in --private)")
     options, unknown = parser.parse_known_args(args.rest)
     args.json = args.json or options._json
+    names = publishing.typed_fields(kind)
     if unknown:
-        names = ", ".join("--" + name.replace("_", "-") for name in publishing.typed_fields(kind))
-        raise CliError(f"unknown option {unknown[0]!r} for {kind.name}; its fields are: {names}")
+        flags = ", ".join("--" + name.replace("_", "-") for name in names)
+        raise CliError(f"unknown option {unknown[0][:60]!r} for {kind.name}; its fields are: {flags}")
     home = home_of(args)
     log = home.log()
-    texts = {name: getattr(options, name) for name in publishing.typed_fields(kind) if getattr(options, name) is not None}
+    texts = {name: getattr(options, name) for name in names if getattr(options, name) is not None}
     private = getattr(options, "_private", None)
     if private is not None and not private.strip():
         raise CliError("the private details (--private) are empty")
@@ -236,7 +317,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
                                    signer=options._signer, private=private, to=getattr(options, "_to", None) or (),
                                    offline=options._offline, public_note=getattr(options, "_public_note", False))
     except publishing.PublishError as exc:
-        raise CliError(_cli_option_names(str(exc))) from None
+        message = str(exc).replace("confirm that this note may be public", "add --public-note if it may be")
+        message = message.replace("Put case details in the private part", "Put case details in --private")
+        message = option_names(message, [*names, "to", "private", "as", "expires_in"])
+        if exc.field in names and " needs --" in message:
+            message += f" (`solnet publish {kind.name} --help` lists its fields)"
+        raise CliError(message) from None
     emit(args, {"id": event.id.hex(), "kind": kind.name, "seq": event.seq},
          f"Published {kind.name} {event.id.hex()}")
     return 0
@@ -251,77 +337,51 @@ def wait_until_caught_up(log: EventLog, offline: bool) -> None:
             f"(at most {chain_gate.WAIT_FOR_NODE_S:.0f} s)...", file=sys.stderr, flush=True))
 
 
-def _cli_option_names(message: str) -> str:
-    """Publishing names its inputs as the API does ('to', 'private'); say them as options here."""
-    message = message.replace("confirm that this note may be public", "add --public-note if it may be")
-    message = message.replace("Put case details in the private part", "Put case details in --private")
-    for name in ("to", "private", "as"):
-        message = message.replace(f"('{name}'", f"(--{name}").replace(f"'{name}' ", f"--{name} ")
-    return message
-
-
 def cmd_ls(args: argparse.Namespace) -> int:
     log = home_of(args).log()
-    author = parse_key(args.author, "device or group id") if args.author else None
+    author = parse_key(args.author, "device or group id", log, code=EXIT_USAGE) if args.author else None
     rows = log.store.list_events(kind=args.kind, author=author, limit=args.limit)
     group_of = {k: m.group for k, m in log.trust.members.items()}
     if args.json:
-        print(json.dumps([_event_json(log, r, group_of) for r in rows], indent=2, ensure_ascii=False))
+        print(json.dumps([event_json(log, r, group_of) for r in rows], indent=2, ensure_ascii=False))
         return 0
     if not rows:
-        print("No events yet." if not args.kind else f"No {args.kind} events.")
+        what = " ".join(filter(None, (args.kind, "events", author and f"by {short_id(author)}")))
+        print(f"No {what} yet." if args.kind or author else "No events yet.")
         return 0
-    names = _group_names(log)
+    names = group_names(log)
     for r in rows:
-        group = names.get(group_of.get(r[1], b""), r[1].hex()[:8])
-        fields = render.event_fields(r)
-        region = (fields or {}).get("region", "")
-        print(f"{render.local_time(r[3])}  {r[4]:<17} {region:<12} {group:<12} {r[0].hex()[:12]}  "
-              f"{render.summary(r[4], fields)}")
+        group = names.get(group_of.get(r[1], b""), short_id(r[1]))
+        print(render.event_line(r, group, render.event_fields(r)))
     return 0
 
 
-def _group_names(log: EventLog) -> dict[bytes, str]:
+def group_names(log: EventLog) -> dict[bytes, str]:
     return {row.key: row.data["name"] for row in log.store.rows("profile")}
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    log = home_of(args).log()
+    home = home_of(args)
+    log = home.log()
     row = log.store.event_row(resolve_event_id(log, args.id))
     if row is None:
         raise CliError(f"no event {args.id}")
     group_of = {k: m.group for k, m in log.trust.members.items()}
-    data = _event_json(log, row, group_of)
+    data = event_json(log, row, group_of)
     fields = render.event_fields(row) or {}
     if "sealed" in fields:
-        data["private"], data["private_status"] = _open_private_part(home_of(args), fields["sealed"])
+        data["private"], data["private_status"] = _open_private_part(home, fields["sealed"])
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    names = _group_names(log)
-    print(f"{row[4]} {data['id']}")
-    print(f"  by group {names.get(group_of.get(row[1], b''), '?')}, device {data['author'][:16]}…, seq {row[2]}")
-    print(f"  made {render.local_time(row[3])}" + (f", expires {render.local_time(row[5])}" if row[5] else ""))
-    if data["body"] != "present":
-        print(f"  body: {data['body']}")
-    if data["no_effect"]:
-        print(f"  no effect: {data['no_effect']}")
-    for key, value in render.public_fields(row[4], fields).items():
-        print(f"  {key}: {value}")
-    if "sealed" in fields:
-        status = data["private_status"]
-        if status == "readable":
-            print("  private details (decrypted in memory, not stored):")
-            for line in data["private"].splitlines():
-                print(f"    {line}")
-        elif status == "locked":
-            print("  private details: encrypted; unlock with the passphrase (terminal or SOLNET_PASSPHRASE) to read")
-        else:
-            print("  private details: encrypted to other groups; this device is not a recipient")
+    group = group_of.get(row[1])
+    name = group_names(log).get(group) if group else None
+    label = f"{name} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
+    print("\n".join(render.show_lines(data, row, label, fields)))
     return 0
 
 
-def _event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes]) -> dict[str, Any]:
+def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes]) -> dict[str, Any]:
     """An event as `ls --json` and `show --json` print it: its public form, and why it has no
     effect if it has none (null otherwise)."""
     data = render.event_json(row, group_of)
@@ -333,7 +393,7 @@ def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
     """(text, status): status is readable, not_a_recipient or locked (no passphrase available)."""
     try:
         keys = home.keys()
-    except HomeError:
+    except (HomeError, WrongPassphrase):
         return None, "locked"
     text = open_private(sealed, keys.device_encryption)
     return text, "readable" if text is not None else "not_a_recipient"
@@ -341,30 +401,64 @@ def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
 
 def cmd_status(args: argparse.Namespace) -> int:
     home = home_of(args)
-    config = home.config()
+    home.config()
     out = node_status(home, home.log() if home.db_path.exists() else None)
-    if out["network_id"] is not None:
-        human = (f"{config.group_name} ({config.region}) in network {out['network_name']!r} {out['network_id'][:16]}…\n"
-                 f"  events: {out['events']} from {out['authors']} authors; pending {out['pending']}; "
-                 f"forks {out['forks']}\n  members: {out['groups']} groups, {out['devices']} devices\n"
-                 f"  group id: {config.group_id}\n  device id: {config.device_id}")
-        for r in out["revoked"]:
-            human += (f"\n  revoked {r['role']} {r['id'][:16]}… from seq {r['from_seq']}"
-                      + (f" by {r['by'][:8]}… on {render.local_time(r['at'])}" if r["by"] else "")
-                      + (f" ({r['reason']})" if r["reason"] else ""))
-        problem = out.get("node", {}).get("storage_problem") if out.get("node", {}).get("running") else None
-        if problem:
-            human += f"\n  WARNING: {problem}: the running node cannot store what peers send; free some space"
-    else:
-        human = f"{config.group_name} ({config.region}) has not joined a network yet.\n  group id: {config.group_id}"
-    emit(args, out, human)
+    emit(args, out, render.status_text(out))
     return 0
 
 
+def cmd_view(args: argparse.Namespace) -> int:
+    log = home_of(args).log()
+    data = view(log, args.name, region=args.region.lower() if args.region else None)
+    if args.json:
+        print(json.dumps(render.view_json(data), indent=2, ensure_ascii=False))
+        return 0
+    names = group_names(log)
+    items = [i for region_items in data.values() for i in region_items] if isinstance(data, dict) else data
+    if not items:
+        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else "."))
+    for item in items:
+        print(render.view_line(args.name, item, names))
+    return 0
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    log = home.log()
+    event_id = resolve_event_id(log, args.id)
+    row = log.store.event_row(event_id)
+    if row is None:
+        raise CliError(f"no event {args.id}")
+    keys = home.keys()
+    if row[1] != bytes(keys.device.public):
+        raise CliError("only the device that published an event can redact it; this one was published by device "
+                       f"{short_id(row[1])}")
+    fields: dict[str, Any] = {"ids": [event_id]}
+    if args.reason:
+        fields["reason"] = args.reason
+    wait_until_caught_up(log, args.offline)
+    ev = log.append(keys.device, "redact", fields, offline=args.offline)
+    emit(args, {"id": ev.id.hex(), "redacted": event_id.hex()},
+         f"Redacted {short_id(event_id)}: its body is gone from this node, and every node that receives this "
+         f"redaction ({short_id(ev.id)}) drops it too.")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    log = home_of(args).log()
+    count = log.rebuild()
+    emit(args, {"projected_events": count}, f"Rebuilt the read models from {render.plural(count, 'event')}.")
+    return 0
+
+
+# --- commands: bundles ---------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
     home = home_of(args)
     log = home.log()
-    since = parse_time(args.since) if args.since else 0
+    try:
+        since = parse_time(args.since) if args.since else 0
+    except InputError as exc:
+        raise UsageError(f"--since: {exc}") from None
     keys = home.keys()
     bundle_passphrase = read_bundle_passphrase(confirm=True) if args.encrypt else None
     try:
@@ -378,7 +472,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             sink.close()
     sealed = " sealed with the bundle passphrase" if args.encrypt else ""
     emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt)},
-         f"Exported {count} events to {args.file}{sealed}.")
+         f"Exported {render.plural(count, 'event')} to {args.file}{sealed}.")
     return 0
 
 
@@ -386,10 +480,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     try:
         source = open(args.file, "rb")
+        sealed = is_sealed(Path(args.file))
+    except IsADirectoryError:
+        raise CliError(f"{args.file} is a folder; give the bundle file `solnet export` wrote") from None
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
     with source:
-        if is_sealed(Path(args.file)):
+        if sealed:
             try:
                 reader = SealedReader(source, read_bundle_passphrase())
             except WrongPassphrase:
@@ -410,7 +507,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         for o in rejected:
             what = "kept aside" if o.status == PENDING else "rejected"
-            print(f"{what} {o.id.hex()[:16] if o.id else 'an unreadable event'}: {o.message} [{o.reason}]",
+            print(f"{what} {short_id(o.id) if o.id else 'an unreadable event'}: {o.message} [{o.reason}]",
                   file=sys.stderr)
         if report.problem:
             print(f"warning: {report.problem}", file=sys.stderr)
@@ -418,41 +515,37 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if rejected or report.problem else 0
 
 
-def cmd_view(args: argparse.Namespace) -> int:
-    log = home_of(args).log()
-    data = view(log, args.name, region=args.region.lower() if args.region else None)
-    if args.json:
-        print(json.dumps(render.view_json(data), indent=2, ensure_ascii=False))
-        return 0
-    names = _group_names(log)
-    items = [i for region_items in data.values() for i in region_items] if isinstance(data, dict) else data
-    if not items:
-        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else "."))
-    for item in items:
-        print(render.view_line(args.name, item, names))
-    return 0
-
-
+# --- commands: running a node --------------------------------------------------------------------
 def parse_listen(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise CliError(f"--listen takes HOST:PORT, such as 127.0.0.1:7700 (got {text!r})")
+        raise UsageError(f"--listen takes HOST:PORT, such as 127.0.0.1:7700 (got {text[:80]!r})")
     return host.strip("[]"), int(port)
 
 
-def proxy_of(args: argparse.Namespace, home: Home) -> Any:
+def parse_address(text: str) -> str:
+    try:
+        return normalize_address(text)
+    except AddressError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def proxy_of(args: argparse.Namespace, home: Home) -> tuple[Any, bool]:
     """The SOCKS5 proxy for peer connections: --proxy, else $SOLNET_PROXY, else the home's config
-    (`solnet proxy`). None means direct. There is no option to go direct while one is configured:
-    that takes `solnet proxy off`, so a node set up for Tor cannot dial directly by mistake."""
+    (`solnet proxy`), and whether it came from the config (then a running node follows changes).
+    None means direct. There is no option to go direct while one is configured: that takes
+    `solnet proxy off`, so a node set up for Tor cannot dial directly by mistake."""
     from sync.proxy import parse_proxy
 
-    text = getattr(args, "proxy", None) or os.environ.get(PROXY_ENV) or home.config().proxy
+    given = getattr(args, "proxy", None) or os.environ.get(PROXY_ENV)
+    text = given or home.config().proxy
     if not text:
-        return None
+        return None, not given
     try:
-        return parse_proxy(text)
+        return parse_proxy(text), not given
     except ValueError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+        source = "--proxy" if getattr(args, "proxy", None) else (f"${PROXY_ENV}" if given else "`solnet proxy`")
+        raise UsageError(f"{source}: {exc}") from None
 
 
 def cmd_proxy(args: argparse.Namespace) -> int:
@@ -464,27 +557,44 @@ def cmd_proxy(args: argparse.Namespace) -> int:
         try:
             config.proxy = None if args.url == "off" else str(parse_proxy(args.url))
         except ValueError as exc:
-            raise CliError(str(exc), EXIT_USAGE) from None
+            raise UsageError(str(exc)) from None
         home.save_config(config)
     human = (f"Peer connections go through {config.proxy}." if config.proxy else
              "Peer connections are direct (no proxy).")
-    if args.url is not None:
-        human += " A running node uses this after a restart."
+    if args.url is not None and home.node_running():
+        info = _runtime_facts(home)
+        if info.get("proxy_fixed"):
+            print(f"warning: the node running on this home was started with --proxy or ${PROXY_ENV}: it keeps "
+                  f"using {info.get('proxy') or 'no proxy'} until you restart it.", file=sys.stderr)
+        else:
+            human += " The running node switches to it within seconds (links it opened are dialled again)."
     emit(args, {"proxy": config.proxy}, human)
     return 0
+
+
+def _runtime_facts(home: Home) -> dict[str, Any]:
+    """What the node running on this home last saved about itself (its address, its proxy)."""
+    if not home.db_path.exists():
+        return {"running": home.node_running()}
+    store = home.store()
+    try:
+        return runtime_info(store, home)
+    finally:
+        store.close()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     home = home_of(args)
     home.log()  # fail early, with a clear message, if the node has not joined a network
+    if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
+        os.close(home.lock_node())
     listen = parse_listen(args.listen)
-    try:
-        peers = [normalize_address(p) for p in args.peer or []]
-    except AddressError as exc:
-        raise CliError(str(exc)) from None
+    peers = [parse_address(p) for p in args.peer or []]
+    if not (math.isfinite(args.sync_interval) and args.sync_interval > 0):
+        raise UsageError("--sync-interval is a number of seconds above 0")
+    proxy, follows_config = proxy_of(args, home)
     if (warning := passphrase_source_warning()) is not None:
         print(warning, file=sys.stderr)
-    proxy = proxy_of(args, home)
     keys = home.keys()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     # The network stack loads only for the commands that use it.
@@ -493,7 +603,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from node.net import Node
     from node.webapp import AppOptions, create_app, serve
 
-    node = Node(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval, proxy=proxy)
+    node = Node(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval, proxy=proxy,
+                proxy_follows_config=follows_config)
     # Silent connections must not exhaust the descriptors (node/listener.py): use all we may have.
     app = create_app(node, AppOptions(DashboardOptions(AccessOptions(public=args.public_dashboard)),
                                       open_files=raise_open_files_limit()))
@@ -508,7 +619,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        served = await serve(app, listen[0], listen[1])
+        try:
+            served = await serve(app, listen[0], listen[1])  # starts the node too (one node per home: the lock)
+        except OSError as exc:
+            raise CliError(f"cannot listen on {args.listen}: {LISTEN_PROBLEMS.get(exc.errno, exc.strerror)}") from None
         config = home.config()
         print(f"solnet node of {config.group_name} running; peers connect to {listen[0]}:{served.port}. "
               f"Ctrl-C stops it.", flush=True)
@@ -521,6 +635,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     asyncio.run(main())
     print("stopped cleanly.", file=sys.stderr)
     return 0
+
+
+LISTEN_PROBLEMS = {
+    errno.EADDRINUSE: "that port is in use — by another program, or another solnet node; choose another with "
+                      "--listen HOST:PORT",
+    errno.EACCES: "not allowed (ports below 1024 need root); choose a port from 1024 up",
+    errno.EADDRNOTAVAIL: "this machine has no such address; 127.0.0.1 (this machine only) or 0.0.0.0 (every "
+                         "address) work",
+}
 
 
 def dashboard_url(host: str, port: int | None) -> str:
@@ -539,36 +662,40 @@ def login_command(args: argparse.Namespace) -> str:
 def cmd_dashboard_link(args: argparse.Namespace) -> int:
     """Print a one-time login link for this node's dashboard (node/login_links.py)."""
     from node import login_links
-    from node.status import runtime_info
 
     home = home_of(args)
     config = home.config()
-    info: dict[str, Any] = {}
+    ttl_s = login_links.TTL_S
+    if args.valid_for:
+        try:
+            ttl_s = parse_duration_ms(args.valid_for) / 1000
+        except InputError as exc:
+            raise UsageError(f"--valid-for: {exc}") from None
+        if not 0 < ttl_s <= login_links.MAX_TTL_S:
+            raise UsageError(f"--valid-for is at most {login_links.MAX_TTL_S // 86400} days (e.g. 30m, 12h, 2d)")
+    info = _runtime_facts(home)
     if args.base_url:
         if not args.base_url.startswith(("http://", "https://")):
-            raise CliError("--base-url takes the address you open the dashboard at, such as "
-                           f"http://localhost:8080 (got {args.base_url!r})", EXIT_USAGE)
+            raise UsageError("--base-url takes the address you open the dashboard at, such as "
+                             f"http://localhost:8080 (got {args.base_url[:80]!r})")
         base = args.base_url.rstrip("/")
     else:
-        if home.db_path.exists():
-            store = home.store()
-            try:
-                info = runtime_info(store)
-            finally:
-                store.close()
         listen = info.get("listen") or ["127.0.0.1", 7700]
         base = dashboard_url(listen[0], info.get("port") or listen[1])
     try:
-        token, expires = login_links.create(home.path)
+        token, expires = login_links.create(home.path, ttl_s=ttl_s)
     except OSError as exc:
         raise CliError(f"cannot write the login link into {home.path}: {exc.strerror}; free some space and "
                        "run it again", EXIT_STORAGE) from None
     url = f"{base}/login/link?token={token}"
-    human = (f"Open this link within {login_links.TTL_S // 60} minutes to log in to the dashboard of "
-             f"{config.group_name} (it works once):\n  {url}")
-    if not args.base_url and not info.get("running"):
-        human += ("\nNo node seems to run on this home right now: start it with `solnet run`. If you reach its "
-                  "dashboard at another address (ssh -L, an onion service), give that with --base-url.")
+    within = (f"{ttl_s / 60:.0f} minutes" if ttl_s < 7200 else f"{ttl_s / 3600:.0f} hours" if ttl_s < 172800
+              else f"{ttl_s / 86400:.0f} days")
+    human = (f"Open this link within {within} to log in to the dashboard of {config.group_name} (it works once; "
+             f"whoever opens it first is logged in, so send it only to the person it is for):\n  {url}")
+    if not info.get("running"):
+        human += ("\nNo node runs on this home right now: start it with `solnet run`."
+                  + ("" if args.base_url else " If you reach its dashboard at another address (ssh -L, an onion "
+                                              "service), give that with --base-url."))
     emit(args, {"url": url, "expires": expires}, human)
     return 0
 
@@ -578,11 +705,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
     store = log.store
     if args.action in ("add", "rm"):
         if not args.address:
-            raise CliError(f"`solnet peers {args.action}` needs an ADDRESS (host:port or a URL)")
-        try:
-            address = normalize_address(args.address)
-        except AddressError as exc:
-            raise CliError(str(exc)) from None
+            raise UsageError(f"`solnet peers {args.action}` needs an ADDRESS (host:port or a URL)")
+        address = parse_address(args.address)
         with store.write():
             if args.action == "add":
                 store.save_peer(address, "config")
@@ -591,6 +715,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
         emit(args, {"address": address, "action": args.action},
              f"{'Added' if args.action == 'add' else 'Removed'} peer {address}; a running node picks this up within seconds.")
         return 0
+    if args.address:
+        raise UsageError("`solnet peers` lists the peers; to add or remove one: `solnet peers add|rm ADDRESS`")
     peers = peer_list(store)
     if args.json:
         print(json.dumps(peers, indent=2))
@@ -598,22 +724,15 @@ def cmd_peers(args: argparse.Namespace) -> int:
     if not peers:
         print("No peers yet: `solnet peers add HOST:PORT`.")
     for p in peers:
-        state = "connected" if p.get("connected") else ("banned" if p.get("banned") else "not connected")
-        last = render.local_time(p.get("last_sync")) if p.get("last_sync") else "never"
-        err = f", last error: {p['last_error']}" if p.get("last_error") and not p.get("connected") else ""
-        print(f"{p['address']:<28} {p.get('label', ''):<10} {p['source']:<8} {state:<13} last sync {last}, "
-              f"lag {p.get('lag') if p.get('lag') is not None else '?'}{err}")
+        print(render.peer_line(p))
     return 0
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     home = home_of(args)
     home.log()
-    try:
-        address = normalize_address(args.address)
-    except AddressError as exc:
-        raise CliError(str(exc)) from None
-    proxy = proxy_of(args, home)
+    address = parse_address(args.address)
+    proxy, _ = proxy_of(args, home)
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
 
@@ -652,13 +771,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except ProxyFailure as exc:
         raise CliError(f"cannot sync with {address}: {exc}") from None
     except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise CliError(f"cannot reach {address} ({type(exc).__name__}: {exc}); is `solnet run` listening there?") from None
+        raise CliError(f"cannot reach {address}: {render.connection_problem(exc)}") from None
     except RoundCut as cut:
         # What was stored is kept and reported; the rest comes with the next sync.
         if show_progress:
             print(file=sys.stderr)
         emit(args, {**sync_summary(address, cut.result), "error": str(cut)},
-             f"Sync with {address} cut off after {cut.result.seconds:.1f} s: {sync_counts(cut.result)}.")
+             f"Sync with {address} cut off after {cut.result.seconds:.1f} s: {render.sync_counts(cut.result)}.")
         if cut.reason == "storage":
             raise CliError(f"{cut}: the sync stopped there (what was stored is kept). Free some space and run "
                            "`solnet sync` again: it resumes where it stopped.", EXIT_STORAGE) from None
@@ -671,7 +790,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if result.in_sync:
         human = f"Already in sync with {address} ({result.seconds * 1000:.0f} ms)."
     else:
-        human = f"Synced with {address} in {result.seconds:.1f} s: {sync_counts(result)}."
+        human = f"Synced with {address} in {result.seconds:.1f} s: {render.sync_counts(result)}."
     emit(args, sync_summary(address, result), human)
     return EXIT_REFUSED if result.outcomes.get("rejected") else 0
 
@@ -684,34 +803,7 @@ def sync_summary(address: str, result: Any) -> dict[str, Any]:
             "seconds": round(result.seconds, 3)}
 
 
-def sync_counts(result: Any) -> str:
-    o = result.outcomes
-    return (f"received {result.received} ({o.get('accepted', 0)} new, {o.get('duplicate', 0)} duplicate, "
-            f"{o.get('pending', 0)} pending, {o.get('rejected', 0)} rejected), sent {result.sent}")
-
-
-def cmd_redact(args: argparse.Namespace) -> int:
-    home = home_of(args)
-    log = home.log()
-    event_id = resolve_event_id(log, args.id)
-    row = log.store.event_row(event_id)
-    if row is None:
-        raise CliError(f"no event {args.id}")
-    keys = home.keys()
-    if row[1] != bytes(keys.device.public):
-        raise CliError("only the device that published an event can redact it; this one was published by device "
-                       f"{row[1].hex()[:16]}…")
-    fields: dict[str, Any] = {"ids": [event_id]}
-    if args.reason:
-        fields["reason"] = args.reason
-    wait_until_caught_up(log, args.offline)
-    ev = log.append(keys.device, "redact", fields, offline=args.offline)
-    emit(args, {"id": ev.id.hex(), "redacted": event_id.hex()},
-         f"Redacted {event_id.hex()[:16]}…: its body is gone from this node, and every node that receives this "
-         f"redaction ({ev.id.hex()[:12]}) drops it too.")
-    return 0
-
-
+# --- commands: the rest --------------------------------------------------------------------------
 def cmd_wipe(args: argparse.Namespace) -> int:
     home = home_of(args)
     home.config()
@@ -720,27 +812,16 @@ def cmd_wipe(args: argparse.Namespace) -> int:
             "(public events stay)")
     if not args.yes:
         if not sys.stdin.isatty():
-            raise CliError("wipe destroys this node's keys: confirm with --yes (for scripts) or run it in a terminal")
+            raise UsageError("wipe destroys this node's keys: confirm with --yes (for scripts) or run it in a terminal")
         answer = input(f"This destroys {what} of {home.path}, for good. Type WIPE to go on: ")
         if answer.strip() != "WIPE":
             print("Nothing was wiped.")
             return EXIT_REFUSED
     report = wipe(home, everything=args.all)
-    lines = [f"Wiped {home.path} in {report.seconds:.1f} s:"]
-    if report.stopped_pid:
-        lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
-    lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
-                 "  keystore: there was none")
-    lines.append("  config (group name and ids) and admin token: overwritten and deleted")
-    lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
-    if args.all:
-        lines.append("  the whole home folder, event log included, is gone")
-    else:
-        lines.append("  public events were kept (other nodes hold them too); `solnet wipe --all` removes them as well")
-    lines.append("To take part again, make a new node (`solnet init`) and ask a member group for an invite.")
     emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
-                "everything": report.everything, "seconds": round(report.seconds, 3)}, "\n".join(lines))
+                "everything": report.everything, "seconds": round(report.seconds, 3)},
+         render.wipe_text(report, str(home.path)))
     return 0
 
 
@@ -751,30 +832,66 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_rebuild(args: argparse.Namespace) -> int:
-    log = home_of(args).log()
-    count = log.rebuild()
-    emit(args, {"projected_events": count}, f"Rebuilt the read models from {count} events.")
-    return 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
-    from node.demo.run import DemoError, DemoOptions, run_demo  # loads the sample data only when asked
+    from node.demo.run import DemoOptions, run_demo  # loads the sample data only when asked
 
     if args.duration is not None and args.duration < 0:
-        raise CliError("--duration is a number of seconds, 0 or more")
+        raise UsageError("--duration is a number of seconds, 0 or more")
+    if args.base_port is not None and not 1024 <= args.base_port <= 65532:
+        raise UsageError("--base-port is a port from 1024 to 65532 (the demo uses it and the next three)")
+    return run_demo(DemoOptions(folder=Path(args.keep) if args.keep else None, duration=args.duration,
+                                base_port=args.base_port, quiet=args.quiet, seed=args.seed))
+
+
+# --- parser ----------------------------------------------------------------------------------------
+class QuietParser(argparse.ArgumentParser):
+    """argparse, with its errors raised as UsageError (mapped like every other error) instead of
+    printed with the whole usage and an exit of its own."""
+
+    def error(self, message: str) -> NoReturn:
+        if ARGPARSE_OWN.match(message):  # argparse's own wording says what, not how: add where to look
+            message += f" (`{self.prog} --help` shows the usage)"
+        raise UsageError(message)
+
+
+ARGPARSE_OWN = re.compile(r"the following arguments are required|unrecognized arguments|"
+                          r"argument [^:]+: (invalid choice|expected|invalid \w+ value|not allowed|ignored)")
+
+
+def positive_int(text: str) -> int:
     try:
-        return run_demo(DemoOptions(folder=Path(args.keep) if args.keep else None, duration=args.duration,
-                                    base_port=args.base_port, quiet=args.quiet, seed=args.seed))
-    except DemoError as exc:
-        raise CliError(str(exc)) from None
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"it is from 1 to {MAX_COUNT:,} (got {text[:40]})")
+    return value
 
 
-# --- parser -----------------------------------------------------------------------------------
+MAX_COUNT = 10**9
+
+
+def known_kind(text: str) -> str:
+    kind = KINDS.get(text) or KINDS.get(text.replace("-", "."))
+    if kind is None:
+        close = [k for k in KINDS if k.startswith(text.rstrip("s")[:4])] if text else []
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise argparse.ArgumentTypeError(f"unknown kind {text[:40]!r}{hint} The kinds: {', '.join(KINDS)}")
+    return kind.name
+
+
+def solnet_version() -> str:
+    try:
+        return package_version("solnet")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="solnet", description="Node of the solnet solidarity network.")
+    parser = QuietParser(prog="solnet", description="Node of the solnet solidarity network.")
     parser.add_argument("--home", help="the node's folder (default: $SOLNET_HOME or ~/.solnet)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"solnet {solnet_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=QuietParser)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -784,13 +901,16 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("init", cmd_init, "create this node's keys (and found a network with --new-network)")
-    p.add_argument("--group", required=True, help="the group's name, e.g. Calais")
-    p.add_argument("--region", required=True, help="the group's region, e.g. calais")
+    p.add_argument("--group", help="the group's name, e.g. Calais")
+    p.add_argument("--region", help="the group's region, e.g. calais")
     p.add_argument("--new-network", action="store_true", help="found a new network with this group")
     p.add_argument("--network-name", help="name of the new network")
     p.add_argument("--device-of", metavar="GROUP_ID",
                    help="make a further device of an existing group (e.g. a second coordinator's laptop): "
-                        "no group key here; the group's main node vouches for it with `solnet vouch`")
+                        "no group key here, no --group or --region needed; the group's main node vouches for it "
+                        "with `solnet vouch`")
+    p = add("id", cmd_id, "print this node's group id (what another group needs to invite it)")
+    p.add_argument("--device", action="store_true", help="print this device's id instead")
     p = add("vouch", cmd_vouch, "certify a further device of this group, or admit another group: write its join token")
     p.add_argument("id", help="a device request (as `solnet init --device-of` printed it) or another group's id")
     p.add_argument("--out", required=True, help="file to write the token to")
@@ -798,13 +918,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="a label for a device, e.g. \"Amira's laptop\"")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p = add("invite", cmd_invite, "admit another group: write a join token for it (same as `vouch GROUP_ID`)")
-    p.add_argument("group_id", help="the other group's id, as its `solnet init` printed it")
+    p.add_argument("group_id", help="the other group's id, as its `solnet init` (or `solnet id`) printed it")
     p.add_argument("--out", required=True, help="file to write the token to")
     p.add_argument("--peer", action="append", help="address of a node the new group can sync from")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p = add("revoke", cmd_revoke, "revoke a device or group key: every node refuses and deletes its events "
                                   "from a seq on, and refuses it as a peer")
-    p.add_argument("id", help="the device or group id (`solnet view groups`, `solnet status`)")
+    p.add_argument("id", help="the device or group id, or its first characters (`solnet view groups`, `solnet status`)")
     p.add_argument("--from-seq", type=int, help="the first seq refused (default: a device's next event; "
                                                 "1 for a group: it and all its devices' events go)")
     p.add_argument("--reason", help="a short public reason, e.g. \"phone seized\"")
@@ -812,17 +932,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("join", cmd_join, "join a network with a token from a member group")
     p.add_argument("token", help="the invite file")
     p = add("publish", cmd_publish, "publish an event: solnet publish KIND --field value ...")
-    p.add_argument("kind", help=", ".join(KINDS))
+    p.add_argument("kind", nargs="?", help=", ".join(KINDS))
     p.add_argument("rest", nargs=argparse.REMAINDER,
                    help="the kind's fields as --name value pairs; `solnet publish KIND --help` lists them, "
                         "their types and which are required")
     p = add("ls", cmd_ls, "list events, newest first")
-    p.add_argument("--kind", help="only this kind")
-    p.add_argument("--author", help="only this device or group id")
-    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    p.add_argument("--kind", type=known_kind, help="only this kind: " + ", ".join(KINDS))
+    p.add_argument("--author", help="only this device or group id (or its first characters)")
+    p.add_argument("--limit", type=positive_int, default=100, help="at most this many (default 100)")
     p = add("show", cmd_show, "show one event")
     p.add_argument("id", help="event id or a unique prefix of it")
-    add("status", cmd_status, "this node's network, group and counts")
+    add("status", cmd_status, "this node's network, group and counts, and whether its node runs")
     p = add("export", cmd_export, "write a signed bundle of events for a USB stick")
     p.add_argument("file")
     p.add_argument("--encrypt", action="store_true",
@@ -845,7 +965,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sync", cmd_sync, "sync once with a peer and print a summary")
     p.add_argument("address", help="host:port or URL of a running node")
     p.add_argument("--proxy", help=PROXY_HELP)
-    p = add("proxy", cmd_proxy, "show or set this node's SOCKS5 proxy for peer connections (Tor)")
+    p = add("proxy", cmd_proxy, "show or set this node's SOCKS5 proxy for peer connections (Tor); a running node "
+                                "follows the change")
     p.add_argument("url", nargs="?", help="socks5://HOST:PORT to set it, `off` to connect directly")
     p = add("view", cmd_view, "show a read model: " + ", ".join(VIEWS))
     p.add_argument("name", choices=VIEWS)
@@ -859,10 +980,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     add("admin-token", cmd_admin_token, "print the local admin token for the HTTP API (made on first use)")
-    p = add("dashboard-link", cmd_dashboard_link, "print a link that logs you in to this node's dashboard once, "
-                                                  "within 5 minutes")
-    p.add_argument("--base-url", metavar="URL", help="the address you open the dashboard at, if not the node's "
+    p = add("dashboard-link", cmd_dashboard_link, "print a link that logs someone in to this node's dashboard once, "
+                                                  "within 5 minutes (--valid-for: longer, to send it to a coordinator)")
+    p.add_argument("--base-url", metavar="URL", help="the address the dashboard is opened at, if not the node's "
                                                      "--listen address (e.g. http://localhost:8080 through ssh -L)")
+    p.add_argument("--valid-for", metavar="DURATION", help="how long the link stays usable (default 5m; at most 7d), "
+                                                           "e.g. 12h for a link you send to another coordinator")
     p = add("demo", cmd_demo, "run a demo network of four groups on this machine, with sample data, until Ctrl-C")
     p.add_argument("--keep", "--dir", dest="keep", metavar="DIR",
                    help="keep the nodes' homes in DIR (made if new) and reuse them the next time; "
@@ -879,55 +1002,68 @@ PROXY_HELP = ("socks5://HOST:PORT: connect to peers only through this SOCKS5 pro
               f"their names (.onion works); default ${PROXY_ENV}, else `solnet proxy`")
 
 
+def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
+    """The one mapping of errors to what the command says and its exit code; None for a bug
+    (which then shows its traceback, to be reported)."""
+    if isinstance(exc, WrongPassphrase):
+        return "wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly)", EXIT_HOME
+    if isinstance(exc, InvalidEvent):
+        return f"refused: {exc.args[0]}", exc.exit_code
+    if isinstance(exc, CryptoError) and type(exc).exit_code == CryptoError.exit_code:
+        return f"crypto failure: {exc}", exc.exit_code
+    if isinstance(exc, SolnetError):
+        return str(exc), exc.exit_code
+    # Errors of floors that keep their own classes (the log, peer addresses).
+    if isinstance(exc, NotInitialised):
+        return str(exc), EXIT_HOME
+    if isinstance(exc, AddressError):
+        return str(exc), EXIT_USAGE
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", EXIT_INTERRUPTED
+    if isinstance(exc, OSError) and exc.filename is not None:  # a file the command was pointed at
+        return f"cannot use {exc.filename}: {exc.strerror}", EXIT_REFUSED
+    return None
+
+
+def not_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def fail(message: str, code: int) -> NoReturn:
     print(f"solnet: {message}", file=sys.stderr)
     raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    for number, arg in enumerate(argv, 1):
+        if not_text(arg):  # bytes that are not UTF-8 became surrogates: they fit no field, no file name we write
+            fail(f"argument {number} is not UTF-8 text ({ascii(arg)[:60]}); is the terminal set to another "
+                 "encoding?", EXIT_USAGE)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        fail(str(exc), exc.exit_code)
     if args.command not in NETWORK_COMMANDS:
         # `solnet ls | head` ends quietly; network commands keep Python's EPIPE errors, so a dead
         # socket or worker pipe is an exception in one thread, never a killed node.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    if args.command == "publish" and any(a in ("-h", "--help") for a in args.rest):
-        kind = KINDS.get(args.kind)
+    if args.command == "publish" and args.kind and any(a in ("-h", "--help") for a in args.rest):
+        kind = KINDS.get(args.kind) or KINDS.get(args.kind.replace("-", "."))
         if kind:
-            print(f"solnet publish {kind.name}: {kind.summary}")
-            typed = publishing.typed_fields(kind)
-            for f in kind.fields:
-                if f.name in typed:
-                    extra = f" ({', '.join(f.choices)})" if f.choices else ""
-                    print(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{extra}")
-            print(f"  --{'offline':<14} {OFFLINE_HELP}")
+            print(render.kind_help(kind.name, publishing.typed_fields(kind), {"offline": OFFLINE_HELP}))
             return 0
-    if args.command in ("init",) and (warning := passphrase_source_warning()) and not args.json:
-        print(warning, file=sys.stderr)
     try:
         return args.handler(args)
-    except CliError as exc:
-        fail(str(exc), exc.code)
-    except WrongPassphrase:
-        fail("wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly)", EXIT_HOME)
-    except HomeError as exc:
-        fail(str(exc), EXIT_HOME)
-    except InvalidEvent as exc:
-        fail(f"refused: {exc.args[0]}", EXIT_REFUSED)
-    except (InputError, InviteError, BundleError, membership.MembershipError) as exc:
-        fail(str(exc), EXIT_REFUSED)
-    except CryptoError as exc:
-        fail(f"crypto failure: {exc}", EXIT_REFUSED)
-    except StoreError as exc:
-        fail(str(exc), EXIT_STORAGE)
-    except sqlite3.OperationalError as exc:
-        if "full" in str(exc).lower():
-            fail("the disk is full: nothing was stored from this command. Free some space and run it again.", EXIT_STORAGE)
-        fail(f"database error: {exc}. Nothing was stored from this command.", EXIT_STORAGE)
-    except sqlite3.DatabaseError as exc:
-        fail(f"the database is damaged ({exc}). Move solnet.db aside (keep it as evidence) and fetch the "
-             "events again from another node or a bundle.", EXIT_STORAGE)
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
+    except (Exception, KeyboardInterrupt) as exc:
+        said = exit_code_of(exc)
+        if said is None:
+            raise
+        fail(*said)
 
 
 if __name__ == "__main__":

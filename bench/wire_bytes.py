@@ -72,7 +72,7 @@ def delta(after: tuple[int, int], before: tuple[int, int]) -> tuple[int, int]:
 async def measured_round(node: Node, relay: CountingRelay, relay_port: int) -> Measured:
     """Node.sync_once, with the relay's counts taken between its steps."""
     start = relay.counts()
-    link = await asyncio.wait_for(dial(node.links.http, f"http://127.0.0.1:{relay_port}", node.identity(),
+    link = await asyncio.wait_for(dial(node.route.http, f"http://127.0.0.1:{relay_port}", node.identity(),
                                        node.limits), 10)
     await asyncio.sleep(SETTLE_S)
     after_handshake = relay.counts()
@@ -120,9 +120,7 @@ def membership_wires(home: Home, device: bytes) -> list[bytes]:
     """Every event in `home` not signed by the bench device: the group chains (vouches, profiles)."""
     log = home.log()
     try:
-        rows = log.store.db.execute("SELECT header, sig, body FROM events WHERE author != ? ORDER BY author, seq",
-                                    (device,)).fetchall()
-        return [log.store.wire(r) for r in rows]
+        return [wire for head in log.store.heads() if head.author != device for wire in log.store.chain_wires(head.author)]
     finally:
         log.store.close()
 

@@ -1,8 +1,11 @@
 """The exceptions of the crypto layer, one per failure meaning."""
+from solnet_errors import EXIT_HOME, SolnetError
 
 
-class CryptoError(Exception):
+class CryptoError(SolnetError):
     """Base class of every crypto failure."""
+
+    reason = "crypto"
 
 
 class BadSignature(CryptoError):
@@ -20,6 +23,10 @@ class InvalidKey(CryptoError):
 class WrongPassphrase(CryptoError):
     """The keystore could not be opened with the passphrase given."""
 
+    reason, exit_code, http_status = "wrong_passphrase", EXIT_HOME, 401
+
 
 class KeystoreError(CryptoError):
     """The keystore file is missing, unreadable or damaged."""
+
+    reason, exit_code, http_status = "keystore", EXIT_HOME, 500

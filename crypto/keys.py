@@ -2,7 +2,9 @@
 
 Verification is strict: libsodium rejects non-canonical S, small-order R and small-order or
 non-canonical public keys, which is what the Wycheproof vectors demand (tests/crypto). The
-printable form of every public key and id is lowercase hex, used alike by CLI, API and logs.
+printable form of every public key and id is lowercase hex, used alike by CLI, API and logs; where
+a line has no room for all 64 characters, `short_id` is the one short form (12 hex characters and
+an ellipsis). Commands accept any unique prefix of an id, so a short form can be typed back.
 """
 from __future__ import annotations
 
@@ -16,6 +18,14 @@ from crypto.errors import BadSignature, InvalidKey
 KEY_SIZE = 32
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 SIGNATURE_SIZE = 64
+SHORT_ID_HEX = 12
+
+
+def short_id(value: bytes | str | object) -> str:
+    """The printable short form of a key or an event id: its first 12 hex characters and an
+    ellipsis, e.g. '1a2b3c4d5e6f…' (bytes, hex text, or anything with a hex() method)."""
+    text = value.hex() if hasattr(value, "hex") and not isinstance(value, str) else str(value)
+    return text[:SHORT_ID_HEX] + "…"
 
 
 class PublicId:
@@ -49,7 +59,7 @@ class PublicId:
         return self._key.hex()
 
     def __repr__(self) -> str:
-        return f"PublicId({self._key.hex()[:16]}…)"
+        return f"PublicId({short_id(self._key)})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PublicId) and other._key == self._key

@@ -1,6 +1,8 @@
 """Why an event is refused. One exception, a stable reason code for programs, a sentence for people."""
 from __future__ import annotations
 
+from solnet_errors import SolnetError
+
 # Reason codes, stable across versions: scripts and peers' penalty counters key on them.
 MALFORMED = "malformed"
 NON_CANONICAL = "non_canonical"
@@ -19,8 +21,10 @@ BAD_CHAIN = "bad_chain"
 NOT_ALLOWED = "not_allowed"
 
 
-class InvalidEvent(Exception):
+class InvalidEvent(SolnetError):
     """An event that must not be stored. `reason` is one of the codes above; str() is for people."""
+
+    http_status = 422
 
     def __init__(self, reason: str, message: str, event_id: bytes | None = None) -> None:
         super().__init__(message)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from events.format import MAX_TIMESTAMP_MS
+from solnet_errors import SolnetError
 
 REGION_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}")
@@ -16,14 +17,16 @@ CURRENCY_RE = re.compile(r"[A-Z]{3}")
 CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-class FieldError(ValueError):
+class FieldError(SolnetError, ValueError):
     """A body field that does not meet its type; the message names the field and the rule."""
+
+    reason, http_status = "bad_field", 422
 
 
 @dataclass(frozen=True)
 class Field:
     """One body field. `type` is one of: text, enum, int, time, id, key, signature, languages, url,
-    bytes, region, currency, ids, texts."""
+    bytes, region, currency, ids, texts. An id field may name the kind of event it `refers_to`."""
 
     name: str
     type: str
@@ -33,6 +36,7 @@ class Field:
     minimum: int = 0
     maximum: int = 2**53
     help: str = ""
+    refers_to: str = ""
 
     def check(self, value: Any) -> None:
         check = _CHECKS[self.type]
@@ -67,7 +71,7 @@ def _int(f: Field, v: Any) -> str | None:
 
 def _time(f: Field, v: Any) -> str | None:
     if type(v) is not int or not 0 < v < MAX_TIMESTAMP_MS:
-        return "must be a time (milliseconds since 1970)"
+        return "must be a date and time after 1 January 1970"
     return None
 
 

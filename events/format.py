@@ -12,11 +12,11 @@ the whole chain; such a "stub" travels with body nil.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crypto.errors import BadSignature
 from crypto.hashing import blake2b_256
-from crypto.keys import SigningKey, verify_signature
+from crypto.keys import SigningKey, short_id, verify_signature
 from events.canonical import pack, unpack
 from events.errors import BAD_FIELD, BAD_SIGNATURE, BODY_MISMATCH, MALFORMED, OVERSIZE, UNKNOWN_VERSION, InvalidEvent
 
@@ -30,8 +30,10 @@ SIGN_CONTEXT = b"solnet/event/v1\x00"
 MAX_TIMESTAMP_MS = 2**53  # far beyond any real clock; keeps values exact in JSON
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
+class Header(NamedTuple):
+    """The signed fields of an event. (Named tuples: built several times faster than frozen
+    dataclasses, and ingest builds one per event.)"""
+
     network: bytes
     author: bytes
     seq: int
@@ -50,8 +52,7 @@ class Header:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """A decoded, structurally valid event; its signature is checked by `verify()`, not by decoding."""
 
     id: bytes
@@ -88,7 +89,7 @@ class Event:
             raise self.bad_signature() from None
 
     def bad_signature(self) -> InvalidEvent:
-        return InvalidEvent(BAD_SIGNATURE, f"forged or altered event {self.id.hex()[:16]}: signature does not verify",
+        return InvalidEvent(BAD_SIGNATURE, f"forged or altered event {short_id(self.id)}: signature does not verify",
                             self.id)
 
 

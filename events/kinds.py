@@ -5,6 +5,7 @@ are stored and forwarded but not validated beyond the format, and not projected.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,8 @@ KINDS: dict[str, Kind] = {
             _t("how_to_give", 1000), _t("description", 4000),
         ), summary="a fundraiser with a goal"),
         Kind("fundraiser.update", (
-            Field("fundraiser", "id", True), Field("raised", "int", maximum=10**12), Field("pledge", "int", minimum=1, maximum=10**12),
+            Field("fundraiser", "id", True, refers_to="fundraiser"), Field("raised", "int", maximum=10**12),
+            Field("pledge", "int", minimum=1, maximum=10**12),
             _t("note", 500),
         ), expiry="forbidden", summary="amount raised so far (by the fundraiser's group) or a pledge (by anyone)"),
         Kind("need", (
@@ -83,18 +85,20 @@ KINDS: dict[str, Kind] = {
             _t("notes", 500), Field("region", "region", True), Field("until", "time"),
         ), summary="goods a group can give"),
         Kind("need.fulfil", (
-            Field("need", "id", True), Field("quantity", "int", True, minimum=1, maximum=10**6), _t("by", 80),
+            Field("need", "id", True, refers_to="need"), Field("quantity", "int", True, minimum=1, maximum=10**6), _t("by", 80),
         ), expiry="forbidden", summary="part or all of a need was covered"),
         Kind("support.request", (
             Field("region", "region", True), Field("type", "enum", True, choices=SUPPORT_TYPES),
             Field("people", "enum", True, choices=PEOPLE_BUCKETS), Field("urgency", "enum", True, choices=URGENCY),
             Field("sealed", "bytes", max_len=60 * 1024, help="private details, encrypted to the recipients"),
         ), summary="a request for support; identifying details only in the encrypted part"),
-        Kind("support.claim", (Field("request", "id", True), _t("note", 500, help="public: every node can read it"),
+        Kind("support.claim", (Field("request", "id", True, refers_to="support.request"),
+                               _t("note", 500, help="public: every node can read it"),
                                Field("sealed", "bytes", max_len=60 * 1024,
                                      help="case notes, encrypted to the requesting group and the claiming one")),
              expiry="forbidden", summary="a group takes a support request"),
-        Kind("support.close", (Field("request", "id", True), Field("outcome", "enum", True, choices=OUTCOMES),
+        Kind("support.close", (Field("request", "id", True, refers_to="support.request"),
+                               Field("outcome", "enum", True, choices=OUTCOMES),
                                _t("note", 500, help="public: every node can read it"),
                                Field("sealed", "bytes", max_len=60 * 1024,
                                      help="case notes, encrypted to the requesting group and the closing one")),
@@ -121,6 +125,11 @@ KINDS: dict[str, Kind] = {
 }
 
 
+def _a(word: str) -> str:
+    """'an alert', 'a need': messages are read by people."""
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
     """Validate a body against its kind; return its fields, or None for unknown kinds and stubs.
 
@@ -132,11 +141,11 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
     _check_expiry(kind, header)
     if body is None:
         if header.body_len == 0:
-            raise InvalidEvent(BAD_FIELD, f"a {kind.name} event needs a body")
+            raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event needs a body")
         return None
     fields = unpack(body, what=f"{kind.name} body")
     if not isinstance(fields, dict):
-        raise InvalidEvent(MALFORMED, f"a {kind.name} body must be a map of fields")
+        raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields")
     check_fields(kind, fields)
     if kind.name == "member.vouch" and "consent" in fields and not consent_is_valid(
             header.author, fields["subject"], fields["encryption_key"], fields["consent"]):
@@ -162,6 +171,25 @@ def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
     _check_relations(kind.name, fields)
 
 
+def wrong_reference(kind: Kind, fields: dict[str, Any], kind_of: Callable[[bytes], str | None],
+                    ) -> tuple[str, str] | None:
+    """(field, why) for the first id field of `fields` that names an event of another kind than the
+    one it refers to (a need.fulfil naming an action), or None. `kind_of` gives the kind of an event
+    the caller holds, None if it holds none: an event not seen yet cannot be judged."""
+    for spec in kind.fields:
+        value = fields.get(spec.name)
+        if spec.refers_to and isinstance(value, bytes):
+            found = kind_of(value)
+            if found is not None and found != spec.refers_to:
+                return spec.name, (f"'{spec.name}' must name {_a(spec.refers_to)} event, but {value.hex()[:12]}… "
+                                   f"is {_a(found)} event")
+    return None
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def _check_relations(kind: str, f: dict[str, Any]) -> None:
     if kind == "action" and "ends_at" in f and f["ends_at"] < f["starts_at"]:
         raise InvalidEvent(BAD_FIELD, "action: 'ends_at' is before 'starts_at'")
@@ -176,10 +204,10 @@ def _check_relations(kind: str, f: dict[str, Any]) -> None:
 def _check_expiry(kind: Kind, header: Header) -> None:
     if header.expires is None:
         if kind.expiry == "required":
-            raise InvalidEvent(BAD_FIELD, f"a {kind.name} event must have an expiry")
+            raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event must have an expiry")
         return
     if kind.expiry == "forbidden":
-        raise InvalidEvent(BAD_FIELD, f"a {kind.name} event cannot expire")
+        raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event cannot expire")
     if kind.max_expiry_ms is not None and header.expires - header.timestamp > kind.max_expiry_ms:
         hours = kind.max_expiry_ms // HOUR_MS
-        raise InvalidEvent(BAD_FIELD, f"a {kind.name} event expires at most {hours} h after it is made")
+        raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event expires at most {hours} h after it is made")

@@ -133,7 +133,6 @@ NO_EFFECT_NOT_ALLOWED = ("not allowed: a key may revoke itself, a group key its 
 NO_EFFECT_UNKNOWN = "the subject is not a member of this network"
 NO_EFFECT_SELF_TOO_LOW = "a key revoking itself must do so from a seq after the revocation's own"
 NO_EFFECT_LOWER_WINS = "another revocation of the same key, from a lower seq or earlier, is in effect"
-NO_EFFECT_UNREACHED = "the group that would certify the key is not (or no longer) a member"
 
 
 class TrustGraph:
@@ -143,9 +142,9 @@ class TrustGraph:
         self._vouches: list[Vouch] = list(vouches)
         self._revokes: list[Revocation] = list(revokes)
         self._forks: dict[bytes, int] = dict(forks or {})
-        self.members: dict[bytes, Member] = {}
-        self.revocations: dict[bytes, Revocation] = {}  # subject -> the revocation (or fork) in effect
-        self.effects: dict[bytes, str | None] = {}      # trust event id -> None (took effect) or why not
+        self.members: dict[bytes, Member]
+        self.revocations: dict[bytes, Revocation]  # subject -> the revocation (or fork) in effect
+        self.effects: dict[bytes, str | None]      # trust event id -> None (took effect) or why not
         self.recompute()
 
     # --- input ----------------------------------------------------------------------------------
@@ -153,8 +152,8 @@ class TrustGraph:
         self._vouches.append(vouch)
         self.recompute()
 
-    def add_revoke(self, author: bytes, subject: bytes, from_seq: int, *, seq: int = 0, at: int | None = None,
-                   reason: str | None = None, id: bytes = b"") -> None:
+    def add_revoke(self, author: bytes, subject: bytes, from_seq: int, *, seq: int, id: bytes, at: int | None = None,
+                   reason: str | None = None) -> None:
         self._revokes.append(Revocation(subject, author, from_seq, at, reason, seq, id))
         self.recompute()
 
@@ -280,15 +279,14 @@ class TrustGraph:
         # A key that is (still) vouched but now unreachable stays out; report its events' effects.
         for v in vouches:
             if v.id and v.complete:
-                effects[v.id] = self._vouch_effect(v, members, founders, consented, admitted_somewhere, legacy_claims)
+                effects[v.id] = self._vouch_effect(v, members, founders, consented)
         for r in self._revokes:
             if r.id and r.complete:
                 effects[r.id] = self._revoke_effect(r, members, revocations)
         self.members, self.revocations, self.effects = members, revocations, effects
 
     @staticmethod
-    def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes],
-                      admitted_somewhere: set[bytes], legacy_claims: dict[bytes, set[bytes]]) -> str | None:
+    def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes]) -> str | None:
         voucher = members.get(v.voucher)
         if voucher is None or not voucher.may_sign(v.voucher_seq):
             return NO_EFFECT_VOUCHER_OUTSIDE
@@ -296,23 +294,15 @@ class TrustGraph:
             return NO_EFFECT_FOUNDER
         subject = members.get(v.subject)
         if v.role == GROUP_ROLE:
-            if v.subject in consented:
-                return NO_EFFECT_IS_DEVICE
-            if subject is None:
-                return NO_EFFECT_UNREACHED
-            if subject.role == DEVICE_ROLE:
-                return NO_EFFECT_IS_DEVICE
-            if voucher.group in subject.admitters and voucher.wave + 1 == subject.wave:
+            if v.subject in consented or subject is None or subject.role == DEVICE_ROLE:
+                return NO_EFFECT_IS_DEVICE  # valid and complete, this vouch would have admitted any other key
+            if voucher.group in subject.admitters:  # every admitter is one wave nearer the founders
                 return None
             return NO_EFFECT_NEARER
         if voucher.role != GROUP_ROLE:
             return NO_EFFECT_DEVICE_VOUCHES_DEVICE
-        if subject is None:
-            if v.subject in consented and not v.consent:
-                return NO_EFFECT_NO_CONSENT
-            if v.subject not in consented and (v.subject in admitted_somewhere or len(legacy_claims[v.subject]) > 1):
-                return NO_EFFECT_CONTESTED
-            return NO_EFFECT_UNREACHED
+        if subject is None:  # its group, a member, could sign it: only the claim rules can have refused it
+            return NO_EFFECT_NO_CONSENT if v.subject in consented else NO_EFFECT_CONTESTED
         if subject.role == GROUP_ROLE:
             return NO_EFFECT_IS_GROUP
         if subject.group != v.voucher:
@@ -400,7 +390,7 @@ class TrustGraph:
 
 
 def _revocation_order(r: Revocation) -> tuple:
-    return (r.from_seq, r.at if r.at is not None else 0, r.by, r.seq, r.id, r.reason or "")
+    return (r.from_seq, r.at if r.at is not None else 0, r.by, r.seq, r.id)  # an id is unique: a total order
 
 
 def _revocation_order_by_seq(r: Revocation) -> tuple:

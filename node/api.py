@@ -7,7 +7,8 @@ read models as `solnet view` and the dashboard, bounded in SQL; publishing goes 
 node.publishing, like `solnet publish`. All database work runs on the node's DB thread.
 
 Errors are JSON, `{"error": {"code", "message", "field"?}}`, with the HTTP status saying the class:
-400 bad filter or body, 401 no token, 403 wrong token, 404, 405, 413 too large, 422 refused input.
+400 bad filter or body, 401 no token, 403 wrong token, 404, 405, 413 too large, 415 not JSON, 422
+refused input (code `invalid_field` and the `field` at fault; node.api_body checks a body first).
 Private parts of support requests never appear, except decrypted on request (?private=true on one
 event) for this node's admin when this device is a recipient; decrypted in memory, never stored.
 """
@@ -17,24 +18,25 @@ import hmac
 import json
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from events.errors import InvalidEvent
+from events.errors import BAD_FIELD, InvalidEvent
 from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
-from node import publishing, render
-from node.field_input import InputError, parse_time
+from node import api_body, publishing, render
+from node.field_input import InputError
 from node.log import EventLog
 from node.ports import StorageFailed, WebNode
 from node.private import open_private
 from node.status import node_status, peer_list
+from node.store import StoreError
 from node.views import VIEWS, view
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -43,7 +45,10 @@ PREFIX = "/api/v1"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 DEFAULT_VIEW_LIMIT = 100
+MAX_CURSOR = 10**15 - 1  # a `next_cursor` has at most 15 digits (node/openapi.json)
 HEX_RE = re.compile(r"^[0-9a-f]+$")
+RFC3339_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)"
+                        r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
 NODE = web.AppKey("solnet_api_node", WebNode)
 TOKEN: web.AppKey[str | None] = web.AppKey("solnet_api_token")  # None when it could not be written
 
@@ -103,8 +108,8 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, message, headers=headers)
-    except (StorageFailed, sqlite3.OperationalError) as exc:  # a full disk (or a database that cannot be written)
-        if not isinstance(exc, StorageFailed):
+    except (StorageFailed, StoreError) as exc:  # a full disk (or a database that cannot be written)
+        if not isinstance(exc, StorageFailed):  # a publish told the node already
             request.app[NODE].storage_failed(exc)
         return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
                                                    "cannot be written); free some space on the node and try again")
@@ -163,7 +168,7 @@ def int_param(request: web.Request, name: str, default: int | None, low: int, hi
     text = request.query.get(name)
     if text is None:
         return default
-    if not re.fullmatch(r"-?\d{1,18}", text.strip()):
+    if not re.fullmatch(r"-?(0|[1-9][0-9]{0,17})", text):  # as a JSON integer is written; nothing around it
         raise ApiError(400, "bad_parameter", f"{name!r} must be a whole number, got {text[:40]!r}", name)
     value = int(text)
     if value < low or (high is not None and value > high):
@@ -184,16 +189,24 @@ def region_param(request: web.Request) -> str | None:
 
 
 def since_param(request: web.Request) -> int | None:
+    """Milliseconds since 1970 (at most 15 digits), or an RFC 3339 date-time as the API writes them
+    (2026-12-01T18:00:00Z): what node/openapi.json says, no more."""
     text = request.query.get("since")
     if text is None:
         return None
-    if re.fullmatch(r"\d{1,15}", text.strip()):
+    if re.fullmatch(r"[0-9]{1,15}", text):
         return int(text)
+    match = RFC3339_RE.fullmatch(text)
     try:
-        return parse_time(text)
-    except InputError:
-        raise ApiError(400, "bad_parameter", "'since' is a time: ISO 8601 (2026-12-01T18:00Z) or milliseconds "
-                       f"since 1970, got {text[:40]!r}", "since") from None
+        if match is None:
+            raise ValueError(text)
+        day, clock, offset = match.groups()
+        clock = clock[:6] + "59" + clock[8:] if clock[6:8] == "60" else clock  # a leap second: its second before
+        moment = datetime.fromisoformat(f"{day}T{clock}{'+00:00' if offset in 'Zz' else offset}")
+        return int(moment.timestamp() * 1000)
+    except (ValueError, OverflowError):
+        raise ApiError(400, "bad_parameter", "'since' is a date and time such as 2026-12-01T18:00:00Z (with its "
+                       f"seconds and time zone), or milliseconds since 1970; got {text[:40]!r}", "since") from None
 
 
 def hex_param(text: str, name: str, low: int) -> str:
@@ -224,7 +237,7 @@ def _author_of(log: EventLog, prefix: str) -> bytes | None:
     """The one member key whose hex starts with `prefix` (None: no such author)."""
     found = [k for k in list(log.trust.members) if k.hex().startswith(prefix)]
     if len(found) > 1:
-        raise ApiError(400, "ambiguous", f"more than one key starts with {prefix}; give more characters", "author")
+        raise ApiError(409, "ambiguous", f"more than one key starts with {prefix}; give more characters", "author")
     return found[0] if found else None
 
 
@@ -247,7 +260,7 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     if kind is not None and kind not in KINDS:
         raise ApiError(400, "bad_parameter", f"unknown kind {kind[:40]!r}; one of: {', '.join(KINDS)}", "kind")
     author = hex_param(request.query["author"], "author", 4) if "author" in request.query else None
-    cursor = int_param(request, "cursor", None, 1, None)
+    cursor = int_param(request, "cursor", None, 1, MAX_CURSOR)
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     page = await node.db(_events_page, node.log, kind, author, region_param(request), since_param(request),
                          cursor, limit)
@@ -260,12 +273,14 @@ def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
         event_id = publishing.resolve_event_id(log, text)
     except publishing.UnknownEvent as exc:
         raise ApiError(404, "not_found", str(exc)) from None
+    except publishing.AmbiguousEvent as exc:  # well formed; this node holds several such ids
+        raise ApiError(409, "ambiguous", str(exc), "id") from None
     except InputError as exc:
         raise ApiError(400, "bad_parameter", str(exc), "id") from None
     row = log.store.event_row(event_id)
     if row is None:
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
-    out = {"n": log.store.db.execute("SELECT n FROM events WHERE id=?", (event_id,)).fetchone()[0],
+    out = {"n": log.store.event_n(event_id),
            **render.event_json(row, _group_of(log))}
     if out.get("has_private"):
         out["private"] = True
@@ -279,7 +294,7 @@ def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
 async def get_event(request: web.Request) -> web.StreamResponse:
     node = require_token(request)
     check_params(request, ("private",))
-    wanted = request.query.get("private", "false").lower()
+    wanted = request.query.get("private", "false")
     if wanted not in ("true", "false", "1", "0"):
         raise ApiError(400, "bad_parameter", "'private' is true or false", "private")
     text = hex_param(request.match_info["id"], "id", 6)
@@ -327,13 +342,11 @@ async def peers(request: web.Request) -> web.StreamResponse:
 
 
 # --- publishing -----------------------------------------------------------------------------------
-POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note")
-
-
-def _text(value: Any, field: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ApiError(422, "invalid_field", f"{field!r} must be text (or a number), as a person would type it", field)
-    return str(value)
+def _field_of(message: str) -> str:
+    """The field a refusal of the log names ('region' in "action: field 'region' must be ..."),
+    else "fields": every field problem carries a `field`."""
+    named = re.findall(r"'(\w+)'", message)
+    return named[0] if named else "fields"
 
 
 async def post_event(request: web.Request) -> web.StreamResponse:
@@ -341,34 +354,17 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     check_params(request, ())
     raw = await request.read()  # larger than the app's client_max_size: 413
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "bad_json", "the body is not JSON; send {\"kind\": ..., \"fields\": {...}}") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_json", "the body must be a JSON object: {\"kind\": ..., \"fields\": {...}}")
-    for key in body:
-        if key not in POST_KEYS:
-            raise ApiError(422, "invalid_field", f"unknown key {str(key)[:40]!r}; the body takes: {', '.join(POST_KEYS)}",
-                           str(key)[:40])
-    if not isinstance(body.get("kind"), str):
-        raise ApiError(422, "invalid_field", f"'kind' is required: one of {', '.join(KINDS)}", "kind")
-    fields = body.get("fields", {})
-    if not isinstance(fields, dict):
-        raise ApiError(422, "invalid_field", "'fields' is an object of field name to text", "fields")
-    texts = {str(k): _text(v, str(k)) for k, v in fields.items()}
-    to = body.get("to", [])
-    if not isinstance(to, list) or not all(isinstance(g, str) for g in to):
-        raise ApiError(422, "invalid_field", "'to' is a list of group ids (hex)", "to")
-    options = {k: _text(body[k], k) if body.get(k) is not None else None for k in ("expires_in", "as", "private")}
-    public_note = body.get("public_note", False)
-    if not isinstance(public_note, bool):
-        raise ApiError(422, "invalid_field", "'public_note' is true or false", "public_note")
+        body = api_body.parse(raw, request.content_type)
+    except api_body.BodyError as exc:
+        raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
     try:
-        event = await node.publish(body["kind"], texts, expires_in=options["expires_in"], signer=options["as"],
-                                      private=options["private"], to=to, public_note=public_note)
+        event = await node.publish(body.kind, body.texts, expires_in=body.expires_in, signer=body.signer,
+                                   private=body.private, to=body.to, public_note=body.public_note)
     except publishing.PublishError as exc:
-        raise ApiError(422, "invalid_field", str(exc), exc.field) from None
+        raise ApiError(422, "invalid_field", str(exc), exc.field or "fields") from None
     except InvalidEvent as exc:
+        if exc.reason == BAD_FIELD:  # a field problem, whoever found it: one code
+            raise ApiError(422, "invalid_field", exc.args[0], _field_of(exc.args[0])) from None
         raise ApiError(422, exc.reason, exc.args[0]) from None
     out = await node.db(_one_event, node, event.id.hex(), False)
     return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})

@@ -20,11 +20,12 @@ from typing import BinaryIO
 import msgpack
 
 from crypto.errors import BadSignature, DecryptionFailed
-from crypto.keys import SigningKey, verify_signature
+from crypto.keys import SigningKey, short_id, verify_signature
 from crypto.stream import MAGIC as SEALED_MAGIC
 from events.format import MAX_EVENT_BYTES
 from node.log import EventLog, now_ms
 from node.outcome import Outcome
+from solnet_errors import SolnetError
 
 MAGIC = b"solnet-bundle-v1\n"
 SIGN_CONTEXT = b"solnet/bundle/v1\x00"
@@ -35,8 +36,10 @@ _ASK_AGAIN = ("The file was damaged on the way (a bad USB stick, a copy cut shor
               "ask whoever made it for a new copy (`solnet export`).")
 
 
-class BundleError(Exception):
+class BundleError(SolnetError):
     """The file is not a bundle of this network; nothing was imported."""
+
+    reason = "bad_bundle"
 
 
 @dataclass
@@ -137,8 +140,8 @@ class _BundleReader:
         if not isinstance(header, dict) or not isinstance(header.get("network"), bytes):
             raise BundleError(f"the bundle header is missing or damaged; nothing was imported. {_ASK_AGAIN}")
         if header["network"] != network_id:
-            raise BundleError(f"this bundle is from network {header['network'].hex()[:16]}, this node is in "
-                              f"{network_id.hex()[:16]}; nothing was imported")
+            raise BundleError(f"this bundle is from network {short_id(header['network'])}, this node is in "
+                              f"{short_id(network_id)}; nothing was imported")
         exporter = header.get("exporter")
         self.exporter = exporter if isinstance(exporter, bytes) else None
         self.digest.update(_item(header))

@@ -13,22 +13,31 @@ from typing import Any
 
 from events.fields import Field
 from node.render import MONEY_FIELDS
+from solnet_errors import SolnetError
 
 _DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+_KEY_RE = re.compile(r"[0-9a-fA-F]{64}")
 
 
-class InputError(ValueError):
+class InputError(SolnetError, ValueError):
     """A typed value that cannot become a field; the message says what form is expected."""
+
+    reason, http_status = "bad_input", 422
 
 
 def parse_time(text: str) -> int:
+    """Milliseconds since 1970 of an ISO 8601 date and time; one before 1970 is refused (events carry
+    none: a 1900 date is a typo)."""
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.astimezone()  # naive: the node's local time zone
+        ms = int(moment.timestamp() * 1000)
+    except (ValueError, OverflowError, OSError):  # OverflowError, OSError: beyond what the clock can say
         raise InputError(f"{text!r} is not a date and time; write it like 2026-12-01T18:00") from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # naive: the node's local time zone
-    return int(moment.timestamp() * 1000)
+    if ms <= 0:
+        raise InputError(f"{text!r} is before 1970: give a date and time from 1970 on, like 2026-12-01T18:00")
+    return ms
 
 
 def parse_duration_ms(text: str) -> int:
@@ -43,7 +52,9 @@ def parse_money(text: str) -> int:
     try:
         amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
-        raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50") from None
+        amount = None
+    if amount is None or not amount.is_finite():  # Decimal reads "NaN" and "Infinity" too
+        raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50")
     minor = amount * 100
     if minor != minor.to_integral_value():
         raise InputError(f"{text!r} has more than two decimals")
@@ -68,11 +79,9 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes]) -> 
     if kind == "id":
         return resolve_id(text)
     if kind == "key":
-        try:
-            raw = bytes.fromhex(text.strip())
-        except ValueError:
-            raise InputError(f"'{field.name}' must be a 64-character hex key") from None
-        return raw
+        if not _KEY_RE.fullmatch(text.strip()):
+            raise InputError(f"'{field.name}' must be a 64-character hex key")
+        return bytes.fromhex(text.strip())
     if kind in ("languages", "texts"):
         return [part.strip() for part in text.split(",") if part.strip()]
     if kind == "ids":

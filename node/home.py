@@ -3,33 +3,42 @@
 Layout:  config.json (group and device ids, name, region)  keystore (encrypted keys)
          solnet.db (+ -wal, -shm)  — the database exists once the node has founded or joined a network.
          admin-token  — the HTTP API's local-admin bearer token, made on first need.
+         node.lock  — held (flock) by the node running on this home, for as long as it runs.
 Every file is readable by this user only (0600), in a folder only this user can enter (0700).
 """
 from __future__ import annotations
 
+import fcntl
 import getpass
 import json
 import os
 import secrets
 import stat
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from crypto.errors import KeystoreError
+from crypto.errors import KeystoreError, WrongPassphrase
 from crypto.keystore import NodeKeys, read_keystore, write_keystore, write_private_file
 from node.log import EventLog, NotInitialised
 from node.store import Store
+from solnet_errors import EXIT_HOME, SolnetError, UsageError
 
 PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
 HOME_ENV = "SOLNET_HOME"
 BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
 PROXY_ENV = "SOLNET_PROXY"
+PROMPT_TRIES = 3  # a mistyped passphrase at the prompt is asked again, up to this many times in all
+LOCK_FILE = "node.lock"
+LOCK_WAIT_S = 1.0  # a `solnet status` probing the lock holds it for an instant: a starting node waits that out
 
 
-class HomeError(Exception):
+class HomeError(SolnetError):
     """The home directory is missing, incomplete or not usable; the message says what to run."""
+
+    reason, exit_code, http_status = "home", EXIT_HOME, 503
 
 
 @dataclass
@@ -55,18 +64,40 @@ def read_passphrase(*, confirm: bool = False) -> str:
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
     if os.environ.get(PASSPHRASE_FILE_ENV):
-        path = Path(os.environ[PASSPHRASE_FILE_ENV])
-        try:
-            return path.read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise HomeError(f"cannot read the passphrase file {path}: {exc.strerror}") from None
-    if not sys.stdin.isatty():
+        return _read_passphrase_file(Path(os.environ[PASSPHRASE_FILE_ENV]))
+    if not can_prompt():
         raise HomeError(f"this command needs the node's passphrase: set {PASSPHRASE_ENV} (or "
                         f"{PASSPHRASE_FILE_ENV}) or run it in a terminal")
     first = getpass.getpass("Passphrase for this node's keys: ")
-    if confirm and getpass.getpass("Same passphrase again: ") != first:
-        raise HomeError("the two passphrases differ; nothing was written, run the command again")
+    if confirm:
+        for _ in range(PROMPT_TRIES - 1):
+            if getpass.getpass("Same passphrase again: ") == first:
+                return first
+            print("The two differ.", file=sys.stderr)
+            first = getpass.getpass("Passphrase for this node's keys: ")
+        if getpass.getpass("Same passphrase again: ") != first:
+            raise HomeError("the two passphrases differ; nothing was written, run the command again")
     return first
+
+
+def can_prompt() -> bool:
+    """Whether a passphrase can be asked for: no passphrase in the environment, and a terminal."""
+    return not os.environ.get(PASSPHRASE_ENV) and not os.environ.get(PASSPHRASE_FILE_ENV) and sys.stdin.isatty()
+
+
+def _read_passphrase_file(path: Path) -> str:
+    """The passphrase in $SOLNET_PASSPHRASE_FILE, with a warning if other users may read that file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise HomeError(f"cannot read the passphrase file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise HomeError(f"the passphrase file {path} is not text (UTF-8)") from None
+    if mode & 0o077:
+        print(f"warning: the passphrase file {path} can be read by other users of this machine (mode "
+              f"{mode & 0o777:o}); make it private with `chmod 600 {path}`", file=sys.stderr)
+    return text.rstrip("\r\n")
 
 
 def read_bundle_passphrase(*, confirm: bool = False) -> str:
@@ -75,17 +106,21 @@ def read_bundle_passphrase(*, confirm: bool = False) -> str:
     if os.environ.get(BUNDLE_PASSPHRASE_ENV):
         return os.environ[BUNDLE_PASSPHRASE_ENV]
     if not sys.stdin.isatty():
-        raise HomeError(f"a sealed bundle needs its passphrase: set {BUNDLE_PASSPHRASE_ENV} or run in a terminal")
+        raise UsageError(f"a sealed bundle needs its passphrase: set {BUNDLE_PASSPHRASE_ENV} or run this in a "
+                         "terminal")
     first = getpass.getpass("Bundle passphrase (share it with the importer by another channel): ")
     if confirm and getpass.getpass("Same bundle passphrase again: ") != first:
-        raise HomeError("the two passphrases differ; nothing was written")
+        raise UsageError("the two bundle passphrases differ; nothing was written, run the command again")
     return first
 
 
 def passphrase_source_warning() -> str | None:
+    """For a long-running node: its environment stays readable (by this user and root) for as long
+    as it runs, so a passphrase in it is exposed that long. One-off commands do not warn."""
     if os.environ.get(PASSPHRASE_ENV):
-        return (f"warning: the passphrase comes from ${PASSPHRASE_ENV}; anyone who can read this process's "
-                "environment can read it. Prefer the prompt, or a root-only file in $SOLNET_PASSPHRASE_FILE.")
+        return (f"warning: the passphrase comes from ${PASSPHRASE_ENV}; while this node runs, whoever can read "
+                "its environment (this user, root) can read it. For a service, prefer a file only this user "
+                f"can read, named in ${PASSPHRASE_FILE_ENV}.")
     return None
 
 
@@ -184,16 +219,67 @@ class Home:
                             "--region REGION` first") from None
         except (ValueError, TypeError) as exc:
             raise HomeError(f"{self.config_path} is damaged ({exc})") from None
+        except OSError as exc:  # a file given as the home, a name too long, no permission...
+            raise HomeError(f"cannot use {self.path} as a node's home: {exc.strerror}") from None
 
     def keys(self, passphrase: str | None = None) -> NodeKeys:
         self.config()
         if not self.keystore_path.exists():
             raise HomeError(f"{self.path} has no keys (wiped, or copied without its keystore): this node cannot sign "
                             "or read private parts. Make a new node with `solnet init` and ask for an invite.")
+        prompting = passphrase is None and can_prompt()
+        for attempt in range(1, PROMPT_TRIES + 1 if prompting else 2):
+            try:
+                return read_keystore(self.keystore_path, passphrase if passphrase is not None else read_passphrase())
+            except WrongPassphrase:
+                if attempt == PROMPT_TRIES or not prompting:
+                    raise
+                print("Wrong passphrase, try again.", file=sys.stderr)
+            except KeystoreError as exc:
+                raise HomeError(str(exc)) from None
+        raise AssertionError("unreachable")
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / LOCK_FILE
+
+    def lock_node(self) -> int:
+        """Hold this home's node lock for as long as the returned file descriptor stays open (close
+        it to release; the kernel releases it when the process ends, even after kill -9). HomeError
+        if another node runs on this home: two nodes on one keystore and database would sign and
+        store behind each other's backs."""
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                    os.close(fd)
+                    raise HomeError(f"a node is already running on {self.path}"
+                                    + (f" (pid {holder})" if holder.isdigit() else "")
+                                    + ": stop it first (Ctrl-C in its terminal, or `kill` that pid), or use "
+                                      "another --home") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)  # who holds it, for the message above
+        return fd
+
+    def node_running(self) -> bool:
+        """Whether a node runs on this home now (it holds the node lock)."""
         try:
-            return read_keystore(self.keystore_path, passphrase if passphrase is not None else read_passphrase())
-        except KeystoreError as exc:
-            raise HomeError(str(exc)) from None
+            fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # also drops the shared lock taken to look
 
     def store(self) -> Store:
         self.config()

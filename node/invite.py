@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
 from node.log import EventLog
+from solnet_errors import SolnetError
 
 PREFIX = "solnet-invite-v1:"
 
@@ -30,8 +31,10 @@ class Invite:
         return PREFIX + base64.urlsafe_b64encode(blob).decode("ascii") + "\n"
 
 
-class InviteError(ValueError):
-    pass
+class InviteError(SolnetError, ValueError):
+    """Not an invite, or a damaged one; the message says what to ask for."""
+
+    reason = "bad_invite"
 
 
 def decode_invite(text: str) -> Invite:
@@ -52,6 +55,5 @@ def trust_chain(log: EventLog) -> list[bytes]:
     groups = [m.key for m in log.trust.members.values() if m.role == "group"]
     out: list[bytes] = []
     for key in groups:
-        rows = log.store.db.execute("SELECT header, sig, body FROM events WHERE author=? ORDER BY seq", (key,))
-        out.extend(log.store.wire(row) for row in rows)
+        out.extend(log.store.chain_wires(key))
     return out

@@ -25,6 +25,7 @@ from pathlib import Path
 
 FOLDER = "login-links"
 TTL_S = 300  # a printed link is used within minutes, or a new one is made
+MAX_TTL_S = 7 * 86400  # `dashboard-link --valid-for`: a link sent to another coordinator, who opens it later
 MAX_OUTSTANDING = 16  # unused links kept at once; making one more drops the oldest
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from crypto.keys import short_id
 from crypto.keystore import NodeKeys
 from events.format import Event
 from events.genesis import make_genesis, parse_genesis
@@ -15,13 +16,16 @@ from node.home import Config, Home
 from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED
+from solnet_errors import SolnetError
 
 DEVICE_REQUEST_PREFIX = "solnet-device-v2:"
 LEGACY_DEVICE_REQUEST_PREFIX = "solnet-device-v1:"  # before devices consented: accepted, vouched without consent
 
 
-class MembershipError(Exception):
+class MembershipError(SolnetError):
     """A membership step cannot be done; the message says why and what to do."""
+
+    reason, http_status = "membership", 409
 
 
 def prepare_group(home: Home, group: str, region: str, passphrase: str) -> tuple[Config, NodeKeys]:
@@ -35,11 +39,15 @@ def prepare_group(home: Home, group: str, region: str, passphrase: str) -> tuple
     return config, keys
 
 
-def prepare_device(home: Home, group_id: bytes, group: str, region: str, passphrase: str) -> tuple[Config, NodeKeys]:
+def prepare_device(home: Home, group_id: bytes, group: str | None, region: str | None,
+                   passphrase: str) -> tuple[Config, NodeKeys]:
     """Make a device key (no group key) for a further device of an existing group, e.g. a second
-    coordinator's laptop. Its group's main node vouches for it (`solnet vouch`), then it joins."""
-    region = region.strip().lower()
-    check_fields(KINDS["group.profile"], {"name": group, "region": region})
+    coordinator's laptop. Its group's main node vouches for it (`solnet vouch`), then it joins.
+    The group's name and region need not be given: `join` reads them from the group's profile."""
+    group, region = group or "", (region or "").strip().lower()
+    given = {k: v for k, v in (("name", group), ("region", region)) if v}
+    for name, value in given.items():
+        KINDS["group.profile"].field(name).check(value)
     keys = NodeKeys.generate(with_group=False)
     config = Config(group_id=group_id.hex(), device_id=keys.device.public.hex(),
                     device_encryption_key=keys.device_encryption.public.hex(), group_name=group, region=region,
@@ -105,6 +113,14 @@ def _check_device_vouched(log: EventLog, keys: NodeKeys, group: bytes) -> None:
                               "ask your group's main node to vouch again with this device's request")
 
 
+def _take_group_profile(home: Home, log: EventLog, config: Config) -> None:
+    """A further device learns its group's name and region from the group's profile in the token."""
+    profile = next((row.data for row in log.store.rows("profile") if row.key.hex() == config.group_id), None)
+    if profile and (profile.get("name"), profile.get("region")) != (config.group_name, config.region):
+        config.group_name, config.region = profile["name"], profile["region"]
+        home.save_config(config)
+
+
 def admit_own_device(log: EventLog, keys: NodeKeys, config: Config) -> None:
     """The group key certifies this node's device key (with the device's consent), then publishes
     the group's profile."""
@@ -151,10 +167,10 @@ def vouch_device(log: EventLog, keys: NodeKeys, request: DeviceRequest, peers: l
     group = bytes(keys.group.public)
     existing = log.trust.member(device)
     if existing is not None and (existing.role != "device" or existing.group != group):
-        raise MembershipError(f"{device.hex()[:16]}… is already a member of this network as "
+        raise MembershipError(f"{short_id(device)} is already a member of this network as "
                               f"{'a group key' if existing.role == 'group' else 'a device of another group'}")
     if existing is not None and existing.revoked_from is not None:
-        raise MembershipError(f"device {device.hex()[:16]}… is revoked; a revoked key is never certified again: "
+        raise MembershipError(f"device {short_id(device)} is revoked; a revoked key is never certified again: "
                               "make a new device key (`solnet init --device-of`) and vouch for that one")
     already = existing is not None and existing.encryption_key == encryption_key
     if not already:
@@ -188,7 +204,7 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     certification too, so all of the group's and its devices' events leave the network."""
     member = log.trust.member(subject)
     if member is None:
-        raise MembershipError(f"no device or group with id {subject.hex()[:16]}… in this network (`solnet view "
+        raise MembershipError(f"no device or group with id {short_id(subject)} in this network (`solnet view "
                               "groups` lists the groups, `solnet ls --author ID` what a key signed)")
     own_device = bytes(keys.device.public)
     if keys.group is not None and (subject != own_device or log.trust.may_revoke(bytes(keys.group.public), subject)):
@@ -216,7 +232,7 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
         raise MembershipError(f"a key revoking itself does so from a seq after the revocation, which will be its "
                               f"seq {head + 1}: give --from-seq {head + 2} or more")
     if member.revoked_from is not None and member.revoked_from <= from_seq:
-        raise MembershipError(f"{member.role} {subject.hex()[:16]}… is already revoked from seq {member.revoked_from}; "
+        raise MembershipError(f"{member.role} {short_id(subject)} is already revoked from seq {member.revoked_from}; "
                               "nothing to do (a lower --from-seq would remove more of its events)")
     fields: dict = {"subject": subject, "from_seq": from_seq}
     if reason:
@@ -228,14 +244,14 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
 
 def _not_yours(log: EventLog, member) -> str:
     """Why this node's group may not revoke `member`, and who may."""
-    key = member.key.hex()[:16]
+    key = short_id(member.key)
     if member.role == "device":
-        return (f"device {key}… belongs to group {member.group.hex()[:16]}…; only that group's key, or the device "
+        return (f"device {key} belongs to group {short_id(member.group)}; only that group's key, or the device "
                 "itself, can revoke it. Ask that group, or the group that admitted it (it can revoke the whole group)")
     if member.key in log.genesis.founders:
-        return f"group {key}… is a founding group of this network: founders are protected, only it can revoke itself"
-    admitter = member.admitted_by.hex()[:16] if member.admitted_by else "?"
-    return f"group {key}… was admitted by group {admitter}…; only the group that admitted it can revoke it"
+        return f"group {key} is a founding group of this network: founders are protected, only it can revoke itself"
+    admitter = short_id(member.admitted_by) if member.admitted_by else "?"
+    return f"group {key} was admitted by group {admitter}; only the group that admitted it can revoke it"
 
 
 def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
@@ -244,8 +260,8 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
     if home.db_path.exists():
         raise MembershipError("this node is already in a network; use another --home to join a second one")
     if invite_token.group.hex() != config.group_id:
-        raise MembershipError(f"this invite admits group {invite_token.group.hex()[:16]}…, but this node's group is "
-                              f"{config.group_id[:16]}…; ask the inviter to run `solnet invite {config.group_id}`")
+        raise MembershipError(f"this invite admits group {short_id(invite_token.group)}, but this node's group is "
+                              f"{short_id(config.group_id)}; ask the inviter to run `solnet invite {config.group_id}`")
     genesis = parse_genesis(invite_token.genesis)
     store = home.store()
     try:
@@ -258,6 +274,7 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
             raise MembershipError(f"the invite does not admit this group ({detail}); ask for a new one")
         if keys.group is None:
             _check_device_vouched(log, keys, invite_token.group)
+            _take_group_profile(home, log, config)
         else:
             admit_own_device(log, keys, config)
     except BaseException:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from crypto.envelope import MAX_RECIPIENTS, open_envelope, seal
 from crypto.errors import DecryptionFailed
-from crypto.keys import EncryptionKey, EncryptionPublicKey
+from crypto.keys import EncryptionKey, EncryptionPublicKey, short_id
 from events.trust import TrustGraph
+from solnet_errors import SolnetError
 
 
-class PrivateError(ValueError):
+class PrivateError(SolnetError, ValueError):
     """The private part cannot be sealed as asked; the message says why."""
+
+    reason, http_status = "private", 422
 
 
 def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes) -> list[EncryptionPublicKey]:
@@ -23,12 +26,12 @@ def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes) 
     for group in dict.fromkeys([*groups, author_group]):
         g = trust.member(group)
         if g is None or g.role != "group":
-            raise PrivateError(f"{group.hex()[:16]}… is not a group of this network (`solnet view groups` lists them)")
+            raise PrivateError(f"{short_id(group)} is not a group of this network (`solnet view groups` lists them)")
         if g.revoked_from is not None:
-            raise PrivateError(f"group {group.hex()[:16]}… is revoked; it cannot receive private details")
+            raise PrivateError(f"group {short_id(group)} is revoked; it cannot receive private details")
         devices = [d for d in trust.devices_of(group) if d.revoked_from is None and d.encryption_key]
         if not devices:
-            raise PrivateError(f"group {group.hex()[:16]}… has no device that can receive private details yet")
+            raise PrivateError(f"group {short_id(group)} has no device that can receive private details yet")
         keys += [EncryptionPublicKey(d.encryption_key) for d in devices]
     if len(keys) > MAX_RECIPIENTS:
         raise PrivateError(f"these groups have {len(keys)} devices together; a private part can go to at most "

@@ -20,11 +20,15 @@ from crypto.errors import InvalidKey
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.fields import FieldError
-from events.format import Event
-from events.kinds import KINDS, Kind, check_fields
+from events.format import MAX_TIMESTAMP_MS, Event
+from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
+from events.projections import SUPPORT_STATUS
 from node.field_input import InputError, parse_duration_ms, parse_value
 from node.log import EventLog, now_ms
 from node.private import PrivateError, seal_private
+from node.render import local_time, short_id, with_article
+from solnet_errors import SolnetError
+from sync.peers import AddressError, normalize_address
 
 SIGNERS = ("device", "group")
 PRIVATE_FIELD = "sealed"  # the private part: never typed directly, made from `private` + `to`
@@ -33,10 +37,17 @@ PRIVATE_FIELD = "sealed"  # the private part: never typed directly, made from `p
 class UnknownEvent(InputError):
     """No stored event has that id (or id prefix)."""
 
+    reason, http_status = "not_found", 404
 
-class PublishError(ValueError):
+class AmbiguousEvent(InputError):
+    """More than one stored event has an id starting with that prefix."""
+
+
+class PublishError(SolnetError, ValueError):
     """Input that cannot be published as given. `field` names the input at fault ('kind', a field
     of the kind, 'expires_in', 'as', 'private' or 'to'), or is None when no single field is."""
+
+    reason, http_status = "invalid_field", 422
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -57,12 +68,13 @@ def typed_fields(kind: Kind) -> list[str]:
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
-    """An event id from its 64 hex characters or a unique prefix of at least 6."""
-    text = text.strip().lower()
+    """An event id from its 64 hex characters or a unique prefix of at least 6 (a short id as
+    printed, '1a2b3c4d5e6f…', is such a prefix)."""
+    text = text.strip().rstrip("…").rstrip(".").lower()
     try:
         raw = bytes.fromhex(text if len(text) % 2 == 0 else text[:-1])
     except ValueError:
-        raise InputError(f"{text!r} is not an event id (hex)") from None
+        raise InputError(f"{text[:80]!r} is not an event id (hex)") from None
     if len(text) == 64:
         return raw
     if len(text) < 6 or len(text) > 64:
@@ -71,7 +83,7 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
     if not matches:
         raise UnknownEvent(f"no event with an id starting {text}; `solnet ls` lists them")
     if len(matches) > 1:
-        raise InputError(f"more than one event id starts with {text}; give more characters")
+        raise AmbiguousEvent(f"more than one event id starts with {text}; give more characters")
     return matches[0]
 
 
@@ -105,14 +117,51 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[st
         fields[name] = value
     missing = [f.name for f in kind.fields if f.required and f.name not in fields and f.name != PRIVATE_FIELD]
     if missing:
-        raise PublishError(f"{kind.name} needs the field(s): {', '.join(missing)}", missing[0])
+        raise PublishError(f"{with_article(kind.name)} needs {and_list([repr(m) for m in missing])}", missing[0])
     try:
         check_fields(kind, fields)  # relations between fields (ends_at after starts_at, ...)
     except InvalidEvent as exc:
         message = exc.args[0]
         named = [n for n in re.findall(r"'(\w+)'", message) if kind.field(n) is not None]
         raise PublishError(message, named[0] if named else None) from None
+    if kind.name == "node.announce":
+        check_addresses(fields["addresses"])
     return fields
+
+
+def stored_kind(log: EventLog, event_id: bytes) -> str | None:
+    """The kind of a stored event, None if this node holds no event with that id (yet)."""
+    row = log.store.event_row(event_id)
+    return row[4] if row is not None else None
+
+
+def check_addresses(texts: Sequence[str]) -> None:
+    """The addresses of a node.announce, by the rule every receiver applies (sync.peers): one that no
+    node could dial would be gossiped for ever, and dropped by each receiver."""
+    for text in texts:
+        try:
+            normalize_address(text)
+        except AddressError as exc:
+            raise PublishError(str(exc), "addresses") from None
+
+
+def expiry_time(kind: Kind, text: str, now: int) -> int:
+    """When an event of `kind` made at `now` expires, from a duration such as 6h."""
+    if kind.expiry == "forbidden":
+        raise PublishError(f"{kind.name} events do not expire: leave 'expires_in' out", "expires_in")
+    try:
+        duration = parse_duration_ms(text)
+    except InputError as exc:
+        raise PublishError(str(exc), "expires_in") from None
+    if duration <= 0:
+        raise PublishError(f"'expires_in' must be at least 1 minute, got {text.strip()!r}; write it like 90m, 6h "
+                           "or 2d", "expires_in")
+    if kind.max_expiry_ms is not None and duration > kind.max_expiry_ms:
+        raise PublishError(f"'expires_in' is at most {kind.max_expiry_ms // HOUR_MS}h for {kind.name} events (they "
+                           f"expire at most that long after they are made), got {text.strip()!r}", "expires_in")
+    if now + duration >= MAX_TIMESTAMP_MS:
+        raise PublishError(f"'expires_in' {text.strip()!r} is too far away; write it like 90m, 6h or 2d", "expires_in")
+    return now + duration
 
 
 CASE_NOTE_KINDS = ("support.claim", "support.close")
@@ -129,12 +178,37 @@ def default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
     return "device" if "device" in KINDS[kind].signers else "group"
 
 
+def and_list(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | None) -> None:
+    """A claim or close must follow the request's story: it names a support request this node
+    holds, nothing follows a close, and a group does not claim what it already claims (each claim
+    would tell every node again, and count as another group's help)."""
+    if log.store.event_row(request) is None:  # of another kind: refused by wrong_reference before
+        raise PublishError(f"this node does not hold that support request ({short_id(request)}); `solnet view "
+                           "support` lists the requests, sync first if it is missing", "request")
+    steps = sorted(log.store.rows(SUPPORT_STATUS, refs=[request]), key=lambda r: r.version)
+    closed = [s for s in steps if s.data.get("status") == "closed"]
+    if closed:
+        raise PublishError(f"that support request was closed on {local_time(closed[0].data.get('ts'))}; nothing "
+                           "more can be added to it", "request")
+    if kind == "support.claim" and group is not None:
+        mine = [s for s in steps if s.data.get("status") == "claimed" and s.data.get("group") == group]
+        if mine:
+            raise PublishError(f"your group already claimed that support request on "
+                               f"{local_time(mine[0].data.get('ts'))}; one claim is enough (add case notes with "
+                               "a close when it is done)", "request")
+
+
 def _case_note_recipients(log: EventLog, fields: dict[str, Any]) -> list[bytes]:
     """A case note (claim, close) is sealed to the group that made the request, besides our own."""
-    row = log.store.event_row(fields["request"])
-    group = log.trust.group_of(row[1]) if row is not None else None
+    group = log.trust.group_of(log.store.event_row(fields["request"])[1])  # held: check_case_step said so
     if group is None:
-        raise PublishError("this node does not hold that support request (or its group is gone): sync first", "request")
+        raise PublishError("the group that made that support request is no longer a member: nobody there could "
+                           "read the notes", "request")
     return [group]
 
 
@@ -149,6 +223,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     case details go in `private`, sealed to the requesting group and this one."""
     kind = kind_by_name(kind_name)
     fields = parse_fields(log, kind, texts)
+    wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
+    if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
+        raise PublishError(wrong[1], wrong[0])
     case_note = kind.name in CASE_NOTE_KINDS
     if case_note and fields.get("note") and not public_note:
         raise PublishError("a note on a claim or close is public: every node of the network can read it. Put case "
@@ -157,10 +234,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     now = now_ms() if now is None else now
     expires = None
     if expires_in is not None and expires_in.strip():
-        try:
-            expires = now + parse_duration_ms(expires_in)
-        except InputError as exc:
-            raise PublishError(str(exc), "expires_in") from None
+        expires = expiry_time(kind, expires_in, now)
     if signer is not None and signer not in SIGNERS:
         raise PublishError(f"'as' is 'device' or 'group', not {signer!r}", "as")
     has_private = private is not None and private != ""
@@ -172,9 +246,12 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if has_private and not to and not case_note:
         raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
     recipients = [parse_group_id(g) for g in to]
-    if has_private and case_note:
-        recipients = _case_note_recipients(log, fields) + recipients
     keys = keys() if callable(keys) else keys
+    if case_note:
+        own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+        check_case_step(log, kind.name, fields["request"], own)
+        if has_private:
+            recipients = _case_note_recipients(log, fields) + recipients
     if has_private:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:

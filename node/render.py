@@ -1,13 +1,19 @@
-"""Events and read-model rows as plain JSON-able values (hex ids, ISO times) and as lines for people.
+"""Events, read models and a node's status as plain JSON-able values (hex ids, ISO times), and as
+text for people (what `solnet` prints without --json).
 
-The same conversion serves `solnet ... --json`, the HTTP API and the dashboard, so an id or a
-time looks the same everywhere.
+The JSON conversion serves `solnet ... --json`, the HTTP API and the dashboard, so an id or a
+time looks the same everywhere. The text is for a terminal: times in the local time zone, ids in
+their one short form (`short_id`: 12 hex characters and an ellipsis; commands take any unique
+prefix back), counts with their plurals, values as words rather than Python reprs.
 """
 from __future__ import annotations
 
+import errno
+import socket
 from datetime import datetime, timezone
 from typing import Any
 
+from crypto.keys import short_id
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.kinds import KINDS
@@ -97,8 +103,24 @@ def event_json(row: tuple, group_of: dict[bytes, bytes] | None = None) -> dict[s
     return out
 
 
+# --- text for people ------------------------------------------------------------------------------
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 event', '0 events', '2 events' (in English only one is singular)."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def with_article(word: str) -> str:
+    """'an alert', 'a need', 'a support.request'."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def words(value: str) -> str:
+    """An enum value or a field name as people write it: 'info_night' -> 'info night'."""
+    return value.replace("_", " ")
+
+
 def money(minor: int, currency: str) -> str:
-    return f"{minor / 100:,.2f} {currency}"
+    return f"{minor / 100:,.2f} {currency}".rstrip()
 
 
 def summary(kind: str, fields: dict[str, Any] | None) -> str:
@@ -107,68 +129,234 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
         return ""
     f = fields
     if kind == "action":
-        return f"{f['title']} — {f['type'].replace('_', ' ')}, {local_time(f['starts_at'])}"
+        return f"{f['title']} — {words(f['type'])}, {local_time(f['starts_at'])}"
     if kind == "fundraiser":
         return f"{f['title']} — goal {money(f['goal'], f['currency'])}"
     if kind == "fundraiser.update":
         if "raised" in f:
-            return f"raised so far {f['raised'] / 100:,.2f} for {f['fundraiser'].hex()[:12]}"
-        return f"pledge {f['pledge'] / 100:,.2f} to {f['fundraiser'].hex()[:12]}"
+            return f"raised so far {f['raised'] / 100:,.2f} for {short_id(f['fundraiser'])}"
+        return f"pledge {f['pledge'] / 100:,.2f} to {short_id(f['fundraiser'])}"
     if kind in ("need", "offer"):
-        return f"{f['quantity']} × {f['category'].replace('_', ' ')}" + (f" ({f['notes']})" if f.get("notes") else "")
+        return f"{f['quantity']} × {words(f['category'])}" + (f" ({f['notes']})" if f.get("notes") else "")
     if kind == "need.fulfil":
-        return f"{f['quantity']} for need {f['need'].hex()[:12]}"
+        return f"{f['quantity']} for need {short_id(f['need'])}"
     if kind == "support.request":
-        return f"{f['type'].replace('_', ' ')}, {f['people']} people, urgency {f['urgency']}" + (" [private part]" if "sealed" in f else "")
+        return (f"{words(f['type'])}, {plural(f['people'], 'person', 'people')}, urgency {f['urgency']}"
+                + (" [private part]" if "sealed" in f else ""))
     if kind in ("support.claim", "support.close"):
-        return f"request {f['request'].hex()[:12]}" + (f": {f['outcome']}" if "outcome" in f else "")
+        return f"request {short_id(f['request'])}" + (f": {words(f['outcome'])}" if "outcome" in f else "")
     if kind == "alert":
-        return f"{f['type'].replace('_', ' ').upper()} {f.get('location', '')} — {f['text']}"
+        return f"{words(f['type']).upper()}{' ' + f['location'] if f.get('location') else ''} — {f['text']}"
     if kind == "group.profile":
         return f"{f['name']} ({f['region']})"
     if kind == "member.vouch":
-        return f"vouches {f['role']} {f['subject'].hex()[:12]}"
+        return f"vouches {f['role']} {short_id(f['subject'])}"
     if kind == "member.revoke":
-        return f"revokes {f['subject'].hex()[:12]} from seq {f['from_seq']}"
+        return f"revokes {short_id(f['subject'])} from seq {f['from_seq']}"
     if kind == "redact":
-        return f"redacts {len(f['ids'])} event(s)"
+        return f"redacts {plural(len(f['ids']), 'event')}"
     if kind == "node.announce":
         return ", ".join(f["addresses"])
     return ""
 
 
+def event_line(row: tuple, group: str, fields: dict[str, Any] | None) -> str:
+    """One line of `solnet ls`: when, kind, region, group, short id, what it says."""
+    region = (fields or {}).get("region", "")
+    return (f"{local_time(row[3])}  {row[4]:<17} {region:<12} {group:<12} {short_id(row[0])}  "
+            f"{summary(row[4], fields)}").rstrip()
+
+
+def field_text(kind: str, name: str, value: Any, fields: dict[str, Any]) -> str:
+    """A field's value as people read it: local times, money with its currency, short ids, lists
+    joined with commas, yes/no (never a Python repr)."""
+    spec = KINDS[kind].field(name) if kind in KINDS else None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name in MONEY_FIELDS and isinstance(value, int):
+        return money(value, str(fields.get("currency", "")))
+    if spec is not None and spec.type == "time" and isinstance(value, int):
+        return local_time(value)
+    if isinstance(value, bytes):
+        return short_id(value) if len(value) == 32 else plural(len(value), "byte")
+    if isinstance(value, list):
+        return ", ".join(field_text(kind, name, v, fields) for v in value)
+    if spec is not None and spec.type == "enum" and isinstance(value, str):
+        return words(value)
+    return str(value)
+
+
+def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any]) -> list[str]:
+    """`solnet show ID` for people. `data` is the event as `show --json` prints it."""
+    kind = row[4]
+    lines = [f"{kind} {data['id']}",
+             f"  by {group or 'an unknown group'}, device {short_id(data['author'])}, seq {row[2]}",
+             f"  made {local_time(row[3])}" + (f", expires {local_time(row[5])}" if row[5] else "")]
+    if data["body"] != "present":
+        lines.append(f"  body: {data['body']}")
+    if data.get("no_effect"):
+        lines.append(f"  no effect: {data['no_effect']}")
+    spec = KINDS.get(kind)
+    order = [f.name for f in spec.fields] if spec else []
+    for name in sorted(fields, key=lambda n: order.index(n) if n in order else len(order)):
+        if name != "sealed":
+            lines.append(f"  {words(name)}: {field_text(kind, name, fields[name], fields)}")
+    if "sealed" in fields:
+        status = data.get("private_status")
+        if status == "readable":
+            lines.append("  private details (decrypted in memory, not stored):")
+            lines += [f"    {line}" for line in (data.get("private") or "").splitlines()]
+        elif status == "locked":
+            lines.append("  private details: encrypted; give the passphrase (a terminal or SOLNET_PASSPHRASE) "
+                         "to read them")
+        else:
+            lines.append("  private details: encrypted to other groups; this device is not a recipient")
+    return lines
+
+
+def revocation_text(item: dict[str, Any]) -> str:
+    """'from seq 3 by 1a2b3c4d5e6f… on 2026-11-25 14:02 (phone stolen)' for a revoked group or device."""
+    by = f" by {short_id(item['revoked_by'])}" if item.get("revoked_by") else ""
+    at = f" on {local_time(item['revoked_at'])}" if item.get("revoked_at") else ""
+    why = f" ({item['revoked_reason']})" if item.get("revoked_reason") else ""
+    return f"from seq {item['revoked_from']}{by}{at}{why}"
+
+
 def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
     """One line of `solnet view` for people."""
     group = group_names.get(item.get("group", b""), "?")
-    short = item["id"].hex()[:12]
+    short = short_id(item["id"])
     if view == "actions":
-        return f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({item['type'].replace('_', ' ')}) — {group}  {short}"
+        return f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}) — {group}  {short}"
     if view == "fundraisers":
         bar = "#" * (item["progress"] // 10) + "." * (10 - item["progress"] // 10)
         return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}  {short}")
     if view == "needs":
         left = f", {item['remaining']} still needed" if item["side"] == "need" else ""
-        return f"{item['side']:<5} {item['region']:<12} {item['quantity']} × {item['category'].replace('_', ' ')}{left} — {group}  {short}"
+        return f"{item['side']:<5} {item['region']:<12} {item['quantity']} × {words(item['category'])}{left} — {group}  {short}"
     if view == "support":
-        return (f"{item['status']:<8} {item['region']:<12} {item['type'].replace('_', ' ')}, {item['people']} people, "
-                f"urgency {item['urgency']}" + (" [private part]" if item.get("has_private") else "") + f"  {short}")
+        return (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
+                f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}"
+                + (" [private part]" if item.get("has_private") else "") + f"  {short}")
     if view == "alerts":
-        return f"ALERT {item['region']}: {item['type'].replace('_', ' ')} {item.get('location', '')} — {item['text']} (until {local_time(item['expires'])})  {short}"
+        where = f" {item['location']}" if item.get("location") else ""
+        return (f"ALERT {item['region']}: {words(item['type'])}{where} — {item['text']} "
+                f"(until {local_time(item['expires'])})  {short}")
     if view == "groups":
         state = f", REVOKED {revocation_text(item)}" if item["revoked_from"] else ""
-        lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — {item['devices']} device(s){state}  "
-                 f"{item['id'].hex()[:16]}"]
+        lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
+                 f"{plural(item['devices'], 'device')}{state}  {short}"]
         for d in item.get("device_list", ()):
             if d["revoked_from"] is not None:
-                lines.append(f"    device {d['id'].hex()[:16]}… REVOKED {revocation_text(d)}")
+                lines.append(f"    device {short_id(d['id'])} REVOKED {revocation_text(d)}")
         return "\n".join(lines)
     return str(item)
 
 
-def revocation_text(item: dict[str, Any]) -> str:
-    """'from seq 3 by 1a2b3c4d… on 2026-11-25 14:02 (phone stolen)' for a revoked group or device."""
-    by = f" by {item['revoked_by'].hex()[:8]}…" if item.get("revoked_by") else ""
-    at = f" on {local_time(item['revoked_at'])}" if item.get("revoked_at") else ""
-    why = f" ({item['revoked_reason']})" if item.get("revoked_reason") else ""
-    return f"from seq {item['revoked_from']}{by}{at}{why}"
+def status_text(out: dict[str, Any]) -> str:
+    """`solnet status` for people: the group, whether its node runs, the network and its counts.
+    `out` is what `status --json` prints (node.status.node_status)."""
+    group = f"{out['group_name'] or 'A device of group ' + short_id(out['group_id'])}"
+    region = f" ({out['region']})" if out.get("region") else ""
+    if out["network_id"] is None:
+        return (f"{group}{region} has not joined a network yet.\n  group id:  {out['group_id']}\n"
+                f"  device id: {out['device_id']}")
+    node = out.get("node") or {}
+    lines = [f"{group}{region}, in the network {out['network_name']!r} ({short_id(out['network_id'])})"]
+    if node.get("running"):
+        where = f"; peers connect to {node['listen'][0]}:{node.get('port')}" if node.get("listen") else ""
+        connected = sum(1 for p in out.get("peers", ()) if p.get("connected"))
+        lines.append(f"  node: running (pid {node.get('pid')}){where}; "
+                     f"{connected} of {plural(len(out.get('peers', ())), 'peer')} connected")
+    else:
+        lines.append("  node: not running (start it with `solnet run`)")
+    lines += [f"  events: {plural(out['events'], 'event')} from {plural(out['authors'], 'author')}; "
+              f"{out['pending']} pending; {plural(out['forks'], 'fork')}",
+              f"  members: {plural(out['groups'], 'group')}, {plural(out['devices'], 'device')}",
+              f"  group id:  {out['group_id']}",
+              f"  device id: {out['device_id']}"]
+    for r in out["revoked"]:
+        lines.append(f"  revoked {r['role']} {short_id(r['id'])} from seq {r['from_seq']}"
+                     + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
+                     + (f" ({r['reason']})" if r["reason"] else ""))
+    if node.get("running") and node.get("storage_problem"):
+        lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
+                     "free some space")
+    return "\n".join(lines)
+
+
+def peer_line(peer: dict[str, Any]) -> str:
+    """One line of `solnet peers`: address, the label logs use for it, state, last sync, lag, error."""
+    state = "connected" if peer.get("connected") else ("banned" if peer.get("banned") else "not connected")
+    last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
+    lag = peer.get("lag")
+    error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
+    return (f"{peer['address']:<28} {peer.get('label', ''):<10} {peer['source']:<8} {state:<13} last sync {last}, "
+            f"{'lag unknown' if lag is None else plural(lag, 'event') + ' behind'}{error}")
+
+
+def connection_problem(exc: BaseException) -> str:
+    """Why a connection to a peer failed, in words: never a class name, never the peer's address
+    (this text goes to logs and to `solnet peers`)."""
+    cause = getattr(exc, "os_error", None) or exc  # aiohttp's ClientConnectorError wraps the OSError
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused — is a solnet node running there?"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time — is the address right and the node reachable?"
+    if isinstance(cause, socket.gaierror):
+        return "that host name cannot be found — check the address"
+    if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return "no route to that address — is this machine's network up?"
+    if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
+        return "the connection was cut"
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and status:  # a websocket upgrade refused: something else listens there
+        return f"something answers there, but not a solnet node (HTTP {status})"
+    if type(exc).__name__ == "ServerDisconnectedError":
+        return "the other side closed the connection"
+    detail = cause.strerror if isinstance(cause, OSError) and cause.strerror else None
+    return "the connection failed" + (f" ({detail.lower()})" if detail else "")
+
+
+def wipe_text(report: Any, home: str) -> str:
+    """What `solnet wipe` did (node.wipe.WipeReport), for people."""
+    lines = [f"Wiped {home} in {report.seconds:.1f} s:"]
+    if report.stopped_pid:
+        lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
+    lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
+                 "  keystore: there was none")
+    lines.append("  config (group name and ids) and admin token: overwritten and deleted")
+    lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
+    if report.everything:
+        lines.append("  the whole home folder, event log included, is gone")
+    else:
+        lines.append("  public events were kept (other nodes hold them too); `solnet wipe --all` removes them as well")
+    lines.append("To take part again, make a new node (`solnet init`) and ask a member group for an invite.")
+    return "\n".join(lines)
+
+
+def sync_counts(result: Any) -> str:
+    """What a sync round stored and sent (node.net.peer_link.RoundResult), for `solnet sync`."""
+    o = result.outcomes
+    return (f"received {plural(result.received, 'event')} ({o.get('accepted', 0)} new, "
+            f"{o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, {o.get('rejected', 0)} rejected), "
+            f"sent {plural(result.sent, 'event')}")
+
+
+def kinds_text() -> str:
+    """Every kind with what it is for, for `solnet publish` without a kind."""
+    return "\n".join(f"  {k.name:<18} {k.summary}" for k in KINDS.values())
+
+
+def kind_help(kind_name: str, typed: list[str], extra: dict[str, str]) -> str:
+    """`solnet publish KIND --help`: the fields a person types, their types, which are required and
+    the values allowed; then `extra` options (name -> what it does)."""
+    kind = KINDS[kind_name]
+    lines = [f"solnet publish {kind.name}: {kind.summary}"]
+    for f in kind.fields:
+        if f.name in typed:
+            allowed = f" ({', '.join(f.choices)})" if f.choices else ""
+            lines.append(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{allowed}")
+    lines += [f"  --{name:<14} {text}" for name, text in extra.items()]
+    return "\n".join(lines)

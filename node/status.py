@@ -22,11 +22,16 @@ def peer_list(store: Store) -> list[dict[str, Any]]:
     return [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
 
 
-def runtime_info(store: Store) -> dict[str, Any]:
-    """What the running node (if any) last saved about itself; `running` is false if it is stale."""
+def runtime_info(store: Store, home: Home | None = None) -> dict[str, Any]:
+    """What the running node (if any) last saved about itself. `running`: with `home`, whether a
+    node holds its lock right now (true from its start to its last breath, false at once after a
+    stop or a crash); without, whether those facts are fresh."""
     raw = store.get_meta("runtime")
     info = json.loads(raw) if raw else {}
-    info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
+    if home is not None:
+        info["running"] = home.node_running()
+    else:
+        info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
     return info
 
 
@@ -48,24 +53,25 @@ def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
     out: dict[str, Any] = {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
                            "device_id": config.device_id, "network_id": None, "events": 0}
     if log is None:
+        out["node"] = {"running": home.node_running()}
         return out
-    db = log.store.db
+    store = log.store
     members = log.trust.members.values()
     out.update(
         network_id=log.network_id.hex(),
         network_name=log.genesis.name,
-        events=log.store.count(),
-        authors=db.execute("SELECT count(DISTINCT author) FROM events").fetchone()[0],
-        pending=db.execute("SELECT count(*) FROM pending").fetchone()[0],
-        forks=db.execute("SELECT count(*) FROM forks").fetchone()[0],
-        frozen_authors=[r[0].hex() for r in db.execute("SELECT author FROM frozen")],
+        events=store.count(),
+        authors=store.author_count(),
+        pending=store.pending_count(),
+        forks=store.fork_count(),
+        frozen_authors=[author.hex() for author in store.fork_points()],
         groups=sum(1 for m in members if m.role == "group" and m.revoked_from is None),
         devices=sum(1 for m in members if m.role == "device" and m.revoked_from is None),
         revoked_keys=sum(1 for m in members if m.revoked_from is not None),
         revoked=revoked_list(log),
         database_bytes=home.db_path.stat().st_size,
-        frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in log.store.heads()).hex(),
+        frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in store.heads()).hex(),
         peers=peer_list(log.store),
-        node=runtime_info(log.store),
+        node=runtime_info(log.store, home),
     )
     return out

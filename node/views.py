@@ -15,8 +15,8 @@ VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")
 def view(log: EventLog, name: str, *, region: str | None = None, now: int | None = None,
          limit: int | None = None) -> Any:
     """The read model `name`. With `limit`, SQL selects at most that many rows of each table
-    involved (the soonest actions, the newest of the others), so the cost does not grow with the
-    log; without it, everything (for `solnet view`)."""
+    involved (the soonest actions and the latest started, the newest of the others), so the cost
+    does not grow with the log; without it, everything (for `solnet view`)."""
     now = now_ms() if now is None else now
     store = log.store
     newest = {"order": "newest", "limit": limit} if limit is not None else {}
@@ -24,8 +24,9 @@ def view(log: EventLog, name: str, *, region: str | None = None, now: int | None
         window_start = now - readmodels.RECENT_ACTION_GRACE_MS
         if limit is None:
             rows = store.rows(ACTION, region=region, t_from=window_start - 30 * 86_400_000)
-        else:  # still going (started in the last 30 days; few), then the soonest upcoming
-            started = store.rows(ACTION, region=region, t_from=window_start - 30 * 86_400_000, t_before=window_start)
+        else:  # still going (the latest started in the last 30 days), then the soonest upcoming
+            started = store.rows(ACTION, region=region, t_from=window_start - 30 * 86_400_000, t_before=window_start,
+                                 order="latest", limit=limit)
             rows = started + store.rows(ACTION, region=region, t_from=window_start, order="t", limit=limit)
         return readmodels.upcoming_actions(rows, now)
     if name == "fundraisers":

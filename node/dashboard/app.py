@@ -73,6 +73,7 @@ def _environment() -> jinja2.Environment:
     env.filters["fallback_time"] = i18n.fallback_time
     env.filters["short"] = lambda b: b.hex()[:12] if isinstance(b, bytes) else str(b)[:12]
     env.filters["hex"] = lambda b: b.hex() if isinstance(b, bytes) else str(b)
+    env.globals["text_lang"] = lambda item: i18n.text_language(item.get("languages"))
     return env
 
 
@@ -116,6 +117,7 @@ class Dashboard:
             "node_name": self.node.home.config().group_name, "path": request.path,
             "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
             "since": self.node.last_stored_n, "flash": None,
+            "errors": {}, "general_error": None,  # a failed form: by field, and what concerns none
         }
         request[DASH] = ctx
         request[DASH_COOKIES] = {**({self.cookie: session_id} if new_session else {}),
@@ -287,7 +289,7 @@ class Dashboard:
                                             public_note=public_note)
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
-            errors = {exc.field: message} if exc.field else {}
+            errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
             values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
                       **({"public_note": "yes"} if public_note else {})}
             page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
@@ -305,7 +307,7 @@ class Dashboard:
     # --- login ----------------------------------------------------------------------------------
     async def login_form(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
-        return self.respond(request, "login.html", {**ctx, "title": ctx["t"]("login.title"), "error": None,
+        return self.respond(request, "login.html", {**ctx, "title": ctx["t"]("login.title"),
                                                     "next": safe_next(request.query.get("next"))})
 
     async def login_link(self, request: web.Request) -> web.StreamResponse:
@@ -317,7 +319,7 @@ class Dashboard:
         if not ok:
             t = ctx["t"]
             return self.respond(request, "login.html", {**ctx, "title": t("login.title"), "next": "/",
-                                                        "error": t("login.link_refused")}, 403)
+                                                        "general_error": t("login.link_refused")}, 403)
         self._log_in(request)
         return self.redirect(request, "/")
 
@@ -336,11 +338,12 @@ class Dashboard:
         async with self._login_lock:  # one passphrase check at a time: each costs Argon2id time and memory
             wait = self.throttle.wait_s()
             if wait > 0:
-                return self.respond(request, "login.html", {**page, "error": t("login.throttled", seconds=int(wait) + 1)}, 429)
+                return self.respond(request, "login.html",
+                                    {**page, "general_error": t("login.throttled", seconds=int(wait) + 1)}, 429)
             ok = await asyncio.get_running_loop().run_in_executor(None, self._passphrase_ok, str(form.get("passphrase", "")))
             if not ok:
                 self.throttle.failed()
-                return self.respond(request, "login.html", {**page, "error": t("login.wrong")}, 401)
+                return self.respond(request, "login.html", {**page, "errors": {"passphrase": t("login.wrong")}}, 401)
             self.throttle.succeeded()
         self._log_in(request)
         return self.redirect(request, page["next"])
@@ -370,7 +373,7 @@ class Dashboard:
         ctx = self.context(request)
         if (refusal := self.guard(request, admin=True)) is not None:
             return refusal
-        return self.respond(request, "wipe.html", {**ctx, "title": ctx["t"]("wipe.title"), "error": None})
+        return self.respond(request, "wipe.html", {**ctx, "title": ctx["t"]("wipe.title")})
 
     async def wipe_submit(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
@@ -379,8 +382,8 @@ class Dashboard:
             return refusal
         t = ctx["t"]
         if str(form.get("confirm", "")).strip().upper() != t("wipe.word").upper():
-            return self.respond(request, "wipe.html", {**ctx, "title": t("wipe.title"),
-                                                        "error": t("wipe.not_confirmed", word=t("wipe.word"))}, 400)
+            return self.respond(request, "wipe.html", {
+                **ctx, "title": t("wipe.title"), "errors": {"confirm": t("wipe.not_confirmed", word=t("wipe.word"))}}, 400)
         everything = form.get("everything") == "yes"
         await self.node.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
         report = await self.node.db(partial(wipe, self.node.home, everything=everything))
@@ -423,9 +426,11 @@ class Dashboard:
     async def _next_change(self, since: int) -> int:
         change = asyncio.ensure_future(self.node.wait_for_change(since, KEEPALIVE_S))
         closing = asyncio.ensure_future(self._closing.wait())
-        done, pending = await asyncio.wait({change, closing}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
+        try:
+            done, _ = await asyncio.wait({change, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when this handler is cancelled: no waiter is left behind
+            change.cancel()
+            closing.cancel()
         return change.result() if change in done else since
 
     async def on_shutdown(self, app: web.Application) -> None:

@@ -57,6 +57,14 @@ def inputs(kind_name: str) -> list[Input]:
     return out
 
 
+def form_fields(kind_name: str) -> set[str]:
+    """The names of every input of the form for `kind` (a refusal naming another is said above the form)."""
+    extra = {"public_note"} if takes_case_notes(kind_name) else set()
+    extra |= {"expires_in"} if needs_expiry(kind_name) else set()
+    extra |= {"private", "to"} if has_private_part(kind_name) else set()
+    return {i.name for i in inputs(kind_name)} | extra
+
+
 def has_private_part(kind_name: str) -> bool:
     return KINDS[kind_name].field(PRIVATE_FIELD) is not None
 
@@ -72,11 +80,12 @@ def needs_expiry(kind_name: str) -> bool:
 
 # (pattern on the English message, catalog key, how to fill the key's fields from the match)
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
-    (r"needs the field\(s\)|must not be empty", "error.required"),
+    (r"needs the field\(s\)|\bneeds '|must not be empty", "error.required"),
     (r"is (?P<length>\d+) characters, the limit is (?P<limit>\d+)", "error.too_long"),
     (r"must be one of", "error.choice"),
     (r"must be a whole number", "error.number"),
-    (r"is not a date and time", "error.time"),
+    (r"before 1970", "error.time_before_1970"),
+    (r"is not a date and time|must be a date and time", "error.time"),
     (r"is not an amount|more than two decimals", "error.amount"),
     (r"must be an http\(s\) link", "error.link"),
     (r"region name", "error.region"),
@@ -88,8 +97,10 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"control characters", "error.control"),
     (r"private details .*empty|give the details too", "error.private_empty"),
     (r"note on a claim or close is public", "error.public_note"),
+    (r"not a duration|'expires_in'", "error.duration"),
+    (r"must name an? [\w.]+ event", "error.wrong_reference"),
     (r"recipient|is not a group|has no device|is revoked|at most \d+", "error.recipients"),
-    (r"not a duration", "error.duration"),
+
 ))
 
 

@@ -2,7 +2,9 @@
 a request (?lang=, then the cookie, then Accept-Language) and locale-aware numbers and money.
 
 Catalogs are flat JSON maps from a key ("nav.overview") to text with optional {name} fields;
-both must hold the same keys (a test checks it). Dates are not formatted here: pages carry
+both must hold the same keys (a test checks it). A text that counts has a singular form under
+KEY.one, used when its number (the `count` field, else the first field given) is singular in
+that language: 1 in English, 0 and 1 in French ("1 event behind", "0 événement de retard"). Dates are not formatted here: pages carry
 <time datetime=ISO> and the browser formats them in the page language (static/app.js); the
 text inside the element is a language-neutral fallback (see `fallback_time`).
 """
@@ -34,6 +36,10 @@ class Translator:
         self.messages = catalog(self.lang)
 
     def __call__(self, key: str, **fields: Any) -> str:
+        if fields and f"{key}.one" in self.messages:
+            count = fields.get("count", next(iter(fields.values())))
+            if is_singular(self.lang, count):
+                key = f"{key}.one"
         text = self.messages.get(key, key)
         return text.format(**fields) if fields else text
 
@@ -44,6 +50,39 @@ class Translator:
         """The label of an enum value (action type, goods category, urgency ...)."""
         key = f"choice.{value}"
         return self(key) if key in self.messages else value.replace("_", " ")
+
+
+# ISO 639-1: the two-letter language codes a browser (and a screen reader) knows. An event's `languages`
+# may hold other codes (three letters, or made up); those are shown, never put in a lang attribute.
+ISO_639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz
+ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik
+io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml
+mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd
+se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi
+vo wa wo xh yi yo za zh zu""".split())
+
+
+def text_language(languages: Any) -> str | None:
+    """The language an event's text is in, when its `languages` field names exactly one we can tag
+    (so that a screen reader reads French text as French on an English page), else None."""
+    if isinstance(languages, list) and len(languages) == 1 and languages[0] in ISO_639_1:
+        return languages[0]
+    return None
+
+
+def is_singular(lang: str, count: Any) -> bool:
+    """Whether `count` (a number, or a number as format_number wrote it) takes the singular."""
+    if isinstance(count, str):
+        text = count.replace("\u202f", "").replace("\u00a0", "")
+        text = text.replace(",", ".") if lang == "fr" else text.replace(",", "")
+        try:
+            count = float(text)
+        except ValueError:
+            return False
+    if not isinstance(count, (int, float)):
+        return False
+    return 0 <= abs(count) < 2 if lang == "fr" else count == 1
 
 
 def parse_accept_language(header: str | None) -> str | None:

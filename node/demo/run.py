@@ -20,7 +20,6 @@ import json
 import random
 import shutil
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -36,12 +35,14 @@ from events.errors import InvalidEvent
 from events.format import Event
 from node import chain_gate, login_links
 from node.demo import localnet
-from node.demo.samples import ACTIVITY, GROUPS, NETWORK_NAME, SAMPLES, At, Ref, Sample, needs_network
 from node.demo.localnet import LocalNode
+from node.demo.samples import ACTIVITY, GROUPS, NETWORK_NAME, SAMPLES, At, Ref, Sample, needs_network
 from node.home import Home
 from node.log import EventLog
 from node.publishing import PublishError, publish
+from node.store import Store
 from node.views import view
+from solnet_errors import SolnetError
 from sync.peers import normalize_address
 
 # Printed for the dashboard login. A fixed, public passphrase is only right for a throwaway local
@@ -59,8 +60,10 @@ POLL_S = 0.1
 CAUGHT_UP_TIMEOUT_S = 30.0
 
 
-class DemoError(Exception):
+class DemoError(SolnetError):
     """The demo cannot start as asked; the message says why and what to do."""
+
+    reason = "demo"
 
 
 class Interrupted(Exception):
@@ -324,10 +327,9 @@ class Demo:
                 if exc.reason != chain_gate.NOT_CAUGHT_UP or time.monotonic() > deadline:
                     raise
             except PublishError as exc:
-                # A private case note is sealed to the group that made the request, so this node
-                # must hold the request first: it was published a moment ago at another node, and
-                # is on its way here (gossip, then anti-entropy).
-                if exc.field != "request" or time.monotonic() > deadline:
+                # A claim or close of a request published a moment ago by another group's node:
+                # wait for the request to arrive here (gossip, well under a second).
+                if exc.field != "request" or "does not hold" not in str(exc) or time.monotonic() > deadline:
                     raise
             self._sleep(POLL_S * 5)
 
@@ -445,8 +447,8 @@ def _check_empty(root: Path) -> None:
 
 def _event_ids(node: LocalNode) -> set[bytes]:
     """The ids a node holds, read-only (safe while the node runs)."""
-    with closing(sqlite3.connect(f"file:{node.home.db_path}?mode=ro", uri=True, timeout=10)) as db:
-        return {row[0] for row in db.execute("SELECT id FROM events")}
+    with closing(Store(node.home.db_path, readonly=True)) as store:
+        return store.all_ids()
 
 
 def _holds_all(nodes: list[DemoNode]) -> bool:

@@ -26,8 +26,7 @@ def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
     visited: set[bytes] = set()
     while group is not None and group not in visited and len(chain) < MAX_CHAIN:
         visited.add(group)
-        rows = store.db.execute("SELECT header, sig, body FROM events WHERE author=? ORDER BY seq", (group,))
-        chain[:0] = [store.wire(r) for r in rows]
+        chain[:0] = store.chain_wires(group)
         g = trust.member(group)
         group = g.admitted_by if g else None
     return tuple(chain)
@@ -35,7 +34,7 @@ def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
 
 class Credentials:
     def __init__(self, db: DbThread, log: Callable[[], EventLog], keys: NodeKeys) -> None:
-        self._db = db
+        self._db_thread = db
         self._log = log
         self._device = bytes(keys.device.public)
         self._chain: tuple[bytes, ...] = ()
@@ -45,11 +44,11 @@ class Credentials:
 
     async def refresh(self) -> None:
         """Read our chain again (after a membership change)."""
-        self._chain = await self._db.run(credential_chain, self._log(), self._device)
+        self._chain = await self._db_thread.run(credential_chain, self._log(), self._device)
 
     async def admit(self, events: tuple[bytes, ...]) -> None:
         """Store what a peer presented; our own chain may have grown with it."""
         if events:
-            outcomes = await self._db.run(self._log().ingest_credentials, list(events))
+            outcomes = await self._db_thread.run(self._log().ingest_credentials, list(events))
             if any(o.status == "accepted" for o in outcomes):
                 await self.refresh()

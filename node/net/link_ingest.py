@@ -34,7 +34,7 @@ class LinkIngest:
     def __init__(self, name: str, storage: LinkStorage, *, limit_events: Callable[[int], Awaitable[None]],
                  on_stored: Callable[[Batch, list[Outcome]], Awaitable[bool]],
                  on_failed: Callable[[str], Awaitable[None]], release: Callable[[Collection[bytes]], None]) -> None:
-        self._name = name
+        self._name = name  # the peer's name in logs
         self._storage = storage
         self._limit_events = limit_events  # pushed batches wait for the peer's events/s budget
         self._on_stored = on_stored  # what the batch means; False: store nothing more (a ban)
@@ -43,7 +43,7 @@ class LinkIngest:
         self.queue: asyncio.Queue[Batch | None] = asyncio.Queue(INGEST_QUEUE)  # None: stop once the rest is stored
         self.storing = False
         self.failure: str | None = None  # why this node could not store what came
-        self.task = asyncio.create_task(self._loop(), name=f"{name}-ingest")
+        self.task = asyncio.create_task(self._loop(), name=f"{name} ingest")
 
     @property
     def busy(self) -> bool:

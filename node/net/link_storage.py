@@ -1,11 +1,10 @@
 """The store as a link sees it (node.ports.LinkStorage): every call on the database thread.
 
 A failed write (a full disk, an I/O error) is told to storage health and raised as StorageFailed,
-so no link needs to know SQLite.
+with the problem in words.
 """
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -14,13 +13,14 @@ from node.net.database import DbThread
 from node.net.storage_health import StorageHealth
 from node.outcome import Outcome
 from node.ports import StorageFailed
+from node.store import StoreError
 from sync.antientropy import Head
 
 
 class LogAccess:
     def __init__(self, db: DbThread, log: Callable[[], EventLog], health: StorageHealth,
                  stopping: Callable[[], bool]) -> None:
-        self._db = db
+        self._db_thread = db
         self._log = log
         self._health = health
         self._stopping = stopping
@@ -37,25 +37,25 @@ class LogAccess:
         return self._log().trust.forks
 
     async def heads(self) -> list[Head]:
-        return [Head(a, s, i) for a, s, i in await self._db.run(self._log().store.heads)]
+        return [Head(a, s, i) for a, s, i in await self._db_thread.run(self._log().store.heads)]
 
     async def range_wire(self, author: bytes, first: int, last: int, limit: int) -> list[tuple[int, bytes]]:
-        return await self._db.run(self._log().store.range_wire, author, first, last, limit)
+        return await self._db_thread.run(self._log().store.range_wire, author, first, last, limit)
 
     async def fork_evidence(self, author: bytes) -> list[bytes]:
-        return await self._db.run(self._log().store.fork_evidence, author)
+        return await self._db_thread.run(self._log().store.fork_evidence, author)
 
     async def wires_by_id(self, ids: list[bytes]) -> list[bytes]:
-        return await self._db.run(self._log().store.wires_by_id, ids)
+        return await self._db_thread.run(self._log().store.wires_by_id, ids)
 
     async def known(self, ids: list[bytes]) -> Collection[bytes]:
-        return await self._db.run(self._log().store.known, ids)
+        return await self._db_thread.run(self._log().store.known, ids)
 
     async def prepare(self, wires: list[bytes]) -> Any:
-        return await self._db.run(self._log().prepare, wires)
+        return await self._db_thread.run(self._log().prepare, wires)
 
     async def commit(self, prepared: Any) -> list[Outcome]:
         try:
-            return await self._db.run(self._log().commit, prepared)
-        except sqlite3.OperationalError as exc:
+            return await self._db_thread.run(self._log().commit, prepared)
+        except StoreError as exc:
             raise StorageFailed(self._health.failed(exc)) from exc

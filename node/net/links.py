@@ -5,11 +5,12 @@ link is driven by a PeerLink. Only on links it dialled does a node start rounds:
 every `sync_interval_s` (with jitter), and not while its disk is full. `sync_once` is `solnet
 sync`: dial, one round (and a confirming one if we sent anything), close.
 
-Logs name peers by their device key prefix or a per-node label, never by IP address.
+Logs name peers by the same per-node label as `solnet peers` and the dashboard, never by address.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable
@@ -17,15 +18,19 @@ from collections.abc import Awaitable, Callable, Iterable
 import aiohttp
 from aiohttp import web
 
+from node.home import Home
 from node.log import now_ms
+from node.net.database import DbThread
 from node.net.peer_directory import PeerDirectory
 from node.net.peer_link import LinkPorts, PeerLink, RoundCut, RoundResult
 from node.net.peer_policy import PeerPolicy
+from node.net.route import Route
 from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
+from node.render import connection_problem
 from sync.handshake import HandshakeError
-from sync.peers import PeerLimits, normalize_address
-from sync.proxy import ProxyAddress, ProxyFailure, check_route
+from sync.peers import normalize_address
+from sync.proxy import ProxyFailure, check_route
 from sync.transport import Identity, Link, LinkClosed, accept, dial
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -35,23 +40,21 @@ MAX_INBOUND = 64
 
 
 class Links:
-    def __init__(self, *, limits: PeerLimits, proxy: ProxyAddress | None, rng: random.Random, sync_interval_s: float,
+    def __init__(self, *, route: Route, rng: random.Random, sync_interval_s: float,
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
                  round_completed: Callable[[bool], Awaitable[None]]) -> None:
-        self.limits = limits
-        self.proxy = proxy
+        self.route = route
         self._rng = rng
         self.sync_interval_s = sync_interval_s
         self._identity = identity
         self._directory = directory
         self._health = health
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
-        self.ports = LinkPorts(storage, gossip, policy, self._round_finished)
+        self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._dialling: set[str] = set()
         self._tasks: list[asyncio.Task] = []
-        self.http: aiohttp.ClientSession | None = None  # set by the node at start
         self.stopping = False
 
     def __len__(self) -> int:
@@ -69,7 +72,7 @@ class Links:
         inbound = sum(1 for link in self.open() if not link.outbound)
         if inbound >= MAX_INBOUND or self.stopping:
             return web.Response(status=503, text="busy")
-        ws, link = await accept(request, self._identity(), self.limits, progress=progress)
+        ws, link = await accept(request, self._identity(), self.route.limits, progress=progress)
         if link is not None:
             if authenticated is not None:
                 authenticated()
@@ -80,10 +83,11 @@ class Links:
     async def dial_link(self, address: str) -> Link:
         """Connect to a peer and authenticate, by the configured route (ProxyFailure if the route
         is the problem: the proxy is down, or a Tor address without a proxy)."""
-        check_route(address, self.proxy)
-        assert self.http is not None, "the node is not started"
-        return await asyncio.wait_for(dial(self.http, address, self._identity(), self.limits),
-                                      self.limits.connect_timeout_s * 2)
+        route = self.route
+        check_route(address, route.proxy)
+        assert route.http is not None, "the node is not started"
+        return await asyncio.wait_for(dial(route.http, address, self._identity(), route.limits),
+                                      route.limits.connect_timeout_s * 2)
 
     def start(self) -> None:
         """Dial peers as they are due, until `halt`."""
@@ -105,10 +109,10 @@ class Links:
         try:
             link = await self.dial_link(address)
         except (HandshakeError, ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            reason = exc.reason if isinstance(exc, (HandshakeError, ProxyFailure)) else type(exc).__name__
+            # In words, never with the address (proxy and handshake messages hold none).
+            why = str(exc) if isinstance(exc, (HandshakeError, ProxyFailure)) else connection_problem(exc)
             if book.get(address) is not None:
-                delay = book.connect_failed(address, now_ms(), reason)
-                why = str(exc) if isinstance(exc, ProxyFailure) else reason  # proxy messages hold no peer address
+                delay = book.connect_failed(address, now_ms(), why)
                 log.info("cannot reach %s (%s); next try in %.0f s", self._directory.label(address), why, delay / 1000)
             return
         finally:
@@ -121,7 +125,8 @@ class Links:
     async def _serve(self, link: Link) -> None:
         peer = PeerLink(link, self.ports)
         self._open[link.number] = (link, peer)
-        log.info("%s connected (%s)", link.name, "outbound" if link.outbound else "inbound")
+        name = self._directory.name_of(link)
+        log.info("%s connected (%s)", name, "outbound" if link.outbound else "inbound")
         rounds = asyncio.create_task(self._rounds(link, peer)) if link.outbound else None
         try:
             await peer.serve()
@@ -132,7 +137,7 @@ class Links:
             book = self._directory.book
             if link.address and book.get(link.address) is not None:  # not removed meanwhile
                 book.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
-            log.info("%s disconnected", link.name)
+            log.info("%s disconnected", name)
 
     async def _rounds(self, link: Link, peer: PeerLink) -> None:
         """Anti-entropy with the peer we dialled: at once, then periodically with jitter."""
@@ -143,7 +148,8 @@ class Links:
             try:
                 await peer.run_round()  # as long as it makes progress (the link's watchdog)
             except LinkClosed as exc:
-                log.info("%s: anti-entropy round stopped: %s", link.name, exc)
+                log.info("%s: anti-entropy round stopped: %s", self._directory.name_of(link),
+                         self._directory.said_of(link, exc))
                 await link.close("timeout", "round did not finish")
                 return
             await asyncio.sleep(self.sync_interval_s * self._rng.uniform(0.7, 1.3))
@@ -154,7 +160,8 @@ class Links:
         if link.address and book.get(link.address) is not None:
             book.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
         if not result.in_sync:
-            log.info("%s: synced, received %d, sent %d in %.1f s", link.name, result.received, result.sent, result.seconds)
+            log.info("%s: synced, received %d, sent %d in %.1f s", self._directory.name_of(link), result.received,
+                     result.sent, result.seconds)
 
     # --- membership and removal -------------------------------------------------------------------
     async def drop(self, keep: Callable[[bytes], str | None], code: str, text: str) -> None:
@@ -162,7 +169,7 @@ class Links:
         for link in self.open():
             why = keep(link.peer_device)
             if why is not None:
-                log.warning("%s is no longer a member (%s); disconnecting", link.name, why)
+                log.warning("%s is no longer a member (%s); disconnecting", self._directory.name_of(link), why)
                 await link.close(code, text)
 
     async def close_addresses(self, addresses: list[str]) -> None:
@@ -170,6 +177,16 @@ class Links:
         for link in self.open():
             if link.address in addresses:
                 await link.close("removed", "peer removed")
+
+    async def follow_route(self, home: Home, db: DbThread) -> None:
+        """`solnet proxy` changed the route while the node runs: the links it opened are closed
+        (and dialled again by the new one)."""
+        old = await self.route.follow(home, db)
+        if old is None:
+            return
+        await asyncio.gather(*(link.close("route", "the node's route to its peers changed")
+                               for link in self.open() if link.outbound), return_exceptions=True)
+        await old.close()
 
     async def halt(self) -> None:
         """Stop dialling and rounds, and close every link."""
@@ -192,7 +209,7 @@ class Links:
         `progress(received, expected)` is called after each stored batch."""
         address = normalize_address(address)
         link = await self.dial_link(address)
-        peer = PeerLink(link, LinkPorts(self.ports.storage, self.ports.gossip, self.ports.policy))
+        peer = PeerLink(link, dataclasses.replace(self.ports, round_finished=lambda link, result: None))
         peer.progress = progress
         self._open[link.number] = (link, peer)
         reader = asyncio.create_task(peer.serve())

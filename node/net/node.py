@@ -12,10 +12,9 @@ live facts, and the live views' change feed.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
+import os
 import random
-import sqlite3
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -35,62 +34,60 @@ from node.net.links import Links
 from node.net.peer_directory import PeerDirectory
 from node.net.peer_link import RoundResult
 from node.net.peer_policy import PeerPolicy
+from node.net.route import Route
 from node.net.status_saver import StatusSaver
 from node.net.storage_health import StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
+from node.store import StoreError
 from sync.handshake import HandshakeError
 from sync.peers import PeerLimits
-from sync.proxy import ProxyAddress, client_session
+from sync.proxy import ProxyAddress
 from sync.transport import Identity
 
 log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
-
-# Through Tor, reaching an onion service often takes several seconds (circuits are built on
-# demand); the direct default would give up before a healthy peer answers.
-PROXY_CONNECT_TIMEOUT_S = 30.0
 
 
 class Node:
     def __init__(self, home: Home, keys: NodeKeys, *, listen: tuple[str, int] | None = None,
                  peers: list[str] | None = None, limits: PeerLimits | None = None,
                  sync_interval_s: float = 30.0, rng: random.Random | None = None,
-                 proxy: ProxyAddress | None = None) -> None:
+                 proxy: ProxyAddress | None = None, proxy_follows_config: bool = False) -> None:
         self.home = home
         self.keys = keys
         self.listen = listen
-        limits = limits or PeerLimits()
-        if proxy is not None and limits.connect_timeout_s < PROXY_CONNECT_TIMEOUT_S:
-            limits = dataclasses.replace(limits, connect_timeout_s=PROXY_CONNECT_TIMEOUT_S)
-        self.limits = limits
-        self.proxy = proxy  # every outbound peer connection goes through it; never a direct fallback
+        # `proxy_follows_config`: the proxy came from the home's config (not --proxy or
+        # $SOLNET_PROXY), so a `solnet proxy` while the node runs applies at once.
+        self.route = Route(proxy, limits or PeerLimits(), follows_config=proxy_follows_config)
         rng = rng or random.Random()
-        self._db = DbThread()
+        self._db_thread = DbThread()
         self._log: EventLog | None = None
         self.bound_port: int | None = None
         self._started_ms: int | None = None  # set by start(background=True): a running node
         self._tasks: list[asyncio.Task] = []
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
+        self._lock_fd: int | None = None  # the home's node lock (Home.lock_node), held while running
 
         own = f"http://{listen[0]}:{listen[1]}" if listen else None
         device = bytes(keys.device.public)
         self.health = StorageHealth(home.path)
-        self.directory = PeerDirectory(self._db, self._opened, rng, extra=peers or [], own_address=own,
+        self.directory = PeerDirectory(self._db_thread, self._opened, rng, extra=peers or [], own_address=own,
                                        own_device=device)
-        self.policy = PeerPolicy(limits, self._opened, lambda: self.directory.book)
-        self.credentials = Credentials(self._db, self._opened, keys)
+        self.policy = PeerPolicy(self.route.limits, self._opened, lambda: self.directory.book, self.directory.name_of)
+        self.credentials = Credentials(self._db_thread, self._opened, keys)
         self.router = GossipRouter(lambda: self.links.open(), self.policy.is_member, rng)
-        self.links = Links(limits=limits, proxy=proxy, rng=rng, sync_interval_s=sync_interval_s,
+        self.links = Links(route=self.route, rng=rng, sync_interval_s=sync_interval_s,
                            identity=self.identity, directory=self.directory, policy=self.policy,
-                           storage=LogAccess(self._db, self._opened, self.health, lambda: self.stopping),
+                           storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
                            gossip=self.router, health=self.health, round_completed=self._round_completed)
         self.feed = ChangeFeed()
-        self.watcher = Watcher(self._db, self._opened, keys, feed=self.feed, router=self.router,
+        self.watcher = Watcher(self._db_thread, self._opened, keys, feed=self.feed, router=self.router,
                                credentials=self.credentials, drop_revoked=self._drop_revoked,
                                learn_announced=self.directory.learn_announced)
-        self.saver = StatusSaver(self._db, self._opened, facts=self._facts, directory=self.directory,
-                                 storage=self.health, devices=self.policy.devices, removed=self.links.close_addresses)
+        self.saver = StatusSaver(self._db_thread, self._opened, facts=self._facts, directory=self.directory,
+                                 storage=self.health, devices=self.policy.devices, removed=self.links.close_addresses,
+                                 follow_route=lambda: self.links.follow_route(home, self._db_thread))
 
     # --- the store ------------------------------------------------------------------------------
     def _opened(self) -> EventLog:
@@ -104,7 +101,11 @@ class Node:
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` on the node's one database thread."""
-        return await self._db.run(fn, *args)
+        return await self._db_thread.run(fn, *args)
+
+    @property
+    def limits(self) -> PeerLimits:
+        return self.route.limits
 
     def identity(self) -> Identity:
         return Identity(self.log.network_id, self.keys.device, self.policy.check_peer, self.credentials.ours,
@@ -112,12 +113,27 @@ class Node:
 
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self, *, background: bool = True) -> None:
-        """Open the node; with `background`, also run the peer loops (dialling, rounds, watcher, saver)."""
+        """Open the node; with `background`, also take the home's lock (HomeError if a node runs on
+        it already) and run the peer loops (dialling, rounds, watcher, saver). If it fails half-way,
+        what it opened is closed again before the error goes up."""
+        if background:
+            self._lock_fd = await self.db(self.home.lock_node)
+        try:
+            await self._start(background)
+        except BaseException:
+            await self.route.close()
+            self._db_thread.shutdown()
+            if self._log is not None:
+                self._log.store.close()
+            self._release_lock()
+            raise
+
+    async def _start(self, background: bool) -> None:
         self._log = await self.db(self.home.log)
         await self.directory.load()
         self.feed.last_n = await self.db(self.log.store.last_n)
         await self.credentials.refresh()
-        self.links.http = client_session(self.proxy, self.limits.connect_timeout_s)
+        self.route.open()
         if not background:
             return
         # Restore without forking (node/chain_gate.py): own publishing waits for the first complete round.
@@ -129,6 +145,11 @@ class Node:
         self.links.start()
         self._tasks += [asyncio.create_task(self.watcher.run(), name="watcher"),
                         asyncio.create_task(self.saver.run(), name="saver")]
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     async def serving(self, port: int) -> None:
         """The web app listens on `port`: said in the log, and saved at once (for `solnet
@@ -158,15 +179,15 @@ class Node:
     async def stop(self) -> None:
         """Stop cleanly: no new work, links closed, the batch being stored finishes, state saved."""
         await self.halt_network()
-        if self.links.http is not None:
-            await self.links.http.close()
+        await self.route.close()
         await asyncio.sleep(0)
-        self._db.shutdown()  # the running ingest, if any, commits or rolls back whole
+        self._db_thread.shutdown()  # the running ingest, if any, commits or rolls back whole
         if self._log is not None:
             if not self._wiped:  # after a panic wipe nothing is written back (its home may be gone, too)
                 self.saver.save()
             self._log.store.close()
         verify_pool.shutdown()
+        self._release_lock()  # last: until here `solnet status` says the node runs
 
     # --- links ----------------------------------------------------------------------------------
     async def accept_link(self, request: web.Request, progress: Callable[[], int] | None = None,
@@ -199,7 +220,7 @@ class Node:
         """Publish as `solnet publish` does, and gossip the event at once (not at the watcher's next look)."""
         try:
             event = await self.db(partial(publishing.publish, self.log, self.keys, kind, texts, **options))
-        except sqlite3.OperationalError as exc:  # a full disk: nothing was stored
+        except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own([(event.id, event.kind, event.encode())])
         self.watcher.poke()  # membership, credentials and live views follow at once
@@ -225,7 +246,10 @@ class Node:
 
     def _facts(self) -> dict[str, Any]:
         return {"listen": list(self.listen) if self.listen else None, "port": self.bound_port,
-                "links": len(self.links), "events_per_s": self.events_per_second()}
+                "links": len(self.links), "events_per_s": self.events_per_second(),
+                # for `solnet proxy`: whether a change of the home's setting reaches this node
+                "proxy": str(self.route.proxy) if self.route.proxy else None,
+                "proxy_fixed": not self.route.follows_config}
 
     def peer_views(self, now: int) -> list[dict[str, Any]]:
         return self.directory.views(now)

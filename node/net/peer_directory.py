@@ -18,12 +18,13 @@ from events.errors import InvalidEvent
 from node.log import EventLog
 from node.net.database import DbThread
 from sync.peers import AddressError, PeerBook, normalize_address
+from sync.transport import Link
 
 
 class PeerDirectory:
     def __init__(self, db: DbThread, log: Callable[[], EventLog], rng: random.Random, *,
                  extra: list[str], own_address: str | None, own_device: bytes) -> None:
-        self._db = db
+        self._db_thread = db
         self._log = log
         self._rng = rng
         self.book = PeerBook(rng)
@@ -34,17 +35,27 @@ class PeerDirectory:
 
     async def load(self) -> None:
         """Read the stored peers, add those given with --peer, learn the announced ones."""
-        self._label_key = await self._db.run(self._node_label_key)
-        for address, source, _ in await self._db.run(self._log().store.peer_rows):
+        self._label_key = await self._db_thread.run(self._node_label_key)
+        for address, source, _ in await self._db_thread.run(self._log().store.peer_rows):
             self.book.add(address, source)
         for address in self._extra:
             self.book.add(address, "config")
-            await self._db.run(self._insert, address, "config")
+            await self._db_thread.run(self._insert, address, "config")
         await self.learn_announced()
 
     def label(self, address: str) -> str:
         """A stable per-node alias for a peer address, for logs (not reversible without this node's key)."""
         return "peer~" + hashlib.blake2b(address.encode(), digest_size=3, key=self._label_key).hexdigest()
+
+    def name_of(self, link: Link) -> str:
+        """How logs name the peer of a link: the label `solnet peers` shows for the address we
+        dialled; for a peer that dialled us (no address), a label of the same form from its key."""
+        return self.label(link.address or f"http://d{link.peer_device.hex()[:40]}:1")
+
+    def said_of(self, link: Link, problem: object) -> str:
+        """A problem text from the link layer, which names the peer by its key prefix: named by
+        `name_of` instead, so one peer has one name in the logs."""
+        return str(problem).replace(link.name, self.name_of(link))
 
     def forget(self) -> None:
         """The panic wipe: no address is kept (nor saved back)."""
@@ -59,7 +70,7 @@ class PeerDirectory:
 
     async def learn_announced(self) -> None:
         """Add the addresses other nodes announced (node.announce events) that we do not know yet."""
-        for addresses in await self._db.run(self._announced_addresses):
+        for addresses in await self._db_thread.run(self._announced_addresses):
             for text in addresses:
                 try:
                     address = normalize_address(text)
@@ -67,11 +78,11 @@ class PeerDirectory:
                     continue
                 if address not in self._own and self.book.get(address) is None:
                     self.book.add(address, "announce")
-                    await self._db.run(self._insert, address, "announce")
+                    await self._db_thread.run(self._insert, address, "announce")
 
     async def reconcile(self) -> list[str]:
         """Pick up `solnet peers add/rm` made by other processes; the addresses removed."""
-        rows = {address: source for address, source, _ in await self._db.run(self._log().store.peer_rows)}
+        rows = {address: source for address, source, _ in await self._db_thread.run(self._log().store.peer_rows)}
         for address, source in rows.items():
             if self.book.get(address) is None:
                 self.book.add(address, source)
@@ -97,12 +108,8 @@ class PeerDirectory:
             store.save_peer(address, source)
 
     def _announced_addresses(self) -> list[list[str]]:
-        store = self._log().store
-        rows = store.db.execute(
-            "SELECT body FROM events WHERE kind = 'node.announce' AND body IS NOT NULL AND author != ?",
-            (self._own_device,))
         out = []
-        for (body,) in rows:
+        for body in self._log().store.bodies_of_kind("node.announce", not_by=self._own_device):
             try:
                 out.append(unpack(body)["addresses"])
             except (InvalidEvent, KeyError, TypeError):

@@ -86,11 +86,14 @@ class RoundCut(LinkClosed):
 
 @dataclass(frozen=True)
 class LinkPorts:
-    """What a link may use of its node (node/ports.py), and whom it tells of a finished round."""
+    """What a link may use of its node (node/ports.py), whom it tells of a finished round, and how
+    logs name its peer (`name_of`; `said_of` puts that name in a text of the link layer)."""
     storage: LinkStorage
     gossip: LinkGossip
     policy: LinkPolicy
     round_finished: Callable[[Link, RoundResult], None] = lambda link, result: None
+    name_of: Callable[[Link], str] = lambda link: link.name
+    said_of: Callable[[Link, object], str] = lambda link, problem: str(problem)
 
 
 class PeerLink:
@@ -99,6 +102,8 @@ class PeerLink:
         self.protocol = link.protocol
         self.storage, self.gossip, self.policy = ports.storage, ports.gossip, ports.policy
         self._round_finished = ports.round_finished
+        self.name = ports.name_of(link)
+        self._said_of = ports.said_of
         self.round = RoundResult()
         self.round_started = 0.0
         self.round_done = asyncio.Event()
@@ -107,7 +112,7 @@ class PeerLink:
         self._stored = 0
         self._streamed_batches = 0
         self._reader_done = False
-        self.ingest = LinkIngest(f"link-{link.number}", self.storage,
+        self.ingest = LinkIngest(self.name, self.storage,
                                  limit_events=lambda n: self.policy.limit_events(link.peer_device, n),
                                  on_stored=self._stored_batch, on_failed=self._storage_failed,
                                  release=self.gossip.release)
@@ -132,11 +137,11 @@ class PeerLink:
         except LinkClosed as exc:
             if exc.reason in ("protocol", "oversize"):
                 self.policy.penalize(self.link, exc.reason)
-            log.info("%s", exc)
+            log.info("%s", self._said_of(self.link, exc))
             self.cut = self.cut or exc
         except Exception as exc:  # a bug of this node (LocalProtocolError among them): never the peer's fault
             log.exception("%s: this node failed while serving the link; closing it (the peer is not blamed)",
-                          self.link.name)
+                          self.name)
             self.cut = self.cut or LinkClosed(f"{self.link.name}: this node failed ({type(exc).__name__})", "failed")
         finally:
             watchdog.cancel()
@@ -185,7 +190,7 @@ class PeerLink:
                 elif isinstance(command, Probe):
                     self.link.probe()
                 elif isinstance(command, Cut):
-                    log.info("%s: %s; closing", self.link.name, command.why)
+                    log.info("%s: %s; closing", self.name, command.why)
                     self.cut = LinkClosed(f"{self.link.name}: {command.why}", "timeout")
                     await self.link.close("timeout", command.why)
                     return
@@ -277,7 +282,7 @@ class PeerLink:
         except LinkClosed:
             return
         except Exception:  # a bug of this node: end the link now (not at the watchdog), blaming nobody
-            log.exception("%s: this node failed while streaming to the peer; closing the link", self.link.name)
+            log.exception("%s: this node failed while streaming to the peer; closing the link", self.name)
             self.cut = self.cut or LinkClosed(f"{self.link.name}: this node failed while streaming", "failed")
             await self.link.close()
 

@@ -20,8 +20,10 @@ log = logging.getLogger(f"solnet.{__name__}")
 
 
 class PeerPolicy:
-    def __init__(self, limits: PeerLimits, trust: Callable[[], EventLog], addresses: Callable[[], PeerBook]) -> None:
+    def __init__(self, limits: PeerLimits, trust: Callable[[], EventLog], addresses: Callable[[], PeerBook],
+                 name_of: Callable[[Link], str] = lambda link: link.name) -> None:
         self.limits = limits
+        self._name_of = name_of  # how logs name a link's peer
         self._log = trust  # the log whose trust graph decides membership (opened by the node at start)
         self._addresses = addresses  # the peer book of dialled addresses (replaced by a panic wipe)
         self.devices = DevicePenalties()
@@ -73,10 +75,11 @@ class PeerPolicy:
         addresses = self._addresses()
         if link.address and addresses.get(link.address) is not None:
             banned = addresses.penalize(link.address, reason, now, count) or banned
-        log.warning("%s sent invalid data: %d x %s (penalty now %.0f)", link.name, count, reason,
+        name = self._name_of(link)
+        log.warning("%s sent invalid data: %d x %s (penalty now %.0f)", name, count, reason,
                     self.devices.current_penalty(link.peer_device, now))
         if banned:
-            log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", link.name, reason)
+            log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", name, reason)
         return banned
 
 

@@ -11,6 +11,8 @@ import shutil
 import time
 from pathlib import Path
 
+from node.store import StorageFull
+
 log = logging.getLogger(f"solnet.{__name__}")
 
 RETRY_S = 60.0  # after a failed write, rounds wait this long before trying again,
@@ -20,7 +22,7 @@ POLL_S = 2.0  # how often a waiting round looks again
 
 def describe(exc: Exception) -> str:
     """The problem an exception of a failed write stands for, in words for people."""
-    return "the disk is full" if "full" in str(exc).lower() else f"the database cannot be written ({exc})"
+    return "the disk is full" if isinstance(exc, StorageFull) else f"the database cannot be written ({exc})"
 
 
 class StorageHealth:

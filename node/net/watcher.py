@@ -62,7 +62,7 @@ class Watcher:
     def __init__(self, db: DbThread, log: Callable[[], EventLog], keys: NodeKeys, *, feed: ChangeFeed,
                  router: GossipRouter, credentials: Credentials, drop_revoked: Callable[[], Awaitable[None]],
                  learn_announced: Callable[[], Awaitable[None]]) -> None:
-        self._db = db
+        self._db_thread = db
         self._log = log
         self._own = (bytes(keys.device.public), bytes(keys.group.public) if keys.group else b"")
         self._feed = feed
@@ -78,9 +78,9 @@ class Watcher:
 
     async def run(self) -> None:
         noticed = self._feed.last_n  # set by the node at start
-        last_own = await self._db.run(self._last_own_n)
+        last_own = await self._db_thread.run(self._last_own_n)
         trust_version = None
-        announces = await self._db.run(self._announce_count)
+        announces = await self._db_thread.run(self._announce_count)
         while True:
             try:
                 await asyncio.wait_for(self._poked.wait(), WATCH_INTERVAL_S)
@@ -88,40 +88,35 @@ class Watcher:
                 pass
             self._poked.clear()
             log = self._log()
-            last = await self._db.run(log.store.last_n)
+            last = await self._db_thread.run(log.store.last_n)
             if last <= noticed:
                 continue
             noticed = last
             self._feed.notify(last)
             # Membership first: nothing new may go to a peer revoked in the same instant.
-            version = await self._db.run(log.store.get_meta, "trust_version")
+            version = await self._db_thread.run(log.store.get_meta, "trust_version")
             if version != trust_version:
                 trust_version = version
-                await self._db.run(log.refresh_trust)
+                await self._db_thread.run(log.refresh_trust)
                 await self._credentials.refresh()
                 await self._drop_revoked()
             while True:
-                rows = await self._db.run(self._own_events_after, last_own)
+                rows = await self._db_thread.run(self._own_events_after, last_own)
                 if not rows:
                     break
                 last_own = rows[-1][0]
                 self._router.own([(event_id, kind, wire) for _, event_id, kind, wire in rows])
-            count = await self._db.run(self._announce_count)
+            count = await self._db_thread.run(self._announce_count)
             if count != announces:
                 announces = count
                 await self._learn_announced()
 
     # --- on the database thread ------------------------------------------------------------------
     def _last_own_n(self) -> int:
-        return self._log().store.db.execute("SELECT coalesce(max(n), 0) FROM events WHERE author IN (?, ?)",
-                                            self._own).fetchone()[0]
+        return self._log().store.last_n_of(self._own)
 
     def _own_events_after(self, n: int) -> list[tuple[int, bytes, str, bytes]]:
-        store = self._log().store
-        rows = store.db.execute(
-            "SELECT n, id, kind, header, sig, body FROM events WHERE author IN (?, ?) AND n > ? ORDER BY n LIMIT ?",
-            (*self._own, n, OWN_BATCH)).fetchall()
-        return [(r[0], r[1], r[2], store.wire(r[3:])) for r in rows]
+        return self._log().store.events_after(self._own, n, OWN_BATCH)
 
     def _announce_count(self) -> int:
-        return self._log().store.db.execute("SELECT count(*) FROM events WHERE kind = 'node.announce'").fetchone()[0]
+        return self._log().store.count_of_kind("node.announce")

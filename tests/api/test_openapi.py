@@ -2,10 +2,15 @@
 app is in the document with its methods, and every documented operation is served."""
 from __future__ import annotations
 
+import copy
 import json
 
+from events.kinds import KINDS
 from node import api as api_module
+from node.api_body import BLANK, EXPIRES_RE, FORBIDDEN, FORMS, NUMERIC_TYPES, form_name
+from node.publishing import SIGNERS, typed_fields
 from node.render import MONEY_FIELDS
+from node.views import VIEWS
 from node.webapp import create_app
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -83,17 +88,49 @@ def field_description(f) -> str:
     return f"{f.help}; {words}" if f.help else words
 
 
-def publish_branches() -> list[dict]:
-    """One `oneOf` branch of PublishRequest per kind: its typed fields (text, or a number written as
-    text), the required ones non-blank."""
-    from events.kinds import KINDS
-    from node.publishing import typed_fields
+KEY = FORMS["key"][0]
+SINCE = {"anyOf": [{"type": "string", "pattern": "^[0-9]{1,15}$", "description": "milliseconds since 1970"},
+                   {"type": "string", "format": "date-time", "description": "RFC 3339, e.g. 2026-12-01T18:00:00Z"}]}
 
+
+def field_schema(f) -> dict:
+    """How a PublishRequest branch constrains one typed field, exactly as node.api_body checks it: text,
+    or a JSON number for a numeric field (in range); an enum lists its choices; ids, keys, regions,
+    currencies and numbers have their pattern; free text holds no control character. An optional
+    field may be "" (not given); a required one may not be blank."""
+    money = f.name in MONEY_FIELDS
+    schema: dict = {"type": ["string", "number" if money else "integer"] if f.type in NUMERIC_TYPES else "string"}
+    if f.type in NUMERIC_TYPES:
+        scale = 100 if money else 1  # amounts are typed in major units, kept in minor ones
+        schema.update(minimum=f.minimum / scale if money else f.minimum, maximum=f.maximum // scale)
+    form = FORMS.get(form_name(f))
+    if f.type == "enum":
+        schema["enum"] = list(f.choices) + ([] if f.required else [""])
+    elif form is not None:
+        schema["pattern"] = f"^({form[0]})$" if f.required else f"^({form[0]})?$"
+    elif f.type in ("text", "url"):
+        return {"$ref": f"#/components/schemas/{'RequiredText' if f.required else 'Text'}",
+                "description": field_description(f)}
+    elif f.required:
+        schema["pattern"] = f"[^{BLANK}]"
+    schema["description"] = field_description(f)
+    return schema
+
+
+TEXTS = {  # free text, as node.publishing takes it: no control character; blank means "not given"
+    "Text": {"type": "string", "pattern": f"^([{BLANK}]*|[^{FORBIDDEN}]*)$",
+             "description": "text without control characters; a blank one is not given"},
+    "RequiredText": {"type": "string", "pattern": f"^[^{FORBIDDEN}]*[^{FORBIDDEN}{BLANK}][^{FORBIDDEN}]*$",
+                     "description": "text without control characters, not blank"},
+}
+
+
+def publish_branches() -> list[dict]:
+    """One `oneOf` branch of PublishRequest per kind: its typed fields, the required ones present."""
     branches = []
     for name, kind in KINDS.items():
         typed = typed_fields(kind)
-        props = {f.name: {"type": ["string", "number"], **({"pattern": "\\S"} if f.required else {}),
-                          "description": field_description(f)} for f in kind.fields if f.name in typed}
+        props = {f.name: field_schema(f) for f in kind.fields if f.name in typed}
         required = [f.name for f in kind.fields if f.required and f.name in typed]
         fields = {"type": "object", "properties": props, "additionalProperties": False,
                   **({"required": required} if required else {})}
@@ -102,16 +139,52 @@ def publish_branches() -> list[dict]:
     return branches
 
 
-def test_publish_request_names_the_fields_of_every_kind():
-    """The document cannot drift from events/kinds.py: each kind's branch lists exactly its fields.
-    (After changing a kind: `python tests/api/test_openapi.py` rewrites the branches.)"""
+def operation_parameter(doc: dict, path: str, method: str, name: str) -> dict:
+    return next(p for p in doc["paths"][path][method]["parameters"] if p["name"] == name)
+
+
+def generate(doc: dict) -> dict:
+    """`doc` with every part that is made from the code (events/kinds.py, node.publishing, node.api_body)
+    written afresh: enums, patterns, the kinds' fields, and a relative server (the node's own address)."""
+    doc["servers"] = [{"url": "/", "description": "the node that serves this document"}]
+    request = doc["components"]["schemas"]["PublishRequest"]
+    request["properties"]["kind"]["enum"] = list(KINDS)
+    request["properties"]["as"]["enum"] = list(SIGNERS)
+    request["properties"]["expires_in"]["pattern"] = f"^{EXPIRES_RE.pattern}$"
+    request["properties"]["to"]["items"]["pattern"] = f"^{KEY}$"
+    request["oneOf"] = publish_branches()
+    doc["components"]["schemas"].update(TEXTS)
+    operation_parameter(doc, "/api/v1/events", "get", "kind")["schema"]["enum"] = list(KINDS)
+    operation_parameter(doc, "/api/v1/events", "get", "since")["schema"] = SINCE
+    doc["components"]["schemas"]["View"]["properties"]["view"]["enum"] = list(VIEWS)
+    return doc
+
+
+def test_generated_parts_match_the_code():
+    """The document cannot drift from events/kinds.py and the API's own rules: each kind's branch lists
+    exactly its fields, enums their choices, ids their hex form. (After changing a kind:
+    `python tests/api/test_openapi.py` rewrites these parts.)"""
     doc = json.loads(api_module.OPENAPI_PATH.read_text(encoding="utf-8"))
-    assert doc["components"]["schemas"]["PublishRequest"]["oneOf"] == publish_branches()
+    assert doc == generate(copy.deepcopy(doc))
+
+
+def test_enums_and_hex_ids_are_in_the_schema_not_only_in_prose():
+    doc = json.loads(api_module.OPENAPI_PATH.read_text(encoding="utf-8"))
+    branches = {b["properties"]["kind"]["const"]: b["properties"]["fields"]["properties"]
+                for b in doc["components"]["schemas"]["PublishRequest"]["oneOf"]}
+    assert branches["action"]["type"]["enum"][:2] == ["protest", "direct_action"]
+    assert branches["need"]["category"]["enum"][0] == "tents" and "" not in branches["need"]["category"]["enum"]
+    assert branches["support.request"]["urgency"]["enum"] == ["low", "medium", "high"]
+    assert branches["support.close"]["outcome"]["enum"] == ["resolved", "referred", "withdrawn", "unresolved"]
+    assert branches["member.vouch"]["role"]["enum"] == ["group", "device"]
+    assert branches["need.fulfil"]["need"]["pattern"] == "^([0-9a-fA-F]{6,64})$"
+    assert branches["need.fulfil"]["quantity"]["type"] == ["string", "integer"]
+    assert branches["action"]["title"]["$ref"] == "#/components/schemas/RequiredText"  # free text: never a number
+    assert doc["servers"] == [{"url": "/", "description": "the node that serves this document"}]
 
 
 if __name__ == "__main__":
     raw = api_module.OPENAPI_PATH.read_text(encoding="utf-8")
-    doc = json.loads(raw)
-    doc["components"]["schemas"]["PublishRequest"]["oneOf"] = publish_branches()
+    doc = generate(json.loads(raw))
     api_module.OPENAPI_PATH.write_text(json.dumps(doc, indent=2 if raw.startswith('{\n  "') else 1,
                                                   ensure_ascii=False) + "\n", encoding="utf-8")

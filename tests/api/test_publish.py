@@ -87,16 +87,15 @@ async def test_support_request_validation(api):
 
 
 async def test_a_full_disk_gets_507_and_stores_nothing(api):
-    db = api.node.log.store.db
-    pages_now = await api.node.db(lambda: db.execute("PRAGMA page_count").fetchone()[0])
-    await api.node.db(lambda: db.execute(f"PRAGMA max_page_count={pages_now}"))  # the disk is full
+    store = api.node.log.store
+    await api.node.db(lambda: store.limit_pages(store.size_pages()))  # the disk is full
     before = await api.node.db(api.node.log.store.count)
     body = {"kind": "action", "fields": {"title": "Cours 9", "region": "calais", "type": "class",
                                          "starts_at": "2031-07-01T10:00", "description": "x" * 3900}}  # > one page
     status, reply = await api.request("POST", "/api/v1/events", json=body)
     assert status == 507 and reply["error"]["code"] == "storage_full" and "disk is full" in reply["error"]["message"]
     assert await api.node.db(api.node.log.store.count) == before
-    await api.node.db(lambda: db.execute("PRAGMA max_page_count=1073741823"))  # space freed
+    await api.node.db(store.limit_pages, None)  # space freed
     status, _ = await api.request("POST", "/api/v1/events", json=body)
     assert status == 201
 
@@ -172,6 +171,9 @@ async def test_a_public_note_on_a_claim_must_be_confirmed_and_case_details_are_s
     sealed = {**claim, "fields": {"request": claim["fields"]["request"]}, "private": "Host at 12 Acacia Road"}
     status, made = await api.request("POST", "/api/v1/events", json=sealed)
     assert status == 201 and made["event"]["has_private"] and "Host" not in str(made)
-    status, public = await api.request("POST", "/api/v1/events", json={**claim, "fields": {
-        "request": claim["fields"]["request"], "note": "We can help"}, "public_note": True})
-    assert status == 201 and public["event"]["note"] == "We can help"
+    status, twice = await api.request("POST", "/api/v1/events", json={**claim, "public_note": True})
+    assert status == 422 and twice["error"]["field"] == "request" and "already claimed" in twice["error"]["message"]
+    # A public note (confirmed) on the close: this group has claimed the request already, once is enough.
+    status, public = await api.request("POST", "/api/v1/events", json={"kind": "support.close", "fields": {
+        "request": claim["fields"]["request"], "outcome": "resolved", "note": "We could help"}, "public_note": True})
+    assert status == 201 and public["event"]["note"] == "We could help"

@@ -6,12 +6,12 @@ FUTURE = "2030-06-01T18:00Z"
 
 
 async def test_each_read_model(api):
-    action = await api.publish("action", title="Info night", region="calais", starts_at=FUTURE, type="info night")
+    action = await api.publish("action", title="Info night", region="calais", starts_at=FUTURE, type="info_night")
     await api.publish("action", title="Bike repair", region="bristol", starts_at=FUTURE, type="outreach")
     fund = await api.publish("fundraiser", title="Winter tents", goal="2000", currency="EUR", region="calais",
                              how_to_give="bank transfer")
     await api.publish("fundraiser.update", fundraiser=fund["id"][:12], raised="500")
-    need = await api.publish("need", category="sleeping bags", quantity="40", region="calais")
+    need = await api.publish("need", category="sleeping_bags", quantity="40", region="calais")
     await api.publish("need.fulfil", need=need["id"], quantity="15")
     offer = await api.publish("offer", category="tents", quantity="12", region="dunkirk")
     request = await api.publish("support.request", region="calais", type="legal", people="3-5", urgency="medium")
@@ -54,8 +54,7 @@ async def test_read_model_limit_bounds_the_items(api):
 
 
 def _timestamps_ms(node, ids: list[str]) -> dict[str, int]:
-    db = node.log.store.db
-    return {i: db.execute("SELECT ts FROM events WHERE id=?", (bytes.fromhex(i),)).fetchone()[0] for i in ids}
+    return {i: node.log.store.event_row(bytes.fromhex(i)).ts for i in ids}
 
 
 async def test_status_and_peers(served_api, homes):

@@ -85,7 +85,12 @@ def test_login_with_the_passphrase_or_a_link_and_a_forged_form_is_refused(cluste
     page.wait_for_url(re.compile(r"/login\?next="))
     page.fill("#f-passphrase", "not the passphrase")
     page.click("main button[type=submit]")
-    assert page.locator(".form-error").inner_text() == "Wrong passphrase."
+    assert page.locator("#e-passphrase").inner_text() == "Wrong passphrase."
+    page.wait_for_function("() => document.activeElement.id === 'error-summary'")  # the problems first
+    assert page.title().startswith("Error: ")
+    page.locator("#error-summary a[href='#f-passphrase']").click()  # each problem leads to its field
+    page.wait_for_function("() => document.activeElement.id === 'f-passphrase'")
+    assert page.locator("#f-passphrase").get_attribute("aria-invalid") == "true"
     page.fill("#f-passphrase", PASSPHRASE)
     page.click("main button[type=submit]")
     page.wait_for_url(url(calais, "/publish/action"))
@@ -109,4 +114,4 @@ def test_login_with_the_passphrase_or_a_link_and_a_forged_form_is_refused(cluste
     assert page.get_by_role("button", name="Log out").count() == 1
     other = browser.new_page()
     other.goto(link)
-    assert "already used or has expired" in other.locator(".form-error").inner_text()
+    assert "already used or has expired" in other.locator("#error-summary").inner_text()

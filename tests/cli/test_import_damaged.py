@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 from datetime import datetime, timezone
@@ -14,17 +13,17 @@ from pathlib import Path
 import msgpack
 import pytest
 
-ROWS_SQL = "SELECT id, author, seq, kind, header, sig, body, body_state FROM events"
-
+from node.store import Store
 
 def db_events(home: Path) -> dict[bytes, tuple]:
-    with closing(sqlite3.connect(f"file:{home / 'solnet.db'}?mode=ro", uri=True)) as db:
-        return {row[0]: row for row in db.execute(ROWS_SQL)}
+    """id -> (id, author, seq, kind, header, sig, body, body_state) of every stored event."""
+    with closing(Store(home / "solnet.db", readonly=True)) as store:
+        return {e.id: (e.id, e.author, e.seq, e.kind, e.header, e.sig, e.body, e.body_state) for e in store.all_events()}
 
 
 def db_pending(home: Path) -> list[bytes]:
-    with closing(sqlite3.connect(f"file:{home / 'solnet.db'}?mode=ro", uri=True)) as db:
-        return [row[0] for row in db.execute("SELECT wire FROM pending")]
+    with closing(Store(home / "solnet.db", readonly=True)) as store:
+        return store.pending_wires()
 
 
 class Bundle:
@@ -320,5 +319,5 @@ def test_a_bundle_from_another_network_imports_nothing(populated, cli, tmp_path)
     result = cli.run(net.b, "import", bundle, ok=False)
     assert result.returncode == 1
     assert "network" in result.stderr
-    assert founded["network_id"][:16] in result.stderr and net.network_id[:16] in result.stderr
+    assert founded["network_id"][:12] in result.stderr and net.network_id[:12] in result.stderr
     assert db_events(net.b) == before and db_pending(net.b) == []

@@ -1,16 +1,16 @@
 """`solnet rebuild` replays the log into the read models: what people see must not change."""
 from __future__ import annotations
 
-import sqlite3
 from contextlib import closing
 
-PROJ_SQL = "SELECT tbl, key, region, t, ref, vts, vid, data FROM proj ORDER BY tbl, key"
+from node.store import Store
+
 VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")
 
 
 def projection(home) -> list[tuple]:
-    with closing(sqlite3.connect(f"file:{home / 'solnet.db'}?mode=ro", uri=True)) as db:
-        return db.execute(PROJ_SQL).fetchall()
+    with closing(Store(home / "solnet.db", readonly=True)) as store:
+        return store.projection_dump()
 
 
 def seen(home, cli, views=VIEWS) -> dict:

@@ -56,7 +56,7 @@ def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(
     done = cli.run_json(network.a, "revoke", made["device_id"], "--from-seq", "2", "--reason", "laptop stolen")
     assert (done["role"], done["from_seq"], done["signed_by"], done["purged_here"]) == ("device", 2, "group", 2)
     human_groups = cli.run(network.a, "view", "groups").stdout
-    assert f"device {made['device_id'][:16]}… REVOKED from seq 2 by {network.group_a[:8]}…" in human_groups
+    assert f"device {made['device_id'][:12]}… REVOKED from seq 2 by {network.group_a[:12]}…" in human_groups
     assert "(laptop stolen)" in human_groups
     [calais] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_a]
     [gone] = [d for d in calais["device_list"] if d["id"] == made["device_id"]]

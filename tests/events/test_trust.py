@@ -231,6 +231,14 @@ def test_a_consenting_device_cannot_be_claimed_by_another_group_or_admitted_as_a
         assert g.effect(claims[0].id) == T.NO_EFFECT_OTHER_GROUP and g.effect(claims[1].id) == T.NO_EFFECT_IS_DEVICE
 
 
+def test_a_device_that_consented_to_two_groups_belongs_to_the_nearer_one():
+    a, b, d = key(), key(), key()
+    near, far = device(a, d, 1), device(b, d, 1)
+    for order in ([near, far], [far, near]):
+        g = TrustGraph([a], [admit(a, b, 2), *order])
+        assert g.member(d).group == a and g.effect(near.id) is None and g.effect(far.id) == T.NO_EFFECT_OTHER_GROUP
+
+
 def test_a_device_vouched_without_consent_counts_while_no_other_group_claims_it():
     """Vouches made before consent existed (solnet 0.1) keep their devices, unless contested."""
     a, b, d = key(), key(), key()
@@ -243,6 +251,55 @@ def test_a_device_vouched_without_consent_counts_while_no_other_group_claims_it(
         assert g.member(d) is None and g.effect(legacy.id) == T.NO_EFFECT_CONTESTED
     g = TrustGraph([a, b], [legacy, admit(b, d)])  # a group admission beats a claim without consent
     assert g.member(d).role == GROUP_ROLE
+
+
+def test_a_vouch_whose_chain_is_incomplete_does_not_count_yet():
+    """Vouches and revocations kept aside behind a gap in their author's chain count only once the
+    chain up to them is known; they still count as claims (a claim is a claim)."""
+    a, b, d, x = key(), key(), key(), key()
+    gap_device = Vouch(a, 3, d, DEVICE_ROLE, ek(), None, True, eid(), complete=False)
+    gap_admit = Vouch(a, 4, x, GROUP_ROLE, None, None, False, eid(), complete=False)
+    gap_revoke = Revocation(b, a, 1, 10, None, 5, eid(), complete=False)
+    g = TrustGraph([a], [gap_device, gap_admit, admit(a, b, 1)], [gap_revoke])
+    assert g.member(d) is None and g.member(x) is None and g.member(b).revoked_from is None
+    assert not {gap_device.id, gap_admit.id, gap_revoke.id} & set(g.effects)
+    legacy = device(a, x, 2, consent=False)  # x is claimed as a group by the incomplete vouch
+    assert TrustGraph([a], [gap_admit, legacy]).member(x) is None
+
+
+def test_a_group_skips_a_vouch_it_may_not_make_and_keeps_going():
+    """One refused vouch (a founder, a key already a member) does not stop the group's later ones."""
+    a, b, d1, d2, g2 = key(), key(), key(), key(), key()
+    g = TrustGraph([a, b], [device(a, b, 1), device(a, d1, 2), admit(a, b, 3), admit(b, d1, 1), device(a, d2, 4),
+                            admit(a, g2, 5)])
+    assert g.member(d2).group == a and g.member(g2).admitters == (a,) and g.member(d1).group == a
+
+
+def test_same_state_compares_members_and_forks():
+    a, d = key(), key()
+    base = TrustGraph([a], [device(a, d)])
+    assert base.same_state(TrustGraph([a], [device(a, d)])) is False  # another encryption key
+    twin = TrustGraph([a], base._vouches)
+    assert twin.same_state(base)
+    twin.set_fork(d, 4)
+    assert not twin.same_state(base) and not base.same_state(twin)
+    assert not TrustGraph([a]).same_state(base)
+
+
+def test_a_consented_device_whose_group_is_gone_says_why():
+    """d consented to group b, which a admitted after a's own revocation point: b is reachable (its
+    claims count) but no member, so a's vouch for d without consent cannot take d."""
+    a, b, d = key(), key(), key()
+    own = device(b, d, consent=True)
+    other = device(a, d, 1, consent=False)
+    g = TrustGraph([a], [admit(a, b, 3), own, other], [Revocation(a, a, 2, None, None, 1, eid())])
+    assert g.member(b) is None and g.member(d) is None
+    assert g.effect(other.id) == T.NO_EFFECT_NO_CONSENT
+    outsider = TrustGraph([a], [device(key(), d, consent=True), other])  # a claim by nobody's key is none
+    assert outsider.member(d).group == a
+    contested = device(a, key(), consent=False)
+    g2 = TrustGraph([a, b], [contested, device(b, contested.subject, consent=False)])
+    assert g2.effect(contested.id) == T.NO_EFFECT_CONTESTED
 
 
 def test_the_latest_valid_vouch_sets_the_encryption_key():
@@ -288,6 +345,17 @@ def test_a_key_revoking_itself_from_its_own_seq_or_lower_has_no_effect():
         r = revoke(g, dev, dev, from_seq, seq=4)
         assert g.effect(r) == T.NO_EFFECT_SELF_TOO_LOW
     assert g.member(dev).revoked_from is None
+    later = revoke(g, dev, dev, 9, seq=6)  # a valid one after a refused one still counts
+    assert g.member(dev).revoked_from == 9 and g.effect(later) is None
+
+
+def test_a_key_revoking_itself_later_than_its_group_did_changes_nothing():
+    a, dev = key(), key()
+    g = TrustGraph([a], [device(a, dev)])
+    revoke(g, a, dev, 5, seq=2)
+    own = revoke(g, dev, dev, 8, seq=2)  # signed before seq 5, so valid, but from a higher seq
+    assert g.member(dev).revoked_from == 5 and g.revocation(dev).by == a
+    assert g.effect(own) == T.NO_EFFECT_LOWER_WINS
 
 
 def test_revocation_of_device_by_own_group_key(net):
@@ -326,8 +394,18 @@ def test_revocation_by_unrelated_key_has_no_effect(net, author, subject):
 
 def test_a_revocation_of_an_unknown_key_has_no_effect(net):
     g = net["g"]
-    r = revoke(g, net["A"], key(), 1, seq=3)
+    stranger = key()
+    r = revoke(g, net["A"], stranger, 1, seq=3)
     assert g.effect(r) == T.NO_EFFECT_UNKNOWN
+    assert not g.may_revoke(net["A"], stranger) and not g.may_revoke(stranger, net["C"])
+    assert g.may_revoke(stranger, stranger)  # anyone may revoke itself (it counts once it is a member)
+
+
+def test_a_revocation_says_who_when_and_why(net):
+    g = net["g"]
+    revoke(g, net["A"], net["a2"], 3, seq=4, at=1234, reason="phone lost")
+    r = g.revocation(net["a2"])
+    assert (r.by, r.from_seq, r.at, r.reason, r.seq) == (net["A"], 3, 1234, "phone lost", 4)
 
 
 def test_lowest_from_seq_wins(net):
@@ -396,6 +474,16 @@ def test_the_revocation_in_effect_is_the_lowest_then_the_earliest_then_by_author
     for order in (tie, tie[::-1]):
         r = TrustGraph([a], g._vouches, order).revocation(dev)
         assert r.by == a and r.reason == "by the group"
+    # The time decides before the author: the device's own, earlier, wins over its group's.
+    timed = [Revocation(dev, dev, 7, 50, "by the device, earlier", 5, b"\x08" * 32),
+             Revocation(dev, a, 7, 100, "by the group, later", 6, b"\x09" * 32)]
+    for order in (timed, timed[::-1]):
+        assert TrustGraph([a], g._vouches, order).revocation(dev).reason == "by the device, earlier"
+    # A revocation without a time counts as the earliest.
+    untimed = [Revocation(dev, dev, 7, None, "no time", 5, b"\x0a" * 32),
+               Revocation(dev, a, 7, 1, "at 1 ms", 6, b"\x0b" * 32)]
+    for order in (untimed, untimed[::-1]):
+        assert TrustGraph([a], g._vouches, order).revocation(dev).reason == "no time"
 
 
 def test_group_revoked_from_seq_one_loses_its_devices(net):
@@ -435,8 +523,9 @@ def test_a_forked_key_is_treated_as_revoked_from_its_fork_point(net):
     g.set_fork(net["a1"], 7)
     assert g.member(net["a1"]).revoked_from == 7
     r = g.revocation(net["a1"])
-    assert r.fork and r.from_seq == 7 and r.by == net["a1"]
+    assert (r.subject, r.by, r.from_seq, r.fork, r.reason) == (net["a1"], net["a1"], 7, True, "fork")
     g.set_fork(net["a1"], 9)  # a higher one changes nothing
+    assert g.member(net["a1"]).revoked_from == 7 and g.fork_point(net["a1"]) == 7
     g.set_fork(net["a1"], 5)  # a lower one lowers it
     assert g.member(net["a1"]).revoked_from == 5 and g.fork_point(net["a1"]) == 5
     assert net["a1"] not in [d.key for d in g.devices_of(net["A"]) if d.revoked_from is None]
@@ -456,6 +545,21 @@ def test_a_forked_key_cannot_undo_its_groups_revocation():
         if not fork_first:
             g.set_fork(laptop, 12)
         assert g.member(laptop).revoked_from == 11 and g.revocation(laptop).by == a
+
+
+def test_a_revocation_from_the_fork_point_itself_is_shown_rather_than_the_fork(net):
+    g = net["g"]
+    g.set_fork(net["a1"], 4)
+    revoke(g, net["A"], net["a1"], 4, seq=5, reason="lost")
+    r = g.revocation(net["a1"])
+    assert not r.fork and r.by == net["A"] and r.reason == "lost" and g.member(net["a1"]).revoked_from == 4
+
+
+def test_a_fork_of_a_key_nobody_vouched_limits_it_from_seq_one():
+    a, stranger = key(), key()
+    g = TrustGraph([a])
+    g.set_fork(stranger, 3)
+    assert g.uncertified_or_limited() == {stranger: 1}
 
 
 def test_check_author_not_a_member(net):

@@ -106,7 +106,8 @@ def chain_problems(target: LocalNode | Path) -> list[str]:
     """Per-author chains that do not run 1..n without gaps, or a seq stored twice."""
     problems = []
     for author, low, high, n, distinct in query(
-            target, "SELECT author, min(seq), max(seq), count(*), count(DISTINCT seq) FROM events GROUP BY author"):
+            target, "SELECT key, min(seq), max(seq), count(*), count(DISTINCT seq) FROM events JOIN keys ON k = a "
+                    "GROUP BY a"):
         if low != 1 or high != n or distinct != n:
             problems.append(f"author {author.hex()[:12]}: seq {low}..{high}, {n} rows, {distinct} distinct seqs")
     duplicate_ids = query(target, "SELECT count(*) - count(DISTINCT id) FROM events")[0][0]
@@ -121,8 +122,8 @@ def log_text(node: LocalNode) -> str:
     return node.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-_LINK_UP = re.compile(r"^\S+ \S+ INFO peer [0-9a-f]+ connected \((?:outbound|inbound)\)$", re.M)
-_LINK_DOWN = re.compile(r"^\S+ \S+ INFO peer [0-9a-f]+ disconnected$", re.M)
+_LINK_UP = re.compile(r"^\S+ \S+ INFO peer~[0-9a-f]+ connected \((?:outbound|inbound)\)$", re.M)
+_LINK_DOWN = re.compile(r"^\S+ \S+ INFO peer~[0-9a-f]+ disconnected$", re.M)
 
 
 def open_links(node: LocalNode) -> int:
@@ -195,9 +196,10 @@ class Cluster:
 
     def start(self, node: LocalNode, *, sync_interval: float = SYNC_INTERVAL_S, wait: bool = True,
               extra_env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None,
-              ) -> subprocess.Popen:
+              extra_args: Sequence[str] = ()) -> subprocess.Popen:
+        """`solnet run` for `node`; `extra_args` are more of its options (e.g. --public-dashboard)."""
         proc = localnet.start(node, PASSPHRASE, sync_interval=sync_interval, extra_env=extra_env,
-                              preexec_fn=preexec_fn)
+                              preexec_fn=preexec_fn, extra_args=extra_args)
         self.started.append((node, proc))
         if wait:
             self.wait(lambda: is_listening(node.port) or proc.poll() is not None, 20, f"{node.name} listening")

@@ -29,7 +29,7 @@ def test_one_shot_sync_against_a_running_node(cluster: Cluster) -> None:
 
     first = cli(bristol, "sync", calais.address)
     assert first.stdout.startswith(f"Synced with http://{calais.address}"), first.stdout
-    summary = re.search(r"received (\d+) \((\d+) new, .*\), sent (\d+)\.", first.stdout)
+    summary = re.search(r"received (\d+) events? \((\d+) new, .*\), sent (\d+) events?\.", first.stdout)
     assert summary, first.stdout
     received, new, sent = map(int, summary.groups())
     assert received == new == len(calais_own), first.stdout

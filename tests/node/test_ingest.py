@@ -10,6 +10,7 @@ from crypto.keys import SigningKey
 from events.canonical import pack
 from events.format import sign_event
 from node.log import MAX_CLOCK_SKEW_MS, now_ms
+from node.views import view
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 
 
@@ -33,7 +34,7 @@ def test_a_gap_waits_then_fills_from_pending(net: Net, tmp_path: Path) -> None:
     assert log.store.count() == 2
     assert statuses(log.ingest(wires([e1]))) == ["accepted"]
     assert log.store.head(net.device.key.public.__bytes__())[0] == 3
-    assert log.store.db.execute("SELECT count(*) FROM pending").fetchone()[0] == 0
+    assert log.store.pending_count() == 0
 
 
 def test_an_unknown_author_waits_for_its_vouch(net: Net, tmp_path: Path) -> None:
@@ -92,14 +93,14 @@ def test_a_fork_keeps_both_as_proof_and_freezes_the_author(net: Net, tmp_path: P
     assert statuses(log.ingest(wires([first]))) == ["accepted"]
     out = log.ingest(wires([twin]))
     assert out[0].reason == "fork"
-    fork = log.store.db.execute("SELECT id, other FROM forks").fetchone()
+    fork = log.store.fork_records()[0][:2]
     assert fork == (twin.id, first.id)
     # the author is frozen: its later events are refused, even valid ones
     later = net.device.sign("action", action(3))
     assert log.ingest(wires([later]))[0].reason == "author_frozen"
     # proof survives: the fork's wire bytes verify on their own
     from events.format import decode_event
-    decode_event(log.store.db.execute("SELECT wire FROM forks").fetchone()[0]).verify()
+    decode_event(log.store.fork_records()[0].wire).verify()
 
 
 def test_a_fork_inside_one_batch_freezes_the_rest_of_it(net: Net, tmp_path: Path) -> None:
@@ -140,6 +141,27 @@ def test_events_without_effect_are_kept_and_never_block_their_author(net: Net, t
     assert log.no_effect(misplaced) == "a group key may not sign action events"
     assert {r.key for r in log.store.rows("action")} == {after.id}
     assert log.store.rows("profile")[0].data["name"] == "Calais group"
+
+
+def test_a_reference_to_the_wrong_kind_is_stored_with_no_effect(net: Net, tmp_path: Path) -> None:
+    """A peer's need.fulfil naming an action (or a claim naming a need) breaks no rule a node can
+    check without its state, so it is stored like any event; it counts for nothing and says why."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    act = net.device.sign("action", action(1))
+    need = net.device.sign("need", {"category": "tents", "quantity": 5, "region": "calais"})
+    wrong_fulfil = net.device.sign("need.fulfil", {"need": act.id, "quantity": 5})
+    wrong_claim = net.device.sign("support.claim", {"request": need.id})
+    right_fulfil = net.device.sign("need.fulfil", {"need": need.id, "quantity": 2})
+    unseen = net.device.sign("fundraiser.update", {"fundraiser": bytes(32), "raised": 10})
+    batch = [act, need, wrong_fulfil, wrong_claim, right_fulfil, unseen]
+    assert statuses(log.ingest(wires(batch))) == ["accepted"] * len(batch)
+    assert log.no_effect(wrong_fulfil) == (f"'need' must name a need event, but {act.id.hex()[:12]}… is an "
+                                           "action event")
+    assert "'request' must name a support.request event" in log.no_effect(wrong_claim)
+    assert log.no_effect(right_fulfil) is None and log.no_effect(unseen) is None  # an unseen one cannot be judged
+    [need_row] = view(log, "needs", now=now_ms())
+    assert need_row["fulfilled"] == 2  # the fulfil naming the action counted for nothing
 
 
 def test_revocation_rejects_and_purges_later_events(net: Net, tmp_path: Path) -> None:
@@ -271,7 +293,7 @@ def test_publishing_with_an_uncertified_key_stores_nothing(net: Net, tmp_path: P
         log.append(stranger, "action", action())
     assert refused.value.reason == "not_a_member"
     assert log.store.count() == 2
-    assert log.store.db.execute("SELECT count(*) FROM pending").fetchone()[0] == 0
+    assert log.store.pending_count() == 0
 
 
 def test_publishing_after_revocation_is_refused(net: Net, tmp_path: Path) -> None:

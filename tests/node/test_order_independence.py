@@ -115,6 +115,14 @@ def play(world: World, steps: list[tuple]) -> None:
 def state(log: EventLog) -> dict:
     store = log.store
     trust = log.trust
+    events = sorted(store.event_states())
+    # The heads and the count are kept as events come and go (revocations, forks): they must be
+    # what the stored events say, whatever the order they came in.
+    newest: dict[bytes, tuple[int, bytes]] = {}
+    for event_id, author, seq, _ in events:
+        newest[author] = max(newest.get(author, (0, b"")), (seq, event_id))
+    assert sorted(store.heads()) == sorted((a, s, i) for a, (s, i) in newest.items())
+    assert store.count() == len(events)
     return {
         "members": {k: (m.role, m.group, m.revoked_from, m.encryption_key, m.admitters)
                     for k, m in trust.members.items()},
@@ -123,7 +131,7 @@ def state(log: EventLog) -> dict:
         # node and not yet to another; it changes nothing unless that revocation stops counting, and
         # then both find it when the events come back.
         "revocations": {k: (r.by, r.from_seq, r.fork) for k, r in trust.revocations.items()},
-        "events": sorted(store.db.execute("SELECT id, author, seq, body_state FROM events").fetchall()),
+        "events": events,
         "projections": store.projection_dump(),
     }
 

@@ -55,8 +55,10 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
         localnet.stop(calais)
     assert not calais.home.keystore_path.exists()
     # Nothing says which group this node was: config.json (name, ids) and the admin token go too.
-    # (node.log is this test's capture of the node's output, not a file the node writes.)
-    assert {f.name for f in calais.home.path.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm", "node.log"}
+    # (node.log is this test's capture of the node's output, not a file the node writes; node.lock
+    # is the one-node-per-home lock, holding at most a pid.)
+    assert {f.name for f in calais.home.path.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm", "node.log",
+                                                          "node.lock"}
     assert {"keystore", "config.json", "admin-token"} <= set(out["files_destroyed"])
     for f in calais.home.path.iterdir():
         data = f.read_bytes()
@@ -110,7 +112,7 @@ def test_wipe_drops_sealed_case_notes_and_unused_login_links(tmp_path: Path) -> 
     calais, _, sealed = _network_with_a_private_request(tmp_path)
     log = calais.home.log()
     keys = calais.home.keys(PASS)
-    request = log.store.db.execute("SELECT id FROM events WHERE kind='support.request'").fetchone()[0]
+    request = log.store.list_events(kind="support.request", limit=1)[0].id
     note = seal_private("Host at 12 Acacia Road", log.trust, [], bytes(keys.group.public))
     log.append(keys.device, "support.claim", {"request": request, "sealed": note})
     public = log.append(keys.device, "support.close", {"request": request, "outcome": "resolved", "note": "done"})

@@ -108,7 +108,7 @@ async def test_a_link_cut_mid_stream_exits_nonzero_with_an_honest_report(sink):
     done, author = await serve_once(mole, node, total=800, streamed=400, end=False, args=())
     assert done.returncode == 1, (done.returncode, done.stdout, done.stderr)
     assert done.stdout.startswith("Sync with http://127.0.0.1:") and " cut off after " in done.stdout, done.stdout
-    assert "received 400 (400 new, 0 duplicate, 0 pending, 0 rejected), sent 0." in done.stdout, done.stdout
+    assert "received 400 events (400 new, 0 duplicate, 0 pending, 0 rejected), sent 0 events." in done.stdout, done.stdout
     assert stored_by(node, author) == 400
 
 

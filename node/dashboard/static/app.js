@@ -1,4 +1,8 @@
-// solnet dashboard: local times, and live refresh of the page's parts when the node stores new events.
+// solnet dashboard: local times; after a failed form, the focus on its summary of errors; and live
+// refresh of the page's parts when the node stores new events. A part is patched in place, never
+// replaced: what did not change stays the same node, so the keyboard focus stays where it is, and a
+// screen reader hears only what is new: each new alert once, through the persistent #alert-news, and
+// the state of live updates through #live-status (role=status).
 // No inline script anywhere (the CSP forbids it); everything it shows comes from the node's own pages.
 (function () {
   "use strict";
@@ -36,13 +40,119 @@
 
   var status = document.getElementById("live-status");
   function setStatus(state) {
-    if (!status) { return; }
+    if (!status || status.getAttribute("data-state") === state) { return; }  // said once per change
     status.setAttribute("data-state", state);
-    var label = status.getAttribute("data-label-" + state);
-    status.textContent = label || "";
+    status.textContent = status.getAttribute("data-label-" + state) || "";
+  }
+
+  // --- new alerts: said once each -------------------------------------------------------------
+  var news = document.getElementById("alert-news");
+  var seenAlerts = {};
+  function newAlerts() {
+    var items = document.querySelectorAll(".alerts li[data-key]"), fresh = [];
+    for (var i = 0; i < items.length; i++) {
+      var key = items[i].getAttribute("data-key");
+      if (!seenAlerts[key]) { seenAlerts[key] = true; fresh.push(items[i].getAttribute("data-label-announce")); }
+    }
+    return fresh;
+  }
+  newAlerts();  // those on the page when it opened are not news
+
+  // --- patching a part in place ---------------------------------------------------------------
+  // Children are matched by id or data-key (list items carry their event's id), else in order among
+  // those of the same tag; a matched node is kept and patched, the others are added or removed.
+  function keyOf(node) {
+    if (node.nodeType !== 1) { return null; }
+    if (node.id) { return "#" + node.id; }
+    var key = node.getAttribute("data-key");
+    return key ? "k:" + key : null;
+  }
+
+  function sameKind(a, b) {
+    return a.nodeType === b.nodeType && (a.nodeType !== 1 || a.tagName === b.tagName);
+  }
+
+  function syncAttributes(old, fresh) {
+    var i, name;
+    for (i = old.attributes.length - 1; i >= 0; i--) {
+      name = old.attributes[i].name;
+      // <details open> is the reader's choice, not the server's
+      if (!fresh.hasAttribute(name) && !(name === "open" && old.tagName === "DETAILS")) { old.removeAttribute(name); }
+    }
+    for (i = 0; i < fresh.attributes.length; i++) {
+      name = fresh.attributes[i].name;
+      if (old.getAttribute(name) !== fresh.attributes[i].value) { old.setAttribute(name, fresh.attributes[i].value); }
+    }
+  }
+
+  function patch(old, fresh) {
+    if (old.nodeType !== 1) {
+      if (old.nodeValue !== fresh.nodeValue) { old.nodeValue = fresh.nodeValue; }
+      return;
+    }
+    syncAttributes(old, fresh);
+    patchChildren(old, fresh);
+  }
+
+  function patchChildren(parent, freshParent) {
+    var olds = Array.prototype.slice.call(parent.childNodes);
+    var fresh = Array.prototype.slice.call(freshParent.childNodes);
+    var byKey = {}, unkeyed = [], kept = [], wanted = [], next = 0, i, j, key, match;
+    for (i = 0; i < olds.length; i++) {
+      key = keyOf(olds[i]);
+      if (key) { byKey[key] = olds[i]; } else { unkeyed.push(olds[i]); }
+    }
+    for (i = 0; i < fresh.length; i++) {
+      key = keyOf(fresh[i]);
+      match = null;
+      if (key) {
+        if (byKey[key] && sameKind(byKey[key], fresh[i])) { match = byKey[key]; }
+        delete byKey[key];
+      } else {
+        for (j = next; j < unkeyed.length; j++) {
+          if (sameKind(unkeyed[j], fresh[i])) { match = unkeyed[j]; next = j + 1; break; }
+        }
+      }
+      if (match) { patch(match, fresh[i]); kept.push(match); wanted.push(match); }
+      else { wanted.push(document.importNode(fresh[i], true)); }
+    }
+    for (i = 0; i < olds.length; i++) {
+      if (kept.indexOf(olds[i]) < 0) { parent.removeChild(olds[i]); }
+    }
+    // Put them in order, never moving the one that holds the focus: moving it would drop the focus.
+    var focused = document.activeElement, holder = null;
+    for (i = 0; i < wanted.length; i++) {
+      if (wanted[i] === focused || (wanted[i].nodeType === 1 && wanted[i].contains(focused))) { holder = wanted[i]; }
+    }
+    var at = parent.firstChild;
+    for (i = 0; i < wanted.length; i++) {
+      if (wanted[i] === holder) { at = holder.nextSibling; continue; }
+      if (wanted[i] === at) { at = at.nextSibling; continue; }
+      parent.insertBefore(wanted[i], at);
+    }
+  }
+
+  function refreshPart(el, html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;  // server-rendered, escaped HTML, parsed inert: nothing in it runs or loads
+    formatTimes(template.content);  // as the page shows them, so unchanged times stay untouched
+    var focused = document.activeElement;
+    var inside = focused && focused !== document.body && el.contains(focused);
+    var section = inside && focused.closest ? focused.closest("[aria-labelledby]") : null;
+    var heading = section ? section.getAttribute("aria-labelledby") : null;
+    patchChildren(el, template.content);
+    if (inside && !focused.isConnected) {  // its item left the page (an alert expired, a need was covered)
+      var target = (heading && document.getElementById(heading)) || el;
+      target.focus({ preventScroll: true });
+    }
+    var fresh = newAlerts();
+    if (fresh.length && news) { news.textContent = news.getAttribute("data-label-new") + " " + fresh.join(" — "); }
   }
 
   formatTimes(document);
+  var summary = document.querySelector("[data-focus]");
+  if (summary) { summary.focus(); }  // a failed form: its problems first, each a link to its field
+
   var parts = document.querySelectorAll("[data-fragment]");
   var streamUrl = document.body.getAttribute("data-live");
   if (!streamUrl || !window.EventSource || parts.length === 0) { return; }
@@ -61,9 +171,7 @@
       (function (el) {
         jobs.push(fetch(el.getAttribute("data-fragment"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
           .then(function (r) { return r.ok ? r.text() : null; })
-          .then(function (html) {
-            if (html !== null) { el.innerHTML = html; formatTimes(el); } // server-rendered, escaped HTML
-          }));
+          .then(function (html) { if (html !== null) { refreshPart(el, html); } }));
       })(parts[i]);
     }
     Promise.all(jobs).catch(function () {}).then(function () {

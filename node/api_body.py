@@ -1,0 +1,145 @@
+"""The body of POST /api/v1/events, checked as node/openapi.json describes it, before anything else.
+
+A program gets exactly what the schema promises: a JSON object (sent as application/json), no null
+anywhere, text where the schema says text (a JSON number only for a numeric field), enum values
+written exactly as listed, `expires_in` as a duration such as 6h. What passes becomes the arguments
+of node.publishing.publish, which checks everything else (as for the CLI and the dashboard's forms).
+Every refusal names the field at fault.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from events.fields import Field
+from events.kinds import KINDS, Kind
+from node.publishing import SIGNERS, typed_fields
+from node.render import MONEY_FIELDS
+
+JSON = "application/json"
+POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note")
+EXPIRES_RE = re.compile(r"[0-9]{1,9}(m|min|h|d)")
+NUMERIC_TYPES = ("int",)  # field types a JSON number may be given for (amounts, quantities)
+
+# The exact form a program writes these fields in, by field type (node/openapi.json states the same
+# patterns, generated from here). A person typing `solnet publish` is forgiven spaces around a value,
+# capitals or other digits; a program gets what its schema says, and whatever it calls invalid is refused.
+EVENT_ID = "[0-9a-fA-F]{6,64}"  # in full, or a unique prefix (node.publishing.resolve_event_id)
+FORMS = {
+    "id": (EVENT_ID, "an event id in hex: all 64 characters, or at least the first 6"),
+    "key": ("[0-9a-fA-F]{64}", "a device or group id: 64 hex characters"),
+    "ids": (f"{EVENT_ID}( *, *{EVENT_ID})*", "event ids in hex, separated by commas"),
+    "region": ("[A-Za-z0-9][A-Za-z0-9-]{0,39}", "a region name such as calais (letters, digits and -, at most 40)"),
+    "currency": ("[A-Za-z]{3}", "a three-letter currency code such as EUR"),
+    "int": ("[0-9]{1,16}", "a whole number written in digits, such as 12"),
+    "money": ("[0-9]{1,13}([.][0-9]{1,2})?", "an amount such as 1500 or 12.50"),
+}
+# For the schema's text patterns: the characters no text may hold (events.fields.CONTROL_RE, but CR,
+# which is read as a line break), and the blank ones (what str.strip() removes: a text of only
+# those is "not given").
+FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+BLANK = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+class BodyError(ValueError):
+    """A body refused before publishing: the HTTP status, a stable code, and the field at fault."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.field = status, code, field
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    kind: str
+    texts: dict[str, str]
+    expires_in: str | None
+    signer: str | None
+    private: str | None
+    to: list[str]
+    public_note: bool
+
+
+def _invalid(message: str, field: str) -> BodyError:
+    return BodyError(422, "invalid_field", message, field)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")  # Python's json reads NaN and Infinity; JSON has neither
+
+
+def parse(raw: bytes, content_type: str) -> PublishRequest:
+    """The publish arguments in `raw`, or BodyError saying what is wrong (415, 400 or 422)."""
+    if content_type != JSON:
+        raise BodyError(415, "unsupported_media_type", f"the body must be JSON, sent with 'Content-Type: {JSON}' "
+                        f"(this one says {content_type[:60]!r})")
+    try:
+        body = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BodyError(400, "bad_json", "the body is not JSON; send {\"kind\": ..., \"fields\": {...}}") from None
+    if not isinstance(body, dict):
+        raise BodyError(400, "bad_json", "the body must be a JSON object: {\"kind\": ..., \"fields\": {...}}")
+    for key, value in body.items():
+        if key not in POST_KEYS:
+            raise _invalid(f"unknown key {key[:40]!r}; the body takes: {', '.join(POST_KEYS)}", key[:40])
+        if value is None:
+            raise _invalid(f"'{key}' is null: leave it out, or give a value", key)
+    name = body.get("kind")
+    kind = KINDS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        given = f"unknown kind {name[:40]!r}" if isinstance(name, str) else "'kind' is required"
+        raise _invalid(f"{given}: one of {', '.join(KINDS)}", "kind")
+    to = body.get("to", [])
+    if not isinstance(to, list) or not all(isinstance(g, str) for g in to):
+        raise _invalid("'to' is a list of group ids (64 hex characters each)", "to")
+    public_note = body.get("public_note", False)
+    if not isinstance(public_note, bool):
+        raise _invalid("'public_note' is true or false", "public_note")
+    expires_in = _string(body, "expires_in")
+    if expires_in is not None and not EXPIRES_RE.fullmatch(expires_in):
+        raise _invalid(f"'expires_in' is a duration such as 90m, 6h or 2d, got {expires_in[:40]!r}", "expires_in")
+    signer = _string(body, "as")
+    if signer is not None and signer not in SIGNERS:
+        raise _invalid(f"'as' is 'device' or 'group', not {signer[:40]!r}", "as")
+    return PublishRequest(kind.name, _texts(kind, body.get("fields", {})), expires_in, signer,
+                          _string(body, "private"), to, public_note)
+
+
+def _string(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _invalid(f"'{key}' must be text", key)
+    return value
+
+
+def _texts(kind: Kind, fields: Any) -> dict[str, str]:
+    """The field values as text, as a person would type them (node.publishing parses them)."""
+    if not isinstance(fields, dict):
+        raise _invalid("'fields' is an object of field name to text", "fields")
+    typed = typed_fields(kind)
+    texts = {}
+    for name, value in fields.items():
+        spec = kind.field(name)
+        if spec is None or name not in typed:
+            raise _invalid(f"{kind.name} has no field {name[:40]!r}; its fields are: {', '.join(typed)}", name[:40])
+        if value is None:
+            raise _invalid(f"'{name}' is null: leave it out, or give a value", name)
+        numeric = spec.type in NUMERIC_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not isinstance(value, str) and not numeric:
+            what = "text or a number" if spec.type in NUMERIC_TYPES else "text"
+            raise _invalid(f"'{name}' must be {what}, as a person would type it", name)
+        given = value != "" or spec.required  # an empty text means "not given" for an optional field
+        if spec.type == "enum" and given and value not in spec.choices:
+            raise _invalid(f"'{name}' must be one of: {', '.join(spec.choices)} (got {str(value)[:40]!r})", name)
+        form = FORMS.get(form_name(spec))
+        if form is not None and isinstance(value, str) and given and not re.fullmatch(form[0], value):
+            raise _invalid(f"'{name}' must be {form[1]}, got {value[:40]!r}", name)
+        texts[name] = str(value)
+    return texts
+
+
+def form_name(spec: Field) -> str:
+    """The key of FORMS for a field: amounts have their own form, other fields their type's."""
+    return "money" if spec.name in MONEY_FIELDS else spec.type

@@ -1,0 +1,36 @@
+"""The root of solnet's own errors and the exit codes of the `solnet` command.
+
+Every error solnet raises on purpose derives from SolnetError: `str(exc)` is a sentence for
+people (what went wrong, what to do next), `reason` a stable code for programs, `exit_code` the
+hint for the command line and `http_status` the hint for the HTTP API. Subclasses set these as
+class attributes (an instance may carry its own `reason`), so the CLI maps every error in one
+place (cli.exit_code_of) instead of one `except` per class.
+
+This module is pure and imports nothing of solnet: the lowest floors (crypto/, events/) derive
+their errors from it too.
+"""
+from __future__ import annotations
+
+# Exit codes, as documented in the README's table.
+EXIT_OK = 0
+EXIT_REFUSED = 1  # understood, but refused: bad content, unknown id, damaged file, unreachable peer
+EXIT_USAGE = 2  # the command line is wrong: unknown option, missing argument, a value of the wrong form
+EXIT_HOME = 3  # the home or keystore is not usable: not set up, not joined, passphrase, node already running
+EXIT_STORAGE = 4  # storage failure: disk full, damaged database
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+class SolnetError(Exception):
+    """An error solnet raises on purpose; the message says what went wrong and what to do."""
+
+    reason: str = "refused"
+    exit_code: int = EXIT_REFUSED
+    http_status: int = 400
+
+
+class UsageError(SolnetError):
+    """The command line (or the request) is malformed: a value that is not of its form."""
+
+    reason = "usage"
+    exit_code = EXIT_USAGE
+    http_status = 400

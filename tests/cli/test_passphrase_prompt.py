@@ -1,0 +1,100 @@
+"""The passphrase typed at a terminal: a mistyped one is asked again, three tries in all. The
+`solnet` process runs on a pseudo-terminal of its own (pty.fork), as in a person's terminal."""
+from __future__ import annotations
+
+import os
+import pty
+import select
+import time
+from pathlib import Path
+
+PROMPT = b"Passphrase for this node's keys: "
+STEP_TIMEOUT_S = 60  # each unlock derives a 64 MiB Argon2id key: slow on a busy machine, but bounded
+
+
+class Terminal:
+    """`solnet ARGS` on a pseudo-terminal: read what it prints, type answers."""
+
+    def __init__(self, solnet: Path, env: dict[str, str], *args: str) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: its terminal is the pty, as for a person
+            try:
+                os.execve(str(solnet), [str(solnet), *args], env)
+            finally:
+                os._exit(127)
+        self.seen = b""
+
+    def wait_for(self, text: bytes) -> None:
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while text not in self.seen:
+            left = deadline - time.monotonic()
+            assert left > 0, f"waited {STEP_TIMEOUT_S} s for {text!r}; the terminal shows:\n{self.seen.decode()}"
+            if select.select([self.fd], [], [], min(left, 1.0))[0]:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:  # the child closed the terminal (EIO)
+                    chunk = b""
+                assert chunk, f"the command ended before {text!r}; the terminal shows:\n{self.seen.decode()}"
+                self.seen += chunk
+
+    def type_at_prompt(self, typed: str) -> None:
+        """Wait for the next passphrase prompt and type `typed` (and Enter)."""
+        self.wait_for(PROMPT)
+        self.seen = self.seen.replace(PROMPT, b"<asked>", 1)  # the next wait is for the next prompt
+        os.write(self.fd, typed.encode() + b"\n")
+
+    def finish(self) -> tuple[int, str]:
+        """The exit code and everything it printed."""
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                break
+            assert time.monotonic() < deadline, f"still running:\n{self.seen.decode()}"
+            if select.select([self.fd], [], [], 0.2)[0]:
+                try:
+                    self.seen += os.read(self.fd, 4096)
+                except OSError:
+                    pass
+        try:
+            while select.select([self.fd], [], [], 0)[0]:
+                chunk = os.read(self.fd, 4096)
+                if not chunk:
+                    break
+                self.seen += chunk
+        except OSError:
+            pass
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status), self.seen.decode(errors="replace")
+
+
+def prompt_env(cli) -> dict[str, str]:
+    env = cli.base_env()
+    del env["SOLNET_PASSPHRASE"]
+    return env
+
+
+NEED = ("publish", "need", "--category", "tents", "--quantity", "3", "--region", "calais")
+
+
+def test_a_mistyped_passphrase_is_asked_again(network, cli):
+    before = len(cli.run_json(network.a, "ls"))
+    term = Terminal(cli.SOLNET, prompt_env(cli), "--home", str(network.a), *NEED)
+    for typed in ("nine tents for the jungel", "nine tents", cli.PASSPHRASE):
+        term.type_at_prompt(typed)
+    code, shown = term.finish()
+    assert code == 0 and "Published need" in shown, shown
+    assert shown.count("Wrong passphrase, try again.") == 2, shown
+    assert len(cli.run_json(network.a, "ls")) == before + 1
+
+
+def test_three_wrong_passphrases_and_nothing_is_done(network, cli):
+    before = len(cli.run_json(network.a, "ls"))
+    term = Terminal(cli.SOLNET, prompt_env(cli), "--home", str(network.a), *NEED)
+    for attempt in range(3):
+        term.type_at_prompt(f"not it {attempt}")
+    code, shown = term.finish()
+    assert code == 3, shown
+    assert shown.count("Wrong passphrase, try again.") == 2 and "wrong passphrase for this node's keystore" in shown
+    assert "Traceback" not in shown
+    assert len(cli.run_json(network.a, "ls")) == before
