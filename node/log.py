@@ -379,7 +379,9 @@ class EventLog:
             return f"a {member.role} key may not sign {ev.kind} events"
         if kind is not None and ev.body is not None:  # a reference to the wrong kind counts for nothing
             fields = unpack(ev.body)
-            kind_of = lambda event_id: (row[4] if (row := self.store.event_row(event_id)) else None)  # noqa: E731
+            # a sealed event's kind is inside its envelope: it cannot be judged (None), like one not held
+            kind_of = lambda event_id: (row[4] if (row := self.store.event_row(event_id)) and row[4] != "sealed"  # noqa: E731
+                                        else None)
             wrong = wrong_reference(kind, fields, kind_of) if isinstance(fields, dict) else None
             if wrong is not None:
                 return wrong[1]

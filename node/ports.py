@@ -104,6 +104,16 @@ class WebNode(Protocol):
         """The newest stored `n` this node has noticed (what a live page already shows)."""
         ...
 
+    @property
+    def started_ms(self) -> int | None:
+        """When this node started running its peer loops (None: it does not run them)."""
+        ...
+
+    @property
+    def stopping(self) -> bool:
+        """The node is shutting down."""
+        ...
+
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking read or write of the store on the node's database thread."""
         ...

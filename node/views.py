@@ -6,19 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from events import readmodels
-from events.projections import ACTION, ALERT, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, OFFER, PROFILE, SUPPORT, SUPPORT_STATUS
+from events.projections import (ACTION, ALERT, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, OFFER, PROFILE, SUPPORT,
+                                SUPPORT_STATUS, MemoryTables)
+from node.audience import WithOpened
 from node.log import EventLog, now_ms
 
 VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")
 
 
 def view(log: EventLog, name: str, *, region: str | None = None, now: int | None = None,
-         limit: int | None = None) -> Any:
+         limit: int | None = None, opened: MemoryTables | None = None) -> Any:
     """The read model `name`. With `limit`, SQL selects at most that many rows of each table
     involved (the soonest actions and the latest started, the newest of the others), so the cost
-    does not grow with the log; without it, everything (for `solnet view`)."""
+    does not grow with the log; without it, everything (for `solnet view`). `opened` holds the rows
+    of the events for chosen groups this node could read (node.audience.opened_rows): they join the
+    stored ones, marked `shared_with`, and exist only in memory."""
     now = now_ms() if now is None else now
-    store = log.store
+    store = log.store if opened is None else WithOpened(log.store, opened)
     newest = {"order": "newest", "limit": limit} if limit is not None else {}
     if name == "actions":
         window_start = now - readmodels.RECENT_ACTION_GRACE_MS

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from events.kinds import KINDS
-from events.projections import ACTION, ALERT, FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT
+from events.projections import ACTION, ALERT, FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT, MemoryTables
+from events.sealed import SEALED_KIND
 from node import render
+from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.views import view
 
@@ -24,9 +26,11 @@ def group_names(log: EventLog) -> dict[bytes, str]:
     return {row.key: row.data["name"] for row in log.store.rows("profile")}
 
 
-def regions(log: EventLog) -> list[str]:
-    """Every region something is shown for (a group's home region included)."""
-    return log.store.regions((PROFILE, ACTION, FUNDRAISER, NEED, OFFER, SUPPORT, ALERT))
+def regions(log: EventLog, opened: MemoryTables | None = None) -> list[str]:
+    """Every region something is shown for (a group's home region included; with `opened`, the
+    regions of the events for chosen groups this node reads too)."""
+    store = log.store if opened is None else WithOpened(log.store, opened)
+    return store.regions((PROFILE, ACTION, FUNDRAISER, NEED, OFFER, SUPPORT, ALERT))
 
 
 def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any]:
@@ -34,10 +38,12 @@ def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any
     return {"items": items[:MAX_ITEMS], "more": capped or len(items) > MAX_ITEMS}
 
 
-def overview(log: EventLog, region: str | None, now: int) -> dict[str, Any]:
+def overview(log: EventLog, region: str | None, now: int, opener: Opener | None = None) -> dict[str, Any]:
     """Each section from at most CANDIDATES rows per table (the newest; the soonest actions), so
-    the page costs the same at 100 events or 100k; sections filter them (open, not ended)."""
-    bounded = {"region": region, "now": now, "limit": CANDIDATES}
+    the page costs the same at 100 events or 100k; sections filter them (open, not ended). With
+    `opener` (the admin's page), the events for chosen groups this node reads are in it too."""
+    opened = opened_rows(log, opener) if opener is not None else None
+    bounded = {"region": region, "now": now, "limit": CANDIDATES, "opened": opened}
     actions_by_region = view(log, "actions", **bounded)
     all_funds = view(log, "fundraisers", **bounded)
     funds = [f for f in all_funds if f.get("ends_at") is None or f["ends_at"] >= now]
@@ -55,7 +61,7 @@ def overview(log: EventLog, region: str | None, now: int) -> dict[str, Any]:
         "fulfilled": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] == 0], capped_needs),
         "support": _bounded(support, len(all_support) >= CANDIDATES),
         "names": group_names(log),
-        "regions": regions(log),
+        "regions": regions(log, opened),
         "last_n": log.store.last_n(),
     }
 
@@ -88,7 +94,7 @@ def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     out = []
     for f in spec.fields:
-        if f.name not in fields or f.name == "sealed" or f.type == "signature":
+        if f.name not in fields or f.type in ("bytes", "signature"):
             continue  # ciphertext and signatures are checked by the node, not read by people
         value = fields[f.name]
         show = {"time": "time", "enum": "choice", "id": "id", "ids": "ids", "url": "url", "text": "text",
@@ -99,7 +105,9 @@ def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def event(log: EventLog, event_id: bytes, now: int) -> dict[str, Any] | None:
+def event(log: EventLog, event_id: bytes, now: int, opener: Opener | None = None) -> dict[str, Any] | None:
+    """One event for its page. An event for chosen groups shows as what is inside it when `opener`
+    (the admin's page) reads it, with whom it is shared; otherwise only that it exists."""
     row = log.store.event_row(event_id)
     if row is None:
         return None
@@ -107,23 +115,35 @@ def event(log: EventLog, event_id: bytes, now: int) -> dict[str, Any] | None:
     fields = render.event_fields(row) or {}
     member = log.trust.member(author)
     group = member.group if member is not None else None
+    shared: list[bytes] = []
+    opened = None
+    if (inside := opened_event(log, opener, row)) is not None:
+        inner, author_group = inside
+        kind, fields, shared = inner.kind, inner.fields, shared_with(inner, author_group)
+        opened = opened_rows(log, opener) if opener is not None else None
+    names = group_names(log)
     out: dict[str, Any] = {
         "id": event_id, "kind": kind, "author": author, "seq": seq, "ts": ts, "expires": expires,
-        "body": render.BODY_STATES[body_state], "group": group, "group_name": group_names(log).get(group),
+        "body": render.BODY_STATES[body_state], "group": group, "group_name": names.get(group),
         "fields": _display_fields(kind, fields), "raw": fields, "sealed": fields.get("sealed"),
         "title": fields.get("title") or fields.get("name"), "status": None,
+        "shared_with": [names.get(g) or render.short_id(g) for g in shared],  # by name, for the page
+        "for_chosen_groups": kind == SEALED_KIND,  # and not readable here
     }
     region = fields.get("region")
     if kind == "fundraiser":
-        out["status"] = next((f for f in view(log, "fundraisers", region=region, now=now) if f["id"] == event_id), None)
+        out["status"] = next((f for f in view(log, "fundraisers", region=region, now=now, opened=opened)
+                              if f["id"] == event_id), None)
     elif kind == "need":
-        out["status"] = next((n for n in view(log, "needs", region=region, now=now) if n["id"] == event_id), None)
+        out["status"] = next((n for n in view(log, "needs", region=region, now=now, opened=opened)
+                              if n["id"] == event_id), None)
     elif kind == "support.request":
         out["status"] = next((s for s in view(log, "support", region=region, now=now) if s["id"] == event_id), None)
     return out
 
 
 def recipient_groups(log: EventLog) -> list[dict[str, Any]]:
-    """Groups that can receive a private part (not revoked), for the support request form."""
+    """Groups that can receive a private part or an event for chosen groups (not revoked), for the
+    forms' pickers."""
     return [{"id": g["id"], "name": g["name"], "region": g["region"]} for g in view(log, "groups")
             if g["revoked_from"] is None]

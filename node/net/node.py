@@ -233,6 +233,10 @@ class Node:
     def last_stored_n(self) -> int:
         return self.feed.last_n
 
+    @property
+    def started_ms(self) -> int | None:
+        return self._started_ms
+
     async def wait_for_change(self, since_n: int, timeout: float) -> int:
         """Wait until the log holds events past `since_n` (stored by anyone), or `timeout` seconds;
         returns the newest stored `n`. For live views (the dashboard's event stream)."""

@@ -229,6 +229,20 @@ class EventTables(StoreBase):
         return [body for a, body in self._x("SELECT a, body FROM events WHERE kind=? AND body IS NOT NULL", (kind,))
                 if a != skip]
 
+    def sealed_events(self, after_n: int = 0) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:
+        """(n, id, author, seq, ts, expires, body) of every `sealed` event that still has its body
+        (events for chosen groups only: node/audience.py opens them in memory), in stored order."""
+        rows = self._x("SELECT n, id, a, seq, ts, expires, body FROM events WHERE kind='sealed' AND body IS NOT NULL "
+                       "AND n>? ORDER BY n", (after_n,)).fetchall()
+        return [(n, event_id, self._key(a), seq, ts, expires, body) for n, event_id, a, seq, ts, expires, body in rows]
+
+    def kind_after(self, kind: str, after_n: int, limit: int) -> list[tuple[int, bytes, bytes, int, int | None, bytes]]:
+        """(n, id, author, ts, expires, body) of events of `kind` stored after row `after_n` with their
+        body, oldest first, at most `limit` (node/alert_feed.py follows new alerts with it)."""
+        rows = self._x("SELECT n, id, a, ts, expires, body FROM events WHERE kind=? AND n>? AND body IS NOT NULL "
+                       "ORDER BY n LIMIT ?", (kind, after_n, limit)).fetchall()
+        return [(n, event_id, self._key(a), ts, expires, body) for n, event_id, a, ts, expires, body in rows]
+
     def bodies_of_kinds(self, kinds: Sequence[str]) -> list[tuple[bytes, bytes]]:
         """(id, body) of every stored event of `kinds` that has its body."""
         return self._x(f"SELECT id, body FROM events WHERE kind IN ({','.join('?' * len(kinds))}) AND body IS NOT NULL",

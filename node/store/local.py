@@ -39,12 +39,13 @@ class LocalTables(ProjectionTables):
         return self._x("DELETE FROM peers WHERE address=?", (address,)).rowcount > 0
 
     # --- panic wipe -------------------------------------------------------------------------------
-    def forget_private_and_local(self, private_kinds: Sequence[str]) -> tuple[int, int]:
+    def forget_private_and_local(self, private_kinds: Sequence[str], sealed_kinds: Sequence[str] = ()) -> tuple[int, int]:
         """For the panic wipe, inside a write: drop every body that holds a sealed part (with its
-        read-model rows), events kept aside, fork evidence, the peer list and runtime facts.
-        Returns (bodies dropped, peers forgotten)."""
+        read-model rows), every body of `sealed_kinds` (wholly encrypted), events kept aside, fork
+        evidence, the peer list and runtime facts. Returns (bodies dropped, peers forgotten)."""
         sealed = [event_id for event_id, body in self.bodies_of_kinds(private_kinds)
                   if "sealed" in (msgpack.unpackb(body, raw=False) or {})]
+        sealed += [event_id for event_id, _ in self.bodies_of_kinds(sealed_kinds)] if sealed_kinds else []
         for i in range(0, len(sealed), 500):
             chunk = sealed[i:i + 500]
             where, args = by_ids(chunk)

@@ -35,6 +35,10 @@ class Api:
     token: str
     base: str = ""
 
+    def url(self, path: str) -> str:
+        """What `client` takes for `path`: the path itself (pytest-aiohttp's client), or a full URL."""
+        return self.base + path
+
     async def request(self, method: str, path: str, *, token: str | None | bool = True, **kwargs: Any,
                       ) -> tuple[int, Any]:
         """(status, parsed JSON body); token=True sends the node's admin token, a string sends that."""
@@ -43,7 +47,7 @@ class Api:
             headers["Authorization"] = f"Bearer {self.token}"
         elif isinstance(token, str):
             headers["Authorization"] = token
-        async with self.client.request(method, self.base + path, headers=headers, **kwargs) as reply:
+        async with self.client.request(method, self.url(path), headers=headers, **kwargs) as reply:
             assert reply.content_type == "application/json", (reply.status, await reply.text())
             return reply.status, await reply.json()
 

@@ -167,6 +167,13 @@ def invocations(p: dict) -> list[tuple[str | None, list[str]]]:
     for argv in (["--duration", "-1"], ["--duration", "abc"], ["--base-port", "abc"], ["--base-port", "1"],
                  ["--base-port", "99999"]):
         add(home, "demo", *argv)
+    for argv in ([], [""], [BINARY], [HUGE], [str(f / "text")], ["site", "--base-url", "ftp://x"],
+                 ["site", "--lang", "de"], ["site", "--base-url", BINARY]):
+        add(home, "export-site", *argv)
+    for argv in (["--on-alert", ""], ["--on-alert", "'unclosed"], ["--on-alert", "/no/such/program"],
+                 ["--on-alert", BINARY], ["--alert-region", "calais"], ["--on-alert", "true", "--on-alert-timeout", "abc"],
+                 ["--on-alert", "true", "--on-alert-timeout", "-1"]):
+        add(home, "run", "--listen", busy, *argv)
     # the panic wipe, never confirmed
     for argv in ([], ["--all"], ["--all", "extra"]):
         add(home, "wipe", *argv)
