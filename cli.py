@@ -681,12 +681,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     keys = home.keys()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    from node.runtime import NodeRuntime  # the network stack loads only for the commands that use it
-
-    runtime = NodeRuntime(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval, proxy=proxy,
-                          proxy_follows_config=follows_config)
+    # The network stack loads only for the commands that use it.
     from node.dashboard import AccessOptions, DashboardOptions
-    runtime.dashboard_options = DashboardOptions(AccessOptions(public=args.public_dashboard))
+    from node.listener import raise_open_files_limit
+    from node.net import Node
+    from node.webapp import AppOptions, create_app, serve
+
+    node = Node(home, keys, listen=listen, peers=peers, sync_interval_s=args.sync_interval, proxy=proxy,
+                proxy_follows_config=follows_config)
+    # Silent connections must not exhaust the descriptors (node/listener.py): use all we may have.
+    app = create_app(node, AppOptions(DashboardOptions(AccessOptions(public=args.public_dashboard)),
+                                      open_files=raise_open_files_limit()))
     if args.dashboard_require_login:
         print("warning: --dashboard-require-login does nothing any more and will go: the dashboard always asks "
               "for a login now; remove the option from your command or service file.", file=sys.stderr)
@@ -699,17 +704,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await runtime.start()
+            served = await serve(app, listen[0], listen[1])  # starts the node too (one node per home: the lock)
         except OSError as exc:
             raise CliError(f"cannot listen on {args.listen}: {LISTEN_PROBLEMS.get(exc.errno, exc.strerror)}") from None
         config = home.config()
-        print(f"solnet node of {config.group_name} running; peers connect to {listen[0]}:{runtime.bound_port}. "
+        print(f"solnet node of {config.group_name} running; peers connect to {listen[0]}:{served.port}. "
               f"Ctrl-C stops it.", flush=True)
-        print(f"dashboard: {dashboard_url(listen[0], runtime.bound_port)}/ — to log in, run `{login_command(args)}` "
+        print(f"dashboard: {dashboard_url(listen[0], served.port)}/ — to log in, run `{login_command(args)}` "
               "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
         if hook is not None:
             from node.alert_feed import feed_of
-            feed = feed_of(runtime)
+            feed = feed_of(node)
             await feed.start()
             hook.start(feed)
             where = ", ".join(hook.regions) if hook.regions else "every region"
@@ -718,9 +723,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("stopping: closing links and finishing the batch being stored...", file=sys.stderr, flush=True)
         if hook is not None:
             await hook.stop()
-        from node.alert_feed import stop_feed
-        await stop_feed(runtime)
-        await runtime.stop()
+        await served.close()  # the app's shutdown ends the alert feed and the streams, then stops the node
 
     asyncio.run(main())
     print("stopped cleanly.", file=sys.stderr)
@@ -826,13 +829,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
 
-    from node.peer_link import RoundCut
-    from node.runtime import NodeRuntime
+    from node.net import Node
+    from node.net.peer_link import RoundCut
     from sync.handshake import HandshakeError
     from sync.proxy import ProxyFailure
     from sync.transport import LinkClosed
 
-    runtime = NodeRuntime(home, keys, proxy=proxy)
+    node = Node(home, keys, proxy=proxy)
     show_progress = not args.json and sys.stderr.isatty()
 
     def progress(received: int, expected: int) -> None:
@@ -840,16 +843,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(f"\r  stored {received} of {expected} events...", end="", file=sys.stderr, flush=True)
 
     async def main() -> Any:
-        await runtime.start(background=False)
+        await node.start(background=False)
         try:
-            return await runtime.sync_once(address, progress)
+            return await node.sync_once(address, progress)
         finally:
-            await runtime.stop()
+            await node.stop()
 
     try:
         result = asyncio.run(main())
     except HandshakeError as exc:
-        me = runtime.log.trust.member(bytes(keys.device.public))
+        me = node.log.trust.member(bytes(keys.device.public))
         if exc.reason == "revoked" and me is not None and me.revoked_from is not None:
             raise CliError("this device is revoked: the peer refused it (and learned the revocation from its "
                            "credentials). Make a new device for your group (`solnet init --device-of GROUP_ID`) "
@@ -923,7 +926,7 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from node.demo import DemoOptions, run_demo  # loads the sample data only when asked
+    from node.demo.run import DemoOptions, run_demo  # loads the sample data only when asked
 
     if args.duration is not None and args.duration < 0:
         raise UsageError("--duration is a number of seconds, 0 or more")

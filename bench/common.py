@@ -1,5 +1,5 @@
 """Shared set-up for benchmarks: a founded network and a device that signs many realistic events;
-for the network benchmarks, real nodes (node.localnet), their processes, and a byte-counting relay."""
+for the network benchmarks, real nodes (node.demo.localnet), their processes, and a byte-counting relay."""
 from __future__ import annotations
 
 import asyncio
@@ -23,9 +23,10 @@ from crypto.keystore import NodeKeys
 from events.canonical import pack
 from events.format import SIGN_CONTEXT, Event, sign_event
 from events.genesis import Genesis, make_genesis
-from node import localnet, verify_pool
+from node import verify_pool
+from node.demo import localnet
 from node.home import PASSPHRASE_ENV, Home
-from node.localnet import LocalNode
+from node.demo.localnet import LocalNode
 from node.log import EventLog, now_ms
 from node.store import Store
 
@@ -92,7 +93,7 @@ def raw_verify_rate(events: list[Event], seconds: float = 2.0) -> float:
     return done / (time.perf_counter() - start)
 
 
-# --- networks of real nodes (node.localnet) ---------------------------------------------------------
+# --- networks of real nodes (node.demo.localnet) ---------------------------------------------------------
 PASSPHRASE = "bench passphrase, not a secret"
 
 

@@ -1,6 +1,6 @@
 """Benchmark: server time of the HTTP API listings (and the dashboard overview) at N events.
 
-A network of two groups is founded on 127.0.0.1 (node.localnet); the founder stores N realistic
+A network of two groups is founded on 127.0.0.1 (node.demo.localnet); the founder stores N realistic
 events of its device (signed here, stored through the ingest path: actions, needs, offers,
 fundraisers, support requests over 8 regions). Then `solnet run` serves that home as a real
 process, and each route is requested REPEAT times (after a warm-up) over HTTP on 127.0.0.1:
@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import PASSPHRASE, event_count, network_with_events, running, wait_serving  # noqa: E402
-from node import localnet, login_links  # noqa: E402
+from node import login_links  # noqa: E402
+from node.demo import localnet  # noqa: E402
 from node.log import now_ms  # noqa: E402
 
 BUDGET_MS = 100.0

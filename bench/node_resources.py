@@ -1,6 +1,6 @@
 """Benchmark: start-up time and resident memory of a node holding N events.
 
-A network of two groups is founded on 127.0.0.1 (node.localnet); the founder stores N realistic
+A network of two groups is founded on 127.0.0.1 (node.demo.localnet); the founder stores N realistic
 events of its device (signed here, stored through the ingest path). Then:
   - start-up: `solnet run` is started STARTS times on that home (page cache warm); each time, the
     seconds from process start to the first `GET /healthz` answered 200 (polled every 5 ms);
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (PASSPHRASE, child_pids, cmdline, event_count, load_average,  # noqa: E402
                           network_with_events, proc_status_kib, running, solnet_sync, tree_rss_kib, wait_serving)
 from node import verify_pool  # noqa: E402
-from node import localnet  # noqa: E402
+from node.demo import localnet  # noqa: E402
 
 BUDGET_RSS_MIB = 80
 BUDGET_START_S = 1.5

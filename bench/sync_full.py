@@ -1,13 +1,13 @@
 """Benchmark: full sync of N events from one running node to a freshly joined one, against the
 raw Ed25519 verify rate.
 
-A network of three groups is founded on 127.0.0.1 (node.localnet). The source (founder) stores N
+A network of three groups is founded on 127.0.0.1 (node.demo.localnet). The source (founder) stores N
 realistic events of its device (signed here, stored through the ingest path), then runs as a real
 `solnet run` process. Two freshly joined nodes, holding only their invite's trust chain, sync
 from it one after the other:
   1. `solnet sync SOURCE --json` as a real process, default limits: the figure against the budget
      (events stored by the sink / wall time of the command, process start included);
-  2. a diagnostic: the same round driven in-process (NodeRuntime.sync_once) with the receiver's
+  2. a diagnostic: the same round driven in-process (Node.sync_once) with the receiver's
      per-peer events/s limit lifted, to show what the sync pipeline itself does.
 Also checks that the sink stored everything the command said it received.
 Budget (docs/design.md section 10): >= 10k events/s.  Last line: key=value pairs.
@@ -37,9 +37,10 @@ from bench.common import (PASSPHRASE, child_pids, cmdline, device_network, event
                           wait_serving)
 from bench.pi_cgroup import PI_CPU, PI_MEMORY, CgroupUnavailable, PiCgroup  # noqa: E402
 from events.format import decode_event  # noqa: E402
-from node import localnet, verify_pool  # noqa: E402
+from node import verify_pool  # noqa: E402
+from node.demo import localnet  # noqa: E402
 from node.home import Home  # noqa: E402
-from node.runtime import NodeRuntime  # noqa: E402
+from node.net import Node  # noqa: E402
 from sync.peers import PeerLimits  # noqa: E402
 
 BUDGET_EVENTS_PER_S = 10_000
@@ -50,13 +51,13 @@ UNLIMITED = PeerLimits(max_events_per_s=1e9, events_burst=1e9)
 async def sync_in_process(home: Home, port: int, limits: PeerLimits) -> tuple[float, int]:
     """One round pulled by an in-process node (signature workers started first, as `solnet run`
     does); the round's seconds and events received."""
-    runtime = NodeRuntime(home, home.keys(PASSPHRASE), limits=limits)
-    await runtime.start(background=False)
+    node = Node(home, home.keys(PASSPHRASE), limits=limits)
+    await node.start(background=False)
     try:
         await asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
-        result = await runtime.sync_once(f"127.0.0.1:{port}")
+        result = await node.sync_once(f"127.0.0.1:{port}")
     finally:
-        await runtime.stop()
+        await node.stop()
     return result.seconds, result.received
 
 

@@ -2,7 +2,7 @@
 
 Two nodes of a founded network hold the same N events (a device's chain; signed here, stored
 through the ingest path). The source runs as a real `solnet run` process; the other node syncs
-in-process (the steps of NodeRuntime.sync_once) through a TCP relay on 127.0.0.1 that counts the
+in-process (the steps of Node.sync_once) through a TCP relay on 127.0.0.1 that counts the
 bytes each way above TCP: HTTP upgrade, websocket framing, encryption, everything. Measured:
   (a) an in-sync round: the handshake (connect, authenticate, credentials) and the round itself
       (digest offer and answer), counted separately;
@@ -26,10 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (PASSPHRASE, CountingRelay, device_network, event_count, running,  # noqa: E402
                           signed_chain, store_wires, wait_serving)
-from node import localnet, verify_pool  # noqa: E402
+from node import verify_pool  # noqa: E402
+from node.demo import localnet  # noqa: E402
 from node.home import Home  # noqa: E402
-from node.peer_link import PeerLinkHandler, RoundResult  # noqa: E402
-from node.runtime import NodeRuntime  # noqa: E402
+from node.net import Node  # noqa: E402
+from node.net.peer_link import PeerLink, RoundResult  # noqa: E402
 from sync.transport import Link, dial  # noqa: E402
 
 IN_SYNC_BUDGET = 1024
@@ -68,20 +69,19 @@ def delta(after: tuple[int, int], before: tuple[int, int]) -> tuple[int, int]:
     return after[0] - before[0], after[1] - before[1]
 
 
-async def measured_round(runtime: NodeRuntime, relay: CountingRelay, relay_port: int) -> Measured:
-    """NodeRuntime.sync_once, with the relay's counts taken between its steps."""
+async def measured_round(node: Node, relay: CountingRelay, relay_port: int) -> Measured:
+    """Node.sync_once, with the relay's counts taken between its steps."""
     start = relay.counts()
-    link = await asyncio.wait_for(dial(runtime.http, f"http://127.0.0.1:{relay_port}", runtime.identity(),
-                                       runtime.limits), 10)
+    link = await asyncio.wait_for(dial(node.route.http, f"http://127.0.0.1:{relay_port}", node.identity(),
+                                       node.limits), 10)
     await asyncio.sleep(SETTLE_S)
     after_handshake = relay.counts()
     link_before = (link.bytes_out, link.bytes_in)
     messages = count_messages(link)
-    handler = PeerLinkHandler(runtime, link)
-    runtime.links[link.number] = (link, handler)
+    handler = PeerLink(link, node.links.ports)
     reader = asyncio.create_task(handler.serve())
     try:
-        result = await handler.run_round(timeout=120)
+        result = await asyncio.wait_for(handler.run_round(), 120)
         await link.drain()
         await asyncio.sleep(SETTLE_S)
         after_round = relay.counts()
@@ -90,7 +90,6 @@ async def measured_round(runtime: NodeRuntime, relay: CountingRelay, relay_port:
         await link.close()
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
-        runtime.links.pop(link.number, None)
     return Measured(delta(after_handshake, start), delta(after_round, after_handshake), result,
                     delta(link_after, link_before), (messages[0], messages[1]))
 
@@ -99,20 +98,20 @@ async def measure_all(home: Home, source: localnet.LocalNode, tail: list[bytes],
     """The in-sync round, then one round per d in `steps` after storing the next d events at the source."""
     relay = CountingRelay(source.port)
     relay_port = await relay.start()
-    runtime = NodeRuntime(home, home.keys(PASSPHRASE))
-    await runtime.start(background=False)
+    node = Node(home, home.keys(PASSPHRASE))
+    await node.start(background=False)
     out = []
     try:
         await asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
-        out.append(await measured_round(runtime, relay, relay_port))
+        out.append(await measured_round(node, relay, relay_port))
         given = 0
         for d in steps:
             await asyncio.get_running_loop().run_in_executor(None, store_wires, source.home, tail[given : given + d])
             given += d
             await asyncio.sleep(0.5)  # the source's watcher has seen them (no link is open to gossip them on)
-            out.append(await measured_round(runtime, relay, relay_port))
+            out.append(await measured_round(node, relay, relay_port))
     finally:
-        await runtime.stop()
+        await node.stop()
         await relay.close()
     return out
 

@@ -12,7 +12,7 @@ last-writer-wins rows, and data (a dict of plain values, stored as msgpack).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from events.format import Event
@@ -51,12 +51,6 @@ class Drop:
     rows keyed by the event id, and last-writer-wins rows (profiles) whose current version it is."""
 
     keys: tuple[bytes, ...]
-
-
-@dataclass(slots=True)
-class Projected:
-    rows: list[Row] = field(default_factory=list)
-    drops: list[Drop] = field(default_factory=list)
 
 
 def _common(event: Event, group: bytes) -> dict[str, Any]:

@@ -1,1 +1,1 @@
-"""The node: SQLite store, batch ingest, local publishing, bundles, and (later) runtime, API and web."""
+"""The node: the store and its ingest, what a person does to their home, the running node (net/), its web app and the demo tooling (demo/)."""

@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -39,13 +39,11 @@ from node.log import EventLog, now_ms
 from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.private import open_private
 from node.status import node_status, peer_list
+from node.ports import StorageFailed, WebNode
 from node.store import StoreError
 from node.views import VIEWS, view
 
-if TYPE_CHECKING:
-    from node.runtime import NodeRuntime
-
-log = logging.getLogger("solnet.api")
+log = logging.getLogger(f"solnet.{__name__}")
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
@@ -55,8 +53,8 @@ MAX_CURSOR = 10**15 - 1  # a `next_cursor` has at most 15 digits (node/openapi.j
 HEX_RE = re.compile(r"^[0-9a-f]+$")
 RFC3339_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)"
                         r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
-RUNTIME = web.AppKey("solnet_api_runtime", object)
-TOKEN = web.AppKey("solnet_api_token", object)  # str, or None when it could not be written
+NODE = web.AppKey("solnet_api_node", WebNode)
+TOKEN: web.AppKey[str | None] = web.AppKey("solnet_api_token")  # None when it could not be written
 CLOSING = web.AppKey("solnet_api_closing", asyncio.Event)
 STREAMS = web.AppKey("solnet_api_streams", list)  # [open alert streams]
 MAX_ALERT_STREAMS = 16
@@ -120,8 +118,9 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, message, headers=headers)
-    except StoreError as exc:  # a full disk (or a database that cannot be written)
-        request.app[RUNTIME].storage_failed(exc)
+    except (StorageFailed, StoreError) as exc:  # a full disk (or a database that cannot be written)
+        if not isinstance(exc, StorageFailed):  # a publish told the node already
+            request.app[NODE].storage_failed(exc)
         return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
                                                    "cannot be written); free some space on the node and try again")
     except Exception:  # a bug: logged (no request content), said plainly
@@ -130,11 +129,11 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
                                                "Nothing was stored by it unless an event was returned.")
 
 
-def setup(app: web.Application, runtime: NodeRuntime) -> None:
+def setup(app: web.Application, node: WebNode) -> None:
     """Register the API routes and its error middleware on the node's app."""
-    app[RUNTIME] = runtime
+    app[NODE] = node
     try:
-        app[TOKEN] = runtime.home.admin_token()
+        app[TOKEN] = node.home.admin_token()
     except OSError as exc:  # a full disk must not keep the node from serving its peers
         log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
                     "restart the node", exc.strerror or exc)
@@ -155,14 +154,15 @@ def setup(app: web.Application, runtime: NodeRuntime) -> None:
 
     async def closing(app: web.Application) -> None:
         app[CLOSING].set()
-        await stop_feed(runtime)
+        await stop_feed(node)
 
     app.on_shutdown.append(closing)
 
 
 # --- auth and parameters --------------------------------------------------------------------------
-def require_token(request: web.Request) -> NodeRuntime:
-    if request.app[TOKEN] is None:
+def require_token(request: web.Request) -> WebNode:
+    token = request.app[TOKEN]
+    if token is None:
         raise ApiError(503, "unavailable", "this node could not write its admin token when it started (was the "
                        "disk full?); free some space and restart the node")
     header = request.headers.get("Authorization", "")
@@ -170,10 +170,10 @@ def require_token(request: web.Request) -> NodeRuntime:
     if not header:
         raise ApiError(401, "token_required", "this API needs the local admin token: send "
                        "'Authorization: Bearer TOKEN'; `solnet admin-token` on the node prints it")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), request.app[TOKEN].encode()):
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise ApiError(403, "token_invalid", "that is not this node's admin token; `solnet admin-token` on the "
                        "node prints the right one")
-    return request.app[RUNTIME]  # type: ignore[return-value]
+    return request.app[NODE]
 
 
 def check_params(request: web.Request, allowed: tuple[str, ...]) -> None:
@@ -277,7 +277,7 @@ def _events_page(log: EventLog, opener: audience.Opener, kind: str | None, autho
 
 
 async def list_events(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ("kind", "author", "region", "since", "cursor", "limit"))
     kind = request.query.get("kind")
     if kind is not None and kind not in KINDS:
@@ -285,13 +285,13 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     author = hex_param(request.query["author"], "author", 4) if "author" in request.query else None
     cursor = int_param(request, "cursor", None, 1, MAX_CURSOR)
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    page = await runtime.db(_events_page, runtime.log, audience.opener_of(runtime), kind, author,
-                            region_param(request), since_param(request), cursor, limit)
+    page = await node.db(_events_page, node.log, audience.opener_of(node), kind, author,
+                         region_param(request), since_param(request), cursor, limit)
     return json_response({**page, "limit": limit})
 
 
-def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]:
-    log = runtime.log
+def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
+    log = node.log
     try:
         event_id = publishing.resolve_event_id(log, text)
     except publishing.UnknownEvent as exc:
@@ -305,35 +305,35 @@ def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
     out = {"n": log.store.event_n(event_id),
            **render.event_json(row, _group_of(log))}
-    if (opened := audience.opened_event(log, audience.opener_of(runtime), row)) is not None:
+    if (opened := audience.opened_event(log, audience.opener_of(node), row)) is not None:
         inner, group = opened  # decrypted in memory for this node's admin; never stored, never logged
         out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
     if out.get("has_private"):
         out["private"] = True
         if private:  # decrypted in memory for this node's admin; never stored, never logged
-            text_ = open_private((render.event_fields(row) or {})["sealed"], runtime.keys.device_encryption)
+            text_ = open_private((render.event_fields(row) or {})["sealed"], node.keys.device_encryption)
             out["private_details"] = text_
             out["private_status"] = "readable" if text_ is not None else "not_a_recipient"
     return out
 
 
 async def get_event(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ("private",))
     wanted = request.query.get("private", "false")
     if wanted not in ("true", "false", "1", "0"):
         raise ApiError(400, "bad_parameter", "'private' is true or false", "private")
     text = hex_param(request.match_info["id"], "id", 6)
-    return json_response(await runtime.db(_one_event, runtime, text, wanted in ("true", "1")))
+    return json_response(await node.db(_one_event, node, text, wanted in ("true", "1")))
 
 
 def read_model(name: str) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
-        runtime = require_token(request)
+        node = require_token(request)
         check_params(request, ("region", "limit"))
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
-        data = await runtime.db(_read_model, runtime.log, audience.opener_of(runtime), name, region, limit)
+        data = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit)
         return json_response({"view": name, "region": region, "limit": limit, "items": data})
 
     handler.__name__ = f"get_{name}"
@@ -354,19 +354,18 @@ def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str |
 
 
 async def status(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ())
-    out = await runtime.db(node_status, runtime.home, runtime.log)
+    out = await node.db(node_status, node.home, node.log)
     # Live facts of this process (the saved ones are up to a few seconds old).
-    out["node"].update(running=True, links=len(runtime.links), events_per_s=runtime.events_per_second(),
-                       port=runtime.bound_port)
+    out["node"].update(running=True, **node.live_facts())
     return json_response(out)
 
 
 async def peers(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ())
-    return json_response({"peers": await runtime.db(peer_list, runtime.log.store)})
+    return json_response({"peers": await node.db(peer_list, node.log.store)})
 
 
 # --- publishing -----------------------------------------------------------------------------------
@@ -378,7 +377,7 @@ def _field_of(message: str) -> str:
 
 
 async def post_event(request: web.Request) -> web.StreamResponse:
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ())
     raw = await request.read()  # larger than the app's client_max_size: 413
     try:
@@ -386,16 +385,15 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     except api_body.BodyError as exc:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
     try:
-        event = await runtime.db(lambda: publishing.publish(
-            runtime.log, runtime.keys, body.kind, body.texts, expires_in=body.expires_in, signer=body.signer,
-            private=body.private, to=body.to, public_note=body.public_note))
+        event = await node.publish(body.kind, body.texts, expires_in=body.expires_in, signer=body.signer,
+                                   private=body.private, to=body.to, public_note=body.public_note)
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field or "fields") from None
     except InvalidEvent as exc:
         if exc.reason == BAD_FIELD:  # a field problem, whoever found it: one code
             raise ApiError(422, "invalid_field", exc.args[0], _field_of(exc.args[0])) from None
         raise ApiError(422, exc.reason, exc.args[0]) from None
-    out = await runtime.db(_one_event, runtime, event.id.hex(), False)
+    out = await node.db(_one_event, node, event.id.hex(), False)
     return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 
@@ -430,14 +428,14 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     """New alerts as server-sent events (`event: alert`, the alert's public fields as JSON; `id` to
     resume from), for bots. Keep-alive comments every 15 s; the stream ends after an hour and the
     client reconnects with Last-Event-ID, missing nothing that is still live."""
-    runtime = require_token(request)
+    node = require_token(request)
     check_params(request, ("region", "since_n"))
     regions = _regions_param(request)
     since = _since_param(request)
     streams = request.app[STREAMS]
     if streams[0] >= MAX_ALERT_STREAMS:
         raise ApiError(503, "busy", f"this node serves at most {MAX_ALERT_STREAMS} alert streams at once; retry later")
-    feed = feed_of(runtime)
+    feed = feed_of(node)
     await feed.start()
     sub = feed.subscribe(regions)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
@@ -448,7 +446,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
         await response.prepare(request)
         await response.write(b"retry: 3000\n\n")
         if since is not None:  # what was stored while the client was away, still live
-            _, missed = await runtime.db(new_alerts, runtime.log, since, now_ms())
+            _, missed = await node.db(new_alerts, node.log, since, now_ms())
             for alert in missed:
                 if sub.wants(alert):
                     await response.write(_sse(alert))

@@ -35,7 +35,7 @@ from typing import Any
 
 from aiohttp import web
 
-log = logging.getLogger("solnet")
+log = logging.getLogger(f"solnet.{__name__}")
 
 SILENT_S = 10.0  # an idle connection that has sent nothing for this long is closed
 HEAD_LIMIT_S = 30.0  # ... and one that has not completed a request in this long, however it trickles

@@ -45,7 +45,7 @@ def opted_in_groups(log: EventLog) -> set[bytes]:
 
 
 def public_data(log: EventLog, now: int | None = None, region: str | None = None) -> PublicData:
-    """What the public pages and feeds show (blocking reads: in a running node, through `runtime.db`)."""
+    """What the public pages and feeds show (blocking reads: in a running node, through its `db`)."""
     now = now_ms() if now is None else now
     names = {row.key: row.data["name"] for row in log.store.rows(PROFILE)}
     alerts = [a for a in view(log, "alerts", region=region, now=now, limit=MAX_ITEMS) if a.get("public") == PUBLIC_YES]

@@ -7,7 +7,7 @@ and appends the event to the log. Every mistake raises PublishError naming the f
 (`.field`), so a form can show the message next to that field. Refusals by the log itself
 (a revoked key, a frozen chain) stay InvalidEvent.
 
-It does blocking database work: inside a running node, call it through `runtime.db`.
+It does blocking database work: inside a running node, call it through the node's `db`.
 """
 from __future__ import annotations
 

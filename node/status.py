@@ -2,7 +2,7 @@
 
 One source for `solnet status --json`, the HTTP API (/api/v1/status, /api/v1/peers) and the
 dashboard's network-health panel. Blocking database reads: inside a running node, call these
-through `runtime.db`.
+through the node's `db`.
 """
 from __future__ import annotations
 

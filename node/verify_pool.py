@@ -33,7 +33,7 @@ from crypto.keys import verify_signature
 from events.errors import InvalidEvent
 from events.format import SIGN_CONTEXT, Event
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"solnet.{__name__}")
 
 MIN_PARALLEL = 64  # below this, shipping work to another process costs more than it saves
 CHUNK = 100

@@ -1,27 +1,96 @@
 """The node's one HTTP application: peer sync (websocket), the JSON API and the web dashboard.
 
 One port serves all three, so a node behind one forwarded port is reachable by peers and, after
-login, by its coordinators. Each part registers its own routes here."""
+login, by its coordinators. The app is a value, built around a node by `create_app(node,
+options)`: `solnet run` serves it (`serve`), tests drive it in-process (pytest-aiohttp's client).
+Its lifecycle is the node's: starting the app starts the node, shutting it down closes the links
+(so no handler waits on a peer), and its cleanup stops the node.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from node import api
-from node import dashboard
-
-if TYPE_CHECKING:
-    from node.runtime import NodeRuntime
+from node import api, dashboard
+from node.dashboard import DashboardOptions
+from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite
+from node.ports import ServedNode
 
 MAX_REQUEST_BYTES = 256 * 1024  # publish forms and API writes; sync frames go over the websocket
+SYNC_PATH = "/sync/v1"
+
+NODE = web.AppKey("solnet_node", ServedNode)
+GUARD = web.AppKey("solnet_guard", ConnectionGuard)
 
 
-def build_app(runtime: NodeRuntime) -> web.Application:
+@dataclass(frozen=True)
+class AppOptions:
+    dashboard: DashboardOptions = field(default_factory=DashboardOptions)
+    # The open-files limit to size the listener's guard for (None: its defaults); `solnet run`
+    # raises the limit first (node.listener.raise_open_files_limit).
+    open_files: int | None = None
+
+
+def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Application:
+    options = options or AppOptions()
+    guard = ConnectionGuard.for_open_files(options.open_files) if options.open_files else ConnectionGuard()
     # The guard's middleware first: it tells the listener which connections are being answered.
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[runtime.guard.track_requests])
-    app.router.add_get("/sync/v1", runtime._on_incoming)
-    app.router.add_get("/healthz", runtime._healthz)
-    api.setup(app, runtime)
-    dashboard.setup(app, runtime)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[guard.track_requests])
+    app[NODE] = node
+    app[GUARD] = guard
+    app.router.add_get(SYNC_PATH, sync_endpoint)
+    app.router.add_get("/healthz", healthz)
+    api.setup(app, node)
+    dashboard.setup(app, node, options.dashboard)
+    app.cleanup_ctx.append(_node_lifecycle)
+    app.on_shutdown.append(_close_links)
     return app
+
+
+async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    node = app[NODE]
+    await node.start()
+    yield
+    await node.stop()
+
+
+async def _close_links(app: web.Application) -> None:
+    """Before the server waits for its handlers to end: end the peer links they serve."""
+    await app[NODE].halt_network()
+
+
+async def sync_endpoint(request: web.Request) -> web.StreamResponse:
+    guard, transport = request.app[GUARD], request.transport
+    return await request.app[NODE].accept_link(request, progress=lambda: guard.bytes_received(transport),
+                                               authenticated=lambda: guard.authenticated(transport))
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+@dataclass
+class Served:
+    """An app listening on a port (`port`: the one bound, when 0 was asked for)."""
+    runner: web.AppRunner
+    port: int
+
+    async def close(self) -> None:
+        """Stop listening, shut the app down (and with it its node)."""
+        await self.runner.cleanup()
+
+
+async def serve(app: web.Application, host: str, port: int) -> Served:
+    """Start the app (and its node) and listen on host:port behind its connection guard."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=HEAD_LIMIT_S)
+    await runner.setup()
+    try:
+        site = GuardedSite(runner, host, port, app[GUARD])
+        await site.start()
+        await app[NODE].serving(site.port)
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return Served(runner, site.port)

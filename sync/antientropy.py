@@ -1,4 +1,4 @@
-"""Anti-entropy (pull and push) between two nodes, as a pure state machine (no I/O).
+"""Anti-entropy (pull and push) between two nodes: what a round compares and sends (pure, no I/O).
 
 We use a per-author heads vector (docs/design.md section 7 says why, and how it differs from
 range-based set reconciliation): each node's log is a set of per-author chains, so "what you
@@ -9,16 +9,16 @@ order, the events the other lacks; heads at the same seq with different ids are 
 event is sent as evidence. Expiry and redaction need no special case: a stub keeps its chain
 position. A cut connection loses nothing: the next round starts from what was stored.
 
-The session emits commands (messages to send, ranges of events to stream from storage, batches
-to ingest) that a transport carries out; it checks that the peer follows the protocol.
+These are the round's pure functions; the order of the round's messages, and what may come
+when, is the link's state machine (sync/link.py).
 """
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sync.messages import HEAD_PREFIX, End, Events, Heads, Message, Offer, ProtocolViolation, Same
+from sync.messages import HEAD_PREFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,25 +46,6 @@ class SendEvidence:
     `prev` contradicts the other): a peer that still holds a branch past the fork point learns of
     the fork, drops that branch and ends at the same fork point as this node."""
     author: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Send:
-    message: Message
-
-
-@dataclass(frozen=True, slots=True)
-class Stream:
-    """Send these ranges (and fork evidence) as Events batches, then End(total)."""
-    ranges: tuple[SendRange | SendEvidence, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Ingest:
-    events: tuple[bytes, ...]
-
-
-Command = Send | Stream | Ingest
 
 
 def frontier_digest(heads: Iterable[Head]) -> bytes:
@@ -101,71 +82,3 @@ def lag(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]]) -> int:
     """How many events the peer holds that we lack (from the heads alone)."""
     my_seq = {h.author: h.seq for h in mine}
     return sum(max(0, seq - my_seq.get(author, 0)) for author, (seq, _) in theirs.items())
-
-
-@dataclass
-class SyncSession:
-    """One anti-entropy round on one side. The initiator calls `start`; then every message the
-    peer sends for this round goes to `receive`. `done` once both sides have sent End (or Same)."""
-
-    initiator: bool
-    heads: list[Head]
-    first: Callable[[bytes], bool] = lambda author: False
-    forks: dict[bytes, int] = field(default_factory=dict)
-    state: str = "idle"
-    received: int = 0
-    peer_sent: int | None = None
-    lag: int = 0
-    sent_end: bool = False
-    in_sync: bool = False
-    _digest: bytes = field(default=b"", init=False)
-
-    def __post_init__(self) -> None:
-        self._digest = frontier_digest(self.heads)
-
-    @property
-    def done(self) -> bool:
-        return self.in_sync or (self.sent_end and self.peer_sent is not None)
-
-    def start(self) -> list[Command]:
-        if not self.initiator or self.state != "idle":
-            raise ProtocolViolation("start() is for the initiator, once")
-        self.state = "offered"
-        return [Send(Offer(self._digest, sum(h.seq for h in self.heads)))]
-
-    def _heads_message(self) -> Heads:
-        return Heads(tuple((h.author, h.seq, h.id[:HEAD_PREFIX]) for h in self.heads))
-
-    def _plan(self, theirs: Heads) -> list[SendRange]:
-        table = {a: (s, p) for a, s, p in theirs.heads}
-        if len(table) != len(theirs.heads):
-            raise ProtocolViolation("an author appears twice in heads")
-        self.lag = lag(self.heads, table)
-        return ranges_to_send(self.heads, table, self.first, self.forks)
-
-    def receive(self, message: Message) -> list[Command]:
-        """Advance on a message from the peer; ProtocolViolation if it is out of place."""
-        if isinstance(message, Offer) and not self.initiator and self.state == "idle":
-            if message.digest == self._digest:
-                self.state, self.in_sync = "done", True
-                return [Send(Same())]
-            self.state = "heads_sent"
-            return [Send(self._heads_message())]
-        if isinstance(message, Same) and self.initiator and self.state == "offered":
-            self.state, self.in_sync = "done", True
-            return []
-        if isinstance(message, Heads) and self.initiator and self.state == "offered":
-            self.state, self.sent_end = "streaming", True
-            return [Send(self._heads_message()), Stream(tuple(self._plan(message)))]
-        if isinstance(message, Heads) and not self.initiator and self.state == "heads_sent":
-            self.state, self.sent_end = "streaming", True
-            return [Stream(tuple(self._plan(message)))]
-        if isinstance(message, Events) and self.state == "streaming" and self.peer_sent is None:
-            self.received += len(message.events)
-            return [Ingest(message.events)]
-        if isinstance(message, End) and self.state == "streaming" and self.peer_sent is None:
-            if message.sent != self.received:
-                raise ProtocolViolation(f"peer says it sent {message.sent} events but {self.received} arrived")
-            self.peer_sent = message.sent
-            return []
-        raise ProtocolViolation(f"{type(message).__name__} is out of place in an anti-entropy round ({self.state})")

@@ -11,19 +11,12 @@ from dataclasses import dataclass
 import msgpack
 
 from events.format import MAX_EVENT_BYTES
+from sync.errors import RemoteProtocolError
 
 MAX_EVENTS_PER_MESSAGE = 1000
 MAX_IDS_PER_MESSAGE = 4096
 MAX_HEADS = 200_000
 HEAD_PREFIX = 8  # bytes of a head id sent in HEADS: enough to notice a fork, not to forge one
-
-
-class ProtocolViolation(Exception):
-    """The peer sent something the protocol does not allow. `reason` is "protocol" or "oversize"."""
-
-    def __init__(self, message: str, reason: str = "protocol") -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +106,10 @@ def encode(message: Message) -> bytes:
 
 def _bytes_list(value: object, limit: int, max_len: int, exact: int | None = None) -> tuple[bytes, ...]:
     if not isinstance(value, list) or len(value) > limit:
-        raise ProtocolViolation(f"expected a list of at most {limit} items", "oversize" if isinstance(value, list) else "protocol")
+        raise RemoteProtocolError(f"expected a list of at most {limit} items", "oversize" if isinstance(value, list) else "protocol")
     for item in value:
         if not isinstance(item, bytes) or len(item) > max_len or (exact is not None and len(item) != exact):
-            raise ProtocolViolation("malformed list item")
+            raise RemoteProtocolError("malformed list item")
     return tuple(value)
 
 
@@ -134,22 +127,22 @@ class _ListBudget:
     def __call__(self, items: list) -> list:
         self.left -= 1
         if self.left < 0:
-            raise ProtocolViolation("too many nested lists for the message's size")
+            raise RemoteProtocolError("too many nested lists for the message's size")
         return items
 
 
 def decode(data: bytes) -> Message:
-    """Parse one message; ProtocolViolation for anything not exactly one of ours."""
+    """Parse one message; RemoteProtocolError for anything not exactly one of ours."""
     try:
         value = msgpack.unpackb(data, raw=False, max_bin_len=MAX_EVENT_BYTES, max_str_len=1024,
                                 max_array_len=MAX_HEADS, max_map_len=0, max_ext_len=0, strict_map_key=True,
                                 list_hook=_ListBudget(len(data)))
-    except ProtocolViolation:
+    except RemoteProtocolError:
         raise
     except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
-        raise ProtocolViolation(f"unreadable message ({type(exc).__name__})") from None
+        raise RemoteProtocolError(f"unreadable message ({type(exc).__name__})") from None
     if not isinstance(value, list) or not value or type(value[0]) is not int:
-        raise ProtocolViolation("a message is a list starting with its type")
+        raise RemoteProtocolError("a message is a list starting with its type")
     t, args = value[0], value[1:]
     try:
         if t == 1 and len(args) == 2 and isinstance(args[0], bytes) and len(args[0]) == 32 and type(args[1]) is int \
@@ -162,7 +155,7 @@ def decode(data: bytes) -> Message:
             for h in args[0]:
                 if (not isinstance(h, list) or len(h) != 3 or not isinstance(h[0], bytes) or len(h[0]) != 32
                         or type(h[1]) is not int or h[1] < 1 or not isinstance(h[2], bytes) or len(h[2]) != HEAD_PREFIX):
-                    raise ProtocolViolation("malformed head")
+                    raise RemoteProtocolError("malformed head")
                 heads.append((h[0], h[1], h[2]))
             return Heads(tuple(heads))
         if t in (4, 6, 10) and len(args) == 1:
@@ -175,6 +168,6 @@ def decode(data: bytes) -> Message:
             return IHave(ids) if t == 7 else IWant(ids)
         if t == 9 and len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], str):
             return Error(args[0][:64], args[1][:512])
-    except ProtocolViolation:
+    except RemoteProtocolError:
         raise
-    raise ProtocolViolation(f"unknown or malformed message of type {t}")
+    raise RemoteProtocolError(f"unknown or malformed message of type {t}")

@@ -127,9 +127,42 @@ def _decayed(value: float, since: int, now: int) -> float:
 SOURCES = ("config", "announce")  # in order of precedence
 
 
+@dataclass(kw_only=True)
+class Penalties:
+    """Penalty points for invalid data, decaying with a half-life, and a ban once they reach the
+    threshold. Times are ms since the epoch, as given by the caller."""
+    penalty: float = 0.0  # as of penalty_at; read the current value with current_penalty
+    penalty_at: int = 0
+    banned_until: int = 0
+    rejected_events: int = 0
+
+    def is_banned(self, now: int) -> bool:
+        return self.banned_until > now
+
+    def current_penalty(self, now: int) -> float:
+        return _decayed(self.penalty, self.penalty_at, now)
+
+    def charge(self, reason: str, now: int, count: int = 1) -> bool:
+        """Charge `count` rejections for `reason`; True if banned now (the caller disconnects)."""
+        if count < 0:
+            raise ValueError("count cannot be negative")
+        points = REASON_POINTS.get(reason, UNKNOWN_REASON_POINTS) * count
+        self.penalty = self.current_penalty(now) + points
+        self.penalty_at = max(self.penalty_at, now)
+        if reason not in _NOT_EVENT_REJECTIONS:
+            self.rejected_events += count
+        if points and self.penalty >= BAN_THRESHOLD:
+            self.banned_until = max(self.banned_until, now + BAN_MS)
+        return self.is_banned(now)
+
+    def penalties_json(self, now: int) -> dict:
+        return {"penalty": round(self.current_penalty(now), 1), "banned": self.is_banned(now),
+                "banned_until": self.banned_until, "rejected_events": self.rejected_events}
+
+
 @dataclass
-class PeerState:
-    """What we know about one peer. Times are ms since the epoch, as given by the caller."""
+class PeerState(Penalties):
+    """What we know about one peer address."""
     address: str
     source: str  # "config" | "announce"
     device: bytes | None = None  # the device key it proved in the handshake, once known
@@ -138,21 +171,11 @@ class PeerState:
     last_attempt: int | None = None
     last_sync: int | None = None
     last_error: str | None = None
-    penalty: float = 0.0  # as of penalty_at; read the current value with PeerBook.penalty
-    penalty_at: int = 0
-    banned_until: int = 0
     received_events: int = 0
     sent_events: int = 0
-    rejected_events: int = 0
     lag: int | None = None  # events the peer had that we lacked at the last sync start
     connected: bool = False
     connected_since: int | None = None
-
-    def is_banned(self, now: int) -> bool:
-        return self.banned_until > now
-
-    def current_penalty(self, now: int) -> float:
-        return _decayed(self.penalty, self.penalty_at, now)
 
     def to_json(self, now: int) -> dict:
         """Plain JSON for `solnet status --json` and the dashboard."""
@@ -167,6 +190,30 @@ class PeerState:
             "received_events": self.received_events, "sent_events": self.sent_events,
             "rejected_events": self.rejected_events, "lag": self.lag,
         }
+
+
+class DevicePenalties:
+    """Penalties by device key, whichever side dialled (an inbound peer has no address here)."""
+
+    def __init__(self) -> None:
+        self._devices: dict[bytes, Penalties] = {}
+
+    def charge(self, device: bytes, reason: str, now: int, count: int = 1) -> bool:
+        """Charge the device; True if it is banned now."""
+        return self._devices.setdefault(device, Penalties()).charge(reason, now, count)
+
+    def current_penalty(self, device: bytes, now: int) -> float:
+        record = self._devices.get(device)
+        return record.current_penalty(now) if record is not None else 0.0
+
+    def is_banned(self, device: bytes, now: int) -> bool:
+        record = self._devices.get(device)
+        return record is not None and record.is_banned(now)
+
+    def penalised(self, now: int) -> list[dict]:
+        """The devices with points or a ban now, as plain JSON (for `solnet status --json`)."""
+        return [{"device": device.hex(), **record.penalties_json(now)} for device, record in sorted(self._devices.items())
+                if record.current_penalty(now) > 0 or record.is_banned(now)]
 
 
 class PeerBook:
@@ -260,17 +307,7 @@ class PeerBook:
 
     def penalize(self, address: str, reason: str, now: int, count: int = 1) -> bool:
         """Charge `count` rejections for `reason`; True if the peer is now banned (the caller disconnects)."""
-        if count < 0:
-            raise ValueError("count cannot be negative")
-        peer = self._peer(address)
-        points = REASON_POINTS.get(reason, UNKNOWN_REASON_POINTS) * count
-        peer.penalty = peer.current_penalty(now) + points
-        peer.penalty_at = max(peer.penalty_at, now)
-        if reason not in _NOT_EVENT_REJECTIONS:
-            peer.rejected_events += count
-        if points and peer.penalty >= BAN_THRESHOLD:
-            peer.banned_until = max(peer.banned_until, now + BAN_MS)
-        return peer.is_banned(now)
+        return self._peer(address).charge(reason, now, count)
 
     def is_banned(self, address: str, now: int) -> bool:
         return self._peer(address).is_banned(now)
@@ -363,7 +400,6 @@ class PeerLimits:
     events_burst: float = 20000
     max_bytes_per_s: float = 8 * 1024 * 1024
     bytes_burst: float = 32 * 1024 * 1024
-    max_concurrent_requests: int = 4
     connect_timeout_s: float = 3.0  # during the handshake: the longest the peer may send nothing
     handshake_timeout_s: float = 60.0  # the whole handshake and credentials, however they progress
     message_timeout_s: float = 15.0

@@ -5,7 +5,10 @@ sends messages from a priority queue (alerts before everything else, so an alert
 behind a bulk transfer) with a bounded normal queue for back-pressure. Frames over the size
 limit close the connection (aiohttp enforces max_msg_size before reading them into memory).
 
-Liveness is the link owner's job (node/peer_link.py), not a fixed websocket heartbeat: aiohttp's
+Each Link carries its side's `LinkProtocol` (sync/link.py), the link's rules: `dial` and `accept`
+take it through the credentials exchange, its owner (node/net/peer_link.py) through the rest.
+
+Liveness is the link owner's job (node/net/peer_link.py), not a fixed websocket heartbeat: aiohttp's
 heartbeat expects a pong within a fixed time, but a pong is only sent once the peer's reader gets
 to the ping, behind every frame it has not yet stored, so a slow node was cut mid-sync. Here every
 frame heard from the peer counts (`heard`), pings are answered without holding up the reader, and
@@ -26,11 +29,14 @@ from aiohttp import web
 
 from crypto.keys import SigningKey
 from sync.channel import ChannelError, SecureChannel
+from sync.errors import RemoteProtocolError
 from sync.handshake import NOT_A_MEMBER, REVOKED, CheckPeer, HandshakeError, Initiator, Responder
-from sync.messages import Credentials, Error, Message, ProtocolViolation, decode, encode
+from sync.link import LinkProtocol, Role
+from sync.link_commands import Admit, Present
+from sync.messages import Credentials, Error, Message, decode, encode
 from sync.peers import PeerLimits
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
 
 SYNC_PATH = "/sync/v1"
@@ -91,6 +97,8 @@ class Link:
         self._writer = asyncio.create_task(self._write_loop(), name=f"link-{self.number}-writer")
         self.closed = False
         self.gone = asyncio.Event()  # set by close(): whoever waits on this link stops waiting
+        self.protocol = LinkProtocol(Role.DIALLER if outbound else Role.LISTENER,
+                                     message_timeout_s=limits.message_timeout_s)
 
     @property
     def name(self) -> str:
@@ -183,7 +191,7 @@ class Link:
             message = decode(self.channel.open(msg.data))
         except ChannelError as exc:
             raise LinkClosed(f"{self.name}: bad frame ({exc})", "protocol") from None
-        except ProtocolViolation as exc:
+        except RemoteProtocolError as exc:
             raise LinkClosed(f"{self.name}: {exc}", exc.reason) from None
         if isinstance(message, Error):
             self.peer_error = message
@@ -220,6 +228,7 @@ class Link:
             return
         self.closed = True
         self.gone.set()
+        self.protocol.close()
         if code is not None:
             try:
                 await asyncio.wait_for(self._send_last(encode(Error(code, text))), 2)
@@ -297,8 +306,7 @@ async def dial(session: aiohttp.ClientSession, address: str, identity: Identity,
         raise
     link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=True, address=address, limits=limits)
     try:
-        await link.send(Credentials(identity.credentials()))
-        await _check_credentials(link, identity, limits)
+        await _exchange_credentials(link, identity, limits)
     except BaseException:
         await link.close()
         raise
@@ -309,9 +317,12 @@ def _any_key(device: bytes) -> None:
     """Membership is checked after the credentials exchange (see Identity), not inside the handshake."""
 
 
-async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits,
-                             progress: Progress | None = None) -> None:
-    """Receive the peer's credentials, store them (verified like any event), then check membership."""
+async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimits,
+                                progress: Progress | None = None) -> None:
+    """Credentials first, as the link's protocol says: the dialler presents its own, each side
+    stores the peer's (verified like any event) and checks its membership, then the listener
+    presents its own."""
+    await _present(link, identity, link.protocol.open())
     try:
         message = await _while_progressing(link.receive(None), limits.connect_timeout_s, progress)
     except asyncio.TimeoutError:
@@ -323,10 +334,20 @@ async def _check_credentials(link: Link, identity: Identity, limits: PeerLimits,
             # from those very credentials, that this device is revoked).
             raise HandshakeError(refusal.text, f"the peer refused this device: {refusal.text}") from None
         raise HandshakeError("protocol", f"no credentials from the peer ({exc})") from None
-    if not isinstance(message, Credentials):
-        raise HandshakeError("protocol", "the peer did not present its credentials first")
-    await identity.admit_credentials(message.events)
+    try:
+        [admit] = link.protocol.receive(message)
+    except RemoteProtocolError:
+        raise HandshakeError("protocol", "the peer did not present its credentials first") from None
+    assert isinstance(admit, Admit)
+    await identity.admit_credentials(admit.events)
     identity.check_peer(link.peer_device)
+    await _present(link, identity, link.protocol.credentials_accepted())
+
+
+async def _present(link: Link, identity: Identity, commands: list) -> None:
+    for command in commands:
+        assert isinstance(command, Present)
+        await link.send(Credentials(identity.credentials()))
 
 
 async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
@@ -348,8 +369,7 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
             if keys.peer_device == bytes(identity.device.public):
                 raise HandshakeError("protocol", "a connection from this node to itself")
             link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
-            await _check_credentials(link, identity, limits, progress)
-            await link.send(Credentials(identity.credentials()))
+            await _exchange_credentials(link, identity, limits, progress)
     except (HandshakeError, TimeoutError) as exc:
         if isinstance(exc, TimeoutError):
             exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")

@@ -16,26 +16,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
 
 from crypto.errors import CryptoError
+from crypto.keys import short_id
 from events.errors import InvalidEvent
 from node import audience, login_links, public_site, publishing
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
 from node.log import now_ms
+from node.ports import StorageFailed, WebNode
 from node.private import open_private
 from node.render import iso
-from node.store import StoreError
 from node.wipe import wipe
-
-if TYPE_CHECKING:
-    from node.runtime import NodeRuntime
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -85,7 +83,7 @@ def _environment() -> jinja2.Environment:
 
 def group_list(ids: list[bytes], names: dict[bytes, str]) -> str:
     """Groups by name (a short id for one without a profile yet), comma-separated."""
-    return ", ".join(names.get(g) or g.hex()[:12] + "…" for g in ids)
+    return ", ".join(names.get(g) or short_id(g) for g in ids)
 
 
 ENV = _environment()
@@ -100,11 +98,11 @@ def render_page(template: str, context: dict[str, Any]) -> str:
 
 
 class Dashboard:
-    def __init__(self, runtime: NodeRuntime, options: DashboardOptions) -> None:
-        self.runtime = runtime
+    def __init__(self, node: WebNode, options: DashboardOptions) -> None:
+        self.node = node
         self.options = options
         self.sessions = Sessions()
-        self.cookie = access.session_cookie(bytes(runtime.keys.device.public).hex())
+        self.cookie = access.session_cookie(bytes(node.keys.device.public).hex())
         self.throttle = LoginThrottle()
         self._login_lock = asyncio.Lock()
         self._streams = 0
@@ -126,9 +124,9 @@ class Dashboard:
         ctx = {
             "t": i18n.Translator(lang), "lang": lang, "role": role, "logged_in": logged_in,
             "is_admin": role == ADMIN, "csrf": self.sessions.csrf_token(session_id), "session_id": session_id,
-            "node_name": self.runtime.home.config().group_name, "path": request.path,
+            "node_name": self.node.home.config().group_name, "path": request.path,
             "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
-            "since": self.runtime.last_stored_n, "flash": None,
+            "since": self.node.last_stored_n, "flash": None,
             "errors": {}, "general_error": None,  # a failed form: by field, and what concerns none
         }
         request[DASH] = ctx
@@ -186,7 +184,7 @@ class Dashboard:
     def opener(self, ctx: dict[str, Any]) -> audience.Opener | None:
         """What reads events for chosen groups on this page: the node's key, for its admin only (a
         public visitor never sees them)."""
-        return audience.opener_of(self.runtime) if ctx["is_admin"] else None
+        return audience.opener_of(self.node) if ctx["is_admin"] else None
 
     def _region(self, request: web.Request) -> str | None:
         region = request.query.get("region", "").strip().lower()
@@ -195,9 +193,9 @@ class Dashboard:
     async def _overview_ctx(self, request: web.Request) -> dict[str, Any]:
         ctx = request[DASH]
         region = self._region(request)
-        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms(), self.opener(ctx))
-        health = await self.runtime.db(pages.health, self.runtime.log, self.runtime.peer_views(now_ms()))
-        health["events_per_s"] = self.runtime.events_per_second()
+        data = await self.node.db(pages.overview, self.node.log, region, now_ms(), self.opener(ctx))
+        health = await self.node.db(pages.health, self.node.log, self.node.peer_views(now_ms()))
+        health["events_per_s"] = self.node.live_facts()["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health)
         health["cut_off"] = health["cut_off_minutes"] is not None
         suffix = f"?region={quote(region)}" if region else ""
@@ -208,10 +206,10 @@ class Dashboard:
         """For how many minutes this node has heard from no peer, once that is longer than the
         options' limit (None: it is not cut off). Heard from: a link open now, or a completed sync."""
         now = now_ms()
-        if self.runtime.links:
+        if self.node.live_facts()["links"]:
             self._heard_ms = now
             return None
-        known = [t for t in (self._heard_ms, health.get("last_sync"), getattr(self.runtime, "_started_ms", None)) if t]
+        known = [t for t in (self._heard_ms, health.get("last_sync"), self.node.started_ms) if t]
         heard = max(known) if known else now  # the node's start counts: a new node is not cut off at once
         silent_s = (now - heard) / 1000
         return int(silent_s // 60) if silent_s >= self.options.cut_off_after_s else None
@@ -230,15 +228,15 @@ class Dashboard:
 
     async def _event_ctx(self, request: web.Request) -> dict[str, Any] | None:
         ctx = request[DASH]
-        event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms(),
-                                      self.opener(ctx))
+        event = await self.node.db(pages.event, self.node.log, bytes.fromhex(request.match_info["id"]), now_ms(),
+                                   self.opener(ctx))
         if event is None:
             return None
         private_status = None
         private_text = None
         if event["sealed"] is not None:
             if ctx["is_admin"]:  # decrypted in memory for this response only, never stored
-                private_text = open_private(event["sealed"], self.runtime.keys.device_encryption)
+                private_text = open_private(event["sealed"], self.node.keys.device_encryption)
                 private_status = "readable" if private_text is not None else "not_recipient"
             else:
                 private_status = "hidden"
@@ -269,7 +267,7 @@ class Dashboard:
         ctx = self.context(request)
         if (refusal := self.guard(request)) is not None:
             return refusal
-        data = await self.runtime.db(pages.groups, self.runtime.log)
+        data = await self.node.db(pages.groups, self.node.log)
         return self.respond(request, "groups.html", {**ctx, "groups": data, "title": ctx["t"]("groups.title")})
 
     # --- publishing -----------------------------------------------------------------------------
@@ -283,13 +281,13 @@ class Dashboard:
     async def _form_ctx(self, ctx: dict[str, Any], kind: str, values: dict[str, str],
                         errors: dict[str, str], general: str | None, chosen_to: list[str]) -> dict[str, Any]:
         picker = forms.has_private_part(kind) or forms.takes_audience(kind)
-        groups = await self.runtime.db(pages.recipient_groups, self.runtime.log) if picker else []
+        groups = await self.node.db(pages.recipient_groups, self.node.log) if picker else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
                 "audience": forms.takes_audience(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
-                "regions": await self.runtime.db(pages.regions, self.runtime.log),
+                "regions": await self.node.db(pages.regions, self.node.log),
                 "title": ctx["t"]("publish.form_title", kind=ctx["t"](f"kind.{kind}"))}
 
     async def publish_form(self, request: web.Request) -> web.StreamResponse:
@@ -326,9 +324,8 @@ class Dashboard:
             page = await self._form_ctx(ctx, kind, values, {"to": problem}, None, to)
             return self.respond(request, "publish_form.html", page, 400)
         try:
-            event = await self.runtime.db(partial(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
-                                                  expires_in=expires_in, private=private or None, to=to,
-                                                  public_note=public_note))
+            event = await self.node.publish(kind, texts, expires_in=expires_in, private=private or None, to=to,
+                                            public_note=public_note)
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
@@ -340,8 +337,7 @@ class Dashboard:
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
             return self.respond(request, "publish_form.html", page, 400)
-        except StoreError as exc:  # a full disk: nothing was stored; keep what was typed
-            self.runtime.storage_failed(exc)
+        except StorageFailed:  # a full disk: nothing was stored; keep what was typed
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.disk_full"), to)
             return self.respond(request, "publish_form.html", page, 507)
@@ -358,7 +354,7 @@ class Dashboard:
         token leaves the address bar (and it is spent anyway)."""
         ctx = self.context(request)
         token = request.query.get("token")
-        ok = await asyncio.get_running_loop().run_in_executor(None, login_links.redeem, self.runtime.home.path, token)
+        ok = await asyncio.get_running_loop().run_in_executor(None, login_links.redeem, self.node.home.path, token)
         if not ok:
             t = ctx["t"]
             return self.respond(request, "login.html", {**ctx, "title": t("login.title"), "next": "/",
@@ -397,10 +393,10 @@ class Dashboard:
         if not passphrase:
             return False
         try:
-            keys = self.runtime.home.keys(passphrase)
+            keys = self.node.home.keys(passphrase)
         except (HomeError, CryptoError):  # wrong passphrase, or no keystore left (wiped)
             return False
-        return bytes(keys.device.public) == bytes(self.runtime.keys.device.public)
+        return bytes(keys.device.public) == bytes(self.node.keys.device.public)
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
         self.context(request)
@@ -428,8 +424,8 @@ class Dashboard:
             return self.respond(request, "wipe.html", {
                 **ctx, "title": t("wipe.title"), "errors": {"confirm": t("wipe.not_confirmed", word=t("wipe.word"))}}, 400)
         everything = form.get("everything") == "yes"
-        await self.runtime.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
-        report = await self.runtime.db(partial(wipe, self.runtime.home, everything=everything))
+        await self.node.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
+        report = await self.node.db(partial(wipe, self.node.home, everything=everything))
         response = self.respond(request, "wiped.html", {**ctx, "title": t("wiped.title"), "report": report,
                                                         "is_admin": False})
         asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)
@@ -447,7 +443,7 @@ class Dashboard:
         if (refusal := self._public_allowed(request)) is not None:
             return refusal
         ctx = request[DASH]
-        data = await self.runtime.db(public_site.public_data, self.runtime.log)
+        data = await self.node.db(public_site.public_data, self.node.log)
         html = render_public(data, ctx["lang"], SERVED_LINKS, alerts_only=request.path.rstrip("/").endswith("alerts"),
                              lang_links=ctx["lang_links"])
         return self.finish(request, web.Response(text=html, content_type="text/html"))
@@ -457,7 +453,7 @@ class Dashboard:
             return refusal
         name = request.match_info.get("name", "calendar.ics")  # /public/calendar/REGION.ics names none
         region = request.match_info.get("region")
-        data = await self.runtime.db(public_site.public_data, self.runtime.log)
+        data = await self.node.db(public_site.public_data, self.node.log)
         base = f"{request.scheme}://{request.host}"
         makers = {"alerts.atom": lambda: public_site.alerts_atom(data, base),
                   "actions.atom": lambda: public_site.actions_atom(data, base),
@@ -502,7 +498,7 @@ class Dashboard:
         return response
 
     async def _next_change(self, since: int) -> int:
-        change = asyncio.ensure_future(self.runtime.wait_for_change(since, KEEPALIVE_S))
+        change = asyncio.ensure_future(self.node.wait_for_change(since, KEEPALIVE_S))
         closing = asyncio.ensure_future(self._closing.wait())
         try:
             done, _ = await asyncio.wait({change, closing}, return_when=asyncio.FIRST_COMPLETED)
@@ -557,11 +553,9 @@ def _stop_this_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def setup(app: web.Application, runtime: NodeRuntime, options: DashboardOptions | None = None) -> Dashboard:
-    """Add the dashboard's routes to the node's app. Options default to the runtime's
-    `dashboard_options` (set by `solnet run`)."""
-    options = options or runtime.dashboard_options or DashboardOptions()
-    dash = Dashboard(runtime, options)
+def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:
+    """Add the dashboard's routes to the node's app."""
+    dash = Dashboard(node, options or DashboardOptions())
     get, post = app.router.add_get, app.router.add_post
     get("/", dash.overview)
     get("/fragment/overview", dash.overview_fragment)

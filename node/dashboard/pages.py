@@ -1,6 +1,6 @@
 """What each dashboard page shows, read from the node's log: plain dicts for the templates.
 
-Blocking database reads (run them through `runtime.db`). The read models come from node.views
+Blocking database reads (run them through the node's `db`). The read models come from node.views
 and the network health from node.status; this module only picks, bounds and arranges them, so
 a page costs a few indexed queries whatever the size of the log.
 """

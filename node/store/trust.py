@@ -111,5 +111,3 @@ class TrustTables(EventTables):
     def drop_pending_from(self, author: bytes, seq: int) -> None:
         self._x("DELETE FROM pending WHERE author=? AND seq>=?", (author, seq))
 
-    def mark_pending(self, author: bytes, from_seq: int, reason: str) -> None:
-        self._x("UPDATE pending SET reason=? WHERE author=? AND seq>=?", (reason, author, from_seq))

@@ -1,7 +1,8 @@
-"""Fixtures of the HTTP API tests: a real node (NodeRuntime, real SQLite file, real aiohttp server
-on 127.0.0.1) in the test's process, and a client that speaks to it over TCP.
+"""Fixtures of the HTTP API tests: a real node (node.net.Node, real SQLite file) and its web app
+(node.webapp.create_app) driven in the test's process by pytest-aiohttp's client. One test starts
+the app on a real port as `solnet run` does (`served_api`).
 
-The network (Calais founded it, Bristol joined) is made once per session by node.localnet and
+The network (Calais founded it, Bristol joined) is made once per session by node.demo.localnet and
 copied into each test's tmp_path, since key derivation is slow; a test may change its copy.
 """
 from __future__ import annotations
@@ -14,24 +15,28 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestClient
 
-from node import localnet
+from node.demo import localnet
 from node.home import Home
-from node.runtime import NodeRuntime
+from node.net import Node
+from node.webapp import create_app, serve
 
 PASSPHRASE = "api tests only: not a secret"
 
 
 @dataclass
 class Api:
-    """A running node and an HTTP client for its API."""
+    """A running node and an HTTP client for its API (`client`: pytest-aiohttp's, or a session
+    with the served app's address as `base`)."""
 
-    runtime: NodeRuntime
-    session: aiohttp.ClientSession
+    node: Node
+    client: TestClient | aiohttp.ClientSession
     token: str
-    base: str
+    base: str = ""
 
     def url(self, path: str) -> str:
+        """What `client` takes for `path`: the path itself (pytest-aiohttp's client), or a full URL."""
         return self.base + path
 
     async def request(self, method: str, path: str, *, token: str | None | bool = True, **kwargs: Any,
@@ -42,7 +47,7 @@ class Api:
             headers["Authorization"] = f"Bearer {self.token}"
         elif isinstance(token, str):
             headers["Authorization"] = token
-        async with self.session.request(method, self.url(path), headers=headers, **kwargs) as reply:
+        async with self.client.request(method, self.url(path), headers=headers, **kwargs) as reply:
             assert reply.content_type == "application/json", (reply.status, await reply.text())
             return reply.status, await reply.json()
 
@@ -70,18 +75,25 @@ def homes(network_template: Path, tmp_path: Path) -> dict[str, Home]:
     return {name: Home(tmp_path / "net" / name) for name in ("calais", "bristol")}
 
 
-async def start_node(home: Home) -> NodeRuntime:
-    runtime = NodeRuntime(home, home.keys(PASSPHRASE), listen=("127.0.0.1", 0), sync_interval_s=3600)
-    await runtime.start()
-    return runtime
+def calais_node(homes: dict[str, Home]) -> Node:
+    return Node(homes["calais"], homes["calais"].keys(PASSPHRASE), sync_interval_s=3600)
 
 
 @pytest.fixture
-async def api(homes: dict[str, Home]) -> AsyncIterator[Api]:
-    """Calais's node, running, with a client."""
-    runtime = await start_node(homes["calais"])
+async def api(homes: dict[str, Home], aiohttp_client) -> Api:
+    """Calais's node and its app, running in-process, with pytest-aiohttp's client."""
+    node = calais_node(homes)
+    client = await aiohttp_client(create_app(node))
+    return Api(node, client, homes["calais"].admin_token())
+
+
+@pytest.fixture
+async def served_api(homes: dict[str, Home]) -> AsyncIterator[Api]:
+    """Calais's node served on a real port of 127.0.0.1, as `solnet run` serves it."""
+    node = Node(homes["calais"], homes["calais"].keys(PASSPHRASE), listen=("127.0.0.1", 0), sync_interval_s=3600)
+    served = await serve(create_app(node), "127.0.0.1", 0)
     try:
         async with aiohttp.ClientSession() as session:
-            yield Api(runtime, session, homes["calais"].admin_token(), f"http://127.0.0.1:{runtime.bound_port}")
+            yield Api(node, session, homes["calais"].admin_token(), f"http://127.0.0.1:{served.port}")
     finally:
-        await runtime.stop()
+        await served.close()

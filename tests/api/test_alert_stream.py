@@ -29,12 +29,12 @@ async def next_alert(reply: aiohttp.ClientResponse, timeout: float = 10.0) -> tu
 
 
 async def test_new_alerts_of_the_chosen_regions_arrive_and_a_client_can_resume(api) -> None:
-    async with api.session.get(api.url("/api/v1/alerts/stream")) as reply:
+    async with api.client.get(api.url("/api/v1/alerts/stream")) as reply:
         assert reply.status == 401
     headers = {"Authorization": f"Bearer {api.token}"}
-    async with api.session.get(api.url("/api/v1/alerts/stream?region=Calais"), headers=headers) as reply:
+    async with api.client.get(api.url("/api/v1/alerts/stream?region=Calais"), headers=headers) as reply:
         assert reply.status == 200 and reply.content_type == "text/event-stream"
-        await feed_of(api.runtime).start()  # the stream has subscribed before anything is published
+        await feed_of(api.node).start()  # the stream has subscribed before anything is published
         await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
             "region": "bristol", "type": "eviction", "text": "not for this stream"}})
         first = await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h",
@@ -46,7 +46,7 @@ async def test_new_alerts_of_the_chosen_regions_arrive_and_a_client_can_resume(a
     # Away for a while: what was published meanwhile comes first on reconnecting.
     missed = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
         **ALERT, "text": "Second wave"}}))[1]["event"]
-    async with api.session.get(api.url("/api/v1/alerts/stream?region=calais"),
+    async with api.client.get(api.url("/api/v1/alerts/stream?region=calais"),
                                headers={**headers, "Last-Event-ID": got_id}) as reply:
         _, alert = await next_alert(reply)
         assert alert["id"] == missed["id"] and alert["text"] == "Second wave"

@@ -25,7 +25,7 @@ async def publish_mix(api) -> dict[str, list[str]]:
 
 async def test_filters_by_kind_author_region_and_since(api):
     ids = await publish_mix(api)
-    device = bytes(api.runtime.keys.device.public).hex()
+    device = bytes(api.node.keys.device.public).hex()
 
     by_kind = await api.get("/api/v1/events?kind=need")
     assert [e["id"] for e in by_kind["events"]] == ids["need"][::-1]  # newest stored first
@@ -110,7 +110,7 @@ async def test_one_event_by_id_and_prefix(api):
 
 
 async def test_private_part_never_listed_and_decrypted_only_on_request(api):
-    group = bytes(api.runtime.keys.group.public).hex()
+    group = bytes(api.node.keys.group.public).hex()
     status, body = await api.request("POST", "/api/v1/events", json={
         "kind": "support.request", "fields": {"region": "calais", "type": "housing", "people": "2", "urgency": "high"},
         "private": "Family of 3, phone +33 6 00 00 00 00, at the Grande-Synthe gym", "to": [group]})
@@ -129,9 +129,9 @@ async def test_private_part_never_listed_and_decrypted_only_on_request(api):
 async def test_private_part_for_others_stays_closed(api):
     """A request sealed only to another key: this node's admin sees that a private part exists, not
     what it says."""
-    log = api.runtime.log
+    log = api.node.log
     sealed = seal(b"not for Calais", [EncryptionKey.generate().public])
-    ev = await api.runtime.db(lambda: log.append(api.runtime.keys.device, "support.request", {
+    ev = await api.node.db(lambda: log.append(api.node.keys.device, "support.request", {
         "region": "calais", "type": "legal", "people": "1", "urgency": "low", "sealed": sealed}))
     opened = await api.get(f"/api/v1/events/{ev.id.hex()}?private=true")
     assert opened["private"] is True and opened["private_details"] is None

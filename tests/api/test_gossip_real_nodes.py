@@ -1,4 +1,4 @@
-"""End to end with two real `solnet run` processes (node.localnet): an event POSTed to one node's
+"""End to end with two real `solnet run` processes (node.demo.localnet): an event POSTed to one node's
 API is gossiped and shows in the other node's API."""
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from node import localnet
+import pytest
+
+from node.demo import localnet
+
+pytestmark = pytest.mark.integration  # two real `solnet run` processes
 
 PASSPHRASE = "api gossip test only: not a secret"
 WAIT_S = 30.0

@@ -12,13 +12,13 @@ from events.sealed import MAX_TO
 from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fields
 from node.render import MONEY_FIELDS
 from node.views import VIEWS
-from node.webapp import build_app
+from node.webapp import create_app
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
-def served_operations(runtime) -> set[tuple[str, str]]:
-    app = build_app(runtime)
+def served_operations(node) -> set[tuple[str, str]]:
+    app = create_app(node)
     ops = set()
     for route in app.router.routes():
         path = route.resource.canonical if route.resource is not None else ""
@@ -34,7 +34,7 @@ def documented_operations() -> set[tuple[str, str]]:
 
 
 async def test_every_route_is_documented_and_every_documented_route_is_served(api):
-    served = served_operations(api.runtime)
+    served = served_operations(api.node)
     documented = documented_operations()
     assert served, "no /api/ routes found: the check would prove nothing"
     assert served - documented == set(), "served but not in node/openapi.json"

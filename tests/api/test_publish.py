@@ -9,7 +9,7 @@ ACTION = {"kind": "action", "fields": {"title": "Rally", "region": "calais", "st
 
 
 async def event_count(api) -> int:
-    return await api.runtime.db(api.runtime.log.store.count)
+    return await api.node.db(api.node.log.store.count)
 
 
 async def test_publish_stores_and_lists_the_event(api):
@@ -18,7 +18,7 @@ async def test_publish_stores_and_lists_the_event(api):
     assert status == 201, body
     event = body["event"]
     assert event["kind"] == "action" and event["languages"] == ["en", "fr"]
-    assert event["author"] == bytes(api.runtime.keys.device.public).hex()
+    assert event["author"] == bytes(api.node.keys.device.public).hex()
     listed = await api.get("/api/v1/events?kind=action")
     assert [e["id"] for e in listed["events"]] == [event["id"]]
     assert (await api.get(f"/api/v1/events/{event['id']}"))["title"] == "Rally"
@@ -32,7 +32,7 @@ async def test_publish_options_expiry_and_group_signer(api):
     assert status == 201 and body["event"]["expires"] is not None
     status, body = await api.request("POST", "/api/v1/events", json={
         "kind": "group.profile", "fields": {"name": "Calais Solidarité", "region": "calais"}, "as": "group"})
-    assert status == 201 and body["event"]["author"] == bytes(api.runtime.keys.group.public).hex()
+    assert status == 201 and body["event"]["author"] == bytes(api.node.keys.group.public).hex()
 
 
 @pytest.mark.parametrize("token, status, code", [
@@ -87,15 +87,15 @@ async def test_support_request_validation(api):
 
 
 async def test_a_full_disk_gets_507_and_stores_nothing(api):
-    store = api.runtime.log.store
-    await api.runtime.db(lambda: store.limit_pages(store.size_pages()))  # the disk is full
-    before = await api.runtime.db(api.runtime.log.store.count)
+    store = api.node.log.store
+    await api.node.db(lambda: store.limit_pages(store.size_pages()))  # the disk is full
+    before = await api.node.db(api.node.log.store.count)
     body = {"kind": "action", "fields": {"title": "Cours 9", "region": "calais", "type": "class",
                                          "starts_at": "2031-07-01T10:00", "description": "x" * 3900}}  # > one page
     status, reply = await api.request("POST", "/api/v1/events", json=body)
     assert status == 507 and reply["error"]["code"] == "storage_full" and "disk is full" in reply["error"]["message"]
-    assert await api.runtime.db(api.runtime.log.store.count) == before
-    await api.runtime.db(store.limit_pages, None)  # space freed
+    assert await api.node.db(api.node.log.store.count) == before
+    await api.node.db(store.limit_pages, None)  # space freed
     status, _ = await api.request("POST", "/api/v1/events", json=body)
     assert status == 201
 

@@ -47,29 +47,32 @@ async def test_read_model_limit_bounds_the_items(api):
     events = [await api.publish("offer", category="water", quantity=str(i + 1), region="calais") for i in range(5)]
     # newest first: by signed timestamp, then id (the same order on every node; ties are common
     # here, five events published within a few milliseconds)
-    stamps = await api.runtime.db(_timestamps_ms, api.runtime, [e["id"] for e in events])
+    stamps = await api.node.db(_timestamps_ms, api.node, [e["id"] for e in events])
     newest = sorted(events, key=lambda e: (stamps[e["id"]], e["id"]), reverse=True)
     page = await api.get("/api/v1/needs?limit=2")
     assert page["limit"] == 2 and [n["id"] for n in page["items"]] == [e["id"] for e in newest[:2]]
 
 
-def _timestamps_ms(runtime, ids: list[str]) -> dict[str, int]:
-    return {i: runtime.log.store.event_row(bytes.fromhex(i)).ts for i in ids}
+def _timestamps_ms(node, ids: list[str]) -> dict[str, int]:
+    return {i: node.log.store.event_row(bytes.fromhex(i)).ts for i in ids}
 
 
-async def test_status_and_peers(api, homes):
+async def test_status_and_peers(served_api, homes):
+    """On a real port, as `solnet run` serves it: the status says the port."""
+    api = served_api
     status = await api.get("/api/v1/status")
     assert status["group_name"] == "Calais" and status["network_id"] is not None
-    assert status["node"]["running"] is True and status["node"]["port"] == api.runtime.bound_port
+    assert status["node"]["running"] is True and status["node"]["port"] == api.node.bound_port
+    assert isinstance(api.node.bound_port, int) and api.base.endswith(f":{api.node.bound_port}")
     before = status["events"]
     await api.publish("offer", category="books", quantity="3", region="calais")
     assert (await api.get("/api/v1/status"))["events"] == before + 1
     assert (await api.get("/api/v1/peers"))["peers"] == []
-    await api.runtime.db(_add_peer, api.runtime, "http://127.0.0.1:9")
+    await api.node.db(_add_peer, api.node, "http://127.0.0.1:9")
     [peer] = (await api.get("/api/v1/peers"))["peers"]
     assert peer["address"] == "http://127.0.0.1:9" and peer["source"] == "config"
 
 
-def _add_peer(runtime, address: str) -> None:
-    with runtime.log.store.write():
-        runtime.log.store.save_peer(address, "config")
+def _add_peer(node, address: str) -> None:
+    with node.log.store.write():
+        node.log.store.save_peer(address, "config")

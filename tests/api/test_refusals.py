@@ -11,7 +11,7 @@ ACTION = {"kind": "action", "fields": {"title": "Rally", "region": "calais", "st
 
 
 async def event_count(api) -> int:
-    return await api.runtime.db(api.runtime.log.store.count)
+    return await api.node.db(api.node.log.store.count)
 
 
 async def refused(api, body, status: int = 422) -> dict:

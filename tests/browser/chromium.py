@@ -13,7 +13,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent.parent / "integration"))
 
 from local_cluster import PASSPHRASE, cli, cli_json  # noqa: E402
-from node.localnet import LocalNode  # noqa: E402
+from node.demo.localnet import LocalNode  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -16,7 +16,8 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from chromium import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, log_in  # noqa: E402  (one list of flags: no outside connections)
-from node import localnet, publishing  # noqa: E402
+from node import publishing  # noqa: E402
+from node.demo import localnet  # noqa: E402
 
 PASSPHRASE = "screenshots only"
 

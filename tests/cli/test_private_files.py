@@ -9,7 +9,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from node.localnet import free_ports, is_listening, wait_until
+from node.demo.localnet import free_ports, is_listening, wait_until
 
 EXPECTED = {"config.json", "keystore", "solnet.db", "solnet.db-wal", "solnet.db-shm", "admin-token"}
 

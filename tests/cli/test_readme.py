@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from node import localnet
+from node.demo import localnet
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TESTED = re.compile(r"<!-- README test: (?P<name>[\w-]+) -->\n```bash\n(?P<body>.*?)```", re.S)

@@ -385,6 +385,7 @@ def test_the_known_envelope_opens_for_its_recipients_only() -> None:
 
 @FEW
 @given(plaintext=plaintexts, count=st.integers(1, MAX_RECIPIENTS))
+@pytest.mark.slow
 def test_solnet_and_the_reference_open_each_others_envelopes(plaintext: bytes, count: int) -> None:
     recipients = POOL[:count]
     ours = seal(plaintext, _publics(recipients))

@@ -84,8 +84,8 @@ async def test_a_reference_to_the_wrong_kind_and_an_amount_that_is_no_number_are
         sample, start_node, http) -> None:
     node = await start_node(sample.nodes[0])
     await node.log_in(http)
-    runtime = node.runtime
-    before = await runtime.db(runtime.log.store.count)
+    running = node.node
+    before = await running.db(running.log.store.count)
     _, form, _ = await get(http, node.url + "/publish/need.fulfil")
     status, html, _ = await post(http, node.url + "/publish/need.fulfil",
                                  {"need": sample.ids["action"], "quantity": "2", "csrf": csrf_of(form)})
@@ -95,7 +95,7 @@ async def test_a_reference_to_the_wrong_kind_and_an_amount_that_is_no_number_are
     status, html, _ = await post(http, node.url + "/publish/fundraiser", {
         "title": "Kit", "goal": "Infinity", "currency": "EUR", "region": "calais", "csrf": csrf_of(form)})
     assert status == 400 and 'aria-invalid="true"' in tag(html, "f-goal")  # was a crash (500)
-    assert await runtime.db(runtime.log.store.count) == before
+    assert await running.db(running.log.store.count) == before
 
 
 async def test_login_and_wipe_failures_are_summarised_too(sample, start_node, http) -> None:

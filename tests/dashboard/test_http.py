@@ -1,6 +1,6 @@
-"""The dashboard over HTTP, against real nodes (NodeRuntime serving its app on 127.0.0.1, real
-SQLite, real keystore): pages and headers, languages, publish forms with CSRF and validation,
-private details, login (passphrase, one-time link, where it sends the browser), public read-only
+"""The dashboard over HTTP, against real nodes (node.net.Node and its web app, driven in-process by
+pytest-aiohttp's client; real SQLite, real keystore): pages and headers, languages, publish forms
+with CSRF and validation, private details, login (passphrase, one-time link, where it sends the browser), public read-only
 mode, the live event stream and the panic wipe. Nobody is the admin without logging in: the tests
 that need one log in with a link (RunningNode.log_in); tests/dashboard/test_no_admin_without_login.py
 tries every way around that."""
@@ -10,6 +10,7 @@ import asyncio
 import re
 
 import aiohttp
+from aiohttp.test_utils import TestClient
 
 from page_text import PASSPHRASE, PRIVATE, csrf_of, visible_text
 from node import membership, publishing
@@ -18,20 +19,20 @@ from node.dashboard import AccessOptions, i18n
 PUBLIC = AccessOptions(public=True)
 
 
-async def get(http: aiohttp.ClientSession, url: str, **kw) -> tuple[int, str, aiohttp.ClientResponse]:
+async def get(http: aiohttp.ClientSession | TestClient, url: str, **kw) -> tuple[int, str, aiohttp.ClientResponse]:
     async with http.get(url, allow_redirects=False, **kw) as r:
         return r.status, await r.text(), r
 
 
-async def post(http: aiohttp.ClientSession, url: str, data: dict, **kw) -> tuple[int, str, aiohttp.ClientResponse]:
+async def post(http: aiohttp.ClientSession | TestClient, url: str, data: dict, **kw) -> tuple[int, str, aiohttp.ClientResponse]:
     async with http.post(url, data=data, allow_redirects=False, **kw) as r:
         return r.status, await r.text(), r
 
 
-async def test_overview_for_the_admin(sample, start_node, http) -> None:
+async def test_overview_for_the_admin(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
-    await node.log_in(http)
-    status, html, r = await get(http, node.url + "/")
+    await node.log_in()
+    status, html, r = await get(node.client, "/")
     assert status == 200
     assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
@@ -45,13 +46,13 @@ async def test_overview_for_the_admin(sample, start_node, http) -> None:
     assert "safeguarding of a minor" in html and PRIVATE not in html  # private details never on the overview
     assert '<time datetime="2031-06-01T' in html
     assert 'href="/publish"' in html and 'href="/admin/wipe"' in html
-    status, calais_only, _ = await get(http, node.url + "/?region=bristol")
+    status, calais_only, _ = await get(node.client, "/?region=bristol")
     assert "Manif 42" not in calais_only and "40 × blankets" in calais_only
 
 
-async def test_french_everywhere_and_remembered(sample, start_node, http) -> None:
+async def test_french_everywhere_and_remembered(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
-    await node.log_in(http)
+    await node.log_in()
     en, fr = i18n.catalog("en"), i18n.catalog("fr")
     french = "\n".join(fr.values())
     english_only = []  # the literal pieces of English strings that never occur in French ones
@@ -66,170 +67,170 @@ async def test_french_everywhere_and_remembered(sample, start_node, http) -> Non
              "/admin/wipe", "/login", f"/event/{sample.ids['fundraiser']}", f"/event/{sample.ids['support']}",
              f"/event/{sample.ids['need']}", f"/event/{sample.ids['alert']}"]
     for i, path in enumerate(pages):
-        status, html, _ = await get(http, node.url + path + ("?lang=fr" if i == 0 else ""))
+        status, html, _ = await get(node.client, path + ("?lang=fr" if i == 0 else ""))
         assert status == 200, path
         assert '<html lang="fr">' in html, f"{path}: the language was not remembered"
         text = visible_text(html)
         for piece in english_only:
             assert not re.search(rf"(?<![\w-]){re.escape(piece)}(?![\w-])", text), \
                 f"{path} shows English UI text {piece!r}"
-    _, html, _ = await get(http, node.url + "/?lang=en")
+    _, html, _ = await get(node.client, "/?lang=en")
     assert '<html lang="en">' in html
-    async with aiohttp.ClientSession() as fresh:
+    async with aiohttp.ClientSession() as fresh:  # a new visitor: no cookie yet
         _, html, _ = await get(fresh, node.url + "/login", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
         assert '<html lang="fr">' in html and "Connexion" in html and "dashboard-link" in html
 
 
-async def test_publish_form_checks_csrf_and_shows_errors_next_to_the_field(sample, start_node, http) -> None:
+async def test_publish_form_checks_csrf_and_shows_errors_next_to_the_field(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
-    await node.log_in(http)
-    runtime = node.runtime
-    before = await runtime.db(runtime.log.store.count)
-    _, form, _ = await get(http, node.url + "/publish/action")
+    await node.log_in()
+    running = node.node
+    before = await running.db(running.log.store.count)
+    _, form, _ = await get(node.client, "/publish/action")
     token = csrf_of(form)
     fields = {"title": "Cours 7", "region": "calais", "type": "class", "starts_at": "2031-07-01T10:00"}
-    status, html, _ = await post(http, node.url + "/publish/action", fields)  # no token
+    status, html, _ = await post(node.client, "/publish/action", fields)  # no token
     assert status == 403 and "did not come from this dashboard" in html
-    status, _, _ = await post(http, node.url + "/publish/action", {**fields, "csrf": "0" * 64})
+    status, _, _ = await post(node.client, "/publish/action", {**fields, "csrf": "0" * 64})
     assert status == 403
-    status, _, _ = await post(http, node.url + "/publish/action", {**fields, "csrf": token},
+    status, _, _ = await post(node.client, "/publish/action", {**fields, "csrf": token},
                               headers={"Origin": "http://evil.example"})
     assert status == 403
-    assert await runtime.db(runtime.log.store.count) == before, "a refused form stored nothing"
+    assert await running.db(running.log.store.count) == before, "a refused form stored nothing"
 
-    status, html, _ = await post(http, node.url + "/publish/action", {**fields, "title": "", "csrf": token})
+    status, html, _ = await post(node.client, "/publish/action", {**fields, "title": "", "csrf": token})
     assert status == 400
     assert re.search(r'id="f-title"[^>]*aria-invalid="true".*?<p class="field-error" id="e-title">Fill in this field.</p>',
                      html, re.S)
     assert 'value="calais"' in html, "what was typed is kept"
-    status, html, _ = await post(http, node.url + "/publish/action?lang=fr",
+    status, html, _ = await post(node.client, "/publish/action?lang=fr",
                                  {**fields, "starts_at": "demain", "csrf": token})
     assert status == 400 and 'id="e-starts_at">Donnez une date et une heure' in html
 
-    status, _, r = await post(http, node.url + "/publish/action", {**fields, "csrf": token})
+    status, _, r = await post(node.client, "/publish/action", {**fields, "csrf": token})
     assert status == 303
     location = r.headers["Location"]
     assert re.fullmatch(r"/event/[0-9a-f]{64}\?published=1", location)
-    _, html, _ = await get(http, node.url + location)
+    _, html, _ = await get(node.client, location)
     assert "Cours 7" in html and "Publié" in html  # the language chosen above is remembered
 
 
-async def test_a_full_disk_is_said_in_the_form_and_what_was_typed_is_kept(sample, start_node, http) -> None:
+async def test_a_full_disk_is_said_in_the_form_and_what_was_typed_is_kept(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
-    await node.log_in(http)
-    runtime = node.runtime
-    store = runtime.log.store
-    await runtime.db(lambda: store.limit_pages(store.size_pages()))  # not one page more: the disk is full
-    before = await runtime.db(runtime.log.store.count)
-    _, form, _ = await get(http, node.url + "/publish/action")
+    await node.log_in()
+    running = node.node
+    store = running.log.store
+    await running.db(lambda: store.limit_pages(store.size_pages()))  # not one page more: the disk is full
+    before = await running.db(running.log.store.count)
+    _, form, _ = await get(node.client, "/publish/action")
     fields = {"title": "Cours 8", "region": "calais", "type": "class", "starts_at": "2031-07-01T10:00",
               "description": "x" * 3000, "csrf": csrf_of(form)}
-    status, html, _ = await post(http, node.url + "/publish/action", fields)
+    status, html, _ = await post(node.client, "/publish/action", fields)
     assert status == 507 and "disk is full" in html and 'value="Cours 8"' in html, html[-2000:]
-    assert await runtime.db(runtime.log.store.count) == before
-    await runtime.db(store.limit_pages, None)  # space freed
-    status, _, _ = await post(http, node.url + "/publish/action", fields)
-    assert status == 303 and await runtime.db(runtime.log.store.count) == before + 1
+    assert await running.db(running.log.store.count) == before
+    await running.db(store.limit_pages, None)  # space freed
+    status, _, _ = await post(node.client, "/publish/action", fields)
+    assert status == 303 and await running.db(running.log.store.count) == before + 1
 
 
-async def test_private_details_only_for_the_admin(sample, start_node, http) -> None:
+async def test_private_details_only_for_the_admin(sample, start_node) -> None:
     admin = await start_node(sample.nodes[0])
-    await admin.log_in(http)
-    _, html, _ = await get(http, f"{admin.url}/event/{sample.ids['support']}")
+    await admin.log_in()
+    _, html, _ = await get(admin.client, f"/event/{sample.ids['support']}")
     assert PRIVATE in html and "Decrypted in memory" in html
     await admin.stop()
     public = await start_node(sample.nodes[0], PUBLIC)
-    status, html, _ = await get(http, f"{public.url}/event/{sample.ids['support']}")
+    status, html, _ = await get(public.client, f"/event/{sample.ids['support']}")
     assert status == 200 and PRIVATE not in html and "shown only to this node" in html
 
 
-async def test_remote_visitors_must_log_in_and_failures_are_throttled(sample, start_node, http) -> None:
+async def test_remote_visitors_must_log_in_and_failures_are_throttled(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
-    status, _, r = await get(http, node.url + "/")
+    status, _, r = await get(node.client, "/")
     assert status == 303 and r.headers["Location"].startswith("/login?next=")
     for path in ("/fragment/overview", "/live"):
-        status, _, _ = await get(http, node.url + path)
+        status, _, _ = await get(node.client, path)
         assert status == 401, path
-    status, _, _ = await get(http, node.url + "/publish")
+    status, _, _ = await get(node.client, "/publish")
     assert status == 303
-    _, html, _ = await get(http, node.url + "/login")
+    _, html, _ = await get(node.client, "/login")
     token = csrf_of(html)
-    status, _, _ = await post(http, node.url + "/login", {"passphrase": PASSPHRASE})  # no CSRF token
+    status, _, _ = await post(node.client, "/login", {"passphrase": PASSPHRASE})  # no CSRF token
     assert status == 403
-    status, _, r = await post(http, node.url + "/login", {"passphrase": PASSPHRASE, "csrf": token, "next": "//evil.example/"})
+    status, _, r = await post(node.client, "/login", {"passphrase": PASSPHRASE, "csrf": token, "next": "//evil.example/"})
     assert status == 303 and r.headers["Location"] == "/"  # logged in; never sent off-site
-    status, html, _ = await get(http, node.url + "/publish")
+    status, html, _ = await get(node.client, "/publish")
     assert status == 200
-    _, html, _ = await get(http, node.url + "/")
-    status, _, r = await post(http, node.url + "/logout", {"csrf": csrf_of(html)})
+    _, html, _ = await get(node.client, "/")
+    status, _, r = await post(node.client, "/logout", {"csrf": csrf_of(html)})
     assert status == 303
-    status, _, _ = await get(http, node.url + "/publish")
+    status, _, _ = await get(node.client, "/publish")
     assert status == 303, "logged out"
 
-    _, html, _ = await get(http, node.url + "/login")
+    _, html, _ = await get(node.client, "/login")
     token = csrf_of(html)
     for _ in range(5):
-        status, html, _ = await post(http, node.url + "/login", {"passphrase": "guess", "csrf": token})
+        status, html, _ = await post(node.client, "/login", {"passphrase": "guess", "csrf": token})
         assert status == 401 and "Wrong passphrase" in html
-    status, html, _ = await post(http, node.url + "/login", {"passphrase": PASSPHRASE, "csrf": token})
+    status, html, _ = await post(node.client, "/login", {"passphrase": PASSPHRASE, "csrf": token})
     assert status == 429 and "Too many failed attempts" in html  # even the right one waits now
 
 
-async def test_login_sends_the_browser_only_to_a_path_of_this_site(sample, start_node, http) -> None:
+async def test_login_sends_the_browser_only_to_a_path_of_this_site(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
-    _, html, _ = await get(http, node.url + "/login?next=%2F%09%2Fevil.example%2F")
+    _, html, _ = await get(node.client, "/login?next=%2F%09%2Fevil.example%2F")
     assert 'name="next" value="/"' in html, "a tab in next is dropped by browsers: /\t/evil.example/ is off-site"
     for next_ in ("/\t/evil.example/", "/\r\nSet-Cookie: a=b", "/\n", "//evil.example/", "/\\evil.example/",
                   "/publish/action"):
-        _, html, _ = await get(http, node.url + "/login")
-        status, _, r = await post(http, node.url + "/login", {"passphrase": PASSPHRASE, "csrf": csrf_of(html),
+        _, html, _ = await get(node.client, "/login")
+        status, _, r = await post(node.client, "/login", {"passphrase": PASSPHRASE, "csrf": csrf_of(html),
                                                                "next": next_})
         assert status == 303, f"{next_!r}: {status}"  # never an error inside aiohttp, never a dropped connection
         assert r.headers["Location"] == ("/publish/action" if next_ == "/publish/action" else "/"), repr(next_)
-        status, _, _ = await get(http, node.url + "/publish")
+        status, _, _ = await get(node.client, "/publish")
         assert status == 200, "logged in"
 
 
-async def test_public_pages_are_read_only(sample, start_node, http) -> None:
+async def test_public_pages_are_read_only(sample, start_node) -> None:
     node = await start_node(sample.nodes[0], PUBLIC)
-    status, html, _ = await get(http, node.url + "/")
+    status, html, _ = await get(node.client, "/")
     assert status == 200 and "Manif 42" in html
     assert 'href="/publish"' not in html and 'href="/admin/wipe"' not in html and "<form" not in html
-    _, groups, _ = await get(http, node.url + "/groups")
+    _, groups, _ = await get(node.client, "/groups")
     assert "Devices" not in groups
     for path in ("/publish", "/publish/action", "/admin/wipe"):
-        status, _, _ = await get(http, node.url + path)
+        status, _, _ = await get(node.client, path)
         assert status == 403, path
-    _, html, _ = await get(http, node.url + "/login")
-    status, _, _ = await post(http, node.url + "/publish/action", {"title": "x", "csrf": csrf_of(html)})
+    _, html, _ = await get(node.client, "/login")
+    status, _, _ = await post(node.client, "/publish/action", {"title": "x", "csrf": csrf_of(html)})
     assert status == 403
 
 
-async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_node, http) -> None:
+async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_node) -> None:
     calais, bristol = sample.nodes
     node = await start_node(calais)
-    await node.log_in(http)
-    _, before, _ = await get(http, node.url + "/groups")
+    await node.log_in()
+    _, before, _ = await get(node.client, "/groups")
     assert "revoked" not in visible_text(before)  # Bristol is listed by id (its profile is on its own node)
-    runtime = node.runtime
+    running = node.node
     subject = bytes.fromhex(bristol.home.config().group_id)
-    await runtime.db(lambda: membership.revoke(runtime.log, calais.home.keys(PASSPHRASE), subject,
+    await running.db(lambda: membership.revoke(running.log, calais.home.keys(PASSPHRASE), subject,
                                                reason="keys seized 14/03", offline=True))
-    _, after, _ = await get(http, node.url + "/groups")
+    _, after, _ = await get(node.client, "/groups")
     text = visible_text(after)
     assert "revoked" in text and "keys seized 14/03" in text, text
 
 
-async def test_live_stream_says_when_new_events_are_stored(sample, start_node, http) -> None:
+async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
-    await node.log_in(http)
-    runtime = node.runtime
-    since = runtime.last_stored_n
+    await node.log_in()
+    running = node.node
+    since = running.last_stored_n
     keys = sample.nodes[0].home.keys(PASSPHRASE)
-    async with http.get(f"{node.url}/live?since={since}") as stream:
+    async with node.client.get(f"/live?since={since}") as stream:
         assert stream.status == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
         assert (await asyncio.wait_for(stream.content.readline(), 10)).startswith(b"retry:")
-        await runtime.db(publishing.publish, runtime.log, keys, "action",
+        await running.db(publishing.publish, running.log, keys, "action",
                          {"title": "Direct 9", "region": "calais", "type": "outreach", "starts_at": "2031-08-01T10:00"})
 
         async def next_change() -> bytes:
@@ -239,20 +240,20 @@ async def test_live_stream_says_when_new_events_are_stored(sample, start_node, h
                     return await stream.content.readline()
         data = await asyncio.wait_for(next_change(), 10)
         assert int(data.decode().removeprefix("data:").strip()) > since
-    _, fragment, _ = await get(http, node.url + "/fragment/overview")
+    _, fragment, _ = await get(node.client, "/fragment/overview")
     assert "Direct 9" in fragment and "<html" not in fragment
 
 
-async def test_wipe_asks_for_confirmation_then_destroys_the_keys(sample, start_node, http) -> None:
+async def test_wipe_asks_for_confirmation_then_destroys_the_keys(sample, start_node) -> None:
     home = sample.nodes[0].home
     node = await start_node(sample.nodes[0])
-    await node.log_in(http)
-    _, html, _ = await get(http, node.url + "/admin/wipe")
+    await node.log_in()
+    _, html, _ = await get(node.client, "/admin/wipe")
     token = csrf_of(html)
-    status, html, _ = await post(http, node.url + "/admin/wipe", {"csrf": token, "confirm": "yes"})
+    status, html, _ = await post(node.client, "/admin/wipe", {"csrf": token, "confirm": "yes"})
     assert status == 400 and "Nothing was wiped" in html
     assert home.keystore_path.exists() and not node.wiped
-    status, html, _ = await post(http, node.url + "/admin/wipe", {"csrf": token, "confirm": "wipe"})
+    status, html, _ = await post(node.client, "/admin/wipe", {"csrf": token, "confirm": "wipe"})
     assert status == 200
     assert "The keystore was overwritten and deleted." in html and "Private parts dropped: 1." in html
     assert not home.keystore_path.exists()

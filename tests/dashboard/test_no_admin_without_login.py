@@ -1,8 +1,9 @@
 """Nobody becomes the dashboard's admin by where a request seems to come from (issue 9, item 1).
 
 A Tor onion service, socat, stunnel or `ssh -L` delivers every remote visitor from 127.0.0.1, and
-the client writes Host and the forwarding headers. So a real node (in this process, on 127.0.0.1)
-is asked directly and through a plain TCP relay on 127.0.0.2, with every Host and forwarding
+the client writes Host and the forwarding headers. So a real node (in this process, its app
+served on a real port of 127.0.0.1, as `solnet run` serves it) is asked directly and through a
+plain TCP relay on 127.0.0.2, with every Host and forwarding
 header variant, by raw HTTP requests (so a header can also be absent): no private text, no publish,
 no wipe. Then a one-time link from `solnet dashboard-link` logs in once, through the relay, and
 its session can do all of it; a used or expired link cannot."""
@@ -23,7 +24,8 @@ import aiohttp
 import pytest
 
 from page_text import PASSPHRASE, PRIVATE, csrf_of
-from node import localnet, login_links
+from node import login_links
+from node.demo import localnet
 from node.dashboard import AccessOptions
 
 RELAY_HOST = "127.0.0.2"
@@ -163,13 +165,14 @@ def _form(fields: dict[str, str]) -> bytes:
 
 
 @pytest.mark.parametrize("public", [False, True], ids=["login-only", "public-pages"])
-async def test_no_address_or_header_makes_an_admin(sample, start_node, relay_to, public: bool) -> None:
-    node = await start_node(sample.nodes[0], AccessOptions(public=public))
-    runtime, home = node.runtime, sample.nodes[0].home
-    port = runtime.bound_port
+@pytest.mark.slow
+async def test_no_address_or_header_makes_an_admin(sample, serve_node, relay_to, public: bool) -> None:
+    node = await serve_node(sample.nodes[0], AccessOptions(public=public))
+    running, home = node.node, sample.nodes[0].home
+    port = running.bound_port
     relay = await relay_to(port)
     support = sample.ids["support"]
-    events_before = await runtime.db(runtime.log.store.count)
+    events_before = await running.db(running.log.store.count)
     reads = ["/", f"/event/{support}", f"/fragment/event/{support}", "/fragment/overview", "/groups",
              "/publish", "/publish/support.request", "/admin/wipe", f"/api/v1/events/{support}?private=true"]
     tried = 0
@@ -204,15 +207,16 @@ async def test_no_address_or_header_makes_an_admin(sample, start_node, relay_to,
                 assert wiped.status in (303, 403) and CSRF_REFUSAL not in wiped.body, f"wipe: {wiped.status} ({where})"
                 assert home.keystore_path.exists() and home.db_path.exists() and not node.wiped, where
                 tried += 2
-    assert await runtime.db(runtime.log.store.count) == events_before, "a refused form stored an event"
+    assert await running.db(running.log.store.count) == events_before, "a refused form stored an event"
     assert tried == 2 * 9 * len(FORWARDING) * (len(reads) + 2)
     home.keys(PASSPHRASE)  # the keystore is whole and opens
 
 
-async def test_a_login_link_from_the_cli_logs_in_once_through_the_relay(sample, start_node, relay_to, http) -> None:
-    node = await start_node(sample.nodes[0])
-    runtime, home = node.runtime, sample.nodes[0].home
-    relay = await relay_to(runtime.bound_port)
+@pytest.mark.integration
+async def test_a_login_link_from_the_cli_logs_in_once_through_the_relay(sample, serve_node, relay_to, http) -> None:
+    node = await serve_node(sample.nodes[0])
+    running, home = node.node, sample.nodes[0].home
+    relay = await relay_to(running.bound_port)
     made = await asyncio.to_thread(cli_json, home.path, "dashboard-link", "--base-url", relay.url + "/")
     link = made["url"]
     assert re.fullmatch(re.escape(relay.url) + r"/login/link\?token=[A-Za-z0-9_-]{43}", link), link
@@ -227,11 +231,11 @@ async def test_a_login_link_from_the_cli_logs_in_once_through_the_relay(sample, 
         assert r.status == 200 and PRIVATE in await r.text()
     async with http.get(f"{relay.url}/publish/action") as r:
         token = csrf_of(await r.text())
-    before = await runtime.db(runtime.log.store.count)
+    before = await running.db(running.log.store.count)
     async with http.post(f"{relay.url}/publish/action", allow_redirects=False, data={
             "csrf": token, "title": "Relay 5", "region": "calais", "type": "class", "starts_at": "2031-07-01T10:00"}) as r:
         assert r.status == 303 and r.headers["Location"].startswith("/event/")
-    assert await runtime.db(runtime.log.store.count) == before + 1
+    assert await running.db(running.log.store.count) == before + 1
 
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as other:
         async with other.get(link, allow_redirects=False) as r:
@@ -248,17 +252,17 @@ async def test_a_login_link_from_the_cli_logs_in_once_through_the_relay(sample, 
     await asyncio.wait_for(_until(lambda: bool(node.wiped)), 5)
 
 
-async def test_an_expired_or_made_up_link_logs_nobody_in(sample, start_node, http) -> None:
+async def test_an_expired_or_made_up_link_logs_nobody_in(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
     home = sample.nodes[0].home
     expired, _ = login_links.create(home.path, now_ms=int(time.time() * 1000) - login_links.TTL_S * 1000 - 1)
     fresh, _ = login_links.create(home.path)
     for token in (expired, fresh[:-1] + ("A" if fresh[-1] != "A" else "B"), "", "../keystore", "x" * 5000):
-        async with http.get(f"{node.url}/login/link", params={"token": token}, allow_redirects=False) as r:
+        async with node.client.get("/login/link", params={"token": token}, allow_redirects=False) as r:
             assert r.status == 403 and "already used or has expired" in await r.text(), token[:20]
-        async with http.get(f"{node.url}/publish", allow_redirects=False) as r:
+        async with node.client.get("/publish", allow_redirects=False) as r:
             assert r.status == 303
-    async with http.get(f"{node.url}/login/link", params={"token": fresh}, allow_redirects=False) as r:
+    async with node.client.get("/login/link", params={"token": fresh}, allow_redirects=False) as r:
         assert r.status == 303, "the guesses above did not spend the real link"
 
 
@@ -273,12 +277,14 @@ async def test_racing_visits_with_one_link_make_one_session(sample, start_node) 
     assert sorted(await asyncio.gather(*(visit() for _ in range(8)))) == [303] + [403] * 7
 
 
-async def test_dashboard_link_finds_the_running_node_by_itself(sample, start_node) -> None:
-    node = await start_node(sample.nodes[0])
+@pytest.mark.integration
+async def test_dashboard_link_finds_the_running_node_by_itself(sample, serve_node) -> None:
+    node = await serve_node(sample.nodes[0])
     made = await asyncio.to_thread(cli_json, sample.nodes[0].home.path, "dashboard-link")
     assert made["url"].startswith(f"{node.url}/login/link?token=")
 
 
+@pytest.mark.integration
 def test_run_says_how_to_log_in_and_prints_no_secret(sample, tmp_path) -> None:
     calais = sample.nodes[0]
     proc = localnet.start(calais, PASSPHRASE, extra_args=["--dashboard-require-login"], log_dir=tmp_path)

@@ -13,7 +13,8 @@ import aiohttp
 import feedparser
 import vobject
 
-from node import localnet, publishing
+from node import publishing
+from node.demo import localnet
 from node.dashboard import AccessOptions
 from page_text import PASSPHRASE
 

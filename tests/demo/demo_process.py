@@ -20,8 +20,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from local_cluster import descendants, kill_all, still_running  # noqa: E402  (the integration helpers)
 
-from node import localnet  # noqa: E402
-from node.demo import DEMO_PASSPHRASE  # noqa: E402
+from node.demo import localnet  # noqa: E402
+from node.demo.run import DEMO_PASSPHRASE  # noqa: E402
 
 READY_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 30.0

@@ -13,8 +13,8 @@ import pytest
 from demo_process import DemoRun, solnet_json
 from local_cluster import event_ids, still_running
 
-from node import localnet
-from node.demo_data import GROUPS
+from node.demo import localnet
+from node.demo.samples import GROUPS
 
 GROUP_NAMES = [name for name, _ in GROUPS]
 SPREAD_TIMEOUT_S = 60.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events.kinds import KINDS
 from events.sealed import SEALABLE
-from node.demo_data import ACTIVITY, GROUPS, SAMPLES, At, Ref, needs_network
+from node.demo.samples import ACTIVITY, GROUPS, SAMPLES, At, Ref, needs_network
 from node.publishing import kind_by_name, parse_fields
 
 GROUP_NAMES = {name for name, _ in GROUPS}

@@ -620,6 +620,7 @@ def effects(g: TrustGraph) -> dict:
 
 @settings(max_examples=300 * SCALE, deadline=None, database=None)
 @given(st.data())
+@pytest.mark.slow
 def test_the_graph_is_a_function_of_the_set_of_trust_events(data):
     founders, vouches, revokes, forks = data.draw(histories())
     reference = TrustGraph(founders, vouches, revokes, forks)

@@ -1,6 +1,6 @@
 """Helpers for integration tests with several real `solnet run` processes on 127.0.0.1.
 
-Networks are made by `node.localnet` (the same membership steps as the CLI). A `Cluster` (the
+Networks are made by `node.demo.localnet` (the same membership steps as the CLI). A `Cluster` (the
 `cluster` fixture of conftest.py) starts nodes through it, talks to them only as a user would
 (`solnet ...` commands with the passphrase in the environment) or reads their databases
 read-only, and stops every process it started when the test ends, passed or failed: SIGCONT (a
@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from node import localnet
+from node.demo import localnet
 from node.home import PASSPHRASE_ENV
-from node.localnet import LocalNode
+from node.demo.localnet import LocalNode
 
 PASSPHRASE = "integration tests only: not a secret"
 SYNC_INTERVAL_S = 1.0

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from disk_scan import files_under, scan, text_needle
 from local_cluster import Cluster, cli, cli_json, holds, log_text
-from node import localnet, login_links
-from node.localnet import LocalNode
+from node import login_links
+from node.demo import localnet
+from node.demo.localnet import LocalNode
 
 DIRECT = urllib.request.ProxyHandler({})  # loopback: never through a proxy
 

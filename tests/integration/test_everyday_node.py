@@ -9,8 +9,8 @@ import signal
 import socket
 
 from local_cluster import PASSPHRASE, Cluster, cli, cli_json, log_text, open_links, publish_action, status
-from node import localnet
-from node.localnet import LocalNode
+from node.demo import localnet
+from node.demo.localnet import LocalNode
 from socks_server import ConnectRequest, SocksServer
 
 

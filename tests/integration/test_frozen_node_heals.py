@@ -10,7 +10,7 @@ import signal
 import time
 
 from local_cluster import Cluster, event_ids, holds, open_links, publish, publish_action, status
-from node import localnet
+from node.demo import localnet
 
 FROZEN_S = 17  # past the 15 s no-progress timeout of a round: the others may give up on M and redial
 

@@ -11,7 +11,7 @@ import re
 import time
 
 from local_cluster import Cluster, holds, log_text, open_links, publish, publish_action
-from node import localnet
+from node.demo import localnet
 
 IDLE_S = 17  # longer than the 15 s per-message timeout
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from local_cluster import (PASSPHRASE, Cluster, chain_problems, descendants, event_ids, integrity, log_text, query)
-from node import localnet
+from node.demo import localnet
 from node.home import Home
-from node.localnet import LocalNode
+from node.demo.localnet import LocalNode
 from node.log import now_ms
 
 BACKLOG = 20_000

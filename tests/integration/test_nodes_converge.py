@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from local_cluster import Cluster, event_ids, holds, open_links, publish, publish_action, status
-from node import localnet
+from node.demo import localnet
 
 
 def test_two_nodes_converge_on_events_published_on_each_side(cluster: Cluster) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from disk_scan import Needle, files_under, key_needle, scan, text_needle
 from local_cluster import PASSPHRASE, Cluster, cli_json, holds, log_text, publish
-from node import localnet
-from node.localnet import LocalNode
+from node.demo import localnet
+from node.demo.localnet import LocalNode
 
 
 def test_private_text_keys_and_passphrase_never_reach_disk_or_logs(cluster: Cluster, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 
 from local_cluster import Cluster, cli, cli_json, event_ids, log_text, publish_action
-from node import localnet
+from node.demo import localnet
 from socks_server import ConnectRequest, SocksServer
 from sync.proxy import ProxyFailure, client_session, parse_proxy
 

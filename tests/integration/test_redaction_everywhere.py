@@ -14,8 +14,8 @@ import time
 
 from disk_scan import files_under, scan, text_needle
 from local_cluster import PASSPHRASE, Cluster, chain_problems, cli, holds, publish, query
-from node import localnet
-from node.localnet import LocalNode
+from node.demo import localnet
+from node.demo.localnet import LocalNode
 from node.log import now_ms
 
 ALERT_LIFETIME_MS = 3_000

@@ -13,8 +13,9 @@ import pytest
 
 from events.errors import InvalidEvent
 from local_cluster import PASSPHRASE, Cluster, chain_problems, cli, holds, publish, publish_action, query, status
-from node import chain_gate, localnet
-from node.localnet import LocalNode
+from node import chain_gate
+from node.demo import localnet
+from node.demo.localnet import LocalNode
 from node.log import now_ms
 
 HOUR_MS = 3_600_000

@@ -15,8 +15,8 @@ from events.canonical import pack
 from events.format import sign_event
 from local_cluster import (Cluster, cli, cli_env, cli_json, descendants, event_ids, publish, publish_action, query,
                            status)
-from node import localnet
-from node.localnet import LocalNode
+from node.demo import localnet
+from node.demo.localnet import LocalNode
 from sync.peers import PeerLimits
 
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from local_cluster import Cluster, cli, cli_json, holds, publish, query, status
-from node import localnet
+from node.demo import localnet
 
 
 def groups(node) -> dict[str, dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from node import localnet
+from node.demo import localnet
 from node.log import now_ms
 from sandbox import basic_sandbox_unavailable, require, run_scenario
 

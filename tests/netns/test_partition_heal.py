@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 
 
-from node import localnet
+from node.demo import localnet
 from sandbox import require, run_scenario, sandbox_command, sandbox_env
 
 HERE = Path(__file__).resolve().parent

@@ -43,7 +43,7 @@ async def test_failures_are_retried_and_each_is_one_line_without_the_text(tmp_pa
     argv = script(tmp_path, f"p = {str(count)!r}\nn = int(open(p).read()) if os.path.exists(p) else 0\n"
                             "open(p, 'w').write(str(n + 1))\nsys.stdin.read()\nsys.exit(0 if n >= 2 else 3)")
     hook = AlertHook(argv, timeout_s=20, pauses_s=(0.01,))
-    with caplog.at_level(logging.WARNING, logger="solnet.alerts"):
+    with caplog.at_level(logging.WARNING, logger="solnet"):
         assert await hook.deliver(ALERT) is True
     assert count.read_text() == "3"
     lines = [r.getMessage() for r in caplog.records]
@@ -58,7 +58,7 @@ async def test_a_command_that_hangs_is_stopped_and_given_up_after_its_tries(tmp_
                             f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
                             f"open({str(child_pid)!r}, 'w').write(str(p.pid))\ntime.sleep(60)")
     hook = AlertHook(argv, timeout_s=0.5, tries=2, pauses_s=(0.01,))
-    with caplog.at_level(logging.WARNING, logger="solnet.alerts"):
+    with caplog.at_level(logging.WARNING, logger="solnet"):
         assert await asyncio.wait_for(hook.deliver(ALERT), 30) is False
     assert hook.failed == 1 and len(caplog.records) == 2 and "giving up" in caplog.records[-1].getMessage()
     pid = int(child_pid.read_text())

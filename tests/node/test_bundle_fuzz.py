@@ -181,6 +181,7 @@ def assert_nothing_tampered(target: Target, bundles: Bundles, report: ImportRepo
 
 @FUZZ
 @given(mutation=MUTATIONS)
+@pytest.mark.slow
 def test_a_damaged_plain_bundle_is_refused_or_yields_only_what_was_signed(bundles, target, mutation):
     report = import_damaged(target, mutated(bundles.plain, mutation), None)
     assert_nothing_tampered(target, bundles, report)

@@ -18,6 +18,7 @@ from node.store import StorageFull
 from node_fixtures import Net, action, statuses, wires
 
 
+@pytest.mark.slow
 def test_kill_9_mid_ingest_20_times_loses_no_acknowledged_event(net: Net, tmp_path: Path) -> None:
     events = net.group.made + [net.device.sign("action", action(i)) for i in range(3000)]
     (tmp_path / "genesis").write_bytes(net.genesis.raw)

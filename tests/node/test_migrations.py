@@ -67,6 +67,7 @@ def test_a_0_1_0_database_migrates_in_place_and_keeps_every_event(old_home: Path
     again.close()
 
 
+@pytest.mark.integration
 def test_the_migrated_home_works_with_the_cli(old_home: Path) -> None:
     env = {"SOLNET_PASSPHRASE": PASSPHRASE, "TZ": "UTC", "PATH": "/usr/bin:/bin"}
     solnet = [str(Path(sys.executable).with_name("solnet")), "--home", str(old_home)]

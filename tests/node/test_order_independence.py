@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -150,6 +151,7 @@ LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 
 @settings(max_examples=1500 if LONG else 40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
+@pytest.mark.slow
 def test_stores_fed_the_same_events_in_any_order_and_batches_agree(data, tmp_path_factory):
     world = new_world()
     play(world, data.draw(st.lists(STEPS, min_size=4, max_size=28), label="steps"))

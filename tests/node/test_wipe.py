@@ -7,10 +7,14 @@ import os
 import subprocess
 from pathlib import Path
 
-from node import localnet
+import pytest
+
+from node.demo import localnet
 from node.home import Home
 from node.private import seal_private
 from node.store import Store
+
+pytestmark = pytest.mark.integration  # `solnet wipe` and `solnet run` as processes
 
 PASS = "wipe test passphrase"
 

@@ -1,5 +1,5 @@
 """A hostile peer (tests/sync/hostile_double.py: a client speaking the real wire protocol) against a
-REAL `solnet run` process on 127.0.0.1, started with node.localnet.
+REAL `solnet run` process on 127.0.0.1, started with node.demo.localnet.
 
 For each attack: the bad input is rejected; it is counted (status, the node's log, or a penalty
 that ends in a ban or a disconnect); its cost is bounded (the node keeps serving an honest second
@@ -42,12 +42,14 @@ from hostile_double import (
     query,
     rebuild_matches_incremental,
 )
-from node import localnet
+from node.demo import localnet
 from node.home import PASSPHRASE_ENV, Home
-from node.localnet import LocalNode
+from node.demo.localnet import LocalNode
 from sync.handshake import Initiator
 from sync.messages import Credentials, End, Events, Heads, IHave, IWant, Offer, Push
 from sync.peers import BAN_THRESHOLD, REASON_POINTS, PeerLimits
+
+pytestmark = pytest.mark.integration  # a real `solnet run` under attack
 
 LIMITS = PeerLimits()  # what `solnet run` uses (it has no flags for them)
 RESPONSIVE_S = 3.0  # an honest round on a second connection must finish within this, whatever the attack

@@ -521,5 +521,5 @@ def test_limit_defaults_and_validation():
     assert limits.max_frame_bytes == 4 * 1024 * 1024
     assert limits.events_burst >= limits.max_events_per_s
     assert limits.bytes_burst >= limits.max_frame_bytes  # a full frame always fits the byte bucket
-    with pytest.raises(ValueError, match="max_concurrent_requests"):
-        PeerLimits(max_concurrent_requests=0)
+    with pytest.raises(ValueError, match="message_timeout_s"):
+        PeerLimits(message_timeout_s=0)

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from hostile_double import PASSPHRASE, Author, HostilePeer, HostileServer, Mole, query
-from node import localnet
+from node.demo import localnet
 from node.home import PASSPHRASE_ENV
-from node.localnet import LocalNode
+from node.demo.localnet import LocalNode
 from sync.messages import End, Events, Heads, Offer
+
+pytestmark = pytest.mark.integration  # real `solnet sync` processes
 
 BATCH = 400
 

@@ -2,9 +2,9 @@
 that happened to start them, and a forged signature is caught whichever process checks it.
 
 History: with multiprocessing's pool, workers set PR_SET_PDEATHSIG, whose "parent" is the *thread*
-that spawned them (the runtime's DB thread); `NodeRuntime.stop()` ended that thread, the kernel
-killed the workers, and the broken pool's feeder thread killed `solnet sync` with SIGPIPE. The
-workers are plain child processes now (node/verify_worker.py) that end when their input closes.
+that spawned them (the node's DB thread); stopping the node ended that thread, the kernel killed
+the workers, and the broken pool's feeder thread killed `solnet sync` with SIGPIPE. The workers are
+plain child processes now (node/verify_worker.py) that end when their input closes.
 """
 from __future__ import annotations
 

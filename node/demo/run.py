@@ -1,7 +1,7 @@
 """`solnet demo`: a small network (Calais, Brighton, Bristol, Cardiff) on loopback, as four real
 `solnet run` processes, filled with sample data and kept busy with a little activity.
 
-Set-up: found the network through the real membership steps (node.localnet), or reuse one kept by
+Set-up: found the network through the real membership steps (node.demo.localnet), or reuse one kept by
 an earlier `--keep DIR`; publish each group's public samples into its own home; start the four
 nodes in a ring (each dials the next: events reach the far side in two hops); wait until every
 node holds every sample; then publish the private support requests, which can only be sealed once
@@ -33,16 +33,17 @@ from typing import Any, TextIO
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.format import Event
-from node import chain_gate, localnet, login_links
-from node.demo_data import ACTIVITY, GROUPS, NETWORK_NAME, SAMPLES, At, Ref, Sample, needs_network
+from node import chain_gate, login_links
+from node.demo import localnet
+from node.demo.localnet import LocalNode
+from node.demo.samples import ACTIVITY, GROUPS, NETWORK_NAME, SAMPLES, At, Ref, Sample, needs_network
 from node.home import Home
-from node.localnet import LocalNode
 from node.log import EventLog
 from node.publishing import PublishError, publish
 from node.store import Store
 from node.views import view
-from sync.peers import normalize_address
 from solnet_errors import SolnetError
+from sync.peers import normalize_address
 
 # Printed for the dashboard login. A fixed, public passphrase is only right for a throwaway local
 # network; it also lets a kept demo folder be reused without asking.

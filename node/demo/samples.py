@@ -2,8 +2,8 @@
 Cardiff) would publish, and the material of the activity the demo keeps publishing afterwards.
 
 Fields are written as a person would type them (`node.publishing.publish` parses them), except two
-markers that `node.demo` turns into text when it publishes: `At(hours)` is a time that many hours
-into the coming days (in the daytime: node.demo._iso_in), `Ref(key)` the id of the sample
+markers that `node.demo.run` turns into text when it publishes: `At(hours)` is a time that many hours
+into the coming days (in the daytime: node.demo.run._iso_in), `Ref(key)` the id of the sample
 published under that key. Every name, place detail and contact here is made up; the private parts
 describe no real person.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class At:
-    """A time `hours` into the coming days (node.demo._iso_in places it in the daytime)."""
+    """A time `hours` into the coming days (node.demo.run._iso_in places it in the daytime)."""
     hours: float
 
 

@@ -1,0 +1,54 @@
+"""This node's credentials, and the peer's: the signed group-key chains that certify a device.
+
+A link opens with each side presenting the chain of group keys that certifies its device (its
+group, the group that admitted it, ... up to a founder): a peer that has not heard of us yet can
+verify our membership from them. What a peer presents is stored through the verified path like
+any event, before its membership is checked.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from crypto.keystore import NodeKeys
+from node.log import EventLog
+from node.net.database import DbThread
+
+MAX_CHAIN = 900  # events: group-key chains hold only membership events and profiles (small)
+
+
+def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
+    """The group-key chains certifying `device`, admitters first (so a reader verifies in order).
+    Blocking: on the database thread."""
+    store, trust = log.store, log.trust
+    member = trust.member(device)
+    chain: list[bytes] = []
+    group = member.group if member else None
+    visited: set[bytes] = set()
+    while group is not None and group not in visited and len(chain) < MAX_CHAIN:
+        visited.add(group)
+        chain[:0] = store.chain_wires(group)
+        g = trust.member(group)
+        group = g.admitted_by if g else None
+    return tuple(chain)
+
+
+class Credentials:
+    def __init__(self, db: DbThread, log: Callable[[], EventLog], keys: NodeKeys) -> None:
+        self._db_thread = db
+        self._log = log
+        self._device = bytes(keys.device.public)
+        self._chain: tuple[bytes, ...] = ()
+
+    def ours(self) -> tuple[bytes, ...]:
+        return self._chain
+
+    async def refresh(self) -> None:
+        """Read our chain again (after a membership change)."""
+        self._chain = await self._db_thread.run(credential_chain, self._log(), self._device)
+
+    async def admit(self, events: tuple[bytes, ...]) -> None:
+        """Store what a peer presented; our own chain may have grown with it."""
+        if events:
+            outcomes = await self._db_thread.run(self._log().ingest_credentials, list(events))
+            if any(o.status == "accepted" for o in outcomes):
+                await self.refresh()

@@ -1,0 +1,125 @@
+"""Storing what one link brings, with back-pressure on the peer.
+
+Batches wait in a short queue (INGEST_QUEUE): when it is full, the link's reader waits, the peer's
+frames stay in TCP, and the peer's writer waits too. One loop stores them, preparing the next
+batch (decoding, signature checks started on other cores) while the current one commits, so
+verification and storing overlap. What a stored batch means (outcomes, penalties, forwarding, the
+round) is the caller's, told through `on_stored`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from node.outcome import Outcome
+from node.ports import LinkStorage, StorageFailed
+from sync.transport import LinkClosed
+
+log = logging.getLogger(f"solnet.{__name__}")
+
+INGEST_QUEUE = 2  # batches in flight per link: bounds memory on the receiving side
+
+
+@dataclass(frozen=True)
+class Batch:
+    wires: tuple[bytes, ...]
+    pushed: bool  # by gossip (held to the events/s budget), else part of a round
+    ids: tuple[bytes, ...] = ()  # marked seen: released if the batch is not stored
+
+
+class LinkIngest:
+    def __init__(self, name: str, storage: LinkStorage, *, limit_events: Callable[[int], Awaitable[None]],
+                 on_stored: Callable[[Batch, list[Outcome]], Awaitable[bool]],
+                 on_failed: Callable[[str], Awaitable[None]], release: Callable[[Collection[bytes]], None]) -> None:
+        self._name = name  # the peer's name in logs
+        self._storage = storage
+        self._limit_events = limit_events  # pushed batches wait for the peer's events/s budget
+        self._on_stored = on_stored  # what the batch means; False: store nothing more (a ban)
+        self._on_failed = on_failed  # a write failed (a full disk): the link ends
+        self._release = release  # ids marked seen whose events were not stored
+        self.queue: asyncio.Queue[Batch | None] = asyncio.Queue(INGEST_QUEUE)  # None: stop once the rest is stored
+        self.storing = False
+        self.failure: str | None = None  # why this node could not store what came
+        self.task = asyncio.create_task(self._loop(), name=f"{name} ingest")
+
+    @property
+    def busy(self) -> bool:
+        return self.storing or not self.queue.empty()
+
+    async def put(self, batch: Batch | None) -> None:
+        """Queue a batch, waiting while the queue is full (back-pressure on the peer), unless the
+        loop has ended (a full disk, a ban): then the link is over, and nobody would empty it."""
+        if not self.task.done():
+            put = asyncio.ensure_future(self.queue.put(batch))
+            await asyncio.wait({put, self.task}, return_when=asyncio.FIRST_COMPLETED)
+            if put.done():
+                return
+            put.cancel()
+        raise LinkClosed(self.failure or f"{self._name}: not storing anymore", "closed")
+
+    async def finish(self, *, stopping: bool) -> None:
+        """The link is over: store the batches that already arrived (at most INGEST_QUEUE + 2, so
+        this ends soon) unless the node is stopping or storing has ended (a full disk, a ban).
+        What is dropped instead is released, to be accepted when it comes again."""
+        try:
+            if not stopping and not self.task.done():
+                await self.put(None)
+                await asyncio.wait({self.task})
+        except LinkClosed:
+            pass
+        finally:
+            if self.task.done() and not self.task.cancelled() and self.task.exception() is not None:
+                log.error("%s: storing the batches of the link failed", self._name, exc_info=self.task.exception())
+            self.task.cancel()
+            while not self.queue.empty():
+                batch = self.queue.get_nowait()
+                if batch is not None:
+                    self._release(batch.ids)
+
+    async def _prepare(self, batch: Batch) -> tuple[Batch, Any]:
+        if batch.pushed:
+            await self._limit_events(len(batch.wires))
+        return batch, await self._storage.prepare(list(batch.wires))
+
+    async def _loop(self) -> None:
+        """Store queued batches, preparing the next one before committing the current one. Ends at a None."""
+        ahead = None
+        last = False
+        while not last:
+            if ahead is None:
+                batch = await self.queue.get()
+                if batch is None:
+                    return
+                self.storing = True
+                ahead = await self._prepare(batch)
+            current, ahead = ahead, None
+            self.storing = True
+            if not self.queue.empty():
+                batch = self.queue.get_nowait()
+                if batch is None:
+                    last = True
+                else:
+                    ahead = await self._prepare(batch)
+            batch, prepared = current
+            try:
+                try:
+                    outcomes = await self._storage.commit(prepared)
+                except BaseException as exc:
+                    # Not stored (disk full, shutdown): accept them when they come again.
+                    self._release(batch.ids)
+                    if ahead is not None:
+                        self._release(ahead[0].ids)
+                    if isinstance(exc, StorageFailed):
+                        # SQLite rolled the batch back whole. The link ends with the reason (the
+                        # peer keeps everything; a later round resumes).
+                        self.failure = exc.problem
+                        await self._on_failed(exc.problem)
+                        return
+                    raise
+            finally:
+                self.storing = ahead is not None
+            if not await self._on_stored(batch, outcomes):
+                return

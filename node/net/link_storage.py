@@ -1,0 +1,61 @@
+"""The store as a link sees it (node.ports.LinkStorage): every call on the database thread.
+
+A failed write (a full disk, an I/O error) is told to storage health and raised as StorageFailed,
+with the problem in words.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from node.log import EventLog
+from node.net.database import DbThread
+from node.net.storage_health import StorageHealth
+from node.outcome import Outcome
+from node.ports import StorageFailed
+from node.store import StoreError
+from sync.antientropy import Head
+
+
+class LogAccess:
+    def __init__(self, db: DbThread, log: Callable[[], EventLog], health: StorageHealth,
+                 stopping: Callable[[], bool]) -> None:
+        self._db_thread = db
+        self._log = log
+        self._health = health
+        self._stopping = stopping
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping()
+
+    def is_group_key(self, author: bytes) -> bool:
+        m = self._log().trust.member(author)
+        return m is not None and m.role == "group"
+
+    def fork_points(self) -> dict[bytes, int]:
+        return self._log().trust.forks
+
+    async def heads(self) -> list[Head]:
+        return [Head(a, s, i) for a, s, i in await self._db_thread.run(self._log().store.heads)]
+
+    async def range_wire(self, author: bytes, first: int, last: int, limit: int) -> list[tuple[int, bytes]]:
+        return await self._db_thread.run(self._log().store.range_wire, author, first, last, limit)
+
+    async def fork_evidence(self, author: bytes) -> list[bytes]:
+        return await self._db_thread.run(self._log().store.fork_evidence, author)
+
+    async def wires_by_id(self, ids: list[bytes]) -> list[bytes]:
+        return await self._db_thread.run(self._log().store.wires_by_id, ids)
+
+    async def known(self, ids: list[bytes]) -> Collection[bytes]:
+        return await self._db_thread.run(self._log().store.known, ids)
+
+    async def prepare(self, wires: list[bytes]) -> Any:
+        return await self._db_thread.run(self._log().prepare, wires)
+
+    async def commit(self, prepared: Any) -> list[Outcome]:
+        try:
+            return await self._db_thread.run(self._log().commit, prepared)
+        except StoreError as exc:
+            raise StorageFailed(self._health.failed(exc)) from exc

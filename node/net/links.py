@@ -1,0 +1,238 @@
+"""The node's open links: incoming connections accepted, peers dialled, anti-entropy rounds run.
+
+The connector dials the peers whose backoff allows it (configured and announced addresses); each
+link is driven by a PeerLink. Only on links it dialled does a node start rounds: at once, then
+every `sync_interval_s` (with jitter), and not while its disk is full. `sync_once` is `solnet
+sync`: dial, one round (and a confirming one if we sent anything), close.
+
+Logs name peers by the same per-node label as `solnet peers` and the dashboard, never by address.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterable
+
+import aiohttp
+from aiohttp import web
+
+from node.home import Home
+from node.log import now_ms
+from node.net.database import DbThread
+from node.net.peer_directory import PeerDirectory
+from node.net.peer_link import LinkPorts, PeerLink, RoundCut, RoundResult
+from node.net.peer_policy import PeerPolicy
+from node.net.route import Route
+from node.net.storage_health import POLL_S, StorageHealth
+from node.ports import LinkGossip, LinkStorage
+from node.render import connection_problem
+from sync.handshake import HandshakeError
+from sync.peers import normalize_address
+from sync.proxy import ProxyFailure, check_route
+from sync.transport import Identity, Link, LinkClosed, accept, dial
+
+log = logging.getLogger(f"solnet.{__name__}")
+
+CONNECT_INTERVAL_S = 0.5
+MAX_INBOUND = 64
+
+
+class Links:
+    def __init__(self, *, route: Route, rng: random.Random, sync_interval_s: float,
+                 identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
+                 storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
+                 round_completed: Callable[[bool], Awaitable[None]]) -> None:
+        self.route = route
+        self._rng = rng
+        self.sync_interval_s = sync_interval_s
+        self._identity = identity
+        self._directory = directory
+        self._health = health
+        self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
+        self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of)
+        self._open: dict[int, tuple[Link, PeerLink]] = {}
+        self._dialling: set[str] = set()
+        self._tasks: list[asyncio.Task] = []
+        self.stopping = False
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def open(self) -> Iterable[Link]:
+        return [link for link, _ in list(self._open.values())]
+
+    # --- incoming -----------------------------------------------------------------------------------
+    async def accept(self, request: web.Request, progress: Callable[[], int] | None = None,
+                     authenticated: Callable[[], None] | None = None) -> web.StreamResponse:
+        """Serve the sync websocket of `request`: the handshake, then the link until it ends.
+        `progress` counts the bytes the connection has brought (the handshake waits while it
+        grows); `authenticated` is called once the peer is a member."""
+        inbound = sum(1 for link in self.open() if not link.outbound)
+        if inbound >= MAX_INBOUND or self.stopping:
+            return web.Response(status=503, text="busy")
+        ws, link = await accept(request, self._identity(), self.route.limits, progress=progress)
+        if link is not None:
+            if authenticated is not None:
+                authenticated()
+            await self._serve(link)
+        return ws
+
+    # --- outgoing -----------------------------------------------------------------------------------
+    async def dial_link(self, address: str) -> Link:
+        """Connect to a peer and authenticate, by the configured route (ProxyFailure if the route
+        is the problem: the proxy is down, or a Tor address without a proxy)."""
+        route = self.route
+        check_route(address, route.proxy)
+        assert route.http is not None, "the node is not started"
+        return await asyncio.wait_for(dial(route.http, address, self._identity(), route.limits),
+                                      route.limits.connect_timeout_s * 2)
+
+    def start(self) -> None:
+        """Dial peers as they are due, until `halt`."""
+        self._tasks.append(asyncio.create_task(self._connector(), name="connector"))
+
+    async def _connector(self) -> None:
+        book = self._directory
+        while True:
+            now = now_ms()
+            for peer in book.book.due(now):
+                if peer.address not in self._dialling and not book.book.is_banned(peer.address, now):
+                    self._dialling.add(peer.address)
+                    self._tasks.append(asyncio.create_task(self._dial(peer.address)))
+            self._tasks = [t for t in self._tasks if not t.done()]
+            await asyncio.sleep(CONNECT_INTERVAL_S)
+
+    async def _dial(self, address: str) -> None:
+        book = self._directory.book
+        try:
+            link = await self.dial_link(address)
+        except (HandshakeError, ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            # In words, never with the address (proxy and handshake messages hold none).
+            why = str(exc) if isinstance(exc, (HandshakeError, ProxyFailure)) else connection_problem(exc)
+            if book.get(address) is not None:
+                delay = book.connect_failed(address, now_ms(), why)
+                log.info("cannot reach %s (%s); next try in %.0f s", self._directory.label(address), why, delay / 1000)
+            return
+        finally:
+            self._dialling.discard(address)
+        if book.get(address) is not None:
+            book.connected(address, now_ms(), link.peer_device)
+        await self._serve(link)
+
+    # --- serving a link -----------------------------------------------------------------------------
+    async def _serve(self, link: Link) -> None:
+        peer = PeerLink(link, self.ports)
+        self._open[link.number] = (link, peer)
+        name = self._directory.name_of(link)
+        log.info("%s connected (%s)", name, "outbound" if link.outbound else "inbound")
+        rounds = asyncio.create_task(self._rounds(link, peer)) if link.outbound else None
+        try:
+            await peer.serve()
+        finally:
+            self._open.pop(link.number, None)
+            if rounds:
+                rounds.cancel()
+            book = self._directory.book
+            if link.address and book.get(link.address) is not None:  # not removed meanwhile
+                book.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
+            log.info("%s disconnected", name)
+
+    async def _rounds(self, link: Link, peer: PeerLink) -> None:
+        """Anti-entropy with the peer we dialled: at once, then periodically with jitter."""
+        while not link.closed:
+            if self._health.trouble():  # the disk is full: wait, rather than stream events to fail again
+                await asyncio.sleep(POLL_S)
+                continue
+            try:
+                await peer.run_round()  # as long as it makes progress (the link's watchdog)
+            except LinkClosed as exc:
+                log.info("%s: anti-entropy round stopped: %s", self._directory.name_of(link),
+                         self._directory.said_of(link, exc))
+                await link.close("timeout", "round did not finish")
+                return
+            await asyncio.sleep(self.sync_interval_s * self._rng.uniform(0.7, 1.3))
+
+    def _round_finished(self, link: Link, result: RoundResult) -> None:
+        self._tasks.append(asyncio.create_task(self._round_completed(True)))
+        book = self._directory.book
+        if link.address and book.get(link.address) is not None:
+            book.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
+        if not result.in_sync:
+            log.info("%s: synced, received %d, sent %d in %.1f s", self._directory.name_of(link), result.received,
+                     result.sent, result.seconds)
+
+    # --- membership and removal -------------------------------------------------------------------
+    async def drop(self, keep: Callable[[bytes], str | None], code: str, text: str) -> None:
+        """Close the links to the peers `keep` gives a reason for (logged) rather than None."""
+        for link in self.open():
+            why = keep(link.peer_device)
+            if why is not None:
+                log.warning("%s is no longer a member (%s); disconnecting", self._directory.name_of(link), why)
+                await link.close(code, text)
+
+    async def close_addresses(self, addresses: list[str]) -> None:
+        """`solnet peers rm`: the links dialled to these addresses end."""
+        for link in self.open():
+            if link.address in addresses:
+                await link.close("removed", "peer removed")
+
+    async def follow_route(self, home: Home, db: DbThread) -> None:
+        """`solnet proxy` changed the route while the node runs: the links it opened are closed
+        (and dialled again by the new one)."""
+        old = await self.route.follow(home, db)
+        if old is None:
+            return
+        await asyncio.gather(*(link.close("route", "the node's route to its peers changed")
+                               for link in self.open() if link.outbound), return_exceptions=True)
+        await old.close()
+
+    async def halt(self) -> None:
+        """Stop dialling and rounds, and close every link."""
+        self.stopping = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(link.close("shutdown", "node stopping") for link in self.open()),
+                             return_exceptions=True)
+
+    # --- one-shot sync ------------------------------------------------------------------------------
+    async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
+        """Dial `address`, run one anti-entropy round, close. For `solnet sync`.
+
+        Our round ends once we have stored what the peer sent; the peer may still be storing what
+        we sent. So when we sent anything, a second round (one round trip when in sync) follows:
+        the peer begins it only after storing, so on return the peer holds what we sent.
+        No deadline: a slow node takes as long as it needs. RoundCut if the link ends first; its
+        `result` counts what was stored (the batches that had arrived are stored before that).
+        `progress(received, expected)` is called after each stored batch."""
+        address = normalize_address(address)
+        link = await self.dial_link(address)
+        peer = PeerLink(link, dataclasses.replace(self.ports, round_finished=lambda link, result: None))
+        peer.progress = progress
+        self._open[link.number] = (link, peer)
+        reader = asyncio.create_task(peer.serve())
+        result: RoundResult | None = None
+        try:
+            result = await peer.run_round()
+            if result.sent:
+                result.add(await peer.run_round())
+        except RoundCut as cut:
+            if result is not None:  # cut in the confirming round: report both rounds
+                result.add(cut.result)
+                cut.result = result
+            raise
+        finally:
+            await link.drain()
+            await link.close()
+            try:
+                await reader  # ends at once: the link is closed and nothing is left to store
+            finally:
+                reader.cancel()
+                self._open.pop(link.number, None)
+        book = self._directory.book
+        book.add(address, book.get(address).source if book.get(address) else "config")
+        book.synced(address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
+        await self._round_completed(False)
+        return result

@@ -1,0 +1,264 @@
+"""A running node: its parts assembled, started and stopped in order.
+
+`Node` is built from a home and its keys (and the options of `solnet run`); it owns no loop of its
+own but starts those of its parts: the connector and the rounds (links.py), the watcher
+(watcher.py), the status saver (status_saver.py). It does not serve HTTP: the CLI builds the web
+app around it (node/webapp.py, `create_app(node, options)`), and the app's lifecycle starts and
+stops it. `solnet sync` uses it without an app (`start(background=False)`, `sync_once`).
+
+To the web it is a `node.ports.WebNode`: the store through `db`, publishing that gossips at once,
+live facts, and the live views' change feed.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from crypto.keystore import NodeKeys
+from events.format import Event
+from node import chain_gate, publishing, verify_pool
+from node.home import Home
+from node.log import EventLog, now_ms
+from node.net.credentials import Credentials
+from node.net.database import DbThread
+from node.net.gossip_router import GossipRouter
+from node.net.link_storage import LogAccess
+from node.net.links import Links
+from node.net.peer_directory import PeerDirectory
+from node.net.peer_link import RoundResult
+from node.net.peer_policy import PeerPolicy
+from node.net.route import Route
+from node.net.status_saver import StatusSaver
+from node.net.storage_health import StorageHealth
+from node.net.watcher import ChangeFeed, Watcher
+from node.ports import StorageFailed
+from node.store import StoreError
+from sync.handshake import HandshakeError
+from sync.peers import PeerLimits
+from sync.proxy import ProxyAddress
+from sync.transport import Identity
+
+log = logging.getLogger(f"solnet.{__name__}")
+T = TypeVar("T")
+WORKERS_START_S = 30.0  # spawning the signature workers takes well under a second, unless the machine is swamped
+
+
+class Node:
+    def __init__(self, home: Home, keys: NodeKeys, *, listen: tuple[str, int] | None = None,
+                 peers: list[str] | None = None, limits: PeerLimits | None = None,
+                 sync_interval_s: float = 30.0, rng: random.Random | None = None,
+                 proxy: ProxyAddress | None = None, proxy_follows_config: bool = False) -> None:
+        self.home = home
+        self.keys = keys
+        self.listen = listen
+        # `proxy_follows_config`: the proxy came from the home's config (not --proxy or
+        # $SOLNET_PROXY), so a `solnet proxy` while the node runs applies at once.
+        self.route = Route(proxy, limits or PeerLimits(), follows_config=proxy_follows_config)
+        rng = rng or random.Random()
+        self._db_thread = DbThread()
+        self._log: EventLog | None = None
+        self.bound_port: int | None = None
+        self._started_ms: int | None = None  # set by start(background=True): a running node
+        self._tasks: list[asyncio.Task] = []
+        self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
+        self._lock_fd: int | None = None  # the home's node lock (Home.lock_node), held while running
+        self._workers_starting: asyncio.Future | None = None  # verify_pool.start, running off the loop
+
+        own = f"http://{listen[0]}:{listen[1]}" if listen else None
+        device = bytes(keys.device.public)
+        self.health = StorageHealth(home.path)
+        self.directory = PeerDirectory(self._db_thread, self._opened, rng, extra=peers or [], own_address=own,
+                                       own_device=device)
+        self.policy = PeerPolicy(self.route.limits, self._opened, lambda: self.directory.book, self.directory.name_of)
+        self.credentials = Credentials(self._db_thread, self._opened, keys)
+        self.router = GossipRouter(lambda: self.links.open(), self.policy.is_member, rng)
+        self.links = Links(route=self.route, rng=rng, sync_interval_s=sync_interval_s,
+                           identity=self.identity, directory=self.directory, policy=self.policy,
+                           storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
+                           gossip=self.router, health=self.health, round_completed=self._round_completed)
+        self.feed = ChangeFeed()
+        self.watcher = Watcher(self._db_thread, self._opened, keys, feed=self.feed, router=self.router,
+                               credentials=self.credentials, drop_revoked=self._drop_revoked,
+                               learn_announced=self.directory.learn_announced)
+        self.saver = StatusSaver(self._db_thread, self._opened, facts=self._facts, directory=self.directory,
+                                 storage=self.health, devices=self.policy.devices, removed=self.links.close_addresses,
+                                 follow_route=lambda: self.links.follow_route(home, self._db_thread))
+
+    # --- the store ------------------------------------------------------------------------------
+    def _opened(self) -> EventLog:
+        if self._log is None:
+            raise RuntimeError("the node is not started: its log is not open")
+        return self._log
+
+    @property
+    def log(self) -> EventLog:
+        return self._opened()
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(*args)` on the node's one database thread."""
+        return await self._db_thread.run(fn, *args)
+
+    @property
+    def limits(self) -> PeerLimits:
+        return self.route.limits
+
+    def identity(self) -> Identity:
+        return Identity(self.log.network_id, self.keys.device, self.policy.check_peer, self.credentials.ours,
+                        self.credentials.admit)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    async def start(self, *, background: bool = True) -> None:
+        """Open the node; with `background`, also take the home's lock (HomeError if a node runs on
+        it already) and run the peer loops (dialling, rounds, watcher, saver). If it fails half-way,
+        what it opened is closed again before the error goes up."""
+        if background:
+            self._lock_fd = await self.db(self.home.lock_node)
+        try:
+            await self._start(background)
+        except BaseException:
+            await self.route.close()
+            self._db_thread.shutdown()
+            if self._log is not None:
+                self._log.store.close()
+            self._release_lock()
+            raise
+
+    async def _start(self, background: bool) -> None:
+        self._log = await self.db(self.home.log)
+        await self.directory.load()
+        self.feed.last_n = await self.db(self.log.store.last_n)
+        await self.credentials.refresh()
+        self.route.open()
+        if not background:
+            return
+        # Restore without forking (node/chain_gate.py): own publishing waits for the first complete round.
+        self._started_ms = now_ms()
+        self.health.running = True
+        await self.db(chain_gate.node_started, self.log.store, self._started_ms)
+        # Signature workers are spawned off the event loop: serving starts without waiting for them.
+        # Kept, so that stop waits for it: a pool started after the stop would outlive the node.
+        self._workers_starting = asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
+        self.links.start()
+        self._tasks += [asyncio.create_task(self.watcher.run(), name="watcher"),
+                        asyncio.create_task(self.saver.run(), name="saver")]
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    async def serving(self, port: int) -> None:
+        """The web app listens on `port`: said in the log, and saved at once (for `solnet
+        dashboard-link` and `status`) rather than at the next save."""
+        self.bound_port = port
+        if self.listen is not None:
+            log.info("listening for peers on %s:%d", self.listen[0], port)
+        await self.saver.save_now()
+
+    async def halt_network(self, *, forget_peers: bool = False) -> None:
+        """Stop the peer loops and close every link; the store stays open (the first half of
+        `stop`). The dashboard's panic wipe calls it with `forget_peers`, so nothing arrives while
+        it wipes and the peer list it deletes is not saved back when the node stops."""
+        await self.links.halt()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if forget_peers:
+            self.directory.forget()
+            self._wiped = True
+
+    @property
+    def stopping(self) -> bool:
+        """The node is shutting down: links end without storing what they still hold."""
+        return self.links.stopping
+
+    async def stop(self) -> None:
+        """Stop cleanly: no new work, links closed, the batch being stored finishes, state saved."""
+        await self.halt_network()
+        await self.route.close()
+        await asyncio.sleep(0)
+        self._db_thread.shutdown()  # the running ingest, if any, commits or rolls back whole
+        if self._log is not None:
+            if not self._wiped:  # after a panic wipe nothing is written back (its home may be gone, too)
+                self.saver.save()
+            self._log.store.close()
+        if self._workers_starting is not None:
+            await asyncio.wait([self._workers_starting], timeout=WORKERS_START_S)
+        verify_pool.shutdown()
+        self._release_lock()  # last: until here `solnet status` says the node runs
+
+    # --- links ----------------------------------------------------------------------------------
+    async def accept_link(self, request: web.Request, progress: Callable[[], int] | None = None,
+                          authenticated: Callable[[], None] | None = None) -> web.StreamResponse:
+        """An incoming peer connection (the sync websocket), served until the link ends."""
+        return await self.links.accept(request, progress, authenticated)
+
+    async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
+        """`solnet sync`: see Links.sync_once."""
+        return await self.links.sync_once(address, progress)
+
+    async def _round_completed(self, running: bool) -> None:
+        """A complete round with a peer: this home has caught up with the peer's events of its keys."""
+        if running and self._started_ms is None:
+            return
+        await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None)
+
+    async def _drop_revoked(self) -> None:
+        def why_not(device: bytes) -> str | None:
+            try:
+                self.policy.check_peer(device)
+            except HandshakeError as exc:
+                return exc.reason
+            return None
+
+        await self.links.drop(why_not, "revoked", "your key is no longer certified in this network")
+
+    # --- what the web sees (node.ports.WebNode) -------------------------------------------------
+    async def publish(self, kind: str, texts: dict[str, str], **options: Any) -> Event:
+        """Publish as `solnet publish` does, and gossip the event at once (not at the watcher's next look)."""
+        try:
+            event = await self.db(partial(publishing.publish, self.log, self.keys, kind, texts, **options))
+        except StoreError as exc:  # a full disk: nothing was stored
+            raise StorageFailed(self.storage_failed(exc)) from exc
+        self.router.own([(event.id, event.kind, event.encode())])
+        self.watcher.poke()  # membership, credentials and live views follow at once
+        return event
+
+    def storage_failed(self, exc: Exception) -> str:
+        return self.health.failed(exc)
+
+    @property
+    def last_stored_n(self) -> int:
+        return self.feed.last_n
+
+    @property
+    def started_ms(self) -> int | None:
+        return self._started_ms
+
+    async def wait_for_change(self, since_n: int, timeout: float) -> int:
+        """Wait until the log holds events past `since_n` (stored by anyone), or `timeout` seconds;
+        returns the newest stored `n`. For live views (the dashboard's event stream)."""
+        return await self.feed.wait(since_n, timeout)
+
+    def events_per_second(self) -> float:
+        return self.router.events_per_second()
+
+    def live_facts(self) -> dict[str, Any]:
+        return {"links": len(self.links), "events_per_s": self.events_per_second(), "port": self.bound_port}
+
+    def _facts(self) -> dict[str, Any]:
+        return {"listen": list(self.listen) if self.listen else None, "port": self.bound_port,
+                "links": len(self.links), "events_per_s": self.events_per_second(),
+                # for `solnet proxy`: whether a change of the home's setting reaches this node
+                "proxy": str(self.route.proxy) if self.route.proxy else None,
+                "proxy_fixed": not self.route.follows_config}
+
+    def peer_views(self, now: int) -> list[dict[str, Any]]:
+        return self.directory.views(now)

@@ -1,0 +1,117 @@
+"""The addresses this node dials: configured (`solnet peers add`, `--peer`) or announced by other
+nodes (node.announce events), with each one's health, kept in step with the store.
+
+`solnet peers add/rm` in another process changes the stored list; `reconcile` picks that up. Logs
+name an address only by a per-node label (`label`), never the address itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from collections.abc import Callable
+from typing import Any
+
+from events.canonical import unpack
+from events.errors import InvalidEvent
+from node.log import EventLog
+from node.net.database import DbThread
+from sync.peers import AddressError, PeerBook, normalize_address
+from sync.transport import Link
+
+
+class PeerDirectory:
+    def __init__(self, db: DbThread, log: Callable[[], EventLog], rng: random.Random, *,
+                 extra: list[str], own_address: str | None, own_device: bytes) -> None:
+        self._db_thread = db
+        self._log = log
+        self._rng = rng
+        self.book = PeerBook(rng)
+        self._extra = [normalize_address(p) for p in extra]  # given with --peer: not in the store's list
+        self._own = {own_address} if own_address else set()
+        self._own_device = own_device
+        self._label_key = b""
+
+    async def load(self) -> None:
+        """Read the stored peers, add those given with --peer, learn the announced ones."""
+        self._label_key = await self._db_thread.run(self._node_label_key)
+        for address, source, _ in await self._db_thread.run(self._log().store.peer_rows):
+            self.book.add(address, source)
+        for address in self._extra:
+            self.book.add(address, "config")
+            await self._db_thread.run(self._insert, address, "config")
+        await self.learn_announced()
+
+    def label(self, address: str) -> str:
+        """A stable per-node alias for a peer address, for logs (not reversible without this node's key)."""
+        return "peer~" + hashlib.blake2b(address.encode(), digest_size=3, key=self._label_key).hexdigest()
+
+    def name_of(self, link: Link) -> str:
+        """How logs name the peer of a link: the label `solnet peers` shows for the address we
+        dialled; for a peer that dialled us (no address), a label of the same form from its key."""
+        return self.label(link.address or f"http://d{link.peer_device.hex()[:40]}:1")
+
+    def said_of(self, link: Link, problem: object) -> str:
+        """A problem text from the link layer, which names the peer by its key prefix: named by
+        `name_of` instead, so one peer has one name in the logs."""
+        return str(problem).replace(link.name, self.name_of(link))
+
+    def forget(self) -> None:
+        """The panic wipe: no address is kept (nor saved back)."""
+        self.book = PeerBook(self._rng)
+
+    def views(self, now: int) -> list[dict[str, Any]]:
+        """Every known peer's health as this node sees it now, with its log label."""
+        return [{**p.to_json(now), "label": self.label(p.address)} for p in self.book.all()]
+
+    def states(self, now: int) -> list[tuple[str, str]]:
+        return [(view["address"], json.dumps(view)) for view in self.views(now)]
+
+    async def learn_announced(self) -> None:
+        """Add the addresses other nodes announced (node.announce events) that we do not know yet."""
+        for addresses in await self._db_thread.run(self._announced_addresses):
+            for text in addresses:
+                try:
+                    address = normalize_address(text)
+                except AddressError:
+                    continue
+                if address not in self._own and self.book.get(address) is None:
+                    self.book.add(address, "announce")
+                    await self._db_thread.run(self._insert, address, "announce")
+
+    async def reconcile(self) -> list[str]:
+        """Pick up `solnet peers add/rm` made by other processes; the addresses removed."""
+        rows = {address: source for address, source, _ in await self._db_thread.run(self._log().store.peer_rows)}
+        for address, source in rows.items():
+            if self.book.get(address) is None:
+                self.book.add(address, source)
+        removed = [p.address for p in self.book.all()
+                   if p.address not in rows and p.source == "config" and p.address not in self._extra]
+        for address in removed:
+            self.book.remove(address)
+        return removed
+
+    # --- on the database thread ------------------------------------------------------------------
+    def _node_label_key(self) -> bytes:
+        store = self._log().store
+        key = store.get_meta("peer_label_key")
+        if key is None:
+            key = os.urandom(16)
+            with store.write():
+                store.set_meta("peer_label_key", key)
+        return key
+
+    def _insert(self, address: str, source: str) -> None:
+        store = self._log().store
+        with store.write():
+            store.save_peer(address, source)
+
+    def _announced_addresses(self) -> list[list[str]]:
+        out = []
+        for body in self._log().store.bodies_of_kind("node.announce", not_by=self._own_device):
+            try:
+                out.append(unpack(body)["addresses"])
+            except (InvalidEvent, KeyError, TypeError):
+                continue
+        return out

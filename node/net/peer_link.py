@@ -1,0 +1,342 @@
+"""Driving one authenticated link: the I/O around its protocol object (sync/link.py).
+
+The protocol decides (what may come when, when a round begins and ends, when the peer has gone
+quiet); this module reads messages from the link and feeds them to it, and carries out the
+commands it returns against the store, the gossip router and the link: streaming ranges, storing
+batches with back-pressure (node/net/link_ingest.py), answering IHave and IWant, keepalives and
+pings. It sees the node only through the narrow interfaces of node/ports.py.
+
+Blame: only the peer's breaches of the protocol (RemoteProtocolError, a bad frame) and its invalid
+events cost it penalty points. A failure of this node's own code ends the link with a logged
+traceback, and the peer is not charged for it.
+
+No deadline here guesses how long work should take: a slow node (a Pi storing a big sync) is
+never cut for its slowness. The link is cut when the peer is quiet and nothing moves while we wait
+on it; while this node is busy with the peer's data, the peer hears keepalives.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from node.net.link_ingest import Batch, LinkIngest
+from node.outcome import ACCEPTED, REJECTED, Outcome
+from node.ports import LinkGossip, LinkPolicy, LinkStorage
+from sync.antientropy import SendEvidence, SendRange
+from sync.errors import RemoteProtocolError
+from sync.gossip import REPAIR_ANNOUNCE_MAX
+from sync.link import STREAM_BATCH
+from sync.link_commands import (
+    Answer,
+    Command,
+    Cut,
+    KeepAlive,
+    LoadHeads,
+    LookUp,
+    Probe,
+    RoundDone,
+    Send,
+    Store,
+    Stream,
+)
+from sync.messages import Events, IWant, Push
+from sync.transport import Link, LinkClosed
+
+log = logging.getLogger(f"solnet.{__name__}")
+T = TypeVar("T")
+
+
+@dataclass
+class RoundResult:
+    in_sync: bool = False
+    complete: bool = False  # both sides sent everything, and all that arrived here is stored
+    arrived: int = 0  # events that came in the round's batches (stored or not: see `received`)
+    sent: int = 0
+    lag: int = 0
+    outcomes: Counter = field(default_factory=Counter)  # of every batch stored from the peer meanwhile
+    seconds: float = 0.0
+
+    @property
+    def received(self) -> int:
+        """Events taken in from the peer and stored or refused: counted from ingest outcomes, so
+        never an event that arrived but was not stored."""
+        return sum(self.outcomes.values())
+
+    def add(self, other: RoundResult) -> None:
+        """Fold in the round that followed (`solnet sync`'s confirming round)."""
+        self.complete = self.complete and other.complete
+        self.arrived += other.arrived
+        self.sent += other.sent
+        self.outcomes.update(other.outcomes)
+        self.seconds += other.seconds
+
+
+class RoundCut(LinkClosed):
+    """The link ended before the round did; `result` counts what was stored until then."""
+
+    def __init__(self, message: str, reason: str, result: RoundResult) -> None:
+        super().__init__(message, reason)
+        self.result = result
+
+
+@dataclass(frozen=True)
+class LinkPorts:
+    """What a link may use of its node (node/ports.py), whom it tells of a finished round, and how
+    logs name its peer (`name_of`; `said_of` puts that name in a text of the link layer)."""
+    storage: LinkStorage
+    gossip: LinkGossip
+    policy: LinkPolicy
+    round_finished: Callable[[Link, RoundResult], None] = lambda link, result: None
+    name_of: Callable[[Link], str] = lambda link: link.name
+    said_of: Callable[[Link, object], str] = lambda link, problem: str(problem)
+
+
+class PeerLink:
+    def __init__(self, link: Link, ports: LinkPorts) -> None:
+        self.link = link
+        self.protocol = link.protocol
+        self.storage, self.gossip, self.policy = ports.storage, ports.gossip, ports.policy
+        self._round_finished = ports.round_finished
+        self.name = ports.name_of(link)
+        self._said_of = ports.said_of
+        self.round = RoundResult()
+        self.round_started = 0.0
+        self.round_done = asyncio.Event()
+        self.stream_task: asyncio.Task | None = None
+        self._reading = 0  # reads from storage for the peer under way (heads, ranges to stream, ...)
+        self._stored = 0
+        self._streamed_batches = 0
+        self._reader_done = False
+        self.ingest = LinkIngest(self.name, self.storage,
+                                 limit_events=lambda n: self.policy.limit_events(link.peer_device, n),
+                                 on_stored=self._stored_batch, on_failed=self._storage_failed,
+                                 release=self.gossip.release)
+        self.progress: Callable[[int, int], None] | None = None  # `solnet sync`: (received, expected)
+        self.cut: LinkClosed | None = None  # why the link ended, if it did
+
+    # --- the reader loop ------------------------------------------------------------------------
+    async def serve(self) -> None:
+        """Read the peer's messages until the link ends; then store what already arrived."""
+        watchdog = asyncio.create_task(self._watchdog(), name=f"link-{self.link.number}-watchdog")
+        try:
+            while True:
+                before = self.link.bytes_in
+                message = await self.link.receive(None)
+                await self.policy.limit_bytes(self.link.peer_device, self.link.bytes_in - before)
+                self._still_open()  # closed meanwhile (cut, banned, stopping): the message goes unread
+                try:
+                    commands = self.protocol.receive(message)
+                except RemoteProtocolError as exc:  # the peer's breach, and only that, is charged
+                    raise LinkClosed(f"{self.link.name}: {exc}", exc.reason) from None
+                await self._execute(commands)
+        except LinkClosed as exc:
+            if exc.reason in ("protocol", "oversize"):
+                self.policy.penalize(self.link, exc.reason)
+            log.info("%s", self._said_of(self.link, exc))
+            self.cut = self.cut or exc
+        except Exception as exc:  # a bug of this node (LocalProtocolError among them): never the peer's fault
+            log.exception("%s: this node failed while serving the link; closing it (the peer is not blamed)",
+                          self.name)
+            self.cut = self.cut or LinkClosed(f"{self.link.name}: this node failed ({type(exc).__name__})", "failed")
+        finally:
+            watchdog.cancel()
+            if self.stream_task:
+                self.stream_task.cancel()
+            try:
+                await self.ingest.finish(stopping=self.storage.stopping)
+            finally:
+                self._reader_done = True
+                self.round_done.set()
+                await self.link.close()
+
+    def _still_open(self) -> None:
+        """LinkClosed if the link was closed while this node awaited something: its protocol object
+        takes nothing more, and that is nobody's mistake."""
+        if self.link.closed or self.protocol.closed:
+            raise LinkClosed(f"{self.link.name}: connection closed")
+
+    def _busy(self) -> bool:
+        """This node is working on the peer's round or data: batches to verify and store, ranges
+        to read. Then the peer is waiting on us, not we on it."""
+        return self.ingest.busy or self._reading > 0
+
+    async def _read(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """A read from storage for the peer (it may wait behind other links' batches on the
+        database thread): this node is busy for the peer meanwhile."""
+        self._reading += 1
+        try:
+            return await fn(*args)
+        finally:
+            self._reading -= 1
+
+    async def _watchdog(self) -> None:
+        """Liveness, as the protocol decides it (`LinkProtocol.tick`), on the event loop's clock.
+        Progress: anything heard from the peer (its keepalives too), a round batch it took from
+        us, a batch we stored. Our own gossip to the peer is not progress (it flows whether the
+        peer listens or not)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.protocol.tick_s)
+            progress = (self.link.heard, self._streamed_batches, self._stored)
+            for command in self.protocol.tick(loop.time(), progress=progress, busy=self._busy(),
+                                              last_write=self.link.last_write):
+                if isinstance(command, KeepAlive):
+                    self.link.keepalive()
+                elif isinstance(command, Probe):
+                    self.link.probe()
+                elif isinstance(command, Cut):
+                    log.info("%s: %s; closing", self.name, command.why)
+                    self.cut = LinkClosed(f"{self.link.name}: {command.why}", "timeout")
+                    await self.link.close("timeout", command.why)
+                    return
+
+    # --- carrying out the protocol's commands ---------------------------------------------------
+    async def _execute(self, commands: list[Command]) -> None:
+        for command in commands:
+            if isinstance(command, Send):
+                await self.link.send(command.message)
+            elif isinstance(command, Stream):
+                self.round.lag = self.protocol.lag
+                self.stream_task = asyncio.create_task(self._stream(command.ranges),
+                                                       name=f"link-{self.link.number}-stream")
+            elif isinstance(command, Store):
+                await self._queue(command)
+            elif isinstance(command, LookUp):
+                await self._look_up(command.ids)
+            elif isinstance(command, Answer):
+                wires = await self._read(self.storage.wires_by_id, list(command.ids))
+                if wires:
+                    await self.link.send(Push(tuple(wires)))
+            elif isinstance(command, LoadHeads):
+                await self._answer_offer()
+            elif isinstance(command, RoundDone):
+                self._round_over(command)
+            else:
+                raise TypeError(f"the link cannot carry out {command!r} here")
+
+    # --- anti-entropy ---------------------------------------------------------------------------
+    def _begin(self) -> None:
+        self.round = RoundResult()
+        self.round_started = time.monotonic()
+        self.round_done.clear()
+
+    async def run_round(self) -> RoundResult:
+        """Dialling side: one anti-entropy round, until both sides are done and all is stored.
+        No deadline: it lasts as long as the round makes progress. RoundCut (with what was stored
+        until then) if the link ends first: cut by the watchdog, the peer, or a storage failure."""
+        heads = await self._read(self.storage.heads)
+        if self.link.closed or self.protocol.closed:  # the link ended before the round began
+            self._begin()
+            if self._reader_done:
+                self.round_done.set()  # else the reader sets it as it ends
+        else:
+            commands = self.protocol.start_round(heads, self.storage.is_group_key, self.storage.fork_points())
+            self._begin()
+            try:
+                await self._execute(commands)
+            except LinkClosed:
+                pass  # the reader ends the round, with the reason
+        await self.round_done.wait()
+        if not self.round.complete:
+            self.round.seconds = time.monotonic() - self.round_started
+            if self.ingest.failure is not None:
+                raise RoundCut(self.ingest.failure, "storage", self.round)
+            cut = self.cut or LinkClosed(f"{self.link.name}: connection lost during the round")
+            raise RoundCut(str(cut), cut.reason, self.round)
+        return self.round
+
+    async def _answer_offer(self) -> None:
+        """Listening side: the dialler opened a round; answer it with our heads."""
+        heads = await self._read(self.storage.heads)
+        self._still_open()
+        self._begin()
+        await self._execute(self.protocol.heads_loaded(heads, self.storage.is_group_key, self.storage.fork_points()))
+
+    async def _stream(self, ranges: tuple[SendRange | SendEvidence, ...]) -> None:
+        sent = 0
+        try:
+            for r in ranges:
+                if isinstance(r, SendEvidence):
+                    evidence = await self._read(self.storage.fork_evidence, r.author)
+                    if evidence:
+                        await self.link.send(Events(tuple(evidence)))
+                        self._streamed_batches += 1
+                        sent += len(evidence)
+                    continue
+                first = r.first
+                while first <= r.last:
+                    rows = await self._read(self.storage.range_wire, r.author, first, r.last, STREAM_BATCH)
+                    if not rows:
+                        break
+                    await self.link.send(Events(tuple(w for _, w in rows)))  # waits while the peer is not reading
+                    self._streamed_batches += 1
+                    sent += len(rows)
+                    first = rows[-1][0] + 1
+            self._still_open()
+            await self._execute(self.protocol.stream_finished(sent))
+        except LinkClosed:
+            return
+        except Exception:  # a bug of this node: end the link now (not at the watchdog), blaming nobody
+            log.exception("%s: this node failed while streaming to the peer; closing the link", self.name)
+            self.cut = self.cut or LinkClosed(f"{self.link.name}: this node failed while streaming", "failed")
+            await self.link.close()
+
+    def _round_over(self, done: RoundDone) -> None:
+        """Both sides sent everything and all of it is stored."""
+        self.round.in_sync = done.in_sync
+        self.round.arrived, self.round.sent, self.round.lag = done.arrived, done.sent, done.lag
+        self.round.complete = True
+        self.round.seconds = time.monotonic() - self.round_started
+        self.round_done.set()
+        self._round_finished(self.link, self.round)
+
+    # --- ingest ---------------------------------------------------------------------------------
+    async def _queue(self, command: Store) -> None:
+        if command.pushed:
+            wires, ids = self.gossip.take_unseen(command.events)
+            if wires:
+                await self.ingest.put(Batch(wires, True, ids))
+        else:
+            # Ranges we asked for: no seen-filter (an id seen in gossip may not be stored yet);
+            # the store drops duplicates by id before any signature work anyway.
+            self.round.arrived = self.protocol.arrived
+            await self.ingest.put(Batch(command.events, False))
+
+    async def _stored_batch(self, batch: Batch, outcomes: list[Outcome]) -> bool:
+        """A batch is stored: count it, charge the peer for what was invalid, send the new events
+        on, and tell the protocol (a round's batch). False once the peer is banned."""
+        self._stored += len(batch.wires)
+        self.round.outcomes.update(o.status for o in outcomes)
+        if self.progress is not None:
+            self.progress(self.round.received, max(self.protocol.lag, self.protocol.arrived))
+        rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
+        for reason, count in rejected.items():
+            if self.policy.penalize(self.link, reason, count):
+                await self.link.close("banned", "too many invalid events")
+                return False
+        accepted = [(o, w) for o, w in zip(outcomes, batch.wires) if o.status == ACCEPTED]
+        repair = not batch.pushed and self.protocol.arrived <= REPAIR_ANNOUNCE_MAX
+        await self.gossip.forward(accepted, source=self.link, pushed=batch.pushed, repair=repair)
+        if not batch.pushed and not self.protocol.closed:
+            try:
+                await self._execute(self.protocol.batch_stored())
+            except LinkClosed:  # the next round's answer could not go out: the link is over
+                return False
+        return True
+
+    async def _storage_failed(self, problem: str) -> None:
+        await self.link.close("storage", "the peer cannot store events right now")
+
+    async def _look_up(self, ids: tuple[bytes, ...]) -> None:
+        unseen = [i for i in ids if not self.gossip.seen(i)]
+        if not unseen:
+            return
+        known = await self._read(self.storage.known, unseen)
+        wanted = tuple(i for i in unseen if i not in known)
+        if wanted:
+            await self.link.send(IWant(wanted))

@@ -1,0 +1,88 @@
+"""Who may hold a link to this node, and what a peer may cost it.
+
+Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and not banned
+here. Costs: per device, a budget of bytes/s read from its link and of pushed events/s, enforced
+by pausing reads (TCP back-pressure). Penalties for invalid data are charged to the device key,
+whichever side dialled, and to the dialled address too; enough of them make a ban.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from node.log import EventLog, now_ms
+from sync.handshake import HandshakeError
+from sync.peers import DevicePenalties, PeerBook, PeerLimits, TokenBucket
+from sync.transport import Link
+
+log = logging.getLogger(f"solnet.{__name__}")
+
+
+class PeerPolicy:
+    def __init__(self, limits: PeerLimits, trust: Callable[[], EventLog], addresses: Callable[[], PeerBook],
+                 name_of: Callable[[Link], str] = lambda link: link.name) -> None:
+        self.limits = limits
+        self._name_of = name_of  # how logs name a link's peer
+        self._log = trust  # the log whose trust graph decides membership (opened by the node at start)
+        self._addresses = addresses  # the peer book of dialled addresses (replaced by a panic wipe)
+        self.devices = DevicePenalties()
+        self._events: dict[bytes, TokenBucket] = {}
+        self._bytes: dict[bytes, TokenBucket] = {}
+
+    # --- membership ------------------------------------------------------------------------------
+    def check_peer(self, device: bytes) -> None:
+        """HandshakeError unless `device` may hold a link to this node now."""
+        trust = self._log().trust
+        m = trust.member(device)
+        if m is None or m.role != "device":
+            raise HandshakeError("not_a_member", "that key is not a certified device of this network")
+        if m.revoked_from is not None:
+            raise HandshakeError("revoked", "that device key is revoked")
+        group = trust.member(m.group)
+        if group is None or group.revoked_from is not None:
+            raise HandshakeError("revoked", "that device's group is revoked")
+        if self.devices.is_banned(device, now_ms()):
+            raise HandshakeError("not_a_member", "that device is banned here for sending invalid data")
+
+    def is_member(self, device: bytes) -> bool:
+        try:
+            self.check_peer(device)
+        except HandshakeError:
+            return False
+        return True
+
+    # --- costs -----------------------------------------------------------------------------------
+    async def limit_events(self, device: bytes, events: int) -> None:
+        """Hold a peer to its budget of unsolicited (pushed) events per second: waiting here stops
+        reading its link. Ranges we asked for in anti-entropy are bounded by the heads we compared
+        and by the bytes/s limit, so they are not held to it."""
+        bucket = self._events.setdefault(device, TokenBucket(self.limits.max_events_per_s, self.limits.events_burst))
+        await _take(bucket, min(events, self.limits.events_burst))
+
+    async def limit_bytes(self, device: bytes, size: int) -> None:
+        """Hold a peer to its bytes/s budget by pausing reads from it."""
+        bucket = self._bytes.setdefault(device, TokenBucket(self.limits.max_bytes_per_s, self.limits.bytes_burst))
+        await _take(bucket, min(size, self.limits.bytes_burst))
+
+    # --- penalties -------------------------------------------------------------------------------
+    def penalize(self, link: Link, reason: str | None, count: int = 1) -> bool:
+        """Charge a peer for invalid data; True if it is now banned (the caller disconnects)."""
+        if not reason:
+            return False
+        now = now_ms()
+        banned = self.devices.charge(link.peer_device, reason, now, count)
+        addresses = self._addresses()
+        if link.address and addresses.get(link.address) is not None:
+            banned = addresses.penalize(link.address, reason, now, count) or banned
+        name = self._name_of(link)
+        log.warning("%s sent invalid data: %d x %s (penalty now %.0f)", name, count, reason,
+                    self.devices.current_penalty(link.peer_device, now))
+        if banned:
+            log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", name, reason)
+        return banned
+
+
+async def _take(bucket: TokenBucket, amount: float) -> None:
+    while not bucket.take(amount, now_ms()):
+        await asyncio.sleep(bucket.wait_ms(amount, now_ms()) / 1000)

@@ -1,0 +1,85 @@
+"""What `solnet status` and `solnet dashboard-link` read about a running node: saved every few seconds.
+
+Every SAVE_INTERVAL_S the node writes each peer's health and its own runtime facts (pid, port,
+links, events/s, storage trouble, penalised devices) into the store, picks up `solnet peers
+add/rm` made by other processes, and every EXPIRY_TICKS saves drops the bodies of expired events.
+`solnet proxy` in another process is taken up at the same pace. A full disk is said once and
+retried at the next save; the node keeps running.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from node.log import EventLog, now_ms
+from node.net.database import DbThread
+from node.net.peer_directory import PeerDirectory
+from node.net.storage_health import StorageHealth
+from node.store import StoreError
+from sync.peers import DevicePenalties
+
+log = logging.getLogger(f"solnet.{__name__}")
+
+SAVE_INTERVAL_S = 2.0
+EXPIRY_TICKS = 15  # every 30 s: expired alerts and offers vanish from disk, not only from view
+
+
+class StatusSaver:
+    def __init__(self, db: DbThread, log_: Callable[[], EventLog], *, facts: Callable[[], dict[str, Any]],
+                 directory: PeerDirectory, storage: StorageHealth, devices: DevicePenalties,
+                 removed: Callable[[list[str]], Awaitable[None]],
+                 follow_route: Callable[[], Awaitable[None]] | None = None) -> None:
+        self._db_thread = db
+        self._log = log_
+        self._facts = facts  # listen, port, links, events_per_s: this process's live facts
+        self._directory = directory
+        self._storage = storage
+        self._devices = devices
+        self._removed = removed  # close the links to addresses removed by `solnet peers rm`
+        self._follow_route = follow_route  # take up a `solnet proxy` made meanwhile
+
+    def save(self, states: list[tuple[str, str]] | None = None) -> None:
+        """Write peer health and this node's runtime facts. Blocking: on the database thread (or
+        after it stopped)."""
+        now = now_ms()
+        store = self._log().store
+        if states is None:
+            states = self._directory.states(now)
+        with store.write():
+            for address, state in states:
+                store.save_peer_state(address, state)
+            store.set_meta("runtime", json.dumps({
+                "pid": os.getpid(), "saved": now, **self._facts(),
+                "storage_problem": self._storage.trouble(),
+                "penalised_devices": self._devices.penalised(now),
+            }).encode())
+
+    async def save_now(self) -> None:
+        """Save at once (e.g. the port, as soon as the node listens); a full disk is said, not raised."""
+        try:
+            await self._db_thread.run(self.save, self._directory.states(now_ms()))
+        except StoreError as exc:
+            self._storage.failed(exc)
+
+    async def run(self) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(SAVE_INTERVAL_S)
+            ticks += 1
+            try:
+                if ticks % EXPIRY_TICKS == 0:
+                    dropped = await self._db_thread.run(self._log().purge_expired)
+                    if dropped:
+                        log.info("dropped the bodies of %d expired events", dropped)
+                removed = await self._directory.reconcile()
+                if removed:
+                    await self._removed(removed)
+                if self._follow_route is not None:
+                    await self._follow_route()
+                await self._db_thread.run(self.save, self._directory.states(now_ms()))
+            except StoreError as exc:  # a full disk: say so, keep running, try again later
+                self._storage.failed(exc)

@@ -1,0 +1,60 @@
+"""Storage trouble: a write failed (the disk is full, or the database cannot be written).
+
+A running node says so to its operator at most once a minute and holds off anti-entropy rounds
+until space is freed or a while has passed (each round would stream events only to fail again).
+Nothing stored is lost: SQLite rolled the failed write back whole, and peers send the events again.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+
+from node.store import StorageFull
+
+log = logging.getLogger(f"solnet.{__name__}")
+
+RETRY_S = 60.0  # after a failed write, rounds wait this long before trying again,
+FREED_BYTES = 1 << 20  # ... or until this much space has been freed
+POLL_S = 2.0  # how often a waiting round looks again
+
+
+def describe(exc: Exception) -> str:
+    """The problem an exception of a failed write stands for, in words for people."""
+    return "the disk is full" if isinstance(exc, StorageFull) else f"the database cannot be written ({exc})"
+
+
+class StorageHealth:
+    def __init__(self, home: Path) -> None:
+        self._home = home
+        self.running = False  # a running node tells its operator (a one-shot `solnet sync` reports instead)
+        self._problem: tuple[float, str, int | None] | None = None  # (monotonic time, problem, free bytes)
+
+    def failed(self, exc: Exception) -> str:
+        """A write failed: a received batch, or a publish from the API or the dashboard. The problem."""
+        problem = describe(exc)
+        now = time.monotonic()
+        if self.running and (self._problem is None or now - self._problem[0] > RETRY_S):
+            log.warning("%s: nothing more can be stored until some space is freed (nothing stored is lost; "
+                        "events from peers are fetched again)", problem)
+        self._problem = (now, problem, self._free_bytes())
+        return problem
+
+    def trouble(self) -> str | None:
+        """The problem that still holds: none once RETRY_S have passed, or once someone freed
+        space on the home's file system since it happened."""
+        if self._problem is None:
+            return None
+        at, problem, free_then = self._problem
+        freed = free_then is not None and (self._free_bytes() or 0) > free_then + FREED_BYTES
+        if freed or time.monotonic() - at >= RETRY_S:
+            self._problem = None
+            return None
+        return problem
+
+    def _free_bytes(self) -> int | None:
+        try:
+            return shutil.disk_usage(self._home).free
+        except OSError:
+            return None

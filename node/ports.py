@@ -1,0 +1,163 @@
+"""The narrow interfaces between a running node's parts: what a peer link and the web may use.
+
+A peer link (node/net/peer_link.py) sees its storage, the gossip router and the peer policy
+through `LinkStorage`, `LinkGossip` and `LinkPolicy`; the API and the dashboard (node/api.py,
+node/dashboard/) see the node through `WebNode`, and the app that serves them (node/webapp.py)
+through `ServedNode`. None of them imports the node that implements
+these, so nothing imports back up, and a test or a simulator can give its own.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from solnet_errors import EXIT_STORAGE, SolnetError
+
+if TYPE_CHECKING:
+    from crypto.keystore import NodeKeys
+    from events.format import Event
+    from node.home import Home
+    from node.log import EventLog
+    from node.outcome import Outcome
+    from sync.antientropy import Head
+    from sync.transport import Link
+
+T = TypeVar("T")
+
+
+class StorageFailed(SolnetError):
+    """A write failed (the disk is full, or the database cannot be written); SQLite rolled it back
+    whole. `problem` says what, for people."""
+
+    reason, exit_code, http_status = "storage", EXIT_STORAGE, 507
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class LinkStorage(Protocol):
+    """The store as one link uses it: reads for the peer, and ingest in two halves."""
+
+    @property
+    def stopping(self) -> bool:
+        """The node is shutting down: a link ends without storing what it still holds."""
+        ...
+
+    def is_group_key(self, author: bytes) -> bool: ...
+
+    def fork_points(self) -> dict[bytes, int]: ...
+
+    async def heads(self) -> list[Head]: ...
+
+    async def range_wire(self, author: bytes, first: int, last: int, limit: int) -> list[tuple[int, bytes]]: ...
+
+    async def fork_evidence(self, author: bytes) -> list[bytes]: ...
+
+    async def wires_by_id(self, ids: list[bytes]) -> list[bytes]: ...
+
+    async def known(self, ids: list[bytes]) -> Collection[bytes]: ...
+
+    async def prepare(self, wires: list[bytes]) -> Any:
+        """Decode a batch and start checking its signatures (no write lock); pass it to `commit`."""
+        ...
+
+    async def commit(self, prepared: Any) -> list[Outcome]:
+        """Store a prepared batch in one transaction; StorageFailed if it could not be written."""
+        ...
+
+
+class LinkGossip(Protocol):
+    """The gossip router as one link uses it: the ids seen lately, and forwarding what arrived."""
+
+    def take_unseen(self, wires: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+        """Drop events seen lately; the rest, and the ids now marked seen (release them if not stored)."""
+        ...
+
+    def release(self, ids: Collection[bytes]) -> None: ...
+
+    def seen(self, event_id: bytes) -> bool: ...
+
+    async def forward(self, accepted: list[tuple[Outcome, bytes]], *, source: Link, pushed: bool,
+                      repair: bool) -> None: ...
+
+
+class LinkPolicy(Protocol):
+    """What one peer may cost this node, and what it pays for invalid data (by its device key)."""
+
+    async def limit_bytes(self, device: bytes, size: int) -> None: ...
+
+    async def limit_events(self, device: bytes, events: int) -> None: ...
+
+    def penalize(self, link: Link, reason: str | None, count: int = 1) -> bool:
+        """Charge the peer; True if it is banned now (the caller disconnects)."""
+        ...
+
+
+class WebNode(Protocol):
+    """The running node as its web app (the API and the dashboard) sees it."""
+
+    home: Home
+    keys: NodeKeys
+
+    @property
+    def log(self) -> EventLog: ...
+
+    @property
+    def last_stored_n(self) -> int:
+        """The newest stored `n` this node has noticed (what a live page already shows)."""
+        ...
+
+    @property
+    def started_ms(self) -> int | None:
+        """When this node started running its peer loops (None: it does not run them)."""
+        ...
+
+    @property
+    def stopping(self) -> bool:
+        """The node is shutting down."""
+        ...
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking read or write of the store on the node's database thread."""
+        ...
+
+    async def publish(self, kind: str, texts: dict[str, str], **options: Any) -> Event:
+        """Publish as `solnet publish` does (node.publishing.publish's options), and gossip the
+        event at once. Raises what publishing raises; StorageFailed on a full disk."""
+        ...
+
+    def storage_failed(self, exc: Exception) -> str:
+        """Tell the node a write failed (it says so to its operator, and holds off rounds); the problem."""
+        ...
+
+    def live_facts(self) -> dict[str, Any]:
+        """What this process knows now that the saved status may not yet: links, events/s, port."""
+        ...
+
+    def peer_views(self, now: int) -> list[dict[str, Any]]: ...
+
+    async def wait_for_change(self, since_n: int, timeout: float) -> int: ...
+
+    async def halt_network(self, *, forget_peers: bool = False) -> None:
+        """Close every link and stop the peer loops; the store stays open (the panic wipe)."""
+        ...
+
+
+class ServedNode(WebNode, Protocol):
+    """A node its web app also starts, stops and hands incoming peer connections to."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def serving(self, port: int) -> None:
+        """The app listens on `port` now."""
+        ...
+
+    async def accept_link(self, request: Any, progress: Callable[[], int] | None = None,
+                          authenticated: Callable[[], None] | None = None) -> Any:
+        """Serve an incoming peer connection (the sync websocket): the response, once the link ends.
+        `progress` counts the bytes the connection brought; `authenticated` is called once the
+        peer is a member."""
+        ...

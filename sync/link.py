@@ -1,0 +1,407 @@
+"""One sync link's rules as a pure state machine: messages in, commands out (sans-IO, as h11).
+
+A link is one authenticated connection between two nodes, whichever side dialled. On it come
+credentials first (each side's signed group chain: the dialler's, then the listener's once it has
+checked them); then gossip at any time (Push, IHave, IWant) and, one at a time, anti-entropy
+rounds, which only the dialler opens. A round: Offer (frontier digest), answered by Same (in sync:
+the round is over) or by Heads both ways; then each side streams what the other lacks (Events ...,
+End(count)). A round is over once both sides have sent End and every batch that came is stored.
+
+`LinkProtocol` holds one side's state. Its driver (node/net/peer_link.py) feeds it what the peer
+sent (`receive`) and what this node did (`open`, `credentials_accepted`, `start_round`,
+`heads_loaded`, `stream_finished`, `batch_stored`, `close`), and carries out the commands it
+returns: messages to send, storage to read or write, a finished round. `tick` is the link's
+liveness: the driver calls it every `tick_s` and sends the keepalive, ping or cut it asks for. No
+I/O and no clock in here: time comes in as an argument, so a simulator can drive many links on a
+virtual clock, and tests feed messages directly.
+
+What may come when is one table, `TRANSITIONS` (role -> state -> event -> next state). An event is
+the type of a message from the peer, or the name of something this node did (`LOCAL_EVENTS`).
+An event not in the table raises RemoteProtocolError if the peer sent it (only that costs the peer
+penalty points) and LocalProtocolError if this node did it (a bug here; the peer is not blamed).
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+
+from sync.antientropy import Head, SendEvidence, SendRange, frontier_digest, lag, ranges_to_send
+from sync.errors import LocalProtocolError, RemoteProtocolError
+from sync.link_commands import (
+    Admit,
+    Answer,
+    Command,
+    Cut,
+    KeepAlive,
+    LoadHeads,
+    LookUp,
+    Present,
+    Probe,
+    RoundDone,
+    Send,
+    Store,
+    Stream,
+)
+from sync.messages import (
+    HEAD_PREFIX,
+    Credentials,
+    End,
+    Events,
+    Heads,
+    IHave,
+    IWant,
+    Message,
+    Offer,
+    Push,
+    Same,
+)
+
+STREAM_BATCH = 500  # events per Events batch we stream, and at most this many answered per IWant
+WATCH_TICKS = 3  # liveness looks this many times per message timeout
+IDLE_PROBE_TIMEOUTS = 2  # a link quiet this many message timeouts outside a round gets a ping
+
+
+class Role(enum.Enum):
+    DIALLER = "dialler"
+    LISTENER = "listener"
+
+
+class State(enum.Enum):
+    NEW = "new"                  # the handshake is done; nothing sent on the link yet
+    CREDENTIALS = "credentials"  # waiting for the peer's credentials (its first message)
+    CHECKING = "checking"        # this node is storing the peer's credentials and checking its membership
+    IDLE = "idle"                # authenticated, no round running
+    OFFERED = "offered"          # dialler: our Offer is out; Same or the peer's Heads comes next
+    LOADING = "loading"          # listener: an Offer came; this node reads its heads to answer it
+    HEADS_SENT = "heads_sent"    # listener: our Heads are out; the dialler's Heads come next
+    STREAMING = "streaming"      # both sides stream what the other lacks
+    PEER_ENDED = "peer_ended"    # the peer's End came; our stream goes on
+    WE_ENDED = "we_ended"        # our End went; the peer's stream goes on
+    STORING = "storing"          # both Ends exchanged; batches that came are still being stored
+    CLOSED = "closed"
+
+
+# What this node does, as events of the table (the peer's events are its message types).
+OPEN = "open"                        # start the link (the dialler presents its credentials)
+ACCEPTED = "credentials_accepted"    # the peer's credentials are stored and it is a member
+START_ROUND = "start_round"          # the dialler opens an anti-entropy round
+HEADS_DIFFER = "heads_differ"        # our heads are loaded and the peer's digest differs: send ours
+HEADS_MATCH = "heads_match"          # ... or matches: in sync, the round is over
+STREAM_FINISHED = "stream_finished"  # our stream is sent: End goes out
+BATCH_STORED = "batch_stored"        # a batch of the round is stored
+ROUND_OVER = "round_over"            # both Ends exchanged and nothing left to store (taken at once)
+LOCAL_EVENTS = frozenset({OPEN, ACCEPTED, START_ROUND, HEADS_DIFFER, HEADS_MATCH, STREAM_FINISHED,
+                          BATCH_STORED, ROUND_OVER})
+
+S = State
+_STREAMING: dict[type | str, State] = {
+    Events: S.STREAMING, End: S.PEER_ENDED, STREAM_FINISHED: S.WE_ENDED, BATCH_STORED: S.STREAMING}
+_PEER_ENDED: dict[type | str, State] = {STREAM_FINISHED: S.STORING, BATCH_STORED: S.PEER_ENDED}
+_WE_ENDED: dict[type | str, State] = {Events: S.WE_ENDED, End: S.STORING, BATCH_STORED: S.WE_ENDED}
+_STORING: dict[type | str, State] = {BATCH_STORED: S.STORING, ROUND_OVER: S.IDLE}
+
+
+def _with_gossip(table: dict[type | str, State], state: State) -> dict[type | str, State]:
+    """Gossip (Push, IHave, IWant) may come in every state once credentials are accepted, and
+    leaves the state as it is."""
+    return {**table, Push: state, IHave: state, IWant: state}
+
+
+TRANSITIONS: dict[Role, dict[State, dict[type | str, State]]] = {
+    Role.DIALLER: {
+        S.NEW: {OPEN: S.CREDENTIALS},
+        S.CREDENTIALS: {Credentials: S.CHECKING},
+        S.CHECKING: {ACCEPTED: S.IDLE},
+        S.IDLE: _with_gossip({START_ROUND: S.OFFERED}, S.IDLE),
+        S.OFFERED: _with_gossip({Same: S.IDLE, Heads: S.STREAMING}, S.OFFERED),
+        S.STREAMING: _with_gossip(_STREAMING, S.STREAMING),
+        S.PEER_ENDED: _with_gossip(_PEER_ENDED, S.PEER_ENDED),
+        S.WE_ENDED: _with_gossip(_WE_ENDED, S.WE_ENDED),
+        S.STORING: _with_gossip(_STORING, S.STORING),
+        S.CLOSED: {},
+    },
+    Role.LISTENER: {
+        S.NEW: {OPEN: S.CREDENTIALS},
+        S.CREDENTIALS: {Credentials: S.CHECKING},
+        S.CHECKING: {ACCEPTED: S.IDLE},
+        S.IDLE: _with_gossip({Offer: S.LOADING}, S.IDLE),
+        S.LOADING: _with_gossip({HEADS_DIFFER: S.HEADS_SENT, HEADS_MATCH: S.IDLE}, S.LOADING),
+        S.HEADS_SENT: _with_gossip({Heads: S.STREAMING}, S.HEADS_SENT),
+        S.STREAMING: _with_gossip(_STREAMING, S.STREAMING),
+        # The dialler's round ends once it has stored what we sent, ours once we have stored what
+        # it sent: its next Offer may come while we still store. It waits for the end of ours.
+        S.PEER_ENDED: _with_gossip({**_PEER_ENDED, Offer: S.PEER_ENDED}, S.PEER_ENDED),
+        S.WE_ENDED: _with_gossip(_WE_ENDED, S.WE_ENDED),
+        S.STORING: _with_gossip({**_STORING, Offer: S.STORING}, S.STORING),
+        S.CLOSED: {},
+    },
+}
+ROUND_STATES = frozenset({S.OFFERED, S.LOADING, S.HEADS_SENT, S.STREAMING, S.PEER_ENDED, S.WE_ENDED, S.STORING})
+
+
+# --- the state machine ------------------------------------------------------------------------------
+
+@dataclass
+class _Round:
+    heads: list[Head]
+    first: Callable[[bytes], bool]
+    forks: dict[bytes, int]
+    digest: bytes = b""
+    arrived: int = 0
+    lag: int = 0
+    sent: int = 0
+    storing: int = 0  # batches handed out with Store and not yet reported stored
+
+    def __post_init__(self) -> None:
+        self.digest = frontier_digest(self.heads)
+
+    def heads_message(self) -> Heads:
+        return Heads(tuple((h.author, h.seq, h.id[:HEAD_PREFIX]) for h in self.heads))
+
+    def plan(self, theirs: Heads) -> tuple[SendRange | SendEvidence, ...]:
+        table = {a: (s, p) for a, s, p in theirs.heads}
+        if len(table) != len(theirs.heads):
+            raise RemoteProtocolError("an author appears twice in heads")
+        self.lag = lag(self.heads, table)
+        return tuple(ranges_to_send(self.heads, table, self.first, self.forks))
+
+
+@dataclass
+class _Watch:
+    progress: Hashable = None
+    quiet_since: float = 0.0
+    probed_at: float | None = None
+
+
+class LinkProtocol:
+    """One side of one link (see the module docstring). `message_timeout_s` is how long the peer
+    may keep a round waiting without a sign of life, and a third of the idle ping's patience."""
+
+    def __init__(self, role: Role, *, message_timeout_s: float) -> None:
+        if not message_timeout_s > 0:
+            raise ValueError("the message timeout must be positive")
+        self.role = role
+        self.state = State.NEW
+        self.message_timeout_s = message_timeout_s
+        self._round: _Round | None = None
+        self._offer: Offer | None = None  # the dialler's next Offer, waiting for our round to end
+        self._watch = _Watch()
+
+    # --- reading ---------------------------------------------------------------------------------
+    @property
+    def in_round(self) -> bool:
+        return self.state in ROUND_STATES
+
+    @property
+    def closed(self) -> bool:
+        return self.state == State.CLOSED
+
+    @property
+    def arrived(self) -> int:
+        """Events that came in this round's batches so far (0 outside rounds)."""
+        return self._round.arrived if self._round and self.in_round else 0
+
+    @property
+    def lag(self) -> int:
+        """Events the peer held that we lacked at the start of this round (once heads are exchanged)."""
+        return self._round.lag if self._round and self.in_round else 0
+
+    @property
+    def tick_s(self) -> float:
+        """How often the driver calls `tick`."""
+        return self.message_timeout_s / WATCH_TICKS
+
+    # --- the table --------------------------------------------------------------------------------
+    def _go(self, event: type | str) -> State:
+        """Take the transition `event` from the current state, or raise: the peer's fault when
+        `event` is a message type, ours when it is a local event."""
+        nxt = TRANSITIONS[self.role][self.state].get(event)
+        if nxt is not None:
+            self.state = nxt
+            return nxt
+        if isinstance(event, str):
+            raise LocalProtocolError(f"{event} is not allowed to the {self.role.value} in state {self.state.value}")
+        complaint = self._complaint(event)
+        self.state = State.CLOSED  # the link ends with the peer's violation
+        raise RemoteProtocolError(complaint)
+
+    def _complaint(self, event: type) -> str:
+        name, state = event.__name__, self.state
+        if event is Credentials:
+            return "credentials came twice"
+        if state == S.CREDENTIALS:
+            return f"the peer did not present its credentials first ({name} came)"
+        if event is Offer and self.role == Role.DIALLER:
+            return "only the dialling side opens anti-entropy rounds"
+        if event is Offer and state in ROUND_STATES:
+            return "a new round before the last one ended"
+        if event in (Heads, Events, End, Same) and state == S.IDLE:
+            return f"{name} outside a round"
+        return f"{name} is out of place in state {state.value}"
+
+    # --- what the peer sent -----------------------------------------------------------------------
+    def receive(self, message: Message) -> list[Command]:
+        """Advance on a message from the peer; RemoteProtocolError if the protocol does not allow it."""
+        before = self.state
+        if before == S.CLOSED:
+            raise LocalProtocolError("the link is closed: nothing more is read from it")
+        self._go(type(message))
+        if isinstance(message, Credentials):
+            return [Admit(message.events)]
+        if isinstance(message, Push):
+            return [Store(message.events, pushed=True)] if message.events else []
+        if isinstance(message, IHave):
+            return [LookUp(message.ids)] if message.ids else []
+        if isinstance(message, IWant):
+            return [Answer(message.ids[:STREAM_BATCH])] if message.ids else []
+        if isinstance(message, Offer):
+            if before != S.IDLE:  # the dialler's next round, while we finish storing this one
+                if self._offer is not None:
+                    self.state = S.CLOSED
+                    raise RemoteProtocolError("a second Offer before the first was answered")
+                self._offer = message
+                return []
+            self._offer = message
+            return [LoadHeads()]
+        r = self._round
+        assert r is not None  # every other message is part of a round (the table let it through)
+        if isinstance(message, Same):  # dialler: in sync
+            return self._round_over(in_sync=True)
+        if isinstance(message, Heads):
+            plan = self._plan(r, message)
+            if self.role == Role.DIALLER:
+                return [Send(r.heads_message()), Stream(plan)]
+            return [Stream(plan)]
+        if isinstance(message, Events):
+            r.arrived += len(message.events)
+            if not message.events:
+                return []
+            r.storing += 1
+            return [Store(message.events, pushed=False)]
+        assert isinstance(message, End)
+        if message.sent != r.arrived:
+            self.state = S.CLOSED
+            raise RemoteProtocolError(f"peer says it sent {message.sent} events but {r.arrived} arrived")
+        return self._settle()
+
+    def _plan(self, r: _Round, theirs: Heads) -> tuple[SendRange | SendEvidence, ...]:
+        try:
+            return r.plan(theirs)
+        except RemoteProtocolError:
+            self.state = S.CLOSED
+            raise
+
+    # --- what this node did -----------------------------------------------------------------------
+    def open(self) -> list[Command]:
+        """The handshake is done: the dialler presents its credentials at once, the listener once
+        it has accepted the dialler's (so it reveals nothing to a non-member)."""
+        self._go(OPEN)
+        return [Present()] if self.role == Role.DIALLER else []
+
+    def credentials_accepted(self) -> list[Command]:
+        """The peer's credentials are stored and it is a member of the network."""
+        self._go(ACCEPTED)
+        return [Present()] if self.role == Role.LISTENER else []
+
+    def start_round(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
+                    forks: dict[bytes, int] | None = None) -> list[Command]:
+        """Dialler: open an anti-entropy round with this node's heads (`first`: authors to send
+        first, `forks`: the fork points this node knows)."""
+        if self.role != Role.DIALLER:
+            raise LocalProtocolError("only the dialling side opens anti-entropy rounds")
+        self._go(START_ROUND)
+        r = self._round = _Round(list(heads), first, dict(forks or {}))
+        return [Send(Offer(r.digest, sum(h.seq for h in r.heads)))]
+
+    def heads_loaded(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
+                     forks: dict[bytes, int] | None = None) -> list[Command]:
+        """Listener: this node's heads, to answer the Offer that asked for them."""
+        if self.state != S.LOADING or self._offer is None:
+            raise LocalProtocolError(f"heads_loaded is not allowed in state {self.state.value}")
+        r = self._round = _Round(list(heads), first, dict(forks or {}))
+        offer, self._offer = self._offer, None
+        if offer.digest == r.digest:
+            self._go(HEADS_MATCH)
+            return [Send(Same()), *self._done(r, in_sync=True)]
+        self._go(HEADS_DIFFER)
+        return [Send(r.heads_message())]
+
+    def stream_finished(self, sent: int) -> list[Command]:
+        """Our stream of this round is out (`sent` events): End goes to the peer."""
+        r = self._round
+        if r is None or sent < 0:
+            raise LocalProtocolError("stream_finished without a stream")
+        self._go(STREAM_FINISHED)
+        r.sent = sent
+        return [Send(End(sent)), *self._settle()]
+
+    def batch_stored(self) -> list[Command]:
+        """A batch this round handed out with Store (not a pushed one) is stored."""
+        r = self._round
+        if r is None or r.storing <= 0 or not self.in_round:
+            raise LocalProtocolError("batch_stored without a batch of this round being stored")
+        self._go(BATCH_STORED)
+        r.storing -= 1
+        return self._settle()
+
+    def close(self) -> None:
+        """The link is closed (by either side, or cut): nothing more goes through this object."""
+        self.state = S.CLOSED
+
+    # --- the end of a round -----------------------------------------------------------------------
+    def _settle(self) -> list[Command]:
+        """Once both Ends are exchanged (STORING) and nothing is left to store, the round is over."""
+        r = self._round
+        if self.state == S.STORING and r is not None and r.storing == 0:
+            self._go(ROUND_OVER)
+            return self._round_over(in_sync=False)
+        return []
+
+    def _round_over(self, *, in_sync: bool) -> list[Command]:
+        r = self._round
+        assert r is not None and self.state == S.IDLE
+        out = self._done(r, in_sync=in_sync)
+        if self._offer is not None:  # the dialler's next round was waiting for this one to end
+            self._go(Offer)
+            out.append(LoadHeads())
+        return out
+
+    @staticmethod
+    def _done(r: _Round, *, in_sync: bool) -> list[Command]:
+        return [RoundDone(in_sync=in_sync, arrived=r.arrived, sent=r.sent, lag=r.lag)]
+
+    # --- liveness ---------------------------------------------------------------------------------
+    def tick(self, now: float, *, progress: Hashable, busy: bool, last_write: float) -> list[Command]:
+        """Called every `tick_s`, with the time and what the driver sees: `progress` changes whenever
+        the peer is heard or data moves (a frame from the peer, a batch it took from us, a batch
+        stored); `busy` while this node works on the peer's data; `last_write` is when we last sent
+        the peer a frame.
+
+        The link is cut when the peer has gone quiet and nothing moves; never for slowness. The
+        clock runs against the peer only while we wait on it: in a round, or with a ping out.
+        While this node is busy, the peer hears a keepalive each tick, so neither side cuts the
+        other for being slow. Outside rounds a quiet link gets a ping, and is cut if one more
+        timeout passes without a word."""
+        w, timeout = self._watch, self.message_timeout_s
+        if progress != w.progress or busy:
+            w.progress, w.quiet_since, w.probed_at = progress, now, None
+            return [KeepAlive()] if busy and now - last_write >= self.tick_s else []
+        quiet = now - w.quiet_since
+        if self.in_round:
+            if quiet >= timeout:
+                return [Cut(f"no progress for {quiet:.0f} s in an anti-entropy round")]
+        elif w.probed_at is None and quiet >= IDLE_PROBE_TIMEOUTS * timeout:
+            w.probed_at = now
+            return [Probe()]
+        elif w.probed_at is not None and now - w.probed_at >= timeout:
+            return [Cut(f"no answer to a ping for {now - w.probed_at:.0f} s")]
+        return []
+
+
+def transitions_of(role: Role) -> Iterable[tuple[State, type | str, State]]:
+    """Every (state, event, next state) of `role`'s table, for documentation and tests."""
+    for state, events in TRANSITIONS[role].items():
+        for event, nxt in events.items():
+            yield state, event, nxt
+

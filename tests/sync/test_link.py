@@ -1,0 +1,468 @@
+"""The link protocol object (sync/link.py), fed messages and local events directly: every transition
+of its table, every message the peer may not send in every state (RemoteProtocolError, the state
+closed), every local misuse (LocalProtocolError, the state untouched), the rules (credentials
+first, only the dialler opens rounds, IWant answered in part, a round ends when all is stored, the
+dialler's next Offer waits for the listener to finish storing) and liveness on a given clock.
+No sockets, no sleeps, no clock: time is an argument."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from link_sim import SimStore, author, authenticated, event_id, run_round
+from sync.antientropy import Head, SendRange, frontier_digest
+from sync.errors import LinkProtocolError, LocalProtocolError, RemoteProtocolError
+from sync.link import (
+    ACCEPTED,
+    BATCH_STORED,
+    HEADS_DIFFER,
+    HEADS_MATCH,
+    LOCAL_EVENTS,
+    OPEN,
+    ROUND_OVER,
+    ROUND_STATES,
+    START_ROUND,
+    STREAM_BATCH,
+    STREAM_FINISHED,
+    TRANSITIONS,
+    LinkProtocol,
+    Role,
+    State,
+    transitions_of,
+)
+from sync.link_commands import (
+    Admit,
+    Answer,
+    Cut,
+    KeepAlive,
+    LoadHeads,
+    LookUp,
+    Present,
+    Probe,
+    RoundDone,
+    Send,
+    Store,
+    Stream,
+)
+from sync.messages import (
+    HEAD_PREFIX,
+    MAX_IDS_PER_MESSAGE,
+    Credentials,
+    End,
+    Events,
+    Heads,
+    IHave,
+    IWant,
+    Offer,
+    Push,
+    Same,
+)
+
+TIMEOUT = 15.0
+MINE = [Head(author(1), 2, event_id(author(1), 2))]
+ID = event_id(author(9), 1)
+
+
+def _new(role: Role) -> LinkProtocol:
+    return LinkProtocol(role, message_timeout_s=TIMEOUT)
+
+
+def _streaming(role: Role) -> LinkProtocol:
+    if role == Role.DIALLER:
+        p = authenticated(role)
+        p.start_round(MINE)
+        p.receive(Heads(()))
+    else:
+        p = authenticated(role)
+        p.receive(Offer(bytes(32), 0))
+        p.heads_loaded(MINE)
+        p.receive(Heads(()))
+    return p
+
+
+def in_state(role: Role, state: State, *, storing: int = 0) -> LinkProtocol:
+    """A protocol object of `role` brought to `state` through legal steps only; `storing` round
+    batches are out being stored (so `batch_stored` is legal where the table allows it). STORING
+    always has one at least: with none left, the round is over."""
+    if state == State.NEW:
+        return _new(role)
+    if state == State.CREDENTIALS:
+        p = _new(role)
+        p.open()
+        return p
+    if state == State.CHECKING:
+        p = in_state(role, State.CREDENTIALS)
+        p.receive(Credentials(()))
+        return p
+    if state == State.IDLE:
+        return authenticated(role)
+    if state == State.CLOSED:
+        p = authenticated(role)
+        p.close()
+        return p
+    if state == State.OFFERED:
+        p = authenticated(role)
+        p.start_round(MINE)
+        return p
+    if state == State.LOADING:
+        p = authenticated(role)
+        p.receive(Offer(bytes(32), 0))
+        return p
+    if state == State.HEADS_SENT:
+        p = in_state(role, State.LOADING)
+        p.heads_loaded(MINE)
+        return p
+    p = _streaming(role)
+    for _ in range(max(storing, state == State.STORING)):
+        p.receive(Events((b"x",)))
+    if state == State.STREAMING:
+        return p
+    if state == State.PEER_ENDED:
+        p.receive(End(p.arrived))
+    elif state == State.WE_ENDED:
+        p.stream_finished(0)
+    elif state == State.STORING:
+        p.receive(End(p.arrived))
+        p.stream_finished(0)
+    assert p.state == state
+    return p
+
+
+STATES = {role: [s for s in TRANSITIONS[role]] for role in Role}
+CASES = [(role, state) for role in Role for state in STATES[role]]
+reachable = pytest.mark.parametrize("role,state", CASES, ids=[f"{r.value}-{s.value}" for r, s in CASES])
+
+
+def sample(message_type: type, p: LinkProtocol):
+    """A message of `message_type` that is well formed where the table allows it."""
+    return {
+        Credentials: Credentials(()), Offer: Offer(bytes(32), 0), Same: Same(), Heads: Heads(()),
+        Events: Events((b"x",)), End: End(p.arrived), Push: Push((b"x",)), IHave: IHave((ID,)),
+        IWant: IWant((ID,)),
+    }[message_type]
+
+
+MESSAGE_TYPES = [Credentials, Offer, Same, Heads, Events, End, Push, IHave, IWant]
+
+
+def test_every_state_of_each_role_is_in_the_table_and_reachable():
+    for role in Role:
+        assert set(TRANSITIONS[role]) == set(State) - ({State.LOADING, State.HEADS_SENT} if role == Role.DIALLER
+                                                        else {State.OFFERED})
+        for state in TRANSITIONS[role]:
+            assert in_state(role, state).state == state
+    events = {e for role in Role for _, e, _ in transitions_of(role)}
+    assert {e for e in events if isinstance(e, str)} == LOCAL_EVENTS
+    assert {e for e in events if not isinstance(e, str)} == set(MESSAGE_TYPES)
+
+
+# --- what the peer sends ----------------------------------------------------------------------
+
+@reachable
+@pytest.mark.parametrize("message_type", MESSAGE_TYPES, ids=lambda t: t.__name__)
+def test_every_message_in_every_state_is_taken_or_refused_as_the_table_says(role, state, message_type):
+    p = in_state(role, state)
+    message = sample(message_type, p)
+    allowed = TRANSITIONS[role][state].get(message_type)
+    if state == State.CLOSED:
+        with pytest.raises(LocalProtocolError):  # feeding a closed link is this node's bug
+            p.receive(message)
+    elif allowed is None:
+        with pytest.raises(RemoteProtocolError) as refused:
+            p.receive(message)
+        assert refused.value.reason == "protocol"
+        assert p.state == State.CLOSED, "a peer that broke the protocol ends the link"
+    else:
+        p.receive(message)
+        assert p.state in (allowed, State.IDLE, State.LOADING)  # a round may end at once
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("message_type", [t for t in MESSAGE_TYPES if t is not Credentials], ids=lambda t: t.__name__)
+def test_credentials_come_first(role, message_type):
+    p = in_state(role, State.CREDENTIALS)
+    with pytest.raises(RemoteProtocolError, match="credentials first"):
+        p.receive(sample(message_type, p))
+
+
+def test_credentials_come_once():
+    for role in Role:
+        p = authenticated(role)
+        with pytest.raises(RemoteProtocolError, match="twice"):
+            p.receive(Credentials(()))
+
+
+def test_the_dialler_presents_first_and_the_listener_after_checking_the_dialler():
+    d, listener = _new(Role.DIALLER), _new(Role.LISTENER)
+    assert d.open() == [Present()]
+    assert listener.open() == []
+    assert listener.receive(Credentials((b"theirs",))) == [Admit((b"theirs",))]
+    assert listener.credentials_accepted() == [Present()]
+    assert d.receive(Credentials(())) == [Admit(())]
+    assert d.credentials_accepted() == []
+    assert d.state == listener.state == State.IDLE
+
+
+@pytest.mark.parametrize("state", sorted(ROUND_STATES - {State.LOADING, State.HEADS_SENT}, key=lambda s: s.value)
+                         + [State.IDLE], ids=lambda s: s.value)
+def test_only_the_dialler_opens_rounds(state):
+    p = in_state(Role.DIALLER, state)
+    with pytest.raises(RemoteProtocolError, match="only the dialling side"):
+        p.receive(Offer(bytes(32), 0))
+    with pytest.raises(LocalProtocolError, match="only the dialling side"):
+        authenticated(Role.LISTENER).start_round(MINE)
+
+
+@pytest.mark.parametrize("state", [State.LOADING, State.HEADS_SENT, State.STREAMING, State.WE_ENDED],
+                         ids=lambda s: s.value)
+def test_a_new_offer_before_the_peer_ended_its_round_is_refused(state):
+    p = in_state(Role.LISTENER, state)
+    with pytest.raises(RemoteProtocolError, match="a new round before the last one ended"):
+        p.receive(Offer(bytes(32), 0))
+
+
+@pytest.mark.parametrize("message", [Heads(()), Events((b"x",)), End(0), Same()], ids=lambda m: type(m).__name__)
+def test_round_messages_outside_a_round_are_refused(message):
+    for role in Role:
+        with pytest.raises(RemoteProtocolError, match="outside a round"):
+            authenticated(role).receive(message)
+
+
+def test_gossip_comes_in_every_authenticated_state_and_changes_nothing():
+    for role, state in CASES:
+        if state in (State.NEW, State.CREDENTIALS, State.CHECKING, State.CLOSED):
+            continue
+        p = in_state(role, state)
+        assert p.receive(Push((b"a", b"b"))) == [Store((b"a", b"b"), pushed=True)]
+        assert p.receive(IHave((ID,))) == [LookUp((ID,))]
+        assert p.receive(IWant((ID,))) == [Answer((ID,))]
+        assert p.receive(Push(())) == [] and p.receive(IHave(())) == [] and p.receive(IWant(())) == []
+        assert p.state == state
+
+
+def test_an_iwant_is_answered_up_to_one_batch():
+    ids = tuple(event_id(author(i), 1) for i in range(MAX_IDS_PER_MESSAGE))
+    [answer] = authenticated(Role.LISTENER).receive(IWant(ids))
+    assert answer == Answer(ids[:STREAM_BATCH]) and len(answer.ids) == STREAM_BATCH < len(ids)
+
+
+@pytest.mark.parametrize("claimed", [0, 2, 4, 10**9])
+def test_an_end_whose_count_does_not_match_is_refused(claimed):
+    p = _streaming(Role.DIALLER)
+    p.receive(Events((b"a", b"b", b"c")))
+    with pytest.raises(RemoteProtocolError, match="says it sent"):
+        p.receive(End(claimed))
+    assert p.state == State.CLOSED
+
+
+def test_duplicate_authors_in_heads_are_refused():
+    twice = Heads(((author(1), 1, bytes(HEAD_PREFIX)), (author(1), 2, bytes(HEAD_PREFIX))))
+    for p in (in_state(Role.DIALLER, State.OFFERED), in_state(Role.LISTENER, State.HEADS_SENT)):
+        with pytest.raises(RemoteProtocolError, match="twice"):
+            p.receive(twice)
+        assert p.state == State.CLOSED
+
+
+def test_nothing_of_a_round_is_taken_after_it_ended():
+    p = in_state(Role.DIALLER, State.WE_ENDED)
+    p.receive(Events((b"a",)))
+    assert p.receive(End(1)) == []  # the batch is still being stored
+    [done] = p.batch_stored()
+    assert done == RoundDone(in_sync=False, arrived=1, sent=0, lag=0) and p.state == State.IDLE
+    for late in (Events((b"b",)), End(1), Heads(()), Same()):
+        with pytest.raises(RemoteProtocolError):
+            in_state(Role.DIALLER, State.IDLE).receive(late)
+
+
+# --- what this node does ----------------------------------------------------------------------
+
+LOCAL_CALLS: dict[str, Callable[[LinkProtocol], object]] = {
+    OPEN: lambda p: p.open(),
+    ACCEPTED: lambda p: p.credentials_accepted(),
+    START_ROUND: lambda p: p.start_round(MINE),
+    HEADS_DIFFER: lambda p: p.heads_loaded(MINE),
+    HEADS_MATCH: lambda p: p.heads_loaded([]),
+    STREAM_FINISHED: lambda p: p.stream_finished(0),
+    BATCH_STORED: lambda p: p.batch_stored(),
+}
+
+
+@reachable
+@pytest.mark.parametrize("event", sorted(LOCAL_CALLS), ids=str)
+def test_every_local_event_in_every_state_is_done_or_refused_as_ours(role, state, event):
+    p = in_state(role, state, storing=event == BATCH_STORED and state in ROUND_STATES - {
+        State.OFFERED, State.LOADING, State.HEADS_SENT})
+    if event == HEADS_MATCH and state == State.LOADING:
+        p._offer = Offer(frontier_digest([]), 0)  # the dialler's digest equals ours: in sync
+    allowed = TRANSITIONS[role][state].get(event)
+    if allowed is None:
+        with pytest.raises(LocalProtocolError):
+            LOCAL_CALLS[event](p)
+        assert p.state == state, "our own mistake leaves the link's state as it was"
+    else:
+        LOCAL_CALLS[event](p)
+        assert p.state in (allowed, State.IDLE)
+
+
+def test_our_mistakes_are_never_the_peers():
+    assert not issubclass(LocalProtocolError, RemoteProtocolError)
+    assert not issubclass(RemoteProtocolError, LocalProtocolError)
+    assert issubclass(LocalProtocolError, LinkProtocolError) and issubclass(RemoteProtocolError, LinkProtocolError)
+
+
+def test_a_batch_reported_stored_that_was_never_handed_out_is_our_bug():
+    p = _streaming(Role.DIALLER)
+    with pytest.raises(LocalProtocolError):
+        p.batch_stored()
+    p.receive(Events((b"a",)))
+    p.batch_stored()
+    with pytest.raises(LocalProtocolError):
+        p.batch_stored()
+    assert p.state == State.STREAMING
+
+
+def test_a_round_runs_one_at_a_time():
+    p = in_state(Role.DIALLER, State.OFFERED)
+    with pytest.raises(LocalProtocolError):
+        p.start_round(MINE)
+    assert p.state == State.OFFERED
+
+
+def test_a_stream_finished_twice_is_our_bug():
+    p = in_state(Role.DIALLER, State.WE_ENDED)
+    with pytest.raises(LocalProtocolError):
+        p.stream_finished(0)
+
+
+def test_every_transition_of_the_table_leads_where_it_says():
+    for role in Role:
+        for state, event, nxt in transitions_of(role):
+            if event == ROUND_OVER or state == State.CLOSED:
+                continue  # taken by the object itself, when the last batch is stored (tested below)
+            # a batch stays out when the event leads to STORING, so the round is not over at once
+            p = in_state(role, state, storing=(event == BATCH_STORED) + (nxt == State.STORING))
+            if event == HEADS_MATCH:
+                p._offer = Offer(frontier_digest([]), 0)
+            if isinstance(event, str):
+                LOCAL_CALLS[event](p)
+            else:
+                p.receive(sample(event, p))
+            assert p.state == nxt, (role, state, event)
+
+
+# --- whole rounds, and their ends ----------------------------------------------------------------
+
+def test_a_listener_in_sync_answers_same_and_its_round_is_over():
+    p = authenticated(Role.LISTENER)
+    assert p.receive(Offer(frontier_digest(MINE), 2)) == [LoadHeads()]
+    assert p.heads_loaded(MINE) == [Send(Same()), RoundDone(in_sync=True, arrived=0, sent=0, lag=0)]
+    assert p.state == State.IDLE
+
+
+def test_the_listener_streams_only_after_the_diallers_heads():
+    store = SimStore.of({1: 3})
+    p = authenticated(Role.LISTENER)
+    p.receive(Offer(bytes(32), 0))
+    out = p.heads_loaded(store.heads())
+    assert out == [Send(Heads(((author(1), 3, store.chains[author(1)][-1][:HEAD_PREFIX]),)))]
+    assert p.receive(Heads(())) == [Stream((SendRange(author(1), 1, 3),))]
+    assert p.lag == 0
+    assert p.stream_finished(3) == [Send(End(3))]
+    assert p.state == State.WE_ENDED
+    assert p.receive(End(0)) == [RoundDone(in_sync=False, arrived=0, sent=3, lag=0)]
+
+
+def test_a_round_is_over_only_when_every_batch_that_came_is_stored():
+    p = _streaming(Role.DIALLER)
+    assert p.receive(Events((b"a", b"b"))) == [Store((b"a", b"b"), pushed=False)]
+    assert p.receive(Events(())) == []  # an empty batch: nothing to store
+    assert p.receive(Events((b"c",))) == [Store((b"c",), pushed=False)]
+    assert p.receive(End(3)) == [] and p.stream_finished(5) == [Send(End(5))]
+    assert p.state == State.STORING and p.arrived == 3
+    assert p.batch_stored() == []
+    assert p.batch_stored() == [RoundDone(in_sync=False, arrived=3, sent=5, lag=0)]
+    assert p.state == State.IDLE and not p.in_round
+
+
+def test_the_diallers_next_offer_waits_for_the_listener_to_finish_storing():
+    p = in_state(Role.LISTENER, State.STORING)
+    assert p.receive(Offer(bytes(32), 0)) == []  # remembered, not answered yet
+    assert p.state == State.STORING
+    with pytest.raises(RemoteProtocolError, match="second Offer"):
+        in_state_with_offer().receive(Offer(bytes(32), 0))
+    assert p.batch_stored() == [RoundDone(in_sync=False, arrived=1, sent=0, lag=0), LoadHeads()]
+    assert p.state == State.LOADING
+    assert p.heads_loaded(MINE)[0].message == Heads(((author(1), 2, MINE[0].id[:HEAD_PREFIX]),))
+
+
+def in_state_with_offer() -> LinkProtocol:
+    p = in_state(Role.LISTENER, State.STORING)
+    p.receive(Offer(bytes(32), 0))
+    return p
+
+
+def test_two_protocol_objects_converge_round_after_round():
+    a, b = authenticated(Role.DIALLER), authenticated(Role.LISTENER)
+    store_a, store_b = SimStore.of({1: 4, 2: 1}), SimStore.of({2: 3, 3: 2})
+    first, second, _ = run_round(store_a, store_b, a=a, b=b, batch=2)
+    assert first is not None and second is not None and not first.in_sync
+    assert store_a.chains == store_b.chains
+    again_a, again_b, wire = run_round(store_a, store_b, a=a, b=b)
+    assert again_a.in_sync and again_b.in_sync and [type(m) for _, m in wire.messages] == [Offer, Same]
+
+
+# --- liveness ---------------------------------------------------------------------------------
+
+def ticks(p: LinkProtocol, start: float, count: int, *, progress=0, busy=False, last_write=None) -> list:
+    out = []
+    for i in range(count):
+        now = start + i * p.tick_s
+        out.append((now, p.tick(now, progress=progress, busy=busy, last_write=now if last_write is None else last_write)))
+    return out
+
+
+def test_a_quiet_peer_is_cut_after_one_timeout_in_a_round_and_never_sooner():
+    p = in_state(Role.DIALLER, State.OFFERED)
+    assert p.tick(0.0, progress=1, busy=False, last_write=0.0) == []  # the first look sets the mark
+    for i in range(1, 3):
+        assert p.tick(i * p.tick_s, progress=1, busy=False, last_write=0.0) == []
+    [cut] = p.tick(3 * p.tick_s, progress=1, busy=False, last_write=0.0)
+    assert isinstance(cut, Cut) and "no progress for 15 s in an anti-entropy round" == cut.why
+
+
+def test_progress_or_work_keeps_a_slow_round_alive_for_ever():
+    p = in_state(Role.DIALLER, State.STREAMING)
+    for i in range(1000):  # progress changes every other tick: ~80 minutes of a slow peer
+        now = i * p.tick_s
+        assert not any(isinstance(c, Cut) for c in p.tick(now, progress=i // 2, busy=False, last_write=now))
+    p = in_state(Role.DIALLER, State.STORING)
+    out = [p.tick(i * p.tick_s, progress=0, busy=True, last_write=0.0) for i in range(1000)]
+    assert not any(isinstance(c, Cut) for cs in out for c in cs)
+    assert sum(cs == [KeepAlive()] for cs in out) >= 998, "a busy node tells the peer it is alive each tick"
+
+
+def test_a_busy_node_sends_no_keepalive_when_it_wrote_recently():
+    p = in_state(Role.DIALLER, State.STORING)
+    assert p.tick(100.0, progress=0, busy=True, last_write=100.0 - p.tick_s / 2) == []
+    assert p.tick(100.0, progress=0, busy=True, last_write=100.0 - p.tick_s) == [KeepAlive()]
+
+
+def test_an_idle_link_gets_a_ping_and_is_cut_only_if_unanswered():
+    p = authenticated(Role.LISTENER)
+    out = ticks(p, 0.0, 3 * 3 + 1)  # 2 timeouts quiet, then a ping, then one more timeout
+    commands = [(round(now / p.tick_s), c) for now, cs in out for c in cs]
+    assert commands == [(6, Probe()), (9, Cut("no answer to a ping for 15 s"))]
+    p = authenticated(Role.LISTENER)
+    ticks(p, 0.0, 7)  # the ping went out at tick 6
+    assert p.tick(7 * p.tick_s, progress=1, busy=False, last_write=0.0) == []  # the pong came: progress
+    assert all(cs != [Cut("no answer to a ping for 15 s")] for _, cs in ticks(p, 8 * p.tick_s, 5, progress=1))
+
+
+def test_the_clock_is_whatever_the_driver_says():
+    p = in_state(Role.DIALLER, State.OFFERED)
+    p.tick(1e9, progress=0, busy=False, last_write=1e9)
+    assert p.tick(1e9 + TIMEOUT - 0.001, progress=0, busy=False, last_write=1e9) == []
+    assert p.tick(1e9 + TIMEOUT, progress=0, busy=False, last_write=1e9) != []
+    with pytest.raises(ValueError):
+        LinkProtocol(Role.DIALLER, message_timeout_s=0)
