@@ -32,7 +32,7 @@ from crypto.stream import MAGIC as SEALED_MAGIC, SealedReader, SealedWriter
 from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import KINDS
-from node import chain_gate, membership, publishing, render
+from node import chain_gate, membership, publishing, references, render
 from node.bundle import MAGIC as BUNDLE_MAGIC, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_duration_ms, parse_time
 from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
@@ -297,7 +297,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     parser.add_argument("--offline", dest="_offline", action="store_true")
     if kind.field(publishing.PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
-        parser.add_argument("--to", dest="_to", action="append", help="a recipient group id (repeatable)")
+        parser.add_argument("--to", dest="_to", action="append", help=TO_HELP)
     if kind.name in publishing.CASE_NOTE_KINDS:
         parser.add_argument("--public-note", dest="_public_note", action="store_true",
                             help="the --note may be read by every node (case details go in --private)")
@@ -330,6 +330,27 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+TO_HELP = "a group that may read the private details: its name or id (repeatable)"
+
+
+def publish_options(kind_name: str) -> dict[str, str]:
+    """The options `solnet publish KIND` takes besides the kind's fields, with what each does."""
+    kind = KINDS[kind_name]
+    options = {}
+    if kind.expiry != "forbidden":
+        default = f" (default {kind.default_expiry_ms // 3_600_000}h)" if kind.default_expiry_ms else ""
+        options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
+    if kind.field(publishing.PRIVATE_FIELD) is not None:
+        options["private"] = "details that identify anyone: encrypted to the recipients"
+        options["to"] = TO_HELP
+    if kind_name in publishing.CASE_NOTE_KINDS:
+        options["public-note"] = "the --note may be read by every node (case details go in --private)"
+    options["as"] = "sign as 'device' (the default) or 'group' (needs the group key on this node)"
+    options["json"] = "print the new event as JSON"
+    options["offline"] = OFFLINE_HELP
+    return options
+
+
 def wait_until_caught_up(log: EventLog, offline: bool) -> None:
     """Restore without forking (node/chain_gate.py): if a node running on this home has not finished
     its first sync since it started, wait for it (bounded); the log refuses to sign if it still has not."""
@@ -359,7 +380,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
 
 def group_names(log: EventLog) -> dict[bytes, str]:
-    return {row.key: row.data["name"] for row in log.store.rows("profile")}
+    return references.group_names(log.store)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -372,7 +393,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     data = event_json(log, row, group_of)
     fields = render.event_fields(row) or {}
     if "sealed" in fields:
-        data["private"], data["private_status"] = _open_private_part(home, fields["sealed"])
+        data["private_details"], data["private_status"] = _open_private_part(home, fields["sealed"])
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -411,17 +432,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_view(args: argparse.Namespace) -> int:
     log = home_of(args).log()
-    data = view(log, args.name, region=args.region.lower() if args.region else None)
+    items = view(log, args.name, region=args.region.lower() if args.region else None)
     if args.json:
-        print(json.dumps(render.view_json(data), indent=2, ensure_ascii=False))
+        print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
-    names = group_names(log)
-    items = [i for region_items in data.values() for i in region_items] if isinstance(data, dict) else data
     if not items:
         print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else "."))
+    elif any(key in KINDS_WITH_TIMES for key in items[0]):
+        print(f"(times in {render.local_zone()})")
+    names = group_names(log)
     for item in items:
         print(render.view_line(args.name, item, names))
     return 0
+
+
+KINDS_WITH_TIMES = ("starts_at", "expires", "posted_at", "last_heard", "ts")
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
@@ -1061,7 +1086,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "publish" and args.kind and any(a in ("-h", "--help") for a in args.rest):
         kind = KINDS.get(args.kind) or KINDS.get(args.kind.replace("-", "."))
         if kind:
-            print(render.kind_help(kind.name, publishing.typed_fields(kind), {"offline": OFFLINE_HELP}))
+            print(render.kind_help(kind.name, publishing.typed_fields(kind), publish_options(kind.name)))
             return 0
     try:
         return args.handler(args)

@@ -31,9 +31,10 @@ from events.errors import BAD_FIELD, InvalidEvent
 from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
-from node import api_body, publishing, render
+from events.format import decode_event
+from node import api_body, publishing, references, render
 from node.field_input import InputError
-from node.log import EventLog
+from node.log import EventLog, now_ms as time_ms
 from node.private import open_private
 from node.status import node_status, peer_list
 from node.views import VIEWS, view
@@ -222,10 +223,14 @@ async def openapi(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(OPENAPI_PATH, headers={"Content-Type": "application/json"})
 
 
-def _event_out(row: tuple, group_of: dict[bytes, bytes]) -> dict[str, Any]:
-    out = {"n": row[0], **render.event_json(row[1:], group_of)}
-    if out.get("has_private"):
-        out["private"] = True
+def _event_out(row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str]) -> dict[str, Any]:
+    return _named({"n": row[0], **render.event_json(row[1:], group_of)}, names)
+
+
+def _named(out: dict[str, Any], names: dict[bytes, str]) -> dict[str, Any]:
+    """An event's JSON with its group's name beside the group's id."""
+    if "group" in out:
+        out["group_name"] = names.get(bytes.fromhex(out["group"]))
     return out
 
 
@@ -248,8 +253,8 @@ def _events_page(log: EventLog, kind: str | None, author: str | None, region: st
         return {"events": [], "next_cursor": None}
     rows = log.store.events_page(kind=kind, author=author_key, regions=(region, list(TABLES)) if region else None,
                                  since_ts=since, before_n=cursor, limit=limit + 1)
-    group_of = _group_of(log)
-    events = [_event_out(r, group_of) for r in rows[:limit]]
+    group_of, names = _group_of(log), references.group_names(log.store)
+    events = [_event_out(r, group_of, names) for r in rows[:limit]]
     return {"events": events, "next_cursor": str(rows[limit - 1][0]) if len(rows) > limit else None}
 
 
@@ -280,10 +285,10 @@ def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]
     row = log.store.event_row(event_id)
     if row is None:
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
-    out = {"n": log.store.db.execute("SELECT n FROM events WHERE id=?", (event_id,)).fetchone()[0],
-           **render.event_json(row, _group_of(log))}
-    if out.get("has_private"):
-        out["private"] = True
+    out = _named({"n": log.store.db.execute("SELECT n FROM events WHERE id=?", (event_id,)).fetchone()[0],
+                  **render.event_json(row, _group_of(log))}, references.group_names(log.store))
+    out["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
+    if out["private"]:
         if private:  # decrypted in memory for this node's admin; never stored, never logged
             text_ = open_private((render.event_fields(row) or {})["sealed"], runtime.keys.device_encryption)
             out["private_details"] = text_
@@ -307,23 +312,17 @@ def read_model(name: str) -> Handler:
         check_params(request, ("region", "limit"))
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
-        data = await runtime.db(_read_model, runtime.log, name, region, limit)
+        peers = runtime.peer_views(time_ms()) if name == "regions" else None  # fresher than what it saved
+        data = await runtime.db(_read_model, runtime.log, name, region, limit, peers)
         return json_response({"view": name, "region": region, "limit": limit, "items": data})
 
     handler.__name__ = f"get_{name}"
     return handler
 
 
-def _read_model(log: EventLog, name: str, region: str | None, limit: int) -> Any:
-    data = view(log, name, region=region, limit=limit)
-    if name == "groups" and region is not None:  # few groups: filtered here
-        data = [g for g in data if g.get("region") == region]
-    if isinstance(data, list):
-        data = data[:limit]
-        for item in data:
-            if item.get("has_private"):
-                item["private"] = True
-    return render.view_json(data)
+def _read_model(log: EventLog, name: str, region: str | None, limit: int, peers: list[dict[str, Any]] | None,
+                ) -> list[Any]:
+    return render.view_json(view(log, name, region=region, limit=limit, peers=peers)[:limit])
 
 
 async def status(request: web.Request) -> web.StreamResponse:
@@ -361,7 +360,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     try:
         event = await runtime.db(lambda: publishing.publish(
             runtime.log, runtime.keys, body.kind, body.texts, expires_in=body.expires_in, signer=body.signer,
-            private=body.private, to=body.to, public_note=body.public_note))
+            private=body.private, to=body.to, public_note=body.public_note, time_zone=body.time_zone))
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field or "fields") from None
     except InvalidEvent as exc:

@@ -19,7 +19,7 @@ from node.publishing import SIGNERS, typed_fields
 from node.render import MONEY_FIELDS
 
 JSON = "application/json"
-POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note")
+POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note", "time_zone")
 EXPIRES_RE = re.compile(r"[0-9]{1,9}(m|min|h|d)")
 NUMERIC_TYPES = ("int",)  # field types a JSON number may be given for (amounts, quantities)
 
@@ -60,6 +60,7 @@ class PublishRequest:
     private: str | None
     to: list[str]
     public_note: bool
+    time_zone: str | None = None  # an IANA name: how times without an offset are read (else the node's zone)
 
 
 def _invalid(message: str, field: str) -> BodyError:
@@ -93,7 +94,8 @@ def parse(raw: bytes, content_type: str) -> PublishRequest:
         raise _invalid(f"{given}: one of {', '.join(KINDS)}", "kind")
     to = body.get("to", [])
     if not isinstance(to, list) or not all(isinstance(g, str) for g in to):
-        raise _invalid("'to' is a list of group ids (64 hex characters each)", "to")
+        raise _invalid("'to' is a list of groups, each by its name or its id (in full, or at least its first 6 "
+                       "hex characters)", "to")
     public_note = body.get("public_note", False)
     if not isinstance(public_note, bool):
         raise _invalid("'public_note' is true or false", "public_note")
@@ -104,7 +106,7 @@ def parse(raw: bytes, content_type: str) -> PublishRequest:
     if signer is not None and signer not in SIGNERS:
         raise _invalid(f"'as' is 'device' or 'group', not {signer[:40]!r}", "as")
     return PublishRequest(kind.name, _texts(kind, body.get("fields", {})), expires_in, signer,
-                          _string(body, "private"), to, public_note)
+                          _string(body, "private"), to, public_note, _string(body, "time_zone"))
 
 
 def _string(body: dict[str, Any], key: str) -> str | None:

@@ -23,10 +23,12 @@ from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
 from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
 from events.projections import SUPPORT_STATUS
-from node.field_input import InputError, parse_duration_ms, parse_value
+from node import references
+from node.effect_checks import EffectRefused, check_effect
+from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import EventLog, now_ms
 from node.private import PrivateError, seal_private
-from node.render import local_time, short_id, with_article
+from node.render import MONEY_FIELDS, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
 
@@ -87,16 +89,41 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
     return matches[0]
 
 
-def parse_group_id(text: str) -> bytes:
-    try:
-        return bytes(PublicId.from_hex(text.strip()))
-    except InvalidKey:
-        raise PublishError(f"{text!r} is not a group id (64 hex characters; `solnet view groups` lists them)",
-                           "to") from None
+def resolve_group(log: EventLog, text: str, field: str = "to") -> bytes:
+    """A member group's id from its name (as its profile says, in any case) or its id: all 64 hex
+    characters or a unique prefix of at least 6 (a short id as printed is one)."""
+    wanted = text.strip()
+    named = [g for g, name in group_names(log).items() if name.casefold() == wanted.casefold()]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        raise PublishError(f"more than one group is called {wanted!r}; give its id instead (`solnet view groups` "
+                           "lists them)", field)
+    prefix = wanted.rstrip("…").rstrip(".").lower()
+    if len(prefix) == 64:
+        try:
+            return bytes(PublicId.from_hex(prefix))
+        except InvalidKey:
+            pass
+    groups = [k for k, m in list(log.trust.members.items()) if m.role == "group"]
+    found = [g for g in groups if len(prefix) >= 6 and g.hex().startswith(prefix)]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise PublishError(f"more than one group id starts with {prefix}; give more characters", field)
+    known = ", ".join(sorted(group_names(log).values())) or "none with a profile yet"
+    raise PublishError(f"no group called {wanted[:60]!r} and no group id starting so; give a group's name ({known}) "
+                       "or its id (`solnet view groups` lists them)", field)
 
 
-def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[str, Any]:
-    """Typed body fields from text values, checked against `kind`; PublishError names the bad one."""
+def group_names(log: EventLog) -> dict[bytes, str]:
+    return references.group_names(log.store)
+
+
+def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone: str | None = None,
+                 ) -> dict[str, Any]:
+    """Typed body fields from text values, checked against `kind`; PublishError names the bad one.
+    Times without an offset are read in `time_zone` (an IANA name), else this machine's zone."""
     fields: dict[str, Any] = {}
     for name, text in texts.items():
         spec = kind.field(name)
@@ -108,11 +135,14 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[st
         if not text.strip():
             continue  # an empty form input means "not given"
         try:
-            value = parse_value(spec, text, lambda t: resolve_event_id(log, t))
+            value = parse_value(spec, text, lambda t: resolve_event_id(log, t), time_zone)
             spec.check(value)
         except InputError as exc:
             raise PublishError(str(exc) if name in str(exc) else f"'{name}': {exc}", name) from None
         except FieldError as exc:
+            if name in MONEY_FIELDS:  # said in the units the person typed, not the stored cents
+                raise PublishError(f"'{name}' must be an amount from {spec.minimum / 100:,.2f} to "
+                                   f"{spec.maximum / 100:,.2f}, got {text.strip()[:40]!r}", name) from None
             raise PublishError(f"{kind.name}: {exc}", name) from None
         fields[name] = value
     missing = [f.name for f in kind.fields if f.required and f.name not in fields and f.name != PRIVATE_FIELD]
@@ -215,14 +245,21 @@ def _case_note_recipients(log: EventLog, fields: dict[str, Any]) -> list[bytes]:
 def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: str, texts: Mapping[str, str], *,
             expires_in: str | None = None, signer: str | None = None, private: str | None = None,
             to: Sequence[str] = (), now: int | None = None, offline: bool = False, public_note: bool = False,
-            ) -> Event:
+            time_zone: str | None = None) -> Event:
     """Parse, check, sign and store one event; returns it. `keys` may be a function that loads
     them: it is called only once the input is known to be good (so a typo costs no passphrase).
     `offline` signs even if this home has not caught up with the network (node/chain_gate.py).
     A `note` on a claim or close of a support request is public text, so it needs `public_note`;
-    case details go in `private`, sealed to the requesting group and this one."""
+    case details go in `private`, sealed to the requesting group and this one. `to` names groups
+    by name or id. Times typed without an offset are read in `time_zone` (else this machine's).
+    An event that would have no effect (events.effects: an update of another group's need, a
+    fulfilment beyond what is left ...) is refused, saying who may do it."""
     kind = kind_by_name(kind_name)
-    fields = parse_fields(log, kind, texts)
+    try:
+        zone_of(time_zone)
+    except InputError as exc:
+        raise PublishError(str(exc), "time_zone") from None
+    fields = parse_fields(log, kind, texts, time_zone)
     wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
     if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
         raise PublishError(wrong[1], wrong[0])
@@ -245,10 +282,14 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(f"{kind.name} has no private part; these kinds have one: {private_kinds}", "private")
     if has_private and not to and not case_note:
         raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
-    recipients = [parse_group_id(g) for g in to]
+    recipients = [resolve_group(log, g) for g in to]
     keys = keys() if callable(keys) else keys
+    own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+    try:
+        check_effect(log, kind.name, fields, own, now)
+    except EffectRefused as exc:
+        raise PublishError(str(exc), exc.field) from None
     if case_note:
-        own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
         check_case_step(log, kind.name, fields["request"], own)
         if has_private:
             recipients = _case_note_recipients(log, fields) + recipients

@@ -535,7 +535,8 @@ class Store:
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
              t_before: int | None = None) -> list[Row]:
-        """Rows of one read-model table; `order` is "t" (soonest first) or "newest" (by version), and
+        """Rows of one read-model table; `order` is "t" (soonest first), "latest" (the reverse) or
+        "newest" (by version), and
         `limit` bounds them in SQL (the API and dashboard never decode a whole table)."""
         sql = "SELECT key, region, t, ref, vts, vid, data FROM proj WHERE tbl=?"
         args: list[Any] = [table]
@@ -554,7 +555,8 @@ class Store:
             sql += f" AND ref IN ({','.join('?' * len(refs))})"
             args.extend(refs)
         if order is not None:
-            sql += {"t": " ORDER BY t, key", "newest": " ORDER BY vts DESC, vid DESC"}[order]
+            sql += {"t": " ORDER BY t, key", "latest": " ORDER BY t DESC, key DESC",
+                    "newest": " ORDER BY vts DESC, vid DESC"}[order]
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)

@@ -92,7 +92,7 @@ def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
             continue  # ciphertext and signatures are checked by the node, not read by people
         value = fields[f.name]
         show = {"time": "time", "enum": "choice", "id": "id", "ids": "ids", "url": "url", "text": "text",
-                "languages": "list", "texts": "list", "key": "key"}.get(f.type, "plain")  # text: free text
+                "languages": "list", "texts": "list", "urls": "urls", "key": "key"}.get(f.type, "plain")  # text: free text
         if f.name in render.MONEY_FIELDS:
             show = "money"
         out.append({"name": f.name, "show": show, "value": value})

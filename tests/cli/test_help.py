@@ -31,4 +31,7 @@ def test_publish_kind_help_lists_its_fields(cli, kind):
             assert choice in described
     # What is left are publish's own options, never a field the kind does not have.
     assert "offline" in listed
-    assert set(listed) <= {"offline", "private", "to", "expires-in", "as", "json"}, sorted(listed)
+    assert {"offline", "as", "json"} <= set(listed) <= {"offline", "private", "to", "expires-in", "as", "json",
+                                                         "public-note"}, sorted(listed)
+    assert ("expires-in" in listed) == (spec.expiry != "forbidden")
+    assert ("to" in listed) == ("private" in listed) == (spec.field("sealed") is not None)

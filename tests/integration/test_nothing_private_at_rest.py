@@ -40,7 +40,7 @@ def test_private_text_keys_and_passphrase_never_reach_disk_or_logs(cluster: Clus
                  "the request and the control reached every node")
 
     shown = cli_json(calais, "show", request.hex())
-    assert shown["private_status"] == "readable" and shown["private"] == private_text, shown
+    assert shown["private_status"] == "readable" and shown["private_details"] == private_text, shown
     not_for_bristol = cli_json(bristol, "show", request.hex())
     assert not_for_bristol["private_status"] != "readable" and not_for_bristol.get("private") in (None, ""), not_for_bristol
 
