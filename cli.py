@@ -366,7 +366,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
     rows = log.store.list_events(kind=args.kind, author=author, limit=args.limit)
     group_of = {k: m.group for k, m in log.trust.members.items()}
     if args.json:
-        print(json.dumps([event_json(log, r, group_of) for r in rows], indent=2, ensure_ascii=False))
+        names = group_names(log)
+        print(json.dumps([event_json(log, r, group_of, names) for r in rows], indent=2, ensure_ascii=False))
         return 0
     if not rows:
         what = " ".join(filter(None, (args.kind, "events", author and f"by {short_id(author)}")))
@@ -390,7 +391,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if row is None:
         raise CliError(f"no event {args.id}")
     group_of = {k: m.group for k, m in log.trust.members.items()}
-    data = event_json(log, row, group_of)
+    data = event_json(log, row, group_of, group_names(log))
     fields = render.event_fields(row) or {}
     if "sealed" in fields:
         data["private_details"], data["private_status"] = _open_private_part(home, fields["sealed"])
@@ -404,10 +405,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes]) -> dict[str, Any]:
-    """An event as `ls --json` and `show --json` print it: its public form, and why it has no
-    effect if it has none (null otherwise)."""
+def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str]) -> dict[str, Any]:
+    """An event as `ls --json` and `show --json` print it: its public form, its group's name, and
+    why it has no effect if it has none (null otherwise)."""
     data = render.event_json(row, group_of)
+    if "group" in data:
+        data["group_name"] = names.get(bytes.fromhex(data["group"]))
     data["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
     return data
 

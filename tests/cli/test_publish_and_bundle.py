@@ -51,13 +51,28 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     a_events = cli.run_json(network.a, "ls", "--limit", "1000")
     assert keys_of(a_events) == keys_of(b_events)
     assert by_id(a_events) == b_by_id
-    for view in ("actions", "fundraisers", "needs", "support", "alerts", "groups"):  # the read models
+    for view in ("regions", "actions", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
+                 "alert-history", "resources", "groups"):  # the read models
         assert cli.run_json(network.a, "view", view) == cli.run_json(network.b, "view", view), view
 
     actions = cli.run_json(network.b, "ls", "--kind", "action")
-    assert {e["id"] for e in actions} == {ids["action"], ids["info_night"]}
+    assert {e["id"] for e in actions} == {ids["action"], ids["info_night"], ids["past_action"]}
     assert all(e["kind"] == "action" for e in actions)
-    assert cli.run_json(network.b, "ls", "--kind", "need.fulfil") == [b_by_id[ids["need.fulfil"]]]
+    fulfils = cli.run_json(network.b, "ls", "--kind", "need.fulfil")
+    assert fulfils == [b_by_id[ids["fulfil_from_offer"]], b_by_id[ids["need.fulfil"]]]  # newest first
+    [regions] = cli.run_json(network.b, "view", "regions", "--region", "calais")
+    [bags] = [n for n in regions["needs"] if n["category"] == "sleeping_bags"]
+    assert (bags["quantity"], bags["fulfilled"], bags["missing"], bags["urgency"]) == (50, 20, 30, "high")
+    assert {(o["category"], o["available"]) for o in regions["offers"]} == {("sleeping_bags", 15), ("tents", 10)}
+    assert regions["capacity"] == [{"type": "activist_trauma_support", "capacity": 2, "offers": 1, "from": None}]
+    [past] = [a for a in cli.run_json(network.b, "view", "past-actions") if a["id"] == ids["past_action"]]
+    assert past["people"] == 6 and past["reports"][0]["photos"] == ["https://example.org/p/1.jpg",
+                                                                    "https://example.org/p/2.jpg"]
+    assert [a["id"] for a in cli.run_json(network.b, "view", "alerts")] == [ids["human_alert"]]  # one cleared
+    [history] = [a for a in cli.run_json(network.b, "view", "alert-history") if a["id"] == ids["alert"]]
+    assert history["status"] == "all_clear" and history["location"] == "Loon-Plage"
+    [resource] = cli.run_json(network.b, "view", "resources")
+    assert resource["title"] == "حقوقك عند الحدود" and resource["topic"] == "know_your_rights"
 
     for label in ("action", "fundraiser.update", "support.close"):
         event_id = ids[label]
