@@ -25,7 +25,7 @@ from aiohttp import web
 
 from crypto.errors import CryptoError
 from events.errors import InvalidEvent
-from node import login_links, publishing
+from node import login_links, publishing, render
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
@@ -181,8 +181,10 @@ class Dashboard:
     async def _overview_ctx(self, request: web.Request) -> dict[str, Any]:
         ctx = request[DASH]
         region = self._region(request)
-        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms())
-        health = await self.runtime.db(pages.health, self.runtime.log, self.runtime.peer_views(now_ms()))
+        peers = self.runtime.peer_views(now_ms())
+        own = self._own_group() if ctx["is_admin"] else None  # only the admin acts for the group
+        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms(), own, peers)
+        health = await self.runtime.db(pages.health, self.runtime.log, peers)
         health["events_per_s"] = self.runtime.events_per_second()
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
@@ -200,9 +202,14 @@ class Dashboard:
             return refusal
         return self.respond(request, "overview_body.html", await self._overview_ctx(request))
 
+    def _own_group(self) -> bytes | None:
+        return pages.own_group(self.runtime.log, bytes(self.runtime.keys.device.public))
+
     async def _event_ctx(self, request: web.Request) -> dict[str, Any] | None:
         ctx = request[DASH]
-        event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms())
+        own = self._own_group() if ctx["is_admin"] else None
+        event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms(),
+                                      own)
         if event is None:
             return None
         private_status = None
@@ -258,7 +265,7 @@ class Dashboard:
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
-                "regions": await self.runtime.db(pages.regions, self.runtime.log),
+                "regions": await self.runtime.db(pages.regions, self.runtime.log), "node_zone": render.local_zone(),
                 "title": ctx["t"]("publish.form_title", kind=ctx["t"](f"kind.{kind}"))}
 
     async def publish_form(self, request: web.Request) -> web.StreamResponse:
@@ -286,11 +293,12 @@ class Dashboard:
         private = str(form.get("private", "")) if forms.has_private_part(kind) else None
         to = [str(g) for g in form.getall("to", [])] if forms.has_private_part(kind) else []
         public_note = forms.takes_case_notes(kind) and form.get("public_note") == "yes"
+        zone = str(form.get("time_zone", "")).strip()[:64] or None  # the browser's, set by static/app.js
         t = ctx["t"]
         try:
             event = await self.runtime.db(partial(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
                                                   expires_in=expires_in, private=private or None, to=to,
-                                                  public_note=public_note))
+                                                  public_note=public_note, time_zone=zone))
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}

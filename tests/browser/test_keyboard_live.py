@@ -130,7 +130,7 @@ def test_tabbing_through_the_overview_while_events_arrive_keeps_the_focus(cluste
     assert missed == [], "controls never reached"
     replaced = page.evaluate("() => window.initial.filter(el => !el.isConnected).length")
     assert replaced == 0, f"{replaced} controls were replaced instead of patched"
-    for text in ("Vigil at the pier", "Eviction at dawn", "Bike workshop", "200 × water"):
+    for text in ("Vigil at the pier", "Eviction at dawn", "Bike workshop", "water: 200 items"):
         page.locator("#live").get_by_text(text).wait_for()  # the last patches may still be on their way
         assert page.locator("#live").get_by_text(text).count() == 1, text
 

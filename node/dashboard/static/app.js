@@ -21,10 +21,28 @@
     return lang;
   }
 
+  // Every time shown carries its zone (the viewer's own): a coordinator in Paris reading a node in
+  // London must not guess which 18:00 is meant.
   var dateFormat = null;
   try {
-    dateFormat = new Intl.DateTimeFormat(viewerLocale(), { dateStyle: "medium", timeStyle: "short" });
+    dateFormat = new Intl.DateTimeFormat(viewerLocale(), { weekday: "short", day: "numeric", month: "short",
+      year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
   } catch (e) { dateFormat = null; }
+
+  // Forms: times typed are read in the browser's zone, which the form sends and its hints name.
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  }
+  (function statedZone() {
+    var zone = browserZone();
+    if (!zone) { return; }  // the node's zone then, as the hints already say
+    var fields = document.querySelectorAll("input[data-browser-zone]");
+    for (var i = 0; i < fields.length; i++) { fields[i].value = zone; }
+    var hints = document.querySelectorAll(".hint-zone[data-label-browser]");
+    for (var j = 0; j < hints.length; j++) {
+      hints[j].textContent = hints[j].getAttribute("data-label-browser").replace("{zone}", zone);
+    }
+  })();
 
   function formatTimes(root) {
     if (!dateFormat) { return; }
