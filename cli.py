@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import signal
-import sqlite3
 import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version as package_version
@@ -32,7 +31,9 @@ from crypto.stream import MAGIC as SEALED_MAGIC, SealedReader, SealedWriter
 from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import KINDS
-from node import chain_gate, membership, publishing, references, render
+from events.kinds import YES_NO
+from events.sealed import SEALABLE, SEALED_KIND
+from node import audience, chain_gate, membership, publishing, references, render
 from node.bundle import MAGIC as BUNDLE_MAGIC, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_duration_ms, parse_time
 from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
@@ -42,13 +43,14 @@ from node.log import EventLog, NotInitialised
 from node.outcome import PENDING, REJECTED
 from node.private import open_private
 from node.status import node_status, peer_list, runtime_info
-from node.store import StoreError
 from node.views import VIEWS, view
 from node.wipe import wipe
 from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORAGE, EXIT_USAGE, SolnetError,
                            UsageError)
 from sync.peers import AddressError, normalize_address
 
+TO_HELP = ("share it only with this group (its name or id; repeatable): the whole event is encrypted to their "
+           "devices and yours, and other nodes see only that this device published something")
 OFFLINE_HELP = ("sign even though this home has not synced with a peer since its node started (or for 10 min): "
                 "only if you are sure it holds the newest events of its keys (not restored from an older backup)")
 MAX_TOKEN_BYTES = 16 * 1024 * 1024  # a join token holds the group keys' chains: large, never this large
@@ -290,13 +292,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CliError(f"unknown kind {args.kind[:40]!r}; one of: {', '.join(KINDS)}") from None
     parser = QuietParser(prog=f"solnet publish {kind.name}", add_help=False)
     for name in publishing.typed_fields(kind):
-        parser.add_argument("--" + name.replace("_", "-"), dest=name)
+        spec = kind.field(name)
+        switch = spec is not None and spec.choices == YES_NO  # `--public` alone says yes
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, **({"nargs": "?", "const": "yes"} if switch else {}))
     parser.add_argument("--expires-in", dest="_expires_in")
     parser.add_argument("--as", dest="_signer", default=None)
     parser.add_argument("--json", dest="_json", action="store_true")
     parser.add_argument("--offline", dest="_offline", action="store_true")
     if kind.field(publishing.PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
+        parser.add_argument("--to", dest="_to", action="append", help=PRIVATE_TO_HELP)
+    elif kind.name in SEALABLE:
         parser.add_argument("--to", dest="_to", action="append", help=TO_HELP)
     if kind.name in publishing.CASE_NOTE_KINDS:
         parser.add_argument("--public-note", dest="_public_note", action="store_true",
@@ -330,7 +336,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-TO_HELP = "a group that may read the private details: its name or id (repeatable)"
+PRIVATE_TO_HELP = "a group that may read the private details: its name or id (repeatable)"
 
 
 def publish_options(kind_name: str) -> dict[str, str]:
@@ -342,6 +348,8 @@ def publish_options(kind_name: str) -> dict[str, str]:
         options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
     if kind.field(publishing.PRIVATE_FIELD) is not None:
         options["private"] = "details that identify anyone: encrypted to the recipients"
+        options["to"] = PRIVATE_TO_HELP
+    elif kind_name in SEALABLE:
         options["to"] = TO_HELP
     if kind_name in publishing.CASE_NOTE_KINDS:
         options["public-note"] = "the --note may be read by every node (case details go in --private)"
@@ -361,13 +369,15 @@ def wait_until_caught_up(log: EventLog, offline: bool) -> None:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    log = home_of(args).log()
+    home = home_of(args)
+    log = home.log()
     author = parse_key(args.author, "device or group id", log, code=EXIT_USAGE) if args.author else None
     rows = log.store.list_events(kind=args.kind, author=author, limit=args.limit)
     group_of = {k: m.group for k, m in log.trust.members.items()}
+    opener = cli_opener(home, any(r[4] == SEALED_KIND for r in rows))
     if args.json:
         names = group_names(log)
-        print(json.dumps([event_json(log, r, group_of, names) for r in rows], indent=2, ensure_ascii=False))
+        print(json.dumps([event_json(log, r, group_of, names, opener) for r in rows], indent=2, ensure_ascii=False))
         return 0
     if not rows:
         what = " ".join(filter(None, (args.kind, "events", author and f"by {short_id(author)}")))
@@ -376,8 +386,25 @@ def cmd_ls(args: argparse.Namespace) -> int:
     names = group_names(log)
     for r in rows:
         group = names.get(group_of.get(r[1], b""), short_id(r[1]))
-        print(render.event_line(r, group, render.event_fields(r)))
+        opened = audience.opened_event(log, opener, r)
+        if opened is None:
+            print(render.event_line(r, group, render.event_fields(r)))
+        else:
+            inner, author_group = opened
+            shared = audience.shared_text(audience.shared_with(inner, author_group), names)
+            print(render.event_line(r, group, inner.fields, inner_kind=inner.kind, shared=shared))
     return 0
+
+
+def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
+    """What reads events for chosen groups here: this device's key, if any such event is to be shown
+    and the keystore opens (SOLNET_PASSPHRASE, a file, or a prompt); else None: they stay encrypted."""
+    if not needed:
+        return None
+    try:
+        return audience.Opener(home.keys().device_encryption)
+    except (HomeError, WrongPassphrase):
+        return None
 
 
 def group_names(log: EventLog) -> dict[bytes, str]:
@@ -391,26 +418,42 @@ def cmd_show(args: argparse.Namespace) -> int:
     if row is None:
         raise CliError(f"no event {args.id}")
     group_of = {k: m.group for k, m in log.trust.members.items()}
-    data = event_json(log, row, group_of, group_names(log))
+    opener = cli_opener(home, row[4] == SEALED_KIND and row[8] is not None)
+    data = event_json(log, row, group_of, group_names(log), opener)
     fields = render.event_fields(row) or {}
     if "sealed" in fields:
         data["private_details"], data["private_status"] = _open_private_part(home, fields["sealed"])
+    if row[4] == SEALED_KIND and "inner" not in data:
+        data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     group = group_of.get(row[1])
-    name = group_names(log).get(group) if group else None
+    names = group_names(log)
+    name = names.get(group) if group else None
     label = f"{name} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
-    print("\n".join(render.show_lines(data, row, label, fields)))
+    opened = audience.opened_event(log, opener, row)
+    if opened is not None:
+        inner, author_group = opened
+        shared = audience.shared_text(audience.shared_with(inner, author_group), names)
+        print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared)))
+    else:
+        print("\n".join(render.show_lines(data, row, label, fields)))
     return 0
 
 
-def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str]) -> dict[str, Any]:
-    """An event as `ls --json` and `show --json` print it: its public form, its group's name, and
-    why it has no effect if it has none (null otherwise)."""
+def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],
+               opener: audience.Opener | None = None) -> dict[str, Any]:
+    """An event as `ls --json` and `show --json` print it: its public form (with its inside, for
+    an event for chosen groups this device reads), its group's name, and why it has no effect if
+    it has none (null otherwise)."""
     data = render.event_json(row, group_of)
     if "group" in data:
         data["group_name"] = names.get(bytes.fromhex(data["group"]))
+    opened = audience.opened_event(log, opener, row)
+    if opened is not None:
+        inner, author_group = opened
+        data["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, author_group))
     data["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
     return data
 
@@ -434,8 +477,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    log = home_of(args).log()
-    items = view(log, args.name, region=args.region.lower() if args.region else None)
+    home = home_of(args)
+    log = home.log()
+    opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
+    opened = audience.opened_rows(log, opener) if opener is not None else None
+    items = view(log, args.name, region=args.region.lower() if args.region else None, opened=opened)
     if args.json:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
@@ -471,6 +517,35 @@ def cmd_redact(args: argparse.Namespace) -> int:
     emit(args, {"id": ev.id.hex(), "redacted": event_id.hex()},
          f"Redacted {short_id(event_id)}: its body is gone from this node, and every node that receives this "
          f"redaction ({short_id(ev.id)}) drops it too.")
+    return 0
+
+
+def cmd_export_site(args: argparse.Namespace) -> int:
+    """Write the public pages and feeds (node/public_site.py) as static files for any web host."""
+    from node import public_site
+    from node.dashboard.app import HERE as DASHBOARD, STATIC_LINKS, render_public
+
+    if not args.dir.strip():
+        raise UsageError("export-site needs the folder to write into, e.g. solnet export-site ./public-site")
+    if args.base_url and not args.base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url is the address the site will be at, such as https://example.org/solnet "
+                         f"(got {args.base_url[:80]!r})")
+    log = home_of(args).log()
+    data = public_site.public_data(log)
+    pages = {"index.html": render_public(data, args.lang, STATIC_LINKS),
+             "alerts.html": render_public(data, args.lang, {**STATIC_LINKS, "index": "index.html"}, alerts_only=True)}
+    files = public_site.site_files(data, pages, args.base_url)
+    files["style.css"] = (DASHBOARD / "static" / "style.css").read_bytes()
+    try:
+        written = public_site.write_site(Path(args.dir), files)
+    except OSError as exc:
+        raise CliError(f"cannot write into {args.dir}: {exc.strerror}", EXIT_STORAGE if exc.errno == errno.ENOSPC
+                       else EXIT_REFUSED) from None
+    emit(args, {"dir": str(Path(args.dir).resolve()), "files": [p.name for p in written],
+                "alerts": len(data.alerts), "actions": len(data.actions), "fundraisers": len(data.fundraisers)},
+         f"Wrote {render.plural(len(written), 'file')} into {args.dir}: {render.plural(len(data.alerts), 'public alert')}, "
+         f"{render.plural(len(data.actions), 'action')} and {render.plural(len(data.fundraisers), 'fundraiser')} of "
+         "the groups that publish feeds. Copy the folder to any web host; run this again to update it.")
     return 0
 
 
@@ -623,6 +698,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.sync_interval) and args.sync_interval > 0):
         raise UsageError("--sync-interval is a number of seconds above 0")
     proxy, follows_config = proxy_of(args, home)
+    hook = None
+    if args.on_alert is not None:
+        from node.alert_hook import AlertHook, parse_command
+        if not (math.isfinite(args.on_alert_timeout) and args.on_alert_timeout > 0):
+            raise UsageError("--on-alert-timeout is a number of seconds above 0")
+        hook = AlertHook(parse_command(args.on_alert), [r.lower() for r in args.alert_region or ()],
+                         timeout_s=args.on_alert_timeout)
+    elif args.alert_region:
+        raise UsageError("--alert-region chooses the regions of --on-alert: give the command too")
     if (warning := passphrase_source_warning()) is not None:
         print(warning, file=sys.stderr)
     keys = home.keys()
@@ -653,8 +737,19 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"Ctrl-C stops it.", flush=True)
         print(f"dashboard: {dashboard_url(listen[0], runtime.bound_port)}/ — to log in, run `{login_command(args)}` "
               "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
+        if hook is not None:
+            from node.alert_feed import feed_of
+            feed = feed_of(runtime)
+            await feed.start()
+            hook.start(feed)
+            where = ", ".join(hook.regions) if hook.regions else "every region"
+            print(f"on each new alert of {where}: {shlex.join(hook.argv)} (the alert as JSON on its input)", flush=True)
         await stop.wait()
         print("stopping: closing links and finishing the batch being stored...", file=sys.stderr, flush=True)
+        if hook is not None:
+            await hook.stop()
+        from node.alert_feed import stop_feed
+        await stop_feed(runtime)
         await runtime.stop()
 
     asyncio.run(main())
@@ -984,6 +1079,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public-dashboard", action="store_true",
                    help="let remote visitors read the dashboard's public pages without logging in (no forms, no private details)")
     p.add_argument("--dashboard-require-login", action="store_true", help=argparse.SUPPRESS)  # deprecated: a no-op
+    p.add_argument("--on-alert", metavar="CMD",
+                   help="run CMD for each new alert (of --alert-region), with the alert's public fields as JSON on its "
+                        "input; no shell is involved (see the README for Signal and SMS)")
+    p.add_argument("--alert-region", action="append", metavar="REGION",
+                   help="only alerts of this region go to --on-alert (repeatable; default every region)")
+    p.add_argument("--on-alert-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds --on-alert's command may take for one alert before it is stopped (default 10); "
+                        "it is tried 3 times in all")
     p = add("peers", cmd_peers, "list, add or remove peers")
     p.add_argument("action", choices=("ls", "add", "rm"), nargs="?", default="ls")
     p.add_argument("address", nargs="?", help="host:port or URL")
@@ -1004,6 +1107,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
+    p = add("export-site", cmd_export_site, "write the public pages and feeds (public alerts; actions, fundraisers and "
+                                            "calendars of the groups that opt in) as static files into DIR")
+    p.add_argument("dir", metavar="DIR", help="the folder to write into (made if new; its files are replaced)")
+    p.add_argument("--base-url", metavar="URL", help="the address the site will be served at (for the feeds' own links)")
+    p.add_argument("--lang", choices=("en", "fr"), default="en", help="the language of the pages (default en)")
     add("admin-token", cmd_admin_token, "print the local admin token for the HTTP API (made on first use)")
     p = add("dashboard-link", cmd_dashboard_link, "print a link that logs someone in to this node's dashboard once, "
                                                   "within 5 minutes (--valid-for: longer, to send it to a coordinator)")
@@ -1038,20 +1146,11 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
         return f"crypto failure: {exc}", exc.exit_code
     if isinstance(exc, SolnetError):
         return str(exc), exc.exit_code
-    # Errors of floors that keep their own classes (the store, the log, peer addresses).
+    # Errors of floors that keep their own classes (the log, peer addresses).
     if isinstance(exc, NotInitialised):
         return str(exc), EXIT_HOME
     if isinstance(exc, AddressError):
         return str(exc), EXIT_USAGE
-    if isinstance(exc, StoreError):
-        return str(exc), EXIT_STORAGE
-    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
-        return "the disk is full: nothing was stored from this command. Free some space and run it again.", EXIT_STORAGE
-    if isinstance(exc, sqlite3.OperationalError):
-        return f"database error: {exc}. Nothing was stored from this command.", EXIT_STORAGE
-    if isinstance(exc, sqlite3.DatabaseError):
-        return (f"the database is damaged ({exc}). Move solnet.db aside (keep it as evidence) and fetch the events "
-                "again from another node or a bundle.", EXIT_STORAGE)
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, OSError) and exc.filename is not None:  # a file the command was pointed at

@@ -163,9 +163,9 @@ def running(nodes: list[LocalNode], stop_timeout: float = 30.0) -> Iterator[list
                 node.proc.kill()
                 node.proc.wait(5)
         for pid in (p for pids in helpers.values() for p in pids):
-            if "multiprocessing" in cmdline(pid):
+            if "verify_worker" in cmdline(pid):
                 localnet.wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05)
-                if "multiprocessing" in cmdline(pid):
+                if "verify_worker" in cmdline(pid):
                     os.kill(pid, signal.SIGKILL)
 
 
@@ -232,6 +232,32 @@ def child_pids(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             out.append(int(stat.parent.name))
     return sorted(out)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children, ...)."""
+    out, todo = [], [pid]
+    while todo:
+        for child in child_pids(todo.pop()):
+            out.append(child)
+            todo.append(child)
+    return sorted(out)
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (signature workers and any other child), in KiB."""
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            total += proc_status_kib(p)
+        except (OSError, RuntimeError):  # ended meanwhile
+            pass
+    return total
+
+
+def load_average() -> str:
+    """The 1-minute load average now, for the figures' context (other work on the same cores skews them)."""
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def cmdline(pid: int) -> str:

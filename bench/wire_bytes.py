@@ -121,9 +121,7 @@ def membership_wires(home: Home, device: bytes) -> list[bytes]:
     """Every event in `home` not signed by the bench device: the group chains (vouches, profiles)."""
     log = home.log()
     try:
-        rows = log.store.db.execute("SELECT header, sig, body FROM events WHERE author != ? ORDER BY author, seq",
-                                    (device,)).fetchall()
-        return [log.store.wire(r) for r in rows]
+        return [wire for head in log.store.heads() if head.author != device for wire in log.store.chain_wires(head.author)]
     finally:
         log.store.close()
 

@@ -12,7 +12,7 @@ the whole chain; such a "stub" travels with body nil.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crypto.errors import BadSignature
 from crypto.hashing import blake2b_256
@@ -30,8 +30,10 @@ SIGN_CONTEXT = b"solnet/event/v1\x00"
 MAX_TIMESTAMP_MS = 2**53  # far beyond any real clock; keeps values exact in JSON
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
+class Header(NamedTuple):
+    """The signed fields of an event. (Named tuples: built several times faster than frozen
+    dataclasses, and ingest builds one per event.)"""
+
     network: bytes
     author: bytes
     seq: int
@@ -50,8 +52,7 @@ class Header:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """A decoded, structurally valid event; its signature is checked by `verify()`, not by decoding."""
 
     id: bytes

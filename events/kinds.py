@@ -44,6 +44,7 @@ ROLES = ("group", "device")
 # group that made that event may (events.effects).
 UPDATES = {"need.update": "need", "offer.update": "offer", "support.offer.update": "offer",
            "alert.update": "alert", "action.report": "action"}
+YES_NO = ("yes", "no")
 
 # Who may sign a kind: "device" keys publish, "group" keys manage membership; some kinds both.
 DEVICE, GROUP = "device", "group"
@@ -76,6 +77,8 @@ KINDS: dict[str, Kind] = {
         Kind("group.profile", (
             _t("name", 80, True), Field("region", "region", True), _t("description", 2000),
             Field("languages", "languages"), _t("contact", 200),
+            Field("public_feeds", "enum", choices=YES_NO,
+                  help="yes: the group's public actions and fundraisers go into the calendar and Atom feeds"),
         ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden", summary="the group's public profile"),
         Kind("action", (
             _t("title", 140, True), _t("description", 4000), Field("region", "region", True), _t("place", 200),
@@ -148,6 +151,8 @@ KINDS: dict[str, Kind] = {
         Kind("alert", (
             Field("region", "region", True), _t("location", 120), Field("type", "enum", True, choices=ALERT_TYPES),
             _t("text", 1000, True),
+            Field("public", "enum", choices=YES_NO,
+                  help="yes: also on the public alert page and feed, for people without a node"),
         ), expiry="required", default_expiry_ms=ALERT_DEFAULT_EXPIRY_MS, max_expiry_ms=ALERT_MAX_EXPIRY_MS,
             summary="a live alert (raid, eviction ...), spread first, expires"),
         Kind("alert.update", (
@@ -184,6 +189,11 @@ KINDS: dict[str, Kind] = {
         Kind("node.announce", (
             Field("addresses", "texts", True, maximum=8), Field("pin", "id"),
         ), summary="how to reach a node"),
+        # Content for chosen groups only (events/sealed.py): the kind, fields and recipients are inside
+        # the envelope; the header shows the author, the time and (roughly) the size.
+        Kind("sealed", (Field("envelope", "bytes", True, max_len=63 * 1024,
+                              help="the event's kind and fields, encrypted to the chosen groups' devices"),),
+             summary="content for chosen groups only (publish a kind with --to GROUP)"),
     )
 }
 

@@ -18,7 +18,7 @@ Every event makes at most one row. A row has one `ref`, so a fulfilment that dra
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.format import Event
 
@@ -53,8 +53,10 @@ def offer_key(offer: bytes) -> str:
     return "offer:" + offer.hex()
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """A read-model row (a named tuple: ingest builds one per event, several times faster than a
+    frozen dataclass)."""
+
     table: str
     key: bytes
     data: dict[str, Any]
@@ -140,3 +142,23 @@ class MemoryTables:
 
     def table(self, name: str) -> list[Row]:
         return [r for (t, _), r in self.rows.items() if t == name]
+
+    def select(self, table: str, *, region: str | None = None, t_from: int | None = None,
+               refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
+               t_before: int | None = None) -> list[Row]:
+        """The reference of `node.store.Store.rows`: rows of one table in `region` (any if None),
+        with time at or after `t_from` (or none) and before `t_before`, referring to one of `refs`;
+        `order` "t" is soonest first (no time first), then by event id; "latest" is the reverse;
+        "newest" is by version, newest first; `limit` keeps the first that many."""
+        found = [r for r in self.table(table)
+                 if (region is None or r.region == region)
+                 and (t_from is None or r.time is None or r.time >= t_from)
+                 and (t_before is None or (r.time is not None and r.time < t_before))
+                 and (refs is None or r.ref in refs)]
+        if order in ("t", "latest"):
+            found.sort(key=lambda r: (r.time is not None, r.time or 0, r.version[1]), reverse=order == "latest")
+        elif order == "newest":
+            found.sort(key=lambda r: r.version, reverse=True)
+        elif order is not None:
+            raise ValueError(f"unknown order {order!r}")
+        return found[:limit] if limit is not None else found

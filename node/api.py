@@ -11,14 +11,16 @@ Errors are JSON, `{"error": {"code", "message", "field"?}}`, with the HTTP statu
 refused input (code `invalid_field` and the `field` at fault; node.api_body checks a body first).
 Private parts of support requests never appear, except decrypted on request (?private=true on one
 event) for this node's admin when this device is a recipient; decrypted in memory, never stored.
+Events for chosen groups (kind `sealed`) show their inside (`inner`, and `shared_with` in the read
+models) only when this device is one of their readers, decrypted in memory as well.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -32,11 +34,13 @@ from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
 from events.format import decode_event
-from node import api_body, publishing, references, render
+from node import api_body, audience, publishing, references, render
+from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.field_input import InputError
-from node.log import EventLog, now_ms as time_ms
+from node.log import EventLog, now_ms
 from node.private import open_private
 from node.status import node_status, peer_list
+from node.store import StoreError
 from node.views import VIEWS, view
 
 if TYPE_CHECKING:
@@ -54,6 +58,11 @@ RFC3339_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-
                         r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
 RUNTIME = web.AppKey("solnet_api_runtime", object)
 TOKEN = web.AppKey("solnet_api_token", object)  # str, or None when it could not be written
+CLOSING = web.AppKey("solnet_api_closing", asyncio.Event)
+STREAMS = web.AppKey("solnet_api_streams", list)  # [open alert streams]
+MAX_ALERT_STREAMS = 16
+ALERT_STREAM_LIFETIME_S = 3600.0  # then the client reconnects (SSE does by itself) with Last-Event-ID
+ALERT_KEEPALIVE_S = 15.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -95,7 +104,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     started = time.perf_counter()
     response = await _json_errors(request, handler)
     # Server time for clients and bench/http_pages.py (the handler, database work included).
-    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+    if not response.prepared:  # a stream has sent its headers long ago
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
     return response
 
 
@@ -111,7 +121,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, message, headers=headers)
-    except sqlite3.OperationalError as exc:  # a full disk (or a database that cannot be written)
+    except StoreError as exc:  # a full disk (or a database that cannot be written)
         request.app[RUNTIME].storage_failed(exc)
         return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
                                                    "cannot be written); free some space on the node and try again")
@@ -140,6 +150,15 @@ def setup(app: web.Application, runtime: NodeRuntime) -> None:
     add("GET", f"{PREFIX}/peers", peers)
     for name in VIEWS:
         add("GET", f"{PREFIX}/{name}", read_model(name))
+    add("GET", f"{PREFIX}/alerts/stream", alert_stream)
+    app[CLOSING] = asyncio.Event()
+    app[STREAMS] = [0]
+
+    async def closing(app: web.Application) -> None:
+        app[CLOSING].set()
+        await stop_feed(runtime)
+
+    app.on_shutdown.append(closing)
 
 
 # --- auth and parameters --------------------------------------------------------------------------
@@ -223,8 +242,13 @@ async def openapi(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(OPENAPI_PATH, headers={"Content-Type": "application/json"})
 
 
-def _event_out(row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str]) -> dict[str, Any]:
-    return _named({"n": row[0], **render.event_json(row[1:], group_of)}, names)
+def _event_out(row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str], log: EventLog | None = None,
+               opener: audience.Opener | None = None) -> dict[str, Any]:
+    out = _named({"n": row[0], **render.event_json(row[1:], group_of)}, names)
+    if log is not None and (opened := audience.opened_event(log, opener, row[1:])) is not None:
+        inner, group = opened  # an event for chosen groups that this device reads: decrypted in memory
+        out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
+    return out
 
 
 def _named(out: dict[str, Any], names: dict[bytes, str]) -> dict[str, Any]:
@@ -246,15 +270,15 @@ def _author_of(log: EventLog, prefix: str) -> bytes | None:
     return found[0] if found else None
 
 
-def _events_page(log: EventLog, kind: str | None, author: str | None, region: str | None, since: int | None,
-                 cursor: int | None, limit: int) -> dict[str, Any]:
+def _events_page(log: EventLog, opener: audience.Opener, kind: str | None, author: str | None, region: str | None,
+                 since: int | None, cursor: int | None, limit: int) -> dict[str, Any]:
     author_key = _author_of(log, author) if author else None
     if author and author_key is None:
         return {"events": [], "next_cursor": None}
     rows = log.store.events_page(kind=kind, author=author_key, regions=(region, list(TABLES)) if region else None,
                                  since_ts=since, before_n=cursor, limit=limit + 1)
     group_of, names = _group_of(log), references.group_names(log.store)
-    events = [_event_out(r, group_of, names) for r in rows[:limit]]
+    events = [_event_out(r, group_of, names, log, opener) for r in rows[:limit]]
     return {"events": events, "next_cursor": str(rows[limit - 1][0]) if len(rows) > limit else None}
 
 
@@ -267,8 +291,8 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     author = hex_param(request.query["author"], "author", 4) if "author" in request.query else None
     cursor = int_param(request, "cursor", None, 1, MAX_CURSOR)
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    page = await runtime.db(_events_page, runtime.log, kind, author, region_param(request), since_param(request),
-                            cursor, limit)
+    page = await runtime.db(_events_page, runtime.log, audience.opener_of(runtime), kind, author,
+                            region_param(request), since_param(request), cursor, limit)
     return json_response({**page, "limit": limit})
 
 
@@ -285,9 +309,12 @@ def _one_event(runtime: NodeRuntime, text: str, private: bool) -> dict[str, Any]
     row = log.store.event_row(event_id)
     if row is None:
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
-    out = _named({"n": log.store.db.execute("SELECT n FROM events WHERE id=?", (event_id,)).fetchone()[0],
-                  **render.event_json(row, _group_of(log))}, references.group_names(log.store))
+    out = _named({"n": log.store.event_n(event_id), **render.event_json(row, _group_of(log))},
+                 references.group_names(log.store))
     out["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
+    if (opened := audience.opened_event(log, audience.opener_of(runtime), row)) is not None:
+        inner, group = opened  # decrypted in memory for this node's admin; never stored, never logged
+        out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
     if out["private"]:
         if private:  # decrypted in memory for this node's admin; never stored, never logged
             text_ = open_private((render.event_fields(row) or {})["sealed"], runtime.keys.device_encryption)
@@ -312,17 +339,18 @@ def read_model(name: str) -> Handler:
         check_params(request, ("region", "limit"))
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
-        peers = runtime.peer_views(time_ms()) if name == "regions" else None  # fresher than what it saved
-        data = await runtime.db(_read_model, runtime.log, name, region, limit, peers)
+        peers = runtime.peer_views(now_ms()) if name == "regions" else None  # fresher than what it saved
+        data = await runtime.db(_read_model, runtime.log, audience.opener_of(runtime), name, region, limit, peers)
         return json_response({"view": name, "region": region, "limit": limit, "items": data})
 
     handler.__name__ = f"get_{name}"
     return handler
 
 
-def _read_model(log: EventLog, name: str, region: str | None, limit: int, peers: list[dict[str, Any]] | None,
-                ) -> list[Any]:
-    return render.view_json(view(log, name, region=region, limit=limit, peers=peers)[:limit])
+def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,
+                peers: list[dict[str, Any]] | None) -> list[Any]:
+    opened = audience.opened_rows(log, opener) if name != "groups" else None
+    return render.view_json(view(log, name, region=region, limit=limit, peers=peers, opened=opened)[:limit])
 
 
 async def status(request: web.Request) -> web.StreamResponse:
@@ -369,3 +397,88 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(422, exc.reason, exc.args[0]) from None
     out = await runtime.db(_one_event, runtime, event.id.hex(), False)
     return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
+
+
+# --- the alert stream -----------------------------------------------------------------------------
+def _regions_param(request: web.Request) -> list[str]:
+    regions = []
+    for text in request.query.getall("region", [])[:32]:
+        region = text.lower()
+        if not REGION_RE.fullmatch(region):
+            raise ApiError(400, "bad_parameter", "'region' is a region name such as calais (letters, digits and -, at "
+                           "most 40); repeat it for several", "region")
+        regions.append(region)
+    return regions
+
+
+def _since_param(request: web.Request) -> int | None:
+    """Where a reconnecting client left off: the `id` of the last alert it got (SSE's Last-Event-ID)."""
+    text = request.headers.get("Last-Event-ID") or request.query.get("since_n")
+    if text is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,15}", text):
+        raise ApiError(400, "bad_parameter", "'since_n' (or Last-Event-ID) is the id of the last alert received, "
+                       "a whole number", "since_n")
+    return int(text)
+
+
+def _sse(alert: dict[str, Any]) -> bytes:
+    return f"id: {alert['n']}\nevent: alert\ndata: {json.dumps(alert, ensure_ascii=False)}\n\n".encode()
+
+
+async def alert_stream(request: web.Request) -> web.StreamResponse:
+    """New alerts as server-sent events (`event: alert`, the alert's public fields as JSON; `id` to
+    resume from), for bots. Keep-alive comments every 15 s; the stream ends after an hour and the
+    client reconnects with Last-Event-ID, missing nothing that is still live."""
+    runtime = require_token(request)
+    check_params(request, ("region", "since_n"))
+    regions = _regions_param(request)
+    since = _since_param(request)
+    streams = request.app[STREAMS]
+    if streams[0] >= MAX_ALERT_STREAMS:
+        raise ApiError(503, "busy", f"this node serves at most {MAX_ALERT_STREAMS} alert streams at once; retry later")
+    feed = feed_of(runtime)
+    await feed.start()
+    sub = feed.subscribe(regions)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
+                                           "X-Accel-Buffering": "no"})
+    streams[0] += 1
+    sent = since or 0
+    try:
+        await response.prepare(request)
+        await response.write(b"retry: 3000\n\n")
+        if since is not None:  # what was stored while the client was away, still live
+            _, missed = await runtime.db(new_alerts, runtime.log, since, now_ms())
+            for alert in missed:
+                if sub.wants(alert):
+                    await response.write(_sse(alert))
+                    sent = max(sent, alert["n"])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ALERT_STREAM_LIFETIME_S
+        closing = request.app[CLOSING]
+        while not closing.is_set() and loop.time() < deadline:
+            alert = await _next_alert(sub, closing)
+            if alert is None:
+                await response.write(b": keepalive\n\n")
+            elif alert["n"] > sent:
+                await response.write(_sse(alert))
+                sent = alert["n"]
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        streams[0] -= 1
+        feed.unsubscribe(sub)
+    return response
+
+
+async def _next_alert(sub: Any, closing: asyncio.Event) -> dict[str, Any] | None:
+    """The next alert for `sub`, or None after the keep-alive interval (or when the node stops)."""
+    get = asyncio.ensure_future(sub.queue.get())
+    stop = asyncio.ensure_future(closing.wait())
+    try:
+        done, _ = await asyncio.wait({get, stop}, timeout=ALERT_KEEPALIVE_S, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not get.done():
+            get.cancel()
+    return get.result() if get.done() and not get.cancelled() else None

@@ -15,7 +15,8 @@ from typing import Any
 
 from events.fields import Field
 from events.kinds import KINDS, Kind
-from node.publishing import SIGNERS, typed_fields
+from events.sealed import MAX_TO
+from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fields
 from node.render import MONEY_FIELDS
 
 JSON = "application/json"
@@ -88,14 +89,15 @@ def parse(raw: bytes, content_type: str) -> PublishRequest:
         if value is None:
             raise _invalid(f"'{key}' is null: leave it out, or give a value", key)
     name = body.get("kind")
-    kind = KINDS.get(name) if isinstance(name, str) else None
+    kind = KINDS.get(name) if isinstance(name, str) and name in PUBLISHABLE_KINDS else None
     if kind is None:
         given = f"unknown kind {name[:40]!r}" if isinstance(name, str) else "'kind' is required"
-        raise _invalid(f"{given}: one of {', '.join(KINDS)}", "kind")
+        raise _invalid(f"{given}: one of {', '.join(PUBLISHABLE_KINDS)}", "kind")
     to = body.get("to", [])
-    if not isinstance(to, list) or not all(isinstance(g, str) for g in to):
-        raise _invalid("'to' is a list of groups, each by its name or its id (in full, or at least its first 6 "
-                       "hex characters)", "to")
+    if (not isinstance(to, list) or len(to) > MAX_TO
+            or not all(isinstance(g, str) and g.strip() and len(g) <= GROUP_TEXT_MAX for g in to)):
+        raise _invalid(f"'to' is a list of at most {MAX_TO} groups, each by its name, its id (64 hex characters) or "
+                       "a unique prefix of its id", "to")
     public_note = body.get("public_note", False)
     if not isinstance(public_note, bool):
         raise _invalid("'public_note' is true or false", "public_note")

@@ -109,7 +109,7 @@ def round_completed(store: Store, now: int, started: int | None) -> None:
 
 
 def _has_peers(store: Store) -> bool:
-    return store.db.execute("SELECT 1 FROM peers LIMIT 1").fetchone() is not None
+    return store.has_peers()
 
 
 def _is_solnet_node(pid: int) -> bool:

@@ -20,7 +20,6 @@ import json
 import random
 import shutil
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -40,6 +39,7 @@ from node.home import Home
 from node.localnet import LocalNode
 from node.log import EventLog
 from node.publishing import PublishError, publish
+from node.store import Store
 from node.views import view
 from sync.peers import normalize_address
 from solnet_errors import SolnetError
@@ -457,8 +457,8 @@ def _check_empty(root: Path) -> None:
 
 def _event_ids(node: LocalNode) -> set[bytes]:
     """The ids a node holds, read-only (safe while the node runs)."""
-    with closing(sqlite3.connect(f"file:{node.home.db_path}?mode=ro", uri=True, timeout=10)) as db:
-        return {row[0] for row in db.execute("SELECT id FROM events")}
+    with closing(Store(node.home.db_path, readonly=True)) as store:
+        return store.all_ids()
 
 
 def _holds_all(nodes: list[DemoNode]) -> bool:

@@ -173,6 +173,11 @@ SAMPLES: tuple[Sample, ...] = (
                                      "notes": "Duvets grand froid, 30 de plus après la nuit de lundi / 30 more "
                                               "after Monday night"}),
     Sample("Bristol", "need.fulfil", {"need": Ref("calais-bags"), "quantity": "30", "by": "Bristol"}),
+    # --- for chosen groups only: sealed, its kind and place inside the envelope ---------------------
+    Sample("Brighton", "action", {
+        "title": "Banner drop at the detention centre", "type": "direct_action", "region": "brighton",
+        "place": "Meet at the usual café, details by phone", "starts_at": At(24 * 4)},
+        to=("Bristol", "Calais")),
     # --- alerts: one live with an update, one ended by an all clear -----------------------------
     Sample("Calais", "alert", {
         "region": "calais", "location": "Loon-Plage, campement du canal", "type": "raid",
@@ -305,4 +310,5 @@ def needs_network(sample: Sample) -> bool:
     sample (publishing checks what it refers to: it must be held)."""
     by_key = {s.key: s for s in SAMPLES if s.key}
     refs = [by_key[v.key] for v in sample.fields.values() if isinstance(v, Ref)]
-    return sample.private is not None or any(needs_network(r) or r.group != sample.group for r in refs)
+    return sample.private is not None or bool(sample.to) or any(needs_network(r) or r.group != sample.group
+                                                                   for r in refs)

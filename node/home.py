@@ -263,8 +263,11 @@ class Home:
                                     + ": stop it first (Ctrl-C in its terminal, or `kill` that pid), or use "
                                       "another --home") from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)  # who holds it, for the message above
+        try:  # who holds it, for the message above; the lock itself is what counts
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:  # a full disk must not keep a node from starting (it serves, and says so)
+            pass
         return fd
 
     def node_running(self) -> bool:

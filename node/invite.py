@@ -55,6 +55,5 @@ def trust_chain(log: EventLog) -> list[bytes]:
     groups = [m.key for m in log.trust.members.values() if m.role == "group"]
     out: list[bytes] = []
     for key in groups:
-        rows = log.store.db.execute("SELECT header, sig, body FROM events WHERE author=? ORDER BY seq", (key,))
-        out.extend(log.store.wire(row) for row in rows)
+        out.extend(log.store.chain_wires(key))
     return out

@@ -1,15 +1,14 @@
 """What ingest says about each event it was given."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crypto.keys import short_id
 
 ACCEPTED, DUPLICATE, REJECTED, PENDING = "accepted", "duplicate", "rejected", "pending"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """`status` is accepted, duplicate, rejected (with a reason code) or pending (waiting for an
     earlier seq of its author, or for the vouch that certifies it)."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from events.errors import InvalidEvent
 from events.format import decode_event
 from node.outcome import ACCEPTED, REJECTED, Outcome
+from node.store import StoreError
 from sync.antientropy import Head, Ingest, Send, SendEvidence, SendRange, Stream, SyncSession
 from sync.gossip import REPAIR_ANNOUNCE_MAX
 from sync.messages import End, Events, Heads, IHave, IWant, Offer, Push, Same
@@ -409,7 +409,7 @@ class PeerLinkHandler:
                     if ahead is not None:
                         for event_id in ahead[0][2]:
                             self.rt.seen.discard(event_id)
-                    if isinstance(exc, sqlite3.OperationalError):
+                    if isinstance(exc, StoreError):
                         # Disk full or an I/O error: SQLite rolled the batch back whole. End the round
                         # with the reason (the peer keeps everything; a later round resumes).
                         self.failure = self.rt.storage_failed(exc)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from crypto.envelope import MAX_RECIPIENTS, open_envelope, seal
 from crypto.errors import DecryptionFailed
 from crypto.keys import EncryptionKey, EncryptionPublicKey, short_id
+from events.canonical import pack, unpack
+from events.errors import InvalidEvent
 from events.trust import TrustGraph
 from solnet_errors import SolnetError
 
@@ -39,15 +41,36 @@ def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes) 
     return keys
 
 
+# A private part made since 0.2 says which groups it was sealed to (so that case notes can go to the
+# same groups): MARK, then canonical msgpack {"text", "to"}. Older ones are the text alone, in UTF-8,
+# which never starts with a NUL byte.
+MARK = b"\x00solnet-private-2\x00"
+
+
 def seal_private(text: str, trust: TrustGraph, groups: list[bytes], author_group: bytes) -> bytes:
     if not text.strip():
         raise PrivateError("the private details are empty")
-    return seal(text.encode("utf-8"), recipient_keys(trust, groups, author_group))
+    named = [g for g in dict.fromkeys(groups) if g != author_group]
+    plaintext = MARK + pack({"text": text, "to": named})
+    return seal(plaintext, recipient_keys(trust, groups, author_group))
+
+
+def open_private_part(sealed: bytes, key: EncryptionKey) -> tuple[str, list[bytes]] | None:
+    """(text, groups it was sealed to besides its author's) if this device is a recipient, else None.
+    Decrypted in memory only. Parts of 0.1 do not say their groups: the list is empty."""
+    try:
+        plaintext = open_envelope(sealed, key)
+        if not plaintext.startswith(MARK):
+            return plaintext.decode("utf-8"), []
+        value = unpack(plaintext[len(MARK):], what="private part")
+    except (DecryptionFailed, UnicodeDecodeError, InvalidEvent):
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("text"), str) or not isinstance(value.get("to"), list):
+        return None
+    return value["text"], [g for g in value["to"] if isinstance(g, bytes) and len(g) == 32]
 
 
 def open_private(sealed: bytes, key: EncryptionKey) -> str | None:
     """The private text if this device is a recipient, else None. Decrypted in memory only."""
-    try:
-        return open_envelope(sealed, key).decode("utf-8")
-    except (DecryptionFailed, UnicodeDecodeError):
-        return None
+    opened = open_private_part(sealed, key)
+    return opened[0] if opened is not None else None

@@ -15,19 +15,20 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from crypto.keys import PublicId
-from crypto.errors import InvalidKey
 from crypto.keystore import NodeKeys
+from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
 from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
 from events.projections import SUPPORT_STATUS
+from events.sealed import SEALABLE, SEALED_KIND
 from node import references
+from node.audience import AudienceError, resolve_groups, seal_content
 from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import EventLog, now_ms
-from node.private import PrivateError, seal_private
+from node.private import PrivateError, open_private_part, seal_private
 from node.render import MONEY_FIELDS, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
@@ -54,6 +55,11 @@ class PublishError(SolnetError, ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+# The kinds a person publishes: every kind but `sealed`, which publishing makes from another kind and 'to'.
+PUBLISHABLE_KINDS = tuple(name for name in KINDS if name != SEALED_KIND)
+GROUP_TEXT_MAX = 100  # a group named in 'to': its name (at most 80 characters) or its id
 
 
 def kind_by_name(name: str) -> Kind:
@@ -89,31 +95,12 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
     return matches[0]
 
 
-def resolve_group(log: EventLog, text: str, field: str = "to") -> bytes:
-    """A member group's id from its name (as its profile says, in any case) or its id: all 64 hex
-    characters or a unique prefix of at least 6 (a short id as printed is one)."""
-    wanted = text.strip()
-    named = [g for g, name in group_names(log).items() if name.casefold() == wanted.casefold()]
-    if len(named) == 1:
-        return named[0]
-    if len(named) > 1:
-        raise PublishError(f"more than one group is called {wanted!r}; give its id instead (`solnet view groups` "
-                           "lists them)", field)
-    prefix = wanted.rstrip("…").rstrip(".").lower()
-    if len(prefix) == 64:
-        try:
-            return bytes(PublicId.from_hex(prefix))
-        except InvalidKey:
-            pass
-    groups = [k for k, m in list(log.trust.members.items()) if m.role == "group"]
-    found = [g for g in groups if len(prefix) >= 6 and g.hex().startswith(prefix)]
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise PublishError(f"more than one group id starts with {prefix}; give more characters", field)
-    known = ", ".join(sorted(group_names(log).values())) or "none with a profile yet"
-    raise PublishError(f"no group called {wanted[:60]!r} and no group id starting so; give a group's name ({known}) "
-                       "or its id (`solnet view groups` lists them)", field)
+def parse_groups(log: EventLog, texts: Sequence[str]) -> list[bytes]:
+    """The groups named in `to`: by name, by id, or by a unique id prefix (node.audience)."""
+    try:
+        return resolve_groups(log, texts)
+    except AudienceError as exc:
+        raise PublishError(str(exc), "to") from None
 
 
 def group_names(log: EventLog) -> dict[bytes, str]:
@@ -160,9 +147,22 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone:
 
 
 def stored_kind(log: EventLog, event_id: bytes) -> str | None:
-    """The kind of a stored event, None if this node holds no event with that id (yet)."""
+    """The kind of a stored event, None if this node holds no event with that id (yet), or if it is
+    sealed to chosen groups (its kind is inside: it cannot be judged from here)."""
     row = log.store.event_row(event_id)
-    return row[4] if row is not None else None
+    return row[4] if row is not None and row[4] != SEALED_KIND else None
+
+
+def sealed_references(log: EventLog, kind: Kind, fields: dict[str, Any]) -> str | None:
+    """The first id field of `fields` that names an event shared with chosen groups only, or None:
+    an open event that names one would tell every node that it exists and what it is about."""
+    for spec in kind.fields:
+        value = fields.get(spec.name)
+        if spec.refers_to and isinstance(value, bytes):
+            row = log.store.event_row(value)
+            if row is not None and row[4] == SEALED_KIND:
+                return spec.name
+    return None
 
 
 def check_addresses(texts: Sequence[str]) -> None:
@@ -233,13 +233,24 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
                                "a close when it is done)", "request")
 
 
-def _case_note_recipients(log: EventLog, fields: dict[str, Any]) -> list[bytes]:
-    """A case note (claim, close) is sealed to the group that made the request, besides our own."""
-    group = log.trust.group_of(log.store.event_row(fields["request"])[1])  # held: check_case_step said so
+def _case_note_recipients(log: EventLog, fields: dict[str, Any], keys: NodeKeys) -> list[bytes]:
+    """A case note (claim, close) is sealed to the request's readers: the group that made it and the
+    groups its private part went to (when this device is one of them and can read which), besides
+    our own. A group revoked since is left out (node.private refuses no recipient for it)."""
+    row = log.store.event_row(fields["request"])  # held: check_case_step said so
+    group = log.trust.group_of(row[1])
     if group is None:
         raise PublishError("the group that made that support request is no longer a member: nobody there could "
                            "read the notes", "request")
-    return [group]
+    sealed = (unpack(row[8]) or {}).get(PRIVATE_FIELD) if row[8] is not None else None
+    opened = open_private_part(sealed, keys.device_encryption) if isinstance(sealed, bytes) else None
+    readers = [g for g in (opened[1] if opened else []) if _reachable(log, g)]
+    return list(dict.fromkeys([group, *readers]))
+
+
+def _reachable(log: EventLog, group: bytes) -> bool:
+    member = log.trust.member(group)
+    return member is not None and member.role == "group" and member.revoked_from is None
 
 
 def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: str, texts: Mapping[str, str], *,
@@ -255,6 +266,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     An event that would have no effect (events.effects: an update of another group's need, a
     fulfilment beyond what is left ...) is refused, saying who may do it."""
     kind = kind_by_name(kind_name)
+    if kind.name == SEALED_KIND:
+        raise PublishError("publish the event's own kind (action, need ...) with the groups it is for ('to'); "
+                           "it is sealed for them", "kind")
     try:
         zone_of(time_zone)
     except InputError as exc:
@@ -275,14 +289,18 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if signer is not None and signer not in SIGNERS:
         raise PublishError(f"'as' is 'device' or 'group', not {signer!r}", "as")
     has_private = private is not None and private != ""
-    if to and not has_private:
+    chosen = kind.name in SEALABLE and bool(to) and not has_private  # the whole event, for chosen groups only
+    if not chosen and (ref := sealed_references(log, kind, fields)) is not None:
+        raise PublishError(f"'{ref}' names an event shared with chosen groups only; publish this one for the same "
+                           "groups ('to'), or everyone would learn of it", ref)
+    if to and not has_private and not chosen:
         raise PublishError("the recipients ('to') say who may read the private details; give the details too", "private")
     if has_private and kind.field(PRIVATE_FIELD) is None:
         private_kinds = ", ".join(k.name for k in KINDS.values() if k.field(PRIVATE_FIELD) is not None)
         raise PublishError(f"{kind.name} has no private part; these kinds have one: {private_kinds}", "private")
     if has_private and not to and not case_note:
         raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
-    recipients = [resolve_group(log, g) for g in to]
+    recipients = parse_groups(log, to)
     keys = keys() if callable(keys) else keys
     own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
     try:
@@ -292,7 +310,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if case_note:
         check_case_step(log, kind.name, fields["request"], own)
         if has_private:
-            recipients = _case_note_recipients(log, fields) + recipients
+            recipients = _case_note_recipients(log, fields, keys) + recipients
     if has_private:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:
@@ -303,4 +321,11 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     key = keys.group if role == "group" else keys.device
     if key is None:
         raise PublishError("this node does not hold its group key; publish from the node that does", "as")
+    if chosen:
+        own_group = log.trust.group_of(bytes(keys.device.public))
+        try:
+            body = seal_content(log, kind.name, fields, recipients, own_group)
+        except PrivateError as exc:
+            raise PublishError(str(exc), "to") from None
+        return log.append(key, SEALED_KIND, body, expires=expires, now=now, offline=offline)
     return log.append(key, kind.name, fields, expires=expires, now=now, offline=offline)

@@ -69,9 +69,11 @@ def view_json(data: Any) -> Any:
 
 def public_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """The fields anyone may see, JSON-ready: times as ISO strings, ids hex, the private part replaced
-    by a flag."""
+    by a flag; an event for chosen groups says only that it is one (its envelope is of no use to read)."""
     spec = KINDS.get(kind)
     out: dict[str, Any] = {}
+    if kind == "sealed":
+        return {"for_chosen_groups": True}
     for name, value in fields.items():
         field = spec.field(name) if spec else None
         if name == "sealed":
@@ -202,11 +204,22 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
     return ""
 
 
-def event_line(row: tuple, group: str, fields: dict[str, Any] | None) -> str:
-    """One line of `solnet ls`: when, kind, region, group, short id, what it says."""
+def event_line(row: tuple, group: str, fields: dict[str, Any] | None, *, inner_kind: str | None = None,
+               shared: str | None = None) -> str:
+    """One line of `solnet ls`: when, kind, region, group, short id, what it says. For an event for
+    chosen groups, `inner_kind` and `fields` are its inside when this device could read it, and
+    `shared` says with whom."""
+    kind = inner_kind or row[4]
     region = (fields or {}).get("region", "")
-    return (f"{local_time(row[3])}  {row[4]:<17} {region:<12} {group:<12} {short_id(row[0])}  "
-            f"{summary(row[4], fields)}").rstrip()
+    said = summary(kind, fields)
+    if row[4] == "sealed":
+        said = f"{said} [shared with {shared} only]" if inner_kind else "for chosen groups only (encrypted)"
+    return f"{local_time(row[3])}  {kind:<17} {region:<12} {group:<12} {short_id(row[0])}  {said}".rstrip()
+
+
+def inner_json(kind: str, fields: dict[str, Any], shared_with: list[bytes]) -> dict[str, Any]:
+    """The inside of an event for chosen groups, as a recipient reads it (JSON-ready)."""
+    return {"kind": kind, **public_fields(kind, fields), "shared_with": [g.hex() for g in shared_with]}
 
 
 def field_text(kind: str, name: str, value: Any, fields: dict[str, Any]) -> str:
@@ -228,10 +241,12 @@ def field_text(kind: str, name: str, value: Any, fields: dict[str, Any]) -> str:
     return str(value)
 
 
-def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any]) -> list[str]:
-    """`solnet show ID` for people. `data` is the event as `show --json` prints it."""
-    kind = row[4]
-    lines = [f"{kind} {data['id']}",
+def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any], *,
+               inner_kind: str | None = None, shared: str | None = None) -> list[str]:
+    """`solnet show ID` for people. `data` is the event as `show --json` prints it; for an event for
+    chosen groups this device reads, `inner_kind` and `fields` are its inside, `shared` with whom."""
+    kind = inner_kind or row[4]
+    lines = [f"{kind} {data['id']}" + (f" (shared with {shared} only)" if inner_kind else ""),
              f"  by {group or 'an unknown group'}, device {short_id(data['author'])}, seq {row[2]}",
              f"  made {local_time(row[3])}" + (f", expires {local_time(row[5])}" if row[5] else "")]
     if data["body"] != "present":
@@ -243,6 +258,10 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
     for name in sorted(fields, key=lambda n: order.index(n) if n in order else len(order)):
         if name != "sealed":
             lines.append(f"  {words(name)}: {field_text(kind, name, fields[name], fields)}")
+    if row[4] == "sealed" and not inner_kind and data["body"] == "present":
+        lines.append("  for chosen groups only: what it is and who may read it are encrypted; "
+                     + ("give the passphrase (a terminal or SOLNET_PASSPHRASE) to read it"
+                        if data.get("private_status") == "locked" else "this device is not one of its readers"))
     if "sealed" in fields:
         status = data.get("private_status")
         if status == "readable":
@@ -265,10 +284,18 @@ def revocation_text(item: dict[str, Any]) -> str:
 
 
 def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
-    """One item of `solnet view` for people (a region takes several lines)."""
-    group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
+    """One item of `solnet view` for people (a region takes several lines); an item for chosen groups
+    says with whom it is shared."""
     if view == "regions":
         return region_text(item)
+    if item.get("shared_with") and view != "groups":
+        names = ", ".join(group_names.get(g) or short_id(g) for g in item["shared_with"])
+        return f"{_view_line(view, item, group_names)} [shared with {names} only]"
+    return _view_line(view, item, group_names)
+
+
+def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
+    group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
     short = short_id(item["id"])
     if view in ("actions", "timeline"):
         return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}) — "

@@ -24,7 +24,6 @@ import logging
 import os
 import random
 import shutil
-import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from node.log import EventLog, now_ms
 from node.outcome import Outcome
 from node.peer_link import PeerLinkHandler, RoundCut, RoundResult
 from node.render import connection_problem
+from node.store import StorageFull, StoreError
 from sync.gossip import SeenIds, is_priority, plan, repair_plan
 from sync.handshake import HandshakeError
 from sync.messages import IHave, Push
@@ -165,8 +165,7 @@ class NodeRuntime:
         visited: set[bytes] = set()
         while group is not None and group not in visited and len(chain) < 900:
             visited.add(group)
-            rows = store.db.execute("SELECT header, sig, body FROM events WHERE author=? ORDER BY seq", (group,))
-            chain[:0] = [store.wire(r) for r in rows]  # admitters first, so a reader can verify in order
+            chain[:0] = store.chain_wires(group)  # admitters first, so a reader can verify in order
             g = trust.member(group)
             group = g.admitted_by if g else None
         return tuple(chain)
@@ -236,7 +235,7 @@ class NodeRuntime:
             log.info("listening for peers on %s:%d", self.listen[0], self.bound_port)
             try:  # this address, for `solnet dashboard-link` and `status`, at once rather than at the first save
                 await self.db(self._save_peers)
-            except sqlite3.OperationalError as exc:  # a full disk: serve anyway, the saver retries
+            except StoreError as exc:  # a full disk: serve anyway, the saver retries
                 self.storage_failed(exc)
         # Signature workers are spawned off the event loop: serving starts without waiting for them.
         asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
@@ -418,8 +417,7 @@ class NodeRuntime:
         A running node says so to its operator at most once a minute and holds off anti-entropy
         rounds until space is freed or a while has passed (each round would stream events only to
         fail again). Returns the problem, for `solnet sync`."""
-        problem = ("the disk is full" if "full" in str(exc).lower()
-                   else f"the database cannot be written ({exc})")
+        problem = "the disk is full" if isinstance(exc, StorageFull) else f"the database cannot be written ({exc})"
         now = time.monotonic()
         if self._started_ms is not None and (self._storage_problem is None
                                              or now - self._storage_problem[0] > STORAGE_RETRY_S):
@@ -537,16 +535,13 @@ class NodeRuntime:
                 await self._learn_announced_peers()
 
     def _last_own_n(self, own: tuple[bytes, bytes]) -> int:
-        return self.log.store.db.execute("SELECT coalesce(max(n), 0) FROM events WHERE author IN (?, ?)", own).fetchone()[0]
+        return self.log.store.last_n_of(own)
 
     def _own_events_after(self, own: tuple[bytes, bytes], n: int) -> list[tuple[int, bytes, str, bytes]]:
-        rows = self.log.store.db.execute(
-            "SELECT n, id, kind, header, sig, body FROM events WHERE author IN (?, ?) AND n > ? ORDER BY n LIMIT 1000",
-            (*own, n)).fetchall()
-        return [(r[0], r[1], r[2], self.log.store.wire(r[3:])) for r in rows]
+        return self.log.store.events_after(own, n, 1000)
 
     def _announce_count(self) -> int:
-        return self.log.store.db.execute("SELECT count(*) FROM events WHERE kind = 'node.announce'").fetchone()[0]
+        return self.log.store.count_of_kind("node.announce")
 
     async def _drop_revoked_links(self) -> None:
         for link, _ in list(self.links.values()):
@@ -569,11 +564,9 @@ class NodeRuntime:
                     await self.db(self._insert_peer, address, "announce")
 
     def _announced_addresses(self) -> list[list[str]]:
-        own = bytes(self.keys.device.public)
-        rows = self.log.store.db.execute(
-            "SELECT body FROM events WHERE kind = 'node.announce' AND body IS NOT NULL AND author != ?", (own,))
+        rows = self.log.store.bodies_of_kind("node.announce", not_by=bytes(self.keys.device.public))
         out = []
-        for (body,) in rows:
+        for body in rows:
             try:
                 out.append(unpack(body)["addresses"])
             except (InvalidEvent, KeyError, TypeError):
@@ -695,7 +688,7 @@ class NodeRuntime:
                 if self.proxy_follows_config:
                     await self._follow_proxy_setting()
                 await self.db(self._save_peers, self._peer_states(now_ms()))
-            except sqlite3.OperationalError as exc:  # a full disk: say so, keep running, try again later
+            except StoreError as exc:  # a full disk: say so, keep running, try again later
                 self.storage_failed(exc)
 
     # --- one-shot sync --------------------------------------------------------------------------

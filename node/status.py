@@ -55,22 +55,22 @@ def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
     if log is None:
         out["node"] = {"running": home.node_running()}
         return out
-    db = log.store.db
+    store = log.store
     members = log.trust.members.values()
     out.update(
         network_id=log.network_id.hex(),
         network_name=log.genesis.name,
-        events=log.store.count(),
-        authors=db.execute("SELECT count(DISTINCT author) FROM events").fetchone()[0],
-        pending=db.execute("SELECT count(*) FROM pending").fetchone()[0],
-        forks=db.execute("SELECT count(*) FROM forks").fetchone()[0],
-        frozen_authors=[r[0].hex() for r in db.execute("SELECT author FROM frozen")],
+        events=store.count(),
+        authors=store.author_count(),
+        pending=store.pending_count(),
+        forks=store.fork_count(),
+        frozen_authors=[author.hex() for author in store.fork_points()],
         groups=sum(1 for m in members if m.role == "group" and m.revoked_from is None),
         devices=sum(1 for m in members if m.role == "device" and m.revoked_from is None),
         revoked_keys=sum(1 for m in members if m.revoked_from is not None),
         revoked=revoked_list(log),
         database_bytes=home.db_path.stat().st_size,
-        frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in log.store.heads()).hex(),
+        frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in store.heads()).hex(),
         peers=peer_list(log.store),
         node=runtime_info(log.store, home),
     )

@@ -5,13 +5,16 @@ their ids.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from events import readmodels
 from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, NEED_UPDATE,
                                 OFFER, OFFER_UPDATE, PROFILE, REPORT, RESOURCE, SUPPORT, SUPPORT_OFFER,
-                                SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, offer_key)
+                                SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, MemoryTables, offer_key)
+from events.trust import TrustGraph
 from node import references
+from node.audience import WithOpened
 from node.log import EventLog, now_ms
 from node.status import peer_list
 
@@ -24,24 +27,37 @@ REGION_TABLES = (PROFILE, ACTION, FUNDRAISER, NEED, OFFER, SUPPORT, ALERT, SUPPO
 
 
 def view(log: EventLog, name: str, *, region: str | None = None, now: int | None = None,
-         limit: int | None = None, peers: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+         limit: int | None = None, peers: list[dict[str, Any]] | None = None,
+         opened: MemoryTables | None = None) -> list[dict[str, Any]]:
     """The read model `name`, a list. With `limit`, SQL selects at most that many rows of each
     table involved (the soonest actions and the latest started, the newest of the others), so the
     cost does not grow with the log; without it, everything (for `solnet view`). `peers` (for the
-    regions view: when each was last synced) default to what the running node last saved."""
+    regions view: when each was last synced) default to what the running node last saved.
+    `opened` holds the rows of the events for chosen groups this node could read
+    (node.audience.opened_rows): they join the stored ones, marked `shared_with`, and exist only
+    in memory."""
     now = now_ms() if now is None else now
     if name not in _VIEWS:
         raise ValueError(f"unknown view {name!r}; one of: {', '.join(VIEWS)}")
-    names = group_names(log)
+    held = Held(log.store if opened is None else WithOpened(log.store, opened), log.trust)
+    names = group_names(held)
     if name == "regions":
-        data = regions(log, now, region=region, limit=SUMMARY_ROWS if limit is not None else None, peers=peers,
+        data = regions(held, now, region=region, limit=SUMMARY_ROWS if limit is not None else None, peers=peers,
                        names=names)
     else:
-        data = _VIEWS[name](log, region, now, limit)
+        data = _VIEWS[name](held, region, now, limit)
     return named(data, names)
 
 
-def group_names(log: EventLog) -> dict[bytes, str]:
+@dataclass(frozen=True)
+class Held:
+    """What the views read: the store (with the opened sealed rows, if any) and the trust graph."""
+
+    store: Any
+    trust: TrustGraph
+
+
+def group_names(log: Held) -> dict[bytes, str]:
     return references.group_names(log.store)
 
 
@@ -62,7 +78,7 @@ def _newest(limit: int | None) -> dict[str, Any]:
     return {"order": "newest", "limit": limit} if limit is not None else {}
 
 
-def actions(log: EventLog, region: str | None, now: int, limit: int | None, days: int | None = None,
+def actions(log: Held, region: str | None, now: int, limit: int | None, days: int | None = None,
             ) -> list[dict[str, Any]]:
     """Actions not over yet, soonest first, every region together (or one)."""
     store = log.store
@@ -70,18 +86,19 @@ def actions(log: EventLog, region: str | None, now: int, limit: int | None, days
     if limit is None:
         rows = store.rows(ACTION, region=region, t_from=window_start - 30 * DAY_MS)
     else:  # still going (the latest started in the last 30 days), then the soonest upcoming
-        started = store.rows(ACTION, region=region, t_from=window_start - 30 * DAY_MS, t_before=window_start)
+        started = store.rows(ACTION, region=region, t_from=window_start - 30 * DAY_MS, t_before=window_start,
+                             order="latest", limit=limit)
         rows = started + store.rows(ACTION, region=region, t_from=window_start, order="t", limit=limit)
     found = readmodels.upcoming_actions(rows, now, days=days)
     return found[:limit] if limit is not None else found
 
 
-def timeline(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def timeline(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """The network timeline: actions of the next TIMELINE_DAYS days, soonest first."""
     return actions(log, region, now, limit, days=readmodels.TIMELINE_DAYS)
 
 
-def past_actions(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def past_actions(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """What happened: actions of the last two weeks that are over, with their report-backs."""
     since = now - readmodels.PAST_ACTION_DAYS * DAY_MS
     bound = {"order": "latest", "limit": limit} if limit is not None else {}
@@ -89,12 +106,12 @@ def past_actions(log: EventLog, region: str | None, now: int, limit: int | None)
     return readmodels.past_actions(rows, log.store.rows(REPORT, refs=[r.key for r in rows]), now)
 
 
-def fundraisers(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def fundraisers(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     funds = log.store.rows(FUNDRAISER, region=region, **_newest(limit))
     return readmodels.fundraisers(funds, log.store.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]))
 
 
-def needs(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Open needs and offers with their updates, fulfilments and draw-downs."""
     store = log.store
     lapse = {"t_from": now} if limit is not None else {}
@@ -109,14 +126,14 @@ def needs(log: EventLog, region: str | None, now: int, limit: int | None) -> lis
     return readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets)
 
 
-def capacity(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def capacity(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Support offers (who can take whom): open ones, as last adjusted."""
     offers = log.store.rows(SUPPORT_OFFER, region=region, **({"t_from": now} if limit is not None else {}),
                             **_newest(limit))
     return readmodels.support_offers(offers, log.store.rows(SUPPORT_OFFER_UPDATE, refs=[o.key for o in offers]), now)
 
 
-def support(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def support(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Support requests with who took them, and where each could go (support offers of its type)."""
     requests = log.store.rows(SUPPORT, region=region, **_newest(limit))
     found = readmodels.support_requests(requests, log.store.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
@@ -124,12 +141,12 @@ def support(log: EventLog, region: str | None, now: int, limit: int | None) -> l
     return found
 
 
-def alerts(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     live = log.store.rows(ALERT, region=region, t_from=now + 1, **_newest(limit))
     return readmodels.active_alerts(live, now, log.store.rows(ALERT_UPDATE, refs=[a.key for a in live]))
 
 
-def alert_history(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def alert_history(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     held = log.store.rows(ALERT, region=region, t_from=now + 1, **_newest(limit))
     since = now - readmodels.ALERT_HISTORY_DAYS * DAY_MS
     recent = log.store.rows(ALERT_UPDATE, region=region, t_from=since, **_newest(limit))
@@ -139,23 +156,23 @@ def alert_history(log: EventLog, region: str | None, now: int, limit: int | None
     return found[:limit] if limit is not None else found
 
 
-def resources(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def resources(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Resources of a region and those for everywhere (no region)."""
     rows = log.store.rows(RESOURCE, **_newest(limit))
     return readmodels.resources(r for r in rows if region is None or r.region in (region, None))
 
 
-def groups(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     found = readmodels.groups(log.store.rows(PROFILE), log.trust.members.values(), log.trust.revocations)
     return [g for g in found if region is None or g["region"] == region]
 
 
-def region_names(log: EventLog) -> list[str]:
+def region_names(log: Held) -> list[str]:
     """Every region something is shown for (a group's home region included)."""
     return log.store.regions(REGION_TABLES)
 
 
-def regions(log: EventLog, now: int, *, region: str | None = None, limit: int | None = SUMMARY_ROWS,
+def regions(log: Held, now: int, *, region: str | None = None, limit: int | None = SUMMARY_ROWS,
             peers: list[dict[str, Any]] | None = None, names: dict[bytes, str] | None = None,
             ) -> list[dict[str, Any]]:
     """The coordinator's desk: one summary per region (events.readmodels.region_summary). With
@@ -184,7 +201,7 @@ def regions(log: EventLog, now: int, *, region: str | None = None, limit: int | 
     return out
 
 
-def support_requests_of(log: EventLog, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     requests = log.store.rows(SUPPORT, region=region, **_newest(limit))
     return readmodels.support_requests(requests, log.store.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
 
@@ -195,7 +212,7 @@ def _is_capped(part: str, rows: list[dict[str, Any]], limit: int) -> bool:
     return len(rows) >= limit
 
 
-def last_heard(log: EventLog, peers: list[dict[str, Any]]) -> dict[bytes, int]:
+def last_heard(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, int]:
     """When this node last heard from each group: its devices' newest stored event, or the last
     sync with one of them, whichever is later (ms)."""
     heard: dict[bytes, int] = {}

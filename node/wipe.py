@@ -2,8 +2,8 @@
 
 What goes: the keystore, the config (it names the group and holds its ids) and the API's admin
 token and unused dashboard login links (each overwritten with random bytes, synced, then deleted),
-every private part (the bodies that hold a sealed part: support requests, case notes), the peer list (peer addresses say where other members are), and
-runtime facts; with `everything`, the whole home, database included. Public events stay by
+every private part (the bodies that hold a sealed part: support requests, case notes; the events
+for chosen groups), the peer list (peer addresses say where other members are), and runtime facts; with `everything`, the whole home, database included. Public events stay by
 default: every other node holds them too, and without the keys nobody can add to them in this
 node's name. A running node on the same home is stopped first, since it holds the keys in memory.
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from events.kinds import KINDS
+from events.sealed import SEALED_KIND
 from node.home import Home
 from node.login_links import FOLDER as LOGIN_LINKS
 from node.store import Store
@@ -100,7 +101,8 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
         try:
             with store.write():
                 private_kinds = [k.name for k in KINDS.values() if k.field("sealed") is not None]
-                report.private_parts_dropped, report.peers_forgotten = store.forget_private_and_local(private_kinds)
+                report.private_parts_dropped, report.peers_forgotten = store.forget_private_and_local(
+                    private_kinds, sealed_kinds=(SEALED_KIND,))
             store.reclaim()
         finally:
             store.close()

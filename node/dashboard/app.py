@@ -12,7 +12,6 @@ import asyncio
 import mimetypes
 import os
 import signal
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,13 +24,14 @@ from aiohttp import web
 
 from crypto.errors import CryptoError
 from events.errors import InvalidEvent
-from node import login_links, publishing, render
+from node import audience, login_links, public_site, publishing, render
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
 from node.log import now_ms
 from node.private import open_private
 from node.render import iso
+from node.store import StoreError
 from node.wipe import wipe
 
 if TYPE_CHECKING:
@@ -64,6 +64,8 @@ class DashboardOptions:
     # this process, which `solnet run` turns into a clean stop). Tests running a node in-process
     # pass their own.
     on_wiped: Callable[[], None] | None = None
+    # The overview says "this node is cut off — alerts may be missing" after this long without a peer.
+    cut_off_after_s: float = 120.0
 
 
 def _environment() -> jinja2.Environment:
@@ -77,7 +79,13 @@ def _environment() -> jinja2.Environment:
     env.filters["short"] = lambda b: b.hex()[:12] if isinstance(b, bytes) else str(b)[:12]
     env.filters["hex"] = lambda b: b.hex() if isinstance(b, bytes) else str(b)
     env.globals["text_lang"] = lambda item: i18n.text_language(item.get("languages"))
+    env.globals["group_list"] = group_list
     return env
+
+
+def group_list(ids: list[bytes], names: dict[bytes, str]) -> str:
+    """Groups by name (a short id for one without a profile yet), comma-separated."""
+    return ", ".join(names.get(g) or g.hex()[:12] + "…" for g in ids)
 
 
 ENV = _environment()
@@ -101,6 +109,7 @@ class Dashboard:
         self._login_lock = asyncio.Lock()
         self._streams = 0
         self._closing = asyncio.Event()
+        self._heard_ms: int | None = None  # when a peer link was last seen open
         self.static = {p.name: (p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
                        for p in (HERE / "static").iterdir() if p.is_file()}
 
@@ -174,6 +183,11 @@ class Dashboard:
         return form, None
 
     # --- pages ----------------------------------------------------------------------------------
+    def opener(self, ctx: dict[str, Any]) -> audience.Opener | None:
+        """What reads events for chosen groups on this page: the node's key, for its admin only (a
+        public visitor never sees them)."""
+        return audience.opener_of(self.runtime) if ctx["is_admin"] else None
+
     def _region(self, request: web.Request) -> str | None:
         region = request.query.get("region", "").strip().lower()
         return region[:40] or None
@@ -183,12 +197,26 @@ class Dashboard:
         region = self._region(request)
         peers = self.runtime.peer_views(now_ms())
         own = self._own_group() if ctx["is_admin"] else None  # only the admin acts for the group
-        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms(), own, peers)
+        data = await self.runtime.db(pages.overview, self.runtime.log, region, now_ms(), own, peers, self.opener(ctx))
         health = await self.runtime.db(pages.health, self.runtime.log, peers)
         health["events_per_s"] = self.runtime.events_per_second()
+        health["cut_off_minutes"] = self._cut_off_minutes(health)
+        health["cut_off"] = health["cut_off_minutes"] is not None
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
+
+    def _cut_off_minutes(self, health: dict[str, Any]) -> int | None:
+        """For how many minutes this node has heard from no peer, once that is longer than the
+        options' limit (None: it is not cut off). Heard from: a link open now, or a completed sync."""
+        now = now_ms()
+        if self.runtime.links:
+            self._heard_ms = now
+            return None
+        known = [t for t in (self._heard_ms, health.get("last_sync"), getattr(self.runtime, "_started_ms", None)) if t]
+        heard = max(known) if known else now  # the node's start counts: a new node is not cut off at once
+        silent_s = (now - heard) / 1000
+        return int(silent_s // 60) if silent_s >= self.options.cut_off_after_s else None
 
     async def overview(self, request: web.Request) -> web.StreamResponse:
         self.context(request)
@@ -209,7 +237,7 @@ class Dashboard:
         ctx = request[DASH]
         own = self._own_group() if ctx["is_admin"] else None
         event = await self.runtime.db(pages.event, self.runtime.log, bytes.fromhex(request.match_info["id"]), now_ms(),
-                                      own)
+                                      own, self.opener(ctx))
         if event is None:
             return None
         private_status = None
@@ -260,9 +288,11 @@ class Dashboard:
 
     async def _form_ctx(self, ctx: dict[str, Any], kind: str, values: dict[str, str],
                         errors: dict[str, str], general: str | None, chosen_to: list[str]) -> dict[str, Any]:
-        groups = await self.runtime.db(pages.recipient_groups, self.runtime.log) if forms.has_private_part(kind) else []
+        picker = forms.has_private_part(kind) or forms.takes_audience(kind)
+        groups = await self.runtime.db(pages.recipient_groups, self.runtime.log) if picker else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
+                "audience": forms.takes_audience(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
                 "regions": await self.runtime.db(pages.regions, self.runtime.log), "node_zone": render.local_zone(),
@@ -291,10 +321,17 @@ class Dashboard:
         texts = {i.name: str(form.get(i.name, "")) for i in forms.inputs(kind)}
         expires_in = str(form.get("expires_in", "")) if forms.needs_expiry(kind) else None
         private = str(form.get("private", "")) if forms.has_private_part(kind) else None
-        to = [str(g) for g in form.getall("to", [])] if forms.has_private_part(kind) else []
+        picker = forms.has_private_part(kind) or forms.takes_audience(kind)
+        to = [str(g) for g in form.getall("to", [])] if picker else []
         public_note = forms.takes_case_notes(kind) and form.get("public_note") == "yes"
         zone = str(form.get("time_zone", "")).strip()[:64] or None  # the browser's, set by static/app.js
         t = ctx["t"]
+        chosen = str(form.get("audience", "network"))
+        if forms.takes_audience(kind) and (chosen == "chosen") != bool(to):  # said before anything is parsed
+            values = {**texts, "audience": chosen}
+            problem = t("error.audience_none" if chosen == "chosen" else "error.audience_ticked")
+            page = await self._form_ctx(ctx, kind, values, {"to": problem}, None, to)
+            return self.respond(request, "publish_form.html", page, 400)
         try:
             event = await self.runtime.db(partial(publishing.publish, self.runtime.log, self.runtime.keys, kind, texts,
                                                   expires_in=expires_in, private=private or None, to=to,
@@ -303,14 +340,14 @@ class Dashboard:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
             values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
-                      **({"public_note": "yes"} if public_note else {})}
+                      **({"public_note": "yes"} if public_note else {}), "audience": chosen}
             page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
             return self.respond(request, "publish_form.html", page, 400)
         except InvalidEvent:
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
             return self.respond(request, "publish_form.html", page, 400)
-        except sqlite3.OperationalError as exc:  # a full disk: nothing was stored; keep what was typed
+        except StoreError as exc:  # a full disk: nothing was stored; keep what was typed
             self.runtime.storage_failed(exc)
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.disk_full"), to)
@@ -405,6 +442,41 @@ class Dashboard:
         asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)
         return response
 
+    # --- public pages and feeds (node/public_site.py) ----------------------------------------------
+    def _public_allowed(self, request: web.Request) -> web.StreamResponse | None:
+        """None if public pages are served here (--public-dashboard, or the admin looks); else a 404."""
+        ctx = self.context(request)
+        if self.options.access.public or ctx["is_admin"]:
+            return None
+        return self.refuse(request, ctx, 404, "error.public_off")
+
+    async def public_page(self, request: web.Request) -> web.StreamResponse:
+        if (refusal := self._public_allowed(request)) is not None:
+            return refusal
+        ctx = request[DASH]
+        data = await self.runtime.db(public_site.public_data, self.runtime.log)
+        html = render_public(data, ctx["lang"], SERVED_LINKS, alerts_only=request.path.rstrip("/").endswith("alerts"),
+                             lang_links=ctx["lang_links"])
+        return self.finish(request, web.Response(text=html, content_type="text/html"))
+
+    async def public_feed(self, request: web.Request) -> web.StreamResponse:
+        if (refusal := self._public_allowed(request)) is not None:
+            return refusal
+        name = request.match_info.get("name", "calendar.ics")  # /public/calendar/REGION.ics names none
+        region = request.match_info.get("region")
+        data = await self.runtime.db(public_site.public_data, self.runtime.log)
+        base = f"{request.scheme}://{request.host}"
+        makers = {"alerts.atom": lambda: public_site.alerts_atom(data, base),
+                  "actions.atom": lambda: public_site.actions_atom(data, base),
+                  "fundraisers.atom": lambda: public_site.fundraisers_atom(data, base),
+                  "calendar.ics": lambda: public_site.actions_ics(data, region)}
+        if name not in makers:
+            raise web.HTTPNotFound()
+        body = await asyncio.get_running_loop().run_in_executor(None, makers[name])
+        response = web.Response(body=body, content_type=FEED_TYPES[name.rsplit(".", 1)[1]], charset="utf-8")
+        response.headers["Cache-Control"] = "public, max-age=60"
+        return self.finish(request, response)
+
     # --- live updates ---------------------------------------------------------------------------
     async def live(self, request: web.Request) -> web.StreamResponse:
         self.context(request)
@@ -459,6 +531,24 @@ class Dashboard:
         return self.finish(request, response)
 
 
+SERVED_LINKS = {"style": "/static/style.css", "alerts_atom": "/public/alerts.atom", "actions_atom": "/public/actions.atom",
+                "funds_atom": "/public/fundraisers.atom", "calendar": "/public/calendar.ics",
+                "region_calendar": "/public/calendar/REGION.ics", "index": "/public/"}
+STATIC_LINKS = {"style": "style.css", "alerts_atom": "alerts.atom", "actions_atom": "actions.atom",
+                "funds_atom": "fundraisers.atom", "calendar": "calendar.ics", "region_calendar": "calendar-REGION.ics",
+                "index": "index.html"}
+FEED_TYPES = {"atom": "application/atom+xml", "ics": "text/calendar"}
+
+
+def render_public(data: Any, lang: str, links: dict[str, str], *, alerts_only: bool = False,
+                  lang_links: dict[str, str] | None = None) -> str:
+    """A public page (templates/public.html): the served one and the one `solnet export-site` writes."""
+    t = i18n.Translator(lang)
+    title = t("public.alerts_page_title" if alerts_only else "public.title")
+    return render_page("public.html", {"t": t, "lang": t.lang, "data": data, "links": links, "title": title,
+                                       "alerts_only": alerts_only, "lang_links": lang_links or {}})
+
+
 def safe_next(value: str | None) -> str:
     """Where to go after logging in: a path on this site, else the overview. Only a single leading
     "/" (never "//": another host), no backslash (some browsers read it as "/"), and nothing but
@@ -496,5 +586,10 @@ def setup(app: web.Application, runtime: NodeRuntime, options: DashboardOptions 
     post("/admin/wipe", dash.wipe_submit)
     get("/live", dash.live)
     get("/static/{name}", dash.static_file)
+    get("/public/", dash.public_page)
+    get("/public/alerts", dash.public_page)
+    get("/public/{name:(alerts|actions|fundraisers)[.]atom}", dash.public_feed)
+    get("/public/{name:calendar[.]ics}", dash.public_feed)
+    get("/public/calendar/{region:[a-z0-9][a-z0-9-]{0,39}}.ics", dash.public_feed)
     app.on_shutdown.append(dash.on_shutdown)
     return dash

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events.kinds import ALERT_DEFAULT_EXPIRY_MS, HOUR_MS, KINDS
+from events.sealed import SEALABLE
 from node.dashboard.i18n import Translator
 from node.publishing import CASE_NOTE_KINDS, PRIVATE_FIELD, typed_fields
 from node.render import MONEY_FIELDS
@@ -62,7 +63,13 @@ def form_fields(kind_name: str) -> set[str]:
     extra = {"public_note"} if takes_case_notes(kind_name) else set()
     extra |= {"expires_in"} if needs_expiry(kind_name) else set()
     extra |= {"private", "to"} if has_private_part(kind_name) else set()
+    extra |= {"audience", "to"} if takes_audience(kind_name) else set()
     return {i.name for i in inputs(kind_name)} | extra
+
+
+def takes_audience(kind_name: str) -> bool:
+    """Kinds a group may share with chosen groups only (events/sealed.py): their forms have a picker."""
+    return kind_name in SEALABLE
 
 
 def has_private_part(kind_name: str) -> bool:
@@ -98,8 +105,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"private details .*empty|give the details too", "error.private_empty"),
     (r"note on a claim or close is public", "error.public_note"),
     (r"not a duration|'expires_in'", "error.duration"),
+    (r"names an event shared with chosen groups only", "error.sealed_reference"),
     (r"must name an? [\w.]+ event", "error.wrong_reference"),
-    (r"recipient|is not a group|has no device|is revoked|at most \d+", "error.recipients"),
+    (r"recipient|is not a group|has no device|is revoked|at most \d+|no group of this network", "error.recipients"),
 
 ))
 

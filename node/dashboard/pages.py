@@ -11,7 +11,10 @@ from typing import Any
 from events import readmodels
 from events.format import decode_event
 from events.kinds import KINDS
+from events.projections import MemoryTables
+from events.sealed import SEALED_KIND
 from node import references, render
+from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.views import REGION_TABLES, view
 
@@ -26,9 +29,11 @@ def group_names(log: EventLog) -> dict[bytes, str]:
     return references.group_names(log.store)
 
 
-def regions(log: EventLog) -> list[str]:
-    """Every region something is shown for (a group's home region included)."""
-    return log.store.regions(REGION_TABLES)
+def regions(log: EventLog, opened: MemoryTables | None = None) -> list[str]:
+    """Every region something is shown for (a group's home region included; with `opened`, the
+    regions of the events for chosen groups this node reads too)."""
+    store = log.store if opened is None else WithOpened(log.store, opened)
+    return store.regions(REGION_TABLES)
 
 
 def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any]:
@@ -37,11 +42,13 @@ def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any
 
 
 def overview(log: EventLog, region: str | None, now: int, own: bytes | None = None,
-             peers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+             peers: list[dict[str, Any]] | None = None, opener: Opener | None = None) -> dict[str, Any]:
     """Each section from at most CANDIDATES rows per table (the newest; the soonest actions), so
     the page costs the same at 100 events or 100k; sections filter them (open, not ended). `own`
-    is this node's group: what it may do (take, close, adjust, clear) is marked on the items."""
-    bounded = {"region": region, "now": now, "limit": CANDIDATES}
+    is this node's group: what it may do (take, close, adjust, clear) is marked on the items. With
+    `opener` (the admin's page), the events for chosen groups this node reads are in it too."""
+    opened = opened_rows(log, opener) if opener is not None else None
+    bounded = {"region": region, "now": now, "limit": CANDIDATES, "opened": opened}
     all_funds = view(log, "fundraisers", **bounded)
     funds = [f for f in all_funds if f.get("ends_at") is None or f["ends_at"] >= now]
     needs = view(log, "needs", **bounded)
@@ -67,7 +74,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         a["mine"] = a["group"] == own
     return {
         "alerts": alerts,
-        "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers),
+        "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, opened=opened),
         "timeline": _bounded(timeline, len(timeline) >= CANDIDATES),
         "later": _bounded(later, len(upcoming) >= CANDIDATES),
         "happened": _bounded(happened),
@@ -80,7 +87,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "history": _bounded(history),
         "resources": _bounded(view(log, "resources", **bounded)),
         "names": group_names(log),
-        "regions": regions(log),
+        "regions": regions(log, opened),
         "last_n": log.store.last_n(),
         "own": own,
     }
@@ -119,7 +126,7 @@ def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     out = []
     for f in spec.fields:
-        if f.name not in fields or f.name == "sealed" or f.type == "signature":
+        if f.name not in fields or f.type in ("bytes", "signature"):
             continue  # ciphertext and signatures are checked by the node, not read by people
         value = fields[f.name]
         show = {"time": "time", "enum": "choice", "id": "id", "ids": "ids", "url": "url", "text": "text",
@@ -130,7 +137,11 @@ def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None) -> dict[str, Any] | None:
+def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
+          opener: Opener | None = None) -> dict[str, Any] | None:
+    """One event for its page. An event for chosen groups shows as what is inside it when `opener`
+    (the admin's page) reads it, with whom it is shared; otherwise only that it exists. `own` is
+    this node's group (what it may do with the event)."""
     row = log.store.event_row(event_id)
     if row is None:
         return None
@@ -138,15 +149,24 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None) ->
     fields = render.event_fields(row) or {}
     member = log.trust.member(author)
     group = member.group if member is not None else None
+    shared: list[bytes] = []
+    opened = None
+    if (inside := opened_event(log, opener, row)) is not None:
+        inner, author_group = inside
+        kind, fields, shared = inner.kind, inner.fields, shared_with(inner, author_group)
+        opened = opened_rows(log, opener) if opener is not None else None
+    names = group_names(log)
     out: dict[str, Any] = {
         "id": event_id, "kind": kind, "author": author, "seq": seq, "ts": ts, "expires": expires,
-        "body": render.BODY_STATES[body_state], "group": group, "group_name": group_names(log).get(group),
+        "body": render.BODY_STATES[body_state], "group": group, "group_name": names.get(group),
         "fields": _display_fields(kind, fields), "raw": fields, "sealed": fields.get("sealed"),
         "title": fields.get("title") or fields.get("name"), "status": None, "mine": group is not None and group == own,
         "no_effect": None,
+        "shared_with": [names.get(g) or render.short_id(g) for g in shared],  # by name, for the page
+        "for_chosen_groups": kind == SEALED_KIND,  # and not readable here
     }
     region = fields.get("region")
-    bounded = {"region": region, "now": now, "limit": CANDIDATES}
+    bounded = {"region": region, "now": now, "limit": CANDIDATES, "opened": opened}
     found = lambda name: next((x for x in view(log, name, **bounded) if x["id"] == event_id), None)  # noqa: E731
     if kind == "fundraiser":
         out["status"] = found("fundraisers")
@@ -171,6 +191,7 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None) ->
 
 
 def recipient_groups(log: EventLog) -> list[dict[str, Any]]:
-    """Groups that can receive a private part (not revoked), for the support request form."""
+    """Groups that can receive a private part or an event for chosen groups (not revoked), for the
+    forms' pickers."""
     return [{"id": g["id"], "name": g["name"], "region": g["region"]} for g in view(log, "groups")
             if g["revoked_from"] is None]

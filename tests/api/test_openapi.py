@@ -8,7 +8,8 @@ import json
 from events.kinds import KINDS
 from node import api as api_module
 from node.api_body import BLANK, EXPIRES_RE, FORBIDDEN, FORMS, NUMERIC_TYPES, form_name
-from node.publishing import SIGNERS, typed_fields
+from events.sealed import MAX_TO
+from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fields
 from node.render import MONEY_FIELDS
 from node.views import VIEWS
 from node.webapp import build_app
@@ -128,7 +129,8 @@ TEXTS = {  # free text, as node.publishing takes it: no control character; blank
 def publish_branches() -> list[dict]:
     """One `oneOf` branch of PublishRequest per kind: its typed fields, the required ones present."""
     branches = []
-    for name, kind in KINDS.items():
+    for name in PUBLISHABLE_KINDS:
+        kind = KINDS[name]
         typed = typed_fields(kind)
         props = {f.name: field_schema(f) for f in kind.fields if f.name in typed}
         required = [f.name for f in kind.fields if f.required and f.name in typed]
@@ -148,9 +150,13 @@ def generate(doc: dict) -> dict:
     written afresh: enums, patterns, the kinds' fields, and a relative server (the node's own address)."""
     doc["servers"] = [{"url": "/", "description": "the node that serves this document"}]
     request = doc["components"]["schemas"]["PublishRequest"]
-    request["properties"]["kind"]["enum"] = list(KINDS)
+    request["properties"]["kind"]["enum"] = list(PUBLISHABLE_KINDS)
     request["properties"]["as"]["enum"] = list(SIGNERS)
     request["properties"]["expires_in"]["pattern"] = f"^{EXPIRES_RE.pattern}$"
+    request["properties"]["to"]["maxItems"] = MAX_TO
+    request["properties"]["to"]["items"] = {
+        "type": "string", "minLength": 1, "maxLength": GROUP_TEXT_MAX, "pattern": f"[^{BLANK}]",
+        "description": "a group: its name, its id (64 hex characters) or a unique prefix of at least 6"}
     request["oneOf"] = publish_branches()
     doc["components"]["schemas"].update(TEXTS)
     operation_parameter(doc, "/api/v1/events", "get", "kind")["schema"]["enum"] = list(KINDS)

@@ -56,8 +56,7 @@ async def test_read_model_limit_bounds_the_items(api):
 
 
 def _timestamps_ms(runtime, ids: list[str]) -> dict[str, int]:
-    db = runtime.log.store.db
-    return {i: db.execute("SELECT ts FROM events WHERE id=?", (bytes.fromhex(i),)).fetchone()[0] for i in ids}
+    return {i: runtime.log.store.event_row(bytes.fromhex(i)).ts for i in ids}
 
 
 async def test_status_and_peers(api, homes):

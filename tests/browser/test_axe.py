@@ -56,6 +56,10 @@ def network_with_data(cluster):
     ids["support"] = api_publish(calais, "support.request", {"region": "calais", "type": "legal", "people": "2",
                                                              "urgency": "high"}, private="Details", to=[own])["id"]
     api_publish(calais, "support.claim", {"request": ids["support"]})
+    ids["sealed"] = api_publish(calais, "action", {"title": "Blocage", "region": "calais", "type": "direct_action",
+                                                   "starts_at": "2031-03-03T05:00"}, to=[own])["id"]
+    api_publish(calais, "alert", {"region": "calais", "type": "eviction", "text": "Expulsion annoncée", "public": "yes",
+                                  "location": "Rue Mollien"}, expires_in="6h")
     return calais, ids
 
 
@@ -128,6 +132,12 @@ def test_axe_publish_index_every_form_and_failed_submits(cluster, browser, lang)
                   "support request form after a failed submit (no recipient)", found)
     failed_submit(page, url(calais, f"/publish/need.fulfil?need={ids['action']}"), {"#f-quantity": "2"},
                   "need.fulfil form after a failed submit (a reference to an action)", found)
+    page.goto(url(calais, "/publish/offer"))  # for chosen groups, but none ticked
+    page.check("#f-audience-chosen")
+    page.fill("#f-quantity", "2")
+    page.click("main form button[type=submit]")
+    page.locator("#error-summary").wait_for()
+    check(page, "offer form after a failed submit (no group chosen)", found)
     assert not found, f"{len(found)} axe violations ({lang}):\n" + "\n".join(found)
 
 
@@ -143,4 +153,7 @@ def test_axe_login_and_public_read_only_pages(cluster, browser, lang) -> None:
     visit(page, url(calais, f"/event/{ids['support']}"), "public event page (support request)", found)
     visit(page, url(calais, "/groups"), "public groups", found)
     visit(page, url(calais, "/publish"), "public visitor at an admin page", found)
+    visit(page, url(calais, f"/event/{ids['sealed']}"), "public event page (for chosen groups)", found)
+    visit(page, url(calais, f"/public/?lang={lang}"), "public page without script", found)
+    visit(page, url(calais, f"/public/alerts?lang={lang}"), "public alert page", found)
     assert not found, f"{len(found)} axe violations ({lang}):\n" + "\n".join(found)

@@ -162,6 +162,9 @@ def publish_every_kind(home: Path, *, group_b: str) -> dict[str, str]:
     ids["group.profile"] = publish(home, "group.profile", "--name", "Calais", "--region", "calais",
                                    "--description", "Solidarity with people on the move", "--languages", "fr,en",
                                    "--contact", "calais@example.org")
+    # For the group's own devices only (B's devices are not known here yet): named as people type it.
+    ids["sealed"] = publish(home, "offer", "--category", "tents", "--quantity", "4", "--region", "calais",
+                            "--notes", "for the squat on rue Mollien", "--to", "calais")
     laptop = nacl.signing.SigningKey.generate().verify_key.encode().hex()
     laptop_box = nacl.public.PrivateKey.generate().public_key.encode().hex()
     ids["member.vouch"] = publish(home, "member.vouch", "--subject", laptop, "--role", "device",

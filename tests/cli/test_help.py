@@ -7,6 +7,7 @@ import re
 import pytest
 
 from events.kinds import KINDS
+from events.sealed import SEALABLE
 from node.publishing import typed_fields
 
 
@@ -34,4 +35,5 @@ def test_publish_kind_help_lists_its_fields(cli, kind):
     assert {"offline", "as", "json"} <= set(listed) <= {"offline", "private", "to", "expires-in", "as", "json",
                                                          "public-note"}, sorted(listed)
     assert ("expires-in" in listed) == (spec.expiry != "forbidden")
-    assert ("to" in listed) == ("private" in listed) == (spec.field("sealed") is not None)
+    assert ("private" in listed) == (spec.field("sealed") is not None)
+    assert ("to" in listed) == ("private" in listed or kind in SEALABLE)  # for chosen groups: the whole event

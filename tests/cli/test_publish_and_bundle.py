@@ -41,8 +41,14 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     b_by_id = by_id(b_events)
     own_b = {e["id"] for e in b_events if e["author"] in (network.group_b, network.device_b)}
     assert keys_of(a_events) == keys_of(e for e in b_events if e["id"] not in own_b)
+    # The offer for Calais's own devices: A reads its inside, B (not a reader) only that it exists.
+    sealed_on_a, sealed_on_b = a_by_id[ids["sealed"]], b_by_id[ids["sealed"]]
+    assert sealed_on_a["inner"]["notes"] == "for the squat on rue Mollien" and sealed_on_a["inner"]["kind"] == "offer"
+    assert sealed_on_b["kind"] == "sealed" and "inner" not in sealed_on_b and "Mollien" not in str(sealed_on_b)
     for event_id, event in a_by_id.items():
-        assert b_by_id[event_id] == event, f"B shows {event['kind']} {event_id} differently"
+        if event_id != ids["sealed"]:
+            assert b_by_id[event_id] == event, f"B shows {event['kind']} {event_id} differently"
+    assert {k: v for k, v in sealed_on_a.items() if k != "inner"} == sealed_on_b
 
     # And back: after B's bundle reaches A the two nodes list exactly the same events.
     back = tmp_path / "bristol.bundle"
@@ -50,10 +56,19 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     cli.run(network.a, "import", back)
     a_events = cli.run_json(network.a, "ls", "--limit", "1000")
     assert keys_of(a_events) == keys_of(b_events)
-    assert by_id(a_events) == b_by_id
-    for view in ("regions", "actions", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
+    assert {i: e for i, e in by_id(a_events).items() if i != ids["sealed"]} == \
+        {i: e for i, e in b_by_id.items() if i != ids["sealed"]}
+    for view in ("actions", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
                  "alert-history", "resources", "groups"):  # the read models
-        assert cli.run_json(network.a, "view", view) == cli.run_json(network.b, "view", view), view
+        on_a = [i for i in cli.run_json(network.a, "view", view) if not i.get("shared_with")]
+        assert on_a == cli.run_json(network.b, "view", view), view
+    # The summaries add up what each node reads: A's without its key (no passphrase) are B's.
+    summaries = cli.run_json(network.a, "view", "regions")
+    assert summaries != cli.run_json(network.b, "view", "regions")  # A counts its 4 sealed tents
+    assert cli.run_json(network.a, "view", "regions", env={"SOLNET_PASSPHRASE": None}) == \
+        cli.run_json(network.b, "view", "regions")
+    assert [i["notes"] for i in cli.run_json(network.a, "view", "needs") if i.get("shared_with")] == \
+        ["for the squat on rue Mollien"]
 
     actions = cli.run_json(network.b, "ls", "--kind", "action")
     assert {e["id"] for e in actions} == {ids["action"], ids["info_night"], ids["past_action"]}

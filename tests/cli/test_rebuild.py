@@ -1,16 +1,17 @@
 """`solnet rebuild` replays the log into the read models: what people see must not change."""
 from __future__ import annotations
 
-import sqlite3
 from contextlib import closing
 
-PROJ_SQL = "SELECT tbl, key, region, t, ref, vts, vid, data FROM proj ORDER BY tbl, key"
-VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")
+from node.store import Store
+
+VIEWS = ("regions", "actions", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
+         "alert-history", "resources", "groups")
 
 
 def projection(home) -> list[tuple]:
-    with closing(sqlite3.connect(f"file:{home / 'solnet.db'}?mode=ro", uri=True)) as db:
-        return db.execute(PROJ_SQL).fetchall()
+    with closing(Store(home / "solnet.db", readonly=True)) as store:
+        return store.projection_dump()
 
 
 def seen(home, cli, views=VIEWS) -> dict:
@@ -32,7 +33,7 @@ def test_rebuild_keeps_what_the_publishing_node_shows(populated, cli):
     [fundraiser] = before["fundraisers"]
     assert (fundraiser["goal"], fundraiser["raised"]) == (200000, 15000)
     [need] = [n for n in before["needs"] if n["id"] == populated.published["need"]]
-    assert (need["fulfilled"], need["remaining"]) == (15, 25)
+    assert (need["quantity"], need["fulfilled"], need["remaining"]) == (50, 20, 30)  # adjusted, then 15 + 5
     [request] = before["support"]
     assert (request["status"], request["outcome"]) == ("closed", "resolved")
 

@@ -118,9 +118,8 @@ async def test_a_full_disk_is_said_in_the_form_and_what_was_typed_is_kept(sample
     node = await start_node(sample.nodes[0])
     await node.log_in(http)
     runtime = node.runtime
-    db = runtime.log.store.db
-    pages_now = await runtime.db(lambda: db.execute("PRAGMA page_count").fetchone()[0])
-    await runtime.db(lambda: db.execute(f"PRAGMA max_page_count={pages_now}"))  # not one page more: the disk is full
+    store = runtime.log.store
+    await runtime.db(lambda: store.limit_pages(store.size_pages()))  # not one page more: the disk is full
     before = await runtime.db(runtime.log.store.count)
     _, form, _ = await get(http, node.url + "/publish/action")
     fields = {"title": "Cours 8", "region": "calais", "type": "class", "starts_at": "2031-07-01T10:00",
@@ -128,7 +127,7 @@ async def test_a_full_disk_is_said_in_the_form_and_what_was_typed_is_kept(sample
     status, html, _ = await post(http, node.url + "/publish/action", fields)
     assert status == 507 and "disk is full" in html and 'value="Cours 8"' in html, html[-2000:]
     assert await runtime.db(runtime.log.store.count) == before
-    await runtime.db(lambda: db.execute("PRAGMA max_page_count=1073741823"))  # space freed
+    await runtime.db(store.limit_pages, None)  # space freed
     status, _, _ = await post(http, node.url + "/publish/action", fields)
     assert status == 303 and await runtime.db(runtime.log.store.count) == before + 1
 

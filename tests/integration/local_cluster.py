@@ -106,7 +106,8 @@ def chain_problems(target: LocalNode | Path) -> list[str]:
     """Per-author chains that do not run 1..n without gaps, or a seq stored twice."""
     problems = []
     for author, low, high, n, distinct in query(
-            target, "SELECT author, min(seq), max(seq), count(*), count(DISTINCT seq) FROM events GROUP BY author"):
+            target, "SELECT key, min(seq), max(seq), count(*), count(DISTINCT seq) FROM events JOIN keys ON k = a "
+                    "GROUP BY a"):
         if low != 1 or high != n or distinct != n:
             problems.append(f"author {author.hex()[:12]}: seq {low}..{high}, {n} rows, {distinct} distinct seqs")
     duplicate_ids = query(target, "SELECT count(*) - count(DISTINCT id) FROM events")[0][0]

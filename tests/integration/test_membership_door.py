@@ -49,7 +49,7 @@ def test_a_revoked_group_is_refused_and_its_events_purged(cluster: Cluster) -> N
                  "Cardiff's events on Calais and Bristol before the revocation")
 
     def signed_by_cardiff(node) -> int:
-        return query(node, "SELECT count(*) FROM events WHERE author IN (?, ?)", (cardiff_group, cardiff_device))[0][0]
+        return query(node, "SELECT count(*) FROM events JOIN keys ON k = a WHERE key IN (?, ?)", (cardiff_group, cardiff_device))[0][0]
 
     log_mark = len(log_text(calais))
     cli(calais, "publish", "member.revoke", "--subject", cardiff_group.hex(), "--from-seq", "1", "--as", "group",

@@ -57,7 +57,7 @@ def backlog_author(node: LocalNode) -> bytes:
 
 
 def count_by(node: LocalNode, author: bytes) -> int:
-    return query(node, "SELECT count(*) FROM events WHERE author=?", (author,))[0][0]
+    return query(node, "SELECT count(*) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)", (author,))[0][0]
 
 
 def received_in_rounds(log: str) -> int:

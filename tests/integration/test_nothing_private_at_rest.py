@@ -71,7 +71,7 @@ def test_private_text_keys_and_passphrase_never_reach_disk_or_logs(cluster: Clus
     for node in nodes:  # the store every node opens overwrites deleted content
         store = node.home.store()
         try:
-            assert store.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
+            assert store.secure_delete()
         finally:
             store.close()
         _assert_no_peer_addresses(node, nodes)

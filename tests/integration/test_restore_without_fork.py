@@ -22,7 +22,7 @@ HOUR_MS = 3_600_000
 
 def device_head(node: LocalNode) -> int:
     device = bytes.fromhex(node.home.config().device_id)
-    return query(node, "SELECT coalesce(max(seq), 0) FROM events WHERE author=?", (device,))[0][0]
+    return query(node, "SELECT coalesce(max(seq), 0) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)", (device,))[0][0]
 
 
 def seq_of(node: LocalNode, event_id: bytes) -> int:

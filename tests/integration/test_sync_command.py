@@ -78,7 +78,7 @@ def store_own_events(node: LocalNode, count: int, monkeypatch: pytest.MonkeyPatc
     """`count` events of the node's device, stored in its home through the ingest path; its key."""
     key = node.keys.device
     author = bytes(key.public)
-    head = query(node, "SELECT seq, id FROM events WHERE author=? ORDER BY seq DESC LIMIT 1", (author,))
+    head = query(node, "SELECT seq, id FROM heads WHERE k=(SELECT k FROM keys WHERE key=?)", (author,))
     seq, prev = head[0] if head else (0, None)
     log = node.home.log()
     network = log.network_id
@@ -102,7 +102,7 @@ def signature_workers(pid: int) -> list[int]:
     workers = []
     for child in descendants(pid):
         try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+            if b"node.verify_worker" in Path(f"/proc/{child}/cmdline").read_bytes():
                 workers.append(child)
         except OSError:
             pass
@@ -134,7 +134,7 @@ def test_a_sink_whose_storing_stalls_finishes_and_reports_what_it_stored(cluster
                 frozen.add(pid)
             time.sleep(0.05)
         assert frozen, "no signature worker to stall"
-        held = query(bristol, "SELECT count(*) FROM events WHERE author=?", (author,))[0][0]
+        held = query(bristol, "SELECT count(*) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)", (author,))[0][0]
         assert held < SLOW_EVENTS, "the sync finished before the stall: it tested nothing"
         assert sync.poll() is None, (f"the sync ended during the stall (exit {sync.returncode}) with {held} of "
                                      f"{SLOW_EVENTS} stored:\n{sync.stderr.read()}\n{cluster.log_tails()}")
@@ -152,7 +152,7 @@ def test_a_sink_whose_storing_stalls_finishes_and_reports_what_it_stored(cluster
             sync.wait(5)
     assert sync.returncode == 0, (sync.returncode, out, err, cluster.log_tails())
     report = json.loads(out)
-    stored = query(bristol, "SELECT count(*) FROM events WHERE author=?", (author,))[0][0]
+    stored = query(bristol, "SELECT count(*) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)", (author,))[0][0]
     assert stored == SLOW_EVENTS
     assert report["complete"] is True and report["received"] == stored, report
     assert report["outcomes"] == {"accepted": stored} and report["seconds"] >= STALL_S, report

@@ -42,8 +42,7 @@ HEAL_TIMEOUT_S = 30.0
 ALERT_TIMEOUT_S = 10.0
 HOLD_S = 2.0  # once each side has converged, how long we watch that nothing crosses the partition
 PROBE_TIMEOUT_S = 1.0
-HEADS_SQL = ("SELECT e.author, e.seq, e.id FROM events e JOIN (SELECT author, max(seq) AS top FROM events "
-             "GROUP BY author) h ON e.author = h.author AND e.seq = h.top")
+HEADS_SQL = "SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)"
 ROUND_LINE = re.compile(rb"synced, received \d+, sent \d+ in ([0-9.]+) s")
 
 

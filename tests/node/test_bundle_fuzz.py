@@ -90,7 +90,7 @@ def bundles(fast_kdf: None) -> Iterator[Bundles]:
     writer = SealedWriter(sealed_out, PASSPHRASE)
     export_bundle(log, keys.device, writer)
     writer.close()
-    rows = {r[0]: (r[1], r[2], r[3]) for r in log.store.db.execute("SELECT id, header, sig, body FROM events")}
+    rows = {e.id: (e.header, e.sig, e.body) for e in log.store.all_events()}
     all_wires = frozenset(msgpack.packb([h, s, b], use_bin_type=True) for h, s, b in rows.values())
     unpacker = msgpack.Unpacker(raw=False)
     unpacker.feed(plain.getvalue()[len(MAGIC):])
@@ -108,8 +108,8 @@ class Target:
         self.log = EventLog.create(Store(":memory:"), genesis)
 
     def holds_anything(self) -> bool:
-        db = self.log.store.db
-        return any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in ("events", "pending", "forks"))
+        store = self.log.store
+        return bool(store.count() or store.pending_count() or store.fork_count())
 
     def renew(self) -> None:
         if self.holds_anything():
@@ -163,18 +163,18 @@ def import_damaged(target: Target, data: bytes, passphrase: str | None) -> Impor
 
 
 def assert_nothing_tampered(target: Target, bundles: Bundles, report: ImportReport | None) -> None:
-    db: sqlite3.Connection = target.log.store.db
+    store = target.log.store
     if report is None:
         assert not target.holds_anything(), "a refused import stored something"
         return
-    stored = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT id, header, sig, body FROM events")}
+    stored = {e.id: (e.header, e.sig, e.body) for e in store.all_events()}
     for event_id, (header, sig, body) in stored.items():
         assert event_id in bundles.rows, "an event nobody signed was stored"
         signed = bundles.rows[event_id]
         assert (header, sig) == signed[:2] and body in (None, signed[2]), "an event was stored altered"
-    for (wire,) in db.execute("SELECT wire FROM pending"):
+    for wire in store.pending_wires():
         assert wire in bundles.wires, "an altered event is held pending"
-    assert not db.execute("SELECT 1 FROM forks").fetchone(), "damage made a fork"
+    assert not store.fork_count(), "damage made a fork"
     if report.problem is None and not report.count("rejected"):
         assert report.signature_ok and set(stored) == set(bundles.rows), "a damaged bundle passed as intact"
 

@@ -54,7 +54,7 @@ def test_a_restored_home_continues_after_its_newer_events_instead_of_forking(net
     chain_gate.round_completed(original.store, now_ms(), None)  # it syncs with its peer as it publishes
     device = net.founder.device
     first = original.append(device, "action", action(1))
-    original.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    original.store.checkpoint()
     shutil.copytree(tmp_path / "home", tmp_path / "backup")  # the backup: events up to seq 1
     newer = [original.append(device, "action", action(i)) for i in (2, 3)]
     peer = _founded(net, tmp_path / "peer.db")
@@ -75,13 +75,13 @@ def test_a_restored_home_continues_after_its_newer_events_instead_of_forking(net
     after = restored.append(device, "action", action(4))
     assert after.seq == 4 and after.header.prev == newer[-1].id
     assert statuses(peer.ingest(wires([after]))) == ["accepted"]
-    assert peer.store.db.execute("SELECT count(*) FROM forks").fetchone()[0] == 0
+    assert peer.store.fork_count() == 0
 
 
 def test_without_the_gate_the_restored_home_would_fork(net: Net, tmp_path: Path) -> None:
     """What the gate prevents: `offline` signs at once, at a seq the network already holds."""
     original = _founded(net, tmp_path / "home" / "solnet.db")
-    original.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    original.store.checkpoint()
     shutil.copytree(tmp_path / "home", tmp_path / "backup")
     newer = original.append(net.founder.device, "action", action(1))
     peer = _founded(net, tmp_path / "peer.db")

@@ -14,6 +14,7 @@ from pathlib import Path
 import msgpack
 import pytest
 
+from node.store import StorageFull
 from node_fixtures import Net, action, statuses, wires
 
 
@@ -52,7 +53,7 @@ def test_kill_9_mid_ingest_20_times_loses_no_acknowledged_event(net: Net, tmp_pa
     assert kills >= 10, "the writer finished before it could be killed: make the workload larger"
     # the surviving file holds a consistent chain: seqs 1..n with no gap
     with sqlite3.connect(db) as check:
-        seqs = [r[0] for r in check.execute("SELECT seq FROM events WHERE author=? ORDER BY seq",
+        seqs = [r[0] for r in check.execute("SELECT seq FROM events WHERE a=(SELECT k FROM keys WHERE key=?) ORDER BY seq",
                                             (bytes(net.founder.device.public),))]
     assert seqs == list(range(1, len(seqs) + 1))
 
@@ -63,14 +64,13 @@ def test_disk_full_refuses_the_batch_and_loses_nothing(net: Net, tmp_path: Path)
     first = [net.device.sign("action", action(i)) for i in range(20)]
     assert set(statuses(log.ingest(wires(first)))) == {"accepted"}
     before = log.store.projection_dump()
-    pages = log.store.db.execute("PRAGMA page_count").fetchone()[0]
-    log.store.db.execute(f"PRAGMA max_page_count={pages + 2}")  # the disk is (nearly) full
+    log.store.limit_pages(log.store.size_pages() + 2)  # the disk is (nearly) full
     big = [net.device.sign("action", action(100 + i) | {"description": "x" * 3900}) for i in range(200)]
-    with pytest.raises(sqlite3.OperationalError, match="full"):
+    with pytest.raises(StorageFull):
         log.ingest(wires(big))
     assert log.store.count() == 22
     assert log.store.projection_dump() == before
     assert log.store.integrity() == "ok"
-    log.store.db.execute("PRAGMA max_page_count=1073741823")  # space freed
+    log.store.limit_pages(None)  # space freed
     assert set(statuses(log.ingest(wires(big)))) == {"accepted"}
     assert log.store.count() == 222

@@ -34,7 +34,7 @@ def test_a_gap_waits_then_fills_from_pending(net: Net, tmp_path: Path) -> None:
     assert log.store.count() == 2
     assert statuses(log.ingest(wires([e1]))) == ["accepted"]
     assert log.store.head(net.device.key.public.__bytes__())[0] == 3
-    assert log.store.db.execute("SELECT count(*) FROM pending").fetchone()[0] == 0
+    assert log.store.pending_count() == 0
 
 
 def test_an_unknown_author_waits_for_its_vouch(net: Net, tmp_path: Path) -> None:
@@ -93,14 +93,14 @@ def test_a_fork_keeps_both_as_proof_and_freezes_the_author(net: Net, tmp_path: P
     assert statuses(log.ingest(wires([first]))) == ["accepted"]
     out = log.ingest(wires([twin]))
     assert out[0].reason == "fork"
-    fork = log.store.db.execute("SELECT id, other FROM forks").fetchone()
+    fork = log.store.fork_records()[0][:2]
     assert fork == (twin.id, first.id)
     # the author is frozen: its later events are refused, even valid ones
     later = net.device.sign("action", action(3))
     assert log.ingest(wires([later]))[0].reason == "author_frozen"
     # proof survives: the fork's wire bytes verify on their own
     from events.format import decode_event
-    decode_event(log.store.db.execute("SELECT wire FROM forks").fetchone()[0]).verify()
+    decode_event(log.store.fork_records()[0].wire).verify()
 
 
 def test_a_fork_inside_one_batch_freezes_the_rest_of_it(net: Net, tmp_path: Path) -> None:
@@ -293,7 +293,7 @@ def test_publishing_with_an_uncertified_key_stores_nothing(net: Net, tmp_path: P
         log.append(stranger, "action", action())
     assert refused.value.reason == "not_a_member"
     assert log.store.count() == 2
-    assert log.store.db.execute("SELECT count(*) FROM pending").fetchone()[0] == 0
+    assert log.store.pending_count() == 0
 
 
 def test_publishing_after_revocation_is_refused(net: Net, tmp_path: Path) -> None:

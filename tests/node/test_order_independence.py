@@ -171,6 +171,14 @@ def _started(ev: Event) -> bool:
 def state(log: EventLog) -> dict:
     store = log.store
     trust = log.trust
+    events = sorted(store.event_states())
+    # The heads and the count are kept as events come and go (revocations, forks): they must be
+    # what the stored events say, whatever the order they came in.
+    newest: dict[bytes, tuple[int, bytes]] = {}
+    for event_id, author, seq, _ in events:
+        newest[author] = max(newest.get(author, (0, b"")), (seq, event_id))
+    assert sorted(store.heads()) == sorted((a, s, i) for a, (s, i) in newest.items())
+    assert store.count() == len(events)
     return {
         # Every read model people see, read as the API reads them (bounded) and in full (the CLI).
         "views": {(name, bounded): view(log, name, now=NOW, limit=50 if bounded else None, peers=[])
@@ -182,7 +190,7 @@ def state(log: EventLog) -> dict:
         # node and not yet to another; it changes nothing unless that revocation stops counting, and
         # then both find it when the events come back.
         "revocations": {k: (r.by, r.from_seq, r.fork) for k, r in trust.revocations.items()},
-        "events": sorted(store.db.execute("SELECT id, author, seq, body_state FROM events").fetchall()),
+        "events": events,
         "projections": store.projection_dump(),
     }
 

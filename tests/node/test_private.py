@@ -35,7 +35,7 @@ def test_only_recipients_read_the_private_part_and_it_is_never_in_the_clear(net:
     assert open_private(sealed, cardiff_enc) is None
     [row] = log.store.rows("support")
     assert row.data.get("has_private") is True and "sealed" not in row.data
-    log.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.store.checkpoint()
     for f in tmp_path.iterdir():
         assert SECRET.encode() not in f.read_bytes(), f.name
 

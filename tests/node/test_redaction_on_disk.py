@@ -64,7 +64,7 @@ def test_space_is_given_back_after_dropping_bodies(net: Net, tmp_path: Path) -> 
     for i in range(300):
         log.append(net.founder.device, "action", action(i) | {"description": f"{i} " + "x" * 3990},
                    expires=now + 60_000, now=now)
-    log.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file, to compare sizes
+    log.store.checkpoint()  # everything in the main file, to compare sizes
     before = (tmp_path / "a.db").stat().st_size
     log.purge_expired(now + 61_000)
     after = (tmp_path / "a.db").stat().st_size

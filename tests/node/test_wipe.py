@@ -108,7 +108,7 @@ def test_wipe_drops_sealed_case_notes_and_unused_login_links(tmp_path: Path) -> 
     calais, _, sealed = _network_with_a_private_request(tmp_path)
     log = calais.home.log()
     keys = calais.home.keys(PASS)
-    request = log.store.db.execute("SELECT id FROM events WHERE kind='support.request'").fetchone()[0]
+    request = log.store.list_events(kind="support.request", limit=1)[0].id
     note = seal_private("Host at 12 Acacia Road", log.trust, [], bytes(keys.group.public))
     log.append(keys.device, "support.claim", {"request": request, "sealed": note})
     public = log.append(keys.device, "support.close", {"request": request, "outcome": "resolved", "note": "done"})
@@ -124,5 +124,23 @@ def test_wipe_drops_sealed_case_notes_and_unused_login_links(tmp_path: Path) -> 
         for f in calais.home.path.iterdir():
             data = f.read_bytes()
             assert note[-64:] not in data and sealed[-64:] not in data, f.name
+    finally:
+        store.close()
+
+
+def test_wipe_drops_the_bodies_of_events_for_chosen_groups(tmp_path: Path) -> None:
+    from node import publishing
+
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    log = calais.home.log()
+    sealed = publishing.publish(log, calais.home.keys(PASS), "action", {
+        "title": "Blockade at dawn", "region": "calais", "type": "direct_action", "starts_at": "2031-06-01T05:00"},
+        to=["Calais"])
+    log.store.close()
+    out = json.loads(_solnet(calais.home.path, "wipe", "--yes", "--json").stdout)
+    assert out["private_parts_dropped"] == 2  # the request's private part and the sealed action
+    store = Store(calais.home.db_path)
+    try:
+        assert store.event_row(sealed.id).body is None  # the signed header stays, the envelope is gone
     finally:
         store.close()

@@ -66,8 +66,7 @@ class Mole:
 
     def credentials(self) -> tuple[bytes, ...]:
         """Every event this mole holds: the founder's chain up to our vouch, then our group's chain."""
-        rows = self.log.store.db.execute("SELECT header, sig, body FROM events ORDER BY n").fetchall()
-        return tuple(self.log.store.wire(r) for r in rows)
+        return tuple(self.log.store.wire(e[7:10]) for e in self.log.store.all_events())
 
 
 @dataclass
@@ -318,7 +317,7 @@ class DbState:
     the event that made it."""
 
     authors: dict[bytes, bytes]  # event id -> author
-    rows: frozenset[tuple]  # (source event id, tbl, key, region, t, ref, vts, vid, data)
+    rows: frozenset[tuple]  # (source event id, tbl, lww key number, region, t, ref, vts, group key number)
 
     def rows_of(self, ids) -> frozenset[tuple]:
         return frozenset(r for r in self.rows if r[0] in ids)
@@ -327,9 +326,9 @@ class DbState:
 def db_state(db_copy: Path) -> DbState:
     db = sqlite3.connect(db_copy)
     try:
-        authors = dict(db.execute("SELECT id, author FROM events"))
+        authors = dict(db.execute("SELECT id, key FROM events JOIN keys ON k = a"))
         rows = frozenset(db.execute(
-            "SELECT e.id, p.tbl, p.key, p.region, p.t, p.ref, p.vts, p.vid, p.data FROM proj p JOIN events e ON e.n = p.n"))
+            "SELECT e.id, p.tbl, p.lww, p.region, p.t, p.ref, p.vts, p.g FROM proj p JOIN events e ON e.n = p.n"))
     finally:
         db.close()
     return DbState(authors, rows)

@@ -78,13 +78,13 @@ async def serve_once(mole: Mole, node: LocalNode, total: int, streamed: int, *, 
 
 
 def heads_of(node: LocalNode) -> tuple[tuple[bytes, int, bytes], ...]:
-    rows = query(node.home.db_path, "SELECT author, seq, id FROM events e "
-                                    "WHERE seq = (SELECT max(seq) FROM events WHERE author = e.author)")
+    rows = query(node.home.db_path, "SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)")
     return tuple((author, seq, event_id[:8]) for author, seq, event_id in rows)
 
 
 def stored_by(node: LocalNode, author: bytes) -> int:
-    return query(node.home.db_path, "SELECT count(*) FROM events WHERE author=?", (author,))[0][0]
+    return query(node.home.db_path, "SELECT count(*) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)",
+                 (author,))[0][0]
 
 
 async def test_a_link_cut_mid_stream_exits_nonzero_with_an_honest_report(sink):

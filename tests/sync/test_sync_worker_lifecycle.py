@@ -1,41 +1,80 @@
 """The signature workers that batch ingest (sync's ingest path) verifies on must outlive the thread
-that happened to start them. Found by the hostile-peer tests: an honest `solnet sync` of ~30k events
-died with SIGPIPE (exit -13) in about 1 run of 4, after storing its events, without printing its
-summary. faulthandler showed the call-queue feeder thread of the ProcessPoolExecutor writing to a
-dead worker during `terminate_broken`, at `NodeRuntime.stop()`.
+that happened to start them, and a forged signature is caught whichever process checks it.
 
-Cause, in two parts (both fixed):
-- node/verify_pool.py `_die_with_parent` sets PR_SET_PDEATHSIG, whose "parent" is the *thread* that
-  spawned the worker; workers are spawned lazily by whichever thread submits first (the runtime's
-  single DB thread, during ingest). `NodeRuntime.stop()` shuts that thread down, the kernel sends
-  SIGTERM to the workers, and the pool breaks.
-- cli.py `main()` sets SIGPIPE to SIG_DFL for every command (meant for `solnet ls | head`), so the
-  EPIPE the broken pool's feeder thread gets kills `solnet sync` / `solnet run` instead of raising
-  BrokenPipeError in that thread.
+History: with multiprocessing's pool, workers set PR_SET_PDEATHSIG, whose "parent" is the *thread*
+that spawned them (the runtime's DB thread); `NodeRuntime.stop()` ended that thread, the kernel
+killed the workers, and the broken pool's feeder thread killed `solnet sync` with SIGPIPE. The
+workers are plain child processes now (node/verify_worker.py) that end when their input closes.
 """
 from __future__ import annotations
 
 import os
+import signal
 import threading
-import time
 
-import msgpack
 import pytest
 
+from crypto.keys import SigningKey
+from events.format import Event, sign_event
 from node import verify_pool
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2 or os.environ.get("SOLNET_VERIFY_WORKERS") == "0",
-                    reason="no signature worker processes on one core")
+def _events(count: int) -> list[Event]:
+    key = SigningKey.generate()
+    out, prev = [], None
+    for seq in range(1, count + 1):
+        ev = sign_event(key, network=b"n" * 32, seq=seq, prev=prev, timestamp=1_700_000_000_000 + seq,
+                        kind="need", body=b"\x80")
+        out.append(ev)
+        prev = ev.id
+    return out
+
+
+@pytest.mark.skipif(verify_pool.worker_count() == 0, reason="no signature worker processes on one core")
 def test_signature_workers_survive_the_thread_that_started_them():
     verify_pool.shutdown()
     try:
         starter = threading.Thread(target=verify_pool.start, name="short-lived")
         starter.start()
         starter.join(30)
-        time.sleep(1.0)  # PDEATHSIG is asynchronous
-        pool = verify_pool._get_pool()
-        assert pool is not None
-        assert pool.submit(verify_pool.verify_packed, msgpack.packb([])).result(timeout=30) == b""
+        pids = verify_pool.worker_pids()
+        assert len(pids) == verify_pool.worker_count()
+        events = _events(300)
+        forged = Event(events[200].id, events[200].header, events[200].header_bytes, bytes(64), events[200].body)
+        events[200] = forged
+        results = list(verify_pool.Verification(events).results())
+        assert [ev.id for ev, _ in results] == [ev.id for ev in events]
+        assert [i for i, (_, problem) in enumerate(results) if problem is not None] == [200]
+        assert verify_pool.worker_pids() == pids, "the workers died with the thread that started them"
+    finally:
+        verify_pool.shutdown()
+    assert verify_pool.worker_pids() == []
+
+
+def test_the_pool_is_sized_by_usable_cpus_and_memory(monkeypatch):
+    monkeypatch.delenv("SOLNET_VERIFY_WORKERS", raising=False)
+    monkeypatch.setattr(verify_pool.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(verify_pool, "_memory_bytes", lambda: 4 << 30)
+    assert verify_pool.worker_count() == 3
+    monkeypatch.setattr(verify_pool, "_memory_bytes", lambda: 512 << 20)  # a Pi Zero 2 W
+    assert verify_pool.worker_count() == 1
+    monkeypatch.setattr(verify_pool.os, "sched_getaffinity", lambda pid: {0})
+    assert verify_pool.worker_count() == 0
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "2")
+    assert verify_pool.worker_count() == 2
+
+
+@pytest.mark.skipif(verify_pool.worker_count() == 0, reason="no signature worker processes on one core")
+def test_a_killed_worker_costs_speed_not_checks():
+    verify_pool.shutdown()
+    try:
+        verify_pool.start()
+        for pid in verify_pool.worker_pids():
+            os.kill(pid, signal.SIGKILL)
+        events = _events(400)
+        events[399] = Event(events[399].id, events[399].header, events[399].header_bytes, bytes(64), events[399].body)
+        results = list(verify_pool.Verification(events).results())
+        assert [i for i, (_, problem) in enumerate(results) if problem is not None] == [399]
+        assert len(results) == 400
     finally:
         verify_pool.shutdown()

@@ -70,11 +70,91 @@
     var items = document.querySelectorAll(".alerts li[data-key]"), fresh = [];
     for (var i = 0; i < items.length; i++) {
       var key = items[i].getAttribute("data-key");
-      if (!seenAlerts[key]) { seenAlerts[key] = true; fresh.push(items[i].getAttribute("data-label-announce")); }
+      if (!seenAlerts[key]) { seenAlerts[key] = true; fresh.push(items[i]); }
     }
     return fresh;
   }
   newAlerts();  // those on the page when it opened are not news
+
+  // --- alert notifications and sound: opt-in, remembered in this browser -------------------------
+  var PREFS_KEY = "solnet.notify";
+  var panel = document.getElementById("notify");
+  var audio = null;
+  function prefs() {
+    try {
+      var p = JSON.parse(window.localStorage.getItem(PREFS_KEY) || "null");
+      if (p && typeof p.on === "boolean" && Array.isArray(p.regions)) { return p; }
+    } catch (e) { /* storage blocked or damaged: off */ }
+    return { on: false, regions: [] };
+  }
+  function savePrefs(p) {
+    try { window.localStorage.setItem(PREFS_KEY, JSON.stringify(p)); } catch (e) { /* not remembered */ }
+  }
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    try {
+      if (!audio) { audio = new Context(); }
+      if (audio.state === "suspended") { audio.resume(); }
+      var tone = audio.createOscillator(), gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.25;
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.5);
+    } catch (e) { /* no sound, the notification still shows */ }
+  }
+  function notifyAlerts(items) {
+    var p = prefs();
+    if (!p.on || !window.Notification || Notification.permission !== "granted") { return; }
+    var sounded = false;
+    for (var i = 0; i < items.length; i++) {
+      var region = items[i].getAttribute("data-region");
+      if (p.regions.length && p.regions.indexOf(region) < 0) { continue; }
+      try {
+        new Notification(document.title.split(" · ").pop() + ": " + (region || ""), {
+          body: items[i].getAttribute("data-label-announce"), tag: items[i].getAttribute("data-key"), lang: lang });
+      } catch (e) { continue; }
+      if (!sounded) { beep(); sounded = true; }
+    }
+  }
+  function showPanel() {
+    if (!panel) { return; }
+    var p = prefs(), button = document.getElementById("notify-toggle"), state = document.getElementById("notify-state");
+    var boxes = panel.querySelectorAll("input.notify-region");
+    for (var i = 0; i < boxes.length; i++) { boxes[i].checked = p.regions.indexOf(boxes[i].value) >= 0; }
+    var supported = !!window.Notification;
+    var on = p.on && supported && Notification.permission === "granted";
+    button.textContent = panel.getAttribute(on ? "data-button-off" : "data-button-on");
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    var said = !supported ? "unsupported" : (p.on && Notification.permission === "denied") ? "denied" : (on ? "on" : "off");
+    state.textContent = panel.getAttribute("data-label-" + said);
+    button.disabled = !supported;
+    panel.hidden = false;
+  }
+  if (panel) {
+    panel.addEventListener("change", function (e) {
+      if (!e.target.classList.contains("notify-region")) { return; }
+      var p = prefs(), chosen = [], boxes = panel.querySelectorAll("input.notify-region:checked");
+      for (var i = 0; i < boxes.length; i++) { chosen.push(boxes[i].value); }
+      p.regions = chosen;
+      savePrefs(p);
+    });
+    document.getElementById("notify-toggle").addEventListener("click", function () {
+      var p = prefs();
+      if (p.on && window.Notification && Notification.permission === "granted") {
+        p.on = false; savePrefs(p); showPanel(); return;
+      }
+      beep();  // a click is the moment a browser lets a page start its sound
+      Notification.requestPermission().then(function (answer) {
+        p.on = answer !== "default";  // denied: remembered as wanted, and the panel says how to allow them
+        savePrefs(p);
+        showPanel();
+      });
+    });
+    showPanel();
+  }
 
   // --- patching a part in place ---------------------------------------------------------------
   // Children are matched by id or data-key (list items carry their event's id), else in order among
@@ -164,7 +244,12 @@
       target.focus({ preventScroll: true });
     }
     var fresh = newAlerts();
-    if (fresh.length && news) { news.textContent = news.getAttribute("data-label-new") + " " + fresh.join(" — "); }
+    if (fresh.length && news) {
+      var said = [];
+      for (var i = 0; i < fresh.length; i++) { said.push(fresh[i].getAttribute("data-label-announce")); }
+      news.textContent = news.getAttribute("data-label-new") + " " + said.join(" — ");
+    }
+    if (fresh.length) { notifyAlerts(fresh); }
   }
 
   formatTimes(document);

@@ -1,0 +1,180 @@
+"""Benchmark: a home of N events, and what each round, command and request costs at that size.
+
+Signs N realistic events of one device (bench/common.py), then ingests them into a node's home
+in 500-event batches (the size sync uses) through the ingest path, timing each tenth. Then:
+  - ingest: events/s over the whole run, over the first and the last tenth, and the ratio to
+    one core's raw Ed25519 verify rate measured in the same run (both cores are used);
+  - size: the database files (after a checkpoint) over the events' own wire bytes;
+  - in-sync anti-entropy round: CPU time (process_time) of each side's part of a round between
+    two nodes that hold the same log (heads, frontier digest, Offer -> Same), median of REPEAT;
+  - status: `node_status` (what `solnet status` and GET /api/v1/status compute), median of
+    REPEAT in-process, and the wall time of the `solnet status --json` command;
+  - API: `solnet run` serves the home; every listing of bench/http_pages.py is requested, and
+    the worst p95 of the server time (Server-Timing) is reported;
+  - memory: the resident memory of the running node's whole process tree (node, signature
+    workers and any other child) after those requests.
+Budgets (docs/design.md section 10): ingest_over_verify > 1.0, bytes_per_event_over_wire <= 1.6,
+last_tenth_per_s >= 0.8 x first_tenth_per_s, and at 1M events insync_round_cpu_ms < 2,
+status_ms < 150, api_worst_ms < 20; tree_rss_mib < 80 at 100k.
+Default 100k events (under 3 minutes); `--events 1000000` for the 1M figures.  Last line: key=value pairs.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (PASSPHRASE, device_network, load_average, raw_verify_rate, running,  # noqa: E402
+                          signed_chain, tree_rss_kib, wait_serving)
+from bench.http_pages import measure, routes, timed_get  # noqa: E402
+from events.format import decode_event  # noqa: E402
+from node import localnet, verify_pool  # noqa: E402
+from node.home import PASSPHRASE_ENV  # noqa: E402
+from node.status import node_status  # noqa: E402
+from sync.antientropy import Head, SyncSession  # noqa: E402
+
+BATCH = 500
+REPEAT = 20
+
+
+def ingest(home, wires: list[bytes]) -> tuple[float, float, float]:
+    """Ingest `wires` into `home` in batches; (whole-run, first-tenth, last-tenth) events/s."""
+    log = home.log()
+    tenth = max(BATCH, len(wires) // 10)
+    marks: list[tuple[int, float]] = []
+    done = 0
+    start = time.perf_counter()
+    try:
+        batches = (wires[i: i + BATCH] for i in range(0, len(wires), BATCH))
+        for outcomes in log.ingest_stream(batches):
+            bad = [o for o in outcomes if o.status != "accepted"]
+            if bad:
+                raise SystemExit(f"unexpected outcome: {bad[0]}")
+            done += len(outcomes)
+            if done >= tenth and not marks:
+                marks.append((done, time.perf_counter()))
+            if done >= len(wires) - tenth and len(marks) == 1:
+                marks.append((done, time.perf_counter()))
+        end = time.perf_counter()
+    finally:
+        log.store.close()
+    (first_n, first_t), (last_n, last_t) = marks
+    return len(wires) / (end - start), first_n / (first_t - start), (len(wires) - last_n) / (end - last_t)
+
+
+def round_cpu_ms(home) -> float:
+    """CPU ms of the costlier side of an in-sync round: each side reads its heads and digests
+    them; the dialler sends Offer, the listener finds the digests equal and answers Same."""
+    log = home.log()
+    try:
+        dialler, listener = [], []
+        for _ in range(REPEAT):
+            t0 = time.process_time()
+            mine = SyncSession(initiator=True, heads=[Head(*h) for h in log.store.heads()], first=False,
+                               forks=log.trust.forks)
+            offer = mine.start()[0].message
+            t1 = time.process_time()
+            theirs = SyncSession(initiator=False, heads=[Head(*h) for h in log.store.heads()], first=False,
+                                 forks=log.trust.forks)
+            answer = theirs.receive(offer)
+            t2 = time.process_time()
+            if type(answer[0].message).__name__ != "Same":
+                raise SystemExit(f"an in-sync round did not end at once: {answer}")
+            dialler.append(t1 - t0)
+            listener.append(t2 - t1)
+        return max(statistics.median(dialler), statistics.median(listener)) * 1000
+    finally:
+        log.store.close()
+
+
+def status_ms(home) -> float:
+    log = home.log()
+    try:
+        times = []
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            node_status(home, log)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times) * 1000
+    finally:
+        log.store.close()
+
+
+def status_command_ms(home) -> float:
+    cmd = [*localnet.solnet_command(), "--home", str(home.path), "status", "--json"]
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, env={**os.environ, PASSPHRASE_ENV: PASSPHRASE}, capture_output=True, check=True,
+                       timeout=60, stdin=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="requests per API route")
+    args = parser.parse_args()
+    load_start = load_average()
+    with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
+        node, _other = localnet.create_network(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+        home = node.home
+        net = device_network(home)
+        t0 = time.perf_counter()
+        wires = [ev.encode() for ev in signed_chain(net, args.events)]
+        sign_s = time.perf_counter() - t0
+        wire_bytes = sum(map(len, wires))
+        verify_rate = raw_verify_rate([decode_event(w) for w in wires[:5000]])
+        verify_pool.start()  # a running node starts its verifier processes at boot
+        try:
+            rate, first, last = ingest(home, wires)
+        finally:
+            verify_pool.shutdown()
+        del wires
+        log = home.log()
+        log.store.reclaim()  # checkpoint: the whole database in its main file
+        log.store.close()
+        db_bytes = sum(f.stat().st_size for f in home.path.glob("solnet.db*"))
+        round_ms = round_cpu_ms(home)
+        status = status_ms(home)
+        status_cmd = status_command_ms(home)
+        token = home.admin_token()
+        device = bytes(net.keys.device.public).hex()
+        worst, worst_route = 0.0, ""
+        with running([node]):
+            localnet.start(node, PASSPHRASE)
+            wait_serving(node, timeout=120)
+            conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=60)
+            try:
+                newest = int(__import__("json").loads(timed_get(conn, "/api/v1/events?limit=1", token)[3])
+                             ["events"][0]["n"])
+                for name, path in routes(device, max(2, newest - args.events + 1000)).items():
+                    p95 = measure(conn, path, token, args.repeat)["server_p95"]
+                    if p95 > worst:
+                        worst, worst_route = p95, name
+            finally:
+                conn.close()
+            tree_mib = tree_rss_kib(node.proc.pid) / 1024
+    load_end = load_average()
+    print(f"signed {args.events} events in {sign_s:.0f} s ({wire_bytes / args.events:.0f} wire bytes each); "
+          f"ingest {rate:.0f}/s (first tenth {first:.0f}/s, last tenth {last:.0f}/s), raw verify {verify_rate:.0f}/s "
+          f"on one core; database {db_bytes / 2**20:.0f} MiB; worst API route {worst_route}")
+    print(f"events={args.events} ingest_per_s={rate:.0f} verify_per_s_1core={verify_rate:.0f} "
+          f"ingest_over_verify={rate / verify_rate:.2f} bytes_per_event={db_bytes / args.events:.0f} "
+          f"bytes_per_event_over_wire={db_bytes / wire_bytes:.2f} insync_round_cpu_ms={round_ms:.2f} "
+          f"status_ms={status:.1f} status_cmd_ms={status_cmd:.0f} api_worst_ms={worst:.2f} tree_rss_mib={tree_mib:.1f} "
+          f"first_tenth_per_s={first:.0f} last_tenth_per_s={last:.0f} last_over_first={last / first:.2f} "
+          f"cpus={len(os.sched_getaffinity(0))} load_start={load_start} load_end={load_end}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""New alerts as they are stored, for whatever must pass them on at once: `solnet run --on-alert`
+(node/alert_hook.py) and the API's alert stream (GET /api/v1/alerts/stream).
+
+The feed follows the log, not one source: an alert published here, pushed by a peer or carried in a
+bundle is new when it is stored. It wakes on the node's change signal (the watcher notices new rows
+every 100 ms) and reads the alerts stored after the last one it handed on, so none is handed on
+twice and none is skipped while the node runs. Alerts stored before the feed started are not new.
+What it hands on are an alert's public fields only (node.render.alert_json), never anything
+sealed. Each subscriber has a bounded queue: one that does not keep up loses the oldest alerts
+(they stay on the dashboard and in the API), never the node's memory.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from events.canonical import unpack
+from events.errors import InvalidEvent
+from events.kinds import KINDS, check_fields
+from node.log import EventLog, now_ms
+from node.render import iso
+
+log = logging.getLogger("solnet.alerts")
+
+WAKE_S = 1.0  # also wakes this often without a change, to notice the node stopping
+BATCH = 200
+QUEUE = 100
+
+
+def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, expires: int | None,
+               fields: dict[str, Any], names: dict[bytes, str]) -> dict[str, Any]:
+    """An alert's public fields, as hooks, bots and the public feed get them."""
+    member = log_.trust.member(author)
+    group = member.group if member is not None else None
+    return {"id": event_id.hex(), "n": n, "region": fields["region"], "type": fields["type"], "text": fields["text"],
+           "location": fields.get("location"), "group": group.hex() if group else None,
+           "group_name": names.get(group) if group else None, "published": iso(ts), "expires": iso(expires),
+           "public": fields.get("public") == "yes"}
+
+
+def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tuple[int, list[dict[str, Any]]]:
+    """(last row read, alerts stored after row `after_n` that have not expired at `now`)."""
+    rows = log_.store.kind_after("alert", after_n, limit)
+    if not rows:
+        return after_n, []
+    names = {row.key: row.data["name"] for row in log_.store.rows("profile")}
+    out = []
+    for n, event_id, author, ts, expires, body in rows:
+        try:
+            fields = unpack(body)
+            check_fields(KINDS["alert"], fields)
+        except (InvalidEvent, TypeError):
+            continue
+        if expires is not None and expires <= now:
+            continue  # it arrived late (a node cut off for hours): no longer an alert
+        if log_.trust.member(author) is None:
+            continue
+        out.append(alert_json(log_, n, event_id, author, ts, expires, fields, names))
+    return rows[-1][0], out
+
+
+@dataclass
+class Subscription:
+    regions: frozenset[str]  # empty: every region
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE))
+    dropped: int = 0
+
+    def wants(self, alert: dict[str, Any]) -> bool:
+        return not self.regions or alert["region"] in self.regions
+
+    def offer(self, alert: dict[str, Any]) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()  # the oldest goes: a stuck reader never holds the node's memory
+            self.dropped += 1
+        self.queue.put_nowait(alert)
+
+
+class AlertFeed:
+    """Reads new alerts from a running node's log and offers each to every subscription that wants it."""
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.subscriptions: list[Subscription] = []
+        self.last_n: int | None = None
+        self._task: asyncio.Task | None = None
+        self._started: asyncio.Future | None = None
+        self._stop = asyncio.Event()
+
+    def subscribe(self, regions: Sequence[str] = ()) -> Subscription:
+        sub = Subscription(frozenset(regions))
+        self.subscriptions.append(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        if sub in self.subscriptions:
+            self.subscriptions.remove(sub)
+
+    async def start(self) -> None:
+        """Begin following the log from its newest row (once, however many callers ask)."""
+        if self._started is None:
+            self._started = asyncio.ensure_future(self._begin())
+        await asyncio.shield(self._started)
+
+    async def _begin(self) -> None:
+        self.last_n = await self.runtime.db(self.runtime.log.store.last_n)
+        self._task = asyncio.create_task(self._run(), name="alert-feed")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        assert self.last_n is not None
+        while not self._stop.is_set() and not self.runtime.stopping:
+            await self.runtime.wait_for_change(self.last_n, WAKE_S)
+            while True:
+                try:
+                    last, alerts = await self.runtime.db(new_alerts, self.runtime.log, self.last_n, now_ms())
+                except RuntimeError:  # the node's database thread has shut down: it is stopping
+                    return
+                if last == self.last_n:
+                    break
+                self.last_n = last
+                for alert in alerts:
+                    for sub in list(self.subscriptions):
+                        if sub.wants(alert):
+                            sub.offer(alert)
+
+
+def feed_of(runtime: Any) -> AlertFeed:
+    """The alert feed of a running node, made at first use and kept on it (the hook and every stream
+    share it); the caller starts it."""
+    feed = getattr(runtime, "_alert_feed", None)
+    if feed is None:
+        feed = AlertFeed(runtime)
+        runtime._alert_feed = feed
+    return feed
+
+
+async def stop_feed(runtime: Any) -> None:
+    feed: AlertFeed | None = getattr(runtime, "_alert_feed", None)
+    if feed is not None:
+        await feed.stop()

@@ -1,0 +1,130 @@
+"""`solnet run --on-alert CMD`: run a command for each new alert of the chosen regions, with the
+alert's public fields as JSON on its standard input (node/alert_feed.py), for the tools groups
+already use: a Signal group through signal-cli, an SMS gateway through curl (README).
+
+No shell: CMD is split into words once, when the node starts (shlex, as a shell would split it),
+and run directly, so no text of any event ever reaches a command line or a shell; the alert goes
+only to standard input. The command runs with the node's environment less solnet's own variables
+(the passphrase never reaches it), gets `timeout_s` seconds, and is tried again after a failure
+(exit status not 0, a timeout, a command that cannot start) up to `tries` times in all, with
+growing pauses. Each failure is one log line with the alert's short id and what happened, never the
+alert's text or what the command printed. Commands run one at a time per worker (two workers), so a
+slow gateway delays later alerts by at most its timeout.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shlex
+import shutil
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+from node.alert_feed import AlertFeed, Subscription
+from solnet_errors import UsageError
+
+log = logging.getLogger("solnet.alerts")
+
+DEFAULT_TIMEOUT_S = 10.0
+TRIES = 3
+RETRY_PAUSES_S = (1.0, 5.0)
+WORKERS = 2
+
+
+def parse_command(text: str) -> list[str]:
+    """CMD as words (split once, now: never with event text in it); UsageError if it cannot run."""
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"--on-alert: {exc} (quote the command as you would in a shell)") from None
+    if not argv:
+        raise UsageError("--on-alert needs a command, e.g. --on-alert '/usr/local/bin/alert-to-signal'")
+    if shutil.which(argv[0]) is None:
+        raise UsageError(f"--on-alert: {argv[0]!r} is not a program this node can run (give its full path, and "
+                         "make it executable)")
+    return argv
+
+
+def hook_environment() -> dict[str, str]:
+    """The node's environment without solnet's own variables (the passphrase above all)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+
+
+class AlertHook:
+    """Runs `argv` for each alert of `regions` (all when empty) that the feed hands on."""
+
+    def __init__(self, argv: Sequence[str], regions: Sequence[str] = (), *, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 tries: int = TRIES, pauses_s: Sequence[float] = RETRY_PAUSES_S) -> None:
+        self.argv = list(argv)
+        self.regions = [r.lower() for r in regions]
+        self.timeout_s = timeout_s
+        self.tries = tries
+        self.pauses_s = tuple(pauses_s)
+        self.delivered = 0
+        self.failed = 0
+        self._workers: list[asyncio.Task] = []
+        self._sub: Subscription | None = None
+
+    def start(self, feed: AlertFeed) -> None:
+        self._sub = feed.subscribe(self.regions)
+        self._feed = feed
+        self._workers = [asyncio.create_task(self._work(), name=f"on-alert-{i}") for i in range(WORKERS)]
+
+    async def stop(self) -> None:
+        for task in self._workers:
+            task.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        if self._sub is not None:
+            self._feed.unsubscribe(self._sub)
+
+    async def _work(self) -> None:
+        assert self._sub is not None
+        while True:
+            alert = await self._sub.queue.get()
+            await self.deliver(alert)
+
+    async def deliver(self, alert: dict[str, Any]) -> bool:
+        """Run the command for one alert, with retries; True once it succeeded."""
+        data = (json.dumps(alert, ensure_ascii=False) + "\n").encode()
+        short = alert["id"][:12] + "…"
+        for attempt in range(1, self.tries + 1):
+            problem = await self._run_once(data)
+            if problem is None:
+                self.delivered += 1
+                return True
+            if attempt < self.tries:
+                pause = self.pauses_s[min(attempt - 1, len(self.pauses_s) - 1)] if self.pauses_s else 0.0
+                log.warning("--on-alert command failed for alert %s (%s); try %d of %d, next in %.0f s",
+                            short, problem, attempt, self.tries, pause)
+                await asyncio.sleep(pause)
+            else:
+                log.warning("--on-alert command failed for alert %s (%s); try %d of %d, giving up",
+                            short, problem, attempt, self.tries)
+        self.failed += 1
+        return False
+
+    async def _run_once(self, data: bytes) -> str | None:
+        """None if the command ran and exited 0; else what went wrong, in words without content."""
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL, env=hook_environment(), start_new_session=True)
+        except OSError as exc:
+            return f"cannot start it: {exc.strerror or exc}"
+        try:
+            await asyncio.wait_for(proc.communicate(data), self.timeout_s)
+        except asyncio.TimeoutError:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # its own session: the command and what it started
+            except ProcessLookupError:
+                pass
+            await proc.wait()
+            return f"no answer within {self.timeout_s:.0f} s; stopped"
+        except (BrokenPipeError, ConnectionResetError):
+            await proc.wait()  # it exited without reading its input: its status says how it went
+        if proc.returncode != 0:
+            return f"exit status {proc.returncode}"
+        return None

@@ -1,0 +1,210 @@
+"""Events for chosen groups only (docs/design.md section 6.6): sealing them, and reading them back
+in memory.
+
+Publishing an action, need, offer ... `--to` some groups seals its kind, fields and the groups'
+ids into one envelope (events/sealed.py) for the current, unrevoked devices of those groups and of
+the author's own group, as for a support request's private part (node/private.py). The stored and
+gossiped event is of kind `sealed`; its projection writes no row, so nothing of its content
+reaches the database, its WAL or the logs.
+
+A node that holds a recipient device's key reads them through an `Opener`: it opens each sealed
+event once, keeps what it read in memory only (a bounded cache that dies with the process), and
+`opened_rows` turns the insides into the same read-model rows the public events make, marked
+`shared_with`. Views (node/views.py) add those rows to the ones they select in SQL
+(`WithOpened`), so a recipient sees these events in every view and summary; a node that is not a
+recipient, or has no key at hand (a command run without the passphrase), sees none of them.
+The rows are a function of the set of sealed events held and the key, whatever order they came in.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from crypto.envelope import open_envelope, seal
+from crypto.errors import DecryptionFailed
+from crypto.keys import EncryptionKey
+from events.canonical import unpack
+from events.errors import InvalidEvent
+from events.projections import MemoryTables, Row, project
+from events.sealed import ENVELOPE_FIELD, SEALED_KIND, Inner, inner_event, inner_plaintext, parse_inner
+from node.log import EventLog
+from node.private import PrivateError, recipient_keys
+from node.render import short_id
+
+MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); older ones are opened again
+GROUP_PREFIX_MIN = 6
+
+
+class AudienceError(PrivateError):
+    """The chosen groups cannot be resolved or reached; the message says why."""
+
+
+def group_names(log: EventLog) -> dict[bytes, str]:
+    return {row.key: row.data["name"] for row in log.store.rows("profile")}
+
+
+def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
+    """Group ids from what a person typed: a group's name as its profile says it (any case), its id in
+    full, or a unique prefix of at least 6 hex characters. AudienceError names the one at fault."""
+    names = group_names(log)
+    groups = [k for k, m in log.trust.members.items() if m.role == "group"]
+    found: list[bytes] = []
+    for text in texts:
+        wanted = text.strip()
+        if not wanted:
+            continue
+        by_name = [g for g in groups if (names.get(g) or "").casefold() == wanted.casefold()]
+        cleaned = wanted.rstrip("…").rstrip(".").lower()
+        by_id = ([g for g in groups if g.hex().startswith(cleaned)]
+                 if len(cleaned) >= GROUP_PREFIX_MIN and re.fullmatch(r"[0-9a-f]+", cleaned) else [])
+        matches = list(dict.fromkeys(by_name + by_id))
+        if len(matches) > 1:
+            raise AudienceError(f"more than one group is called or starts with {wanted[:80]!r}: give its id "
+                                "(`solnet view groups` lists them)")
+        if not matches:
+            known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
+            raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
+                                f"give a group's name ({known}) or its id (`solnet view groups` lists them)")
+        found.append(matches[0])
+    return list(dict.fromkeys(found))
+
+
+def seal_content(log: EventLog, kind: str, fields: dict[str, Any], groups: Sequence[bytes],
+                 author_group: bytes) -> dict[str, Any]:
+    """The body of a `sealed` event carrying `kind` and `fields` to `groups` (and the author's group)."""
+    if not groups:
+        raise AudienceError("name at least one group to share it with")
+    keys = recipient_keys(log.trust, list(groups), author_group)
+    try:
+        plaintext = inner_plaintext(kind, fields, [g for g in groups if g != author_group])
+    except ValueError as exc:
+        raise AudienceError(str(exc)) from None
+    return {ENVELOPE_FIELD: seal(plaintext, keys)}
+
+
+class Opener:
+    """Opens sealed events with one device's encryption key and remembers what it read (in memory,
+    bounded). Safe to share between the node's threads."""
+
+    def __init__(self, key: EncryptionKey, capacity: int = MAX_OPENED) -> None:
+        self._key = key
+        self._capacity = capacity
+        self._seen: OrderedDict[bytes, Inner | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def open(self, event_id: bytes, body: bytes | None) -> Inner | None:
+        """The inside of the sealed event `event_id` whose stored body is `body`, or None when this
+        device is not a recipient (or the inside is not well formed)."""
+        with self._lock:
+            if event_id in self._seen:
+                self._seen.move_to_end(event_id)
+                return self._seen[event_id]
+        inner = _open_body(body, self._key) if body is not None else None
+        with self._lock:
+            self._seen[event_id] = inner
+            while len(self._seen) > self._capacity:
+                self._seen.popitem(last=False)
+        return inner
+
+    def forget(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
+def opener_of(node: Any) -> Opener:
+    """The Opener of a running node (anything with `keys`), made at first use and kept on it, so
+    the API and the dashboard share what it has opened."""
+    opener = getattr(node, "_audience_opener", None)
+    if opener is None:
+        opener = Opener(node.keys.device_encryption)
+        node._audience_opener = opener
+    return opener
+
+
+def _open_body(body: bytes, key: EncryptionKey) -> Inner | None:
+    try:
+        fields = unpack(body)
+        envelope = fields[ENVELOPE_FIELD] if isinstance(fields, dict) else None
+        if not isinstance(envelope, bytes):
+            return None
+        return parse_inner(open_envelope(envelope, key))
+    except (DecryptionFailed, InvalidEvent, ValueError, KeyError):
+        return None
+
+
+def shared_with(inner: Inner, group: bytes) -> list[bytes]:
+    """Who reads a sealed event: the author's group first, then the groups it named."""
+    return list(dict.fromkeys([group, *inner.to]))
+
+
+def opened_rows(log: EventLog, opener: Opener) -> MemoryTables:
+    """Read-model rows of every sealed event held whose inside this device can read, in memory."""
+    tables = MemoryTables()
+    for n, event_id, author, seq, ts, expires, body in log.store.sealed_events():
+        member = log.trust.member(author)
+        if member is None or not member.may_sign(seq):
+            continue
+        inner = opener.open(event_id, body)
+        if inner is None:
+            continue
+        changes = project(inner_event(event_id, author, seq, ts, expires, inner), inner.fields, member.group)  # type: ignore[arg-type]
+        for change in changes:
+            if isinstance(change, Row):
+                change.data["shared_with"] = shared_with(inner, member.group)
+        tables.apply(changes)
+    return tables
+
+
+def _ordered(rows: list[Row], order: str | None) -> list[Row]:
+    """Rows in the order node.store.Store.rows gives them (MemoryTables.select, its reference)."""
+    if order in ("t", "latest"):
+        return sorted(rows, key=lambda r: (r.time is not None, r.time or 0, r.version[1]), reverse=order == "latest")
+    if order == "newest":
+        return sorted(rows, key=lambda r: r.version, reverse=True)
+    return rows
+
+
+class WithOpened:
+    """A store whose read-model rows include the opened sealed ones: what node.views reads from.
+    Everything else is the store's own."""
+
+    def __init__(self, store: Any, tables: MemoryTables) -> None:
+        self._store = store
+        self._tables = tables
+
+    def rows(self, table: str, **where: Any) -> list[Row]:
+        stored = self._store.rows(table, **where)
+        extra = self._tables.select(table, **where)
+        if not extra:
+            return stored
+        both = _ordered(stored + extra, where.get("order"))
+        return both[:where["limit"]] if where.get("limit") is not None else both
+
+    def regions(self, tables: Sequence[str]) -> list[str]:
+        found = set(self._store.regions(tables))
+        found.update(r.region for t in tables for r in self._tables.table(t) if r.region)
+        return sorted(found)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def opened_event(log: EventLog, opener: Opener | None, row: tuple) -> tuple[Inner, bytes] | None:
+    """(inside, author's group) of a stored sealed event row (id, author, seq, ts, kind, ...) when
+    `opener` can read it, else None."""
+    if opener is None or row[4] != SEALED_KIND or row[8] is None:
+        return None
+    member = log.trust.member(row[1])
+    if member is None:
+        return None
+    inner = opener.open(row[0], row[8])
+    return (inner, member.group) if inner is not None else None
+
+
+def shared_text(groups: Sequence[bytes], names: dict[bytes, str]) -> str:
+    """'Calais, Bristol and 1a2b3c4d5e6f…' for a "shared with" mark."""
+    said = [names.get(g) or short_id(g) for g in groups]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"

@@ -1,0 +1,183 @@
+"""Public outputs (docs/design.md section 9.4): what a node may show people who have no node.
+
+- Alerts that their group marked public (`public: yes` on the alert; private by default): a plain
+  HTML page that needs no JavaScript (an old phone in a camp opens it) and an Atom feed.
+- Public actions and fundraisers of the groups whose profile opts in (`public_feeds: yes`): Atom
+  feeds and iCalendar feeds, one per region and one for all, for press, NGOs and calendars.
+- `solnet export-site DIR` writes the same pages and feeds as static files for any web host.
+
+Nothing here ever reads an event for chosen groups (node/audience.py): these read models are
+built without a key, so sealed events are not in them at all. Everything shown is already public to
+every member of the network; a public page also shows it to anyone, the police included (README).
+Formats come from maintained libraries (icalendar, feedgen), never written by hand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from events.projections import PROFILE
+from node.log import EventLog, now_ms
+from node.views import view
+
+MAX_ITEMS = 200  # per feed or page section
+DEFAULT_ACTION_HOURS = 2  # an action without an end shows as this long in a calendar
+PUBLIC_YES = "yes"
+
+
+@dataclass
+class PublicData:
+    network: str
+    network_id: bytes
+    alerts: list[dict[str, Any]]
+    actions: list[dict[str, Any]]       # soonest first, every region
+    fundraisers: list[dict[str, Any]]
+    names: dict[bytes, str]
+    regions: list[str]                  # regions with public actions or fundraisers
+    now: int
+
+
+def opted_in_groups(log: EventLog) -> set[bytes]:
+    """Groups whose current profile says their public actions and fundraisers may go into feeds."""
+    return {row.key for row in log.store.rows(PROFILE) if row.data.get("public_feeds") == PUBLIC_YES}
+
+
+def public_data(log: EventLog, now: int | None = None, region: str | None = None) -> PublicData:
+    """What the public pages and feeds show (blocking reads: in a running node, through `runtime.db`)."""
+    now = now_ms() if now is None else now
+    names = {row.key: row.data["name"] for row in log.store.rows(PROFILE)}
+    alerts = [a for a in view(log, "alerts", region=region, now=now, limit=MAX_ITEMS) if a.get("public") == PUBLIC_YES]
+    opted = opted_in_groups(log)
+    actions = [a for a in view(log, "actions", region=region, now=now, limit=MAX_ITEMS)
+               if a["group"] in opted]  # soonest first, every region together
+    funds = [f for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS)
+             if f["group"] in opted and (f.get("ends_at") is None or f["ends_at"] >= now)]
+    regions = sorted({a["region"] for a in actions} | {f["region"] for f in funds})
+    return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now)
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def _urn(data: PublicData, *parts: str) -> str:
+    return ":".join(("urn:solnet", data.network_id.hex()[:16], *parts))
+
+
+# --- Atom -------------------------------------------------------------------------------------------
+def _feed(data: PublicData, name: str, title: str, base_url: str | None, path: str) -> Any:
+    from feedgen.feed import FeedGenerator  # lxml loads only when a feed is made
+
+    feed = FeedGenerator()
+    feed.id(_urn(data, name))
+    feed.title(title)
+    feed.author({"name": f"solnet network {data.network}"})
+    feed.updated(_utc(data.now))
+    feed.generator("solnet")
+    if base_url:
+        feed.link(href=base_url.rstrip("/") + path, rel="self")
+    return feed
+
+
+def _entry(feed: Any, data: PublicData, event_id: bytes, title: str, text: str, ts: int, group: bytes,
+           link: str | None = None) -> None:
+    entry = feed.add_entry(order="append")
+    entry.id(_urn(data, "event", event_id.hex()))
+    entry.title(title)
+    entry.content(text, type="text")
+    entry.published(_utc(ts))
+    entry.updated(_utc(ts))
+    entry.author({"name": data.names.get(group) or "a group of the network"})
+    if link:
+        entry.link(href=link)
+
+
+def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
+    feed = _feed(data, "alerts", f"Public alerts — {data.network}", base_url, "/public/alerts.atom")
+    for a in data.alerts:
+        where = a["region"] + (f", {a['location']}" if a.get("location") else "")
+        until = _utc(a["expires"]).strftime("%Y-%m-%d %H:%M UTC")
+        _entry(feed, data, a["id"], f"{a['type'].replace('_', ' ').upper()} — {where}",
+               f"{a['text']}\n\n{where}. Until {until}.", a["ts"], a["group"])
+    return feed.atom_str(pretty=True)
+
+
+def actions_atom(data: PublicData, base_url: str | None = None, region: str | None = None) -> bytes:
+    path = f"/public/actions-{region}.atom" if region else "/public/actions.atom"
+    feed = _feed(data, f"actions:{region or 'all'}", f"Solidarity actions{' in ' + region if region else ''} — "
+                 f"{data.network}", base_url, path)
+    for a in data.actions:
+        when = _utc(a["starts_at"]).strftime("%Y-%m-%d %H:%M UTC")
+        place = f", {a['place']}" if a.get("place") else ""
+        text = f"{when} — {a['region']}{place}. {a.get('description') or ''}".strip()
+        _entry(feed, data, a["id"], a["title"], text, a["ts"], a["group"], a.get("link"))
+    return feed.atom_str(pretty=True)
+
+
+def fundraisers_atom(data: PublicData, base_url: str | None = None) -> bytes:
+    feed = _feed(data, "fundraisers", f"Fundraisers — {data.network}", base_url, "/public/fundraisers.atom")
+    for f in data.fundraisers:
+        raised = f"{f['raised'] / 100:,.2f} of {f['goal'] / 100:,.2f} {f['currency']} raised ({f['progress']} %)"
+        give = f"\nHow to give: {f['how_to_give']}" if f.get("how_to_give") else ""
+        _entry(feed, data, f["id"], f["title"], f"{raised}. {f.get('description') or ''}{give}".strip(), f["ts"],
+               f["group"])
+    return feed.atom_str(pretty=True)
+
+
+# --- iCalendar --------------------------------------------------------------------------------------
+def actions_ics(data: PublicData, region: str | None = None) -> bytes:
+    """The public actions (of `region`, or all) as an iCalendar feed a calendar app subscribes to."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//solnet//public actions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"Solidarity actions{' — ' + region if region else ''} ({data.network})")
+    for a in data.actions:
+        if region is not None and a["region"] != region:
+            continue
+        item = Event()
+        item.add("uid", f"{a['id'].hex()}@solnet")
+        item.add("summary", a["title"])
+        item.add("dtstamp", _utc(a["ts"]))
+        item.add("dtstart", _utc(a["starts_at"]))
+        end = a.get("ends_at") or a["starts_at"]
+        item.add("dtend", _utc(end) if end > a["starts_at"] else _utc(a["starts_at"]) + timedelta(hours=DEFAULT_ACTION_HOURS))
+        where = ", ".join(x for x in (a.get("place"), a["region"]) if x)
+        item.add("location", where)
+        group = data.names.get(a["group"]) or "a group of the network"
+        item.add("description", f"{a.get('description') or ''}\n\n{a['type'].replace('_', ' ')}, by {group}".strip())
+        item.add("categories", [a["type"].replace("_", " ")])
+        if a.get("link"):
+            item.add("url", a["link"])
+        calendar.add_component(item)
+    return calendar.to_ical()
+
+
+# --- static export ----------------------------------------------------------------------------------
+def site_files(data: PublicData, pages: dict[str, str], base_url: str | None = None) -> dict[str, bytes]:
+    """Every file of the public site: `pages` (name -> HTML, rendered by the caller) and the feeds."""
+    files = {name: html.encode("utf-8") for name, html in pages.items()}
+    files["alerts.atom"] = alerts_atom(data, base_url)
+    files["actions.atom"] = actions_atom(data, base_url)
+    files["fundraisers.atom"] = fundraisers_atom(data, base_url)
+    files["calendar.ics"] = actions_ics(data)
+    for region in data.regions:
+        files[f"calendar-{region}.ics"] = actions_ics(data, region)
+    return files
+
+
+def write_site(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write the files into `folder` (made if new), each whole or not at all (written aside, renamed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in sorted(files.items()):
+        path = folder / name
+        temp = folder / f".{name}.tmp"
+        temp.write_bytes(content)
+        temp.replace(path)
+        written.append(path)
+    return written

@@ -1,0 +1,26 @@
+"""The SQLite store: events, forks, pending events, and read-model rows, in one WAL-mode file.
+This package is the only code that speaks SQL (a test checks it).
+
+Several processes may open the same home (`solnet run` and `solnet publish` in another
+terminal): writers serialise on SQLite's lock (BEGIN IMMEDIATE) and read chain heads and the
+trust version inside their transaction, never from a cache that another process could have
+made stale. synchronous=NORMAL in WAL mode keeps every committed transaction across a killed
+process (kill -9) and keeps the file consistent across a power cut, which may lose only the
+last moments; it saves an fsync per batch on SD cards. secure_delete and incremental
+auto-vacuum make deleted bodies really go.
+
+Modules: schema (tables, and how headers are kept), migrations (upgrades in place), base (the
+connection, write transactions, the batch buffer), events, trust (forks, redactions, pending),
+projections (read-model rows), local (meta, peers, wipe, housekeeping), rows (typed rows),
+errors (StoreError, StorageFull).
+"""
+from node.store.errors import DatabaseDamaged, StorageFull, StoreError
+from node.store.events import wire_of
+from node.store.migrations import MIGRATIONS
+from node.store.rows import EventRow, Head, PagedEvent, PeerRow, PendingRow, StoredWire, TakenOut, TrustRow
+from node.store.schema import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, SCHEMA_VERSION
+from node.store.store import Store
+
+__all__ = ["BODY_EXPIRED", "BODY_MISSING", "BODY_PRESENT", "BODY_REDACTED", "MIGRATIONS", "SCHEMA_VERSION",
+           "DatabaseDamaged", "EventRow", "Head", "PagedEvent", "PeerRow", "PendingRow", "StorageFull", "Store",
+           "StoreError", "StoredWire", "TakenOut", "TrustRow", "wire_of"]

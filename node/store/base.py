@@ -1,0 +1,177 @@
+"""The connection under the store: pragmas, write transactions, key numbers, and the rows that
+a batch buffers until its next statement (so an ingest batch is one statement per table)."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from node.store.errors import StoreError, translate
+
+_INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+_INSERT_ROWS = "INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)"
+_SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, id=excluded.id"
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file, readable by this user only, if it is not there yet: SQLite gives
+    its -wal and -shm files the mode of the database file."""
+    if str(path) == ":memory:":
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except OSError:  # there already (or not creatable: SQLite says why, next)
+        pass
+
+
+class StoreBase:
+    """One connection, used from one thread at a time (a running node's DB thread)."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self._network: bytes | None = None
+        self._key_no: dict[bytes, int] = {}
+        self._key_of: dict[int, bytes] = {}
+        self._new_keys: list[bytes] = []
+        self._next_n: int | None = None
+        self._event_buf: list[tuple] = []
+        self._row_buf: list[tuple] = []
+        self._head_buf: dict[int, tuple[int, int, bytes]] = {}
+        self._stored_since_tune = 0
+        try:
+            if readonly:  # safe beside a running node; never creates, migrates or writes
+                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30.0,
+                                           check_same_thread=False)
+            else:
+                _create_private(self.path)
+                self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {exc}. "
+                             "If the file is damaged, move it aside and sync again from peers.") from None
+
+    # --- statements -------------------------------------------------------------------------
+    def _x(self, sql: str, args: Sequence[Any] | dict = ()) -> sqlite3.Cursor:
+        """Run one statement, after the rows a batch has buffered."""
+        if self._event_buf or self._row_buf or self._head_buf:
+            self._flush()
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if self._event_buf or self._row_buf or self._head_buf:
+            self._flush()
+        try:
+            self._db.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    def _script(self, sql: str) -> None:
+        try:
+            self._db.executescript(sql)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        row = self._x(sql, args).fetchone()
+        return row[0] if row else None
+
+    def _flush(self) -> None:
+        """Write what the batch buffered: one statement per table."""
+        events, rows, heads = self._event_buf, self._row_buf, self._head_buf
+        self._event_buf, self._row_buf, self._head_buf = [], [], {}
+        try:
+            if events:
+                self._db.executemany(_INSERT_EVENTS, events)
+                self._stored_since_tune += len(events)
+            if rows:
+                self._db.executemany(_INSERT_ROWS, rows)
+            if heads:
+                self._db.executemany(_SET_HEADS, heads.values())
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    # --- transactions ---------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE): everything in it commits together or not at all.
+        Raises StorageFull when the disk is full, StoreError on other database failures."""
+        self._x("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._flush()
+            self._x("COMMIT")
+            if self._stored_since_tune > 50_000:  # the log grew: the page cache follows (see Store.tune_cache)
+                self._stored_since_tune = 0
+                self.tune_cache()
+        except BaseException:
+            self._event_buf, self._row_buf, self._head_buf = [], [], {}
+            for key in self._new_keys:  # numbers given in a transaction that did not commit
+                self._key_of.pop(self._key_no.pop(key, -1), None)
+            if self._db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL and some I/O errors
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise
+        finally:
+            self._new_keys = []
+            self._next_n = None
+            self._transaction_ended()
+
+    def tune_cache(self) -> None:
+        """Hook: size the page cache to the log (Store)."""
+
+    def _transaction_ended(self) -> None:
+        """Hook: forget what was cached for one transaction."""
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- key numbers ----------------------------------------------------------------------------
+    def _k(self, key: bytes) -> int:
+        """The number of `key`, numbering it now if it has none (inside a write)."""
+        k = self._key_no.get(key)
+        if k is None:
+            k = self._find_k(key)
+            if k is None:
+                k = self._x("INSERT INTO keys(key) VALUES (?)", (key,)).lastrowid
+                self._new_keys.append(key)
+            self._key_no[key], self._key_of[k] = k, key
+        return k
+
+    def _find_k(self, key: bytes) -> int | None:
+        k = self._key_no.get(key)
+        if k is None:
+            k = self._one("SELECT k FROM keys WHERE key=?", (key,))
+            if k is not None:
+                self._key_no[key], self._key_of[k] = k, key
+        return k
+
+    def _key(self, k: int) -> bytes:
+        key = self._key_of.get(k)
+        if key is None:
+            key = self._one("SELECT key FROM keys WHERE k=?", (k,))
+            if key is None:
+                raise StoreError(f"the database {self.path} names key number {k} but does not hold it")
+            self._key_no[key], self._key_of[k] = k, key
+        return key
+
+    def _load_keys(self) -> None:
+        for k, key in self._x("SELECT k, key FROM keys"):
+            self._key_no[key], self._key_of[k] = k, key
+
+    # --- row numbers --------------------------------------------------------------------------
+    def _take_n(self) -> int:
+        """The row number of the next event stored in this transaction."""
+        if self._next_n is None:
+            self._next_n = (self._one("SELECT max(n) FROM events") or 0) + 1
+        n = self._next_n
+        self._next_n += 1
+        return n

@@ -1,0 +1,43 @@
+"""The store's own errors: callers never see sqlite3's exceptions, and a full disk is told apart by
+SQLite's result code (SQLITE_FULL), not by the words of its message."""
+from __future__ import annotations
+
+import sqlite3
+
+from solnet_errors import EXIT_STORAGE, SolnetError
+
+SQLITE_FULL = 13       # the disk (or the database's size limit) is full
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
+
+
+class StoreError(SolnetError):
+    """The database cannot be used (damaged, locked for too long, an I/O error); the message says
+    what to do. The transaction it happened in was rolled back whole."""
+
+    reason, exit_code, http_status = "storage", EXIT_STORAGE, 503
+
+
+class StorageFull(StoreError):
+    """Nothing was stored: the disk is full. Free some space; nothing stored before is lost."""
+
+    reason, http_status = "storage_full", 507
+
+
+class DatabaseDamaged(StoreError):
+    """The database file is damaged (not a database, or its pages do not add up)."""
+
+    reason = "database_damaged"
+
+
+def translate(exc: sqlite3.Error, path: object) -> StoreError:
+    """The project's error for an sqlite3 error met while using the database at `path`."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == SQLITE_FULL:
+        return StorageFull("the disk is full: nothing was stored. Free some space and try again "
+                           "(nothing stored before is lost)")
+    if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return DatabaseDamaged(f"the database {path} is damaged ({exc}). Move it aside (keep it as evidence) and "
+                               "fetch the events again from another node or a bundle.")
+    return StoreError(f"database error on {path}: {exc}. Nothing was stored by the failed step.")

@@ -1,0 +1,353 @@
+"""The log's events: storing a batch, chain heads, removing a tail, and every read of events."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import msgpack
+
+from events.format import Event
+from node.store.base import StoreBase
+from node.store.errors import StoreError
+from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
+from node.store.schema import BODY_EXPIRED, by_id, by_ids, full_header, short_header
+
+_COLS = "n, id, a, seq, ts, kind, expires, header, sig, body, body_state"
+_CHUNK = 500  # ids per `IN (...)` list
+
+
+def wire_of(header: bytes, sig: bytes, body: bytes | None) -> bytes:
+    """An event's wire form from its parts."""
+    return msgpack.packb([header, sig, body], use_bin_type=True)
+
+
+class EventTables(StoreBase):
+    # --- the network every stored header belongs to -------------------------------------------
+    def _net(self) -> bytes:
+        if self._network is None:
+            self._network = self._one("SELECT value FROM meta WHERE key='network_id'")
+            if self._network is None:
+                raise StoreError(f"the database {self.path} holds no events yet")
+        return self._network
+
+    def _net_for(self, header: bytes) -> bytes:
+        """The network of this home, set by the first event stored."""
+        if self._network is None:
+            self._network = self._one("SELECT value FROM meta WHERE key='network_id'")
+            if self._network is None:
+                self._network = header[4:36]
+                self._x("INSERT INTO meta(key, value) VALUES ('network_id', ?)", (self._network,))
+        return self._network
+
+    def _paged(self, row: tuple) -> PagedEvent:
+        n, event_id, a, seq, ts, kind, expires, header, sig, body, state = row
+        author = self._key(a)
+        return PagedEvent(n, event_id, author, seq, ts, kind, expires, full_header(header, self._net(), author), sig,
+                          body, state)
+
+    def _wire(self, a: int, header: bytes, sig: bytes, body: bytes | None) -> bytes:
+        return wire_of(full_header(header, self._net(), self._key(a)), sig, body)
+
+    @staticmethod
+    def wire(row: tuple[bytes, bytes, bytes | None]) -> bytes:
+        """Wire form of (header, sig, body) as an EventRow holds them."""
+        return wire_of(*row)
+
+    # --- storing --------------------------------------------------------------------------------
+    def insert_event(self, ev: Event, body: bytes | None, body_state: int) -> int:
+        """Store one verified, chained event (inside a write); returns its row number `n`. The row
+        is written with the rest of the batch, before the next statement."""
+        h = ev.header
+        try:
+            short = short_header(ev.header_bytes, self._net_for(ev.header_bytes), h.author)
+        except ValueError:
+            raise StoreError(f"event {ev.id.hex()[:16]} is not of this home's network") from None
+        a = self._k(h.author)
+        n = self._take_n()
+        self._event_buf.append((n, ev.id, a, h.seq, h.timestamp, h.kind, h.expires, body_state, short,
+                                ev.signature, body))
+        self._head_buf[a] = (a, h.seq, ev.id)
+        return n
+
+    def set_body(self, event_id: bytes, body: bytes | None, state: int) -> None:
+        where, args = by_id(event_id)
+        self._x(f"UPDATE events SET body=?, body_state=? WHERE {where}", (body, state, *args))
+
+    def take_out(self, author: bytes, from_seq: int) -> list[TakenOut]:
+        """Remove `author`'s events from `from_seq` on, with their read-model rows; returns them so
+        the caller can keep them aside. The author's head goes back to `from_seq - 1`."""
+        a = self._find_k(author)
+        if a is None:
+            return []
+        rows = self._x("SELECT id, seq, kind, header, sig, body FROM events WHERE a=? AND seq>=? ORDER BY seq",
+                       (a, from_seq)).fetchall()
+        if not rows:
+            return []
+        self._drop_rows("SELECT n FROM events WHERE a=? AND seq>=?", (a, from_seq))
+        self._x("DELETE FROM events WHERE a=? AND seq>=?", (a, from_seq))
+        below = self._x("SELECT seq, id FROM events WHERE a=? AND seq=?", (a, from_seq - 1)).fetchone()
+        if below:
+            self._x("UPDATE heads SET seq=?, id=? WHERE k=?", (*below, a))
+        else:
+            self._x("DELETE FROM heads WHERE k=?", (a,))
+        return [TakenOut(event_id, seq, kind, self._wire(a, h, sg, b)) for event_id, seq, kind, h, sg, b in rows]
+
+    def expire_bodies(self, now: int) -> list[bytes]:
+        """Drop the bodies (and read-model rows) of events expired at `now`; returns their ids."""
+        expired = "expires IS NOT NULL AND body IS NOT NULL AND expires <= ?"
+        ids = [r[0] for r in self._x(f"SELECT id FROM events WHERE {expired}", (now,))]
+        if ids:
+            self._drop_rows(f"SELECT n FROM events WHERE {expired}", (now,))
+            self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {expired}", (BODY_EXPIRED, now))
+        return ids
+
+    # --- heads and counts -----------------------------------------------------------------------
+    def head(self, author: bytes) -> tuple[int, bytes | None]:
+        """(seq, id) of the author's latest stored event, (0, None) if none."""
+        a = self._find_k(author)
+        row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone() if a is not None else None
+        return (row[0], row[1]) if row else (0, None)
+
+    def heads(self) -> list[Head]:
+        """Every author's newest stored event (one row per author: no scan of the log)."""
+        return [Head(key, seq, event_id) for key, seq, event_id in
+                self._x("SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)")]
+
+    def count(self) -> int:
+        """How many events are stored: chains have no gaps, so the sum of the heads' seqs."""
+        return self._one("SELECT coalesce(sum(seq), 0) FROM heads")
+
+    def author_count(self) -> int:
+        return self._one("SELECT count(*) FROM heads")
+
+    def last_n(self) -> int:
+        return self._one("SELECT coalesce(max(n), 0) FROM events")
+
+    def last_n_of(self, authors: Sequence[bytes]) -> int:
+        """The row number of the newest stored event of any of `authors` (0: none)."""
+        found = [a for a in (self._find_k(key) for key in authors) if a is not None]
+        return max([self._one("SELECT n FROM events WHERE a=? ORDER BY seq DESC LIMIT 1", (a,)) or 0
+                    for a in found], default=0)
+
+    # --- by id ----------------------------------------------------------------------------------
+    def known(self, ids: list[bytes]) -> dict[bytes, int]:
+        """The ids among `ids` that are stored, with their body state."""
+        found: dict[bytes, int] = {}
+        wanted = set(ids)
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i: i + _CHUNK]
+            # By prefix only (one probe of events_by_id each); the few prefix-only matches are dropped here.
+            rows = self._x(f"SELECT id, body_state FROM events WHERE substr(id, 1, 8) IN ({','.join('?' * len(chunk))})",
+                           [event_id[:8] for event_id in chunk])
+            found.update((event_id, state) for event_id, state in rows if event_id in wanted)
+        return found
+
+    def known_of(self, author: bytes, ids: Sequence[bytes]) -> set[bytes]:
+        """The ids among `ids` of events `author` signed that are stored."""
+        a = self._find_k(author)
+        if a is None or not ids:
+            return set()
+        where, args = by_ids(list(ids))
+        return {r[0] for r in self._x(f"SELECT id FROM events WHERE {where} AND a=?", (*args, a))}
+
+    def id_at(self, author: bytes, seq: int) -> bytes | None:
+        a = self._find_k(author)
+        return self._one("SELECT id FROM events WHERE a=? AND seq=?", (a, seq)) if a is not None else None
+
+    def author_and_n(self, event_id: bytes) -> tuple[bytes, int] | None:
+        where, args = by_id(event_id)
+        row = self._x(f"SELECT a, n FROM events WHERE {where}", args).fetchone()
+        return (self._key(row[0]), row[1]) if row else None
+
+    def event_row(self, event_id: bytes) -> EventRow | None:
+        where, args = by_id(event_id)
+        row = self._x(f"SELECT {_COLS} FROM events WHERE {where}", args).fetchone()
+        return EventRow(*self._paged(row)[1:]) if row else None
+
+    def event_n(self, event_id: bytes) -> int | None:
+        where, args = by_id(event_id)
+        return self._one(f"SELECT n FROM events WHERE {where}", args)
+
+    def find_prefix(self, prefix: bytes) -> list[bytes]:
+        """At most two stored ids that start with `prefix` (two: it is ambiguous)."""
+        lower, upper = prefix + b"\x00" * (32 - len(prefix)), prefix + b"\xff" * (32 - len(prefix))
+        return [r[0] for r in self._x("SELECT id FROM events WHERE substr(id, 1, 8) BETWEEN ? AND ? AND id BETWEEN ? AND ? "
+                                      "LIMIT 2", (lower[:8], upper[:8], prefix, upper))]
+
+    def wires_by_id(self, ids: list[bytes]) -> list[bytes]:
+        out = []
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i: i + _CHUNK]
+            where, args = by_ids(chunk)
+            out += [self._wire(*r) for r in self._x(f"SELECT a, header, sig, body FROM events WHERE {where}", args)]
+        return out
+
+    # --- by author ------------------------------------------------------------------------------
+    def range_wire(self, author: bytes, first: int, last: int, limit: int) -> list[tuple[int, bytes]]:
+        """(seq, wire) of `author`'s events first..last, at most `limit`, in seq order."""
+        a = self._find_k(author)
+        if a is None:
+            return []
+        rows = self._x("SELECT seq, header, sig, body FROM events WHERE a=? AND seq BETWEEN ? AND ? ORDER BY seq "
+                       "LIMIT ?", (a, first, last, limit)).fetchall()
+        return [(seq, self._wire(a, h, s, b)) for seq, h, s, b in rows]
+
+    def events_of(self, author: bytes, below_seq: int | None = None) -> list[StoredWire]:
+        """`author`'s stored events (below `below_seq`) in seq order, with their row numbers."""
+        a = self._find_k(author)
+        if a is None:
+            return []
+        rows = self._x("SELECT n, header, sig, body FROM events WHERE a=? AND seq<? ORDER BY seq",
+                       (a, below_seq if below_seq is not None else 2**62)).fetchall()
+        return [StoredWire(n, self._wire(a, h, s, b)) for n, h, s, b in rows]
+
+    def chain_wires(self, author: bytes) -> list[bytes]:
+        """Every stored event of `author` in wire form, in seq order."""
+        return [w.wire for w in self.events_of(author)]
+
+    def events_after(self, authors: Sequence[bytes], after_n: int, limit: int = 1000) -> list[tuple[int, bytes, str, bytes]]:
+        """(n, id, kind, wire) of the events of `authors` stored after row `after_n`, in stored order."""
+        found = [a for a in (self._find_k(key) for key in authors) if a is not None]
+        if not found:
+            return []
+        rows = self._x(f"SELECT n, id, a, kind, header, sig, body FROM events WHERE a IN ({','.join('?' * len(found))}) "
+                       "AND n > ? ORDER BY n LIMIT ?", (*found, after_n, limit)).fetchall()
+        return [(n, event_id, kind, self._wire(a, h, s, b)) for n, event_id, a, kind, h, s, b in rows]
+
+    # --- by kind ----------------------------------------------------------------------------------
+    def trust_rows(self) -> list[TrustRow]:
+        """Every stored trust event with its body, in stored order."""
+        rows = self._x("SELECT id, a, seq, kind, body, ts FROM events WHERE kind IN ('member.vouch', 'member.revoke') "
+                       "AND body IS NOT NULL ORDER BY n").fetchall()
+        return [TrustRow(event_id, self._key(a), seq, kind, body, ts) for event_id, a, seq, kind, body, ts in rows]
+
+    def count_of_kind(self, kind: str) -> int:
+        return self._one("SELECT count(*) FROM events WHERE kind=?", (kind,))
+
+    def bodies_of_kind(self, kind: str, *, not_by: bytes | None = None) -> list[bytes]:
+        """The bodies of the stored events of one kind (not signed by `not_by`)."""
+        skip = self._find_k(not_by) if not_by is not None else None
+        return [body for a, body in self._x("SELECT a, body FROM events WHERE kind=? AND body IS NOT NULL", (kind,))
+                if a != skip]
+
+    def sealed_events(self, after_n: int = 0) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:
+        """(n, id, author, seq, ts, expires, body) of every `sealed` event that still has its body
+        (events for chosen groups only: node/audience.py opens them in memory), in stored order."""
+        rows = self._x("SELECT n, id, a, seq, ts, expires, body FROM events WHERE kind='sealed' AND body IS NOT NULL "
+                       "AND n>? ORDER BY n", (after_n,)).fetchall()
+        return [(n, event_id, self._key(a), seq, ts, expires, body) for n, event_id, a, seq, ts, expires, body in rows]
+
+    def kind_after(self, kind: str, after_n: int, limit: int) -> list[tuple[int, bytes, bytes, int, int | None, bytes]]:
+        """(n, id, author, ts, expires, body) of events of `kind` stored after row `after_n` with their
+        body, oldest first, at most `limit` (node/alert_feed.py follows new alerts with it)."""
+        rows = self._x("SELECT n, id, a, ts, expires, body FROM events WHERE kind=? AND n>? AND body IS NOT NULL "
+                       "ORDER BY n LIMIT ?", (kind, after_n, limit)).fetchall()
+        return [(n, event_id, self._key(a), ts, expires, body) for n, event_id, a, ts, expires, body in rows]
+
+    def bodies_of_kinds(self, kinds: Sequence[str]) -> list[tuple[bytes, bytes]]:
+        """(id, body) of every stored event of `kinds` that has its body."""
+        return self._x(f"SELECT id, body FROM events WHERE kind IN ({','.join('?' * len(kinds))}) AND body IS NOT NULL",
+                       tuple(kinds)).fetchall()
+
+    # --- listings ---------------------------------------------------------------------------------
+    def all_events(self) -> Iterator[PagedEvent]:
+        """Every stored event in stored order (for checks and exports)."""
+        last = 0
+        while True:
+            rows = self._x(f"SELECT {_COLS} FROM events WHERE n > ? ORDER BY n LIMIT 1000", (last,)).fetchall()
+            if not rows:
+                return
+            yield from (self._paged(r) for r in rows)
+            last = rows[-1][0]
+
+    def stored_with_body(self) -> Iterator[StoredWire]:
+        """Every event that has its body, in stored order, in wire form (for rebuild)."""
+        last = 0
+        while True:
+            rows = self._x("SELECT n, a, header, sig, body FROM events WHERE n > ? AND body IS NOT NULL ORDER BY n "
+                           "LIMIT 1000", (last,)).fetchall()
+            if not rows:
+                return
+            yield from (StoredWire(n, self._wire(a, h, s, b)) for n, a, h, s, b in rows)
+            last = rows[-1][0]
+
+    def iter_wire(self, *, since_ts: int = 0, batch: int = 1000) -> Iterator[bytes]:
+        """Every stored event in wire form, each author's in seq order (a reader can ingest them in order)."""
+        last = (0, 0)
+        while True:
+            rows = self._x("SELECT a, seq, header, sig, body FROM events WHERE (a, seq) > (?, ?) AND ts >= ? "
+                           "ORDER BY a, seq LIMIT ?", (*last, since_ts, batch)).fetchall()
+            if not rows:
+                return
+            for a, _seq, header, sig, body in rows:
+                yield self._wire(a, header, sig, body)
+            last = (rows[-1][0], rows[-1][1])
+
+    def events_page(self, *, kind: str | None = None, author: bytes | None = None,
+                    regions: tuple[str, Sequence[str]] | None = None, since_ts: int | None = None,
+                    before_n: int | None = None, limit: int = 50) -> list[PagedEvent]:
+        """Events newest stored first (by `n`). Paging by `before_n` is stable while events arrive:
+        new ones get larger `n`. `regions` is (region, read-model tables): an event is in a region
+        if its read-model row is. Each filter walks an index from the newest end, with LIMIT."""
+        filters = self._filters(kind=kind, author=author, since_ts=since_ts, before_n=before_n)
+        if filters is None:
+            return []
+        where, args = filters
+        if regions:  # walk the region's read-model rows newest first, keeping the events that pass
+            region, tables = regions
+            in_tables, table_args = self._table_filter(tables)
+            sql = (f"SELECT {', '.join('e.' + c for c in _COLS.split(', '))} FROM proj p JOIN events e ON e.n = p.n "
+                   f"WHERE p.region=?{in_tables}" + "".join(f" AND e.{w}" for w in where) + " ORDER BY p.n DESC LIMIT ?")
+            return [self._paged(r) for r in self._x(sql, (region, *table_args, *args, limit))]
+        sql = f"SELECT {_COLS} FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        # One author's chain is stored in seq order, so seq order is n order: walk its (a, seq) index.
+        sql += " ORDER BY seq DESC LIMIT ?" if author is not None and not kind else " ORDER BY n DESC LIMIT ?"
+        return [self._paged(r) for r in self._x(sql, (*args, limit))]
+
+    def list_events(self, *, kind: str | None = None, author: bytes | None = None, limit: int = 100,
+                    before: tuple[int, bytes] | None = None) -> list[EventRow]:
+        """Events newest first by the authors' clocks (timestamp, then id)."""
+        filters = self._filters(kind=kind, author=author, before=before)
+        if filters is None:
+            return []
+        where, args = filters
+        sql = f"SELECT {_COLS} FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY ts DESC, id DESC LIMIT ?"
+        return [EventRow(*self._paged(r)[1:]) for r in self._x(sql, (*args, limit))]
+
+    def _filters(self, *, kind: str | None = None, author: bytes | None = None, since_ts: int | None = None,
+                 before_n: int | None = None, before: tuple[int, bytes] | None = None) -> tuple[list[str], list] | None:
+        """Conditions on `events` (and their arguments) for a listing; None when nothing can match."""
+        where: list[str] = []
+        args: list = []
+        if author is not None:
+            a = self._find_k(author)
+            if a is None:
+                return None
+            where.append("a=?")
+            args.append(a)
+        for condition, value in (("kind=?", kind or None), ("ts>=?", since_ts), ("n<?", before_n)):
+            if value is not None:
+                where.append(condition)
+                args.append(value)
+        if before:
+            where.append("(ts, id) < (?, ?)")
+            args.extend(before)
+        return where, args
+
+    def all_ids(self) -> set[bytes]:
+        return {r[0] for r in self._x("SELECT id FROM events")}
+
+    def event_states(self) -> list[tuple[bytes, bytes, int, int]]:
+        """(id, author, seq, body state) of every stored event: what two nodes holding the same log share."""
+        return [(event_id, self._key(a), seq, state)
+                for event_id, a, seq, state in self._x("SELECT id, a, seq, body_state FROM events")]
+
+    def _table_filter(self, tables: Sequence[str]) -> tuple[str, tuple[int, ...]]:
+        raise NotImplementedError  # ProjectionTables
+
+    def _drop_rows(self, made_by: str, args: Sequence) -> None:
+        raise NotImplementedError  # ProjectionTables

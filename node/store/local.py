@@ -1,0 +1,86 @@
+"""What a node keeps about itself: meta facts, the peer list, and the panic wipe's and the
+housekeeping's statements."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgpack
+
+from node.store.projections import ProjectionTables
+from node.store.rows import PeerRow
+from node.store.schema import BODY_REDACTED, by_ids
+
+
+class LocalTables(ProjectionTables):
+    # --- meta -------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> bytes | None:
+        return self._one("SELECT value FROM meta WHERE key=?", (key,))
+
+    def set_meta(self, key: str, value: bytes) -> None:
+        self._x("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # --- peers ------------------------------------------------------------------------------------
+    def peer_rows(self) -> list[PeerRow]:
+        return [PeerRow(*r) for r in self._x("SELECT address, source, state FROM peers ORDER BY address")]
+
+    def has_peers(self) -> bool:
+        return self._one("SELECT 1 FROM peers LIMIT 1") is not None
+
+    def save_peer(self, address: str, source: str, state: str | None = None) -> None:
+        self._x("INSERT INTO peers VALUES (?,?,?) ON CONFLICT(address) DO UPDATE SET "
+                "source=CASE WHEN peers.source='config' THEN 'config' ELSE excluded.source END, "
+                "state=coalesce(excluded.state, peers.state)", (address, source, state))
+
+    def save_peer_state(self, address: str, state: str) -> None:
+        """Update a known peer's state (a peer removed meanwhile by `solnet peers rm` stays removed)."""
+        self._x("UPDATE peers SET state=? WHERE address=?", (state, address))
+
+    def remove_peer(self, address: str) -> bool:
+        return self._x("DELETE FROM peers WHERE address=?", (address,)).rowcount > 0
+
+    # --- panic wipe -------------------------------------------------------------------------------
+    def forget_private_and_local(self, private_kinds: Sequence[str], sealed_kinds: Sequence[str] = ()) -> tuple[int, int]:
+        """For the panic wipe, inside a write: drop every body that holds a sealed part (with its
+        read-model rows), every body of `sealed_kinds` (wholly encrypted), events kept aside, fork
+        evidence, the peer list and runtime facts. Returns (bodies dropped, peers forgotten)."""
+        sealed = [event_id for event_id, body in self.bodies_of_kinds(private_kinds)
+                  if "sealed" in (msgpack.unpackb(body, raw=False) or {})]
+        sealed += [event_id for event_id, _ in self.bodies_of_kinds(sealed_kinds)] if sealed_kinds else []
+        for i in range(0, len(sealed), 500):
+            chunk = sealed[i:i + 500]
+            where, args = by_ids(chunk)
+            self._drop_rows(f"SELECT n FROM events WHERE {where}", args)
+            self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {where}", (BODY_REDACTED, *args))
+        self._x("DELETE FROM pending")
+        self._x("DELETE FROM forks")
+        peers = self._x("DELETE FROM peers").rowcount
+        self._x("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key')")
+        return len(sealed), peers
+
+    # --- housekeeping -----------------------------------------------------------------------------
+    def reclaim(self) -> None:
+        """After bodies were dropped: give freed pages back to the file system and truncate the
+        WAL, whose old page images would otherwise keep the dropped text on disk. (secure_delete
+        has already zeroed the content in the database pages.) Outside any transaction."""
+        # The pragma frees one page per step and Python's execute() steps it once;
+        # executescript() runs it to the end (sqlite3_exec).
+        self._script("PRAGMA incremental_vacuum;")
+        self._x("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it (e.g. before copying the file)."""
+        self._x("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def integrity(self) -> str:
+        return self._one("PRAGMA integrity_check")
+
+    def size_pages(self) -> int:
+        return self._one("PRAGMA page_count")
+
+    def limit_pages(self, pages: int | None) -> None:
+        """Let the database grow to `pages` pages at most (None: no limit): a full disk, for tests
+        and for an operator who wants to cap the file."""
+        self._x(f"PRAGMA max_page_count={int(pages) if pages is not None else 1073741823}")
+
+    def secure_delete(self) -> bool:
+        return bool(self._one("PRAGMA secure_delete"))

@@ -1,0 +1,78 @@
+"""Upgrades in place: MIGRATIONS[v] turns a database of schema v into v + 1, inside one transaction
+(the caller's), on the raw connection. 0.1.0 wrote schema 1 (user_version 0, meta schema_version '1')."""
+from __future__ import annotations
+
+import sqlite3
+
+import msgpack
+
+from events.projections import PROFILE, TABLES
+from node.store.schema import SCHEMA, id_number, short_header
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """0.2: events kept aside say their kind (the trust graph reads the trust events among them);
+    redactions are remembered by id. The kinds of rows already kept aside are read from their wire."""
+    db.execute("ALTER TABLE pending ADD COLUMN kind TEXT")
+    for event_id, wire in db.execute("SELECT id, wire FROM pending").fetchall():
+        try:
+            kind = msgpack.unpackb(msgpack.unpackb(wire)[0])[6]
+        except (ValueError, TypeError, IndexError, msgpack.UnpackException):
+            kind = None
+        db.execute("UPDATE pending SET kind=? WHERE id=?", (kind if isinstance(kind, str) else None, event_id))
+    db.execute("CREATE TABLE IF NOT EXISTS redactions(id BLOB PRIMARY KEY, author BLOB NOT NULL) WITHOUT ROWID")
+
+
+_V2_INDEXES = ("events_by_time", "events_by_kind", "events_trust", "events_announce", "events_expiring",
+               "proj_by_event", "proj_lww", "proj_by_region", "proj_newest", "proj_by_time", "proj_by_ref")
+
+
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """0.3: keys numbered once; headers stored without network and author; read-model rows without
+    a copy of their data; heads kept as events are stored; ids indexed by their first 8 bytes. The
+    events keep their row numbers, so the read-model rows keep pointing at them."""
+    db.execute("ALTER TABLE events RENAME TO events_v2")
+    db.execute("ALTER TABLE proj RENAME TO proj_v2")
+    for name in _V2_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+    for statement in SCHEMA.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    key_no: dict[bytes, int] = {}
+
+    def k(key: bytes) -> int:
+        if key not in key_no:
+            key_no[key] = db.execute("INSERT INTO keys(key) VALUES (?)", (key,)).lastrowid
+        return key_no[key]
+
+    network = None
+    last = 0
+    while True:
+        rows = db.execute("SELECT n, id, author, seq, ts, kind, expires, body_state, header, sig, body FROM events_v2 "
+                          "WHERE n > ? ORDER BY n LIMIT 5000", (last,)).fetchall()
+        if not rows:
+            break
+        if network is None:
+            network = rows[0][8][4:36]
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('network_id', ?)", (network,))
+        db.executemany("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                       [(n, i, k(author), seq, ts, kind, exp, state, short_header(header, network, author), sig, body)
+                        for n, i, author, seq, ts, kind, exp, state, header, sig, body in rows])
+        last = rows[-1][0]
+    db.execute("INSERT INTO heads(k, seq, id) SELECT a, max(seq), id FROM events GROUP BY a")
+    tables = {name: i for i, name in enumerate(TABLES)}
+    rows = []
+    for tbl, key, region, t, ref, vts, vid, data, n in db.execute(
+            "SELECT tbl, key, region, t, ref, vts, vid, data, n FROM proj_v2").fetchall():
+        if tbl not in tables:
+            continue
+        group = msgpack.unpackb(data, raw=False).get("group")
+        rows.append((n, tables[tbl], k(group), region, t, ref, vts, id_number(vid), k(key) if tbl == PROFILE else None))
+    db.executemany("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)",
+                   rows)
+    db.execute("DROP TABLE proj_v2")
+    db.execute("DROP TABLE events_v2")
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}

@@ -1,0 +1,109 @@
+"""The database schema (version SCHEMA_VERSION) and how a header is kept on disk.
+
+Space is what an SD card lacks, so nothing is stored twice:
+- keys are numbered once (`keys`); events and read-model rows name an author or group by number;
+- the signed header is stored without the network id (the same for every event of a home) and
+  the author key (named by number): both are put back, byte for byte, when it is read;
+- a read-model row holds only what selects and orders it (table, region, time, reference,
+  version); its data is the event's projection, recomputed when it is read;
+- `heads` holds each author's newest (seq, id): an anti-entropy round, `solnet status` and the
+  event count read it instead of scanning the log.
+"""
+from __future__ import annotations
+
+SCHEMA_VERSION = 3  # PRAGMA user_version of a database this code writes; see migrations.py
+BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
+TRUST_KINDS = ("member.vouch", "member.revoke")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS heads(k INTEGER PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS events(
+    n INTEGER PRIMARY KEY,
+    id BLOB NOT NULL,
+    a INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    expires INTEGER,
+    body_state INTEGER NOT NULL,
+    header BLOB NOT NULL,
+    sig BLOB NOT NULL,
+    body BLOB,
+    UNIQUE(a, seq)
+);
+-- Lookups by id walk an index of the ids' first 8 bytes (a third the size of an index of whole
+-- ids, so it stays in the page cache at a million events; every ingest inserts into it at a random
+-- place). Equal ids mean equal headers, so UNIQUE(a, seq) already keeps an id from being stored twice.
+CREATE INDEX IF NOT EXISTS events_by_id ON events(substr(id, 1, 8));
+-- (kind, n): a kind's events newest first, and the trust events and announcements at start-up.
+CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
+-- (ts, n): `solnet ls` newest first by the authors' clocks; bundles of the events since a time.
+CREATE INDEX IF NOT EXISTS events_by_time ON events(ts);
+CREATE INDEX IF NOT EXISTS events_expiring ON events(expires) WHERE expires IS NOT NULL AND body IS NOT NULL;
+CREATE TABLE IF NOT EXISTS forks(
+    id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, other BLOB NOT NULL,
+    wire BLOB NOT NULL, seen INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending(
+    id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
+    reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT
+);
+CREATE INDEX IF NOT EXISTS pending_by_author ON pending(author, seq);
+CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN ('member.vouch', 'member.revoke');
+-- Read-model rows, one per event at most (so keyed by the event's n): tbl is the index of the
+-- table in events.projections.TABLES, g the author's group (by key number), lww the key number
+-- of a last-writer-wins row's key (a profile's group; NULL for rows keyed by their event's id),
+-- vid the first 6 bytes of the event id as a number: ties of time or version are broken by the
+-- event id (the same order on every node) within the index, without reading the events.
+CREATE TABLE IF NOT EXISTS proj(
+    n INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, g INTEGER NOT NULL, region TEXT, t INTEGER, ref BLOB,
+    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
+-- A table's rows of one region soonest first (actions), or newest first (the rest); a listing
+-- without a region merges the regions (a few), each an index walk with LIMIT.
+CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, region, t, vid);
+CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, region, vts, vid);
+-- (region, n): the events of a region newest first (`events?region=`).
+CREATE INDEX IF NOT EXISTS proj_by_region ON proj(region) WHERE region IS NOT NULL;
+CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;
+CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT);
+-- Ids named by a signed redaction of their own author: their bodies are never stored, whenever
+-- they arrive (so a redaction holds whatever order events come in).
+CREATE TABLE IF NOT EXISTS redactions(id BLOB PRIMARY KEY, author BLOB NOT NULL) WITHOUT ROWID;
+"""
+
+# A canonical header starts [1, network, author, ...]: 0x9a (a list of 10), 0x01, then each key
+# as bin 8 of 32 bytes (0xc4 0x20 + 32 bytes). The stored form drops bytes 2..69.
+_KEY_MARK = b"\xc4\x20"
+_CUT = 70
+
+
+def id_number(event_id: bytes) -> int:
+    """The first 6 bytes of an id as a number (proj.vid): sorts as the ids do."""
+    return int.from_bytes(event_id[:6], "big")
+
+
+def by_ids(ids: list[bytes] | tuple[bytes, ...]) -> tuple[str, list[bytes]]:
+    """A condition on `events` matching these ids, and its arguments: it walks events_by_id."""
+    marks = ",".join("?" * len(ids))
+    return f"substr(id, 1, 8) IN ({marks}) AND id IN ({marks})", [i[:8] for i in ids] + list(ids)
+
+
+def by_id(event_id: bytes) -> tuple[str, tuple[bytes, bytes]]:
+    return "substr(id, 1, 8)=? AND id=?", (event_id[:8], event_id)
+
+
+def short_header(header: bytes, network: bytes, author: bytes) -> bytes:
+    """The stored form of a signed header of `author` in `network`."""
+    if header[2:4] != _KEY_MARK or header[4:36] != network or header[36:38] != _KEY_MARK or header[38:70] != author:
+        raise ValueError("not a canonical header of this network and author")
+    return header[:2] + header[_CUT:]
+
+
+def full_header(short: bytes, network: bytes, author: bytes) -> bytes:
+    """The signed header, byte for byte, from its stored form."""
+    return short[:2] + _KEY_MARK + network + _KEY_MARK + author + short[2:]

@@ -1,0 +1,115 @@
+"""Forks, frozen authors, redactions and the events kept aside (pending)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from node.store.events import EventTables
+from node.store.rows import ForkRecord, PendingRow, PendingTrust
+from node.store.schema import BODY_REDACTED, by_ids
+
+
+class TrustTables(EventTables):
+    # --- forks ------------------------------------------------------------------------------------
+    def fork_points(self) -> dict[bytes, int]:
+        """author -> the lowest seq at which it is known to have signed two different events."""
+        return dict(self._x("SELECT author, seq FROM frozen"))
+
+    def record_fork(self, author: bytes, seq: int, evidence: Sequence[tuple[bytes, int, bytes, bytes]], now: int) -> None:
+        """Keep the evidence (id, seq, other id, wire) of a fork and lower the author's fork point to `seq`."""
+        self._many("INSERT OR IGNORE INTO forks VALUES (?,?,?,?,?,?)",
+                   [(event_id, author, ev_seq, other, wire, now) for event_id, ev_seq, other, wire in evidence])
+        self._x("INSERT INTO frozen VALUES (?,?,?) ON CONFLICT(author) DO UPDATE SET seq=min(frozen.seq, excluded.seq)",
+                (author, seq, now))
+
+    def fork_evidence(self, author: bytes) -> list[bytes]:
+        """The kept evidence of `author`'s fork (wire events), lowest seq first: what proves it to a peer."""
+        return [r[0] for r in self._x("SELECT wire FROM forks WHERE author=? ORDER BY seq, id", (author,))]
+
+    def fork_count(self) -> int:
+        return self._one("SELECT count(*) FROM forks")
+
+    def fork_records(self) -> list[ForkRecord]:
+        """(id, other id, wire) of every kept fork proof, in the order they were kept."""
+        return [ForkRecord(*r) for r in self._x("SELECT id, other, wire FROM forks ORDER BY rowid")]
+
+    # --- redactions ----------------------------------------------------------------------------
+    _redacted: dict[bytes, bytes | None] | None = None  # id -> author that redacted it (None: not redacted), this transaction
+
+    def _transaction_ended(self) -> None:
+        super()._transaction_ended()
+        self._redacted = None
+
+    def prefetch_redactions(self, ids: Sequence[bytes]) -> None:
+        """Look up at once whether any of `ids` is redacted (a batch asks for each of its events)."""
+        cache = self._redacted if self._redacted is not None else {}
+        cache.update(dict.fromkeys(ids))
+        if self._one("SELECT count(*) FROM (SELECT 1 FROM redactions LIMIT 2000)") < 2000:  # few: read them all
+            cache.update((i, author) for i, author in self._x("SELECT id, author FROM redactions") if i in cache)
+        else:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i: i + 500]
+                cache.update(self._x(f"SELECT id, author FROM redactions WHERE id IN ({','.join('?' * len(chunk))})",
+                                     chunk))
+        self._redacted = cache
+
+    def record_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
+        """Remember that `author` redacted `ids`; mark those of them it signed and this node stores
+        as redacted, dropping their bodies and read-model rows. Returns how many bodies were dropped."""
+        self._many("INSERT OR IGNORE INTO redactions VALUES (?, ?)", [(i, author) for i in ids])
+        if self._redacted is not None:
+            for i in ids:
+                if self._redacted.get(i) is None:
+                    self._redacted[i] = author
+        a = self._find_k(author)
+        if a is None or not ids:
+            return 0
+        where, args = by_ids(list(ids))
+        own = f"{where} AND a=?"
+        self._drop_rows(f"SELECT n FROM events WHERE {own} AND body IS NOT NULL", (*args, a))
+        dropped = self._one(f"SELECT count(*) FROM events WHERE {own} AND body IS NOT NULL", (*args, a))
+        self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {own} AND body_state!=?",
+                (BODY_REDACTED, *args, a, BODY_REDACTED))
+        return dropped
+
+    def is_redacted(self, event_id: bytes, author: bytes) -> bool:
+        if self._redacted is not None and event_id in self._redacted:
+            return self._redacted[event_id] == author
+        return self._one("SELECT 1 FROM redactions WHERE id=? AND author=?", (event_id, author)) is not None
+
+    # --- events kept aside (pending) -----------------------------------------------------------
+    def pending_count(self) -> int:
+        return self._one("SELECT count(*) FROM pending")
+
+    def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str) -> None:
+        self._x("INSERT INTO pending VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET reason=excluded.reason",
+                (event_id, author, seq, wire, reason, now, kind))
+
+    def pending_trust(self) -> list[PendingTrust]:
+        """The trust events kept aside."""
+        return [PendingTrust(*r) for r in self._x(
+            "SELECT author, seq, wire FROM pending WHERE kind IN ('member.vouch', 'member.revoke')")]
+
+    def known_seqs(self, author: bytes) -> tuple[int, list[int]]:
+        """`author`'s newest stored seq and the seqs of its events kept aside."""
+        return self.head(author)[0], [r[0] for r in self._x("SELECT DISTINCT seq FROM pending WHERE author=?", (author,))]
+
+    def pending_authors(self) -> list[tuple[bytes, int]]:
+        """(author, lowest pending seq) for every author with events kept aside."""
+        return self._x("SELECT author, min(seq) FROM pending GROUP BY author").fetchall()
+
+    def pending_of(self, author: bytes) -> list[PendingRow]:
+        """`author`'s events kept aside, in seq order."""
+        return [PendingRow(*r) for r in self._x("SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id",
+                                                (author,))]
+
+    def pending_wires(self) -> list[bytes]:
+        return [r[0] for r in self._x("SELECT wire FROM pending")]
+
+    def release_pending(self, event_id: bytes) -> None:
+        self._x("DELETE FROM pending WHERE id=?", (event_id,))
+
+    def drop_pending_from(self, author: bytes, seq: int) -> None:
+        self._x("DELETE FROM pending WHERE author=? AND seq>=?", (author, seq))
+
+    def mark_pending(self, author: bytes, from_seq: int, reason: str) -> None:
+        self._x("UPDATE pending SET reason=? WHERE author=? AND seq>=?", (reason, author, from_seq))

@@ -1,0 +1,58 @@
+"""GET /api/v1/alerts/stream: new alerts as server-sent events for bots, on a real node (aiohttp on
+127.0.0.1): the token is needed, regions filter, public fields only, and a client that reconnects
+with Last-Event-ID gets what it missed."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+
+from node.alert_feed import feed_of
+
+ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
+
+
+async def next_alert(reply: aiohttp.ClientResponse, timeout: float = 10.0) -> tuple[str, dict]:
+    """(id, alert) of the next `event: alert` on the stream (keep-alive comments and retry skipped)."""
+    async def read() -> tuple[str, dict]:
+        event: dict[str, str] = {}
+        while True:
+            line = (await reply.content.readline()).decode().rstrip("\n")
+            if line == "" and "data" in event:
+                assert event.get("event") == "alert", event
+                return event["id"], json.loads(event["data"])
+            if line and not line.startswith(":"):
+                name, _, value = line.partition(": ")
+                event[name] = value
+    return await asyncio.wait_for(read(), timeout)
+
+
+async def test_new_alerts_of_the_chosen_regions_arrive_and_a_client_can_resume(api) -> None:
+    async with api.session.get(api.url("/api/v1/alerts/stream")) as reply:
+        assert reply.status == 401
+    headers = {"Authorization": f"Bearer {api.token}"}
+    async with api.session.get(api.url("/api/v1/alerts/stream?region=Calais"), headers=headers) as reply:
+        assert reply.status == 200 and reply.content_type == "text/event-stream"
+        await feed_of(api.runtime).start()  # the stream has subscribed before anything is published
+        await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+            "region": "bristol", "type": "eviction", "text": "not for this stream"}})
+        first = await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h",
+                                                                   "fields": ALERT})
+        got_id, alert = await next_alert(reply)
+        assert alert["id"] == first[1]["event"]["id"] and alert["text"] == ALERT["text"]
+        assert set(alert) == {"id", "n", "region", "type", "text", "location", "group", "group_name", "published",
+                              "expires", "public"}
+    # Away for a while: what was published meanwhile comes first on reconnecting.
+    missed = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+        **ALERT, "text": "Second wave"}}))[1]["event"]
+    async with api.session.get(api.url("/api/v1/alerts/stream?region=calais"),
+                               headers={**headers, "Last-Event-ID": got_id}) as reply:
+        _, alert = await next_alert(reply)
+        assert alert["id"] == missed["id"] and alert["text"] == "Second wave"
+
+
+async def test_bad_parameters_are_refused(api) -> None:
+    for query, field in (("?region=..", "region"), ("?since_n=abc", "since_n"), ("?colour=red", "colour")):
+        status, body = await api.request("GET", "/api/v1/alerts/stream" + query)
+        assert status == 400 and body["error"]["field"] == field, body

@@ -1,0 +1,137 @@
+"""Public outputs (node/public_site.py) on a real node and as `solnet export-site` writes them: public
+alerts (only those marked public) on a page without any script and in Atom; the public actions and
+fundraisers of the groups that opt in, in Atom and iCalendar (per region and for all); never an event
+for chosen groups, nor a group that did not opt in. Every feed is read back by an independent parser
+(feedparser, xml.etree for Atom; vobject for iCalendar), not the library that wrote it."""
+from __future__ import annotations
+
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import aiohttp
+import feedparser
+import vobject
+
+from node import localnet, publishing
+from node.dashboard import AccessOptions
+from page_text import PASSPHRASE
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def publish_public_sample(root: Path) -> tuple[list, dict[str, str]]:
+    nodes = localnet.create_network(root, [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+    calais, bristol = nodes
+    ids: dict[str, str] = {}
+    for node, opt_in in ((calais, "yes"), (bristol, None)):
+        log, keys = node.home.log(), node.home.keys(PASSPHRASE)
+        try:
+            profile = {"name": node.name, "region": node.region, **({"public_feeds": opt_in} if opt_in else {})}
+            publishing.publish(log, keys, "group.profile", profile)
+            prefix = node.name.lower()
+            ids[f"{prefix}_action"] = publishing.publish(log, keys, "action", {
+                "title": f"{node.name} rally & march <b>", "region": node.region, "type": "protest",
+                "starts_at": "2031-06-01T18:00", "place": "Place d'Armes", "description": "Bring banners; “all welcome”"}).id.hex()
+            ids[f"{prefix}_fund"] = publishing.publish(log, keys, "fundraiser", {
+                "title": f"{node.name} winter tents", "goal": "2000", "currency": "EUR", "region": node.region,
+                "how_to_give": "IBAN FR76 1234"}).id.hex()
+            ids[f"{prefix}_public_alert"] = publishing.publish(log, keys, "alert", {
+                "region": node.region, "type": "raid", "text": f"{node.name}: police at the camp", "public": "yes"},
+                expires_in="6h").id.hex()
+            ids[f"{prefix}_private_alert"] = publishing.publish(log, keys, "alert", {
+                "region": node.region, "type": "eviction", "text": f"{node.name}: members only"}, expires_in="6h").id.hex()
+            ids[f"{prefix}_sealed"] = publishing.publish(log, keys, "action", {
+                "title": f"{node.name} secret blockade", "region": node.region, "type": "direct_action",
+                "starts_at": "2031-06-02T05:00"}, to=[node.name]).id.hex()
+        finally:
+            log.store.close()
+    for a, b in ((calais, bristol), (bristol, calais)):  # both nodes hold everything
+        src, dst = a.home.log(), b.home.log()
+        dst.ingest(list(src.store.iter_wire()))
+        src.store.close()
+        dst.store.close()
+    return nodes, ids
+
+
+def check_atom(body: bytes, titles: set[str], absent: set[str]) -> None:
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.version == "atom10"
+    got = {e.title for e in parsed.entries}
+    assert titles <= got and not (absent & got), (got, titles, absent)
+    root = ET.fromstring(body)  # and plain XML: one id and updated per feed and entry
+    assert root.tag == f"{ATOM}feed" and root.find(f"{ATOM}id") is not None and root.find(f"{ATOM}updated") is not None
+    for entry in root.findall(f"{ATOM}entry"):
+        assert entry.find(f"{ATOM}id").text.startswith("urn:solnet:") and entry.find(f"{ATOM}updated") is not None
+
+
+def check_ics(body: bytes, summaries: set[str]) -> list:
+    calendar = vobject.readOne(body.decode("utf-8"))
+    events = list(getattr(calendar, "vevent_list", []))
+    assert {e.summary.value for e in events} == summaries
+    for e in events:
+        assert e.uid.value.endswith("@solnet") and e.dtstart.value.tzinfo is not None
+        assert e.dtend.value > e.dtstart.value
+    return events
+
+
+async def test_public_pages_and_feeds_served_and_exported(tmp_path: Path, start_node, http) -> None:
+    nodes, ids = publish_public_sample(tmp_path / "net")
+    calais = nodes[0]
+    running = await start_node(calais, AccessOptions(public=True))
+    base = running.url
+
+    async def fetch(path: str) -> tuple[int, str, bytes]:
+        async with http.get(base + path) as reply:
+            return reply.status, reply.content_type, await reply.read()
+
+    status, ctype, page = await fetch("/public/alerts")
+    html = page.decode()
+    assert status == 200 and ctype == "text/html" and "<script" not in html
+    assert "Calais: police at the camp" in html and "Bristol: police at the camp" in html
+    assert "members only" not in html and "secret blockade" not in html
+    status, ctype, page = await fetch("/public/")
+    html = page.decode()
+    assert "Calais rally &amp; march &lt;b&gt;" in html and "Bristol rally" not in html and "secret" not in html
+
+    status, ctype, body = await fetch("/public/alerts.atom")
+    assert status == 200 and ctype == "application/atom+xml"
+    check_atom(body, {"RAID — calais", "RAID — bristol"}, set())
+    assert b"members only" not in body
+    status, _, body = await fetch("/public/actions.atom")
+    check_atom(body, {"Calais rally & march <b>"}, {"Bristol rally & march <b>", "Calais secret blockade"})
+    status, _, body = await fetch("/public/fundraisers.atom")
+    check_atom(body, {"Calais winter tents"}, {"Bristol winter tents"})
+    status, ctype, body = await fetch("/public/calendar.ics")
+    assert status == 200 and ctype == "text/calendar"
+    [event] = check_ics(body, {"Calais rally & march <b>"})
+    assert event.location.value == "Place d'Armes, calais" and "“all welcome”" in event.description.value
+    status, _, body = await fetch("/public/calendar/calais.ics")
+    check_ics(body, {"Calais rally & march <b>"})
+    status, _, body = await fetch("/public/calendar/bristol.ics")
+    check_ics(body, set())
+    await running.stop()
+
+    # The same as static files, for any web host.
+    site = tmp_path / "site"
+    subprocess.run([*localnet.solnet_command(), "--home", str(calais.home.path), "export-site", str(site),
+                    "--base-url", "https://example.org/calais"], check=True, capture_output=True, timeout=60)
+    names = {p.name for p in site.iterdir()}
+    assert {"index.html", "alerts.html", "alerts.atom", "actions.atom", "fundraisers.atom", "calendar.ics",
+            "calendar-calais.ics", "style.css"} <= names
+    check_atom((site / "alerts.atom").read_bytes(), {"RAID — calais", "RAID — bristol"}, set())
+    check_ics((site / "calendar-calais.ics").read_bytes(), {"Calais rally & march <b>"})
+    exported = (site / "index.html").read_text()
+    assert "<script" not in exported and 'href="alerts.atom"' in exported and "secret" not in exported
+    everything = b"".join(p.read_bytes() for p in site.iterdir())
+    assert b"secret blockade" not in everything and b"members only" not in everything
+
+
+async def test_public_pages_are_off_without_public_dashboard(tmp_path: Path, start_node, http) -> None:
+    nodes, _ = publish_public_sample(tmp_path / "net")
+    running = await start_node(nodes[0])
+    for path in ("/public/", "/public/alerts", "/public/alerts.atom", "/public/calendar.ics"):
+        async with http.get(running.url + path) as reply:
+            assert reply.status == 404, path
+            assert b"police at the camp" not in await reply.read()

@@ -1,0 +1,149 @@
+"""Real `solnet run` nodes: an action shared with chosen groups only (docs/design.md section 6.6),
+and an alert that reaches an `--on-alert` script on another node (section 9.4).
+
+Sealed: Calais shares a direct action with Bristol only; Cardiff relays it (Calais - Bristol -
+Cardiff is a line, and it dials Bristol). Bristol reads it in its CLI, API and dashboard; Cardiff's
+CLI, API, dashboard, every file of its home (database, WAL, config, logs) never show it, and no
+node holds its text in the clear anywhere on disk. A control (an open action) is seen everywhere, so
+the checks can see.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import secrets
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from disk_scan import files_under, scan, text_needle
+from local_cluster import Cluster, cli, cli_json, holds, log_text
+from node import localnet, login_links
+from node.localnet import LocalNode
+
+DIRECT = urllib.request.ProxyHandler({})  # loopback: never through a proxy
+
+
+def api(node: LocalNode, path: str, body: dict | None = None) -> object:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{node.port}{path}", data=json.dumps(body).encode() if body is not None else None,
+        method="POST" if body is not None else "GET",
+        headers={"Authorization": f"Bearer {node.home.admin_token()}", "Content-Type": "application/json"})
+    with urllib.request.build_opener(DIRECT).open(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def dashboard_pages(node: LocalNode, paths: list[str]) -> str:
+    """The admin's view of `paths` (logged in with a one-time link, as a coordinator)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(DIRECT, urllib.request.HTTPCookieProcessor(jar))
+    token, _ = login_links.create(node.home.path)
+    base = f"http://127.0.0.1:{node.port}"
+    with opener.open(f"{base}/login/link?token={token}", timeout=10) as reply:
+        assert reply.url.rstrip("/") == base, reply.url  # logged in, on the overview
+    pages = []
+    for path in paths:
+        with opener.open(base + path, timeout=10) as reply:
+            pages.append(reply.read().decode())
+    return "\n".join(pages)
+
+
+def test_an_action_for_chosen_groups_reaches_only_them(cluster: Cluster) -> None:
+    nodes = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    calais, bristol, cardiff = nodes
+    localnet.line(nodes)
+    cluster.start_all(nodes)
+    secret = f"Blockade at the Coquelles gate {secrets.token_hex(6)}"
+    place = f"Rue {secrets.token_hex(6)}"
+    control = f"Open info night {secrets.token_hex(6)}"
+    # Everyone must know Bristol's device before Calais can seal for it: wait for the membership events.
+    bristol_group = cli_json(bristol, "status")["group_id"]
+    cluster.wait(lambda: any(g["id"] == bristol_group and g["active_devices"] for g in cli_json(calais, "view", "groups")),
+                 60, "Calais knows Bristol's device")
+    sealed = api(calais, "/api/v1/events", {"kind": "action", "to": ["Bristol"], "fields": {
+        "title": secret, "region": "calais", "type": "direct_action", "starts_at": "2031-06-01T05:00", "place": place}})
+    sealed_id = bytes.fromhex(sealed["event"]["id"])
+    assert sealed["event"]["kind"] == "sealed" and sealed["event"]["inner"]["title"] == secret
+    open_id = bytes.fromhex(cli_json(calais, "publish", "action", "--title", control, "--region", "calais",
+                                     "--type", "info_night", "--starts-at", "2031-06-02T18:00")["id"])
+    cluster.wait(lambda: all(holds(n, sealed_id) and holds(n, open_id) for n in nodes), 60,
+                 "both actions reached every node")
+
+    # Bristol reads it everywhere, marked as shared.
+    [item] = [a for a in cli_json(bristol, "view", "actions") if a.get("shared_with")]
+    assert item["title"] == secret and item["place"] == place
+    shown = cli(bristol, "show", sealed_id.hex()).stdout
+    assert secret in shown and "shared with" in shown
+    api_actions = api(bristol, "/api/v1/actions?region=calais")["items"]
+    assert any(a["title"] == secret and a["shared_with"] for a in api_actions)
+    bristol_pages = dashboard_pages(bristol, ["/", f"/event/{sealed_id.hex()}"])
+    assert secret in bristol_pages and "Shared only with" in bristol_pages
+
+    # Cardiff, which relayed it, shows nothing of it anywhere.
+    said = [cli(cardiff, *args).stdout for args in (("ls",), ("ls", "--json"), ("show", sealed_id.hex()),
+                                                      ("show", sealed_id.hex(), "--json"), ("view", "actions"),
+                                                      ("view", "actions", "--json"))]
+    said.append(json.dumps(api(cardiff, "/api/v1/events?limit=500")))
+    said.append(json.dumps(api(cardiff, f"/api/v1/events/{sealed_id.hex()}?private=true")))
+    said.append(json.dumps(api(cardiff, "/api/v1/actions")))
+    said.append(dashboard_pages(cardiff, ["/", f"/event/{sealed_id.hex()}", "/?region=calais"]))
+    everything = "\n".join(said)
+    assert control in everything, "the checks see replicated open content"
+    assert secret not in everything and place not in everything and "direct_action" not in said[5]
+    assert "for chosen groups only" in said[0]
+
+    # On disk, on every node, running and stopped: never the text in the clear (nor in any log).
+    needles = [text_needle("sealed title", secret), text_needle("sealed place", place)]
+    control_needle = text_needle("open control", control)
+    for node in nodes:
+        files = files_under([node.home.path])
+        assert {"solnet.db", "solnet.db-wal", "node.log"} <= {p.name for p in files}
+        assert scan(files, [control_needle]), f"the scan cannot see {node.name}'s data"
+        assert scan(files, needles) == [], node.name
+    for node in nodes:
+        assert localnet.stop(node) == 0, log_text(node)
+    assert scan([p for n in nodes for p in files_under([n.home.path])], needles) == []
+
+
+HOOK = """\
+import json, sys, time
+alert = json.loads(sys.stdin.read())
+with open(sys.argv[1], "a", encoding="utf-8") as out:
+    out.write(json.dumps({"at": time.time(), "alert": alert, "args": sys.argv[2:]}) + "\\n")
+"""
+
+
+def test_an_alert_reaches_an_on_alert_script_on_another_node_within_a_second(cluster: Cluster, tmp_path: Path) -> None:
+    calais, bristol = nodes = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    localnet.line(nodes)
+    script, out = tmp_path / "hook.py", tmp_path / "alerts.jsonl"
+    script.write_text(HOOK, encoding="utf-8")
+    # The words of CMD are split once, at start, with quotes as a shell reads them; no shell runs.
+    command = f"{sys.executable} {script} {out} 'two words'"
+    cluster.start(bristol, extra_args=["--on-alert", command, "--alert-region", "calais"])
+    cluster.start(calais)
+    cluster.wait(lambda: "on each new alert of calais" in log_text(bristol), 20, "the hook is set up")
+    cluster.wait(lambda: "connected (outbound)" in log_text(calais), 20, "the nodes are linked")
+
+    def delivered() -> list[dict]:
+        return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+
+    # Not for the chosen region: never run for it. Text that a shell would run stays text.
+    api(calais, "/api/v1/events", {"kind": "alert", "expires_in": "1h", "fields": {
+        "region": "bristol", "type": "raid", "text": "not for this hook"}})
+    trap = tmp_path / "injected"
+    text = f"Police at the canal camp $(touch {trap}) `touch {trap}`; bring blankets"
+    published_at = time.time()
+    event = api(calais, "/api/v1/events", {"kind": "alert", "expires_in": "2h", "fields": {
+        "region": "calais", "type": "raid", "location": "Loon-Plage", "text": text}})["event"]
+    cluster.wait(lambda: len(delivered()) >= 1, 30, "the alert reached the hook")
+    [got] = delivered()
+    # The requirement (issue 12): a group hears of an alert within a second of its publication elsewhere.
+    assert got["at"] - published_at < 1.0, f"the hook ran {got['at'] - published_at:.2f} s after publishing"
+    alert = got["alert"]
+    assert alert["id"] == event["id"] and alert["text"] == text and alert["region"] == "calais"
+    assert alert["location"] == "Loon-Plage" and alert["type"] == "raid" and alert["public"] is False
+    assert got["args"] == ["two words"] and not trap.exists()
+    assert "not for this hook" not in out.read_text(encoding="utf-8")
+    assert text not in log_text(bristol)  # the node's log names alerts by id, never by content

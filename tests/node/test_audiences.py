@@ -1,0 +1,151 @@
+"""Events for chosen groups only (docs/design.md section 6.6), on real stores: sealed whole to the
+chosen groups' current devices, read back in memory by them only, never projected or stored in the
+clear; revoked devices and devices certified later behave as for support requests' private parts."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from crypto.keys import EncryptionKey, SigningKey
+from crypto.keystore import NodeKeys
+from events.canonical import pack, unpack
+from events.errors import InvalidEvent
+from events.sealed import SEALED_KIND, inner_plaintext, padded_size, parse_inner
+from node import publishing
+from node.audience import Opener, opened_rows
+from node.views import view
+from node_fixtures import Author, Net, device_vouch, wires
+
+TITLE = "Blockade of the detention centre gate, 5am"
+
+
+def _group(net: Net, name: str) -> tuple[Author, NodeKeys]:
+    """A group admitted by the founder, with one device whose keys a NodeKeys holds."""
+    group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+    keys = NodeKeys(device=SigningKey.generate(), device_encryption=EncryptionKey.generate(), group=group.key)
+    group.sign("member.vouch", device_vouch(group.key, keys.device, bytes(keys.device_encryption.public)))
+    group.sign("group.profile", {"name": name, "region": name.lower()})
+    return group, keys
+
+
+def _three(net: Net, tmp_path: Path):
+    bristol, bristol_keys = _group(net, "Bristol")
+    cardiff, cardiff_keys = _group(net, "Cardiff")
+    membership = wires(net.group.made + bristol.made + cardiff.made)
+    logs = [net.new_log(tmp_path / f"{n}.db") for n in ("calais", "bristol", "cardiff")]
+    for log in logs:
+        log.ingest(membership)
+    return logs, (net.founder, bristol_keys, cardiff_keys), (bristol, cardiff)
+
+
+def _spread(source, *others) -> None:
+    for log in others:
+        log.ingest(list(source.store.iter_wire()))
+
+
+def test_a_sealed_action_is_read_by_the_chosen_groups_only_and_never_stored_in_the_clear(net: Net, tmp_path: Path):
+    (calais, bristol, cardiff), (calais_keys, bristol_keys, cardiff_keys), _ = _three(net, tmp_path)
+    texts = {"title": TITLE, "region": "calais", "type": "direct_action", "starts_at": "2031-06-01T05:00",
+             "place": "Rue des Garennes"}
+    ev = publishing.publish(calais, calais_keys, "action", texts, to=["bristol"])  # by name, any case
+    assert ev.kind == SEALED_KIND and ev.header.expires is None
+    assert TITLE.encode() not in ev.encode() and b"direct_action" not in ev.encode() and b"calais" not in ev.body
+    _spread(calais, bristol, cardiff)
+
+    for log, keys, reads in ((calais, calais_keys, True), (bristol, bristol_keys, True), (cardiff, cardiff_keys, False)):
+        opened = opened_rows(log, Opener(keys.device_encryption))
+        actions = view(log, "actions", now=0, opened=opened)
+        if reads:
+            [item] = actions
+            assert item["title"] == TITLE and item["id"] == ev.id
+            assert item["shared_with"] == [bytes(net.founder.group.public), bytes(bristol_keys.group.public)]
+        else:
+            assert actions == []
+        assert view(log, "actions", now=0) == []  # without the key (a public page): nothing
+        assert log.store.rows("action") == []  # no read-model row in the database
+        log.store.checkpoint()
+    for f in tmp_path.iterdir():
+        data = f.read_bytes()
+        assert TITLE.encode() not in data and b"Garennes" not in data, f.name
+
+
+def test_order_of_arrival_does_not_change_what_a_recipient_reads(net: Net, tmp_path: Path):
+    (calais, bristol, _), (calais_keys, bristol_keys, _), _ = _three(net, tmp_path)
+    need = publishing.publish(calais, calais_keys, "need", {"category": "tents", "quantity": "10", "region": "calais"},
+                              to=["Bristol"])
+    publishing.publish(calais, calais_keys, "need.fulfil", {"need": need.id.hex(), "quantity": "4"}, to=["Bristol"])
+    publishing.publish(calais, calais_keys, "action", {"title": "open", "region": "calais", "type": "protest",
+                                                        "starts_at": "2031-06-01T18:00"})
+    wire = list(calais.store.iter_wire())
+    results = []
+    for i in range(3):
+        log = net.new_log(tmp_path / f"shuffled{i}.db")
+        shuffled = wire[:]
+        random.Random(i).shuffle(shuffled)
+        for chunk in range(0, len(shuffled), 3):
+            log.ingest(shuffled[chunk:chunk + 3])
+        log.ingest(shuffled)  # what waited for an earlier seq
+        opened = opened_rows(log, Opener(bristol_keys.device_encryption))
+        results.append(view(log, "needs", now=0, opened=opened))
+    assert results[0] == results[1] == results[2]
+    [item] = results[0]
+    assert (item["quantity"], item["fulfilled"], item["remaining"]) == (10, 4, 6)
+
+
+def test_an_open_event_may_not_name_a_sealed_one(net: Net, tmp_path: Path):
+    (calais, _, _), (calais_keys, _, _), _ = _three(net, tmp_path)
+    need = publishing.publish(calais, calais_keys, "need", {"category": "tents", "quantity": "10", "region": "calais"},
+                              to=["Bristol"])
+    with pytest.raises(publishing.PublishError, match="shared with chosen groups only") as caught:
+        publishing.publish(calais, calais_keys, "need.fulfil", {"need": need.id.hex(), "quantity": "4"})
+    assert caught.value.field == "need"
+    with pytest.raises(publishing.PublishError) as caught:
+        publishing.publish(calais, calais_keys, "alert", {"region": "calais", "type": "raid", "text": "x"},
+                           expires_in="1h", to=["Bristol"])
+    assert caught.value.field == "private"  # alerts are never sealed: they spread first, to everyone
+    with pytest.raises(publishing.PublishError, match="no group of this network") as caught:
+        publishing.publish(calais, calais_keys, "action", {"title": "x", "region": "calais", "type": "protest",
+                                                            "starts_at": "2031-06-01T18:00"}, to=["Brighton"])
+    assert caught.value.field == "to"
+    with pytest.raises(publishing.PublishError) as caught:
+        publishing.publish(calais, calais_keys, "sealed", {"envelope": "00"})
+    assert caught.value.field == "kind"
+
+
+def test_revoked_and_later_devices_as_for_private_parts(net: Net, tmp_path: Path):
+    (calais, bristol, _), (calais_keys, bristol_keys, _), (bristol_group, _) = _three(net, tmp_path)
+    # Bristol's first device is revoked (seized phone) and a new laptop certified: new sealed events go
+    # to the laptop only. A device certified after an event was sealed cannot read that event.
+    before = publishing.publish(calais, calais_keys, "offer", {"category": "tents", "quantity": "2", "region": "calais"},
+                                to=["Bristol"])
+    bristol_group.sign("member.revoke", {"subject": bytes(bristol_keys.device.public), "from_seq": 1})
+    laptop = NodeKeys(device=SigningKey.generate(), device_encryption=EncryptionKey.generate())
+    bristol_group.sign("member.vouch", device_vouch(bristol_group.key, laptop.device,
+                                                    bytes(laptop.device_encryption.public)))
+    calais.ingest(wires(bristol_group.made))
+    after = publishing.publish(calais, calais_keys, "offer", {"category": "tents", "quantity": "3", "region": "calais"},
+                               to=["Bristol"])
+    old_phone, new_laptop = Opener(bristol_keys.device_encryption), Opener(laptop.device_encryption)
+    body = lambda ev: calais.store.event_row(ev.id)[8]  # noqa: E731
+    assert old_phone.open(before.id, body(before)) is not None and old_phone.open(after.id, body(after)) is None
+    assert new_laptop.open(before.id, body(before)) is None and new_laptop.open(after.id, body(after)) is not None
+    [item] = view(calais, "needs", now=0, opened=opened_rows(calais, new_laptop))
+    assert item["quantity"] == 3
+
+
+def test_inner_content_is_padded_and_checked():
+    fields = {"title": "x", "region": "calais", "type": "protest", "starts_at": 1}
+    short, longer = (inner_plaintext("action", {**fields, "description": "d" * n}, []) for n in (10, 600))
+    assert len(short) == padded_size(len(short)) == 512 and len(longer) == 1024
+    assert parse_inner(short).fields["description"] == "d" * 10
+    with pytest.raises(ValueError):
+        inner_plaintext("alert", {"region": "calais", "type": "raid", "text": "x"}, [])
+    bad = unpack(short)
+    bad["pad"] = b"\x01" + bad["pad"][1:]
+    with pytest.raises(InvalidEvent):
+        parse_inner(pack(bad))
+    with pytest.raises(InvalidEvent):  # a kind that may not be sealed, inside
+        parse_inner(pack({**unpack(short), "kind": "member.vouch"}))
