@@ -300,8 +300,8 @@ def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int) -> li
 # --- resources -------------------------------------------------------------------------------------
 def resources(rows: Iterable[Row]) -> list[dict[str, Any]]:
     """Legal information, leaflets, class materials: by first language, then region (those for
-    everywhere first), then title."""
-    items = [_public(r) for r in rows]
+    everywhere first), then title. Every item has the same keys (null where a field was left out)."""
+    items = [{"region": None, "topic": None, "link": None, "text": None, **_public(r)} for r in rows]
     return sorted(items, key=lambda r: (r["languages"][0] if r.get("languages") else "", r.get("region") or "",
                                         r["title"].lower(), r["id"]))
 
