@@ -5,7 +5,8 @@ count; publishing (node.publishing) refuses it before signing, saying who may do
 `solnet show` says "no effect" and why for such an event that came from a peer (node.log).
 
 Each rule looks only at the event (its kind, fields, author's group and time) and at the event it
-names (`Target`: kind, group, fields, time); closing a support request also needs the groups that
+names (`Target`: kind, group, fields, time; of kind `sealed` when it is for chosen groups and not
+read here: only its group is known, which is enough to say who may change it); closing a support request also needs the groups that
 took it. So a rule's answer is a function of the set of events, whatever order they came in.
 Quantities (covering more than a need asked for) are totals over many events: the read models
 show them, publishing refuses what would overshoot, `show` explains it (node.log).
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.kinds import DEFAULT_UNIT, UPDATES
+from events.sealed import SEALED_KIND
 
 # What each kind that changes an earlier event does to it, in words.
 _VERBS = {"need.update": "adjust or withdraw", "offer.update": "adjust or withdraw",
@@ -54,7 +56,8 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
         if held is None:
             return None
         if held.group != group:
-            return Problem("not_owner", UPDATES[kind], {"owner": held.group, "kind": held.kind, "verb": _VERBS[kind]})
+            return Problem("not_owner", UPDATES[kind], {"owner": held.group, "verb": _VERBS[kind],
+                                                        "kind": held.kind if held.kind != SEALED_KIND else "event"})
         if kind == "alert.update":
             for name in ("region", "type"):
                 if name in fields and fields[name] != held.fields.get(name):
@@ -81,8 +84,8 @@ def _drawn_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes
     """A fulfilment draws on an offer only if it is made by the group of the offer or of the need,
     and the offer is of the same goods, counted in the same unit."""
     offer, need = target(fields["offer"]), target(fields["need"])
-    if offer is None or need is None:
-        return None
+    if offer is None or need is None or SEALED_KIND in (offer.kind, need.kind):
+        return None  # not held, or sealed to groups this reader is not one of: nothing to judge it by
     if group not in (offer.group, need.group):
         return Problem("draw_not_allowed", "offer", {"offer_owner": offer.group, "need_owner": need.group})
     if offer.fields.get("category") != need.fields.get("category"):
@@ -97,7 +100,8 @@ def _drawn_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes
 def draws_on_offer(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> bool:
     """Whether a fulfilment counts against the offer it names (it always counts for its need); not
     while the offer or the need is unknown here (nothing to judge it by)."""
-    return ("offer" in fields and target(fields["offer"]) is not None and target(fields["need"]) is not None
+    offer, need = (target(fields[name]) if "offer" in fields else None for name in ("offer", "need"))
+    return (offer is not None and need is not None and SEALED_KIND not in (offer.kind, need.kind)
             and _drawn_problem(fields, group, target) is None)
 
 

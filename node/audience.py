@@ -183,6 +183,10 @@ class WithOpened:
         both = _ordered(stored + extra, where.get("order"))
         return both[:where["limit"]] if where.get("limit") is not None else both
 
+    def opened_row(self, table: str, key: bytes) -> Row | None:
+        """The opened row of `table` under `key` (an event's id for needs and offers), if any."""
+        return self._tables.rows.get((table, key))
+
     def regions(self, tables: Sequence[str]) -> list[str]:
         found = set(self._store.regions(tables))
         found.update(r.region for t in tables for r in self._tables.table(t) if r.region)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events import readmodels
+from events.effects import Target
 from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, NEED_UPDATE,
                                 OFFER, OFFER_UPDATE, PROFILE, REPORT, RESOURCE, SUPPORT, SUPPORT_OFFER,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, MemoryTables, offer_key)
@@ -55,6 +56,15 @@ class Held:
 
     store: Any
     trust: TrustGraph
+
+    def target(self, event_id: bytes) -> Target | None:
+        """A need or offer as events.effects judges against it: from the opened sealed rows if it
+        is one this node reads, else as stored (of kind `sealed` if it is one it cannot read)."""
+        if isinstance(self.store, WithOpened):
+            row = self.store.opened_row(NEED, event_id) or self.store.opened_row(OFFER, event_id)
+            if row is not None:
+                return readmodels.target_of(row)
+        return references.target(self.store, self.trust, event_id)
 
 
 def group_names(log: Held) -> dict[bytes, str]:
@@ -120,7 +130,7 @@ def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[di
     fulfils = store.rows(FULFIL, refs=[n.key for n in need_rows])
     drawn = [f for o in offer_rows for f in store.rows(FULFIL, region=offer_key(o.key))]
     held = {r.key for r in need_rows}
-    targets = {f.ref: t for f in drawn if f.ref not in held and (t := references.target(store, log.trust, f.ref))}
+    targets = {f.ref: t for f in drawn if f.ref not in held and (t := log.target(f.ref))}
     updates = (store.rows(NEED_UPDATE, refs=[n.key for n in need_rows])
                + store.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]))
     return readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets)
