@@ -145,13 +145,15 @@ class MemoryTables:
 
     def select(self, table: str, *, region: str | None = None, t_from: int | None = None,
                refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
-               t_before: int | None = None) -> list[Row]:
+               t_before: int | None = None, regions: list[str] | None = None) -> list[Row]:
         """The reference of `node.store.Store.rows`: rows of one table in `region` (any if None),
         with time at or after `t_from` (or none) and before `t_before`, referring to one of `refs`;
         `order` "t" is soonest first (no time first), then by event id; "latest" is the reverse;
-        "newest" is by version, newest first; `limit` keeps the first that many."""
+        "newest" is by version, newest first; `limit` keeps the first that many; `regions`: in any
+        of these regions."""
+        wanted = set(regions) if regions is not None else None
         found = [r for r in self.table(table)
-                 if (region is None or r.region == region)
+                 if (region is None or r.region == region) and (wanted is None or r.region in wanted)
                  and (t_from is None or r.time is None or r.time >= t_from)
                  and (t_before is None or (r.time is not None and r.time < t_before))
                  and (refs is None or r.ref in refs)]

@@ -8,6 +8,8 @@ with SQL (by table, region, time, ref) and hands them here; tests hand them `Mem
 """
 from __future__ import annotations
 
+import heapq
+
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -232,14 +234,17 @@ def support_offers(offers: Iterable[Row], updates: Iterable[Row], now: int) -> l
 def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str, Any]]) -> None:
     """Each request that is not closed gets `can_go`: support offers of its type, its own region
     first, then the largest capacity (a coordinator's first places to ask)."""
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for o in offers:
+        by_type.setdefault(o["type"], []).append(o)
     for r in requests:
         if r["status"] == "closed":
             r["can_go"] = []
             continue
-        fits = [o for o in offers if o["type"] == r["type"]]
-        fits.sort(key=lambda o: (o["region"] != r["region"], not o["available_now"], -o["capacity"], o["id"]))
+        fits = heapq.nsmallest(MATCHES_PER_NEED, by_type.get(r["type"], ()), key=lambda o: (
+            o["region"] != r["region"], not o["available_now"], -o["capacity"], o["id"]))
         r["can_go"] = [{"id": o["id"], "region": o["region"], "group": o["group"], "capacity": o["capacity"],
-                        "starts_at": o.get("starts_at"), "until": o.get("until")} for o in fits[:MATCHES_PER_NEED]]
+                        "starts_at": o.get("starts_at"), "until": o.get("until")} for o in fits]
 
 
 # --- alerts ------------------------------------------------------------------------------------------

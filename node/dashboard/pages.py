@@ -16,10 +16,10 @@ from events.sealed import SEALED_KIND
 from node import references, render
 from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
-from node.views import REGION_TABLES, view
+from node.views import REGION_TABLES, reader_of, view
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
-CANDIDATES = 4 * MAX_ITEMS  # rows read per table for the overview, newest first
+CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
 PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update", "need",
                "need.update", "offer", "offer.update", "need.fulfil", "support.request", "support.claim",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
@@ -48,7 +48,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     is this node's group: what it may do (take, close, adjust, clear) is marked on the items. With
     `opener` (the admin's page), the events for chosen groups this node reads are in it too."""
     opened = opened_rows(log, opener) if opener is not None else None
-    bounded = {"region": region, "now": now, "limit": CANDIDATES, "opened": opened}
+    bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened)}
     all_funds = view(log, "fundraisers", **bounded)
     funds = [f for f in all_funds if f.get("ends_at") is None or f["ends_at"] >= now]
     needs = view(log, "needs", **bounded)
@@ -74,7 +74,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         a["mine"] = a["group"] == own
     return {
         "alerts": alerts,
-        "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, opened=opened),
+        "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, reader=bounded["reader"]),
         "timeline": _bounded(timeline, len(timeline) >= CANDIDATES),
         "later": _bounded(later, len(upcoming) >= CANDIDATES),
         "happened": _bounded(happened),

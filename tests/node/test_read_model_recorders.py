@@ -146,6 +146,11 @@ class ReadModelCases:
         assert keys(r.select(ACTION, order="latest", limit=3)) == [later.id, elsewhere.id, soon.id]
         assert keys(r.select(ACTION, region="dunkirk")) == [elsewhere.id]
         assert r.select(ACTION, region="nowhere") == []
+        assert keys(r.select(ACTION, regions=["dunkirk", "calais", "nowhere"], order="t")) == [
+            past.id, soon.id, elsewhere.id, later.id]  # several regions in one question
+        assert keys(r.select(ACTION, regions=["dunkirk", "calais"], t_from=NOW, order="latest", limit=2)) == [
+            later.id, elsewhere.id]
+        assert r.select(ACTION, regions=[]) == []
         fund_a = a.event("fundraiser", {"title": "A", "goal": 100, "currency": "EUR", "region": "calais"})
         fund_b = a.event("fundraiser", {"title": "B", "goal": 100, "currency": "EUR", "region": "calais"})
         updates = [a.event("fundraiser.update", {"fundraiser": f.id, "raised": 10 * i})
