@@ -203,6 +203,9 @@ SAMPLES: tuple[Sample, ...] = (
                                         "notes": "Accompaniment to Home Office reporting"}, key="cardiff-accompany"),
     Sample("Cardiff", "support.offer.update", {"offer": Ref("cardiff-accompany"), "capacity": "3",
                                                "notes": "A third volunteer joined"}),
+    Sample("Brighton", "support.offer", {"region": "brighton", "type": "housing", "capacity": "2",
+                                         "notes": "A safe flat near the station, for people Calais sends"},
+           to=("Calais",)),  # places offered to a trusted group only: sealed
     Sample("Calais", "support.offer", {"region": "calais", "type": "legal_information", "capacity": "10",
                                        "languages": "fr, en, ar, ps",
                                        "notes": "Permanence juridique le mardi / legal drop-in on Tuesdays"}),

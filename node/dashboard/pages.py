@@ -59,7 +59,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     all_support = view(log, "support", **bounded)
     support = [s for s in all_support if s["status"] != "closed"]
     for s in support:
-        s["may_take"] = own is not None and own not in s["claimed_by"]
+        s["may_take"] = own is not None and own != s["group"] and own not in s["claimed_by"]  # others take it
         s["may_close"] = own is not None and (own == s["group"] or own in s["claimed_by"])
     alerts = view(log, "alerts", **bounded)
     for a in alerts:
@@ -175,7 +175,8 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
     elif kind == "support.request":
         out["status"] = found("support")
         if out["status"] is not None and own is not None:
-            out["status"]["may_take"] = out["status"]["status"] != "closed" and own not in out["status"]["claimed_by"]
+            out["status"]["may_take"] = (out["status"]["status"] != "closed" and own != group
+                                         and own not in out["status"]["claimed_by"])
             out["status"]["may_close"] = out["status"]["status"] != "closed" and (
                 own == group or own in out["status"]["claimed_by"])
     elif kind == "support.offer":

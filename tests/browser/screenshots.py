@@ -97,7 +97,7 @@ def main(out: Path) -> None:
                 try:
                     page = context.new_page()
                     log_in(page, calais)
-                    page.get_by_text("Solidarity vigil at the Harbourside").wait_for()  # synced from Bristol
+                    page.locator("#timeline-list").get_by_text("Solidarity vigil at the Harbourside").wait_for()  # synced from Bristol
                     page.screenshot(path=str(out / "dashboard-overview.png"), full_page=True)
                     page.set_viewport_size({"width": 390, "height": 844})
                     page.screenshot(path=str(out / "dashboard-overview-phone.png"), full_page=True)

@@ -72,6 +72,9 @@ def test_the_desk_of_a_week_in_english_and_french_on_a_laptop_and_a_phone(cluste
         housing = page.locator(f"#support-list li[data-key='{week.hex('housing')}']")
         assert words["taken"] in housing.inner_text()
         assert housing.locator(f"a[href='/event/{week.hex('bristol_housing')}']").count() == 1
+        # Calais made it: it may close it, not take it.
+        assert housing.locator("a[href^='/publish/support.claim']").count() == 0
+        assert housing.locator("a[href^='/publish/support.close']").count() == 1
         assert page.locator(f"#support-list li[data-key='{week.hex('legal')}']").count() == 0  # closed: gone
 
         # Alerts with context: who posted it and when; the location as typed, never recased.
