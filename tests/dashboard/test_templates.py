@@ -86,4 +86,4 @@ def test_french_page_has_no_english_ui_text() -> None:
     html_en = render_page("overview.html", overview("en"))
     assert "Next 7 days" in html_en and "Next 7 days" not in html_fr
     assert "Les 7 prochains jours" in html_fr and '<html lang="fr">' in html_fr
-    assert "Network at a glance" in html_en and "Le réseau d&#39;un coup d&#39;œil" in html_fr
+    assert "Network at a glance" in html_en and "Le réseau d’un coup d’œil" in html_fr
