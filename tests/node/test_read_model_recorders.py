@@ -127,8 +127,10 @@ class ReadModelCases:
         profile = a.event("group.profile", {"name": "Calais", "region": "calais"})
         for ev in (first, second, profile):
             r.add(ev, a.group)
+        assert len(r.select(ACTION, order="t")) == 2 and len(r.select(PROFILE)) == 1  # read once (the store keeps them)
         r.drop(first.id, profile.id, b"\x00" * 32)  # an id nobody stored changes nothing
         assert [row.key for row in r.select(ACTION)] == [second.id]
+        assert [row.key for row in r.select(ACTION, order="t")] == [second.id]  # not from what was read before
         assert r.select(PROFILE) == []
 
     def test_a_region_time_and_reference_select_rows(self, tmp_path: Path) -> None:
