@@ -33,7 +33,7 @@ from events.format import decode_event
 from events.kinds import KINDS
 from events.kinds import YES_NO
 from events.sealed import SEALABLE, SEALED_KIND
-from node import audience, chain_gate, membership, publishing, render
+from node import audience, chain_gate, membership, publishing, references, render
 from node.bundle import MAGIC as BUNDLE_MAGIC, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_duration_ms, parse_time
 from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
@@ -301,7 +301,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     parser.add_argument("--offline", dest="_offline", action="store_true")
     if kind.field(publishing.PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
-        parser.add_argument("--to", dest="_to", action="append", help="a recipient group id (repeatable)")
+        parser.add_argument("--to", dest="_to", action="append", help=PRIVATE_TO_HELP)
     elif kind.name in SEALABLE:
         parser.add_argument("--to", dest="_to", action="append", help=TO_HELP)
     if kind.name in publishing.CASE_NOTE_KINDS:
@@ -336,6 +336,29 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+PRIVATE_TO_HELP = "a group that may read the private details: its name or id (repeatable)"
+
+
+def publish_options(kind_name: str) -> dict[str, str]:
+    """The options `solnet publish KIND` takes besides the kind's fields, with what each does."""
+    kind = KINDS[kind_name]
+    options = {}
+    if kind.expiry != "forbidden":
+        default = f" (default {kind.default_expiry_ms // 3_600_000}h)" if kind.default_expiry_ms else ""
+        options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
+    if kind.field(publishing.PRIVATE_FIELD) is not None:
+        options["private"] = "details that identify anyone: encrypted to the recipients"
+        options["to"] = PRIVATE_TO_HELP
+    elif kind_name in SEALABLE:
+        options["to"] = TO_HELP
+    if kind_name in publishing.CASE_NOTE_KINDS:
+        options["public-note"] = "the --note may be read by every node (case details go in --private)"
+    options["as"] = "sign as 'device' (the default) or 'group' (needs the group key on this node)"
+    options["json"] = "print the new event as JSON"
+    options["offline"] = OFFLINE_HELP
+    return options
+
+
 def wait_until_caught_up(log: EventLog, offline: bool) -> None:
     """Restore without forking (node/chain_gate.py): if a node running on this home has not finished
     its first sync since it started, wait for it (bounded); the log refuses to sign if it still has not."""
@@ -353,7 +376,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
     group_of = {k: m.group for k, m in log.trust.members.items()}
     opener = cli_opener(home, any(r[4] == SEALED_KIND for r in rows))
     if args.json:
-        print(json.dumps([event_json(log, r, group_of, opener) for r in rows], indent=2, ensure_ascii=False))
+        names = group_names(log)
+        print(json.dumps([event_json(log, r, group_of, names, opener) for r in rows], indent=2, ensure_ascii=False))
         return 0
     if not rows:
         what = " ".join(filter(None, (args.kind, "events", author and f"by {short_id(author)}")))
@@ -384,7 +408,7 @@ def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
 
 
 def group_names(log: EventLog) -> dict[bytes, str]:
-    return {row.key: row.data["name"] for row in log.store.rows("profile")}
+    return references.group_names(log.store)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -395,10 +419,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         raise CliError(f"no event {args.id}")
     group_of = {k: m.group for k, m in log.trust.members.items()}
     opener = cli_opener(home, row[4] == SEALED_KIND and row[8] is not None)
-    data = event_json(log, row, group_of, opener)
+    data = event_json(log, row, group_of, group_names(log), opener)
     fields = render.event_fields(row) or {}
     if "sealed" in fields:
-        data["private"], data["private_status"] = _open_private_part(home, fields["sealed"])
+        data["private_details"], data["private_status"] = _open_private_part(home, fields["sealed"])
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     if args.json:
@@ -418,12 +442,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes],
+def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],
                opener: audience.Opener | None = None) -> dict[str, Any]:
     """An event as `ls --json` and `show --json` print it: its public form (with its inside, for
-    an event for chosen groups this device reads), and why it has no effect if it has none (null
-    otherwise)."""
+    an event for chosen groups this device reads), its group's name, and why it has no effect if
+    it has none (null otherwise)."""
     data = render.event_json(row, group_of)
+    if "group" in data:
+        data["group_name"] = names.get(bytes.fromhex(data["group"]))
     opened = audience.opened_event(log, opener, row)
     if opened is not None:
         inner, author_group = opened
@@ -455,17 +481,21 @@ def cmd_view(args: argparse.Namespace) -> int:
     log = home.log()
     opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
     opened = audience.opened_rows(log, opener) if opener is not None else None
-    data = view(log, args.name, region=args.region.lower() if args.region else None, opened=opened)
+    items = view(log, args.name, region=args.region.lower() if args.region else None, opened=opened)
     if args.json:
-        print(json.dumps(render.view_json(data), indent=2, ensure_ascii=False))
+        print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
-    names = group_names(log)
-    items = [i for region_items in data.values() for i in region_items] if isinstance(data, dict) else data
     if not items:
         print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else "."))
+    elif any(key in KINDS_WITH_TIMES for key in items[0]):
+        print(f"(times in {render.local_zone()})")
+    names = group_names(log)
     for item in items:
         print(render.view_line(args.name, item, names))
     return 0
+
+
+KINDS_WITH_TIMES = ("starts_at", "expires", "posted_at", "last_heard", "ts")
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
@@ -1161,7 +1191,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "publish" and args.kind and any(a in ("-h", "--help") for a in args.rest):
         kind = KINDS.get(args.kind) or KINDS.get(args.kind.replace("-", "."))
         if kind:
-            print(render.kind_help(kind.name, publishing.typed_fields(kind), {"offline": OFFLINE_HELP}))
+            print(render.kind_help(kind.name, publishing.typed_fields(kind), publish_options(kind.name)))
             return 0
     try:
         return args.handler(args)

@@ -57,9 +57,15 @@ def realistic_fields(i: int, rnd: random.Random, now: int) -> tuple[str, dict]:
         return "action", {"title": f"Solidarity action {i}", "region": region, "type": "protest",
                           "starts_at": now + rnd.randint(0, 30) * 86_400_000, "place": "Town hall square",
                           "description": "Bring warm clothes and friends. " * 4, "languages": ["en", "fr"]}
+    if pick == 1 and i % 50 == 1:  # now and then, places to take people (the region summary's capacity)
+        return "support.offer", {"region": region, "type": rnd.choice(("housing", "accompaniment")),
+                                 "capacity": rnd.randint(1, 6), "until": now + rnd.randint(1, 60) * 86_400_000}
     if pick == 1:
         return "need", {"category": rnd.choice(("tents", "blankets", "shoes")), "quantity": rnd.randint(1, 50),
-                        "region": region, "notes": "sizes 40-44, men's"}
+                        "region": region, "notes": "sizes 40-44, men's", "urgency": rnd.choice(("low", "high"))}
+    if pick == 2 and i % 50 == 2:
+        return "resource", {"title": f"Know your rights {i}", "languages": ["ar", "en"], "region": region,
+                            "summary": "What the police may and may not do", "link": "https://example.org/r.pdf"}
     if pick == 2:
         return "offer", {"category": "sleeping_bags", "quantity": rnd.randint(1, 50), "region": region}
     if pick == 3:

@@ -26,7 +26,7 @@ class FieldError(SolnetError, ValueError):
 @dataclass(frozen=True)
 class Field:
     """One body field. `type` is one of: text, enum, int, time, id, key, signature, languages, url,
-    bytes, region, currency, ids, texts. An id field may name the kind of event it `refers_to`."""
+    bytes, region, currency, ids, texts, urls. An id field may name the kind of event it `refers_to`."""
 
     name: str
     type: str
@@ -101,14 +101,15 @@ def _languages(f: Field, v: Any) -> str | None:
     return None
 
 
-def _texts(f: Field, v: Any) -> str | None:
+def _list_of(f: Field, v: Any, what: str, check: Any) -> str | None:
+    """A list of 1 to f.maximum values, each passing `check`."""
     if not isinstance(v, list) or not 0 < len(v) <= f.maximum:
-        return f"must be a list of 1 to {f.maximum} texts"
-    for x in v:
-        problem = _text(f, x)
-        if problem:
-            return problem
-    return None
+        return f"must be a list of 1 to {f.maximum} {what}"
+    return next((problem for x in v if (problem := check(f, x))), None)
+
+
+def _texts(f: Field, v: Any) -> str | None:
+    return _list_of(f, v, "texts", _text)
 
 
 def _url(f: Field, v: Any) -> str | None:
@@ -119,6 +120,10 @@ def _url(f: Field, v: Any) -> str | None:
     if parts.scheme not in ("https", "http") or not parts.netloc:
         return "must be an http(s) link"
     return None
+
+
+def _urls(f: Field, v: Any) -> str | None:
+    return _list_of(f, v, "links", _url)
 
 
 def _bytes(f: Field, v: Any) -> str | None:
@@ -151,6 +156,7 @@ _CHECKS = {
     "languages": _languages,
     "texts": _texts,
     "url": _url,
+    "urls": _urls,
     "bytes": _bytes,
     "region": _region,
     "currency": _currency,

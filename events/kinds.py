@@ -19,15 +19,31 @@ HOUR_MS = 3600 * 1000
 ALERT_DEFAULT_EXPIRY_MS = 6 * HOUR_MS
 ALERT_MAX_EXPIRY_MS = 48 * HOUR_MS
 
-ACTION_TYPES = ("protest", "direct_action", "info_night", "class", "distribution", "outreach", "other")
+DAY_MS = 24 * HOUR_MS
+ALERT_UPDATE_DEFAULT_EXPIRY_MS = 7 * DAY_MS  # an all clear is the alert's history for a week, then goes
+ALERT_UPDATE_MAX_EXPIRY_MS = 30 * DAY_MS
+
+ACTION_TYPES = ("protest", "direct_action", "info_night", "class", "distribution", "outreach", "detention_visit",
+                "other")
 GOODS = ("tents", "blankets", "sleeping_bags", "clothes", "shoes", "bikes", "firewood", "water", "food",
-         "sim_cards", "phones", "books", "other")
-SUPPORT_TYPES = ("housing", "legal", "accompaniment", "medical", "safeguarding_minor")
+         "sim_cards", "phones", "books", "sports_kit", "hygiene", "chargers", "baby_items", "tarpaulins", "other")
+# How a quantity is counted. A need or offer without a unit counts items (as every 0.2 one does).
+UNITS = ("items", "pairs", "sets", "boxes", "kg", "litres", "m3", "top_ups")
+DEFAULT_UNIT = "items"
+SUPPORT_TYPES = ("housing", "legal", "legal_information", "accompaniment", "medical", "activist_trauma_support",
+                 "safeguarding_minor")
 PEOPLE_BUCKETS = ("1", "2", "3-5", "6-10", "11+")
 URGENCY = ("low", "medium", "high")
 ALERT_TYPES = ("raid", "eviction", "arrest", "border_check", "other")
+ALERT_STATUS = ("update", "all_clear")
+LISTING_STATUS = ("open", "withdrawn")  # of a need, an offer or a support offer, set by its own group
 OUTCOMES = ("resolved", "referred", "withdrawn", "unresolved")
+RESOURCE_TOPICS = ("legal", "know_your_rights", "class_materials", "health", "housing", "other")
 ROLES = ("group", "device")
+# Kinds that change an earlier event of their author's group, and the field naming it: only the
+# group that made that event may (events.effects).
+UPDATES = {"need.update": "need", "offer.update": "offer", "support.offer.update": "offer",
+           "alert.update": "alert", "action.report": "action"}
 YES_NO = ("yes", "no")
 
 # Who may sign a kind: "device" keys publish, "group" keys manage membership; some kinds both.
@@ -81,15 +97,41 @@ KINDS: dict[str, Kind] = {
         ), expiry="forbidden", summary="amount raised so far (by the fundraiser's group) or a pledge (by anyone)"),
         Kind("need", (
             Field("category", "enum", True, choices=GOODS), Field("quantity", "int", True, minimum=1, maximum=10**6),
+            Field("unit", "enum", choices=UNITS, help=f"how the quantity counts (default {DEFAULT_UNIT})"),
+            Field("urgency", "enum", choices=URGENCY),
             _t("notes", 500), Field("region", "region", True), Field("until", "time"),
         ), summary="goods a region needs"),
         Kind("offer", (
             Field("category", "enum", True, choices=GOODS), Field("quantity", "int", True, minimum=1, maximum=10**6),
+            Field("unit", "enum", choices=UNITS, help=f"how the quantity counts (default {DEFAULT_UNIT})"),
             _t("notes", 500), Field("region", "region", True), Field("until", "time"),
         ), summary="goods a group can give"),
+        Kind("need.update", (
+            Field("need", "id", True, refers_to="need"),
+            Field("quantity", "int", minimum=1, maximum=10**6, help="the whole quantity needed now"),
+            Field("urgency", "enum", choices=URGENCY), _t("notes", 500),
+            Field("status", "enum", choices=LISTING_STATUS, help="withdrawn: no longer needed"),
+        ), expiry="forbidden", summary="adjust or withdraw a need (by the group that posted it)"),
+        Kind("offer.update", (
+            Field("offer", "id", True, refers_to="offer"),
+            Field("quantity", "int", minimum=1, maximum=10**6, help="the whole quantity offered now"),
+            _t("notes", 500), Field("status", "enum", choices=LISTING_STATUS, help="withdrawn: no longer offered"),
+        ), expiry="forbidden", summary="adjust or withdraw an offer (by the group that posted it)"),
         Kind("need.fulfil", (
             Field("need", "id", True, refers_to="need"), Field("quantity", "int", True, minimum=1, maximum=10**6), _t("by", 80),
-        ), expiry="forbidden", summary="part or all of a need was covered"),
+            Field("offer", "id", refers_to="offer", help="the offer it comes from, drawn down by the quantity"),
+        ), expiry="forbidden", summary="part or all of a need was covered (from an offer, if named)"),
+        Kind("support.offer", (
+            Field("region", "region", True), Field("type", "enum", True, choices=SUPPORT_TYPES),
+            Field("capacity", "int", True, minimum=1, maximum=10_000, help="how many people (or places) at once"),
+            Field("starts_at", "time", help="available from"), Field("until", "time", help="available until"),
+            Field("languages", "languages"), _t("notes", 500),
+        ), summary="support a group can give: housing places, accompaniment, legal help ..."),
+        Kind("support.offer.update", (
+            Field("offer", "id", True, refers_to="support.offer"),
+            Field("capacity", "int", minimum=1, maximum=10_000, help="how many people (or places) now"),
+            _t("notes", 500), Field("status", "enum", choices=LISTING_STATUS, help="withdrawn: no longer offered"),
+        ), expiry="forbidden", summary="adjust or withdraw a support offer (by the group that posted it)"),
         Kind("support.request", (
             Field("region", "region", True), Field("type", "enum", True, choices=SUPPORT_TYPES),
             Field("people", "enum", True, choices=PEOPLE_BUCKETS), Field("urgency", "enum", True, choices=URGENCY),
@@ -113,6 +155,27 @@ KINDS: dict[str, Kind] = {
                   help="yes: also on the public alert page and feed, for people without a node"),
         ), expiry="required", default_expiry_ms=ALERT_DEFAULT_EXPIRY_MS, max_expiry_ms=ALERT_MAX_EXPIRY_MS,
             summary="a live alert (raid, eviction ...), spread first, expires"),
+        Kind("alert.update", (
+            Field("alert", "id", True, refers_to="alert"),
+            Field("status", "enum", True, choices=ALERT_STATUS, help="all_clear ends the alert"),
+            _t("text", 1000, help="what changed (needed for an update)"), _t("location", 120),
+            Field("region", "region", help="the alert's region (filled in from the alert)"),
+            Field("type", "enum", choices=ALERT_TYPES, help="the alert's type (filled in from the alert)"),
+        ), default_expiry_ms=ALERT_UPDATE_DEFAULT_EXPIRY_MS, max_expiry_ms=ALERT_UPDATE_MAX_EXPIRY_MS,
+            summary="an update or the all clear of an alert (by any device of the group that posted it)"),
+        Kind("action.report", (
+            Field("action", "id", True, refers_to="action"),
+            Field("people", "int", maximum=1_000_000, help="how many took part"),
+            _t("outcome", 2000, True, help="what happened"),
+            Field("photos", "urls", maximum=8, max_len=500, help="links to photos"),
+            Field("languages", "languages"),
+        ), expiry="forbidden", summary="what happened at a past action (by the group that held it)"),
+        Kind("resource", (
+            _t("title", 140, True), Field("languages", "languages", True), _t("summary", 2000, True),
+            Field("topic", "enum", choices=RESOURCE_TOPICS), Field("region", "region", help="where it applies "
+                                                                                          "(leave out: everywhere)"),
+            Field("link", "url", max_len=500), _t("text", 16_000, help="the text itself, if there is no link"),
+        ), summary="legal information, a know-your-rights leaflet, class materials ..."),
         Kind("redact", (Field("ids", "ids", True, maximum=64), _t("reason", 200)),
              expiry="forbidden", summary="drop the bodies of the author's own earlier events"),
         Kind("member.vouch", (
@@ -205,6 +268,15 @@ def _check_relations(kind: str, f: dict[str, Any]) -> None:
         raise InvalidEvent(BAD_FIELD, "action: 'ends_at' is before 'starts_at'")
     if kind == "fundraiser.update" and ("raised" in f) == ("pledge" in f):
         raise InvalidEvent(BAD_FIELD, "fundraiser.update carries exactly one of 'raised' or 'pledge'")
+    if kind in ("need.update", "offer.update", "support.offer.update") and len(f) == 1:
+        changes = [name for name in ("quantity", "capacity", "urgency", "notes", "status") if KINDS[kind].field(name)]
+        raise InvalidEvent(BAD_FIELD, f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}")
+    if kind == "alert.update" and f["status"] == "update" and "text" not in f:
+        raise InvalidEvent(BAD_FIELD, "alert.update: an update needs its 'text' (what changed)")
+    if kind == "support.offer" and "starts_at" in f and "until" in f and f["until"] < f["starts_at"]:
+        raise InvalidEvent(BAD_FIELD, "support.offer: 'until' is before 'starts_at'")
+    if kind == "resource" and "link" not in f and "text" not in f:
+        raise InvalidEvent(BAD_FIELD, "resource: give its 'link' or its 'text'")
     if kind == "member.vouch" and f["role"] == "device" and "encryption_key" not in f:
         raise InvalidEvent(BAD_FIELD, "member.vouch of a device must carry the device's 'encryption_key'")
     if kind == "member.vouch" and f["role"] == "group" and "consent" in f:

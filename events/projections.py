@@ -9,6 +9,11 @@ transaction as the events, and `rebuild` replays the log through this same funct
 A row: table, key (event id, or group id for profiles), region, time (for range queries:
 starts_at, expiry, ...), ref (the id an update refers to), version (timestamp, id) for
 last-writer-wins rows, and data (a dict of plain values, stored as msgpack).
+
+Every event makes at most one row. A row has one `ref`, so a fulfilment that draws on an offer
+(need.fulfil --offer) keeps its need in `ref` and its offer in the region column, as
+`offer_key(offer id)`: an offer finds what was drawn from it by one indexed lookup, and the key
+(longer than any region name) can never be taken for a region.
 """
 from __future__ import annotations
 
@@ -28,7 +33,24 @@ FULFIL = "need.fulfil"
 SUPPORT = "support"
 SUPPORT_STATUS = "support.status"
 ALERT = "alert"
-TABLES = (PROFILE, ACTION, FUNDRAISER, FUNDRAISER_UPDATE, NEED, OFFER, FULFIL, SUPPORT, SUPPORT_STATUS, ALERT)
+NEED_UPDATE = "need.update"
+OFFER_UPDATE = "offer.update"
+SUPPORT_OFFER = "support.offer"
+SUPPORT_OFFER_UPDATE = "support.offer.update"
+ALERT_UPDATE = "alert.update"
+REPORT = "action.report"
+RESOURCE = "resource"
+# Append only: a store may number tables by their place here.
+TABLES = (PROFILE, ACTION, FUNDRAISER, FUNDRAISER_UPDATE, NEED, OFFER, FULFIL, SUPPORT, SUPPORT_STATUS, ALERT,
+          NEED_UPDATE, OFFER_UPDATE, SUPPORT_OFFER, SUPPORT_OFFER_UPDATE, ALERT_UPDATE, REPORT, RESOURCE)
+# Kinds whose rows refer to another event (`ref`), and the field that names it.
+REFERRING = {FUNDRAISER_UPDATE: "fundraiser", FULFIL: "need", NEED_UPDATE: "need", OFFER_UPDATE: "offer",
+             SUPPORT_OFFER_UPDATE: "offer", ALERT_UPDATE: "alert", REPORT: "action"}
+
+
+def offer_key(offer: bytes) -> str:
+    """The region-column key under which the fulfilments drawing on `offer` are found."""
+    return "offer:" + offer.hex()
 
 
 class Row(NamedTuple):
@@ -73,12 +95,15 @@ def project(event: Event, fields: dict[str, Any] | None, group: bytes) -> list[R
         return [Row(ACTION, event.id, data, fields["region"], fields["starts_at"], version=version)]
     if kind == "fundraiser":
         return [Row(FUNDRAISER, event.id, data, fields["region"], fields.get("ends_at"), version=version)]
-    if kind == "fundraiser.update":
-        return [Row(FUNDRAISER_UPDATE, event.id, data, None, event.header.timestamp, fields["fundraiser"], version)]
-    if kind in ("need", "offer"):
-        return [Row(kind, event.id, data, fields["region"], fields.get("until") or event.header.expires, version=version)]
     if kind == "need.fulfil":
-        return [Row(FULFIL, event.id, data, None, event.header.timestamp, fields["need"], version)]
+        drawn = offer_key(fields["offer"]) if "offer" in fields else None
+        return [Row(FULFIL, event.id, data, drawn, event.header.timestamp, fields["need"], version)]
+    if kind in REFERRING:  # updates, reports: found through what they refer to
+        return [Row(kind, event.id, data, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]], version)]
+    if kind in ("need", "offer", "support.offer"):
+        return [Row(kind, event.id, data, fields["region"], fields.get("until") or event.header.expires, version=version)]
+    if kind == "resource":
+        return [Row(RESOURCE, event.id, data, fields.get("region"), event.header.timestamp, version=version)]
     if kind == "support.request":
         return [Row(SUPPORT, event.id, data, fields["region"], event.header.timestamp, version=version)]
     if kind in ("support.claim", "support.close"):
@@ -114,13 +139,15 @@ class MemoryTables:
 
     def select(self, table: str, *, region: str | None = None, t_from: int | None = None,
                refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
-               t_before: int | None = None) -> list[Row]:
+               t_before: int | None = None, regions: list[str] | None = None) -> list[Row]:
         """The reference of `node.store.Store.rows`: rows of one table in `region` (any if None),
         with time at or after `t_from` (or none) and before `t_before`, referring to one of `refs`;
         `order` "t" is soonest first (no time first), then by event id; "latest" is the reverse;
-        "newest" is by version, newest first; `limit` keeps the first that many."""
+        "newest" is by version, newest first; `limit` keeps the first that many; `regions`: in any
+        of these regions."""
+        wanted = set(regions) if regions is not None else None
         found = [r for r in self.table(table)
-                 if (region is None or r.region == region)
+                 if (region is None or r.region == region) and (wanted is None or r.region in wanted)
                  and (t_from is None or r.time is None or r.time >= t_from)
                  and (t_before is None or (r.time is not None and r.time < t_before))
                  and (refs is None or r.ref in refs)]

@@ -1,100 +1,382 @@
 """Read models: pure functions from projection rows (and the current time) to what people look at.
 
-They combine rows that several events contributed (amounts raised, quantities fulfilled, who took
-a request), so the result is the same whatever order the events arrived in. The store selects
-rows with SQL (by table, region, time, ref) and hands them here; tests hand them `MemoryTables` rows.
+They combine rows that several events contributed (amounts raised, quantities fulfilled and drawn
+from offers, updates of needs, offers and alerts, who took a request), so the result is the same
+whatever order the events arrived in. Whether an update or a fulfilment counts is decided by the
+rules of events.effects, the same ones publishing and `solnet show` apply. The store selects rows
+with SQL (by table, region, time, ref) and hands them here; tests hand them `MemoryTables` rows.
 """
 from __future__ import annotations
 
+import heapq
+
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from events.effects import Target, draws_on_offer, problem
+from events.kinds import DEFAULT_UNIT, URGENCY
 from events.projections import Row
 
-RECENT_ACTION_GRACE_MS = 3 * 3600 * 1000  # an action that started in the last 3 h is still "upcoming"
+HOUR_MS = 3600 * 1000
+DAY_MS = 24 * HOUR_MS
+RECENT_ACTION_GRACE_MS = 3 * HOUR_MS  # an action that started in the last 3 h is still "upcoming"
+TIMELINE_DAYS = 7
+PAST_ACTION_DAYS = 14  # "what happened": actions of the last two weeks
+ALERT_HISTORY_DAYS = 7
+MATCHES_PER_NEED = 3
 
 
 def _public(row: Row) -> dict[str, Any]:
     return {"id": row.key, **row.data}
 
 
-def upcoming_actions(actions: Iterable[Row], now: int) -> dict[str, list[dict[str, Any]]]:
-    """Actions not yet over, by region, soonest first."""
-    by_region: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def target_of(row: Row) -> Target:
+    """A row as the event other events name (events.effects)."""
+    return Target(row.table, row.data["group"], row.data, row.data["ts"])
+
+
+def lookup(rows: Iterable[Row], extra: Mapping[bytes, Target] | None = None) -> Callable[[bytes], Target | None]:
+    """The `target` function of events.effects over these rows (and `extra` targets)."""
+    found = dict(extra or {})
+    found.update((r.key, target_of(r)) for r in rows)
+    return found.get
+
+
+def _counts(row: Row, target: Callable[[bytes], Target | None],
+            takers: Callable[[bytes], Sequence[bytes]] = lambda request: (), kind: str | None = None) -> bool:
+    """Whether the event that made `row` has its effect (events.effects); `kind` when the row's
+    table is not the event's kind (claims and closes share one table)."""
+    return problem(kind or row.table, row.data, row.data["group"], row.data["ts"], target, takers) is None
+
+
+def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
+    out: dict[bytes, list[Row]] = defaultdict(list)
+    for r in rows:
+        out[r.ref].append(r)
+    for items in out.values():
+        items.sort(key=lambda r: r.version)
+    return out
+
+
+def _ends(action: dict[str, Any]) -> int:
+    return action.get("ends_at") or action["starts_at"] + RECENT_ACTION_GRACE_MS
+
+
+# --- actions ------------------------------------------------------------------------------------------
+def upcoming_actions(actions: Iterable[Row], now: int, *, days: int | None = None) -> list[dict[str, Any]]:
+    """Actions not yet over, every region together, soonest first; with `days`, only those that
+    start within that many days (the network timeline)."""
+    horizon = now + days * DAY_MS if days is not None else None
+    out = []
     for row in sorted(actions, key=lambda r: (r.data["starts_at"], r.key)):
-        end = row.data.get("ends_at") or row.data["starts_at"] + RECENT_ACTION_GRACE_MS
-        if end >= now:
-            by_region[row.data["region"]].append(_public(row))
-    return dict(by_region)
+        if _ends(row.data) >= now and (horizon is None or row.data["starts_at"] < horizon):
+            out.append(_public(row))
+    return out
 
 
+def past_actions(actions: Iterable[Row], reports: Iterable[Row], now: int) -> list[dict[str, Any]]:
+    """Actions that are over (started in the last PAST_ACTION_DAYS days), newest first, each with
+    the report-backs of its own group (people, outcome, photos), oldest report first."""
+    actions = [r for r in actions if _ends(r.data) < now and r.data["starts_at"] >= now - PAST_ACTION_DAYS * DAY_MS]
+    target = lookup(actions)
+    by_action = _by_ref(r for r in reports if _counts(r, target))
+    out = []
+    for row in sorted(actions, key=lambda r: (r.data["starts_at"], r.key), reverse=True):
+        mine = [_public(r) for r in by_action.get(row.key, ())]
+        people = [r["people"] for r in mine if "people" in r]
+        out.append({**_public(row), "reports": mine, "people": people[-1] if people else None})
+    return out
+
+
+# --- money ------------------------------------------------------------------------------------------
 def fundraisers(funds: Iterable[Row], updates: Iterable[Row]) -> list[dict[str, Any]]:
-    """Each fundraiser with what its group says is raised (latest report), pledges, and progress."""
-    by_fund: dict[bytes, list[Row]] = defaultdict(list)
-    for u in updates:
-        by_fund[u.ref].append(u)
+    """Each fundraiser with what its group says is raised (latest report), pledges, and progress
+    in percent (past 100 when more came in than the goal)."""
+    funds = list(funds)
+    target = lookup(funds)
+    by_fund = _by_ref(updates)
     result = []
     for f in sorted(funds, key=lambda r: r.version, reverse=True):
-        owner = f.data["group"]
-        reports = [u for u in by_fund.get(f.key, ()) if "raised" in u.data and u.data["group"] == owner]
-        raised = max(reports, key=lambda u: u.version).data["raised"] if reports else 0
-        pledged = sum(u.data["pledge"] for u in by_fund.get(f.key, ()) if "pledge" in u.data)
+        mine = by_fund.get(f.key, ())
+        reports = [u for u in mine if "raised" in u.data and _counts(u, target)]
+        raised = reports[-1].data["raised"] if reports else 0
+        pledged = sum(u.data["pledge"] for u in mine if "pledge" in u.data)
         goal = f.data["goal"]
-        result.append({
-            **_public(f),
-            "raised": raised,
-            "pledged": pledged,
-            "progress": min(100, raised * 100 // goal),
-        })
+        result.append({**_public(f), "raised": raised, "pledged": pledged, "progress": raised * 100 // goal,
+                       "pledges": len([u for u in mine if "pledge" in u.data])})
     return result
 
 
-def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int) -> list[dict[str, Any]]:
-    """Open needs (with how much is fulfilled and remains) and offers, until they lapse."""
+# --- goods --------------------------------------------------------------------------------------------
+def _apply_updates(item: dict[str, Any], updates: Sequence[Row], target: Callable[[bytes], Target | None],
+                   fields: Sequence[str]) -> None:
+    """The changes of the owner's updates, oldest first; a withdrawal is final."""
+    for u in updates:
+        if not _counts(u, target):
+            continue
+        for name in fields:
+            if name in u.data:
+                item[name] = u.data[name]
+        if u.data.get("status") == "withdrawn":
+            item["status"] = "withdrawn"
+        item["updated_at"] = u.data["ts"]
+
+
+def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, updates: Iterable[Row] = (),
+                     drawn: Iterable[Row] = (), targets: Mapping[bytes, Target] | None = None,
+                     every_state: bool = False) -> list[dict[str, Any]]:
+    """Open needs and offers, newest first, as their groups last adjusted them, until they lapse or
+    are withdrawn. A need says how much is fulfilled, remains, and was covered beyond what it
+    asked (`over`), and which offers could cover the rest (same goods and unit, any region); an
+    offer says how much was drawn from it (fulfilments naming it, from `drawn`) and remains.
+    `targets`: needs that fulfilments in `drawn` name but that are not among `rows`. With
+    `every_state`, lapsed and withdrawn ones are kept too (`status` says which)."""
+    rows = list(rows)
+    fulfils, drawn = list(fulfils), list(drawn)
+    target = lookup(rows, targets)
+    changes = _by_ref(updates)
     done: dict[bytes, int] = defaultdict(int)
-    for f in fulfils:
+    for f in {f.key: f for f in [*fulfils, *drawn]}.values():
         done[f.ref] += f.data["quantity"]
+    taken: dict[bytes, int] = defaultdict(int)
+    for f in {f.key: f for f in [*fulfils, *drawn]}.values():
+        if draws_on_offer(f.data, f.data["group"], target):
+            taken[f.data["offer"]] += f.data["quantity"]
     result = []
     for row in sorted(rows, key=lambda r: r.version, reverse=True):
         until = row.data.get("until")
-        if until is not None and until < now:
+        lapsed = until is not None and until < now
+        if lapsed and not every_state:
             continue
-        item = {**_public(row), "side": row.table}
+        item = {**_public(row), "side": row.table, "unit": row.data.get("unit", DEFAULT_UNIT), "status": "open"}
+        _apply_updates(item, changes.get(row.key, ()), target, ("quantity", "urgency", "notes"))
+        if item["status"] == "withdrawn" and not every_state:
+            continue
+        if lapsed and item["status"] == "open":
+            item["status"] = "lapsed"
+        used = done.get(row.key, 0) if row.table == "need" else taken.get(row.key, 0)
+        left = max(0, item["quantity"] - used)
         if row.table == "need":
-            fulfilled = min(done.get(row.key, 0), row.data["quantity"])
-            item.update(fulfilled=fulfilled, remaining=row.data["quantity"] - fulfilled)
+            item.update(fulfilled=used, remaining=left, over=max(0, used - item["quantity"]))
+        else:
+            item.update(drawn=used, remaining=left)
+        result.append(item)
+    _suggest_offers(result)
+    return result
+
+
+def _suggest_offers(items: list[dict[str, Any]]) -> None:
+    """Each open need gets `matches`: offers of the same goods and unit with some left, its own
+    region first, then the largest."""
+    offers = [o for o in items if o["side"] == "offer" and o["remaining"] > 0 and o["status"] == "open"]
+    for need in items:
+        if need["side"] != "need" or need["status"] != "open":
+            continue
+        fits = [o for o in offers if o["category"] == need["category"] and o["unit"] == need["unit"]]
+        fits.sort(key=lambda o: (o["region"] != need["region"], -o["remaining"], o["id"]))
+        need["matches"] = [{"id": o["id"], "region": o["region"], "group": o["group"], "remaining": o["remaining"],
+                            "unit": o["unit"]} for o in fits[:MATCHES_PER_NEED]] if need["remaining"] else []
+
+
+# --- support ------------------------------------------------------------------------------------------
+def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int | None = None,
+                     ) -> list[dict[str, Any]]:
+    """Support requests with status: open, claimed (who took it, since when) or closed (outcome).
+
+    Only the requesting group or a group that claimed it can close a request (events.effects)."""
+    requests = list(requests)
+    target = lookup(requests)
+    by_request = _by_ref(statuses)
+    result = []
+    for r in sorted(requests, key=lambda r: r.version, reverse=True):
+        history = by_request.get(r.key, ())
+        taken: dict[bytes, int] = {}
+        for s in history:
+            if s.data["status"] == "claimed":
+                taken.setdefault(s.data["group"], s.data["ts"])
+        closes = [s for s in history if s.data["status"] == "closed"
+                  and _counts(s, target, lambda request: list(taken), "support.close")]
+        status, outcome = "open", None
+        if closes:
+            status, outcome = "closed", closes[-1].data["outcome"]
+        elif taken:
+            status = "claimed"
+        item = {**_public(r), "status": status, "claimed_by": list(taken), "outcome": outcome,
+                "taken": [{"group": g, "since": since} for g, since in taken.items()],
+                "closed_at": closes[-1].data["ts"] if closes else None, "private": bool(r.data.get("has_private"))}
+        if now is not None:
+            item["age_hours"] = max(0, now - r.data["ts"]) // HOUR_MS
         result.append(item)
     return result
 
 
-def support_requests(requests: Iterable[Row], statuses: Iterable[Row]) -> list[dict[str, Any]]:
-    """Support requests with status: open, claimed (by which groups) or closed (with outcome).
-
-    Only the requesting group or a group that claimed it can close a request.
-    """
-    by_request: dict[bytes, list[Row]] = defaultdict(list)
-    for s in statuses:
-        by_request[s.ref].append(s)
-    result = []
-    for r in sorted(requests, key=lambda r: r.version, reverse=True):
-        history = sorted(by_request.get(r.key, ()), key=lambda s: s.version)
-        claimed_by = list(dict.fromkeys(s.data["group"] for s in history if s.data["status"] == "claimed"))
-        allowed = {r.data["group"], *claimed_by}
-        closes = [s for s in history if s.data["status"] == "closed" and s.data["group"] in allowed]
-        status, outcome = "open", None
-        if closes:
-            status, outcome = "closed", closes[-1].data["outcome"]
-        elif claimed_by:
-            status = "claimed"
-        result.append({**_public(r), "status": status, "claimed_by": claimed_by, "outcome": outcome})
-    return result
+def support_offers(offers: Iterable[Row], updates: Iterable[Row], now: int) -> list[dict[str, Any]]:
+    """Support offers (housing places, accompaniment ...) as their groups last adjusted them, until
+    they lapse or are withdrawn; newest first. `available_now` is false before their start."""
+    offers = list(offers)
+    target = lookup(offers)
+    changes = _by_ref(updates)
+    out = []
+    for row in sorted(offers, key=lambda r: r.version, reverse=True):
+        until = row.data.get("until")
+        if until is not None and until < now:
+            continue
+        item = {**_public(row), "status": "open"}
+        _apply_updates(item, changes.get(row.key, ()), target, ("capacity", "notes"))
+        if item["status"] == "withdrawn":
+            continue
+        item["available_now"] = row.data.get("starts_at") is None or row.data["starts_at"] <= now
+        out.append(item)
+    return out
 
 
-def active_alerts(alerts: Iterable[Row], now: int) -> list[dict[str, Any]]:
-    """Alerts that have not expired, newest first."""
+def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str, Any]]) -> None:
+    """Each request that is not closed gets `can_go`: support offers of its type, its own region
+    first, then the largest capacity (a coordinator's first places to ask)."""
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for o in offers:
+        by_type.setdefault(o["type"], []).append(o)
+    for r in requests:
+        if r["status"] == "closed":
+            r["can_go"] = []
+            continue
+        fits = heapq.nsmallest(MATCHES_PER_NEED, by_type.get(r["type"], ()), key=lambda o: (
+            o["region"] != r["region"], not o["available_now"], -o["capacity"], o["id"]))
+        r["can_go"] = [{"id": o["id"], "region": o["region"], "group": o["group"], "capacity": o["capacity"],
+                        "starts_at": o.get("starts_at"), "until": o.get("until")} for o in fits]
+
+
+# --- alerts ------------------------------------------------------------------------------------------
+def _alert_story(alert: Row | None, updates: Sequence[Row], target: Callable[[bytes], Target | None],
+                 ) -> dict[str, Any]:
+    """An alert (if still held) with the updates of its own group: the newest text, and whether
+    and when an all clear ended it. Without the alert, what its updates say."""
+    counted = [u for u in updates if _counts(u, target)] if alert is not None else list(updates)
+    clear = next((i for i, u in enumerate(counted) if u.data["status"] == "all_clear"), None)
+    counted = counted if clear is None else counted[:clear + 1]  # an all clear is final
+    first = counted[0].data if counted else {}
+    base = _public(alert) if alert is not None else {
+        "id": updates[0].ref, "region": first.get("region"), "type": first.get("type"),
+        "location": first.get("location"), "text": None, "group": first.get("group"), "ts": None}
+    story = {**base, "alert": base["id"], "posted_at": base.get("ts"), "latest": base.get("text"),
+             "updated_at": None, "status": "live", "cleared_at": None,
+             "updates": [{"id": u.key, "status": u.data["status"], "text": u.data.get("text"), "ts": u.data["ts"],
+                          "group": u.data["group"], "location": u.data.get("location")} for u in counted]}
+    for u in counted:
+        if u.data.get("text"):
+            story["latest"] = u.data["text"]
+        if u.data.get("location"):
+            story["location"] = u.data["location"]
+        story["updated_at"] = u.data["ts"]
+        if u.data["status"] == "all_clear" and story["cleared_at"] is None:
+            story.update(status="all_clear", cleared_at=u.data["ts"])
+    return story
+
+
+def active_alerts(alerts: Iterable[Row], now: int, updates: Iterable[Row] = ()) -> list[dict[str, Any]]:
+    """Alerts that have not expired nor been cleared by their group, newest first, each with its
+    group's updates (newest text in `latest`)."""
     live = [a for a in alerts if a.time is not None and a.time > now]
-    return [{**_public(a), "expires": a.time} for a in sorted(live, key=lambda r: r.version, reverse=True)]
+    target = lookup(live)
+    changes = _by_ref(updates)
+    out = []
+    for a in sorted(live, key=lambda r: r.version, reverse=True):
+        story = _alert_story(a, changes.get(a.key, ()), target)
+        if story["status"] == "live":
+            out.append({**story, "expires": a.time})
+    return out
+
+
+def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int) -> list[dict[str, Any]]:
+    """The alerts of the last ALERT_HISTORY_DAYS days, newest activity first: those still held
+    (live or cleared) and, once an alert has expired, what its updates recorded (an all clear
+    keeps its region, type and times for a week; an alert that simply expired leaves nothing)."""
+    held = [a for a in alerts if a.time is None or a.time > now]
+    target = lookup(held)
+    changes = _by_ref(u for u in updates if u.data["ts"] >= now - ALERT_HISTORY_DAYS * DAY_MS)
+    stories = [_alert_story(a, changes.get(a.key, ()), target) for a in held]
+    known = {a.key for a in held}
+    stories += [_alert_story(None, items, target) for ref, items in changes.items() if ref not in known]
+    last = lambda s: max([s["posted_at"] or 0, *(u["ts"] for u in s["updates"])])  # noqa: E731
+    return sorted(stories, key=lambda s: (last(s), s["id"]), reverse=True)
+
+
+# --- resources -------------------------------------------------------------------------------------
+def resources(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """Legal information, leaflets, class materials: by first language, then region (those for
+    everywhere first), then title. Every item has the same keys (null where a field was left out)."""
+    items = [{"region": None, "topic": None, "link": None, "text": None, **_public(r)} for r in rows]
+    return sorted(items, key=lambda r: (r["languages"][0] if r.get("languages") else "", r.get("region") or "",
+                                        r["title"].lower(), r["id"]))
+
+
+# --- the coordinator's desk ----------------------------------------------------------------------
+def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[dict[str, Any]],
+                   capacity: list[dict[str, Any]], actions: list[dict[str, Any]], funds: list[dict[str, Any]],
+                   alerts: list[dict[str, Any]], last_heard: int | None, groups: Sequence[bytes] = (),
+                   capped: Sequence[str] = ()) -> dict[str, Any]:
+    """One region at a glance, from the read models above (already limited to the region): needs
+    added up by goods and unit (asked, covered, still missing, highest urgency), offers (what is
+    left), support capacity by type, requests not closed by urgency (and how many are taken), the
+    next action, money by currency (raised, pledged, goals), live alerts, and when the region's
+    groups were last heard from. `capped` names the parts that were counted from a bounded number
+    of the newest rows."""
+    need_sums: dict[tuple[str, str], dict[str, Any]] = {}
+    offer_sums: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in needs:
+        key = (item["category"], item["unit"])
+        if item["side"] == "need":
+            s = need_sums.setdefault(key, {"category": key[0], "unit": key[1], "quantity": 0, "fulfilled": 0,
+                                           "missing": 0, "count": 0, "urgency": None})
+            s["quantity"] += item["quantity"]
+            s["fulfilled"] += min(item["fulfilled"], item["quantity"])
+            s["missing"] += item["remaining"]
+            s["count"] += 1
+            if item.get("urgency") and (s["urgency"] is None or URGENCY.index(item["urgency"]) > URGENCY.index(s["urgency"])):
+                s["urgency"] = item["urgency"]
+        elif item["remaining"] > 0:
+            s = offer_sums.setdefault(key, {"category": key[0], "unit": key[1], "available": 0, "count": 0})
+            s["available"] += item["remaining"]
+            s["count"] += 1
+    places: dict[str, dict[str, Any]] = {}
+    for o in capacity:
+        s = places.setdefault(o["type"], {"type": o["type"], "capacity": 0, "offers": 0, "from": None})
+        s["capacity"] += o["capacity"]
+        s["offers"] += 1
+        if not o["available_now"]:
+            s["from"] = min(filter(None, [s["from"], o.get("starts_at")]))
+    requests = {u: 0 for u in reversed(URGENCY)}
+    taken = 0
+    for r in support:
+        if r["status"] != "closed":
+            requests[r["urgency"]] += 1
+            taken += r["status"] == "claimed"
+    money: dict[str, dict[str, Any]] = {}
+    for f in funds:
+        s = money.setdefault(f["currency"], {"currency": f["currency"], "raised": 0, "pledged": 0, "goal": 0,
+                                             "count": 0})
+        s["raised"] += f["raised"]
+        s["pledged"] += f["pledged"]
+        s["goal"] += f["goal"]
+        s["count"] += 1
+    for s in money.values():
+        s["progress"] = s["raised"] * 100 // s["goal"] if s["goal"] else 0
+    upcoming = [a for a in actions if a["region"] == region]
+    return {
+        "region": region,
+        "groups": list(groups),
+        "needs": sorted(need_sums.values(), key=lambda s: (-s["missing"], s["category"], s["unit"])),
+        "offers": sorted(offer_sums.values(), key=lambda s: (-s["available"], s["category"], s["unit"])),
+        "capacity": sorted(places.values(), key=lambda s: (-s["capacity"], s["type"])),
+        "requests": {**requests, "open": sum(requests.values()), "taken": taken},
+        "next_action": upcoming[0] if upcoming else None,
+        "actions_this_week": len(upcoming),
+        "funds": sorted(money.values(), key=lambda s: s["currency"]),
+        "alerts": len([a for a in alerts if a["region"] == region]),
+        "last_heard": last_heard,
+        "capped": list(capped),
+    }
 
 
 def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping[bytes, Any] | None = None,

@@ -24,11 +24,15 @@ from events.kinds import KINDS, check_fields
 SEALED_KIND = "sealed"
 ENVELOPE_FIELD = "envelope"
 INNER_VERSION = 1
-# The kinds that may be sealed: content a group posts. Not the kinds that are public by nature
-# (profiles, alerts: spread first, to everyone), nor those with their own private part (support
-# requests and their case notes), nor membership, redactions or announcements, which every node
-# must read to do its job.
-SEALABLE = ("action", "fundraiser", "fundraiser.update", "need", "offer", "need.fulfil")
+# The kinds that may be sealed: content a group posts, and the kinds that change it (an update of
+# a sealed need or a report on a sealed action is sealed too, or it would tell everyone what it is
+# about). Housing places and trauma support are often offered to trusted groups only; resources
+# (a lawyer's guide, class materials) may be for chosen groups. Not the kinds that are public by
+# nature (profiles, alerts and their updates: spread first, to everyone), nor those with their own
+# private part (support requests and their case notes), nor membership, redactions or
+# announcements, which every node must read to do its job.
+SEALABLE = ("action", "action.report", "fundraiser", "fundraiser.update", "need", "need.update", "offer",
+            "offer.update", "need.fulfil", "support.offer", "support.offer.update", "resource")
 MIN_BUCKET = 512
 MAX_INNER_BYTES = 60 * 1024  # the envelope adds ~850 bytes; a body is at most 64 KiB
 MAX_TO = 16  # groups named; the envelope holds at most 16 devices anyway

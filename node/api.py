@@ -33,10 +33,11 @@ from events.errors import BAD_FIELD, InvalidEvent
 from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
-from node import api_body, audience, publishing, render
+from events.format import decode_event
+from node import api_body, audience, publishing, references, render
+from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.field_input import InputError
 from node.log import EventLog, now_ms
-from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.private import open_private
 from node.status import node_status, peer_list
 from node.ports import StorageFailed, WebNode
@@ -241,14 +242,19 @@ async def openapi(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(OPENAPI_PATH, headers={"Content-Type": "application/json"})
 
 
-def _event_out(row: tuple, group_of: dict[bytes, bytes], log: EventLog | None = None,
+def _event_out(row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str], log: EventLog | None = None,
                opener: audience.Opener | None = None) -> dict[str, Any]:
-    out = {"n": row[0], **render.event_json(row[1:], group_of)}
-    if out.get("has_private"):
-        out["private"] = True
+    out = _named({"n": row[0], **render.event_json(row[1:], group_of)}, names)
     if log is not None and (opened := audience.opened_event(log, opener, row[1:])) is not None:
         inner, group = opened  # an event for chosen groups that this device reads: decrypted in memory
         out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
+    return out
+
+
+def _named(out: dict[str, Any], names: dict[bytes, str]) -> dict[str, Any]:
+    """An event's JSON with its group's name beside the group's id."""
+    if "group" in out:
+        out["group_name"] = names.get(bytes.fromhex(out["group"]))
     return out
 
 
@@ -271,8 +277,8 @@ def _events_page(log: EventLog, opener: audience.Opener, kind: str | None, autho
         return {"events": [], "next_cursor": None}
     rows = log.store.events_page(kind=kind, author=author_key, regions=(region, list(TABLES)) if region else None,
                                  since_ts=since, before_n=cursor, limit=limit + 1)
-    group_of = _group_of(log)
-    events = [_event_out(r, group_of, log, opener) for r in rows[:limit]]
+    group_of, names = _group_of(log), references.group_names(log.store)
+    events = [_event_out(r, group_of, names, log, opener) for r in rows[:limit]]
     return {"events": events, "next_cursor": str(rows[limit - 1][0]) if len(rows) > limit else None}
 
 
@@ -303,13 +309,13 @@ def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
     row = log.store.event_row(event_id)
     if row is None:
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
-    out = {"n": log.store.event_n(event_id),
-           **render.event_json(row, _group_of(log))}
+    out = _named({"n": log.store.event_n(event_id), **render.event_json(row, _group_of(log))},
+                 references.group_names(log.store))
+    out["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
     if (opened := audience.opened_event(log, audience.opener_of(node), row)) is not None:
         inner, group = opened  # decrypted in memory for this node's admin; never stored, never logged
         out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
-    if out.get("has_private"):
-        out["private"] = True
+    if out["private"]:
         if private:  # decrypted in memory for this node's admin; never stored, never logged
             text_ = open_private((render.event_fields(row) or {})["sealed"], node.keys.device_encryption)
             out["private_details"] = text_
@@ -333,24 +339,18 @@ def read_model(name: str) -> Handler:
         check_params(request, ("region", "limit"))
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
-        data = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit)
+        peers = node.peer_views(now_ms()) if name == "regions" else None  # fresher than what it saved
+        data = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers)
         return json_response({"view": name, "region": region, "limit": limit, "items": data})
 
     handler.__name__ = f"get_{name}"
     return handler
 
 
-def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int) -> Any:
+def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,
+                peers: list[dict[str, Any]] | None) -> list[Any]:
     opened = audience.opened_rows(log, opener) if name != "groups" else None
-    data = view(log, name, region=region, limit=limit, opened=opened)
-    if name == "groups" and region is not None:  # few groups: filtered here
-        data = [g for g in data if g.get("region") == region]
-    if isinstance(data, list):
-        data = data[:limit]
-        for item in data:
-            if item.get("has_private"):
-                item["private"] = True
-    return render.view_json(data)
+    return render.view_json(view(log, name, region=region, limit=limit, peers=peers, opened=opened)[:limit])
 
 
 async def status(request: web.Request) -> web.StreamResponse:
@@ -386,7 +386,8 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
     try:
         event = await node.publish(body.kind, body.texts, expires_in=body.expires_in, signer=body.signer,
-                                   private=body.private, to=body.to, public_note=body.public_note)
+                                   private=body.private, to=body.to, public_note=body.public_note,
+                                   time_zone=body.time_zone)
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field or "fields") from None
     except InvalidEvent as exc:

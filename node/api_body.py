@@ -20,7 +20,7 @@ from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fi
 from node.render import MONEY_FIELDS
 
 JSON = "application/json"
-POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note")
+POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note", "time_zone")
 EXPIRES_RE = re.compile(r"[0-9]{1,9}(m|min|h|d)")
 NUMERIC_TYPES = ("int",)  # field types a JSON number may be given for (amounts, quantities)
 
@@ -61,6 +61,7 @@ class PublishRequest:
     private: str | None
     to: list[str]
     public_note: bool
+    time_zone: str | None = None  # an IANA name: how times without an offset are read (else the node's zone)
 
 
 def _invalid(message: str, field: str) -> BodyError:
@@ -107,7 +108,7 @@ def parse(raw: bytes, content_type: str) -> PublishRequest:
     if signer is not None and signer not in SIGNERS:
         raise _invalid(f"'as' is 'device' or 'group', not {signer[:40]!r}", "as")
     return PublishRequest(kind.name, _texts(kind, body.get("fields", {})), expires_in, signer,
-                          _string(body, "private"), to, public_note)
+                          _string(body, "private"), to, public_note, _string(body, "time_zone"))
 
 
 def _string(body: dict[str, Any], key: str) -> str | None:

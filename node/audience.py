@@ -65,8 +65,9 @@ def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
             raise AudienceError(f"more than one group is called or starts with {wanted[:80]!r}: give its id "
                                 "(`solnet view groups` lists them)")
         if not matches:
-            raise AudienceError(f"no group of this network is called or starts with {wanted[:80]!r} "
-                                "(`solnet view groups` lists them by name and id)")
+            known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
+            raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
+                                f"give a group's name ({known}) or its id (`solnet view groups` lists them)")
         found.append(matches[0])
     return list(dict.fromkeys(found))
 
@@ -181,6 +182,10 @@ class WithOpened:
             return stored
         both = _ordered(stored + extra, where.get("order"))
         return both[:where["limit"]] if where.get("limit") is not None else both
+
+    def opened_row(self, table: str, key: bytes) -> Row | None:
+        """The opened row of `table` under `key` (an event's id for needs and offers), if any."""
+        return self._tables.rows.get((table, key))
 
     def regions(self, tables: Sequence[str]) -> list[str]:
         found = set(self._store.regions(tables))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from events.fields import Field
 from node.render import MONEY_FIELDS
@@ -25,13 +26,26 @@ class InputError(SolnetError, ValueError):
     reason, http_status = "bad_input", 422
 
 
-def parse_time(text: str) -> int:
-    """Milliseconds since 1970 of an ISO 8601 date and time; one before 1970 is refused (events carry
-    none: a 1900 date is a typo)."""
+def zone_of(name: str | None) -> tzinfo | None:
+    """The time zone called `name` (IANA, such as Europe/Paris); None for this machine's own."""
+    if name is None or not name.strip():
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"{name.strip()[:60]!r} is not a time zone this machine knows; give one like "
+                         "Europe/Paris or Europe/London") from None
+
+
+def parse_time(text: str, time_zone: str | None = None) -> int:
+    """Milliseconds since 1970 of an ISO 8601 date and time; without an offset it is read in
+    `time_zone` (an IANA name; else this machine's own zone). One before 1970 is refused (events
+    carry none: a 1900 date is a typo)."""
+    zone = zone_of(time_zone)
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.astimezone()  # naive: the node's local time zone
+        if moment.tzinfo is None:  # naive: in the zone the form or the terminal said
+            moment = moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
         ms = int(moment.timestamp() * 1000)
     except (ValueError, OverflowError, OSError):  # OverflowError, OSError: beyond what the clock can say
         raise InputError(f"{text!r} is not a date and time; write it like 2026-12-01T18:00") from None
@@ -61,8 +75,9 @@ def parse_money(text: str) -> int:
     return int(minor)
 
 
-def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes]) -> Any:
-    """Convert `text` for `field`; ids go through `resolve_id` (full hex or a unique prefix)."""
+def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes], time_zone: str | None = None) -> Any:
+    """Convert `text` for `field`; ids go through `resolve_id` (full hex or a unique prefix), times
+    without an offset are read in `time_zone` (else this machine's zone)."""
     kind = field.type
     if kind == "int":
         if field.name in MONEY_FIELDS:
@@ -72,7 +87,7 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes]) -> 
         except ValueError:
             raise InputError(f"'{field.name}' must be a whole number, got {text!r}") from None
     if kind == "time":
-        return parse_time(text)
+        return parse_time(text, time_zone)
     if kind == "enum":
         value = text.strip().lower().replace(" ", "_").replace("-", "_")
         return value if value in field.choices else text  # let validation list the choices
@@ -84,6 +99,8 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes]) -> 
         return bytes.fromhex(text.strip())
     if kind in ("languages", "texts"):
         return [part.strip() for part in text.split(",") if part.strip()]
+    if kind == "urls":  # links hold no spaces; commas between them are forgiven
+        return [part for part in re.split(r"[\s,]+", text) if part]
     if kind == "ids":
         return [resolve_id(part.strip()) for part in text.split(",") if part.strip()]
     if kind == "region":

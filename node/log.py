@@ -19,10 +19,11 @@ from events.canonical import pack, unpack
 from events.errors import InvalidEvent
 from events.format import Event, decode_event, sign_event
 from events.genesis import Genesis, parse_genesis
+from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
-from events.projections import Drop, project
+from events.projections import ALERT_UPDATE, FULFIL, Drop, project
 from events.trust import Member, Revocation, TrustGraph, Vouch
-from node import chain_gate
+from node import chain_gate, references
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
 from node.verify_pool import Verification
@@ -385,7 +386,39 @@ class EventLog:
             wrong = wrong_reference(kind, fields, kind_of) if isinstance(fields, dict) else None
             if wrong is not None:
                 return wrong[1]
+            if isinstance(fields, dict) and member is not None:
+                why = self._no_effect_on_target(ev, fields, member.group)
+                if why is not None:
+                    return why
         return self.trust.effect(ev.id)
+
+    def _no_effect_on_target(self, ev: Event, fields: dict[str, Any], group: bytes) -> str | None:
+        """Why an event that changes another one (an update, a fulfilment, a close, a report ...)
+        counts for nothing, by the rules of events.effects; or a fulfilment that came when its
+        need was already covered. Read from stored events only."""
+        target = lambda event_id: references.target(self.store, self.trust, event_id)  # noqa: E731
+        found = effects.problem(ev.kind, fields, group, ev.header.timestamp, target,
+                                lambda request: references.takers(self.store, request))
+        if found is not None:
+            return effects.explain(found, self._group_name)
+        if ev.kind == "alert.update":
+            earlier = [u for u in self.store.rows(ALERT_UPDATE, refs=[fields["alert"]])
+                       if u.data.get("status") == "all_clear" and u.version < (ev.header.timestamp, ev.id)
+                       and u.data["group"] == group]
+            if earlier:
+                return "that alert had already been cleared; an all clear is final (post a new alert)"
+        if ev.kind == "need.fulfil":
+            need = references.listing_state(self.store, self.trust, fields["need"], ev.header.timestamp)
+            if need is not None:
+                before = sum(f.data["quantity"] for f in self.store.rows(FULFIL, refs=[fields["need"]])
+                             if f.version < (ev.header.timestamp, ev.id))
+                if before >= need["quantity"]:
+                    return (f"that need ({need['quantity']} {need['unit']}) was already fully covered when this "
+                            "fulfilment was made")
+        return None
+
+    def _group_name(self, group: bytes) -> str:
+        return references.group_name(self.store, group)
 
     def _project(self, ev: Event, member: Member, n: int) -> None:
         try:

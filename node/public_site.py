@@ -50,9 +50,8 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     names = {row.key: row.data["name"] for row in log.store.rows(PROFILE)}
     alerts = [a for a in view(log, "alerts", region=region, now=now, limit=MAX_ITEMS) if a.get("public") == PUBLIC_YES]
     opted = opted_in_groups(log)
-    by_region = view(log, "actions", region=region, now=now, limit=MAX_ITEMS)
-    actions = sorted((a for items in by_region.values() for a in items if a["group"] in opted),
-                     key=lambda a: (a["starts_at"], a["id"]))[:MAX_ITEMS]
+    actions = [a for a in view(log, "actions", region=region, now=now, limit=MAX_ITEMS)
+               if a["group"] in opted]  # soonest first, every region together
     funds = [f for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS)
              if f["group"] in opted and (f.get("ends_at") is None or f["ends_at"] >= now)]
     regions = sorted({a["region"] for a in actions} | {f["region"] for f in funds})

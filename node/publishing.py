@@ -23,11 +23,13 @@ from events.format import MAX_TIMESTAMP_MS, Event
 from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
 from events.projections import SUPPORT_STATUS
 from events.sealed import SEALABLE, SEALED_KIND
-from node.field_input import InputError, parse_duration_ms, parse_value
-from node.log import EventLog, now_ms
+from node import references
 from node.audience import AudienceError, resolve_groups, seal_content
+from node.effect_checks import EffectRefused, check_effect
+from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
+from node.log import EventLog, now_ms
 from node.private import PrivateError, open_private_part, seal_private
-from node.render import local_time, short_id, with_article
+from node.render import MONEY_FIELDS, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
 
@@ -101,8 +103,14 @@ def parse_groups(log: EventLog, texts: Sequence[str]) -> list[bytes]:
         raise PublishError(str(exc), "to") from None
 
 
-def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[str, Any]:
-    """Typed body fields from text values, checked against `kind`; PublishError names the bad one."""
+def group_names(log: EventLog) -> dict[bytes, str]:
+    return references.group_names(log.store)
+
+
+def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone: str | None = None,
+                 ) -> dict[str, Any]:
+    """Typed body fields from text values, checked against `kind`; PublishError names the bad one.
+    Times without an offset are read in `time_zone` (an IANA name), else this machine's zone."""
     fields: dict[str, Any] = {}
     for name, text in texts.items():
         spec = kind.field(name)
@@ -114,11 +122,14 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str]) -> dict[st
         if not text.strip():
             continue  # an empty form input means "not given"
         try:
-            value = parse_value(spec, text, lambda t: resolve_event_id(log, t))
+            value = parse_value(spec, text, lambda t: resolve_event_id(log, t), time_zone)
             spec.check(value)
         except InputError as exc:
             raise PublishError(str(exc) if name in str(exc) else f"'{name}': {exc}", name) from None
         except FieldError as exc:
+            if name in MONEY_FIELDS:  # said in the units the person typed, not the stored cents
+                raise PublishError(f"'{name}' must be an amount from {spec.minimum / 100:,.2f} to "
+                                   f"{spec.maximum / 100:,.2f}, got {text.strip()[:40]!r}", name) from None
             raise PublishError(f"{kind.name}: {exc}", name) from None
         fields[name] = value
     missing = [f.name for f in kind.fields if f.required and f.name not in fields and f.name != PRIVATE_FIELD]
@@ -245,17 +256,24 @@ def _reachable(log: EventLog, group: bytes) -> bool:
 def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: str, texts: Mapping[str, str], *,
             expires_in: str | None = None, signer: str | None = None, private: str | None = None,
             to: Sequence[str] = (), now: int | None = None, offline: bool = False, public_note: bool = False,
-            ) -> Event:
+            time_zone: str | None = None) -> Event:
     """Parse, check, sign and store one event; returns it. `keys` may be a function that loads
     them: it is called only once the input is known to be good (so a typo costs no passphrase).
     `offline` signs even if this home has not caught up with the network (node/chain_gate.py).
     A `note` on a claim or close of a support request is public text, so it needs `public_note`;
-    case details go in `private`, sealed to the requesting group and this one."""
+    case details go in `private`, sealed to the requesting group and this one. `to` names groups
+    by name or id. Times typed without an offset are read in `time_zone` (else this machine's).
+    An event that would have no effect (events.effects: an update of another group's need, a
+    fulfilment beyond what is left ...) is refused, saying who may do it."""
     kind = kind_by_name(kind_name)
     if kind.name == SEALED_KIND:
         raise PublishError("publish the event's own kind (action, need ...) with the groups it is for ('to'); "
                            "it is sealed for them", "kind")
-    fields = parse_fields(log, kind, texts)
+    try:
+        zone_of(time_zone)
+    except InputError as exc:
+        raise PublishError(str(exc), "time_zone") from None
+    fields = parse_fields(log, kind, texts, time_zone)
     wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
     if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
         raise PublishError(wrong[1], wrong[0])
@@ -284,8 +302,12 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
     recipients = parse_groups(log, to)
     keys = keys() if callable(keys) else keys
+    own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+    try:
+        check_effect(log, kind.name, fields, own, now)
+    except EffectRefused as exc:
+        raise PublishError(str(exc), exc.field) from None
     if case_note:
-        own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
         check_case_step(log, kind.name, fields["request"], own)
         if has_private:
             recipients = _case_note_recipients(log, fields, keys) + recipients

@@ -16,12 +16,13 @@ from typing import Any
 from crypto.keys import short_id
 from events.canonical import unpack
 from events.errors import InvalidEvent
-from events.kinds import KINDS
+from events.kinds import DEFAULT_UNIT, KINDS
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
 MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
-TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at")
+TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "since", "posted_at", "updated_at",
+             "cleared_at", "closed_at", "last_heard", "from")
 
 
 def iso(ms: int | None) -> str | None:
@@ -31,9 +32,19 @@ def iso(ms: int | None) -> str | None:
 
 
 def local_time(ms: int | None) -> str:
+    """A time in this machine's time zone, with the zone: '2026-12-01 18:00 CET'."""
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def local_zone() -> str:
+    """This machine's time zone as people read it: 'CET (UTC+01:00)', 'UTC'."""
+    now = datetime.now().astimezone()
+    name, offset = now.strftime("%Z"), now.strftime("%z")
+    if offset in ("+0000", "-0000") and name == "UTC":
+        return "UTC"
+    return f"{name} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def plain(value: Any) -> Any:
@@ -102,6 +113,9 @@ def event_json(row: tuple, group_of: dict[bytes, bytes] | None = None) -> dict[s
     fields = event_fields(row)
     if fields:
         out.update({k: v for k, v in public_fields(kind, fields).items() if k not in out})
+    # The same word everywhere (API, `show --json`, read models): whether the event has a sealed
+    # private part; the decrypted text, where given, is `private_details`.
+    out["private"] = bool(fields and "sealed" in fields)
     return out
 
 
@@ -125,6 +139,17 @@ def money(minor: int, currency: str) -> str:
     return f"{minor / 100:,.2f} {currency}".rstrip()
 
 
+def amount(minor: int) -> str:
+    """Minor units (cents, pence) as the major-unit decimal people type: 45050 -> '450.50'."""
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
+
+
+def quantity(count: int, unit: str) -> str:
+    """'60 items', '2 m3', '10 top ups'."""
+    return f"{count} {words(unit)}"
+
+
 def summary(kind: str, fields: dict[str, Any] | None) -> str:
     """One short line describing an event's content, for `ls`."""
     if not fields:
@@ -139,9 +164,26 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
             return f"raised so far {f['raised'] / 100:,.2f} for {short_id(f['fundraiser'])}"
         return f"pledge {f['pledge'] / 100:,.2f} to {short_id(f['fundraiser'])}"
     if kind in ("need", "offer"):
-        return f"{f['quantity']} × {words(f['category'])}" + (f" ({f['notes']})" if f.get("notes") else "")
+        unit = f" {words(f['unit'])}" if f.get("unit") not in (None, DEFAULT_UNIT) else ""
+        return (f"{f['quantity']}{unit} × {words(f['category'])}" + (f", urgency {f['urgency']}" if f.get("urgency") else "")
+                + (f" ({f['notes']})" if f.get("notes") else ""))
+    if kind in ("need.update", "offer.update", "support.offer.update"):
+        changed = ", ".join(f"{words(k)} {words(str(f[k]))}" for k in ("status", "quantity", "capacity", "urgency")
+                            if k in f)
+        return f"{kind.split('.update')[0]} {short_id(f['need' if kind == 'need.update' else 'offer'])}: {changed}"
     if kind == "need.fulfil":
-        return f"{f['quantity']} for need {short_id(f['need'])}"
+        return f"{f['quantity']} for need {short_id(f['need'])}" + (f" from offer {short_id(f['offer'])}"
+                                                                     if "offer" in f else "")
+    if kind == "support.offer":
+        return f"{words(f['type'])}, {plural(f['capacity'], 'place')} in {f['region']}"
+    if kind == "alert.update":
+        what = "ALL CLEAR" if f["status"] == "all_clear" else "update"
+        return f"{what} for alert {short_id(f['alert'])}" + (f" — {f['text']}" if f.get("text") else "")
+    if kind == "action.report":
+        came = f", {plural(f['people'], 'person', 'people')}" if "people" in f else ""
+        return f"report on {short_id(f['action'])}{came}: {f['outcome']}"
+    if kind == "resource":
+        return f"{f['title']} ({', '.join(f['languages'])})"
     if kind == "support.request":
         return (f"{words(f['type'])}, {plural(f['people'], 'person', 'people')}, urgency {f['urgency']}"
                 + (" [private part]" if "sealed" in f else ""))
@@ -224,7 +266,7 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
         status = data.get("private_status")
         if status == "readable":
             lines.append("  private details (decrypted in memory, not stored):")
-            lines += [f"    {line}" for line in (data.get("private") or "").splitlines()]
+            lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
         elif status == "locked":
             lines.append("  private details: encrypted; give the passphrase (a terminal or SOLNET_PASSPHRASE) "
                          "to read them")
@@ -242,7 +284,10 @@ def revocation_text(item: dict[str, Any]) -> str:
 
 
 def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
-    """One line of `solnet view` for people; an item for chosen groups says with whom it is shared."""
+    """One item of `solnet view` for people (a region takes several lines); an item for chosen groups
+    says with whom it is shared."""
+    if view == "regions":
+        return region_text(item)
     if item.get("shared_with") and view != "groups":
         names = ", ".join(group_names.get(g) or short_id(g) for g in item["shared_with"])
         return f"{_view_line(view, item, group_names)} [shared with {names} only]"
@@ -250,25 +295,66 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
 
 
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
-    group = group_names.get(item.get("group", b""), "?")
+    group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
     short = short_id(item["id"])
-    if view == "actions":
-        return f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}) — {group}  {short}"
+    if view in ("actions", "timeline"):
+        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}) — "
+                f"{group}  {short}")
+    if view == "past-actions":
+        reports = item.get("reports") or []
+        said = (f"report: {plural(item['people'], 'person', 'people') + ', ' if item.get('people') is not None else ''}"
+                f"{reports[-1]['outcome']}" + (f" ({plural(len(reports[-1]['photos']), 'photo')})"
+                                               if reports[-1].get("photos") else "")) if reports else "no report yet"
+        return f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} — {group}: {said}  {short}"
     if view == "fundraisers":
-        bar = "#" * (item["progress"] // 10) + "." * (10 - item["progress"] // 10)
+        filled = min(10, item["progress"] // 10)
+        bar = "#" * filled + "." * (10 - filled)
         return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}  {short}")
     if view == "needs":
-        left = f", {item['remaining']} still needed" if item["side"] == "need" else ""
-        return f"{item['side']:<5} {item['region']:<12} {item['quantity']} × {words(item['category'])}{left} — {group}  {short}"
+        what = f"{quantity(item['quantity'], item['unit'])} × {words(item['category'])}"
+        if item["side"] == "need":
+            left = f", {item['remaining']} still needed" + (f" (covered {item['over']} more than asked)"
+                                                             if item.get("over") else "")
+            urgency = f", urgency {item['urgency']}" if item.get("urgency") else ""
+            line = f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"
+            for m in item.get("matches") or ():
+                line += (f"\n      could come from: {quantity(m['remaining'], m['unit'])} offered by "
+                         f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}")
+            return line
+        return f"offer {item['region']:<12} {what}, {item['remaining']} left — {group}  {short}"
     if view == "support":
-        return (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
-                f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}"
-                + (" [private part]" if item.get("has_private") else "") + f"  {short}")
+        taken = "; ".join(f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
+                          for t in item.get("taken") or ())
+        age = f", {plural(item['age_hours'] // 24, 'day')} old" if item.get("age_hours", 0) >= 24 else (
+            f", {plural(item.get('age_hours', 0), 'hour')} old" if "age_hours" in item else "")
+        line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
+                f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
+                + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
+                + f"  {short}")
+        for o in item.get("can_go") or ():
+            line += (f"\n      could go to: {o.get('group_name') or '?'} ({o['region']}), "
+                     f"{plural(o['capacity'], 'place')}  {short_id(o['id'])}")
+        return line
+    if view == "capacity":
+        when = (f" from {local_time(item['starts_at'])}" if not item.get("available_now") else "") + (
+            f" until {local_time(item['until'])}" if item.get("until") else "")
+        return (f"{words(item['type']):<24} {item['region']:<12} {plural(item['capacity'], 'place')}{when} — "
+                f"{group}  {short}")
     if view == "alerts":
         where = f" {item['location']}" if item.get("location") else ""
-        return (f"ALERT {item['region']}: {words(item['type'])}{where} — {item['text']} "
-                f"(until {local_time(item['expires'])})  {short}")
+        updated = f"; updated {local_time(item['updated_at'])}: {item['latest']}" if item.get("updated_at") else ""
+        return (f"ALERT {item['region']}: {words(item['type'])}{where} — {item['text']} (posted "
+                f"{local_time(item['posted_at'])} by {group}{updated}; until {local_time(item['expires'])})  {short}")
+    if view == "alert-history":
+        where = f" {item['location']}" if item.get("location") else ""
+        state = (f"ALL CLEAR {local_time(item['cleared_at'])}" if item["status"] == "all_clear" else "LIVE")
+        posted = f"posted {local_time(item['posted_at'])} by {group}" if item.get("posted_at") else f"by {group}"
+        return f"{state:<28} {item['region'] or '?'}: {words(item['type'] or 'alert')}{where} — {posted}  {short}"
+    if view == "resources":
+        where = item.get("region") or "everywhere"
+        return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
+                + (f" <{item['link']}>" if item.get("link") else "") + f"  {short}")
     if view == "groups":
         state = f", REVOKED {revocation_text(item)}" if item["revoked_from"] else ""
         lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
@@ -278,6 +364,36 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
                 lines.append(f"    device {short_id(d['id'])} REVOKED {revocation_text(d)}")
         return "\n".join(lines)
     return str(item)
+
+
+def region_text(r: dict[str, Any]) -> str:
+    """One region of `solnet view regions`: what it needs, can give and take, plans, raised, and
+    when it was last heard from."""
+    names = ", ".join(n for n in r.get("group_names") or () if n) or "no group based there"
+    heard = local_time(r["last_heard"]) if r.get("last_heard") else "never"
+    lines = [f"{r['region'].upper()} — {names}; last heard from {heard}"]
+    needs = [f"{quantity(n['missing'], n['unit'])} of {words(n['category'])} missing (of {n['quantity']})"
+             + (f" [{n['urgency']}]" if n.get("urgency") else "") for n in r["needs"] if n["missing"]]
+    lines.append("  needs: " + ("; ".join(needs) if needs else "nothing open"))
+    offers = [f"{quantity(o['available'], o['unit'])} of {words(o['category'])}" for o in r["offers"]]
+    lines.append("  offers: " + ("; ".join(offers) if offers else "none"))
+    places = [f"{words(c['type'])} {plural(c['capacity'], 'place')}"
+              + (f" (from {local_time(c['from'])})" if c.get("from") else "") for c in r["capacity"]]
+    lines.append("  can take: " + ("; ".join(places) if places else "no support offered"))
+    q = r["requests"]
+    lines.append(f"  support requests open: {q['open']} ({q['high']} high, {q['medium']} medium, {q['low']} low; "
+                 f"{q['taken']} taken)")
+    a = r.get("next_action")
+    lines.append("  next action: " + (f"{local_time(a['starts_at'])} {a['title']} ({words(a['type'])})" if a else
+                                      "none in the next 7 days"))
+    funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
+             + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") for f in r["funds"]]
+    lines.append("  money: " + ("; ".join(funds) if funds else "no fundraiser running"))
+    if r.get("alerts"):
+        lines.append(f"  alerts: {plural(r['alerts'], 'live alert')}")
+    if r.get("capped"):
+        lines.append(f"  (counted from the newest entries only: {', '.join(r['capped'])})")
+    return "\n".join(lines)
 
 
 def status_text(out: dict[str, Any]) -> str:
@@ -383,6 +499,12 @@ def kind_help(kind_name: str, typed: list[str], extra: dict[str, str]) -> str:
     for f in kind.fields:
         if f.name in typed:
             allowed = f" ({', '.join(f.choices)})" if f.choices else ""
-            lines.append(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{allowed}")
+            what = f" — {f.help}" if f.help and f.name not in MONEY_FIELDS else ""
+            lines.append(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{allowed}{what}")
     lines += [f"  --{name:<14} {text}" for name, text in extra.items()]
+    if any(f.type == "time" and f.name in typed for f in kind.fields):
+        lines.append(f"Times such as 2026-12-01T18:00 are read in this machine's time zone, {local_zone()}, unless "
+                     "they carry an offset (2026-12-01T18:00+01:00) or end in Z (UTC).")
+    if any(f.name in MONEY_FIELDS and f.name in typed for f in kind.fields):
+        lines.append("Amounts are typed in the currency's main unit, with up to two decimals: 450.50")
     return "\n".join(lines)

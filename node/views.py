@@ -1,51 +1,260 @@
 """The read models of a node, read from its store: what `solnet view`, the HTTP API and the
 dashboard show. SQL selects the rows (by table, region, time, reference); the pure functions of
-`events.readmodels` combine them."""
+`events.readmodels` combine them. Every view is a list; groups are named (`group_name`) beside
+their ids.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from events import readmodels
-from events.projections import (ACTION, ALERT, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, OFFER, PROFILE, SUPPORT,
-                                SUPPORT_STATUS, MemoryTables)
+from events.effects import Target
+from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, NEED_UPDATE,
+                                OFFER, OFFER_UPDATE, PROFILE, REPORT, RESOURCE, SUPPORT, SUPPORT_OFFER,
+                                SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, MemoryTables, Row, offer_key)
+from events.trust import TrustGraph
+from node import references
 from node.audience import WithOpened
 from node.log import EventLog, now_ms
+from node.status import peer_list
 
-VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")
+VIEWS = ("regions", "actions", "timeline", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
+         "alert-history", "resources", "groups")
+DAY_MS = readmodels.DAY_MS
+SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
+# Tables whose rows place a region on the map (a group's home region too).
+REGION_TABLES = (PROFILE, ACTION, FUNDRAISER, NEED, OFFER, SUPPORT, ALERT, SUPPORT_OFFER, RESOURCE)
 
 
 def view(log: EventLog, name: str, *, region: str | None = None, now: int | None = None,
-         limit: int | None = None, opened: MemoryTables | None = None) -> Any:
-    """The read model `name`. With `limit`, SQL selects at most that many rows of each table
-    involved (the soonest actions and the latest started, the newest of the others), so the cost
-    does not grow with the log; without it, everything (for `solnet view`). `opened` holds the rows
-    of the events for chosen groups this node could read (node.audience.opened_rows): they join the
-    stored ones, marked `shared_with`, and exist only in memory."""
+         limit: int | None = None, peers: list[dict[str, Any]] | None = None,
+         opened: MemoryTables | None = None, reader: Held | None = None) -> list[dict[str, Any]]:
+    """The read model `name`, a list. With `limit`, SQL selects at most that many rows of each
+    table involved (the soonest actions and the latest started, the newest of the others), so the
+    cost does not grow with the log; without it, everything (for `solnet view`). `peers` (for the
+    regions view: when each was last synced) default to what the running node last saved.
+    `opened` holds the rows of the events for chosen groups this node could read
+    (node.audience.opened_rows): they join the stored ones, marked `shared_with`, and exist only
+    in memory. A page that shows several views passes one `reader` (`reader_of`) to all of them:
+    the rows each needs are then read once."""
     now = now_ms() if now is None else now
-    store = log.store if opened is None else WithOpened(log.store, opened)
-    newest = {"order": "newest", "limit": limit} if limit is not None else {}
-    if name == "actions":
-        window_start = now - readmodels.RECENT_ACTION_GRACE_MS
-        if limit is None:
-            rows = store.rows(ACTION, region=region, t_from=window_start - 30 * 86_400_000)
-        else:  # still going (the latest started in the last 30 days), then the soonest upcoming
-            started = store.rows(ACTION, region=region, t_from=window_start - 30 * 86_400_000, t_before=window_start,
-                                 order="latest", limit=limit)
-            rows = started + store.rows(ACTION, region=region, t_from=window_start, order="t", limit=limit)
-        return readmodels.upcoming_actions(rows, now)
-    if name == "fundraisers":
-        funds = store.rows(FUNDRAISER, region=region, **newest)
-        return readmodels.fundraisers(funds, store.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]))
-    if name == "needs":
-        lapse = {"t_from": now} if limit is not None else {}
-        needs = store.rows(NEED, region=region, **lapse, **newest)
-        rows = needs + store.rows(OFFER, region=region, **lapse, **newest)
-        return readmodels.needs_and_offers(rows, store.rows(FULFIL, refs=[n.key for n in needs]), now)
-    if name == "support":
-        requests = store.rows(SUPPORT, region=region, **newest)
-        return readmodels.support_requests(requests, store.rows(SUPPORT_STATUS, refs=[r.key for r in requests]))
-    if name == "alerts":
-        return readmodels.active_alerts(store.rows(ALERT, region=region, t_from=now + 1, **newest), now)
-    if name == "groups":
-        return readmodels.groups(store.rows(PROFILE), log.trust.members.values(), log.trust.revocations)
-    raise ValueError(f"unknown view {name!r}; one of: {', '.join(VIEWS)}")
+    if name not in _VIEWS:
+        raise ValueError(f"unknown view {name!r}; one of: {', '.join(VIEWS)}")
+    held = reader or Held(log.store if opened is None else WithOpened(log.store, opened), log.trust)
+    names = group_names(held)
+    if name == "regions":
+        data = regions(held, now, region=region, limit=SUMMARY_ROWS if limit is not None else None, peers=peers,
+                       names=names)
+    else:
+        data = _VIEWS[name](held, region, now, limit)
+    return named(data, names)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the views read: the store (with the opened sealed rows, if any) and the trust graph;
+    the rows read, remembered for as long as this object lives (one command, request or page)."""
+
+    store: Any
+    trust: TrustGraph
+    read: dict[tuple, list[Row]] = field(default_factory=dict, compare=False, repr=False)
+
+    def rows(self, table: str, **where: Any) -> list[Row]:
+        """store.rows, each distinct question asked once."""
+        key = (table, *sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in where.items()))
+        if key not in self.read:
+            self.read[key] = self.store.rows(table, **where)
+        return self.read[key]
+
+    def target(self, event_id: bytes) -> Target | None:
+        """A need or offer as events.effects judges against it: from the opened sealed rows if it
+        is one this node reads, else as stored (of kind `sealed` if it is one it cannot read)."""
+        if isinstance(self.store, WithOpened):
+            row = self.store.opened_row(NEED, event_id) or self.store.opened_row(OFFER, event_id)
+            if row is not None:
+                return readmodels.target_of(row)
+        return references.target(self.store, self.trust, event_id)
+
+
+def reader_of(log: EventLog, opened: MemoryTables | None = None) -> Held:
+    """One reader for several views of the same moment (a dashboard page)."""
+    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust)
+
+
+def group_names(log: Held) -> dict[bytes, str]:
+    return references.group_names(log.store)
+
+
+def named(value: Any, names: dict[bytes, str]) -> Any:
+    """Every dict in `value` that names a group (`group`) gets its `group_name` (None if the group
+    has published no profile yet), in place: the read models make fresh dicts for every view."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if isinstance(item.get("group"), bytes):
+                item["group_name"] = names.get(item["group"])
+            stack.extend(v for v in item.values() if isinstance(v, (list, dict)))
+    return value
+
+
+def _newest(limit: int | None) -> dict[str, Any]:
+    return {"order": "newest", "limit": limit} if limit is not None else {}
+
+
+def actions(log: Held, region: str | None, now: int, limit: int | None, days: int | None = None,
+            ) -> list[dict[str, Any]]:
+    """Actions not over yet, soonest first, every region together (or one)."""
+    window_start = now - readmodels.RECENT_ACTION_GRACE_MS
+    if limit is None:
+        rows = log.rows(ACTION, region=region, t_from=window_start - 30 * DAY_MS)
+    else:  # still going (the latest started in the last 30 days), then the soonest upcoming
+        started = log.rows(ACTION, region=region, t_from=window_start - 30 * DAY_MS, t_before=window_start,
+                             order="latest", limit=limit)
+        rows = started + log.rows(ACTION, region=region, t_from=window_start, order="t", limit=limit)
+    found = readmodels.upcoming_actions(rows, now, days=days)
+    return found[:limit] if limit is not None else found
+
+
+def timeline(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """The network timeline: actions of the next TIMELINE_DAYS days, soonest first."""
+    return actions(log, region, now, limit, days=readmodels.TIMELINE_DAYS)
+
+
+def past_actions(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """What happened: actions of the last two weeks that are over, with their report-backs."""
+    since = now - readmodels.PAST_ACTION_DAYS * DAY_MS
+    bound = {"order": "latest", "limit": limit} if limit is not None else {}
+    rows = log.rows(ACTION, region=region, t_from=since, t_before=now, **bound)
+    return readmodels.past_actions(rows, log.rows(REPORT, refs=[r.key for r in rows]), now)
+
+
+def fundraisers(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    funds = log.rows(FUNDRAISER, region=region, **_newest(limit))
+    return readmodels.fundraisers(funds, log.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]))
+
+
+def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """Open needs and offers with their updates, fulfilments and draw-downs."""
+    lapse = {"t_from": now} if limit is not None else {}
+    need_rows = log.rows(NEED, region=region, **lapse, **_newest(limit))
+    offer_rows = log.rows(OFFER, region=region, **lapse, **_newest(limit))
+    fulfils = log.rows(FULFIL, refs=[n.key for n in need_rows])
+    drawn = log.rows(FULFIL, regions=[offer_key(o.key) for o in offer_rows])
+    held = {r.key for r in need_rows}
+    targets = {f.ref: t for f in drawn if f.ref not in held and (t := log.target(f.ref))}
+    updates = (log.rows(NEED_UPDATE, refs=[n.key for n in need_rows])
+               + log.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]))
+    return readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets)
+
+
+def capacity(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """Support offers (who can take whom): open ones, as last adjusted."""
+    offers = log.rows(SUPPORT_OFFER, region=region, **({"t_from": now} if limit is not None else {}),
+                            **_newest(limit))
+    return readmodels.support_offers(offers, log.rows(SUPPORT_OFFER_UPDATE, refs=[o.key for o in offers]), now)
+
+
+def support(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """Support requests with who took them, and where each could go (support offers of its type)."""
+    requests = log.rows(SUPPORT, region=region, **_newest(limit))
+    found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
+    readmodels.where_requests_can_go(found, capacity(log, None, now, limit))
+    return found
+
+
+def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    live = log.rows(ALERT, region=region, t_from=now + 1, **_newest(limit))
+    return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
+
+
+def alert_history(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    held = log.rows(ALERT, region=region, t_from=now + 1, **_newest(limit))
+    since = now - readmodels.ALERT_HISTORY_DAYS * DAY_MS
+    recent = log.rows(ALERT_UPDATE, region=region, t_from=since, **_newest(limit))
+    about_held = log.rows(ALERT_UPDATE, refs=[a.key for a in held])
+    updates = list({u.key: u for u in recent + about_held}.values())
+    found = readmodels.alert_history(held, updates, now)
+    return found[:limit] if limit is not None else found
+
+
+def resources(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """Resources of a region and those for everywhere (no region)."""
+    rows = log.rows(RESOURCE, **_newest(limit))
+    return readmodels.resources(r for r in rows if region is None or r.region in (region, None))
+
+
+def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    found = readmodels.groups(log.rows(PROFILE), log.trust.members.values(), log.trust.revocations)
+    return [g for g in found if region is None or g["region"] == region]
+
+
+def region_names(log: Held) -> list[str]:
+    """Every region something is shown for (a group's home region included)."""
+    return log.store.regions(REGION_TABLES)
+
+
+def regions(log: Held, now: int, *, region: str | None = None, limit: int | None = SUMMARY_ROWS,
+            peers: list[dict[str, Any]] | None = None, names: dict[bytes, str] | None = None,
+            ) -> list[dict[str, Any]]:
+    """The coordinator's desk: one summary per region (events.readmodels.region_summary). With
+    `limit`, each region adds up at most that many of its newest rows per table (`capped` says
+    where there were more)."""
+    homes: dict[str, list[bytes]] = {}
+    for p in log.rows(PROFILE):
+        homes.setdefault(p.data["region"], []).append(p.key)
+    heard = last_heard(log, peer_list(log.store) if peers is None else peers)
+    wanted = [region] if region is not None else region_names(log)
+    live = alerts(log, region, now, limit)
+    out = []
+    for r in wanted:
+        week = actions(log, r, now, limit, days=readmodels.TIMELINE_DAYS)
+        listed = {"needs": needs(log, r, now, limit), "support": support_requests_of(log, r, now, limit),
+                  "capacity": capacity(log, r, now, limit), "funds": fundraisers(log, r, now, limit)}
+        listed["funds"] = [f for f in listed["funds"] if f.get("ends_at") is None or f["ends_at"] >= now]
+        capped = [] if limit is None else [part for part, rows in listed.items() if _is_capped(part, rows, limit)]
+        group_ids = homes.get(r, [])
+        out.append(readmodels.region_summary(
+            r, needs=listed["needs"], support=listed["support"], capacity=listed["capacity"], actions=week,
+            funds=listed["funds"], alerts=live, last_heard=max([heard.get(g, 0) for g in group_ids], default=0) or None,
+            groups=group_ids, capped=capped))
+    for summary in out:
+        summary["group_names"] = [(names or {}).get(g) for g in summary["groups"]]
+    return out
+
+
+def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    requests = log.rows(SUPPORT, region=region, **_newest(limit))
+    return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
+
+
+def _is_capped(part: str, rows: list[dict[str, Any]], limit: int) -> bool:
+    if part == "needs":
+        return any(sum(1 for i in rows if i["side"] == side) >= limit for side in ("need", "offer"))
+    return len(rows) >= limit
+
+
+def last_heard(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, int]:
+    """When this node last heard from each group: its devices' newest stored event, or the last
+    sync with one of them, whichever is later (ms)."""
+    heard: dict[bytes, int] = {}
+    for key, member in list(log.trust.members.items()):
+        if member.role != "device":
+            continue
+        newest = log.store.events_page(author=key, limit=1)
+        if newest:
+            heard[member.group] = max(heard.get(member.group, 0), newest[0][4])
+    for p in peers:
+        device = p.get("device")
+        member = log.trust.member(bytes.fromhex(device)) if isinstance(device, str) and len(device) == 64 else None
+        if member is not None and p.get("last_sync"):
+            heard[member.group] = max(heard.get(member.group, 0), int(p["last_sync"]))
+    return heard
+
+
+_VIEWS = {"regions": None, "actions": actions, "timeline": timeline, "past-actions": past_actions,
+          "fundraisers": fundraisers, "needs": needs, "support": support, "capacity": capacity, "alerts": alerts,
+          "alert-history": alert_history, "resources": resources, "groups": groups}

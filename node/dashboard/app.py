@@ -25,7 +25,7 @@ from aiohttp import web
 from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
-from node import audience, login_links, public_site, publishing
+from node import audience, login_links, public_site, publishing, render
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
@@ -193,8 +193,10 @@ class Dashboard:
     async def _overview_ctx(self, request: web.Request) -> dict[str, Any]:
         ctx = request[DASH]
         region = self._region(request)
-        data = await self.node.db(pages.overview, self.node.log, region, now_ms(), self.opener(ctx))
-        health = await self.node.db(pages.health, self.node.log, self.node.peer_views(now_ms()))
+        peers = self.node.peer_views(now_ms())
+        own = self._own_group() if ctx["is_admin"] else None  # only the admin acts for the group
+        data = await self.node.db(pages.overview, self.node.log, region, now_ms(), own, peers, self.opener(ctx))
+        health = await self.node.db(pages.health, self.node.log, peers)
         health["events_per_s"] = self.node.live_facts()["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health)
         health["cut_off"] = health["cut_off_minutes"] is not None
@@ -226,10 +228,14 @@ class Dashboard:
             return refusal
         return self.respond(request, "overview_body.html", await self._overview_ctx(request))
 
+    def _own_group(self) -> bytes | None:
+        return pages.own_group(self.node.log, bytes(self.node.keys.device.public))
+
     async def _event_ctx(self, request: web.Request) -> dict[str, Any] | None:
         ctx = request[DASH]
+        own = self._own_group() if ctx["is_admin"] else None
         event = await self.node.db(pages.event, self.node.log, bytes.fromhex(request.match_info["id"]), now_ms(),
-                                   self.opener(ctx))
+                                   own, self.opener(ctx))
         if event is None:
             return None
         private_status = None
@@ -287,7 +293,7 @@ class Dashboard:
                 "audience": forms.takes_audience(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
-                "regions": await self.node.db(pages.regions, self.node.log),
+                "regions": await self.node.db(pages.regions, self.node.log), "node_zone": render.local_zone(),
                 "title": ctx["t"]("publish.form_title", kind=ctx["t"](f"kind.{kind}"))}
 
     async def publish_form(self, request: web.Request) -> web.StreamResponse:
@@ -316,6 +322,7 @@ class Dashboard:
         picker = forms.has_private_part(kind) or forms.takes_audience(kind)
         to = [str(g) for g in form.getall("to", [])] if picker else []
         public_note = forms.takes_case_notes(kind) and form.get("public_note") == "yes"
+        zone = str(form.get("time_zone", "")).strip()[:64] or None  # the browser's, set by static/app.js
         t = ctx["t"]
         chosen = str(form.get("audience", "network"))
         if forms.takes_audience(kind) and (chosen == "chosen") != bool(to):  # said before anything is parsed
@@ -325,7 +332,7 @@ class Dashboard:
             return self.respond(request, "publish_form.html", page, 400)
         try:
             event = await self.node.publish(kind, texts, expires_in=expires_in, private=private or None, to=to,
-                                            public_note=public_note)
+                                            public_note=public_note, time_zone=zone)
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}

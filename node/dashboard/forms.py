@@ -46,7 +46,7 @@ def inputs(kind_name: str) -> list[Input]:
             widget = "number"
         elif f.type == "time":
             widget = "datetime"
-        elif f.type in ("languages", "texts", "ids"):
+        elif f.type in ("languages", "texts", "ids", "urls"):
             widget = "list"
         elif f.type in ("url", "id"):
             widget = f.type

@@ -8,29 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from events import readmodels
+from events.format import decode_event
 from events.kinds import KINDS
-from events.projections import ACTION, ALERT, FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT, MemoryTables
+from events.projections import MemoryTables
 from events.sealed import SEALED_KIND
-from node import render
+from node import references, render
 from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
-from node.views import view
+from node.views import REGION_TABLES, reader_of, view
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
-CANDIDATES = 4 * MAX_ITEMS  # rows read per table for the overview, newest first
-PUBLISHABLE = ("action", "alert", "fundraiser", "fundraiser.update", "need", "offer", "need.fulfil",
-               "support.request", "support.claim", "support.close", "group.profile")
+CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
+PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update", "need",
+               "need.update", "offer", "offer.update", "need.fulfil", "support.request", "support.claim",
+               "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
 
 
 def group_names(log: EventLog) -> dict[bytes, str]:
-    return {row.key: row.data["name"] for row in log.store.rows("profile")}
+    return references.group_names(log.store)
 
 
 def regions(log: EventLog, opened: MemoryTables | None = None) -> list[str]:
     """Every region something is shown for (a group's home region included; with `opened`, the
     regions of the events for chosen groups this node reads too)."""
     store = log.store if opened is None else WithOpened(log.store, opened)
-    return store.regions((PROFILE, ACTION, FUNDRAISER, NEED, OFFER, SUPPORT, ALERT))
+    return store.regions(REGION_TABLES)
 
 
 def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any]:
@@ -38,32 +41,61 @@ def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any
     return {"items": items[:MAX_ITEMS], "more": capped or len(items) > MAX_ITEMS}
 
 
-def overview(log: EventLog, region: str | None, now: int, opener: Opener | None = None) -> dict[str, Any]:
+def overview(log: EventLog, region: str | None, now: int, own: bytes | None = None,
+             peers: list[dict[str, Any]] | None = None, opener: Opener | None = None) -> dict[str, Any]:
     """Each section from at most CANDIDATES rows per table (the newest; the soonest actions), so
-    the page costs the same at 100 events or 100k; sections filter them (open, not ended). With
+    the page costs the same at 100 events or 100k; sections filter them (open, not ended). `own`
+    is this node's group: what it may do (take, close, adjust, clear) is marked on the items. With
     `opener` (the admin's page), the events for chosen groups this node reads are in it too."""
     opened = opened_rows(log, opener) if opener is not None else None
-    bounded = {"region": region, "now": now, "limit": CANDIDATES, "opened": opened}
-    actions_by_region = view(log, "actions", **bounded)
+    bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened)}
     all_funds = view(log, "fundraisers", **bounded)
     funds = [f for f in all_funds if f.get("ends_at") is None or f["ends_at"] >= now]
     needs = view(log, "needs", **bounded)
     capped_needs = sum(1 for n in needs if n["side"] == "need") >= CANDIDATES
     capped_offers = sum(1 for n in needs if n["side"] == "offer") >= CANDIDATES
+    for n in needs:
+        n["mine"] = n["group"] == own
     all_support = view(log, "support", **bounded)
     support = [s for s in all_support if s["status"] != "closed"]
+    for s in support:
+        s["may_take"] = own is not None and own != s["group"] and own not in s["claimed_by"]  # others take it
+        s["may_close"] = own is not None and (own == s["group"] or own in s["claimed_by"])
+    alerts = view(log, "alerts", **bounded)
+    for a in alerts:
+        a["mine"] = a["group"] == own
+    history = [a for a in view(log, "alert-history", **bounded) if a["status"] != "live"]
+    upcoming = view(log, "actions", **bounded)
+    week_end = now + readmodels.TIMELINE_DAYS * readmodels.DAY_MS
+    timeline = [a for a in upcoming if a["starts_at"] < week_end]
+    later = [a for a in upcoming if a["starts_at"] >= week_end]
+    happened = view(log, "past-actions", **bounded)
+    for a in happened:
+        a["mine"] = a["group"] == own
     return {
-        "alerts": view(log, "alerts", **bounded),
-        "actions": {r: _bounded(items) for r, items in sorted(actions_by_region.items())},
+        "alerts": alerts,
+        "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, reader=bounded["reader"]),
+        "timeline": _bounded(timeline, len(timeline) >= CANDIDATES),
+        "later": _bounded(later, len(upcoming) >= CANDIDATES),
+        "happened": _bounded(happened),
         "fundraisers": _bounded(funds, len(all_funds) >= CANDIDATES),
         "needs": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] > 0], capped_needs),
-        "offers": _bounded([n for n in needs if n["side"] == "offer"], capped_offers),
+        "offers": _bounded([n for n in needs if n["side"] == "offer" and n["remaining"] > 0], capped_offers),
         "fulfilled": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] == 0], capped_needs),
         "support": _bounded(support, len(all_support) >= CANDIDATES),
+        "capacity": _bounded(view(log, "capacity", **bounded)),
+        "history": _bounded(history),
+        "resources": _bounded(view(log, "resources", **bounded)),
         "names": group_names(log),
         "regions": regions(log, opened),
         "last_n": log.store.last_n(),
+        "own": own,
     }
+
+
+def own_group(log: EventLog, device: bytes) -> bytes | None:
+    """The group of this node's device: what it may do on the overview follows from it."""
+    return log.trust.group_of(device)
 
 
 def health(log: EventLog, peers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -98,16 +130,18 @@ def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
             continue  # ciphertext and signatures are checked by the node, not read by people
         value = fields[f.name]
         show = {"time": "time", "enum": "choice", "id": "id", "ids": "ids", "url": "url", "text": "text",
-                "languages": "list", "texts": "list", "key": "key"}.get(f.type, "plain")  # text: free text
+                "languages": "list", "texts": "list", "urls": "urls", "key": "key"}.get(f.type, "plain")  # text: free text
         if f.name in render.MONEY_FIELDS:
             show = "money"
         out.append({"name": f.name, "show": show, "value": value})
     return out
 
 
-def event(log: EventLog, event_id: bytes, now: int, opener: Opener | None = None) -> dict[str, Any] | None:
+def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
+          opener: Opener | None = None) -> dict[str, Any] | None:
     """One event for its page. An event for chosen groups shows as what is inside it when `opener`
-    (the admin's page) reads it, with whom it is shared; otherwise only that it exists."""
+    (the admin's page) reads it, with whom it is shared; otherwise only that it exists. `own` is
+    this node's group (what it may do with the event)."""
     row = log.store.event_row(event_id)
     if row is None:
         return None
@@ -126,19 +160,34 @@ def event(log: EventLog, event_id: bytes, now: int, opener: Opener | None = None
         "id": event_id, "kind": kind, "author": author, "seq": seq, "ts": ts, "expires": expires,
         "body": render.BODY_STATES[body_state], "group": group, "group_name": names.get(group),
         "fields": _display_fields(kind, fields), "raw": fields, "sealed": fields.get("sealed"),
-        "title": fields.get("title") or fields.get("name"), "status": None,
+        "title": fields.get("title") or fields.get("name"), "status": None, "mine": group is not None and group == own,
+        "no_effect": None,
         "shared_with": [names.get(g) or render.short_id(g) for g in shared],  # by name, for the page
         "for_chosen_groups": kind == SEALED_KIND,  # and not readable here
     }
     region = fields.get("region")
+    bounded = {"region": region, "now": now, "limit": CANDIDATES, "opened": opened}
+    found = lambda name: next((x for x in view(log, name, **bounded) if x["id"] == event_id), None)  # noqa: E731
     if kind == "fundraiser":
-        out["status"] = next((f for f in view(log, "fundraisers", region=region, now=now, opened=opened)
-                              if f["id"] == event_id), None)
-    elif kind == "need":
-        out["status"] = next((n for n in view(log, "needs", region=region, now=now, opened=opened)
-                              if n["id"] == event_id), None)
+        out["status"] = found("fundraisers")
+    elif kind in ("need", "offer"):
+        out["status"] = found("needs") or references.listing_state(log.store, log.trust, event_id, now)
     elif kind == "support.request":
-        out["status"] = next((s for s in view(log, "support", region=region, now=now) if s["id"] == event_id), None)
+        out["status"] = found("support")
+        if out["status"] is not None and own is not None:
+            out["status"]["may_take"] = (out["status"]["status"] != "closed" and own != group
+                                         and own not in out["status"]["claimed_by"])
+            out["status"]["may_close"] = out["status"]["status"] != "closed" and (
+                own == group or own in out["status"]["claimed_by"])
+    elif kind == "support.offer":
+        out["status"] = found("capacity")
+    elif kind == "alert":
+        out["status"] = next((a for a in view(log, "alert-history", **bounded) if a["id"] == event_id), None)
+    elif kind == "action":
+        out["status"] = next((a for a in view(log, "past-actions", **bounded) if a["id"] == event_id), None)
+        out["past"] = fields.get("starts_at", now) < now
+    if body_state == 0 and kind in KINDS:
+        out["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
     return out
 
 

@@ -199,8 +199,8 @@ class Demo:
             private = [s for s in SAMPLES if needs_network(s)]
             for sample in private:
                 self._publish_sample(sample)
-            self.progress(f"published {len(private)} support requests and claims, private details sealed to "
-                          "the groups named")
+            self.progress(f"published {len(private)} events about other groups' ones (support requests, claims, "
+                          "fulfilments), private details sealed to the groups named")
             self._save_state(root)
         self._print_ready(root, kept)
 
@@ -327,9 +327,9 @@ class Demo:
                 if exc.reason != chain_gate.NOT_CAUGHT_UP or time.monotonic() > deadline:
                     raise
             except PublishError as exc:
-                # A claim or close of a request published a moment ago by another group's node:
-                # wait for the request to arrive here (gossip, well under a second).
-                if exc.field != "request" or "does not hold" not in str(exc) or time.monotonic() > deadline:
+                # A claim, a fulfilment or an update of an event published a moment ago by another
+                # group's node: wait for it to arrive here (gossip, well under a second).
+                if "does not hold" not in str(exc) or time.monotonic() > deadline:
                     raise
             self._sleep(POLL_S * 5)
 
@@ -350,8 +350,8 @@ class Demo:
     # --- ongoing activity -----------------------------------------------------------------------
     def _activity(self) -> None:
         end = None if self.options.duration is None else time.monotonic() + self.options.duration
-        steps = (self._new_action, self._pledge, self._raised, self._fulfil, self._offer, self._alert)
-        weights = (3, 3, 1, 2, 1, 1)
+        steps = (self._new_action, self._pledge, self._raised, self._fulfil, self._offer, self._alert, self._all_clear)
+        weights = (3, 3, 1, 2, 1, 1, 1)
         while end is None or time.monotonic() < end:
             pause = self.rng.uniform(*ACTIVITY_EVERY_S)
             if end is not None:
@@ -420,6 +420,15 @@ class Demo:
         return f"{dn.node.name}: ALERT ({kind.replace('_', ' ')}) at {location}"
 
 
+    def _all_clear(self, dn: DemoNode) -> str | None:
+        mine = [a for a in view(dn.log, "alerts") if a["group"] == _group(dn)]
+        if not mine:
+            return None
+        alert = self.rng.choice(mine)
+        self._publish(dn.node.name, "alert.update", {"alert": alert["id"].hex(), "status": "all_clear"})
+        return f"{dn.node.name}: all clear for the alert at {alert.get('location') or alert['region']}"
+
+
 # --- helpers ----------------------------------------------------------------------------------
 def _group(dn: DemoNode) -> bytes:
     return bytes(dn.keys.group.public) if dn.keys.group is not None else b""
@@ -432,6 +441,8 @@ def _iso_in(hours: float) -> str:
     samples stay while no vigil starts at 01:30 and nothing is already over."""
     local_now = datetime.now(timezone.utc).astimezone()
     tomorrow = (local_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if hours < 0:  # in the past: counted back from today's midnight
+        tomorrow -= timedelta(days=1)
     moment = tomorrow + timedelta(hours=hours)
     day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     moment = day + timedelta(hours=9) + (moment - day) / 2

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class At:
-    """A time `hours` into the coming days (node.demo.run._iso_in places it in the daytime)."""
+    """A time `hours` into the coming days (node.demo.run._iso_in places it in the daytime); negative:
+    that many hours before today (a past action, for its report-back)."""
     hours: float
 
 
@@ -39,6 +40,10 @@ class Sample:
 GROUPS: tuple[tuple[str, str], ...] = (
     ("Calais", "calais"), ("Brighton", "brighton"), ("Bristol", "bristol"), ("Cardiff", "cardiff"),
 )
+# Text in the scripts of the people the groups work with (Arabic, Farsi): the dashboard must show it
+# right to left, each text on its own, inside pages in English or French.
+ARABIC_RIGHTS = "حقوقك عند الحدود: لا يُلزمك القانون بالإجابة عن الأسئلة دون مترجم ومحامٍ."
+FARSI_ASYLUM = "راهنمای درخواست پناهندگی در بریتانیا: مراحل، مدارک لازم و حقوق شما."
 
 NETWORK_NAME = "solnet demo network"
 
@@ -128,39 +133,111 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("Brighton", "fundraiser.update", {"fundraiser": Ref("brighton-fund"), "raised": "420"}),
     # --- needs, offers, fulfilments ------------------------------------------------------------
     Sample("Calais", "need", {"category": "tents", "quantity": "60", "region": "calais", "until": At(24 * 14),
+                              "urgency": "high",
                               "notes": "Tentes 2 places : l'expulsion de mardi a tout emporté. / 2-person tents: "
                                        "Tuesday's eviction took everything."}, key="calais-tents"),
     Sample("Calais", "need", {"category": "sleeping_bags", "quantity": "120", "region": "calais",
                               "until": At(24 * 14), "notes": "Duvets grand froid / winter sleeping bags"},
            key="calais-bags"),
-    Sample("Calais", "need", {"category": "sim_cards", "quantity": "200", "region": "calais",
+    Sample("Calais", "need", {"category": "sim_cards", "quantity": "200", "unit": "top_ups", "region": "calais",
                               "notes": "Crédit téléphone (recharges 10 €) / phone credit top-ups"},
            key="calais-credit"),
+    Sample("Calais", "need", {"category": "firewood", "quantity": "6", "unit": "m3", "urgency": "high",
+                              "region": "calais", "until": At(24 * 10),
+                              "notes": "Bois sec pour les braseros du campement / dry wood for the camp braziers"},
+           key="calais-wood"),
+    Sample("Calais", "need", {"category": "water", "quantity": "400", "unit": "litres", "region": "calais",
+                              "notes": "Bidons de 5 L / 5-litre jerrycans"}),
     Sample("Cardiff", "need", {"category": "phones", "quantity": "20", "region": "cardiff",
                                "notes": "Basic smartphones with chargers, for people in hotels"}, key="cardiff-phones"),
-    Sample("Bristol", "need", {"category": "shoes", "quantity": "40", "region": "bristol",
+    Sample("Bristol", "need", {"category": "shoes", "quantity": "40", "unit": "pairs", "region": "bristol",
                                "notes": "Men's trainers, sizes 40-44"}, key="bristol-shoes"),
+    Sample("Cardiff", "need", {"category": "sports_kit", "quantity": "15", "unit": "sets", "region": "cardiff",
+                               "urgency": "low", "notes": "Football boots and shin pads for the Saturday team"}),
     Sample("Brighton", "offer", {"category": "tents", "quantity": "25", "region": "brighton",
-                                 "notes": "Van going to Calais on Saturday"}),
+                                 "notes": "Van going to Calais on Saturday"}, key="brighton-tents"),
+    Sample("Bristol", "offer", {"category": "firewood", "quantity": "2", "unit": "m3", "region": "bristol",
+                                "notes": "Seasoned logs from a tree surgeon, on the next convoy"}),
     Sample("Brighton", "offer", {"category": "sleeping_bags", "quantity": "40", "region": "brighton"}),
     Sample("Bristol", "offer", {"category": "other", "quantity": "5", "region": "bristol",
                                 "notes": "Legal advice sessions with an immigration solicitor, by video; "
                                          "conseil juridique par visio"}),
     Sample("Bristol", "offer", {"category": "clothes", "quantity": "300", "region": "bristol",
-                                "notes": "Winter coats, men's sizes S-M"}),
+                                "notes": "Winter coats, men's sizes S-M"}, key="bristol-coats"),
+    Sample("Bristol", "offer.update", {"offer": Ref("bristol-coats"), "quantity": "220",
+                                       "notes": "Winter coats, men's sizes S-M (80 went to Cardiff)"}),
     Sample("Cardiff", "offer", {"category": "blankets", "quantity": "80", "region": "cardiff"}),
-    Sample("Brighton", "need.fulfil", {"need": Ref("calais-tents"), "quantity": "25", "by": "Brighton"}),
+    Sample("Brighton", "need.fulfil", {"need": Ref("calais-tents"), "quantity": "20", "by": "Brighton",
+                                       "offer": Ref("brighton-tents")}),
+    Sample("Calais", "need.update", {"need": Ref("calais-bags"), "quantity": "150",
+                                     "notes": "Duvets grand froid, 30 de plus après la nuit de lundi / 30 more "
+                                              "after Monday night"}),
     Sample("Bristol", "need.fulfil", {"need": Ref("calais-bags"), "quantity": "30", "by": "Bristol"}),
     # --- for chosen groups only: sealed, its kind and place inside the envelope ---------------------
     Sample("Brighton", "action", {
         "title": "Banner drop at the detention centre", "type": "direct_action", "region": "brighton",
         "place": "Meet at the usual café, details by phone", "starts_at": At(24 * 4)},
         to=("Bristol", "Calais")),
-    # --- an alert ------------------------------------------------------------------------------
+    # --- alerts: one live with an update, one ended by an all clear -----------------------------
     Sample("Calais", "alert", {
         "region": "calais", "location": "Loon-Plage, campement du canal", "type": "raid",
         "text": "Opération policière en cours, tentes saisies. Évitez la zone. / Police raid under way, tents "
-                "being seized. Avoid the area."}, expires_in="6h"),
+                "being seized. Avoid the area."}, expires_in="6h", key="calais-raid"),
+    Sample("Calais", "alert.update", {
+        "alert": Ref("calais-raid"), "status": "update",
+        "text": "Les CRS quittent le canal, deux fourgons restent rue des Huttes. / Riot police leaving the canal, "
+                "two vans still on Rue des Huttes."}),
+    Sample("Bristol", "alert", {
+        "region": "bristol", "location": "Stapleton Road", "type": "border_check",
+        "text": "Immigration van parked outside the shops; know your rights, you need not answer questions."},
+        expires_in="12h", key="bristol-check"),
+    Sample("Bristol", "alert.update", {"alert": Ref("bristol-check"), "status": "all_clear",
+                                       "text": "Van gone; nobody taken."}),
+    # --- support offered: who can take whom -------------------------------------------------------
+    Sample("Bristol", "support.offer", {"region": "bristol", "type": "housing", "capacity": "3", "languages": "en, ar",
+                                        "notes": "Three host families, up to two weeks each"}),
+    Sample("Brighton", "support.offer", {"region": "brighton", "type": "activist_trauma_support", "capacity": "4",
+                                         "notes": "Peer support sessions after evictions, by video or in person"}),
+    Sample("Cardiff", "support.offer", {"region": "cardiff", "type": "accompaniment", "capacity": "2",
+                                        "starts_at": At(24 * 3), "languages": "en, fa",
+                                        "notes": "Accompaniment to Home Office reporting"}, key="cardiff-accompany"),
+    Sample("Cardiff", "support.offer.update", {"offer": Ref("cardiff-accompany"), "capacity": "3",
+                                               "notes": "A third volunteer joined"}),
+    Sample("Brighton", "support.offer", {"region": "brighton", "type": "housing", "capacity": "2",
+                                         "notes": "A safe flat near the station, for people Calais sends"},
+           to=("Calais",)),  # places offered to a trusted group only: sealed
+    Sample("Calais", "support.offer", {"region": "calais", "type": "legal_information", "capacity": "10",
+                                       "languages": "fr, en, ar, ps",
+                                       "notes": "Permanence juridique le mardi / legal drop-in on Tuesdays"}),
+    # --- what happened: past actions and their report-backs ---------------------------------------
+    Sample("Bristol", "action", {
+        "title": "Visit to people held at Colnbrook", "type": "detention_visit", "region": "bristol",
+        "place": "Colnbrook immigration removal centre", "starts_at": At(-40), "languages": "en, ar"},
+        key="bristol-visit"),
+    Sample("Bristol", "action.report", {"action": Ref("bristol-visit"), "people": "6",
+                                        "outcome": "Six of us visited four people; one was released on bail the "
+                                                   "next day. Letters and phone credit handed over.",
+                                        "photos": "https://example.org/bristol/visit-1.jpg"}),
+    Sample("Calais", "action", {
+        "title": "Distribution au parc Saint-Pierre", "type": "distribution", "region": "calais",
+        "place": "Parc Saint-Pierre", "starts_at": At(-70), "languages": "fr, ar"}, key="calais-past"),
+    Sample("Calais", "action.report", {"action": Ref("calais-past"), "people": "140",
+                                       "outcome": "140 repas, 60 couvertures. Contrôles de police à la sortie du "
+                                                  "parc. / 140 meals, 60 blankets; police checks at the exit.",
+                                       "photos": "https://example.org/calais/parc-1.jpg "
+                                                 "https://example.org/calais/parc-2.jpg",
+                                       "languages": "fr, en"}),
+    # --- resources, in the languages of the people they are for --------------------------------
+    Sample("Calais", "resource", {"title": "حقوقك عند الحدود", "languages": "ar", "topic": "know_your_rights",
+                                  "region": "calais", "summary": ARABIC_RIGHTS,
+                                  "link": "https://example.org/calais/droits-ar.pdf"}),
+    Sample("Cardiff", "resource", {"title": "راهنمای پناهندگی", "languages": "fa", "topic": "legal",
+                                   "summary": FARSI_ASYLUM, "link": "https://example.org/cardiff/asylum-fa.pdf"}),
+    Sample("Brighton", "resource", {"title": "English class: at the doctor's", "languages": "en, ar, ti",
+                                    "topic": "class_materials", "region": "brighton",
+                                    "summary": "Worksheets and a glossary for a beginners' class (Arabic and "
+                                               "Tigrinya notes).",
+                                    "link": "https://example.org/brighton/class-doctor.pdf"}),
     # --- support requests (public: coarse fields; private: sealed to the recipients) -----------
     Sample("Calais", "support.request", {"region": "bristol", "type": "housing", "people": "3-5", "urgency": "high"},
            key="calais-housing", to=("Bristol",),
@@ -232,7 +309,9 @@ ACTIVITY = ActivityMaterial(
 
 def needs_network(sample: Sample) -> bool:
     """A private part is sealed to the recipients' devices, so the author's node must have learnt them
-    from the network first; so must anything that refers to such a sample."""
+    from the network first; so must anything that refers to such a sample, or to another group's
+    sample (publishing checks what it refers to: it must be held)."""
     by_key = {s.key: s for s in SAMPLES if s.key}
     refs = [by_key[v.key] for v in sample.fields.values() if isinstance(v, Ref)]
-    return sample.private is not None or bool(sample.to) or any(needs_network(r) for r in refs)
+    return sample.private is not None or bool(sample.to) or any(needs_network(r) or r.group != sample.group
+                                                                   for r in refs)

@@ -18,6 +18,7 @@ from node.store.trust import TrustTables
 _TBL = {name: i for i, name in enumerate(TABLES)}
 _LWW = frozenset({PROFILE})  # tables of last-writer-wins rows: a unique index keeps one row per key
 _ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body"
+ROW_CACHE = 4096  # rebuilt rows kept per store (a few MB): what the dashboard and the API read most
 
 
 class ProjectionTables(TrustTables):
@@ -71,12 +72,16 @@ class ProjectionTables(TrustTables):
     # --- reading ----------------------------------------------------------------------------------
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
-             t_before: int | None = None) -> list[Row]:
+             t_before: int | None = None, regions: list[str] | None = None) -> list[Row]:
         """Rows of one read-model table; `order` is "t" (soonest first, then by event id), "latest"
         (the reverse) or "newest" (by version, newest first), and `limit` bounds them in SQL (the
         API and the dashboard never decode a whole table). Without a region, each region's rows are
         walked (with the limit) and merged: a region is one index range, so no listing scans the
-        table."""
+        table. `regions` asks for the rows of any of several regions in one query."""
+        if regions is not None:
+            if region is not None or refs is not None:
+                raise ValueError("'regions' goes without 'region' and 'refs'")
+            return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
         tbl = _TBL[table]
         where, args = ["p.tbl=?"], [tbl]
         if t_from is not None:
@@ -86,15 +91,7 @@ class ProjectionTables(TrustTables):
             where.append("p.t<?")
             args.append(t_before)
         if refs is not None:
-            if not refs:
-                return []
-            found: list[Row] = []
-            for i in range(0, len(refs), 500):
-                chunk = refs[i: i + 500]
-                sql = (f"SELECT {_ROW_COLS} FROM proj p JOIN events e ON e.n = p.n WHERE {' AND '.join(where)} "
-                       f"AND p.ref IN ({','.join('?' * len(chunk))})" + (" AND p.region=?" if region is not None else ""))
-                found += self._rebuilt(self._x(sql, (*args, *chunk, *([region] if region is not None else []))))
-            return self._ordered(found, order)[:limit] if limit is not None else self._ordered(found, order)
+            return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
         # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
         # region, each region's walk (with the limit, reading the index only) is merged, and only
         # the rows that make the cut are rebuilt.
@@ -113,18 +110,63 @@ class ProjectionTables(TrustTables):
                 chosen.sort(key=lambda c: (c[1], c[2]), reverse=True)
             else:  # NULL times first in time order (as SQL sorts them), last in reverse
                 chosen.sort(key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=descending)
-        return self._rows_at([c[0] for c in (chosen[:limit] if limit is not None else chosen)])
+        return self._rows_at([(c[0], c[2]) for c in (chosen[:limit] if limit is not None else chosen)])
 
-    def _rows_at(self, ns: list[int]) -> list[Row]:
-        """The rows made by the events stored as `ns`, rebuilt, in that order."""
-        place = {n: i for i, n in enumerate(ns)}
-        rows: list[tuple[int, Row]] = []
+    def _rows_in(self, table: str, column: str, values: Sequence[Any], t_from: int | None, t_before: int | None,
+                 order: str | None, limit: int | None, region: str | None = None) -> list[Row]:
+        """The rows whose `column` (p.ref or p.region) is one of `values`."""
+        if not values:
+            return []
+        where, args = ["p.tbl=?"], [_TBL[table]]
+        if t_from is not None:
+            where.append("(p.t IS NULL OR p.t>=?)")
+            args.append(t_from)
+        if t_before is not None:
+            where.append("p.t<?")
+            args.append(t_before)
+        if region is not None:
+            where.append("p.region=?")
+            args.append(region)
+        chosen: list[tuple[int, int]] = []
+        for i in range(0, len(values), 500):
+            chunk = list(values[i: i + 500])
+            chosen += self._x(f"SELECT p.n, p.vid FROM proj p WHERE {' AND '.join(where)} "
+                              f"AND {column} IN ({','.join('?' * len(chunk))})", (*args, *chunk)).fetchall()
+        found = self._ordered(self._rows_at(chosen), order)
+        return found[:limit] if limit is not None else found
+
+    def _rows_at(self, chosen: list[tuple[int, int]]) -> list[Row]:
+        """The rows made by the events stored as `n` with id number `vid` ((n, vid) pairs), in that
+        order: from the cache of rows rebuilt lately, the others rebuilt from their events."""
+        cache = self._row_cache
+        rows: list[Row | None] = [cache.get(pair) for pair in chosen]
+        place = {n: i for i, ((n, _vid), row) in enumerate(zip(chosen, rows)) if row is None}
+        ns = list(place)
         for i in range(0, len(ns), 500):
             chunk = ns[i: i + 500]
             found = self._x(f"SELECT {_ROW_COLS} FROM proj p JOIN events e ON e.n = p.n "
                             f"WHERE p.n IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-            rows += zip((place[r[0]] for r in found), self._rebuilt(found))
-        return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
+            for r, row in zip(found, self._rebuilt(found)):
+                rows[place[r[0]]] = row
+                self._remember(r[0], row)
+        return [row for row in rows if row is not None]
+
+    @property
+    def _row_cache(self) -> dict[tuple[int, int], Row]:
+        cache = self.__dict__.get("_rows_rebuilt")
+        if cache is None:
+            cache = self.__dict__["_rows_rebuilt"] = {}
+        return cache
+
+    def _remember(self, n: int, row: Row) -> None:
+        """Keep a rebuilt row: a page or a listing reads the same newest rows again and again. A row
+        is a function of its event (n, id) alone, so it never goes stale: an event whose body is
+        dropped loses its row in SQL and is not selected again, and a reused `n` has another id.
+        Bounded: emptied when full (rows are cheap to rebuild once)."""
+        cache = self._row_cache
+        if len(cache) >= ROW_CACHE:
+            cache.clear()
+        cache[(n, id_number(row.version[1]))] = row
 
     @staticmethod
     def _ordered(rows: list[Row], order: str | None) -> list[Row]:

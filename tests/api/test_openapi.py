@@ -83,13 +83,13 @@ def field_description(f) -> str:
         "currency": "a three-letter currency code such as EUR",
         "ids": "event ids separated by commas",
         "texts": "texts separated by commas",
+        "urls": "web links starting with https://, separated by spaces or commas",
     }.get(f.type, f.type)
     if f.name in MONEY_FIELDS:  # typed in major units; `help` speaks of the stored minor units
         return "an amount such as 1500 or 12.50"
     return f"{f.help}; {words}" if f.help else words
 
 
-KEY = FORMS["key"][0]
 SINCE = {"anyOf": [{"type": "string", "pattern": "^[0-9]{1,15}$", "description": "milliseconds since 1970"},
                    {"type": "string", "format": "date-time", "description": "RFC 3339, e.g. 2026-12-01T18:00:00Z"}]}
 

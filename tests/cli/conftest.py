@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -128,6 +129,26 @@ def publish_every_kind(home: Path, *, group_b: str) -> dict[str, str]:
     ids["offer"] = publish(home, "offer", "--category", "tents", "--quantity", "12", "--region", "calais")
     ids["need.fulfil"] = publish(home, "need.fulfil", "--need", ids["need"][:10], "--quantity", "15",
                                  "--by", f"Bristol ({group_b[:8]})")
+    ids["need.update"] = publish(home, "need.update", "--need", ids["need"][:10], "--quantity", "50",
+                                 "--urgency", "high")
+    ids["bags"] = publish(home, "offer", "--category", "sleeping bags", "--quantity", "20", "--region", "calais")
+    ids["fulfil_from_offer"] = publish(home, "need.fulfil", "--need", ids["need"][:10], "--quantity", "5",
+                                       "--offer", ids["bags"][:10])
+    ids["offer.update"] = publish(home, "offer.update", "--offer", ids["offer"][:10], "--quantity", "10")
+    ids["support.offer"] = publish(home, "support.offer", "--region", "calais", "--type", "activist trauma support",
+                                   "--capacity", "3", "--languages", "fr,en")
+    ids["support.offer.update"] = publish(home, "support.offer.update", "--offer", ids["support.offer"][:10],
+                                          "--capacity", "2")
+    ids["alert.update"] = publish(home, "alert.update", "--alert", ids["alert"][:10], "--status", "all clear")
+    ids["past_action"] = publish(home, "action", "--title", "Detention centre visit", "--region", "calais",
+                                 "--starts-at", (datetime.now() - timedelta(days=3)).strftime("%Y-%m-%dT14:00"),
+                                 "--type", "detention visit")
+    ids["action.report"] = publish(home, "action.report", "--action", ids["past_action"][:10], "--people", "6",
+                                   "--outcome", "Visited four people; one released", "--photos",
+                                   "https://example.org/p/1.jpg https://example.org/p/2.jpg")
+    ids["resource"] = publish(home, "resource", "--title", "حقوقك عند الحدود", "--languages", "ar,fr",
+                              "--summary", "Vos droits à la frontière", "--topic", "know your rights",
+                              "--link", "https://example.org/rights-ar.pdf")
     ids["support.request"] = publish(home, "support.request", "--region", "calais", "--type", "housing",
                                      "--people", "2", "--urgency", "high")
     ids["support.claim"] = publish(home, "support.claim", "--request", ids["support.request"][:12],

@@ -40,8 +40,8 @@ def test_case_details_in_a_claim_are_sealed_to_the_requesting_group(network, cli
     cli.run(network.a, "import", tmp_path / "b.bundle")
     for home in (network.a, network.b):  # both groups can read it: sealed to each one's devices
         shown = cli.run_json(home, "show", claim)
-        assert shown["has_private"] and shown["private"] == SECRET and shown["private_status"] == "readable"
-        assert cli.run_json(home, "show", close)["private"] == "Moved in on Friday"
+        assert shown["has_private"] and shown["private_details"] == SECRET and shown["private_status"] == "readable"
+        assert cli.run_json(home, "show", close)["private_details"] == "Moved in on Friday"
         assert "note" not in shown
         for path in home.iterdir():  # nothing in clear at rest
             if path.is_file():

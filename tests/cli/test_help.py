@@ -7,6 +7,7 @@ import re
 import pytest
 
 from events.kinds import KINDS
+from events.sealed import SEALABLE
 from node.publishing import typed_fields
 
 
@@ -31,4 +32,8 @@ def test_publish_kind_help_lists_its_fields(cli, kind):
             assert choice in described
     # What is left are publish's own options, never a field the kind does not have.
     assert "offline" in listed
-    assert set(listed) <= {"offline", "private", "to", "expires-in", "as", "json"}, sorted(listed)
+    assert {"offline", "as", "json"} <= set(listed) <= {"offline", "private", "to", "expires-in", "as", "json",
+                                                         "public-note"}, sorted(listed)
+    assert ("expires-in" in listed) == (spec.expiry != "forbidden")
+    assert ("private" in listed) == (spec.field("sealed") is not None)
+    assert ("to" in listed) == ("private" in listed or kind in SEALABLE)  # for chosen groups: the whole event

@@ -58,18 +58,36 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     assert keys_of(a_events) == keys_of(b_events)
     assert {i: e for i, e in by_id(a_events).items() if i != ids["sealed"]} == \
         {i: e for i, e in b_by_id.items() if i != ids["sealed"]}
-    for view in ("actions", "fundraisers", "needs", "support", "alerts", "groups"):  # the read models
-        on_a = cli.run_json(network.a, "view", view)
-        if isinstance(on_a, list):  # actions come by region (a map)
-            on_a = [i for i in on_a if not i.get("shared_with")]
+    for view in ("actions", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
+                 "alert-history", "resources", "groups"):  # the read models
+        on_a = [i for i in cli.run_json(network.a, "view", view) if not i.get("shared_with")]
         assert on_a == cli.run_json(network.b, "view", view), view
+    # The summaries add up what each node reads: A's without its key (no passphrase) are B's.
+    summaries = cli.run_json(network.a, "view", "regions")
+    assert summaries != cli.run_json(network.b, "view", "regions")  # A counts its 4 sealed tents
+    assert cli.run_json(network.a, "view", "regions", env={"SOLNET_PASSPHRASE": None}) == \
+        cli.run_json(network.b, "view", "regions")
     assert [i["notes"] for i in cli.run_json(network.a, "view", "needs") if i.get("shared_with")] == \
         ["for the squat on rue Mollien"]
 
     actions = cli.run_json(network.b, "ls", "--kind", "action")
-    assert {e["id"] for e in actions} == {ids["action"], ids["info_night"]}
+    assert {e["id"] for e in actions} == {ids["action"], ids["info_night"], ids["past_action"]}
     assert all(e["kind"] == "action" for e in actions)
-    assert cli.run_json(network.b, "ls", "--kind", "need.fulfil") == [b_by_id[ids["need.fulfil"]]]
+    fulfils = cli.run_json(network.b, "ls", "--kind", "need.fulfil")
+    assert fulfils == [b_by_id[ids["fulfil_from_offer"]], b_by_id[ids["need.fulfil"]]]  # newest first
+    [regions] = cli.run_json(network.b, "view", "regions", "--region", "calais")
+    [bags] = [n for n in regions["needs"] if n["category"] == "sleeping_bags"]
+    assert (bags["quantity"], bags["fulfilled"], bags["missing"], bags["urgency"]) == (50, 20, 30, "high")
+    assert {(o["category"], o["available"]) for o in regions["offers"]} == {("sleeping_bags", 15), ("tents", 10)}
+    assert regions["capacity"] == [{"type": "activist_trauma_support", "capacity": 2, "offers": 1, "from": None}]
+    [past] = [a for a in cli.run_json(network.b, "view", "past-actions") if a["id"] == ids["past_action"]]
+    assert past["people"] == 6 and past["reports"][0]["photos"] == ["https://example.org/p/1.jpg",
+                                                                    "https://example.org/p/2.jpg"]
+    assert [a["id"] for a in cli.run_json(network.b, "view", "alerts")] == [ids["human_alert"]]  # one cleared
+    [history] = [a for a in cli.run_json(network.b, "view", "alert-history") if a["id"] == ids["alert"]]
+    assert history["status"] == "all_clear" and history["location"] == "Loon-Plage"
+    [resource] = cli.run_json(network.b, "view", "resources")
+    assert resource["title"] == "حقوقك عند الحدود" and resource["topic"] == "know_your_rights"
 
     for label in ("action", "fundraiser.update", "support.close"):
         event_id = ids[label]

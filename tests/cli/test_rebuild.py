@@ -5,7 +5,8 @@ from contextlib import closing
 
 from node.store import Store
 
-VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")
+VIEWS = ("regions", "actions", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
+         "alert-history", "resources", "groups")
 
 
 def projection(home) -> list[tuple]:
@@ -32,7 +33,7 @@ def test_rebuild_keeps_what_the_publishing_node_shows(populated, cli):
     [fundraiser] = before["fundraisers"]
     assert (fundraiser["goal"], fundraiser["raised"]) == (200000, 15000)
     [need] = [n for n in before["needs"] if n["id"] == populated.published["need"]]
-    assert (need["fulfilled"], need["remaining"]) == (15, 25)
+    assert (need["quantity"], need["fulfilled"], need["remaining"]) == (50, 20, 30)  # adjusted, then 15 + 5
     [request] = before["support"]
     assert (request["status"], request["outcome"]) == ("closed", "resolved")
 

@@ -127,8 +127,9 @@ async def test_event_text_in_one_known_language_carries_it(sample, start_node, h
     node = await start_node(sample.nodes[0])
     await node.log_in(http)
     _, html, _ = await get(http, node.url + "/")
-    assert f'<a href="/event/{one}" lang="fr">Cours de français</a>' in html
-    assert f'<a href="/event/{two}">Bilingual</a>' in html and f'<a href="/event/{odd}">Made up</a>' in html
+    assert f'<a href="/event/{one}" dir="auto" lang="fr">Cours de français</a>' in html
+    assert f'<a href="/event/{two}" dir="auto">Bilingual</a>' in html and f'<a href="/event/{odd}" dir="auto">Made up</a>' in html
     _, html, _ = await get(http, node.url + f"/event/{one}")
-    assert '<h1 lang="fr">Cours de français</h1>' in html and '<span class="text" lang="fr">Au local</span>' in html
-    assert '<span class="text" lang="fr">calais</span>' not in html  # a region is no French text
+    assert '<h1 dir="auto" lang="fr">Cours de français</h1>' in html
+    assert '<span class="text" dir="auto" lang="fr">Au local</span>' in html
+    assert '<span class="text" dir="auto" lang="fr">calais</span>' not in html  # a region is no French text

@@ -42,12 +42,12 @@ async def test_overview_for_the_admin(sample, start_node) -> None:
     banner = html.index('class="alerts"')
     assert banner < html.index("Manif 42"), "the alerts banner comes first"
     assert "CRS 12:40" in html and "Kit 2031" in html and '<progress max="100" value="40"' in html
-    assert "20 still needed" in html and "40 × blankets" in html
+    assert "20 still needed" in html and "blankets: 40 items" in html
     assert "safeguarding of a minor" in html and PRIVATE not in html  # private details never on the overview
     assert '<time datetime="2031-06-01T' in html
     assert 'href="/publish"' in html and 'href="/admin/wipe"' in html
     status, calais_only, _ = await get(node.client, "/?region=bristol")
-    assert "Manif 42" not in calais_only and "40 × blankets" in calais_only
+    assert "Manif 42" not in calais_only and "blankets: 40 items" in calais_only
 
 
 async def test_french_everywhere_and_remembered(sample, start_node) -> None:

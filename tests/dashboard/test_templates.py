@@ -16,18 +16,37 @@ def context(lang: str = "en", **extra) -> dict:
 
 
 def overview(lang: str = "en") -> dict:
-    item = {"id": ID, "group": ID, "region": "calais"}
+    item = {"id": ID, "group": ID, "region": "calais", "group_name": HOSTILE}
+    action = {**item, "title": HOSTILE, "type": "protest", "place": HOSTILE, "starts_at": 1_900_000_000_000}
     return context(
         lang,
-        alerts=[{**item, "type": "raid", "location": HOSTILE, "text": HOSTILE, "expires": 1_900_000_000_000}],
-        actions={"calais": {"items": [{**item, "title": HOSTILE, "type": "protest", "place": HOSTILE,
-                                       "starts_at": 1_900_000_000_000}], "more": 0}},
+        alerts=[{**item, "type": "raid", "location": HOSTILE, "text": HOSTILE, "latest": HOSTILE, "expires": 1_900_000_000_000,
+                 "posted_at": 1_800_000_000_000, "updated_at": 1_800_000_001_000, "mine": True, "updates": []}],
+        desk=[{"region": "calais", "group_names": [HOSTILE], "alerts": 1, "last_heard": 1_800_000_000_000,
+               "needs": [{"category": "tents", "unit": "items", "missing": 3, "quantity": 5, "urgency": "high"}],
+               "offers": [{"category": "firewood", "unit": "m3", "available": 2}],
+               "capacity": [{"type": "housing", "capacity": 3, "from": None}],
+               "requests": {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 0},
+               "next_action": action, "funds": [{"currency": "EUR", "raised": 100, "goal": 1000, "pledged": 50,
+                                                 "progress": 10}]}],
+        timeline={"items": [action], "more": False}, later={"items": [action], "more": True},
+        happened={"items": [{**action, "people": 12, "mine": True,
+                             "reports": [{"outcome": HOSTILE, "photos": ["https://e.org/1.jpg"]}]}], "more": False},
         fundraisers={"items": [{**item, "title": HOSTILE, "raised": 100, "goal": 1000, "pledged": 0, "progress": 10,
                                 "currency": "EUR"}], "more": 0},
-        needs={"items": [{**item, "category": "tents", "quantity": 3, "remaining": 3, "fulfilled": 0, "notes": HOSTILE}],
-               "more": 0},
+        needs={"items": [{**item, "category": "tents", "unit": "items", "quantity": 3, "remaining": 3, "fulfilled": 0,
+                          "notes": HOSTILE, "mine": True,
+                          "matches": [{"id": ID, "group_name": HOSTILE, "region": "dover", "remaining": 2,
+                                       "unit": "items"}]}], "more": 0},
         offers={"items": [], "more": 0}, fulfilled={"items": [], "more": 0},
-        support={"items": [{**item, "type": "housing", "people": "2", "urgency": "high", "status": "open"}], "more": 0},
+        support={"items": [{**item, "type": "housing", "people": "2", "urgency": "high", "status": "open", "age_hours": 30,
+                            "taken": [{"group": ID, "group_name": HOSTILE, "since": 1_800_000_000_000}],
+                            "can_go": [], "may_take": True, "may_close": True}], "more": 0},
+        capacity={"items": [{**item, "type": "housing", "capacity": 2, "available_now": True, "notes": HOSTILE}],
+                  "more": False},
+        history={"items": [], "more": False},
+        resources={"items": [{**item, "title": HOSTILE, "summary": HOSTILE, "languages": ["ar"], "topic": "legal"}],
+                   "more": False},
         names={ID: HOSTILE}, regions=["calais"], region=None, fragment="/fragment/overview",
         health={"peers": [{"label": "peer~abc", "connected": True, "banned": False}], "connected": 1, "known": 1,
                 "last_sync": None, "lag": None, "events_per_s": 0.0, "events": 10},
@@ -65,5 +84,6 @@ def test_every_template_autoescapes() -> None:
 def test_french_page_has_no_english_ui_text() -> None:
     html_fr = render_page("overview.html", overview("fr"))
     html_en = render_page("overview.html", overview("en"))
-    assert "Upcoming actions" in html_en and "Upcoming actions" not in html_fr
-    assert "Actions à venir" in html_fr and '<html lang="fr">' in html_fr
+    assert "Next 7 days" in html_en and "Next 7 days" not in html_fr
+    assert "Les 7 prochains jours" in html_fr and '<html lang="fr">' in html_fr
+    assert "Network at a glance" in html_en and "Le réseau d’un coup d’œil" in html_fr

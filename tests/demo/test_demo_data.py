@@ -47,9 +47,23 @@ def test_samples_cover_every_kind_groups_publish_and_both_languages() -> None:
     assert set(ACTIVITY.actions) == set(ACTIVITY.alerts) == GROUP_NAMES
 
 
-def test_only_what_is_sealed_and_what_refers_to_it_waits_for_the_network() -> None:
+def test_only_what_is_sealed_and_what_refers_to_it_or_to_other_groups_waits_for_the_network() -> None:
+    by_key = {s.key: s for s in SAMPLES if s.key}
     waiting = [s for s in SAMPLES if needs_network(s)]
-    assert waiting and all(s.kind.startswith("support.") or s.to for s in waiting)
+    assert waiting and {s.kind for s in waiting} >= {"support.request", "need.fulfil"}
     assert any(s.kind == "action" for s in waiting)  # an action for chosen groups
+    for s in waiting:
+        refs = [by_key[v.key] for v in s.fields.values() if isinstance(v, Ref)]
+        assert s.private or s.to or any(r.group != s.group or needs_network(r) for r in refs), s
     assert all(not needs_network(s) for s in SAMPLES
                if s.kind in ("action", "fundraiser", "need", "alert") and not s.to)
+
+
+def test_the_coordinators_desk_has_something_in_every_column() -> None:
+    """Units and urgency, support offered, report-backs, an all clear and text right to left."""
+    assert {s.fields.get("unit") for s in SAMPLES if s.kind in ("need", "offer")} >= {"m3", "pairs", "litres"}
+    assert {s.fields["type"] for s in SAMPLES if s.kind == "support.offer"} >= {"housing", "activist_trauma_support"}
+    assert any(s.fields.get("status") == "all_clear" for s in SAMPLES if s.kind == "alert.update")
+    assert any(isinstance(s.fields["starts_at"], At) and s.fields["starts_at"].hours < 0
+               for s in SAMPLES if s.kind == "action")
+    assert {s.fields["languages"] for s in SAMPLES if s.kind == "resource"} >= {"ar", "fa"}

@@ -29,10 +29,22 @@ EXAMPLES: dict[str, dict] = {
     "fundraiser": {"title": "Winter tents", "goal": 250_000, "currency": "GBP", "region": "calais",
                    "ends_at": TS + 30 * 86_400_000, "how_to_give": "Bank transfer", "description": "Tents"},
     "fundraiser.update": {"fundraiser": ID, "raised": 1200, "note": "thank you"},
-    "need": {"category": "sleeping_bags", "quantity": 40, "notes": "adult size", "region": "calais",
-             "until": TS + 7 * 86_400_000},
-    "offer": {"category": "bikes", "quantity": 3, "notes": "need repair", "region": "cardiff"},
-    "need.fulfil": {"need": ID, "quantity": 10, "by": "Brighton group"},
+    "need": {"category": "sleeping_bags", "quantity": 40, "unit": "items", "urgency": "high", "notes": "adult size",
+             "region": "calais", "until": TS + 7 * 86_400_000},
+    "offer": {"category": "bikes", "quantity": 3, "unit": "items", "notes": "need repair", "region": "cardiff"},
+    "need.update": {"need": ID, "quantity": 50, "urgency": "medium", "notes": "more came", "status": "open"},
+    "offer.update": {"offer": ID, "quantity": 2, "notes": "one went", "status": "open"},
+    "need.fulfil": {"need": ID, "quantity": 10, "by": "Brighton group", "offer": b"\x12" * 32},
+    "support.offer": {"region": "bristol", "type": "housing", "capacity": 3, "starts_at": TS, "until": TS + 86_400_000,
+                      "languages": ["en", "ar"], "notes": "two hosts"},
+    "support.offer.update": {"offer": ID, "capacity": 2, "notes": "one placed", "status": "open"},
+    "alert.update": {"alert": ID, "status": "update", "text": "Police left the north camp", "location": "north camp",
+                     "region": "calais", "type": "raid"},
+    "action.report": {"action": ID, "people": 120, "outcome": "The rally went ahead.", "languages": ["en"],
+                      "photos": ["https://example.org/p/1.jpg", "https://example.org/p/2.jpg"]},
+    "resource": {"title": "حقوقك عند الحدود", "languages": ["ar", "fr"], "summary": "Your rights at the border",
+                 "topic": "know_your_rights", "region": "calais", "link": "https://example.org/rights.pdf",
+                 "text": "النص الكامل"},
     "support.request": {"region": "manchester", "type": "housing", "people": "3-5", "urgency": "high",
                         "sealed": b"\x00ciphertext"},
     "support.claim": {"request": ID, "note": "we can host"},
@@ -49,7 +61,7 @@ EXAMPLES: dict[str, dict] = {
 WRONG = {
     "text": 5, "enum": "no-such-choice", "int": "5", "time": "tomorrow", "id": b"\x00" * 31, "key": "k" * 32,
     "ids": [], "languages": "en", "texts": "one address", "url": "javascript:alert(1)", "bytes": b"",
-    "region": "North Wales", "currency": "eur", "signature": b"\x00" * 63,
+    "region": "North Wales", "currency": "eur", "signature": b"\x00" * 63, "urls": ["javascript:alert(1)"],
 }
 
 
@@ -97,6 +109,12 @@ def test_only_required_fields_pass(kind):
         fields["pledge"] = 500
     if kind == "member.vouch":
         fields["encryption_key"] = b"\x33" * 32
+    if kind in ("need.update", "offer.update", "support.offer.update"):
+        fields["status"] = "withdrawn"  # an update changes something
+    if kind == "resource":
+        fields["link"] = "https://example.org"  # a link or the text
+    if kind == "alert.update":
+        fields["status"] = "all_clear"  # an update says what changed; an all clear need not
     assert parse(kind, fields) == fields
 
 
@@ -264,7 +282,8 @@ def test_alert_expiring_beyond_48_hours_is_refused(delta):
 
 
 FORBIDDEN_EXPIRY = ["group.profile", "fundraiser.update", "need.fulfil", "support.claim", "support.close",
-                    "redact", "member.vouch", "member.revoke"]
+                    "redact", "member.vouch", "member.revoke", "need.update", "offer.update", "support.offer.update",
+                    "action.report"]
 
 
 def test_expiry_rules_are_what_the_design_says():

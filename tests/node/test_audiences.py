@@ -4,6 +4,8 @@ clear; revoked devices and devices certified later behave as for support request
 from __future__ import annotations
 
 import random
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from events.errors import InvalidEvent
 from events.sealed import SEALED_KIND, inner_plaintext, padded_size, parse_inner
 from node import publishing
 from node.audience import Opener, opened_rows
+from node.log import now_ms
 from node.views import view
 from node_fixtures import Author, Net, device_vouch, wires
 
@@ -59,12 +62,12 @@ def test_a_sealed_action_is_read_by_the_chosen_groups_only_and_never_stored_in_t
         opened = opened_rows(log, Opener(keys.device_encryption))
         actions = view(log, "actions", now=0, opened=opened)
         if reads:
-            [item] = actions["calais"]
+            [item] = actions
             assert item["title"] == TITLE and item["id"] == ev.id
             assert item["shared_with"] == [bytes(net.founder.group.public), bytes(bristol_keys.group.public)]
         else:
-            assert actions == {}
-        assert view(log, "actions", now=0) == {}  # without the key (a public page): nothing
+            assert actions == []
+        assert view(log, "actions", now=0) == []  # without the key (a public page): nothing
         assert log.store.rows("action") == []  # no read-model row in the database
         log.store.checkpoint()
     for f in tmp_path.iterdir():
@@ -77,6 +80,11 @@ def test_order_of_arrival_does_not_change_what_a_recipient_reads(net: Net, tmp_p
     need = publishing.publish(calais, calais_keys, "need", {"category": "tents", "quantity": "10", "region": "calais"},
                               to=["Bristol"])
     publishing.publish(calais, calais_keys, "need.fulfil", {"need": need.id.hex(), "quantity": "4"}, to=["Bristol"])
+    publishing.publish(calais, calais_keys, "need.update", {"need": need.id.hex(), "quantity": "12"}, to=["Bristol"])
+    places = publishing.publish(calais, calais_keys, "support.offer", {"region": "calais", "type": "housing",
+                                                                       "capacity": "5"}, to=["Bristol"])
+    publishing.publish(calais, calais_keys, "support.offer.update", {"offer": places.id.hex(), "capacity": "4"},
+                       to=["Bristol"])
     publishing.publish(calais, calais_keys, "action", {"title": "open", "region": "calais", "type": "protest",
                                                         "starts_at": "2031-06-01T18:00"})
     wire = list(calais.store.iter_wire())
@@ -89,10 +97,11 @@ def test_order_of_arrival_does_not_change_what_a_recipient_reads(net: Net, tmp_p
             log.ingest(shuffled[chunk:chunk + 3])
         log.ingest(shuffled)  # what waited for an earlier seq
         opened = opened_rows(log, Opener(bristol_keys.device_encryption))
-        results.append(view(log, "needs", now=0, opened=opened))
+        results.append({name: view(log, name, now=0, opened=opened) for name in ("needs", "capacity")})
     assert results[0] == results[1] == results[2]
-    [item] = results[0]
-    assert (item["quantity"], item["fulfilled"], item["remaining"]) == (10, 4, 6)
+    [item] = results[0]["needs"]
+    assert (item["quantity"], item["fulfilled"], item["remaining"]) == (12, 4, 8)
+    assert [c["capacity"] for c in results[0]["capacity"]] == [4]
 
 
 def test_an_open_event_may_not_name_a_sealed_one(net: Net, tmp_path: Path):
@@ -106,13 +115,70 @@ def test_an_open_event_may_not_name_a_sealed_one(net: Net, tmp_path: Path):
         publishing.publish(calais, calais_keys, "alert", {"region": "calais", "type": "raid", "text": "x"},
                            expires_in="1h", to=["Bristol"])
     assert caught.value.field == "private"  # alerts are never sealed: they spread first, to everyone
-    with pytest.raises(publishing.PublishError, match="no group of this network") as caught:
+    with pytest.raises(publishing.PublishError, match="no group called 'Brighton'") as caught:
         publishing.publish(calais, calais_keys, "action", {"title": "x", "region": "calais", "type": "protest",
                                                             "starts_at": "2031-06-01T18:00"}, to=["Brighton"])
     assert caught.value.field == "to"
     with pytest.raises(publishing.PublishError) as caught:
         publishing.publish(calais, calais_keys, "sealed", {"envelope": "00"})
     assert caught.value.field == "kind"
+
+
+def test_capacity_updates_report_backs_and_resources_for_chosen_groups(net: Net, tmp_path: Path):
+    """Housing places offered to Calais only, adjusted; a report on an action for chosen groups; a
+    guide for them: the readers see each in its view and in the region summary, the others nothing;
+    what names a sealed event is sealed too, and only its own group may change it."""
+    (calais, bristol, cardiff), (calais_keys, bristol_keys, cardiff_keys), _ = _three(net, tmp_path)
+    calais_id = bytes(net.founder.group.public).hex()
+    two_days_ago = datetime.fromtimestamp(time.time() - 2 * 86400, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    places = publishing.publish(bristol, bristol_keys, "support.offer", {"region": "bristol", "type": "housing",
+                                                                         "capacity": "3"}, to=[calais_id[:8]])
+    visit = publishing.publish(bristol, bristol_keys, "action", {"title": "Visit at Colnbrook", "region": "bristol",
+                                                                 "type": "detention_visit",
+                                                                 "starts_at": two_days_ago}, to=[calais_id])
+    guide = publishing.publish(bristol, bristol_keys, "resource", {"title": "Guide for hosts", "languages": "en",
+                                                                   "summary": "What hosting involves",
+                                                                   "text": "..."}, to=[calais_id])
+    with pytest.raises(publishing.PublishError, match="shared with chosen groups only") as caught:
+        publishing.publish(bristol, bristol_keys, "support.offer.update", {"offer": places.id.hex(), "capacity": "2"})
+    assert caught.value.field == "offer"
+    update = publishing.publish(bristol, bristol_keys, "support.offer.update", {"offer": places.id.hex(),
+                                                                                "capacity": "2"}, to=[calais_id])
+    report = publishing.publish(bristol, bristol_keys, "action.report", {"action": visit.id.hex(), "people": "6",
+                                                                         "outcome": "Four people visited"},
+                                to=[calais_id])
+    assert {e.kind for e in (places, visit, guide, update, report)} == {SEALED_KIND}
+    alert = publishing.publish(bristol, bristol_keys, "alert", {"region": "bristol", "type": "raid", "text": "x"},
+                               expires_in="1h")
+    with pytest.raises(publishing.PublishError, match="give the details too") as caught:
+        publishing.publish(bristol, bristol_keys, "alert.update", {"alert": alert.id.hex(), "status": "all_clear"},
+                           to=[calais_id])  # alerts and their updates go to everyone
+    assert caught.value.field == "private"
+    _spread(bristol, calais, cardiff)
+    _spread(calais, cardiff)
+    with pytest.raises(publishing.PublishError, match="only Bristol") as caught:  # Calais reads it, may not change it
+        publishing.publish(calais, calais_keys, "support.offer.update", {"offer": places.id.hex(), "capacity": "9"},
+                           to=["Bristol"])
+    assert caught.value.field == "offer"
+
+    now = now_ms()
+    for log, keys, reads in ((calais, calais_keys, True), (bristol, bristol_keys, True),
+                             (cardiff, cardiff_keys, False)):
+        opened = opened_rows(log, Opener(keys.device_encryption))
+        capacity = view(log, "capacity", now=now, opened=opened)
+        past = view(log, "past-actions", now=now, opened=opened)
+        resources = view(log, "resources", now=now, opened=opened)
+        [summary] = view(log, "regions", region="bristol", now=now, opened=opened, peers=[])
+        if reads:
+            assert [(c["capacity"], c["shared_with"][0]) for c in capacity] == [(2, bytes(bristol_keys.group.public))]
+            assert summary["capacity"] == [{"type": "housing", "capacity": 2, "offers": 1, "from": None}]
+            [done] = past
+            assert done["people"] == 6 and done["reports"][0]["outcome"] == "Four people visited"
+            assert [r["title"] for r in resources] == ["Guide for hosts"]
+        else:
+            assert capacity == past == resources == [] and summary["capacity"] == []
+        assert view(log, "capacity", now=now) == []  # without the key: nothing
+    assert calais.store.rows("support.offer") == calais.store.rows("action.report") == []  # nothing in the clear
 
 
 def test_revoked_and_later_devices_as_for_private_parts(net: Net, tmp_path: Path):

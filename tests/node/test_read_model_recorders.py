@@ -127,8 +127,10 @@ class ReadModelCases:
         profile = a.event("group.profile", {"name": "Calais", "region": "calais"})
         for ev in (first, second, profile):
             r.add(ev, a.group)
+        assert len(r.select(ACTION, order="t")) == 2 and len(r.select(PROFILE)) == 1  # read once (the store keeps them)
         r.drop(first.id, profile.id, b"\x00" * 32)  # an id nobody stored changes nothing
         assert [row.key for row in r.select(ACTION)] == [second.id]
+        assert [row.key for row in r.select(ACTION, order="t")] == [second.id]  # not from what was read before
         assert r.select(PROFILE) == []
 
     def test_a_region_time_and_reference_select_rows(self, tmp_path: Path) -> None:
@@ -146,6 +148,11 @@ class ReadModelCases:
         assert keys(r.select(ACTION, order="latest", limit=3)) == [later.id, elsewhere.id, soon.id]
         assert keys(r.select(ACTION, region="dunkirk")) == [elsewhere.id]
         assert r.select(ACTION, region="nowhere") == []
+        assert keys(r.select(ACTION, regions=["dunkirk", "calais", "nowhere"], order="t")) == [
+            past.id, soon.id, elsewhere.id, later.id]  # several regions in one question
+        assert keys(r.select(ACTION, regions=["dunkirk", "calais"], t_from=NOW, order="latest", limit=2)) == [
+            later.id, elsewhere.id]
+        assert r.select(ACTION, regions=[]) == []
         fund_a = a.event("fundraiser", {"title": "A", "goal": 100, "currency": "EUR", "region": "calais"})
         fund_b = a.event("fundraiser", {"title": "B", "goal": 100, "currency": "EUR", "region": "calais"})
         updates = [a.event("fundraiser.update", {"fundraiser": f.id, "raised": 10 * i})

@@ -21,10 +21,28 @@
     return lang;
   }
 
+  // Every time shown carries its zone (the viewer's own): a coordinator in Paris reading a node in
+  // London must not guess which 18:00 is meant.
   var dateFormat = null;
   try {
-    dateFormat = new Intl.DateTimeFormat(viewerLocale(), { dateStyle: "medium", timeStyle: "short" });
+    dateFormat = new Intl.DateTimeFormat(viewerLocale(), { weekday: "short", day: "numeric", month: "short",
+      year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
   } catch (e) { dateFormat = null; }
+
+  // Forms: times typed are read in the browser's zone, which the form sends and its hints name.
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  }
+  (function statedZone() {
+    var zone = browserZone();
+    if (!zone) { return; }  // the node's zone then, as the hints already say
+    var fields = document.querySelectorAll("input[data-browser-zone]");
+    for (var i = 0; i < fields.length; i++) { fields[i].value = zone; }
+    var hints = document.querySelectorAll(".hint-zone[data-label-browser]");
+    for (var j = 0; j < hints.length; j++) {
+      hints[j].textContent = hints[j].getAttribute("data-label-browser").replace("{zone}", zone);
+    }
+  })();
 
   function formatTimes(root) {
     if (!dateFormat) { return; }
@@ -140,12 +158,18 @@
 
   // --- patching a part in place ---------------------------------------------------------------
   // Children are matched by id or data-key (list items carry their event's id), else in order among
-  // those of the same tag; a matched node is kept and patched, the others are added or removed.
+  // those of the same tag (the first of the same class if there is one): a line added or dropped in
+  // an item never shifts its other lines onto each other. A matched node is kept and patched, the
+  // others are added or removed.
   function keyOf(node) {
     if (node.nodeType !== 1) { return null; }
     if (node.id) { return "#" + node.id; }
     var key = node.getAttribute("data-key");
     return key ? "k:" + key : null;
+  }
+
+  function kindOf(node) {
+    return node.nodeType === 1 ? node.tagName : "#" + node.nodeType;
   }
 
   function sameKind(a, b) {
@@ -177,10 +201,10 @@
   function patchChildren(parent, freshParent) {
     var olds = Array.prototype.slice.call(parent.childNodes);
     var fresh = Array.prototype.slice.call(freshParent.childNodes);
-    var byKey = {}, unkeyed = [], kept = [], wanted = [], next = 0, i, j, key, match;
+    var byKey = {}, pools = {}, kept = [], wanted = [], i, j, key, match, pool;
     for (i = 0; i < olds.length; i++) {
       key = keyOf(olds[i]);
-      if (key) { byKey[key] = olds[i]; } else { unkeyed.push(olds[i]); }
+      if (key) { byKey[key] = olds[i]; } else { (pools[kindOf(olds[i])] = pools[kindOf(olds[i])] || []).push(olds[i]); }
     }
     for (i = 0; i < fresh.length; i++) {
       key = keyOf(fresh[i]);
@@ -188,10 +212,13 @@
       if (key) {
         if (byKey[key] && sameKind(byKey[key], fresh[i])) { match = byKey[key]; }
         delete byKey[key];
-      } else {
-        for (j = next; j < unkeyed.length; j++) {
-          if (sameKind(unkeyed[j], fresh[i])) { match = unkeyed[j]; next = j + 1; break; }
+      } else if ((pool = pools[kindOf(fresh[i])]) && pool.length) {
+        j = 0;
+        if (fresh[i].nodeType === 1) {
+          while (j < pool.length && pool[j].className !== fresh[i].className) { j++; }
+          if (j === pool.length) { j = 0; }
         }
+        match = pool.splice(j, 1)[0];
       }
       if (match) { patch(match, fresh[i]); kept.push(match); wanted.push(match); }
       else { wanted.push(document.importNode(fresh[i], true)); }

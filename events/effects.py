@@ -1,0 +1,132 @@
+"""Who may change what: the rules that decide whether an event referring to an earlier one counts.
+
+One set of rules for three readers: the read models (events.readmodels) leave out what does not
+count; publishing (node.publishing) refuses it before signing, saying who may do it; and
+`solnet show` says "no effect" and why for such an event that came from a peer (node.log).
+
+Each rule looks only at the event (its kind, fields, author's group and time) and at the event it
+names (`Target`: kind, group, fields, time; of kind `sealed` when it is for chosen groups and not
+read here: only its group is known, which is enough to say who may change it); closing a support request also needs the groups that
+took it. So a rule's answer is a function of the set of events, whatever order they came in.
+Quantities (covering more than a need asked for) are totals over many events: the read models
+show them, publishing refuses what would overshoot, `show` explains it (node.log).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from events.kinds import DEFAULT_UNIT, UPDATES
+from events.sealed import SEALED_KIND
+
+# What each kind that changes an earlier event does to it, in words.
+_VERBS = {"need.update": "adjust or withdraw", "offer.update": "adjust or withdraw",
+          "support.offer.update": "adjust or withdraw", "alert.update": "update or clear",
+          "action.report": "report on"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """An event that another one names: its kind, its author's group, its fields and time (ms)."""
+
+    kind: str
+    group: bytes
+    fields: dict[str, Any]
+    ts: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why an event has no effect: a stable code, the field at fault, and what the words need."""
+
+    code: str
+    field: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Callable[[bytes], Target | None],
+            takers: Callable[[bytes], Collection[bytes]] = lambda request: ()) -> Problem | None:
+    """Why an event of `kind` with `fields`, by a device of `group` at `ts`, has no effect, or None.
+    `target(id)` is the named event as held (None: not held, nothing to judge yet); `takers(id)`
+    the groups that claimed a support request."""
+    if kind in UPDATES:
+        named = fields.get(UPDATES[kind])
+        held = target(named) if isinstance(named, bytes) else None
+        if held is None:
+            return None
+        if held.group != group:
+            return Problem("not_owner", UPDATES[kind], {"owner": held.group, "verb": _VERBS[kind],
+                                                        "kind": held.kind if held.kind != SEALED_KIND else "event"})
+        if kind == "alert.update":
+            for name in ("region", "type"):
+                if name in fields and fields[name] != held.fields.get(name):
+                    return Problem("alert_mismatch", name, {"given": fields[name], "alert": held.fields.get(name)})
+        if kind == "action.report" and ts < held.fields.get("starts_at", 0):
+            return Problem("report_too_early", "action", {"starts_at": held.fields.get("starts_at")})
+        return None
+    if kind == "fundraiser.update" and "raised" in fields:
+        held = target(fields["fundraiser"])
+        if held is not None and held.group != group:
+            return Problem("raised_not_owner", "raised", {"owner": held.group})
+        return None
+    if kind == "support.close":
+        held = target(fields["request"])
+        if held is not None and group != held.group and group not in takers(fields["request"]):
+            return Problem("close_not_allowed", "request", {"owner": held.group})
+        return None
+    if kind == "need.fulfil" and "offer" in fields:
+        return _drawn_problem(fields, group, target)
+    return None
+
+
+def _drawn_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> Problem | None:
+    """A fulfilment draws on an offer only if it is made by the group of the offer or of the need,
+    and the offer is of the same goods, counted in the same unit."""
+    offer, need = target(fields["offer"]), target(fields["need"])
+    if offer is None or need is None or SEALED_KIND in (offer.kind, need.kind):
+        return None  # not held, or sealed to groups this reader is not one of: nothing to judge it by
+    if group not in (offer.group, need.group):
+        return Problem("draw_not_allowed", "offer", {"offer_owner": offer.group, "need_owner": need.group})
+    if offer.fields.get("category") != need.fields.get("category"):
+        return Problem("draw_other_goods", "offer", {"offer": offer.fields.get("category"),
+                                                     "need": need.fields.get("category")})
+    units = (offer.fields.get("unit", DEFAULT_UNIT), need.fields.get("unit", DEFAULT_UNIT))
+    if units[0] != units[1]:
+        return Problem("draw_other_unit", "offer", {"offer": units[0], "need": units[1]})
+    return None
+
+
+def draws_on_offer(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> bool:
+    """Whether a fulfilment counts against the offer it names (it always counts for its need); not
+    while the offer or the need is unknown here (nothing to judge it by)."""
+    offer, need = (target(fields[name]) if "offer" in fields else None for name in ("offer", "need"))
+    return (offer is not None and need is not None and SEALED_KIND not in (offer.kind, need.kind)
+            and _drawn_problem(fields, group, target) is None)
+
+
+def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
+    """A problem in words for people: what is wrong and who may do it."""
+    d = p.detail
+    words = lambda value: str(value).replace("_", " ")  # noqa: E731
+    if p.code == "not_owner":
+        return (f"only {name_of(d['owner'])}, the group that posted that {d['kind']}, may {d['verb']} it "
+                "(any of its devices)")
+    if p.code == "alert_mismatch":
+        return f"the alert's {p.field} is {words(d['alert'])}, not {words(d['given'])}"
+    if p.code == "report_too_early":
+        return "that action has not started yet: report on it once it has taken place"
+    if p.code == "raised_not_owner":
+        return (f"only {name_of(d['owner'])}, which runs that fundraiser, may say how much it has raised; "
+                "other groups pledge (the 'pledge' field)")
+    if p.code == "close_not_allowed":
+        return (f"only {name_of(d['owner'])}, which made that support request, or a group that took it may close "
+                "it; take it first (support.claim)")
+    if p.code == "draw_not_allowed":
+        return (f"only {name_of(d['offer_owner'])} (which made the offer) or {name_of(d['need_owner'])} (which posted "
+                "the need) may fulfil a need from that offer")
+    if p.code == "draw_other_goods":
+        return f"that offer is of {words(d['offer'])}, the need of {words(d['need'])}: it cannot cover it"
+    if p.code == "draw_other_unit":
+        return f"that offer counts in {words(d['offer'])}, the need in {words(d['need'])}: post the fulfilment in one unit"
+    return p.code

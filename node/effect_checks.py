@@ -1,0 +1,102 @@
+"""Before signing: refuse an event that would be stored and then count for nothing, saying what is
+wrong and who may do it (docs/design.md section 4.6). The rules are those of events.effects (the
+read models apply the same ones to events from peers, and `solnet show` explains them); this
+module adds what only the current state can tell: how much of a need or an offer is left, and
+whether a need, an offer or an alert is still open. Blocking reads of the store.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from events import effects
+from events.kinds import KINDS
+from events.projections import ALERT_UPDATE, SUPPORT_OFFER_UPDATE
+from node import references
+from node.log import EventLog
+from node.render import local_time, short_id, words
+from solnet_errors import SolnetError
+
+CASE_STEPS = ("support.claim", "support.close")  # node.publishing.check_case_step speaks for these
+
+
+class EffectRefused(SolnetError, ValueError):
+    """An event that would have no effect; `field` names the input at fault."""
+
+    reason, http_status = "no_effect", 422
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes | None, now: int) -> None:
+    """Raise EffectRefused if an event of `kind` with `fields` by a device of `group` would have no
+    effect (or cover more than is left). Fills in what an alert update copies from its alert."""
+    store, trust = log.store, log.trust
+    target = lambda event_id: references.target(store, trust, event_id)  # noqa: E731
+    for spec in KINDS[kind].fields:
+        named = fields.get(spec.name)
+        if spec.refers_to and isinstance(named, bytes) and kind not in CASE_STEPS and target(named) is None:
+            raise EffectRefused(f"this node does not hold that {spec.refers_to} ({short_id(named)}) with its content "
+                                f"(expired, redacted or not synced yet): `solnet view` lists what it holds", spec.name)
+    if kind == "alert.update":
+        alert = target(fields["alert"])
+        assert alert is not None  # held: checked above
+        fields.setdefault("region", alert.fields["region"])
+        fields.setdefault("type", alert.fields["type"])
+    if group is None:
+        return
+    found = effects.problem(kind, fields, group, now, target, lambda request: references.takers(store, request))
+    if found is not None:
+        raise EffectRefused(effects.explain(found, lambda g: _name(log, g)), found.field)
+    if kind == "need.fulfil":
+        _check_fulfil(log, fields, now)
+    elif kind in ("need.update", "offer.update"):
+        listing = references.listing_state(store, trust, fields[kind.split(".")[0]], now)
+        if listing is not None and listing["status"] == "withdrawn":
+            raise EffectRefused(f"that {listing['side']} was already withdrawn", listing["side"])
+    elif kind == "support.offer.update":
+        if any(u.data.get("status") == "withdrawn" and u.data["group"] == group
+               for u in store.rows(SUPPORT_OFFER_UPDATE, refs=[fields["offer"]])):
+            raise EffectRefused("that support offer was already withdrawn", "offer")
+    elif kind == "alert.update":
+        cleared = [u for u in store.rows(ALERT_UPDATE, refs=[fields["alert"]])
+                   if u.data.get("status") == "all_clear" and u.data["group"] == group]
+        if cleared:
+            raise EffectRefused(f"that alert was cleared on {local_time(cleared[0].data['ts'])}; an all clear is "
+                                "final (post a new alert if it starts again)", "alert")
+
+
+def _check_fulfil(log: EventLog, fields: dict[str, Any], now: int) -> None:
+    """A fulfilment covers at most what its need has left, and draws at most what its offer has."""
+    need = references.listing_state(log.store, log.trust, fields["need"], now)
+    if need is None:
+        return
+    _still_open(need, "need")
+    unit = words(need["unit"])
+    if fields["quantity"] > need["remaining"]:
+        if need["remaining"] == 0:
+            raise EffectRefused(f"that need is already fully covered ({need['quantity']} {unit}); nothing is left "
+                                "to fulfil", "quantity")
+        raise EffectRefused(f"that need has {need['remaining']} {unit} left to cover ({need['fulfilled']} of "
+                            f"{need['quantity']} covered): fulfil at most {need['remaining']}, or ask "
+                            f"{_name(log, need['group'])} to raise the need first (need.update)", "quantity")
+    if "offer" in fields:
+        offer = references.listing_state(log.store, log.trust, fields["offer"], now)
+        if offer is None:
+            return
+        _still_open(offer, "offer")
+        if fields["quantity"] > offer["remaining"]:
+            raise EffectRefused(f"that offer has {offer['remaining']} {words(offer['unit'])} left ({offer['drawn']} of "
+                                f"{offer['quantity']} already given): draw at most {offer['remaining']}", "quantity")
+
+
+def _still_open(listing: dict[str, Any], field: str) -> None:
+    if listing["status"] == "withdrawn":
+        raise EffectRefused(f"that {listing['side']} was withdrawn by the group that posted it", field)
+    if listing["status"] == "lapsed":
+        raise EffectRefused(f"that {listing['side']} lapsed on {local_time(listing['until'])}", field)
+
+
+def _name(log: EventLog, group: bytes) -> str:
+    return references.group_name(log.store, group)

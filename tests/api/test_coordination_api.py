@@ -1,0 +1,87 @@
+"""The coordinator's routes of the API on a running node: the region summary, the timeline, what
+happened, support capacity beside requests, alerts with their updates and history, resources; a
+refusal of what would have no effect names who may do it; `private` and group names as everywhere."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+def _iso(delta: timedelta) -> str:
+    return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def test_regions_timeline_capacity_and_alerts(api):
+    soon = await api.publish("action", title="Distribution", region="calais", starts_at=_iso(timedelta(days=1)),
+                             type="distribution")
+    await api.publish("action", title="Far away", region="calais", starts_at=_iso(timedelta(days=20)), type="protest")
+    past = await api.publish("action", title="Visit", region="calais", starts_at=_iso(-timedelta(days=2)),
+                             type="detention_visit")
+    await api.publish("action.report", action=past["id"], people="4", outcome="Saw three people",
+                      photos="https://example.org/a.jpg")
+    need = await api.publish("need", category="firewood", quantity="6", unit="m3", urgency="high", region="calais")
+    offer = await api.publish("offer", category="firewood", quantity="4", unit="m3", region="calais")
+    await api.publish("need.fulfil", need=need["id"], quantity="3", offer=offer["id"][:10])
+    await api.publish("support.offer", region="calais", type="legal_information", capacity="5")
+    request = await api.publish("support.request", region="calais", type="legal_information", people="2",
+                                urgency="medium")
+    await api.publish("support.claim", request=request["id"])
+    fund = await api.publish("fundraiser", title="Wood", goal="450.50", currency="EUR", region="calais")
+    await api.publish("fundraiser.update", fundraiser=fund["id"], raised="500")
+    alert = await api.publish("alert", region="calais", type="raid", location="Rue des Huttes squat", text="Vans")
+    await api.publish("alert.update", alert=alert["id"], status="update", text="Two vans left")
+
+    [calais] = (await api.get("/api/v1/regions?region=calais"))["items"]
+    assert calais["needs"] == [{"category": "firewood", "unit": "m3", "quantity": 6, "fulfilled": 3, "missing": 3,
+                                "count": 1, "urgency": "high"}]
+    assert calais["offers"] == [{"category": "firewood", "unit": "m3", "available": 1, "count": 1}]
+    assert calais["capacity"] == [{"type": "legal_information", "capacity": 5, "offers": 1, "from": None}]
+    assert calais["requests"] == {"high": 0, "medium": 1, "low": 0, "open": 1, "taken": 1}
+    assert calais["next_action"]["id"] == soon["id"] and calais["actions_this_week"] == 1
+    assert calais["funds"] == [{"currency": "EUR", "raised": 50000, "pledged": 0, "goal": 45050, "count": 1,
+                                "progress": 110}]
+    assert calais["alerts"] == 1 and calais["group_names"] == ["Calais"] and calais["last_heard"] is not None
+    everywhere = (await api.get("/api/v1/regions"))["items"]
+    assert [r["region"] for r in everywhere] == sorted(r["region"] for r in everywhere) and calais in everywhere
+
+    assert [a["id"] for a in (await api.get("/api/v1/timeline"))["items"]] == [soon["id"]]
+    [happened] = (await api.get("/api/v1/past-actions"))["items"]
+    assert happened["id"] == past["id"] and happened["people"] == 4
+    assert happened["reports"][0]["photos"] == ["https://example.org/a.jpg"]
+
+    [s] = (await api.get("/api/v1/support"))["items"]
+    assert [t["group_name"] for t in s["taken"]] == ["Calais"] and s["private"] is False
+    assert [o["region"] for o in s["can_go"]] == ["calais"]
+    [place] = (await api.get("/api/v1/capacity"))["items"]
+    assert (place["capacity"], place["available_now"], place["group_name"]) == (5, True, "Calais")
+
+    [live] = (await api.get("/api/v1/alerts"))["items"]
+    assert (live["location"], live["latest"], live["group_name"]) == ("Rue des Huttes squat", "Two vans left", "Calais")
+    assert live["posted_at"].endswith("Z") and live["updated_at"].endswith("Z")
+    await api.publish("alert.update", alert=alert["id"][:10], status="all_clear")
+    assert (await api.get("/api/v1/alerts"))["items"] == []
+    [story] = (await api.get("/api/v1/alert-history?region=calais"))["items"]
+    assert story["status"] == "all_clear" and [u["status"] for u in story["updates"]] == ["update", "all_clear"]
+
+
+async def test_refusals_say_who_may_and_times_are_read_in_the_given_zone(api):
+    fund = await api.publish("fundraiser", title="Tents", goal="100", currency="EUR", region="calais")
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "need.fulfil", "fields": {"need": fund["id"], "quantity": "1"}})
+    assert status == 422 and body["error"]["field"] == "need"
+    need = await api.publish("need", category="tents", quantity="2", region="calais")
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "need.fulfil", "fields": {"need": need["id"], "quantity": "3"}})
+    assert status == 422 and body["error"]["field"] == "quantity" and "fulfil at most 2" in body["error"]["message"]
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "action", "time_zone": "Europe/Paris",
+        "fields": {"title": "Vigil", "region": "calais", "type": "protest", "starts_at": "2031-01-10T18:00"}})
+    assert status == 201 and body["event"]["starts_at"] == "2031-01-10T17:00:00Z"
+    assert body["event"]["private"] is False and body["event"]["group_name"] == "Calais"
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "action", "time_zone": "Mars/Olympus",
+        "fields": {"title": "Vigil", "region": "calais", "type": "protest", "starts_at": "2031-01-10T18:00"}})
+    assert status == 422 and body["error"]["field"] == "time_zone"
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "support.request", "to": ["calais"], "private": "a family",
+        "fields": {"region": "calais", "type": "housing", "people": "2", "urgency": "low"}})
+    assert status == 201 and body["event"]["private"] is True, body

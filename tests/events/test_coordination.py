@@ -1,0 +1,246 @@
+"""The coordinator's read models (events.readmodels) over the kinds that change earlier events: needs
+and offers adjusted, withdrawn, fulfilled from offers; support offers beside requests; alerts updated
+and cleared by any device of their group; report-backs; resources; the per-region summary. Each
+rule of events.effects is checked from both sides: what counts, and what is left out."""
+from __future__ import annotations
+
+import itertools
+
+from test_projections import DAY, HOUR_MS, NOW, Author, action, apply_all
+
+from events.effects import Target, explain, problem
+from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, REPORT,
+                                RESOURCE, SUPPORT, SUPPORT_OFFER, SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, offer_key)
+from events.readmodels import (active_alerts, alert_history, needs_and_offers, past_actions, region_summary,
+                               resources, support_offers, support_requests, upcoming_actions, where_requests_can_go)
+
+
+def _needs(tables, now=NOW):
+    rows = tables.table(NEED) + tables.table(OFFER)
+    fulfils = tables.table(FULFIL)
+    drawn = [f for f in fulfils if f.region is not None]
+    updates = tables.table(NEED_UPDATE) + tables.table(OFFER_UPDATE)
+    return {x["id"]: x for x in needs_and_offers(rows, fulfils, now, updates, drawn)}
+
+
+def test_a_need_is_adjusted_and_withdrawn_only_by_its_own_group():
+    calais, calais_laptop, bristol = Author(), None, Author()
+    calais_laptop = Author(group=calais.group)  # another device of the same group
+    need = calais.event("need", {"category": "tents", "quantity": 60, "unit": "items", "urgency": "medium",
+                                 "region": "calais"})
+    other = calais.event("need", {"category": "firewood", "quantity": 3, "unit": "m3", "region": "calais"})
+    pairs = [(calais, need), (calais, other),
+             (calais_laptop, calais_laptop.event("need.update", {"need": need.id, "quantity": 80, "urgency": "high"})),
+             (bristol, bristol.event("need.update", {"need": need.id, "quantity": 1})),  # not Bristol's need
+             (bristol, bristol.event("need.update", {"need": other.id, "status": "withdrawn"})),
+             (calais, calais.event("need.update", {"need": other.id, "status": "withdrawn"}, ts=NOW - 10))]
+    for order in itertools.permutations(pairs[2:]):
+        got = _needs(apply_all(pairs[:2] + list(order)))
+        assert set(got) == {need.id}  # withdrawn by Calais: gone; Bristol's withdrawal alone would not have
+        assert (got[need.id]["quantity"], got[need.id]["urgency"], got[need.id]["unit"]) == (80, "high", "items")
+        assert got[need.id]["updated_at"] is not None
+
+
+def test_fulfilling_from_an_offer_draws_it_down_and_suggestions_follow():
+    calais, brighton, manchester = Author(), Author(), Author()
+    need = calais.event("need", {"category": "tents", "quantity": 60, "region": "calais"})
+    offer = brighton.event("offer", {"category": "tents", "quantity": 25, "region": "brighton"})
+    far = manchester.event("offer", {"category": "tents", "quantity": 40, "region": "manchester"})
+    bags = manchester.event("offer", {"category": "sleeping_bags", "quantity": 40, "region": "manchester"})
+    kg = manchester.event("offer", {"category": "tents", "quantity": 40, "unit": "kg", "region": "manchester"})
+    fulfil = brighton.event("need.fulfil", {"need": need.id, "quantity": 20, "offer": offer.id})
+    # Manchester fulfils Calais's need "from Brighton's offer": counts for the need, not against the offer.
+    stranger = manchester.event("need.fulfil", {"need": need.id, "quantity": 3, "offer": offer.id})
+    tables = apply_all([(calais, need), (brighton, offer), (manchester, far), (manchester, bags), (manchester, kg),
+                        (brighton, fulfil), (manchester, stranger)])
+    (row,) = [r for r in tables.table(FULFIL) if r.key == fulfil.id]
+    assert row.ref == need.id and row.region == offer_key(offer.id)  # found from the need and from the offer
+    got = _needs(tables)
+    assert (got[need.id]["fulfilled"], got[need.id]["remaining"]) == (23, 37)
+    assert (got[offer.id]["drawn"], got[offer.id]["remaining"]) == (20, 5)
+    assert [m["id"] for m in got[need.id]["matches"]] == [far.id, offer.id]  # same goods and unit; most left first
+    assert got[far.id]["remaining"] == 40
+
+
+def test_a_fulfilment_naming_an_offer_of_other_goods_does_not_draw_it():
+    calais, brighton = Author(), Author()
+    need = calais.event("need", {"category": "tents", "quantity": 10, "region": "calais"})
+    offer = brighton.event("offer", {"category": "blankets", "quantity": 10, "region": "brighton"})
+    got = _needs(apply_all([(calais, need), (brighton, offer),
+                            (brighton, brighton.event("need.fulfil", {"need": need.id, "quantity": 4, "offer": offer.id}))]))
+    assert got[need.id]["fulfilled"] == 4 and got[offer.id]["drawn"] == 0
+
+
+def test_an_offer_needs_its_fulfilments_even_when_the_need_is_elsewhere():
+    """The offer's view holds only offers: the need a fulfilment names is handed in as a target."""
+    calais, brighton = Author(), Author()
+    need = calais.event("need", {"category": "tents", "quantity": 10, "region": "calais"})
+    offer = brighton.event("offer", {"category": "tents", "quantity": 10, "region": "brighton"})
+    fulfil = brighton.event("need.fulfil", {"need": need.id, "quantity": 6, "offer": offer.id})
+    tables = apply_all([(calais, need), (brighton, offer), (brighton, fulfil)])
+    drawn = tables.table(FULFIL)
+    alone = needs_and_offers(tables.table(OFFER), [], NOW, (), drawn)
+    assert alone[0]["drawn"] == 0  # the need unknown: cannot be judged, not counted
+    (n,) = tables.table(NEED)
+    told = needs_and_offers(tables.table(OFFER), [], NOW, (), drawn, {need.id: Target("need", calais.group, n.data, NOW)})
+    assert told[0]["drawn"] == 6 and told[0]["remaining"] == 4
+
+
+def test_support_requests_say_who_took_them_since_when_and_where_they_could_go():
+    calais, bristol, cardiff = Author(), Author(), Author()
+    request = calais.event("support.request", {"region": "bristol", "type": "housing", "people": "2", "urgency": "high"},
+                           ts=NOW - 3 * DAY)
+    claim = bristol.event("support.claim", {"request": request.id}, ts=NOW - DAY)
+    places = bristol.event("support.offer", {"region": "bristol", "type": "housing", "capacity": 3})
+    later = cardiff.event("support.offer", {"region": "cardiff", "type": "housing", "capacity": 5,
+                                            "starts_at": NOW + 2 * DAY})
+    legal = cardiff.event("support.offer", {"region": "bristol", "type": "legal", "capacity": 9})
+    gone = cardiff.event("support.offer", {"region": "cardiff", "type": "housing", "capacity": 9, "until": NOW - 1})
+    tables = apply_all([(calais, request), (bristol, claim), (bristol, places), (cardiff, later), (cardiff, legal),
+                        (cardiff, gone),
+                        (bristol, bristol.event("support.offer.update", {"offer": places.id, "capacity": 2})),
+                        (cardiff, cardiff.event("support.offer.update", {"offer": places.id, "status": "withdrawn"}))])
+    (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW)
+    assert r["status"] == "claimed" and r["taken"] == [{"group": bristol.group, "since": NOW - DAY}]
+    assert r["age_hours"] == 72 and r["private"] is False
+    offers = support_offers(tables.table(SUPPORT_OFFER), tables.table(SUPPORT_OFFER_UPDATE), NOW)
+    assert {o["id"]: (o["capacity"], o["available_now"]) for o in offers} == {
+        places.id: (2, True), later.id: (5, False), legal.id: (9, True)}  # Cardiff cannot withdraw Bristol's
+    where_requests_can_go([r], offers)
+    assert [o["id"] for o in r["can_go"]] == [places.id, later.id]  # its region first, then elsewhere
+
+
+def test_only_the_requesting_or_a_taking_group_closes_a_request():
+    calais, bristol, leeds = Author(), Author(), Author()
+    request = calais.event("support.request", {"region": "bristol", "type": "legal", "people": "1", "urgency": "low"})
+    stray = leeds.event("support.close", {"request": request.id, "outcome": "resolved"})
+    tables = apply_all([(calais, request), (leeds, stray)])
+    (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW)
+    assert r["status"] == "open"
+    tables = apply_all([(bristol, bristol.event("support.claim", {"request": request.id})),
+                        (bristol, bristol.event("support.close", {"request": request.id, "outcome": "referred"}))],
+                       tables)
+    (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW)
+    assert (r["status"], r["outcome"]) == ("closed", "referred") and r["closed_at"] is not None
+
+
+def test_any_device_of_the_posting_group_updates_and_clears_an_alert():
+    calais, calais_phone, brighton = Author(), None, Author()
+    calais_phone = Author(group=calais.group)
+    alert = calais.event("alert", {"region": "calais", "location": "Rue des Huttes squat", "type": "raid",
+                                   "text": "Police at the gate"}, ts=NOW - 2 * HOUR_MS, expires=NOW + 4 * HOUR_MS)
+    update = calais_phone.event("alert.update", {"alert": alert.id, "status": "update", "text": "Two vans left",
+                                                 "region": "calais", "type": "raid"}, ts=NOW - HOUR_MS)
+    forged = brighton.event("alert.update", {"alert": alert.id, "status": "all_clear", "region": "calais",
+                                             "type": "raid"}, ts=NOW - 30 * 60_000)
+    tables = apply_all([(calais, alert), (calais_phone, update), (brighton, forged)])
+    (live,) = active_alerts(tables.table(ALERT), NOW, tables.table(ALERT_UPDATE))
+    assert live["location"] == "Rue des Huttes squat"  # its case kept
+    assert (live["latest"], live["updated_at"], live["posted_at"]) == ("Two vans left", NOW - HOUR_MS, NOW - 2 * HOUR_MS)
+    assert [u["id"] for u in live["updates"]] == [update.id]  # Brighton's all clear does not count
+    clear = calais.event("alert.update", {"alert": alert.id, "status": "all_clear", "region": "calais",
+                                          "type": "raid"}, ts=NOW - 10 * 60_000)
+    late = calais_phone.event("alert.update", {"alert": alert.id, "status": "update", "text": "back again",
+                                               "region": "calais", "type": "raid"}, ts=NOW - 60_000)
+    tables = apply_all([(calais, clear), (calais_phone, late)], tables)
+    assert active_alerts(tables.table(ALERT), NOW, tables.table(ALERT_UPDATE)) == []
+    (story,) = alert_history(tables.table(ALERT), tables.table(ALERT_UPDATE), NOW)
+    assert (story["status"], story["cleared_at"], story["latest"]) == ("all_clear", NOW - 10 * 60_000, "Two vans left")
+    # Once the alert has expired (its row dropped), the all clear still tells the story for a week.
+    after = alert_history([], tables.table(ALERT_UPDATE), NOW + DAY)
+    assert {s["status"] for s in after} == {"all_clear"} and all(s["region"] == "calais" for s in after)
+    assert alert_history([], tables.table(ALERT_UPDATE), NOW + 8 * DAY) == []
+
+
+def test_what_happened_lists_past_actions_with_their_own_groups_reports():
+    bristol, cardiff = Author(), Author()
+    vigil = bristol.event("action", action("bristol", NOW - 2 * DAY, NOW - 2 * DAY + HOUR_MS, title="Vigil"))
+    visit = bristol.event("action", {**action("bristol", NOW - DAY, title="Visit"), "type": "detention_visit"})
+    coming = bristol.event("action", action("bristol", NOW + DAY, title="Coming"))
+    early = bristol.event("action.report", {"action": coming.id, "outcome": "not yet"}, ts=NOW)
+    report = bristol.event("action.report", {"action": vigil.id, "people": 80, "outcome": "Calm and moving",
+                                             "photos": ["https://example.org/v.jpg"]})
+    foreign = cardiff.event("action.report", {"action": vigil.id, "people": 5000, "outcome": "we say so"})
+    tables = apply_all([(bristol, vigil), (bristol, visit), (bristol, coming), (bristol, early), (bristol, report),
+                        (cardiff, foreign)])
+    got = past_actions(tables.table(ACTION), tables.table(REPORT), NOW)
+    assert [a["title"] for a in got] == ["Visit", "Vigil"]  # newest first; the coming one is not past
+    assert got[1]["people"] == 80 and [r["id"] for r in got[1]["reports"]] == [report.id]
+    assert got[0]["reports"] == [] and got[0]["type"] == "detention_visit"
+    assert [a["title"] for a in upcoming_actions(tables.table(ACTION), NOW)] == ["Coming"]
+
+
+def test_resources_by_language_then_region_then_title():
+    a = Author()
+    tables = apply_all([(a, a.event("resource", fields)) for fields in (
+        {"title": "Vos droits", "languages": ["fr"], "summary": "s", "region": "calais", "link": "https://e.org/1"},
+        {"title": "حقوقك", "languages": ["ar", "fr"], "summary": "s", "text": "النص"},
+        {"title": "Your rights", "languages": ["en"], "summary": "s", "region": "bristol", "link": "https://e.org/2"},
+        {"title": "Aide", "languages": ["fr"], "summary": "s", "link": "https://e.org/3"},
+    )])
+    assert [r["title"] for r in resources(tables.table(RESOURCE))] == ["حقوقك", "Your rights", "Aide", "Vos droits"]
+
+
+def test_the_region_summary_adds_up_needs_offers_capacity_requests_and_money():
+    calais, brighton = Author(), Author()
+    evs = [
+        (calais, calais.event("need", {"category": "tents", "quantity": 60, "region": "calais", "urgency": "high"})),
+        (calais, calais.event("need", {"category": "tents", "quantity": 20, "region": "calais", "urgency": "low"})),
+        (calais, calais.event("need", {"category": "firewood", "quantity": 4, "unit": "m3", "region": "calais"})),
+        (calais, calais.event("offer", {"category": "clothes", "quantity": 100, "region": "calais"})),
+        (calais, calais.event("support.offer", {"region": "calais", "type": "activist_trauma_support", "capacity": 4})),
+        (calais, calais.event("support.request", {"region": "calais", "type": "legal_information", "people": "1",
+                                                  "urgency": "high"})),
+        (calais, calais.event("action", action("calais", NOW + DAY, title="Soon"))),
+        (calais, calais.event("action", action("calais", NOW + 2 * DAY, title="Later"))),
+        (calais, calais.event("fundraiser", {"title": "Tents", "goal": 100_000, "currency": "EUR", "region": "calais"})),
+    ]
+    tables = apply_all(evs)
+    fund = tables.table("fundraiser")[0]
+    tables = apply_all([(calais, calais.event("fundraiser.update", {"fundraiser": fund.key, "raised": 45_050})),
+                        (brighton, brighton.event("fundraiser.update", {"fundraiser": fund.key, "pledge": 10_000})),
+                        (brighton, brighton.event("need.fulfil", {"need": tables.table(NEED)[0].key, "quantity": 70}))],
+                       tables)
+    from events.readmodels import fundraisers
+    needs = list(_needs(tables).values())
+    support = support_requests(tables.table(SUPPORT), [], NOW)
+    capacity = support_offers(tables.table(SUPPORT_OFFER), [], NOW)
+    funds = fundraisers(tables.table("fundraiser"), tables.table("fundraiser.update"))
+    summary = region_summary("calais", needs=needs, support=support, capacity=capacity,
+                             actions=upcoming_actions(tables.table(ACTION), NOW), funds=funds, alerts=[],
+                             last_heard=NOW - 5, groups=[calais.group])
+    first = tables.table(NEED)[0].data
+    tents = next(n for n in summary["needs"] if n["category"] == "tents")
+    covered = min(70, first["quantity"])
+    assert tents["quantity"] == 80 and tents["fulfilled"] == covered and tents["missing"] == 80 - covered
+    assert tents["urgency"] == "high" and tents["unit"] == "items" and tents["count"] == 2
+    assert {(n["category"], n["unit"], n["missing"]) for n in summary["needs"]} >= {("firewood", "m3", 4)}
+    assert summary["offers"] == [{"category": "clothes", "unit": "items", "available": 100, "count": 1}]
+    assert summary["capacity"] == [{"type": "activist_trauma_support", "capacity": 4, "offers": 1, "from": None}]
+    assert summary["requests"] == {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 0}
+    assert summary["next_action"]["title"] == "Soon" and summary["actions_this_week"] == 2
+    assert summary["funds"] == [{"currency": "EUR", "raised": 45_050, "pledged": 10_000, "goal": 100_000, "count": 1,
+                                 "progress": 45}]
+    assert summary["last_heard"] == NOW - 5
+
+
+def test_the_rules_say_who_may_and_stay_silent_when_nothing_is_known():
+    calais, bristol = b"C" * 32, b"B" * 32
+    held = {b"n" * 32: Target("need", calais, {"category": "tents"}, NOW),
+            b"f" * 32: Target("fundraiser", calais, {}, NOW),
+            b"r" * 32: Target("support.request", calais, {}, NOW),
+            b"a" * 32: Target("action", calais, {"starts_at": NOW + DAY}, NOW)}
+    names = {calais: "Calais", bristol: "Bristol"}.get
+    found = problem("need.update", {"need": b"n" * 32, "quantity": 3}, bristol, NOW, held.get)
+    assert "only Calais, the group that posted that need, may adjust or withdraw it" in explain(found, names)
+    assert problem("need.update", {"need": b"n" * 32, "quantity": 3}, calais, NOW, held.get) is None
+    assert problem("need.update", {"need": b"x" * 32, "quantity": 3}, bristol, NOW, held.get) is None  # not held yet
+    found = problem("fundraiser.update", {"fundraiser": b"f" * 32, "raised": 5}, bristol, NOW, held.get)
+    assert "pledge" in explain(found, names) and found.field == "raised"
+    assert problem("fundraiser.update", {"fundraiser": b"f" * 32, "pledge": 5}, bristol, NOW, held.get) is None
+    found = problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, bristol, NOW, held.get)
+    assert "take it first" in explain(found, names)
+    assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, bristol, NOW, held.get,
+                   lambda request: [bristol]) is None
+    found = problem("action.report", {"action": b"a" * 32, "outcome": "x"}, calais, NOW, held.get)
+    assert found.code == "report_too_early"
