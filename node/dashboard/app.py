@@ -193,7 +193,8 @@ class Dashboard:
         ctx = request[DASH]
         region = self._region(request)
         data = await self.node.db(pages.overview, self.node.log, region, now_ms(), self.opener(ctx))
-        health = await self.node.db(pages.health, self.node.log, self.node.peer_views(now_ms()))
+        health = await self.node.db(pages.health, self.node.log, self.node.peer_views(now_ms()),
+                                    self.node.live_facts().get("cut_off_since"))
         health["events_per_s"] = self.node.live_facts()["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health)
         health["cut_off"] = health["cut_off_minutes"] is not None
