@@ -77,8 +77,9 @@ class Node:
                                        own_device=device)
         self.policy = PeerPolicy(self.route.limits, self._opened, lambda: self.directory.book, self.directory.name_of,
                                  blocked=lambda: self.directory.blocks.blocked_keys())
-        self.credentials = Credentials(self._db_thread, self._opened, keys)
         self.router = GossipRouter(lambda: self.links.open(), self.policy.is_member, rng)
+        # What a connecting peer presents and was new here (a new group's chain) goes on at once.
+        self.credentials = Credentials(self._db_thread, self._opened, keys, new=self.router.own)
         self.links = Links(route=self.route, rng=rng, sync_interval_s=sync_interval_s,
                            identity=self.identity, directory=self.directory, policy=self.policy,
                            storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),

@@ -29,7 +29,8 @@ def overview(lang: str = "en") -> dict:
         offers={"items": [], "more": 0}, fulfilled={"items": [], "more": 0},
         support={"items": [{**item, "type": "housing", "people": "2", "urgency": "high", "status": "open"}], "more": 0},
         names={ID: HOSTILE}, regions=["calais"], region=None, fragment="/fragment/overview",
-        health={"peers": [{"label": "peer~abc", "connected": True, "banned": False}], "connected": 1, "known": 1,
+        health={"peers": [{"label": "peer~abc", "name": HOSTILE, "connected": True, "direction": "inbound",
+                           "behind": 3, "ahead": 0, "banned": False}], "connected": 1, "known": 1,
                 "last_sync": None, "lag": None, "events_per_s": 0.0, "events": 10},
     )
 
