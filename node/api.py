@@ -370,10 +370,12 @@ async def peers(request: web.Request) -> web.StreamResponse:
 
 
 async def _live_peers(node: WebNode) -> list[dict]:
-    """Every peer as this process sees it now (inbound links too), named by group; then the blocked ones."""
+    """Every peer as this process sees it now (inbound links too), named by group; then those
+    added meanwhile by another process (`solnet peers add`, taken up within seconds) and the blocked ones."""
     live = node.peer_views(now_ms())
     saved = await node.db(peer_list, node.log.store)
-    return await node.db(name_peers, node.log, live) + [p for p in saved if p["source"] == "blocked"]
+    known = {p["address"] for p in live}
+    return await node.db(name_peers, node.log, live) + [p for p in saved if p["source"] == "blocked" or p["address"] not in known]
 
 
 # --- publishing -----------------------------------------------------------------------------------
