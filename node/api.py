@@ -375,7 +375,8 @@ async def _live_peers(node: WebNode) -> list[dict]:
     live = node.peer_views(now_ms())
     saved = await node.db(peer_list, node.log.store)
     known = {p["address"] for p in live}
-    return await node.db(name_peers, node.log, live) + [p for p in saved if p["source"] == "blocked" or p["address"] not in known]
+    later = [p for p in saved if p["source"] == "blocked" or p["address"] not in known]
+    return await node.db(name_peers, node.log, live) + later
 
 
 # --- publishing -----------------------------------------------------------------------------------

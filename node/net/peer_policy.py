@@ -1,8 +1,8 @@
 """Who may hold a link to this node, and what a peer may cost it.
 
-Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and neither banned
-nor blocked here (`solnet peers block`). Costs: per device, a budget of bytes/s read from its link and of pushed events/s, enforced
-by pausing reads (TCP back-pressure). Penalties for invalid data are charged to the device key,
+Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and neither
+banned nor blocked here (`solnet peers block`). Costs: per device, a budget of bytes/s read from
+its link and of pushed events/s, enforced by pausing reads (TCP back-pressure). Penalties for invalid data are charged to the device key,
 whichever side dialled, and to the dialled address too; enough of them make a ban.
 """
 from __future__ import annotations
