@@ -2,8 +2,9 @@
 
 Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and neither
 banned nor blocked here (`solnet peers block`). Costs: per device, a budget of bytes/s read from
-its link and of pushed events/s, enforced by pausing reads (TCP back-pressure). Penalties for invalid data are charged to the device key,
-whichever side dialled, and to the dialled address too; enough of them make a ban.
+its link and of pushed events/s, enforced by pausing reads (TCP back-pressure). Penalties for
+invalid data are charged to the device key, whichever side dialled, and to the dialled address
+too; enough of them make a ban.
 """
 from __future__ import annotations
 
