@@ -337,7 +337,8 @@ def peer_line(peer: dict[str, Any]) -> str:
         state = "never connected"
     last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
-    return (f"{peer.get('name') or '(group not known yet)':<20} {peer.get('address') or '(dialled in)':<28} "
+    name = " ".join((peer.get("name") or "(group not known yet)").split())  # a profile's name on one line
+    return (f"{name:<20} {peer.get('address') or '(dialled in)':<28} "
             f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}")
 
 

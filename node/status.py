@@ -26,6 +26,11 @@ def peer_list(store: Store, runtime: dict[str, Any] | None = None) -> list[dict[
     peers = [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
     if runtime and runtime.get("running"):
         peers += runtime.get("inbound") or []
+    elif runtime is not None:  # no node runs (it may have crashed): no link is open, whatever was saved
+        for peer in peers:
+            if peer.get("connected"):
+                peer.update(connected=False, direction=None, behind=None, ahead=None, lag=None,
+                            cut_off_since=runtime.get("saved"))
     blocks = peer_blocks.load(store)
     peers += [{"address": a, "source": "blocked", "connected": False} for a in blocks.blocked_addresses()]
     peers += [{"address": None, "source": "blocked", "id": key, "connected": False} for key in sorted(blocks.keys)]
