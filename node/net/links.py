@@ -193,12 +193,13 @@ class Links:
                      result.sent, result.seconds)
 
     # --- membership and removal -------------------------------------------------------------------
-    async def drop(self, keep: Callable[[bytes], str | None], code: str, text: str) -> None:
-        """Close the links to the peers `keep` gives a reason for (logged) rather than None."""
+    async def drop(self, keep: Callable[[bytes], str | None], code: str, text: str,
+                   said: str = "is no longer a member") -> None:
+        """Close the links to the peers `keep` gives a reason for (logged, after `said`) rather than None."""
         for link in self.open():
             why = keep(link.peer_device)
             if why is not None:
-                log.warning("%s may no longer hold a link (%s); disconnecting", self._directory.name_of(link), why)
+                log.warning("%s %s (%s); disconnecting", self._directory.name_of(link), said, why)
                 await link.close(code, text)
 
     async def close_addresses(self, addresses: list[str]) -> None:

@@ -231,9 +231,9 @@ class Node:
         def why(device: bytes) -> str | None:
             member = self.log.trust.member(device)
             hit = device in blocked or (member is not None and member.group in blocked)
-            return "blocked by this node's user" if hit else None
+            return "by this node's user" if hit else None
 
-        await self.links.drop(why, "blocked", "this node no longer accepts links from you")
+        await self.links.drop(why, "blocked", "this node no longer accepts links from you", said="is blocked")
 
     # --- what the web sees (node.ports.WebNode) -------------------------------------------------
     async def publish(self, kind: str, texts: dict[str, str], **options: Any) -> Event:
