@@ -70,6 +70,7 @@ async def test_the_lag_goes_down_as_batches_are_stored_and_streamed(network, cal
     finally:
         await bristol.stop()
     assert result.complete and result.received >= BACKLOG
+    assert None not in behind and None not in ahead, f"no current lag shown during the round: {behind} {ahead}"
     assert len(behind) >= 4 and behind[0] >= BACKLOG - STREAM_BATCH and behind[-1] == 0, behind
     assert all(a > b for a, b in zip(behind, behind[1:])), f"not going down batch by batch: {behind}"
     # Calais streams ahead of what Bristol stores: what Bristol lacks, seen from Calais, is never more.
