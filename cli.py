@@ -33,13 +33,13 @@ from events.format import decode_event
 from events.kinds import KINDS
 from events.kinds import YES_NO
 from events.sealed import SEALABLE, SEALED_KIND
-from node import audience, chain_gate, membership, publishing, references, render
+from node import audience, chain_gate, membership, peer_blocks, publishing, references, render
 from node.bundle import MAGIC as BUNDLE_MAGIC, export_bundle, import_bundle, is_sealed
 from node.field_input import InputError, parse_duration_ms, parse_time
 from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
                        read_bundle_passphrase, read_passphrase)
 from node.invite import decode_invite
-from node.log import EventLog, NotInitialised
+from node.log import EventLog, NotInitialised, now_ms
 from node.outcome import PENDING, REJECTED
 from node.private import open_private
 from node.status import node_status, peer_list, runtime_info
@@ -179,6 +179,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise CliError(f"cannot write the token to {out}: the folder {out.parent} does not exist")
+    peers = [parse_address(p) for p in args.peer or []]  # refused now, not when the joiner dials
     request = membership.parse_device_request(args.id, bytes.fromhex(home.config().group_id))
     if request is None:
         subject = parse_key(args.id, "group id or device request")
@@ -186,14 +187,14 @@ def cmd_vouch(args: argparse.Namespace) -> int:
         keys = home.keys() if membership.admission_needed(log, own_group, subject) else None
         if keys is not None:
             wait_until_caught_up(log, args.offline)
-        token, already = membership.invite(log, keys, subject, list(args.peer or []), own_group,
+        token, already = membership.invite(log, keys, subject, peers, own_group,
                                            offline=args.offline)
         what, note = f"group {short_id(subject)}", "That group is already a member; this is a fresh copy of its invite."
     else:
         subject = request.device
         keys = home.keys()
         wait_until_caught_up(log, args.offline)
-        token, already = membership.vouch_device(log, keys, request, list(args.peer or []),
+        token, already = membership.vouch_device(log, keys, request, peers,
                                                  name=args.name, offline=args.offline)
         what = f"device {short_id(subject)} of your group"
         note = "That device is already certified; this is a fresh copy of its token."
@@ -276,8 +277,17 @@ def cmd_join(args: argparse.Namespace) -> int:
                        f"{short_id(config.group_id)}; ask the inviter to run `solnet invite {config.group_id}`")
     log = membership.join(home, token, home.keys())
     config = home.config()  # a further device learnt its group's name and region from the token
-    emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": token.peers},
-         f"{config.group_name} joined the network {log.genesis.name!r} ({short_id(log.network_id)}).")
+    peers = membership.invite_peers(token)
+    inviter = membership.inviter_name(log, token)
+    human = f"{config.group_name} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
+    if peers:
+        human += (f"\nIt will sync with {inviter} at {', '.join(peers)} once it runs (`solnet run`); "
+                  "`solnet peers` lists them.")
+    else:
+        human += ("\nThe invite names no node to sync with: ask the inviter for an address and add it with "
+                  "`solnet peers add HOST:PORT`, then `solnet run`.")
+    emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
+                "inviter": inviter}, human)
     return 0
 
 
@@ -823,32 +833,72 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
     return 0
 
 
+PEER_DONE = {
+    "add": "Added peer {0}; a running node dials it within seconds.",
+    "rm": "Removed peer {0}: it stays removed, whatever announces it (`solnet peers add` brings it back); a running "
+          "node drops its link within seconds.",
+    "block": "Blocked {0}: it is never dialled, and the node behind it may not link to this one either way "
+             "(`solnet peers unblock` lifts it); a running node applies it within seconds.",
+    "unblock": "Unblocked {0}; a running node takes it up within seconds.",
+}
+
+
 def cmd_peers(args: argparse.Namespace) -> int:
     log = home_of(args).log()
     store = log.store
-    if args.action in ("add", "rm"):
+    if args.action != "ls":
         if not args.address:
-            raise UsageError(f"`solnet peers {args.action}` needs an ADDRESS (host:port or a URL)")
-        address = parse_address(args.address)
+            what = "an ADDRESS (host:port or a URL)" + (" or a device or group id" if "block" in args.action else "")
+            raise UsageError(f"`solnet peers {args.action}` needs {what}")
+        target = _peer_target(args.action, args.address, log)
         with store.write():
-            if args.action == "add":
-                store.save_peer(address, "config")
-            elif not store.remove_peer(address):
-                raise CliError(f"{address} is not among this node's peers (`solnet peers ls` lists them)")
-        emit(args, {"address": address, "action": args.action},
-             f"{'Added' if args.action == 'add' else 'Removed'} peer {address}; a running node picks this up within seconds.")
+            try:
+                done = _change_peers(store, args.action, target)
+            except peer_blocks.PeerBlocked as exc:
+                raise CliError(str(exc)) from None
+        if not done:
+            raise CliError(f"{target} is not among this node's peers (`solnet peers ls` lists them)" if args.action == "rm"
+                           else f"{target} is not blocked (`solnet peers ls` lists what is)")
+        key = "address" if ":" in target else "id"
+        emit(args, {key: target, "action": args.action}, PEER_DONE[args.action].format(target))
         return 0
     if args.address:
-        raise UsageError("`solnet peers` lists the peers; to add or remove one: `solnet peers add|rm ADDRESS`")
-    peers = peer_list(store)
+        raise UsageError("`solnet peers` lists the peers; to change them: `solnet peers add|rm|block|unblock ADDRESS`")
+    runtime = runtime_info(store, home_of(args))
+    peers = peer_list(store, runtime)
     if args.json:
         print(json.dumps(peers, indent=2))
         return 0
-    if not peers:
-        print("No peers yet: `solnet peers add HOST:PORT`.")
+    if not any(p["source"] != "blocked" for p in peers):
+        print("No peers yet: `solnet peers add HOST:PORT`." + ("" if runtime.get("running") else
+              " (Peers that dial in are listed while the node runs.)"))
     for p in peers:
         print(render.peer_line(p))
     return 0
+
+
+def _peer_target(action: str, text: str, log: EventLog) -> str:
+    """The canonical address, or for block/unblock a device or group id (hex) when it is one."""
+    if action in ("block", "unblock") and ":" not in text:
+        if action == "unblock" and re.fullmatch(r"[0-9a-fA-F]{64}", text.strip()):
+            return text.strip().lower()
+        return parse_key(text, "device or group id", log).hex()
+    return parse_address(text)
+
+
+def _change_peers(store: Any, action: str, target: str) -> bool:
+    now = now_ms()
+    if action == "add":
+        peer_blocks.add(store, target)
+    elif action == "rm":
+        return peer_blocks.remove(store, target, now)
+    elif action == "block" and ":" in target:
+        peer_blocks.block_address(store, target, now)
+    elif action == "block":
+        peer_blocks.block_key(store, bytes.fromhex(target), now)
+    else:
+        return peer_blocks.unblock(store, target)
+    return True
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -1090,9 +1140,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-alert-timeout", type=float, default=10.0, metavar="SECONDS",
                    help="seconds --on-alert's command may take for one alert before it is stopped (default 10); "
                         "it is tried 3 times in all")
-    p = add("peers", cmd_peers, "list, add or remove peers")
-    p.add_argument("action", choices=("ls", "add", "rm"), nargs="?", default="ls")
-    p.add_argument("address", nargs="?", help="host:port or URL")
+    p = add("peers", cmd_peers, "list the peers (inbound links too), add, remove, block or unblock one")
+    p.add_argument("action", choices=("ls", "add", "rm", "block", "unblock"), nargs="?", default="ls")
+    p.add_argument("address", nargs="?", help="host:port or URL (block and unblock: or a device or group id)")
     p = add("sync", cmd_sync, "sync once with a peer and print a summary")
     p.add_argument("address", help="host:port or URL of a running node")
     p.add_argument("--proxy", help=PROXY_HELP)

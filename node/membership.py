@@ -17,6 +17,7 @@ from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED
 from solnet_errors import SolnetError
+from sync.peers import AddressError, normalize_address
 
 DEVICE_REQUEST_PREFIX = "solnet-device-v2:"
 LEGACY_DEVICE_REQUEST_PREFIX = "solnet-device-v1:"  # before devices consented: accepted, vouched without consent
@@ -254,8 +255,34 @@ def _not_yours(log: EventLog, member) -> str:
     return f"group {key} was admitted by group {admitter}; only the group that admitted it can revoke it"
 
 
+def invite_peers(invite_token: Invite) -> list[str]:
+    """The token's peer addresses a node can dial, in canonical form (one it cannot is left out: a
+    token is not trusted to hold good ones)."""
+    out = []
+    for text in invite_token.peers if isinstance(invite_token.peers, list) else []:
+        try:
+            address = normalize_address(text)
+        except AddressError:
+            continue
+        if address not in out:
+            out.append(address)
+    return out
+
+
+def inviter_name(log: EventLog, invite_token: Invite) -> str:
+    """Whose node the token's peers are, in words: the group that admitted the new group last (the
+    token's maker), or the device's own group; by its profile name, else its short id."""
+    member = log.trust.member(invite_token.group)
+    group = invite_token.group
+    if member is not None and member.admitters:
+        group = member.admitters[-1]
+    names = {row.key: row.data["name"] for row in log.store.rows("profile")}
+    return names.get(group) or f"group {short_id(group)}"
+
+
 def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
-    """Join the network of `invite_token`: store its trust chain, certify this device, publish the profile."""
+    """Join the network of `invite_token`: store its trust chain, certify this device, publish the
+    profile, and keep the token's peers as configured peers (`invite_peers` says which they are)."""
     config = home.config()
     if home.db_path.exists():
         raise MembershipError("this node is already in a network; use another --home to join a second one")
@@ -277,6 +304,9 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
             _take_group_profile(home, log, config)
         else:
             admit_own_device(log, keys, config)
+        with store.write():
+            for address in invite_peers(invite_token):
+                store.save_peer(address, "config")
     except BaseException:
         store.close()
         for suffix in ("", "-wal", "-shm"):

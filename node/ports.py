@@ -132,10 +132,14 @@ class WebNode(Protocol):
         ...
 
     def live_facts(self) -> dict[str, Any]:
-        """What this process knows now that the saved status may not yet: links, events/s, port."""
+        """What this process knows now that the saved status may not yet: links, events/s, port,
+        since when it has had no link (cut_off_since)."""
         ...
 
-    def peer_views(self, now: int) -> list[dict[str, Any]]: ...
+    def peer_views(self, now: int) -> list[dict[str, Any]]:
+        """Every peer, links dialled and dialled in alike, with the current lag both ways (unnamed:
+        node.status.name_peers names them by group, on the database thread)."""
+        ...
 
     async def wait_for_change(self, since_n: int, timeout: float) -> int: ...
 

@@ -408,9 +408,11 @@ def status_text(out: dict[str, Any]) -> str:
     lines = [f"{group}{region}, in the network {out['network_name']!r} ({short_id(out['network_id'])})"]
     if node.get("running"):
         where = f"; peers connect to {node['listen'][0]}:{node.get('port')}" if node.get("listen") else ""
-        connected = sum(1 for p in out.get("peers", ()) if p.get("connected"))
+        peers = [p for p in out.get("peers", ()) if p.get("source") != "blocked"]
+        connected = sum(1 for p in peers if p.get("connected"))
+        cut_off = f"; cut off since {local_time(node['cut_off_since'])}" if node.get("cut_off_since") else ""
         lines.append(f"  node: running (pid {node.get('pid')}){where}; "
-                     f"{connected} of {plural(len(out.get('peers', ())), 'peer')} connected")
+                     f"{connected} of {plural(len(peers), 'peer')} connected{cut_off}")
     else:
         lines.append("  node: not running (start it with `solnet run`)")
     lines += [f"  events: {plural(out['events'], 'event')} from {plural(out['authors'], 'author')}; "
@@ -428,14 +430,32 @@ def status_text(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+DIRECTIONS = {"outbound": "connected (we dialled)", "inbound": "connected (they dialled in)",
+              "both": "connected both ways"}
+
+
 def peer_line(peer: dict[str, Any]) -> str:
-    """One line of `solnet peers`: address, the label logs use for it, state, last sync, lag, error."""
-    state = "connected" if peer.get("connected") else ("banned" if peer.get("banned") else "not connected")
+    """One line of `solnet peers`: the peer's group, its address (none if it only dialled in), the
+    label logs use for it, how it is linked with its current lag both ways, or since when it is
+    cut off; its last sync and last error."""
+    if peer.get("source") == "blocked":
+        return f"blocked: {peer.get('address') or peer.get('id')} (`solnet peers unblock` lifts it)"
+    if peer.get("connected"):
+        behind, ahead = peer.get("behind"), peer.get("ahead")
+        lag = ("lag not measured yet" if behind is None
+               else f"{plural(behind, 'event')} behind, {plural(ahead or 0, 'event')} they lack")
+        state = f"{DIRECTIONS.get(peer.get('direction') or 'outbound', 'connected')}, {lag}"
+    elif peer.get("banned"):
+        state = "banned for invalid data"
+    elif peer.get("cut_off_since"):
+        state = f"cut off since {local_time(peer['cut_off_since'])}"
+    else:
+        state = "never connected"
     last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
-    lag = peer.get("lag")
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
-    return (f"{peer['address']:<28} {peer.get('label', ''):<10} {peer['source']:<8} {state:<13} last sync {last}, "
-            f"{'lag unknown' if lag is None else plural(lag, 'event') + ' behind'}{error}")
+    name = " ".join((peer.get("name") or "(group not known yet)").split())  # a profile's name on one line
+    return (f"{name:<20} {peer.get('address') or '(dialled in)':<28} "
+            f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}")
 
 
 def connection_problem(exc: BaseException) -> str:

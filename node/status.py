@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crypto.keys import short_id
+from node import peer_blocks
 from node.home import Home
 from node.log import EventLog, now_ms
 from node.store import Store
@@ -17,9 +19,22 @@ from sync.antientropy import Head, frontier_digest
 RUNNING_WITHIN_MS = 10_000  # a running node saves its runtime facts every few seconds
 
 
-def peer_list(store: Store) -> list[dict[str, Any]]:
-    """Every known peer with its last saved health (connected, last sync, lag, errors)."""
-    return [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
+def peer_list(store: Store, runtime: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every known peer with its last saved health (name, connected, last sync, lag both ways,
+    errors); with the `runtime` facts of a running node, the peers that only dialled in too; and
+    the blocked addresses (source "blocked")."""
+    peers = [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
+    if runtime and runtime.get("running"):
+        peers += runtime.get("inbound") or []
+    elif runtime is not None:  # no node runs (it may have crashed): no link is open, whatever was saved
+        for peer in peers:
+            if peer.get("connected"):
+                peer.update(connected=False, direction=None, behind=None, ahead=None, lag=None,
+                            cut_off_since=runtime.get("saved"))
+    blocks = peer_blocks.load(store)
+    peers += [{"address": a, "source": "blocked", "connected": False} for a in blocks.blocked_addresses()]
+    peers += [{"address": None, "source": "blocked", "id": key, "connected": False} for key in sorted(blocks.keys)]
+    return peers
 
 
 def runtime_info(store: Store, home: Home | None = None) -> dict[str, Any]:
@@ -71,7 +86,20 @@ def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
         revoked=revoked_list(log),
         database_bytes=home.db_path.stat().st_size,
         frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in store.heads()).hex(),
-        peers=peer_list(log.store),
-        node=runtime_info(log.store, home),
     )
+    out["node"] = runtime_info(log.store, home)
+    out["peers"] = peer_list(log.store, out["node"])
+    out["node"].pop("inbound", None)  # listed among the peers
     return out
+
+
+def name_peers(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Name each peer by its group (the profile's name, else the group's short id) and give the
+    group id; unknown until it has connected once. Blocking: on the database thread."""
+    names = {row.key: row.data["name"] for row in log.store.rows("profile")}
+    for peer in peers:
+        member = log.trust.member(bytes.fromhex(peer["device"])) if peer.get("device") else None
+        group = member.group if member is not None else None
+        peer["group"] = group.hex() if group is not None else None
+        peer["name"] = (names.get(group) or f"group {short_id(group)}") if group is not None else None
+    return peers

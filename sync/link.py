@@ -150,6 +150,7 @@ class _Round:
     digest: bytes = b""
     arrived: int = 0
     lag: int = 0
+    peer_lag: int = 0  # events we hold that the peer lacked (the reverse of `lag`)
     sent: int = 0
     storing: int = 0  # batches handed out with Store and not yet reported stored
 
@@ -164,6 +165,7 @@ class _Round:
         if len(table) != len(theirs.heads):
             raise RemoteProtocolError("an author appears twice in heads")
         self.lag = lag(self.heads, table)
+        self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads)
         return tuple(ranges_to_send(self.heads, table, self.first, self.forks))
 
 
@@ -206,6 +208,11 @@ class LinkProtocol:
     def lag(self) -> int:
         """Events the peer held that we lacked at the start of this round (once heads are exchanged)."""
         return self._round.lag if self._round and self.in_round else 0
+
+    @property
+    def peer_lag(self) -> int:
+        """Events we held that the peer lacked at the start of this round (once heads are exchanged)."""
+        return self._round.peer_lag if self._round and self.in_round else 0
 
     @property
     def tick_s(self) -> float:

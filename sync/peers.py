@@ -176,6 +176,7 @@ class PeerState(Penalties):
     lag: int | None = None  # events the peer had that we lacked at the last sync start
     connected: bool = False
     connected_since: int | None = None
+    disconnected_at: int | None = None  # when the last link to it ended: cut off since then
 
     def to_json(self, now: int) -> dict:
         """Plain JSON for `solnet status --json` and the dashboard."""
@@ -189,6 +190,7 @@ class PeerState(Penalties):
             "banned": self.is_banned(now), "banned_until": self.banned_until,
             "received_events": self.received_events, "sent_events": self.sent_events,
             "rejected_events": self.rejected_events, "lag": self.lag,
+            "cut_off_since": None if self.connected else self.disconnected_at,
         }
 
 
@@ -216,15 +218,25 @@ class DevicePenalties:
                 if record.current_penalty(now) > 0 or record.is_banned(now)]
 
 
+# A peer whose link ended lately is likely to come back soon (a restart, a laptop lid, a short
+# outage): for RETURN_WINDOW_MS after the link ended it is redialled with a backoff of at most
+# RETURN_CAP_MS, so the nodes behind it catch up within seconds of its return. A failed dial is
+# one refused connection (or one proxy attempt, one at a time per address), so this costs little.
+RETURN_WINDOW_MS = 600_000
+RETURN_CAP_MS = 2_000
+
+
 class PeerBook:
     """All known peers by canonical address, with backoff, health and penalties."""
 
-    def __init__(self, rng: random.Random, *, base_backoff_ms: int = 1000, max_backoff_ms: int = 300_000) -> None:
+    def __init__(self, rng: random.Random, *, base_backoff_ms: int = 1000, max_backoff_ms: int = 300_000,
+                 return_cap_ms: int = RETURN_CAP_MS) -> None:
         if base_backoff_ms <= 0 or max_backoff_ms < base_backoff_ms:
             raise ValueError("need 0 < base_backoff_ms <= max_backoff_ms")
         self._rng = rng
         self._base = base_backoff_ms
         self._max = max_backoff_ms
+        self._return_cap = max(return_cap_ms, base_backoff_ms)
         self._peers: dict[str, PeerState] = {}
 
     def add(self, address: str, source: str = "config") -> PeerState:
@@ -265,6 +277,8 @@ class PeerBook:
         """Full-jitter exponential backoff (at least half the base, so a peer is never hammered)."""
         peer.failures += 1
         cap = min(self._max, self._base * 2 ** min(peer.failures - 1, 62))
+        if peer.disconnected_at is not None and now - peer.disconnected_at < RETURN_WINDOW_MS:
+            cap = min(cap, self._return_cap)
         delay = max(ceil(self._base / 2), int(self._rng.uniform(0, cap)))
         peer.next_attempt = now + delay
         return delay
@@ -290,11 +304,22 @@ class PeerBook:
         """The connection ended; after an error it is redialled with backoff, else after the base delay."""
         peer = self._peer(address)
         peer.connected, peer.connected_since = False, None
+        peer.disconnected_at = now
         if error is not None:
             peer.last_error = error
             self._backoff(peer, now)
         else:
             peer.next_attempt = now + self._base
+
+    def heard_from(self, device: bytes, now: int) -> list[str]:
+        """The peer with this device key reached us (it dialled in): it is back, so the addresses
+        where it answered before are due now rather than at the end of their backoff."""
+        reset = []
+        for peer in self._peers.values():
+            if peer.device == device and not peer.connected and peer.next_attempt > now:
+                peer.failures, peer.next_attempt = 0, now
+                reset.append(peer.address)
+        return reset
 
     def synced(self, address: str, now: int, *, received: int, sent: int, lag: int) -> None:
         if min(received, sent, lag) < 0:

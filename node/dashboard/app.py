@@ -196,7 +196,7 @@ class Dashboard:
         peers = self.node.peer_views(now_ms())
         own = self._own_group() if ctx["is_admin"] else None  # only the admin acts for the group
         data = await self.node.db(pages.overview, self.node.log, region, now_ms(), own, peers, self.opener(ctx))
-        health = await self.node.db(pages.health, self.node.log, peers)
+        health = await self.node.db(pages.health, self.node.log, peers, self.node.live_facts().get("cut_off_since"))
         health["events_per_s"] = self.node.live_facts()["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health)
         health["cut_off"] = health["cut_off_minutes"] is not None

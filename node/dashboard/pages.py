@@ -16,6 +16,7 @@ from events.sealed import SEALED_KIND
 from node import references, render
 from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
+from node.status import name_peers
 from node.views import REGION_TABLES, reader_of, view
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
@@ -98,18 +99,24 @@ def own_group(log: EventLog, device: bytes) -> bytes | None:
     return log.trust.group_of(device)
 
 
-def health(log: EventLog, peers: list[dict[str, Any]]) -> dict[str, Any]:
-    """Network health from `peers` (PeerState.to_json plus a label: the running node's own view,
-    fresher than what it saves every 2 s) and this node's log."""
+def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None = None) -> dict[str, Any]:
+    """Network health from `peers` (node.net.peer_views: the running node's own view, fresher than
+    what it saves every 2 s, inbound links too), named here by group, and this node's log.
+    `cut_off_since`: since when the node has had no link at all (None: it has one)."""
+    peers = name_peers(log, [dict(p) for p in peers if p.get("source") != "blocked"])
     last_syncs = [p["last_sync"] for p in peers if p.get("last_sync")]
-    lags = [p["lag"] for p in peers if p.get("lag") is not None]
+    lags = [p["behind"] for p in peers if p.get("connected") and p.get("behind") is not None]
     return {
-        "peers": [{"label": p.get("label") or "?", "connected": bool(p.get("connected")), "last_sync": p.get("last_sync"),
-                   "lag": p.get("lag"), "banned": bool(p.get("banned")), "source": p.get("source")} for p in peers],
+        "peers": [{"label": p.get("label") or "?", "name": p.get("name") or p.get("label") or "?",
+                   "connected": bool(p.get("connected")), "direction": p.get("direction"),
+                   "last_sync": p.get("last_sync"), "behind": p.get("behind"), "ahead": p.get("ahead"),
+                   "cut_off_since": p.get("cut_off_since"), "banned": bool(p.get("banned")),
+                   "source": p.get("source")} for p in peers],
         "connected": sum(1 for p in peers if p.get("connected")),
         "known": len(peers),
         "last_sync": max(last_syncs) if last_syncs else None,
         "lag": max(lags) if lags else None,
+        "cut_off_since": cut_off_since,
         "events": log.store.count(),
     }
 

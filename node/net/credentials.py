@@ -3,7 +3,8 @@
 A link opens with each side presenting the chain of group keys that certifies its device (its
 group, the group that admitted it, ... up to a founder): a peer that has not heard of us yet can
 verify our membership from them. What a peer presents is stored through the verified path like
-any event, before its membership is checked.
+any event, before its membership is checked; what was new here then travels on by gossip at once
+(a new group's vouch and profile reach the whole network in seconds, not at the next round).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from crypto.keystore import NodeKeys
 from node.log import EventLog
 from node.net.database import DbThread
+from node.outcome import ACCEPTED
 
 MAX_CHAIN = 900  # events: group-key chains hold only membership events and profiles (small)
 
@@ -33,9 +35,11 @@ def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
 
 
 class Credentials:
-    def __init__(self, db: DbThread, log: Callable[[], EventLog], keys: NodeKeys) -> None:
+    def __init__(self, db: DbThread, log: Callable[[], EventLog], keys: NodeKeys,
+                 new: Callable[[list[tuple[bytes, str, bytes]]], None] = lambda items: None) -> None:
         self._db_thread = db
         self._log = log
+        self._new = new  # (id, kind, wire) of events stored here for the first time: gossiped on
         self._device = bytes(keys.device.public)
         self._chain: tuple[bytes, ...] = ()
 
@@ -50,5 +54,7 @@ class Credentials:
         """Store what a peer presented; our own chain may have grown with it."""
         if events:
             outcomes = await self._db_thread.run(self._log().ingest_credentials, list(events))
-            if any(o.status == "accepted" for o in outcomes):
+            accepted = [(o.id, o.kind or "", wire) for o, wire in zip(outcomes, events) if o.status == ACCEPTED]
+            if accepted:
                 await self.refresh()
+                self._new(accepted)

@@ -6,6 +6,8 @@ every `sync_interval_s` (with jitter), and not while its disk is full. `sync_onc
 sync`: dial, one round (and a confirming one if we sent anything), close.
 
 Logs name peers by the same per-node label as `solnet peers` and the dashboard, never by address.
+`views` describes every open link, dialled or accepted, with its current lag both ways, and the
+peers whose links ended (cut off since then).
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ log = logging.getLogger(f"solnet.{__name__}")
 
 CONNECT_INTERVAL_S = 0.5
 MAX_INBOUND = 64
+GONE_KEPT = 256  # peers whose links ended, remembered for "cut off since" (the oldest are forgotten)
 
 
 class Links:
@@ -53,6 +56,8 @@ class Links:
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
+        self._gone: dict[bytes, int] = {}  # device -> when its last link ended
+        self.quiet_since: int | None = None  # when the last open link ended (None: links are open, or none ever was)
         self._dialling: set[str] = set()
         self._tasks: list[asyncio.Task] = []
         self.stopping = False
@@ -62,6 +67,15 @@ class Links:
 
     def open(self) -> Iterable[Link]:
         return [link for link, _ in list(self._open.values())]
+
+    def views(self) -> tuple[list[dict], dict[bytes, int]]:
+        """The open links (device, direction, dialled address, since when, current lag both ways,
+        log label) and, for peers with no open link, when their last one ended."""
+        links = [{"device": link.peer_device, "direction": "outbound" if link.outbound else "inbound",
+                  "address": link.address, "connected_since": peer.opened_ms, "behind": peer.behind,
+                  "ahead": peer.ahead, "label": self._directory.name_of(link)}
+                 for link, peer in list(self._open.values())]
+        return links, dict(self._gone)
 
     # --- incoming -----------------------------------------------------------------------------------
     async def accept(self, request: web.Request, progress: Callable[[], int] | None = None,
@@ -125,19 +139,34 @@ class Links:
     async def _serve(self, link: Link) -> None:
         peer = PeerLink(link, self.ports)
         self._open[link.number] = (link, peer)
+        self._gone.pop(link.peer_device, None)
+        self.quiet_since = None
         name = self._directory.name_of(link)
         log.info("%s connected (%s)", name, "outbound" if link.outbound else "inbound")
+        if not link.outbound:  # it is back: where it answered before is worth dialling now, not after a backoff
+            self._directory.book.heard_from(link.peer_device, now_ms())
         rounds = asyncio.create_task(self._rounds(link, peer)) if link.outbound else None
         try:
             await peer.serve()
         finally:
             self._open.pop(link.number, None)
+            self._remember_gone(link.peer_device)
             if rounds:
                 rounds.cancel()
             book = self._directory.book
             if link.address and book.get(link.address) is not None:  # not removed meanwhile
                 book.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
             log.info("%s disconnected", name)
+
+    def _remember_gone(self, device: bytes) -> None:
+        now = now_ms()
+        if not self._open:
+            self.quiet_since = now
+        if any(link.peer_device == device for link, _ in self._open.values()):
+            return
+        self._gone[device] = now
+        while len(self._gone) > GONE_KEPT:
+            del self._gone[next(iter(self._gone))]
 
     async def _rounds(self, link: Link, peer: PeerLink) -> None:
         """Anti-entropy with the peer we dialled: at once, then periodically with jitter."""
@@ -164,12 +193,13 @@ class Links:
                      result.sent, result.seconds)
 
     # --- membership and removal -------------------------------------------------------------------
-    async def drop(self, keep: Callable[[bytes], str | None], code: str, text: str) -> None:
-        """Close the links to the peers `keep` gives a reason for (logged) rather than None."""
+    async def drop(self, keep: Callable[[bytes], str | None], code: str, text: str,
+                   said: str = "is no longer a member") -> None:
+        """Close the links to the peers `keep` gives a reason for (logged, after `said`) rather than None."""
         for link in self.open():
             why = keep(link.peer_device)
             if why is not None:
-                log.warning("%s is no longer a member (%s); disconnecting", self._directory.name_of(link), why)
+                log.warning("%s %s (%s); disconnecting", self._directory.name_of(link), said, why)
                 await link.close(code, text)
 
     async def close_addresses(self, addresses: list[str]) -> None:

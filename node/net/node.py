@@ -32,6 +32,7 @@ from node.net.gossip_router import GossipRouter
 from node.net.link_storage import LogAccess
 from node.net.links import Links
 from node.net.peer_directory import PeerDirectory
+from node.net import peer_views
 from node.net.peer_link import RoundResult
 from node.net.peer_policy import PeerPolicy
 from node.net.route import Route
@@ -76,9 +77,11 @@ class Node:
         self.health = StorageHealth(home.path)
         self.directory = PeerDirectory(self._db_thread, self._opened, rng, extra=peers or [], own_address=own,
                                        own_device=device)
-        self.policy = PeerPolicy(self.route.limits, self._opened, lambda: self.directory.book, self.directory.name_of)
-        self.credentials = Credentials(self._db_thread, self._opened, keys)
+        self.policy = PeerPolicy(self.route.limits, self._opened, lambda: self.directory.book, self.directory.name_of,
+                                 blocked=lambda: self.directory.blocks.blocked_keys())
         self.router = GossipRouter(lambda: self.links.open(), self.policy.is_member, rng)
+        # What a connecting peer presents and was new here (a new group's chain) goes on at once.
+        self.credentials = Credentials(self._db_thread, self._opened, keys, new=self.router.own)
         self.links = Links(route=self.route, rng=rng, sync_interval_s=sync_interval_s,
                            identity=self.identity, directory=self.directory, policy=self.policy,
                            storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
@@ -88,7 +91,8 @@ class Node:
                                credentials=self.credentials, drop_revoked=self._drop_revoked,
                                learn_announced=self.directory.learn_announced)
         self.saver = StatusSaver(self._db_thread, self._opened, facts=self._facts, directory=self.directory,
-                                 storage=self.health, devices=self.policy.devices, removed=self.links.close_addresses,
+                                 views=self.peer_views, storage=self.health, devices=self.policy.devices,
+                                 removed=self._peers_changed,
                                  follow_route=lambda: self.links.follow_route(home, self._db_thread))
 
     # --- the store ------------------------------------------------------------------------------
@@ -220,6 +224,22 @@ class Node:
 
         await self.links.drop(why_not, "revoked", "your key is no longer certified in this network")
 
+    async def _peers_changed(self, removed: list[str]) -> None:
+        """`solnet peers rm/block` took effect: links dialled to removed addresses end, and so do
+        links to blocked devices and groups, whichever side dialled."""
+        if removed:
+            await self.links.close_addresses(removed)
+        blocked = self.directory.blocks.blocked_keys()
+        if not blocked:
+            return
+
+        def why(device: bytes) -> str | None:
+            member = self.log.trust.member(device)
+            hit = device in blocked or (member is not None and member.group in blocked)
+            return "by this node's user" if hit else None
+
+        await self.links.drop(why, "blocked", "this node no longer accepts links from you", said="is blocked")
+
     # --- what the web sees (node.ports.WebNode) -------------------------------------------------
     async def publish(self, kind: str, texts: dict[str, str], **options: Any) -> Event:
         """Publish as `solnet publish` does, and gossip the event at once (not at the watcher's next look)."""
@@ -251,14 +271,24 @@ class Node:
         return self.router.events_per_second()
 
     def live_facts(self) -> dict[str, Any]:
-        return {"links": len(self.links), "events_per_s": self.events_per_second(), "port": self.bound_port}
+        return {"links": len(self.links), "events_per_s": self.events_per_second(), "port": self.bound_port,
+                "cut_off_since": self.cut_off_since()}
+
+    def cut_off_since(self) -> int | None:
+        """Since when this running node has had no link to any peer (None: it has one now, or it
+        does not run its peer loops)."""
+        if len(self.links) or self._started_ms is None:
+            return None
+        return self.links.quiet_since or self._started_ms
 
     def _facts(self) -> dict[str, Any]:
         return {"listen": list(self.listen) if self.listen else None, "port": self.bound_port,
                 "links": len(self.links), "events_per_s": self.events_per_second(),
+                "cut_off_since": self.cut_off_since(),
                 # for `solnet proxy`: whether a change of the home's setting reaches this node
                 "proxy": str(self.route.proxy) if self.route.proxy else None,
                 "proxy_fixed": not self.route.follows_config}
 
     def peer_views(self, now: int) -> list[dict[str, Any]]:
-        return self.directory.views(now)
+        """Every peer, inbound and outbound links alike, unnamed (node/net/peer_views.py)."""
+        return peer_views.merge(self.directory.views(now), *self.links.views())

@@ -1,13 +1,14 @@
-"""The addresses this node dials: configured (`solnet peers add`, `--peer`) or announced by other
-nodes (node.announce events), with each one's health, kept in step with the store.
+"""The addresses this node dials: configured (`solnet peers add`, `--peer`, an invite's peers) or
+announced by other nodes (node.announce events), with each one's health, kept in step with the store.
 
-`solnet peers add/rm` in another process changes the stored list; `reconcile` picks that up. Logs
-name an address only by a per-node label (`label`), never the address itself.
+`solnet peers add/rm/block/unblock` in another process changes the stored list; `reconcile` picks
+that up. Removed and blocked addresses stay out (node/peer_blocks.py): an announcement or a
+restart does not bring them back. Logs name an address only by a per-node label (`label`), never
+the address itself.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 from collections.abc import Callable
@@ -15,8 +16,10 @@ from typing import Any
 
 from events.canonical import unpack
 from events.errors import InvalidEvent
+from node import peer_blocks
 from node.log import EventLog
 from node.net.database import DbThread
+from node.peer_blocks import PeerBlocks
 from sync.peers import AddressError, PeerBook, normalize_address
 from sync.transport import Link
 
@@ -32,15 +35,18 @@ class PeerDirectory:
         self._own = {own_address} if own_address else set()
         self._own_device = own_device
         self._label_key = b""
+        self.blocks = PeerBlocks()
 
     async def load(self) -> None:
-        """Read the stored peers, add those given with --peer, learn the announced ones."""
+        """Read the stored peers, add those given with --peer (unless blocked), learn the announced ones."""
         self._label_key = await self._db_thread.run(self._node_label_key)
+        self.blocks = await self._db_thread.run(self._blocks)
         for address, source, _ in await self._db_thread.run(self._log().store.peer_rows):
             self.book.add(address, source)
-        for address in self._extra:
-            self.book.add(address, "config")
-            await self._db_thread.run(self._insert, address, "config")
+        for address in self._extra:  # like `solnet peers add`: undoes a removal, not a block
+            if address not in self.blocks.blocked_addresses():
+                self.book.add(address, "config")
+                self.blocks = await self._db_thread.run(self._insert_given, address)
         await self.learn_announced()
 
     def label(self, address: str) -> str:
@@ -60,13 +66,11 @@ class PeerDirectory:
     def forget(self) -> None:
         """The panic wipe: no address is kept (nor saved back)."""
         self.book = PeerBook(self._rng)
+        self.blocks = PeerBlocks()
 
     def views(self, now: int) -> list[dict[str, Any]]:
         """Every known peer's health as this node sees it now, with its log label."""
         return [{**p.to_json(now), "label": self.label(p.address)} for p in self.book.all()]
-
-    def states(self, now: int) -> list[tuple[str, str]]:
-        return [(view["address"], json.dumps(view)) for view in self.views(now)]
 
     async def learn_announced(self) -> None:
         """Add the addresses other nodes announced (node.announce events) that we do not know yet."""
@@ -76,18 +80,20 @@ class PeerDirectory:
                     address = normalize_address(text)
                 except AddressError:
                     continue
-                if address not in self._own and self.book.get(address) is None:
+                if address not in self._own and self.book.get(address) is None and not self.blocks.keeps_out(address):
                     self.book.add(address, "announce")
                     await self._db_thread.run(self._insert, address, "announce")
 
     async def reconcile(self) -> list[str]:
-        """Pick up `solnet peers add/rm` made by other processes; the addresses removed."""
+        """Pick up `solnet peers add/rm/block/unblock` made by other processes; the addresses
+        removed (configured, given with --peer or announced: a removal sticks whatever the source)."""
         rows = {address: source for address, source, _ in await self._db_thread.run(self._log().store.peer_rows)}
+        self.blocks = await self._db_thread.run(self._blocks)
         for address, source in rows.items():
             if self.book.get(address) is None:
                 self.book.add(address, source)
         removed = [p.address for p in self.book.all()
-                   if p.address not in rows and p.source == "config" and p.address not in self._extra]
+                   if (p.address not in rows and p.address not in self._extra) or self.blocks.keeps_out(p.address)]
         for address in removed:
             self.book.remove(address)
         return removed
@@ -101,6 +107,18 @@ class PeerDirectory:
             with store.write():
                 store.set_meta("peer_label_key", key)
         return key
+
+    def _blocks(self) -> PeerBlocks:
+        return peer_blocks.load(self._log().store)
+
+    def _insert_given(self, address: str) -> PeerBlocks:
+        store = self._log().store
+        with store.write():
+            blocks = peer_blocks.load(store)
+            if blocks.addresses.pop(address, None) is not None:
+                peer_blocks.save(store, blocks)
+            store.save_peer(address, "config")
+        return blocks
 
     def _insert(self, address: str, source: str) -> None:
         store = self._log().store

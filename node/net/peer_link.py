@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
 from node.outcome import ACCEPTED, REJECTED, Outcome
 from node.ports import LinkGossip, LinkPolicy, LinkStorage
@@ -118,6 +119,12 @@ class PeerLink:
                                  release=self.gossip.release)
         self.progress: Callable[[int, int], None] | None = None  # `solnet sync`: (received, expected)
         self.cut: LinkClosed | None = None  # why the link ended, if it did
+        # The current lag both ways, as `solnet peers` and the dashboard show it: set when a round
+        # compares heads, brought down as its batches are stored here and streamed there, and 0
+        # once it ends complete (None: no round compared heads yet on this link).
+        self.opened_ms = now_ms()
+        self.behind: int | None = None  # events the peer holds that we lack
+        self.ahead: int | None = None  # events we hold that the peer lacks
 
     # --- the reader loop ------------------------------------------------------------------------
     async def serve(self) -> None:
@@ -202,6 +209,7 @@ class PeerLink:
                 await self.link.send(command.message)
             elif isinstance(command, Stream):
                 self.round.lag = self.protocol.lag
+                self.behind, self.ahead = self.protocol.lag, self.protocol.peer_lag
                 self.stream_task = asyncio.create_task(self._stream(command.ranges),
                                                        name=f"link-{self.link.number}-stream")
             elif isinstance(command, Store):
@@ -267,6 +275,7 @@ class PeerLink:
                         await self.link.send(Events(tuple(evidence)))
                         self._streamed_batches += 1
                         sent += len(evidence)
+                        self._count_sent(len(evidence))
                     continue
                 first = r.first
                 while first <= r.last:
@@ -276,6 +285,7 @@ class PeerLink:
                     await self.link.send(Events(tuple(w for _, w in rows)))  # waits while the peer is not reading
                     self._streamed_batches += 1
                     sent += len(rows)
+                    self._count_sent(len(rows))
                     first = rows[-1][0] + 1
             self._still_open()
             await self._execute(self.protocol.stream_finished(sent))
@@ -286,8 +296,12 @@ class PeerLink:
             self.cut = self.cut or LinkClosed(f"{self.link.name}: this node failed while streaming", "failed")
             await self.link.close()
 
+    def _count_sent(self, events: int) -> None:
+        self.ahead = max(0, (self.ahead or 0) - events)
+
     def _round_over(self, done: RoundDone) -> None:
         """Both sides sent everything and all of it is stored."""
+        self.behind = self.ahead = 0
         self.round.in_sync = done.in_sync
         self.round.arrived, self.round.sent, self.round.lag = done.arrived, done.sent, done.lag
         self.round.complete = True
@@ -312,6 +326,8 @@ class PeerLink:
         on, and tell the protocol (a round's batch). False once the peer is banned."""
         self._stored += len(batch.wires)
         self.round.outcomes.update(o.status for o in outcomes)
+        if not batch.pushed and self.behind is not None:
+            self.behind = max(0, self.round.lag - self.round.received)
         if self.progress is not None:
             self.progress(self.round.received, max(self.protocol.lag, self.protocol.arrived))
         rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)

@@ -1,9 +1,10 @@
 """Who may hold a link to this node, and what a peer may cost it.
 
-Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and not banned
-here. Costs: per device, a budget of bytes/s read from its link and of pushed events/s, enforced
-by pausing reads (TCP back-pressure). Penalties for invalid data are charged to the device key,
-whichever side dialled, and to the dialled address too; enough of them make a ban.
+Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and neither
+banned nor blocked here (`solnet peers block`). Costs: per device, a budget of bytes/s read from
+its link and of pushed events/s, enforced by pausing reads (TCP back-pressure). Penalties for
+invalid data are charged to the device key, whichever side dialled, and to the dialled address
+too; enough of them make a ban.
 """
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ log = logging.getLogger(f"solnet.{__name__}")
 
 class PeerPolicy:
     def __init__(self, limits: PeerLimits, trust: Callable[[], EventLog], addresses: Callable[[], PeerBook],
-                 name_of: Callable[[Link], str] = lambda link: link.name) -> None:
+                 name_of: Callable[[Link], str] = lambda link: link.name,
+                 blocked: Callable[[], frozenset[bytes]] = frozenset) -> None:
         self.limits = limits
+        self._blocked = blocked  # device and group keys this node's user blocked
         self._name_of = name_of  # how logs name a link's peer
         self._log = trust  # the log whose trust graph decides membership (opened by the node at start)
         self._addresses = addresses  # the peer book of dialled addresses (replaced by a panic wipe)
@@ -44,6 +47,9 @@ class PeerPolicy:
             raise HandshakeError("revoked", "that device's group is revoked")
         if self.devices.is_banned(device, now_ms()):
             raise HandshakeError("not_a_member", "that device is banned here for sending invalid data")
+        blocked = self._blocked()
+        if device in blocked or m.group in blocked:
+            raise HandshakeError("not_a_member", "this node does not accept links from that device")
 
     def is_member(self, device: bytes) -> bool:
         try:

@@ -1,8 +1,9 @@
 """What `solnet status` and `solnet dashboard-link` read about a running node: saved every few seconds.
 
-Every SAVE_INTERVAL_S the node writes each peer's health and its own runtime facts (pid, port,
-links, events/s, storage trouble, penalised devices) into the store, picks up `solnet peers
-add/rm` made by other processes, and every EXPIRY_TICKS saves drops the bodies of expired events.
+Every SAVE_INTERVAL_S the node writes each peer's health (named by group, with its current lag)
+and its own runtime facts (pid, port, links, events/s, the peers that reached it only by dialling
+in, storage trouble, penalised devices) into the store, picks up `solnet peers add/rm/block`
+made by other processes, and every EXPIRY_TICKS saves drops the bodies of expired events.
 `solnet proxy` in another process is taken up at the same pace. A full disk is said once and
 retried at the next save; the node keeps running.
 """
@@ -18,6 +19,7 @@ from typing import Any
 from node.log import EventLog, now_ms
 from node.net.database import DbThread
 from node.net.peer_directory import PeerDirectory
+from node.status import name_peers
 from node.net.storage_health import StorageHealth
 from node.store import StoreError
 from sync.peers import DevicePenalties
@@ -30,30 +32,34 @@ EXPIRY_TICKS = 15  # every 30 s: expired alerts and offers vanish from disk, not
 
 class StatusSaver:
     def __init__(self, db: DbThread, log_: Callable[[], EventLog], *, facts: Callable[[], dict[str, Any]],
-                 directory: PeerDirectory, storage: StorageHealth, devices: DevicePenalties,
+                 directory: PeerDirectory, views: Callable[[int], list[dict[str, Any]]],
+                 storage: StorageHealth, devices: DevicePenalties,
                  removed: Callable[[list[str]], Awaitable[None]],
                  follow_route: Callable[[], Awaitable[None]] | None = None) -> None:
         self._db_thread = db
         self._log = log_
         self._facts = facts  # listen, port, links, events_per_s: this process's live facts
         self._directory = directory
+        self._views = views  # every peer, inbound links too (Node.peer_views)
         self._storage = storage
         self._devices = devices
         self._removed = removed  # close the links to addresses removed by `solnet peers rm`
         self._follow_route = follow_route  # take up a `solnet proxy` made meanwhile
 
-    def save(self, states: list[tuple[str, str]] | None = None) -> None:
+    def save(self, views: list[dict[str, Any]] | None = None) -> None:
         """Write peer health and this node's runtime facts. Blocking: on the database thread (or
         after it stopped)."""
         now = now_ms()
-        store = self._log().store
-        if states is None:
-            states = self._directory.states(now)
+        log_ = self._log()
+        store = log_.store
+        peers = name_peers(log_, self._views(now) if views is None else views)
         with store.write():
-            for address, state in states:
-                store.save_peer_state(address, state)
+            for peer in peers:
+                if peer["address"] is not None:
+                    store.save_peer_state(peer["address"], json.dumps(peer))
             store.set_meta("runtime", json.dumps({
                 "pid": os.getpid(), "saved": now, **self._facts(),
+                "inbound": [peer for peer in peers if peer["address"] is None],
                 "storage_problem": self._storage.trouble(),
                 "penalised_devices": self._devices.penalised(now),
             }).encode())
@@ -61,7 +67,7 @@ class StatusSaver:
     async def save_now(self) -> None:
         """Save at once (e.g. the port, as soon as the node listens); a full disk is said, not raised."""
         try:
-            await self._db_thread.run(self.save, self._directory.states(now_ms()))
+            await self._db_thread.run(self.save, self._views(now_ms()))
         except StoreError as exc:
             self._storage.failed(exc)
 
@@ -75,11 +81,9 @@ class StatusSaver:
                     dropped = await self._db_thread.run(self._log().purge_expired)
                     if dropped:
                         log.info("dropped the bodies of %d expired events", dropped)
-                removed = await self._directory.reconcile()
-                if removed:
-                    await self._removed(removed)
+                await self._removed(await self._directory.reconcile())
                 if self._follow_route is not None:
                     await self._follow_route()
-                await self._db_thread.run(self.save, self._directory.states(now_ms()))
+                await self._db_thread.run(self.save, self._views(now_ms()))
             except StoreError as exc:  # a full disk: say so, keep running, try again later
                 self._storage.failed(exc)

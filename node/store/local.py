@@ -54,7 +54,7 @@ class LocalTables(ProjectionTables):
         self._x("DELETE FROM pending")
         self._x("DELETE FROM forks")
         peers = self._x("DELETE FROM peers").rowcount
-        self._x("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key')")
+        self._x("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks')")
         return len(sealed), peers
 
     # --- housekeeping -----------------------------------------------------------------------------

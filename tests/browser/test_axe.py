@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from chromium import api_publish, log_in, url
+from local_cluster import cli, cli_json
 
 from node.dashboard.pages import PUBLISHABLE
 
@@ -29,9 +30,13 @@ RUN = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, result
 
 
 def network_with_data(cluster):
-    """One node (public pages on) holding some of everything, an alert live, French text in one action."""
-    [calais] = cluster.network([("Calais", "calais")])
+    """One node (public pages on) holding some of everything, an alert live, French text in one
+    action; a peer that dialled in (Bristol) and a configured one never reached, for the health list."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
     cluster.start(calais, sync_interval=3600, extra_args=["--public-dashboard"])
+    cluster.start(bristol, sync_interval=3600)
+    cli(calais, "peers", "add", "127.0.0.1:9")  # nothing listens there
     own = calais.home.config().group_id
     ids = {}
     api_publish(calais, "group.profile", {"name": "Calais Solidarité", "region": "calais", "languages": "fr",
@@ -60,6 +65,8 @@ def network_with_data(cluster):
                                                    "starts_at": "2031-03-03T05:00"}, to=[own])["id"]
     api_publish(calais, "alert", {"region": "calais", "type": "eviction", "text": "Expulsion annoncée", "public": "yes",
                                   "location": "Rue Mollien"}, expires_in="6h")
+    cluster.wait(lambda: len([p for p in cli_json(calais, "peers") if p.get("name") or p.get("failures")]) == 2,
+                 20, "Calais showing Bristol's inbound link and its failed dials to the other peer")
     return calais, ids
 
 
@@ -106,6 +113,7 @@ def test_axe_overview_events_groups_wipe_and_errors(cluster, browser, lang) -> N
     calais, ids, page = pages_of(cluster, browser, admin=True)
     found: list[str] = []
     visit(page, url(calais, f"/?lang={lang}"), "overview", found)
+    assert page.locator("#peers-list li").count() == 2 and "Bristol" in page.locator("#peers-list").inner_text()
     page.locator("#live-status[data-state='live']").wait_for()
     check(page, "overview, live", found)
     for kind, event_id in ids.items():

@@ -155,7 +155,8 @@ def invocations(p: dict) -> list[tuple[str | None, list[str]]]:
         add(home, "run", *argv)
     add(prepared, "run", "--listen", busy)
     for argv in (["rm"], ["add"], ["add", ""], ["add", BINARY], ["add", HUGE], ["rm", "127.0.0.1:1"], ["bogus"],
-                 ["ls", "extra"]):
+                 ["ls", "extra"], ["block"], ["block", BINARY], ["block", HUGE], ["block", "abcdef"],
+                 ["unblock", "127.0.0.1:1"], ["unblock", "f" * 64], ["unblock", BINARY]):
         add(home, "peers", *argv)
     for argv in ([], [""], [BINARY], [HUGE], ["127.0.0.1:1"], ["x.onion:1"], ["127.0.0.1:1", "--proxy", "bad"]):
         add(home, "sync", *argv)

@@ -48,7 +48,8 @@ def overview(lang: str = "en") -> dict:
         resources={"items": [{**item, "title": HOSTILE, "summary": HOSTILE, "languages": ["ar"], "topic": "legal"}],
                    "more": False},
         names={ID: HOSTILE}, regions=["calais"], region=None, fragment="/fragment/overview",
-        health={"peers": [{"label": "peer~abc", "connected": True, "banned": False}], "connected": 1, "known": 1,
+        health={"peers": [{"label": "peer~abc", "name": HOSTILE, "connected": True, "direction": "inbound",
+                           "behind": 3, "ahead": 0, "banned": False}], "connected": 1, "known": 1,
                 "last_sync": None, "lag": None, "events_per_s": 0.0, "events": 10},
     )
 

@@ -9,6 +9,7 @@ bounded; a wait that times out fails with the tails of the node logs.
 """
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -23,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from node import login_links
 from node.demo import localnet
 from node.home import PASSPHRASE_ENV
 from node.demo.localnet import LocalNode
@@ -130,6 +133,33 @@ def open_links(node: LocalNode) -> int:
     """Links the node's log shows as open now (each is logged once connected, once disconnected)."""
     text = log_text(node)
     return len(_LINK_UP.findall(text)) - len(_LINK_DOWN.findall(text))
+
+
+DIRECT = urllib.request.ProxyHandler({})  # loopback: never through a proxy
+
+
+def api(node: LocalNode, path: str, body: dict | None = None) -> object:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{node.port}{path}", data=json.dumps(body).encode() if body is not None else None,
+        method="POST" if body is not None else "GET",
+        headers={"Authorization": f"Bearer {node.home.admin_token()}", "Content-Type": "application/json"})
+    with urllib.request.build_opener(DIRECT).open(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def dashboard_pages(node: LocalNode, paths: list[str]) -> str:
+    """The admin's view of `paths` (logged in with a one-time link, as a coordinator)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(DIRECT, urllib.request.HTTPCookieProcessor(jar))
+    token, _ = login_links.create(node.home.path)
+    base = f"http://127.0.0.1:{node.port}"
+    with opener.open(f"{base}/login/link?token={token}", timeout=10) as reply:
+        assert reply.url.rstrip("/") == base, reply.url  # logged in, on the overview
+    pages = []
+    for path in paths:
+        with opener.open(base + path, timeout=10) as reply:
+            pages.append(reply.read().decode())
+    return "\n".join(pages)
 
 
 def _proc_stat(pid: int) -> tuple[str, int, int] | None:

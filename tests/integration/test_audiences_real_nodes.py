@@ -9,46 +9,15 @@ the checks can see.
 """
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import secrets
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from disk_scan import files_under, scan, text_needle
-from local_cluster import Cluster, cli, cli_json, holds, log_text
-from node import login_links
+from local_cluster import Cluster, api, cli, cli_json, dashboard_pages, holds, log_text
 from node.demo import localnet
-from node.demo.localnet import LocalNode
-
-DIRECT = urllib.request.ProxyHandler({})  # loopback: never through a proxy
-
-
-def api(node: LocalNode, path: str, body: dict | None = None) -> object:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{node.port}{path}", data=json.dumps(body).encode() if body is not None else None,
-        method="POST" if body is not None else "GET",
-        headers={"Authorization": f"Bearer {node.home.admin_token()}", "Content-Type": "application/json"})
-    with urllib.request.build_opener(DIRECT).open(request, timeout=10) as reply:
-        return json.loads(reply.read())
-
-
-def dashboard_pages(node: LocalNode, paths: list[str]) -> str:
-    """The admin's view of `paths` (logged in with a one-time link, as a coordinator)."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(DIRECT, urllib.request.HTTPCookieProcessor(jar))
-    token, _ = login_links.create(node.home.path)
-    base = f"http://127.0.0.1:{node.port}"
-    with opener.open(f"{base}/login/link?token={token}", timeout=10) as reply:
-        assert reply.url.rstrip("/") == base, reply.url  # logged in, on the overview
-    pages = []
-    for path in paths:
-        with opener.open(base + path, timeout=10) as reply:
-            pages.append(reply.read().decode())
-    return "\n".join(pages)
-
 
 def test_an_action_for_chosen_groups_reaches_only_them(cluster: Cluster) -> None:
     nodes = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])

@@ -15,6 +15,8 @@ from sync.peers import (
     BAN_THRESHOLD,
     PENALTY_HALF_LIFE_MS,
     REASON_POINTS,
+    RETURN_CAP_MS,
+    RETURN_WINDOW_MS,
     AddressError,
     PeerBook,
     PeerLimits,
@@ -250,6 +252,42 @@ def test_connect_resets_backoff_and_disconnect_reschedules():
     peers.connected(A, 300_000, DEVICE)
     peers.disconnected(A, 400_000, None)
     assert state.failures == 0 and state.next_attempt == 401_000  # clean close: base delay
+
+
+def test_a_peer_lost_lately_is_redialled_within_the_return_cap_then_backs_off_as_before():
+    peers = book(FixedRng(top=True), base_backoff_ms=1000, max_backoff_ms=300_000)
+    peers.add(A)
+    peers.connected(A, 0, DEVICE)
+    peers.disconnected(A, 10_000, "connection closed")
+    state = peers.get(A)
+    assert state.to_json(10_000)["cut_off_since"] == 10_000
+    # Four minutes of failed dials: never more than the return cap apart (the old schedule had reached 256 s).
+    now, delays = 10_000, []
+    while now < 10_000 + 240_000:
+        delays.append(peers.connect_failed(A, now, "refused"))
+        now += delays[-1]
+    assert max(delays) == RETURN_CAP_MS and state.failures > 60
+    # Past the window, the usual exponential backoff again.
+    assert peers.connect_failed(A, 10_000 + RETURN_WINDOW_MS, "refused") == 300_000
+    # A peer never linked gets the usual backoff from the start.
+    peers.add(B)
+    assert [peers.connect_failed(B, 0, "refused") for _ in range(4)] == [1000, 2000, 4000, 8000]
+
+
+def test_inbound_contact_makes_the_peer_due_at_once():
+    peers = book(FixedRng(top=True), base_backoff_ms=1000, max_backoff_ms=300_000)
+    peers.add(A)
+    peers.add(B)
+    peers.connected(A, 0, DEVICE)
+    peers.disconnected(A, 0, "reset by peer")
+    state = peers.get(A)
+    state.failures, state.next_attempt = 9, 250_000  # as after minutes of failures
+    assert peers.due(1_000) == [peers.get(B)]
+    assert peers.heard_from(DEVICE, 1_000) == [A]
+    assert state.failures == 0 and state.next_attempt == 1_000 and A in [p.address for p in peers.due(1_000)]
+    assert peers.heard_from(bytes(32), 1_000) == []  # another device: nothing changes
+    peers.connected(A, 2_000, DEVICE)
+    assert peers.heard_from(DEVICE, 3_000) == []  # connected: nothing to reset
 
 
 def test_connected_checks_device_key_length():

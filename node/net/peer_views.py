@@ -1,0 +1,57 @@
+"""Every peer as `solnet peers`, `status`, the API and the dashboard show it: one entry per known
+address and one per peer that reached us only by dialling in, inbound and outbound links alike.
+
+Merged from the peer book (addresses, health, penalties) and the open links (direction, current
+lag both ways): an address's entry shows a link to the device that answered there, whichever side
+dialled. A peer with no open link shows since when it is cut off. Names come later, on the
+database thread (node.status.name_peers): the group's name from its profile, else a short id.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+
+def merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[bytes, int]) -> list[dict[str, Any]]:
+    """`book`: PeerState.to_json of each address, with its label; `links`: Links.views' open links;
+    `gone`: device -> when its last link ended."""
+    out, matched = [], set()
+    for entry in book:
+        device = bytes.fromhex(entry["device"]) if entry.get("device") else None
+        mine = [i for i, link in enumerate(links)
+                if link["address"] == entry["address"] or (device is not None and link["device"] == device)]
+        matched.update(mine)
+        out.append(_with_links(dict(entry), [links[i] for i in mine],
+                               gone.get(device) if device is not None else None))
+    for i, link in enumerate(links):
+        if i in matched:
+            continue
+        same = [j for j, other in enumerate(links) if other["device"] == link["device"]]
+        matched.update(same)
+        out.append(_with_links(_inbound(link["device"], link["label"]), [links[j] for j in same], None))
+    shown = {e["device"] for e in out if e.get("device")}
+    for device, when in gone.items():
+        if device.hex() not in shown:
+            out.append(_with_links(_inbound(device, None), [], when))
+    return out
+
+
+def _inbound(device: bytes, label: str | None) -> dict[str, Any]:
+    """A peer known only from its links to us: no address to dial it at."""
+    return {"address": None, "source": "inbound", "device": device.hex(), "label": label, "last_sync": None,
+            "last_error": None, "banned": False}
+
+
+def _with_links(entry: dict[str, Any], links: list[dict[str, Any]], gone_at: int | None) -> dict[str, Any]:
+    if links:
+        first = min(links, key=lambda link: link["direction"] != "outbound")  # the rounds run on a dialled link
+        entry.update(connected=True, cut_off_since=None, device=first["device"].hex(),
+                     direction="both" if len({link["direction"] for link in links}) > 1 else first["direction"],
+                     connected_since=min(link["connected_since"] for link in links),
+                     behind=first["behind"], ahead=first["ahead"], lag=first["behind"])
+        entry["label"] = entry.get("label") or first["label"]
+    else:
+        ended = [t for t in (entry.get("cut_off_since"), gone_at) if t]
+        entry.update(connected=False, direction=None, connected_since=None, behind=None, ahead=None, lag=None,
+                     cut_off_since=max(ended) if ended else None)
+    return entry

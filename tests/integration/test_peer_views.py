@@ -1,0 +1,82 @@
+"""What a node shows of its peers, with real `solnet run` processes: links a peer dialled in are
+shown like those this node dialled, named by the peer's group, in `solnet peers`, `status`, the
+HTTP API and the dashboard; the lag is the current one both ways (0 once a backlog is synced, not
+the backlog the round started with), and a peer gone quiet shows since when it is cut off."""
+from __future__ import annotations
+
+from local_cluster import PASSPHRASE, Cluster, api, cli, cli_json, dashboard_pages, event_ids, log_text
+from node import publishing
+from node.demo import localnet
+from node.demo.localnet import LocalNode
+
+BACKLOG = 300
+
+
+def publish_backlog(node: LocalNode, count: int) -> None:
+    """`count` actions signed by `node` before it runs (in-process: a CLI call each would take minutes)."""
+    log = node.home.log()
+    keys = node.home.keys(PASSPHRASE)
+    try:
+        for i in range(count):
+            publishing.publish(log, keys, "action", {"title": f"Backlog {i}", "region": "calais", "type": "protest",
+                                                     "starts_at": "2031-06-01T18:00"})
+    finally:
+        log.store.close()
+
+
+def entry(peers: list[dict], **match: object) -> dict:
+    found = [p for p in peers if all(p.get(k) == v for k, v in match.items())]
+    return found[0] if len(found) == 1 else {}
+
+
+def test_inbound_links_are_shown_by_group_with_the_current_lag_and_cut_off_since(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    publish_backlog(calais, BACKLOG)
+    bristol.peers.append(calais.port)  # Bristol dials Calais; Calais only listens
+    cluster.start_all([bristol, calais])
+    cluster.wait(lambda: event_ids(calais) <= event_ids(bristol), 60, "Bristol catching up with Calais's backlog")
+
+    # Calais: Bristol dialled in. Shown, by its group's name, with the lag both ways now: nothing.
+    def inbound() -> dict:
+        return entry(cli_json(calais, "peers"), source="inbound")
+
+    cluster.wait(lambda: inbound().get("behind") == 0 and inbound().get("ahead") == 0, 15,
+                 "Calais's `peers` listing Bristol's inbound link, in sync")
+    seen = inbound()
+    assert seen["name"] == "Bristol" and seen["direction"] == "inbound" and seen["connected"] is True, seen
+    assert seen["address"] is None and seen["group"] == bristol.home.config().group_id, seen
+    human = cli(calais, "peers").stdout
+    assert "No peers yet" not in human and "Bristol" in human and "they dialled in" in human, human
+    assert "0 events behind, 0 events they lack" in human, human
+    status = cli(calais, "status").stdout
+    assert "1 of 1 peer connected" in status, status
+    api_status = api(calais, "/api/v1/status")
+    assert api_status["node"]["links"] == 1, api_status["node"]
+    assert entry(api_status["peers"], source="inbound")["name"] == "Bristol", api_status["peers"]
+    assert entry(api(calais, "/api/v1/peers")["peers"], source="inbound")["direction"] == "inbound"
+    page = dashboard_pages(calais, ["/"])
+    assert "1 connected of 1" in page and "Bristol" in page and "they dialled in" in page, page
+
+    # Bristol dialled Calais: it caught up the whole backlog, so it shows 0 behind, not BACKLOG.
+    def outbound() -> dict:
+        return entry(cli_json(bristol, "peers"), address=f"http://{calais.address}")
+
+    cluster.wait(lambda: outbound().get("behind") == 0, 15, "Bristol's `peers` showing Calais in sync")
+    shown = outbound()
+    assert shown["name"] == "Calais" and shown["direction"] == "outbound" and shown["lag"] == 0, shown
+    assert shown["ahead"] == 0 and shown["cut_off_since"] is None, shown
+    page = dashboard_pages(bristol, ["/"])
+    assert "Calais" in page and "we dialled" in page and "0 events behind" in page, page
+
+    # Calais stops: Bristol shows it cut off since then (no frozen lag), and so is Bristol itself.
+    assert localnet.stop(calais) == 0
+    cluster.wait(lambda: outbound().get("cut_off_since") is not None, 15, "Bristol showing Calais cut off")
+    gone = outbound()
+    assert gone["connected"] is False and gone["behind"] is None and gone["lag"] is None, gone
+    assert "cut off since" in cli(bristol, "peers").stdout
+    assert "cut off since" in cli(bristol, "status").stdout
+    assert api(bristol, "/api/v1/status")["node"]["cut_off_since"] is not None
+    page = dashboard_pages(bristol, ["/"])
+    assert "cut off since" in page, page
+    # Logs name peers by label, never by address.
+    assert f":{calais.port}" not in log_text(bristol).replace(f"127.0.0.1:{bristol.port}", "")

@@ -1,0 +1,83 @@
+"""`solnet peers rm` and `peers block` stick, with real `solnet run` processes: a removed peer
+learned from a node.announce is not dialled again, neither when the announcement comes again nor
+after a restart; a blocked group may not link either way until `peers unblock`. All of it taken up
+by the running node, without a restart."""
+from __future__ import annotations
+
+from local_cluster import SYNC_INTERVAL_S, Cluster, cli, cli_json, holds, open_links, publish
+from node.demo import localnet
+from node.log import now_ms
+
+
+def saved_after(node: localnet.LocalNode, since_ms: int) -> bool:
+    """The running node saved its status (and so took up the peer list) after `since_ms`."""
+    return cli_json(node, "status")["node"].get("saved", 0) > since_ms
+
+
+def test_a_removed_announced_peer_stays_removed_across_announcements_and_restarts(cluster: Cluster) -> None:
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    bristol.peers.append(calais.port)
+    cardiff.peers.append(bristol.port)  # Cardiff learns Calais only from its announcement
+    cluster.start_all([calais, bristol, cardiff])
+    calais_address = f"http://{calais.address}"
+    publish(calais, "node.announce", addresses=calais.address)
+    cluster.wait(lambda: open_links(calais) == 2, 30, "Cardiff dialling the announced Calais")
+
+    assert cli_json(cardiff, "peers", "rm", calais.address) == {"address": calais_address, "action": "rm"}
+    cluster.wait(lambda: open_links(calais) == 1, 10, "Cardiff dropping its link to Calais, live")
+    # Calais announces itself again: Cardiff stores the announcement and still leaves it out.
+    again = publish(calais, "node.announce", addresses=calais.address)
+    cluster.wait(lambda: holds(cardiff, again), 15, "Cardiff receiving the second announcement")
+    stored = now_ms()
+    cluster.wait(lambda: saved_after(cardiff, stored), 10, "Cardiff saving its status after that")
+    assert all(p.get("address") != calais_address for p in cli_json(cardiff, "peers"))
+    assert open_links(calais) == 1
+
+    # After a restart too.
+    assert localnet.stop(cardiff) == 0
+    cluster.start(cardiff)
+    cluster.wait(lambda: open_links(bristol) == 2, 15, "Cardiff back, linked to Bristol")
+    cluster.wait(lambda: cli_json(cardiff, "status")["node"].get("links") == 1, 10, "Cardiff's status saved")
+    assert all(p.get("address") != calais_address for p in cli_json(cardiff, "peers"))
+    assert open_links(calais) == 1, "Cardiff dialled the removed Calais again after a restart"
+
+    # `peers add` brings it back.
+    cli(cardiff, "peers", "add", calais.address)
+    cluster.wait(lambda: open_links(calais) == 2, 15, "Cardiff dialling Calais again once added")
+
+
+def test_a_blocked_group_may_not_link_either_way_until_unblocked(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)  # Bristol dials Calais
+    cluster.start_all([bristol, calais])
+    cluster.wait(lambda: open_links(calais) == 1, 15, "Bristol linked to Calais")
+    bristol_group = bristol.home.config().group_id
+
+    # Calais blocks Bristol's group (it only ever dialled in): the link ends, redials are refused.
+    done = cli_json(calais, "peers", "block", bristol_group[:10])
+    assert done == {"id": bristol_group, "action": "block"}, done
+    cluster.wait(lambda: open_links(calais) == 0, 10, "Calais dropping the blocked group's link, live")
+    blocked = [p for p in cli_json(calais, "peers") if p["source"] == "blocked"]
+    assert blocked == [{"address": None, "source": "blocked", "id": bristol_group, "connected": False}], blocked
+    assert "blocked: " + bristol_group in cli(calais, "peers").stdout
+    news = publish(calais, "action", title="Not for the blocked", region="calais", type="protest",
+                   starts_at="2031-06-01T18:00")
+    # Bristol keeps dialling (with backoff) and is refused every time: it sees failures, never the event.
+    cluster.wait(lambda: any(p.get("last_error") for p in cli_json(bristol, "peers")), 15,
+                 "Bristol's dials being refused")
+    assert not holds(bristol, news)
+
+    # Across a restart of Calais too.
+    assert localnet.stop(calais) == 0
+    cluster.start(calais)
+    cluster.wait(lambda: cli_json(calais, "status")["node"].get("running"), 10, "Calais running again")
+    failures = {p["address"]: p["failures"] for p in cli_json(bristol, "peers")}
+    cluster.wait(lambda: any(p["failures"] > failures.get(p["address"], 0) for p in cli_json(bristol, "peers")),
+                 15, "Bristol refused by the restarted Calais")
+    assert open_links(calais) == 0 and not holds(bristol, news)
+
+    # Unblocked: Bristol's next dial gets through, live.
+    assert cli_json(calais, "peers", "unblock", bristol_group) == {"id": bristol_group, "action": "unblock"}
+    cluster.wait(lambda: holds(bristol, news), 20 + 2 * SYNC_INTERVAL_S, "Bristol syncing once unblocked")
+    refused = cli(calais, "peers", "unblock", bristol_group, ok=False)
+    assert refused.returncode == 1 and "is not blocked" in refused.stderr, refused.stderr

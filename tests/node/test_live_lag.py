@@ -1,0 +1,86 @@
+"""The lag a node shows is the current one, both ways, during a round too: two real nodes in this
+process (node.net.Node, real SQLite homes, the listener served on 127.0.0.1). While Bristol
+catches up a backlog, what it shows behind Calais goes down batch by batch to 0 (it used to stay
+at the backlog the round began with), and Calais's view of what Bristol lacks goes down as it
+streams. Once the link ends, Calais shows Bristol, which only ever dialled in, cut off since then."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from node import publishing
+from node.demo import localnet
+from node.demo.localnet import LocalNode
+from node.log import now_ms
+from node.net import Node
+from node.webapp import Served, create_app, serve
+from sync.link import STREAM_BATCH
+
+PASSPHRASE = "live lag tests only: not a secret"
+BACKLOG = 3 * STREAM_BATCH + 100
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> list[LocalNode]:
+    nodes = localnet.create_network(tmp_path, [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+    log = nodes[0].home.log()
+    try:
+        for i in range(BACKLOG):
+            publishing.publish(log, nodes[0].keys, "need", {"category": "tents", "quantity": str(i + 1),
+                                                            "region": "calais"}, offline=True)
+    finally:
+        log.store.close()
+    return nodes
+
+
+@pytest.fixture
+async def calais(network: list[LocalNode]) -> AsyncIterator[tuple[Node, Served]]:
+    node = Node(network[0].home, network[0].keys, listen=("127.0.0.1", 0), sync_interval_s=3600)
+    served = await serve(create_app(node), "127.0.0.1", 0)
+    try:
+        yield node, served
+    finally:
+        await served.close()
+
+
+def view_of(node: Node, device: bytes) -> dict:
+    """The node's view of the peer with this device key ({} if it shows none)."""
+    views = [v for v in node.peer_views(now_ms()) if v.get("device") == device.hex()]
+    assert len(views) <= 1, views
+    return views[0] if views else {}
+
+
+async def test_the_lag_goes_down_as_batches_are_stored_and_streamed(network, calais) -> None:
+    node, served = calais
+    bristol = Node(network[1].home, network[1].keys)
+    calais_device, bristol_device = bytes(network[0].keys.device.public), bytes(network[1].keys.device.public)
+    behind: list[int] = []
+    ahead: list[int] = []
+
+    def stored(received: int, expected: int) -> None:  # after each batch Bristol stored
+        behind.append(view_of(bristol, calais_device).get("behind"))
+        ahead.append(view_of(node, bristol_device).get("ahead"))
+
+    await bristol.start(background=False)
+    try:
+        result = await bristol.sync_once(f"127.0.0.1:{served.port}", progress=stored)
+    finally:
+        await bristol.stop()
+    assert result.complete and result.received >= BACKLOG
+    assert None not in behind and None not in ahead, f"no current lag shown during the round: {behind} {ahead}"
+    assert len(behind) >= 4 and behind[0] >= BACKLOG - STREAM_BATCH and behind[-1] == 0, behind
+    assert all(a > b for a, b in zip(behind, behind[1:])), f"not going down batch by batch: {behind}"
+    # Calais streams ahead of what Bristol stores: what Bristol lacks, seen from Calais, is never more.
+    assert all(a <= b for a, b in zip(ahead, behind)) and ahead[-1] == 0, (ahead, behind)
+    assert min(ahead) < BACKLOG
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while view_of(node, bristol_device).get("connected"):  # Calais notices the link's end
+        assert asyncio.get_running_loop().time() < deadline, "Calais still shows the closed link after 10 s"
+        await asyncio.sleep(0.02)
+    gone = view_of(node, bristol_device)
+    assert gone["source"] == "inbound" and gone["address"] is None and not gone["connected"], gone
+    assert gone["cut_off_since"] is not None and gone["behind"] is None, gone

@@ -1,0 +1,54 @@
+"""Merging the peer book and the open links into what `solnet peers` and the dashboard show."""
+from __future__ import annotations
+
+import random
+
+from node.net.peer_views import merge
+from sync.peers import PeerBook
+
+CALAIS, BRISTOL, CARDIFF = bytes([1]) * 32, bytes([2]) * 32, bytes([3]) * 32
+ADDRESS = "http://127.0.0.1:7700"
+
+
+def link(device: bytes, direction: str, address: str | None = None, behind: int | None = 0,
+         ahead: int | None = 0) -> dict:
+    return {"device": device, "direction": direction, "address": address, "connected_since": 5,
+            "behind": behind, "ahead": ahead, "label": "peer~" + device.hex()[:6]}
+
+
+def book_views(book: PeerBook, now: int) -> list[dict]:
+    return [{**p.to_json(now), "label": "peer~addr"} for p in book.all()]
+
+
+def test_an_inbound_only_peer_is_listed_without_an_address():
+    [peer] = merge([], [link(BRISTOL, "inbound", behind=12, ahead=3)], {})
+    assert peer["address"] is None and peer["source"] == "inbound" and peer["device"] == BRISTOL.hex()
+    assert peer["connected"] and peer["direction"] == "inbound" and (peer["behind"], peer["ahead"]) == (12, 3)
+    assert peer["cut_off_since"] is None and peer["label"] == "peer~" + BRISTOL.hex()[:6]
+
+
+def test_a_dialled_address_shows_its_link_and_one_from_the_same_device_makes_it_both_ways():
+    book = PeerBook(random.Random(1))
+    book.add(ADDRESS)
+    book.connected(ADDRESS, 1, CALAIS)
+    [peer] = merge(book_views(book, 2), [link(CALAIS, "outbound", ADDRESS, behind=4)], {})
+    assert peer["address"] == ADDRESS and peer["direction"] == "outbound" and peer["behind"] == peer["lag"] == 4
+    both = merge(book_views(book, 2), [link(CALAIS, "inbound", behind=9), link(CALAIS, "outbound", ADDRESS, behind=4)], {})
+    assert len(both) == 1 and both[0]["direction"] == "both" and both[0]["behind"] == 4  # the dialled link's rounds
+
+
+def test_peers_without_a_link_show_since_when_they_are_cut_off():
+    book = PeerBook(random.Random(1))
+    book.add(ADDRESS)
+    book.connected(ADDRESS, 1, CALAIS)
+    book.disconnected(ADDRESS, 1_000, "connection closed")
+    book.add("http://127.0.0.1:7701")  # never connected
+    views = merge(book_views(book, 2_000), [link(BRISTOL, "inbound")], {CARDIFF: 1_500, CALAIS: 900})
+    by = {v["device"]: v for v in views}
+    calais = by[CALAIS.hex()]
+    assert not calais["connected"] and calais["cut_off_since"] == 1_000 and calais["behind"] is calais["lag"] is None
+    never = [v for v in views if v["address"] == "http://127.0.0.1:7701"][0]
+    assert never["cut_off_since"] is None and not never["connected"]
+    cardiff = by[CARDIFF.hex()]
+    assert cardiff["source"] == "inbound" and cardiff["cut_off_since"] == 1_500 and not cardiff["connected"]
+    assert by[BRISTOL.hex()]["connected"] and len(views) == 4
