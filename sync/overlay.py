@@ -16,7 +16,9 @@ each address's health and backoff; this module adds the two views and the decisi
   draws from the whole network rather than from the first addresses learned.
 - A removed or blocked address never comes back: not by an announcement, not by an invite.
 - A peer that comes back is dialled within seconds: an inbound link from it, or a fresh
-  announcement of its address, forgives its backoff (`heard_from`, `announced`).
+  announcement of its address, forgives its backoff (`heard_from`, `announced`). A configured
+  peer is dialled then even though it holds an inbound link (the user asked for that link); an
+  announced one is not (one link between two nodes is enough: each round goes both ways).
 
 Only links this node dialled are dropped to shrink an overfull active view (the peer that dialled
 us chose that link); a configured peer's link is never dropped.
@@ -157,8 +159,11 @@ class Overlay:
         members of the passive view (random; from any known address if none of those is due),
         drop dialled links beyond ACTIVE_MAX. Costs O(configured + passive), not O(known)."""
         active = self.links(dialling)
-        out: list[OverlayCommand] = [Dial(a) for a in sorted(self.configured - active) if self._due(a, now)]
-        have = len(active) + len(out)
+        # A configured peer is dialled even while it holds an inbound link to us (as before the
+        # overlay: the user asked for that link, and `peers` shows its health by our dials).
+        out: list[OverlayCommand] = [Dial(a) for a in sorted(self.configured - self.outbound - set(dialling))
+                                     if self._due(a, now)]
+        have = len(active | {c.address for c in out})
         if have < self.active_size:
             pool = sorted(a for a in self.passive if a not in active and self._due(a, now))
             if not pool:

@@ -114,9 +114,7 @@ def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announc
         now += 1
     assert o.book.get(addr(1)).next_attempt > now + 1000
     assert dials(o.plan(now)) == []
-    o.heard_from(addr(1), now)  # it dialled us: linked, nothing to dial meanwhile
-    assert addr(1) in o.links() and dials(o.plan(now)) == []
-    o.inbound_ended(addr(1))  # its link ends: dialled at once, the backoff forgiven
+    o.heard_from(addr(1), now)  # it dialled us: configured, so dialled at once too
     assert dials(o.plan(now)) == [addr(1)]
 
     o.learn(addr(2), "config")
@@ -125,6 +123,17 @@ def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announc
     assert addr(2) not in dials(o.plan(now))
     o.announced(addr(2), now)  # a fresh node.announce of its address
     assert addr(2) in dials(o.plan(now))
+
+
+def test_an_announced_peer_linked_inbound_is_not_dialled_until_that_link_ends():
+    o = overlay(active_size=1, active_max=1)
+    o.learn(addr(1), "announce")
+    for _ in range(12):
+        o.dial_failed(addr(1), 0, "connection refused")
+    o.heard_from(addr(1), 0)
+    assert addr(1) in o.links() and o.plan(0) == []
+    o.inbound_ended(addr(1))  # its link ends: dialled at once, the backoff forgiven
+    assert dials(o.plan(0)) == [addr(1)]
 
 
 def test_inbound_links_count_in_the_active_view():
