@@ -15,7 +15,8 @@ around 30 ms per path) is always on.
 Last line, key=value: nodes seed faults converged convergence_s (simulated seconds from the last
 fault healed, or the last event published, until every honest node holds the same events, trust
 state and read models) alert_p50_s alert_p99_s (simulated, over the nodes reachable from the
-publisher) bytes_per_node_per_event invariant_violations events sim_s digest wall_s load_start
+publisher) bytes_per_node_per_event invariant_violations events degree (links per honest node at the end)
+sim_s digest wall_s load_start
 load_end. Exit status 1 on any invariant violation.
 """
 from __future__ import annotations
@@ -68,7 +69,7 @@ def simulate(nodes: int, seed: int, faults: set[str], *, events: int = 100, max_
         "alert_p50_s": f"{statistics.median(r.alert_latencies) if r.alert_latencies else 0:.3f}",
         "alert_p99_s": f"{percentile(r.alert_latencies, 0.99):.3f}",
         "bytes_per_node_per_event": f"{per_event:.0f}", "invariant_violations": str(len(r.violations)),
-        "events": str(r.events), "sim_s": f"{r.sim_s:.0f}", "digest": r.digest,
+        "events": str(r.events), "degree": f"{r.degree:.1f}", "sim_s": f"{r.sim_s:.0f}", "digest": r.digest,
     }, r.violations
 
 

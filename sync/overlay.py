@@ -16,7 +16,8 @@ each address's health and backoff; this module adds the two views and the decisi
   draws from the whole network rather than from the first addresses learned.
 - A removed or blocked address never comes back: not by an announcement, not by an invite.
 - A peer that comes back is dialled within seconds: an inbound link from it, or a fresh
-  announcement of its address, forgives its backoff (`heard_from`, `announced`). A configured
+  announcement of its address, forgives its backoff (`heard_from`, `announced`); a configured
+  peer is retried at least every CONFIGURED_RETRY_MS anyway. A configured
   peer is dialled then even though it holds an inbound link (the user asked for that link); an
   announced one is not (one link between two nodes is enough: each round goes both ways).
 
@@ -33,6 +34,7 @@ from sync.peers import PeerBook, normalize_address
 ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N nodes in ~log_(k-1) N hops
 ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped
 PASSIVE_SIZE = 30
+CONFIGURED_RETRY_MS = 5_000  # a configured peer that fails is tried again within this (announced: up to 5 min)
 SHUFFLE_SHARE = 0.5  # the part of the passive view replaced by a shuffle
 SOURCES = ("config", "invite", "announce")  # in order of precedence
 
@@ -130,9 +132,19 @@ class Overlay:
 
     # --- links (the book records health; the views follow) ---------------------------------------
     def dial_failed(self, address: str, now: int, why: str) -> int:
-        """A dial failed: the delay (ms) before the book allows the next try."""
+        """A dial failed: the delay (ms) before the next try. A configured peer is one the user
+        chose, and the node that comes back may have no way to tell us (no announcement, and it
+        does not know our address): it is tried again within CONFIGURED_RETRY_MS, whatever the
+        backoff (a connection attempt costs a few hundred bytes)."""
         self.outbound.discard(address)
-        return self.book.connect_failed(address, now, why)
+        return self._cap(address, now, self.book.connect_failed(address, now, why))
+
+    def _cap(self, address: str, now: int, delay: int) -> int:
+        peer = self.book.get(address)
+        if address in self.configured and peer is not None and delay > CONFIGURED_RETRY_MS:
+            delay = CONFIGURED_RETRY_MS
+            peer.next_attempt = now + delay
+        return delay
 
     def connected(self, address: str, now: int, device: bytes) -> None:
         """A link this node dialled is up (the peer proved `device`)."""
@@ -142,8 +154,10 @@ class Overlay:
     def disconnected(self, address: str, now: int, error: str | None) -> None:
         """A link this node dialled ended (`error` None: a clean close, redialled after the base delay)."""
         self.outbound.discard(address)
-        if self.book.get(address) is not None:
+        peer = self.book.get(address)
+        if peer is not None:
             self.book.disconnected(address, now, error)
+            self._cap(address, now, peer.next_attempt - now)
 
     # --- the decision ---------------------------------------------------------------------------
     def links(self, dialling: set[str] = frozenset()) -> set[str]:

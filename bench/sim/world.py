@@ -63,6 +63,7 @@ class Result:
     honest: int = 0
     violations: list[str] = field(default_factory=list)
     sim_s: float = 0.0
+    degree: float = 0.0  # links per honest node at the end (the active view, both ways)
     digest: str = ""
 
 
@@ -402,6 +403,7 @@ class World:
         honest = self.honest()
         r.honest = len(honest)
         r.bytes_sent = sum(self.net.sent.values())
+        r.degree = sum(len(node.ends) for node in honest) / max(1, len(honest))
         for event_id, (t0, reachable) in self.alerts.items():
             got = self.arrivals[event_id]
             r.alert_latencies += [got.get(i, self.clock.now) - t0 for i in sorted(reachable)]

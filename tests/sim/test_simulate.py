@@ -15,16 +15,16 @@ ALL = set(FAULTS)
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_fifty_nodes_with_every_fault_keep_the_invariants(seed):
-    figures, violations = simulate(50, seed, ALL, events=60)
+    figures, violations = simulate(50, seed, ALL, events=60, max_s=600)
     assert violations == []
     assert figures["converged"] == "1" and figures["invariant_violations"] == "0"
     assert int(figures["events"]) > 50  # the workload ran (a few publishers may be down)
 
 
 def test_the_same_seed_gives_the_same_run():
-    first, _ = simulate(20, 7, ALL, events=40)
-    again, _ = simulate(20, 7, ALL, events=40)
-    other, _ = simulate(20, 8, ALL, events=40)
+    first, _ = simulate(20, 7, ALL, events=40, max_s=600)
+    again, _ = simulate(20, 7, ALL, events=40, max_s=600)
+    other, _ = simulate(20, 8, ALL, events=40, max_s=600)
     assert first == again
     assert first["digest"] != other["digest"]
 

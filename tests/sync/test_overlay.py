@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from sync.overlay import ACTIVE_MAX, ACTIVE_SIZE, Dial, Drop, Overlay
+from sync.overlay import ACTIVE_MAX, ACTIVE_SIZE, CONFIGURED_RETRY_MS, Dial, Drop, Overlay
 from sync.peers import PeerBook
 
 DEVICE = bytes(32)
@@ -105,19 +105,35 @@ def test_an_overfull_view_drops_dialled_links_but_never_configured_or_inbound_on
     assert all(c.address in {addr(i) for i in range(2, 8)} for c in drops)
 
 
-def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announcement():
+def test_a_configured_peer_is_retried_within_seconds_however_long_it_failed():
     o = overlay()
     o.learn(addr(1), "config")
+    o.learn(addr(2), "announce")
+    now = 0
+    for _ in range(12):
+        assert o.dial_failed(addr(1), now, "connection refused") <= CONFIGURED_RETRY_MS
+        o.dial_failed(addr(2), now, "connection refused")
+        now += 1
+    assert o.book.get(addr(1)).next_attempt <= now + CONFIGURED_RETRY_MS
+    assert o.book.get(addr(2)).next_attempt > now + CONFIGURED_RETRY_MS  # an announced one backs off
+    o.connected(addr(1), now, DEVICE)
+    o.disconnected(addr(1), now, "connection closed")
+    assert o.book.get(addr(1)).next_attempt <= now + CONFIGURED_RETRY_MS
+
+
+def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announcement():
+    o = overlay()
+    o.learn(addr(1), "announce")
     now = 0
     for _ in range(12):  # a long absence: the backoff grows toward its cap
         o.dial_failed(addr(1), now, "connection refused")
         now += 1
     assert o.book.get(addr(1)).next_attempt > now + 1000
     assert dials(o.plan(now)) == []
-    o.heard_from(addr(1), now)  # it dialled us: configured, so dialled at once too
-    assert dials(o.plan(now)) == [addr(1)]
+    o.heard_from(addr(1), now)  # it dialled us: linked, its backoff forgiven
+    assert addr(1) in o.links() and o.book.get(addr(1)).next_attempt <= now
 
-    o.learn(addr(2), "config")
+    o.learn(addr(2), "announce")
     for _ in range(12):
         o.dial_failed(addr(2), now, "connection refused")
     assert addr(2) not in dials(o.plan(now))
