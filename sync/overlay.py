@@ -170,7 +170,8 @@ class Overlay:
 
     def plan(self, now: int, dialling: set[str] = frozenset()) -> list[OverlayCommand]:
         """What to do now: dial every due configured peer, fill a short active view from due
-        members of the passive view (random; from any known address if none of those is due),
+        members of the passive view (random, one per call once the node has a link; from any
+        known address if none of the passive view is due),
         drop dialled links beyond ACTIVE_MAX. Costs O(configured + passive), not O(known)."""
         active = self.links(dialling)
         # A configured peer is dialled even while it holds an inbound link to us (as before the
@@ -183,7 +184,11 @@ class Overlay:
             if not pool:
                 pool = sorted(a for a in self.book_addresses() - active - self.configured
                               if self._due(a, now) and a not in self.blocked)
-            for address in self._rng.sample(pool, min(len(pool), self.active_size - have)):
+            # One at a time once the node has a link: the peers it dials may dial it too, and
+            # links already coming in count before more go out (else every node of a starting
+            # network dials ACTIVE_SIZE at once and ends with twice that many).
+            room = self.active_size - have if have == 0 else 1
+            for address in self._rng.sample(pool, min(len(pool), room)):
                 out.append(Dial(address))
         elif len(active) > self.active_max:
             mine = sorted(self.outbound - self.configured - self.inbound)
