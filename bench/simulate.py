@@ -24,14 +24,17 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import load_average
-from bench.sim.world import FAULTS, World
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also as `python bench/simulate.py`
+
+from bench.common import load_average  # noqa: E402
+from bench.sim.world import FAULTS, World  # noqa: E402
 
 
 def _root() -> Path:
@@ -87,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("--nodes must be at least 2")
     except ValueError as exc:
         parser.error(str(exc))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the scratch folder is removed still
     load_start, started = load_average(), time.perf_counter()
     try:
         figures, violations = simulate(args.nodes, args.seed, faults, events=args.events, max_s=args.max_s)

@@ -41,7 +41,7 @@ PLAN_S = 0.5  # the connector's period (node/net/links.py)
 SHUFFLE_S = 60.0
 INGEST_S = 0.0004  # CPU per event stored (verify and write, a Raspberry Pi 4)
 MESSAGE_S = 0.0001  # CPU per message handled
-CONNECT_TIMEOUT_S = 6.0
+CHECKPOINT_S = 30.0  # empty each store's write-ahead log now and then: a thousand of them share tmpfs
 HONEST, FORKER, FLOODER, WITHHOLDER = "honest", "forker", "flooder", "withholder"
 T = TypeVar("T")
 
@@ -94,6 +94,7 @@ class SimNode:
         self._every(PLAN_S, self._plan, jitter=True)
         self._every(MESSAGE_TIMEOUT_S / 3, self._tick_links, jitter=True)
         self._every(SHUFFLE_S, self.overlay.shuffle, jitter=True)
+        self._every(CHECKPOINT_S, self._checkpoint, jitter=True)
         if self.role == FLOODER:
             self._every(2.0, self._flood, jitter=True)
 
@@ -109,6 +110,10 @@ class SimNode:
         assert self.log is not None
         self.log.store.close()
         self.log = None
+
+    def _checkpoint(self) -> None:
+        assert self.log is not None
+        self.log.store.checkpoint()
 
     def _every(self, period: float, action: Any, *, jitter: bool) -> None:
         generation = self.generation
