@@ -11,7 +11,8 @@ hostile members (one forks its chain, one floods forged events and is revoked, o
 Invariants are checked every CHECK_S while it runs (no forged event stored, no event of a forked
 or revoked key kept once the node knows, no acknowledged event lost at its author) and at the end
 (every honest node holds the same events, trust state and read models, and every acknowledged
-event). The run ends when the honest nodes agree after the last fault healed, or at `max_s`.
+event; and, if both twins of the fork reached honest nodes, none holds either). The run ends
+when the honest nodes agree after the last fault healed, or at `max_s`.
 """
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ class World:
         self.alerts: dict[bytes, tuple[float, set[int]]] = {}  # alert id -> (published at, nodes reachable then)
         self.arrivals: dict[bytes, dict[int, float]] = defaultdict(dict)
         self.fork_ids: tuple[bytes, ...] = ()
+        self.twins_stored: set[bytes] = set()  # twins of the fork some honest node stored at some time
         self.victim: int | None = None
         self.quiet_at = WARMUP_S + PUBLISH_S  # the last fault heals / the last event is published
         self.result = Result(n, seed, ",".join(sorted(faults)) or "none")
@@ -211,6 +213,8 @@ class World:
     def stored(self, node: SimNode, event_id: bytes) -> None:
         if event_id in self.alerts and node.index not in self.arrivals[event_id]:
             self.arrivals[event_id][node.index] = self.clock.now
+        if event_id in self.fork_ids and node.role == HONEST:
+            self.twins_stored.add(event_id)
 
     # --- the schedule ---------------------------------------------------------------------------
     def honest(self) -> list[SimNode]:
@@ -382,8 +386,10 @@ class World:
             m = node.log.trust.member(victim_group)
             if m is None or m.revoked_from is None:
                 self._violation(f"node {node.index} does not know of the revocation")
-            if self.fork_ids and node.log.store.known(list(self.fork_ids)):
-                self._violation(f"node {node.index} holds an event of a fork")
+            # Both twins reached honest nodes: the fork is exposed, and no one may keep either.
+            # (A twin that never got through, e.g. sent into a partition, leaves nothing to expose.)
+            if len(self.twins_stored) == 2 and node.log.store.known(list(self.fork_ids)):
+                self._violation(f"node {node.index} holds an event of an exposed fork")
 
     # --- the run --------------------------------------------------------------------------------
     def run(self) -> Result:
