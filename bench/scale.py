@@ -40,7 +40,9 @@ from node import verify_pool  # noqa: E402
 from node.demo import localnet  # noqa: E402
 from node.home import PASSPHRASE_ENV  # noqa: E402
 from node.status import node_status  # noqa: E402
-from sync.antientropy import Head, SyncSession  # noqa: E402
+from sync.antientropy import Head  # noqa: E402
+from sync.link import LinkProtocol, Role  # noqa: E402
+from sync.messages import Credentials  # noqa: E402
 
 BATCH = 500
 REPEAT = 20
@@ -71,6 +73,15 @@ def ingest(home, wires: list[bytes]) -> tuple[float, float, float]:
     return len(wires) / (end - start), first_n / (first_t - start), (len(wires) - last_n) / (end - last_t)
 
 
+def _linked(role: Role) -> LinkProtocol:
+    """A link's protocol object past its credentials (idle), as after a handshake."""
+    p = LinkProtocol(role, message_timeout_s=15.0)
+    p.open()
+    p.receive(Credentials(()))
+    p.credentials_accepted()
+    return p
+
+
 def round_cpu_ms(home) -> float:
     """CPU ms of the costlier side of an in-sync round: each side reads its heads and digests
     them; the dialler sends Offer, the listener finds the digests equal and answers Same."""
@@ -78,14 +89,12 @@ def round_cpu_ms(home) -> float:
     try:
         dialler, listener = [], []
         for _ in range(REPEAT):
+            mine, theirs = _linked(Role.DIALLER), _linked(Role.LISTENER)
             t0 = time.process_time()
-            mine = SyncSession(initiator=True, heads=[Head(*h) for h in log.store.heads()], first=False,
-                               forks=log.trust.forks)
-            offer = mine.start()[0].message
+            offer = mine.start_round([Head(*h) for h in log.store.heads()], forks=log.trust.forks)[0].message
             t1 = time.process_time()
-            theirs = SyncSession(initiator=False, heads=[Head(*h) for h in log.store.heads()], first=False,
-                                 forks=log.trust.forks)
-            answer = theirs.receive(offer)
+            theirs.receive(offer)
+            answer = theirs.heads_loaded([Head(*h) for h in log.store.heads()], forks=log.trust.forks)
             t2 = time.process_time()
             if type(answer[0].message).__name__ != "Same":
                 raise SystemExit(f"an in-sync round did not end at once: {answer}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.kinds import KINDS, check_fields
 from node.log import EventLog, now_ms
+from node.ports import WebNode
 from node.render import iso
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -81,7 +83,7 @@ class Subscription:
 class AlertFeed:
     """Reads new alerts from a running node's log and offers each to every subscription that wants it."""
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: WebNode) -> None:
         self.runtime = runtime
         self.subscriptions: list[Subscription] = []
         self.last_n: int | None = None
@@ -132,17 +134,20 @@ class AlertFeed:
                             sub.offer(alert)
 
 
-def feed_of(runtime: Any) -> AlertFeed:
-    """The alert feed of a running node, made at first use and kept on it (the hook and every stream
-    share it); the caller starts it."""
-    feed = getattr(runtime, "_alert_feed", None)
+# One feed per running node, shared by the hook and every stream; it goes with its node.
+_feeds: weakref.WeakKeyDictionary[WebNode, AlertFeed] = weakref.WeakKeyDictionary()
+
+
+def feed_of(runtime: WebNode) -> AlertFeed:
+    """The alert feed of a running node, made at first use (the hook and every stream share it);
+    the caller starts it."""
+    feed = _feeds.get(runtime)
     if feed is None:
-        feed = AlertFeed(runtime)
-        runtime._alert_feed = feed
+        feed = _feeds[runtime] = AlertFeed(runtime)
     return feed
 
 
-async def stop_feed(runtime: Any) -> None:
-    feed: AlertFeed | None = getattr(runtime, "_alert_feed", None)
+async def stop_feed(runtime: WebNode) -> None:
+    feed = _feeds.pop(runtime, None)
     if feed is not None:
         await feed.stop()

@@ -23,6 +23,7 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
+from crypto.keys import short_id
 from node.alert_feed import AlertFeed, Subscription
 from solnet_errors import UsageError
 
@@ -89,7 +90,7 @@ class AlertHook:
     async def deliver(self, alert: dict[str, Any]) -> bool:
         """Run the command for one alert, with retries; True once it succeeded."""
         data = (json.dumps(alert, ensure_ascii=False) + "\n").encode()
-        short = alert["id"][:12] + "…"
+        short = short_id(alert["id"])
         for attempt in range(1, self.tries + 1):
             problem = await self._run_once(data)
             if problem is None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from solnet_errors import EXIT_STORAGE, SolnetError
+
 if TYPE_CHECKING:
     from crypto.keystore import NodeKeys
     from events.format import Event
@@ -23,9 +25,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class StorageFailed(Exception):
+class StorageFailed(SolnetError):
     """A write failed (the disk is full, or the database cannot be written); SQLite rolled it back
     whole. `problem` says what, for people."""
+
+    reason, exit_code, http_status = "storage", EXIT_STORAGE, 507
 
     def __init__(self, problem: str) -> None:
         super().__init__(problem)

@@ -23,11 +23,13 @@ import aiohttp
 import aiohttp_socks
 import python_socks
 
+from solnet_errors import SolnetError
+
 PROXY_FORM = "expected socks5://HOST:PORT, such as socks5://127.0.0.1:9050 for a local Tor"
 _URL_RE = re.compile(r"(?i)(socks5h?)://(\[[0-9a-f:.]+\]|[^:/@\[\]]+):([0-9]{1,5})/?")
 
 
-class ProxyFailure(Exception):
+class ProxyFailure(SolnetError):
     """A peer could not be reached because of the route: the proxy is down or refused, or a Tor
     address was given with no proxy. The message says what to do; `reason` is a short code.
     (Not an OSError on purpose: aiohttp would rewrap it as ClientOSError and lose the message.)"""

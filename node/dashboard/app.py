@@ -23,6 +23,7 @@ import jinja2
 from aiohttp import web
 
 from crypto.errors import CryptoError
+from crypto.keys import short_id
 from events.errors import InvalidEvent
 from node import audience, login_links, public_site, publishing
 from node.dashboard import access, forms, i18n, pages
@@ -82,7 +83,7 @@ def _environment() -> jinja2.Environment:
 
 def group_list(ids: list[bytes], names: dict[bytes, str]) -> str:
     """Groups by name (a short id for one without a profile yet), comma-separated."""
-    return ", ".join(names.get(g) or g.hex()[:12] + "…" for g in ids)
+    return ", ".join(names.get(g) or short_id(g) for g in ids)
 
 
 ENV = _environment()

@@ -151,6 +151,11 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("Cardiff", "offer", {"category": "blankets", "quantity": "80", "region": "cardiff"}),
     Sample("Brighton", "need.fulfil", {"need": Ref("calais-tents"), "quantity": "25", "by": "Brighton"}),
     Sample("Bristol", "need.fulfil", {"need": Ref("calais-bags"), "quantity": "30", "by": "Bristol"}),
+    # --- for chosen groups only: sealed, its kind and place inside the envelope ---------------------
+    Sample("Brighton", "action", {
+        "title": "Banner drop at the detention centre", "type": "direct_action", "region": "brighton",
+        "place": "Meet at the usual café, details by phone", "starts_at": At(24 * 4)},
+        to=("Bristol", "Calais")),
     # --- an alert ------------------------------------------------------------------------------
     Sample("Calais", "alert", {
         "region": "calais", "location": "Loon-Plage, campement du canal", "type": "raid",
@@ -230,4 +235,4 @@ def needs_network(sample: Sample) -> bool:
     from the network first; so must anything that refers to such a sample."""
     by_key = {s.key: s for s in SAMPLES if s.key}
     refs = [by_key[v.key] for v in sample.fields.values() if isinstance(v, Ref)]
-    return sample.private is not None or any(needs_network(r) for r in refs)
+    return sample.private is not None or bool(sample.to) or any(needs_network(r) for r in refs)

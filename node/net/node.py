@@ -47,6 +47,7 @@ from sync.transport import Identity
 
 log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
+WORKERS_START_S = 30.0  # spawning the signature workers takes well under a second, unless the machine is swamped
 
 
 class Node:
@@ -68,6 +69,7 @@ class Node:
         self._tasks: list[asyncio.Task] = []
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
         self._lock_fd: int | None = None  # the home's node lock (Home.lock_node), held while running
+        self._workers_starting: asyncio.Future | None = None  # verify_pool.start, running off the loop
 
         own = f"http://{listen[0]}:{listen[1]}" if listen else None
         device = bytes(keys.device.public)
@@ -141,7 +143,8 @@ class Node:
         self.health.running = True
         await self.db(chain_gate.node_started, self.log.store, self._started_ms)
         # Signature workers are spawned off the event loop: serving starts without waiting for them.
-        asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
+        # Kept, so that stop waits for it: a pool started after the stop would outlive the node.
+        self._workers_starting = asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
         self.links.start()
         self._tasks += [asyncio.create_task(self.watcher.run(), name="watcher"),
                         asyncio.create_task(self.saver.run(), name="saver")]
@@ -186,6 +189,8 @@ class Node:
             if not self._wiped:  # after a panic wipe nothing is written back (its home may be gone, too)
                 self.saver.save()
             self._log.store.close()
+        if self._workers_starting is not None:
+            await asyncio.wait([self._workers_starting], timeout=WORKERS_START_S)
         verify_pool.shutdown()
         self._release_lock()  # last: until here `solnet status` says the node runs
 

@@ -7,6 +7,8 @@ started is stopped at the end of the test, pass or fail. Nobody is the admin wit
 `RunningNode.log_in` does it with a one-time link, as `solnet dashboard-link`."""
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ from node import login_links, publishing
 from node.demo import localnet
 from node.dashboard import AccessOptions, DashboardOptions
 from node.demo.localnet import LocalNode
+from node.home import Home
 from node.net import Node
 from node.webapp import AppOptions, Served, create_app, serve
 from page_text import PASSPHRASE, PRIVATE
@@ -59,10 +62,23 @@ def publish_samples(node: LocalNode) -> dict[str, str]:
     return ids
 
 
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Sample]:
+    """The sample network, made once per session (key derivation and publishing are slow)."""
+    root = tmp_path_factory.mktemp("dashboard-network")
+    nodes = localnet.create_network(root, [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+    return root, Sample(nodes, publish_samples(nodes[0]))
+
+
 @pytest.fixture
-def sample(tmp_path: Path) -> Sample:
-    nodes = localnet.create_network(tmp_path / "net", [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
-    return Sample(nodes, publish_samples(nodes[0]))
+def sample(sample_template: tuple[Path, Sample], tmp_path: Path) -> Sample:
+    """A copy of the sample network of the test's own (a test may change it), with fresh ports."""
+    root, template = sample_template
+    shutil.copytree(root, tmp_path / "net")
+    ports = localnet.free_ports(len(template.nodes))
+    nodes = [dataclasses.replace(node, home=Home(localnet.home_dir(tmp_path / "net", node.name)), port=port, peers=[])
+             for node, port in zip(template.nodes, ports)]
+    return Sample(nodes, dict(template.ids))
 
 
 @dataclass

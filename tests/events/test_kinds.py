@@ -42,6 +42,7 @@ EXAMPLES: dict[str, dict] = {
     "member.vouch": {"subject": KEY, "role": "device", "encryption_key": b"\x33" * 32, "name": "kitchen pi"},
     "member.revoke": {"subject": KEY, "from_seq": 4, "reason": "phone stolen"},
     "node.announce": {"addresses": ["https://node.example.org:8443"], "pin": ID},
+    "sealed": {"envelope": b"\x00" * 200},
 }
 
 # A value of the wrong type for each field type.
