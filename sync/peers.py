@@ -321,6 +321,14 @@ class PeerBook:
                 reset.append(peer.address)
         return reset
 
+    def forgive(self, address: str, now: int) -> None:
+        """The peer is known to be back (it dialled us, or announced itself afresh): its failures
+        are forgotten and it may be dialled at once, not after a backoff of minutes."""
+        peer = self.get(address)
+        if peer is not None:
+            peer.failures = 0
+            peer.next_attempt = min(peer.next_attempt, now)
+
     def synced(self, address: str, now: int, *, received: int, sent: int, lag: int) -> None:
         if min(received, sent, lag) < 0:
             raise ValueError("received, sent and lag cannot be negative")

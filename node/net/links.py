@@ -1,7 +1,9 @@
 """The node's open links: incoming connections accepted, peers dialled, anti-entropy rounds run.
 
-The connector dials the peers whose backoff allows it (configured and announced addresses); each
-link is driven by a PeerLink. Only on links it dialled does a node start rounds: at once, then
+The connector dials what the overlay (sync/overlay.py) plans: every configured peer whose backoff
+allows it, and announced ones while the active view is short; it closes dialled links the view
+has too many of, and shuffles the passive view now and then. An inbound link from a known peer
+joins the active view and forgives that peer's backoff. Each link is driven by a PeerLink. Only on links it dialled does a node start rounds: at once, then
 every `sync_interval_s` (with jitter), and not while its disk is full. `sync_once` is `solnet
 sync`: dial, one round (and a confirming one if we sent anything), close.
 
@@ -31,6 +33,7 @@ from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from sync.handshake import HandshakeError
+from sync.overlay import Dial, Drop
 from sync.peers import normalize_address
 from sync.proxy import ProxyFailure, check_route
 from sync.transport import Identity, Link, LinkClosed, accept, dial
@@ -38,6 +41,7 @@ from sync.transport import Identity, Link, LinkClosed, accept, dial
 log = logging.getLogger(f"solnet.{__name__}")
 
 CONNECT_INTERVAL_S = 0.5
+SHUFFLE_S = 60.0  # how often the passive view takes in other known addresses
 MAX_INBOUND = 64
 GONE_KEPT = 256  # peers whose links ended, remembered for "cut off since" (the oldest are forgotten)
 
@@ -108,31 +112,36 @@ class Links:
         self._tasks.append(asyncio.create_task(self._connector(), name="connector"))
 
     async def _connector(self) -> None:
-        book = self._directory
+        shuffled = asyncio.get_running_loop().time()
         while True:
-            now = now_ms()
-            for peer in book.book.due(now):
-                if peer.address not in self._dialling and not book.book.is_banned(peer.address, now):
-                    self._dialling.add(peer.address)
-                    self._tasks.append(asyncio.create_task(self._dial(peer.address)))
+            overlay = self._directory.overlay  # replaced by a panic wipe
+            for command in overlay.plan(now_ms(), self._dialling):
+                if isinstance(command, Dial):
+                    self._dialling.add(command.address)
+                    self._tasks.append(asyncio.create_task(self._dial(command.address)))
+                elif isinstance(command, Drop):
+                    await self.close_addresses([command.address], command.why)
+            if asyncio.get_running_loop().time() - shuffled >= SHUFFLE_S:
+                overlay.shuffle()
+                shuffled = asyncio.get_running_loop().time()
             self._tasks = [t for t in self._tasks if not t.done()]
             await asyncio.sleep(CONNECT_INTERVAL_S)
 
     async def _dial(self, address: str) -> None:
-        book = self._directory.book
+        overlay = self._directory.overlay
         try:
             link = await self.dial_link(address)
         except (HandshakeError, ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy and handshake messages hold none).
             why = str(exc) if isinstance(exc, (HandshakeError, ProxyFailure)) else connection_problem(exc)
-            if book.get(address) is not None:
-                delay = book.connect_failed(address, now_ms(), why)
+            if overlay.book.get(address) is not None:
+                delay = overlay.dial_failed(address, now_ms(), why)
                 log.info("cannot reach %s (%s); next try in %.0f s", self._directory.label(address), why, delay / 1000)
             return
         finally:
             self._dialling.discard(address)
-        if book.get(address) is not None:
-            book.connected(address, now_ms(), link.peer_device)
+        if overlay.book.get(address) is not None:
+            overlay.connected(address, now_ms(), link.peer_device)
         await self._serve(link)
 
     # --- serving a link -----------------------------------------------------------------------------
@@ -146,6 +155,10 @@ class Links:
         if not link.outbound:  # it is back: where it answered before is worth dialling now, not after a backoff
             self._directory.book.heard_from(link.peer_device, now_ms())
         rounds = asyncio.create_task(self._rounds(link, peer)) if link.outbound else None
+        overlay = self._directory.overlay
+        inbound = None if link.outbound else self._directory.device_address(link.peer_device)
+        if inbound is not None:
+            overlay.heard_from(inbound, now_ms())  # it is back: in the active view, backoff forgiven
         try:
             await peer.serve()
         finally:
@@ -153,9 +166,10 @@ class Links:
             self._remember_gone(link.peer_device)
             if rounds:
                 rounds.cancel()
-            book = self._directory.book
-            if link.address and book.get(link.address) is not None:  # not removed meanwhile
-                book.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
+            if link.address and overlay.book.get(link.address) is not None:  # not removed meanwhile
+                overlay.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
+            if inbound is not None and not any(other.peer_device == link.peer_device for other in self.open()):
+                overlay.inbound_ended(inbound)
             log.info("%s disconnected", name)
 
     def _remember_gone(self, device: bytes) -> None:
@@ -202,11 +216,11 @@ class Links:
                 log.warning("%s %s (%s); disconnecting", self._directory.name_of(link), said, why)
                 await link.close(code, text)
 
-    async def close_addresses(self, addresses: list[str]) -> None:
-        """`solnet peers rm`: the links dialled to these addresses end."""
+    async def close_addresses(self, addresses: list[str], why: str = "peer removed") -> None:
+        """`solnet peers rm` (or an overfull active view): the links dialled to these addresses end."""
         for link in self.open():
             if link.address in addresses:
-                await link.close("removed", "peer removed")
+                await link.close("removed", why)
 
     async def follow_route(self, home: Home, db: DbThread) -> None:
         """`solnet proxy` changed the route while the node runs: the links it opened are closed

@@ -1,6 +1,11 @@
 """The addresses this node dials: configured (`solnet peers add`, `--peer`, an invite's peers) or
 announced by other nodes (node.announce events), with each one's health, kept in step with the store.
 
+Which of them to hold links to is the overlay's decision (sync/overlay.py, `overlay`): every
+configured peer, and enough announced ones to fill the active view. A fresh node.announce forgives
+the announced addresses' backoff, and an inbound link from a device that announced an address
+counts as that address's link (`device_address`).
+
 `solnet peers add/rm/block/unblock` in another process changes the stored list; `reconcile` picks
 that up. Removed and blocked addresses stay out (node/peer_blocks.py): an announcement or a
 restart does not bring them back. Logs name an address only by a per-node label (`label`), never
@@ -19,7 +24,9 @@ from events.errors import InvalidEvent
 from node import peer_blocks
 from node.log import EventLog
 from node.net.database import DbThread
+from node.log import now_ms
 from node.peer_blocks import PeerBlocks
+from sync.overlay import Overlay
 from sync.peers import AddressError, PeerBook, normalize_address
 from sync.transport import Link
 
@@ -33,21 +40,25 @@ class PeerDirectory:
         self.book = PeerBook(rng)
         self._extra = [normalize_address(p) for p in extra]  # given with --peer: not in the store's list
         self._own = {own_address} if own_address else set()
+        self.overlay = Overlay(self.book, rng, own=self._own)
         self._own_device = own_device
         self._label_key = b""
         self.blocks = PeerBlocks()
+        self._announcements: set[bytes] = set()  # ids of the node.announce events already learned
+        self._device_addresses: dict[bytes, str] = {}  # a device's announced address (its first one)
 
     async def load(self) -> None:
         """Read the stored peers, add those given with --peer (unless blocked), learn the announced ones."""
         self._label_key = await self._db_thread.run(self._node_label_key)
         self.blocks = await self._db_thread.run(self._blocks)
         for address, source, _ in await self._db_thread.run(self._log().store.peer_rows):
-            self.book.add(address, source)
+            if not self.blocks.keeps_out(address):
+                self.overlay.learn(address, source)
         for address in self._extra:  # like `solnet peers add`: undoes a removal, not a block
             if address not in self.blocks.blocked_addresses():
-                self.book.add(address, "config")
+                self.overlay.learn(address, "config")
                 self.blocks = await self._db_thread.run(self._insert_given, address)
-        await self.learn_announced()
+        await self.learn_announced(fresh=False)
 
     def label(self, address: str) -> str:
         """A stable per-node alias for a peer address, for logs (not reversible without this node's key)."""
@@ -67,22 +78,44 @@ class PeerDirectory:
         """The panic wipe: no address is kept (nor saved back)."""
         self.book = PeerBook(self._rng)
         self.blocks = PeerBlocks()
+        self.overlay = Overlay(self.book, self._rng, own=self._own)
+        self._device_addresses.clear()
+
+    def device_address(self, device: bytes) -> str | None:
+        """The address a device is known by: the one it proved at a dial, else the one it announced."""
+        for peer in self.book.all():
+            if peer.device == device:
+                return peer.address
+        return self._device_addresses.get(device)
 
     def views(self, now: int) -> list[dict[str, Any]]:
         """Every known peer's health as this node sees it now, with its log label."""
         return [{**p.to_json(now), "label": self.label(p.address)} for p in self.book.all()]
 
-    async def learn_announced(self) -> None:
-        """Add the addresses other nodes announced (node.announce events) that we do not know yet."""
-        for addresses in await self._db_thread.run(self._announced_addresses):
+    def states(self, now: int) -> list[tuple[str, str]]:
+        return [(view["address"], json.dumps(view)) for view in self.views(now)]
+
+    async def learn_announced(self, *, fresh: bool = True) -> None:
+        """Add the addresses other nodes announced (node.announce events) that we do not know yet.
+        An announcement not seen before (`fresh`, once the node runs) says its node is back: the
+        backoff of its addresses is forgiven, so it is dialled within seconds if the overlay wants it."""
+        now = now_ms()
+        for event_id, author, addresses in await self._db_thread.run(self._announced_addresses):
+            new = event_id not in self._announcements
+            self._announcements.add(event_id)
             for text in addresses:
                 try:
                     address = normalize_address(text)
                 except AddressError:
                     continue
-                if address not in self._own and self.book.get(address) is None and not self.blocks.keeps_out(address):
-                    self.book.add(address, "announce")
+                if address in self._own or address in self.overlay.blocked or self.blocks.keeps_out(address):
+                    continue
+                self._device_addresses.setdefault(author, address)
+                if self.book.get(address) is None:
+                    self.overlay.learn(address, "announce")
                     await self._db_thread.run(self._insert, address, "announce")
+                elif new and fresh:
+                    self.overlay.announced(address, now)
 
     async def reconcile(self) -> list[str]:
         """Pick up `solnet peers add/rm/block/unblock` made by other processes; the addresses
@@ -90,12 +123,13 @@ class PeerDirectory:
         rows = {address: source for address, source, _ in await self._db_thread.run(self._log().store.peer_rows)}
         self.blocks = await self._db_thread.run(self._blocks)
         for address, source in rows.items():
-            if self.book.get(address) is None:
-                self.book.add(address, source)
+            if self.book.get(address) is None and not self.blocks.keeps_out(address):
+                self.overlay.unblock(address)  # added (again) by the user
+                self.overlay.learn(address, source)
         removed = [p.address for p in self.book.all()
                    if (p.address not in rows and p.address not in self._extra) or self.blocks.keeps_out(p.address)]
         for address in removed:
-            self.book.remove(address)
+            self.overlay.remove(address)  # never learned again from an announcement
         return removed
 
     # --- on the database thread ------------------------------------------------------------------
@@ -125,11 +159,12 @@ class PeerDirectory:
         with store.write():
             store.save_peer(address, source)
 
-    def _announced_addresses(self) -> list[list[str]]:
+    def _announced_addresses(self) -> list[tuple[bytes, bytes, list[str]]]:
+        """(event id, author, addresses) of every node.announce of another node."""
         out = []
-        for body in self._log().store.bodies_of_kind("node.announce", not_by=self._own_device):
+        for event_id, author, body in self._log().store.announcements(not_by=self._own_device):
             try:
-                out.append(unpack(body)["addresses"])
+                out.append((event_id, author, list(unpack(body)["addresses"])))
             except (InvalidEvent, KeyError, TypeError):
                 continue
         return out

@@ -223,10 +223,12 @@ class EventTables(StoreBase):
     def count_of_kind(self, kind: str) -> int:
         return self._one("SELECT count(*) FROM events WHERE kind=?", (kind,))
 
-    def bodies_of_kind(self, kind: str, *, not_by: bytes | None = None) -> list[bytes]:
-        """The bodies of the stored events of one kind (not signed by `not_by`)."""
+    def announcements(self, *, not_by: bytes | None = None) -> list[tuple[bytes, bytes, bytes]]:
+        """(id, author, body) of the stored node.announce events (not signed by `not_by`)."""
         skip = self._find_k(not_by) if not_by is not None else None
-        return [body for a, body in self._x("SELECT a, body FROM events WHERE kind=? AND body IS NOT NULL", (kind,))
+        return [(event_id, self._key(a), body)
+                for event_id, a, body in self._x("SELECT id, a, body FROM events WHERE kind='node.announce' "
+                                                 "AND body IS NOT NULL")
                 if a != skip]
 
     def sealed_events(self, after_n: int = 0) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:

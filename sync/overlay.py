@@ -1,0 +1,224 @@
+"""Which peers to hold links to: a self-maintaining overlay after HyParView (Leitão et al. 2007).
+
+Pure: no sockets, no clock (every call is given `now` in ms), randomness only from an injected
+`random.Random`, so a test or the simulator replays exactly. The peer book (sync/peers.py) keeps
+each address's health and backoff; this module adds the two views and the decisions:
+
+- The *active view* is the peers this node holds a link with, either way: about ACTIVE_SIZE. Gossip
+  is pushed over it. A link to a configured peer is always kept (dialled whenever its backoff
+  allows), whatever the size.
+- The *passive view* is a bounded random sample (PASSIVE_SIZE) of the other known addresses:
+  invite peers and addresses learned from node.announce events. When the active view is short
+  (a link failed, or the node just started with one configured peer), `plan` dials random due
+  members of the passive view until it is full again: the node finds the rest of the network from
+  one peer, and redundant paths survive the loss of any single node.
+- `shuffle` replaces part of the passive view with other known addresses now and then, so repair
+  draws from the whole network rather than from the first addresses learned.
+- A removed or blocked address never comes back: not by an announcement, not by an invite.
+- A peer that comes back is dialled within seconds: an inbound link from it, or a fresh
+  announcement of its address, forgives its backoff (`heard_from`, `announced`); a configured
+  peer is retried at least every CONFIGURED_RETRY_MS anyway. A configured
+  peer is dialled then even though it holds an inbound link (the user asked for that link); an
+  announced one is not (one link between two nodes is enough: each round goes both ways).
+
+Only links this node dialled are dropped to shrink an overfull active view (the peer that dialled
+us chose that link); a configured peer's link is never dropped.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sync.peers import PeerBook, normalize_address
+
+ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N nodes in ~log_(k-1) N hops
+ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped
+PASSIVE_SIZE = 30
+CONFIGURED_RETRY_MS = 5_000  # a configured peer that fails is tried again within this (announced: up to 5 min)
+SHUFFLE_SHARE = 0.5  # the part of the passive view replaced by a shuffle
+SOURCES = ("config", "invite", "announce")  # in order of precedence
+
+
+@dataclass(frozen=True, slots=True)
+class Dial:
+    """Dial this address now (report the outcome with `dial_failed` or `connected` on the book)."""
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """Close the link this node dialled to this address: the active view is overfull."""
+    address: str
+    why: str
+
+
+OverlayCommand = Dial | Drop
+
+
+class Overlay:
+    """One node's views of the overlay over its peer book (see the module docstring)."""
+
+    def __init__(self, book: PeerBook, rng: random.Random, *, own: set[str] = frozenset(),
+                 active_size: int = ACTIVE_SIZE, active_max: int = ACTIVE_MAX,
+                 passive_size: int = PASSIVE_SIZE) -> None:
+        if not 0 < active_size <= active_max or passive_size < 0:
+            raise ValueError("need 0 < active_size <= active_max and passive_size >= 0")
+        self.book = book
+        self._rng = rng
+        self._own = {normalize_address(a) for a in own}
+        self.active_size, self.active_max, self.passive_size = active_size, active_max, passive_size
+        self.configured: set[str] = set()  # always kept, whatever the view sizes
+        self.passive: list[str] = []
+        self.inbound: set[str] = set()  # addresses of peers that dialled us and whose link is open
+        self.outbound: set[str] = set()  # addresses this node dialled and whose link is open
+        self.blocked: set[str] = set()
+
+    # --- what the node learns -------------------------------------------------------------------
+    def learn(self, address: str, source: str) -> bool:
+        """A peer address from the configuration, an invite or an announcement; False if it is
+        this node's own, or removed/blocked (those never come back)."""
+        if source not in SOURCES:
+            raise ValueError(f"peer source must be one of {', '.join(SOURCES)}, not {source!r}")
+        address = normalize_address(address)
+        if address in self._own or address in self.blocked:
+            return False
+        # The book knows two sources: an invite's peer is one the user chose, as a configured one.
+        self.book.add(address, "announce" if source == "announce" else "config")
+        if source != "announce":
+            self.configured.add(address)
+            self._unpassive(address)
+        elif address not in self.configured and address not in self.passive:
+            self._into_passive(address)
+        return True
+
+    def announced(self, address: str, now: int) -> None:
+        """A fresh node.announce names this address: the node is (again) reachable there, so any
+        backoff is forgiven and it is dialled at the next `plan` if the view wants it."""
+        if self.learn(address, "announce"):
+            self.book.forgive(address, now)
+
+    def heard_from(self, address: str, now: int) -> None:
+        """A peer known at this address dialled us (its link is open): it is back, so it joins the
+        active view and its backoff is forgiven (a configured one we also dial is tried at once)."""
+        address = normalize_address(address)
+        if address in self.blocked or self.book.get(address) is None:
+            return
+        self.inbound.add(address)
+        self._unpassive(address)
+        self.book.forgive(address, now)
+
+    def inbound_ended(self, address: str) -> None:
+        address = normalize_address(address)
+        self.inbound.discard(address)
+        if self.book.get(address) is not None and address not in self.configured:
+            self._into_passive(address)
+
+    def remove(self, address: str) -> list[OverlayCommand]:
+        """`peers rm` or a block: the address leaves both views and never comes back. A Drop
+        for its link if this node holds one it dialled."""
+        address = normalize_address(address)
+        self.blocked.add(address)
+        self.configured.discard(address)
+        self.inbound.discard(address)
+        self._unpassive(address)
+        linked = address in self.outbound
+        self.outbound.discard(address)
+        self.book.remove(address)
+        return [Drop(address, "peer removed")] if linked else []
+
+    def unblock(self, address: str) -> None:
+        """The user adds a removed address again (`peers add`): it may be learned once more."""
+        self.blocked.discard(normalize_address(address))
+
+    # --- links (the book records health; the views follow) ---------------------------------------
+    def dial_failed(self, address: str, now: int, why: str) -> int:
+        """A dial failed: the delay (ms) before the next try. A configured peer is one the user
+        chose, and the node that comes back may have no way to tell us (no announcement, and it
+        does not know our address): it is tried again within CONFIGURED_RETRY_MS, whatever the
+        backoff (a connection attempt costs a few hundred bytes)."""
+        self.outbound.discard(address)
+        return self._cap(address, now, self.book.connect_failed(address, now, why))
+
+    def _cap(self, address: str, now: int, delay: int) -> int:
+        peer = self.book.get(address)
+        if address in self.configured and peer is not None and delay > CONFIGURED_RETRY_MS:
+            delay = CONFIGURED_RETRY_MS
+            peer.next_attempt = now + delay
+        return delay
+
+    def connected(self, address: str, now: int, device: bytes) -> None:
+        """A link this node dialled is up (the peer proved `device`)."""
+        self.book.connected(address, now, device)
+        self.outbound.add(address)
+
+    def disconnected(self, address: str, now: int, error: str | None) -> None:
+        """A link this node dialled ended (`error` None: a clean close, redialled after the base delay)."""
+        self.outbound.discard(address)
+        peer = self.book.get(address)
+        if peer is not None:
+            self.book.disconnected(address, now, error)
+            self._cap(address, now, peer.next_attempt - now)
+
+    # --- the decision ---------------------------------------------------------------------------
+    def links(self, dialling: set[str] = frozenset()) -> set[str]:
+        """The active view: addresses linked either way, and those being dialled."""
+        return self.outbound | self.inbound | set(dialling)
+
+    def _due(self, address: str, now: int) -> bool:
+        p = self.book.get(address)
+        return p is not None and not p.connected and p.next_attempt <= now and not p.is_banned(now)
+
+    def plan(self, now: int, dialling: set[str] = frozenset()) -> list[OverlayCommand]:
+        """What to do now: dial every due configured peer, fill a short active view from due
+        members of the passive view (random, one per call once the node has a link; from any
+        known address if none of the passive view is due),
+        drop dialled links beyond ACTIVE_MAX. Costs O(configured + passive), not O(known)."""
+        active = self.links(dialling)
+        # A configured peer is dialled even while it holds an inbound link to us (as before the
+        # overlay: the user asked for that link, and `peers` shows its health by our dials).
+        out: list[OverlayCommand] = [Dial(a) for a in sorted(self.configured - self.outbound - set(dialling))
+                                     if self._due(a, now)]
+        have = len(active | {c.address for c in out})
+        if have < self.active_size:
+            pool = sorted(a for a in self.passive if a not in active and self._due(a, now))
+            if not pool:
+                pool = sorted(a for a in self.book_addresses() - active - self.configured
+                              if self._due(a, now) and a not in self.blocked)
+            # One at a time once the node has a link: the peers it dials may dial it too, and
+            # links already coming in count before more go out (else every node of a starting
+            # network dials ACTIVE_SIZE at once and ends with twice that many).
+            room = self.active_size - have if have == 0 else 1
+            for address in self._rng.sample(pool, min(len(pool), room)):
+                out.append(Dial(address))
+        elif len(active) > self.active_max:
+            mine = sorted(self.outbound - self.configured - self.inbound)
+            for address in self._rng.sample(mine, min(len(mine), len(active) - self.active_max)):
+                out.append(Drop(address, f"too many links: this node keeps about {self.active_size}"))
+        return out
+
+    def shuffle(self) -> None:
+        """Replace part of the passive view with other known addresses (HyParView's shuffle, drawn
+        here from the peer book, which every node fills from the same announcements)."""
+        pool = sorted(self.book_addresses() - self.links() - self.configured - set(self.passive) - self.blocked)
+        if not pool or not self.passive:
+            return
+        n = min(len(pool), max(1, int(len(self.passive) * SHUFFLE_SHARE)))
+        for old, new in zip(self._rng.sample(sorted(self.passive), n), self._rng.sample(pool, n)):
+            self.passive[self.passive.index(old)] = new
+
+    def book_addresses(self) -> set[str]:
+        return {p.address for p in self.book.all()}
+
+    # --- the passive view -----------------------------------------------------------------------
+    def _into_passive(self, address: str) -> None:
+        """Into the passive view; when full, a random member makes room (HyParView keeps a uniform
+        sample of what it hears this way)."""
+        if address in self.passive or self.passive_size == 0:
+            return
+        if len(self.passive) >= self.passive_size:
+            self.passive.pop(self._rng.randrange(len(self.passive)))
+        self.passive.append(address)
+
+    def _unpassive(self, address: str) -> None:
+        if address in self.passive:
+            self.passive.remove(address)

@@ -1,0 +1,55 @@
+"""The overlay with real nodes (sync/overlay.py in node/net/links.py): one configured peer each,
+the nodes find the rest from announcements and keep paths around a node that is down; a configured
+peer that was down is dialled again within seconds of its return, not after a backoff of minutes."""
+from __future__ import annotations
+
+import re
+
+from local_cluster import Cluster, cli, holds, log_text, open_links, publish_action
+
+from node.demo import localnet
+
+GROUPS = [("Calais", "calais"), ("Brighton", "brighton"), ("Bristol", "bristol"), ("Cardiff", "cardiff"),
+          ("Glasgow", "glasgow")]
+_RETRY = re.compile(r"INFO cannot reach peer~[0-9a-f]+ \(.*\); next try in (\d+) s$", re.M)
+
+
+def retries(node: localnet.LocalNode) -> list[int]:
+    """The delays (s) before each next dial that the node's log announced after a failed one."""
+    return [int(s) for s in _RETRY.findall(log_text(node))]
+
+
+def test_a_configured_peer_back_from_down_is_redialled_within_seconds(cluster: Cluster) -> None:
+    calais, brighton, bristol, cardiff, glasgow = nodes = cluster.network(GROUPS)
+    localnet.line(nodes)  # each dials the next: Brighton's one peer is Bristol, and nothing is announced
+    cluster.start_all(nodes)
+    cluster.wait(lambda: [open_links(n) for n in nodes] == [1, 2, 2, 2, 1], 20, "the four links of the line up")
+
+    localnet.stop(bristol)
+    cluster.wait(lambda: len(retries(brighton)) >= 7, 60, "Brighton failing to reach Bristol seven times")
+    during = publish_action(glasgow, "Published while Bristol was down", region="glasgow")
+    cluster.wait(lambda: holds(cardiff, during), 15, "Cardiff holding Glasgow's event")
+    assert not holds(brighton, during)
+    # The old code doubled the wait after each failure (1, 2, 4, 8, 16 s ... up to 5 minutes), so
+    # the node behind Bristol waited long after Bristol was back.
+    assert max(retries(brighton)) <= 5, retries(brighton)
+
+    cluster.start(bristol)
+    cluster.wait(lambda: all(holds(n, during) for n in nodes), 20, "the line caught up after Bristol's return")
+
+
+def test_one_configured_peer_each_then_the_nodes_find_the_rest_and_route_around_a_loss(cluster: Cluster) -> None:
+    calais, brighton, bristol, cardiff, glasgow = nodes = cluster.network(GROUPS)
+    localnet.line(nodes)
+    cluster.start_all(nodes)
+    for node in nodes:
+        cli(node, "publish", "node.announce", "--addresses", node.address)
+    # An active view of about 5: with four others, each node links to (nearly) all of them.
+    cluster.wait(lambda: all(open_links(n) >= 3 for n in nodes), 30, "every node linked to three others or more")
+
+    localnet.stop(bristol)  # the middle of the configured line
+    across = publish_action(calais, "From one end while the middle is down")
+    cluster.wait(lambda: all(holds(n, across) for n in (brighton, cardiff, glasgow)), 15,
+                 "Calais's event at the far end without Bristol")
+    cluster.start(bristol)
+    cluster.wait(lambda: holds(bristol, across), 20, "Bristol catching up on its return")

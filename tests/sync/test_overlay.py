@@ -1,0 +1,199 @@
+"""The self-maintaining overlay (sync/overlay.py): active and passive views over the peer book,
+filled from configured, invite and announced addresses, repaired when links fail. Pure: times are
+given, randomness is seeded; no sockets, no sleeps."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from sync.overlay import ACTIVE_MAX, ACTIVE_SIZE, CONFIGURED_RETRY_MS, Dial, Drop, Overlay
+from sync.peers import PeerBook
+
+DEVICE = bytes(32)
+
+
+def addr(i: int) -> str:
+    return f"http://n{i}.example:7000"
+
+
+def overlay(seed: int = 1, **kw) -> Overlay:
+    rng = random.Random(seed)
+    return Overlay(PeerBook(rng), rng, own={addr(0)}, **kw)
+
+
+def dials(commands) -> list[str]:
+    return [c.address for c in commands if isinstance(c, Dial)]
+
+
+def connect_all(o: Overlay, commands, now: int) -> None:
+    for address in dials(commands):
+        o.connected(address, now, DEVICE)
+
+
+def test_one_configured_peer_then_the_announced_ones_fill_the_active_view():
+    o = overlay()
+    o.learn(addr(1), "config")
+    assert dials(o.plan(0)) == [addr(1)]
+    o.connected(addr(1), 0, DEVICE)
+    for i in range(2, 40):  # the announcements synced from that peer
+        o.learn(addr(i), "announce")
+    for t in range(1, ACTIVE_SIZE):  # one more at each call: links coming in count first
+        step = o.plan(t)
+        assert len(dials(step)) == 1
+        connect_all(o, step, t)
+    assert len(o.links()) == ACTIVE_SIZE
+    assert o.plan(10) == []  # full: nothing more to dial
+
+
+def test_own_address_and_removed_ones_are_never_learned():
+    o = overlay()
+    assert not o.learn(addr(0), "announce")
+    o.learn(addr(3), "config")
+    o.remove(addr(3))
+    assert not o.learn(addr(3), "announce")
+    assert not o.learn(addr(3), "invite")
+    o.announced(addr(3), 10)
+    assert o.book.get(addr(3)) is None and addr(3) not in o.passive
+    assert dials(o.plan(20)) == []
+    o.unblock(addr(3))  # `peers add` again
+    assert o.learn(addr(3), "config")
+
+
+def test_removing_a_linked_peer_drops_its_link():
+    o = overlay()
+    o.learn(addr(1), "config")
+    o.connected(addr(1), 0, DEVICE)
+    assert o.remove(addr(1)) == [Drop(addr(1), "peer removed")]
+    assert o.links() == set()
+
+
+def test_a_failed_link_is_repaired_from_the_passive_view():
+    o = overlay()
+    for i in range(1, 20):
+        o.learn(addr(i), "announce")
+    connect_all(o, o.plan(0), 0)  # none linked yet: the whole view at once
+    assert len(o.links()) == ACTIVE_SIZE
+    lost = sorted(o.outbound)[0]
+    o.disconnected(lost, 5, "connection closed")
+    repair = dials(o.plan(6))
+    assert len(repair) == 1 and repair[0] != lost  # the lost one waits for its backoff
+
+
+def test_configured_peers_are_dialled_whatever_the_view_size():
+    o = overlay()
+    for i in range(1, 10):
+        o.learn(addr(i), "announce")
+    connect_all(o, o.plan(0), 0)
+    o.learn(addr(50), "config")
+    o.learn(addr(51), "invite")
+    assert set(dials(o.plan(1))) == {addr(50), addr(51)}
+
+
+def test_an_overfull_view_drops_dialled_links_but_never_configured_or_inbound_ones():
+    o = overlay()
+    o.learn(addr(1), "config")
+    o.connected(addr(1), 0, DEVICE)
+    for i in range(2, 30):
+        o.learn(addr(i), "announce")
+    for i in range(2, 8):
+        o.connected(addr(i), 0, DEVICE)
+    for i in range(10, 14):
+        o.heard_from(addr(i), 0)
+    assert len(o.links()) == 11 > ACTIVE_MAX
+    drops = [c for c in o.plan(1) if isinstance(c, Drop)]
+    assert len(drops) == len(o.links()) - ACTIVE_MAX
+    assert all(c.address in {addr(i) for i in range(2, 8)} for c in drops)
+
+
+def test_a_configured_peer_is_retried_within_seconds_however_long_it_failed():
+    o = overlay()
+    o.learn(addr(1), "config")
+    o.learn(addr(2), "announce")
+    now = 0
+    for _ in range(12):
+        assert o.dial_failed(addr(1), now, "connection refused") <= CONFIGURED_RETRY_MS
+        o.dial_failed(addr(2), now, "connection refused")
+        now += 1
+    assert o.book.get(addr(1)).next_attempt <= now + CONFIGURED_RETRY_MS
+    assert o.book.get(addr(2)).next_attempt > now + CONFIGURED_RETRY_MS  # an announced one backs off
+    o.connected(addr(1), now, DEVICE)
+    o.disconnected(addr(1), now, "connection closed")
+    assert o.book.get(addr(1)).next_attempt <= now + CONFIGURED_RETRY_MS
+
+
+def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announcement():
+    o = overlay()
+    o.learn(addr(1), "announce")
+    now = 0
+    for _ in range(12):  # a long absence: the backoff grows toward its cap
+        o.dial_failed(addr(1), now, "connection refused")
+        now += 1
+    assert o.book.get(addr(1)).next_attempt > now + 1000
+    assert dials(o.plan(now)) == []
+    o.heard_from(addr(1), now)  # it dialled us: linked, its backoff forgiven
+    assert addr(1) in o.links() and o.book.get(addr(1)).next_attempt <= now
+
+    o.learn(addr(2), "announce")
+    for _ in range(12):
+        o.dial_failed(addr(2), now, "connection refused")
+    assert addr(2) not in dials(o.plan(now))
+    o.announced(addr(2), now)  # a fresh node.announce of its address
+    assert addr(2) in dials(o.plan(now))
+
+
+def test_an_announced_peer_linked_inbound_is_not_dialled_until_that_link_ends():
+    o = overlay(active_size=1, active_max=1)
+    o.learn(addr(1), "announce")
+    for _ in range(12):
+        o.dial_failed(addr(1), 0, "connection refused")
+    o.heard_from(addr(1), 0)
+    assert addr(1) in o.links() and o.plan(0) == []
+    o.inbound_ended(addr(1))  # its link ends: dialled at once, the backoff forgiven
+    assert dials(o.plan(0)) == [addr(1)]
+
+
+def test_inbound_links_count_in_the_active_view():
+    o = overlay()
+    for i in range(1, 20):
+        o.learn(addr(i), "announce")
+    for i in range(1, ACTIVE_SIZE + 1):
+        o.heard_from(addr(i), 0)
+    assert o.plan(0) == []
+    o.inbound_ended(addr(1))
+    assert len(dials(o.plan(1))) == 1
+
+
+def test_the_passive_view_is_bounded_and_shuffled_from_the_known_addresses():
+    o = overlay(passive_size=10)
+    for i in range(1, 200):
+        o.learn(addr(i), "announce")
+    assert len(o.passive) == 10
+    before = set(o.passive)
+    o.shuffle()
+    assert len(o.passive) == 10 and len(set(o.passive)) == 10
+    assert set(o.passive) != before and set(o.passive) <= o.book_addresses()
+
+
+def test_same_seed_same_decisions():
+    def run(seed: int) -> list:
+        o = overlay(seed)
+        for i in range(1, 60):
+            o.learn(addr(i), "announce")
+        out = []
+        for t in range(5):
+            cmds = o.plan(t * 1000)
+            out.append(cmds)
+            connect_all(o, cmds, t * 1000)
+            o.disconnected(sorted(o.outbound)[0], t * 1000, "gone")
+            o.shuffle()
+        return out
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+
+
+def test_bad_sizes_and_sources_are_refused():
+    with pytest.raises(ValueError):
+        overlay(active_size=0)
+    with pytest.raises(ValueError):
+        overlay().learn(addr(1), "gossip")
