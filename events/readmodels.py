@@ -12,6 +12,8 @@ from typing import Any
 
 from events.projections import Row
 
+VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")  # the read models, by name
+
 RECENT_ACTION_GRACE_MS = 3 * 3600 * 1000  # an action that started in the last 3 h is still "upcoming"
 
 

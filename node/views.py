@@ -11,7 +11,7 @@ from events.projections import (ACTION, ALERT, FULFIL, FUNDRAISER, FUNDRAISER_UP
 from node.audience import WithOpened
 from node.log import EventLog, now_ms
 
-VIEWS = ("actions", "fundraisers", "needs", "support", "alerts", "groups")
+VIEWS = readmodels.VIEWS
 
 
 def view(log: EventLog, name: str, *, region: str | None = None, now: int | None = None,
