@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 # The rest of solnet is imported by the commands that use it, where they use it: `solnet --help`,
 # `status`, `ls` and a `publish` the running node signs (node/admin_channel.py) start without the
-# network stack, the keystore's key derivation or the sync package (tests/cli/test_imports.py).
+# network stack, the keystore's key derivation or the sync package (tests/integration/test_cli_imports.py).
 
 TO_HELP = ("share it only with this group (its name or id; repeatable): the whole event is encrypted to their "
            "devices and yours, and other nodes see only that this device published something")
