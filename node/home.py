@@ -4,6 +4,7 @@ Layout:  config.json (group and device ids, name, region)  keystore (encrypted k
          solnet.db (+ -wal, -shm)  — the database exists once the node has founded or joined a network.
          admin-token  — the HTTP API's local-admin bearer token, made on first need.
          node.lock  — held (flock) by the node running on this home, for as long as it runs.
+         node.sock  — the running node's channel for this user's commands (node/admin_channel.py).
 Every file is readable by this user only (0600), in a folder only this user can enter (0700).
 """
 from __future__ import annotations

@@ -24,7 +24,7 @@ MAX_GROUP = 64  # publishes per transaction: a bound on how long the database th
 
 class GroupCommit:
     def __init__(self, db_thread: DbThread, opened: Callable[[], EventLog]) -> None:
-        self._db = db_thread
+        self._db_thread = db_thread
         self._opened = opened
         self._waiting: list[tuple[Callable[[], Any], asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
@@ -50,7 +50,7 @@ class GroupCommit:
             batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
             self.writing = len(batch)
             try:
-                results = await self._db.run(self._write_group, [fn for fn, _ in batch])
+                results = await self._db_thread.run(self._write_group, [fn for fn, _ in batch])
             except BaseException as exc:  # the group's own transaction failed (its commit): none is stored
                 for _, future in batch:
                     if not future.done():
