@@ -214,8 +214,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from node import membership
-    from node import render
+    from node import membership, render
     home = home_of(args)
     log = home.log()
     subject = parse_key(args.id, "device or group id", log)
@@ -398,8 +397,7 @@ def wait_until_caught_up(log: EventLog, offline: bool) -> None:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    from node import audience
-    from node import render
+    from node import audience, render
     home = home_of(args)
     log = home.log()
     author = parse_key(args.author, "device or group id", log, code=EXIT_USAGE) if args.author else None
@@ -443,8 +441,7 @@ def group_names(log: EventLog) -> dict[bytes, str]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from node import audience
-    from node import render
+    from node import audience, render
     home = home_of(args)
     log = home.log()
     row = log.store.event_row(resolve_event_id(log, args.id))
@@ -481,8 +478,7 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes],
     an event for chosen groups this device reads), and why it has no effect if it has none (null
     otherwise)."""
     from events.format import decode_event
-    from node import audience
-    from node import render
+    from node import audience, render
     data = render.event_json(row, group_of)
     opened = audience.opened_event(log, opener, row)
     if opened is not None:
@@ -514,8 +510,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    from node import audience
-    from node import render
+    from node import audience, render
     from node.views import view
     home = home_of(args)
     log = home.log()
@@ -561,8 +556,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 def cmd_export_site(args: argparse.Namespace) -> int:
     """Write the public pages and feeds (node/public_site.py) as static files for any web host."""
-    from node import render
-    from node import public_site
+    from node import render, public_site
     from node.dashboard.app import HERE as DASHBOARD, STATIC_LINKS, render_public
 
     if not args.dir.strip():
@@ -602,8 +596,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from crypto.stream import SealedWriter
     from node import render
     from node.bundle import export_bundle
-    from node.field_input import InputError
-    from node.field_input import parse_time
+    from node.field_input import InputError, parse_time
     home = home_of(args)
     log = home.log()
     try:
@@ -629,10 +622,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from crypto.stream import SealedReader
-    from node.bundle import import_bundle
-    from node.bundle import is_sealed
-    from node.outcome import PENDING
-    from node.outcome import REJECTED
+    from node.bundle import import_bundle, is_sealed
+    from node.outcome import PENDING, REJECTED
     log = home_of(args).log()
     try:
         source = open(args.file, "rb")
@@ -680,8 +671,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 def parse_address(text: str) -> str:
-    from sync.peers import AddressError
-    from sync.peers import normalize_address
+    from sync.peers import AddressError, normalize_address
     try:
         return normalize_address(text)
     except AddressError as exc:
@@ -840,8 +830,7 @@ def login_command(args: argparse.Namespace) -> str:
 
 def cmd_dashboard_link(args: argparse.Namespace) -> int:
     """Print a one-time login link for this node's dashboard (node/login_links.py)."""
-    from node.field_input import InputError
-    from node.field_input import parse_duration_ms
+    from node.field_input import InputError, parse_duration_ms
     from node import login_links
 
     home = home_of(args)
