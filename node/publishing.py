@@ -70,6 +70,8 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
 
 def parse_groups(log: EventLog, texts: Sequence[str]) -> list[bytes]:
     """The groups named in `to`: by name, by id, or by a unique id prefix (node.audience)."""
+    if not texts:
+        return []  # most events name no group: no need to read every group's name
     try:
         return resolve_groups(log, texts)
     except AudienceError as exc:
