@@ -108,7 +108,8 @@ def _answer(stream: Any, on_wait: Callable[[dict[str, Any]], None] | None) -> di
             if on_wait is not None:
                 on_wait(message)
             continue
-        if message.get("error", {}).get("type") == "stopping":
+        error = message.get("error")
+        if isinstance(error, dict) and error.get("type") == "stopping":
             return None  # it took nothing: the caller does the work itself
         return message
 

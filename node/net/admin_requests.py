@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from events.errors import InvalidEvent
@@ -28,18 +29,25 @@ class BadRequest(Exception):
     """A request this channel does not take (not from a solnet command of this version)."""
 
 
-async def serve(node: WebNode, request: dict[str, Any], say: Say) -> dict[str, Any]:
-    """The answer to one request: {"ok": {...}} or {"error": {...}}."""
+class Stopping(Exception):
+    """The node began to stop before it did anything for the request: the command does it itself."""
+
+
+async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool]) -> dict[str, Any]:
+    """The answer to one request: {"ok": {...}} or {"error": {...}}. `closing`: the channel is
+    closing (the node stops)."""
     try:
         op = request.get("op")
         extra: dict[str, Any] = {}
         if op == "publish":
-            event = await _publish(node, request, say)
+            event = await _publish(node, request, say, closing)
         elif op == "redact":
-            event, redacted = await _redact(node, request, say)
+            event, redacted = await _redact(node, request, say, closing)
             extra["redacted"] = redacted.hex()
         else:
             raise BadRequest(f"unknown request {str(op)[:40]!r}")
+    except Stopping:
+        return {"error": {"type": "stopping", "message": "the node is stopping"}}
     except BadRequest as exc:
         return {"error": {"type": "usage", "message": f"the node does not take this request: {exc}",
                           "exit_code": EXIT_USAGE}}
@@ -72,7 +80,7 @@ def _text(request: dict[str, Any], name: str, required: bool = False) -> str | N
     return value
 
 
-async def _caught_up(node: WebNode, offline: bool, say: Say) -> None:
+async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[], bool]) -> None:
     """Restore without forking (node/chain_gate.py): a command waits (bounded) for the node's first
     round with a peer, as it would without the channel; the log refuses to sign if it still has not."""
     if offline:
@@ -83,12 +91,14 @@ async def _caught_up(node: WebNode, offline: bool, say: Say) -> None:
         return
     await say({"waiting": "first_sync", "seconds": chain_gate.WAIT_FOR_NODE_S})
     deadline = time.monotonic() + chain_gate.WAIT_FOR_NODE_S
-    while verdict == chain_gate.WAIT and time.monotonic() < deadline and not node.stopping:
+    while verdict == chain_gate.WAIT and time.monotonic() < deadline:
+        if closing() or node.stopping:
+            raise Stopping()  # nothing was done: the command signs by itself (or says why it cannot)
         await asyncio.sleep(WAIT_POLL_S)
         verdict = await node.db(chain_gate.state_now, store, now_ms())
 
 
-async def _publish(node: WebNode, request: dict[str, Any], say: Say) -> Event:
+async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool]) -> Event:
     kind = _text(request, "kind", required=True)
     texts = request.get("texts")
     if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
@@ -100,11 +110,12 @@ async def _publish(node: WebNode, request: dict[str, Any], say: Say) -> Event:
     offline, public_note = request.get("offline", False), request.get("public_note", False)
     if not isinstance(offline, bool) or not isinstance(public_note, bool):
         raise BadRequest("'offline' and 'public_note' are true or false")
-    await _caught_up(node, offline, say)
+    await _caught_up(node, offline, say, closing)
     return await node.publish(kind, texts, to=to, offline=offline, public_note=public_note, **options)
 
 
-async def _redact(node: WebNode, request: dict[str, Any], say: Say) -> tuple[Event, bytes]:
+async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],
+                  ) -> tuple[Event, bytes]:
     text = _text(request, "id", required=True)
     reason = _text(request, "reason")
     offline = request.get("offline", False)
@@ -112,6 +123,6 @@ async def _redact(node: WebNode, request: dict[str, Any], say: Say) -> tuple[Eve
         raise BadRequest("'offline' is true or false")
     own = bytes(node.keys.device.public)
     fields = await node.db(publishing.redaction, node.log, text, reason, lambda: own)
-    await _caught_up(node, offline, say)
+    await _caught_up(node, offline, say, closing)
     event = await node.sign(lambda log_, keys: log_.append(keys.device, "redact", fields, offline=offline))
     return event, fields["ids"][0]

@@ -23,7 +23,7 @@ from node.admin_channel import MAX_LINE_BYTES, reachable, socket_path
 log = logging.getLogger(f"solnet.{__name__}")
 
 Say = Callable[[dict[str, Any]], Awaitable[None]]
-Serve = Callable[[dict[str, Any], Say], Awaitable[dict[str, Any]]]
+Serve = Callable[[dict[str, Any], Say, Callable[[], bool]], Awaitable[dict[str, Any]]]
 PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 CLOSE_GRACE_S = 10.0  # a request being answered when the node stops gets this long to finish
 
@@ -115,4 +115,4 @@ class AdminSocket:
         if not isinstance(request, dict):
             await say({"error": {"type": "usage", "message": "the request is not a JSON object", "exit_code": 2}})
             return
-        await say(await self._serve(request, say))
+        await say(await self._serve(request, say, lambda: self.closing))

@@ -27,7 +27,7 @@ class Recorder:
         self.requests: list[dict] = []
         self.hold = hold
 
-    async def __call__(self, request: dict, say) -> dict:
+    async def __call__(self, request: dict, say, closing) -> dict:
         self.requests.append(request)
         if self.hold is not None:
             await self.hold.wait()
@@ -91,11 +91,11 @@ async def test_another_user_is_refused_even_if_the_modes_were_loosened(tmp_path:
             client = ("import socket, sys\n"
                       "s = socket.socket(socket.AF_UNIX)\n"
                       f"s.connect('/proc/self/fd/{folder}/node.sock')\n"
-                      "s.sendall(b'{\"op\": \"publish\", \"kind\": \"alert\"}\\n')\n"
                       "s.settimeout(20)\n"
                       "try:\n"
+                      "    s.sendall(b'{\"op\": \"publish\", \"kind\": \"alert\"}\\n')\n"
                       "    print(repr(s.recv(100)))\n"
-                      "except ConnectionResetError:\n"  # closed with the request unread
+                      "except (BrokenPipeError, ConnectionResetError):\n"  # closed before or after the request
                       "    print(repr(b''))\n")
             proc = await asyncio.to_thread(subprocess.run, [SYSTEM_PYTHON, "-I", "-c", client], user=NOBODY,
                                            pass_fds=(folder,), capture_output=True, text=True, timeout=30)
