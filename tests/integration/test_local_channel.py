@@ -83,3 +83,28 @@ def test_a_node_killed_leaves_a_dead_socket_that_changes_nothing(cluster):
     cluster.start(node)  # the restarted node replaces the dead socket
     again = without_passphrase(node, *ALERT, "--json")
     assert again.returncode == 0, again.stderr
+
+
+def test_a_command_waits_through_the_node_for_its_first_sync(cluster):
+    """A node that has peers signs nothing before its first round with one (restore without forking):
+    `solnet publish` says it waits, as without the node, and publishes once the round is done."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
+    cluster.start(bristol)  # its peer is not up yet
+    env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
+    proc = subprocess.Popen([*localnet.solnet_command(), "--home", str(bristol.home.path), *ALERT[:3], "bristol",
+                             *ALERT[4:], "--json"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        said = proc.stderr.readline()  # blocks until the node says it waits (or the command ends)
+        assert said.startswith("waiting for the node running on this home to finish its first sync with a peer "
+                               "(at most 30 s)"), said
+        cluster.start(calais)
+        out, err = proc.communicate(timeout=CLI_TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0, err
+    event_id = bytes.fromhex(json.loads(out)["id"])
+    cluster.wait(lambda: holds(calais, event_id), 20, "the alert on Calais")
