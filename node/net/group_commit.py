@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from node.kind_input import PublishError
 from node.log import EventLog
 from node.net.database import DbThread
+from node.store import StoreError
 
 T = TypeVar("T")
 MAX_GROUP = 64  # publishes per transaction: a bound on how long the database thread is held at once
@@ -84,8 +85,11 @@ class GroupCommit:
                     except Exception as exc:  # this publish only: its savepoint was rolled back
                         failed = True
                         results.append((False, exc))
-        except BaseException:
+        except BaseException as exc:
             log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
+            cause = next((v for ok, v in results if not ok and isinstance(v, StoreError)), None)
+            if isinstance(exc, StoreError) and cause is not None:
+                raise cause from None  # e.g. the disk filled up in one part and SQLite rolled back the whole
             raise
         finally:
             self.transactions += 1

@@ -106,3 +106,23 @@ async def test_concurrent_api_publishes_keep_their_own_errors(api):
     # The node goes on publishing normally after the refusals.
     assert (await api.publish("alert", region="calais", type="raid", text="vans at the bridge"))["seq"] == \
         chain[-1].seq + 1
+
+
+async def test_a_disk_that_fills_up_under_a_group_fails_each_publish_in_words_and_stores_nothing(api):
+    node, store = api.node, api.node.log.store
+    count = await node.db(store.count)
+    await node.db(lambda: store.limit_pages(store.size_pages()))  # not one page more: the disk is full
+    body = {"category": "water", "region": "calais", "quantity": "3", "notes": "x" * 500}
+    async with HeldDatabase(node):
+        tasks = [asyncio.create_task(api.request("POST", "/api/v1/events", json={"kind": "need", "fields": body}))
+                 for _ in range(8)]
+        await until(lambda: node.commits.writing + node.commits.waiting == 8, "every publish to reach the node")
+    for status, reply in await asyncio.gather(*tasks):
+        assert status == 507 and reply["error"]["code"] == "storage_full", reply
+        assert "disk is full" in reply["error"]["message"]
+    assert await node.db(store.count) == count
+    await node.db(store.limit_pages, None)  # space freed: the next group goes in whole
+    answers = await asyncio.gather(*(api.request("POST", "/api/v1/events", json={"kind": "need", "fields": body})
+                                     for _ in range(4)))
+    assert [status for status, _ in answers] == [201] * 4
+    assert await node.db(store.count) == count + 4
