@@ -10,10 +10,8 @@ a node already running on it); 4 storage failure (disk full, damaged database); 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import errno
 import json
-import logging
 import math
 import os
 import re
@@ -21,33 +19,28 @@ import shlex
 import signal
 import sys
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from crypto.errors import CryptoError, DecryptionFailed, InvalidKey, WrongPassphrase
 from crypto.keys import PublicId, short_id
-from crypto.stream import MAGIC as SEALED_MAGIC, SealedReader, SealedWriter
 from events.errors import InvalidEvent
-from events.format import decode_event
-from events.kinds import KINDS
-from events.kinds import YES_NO
+from events.kinds import KINDS, YES_NO
+from events.readmodels import VIEWS
 from events.sealed import SEALABLE, SEALED_KIND
-from node import audience, chain_gate, membership, peer_blocks, publishing, references, render
-from node.bundle import MAGIC as BUNDLE_MAGIC, export_bundle, import_bundle, is_sealed
-from node.field_input import InputError, parse_duration_ms, parse_time
 from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
                        read_bundle_passphrase, read_passphrase)
-from node.invite import decode_invite
-from node.log import EventLog, NotInitialised, now_ms
-from node.outcome import PENDING, REJECTED
-from node.private import open_private
-from node.status import node_status, peer_list, runtime_info
-from node.views import VIEWS, view
-from node.wipe import wipe
+from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields
 from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORAGE, EXIT_USAGE, SolnetError,
                            UsageError)
-from sync.peers import AddressError, normalize_address
+
+if TYPE_CHECKING:
+    from node import audience
+    from node.log import EventLog
+
+# The rest of solnet is imported by the commands that use it, where they use it: `solnet --help`,
+# `status`, `ls` and a `publish` the running node signs (node/admin_channel.py) start without the
+# network stack, the keystore's key derivation or the sync package (tests/integration/test_cli_imports.py).
 
 TO_HELP = ("share it only with this group (its name or id; repeatable): the whole event is encrypted to their "
            "devices and yours, and other nodes see only that this device published something")
@@ -73,6 +66,7 @@ def home_of(args: argparse.Namespace) -> Home:
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
+    from node import publishing
     return publishing.resolve_event_id(log, text)
 
 
@@ -108,6 +102,7 @@ def option_names(message: str, names: list[str]) -> str:
 
 # --- commands: membership ------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
+    from node import membership
     home = home_of(args)
     if home.exists():
         raise HomeError(f"{home.path} already holds a node; choose another --home, or remove that folder if you "
@@ -150,6 +145,7 @@ def _check_profile(group: str | None, region: str | None) -> None:
 def _init_device(args: argparse.Namespace, home: Home) -> int:
     """`init --device-of GROUP_ID`: a further device of an existing group (no group key here). Its
     group's name and region come with the token it joins with."""
+    from node import membership
     if args.new_network:
         raise UsageError("--device-of makes a further device of an existing group; it cannot found a network")
     group = parse_key(args.device_of, "group id", code=EXIT_USAGE)
@@ -174,6 +170,7 @@ def cmd_id(args: argparse.Namespace) -> int:
 
 def cmd_vouch(args: argparse.Namespace) -> int:
     """Certify a further device of this group (a device request) or admit a group (a group id)."""
+    from node import membership
     home = home_of(args)
     log = home.log()
     out = Path(args.out)
@@ -218,6 +215,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    from node import membership, render
     home = home_of(args)
     log = home.log()
     subject = parse_key(args.id, "device or group id", log)
@@ -245,6 +243,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 def read_token(path: str) -> str:
     """The text of a join token file, or a refusal that says what the file is instead."""
+    from crypto.stream import MAGIC as SEALED_MAGIC
+    from node.bundle import MAGIC as BUNDLE_MAGIC
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_TOKEN_BYTES + 1)
@@ -267,6 +267,8 @@ def read_token(path: str) -> str:
 
 
 def cmd_join(args: argparse.Namespace) -> int:
+    from node import membership
+    from node.invite import decode_invite
     home = home_of(args)
     config = home.config()
     if home.db_path.exists():
@@ -294,14 +296,16 @@ def cmd_join(args: argparse.Namespace) -> int:
 # --- commands: events ----------------------------------------------------------------------------
 def cmd_publish(args: argparse.Namespace) -> int:
     if not args.kind:
+        from node import render
+
         raise UsageError("publish needs a KIND.\nsolnet publish KIND --field value ...: sign and store an event. "
                          "`solnet publish KIND --help` lists a kind's fields. The kinds:\n" + render.kinds_text())
     try:
-        kind = publishing.kind_by_name(args.kind)
-    except publishing.PublishError:
+        kind = kind_by_name(args.kind)
+    except PublishError:
         raise CliError(f"unknown kind {args.kind[:40]!r}; one of: {', '.join(KINDS)}") from None
     parser = QuietParser(prog=f"solnet publish {kind.name}", add_help=False)
-    for name in publishing.typed_fields(kind):
+    for name in typed_fields(kind):
         spec = kind.field(name)
         switch = spec is not None and spec.choices == YES_NO  # `--public` alone says yes
         parser.add_argument("--" + name.replace("_", "-"), dest=name, **({"nargs": "?", "const": "yes"} if switch else {}))
@@ -309,40 +313,53 @@ def cmd_publish(args: argparse.Namespace) -> int:
     parser.add_argument("--as", dest="_signer", default=None)
     parser.add_argument("--json", dest="_json", action="store_true")
     parser.add_argument("--offline", dest="_offline", action="store_true")
-    if kind.field(publishing.PRIVATE_FIELD) is not None:
+    if kind.field(PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
         parser.add_argument("--to", dest="_to", action="append", help=PRIVATE_TO_HELP)
     elif kind.name in SEALABLE:
         parser.add_argument("--to", dest="_to", action="append", help=TO_HELP)
-    if kind.name in publishing.CASE_NOTE_KINDS:
+    if kind.name in CASE_NOTE_KINDS:
         parser.add_argument("--public-note", dest="_public_note", action="store_true",
                             help="the --note may be read by every node (case details go in --private)")
     options, unknown = parser.parse_known_args(args.rest)
     args.json = args.json or options._json
-    names = publishing.typed_fields(kind)
+    names = typed_fields(kind)
     if unknown:
         flags = ", ".join("--" + name.replace("_", "-") for name in names)
         raise CliError(f"unknown option {unknown[0][:60]!r} for {kind.name}; its fields are: {flags}")
     home = home_of(args)
-    log = home.log()
     texts = {name: getattr(options, name) for name in names if getattr(options, name) is not None}
     private = getattr(options, "_private", None)
-    if private is not None and not private.strip():
-        raise CliError("the private details (--private) are empty")
-    wait_until_caught_up(log, options._offline)
+    to = getattr(options, "_to", None) or []
+    public_note = getattr(options, "_public_note", False)
+    empty_private = private is not None and not private.strip()
+    # A node running on this home signs it at once: it holds the unlocked keys (no passphrase here).
+    answer = None if empty_private else ask_node(home, {
+        "op": "publish", "kind": kind.name, "texts": texts, "expires_in": options._expires_in,
+        "signer": options._signer, "private": private, "to": to, "offline": options._offline,
+        "public_note": public_note})
     try:
-        event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
-                                   signer=options._signer, private=private, to=getattr(options, "_to", None) or (),
-                                   offline=options._offline, public_note=getattr(options, "_public_note", False))
-    except publishing.PublishError as exc:
+        if answer is None:  # no node runs: sign here, after unlocking the keystore
+            from node import publishing
+
+            log = home.log()
+            if empty_private:
+                raise CliError("the private details (--private) are empty")
+            wait_until_caught_up(log, options._offline)
+            event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
+                                       signer=options._signer, private=private, to=to, offline=options._offline,
+                                       public_note=public_note)
+            done = {"id": event.id.hex(), "seq": event.seq}
+        else:
+            done = node_result(answer)
+    except PublishError as exc:
         message = str(exc).replace("confirm that this note may be public", "add --public-note if it may be")
         message = message.replace("Put case details in the private part", "Put case details in --private")
         message = option_names(message, [*names, "to", "private", "as", "expires_in"])
         if exc.field in names and " needs --" in message:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
-    emit(args, {"id": event.id.hex(), "kind": kind.name, "seq": event.seq},
-         f"Published {kind.name} {event.id.hex()}")
+    emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     return 0
 
 
@@ -356,12 +373,12 @@ def publish_options(kind_name: str) -> dict[str, str]:
     if kind.expiry != "forbidden":
         default = f" (default {kind.default_expiry_ms // 3_600_000}h)" if kind.default_expiry_ms else ""
         options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
-    if kind.field(publishing.PRIVATE_FIELD) is not None:
+    if kind.field(PRIVATE_FIELD) is not None:
         options["private"] = "details that identify anyone: encrypted to the recipients"
         options["to"] = PRIVATE_TO_HELP
     elif kind_name in SEALABLE:
         options["to"] = TO_HELP
-    if kind_name in publishing.CASE_NOTE_KINDS:
+    if kind_name in CASE_NOTE_KINDS:
         options["public-note"] = "the --note may be read by every node (case details go in --private)"
     options["as"] = "sign as 'device' (the default) or 'group' (needs the group key on this node)"
     options["json"] = "print the new event as JSON"
@@ -369,16 +386,51 @@ def publish_options(kind_name: str) -> dict[str, str]:
     return options
 
 
+def ask_node(home: Home, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer of the node running on `home` to `request`, through its local channel
+    (node/admin_channel.py); None if no node listens there: the command then signs by itself."""
+    from node.admin_channel import ask
+
+    return ask(home.path, request, on_wait=lambda waiting: say_waiting(waiting.get("seconds")))
+
+
+def node_result(answer: dict[str, Any]) -> dict[str, Any]:
+    """What the node did ({"id", "seq", ...}), or its refusal raised as the command would have
+    raised it had it signed by itself (so the same words follow)."""
+    from node.admin_channel import ChannelError
+
+    done, error = answer.get("ok"), answer.get("error")
+    if isinstance(done, dict) and isinstance(done.get("id"), str) and isinstance(done.get("seq"), int):
+        return done
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        raise ChannelError("the node running on this home gave an answer this command does not understand; is it of "
+                           "another solnet version? Restart it.")
+    if error.get("type") == "publish":
+        raise PublishError(error["message"], error.get("field") if isinstance(error.get("field"), str) else None)
+    if error.get("type") == "invalid_event":
+        raise InvalidEvent(str(error.get("reason")), error["message"])
+    code = error.get("exit_code")
+    raise ChannelError(error["message"], code if code in (EXIT_REFUSED, EXIT_USAGE, EXIT_HOME, EXIT_STORAGE)
+                       else EXIT_REFUSED)
+
+
+def say_waiting(seconds: object) -> None:
+    at_most = f" (at most {seconds:.0f} s)" if isinstance(seconds, (int, float)) else ""
+    print(f"waiting for the node running on this home to finish its first sync with a peer{at_most}...",
+          file=sys.stderr, flush=True)
+
+
 def wait_until_caught_up(log: EventLog, offline: bool) -> None:
     """Restore without forking (node/chain_gate.py): if a node running on this home has not finished
     its first sync since it started, wait for it (bounded); the log refuses to sign if it still has not."""
+    from node import chain_gate
+
     if not offline:
-        chain_gate.wait_for_node(log.store, on_wait=lambda: print(
-            "waiting for the node running on this home to finish its first sync with a peer "
-            f"(at most {chain_gate.WAIT_FOR_NODE_S:.0f} s)...", file=sys.stderr, flush=True))
+        chain_gate.wait_for_node(log.store, on_wait=lambda: say_waiting(chain_gate.WAIT_FOR_NODE_S))
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
+    from node import audience, render
     home = home_of(args)
     log = home.log()
     author = parse_key(args.author, "device or group id", log, code=EXIT_USAGE) if args.author else None
@@ -409,6 +461,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
     """What reads events for chosen groups here: this device's key, if any such event is to be shown
     and the keystore opens (SOLNET_PASSPHRASE, a file, or a prompt); else None: they stay encrypted."""
+    from node import audience
     if not needed:
         return None
     try:
@@ -418,10 +471,13 @@ def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
 
 
 def group_names(log: EventLog) -> dict[bytes, str]:
+    from node import references
+
     return references.group_names(log.store)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from node import audience, render
     home = home_of(args)
     log = home.log()
     row = log.store.event_row(resolve_event_id(log, args.id))
@@ -457,6 +513,8 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
     """An event as `ls --json` and `show --json` print it: its public form (with its inside, for
     an event for chosen groups this device reads), its group's name, and why it has no effect if
     it has none (null otherwise)."""
+    from events.format import decode_event
+    from node import audience, render
     data = render.event_json(row, group_of)
     if "group" in data:
         data["group_name"] = names.get(bytes.fromhex(data["group"]))
@@ -470,6 +528,7 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
     """(text, status): status is readable, not_a_recipient or locked (no passphrase available)."""
+    from node.private import open_private
     try:
         keys = home.keys()
     except (HomeError, WrongPassphrase):
@@ -479,6 +538,8 @@ def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from node import render
+    from node.status import node_status
     home = home_of(args)
     home.config()
     out = node_status(home, home.log() if home.db_path.exists() else None)
@@ -487,6 +548,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
+    from node import audience, render
+    from node.views import view
     home = home_of(args)
     log = home.log()
     opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
@@ -510,29 +573,32 @@ KINDS_WITH_TIMES = ("starts_at", "expires", "posted_at", "last_heard", "ts")
 
 def cmd_redact(args: argparse.Namespace) -> int:
     home = home_of(args)
-    log = home.log()
-    event_id = resolve_event_id(log, args.id)
-    row = log.store.event_row(event_id)
-    if row is None:
-        raise CliError(f"no event {args.id}")
-    keys = home.keys()
-    if row[1] != bytes(keys.device.public):
-        raise CliError("only the device that published an event can redact it; this one was published by device "
-                       f"{short_id(row[1])}")
-    fields: dict[str, Any] = {"ids": [event_id]}
-    if args.reason:
-        fields["reason"] = args.reason
-    wait_until_caught_up(log, args.offline)
-    ev = log.append(keys.device, "redact", fields, offline=args.offline)
-    emit(args, {"id": ev.id.hex(), "redacted": event_id.hex()},
-         f"Redacted {short_id(event_id)}: its body is gone from this node, and every node that receives this "
-         f"redaction ({short_id(ev.id)}) drops it too.")
+    answer = ask_node(home, {"op": "redact", "id": args.id, "reason": args.reason, "offline": args.offline})
+    if answer is None:  # no node runs: sign here, after unlocking the keystore
+        from node import publishing
+
+        log = home.log()
+        unlocked = []
+
+        def own_device() -> bytes:
+            unlocked.append(home.keys())
+            return bytes(unlocked[0].device.public)
+
+        fields = publishing.redaction(log, args.id, args.reason, own_device)
+        wait_until_caught_up(log, args.offline)
+        ev = log.append(unlocked[0].device, "redact", fields, offline=args.offline)
+        done = {"id": ev.id.hex(), "redacted": fields["ids"][0].hex()}
+    else:
+        done = node_result(answer)
+    emit(args, {"id": done["id"], "redacted": done["redacted"]},
+         f"Redacted {short_id(done['redacted'])}: its body is gone from this node, and every node that receives this "
+         f"redaction ({short_id(done['id'])}) drops it too.")
     return 0
 
 
 def cmd_export_site(args: argparse.Namespace) -> int:
     """Write the public pages and feeds (node/public_site.py) as static files for any web host."""
-    from node import public_site
+    from node import render, public_site
     from node.dashboard.app import HERE as DASHBOARD, STATIC_LINKS, render_public
 
     if not args.dir.strip():
@@ -560,6 +626,7 @@ def cmd_export_site(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    from node import render
     log = home_of(args).log()
     count = log.rebuild()
     emit(args, {"projected_events": count}, f"Rebuilt the read models from {render.plural(count, 'event')}.")
@@ -568,6 +635,10 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 # --- commands: bundles ---------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
+    from crypto.stream import SealedWriter
+    from node import render
+    from node.bundle import export_bundle
+    from node.field_input import InputError, parse_time
     home = home_of(args)
     log = home.log()
     try:
@@ -592,6 +663,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from crypto.stream import SealedReader
+    from node.bundle import import_bundle, is_sealed
+    from node.outcome import PENDING, REJECTED
     log = home_of(args).log()
     try:
         source = open(args.file, "rb")
@@ -639,6 +713,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 def parse_address(text: str) -> str:
+    from sync.peers import AddressError, normalize_address
     try:
         return normalize_address(text)
     except AddressError as exc:
@@ -689,6 +764,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
 
 def _runtime_facts(home: Home) -> dict[str, Any]:
     """What the node running on this home last saved about itself (its address, its proxy)."""
+    from node.status import runtime_info
     if not home.db_path.exists():
         return {"running": home.node_running()}
     store = home.store()
@@ -699,6 +775,8 @@ def _runtime_facts(home: Home) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
     home = home_of(args)
     home.log()  # fail early, with a clear message, if the node has not joined a network
     if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
@@ -794,6 +872,7 @@ def login_command(args: argparse.Namespace) -> str:
 
 def cmd_dashboard_link(args: argparse.Namespace) -> int:
     """Print a one-time login link for this node's dashboard (node/login_links.py)."""
+    from node.field_input import InputError, parse_duration_ms
     from node import login_links
 
     home = home_of(args)
@@ -844,6 +923,10 @@ PEER_DONE = {
 
 
 def cmd_peers(args: argparse.Namespace) -> int:
+    from node import render
+    from node import peer_blocks
+    from node.status import peer_list, runtime_info
+
     log = home_of(args).log()
     store = log.store
     if args.action != "ls":
@@ -887,6 +970,9 @@ def _peer_target(action: str, text: str, log: EventLog) -> str:
 
 
 def _change_peers(store: Any, action: str, target: str) -> bool:
+    from node import peer_blocks
+    from node.log import now_ms
+
     now = now_ms()
     if action == "add":
         peer_blocks.add(store, target)
@@ -902,6 +988,8 @@ def _change_peers(store: Any, action: str, target: str) -> bool:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from node import render
+    import asyncio
     home = home_of(args)
     home.log()
     address = parse_address(args.address)
@@ -978,6 +1066,8 @@ def sync_summary(address: str, result: Any) -> dict[str, Any]:
 
 # --- commands: the rest --------------------------------------------------------------------------
 def cmd_wipe(args: argparse.Namespace) -> int:
+    from node import render
+    from node.wipe import wipe
     home = home_of(args)
     home.config()
     what = ("the keys, this node's name and ids, the private parts, the peer list AND the whole event log"
@@ -1054,16 +1144,29 @@ def known_kind(text: str) -> str:
 
 
 def solnet_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as package_version  # slow: only for --version
+
     try:
         return package_version("solnet")
     except PackageNotFoundError:  # run from a checkout that was never installed
         return "unknown"
 
 
+class VersionAction(argparse.Action):
+    """`--version`: the installed package's version, looked up only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the program's version number and exit", **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> NoReturn:
+        print(f"solnet {solnet_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = QuietParser(prog="solnet", description="Node of the solnet solidarity network.")
     parser.add_argument("--home", help="the node's folder (default: $SOLNET_HOME or ~/.solnet)")
-    parser.add_argument("--version", action="version", version=f"solnet {solnet_version()}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=QuietParser)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -1200,9 +1303,10 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, SolnetError):
         return str(exc), exc.exit_code
     # Errors of floors that keep their own classes (the log, peer addresses).
-    if isinstance(exc, NotInitialised):
+    log_module, peers_module = sys.modules.get("node.log"), sys.modules.get("sync.peers")  # if not loaded, not these
+    if log_module is not None and isinstance(exc, log_module.NotInitialised):
         return str(exc), EXIT_HOME
-    if isinstance(exc, AddressError):
+    if peers_module is not None and isinstance(exc, peers_module.AddressError):
         return str(exc), EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", EXIT_INTERRUPTED
@@ -1241,7 +1345,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "publish" and args.kind and any(a in ("-h", "--help") for a in args.rest):
         kind = KINDS.get(args.kind) or KINDS.get(args.kind.replace("-", "."))
         if kind:
-            print(render.kind_help(kind.name, publishing.typed_fields(kind), publish_options(kind.name)))
+            from node import render
+
+            print(render.kind_help(kind.name, typed_fields(kind), publish_options(kind.name)))
             return 0
     try:
         return args.handler(args)

@@ -4,6 +4,7 @@ Layout:  config.json (group and device ids, name, region)  keystore (encrypted k
          solnet.db (+ -wal, -shm)  — the database exists once the node has founded or joined a network.
          admin-token  — the HTTP API's local-admin bearer token, made on first need.
          node.lock  — held (flock) by the node running on this home, for as long as it runs.
+         node.sock  — the running node's channel for this user's commands (node/admin_channel.py).
 Every file is readable by this user only (0600), in a folder only this user can enter (0700).
 """
 from __future__ import annotations
@@ -18,12 +19,19 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crypto.errors import KeystoreError, WrongPassphrase
-from crypto.keystore import NodeKeys, read_keystore, write_keystore, write_private_file
-from node.log import EventLog, NotInitialised
-from node.store import Store
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
+
+if TYPE_CHECKING:
+    from crypto.keystore import NodeKeys
+    from node.log import EventLog
+    from node.store import Store
+
+# The keystore (Argon2id), the log and the store are imported where they are used: a command that
+# hands its work to the running node (`solnet publish`, node/admin_channel.py) or only reads the
+# config loads none of them.
 
 PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
@@ -183,6 +191,8 @@ class Home:
         if self.exists():
             raise HomeError(f"{self.path} already holds a node (group {config.group_name!r} or another); "
                             "choose another --home, or remove that folder if you mean to start over")
+        from crypto.keystore import write_keystore
+
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not any(self.path.iterdir()):  # a folder made for it beforehand (mkdir): only this user may enter
             os.chmod(self.path, 0o700)
@@ -191,6 +201,8 @@ class Home:
 
     def save_config(self, config: Config) -> None:
         """Write config.json whole or not at all, readable by this user only (it names the group)."""
+        from crypto.keystore import write_private_file
+
         write_private_file(self.config_path, (json.dumps(asdict(config), indent=2) + "\n").encode("utf-8"))
 
     @property
@@ -223,6 +235,8 @@ class Home:
             raise HomeError(f"cannot use {self.path} as a node's home: {exc.strerror}") from None
 
     def keys(self, passphrase: str | None = None) -> NodeKeys:
+        from crypto.keystore import read_keystore
+
         self.config()
         if not self.keystore_path.exists():
             raise HomeError(f"{self.path} has no keys (wiped, or copied without its keystore): this node cannot sign "
@@ -285,11 +299,16 @@ class Home:
             os.close(fd)  # also drops the shared lock taken to look
 
     def store(self) -> Store:
+        from node.store import Store
+
         self.config()
         return Store(self.db_path)
 
     def log(self) -> EventLog:
         """The node's event log; HomeError if it has not founded or joined a network."""
+        from node.log import EventLog, NotInitialised
+        from node.store import Store
+
         if not self.db_path.exists():
             self.config()
             raise HomeError(f"this node has not joined a network yet: run `solnet --home {self.path} join TOKEN` "

@@ -87,6 +87,12 @@ class EventLog:
             return
         self.trust, self._trust_version = self._load_trust(), version
 
+    def forget_trust(self) -> None:
+        """After a write was rolled back: the trust graph as stored (that write may have changed the
+        one in memory)."""
+        self._trust_version = None
+        self.refresh_trust()
+
     def _load_trust(self) -> TrustGraph:
         """The trust graph of every trust event this node received: stored ones, and those kept
         aside (an author not certified yet or revoked, or a gap before them). The graph decides
@@ -259,7 +265,7 @@ class EventLog:
             self.store.orphaned_profiles.clear()
             self._drained.clear()
             raise
-        self._reclaim_if_dropped()
+        self.reclaim_if_dropped()
         return [o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in prepared.outcomes]
 
     def _admit_prepared(self, prepared: _Prepared) -> None:
@@ -538,10 +544,11 @@ class EventLog:
             count = len(self.store.expire_bodies(now_ms() if now is None else now))
             self._dropped_bodies = self._dropped_bodies or count > 0
             self._restore_profiles()
-        self._reclaim_if_dropped()
+        self.reclaim_if_dropped()
         return count
 
-    def _reclaim_if_dropped(self) -> None:
+    def reclaim_if_dropped(self) -> None:
+        """Give back the space of bodies dropped by the last write (outside any transaction)."""
         if self._dropped_bodies:
             self._dropped_bodies = False
             self.store.reclaim()
@@ -576,7 +583,8 @@ class EventLog:
             prepared = _Prepared(now, [None], fresh=[(0, ev)])  # signed here: nothing to verify
             self._admit_prepared(prepared)
             self._finish(now)  # as every ingest commit does
-        self._reclaim_if_dropped()
+        if not self.store.grouped:  # in a group commit: after the group's transaction (reclaim_if_dropped)
+            self.reclaim_if_dropped()
         outcome = prepared.outcomes[0]
         if outcome is None or outcome.status != ACCEPTED:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")

@@ -127,6 +127,11 @@ class WebNode(Protocol):
         event at once. Raises what publishing raises; StorageFailed on a full disk."""
         ...
 
+    async def sign(self, write: Callable[[EventLog, NodeKeys], Event]) -> Event:
+        """Run `write` (it signs and appends one event) in the node's next group commit, and gossip
+        the event at once. Raises what `write` raises; StorageFailed on a full disk."""
+        ...
+
     def storage_failed(self, exc: Exception) -> str:
         """Tell the node a write failed (it says so to its operator, and holds off rounds); the problem."""
         ...

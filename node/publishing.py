@@ -24,6 +24,7 @@ from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
 from events.projections import SUPPORT_STATUS
 from events.sealed import SEALABLE, SEALED_KIND
 from node import references
+from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
 from node.audience import AudienceError, resolve_groups, seal_content
 from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
@@ -34,7 +35,6 @@ from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
 
 SIGNERS = ("device", "group")
-PRIVATE_FIELD = "sealed"  # the private part: never typed directly, made from `private` + `to`
 
 
 class UnknownEvent(InputError):
@@ -46,33 +46,9 @@ class AmbiguousEvent(InputError):
     """More than one stored event has an id starting with that prefix."""
 
 
-class PublishError(SolnetError, ValueError):
-    """Input that cannot be published as given. `field` names the input at fault ('kind', a field
-    of the kind, 'expires_in', 'as', 'private' or 'to'), or is None when no single field is."""
-
-    reason, http_status = "invalid_field", 422
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 # The kinds a person publishes: every kind but `sealed`, which publishing makes from another kind and 'to'.
 PUBLISHABLE_KINDS = tuple(name for name in KINDS if name != SEALED_KIND)
 GROUP_TEXT_MAX = 100  # a group named in 'to': its name (at most 80 characters) or its id
-
-
-def kind_by_name(name: str) -> Kind:
-    """The kind called `name` ('fundraiser-update' is accepted for 'fundraiser.update')."""
-    kind = KINDS.get(name) or KINDS.get(name.replace("-", "."))
-    if kind is None:
-        raise PublishError(f"unknown kind {name!r}; one of: {', '.join(KINDS)}", "kind")
-    return kind
-
-
-def typed_fields(kind: Kind) -> list[str]:
-    """The names of the fields a person types for `kind` (the private part and signatures are made, not typed)."""
-    return [f.name for f in kind.fields if f.name != PRIVATE_FIELD and f.type != "signature"]
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
@@ -97,6 +73,8 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
 
 def parse_groups(log: EventLog, texts: Sequence[str]) -> list[bytes]:
     """The groups named in `to`: by name, by id, or by a unique id prefix (node.audience)."""
+    if not texts:
+        return []  # most events name no group: no need to read every group's name
     try:
         return resolve_groups(log, texts)
     except AudienceError as exc:
@@ -193,8 +171,6 @@ def expiry_time(kind: Kind, text: str, now: int) -> int:
         raise PublishError(f"'expires_in' {text.strip()!r} is too far away; write it like 90m, 6h or 2d", "expires_in")
     return now + duration
 
-
-CASE_NOTE_KINDS = ("support.claim", "support.close")
 
 
 def default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
@@ -329,3 +305,19 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
             raise PublishError(str(exc), "to") from None
         return log.append(key, SEALED_KIND, body, expires=expires, now=now, offline=offline)
     return log.append(key, kind.name, fields, expires=expires, now=now, offline=offline)
+
+
+def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes]) -> dict[str, Any]:
+    """The fields of a redaction of the event `text` names (its id or a unique prefix), checked:
+    it is held here and `own_device()` (called once the event is found) published it."""
+    event_id = resolve_event_id(log, text)
+    row = log.store.event_row(event_id)
+    if row is None:
+        raise PublishError(f"no event {text}", "id")
+    if row[1] != own_device():
+        raise PublishError("only the device that published an event can redact it; this one was published by device "
+                           f"{short_id(row[1])}", "id")
+    fields: dict[str, Any] = {"ids": [event_id]}
+    if reason:
+        fields["reason"] = reason
+    return fields

@@ -19,8 +19,7 @@ from node.audience import WithOpened
 from node.log import EventLog, now_ms
 from node.status import peer_list
 
-VIEWS = ("regions", "actions", "timeline", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
-         "alert-history", "resources", "groups")
+VIEWS = readmodels.VIEWS
 DAY_MS = readmodels.DAY_MS
 SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
 # Tables whose rows place a region on the map (a group's home region too).

@@ -26,9 +26,12 @@ from events.format import Event
 from node import chain_gate, publishing, verify_pool
 from node.home import Home
 from node.log import EventLog, now_ms
+from node.net import admin_requests
+from node.net.admin_socket import AdminSocket
 from node.net.credentials import Credentials
 from node.net.database import DbThread
 from node.net.gossip_router import GossipRouter
+from node.net.group_commit import GroupCommit
 from node.net.link_storage import LogAccess
 from node.net.links import Links
 from node.net.peer_directory import PeerDirectory
@@ -87,6 +90,8 @@ class Node:
                            storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
                            gossip=self.router, health=self.health, round_completed=self._round_completed)
         self.feed = ChangeFeed()
+        self.commits = GroupCommit(self._db_thread, self._opened)
+        self.admin_socket = AdminSocket(home.path, partial(admin_requests.serve, self))
         self.watcher = Watcher(self._db_thread, self._opened, keys, feed=self.feed, router=self.router,
                                credentials=self.credentials, drop_revoked=self._drop_revoked,
                                learn_announced=self.directory.learn_announced)
@@ -152,6 +157,11 @@ class Node:
         self.links.start()
         self._tasks += [asyncio.create_task(self.watcher.run(), name="watcher"),
                         asyncio.create_task(self.saver.run(), name="saver")]
+        try:  # this user's commands hand their events to this node (admin_socket.py)
+            await self.admin_socket.start()
+        except OSError as exc:  # they unlock the keystore themselves instead, as with no node running
+            log.warning("the local channel for this user's commands is off (%s): `solnet publish` unlocks the "
+                        "keystore itself", exc.strerror or exc)
 
     def _release_lock(self) -> None:
         if self._lock_fd is not None:
@@ -170,6 +180,7 @@ class Node:
         """Stop the peer loops and close every link; the store stays open (the first half of
         `stop`). The dashboard's panic wipe calls it with `forget_peers`, so nothing arrives while
         it wipes and the peer list it deletes is not saved back when the node stops."""
+        await self.admin_socket.close()  # first: a command starting now signs by itself
         await self.links.halt()
         for task in self._tasks:
             task.cancel()
@@ -243,8 +254,13 @@ class Node:
     # --- what the web sees (node.ports.WebNode) -------------------------------------------------
     async def publish(self, kind: str, texts: dict[str, str], **options: Any) -> Event:
         """Publish as `solnet publish` does, and gossip the event at once (not at the watcher's next look)."""
+        return await self.sign(lambda log, keys: publishing.publish(log, keys, kind, texts, **options))
+
+    async def sign(self, write: Callable[[EventLog, NodeKeys], Event]) -> Event:
+        """Run `write` (it signs and appends one event) on the database thread, in a group commit with
+        the publishes that arrive meanwhile (group_commit.py), and gossip the event at once."""
         try:
-            event = await self.db(partial(publishing.publish, self.log, self.keys, kind, texts, **options))
+            event = await self.commits.run(lambda: write(self.log, self.keys))
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own([(event.id, event.kind, event.encode())])

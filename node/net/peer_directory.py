@@ -92,9 +92,6 @@ class PeerDirectory:
         """Every known peer's health as this node sees it now, with its log label."""
         return [{**p.to_json(now), "label": self.label(p.address)} for p in self.book.all()]
 
-    def states(self, now: int) -> list[tuple[str, str]]:
-        return [(view["address"], json.dumps(view)) for view in self.views(now)]
-
     async def learn_announced(self, *, fresh: bool = True) -> None:
         """Add the addresses other nodes announced (node.announce events) that we do not know yet.
         An announcement not seen before (`fresh`, once the node runs) says its node is back: the

@@ -43,6 +43,7 @@ class StoreBase:
         self._row_buf: list[tuple] = []
         self._head_buf: dict[int, tuple[int, int, bytes]] = {}
         self._stored_since_tune = 0
+        self._grouped = False  # inside `group()`: each `write()` is a savepoint of one transaction
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30.0,
@@ -101,7 +102,12 @@ class StoreBase:
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction (BEGIN IMMEDIATE): everything in it commits together or not at all.
-        Raises StorageFull when the disk is full, StoreError on other database failures."""
+        Raises StorageFull when the disk is full, StoreError on other database failures. Inside
+        `group()` it is a part of the group's transaction instead (a savepoint)."""
+        if self._grouped:
+            with self._part():
+                yield
+            return
         self._x("BEGIN IMMEDIATE")
         try:
             yield
@@ -124,6 +130,49 @@ class StoreBase:
             self._new_keys = []
             self._next_n = None
             self._transaction_ended()
+
+    @property
+    def grouped(self) -> bool:
+        """Inside `group()`: work that must run outside any transaction waits for its end."""
+        return self._grouped
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """One transaction for several writes (group commit: one fsync for many local publishes).
+        Each `write()` inside it is a savepoint: one that fails is rolled back alone, the others
+        commit together at the end, in the order they ran."""
+        with self.write():
+            self._grouped = True
+            try:
+                yield
+            finally:
+                self._grouped = False
+
+    @contextmanager
+    def _part(self) -> Iterator[None]:
+        """A savepoint inside `group()`, with the batch buffers and key numbers it owns."""
+        if not self._db.in_transaction:  # SQLite ended the group's transaction itself (a full disk)
+            raise StoreError(f"the write to {self.path} was rolled back by the database; nothing of it was stored")
+        self._x("SAVEPOINT part")  # flushes what the parts before this one buffered
+        keys_before, next_n = len(self._new_keys), self._next_n
+        try:
+            yield
+            self._flush()
+            self._x("RELEASE part")
+        except BaseException:
+            self._event_buf, self._row_buf, self._head_buf = [], [], {}
+            for key in self._new_keys[keys_before:]:
+                self._key_of.pop(self._key_no.pop(key, -1), None)
+            del self._new_keys[keys_before:]
+            self._next_n = next_n
+            self._transaction_ended()  # what was cached may have come from the rolled-back part
+            if self._db.in_transaction:
+                try:
+                    self._db.execute("ROLLBACK TO part")
+                    self._db.execute("RELEASE part")
+                except sqlite3.Error:
+                    pass
+            raise
 
     def tune_cache(self) -> None:
         """Hook: size the page cache to the log (Store)."""

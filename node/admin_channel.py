@@ -1,0 +1,120 @@
+"""The local channel to the node running on a home: how `solnet publish` (and `redact`) hand their
+event to the node, which holds the unlocked keys, instead of unlocking the keystore again.
+
+The channel is a Unix socket, `node.sock` in the home: the running node creates it mode 0600 (the
+home is 0700) and accepts a connection only from a process of its own user (SO_PEERCRED), so only
+the home's owner (and root) can use it. It exists while the node runs; a copy of the home holds
+at most a dead socket file. See docs/design.md, "The node's local admin", for why not the HTTP API.
+
+The protocol: one request, a line of JSON ({"op": "publish", ...}); the node answers with lines
+of JSON: zero or more {"waiting": "first_sync", "seconds": 30} (for its first sync with a peer), then one
+{"ok": {...}} or {"error": {...}}, and closes. This module is the client half and the protocol's
+constants; it uses the standard library only, so a command that uses it starts fast (the server
+half is node/net/admin_socket.py).
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from solnet_errors import EXIT_REFUSED, SolnetError
+
+SOCKET_NAME = "node.sock"
+MAX_LINE_BYTES = 1024 * 1024  # a request or an answer: an event's fields are at most 64 KiB
+ANSWER_TIMEOUT_S = 60.0  # a node waiting for its first sync waits at most 30 s (node/chain_gate.py)
+SUN_PATH_MAX = 100  # sockaddr_un holds 108 bytes; longer paths are reached through the folder's fd
+NOT_LISTENING = (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTSOCK, errno.ENOTDIR)
+
+
+class ChannelError(SolnetError):
+    """The running node took the request and could not finish it (it stopped, or failed); or it
+    refused it with an error of its own (`exit_code` as the node said)."""
+
+    reason = "node_channel"
+
+    def __init__(self, message: str, exit_code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def socket_path(home: Path) -> Path:
+    return Path(home) / SOCKET_NAME
+
+
+@contextmanager
+def reachable(path: Path) -> Iterator[str]:
+    """An address for the socket at `path` that fits a sockaddr_un: the path itself, or for a long
+    one, the same file reached through an open descriptor of its folder (/proc/self/fd/N/...)."""
+    text = os.fspath(path)
+    if len(os.fsencode(text)) <= SUN_PATH_MAX:
+        yield text
+        return
+    folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        yield f"/proc/self/fd/{folder}/{path.name}"
+    finally:
+        os.close(folder)
+
+
+def ask(home: Path, request: dict[str, Any], on_wait: Callable[[dict[str, Any]], None] | None = None,
+        timeout_s: float = ANSWER_TIMEOUT_S) -> dict[str, Any] | None:
+    """Send `request` to the node running on `home`; its answer ({"ok": ...} or {"error": ...}),
+    or None when no node listens there (none runs, or one too old to have the channel, or it is
+    stopping and took nothing): the caller then does the work itself, as before the channel.
+    ChannelError once the node has the request but the answer never comes."""
+    path = socket_path(home)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    try:
+        sock.settimeout(timeout_s)
+        try:
+            with reachable(path) as address:
+                sock.connect(address)
+        except OSError as exc:
+            if exc.errno in NOT_LISTENING or isinstance(exc, (FileNotFoundError, ConnectionRefusedError)):
+                return None
+            raise ChannelError(f"cannot reach the node running on {home} through {path}: {exc.strerror}; "
+                               "stop it and run the command again") from None
+        try:
+            sock.sendall(json.dumps(request, ensure_ascii=False).encode("utf-8") + b"\n")
+            return _answer(sock.makefile("rb"), on_wait)
+        except TimeoutError:
+            raise ChannelError(f"the node running on {home} did not answer within {timeout_s:.0f} s; its log may say "
+                               "why. `solnet ls --limit 5` shows whether the event was stored.") from None
+        except (ConnectionError, BrokenPipeError) as exc:
+            raise _stopped(home) from exc
+    finally:
+        sock.close()
+
+
+def _answer(stream: Any, on_wait: Callable[[dict[str, Any]], None] | None) -> dict[str, Any] | None:
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line.endswith(b"\n"):  # closed before its answer (or a line too long: not our node)
+            raise _stopped(None)
+        try:
+            message = json.loads(line)
+        except ValueError:
+            raise ChannelError("the node's channel answered something that is not JSON; is another program "
+                               f"listening on {SOCKET_NAME}?") from None
+        if not isinstance(message, dict):
+            raise ChannelError(f"the node's channel answered {line[:60]!r}, which is not an answer")
+        if "waiting" in message:
+            if on_wait is not None:
+                on_wait(message)
+            continue
+        error = message.get("error")
+        if isinstance(error, dict) and error.get("type") == "stopping":
+            return None  # it took nothing: the caller does the work itself
+        return message
+
+
+def _stopped(home: Path | None) -> ChannelError:
+    where = f" on {home}" if home is not None else " on this home"
+    return ChannelError(f"the node running{where} stopped before it answered: the event may or may not have been "
+                        "stored. `solnet ls --limit 5` shows whether it was; publish again if it was not.")

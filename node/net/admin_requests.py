@@ -1,0 +1,128 @@
+"""What the node's local channel does for this user's commands (node/admin_channel.py): publish and
+redact with the node's unlocked keys, through the node's own publishing (group commit, gossip at
+once). Answers carry the errors as the command would have raised them itself, so it says the same
+words as when it signs alone.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from events.errors import InvalidEvent
+from events.format import Event
+from node import chain_gate, publishing
+from node.log import now_ms
+from node.net.admin_socket import Say
+from node.ports import StorageFailed, WebNode
+from solnet_errors import EXIT_USAGE, SolnetError
+
+log = logging.getLogger(f"solnet.{__name__}")
+
+WAIT_POLL_S = 0.2
+PUBLISH_OPTIONS = {"expires_in": str, "signer": str, "private": str}
+
+
+class BadRequest(Exception):
+    """A request this channel does not take (not from a solnet command of this version)."""
+
+
+class Stopping(Exception):
+    """The node began to stop before it did anything for the request: the command does it itself."""
+
+
+async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool]) -> dict[str, Any]:
+    """The answer to one request: {"ok": {...}} or {"error": {...}}. `closing`: the channel is
+    closing (the node stops)."""
+    try:
+        op = request.get("op")
+        extra: dict[str, Any] = {}
+        if op == "publish":
+            event = await _publish(node, request, say, closing)
+        elif op == "redact":
+            event, redacted = await _redact(node, request, say, closing)
+            extra["redacted"] = redacted.hex()
+        else:
+            raise BadRequest(f"unknown request {str(op)[:40]!r}")
+    except Stopping:
+        return {"error": {"type": "stopping", "message": "the node is stopping"}}
+    except BadRequest as exc:
+        return {"error": {"type": "usage", "message": f"the node does not take this request: {exc}",
+                          "exit_code": EXIT_USAGE}}
+    except Exception as exc:  # noqa: BLE001 (every error is answered; a bug is logged too)
+        return {"error": error_of(exc)}
+    return {"ok": {"id": event.id.hex(), "seq": event.seq, "kind": event.kind, **extra}}
+
+
+def error_of(exc: Exception) -> dict[str, Any]:
+    """An error as the command rebuilds it (cli.py: channel_error)."""
+    if isinstance(exc, publishing.PublishError):
+        return {"type": "publish", "message": str(exc), "field": exc.field}
+    if isinstance(exc, InvalidEvent):
+        return {"type": "invalid_event", "reason": exc.reason, "message": exc.args[0]}
+    if isinstance(exc, StorageFailed) and isinstance(exc.__cause__, SolnetError):
+        exc = exc.__cause__  # the store's own words, as the command would have met them
+    if isinstance(exc, SolnetError):
+        return {"type": "error", "message": str(exc), "exit_code": exc.exit_code}
+    log.exception("a request of the local channel failed")
+    return {"type": "error", "message": "the node failed to do it; its log says why. `solnet ls --limit 5` shows "
+                                        "whether anything was stored.", "exit_code": 1}
+
+
+def _text(request: dict[str, Any], name: str, required: bool = False) -> str | None:
+    value = request.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"{name!r} is not text")
+    return value
+
+
+async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[], bool]) -> None:
+    """Restore without forking (node/chain_gate.py): a command waits (bounded) for the node's first
+    round with a peer, as it would without the channel; the log refuses to sign if it still has not."""
+    if offline:
+        return
+    store = node.log.store
+    verdict = await node.db(chain_gate.state_now, store, now_ms())
+    if verdict != chain_gate.WAIT:
+        return
+    await say({"waiting": "first_sync", "seconds": chain_gate.WAIT_FOR_NODE_S})
+    deadline = time.monotonic() + chain_gate.WAIT_FOR_NODE_S
+    while verdict == chain_gate.WAIT and time.monotonic() < deadline:
+        if closing() or node.stopping:
+            raise Stopping()  # nothing was done: the command signs by itself (or says why it cannot)
+        await asyncio.sleep(WAIT_POLL_S)
+        verdict = await node.db(chain_gate.state_now, store, now_ms())
+
+
+async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool]) -> Event:
+    kind = _text(request, "kind", required=True)
+    texts = request.get("texts")
+    if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
+        raise BadRequest("'texts' is not an object of text values")
+    options = {name: _text(request, name) for name in PUBLISH_OPTIONS}
+    to = request.get("to") or []
+    if not isinstance(to, list) or not all(isinstance(t, str) for t in to):
+        raise BadRequest("'to' is not a list of text")
+    offline, public_note = request.get("offline", False), request.get("public_note", False)
+    if not isinstance(offline, bool) or not isinstance(public_note, bool):
+        raise BadRequest("'offline' and 'public_note' are true or false")
+    await _caught_up(node, offline, say, closing)
+    return await node.publish(kind, texts, to=to, offline=offline, public_note=public_note, **options)
+
+
+async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],
+                  ) -> tuple[Event, bytes]:
+    text = _text(request, "id", required=True)
+    reason = _text(request, "reason")
+    offline = request.get("offline", False)
+    if not isinstance(offline, bool):
+        raise BadRequest("'offline' is true or false")
+    own = bytes(node.keys.device.public)
+    fields = await node.db(publishing.redaction, node.log, text, reason, lambda: own)
+    await _caught_up(node, offline, say, closing)
+    event = await node.sign(lambda log_, keys: log_.append(keys.device, "redact", fields, offline=offline))
+    return event, fields["ids"][0]

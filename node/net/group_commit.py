@@ -1,0 +1,99 @@
+"""Group commit of a running node's own publishes: one transaction for those that arrive together.
+
+Each local publish (the API, the dashboard's forms, `solnet publish` through the local channel)
+used to take a write transaction of its own, and with it a WAL commit. Publishes that arrive
+while a batch is being written wait and go together in the next one: one `Store.group()`
+transaction, each publish a savepoint of it. So a publish that is refused (bad input, a revoked
+key, a full disk in its part) is rolled back alone and gets its own error; the others are signed
+in the order they arrived (their seqs follow that order) and commit together. A lone publish is
+written at once, as before: nothing waits for company.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from node.kind_input import PublishError
+from node.log import EventLog
+from node.net.database import DbThread
+from node.store import StoreError
+
+T = TypeVar("T")
+MAX_GROUP = 64  # publishes per transaction: a bound on how long the database thread is held at once
+
+
+class GroupCommit:
+    def __init__(self, db_thread: DbThread, opened: Callable[[], EventLog]) -> None:
+        self._db_thread = db_thread
+        self._opened = opened
+        self._waiting: list[tuple[Callable[[], Any], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+        self.transactions = 0  # how many group transactions were written (for tests and benchmarks)
+        self.writing = 0  # publishes in the group being written now
+
+    @property
+    def waiting(self) -> int:
+        """Publishes waiting for the next group (the one being written not counted)."""
+        return len(self._waiting)
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run `fn` (a blocking write through the log: it opens `store.write()`) on the database
+        thread inside the next group transaction; its result, or what it raised."""
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._waiting.append((fn, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all(), name="group-commit")
+        return await future
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+            self.writing = len(batch)
+            try:
+                results = await self._db_thread.run(self._write_group, [fn for fn, _ in batch])
+            except BaseException as exc:  # the group's own transaction failed (its commit): none is stored
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            finally:
+                self.writing = 0
+            for (_, future), (ok, value) in zip(batch, results):
+                if future.done():  # its caller went away (a closed connection)
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+    def _write_group(self, fns: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
+        """On the database thread: every publish of the group in one transaction, each in a savepoint."""
+        log = self._opened()
+        results: list[tuple[bool, Any]] = []
+        failed = False
+        try:
+            with log.store.group():
+                for fn in fns:
+                    try:
+                        with log.store.write():  # its own savepoint: whatever it wrote goes if it fails
+                            results.append((True, fn()))
+                    except PublishError as exc:  # refused input: refused before anything was written
+                        results.append((False, exc))
+                    except Exception as exc:  # this publish only: its savepoint was rolled back
+                        failed = True
+                        results.append((False, exc))
+        except BaseException as exc:
+            log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
+            cause = next((v for ok, v in results if not ok and isinstance(v, StoreError)), None)
+            if isinstance(exc, StoreError) and cause is not None:
+                raise cause from None  # e.g. the disk filled up in one part and SQLite rolled back the whole
+            raise
+        finally:
+            self.transactions += 1
+        if failed:
+            log.forget_trust()  # a part that wrote trust events may have been rolled back
+        log.reclaim_if_dropped()
+        return results

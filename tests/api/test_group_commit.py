@@ -1,0 +1,128 @@
+"""Group commit of a running node's own publishes (node/net/group_commit.py): publishes that arrive
+while one is being written share the next transaction; each is stored once, in the order they
+arrived (its author's chain follows it), and each refusal is its own, rolled back alone."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+from events.format import decode_event
+
+WAIT_S = 20.0
+
+
+async def until(predicate, what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+class HeldDatabase:
+    """Hold the node's database thread (a long write, as a big ingest batch would) until released."""
+
+    def __init__(self, node) -> None:
+        self.node, self.go = node, threading.Event()
+        self.task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> HeldDatabase:
+        started = threading.Event()
+
+        def hold() -> None:
+            started.set()
+            assert self.go.wait(WAIT_S), "the test never released the database thread"
+
+        self.task = asyncio.ensure_future(self.node.db(hold))
+        await until(started.is_set, "the database thread to be held")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.go.set()
+        await self.task
+
+
+def own_chain(node) -> list:
+    """This device's events as stored, by seq."""
+    return [decode_event(wire) for _, wire in node.log.store.events_of(bytes(node.keys.device.public))]
+
+
+async def test_publishes_that_arrive_together_share_one_transaction_in_arrival_order(api):
+    node = api.node
+    before = node.commits.transactions
+    def need(i: int) -> asyncio.Task:
+        return asyncio.create_task(node.publish("need", {"category": "water", "region": "calais",
+                                                         "quantity": str(i)}))
+
+    async with HeldDatabase(node):
+        tasks = [need(1)]  # a group of its own, waiting for the held thread
+        await until(lambda: node.commits.writing == 1, "the first publish to be written")
+        tasks += [need(i) for i in range(2, 17)]  # they arrive while it is written: the next group
+        await until(lambda: node.commits.waiting == 15, "15 publishes waiting for the next group")
+    events = await asyncio.gather(*tasks)
+    assert node.commits.transactions - before == 2
+    chain = await node.db(own_chain, node)
+    assert [e.id for e in chain[-16:]] == [e.id for e in events]  # stored once each, in arrival order
+    assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 16))
+    for earlier, later in zip(chain, chain[1:]):
+        assert later.header.prev == earlier.id and later.seq == earlier.seq + 1
+
+
+async def test_concurrent_api_publishes_keep_their_own_errors(api):
+    """16 requests at once through the API: the good ones are stored once each, in one unbroken
+    chain; a missing field and a refusal by the log (a device revoking itself from a seq it already
+    signed, refused inside its savepoint) each get their own answer, and leave nothing behind."""
+    node = api.node
+    count_before = await node.db(node.log.store.count)
+    before = node.commits.transactions
+    good = {"kind": "need", "fields": {"category": "water", "region": "calais", "quantity": "1"}}
+    bad_field = {"kind": "need", "fields": {"category": "water", "quantity": "3"}}  # no region: refused by node.publishing
+    device = bytes(node.keys.device.public).hex()  # revoking itself from a seq it has already signed: refused
+    self_revoke = {"kind": "member.revoke", "fields": {"subject": device, "from_seq": "1"}, "as": "device"}
+    bodies = []
+    for i in range(16):
+        body = [good, bad_field, good, self_revoke][i % 4]
+        bodies.append({**body, "fields": {**body["fields"], **({"quantity": str(i + 1)} if body is good else {})}})
+    async with HeldDatabase(node):  # they all arrive while a write is under way
+        requests = [asyncio.create_task(api.request("POST", "/api/v1/events", json=b)) for b in bodies]
+        await until(lambda: node.commits.writing + node.commits.waiting == 16, "every publish to reach the node")
+    answers = await asyncio.gather(*requests)
+    assert node.commits.transactions - before <= 2  # the first to arrive, then all the others
+    for body, (status, answer) in zip(bodies, answers):
+        if body["kind"] == "member.revoke":
+            assert status == 422 and answer["error"]["code"] == "not_allowed", answer
+            assert "a key revoking itself does so from a seq after the revocation" in answer["error"]["message"]
+        elif "region" not in body["fields"]:
+            assert status == 422 and answer["error"]["field"] == "region", answer
+        else:
+            assert status == 201, answer
+    stored = [a["event"] for s, a in answers if s == 201]
+    assert len(stored) == 8 and len({e["id"] for e in stored}) == 8
+    assert await node.db(node.log.store.count) == count_before + 8
+    chain = await node.db(own_chain, node)
+    assert {e.id.hex() for e in chain[-8:]} == {e["id"] for e in stored}
+    for earlier, later in zip(chain, chain[1:]):
+        assert later.header.prev == earlier.id and later.seq == earlier.seq + 1
+    # The node goes on publishing normally after the refusals.
+    assert (await api.publish("alert", region="calais", type="raid", text="vans at the bridge"))["seq"] == \
+        chain[-1].seq + 1
+
+
+async def test_a_disk_that_fills_up_under_a_group_fails_each_publish_in_words_and_stores_nothing(api):
+    node, store = api.node, api.node.log.store
+    count = await node.db(store.count)
+    await node.db(lambda: store.limit_pages(store.size_pages()))  # not one page more: the disk is full
+    body = {"category": "water", "region": "calais", "quantity": "3", "notes": "x" * 500}
+    async with HeldDatabase(node):
+        tasks = [asyncio.create_task(api.request("POST", "/api/v1/events", json={"kind": "need", "fields": body}))
+                 for _ in range(8)]
+        await until(lambda: node.commits.writing + node.commits.waiting == 8, "every publish to reach the node")
+    for status, reply in await asyncio.gather(*tasks):
+        assert status == 507 and reply["error"]["code"] == "storage_full", reply
+        assert "disk is full" in reply["error"]["message"]
+    assert await node.db(store.count) == count
+    await node.db(store.limit_pages, None)  # space freed: the next group goes in whole
+    answers = await asyncio.gather(*(api.request("POST", "/api/v1/events", json={"kind": "need", "fields": body})
+                                     for _ in range(4)))
+    assert [status for status, _ in answers] == [201] * 4
+    assert await node.db(store.count) == count + 4

@@ -1,0 +1,66 @@
+"""What the everyday commands load (a behaviour, checked on the module set, not on a clock): `solnet
+--help`, `status` and `ls` load no network stack and no key derivation; a `publish` the running
+node signs loads not even the database. On a Raspberry Pi every module is tens of milliseconds
+between Enter and an alert leaving."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local_cluster import CLI_TIMEOUT_S, cli_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# Runs one command in a fresh interpreter, then writes the names of every module it loaded.
+DRIVER = """
+import atexit, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+NETWORK_STACK = ("aiohttp", "aiohttp_socks", "yarl", "multidict", "asyncio", "jinja2", "multiprocessing",
+                 "node.net", "node.webapp", "node.api", "node.dashboard", "sync.transport", "sync.link",
+                 "sync.handshake", "sync.gossip", "sync.proxy", "sync.channel")
+KEY_DERIVATION = ("nacl.pwhash", "crypto.keystore", "crypto.passphrase")  # Argon2id: the slow unlock
+DATABASE = ("sqlite3", "node.store", "node.log")
+
+
+def loaded(home: Path, tmp_path: Path, *args: str, passphrase: bool = True) -> tuple[set[str], str]:
+    out = tmp_path / "modules.json"
+    env = cli_env()
+    if not passphrase:
+        env = {k: v for k, v in env.items() if not k.startswith("SOLNET_PASSPHRASE")}
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(out), "--home", str(home), *args], capture_output=True,
+                          text=True, timeout=CLI_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(out.read_text())), proc.stdout
+
+
+def among(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_help_status_and_ls_load_no_network_stack_and_no_key_derivation(cluster, tmp_path):
+    [node] = cluster.network([("Calais", "calais")])
+    home = node.home.path
+    modules, out = loaded(home, tmp_path, "--help")
+    assert "publish" in out
+    assert among(modules, NETWORK_STACK + KEY_DERIVATION + DATABASE + ("sync",)) == []
+    for command in (["status"], ["ls"], ["status", "--json"]):
+        modules, _ = loaded(home, tmp_path, *command)
+        assert among(modules, NETWORK_STACK + KEY_DERIVATION) == [], command
+
+
+def test_publish_through_the_running_node_loads_neither_database_nor_keystore(cluster, tmp_path):
+    [node] = cluster.network([("Calais", "calais")])
+    cluster.start(node)
+    modules, out = loaded(node.home.path, tmp_path, "publish", "alert", "--region", "calais", "--type", "raid",
+                          "--text", "vans at the bridge", passphrase=False)
+    assert out.startswith("Published alert ")
+    assert among(modules, NETWORK_STACK + KEY_DERIVATION + DATABASE + ("sync",)) == []

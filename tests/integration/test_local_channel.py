@@ -1,0 +1,110 @@
+"""`solnet publish` and `redact` hand their event to the node running on the home (node/admin_channel.py):
+no passphrase is needed while it runs; refusals read exactly as when the command signs by itself;
+with no node (stopped, or killed leaving a dead socket) the command unlocks the keystore as before."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+
+import pytest
+
+from local_cluster import CLI_TIMEOUT_S, cli, cli_env, holds
+from node.admin_channel import socket_path
+from node.demo import localnet
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ALERT = ("publish", "alert", "--region", "calais", "--type", "raid", "--text", "vans at the bridge")
+
+
+def without_passphrase(node, *args: str) -> subprocess.CompletedProcess[str]:
+    """A command as a coordinator types it: no passphrase anywhere, and no terminal to ask one on."""
+    env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
+    return subprocess.run([*localnet.solnet_command(), "--home", str(node.home.path), *args], capture_output=True,
+                          text=True, timeout=CLI_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL)
+
+
+def test_publish_and_redact_need_no_passphrase_while_the_node_runs(cluster):
+    [node] = cluster.network([("Calais", "calais")])
+    cluster.start(node)
+    mode = os.stat(socket_path(node.home.path)).st_mode
+    assert stat.S_ISSOCK(mode) and stat.S_IMODE(mode) == 0o600
+    assert stat.S_IMODE(os.stat(node.home.path).st_mode) == 0o700
+
+    done = without_passphrase(node, *ALERT, "--json")
+    assert done.returncode == 0, done.stderr
+    event_id = json.loads(done.stdout)["id"]
+    assert holds(node, bytes.fromhex(event_id))
+    redacted = without_passphrase(node, "redact", event_id[:12], "--reason", "wrong bridge", "--json")
+    assert redacted.returncode == 0, redacted.stderr
+    assert json.loads(redacted.stdout)["redacted"] == event_id
+
+    assert localnet.stop(node) == 0
+    assert not socket_path(node.home.path).exists()  # the channel goes with the node
+    alone = without_passphrase(node, *ALERT)
+    assert alone.returncode == 3 and "needs the node's passphrase" in alone.stderr  # as before: it must unlock
+
+
+REFUSALS = [
+    ("publish", "alert", "--region", "calais", "--type", "raid"),
+    ("publish", "alert", "--region", "calais", "--type", "picnic", "--text", "x"),
+    ("publish", "alert", "--region", "calais", "--type", "raid", "--text", "x", "--expires-in", "9d"),
+    ("publish", "need", "--category", "water", "--region", "calais", "--quantity", "0"),
+    ("publish", "support.claim", "--request", "ab" * 32),
+    ("publish", "support.close", "--request", "cd" * 32, "--note", "all fine"),
+    ("publish", "group.profile", "--name", "Calais", "--region", "calais", "--as", "nobody"),
+    ("redact", "0123456789ab"),
+    ("redact", "zz"),
+]
+
+
+def test_refusals_read_the_same_through_the_node_as_without_it(cluster):
+    [node] = cluster.network([("Calais", "calais")])
+    cluster.start(node)
+    through_node = [without_passphrase(node, *args) for args in REFUSALS]  # no passphrase: only the node can answer
+    assert localnet.stop(node) == 0
+    alone = [cli(node, *args, ok=False) for args in REFUSALS]
+    for args, a, b in zip(REFUSALS, through_node, alone):
+        assert (a.returncode, a.stderr, a.stdout) == (b.returncode, b.stderr, b.stdout), args
+        assert a.returncode in (1, 2) and a.stderr.startswith("solnet: "), (args, a.stderr)
+    assert "needs --text" in through_node[0].stderr and "picnic" in through_node[1].stderr
+
+
+def test_a_node_killed_leaves_a_dead_socket_that_changes_nothing(cluster):
+    [node] = cluster.network([("Calais", "calais")])
+    cluster.start(node)
+    cluster.kill(node)
+    assert socket_path(node.home.path).exists()  # nobody removed it, and nobody listens on it
+    assert without_passphrase(node, *ALERT).returncode == 3  # no node: it must unlock, as before
+    published = cli(node, *ALERT, "--json")  # with the passphrase it signs by itself
+    assert holds(node, bytes.fromhex(json.loads(published.stdout)["id"]))
+    cluster.start(node)  # the restarted node replaces the dead socket
+    again = without_passphrase(node, *ALERT, "--json")
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_command_waits_through_the_node_for_its_first_sync(cluster):
+    """A node that has peers signs nothing before its first round with one (restore without forking):
+    `solnet publish` says it waits, as without the node, and publishes once the round is done."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
+    cluster.start(bristol)  # its peer is not up yet
+    env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
+    proc = subprocess.Popen([*localnet.solnet_command(), "--home", str(bristol.home.path), *ALERT[:3], "bristol",
+                             *ALERT[4:], "--json"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        said = proc.stderr.readline()  # blocks until the node says it waits (or the command ends)
+        assert said.startswith("waiting for the node running on this home to finish its first sync with a peer "
+                               "(at most 30 s)"), said
+        cluster.start(calais)
+        out, err = proc.communicate(timeout=CLI_TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0, err
+    event_id = bytes.fromhex(json.loads(out)["id"])
+    cluster.wait(lambda: holds(calais, event_id), 20, "the alert on Calais")
