@@ -12,7 +12,7 @@ from chromium import log_in, url
 from coordination_week import ARABIC, GROUPS, play_week
 from test_axe import AXE, AXE_SHA256, check
 
-from node import localnet
+from node.demo import localnet
 
 REGIONS = sorted(region for _, region in GROUPS)
 WORDS = {  # what the page says, per language (node/dashboard/catalogs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from coordination_week import ARABIC, FARSI, GROUPS, api, play_week
 from local_cluster import Cluster, cli_json, query
-from node import localnet
+from node.demo import localnet
 
 
 def test_a_week_of_five_groups_at_a_glance_from_calais(cluster: Cluster) -> None:
