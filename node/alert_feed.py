@@ -5,8 +5,10 @@ The feed follows the log, not one source: an alert published here, pushed by a p
 bundle is new when it is stored. It wakes on the node's change signal (the watcher notices new rows
 every 100 ms) and reads the alerts stored after the last one it handed on, so none is handed on
 twice and none is skipped while the node runs. Alerts stored before the feed started are not new.
-What it hands on are an alert's public fields only (node.render.alert_json), never anything
-sealed. Each subscriber has a bounded queue: one that does not keep up loses the oldest alerts
+What it hands on are an alert's public fields only (`alert_json`), never anything sealed; an
+update or the all clear of an alert comes the same way, with the alert's fields, once the alert is
+held and if it is from the alert's own group (an update that arrived before its alert is not handed
+on later: the dashboard and the API show it). Each subscriber has a bounded queue: one that does not keep up loses the oldest alerts
 (they stay on the dashboard and in the API), never the node's memory.
 """
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.kinds import KINDS, check_fields
+from events.effects import problem
+from node import references
 from node.log import EventLog, now_ms
 from node.ports import WebNode
 from node.render import iso
@@ -33,34 +37,53 @@ QUEUE = 100
 
 
 def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, expires: int | None,
-               fields: dict[str, Any], names: dict[bytes, str]) -> dict[str, Any]:
-    """An alert's public fields, as hooks, bots and the public feed get them."""
+               fields: dict[str, Any], names: dict[bytes, str], update: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An alert's public fields, as hooks, bots and the public feed get them. For an update or the
+    all clear of an alert (`update`: the update's fields), the same fields of the alert it names,
+    with the update's text and location, its `status`, and the alert's id as `alert`."""
     member = log_.trust.member(author)
     group = member.group if member is not None else None
-    return {"id": event_id.hex(), "n": n, "region": fields["region"], "type": fields["type"], "text": fields["text"],
-           "location": fields.get("location"), "group": group.hex() if group else None,
+    out = {"id": event_id.hex(), "n": n, "kind": "alert", "region": fields["region"], "type": fields["type"],
+           "text": fields["text"], "location": fields.get("location"), "group": group.hex() if group else None,
            "group_name": names.get(group) if group else None, "published": iso(ts), "expires": iso(expires),
            "public": fields.get("public") == "yes"}
+    if update is not None:
+        out.update(kind="alert.update", status=update["status"], alert=update["alert"].hex(),
+                   text=update.get("text") or ("all clear" if update["status"] == "all_clear" else ""),
+                   location=update.get("location") or fields.get("location"))
+    return out
+
+
+FOLLOWED = ("alert", "alert.update")
 
 
 def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tuple[int, list[dict[str, Any]]]:
-    """(last row read, alerts stored after row `after_n` that have not expired at `now`)."""
-    rows = log_.store.kind_after("alert", after_n, limit)
+    """(last row read, alerts and alert updates stored after row `after_n` that have not expired at
+    `now`). An update or all clear counts only if it comes from the group that posted the alert
+    (events.effects, the rule every view follows) and only once that alert is held here."""
+    rows = log_.store.kinds_after(FOLLOWED, after_n, limit)
     if not rows:
         return after_n, []
     names = {row.key: row.data["name"] for row in log_.store.rows("profile")}
     out = []
-    for n, event_id, author, ts, expires, body in rows:
+    for n, event_id, author, kind, ts, expires, body in rows:
         try:
             fields = unpack(body)
-            check_fields(KINDS["alert"], fields)
+            check_fields(KINDS[kind], fields)
         except (InvalidEvent, TypeError):
             continue
         if expires is not None and expires <= now:
             continue  # it arrived late (a node cut off for hours): no longer an alert
-        if log_.trust.member(author) is None:
+        member = log_.trust.member(author)
+        if member is None:
             continue
-        out.append(alert_json(log_, n, event_id, author, ts, expires, fields, names))
+        if kind == "alert":
+            out.append(alert_json(log_, n, event_id, author, ts, expires, fields, names))
+            continue
+        alert = references.target(log_.store, log_.trust, fields["alert"])
+        if alert is None or alert.kind != "alert" or problem(kind, fields, member.group, ts, lambda _: alert):
+            continue  # not held (yet), or by another group: it changes nothing
+        out.append(alert_json(log_, n, event_id, author, ts, expires, alert.fields, names, update=fields))
     return rows[-1][0], out
 
 

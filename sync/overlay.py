@@ -29,7 +29,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sync.peers import PeerBook, normalize_address
+from sync.peers import AddressError, PeerBook, normalize_address
 
 ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N nodes in ~log_(k-1) N hops
 ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped
@@ -65,7 +65,12 @@ class Overlay:
             raise ValueError("need 0 < active_size <= active_max and passive_size >= 0")
         self.book = book
         self._rng = rng
-        self._own = {normalize_address(a) for a in own}
+        self._own = set()
+        for address in own:
+            try:
+                self._own.add(normalize_address(address))
+            except AddressError:  # e.g. port 0 before the socket is bound: nobody dials that
+                continue
         self.active_size, self.active_max, self.passive_size = active_size, active_max, passive_size
         self.configured: set[str] = set()  # always kept, whatever the view sizes
         self.passive: list[str] = []

@@ -238,12 +238,15 @@ class EventTables(StoreBase):
                        "AND n>? ORDER BY n", (after_n,)).fetchall()
         return [(n, event_id, self._key(a), seq, ts, expires, body) for n, event_id, a, seq, ts, expires, body in rows]
 
-    def kind_after(self, kind: str, after_n: int, limit: int) -> list[tuple[int, bytes, bytes, int, int | None, bytes]]:
-        """(n, id, author, ts, expires, body) of events of `kind` stored after row `after_n` with their
-        body, oldest first, at most `limit` (node/alert_feed.py follows new alerts with it)."""
-        rows = self._x("SELECT n, id, a, ts, expires, body FROM events WHERE kind=? AND n>? AND body IS NOT NULL "
-                       "ORDER BY n LIMIT ?", (kind, after_n, limit)).fetchall()
-        return [(n, event_id, self._key(a), ts, expires, body) for n, event_id, a, ts, expires, body in rows]
+    def kinds_after(self, kinds: Sequence[str], after_n: int, limit: int,
+                    ) -> list[tuple[int, bytes, bytes, str, int, int | None, bytes]]:
+        """(n, id, author, kind, ts, expires, body) of events of `kinds` stored after row `after_n`
+        with their body, oldest first, at most `limit` (node/alert_feed.py follows new alerts and
+        their updates with it)."""
+        rows = self._x(f"SELECT n, id, a, kind, ts, expires, body FROM events WHERE kind IN ({','.join('?' * len(kinds))}) "
+                       "AND n>? AND body IS NOT NULL ORDER BY n LIMIT ?", (*kinds, after_n, limit)).fetchall()
+        return [(n, event_id, self._key(a), kind, ts, expires, body)
+                for n, event_id, a, kind, ts, expires, body in rows]
 
     def bodies_of_kinds(self, kinds: Sequence[str]) -> list[tuple[bytes, bytes]]:
         """(id, body) of every stored event of `kinds` that has its body."""

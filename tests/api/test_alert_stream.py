@@ -41,8 +41,14 @@ async def test_new_alerts_of_the_chosen_regions_arrive_and_a_client_can_resume(a
                                                                    "fields": ALERT})
         got_id, alert = await next_alert(reply)
         assert alert["id"] == first[1]["event"]["id"] and alert["text"] == ALERT["text"]
-        assert set(alert) == {"id", "n", "region", "type", "text", "location", "group", "group_name", "published",
-                              "expires", "public"}
+        assert set(alert) == {"id", "n", "kind", "region", "type", "text", "location", "group", "group_name",
+                              "published", "expires", "public"}
+        # Its all clear follows on the same stream, naming it.
+        await api.request("POST", "/api/v1/events", json={"kind": "alert.update", "fields": {
+            "alert": alert["id"], "status": "all_clear"}})
+        got_id, clear = await next_alert(reply)
+        assert (clear["kind"], clear["status"], clear["alert"]) == ("alert.update", "all_clear", alert["id"])
+        assert clear["region"] == "calais" and clear["text"] == "all clear"
     # Away for a while: what was published meanwhile comes first on reconnecting.
     missed = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
         **ALERT, "text": "Second wave"}}))[1]["event"]

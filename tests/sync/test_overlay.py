@@ -197,3 +197,9 @@ def test_bad_sizes_and_sources_are_refused():
         overlay(active_size=0)
     with pytest.raises(ValueError):
         overlay().learn(addr(1), "gossip")
+
+
+def test_an_own_address_not_yet_bound_is_no_error() -> None:
+    """A node listening on port 0 knows its own port only once bound: the overlay starts anyway."""
+    overlay = Overlay(PeerBook(random.Random(1)), random.Random(1), own={"http://127.0.0.1:0", "127.0.0.1:7700"})
+    assert not overlay.learn("127.0.0.1:7700", "announce")  # its own bound address is still never learned

@@ -1,0 +1,51 @@
+"""node.alert_feed.new_alerts over a real store: alerts and their updates, as hooks and the alert
+stream get them. An update or all clear counts only from the group that posted the alert (the rule
+every view follows), and only once the alert is held."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from crypto.keys import SigningKey
+from node.alert_feed import new_alerts
+from node.log import now_ms
+from node_fixtures import Author, Net, device_vouch
+
+HOUR_MS = 3_600_000
+ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
+
+
+def other_group(net: Net, name: str) -> tuple[Author, Author]:
+    group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+    device = Author(SigningKey.generate(), net.genesis.network_id)
+    group.sign("member.vouch", device_vouch(group.key, device.key, bytes(32)))
+    group.sign("group.profile", {"name": name, "region": name.lower()})
+    return group, device
+
+
+def test_updates_and_all_clears_follow_the_alert_and_only_from_its_group(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "db.sqlite")
+    dover, dover_device = other_group(net, "Dover")
+    second = net.device_of(net.group)  # another device of Calais, the posting group
+    expires = now_ms() + HOUR_MS
+    alert = net.device.sign("alert", ALERT, expires=expires)
+    foreign = dover_device.sign("alert.update", {"alert": alert.id, "status": "all_clear"}, expires=expires)
+    update = second.sign("alert.update", {"alert": alert.id, "status": "update", "text": "Moved to the beach"},
+                         expires=expires)
+    clear = net.device.sign("alert.update", {"alert": alert.id, "status": "all_clear"}, expires=expires)
+    # The updates arrive first: none is handed on before its alert is held here.
+    log.ingest([e.encode() for e in net.group.made + dover.made])
+    log.ingest([foreign.encode(), update.encode()])
+    last, got = new_alerts(log, 0, now_ms())
+    assert got == []
+    log.ingest([alert.encode(), clear.encode()])
+    _, got = new_alerts(log, last, now_ms())
+    assert [(a["kind"], a.get("status")) for a in got] == [("alert", None), ("alert.update", "all_clear")]
+    everything = new_alerts(log, 0, now_ms())[1]  # the update made before the alert arrived counts once held
+    assert [(a["id"], a.get("status")) for a in everything] == [
+        (update.id.hex(), "update"), (alert.id.hex(), None), (clear.id.hex(), "all_clear")]
+    moved, cleared = everything[0], everything[2]
+    assert moved["alert"] == alert.id.hex() and moved["text"] == "Moved to the beach"
+    assert moved["region"] == "calais" and moved["type"] == "raid" and moved["location"] == "Loon-Plage"
+    assert moved["group_name"] == "Calais" and cleared["text"] == "all clear"
+    assert foreign.id.hex() not in {a["id"] for a in everything}  # Dover may not clear Calais's alert
