@@ -64,7 +64,7 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
     rows = log_.store.kinds_after(FOLLOWED, after_n, limit)
     if not rows:
         return after_n, []
-    names = {row.key: row.data["name"] for row in log_.store.rows("profile")}
+    names = references.group_names(log_.store)
     out = []
     for n, event_id, author, kind, ts, expires, body in rows:
         try:

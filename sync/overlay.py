@@ -16,8 +16,11 @@ each address's health and backoff; this module adds the two views and the decisi
   draws from the whole network rather than from the first addresses learned.
 - A removed or blocked address never comes back: not by an announcement, not by an invite.
 - A peer that comes back is dialled within seconds: an inbound link from it, or a fresh
-  announcement of its address, forgives its backoff (`heard_from`, `announced`); a configured
-  peer is retried at least every CONFIGURED_RETRY_MS anyway. A configured
+  announcement of its address, forgives its backoff (`heard_from`, `announced`). Until then the
+  one retry policy (`retry_cap`) bounds the book's backoff: a peer whose link ended within
+  RETURN_WINDOW_MS is retried at least every RETURN_CAP_MS (a restart, a laptop lid, a short
+  outage), a configured one at least every CONFIGURED_RETRY_MS, however long it has been away;
+  others back off to minutes. A configured
   peer is dialled then even though it holds an inbound link (the user asked for that link); an
   announced one is not (one link between two nodes is enough: each round goes both ways).
 
@@ -35,6 +38,11 @@ ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N no
 ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped
 PASSIVE_SIZE = 30
 CONFIGURED_RETRY_MS = 5_000  # a configured peer that fails is tried again within this (announced: up to 5 min)
+# A peer whose link ended lately is likely to come back soon: for RETURN_WINDOW_MS after the link
+# ended it is redialled at least every RETURN_CAP_MS, so the nodes behind it catch up within
+# seconds of its return. A failed dial is one refused connection (or one proxy attempt), so this costs little.
+RETURN_WINDOW_MS = 600_000
+RETURN_CAP_MS = 2_000
 SHUFFLE_SHARE = 0.5  # the part of the passive view replaced by a shuffle
 SOURCES = ("config", "invite", "announce")  # in order of precedence
 
@@ -102,9 +110,15 @@ class Overlay:
         if self.learn(address, "announce"):
             self.book.forgive(address, now)
 
-    def heard_from(self, address: str, now: int) -> None:
-        """A peer known at this address dialled us (its link is open): it is back, so it joins the
-        active view and its backoff is forgiven (a configured one we also dial is tried at once)."""
+    def heard_from(self, device: bytes, address: str | None, now: int) -> None:
+        """The peer with this device key dialled us (its link is open): it is back. Every address
+        where it answered our dials before is due now rather than at the end of its backoff, and
+        its announced `address` (None if it has announced none) joins the active view."""
+        for known in self.book.addresses_of(device):
+            if known not in self.blocked:
+                self.book.forgive(known, now)
+        if address is None:
+            return
         address = normalize_address(address)
         if address in self.blocked or self.book.get(address) is None:
             return
@@ -137,19 +151,22 @@ class Overlay:
 
     # --- links (the book records health; the views follow) ---------------------------------------
     def dial_failed(self, address: str, now: int, why: str) -> int:
-        """A dial failed: the delay (ms) before the next try. A configured peer is one the user
-        chose, and the node that comes back may have no way to tell us (no announcement, and it
-        does not know our address): it is tried again within CONFIGURED_RETRY_MS, whatever the
-        backoff (a connection attempt costs a few hundred bytes)."""
+        """A dial failed: the delay (ms) before the next try, within `retry_cap`."""
         self.outbound.discard(address)
-        return self._cap(address, now, self.book.connect_failed(address, now, why))
+        return self.book.connect_failed(address, now, why, self.retry_cap(address, now))
 
-    def _cap(self, address: str, now: int, delay: int) -> int:
+    def retry_cap(self, address: str, now: int) -> int | None:
+        """The longest wait before the next dial of this address, or None (the book's backoff,
+        up to minutes). A configured peer is one the user chose, and the node that comes back may
+        have no way to tell us (no announcement, and it does not know our address); a peer lost
+        lately is likely back soon (see RETURN_WINDOW_MS)."""
         peer = self.book.get(address)
-        if address in self.configured and peer is not None and delay > CONFIGURED_RETRY_MS:
-            delay = CONFIGURED_RETRY_MS
-            peer.next_attempt = now + delay
-        return delay
+        caps = []
+        if address in self.configured:
+            caps.append(CONFIGURED_RETRY_MS)
+        if peer is not None and peer.disconnected_at is not None and now - peer.disconnected_at < RETURN_WINDOW_MS:
+            caps.append(RETURN_CAP_MS)
+        return min(caps, default=None)
 
     def connected(self, address: str, now: int, device: bytes) -> None:
         """A link this node dialled is up (the peer proved `device`)."""
@@ -159,10 +176,9 @@ class Overlay:
     def disconnected(self, address: str, now: int, error: str | None) -> None:
         """A link this node dialled ended (`error` None: a clean close, redialled after the base delay)."""
         self.outbound.discard(address)
-        peer = self.book.get(address)
-        if peer is not None:
-            self.book.disconnected(address, now, error)
-            self._cap(address, now, peer.next_attempt - now)
+        if self.book.get(address) is not None:
+            # The link ends now, so the peer is within its return window: retried within RETURN_CAP_MS.
+            self.book.disconnected(address, now, error, RETURN_CAP_MS)
 
     # --- the decision ---------------------------------------------------------------------------
     def links(self, dialling: set[str] = frozenset()) -> set[str]:

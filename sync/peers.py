@@ -218,25 +218,15 @@ class DevicePenalties:
                 if record.current_penalty(now) > 0 or record.is_banned(now)]
 
 
-# A peer whose link ended lately is likely to come back soon (a restart, a laptop lid, a short
-# outage): for RETURN_WINDOW_MS after the link ended it is redialled with a backoff of at most
-# RETURN_CAP_MS, so the nodes behind it catch up within seconds of its return. A failed dial is
-# one refused connection (or one proxy attempt, one at a time per address), so this costs little.
-RETURN_WINDOW_MS = 600_000
-RETURN_CAP_MS = 2_000
-
-
 class PeerBook:
     """All known peers by canonical address, with backoff, health and penalties."""
 
-    def __init__(self, rng: random.Random, *, base_backoff_ms: int = 1000, max_backoff_ms: int = 300_000,
-                 return_cap_ms: int = RETURN_CAP_MS) -> None:
+    def __init__(self, rng: random.Random, *, base_backoff_ms: int = 1000, max_backoff_ms: int = 300_000) -> None:
         if base_backoff_ms <= 0 or max_backoff_ms < base_backoff_ms:
             raise ValueError("need 0 < base_backoff_ms <= max_backoff_ms")
         self._rng = rng
         self._base = base_backoff_ms
         self._max = max_backoff_ms
-        self._return_cap = max(return_cap_ms, base_backoff_ms)
         self._peers: dict[str, PeerState] = {}
 
     def add(self, address: str, source: str = "config") -> PeerState:
@@ -273,22 +263,23 @@ class PeerBook:
                  if not p.connected and not p.is_banned(now) and p.next_attempt <= now]
         return sorted(ready, key=lambda p: (p.next_attempt, p.address))
 
-    def _backoff(self, peer: PeerState, now: int) -> int:
-        """Full-jitter exponential backoff (at least half the base, so a peer is never hammered)."""
+    def _backoff(self, peer: PeerState, now: int, cap_ms: int | None) -> int:
+        """Full-jitter exponential backoff (at least half the base, so a peer is never hammered),
+        drawn below `cap_ms` when the caller's policy caps it (sync/overlay.py: retry_cap)."""
         peer.failures += 1
         cap = min(self._max, self._base * 2 ** min(peer.failures - 1, 62))
-        if peer.disconnected_at is not None and now - peer.disconnected_at < RETURN_WINDOW_MS:
-            cap = min(cap, self._return_cap)
+        if cap_ms is not None:
+            cap = min(cap, max(cap_ms, self._base))
         delay = max(ceil(self._base / 2), int(self._rng.uniform(0, cap)))
         peer.next_attempt = now + delay
         return delay
 
-    def connect_failed(self, address: str, now: int, error: str) -> int:
-        """Record a failed dial; returns the delay (ms) before the next attempt."""
+    def connect_failed(self, address: str, now: int, error: str, cap_ms: int | None = None) -> int:
+        """Record a failed dial; returns the delay (ms) before the next attempt (at most `cap_ms`)."""
         peer = self._peer(address)
         peer.connected, peer.connected_since = False, None
         peer.last_attempt, peer.last_error = now, error
-        return self._backoff(peer, now)
+        return self._backoff(peer, now, cap_ms)
 
     def connected(self, address: str, now: int, device: bytes) -> None:
         """The handshake succeeded and the peer proved `device`: its failures are forgiven."""
@@ -300,26 +291,21 @@ class PeerBook:
         peer.last_attempt = now
         peer.last_error = None
 
-    def disconnected(self, address: str, now: int, error: str | None) -> None:
-        """The connection ended; after an error it is redialled with backoff, else after the base delay."""
+    def disconnected(self, address: str, now: int, error: str | None, cap_ms: int | None = None) -> None:
+        """The connection ended; after an error it is redialled with backoff (at most `cap_ms`),
+        else after the base delay."""
         peer = self._peer(address)
         peer.connected, peer.connected_since = False, None
         peer.disconnected_at = now
         if error is not None:
             peer.last_error = error
-            self._backoff(peer, now)
+            self._backoff(peer, now, cap_ms)
         else:
             peer.next_attempt = now + self._base
 
-    def heard_from(self, device: bytes, now: int) -> list[str]:
-        """The peer with this device key reached us (it dialled in): it is back, so the addresses
-        where it answered before are due now rather than at the end of their backoff."""
-        reset = []
-        for peer in self._peers.values():
-            if peer.device == device and not peer.connected and peer.next_attempt > now:
-                peer.failures, peer.next_attempt = 0, now
-                reset.append(peer.address)
-        return reset
+    def addresses_of(self, device: bytes) -> list[str]:
+        """The addresses where this device key answered a dial of ours."""
+        return [key for key, peer in sorted(self._peers.items()) if peer.device == device]
 
     def forgive(self, address: str, now: int) -> None:
         """The peer is known to be back (it dialled us, or announced itself afresh): its failures

@@ -170,8 +170,7 @@ class SimNode:
                 self.overlay.connected(end.address, self.now_ms(), end.peer_device)
         else:
             address = self.world.address_of_device(end.peer_device)
-            if address is not None:
-                self.overlay.heard_from(address, self.now_ms())
+            self.overlay.heard_from(end.peer_device, address, self.now_ms())
         self.execute(end, end.protocol.open())
 
     def close(self, end: End, why: str) -> None:

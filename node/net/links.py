@@ -152,13 +152,11 @@ class Links:
         self.quiet_since = None
         name = self._directory.name_of(link)
         log.info("%s connected (%s)", name, "outbound" if link.outbound else "inbound")
-        if not link.outbound:  # it is back: where it answered before is worth dialling now, not after a backoff
-            self._directory.book.heard_from(link.peer_device, now_ms())
         rounds = asyncio.create_task(self._rounds(link, peer)) if link.outbound else None
         overlay = self._directory.overlay
         inbound = None if link.outbound else self._directory.device_address(link.peer_device)
-        if inbound is not None:
-            overlay.heard_from(inbound, now_ms())  # it is back: in the active view, backoff forgiven
+        if not link.outbound:  # it is back: in the active view, and dialled now rather than after a backoff
+            overlay.heard_from(link.peer_device, inbound, now_ms())
         try:
             await peer.serve()
         finally:

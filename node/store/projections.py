@@ -21,6 +21,20 @@ _ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body"
 ROW_CACHE = 4096  # rebuilt rows kept per store (a few MB): what the dashboard and the API read most
 
 
+def _table_window(tbl: int, t_from: int | None, t_before: int | None) -> tuple[list[str], list[Any]]:
+    """The WHERE terms and arguments for the rows of table number `tbl` in a time window (a row
+    with no time, e.g. an open-ended offer, is in every window that has no end)."""
+    where: list[str] = ["p.tbl=?"]
+    args: list[Any] = [tbl]
+    if t_from is not None:
+        where.append("(p.t IS NULL OR p.t>=?)")
+        args.append(t_from)
+    if t_before is not None:
+        where.append("p.t<?")
+        args.append(t_before)
+    return where, args
+
+
 class ProjectionTables(TrustTables):
     orphaned_profiles: set[bytes]  # see _drop_rows
 
@@ -83,13 +97,7 @@ class ProjectionTables(TrustTables):
                 raise ValueError("'regions' goes without 'region' and 'refs'")
             return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
         tbl = _TBL[table]
-        where, args = ["p.tbl=?"], [tbl]
-        if t_from is not None:
-            where.append("(p.t IS NULL OR p.t>=?)")
-            args.append(t_from)
-        if t_before is not None:
-            where.append("p.t<?")
-            args.append(t_before)
+        where, args = _table_window(tbl, t_from, t_before)
         if refs is not None:
             return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
         # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
@@ -117,13 +125,7 @@ class ProjectionTables(TrustTables):
         """The rows whose `column` (p.ref or p.region) is one of `values`."""
         if not values:
             return []
-        where, args = ["p.tbl=?"], [_TBL[table]]
-        if t_from is not None:
-            where.append("(p.t IS NULL OR p.t>=?)")
-            args.append(t_from)
-        if t_before is not None:
-            where.append("p.t<?")
-            args.append(t_before)
+        where, args = _table_window(_TBL[table], t_from, t_before)
         if region is not None:
             where.append("p.region=?")
             args.append(region)

@@ -5,7 +5,7 @@ sync interval (30 s here, the default). Then the middle node is down a while; th
 publishing; within 5 s of its return every node holds every event.
 
 Its absence: the node behind it (which dialled it) redials a peer it was linked to lately with a
-backoff capped at 2 s for 10 minutes (sync/peers.py: RETURN_CAP_MS), a cap reached after two
+backoff capped at 2 s for 10 minutes (sync/overlay.py: RETURN_CAP_MS), a cap reached after two
 failed dials; so its state after the DOWN_S here is the one it would have after 4 minutes, and
 the test need not wait 4 real minutes to say what happens then.
 """

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from sync.overlay import ACTIVE_MAX, ACTIVE_SIZE, CONFIGURED_RETRY_MS, Dial, Drop, Overlay
+from sync.overlay import ACTIVE_MAX, ACTIVE_SIZE, CONFIGURED_RETRY_MS, RETURN_CAP_MS, RETURN_WINDOW_MS, Dial, Drop, Overlay
 from sync.peers import PeerBook
 
 DEVICE = bytes(32)
@@ -15,6 +15,10 @@ DEVICE = bytes(32)
 
 def addr(i: int) -> str:
     return f"http://n{i}.example:7000"
+
+
+def device(i: int) -> bytes:
+    return bytes([i]) * 32
 
 
 def overlay(seed: int = 1, **kw) -> Overlay:
@@ -99,7 +103,7 @@ def test_an_overfull_view_drops_dialled_links_but_never_configured_or_inbound_on
     for i in range(2, 8):
         o.connected(addr(i), 0, DEVICE)
     for i in range(10, 14):
-        o.heard_from(addr(i), 0)
+        o.heard_from(device(i), addr(i), 0)
     assert len(o.links()) == 11 > ACTIVE_MAX
     drops = [c for c in o.plan(1) if isinstance(c, Drop)]
     assert len(drops) == len(o.links()) - ACTIVE_MAX
@@ -131,7 +135,7 @@ def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announc
         now += 1
     assert o.book.get(addr(1)).next_attempt > now + 1000
     assert dials(o.plan(now)) == []
-    o.heard_from(addr(1), now)  # it dialled us: linked, its backoff forgiven
+    o.heard_from(device(1), addr(1), now)  # it dialled us: linked, its backoff forgiven
     assert addr(1) in o.links() and o.book.get(addr(1)).next_attempt <= now
 
     o.learn(addr(2), "announce")
@@ -142,12 +146,50 @@ def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announc
     assert addr(2) in dials(o.plan(now))
 
 
+def test_a_peer_lost_lately_is_redialled_within_seconds_then_backs_off_as_before():
+    o = overlay()
+    o.learn(addr(1), "announce")
+    o.connected(addr(1), 0, device(1))
+    o.disconnected(addr(1), 10_000, "connection closed")
+    assert o.book.get(addr(1)).next_attempt <= 10_000 + RETURN_CAP_MS
+    # Four minutes of failed dials: never more than the return cap apart (an uncapped backoff reaches 256 s).
+    now, delays = 10_000, []
+    while now < 10_000 + 240_000:
+        delays.append(o.dial_failed(addr(1), now, "connection refused"))
+        now += delays[-1]
+    assert max(delays) <= RETURN_CAP_MS and o.book.get(addr(1)).failures > 60
+    # Past the window, the usual exponential backoff again (a few dials from 1 s up).
+    now = 10_000 + RETURN_WINDOW_MS
+    o.book.get(addr(1)).failures = 0
+    later = [o.dial_failed(addr(1), now, "connection refused") for _ in range(12)]
+    assert max(later) > 60_000
+    # A configured peer lost lately: the shorter of the two caps.
+    o.learn(addr(2), "config")
+    o.connected(addr(2), 0, device(2))
+    o.disconnected(addr(2), 0, "connection closed")
+    assert max(o.dial_failed(addr(2), 1, "connection refused") for _ in range(12)) <= RETURN_CAP_MS
+
+
+def test_a_peer_that_dials_in_is_due_at_every_address_where_it_answered_even_unannounced():
+    o = overlay()
+    o.learn(addr(1), "config")  # e.g. configured by address; the peer never announced it
+    o.connected(addr(1), 0, device(1))
+    o.disconnected(addr(1), 0, "connection closed")
+    for _ in range(12):
+        o.dial_failed(addr(1), 1, "connection refused")
+    assert o.book.get(addr(1)).next_attempt > 1
+    o.heard_from(device(9), None, 2)  # another device: nothing changes
+    assert dials(o.plan(2)) == []
+    o.heard_from(device(1), None, 2)  # it dialled us; we know no announced address for it
+    assert dials(o.plan(2)) == [addr(1)] and addr(1) not in o.inbound
+
+
 def test_an_announced_peer_linked_inbound_is_not_dialled_until_that_link_ends():
     o = overlay(active_size=1, active_max=1)
     o.learn(addr(1), "announce")
     for _ in range(12):
         o.dial_failed(addr(1), 0, "connection refused")
-    o.heard_from(addr(1), 0)
+    o.heard_from(device(1), addr(1), 0)
     assert addr(1) in o.links() and o.plan(0) == []
     o.inbound_ended(addr(1))  # its link ends: dialled at once, the backoff forgiven
     assert dials(o.plan(0)) == [addr(1)]
@@ -158,7 +200,7 @@ def test_inbound_links_count_in_the_active_view():
     for i in range(1, 20):
         o.learn(addr(i), "announce")
     for i in range(1, ACTIVE_SIZE + 1):
-        o.heard_from(addr(i), 0)
+        o.heard_from(device(i), addr(i), 0)
     assert o.plan(0) == []
     o.inbound_ended(addr(1))
     assert len(dials(o.plan(1))) == 1

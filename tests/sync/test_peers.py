@@ -15,8 +15,6 @@ from sync.peers import (
     BAN_THRESHOLD,
     PENALTY_HALF_LIFE_MS,
     REASON_POINTS,
-    RETURN_CAP_MS,
-    RETURN_WINDOW_MS,
     AddressError,
     PeerBook,
     PeerLimits,
@@ -254,27 +252,19 @@ def test_connect_resets_backoff_and_disconnect_reschedules():
     assert state.failures == 0 and state.next_attempt == 401_000  # clean close: base delay
 
 
-def test_a_peer_lost_lately_is_redialled_within_the_return_cap_then_backs_off_as_before():
+def test_a_capped_backoff_stays_below_the_cap_and_an_uncapped_one_grows_as_before():
     peers = book(FixedRng(top=True), base_backoff_ms=1000, max_backoff_ms=300_000)
     peers.add(A)
-    peers.connected(A, 0, DEVICE)
-    peers.disconnected(A, 10_000, "connection closed")
-    state = peers.get(A)
-    assert state.to_json(10_000)["cut_off_since"] == 10_000
-    # Four minutes of failed dials: never more than the return cap apart (the old schedule had reached 256 s).
-    now, delays = 10_000, []
-    while now < 10_000 + 240_000:
-        delays.append(peers.connect_failed(A, now, "refused"))
-        now += delays[-1]
-    assert max(delays) == RETURN_CAP_MS and state.failures > 60
-    # Past the window, the usual exponential backoff again.
-    assert peers.connect_failed(A, 10_000 + RETURN_WINDOW_MS, "refused") == 300_000
-    # A peer never linked gets the usual backoff from the start.
     peers.add(B)
+    assert [peers.connect_failed(A, 0, "refused", cap_ms=2_000) for _ in range(12)] == [1000] + [2000] * 11
     assert [peers.connect_failed(B, 0, "refused") for _ in range(4)] == [1000, 2000, 4000, 8000]
+    assert peers.connect_failed(B, 0, "refused", cap_ms=10) == 1000  # never below the base: no hammering
+    peers.connected(A, 0, DEVICE)
+    peers.disconnected(A, 10_000, "connection closed", cap_ms=2_000)
+    assert peers.get(A).next_attempt == 11_000 and peers.get(A).to_json(10_000)["cut_off_since"] == 10_000
 
 
-def test_inbound_contact_makes_the_peer_due_at_once():
+def test_forgiving_a_peer_makes_it_due_at_once_and_its_device_names_where_it_answered():
     peers = book(FixedRng(top=True), base_backoff_ms=1000, max_backoff_ms=300_000)
     peers.add(A)
     peers.add(B)
@@ -283,11 +273,10 @@ def test_inbound_contact_makes_the_peer_due_at_once():
     state = peers.get(A)
     state.failures, state.next_attempt = 9, 250_000  # as after minutes of failures
     assert peers.due(1_000) == [peers.get(B)]
-    assert peers.heard_from(DEVICE, 1_000) == [A]
+    assert peers.addresses_of(DEVICE) == [A] and peers.addresses_of(bytes(32)) == []
+    peers.forgive(A, 1_000)
     assert state.failures == 0 and state.next_attempt == 1_000 and A in [p.address for p in peers.due(1_000)]
-    assert peers.heard_from(bytes(32), 1_000) == []  # another device: nothing changes
-    peers.connected(A, 2_000, DEVICE)
-    assert peers.heard_from(DEVICE, 3_000) == []  # connected: nothing to reset
+    peers.forgive("http://unknown.example:1", 1_000)  # an address the book does not hold: nothing happens
 
 
 def test_connected_checks_device_key_length():
