@@ -7,8 +7,8 @@ every 100 ms) and reads the alerts stored after the last one it handed on, so no
 twice and none is skipped while the node runs. Alerts stored before the feed started are not new.
 What it hands on are an alert's public fields only (`alert_json`), never anything sealed; an
 update or the all clear of an alert comes the same way, with the alert's fields, once the alert is
-held and if it is from the alert's own group (an update that arrived before its alert is not handed
-on later: the dashboard and the API show it). Each subscriber has a bounded queue: one that does not keep up loses the oldest alerts
+held and if it is from the alert's own group (an update that arrived before its alert is handed on
+right after the alert). Each subscriber has a bounded queue: one that does not keep up loses the oldest alerts
 (they stay on the dashboard and in the API), never the node's memory.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.kinds import KINDS, check_fields
 from events.effects import problem
+from events.projections import ALERT, ALERT_UPDATE
 from node import references
 from node.log import EventLog, now_ms
 from node.ports import WebNode
@@ -54,37 +55,81 @@ def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, 
     return out
 
 
-FOLLOWED = ("alert", "alert.update")
+FOLLOWED = (ALERT, ALERT_UPDATE)
 
 
 def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tuple[int, list[dict[str, Any]]]:
     """(last row read, alerts and alert updates stored after row `after_n` that have not expired at
     `now`). An update or all clear counts only if it comes from the group that posted the alert
-    (events.effects, the rule every view follows) and only once that alert is held here."""
+    (events.effects, the rule every view follows) and only once that alert is held here: one that
+    arrived before its alert is handed on right after the alert, so what a hook hears does not
+    depend on the order in which the two arrived."""
     rows = log_.store.kinds_after(FOLLOWED, after_n, limit)
     if not rows:
         return after_n, []
     names = references.group_names(log_.store)
     out = []
     for n, event_id, author, kind, ts, expires, body in rows:
-        try:
-            fields = unpack(body)
-            check_fields(KINDS[kind], fields)
-        except (InvalidEvent, TypeError):
+        if kind == ALERT_UPDATE and _stored_before_its_alert(log_, n, body):
+            continue  # handed on right after its alert (below), whenever that is read
+        item = _handed_on(log_, n, event_id, author, kind, ts, expires, body, names, now)
+        if item is None:
             continue
-        if expires is not None and expires <= now:
-            continue  # it arrived late (a node cut off for hours): no longer an alert
-        member = log_.trust.member(author)
-        if member is None:
-            continue
+        out.append(item)
         if kind == "alert":
-            out.append(alert_json(log_, n, event_id, author, ts, expires, fields, names))
-            continue
-        alert = references.target(log_.store, log_.trust, fields["alert"])
-        if alert is None or alert.kind != "alert" or problem(kind, fields, member.group, ts, lambda _: alert):
-            continue  # not held (yet), or by another group: it changes nothing
-        out.append(alert_json(log_, n, event_id, author, ts, expires, alert.fields, names, update=fields))
+            out += _updates_before(log_, n, event_id, names, now)
     return rows[-1][0], out
+
+
+def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:
+    """Whether the alert this update names was stored after it (row n); False if not held."""
+    try:
+        alert_n = log_.store.event_n(unpack(body)["alert"])
+    except (InvalidEvent, TypeError, KeyError):
+        return False  # malformed: _handed_on drops it
+    return alert_n is not None and alert_n > n
+
+
+def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str, ts: int, expires: int | None,
+               body: bytes | None, names: dict[bytes, str], now: int) -> dict[str, Any] | None:
+    """What a hook gets for one stored alert or alert update; None if it gets nothing."""
+    if body is None:
+        return None
+    try:
+        fields = unpack(body)
+        check_fields(KINDS[kind], fields)
+    except (InvalidEvent, TypeError):
+        return None
+    if expires is not None and expires <= now:
+        return None  # it arrived late (a node cut off for hours): no longer an alert
+    member = log_.trust.member(author)
+    if member is None:
+        return None
+    if kind == "alert":
+        return alert_json(log_, n, event_id, author, ts, expires, fields, names)
+    alert = references.target(log_.store, log_.trust, fields["alert"])
+    if alert is None or alert.kind != "alert" or problem(kind, fields, member.group, ts, lambda _: alert):
+        return None  # not held (yet), or by another group: it changes nothing
+    return alert_json(log_, n, event_id, author, ts, expires, alert.fields, names, update=fields)
+
+
+def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[bytes, str],
+                    now: int) -> list[dict[str, Any]]:
+    """The updates of this alert stored before it (they were passed over then), in stored order.
+    Those stored after it come through the feed in their turn."""
+    earlier = []
+    for row in log_.store.rows(ALERT_UPDATE, refs=[alert_id]):
+        n = log_.store.event_n(row.key)
+        stored = log_.store.event_row(row.key) if n is not None and n < alert_n else None
+        if stored is not None:
+            earlier.append((n, row.key, stored))
+    out = []
+    for n, update_id, stored in sorted(earlier, key=lambda e: e[0]):
+        item = _handed_on(log_, n, update_id, stored.author, stored.kind, stored.ts, stored.expires, stored.body,
+                          names, now)
+        if item is not None:
+            out.append(item)
+    return out
 
 
 @dataclass

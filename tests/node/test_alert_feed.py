@@ -40,11 +40,20 @@ def test_updates_and_all_clears_follow_the_alert_and_only_from_its_group(net: Ne
     assert got == []
     log.ingest([alert.encode(), clear.encode()])
     _, got = new_alerts(log, last, now_ms())
-    assert [(a["kind"], a.get("status")) for a in got] == [("alert", None), ("alert.update", "all_clear")]
-    everything = new_alerts(log, 0, now_ms())[1]  # the update made before the alert arrived counts once held
-    assert [(a["id"], a.get("status")) for a in everything] == [
-        (update.id.hex(), "update"), (alert.id.hex(), None), (clear.id.hex(), "all_clear")]
-    moved, cleared = everything[0], everything[2]
+    # The update that came first is handed on right after its alert, as if they had come in order.
+    assert [(a["id"], a.get("status")) for a in got] == [
+        (alert.id.hex(), None), (update.id.hex(), "update"), (clear.id.hex(), "all_clear")]
+    everything = new_alerts(log, 0, now_ms())[1]  # read from the start: the same, each once
+    assert everything == got
+    for limit in (1, 2, 3):  # read in small batches: still each once, in the same order
+        after, pieces = 0, []
+        for _ in range(20):  # bounded: there are fewer than 20 rows
+            read_to, more = new_alerts(log, after, now_ms(), limit=limit)
+            if read_to == after:
+                break
+            after, pieces = read_to, pieces + more
+        assert pieces == got
+    moved, cleared = got[1], got[2]
     assert moved["alert"] == alert.id.hex() and moved["text"] == "Moved to the beach"
     assert moved["region"] == "calais" and moved["type"] == "raid" and moved["location"] == "Loon-Plage"
     assert moved["group_name"] == "Calais" and cleared["text"] == "all clear"
