@@ -395,17 +395,17 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         body = api_body.parse(raw, request.content_type)
     except api_body.BodyError as exc:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
-    try:
-        event = await node.publish(body.kind, body.texts, expires_in=body.expires_in, signer=body.signer,
-                                   private=body.private, to=body.to, public_note=body.public_note,
-                                   time_zone=body.time_zone)
+    try:  # the answer is read on the database thread right after the commit, in the same turn
+        event, out = await node.publish_and_read(
+            lambda e: _one_event(node, e.id.hex(), False), body.kind, body.texts, expires_in=body.expires_in,
+            signer=body.signer, private=body.private, to=body.to, public_note=body.public_note,
+            time_zone=body.time_zone)
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field or "fields") from None
     except InvalidEvent as exc:
         if exc.reason == BAD_FIELD:  # a field problem, whoever found it: one code
             raise ApiError(422, "invalid_field", exc.args[0], _field_of(exc.args[0])) from None
         raise ApiError(422, exc.reason, exc.args[0]) from None
-    out = await node.db(_one_event, node, event.id.hex(), False)
     return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 

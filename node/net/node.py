@@ -31,7 +31,7 @@ from node.net.admin_socket import AdminSocket
 from node.net.credentials import Credentials
 from node.net.database import DbThread
 from node.net.gossip_router import GossipRouter
-from node.net.group_commit import GroupCommit
+from node.net.group_commit import GroupCommit, Outcome
 from node.net.link_storage import LogAccess
 from node.net.links import Links
 from node.net.peer_directory import PeerDirectory
@@ -51,6 +51,7 @@ from sync.transport import Identity
 
 log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
+R = TypeVar("R")
 WORKERS_START_S = 30.0  # spawning the signature workers takes well under a second, unless the machine is swamped
 
 
@@ -256,16 +257,33 @@ class Node:
         """Publish as `solnet publish` does, and gossip the event at once (not at the watcher's next look)."""
         return await self.sign(lambda log, keys: publishing.publish(log, keys, kind, texts, **options))
 
+    async def publish_and_read(self, read: Callable[[Event], R], kind: str, texts: dict[str, str],
+                               **options: Any) -> tuple[Event, R]:
+        """`publish`, then `read(event)` on the database thread as soon as the event is committed, in
+        the same turn of that thread (the API's answer: one hand-over per publish, not two). The
+        event is stored and gossiped even when `read` raises; what it raised is raised here."""
+        event, outcome = await self._signed(
+            lambda log, keys: publishing.publish(log, keys, kind, texts, **options), read)
+        return event, outcome.get()
+
     async def sign(self, write: Callable[[EventLog, NodeKeys], Event]) -> Event:
         """Run `write` (it signs and appends one event) on the database thread, in a group commit with
         the publishes that arrive meanwhile (group_commit.py), and gossip the event at once."""
+        event, _ = await self._signed(write, None)
+        return event
+
+    async def _signed(self, write: Callable[[EventLog, NodeKeys], Event],
+                      read: Callable[[Event], R] | None) -> tuple[Event, Outcome[R] | None]:
         try:
-            event = await self.commits.run(lambda: write(self.log, self.keys))
+            if read is None:
+                event, outcome = await self.commits.run(lambda: write(self.log, self.keys)), None
+            else:
+                event, outcome = await self.commits.run_then(lambda: write(self.log, self.keys), read)
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own([(event.id, event.kind, event.encode())])
         self.watcher.poke()  # membership, credentials and live views follow at once
-        return event
+        return event, outcome
 
     def storage_failed(self, exc: Exception) -> str:
         return self.health.failed(exc)
