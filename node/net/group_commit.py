@@ -8,6 +8,10 @@ key, a full disk in its part) is rolled back alone and gets its own error; the o
 in the order they arrived (their seqs follow that order) and commit together. A lone publish is
 written at once, as before: nothing waits for company.
 
+After each group the node hears what it did (`committed`: the newest stored `n`, and whether the
+group stored its own events and nothing else, the trust graph unchanged): then the watcher need
+not look at once, which cost a turn of the database thread per publish.
+
 A publish may bring a read to run once the group has committed (`then`: the API's answer, the
 event as stored), in the same turn of the database thread: one hand-over between the event loop
 and that thread per publish, where a write and a read each cost one. What `then` raises is the
@@ -30,9 +34,11 @@ MAX_GROUP = 64  # publishes per transaction: a bound on how long the database th
 
 
 class GroupCommit:
-    def __init__(self, db_thread: DbThread, opened: Callable[[], EventLog]) -> None:
+    def __init__(self, db_thread: DbThread, opened: Callable[[], EventLog],
+                 committed: Callable[[int, bool], None] | None = None) -> None:
         self._db_thread = db_thread
         self._opened = opened
+        self._committed = committed
         self._waiting: list[tuple[Callable[[], Any], Callable[[Any], Any] | None, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
         self.transactions = 0  # how many group transactions were written (for tests and benchmarks)
@@ -65,7 +71,8 @@ class GroupCommit:
             batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
             self.writing = len(batch)
             try:
-                results = await self._db_thread.run(self._write_group, [(fn, then) for fn, then, _ in batch])
+                results, last_n, plain = await self._db_thread.run(self._write_group,
+                                                                   [(fn, then) for fn, then, _ in batch])
             except BaseException as exc:  # the group's own transaction failed (its commit): none is stored
                 for _, _, future in batch:
                     if not future.done():
@@ -75,6 +82,8 @@ class GroupCommit:
                 continue
             finally:
                 self.writing = 0
+            if self._committed is not None:
+                self._committed(last_n, plain)
             for (_, _, future), (ok, value) in zip(batch, results):
                 if future.done():  # its caller went away (a closed connection)
                     continue
@@ -84,14 +93,18 @@ class GroupCommit:
                     future.set_exception(value)
 
     def _write_group(self, parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]],
-                     ) -> list[tuple[bool, Any]]:
+                     ) -> tuple[list[tuple[bool, Any]], int, bool]:
         """On the database thread: every publish of the group in one transaction, each in a savepoint;
-        then the reads that came with them."""
+        then the reads that came with them. The results, the newest stored `n`, and whether the
+        group stored its own events only (none refused in its savepoint, no other event let in
+        with them, the trust graph as it was)."""
         log = self._opened()
         results: list[tuple[bool, Any]] = []
         failed = False
+        trust_before = log.trust_version
         try:
             with log.store.group():
+                n_before = log.store.last_n()
                 for fn, _ in parts:
                     try:
                         with log.store.write():  # its own savepoint: whatever it wrote goes if it fails
@@ -112,13 +125,16 @@ class GroupCommit:
         if failed:
             log.forget_trust()  # a part that wrote trust events may have been rolled back
         log.reclaim_if_dropped()
+        last_n = log.store.last_n()
+        stored = sum(ok for ok, _ in results)
+        plain = not failed and last_n == n_before + stored and log.trust_version == trust_before
         for i, ((_, then), (ok, value)) in enumerate(zip(parts, results)):
             if then is not None and ok:  # (a refused write's answer is its error)
                 try:
                     results[i] = (True, (value, Outcome(then(value))))
                 except Exception as exc:  # the read failed; the write stands
                     results[i] = (True, (value, Outcome(error=exc)))
-        return results
+        return results, last_n, plain
 
 
 class Outcome(Generic[R]):

@@ -52,6 +52,7 @@ from sync.transport import Identity
 log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
 R = TypeVar("R")
+WATCHED_KINDS = ("node.announce",)  # own events the watcher acts on (beyond gossip), wherever stored
 WORKERS_START_S = 30.0  # spawning the signature workers takes well under a second, unless the machine is swamped
 
 
@@ -91,7 +92,7 @@ class Node:
                            storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
                            gossip=self.router, health=self.health, round_completed=self._round_completed)
         self.feed = ChangeFeed()
-        self.commits = GroupCommit(self._db_thread, self._opened)
+        self.commits = GroupCommit(self._db_thread, self._opened, self._committed)
         self.admin_socket = AdminSocket(home.path, partial(admin_requests.serve, self))
         self.watcher = Watcher(self._db_thread, self._opened, keys, feed=self.feed, router=self.router,
                                credentials=self.credentials, drop_revoked=self._drop_revoked,
@@ -282,8 +283,17 @@ class Node:
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own([(event.id, event.kind, event.encode())])
-        self.watcher.poke()  # membership, credentials and live views follow at once
+        if event.kind in WATCHED_KINDS:
+            self.watcher.poke()  # the peer directory learns this node's own announcement at once
         return event, outcome
+
+    def _committed(self, last_n: int, plain: bool) -> None:
+        """A group of publishes committed: live views follow at once. Unless it stored this node's
+        own events and nothing else (gossiped by `_signed` already), the watcher looks now:
+        membership and credentials follow a changed trust graph before anything more goes out."""
+        self.feed.notify(last_n)
+        if not plain:
+            self.watcher.poke()
 
     def storage_failed(self, exc: Exception) -> str:
         return self.health.failed(exc)
