@@ -9,7 +9,11 @@ on every node, and how many events a node's API publishes per second.
    References from the same run: `python -c pass` (the interpreter's own start) and `solnet --help`.
 2. API publish rate: a lone node takes POST /api/v1/events with 1, 4 and 16 requests in flight;
    events per second and the node's CPU per event, next to the raw single-core Ed25519 sign+verify
-   rate measured in the same run (what one event costs at the least).
+   rate measured in the same run (what one event costs at the least). With --nostr-relay (the
+   `nostr-relay` of a venv where nostr-relay 1.14 is installed; see bench/nostr_reference.py and the
+   README), the same number of signed events goes to nostr-relay over its websocket at each level,
+   the two taking turns level by level (the order alternating), and the ratio ours/nostr is given.
+   Target (issue 15): at least 3 times nostr-relay's rate at each level. Without it, skipped.
 3. With --pi (the default when run as root): `solnet --help`, `status` and `publish alert` in a
    cgroup with 1/8 of a core and 512 MiB (bench/pi_cgroup.py; a Raspberry Pi Zero 2 W stand-in),
    next to `python -c pass` there. Only the command runs in the cgroup; the node it hands the
@@ -19,11 +23,13 @@ installed package does: an environment with PYTHONDONTWRITEBYTECODE=1 would othe
 every solnet module at every start. The load average is printed at the start and the end;
 figures taken under load say so.
 Target (issue 15): Enter to the alert stored on all 5 nodes < 300 ms here.  Last line: key=value.
+`--alerts 0` leaves part 1 out (to measure the API alone).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -42,12 +48,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.alert_spread import POLL_S, bring_up  # noqa: E402
 from bench.common import PASSPHRASE, running, wait_serving  # noqa: E402
+from bench.nostr_reference import VENV_HELP, NostrRelay, RelayUnavailable, relay_executable  # noqa: E402
 from bench.pi_cgroup import CgroupUnavailable, PiCgroup  # noqa: E402
 from node.demo import localnet  # noqa: E402
 from node.demo.localnet import LocalNode  # noqa: E402
 from node.home import PASSPHRASE_ENV  # noqa: E402
 
 TARGET_MS = 300
+TARGET_OVER_NOSTR = 3.0
 LINE = 5
 ALERT_TIMEOUT_S = 30.0
 IN_FLIGHT = (1, 4, 16)
@@ -178,12 +186,30 @@ async def api_rate(node: LocalNode, in_flight: int, count: int) -> tuple[float, 
     return count / wall, cpu / count * 1000
 
 
-def api_rates(lone: LocalNode, count: int) -> dict[int, tuple[float, float]]:
+def api_rates(lone: LocalNode, count: int, relay: NostrRelay | None,
+              ) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]:
+    """Ours at each level and, with `relay`, nostr-relay's at the same level right before or after
+    (the order alternating from level to level, so neither always runs on the warmer machine)."""
     asyncio.run(api_rate(lone, 1, 20))  # warm-up: connections, caches
-    rates = {c: asyncio.run(api_rate(lone, c, count)) for c in IN_FLIGHT}
+    if relay is not None:
+        asyncio.run(relay.publish(relay.sign(20), 1))
+    rates, nostr = {}, {}
+    for turn, c in enumerate(IN_FLIGHT):
+        signed = relay.sign(count) if relay is not None else []  # signed before any is timed
+        if relay is not None and turn % 2 == 1:
+            nostr[c] = asyncio.run(relay.publish(signed, c))
+        rates[c] = asyncio.run(api_rate(lone, c, count))
+        if relay is not None and turn % 2 == 0:
+            nostr[c] = asyncio.run(relay.publish(signed, c))
     print(f"2. API publish rate on a lone node, {count} publishes per level: " + "; ".join(
         f"{c} in flight: {r:.0f}/s ({cpu:.2f} ms node CPU per event)" for c, (r, cpu) in rates.items()))
-    return rates
+    if nostr:
+        print("   nostr-relay, the same run: " + "; ".join(
+            f"{c} in flight: {r:.0f}/s ({cpu:.2f} ms relay CPU per event), ours {rates[c][0] / r:.2f}x"
+            for c, (r, cpu) in nostr.items()))
+    else:
+        print(f"   the comparison with nostr-relay was skipped; to make it: {VENV_HELP}")
+    return rates, nostr
 
 
 # --- 3. the command on a Pi-sized CPU ---------------------------------------------------------------
@@ -213,6 +239,9 @@ def main() -> None:
                         help="also time the command in a cgroup with 1/8 of a core (default: when root)")
     parser.add_argument("--pi-runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--nostr-relay", metavar="PATH",
+                        help="the nostr-relay executable of a venv where nostr-relay 1.14 is installed (or that "
+                             "venv): measured beside the API publish rate. Without it the comparison is skipped")
     args = parser.parse_args()
     load_start = os.getloadavg()[0]
     print(f"start: {loads()}", flush=True)
@@ -222,6 +251,8 @@ def main() -> None:
     os.environ["PYTHONPYCACHEPREFIX"] = pycache
     try:
         run(args, load_start, started)
+    except RelayUnavailable as exc:  # the reference was asked for and cannot run: say why, measure nothing
+        raise SystemExit(f"publish_latency: {exc}") from None
     finally:
         shutil.rmtree(pycache, ignore_errors=True)
 
@@ -232,27 +263,43 @@ def run(args: argparse.Namespace, load_start: float, started: float) -> None:
     pairs_per_s = sign_verify_rate()
     print(f"references: `python -c pass` {python_s * 1000:.0f} ms, `solnet --help` {help_s * 1000:.0f} ms, "
           f"raw Ed25519 sign+verify {pairs_per_s:.0f}/s on one core", flush=True)
-    with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
-        line = enter_to_every_node(Path(tmp), args.alerts, random.Random(args.seed))
+    relay_exe = relay_executable(args.nostr_relay) if args.nostr_relay else None  # a wrong path: said at once
+    with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp, contextlib.ExitStack() as stack:
+        if args.alerts > 0:
+            line = enter_to_every_node(Path(tmp), args.alerts, random.Random(args.seed))
+        else:
+            line = None
+            print("1. Enter to every node: left out (--alerts 0)")
+        relay = stack.enter_context(NostrRelay(relay_exe, Path(tmp) / "nostr")) if relay_exe else None
         [lone] = localnet.create_network(Path(tmp) / "lone", [("Lone", "calais")], PASSPHRASE)
         with running([lone]):
             localnet.start(lone, PASSPHRASE, sync_interval=3600)
             wait_serving(lone, timeout=60)
-            rates = api_rates(lone, args.requests)
+            rates, nostr = api_rates(lone, args.requests, relay)
             pi = pi_commands(lone, args.pi_runs) if args.pi else None
     end_load = loads()
     print(f"end: {end_load}; took {time.perf_counter() - started:.0f} s")
-    met = line["all_p50"] * 1000 < TARGET_MS
+    met = line is None or line["all_p50"] * 1000 < TARGET_MS
+    api_met = (all(rates[c][0] >= TARGET_OVER_NOSTR * nostr[c][0] for c in IN_FLIGHT) if nostr else None)
     figures = {
         "line_nodes": LINE, "alerts": args.alerts,
-        "enter_to_all_p50_ms": f"{line['all_p50'] * 1000:.0f}", "enter_to_all_p90_ms": f"{line['all_p90'] * 1000:.0f}",
-        "enter_to_all_max_ms": f"{line['all_max'] * 1000:.0f}", "cli_exit_p50_ms": f"{line['exit_p50'] * 1000:.0f}",
+        **({"enter_to_all_p50_ms": f"{line['all_p50'] * 1000:.0f}",
+            "enter_to_all_p90_ms": f"{line['all_p90'] * 1000:.0f}",
+            "enter_to_all_max_ms": f"{line['all_max'] * 1000:.0f}",
+            "cli_exit_p50_ms": f"{line['exit_p50'] * 1000:.0f}"} if line else {}),
         "python_start_ms": f"{python_s * 1000:.0f}", "help_ms": f"{help_s * 1000:.0f}",
         **{f"api_per_s_{c}": f"{r:.0f}" for c, (r, _) in rates.items()},
         **{f"api_cpu_ms_{c}": f"{cpu:.2f}" for c, (_, cpu) in rates.items()},
+        **{f"nostr_per_s_{c}": f"{r:.0f}" for c, (r, _) in nostr.items()},
+        **{f"nostr_cpu_ms_{c}": f"{cpu:.2f}" for c, (_, cpu) in nostr.items()},
+        **{f"over_nostr_{c}": f"{rates[c][0] / r:.2f}" for c, (r, _) in nostr.items()},
+        "nostr": "measured" if nostr else "skipped",
         "sign_verify_per_s": f"{pairs_per_s:.0f}",
         **({f"pi_{name}_ms": f"{t * 1000:.0f}" for name, t in pi.items()} if pi else {}),
-        "load_start_1m": f"{load_start:.2f}", "load_end_1m": f"{os.getloadavg()[0]:.2f}", "target_ms": TARGET_MS, "met": "yes" if met else "no",
+        "load_start_1m": f"{load_start:.2f}", "load_end_1m": f"{os.getloadavg()[0]:.2f}", "target_ms": TARGET_MS,
+        "met": "yes" if met else "no",
+        "target_over_nostr": TARGET_OVER_NOSTR,
+        "api_met": {None: "unknown", True: "yes", False: "no"}[api_met],
     }
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
 

@@ -41,7 +41,7 @@ from node.log import EventLog, now_ms
 from node.private import open_private
 from node.status import name_peers, node_status, peer_list
 from node.ports import StorageFailed, WebNode
-from node.store import StoreError
+from node.store import EventRow, StoreError
 from node.views import VIEWS, view
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -306,11 +306,14 @@ def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
         raise ApiError(409, "ambiguous", str(exc), "id") from None
     except InputError as exc:
         raise ApiError(400, "bad_parameter", str(exc), "id") from None
-    row = log.store.event_row(event_id)
-    if row is None:
+    numbered = log.store.numbered_row(event_id)
+    if numbered is None:
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
-    out = _named({"n": log.store.event_n(event_id), **render.event_json(row, _group_of(log))},
-                 references.group_names(log.store))
+    row = EventRow(*numbered[1:])
+    group = log.trust.group_of(row.author)  # one author, one group: no map of every member or name
+    out = {"n": numbered.n, **render.event_json(row, {row.author: group} if group is not None else None)}
+    if group is not None:
+        out["group_name"] = references.name_of_group(log.store, group)
     out["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
     if (opened := audience.opened_event(log, audience.opener_of(node), row)) is not None:
         inner, group = opened  # decrypted in memory for this node's admin; never stored, never logged
@@ -395,17 +398,17 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         body = api_body.parse(raw, request.content_type)
     except api_body.BodyError as exc:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
-    try:
-        event = await node.publish(body.kind, body.texts, expires_in=body.expires_in, signer=body.signer,
-                                   private=body.private, to=body.to, public_note=body.public_note,
-                                   time_zone=body.time_zone)
+    try:  # the answer is read on the database thread right after the commit, in the same turn
+        event, out = await node.publish_and_read(
+            lambda e: _one_event(node, e.id.hex(), False), body.kind, body.texts, expires_in=body.expires_in,
+            signer=body.signer, private=body.private, to=body.to, public_note=body.public_note,
+            time_zone=body.time_zone)
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field or "fields") from None
     except InvalidEvent as exc:
         if exc.reason == BAD_FIELD:  # a field problem, whoever found it: one code
             raise ApiError(422, "invalid_field", exc.args[0], _field_of(exc.args[0])) from None
         raise ApiError(422, exc.reason, exc.args[0]) from None
-    out = await node.db(_one_event, node, event.id.hex(), False)
     return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 

@@ -87,6 +87,11 @@ class EventLog:
             return
         self.trust, self._trust_version = self._load_trust(), version
 
+    @property
+    def trust_version(self) -> bytes | None:
+        """The version of the trust graph in memory (a write that changes the graph bumps it)."""
+        return self._trust_version
+
     def forget_trust(self) -> None:
         """After a write was rolled back: the trust graph as stored (that write may have changed the
         one in memory)."""

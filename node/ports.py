@@ -127,6 +127,12 @@ class WebNode(Protocol):
         event at once. Raises what publishing raises; StorageFailed on a full disk."""
         ...
 
+    async def publish_and_read(self, read: Callable[[Event], T], kind: str, texts: dict[str, str],
+                               **options: Any) -> tuple[Event, T]:
+        """`publish`, then `read(event)` on the database thread once the event is committed (the same
+        turn of that thread). The event stands even if `read` raises; that is raised here."""
+        ...
+
     async def sign(self, write: Callable[[EventLog, NodeKeys], Event]) -> Event:
         """Run `write` (it signs and appends one event) in the node's next group commit, and gossip
         the event at once. Raises what `write` raises; StorageFailed on a full disk."""

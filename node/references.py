@@ -21,9 +21,15 @@ def group_names(store: Store) -> dict[bytes, str]:
     return {row.key: row.data["name"] for row in store.rows(PROFILE)}
 
 
+def name_of_group(store: Store, group: bytes) -> str | None:
+    """One group's name, as its newest profile says (None: it has none here)."""
+    row = store.newest_row(PROFILE, group)
+    return row.data["name"] if row is not None else None
+
+
 def group_name(store: Store, group: bytes) -> str:
     """A group as people call it: its name, else 'group' and its short id."""
-    return group_names(store).get(group) or f"group {group.hex()[:12]}…"
+    return name_of_group(store, group) or f"group {group.hex()[:12]}…"
 
 
 def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:

@@ -3,25 +3,77 @@
 SQLite connections are not to be shared across threads, and ingest of a batch is one transaction
 that a shutdown waits for, so no batch is ever half-written. The event loop keeps the network
 moving meanwhile.
+
+A plain thread taking work from a queue, rather than a ThreadPoolExecutor: a node makes one such
+call or more for every publish, and the executor's submit (its locks, its idle-worker semaphore,
+a concurrent Future chained to an asyncio one) cost about as much CPU as a small query.
 """
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+_STOP = None  # put on the queue by shutdown: the thread ends once the work before it is done
 
 
 class DbThread:
     def __init__(self) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` on the database thread, after the work queued before it."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the database thread is shut down")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="db", daemon=True)
+                self._thread.start()
+            self._queue.put((loop, future, fn, args))
+        return await future
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not _STOP:
+            loop, future, fn, args = item
+            if future.cancelled():  # its caller is gone (a task cancelled before its turn)
+                continue
+            try:
+                result = fn(*args)
+            except StopIteration as exc:  # an asyncio future cannot hold one
+                outcome = (_set_exception, RuntimeError(f"{fn!r} raised StopIteration"))
+            except BaseException as exc:  # handed to the caller, as the executor did
+                outcome = (_set_exception, exc)
+            else:
+                outcome = (_set_result, result)
+            try:
+                loop.call_soon_threadsafe(outcome[0], future, outcome[1])
+            except RuntimeError:  # the loop was closed meanwhile: nobody waits for the answer
+                pass
 
     def shutdown(self) -> None:
         """Wait for the work queued (the batch being stored commits or rolls back whole), then stop."""
-        self._thread.shutdown(wait=True)
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(_STOP)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+
+def _set_result(future: asyncio.Future, value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _set_exception(future: asyncio.Future, exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)

@@ -7,12 +7,21 @@ transaction, each publish a savepoint of it. So a publish that is refused (bad i
 key, a full disk in its part) is rolled back alone and gets its own error; the others are signed
 in the order they arrived (their seqs follow that order) and commit together. A lone publish is
 written at once, as before: nothing waits for company.
+
+After each group the node hears what it did (`committed`: the newest stored `n`, and whether the
+group stored its own events and nothing else, the trust graph unchanged): then the watcher need
+not look at once, which cost a turn of the database thread per publish.
+
+A publish may bring a read to run once the group has committed (`then`: the API's answer, the
+event as stored), in the same turn of the database thread: one hand-over between the event loop
+and that thread per publish, where a write and a read each cost one. What `then` raises is the
+caller's alone: its event is stored all the same.
 """
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from node.kind_input import PublishError
 from node.log import EventLog
@@ -20,14 +29,17 @@ from node.net.database import DbThread
 from node.store import StoreError
 
 T = TypeVar("T")
+R = TypeVar("R")
 MAX_GROUP = 64  # publishes per transaction: a bound on how long the database thread is held at once
 
 
 class GroupCommit:
-    def __init__(self, db_thread: DbThread, opened: Callable[[], EventLog]) -> None:
+    def __init__(self, db_thread: DbThread, opened: Callable[[], EventLog],
+                 committed: Callable[[int, bool], None] | None = None) -> None:
         self._db_thread = db_thread
         self._opened = opened
-        self._waiting: list[tuple[Callable[[], Any], asyncio.Future]] = []
+        self._committed = committed
+        self._waiting: list[tuple[Callable[[], Any], Callable[[Any], Any] | None, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
         self.transactions = 0  # how many group transactions were written (for tests and benchmarks)
         self.writing = 0  # publishes in the group being written now
@@ -40,8 +52,16 @@ class GroupCommit:
     async def run(self, fn: Callable[[], T]) -> T:
         """Run `fn` (a blocking write through the log: it opens `store.write()`) on the database
         thread inside the next group transaction; its result, or what it raised."""
+        return await self._run(fn, None)
+
+    async def run_then(self, fn: Callable[[], T], then: Callable[[T], R]) -> tuple[T, Outcome[R]]:
+        """As `run`, and then `then(result)` on the database thread once the group has committed:
+        `fn`'s result and what `then` gave or raised (an Outcome: `fn`'s write stands either way)."""
+        return await self._run(fn, then)
+
+    async def _run(self, fn: Callable[[], Any], then: Callable[[Any], Any] | None) -> Any:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._waiting.append((fn, future))
+        self._waiting.append((fn, then, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_all(), name="group-commit")
         return await future
@@ -51,9 +71,10 @@ class GroupCommit:
             batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
             self.writing = len(batch)
             try:
-                results = await self._db_thread.run(self._write_group, [fn for fn, _ in batch])
+                results, last_n, plain = await self._db_thread.run(self._write_group,
+                                                                   [(fn, then) for fn, then, _ in batch])
             except BaseException as exc:  # the group's own transaction failed (its commit): none is stored
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
                 if not isinstance(exc, Exception):
@@ -61,7 +82,9 @@ class GroupCommit:
                 continue
             finally:
                 self.writing = 0
-            for (_, future), (ok, value) in zip(batch, results):
+            if self._committed is not None:
+                self._committed(last_n, plain)
+            for (_, _, future), (ok, value) in zip(batch, results):
                 if future.done():  # its caller went away (a closed connection)
                     continue
                 if ok:
@@ -69,14 +92,20 @@ class GroupCommit:
                 else:
                     future.set_exception(value)
 
-    def _write_group(self, fns: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
-        """On the database thread: every publish of the group in one transaction, each in a savepoint."""
+    def _write_group(self, parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]],
+                     ) -> tuple[list[tuple[bool, Any]], int, bool]:
+        """On the database thread: every publish of the group in one transaction, each in a savepoint;
+        then the reads that came with them. The results, the newest stored `n`, and whether the
+        group stored its own events only (none refused in its savepoint, no other event let in
+        with them, the trust graph as it was)."""
         log = self._opened()
         results: list[tuple[bool, Any]] = []
         failed = False
+        trust_before = log.trust_version
         try:
             with log.store.group():
-                for fn in fns:
+                n_before = log.store.last_n()
+                for fn, _ in parts:
                     try:
                         with log.store.write():  # its own savepoint: whatever it wrote goes if it fails
                             results.append((True, fn()))
@@ -96,4 +125,27 @@ class GroupCommit:
         if failed:
             log.forget_trust()  # a part that wrote trust events may have been rolled back
         log.reclaim_if_dropped()
-        return results
+        last_n = log.store.last_n()
+        stored = sum(ok for ok, _ in results)
+        plain = not failed and last_n == n_before + stored and log.trust_version == trust_before
+        for i, ((_, then), (ok, value)) in enumerate(zip(parts, results)):
+            if then is not None and ok:  # (a refused write's answer is its error)
+                try:
+                    results[i] = (True, (value, Outcome(then(value))))
+                except Exception as exc:  # the read failed; the write stands
+                    results[i] = (True, (value, Outcome(error=exc)))
+        return results, last_n, plain
+
+
+class Outcome(Generic[R]):
+    """What a read after the commit gave, or what it raised (`get` gives the one or raises the other)."""
+
+    __slots__ = ("value", "error")
+
+    def __init__(self, value: Any = None, error: Exception | None = None) -> None:
+        self.value, self.error = value, error
+
+    def get(self) -> R:
+        if self.error is not None:
+            raise self.error
+        return self.value

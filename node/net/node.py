@@ -31,7 +31,7 @@ from node.net.admin_socket import AdminSocket
 from node.net.credentials import Credentials
 from node.net.database import DbThread
 from node.net.gossip_router import GossipRouter
-from node.net.group_commit import GroupCommit
+from node.net.group_commit import GroupCommit, Outcome
 from node.net.link_storage import LogAccess
 from node.net.links import Links
 from node.net.peer_directory import PeerDirectory
@@ -51,6 +51,8 @@ from sync.transport import Identity
 
 log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
+R = TypeVar("R")
+WATCHED_KINDS = ("node.announce",)  # own events the watcher acts on (beyond gossip), wherever stored
 WORKERS_START_S = 30.0  # spawning the signature workers takes well under a second, unless the machine is swamped
 
 
@@ -90,7 +92,7 @@ class Node:
                            storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
                            gossip=self.router, health=self.health, round_completed=self._round_completed)
         self.feed = ChangeFeed()
-        self.commits = GroupCommit(self._db_thread, self._opened)
+        self.commits = GroupCommit(self._db_thread, self._opened, self._committed)
         self.admin_socket = AdminSocket(home.path, partial(admin_requests.serve, self))
         self.watcher = Watcher(self._db_thread, self._opened, keys, feed=self.feed, router=self.router,
                                credentials=self.credentials, drop_revoked=self._drop_revoked,
@@ -256,16 +258,42 @@ class Node:
         """Publish as `solnet publish` does, and gossip the event at once (not at the watcher's next look)."""
         return await self.sign(lambda log, keys: publishing.publish(log, keys, kind, texts, **options))
 
+    async def publish_and_read(self, read: Callable[[Event], R], kind: str, texts: dict[str, str],
+                               **options: Any) -> tuple[Event, R]:
+        """`publish`, then `read(event)` on the database thread as soon as the event is committed, in
+        the same turn of that thread (the API's answer: one hand-over per publish, not two). The
+        event is stored and gossiped even when `read` raises; what it raised is raised here."""
+        event, outcome = await self._signed(
+            lambda log, keys: publishing.publish(log, keys, kind, texts, **options), read)
+        return event, outcome.get()
+
     async def sign(self, write: Callable[[EventLog, NodeKeys], Event]) -> Event:
         """Run `write` (it signs and appends one event) on the database thread, in a group commit with
         the publishes that arrive meanwhile (group_commit.py), and gossip the event at once."""
+        event, _ = await self._signed(write, None)
+        return event
+
+    async def _signed(self, write: Callable[[EventLog, NodeKeys], Event],
+                      read: Callable[[Event], R] | None) -> tuple[Event, Outcome[R] | None]:
         try:
-            event = await self.commits.run(lambda: write(self.log, self.keys))
+            if read is None:
+                event, outcome = await self.commits.run(lambda: write(self.log, self.keys)), None
+            else:
+                event, outcome = await self.commits.run_then(lambda: write(self.log, self.keys), read)
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own([(event.id, event.kind, event.encode())])
-        self.watcher.poke()  # membership, credentials and live views follow at once
-        return event
+        if event.kind in WATCHED_KINDS:
+            self.watcher.poke()  # the peer directory learns this node's own announcement at once
+        return event, outcome
+
+    def _committed(self, last_n: int, plain: bool) -> None:
+        """A group of publishes committed: live views follow at once. Unless it stored this node's
+        own events and nothing else (gossiped by `_signed` already), the watcher looks now:
+        membership and credentials follow a changed trust graph before anything more goes out."""
+        self.feed.notify(last_n)
+        if not plain:
+            self.watcher.poke()
 
     def storage_failed(self, exc: Exception) -> str:
         return self.health.failed(exc)

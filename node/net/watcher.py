@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from crypto.keystore import NodeKeys
 from node.log import EventLog
@@ -87,31 +88,38 @@ class Watcher:
             except asyncio.TimeoutError:
                 pass
             self._poked.clear()
-            log = self._log()
-            last = await self._db_thread.run(log.store.last_n)
-            if last <= noticed:
+            # One turn of the database thread per look (a look follows every publish of this process).
+            look = await self._db_thread.run(self._look, noticed, last_own)
+            if look is None:
                 continue
-            noticed = last
-            self._feed.notify(last)
+            noticed = look.last
+            self._feed.notify(look.last)
             # Membership first: nothing new may go to a peer revoked in the same instant.
-            version = await self._db_thread.run(log.store.get_meta, "trust_version")
-            if version != trust_version:
-                trust_version = version
-                await self._db_thread.run(log.refresh_trust)
+            if look.trust_version != trust_version:
+                trust_version = look.trust_version
+                await self._db_thread.run(self._log().refresh_trust)
                 await self._credentials.refresh()
                 await self._drop_revoked()
-            while True:
-                rows = await self._db_thread.run(self._own_events_after, last_own)
-                if not rows:
-                    break
+            rows = look.own
+            while rows:
                 last_own = rows[-1][0]
                 self._router.own([(event_id, kind, wire) for _, event_id, kind, wire in rows])
-            count = await self._db_thread.run(self._announce_count)
-            if count != announces:
-                announces = count
+                if len(rows) < OWN_BATCH:
+                    break
+                rows = await self._db_thread.run(self._own_events_after, last_own)
+            if look.announces != announces:
+                announces = look.announces
                 await self._learn_announced()
 
     # --- on the database thread ------------------------------------------------------------------
+    def _look(self, noticed: int, last_own: int) -> Look | None:
+        """What is new since `noticed` (None: nothing)."""
+        store = self._log().store
+        last = store.last_n()
+        if last <= noticed:
+            return None
+        return Look(last, store.get_meta("trust_version"), self._own_events_after(last_own), self._announce_count())
+
     def _last_own_n(self) -> int:
         return self._log().store.last_n_of(self._own)
 
@@ -120,3 +128,14 @@ class Watcher:
 
     def _announce_count(self) -> int:
         return self._log().store.count_of_kind("node.announce")
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the watcher found new in one look: the newest `n`, the trust graph's version, this
+    node's own events after the last it gossiped (at most OWN_BATCH), how many node.announce."""
+
+    last: int
+    trust_version: bytes | None
+    own: list[tuple[int, bytes, str, bytes]]
+    announces: int

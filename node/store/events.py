@@ -163,6 +163,12 @@ class EventTables(StoreBase):
         row = self._x(f"SELECT {_COLS} FROM events WHERE {where}", args).fetchone()
         return EventRow(*self._paged(row)[1:]) if row else None
 
+    def numbered_row(self, event_id: bytes) -> PagedEvent | None:
+        """`event_row` with the event's row number `n` first (one query for both)."""
+        where, args = by_id(event_id)
+        row = self._x(f"SELECT {_COLS} FROM events WHERE {where}", args).fetchone()
+        return self._paged(row) if row else None
+
     def event_n(self, event_id: bytes) -> int | None:
         where, args = by_id(event_id)
         return self._one(f"SELECT n FROM events WHERE {where}", args)

@@ -120,6 +120,15 @@ class ProjectionTables(TrustTables):
                 chosen.sort(key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=descending)
         return self._rows_at([(c[0], c[2]) for c in (chosen[:limit] if limit is not None else chosen)])
 
+    def newest_row(self, table: str, key: bytes) -> Row | None:
+        """The row of `key` in a last-writer-wins table (a group's profile): one index probe."""
+        if table not in _LWW:
+            raise ValueError(f"{table} rows are not kept one per key")
+        k = self._find_k(key)
+        found = None if k is None else self._x("SELECT n, vid FROM proj WHERE tbl=? AND lww=?",
+                                               (_TBL[table], k)).fetchone()
+        return self._rows_at([found])[0] if found is not None else None
+
     def _rows_in(self, table: str, column: str, values: Sequence[Any], t_from: int | None, t_before: int | None,
                  order: str | None, limit: int | None, region: str | None = None) -> list[Row]:
         """The rows whose `column` (p.ref or p.region) is one of `values`."""

@@ -7,6 +7,8 @@ from node.store.events import EventTables
 from node.store.rows import ForkRecord, PendingRow, PendingTrust
 from node.store.schema import BODY_REDACTED, by_ids
 
+FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
+
 
 class TrustTables(EventTables):
     # --- forks ------------------------------------------------------------------------------------
@@ -43,7 +45,8 @@ class TrustTables(EventTables):
         """Look up at once whether any of `ids` is redacted (a batch asks for each of its events)."""
         cache = self._redacted if self._redacted is not None else {}
         cache.update(dict.fromkeys(ids))
-        if self._one("SELECT count(*) FROM (SELECT 1 FROM redactions LIMIT 2000)") < 2000:  # few: read them all
+        # A big batch and few redactions: read them all; else look the ids up (a publish has one).
+        if len(ids) > FEW_IDS and self._one("SELECT count(*) FROM (SELECT 1 FROM redactions LIMIT 2000)") < 2000:
             cache.update((i, author) for i, author in self._x("SELECT id, author FROM redactions") if i in cache)
         else:
             for i in range(0, len(ids), 500):

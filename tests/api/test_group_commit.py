@@ -7,6 +7,7 @@ import asyncio
 import threading
 import time
 
+from events.canonical import unpack
 from events.format import decode_event
 
 WAIT_S = 20.0
@@ -126,3 +127,60 @@ async def test_a_disk_that_fills_up_under_a_group_fails_each_publish_in_words_an
                                      for _ in range(4)))
     assert [status for status, _ in answers] == [201] * 4
     assert await node.db(store.count) == count + 4
+
+
+async def test_a_read_after_the_commit_that_fails_loses_neither_its_event_nor_its_neighbours(api):
+    """The API reads its answer right after the group's commit (Node.publish_and_read). A read that
+    fails fails its own request only: its event is stored and gossiped, the publishes that shared its
+    transaction get their own reads, and the node goes on publishing."""
+    node = api.node
+    count_before = await node.db(node.log.store.count)
+    before = node.commits.transactions
+
+    def read(e):
+        if unpack(e.body)["quantity"] == 2:
+            raise LookupError("this read fails")
+        return node.log.store.event_n(e.id)
+
+    async def need(i: int):
+        return await node.publish_and_read(read, "need", {"category": "water", "region": "calais",
+                                                          "quantity": str(i)})
+
+    async with HeldDatabase(node):
+        tasks = [asyncio.create_task(need(i)) for i in (1, 2, 3)]
+        await until(lambda: node.commits.writing + node.commits.waiting == 3, "every publish to reach the node")
+    first, failed, third = await asyncio.gather(*tasks, return_exceptions=True)
+    assert node.commits.transactions - before == 1  # all three in one transaction
+    assert isinstance(failed, LookupError) and str(failed) == "this read fails"
+    for event, n in (first, third):
+        assert await node.db(node.log.store.event_n, event.id) == n
+    assert await node.db(node.log.store.count) == count_before + 3  # the event whose read failed too
+    chain = await node.db(own_chain, node)
+    assert [unpack(e.body)["quantity"] for e in chain[-3:]] == [1, 2, 3]
+    assert all(node.router.seen(e.id) for e in chain[-3:])  # gossiped at once, the second as well
+    assert (await api.publish("need", category="water", region="calais", quantity="4"))["seq"] == chain[-1].seq + 1
+
+
+async def test_live_views_hear_of_a_publish_before_its_answer(api):
+    """A group that stored only this node's own events tells the change feed itself (the watcher
+    would look only at its next round, a turn of the database thread later)."""
+    node = api.node
+    for i in range(3):
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "need", "fields": {"category": "water", "region": "calais", "quantity": str(i + 1)}})
+        assert status == 201, body
+        assert node.last_stored_n == body["event"]["n"]
+
+
+async def test_a_group_that_changes_the_trust_graph_has_the_watcher_look_at_once(api):
+    """Only a group of plain own events spares the watcher's look: one that changes membership has
+    the watcher refresh trust and credentials before anything more goes out."""
+    node = api.node
+    groups: list[tuple[int, bool]] = []
+    node.commits._committed = lambda last_n, plain: groups.append((last_n, plain))
+    await api.publish("need", category="water", region="calais", quantity="1")
+    newcomer = bytes(range(32)).hex()
+    await node.publish("member.vouch", {"subject": newcomer, "role": "device", "encryption_key": newcomer})
+    stored = await node.db(node.log.store.last_n)
+    assert [plain for _, plain in groups] == [True, False]
+    assert groups[-1][0] == stored
