@@ -13,7 +13,6 @@ import fcntl
 import getpass
 import json
 import os
-import secrets
 import stat
 import sys
 import time
@@ -165,6 +164,8 @@ class Home:
             pass
         # Written whole to a private temporary file, then linked into place: a node and a CLI command
         # asking at the same moment never see a half-written token, and the first one wins.
+        import secrets  # only to make a token (~5 ms to load: hashlib, random)
+
         tmp = path.with_name(f".admin-token.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
