@@ -9,7 +9,6 @@ prefix back), counts with their plurals, values as words rather than Python repr
 from __future__ import annotations
 
 import errno
-import socket
 from datetime import datetime, timezone
 from typing import Any
 
@@ -388,6 +387,8 @@ def region_text(r: dict[str, Any]) -> str:
 def connection_problem(exc: BaseException) -> str:
     """Why a connection to a peer failed, in words: never a class name, never the peer's address
     (this text goes to logs and to `solnet peers`)."""
+    import socket  # here: the commands that only print events (`solnet ls`) open no socket
+
     cause = getattr(exc, "os_error", None) or exc  # aiohttp's ClientConnectorError wraps the OSError
     if isinstance(cause, ConnectionRefusedError):
         return "connection refused — is a solnet node running there?"
