@@ -75,7 +75,8 @@ def test_status_of_a_running_node_is_its_answer_and_loads_no_database(cluster, t
     [node] = cluster.network([("Calais", "calais")])
     cluster.start(node)
     modules, out = loaded(node.home.path, tmp_path, "status", "--json")
-    assert among(modules, NETWORK_STACK + KEY_DERIVATION + DATABASE + EVENT_LAYERS + ALWAYS_OUT + ("sync",)) == []
+    assert among(modules, NETWORK_STACK + KEY_DERIVATION + DATABASE + EVENT_LAYERS + ALWAYS_OUT
+                 + ("sync", "dataclasses")) == []
     answered = json.loads(out)
     assert answered["node"]["running"] is True and answered["node"]["pid"] == cluster.started[-1][1].pid
     # The same facts as read from the home's files (what `status` computes when no node runs).
