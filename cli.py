@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import math
 import os
 import re
-import shlex
 import signal
 import sys
 from collections.abc import Callable
@@ -23,19 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from crypto.errors import CryptoError, DecryptionFailed, InvalidKey, WrongPassphrase
-from crypto.keys import PublicId, short_id
 from events.errors import InvalidEvent
-from events.kinds import KINDS, YES_NO
-from events.readmodels import VIEWS
-from events.sealed import SEALABLE, SEALED_KIND
-from node.home import (HOME_ENV, PROXY_ENV, Home, HomeError, default_home, passphrase_source_warning,
-                       read_bundle_passphrase, read_passphrase)
-from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields
 from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORAGE, EXIT_USAGE, SolnetError,
                            UsageError)
 
 if TYPE_CHECKING:
     from node import audience
+    from node.home import Home
     from node.log import EventLog
 
 # The rest of solnet is imported by the commands that use it, where they use it: `solnet --help`,
@@ -47,6 +39,7 @@ TO_HELP = ("share it only with this group (its name or id; repeatable): the whol
 OFFLINE_HELP = ("sign even though this home has not synced with a peer since its node started (or for 10 min): "
                 "only if you are sure it holds the newest events of its keys (not restored from an older backup)")
 MAX_TOKEN_BYTES = 16 * 1024 * 1024  # a join token holds the group keys' chains: large, never this large
+STATUS_TIMEOUT_S = 5.0  # a running node busy for longer (a large batch on a Pi): `status` reads the files itself
 
 
 class CliError(SolnetError):
@@ -62,6 +55,7 @@ def emit(args: argparse.Namespace, data: Any, human: str) -> None:
 
 
 def home_of(args: argparse.Namespace) -> Home:
+    from node.home import Home, default_home
     return Home(Path(args.home) if args.home else default_home())
 
 
@@ -72,6 +66,7 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
 
 def parse_key(text: str, what: str, log: EventLog | None = None, *, code: int = EXIT_REFUSED) -> bytes:
     """A device or group id: 64 hex characters, or (with `log`) a unique prefix of a member's id."""
+    from crypto.keys import PublicId
     cleaned = text.strip().rstrip("…").rstrip(".").lower()
     try:
         return bytes(PublicId.from_hex(cleaned))
@@ -102,6 +97,7 @@ def option_names(message: str, names: list[str]) -> str:
 
 # --- commands: membership ------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
+    from node.home import HomeError, read_passphrase
     from node import membership
     home = home_of(args)
     if home.exists():
@@ -132,6 +128,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def _check_profile(group: str | None, region: str | None) -> None:
     """The group's name and region, checked before anything is written; errors name the options."""
+    from events.kinds import KINDS
     for option, name, value in (("--group", "name", group), ("--region", "region", region)):
         if value is not None:
             try:
@@ -145,6 +142,8 @@ def _check_profile(group: str | None, region: str | None) -> None:
 def _init_device(args: argparse.Namespace, home: Home) -> int:
     """`init --device-of GROUP_ID`: a further device of an existing group (no group key here). Its
     group's name and region come with the token it joins with."""
+    from crypto.keys import short_id
+    from node.home import read_passphrase
     from node import membership
     if args.new_network:
         raise UsageError("--device-of makes a further device of an existing group; it cannot found a network")
@@ -170,6 +169,7 @@ def cmd_id(args: argparse.Namespace) -> int:
 
 def cmd_vouch(args: argparse.Namespace) -> int:
     """Certify a further device of this group (a device request) or admit a group (a group id)."""
+    from crypto.keys import short_id
     from node import membership
     home = home_of(args)
     log = home.log()
@@ -215,6 +215,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    from crypto.keys import short_id
     from node import membership, render
     home = home_of(args)
     log = home.log()
@@ -267,6 +268,7 @@ def read_token(path: str) -> str:
 
 
 def cmd_join(args: argparse.Namespace) -> int:
+    from crypto.keys import short_id
     from node import membership
     from node.invite import decode_invite
     home = home_of(args)
@@ -295,6 +297,9 @@ def cmd_join(args: argparse.Namespace) -> int:
 
 # --- commands: events ----------------------------------------------------------------------------
 def cmd_publish(args: argparse.Namespace) -> int:
+    from events.kinds import KINDS, YES_NO
+    from events.sealed import SEALABLE
+    from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields
     if not args.kind:
         from node import render
 
@@ -368,6 +373,9 @@ PRIVATE_TO_HELP = "a group that may read the private details: its name or id (re
 
 def publish_options(kind_name: str) -> dict[str, str]:
     """The options `solnet publish KIND` takes besides the kind's fields, with what each does."""
+    from events.kinds import KINDS
+    from events.sealed import SEALABLE
+    from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD
     kind = KINDS[kind_name]
     options = {}
     if kind.expiry != "forbidden":
@@ -397,6 +405,7 @@ def ask_node(home: Home, request: dict[str, Any]) -> dict[str, Any] | None:
 def node_result(answer: dict[str, Any]) -> dict[str, Any]:
     """What the node did ({"id", "seq", ...}), or its refusal raised as the command would have
     raised it had it signed by itself (so the same words follow)."""
+    from node.kind_input import PublishError
     from node.admin_channel import ChannelError
 
     done, error = answer.get("ok"), answer.get("error")
@@ -430,6 +439,8 @@ def wait_until_caught_up(log: EventLog, offline: bool) -> None:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
+    from crypto.keys import short_id
+    from events.sealed import SEALED_KIND
     from node import audience, render
     home = home_of(args)
     log = home.log()
@@ -461,6 +472,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
     """What reads events for chosen groups here: this device's key, if any such event is to be shown
     and the keystore opens (SOLNET_PASSPHRASE, a file, or a prompt); else None: they stay encrypted."""
+    from node.home import HomeError
     from node import audience
     if not needed:
         return None
@@ -477,6 +489,8 @@ def group_names(log: EventLog) -> dict[bytes, str]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from crypto.keys import short_id
+    from events.sealed import SEALED_KIND
     from node import audience, render
     home = home_of(args)
     log = home.log()
@@ -528,6 +542,7 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
     """(text, status): status is readable, not_a_recipient or locked (no passphrase available)."""
+    from node.home import HomeError
     from node.private import open_private
     try:
         keys = home.keys()
@@ -538,13 +553,32 @@ def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from node import render
-    from node.status import node_status
+    from node.status_text import status_text
     home = home_of(args)
-    home.config()
-    out = node_status(home, home.log() if home.db_path.exists() else None)
-    emit(args, out, render.status_text(out))
+    out = status_of_running_node(home)
+    if out is None:  # no node runs here: read the home's files
+        from node.status import node_status
+
+        home.config()
+        out = node_status(home, home.log() if home.db_path.exists() else None)
+    emit(args, out, status_text(out))
     return 0
+
+
+def status_of_running_node(home: Home) -> dict[str, Any] | None:
+    """The status as the node running on `home` computes it (its log is open: the command then
+    loads neither the store nor the trust graph); None if no node answers with it (none runs, an
+    older one, or it failed: the command computes it itself, and says what went wrong in its words)."""
+    if not home.node_running():  # no need to load the channel's client (sockets) to learn that
+        return None
+    from node.admin_channel import ChannelError, ask
+
+    try:
+        answer = ask(home.path, {"op": "status"}, timeout_s=STATUS_TIMEOUT_S)
+    except ChannelError:
+        return None
+    status = answer.get("ok") if answer is not None else None
+    return status if isinstance(status, dict) else None
 
 
 def cmd_view(args: argparse.Namespace) -> int:
@@ -572,6 +606,7 @@ KINDS_WITH_TIMES = ("starts_at", "expires", "posted_at", "last_heard", "ts")
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
+    from crypto.keys import short_id
     home = home_of(args)
     answer = ask_node(home, {"op": "redact", "id": args.id, "reason": args.reason, "offline": args.offline})
     if answer is None:  # no node runs: sign here, after unlocking the keystore
@@ -635,6 +670,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 # --- commands: bundles ---------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
+    from node.home import read_bundle_passphrase
     from crypto.stream import SealedWriter
     from node import render
     from node.bundle import export_bundle
@@ -663,6 +699,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from crypto.keys import short_id
+    from node.home import read_bundle_passphrase
     from crypto.stream import SealedReader
     from node.bundle import import_bundle, is_sealed
     from node.outcome import PENDING, REJECTED
@@ -725,6 +763,7 @@ def proxy_of(args: argparse.Namespace, home: Home) -> tuple[Any, bool]:
     (`solnet proxy`), and whether it came from the config (then a running node follows changes).
     None means direct. There is no option to go direct while one is configured: that takes
     `solnet proxy off`, so a node set up for Tor cannot dial directly by mistake."""
+    from node.home import PROXY_ENV
     from sync.proxy import parse_proxy
 
     given = getattr(args, "proxy", None) or os.environ.get(PROXY_ENV)
@@ -739,6 +778,7 @@ def proxy_of(args: argparse.Namespace, home: Home) -> tuple[Any, bool]:
 
 
 def cmd_proxy(args: argparse.Namespace) -> int:
+    from node.home import PROXY_ENV
     home = home_of(args)
     config = home.config()
     if args.url is not None:
@@ -775,8 +815,11 @@ def _runtime_facts(home: Home) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from node.home import passphrase_source_warning
     import asyncio
     import logging
+    import math
+    import shlex
     home = home_of(args)
     home.log()  # fail early, with a clear message, if the node has not joined a network
     if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
@@ -866,6 +909,9 @@ def dashboard_url(host: str, port: int | None) -> str:
 
 def login_command(args: argparse.Namespace) -> str:
     """The command that prints a login link for this node (its home named when not the default)."""
+    import shlex
+
+    from node.home import HOME_ENV
     home = args.home or os.environ.get(HOME_ENV)
     return "solnet " + (f"--home {shlex.quote(home)} " if home else "") + "dashboard-link"
 
@@ -923,8 +969,8 @@ PEER_DONE = {
 
 
 def cmd_peers(args: argparse.Namespace) -> int:
-    from node import render
     from node import peer_blocks
+    from node.status_text import peer_line
     from node.status import peer_list, runtime_info
 
     log = home_of(args).log()
@@ -956,7 +1002,7 @@ def cmd_peers(args: argparse.Namespace) -> int:
         print("No peers yet: `solnet peers add HOST:PORT`." + ("" if runtime.get("running") else
               " (Peers that dial in are listed while the node runs.)"))
     for p in peers:
-        print(render.peer_line(p))
+        print(peer_line(p))
     return 0
 
 
@@ -1107,6 +1153,70 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --- parser ----------------------------------------------------------------------------------------
+class Later:
+    """An argument's setting computed only when its command's parser is made (it needs a module the
+    other commands do not load, such as the list of kinds)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+class CommandArguments:
+    """One command's arguments, written down by `build_parser` and given to a parser only when that
+    command is the one run: argparse takes ~0.4 ms to make a parser (most of it gettext looking for
+    catalogs that are not there), ~13 ms for all of solnet's, at every start."""
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings = settings  # of the parser: parents, description
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def add_argument(self, *names: str, **settings: Any) -> None:
+        self.calls.append(("add_argument", names, settings))
+
+    def set_defaults(self, **defaults: Any) -> None:
+        self.calls.append(("set_defaults", (), defaults))
+
+    def parser(self, parser_class: type[argparse.ArgumentParser], prog: str) -> argparse.ArgumentParser:
+        made = parser_class(prog=prog, **self.settings)
+        for method, names, settings in self.calls:
+            getattr(made, method)(*names, **{k: v.make() if isinstance(v, Later) else v for k, v in settings.items()})
+        return made
+
+
+class LazyCommands(argparse._SubParsersAction):
+    """argparse's subcommands, each command's parser made when that command is chosen. `--help`
+    lists them all from their names and help alone, as argparse does."""
+
+    def add_parser(self, name: str, **settings: Any) -> CommandArguments:  # type: ignore[override]
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), settings.pop("help")))
+        arguments = CommandArguments(**settings)
+        self._name_parser_map[name] = arguments  # its key is what argparse checks the command against
+        return arguments
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        arguments = self._name_parser_map.get(values[0])
+        if isinstance(arguments, CommandArguments):
+            self._name_parser_map[values[0]] = arguments.parser(self._parser_class, f"{self._prog_prefix} {values[0]}")
+        super().__call__(parser, namespace, values, option_string)
+
+
+def kind_names(before: str = "") -> Later:
+    """The kinds' names, listed in a help text (after `before`)."""
+    def make() -> str:
+        from events.kinds import KINDS
+
+        return before + ", ".join(KINDS)
+    return Later(make)
+
+
+def proxy_help() -> str:
+    from node.home import PROXY_ENV
+
+    return ("socks5://HOST:PORT: connect to peers only through this SOCKS5 proxy, which also resolves their names "
+            f"(.onion works); default ${PROXY_ENV}, else `solnet proxy`")
+
+
 class QuietParser(argparse.ArgumentParser):
     """argparse, with its errors raised as UsageError (mapped like every other error) instead of
     printed with the whole usage and an exit of its own."""
@@ -1135,6 +1245,7 @@ MAX_COUNT = 10**9
 
 
 def known_kind(text: str) -> str:
+    from events.kinds import KINDS
     kind = KINDS.get(text) or KINDS.get(text.replace("-", "."))
     if kind is None:
         close = [k for k in KINDS if k.startswith(text.rstrip("s")[:4])] if text else []
@@ -1167,11 +1278,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = QuietParser(prog="solnet", description="Node of the solnet solidarity network.")
     parser.add_argument("--home", help="the node's folder (default: $SOLNET_HOME or ~/.solnet)")
     parser.add_argument("--version", action=VersionAction)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=QuietParser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=QuietParser,
+                                action=LazyCommands)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print JSON for scripts")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> CommandArguments:
         p = sub.add_parser(name, parents=[common], help=help, description=help)
         p.set_defaults(handler=handler)
         return p
@@ -1208,12 +1320,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("join", cmd_join, "join a network with a token from a member group")
     p.add_argument("token", help="the invite file")
     p = add("publish", cmd_publish, "publish an event: solnet publish KIND --field value ...")
-    p.add_argument("kind", nargs="?", help=", ".join(KINDS))
+    p.add_argument("kind", nargs="?", help=kind_names())
     p.add_argument("rest", nargs=argparse.REMAINDER,
                    help="the kind's fields as --name value pairs; `solnet publish KIND --help` lists them, "
                         "their types and which are required")
     p = add("ls", cmd_ls, "list events, newest first")
-    p.add_argument("--kind", type=known_kind, help="only this kind: " + ", ".join(KINDS))
+    p.add_argument("--kind", type=known_kind, help=kind_names("only this kind: "))
     p.add_argument("--author", help="only this device or group id (or its first characters)")
     p.add_argument("--limit", type=positive_int, default=100, help="at most this many (default 100)")
     p = add("show", cmd_show, "show one event")
@@ -1231,7 +1343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", default="127.0.0.1:7700", help="HOST:PORT to accept peers on (default 127.0.0.1:7700)")
     p.add_argument("--peer", action="append", help="a peer to connect to (host:port or URL); repeatable")
     p.add_argument("--sync-interval", type=float, default=30.0, help="seconds between anti-entropy rounds (default 30)")
-    p.add_argument("--proxy", help=PROXY_HELP)
+    p.add_argument("--proxy", help=Later(proxy_help))
     p.add_argument("--public-dashboard", action="store_true",
                    help="let remote visitors read the dashboard's public pages without logging in (no forms, no private details)")
     p.add_argument("--dashboard-require-login", action="store_true", help=argparse.SUPPRESS)  # deprecated: a no-op
@@ -1248,10 +1360,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("address", nargs="?", help="host:port or URL (block and unblock: or a device or group id)")
     p = add("sync", cmd_sync, "sync once with a peer and print a summary")
     p.add_argument("address", help="host:port or URL of a running node")
-    p.add_argument("--proxy", help=PROXY_HELP)
+    p.add_argument("--proxy", help=Later(proxy_help))
     p = add("proxy", cmd_proxy, "show or set this node's SOCKS5 proxy for peer connections (Tor); a running node "
                                 "follows the change")
     p.add_argument("url", nargs="?", help="socks5://HOST:PORT to set it, `off` to connect directly")
+    from events.view_names import VIEWS
     p = add("view", cmd_view, "show a read model: " + ", ".join(VIEWS))
     p.add_argument("name", choices=VIEWS)
     p.add_argument("--region", help="only this region")
@@ -1287,8 +1400,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 NETWORK_COMMANDS = ("run", "sync", "demo")
-PROXY_HELP = ("socks5://HOST:PORT: connect to peers only through this SOCKS5 proxy, which also resolves "
-              f"their names (.onion works); default ${PROXY_ENV}, else `solnet proxy`")
 
 
 def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
@@ -1343,9 +1454,12 @@ def main(argv: list[str] | None = None) -> int:
         # socket or worker pipe is an exception in one thread, never a killed node.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if args.command == "publish" and args.kind and any(a in ("-h", "--help") for a in args.rest):
+        from events.kinds import KINDS
+
         kind = KINDS.get(args.kind) or KINDS.get(args.kind.replace("-", "."))
         if kind:
             from node import render
+            from node.kind_input import typed_fields
 
             print(render.kind_help(kind.name, typed_fields(kind), publish_options(kind.name)))
             return 0

@@ -14,18 +14,11 @@ import nacl.bindings as sodium
 import nacl.exceptions
 
 from crypto.errors import BadSignature, InvalidKey
+from crypto.short_ids import short_id  # noqa: F401 (the short form, also found here)
 
 KEY_SIZE = 32
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 SIGNATURE_SIZE = 64
-SHORT_ID_HEX = 12
-
-
-def short_id(value: bytes | str | object) -> str:
-    """The printable short form of a key or an event id: its first 12 hex characters and an
-    ellipsis, e.g. '1a2b3c4d5e6f…' (bytes, hex text, or anything with a hex() method)."""
-    text = value.hex() if hasattr(value, "hex") and not isinstance(value, str) else str(value)
-    return text[:SHORT_ID_HEX] + "…"
 
 
 class PublicId:

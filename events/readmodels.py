@@ -18,10 +18,6 @@ from events.effects import Target, draws_on_offer, problem
 from events.kinds import DEFAULT_UNIT, URGENCY
 from events.projections import Row
 
-# The read models, by name (node/views.py builds them; the CLI lists them without importing it).
-VIEWS = ("regions", "actions", "timeline", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
-         "alert-history", "resources", "groups")
-
 HOUR_MS = 3600 * 1000
 DAY_MS = 24 * HOUR_MS
 RECENT_ACTION_GRACE_MS = 3 * HOUR_MS  # an action that started in the last 3 h is still "upcoming"

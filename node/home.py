@@ -13,11 +13,9 @@ import fcntl
 import getpass
 import json
 import os
-import secrets
 import stat
 import sys
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,8 +28,8 @@ if TYPE_CHECKING:
     from node.store import Store
 
 # The keystore (Argon2id), the log and the store are imported where they are used: a command that
-# hands its work to the running node (`solnet publish`, node/admin_channel.py) or only reads the
-# config loads none of them.
+# hands its work to the running node (`solnet publish`, `status`; node/admin_channel.py) or only
+# reads the config loads none of them (nor dataclasses: Config is a plain class).
 
 PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
@@ -49,17 +47,32 @@ class HomeError(SolnetError):
     reason, exit_code, http_status = "home", EXIT_HOME, 503
 
 
-@dataclass
 class Config:
-    group_id: str
-    device_id: str
-    device_encryption_key: str
-    group_name: str
-    region: str
-    holds_group_key: bool = True
-    # socks5://HOST:PORT: every outbound peer connection of this node goes through it (Tor). Kept
-    # here, not only on the command line, so a node set up for Tor never dials directly by mistake.
-    proxy: str | None = None
+    """A home's config.json: this node's group and device, and how it reaches peers."""
+
+    __slots__ = ("group_id", "device_id", "device_encryption_key", "group_name", "region", "holds_group_key", "proxy")
+
+    def __init__(self, group_id: str, device_id: str, device_encryption_key: str, group_name: str, region: str,
+                 holds_group_key: bool = True, proxy: str | None = None) -> None:
+        self.group_id = group_id
+        self.device_id = device_id
+        self.device_encryption_key = device_encryption_key
+        self.group_name = group_name
+        self.region = region
+        self.holds_group_key = holds_group_key
+        # socks5://HOST:PORT: every outbound peer connection of this node goes through it (Tor). Kept
+        # here, not only on the command line, so a node set up for Tor never dials directly by mistake.
+        self.proxy = proxy
+
+    def as_dict(self) -> dict[str, str | bool | None]:
+        """Every field by name, in the order of config.json."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and self.as_dict() == other.as_dict()
+
+    def __repr__(self) -> str:
+        return f"Config({', '.join(f'{k}={v!r}' for k, v in self.as_dict().items())})"
 
 
 def default_home() -> Path:
@@ -165,6 +178,8 @@ class Home:
             pass
         # Written whole to a private temporary file, then linked into place: a node and a CLI command
         # asking at the same moment never see a half-written token, and the first one wins.
+        import secrets  # only to make a token (~5 ms to load: hashlib, random)
+
         tmp = path.with_name(f".admin-token.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -203,7 +218,7 @@ class Home:
         """Write config.json whole or not at all, readable by this user only (it names the group)."""
         from crypto.keystore import write_private_file
 
-        write_private_file(self.config_path, (json.dumps(asdict(config), indent=2) + "\n").encode("utf-8"))
+        write_private_file(self.config_path, (json.dumps(config.as_dict(), indent=2) + "\n").encode("utf-8"))
 
     @property
     def private_files(self) -> tuple[Path, ...]:

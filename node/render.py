@@ -9,7 +9,6 @@ prefix back), counts with their plurals, values as words rather than Python repr
 from __future__ import annotations
 
 import errno
-import socket
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,6 +17,7 @@ from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.kinds import DEFAULT_UNIT, KINDS
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
+from node.words import local_time, plural  # noqa: F401 (used here, and by callers as render.plural)
 
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
 MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
@@ -29,13 +29,6 @@ def iso(ms: int | None) -> str | None:
     if ms is None:
         return None
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def local_time(ms: int | None) -> str:
-    """A time in this machine's time zone, with the zone: '2026-12-01 18:00 CET'."""
-    if ms is None:
-        return "-"
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def local_zone() -> str:
@@ -120,11 +113,6 @@ def event_json(row: tuple, group_of: dict[bytes, bytes] | None = None) -> dict[s
 
 
 # --- text for people ------------------------------------------------------------------------------
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 event', '0 events', '2 events' (in English only one is singular)."""
-    return f"{count} {word if count == 1 else (words or word + 's')}"
-
-
 def with_article(word: str) -> str:
     """'an alert', 'a need', 'a support.request'."""
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
@@ -396,71 +384,11 @@ def region_text(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def status_text(out: dict[str, Any]) -> str:
-    """`solnet status` for people: the group, whether its node runs, the network and its counts.
-    `out` is what `status --json` prints (node.status.node_status)."""
-    group = f"{out['group_name'] or 'A device of group ' + short_id(out['group_id'])}"
-    region = f" ({out['region']})" if out.get("region") else ""
-    if out["network_id"] is None:
-        return (f"{group}{region} has not joined a network yet.\n  group id:  {out['group_id']}\n"
-                f"  device id: {out['device_id']}")
-    node = out.get("node") or {}
-    lines = [f"{group}{region}, in the network {out['network_name']!r} ({short_id(out['network_id'])})"]
-    if node.get("running"):
-        where = f"; peers connect to {node['listen'][0]}:{node.get('port')}" if node.get("listen") else ""
-        peers = [p for p in out.get("peers", ()) if p.get("source") != "blocked"]
-        connected = sum(1 for p in peers if p.get("connected"))
-        cut_off = f"; cut off since {local_time(node['cut_off_since'])}" if node.get("cut_off_since") else ""
-        lines.append(f"  node: running (pid {node.get('pid')}){where}; "
-                     f"{connected} of {plural(len(peers), 'peer')} connected{cut_off}")
-    else:
-        lines.append("  node: not running (start it with `solnet run`)")
-    lines += [f"  events: {plural(out['events'], 'event')} from {plural(out['authors'], 'author')}; "
-              f"{out['pending']} pending; {plural(out['forks'], 'fork')}",
-              f"  members: {plural(out['groups'], 'group')}, {plural(out['devices'], 'device')}",
-              f"  group id:  {out['group_id']}",
-              f"  device id: {out['device_id']}"]
-    for r in out["revoked"]:
-        lines.append(f"  revoked {r['role']} {short_id(r['id'])} from seq {r['from_seq']}"
-                     + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
-                     + (f" ({r['reason']})" if r["reason"] else ""))
-    if node.get("running") and node.get("storage_problem"):
-        lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
-                     "free some space")
-    return "\n".join(lines)
-
-
-DIRECTIONS = {"outbound": "connected (we dialled)", "inbound": "connected (they dialled in)",
-              "both": "connected both ways"}
-
-
-def peer_line(peer: dict[str, Any]) -> str:
-    """One line of `solnet peers`: the peer's group, its address (none if it only dialled in), the
-    label logs use for it, how it is linked with its current lag both ways, or since when it is
-    cut off; its last sync and last error."""
-    if peer.get("source") == "blocked":
-        return f"blocked: {peer.get('address') or peer.get('id')} (`solnet peers unblock` lifts it)"
-    if peer.get("connected"):
-        behind, ahead = peer.get("behind"), peer.get("ahead")
-        lag = ("lag not measured yet" if behind is None
-               else f"{plural(behind, 'event')} behind, {plural(ahead or 0, 'event')} they lack")
-        state = f"{DIRECTIONS.get(peer.get('direction') or 'outbound', 'connected')}, {lag}"
-    elif peer.get("banned"):
-        state = "banned for invalid data"
-    elif peer.get("cut_off_since"):
-        state = f"cut off since {local_time(peer['cut_off_since'])}"
-    else:
-        state = "never connected"
-    last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
-    error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
-    name = " ".join((peer.get("name") or "(group not known yet)").split())  # a profile's name on one line
-    return (f"{name:<20} {peer.get('address') or '(dialled in)':<28} "
-            f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}")
-
-
 def connection_problem(exc: BaseException) -> str:
     """Why a connection to a peer failed, in words: never a class name, never the peer's address
     (this text goes to logs and to `solnet peers`)."""
+    import socket  # here: the commands that only print events (`solnet ls`) open no socket
+
     cause = getattr(exc, "os_error", None) or exc  # aiohttp's ClientConnectorError wraps the OSError
     if isinstance(cause, ConnectionRefusedError):
         return "connection refused — is a solnet node running there?"

@@ -14,12 +14,12 @@ from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER,
                                 OFFER, OFFER_UPDATE, PROFILE, REPORT, RESOURCE, SUPPORT, SUPPORT_OFFER,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, MemoryTables, Row, offer_key)
 from events.trust import TrustGraph
+from events.view_names import VIEWS
 from node import references
 from node.audience import WithOpened
 from node.log import EventLog, now_ms
 from node.status import peer_list
 
-VIEWS = readmodels.VIEWS
 DAY_MS = readmodels.DAY_MS
 SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
 # Tables whose rows place a region on the map (a group's home region too).

@@ -18,8 +18,6 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sync.messages import HEAD_PREFIX
-
 
 @dataclass(frozen=True, slots=True)
 class Head:
@@ -64,6 +62,8 @@ def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
     first (membership chains, so the peer can verify everything after them). `forks` are the fork
     points this node knows (author -> seq): a peer whose head of such an author is at or past it
     has not heard of the fork yet and gets the evidence."""
+    from sync.messages import HEAD_PREFIX  # here: `solnet status` digests heads without the wire messages
+
     out: list[SendRange | SendEvidence] = []
     for head in mine:
         their_seq, their_prefix = theirs.get(head.author, (0, b""))

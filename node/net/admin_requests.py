@@ -1,7 +1,8 @@
 """What the node's local channel does for this user's commands (node/admin_channel.py): publish and
 redact with the node's unlocked keys, through the node's own publishing (group commit, gossip at
-once). Answers carry the errors as the command would have raised them itself, so it says the same
-words as when it signs alone.
+once); and `solnet status`, from the node's log already open (the command then loads neither the
+store nor the trust graph). Answers carry the errors as the command would have raised them itself,
+so it says the same words as when it signs alone.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from node import chain_gate, publishing
 from node.log import now_ms
 from node.net.admin_socket import Say
 from node.ports import StorageFailed, WebNode
+from node.status import node_status
 from solnet_errors import EXIT_USAGE, SolnetError
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -39,6 +41,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     try:
         op = request.get("op")
         extra: dict[str, Any] = {}
+        if op == "status":  # what `solnet status --json` prints, as the command would compute it
+            return {"ok": await node.db(node_status, node.home, node.log)}
         if op == "publish":
             event = await _publish(node, request, say, closing)
         elif op == "redact":

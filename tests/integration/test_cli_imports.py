@@ -1,7 +1,7 @@
 """What the everyday commands load (a behaviour, checked on the module set, not on a clock): `solnet
---help`, `status` and `ls` load no network stack and no key derivation; a `publish` the running
-node signs loads not even the database. On a Raspberry Pi every module is tens of milliseconds
-between Enter and an alert leaving."""
+--help`, `status` and `ls` load no network stack and no key derivation; `--help` loads none of
+solnet's layers; a `status` or a `publish` the running node answers loads not even the database.
+On a Raspberry Pi every module is tens of milliseconds between Enter and an alert leaving."""
 from __future__ import annotations
 
 import json
@@ -29,6 +29,10 @@ NETWORK_STACK = ("aiohttp", "aiohttp_socks", "yarl", "multidict", "asyncio", "ji
                  "sync.handshake", "sync.gossip", "sync.proxy", "sync.channel")
 KEY_DERIVATION = ("nacl.pwhash", "crypto.keystore", "crypto.passphrase")  # Argon2id: the slow unlock
 DATABASE = ("sqlite3", "node.store", "node.log")
+# What a command needs only to read or make events: libsodium, the wire format, the kinds, the renderer
+EVENT_LAYERS = ("nacl", "msgpack", "crypto.keys", "events.format", "events.kinds", "events.trust", "node.render")
+ALWAYS_OUT = ("cryptography", "jinja2", "feedgen", "icalendar", "lxml", "node.verify_pool", "sync.messages",
+              "logging")  # the test tool's crypto, the dashboard's templates, the feeds; ingest; the wire
 
 
 def loaded(home: Path, tmp_path: Path, *args: str, passphrase: bool = True) -> tuple[set[str], str]:
@@ -54,7 +58,40 @@ def test_help_status_and_ls_load_no_network_stack_and_no_key_derivation(cluster,
     assert among(modules, NETWORK_STACK + KEY_DERIVATION + DATABASE + ("sync",)) == []
     for command in (["status"], ["ls"], ["status", "--json"]):
         modules, _ = loaded(home, tmp_path, *command)
-        assert among(modules, NETWORK_STACK + KEY_DERIVATION) == [], command
+        assert among(modules, NETWORK_STACK + KEY_DERIVATION + ALWAYS_OUT) == [], command
+
+
+def test_help_loads_none_of_solnets_layers(cluster, tmp_path):
+    """`solnet --help` and a command's own `--help` (but those that list the kinds: publish, ls)."""
+    [node] = cluster.network([("Calais", "calais")])
+    for command in (["--help"], ["status", "--help"], ["view", "--help"], ["peers", "--help"]):
+        modules, out = loaded(node.home.path, tmp_path, *command)
+        assert "usage: solnet" in out, command
+        assert among(modules, NETWORK_STACK + KEY_DERIVATION + DATABASE + EVENT_LAYERS + ALWAYS_OUT
+                     + ("sync", "node.home", "dataclasses")) == [], command
+
+
+def test_status_of_a_running_node_is_its_answer_and_loads_no_database(cluster, tmp_path):
+    [node] = cluster.network([("Calais", "calais")])
+    cluster.start(node)
+    modules, out = loaded(node.home.path, tmp_path, "status", "--json")
+    assert among(modules, NETWORK_STACK + KEY_DERIVATION + DATABASE + EVENT_LAYERS + ALWAYS_OUT
+                 + ("sync", "dataclasses")) == []
+    answered = json.loads(out)
+    assert answered["node"]["running"] is True and answered["node"]["pid"] == cluster.started[-1][1].pid
+    # The same facts as read from the home's files (what `status` computes when no node runs).
+    from node.status import node_status
+
+    log = node.home.log()
+    try:
+        computed = node_status(node.home, log)
+    finally:
+        log.store.close()
+    assert {k: v for k, v in answered.items() if k != "node"} == {k: v for k, v in computed.items() if k != "node"}
+    assert answered["node"].keys() == computed["node"].keys()
+    modules, text = loaded(node.home.path, tmp_path, "status")
+    assert "  node: running (pid " in text and "1 group, 1 device" in text, text
+    assert among(modules, DATABASE + EVENT_LAYERS) == []
 
 
 def test_publish_through_the_running_node_loads_neither_database_nor_keystore(cluster, tmp_path):

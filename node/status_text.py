@@ -1,0 +1,71 @@
+"""`solnet status` and `solnet peers` as text for people: what `--json` prints (node/status.py),
+in lines. Apart from node/render.py, which loads the kinds and the store, so that `status` prints
+from the running node's answer having loaded nothing else."""
+from __future__ import annotations
+
+from typing import Any
+
+from crypto.short_ids import short_id
+from node.words import local_time, plural
+
+
+def status_text(out: dict[str, Any]) -> str:
+    """`solnet status` for people: the group, whether its node runs, the network and its counts.
+    `out` is what `status --json` prints (node.status.node_status)."""
+    group = f"{out['group_name'] or 'A device of group ' + short_id(out['group_id'])}"
+    region = f" ({out['region']})" if out.get("region") else ""
+    if out["network_id"] is None:
+        return (f"{group}{region} has not joined a network yet.\n  group id:  {out['group_id']}\n"
+                f"  device id: {out['device_id']}")
+    node = out.get("node") or {}
+    lines = [f"{group}{region}, in the network {out['network_name']!r} ({short_id(out['network_id'])})"]
+    if node.get("running"):
+        where = f"; peers connect to {node['listen'][0]}:{node.get('port')}" if node.get("listen") else ""
+        peers = [p for p in out.get("peers", ()) if p.get("source") != "blocked"]
+        connected = sum(1 for p in peers if p.get("connected"))
+        cut_off = f"; cut off since {local_time(node['cut_off_since'])}" if node.get("cut_off_since") else ""
+        lines.append(f"  node: running (pid {node.get('pid')}){where}; "
+                     f"{connected} of {plural(len(peers), 'peer')} connected{cut_off}")
+    else:
+        lines.append("  node: not running (start it with `solnet run`)")
+    lines += [f"  events: {plural(out['events'], 'event')} from {plural(out['authors'], 'author')}; "
+              f"{out['pending']} pending; {plural(out['forks'], 'fork')}",
+              f"  members: {plural(out['groups'], 'group')}, {plural(out['devices'], 'device')}",
+              f"  group id:  {out['group_id']}",
+              f"  device id: {out['device_id']}"]
+    for r in out["revoked"]:
+        lines.append(f"  revoked {r['role']} {short_id(r['id'])} from seq {r['from_seq']}"
+                     + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
+                     + (f" ({r['reason']})" if r["reason"] else ""))
+    if node.get("running") and node.get("storage_problem"):
+        lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
+                     "free some space")
+    return "\n".join(lines)
+
+
+DIRECTIONS = {"outbound": "connected (we dialled)", "inbound": "connected (they dialled in)",
+              "both": "connected both ways"}
+
+
+def peer_line(peer: dict[str, Any]) -> str:
+    """One line of `solnet peers`: the peer's group, its address (none if it only dialled in), the
+    label logs use for it, how it is linked with its current lag both ways, or since when it is
+    cut off; its last sync and last error."""
+    if peer.get("source") == "blocked":
+        return f"blocked: {peer.get('address') or peer.get('id')} (`solnet peers unblock` lifts it)"
+    if peer.get("connected"):
+        behind, ahead = peer.get("behind"), peer.get("ahead")
+        lag = ("lag not measured yet" if behind is None
+               else f"{plural(behind, 'event')} behind, {plural(ahead or 0, 'event')} they lack")
+        state = f"{DIRECTIONS.get(peer.get('direction') or 'outbound', 'connected')}, {lag}"
+    elif peer.get("banned"):
+        state = "banned for invalid data"
+    elif peer.get("cut_off_since"):
+        state = f"cut off since {local_time(peer['cut_off_since'])}"
+    else:
+        state = "never connected"
+    last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
+    error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
+    name = " ".join((peer.get("name") or "(group not known yet)").split())  # a profile's name on one line
+    return (f"{name:<20} {peer.get('address') or '(dialled in)':<28} "
+            f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}")
