@@ -4,8 +4,12 @@ Signs N events of one device (another author than the ingesting node), then inge
 batches of BATCH (the size sync uses) into a fresh store that knows only the trust events.
 Reports events/s, the raw single-core verify rate measured in the same run, and their ratio; and
 the CPU time of the ingesting process per event in verify-times (main_cpu_over_verify: its own
-work, plus the signatures it verified itself instead of waiting for a worker), which other work on
-the machine skews much less than the rates.
+work, plus the events it examined itself instead of waiting for a worker), which other work on
+the machine skews much less than the rates. Of that, `examined_in_main` is the share of events the
+ingesting process examined itself (decode, signature, body: events/examine.py) and
+`main_work_over_verify` its CPU per event without them (what is left for the main process to do
+per event: the S of `ratio <= 2 / (S + 1)` on two cores), each examination counted at the cost of
+one measured in the same run.
 Budget (docs/design.md section 10): ratio >= 0.7.  Last line: key=value pairs.
 """
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import found_network, load_average, raw_verify_rate, signed_chain  # noqa: E402
+from events.examine import examine_records  # noqa: E402
 from events.format import decode_event  # noqa: E402
 from node import verify_pool  # noqa: E402
 from node.log import EventLog  # noqa: E402
@@ -41,18 +46,22 @@ def main() -> None:
         sign_s = time.perf_counter() - t0
         sample = [decode_event(w) for w in wires[:5000]]
         verify_rate = raw_verify_rate(sample)
+        cpu0 = time.process_time()
+        examine_records(wires[:2000], verify=True)
+        examine_cpu = (time.process_time() - cpu0) / min(2000, len(wires))  # one event's examination
 
         sink = EventLog.create(Store(Path(tmp) / "sink.db"), net.genesis)
         sink.ingest(net.trust_wires)
         verify_pool.start()  # a running node starts its verifier processes at boot, not mid-sync
-        start, cpu_start = time.perf_counter(), time.process_time()
+        start, cpu_start, here_start = time.perf_counter(), time.process_time(), verify_pool.examined_here()
         batches = (wires[i : i + args.batch] for i in range(0, len(wires), args.batch))
         for outcomes in sink.ingest_stream(batches):
             bad = [o for o in outcomes if o.status != "accepted"]
             if bad:
                 raise SystemExit(f"unexpected outcome: {bad[0]}")
         elapsed = time.perf_counter() - start
-        main_cpu = time.process_time() - cpu_start  # this process only: not the signature workers
+        main_cpu = time.process_time() - cpu_start  # this process only: not the workers
+        here = verify_pool.examined_here() - here_start
         rate = args.events / elapsed
         sink.store.checkpoint()  # the whole database in its main file (the WAL was counted before 2026-12-02)
         db_bytes = sum(f.stat().st_size for f in Path(tmp).glob("sink.db*"))
@@ -61,6 +70,9 @@ def main() -> None:
           f"({args.batch}-event batches, {os.cpu_count()} cores)")
     print(f"events={args.events} batch={args.batch} ingest_per_s={rate:.0f} verify_per_s_1core={verify_rate:.0f} "
           f"ingest_over_verify={rate / verify_rate:.2f} main_cpu_over_verify={main_cpu / args.events * verify_rate:.2f} "
+          f"examined_in_main={here / args.events:.2f} "
+          f"main_work_over_verify={(main_cpu - here * examine_cpu) / args.events * verify_rate:.2f} "
+          f"examine_over_verify={examine_cpu * verify_rate:.2f} "
           f"bytes_per_event={db_bytes / args.events:.0f} budget_ratio=0.70 "
           f"load_start={load_start} load_end={load_average()}")
 
