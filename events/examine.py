@@ -86,8 +86,25 @@ def _record(wire: bytes, verify: bool) -> list[Any]:
         except BadSignature:
             ok = False
     facts = body_facts(ev)
-    return [ev.id, tuple(ev.header), ev.header_bytes, ev.signature, ev.body, ok,
+    # The header, signature and body are not sent back: they are cut from the wire (`_parts`).
+    return [ev.id, tuple(ev.header), len(ev.header_bytes), ev.body is not None, ok,
             None if facts is None else [facts.problem, facts.has_fields, facts.shape]]
+
+
+def _bin_head(size: int) -> int:
+    """Bytes before the data of a msgpack bin of `size` bytes (its shortest form: canonical)."""
+    return 2 if size < 0x100 else 3 if size < 0x10000 else 5
+
+
+def _parts(wire: bytes, header_len: int, body_len: int | None) -> tuple[bytes, bytes, bytes | None]:
+    """(header, signature, body) of a wire that decoded: it is canonical, [bin, bin 64, bin | nil],
+    so where each part lies follows from the lengths alone."""
+    h = 1 + _bin_head(header_len)
+    s = h + header_len + 2
+    if body_len is None:
+        return wire[h: s - 2], wire[s: s + 64], None
+    b = s + 64 + _bin_head(body_len)
+    return wire[h: s - 2], wire[s: s + 64], wire[b: b + body_len]
 
 
 def examine_records(wires: Sequence[bytes], *, verify: bool) -> list[list[Any]]:
@@ -99,20 +116,20 @@ def pack_records(records: list[list[Any]]) -> bytes:
     return msgpack.packb(records, use_bin_type=True)
 
 
-def read_records(records: list[list[Any]]) -> list[Examined]:
-    """Examined events from records (made by `examine_records` here, or unpacked from a worker)."""
+def read_records(records: list[list[Any]], wires: Sequence[bytes]) -> list[Examined]:
+    """Examined events from the records of `wires` (made by `examine_records` here, or unpacked
+    from a worker's answer)."""
     out = []
-    for r in records:
+    for r, wire in zip(records, wires):
         if len(r) == 3:
             out.append(Examined(None, InvalidEvent(r[0], r[1], r[2]), None, None))
             continue
-        event_id, header, header_bytes, signature, body, ok, facts = r
-        ev = Event(event_id, Header(*header), header_bytes, signature, body)
-        if facts is not None:
-            problem, has_fields, shape = facts
-            facts = BodyFacts(tuple(problem) if problem is not None else None, has_fields,
-                              tuple(shape) if shape is not None else None)
-        out.append(Examined(ev, None, ok, facts))
+        event_id, fields, header_len, has_body, ok, facts = r
+        header = Header(*fields)
+        header_bytes, signature, body = _parts(wire, header_len, header.body_len if has_body else None)
+        # (problem and shape may be lists, as msgpack gives them back: read by unpacking only)
+        out.append(Examined(Event(event_id, header, header_bytes, signature, body), None, ok,
+                            None if facts is None else BodyFacts(*facts)))
     return out
 
 
@@ -124,4 +141,4 @@ def unpack_records(payload: bytes) -> list[list[Any]]:
 
 def examine_all(wires: Sequence[bytes], *, verify: bool) -> list[Examined]:
     """Examine `wires` in this process."""
-    return read_records(examine_records(wires, verify=verify))
+    return read_records(examine_records(wires, verify=verify), wires)

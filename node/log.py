@@ -10,6 +10,7 @@ signatures of duplicates are not checked at all.
 """
 from __future__ import annotations
 
+import collections
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from node.verify_pool import Examination, verify_here
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 MAX_PENDING = 20_000
+AHEAD = 2  # batches sent for examination ahead of the one being stored
 MAX_CREDENTIAL_PASSES = 16
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
@@ -176,17 +178,16 @@ class EventLog:
     def ingest_stream(self, batches: Iterable[Sequence[bytes]], *, now: int | None = None) -> Iterator[list[Outcome]]:
         """Ingest batches one transaction each, yielding each batch's outcomes once committed.
 
-        Batch k+1 is sent for examination (decode, signatures, bodies) before batch k is stored,
-        so the workers never wait for the store, nor the store for the workers.
+        Batches k+1 and k+2 are sent for examination (decode, signatures, bodies) before batch k
+        is stored, so the workers never run dry while the store works, nor the store waits for them.
         """
-        ahead: _Prepared | None = None
+        ahead: collections.deque[_Prepared] = collections.deque()
         for wires in batches:
-            prepared = self._prepare(wires, now_ms() if now is None else now)
-            if ahead is not None:
-                yield self._commit(ahead)
-            ahead = prepared
-        if ahead is not None:
-            yield self._commit(ahead)
+            ahead.append(self._prepare(wires, now_ms() if now is None else now))
+            if len(ahead) > AHEAD:
+                yield self._commit(ahead.popleft())
+        while ahead:
+            yield self._commit(ahead.popleft())
 
     def prepare(self, wires: Sequence[bytes], now: int | None = None) -> _Prepared:
         """First half of ingest (no write lock): start examining the batch (decode, signatures,

@@ -42,6 +42,7 @@ log = logging.getLogger(f"solnet.{__name__}")
 
 MIN_PARALLEL = 64  # below this, shipping work to another process costs more than it saves
 CHUNK = 100
+IN_FLIGHT = 2  # chunks sent to one worker before reading its first answer
 LOW_MEMORY = 1 << 30  # below this much memory, one worker at most
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,23 +113,34 @@ class _Worker:
         self.thread.start()
 
     def _run(self) -> None:
-        while (job := self.pool.take()) is not None:
-            try:
-                payload = msgpack.packb(job.wires, use_bin_type=True)
-                self.proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
-                self.proc.stdin.flush()
+        """Keep up to IN_FLIGHT chunks sent ahead, so the worker finds its next request in the
+        pipe while this thread waits for the GIL to read an answer (the main thread may hold it
+        for milliseconds: a worker fed one chunk at a time sat idle a third of the time)."""
+        sent: collections.deque[_Job] = collections.deque()
+        try:
+            while True:
+                job = self.pool.take(wait=not sent) if len(sent) < IN_FLIGHT else None
+                if job is not None:
+                    payload = msgpack.packb(job.wires, use_bin_type=True)
+                    self.proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
+                    self.proc.stdin.flush()
+                    sent.append(job)
+                    continue
+                if not sent:
+                    return  # the pool is shut down
+                job = sent[0]
                 head = self.proc.stdout.read(4)
                 answer = self.proc.stdout.read(int.from_bytes(head, "big")) if len(head) == 4 else b""
                 records = unpack_records(answer) if answer else []
                 if not isinstance(records, list) or len(records) != len(job.wires):
                     raise OSError("the ingest worker ended")
                 job.records = records
-            except (OSError, ValueError, msgpack.UnpackException) as exc:
-                self.alive = False
-                log.warning("an ingest worker process stopped (%s); examining its events in the main process", exc)
+                sent.popleft().done.set()
+        except (OSError, ValueError, msgpack.UnpackException) as exc:
+            self.alive = False
+            log.warning("an ingest worker process stopped (%s); examining its events in the main process", exc)
+            for job in sent:  # without records: the main thread examines them itself
                 job.done.set()
-                return
-            job.done.set()
 
     def stop(self, timeout: float) -> None:
         try:
@@ -155,12 +167,13 @@ class _Pool:
             self.queue.append(job)
             self.cond.notify()
 
-    def take(self) -> _Job | None:
-        """Worker side: the oldest queued job (None once the pool is shut down)."""
+    def take(self, wait: bool = True) -> _Job | None:
+        """Worker side: the oldest queued job (None once the pool is shut down, or if there is
+        none and `wait` is false)."""
         with self.cond:
-            while not self.queue and not self.closed:
+            while wait and not self.queue and not self.closed:
                 self.cond.wait()
-            if self.closed:
+            if self.closed or not self.queue:
                 return None
             job = self.queue.popleft()
             job.taken = True
@@ -278,4 +291,4 @@ class Examination:
             if records is None:
                 records = examine_records(job.wires, verify=True)
                 _examined_here += len(job.wires)
-            yield from read_records(records)
+            yield from read_records(records, job.wires)
