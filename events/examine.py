@@ -116,7 +116,7 @@ def pack_records(records: list[list[Any]]) -> bytes:
     return msgpack.packb(records, use_bin_type=True)
 
 
-def read_records(records: list[list[Any]], wires: Sequence[bytes]) -> list[Examined]:
+def read_records(records: Sequence[Sequence[Any]], wires: Sequence[bytes]) -> list[Examined]:
     """Examined events from the records of `wires` (made by `examine_records` here, or unpacked
     from a worker's answer)."""
     out = []
@@ -127,16 +127,16 @@ def read_records(records: list[list[Any]], wires: Sequence[bytes]) -> list[Exami
         event_id, fields, header_len, has_body, ok, facts = r
         header = Header(*fields)
         header_bytes, signature, body = _parts(wire, header_len, header.body_len if has_body else None)
-        # (problem and shape may be lists, as msgpack gives them back: read by unpacking only)
         out.append(Examined(Event(event_id, header, header_bytes, signature, body), None, ok,
                             None if facts is None else BodyFacts(*facts)))
     return out
 
 
 def unpack_records(payload: bytes) -> list[list[Any]]:
-    """A worker's answer as records. It comes from this node's own child process, not a peer: no
-    canonical-form checks (and tuples come back as lists, which `read_records` accepts)."""
-    return msgpack.unpackb(payload, raw=False, use_list=True)
+    """A worker's answer as records (arrays come back as tuples, as `examine_records` makes the
+    problems and shapes). It comes from this node's own child process, not a peer: no
+    canonical-form checks."""
+    return list(msgpack.unpackb(payload, raw=False, use_list=False))
 
 
 def examine_all(wires: Sequence[bytes], *, verify: bool) -> list[Examined]:
