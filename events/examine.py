@@ -87,7 +87,7 @@ def _record(wire: bytes, verify: bool) -> list[Any]:
             ok = False
     facts = body_facts(ev)
     # The header, signature and body are not sent back: they are cut from the wire (`_parts`).
-    return [ev.id, tuple(ev.header), len(ev.header_bytes), ev.body is not None, ok,
+    return [ev.id, ev.header, len(ev.header_bytes), ev.body is not None, ok,
             None if facts is None else [facts.problem, facts.has_fields, facts.shape]]
 
 

@@ -319,7 +319,7 @@ class EventLog:
                hold: bool = True, facts: BodyFacts | None = None) -> Outcome:
         """Check one signature-verified event against chain, trust and kind rules; store it if it
         passes. `facts`: its body already judged (events/examine.py), else it is parsed here."""
-        if ev.kind == "redact":
+        if ev.header.kind == "redact":
             self._honour_redaction(ev)
         try:
             return self._admit_checked(ev, heads, now, hold, facts)
@@ -339,7 +339,8 @@ class EventLog:
 
     def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int,
                        hold: bool, facts: BodyFacts | None) -> Outcome:
-        author, seq = ev.author, ev.seq
+        header = ev.header
+        author, seq = header.author, header.seq
         fork_at = self.trust.fork_point(author)
         if fork_at is not None and seq >= fork_at:
             raise InvalidEvent(E.FROZEN, f"author is frozen from seq {fork_at}: it signed two different events "
@@ -358,7 +359,7 @@ class EventLog:
             return self._record_fork(ev, seq, heads, now)
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold)
-        if ev.header.prev != head_id:
+        if header.prev != head_id:
             return self._record_fork(ev, seq - 1, heads, now)
         if facts is None:
             fields = self._effective_fields(ev, member)
@@ -366,11 +367,11 @@ class EventLog:
         else:  # judged by a worker: refused here, at the same point as a body parsed here would be
             if facts.problem is not None:
                 raise InvalidEvent(*facts.problem)
-            fields, effective = None, facts.has_fields and member.role in KINDS[ev.kind].signers
-        expired = ev.header.expires is not None and ev.header.expires <= now
+            fields, effective = None, facts.has_fields and member.role in KINDS[header.kind].signers
+        expired = header.expires is not None and header.expires <= now
         if self.store.is_redacted(ev.id, author):
             body_state, body = BODY_REDACTED, None
-        elif ev.is_stub:
+        elif ev.body is None and header.body_len > 0:  # a stub
             body_state, body = BODY_MISSING, None
         elif expired:
             body_state, body = BODY_EXPIRED, None
@@ -383,10 +384,10 @@ class EventLog:
                 self.store.apply_projection(project(ev, fields, member.group), n)
             elif facts is not None and facts.shape is not None:
                 table, region, t, ref = facts.shape
-                self.store.add_row(n, table, member.group, region, t, ref, (ev.header.timestamp, ev.id))
-        if effective and ev.kind in TRUST_KINDS:
+                self.store.add_row(n, table, member.group, region, t, ref, (header.timestamp, ev.id))
+        if effective and header.kind in TRUST_KINDS:
             self._trust_changed(heads, now)
-        return Outcome(ev.id, ACCEPTED, kind=ev.kind)
+        return Outcome(ev.id, ACCEPTED, kind=header.kind)
 
     def _head(self, author: bytes, heads: dict[bytes, tuple[int, bytes | None]]) -> tuple[int, bytes | None]:
         """(seq, id) of `author`'s newest stored event, cached for the length of one batch."""

@@ -114,8 +114,10 @@ class _Worker:
 
     def _run(self) -> None:
         """Keep up to IN_FLIGHT chunks sent ahead, so the worker finds its next request in the
-        pipe while this thread waits for the GIL to read an answer (the main thread may hold it
-        for milliseconds: a worker fed one chunk at a time sat idle a third of the time)."""
+        pipe while this thread waits for the GIL to read an answer (the main thread holds it for
+        up to the switch interval, 5 ms, about the time a worker takes for a chunk; fed one chunk
+        at a time, the worker waited that long between chunks). Answers are small (lengths, not
+        bytes), so a worker never blocks writing one while this thread writes a request."""
         sent: collections.deque[_Job] = collections.deque()
         try:
             while True:
