@@ -2,12 +2,15 @@
 
 Every event, from a peer, a bundle or this node's own CLI, goes through `_admit`, inside one
 write transaction per batch that also updates the projections, so a crash leaves both or
-neither. Order of work per batch: decode (cheap, structural) -> drop duplicates by id ->
-verify signatures (the expensive part, on all cores) -> chain, trust and kind checks in
-(author, seq) order -> store and project -> retry pending events that can now go in.
+neither. Order of work per batch: decode, verify signatures, judge bodies by their kind's rules
+and work out read-model rows (everything that needs no state: on the worker processes,
+node/verify_pool.py) -> drop duplicates by id -> chain, trust and kind checks in (author, seq)
+order -> store and project -> retry pending events that can now go in. Without workers, the
+signatures of duplicates are not checked at all.
 """
 from __future__ import annotations
 
+import collections
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from crypto.keys import SigningKey
 from events import errors as E
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
+from events.examine import BodyFacts, Examined
 from events.format import Event, decode_event, sign_event
 from events.genesis import Genesis, parse_genesis
 from events import effects
@@ -27,11 +31,12 @@ from node import chain_gate, references
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
 
-if TYPE_CHECKING:
-    from node.verify_pool import Verification
+if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
+    from node.verify_pool import Examination
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 MAX_PENDING = 20_000
+AHEAD = 2  # batches sent for examination ahead of the one being stored
 MAX_CREDENTIAL_PASSES = 16
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
@@ -39,13 +44,13 @@ TRUST_KINDS = ("member.vouch", "member.revoke")
 
 @dataclass
 class _Prepared:
-    """A batch decoded and sent for verification, waiting for its write transaction."""
+    """A batch sent for examination (decode, signatures, bodies), waiting for its write transaction."""
 
     now: int
     outcomes: list[Outcome | None]
-    fresh: list[tuple[int, Event]] = field(default_factory=list)
+    fresh: list[tuple[int, Examined]] = field(default_factory=list)
     fills: list[tuple[int, Event]] = field(default_factory=list)
-    verification: Verification | None = None
+    examination: Examination | None = None  # until `_resolve` has read its results
     hold: bool = True  # keep events that wait for a vouch or an earlier seq in `pending`
 
 
@@ -180,21 +185,20 @@ class EventLog:
     def ingest_stream(self, batches: Iterable[Sequence[bytes]], *, now: int | None = None) -> Iterator[list[Outcome]]:
         """Ingest batches one transaction each, yielding each batch's outcomes once committed.
 
-        Batch k+1 is decoded and its signatures sent for verification before batch k is stored,
-        so the verifier never waits for the store, nor the store for the verifier.
+        Batches k+1 and k+2 are sent for examination (decode, signatures, bodies) before batch k
+        is stored, so the workers never run dry while the store works, nor the store waits for them.
         """
-        ahead: _Prepared | None = None
+        ahead: collections.deque[_Prepared] = collections.deque()
         for wires in batches:
-            prepared = self._prepare(wires, now_ms() if now is None else now)
-            if ahead is not None:
-                yield self._commit(ahead)
-            ahead = prepared
-        if ahead is not None:
-            yield self._commit(ahead)
+            ahead.append(self._prepare(wires, now_ms() if now is None else now))
+            if len(ahead) > AHEAD:
+                yield self._commit(ahead.popleft())
+        while ahead:
+            yield self._commit(ahead.popleft())
 
     def prepare(self, wires: Sequence[bytes], now: int | None = None) -> _Prepared:
-        """First half of ingest (no write lock): decode, refuse the obvious, start verification.
-        Preparing batch k+1 before committing batch k keeps the verifier busy."""
+        """First half of ingest (no write lock): start examining the batch (decode, signatures,
+        bodies). Preparing batch k+1 before committing batch k keeps the workers busy."""
         return self._prepare(wires, now_ms() if now is None else now)
 
     def ingest_credentials(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
@@ -226,18 +230,27 @@ class EventLog:
         return self._commit(prepared)
 
     def _prepare(self, wires: Sequence[bytes], now: int) -> _Prepared:
-        """Everything that needs no write lock: decode, cheap refusals, known ids, start verification."""
-        prepared = _Prepared(now, [None] * len(wires))
-        outcomes = prepared.outcomes
-        candidates: list[tuple[int, Event]] = []
+        """Start the work that needs no state (on the worker processes, when there are some)."""
+        from node.verify_pool import Examination  # here: reading commands (`solnet ls`) verify nothing
+
+        return _Prepared(now, [None] * len(wires), examination=Examination(wires))
+
+    def _resolve(self, prepared: _Prepared) -> None:
+        """Read the examination (waiting for the workers, or helping them), refuse the obvious, drop
+        known ids, and sort what is new by (author, seq); no write lock is held."""
+        examination, prepared.examination = prepared.examination, None
+        if examination is None:
+            return
+        outcomes, now = prepared.outcomes, prepared.now
+        candidates: list[tuple[int, Examined]] = []
         seen: set[bytes] = set()
-        for i, wire in enumerate(wires):
-            try:
-                ev = decode_event(wire)
-            except InvalidEvent as exc:
+        network = self.network_id
+        for i, examined in enumerate(examination.results()):
+            ev = examined.event
+            if ev is None:
+                exc = examined.refusal
                 outcomes[i] = Outcome(exc.event_id, REJECTED, exc.reason, exc.args[0])
-                continue
-            if ev.header.network != self.network_id:
+            elif ev.header.network != network:
                 outcomes[i] = Outcome(ev.id, REJECTED, E.WRONG_NETWORK, "event belongs to another network")
             elif ev.id in seen:
                 outcomes[i] = Outcome(ev.id, DUPLICATE)
@@ -246,23 +259,29 @@ class EventLog:
                                       "timestamp is more than 10 minutes in the future; check the author's clock")
             else:
                 seen.add(ev.id)
-                candidates.append((i, ev))
-        known = self.store.known([ev.id for _, ev in candidates])
-        for i, ev in candidates:
+                candidates.append((i, examined))
+        known = self.store.known([x.event.id for _, x in candidates])
+        fresh = prepared.fresh
+        for i, examined in candidates:
+            ev = examined.event
             state = known.get(ev.id)
             if state is None:
-                prepared.fresh.append((i, ev))
+                fresh.append((i, examined))
             elif state == BODY_MISSING and ev.body is not None:
                 prepared.fills.append((i, ev))
             else:
                 outcomes[i] = Outcome(ev.id, DUPLICATE)
-        prepared.fresh.sort(key=lambda item: (item[1].author, item[1].seq))
-        from node.verify_pool import Verification  # here: reading commands (`solnet ls`) verify nothing
+        fresh.sort(key=lambda item: (item[1].event.header.author, item[1].event.header.seq))
+        unchecked = [n for n, (_, x) in enumerate(fresh) if x.signature_ok is None]
+        if unchecked:  # decoded here (no workers, or a small batch): only the new events are verified
+            from node.verify_pool import verify_here
 
-        prepared.verification = Verification([ev for _, ev in prepared.fresh])
-        return prepared
+            flags = verify_here([fresh[n][1].event for n in unchecked])
+            for n, ok in zip(unchecked, flags):
+                fresh[n] = (fresh[n][0], fresh[n][1]._replace(signature_ok=bool(ok)))
 
     def _commit(self, prepared: _Prepared) -> list[Outcome]:
+        self._resolve(prepared)
         try:
             with self.store.write():
                 self.refresh_trust()
@@ -281,18 +300,18 @@ class EventLog:
         outcomes, now = prepared.outcomes, prepared.now
         # One look-up for the whole batch instead of one per event (chain checks need none: the
         # heads are read once per author and batch).
-        self.store.prefetch_redactions([ev.id for _, ev in prepared.fresh] + [ev.id for _, ev in prepared.fills])
+        self.store.prefetch_redactions([x.event.id for _, x in prepared.fresh] + [ev.id for _, ev in prepared.fills])
         for i, ev in prepared.fills:
             outcomes[i] = self._fill_body(ev, now)
-        index_of = {ev.id: i for i, ev in prepared.fresh}
+        index_of = {x.event.id: i for i, x in prepared.fresh}
         heads: dict[bytes, tuple[int, bytes | None]] = {}
-        checked = (prepared.verification.results() if prepared.verification is not None
-                   else ((ev, None) for _, ev in prepared.fresh))
-        for ev, problem in checked:
-            if problem is not None:
-                outcomes[index_of[ev.id]] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
+        for i, examined in prepared.fresh:
+            ev = examined.event
+            if not examined.signature_ok:
+                problem = ev.bad_signature()
+                outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
             else:
-                outcomes[index_of[ev.id]] = self._admit(ev, heads, now, hold=prepared.hold)
+                outcomes[i] = self._admit(ev, heads, now, hold=prepared.hold, facts=examined.facts)
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
             self._settle(heads, now, self.trust)
         for event_id, outcome in self._drained:  # admitted from `pending` while this batch went in
@@ -308,12 +327,13 @@ class EventLog:
         self._restore_profiles()
 
     def _admit(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int, *,
-               hold: bool = True) -> Outcome:
-        """Check one signature-verified event against chain, trust and kind rules; store it if it passes."""
-        if ev.kind == "redact":
+               hold: bool = True, facts: BodyFacts | None = None) -> Outcome:
+        """Check one signature-verified event against chain, trust and kind rules; store it if it
+        passes. `facts`: its body already judged (events/examine.py), else it is parsed here."""
+        if ev.header.kind == "redact":
             self._honour_redaction(ev)
         try:
-            return self._admit_checked(ev, heads, now, hold)
+            return self._admit_checked(ev, heads, now, hold, facts)
         except InvalidEvent as exc:
             return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
 
@@ -329,8 +349,9 @@ class EventLog:
             self._dropped_bodies = True
 
     def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int,
-                       hold: bool) -> Outcome:
-        author, seq = ev.author, ev.seq
+                       hold: bool, facts: BodyFacts | None) -> Outcome:
+        header = ev.header
+        author, seq = header.author, header.seq
         fork_at = self.trust.fork_point(author)
         if fork_at is not None and seq >= fork_at:
             raise InvalidEvent(E.FROZEN, f"author is frozen from seq {fork_at}: it signed two different events "
@@ -349,13 +370,19 @@ class EventLog:
             return self._record_fork(ev, seq, heads, now)
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold)
-        if ev.header.prev != head_id:
+        if header.prev != head_id:
             return self._record_fork(ev, seq - 1, heads, now)
-        fields = self._effective_fields(ev, member)
-        expired = ev.header.expires is not None and ev.header.expires <= now
+        if facts is None:
+            fields = self._effective_fields(ev, member)
+            effective = fields is not None
+        else:  # judged by a worker: refused here, at the same point as a body parsed here would be
+            if facts.problem is not None:
+                raise InvalidEvent(*facts.problem)
+            fields, effective = None, facts.has_fields and member.role in KINDS[header.kind].signers
+        expired = header.expires is not None and header.expires <= now
         if self.store.is_redacted(ev.id, author):
             body_state, body = BODY_REDACTED, None
-        elif ev.is_stub:
+        elif ev.body is None and header.body_len > 0:  # a stub
             body_state, body = BODY_MISSING, None
         elif expired:
             body_state, body = BODY_EXPIRED, None
@@ -363,11 +390,15 @@ class EventLog:
             body_state, body = BODY_PRESENT, ev.body
         n = self.store.insert_event(ev, body, body_state)
         heads[author] = (seq, ev.id)
-        if fields is not None and body is not None:
-            self.store.apply_projection(project(ev, fields, member.group), n)
-        if fields is not None and ev.kind in TRUST_KINDS:
+        if effective and body is not None:
+            if fields is not None:
+                self.store.apply_projection(project(ev, fields, member.group), n)
+            elif facts is not None and facts.shape is not None:
+                table, region, t, ref = facts.shape
+                self.store.add_row(n, table, member.group, region, t, ref, (header.timestamp, ev.id))
+        if effective and header.kind in TRUST_KINDS:
             self._trust_changed(heads, now)
-        return Outcome(ev.id, ACCEPTED, kind=ev.kind)
+        return Outcome(ev.id, ACCEPTED, kind=header.kind)
 
     def _head(self, author: bytes, heads: dict[bytes, tuple[int, bytes | None]]) -> tuple[int, bytes | None]:
         """(seq, id) of `author`'s newest stored event, cached for the length of one batch."""
@@ -589,7 +620,7 @@ class EventLog:
             self._refuse_without_effect(member, spec, fields, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
-            prepared = _Prepared(now, [None], fresh=[(0, ev)])  # signed here: nothing to verify
+            prepared = _Prepared(now, [None], fresh=[(0, Examined(ev, None, True, None))])  # signed here
             self._admit_prepared(prepared)
             self._finish(now)  # as every ingest commit does
         if not self.store.grouped:  # in a group commit: after the group's transaction (reclaim_if_dropped)

@@ -1,21 +1,24 @@
-"""Ed25519 verification of a batch on other cores, pipelined with the caller's own work.
+"""Ingest's CPU work on other cores: decoding and checking a batch's events, pipelined with the caller's own work.
 
-Threads do not pay here: each libsodium call releases the GIL, but getting it back after every
-40-µs verification makes the verifier wait behind the main thread's Python work (ingest ran at
-0.5-0.66 of the single-core verify rate with threads). So signatures are checked in worker
-processes: plain children (`python -m node.verify_worker`) that import only the crypto binding,
-a few MiB each, with no multiprocessing machinery (its resource-tracker process alone took
-13 MiB, and its spawned workers re-imported the whole CLI: 29 MiB each).
+Everything about a received event that needs no state (decode, canonical form, id, signature,
+the body's rules, its read-model row: events/examine.py) is done in worker processes, so the
+ingesting process is left with the checks that need the log and with the writes. Threads do not
+pay here: each libsodium call releases the GIL, but getting it back after every 40-µs
+verification makes the verifier wait behind the main thread's Python work. The workers are plain
+children (`python -m node.verify_worker`) that import only the pure event modules, with no
+multiprocessing machinery (its resource-tracker process alone took 13 MiB, and its spawned
+workers re-imported the whole CLI: 29 MiB each). Wires go to them as bytes and come back as one
+msgpack message per chunk: no pickled objects.
 
-A batch is cut into chunks queued for the workers, so they verify batch k+1 while the main
+A batch is cut into chunks queued for the workers, so they examine batch k+1 while the main
 thread stores batch k. When the main thread needs a chunk's answer before a worker has it, it
-verifies the newest chunk still queued itself instead of waiting ("work stealing"): both cores
-verify whenever the store is not the bottleneck, so ingest can beat one core's verify rate. If a
-worker dies, its chunk and the rest are verified in the main process: slower, never skipped.
+examines the newest chunk still queued itself instead of waiting ("work stealing"): both cores
+work whenever the store is not the bottleneck, so ingest can beat one core's verify rate. If a
+worker dies, its chunk and the rest are examined in the main process: slower, never skipped.
 
 How many workers: one per CPU this process may run on (os.sched_getaffinity) beyond the first,
 and a single one with less than 1 GiB of memory (a Pi Zero 2 W has 512 MiB).
-SOLNET_VERIFY_WORKERS=N sets the number (0: verify in the main process, e.g. on one core).
+SOLNET_VERIFY_WORKERS=N sets the number (0: all in the main process, e.g. on one core).
 """
 from __future__ import annotations
 
@@ -25,18 +28,21 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import msgpack
 
 from crypto.errors import BadSignature
 from crypto.keys import verify_signature
-from events.errors import InvalidEvent
+from events.examine import Examined, examine_all, examine_records, read_records, unpack_records
 from events.format import SIGN_CONTEXT, Event
 
 log = logging.getLogger(f"solnet.{__name__}")
 
 MIN_PARALLEL = 64  # below this, shipping work to another process costs more than it saves
 CHUNK = 100
+IN_FLIGHT = 2  # chunks sent to one worker before reading its first answer
 LOW_MEMORY = 1 << 30  # below this much memory, one worker at most
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,20 +77,19 @@ def _memory_bytes() -> int:
 
 
 class _Job:
-    """A chunk of events to verify; `flags` gets one byte per event (None: verify it in the main process)."""
+    """A chunk of wires to examine; `records` gets one record per wire (None: examine them here)."""
 
-    __slots__ = ("events", "payload", "done", "flags", "taken")
+    __slots__ = ("wires", "done", "records", "taken")
 
-    def __init__(self, events: list[Event]) -> None:
-        self.events = events
-        self.payload = b"".join(b"".join((ev.header.author, ev.signature, len(ev.header_bytes).to_bytes(2, "big"),
-                                          ev.header_bytes)) for ev in events)
+    def __init__(self, wires: list[bytes]) -> None:
+        self.wires = wires
         self.done = threading.Event()
-        self.flags: bytes | None = None
+        self.records: list | None = None
         self.taken = False
 
 
-def _verify_here(events: list[Event]) -> bytes:
+def verify_here(events: list[Event]) -> bytes:
+    """One byte per event, 1 if its signature verifies (in this process)."""
     out = bytearray()
     for ev in events:
         try:
@@ -101,28 +106,43 @@ class _Worker:
     def __init__(self, pool: _Pool) -> None:
         self.pool = pool
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
-        self.proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker", SIGN_CONTEXT.hex()],
+        self.proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(_ROOT))
         self.alive = True
         self.thread = threading.Thread(target=self._run, name="verify-worker", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        while (job := self.pool.take()) is not None:
-            try:
-                self.proc.stdin.write(len(job.payload).to_bytes(4, "big") + job.payload)
-                self.proc.stdin.flush()
+        """Keep up to IN_FLIGHT chunks sent ahead, so the worker finds its next request in the
+        pipe while this thread waits for the GIL to read an answer (the main thread holds it for
+        up to the switch interval, 5 ms, about the time a worker takes for a chunk; fed one chunk
+        at a time, the worker waited that long between chunks). Answers are small (lengths, not
+        bytes), so a worker never blocks writing one while this thread writes a request."""
+        sent: collections.deque[_Job] = collections.deque()
+        try:
+            while True:
+                job = self.pool.take(wait=not sent) if len(sent) < IN_FLIGHT else None
+                if job is not None:
+                    payload = msgpack.packb(job.wires, use_bin_type=True)
+                    self.proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
+                    self.proc.stdin.flush()
+                    sent.append(job)
+                    continue
+                if not sent:
+                    return  # the pool is shut down
+                job = sent[0]
                 head = self.proc.stdout.read(4)
                 answer = self.proc.stdout.read(int.from_bytes(head, "big")) if len(head) == 4 else b""
-                if len(answer) != len(job.events):
-                    raise OSError("the signature worker ended")
-                job.flags = answer
-            except (OSError, ValueError) as exc:
-                self.alive = False
-                log.warning("a signature worker process stopped (%s); verifying in the main process", exc)
+                records = unpack_records(answer) if answer else []
+                if not isinstance(records, list) or len(records) != len(job.wires):
+                    raise OSError("the ingest worker ended")
+                job.records = records
+                sent.popleft().done.set()
+        except (OSError, ValueError, msgpack.UnpackException) as exc:
+            self.alive = False
+            log.warning("an ingest worker process stopped (%s); examining its events in the main process", exc)
+            for job in sent:  # without records: the main thread examines them itself
                 job.done.set()
-                return
-            job.done.set()
 
     def stop(self, timeout: float) -> None:
         try:
@@ -149,12 +169,13 @@ class _Pool:
             self.queue.append(job)
             self.cond.notify()
 
-    def take(self) -> _Job | None:
-        """Worker side: the oldest queued job (None once the pool is shut down)."""
+    def take(self, wait: bool = True) -> _Job | None:
+        """Worker side: the oldest queued job (None once the pool is shut down, or if there is
+        none and `wait` is false)."""
         with self.cond:
-            while not self.queue and not self.closed:
+            while wait and not self.queue and not self.closed:
                 self.cond.wait()
-            if self.closed:
+            if self.closed or not self.queue:
                 return None
             job = self.queue.popleft()
             job.taken = True
@@ -185,6 +206,13 @@ class _Pool:
 
 _pool: _Pool | None = None
 _pool_lock = threading.Lock()
+_examined_here = 0  # events of shipped chunks examined in this process (stolen, or a worker died)
+
+
+def examined_here() -> int:
+    """How many events of chunks meant for the workers this process examined itself (benchmarks
+    report it: the main process's CPU per event includes them)."""
+    return _examined_here
 
 
 def _get_pool() -> _Pool | None:
@@ -223,46 +251,46 @@ def worker_pids() -> list[int]:
     return [w.proc.pid for w in pool.workers if w.alive and w.proc.poll() is None] if pool else []
 
 
-def _verify_inline(events: list[Event]) -> Iterator[tuple[Event, InvalidEvent | None]]:
-    for ev, ok in zip(events, _verify_here(events)):
-        yield ev, None if ok else ev.bad_signature()
+class Examination:
+    """Wires examined (events/examine.py) on the worker processes, started at once; `results()`
+    yields them in order. Without workers, or for a batch too small to ship, the wires are
+    decoded here without checking signatures (`signature_ok` None: the caller checks those of the
+    events it keeps, so duplicates cost no verification)."""
 
-
-class Verification:
-    """Signature checks of a list of events, started at once; `results()` yields them in order."""
-
-    def __init__(self, events: list[Event]) -> None:
-        self.events = events
+    def __init__(self, wires: Sequence[bytes]) -> None:
+        self.wires = list(wires)
         self._jobs: list[_Job] = []
-        self._pool = _get_pool() if len(events) >= MIN_PARALLEL else None
+        self._pool = _get_pool() if len(self.wires) >= MIN_PARALLEL else None
         if self._pool is None:
             return
         # A small first chunk: the consumer can start storing sooner.
-        bounds = [0, min(len(events), CHUNK // 4)]
-        while bounds[-1] < len(events):
-            bounds.append(min(len(events), bounds[-1] + CHUNK))
+        bounds = [0, min(len(self.wires), CHUNK // 4)]
+        while bounds[-1] < len(self.wires):
+            bounds.append(min(len(self.wires), bounds[-1] + CHUNK))
         for a, b in zip(bounds, bounds[1:]):
-            job = _Job(events[a:b])
+            job = _Job(self.wires[a:b])
             self._jobs.append(job)
             self._pool.submit(job)
 
-    def results(self) -> Iterator[tuple[Event, InvalidEvent | None]]:
-        """(event, None if its signature verifies else why not), in the order given."""
+    def results(self) -> Iterator[Examined]:
+        """One Examined per wire, in the order given."""
+        global _examined_here
         if not self._jobs:
-            yield from _verify_inline(self.events)
+            yield from examine_all(self.wires, verify=False)
             return
         for job in self._jobs:
             while not job.done.is_set():
                 stolen = self._pool.steal()
-                if stolen is not None:  # verify it here rather than wait for a worker
-                    stolen.flags = _verify_here(stolen.events)
+                if stolen is not None:  # examine it here rather than wait for a worker
+                    stolen.records = examine_records(stolen.wires, verify=True)
                     stolen.done.set()
+                    _examined_here += len(stolen.wires)
                 else:
                     job.done.wait(0.05)  # a worker has it: wait, looking again now and then
                     if not job.done.is_set() and not self._pool.alive():
                         break
-            if job.flags is None:
-                yield from _verify_inline(job.events)
-            else:
-                for ev, ok in zip(job.events, job.flags):
-                    yield ev, None if ok else ev.bad_signature()
+            records = job.records
+            if records is None:
+                records = examine_records(job.wires, verify=True)
+                _examined_here += len(job.wires)
+            yield from read_records(records, job.wires)

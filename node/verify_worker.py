@@ -1,34 +1,26 @@
-"""A signature worker: `python -m node.verify_worker CONTEXT_HEX`, run by node/verify_pool.py.
+"""An ingest worker: `python -m node.verify_worker`, run by node/verify_pool.py.
 
 Reads requests on stdin and answers on stdout, each framed as a 4-byte big-endian length and a
-payload. A request holds records of author (32 bytes), signature (64), message length (2, big
-endian) and the signed message without its context prefix (given once, on the command line); the
-answer is one byte per record, 1 if the signature verifies. It imports only the crypto binding,
-so it stays small, and it ends when its stdin closes (the node stopped, or died)."""
+payload. A request is a msgpack array of events in wire form, as a peer sent them; the answer is
+a msgpack array with one record per event (events/examine.py): decoded and checked, its signature
+verified, its body judged by its kind's rules and its read-model row worked out. It imports only
+the pure event modules and the crypto binding, and it ends when its stdin closes (the node
+stopped, or died)."""
 from __future__ import annotations
 
 import sys
 
-from crypto.errors import BadSignature
-from crypto.keys import verify_signature
+import msgpack
+
+from events.examine import examine_records, pack_records
+
+MAX_REQUEST = 64 << 20  # far above a chunk of the largest events; a bad length ends the worker
 
 
-def verify_records(payload: bytes | memoryview, context: bytes) -> bytes:
-    """One byte per record of `payload`: 1 if its signature verifies, else 0."""
-    out = bytearray()
-    view = memoryview(payload)
-    at = 0
-    while at < len(view):
-        author, signature = bytes(view[at: at + 32]), bytes(view[at + 32: at + 96])
-        size = int.from_bytes(view[at + 96: at + 98], "big")
-        message = context + bytes(view[at + 98: at + 98 + size])
-        at += 98 + size
-        try:
-            verify_signature(author, message, signature)
-            out.append(1)
-        except BadSignature:
-            out.append(0)
-    return bytes(out)
+def answer(payload: bytes) -> bytes:
+    """The answer to one request (the records of its events, msgpack)."""
+    wires = msgpack.unpackb(payload, raw=False, use_list=True)
+    return pack_records(examine_records(wires, verify=True))
 
 
 def _read_exact(stream, size: int) -> bytes | None:
@@ -37,14 +29,14 @@ def _read_exact(stream, size: int) -> bytes | None:
 
 
 def main() -> None:
-    context = bytes.fromhex(sys.argv[1])
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while (head := _read_exact(stdin, 4)) is not None:
-        payload = _read_exact(stdin, int.from_bytes(head, "big"))
+        size = int.from_bytes(head, "big")
+        payload = _read_exact(stdin, size) if size <= MAX_REQUEST else None
         if payload is None:
             return
-        answer = verify_records(payload, context)
-        stdout.write(len(answer).to_bytes(4, "big") + answer)
+        out = answer(payload)
+        stdout.write(len(out).to_bytes(4, "big") + out)
         stdout.flush()
 
 

@@ -51,13 +51,25 @@ class ProjectionTables(TrustTables):
                 raise ValueError("a read-model row needs the row number of the event that made it")
             if change.last_writer_wins != (change.table in _LWW):
                 raise ValueError(f"last-writer-wins rows need a unique index: add one for {change.table}")
-            group = change.data["group"]
-            values = (n, _TBL[change.table], self._k(group), change.region, change.time, change.ref, change.version[0],
-                      id_number(change.version[1]))
             if change.last_writer_wins:
-                self._apply_newest(values, change)
+                self._apply_newest(self._values(n, change.table, change.data["group"], change.region, change.time,
+                                                change.ref, change.version), change)
             else:
-                self._row_buf.append((*values, None))
+                self.add_row(n, change.table, change.data["group"], change.region, change.time, change.ref,
+                             change.version)
+
+    def add_row(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
+                version: tuple[int, bytes]) -> None:
+        """Add the read-model row (not last-writer-wins) of the event stored as row `n`, with the
+        rest of the batch (ingest calls this with a row worked out by a worker: events/examine.py)."""
+        if table in _LWW:
+            raise ValueError(f"{table} rows are last-writer-wins: apply them with apply_projection")
+        values = self._values(n, table, group, region, time, ref, version)  # first: numbering a key flushes the buffers
+        self._row_buf.append((*values, None))
+
+    def _values(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
+                version: tuple[int, bytes]) -> tuple:
+        return n, _TBL[table], self._k(group), region, time, ref, version[0], id_number(version[1])
 
     def _apply_newest(self, values: tuple, change: Row) -> None:
         """A last-writer-wins row replaces the row of its key only if its version is newer."""

@@ -42,9 +42,9 @@ def test_signature_workers_survive_the_thread_that_started_them():
         events = _events(300)
         forged = Event(events[200].id, events[200].header, events[200].header_bytes, bytes(64), events[200].body)
         events[200] = forged
-        results = list(verify_pool.Verification(events).results())
-        assert [ev.id for ev, _ in results] == [ev.id for ev in events]
-        assert [i for i, (_, problem) in enumerate(results) if problem is not None] == [200]
+        results = list(verify_pool.Examination([ev.encode() for ev in events]).results())
+        assert [x.event.seq for x in results] == [ev.seq for ev in events]
+        assert [i for i, x in enumerate(results) if not x.signature_ok] == [200]
         assert verify_pool.worker_pids() == pids, "the workers died with the thread that started them"
     finally:
         verify_pool.shutdown()
@@ -73,8 +73,8 @@ def test_a_killed_worker_costs_speed_not_checks():
             os.kill(pid, signal.SIGKILL)
         events = _events(400)
         events[399] = Event(events[399].id, events[399].header, events[399].header_bytes, bytes(64), events[399].body)
-        results = list(verify_pool.Verification(events).results())
-        assert [i for i, (_, problem) in enumerate(results) if problem is not None] == [399]
+        results = list(verify_pool.Examination([ev.encode() for ev in events]).results())
+        assert [i for i, x in enumerate(results) if not x.signature_ok] == [399]
         assert len(results) == 400
     finally:
         verify_pool.shutdown()

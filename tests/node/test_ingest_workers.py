@@ -1,0 +1,174 @@
+"""Ingest with its work on worker processes (node/verify_pool.py, events/examine.py): a real worker
+process judges every kind of bad input as the decoder does, a batch ingested through the workers
+ends exactly as one ingested in a single process, and a worker killed mid-batch loses nothing."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import msgpack
+import pytest
+
+from node_fixtures import Author, Net, action, wires
+from crypto.keys import SigningKey
+from events.errors import InvalidEvent
+from events.examine import Examined, examine_all, read_records, unpack_records
+from events.format import MAX_BODY_BYTES, MAX_EVENT_BYTES, Event, decode_event, sign_event
+from node import verify_pool
+from node.log import MAX_CLOCK_SKEW_MS, now_ms
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_workers = pytest.mark.skipif(verify_pool.worker_count() == 0, reason="no worker processes on one core")
+
+
+def _forged(ev: Event) -> bytes:
+    header, sig, body = msgpack.unpackb(ev.encode())
+    return msgpack.packb([header, bytes([sig[0] ^ 1]) + sig[1:], body])
+
+
+def _hostile_batch(net: Net) -> tuple[list[bytes], bytes]:
+    """Every way an event can be refused, among enough good ones that the batch goes to the
+    workers; and the one whose signature is forged."""
+    dev = net.device
+    good = [dev.sign("action", action(i)) for i in range(70)]
+    bad_field = dev.sign("action", {**action(70), "colour": "red"})  # breaks the kind's rules
+    after = dev.sign("need", {"category": "tents", "quantity": 3, "region": "calais"})  # after it: a gap
+    outsider = Author(SigningKey.generate(), net.genesis.network_id)  # not a member: kept aside
+    unjudged = outsider.sign("need", {"category": "tents", "quantity": -1, "region": "calais"})  # a bad body too
+    forged = _forged(net.group.sign("group.profile", {"name": "Calais", "region": "calais"}))
+    header, sig, body = msgpack.unpackb(good[5].encode())
+    batch = [
+        *wires([*net.group.made[:2], *good[:40]]),
+        forged,
+        *wires(good[40:]),
+        *wires([bad_field, after, unjudged]),
+        good[3].encode(),  # a duplicate within the batch
+        good[3].encode()[:-7],  # truncated
+        b"\x93\xc5\x00\x03abc" + b"\x00" * 10,  # not msgpack of an event
+        b"\x00" * (MAX_EVENT_BYTES + 1),  # oversize
+        msgpack.packb([header, sig, body[:-1] + bytes([body[-1] ^ 1])]),  # body does not match its hash
+        b"\x93" + msgpack.packb(header) + b"\xc5\x00\x40" + sig + msgpack.packb(body),  # a long length form
+        Author(net.founder.group, bytes(32)).sign("group.profile", {"name": "X", "region": "x"}).encode(),
+        dev.sign("action", action(99), ts=now_ms() + MAX_CLOCK_SKEW_MS + 60_000, seq=500, prev=bytes(32)).encode(),
+        dev.sign("unknown.kind", {"anything": 1}, seq=600, prev=bytes(32)).encode(),  # a gap: kept aside
+    ]
+    return batch, forged
+
+
+def _ask_worker(batch: list[bytes]) -> list[Examined]:
+    """The answer of a real worker process to one request."""
+    payload = msgpack.packb(batch, use_bin_type=True)
+    proc = subprocess.run([sys.executable, "-m", "node.verify_worker"], input=len(payload).to_bytes(4, "big") + payload,
+                          capture_output=True, cwd=ROOT, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    size = int.from_bytes(proc.stdout[:4], "big")
+    assert len(proc.stdout) == 4 + size
+    return read_records(unpack_records(proc.stdout[4:]), batch)
+
+
+def _decoded(wire: bytes) -> Event | InvalidEvent:
+    try:
+        return decode_event(wire)
+    except InvalidEvent as exc:
+        return exc
+
+
+def test_a_worker_judges_every_input_as_the_decoder_does(net: Net) -> None:
+    batch, forged = _hostile_batch(net)
+    answered = _ask_worker(batch)
+    here = examine_all(batch, verify=True)
+    assert len(answered) == len(batch)
+    for wire, got, local in zip(batch, answered, here):
+        expected = _decoded(wire)
+        if isinstance(expected, InvalidEvent):
+            assert got.event is None and got.refusal is not None
+            assert (got.refusal.reason, str(got.refusal), got.refusal.event_id) == \
+                   (expected.reason, str(expected), expected.event_id)
+        else:
+            assert got.event == expected  # header, signature and body cut from the wire, byte for byte
+            assert got.signature_ok == (wire is not forged)
+        assert got == local or (got.refusal is not None and str(got.refusal) == str(local.refusal))
+    reasons = {x.refusal.reason for x in answered if x.refusal is not None}
+    assert reasons == {"malformed", "oversize", "body_mismatch", "non_canonical"}
+    bad_body = [x.facts.problem for x in answered if x.facts is not None and x.facts.problem is not None]
+    assert [p[0] for p in bad_body] == ["bad_field", "bad_field"]
+
+
+def test_parts_are_cut_from_the_wire_for_every_length_form(net: Net) -> None:
+    """Bodies of each msgpack length form (bin 8, 16 and 32: the largest body allowed) and stubs."""
+    key = SigningKey.generate()
+    events = []
+    for size in (1, 255, 256, 65535, MAX_BODY_BYTES):
+        events.append(sign_event(key, network=net.genesis.network_id, seq=len(events) + 1,
+                                 prev=events[-1].id if events else None, timestamp=now_ms(), kind="blob",
+                                 body=os.urandom(size)))
+    batch = [ev.encode() for ev in events] + [events[2].encode(with_body=False)]
+    for got, wire in zip(examine_all(batch, verify=True), batch):
+        assert got.event == decode_event(wire) and got.signature_ok
+
+
+def _outcomes(log, batch):
+    return [(o.id, o.status, o.reason, o.message) for o in log.ingest(batch)]
+
+
+def _stored(log):
+    return sorted(log.store.event_states()), log.store.projection_dump(), log.store.pending_count()
+
+
+@needs_workers
+def test_a_batch_ends_the_same_through_the_workers_as_in_one_process(net: Net, tmp_path: Path, monkeypatch) -> None:
+    batch, _ = _hostile_batch(net)
+    verify_pool.shutdown()
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "0")
+    alone = net.new_log(tmp_path / "alone.db")
+    expected = _outcomes(alone, batch)
+    monkeypatch.delenv("SOLNET_VERIFY_WORKERS")
+    verify_pool.start()
+    try:
+        assert verify_pool.worker_pids()
+        shared = net.new_log(tmp_path / "shared.db")
+        assert _outcomes(shared, batch) == expected
+        assert _stored(shared) == _stored(alone)
+    finally:
+        verify_pool.shutdown()
+    reasons = [o[2] for o in expected]
+    for reason in ("bad_signature", "bad_field", "malformed", "oversize", "body_mismatch", "non_canonical",
+                   "wrong_network", "future_timestamp", "not_a_member"):
+        assert reason in reasons
+    # The body that breaks its kind's rules is refused at its place in the chain; the one of an
+    # author not certified yet waits (kept aside) before its body is judged, as in one process.
+    assert [o[1] for o in expected].count("accepted") == 2 + 70
+    assert [o[2] for o in expected].count("bad_field") == 1
+
+
+@needs_workers
+def test_a_worker_killed_mid_batch_loses_nothing(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    first = [net.device.sign("action", action(i)) for i in range(400)]
+    second = [net.device.sign("action", action(i)) for i in range(400, 700)]
+    verify_pool.shutdown()
+    verify_pool.start()
+    try:
+        before = verify_pool.worker_pids()
+        batch = wires(first)
+        batch[321] = _forged(first[321])
+        prepared = log.prepare(batch)  # its chunks are queued, or on their way to the worker
+        for pid in before:
+            os.kill(pid, signal.SIGKILL)
+        out = log.commit(prepared)
+        assert [i for i, o in enumerate(out) if o.status != "accepted"] == list(range(321, 400))
+        assert out[321].reason == "bad_signature"
+        assert [o.status for o in out[322:]] == ["pending"] * 78  # after the forged one: a gap
+        assert log.store.count() == 2 + 321
+        # The next batch finds new workers; the gap is filled and everything goes in.
+        out = log.ingest(wires(first[321:]) + wires(second))
+        assert {o.status for o in out} <= {"accepted", "duplicate"}
+        assert log.store.count() == 2 + 700
+        assert verify_pool.worker_pids() and set(verify_pool.worker_pids()).isdisjoint(before)
+    finally:
+        verify_pool.shutdown()
