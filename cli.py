@@ -557,10 +557,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     home = home_of(args)
     out = status_of_running_node(home)
     if out is None:  # no node runs here: read the home's files
-        from node.status import node_status
+        from node.status import status_from_files
 
-        home.config()
-        out = node_status(home, home.log() if home.db_path.exists() else None)
+        out = status_from_files(home)
     emit(args, out, status_text(out))
     return 0
 

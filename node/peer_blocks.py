@@ -11,20 +11,32 @@ Kept as one JSON value in the store's meta table, so a panic wipe forgets it wit
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from node.store import Store
 from solnet_errors import SolnetError
+
+if TYPE_CHECKING:
+    from node.store import Store
 
 META_KEY = "peer_blocks"
 REMOVED, BLOCKED = "removed", "blocked"
 
 
-@dataclass
 class PeerBlocks:
-    addresses: dict[str, dict[str, Any]] = field(default_factory=dict)  # address -> {how, device, at}
-    keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # device or group id (hex) -> {at}
+    """A plain class, not a dataclass: `solnet status` reads it and loads nothing it can do without."""
+
+    __slots__ = ("addresses", "keys")
+
+    def __init__(self, addresses: dict[str, dict[str, Any]] | None = None,
+                 keys: dict[str, dict[str, Any]] | None = None) -> None:
+        self.addresses = addresses if addresses is not None else {}  # address -> {how, device, at}
+        self.keys = keys if keys is not None else {}  # device or group id (hex) -> {at}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PeerBlocks) and (self.addresses, self.keys) == (other.addresses, other.keys)
+
+    def __repr__(self) -> str:
+        return f"PeerBlocks(addresses={self.addresses!r}, keys={self.keys!r})"
 
     def keeps_out(self, address: str) -> bool:
         """Not to be dialled nor learned again from announcements (removed or blocked)."""

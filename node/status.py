@@ -3,23 +3,31 @@
 One source for `solnet status --json`, the HTTP API (/api/v1/status, /api/v1/peers) and the
 dashboard's network-health panel. Blocking database reads: inside a running node, call these
 through the node's `db`.
+
+Without a running node, `solnet status` reads the home's files (`status_from_files`): the counts
+and the trust graph's summary from one read-only snapshot (node/store/status_read.py), loading
+neither libsodium nor msgpack nor the log, unless the trust graph changed since its summary was
+kept; then it builds the graph once and keeps its summary for the next time.
 """
 from __future__ import annotations
 
 import json
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
-from crypto.keys import short_id
-from node import peer_blocks
+from crypto.short_ids import short_id
 from node.home import Home
-from node.log import EventLog, now_ms
-from node.store import Store
-from sync.antientropy import Head, frontier_digest
+from sync.frontier import frontier_digest_of
+
+if TYPE_CHECKING:
+    from node.log import EventLog
+    from node.store import Store
+    from node.store.status_read import StatusSnapshot
 
 RUNNING_WITHIN_MS = 10_000  # a running node saves its runtime facts every few seconds
 
 
-def peer_list(store: Store, runtime: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def peer_list(store: Store | StatusSnapshot, runtime: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every known peer with its last saved health (name, connected, last sync, lag both ways,
     errors); with the `runtime` facts of a running node, the peers that only dialled in too; and
     the blocked addresses (source "blocked")."""
@@ -31,13 +39,15 @@ def peer_list(store: Store, runtime: dict[str, Any] | None = None) -> list[dict[
             if peer.get("connected"):
                 peer.update(connected=False, direction=None, behind=None, ahead=None, lag=None,
                             cut_off_since=runtime.get("saved"))
+    from node import peer_blocks
+
     blocks = peer_blocks.load(store)
     peers += [{"address": a, "source": "blocked", "connected": False} for a in blocks.blocked_addresses()]
     peers += [{"address": None, "source": "blocked", "id": key, "connected": False} for key in sorted(blocks.keys)]
     return peers
 
 
-def runtime_info(store: Store, home: Home | None = None) -> dict[str, Any]:
+def runtime_info(store: Store | StatusSnapshot, home: Home | None = None) -> dict[str, Any]:
     """What the running node (if any) last saved about itself. `running`: with `home`, whether a
     node holds its lock right now (true from its start to its last breath, false at once after a
     stop or a crash); without, whether those facts are fresh."""
@@ -46,7 +56,7 @@ def runtime_info(store: Store, home: Home | None = None) -> dict[str, Any]:
     if home is not None:
         info["running"] = home.node_running()
     else:
-        info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
+        info["running"] = bool(info) and int(time.time() * 1000) - info.get("saved", 0) < RUNNING_WITHIN_MS
     return info
 
 
@@ -62,33 +72,59 @@ def revoked_list(log: EventLog) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["at"] or 0, r["id"]))
 
 
+def trust_summary(log: EventLog) -> dict[str, Any]:
+    """What the status shows of the network and its trust graph (kept by node/store/status_read.py)."""
+    members = log.trust.members.values()
+    return {"network_id": log.network_id.hex(), "network_name": log.genesis.name,
+            "groups": sum(1 for m in members if m.role == "group" and m.revoked_from is None),
+            "devices": sum(1 for m in members if m.role == "device" and m.revoked_from is None),
+            "revoked_keys": sum(1 for m in members if m.revoked_from is not None),
+            "revoked": revoked_list(log)}
+
+
 def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
     """Status of the node in `home`; `log` is None while it has not founded or joined a network."""
+    if log is None:
+        config = home.config()
+        return {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
+                "device_id": config.device_id, "network_id": None, "events": 0, "node": {"running": home.node_running()}}
+    return _status(home, log.store, trust_summary(log))
+
+
+def status_from_files(home: Home) -> dict[str, Any]:
+    """`node_status` without a running node: from the summary of the trust graph when it is current,
+    else computed in full (and its summary kept for the next time)."""
+    home.config()
+    if not home.db_path.exists():
+        return node_status(home, None)
+    from node.store import status_read
+
+    before = status_read.snapshot(home.db_path)
+    if before is not None and before.summary is not None:
+        return _status(home, before, before.summary)
+    log = home.log()
+    try:
+        out = node_status(home, log)
+        if before is not None:  # the graph was built from what `before.key` hashes, unless it changed since
+            status_read.save_summary(log.store, before.key, trust_summary(log))
+    finally:
+        log.store.close()
+    return out
+
+
+def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) -> dict[str, Any]:
     config = home.config()
     out: dict[str, Any] = {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
-                           "device_id": config.device_id, "network_id": None, "events": 0}
-    if log is None:
-        out["node"] = {"running": home.node_running()}
-        return out
-    store = log.store
-    members = log.trust.members.values()
-    out.update(
-        network_id=log.network_id.hex(),
-        network_name=log.genesis.name,
-        events=store.count(),
-        authors=store.author_count(),
-        pending=store.pending_count(),
-        forks=store.fork_count(),
-        frozen_authors=[author.hex() for author in store.fork_points()],
-        groups=sum(1 for m in members if m.role == "group" and m.revoked_from is None),
-        devices=sum(1 for m in members if m.role == "device" and m.revoked_from is None),
-        revoked_keys=sum(1 for m in members if m.revoked_from is not None),
-        revoked=revoked_list(log),
-        database_bytes=home.db_path.stat().st_size,
-        frontier_digest=frontier_digest(Head(a, q, i) for a, q, i in store.heads()).hex(),
-    )
-    out["node"] = runtime_info(log.store, home)
-    out["peers"] = peer_list(log.store, out["node"])
+                           "device_id": config.device_id, "network_id": trust["network_id"], "events": store.count(),
+                           "network_name": trust["network_name"],
+                           "authors": store.author_count(), "pending": store.pending_count(),
+                           "forks": store.fork_count(), "frozen_authors": [a.hex() for a in store.fork_points()],
+                           "groups": trust["groups"], "devices": trust["devices"],
+                           "revoked_keys": trust["revoked_keys"], "revoked": trust["revoked"],
+                           "database_bytes": home.db_path.stat().st_size,
+                           "frontier_digest": frontier_digest_of(store.heads()).hex()}
+    out["node"] = runtime_info(store, home)
+    out["peers"] = peer_list(store, out["node"])
     out["node"].pop("inbound", None)  # listed among the peers
     return out
 

@@ -14,9 +14,10 @@ when, is the link's state machine (sync/link.py).
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from sync.frontier import frontier_digest_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +48,8 @@ class SendEvidence:
 
 
 def frontier_digest(heads: Iterable[Head]) -> bytes:
-    """BLAKE2b-256, personalised "solnet-frontier", of author(32) || seq (8 bytes, big-endian) || id(32)
-    for each head in ascending author order. Nodes of every version compare it in Offer, so it is fixed."""
-    h = hashlib.blake2b(digest_size=32, person=b"solnet-frontier")
-    for head in sorted(heads, key=lambda x: x.author):
-        h.update(head.author + head.seq.to_bytes(8, "big") + head.id)
-    return h.digest()
+    """The frontier digest of `heads` (sync/frontier.py)."""
+    return frontier_digest_of((head.author, head.seq, head.id) for head in heads)
 
 
 def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],

@@ -12,15 +12,35 @@ auto-vacuum make deleted bodies really go.
 Modules: schema (tables, and how headers are kept), migrations (upgrades in place), base (the
 connection, write transactions, the batch buffer), events, trust (forks, redactions, pending),
 projections (read-model rows), local (meta, peers, wipe, housekeeping), rows (typed rows),
-errors (StoreError, StorageFull).
+errors (StoreError, StorageFull), status_read (what `solnet status` reads without a running node).
 """
-from node.store.errors import DatabaseDamaged, StorageFull, StoreError
-from node.store.events import wire_of
-from node.store.migrations import MIGRATIONS
-from node.store.rows import EventRow, Head, PagedEvent, PeerRow, PendingRow, StoredWire, TakenOut, TrustRow
-from node.store.schema import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, SCHEMA_VERSION
-from node.store.store import Store
+from __future__ import annotations
 
-__all__ = ["BODY_EXPIRED", "BODY_MISSING", "BODY_PRESENT", "BODY_REDACTED", "MIGRATIONS", "SCHEMA_VERSION",
-           "DatabaseDamaged", "EventRow", "Head", "PagedEvent", "PeerRow", "PendingRow", "StorageFull", "Store",
-           "StoreError", "StoredWire", "TakenOut", "TrustRow", "wire_of"]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from node.store.errors import DatabaseDamaged, StorageFull, StoreError
+    from node.store.events import wire_of
+    from node.store.migrations import MIGRATIONS
+    from node.store.rows import EventRow, Head, PagedEvent, PeerRow, PendingRow, StoredWire, TakenOut, TrustRow
+    from node.store.schema import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, SCHEMA_VERSION
+    from node.store.store import Store
+
+# Each name is imported from its module on first use, so that a module of this package that needs
+# only sqlite3 (status_read: `solnet status` without a running node) loads none of the others.
+_HOME = {"DatabaseDamaged": "errors", "StorageFull": "errors", "StoreError": "errors", "wire_of": "events",
+         "MIGRATIONS": "migrations", "Store": "store",
+         **dict.fromkeys(("EventRow", "Head", "PagedEvent", "PeerRow", "PendingRow", "StoredWire", "TakenOut",
+                          "TrustRow"), "rows"),
+         **dict.fromkeys(("BODY_EXPIRED", "BODY_MISSING", "BODY_PRESENT", "BODY_REDACTED", "SCHEMA_VERSION"), "schema")}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value

@@ -54,7 +54,8 @@ class LocalTables(ProjectionTables):
         self._x("DELETE FROM pending")
         self._x("DELETE FROM forks")
         peers = self._x("DELETE FROM peers").rowcount
-        self._x("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks')")
+        # the status summary may hold what the pending events deleted above said (a kept-aside revocation's reason)
+        self._x("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary')")
         return len(sealed), peers
 
     # --- housekeeping -----------------------------------------------------------------------------

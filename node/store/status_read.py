@@ -1,0 +1,138 @@
+"""What `solnet status` reads when no node runs, in one read-only snapshot, loading sqlite3 only.
+
+The trust part of the status (members, revoked keys, the network's name) takes the trust graph,
+which takes libsodium, msgpack and the kinds to build (~70 ms of a start-up here, seconds on a Pi).
+So the status keeps it as a summary in the meta table, under a key: a hash of everything the
+graph is built from (the genesis, the trust version, the stored trust events with a body, the
+trust events kept aside with what decides whether their chain is complete, the fork points).
+Any change of those gives another key, so a summary is never read for a graph it was not
+computed from, whichever write path changed it (node/status.py writes it when it computes the
+graph; a panic wipe forgets it). The counts beside it are the same statements as the Store's
+(events.py, trust.py, local.py); tests/cli/test_status_summary.py checks both give one status.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from node.store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from node.store.store import Store
+
+SUMMARY_KEY = "status_summary"  # in meta
+_TRUST = "kind IN ('member.vouch', 'member.revoke')"
+
+
+def trust_key(db: sqlite3.Connection) -> str:
+    """The hash of every input of the trust graph (EventLog._load_trust), read in the caller's
+    transaction."""
+    from crypto.hashing import blake2b_256
+
+    parts: list[Any] = [
+        db.execute("SELECT value FROM meta WHERE key IN ('genesis', 'trust_version') ORDER BY key").fetchall(),
+        db.execute(f"SELECT n, id FROM events WHERE {_TRUST} AND body IS NOT NULL ORDER BY n").fetchall(),
+        db.execute(f"SELECT rowid, id, author, seq FROM pending WHERE {_TRUST} ORDER BY rowid").fetchall(),
+        # whether a trust event kept aside has its chain before it (its author's head and kept seqs)
+        db.execute(f"SELECT author, seq FROM pending WHERE author IN (SELECT author FROM pending WHERE {_TRUST}) "
+                   "ORDER BY author, seq").fetchall(),
+        db.execute(f"SELECT keys.key, heads.seq FROM heads JOIN keys USING (k) WHERE keys.key IN "
+                   f"(SELECT author FROM pending WHERE {_TRUST}) ORDER BY keys.key").fetchall(),
+        db.execute("SELECT author, seq FROM frozen ORDER BY author").fetchall(),
+    ]
+    return blake2b_256(repr(parts).encode(), person=b"solnet-status").hex()
+
+
+def save_summary(store: Store, key: str, summary: dict[str, Any]) -> bool:
+    """Keep `summary` under `key` if the graph's inputs still give `key` (checked in the write
+    transaction, so a trust event stored meanwhile is never hidden). Never waits for the write lock
+    and never fails the command: it is only a shortcut for the next one. True if written."""
+    db = store._db
+    busy_ms = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    try:
+        db.execute("PRAGMA busy_timeout=0")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            stored = db.execute("SELECT value FROM meta WHERE key=?", (SUMMARY_KEY,)).fetchone()
+            current = trust_key(db)
+            if current != key or (stored and json.loads(stored[0]).get("key") == key):
+                db.execute("ROLLBACK")
+                return False
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                       (SUMMARY_KEY, json.dumps({"key": key, **summary}).encode()))
+            db.execute("COMMIT")
+            return True
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    except (sqlite3.Error, ValueError):  # busy, read-only, full: the next status computes it again
+        return False
+    finally:
+        db.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+
+
+class StatusSnapshot:
+    """The Store's answers that node.status.node_status asks for, read at once; and the trust
+    summary if it is current (`summary`), and the key it was checked against (`key`)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+        self.key = trust_key(db)
+        self._meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, 'runtime', 'peer_blocks')",
+                                     (SUMMARY_KEY,)))
+        self._count = one("SELECT coalesce(sum(seq), 0) FROM heads")
+        self._authors = one("SELECT count(*) FROM heads")
+        self._pending = one("SELECT count(*) FROM pending")
+        self._forks = one("SELECT count(*) FROM forks")
+        self._fork_points = dict(db.execute("SELECT author, seq FROM frozen"))
+        self._heads = db.execute("SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)").fetchall()
+        self._peers = db.execute("SELECT address, source, state FROM peers ORDER BY address").fetchall()
+        raw = self._meta.get(SUMMARY_KEY)
+        summary = json.loads(raw) if raw else None
+        self.summary: dict[str, Any] | None = (
+            {k: v for k, v in summary.items() if k != "key"} if summary and summary.get("key") == self.key else None)
+
+    def get_meta(self, key: str) -> bytes | None:
+        return self._meta[key] if key in self._meta else None
+
+    def count(self) -> int:
+        return self._count
+
+    def author_count(self) -> int:
+        return self._authors
+
+    def pending_count(self) -> int:
+        return self._pending
+
+    def fork_count(self) -> int:
+        return self._forks
+
+    def fork_points(self) -> dict[bytes, int]:
+        return self._fork_points
+
+    def heads(self) -> list[tuple[bytes, int, bytes]]:
+        return self._heads
+
+    def peer_rows(self) -> list[tuple[str, str, str | None]]:
+        return self._peers
+
+
+def snapshot(path: Path) -> StatusSnapshot | None:
+    """The status facts of the database at `path`, read-only in one transaction; None if it cannot
+    be read that way (not there, another schema: the caller opens it as a Store, which says why)."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=5.0)
+    except sqlite3.Error:
+        return None
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            return None
+        db.execute("BEGIN")
+        return StatusSnapshot(db)
+    except (sqlite3.Error, ValueError):
+        return None
+    finally:
+        db.close()

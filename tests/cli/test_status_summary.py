@@ -1,0 +1,115 @@
+"""`solnet status` without a running node: once the trust graph's summary is kept, it reads the
+counts and that summary from the database and loads no libsodium, msgpack, log or store class;
+its answer is always the full computation's, also right after the graph changed (a revocation
+made here, one received in a bundle, an input of the graph changed behind the trust version)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from node.home import Home
+from node.status import node_status
+from node.status_text import status_text
+
+# Runs `solnet` in a fresh interpreter, then writes the names of every module it loaded.
+DRIVER = """
+import atexit, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+# What the trust graph, the log and the Store class take to load
+FULL_COMPUTATION = ("nacl", "msgpack", "crypto.keys", "events.format", "events.trust", "events.kinds", "node.log",
+                    "node.store.store", "sync.antientropy", "dataclasses")
+
+
+def status(cli, home: Path, tmp_path: Path, *args: str) -> tuple[dict[str, Any], str, list[str]]:
+    """`solnet status --json` and `solnet status` on `home`, and the modules of the slow path the
+    first of them loaded."""
+    out = tmp_path / "modules.json"
+    runs = []
+    for extra in (["--json"], []):
+        proc = subprocess.run([sys.executable, "-c", DRIVER, str(out), "--home", str(home), "status", *extra],
+                              capture_output=True, text=True, timeout=60, env=cli.base_env(), stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stderr
+        runs.append((proc.stdout, json.loads(out.read_text())))
+    (answer, modules), (text, _) = runs
+    loaded = sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in FULL_COMPUTATION))
+    return json.loads(answer), text.rstrip("\n"), loaded
+
+
+def computed(home: Path) -> dict[str, Any]:
+    """The status computed in full, from the trust graph (what a running node answers)."""
+    log = Home(home).log()
+    try:
+        return node_status(Home(home), log)
+    finally:
+        log.store.close()
+
+
+def test_status_reads_the_kept_summary_and_loads_no_event_layers(network, cli, tmp_path):
+    first, _, loaded = status(cli, network.a, tmp_path)
+    assert "node.log" in loaded and "nacl" in loaded  # nothing kept yet: built from the trust graph
+    again, text, loaded = status(cli, network.a, tmp_path)
+    assert loaded == []
+    assert again == first == computed(network.a)
+    assert text == status_text(again) and "members: 2 groups, 1 device" in text, text
+
+
+def test_a_revocation_made_here_shows_at_once(network, cli, tmp_path):
+    _carry(cli, network.b, network.a, tmp_path)  # Calais learns Bristol's device
+    status(cli, network.a, tmp_path)
+    before, _, loaded = status(cli, network.a, tmp_path)
+    assert loaded == [] and before["revoked"] == [] and before["groups"] == 2
+    cli.run_json(network.a, "revoke", network.group_b, "--reason", "infiltrated")
+    after, text, _ = status(cli, network.a, tmp_path)
+    assert after == computed(network.a)
+    assert [(r["id"], r["reason"]) for r in after["revoked"]] == [(network.group_b, "infiltrated")]
+    # Bristol and its device (certified by Bristol) are out
+    assert (before["groups"], before["devices"], after["groups"], after["devices"], after["revoked_keys"]) == (2, 2, 1, 1, 1)
+    assert "(infiltrated)" in text
+    kept, _, loaded = status(cli, network.a, tmp_path)
+    assert loaded == [] and kept == after
+
+
+def test_a_revocation_received_in_a_bundle_shows_at_once(network, cli, tmp_path):
+    _carry(cli, network.a, network.b, tmp_path)
+    status(cli, network.b, tmp_path)
+    before, _, loaded = status(cli, network.b, tmp_path)
+    assert loaded == [] and before["revoked"] == []
+    # Calais revokes its own device's key: Bristol learns it only from the bundle
+    assert cli.run_json(network.a, "revoke", network.device_a, "--reason", "phone lost")["role"] == "device"
+    _carry(cli, network.a, network.b, tmp_path, "revocation.bundle")
+    after, text, _ = status(cli, network.b, tmp_path)
+    assert after == computed(network.b)
+    assert [(r["id"], r["reason"]) for r in after["revoked"]] == [(network.device_a, "phone lost")]
+    assert "(phone lost)" in text
+
+
+def test_a_summary_is_never_read_for_other_inputs_of_the_graph(network, cli, tmp_path):
+    """A change of what the graph is built from that did not bump the trust version (here a trust
+    event's body dropped behind the program's back) gives another key: the summary is not read."""
+    from node.store import status_read
+
+    status(cli, network.a, tmp_path)
+    kept = status_read.snapshot(network.a / "solnet.db")
+    assert kept is not None and kept.summary is not None
+    with sqlite3.connect(network.a / "solnet.db") as db:
+        changed = db.execute("UPDATE events SET body=NULL WHERE kind='member.vouch' AND seq=(SELECT max(seq) FROM "
+                             "events WHERE kind='member.vouch')").rowcount
+    db.close()
+    assert changed >= 1
+    stale = status_read.snapshot(network.a / "solnet.db")
+    assert stale is not None and stale.key != kept.key and stale.summary is None
+    answer, _, loaded = status(cli, network.a, tmp_path)
+    assert "node.log" in loaded and answer == computed(network.a)
+
+
+def _carry(cli, source: Path, dest: Path, tmp_path: Path, name: str = "carry.bundle") -> None:
+    cli.run(source, "export", tmp_path / name)
+    cli.run(dest, "import", tmp_path / name, ok=False)
