@@ -11,14 +11,27 @@ Hypothesis profiles: the default keeps every property test to a few seconds; "fa
 itself when the fast tier runs and no profile is named) runs fewer examples; `HYPOTHESIS_PROFILE=long`
 multiplies the examples of the tests that read `examples()` (the order-independence tests) for a
 long hunt, e.g. before a release: `HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/node/test_order_independence.py`.
+
+Test networks open fast: the homes the tests make in this process (node.demo.localnet.create_network)
+get keystores at libsodium's minimum Argon2id cost instead of the "interactive" level (64 MiB and
+~0.1-0.3 s a run, several times that on a busy machine). A keystore records its cost and reading
+follows the file, so each later unlock of such a home (every `solnet` command and `solnet run` a
+test starts, every in-process `Home.keys`) is fast too; the suite unlocks keystores some thousand
+times. Nothing in the product can lower the cost: only this process's module values are changed,
+while a network is made. The CLI tests' template network, made by the real `solnet init`, is re-sealed
+at that cost afterwards (tests/fast_keystores.py); the crypto tests and `init` itself keep the real level.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from fast_keystores import cheap_key_derivation
+from node.demo import localnet
 
 settings.register_profile("default", deadline=None)
 settings.register_profile("fast", deadline=None, max_examples=25)
@@ -47,3 +60,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(mark)
         if any(item.get_closest_marker(mark) for mark in IMPLY_SLOW):
             item.add_marker("slow")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_test_networks() -> Iterator[None]:
+    """Networks made by the tests (node.demo.localnet.create_network) open fast: see the docstring above."""
+    create_network = localnet.create_network
+
+    def create_cheaply(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with cheap_key_derivation():
+            return create_network(*args, **kwargs)
+
+    localnet.create_network = create_cheaply
+    try:
+        yield
+    finally:
+        localnet.create_network = create_network

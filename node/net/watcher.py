@@ -52,9 +52,10 @@ class ChangeFeed:
             left = deadline - loop.time()
             if left <= 0:
                 break
-            try:
-                await asyncio.wait_for(self._grew.wait(), left)
-            except asyncio.TimeoutError:
+            try:  # asyncio.timeout, as in Watcher.run: a cancellation is never dropped
+                async with asyncio.timeout(left):
+                    await self._grew.wait()
+            except TimeoutError:
                 break
         return self.last_n
 
@@ -83,9 +84,10 @@ class Watcher:
         trust_version = None
         announces = await self._db_thread.run(self._announce_count)
         while True:
-            try:
-                await asyncio.wait_for(self._poked.wait(), WATCH_INTERVAL_S)
-            except asyncio.TimeoutError:
+            try:  # not asyncio.wait_for: on Python 3.11 it drops a cancellation that comes with a poke
+                async with asyncio.timeout(WATCH_INTERVAL_S):
+                    await self._poked.wait()
+            except TimeoutError:
                 pass
             self._poked.clear()
             # One turn of the database thread per look (a look follows every publish of this process).

@@ -24,6 +24,8 @@ import nacl.public
 import nacl.signing
 import pytest
 
+from fast_keystores import reseal_cheaply
+
 SOLNET = Path(sys.executable).with_name("solnet")
 PASSPHRASE = "nine tents for the jungle"
 TIMEOUT_S = 60
@@ -181,7 +183,12 @@ def cli() -> SimpleNamespace:
 
 @pytest.fixture(scope="session")
 def network_template(tmp_path_factory: pytest.TempPathFactory) -> Net:
-    return found_and_join(tmp_path_factory.mktemp("network"))
+    """Made by the real commands, then its keystores re-sealed at the minimum Argon2id cost: each
+    command a test runs on a copy unlocks it (tests/fast_keystores.py)."""
+    net = found_and_join(tmp_path_factory.mktemp("network"))
+    for home in (net.a, net.b):
+        reseal_cheaply(home / "keystore", PASSPHRASE)
+    return net
 
 
 @pytest.fixture

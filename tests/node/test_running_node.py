@@ -116,3 +116,16 @@ async def test_an_event_published_through_the_api_is_gossiped_at_once(network, c
         await until(arrived, "the alert reached Bristol by gossip")
     finally:
         await bristol.stop()
+
+
+async def test_the_watcher_stops_when_cancelled_just_as_it_is_poked(calais) -> None:
+    """A node stopping cancels its watcher; a poke (something stored a moment before) may land in
+    the same turn of the loop. asyncio.wait_for of Python 3.11 then returned the poke and dropped
+    the cancellation, so the watcher looked on for ever and the node's stop waited on it."""
+    node, _ = calais
+    [watcher] = [task for task in node._tasks if task.get_name() == "watcher"]
+    await until(lambda: asyncio.sleep(0, bool(node.watcher._poked._waiters)), "the watcher waiting for a poke")
+    node.watcher.poke()
+    watcher.cancel()
+    done, _ = await asyncio.wait([watcher], timeout=WAIT_S)
+    assert watcher in done and watcher.cancelled(), "the watcher went on looking after it was cancelled"
