@@ -143,7 +143,9 @@ def event_count(db_path: Path, author: bytes | None = None) -> int:
     try:
         if author is None:
             return db.execute("SELECT count(*) FROM events").fetchone()[0]
-        return db.execute("SELECT count(*) FROM events WHERE author=?", (author,)).fetchone()[0]
+        # Authors are numbered in the keys table (node/store/schema.py); events name them by number.
+        return db.execute("SELECT count(*) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)",
+                          (author,)).fetchone()[0]
     finally:
         db.close()
 
