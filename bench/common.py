@@ -215,12 +215,6 @@ def solnet_sync(home: Home, port: int, timeout: float = 600.0, *, check: bool = 
     return summary, wall
 
 
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages, as a benchmark prints them at its start and end."""
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
 # --- processes ----------------------------------------------------------------------------------
 def proc_status_kib(pid: int, field: str = "VmRSS") -> int:
     """A memory figure of a process from /proc/PID/status, in KiB (VmRSS: resident now; VmHWM: peak)."""
