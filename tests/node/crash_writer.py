@@ -1,4 +1,6 @@
-"""Child process for the kill -9 test: ingests batches forever, printing each batch's last id after commit."""
+"""Child process for the kill -9 test: ingests 50-event batches, one for each line read on stdin
+(the test's "go", so that it can kill the writer inside a write however fast the ingest is),
+printing `begin N` as a batch starts and the count stored after its commit."""
 import sys
 from pathlib import Path
 
@@ -15,6 +17,9 @@ def main() -> None:
     wires = msgpack.unpackb(Path(events_file).read_bytes())
     done = log.store.count()
     for i in range(done, len(wires), 50):
+        if not sys.stdin.readline():  # the test closed our input: stop
+            return
+        print(f"begin {i}", flush=True)
         batch = wires[i : i + 50]
         outcomes = log.ingest(batch)
         if any(o.status != "accepted" for o in outcomes if o.status != "duplicate"):

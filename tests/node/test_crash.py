@@ -31,19 +31,34 @@ def test_kill_9_mid_ingest_20_times_loses_no_acknowledged_event(net: Net, tmp_pa
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     kills = 0
     for round_ in range(20):
-        proc = subprocess.Popen(writer, stdout=subprocess.PIPE, text=True, env=env)
-        # let it get going, then kill it at a random moment in the middle of a write
-        target_acks = rnd.randint(1, 4)
-        for _ in range(target_acks):
-            line = proc.stdout.readline()
-            if not line:
+        proc = subprocess.Popen(writer, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        # A few whole batches, then kill it at a random moment inside the next write. The writer
+        # waits for a "go" before each batch: however fast ingest gets, it cannot run ahead and
+        # finish before it is killed.
+        whole = rnd.randint(1, 4)
+        for batch in range(whole + 1):
+            try:
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            except BrokenPipeError:  # it has stored everything and ended
                 break
-            acknowledged = max(acknowledged, int(line))
-        time.sleep(rnd.uniform(0, 0.02))
+            if not proc.stdout.readline().startswith("begin"):
+                break
+            if batch == whole:  # this one is cut: a 50-event batch takes a few milliseconds
+                time.sleep(rnd.uniform(0, 0.01))
+                break
+            line = proc.stdout.readline()
+            if line:
+                acknowledged = max(acknowledged, int(line))
         proc.send_signal(signal.SIGKILL)
         for line in proc.stdout:  # anything it printed before dying was committed
-            acknowledged = max(acknowledged, int(line))
+            if line.strip().isdigit():
+                acknowledged = max(acknowledged, int(line))
         proc.wait(timeout=30)
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
         kills += proc.returncode == -signal.SIGKILL
         with sqlite3.connect(db) as check:
             assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
