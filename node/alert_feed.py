@@ -119,13 +119,12 @@ def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[b
     Those stored after it come through the feed in their turn."""
     earlier = []
     for row in log_.store.rows(ALERT_UPDATE, refs=[alert_id]):
-        n = log_.store.event_n(row.key)
-        stored = log_.store.event_row(row.key) if n is not None and n < alert_n else None
-        if stored is not None:
-            earlier.append((n, row.key, stored))
+        stored = log_.store.numbered_row(row.key)
+        if stored is not None and stored.n < alert_n:
+            earlier.append(stored)
     out = []
-    for n, update_id, stored in sorted(earlier, key=lambda e: e[0]):
-        item = _handed_on(log_, n, update_id, stored.author, stored.kind, stored.ts, stored.expires, stored.body,
+    for stored in sorted(earlier, key=lambda e: e.n):
+        item = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires, stored.body,
                           names, now)
         if item is not None:
             out.append(item)

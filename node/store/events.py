@@ -159,9 +159,8 @@ class EventTables(StoreBase):
         return (self._key(row[0]), row[1]) if row else None
 
     def event_row(self, event_id: bytes) -> EventRow | None:
-        where, args = by_id(event_id)
-        row = self._x(f"SELECT {_COLS} FROM events WHERE {where}", args).fetchone()
-        return EventRow(*self._paged(row)[1:]) if row else None
+        row = self.numbered_row(event_id)
+        return EventRow(*row[1:]) if row else None
 
     def numbered_row(self, event_id: bytes) -> PagedEvent | None:
         """`event_row` with the event's row number `n` first (one query for both)."""
