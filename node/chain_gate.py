@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from events.errors import InvalidEvent
+from node.clock import now_ms
 from node.store import Store
 
 META_KEY = "own_chain"
@@ -153,15 +154,12 @@ def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,
     deadline = time.monotonic() + timeout_s
     state = load(store)
     if state is not None and state.pid == os.getpid():
-        return state_now(store, _now())  # never block the node itself (a web form): answer at once
-    verdict = state_now(store, _now())
+        return state_now(store, now_ms())  # never block the node itself (a web form): answer at once
+    verdict = state_now(store, now_ms())
     if verdict == WAIT and on_wait is not None:
         on_wait()
     while verdict == WAIT and time.monotonic() < deadline:
         time.sleep(0.2)
-        verdict = state_now(store, _now())
+        verdict = state_now(store, now_ms())
     return verdict
 
-
-def _now() -> int:
-    return int(time.time() * 1000)

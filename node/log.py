@@ -11,7 +11,6 @@ signatures of duplicates are not checked at all.
 from __future__ import annotations
 
 import collections
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
 from events.trust import Member, Revocation, TrustGraph, Vouch
 from node import chain_gate, references
+from node.clock import now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
 
@@ -52,10 +52,6 @@ class _Prepared:
     fills: list[tuple[int, Event]] = field(default_factory=list)
     examination: Examination | None = None  # until `_resolve` has read its results
     hold: bool = True  # keep events that wait for a vouch or an earlier seq in `pending`
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class NotInitialised(Exception):

@@ -20,8 +20,9 @@ import hashlib
 import os
 import re
 import secrets
-import time
 from pathlib import Path
+
+from node import clock
 
 FOLDER = "login-links"
 TTL_S = 300  # a printed link is used within minutes, or a new one is made
@@ -38,14 +39,10 @@ def _name(token: str) -> str:
     return hashlib.blake2b(token.encode("ascii"), digest_size=32, person=b"solnet-login").hexdigest()
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def create(home: Path, *, ttl_s: float = TTL_S, now_ms: int | None = None) -> tuple[str, int]:
     """A new single-use token for the node in `home` and when it expires (Unix ms). The home
     must exist. Old links are tidied away first: expired ones, and the oldest beyond the limit."""
-    now = _now_ms() if now_ms is None else now_ms
+    now = clock.now_ms() if now_ms is None else now_ms
     expires = now + int(ttl_s * 1000)
     folder = _folder(home)
     folder.mkdir(mode=0o700, exist_ok=True)
@@ -77,7 +74,7 @@ def redeem(home: Path, token: str | None, *, now_ms: int | None = None) -> bool:
         path.unlink()  # the claim: only one visitor's unlink can succeed
     except (OSError, UnicodeDecodeError):  # unknown, already used, or unreadable
         return False
-    now = _now_ms() if now_ms is None else now_ms
+    now = clock.now_ms() if now_ms is None else now_ms
     try:
         return now < int(text.strip())
     except ValueError:  # damaged by hand: refuse

@@ -12,10 +12,10 @@ kept; then it builds the graph once and keeps its summary for the next time.
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
+from node.clock import now_ms
 from node.home import Home
 from sync.frontier import frontier_digest_of
 
@@ -56,7 +56,7 @@ def runtime_info(store: Store | StatusSnapshot, home: Home | None = None) -> dic
     if home is not None:
         info["running"] = home.node_running()
     else:
-        info["running"] = bool(info) and int(time.time() * 1000) - info.get("saved", 0) < RUNNING_WITHIN_MS
+        info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
     return info
 
 

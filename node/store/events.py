@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 import msgpack
 
 from events.format import Event
+from node.store import status_sql
 from node.store.base import StoreBase
 from node.store.errors import StoreError
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
@@ -110,14 +111,14 @@ class EventTables(StoreBase):
     def heads(self) -> list[Head]:
         """Every author's newest stored event (one row per author: no scan of the log)."""
         return [Head(key, seq, event_id) for key, seq, event_id in
-                self._x("SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)")]
+                self._x(status_sql.HEADS)]
 
     def count(self) -> int:
         """How many events are stored: chains have no gaps, so the sum of the heads' seqs."""
-        return self._one("SELECT coalesce(sum(seq), 0) FROM heads")
+        return self._one(status_sql.EVENT_COUNT)
 
     def author_count(self) -> int:
-        return self._one("SELECT count(*) FROM heads")
+        return self._one(status_sql.AUTHOR_COUNT)
 
     def last_n(self) -> int:
         return self._one("SELECT coalesce(max(n), 0) FROM events")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import msgpack
 
+from node.store import status_sql
 from node.store.projections import ProjectionTables
 from node.store.rows import PeerRow
 from node.store.schema import BODY_REDACTED, by_ids
@@ -21,7 +22,7 @@ class LocalTables(ProjectionTables):
 
     # --- peers ------------------------------------------------------------------------------------
     def peer_rows(self) -> list[PeerRow]:
-        return [PeerRow(*r) for r in self._x("SELECT address, source, state FROM peers ORDER BY address")]
+        return [PeerRow(*r) for r in self._x(status_sql.PEER_ROWS)]
 
     def has_peers(self) -> bool:
         return self._one("SELECT 1 FROM peers LIMIT 1") is not None

@@ -7,8 +7,8 @@ graph is built from (the genesis, the trust version, the stored trust events wit
 trust events kept aside with what decides whether their chain is complete, the fork points).
 Any change of those gives another key, so a summary is never read for a graph it was not
 computed from, whichever write path changed it (node/status.py writes it when it computes the
-graph; a panic wipe forgets it). The counts beside it are the same statements as the Store's
-(events.py, trust.py, local.py); tests/cli/test_status_summary.py checks both give one status.
+graph; a panic wipe forgets it). The counts beside it run the Store's own statements
+(status_sql.py); tests/cli/test_status_summary.py checks both give one status.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from node.store import status_sql
 from node.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -83,13 +84,13 @@ class StatusSnapshot:
         self.key = trust_key(db)
         self._meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, 'runtime', 'peer_blocks')",
                                      (SUMMARY_KEY,)))
-        self._count = one("SELECT coalesce(sum(seq), 0) FROM heads")
-        self._authors = one("SELECT count(*) FROM heads")
-        self._pending = one("SELECT count(*) FROM pending")
-        self._forks = one("SELECT count(*) FROM forks")
-        self._fork_points = dict(db.execute("SELECT author, seq FROM frozen"))
-        self._heads = db.execute("SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)").fetchall()
-        self._peers = db.execute("SELECT address, source, state FROM peers ORDER BY address").fetchall()
+        self._count = one(status_sql.EVENT_COUNT)
+        self._authors = one(status_sql.AUTHOR_COUNT)
+        self._pending = one(status_sql.PENDING_COUNT)
+        self._forks = one(status_sql.FORK_COUNT)
+        self._fork_points = dict(db.execute(status_sql.FORK_POINTS))
+        self._heads = db.execute(status_sql.HEADS).fetchall()
+        self._peers = db.execute(status_sql.PEER_ROWS).fetchall()
         raw = self._meta.get(SUMMARY_KEY)
         summary = json.loads(raw) if raw else None
         self.summary: dict[str, Any] | None = (

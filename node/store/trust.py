@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from node.store import status_sql
 from node.store.events import EventTables
 from node.store.rows import ForkRecord, PendingRow, PendingTrust
 from node.store.schema import BODY_REDACTED, by_ids
@@ -14,7 +15,7 @@ class TrustTables(EventTables):
     # --- forks ------------------------------------------------------------------------------------
     def fork_points(self) -> dict[bytes, int]:
         """author -> the lowest seq at which it is known to have signed two different events."""
-        return dict(self._x("SELECT author, seq FROM frozen"))
+        return dict(self._x(status_sql.FORK_POINTS))
 
     def record_fork(self, author: bytes, seq: int, evidence: Sequence[tuple[bytes, int, bytes, bytes]], now: int) -> None:
         """Keep the evidence (id, seq, other id, wire) of a fork and lower the author's fork point to `seq`."""
@@ -28,7 +29,7 @@ class TrustTables(EventTables):
         return [r[0] for r in self._x("SELECT wire FROM forks WHERE author=? ORDER BY seq, id", (author,))]
 
     def fork_count(self) -> int:
-        return self._one("SELECT count(*) FROM forks")
+        return self._one(status_sql.FORK_COUNT)
 
     def fork_records(self) -> list[ForkRecord]:
         """(id, other id, wire) of every kept fork proof, in the order they were kept."""
@@ -81,7 +82,7 @@ class TrustTables(EventTables):
 
     # --- events kept aside (pending) -----------------------------------------------------------
     def pending_count(self) -> int:
-        return self._one("SELECT count(*) FROM pending")
+        return self._one(status_sql.PENDING_COUNT)
 
     def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str) -> None:
         self._x("INSERT INTO pending VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET reason=excluded.reason",

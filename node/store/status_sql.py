@@ -1,0 +1,15 @@
+"""The statements behind the counts and lists `solnet status` shows, written once.
+
+The Store runs them (events.py, trust.py, local.py) and so does the read-only snapshot that
+`solnet status` takes without a running node (status_read.py, which loads nothing but sqlite3):
+one text for both, so the two can never answer differently.
+"""
+from __future__ import annotations
+
+EVENT_COUNT = "SELECT coalesce(sum(seq), 0) FROM heads"  # chains have no gaps: the sum of the heads' seqs
+AUTHOR_COUNT = "SELECT count(*) FROM heads"
+HEADS = "SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)"
+PENDING_COUNT = "SELECT count(*) FROM pending"
+FORK_COUNT = "SELECT count(*) FROM forks"
+FORK_POINTS = "SELECT author, seq FROM frozen"
+PEER_ROWS = "SELECT address, source, state FROM peers ORDER BY address"
