@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from crypto.keys import short_id
@@ -28,6 +29,11 @@ TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "si
 def iso(ms: int | None) -> str | None:
     if ms is None:
         return None
+    return _iso(ms)
+
+
+@lru_cache(maxsize=4096)  # a page names the same few times again and again (an offer's `until` in every match)
+def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -51,13 +57,41 @@ def plain(value: Any) -> Any:
     return value
 
 
+_TIME_KEYS = frozenset(TIME_KEYS)
+_AS_IS = frozenset({str, float, type(None)})
+
+
 def view_json(data: Any) -> Any:
     """A read model (node.views) as JSON-able values: times under TIME_KEYS as ISO strings, bytes hex."""
+    kind = type(data)
+    if kind is dict:
+        return _dict_json(data)
+    if kind is list:
+        return [view_json(v) for v in data]
     if isinstance(data, dict):
-        return {k: (iso(v) if k in TIME_KEYS and isinstance(v, int) else view_json(v)) for k, v in data.items()}
+        return {k: (iso(v) if k in _TIME_KEYS and isinstance(v, int) else view_json(v)) for k, v in data.items()}
     if isinstance(data, list):
         return [view_json(v) for v in data]
     return plain(data)
+
+
+def _dict_json(data: dict) -> dict:
+    """view_json of a dict, each value's type tested once: a page holds thousands of them (a
+    support listing 100 requests, each with its places to go), and this runs on every request."""
+    out = {}
+    for k, v in data.items():
+        kind = type(v)
+        if kind in _AS_IS:
+            out[k] = v
+        elif kind is int or kind is bool:
+            out[k] = iso(v) if k in _TIME_KEYS else v
+        elif kind is bytes:
+            out[k] = v.hex()
+        elif kind is dict:
+            out[k] = _dict_json(v)
+        else:
+            out[k] = iso(v) if k in _TIME_KEYS and isinstance(v, int) else view_json(v)
+    return out
 
 
 def public_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:

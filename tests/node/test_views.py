@@ -68,3 +68,19 @@ def test_the_groups_view_shows_who_revoked_a_device_when_and_from_which_seq(net:
     assert revoked == {"id": bytes(other.key.public), "revoked_from": 3, "revoked_by": bytes(net.founder.group.public),
                        "revoked_at": revoke.header.timestamp, "revoked_reason": "phone stolen"}
     assert g["device_list"][-1] == revoked  # revoked devices listed last
+
+
+def test_a_view_as_json_has_iso_times_and_hex_ids_at_every_depth() -> None:
+    from collections import OrderedDict
+
+    from node.render import view_json
+    day = 1_800_000_000_000
+    data = [{"id": b"\x01\x02", "until": day, "capacity": 3, "starts_at": None, "urgent": True, "share": 0.5,
+             "can_go": [{"id": b"\xff", "until": day + 1000, "group_name": None}],
+             "taken": [{"group": b"\x0a", "since": day}], "tags": ["a", b"\x0b"],
+             "nested": OrderedDict(ts=day, raw=b"\x0c", more={"expires": day})}]
+    assert view_json(data) == [{
+        "id": "0102", "until": "2027-01-15T08:00:00Z", "capacity": 3, "starts_at": None, "urgent": True, "share": 0.5,
+        "can_go": [{"id": "ff", "until": "2027-01-15T08:00:01Z", "group_name": None}],
+        "taken": [{"group": "0a", "since": "2027-01-15T08:00:00Z"}], "tags": ["a", "0b"],
+        "nested": {"ts": "2027-01-15T08:00:00Z", "raw": "0c", "more": {"expires": "2027-01-15T08:00:00Z"}}}]
