@@ -17,28 +17,33 @@ Budgets (docs/design.md section 10): ingest_over_verify > 1.0, bytes_per_event_o
 last_tenth_per_s >= 0.8 x first_tenth_per_s, and at 1M events insync_round_cpu_ms < 2,
 status_ms < 150, api_worst_ms < 20; tree_rss_mib < 80 at 100k.
 Default 100k events (under 3 minutes); `--events 1000000` for the 1M figures.  Last line: key=value pairs.
+`--keep DIR` builds the home under DIR and keeps it; run again with the same DIR, it measures that
+home's API again without building (a 1M build takes minutes of both cores): `--keep DIR --api-only`.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (PASSPHRASE, device_network, load_average, raw_verify_rate, running,  # noqa: E402
-                          signed_chain, tree_rss_kib, wait_serving)
+from bench.common import (PASSPHRASE, device_network, event_count, load_average, raw_verify_rate,  # noqa: E402
+                          running, signed_chain, tree_rss_kib, wait_serving)
 from bench.http_pages import measure, routes, timed_get  # noqa: E402
 from events.format import decode_event  # noqa: E402
 from node import verify_pool  # noqa: E402
 from node.demo import localnet  # noqa: E402
-from node.home import PASSPHRASE_ENV  # noqa: E402
+from node.home import PASSPHRASE_ENV, Home  # noqa: E402
 from node.status import node_status  # noqa: E402
 from sync.antientropy import Head  # noqa: E402
 from sync.link import LinkProtocol, Role  # noqa: E402
@@ -129,14 +134,78 @@ def status_command_ms(home) -> float:
     return statistics.median(times) * 1000
 
 
+GROUPS = [("Calais", "calais"), ("Bristol", "bristol")]
+
+
+@contextmanager
+def _workdir(keep: Path | None) -> Iterator[str]:
+    """A temporary directory, or `keep` (made, and left in place)."""
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
+            yield tmp
+    else:
+        keep.mkdir(parents=True)
+        yield str(keep)
+
+
+def api_times(node: localnet.LocalNode, token: str, device: str, events: int,
+              repeat: int) -> tuple[dict[str, dict[str, float | None]], float]:
+    """Serve the home with `solnet run`: each route's times (bench.http_pages.measure), and the
+    resident memory (MiB) of the node's process tree after them."""
+    per_route: dict[str, dict[str, float | None]] = {}
+    with running([node]):
+        localnet.start(node, PASSPHRASE)
+        wait_serving(node, timeout=120)
+        conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=60)
+        try:
+            newest = int(json.loads(timed_get(conn, "/api/v1/events?limit=1", token)[3])["events"][0]["n"])
+            for name, path in routes(device, max(2, newest - events + 1000)).items():
+                per_route[name] = measure(conn, path, token, repeat)
+        finally:
+            conn.close()
+        tree_mib = tree_rss_kib(node.proc.pid) / 1024
+    return per_route, tree_mib
+
+
+def api_only(keep: Path, repeat: int) -> None:
+    """The API figures of a home kept by an earlier `--keep DIR` run, one line per route."""
+    name, region = GROUPS[0]
+    home = Home(localnet.home_dir(keep, name))
+    if not home.db_path.exists():
+        raise SystemExit(f"no kept home under {keep}: build one first with --keep {keep} (without --api-only)")
+    load_start = load_average()
+    node = localnet.LocalNode(name, region, home, localnet.free_ports(1)[0])
+    device = bytes(device_network(home).keys.device.public).hex()
+    events = event_count(home.db_path)
+    times, tree_mib = api_times(node, home.admin_token(), device, events, repeat)
+    ranked = sorted(times, key=lambda route: times[route]["server_p95"], reverse=True)
+    for route in ranked:
+        print(f"{route:18s} server ms: median {times[route]['server_med']:6.2f}  p95 {times[route]['server_p95']:6.2f}")
+    worst_route = ranked[0]
+    print(f"events={events} api_worst_ms={times[worst_route]['server_p95']:.2f} api_worst_route={worst_route} "
+          f"tree_rss_mib={tree_mib:.1f} repeat={repeat} cpus={len(os.sched_getaffinity(0))} "
+          f"load_start={load_start} load_end={load_average()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=REPEAT, help="requests per API route")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="build the home under DIR and keep it (DIR must not exist); with --api-only, reuse it")
+    parser.add_argument("--api-only", action="store_true",
+                        help="measure the API of the home kept under --keep DIR (built before), route by route")
     args = parser.parse_args()
+    if args.api_only:
+        if args.keep is None:
+            parser.error("--api-only measures a kept home: give its --keep DIR")
+        api_only(args.keep, args.repeat)
+        return
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"{args.keep} exists: give a new directory to build in, or add --api-only to measure it")
     load_start = load_average()
-    with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
-        node, _other = localnet.create_network(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+    with _workdir(args.keep) as tmp:
+        node, _other = localnet.create_network(Path(tmp), GROUPS, PASSPHRASE)
         home = node.home
         net = device_network(home)
         t0 = time.perf_counter()
@@ -159,21 +228,9 @@ def main() -> None:
         status_cmd = status_command_ms(home)
         token = home.admin_token()
         device = bytes(net.keys.device.public).hex()
-        worst, worst_route = 0.0, ""
-        with running([node]):
-            localnet.start(node, PASSPHRASE)
-            wait_serving(node, timeout=120)
-            conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=60)
-            try:
-                newest = int(__import__("json").loads(timed_get(conn, "/api/v1/events?limit=1", token)[3])
-                             ["events"][0]["n"])
-                for name, path in routes(device, max(2, newest - args.events + 1000)).items():
-                    p95 = measure(conn, path, token, args.repeat)["server_p95"]
-                    if p95 > worst:
-                        worst, worst_route = p95, name
-            finally:
-                conn.close()
-            tree_mib = tree_rss_kib(node.proc.pid) / 1024
+        times, tree_mib = api_times(node, token, device, args.events, args.repeat)
+        worst_route = max(times, key=lambda route: times[route]["server_p95"])
+        worst = times[worst_route]["server_p95"]
     load_end = load_average()
     print(f"signed {args.events} events in {sign_s:.0f} s ({wire_bytes / args.events:.0f} wire bytes each); "
           f"ingest {rate:.0f}/s (first tenth {first:.0f}/s, last tenth {last:.0f}/s), raw verify {verify_rate:.0f}/s "

@@ -8,7 +8,6 @@ with SQL (by table, region, time, ref) and hands them here; tests hand them `Mem
 """
 from __future__ import annotations
 
-import heapq
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,10 +36,15 @@ def target_of(row: Row) -> Target:
 
 
 def lookup(rows: Iterable[Row], extra: Mapping[bytes, Target] | None = None) -> Callable[[bytes], Target | None]:
-    """The `target` function of events.effects over these rows (and `extra` targets)."""
-    found = dict(extra or {})
-    found.update((r.key, target_of(r)) for r in rows)
-    return found.get
+    """The `target` function of events.effects over these rows (and `extra` targets). A row's
+    Target is made when it is asked for: a page holds hundreds of rows, and few are named."""
+    by_key = {r.key: r for r in rows}
+    others = extra or {}
+
+    def target(key: bytes) -> Target | None:
+        row = by_key.get(key)
+        return target_of(row) if row is not None else others.get(key)
+    return target
 
 
 def _counts(row: Row, target: Callable[[bytes], Target | None],
@@ -235,16 +239,23 @@ def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str,
     """Each request that is not closed gets `can_go`: support offers of its type, its own region
     first, then the largest capacity (a coordinator's first places to ask)."""
     by_type: dict[str, list[dict[str, Any]]] = {}
-    for o in offers:
+    for o in sorted(offers, key=lambda o: (not o["available_now"], -o["capacity"], o["id"])):
         by_type.setdefault(o["type"], []).append(o)
+    # A request's places depend on its type and region only: worked out once for each such pair
+    # (a page lists a hundred requests of a few types in a few regions).
+    chosen: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in requests:
         if r["status"] == "closed":
             r["can_go"] = []
             continue
-        fits = heapq.nsmallest(MATCHES_PER_NEED, by_type.get(r["type"], ()), key=lambda o: (
-            o["region"] != r["region"], not o["available_now"], -o["capacity"], o["id"]))
-        r["can_go"] = [{"id": o["id"], "region": o["region"], "group": o["group"], "capacity": o["capacity"],
-                        "starts_at": o.get("starts_at"), "until": o.get("until")} for o in fits]
+        key = (r["type"], r["region"])
+        if key not in chosen:
+            fits = by_type.get(r["type"], [])
+            here = [o for o in fits if o["region"] == r["region"]][:MATCHES_PER_NEED]
+            fits = (here + [o for o in fits if o["region"] != r["region"]])[:MATCHES_PER_NEED]
+            chosen[key] = [{"id": o["id"], "region": o["region"], "group": o["group"], "capacity": o["capacity"],
+                            "starts_at": o.get("starts_at"), "until": o.get("until")} for o in fits]
+        r["can_go"] = [dict(o) for o in chosen[key]]
 
 
 # --- alerts ------------------------------------------------------------------------------------------

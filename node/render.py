@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import errno
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
+import msgpack
+
 from crypto.keys import short_id
-from events.canonical import unpack
-from events.errors import InvalidEvent
 from events.kinds import DEFAULT_UNIT, KINDS
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 from node.words import local_time, plural  # noqa: F401 (used here, and by callers as render.plural)
@@ -28,6 +29,11 @@ TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "si
 def iso(ms: int | None) -> str | None:
     if ms is None:
         return None
+    return _iso(ms)
+
+
+@lru_cache(maxsize=4096)  # a page names the same few times again and again (an offer's `until` in every match)
+def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -51,40 +57,74 @@ def plain(value: Any) -> Any:
     return value
 
 
+_TIME_KEYS = frozenset(TIME_KEYS)
+_AS_IS = frozenset({str, float, type(None)})
+_SCALARS = _AS_IS | {int, bool}
+
+
 def view_json(data: Any) -> Any:
     """A read model (node.views) as JSON-able values: times under TIME_KEYS as ISO strings, bytes hex."""
+    kind = type(data)
+    if kind is dict:
+        return _dict_json(data)
+    if kind is list:
+        return [view_json(v) for v in data]
     if isinstance(data, dict):
-        return {k: (iso(v) if k in TIME_KEYS and isinstance(v, int) else view_json(v)) for k, v in data.items()}
+        return {k: (iso(v) if k in _TIME_KEYS and isinstance(v, int) else view_json(v)) for k, v in data.items()}
     if isinstance(data, list):
         return [view_json(v) for v in data]
     return plain(data)
 
 
-def public_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """The fields anyone may see, JSON-ready: times as ISO strings, ids hex, the private part replaced
-    by a flag; an event for chosen groups says only that it is one (its envelope is of no use to read)."""
-    spec = KINDS.get(kind)
-    out: dict[str, Any] = {}
-    if kind == "sealed":
-        return {"for_chosen_groups": True}
-    for name, value in fields.items():
-        field = spec.field(name) if spec else None
-        if name == "sealed":
-            out["has_private"] = True
-        elif field is not None and field.type == "time":
-            out[name] = iso(value)
+def _dict_json(data: dict) -> dict:
+    """view_json of a dict, each value's type tested once: a page holds thousands of them (a
+    support listing 100 requests, each with its places to go), and this runs on every request."""
+    out = {}
+    for k, v in data.items():
+        kind = type(v)
+        if kind in _AS_IS:
+            out[k] = v
+        elif kind is int or kind is bool:
+            out[k] = iso(v) if k in _TIME_KEYS else v
+        elif kind is bytes:
+            out[k] = v.hex()
+        elif kind is dict:
+            out[k] = _dict_json(v)
         else:
-            out[name] = plain(value)
+            out[k] = iso(v) if k in _TIME_KEYS and isinstance(v, int) else view_json(v)
     return out
 
 
+def public_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields anyone may see, JSON-ready: times as ISO strings, ids hex, the private part replaced
+    by a flag; an event for chosen groups says only that it is one (its envelope is of no use to read)."""
+    out: dict[str, Any] = {}
+    if kind == "sealed":
+        return {"for_chosen_groups": True}
+    times = _TIME_FIELDS.get(kind, frozenset())
+    for name, value in fields.items():
+        if name == "sealed":
+            out["has_private"] = True
+        elif name in times:
+            out[name] = iso(value)
+        else:
+            out[name] = value if type(value) in _SCALARS else plain(value)
+    return out
+
+
+_TIME_FIELDS = {kind: frozenset(f.name for f in spec.fields if f.type == "time") for kind, spec in KINDS.items()}
+
+
 def event_fields(row: tuple) -> dict[str, Any] | None:
+    """The fields of a stored event row (None without a body or for a kind this version does not
+    know). Read back from this node's own log, where every body was checked canonical when it
+    arrived, so it is decoded without checking again (a page of 500 events decodes 500 bodies)."""
     body = row[8]
     if body is None or row[4] not in KINDS:
         return None
     try:
-        value = unpack(body)
-    except InvalidEvent:
+        value = msgpack.unpackb(body, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 

@@ -4,13 +4,17 @@ A stored row holds only what selects and orders it; its data is the projection o
 (`events.projections.project`), recomputed when read, so event bodies are not stored twice."""
 from __future__ import annotations
 
+import heapq
+import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import chain, islice
 from typing import Any
 
 import msgpack
 
 from events.format import Event, Header
 from events.projections import PROFILE, TABLES, Drop, Row, project
+from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
 from node.store.schema import by_ids, full_header, id_number
 from node.store.trust import TrustTables
@@ -113,24 +117,35 @@ class ProjectionTables(TrustTables):
         if refs is not None:
             return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
         # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
-        # region, each region's walk (with the limit, reading the index only) is merged, and only
-        # the rows that make the cut are rebuilt.
+        # region, the regions' walks are merged as they go: SQLite steps each walk only as far as
+        # the merge takes rows from it, so a page of `limit` rows reads about `limit` index entries
+        # (and rows, for a time window), not `limit` of every region. Only the rows that make the
+        # cut are rebuilt.
         column, descending = {None: (None, False), "t": ("p.t", False), "latest": ("p.t", True),
                               "newest": ("p.vts", True)}[order]
         way = "DESC" if descending else "ASC"
         walk = f" ORDER BY {column} {way}, p.vid {way}, p.n {way}" if column else ""
         cut = " LIMIT ?" if limit is not None else ""
-        chosen: list[tuple] = []
-        for reg in ([region] if region is not None else [*self._regions_of(tbl), None]):
-            chosen += self._x(f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
-                              f"AND p.region IS ?{walk}{cut}", (*args, reg, *([limit] if limit is not None else []))
-                              ).fetchall()
-        if column is not None:
-            if order == "newest":
-                chosen.sort(key=lambda c: (c[1], c[2]), reverse=True)
+        walks: list[sqlite3.Cursor] = []
+        try:
+            for reg in ([region] if region is not None else [*self._regions_of(tbl), None]):
+                walks.append(self._x(f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
+                                     f"AND p.region IS ?{walk}{cut}",
+                                     (*args, reg, *([limit] if limit is not None else []))))
+            if column is None or len(walks) == 1:
+                merged: Iterable[tuple] = chain.from_iterable(walks)
+            elif order == "newest":
+                merged = heapq.merge(*walks, key=lambda c: (c[1], c[2]), reverse=True)
             else:  # NULL times first in time order (as SQL sorts them), last in reverse
-                chosen.sort(key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=descending)
-        return self._rows_at([(c[0], c[2]) for c in (chosen[:limit] if limit is not None else chosen)])
+                merged = heapq.merge(*walks, key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=descending)
+            # heapq.merge keeps the walks' order among equal keys, as a stable sort of them all would.
+            chosen = [(c[0], c[2]) for c in islice(merged, limit)]
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+        finally:
+            for cursor in walks:
+                cursor.close()  # ends the statements left part-way (and so their read of the file)
+        return self._rows_at(chosen)
 
     def newest_row(self, table: str, key: bytes) -> Row | None:
         """The row of `key` in a last-writer-wins table (a group's profile): one index probe."""
@@ -185,10 +200,12 @@ class ProjectionTables(TrustTables):
         """Keep a rebuilt row: a page or a listing reads the same newest rows again and again. A row
         is a function of its event (n, id) alone, so it never goes stale: an event whose body is
         dropped loses its row in SQL and is not selected again, and a reused `n` has another id.
-        Bounded: emptied when full (rows are cheap to rebuild once)."""
+        Bounded: when full, the older half goes (the first kept), so the rows of the pages read
+        now stay, and no request pays for rebuilding every page's rows at once."""
         cache = self._row_cache
         if len(cache) >= ROW_CACHE:
-            cache.clear()
+            for old in list(islice(cache, max(1, ROW_CACHE // 2))):
+                del cache[old]
         cache[(n, id_number(row.version[1]))] = row
 
     @staticmethod

@@ -110,6 +110,29 @@ def test_support_requests_say_who_took_them_since_when_and_where_they_could_go()
     assert [o["id"] for o in r["can_go"]] == [places.id, later.id]  # its region first, then elsewhere
 
 
+def test_each_request_gets_the_places_of_its_type_its_region_first_then_open_now_then_the_largest():
+    # Many requests over three types and four regions, many offers: each request's places are the
+    # first three of all offers of its type ordered (other region, not available now, -capacity,
+    # id), and each request has its own list (changing one changes no other).
+    regions, kinds = ("calais", "bristol", "cardiff", "leeds"), ("housing", "legal", "transport")
+    offers = [{"id": bytes([i]) * 32, "type": kinds[i % 3], "region": regions[(i * 7) % 4], "group": b"g" * 32,
+               "capacity": 1 + (i * 5) % 4, "available_now": i % 5 != 0, "starts_at": None, "until": NOW + i}
+              for i in range(40)]
+    requests = [{"type": kinds[i % 3] if i % 7 else "food", "region": regions[i % 4] if i % 11 else "nowhere",
+                 "status": ("open", "claimed", "closed")[i % 3]} for i in range(60)]
+    where_requests_can_go(requests, offers)
+    for r in requests:
+        fits = sorted((o for o in offers if o["type"] == r["type"]), key=lambda o: (
+            o["region"] != r["region"], not o["available_now"], -o["capacity"], o["id"]))
+        wanted = [] if r["status"] == "closed" else [
+            {k: o.get(k) for k in ("id", "region", "group", "capacity", "starts_at", "until")} for o in fits[:3]]
+        assert r["can_go"] == wanted
+    housing_in_calais = [r for r in requests if (r["type"], r["region"], r["status"]) == ("housing", "calais", "open")]
+    assert len(housing_in_calais) >= 2 and housing_in_calais[0]["can_go"]
+    housing_in_calais[0]["can_go"][0]["group_name"] = "Calais"
+    assert "group_name" not in housing_in_calais[1]["can_go"][0]
+
+
 def test_only_the_requesting_or_a_taking_group_closes_a_request():
     calais, bristol, leeds = Author(), Author(), Author()
     request = calais.event("support.request", {"region": "bristol", "type": "legal", "people": "1", "urgency": "low"})

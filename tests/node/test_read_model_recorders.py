@@ -197,6 +197,30 @@ class ReadModelCases:
         assert [row.key for row in r.select(ACTION, order="latest", limit=3)] == ids[::-1][:3]
 
 
+    def test_a_limited_listing_of_every_region_is_the_head_of_the_whole_listing(self, tmp_path: Path) -> None:
+        # Rows of four regions that tie on time across regions, and rows without a time (needs with
+        # no `until`): a limited listing merges the regions' walks, so each limit must give the
+        # head of the one order over every row (times then ids; untimed first soonest first).
+        r, a = self.recorder(tmp_path), Author()
+        regions = ("calais", "dunkirk", "brighton", "bristol")
+        events, until_of = [], {}
+        for i in range(18):
+            fields = {"category": "food", "quantity": 1, "region": regions[i % 4]}
+            if i % 3:
+                fields["until"] = NOW + DAY * (1 + i % 2)
+            ev = a.event("need", fields, ts=NOW - HOUR_MS * (i % 2))
+            events.append(ev)
+            until_of[ev.id] = fields.get("until")
+            r.add(ev, a.group)
+        soonest = [e.id for e in sorted(events, key=lambda e: (until_of[e.id] is not None, until_of[e.id] or 0, e.id))]
+        latest = [e.id for e in sorted(events, key=lambda e: (until_of[e.id] is None, -(until_of[e.id] or 0),
+                                                             bytes(255 - b for b in e.id)))]
+        newest = [e.id for e in sorted(events, key=lambda e: (e.header.timestamp, e.id), reverse=True)]
+        for order, whole in (("t", soonest), ("latest", latest), ("newest", newest)):
+            assert [row.key for row in r.select(NEED, order=order)] == whole, order
+            for limit in (1, 2, 5, 7, 18, 40):
+                assert [row.key for row in r.select(NEED, order=order, limit=limit)] == whole[:limit], (order, limit)
+
 class TestMemoryTables(ReadModelCases):
     def recorder(self, tmp_path: Path) -> MemoryRecorder:
         return MemoryRecorder()
@@ -205,6 +229,22 @@ class TestMemoryTables(ReadModelCases):
 class TestStore(ReadModelCases):
     def recorder(self, tmp_path: Path) -> StoreRecorder:
         return StoreRecorder(tmp_path / "rows.db")
+
+
+def test_the_store_keeps_few_rebuilt_rows_and_answers_the_same(tmp_path: Path, monkeypatch) -> None:
+    # The rows rebuilt from their events are kept in a bounded cache: listing more rows than it
+    # holds, again and again, keeps it within its bound and gives the same rows each time.
+    from node.store import projections
+    monkeypatch.setattr(projections, "ROW_CACHE", 4)
+    r, a = StoreRecorder(tmp_path / "rows.db"), Author()
+    for i in range(10):
+        r.add(a.event("need", {"category": "food", "quantity": i + 1, "region": "calais"}, ts=NOW - (10 - i) * 1000),
+              a.group)
+    first = r.select(NEED, order="newest")
+    assert [row.data["quantity"] for row in first] == list(range(10, 0, -1))
+    for limit in (10, 3, 10, 1):
+        assert r.select(NEED, order="newest", limit=limit) == first[:limit]
+        assert 0 < len(r.store._row_cache) <= 4
 
 
 def test_both_stores_are_checked() -> None:

@@ -68,3 +68,34 @@ def test_the_groups_view_shows_who_revoked_a_device_when_and_from_which_seq(net:
     assert revoked == {"id": bytes(other.key.public), "revoked_from": 3, "revoked_by": bytes(net.founder.group.public),
                        "revoked_at": revoke.header.timestamp, "revoked_reason": "phone stolen"}
     assert g["device_list"][-1] == revoked  # revoked devices listed last
+
+
+def test_a_view_as_json_has_iso_times_and_hex_ids_at_every_depth() -> None:
+    from collections import OrderedDict
+
+    from node.render import view_json
+    day = 1_800_000_000_000
+    data = [{"id": b"\x01\x02", "until": day, "capacity": 3, "starts_at": None, "urgent": True, "share": 0.5,
+             "can_go": [{"id": b"\xff", "until": day + 1000, "group_name": None}],
+             "taken": [{"group": b"\x0a", "since": day}], "tags": ["a", b"\x0b"],
+             "nested": OrderedDict(ts=day, raw=b"\x0c", more={"expires": day})}]
+    assert view_json(data) == [{
+        "id": "0102", "until": "2027-01-15T08:00:00Z", "capacity": 3, "starts_at": None, "urgent": True, "share": 0.5,
+        "can_go": [{"id": "ff", "until": "2027-01-15T08:00:01Z", "group_name": None}],
+        "taken": [{"group": "0a", "since": "2027-01-15T08:00:00Z"}], "tags": ["a", "0b"],
+        "nested": {"ts": "2027-01-15T08:00:00Z", "raw": "0c", "more": {"expires": "2027-01-15T08:00:00Z"}}}]
+
+
+def test_an_event_row_shows_its_fields_with_iso_times_and_none_for_a_body_it_cannot_read() -> None:
+    from events.canonical import pack
+    from node.render import event_fields, public_fields
+    row = (b"\x01" * 32, b"\x02" * 32, 1, 0, "support.offer", None, b"", b"", None, 0)
+    body = pack({"region": "calais", "type": "housing", "capacity": 2, "until": 1_800_000_000_000})
+    fields = event_fields(row[:8] + (body,) + row[9:])
+    assert public_fields("support.offer", fields) == {"capacity": 2, "region": "calais", "type": "housing",
+                                                      "until": "2027-01-15T08:00:00Z"}
+    for unreadable in (b"\xc1", b"\x93\x01\x02\x03", b"\x81", None):  # not msgpack, a list, cut short, no body
+        assert event_fields(row[:8] + (unreadable,) + row[9:]) is None
+    assert event_fields(row[:4] + ("no.such.kind",) + row[5:8] + (body,) + row[9:]) is None
+    assert public_fields("support.request", {"sealed": b"\x00" * 8, "people": "2", "ids": [b"\x0a"]}) == {
+        "has_private": True, "people": "2", "ids": ["0a"]}
