@@ -80,6 +80,8 @@ class GossipRouter:
     def gossip(self, items: list[tuple[bytes, str, bytes]], source: Link | None) -> None:
         """Send new events on: full to a few neighbours (alerts to all), ids to the others."""
         targets = self._targets()
+        if not targets:  # no link open (a lone node, a node between rounds): nobody to plan for
+            return
         pushes: dict[str, list[bytes]] = {}
         urgent: dict[str, list[bytes]] = {}
         announces: dict[str, list[bytes]] = {}

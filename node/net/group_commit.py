@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from node.kind_input import PublishError
@@ -40,7 +41,7 @@ class GroupCommit:
         self._opened = opened
         self._committed = committed
         self._waiting: list[tuple[Callable[[], Any], Callable[[Any], Any] | None, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self._busy = False  # a group is on the database thread: newcomers wait for the next
         self.transactions = 0  # how many group transactions were written (for tests and benchmarks)
         self.writing = 0  # publishes in the group being written now
 
@@ -62,35 +63,54 @@ class GroupCommit:
     async def _run(self, fn: Callable[[], Any], then: Callable[[Any], Any] | None) -> Any:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._waiting.append((fn, then, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all(), name="group-commit")
+        if not self._busy:  # written in the loop's next turn, with those that arrive in this one
+            self._busy = True
+            future.get_loop().call_soon(self._write_next)
         return await future
 
-    async def _write_all(self) -> None:
+    def _write_next(self) -> None:
+        """Hand the next group to the database thread (none waiting: the writer is idle). No task
+        waits for it: `_written` is called on the loop once it is written, so a publish costs one
+        hand-over each way and its caller wakes in the next turn of the loop."""
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
-            self.writing = len(batch)
             try:
-                results, last_n, plain = await self._db_thread.run(self._write_group,
-                                                                   [(fn, then) for fn, then, _ in batch])
-            except BaseException as exc:  # the group's own transaction failed (its commit): none is stored
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
+                self._db_thread.submit(self._write_group, ([(fn, then) for fn, then, _ in batch],),
+                                       partial(self._written, batch))
+            except BaseException as exc:  # the database thread is shut down: none is stored
+                _refuse(batch, exc)
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            finally:
-                self.writing = 0
+            self._busy, self.writing = True, len(batch)
+            return
+        self._busy = False
+
+    def _written(self, batch: list[tuple[Callable[[], Any], Callable[[Any], Any] | None, asyncio.Future]],
+                 ok: bool, value: Any) -> None:
+        """On the loop: the group `batch` was written (`ok`, `value` = what `_write_group` gave) or
+        its transaction failed (`value` = what it raised: none is stored); then the next group."""
+        self.writing = 0
+        try:
+            if not ok:
+                _refuse(batch, value)
+                if not isinstance(value, Exception):
+                    raise value
+                return
+            results, last_n, plain = value
             if self._committed is not None:
                 self._committed(last_n, plain)
-            for (_, _, future), (ok, value) in zip(batch, results):
+            for (_, _, future), (done, result) in zip(batch, results):
                 if future.done():  # its caller went away (a closed connection)
                     continue
-                if ok:
-                    future.set_result(value)
+                if done:
+                    future.set_result(result)
                 else:
-                    future.set_exception(value)
+                    future.set_exception(result)
+        finally:
+            self._busy = False
+            if self._waiting:
+                self._write_next()
 
     def _write_group(self, parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]],
                      ) -> tuple[list[tuple[bool, Any]], int, bool]:
@@ -135,6 +155,13 @@ class GroupCommit:
                 except Exception as exc:  # the read failed; the write stands
                     results[i] = (True, (value, Outcome(error=exc)))
         return results, last_n, plain
+
+
+def _refuse(batch: list[tuple[Any, Any, asyncio.Future]], exc: BaseException) -> None:
+    """Every publish of a group whose transaction failed gets what it raised."""
+    for _, _, future in batch:
+        if not future.done():
+            future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
 
 
 class Outcome(Generic[R]):
