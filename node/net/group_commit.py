@@ -134,6 +134,7 @@ class GroupCommit:
                     except Exception as exc:  # this publish only: its savepoint was rolled back
                         failed = True
                         results.append((False, exc))
+                last_n = log.store.last_n()  # in the transaction: the store knows it without a statement
         except BaseException as exc:
             log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
             cause = next((v for ok, v in results if not ok and isinstance(v, StoreError)), None)
@@ -145,7 +146,6 @@ class GroupCommit:
         if failed:
             log.forget_trust()  # a part that wrote trust events may have been rolled back
         log.reclaim_if_dropped()
-        last_n = log.store.last_n()
         stored = sum(ok for ok, _ in results)
         plain = not failed and last_n == n_before + stored and log.trust_version == trust_before
         for i, ((_, then), (ok, value)) in enumerate(zip(parts, results)):
