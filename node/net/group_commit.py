@@ -12,10 +12,11 @@ After each group the node hears what it did (`committed`: the newest stored `n`,
 group stored its own events and nothing else, the trust graph unchanged): then the watcher need
 not look at once, which cost a turn of the database thread per publish.
 
-A publish may bring a read to run once the group has committed (`then`: the API's answer, the
-event as stored), in the same turn of the database thread: one hand-over between the event loop
-and that thread per publish, where a write and a read each cost one. What `then` raises is the
-caller's alone: its event is stored all the same.
+A publish may bring a read whose answer it gets once the group has committed (`then`: the API's
+answer, the event as stored), in the same turn of the database thread: one hand-over between the
+event loop and that thread per publish, where a write and a read each cost one. The reads run at
+the end of the group's transaction, seeing what a read after the commit would, without a read
+transaction of their own. What `then` raises is the caller's alone: its event is stored all the same.
 """
 from __future__ import annotations
 
@@ -115,7 +116,8 @@ class GroupCommit:
     def _write_group(self, parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]],
                      ) -> tuple[list[tuple[bool, Any]], int, bool]:
         """On the database thread: every publish of the group in one transaction, each in a savepoint;
-        then the reads that came with them. The results, the newest stored `n`, and whether the
+        then the reads that came with them, at the end of that transaction (they see what a read
+        after its commit would; their answers go out only once it has committed). The results, the newest stored `n`, and whether the
         group stored its own events only (none refused in its savepoint, no other event let in
         with them, the trust graph as it was)."""
         log = self._opened()
@@ -135,6 +137,8 @@ class GroupCommit:
                         failed = True
                         results.append((False, exc))
                 last_n = log.store.last_n()  # in the transaction: the store knows it without a statement
+                if not failed:  # read in the transaction (no read transaction of their own), answered once it commits
+                    _read(parts, results)
         except BaseException as exc:
             log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
             cause = next((v for ok, v in results if not ok and isinstance(v, StoreError)), None)
@@ -148,13 +152,19 @@ class GroupCommit:
         log.reclaim_if_dropped()
         stored = sum(ok for ok, _ in results)
         plain = not failed and last_n == n_before + stored and log.trust_version == trust_before
-        for i, ((_, then), (ok, value)) in enumerate(zip(parts, results)):
-            if then is not None and ok:  # (a refused write's answer is its error)
-                try:
-                    results[i] = (True, (value, Outcome(then(value))))
-                except Exception as exc:  # the read failed; the write stands
-                    results[i] = (True, (value, Outcome(error=exc)))
+        if failed:  # after the trust graph in memory was read again
+            _read(parts, results)
         return results, last_n, plain
+
+
+def _read(parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]], results: list[tuple[bool, Any]]) -> None:
+    """The reads that came with the publishes, each given what its write returned: (value, Outcome)."""
+    for i, ((_, then), (ok, value)) in enumerate(zip(parts, results)):
+        if then is not None and ok:  # (a refused write's answer is its error)
+            try:
+                results[i] = (True, (value, Outcome(then(value))))
+            except Exception as exc:  # the read failed; the write stands
+                results[i] = (True, (value, Outcome(error=exc)))
 
 
 def _refuse(batch: list[tuple[Any, Any, asyncio.Future]], exc: BaseException) -> None:
