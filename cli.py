@@ -527,7 +527,6 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
     """An event as `ls --json` and `show --json` print it: its public form (with its inside, for
     an event for chosen groups this device reads), its group's name, and why it has no effect if
     it has none (null otherwise)."""
-    from events.format import decode_event
     from node import audience, render
     data = render.event_json(row, group_of)
     if "group" in data:
@@ -536,7 +535,7 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
     if opened is not None:
         inner, author_group = opened
         data["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, author_group))
-    data["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
+    data["no_effect"] = log.row_no_effect(row)
     return data
 
 

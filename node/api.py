@@ -33,7 +33,6 @@ from events.errors import BAD_FIELD, InvalidEvent
 from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
-from events.format import decode_event
 from node import api_body, audience, publishing, references, render
 from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.field_input import InputError
@@ -311,10 +310,11 @@ def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
     row = EventRow(*numbered[1:])
     group = log.trust.group_of(row.author)  # one author, one group: no map of every member or name
-    out = {"n": numbered.n, **render.event_json(row, {row.author: group} if group is not None else None)}
+    fields = render.event_fields(row)  # the body unpacked once, for the answer and for no_effect
+    out = {"n": numbered.n, **render.event_json(row, {row.author: group} if group is not None else None, fields)}
     if group is not None:
         out["group_name"] = references.name_of_group(log.store, group)
-    out["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
+    out["no_effect"] = log.row_no_effect(row, fields)
     if (opened := audience.opened_event(log, audience.opener_of(node), row)) is not None:
         inner, group = opened  # decrypted in memory for this node's admin; never stored, never logged
         out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))

@@ -29,6 +29,7 @@ time (None after `solnet sync`), and when a round last completed.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -74,8 +75,12 @@ def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_
 
 def load(store: Store) -> ChainState | None:
     raw = store.get_meta(META_KEY)
-    if raw is None:
-        return None
+    return None if raw is None else _parse(raw)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(raw: bytes) -> ChainState:
+    """The state a meta value says (every publish asks; the value changes about once a minute)."""
     try:
         data = json.loads(raw)
         return ChainState(data.get("pid"), data.get("started"), data.get("confirmed"))

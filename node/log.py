@@ -292,7 +292,8 @@ class EventLog:
         self.reclaim_if_dropped()
         return [o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in prepared.outcomes]
 
-    def _admit_prepared(self, prepared: _Prepared) -> None:
+    def _admit_prepared(self, prepared: _Prepared, heads: dict[bytes, tuple[int, bytes | None]] | None = None) -> None:
+        """`heads`: chain heads read in this transaction already (append read its author's)."""
         outcomes, now = prepared.outcomes, prepared.now
         # One look-up for the whole batch instead of one per event (chain checks need none: the
         # heads are read once per author and batch).
@@ -300,7 +301,7 @@ class EventLog:
         for i, ev in prepared.fills:
             outcomes[i] = self._fill_body(ev, now)
         index_of = {x.event.id: i for i, x in prepared.fresh}
-        heads: dict[bytes, tuple[int, bytes | None]] = {}
+        heads = {} if heads is None else heads
         for i, examined in prepared.fresh:
             ev = examined.event
             if not examined.signature_ok:
@@ -416,44 +417,56 @@ class EventLog:
 
     def no_effect(self, ev: Event) -> str | None:
         """Why a stored event has no effect (for `solnet show`), or None if it has."""
-        member = self.trust.member(ev.author)
-        kind = KINDS.get(ev.kind)
+        return self._no_effect(ev.id, ev.author, ev.kind, ev.header.timestamp, ev.body)
+
+    def row_no_effect(self, row: tuple, fields: dict[str, Any] | None = None) -> str | None:
+        """`no_effect` of a stored event row (id, author, seq, ts, kind, expires, header, sig, body,
+        body_state), read from the row itself: no wire form to build and decode again. `fields`: its
+        body already unpacked (a dict), if the caller has it."""
+        return self._no_effect(row[0], row[1], row[4], row[3], row[8], fields)
+
+    def _no_effect(self, event_id: bytes, author: bytes, kind_name: str, timestamp: int, body: bytes | None,
+                   fields: Any = None) -> str | None:
+        member = self.trust.member(author)
+        kind = KINDS.get(kind_name)
         if member is not None and kind is not None and member.role not in kind.signers:
-            return f"a {member.role} key may not sign {ev.kind} events"
-        if kind is not None and ev.body is not None:  # a reference to the wrong kind counts for nothing
-            fields = unpack(ev.body)
+            return f"a {member.role} key may not sign {kind_name} events"
+        if kind is not None and body is not None:  # a reference to the wrong kind counts for nothing
+            if fields is None:
+                fields = unpack(body)
             # a sealed event's kind is inside its envelope: it cannot be judged (None), like one not held
-            kind_of = lambda event_id: (row[4] if (row := self.store.event_row(event_id)) and row[4] != "sealed"  # noqa: E731
-                                        else None)
+            kind_of = lambda ref: (row[4] if (row := self.store.event_row(ref)) and row[4] != "sealed"  # noqa: E731
+                                   else None)
             wrong = wrong_reference(kind, fields, kind_of) if isinstance(fields, dict) else None
             if wrong is not None:
                 return wrong[1]
             if isinstance(fields, dict) and member is not None:
-                why = self._no_effect_on_target(ev, fields, member.group)
+                why = self._no_effect_on_target(event_id, kind_name, timestamp, fields, member.group)
                 if why is not None:
                     return why
-        return self.trust.effect(ev.id)
+        return self.trust.effect(event_id)
 
-    def _no_effect_on_target(self, ev: Event, fields: dict[str, Any], group: bytes) -> str | None:
+    def _no_effect_on_target(self, event_id: bytes, kind: str, timestamp: int, fields: dict[str, Any],
+                             group: bytes) -> str | None:
         """Why an event that changes another one (an update, a fulfilment, a close, a report ...)
         counts for nothing, by the rules of events.effects; or a fulfilment that came when its
         need was already covered. Read from stored events only."""
-        target = lambda event_id: references.target(self.store, self.trust, event_id)  # noqa: E731
-        found = effects.problem(ev.kind, fields, group, ev.header.timestamp, target,
+        target = lambda ref: references.target(self.store, self.trust, ref)  # noqa: E731
+        found = effects.problem(kind, fields, group, timestamp, target,
                                 lambda request: references.takers(self.store, request))
         if found is not None:
             return effects.explain(found, self._group_name)
-        if ev.kind == "alert.update":
+        if kind == "alert.update":
             earlier = [u for u in self.store.rows(ALERT_UPDATE, refs=[fields["alert"]])
-                       if u.data.get("status") == "all_clear" and u.version < (ev.header.timestamp, ev.id)
+                       if u.data.get("status") == "all_clear" and u.version < (timestamp, event_id)
                        and u.data["group"] == group]
             if earlier:
                 return "that alert had already been cleared; an all clear is final (post a new alert)"
-        if ev.kind == "need.fulfil":
-            need = references.listing_state(self.store, self.trust, fields["need"], ev.header.timestamp)
+        if kind == "need.fulfil":
+            need = references.listing_state(self.store, self.trust, fields["need"], timestamp)
             if need is not None:
                 before = sum(f.data["quantity"] for f in self.store.rows(FULFIL, refs=[fields["need"]])
-                             if f.version < (ev.header.timestamp, ev.id))
+                             if f.version < (timestamp, event_id))
                 if before >= need["quantity"]:
                     return (f"that need ({need['quantity']} {need['unit']}) was already fully covered when this "
                             "fulfilment was made")
@@ -617,7 +630,7 @@ class EventLog:
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
             prepared = _Prepared(now, [None], fresh=[(0, Examined(ev, None, True, None))])  # signed here
-            self._admit_prepared(prepared)
+            self._admit_prepared(prepared, {author: (seq, prev)})  # the head just read: not read again
             self._finish(now)  # as every ingest commit does
         if not self.store.grouped:  # in a group commit: after the group's transaction (reclaim_if_dropped)
             self.reclaim_if_dropped()

@@ -129,8 +129,9 @@ def event_fields(row: tuple) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def event_json(row: tuple, group_of: dict[bytes, bytes] | None = None) -> dict[str, Any]:
-    """A stored event row (id, author, seq, ts, kind, expires, header, sig, body, body_state) as JSON."""
+def event_json(row: tuple, group_of: dict[bytes, bytes] | None = None, fields: Any = ...) -> dict[str, Any]:
+    """A stored event row (id, author, seq, ts, kind, expires, header, sig, body, body_state) as JSON.
+    `fields`: what `event_fields(row)` gives, when the caller has it already (read here otherwise)."""
     event_id, author, seq, ts, kind, expires, _header, _sig, _body, body_state = row
     out: dict[str, Any] = {
         "id": event_id.hex(),
@@ -143,7 +144,8 @@ def event_json(row: tuple, group_of: dict[bytes, bytes] | None = None) -> dict[s
     }
     if group_of is not None and author in group_of:
         out["group"] = group_of[author].hex()
-    fields = event_fields(row)
+    if fields is ...:
+        fields = event_fields(row)
     if fields:
         out.update({k: v for k, v in public_fields(kind, fields).items() if k not in out})
     # The same word everywhere (API, `show --json`, read models): whether the event has a sealed

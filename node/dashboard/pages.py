@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from events import readmodels
-from events.format import decode_event
 from events.kinds import KINDS
 from events.projections import MemoryTables
 from events.sealed import SEALED_KIND
@@ -194,7 +193,7 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         out["status"] = next((a for a in view(log, "past-actions", **bounded) if a["id"] == event_id), None)
         out["past"] = fields.get("starts_at", now) < now
     if body_state == 0 and kind in KINDS:
-        out["no_effect"] = log.no_effect(decode_event(log.store.wire((row[6], row[7], row[8]))))
+        out["no_effect"] = log.row_no_effect(row)
     return out
 
 

@@ -31,30 +31,44 @@ class DbThread:
         """Run `fn(*args)` on the database thread, after the work queued before it."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
+        self._put((loop, future, fn, args))
+        return await future
+
+    def submit(self, fn: Callable[..., T], args: tuple, done: Callable[[bool, Any], None]) -> None:
+        """Run `fn(*args)` on the database thread, after the work queued before it; then
+        `done(True, result)` or `done(False, what it raised)` on the running event loop. For a
+        caller that must not wait as a task of its own (group_commit.py): the answer comes in the
+        loop's first turn after the work, with no future and no task in between."""
+        self._put((asyncio.get_running_loop(), done, fn, args))
+
+    def _put(self, item: tuple) -> None:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the database thread is shut down")
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="db", daemon=True)
                 self._thread.start()
-            self._queue.put((loop, future, fn, args))
-        return await future
+            self._queue.put(item)
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not _STOP:
             loop, future, fn, args = item
-            if future.cancelled():  # its caller is gone (a task cancelled before its turn)
+            waiting = isinstance(future, asyncio.Future)
+            if waiting and future.cancelled():  # its caller is gone (a task cancelled before its turn)
                 continue
             try:
                 result = fn(*args)
             except StopIteration as exc:  # an asyncio future cannot hold one
-                outcome = (_set_exception, RuntimeError(f"{fn!r} raised StopIteration"))
+                ok, value = False, RuntimeError(f"{fn!r} raised StopIteration")
             except BaseException as exc:  # handed to the caller, as the executor did
-                outcome = (_set_exception, exc)
+                ok, value = False, exc
             else:
-                outcome = (_set_result, result)
+                ok, value = True, result
             try:
-                loop.call_soon_threadsafe(outcome[0], future, outcome[1])
+                if waiting:
+                    loop.call_soon_threadsafe(_set_result if ok else _set_exception, future, value)
+                else:
+                    loop.call_soon_threadsafe(future, ok, value)
             except RuntimeError:  # the loop was closed meanwhile: nobody waits for the answer
                 pass
 

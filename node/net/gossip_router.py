@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable
 
 from events.errors import InvalidEvent
-from events.format import decode_event
+from events.format import Event, decode_event
 from node.outcome import Outcome
 from sync.gossip import SeenIds, is_priority, plan, repair_plan
 from sync.messages import IHave, Push
@@ -77,9 +77,17 @@ class GossipRouter:
         if fresh:
             self.gossip(fresh, None)
 
+    def own_events(self, events: list[Event]) -> None:
+        """As `own`, for events at hand: each is encoded only if a link is open to send it on."""
+        fresh = [ev for ev in events if self._seen.add(ev.id)]
+        if fresh and self._targets():
+            self.gossip([(ev.id, ev.kind, ev.encode()) for ev in fresh], None)
+
     def gossip(self, items: list[tuple[bytes, str, bytes]], source: Link | None) -> None:
         """Send new events on: full to a few neighbours (alerts to all), ids to the others."""
         targets = self._targets()
+        if not targets:  # no link open (a lone node, a node between rounds): nobody to plan for
+            return
         pushes: dict[str, list[bytes]] = {}
         urgent: dict[str, list[bytes]] = {}
         announces: dict[str, list[bytes]] = {}

@@ -12,15 +12,17 @@ After each group the node hears what it did (`committed`: the newest stored `n`,
 group stored its own events and nothing else, the trust graph unchanged): then the watcher need
 not look at once, which cost a turn of the database thread per publish.
 
-A publish may bring a read to run once the group has committed (`then`: the API's answer, the
-event as stored), in the same turn of the database thread: one hand-over between the event loop
-and that thread per publish, where a write and a read each cost one. What `then` raises is the
-caller's alone: its event is stored all the same.
+A publish may bring a read whose answer it gets once the group has committed (`then`: the API's
+answer, the event as stored), in the same turn of the database thread: one hand-over between the
+event loop and that thread per publish, where a write and a read each cost one. The reads run at
+the end of the group's transaction, seeing what a read after the commit would, without a read
+transaction of their own. What `then` raises is the caller's alone: its event is stored all the same.
 """
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from node.kind_input import PublishError
@@ -40,7 +42,7 @@ class GroupCommit:
         self._opened = opened
         self._committed = committed
         self._waiting: list[tuple[Callable[[], Any], Callable[[Any], Any] | None, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self._busy = False  # a group is on the database thread: newcomers wait for the next
         self.transactions = 0  # how many group transactions were written (for tests and benchmarks)
         self.writing = 0  # publishes in the group being written now
 
@@ -62,40 +64,60 @@ class GroupCommit:
     async def _run(self, fn: Callable[[], Any], then: Callable[[Any], Any] | None) -> Any:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._waiting.append((fn, then, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all(), name="group-commit")
+        if not self._busy:  # written in the loop's next turn, with those that arrive in this one
+            self._busy = True
+            future.get_loop().call_soon(self._write_next)
         return await future
 
-    async def _write_all(self) -> None:
+    def _write_next(self) -> None:
+        """Hand the next group to the database thread (none waiting: the writer is idle). No task
+        waits for it: `_written` is called on the loop once it is written, so a publish costs one
+        hand-over each way and its caller wakes in the next turn of the loop."""
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
-            self.writing = len(batch)
             try:
-                results, last_n, plain = await self._db_thread.run(self._write_group,
-                                                                   [(fn, then) for fn, then, _ in batch])
-            except BaseException as exc:  # the group's own transaction failed (its commit): none is stored
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
+                self._db_thread.submit(self._write_group, ([(fn, then) for fn, then, _ in batch],),
+                                       partial(self._written, batch))
+            except BaseException as exc:  # the database thread is shut down: none is stored
+                _refuse(batch, exc)
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            finally:
-                self.writing = 0
+            self._busy, self.writing = True, len(batch)
+            return
+        self._busy = False
+
+    def _written(self, batch: list[tuple[Callable[[], Any], Callable[[Any], Any] | None, asyncio.Future]],
+                 ok: bool, value: Any) -> None:
+        """On the loop: the group `batch` was written (`ok`, `value` = what `_write_group` gave) or
+        its transaction failed (`value` = what it raised: none is stored); then the next group."""
+        self.writing = 0
+        try:
+            if not ok:
+                _refuse(batch, value)
+                if not isinstance(value, Exception):
+                    raise value
+                return
+            results, last_n, plain = value
             if self._committed is not None:
                 self._committed(last_n, plain)
-            for (_, _, future), (ok, value) in zip(batch, results):
+            for (_, _, future), (done, result) in zip(batch, results):
                 if future.done():  # its caller went away (a closed connection)
                     continue
-                if ok:
-                    future.set_result(value)
+                if done:
+                    future.set_result(result)
                 else:
-                    future.set_exception(value)
+                    future.set_exception(result)
+        finally:
+            self._busy = False
+            if self._waiting:
+                self._write_next()
 
     def _write_group(self, parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]],
                      ) -> tuple[list[tuple[bool, Any]], int, bool]:
         """On the database thread: every publish of the group in one transaction, each in a savepoint;
-        then the reads that came with them. The results, the newest stored `n`, and whether the
+        then the reads that came with them, at the end of that transaction (they see what a read
+        after its commit would; their answers go out only once it has committed). The results, the newest stored `n`, and whether the
         group stored its own events only (none refused in its savepoint, no other event let in
         with them, the trust graph as it was)."""
         log = self._opened()
@@ -114,6 +136,9 @@ class GroupCommit:
                     except Exception as exc:  # this publish only: its savepoint was rolled back
                         failed = True
                         results.append((False, exc))
+                last_n = log.store.last_n()  # in the transaction: the store knows it without a statement
+                if not failed:  # read in the transaction (no read transaction of their own), answered once it commits
+                    _read(parts, results)
         except BaseException as exc:
             log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
             cause = next((v for ok, v in results if not ok and isinstance(v, StoreError)), None)
@@ -125,16 +150,28 @@ class GroupCommit:
         if failed:
             log.forget_trust()  # a part that wrote trust events may have been rolled back
         log.reclaim_if_dropped()
-        last_n = log.store.last_n()
         stored = sum(ok for ok, _ in results)
         plain = not failed and last_n == n_before + stored and log.trust_version == trust_before
-        for i, ((_, then), (ok, value)) in enumerate(zip(parts, results)):
-            if then is not None and ok:  # (a refused write's answer is its error)
-                try:
-                    results[i] = (True, (value, Outcome(then(value))))
-                except Exception as exc:  # the read failed; the write stands
-                    results[i] = (True, (value, Outcome(error=exc)))
+        if failed:  # after the trust graph in memory was read again
+            _read(parts, results)
         return results, last_n, plain
+
+
+def _read(parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]], results: list[tuple[bool, Any]]) -> None:
+    """The reads that came with the publishes, each given what its write returned: (value, Outcome)."""
+    for i, ((_, then), (ok, value)) in enumerate(zip(parts, results)):
+        if then is not None and ok:  # (a refused write's answer is its error)
+            try:
+                results[i] = (True, (value, Outcome(then(value))))
+            except Exception as exc:  # the read failed; the write stands
+                results[i] = (True, (value, Outcome(error=exc)))
+
+
+def _refuse(batch: list[tuple[Any, Any, asyncio.Future]], exc: BaseException) -> None:
+    """Every publish of a group whose transaction failed gets what it raised."""
+    for _, _, future in batch:
+        if not future.done():
+            future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
 
 
 class Outcome(Generic[R]):

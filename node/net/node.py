@@ -282,7 +282,7 @@ class Node:
                 event, outcome = await self.commits.run_then(lambda: write(self.log, self.keys), read)
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
-        self.router.own([(event.id, event.kind, event.encode())])
+        self.router.own_events([event])
         if event.kind in WATCHED_KINDS:
             self.watcher.poke()  # the peer directory learns this node's own announcement at once
         return event, outcome

@@ -4,9 +4,11 @@ This package is the only code that speaks SQL (a test checks it).
 Several processes may open the same home (`solnet run` and `solnet publish` in another
 terminal): writers serialise on SQLite's lock (BEGIN IMMEDIATE) and read chain heads and the
 trust version inside their transaction, never from a cache that another process could have
-made stale. synchronous=NORMAL in WAL mode keeps every committed transaction across a killed
-process (kill -9) and keeps the file consistent across a power cut, which may lose only the
-last moments; it saves an fsync per batch on SD cards. secure_delete and incremental
+made stale: what a connection keeps from one write to the next (a head, the newest row number,
+meta values) it trusts only while SQLite's data_version says that no other connection has
+committed since (base.py). synchronous=NORMAL in WAL mode keeps every committed transaction
+across a killed process (kill -9) and keeps the file consistent across a power cut, which may
+lose only the last moments; it saves an fsync per batch on SD cards. secure_delete and incremental
 auto-vacuum make deleted bodies really go.
 
 Modules: schema (tables, and how headers are kept), migrations (upgrades in place), base (the

@@ -15,6 +15,7 @@ _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_sta
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 _INSERT_ROWS = "INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)"
 _SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, id=excluded.id"
+UNKNOWN = object()  # `_kept`: no fact kept under that key (None is a fact)
 
 
 def _create_private(path: Path) -> None:
@@ -44,6 +45,11 @@ class StoreBase:
         self._head_buf: dict[int, tuple[int, int, bytes]] = {}
         self._stored_since_tune = 0
         self._grouped = False  # inside `group()`: each `write()` is a savepoint of one transaction
+        # Facts this connection read or wrote (a chain head, a meta value, the newest `n` ...), kept
+        # from one write transaction to the next while no other connection commits (`_check_version`).
+        self._facts: dict[Any, Any] = {}
+        self._data_version: int | None = None
+        self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30.0,
@@ -110,6 +116,7 @@ class StoreBase:
             return
         self._x("BEGIN IMMEDIATE")
         try:
+            self._check_version()
             yield
             self._flush()
             self._x("COMMIT")
@@ -118,6 +125,7 @@ class StoreBase:
                 self.tune_cache()
         except BaseException:
             self._event_buf, self._row_buf, self._head_buf = [], [], {}
+            self._facts.clear()  # some may have been learnt from what was rolled back
             for key in self._new_keys:  # numbers given in a transaction that did not commit
                 self._key_of.pop(self._key_no.pop(key, -1), None)
             if self._db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL and some I/O errors
@@ -127,9 +135,34 @@ class StoreBase:
                     pass
             raise
         finally:
+            self._checked = False
             self._new_keys = []
             self._next_n = None
             self._transaction_ended()
+
+    def _check_version(self) -> None:
+        """At the start of a write transaction (the write lock held, nobody else can commit until it
+        ends): forget the kept facts if another connection, of this process or another one (`solnet
+        publish` in a terminal), has committed since this one last looked; else they are all still
+        true, and reading them again would cost a statement each (a publish needs several)."""
+        version = self._one("PRAGMA data_version")
+        if version != self._data_version:
+            self._facts.clear()
+            self._data_version = version
+        self._checked = True
+
+    def _kept(self, key: Any) -> Any:
+        """A kept fact (UNKNOWN if none), only inside a write transaction: outside one, another
+        connection may have committed since the check."""
+        return self._facts.get(key, UNKNOWN) if self._checked else UNKNOWN
+
+    def _keep(self, key: Any, value: Any) -> None:
+        """Remember a fact read or written by this connection (checked at the next write transaction)."""
+        self._facts[key] = value
+
+    def _forget(self, *keys: Any) -> None:
+        for key in keys:
+            self._facts.pop(key, None)
 
     @property
     def grouped(self) -> bool:
@@ -165,6 +198,7 @@ class StoreBase:
                 self._key_of.pop(self._key_no.pop(key, -1), None)
             del self._new_keys[keys_before:]
             self._next_n = next_n
+            self._facts.clear()
             self._transaction_ended()  # what was cached may have come from the rolled-back part
             if self._db.in_transaction:
                 try:
@@ -220,7 +254,9 @@ class StoreBase:
     def _take_n(self) -> int:
         """The row number of the next event stored in this transaction."""
         if self._next_n is None:
-            self._next_n = (self._one("SELECT max(n) FROM events") or 0) + 1
+            last = self._kept("last_n")
+            self._next_n = (last if last is not UNKNOWN else (self._one("SELECT max(n) FROM events") or 0)) + 1
         n = self._next_n
         self._next_n += 1
+        self._keep("last_n", n)
         return n

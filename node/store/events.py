@@ -7,7 +7,7 @@ import msgpack
 
 from events.format import Event
 from node.store import status_sql
-from node.store.base import StoreBase
+from node.store.base import UNKNOWN, StoreBase
 from node.store.errors import StoreError
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
 from node.store.schema import BODY_EXPIRED, by_id, by_ids, full_header, short_header
@@ -37,6 +37,7 @@ class EventTables(StoreBase):
             if self._network is None:
                 self._network = header[4:36]
                 self._x("INSERT INTO meta(key, value) VALUES ('network_id', ?)", (self._network,))
+                self._keep(("meta", "network_id"), self._network)
         return self._network
 
     def _paged(self, row: tuple) -> PagedEvent:
@@ -67,9 +68,16 @@ class EventTables(StoreBase):
         self._event_buf.append((n, ev.id, a, h.seq, h.timestamp, h.kind, h.expires, body_state, short,
                                 ev.signature, body))
         self._head_buf[a] = (a, h.seq, ev.id)
+        self._keep(("head", a), (h.seq, ev.id))
+        if body is not None and h.expires is not None:
+            soonest = self._facts.get("next_expiry", UNKNOWN)
+            if soonest is not UNKNOWN:
+                self._keep("next_expiry", h.expires if soonest is None else min(soonest, h.expires))
         return n
 
     def set_body(self, event_id: bytes, body: bytes | None, state: int) -> None:
+        if body is not None:
+            self._forget("next_expiry")
         where, args = by_id(event_id)
         self._x(f"UPDATE events SET body=?, body_state=? WHERE {where}", (body, state, *args))
 
@@ -83,6 +91,7 @@ class EventTables(StoreBase):
                        (a, from_seq)).fetchall()
         if not rows:
             return []
+        self._forget(("head", a), "last_n")
         self._drop_rows("SELECT n FROM events WHERE a=? AND seq>=?", (a, from_seq))
         self._x("DELETE FROM events WHERE a=? AND seq>=?", (a, from_seq))
         below = self._x("SELECT seq, id FROM events WHERE a=? AND seq=?", (a, from_seq - 1)).fetchone()
@@ -93,20 +102,32 @@ class EventTables(StoreBase):
         return [TakenOut(event_id, seq, kind, self._wire(a, h, sg, b)) for event_id, seq, kind, h, sg, b in rows]
 
     def expire_bodies(self, now: int) -> list[bytes]:
-        """Drop the bodies (and read-model rows) of events expired at `now`; returns their ids."""
+        """Drop the bodies (and read-model rows) of events expired at `now`; returns their ids.
+        Every write transaction asks: while the soonest expiry known is still to come, no statement."""
+        soonest = self._kept("next_expiry")
+        if soonest is not UNKNOWN and (soonest is None or now < soonest):
+            return []
         expired = "expires IS NOT NULL AND body IS NOT NULL AND expires <= ?"
         ids = [r[0] for r in self._x(f"SELECT id FROM events WHERE {expired}", (now,))]
         if ids:
             self._drop_rows(f"SELECT n FROM events WHERE {expired}", (now,))
             self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {expired}", (BODY_EXPIRED, now))
+        self._keep("next_expiry", self._one("SELECT min(expires) FROM events WHERE expires IS NOT NULL "
+                                            "AND body IS NOT NULL"))
         return ids
 
     # --- heads and counts -----------------------------------------------------------------------
     def head(self, author: bytes) -> tuple[int, bytes | None]:
         """(seq, id) of the author's latest stored event, (0, None) if none."""
         a = self._find_k(author)
-        row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone() if a is not None else None
-        return (row[0], row[1]) if row else (0, None)
+        if a is None:
+            return (0, None)
+        head = self._kept(("head", a))
+        if head is UNKNOWN:
+            row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
+            head = (row[0], row[1]) if row else (0, None)
+            self._keep(("head", a), head)
+        return head
 
     def heads(self) -> list[Head]:
         """Every author's newest stored event (one row per author: no scan of the log)."""
@@ -121,7 +142,11 @@ class EventTables(StoreBase):
         return self._one(status_sql.AUTHOR_COUNT)
 
     def last_n(self) -> int:
-        return self._one("SELECT coalesce(max(n), 0) FROM events")
+        last = self._kept("last_n")
+        if last is UNKNOWN:
+            last = self._one("SELECT coalesce(max(n), 0) FROM events")
+            self._keep("last_n", last)
+        return last
 
     def last_n_of(self, authors: Sequence[bytes]) -> int:
         """The row number of the newest stored event of any of `authors` (0: none)."""

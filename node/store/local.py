@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import msgpack
 
 from node.store import status_sql
+from node.store.base import UNKNOWN
 from node.store.projections import ProjectionTables
 from node.store.rows import PeerRow
 from node.store.schema import BODY_REDACTED, by_ids
@@ -15,28 +16,39 @@ from node.store.schema import BODY_REDACTED, by_ids
 class LocalTables(ProjectionTables):
     # --- meta -------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> bytes | None:
-        return self._one("SELECT value FROM meta WHERE key=?", (key,))
+        value = self._kept(("meta", key))
+        if value is UNKNOWN:
+            value = self._one("SELECT value FROM meta WHERE key=?", (key,))
+            self._keep(("meta", key), value)
+        return value
 
     def set_meta(self, key: str, value: bytes) -> None:
         self._x("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        self._keep(("meta", key), bytes(value) if isinstance(value, (bytearray, memoryview)) else value)
 
     # --- peers ------------------------------------------------------------------------------------
     def peer_rows(self) -> list[PeerRow]:
         return [PeerRow(*r) for r in self._x(status_sql.PEER_ROWS)]
 
     def has_peers(self) -> bool:
-        return self._one("SELECT 1 FROM peers LIMIT 1") is not None
+        found = self._kept("has_peers")
+        if found is UNKNOWN:
+            found = self._one("SELECT 1 FROM peers LIMIT 1") is not None
+            self._keep("has_peers", found)
+        return found
 
     def save_peer(self, address: str, source: str, state: str | None = None) -> None:
         self._x("INSERT INTO peers VALUES (?,?,?) ON CONFLICT(address) DO UPDATE SET "
                 "source=CASE WHEN peers.source='config' THEN 'config' ELSE excluded.source END, "
                 "state=coalesce(excluded.state, peers.state)", (address, source, state))
+        self._keep("has_peers", True)
 
     def save_peer_state(self, address: str, state: str) -> None:
         """Update a known peer's state (a peer removed meanwhile by `solnet peers rm` stays removed)."""
         self._x("UPDATE peers SET state=? WHERE address=?", (state, address))
 
     def remove_peer(self, address: str) -> bool:
+        self._forget("has_peers")
         return self._x("DELETE FROM peers WHERE address=?", (address,)).rowcount > 0
 
     # --- panic wipe -------------------------------------------------------------------------------
@@ -57,6 +69,7 @@ class LocalTables(ProjectionTables):
         peers = self._x("DELETE FROM peers").rowcount
         # the status summary may hold what the pending events deleted above said (a kept-aside revocation's reason)
         self._x("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary')")
+        self._facts.clear()
         return len(sealed), peers
 
     # --- housekeeping -----------------------------------------------------------------------------

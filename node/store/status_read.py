@@ -64,6 +64,7 @@ def save_summary(store: Store, key: str, summary: dict[str, Any]) -> bool:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                        (SUMMARY_KEY, json.dumps({"key": key, **summary}).encode()))
             db.execute("COMMIT")
+            store._forget(("meta", SUMMARY_KEY))  # written past the store's own methods: not kept
             return True
         except BaseException:
             if db.in_transaction:

@@ -94,6 +94,7 @@ class Store(LocalTables):
         self._x(f"PRAGMA user_version={version}")
         # 0.1.0 reads this row and refuses a database of another schema instead of misreading it.
         self._x("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(version),))
+        self._forget(("meta", "schema_version"))
 
     def schema_version(self) -> int:
         return self._one("PRAGMA user_version")

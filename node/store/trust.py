@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from node.store import status_sql
+from node.store.base import UNKNOWN
 from node.store.events import EventTables
 from node.store.rows import ForkRecord, PendingRow, PendingTrust
 from node.store.schema import BODY_REDACTED, by_ids
@@ -85,6 +86,7 @@ class TrustTables(EventTables):
         return self._one(status_sql.PENDING_COUNT)
 
     def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str) -> None:
+        self._forget("pending_authors")
         self._x("INSERT INTO pending VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET reason=excluded.reason",
                 (event_id, author, seq, wire, reason, now, kind))
 
@@ -98,8 +100,13 @@ class TrustTables(EventTables):
         return self.head(author)[0], [r[0] for r in self._x("SELECT DISTINCT seq FROM pending WHERE author=?", (author,))]
 
     def pending_authors(self) -> list[tuple[bytes, int]]:
-        """(author, lowest pending seq) for every author with events kept aside."""
-        return self._x("SELECT author, min(seq) FROM pending GROUP BY author").fetchall()
+        """(author, lowest pending seq) for every author with events kept aside (asked after every
+        batch that stored anything: usually none, and then known without a statement)."""
+        found = self._kept("pending_authors")
+        if found is UNKNOWN:
+            found = self._x("SELECT author, min(seq) FROM pending GROUP BY author").fetchall()
+            self._keep("pending_authors", found)
+        return list(found)
 
     def pending_of(self, author: bytes) -> list[PendingRow]:
         """`author`'s events kept aside, in seq order."""
@@ -110,8 +117,10 @@ class TrustTables(EventTables):
         return [r[0] for r in self._x("SELECT wire FROM pending")]
 
     def release_pending(self, event_id: bytes) -> None:
+        self._forget("pending_authors")
         self._x("DELETE FROM pending WHERE id=?", (event_id,))
 
     def drop_pending_from(self, author: bytes, seq: int) -> None:
+        self._forget("pending_authors")
         self._x("DELETE FROM pending WHERE author=? AND seq>=?", (author, seq))
 
