@@ -16,12 +16,13 @@ rows that are listed by time (actions).
 """
 from __future__ import annotations
 
-from events.projections import ACTION, TABLES
-
 SCHEMA_VERSION = 4  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
-ACTION_TBL = TABLES.index(ACTION)  # proj.tbl of actions: the only rows listed by time (node/views.py)
+# proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
+# is not imported here: `solnet status` reads this module without the event layers), the only rows
+# listed by time (node/views.py).
+ACTION_TBL = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);

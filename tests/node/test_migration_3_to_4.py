@@ -41,6 +41,10 @@ def plan(path: Path, sql: str, args: tuple) -> str:
         return " ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql, args))
 
 
+def test_the_time_index_names_the_table_number_of_actions() -> None:
+    assert TABLES[ACTION_TBL] == ACTION
+
+
 def test_a_version_3_database_keeps_every_answer_and_its_time_index_holds_actions_only(tmp_path: Path) -> None:
     path = tmp_path / "solnet.db"
     net, log = found_network(path)
