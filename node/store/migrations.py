@@ -7,7 +7,7 @@ import sqlite3
 import msgpack
 
 from events.projections import PROFILE, TABLES
-from node.store.schema import SCHEMA, id_number, short_header
+from node.store.schema import ACTION_TBL, SCHEMA, id_number, short_header
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -75,4 +75,11 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE events_v2")
 
 
-MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+def _migrate_3_to_4(db: sqlite3.Connection) -> None:
+    """0.4: the read model's time index holds actions only (the rows listed by time); the other
+    rows' entries were random inserts that no query walked. Rows and events are unchanged."""
+    db.execute("DROP INDEX IF EXISTS proj_by_time")
+    db.execute(f"CREATE INDEX proj_by_time ON proj(tbl, region, t, vid) WHERE tbl = {ACTION_TBL}")
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}

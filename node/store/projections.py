@@ -28,8 +28,10 @@ ROW_CACHE = 4096  # rebuilt rows kept per store (a few MB): what the dashboard a
 def _table_window(tbl: int, t_from: int | None, t_before: int | None) -> tuple[list[str], list[Any]]:
     """The WHERE terms and arguments for the rows of table number `tbl` in a time window (a row
     with no time, e.g. an open-ended offer, is in every window that has no end)."""
-    where: list[str] = ["p.tbl=?"]
-    args: list[Any] = [tbl]
+    # The table number is written into the SQL (a number from _TBL, never input): the time index
+    # holds actions only, and SQLite uses a partial index when the query names its table itself.
+    where: list[str] = [f"p.tbl={int(tbl)}"]
+    args: list[Any] = []
     if t_from is not None:
         where.append("(p.t IS NULL OR p.t>=?)")
         args.append(t_from)

@@ -8,12 +8,21 @@ Space is what an SD card lacks, so nothing is stored twice:
   version); its data is the event's projection, recomputed when it is read;
 - `heads` holds each author's newest (seq, id): an anti-entropy round, `solnet status` and the
   event count read it instead of scanning the log.
+
+Every index costs a b-tree insert per event, and one whose key is random (an id, a time in the
+future) dirties a page of its own per event once it is larger than a batch: that page is written
+to the WAL at commit and again at the checkpoint. So the read model's time index holds only the
+rows that are listed by time (actions).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 3  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 4  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
+# proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
+# is not imported here: `solnet status` reads this module without the event layers), the only rows
+# listed by time (node/views.py).
+ACTION_TBL = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
@@ -63,9 +72,11 @@ CREATE TABLE IF NOT EXISTS proj(
     vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
--- A table's rows of one region soonest first (actions), or newest first (the rest); a listing
--- without a region merges the regions (a few), each an index walk with LIMIT.
-CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, region, t, vid);
+-- Actions of one region soonest first (their time windows too), and every table's rows newest
+-- first; a listing without a region merges the regions (a few), each an index walk with LIMIT.
+-- Only actions are listed by time: the other rows' times (when they lapse or expire) filter a
+-- newest-first walk, so they stay out of this index, where each was a random insert (schema 4).
+CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;
 CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, region, vts, vid);
 -- (region, n): the events of a region newest first (`events?region=`).
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(region) WHERE region IS NOT NULL;
