@@ -26,7 +26,7 @@ from crypto.keys import verify_signature
 from events.errors import InvalidEvent
 from events.format import SIGN_CONTEXT, Event, Header, decode_event
 from events.kinds import parse_body
-from events.projections import Row, project
+from events.projections import PROFILE, row_shape
 
 # Kinds whose body the ingesting process parses itself (trust changes, redactions).
 PARSED_BY_INGEST = frozenset({"member.vouch", "member.revoke", "redact"})
@@ -64,13 +64,12 @@ def body_facts(ev: Event) -> BodyFacts | None:
         return BodyFacts((exc.reason, exc.args[0]), False, None)
     if fields is None:
         return BodyFacts(None, False, None)
-    rows = project(ev, fields, b"")  # the group is filled in by the ingesting process
-    if not rows:
+    shape = row_shape(ev, fields)  # the row's place only: its data is rebuilt when it is read
+    if shape is None:
         return BodyFacts(None, True, None)
-    if len(rows) != 1 or not isinstance(rows[0], Row) or rows[0].last_writer_wins:
-        return None  # a profile (keyed by its group) or not a single row: projected by the ingesting process
-    row = rows[0]
-    return BodyFacts(None, True, (row.table, row.region, row.time, row.ref))
+    if shape[0] == PROFILE:
+        return None  # a profile (keyed by its group): projected by the ingesting process
+    return BodyFacts(None, True, shape)
 
 
 def _record(wire: bytes, verify: bool) -> list[Any]:

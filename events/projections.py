@@ -83,37 +83,51 @@ def project(event: Event, fields: dict[str, Any] | None, group: bytes) -> list[R
     """Return the read-model changes of one accepted event (empty for stubs and unknown kinds)."""
     if fields is None:
         return []
-    kind = event.kind
+    if event.kind == "redact":
+        return [Drop(tuple(fields["ids"]))]
+    shape = row_shape(event, fields)
+    if shape is None:
+        return []  # membership is read from the trust graph; node.announce feeds the peer table
+    table, region, time, ref = shape
     version = (event.header.timestamp, event.id)
     data = {**fields, **_common(event, group)}
     if "sealed" in data:  # ciphertext stays in the event body; the read model only says it exists
         del data["sealed"]
         data["has_private"] = True
+    if table == SUPPORT_STATUS:
+        data["status"] = "claimed" if event.kind == "support.claim" else "closed"
+    if table == PROFILE:
+        return [Row(PROFILE, group, data, region, time, version=version, last_writer_wins=True)]
+    return [Row(table, event.id, data, region, time, ref, version)]
+
+
+def row_shape(event: Event, fields: dict[str, Any]) -> tuple[str, str | None, int | None, bytes | None] | None:
+    """Where the row of an event with these (validated) fields goes, (table, region, time, ref),
+    without its data; None for a kind that makes no row. `project` builds its row from this, and
+    the ingest workers send it alone (events/examine.py): the data is rebuilt when a row is read."""
+    kind = event.kind
     if kind == "group.profile":
-        return [Row(PROFILE, group, data, fields["region"], event.header.timestamp, version=version, last_writer_wins=True)]
+        return PROFILE, fields["region"], event.header.timestamp, None
     if kind == "action":
-        return [Row(ACTION, event.id, data, fields["region"], fields["starts_at"], version=version)]
+        return ACTION, fields["region"], fields["starts_at"], None
     if kind == "fundraiser":
-        return [Row(FUNDRAISER, event.id, data, fields["region"], fields.get("ends_at"), version=version)]
+        return FUNDRAISER, fields["region"], fields.get("ends_at"), None
     if kind == "need.fulfil":
         drawn = offer_key(fields["offer"]) if "offer" in fields else None
-        return [Row(FULFIL, event.id, data, drawn, event.header.timestamp, fields["need"], version)]
+        return FULFIL, drawn, event.header.timestamp, fields["need"]
     if kind in REFERRING:  # updates, reports: found through what they refer to
-        return [Row(kind, event.id, data, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]], version)]
+        return kind, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]]
     if kind in ("need", "offer", "support.offer"):
-        return [Row(kind, event.id, data, fields["region"], fields.get("until") or event.header.expires, version=version)]
+        return kind, fields["region"], fields.get("until") or event.header.expires, None
     if kind == "resource":
-        return [Row(RESOURCE, event.id, data, fields.get("region"), event.header.timestamp, version=version)]
+        return RESOURCE, fields.get("region"), event.header.timestamp, None
     if kind == "support.request":
-        return [Row(SUPPORT, event.id, data, fields["region"], event.header.timestamp, version=version)]
+        return SUPPORT, fields["region"], event.header.timestamp, None
     if kind in ("support.claim", "support.close"):
-        data["status"] = "claimed" if kind == "support.claim" else "closed"
-        return [Row(SUPPORT_STATUS, event.id, data, None, event.header.timestamp, fields["request"], version)]
+        return SUPPORT_STATUS, None, event.header.timestamp, fields["request"]
     if kind == "alert":
-        return [Row(ALERT, event.id, data, fields["region"], event.header.expires, version=version)]
-    if kind == "redact":
-        return [Drop(tuple(fields["ids"]))]
-    return []  # membership is read from the trust graph; node.announce feeds the peer table
+        return ALERT, fields["region"], event.header.expires, None
+    return None
 
 
 class MemoryTables:
