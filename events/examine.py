@@ -85,25 +85,9 @@ def _record(wire: bytes, verify: bool) -> list[Any]:
         except BadSignature:
             ok = False
     facts = body_facts(ev)
-    # The header, signature and body are not sent back: they are cut from the wire (`_parts`).
+    # The header, signature and body are not sent back: they are cut from the wire (`read_records`).
     return [ev.id, ev.header, len(ev.header_bytes), ev.body is not None, ok,
             None if facts is None else [facts.problem, facts.has_fields, facts.shape]]
-
-
-def _bin_head(size: int) -> int:
-    """Bytes before the data of a msgpack bin of `size` bytes (its shortest form: canonical)."""
-    return 2 if size < 0x100 else 3 if size < 0x10000 else 5
-
-
-def _parts(wire: bytes, header_len: int, body_len: int | None) -> tuple[bytes, bytes, bytes | None]:
-    """(header, signature, body) of a wire that decoded: it is canonical, [bin, bin 64, bin | nil],
-    so where each part lies follows from the lengths alone."""
-    h = 1 + _bin_head(header_len)
-    s = h + header_len + 2
-    if body_len is None:
-        return wire[h: s - 2], wire[s: s + 64], None
-    b = s + 64 + _bin_head(body_len)
-    return wire[h: s - 2], wire[s: s + 64], wire[b: b + body_len]
 
 
 def examine_records(wires: Sequence[bytes], *, verify: bool) -> list[list[Any]]:
@@ -118,16 +102,27 @@ def pack_records(records: list[list[Any]]) -> bytes:
 def read_records(records: Sequence[Sequence[Any]], wires: Sequence[bytes]) -> list[Examined]:
     """Examined events from the records of `wires` (made by `examine_records` here, or unpacked
     from a worker's answer)."""
-    out = []
+    # A wire that decoded is canonical, [bin, bin 64, bin | nil], so where each part lies follows
+    # from the lengths alone. The ingesting process runs this for every event: tuples are built
+    # with tuple.__new__ (a named tuple's own __new__ is a Python function).
+    new, out = tuple.__new__, []
+    append = out.append
     for r, wire in zip(records, wires):
         if len(r) == 3:
-            out.append(Examined(None, InvalidEvent(r[0], r[1], r[2]), None, None))
+            append(Examined(None, InvalidEvent(r[0], r[1], r[2]), None, None))
             continue
         event_id, fields, header_len, has_body, ok, facts = r
-        header = Header(*fields)
-        header_bytes, signature, body = _parts(wire, header_len, header.body_len if has_body else None)
-        out.append(Examined(Event(event_id, header, header_bytes, signature, body), None, ok,
-                            None if facts is None else BodyFacts(*facts)))
+        header = fields if type(fields) is Header else new(Header, fields)
+        h = 3 if header_len < 0x100 else 4  # a header is at most 1024 bytes: bin 8 or bin 16
+        s = h + header_len + 2
+        if has_body:
+            body_len = header.body_len
+            b = s + 64 + (2 if body_len < 0x100 else 3 if body_len < 0x10000 else 5)
+            body = wire[b: b + body_len]
+        else:
+            body = None
+        event = new(Event, (event_id, header, wire[h: s - 2], wire[s: s + 64], body))
+        append(new(Examined, (event, None, ok, None if facts is None else new(BodyFacts, facts))))
     return out
 
 
