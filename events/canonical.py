@@ -58,17 +58,11 @@ def unpack(data: bytes, *, what: str = "value") -> Any:
     """
     limit = len(data)
     try:
-        value = msgpack.unpackb(
-            data,
-            raw=False,
-            strict_map_key=True,
-            use_list=True,
-            max_str_len=limit,
-            max_bin_len=limit,
-            max_array_len=limit,
-            max_map_len=limit,
-            max_ext_len=0,
-        )
+        # msgpack's defaults (msgpack >= 1.0) for the rest: str as UTF-8, lists, string keys only,
+        # strings and bins capped by len(data). Only what differs is given by name (each keyword
+        # costs time, and this runs three times per event): its default caps maps at half the
+        # length, which would say ValueError where the decoder has always said what it found.
+        value = msgpack.unpackb(data, max_array_len=limit, max_map_len=limit, max_ext_len=0)
     except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
         raise InvalidEvent(MALFORMED, f"{what} is not valid msgpack ({type(exc).__name__})") from None
     # msgpack keeps map order on decode, so re-encoding as decoded reproduces the input exactly
@@ -84,6 +78,8 @@ def unpack(data: bytes, *, what: str = "value") -> Any:
 
 
 _CHECKED = (dict, list, float, msgpack.ExtType)
+_CHECKED_TYPES = frozenset(_CHECKED)
+_STR = frozenset({str})
 MAX_DEPTH = 16  # no solnet value nests deeper; a limit keeps hostile nesting cheap and recursion-safe
 
 
@@ -93,7 +89,7 @@ def _check_shape(value: Any, depth: int) -> None:
         raise _NotCanonical(f"nested more than {MAX_DEPTH} levels deep")
     if t is dict:
         keys = list(value)
-        if any(type(k) is not str for k in keys) or keys != sorted(keys):
+        if not _STR.issuperset(map(type, keys)) or keys != sorted(keys):
             raise _NotCanonical("map keys must be strings in sorted order")
         items = value.values()
     elif t is list:
@@ -103,6 +99,8 @@ def _check_shape(value: Any, depth: int) -> None:
     elif t is msgpack.ExtType:
         raise _NotCanonical("extension types are not allowed")
     else:
+        return
+    if _CHECKED_TYPES.isdisjoint(map(type, items)):  # only plain values (a header, most bodies): no loop
         return
     for item in items:
         if type(item) in _CHECKED:
