@@ -131,32 +131,32 @@ def sign_event(
     return Event(event_id(header_bytes, signature), header, header_bytes, signature, body_bytes or None)
 
 
-def _is_id(value: object) -> bool:
-    return isinstance(value, bytes) and len(value) == 32
-
-
 def _is_uint(value: object, limit: int = 2**64) -> bool:
     return type(value) is int and 0 <= value < limit
 
 
 def _check_header(h: Header) -> None:
-    if type(h.version) is not int or h.version != VERSION:
-        raise InvalidEvent(UNKNOWN_VERSION, f"event format version {h.version!r} is not supported (this node speaks {VERSION})")
-    if not _is_id(h.network) or not _is_id(h.author):
+    # Every received event passes here: the fields are read once (a named tuple's attribute is a
+    # descriptor call) and the range checks are written out.
+    network, author, seq, prev, timestamp, kind, expires, body_hash, body_len, version = h
+    if type(version) is not int or version != VERSION:
+        raise InvalidEvent(UNKNOWN_VERSION, f"event format version {version!r} is not supported (this node speaks {VERSION})")
+    if not (isinstance(network, bytes) and len(network) == 32 and isinstance(author, bytes) and len(author) == 32):
         raise InvalidEvent(MALFORMED, "network and author must be 32-byte values")
-    if not _is_uint(h.seq) or h.seq < 1:
+    if type(seq) is not int or not 1 <= seq < 2**64:
         raise InvalidEvent(MALFORMED, "seq must be an integer >= 1")
-    if (h.seq == 1) != (h.prev is None) or (h.prev is not None and not _is_id(h.prev)):
+    if (seq == 1) != (prev is None) or (prev is not None and not (isinstance(prev, bytes) and len(prev) == 32)):
         raise InvalidEvent(MALFORMED, "prev must be absent at seq 1 and a 32-byte id after")
-    if not _is_uint(h.timestamp, MAX_TIMESTAMP_MS):
+    if type(timestamp) is not int or not 0 <= timestamp < MAX_TIMESTAMP_MS:
         raise InvalidEvent(MALFORMED, "timestamp must be milliseconds since 1970")
-    if not isinstance(h.kind, str) or not KIND_RE.fullmatch(h.kind):
+    if not isinstance(kind, str) or not KIND_RE.fullmatch(kind):
         raise InvalidEvent(MALFORMED, f"kind must be a short name of a-z, 0-9, '.', '_', '-' (at most {MAX_KIND_LEN})")
-    if h.expires is not None and (not _is_uint(h.expires, MAX_TIMESTAMP_MS) or h.expires <= h.timestamp):
+    if expires is not None and (not _is_uint(expires, MAX_TIMESTAMP_MS) or expires <= timestamp):
         raise InvalidEvent(BAD_FIELD, "expiry must be a time after the event's timestamp")
-    if not _is_uint(h.body_len, MAX_BODY_BYTES + 1):
-        raise InvalidEvent(OVERSIZE, f"body length {h.body_len!r} is over the {MAX_BODY_BYTES}-byte limit")
-    if (h.body_len == 0) != (h.body_hash is None) or (h.body_hash is not None and not _is_id(h.body_hash)):
+    if type(body_len) is not int or not 0 <= body_len <= MAX_BODY_BYTES:
+        raise InvalidEvent(OVERSIZE, f"body length {body_len!r} is over the {MAX_BODY_BYTES}-byte limit")
+    if (body_len == 0) != (body_hash is None) or (body_hash is not None and not (isinstance(body_hash, bytes)
+                                                                                and len(body_hash) == 32)):
         raise InvalidEvent(MALFORMED, "body hash must be present exactly when the body is non-empty")
 
 
@@ -170,8 +170,8 @@ def decode_header(header_bytes: bytes) -> Header:
         raise InvalidEvent(UNKNOWN_VERSION, f"event format version {fields[0]!r} is not supported (this node speaks {VERSION})")
     if len(fields) != 10:
         raise InvalidEvent(MALFORMED, f"event header has {len(fields)} fields, version 1 has 10")
-    version, network, author, seq, prev, timestamp, kind, expires, body_hash, body_len = fields
-    header = Header(network, author, seq, prev, timestamp, kind, expires, body_hash, body_len, version)
+    # tuple.__new__: the named tuple's own __new__ is a Python function, and this runs per event
+    header = tuple.__new__(Header, (*fields[1:], fields[0]))
     _check_header(header)
     return header
 
