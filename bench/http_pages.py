@@ -112,6 +112,15 @@ def percentile(values: list[float], p: int) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def measure_routes(conn: http.client.HTTPConnection, token: str, device: str, held: int,
+                   repeat: int) -> dict[str, dict[str, float | None]]:
+    """Each API route's times (`measure`) on a node holding `held` events; the deep events page is
+    one near the oldest events (its cursor from the newest row number)."""
+    newest = int(json.loads(timed_get(conn, "/api/v1/events?limit=1", token)[3])["events"][0]["n"])
+    deep_cursor = max(2, newest - held + 1000)
+    return {name: measure(conn, path, token, repeat) for name, path in routes(device, deep_cursor).items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
@@ -130,11 +139,8 @@ def main() -> None:
             wait_serving(node, timeout=60)
             conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
             try:
-                first = json.loads(timed_get(conn, "/api/v1/events?limit=1", token)[3])
-                deep_cursor = max(2, first["events"][0]["n"] - held + 1000)  # a page near the oldest events
                 results["healthz"] = measure(conn, "/healthz", None, args.repeat)
-                for name, path in routes(device, deep_cursor).items():
-                    results[name] = measure(conn, path, token, args.repeat)
+                results.update(measure_routes(conn, token, device, held, args.repeat))
                 cookie = dashboard_session(conn, node.home.path)
                 status, *_ = timed_get(conn, "/", None, cookie)
                 dashboard_note = f"GET / answered {status}" + ("" if cookie else " (the login link was refused)")

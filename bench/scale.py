@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import statistics
 import subprocess
@@ -39,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (PASSPHRASE, device_network, event_count, load_average, raw_verify_rate,  # noqa: E402
                           running, signed_chain, tree_rss_kib, wait_serving)
-from bench.http_pages import measure, routes, timed_get  # noqa: E402
+from bench.http_pages import measure_routes  # noqa: E402
 from events.format import decode_event  # noqa: E402
 from node import verify_pool  # noqa: E402
 from node.demo import localnet  # noqa: E402
@@ -150,17 +149,14 @@ def _workdir(keep: Path | None) -> Iterator[str]:
 
 def api_times(node: localnet.LocalNode, token: str, device: str, events: int,
               repeat: int) -> tuple[dict[str, dict[str, float | None]], float]:
-    """Serve the home with `solnet run`: each route's times (bench.http_pages.measure), and the
+    """Serve the home with `solnet run`: each route's times (bench.http_pages.measure_routes), and the
     resident memory (MiB) of the node's process tree after them."""
-    per_route: dict[str, dict[str, float | None]] = {}
     with running([node]):
         localnet.start(node, PASSPHRASE)
         wait_serving(node, timeout=120)
         conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=60)
         try:
-            newest = int(json.loads(timed_get(conn, "/api/v1/events?limit=1", token)[3])["events"][0]["n"])
-            for name, path in routes(device, max(2, newest - events + 1000)).items():
-                per_route[name] = measure(conn, path, token, repeat)
+            per_route = measure_routes(conn, token, device, events, repeat)
         finally:
             conn.close()
         tree_mib = tree_rss_kib(node.proc.pid) / 1024
