@@ -64,13 +64,8 @@ _SCALARS = _AS_IS | {int, bool}
 
 def view_json(data: Any) -> Any:
     """A read model (node.views) as JSON-able values: times under TIME_KEYS as ISO strings, bytes hex."""
-    kind = type(data)
-    if kind is dict:
-        return _dict_json(data)
-    if kind is list:
-        return [view_json(v) for v in data]
     if isinstance(data, dict):
-        return {k: (iso(v) if k in _TIME_KEYS and isinstance(v, int) else view_json(v)) for k, v in data.items()}
+        return _dict_json(data)
     if isinstance(data, list):
         return [view_json(v) for v in data]
     return plain(data)
