@@ -80,14 +80,17 @@ class GossipRouter:
     def own_events(self, events: list[Event]) -> None:
         """As `own`, for events at hand: each is encoded only if a link is open to send it on."""
         fresh = [ev for ev in events if self._seen.add(ev.id)]
-        if fresh and self._targets():
-            self.gossip([(ev.id, ev.kind, ev.encode()) for ev in fresh], None)
+        targets = self._targets() if fresh else {}
+        if targets:
+            self._send([(ev.id, ev.kind, ev.encode()) for ev in fresh], None, targets)
 
     def gossip(self, items: list[tuple[bytes, str, bytes]], source: Link | None) -> None:
         """Send new events on: full to a few neighbours (alerts to all), ids to the others."""
         targets = self._targets()
-        if not targets:  # no link open (a lone node, a node between rounds): nobody to plan for
-            return
+        if targets:  # else no link is open (a lone node, a node between rounds): nobody to plan for
+            self._send(items, source, targets)
+
+    def _send(self, items: list[tuple[bytes, str, bytes]], source: Link | None, targets: dict[str, Link]) -> None:
         pushes: dict[str, list[bytes]] = {}
         urgent: dict[str, list[bytes]] = {}
         announces: dict[str, list[bytes]] = {}
