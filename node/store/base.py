@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,14 @@ class StoreBase:
         """A kept fact (UNKNOWN if none), only inside a write transaction: outside one, another
         connection may have committed since the check."""
         return self._facts.get(key, UNKNOWN) if self._checked else UNKNOWN
+
+    def _kept_or_read(self, key: Any, read: Callable[[], Any]) -> Any:
+        """The fact kept under `key`, or what `read()` gives (then kept)."""
+        value = self._kept(key)
+        if value is UNKNOWN:
+            value = read()
+            self._keep(key, value)
+        return value
 
     def _keep(self, key: Any, value: Any) -> None:
         """Remember a fact read or written by this connection (checked at the next write transaction)."""

@@ -122,12 +122,11 @@ class EventTables(StoreBase):
         a = self._find_k(author)
         if a is None:
             return (0, None)
-        head = self._kept(("head", a))
-        if head is UNKNOWN:
-            row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
-            head = (row[0], row[1]) if row else (0, None)
-            self._keep(("head", a), head)
-        return head
+        return self._kept_or_read(("head", a), lambda: self._head_row(a))
+
+    def _head_row(self, a: int) -> tuple[int, bytes | None]:
+        row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
+        return (row[0], row[1]) if row else (0, None)
 
     def heads(self) -> list[Head]:
         """Every author's newest stored event (one row per author: no scan of the log)."""
@@ -142,11 +141,7 @@ class EventTables(StoreBase):
         return self._one(status_sql.AUTHOR_COUNT)
 
     def last_n(self) -> int:
-        last = self._kept("last_n")
-        if last is UNKNOWN:
-            last = self._one("SELECT coalesce(max(n), 0) FROM events")
-            self._keep("last_n", last)
-        return last
+        return self._kept_or_read("last_n", lambda: self._one("SELECT coalesce(max(n), 0) FROM events"))
 
     def last_n_of(self, authors: Sequence[bytes]) -> int:
         """The row number of the newest stored event of any of `authors` (0: none)."""

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import msgpack
 
 from node.store import status_sql
-from node.store.base import UNKNOWN
 from node.store.projections import ProjectionTables
 from node.store.rows import PeerRow
 from node.store.schema import BODY_REDACTED, by_ids
@@ -16,11 +15,7 @@ from node.store.schema import BODY_REDACTED, by_ids
 class LocalTables(ProjectionTables):
     # --- meta -------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> bytes | None:
-        value = self._kept(("meta", key))
-        if value is UNKNOWN:
-            value = self._one("SELECT value FROM meta WHERE key=?", (key,))
-            self._keep(("meta", key), value)
-        return value
+        return self._kept_or_read(("meta", key), lambda: self._one("SELECT value FROM meta WHERE key=?", (key,)))
 
     def set_meta(self, key: str, value: bytes) -> None:
         self._x("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
@@ -31,11 +26,7 @@ class LocalTables(ProjectionTables):
         return [PeerRow(*r) for r in self._x(status_sql.PEER_ROWS)]
 
     def has_peers(self) -> bool:
-        found = self._kept("has_peers")
-        if found is UNKNOWN:
-            found = self._one("SELECT 1 FROM peers LIMIT 1") is not None
-            self._keep("has_peers", found)
-        return found
+        return self._kept_or_read("has_peers", lambda: self._one("SELECT 1 FROM peers LIMIT 1") is not None)
 
     def save_peer(self, address: str, source: str, state: str | None = None) -> None:
         self._x("INSERT INTO peers VALUES (?,?,?) ON CONFLICT(address) DO UPDATE SET "

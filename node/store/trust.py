@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from node.store import status_sql
-from node.store.base import UNKNOWN
 from node.store.events import EventTables
 from node.store.rows import ForkRecord, PendingRow, PendingTrust
 from node.store.schema import BODY_REDACTED, by_ids
@@ -102,11 +101,8 @@ class TrustTables(EventTables):
     def pending_authors(self) -> list[tuple[bytes, int]]:
         """(author, lowest pending seq) for every author with events kept aside (asked after every
         batch that stored anything: usually none, and then known without a statement)."""
-        found = self._kept("pending_authors")
-        if found is UNKNOWN:
-            found = self._x("SELECT author, min(seq) FROM pending GROUP BY author").fetchall()
-            self._keep("pending_authors", found)
-        return list(found)
+        return list(self._kept_or_read("pending_authors",
+                                       lambda: self._x("SELECT author, min(seq) FROM pending GROUP BY author").fetchall()))
 
     def pending_of(self, author: bytes) -> list[PendingRow]:
         """`author`'s events kept aside, in seq order."""
