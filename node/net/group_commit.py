@@ -6,7 +6,8 @@ while a batch is being written wait and go together in the next one: one `Store.
 transaction, each publish a savepoint of it. So a publish that is refused (bad input, a revoked
 key, a full disk in its part) is rolled back alone and gets its own error; the others are signed
 in the order they arrived (their seqs follow that order) and commit together. A lone publish is
-written at once, as before: nothing waits for company.
+written at once, as before: nothing waits for company; the group's transaction is then its own, so it
+takes no savepoint (rolling the transaction back rolls back it alone).
 
 After each group the node hears what it did (`committed`: the newest stored `n`, and whether the
 group stored its own events and nothing else, the trust graph unchanged): then the watcher need
@@ -120,6 +121,8 @@ class GroupCommit:
         after its commit would; their answers go out only once it has committed). The results, the newest stored `n`, and whether the
         group stored its own events only (none refused in its savepoint, no other event let in
         with them, the trust graph as it was)."""
+        if len(parts) == 1:
+            return self._write_alone(*parts[0])
         log = self._opened()
         results: list[tuple[bool, Any]] = []
         failed = False
@@ -155,6 +158,31 @@ class GroupCommit:
         if failed:  # after the trust graph in memory was read again
             _read(parts, results)
         return results, last_n, plain
+
+
+    def _write_alone(self, fn: Callable[[], Any], then: Callable[[Any], Any] | None,
+                     ) -> tuple[list[tuple[bool, Any]], int, bool]:
+        """A group of one publish (the usual case unless publishes come faster than they are
+        written): the group's transaction holds it alone, so it needs no savepoint of its own, and
+        whatever it raises rolls the transaction back, which is rolling it back alone. Its caller
+        gets what it raised, as from a savepoint; a refusal stores nothing either way."""
+        log = self._opened()
+        trust_before = log.trust_version
+        try:
+            with log.store.group():
+                n_before = log.store.last_n()
+                results: list[tuple[bool, Any]] = [(True, fn())]
+                last_n = log.store.last_n()
+                _read([(fn, then)], results)
+        except PublishError:  # refused input: refused before the log learnt anything
+            raise
+        except BaseException:
+            log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
+            raise
+        finally:
+            self.transactions += 1
+        log.reclaim_if_dropped()
+        return results, last_n, last_n == n_before + 1 and log.trust_version == trust_before
 
 
 def _read(parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]], results: list[tuple[bool, Any]]) -> None:

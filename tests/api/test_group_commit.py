@@ -7,6 +7,8 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from events.canonical import unpack
 from events.format import decode_event
 
@@ -184,3 +186,90 @@ async def test_a_group_that_changes_the_trust_graph_has_the_watcher_look_at_once
     stored = await node.db(node.log.store.last_n)
     assert [plain for _, plain in groups] == [True, False]
     assert groups[-1][0] == stored
+
+
+class Statements:
+    """The SQL the node's connection runs while inside (SQLite's trace callback, on the database thread)."""
+
+    def __init__(self, node) -> None:
+        self.node, self.seen = node, []
+
+    async def __aenter__(self) -> list[str]:
+        await self.node.db(self.node.log.store._db.set_trace_callback, self.seen.append)
+        return self.seen
+
+    async def __aexit__(self, *exc) -> None:
+        await self.node.db(self.node.log.store._db.set_trace_callback, None)
+
+
+async def test_a_lone_publish_is_its_group_transaction_with_no_savepoint_of_its_own(api):
+    """A publish with no company: the group's transaction is its own, so it takes no savepoint (the
+    one left is the log's append, which a group of several needs as well)."""
+    node = api.node
+    before = node.commits.transactions
+    async with Statements(node) as seen:
+        event = await api.publish("need", category="water", region="calais", quantity="1")
+    assert node.commits.transactions - before == 1
+    assert [s for s in seen if s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))] == ["BEGIN IMMEDIATE", "COMMIT"]
+    assert sum(s.startswith("SAVEPOINT") for s in seen) == 1, seen
+    assert (await api.get(f"/api/v1/events/{event['id']}"))["n"] == event["n"]
+
+
+SELF_REVOKE = {"kind": "member.revoke", "fields": {"from_seq": "1"}, "as": "device"}  # its subject: this device
+
+
+async def lone_refusal(api, body, status: int, code: str, field: str | None) -> None:
+    """`body` published alone is refused with its own error; nothing of it stays, and the node's next
+    publish follows its chain as if it had never been tried."""
+    node = api.node
+    await api.publish("need", category="water", region="calais", quantity="1")
+    count, head = await node.db(node.log.store.count), (await node.db(own_chain, node))[-1]
+    async with Statements(node) as seen:
+        got, answer = await api.request("POST", "/api/v1/events", json=body)
+    assert (got, answer["error"]["code"], answer["error"].get("field")) == (status, code, field), answer
+    assert "ROLLBACK" in seen and "COMMIT" not in seen  # the lone publish's transaction rolled back whole
+    assert await node.db(node.log.store.count) == count
+    assert (await node.db(own_chain, node))[-1].id == head.id
+    after = await api.publish("need", category="water", region="calais", quantity="2")
+    assert after["seq"] == head.seq + 1
+    assert await node.db(node.log.store.count) == count + 1
+
+
+async def test_a_lone_publish_with_a_bad_field_is_refused_alone(api):
+    await lone_refusal(api, {"kind": "need", "fields": {"category": "water", "quantity": "3"}}, 422, "invalid_field",
+                       "region")
+
+
+async def test_a_lone_publish_the_log_refuses_is_rolled_back_alone(api):
+    """Refused inside the log's own write (a device revoking itself from a seq it already signed)."""
+    body = {**SELF_REVOKE, "fields": {**SELF_REVOKE["fields"], "subject": bytes(api.node.keys.device.public).hex()}}
+    await lone_refusal(api, body, 422, "not_allowed", None)
+
+
+async def test_a_lone_publish_on_a_full_disk_is_refused_alone(api):
+    store = api.node.log.store
+    await api.node.db(lambda: store.limit_pages(store.size_pages()))  # not one page more: the disk is full
+    body = {"kind": "action", "fields": {"title": "Cours 9", "region": "calais", "type": "class",
+                                         "starts_at": "2031-07-01T10:00", "description": "x" * 3900}}  # > one page
+    try:
+        count = await api.node.db(store.count)
+        status, reply = await api.request("POST", "/api/v1/events", json=body)
+        assert status == 507 and reply["error"]["code"] == "storage_full", reply
+        assert await api.node.db(store.count) == count
+    finally:
+        await api.node.db(store.limit_pages, None)
+    await lone_refusal(api, {"kind": "need", "fields": {"category": "water", "quantity": "3"}}, 422, "invalid_field",
+                       "region")
+
+
+async def test_a_lone_publish_whose_read_fails_keeps_its_event(api):
+    """The read after a lone publish's commit fails its request only: the event is stored and gossiped."""
+    node = api.node
+
+    def read(e):
+        raise LookupError("this read fails")
+
+    with pytest.raises(LookupError, match="this read fails"):
+        await node.publish_and_read(read, "need", {"category": "water", "region": "calais", "quantity": "5"})
+    [last] = (await node.db(own_chain, node))[-1:]
+    assert unpack(last.body)["quantity"] == 5 and node.router.seen(last.id)

@@ -2,6 +2,8 @@
 the field, and nothing is stored by a refused request."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 ACTION = {"kind": "action", "fields": {"title": "Rally", "region": "calais", "starts_at": "2030-06-01T18:00Z",
@@ -177,3 +179,36 @@ async def test_a_public_note_on_a_claim_must_be_confirmed_and_case_details_are_s
     status, public = await api.request("POST", "/api/v1/events", json={"kind": "support.close", "fields": {
         "request": claim["fields"]["request"], "outcome": "resolved", "note": "We could help"}, "public_note": True})
     assert status == 201 and public["event"]["note"] == "We could help"
+
+
+SUPPORT = {"region": "calais", "type": "housing", "people": "2", "urgency": "high"}
+ANSWERED = {  # kinds and options whose answers carry different parts of an event's JSON
+    "need": {"kind": "need", "fields": {"category": "water", "region": "calais", "quantity": "4"}},
+    "action": {**ACTION, "fields": {**ACTION["fields"], "languages": "en, fr", "ends_at": "2030-06-01T20:00Z"}},
+    "alert_expiring": {"kind": "alert", "fields": {"region": "calais", "type": "raid", "text": "vans at the bridge"},
+                       "expires_in": "2h"},
+    "group_signed": {"kind": "group.profile", "fields": {"name": "Calais Solidarité", "region": "calais"},
+                     "as": "group"},
+    "private_part": {"kind": "support.request", "fields": SUPPORT, "private": "a family of 3", "to": ["calais"]},
+    "chosen_groups": {**ACTION, "to": ["calais"]},
+}
+
+
+@pytest.mark.parametrize("body", ANSWERED.values(), ids=ANSWERED.keys())
+async def test_a_publish_answers_the_event_exactly_as_get_reads_it(api, body):
+    """The answer of POST /api/v1/events is the JSON GET /api/v1/events/{id} gives for the same
+    event, to the byte: its number, its group and the group's name, its private flag and an event
+    for chosen groups opened for this node."""
+    async with api.client.post(api.url("/api/v1/events"), json=body,
+                               headers={"Authorization": f"Bearer {api.token}"}) as reply:
+        assert reply.status == 201, await reply.text()
+        posted = await reply.text()
+    event = json.loads(posted)["event"]
+    async with api.client.get(api.url(f"/api/v1/events/{event['id']}"),
+                              headers={"Authorization": f"Bearer {api.token}"}) as reply:
+        assert reply.status == 200
+        read = await reply.text()
+    assert posted == f'{{"event": {read}}}'
+    assert event["group_name"] is not None and event["no_effect"] is None
+    assert event["private"] is (body is ANSWERED["private_part"])
+    assert ("inner" in event) is (body is ANSWERED["chosen_groups"])
