@@ -120,9 +120,9 @@ class StoreBase:
             yield
             self._flush()
             self._x("COMMIT")
-            if self._stored_since_tune > 50_000:  # the log grew: the page cache follows (see Store.tune_cache)
+            if self._stored_since_tune > 50_000:  # the log grew: cache and checkpoints follow (Store.tune_to_size)
                 self._stored_since_tune = 0
-                self.tune_cache()
+                self.tune_to_size()
         except BaseException:
             self._event_buf, self._row_buf, self._head_buf = [], [], {}
             self._facts.clear()  # some may have been learnt from what was rolled back
@@ -216,8 +216,8 @@ class StoreBase:
                     pass
             raise
 
-    def tune_cache(self) -> None:
-        """Hook: size the page cache to the log (Store)."""
+    def tune_to_size(self) -> None:
+        """Hook: the page cache and the checkpoint interval follow the log's size (Store)."""
 
     def _transaction_ended(self) -> None:
         """Hook: forget what was cached for one transaction."""
