@@ -36,7 +36,12 @@ if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verif
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 MAX_PENDING = 20_000
-AHEAD = 2  # batches sent for examination ahead of the one being stored
+AHEAD = 2  # batches sent for examination ahead of the group being stored
+# Batches written in one transaction when they are there to be written (a full sync, a bench): at
+# a million events each 500-event commit rewrote ~950 pages of indexes whose keys come in random
+# order and whose right edges every commit touches, and the ingest's last tenth ran at 0.88 of the
+# first's rate; 2,000 events a transaction wrote 28 % fewer WAL pages and kept it at 0.96.
+GROUP = 4
 MAX_CREDENTIAL_PASSES = 16
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
@@ -179,18 +184,19 @@ class EventLog:
         return next(self.ingest_stream([wires], now=now))
 
     def ingest_stream(self, batches: Iterable[Sequence[bytes]], *, now: int | None = None) -> Iterator[list[Outcome]]:
-        """Ingest batches one transaction each, yielding each batch's outcomes once committed.
+        """Ingest batches, GROUP to a write transaction, yielding each batch's outcomes once committed.
 
-        Batches k+1 and k+2 are sent for examination (decode, signatures, bodies) before batch k
-        is stored, so the workers never run dry while the store works, nor the store waits for them.
+        Batches are sent for examination (decode, signatures, bodies) AHEAD batches before the
+        group that holds them is stored, so the workers never run dry while the store works, nor
+        the store waits for them.
         """
         ahead: collections.deque[_Prepared] = collections.deque()
         for wires in batches:
             ahead.append(self._prepare(wires, now_ms() if now is None else now))
-            if len(ahead) > AHEAD:
-                yield self._commit(ahead.popleft())
+            if len(ahead) >= AHEAD + GROUP:
+                yield from self._commit_group([ahead.popleft() for _ in range(GROUP)])
         while ahead:
-            yield self._commit(ahead.popleft())
+            yield from self._commit_group([ahead.popleft() for _ in range(min(GROUP, len(ahead)))])
 
     def prepare(self, wires: Sequence[bytes], now: int | None = None) -> _Prepared:
         """First half of ingest (no write lock): start examining the batch (decode, signatures,
@@ -225,6 +231,11 @@ class EventLog:
         """Second half of ingest: one write transaction; the outcomes, one per input."""
         return self._commit(prepared)
 
+    def commit_group(self, group: Sequence[_Prepared]) -> list[list[Outcome]]:
+        """Second half of ingest for several batches in one write transaction (see GROUP): the
+        outcomes of each, as if each had been committed in turn."""
+        return self._commit_group(group)
+
     def _prepare(self, wires: Sequence[bytes], now: int) -> _Prepared:
         """Start the work that needs no state (on the worker processes, when there are some)."""
         from node.verify_pool import Examination  # here: reading commands (`solnet ls`) verify nothing
@@ -233,7 +244,8 @@ class EventLog:
 
     def _resolve(self, prepared: _Prepared) -> None:
         """Read the examination (waiting for the workers, or helping them), refuse the obvious, drop
-        known ids, and sort what is new by (author, seq); no write lock is held."""
+        known ids, and sort what is new by (author, seq). No write lock is held for a group's
+        first batch; later ones are resolved in the group's transaction."""
         examination, prepared.examination = prepared.examination, None
         if examination is None:
             return
@@ -277,12 +289,20 @@ class EventLog:
                 fresh[n] = (fresh[n][0], fresh[n][1]._replace(signature_ok=bool(ok)))
 
     def _commit(self, prepared: _Prepared) -> list[Outcome]:
-        self._resolve(prepared)
+        return self._commit_group([prepared])[0]
+
+    def _commit_group(self, group: Sequence[_Prepared]) -> list[list[Outcome]]:
+        """The batches of `group` in one write transaction, in their order. The first is resolved
+        before the transaction (waiting for its examination holds no lock); each later one inside
+        it, after the batches before it were admitted, so what they stored counts as known."""
+        self._resolve(group[0])
         try:
             with self.store.write():
                 self.refresh_trust()
-                self._admit_prepared(prepared)
-                self._finish(prepared.now)
+                for prepared in group:
+                    self._resolve(prepared)  # (done for the first)
+                    self._admit_prepared(prepared)
+                self._finish(group[-1].now)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
             self._dropped_bodies = False
@@ -290,7 +310,8 @@ class EventLog:
             self._drained.clear()
             raise
         self.reclaim_if_dropped()
-        return [o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in prepared.outcomes]
+        return [[o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in p.outcomes]
+                for p in group]
 
     def _admit_prepared(self, prepared: _Prepared, heads: dict[bytes, tuple[int, bytes | None]] | None = None) -> None:
         """`heads`: chain heads read in this transaction already (append read its author's)."""

@@ -62,8 +62,9 @@ class LinkStorage(Protocol):
         """Decode a batch and start checking its signatures (no write lock); pass it to `commit`."""
         ...
 
-    async def commit(self, prepared: Any) -> list[Outcome]:
-        """Store a prepared batch in one transaction; StorageFailed if it could not be written."""
+    async def commit(self, group: list[Any]) -> list[list[Outcome]]:
+        """Store prepared batches in one transaction, in their order: the outcomes of each;
+        StorageFailed if it could not be written (then none is stored)."""
         ...
 
 

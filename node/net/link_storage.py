@@ -54,8 +54,8 @@ class LogAccess:
     async def prepare(self, wires: list[bytes]) -> Any:
         return await self._db_thread.run(self._log().prepare, wires)
 
-    async def commit(self, prepared: Any) -> list[Outcome]:
+    async def commit(self, group: list[Any]) -> list[list[Outcome]]:
         try:
-            return await self._db_thread.run(self._log().commit, prepared)
+            return await self._db_thread.run(self._log().commit_group, group)
         except StoreError as exc:
             raise StorageFailed(self._health.failed(exc)) from exc
