@@ -111,26 +111,60 @@ class LinkIngest:
                     group.append(prepared)
                 else:
                     ahead = prepared
+            failure: StorageFailed | None = None
             try:
                 try:
-                    outcomes = await self._storage.commit([p for _, p in group])
-                except BaseException as exc:
-                    # Not stored (disk full, shutdown): accept them when they come again.
+                    stored = list(zip([b for b, _ in group], await self._storage.commit([p for _, p in group])))
+                except StorageFailed as exc:
+                    # SQLite rolled the group back whole. On a nearly full disk its first batches
+                    # may fit alone: they are stored one by one until one does not.
+                    if len(group) > 1:
+                        try:
+                            stored, failure = await self._one_by_one([b for b, _ in group])
+                        except BaseException:  # (shutdown) what was not stored is released
+                            if ahead is not None:
+                                self._release(ahead[0].ids)
+                            raise
+                    else:
+                        self._release(group[0][0].ids)
+                        stored, failure = [], exc
+                    if failure is not None and ahead is not None:
+                        self._release(ahead[0].ids)
+                except BaseException:
+                    # Not stored (shutdown): accept them when they come again.
                     for batch, _ in group:
                         self._release(batch.ids)
                     if ahead is not None:
                         self._release(ahead[0].ids)
-                    if isinstance(exc, StorageFailed):
-                        # SQLite rolled the group back whole. The link ends with the reason (the
-                        # peer keeps everything; a later round resumes).
-                        self.failure = exc.problem
-                        await self._on_failed(exc.problem)
-                        return
                     raise
             finally:
-                self.storing = ahead is not None
-            for (batch, _), stored in zip(group, outcomes):
+                self.storing = ahead is not None and failure is None
+            for batch, outcomes in stored:
                 # False: store nothing more (a ban). The group's later batches are stored already:
                 # each event was verified and admitted on its own merits, whoever relayed it.
-                if not await self._on_stored(batch, stored):
+                if not await self._on_stored(batch, outcomes):
                     return
+            if failure is not None:
+                # The link ends with the reason (the peer keeps everything; a later round resumes).
+                self.failure = failure.problem
+                await self._on_failed(failure.problem)
+                return
+
+    async def _one_by_one(self, batches: list[Batch]) -> tuple[list[tuple[Batch, list[Outcome]]], StorageFailed | None]:
+        """After a group failed to be written: its batches each in a transaction of its own, prepared
+        again from their wires, until one fails. What was stored, and that failure if one did (the
+        batches from it on are released, to be accepted when they come again)."""
+        stored: list[tuple[Batch, list[Outcome]]] = []
+        for i, batch in enumerate(batches):
+            try:
+                [outcomes] = await self._storage.commit([await self._storage.prepare(list(batch.wires))])
+            except StorageFailed as exc:
+                for rest in batches[i:]:
+                    self._release(rest.ids)
+                return stored, exc
+            except BaseException:
+                for rest in batches[i:]:
+                    self._release(rest.ids)
+                raise
+            stored.append((batch, outcomes))
+        return stored, None  # (space was freed meanwhile)
