@@ -120,9 +120,10 @@ class GroupCommit:
         then the reads that came with them, at the end of that transaction (they see what a read
         after its commit would; their answers go out only once it has committed). The results, the newest stored `n`, and whether the
         group stored its own events only (none refused in its savepoint, no other event let in
-        with them, the trust graph as it was)."""
-        if len(parts) == 1:
-            return self._write_alone(*parts[0])
+        with them, the trust graph as it was). A lone publish (the usual case unless publishes come
+        faster than they are written) takes no savepoint: the group's transaction is its own, and
+        whatever it raises rolls that back, which is rolling it back alone; its caller gets it."""
+        lone = len(parts) == 1
         log = self._opened()
         results: list[tuple[bool, Any]] = []
         failed = False
@@ -131,6 +132,9 @@ class GroupCommit:
             with log.store.group():
                 n_before = log.store.last_n()
                 for fn, _ in parts:
+                    if lone:
+                        results.append((True, fn()))
+                        continue
                     try:
                         with log.store.write():  # its own savepoint: whatever it wrote goes if it fails
                             results.append((True, fn()))
@@ -143,7 +147,8 @@ class GroupCommit:
                 if not failed:  # read in the transaction (no read transaction of their own), answered once it commits
                     _read(parts, results)
         except BaseException as exc:
-            log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
+            if not isinstance(exc, PublishError):  # (a lone publish's refused input: the log learnt nothing)
+                log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
             cause = next((v for ok, v in results if not ok and isinstance(v, StoreError)), None)
             if isinstance(exc, StoreError) and cause is not None:
                 raise cause from None  # e.g. the disk filled up in one part and SQLite rolled back the whole
@@ -158,31 +163,6 @@ class GroupCommit:
         if failed:  # after the trust graph in memory was read again
             _read(parts, results)
         return results, last_n, plain
-
-
-    def _write_alone(self, fn: Callable[[], Any], then: Callable[[Any], Any] | None,
-                     ) -> tuple[list[tuple[bool, Any]], int, bool]:
-        """A group of one publish (the usual case unless publishes come faster than they are
-        written): the group's transaction holds it alone, so it needs no savepoint of its own, and
-        whatever it raises rolls the transaction back, which is rolling it back alone. Its caller
-        gets what it raised, as from a savepoint; a refusal stores nothing either way."""
-        log = self._opened()
-        trust_before = log.trust_version
-        try:
-            with log.store.group():
-                n_before = log.store.last_n()
-                results: list[tuple[bool, Any]] = [(True, fn())]
-                last_n = log.store.last_n()
-                _read([(fn, then)], results)
-        except PublishError:  # refused input: refused before the log learnt anything
-            raise
-        except BaseException:
-            log.forget_trust()  # what the rolled-back transaction taught the log in memory is re-read
-            raise
-        finally:
-            self.transactions += 1
-        log.reclaim_if_dropped()
-        return results, last_n, last_n == n_before + 1 and log.trust_version == trust_before
 
 
 def _read(parts: list[tuple[Callable[[], Any], Callable[[Any], Any] | None]], results: list[tuple[bool, Any]]) -> None:
