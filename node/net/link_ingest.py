@@ -113,32 +113,15 @@ class LinkIngest:
                     ahead = prepared
             failure: StorageFailed | None = None
             try:
-                try:
-                    stored = list(zip([b for b, _ in group], await self._storage.commit([p for _, p in group])))
-                except StorageFailed as exc:
-                    # SQLite rolled the group back whole. On a nearly full disk its first batches
-                    # may fit alone: they are stored one by one until one does not.
-                    if len(group) > 1:
-                        try:
-                            stored, failure = await self._one_by_one([b for b, _ in group])
-                        except BaseException:  # (shutdown) what was not stored is released
-                            if ahead is not None:
-                                self._release(ahead[0].ids)
-                            raise
-                    else:
-                        self._release(group[0][0].ids)
-                        stored, failure = [], exc
-                    if failure is not None and ahead is not None:
-                        self._release(ahead[0].ids)
-                except BaseException:
-                    # Not stored (shutdown): accept them when they come again.
-                    for batch, _ in group:
-                        self._release(batch.ids)
-                    if ahead is not None:
-                        self._release(ahead[0].ids)
-                    raise
+                stored, failure = await self._store([b for b, _ in group], [p for _, p in group])
+            except BaseException:  # (shutdown) what was not stored is released
+                if ahead is not None:
+                    self._release(ahead[0].ids)
+                raise
             finally:
                 self.storing = ahead is not None and failure is None
+            if failure is not None and ahead is not None:
+                self._release(ahead[0].ids)
             for batch, outcomes in stored:
                 # False: store nothing more (a ban). The group's later batches are stored already:
                 # each event was verified and admitted on its own merits, whoever relayed it.
@@ -150,21 +133,31 @@ class LinkIngest:
                 await self._on_failed(failure.problem)
                 return
 
-    async def _one_by_one(self, batches: list[Batch]) -> tuple[list[tuple[Batch, list[Outcome]]], StorageFailed | None]:
-        """After a group failed to be written: its batches each in a transaction of its own, prepared
-        again from their wires, until one fails. What was stored, and that failure if one did (the
-        batches from it on are released, to be accepted when they come again)."""
+    async def _store(self, batches: list[Batch], prepared: list[Any],
+                     ) -> tuple[list[tuple[Batch, list[Outcome]]], StorageFailed | None]:
+        """Store a group in one transaction. If it cannot be written (SQLite rolled it back whole),
+        on a nearly full disk its first batches may fit alone: they are stored one by one, each
+        prepared again from its wires, until one does not. What was stored, and the failure if
+        there was one; the batches not stored are released, to be accepted when they come again."""
+        try:
+            return list(zip(batches, await self._storage.commit(prepared))), None
+        except StorageFailed as exc:
+            if len(batches) == 1:
+                self._release(batches[0].ids)
+                return [], exc
+        except BaseException:
+            for batch in batches:
+                self._release(batch.ids)
+            raise
         stored: list[tuple[Batch, list[Outcome]]] = []
         for i, batch in enumerate(batches):
             try:
                 [outcomes] = await self._storage.commit([await self._storage.prepare(list(batch.wires))])
-            except StorageFailed as exc:
+            except BaseException as exc:
                 for rest in batches[i:]:
                     self._release(rest.ids)
-                return stored, exc
-            except BaseException:
-                for rest in batches[i:]:
-                    self._release(rest.ids)
+                if isinstance(exc, StorageFailed):
+                    return stored, exc
                 raise
             stored.append((batch, outcomes))
         return stored, None  # (space was freed meanwhile)
