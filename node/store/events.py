@@ -325,10 +325,10 @@ class EventTables(StoreBase):
         where, args = filters
         if regions:  # walk the region's read-model rows newest first, keeping the events that pass
             region, tables = regions
-            in_tables, table_args = self._table_filter(tables)
+            in_tables = self._table_filter(tables)
             sql = (f"SELECT {', '.join('e.' + c for c in _COLS.split(', '))} FROM proj p JOIN events e ON e.n = p.n "
                    f"WHERE p.region=?{in_tables}" + "".join(f" AND e.{w}" for w in where) + " ORDER BY p.n DESC LIMIT ?")
-            return [self._paged(r) for r in self._x(sql, (region, *table_args, *args, limit))]
+            return [self._paged(r) for r in self._x(sql, (region, *args, limit))]
         sql = f"SELECT {_COLS} FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -377,7 +377,7 @@ class EventTables(StoreBase):
         return [(event_id, self._key(a), seq, state)
                 for event_id, a, seq, state in self._x("SELECT id, a, seq, body_state FROM events")]
 
-    def _table_filter(self, tables: Sequence[str]) -> tuple[str, tuple[int, ...]]:
+    def _table_filter(self, tables: Sequence[str]) -> str:
         raise NotImplementedError  # ProjectionTables
 
     def _drop_rows(self, made_by: str, args: Sequence) -> None:

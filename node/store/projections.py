@@ -252,11 +252,12 @@ class ProjectionTables(TrustTables):
             found.update(self._regions_of(_TBL[table]))
         return sorted(found)
 
-    def _table_filter(self, tables: Sequence[str]) -> tuple[str, tuple[int, ...]]:
-        """SQL that keeps rows of `tables` only (nothing when that is every table)."""
+    def _table_filter(self, tables: Sequence[str]) -> str:
+        """SQL that keeps rows of `tables` only (nothing when that is every table), the table
+        numbers written in (see _tbl_is)."""
         if set(tables) >= set(TABLES):
-            return "", ()
-        return f" AND p.tbl IN ({','.join(str(_TBL[t]) for t in tables)})", ()  # written in: see _tbl_is
+            return ""
+        return f" AND p.tbl IN ({','.join(str(_TBL[t]) for t in tables)})"
 
     def projection_dump(self) -> list[ProjectionDumpRow]:
         """Every read-model row, ordered by (table, key): what the rebuild test compares."""
