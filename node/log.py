@@ -268,7 +268,17 @@ class EventLog:
             else:
                 seen.add(ev.id)
                 candidates.append((i, examined))
-        known = self.store.known([x.event.id for _, x in candidates])
+        # Only an event at or below its author's newest stored seq can be stored already (a stub to
+        # fill, a duplicate; a fork is admission's to find): new events, most of a sync, need no look-up.
+        newest: dict[bytes, int] = {}
+        maybe_stored = []
+        for _, x in candidates:
+            author = x.event.header.author
+            if author not in newest:
+                newest[author] = self.store.head(author)[0]
+            if x.event.header.seq <= newest[author]:
+                maybe_stored.append(x.event.id)
+        known = self.store.known(maybe_stored) if maybe_stored else {}
         fresh = prepared.fresh
         for i, examined in candidates:
             ev = examined.event

@@ -13,6 +13,7 @@ from node.store.errors import StoreError, translate
 
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+_INSERT_NEW_IDS = "INSERT INTO ids_new(p, n) VALUES (?,?)"  # each event's id goes with it (schema.IDS_SCHEMA)
 _INSERT_ROWS = "INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)"
 _SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, id=excluded.id"
 UNKNOWN = object()  # `_kept`: no fact kept under that key (None is a fact)
@@ -44,6 +45,7 @@ class StoreBase:
         self._row_buf: list[tuple] = []
         self._head_buf: dict[int, tuple[int, int, bytes]] = {}
         self._stored_since_tune = 0
+        self._added_in_transaction = 0  # events inserted by the write transaction under way
         self._grouped = False  # inside `group()`: each `write()` is a savepoint of one transaction
         # Facts this connection read or wrote (a chain head, a meta value, the newest `n` ...), kept
         # from one write transaction to the next while no other connection commits (`_check_version`).
@@ -96,7 +98,9 @@ class StoreBase:
         try:
             if events:
                 self._db.executemany(_INSERT_EVENTS, events)
+                self._db.executemany(_INSERT_NEW_IDS, [(e[1][:8], e[0]) for e in events])
                 self._stored_since_tune += len(events)
+                self._added_in_transaction += len(events)
             if rows:
                 self._db.executemany(_INSERT_ROWS, rows)
             if heads:
@@ -119,6 +123,8 @@ class StoreBase:
             self._check_version()
             yield
             self._flush()
+            if self._added_in_transaction:
+                self._events_added(self._added_in_transaction)
             self._x("COMMIT")
             if self._stored_since_tune > 50_000:  # the log grew: cache and checkpoints follow (Store.tune_to_size)
                 self._stored_since_tune = 0
@@ -136,6 +142,7 @@ class StoreBase:
             raise
         finally:
             self._checked = False
+            self._added_in_transaction = 0
             self._new_keys = []
             self._next_n = None
             self._transaction_ended()
@@ -215,6 +222,9 @@ class StoreBase:
                 except sqlite3.Error:
                     pass
             raise
+
+    def _events_added(self, count: int) -> None:
+        """Hook: the write transaction under way inserted `count` events and is about to commit."""
 
     def tune_to_size(self) -> None:
         """Hook: the page cache and the checkpoint interval follow the log's size (Store)."""

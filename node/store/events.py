@@ -1,6 +1,7 @@
 """The log's events: storing a batch, chain heads, removing a tail, and every read of events."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 
 import msgpack
@@ -10,15 +11,25 @@ from node.store import status_sql
 from node.store.base import UNKNOWN, StoreBase
 from node.store.errors import StoreError
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
-from node.store.schema import BODY_EXPIRED, by_id, by_ids, full_header, short_header
+from node.store.schema import BODY_EXPIRED, by_id, by_ids, by_prefixes, full_header, short_header
 
 _COLS = "n, id, a, seq, ts, kind, expires, header, sig, body, body_state"
 _CHUNK = 500  # ids per `IN (...)` list
+NEW_IDS_MIN = 20_000  # ids_new is moved into ids from this many ids (more in a large log: new_ids_limit)
 
 
 def wire_of(header: bytes, sig: bytes, body: bytes | None) -> bytes:
     """An event's wire form from its parts."""
     return msgpack.packb([header, sig, body], use_bin_type=True)
+
+
+def new_ids_limit(events: int) -> int:
+    """How many ids `ids_new` takes before they are moved into `ids`. Per stored event, the inserts
+    into `ids_new` dirty about held / (ids per page x ids per transaction) pages, and a move rewrites
+    the pages of `ids` (events / ids per page) every `held` events: the sum is least at
+    held = sqrt(ids per transaction x events), ~45k ids at a million events with 2,000-event
+    transactions (0.2 pages per event for both, where one index of ids cost ~1)."""
+    return max(NEW_IDS_MIN, math.isqrt(2000 * events))
 
 
 class EventTables(StoreBase):
@@ -75,6 +86,25 @@ class EventTables(StoreBase):
                 self._keep("next_expiry", h.expires if soonest is None else min(soonest, h.expires))
         return n
 
+    # --- the two parts of the id index (schema.IDS_SCHEMA) ----------------------------------------
+    def _events_added(self, count: int) -> None:
+        """Before the commit of a write that stored events: move the newest ids into `ids` once
+        `ids_new` holds enough of them (in the same transaction: the two parts change together)."""
+        held = self._kept("ids_new")
+        held = self._one("SELECT count(*) FROM ids_new") if held is UNKNOWN else held + count
+        if held >= new_ids_limit(self._kept_or_read("last_n", lambda: self._one("SELECT max(n) FROM events") or 0)):
+            self.merge_new_ids()
+        else:
+            self._keep("ids_new", held)
+
+    def merge_new_ids(self) -> None:
+        """Move every id of `ids_new` into `ids`, in key order (inside a write): each page of `ids`
+        that takes some is rewritten once for all of them, where an insert at a time at random
+        places rewrote a page per id."""
+        self._x("INSERT INTO ids(p, n) SELECT p, n FROM ids_new")
+        self._x("DELETE FROM ids_new")
+        self._keep("ids_new", 0)
+
     def set_body(self, event_id: bytes, body: bytes | None, state: int) -> None:
         if body is not None:
             self._forget("next_expiry")
@@ -91,8 +121,11 @@ class EventTables(StoreBase):
                        (a, from_seq)).fetchall()
         if not rows:
             return []
-        self._forget(("head", a), "last_n")
+        self._forget(("head", a), "last_n", "ids_new")
         self._drop_rows("SELECT n FROM events WHERE a=? AND seq>=?", (a, from_seq))
+        for part in ("ids", "ids_new"):  # their ids leave with them (schema.IDS_SCHEMA)
+            self._x(f"DELETE FROM {part} WHERE (p, n) IN (SELECT substr(id, 1, 8), n FROM events WHERE a=? AND seq>=?)",
+                    (a, from_seq))
         self._x("DELETE FROM events WHERE a=? AND seq>=?", (a, from_seq))
         below = self._x("SELECT seq, id FROM events WHERE a=? AND seq=?", (a, from_seq - 1)).fetchone()
         if below:
@@ -156,9 +189,9 @@ class EventTables(StoreBase):
         wanted = set(ids)
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i: i + _CHUNK]
-            # By prefix only (one probe of events_by_id each); the few prefix-only matches are dropped here.
-            rows = self._x(f"SELECT id, body_state FROM events WHERE substr(id, 1, 8) IN ({','.join('?' * len(chunk))})",
-                           [event_id[:8] for event_id in chunk])
+            # By prefix only (a probe of each part of the id index); the few prefix-only matches are dropped here.
+            where, args = by_prefixes([event_id[:8] for event_id in chunk])
+            rows = self._x(f"SELECT id, body_state FROM events WHERE {where}", args)
             found.update((event_id, state) for event_id, state in rows if event_id in wanted)
         return found
 
@@ -196,8 +229,9 @@ class EventTables(StoreBase):
     def find_prefix(self, prefix: bytes) -> list[bytes]:
         """At most two stored ids that start with `prefix` (two: it is ambiguous)."""
         lower, upper = prefix + b"\x00" * (32 - len(prefix)), prefix + b"\xff" * (32 - len(prefix))
-        return [r[0] for r in self._x("SELECT id FROM events WHERE substr(id, 1, 8) BETWEEN ? AND ? AND id BETWEEN ? AND ? "
-                                      "LIMIT 2", (lower[:8], upper[:8], prefix, upper))]
+        return [r[0] for r in self._x("SELECT id FROM events WHERE n IN (SELECT n FROM ids WHERE p BETWEEN ?1 AND ?2 "
+                                      "UNION ALL SELECT n FROM ids_new WHERE p BETWEEN ?1 AND ?2) "
+                                      "AND id BETWEEN ?3 AND ?4 LIMIT 2", (lower[:8], upper[:8], prefix, upper))]
 
     def wires_by_id(self, ids: list[bytes]) -> list[bytes]:
         out = []

@@ -7,7 +7,7 @@ import sqlite3
 import msgpack
 
 from events.projections import PROFILE, TABLES
-from node.store.schema import ACTION_TBL, SCHEMA, id_number, short_header
+from node.store.schema import ACTION_TBL, IDS_SCHEMA, SCHEMA, id_number, short_header
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -82,4 +82,15 @@ def _migrate_3_to_4(db: sqlite3.Connection) -> None:
     db.execute(f"CREATE INDEX proj_by_time ON proj(tbl, region, t, vid) WHERE tbl = {ACTION_TBL}")
 
 
-MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
+def _migrate_4_to_5(db: sqlite3.Connection) -> None:
+    """0.5: the ids are indexed in two parts (schema.IDS_SCHEMA) instead of one index, whose random
+    inserts wrote a page per event at a million events. `ids` is filled from the events in key
+    order; `ids_new` starts empty. (A home migrated from schema 2 got the tables with schema 3's.)"""
+    db.execute("DROP INDEX IF EXISTS events_by_id")
+    # One statement at a time: executescript would commit the caller's transaction.
+    for statement in IDS_SCHEMA.strip().split(";\n"):
+        db.execute(statement)
+    db.execute("INSERT INTO ids(p, n) SELECT substr(id, 1, 8), n FROM events ORDER BY 1, 2")
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5}

@@ -12,17 +12,34 @@ Space is what an SD card lacks, so nothing is stored twice:
 Every index costs a b-tree insert per event, and one whose key is random (an id, a time in the
 future) dirties a page of its own per event once it is larger than a batch: that page is written
 to the WAL at commit and again at the checkpoint. So the read model's time index holds only the
-rows that are listed by time (actions).
+rows that are listed by time (actions), and the ids are indexed in two parts (`ids`, `ids_new`:
+see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 4  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 5  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
 # is not imported here: `solnet status` reads this module without the event layers), the only rows
 # listed by time (node/views.py).
 ACTION_TBL = 1
+
+# Lookups by id go from the id's first 8 bytes (p; a third the size of a whole id, and equal ids
+# mean equal headers, so UNIQUE(a, seq) already keeps an id from being stored twice) to the event's
+# row number n. Ids come in random order, so an index of them takes each insert at a random place:
+# once it is larger than a transaction's inserts, every stored event dirtied a page of its own,
+# written to the WAL at commit and again at the checkpoint (at a million events ~1 page of 4 KiB
+# per event, most of what a stored event wrote). So the newest ids go to `ids_new`, small enough
+# that a transaction's inserts share its pages, and are moved into `ids` in key order once it
+# holds ~sqrt(2000 n) of them (Store.merge_new_ids): a walk through `ids` that rewrites each of its
+# pages once for many ids. A look-up reads both. The store writes an event's id with its row
+# (StoreBase._flush) and takes it out with it (EventTables.take_out): a trigger would do the same at
+# ~3 times the cost per event.
+IDS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ids(p BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(p, n)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ids_new(p BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(p, n)) WITHOUT ROWID;
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
@@ -42,10 +59,6 @@ CREATE TABLE IF NOT EXISTS events(
     body BLOB,
     UNIQUE(a, seq)
 );
--- Lookups by id walk an index of the ids' first 8 bytes (a third the size of an index of whole
--- ids, so it stays in the page cache at a million events; every ingest inserts into it at a random
--- place). Equal ids mean equal headers, so UNIQUE(a, seq) already keeps an id from being stored twice.
-CREATE INDEX IF NOT EXISTS events_by_id ON events(substr(id, 1, 8));
 -- (kind, n): a kind's events newest first, and the trust events and announcements at start-up.
 CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
 -- (ts, n): `solnet ls` newest first by the authors' clocks; bundles of the events since a time.
@@ -85,7 +98,7 @@ CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL,
 -- Ids named by a signed redaction of their own author: their bodies are never stored, whenever
 -- they arrive (so a redaction holds whatever order events come in).
 CREATE TABLE IF NOT EXISTS redactions(id BLOB PRIMARY KEY, author BLOB NOT NULL) WITHOUT ROWID;
-"""
+""" + IDS_SCHEMA
 
 # A canonical header starts [1, network, author, ...]: 0x9a (a list of 10), 0x01, then each key
 # as bin 8 of 32 bytes (0xc4 0x20 + 32 bytes). The stored form drops bytes 2..69.
@@ -98,14 +111,23 @@ def id_number(event_id: bytes) -> int:
     return int.from_bytes(event_id[:6], "big")
 
 
+def by_prefixes(prefixes: list[bytes]) -> tuple[str, list[bytes]]:
+    """A condition on `events` matching the events whose ids start with one of these 8-byte
+    prefixes, and its arguments: it reads both parts of the id index (IDS_SCHEMA)."""
+    marks = ",".join("?" * len(prefixes))
+    return (f"n IN (SELECT n FROM ids WHERE p IN ({marks}) UNION ALL SELECT n FROM ids_new WHERE p IN ({marks}))",
+            prefixes + prefixes)
+
+
 def by_ids(ids: list[bytes] | tuple[bytes, ...]) -> tuple[str, list[bytes]]:
-    """A condition on `events` matching these ids, and its arguments: it walks events_by_id."""
-    marks = ",".join("?" * len(ids))
-    return f"substr(id, 1, 8) IN ({marks}) AND id IN ({marks})", [i[:8] for i in ids] + list(ids)
+    """A condition on `events` matching these ids, and its arguments."""
+    where, args = by_prefixes([i[:8] for i in ids])
+    return f"{where} AND id IN ({','.join('?' * len(ids))})", args + list(ids)
 
 
-def by_id(event_id: bytes) -> tuple[str, tuple[bytes, bytes]]:
-    return "substr(id, 1, 8)=? AND id=?", (event_id[:8], event_id)
+def by_id(event_id: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
+    p = event_id[:8]
+    return "n IN (SELECT n FROM ids WHERE p=? UNION ALL SELECT n FROM ids_new WHERE p=?) AND id=?", (p, p, event_id)
 
 
 def short_header(header: bytes, network: bytes, author: bytes) -> bytes:

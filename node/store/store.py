@@ -60,11 +60,11 @@ class Store(LocalTables):
 
     def tune_to_size(self) -> None:
         """Follow the log's size (at opening, then every 50k events stored):
-        - the page cache, to the one structure that ingest touches at random places, the index of
-          ids (~24 bytes an event): 8 MiB up to ~300k events, at most 64 MiB. A cache is a limit,
+        - the page cache, to the ids (~24 bytes an event: both parts of the id index, read at
+          random places by look-ups and rewritten in order by each move): 8 MiB up to ~300k events, at most 64 MiB. A cache is a limit,
           not an allocation, but pages read stay cached: a small node keeps a small footprint.
         - the checkpoint interval, to 1/8 of the file, from 4,000 pages (16 MiB) to 16,000 (64 MiB).
-          Each stored event rewrites a page or two of the indexes whose keys come in random order (ids, action times, references); in a
+          Each stored event rewrites pages of the indexes whose keys come in random order (action times, references); in a
           large file most of those pages differ from commit to commit, so a checkpoint copies
           about as many pages as the WAL holds, plus two fsyncs. A longer WAL holds the same page
           several times and is copied once, with fewer fsyncs: in a 1M-event ingest the commits of

@@ -115,9 +115,11 @@ async def test_a_disk_that_fills_up_under_a_group_fails_each_publish_in_words_an
     node, store = api.node, api.node.log.store
     count = await node.db(store.count)
     await node.db(lambda: store.limit_pages(store.size_pages()))  # not one page more: the disk is full
-    body = {"category": "water", "region": "calais", "quantity": "3", "notes": "x" * 500}
+    # Each event larger than a page: none fits in the room left in the pages the file has.
+    body = {"title": "Cours", "region": "calais", "type": "class", "starts_at": "2031-03-01 18:00",
+            "description": "x" * 4000}
     async with HeldDatabase(node):
-        tasks = [asyncio.create_task(api.request("POST", "/api/v1/events", json={"kind": "need", "fields": body}))
+        tasks = [asyncio.create_task(api.request("POST", "/api/v1/events", json={"kind": "action", "fields": body}))
                  for _ in range(8)]
         await until(lambda: node.commits.writing + node.commits.waiting == 8, "every publish to reach the node")
     for status, reply in await asyncio.gather(*tasks):
@@ -125,7 +127,7 @@ async def test_a_disk_that_fills_up_under_a_group_fails_each_publish_in_words_an
         assert "disk is full" in reply["error"]["message"]
     assert await node.db(store.count) == count
     await node.db(store.limit_pages, None)  # space freed: the next group goes in whole
-    answers = await asyncio.gather(*(api.request("POST", "/api/v1/events", json={"kind": "need", "fields": body})
+    answers = await asyncio.gather(*(api.request("POST", "/api/v1/events", json={"kind": "action", "fields": body})
                                      for _ in range(4)))
     assert [status for status, _ in answers] == [201] * 4
     assert await node.db(store.count) == count + 4
