@@ -9,7 +9,7 @@ import msgpack
 from events.format import Event
 from node.store import status_sql
 from node.store.base import UNKNOWN, StoreBase
-from node.store.errors import StoreError
+from node.store.errors import StorageFull, StoreError
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
 from node.store.schema import BODY_EXPIRED, by_id, by_ids, by_prefixes, full_header, short_header
 
@@ -92,9 +92,20 @@ class EventTables(StoreBase):
         `ids_new` holds enough of them (in the same transaction: the two parts change together)."""
         held = self._kept("ids_new")
         held = self._one("SELECT count(*) FROM ids_new") if held is UNKNOWN else held + count
-        if held >= new_ids_limit(self._kept_or_read("last_n", lambda: self._one("SELECT max(n) FROM events") or 0)):
+        self._keep("ids_new", held)
+        if held < new_ids_limit(self._kept_or_read("last_n", lambda: self._one("SELECT max(n) FROM events") or 0)):
+            return
+        # The move needs room (~1 page per 200 ids): on a nearly full disk the events are stored
+        # without it, as they would fit, and it is tried again at the next commit.
+        self._x("SAVEPOINT move_ids")
+        try:
             self.merge_new_ids()
-        else:
+            self._x("RELEASE move_ids")
+        except StorageFull:
+            if not self._db.in_transaction:  # SQLite rolled the whole transaction back: nothing stored
+                raise
+            self._x("ROLLBACK TO move_ids")
+            self._x("RELEASE move_ids")
             self._keep("ids_new", held)
 
     def merge_new_ids(self) -> None:

@@ -176,3 +176,24 @@ def test_only_events_at_or_below_their_authors_newest_seq_are_looked_up(tmp_path
     looked_up.clear()
     assert statuses(log.ingest(wires(evs[40:42]))) == ["accepted"] * 2  # its body, and the next event
     assert looked_up == [[evs[40].id]] and log.store.event_row(evs[40].id).body == evs[40].body
+
+
+def test_on_a_nearly_full_disk_events_are_stored_without_the_move(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The move into `ids` needs room of its own (~1 page per 200 ids): when a batch fits and the
+    move does not, the batch is stored and the move waits for a commit with room."""
+    net, log = found_network(tmp_path / "a.db")
+    evs = list(signed_chain(net, 5002))
+    monkeypatch.setattr(store_events, "new_ids_limit", lambda events: 10**9)
+    assert set(statuses(log.ingest(wires(evs[:5000])))) == {"accepted"}
+    waiting = count(log.store, "ids_new")
+    assert waiting >= 5000  # ~25 pages of ids to move
+    monkeypatch.setattr(store_events, "new_ids_limit", lambda events: 1000)
+    log.store.limit_pages(log.store.size_pages() + 12)  # room for one event, not for the move
+    assert statuses(log.ingest(wires(evs[5000:5001]))) == ["accepted"]
+    assert count(log.store, "ids_new") == waiting + 1 and log.store.count() == waiting + 1
+    assert_found(log.store, [evs[5000].id, evs[0].id], [])
+    log.store.limit_pages(None)  # space freed: the next commit moves them
+    assert statuses(log.ingest(wires(evs[5001:]))) == ["accepted"]
+    assert count(log.store, "ids_new") == 0 and count(log.store, "ids") == waiting + 2
+    assert_found(log.store, [e.id for e in evs[::50]], [])
