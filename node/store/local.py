@@ -78,7 +78,18 @@ class LocalTables(ProjectionTables):
         self._x("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def integrity(self) -> str:
-        return self._one("PRAGMA integrity_check")
+        """"ok", or what is wrong: SQLite's own check, then the two parts of the id index against the
+        events (SQLite checks an index it keeps itself, not these tables: schema.IDS_SCHEMA)."""
+        checked = self._one("PRAGMA integrity_check")
+        if checked != "ok":
+            return checked
+        missing = self._one("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM ids WHERE p=substr(e.id, 1, 8) "
+                            "AND n=e.n) AND NOT EXISTS (SELECT 1 FROM ids_new WHERE p=substr(e.id, 1, 8) AND n=e.n)")
+        extra = (self._one("SELECT count(*) FROM ids") + self._one("SELECT count(*) FROM ids_new")
+                 - self._one("SELECT count(*) FROM events") + missing)
+        if missing or extra:
+            return f"the index of ids misses {missing} stored events and holds {extra} ids of none"
+        return "ok"
 
     def size_pages(self) -> int:
         return self._one("PRAGMA page_count")

@@ -90,6 +90,8 @@ def _migrate_4_to_5(db: sqlite3.Connection) -> None:
     # One statement at a time: executescript would commit the caller's transaction.
     for statement in IDS_SCHEMA.strip().split(";\n"):
         db.execute(statement)
+    db.execute("DELETE FROM ids_new")  # (empty unless the tables were there already: filled from the events alone)
+    db.execute("DELETE FROM ids")
     db.execute("INSERT INTO ids(p, n) SELECT substr(id, 1, 8), n FROM events ORDER BY 1, 2")
 
 

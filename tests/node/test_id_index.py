@@ -197,3 +197,15 @@ def test_on_a_nearly_full_disk_events_are_stored_without_the_move(tmp_path: Path
     assert statuses(log.ingest(wires(evs[5001:]))) == ["accepted"]
     assert count(log.store, "ids_new") == 0 and count(log.store, "ids") == waiting + 2
     assert_found(log.store, [e.id for e in evs[::50]], [])
+
+
+def test_the_integrity_check_reads_both_parts_against_the_events(tmp_path: Path) -> None:
+    net, log = found_network(tmp_path / "a.db")
+    log.ingest(wires(list(signed_chain(net, 30))))
+    assert log.store.integrity() == "ok"
+    log.store.close()
+    with closing(sqlite3.connect(tmp_path / "a.db")) as db:
+        db.execute("DELETE FROM ids_new WHERE n IN (SELECT n FROM ids_new ORDER BY n LIMIT 2)")
+        db.execute("INSERT INTO ids(p, n) VALUES (?, 999)", (bytes(8),))
+        db.commit()
+    assert Store(tmp_path / "a.db").integrity() == "the index of ids misses 2 stored events and holds 1 ids of none"
