@@ -32,7 +32,7 @@ ACTION_TBL = 1
 # written to the WAL at commit and again at the checkpoint (at a million events ~1 page of 4 KiB
 # per event, most of what a stored event wrote). So the newest ids go to `ids_new`, small enough
 # that a transaction's inserts share its pages, and are moved into `ids` in key order once it
-# holds ~sqrt(2000 n) of them (Store.merge_new_ids): a walk through `ids` that rewrites each of its
+# holds ~sqrt(2000 n) of them (EventTables.merge_new_ids): a walk through `ids` that rewrites each of its
 # pages once for many ids. A look-up reads both. The store writes an event's id with its row
 # (StoreBase._flush) and takes it out with it (EventTables.take_out): a trigger did the same at
 # a higher cost (measured: 8-12 us more per event in the last tenth of a 1M-event ingest).
