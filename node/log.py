@@ -270,14 +270,9 @@ class EventLog:
                 candidates.append((i, examined))
         # Only an event at or below its author's newest stored seq can be stored already (a stub to
         # fill, a duplicate; a fork is admission's to find): new events, most of a sync, need no look-up.
-        newest: dict[bytes, int] = {}
-        maybe_stored = []
-        for _, x in candidates:
-            author = x.event.header.author
-            if author not in newest:
-                newest[author] = self.store.head(author)[0]
-            if x.event.header.seq <= newest[author]:
-                maybe_stored.append(x.event.id)
+        heads: dict[bytes, tuple[int, bytes | None]] = {}
+        maybe_stored = [x.event.id for _, x in candidates
+                        if x.event.header.seq <= self._head(x.event.header.author, heads)[0]]
         known = self.store.known(maybe_stored) if maybe_stored else {}
         fresh = prepared.fresh
         for i, examined in candidates:
