@@ -139,6 +139,11 @@ class WebNode(Protocol):
         the event at once. Raises what `write` raises; StorageFailed on a full disk."""
         ...
 
+    async def record_start(self) -> None:
+        """Restore without forking (node/chain_gate.py): the running node's start is on record, so its
+        own signing waits for its first complete round. StorageFailed if it cannot be written yet."""
+        ...
+
     def storage_failed(self, exc: Exception) -> str:
         """Tell the node a write failed (it says so to its operator, and holds off rounds); the problem."""
         ...

@@ -90,6 +90,7 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
     if offline:
         return
     store = node.log.store
+    await node.record_start()  # a node started on a full disk records its start first
     verdict = await node.db(chain_gate.state_now, store, now_ms())
     if verdict != chain_gate.WAIT:
         return

@@ -12,6 +12,7 @@ live facts, and the live views' change feed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -72,6 +73,7 @@ class Node:
         self._log: EventLog | None = None
         self.bound_port: int | None = None
         self._started_ms: int | None = None  # set by start(background=True): a running node
+        self._start_recorded = False  # chain_gate.node_started written (a full disk may delay it)
         self._tasks: list[asyncio.Task] = []
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
         self._lock_fd: int | None = None  # the home's node lock (Home.lock_node), held while running
@@ -143,16 +145,22 @@ class Node:
 
     async def _start(self, background: bool) -> None:
         self._log = await self.db(self.home.log)
+        if background:
+            # Restore without forking (node/chain_gate.py): own publishing waits for the first
+            # complete round. The start is this node's first write; on a full disk (or a database
+            # held by another writer) the node still runs, serves what it holds and fetches the rest
+            # once there is room: the start is recorded before it signs anything (record_start in
+            # _signed) or by its first complete round, so the gate holds meanwhile.
+            self._started_ms = now_ms()
+            self.health.running = True
+            with contextlib.suppress(StorageFailed):  # said by StorageHealth
+                await self.record_start()
         await self.directory.load()
         self.feed.last_n = await self.db(self.log.store.last_n)
         await self.credentials.refresh()
         self.route.open()
         if not background:
             return
-        # Restore without forking (node/chain_gate.py): own publishing waits for the first complete round.
-        self._started_ms = now_ms()
-        self.health.running = True
-        await self.db(chain_gate.node_started, self.log.store, self._started_ms)
         # Signature workers are spawned off the event loop: serving starts without waiting for them.
         # Kept, so that stop waits for it: a pool started after the stop would outlive the node.
         self._workers_starting = asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
@@ -204,7 +212,10 @@ class Node:
         self._db_thread.shutdown()  # the running ingest, if any, commits or rolls back whole
         if self._log is not None:
             if not self._wiped:  # after a panic wipe nothing is written back (its home may be gone, too)
-                self.saver.save()
+                try:
+                    self.saver.save()
+                except StoreError as exc:  # a full disk: the last status is lost, nothing else; stop on
+                    self.storage_failed(exc)
             self._log.store.close()
         if self._workers_starting is not None:
             await asyncio.wait([self._workers_starting], timeout=WORKERS_START_S)
@@ -221,11 +232,25 @@ class Node:
         """`solnet sync`: see Links.sync_once."""
         return await self.links.sync_once(address, progress)
 
+    async def record_start(self) -> None:
+        """Restore without forking: this node's start is on record (chain_gate.node_started) before it
+        signs anything, so that its own publishing waits for its first complete round even if a
+        recent `solnet sync` is on record. StorageFailed if it cannot be written yet."""
+        if self._start_recorded or self._started_ms is None:
+            return
+        try:
+            await self.db(chain_gate.node_started, self.log.store, self._started_ms)
+        except StoreError as exc:
+            raise StorageFailed(self.storage_failed(exc)) from exc
+        self._start_recorded = True
+
     async def _round_completed(self, running: bool) -> None:
         """A complete round with a peer: this home has caught up with the peer's events of its keys."""
         if running and self._started_ms is None:
             return
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None)
+        if running:
+            self._start_recorded = True  # the round's record names this node's start too
 
     async def _drop_revoked(self) -> None:
         def why_not(device: bytes) -> str | None:
@@ -275,6 +300,7 @@ class Node:
 
     async def _signed(self, write: Callable[[EventLog, NodeKeys], Event],
                       read: Callable[[Event], R] | None) -> tuple[Event, Outcome[R] | None]:
+        await self.record_start()
         try:
             if read is None:
                 event, outcome = await self.commits.run(lambda: write(self.log, self.keys)), None

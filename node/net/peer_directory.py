@@ -26,6 +26,7 @@ from node.log import EventLog
 from node.net.database import DbThread
 from node.log import now_ms
 from node.peer_blocks import PeerBlocks
+from node.store import StoreError
 from sync.overlay import Overlay
 from sync.peers import AddressError, PeerBook, normalize_address
 from sync.transport import Link
@@ -135,8 +136,11 @@ class PeerDirectory:
         key = store.get_meta("peer_label_key")
         if key is None:
             key = os.urandom(16)
-            with store.write():
-                store.set_meta("peer_label_key", key)
+            try:
+                with store.write():
+                    store.set_meta("peer_label_key", key)
+            except StoreError:  # a full disk: this run's labels use it anyway; the next start saves one
+                pass
         return key
 
     def _blocks(self) -> PeerBlocks:
@@ -144,11 +148,15 @@ class PeerDirectory:
 
     def _insert_given(self, address: str) -> PeerBlocks:
         store = self._log().store
-        with store.write():
+        try:
+            with store.write():
+                blocks = peer_blocks.load(store)
+                if blocks.addresses.pop(address, None) is not None:
+                    peer_blocks.save(store, blocks)
+                store.save_peer(address, "config")
+        except StoreError:  # a full disk: dialled this run all the same (learned above), saved at a next start
             blocks = peer_blocks.load(store)
-            if blocks.addresses.pop(address, None) is not None:
-                peer_blocks.save(store, blocks)
-            store.save_peer(address, "config")
+            blocks.addresses.pop(address, None)
         return blocks
 
     def _insert(self, address: str, source: str) -> None:

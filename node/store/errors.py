@@ -7,6 +7,7 @@ import sqlite3
 from solnet_errors import EXIT_STORAGE, SolnetError
 
 SQLITE_FULL = 13       # the disk (or the database's size limit) is full
+SQLITE_IOERR_SHMSIZE = 4874  # the WAL's shared-memory index cannot grow: no room left for it
 SQLITE_CORRUPT = 11
 SQLITE_NOTADB = 26
 
@@ -34,7 +35,7 @@ def translate(exc: sqlite3.Error, path: object) -> StoreError:
     """The project's error for an sqlite3 error met while using the database at `path`."""
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
-    if primary == SQLITE_FULL:
+    if primary == SQLITE_FULL or code == SQLITE_IOERR_SHMSIZE:
         return StorageFull("the disk is full: nothing was stored. Free some space and try again "
                            "(nothing stored before is lost)")
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):

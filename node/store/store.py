@@ -40,7 +40,8 @@ class Store(LocalTables):
                                      "(open it once with a writable `solnet` command to upgrade it)")
                 self._load_keys()
                 return
-            self._x("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
+            if not self._one("PRAGMA page_count"):  # a new file: on one that exists, setting it writes a page
+                self._x("PRAGMA auto_vacuum=INCREMENTAL")
             self._x("PRAGMA journal_mode=WAL")
             self._x("PRAGMA synchronous=NORMAL")
             self._x("PRAGMA secure_delete=ON")

@@ -52,6 +52,9 @@ def test_a_full_disk_mid_sync_loses_nothing_and_recovers(tmp_path: Path) -> None
 
     running = result["running_full"]
     assert running["said_disk_full"] and running["alive"] and running["tracebacks"] == 0, f"{running}\n{report}"
+    assert running["full_before_listening"], f"its first write, at start, did not meet the full disk: {report}"
+    alert = result["publish_full"]
+    assert alert["exit"] == 4 and "the disk is full" in alert["stderr"] and "Traceback" not in alert["stderr"], alert
     assert running["failed_rounds"] <= 2, f"rounds hammering a full disk: {running}"  # held back, not every second
 
     after = result["after_freeing"]

@@ -38,3 +38,19 @@ def test_an_open_store_checkpoints_at_its_interval_and_cuts_its_wal_back(tmp_pat
         store.close()
     with sqlite3.connect(tmp_path / "solnet.db") as check:
         assert check.execute("SELECT count(*) FROM filler").fetchone()[0] == 24_001
+
+
+def test_opening_a_store_that_exists_writes_nothing(tmp_path: Path) -> None:
+    """A node's first write at start is its own (node/chain_gate.py): on a full disk opening must
+    still work, and on an SD card each open is a write saved. A new file reclaims freed pages."""
+    path = tmp_path / "solnet.db"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental, set on the new file
+    again = Store(path)
+    try:
+        assert again.count() == 0
+        wal = path.with_name("solnet.db-wal")
+        assert not wal.exists() or wal.stat().st_size == 0, "opening wrote to the write-ahead log"
+    finally:
+        again.close()
