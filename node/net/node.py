@@ -213,7 +213,7 @@ class Node:
         if self._log is not None:
             if not self._wiped:  # after a panic wipe nothing is written back (its home may be gone, too)
                 try:
-                    self.saver.save()
+                    self.saver.save(always=True)  # when this node was last seen
                 except StoreError as exc:  # a full disk: the last status is lost, nothing else; stop on
                     self.storage_failed(exc)
             self._log.store.close()

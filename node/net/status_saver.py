@@ -1,8 +1,9 @@
-"""What `solnet status` and `solnet dashboard-link` read about a running node: saved every few seconds.
+"""What `solnet status` and `solnet dashboard-link` read about a running node: saved as it changes.
 
-Every SAVE_INTERVAL_S the node writes each peer's health (named by group, with its current lag)
+Every SAVE_INTERVAL_S the node looks at each peer's health (named by group, with its current lag)
 and its own runtime facts (pid, port, links, events/s, the peers that reached it only by dialling
-in, storage trouble, penalised devices) into the store, picks up `solnet peers add/rm/block`
+in, storage trouble, penalised devices) and writes them into the store if they changed (or once a
+minute: when it was last seen), picks up `solnet peers add/rm/block`
 made by other processes, and every EXPIRY_TICKS saves drops the bodies of expired events.
 `solnet proxy` in another process is taken up at the same pace. A full disk is said once and
 retried at the next save; the node keeps running.
@@ -27,6 +28,9 @@ from sync.peers import DevicePenalties
 log = logging.getLogger(f"solnet.{__name__}")
 
 SAVE_INTERVAL_S = 2.0
+# Facts that did not change are written again at most this often: `saved` tells when a node that
+# crashed was last seen. An idle node on an SD card writes little (DESIGN section 1: few disk writes).
+UNCHANGED_SAVE_MS = 60_000
 EXPIRY_TICKS = 15  # every 30 s: expired alerts and offers vanish from disk, not only from view
 
 
@@ -45,24 +49,28 @@ class StatusSaver:
         self._devices = devices
         self._removed = removed  # close the links to addresses removed by `solnet peers rm`
         self._follow_route = follow_route  # take up a `solnet proxy` made meanwhile
+        self._saved: tuple[Any, ...] | None = None  # what the last write held, and when
 
-    def save(self, views: list[dict[str, Any]] | None = None) -> None:
-        """Write peer health and this node's runtime facts. Blocking: on the database thread (or
-        after it stopped)."""
+    def save(self, views: list[dict[str, Any]] | None = None, *, always: bool = False) -> None:
+        """Write peer health and this node's runtime facts, if they changed since the last write or
+        UNCHANGED_SAVE_MS passed (`always`: at once). Blocking: on the database thread (or after it
+        stopped)."""
         now = now_ms()
         log_ = self._log()
         store = log_.store
         peers = name_peers(log_, self._views(now) if views is None else views)
+        states = [(peer["address"], json.dumps(peer)) for peer in peers if peer["address"] is not None]
+        runtime = {"pid": os.getpid(), **self._facts(), "inbound": [peer for peer in peers if peer["address"] is None],
+                   "storage_problem": self._storage.trouble(), "penalised_devices": self._devices.penalised(now)}
+        facts = (states, runtime)
+        if not always and self._saved is not None and self._saved[0] == facts \
+                and 0 <= now - self._saved[1] < UNCHANGED_SAVE_MS:
+            return
         with store.write():
-            for peer in peers:
-                if peer["address"] is not None:
-                    store.save_peer_state(peer["address"], json.dumps(peer))
-            store.set_meta("runtime", json.dumps({
-                "pid": os.getpid(), "saved": now, **self._facts(),
-                "inbound": [peer for peer in peers if peer["address"] is None],
-                "storage_problem": self._storage.trouble(),
-                "penalised_devices": self._devices.penalised(now),
-            }).encode())
+            for address, state in states:
+                store.save_peer_state(address, state)
+            store.set_meta("runtime", json.dumps({**runtime, "saved": now}).encode())
+        self._saved = (facts, now)
 
     async def save_now(self) -> None:
         """Save at once (e.g. the port, as soon as the node listens); a full disk is said, not raised."""
