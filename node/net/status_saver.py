@@ -3,7 +3,7 @@
 Every SAVE_INTERVAL_S the node looks at each peer's health (named by group, with its current lag)
 and its own runtime facts (pid, port, links, events/s, the peers that reached it only by dialling
 in, storage trouble, penalised devices) and writes them into the store if they changed (or once a
-minute: when it was last seen), picks up `solnet peers add/rm/block`
+minute: when it was last seen, and the counts and times of failed dials), picks up `solnet peers add/rm/block`
 made by other processes, and every EXPIRY_TICKS saves drops the bodies of expired events.
 `solnet proxy` in another process is taken up at the same pace. A full disk is said once and
 retried at the next save; the node keeps running.
@@ -31,6 +31,9 @@ SAVE_INTERVAL_S = 2.0
 # Facts that did not change are written again at most this often: `saved` tells when a node that
 # crashed was last seen. An idle node on an SD card writes little (DESIGN section 1: few disk writes).
 UNCHANGED_SAVE_MS = 60_000
+# What changes with every failed dial (a configured peer that is down is tried every few seconds)
+# or with time alone: saved with the rest, but a change in these alone waits for that minute.
+TICKING = ("failures", "next_attempt", "last_attempt", "penalty")
 EXPIRY_TICKS = 15  # every 30 s: expired alerts and offers vanish from disk, not only from view
 
 
@@ -62,7 +65,7 @@ class StatusSaver:
         states = [(peer["address"], json.dumps(peer)) for peer in peers if peer["address"] is not None]
         runtime = {"pid": os.getpid(), **self._facts(), "inbound": [peer for peer in peers if peer["address"] is None],
                    "storage_problem": self._storage.trouble(), "penalised_devices": self._devices.penalised(now)}
-        facts = (states, runtime)
+        facts = ([{k: v for k, v in peer.items() if k not in TICKING} for peer in peers], runtime)
         if not always and self._saved is not None and self._saved[0] == facts \
                 and 0 <= now - self._saved[1] < UNCHANGED_SAVE_MS:
             return
