@@ -1,9 +1,10 @@
 """Benchmark: what an idle node writes (an SD card wears out by what is written to it).
 
-Two groups' nodes on 127.0.0.1, one dialling the other (anti-entropy rounds every --sync-interval
-seconds, 30 as in `solnet run`), nothing published. After they linked, each node's writes are
-read from /proc/PID/io (wchar: bytes handed to write(); syscw: write calls) over --seconds, and
-given per hour. Reference, same run: what storing one published event costs the node that stores
+Three groups' nodes on 127.0.0.1, nothing published: Calais dials Bristol (anti-entropy rounds
+every --sync-interval seconds, 30 as in `solnet run`); Cardiff's configured peer is down (a port
+where nothing listens: dialled again every few seconds, as a configured peer is). Once Calais and
+Bristol linked, each node's writes are read from /proc/PID/io (wchar: bytes handed to write(),
+its log's lines included; syscw: write calls) over --seconds, and given per hour. Reference, same run: what storing one published event costs the node that stores
 it (20 alerts published through the API, its wchar per event), so that the idle figure reads as
 "an idle hour writes as much as storing K events".
 Last line: key=value pairs.
@@ -50,13 +51,15 @@ def main() -> None:
     args = parser.parse_args()
     load_start = load_average()
     with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
-        nodes = localnet.create_network(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
-        localnet.line(nodes)
+        nodes = localnet.create_network(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol"),
+                                                    ("Cardiff", "cardiff")], PASSPHRASE)
+        dialler, dialled, lonely = nodes
+        localnet.line([dialler, dialled])
+        lonely.peers.append(localnet.free_ports(1)[0])  # nothing listens there
         with running(nodes):
-            for node in reversed(nodes):
+            for node in (dialled, dialler, lonely):
                 localnet.start(node, PASSPHRASE, sync_interval=args.sync_interval)
                 wait_serving(node)
-            dialler, dialled = nodes
             if not localnet.wait_until(lambda: "connected (" in dialler.log_path.read_text(errors="replace"), 30):
                 raise SystemExit(f"the nodes did not link; see {dialler.log_path}")
             time.sleep(2.0)  # the first saves after linking are not idleness
@@ -76,7 +79,7 @@ def main() -> None:
     print(f"reference: storing one published alert wrote {per_event / 1024:.1f} KiB")
     worst = max(kib_h)
     print(f"idle_kib_per_h={worst:.0f} idle_writes_per_h={max(calls_h):.0f} dialler_kib_per_h={kib_h[0]:.0f} "
-          f"dialled_kib_per_h={kib_h[1]:.0f} event_kib={per_event / 1024:.1f} "
+          f"dialled_kib_per_h={kib_h[1]:.0f} peer_down_kib_per_h={kib_h[2]:.0f} event_kib={per_event / 1024:.1f} "
           f"idle_hour_over_event={worst * 1024 / per_event:.0f} seconds={args.seconds:.0f} "
           f"load_start={load_start} load_end={load_end}")
 
