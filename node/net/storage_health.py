@@ -36,8 +36,10 @@ class StorageHealth:
         problem = describe(exc)
         now = time.monotonic()
         if self.running and (self._problem is None or now - self._problem[0] > RETRY_S):
-            log.warning("%s: nothing more can be stored until some space is freed (nothing stored is lost; "
-                        "events from peers are fetched again)", problem)
+            until = "some space is freed" if isinstance(exc, StorageFull) else \
+                "the database can be written again (the node tries again within a minute)"
+            log.warning("%s: nothing more can be stored until %s (nothing stored is lost; events from peers are "
+                        "fetched again)", problem, until)
         self._problem = (now, problem, self._free_bytes())
         return problem
 
