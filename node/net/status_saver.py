@@ -62,7 +62,6 @@ class StatusSaver:
         log_ = self._log()
         store = log_.store
         peers = name_peers(log_, self._views(now) if views is None else views)
-        states = [(peer["address"], json.dumps(peer)) for peer in peers if peer["address"] is not None]
         runtime = {"pid": os.getpid(), **self._facts(), "inbound": [peer for peer in peers if peer["address"] is None],
                    "storage_problem": self._storage.trouble(), "penalised_devices": self._devices.penalised(now)}
         facts = ([{k: v for k, v in peer.items() if k not in TICKING} for peer in peers], runtime)
@@ -70,8 +69,9 @@ class StatusSaver:
                 and 0 <= now - self._saved[1] < UNCHANGED_SAVE_MS:
             return
         with store.write():
-            for address, state in states:
-                store.save_peer_state(address, state)
+            for peer in peers:
+                if peer["address"] is not None:
+                    store.save_peer_state(peer["address"], json.dumps(peer))
             store.set_meta("runtime", json.dumps({**runtime, "saved": now}).encode())
         self._saved = (facts, now)
 
