@@ -8,6 +8,9 @@ every `sync_interval_s` (with jitter), and not while its disk is full. `sync_onc
 sync`: dial, one round (and a confirming one if we sent anything), close.
 
 Logs name peers by the same per-node label as `solnet peers` and the dashboard, never by address.
+A peer that stays unreachable is said when it fails first, when the reason changes, and then at
+its 2nd, 4th, 8th ... failure in a row (with the count; a lost link is the first): a configured peer is dialled every few seconds
+for as long as it is down, and a line each time filled a Pi's journal (SD cards wear out).
 `views` describes every open link, dialled or accepted, with its current lag both ways, and the
 peers whose links ended (cut off since then).
 """
@@ -32,6 +35,7 @@ from node.net.route import Route
 from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
+from node.words import plural
 from sync.handshake import HandshakeError
 from sync.overlay import Dial, Drop
 from sync.peers import normalize_address
@@ -44,6 +48,11 @@ CONNECT_INTERVAL_S = 0.5
 SHUFFLE_S = 60.0  # how often the passive view takes in other known addresses
 MAX_INBOUND = 64
 GONE_KEPT = 256  # peers whose links ended, remembered for "cut off since" (the oldest are forgotten)
+
+
+def worth_saying_again(failures: int) -> bool:
+    """Whether a failure that repeats the last one is logged: at the 1st, 2nd, 4th, 8th ... in a row."""
+    return failures > 0 and failures & (failures - 1) == 0
 
 
 class Links:
@@ -134,9 +143,13 @@ class Links:
         except (HandshakeError, ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy and handshake messages hold none).
             why = str(exc) if isinstance(exc, (HandshakeError, ProxyFailure)) else connection_problem(exc)
-            if overlay.book.get(address) is not None:
+            peer = overlay.book.get(address)
+            if peer is not None:
+                before = peer.last_error
                 delay = overlay.dial_failed(address, now_ms(), why)
-                log.info("cannot reach %s (%s); next try in %.0f s", self._directory.label(address), why, delay / 1000)
+                if why != before or worth_saying_again(peer.failures):
+                    log.info("cannot reach %s (%s); %s in a row, next try in %.0f s", self._directory.label(address),
+                             why, plural(peer.failures, "failure"), delay / 1000)
             return
         finally:
             self._dialling.discard(address)

@@ -81,7 +81,8 @@ def test_a_running_node_gossips_through_the_proxy(cluster: Cluster) -> None:
         assert str(calais.port) not in _peer_lines(bristol)
 
 
-_FAILURE = re.compile(r"^(\S+ \S+) INFO cannot reach (peer~[0-9a-f]+) \((.*)\); next try in", re.M)
+_FAILURE = re.compile(r"^(\S+ \S+) INFO cannot reach (peer~[0-9a-f]+) \((.*)\); (\d+) failures? in a row, next try in",
+                      re.M)
 
 
 def test_a_running_node_backs_off_while_the_proxy_is_down(cluster: Cluster) -> None:
@@ -91,14 +92,18 @@ def test_a_running_node_backs_off_while_the_proxy_is_down(cluster: Cluster) -> N
     cli(bristol, "proxy", f"socks5://127.0.0.1:{dead_port}")
     cli(bristol, "peers", "add", calais.address)
     cluster.start(bristol)
-    cluster.wait(lambda: len(_FAILURE.findall(log_text(bristol))) >= 4, 60, "four failed dials through the proxy")
+    cluster.wait(lambda: any(int(n) >= 8 for *_, n in _FAILURE.findall(log_text(bristol))), 60,
+                 "eight failed dials through the proxy")
     failures = _FAILURE.findall(log_text(bristol))
-    for _, label, why in failures:
+    for _, label, why, _ in failures:
         assert f"cannot reach the proxy at 127.0.0.1:{dead_port}" in why and "is Tor running?" in why, why
         assert label.startswith("peer~")
-    times = [datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f") for stamp, _, _ in failures]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.45, gaps  # backoff: at least half the base delay between tries, never a tight loop
+    # Said at the 1st, 2nd, 4th and 8th failed try; between two of them, at least half the base
+    # delay per try: a backoff, never a tight loop.
+    tries = [(datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f"), int(n)) for stamp, _, _, n in failures]
+    assert [n for _, n in tries][:4] == [1, 2, 4, 8], tries
+    per_try = [(t2 - t1).total_seconds() / (n2 - n1) for (t1, n1), (t2, n2) in zip(tries, tries[1:])]
+    assert min(per_try) >= 0.45, per_try
     assert "connected (inbound)" not in log_text(calais)  # no direct connection behind the proxy's back
     assert bristol.proc is not None and bristol.proc.poll() is None  # still running, still trying
 
