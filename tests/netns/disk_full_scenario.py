@@ -116,9 +116,17 @@ def scenario(config: dict, result: dict, clock: Clock, procs: dict[str, subproce
     filler.unlink()  # space freed
     freed = time.monotonic()
     caught_up = clock.wait_until(lambda: missing(full, small) == 0, 40)
+    # Its start, not recorded while the disk was full, is on record by now (its first round after
+    # the space came back, or the publish itself): the same alert typed again is stored and spreads.
+    again = subprocess.run([*solnet, "--home", str(small), "publish", "alert", "--region", "bristol", "--type", "raid",
+                            "--text", "Vans at the station"], env=env, capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+    spread = again.returncode == 0 and clock.wait_until(lambda: missing(small, full) == 0, 30)
     result["after_freeing"] = {"caught_up": caught_up, "seconds": round(time.monotonic() - freed, 2),
                                "missing": missing(full, small), "integrity": count_and_integrity(small)[1],
-                               "alive": procs["small"].poll() is None}
+                               "alive": procs["small"].poll() is None,
+                               "publish": {"exit": again.returncode, "stderr": again.stderr.strip()[-600:],
+                                           "reached_the_peer": spread}}
 
 
 def main() -> int:

@@ -60,4 +60,5 @@ def test_a_full_disk_mid_sync_loses_nothing_and_recovers(tmp_path: Path) -> None
     after = result["after_freeing"]
     assert after["caught_up"] and after["missing"] == 0, f"{after}\n{report}"
     assert after["integrity"] == "ok" and after["alive"], after
+    assert after["publish"]["exit"] == 0 and after["publish"]["reached_the_peer"], f"{after}\n{report}"
     assert result["exit_codes"] == {"full": 0, "small": 0}, f"{result['exit_codes']}\n{report}"
