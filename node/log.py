@@ -29,7 +29,7 @@ from events.trust import Member, Revocation, TrustGraph, Vouch
 from node import chain_gate, references
 from node.clock import now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
-from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, redactable
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
@@ -363,7 +363,8 @@ class EventLog:
     def _honour_redaction(self, ev: Event) -> None:
         """A signed redaction drops the bodies of its own author's events it names, whatever the
         author's standing and whenever those events arrive (the store remembers the ids), so the
-        result does not depend on arrival order. A key can only ever redact its own events."""
+        result does not depend on arrival order. A key can only ever redact its own events, and
+        never its vouches and revocations (node/store/trust.py `redactable`)."""
         try:
             fields = parse_body(ev.header, ev.body)
         except InvalidEvent:
@@ -403,7 +404,7 @@ class EventLog:
                 raise InvalidEvent(*facts.problem)
             fields, effective = None, facts.has_fields and member.role in KINDS[header.kind].signers
         expired = header.expires is not None and header.expires <= now
-        if self.store.is_redacted(ev.id, author):
+        if redactable(header.kind) and self.store.is_redacted(ev.id, author):
             body_state, body = BODY_REDACTED, None
         elif ev.body is None and header.body_len > 0:  # a stub
             body_state, body = BODY_MISSING, None
@@ -683,6 +684,9 @@ class EventLog:
             own = self.store.known_of(member.key, fields["ids"])
             if len(own) != len(set(fields["ids"])):
                 raise InvalidEvent(E.NOT_ALLOWED, "a redaction may only name earlier events of its own author")
+            if not all(redactable(kind) for kind in own.values()):
+                raise InvalidEvent(E.NOT_ALLOWED, "vouches and revocations cannot be redacted: they are the network's "
+                                                  "record of who may publish (to withdraw a vouch, revoke the key)")
 
     # --- rebuild ------------------------------------------------------------------------------
     def rebuild(self) -> int:

@@ -206,13 +206,13 @@ class EventTables(StoreBase):
             found.update((event_id, state) for event_id, state in rows if event_id in wanted)
         return found
 
-    def known_of(self, author: bytes, ids: Sequence[bytes]) -> set[bytes]:
-        """The ids among `ids` of events `author` signed that are stored."""
+    def known_of(self, author: bytes, ids: Sequence[bytes]) -> dict[bytes, str]:
+        """id -> kind of the events among `ids` that `author` signed and this node stores."""
         a = self._find_k(author)
         if a is None or not ids:
-            return set()
+            return {}
         where, args = by_ids(list(ids))
-        return {r[0] for r in self._x(f"SELECT id FROM events WHERE {where} AND a=?", (*args, a))}
+        return dict(self._x(f"SELECT id, kind FROM events WHERE {where} AND a=?", (*args, a)).fetchall())
 
     def id_at(self, author: bytes, seq: int) -> bytes | None:
         a = self._find_k(author)

@@ -6,9 +6,18 @@ from collections.abc import Sequence
 from node.store import status_sql
 from node.store.events import EventTables
 from node.store.rows import ForkRecord, PendingRow, PendingTrust
-from node.store.schema import BODY_REDACTED, by_ids
+from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
 
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
+REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
+
+
+def redactable(kind: str) -> bool:
+    """Whether a redaction drops an event of this kind. Not a trust event: the trust graph is read
+    from their bodies, so a redacted revocation would be a revoked key cancelling its revocation
+    (a redaction is honoured whatever its author's standing), and a redacted vouch a key taking
+    back, after the fact, the admissions it made. A vouch is withdrawn by a revocation instead."""
+    return kind not in TRUST_KINDS
 
 
 class TrustTables(EventTables):
@@ -58,7 +67,8 @@ class TrustTables(EventTables):
 
     def record_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
         """Remember that `author` redacted `ids`; mark those of them it signed and this node stores
-        as redacted, dropping their bodies and read-model rows. Returns how many bodies were dropped."""
+        as redacted, dropping their bodies and read-model rows. Returns how many bodies were dropped.
+        Trust events (vouches, revocations) keep their bodies: see `redactable`."""
         self._many("INSERT OR IGNORE INTO redactions VALUES (?, ?)", [(i, author) for i in ids])
         if self._redacted is not None:
             for i in ids:
@@ -68,7 +78,7 @@ class TrustTables(EventTables):
         if a is None or not ids:
             return 0
         where, args = by_ids(list(ids))
-        own = f"{where} AND a=?"
+        own = f"{where} AND a=? AND {REDACTABLE}"
         self._drop_rows(f"SELECT n FROM events WHERE {own} AND body IS NOT NULL", (*args, a))
         dropped = self._one(f"SELECT count(*) FROM events WHERE {own} AND body IS NOT NULL", (*args, a))
         self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {own} AND body_state!=?",
@@ -76,6 +86,7 @@ class TrustTables(EventTables):
         return dropped
 
     def is_redacted(self, event_id: bytes, author: bytes) -> bool:
+        """Whether `author` redacted `event_id` (ask only for a kind that `redactable` allows)."""
         if self._redacted is not None and event_id in self._redacted:
             return self._redacted[event_id] == author
         return self._one("SELECT 1 FROM redactions WHERE id=? AND author=?", (event_id, author)) is not None

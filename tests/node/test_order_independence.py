@@ -152,7 +152,8 @@ def play(world: World, steps: list[tuple]) -> None:
         elif what == "redact":
             _, dev, pick = step
             own = [e for e in a[dev].made if e.kind in ("action", "need", "group.profile", "offer", "alert.update",
-                                                          "need.fulfil", "support.offer")]
+                                                          "need.fulfil", "support.offer", "member.vouch",
+                                                          "member.revoke")]  # (trust events keep their bodies)
             if own:
                 ev.append(a[dev].sign("redact", {"ids": [own[pick % len(own)].id]}))
         elif what == "fork":

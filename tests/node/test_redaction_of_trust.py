@@ -1,0 +1,83 @@
+"""A redaction never takes a vouch or a revocation out of the trust graph.
+
+The trust graph is read from the bodies of the trust events, and a redaction is honoured whatever
+its author's standing (a revoked member may still take back what it posted). So a redaction that
+dropped a trust event's body let a revoked key cancel its own revocation, and a key revoked later
+take back, after the fact, the groups it had admitted; and the outcome depended on the order the
+events arrived in and on restarts. Trust events keep their bodies: such a redaction has no effect
+on them, and this node's own user is told so before anything is signed."""
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from crypto.keys import SigningKey
+from events.errors import InvalidEvent
+from node.log import EventLog
+from node.store import Store
+from node_fixtures import Author, Net, action, net, wires  # noqa: F401 (fixture)
+
+
+def _trust_view(log: EventLog) -> dict:
+    members = {key: (m.role, m.group, m.revoked_from) for key, m in log.trust.members.items()}
+    stored = sorted((author, seq, state) for _, author, seq, state in log.store.event_states())
+    return {"members": members, "stored": stored}
+
+
+def _every_order(tmp_path: Path, net: Net, first: list, events: list) -> list[dict]:
+    """The trust view after `first`, then `events` in every order, one batch each, and after a restart."""
+    views = []
+    for i, order in enumerate(itertools.permutations(events)):
+        path = tmp_path / f"{i}.db"
+        log = net.new_log(path)
+        log.ingest(wires(first))
+        for ev in order:
+            log.ingest(wires([ev]))
+        views.append(_trust_view(log))
+        log.store.close()
+        reopened = EventLog(Store(path))
+        views.append(_trust_view(reopened))
+        reopened.store.close()
+    return views
+
+
+def test_a_revoked_device_cannot_cancel_its_revocation_by_redacting_it(tmp_path: Path, net: Net) -> None:
+    thief = net.device_of(net.group)  # a stolen phone: revoked by itself, then the thief redacts that
+    posted = thief.sign("action", action(1))
+    revocation = thief.sign("member.revoke", {"subject": bytes(thief.key.public), "from_seq": 3, "reason": "lost"})
+    after = thief.sign("action", action(3))
+    redaction = thief.sign("redact", {"ids": [revocation.id]})
+    views = _every_order(tmp_path, net, net.group.made, [posted, revocation, after, redaction])
+    assert all(v == views[0] for v in views), "the outcome depends on the order or on a restart"
+    member = views[0]["members"][bytes(thief.key.public)]
+    assert member[2] == 3, member  # still revoked from seq 3
+    assert [seq for author, seq, _ in views[0]["stored"] if author == bytes(thief.key.public)] == [1, 2]
+
+
+def test_a_key_revoked_later_cannot_take_back_a_group_it_admitted(tmp_path: Path, net: Net) -> None:
+    admitter = net.device_of(net.group)  # a device of the founding group admits another group
+    newcomer = Author(SigningKey.generate(), net.genesis.network_id)
+    vouch = admitter.sign("member.vouch", {"subject": bytes(newcomer.key.public), "role": "group"})
+    revoked = net.group.sign("member.revoke", {"subject": bytes(admitter.key.public), "from_seq": 2,
+                                                "reason": "left the group"})
+    redaction = admitter.sign("redact", {"ids": [vouch.id]})  # its seq 2: past its revocation point
+    newcomers_post = newcomer.sign("group.profile", {"name": "Dover", "region": "dover"})
+    views = _every_order(tmp_path, net, net.group.made[:-1], [vouch, revoked, redaction, newcomers_post])
+    assert all(v == views[0] for v in views), "the outcome depends on the order or on a restart"
+    assert views[0]["members"][bytes(newcomer.key.public)][2] is None  # still a member, not revoked
+    assert any(author == bytes(newcomer.key.public) for author, _, _ in views[0]["stored"])
+
+
+def test_own_redaction_of_a_trust_event_is_refused_before_signing(tmp_path: Path, net: Net) -> None:
+    log = net.new_log(tmp_path / "own.db")
+    log.ingest(wires(net.group.made))
+    device = net.founder.device
+    post = log.append(device, "action", action(1))
+    leaving = log.append(device, "member.revoke", {"subject": bytes(device.public), "from_seq": 9, "reason": "moving"})
+    with pytest.raises(InvalidEvent, match="vouches and revocations cannot be redacted"):
+        log.append(device, "redact", {"ids": [post.id, leaving.id]})
+    log.append(device, "redact", {"ids": [post.id]})  # an ordinary post: redacted
+    assert log.store.event_row(post.id)[8] is None
+    assert log.trust.member(bytes(device.public)).revoked_from == 9
