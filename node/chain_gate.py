@@ -25,7 +25,9 @@ round with a peer that had not yet received the newest events. The fork is then 
 kept as proof and shown, as for any fork.
 
 State: one meta row, `own_chain` = {"pid", "started", "confirmed"}: the running node's pid and start
-time (None after `solnet sync`), and when a round last completed.
+time (None after `solnet sync`), and when a round last completed. The pid counts only while that
+node holds the home's node lock: a copy of the home names a pid that may be alive, even a solnet
+node's running another home, and the lock of a copy is held by nobody.
 """
 from __future__ import annotations
 
@@ -118,20 +120,21 @@ def _has_peers(store: Store) -> bool:
     return store.has_peers()
 
 
-def _is_solnet_node(pid: int) -> bool:
-    """Is `pid` a live solnet process (not a pid reused by something else)?"""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return False
-    return b"solnet" in cmdline
+def _node_runs(store: Store, pid: int) -> bool:
+    """Is `pid` the node running on this home now? It holds the home's node lock, beside the
+    database (node/home.py), and wrote its pid there. A pid alone is not enough: in an old copy of
+    the home (a backup restored, a home copied beside the one running) it may name a live process,
+    even a solnet one, that runs another home; the lock of a copy is held by nobody."""
+    from node.home import LOCK_FILE, node_lock_holder  # (node.home loads at once what a home needs)
+
+    return node_lock_holder(Path(store.path).parent / LOCK_FILE) in (pid, 0)  # 0: held, its pid unwritten (full disk)
 
 
 def state_now(store: Store, now: int) -> str:
     state = load(store)
     pid = state.pid if state else None
     this_process = pid == os.getpid()
-    alive = pid is not None and not this_process and _is_solnet_node(pid)
+    alive = pid is not None and not this_process and _node_runs(store, pid)
     return decide(state, has_peers=_has_peers(store), node_alive=alive, this_process=this_process, now=now)
 
 

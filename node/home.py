@@ -301,17 +301,7 @@ class Home:
 
     def node_running(self) -> bool:
         """Whether a node runs on this home now (it holds the node lock)."""
-        try:
-            fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return False
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)  # also drops the shared lock taken to look
+        return node_lock_holder(self.lock_path) is not None
 
     def store(self) -> Store:
         from node.store import Store
@@ -332,3 +322,20 @@ class Home:
             return EventLog(Store(self.db_path))
         except NotInitialised as exc:
             raise HomeError(str(exc)) from None
+
+
+def node_lock_holder(lock_path: Path) -> int | None:
+    """The pid of the node that holds this node lock now (0 if it did not say), or None if no
+    process holds it: a copy of a home, or a home whose node stopped, holds no lock."""
+    try:
+        fd = os.open(lock_path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return None
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return int(holder) if holder.isdigit() else 0
+    finally:
+        os.close(fd)  # also drops the shared lock taken to look

@@ -3,8 +3,11 @@ only once it has caught up with them, so a home restored from an old backup cont
 after the network's newest events instead of forking it."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from events.errors import InvalidEvent
 from node import chain_gate
 from node.chain_gate import CLOSED, CONFIRM_FRESH_MS, OPEN, WAIT, ChainState, decide
+from node.home import Home
 from node.log import EventLog, now_ms
 from node.store import Store
 from node_fixtures import Net, action, statuses, wires
@@ -124,3 +128,35 @@ def test_a_key_cannot_revoke_itself_from_its_own_revocation_or_earlier(net: Net,
     log.append(net.founder.device, "member.revoke", {"subject": device, "from_seq": 3})
     assert log.trust.member(device).revoked_from == 3
     assert log.store.head(device)[0] == 2
+
+
+def test_a_copy_naming_a_live_solnet_process_that_runs_another_home_is_not_trusted(net: Net, tmp_path: Path) -> None:
+    """The state names the pid of the node that wrote it; in a copy of the home (a backup restored
+    on the same machine, a home copied beside the one running) that pid may be a live solnet
+    process, or a pid reused by one, running another home. Only the node holding this home's
+    node lock counts as running on it."""
+    home = tmp_path / "copy"
+    log = _founded(net, home / "solnet.db")
+    _add_peer(log)
+    stranger = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.stdin.read(); time.sleep(30)",
+                                 "solnet", "run"], stdin=subprocess.PIPE)
+    try:
+        with log.store.write():  # the copy: its node started a month ago and never synced since
+            log.store.set_meta(chain_gate.META_KEY, json.dumps(
+                {"pid": stranger.pid, "started": now_ms() - 30 * 86_400_000, "confirmed": None}).encode())
+        assert chain_gate.state_now(log.store, now_ms()) == CLOSED
+        with pytest.raises(InvalidEvent) as refused:
+            log.append(net.founder.device, "action", action(1))
+        assert refused.value.reason == chain_gate.NOT_CAUGHT_UP
+        # The node that runs on this home holds its lock (here this test, under the stranger's pid's
+        # name): then the state is believed, and the publish waits for that node's first round.
+        lock = Home(home).lock_node()
+        try:
+            os.pwrite(lock, f"{stranger.pid}\n".encode(), 0)
+            assert chain_gate.state_now(log.store, now_ms()) == WAIT
+        finally:
+            os.close(lock)
+        assert chain_gate.state_now(log.store, now_ms()) == CLOSED
+    finally:
+        stranger.kill()
+        stranger.wait(timeout=30)
