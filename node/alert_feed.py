@@ -64,9 +64,14 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
     (events.effects, the rule every view follows) and only once that alert is held here: one that
     arrived before its alert is handed on right after the alert, so what a hook hears does not
     depend on the order in which the two arrived."""
+    # The last row read is the newest stored when fewer than `limit` came back, whatever its kind:
+    # else a node whose newest rows are no alerts (a need after an alert) would be told there is
+    # something after `after_n` at every look, and its feed would look again at once, for ever
+    # (a core kept busy on a Pi). Read first: a row committed after it has a greater n.
+    newest = log_.store.last_n()
     rows = log_.store.kinds_after(FOLLOWED, after_n, limit)
     if not rows:
-        return after_n, []
+        return max(after_n, newest), []
     names = references.group_names(log_.store)
     out = []
     for n, event_id, author, kind, ts, expires, body in rows:
@@ -78,7 +83,7 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
         out.append(item)
         if kind == "alert":
             out += _updates_before(log_, n, event_id, names, now)
-    return rows[-1][0], out
+    return (rows[-1][0] if len(rows) == limit else max(rows[-1][0], newest)), out
 
 
 def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:

@@ -58,3 +58,20 @@ def test_updates_and_all_clears_follow_the_alert_and_only_from_its_group(net: Ne
     assert moved["region"] == "calais" and moved["type"] == "raid" and moved["location"] == "Loon-Plage"
     assert moved["group_name"] == "Calais" and cleared["text"] == "all clear"
     assert foreign.id.hex() not in {a["id"] for a in everything}  # Dover may not clear Calais's alert
+
+
+def test_rows_after_the_last_alert_are_read_past_so_the_feed_goes_idle(net: Net, tmp_path: Path) -> None:
+    """The feed waits for rows after the last one it read. Told "read up to the alert" while a need
+    was stored after it, it was woken at once at every wait: a core kept busy until the next alert."""
+    log = net.new_log(tmp_path / "db.sqlite")
+    log.ingest([e.encode() for e in net.group.made])
+    alert = net.device.sign("alert", ALERT, expires=now_ms() + HOUR_MS)
+    need = net.device.sign("need", {"category": "water", "quantity": 40, "region": "calais"})
+    log.ingest([alert.encode(), need.encode()])
+    read_to, got = new_alerts(log, 0, now_ms())
+    assert [a["id"] for a in got] == [alert.id.hex()]
+    assert read_to == log.store.last_n() == log.store.event_n(need.id)  # past the need: nothing left to look at
+    assert new_alerts(log, read_to, now_ms()) == (read_to, [])
+    more = net.device.sign("need", {"category": "food", "quantity": 5, "region": "calais"})
+    log.ingest([more.encode()])  # only rows that are no alerts since
+    assert new_alerts(log, read_to, now_ms()) == (log.store.last_n(), [])
