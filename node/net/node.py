@@ -211,9 +211,12 @@ class Node:
         await asyncio.sleep(0)
         self._db_thread.shutdown()  # the running ingest, if any, commits or rolls back whole
         if self._log is not None:
-            if not self._wiped:  # after a panic wipe nothing is written back (its home may be gone, too)
+            # After a panic wipe nothing is written back (its home may be gone, too); `solnet sync`
+            # beside a running node leaves the status to that node, which knows more than one round.
+            running = self._started_ms is not None
+            if not self._wiped and (running or not self.home.node_running()):
                 try:
-                    self.saver.save(always=True)  # when this node was last seen
+                    self.saver.save(always=True, running=running)  # when this node was last seen
                 except StoreError as exc:  # a full disk: the last status is lost, nothing else; stop on
                     self.storage_failed(exc)
             self._log.store.close()

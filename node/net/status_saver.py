@@ -54,10 +54,11 @@ class StatusSaver:
         self._follow_route = follow_route  # take up a `solnet proxy` made meanwhile
         self._saved: tuple[Any, ...] | None = None  # what the last write held, and when
 
-    def save(self, views: list[dict[str, Any]] | None = None, *, always: bool = False) -> None:
+    def save(self, views: list[dict[str, Any]] | None = None, *, always: bool = False, running: bool = True) -> None:
         """Write peer health and this node's runtime facts, if they changed since the last write or
         UNCHANGED_SAVE_MS passed (`always`: at once). Blocking: on the database thread (or after it
-        stopped)."""
+        stopped). Not `running` (`solnet sync`): peer health only; the runtime facts are the running
+        node's (its pid, its port: `status`, `dashboard-link`)."""
         now = now_ms()
         log_ = self._log()
         store = log_.store
@@ -72,7 +73,8 @@ class StatusSaver:
             for peer in peers:
                 if peer["address"] is not None:
                     store.save_peer_state(peer["address"], json.dumps(peer))
-            store.set_meta("runtime", json.dumps({**runtime, "saved": now}).encode())
+            if running:
+                store.set_meta("runtime", json.dumps({**runtime, "saved": now}).encode())
         self._saved = (facts, now)
 
     async def save_now(self) -> None:

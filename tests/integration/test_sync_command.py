@@ -157,3 +157,20 @@ def test_a_sink_whose_storing_stalls_finishes_and_reports_what_it_stored(cluster
     assert report["complete"] is True and report["received"] == stored, report
     assert report["outcomes"] == {"accepted": stored} and report["seconds"] >= STALL_S, report
     assert "no progress" not in (calais.log_path.read_text()), cluster.log_tails()
+
+
+def test_a_sync_beside_the_running_node_leaves_that_nodes_status_alone(cluster: Cluster) -> None:
+    """`solnet sync` on a home whose node runs (the README's with-nodes block) is a second process
+    on that home: it used to write its own pid and no port over what the running node saved, so
+    `status` named a process already gone and `dashboard-link` pointed at another group's node."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cluster.start(bristol)
+    before = status(bristol)["node"]
+    assert before["running"] and before["pid"] == bristol.proc.pid, before
+    publish_action(calais, "Something to fetch")
+    cli(bristol, "sync", calais.address)
+    after = status(bristol)["node"]
+    assert after["pid"] == bristol.proc.pid and after.get("port") == before.get("port"), after
+    link = cli_json(bristol, "dashboard-link")["url"]
+    assert f":{bristol.port}/" in link and f":{calais.port}/" not in link, link
