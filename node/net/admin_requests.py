@@ -32,12 +32,13 @@ class BadRequest(Exception):
 
 
 class Stopping(Exception):
-    """The node began to stop before it did anything for the request: the command does it itself."""
+    """The node began to stop, or the command went away, before anything was done for the request:
+    the command does it itself (or its user interrupted it)."""
 
 
 async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool]) -> dict[str, Any]:
     """The answer to one request: {"ok": {...}} or {"error": {...}}. `closing`: the channel is
-    closing (the node stops)."""
+    closing (the node stops) or the command went away."""
     try:
         op = request.get("op")
         extra: dict[str, Any] = {}
@@ -101,6 +102,8 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
             raise Stopping()  # nothing was done: the command signs by itself (or says why it cannot)
         await asyncio.sleep(WAIT_POLL_S)
         verdict = await node.db(chain_gate.state_now, store, now_ms())
+    if closing():  # it went away during the last look: not signed behind its user's back
+        raise Stopping()
 
 
 async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool]) -> Event:

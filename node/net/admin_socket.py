@@ -115,4 +115,10 @@ class AdminSocket:
         if not isinstance(request, dict):
             await say({"error": {"type": "usage", "message": "the request is not a JSON object", "exit_code": 2}})
             return
-        await say(await self._serve(request, say, lambda: self.closing))
+        # A command that went away (Ctrl-C while it waited) has its request dropped: its user was told
+        # it was interrupted, and would type it again.
+        answer = await self._serve(request, say, lambda: self.closing or reader.at_eof())
+        if reader.at_eof() and not self.closing and answer.get("error", {}).get("type") == "stopping":
+            log.info("a command went away (interrupted) before the node did what it asked: nothing was done")
+            return
+        await say(answer)

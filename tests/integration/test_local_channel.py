@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 
 import pytest
 
-from local_cluster import CLI_TIMEOUT_S, cli, cli_env, holds
+from local_cluster import CLI_TIMEOUT_S, cli, cli_env, holds, log_text, publish_action, query
 from node.admin_channel import socket_path
 from node.demo import localnet
 
@@ -108,3 +109,31 @@ def test_a_command_waits_through_the_node_for_its_first_sync(cluster):
     assert proc.returncode == 0, err
     event_id = bytes.fromhex(json.loads(out)["id"])
     cluster.wait(lambda: holds(calais, event_id), 20, "the alert on Calais")
+
+
+def test_a_publish_interrupted_while_it_waits_is_not_published(cluster):
+    """Ctrl-C while `solnet publish` waits for the node's first sync: the command says it was
+    interrupted, and the node must not sign the event later behind its user's back (they would
+    type it again: two raid alerts)."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
+    cluster.start(bristol)  # its peer is not up yet
+    env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
+    proc = subprocess.Popen([*localnet.solnet_command(), "--home", str(bristol.home.path), *ALERT[:3], "bristol",
+                             *ALERT[4:], "--json"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        said = proc.stderr.readline()
+        assert said.startswith("waiting for the node running on this home to finish its first sync"), said
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=CLI_TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 130 and "interrupted" in err, err
+    cluster.wait(lambda: "a command went away (interrupted)" in log_text(bristol), 20, "Bristol dropping the request")
+    marker = publish_action(calais, "Published before Calais starts")
+    cluster.start(calais)
+    cluster.wait(lambda: holds(bristol, marker), 30, "Bristol's first round with Calais")
+    assert query(bristol, "SELECT count(*) FROM events WHERE kind='alert'") == [(0,)]
