@@ -86,16 +86,21 @@ def test_a_node_killed_leaves_a_dead_socket_that_changes_nothing(cluster):
     assert again.returncode == 0, again.stderr
 
 
+def _alert_waiting_for_first_sync(node: localnet.LocalNode) -> subprocess.Popen:
+    """`solnet publish alert` on `node`'s home, without the passphrase: only the node can sign it."""
+    env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
+    return subprocess.Popen([*localnet.solnet_command(), "--home", str(node.home.path), *ALERT[:3], "bristol",
+                             *ALERT[4:], "--json"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
 def test_a_command_waits_through_the_node_for_its_first_sync(cluster):
     """A node that has peers signs nothing before its first round with one (restore without forking):
     `solnet publish` says it waits, as without the node, and publishes once the round is done."""
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     bristol.peers.append(calais.port)
     cluster.start(bristol)  # its peer is not up yet
-    env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
-    proc = subprocess.Popen([*localnet.solnet_command(), "--home", str(bristol.home.path), *ALERT[:3], "bristol",
-                             *ALERT[4:], "--json"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = _alert_waiting_for_first_sync(bristol)
     try:
         said = proc.stderr.readline()  # blocks until the node says it waits (or the command ends)
         assert said.startswith("waiting for the node running on this home to finish its first sync with a peer "
@@ -118,10 +123,7 @@ def test_a_publish_interrupted_while_it_waits_is_not_published(cluster):
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     bristol.peers.append(calais.port)
     cluster.start(bristol)  # its peer is not up yet
-    env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
-    proc = subprocess.Popen([*localnet.solnet_command(), "--home", str(bristol.home.path), *ALERT[:3], "bristol",
-                             *ALERT[4:], "--json"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = _alert_waiting_for_first_sync(bristol)
     try:
         said = proc.stderr.readline()
         assert said.startswith("waiting for the node running on this home to finish its first sync"), said
