@@ -339,10 +339,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
     public_note = getattr(options, "_public_note", False)
     empty_private = private is not None and not private.strip()
     # A node running on this home signs it at once: it holds the unlocked keys (no passphrase here).
+    from node.words import local_zone_name
+
     answer = None if empty_private else ask_node(home, {
         "op": "publish", "kind": kind.name, "texts": texts, "expires_in": options._expires_in,
         "signer": options._signer, "private": private, "to": to, "offline": options._offline,
-        "public_note": public_note})
+        "public_note": public_note, "time_zone": local_zone_name()})
     try:
         if answer is None:  # no node runs: sign here, after unlocking the keystore
             from node import publishing

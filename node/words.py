@@ -15,3 +15,27 @@ def local_time(ms: int | None) -> str:
     if ms is None:
         return "-"
     return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def local_zone_name() -> str | None:
+    """The IANA name of this process's time zone (its TZ, else /etc/localtime's), or None if it has
+    none that a zone database knows: a command hands it to the node, whose own zone may differ
+    (a service started with another TZ), so that times typed without an offset mean what they
+    would mean without a node."""
+    import os
+    from zoneinfo import ZoneInfo
+
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            name = os.readlink("/etc/localtime")
+        except OSError:
+            return None
+    if "zoneinfo/" in name:  # a path into the zone database
+        name = name.split("zoneinfo/", 1)[1]
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):  # (ZoneInfoNotFoundError is a KeyError) a POSIX rule, a typo
+        return None
+    return name
+

@@ -24,7 +24,7 @@ from solnet_errors import EXIT_USAGE, SolnetError
 log = logging.getLogger(f"solnet.{__name__}")
 
 WAIT_POLL_S = 0.2
-PUBLISH_OPTIONS = {"expires_in": str, "signer": str, "private": str}
+PUBLISH_OPTIONS = {"expires_in": str, "signer": str, "private": str, "time_zone": str}
 
 
 class BadRequest(Exception):

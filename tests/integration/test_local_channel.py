@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from local_cluster import CLI_TIMEOUT_S, cli, cli_env, holds, log_text, publish_action, query
+from local_cluster import CLI_TIMEOUT_S, cli, cli_env, cli_json, holds, log_text, publish_action, query
 from node.admin_channel import socket_path
 from node.demo import localnet
 
@@ -139,3 +139,17 @@ def test_a_publish_interrupted_while_it_waits_is_not_published(cluster):
     cluster.start(calais)
     cluster.wait(lambda: holds(bristol, marker), 30, "Bristol's first round with Calais")
     assert query(bristol, "SELECT count(*) FROM events WHERE kind='alert'") == [(0,)]
+
+
+def test_times_typed_are_read_in_the_commands_zone_not_the_nodes(cluster):
+    """The node may run in another zone than the person typing (a service started with its own TZ):
+    a time without an offset means what it would mean without a node, the command's zone."""
+    node, = cluster.network([("Calais", "calais")])
+    cluster.start(node)
+    typed = subprocess.run([*localnet.solnet_command(), "--home", str(node.home.path), "publish", "action", "--title",
+                            "Vigil", "--region", "calais", "--type", "protest", "--starts-at", "2031-06-01T18:00",
+                            "--json"], env={**cli_env(), "TZ": "America/New_York"}, capture_output=True, text=True,
+                           timeout=CLI_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    assert typed.returncode == 0, typed.stderr
+    shown = cli_json(node, "show", json.loads(typed.stdout)["id"])
+    assert shown["starts_at"] in ("2031-06-01T22:00:00Z", "2031-06-01T22:00:00.000Z", 1938117600000), shown
