@@ -8,7 +8,8 @@ node.publishing, like `solnet publish`. All database work runs on the node's DB 
 
 Errors are JSON, `{"error": {"code", "message", "field"?}}`, with the HTTP status saying the class:
 400 bad filter or body, 401 no token, 403 wrong token, 404, 405, 413 too large, 415 not JSON, 422
-refused input (code `invalid_field` and the `field` at fault; node.api_body checks a body first).
+refused input (code `invalid_field` and the `field` at fault; node.api_body checks a body first), 500
+a failure of the node's (node.http_failures answers it, in the same shape).
 Private parts of support requests never appear, except decrypted on request (?private=true on one
 event) for this node's admin when this device is a recipient; decrypted in memory, never stored.
 Events for chosen groups (kind `sealed`) show their inside (`inner`, and `shared_with` in the read
@@ -36,6 +37,7 @@ from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
 from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.field_input import InputError
+from node.http_failures import error_response
 from node.log import EventLog, now_ms
 from node.private import open_private
 from node.status import name_peers, node_status, peer_list
@@ -77,14 +79,6 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
                              dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> web.Response:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        error["field"] = field
-    return json_response({"error": error}, status, headers)
-
-
 # Aiohttp's own refusals (no route, wrong method, body too large), said in our shape.
 _HTTP_ERRORS = {
     404: ("not_found", "no such API route; GET /api/v1/openapi.json lists them"),
@@ -123,10 +117,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
             request.app[NODE].storage_failed(exc)
         return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
                                                    "cannot be written); free some space on the node and try again")
-    except Exception:  # a bug: logged (no request content), said plainly
-        log.exception("API request %s %s failed", request.method, request.path)
-        return error_response(500, "internal", "the node failed to answer this request; its log says why. "
-                                               "Nothing was stored by it unless an event was returned.")
+    # Anything else is a bug: node.http_failures.FailureLog.last_resort answers it (a JSON 500) and logs it.
 
 
 def setup(app: web.Application, node: WebNode) -> None:
