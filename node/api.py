@@ -53,6 +53,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 DEFAULT_VIEW_LIMIT = 100
 MAX_CURSOR = 10**15 - 1  # a `next_cursor` has at most 15 digits (node/openapi.json)
 HEX_RE = re.compile(r"^[0-9a-f]+$")
+API_PATH_RE = re.compile(r"/+api(/|$)")  # /api/..., however many slashes a client repeats
 RFC3339_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)"
                         r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
 NODE = web.AppKey("solnet_api_node", WebNode)
@@ -89,8 +90,9 @@ _HTTP_ERRORS = {
 
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Under /api/ every failure is a JSON error (never an HTML page); other paths pass through."""
-    if not request.path.startswith("/api/"):
+    """Under /api/ every failure is a JSON error (never an HTML page); other paths pass through.
+    (//api/v1/status is under /api/ too: aiohttp routes it nowhere, and its 404 is the API's.)"""
+    if not API_PATH_RE.match(request.path):
         return await handler(request)
     started = time.perf_counter()
     response = await _json_errors(request, handler)
@@ -161,7 +163,10 @@ def require_token(request: web.Request) -> WebNode:
     if not header:
         raise ApiError(401, "token_required", "this API needs the local admin token: send "
                        "'Authorization: Bearer TOKEN'; `solnet admin-token` on the node prints it")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+    # The header as it was sent (aiohttp keeps bytes that are not UTF-8 as surrogate escapes): any bytes
+    # compare, in constant time, and are a wrong token unless they are the token.
+    sent = given.strip().encode("utf-8", "surrogateescape")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent, token.encode()):
         raise ApiError(403, "token_invalid", "that is not this node's admin token; `solnet admin-token` on the "
                        "node prints the right one")
     return request.app[NODE]

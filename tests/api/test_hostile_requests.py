@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 
 import pytest
 from aiohttp import web
@@ -46,6 +47,11 @@ def port_of(api) -> int:
 def get(path: bytes, *headers: bytes) -> bytes:
     lines = b"".join(h + b"\r\n" for h in headers)
     return b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + lines + b"\r\n"
+
+
+def post(path: bytes, body: bytes, token: str) -> bytes:
+    return (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
 
 
 def assert_log_is_clean(caplog: pytest.LogCaptureFixture) -> None:
@@ -104,6 +110,63 @@ async def test_a_handler_that_fails_gets_a_json_500_and_a_counted_line(serve_cal
     assert ": 1 (" in boom_lines[0] and f": {ROUNDS - 1} (" in boom_lines[1], said
     assert len(midway_lines) == 2 and f": {ROUNDS - 1} (" in midway_lines[1], said
     assert "a bug of the test's" not in caplog.text  # an exception's words may quote input: not logged
+
+
+async def test_a_token_that_is_not_utf8_is_a_wrong_token(served_api) -> None:
+    for sent in (b"Bearer \xff\xfe", "Bearer caf\xe9".encode("latin-1"), b"Bearer " + served_api.token.encode()[:-1]
+                 + b"\xff"):
+        status, headers, body = await raw_request(port_of(served_api),
+                                                  get(b"/api/v1/status", b"Authorization: " + sent))
+        assert (status, json.loads(body)["error"]["code"]) == (403, "token_invalid"), body
+    status, _, _ = await raw_request(port_of(served_api), get(b"/api/v1/status", b"Authorization: Bearer "
+                                                             + served_api.token.encode()))
+    assert status == 200
+
+
+@pytest.mark.parametrize("path", [b"//api/v1/status", b"///api/v1/events", b"/api//v1/status", b"//api/v1/nothing"])
+async def test_paths_with_repeated_slashes_under_the_api_get_json_errors(served_api, path) -> None:
+    status, headers, body = await raw_request(port_of(served_api), get(path))
+    assert (status, headers["content-type"].split(";")[0]) == (404, "application/json"), body
+    assert json.loads(body)["error"]["code"] == "not_found"
+
+
+ACTION = b'"kind": "action", "fields": {"title": "Rally", "region": "calais", "starts_at": "2030-06-01T18:00Z", ' \
+         b'"type": "protest"}'
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def texts_of(value: object) -> list[str]:
+    """Every key and text in a JSON value."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in [k, *texts_of(v)]]
+    if isinstance(value, list):
+        return [t for v in value for t in texts_of(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("body, status, field", [
+    (b'{"\\ud800": 1}', 400, None),
+    (b'{' + ACTION + b', "\\udfff": "x"}', 400, None),
+    (b'{"kind": "need", "fields": {"\\ud800x": "1"}}', 422, "fields"),
+    (b'{"kind": "need", "fields": {"category": "tents", "quantity": "2", "region": "calais", "notes": "a\\ud800b"}}',
+     422, "notes"),
+    (b'{"kind": "need", "fields": {"category": "tents\\udc00", "quantity": "2", "region": "calais"}}', 422, "category"),
+    # The first half of an emoji, without its second:
+    (b'{' + ACTION.replace(b'"protest"', b'"protest\\ud83d"') + b'}', 422, "type"),
+    (b'{' + ACTION + b', "time_zone": "\\ud800"}', 422, "time_zone"),
+    (b'{' + ACTION + b', "private": "\\udfff"}', 422, "private"),
+    (b'{' + ACTION + b', "to": ["calais", "\\ud800"]}', 422, "to"),
+    (b'{' + ACTION + b', "expires_in": "\\ud800"}', 422, "expires_in"),
+    (b'{"kind": "\xed\xa0\x80"}', 422, "kind"),  # the same surrogate, written in (invalid) UTF-8
+])
+async def test_text_that_is_not_unicode_is_refused_naming_where(served_api, body, status, field) -> None:
+    before = await served_api.node.db(served_api.node.log.store.count)
+    got, headers, answer = await raw_request(port_of(served_api), post(b"/api/v1/events", body, served_api.token))
+    assert (got, headers["content-type"].split(";")[0]) == (status, "application/json"), answer
+    error = json.loads(answer)["error"]
+    assert error.get("field") == field and "surrogate" in error["message"], error
+    assert not [text for text in texts_of(json.loads(answer)) if SURROGATE_RE.search(text)], answer  # none sent back
+    assert await served_api.node.db(served_api.node.log.store.count) == before
 
 
 def test_an_error_answer_encodes_whatever_it_quotes() -> None:
