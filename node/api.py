@@ -8,7 +8,8 @@ node.publishing, like `solnet publish`. All database work runs on the node's DB 
 
 Errors are JSON, `{"error": {"code", "message", "field"?}}`, with the HTTP status saying the class:
 400 bad filter or body, 401 no token, 403 wrong token, 404, 405, 413 too large, 415 not JSON, 422
-refused input (code `invalid_field` and the `field` at fault; node.api_body checks a body first).
+refused input (code `invalid_field` and the `field` at fault; node.api_body checks a body first), 500
+a failure of the node's (node.http_failures answers it, in the same shape).
 Private parts of support requests never appear, except decrypted on request (?private=true on one
 event) for this node's admin when this device is a recipient; decrypted in memory, never stored.
 Events for chosen groups (kind `sealed`) show their inside (`inner`, and `shared_with` in the read
@@ -36,6 +37,7 @@ from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
 from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.field_input import InputError
+from node.http_failures import error_response
 from node.log import EventLog, now_ms
 from node.private import open_private
 from node.status import name_peers, node_status, peer_list
@@ -51,6 +53,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 DEFAULT_VIEW_LIMIT = 100
 MAX_CURSOR = 10**15 - 1  # a `next_cursor` has at most 15 digits (node/openapi.json)
 HEX_RE = re.compile(r"^[0-9a-f]+$")
+API_PATH_RE = re.compile(r"/+api(/|$)")  # /api/..., however many slashes a client repeats
 RFC3339_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)"
                         r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
 NODE = web.AppKey("solnet_api_node", WebNode)
@@ -77,14 +80,6 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
                              dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> web.Response:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        error["field"] = field
-    return json_response({"error": error}, status, headers)
-
-
 # Aiohttp's own refusals (no route, wrong method, body too large), said in our shape.
 _HTTP_ERRORS = {
     404: ("not_found", "no such API route; GET /api/v1/openapi.json lists them"),
@@ -95,8 +90,9 @@ _HTTP_ERRORS = {
 
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Under /api/ every failure is a JSON error (never an HTML page); other paths pass through."""
-    if not request.path.startswith("/api/"):
+    """Under /api/ every failure is a JSON error (never an HTML page); other paths pass through.
+    (//api/v1/status is under /api/ too: aiohttp routes it nowhere, and its 404 is the API's.)"""
+    if not API_PATH_RE.match(request.path):
         return await handler(request)
     started = time.perf_counter()
     response = await _json_errors(request, handler)
@@ -123,10 +119,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
             request.app[NODE].storage_failed(exc)
         return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
                                                    "cannot be written); free some space on the node and try again")
-    except Exception:  # a bug: logged (no request content), said plainly
-        log.exception("API request %s %s failed", request.method, request.path)
-        return error_response(500, "internal", "the node failed to answer this request; its log says why. "
-                                               "Nothing was stored by it unless an event was returned.")
+    # Anything else is a bug: node.http_failures.FailureLog.last_resort answers it (a JSON 500) and logs it.
 
 
 def setup(app: web.Application, node: WebNode) -> None:
@@ -170,7 +163,10 @@ def require_token(request: web.Request) -> WebNode:
     if not header:
         raise ApiError(401, "token_required", "this API needs the local admin token: send "
                        "'Authorization: Bearer TOKEN'; `solnet admin-token` on the node prints it")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+    # The header as it was sent (aiohttp keeps bytes that are not UTF-8 as surrogate escapes): any bytes
+    # compare, in constant time, and are a wrong token unless they are the token.
+    sent = given.strip().encode("utf-8", "surrogateescape")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent, token.encode()):
         raise ApiError(403, "token_invalid", "that is not this node's admin token; `solnet admin-token` on the "
                        "node prints the right one")
     return request.app[NODE]

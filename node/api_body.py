@@ -4,7 +4,8 @@ A program gets exactly what the schema promises: a JSON object (sent as applicat
 anywhere, text where the schema says text (a JSON number only for a numeric field), enum values
 written exactly as listed, `expires_in` as a duration such as 6h. What passes becomes the arguments
 of node.publishing.publish, which checks everything else (as for the CLI and the dashboard's forms).
-Every refusal names the field at fault.
+Every refusal names the field at fault; a key or text that is not valid Unicode (a lone surrogate,
+which JSON can write) is refused before any refusal quotes it.
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from node.render import MONEY_FIELDS
 JSON = "application/json"
 POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note", "time_zone")
 EXPIRES_RE = re.compile(r"[0-9]{1,9}(m|min|h|d)")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+BROKEN_TEXT = ("it holds half of a UTF-16 surrogate pair (such as \\ud800 alone), which is no character; send "
+               "valid UTF-8 text")
 NUMERIC_TYPES = ("int",)  # field types a JSON number may be given for (amounts, quantities)
 
 # The exact form a program writes these fields in, by field type (node/openapi.json states the same
@@ -86,6 +90,7 @@ def parse(raw: bytes, content_type: str) -> PublishRequest:
         raise BodyError(400, "bad_json", "the body is not JSON; send {\"kind\": ..., \"fields\": {...}}") from None
     if not isinstance(body, dict):
         raise BodyError(400, "bad_json", "the body must be a JSON object: {\"kind\": ..., \"fields\": {...}}")
+    _refuse_broken_text(body)
     for key, value in body.items():
         if key not in POST_KEYS:
             raise _invalid(f"unknown key {key[:40]!r}; the body takes: {', '.join(POST_KEYS)}", key[:40])
@@ -112,6 +117,38 @@ def parse(raw: bytes, content_type: str) -> PublishRequest:
         raise _invalid(f"'as' is 'device' or 'group', not {signer[:40]!r}", "as")
     return PublishRequest(kind.name, _texts(kind, body.get("fields", {})), expires_in, signer,
                           _string(body, "private"), to, public_note, _string(body, "time_zone"))
+
+
+def _broken(value: Any) -> bool:
+    """True when `value` (a JSON value) holds, in any key or text, half of a UTF-16 surrogate pair: JSON
+    can write one (\\ud800), but it is no character, and nothing can store, sign or send it."""
+    stack = [value]
+    while stack:  # not recursive: the decoder took as deep a nesting as the stack allows
+        item = stack.pop()
+        if isinstance(item, str):
+            if SURROGATE_RE.search(item):
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return False
+
+
+def _refuse_broken_text(body: dict[str, Any]) -> None:
+    """Refuse a body holding a lone surrogate, naming the key it is in; before anything quotes a key or text."""
+    for key, value in body.items():
+        if _broken(key):
+            raise BodyError(400, "bad_json", f"a key of the body is not text: {BROKEN_TEXT}")
+        if key == "fields" and isinstance(value, dict):
+            for name, text in value.items():
+                if _broken(name):
+                    raise _invalid(f"a field name in 'fields' is not text: {BROKEN_TEXT}", "fields")
+                if _broken(text):
+                    raise _invalid(f"'{name}' is not text: {BROKEN_TEXT}", name)
+        elif _broken(value):
+            raise _invalid(f"'{key}' is not text: {BROKEN_TEXT}", key)
 
 
 def _string(body: dict[str, Any], key: str) -> str | None:

@@ -95,7 +95,9 @@ class LogBudget:
     """A recurring event logged at most once per `interval`: the first at once, later ones as a
     count on the next line (`flush` writes a due count even when no new event comes)."""
 
-    def __init__(self, level: int, message: str, interval: float = LOG_INTERVAL_S) -> None:
+    def __init__(self, level: int, message: str, interval: float = LOG_INTERVAL_S, *,
+                 logger: logging.Logger = log) -> None:
+        self.logger = logger  # the module the lines are about
         self.level = level
         self.message = message
         self.interval = interval
@@ -111,7 +113,7 @@ class LogBudget:
             return
         when = (f"more are counted, and told at most once every {self.interval:.0f} s" if self._last is None
                 else f"in the last {now - self._last:.0f} s")
-        log.log(self.level, "%s: %d (%s)", self.message, self.pending, when)
+        self.logger.log(self.level, "%s: %d (%s)", self.message, self.pending, when)
         self.pending, self._last = 0, now
 
 
@@ -147,8 +149,13 @@ class ConnectionGuard:
                                   f"(at most {max_total} not yet authenticated, {max_per_source} from one address)")
         self._accept_failed = LogBudget(logging.WARNING, "could not accept incoming connections: this process has "
                                         "too many files open (peer links already open carry on)")
+        self._budgets = [self._closed, self._evicted, self._refused, self._accept_failed]
         self._sweeper: asyncio.Task | None = None
         self._previous_handler: Any = None
+
+    def add_log_budget(self, budget: LogBudget) -> None:
+        """Tell `budget`'s due counts at each sweep too (and the rest when the guard stops)."""
+        self._budgets.append(budget)
 
     @classmethod
     def for_open_files(cls, open_files: int) -> ConnectionGuard:
@@ -229,7 +236,7 @@ class ConnectionGuard:
             conn.transport.abort()
         if late:
             self._closed.note(now, len(late))
-        for budget in (self._closed, self._evicted, self._refused, self._accept_failed):
+        for budget in self._budgets:
             budget.flush(now)
         return len(late)
 
@@ -257,7 +264,7 @@ class ConnectionGuard:
 
     def stop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Stop the deadlines, give back the loop's exception handler, and tell the counts not yet told."""
-        for budget in (self._closed, self._evicted, self._refused, self._accept_failed):
+        for budget in self._budgets:
             budget.flush(self.clock(), force=True)
         if self._sweeper is not None:
             self._sweeper.cancel()

@@ -3,6 +3,7 @@
 One port serves all three, so a node behind one forwarded port is reachable by peers and, after
 login, by its coordinators. The app is a value, built around a node by `create_app(node,
 options)`: `solnet run` serves it (`serve`), tests drive it in-process (pytest-aiohttp's client).
+Whatever a request makes fail is answered in JSON and logged without the sender (node.http_failures).
 Its lifecycle is the node's: starting the app starts the node, shutting it down closes the links
 (so no handler waits on a peer), and its cleanup stops the node.
 """
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from node import api, dashboard
 from node.dashboard import DashboardOptions
+from node.http_failures import FailureLog, ServerLog
 from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite
 from node.ports import ServedNode
 
@@ -23,6 +25,7 @@ SYNC_PATH = "/sync/v1"
 
 NODE = web.AppKey("solnet_node", ServedNode)
 GUARD = web.AppKey("solnet_guard", ConnectionGuard)
+FAILURES = web.AppKey("solnet_failures", FailureLog)
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,13 @@ class AppOptions:
 def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Application:
     options = options or AppOptions()
     guard = ConnectionGuard.for_open_files(options.open_files) if options.open_files else ConnectionGuard()
-    # The guard's middleware first: it tells the listener which connections are being answered.
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[guard.track_requests])
+    failures = FailureLog(guard)
+    # The guard's middleware first: it tells the listener which connections are being answered. Then
+    # the last resort, so that no exception reaches aiohttp (which would log the sender's address).
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[guard.track_requests, failures.last_resort])
     app[NODE] = node
     app[GUARD] = guard
+    app[FAILURES] = failures
     app.router.add_get(SYNC_PATH, sync_endpoint)
     app.router.add_get("/healthz", healthz)
     api.setup(app, node)
@@ -84,7 +90,9 @@ class Served:
 
 async def serve(app: web.Application, host: str, port: int) -> Served:
     """Start the app (and its node) and listen on host:port behind its connection guard."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=HEAD_LIMIT_S)
+    # No access log, and aiohttp's server logger replaced: neither may write a sender's address.
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=HEAD_LIMIT_S,
+                           logger=ServerLog(app[FAILURES]))
     await runner.setup()
     try:
         site = GuardedSite(runner, host, port, app[GUARD])

@@ -7,14 +7,16 @@ copied into each test's tmp_path, since key derivation is slow; a test may chang
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from node.demo import localnet
@@ -87,13 +89,31 @@ async def api(homes: dict[str, Home], aiohttp_client) -> Api:
     return Api(node, client, homes["calais"].admin_token())
 
 
-@pytest.fixture
-async def served_api(homes: dict[str, Home]) -> AsyncIterator[Api]:
-    """Calais's node served on a real port of 127.0.0.1, as `solnet run` serves it."""
+@contextlib.asynccontextmanager
+async def serving(homes: dict[str, Home], add_routes: Callable[[web.Application], None] | None = None,
+                  ) -> AsyncIterator[Api]:
+    """Calais's node served on a real port of 127.0.0.1, as `solnet run` serves it (with the test's
+    own routes added to its app, when `add_routes` is given)."""
     node = Node(homes["calais"], homes["calais"].keys(PASSPHRASE), listen=("127.0.0.1", 0), sync_interval_s=3600)
-    served = await serve(create_app(node), "127.0.0.1", 0)
+    app = create_app(node)
+    if add_routes is not None:
+        add_routes(app)
+    served = await serve(app, "127.0.0.1", 0)
     try:
         async with aiohttp.ClientSession() as session:
             yield Api(node, session, homes["calais"].admin_token(), f"http://127.0.0.1:{served.port}")
     finally:
         await served.close()
+
+
+@pytest.fixture
+async def served_api(homes: dict[str, Home]) -> AsyncIterator[Api]:
+    """Calais's node served on a real port of 127.0.0.1, as `solnet run` serves it."""
+    async with serving(homes) as api:
+        yield api
+
+
+@pytest.fixture
+def serve_calais(homes: dict[str, Home]) -> Callable[..., contextlib.AbstractAsyncContextManager[Api]]:
+    """`async with serve_calais(add_routes) as api:` Calais's node served, with the test's routes too."""
+    return lambda add_routes=None: serving(homes, add_routes)

@@ -1,0 +1,143 @@
+"""Requests the node's HTTP server could not answer, logged without the sender and without tracebacks.
+
+Anyone who can reach the port can send a request that fails: bytes that are not HTTP, a head with
+both Content-Length and Transfer-Encoding, input that trips a bug of ours. aiohttp's own server
+logger said "Error handling request from <address>" and a traceback for each, as often as they
+came: a peer's address in the node's log (the threat model forbids it), and a log anyone could
+fill. Here, for one app:
+
+- `FailureLog` counts failures by kind and says each kind once, then at most once a minute with
+  the count since (node.listener.LogBudget; the connection guard's sweep tells counts that are due);
+- `FailureLog.last_resort`, the app's middleware right inside the connection guard's, turns an
+  exception that escaped every handler into a JSON error in plain words (400 for a malformed
+  request, else 500), logging its class, the route it was for and where it was raised, never the
+  sender, the path as sent, the query or a body;
+- `ServerLog` stands in for aiohttp's server logger (`node.webapp.serve` hands it over), so what
+  aiohttp itself reports (a request it could not parse, a failure after an answer had started) is
+  said the same way.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from node.listener import ConnectionGuard, LogBudget
+
+log = logging.getLogger(f"solnet.{__name__}")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_KINDS = 64  # distinct failure kinds counted apart; any more share one count (the set is ours, but bound it)
+MALFORMED = "malformed HTTP requests were refused (answered 400; senders are not logged)"
+FAILED_MESSAGE = ("the node failed to answer this request; its log says why. Nothing was stored by it unless an "
+                  "event was returned.")
+MALFORMED_MESSAGE = "the request is not well-formed HTTP (for example both Content-Length and Transfer-Encoding)"
+OTHER = ("other",)
+_REPORTED = "_solnet_failure_reported"  # set on an exception already counted here, so aiohttp's report of it is not
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   headers: dict[str, str] | None = None) -> web.Response:
+    """An error in the API's shape, `{"error": {"code", "message", "field"?}}` (node.api answers with it
+    too). In ASCII: an error may quote what was sent, and whatever that holds, the answer must encode."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return web.Response(status=status, text=json.dumps({"error": error}, ensure_ascii=True),
+                        content_type="application/json", headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def _where(exc: BaseException) -> str:
+    """file:line where `exc` was raised (the innermost frame): enough to find the bug, without a traceback."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}" if tb is not None else "?"
+
+
+def _route(request: web.BaseRequest) -> str:
+    """The route a request was for, as the app declares it (/api/v1/events/{id}), never the path as sent."""
+    match_info = getattr(request, "match_info", None)
+    resource = match_info.route.resource if match_info is not None else None
+    return resource.canonical if resource is not None else "(no route)"
+
+
+class FailureLog:
+    """The counted failure lines of one app (see the module docstring)."""
+
+    def __init__(self, guard: ConnectionGuard) -> None:
+        self._guard = guard
+        self._kinds: dict[tuple[str, ...], LogBudget] = {}
+        self.malformed = self._budget(("malformed",), logging.INFO, MALFORMED)
+
+    def _budget(self, key: tuple[str, ...], level: int, message: str) -> LogBudget:
+        budget = self._kinds.get(key)
+        if budget is None:
+            if len(self._kinds) >= MAX_KINDS and key != OTHER:
+                return self._budget(OTHER, logging.ERROR, "requests failed in other ways (answered 500)")
+            budget = self._kinds[key] = LogBudget(level, message, logger=log)
+            self._guard.add_log_budget(budget)
+        return budget
+
+    def note_malformed(self) -> None:
+        self.malformed.note(self._guard.clock())
+
+    def note_failure(self, exc: BaseException, route: str) -> None:
+        """Count a failure of ours (a bug, or something the node could not do) by its class and place."""
+        name, where = type(exc).__name__, _where(exc)
+        self._budget((name, where, route), logging.ERROR,
+                     f"requests for {route} failed ({name} at {where}; answered 500)").note(self._guard.clock())
+        with contextlib.suppress(AttributeError, TypeError):  # an exception class with __slots__ is not marked
+            setattr(exc, _REPORTED, True)
+
+    def note_complaint(self, text: str) -> None:
+        """Count a complaint aiohttp makes about a handler of ours, without an exception."""
+        self._budget(("aiohttp", text), logging.ERROR, f"aiohttp could not answer requests: {text}").note(
+            self._guard.clock())
+
+    @web.middleware
+    async def last_resort(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Whatever escapes the handlers (and the middlewares inside this one) is answered here in JSON."""
+        try:
+            return await handler(request)
+        except (web.HTTPException, ConnectionError):  # answers, and a sender that went away: aiohttp's own
+            raise
+        except HttpProcessingError:  # a body that breaks HTTP's rules, found while a handler read it
+            self.note_malformed()
+            return error_response(400, "bad_request", MALFORMED_MESSAGE)
+        except Exception as exc:
+            self.note_failure(exc, _route(request))
+            if request.writer is not None and request.writer.output_size > 0:
+                raise  # an answer had started: only closing the connection is left (aiohttp does)
+            return error_response(500, "internal", FAILED_MESSAGE)
+
+
+class ServerLog(logging.LoggerAdapter):
+    """aiohttp's server logger, for `web.AppRunner(logger=...)`: every report goes through a FailureLog.
+
+    aiohttp calls `exception("Error handling request from %s", <address>, exc_info=...)` for a
+    request it could not parse or answer, and `debug(...)` for client disconnections and the like.
+    """
+
+    def __init__(self, failures: FailureLog) -> None:
+        super().__init__(log, {})  # what it says without an address (debug notes) is said as ours
+        self.failures = failures
+
+    def log(self, level: int, msg: object, *args: object, exc_info: Any = None, **kwargs: Any) -> None:
+        exc = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1] if exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            self.failures.note_malformed()
+        elif exc is not None and not isinstance(exc, ConnectionError) and not getattr(exc, _REPORTED, False):
+            self.failures.note_failure(exc, "a request aiohttp was answering")
+        elif exc is None and level <= logging.DEBUG:
+            if not args:  # its notes without arguments ("Ignored premature client disconnection"): no address
+                self.logger.debug(msg)
+        elif exc is None:  # a complaint of aiohttp's own, about our handler ("Missing return statement ...")
+            self.failures.note_complaint(str(msg)[:80])

@@ -1,0 +1,175 @@
+"""Odd and malformed requests, sent by anyone (no token), to a node served on 127.0.0.1 as `solnet run`
+serves it: each gets a plain answer (JSON under /api/), and the node's log holds no sender address,
+no traceback and no more than one line per kind of failure a minute (node.http_failures).
+
+Requests are written byte for byte on a socket: HTTP clients refuse to send most of them."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+
+import pytest
+from aiohttp import web
+
+from node.http_failures import error_response
+
+# Heads HTTP forbids (RFC 9112 6.1, 6.3): aiohttp's parser refuses them before any handler runs.
+MALFORMED = [
+    b"GET /sync/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+]
+ROUNDS = 10
+
+
+async def raw_request(port: int, head: bytes, body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of the answer to bytes sent as they are; the server closes after."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head + body)
+        await writer.drain()
+        async with asyncio.timeout(10):
+            answer = await reader.read()
+    finally:
+        writer.close()
+    top, _, content = answer.partition(b"\r\n\r\n")
+    status_line, *lines = top.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, content
+
+
+def port_of(api) -> int:
+    return int(api.base.rsplit(":", 1)[1])
+
+
+def get(path: bytes, *headers: bytes) -> bytes:
+    lines = b"".join(h + b"\r\n" for h in headers)
+    return b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + lines + b"\r\n"
+
+
+def post(path: bytes, body: bytes, token: str) -> bytes:
+    return (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+
+
+def assert_log_is_clean(caplog: pytest.LogCaptureFixture) -> None:
+    assert "127.0.0.1" not in caplog.text and "Traceback" not in caplog.text, caplog.text
+    assert not [r for r in caplog.records if r.name.startswith("aiohttp") and r.levelno >= logging.INFO], caplog.text
+
+
+async def test_malformed_requests_are_refused_with_one_line_and_no_address(served_api, caplog) -> None:
+    caplog.set_level(logging.DEBUG)  # aiohttp's debug notes too: none may name the sender
+    for _ in range(ROUNDS):
+        for head in MALFORMED:
+            status, _, _ = await raw_request(port_of(served_api), head)
+            assert status == 400
+    assert_log_is_clean(caplog)
+    said = [r.getMessage() for r in caplog.records if "malformed" in r.getMessage()]
+    assert len(said) == 1 and ": 1 (" in said[0] and "at most once every 60 s" in said[0], said
+    # The node still answers, and the count waits for its minute (told at the latest when the node stops).
+    assert (await served_api.get("/api/v1/status"))["node"]["running"]
+
+
+async def boom(request: web.Request) -> web.Response:
+    raise RuntimeError("a bug of the test's: the handler fails")
+
+
+async def boom_midway(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    await response.prepare(request)
+    await response.write(b"started, then")
+    raise RuntimeError("a bug of the test's: the handler fails after its answer began")
+
+
+def faulty_routes(app: web.Application) -> None:
+    app.router.add_get("/test/boom", boom)
+    app.router.add_get("/test/boom-midway", boom_midway)
+
+
+async def test_a_handler_that_fails_gets_a_json_500_and_a_counted_line(serve_calais, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with serve_calais(faulty_routes) as api:
+        caplog.clear()  # from here on, what requests made it say (it said its own address when it started)
+        for _ in range(ROUNDS):
+            status, headers, body = await raw_request(port_of(api), get(b"/test/boom"))
+            assert (status, headers["content-type"].split(";")[0]) == (500, "application/json"), body
+            error = json.loads(body)["error"]
+            assert error["code"] == "internal" and "its log says why" in error["message"]
+        for _ in range(ROUNDS):  # the answer had begun: the connection is closed, the rest is the same
+            status, _, body = await raw_request(port_of(api), get(b"/test/boom-midway"))
+            assert status == 200 and b"started, then" in body
+        assert (await api.get("/api/v1/status"))["node"]["running"]
+    assert_log_is_clean(caplog)
+    said = [r.getMessage() for r in caplog.records if r.name == "solnet.node.http_failures"]
+    boom_lines = [line for line in said if "/test/boom " in line]
+    midway_lines = [line for line in said if "/test/boom-midway " in line]
+    # Each said once at once (class, route and place), then its count when the node stopped.
+    assert len(boom_lines) == 2 and "RuntimeError at test_hostile_requests.py:" in boom_lines[0], said
+    assert ": 1 (" in boom_lines[0] and f": {ROUNDS - 1} (" in boom_lines[1], said
+    assert len(midway_lines) == 2 and f": {ROUNDS - 1} (" in midway_lines[1], said
+    assert "a bug of the test's" not in caplog.text  # an exception's words may quote input: not logged
+
+
+async def test_a_token_that_is_not_utf8_is_a_wrong_token(served_api) -> None:
+    for sent in (b"Bearer \xff\xfe", "Bearer caf\xe9".encode("latin-1"), b"Bearer " + served_api.token.encode()[:-1]
+                 + b"\xff"):
+        status, headers, body = await raw_request(port_of(served_api),
+                                                  get(b"/api/v1/status", b"Authorization: " + sent))
+        assert (status, json.loads(body)["error"]["code"]) == (403, "token_invalid"), body
+    status, _, _ = await raw_request(port_of(served_api), get(b"/api/v1/status", b"Authorization: Bearer "
+                                                             + served_api.token.encode()))
+    assert status == 200
+
+
+@pytest.mark.parametrize("path", [b"//api/v1/status", b"///api/v1/events", b"/api//v1/status", b"//api/v1/nothing"])
+async def test_paths_with_repeated_slashes_under_the_api_get_json_errors(served_api, path) -> None:
+    status, headers, body = await raw_request(port_of(served_api), get(path))
+    assert (status, headers["content-type"].split(";")[0]) == (404, "application/json"), body
+    assert json.loads(body)["error"]["code"] == "not_found"
+
+
+ACTION = b'"kind": "action", "fields": {"title": "Rally", "region": "calais", "starts_at": "2030-06-01T18:00Z", ' \
+         b'"type": "protest"}'
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def texts_of(value: object) -> list[str]:
+    """Every key and text in a JSON value."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in [k, *texts_of(v)]]
+    if isinstance(value, list):
+        return [t for v in value for t in texts_of(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("body, status, field", [
+    (b'{"\\ud800": 1}', 400, None),
+    (b'{' + ACTION + b', "\\udfff": "x"}', 400, None),
+    (b'{"kind": "need", "fields": {"\\ud800x": "1"}}', 422, "fields"),
+    (b'{"kind": "need", "fields": {"category": "tents", "quantity": "2", "region": "calais", "notes": "a\\ud800b"}}',
+     422, "notes"),
+    (b'{"kind": "need", "fields": {"category": "tents\\udc00", "quantity": "2", "region": "calais"}}', 422, "category"),
+    # The first half of an emoji, without its second:
+    (b'{' + ACTION.replace(b'"protest"', b'"protest\\ud83d"') + b'}', 422, "type"),
+    (b'{' + ACTION + b', "time_zone": "\\ud800"}', 422, "time_zone"),
+    (b'{' + ACTION + b', "private": "\\udfff"}', 422, "private"),
+    (b'{' + ACTION + b', "to": ["calais", "\\ud800"]}', 422, "to"),
+    (b'{' + ACTION + b', "expires_in": "\\ud800"}', 422, "expires_in"),
+    (b'{"kind": "\xed\xa0\x80"}', 422, "kind"),  # the same surrogate, written in (invalid) UTF-8
+])
+async def test_text_that_is_not_unicode_is_refused_naming_where(served_api, body, status, field) -> None:
+    before = await served_api.node.db(served_api.node.log.store.count)
+    got, headers, answer = await raw_request(port_of(served_api), post(b"/api/v1/events", body, served_api.token))
+    assert (got, headers["content-type"].split(";")[0]) == (status, "application/json"), answer
+    error = json.loads(answer)["error"]
+    assert error.get("field") == field and "surrogate" in error["message"], error
+    assert not [text for text in texts_of(json.loads(answer)) if SURROGATE_RE.search(text)], answer  # none sent back
+    assert await served_api.node.db(served_api.node.log.store.count) == before
+
+
+def test_an_error_answer_encodes_whatever_it_quotes() -> None:
+    """A refusal may quote what was sent; whatever that holds, the answer is made (JSON in ASCII)."""
+    response = error_response(400, "bad_parameter", "unknown parameter '\\ud800'", "\ud800")
+    assert response.body is not None and json.loads(response.body)["error"]["field"] == "\ud800"
