@@ -41,6 +41,7 @@ from pathlib import Path
 
 from events.errors import InvalidEvent
 from node.clock import now_ms
+from node.home_lock import LOCK_FILE, node_lock_holder
 from node.store import Store
 
 META_KEY = "own_chain"
@@ -125,8 +126,6 @@ def _node_runs(store: Store, pid: int) -> bool:
     database (node/home.py), and wrote its pid there. A pid alone is not enough: in an old copy of
     the home (a backup restored, a home copied beside the one running) it may name a live process,
     even a solnet one, that runs another home; the lock of a copy is held by nobody."""
-    from node.home import LOCK_FILE, node_lock_holder  # (node.home loads at once what a home needs)
-
     return node_lock_holder(Path(store.path).parent / LOCK_FILE) in (pid, 0)  # 0: held, its pid unwritten (full disk)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crypto.errors import KeystoreError, WrongPassphrase
+from node.home_lock import LOCK_FILE, node_lock_holder
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ HOME_ENV = "SOLNET_HOME"
 BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
 PROXY_ENV = "SOLNET_PROXY"
 PROMPT_TRIES = 3  # a mistyped passphrase at the prompt is asked again, up to this many times in all
-LOCK_FILE = "node.lock"
 LOCK_WAIT_S = 1.0  # a `solnet status` probing the lock holds it for an instant: a starting node waits that out
 
 
@@ -322,20 +322,3 @@ class Home:
             return EventLog(Store(self.db_path))
         except NotInitialised as exc:
             raise HomeError(str(exc)) from None
-
-
-def node_lock_holder(lock_path: Path) -> int | None:
-    """The pid of the node that holds this node lock now (0 if it did not say), or None if no
-    process holds it: a copy of a home, or a home whose node stopped, holds no lock."""
-    try:
-        fd = os.open(lock_path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return None
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(holder) if holder.isdigit() else 0
-    finally:
-        os.close(fd)  # also drops the shared lock taken to look

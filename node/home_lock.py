@@ -1,0 +1,26 @@
+"""Whether a node runs on a home: the node lock it holds (flock on the home's node.lock) for as long
+as it runs. Apart from node/home.py, so that what only asks (node/chain_gate.py) loads nothing else."""
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+LOCK_FILE = "node.lock"
+
+
+def node_lock_holder(lock_path: Path) -> int | None:
+    """The pid of the node that holds this node lock now (0 if it did not say), or None if no
+    process holds it: a copy of a home, or a home whose node stopped, holds no lock."""
+    try:
+        fd = os.open(lock_path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return None
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return int(holder) if holder.isdigit() else 0
+    finally:
+        os.close(fd)  # also drops the shared lock taken to look
