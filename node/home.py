@@ -90,12 +90,17 @@ def read_passphrase(*, confirm: bool = False) -> str:
         raise HomeError(f"this command needs the node's passphrase: set {PASSPHRASE_ENV} (or "
                         f"{PASSPHRASE_FILE_ENV}) or run it in a terminal")
     first = getpass.getpass("Passphrase for this node's keys: ")
-    if confirm:
+    if confirm:  # a new keystore: the passphrase is chosen now, so it is typed twice and never empty
         for _ in range(PROMPT_TRIES - 1):
-            if getpass.getpass("Same passphrase again: ") == first:
+            if not first:
+                print("The passphrase cannot be empty: choose one (a few words are easy to remember).", file=sys.stderr)
+            elif getpass.getpass("Same passphrase again: ") == first:
                 return first
-            print("The two differ.", file=sys.stderr)
+            else:
+                print("The two differ.", file=sys.stderr)
             first = getpass.getpass("Passphrase for this node's keys: ")
+        if not first:
+            raise HomeError("the passphrase is empty; nothing was written, run the command again and choose one")
         if getpass.getpass("Same passphrase again: ") != first:
             raise HomeError("the two passphrases differ; nothing was written, run the command again")
     return first

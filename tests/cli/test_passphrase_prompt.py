@@ -98,3 +98,16 @@ def test_three_wrong_passphrases_and_nothing_is_done(network, cli):
     assert shown.count("Wrong passphrase, try again.") == 2 and "wrong passphrase for this node's keystore" in shown
     assert "Traceback" not in shown
     assert len(cli.run_json(network.a, "ls")) == before
+
+
+def test_an_empty_passphrase_for_a_new_node_is_asked_again_and_nothing_is_left(cli, tmp_path):
+    """At `init` the passphrase is chosen: an empty one (Enter pressed) is refused in those words,
+    not as a "wrong passphrase" for a keystore that does not exist yet, and no folder is left."""
+    home = tmp_path / "lille"
+    term = Terminal(cli.SOLNET, prompt_env(cli), "--home", str(home), "init", "--group", "Lille", "--region", "lille")
+    for typed in ("", "", ""):
+        term.type_at_prompt(typed)
+    code, shown = term.finish()
+    assert code == 3 and shown.count("The passphrase cannot be empty") == 2, shown
+    assert "the passphrase is empty; nothing was written" in shown and "wrong passphrase" not in shown, shown
+    assert not home.exists()
