@@ -1440,6 +1440,13 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handling began (a slow start, a Pi)
+        fail("interrupted", EXIT_INTERRUPTED)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     for number, arg in enumerate(argv, 1):
         if not_text(arg):  # bytes that are not UTF-8 became surrogates: they fit no field, no file name we write

@@ -8,6 +8,7 @@ the pure event modules and the crypto binding, and it ends when its stdin closes
 stopped, or died)."""
 from __future__ import annotations
 
+import signal
 import sys
 
 import msgpack
@@ -29,6 +30,9 @@ def _read_exact(stream, size: int) -> bytes | None:
 
 
 def main() -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the node stops its workers itself (it
+    # closes their stdin), and a worker killed by it mid-start printed a traceback over the node's words.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while (head := _read_exact(stdin, 4)) is not None:
         size = int.from_bytes(head, "big")

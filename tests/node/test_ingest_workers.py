@@ -172,3 +172,29 @@ def test_a_worker_killed_mid_batch_loses_nothing(net: Net, tmp_path: Path) -> No
         assert verify_pool.worker_pids() and set(verify_pool.worker_pids()).isdisjoint(before)
     finally:
         verify_pool.shutdown()
+
+
+def test_a_worker_outlives_ctrl_c_and_ends_with_its_input(net: Net) -> None:
+    """Ctrl-C in a terminal reaches the node's workers too (one process group): a worker leaves the
+    stopping to the node (it closes the worker's input) instead of dying with a traceback."""
+    batch, _ = _hostile_batch(net)
+    payload = msgpack.packb(batch, use_bin_type=True)
+    request = len(payload).to_bytes(4, "big") + payload
+    proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        answers = []
+        for _ in range(2):
+            proc.stdin.write(request)
+            proc.stdin.flush()
+            size = int.from_bytes(proc.stdout.read(4), "big")  # the first answer: its main loop runs
+            answers.append(proc.stdout.read(size))
+            proc.send_signal(signal.SIGINT)
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+        assert answers[0] == answers[1] and proc.stderr.read() == b""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
