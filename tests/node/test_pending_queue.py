@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from crypto.keys import SigningKey
+from events.canonical import unpack
 from events.trust import device_consent
+import node.log
 from node import pending_queue
 from node.log import now_ms
 from node.pending_queue import PendingLimits, PendingTally, refusal
@@ -162,3 +164,23 @@ def test_a_vouch_kept_aside_unread_counts_once_its_author_is_admitted(net: Net, 
     assert statuses(log.ingest(wires([admit]))) == ["accepted"]
     assert log.trust.member(bytes(device_key.public)).group == bytes(other.key.public)
     assert log.store.event_row(post.id) is not None and log.store.pending_count() == 0
+
+
+def test_trust_events_kept_aside_are_decoded_once_not_at_every_trust_change(net: Net, tmp_path: Path,
+                                                                             monkeypatch) -> None:
+    """A group admitted but whose first event is missing: its vouches wait, and each is a trust change
+    (a chain of vouches reaches it). The graph is computed again each time, from events read once."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    other = _throwaway(net)
+    log.ingest(wires([net.group.sign("member.vouch", {"subject": bytes(other.key.public), "role": "group"})]))
+    other.seq, other.prev = 1, bytes(32)  # seq 1 never arrives here
+    vouches = [other.sign("member.vouch", {"subject": bytes(SigningKey.generate().public), "role": "group"})
+               for _ in range(30)]
+    decoded: list[bytes] = []
+    real = node.log.decode_event
+    monkeypatch.setattr(node.log, "decode_event", lambda wire: decoded.append(wire) or real(wire))
+    for ev in vouches:
+        assert statuses(log.ingest(wires([ev]))) == ["pending"]
+    assert len(decoded) <= len(vouches)  # each once (they were 30 * 31 / 2 = 465)
+    assert all(log.trust.reaches(unpack(ev.body)["subject"]) for ev in vouches)
