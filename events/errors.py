@@ -19,6 +19,9 @@ FROZEN = "author_frozen"
 FORK = "fork"
 BAD_CHAIN = "bad_chain"
 NOT_ALLOWED = "not_allowed"
+# Valid as far as is known, but not kept aside: the queue of events waiting (for a vouch, an earlier
+# seq) or its author's share of it is full. Never the sending peer's fault; it comes again by sync.
+NOT_KEPT = "not_kept"
 
 
 class InvalidEvent(SolnetError):

@@ -143,6 +143,7 @@ class TrustGraph:
         self._revokes: list[Revocation] = list(revokes)
         self._forks: dict[bytes, int] = dict(forks or {})
         self.members: dict[bytes, Member]
+        self.reachable: frozenset[bytes]  # keys reached from the founders by vouches, valid or not
         self.revocations: dict[bytes, Revocation]  # subject -> the revocation (or fork) in effect
         self.effects: dict[bytes, str | None]      # trust event id -> None (took effect) or why not
         self.recompute()
@@ -284,6 +285,7 @@ class TrustGraph:
             if r.id and r.complete:
                 effects[r.id] = self._revoke_effect(r, members, revocations)
         self.members, self.revocations, self.effects = members, revocations, effects
+        self.reachable = frozenset(reachable)
 
     @staticmethod
     def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes]) -> str | None:
@@ -351,6 +353,14 @@ class TrustGraph:
 
     def member(self, key: bytes) -> Member | None:
         return self.members.get(key)
+
+    def reaches(self, key: bytes) -> bool:
+        """Whether any chain of vouches (valid or not) leads from a founder to `key`. A trust event
+        signed by a key it does not reach changes nothing but its own effect: every rule reads
+        only the vouches of reached keys (claims, admissions, certifications) and the revocations
+        signed by members, so such an event starts to count only once a vouch reaches its author,
+        and that vouch, itself a trust event, makes the graph be computed again."""
+        return key in self.reachable
 
     def group_of(self, key: bytes) -> bytes | None:
         m = self.members.get(key)

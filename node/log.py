@@ -11,7 +11,7 @@ signatures of duplicates are not checked at all.
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
 from events.trust import Member, Revocation, TrustGraph, Vouch
-from node import chain_gate, references
+from node import chain_gate, pending_queue, references
 from node.clock import now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, redactable
@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verif
     from node.verify_pool import Examination
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
-MAX_PENDING = 20_000
 AHEAD = 2  # batches sent for examination ahead of the group being stored
 # Batches written in one transaction when they are there to be written (a full sync, a bench): at
 # a million events each 500-event commit rewrote ~950 pages of indexes whose keys come in random
@@ -73,6 +72,7 @@ class EventLog:
         self.network_id = self.genesis.network_id
         self.trust = TrustGraph(self.genesis.founders)
         self._trust_version: bytes | None = None
+        self._trust_parsed: dict[bytes, _TrustFacts | None] = {}  # see _load_trust
         self._dropped_bodies = False
         self._reconciling = False
         self._drained: list[tuple[bytes, Outcome]] = []
@@ -109,27 +109,33 @@ class EventLog:
     def _load_trust(self) -> TrustGraph:
         """The trust graph of every trust event this node received: stored ones, and those kept
         aside (an author not certified yet or revoked, or a gap before them). The graph decides
-        which of them count; one kept aside counts only once its author's chain up to it is here."""
+        which of them count; one kept aside counts only once its author's chain up to it is here.
+
+        What each event says is read from its bytes once and kept (`_trust_parsed`, only for the
+        events of the last load): decoding every kept-aside trust event again at each trust
+        change was ~90 % of the work, so a queue of n of them cost n^2 decodes."""
         vouches: list[Vouch] = []
         revokes: list[Revocation] = []
-        rows = [(event_id, author, seq, kind, body, ts, True)
-                for event_id, author, seq, kind, body, ts in self.store.trust_rows()]
+        earlier, parsed = self._trust_parsed, {}
+        self._trust_parsed = parsed
+
+        def read(key: bytes, make: Callable[[], _TrustFacts | None]) -> _TrustFacts | None:
+            facts = earlier.get(key, _UNREAD)
+            parsed[key] = facts = make() if facts is _UNREAD else facts
+            return facts
+
+        rows = [(facts, author, seq, True) for event_id, author, seq, kind, body, ts in self.store.trust_rows()
+                if (facts := read(event_id, lambda: _trust_facts(event_id, kind, body, ts))) is not None]
         complete_to: dict[bytes, int] = {}
         for author, seq, wire in self.store.pending_trust():
-            try:
-                ev = decode_event(wire)
-            except InvalidEvent:
+            facts = read(wire, lambda: _pending_trust_facts(wire))
+            if facts is None:
                 continue
             if author not in complete_to:
                 head, kept = self.store.known_seqs(author)
                 complete_to[author] = _contiguous(head, kept)
-            if ev.body is not None:
-                rows.append((ev.id, author, seq, ev.kind, ev.body, ev.header.timestamp, seq <= complete_to[author]))
-        for event_id, author, seq, kind, body, ts, complete in rows:
-            try:
-                f = unpack(body)
-            except InvalidEvent:
-                continue
+            rows.append((facts, author, seq, seq <= complete_to[author]))
+        for (event_id, kind, f, ts), author, seq, complete in rows:
             if kind == "member.vouch":
                 vouches.append(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name"),
                                      "consent" in f, event_id, complete))
@@ -152,7 +158,7 @@ class EventLog:
         self._settle(heads, now, before)
 
     def _follow_trust(self, key: bytes, before: TrustGraph, after: TrustGraph,
-                      heads: dict[bytes, tuple[int, bytes | None]]) -> None:
+                      heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:
         """Make `key`'s stored events agree with its status in `after` (it was `before`): events
         it may no longer sign leave the log (kept aside in `pending`, or deleted past a fork point,
         which never heals); if its group changed, its events are projected again."""
@@ -164,7 +170,7 @@ class EventLog:
                 reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
                 for event_id, seq, kind, wire in taken:
                     if fork_at is None or seq < fork_at:
-                        self._keep_aside(event_id, key, seq, kind, wire, reason)
+                        self._keep_aside(event_id, key, seq, kind, wire, reason, now)
         old, new = before.member(key), after.member(key)
         if new is not None and old is not None and (old.role, old.group) != (new.role, new.group):
             for n, wire in self.store.events_of(key, limit):
@@ -173,10 +179,12 @@ class EventLog:
                 if ev.body is not None:
                     self._project(ev, new, n)
 
-    def _keep_aside(self, event_id: bytes, author: bytes, seq: int, kind: str, wire: bytes, reason: str) -> None:
-        """Hold an event out of the log (it may come back if the trust graph changes), within bounds."""
-        if self.store.pending_count() < MAX_PENDING:
-            self.store.hold(event_id, author, seq, wire, reason, now_ms(), kind)
+    def _keep_aside(self, event_id: bytes, author: bytes, seq: int, kind: str, wire: bytes, reason: str,
+                    now: int) -> None:
+        """Hold an event that leaves the log out of it (it may come back if the trust graph changes),
+        if the queue has room (else it is fetched again by sync, should it ever count again)."""
+        if pending_queue.refusal(self.store.pending_tally(), author, len(wire), reason == E.NOT_A_MEMBER) is None:
+            self.store.hold(event_id, author, seq, wire, reason, now, kind)
 
     # --- ingest -------------------------------------------------------------------------------
     def ingest(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
@@ -347,7 +355,19 @@ class EventLog:
         group whose current profile left the log its next newest one."""
         if self.store.expire_bodies(now):
             self._dropped_bodies = True
+        self._expire_pending(now)
         self._restore_profiles()
+
+    def _expire_pending(self, now: int) -> None:
+        """Drop the events kept aside for longer than the age limit. Safe whatever the order of
+        arrival: a dropped event is not in the store's set, so its author's head stays below that
+        of any peer that stores it and the next anti-entropy round fetches it again; it goes in
+        then if it may (and a peer stores it only where it may). A dropped trust event may have
+        counted in the graph (a claim), which is computed again."""
+        kinds = self.store.expire_pending(now - pending_queue.PENDING_LIMITS.max_age_ms)
+        if any(kind in TRUST_KINDS for kind in kinds):
+            self._trust_changed({}, now)
+            self._drained.clear()  # admitted by that: stored, no batch of this commit to tell
 
     def _admit(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int, *,
                hold: bool = True, facts: BodyFacts | None = None) -> Outcome:
@@ -382,10 +402,11 @@ class EventLog:
                                          "there, so nothing it signs from there counts")
         member = self.trust.member(author)
         if member is None:
-            return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now, heads, hold)
+            return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now, heads, hold,
+                              facts)
         if not member.may_sign(seq):
             return self._hold(ev, E.REVOKED, f"its author is revoked from seq {member.revoked_from}; kept aside in "
-                                             "case that revocation stops counting", now, heads, hold)
+                                             "case that revocation stops counting", now, heads, hold, facts)
         head_seq, head_id = self._head(author, heads)
         if seq <= head_seq:
             other = self.store.id_at(author, seq)
@@ -393,7 +414,7 @@ class EventLog:
                 return Outcome(ev.id, DUPLICATE)
             return self._record_fork(ev, seq, heads, now)
         if seq > head_seq + 1:
-            return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold)
+            return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold, facts)
         if header.prev != head_id:
             return self._record_fork(ev, seq - 1, heads, now)
         if facts is None:
@@ -434,9 +455,7 @@ class EventLog:
         """The validated fields of an event, or None when it has no effect: a stub, an unknown kind,
         or a key of the wrong role for its kind (stored, never projected). Raises InvalidEvent for
         a body that breaks its kind's rules (the same for every node: no state is consulted)."""
-        if ev.is_stub and ev.kind in (*TRUST_KINDS, "redact"):
-            raise InvalidEvent(E.MALFORMED, f"{ev.kind} events must travel with their body")
-        fields = parse_body(ev.header, ev.body)
+        fields = _body_fields(ev)
         kind = KINDS.get(ev.kind)
         if fields is None or kind is None or member.role not in kind.signers:
             return None
@@ -563,14 +582,25 @@ class EventLog:
                                    "both are kept as proof and nothing it signs from there counts")
 
     def _hold(self, ev: Event, reason: str, message: str, now: int, heads: dict[bytes, tuple[int, bytes | None]],
-              hold: bool = True) -> Outcome:
+              hold: bool = True, facts: BodyFacts | None = None) -> Outcome:
+        """Keep `ev` aside in `pending` (it waits for its author's vouch, or for an earlier seq), if
+        its body keeps its kind's rules and the queue has room for it (node/pending_queue.py)."""
         if not hold:
             raise InvalidEvent(reason, f"{message}; not kept (credentials must be admissible as they come)")
-        if self.store.pending_count() >= MAX_PENDING:
-            raise InvalidEvent(reason, f"{message}; the pending queue is full, it will be fetched again later")
+        _check_body(ev, facts)  # refused as it would be from a member: it could never go in
+        already = self.store.is_pending(ev.id)  # sent again (each sync round asks again for what waits)
+        if not already:
+            why = pending_queue.refusal(self.store.pending_tally(), ev.author, len(ev.encode()),
+                                        reason == E.NOT_A_MEMBER)
+            if why is not None:
+                # Not the peer's fault: reason not_kept costs no penalty (sync/peers.py REASON_POINTS).
+                raise InvalidEvent(E.NOT_KEPT, f"{message}; not kept: {why}; it will be fetched again by sync")
         self.store.hold(ev.id, ev.author, ev.seq, ev.encode(), reason, now, ev.kind)
-        if ev.kind in TRUST_KINDS:
-            self._trust_changed(heads, now)  # every received trust event counts in who claims which key
+        # Every received trust event counts in who claims which key, but only once a chain of
+        # vouches reaches its author (TrustGraph.reaches): until then, computing the graph again
+        # would give the same members, at the cost of decoding every trust event kept aside.
+        if ev.kind in TRUST_KINDS and not already and self.trust.reaches(ev.author):
+            self._trust_changed(heads, now)
         return Outcome(ev.id, PENDING, reason, message)
 
     def _settle(self, heads: dict[bytes, tuple[int, bytes | None]], now: int, before: TrustGraph) -> None:
@@ -583,7 +613,7 @@ class EventLog:
             for _ in range(MAX_RECONCILE_PASSES):
                 after = self.trust
                 for key in _changed_keys(before, after):
-                    self._follow_trust(key, before, after, heads)
+                    self._follow_trust(key, before, after, heads, now)
                 progress = self._drain_pending(heads, now, self._drained)
                 if self.trust.same_state(after) and not progress:
                     break
@@ -703,6 +733,46 @@ class EventLog:
                 self._project(ev, member, n)
                 count += 1
         return count
+
+
+_TrustFacts = tuple[bytes, str, dict[str, Any], int]  # a trust event's id, kind, fields and author time
+_UNREAD = object()
+
+
+def _trust_facts(event_id: bytes, kind: str, body: bytes | None, timestamp: int) -> _TrustFacts | None:
+    """What a trust event says (a pure function of its bytes, so it may be kept); None if unreadable."""
+    if body is None:
+        return None
+    try:
+        return event_id, kind, unpack(body), timestamp
+    except InvalidEvent:
+        return None
+
+
+def _pending_trust_facts(wire: bytes) -> _TrustFacts | None:
+    try:
+        ev = decode_event(wire)
+    except InvalidEvent:
+        return None
+    return _trust_facts(ev.id, ev.kind, ev.body, ev.header.timestamp)
+
+
+def _check_body(ev: Event, facts: BodyFacts | None) -> None:
+    """Raise InvalidEvent if `ev`'s body breaks its kind's rules (what `_effective_fields` refuses
+    from a member, read from the body alone). `facts`: the body already judged by a worker."""
+    if facts is not None:
+        if facts.problem is not None:
+            raise InvalidEvent(*facts.problem)
+        return
+    _body_fields(ev)
+
+
+def _body_fields(ev: Event) -> dict[str, Any] | None:
+    """`ev`'s fields checked against its kind's rules (None: an unknown kind, a stub); raises
+    InvalidEvent for a body that breaks them. No state is consulted: the same on every node."""
+    if ev.is_stub and ev.kind in (*TRUST_KINDS, "redact"):
+        raise InvalidEvent(E.MALFORMED, f"{ev.kind} events must travel with their body")
+    return parse_body(ev.header, ev.body)
 
 
 def _contiguous(head: int, kept: list[int]) -> int:

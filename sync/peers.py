@@ -102,15 +102,17 @@ def _port(text: str, port_text: str) -> int:
 
 # Points per rejection reason (the reason codes of events.errors plus protocol-level ones). A fork
 # or a frozen author is the author's fault, not the forwarding peer's; duplicates and events held
-# for a missing predecessor are normal in gossip.
+# for a missing predecessor are normal in gossip; an event not kept aside because this node's queue
+# of waiting events is full ("not_kept") is this node's limit, not the peer's doing.
 REASON_POINTS: dict[str, int] = {
     "bad_signature": 25, "malformed": 10, "non_canonical": 10, "oversize": 20, "wrong_network": 50,
     "body_mismatch": 20, "fork": 0, "future_timestamp": 2, "bad_field": 5, "not_allowed": 5,
     "revoked": 1, "author_frozen": 0, "protocol": 30, "flood": 10, "duplicate": 0, "pending": 0,
+    "not_kept": 0,
 }
 UNKNOWN_REASON_POINTS = 5
 # Reasons that are not the refusal of an event, so they do not count in `rejected_events`.
-_NOT_EVENT_REJECTIONS = frozenset({"protocol", "flood", "duplicate", "pending"})
+_NOT_EVENT_REJECTIONS = frozenset({"protocol", "flood", "duplicate", "pending", "not_kept"})
 BAN_THRESHOLD = 100
 BAN_MS = 3_600_000
 PENALTY_HALF_LIFE_MS = 600_000

@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from events.errors import NOT_KEPT
+from node.listener import LogBudget
 from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
 from node.outcome import ACCEPTED, REJECTED, Outcome
@@ -49,6 +51,8 @@ from sync.messages import Events, IWant, Push
 from sync.transport import Link, LinkClosed
 
 log = logging.getLogger(f"solnet.{__name__}")
+_NOT_KEPT_LOG = LogBudget(logging.INFO, "events from peers not kept aside, as the queue of events waiting for a vouch "
+                                        "or an earlier event is full (no penalty: sync fetches them again)")
 T = TypeVar("T")
 
 
@@ -331,6 +335,9 @@ class PeerLink:
         if self.progress is not None:
             self.progress(self.round.received, max(self.protocol.lag, self.protocol.arrived))
         rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
+        not_kept = rejected.pop(NOT_KEPT, 0)
+        if not_kept:  # this node's limit, not the peer's doing: told, never charged
+            _NOT_KEPT_LOG.note(time.monotonic(), not_kept)
         for reason, count in rejected.items():
             if self.policy.penalize(self.link, reason, count):
                 await self.link.close("banned", "too many invalid events")

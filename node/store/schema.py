@@ -75,6 +75,8 @@ CREATE TABLE IF NOT EXISTS pending(
 );
 CREATE INDEX IF NOT EXISTS pending_by_author ON pending(author, seq);
 CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN ('member.vouch', 'member.revoke');
+-- events kept aside too long are dropped (node/pending_queue.py): found without a scan
+CREATE INDEX IF NOT EXISTS pending_by_age ON pending(received);
 -- Read-model rows, one per event at most (so keyed by the event's n): tbl is the index of the
 -- table in events.projections.TABLES, g the author's group (by key number), lww the key number
 -- of a last-writer-wins row's key (a profile's group; NULL for rows keyed by their event's id),

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from events.errors import NOT_A_MEMBER
+
+from node.pending_queue import PendingTally
 from node.store import status_sql
 from node.store.events import EventTables
 from node.store.rows import ForkRecord, PendingRow, PendingTrust
+from node.store.base import UNKNOWN
 from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
 
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
@@ -96,9 +100,50 @@ class TrustTables(EventTables):
         return self._one(status_sql.PENDING_COUNT)
 
     def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str) -> None:
+        """Keep an event aside (one kept already only gets its new reason)."""
+        tally = self._kept("pending_tally")
+        if tally is not UNKNOWN and not self.is_pending(event_id):
+            tally.add(author, len(wire), reason == NOT_A_MEMBER)
+        oldest = self._kept("pending_oldest")
+        if oldest is not UNKNOWN and (oldest is None or now < oldest):
+            self._keep("pending_oldest", now)
         self._forget("pending_authors")
         self._x("INSERT INTO pending VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET reason=excluded.reason",
                 (event_id, author, seq, wire, reason, now, kind))
+
+    def is_pending(self, event_id: bytes) -> bool:
+        return self._one("SELECT 1 FROM pending WHERE id=?", (event_id,)) is not None
+
+    def pending_tally(self) -> PendingTally:
+        """Events and bytes kept aside, in all, per author and of uncertified authors: read once,
+        then kept up to date by `hold` (forgotten when events leave the queue). Asked before each
+        event is kept aside, so it must not cost a scan of the queue each time."""
+        def read() -> PendingTally:
+            tally = PendingTally()
+            for author, uncertified, count, size in self._x(
+                    "SELECT author, reason=?, count(*), sum(length(wire)) FROM pending GROUP BY author, 2",
+                    (NOT_A_MEMBER,)):
+                before = tally.by_author.get(author, (0, 0))
+                tally.by_author[author] = (before[0] + count, before[1] + size)
+                tally.events += count
+                tally.bytes += size
+                if uncertified:
+                    tally.uncertified_events += count
+                    tally.uncertified_bytes += size
+            return tally
+        return self._kept_or_read("pending_tally", read)
+
+    def expire_pending(self, received_before: int) -> list[str | None]:
+        """Drop the events kept aside since before `received_before`; the kinds of those dropped.
+        Asked at the end of every write that stores events: the oldest time is a kept fact, so a
+        publish reads nothing here."""
+        oldest = self._kept_or_read("pending_oldest", lambda: self._one("SELECT min(received) FROM pending"))
+        if oldest is None or oldest >= received_before:
+            return []
+        kinds = [r[0] for r in self._x("SELECT kind FROM pending WHERE received<?", (received_before,))]
+        self._forget("pending_authors", "pending_tally", "pending_oldest")
+        self._x("DELETE FROM pending WHERE received<?", (received_before,))
+        return kinds
 
     def pending_trust(self) -> list[PendingTrust]:
         """The trust events kept aside."""
@@ -124,10 +169,10 @@ class TrustTables(EventTables):
         return [r[0] for r in self._x("SELECT wire FROM pending")]
 
     def release_pending(self, event_id: bytes) -> None:
-        self._forget("pending_authors")
+        self._forget("pending_authors", "pending_tally")
         self._x("DELETE FROM pending WHERE id=?", (event_id,))
 
     def drop_pending_from(self, author: bytes, seq: int) -> None:
-        self._forget("pending_authors")
+        self._forget("pending_authors", "pending_tally")
         self._x("DELETE FROM pending WHERE author=? AND seq>=?", (author, seq))
 

@@ -45,6 +45,7 @@ from hostile_double import (
 from node.demo import localnet
 from node.home import PASSPHRASE_ENV, Home
 from node.demo.localnet import LocalNode
+from node.pending_queue import PENDING_LIMITS
 from sync.handshake import Initiator
 from sync.messages import Credentials, End, Events, Heads, IHave, IWant, Offer, Push
 from sync.peers import BAN_THRESHOLD, REASON_POINTS, PeerLimits
@@ -734,6 +735,54 @@ async def test_a_frame_sized_bomb_of_empty_arrays_is_refused_cheaply(target):
 
 
 # --- last: the whole log still rebuilds to the same read models, and honest sync works -----------------
+
+# --- the queue of events kept aside ------------------------------------------------------------
+
+def _pending(target: Target) -> int:
+    return query(target.db, "SELECT count(*) FROM pending")[0][0]
+
+
+async def test_events_of_throwaway_keys_fill_only_their_share_and_a_relayed_chain_still_waits(target):
+    """A member device pushes valid events signed by fresh, never-vouched keys: a body over its
+    kind's limits is refused, the rest fill the share of uncertified authors and what does not fit
+    is not kept, without a penalty. Another device then relays its chain without its first event
+    (normal in gossip): it waits, its link is not charged, and its first event lets all of it in."""
+    share = PENDING_LIMITS.uncertified_events
+    key, _ = target.device()
+    throwaway = [Author(SigningKey.generate(), target.network_id) for _ in range(share + 200)]
+    junk = [a.sign().encode() for a in throwaway]
+    huge = Author(SigningKey.generate(), target.network_id).sign(
+        "need", {"category": "tents", "quantity": 1, "region": "calais", "notes": "x" * 60_000})
+    before, mark = _pending(target), target.log_mark()
+    peer = await target.dial(key)
+    peer.start_draining()
+    try:
+        await peer.send(Push((huge.encode(),)))
+        for i in range(0, len(junk), 1000):
+            await peer.send(Push(tuple(junk[i:i + 1000])))
+        await target.wait_for_log("not kept aside", mark, timeout=30)
+        assert await _wait(lambda: _pending(target) == before + share, timeout=10), _pending(target)
+        assert not peer.ws.closed
+    finally:
+        await peer.close()
+    relay_key, relay = target.device()
+    chain = [relay.sign() for _ in range(26)]
+    peer = await target.dial(relay_key)
+    peer.start_draining()
+    try:
+        await peer.send(Push(tuple(ev.encode() for ev in chain[1:])))
+        assert await _wait(lambda: _pending(target) == before + share + 25, timeout=10), _pending(target)
+        await peer.send(Push((chain[0].encode(),)))
+        assert await _wait(lambda: target.count_by(bytes(relay_key.public)) == 26, timeout=10)
+        assert not peer.ws.closed
+    finally:
+        await peer.close()
+    log = target.log_text()[mark:]
+    assert "sent invalid data: 1 x bad_field" in log  # the oversized notes: refused, as from a member
+    assert "not_kept" not in log and "banned" not in log
+    assert not query(target.db, "SELECT 1 FROM pending WHERE id=?", (huge.id,))
+    assert status(target)["pending"] == before + share
+
 
 async def test_after_all_attacks_rebuild_equals_incremental_and_honest_sync_works(target):
     assert rebuild_matches_incremental(target.snapshot("final.db"))

@@ -1,0 +1,80 @@
+"""How much of the queue of events kept aside ("pending") one event may take: pure decisions.
+
+An event is kept aside while its author is not (yet) certified, is revoked, or while an earlier seq
+of its chain is missing. The queue is only a shortcut: an event not kept is not in the store's set
+of events, so its author's head stays below a peer's and the next anti-entropy round asks for it
+again; once its vouch or its predecessor is stored it goes straight in. So refusing to keep one
+(queue full, its author's share used) loses nothing, changes no final state, and is never the
+forwarding peer's fault: such a refusal carries reason NOT_KEPT, which costs no penalty points.
+
+The bounds, and why:
+  - a share per author (events and bytes), so one chain cannot take the whole queue;
+  - a share for the events of authors not certified (reason not_a_member), because fresh keys cost
+    nothing to make: a member device pushing events signed by thousands of throw-away keys fills
+    only this share, and the events of members whose chain has a gap, or who are revoked, still
+    find room (a group whose vouch is merely late competes with the flood for this share; what
+    does not fit comes again by sync once the vouch is stored);
+  - the whole queue (events and bytes);
+  - an age (`max_age_ms`), after which a kept-aside event is dropped: nothing else would ever
+    remove the events of a key that is never vouched.
+Per-link accounting was left out: the link an event came by is not known to the log (bundles,
+the CLI and several links feed one ingest path), and the share of uncertified authors already
+bounds what any link can do with throw-away keys (a per-author share is no bound against them:
+each key signs one event).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class PendingLimits:
+    events: int = 20_000
+    bytes: int = 48 * 1024 * 1024
+    per_author_events: int = 1_000
+    per_author_bytes: int = 4 * 1024 * 1024
+    uncertified_events: int = 5_000
+    uncertified_bytes: int = 8 * 1024 * 1024
+    max_age_ms: int = 24 * HOUR_MS
+
+
+PENDING_LIMITS = PendingLimits()
+
+
+@dataclass
+class PendingTally:
+    """What the queue holds: events and bytes in all, per author, and of uncertified authors."""
+
+    events: int = 0
+    bytes: int = 0
+    by_author: dict[bytes, tuple[int, int]] = field(default_factory=dict)
+    uncertified_events: int = 0
+    uncertified_bytes: int = 0
+
+    def add(self, author: bytes, size: int, uncertified: bool) -> None:
+        count, total = self.by_author.get(author, (0, 0))
+        self.by_author[author] = (count + 1, total + size)
+        self.events += 1
+        self.bytes += size
+        if uncertified:
+            self.uncertified_events += 1
+            self.uncertified_bytes += size
+
+
+def refusal(tally: PendingTally, author: bytes, size: int, uncertified: bool,
+            limits: PendingLimits | None = None) -> str | None:
+    """Why an event of `size` bytes by `author` cannot be kept aside now (plain words), or None if it
+    can. `uncertified`: its author is not a member. An event already kept (the same id again)
+    replaces itself and is not asked about."""
+    limits = PENDING_LIMITS if limits is None else limits  # read at each call: tests lower it
+    count, total = tally.by_author.get(author, (0, 0))
+    if count + 1 > limits.per_author_events or total + size > limits.per_author_bytes:
+        return "its author's share of the queue of events waiting is used up"
+    if uncertified and (tally.uncertified_events + 1 > limits.uncertified_events
+                        or tally.uncertified_bytes + size > limits.uncertified_bytes):
+        return "the share of the queue for authors not certified yet is used up"
+    if tally.events + 1 > limits.events or tally.bytes + size > limits.bytes:
+        return "the queue of events waiting is full"
+    return None
