@@ -297,7 +297,7 @@ def cmd_join(args: argparse.Namespace) -> int:
 
 # --- commands: events ----------------------------------------------------------------------------
 def cmd_publish(args: argparse.Namespace) -> int:
-    from events.kinds import KINDS, YES_NO
+    from events.kinds import YES_NO
     from events.sealed import SEALABLE
     from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields
     if not args.kind:
@@ -308,7 +308,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
     try:
         kind = kind_by_name(args.kind)
     except PublishError:
-        raise CliError(f"unknown kind {args.kind[:40]!r}; one of: {', '.join(KINDS)}") from None
+        try:
+            known_kind(args.kind)
+        except argparse.ArgumentTypeError as exc:  # a kind of the wrong form is a usage error (exit 2)
+            raise UsageError(str(exc)) from None
+        raise
     parser = QuietParser(prog=f"solnet publish {kind.name}", add_help=False)
     for name in typed_fields(kind):
         spec = kind.field(name)
@@ -331,7 +335,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     names = typed_fields(kind)
     if unknown:
         flags = ", ".join("--" + name.replace("_", "-") for name in names)
-        raise CliError(f"unknown option {unknown[0][:60]!r} for {kind.name}; its fields are: {flags}")
+        raise UsageError(f"unknown option {unknown[0][:60]!r} for {kind.name}; its fields are: {flags}")
     home = home_of(args)
     texts = {name: getattr(options, name) for name in names if getattr(options, name) is not None}
     private = getattr(options, "_private", None)
@@ -1248,7 +1252,10 @@ def known_kind(text: str) -> str:
     from events.kinds import KINDS
     kind = KINDS.get(text) or KINDS.get(text.replace("-", "."))
     if kind is None:
+        import difflib
+
         close = [k for k in KINDS if k.startswith(text.rstrip("s")[:4])] if text else []
+        close = close or difflib.get_close_matches(text, list(KINDS), n=2, cutoff=0.6)  # a typo: 'nede'
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise argparse.ArgumentTypeError(f"unknown kind {text[:40]!r}{hint} The kinds: {', '.join(KINDS)}")
     return kind.name

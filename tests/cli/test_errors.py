@@ -33,7 +33,7 @@ def test_no_passphrase_and_no_terminal(network, cli):
 def test_unknown_field_names_it_and_lists_the_known_ones(network, cli):
     before = count_events(network.a)
     result = cli.run(network.a, *ACTION, "--type", "protest", "--colour", "red", ok=False)
-    assert result.returncode == 1
+    assert result.returncode == 2  # an unknown option: usage (the README's table)
     assert "--colour" in result.stderr
     for known in ("--title", "--region", "--starts-at", "--type", "--place", "--link"):
         assert known in result.stderr
@@ -42,8 +42,10 @@ def test_unknown_field_names_it_and_lists_the_known_ones(network, cli):
 
 def test_unknown_kind_lists_the_kinds(network, cli):
     result = cli.run(network.a, "publish", "rally", "--title", "x", ok=False)
-    assert result.returncode == 1 and "rally" in result.stderr
+    assert result.returncode == 2 and "rally" in result.stderr  # a kind of the wrong form: usage
     assert "action" in result.stderr and "support.request" in result.stderr
+    typo = cli.run(network.a, "publish", "nede", "--category", "water", ok=False)
+    assert typo.returncode == 2 and "unknown kind 'nede'; did you mean need?" in typo.stderr, typo.stderr
 
 
 def test_bad_enum_value_lists_the_choices(network, cli):
