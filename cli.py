@@ -1078,6 +1078,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if exc.reason == "revoked":
             raise CliError(f"the peer refused this device as revoked: {exc}. If that is news to you, ask your "
                            "group's coordinators.") from None
+        if exc.reason in ("duplicate_link", "group_full"):  # a member, but no link slot for it now
+            raise CliError(f"the peer refused the link: {exc}") from None
         raise CliError(f"the peer refused us or is not a member of this network ({exc.reason})") from None
     except ProxyFailure as exc:
         raise CliError(f"cannot sync with {address}: {exc}") from None

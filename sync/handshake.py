@@ -54,7 +54,18 @@ BAD_SIGNATURE = "bad_signature"  # a signature or an AEAD box failed to authenti
 NOT_A_MEMBER = "not_a_member"
 REVOKED = "revoked"
 PROTOCOL_ERROR = "protocol"  # a step called out of order or twice, or an unknown protocol version
-REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, PROTOCOL_ERROR})
+# A member refused for want of a link slot (sync/link_slots.py), not for what it is:
+DUPLICATE_LINK = "duplicate_link"  # the listener keeps the link it already holds with that device
+GROUP_FULL = "group_full"  # the device's group holds as many inbound links as the listener gives a group
+REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, PROTOCOL_ERROR,
+                     DUPLICATE_LINK, GROUP_FULL})
+# What the refused side logs for the refusals a listener tells it (after the credentials exchange).
+TOLD_REFUSALS = {
+    NOT_A_MEMBER: "the peer refused this device: not_a_member",
+    REVOKED: "the peer refused this device: revoked",
+    DUPLICATE_LINK: "the peer keeps the link it already holds with this device",
+    GROUP_FULL: "the peer holds as many links from this group as it gives one group",
+}
 
 RESPONDER_CONTEXT = b"solnet/hs/v1/responder\x00"
 INITIATOR_CONTEXT = b"solnet/hs/v1/initiator\x00"
@@ -70,11 +81,12 @@ IDENTITY_BOX_SIZE = len(pack([bytes(KEY_SIZE), bytes(SIGNATURE_SIZE)])) + aead.T
 class HandshakeError(Exception):
     """The handshake is refused. `reason` is one of REASONS; str() is a sentence for logs."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, peer_device: bytes | None = None) -> None:
         if reason not in REASONS:
             raise ValueError(f"unknown handshake refusal reason {reason!r}")
         super().__init__(message)
         self.reason = reason
+        self.peer_device = peer_device  # the refusing peer's key, when it proved it before refusing
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.args[0]}"

@@ -20,9 +20,10 @@ each address's health and backoff; this module adds the two views and the decisi
   one retry policy (`retry_cap`) bounds the book's backoff: a peer whose link ended within
   RETURN_WINDOW_MS is retried at least every RETURN_CAP_MS (a restart, a laptop lid, a short
   outage), a configured one at least every CONFIGURED_RETRY_MS, however long it has been away;
-  others back off to minutes. A configured
-  peer is dialled then even though it holds an inbound link (the user asked for that link); an
-  announced one is not (one link between two nodes is enough: each round goes both ways).
+  others back off to minutes.
+- No address is dialled whose device this node already holds a link with, either way (`plan`'s
+  `linked`): one link between two nodes is enough (each round goes both ways), and a node holds at
+  most one link per device (sync/link_slots.py), so a second dial would replace the first.
 
 Only links this node dialled are dropped to shrink an overfull active view (the peer that dialled
 us chose that link); a configured peer's link is never dropped.
@@ -30,6 +31,7 @@ us chose that link); a configured peer's link is never dropped.
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sync.peers import AddressError, PeerBook, normalize_address
@@ -168,6 +170,12 @@ class Overlay:
             caps.append(RETURN_CAP_MS)
         return min(caps, default=None)
 
+    def linked_elsewhere(self, address: str, device: bytes) -> None:
+        """A dial was refused because the peer (`device`) keeps the link it already holds with this
+        node: not dialled again while that link lasts (`plan`'s `linked`), at once once it ends."""
+        self.outbound.discard(address)
+        self.book.proved(address, device)
+
     def connected(self, address: str, now: int, device: bytes) -> None:
         """A link this node dialled is up (the peer proved `device`)."""
         self.book.connected(address, now, device)
@@ -189,22 +197,27 @@ class Overlay:
         p = self.book.get(address)
         return p is not None and not p.connected and p.next_attempt <= now and not p.is_banned(now)
 
-    def plan(self, now: int, dialling: set[str] = frozenset()) -> list[OverlayCommand]:
+    def _linked(self, address: str, linked: Collection[bytes]) -> bool:
+        peer = self.book.get(address)
+        return peer is not None and peer.device is not None and peer.device in linked
+
+    def plan(self, now: int, dialling: set[str] = frozenset(),
+             linked: Collection[bytes] = frozenset()) -> list[OverlayCommand]:
         """What to do now: dial every due configured peer, fill a short active view from due
         members of the passive view (random, one per call once the node has a link; from any
         known address if none of the passive view is due),
-        drop dialled links beyond ACTIVE_MAX. Costs O(configured + passive), not O(known)."""
+        drop dialled links beyond ACTIVE_MAX. Never an address whose device is in `linked` (the
+        devices this node holds a link with). Costs O(configured + passive), not O(known)."""
         active = self.links(dialling)
-        # A configured peer is dialled even while it holds an inbound link to us (as before the
-        # overlay: the user asked for that link, and `peers` shows its health by our dials).
         out: list[OverlayCommand] = [Dial(a) for a in sorted(self.configured - self.outbound - set(dialling))
-                                     if self._due(a, now)]
+                                     if self._due(a, now) and not self._linked(a, linked)]
         have = len(active | {c.address for c in out})
         if have < self.active_size:
-            pool = sorted(a for a in self.passive if a not in active and self._due(a, now))
+            pool = sorted(a for a in self.passive
+                          if a not in active and self._due(a, now) and not self._linked(a, linked))
             if not pool:
                 pool = sorted(a for a in self.book_addresses() - active - self.configured
-                              if self._due(a, now) and a not in self.blocked)
+                              if self._due(a, now) and a not in self.blocked and not self._linked(a, linked))
             # One at a time once the node has a link: the peers it dials may dial it too, and
             # links already coming in count before more go out (else every node of a starting
             # network dials ACTIVE_SIZE at once and ends with twice that many).

@@ -293,6 +293,14 @@ class PeerBook:
         peer.last_attempt = now
         peer.last_error = None
 
+    def proved(self, address: str, device: bytes) -> None:
+        """A dial got through the handshake (the peer proved `device`) but the peer kept the link it
+        already holds with us (sync/link_slots.py): the address is that device's, and reachable."""
+        if not isinstance(device, bytes) or len(device) != 32:
+            raise ValueError("a peer device key is 32 bytes")
+        peer = self._peer(address)
+        peer.device, peer.failures, peer.last_error = device, 0, None
+
     def disconnected(self, address: str, now: int, error: str | None, cap_ms: int | None = None) -> None:
         """The connection ended; after an error it is redialled with backoff (at most `cap_ms`),
         else after the base delay."""

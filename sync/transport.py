@@ -30,7 +30,7 @@ from aiohttp import web
 from crypto.keys import SigningKey
 from sync.channel import ChannelError, SecureChannel
 from sync.errors import RemoteProtocolError
-from sync.handshake import NOT_A_MEMBER, REVOKED, CheckPeer, HandshakeError, Initiator, Responder
+from sync.handshake import TOLD_REFUSALS, CheckPeer, HandshakeError, Initiator, Responder
 from sync.link import LinkProtocol, Role
 from sync.link_commands import Admit, Present
 from sync.messages import Credentials, Error, Message, decode, encode
@@ -256,6 +256,10 @@ class Link:
 Progress = Callable[[], int]
 """Bytes received so far on a connection: a handshake waits while this grows."""
 
+SlotCheck = Callable[["Link"], None]
+"""Given an authenticated member's inbound link before the listener presents its credentials;
+raises HandshakeError to refuse it (e.g. a link slot: sync/link_slots.py)."""
+
 
 async def _while_progressing(awaitable: Awaitable[T], stall_s: float, progress: Progress | None) -> T:
     """Await `awaitable`; asyncio.TimeoutError once `stall_s` seconds pass in which no byte arrived
@@ -318,10 +322,10 @@ def _any_key(device: bytes) -> None:
 
 
 async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimits,
-                                progress: Progress | None = None) -> None:
+                                progress: Progress | None = None, slot_check: SlotCheck | None = None) -> None:
     """Credentials first, as the link's protocol says: the dialler presents its own, each side
     stores the peer's (verified like any event) and checks its membership, then the listener
-    presents its own."""
+    asks `slot_check` whether the member may have a link now and only then presents its own."""
     await _present(link, identity, link.protocol.open())
     try:
         message = await _while_progressing(link.receive(None), limits.connect_timeout_s, progress)
@@ -329,10 +333,10 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
         raise HandshakeError("protocol", f"no credentials from the peer in {limits.connect_timeout_s:.0f} s") from None
     except LinkClosed as exc:
         refusal = link.peer_error
-        if refusal is not None and refusal.code == "refused" and refusal.text in (NOT_A_MEMBER, REVOKED):
+        if refusal is not None and refusal.code == "refused" and refusal.text in TOLD_REFUSALS:
             # The peer checked our credentials and refused this device (it may have just learned,
-            # from those very credentials, that this device is revoked).
-            raise HandshakeError(refusal.text, f"the peer refused this device: {refusal.text}") from None
+            # from those very credentials, that this device is revoked), or has no link slot for it.
+            raise HandshakeError(refusal.text, TOLD_REFUSALS[refusal.text], link.peer_device) from None
         raise HandshakeError("protocol", f"no credentials from the peer ({exc})") from None
     try:
         [admit] = link.protocol.receive(message)
@@ -341,6 +345,8 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     assert isinstance(admit, Admit)
     await identity.admit_credentials(admit.events)
     identity.check_peer(link.peer_device)
+    if slot_check is not None:
+        slot_check(link)
     await _present(link, identity, link.protocol.credentials_accepted())
 
 
@@ -351,9 +357,10 @@ async def _present(link: Link, identity: Identity, commands: list) -> None:
 
 
 async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
-                 progress: Progress | None = None) -> tuple[web.WebSocketResponse, Link | None]:
+                 progress: Progress | None = None, slot_check: SlotCheck | None = None) -> tuple[web.WebSocketResponse, Link | None]:
     """Server side of the handshake on an incoming websocket. A refused peer gets the connection
-    closed and nothing else: no network data, no reason beyond the close.
+    closed and nothing else: no network data, no reason beyond the close. `slot_check` may refuse a
+    member with no link slot for it (HandshakeError), once its credentials are checked.
 
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
@@ -369,7 +376,7 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
             if keys.peer_device == bytes(identity.device.public):
                 raise HandshakeError("protocol", "a connection from this node to itself")
             link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
-            await _exchange_credentials(link, identity, limits, progress)
+            await _exchange_credentials(link, identity, limits, progress, slot_check)
     except (HandshakeError, TimeoutError) as exc:
         if isinstance(exc, TimeoutError):
             exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")

@@ -3,7 +3,10 @@
 The connector dials what the overlay (sync/overlay.py) plans: every configured peer whose backoff
 allows it, and announced ones while the active view is short; it closes dialled links the view
 has too many of, and shuffles the passive view now and then. An inbound link from a known peer
-joins the active view and forgives that peer's backoff. Each link is driven by a PeerLink. Only on links it dialled does a node start rounds: at once, then
+joins the active view and forgives that peer's backoff. A peer device holds at most one link, whichever
+side dialled, and a member group a share of the inbound ones (sync/link_slots.py decides; a
+refused dialler is told why in the handshake, a replaced link is closed with the reason).
+Each link is driven by a PeerLink. Only on links it dialled does a node start rounds: at once, then
 every `sync_interval_s` (with jitter), and not while its disk is full. `sync_once` is `solnet
 sync`: dial, one round (and a confirming one if we sent anything), close.
 
@@ -32,11 +35,12 @@ from node.net.peer_directory import PeerDirectory
 from node.net.peer_link import LinkPorts, PeerLink, RoundCut, RoundResult
 from node.net.peer_policy import PeerPolicy
 from node.net.route import Route
+from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import plural
-from sync.handshake import HandshakeError
+from sync.handshake import DUPLICATE_LINK, HandshakeError
 from sync.overlay import Dial, Drop
 from sync.peers import normalize_address
 from sync.proxy import ProxyFailure, check_route
@@ -65,6 +69,8 @@ class Links:
         self.sync_interval_s = sync_interval_s
         self._identity = identity
         self._directory = directory
+        self._slots = SlotKeeper(lambda: bytes(identity().device.public), policy.group_of, directory.name_of,
+                                 lambda: [(link, peer.opened_ms) for link, peer in list(self._open.values())])
         self._health = health
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of)
@@ -99,7 +105,8 @@ class Links:
         inbound = sum(1 for link in self.open() if not link.outbound)
         if inbound >= MAX_INBOUND or self.stopping:
             return web.Response(status=503, text="busy")
-        ws, link = await accept(request, self._identity(), self.route.limits, progress=progress)
+        ws, link = await accept(request, self._identity(), self.route.limits, progress=progress,
+                                slot_check=self._slots.check)
         if link is not None:
             if authenticated is not None:
                 authenticated()
@@ -124,7 +131,8 @@ class Links:
         shuffled = asyncio.get_running_loop().time()
         while True:
             overlay = self._directory.overlay  # replaced by a panic wipe
-            for command in overlay.plan(now_ms(), self._dialling):
+            linked = {link.peer_device for link in self.open()}  # never dialled again while linked
+            for command in overlay.plan(now_ms(), self._dialling, linked):
                 if isinstance(command, Dial):
                     self._dialling.add(command.address)
                     self._tasks.append(asyncio.create_task(self._dial(command.address)))
@@ -140,16 +148,18 @@ class Links:
         overlay = self._directory.overlay
         try:
             link = await self.dial_link(address)
-        except (HandshakeError, ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            # In words, never with the address (proxy and handshake messages hold none).
-            why = str(exc) if isinstance(exc, (HandshakeError, ProxyFailure)) else connection_problem(exc)
-            peer = overlay.book.get(address)
-            if peer is not None:
-                before = peer.last_error
-                delay = overlay.dial_failed(address, now_ms(), why)
-                if why != before or worth_saying_again(peer.failures):
-                    log.info("cannot reach %s (%s); %s in a row, next try in %.0f s", self._directory.label(address),
-                             why, plural(peer.failures, "failure"), delay / 1000)
+        except HandshakeError as exc:
+            if exc.reason == DUPLICATE_LINK and exc.peer_device is not None and overlay.book.get(address):
+                # Dials that crossed (sync/link_slots.py): the peer kept the link it dialled; ours is
+                # not a failure, and the address is not dialled again while that link lasts.
+                log.info("%s keeps the link it already holds with this node", self._directory.label(address))
+                overlay.linked_elsewhere(address, exc.peer_device)
+                return
+            self._dial_failed(address, str(exc))
+            return
+        except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            # In words, never with the address (proxy messages hold none).
+            self._dial_failed(address, str(exc) if isinstance(exc, ProxyFailure) else connection_problem(exc))
             return
         finally:
             self._dialling.discard(address)
@@ -157,9 +167,27 @@ class Links:
             overlay.connected(address, now_ms(), link.peer_device)
         await self._serve(link)
 
+    def _dial_failed(self, address: str, why: str) -> None:
+        overlay = self._directory.overlay
+        peer = overlay.book.get(address)
+        if peer is not None:
+            before = peer.last_error
+            delay = overlay.dial_failed(address, now_ms(), why)
+            if why != before or worth_saying_again(peer.failures):
+                log.info("cannot reach %s (%s); %s in a row, next try in %.0f s", self._directory.label(address),
+                         why, plural(peer.failures, "failure"), delay / 1000)
+
     # --- serving a link -----------------------------------------------------------------------------
     async def _serve(self, link: Link) -> None:
         peer = PeerLink(link, self.ports)
+        replaced, refused = self._slots.take(link, peer.opened_ms)
+        for old, why in replaced:  # closed meanwhile: their own _serve ends them
+            self._tasks.append(asyncio.create_task(old.close("replaced", why)))
+        if refused is not None:
+            await link.close(refused.reason, refused.args[0])
+            if link.address and self._directory.overlay.book.get(link.address) is not None:
+                self._directory.overlay.disconnected(link.address, now_ms(), "the peer holds another link with this node")
+            return
         self._open[link.number] = (link, peer)
         self._gone.pop(link.peer_device, None)
         self.quiet_since = None

@@ -51,6 +51,10 @@ class PeerPolicy:
         if device in blocked or m.group in blocked:
             raise HandshakeError("not_a_member", "this node does not accept links from that device")
 
+    def group_of(self, device: bytes) -> bytes | None:
+        """The member group `device` speaks for (None: none): inbound link slots are shared per group."""
+        return self._log().trust.group_of(device)
+
     def is_member(self, device: bytes) -> bool:
         try:
             self.check_peer(device)

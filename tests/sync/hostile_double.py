@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import os
 import sqlite3
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,8 @@ from crypto.keystore import NodeKeys
 from events.canonical import pack
 from events.format import Event, sign_event
 from node import membership
-from node.home import Home
+from node.demo import localnet
+from node.home import PASSPHRASE_ENV, Home
 from node.log import EventLog, now_ms
 from node.store import Store
 from sync.channel import ChannelError, SecureChannel
@@ -34,7 +36,26 @@ SYNC_PATH = "/sync/v1"
 PASSPHRASE = "hostile peers get nothing"
 
 
+def cli(home: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    """`solnet --home HOME ARGS...`, with the test passphrase."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    env[PASSPHRASE_ENV] = PASSPHRASE
+    # Verify inline in CLI commands: with worker processes, `solnet sync` of many events is killed by
+    # SIGPIPE about one run in four (a bug; see test_sync_worker_lifecycle.py). The node under attack
+    # keeps the default workers.
+    env["SOLNET_VERIFY_WORKERS"] = "0"
+    return subprocess.run([*localnet.solnet_command(), "--home", str(home), *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
 # --- in-process membership ----------------------------------------------------------------------
+
+def certify_device(log: EventLog, group: SigningKey) -> SigningKey:
+    """A fresh device key certified by `group` (its vouch appended to `log`)."""
+    key = SigningKey.generate()
+    log.append(group, "member.vouch", {"subject": bytes(key.public), "role": "device", "encryption_key": os.urandom(32)})
+    return key
+
 
 @dataclass
 class Mole:
@@ -59,10 +80,7 @@ class Mole:
 
     def new_device(self) -> SigningKey:
         """A fresh device key certified by this group (the vouch travels in `credentials()`)."""
-        key = SigningKey.generate()
-        self.log.append(self.keys.group, "member.vouch",
-                        {"subject": bytes(key.public), "role": "device", "encryption_key": os.urandom(32)})
-        return key
+        return certify_device(self.log, self.keys.group)
 
     def credentials(self) -> tuple[bytes, ...]:
         """Every event this mole holds: the founder's chain up to our vouch, then our group's chain."""

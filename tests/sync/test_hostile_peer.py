@@ -17,7 +17,6 @@ import json
 import os
 import socket
 import struct
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,8 @@ from hostile_double import (
     HostilePeer,
     HostileServer,
     Mole,
+    certify_device,
+    cli,
     PeerClosed,
     db_state,
     forge,
@@ -43,7 +44,7 @@ from hostile_double import (
     rebuild_matches_incremental,
 )
 from node.demo import localnet
-from node.home import PASSPHRASE_ENV, Home
+from node.home import Home
 from node.demo.localnet import LocalNode
 from node.pending_queue import PENDING_LIMITS
 from sync.handshake import Initiator
@@ -126,17 +127,6 @@ class Target:
         return bool(query(self.db, "SELECT 1 FROM events WHERE id=?", (event_id,)))
 
 
-def cli(home: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
-    env[PASSPHRASE_ENV] = PASSPHRASE
-    # Verify inline in CLI commands: with worker processes, `solnet sync` of many events is killed by
-    # SIGPIPE about one run in four (a bug; see test_sync_worker_lifecycle.py). The node under attack
-    # keeps the default workers.
-    env["SOLNET_VERIFY_WORKERS"] = "0"
-    return subprocess.run([*localnet.solnet_command(), "--home", str(home), *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
-
-
 def honest_sync(target: Target) -> dict:
     """`solnet sync` from the honest Bristol home to the target: it must work and refuse nothing."""
     started = time.monotonic()
@@ -171,9 +161,7 @@ def target(tmp_path_factory):
     founder_log, founder_keys = calais.home.log(), calais.home.keys(PASSPHRASE)
     try:
         mole = Mole.admit(root, founder_log, founder_keys)
-        probe = SigningKey.generate()
-        founder_log.append(founder_keys.group, "member.vouch",
-                           {"subject": bytes(probe.public), "role": "device", "encryption_key": os.urandom(32)})
+        probe = certify_device(founder_log, founder_keys.group)
         founder_log.append(founder_keys.device, "need", {"category": "blankets", "quantity": 40, "region": "calais"})
         founder_log.append(founder_keys.device, "action", {"title": "Vigil", "region": "calais", "type": "protest",
                                                            "starts_at": int(time.time() * 1000) + 86_400_000})

@@ -245,3 +245,17 @@ def test_an_own_address_not_yet_bound_is_no_error() -> None:
     """A node listening on port 0 knows its own port only once bound: the overlay starts anyway."""
     overlay = Overlay(PeerBook(random.Random(1)), random.Random(1), own={"http://127.0.0.1:0", "127.0.0.1:7700"})
     assert not overlay.learn("127.0.0.1:7700", "announce")  # its own bound address is still never learned
+
+
+def test_no_address_is_dialled_whose_device_holds_a_link_either_way():
+    """One link per device (sync/link_slots.py): a configured peer that dialled us is not dialled
+    back (that dial would replace its link), nor is an announced address of a linked device."""
+    o = overlay()
+    o.learn(addr(1), "config")
+    o.learn(addr(2), "announce")
+    for address in (addr(1), addr(2)):
+        o.connected(address, 0, device(int(address[8])))
+        o.disconnected(address, 0, "connection closed")
+    linked = {device(1), device(2)}
+    assert dials(o.plan(RETURN_CAP_MS, linked=linked)) == []
+    assert set(dials(o.plan(RETURN_CAP_MS, linked={device(2)}))) == {addr(1)}

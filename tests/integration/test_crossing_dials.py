@@ -1,0 +1,41 @@
+"""Two real `solnet run` processes that each have the other as a configured peer dial each other at
+the same moment: they end with exactly one working link between them, the same one on both sides,
+and it stays (no pair of links closing each other, no flapping) while events cross it both ways.
+`solnet peers` shows one entry per device."""
+from __future__ import annotations
+
+from local_cluster import Cluster, cli_json, holds, log_text, open_links, publish_action
+from node.demo import localnet
+from node.demo.localnet import LocalNode
+
+STABLE_MS = 4_000  # rounds run 1 s apart: the one link must carry them this long, unchanged
+
+
+def linked(node: LocalNode) -> list[dict]:
+    return [p for p in cli_json(node, "peers") if p.get("connected")]
+
+
+def test_two_nodes_dialling_each_other_at_once_keep_one_link(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    localnet.ring([calais, bristol])  # each has the other configured: both dial from their first second
+    cluster.start(calais, wait=False)
+    cluster.start(bristol, wait=False)
+    cluster.wait(lambda: open_links(calais) == 1 and open_links(bristol) == 1
+                 and len(linked(calais)) == 1 and len(linked(bristol)) == 1, 20, "one link between the two nodes")
+    [c], [b] = linked(calais), linked(bristol)
+    # The same link on both sides: one dialled it, the other accepted it.
+    assert {c["direction"], b["direction"]} == {"inbound", "outbound"}, (c, b)
+    dialler, first = (calais, c) if c["direction"] == "outbound" else (bristol, b)
+
+    # Events cross it both ways; rounds run on it for a while; it is still the one, same link.
+    one = publish_action(calais, "From Calais")
+    two = publish_action(bristol, "From Bristol", region="bristol")
+    cluster.wait(lambda: holds(bristol, one) and holds(calais, two), 20, "events both ways")
+    cluster.wait(lambda: (linked(dialler) or [{}])[0].get("last_sync", 0) >= first["connected_since"] + STABLE_MS,
+                 30, "rounds on the link for a few seconds")
+    for node, before in ((calais, c), (bristol, b)):
+        assert open_links(node) == 1, log_text(node)
+        [now] = linked(node)
+        assert now["connected_since"] == before["connected_since"], (before, now, log_text(node))
+        assert len([p for p in cli_json(node, "peers") if p.get("device") == now["device"]]) == 1, cli_json(node, "peers")
+        assert log_text(node).count(" disconnected") <= 1, log_text(node)  # at most the crossing's loser

@@ -1,0 +1,80 @@
+"""The link-slot decisions (sync/link_slots.py), fed facts directly: one link per device, the same
+choice on both sides of two crossing dials, and a cap on inbound links per group."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from sync.handshake import DUPLICATE_LINK, GROUP_FULL, HandshakeError
+from sync.link_slots import CROSSED, MAX_INBOUND_PER_GROUP, RACE_WINDOW_MS, REPLACED, Replace, Slot, place
+
+SMALL, LARGE = bytes(31) + b"\x01", b"\xff" * 32  # two device keys, SMALL < LARGE
+GROUP = b"g" * 32
+_numbers = itertools.count(1)
+
+
+def slot(device: bytes, *, outbound: bool, at: int, group: bytes | None = GROUP) -> Slot:
+    return Slot(next(_numbers), device, group, outbound, at)
+
+
+def test_the_same_dialler_again_replaces_its_older_link_at_once() -> None:
+    """A peer that restarted (or whose link died unseen) dials again: it gets in, the old link goes."""
+    old = slot(LARGE, outbound=False, at=0)
+    new = slot(LARGE, outbound=False, at=1)
+    assert place(SMALL, new, [old]) == [Replace(old.number, REPLACED)]
+
+
+def test_many_links_from_one_device_hold_one_slot() -> None:
+    links: list[Slot] = []
+    for t in range(100):
+        new = slot(LARGE, outbound=False, at=t)
+        gone = {r.number for r in place(SMALL, new, links)}
+        links = [s for s in links if s.number not in gone] + [new]
+    assert len(links) == 1
+
+
+@pytest.mark.parametrize("gap", [0, 5, RACE_WINDOW_MS - 1])
+def test_crossing_dials_keep_the_same_link_on_both_sides(gap: int) -> None:
+    """A dials B and B dials A at once; whichever link each side saw first, both keep the link
+    dialled by the smaller key (never each a different one, which would close both)."""
+    for first_at_a, first_at_b in itertools.product([True, False], repeat=2):
+        # At A (SMALL): its own dial is outbound. At B (LARGE): A's dial is inbound.
+        a_dial_at_a = slot(LARGE, outbound=True, at=0 if first_at_a else gap)
+        b_dial_at_a = slot(LARGE, outbound=False, at=gap if first_at_a else 0)
+        a_dial_at_b = slot(SMALL, outbound=False, at=0 if first_at_b else gap)
+        b_dial_at_b = slot(SMALL, outbound=True, at=gap if first_at_b else 0)
+        kept_at_a = _survivor(SMALL, *sorted([a_dial_at_a, b_dial_at_a], key=lambda s: s.opened_ms))
+        kept_at_b = _survivor(LARGE, *sorted([a_dial_at_b, b_dial_at_b], key=lambda s: s.opened_ms))
+        assert kept_at_a is a_dial_at_a and kept_at_b is a_dial_at_b  # A's dial: SMALL dialled it
+
+
+def _survivor(own: bytes, old: Slot, new: Slot) -> Slot:
+    try:
+        replaced = place(own, new, [old])
+    except HandshakeError as exc:
+        assert exc.reason == DUPLICATE_LINK and CROSSED in str(exc)
+        return old
+    assert replaced == [Replace(old.number, CROSSED)]
+    return new
+
+
+def test_an_old_link_the_other_way_is_replaced() -> None:
+    """We dialled the peer long ago; now it dials us: it lost that link (restarted), so the newer wins
+    even though our dial is the one the smaller key made."""
+    old = slot(LARGE, outbound=True, at=0)
+    new = slot(LARGE, outbound=False, at=RACE_WINDOW_MS)
+    assert place(SMALL, new, [old]) == [Replace(old.number, REPLACED)]
+
+
+def test_a_group_gets_a_share_of_the_inbound_slots() -> None:
+    devices = [bytes([i]) * 32 for i in range(1, MAX_INBOUND_PER_GROUP + 2)]
+    links = [slot(d, outbound=False, at=0) for d in devices[:MAX_INBOUND_PER_GROUP]]
+    with pytest.raises(HandshakeError) as refused:
+        place(SMALL, slot(devices[-1], outbound=False, at=1), links)
+    assert refused.value.reason == GROUP_FULL
+    # Another group, a link this node dialled, and a device of the full group dialling again get in.
+    assert place(SMALL, slot(devices[-1], outbound=False, at=1, group=b"h" * 32), links) == []
+    assert place(SMALL, slot(devices[-1], outbound=True, at=1), links) == []
+    again = slot(devices[0], outbound=False, at=1)
+    assert place(SMALL, again, links) == [Replace(links[0].number, REPLACED)]
