@@ -1,12 +1,15 @@
-"""Who holds a link slot: at most one link per peer device, and a share of the inbound links per
+"""Who holds a link slot: at most two links per peer device, and a share of the inbound links per
 member group. Pure decisions (no sockets, no clock: `now` is given in ms); node/net/links.py
 carries them out.
 
-One link per device, whichever side dialled. When a second link with the same device comes up:
-- Same dialler as the open link: the newer replaces the older. A node never dials a device it holds
-  a link with, so a second dial means the dialler lost its side of the first (it restarted, or the
-  link died unseen): it must get in at once. An attacker gains nothing by it: its new link costs it
-  the old one, so one device holds one slot however often it dials.
+At most two links per device, and only two if the same side dialled both. When a second link
+with the same device comes up:
+- Same dialler as the open link: both stay, and a third replaces the oldest. A node never dials a
+  device it holds a link with, so a second dial is either the dialler having lost its side of the
+  first (it restarted, or the link died unseen: it must get in at once, and the dead link goes at
+  the next such dial or at the watchdog) or a one-off `solnet sync` run beside that device's
+  running node, with the same key (it must not cut the node's link, nor the node's redial cut it).
+  An attacker gains nothing by dialling more: one device holds two slots however often it dials.
 - Opposite dialler, both links opened within RACE_WINDOW_MS: the two nodes dialled each other at
   once. Each side sees both links, and each keeps the link dialled by the smaller device key, so
   both keep the same one (were it "the newer", each might keep a different link and both would close).
@@ -28,6 +31,7 @@ from sync.handshake import DUPLICATE_LINK, GROUP_FULL, HandshakeError
 # connect timeout); well beyond that, two links of opposite direction are not a crossing.
 RACE_WINDOW_MS = 30_000
 MAX_INBOUND_PER_GROUP = 8
+SAME_DIALLER = 2  # links with one device that the same side dialled (see the module docstring)
 
 REPLACED = "a newer link between the same two devices replaces this one"
 CROSSED = "both nodes dialled each other at once; the link dialled by the smaller device key is kept"
@@ -71,16 +75,21 @@ def place(own: bytes, new: Slot, slots: Iterable[Slot]) -> list[Replace]:
     it replaces, or HandshakeError (DUPLICATE_LINK, GROUP_FULL) if it is refused."""
     replaced: list[Replace] = []
     same_group = 0
+    same_dialler: list[Slot] = []
     for old in slots:
         if old.number == new.number:
             continue
-        if old.device == new.device:
+        if old.device == new.device and old.outbound == new.outbound:
+            same_dialler.append(old)
+        elif old.device == new.device:
             why = CROSSED if crossed(old, new) else REPLACED
             if not keeps_new(own, old, new):
                 raise HandshakeError(DUPLICATE_LINK, f"the link already open with that device is kept ({why})")
             replaced.append(Replace(old.number, why))
         elif not new.outbound and not old.outbound and new.group is not None and old.group == new.group:
             same_group += 1
+    same_dialler.sort(key=lambda slot: (slot.opened_ms, slot.number))
+    replaced += [Replace(old.number, REPLACED) for old in same_dialler[:max(0, len(same_dialler) + 1 - SAME_DIALLER)]]
     if not new.outbound and same_group >= MAX_INBOUND_PER_GROUP:
         raise HandshakeError(GROUP_FULL, f"its group already holds {same_group} inbound links here "
                                          f"(at most {MAX_INBOUND_PER_GROUP} per group)")

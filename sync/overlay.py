@@ -22,8 +22,8 @@ each address's health and backoff; this module adds the two views and the decisi
   outage), a configured one at least every CONFIGURED_RETRY_MS, however long it has been away;
   others back off to minutes.
 - No address is dialled whose device this node already holds a link with, either way (`plan`'s
-  `linked`): one link between two nodes is enough (each round goes both ways), and a node holds at
-  most one link per device (sync/link_slots.py), so a second dial would replace the first.
+  `linked`): one link between two nodes is enough (each round goes both ways), and the links a
+  peer keeps with one device are bounded (sync/link_slots.py): more dials would replace the first.
 
 Only links this node dialled are dropped to shrink an overfull active view (the peer that dialled
 us chose that link); a configured peer's link is never dropped.

@@ -3,8 +3,8 @@
 The connector dials what the overlay (sync/overlay.py) plans: every configured peer whose backoff
 allows it, and announced ones while the active view is short; it closes dialled links the view
 has too many of, and shuffles the passive view now and then. An inbound link from a known peer
-joins the active view and forgives that peer's backoff. A peer device holds at most one link, whichever
-side dialled, and a member group a share of the inbound ones (sync/link_slots.py decides; a
+joins the active view and forgives that peer's backoff. A peer device holds at most two links (its node's
+and a one-off `solnet sync`'s), and a member group a share of the inbound ones (sync/link_slots.py decides; a
 refused dialler is told why in the handshake, a replaced link is closed with the reason).
 Each link is driven by a PeerLink. Only on links it dialled does a node start rounds: at once, then
 every `sync_interval_s` (with jitter), and not while its disk is full. `sync_once` is `solnet

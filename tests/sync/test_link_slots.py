@@ -7,7 +7,8 @@ import itertools
 import pytest
 
 from sync.handshake import DUPLICATE_LINK, GROUP_FULL, HandshakeError
-from sync.link_slots import CROSSED, MAX_INBOUND_PER_GROUP, RACE_WINDOW_MS, REPLACED, Replace, Slot, place
+from sync.link_slots import (CROSSED, MAX_INBOUND_PER_GROUP, RACE_WINDOW_MS, REPLACED, SAME_DIALLER, Replace, Slot,
+                             place)
 
 SMALL, LARGE = bytes(31) + b"\x01", b"\xff" * 32  # two device keys, SMALL < LARGE
 GROUP = b"g" * 32
@@ -18,20 +19,24 @@ def slot(device: bytes, *, outbound: bool, at: int, group: bytes | None = GROUP)
     return Slot(next(_numbers), device, group, outbound, at)
 
 
-def test_the_same_dialler_again_replaces_its_older_link_at_once() -> None:
-    """A peer that restarted (or whose link died unseen) dials again: it gets in, the old link goes."""
-    old = slot(LARGE, outbound=False, at=0)
-    new = slot(LARGE, outbound=False, at=1)
-    assert place(SMALL, new, [old]) == [Replace(old.number, REPLACED)]
+def test_the_same_dialler_again_gets_in_at_once_and_a_third_link_replaces_the_oldest() -> None:
+    """A peer that restarted (or whose link died unseen) dials again, or runs a one-off `solnet sync`
+    beside its node: it gets in at once, and neither cuts the other; a third link takes the oldest's slot."""
+    first = slot(LARGE, outbound=False, at=0)
+    second = slot(LARGE, outbound=False, at=1)
+    assert place(SMALL, second, [first]) == []
+    third = slot(LARGE, outbound=False, at=2)
+    assert place(SMALL, third, [second, first]) == [Replace(first.number, REPLACED)]
 
 
-def test_many_links_from_one_device_hold_one_slot() -> None:
+def test_many_links_from_one_device_hold_two_slots() -> None:
     links: list[Slot] = []
     for t in range(100):
         new = slot(LARGE, outbound=False, at=t)
         gone = {r.number for r in place(SMALL, new, links)}
         links = [s for s in links if s.number not in gone] + [new]
-    assert len(links) == 1
+    assert len(links) == SAME_DIALLER == 2
+    assert [s.opened_ms for s in links] == [98, 99]  # the newest stay
 
 
 @pytest.mark.parametrize("gap", [0, 5, RACE_WINDOW_MS - 1])
@@ -77,4 +82,6 @@ def test_a_group_gets_a_share_of_the_inbound_slots() -> None:
     assert place(SMALL, slot(devices[-1], outbound=False, at=1, group=b"h" * 32), links) == []
     assert place(SMALL, slot(devices[-1], outbound=True, at=1), links) == []
     again = slot(devices[0], outbound=False, at=1)
-    assert place(SMALL, again, links) == [Replace(links[0].number, REPLACED)]
+    assert place(SMALL, again, links) == []  # its second link (a restart, a one-off sync)
+    third = slot(devices[0], outbound=False, at=2)
+    assert place(SMALL, third, [*links, again]) == [Replace(links[0].number, REPLACED)]

@@ -22,7 +22,7 @@ from crypto.keys import SigningKey
 from hostile_double import PASSPHRASE, HostilePeer, Mole, PeerClosed, certify_device, cli, honest_round
 from node.demo import localnet
 from node.demo.localnet import LocalNode
-from sync.link_slots import MAX_INBOUND_PER_GROUP
+from sync.link_slots import MAX_INBOUND_PER_GROUP, SAME_DIALLER
 
 pytestmark = pytest.mark.integration
 
@@ -97,20 +97,20 @@ async def _closed_with(peer: HostilePeer, code: str) -> PeerClosed:
 
 async def test_one_device_holds_one_link_and_its_group_a_share_leaving_room_for_honest_ones(target):
     """The review's attack: one certified device opens link after link (each answers pings). Each new
-    one replaces the last, so it never holds more than one slot; the group's other devices fill
-    its share and the next is refused in words; an honest member still gets in at once."""
+    one replaces the oldest beyond two, so it never holds more than two slots; the group's other
+    devices fill its share and the next is refused in words; an honest member still gets in at once."""
     key = target.mole.new_device()
     peers = [await target.dial(key) for _ in range(12)]
     try:
-        for old in peers[:-1]:
+        for old in peers[:-SAME_DIALLER]:
             closed = await _closed_with(old, "replaced")
             assert "newer link" in closed.error.text, closed
-        # `solnet peers` (as status, the API and the dashboard) shows the device once, connected.
-        assert await _wait(lambda: [p["connected"] for p in target.peers()
-                                    if p.get("device") == bytes(key.public).hex()] == [True]), \
+        # `solnet peers` (as status, the API and the dashboard) shows the device, connected.
+        assert await _wait(lambda: {p["connected"] for p in target.peers()
+                                    if p.get("device") == bytes(key.public).hex()} == {True}), \
             target.peers()
-        # The group's share: MAX_INBOUND_PER_GROUP devices in all, one link each...
-        for _ in range(MAX_INBOUND_PER_GROUP - 1):
+        # The group's share: MAX_INBOUND_PER_GROUP links in all (the two above, one per other device)...
+        for _ in range(MAX_INBOUND_PER_GROUP - SAME_DIALLER):
             peers.append(await target.dial(target.mole.new_device()))
         # ...and the next device of the group is refused, with the reason.
         with pytest.raises(PeerClosed) as refused:
@@ -127,7 +127,7 @@ async def test_one_device_holds_one_link_and_its_group_a_share_leaving_room_for_
 async def test_a_peer_whose_link_died_unseen_is_let_in_again_at_once(target):
     """A peer's link dies without a close (it stopped reading: no pong, no FIN), then the peer
     restarts and dials again: it is accepted and runs a round at once, not after the dead link's
-    watchdog; the dead link is the one closed."""
+    watchdog; a further dial closes the dead link, the oldest."""
     key = target.mole.new_device()
     dead = await target.dial(key)  # never read again: silent, as a link whose path died
     try:
@@ -135,6 +135,8 @@ async def test_a_peer_whose_link_died_unseen_is_let_in_again_at_once(target):
         seconds = await asyncio.wait_for(
             honest_round(target.address, target.network_id, key, target.mole.credentials()), 10)
         assert seconds < RESPONSIVE_S and time.monotonic() - started < RESPONSIVE_S, seconds
+        again = [await target.dial(key) for _ in range(SAME_DIALLER)]  # the oldest beyond two goes
         await _closed_with(dead, "replaced")
+        await asyncio.gather(*(peer.close() for peer in again), return_exceptions=True)
     finally:
         await dead.close()
