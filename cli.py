@@ -1228,11 +1228,15 @@ class QuietParser(argparse.ArgumentParser):
     printed with the whole usage and an exit of its own."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:") and GLOBAL_AFTER_COMMAND.search(message):
+            # `solnet status --home calais`: the home is the program's option, not the command's
+            raise UsageError(f"{message}: --home goes before the command, as in `solnet --home calais status`")
         if ARGPARSE_OWN.match(message):  # argparse's own wording says what, not how: add where to look
             message += f" (`{self.prog} --help` shows the usage)"
         raise UsageError(message)
 
 
+GLOBAL_AFTER_COMMAND = re.compile(r"(?:^|\s|:)--home(?:\s|=|$)")
 ARGPARSE_OWN = re.compile(r"the following arguments are required|unrecognized arguments|"
                           r"argument [^:]+: (invalid choice|expected|invalid \w+ value|not allowed|ignored)")
 

@@ -188,3 +188,13 @@ def test_damaged_database_is_a_storage_error(network, cli):
         result = cli.run(network.a, *args, ok=False)
         assert result.returncode == 4, (args, result.stderr)
         assert "database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_home_after_the_command_says_where_it_goes(network, cli):
+    """`solnet status --home calais`, the newcomer's first try: told where --home goes."""
+    for option in (("--home", str(network.a)), (f"--home={network.a}",)):
+        result = cli.run(None, "status", *option, ok=False)
+        assert result.returncode == 2, result.stderr
+        assert "--home goes before the command, as in `solnet --home calais status`" in result.stderr, result.stderr
+    other = cli.run(None, "status", "--homes", ok=False)  # another unknown option keeps the usual words
+    assert "--home goes before" not in other.stderr and "shows the usage" in other.stderr
