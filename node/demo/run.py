@@ -60,6 +60,14 @@ POLL_S = 0.1
 CAUGHT_UP_TIMEOUT_S = 30.0
 
 
+
+def unclean_stops(codes: dict[str, int], stop_requested: bool) -> str:
+    """The nodes that did not stop cleanly, in words ('' if all did). A node stopped while it was
+    still starting (Ctrl-C at once) has no handler for the stop yet: it ends by the signal itself
+    (-SIGTERM), which is what was asked for, not a failure."""
+    return ", ".join(f"{name} (exit code {code})" for name, code in codes.items()
+                     if code != 0 and not (stop_requested and code == -signal.SIGTERM))
+
 class DemoError(SolnetError):
     """The demo cannot start as asked; the message says why and what to do."""
 
@@ -289,9 +297,9 @@ class Demo:
             dn.log.store.close()
         running = [dn.node for dn in self.nodes if dn.node.proc is not None]
         codes = localnet.stop_all(running, STOP_TIMEOUT_S)
-        unclean = {name: c for name, c in codes.items() if c != 0}
-        if unclean:
-            self.say(f"warning: nodes that did not stop cleanly (exit codes): {unclean}", always=True)
+        said = unclean_stops(codes, bool(self.stop_requested))
+        if said:
+            self.say(f"warning: nodes that did not stop cleanly: {said}", always=True)
             code = 1
         ports = [n.port for n in running]
         if not localnet.wait_until(lambda: not any(localnet.is_listening(p) for p in ports), PORT_FREE_TIMEOUT_S):

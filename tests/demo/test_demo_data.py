@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from events.kinds import KINDS
 from events.sealed import SEALABLE
+from node.demo.run import unclean_stops
 from node.demo.samples import ACTIVITY, GROUPS, SAMPLES, At, Ref, needs_network
 from node.publishing import kind_by_name, parse_fields
 
@@ -67,3 +68,12 @@ def test_the_coordinators_desk_has_something_in_every_column() -> None:
     assert any(isinstance(s.fields["starts_at"], At) and s.fields["starts_at"].hours < 0
                for s in SAMPLES if s.kind == "action")
     assert {s.fields["languages"] for s in SAMPLES if s.kind == "resource"} >= {"ar", "fa"}
+
+
+def test_a_node_stopped_while_starting_is_no_unclean_stop_and_others_are_said_in_words() -> None:
+    # Ctrl-C at once: a node still starting ends by the stop signal itself, as asked.
+    assert unclean_stops({"Calais": -15, "Brighton": 0}, stop_requested=True) == ""
+    # Not asked to stop, or another failure: said in words, not as a Python dict.
+    assert unclean_stops({"Calais": -15, "Brighton": 0}, stop_requested=False) == "Calais (exit code -15)"
+    assert unclean_stops({"Bristol": 1, "Cardiff": -9}, stop_requested=True) == \
+        "Bristol (exit code 1), Cardiff (exit code -9)"
