@@ -52,6 +52,7 @@ CONNECT_INTERVAL_S = 0.5
 SHUFFLE_S = 60.0  # how often the passive view takes in other known addresses
 MAX_INBOUND = 64
 GONE_KEPT = 256  # peers whose links ended, remembered for "cut off since" (the oldest are forgotten)
+SYNC_DONE = "sync_done"  # how `solnet sync` closes its link: a visit that ended, not a peer cut off
 
 
 def worth_saying_again(failures: int) -> bool:
@@ -202,7 +203,9 @@ class Links:
             await peer.serve()
         finally:
             self._open.pop(link.number, None)
-            self._remember_gone(link.peer_device)
+            # A `solnet sync` that came and went is no peer cut off (it was never a running node).
+            visit = link.peer_error is not None and link.peer_error.code == SYNC_DONE
+            self._remember_gone(link.peer_device, visit=visit)
             if rounds:
                 rounds.cancel()
             if link.address and overlay.book.get(link.address) is not None:  # not removed meanwhile
@@ -211,11 +214,11 @@ class Links:
                 overlay.inbound_ended(inbound)
             log.info("%s disconnected", name)
 
-    def _remember_gone(self, device: bytes) -> None:
+    def _remember_gone(self, device: bytes, visit: bool = False) -> None:
         now = now_ms()
         if not self._open:
             self.quiet_since = now
-        if any(link.peer_device == device for link, _ in self._open.values()):
+        if visit or any(link.peer_device == device for link, _ in self._open.values()):
             return
         self._gone[device] = now
         while len(self._gone) > GONE_KEPT:
@@ -308,7 +311,7 @@ class Links:
             raise
         finally:
             await link.drain()
-            await link.close()
+            await link.close(SYNC_DONE, "one sync round done; this was not a running node")
             try:
                 await reader  # ends at once: the link is closed and nothing is left to store
             finally:

@@ -13,8 +13,8 @@ import pytest
 
 from events.canonical import pack
 from events.format import sign_event
-from local_cluster import (Cluster, cli, cli_env, cli_json, descendants, event_ids, publish, publish_action, query,
-                           status)
+from local_cluster import (Cluster, api, cli, cli_env, cli_json, descendants, event_ids, publish, publish_action,
+                           query, status)
 from node.demo import localnet
 from node.demo.localnet import LocalNode
 from sync.peers import PeerLimits
@@ -174,3 +174,18 @@ def test_a_sync_beside_the_running_node_leaves_that_nodes_status_alone(cluster: 
     assert after["pid"] == bristol.proc.pid and after.get("port") == before.get("port"), after
     link = cli_json(bristol, "dashboard-link")["url"]
     assert f":{bristol.port}/" in link and f":{calais.port}/" not in link, link
+
+
+def test_a_one_off_sync_is_not_listed_as_a_peer_cut_off(cluster: Cluster) -> None:
+    """`solnet sync` from another group's home is a visit: once it is done, the node it synced with
+    does not list that group as a peer "cut off since" (an alarm for a link that is meant to end)."""
+    calais, lille = cluster.network([("Calais", "calais"), ("Lille", "lille")])
+    cluster.start(calais)
+    cli(lille, "sync", calais.address)
+    lille_device = lille.home.config().device_id
+
+    def live() -> list[dict]:  # as the node sees its peers now (the API; `peers` shows what it saved)
+        return [p for p in api(calais, "/api/v1/peers")["peers"] if p.get("device") == lille_device]
+
+    cluster.wait(lambda: not any(p.get("connected") for p in live()), 10, "the visit's link closed on Calais")
+    assert not any(p.get("cut_off_since") for p in live()), live()
