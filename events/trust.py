@@ -33,7 +33,13 @@ Who may revoke whom, and from when.
     equal ones the one shown is the earliest (then by author, then by event id). Revocation wins
     over admission: a group that any of its admitters revoked is revoked, whoever else admitted it.
   - A key that signed two different events at one seq (a fork) is treated as revoked from that
-    seq: nothing it signs from there counts, as a peer or as a recipient of private details.
+    seq: nothing it signs from there counts, as a peer, as a recipient of private details, as a
+    voucher or as a revoker of itself. Its revocations of others are the exception: those it
+    signed at or after the fork point, in either branch, still count (while it may revoke at
+    that seq, that is below any revocation of it by others or by itself before the fork). A fork
+    proves the key is in two hands, and nothing says which is the owner's: taking authority away
+    is safe either way, while letting the fork void them would let whoever copied a group key
+    undo the owner's revocation of a stolen device by signing one more event (`Member.may_revoke`).
   - What a key signed before its revocation point keeps its effect: a group revoked from seq n
     keeps the devices it certified and the groups it admitted before n (revoking from seq 1, the
     default for a group, takes everything).
@@ -97,8 +103,14 @@ class Member:
     admitters: tuple[bytes, ...] = ()
     wave: int = 0
 
+    revokes_until: int | None = None  # the first seq whose revocations no longer count (a fork aside)
+
     def may_sign(self, seq: int) -> bool:
         return self.revoked_from is None or seq < self.revoked_from
+
+    def may_revoke(self, seq: int) -> bool:
+        """Whether a revocation this key signed at `seq` can count: a fork does not end it."""
+        return self.revokes_until is None or seq < self.revokes_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,22 +223,24 @@ class TrustGraph:
         revocations: dict[bytes, Revocation] = {}
         effects: dict[bytes, str | None] = {}
 
-        def may_sign(key: bytes, seq: int) -> bool:
+        def may_revoke(key: bytes, seq: int) -> bool:
             m = members.get(key)
-            return m is not None and m.may_sign(seq)
+            return m is not None and m.may_revoke(seq)
 
         def settle(member: Member, authorised) -> Member:
             """Fix `member`'s revocation point from the revocations that count (its revokers'
-            own points are settled already: authority only flows outward)."""
+            own points are settled already: authority only flows outward). A self-revocation
+            counts only below the fork point: in the other hand's branch it could void the
+            revocations the owner signs after the fork."""
             fork_at = self._forks.get(member.key)
             valid = [r for r in revokes_of.get(member.key, ())
-                     if r.by != member.key and authorised(r.by) and may_sign(r.by, r.seq)]
-            limit = min([r.from_seq for r in valid] + ([fork_at] if fork_at is not None else []), default=None)
+                     if r.by != member.key and authorised(r.by) and may_revoke(r.by, r.seq)]
+            limit = min((r.from_seq for r in valid), default=None)
             for r in sorted((r for r in revokes_of.get(member.key, ()) if r.by == member.key),
                             key=_revocation_order_by_seq):
                 if r.from_seq <= r.seq:
                     continue  # a key revoking itself from its own revocation on: it would erase itself
-                if limit is None or r.seq < limit:
+                if (limit is None or r.seq < limit) and (fork_at is None or r.seq < fork_at):
                     valid.append(r)
                     limit = r.from_seq if limit is None else min(limit, r.from_seq)
             best = min(valid, key=_revocation_order, default=None)
@@ -234,7 +248,8 @@ class TrustGraph:
                 revocations[member.key] = Revocation(member.key, member.key, fork_at, reason="fork", fork=True)
             elif best is not None:
                 revocations[member.key] = best
-            return replace(member, revoked_from=limit)
+            revoked_from = limit if fork_at is None else min(fork_at, limit if limit is not None else fork_at)
+            return replace(member, revoked_from=revoked_from, revokes_until=limit)
 
         def device_claim_ok(v: Vouch, group: bytes) -> bool:
             if v.subject in consented:
@@ -318,8 +333,10 @@ class TrustGraph:
     def _revoke_effect(self, r: Revocation, members: dict[bytes, Member],
                        revocations: dict[bytes, Revocation]) -> str | None:
         author = members.get(r.by)
-        if author is None or not author.may_sign(r.seq):
+        if author is None or not author.may_revoke(r.seq):
             return NO_EFFECT_VOUCHER_OUTSIDE
+        if r.by == r.subject and not author.may_sign(r.seq):
+            return NO_EFFECT_VOUCHER_OUTSIDE  # a forked key revoking itself past its fork point
         if r.subject not in members:
             return NO_EFFECT_UNKNOWN
         if not self._authorised(r.by, r.subject, members):

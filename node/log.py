@@ -135,6 +135,11 @@ class EventLog:
                 head, kept = self.store.known_seqs(author)
                 complete_to[author] = _contiguous(head, kept)
             rows.append((facts, author, seq, seq <= complete_to[author]))
+        forks = self.store.fork_points()
+        for event_id, author, seq, wire in self.store.frozen_revocations():
+            facts = read(wire, lambda: _pending_trust_facts(wire))
+            if facts is not None and author in forks:  # counts once its chain below the fork is known
+                rows.append((facts, author, seq, self.store.head(author)[0] >= forks[author] - 1))
         for (event_id, kind, f, ts), author, seq, complete in rows:
             if kind == "member.vouch":
                 vouches.append(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name"),
@@ -142,7 +147,7 @@ class EventLog:
             else:
                 revokes.append(Revocation(f["subject"], author, f["from_seq"], ts, f.get("reason"), seq, event_id,
                                           complete=complete))
-        return TrustGraph(self.genesis.founders, vouches, revokes, self.store.fork_points())
+        return TrustGraph(self.genesis.founders, vouches, revokes, forks)
 
     def _bump_trust_version(self) -> None:
         version = int(self.store.get_meta("trust_version") or b"0") + 1
@@ -172,6 +177,11 @@ class EventLog:
                     if fork_at is None or seq < fork_at:
                         self._keep_aside(event_id, key, seq, kind, wire, reason, now)
         old, new = before.member(key), after.member(key)
+        if fork_at is not None and new is not None and new.revokes_until is not None:
+            # Its revocations past the fork point go once they no longer count: a frozen key's
+            # flood of them ends with its revocation.
+            if self.store.drop_frozen_revocations(key, new.revokes_until):
+                self._trust_changed(heads, now)
         if new is not None and old is not None and (old.role, old.group) != (new.role, new.group):
             for n, wire in self.store.events_of(key, limit):
                 ev = decode_event(wire)
@@ -398,8 +408,17 @@ class EventLog:
         author, seq = header.author, header.seq
         fork_at = self.trust.fork_point(author)
         if fork_at is not None and seq >= fork_at:
-            raise InvalidEvent(E.FROZEN, f"author is frozen from seq {fork_at}: it signed two different events "
-                                         "there, so nothing it signs from there counts")
+            frozen = f"author is frozen from seq {fork_at}: it signed two different events there"
+            if header.kind != "member.revoke":
+                raise InvalidEvent(E.FROZEN, f"{frozen}, so nothing it signs from there counts but its revocations")
+            if facts is not None and facts.problem is not None:
+                raise InvalidEvent(*facts.problem)
+            if self.store.has_frozen_revocation(ev.id):
+                return Outcome(ev.id, DUPLICATE)
+            refusal = self._keep_past_fork(ev, _body_fields(ev), now)
+            if refusal is None:
+                self._trust_changed(heads, now)
+            raise InvalidEvent(E.FROZEN, f"{frozen}; " + (refusal or "this revocation of its is kept: it still counts"))
         member = self.trust.member(author)
         if member is None:
             return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now, heads, hold,
@@ -575,11 +594,47 @@ class EventLog:
         if other[1]:
             evidence.append((other[0], fork_seq, ev.id, other[1]))
         self.store.record_fork(author, fork_seq, evidence, now)
-        self.store.drop_pending_from(author, fork_seq)
         heads.pop(author, None)
         self._trust_changed(heads, now)
+        # Its revocations from the fork point on, in either branch, still count (events/trust.py).
+        past_fork = [t.wire for t in taken if t.kind == "member.revoke"]
+        if ev.kind == "member.revoke":
+            past_fork.append(ev.encode())
+        if self._keep_revocations_past_fork(author, fork_seq, past_fork, now):
+            self._trust_changed(heads, now)
         raise InvalidEvent(E.FORK, f"author {author.hex()[:16]} signed two different events at seq {fork_seq}; "
                                    "both are kept as proof and nothing it signs from there counts")
+
+    def _keep_revocations_past_fork(self, author: bytes, fork_at: int, wires: list[bytes], now: int) -> bool:
+        """Of `wires` (events `author` signed past its fork point) and its events kept aside from
+        there, keep the revocations where they still count; the rest of what is kept aside from
+        the fork point on goes. True if any revocation was kept."""
+        aside = [wire for _, seq, wire in self.store.pending_of(author) if seq >= fork_at]
+        self.store.drop_pending_from(author, fork_at)
+        kept = False
+        for wire in (*wires, *aside):
+            try:
+                ev = decode_event(wire)
+                if ev.kind == "member.revoke" and not self.store.has_frozen_revocation(ev.id):
+                    kept = self._keep_past_fork(ev, _body_fields(ev), now) is None or kept
+            except InvalidEvent:
+                continue  # a body that breaks the rules counts nowhere
+        return kept
+
+    def _keep_past_fork(self, ev: Event, fields: dict[str, Any] | None, now: int) -> str | None:
+        """Keep a revocation its frozen author signed at or after its fork point, where it still
+        counts (events/trust.py): None if kept, else why not. Not kept once its author may no
+        longer revoke at that seq (those kept before then go: `_follow_trust`), nor when another
+        kept one dominates it (node/store/trust.py `keep_frozen_revocation`)."""
+        member = self.trust.member(ev.author)
+        if fields is None:
+            return "an unreadable revocation is not kept"
+        if member is not None and not member.may_revoke(ev.seq):
+            return f"it may not revoke at seq {ev.seq} (revoked from an earlier seq), so this revocation is not kept"
+        if not self.store.keep_frozen_revocation(ev.id, ev.author, ev.seq, fields["subject"], fields["from_seq"],
+                                                 ev.encode(), now):
+            return "a revocation of the same key at the same seq from as low a seq is kept instead"
+        return None
 
     def _hold(self, ev: Event, reason: str, message: str, now: int, heads: dict[bytes, tuple[int, bytes | None]],
               hold: bool = True, facts: BodyFacts | None = None) -> Outcome:
@@ -628,8 +683,8 @@ class EventLog:
         progress = False
         for author, first in self.store.pending_authors():
             fork_at = self.trust.fork_point(author)
-            if fork_at is not None:
-                self.store.drop_pending_from(author, fork_at)
+            if fork_at is not None and self._keep_revocations_past_fork(author, fork_at, [], now):
+                self._trust_changed(heads, now)
             member = self.trust.member(author)
             if member is None or first > self._head(author, heads)[0] + 1 or not member.may_sign(first):
                 continue
@@ -682,7 +737,17 @@ class EventLog:
             if self.trust.member(author) is None:
                 raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
                                                    "group was removed); nothing was published")
-            member = self.trust.check_author(author, seq + 1)
+            fork_at = self.trust.fork_point(author)
+            past_fork = fork_at is not None and seq + 1 >= fork_at
+            if past_fork and kind == "member.revoke" and fields["subject"] != author:
+                # A frozen key's revocations still count (events/trust.py): one signed past the
+                # fork point is kept beside the chain, which stays where the fork froze it.
+                member = self.trust.member(author)
+                if not member.may_revoke(seq + 1):
+                    raise InvalidEvent(E.REVOKED, f"this key is revoked from seq {member.revokes_until}: its "
+                                                  "revocations no longer count; nothing was published")
+            else:
+                member = self.trust.check_author(author, seq + 1)
             self._refuse_without_effect(member, spec, fields, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
@@ -692,6 +757,8 @@ class EventLog:
         if not self.store.grouped:  # in a group commit: after the group's transaction (reclaim_if_dropped)
             self.reclaim_if_dropped()
         outcome = prepared.outcomes[0]
+        if past_fork and self.store.has_frozen_revocation(ev.id):
+            return ev
         if outcome is None or outcome.status != ACCEPTED:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")
         return ev

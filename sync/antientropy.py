@@ -14,6 +14,7 @@ when, is the link's state machine (sync/link.py).
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -47,6 +48,35 @@ class SendEvidence:
     author: bytes
 
 
+# Revocations a frozen key signed past its fork point still count (events/trust.py), so they must
+# spread like events; they sit beside the chains. A node announces them as one more head per such
+# key: this marker as its author, their number as its seq, a digest of their ids as its id. A
+# different head makes the peer send its evidence for that key (SendEvidence), which carries them.
+# No Ed25519 key starts with 8 zero bytes but with a 2^-64 chance: a marker is never an author.
+_MARKER_PREFIX = bytes(8)
+
+
+def revocations_marker(author: bytes) -> bytes:
+    """The head author under which the revocations `author` signed past its fork point are announced."""
+    return _MARKER_PREFIX + hashlib.blake2b(author, digest_size=24, person=b"solnet frozen").digest()
+
+
+def revocation_heads(kept: Iterable[tuple[bytes, bytes]]) -> list[Head]:
+    """The marker heads announcing the revocations `kept` ((author, event id) pairs) that frozen
+    keys signed past their fork points: one per author, its seq their number, its id a digest."""
+    by_author: dict[bytes, list[bytes]] = {}
+    for author, event_id in kept:
+        by_author.setdefault(author, []).append(event_id)
+    return [Head(revocations_marker(author), len(ids),
+                 hashlib.blake2b(b"".join(sorted(ids)), digest_size=32, person=b"solnet frozen").digest())
+            for author, ids in sorted(by_author.items())]
+
+
+def is_marker(author: bytes) -> bool:
+    """Whether a head's author is a marker (above), not a chain: it counts in no lag."""
+    return author[:8] == _MARKER_PREFIX
+
+
 def frontier_digest(heads: Iterable[Head]) -> bytes:
     """The frontier digest of `heads` (sync/frontier.py)."""
     return frontier_digest_of((head.author, head.seq, head.id) for head in heads)
@@ -62,15 +92,21 @@ def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
     from sync.messages import HEAD_PREFIX  # here: `solnet status` digests heads without the wire messages
 
     out: list[SendRange | SendEvidence] = []
+    markers = {revocations_marker(author): author for author in (forks or {})}
+    evidence: set[bytes] = set()
     for head in mine:
         their_seq, their_prefix = theirs.get(head.author, (0, b""))
-        if head.seq > their_seq:
+        if is_marker(head.author):
+            author = markers.get(head.author)
+            if author is not None and (head.seq, head.id[:HEAD_PREFIX]) != (their_seq, their_prefix):
+                evidence.add(author)  # they lack some of these revocations (or hold others: they send)
+        elif head.seq > their_seq:
             out.append(SendRange(head.author, their_seq + 1, head.seq))
         elif head.seq == their_seq and their_prefix != head.id[:HEAD_PREFIX]:
             out.append(SendRange(head.author, head.seq, head.seq))  # fork evidence
     out.sort(key=lambda r: (not first(r.author), r.author))
     for author, fork_at in sorted((forks or {}).items()):
-        if theirs.get(author, (0, b""))[0] >= fork_at:
+        if theirs.get(author, (0, b""))[0] >= fork_at or author in evidence:
             out.append(SendEvidence(author))
     return out
 
@@ -78,4 +114,9 @@ def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
 def lag(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]]) -> int:
     """How many events the peer holds that we lack (from the heads alone)."""
     my_seq = {h.author: h.seq for h in mine}
-    return sum(max(0, seq - my_seq.get(author, 0)) for author, (seq, _) in theirs.items())
+    return sum(max(0, seq - my_seq.get(author, 0)) for author, (seq, _) in theirs.items() if not is_marker(author))
+
+
+def event_count(heads: Iterable[Head]) -> int:
+    """How many events these heads stand for (chains have no gaps; markers are no chains)."""
+    return sum(h.seq for h in heads if not is_marker(h.author))

@@ -26,7 +26,8 @@ import enum
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
-from sync.antientropy import Head, SendEvidence, SendRange, frontier_digest, lag, ranges_to_send
+from sync.antientropy import (Head, SendEvidence, SendRange, event_count, frontier_digest, is_marker, lag,
+                             ranges_to_send)
 from sync.errors import LocalProtocolError, RemoteProtocolError
 from sync.link_commands import (
     Admit,
@@ -165,7 +166,8 @@ class _Round:
         if len(table) != len(theirs.heads):
             raise RemoteProtocolError("an author appears twice in heads")
         self.lag = lag(self.heads, table)
-        self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads)
+        self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads
+                            if not is_marker(h.author))
         return tuple(ranges_to_send(self.heads, table, self.first, self.forks))
 
 
@@ -319,7 +321,7 @@ class LinkProtocol:
             raise LocalProtocolError("only the dialling side opens anti-entropy rounds")
         self._go(START_ROUND)
         r = self._round = _Round(list(heads), first, dict(forks or {}))
-        return [Send(Offer(r.digest, sum(h.seq for h in r.heads)))]
+        return [Send(Offer(r.digest, event_count(r.heads)))]
 
     def heads_loaded(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
                      forks: dict[bytes, int] | None = None) -> list[Command]:

@@ -7,7 +7,7 @@ import sqlite3
 import msgpack
 
 from events.projections import PROFILE, TABLES
-from node.store.schema import ACTION_TBL, IDS_SCHEMA, SCHEMA, id_number, short_header
+from node.store.schema import ACTION_TBL, FROZEN_REVOCATIONS_SCHEMA, IDS_SCHEMA, SCHEMA, id_number, short_header
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -95,4 +95,11 @@ def _migrate_4_to_5(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO ids(p, n) SELECT substr(id, 1, 8), n FROM events ORDER BY 1, 2")
 
 
-MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5}
+def _migrate_5_to_6(db: sqlite3.Connection) -> None:
+    """0.6: a frozen key's revocations signed past its fork point are kept (they still count).
+    Those that schema 5 dropped at a fork are gone on every node that ran it; new ones are kept."""
+    for statement in FROZEN_REVOCATIONS_SCHEMA.strip().split(";\n"):
+        db.execute(statement)
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6}

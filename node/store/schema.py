@@ -17,7 +17,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 5  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 6  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -40,6 +40,16 @@ IDS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS ids(p BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(p, n)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ids_new(p BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(p, n)) WITHOUT ROWID;
 """
+
+# Revocations a frozen key signed at or after its fork point (events/trust.py: they still count).
+# Per author and subject only those no other one dominates (node/store/trust.py
+# `keep_frozen_revocation`): the same set whatever the arrival order.
+FROZEN_REVOCATIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS frozen_revocations(
+    id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, subject BLOB NOT NULL,
+    from_seq INTEGER NOT NULL, wire BLOB NOT NULL, seen INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS frozen_revocations_by_subject ON frozen_revocations(author, subject, seq);"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
@@ -69,6 +79,7 @@ CREATE TABLE IF NOT EXISTS forks(
     wire BLOB NOT NULL, seen INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
+""" + FROZEN_REVOCATIONS_SCHEMA + """
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
     reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT

@@ -8,9 +8,10 @@ from events.errors import NOT_A_MEMBER
 from node.pending_queue import PendingTally
 from node.store import status_sql
 from node.store.events import EventTables
-from node.store.rows import ForkRecord, PendingRow, PendingTrust
+from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
 from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
+from sync.antientropy import revocation_heads
 
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
 REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
@@ -38,8 +39,47 @@ class TrustTables(EventTables):
                 (author, seq, now))
 
     def fork_evidence(self, author: bytes) -> list[bytes]:
-        """The kept evidence of `author`'s fork (wire events), lowest seq first: what proves it to a peer."""
-        return [r[0] for r in self._x("SELECT wire FROM forks WHERE author=? ORDER BY seq, id", (author,))]
+        """The kept evidence of `author`'s fork (wire events), lowest seq first: what proves it to a
+        peer; then the revocations it signed past its fork point, which still count."""
+        return [r[0] for r in self._x("SELECT wire FROM forks WHERE author=? ORDER BY seq, id", (author,))] + \
+            [r[0] for r in self._x("SELECT wire FROM frozen_revocations WHERE author=? ORDER BY seq, id", (author,))]
+
+    # --- revocations a frozen key signed past its fork point (events/trust.py) ---------------------
+    def frozen_revocations(self) -> list[tuple[bytes, bytes, int, bytes]]:
+        """(id, author, seq, wire) of every kept revocation signed past its author's fork point."""
+        return self._x("SELECT id, author, seq, wire FROM frozen_revocations ORDER BY author, seq, id").fetchall()
+
+    def has_frozen_revocation(self, event_id: bytes) -> bool:
+        return self._x("SELECT 1 FROM frozen_revocations WHERE id=?", (event_id,)).fetchone() is not None
+
+    def keep_frozen_revocation(self, event_id: bytes, author: bytes, seq: int, subject: bytes, from_seq: int,
+                               wire: bytes, now: int) -> bool:
+        """Keep it unless a kept revocation of the same subject by the same author dominates it:
+        signed at no later seq and revoking from no later seq (whenever this one counts, that one
+        counts too and revokes as much; between equals, the lower id). Those it dominates go. The
+        kept set is the same whatever the arrival order; no cap lets a flood push a revocation
+        out. True if it was kept."""
+        dominated = self._x("SELECT 1 FROM frozen_revocations WHERE author=? AND subject=? AND seq<=? AND from_seq<=? "
+                            "AND (seq<? OR from_seq<? OR id<?) LIMIT 1",
+                            (author, subject, seq, from_seq, seq, from_seq, event_id)).fetchone()
+        if dominated is not None:
+            return False
+        self._x("DELETE FROM frozen_revocations WHERE author=? AND subject=? AND seq>=? AND from_seq>=?",
+                (author, subject, seq, from_seq))
+        self._x("INSERT INTO frozen_revocations VALUES (?,?,?,?,?,?,?)",
+                (event_id, author, seq, subject, from_seq, wire, now))
+        return True
+
+    def drop_frozen_revocations(self, author: bytes, from_seq: int) -> bool:
+        """Drop `author`'s kept revocations signed at `from_seq` or later (they no longer count: it
+        is revoked from there). True if any were dropped."""
+        return self._x("DELETE FROM frozen_revocations WHERE author=? AND seq>=?", (author, from_seq)).rowcount > 0
+
+    def heads(self) -> list[Head]:
+        """Every author's newest stored event, then one marker head per frozen key whose revocations
+        past its fork point are kept (sync/antientropy.py `revocations_head`): what a round compares."""
+        return super().heads() + [Head(h.author, h.seq, h.id)
+                                  for h in revocation_heads(self._x(status_sql.FROZEN_REVOCATION_IDS))]
 
     def fork_count(self) -> int:
         return self._one(status_sql.FORK_COUNT)

@@ -46,7 +46,8 @@ def revoke(g: TrustGraph, author: bytes, subject: bytes, from_seq: int, seq: int
 
 
 def snapshot(g: TrustGraph) -> dict:
-    return {k: (m.role, m.group, m.revoked_from, m.encryption_key, m.admitters, m.wave) for k, m in g.members.items()}
+    return {k: (m.role, m.group, m.revoked_from, m.revokes_until, m.encryption_key, m.admitters, m.wave)
+            for k, m in g.members.items()}
 
 
 @pytest.fixture
@@ -553,6 +554,55 @@ def test_a_revocation_from_the_fork_point_itself_is_shown_rather_than_the_fork(n
     revoke(g, net["A"], net["a1"], 4, seq=5, reason="lost")
     r = g.revocation(net["a1"])
     assert not r.fork and r.by == net["A"] and r.reason == "lost" and g.member(net["a1"]).revoked_from == 4
+
+
+def test_a_thief_who_forks_a_group_key_cannot_void_the_owners_revocation_of_a_stolen_device():
+    """A home is copied with its group key: the owner revokes the stolen laptop at seq 9; the thief
+    signs another event at seq 4 (a fork below it). The fork freezes the group key from seq 4, yet
+    its revocations signed from there on still count, in either branch and either arrival order."""
+    a, laptop, phone = key(), key(), key()
+    for fork_first in (True, False):
+        g = TrustGraph([a], [device(a, laptop, 1), device(a, phone, 2)])
+        if fork_first:
+            g.set_fork(a, 4)
+        stolen = revoke(g, a, laptop, 1, seq=9, reason="stolen")
+        if not fork_first:
+            g.set_fork(a, 4)
+        assert g.member(laptop).revoked_from == 1 and g.revocation(laptop).id == stolen
+        assert g.effect(stolen) is None
+        assert g.member(a).revoked_from == 4 and g.member(a).revokes_until is None
+        assert g.member(phone).revoked_from is None  # vouched before the fork: still a device
+
+
+def test_a_forked_key_gives_no_authority_past_its_fork_point():
+    """Vouches signed at or after the fork point, and a revocation of itself there (which would
+    void the revocations of the other branch), have no effect."""
+    a, phone, laptop, newcomer = key(), key(), key(), key()
+    g = TrustGraph([a], [device(a, phone, 1)])
+    g.set_fork(a, 4)
+    g.add_vouch(device(a, newcomer, 5))
+    g.add_vouch(admit(a, key(), 4))
+    own = revoke(g, a, a, 6, seq=5)  # the thief's branch: "revoked from 6", to void the owner's seq 7
+    g.add_vouch(device(a, laptop, 2))
+    stolen = revoke(g, a, laptop, 1, seq=7)
+    assert g.member(newcomer) is None and len(g.members) == 3
+    assert g.effect(own) == T.NO_EFFECT_VOUCHER_OUTSIDE and g.member(a).revokes_until is None
+    assert g.member(laptop).revoked_from == 1 and g.effect(stolen) is None
+
+
+def test_a_forked_keys_revocations_stop_counting_from_its_own_revocation_point():
+    """A forked device key of an admitting group revokes the group it admitted: that counts below
+    the device's revocation point by its group, and not from it (a revoked key's later revocations
+    never count, fork or no fork)."""
+    a, a1, c = key(), key(), key()
+    for revoked_at in (3, 8):
+        g = TrustGraph([a], [device(a, a1, 1), admit(a1, c, 2)])
+        g.set_fork(a1, 4)
+        revoke(g, a, a1, revoked_at, seq=2)
+        cut = revoke(g, a1, c, 1, seq=6)
+        assert g.member(a1).revoked_from == min(4, revoked_at) and g.member(a1).revokes_until == revoked_at
+        assert (g.member(c).revoked_from == 1) == (revoked_at > 6), revoked_at
+        assert (g.effect(cut) is None) == (revoked_at > 6)
 
 
 def test_a_fork_of_a_key_nobody_vouched_limits_it_from_seq_one():

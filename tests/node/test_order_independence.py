@@ -31,6 +31,7 @@ from node.log import EventLog, now_ms
 from node.store import Store
 from node.views import VIEWS, view
 from node_fixtures import Author, action, device_vouch
+from sync.antientropy import is_marker
 
 GROUPS = ("F", "G1", "G2", "G3")  # F founds the network
 DEVICES = {"f1": "F", "f2": "F", "g1": "G1", "g2": "G2", "g3": "G3", "x": "G1"}  # device -> its usual group
@@ -110,7 +111,8 @@ STEPS = st.one_of(
               st.integers(0, 7)),
     st.tuples(st.just("profile"), st.sampled_from(GROUPS)),
     st.tuples(st.just("redact"), st.sampled_from(list(DEVICES)), st.integers(0, 5)),
-    st.tuples(st.just("fork"), st.sampled_from([*GROUPS, *DEVICES]), st.integers(1, 5)),
+    st.tuples(st.just("fork"), st.sampled_from([*GROUPS, *DEVICES]), st.integers(1, 5),
+              st.sampled_from([None, *GROUPS, *DEVICES])),  # the other branch's event: a need, or a revocation
 )
 
 
@@ -157,13 +159,17 @@ def play(world: World, steps: list[tuple]) -> None:
             if own:
                 ev.append(a[dev].sign("redact", {"ids": [own[pick % len(own)].id]}))
         elif what == "fork":
-            _, author, at = step
+            _, author, at, revoked = step
             made = [e for e in a[author].made if e.seq <= a[author].seq]
             if made:
                 seq = 1 + (at - 1) % a[author].seq
                 prev = next((e.id for e in made if e.seq == seq - 1), None)
-                ev.append(a[author].sign("need", {"category": "water", "quantity": 99, "region": "calais"},
-                                         seq=seq, prev=prev))
+                if revoked is None:
+                    ev.append(a[author].sign("need", {"category": "water", "quantity": 99, "region": "calais"},
+                                             seq=seq, prev=prev))
+                else:  # the other hand revokes in its branch: past the fork point, that still counts
+                    ev.append(a[author].sign("member.revoke", {"subject": world.pub(revoked), "from_seq": at,
+                                                               "reason": "other branch"}, seq=seq, prev=prev))
 
 
 def _started(ev: Event) -> bool:
@@ -179,7 +185,8 @@ def state(log: EventLog) -> dict:
     newest: dict[bytes, tuple[int, bytes]] = {}
     for event_id, author, seq, _ in events:
         newest[author] = max(newest.get(author, (0, b"")), (seq, event_id))
-    assert sorted(store.heads()) == sorted((a, s, i) for a, (s, i) in newest.items())
+    assert sorted(h for h in store.heads() if not is_marker(h.author)) == sorted(
+        (a, s, i) for a, (s, i) in newest.items())
     assert store.count() == len(events)
     return {
         # Every read model people see, read as the API reads them (bounded) and in full (the CLI).
@@ -193,6 +200,9 @@ def state(log: EventLog) -> dict:
         # then both find it when the events come back.
         "revocations": {k: (r.by, r.from_seq, r.fork) for k, r in trust.revocations.items()},
         "events": events,
+        # What a frozen key revoked past its fork point (it counts), and how a round announces it.
+        "frozen_revocations": store.frozen_revocations(),
+        "marker_heads": sorted(h for h in store.heads() if is_marker(h.author)),
         "projections": store.projection_dump(),
     }
 
