@@ -14,11 +14,10 @@ when, is the link's state machine (sync/link.py).
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sync.frontier import frontier_digest_of
+from sync.frontier import frontier_digest_of, is_marker, revocations_marker
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,35 +45,6 @@ class SendEvidence:
     `prev` contradicts the other): a peer that still holds a branch past the fork point learns of
     the fork, drops that branch and ends at the same fork point as this node."""
     author: bytes
-
-
-# Revocations a frozen key signed past its fork point still count (events/trust.py), so they must
-# spread like events; they sit beside the chains. A node announces them as one more head per such
-# key: this marker as its author, their number as its seq, a digest of their ids as its id. A
-# different head makes the peer send its evidence for that key (SendEvidence), which carries them.
-# No Ed25519 key starts with 8 zero bytes but with a 2^-64 chance: a marker is never an author.
-_MARKER_PREFIX = bytes(8)
-
-
-def revocations_marker(author: bytes) -> bytes:
-    """The head author under which the revocations `author` signed past its fork point are announced."""
-    return _MARKER_PREFIX + hashlib.blake2b(author, digest_size=24, person=b"solnet frozen").digest()
-
-
-def revocation_heads(kept: Iterable[tuple[bytes, bytes]]) -> list[Head]:
-    """The marker heads announcing the revocations `kept` ((author, event id) pairs) that frozen
-    keys signed past their fork points: one per author, its seq their number, its id a digest."""
-    by_author: dict[bytes, list[bytes]] = {}
-    for author, event_id in kept:
-        by_author.setdefault(author, []).append(event_id)
-    return [Head(revocations_marker(author), len(ids),
-                 hashlib.blake2b(b"".join(sorted(ids)), digest_size=32, person=b"solnet frozen").digest())
-            for author, ids in sorted(by_author.items())]
-
-
-def is_marker(author: bytes) -> bool:
-    """Whether a head's author is a marker (above), not a chain: it counts in no lag."""
-    return author[:8] == _MARKER_PREFIX
 
 
 def frontier_digest(heads: Iterable[Head]) -> bytes:

@@ -26,8 +26,8 @@ import enum
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
-from sync.antientropy import (Head, SendEvidence, SendRange, event_count, frontier_digest, is_marker, lag,
-                             ranges_to_send)
+from sync.antientropy import Head, SendEvidence, SendRange, event_count, frontier_digest, lag, ranges_to_send
+from sync.frontier import is_marker
 from sync.errors import LocalProtocolError, RemoteProtocolError
 from sync.link_commands import (
     Admit,

@@ -12,5 +12,5 @@ HEADS = "SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)"
 PENDING_COUNT = "SELECT count(*) FROM pending"
 FORK_COUNT = "SELECT count(*) FROM forks"
 FORK_POINTS = "SELECT author, seq FROM frozen"
-FROZEN_REVOCATION_IDS = "SELECT author, id FROM frozen_revocations"  # sync/antientropy.py revocation_heads
+FROZEN_REVOCATION_IDS = "SELECT author, id FROM frozen_revocations"  # sync/frontier.py revocation_heads
 PEER_ROWS = "SELECT address, source, state FROM peers ORDER BY address"

@@ -11,7 +11,7 @@ from node.store.events import EventTables
 from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
 from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
-from sync.antientropy import revocation_heads
+from sync.frontier import revocation_heads
 
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
 REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
@@ -77,9 +77,8 @@ class TrustTables(EventTables):
 
     def heads(self) -> list[Head]:
         """Every author's newest stored event, then one marker head per frozen key whose revocations
-        past its fork point are kept (sync/antientropy.py `revocations_head`): what a round compares."""
-        return super().heads() + [Head(h.author, h.seq, h.id)
-                                  for h in revocation_heads(self._x(status_sql.FROZEN_REVOCATION_IDS))]
+        past its fork point are kept (sync/frontier.py `revocation_heads`): what a round compares."""
+        return super().heads() + [Head(*h) for h in revocation_heads(self._x(status_sql.FROZEN_REVOCATION_IDS))]
 
     def fork_count(self) -> int:
         return self._one(status_sql.FORK_COUNT)

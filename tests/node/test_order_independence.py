@@ -31,7 +31,7 @@ from node.log import EventLog, now_ms
 from node.store import Store
 from node.views import VIEWS, view
 from node_fixtures import Author, action, device_vouch
-from sync.antientropy import is_marker
+from sync.frontier import is_marker
 
 GROUPS = ("F", "G1", "G2", "G3")  # F founds the network
 DEVICES = {"f1": "F", "f2": "F", "g1": "G1", "g2": "G2", "g3": "G3", "x": "G1"}  # device -> its usual group
