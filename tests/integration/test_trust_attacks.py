@@ -125,3 +125,49 @@ def deliver_revocation(restored, node) -> None:
 
 def query_seq(home, event_id: bytes) -> int:
     return query(home, "SELECT seq FROM events WHERE id=?", (event_id,))[0][0]
+
+
+def test_a_thief_holding_the_group_key_cannot_fork_the_devices_revocation_away(cluster: Cluster,
+                                                                                tmp_path: Path) -> None:
+    """The copied home holds Calais's group key too. The owner signs a profile and then the
+    revocation of the seized laptop with the group key; the thief signs another event with the
+    group key at the profile's seq: a fork below the revocation, which used to void it on every
+    node. Bristol gets the thief's branch first, Cardiff the owner's; once they have synced, both
+    hold the fork as proof, the group key is frozen, the laptop stays revoked (the revocation past
+    the fork point still counts), and the thief's device cannot connect."""
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    cluster.start_all([bristol, cardiff])
+    for node in (bristol, cardiff):
+        cli(calais, "sync", node.address)
+    device, group = calais.home.config().device_id, calais.home.config().group_id
+    thief = tmp_path / "thief"
+    shutil.copytree(calais.home.path, thief)
+
+    profile = publish(calais, "group.profile", name="Calais", region="calais", description="owner", **{"as": "group"})
+    revoked = cli_json(calais, "revoke", device, "--reason", "laptop seized")
+    assert revoked["signed_by"] == "group", revoked
+    fork = bytes.fromhex(cli_json(thief, "publish", "group.profile", "--name", "Calais", "--region", "calais",
+                                  "--description", "thief", "--as", "group", "--offline")["id"])
+    group_key, revocation = bytes.fromhex(group), bytes.fromhex(revoked["id"])
+    fork_seq = query_seq(calais, profile)
+    assert query_seq(thief, fork) == fork_seq and query_seq(calais, revocation) == fork_seq + 1
+
+    cli(thief, "sync", bristol.address)  # Bristol: the thief's branch first ...
+    assert holds(bristol, fork)
+    deliver_revocation(calais, cardiff)  # ... Cardiff: the owner's
+    assert holds(cardiff, revocation)
+    cli(bristol, "sync", cardiff.address)
+
+    def settled(node) -> bool:
+        frozen = query(node, "SELECT seq FROM frozen WHERE author=?", (group_key,))
+        kept = query(node, "SELECT id FROM frozen_revocations WHERE author=?", (group_key,))
+        return frozen == [(fork_seq,)] and kept == [(revocation,)]
+
+    cluster.wait(lambda: settled(bristol) and settled(cardiff), 30, "the fork and the revocation past it on both")
+    for node in (bristol, cardiff):
+        [laptop] = [d for d in groups(node)[group]["device_list"] if d["id"] == device]
+        assert laptop["revoked_from"] == revoked["from_seq"] and laptop["revoked_by"] == group, (node.name, laptop)
+        assert not holds(node, fork) and not holds(node, revocation)  # out of the log: proof and kept revocation
+    assert trust_view(bristol) == trust_view(cardiff)
+    refused = cli(thief, "sync", cardiff.address, ok=False)
+    assert refused.returncode != 0 and "revoked" in (refused.stdout + refused.stderr), refused.stderr
