@@ -76,6 +76,8 @@ class EventLog:
         self._dropped_bodies = False
         self._reconciling = False
         self._drained: list[tuple[bytes, Outcome]] = []
+        # The author whose stored trust events the graph does not count yet (`_admit_checked`).
+        self._trust_deferred_by: bytes | None = None
         self.refresh_trust()
 
     @classmethod
@@ -138,8 +140,10 @@ class EventLog:
         forks = self.store.fork_points()
         for event_id, author, seq, wire in self.store.frozen_revocations():
             facts = read(wire, lambda: _pending_trust_facts(wire))
-            if facts is not None and author in forks:  # counts once its chain below the fork is known
-                rows.append((facts, author, seq, self.store.head(author)[0] >= forks[author] - 1))
+            # Complete: a fork is found only where its author's chain up to it is stored, and that
+            # chain leaves the log below the fork only past a revocation point, which voids this.
+            if facts is not None and author in forks:
+                rows.append((facts, author, seq, True))
         for (event_id, kind, f, ts), author, seq, complete in rows:
             if kind == "member.vouch":
                 vouches.append(Vouch(author, seq, f["subject"], f["role"], f.get("encryption_key"), f.get("name"),
@@ -157,6 +161,7 @@ class EventLog:
     def _trust_changed(self, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:
         """Inside a write transaction, after a trust event was stored or a fork found: recompute the
         graph from what is stored and make the log agree with it (`_settle`)."""
+        self._trust_deferred_by = None
         before = self.trust
         self.trust = self._load_trust()
         self._bump_trust_version()
@@ -328,6 +333,7 @@ class EventLog:
                 self._finish(group[-1].now)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
+            self._trust_deferred_by = None
             self._dropped_bodies = False
             self.store.orphaned_profiles.clear()
             self._drained.clear()
@@ -353,6 +359,8 @@ class EventLog:
                 outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
             else:
                 outcomes[i] = self._admit(ev, heads, now, hold=prepared.hold, facts=examined.facts)
+        if self._trust_deferred_by is not None:  # before what was kept aside is looked at again
+            self._trust_changed(heads, now)
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
             self._settle(heads, now, self.trust)
         for event_id, outcome in self._drained:  # admitted from `pending` while this batch went in
@@ -385,6 +393,8 @@ class EventLog:
         passes. `facts`: its body already judged (events/examine.py), else it is parsed here."""
         if ev.header.kind == "redact":
             self._honour_redaction(ev)
+        if self._trust_deferred_by not in (None, ev.author):
+            self._trust_changed(heads, now)
         try:
             return self._admit_checked(ev, heads, now, hold, facts)
         except InvalidEvent as exc:
@@ -461,8 +471,21 @@ class EventLog:
                 table, region, t, ref = facts.shape
                 self.store.add_row(n, table, member.group, region, t, ref, (header.timestamp, ev.id))
         if effective and header.kind in TRUST_KINDS:
-            self._trust_changed(heads, now)
+            self._count_trust_event(ev, fields, heads, now)
         return Outcome(ev.id, ACCEPTED, kind=header.kind)
+
+    def _count_trust_event(self, ev: Event, fields: dict[str, Any] | None,
+                           heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:
+        """A trust event was stored or kept aside: compute the graph again, at once if it is about
+        its own author, else once the next author's event comes or the batch ends (`_admit`,
+        `_admit_prepared`, `_settle`). A key's trust events about other keys never change what it
+        may itself sign (authority flows outward), so a run of them by one author, a flood
+        included, costs one computation of the graph instead of one each (it was quadratic)."""
+        subject = (fields if fields is not None else unpack(ev.body) if ev.body else {}).get("subject")
+        if subject is not None and subject != ev.author:
+            self._trust_deferred_by = ev.author
+        else:
+            self._trust_changed(heads, now)
 
     def _head(self, author: bytes, heads: dict[bytes, tuple[int, bytes | None]]) -> tuple[int, bytes | None]:
         """(seq, id) of `author`'s newest stored event, cached for the length of one batch."""
@@ -655,7 +678,7 @@ class EventLog:
         # vouches reaches its author (TrustGraph.reaches): until then, computing the graph again
         # would give the same members, at the cost of decoding every trust event kept aside.
         if ev.kind in TRUST_KINDS and not already and self.trust.reaches(ev.author):
-            self._trust_changed(heads, now)
+            self._count_trust_event(ev, None, heads, now)
         return Outcome(ev.id, PENDING, reason, message)
 
     def _settle(self, heads: dict[bytes, tuple[int, bytes | None]], now: int, before: TrustGraph) -> None:
@@ -670,6 +693,8 @@ class EventLog:
                 for key in _changed_keys(before, after):
                     self._follow_trust(key, before, after, heads, now)
                 progress = self._drain_pending(heads, now, self._drained)
+                if self._trust_deferred_by is not None:  # trust events admitted from `pending`
+                    self._trust_changed(heads, now)
                 if self.trust.same_state(after) and not progress:
                     break
                 before = after
