@@ -425,9 +425,10 @@ class EventLog:
                 raise InvalidEvent(*facts.problem)
             if self.store.has_frozen_revocation(ev.id):
                 return Outcome(ev.id, DUPLICATE)
-            refusal = self._keep_past_fork(ev, _body_fields(ev), now)
+            fields = _body_fields(ev)
+            refusal = self._keep_past_fork(ev, fields, now)
             if refusal is None:
-                self._trust_changed(heads, now)
+                self._count_trust_event(ev, fields, heads, now)
             raise InvalidEvent(E.FROZEN, f"{frozen}; " + (refusal or "this revocation of its is kept: it still counts"))
         member = self.trust.member(author)
         if member is None:

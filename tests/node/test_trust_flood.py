@@ -77,3 +77,24 @@ def test_a_revoked_members_flood_kept_aside_computes_the_graph_once_per_batch(ne
         assert {(o.status, o.reason) for o in outcomes} == {("pending", "revoked")}
     assert counted[0] <= 4, f"{counted[0]} computations of the trust graph for 1,000 vouches kept aside"
     assert len(log.trust.members) == 2 and log.store.pending_count() == 1_000
+
+
+def test_a_forked_keys_flood_of_revocations_past_its_fork_computes_the_graph_once_per_batch(net: Net,
+                                                                                             tmp_path: Path) -> None:
+    """A forked device key's revocations past its fork point still count, so a thief can sign a
+    staircase of them that no other dominates (every one is kept): still one computation per batch."""
+    log = net.new_log(tmp_path / "frozen.db")
+    admitted = [bytes(SigningKey.generate().public) for _ in range(20)]
+    log.ingest(wires(net.group.made + [net.device.sign("member.vouch", {"subject": k, "role": "group"})
+                                       for k in admitted] + [net.device.sign("action", action(1))]))
+    fork = net.device.sign("action", action(2), seq=21, prev=net.device.made[-2].id)
+    assert log.ingest(wires([fork]))[0].reason == "fork"
+    flood = [net.device.sign("member.revoke", {"subject": admitted[i % 20], "from_seq": 10**6 - i, "reason": "x"},
+                             seq=22 + i, prev=b"\x01" * 32) for i in range(1_000)]
+    counted = count_computations(log)
+    for i in range(0, len(flood), 500):
+        assert {o.reason for o in log.ingest(wires(flood[i:i + 500]))} == {"author_frozen"}
+    assert counted[0] <= 4, f"{counted[0]} computations of the trust graph for 1,000 revocations past a fork"
+    assert len(log.store.frozen_revocations()) == 1_000
+    # each admitted group is revoked from the lowest from_seq of the revocations naming it
+    assert [log.trust.member(k).revoked_from for k in admitted] == [10**6 - 980 - j for j in range(20)]
