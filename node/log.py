@@ -182,10 +182,15 @@ class EventLog:
                     if fork_at is None or seq < fork_at:
                         self._keep_aside(event_id, key, seq, kind, wire, reason, now)
         old, new = before.member(key), after.member(key)
-        if fork_at is not None and new is not None and new.revokes_until is not None:
-            # Its revocations past the fork point go once they no longer count: a frozen key's
-            # flood of them ends with its revocation.
-            if self.store.drop_frozen_revocations(key, new.revokes_until):
+        until = 1 if new is None else new.revokes_until
+        if fork_at is not None and until is not None:
+            # Its revocations past the fork point leave the kept set once they no longer count (it
+            # is no member, or revoked below them): a frozen key's flood ends with its revocation.
+            taken = self.store.take_frozen_revocations(key, until)
+            for event_id, seq, wire in taken:  # they wait aside, as its other events past that point
+                self._keep_aside(event_id, key, seq, "member.revoke", wire, E.NOT_A_MEMBER if new is None else E.REVOKED,
+                                 now)
+            if taken:
                 self._trust_changed(heads, now)
         if new is not None and old is not None and (old.role, old.group) != (new.role, new.group):
             for n, wire in self.store.events_of(key, limit):
@@ -330,6 +335,7 @@ class EventLog:
                 for prepared in group:
                     self._resolve(prepared)  # (done for the first)
                     self._admit_prepared(prepared)
+                self._count_deferred_trust(group[-1].now)
                 self._finish(group[-1].now)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
@@ -359,8 +365,8 @@ class EventLog:
                 outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
             else:
                 outcomes[i] = self._admit(ev, heads, now, hold=prepared.hold, facts=examined.facts)
-        if self._trust_deferred_by is not None:  # before what was kept aside is looked at again
-            self._trust_changed(heads, now)
+        if self._trust_deferred_by is not None and any(o is not None and o.status == PENDING for o in outcomes):
+            self._trust_changed(heads, now)  # what the run admits may release this batch's events kept aside
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
             self._settle(heads, now, self.trust)
         for event_id, outcome in self._drained:  # admitted from `pending` while this batch went in
@@ -475,11 +481,20 @@ class EventLog:
             self._count_trust_event(ev, fields, heads, now)
         return Outcome(ev.id, ACCEPTED, kind=header.kind)
 
+    def _count_deferred_trust(self, now: int) -> None:
+        """Before a write transaction that stored events commits: count the trust events whose
+        computation waited (`_count_trust_event`). A group of batches of one author's run, a
+        flood pushed one event per message included, costs one computation."""
+        if self._trust_deferred_by is not None:
+            self._trust_changed({}, now)
+            self._drained.clear()  # admitted from `pending`: stored, no batch of this commit to tell
+
     def _count_trust_event(self, ev: Event, fields: dict[str, Any] | None,
                            heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:
         """A trust event was stored or kept aside: compute the graph again, at once if it is about
-        its own author, else once the next author's event comes or the batch ends (`_admit`,
-        `_admit_prepared`, `_settle`). A key's trust events about other keys never change what it
+        its own author, else once the next author's event comes, before a batch's events kept
+        aside are looked at again, or before the transaction commits (`_admit`,
+        `_admit_prepared`, `_settle`, `_count_deferred_trust`). A key's trust events about other keys never change what it
         may itself sign (authority flows outward), so a run of them by one author, a flood
         included, costs one computation of the graph instead of one each (it was quadratic)."""
         subject = (fields if fields is not None else unpack(ev.body) if ev.body else {}).get("subject")
@@ -631,10 +646,18 @@ class EventLog:
 
     def _keep_revocations_past_fork(self, author: bytes, fork_at: int, wires: list[bytes], now: int) -> bool:
         """Of `wires` (events `author` signed past its fork point) and its events kept aside from
-        there, keep the revocations where they still count; the rest of what is kept aside from
-        the fork point on goes. True if any revocation was kept."""
-        aside = [wire for _, seq, wire in self.store.pending_of(author) if seq >= fork_at]
-        self.store.drop_pending_from(author, fork_at)
+        there, keep the revocations that count now; those signed past its revocation point wait
+        aside (`_keep_past_fork`); the rest kept aside from the fork point on goes. True if any
+        revocation was kept."""
+        member = self.trust.member(author)
+        aside = []
+        for event_id, seq, wire in self.store.pending_of(author):
+            if seq < fork_at:
+                continue
+            if (member is None or not member.may_revoke(seq)) and decode_event(wire).kind == "member.revoke":
+                continue  # its author may still not revoke there: it waits on
+            self.store.release_pending(event_id)
+            aside.append(wire)
         kept = False
         for wire in (*wires, *aside):
             try:
@@ -645,16 +668,31 @@ class EventLog:
                 continue  # a body that breaks the rules counts nowhere
         return kept
 
+    def _revocations_may_count(self, author: bytes, first: int, fork_at: int) -> bool:
+        """Whether the events a frozen `author` has kept aside (the lowest at seq `first`) need a
+        look: not when all of them are past its revocation point (a flood waiting aside is not
+        decoded again at every batch)."""
+        member = self.trust.member(author)
+        if member is None:
+            return first < fork_at
+        return first < fork_at or member.revokes_until is None or first < member.revokes_until
+
     def _keep_past_fork(self, ev: Event, fields: dict[str, Any] | None, now: int) -> str | None:
         """Keep a revocation its frozen author signed at or after its fork point, where it still
-        counts (events/trust.py): None if kept, else why not. Not kept once its author may no
-        longer revoke at that seq (those kept before then go: `_follow_trust`), nor when another
-        kept one dominates it (node/store/trust.py `keep_frozen_revocation`)."""
+        counts (events/trust.py): None if kept, else why not. One signed past its author's
+        revocation point waits aside instead (within the queue's bounds), as any event past a
+        revocation point does, in case that revocation stops counting (those kept before it came
+        go there too: `_follow_trust`); one that another kept one dominates is not kept
+        (node/store/trust.py `keep_frozen_revocation`)."""
         member = self.trust.member(ev.author)
         if fields is None:
             return "an unreadable revocation is not kept"
-        if member is not None and not member.may_revoke(ev.seq):
-            return f"it may not revoke at seq {ev.seq} (revoked from an earlier seq), so this revocation is not kept"
+        if member is None or not member.may_revoke(ev.seq):
+            if not self.store.is_pending(ev.id):
+                self._keep_aside(ev.id, ev.author, ev.seq, ev.kind, ev.encode(),
+                                 E.NOT_A_MEMBER if member is None else E.REVOKED, now)
+            return (f"it may not revoke at seq {ev.seq} (it is no member, or revoked from an earlier seq): "
+                    "kept aside in case that changes")
         if not self.store.keep_frozen_revocation(ev.id, ev.author, ev.seq, fields["subject"], fields["from_seq"],
                                                  ev.encode(), now):
             return "a revocation of the same key at the same seq from as low a seq is kept instead"
@@ -694,7 +732,7 @@ class EventLog:
                 for key in _changed_keys(before, after):
                     self._follow_trust(key, before, after, heads, now)
                 progress = self._drain_pending(heads, now, self._drained)
-                if self._trust_deferred_by is not None:  # trust events admitted from `pending`
+                if progress and self._trust_deferred_by is not None:  # trust events admitted from `pending`
                     self._trust_changed(heads, now)
                 if self.trust.same_state(after) and not progress:
                     break
@@ -709,7 +747,8 @@ class EventLog:
         progress = False
         for author, first in self.store.pending_authors():
             fork_at = self.trust.fork_point(author)
-            if fork_at is not None and self._keep_revocations_past_fork(author, fork_at, [], now):
+            if fork_at is not None and self._revocations_may_count(author, first, fork_at) and \
+                    self._keep_revocations_past_fork(author, fork_at, [], now):
                 self._trust_changed(heads, now)
             member = self.trust.member(author)
             if member is None or first > self._head(author, heads)[0] + 1 or not member.may_sign(first):
@@ -779,6 +818,7 @@ class EventLog:
                             kind=kind, body=pack(fields), expires=expires)
             prepared = _Prepared(now, [None], fresh=[(0, Examined(ev, None, True, None))])  # signed here
             self._admit_prepared(prepared, {author: (seq, prev)})  # the head just read: not read again
+            self._count_deferred_trust(now)
             self._finish(now)  # as every ingest commit does
         if not self.store.grouped:  # in a group commit: after the group's transaction (reclaim_if_dropped)
             self.reclaim_if_dropped()

@@ -70,10 +70,14 @@ class TrustTables(EventTables):
                 (event_id, author, seq, subject, from_seq, wire, now))
         return True
 
-    def drop_frozen_revocations(self, author: bytes, from_seq: int) -> bool:
-        """Drop `author`'s kept revocations signed at `from_seq` or later (they no longer count: it
-        is revoked from there). True if any were dropped."""
-        return self._x("DELETE FROM frozen_revocations WHERE author=? AND seq>=?", (author, from_seq)).rowcount > 0
+    def take_frozen_revocations(self, author: bytes, from_seq: int) -> list[tuple[bytes, int, bytes]]:
+        """Take out `author`'s kept revocations signed at `from_seq` or later (they no longer count:
+        it is revoked from there); returns their (id, seq, wire)."""
+        rows = self._x("SELECT id, seq, wire FROM frozen_revocations WHERE author=? AND seq>=?",
+                       (author, from_seq)).fetchall()
+        if rows:
+            self._x("DELETE FROM frozen_revocations WHERE author=? AND seq>=?", (author, from_seq))
+        return rows
 
     def heads(self) -> list[Head]:
         """Every author's newest stored event, then one marker head per frozen key whose revocations

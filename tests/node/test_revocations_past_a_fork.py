@@ -121,10 +121,11 @@ def test_a_dominated_revocation_is_not_kept_and_the_kept_set_is_the_same_in_any_
     assert sets == {frozenset((strong.id, weak_low.id))}, sets
 
 
-def test_a_frozen_keys_revocations_go_once_it_is_revoked_from_below_them(tmp_path: Path) -> None:
+def test_a_frozen_keys_revocations_stop_counting_once_it_is_revoked_from_below_them(tmp_path: Path) -> None:
     """Dover, admitted by Calais, forks its group key; its revocation of its own device past the
     fork counts until Calais revokes Dover from a seq at or below it: then it counts no more and
-    leaves the store (a frozen key's flood ends with its revocation), in either order."""
+    leaves the kept set for the bounded queue of events kept aside (a frozen key's flood ends with
+    its revocation), in any order."""
     home = Home()
     dover = Author(home.keys["dover"], home.genesis.network_id)
     dover_device = SigningKey.generate()
@@ -144,7 +145,7 @@ def test_a_frozen_keys_revocations_go_once_it_is_revoked_from_below_them(tmp_pat
                 assert log.trust.member(device).revoked_from == 1  # counts while Dover may revoke at seq 3
         assert log.trust.member(home.pub("dover")).revokes_until == 3
         assert log.trust.member(device).revoked_from is None, order
-        assert log.store.frozen_revocations() == [], order
+        assert log.store.frozen_revocations() == [] and log.store.is_pending(cut.id), order
         log.store.close()
 
 
@@ -217,3 +218,40 @@ def test_any_branches_of_a_forked_group_key_give_the_same_state_in_any_order(dat
                        log.store.frozen_revocations(), sorted(log.store.heads())))
         log.store.close()
     assert states[0] == states[1] == states[2]
+
+
+def test_a_revocation_past_a_fork_that_waited_aside_counts_once_the_revocation_of_its_author_stops(
+        tmp_path: Path) -> None:
+    """Dover's device forked, then revoked Hull (a group Dover admitted) past its fork point. Dover
+    revoked the device from seq 2, which voids that; Calais then revoked Dover from seq 3, which
+    voids Dover's revocation of its device (signed at Dover's seq 4). In every arrival order the
+    device's revocation of Hull ends up counting: refused or taken out while it was void, it waited
+    aside and came back."""
+    home = Home()
+    dover = Author(home.keys["dover"], home.genesis.network_id)
+    device, hull = SigningKey.generate(), SigningKey.generate()
+    dev = Author(device, home.genesis.network_id)
+    setup = [home.group.sign("member.vouch", {"subject": home.pub("dover"), "role": "group"}),
+             dover.sign("member.vouch", device_vouch(home.keys["dover"], device, b"\x06" * 32)),
+             dover.sign("member.vouch", {"subject": bytes(hull.public), "role": "group"}),
+             dover.sign("group.profile", {"name": "Dover", "region": "dover"}),
+             dev.sign("group.profile", {"name": "Dover", "region": "dover", "description": "one"}),
+             dev.sign("group.profile", {"name": "Dover", "region": "dover", "description": "two"})]
+    fork = dev.sign("group.profile", {"name": "Dover", "region": "dover", "description": "twin"}, seq=2,
+                    prev=setup[4].id)
+    cut_hull = dev.sign("member.revoke", {"subject": bytes(hull.public), "from_seq": 1, "reason": "x"}, seq=3,
+                        prev=setup[5].id)
+    cut_device = dover.sign("member.revoke", {"subject": bytes(device.public), "from_seq": 2, "reason": "y"})
+    cut_dover = home.group.sign("member.revoke", {"subject": home.pub("dover"), "from_seq": 3, "reason": "z"})
+    assert cut_device.seq == 4
+    for n, order in enumerate(itertools.permutations([cut_hull, cut_device, cut_dover])):
+        log = home.log(tmp_path / f"{n}.db")
+        log.ingest([e.encode() for e in [*home.setup, *setup, fork]])
+        assert log.trust.fork_point(bytes(device.public)) == 2
+        for ev in order:
+            log.ingest([ev.encode()])
+        trust = log.trust
+        assert trust.member(bytes(device.public)).revokes_until is None, n
+        assert trust.member(bytes(hull.public)).revoked_from == 1, f"Hull not revoked in order {n}"
+        assert [r[0] for r in log.store.frozen_revocations()] == [cut_hull.id], n
+        log.store.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crypto.keys import SigningKey
-from node.log import EventLog
+from node.log import GROUP, EventLog
 from node_fixtures import Author, Net, action, device_vouch, wires
 
 
@@ -98,3 +98,19 @@ def test_a_forked_keys_flood_of_revocations_past_its_fork_computes_the_graph_onc
     assert len(log.store.frozen_revocations()) == 1_000
     # each admitted group is revoked from the lowest from_seq of the revocations naming it
     assert [log.trust.member(k).revoked_from for k in admitted] == [10**6 - 980 - j for j in range(20)]
+
+
+def test_a_flood_sent_one_event_per_message_and_stored_in_one_transaction_computes_the_graph_once(
+        net: Net, tmp_path: Path) -> None:
+    """Gossip may bring a flood one event per message; the batches that wait together are stored in
+    one transaction (node/log.py ingest_stream), and the run is counted once, before it commits."""
+    log = net.new_log(tmp_path / "pushed.db")
+    log.ingest(wires(net.group.made))
+    flood = [net.device.sign("member.vouch", {"subject": bytes(SigningKey.generate().public), "role": "group"})
+             for _ in range(300)]
+    counted = count_computations(log)
+    results = list(log.ingest_stream([[w] for w in wires(flood)]))
+    assert [o.status for batch in results for o in batch] == ["accepted"] * 300
+    transactions = -(-300 // GROUP)
+    assert counted[0] <= transactions, f"{counted[0]} computations for {transactions} transactions"
+    assert len(log.trust.members) == 302
