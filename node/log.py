@@ -188,8 +188,8 @@ class EventLog:
             # is no member, or revoked below them): a frozen key's flood ends with its revocation.
             taken = self.store.take_frozen_revocations(key, until)
             for event_id, seq, wire in taken:  # they wait aside, as its other events past that point
-                self._keep_aside(event_id, key, seq, "member.revoke", wire, E.NOT_A_MEMBER if new is None else E.REVOKED,
-                                 now)
+                self._keep_aside(event_id, key, seq, "member.revoke", wire,
+                                 E.NOT_A_MEMBER if new is None else E.REVOKED, now)
             if taken:
                 self._trust_changed(heads, now)
         if new is not None and old is not None and (old.role, old.group) != (new.role, new.group):
@@ -493,9 +493,9 @@ class EventLog:
                            heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:
         """A trust event was stored or kept aside: compute the graph again, at once if it is about
         its own author, else once the next author's event comes, before a batch's events kept
-        aside are looked at again, or before the transaction commits (`_admit`,
-        `_admit_prepared`, `_settle`, `_count_deferred_trust`). A key's trust events about other keys never change what it
-        may itself sign (authority flows outward), so a run of them by one author, a flood
+        aside are looked at again, or before the transaction commits (`_admit`, `_admit_prepared`,
+        `_settle`, `_count_deferred_trust`). A key's trust events about other keys never change
+        what it may itself sign (authority flows outward), so a run of them by one author, a flood
         included, costs one computation of the graph instead of one each (it was quadratic)."""
         subject = (fields if fields is not None else unpack(ev.body) if ev.body else {}).get("subject")
         if subject is not None and subject != ev.author:
@@ -636,34 +636,36 @@ class EventLog:
         heads.pop(author, None)
         self._trust_changed(heads, now)
         # Its revocations from the fork point on, in either branch, still count (events/trust.py).
-        past_fork = [t.wire for t in taken if t.kind == "member.revoke"]
+        past_fork = [decode_event(t.wire) for t in taken if t.kind == "member.revoke"]
         if ev.kind == "member.revoke":
-            past_fork.append(ev.encode())
+            past_fork.append(ev)
         if self._keep_revocations_past_fork(author, fork_seq, past_fork, now):
             self._trust_changed(heads, now)
         raise InvalidEvent(E.FORK, f"author {author.hex()[:16]} signed two different events at seq {fork_seq}; "
                                    "both are kept as proof and nothing it signs from there counts")
 
-    def _keep_revocations_past_fork(self, author: bytes, fork_at: int, wires: list[bytes], now: int) -> bool:
-        """Of `wires` (events `author` signed past its fork point) and its events kept aside from
-        there, keep the revocations that count now; those signed past its revocation point wait
-        aside (`_keep_past_fork`); the rest kept aside from the fork point on goes. True if any
-        revocation was kept."""
+    def _keep_revocations_past_fork(self, author: bytes, fork_at: int, events: list[Event], now: int) -> bool:
+        """Of `events` (revocations `author` signed past its fork point) and its events kept aside
+        from there, keep the revocations that count now; those signed past its revocation point
+        wait aside (`_keep_past_fork`); the rest kept aside from the fork point on goes. True if
+        any revocation was kept."""
         member = self.trust.member(author)
-        aside = []
+        candidates = list(events)
         for event_id, seq, wire in self.store.pending_of(author):
             if seq < fork_at:
                 continue
-            if (member is None or not member.may_revoke(seq)) and decode_event(wire).kind == "member.revoke":
+            ev = decode_event(wire)  # (checked when it was kept aside)
+            if ev.kind == "member.revoke" and (member is None or not member.may_revoke(seq)):
                 continue  # its author may still not revoke there: it waits on
             self.store.release_pending(event_id)
-            aside.append(wire)
+            if ev.kind == "member.revoke":
+                candidates.append(ev)
         kept = False
-        for wire in (*wires, *aside):
+        for ev in candidates:
+            if self.store.has_frozen_revocation(ev.id):
+                continue
             try:
-                ev = decode_event(wire)
-                if ev.kind == "member.revoke" and not self.store.has_frozen_revocation(ev.id):
-                    kept = self._keep_past_fork(ev, _body_fields(ev), now) is None or kept
+                kept = self._keep_past_fork(ev, _body_fields(ev), now) is None or kept
             except InvalidEvent:
                 continue  # a body that breaks the rules counts nowhere
         return kept
