@@ -25,7 +25,7 @@ from events.genesis import Genesis, parse_genesis
 from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
-from events.trust import Member, Revocation, TrustGraph, Vouch
+from events.trust import GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import chain_gate, pending_queue, references
 from node.clock import now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
@@ -138,10 +138,11 @@ class EventLog:
                 complete_to[author] = _contiguous(head, kept)
             rows.append((facts, author, seq, seq <= complete_to[author]))
         forks = self.store.fork_points()
-        for event_id, author, seq, wire in self.store.frozen_revocations():
+        for event_id, author, seq, wire in self.store.frozen_revocations() + self.store.frozen_claims():
             facts = read(wire, lambda: _pending_trust_facts(wire))
             # Complete: a fork is found only where its author's chain up to it is stored, and that
             # chain leaves the log below the fork only past a revocation point, which voids this.
+            # (A vouch past the fork point counts as a claim only: its author may not sign there.)
             if facts is not None and author in forks:
                 rows.append((facts, author, seq, True))
         for (event_id, kind, f, ts), author, seq, complete in rows:
@@ -184,12 +185,13 @@ class EventLog:
         old, new = before.member(key), after.member(key)
         until = 1 if new is None else new.revokes_until
         if fork_at is not None and until is not None:
-            # Its revocations past the fork point leave the kept set once they no longer count (it
-            # is no member, or revoked below them): a frozen key's flood ends with its revocation.
-            taken = self.store.take_frozen_revocations(key, until)
-            for event_id, seq, wire in taken:  # they wait aside, as its other events past that point
-                self._keep_aside(event_id, key, seq, "member.revoke", wire,
-                                 E.NOT_A_MEMBER if new is None else E.REVOKED, now)
+            # What it signed past the fork point leaves the kept sets once it is no member, or
+            # revoked below it: a frozen key's flood ends with its revocation. It waits aside, as
+            # its other events past that point do (a vouch there still counts as a claim), so the
+            # kept sets are the same as on a node that never stored its chain up to the fork.
+            taken = self.store.take_kept_past_fork(key, until)
+            for event_id, seq, kind, wire in taken:
+                self._keep_aside(event_id, key, seq, kind, wire, E.NOT_A_MEMBER if new is None else E.REVOKED, now)
             if taken:
                 self._trust_changed(heads, now)
         if new is not None and old is not None and (old.role, old.group) != (new.role, new.group):
@@ -425,17 +427,20 @@ class EventLog:
         fork_at = self.trust.fork_point(author)
         if fork_at is not None and seq >= fork_at:
             frozen = f"author is frozen from seq {fork_at}: it signed two different events there"
-            if header.kind != "member.revoke":
-                raise InvalidEvent(E.FROZEN, f"{frozen}, so nothing it signs from there counts but its revocations")
+            if header.kind not in TRUST_KINDS:
+                raise InvalidEvent(E.FROZEN, f"{frozen}, so nothing it signs from there counts but its revocations "
+                                             "(and its vouches as claims)")
             if facts is not None and facts.problem is not None:
                 raise InvalidEvent(*facts.problem)
-            if self.store.has_frozen_revocation(ev.id):
+            if self.store.is_kept_past_fork(ev.id):
                 return Outcome(ev.id, DUPLICATE)
             fields = _body_fields(ev)
             refusal = self._keep_past_fork(ev, fields, now)
-            if refusal is None:
+            if refusal is None or self.store.is_pending(ev.id):  # (a vouch kept aside counts as a claim)
                 self._count_trust_event(ev, fields, heads, now)
-            raise InvalidEvent(E.FROZEN, f"{frozen}; " + (refusal or "this revocation of its is kept: it still counts"))
+            kept = ("this revocation of its is kept: it still counts" if header.kind == "member.revoke" else
+                    "this vouch of its is kept as a claim: it admits no one, but the key it names counts as claimed")
+            raise InvalidEvent(E.FROZEN, f"{frozen}; " + (refusal or kept))
         member = self.trust.member(author)
         if member is None:
             return self._hold(ev, E.NOT_A_MEMBER, "waiting for the vouch that certifies its author", now, heads, hold,
@@ -635,39 +640,41 @@ class EventLog:
         self.store.record_fork(author, fork_seq, evidence, now)
         heads.pop(author, None)
         self._trust_changed(heads, now)
-        # Its revocations from the fork point on, in either branch, still count (events/trust.py).
-        past_fork = [decode_event(t.wire) for t in taken if t.kind == "member.revoke"]
-        if ev.kind == "member.revoke":
+        # Its revocations from the fork point on, in either branch, still count, and its vouches
+        # there count as claims (events/trust.py).
+        past_fork = [decode_event(t.wire) for t in taken if t.kind in TRUST_KINDS]
+        if ev.kind in TRUST_KINDS:
             past_fork.append(ev)
-        if self._keep_revocations_past_fork(author, fork_seq, past_fork, now):
+        if self._keep_trust_past_fork(author, fork_seq, past_fork, now):
             self._trust_changed(heads, now)
         raise InvalidEvent(E.FORK, f"author {author.hex()[:16]} signed two different events at seq {fork_seq}; "
                                    "both are kept as proof and nothing it signs from there counts")
 
-    def _keep_revocations_past_fork(self, author: bytes, fork_at: int, events: list[Event], now: int) -> bool:
-        """Of `events` (revocations `author` signed past its fork point) and its events kept aside
-        from there, keep the revocations that count now; those signed past its revocation point
-        wait aside (`_keep_past_fork`); the rest kept aside from the fork point on goes. True if
-        any revocation was kept."""
+    def _keep_trust_past_fork(self, author: bytes, fork_at: int, events: list[Event], now: int) -> bool:
+        """Of `events` (trust events `author` signed past its fork point) and its events kept aside
+        from there, keep the revocations that count now and the vouches (as claims); those signed
+        past its revocation point wait aside (`_keep_past_fork`); the rest kept aside from the fork
+        point on goes. True if any was kept (beside the chain or aside)."""
         member = self.trust.member(author)
         candidates = list(events)
         for event_id, seq, wire in self.store.pending_of(author):
             if seq < fork_at:
                 continue
             ev = decode_event(wire)  # (checked when it was kept aside)
-            if ev.kind == "member.revoke" and (member is None or not member.may_revoke(seq)):
-                continue  # its author may still not revoke there: it waits on
+            if ev.kind in TRUST_KINDS and (member is None or not member.may_revoke(seq)):
+                continue  # its author is still no member or revoked there: it waits on
             self.store.release_pending(event_id)
-            if ev.kind == "member.revoke":
+            if ev.kind in TRUST_KINDS:
                 candidates.append(ev)
         kept = False
         for ev in candidates:
-            if self.store.has_frozen_revocation(ev.id):
+            if self.store.is_kept_past_fork(ev.id):
                 continue
             try:
-                kept = self._keep_past_fork(ev, _body_fields(ev), now) is None or kept
+                refusal = self._keep_past_fork(ev, _body_fields(ev), now)
             except InvalidEvent:
                 continue  # a body that breaks the rules counts nowhere
+            kept = kept or refusal is None or self.store.is_pending(ev.id)
         return kept
 
     def _revocations_may_count(self, author: bytes, first: int, fork_at: int) -> bool:
@@ -680,23 +687,31 @@ class EventLog:
         return first < fork_at or member.revokes_until is None or first < member.revokes_until
 
     def _keep_past_fork(self, ev: Event, fields: dict[str, Any] | None, now: int) -> str | None:
-        """Keep a revocation its frozen author signed at or after its fork point, where it still
-        counts (events/trust.py): None if kept, else why not. One signed past its author's
-        revocation point waits aside instead (within the queue's bounds), as any event past a
-        revocation point does, in case that revocation stops counting (those kept before it came
-        go there too: `_follow_trust`); one that another kept one dominates is not kept
-        (node/store/trust.py `keep_frozen_revocation`)."""
-        member = self.trust.member(ev.author)
+        """Keep a trust event its frozen author signed at or after its fork point (events/trust.py):
+        None if kept, else why not.
+
+        A revocation still counts, a vouch counts as a claim only (as every vouch received
+        does). One signed past its author's revocation point (the fork aside), or while it is no
+        member, waits aside instead (within the queue's bounds), as any event past a revocation
+        point does, in case that changes (those kept before go there too: `_follow_trust`); a
+        vouch waiting aside counts as a claim all the same. Not kept: a revocation another kept
+        one dominates (node/store/trust.py `keep_frozen_revocation`), a vouch when a kept one
+        makes the same claim at a lower seq (`keep_frozen_claim`)."""
         if fields is None:
-            return "an unreadable revocation is not kept"
+            return f"an unreadable {ev.kind} is not kept"
+        member = self.trust.member(ev.author)
         if member is None or not member.may_revoke(ev.seq):
             if not self.store.is_pending(ev.id):
                 self._keep_aside(ev.id, ev.author, ev.seq, ev.kind, ev.encode(),
                                  E.NOT_A_MEMBER if member is None else E.REVOKED, now)
-            return (f"it may not revoke at seq {ev.seq} (it is no member, or revoked from an earlier seq): "
-                    "kept aside in case that changes")
-        if not self.store.keep_frozen_revocation(ev.id, ev.author, ev.seq, fields["subject"], fields["from_seq"],
-                                                 ev.encode(), now):
+            return (f"its author is no member, or revoked from an earlier seq than {ev.seq}: kept aside in case "
+                    "that changes")
+        if ev.kind == "member.vouch":
+            claim = 0 if fields["role"] == GROUP_ROLE else 2 if "consent" in fields else 1
+            if not self.store.keep_frozen_claim(ev.id, ev.author, ev.seq, fields["subject"], claim, ev.encode(), now):
+                return "a vouch making the same claim at a lower seq is kept instead"
+        elif not self.store.keep_frozen_revocation(ev.id, ev.author, ev.seq, fields["subject"], fields["from_seq"],
+                                                   ev.encode(), now):
             return "a revocation of the same key at the same seq from as low a seq is kept instead"
         return None
 
@@ -750,7 +765,7 @@ class EventLog:
         for author, first in self.store.pending_authors():
             fork_at = self.trust.fork_point(author)
             if fork_at is not None and self._revocations_may_count(author, first, fork_at) and \
-                    self._keep_revocations_past_fork(author, fork_at, [], now):
+                    self._keep_trust_past_fork(author, fork_at, [], now):
                 self._trust_changed(heads, now)
             member = self.trust.member(author)
             if member is None or first > self._head(author, heads)[0] + 1 or not member.may_sign(first):
@@ -825,7 +840,7 @@ class EventLog:
         if not self.store.grouped:  # in a group commit: after the group's transaction (reclaim_if_dropped)
             self.reclaim_if_dropped()
         outcome = prepared.outcomes[0]
-        if past_fork and self.store.has_frozen_revocation(ev.id):
+        if past_fork and self.store.is_kept_past_fork(ev.id):
             return ev
         if outcome is None or outcome.status != ACCEPTED:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sync.frontier import frontier_digest_of, is_marker, revocations_marker
+from sync.frontier import frontier_digest_of, is_marker, past_fork_marker
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +62,14 @@ def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
     from sync.messages import HEAD_PREFIX  # here: `solnet status` digests heads without the wire messages
 
     out: list[SendRange | SendEvidence] = []
-    markers = {revocations_marker(author): author for author in (forks or {})}
+    markers = {past_fork_marker(author): author for author in (forks or {})}
     evidence: set[bytes] = set()
     for head in mine:
         their_seq, their_prefix = theirs.get(head.author, (0, b""))
         if is_marker(head.author):
             author = markers.get(head.author)
             if author is not None and (head.seq, head.id[:HEAD_PREFIX]) != (their_seq, their_prefix):
-                evidence.add(author)  # they lack some of these revocations (or hold others: they send)
+                evidence.add(author)  # they lack some of what it signed past the fork (or hold more: they send)
         elif head.seq > their_seq:
             out.append(SendRange(head.author, their_seq + 1, head.seq))
         elif head.seq == their_seq and their_prefix != head.id[:HEAD_PREFIX]:

@@ -7,7 +7,8 @@ import sqlite3
 import msgpack
 
 from events.projections import PROFILE, TABLES
-from node.store.schema import ACTION_TBL, FROZEN_REVOCATIONS_SCHEMA, IDS_SCHEMA, SCHEMA, id_number, short_header
+from node.store.schema import (ACTION_TBL, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA, IDS_SCHEMA, SCHEMA, id_number,
+                               short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -102,4 +103,11 @@ def _migrate_5_to_6(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6}
+def _migrate_6_to_7(db: sqlite3.Connection) -> None:
+    """0.7: a frozen key's vouches signed past its fork point are kept as claims (they count in who
+    claims which key). Those that schema 6 dropped at a fork come back when a peer sends them."""
+    db.execute(FROZEN_CLAIMS_SCHEMA.strip().rstrip(";"))
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
+              6: _migrate_6_to_7}

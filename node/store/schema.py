@@ -17,7 +17,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 6  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 7  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -51,6 +51,18 @@ CREATE TABLE IF NOT EXISTS frozen_revocations(
 );
 CREATE INDEX IF NOT EXISTS frozen_revocations_by_subject ON frozen_revocations(author, subject, seq);"""
 
+# Vouches a frozen key signed at or after its fork point. They take no effect, but who claims which
+# key counts every vouch received (events/trust.py), so a fork must not take them out of that count
+# (a node that stored one before it learnt of the fork, and one that learnt of the fork first, would
+# count different claims). One per author, subject and claim (0 an admission, 1 a device without its
+# consent, 2 with it): the lowest (seq, id), the same whatever the arrival order.
+FROZEN_CLAIMS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS frozen_claims(
+    author BLOB NOT NULL, subject BLOB NOT NULL, claim INTEGER NOT NULL, seq INTEGER NOT NULL,
+    id BLOB NOT NULL UNIQUE, wire BLOB NOT NULL, seen INTEGER NOT NULL,
+    PRIMARY KEY(author, subject, claim)
+) WITHOUT ROWID;"""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
@@ -79,7 +91,7 @@ CREATE TABLE IF NOT EXISTS forks(
     wire BLOB NOT NULL, seen INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
-""" + FROZEN_REVOCATIONS_SCHEMA + """
+""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + """
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
     reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from node.store import status_sql
-from sync.frontier import revocation_heads
+from sync.frontier import past_fork_heads
 from node.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ class StatusSnapshot:
         self._pending = one(status_sql.PENDING_COUNT)
         self._forks = one(status_sql.FORK_COUNT)
         self._fork_points = dict(db.execute(status_sql.FORK_POINTS))
-        self._heads = db.execute(status_sql.HEADS).fetchall() + revocation_heads(
-            db.execute(status_sql.FROZEN_REVOCATION_IDS))
+        self._heads = db.execute(status_sql.HEADS).fetchall() + past_fork_heads(
+            db.execute(status_sql.KEPT_PAST_FORK_IDS))
         self._peers = db.execute(status_sql.PEER_ROWS).fetchall()
         raw = self._meta.get(SUMMARY_KEY)
         summary = json.loads(raw) if raw else None

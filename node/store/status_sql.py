@@ -12,5 +12,6 @@ HEADS = "SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)"
 PENDING_COUNT = "SELECT count(*) FROM pending"
 FORK_COUNT = "SELECT count(*) FROM forks"
 FORK_POINTS = "SELECT author, seq FROM frozen"
-FROZEN_REVOCATION_IDS = "SELECT author, id FROM frozen_revocations"  # sync/frontier.py revocation_heads
+# What frozen keys signed past their fork points and still counts (sync/frontier.py past_fork_heads)
+KEPT_PAST_FORK_IDS = "SELECT author, id FROM frozen_revocations UNION ALL SELECT author, id FROM frozen_claims"
 PEER_ROWS = "SELECT address, source, state FROM peers ORDER BY address"

@@ -11,7 +11,7 @@ from node.store.events import EventTables
 from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
 from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
-from sync.frontier import revocation_heads
+from sync.frontier import past_fork_heads
 
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
 REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
@@ -40,17 +40,20 @@ class TrustTables(EventTables):
 
     def fork_evidence(self, author: bytes) -> list[bytes]:
         """The kept evidence of `author`'s fork (wire events), lowest seq first: what proves it to a
-        peer; then the revocations it signed past its fork point, which still count."""
+        peer; then the revocations and vouches it signed past its fork point, which still count."""
         return [r[0] for r in self._x("SELECT wire FROM forks WHERE author=? ORDER BY seq, id", (author,))] + \
-            [r[0] for r in self._x("SELECT wire FROM frozen_revocations WHERE author=? ORDER BY seq, id", (author,))]
+            [r[0] for r in self._x("SELECT wire FROM frozen_revocations WHERE author=? ORDER BY seq, id", (author,))] + \
+            [r[0] for r in self._x("SELECT wire FROM frozen_claims WHERE author=? ORDER BY seq, id", (author,))]
 
     # --- revocations a frozen key signed past its fork point (events/trust.py) ---------------------
     def frozen_revocations(self) -> list[tuple[bytes, bytes, int, bytes]]:
         """(id, author, seq, wire) of every kept revocation signed past its author's fork point."""
         return self._x("SELECT id, author, seq, wire FROM frozen_revocations ORDER BY author, seq, id").fetchall()
 
-    def has_frozen_revocation(self, event_id: bytes) -> bool:
-        return self._x("SELECT 1 FROM frozen_revocations WHERE id=?", (event_id,)).fetchone() is not None
+    def is_kept_past_fork(self, event_id: bytes) -> bool:
+        """Whether `event_id` is a kept revocation or vouch signed past its author's fork point."""
+        return self._x("SELECT 1 FROM frozen_revocations WHERE id=? UNION ALL SELECT 1 FROM frozen_claims WHERE id=?",
+                       (event_id, event_id)).fetchone() is not None
 
     def keep_frozen_revocation(self, event_id: bytes, author: bytes, seq: int, subject: bytes, from_seq: int,
                                wire: bytes, now: int) -> bool:
@@ -70,19 +73,38 @@ class TrustTables(EventTables):
                 (event_id, author, seq, subject, from_seq, wire, now))
         return True
 
-    def take_frozen_revocations(self, author: bytes, from_seq: int) -> list[tuple[bytes, int, bytes]]:
-        """Take out `author`'s kept revocations signed at `from_seq` or later (they no longer count:
-        it is revoked from there); returns their (id, seq, wire)."""
-        rows = self._x("SELECT id, seq, wire FROM frozen_revocations WHERE author=? AND seq>=?",
-                       (author, from_seq)).fetchall()
+    def take_kept_past_fork(self, author: bytes, from_seq: int) -> list[tuple[bytes, int, str, bytes]]:
+        """Take out `author`'s kept revocations and vouches signed at `from_seq` or later (it is no
+        member, or revoked from there); returns their (id, seq, kind, wire)."""
+        rows = [(i, seq, "member.revoke", wire) for i, seq, wire in self._x(
+            "SELECT id, seq, wire FROM frozen_revocations WHERE author=? AND seq>=?", (author, from_seq))]
+        rows += [(i, seq, "member.vouch", wire) for i, seq, wire in self._x(
+            "SELECT id, seq, wire FROM frozen_claims WHERE author=? AND seq>=?", (author, from_seq))]
         if rows:
             self._x("DELETE FROM frozen_revocations WHERE author=? AND seq>=?", (author, from_seq))
+            self._x("DELETE FROM frozen_claims WHERE author=? AND seq>=?", (author, from_seq))
         return rows
+
+    # --- vouches a frozen key signed past its fork point: claims only (events/trust.py) ------------
+    def frozen_claims(self) -> list[tuple[bytes, bytes, int, bytes]]:
+        """(id, author, seq, wire) of every kept vouch signed past its author's fork point."""
+        return self._x("SELECT id, author, seq, wire FROM frozen_claims ORDER BY author, seq, id").fetchall()
+
+    def keep_frozen_claim(self, event_id: bytes, author: bytes, seq: int, subject: bytes, claim: int,
+                          wire: bytes, now: int) -> bool:
+        """Keep it as `author`'s claim (schema.FROZEN_CLAIMS_SCHEMA) of `subject`, unless a kept vouch
+        makes the same claim at a lower (seq, id), which it replaces otherwise. True if it was kept."""
+        self._x("INSERT INTO frozen_claims VALUES (?,?,?,?,?,?,?) ON CONFLICT(author, subject, claim) DO UPDATE "
+                "SET seq=excluded.seq, id=excluded.id, wire=excluded.wire, seen=excluded.seen "
+                "WHERE (excluded.seq, excluded.id) < (frozen_claims.seq, frozen_claims.id)",
+                (author, subject, claim, seq, event_id, wire, now))
+        return self._one("SELECT changes()") > 0
 
     def heads(self) -> list[Head]:
         """Every author's newest stored event, then one marker head per frozen key whose revocations
-        past its fork point are kept (sync/frontier.py `revocation_heads`): what a round compares."""
-        return super().heads() + [Head(*h) for h in revocation_heads(self._x(status_sql.FROZEN_REVOCATION_IDS))]
+        or vouches past its fork point are kept (sync/frontier.py `past_fork_heads`): what a round
+        compares."""
+        return super().heads() + [Head(*h) for h in past_fork_heads(self._x(status_sql.KEPT_PAST_FORK_IDS))]
 
     def fork_count(self) -> int:
         return self._one(status_sql.FORK_COUNT)

@@ -134,6 +134,7 @@ def test_a_version_4_database_migrates_with_every_answer_unchanged(tmp_path: Pat
     store = Store(path)
     assert store.schema_version() == SCHEMA_VERSION and store.integrity() == "ok"
     assert store.frozen_revocations() == []  # schema 6: the table of revocations past a fork point
+    assert store.frozen_claims() == []  # schema 7: the table of vouches past a fork point
     assert answers(store, now) == before
     held, truth = parts(store)
     assert held == truth and sum(truth.values()) == 1500 + len(net.trust_wires)

@@ -200,8 +200,10 @@ def state(log: EventLog) -> dict:
         # then both find it when the events come back.
         "revocations": {k: (r.by, r.from_seq, r.fork) for k, r in trust.revocations.items()},
         "events": events,
-        # What a frozen key revoked past its fork point (it counts), and how a round announces it.
+        # What a frozen key revoked past its fork point (it counts), the vouches it signed there
+        # (claims), and how a round announces them.
         "frozen_revocations": store.frozen_revocations(),
+        "frozen_claims": store.frozen_claims(),
         "marker_heads": sorted(h for h in store.heads() if is_marker(h.author)),
         "projections": store.projection_dump(),
     }
