@@ -1105,15 +1105,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         human = f"Synced with {address} in {result.seconds:.1f} s: {render.sync_counts(result)}."
     emit(args, sync_summary(address, result), human)
-    return EXIT_REFUSED if result.outcomes.get("rejected") else 0
+    # Events of a forked key are refused but are no fault of the peer's: the sync did its job.
+    return EXIT_REFUSED if result.outcomes.get("rejected", 0) > result.of_forked_keys else 0
 
 
 def sync_summary(address: str, result: Any) -> dict[str, Any]:
     """`solnet sync --json`: `received` counts what was stored or refused (the outcomes), never
-    events that arrived and were not stored; `complete` is false when the link was cut."""
+    events that arrived and were not stored; `complete` is false when the link was cut;
+    `of_forked_keys` counts the refused events of keys found to have forked (no fault of the peer's)."""
     return {"address": address, "in_sync": result.in_sync, "complete": result.complete, "received": result.received,
             "sent": result.sent, "lag": result.lag, "outcomes": dict(result.outcomes),
-            "seconds": round(result.seconds, 3)}
+            "of_forked_keys": result.of_forked_keys, "seconds": round(result.seconds, 3)}
 
 
 # --- commands: the rest --------------------------------------------------------------------------

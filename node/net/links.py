@@ -289,7 +289,9 @@ class Links:
 
         Our round ends once we have stored what the peer sent; the peer may still be storing what
         we sent. So when we sent anything, a second round (one round trip when in sync) follows:
-        the peer begins it only after storing, so on return the peer holds what we sent.
+        the peer begins it only after storing, so on return the peer holds what we sent. So it
+        does when what the peer sent proved a fork, or came from a key we knew had forked: the
+        peer may not know, and the second round sends it the proof.
         No deadline: a slow node takes as long as it needs. RoundCut if the link ends first; its
         `result` counts what was stored (the batches that had arrived are stored before that).
         `progress(received, expected)` is called after each stored batch."""
@@ -302,7 +304,7 @@ class Links:
         result: RoundResult | None = None
         try:
             result = await peer.run_round()
-            if result.sent:
+            if result.sent or result.of_forked_keys:
                 result.add(await peer.run_round())
         except RoundCut as cut:
             if result is not None:  # cut in the confirming round: report both rounds

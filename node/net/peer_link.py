@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from events.errors import NOT_KEPT
+from events.errors import FORK, FROZEN, NOT_KEPT
 from node.listener import LogBudget
 from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
@@ -65,6 +65,9 @@ class RoundResult:
     lag: int = 0
     outcomes: Counter = field(default_factory=Counter)  # of every batch stored from the peer meanwhile
     seconds: float = 0.0
+    # Of the refused: events of a key found to have forked (the proof, and what it signed past its
+    # fork point). Not the peer's doing: it passed on what it held.
+    of_forked_keys: int = 0
 
     @property
     def received(self) -> int:
@@ -78,6 +81,7 @@ class RoundResult:
         self.arrived += other.arrived
         self.sent += other.sent
         self.outcomes.update(other.outcomes)
+        self.of_forked_keys += other.of_forked_keys
         self.seconds += other.seconds
 
 
@@ -335,6 +339,7 @@ class PeerLink:
         if self.progress is not None:
             self.progress(self.round.received, max(self.protocol.lag, self.protocol.arrived))
         rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
+        self.round.of_forked_keys += rejected[FORK] + rejected[FROZEN]
         not_kept = rejected.pop(NOT_KEPT, 0)
         if not_kept:  # this node's limit, not the peer's doing: told, never charged
             _NOT_KEPT_LOG.note(time.monotonic(), not_kept)

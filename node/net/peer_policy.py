@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from node.log import EventLog, now_ms
 from sync.handshake import HandshakeError
-from sync.peers import DevicePenalties, PeerBook, PeerLimits, TokenBucket
+from events.errors import FORK
+from sync.peers import REASON_POINTS, UNKNOWN_REASON_POINTS, DevicePenalties, PeerBook, PeerLimits, TokenBucket
 from sync.transport import Link
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -86,8 +87,12 @@ class PeerPolicy:
         if link.address and addresses.get(link.address) is not None:
             banned = addresses.penalize(link.address, reason, now, count) or banned
         name = self._name_of(link)
-        log.warning("%s sent invalid data: %d x %s (penalty now %.0f)", name, count, reason,
-                    self.devices.current_penalty(link.peer_device, now))
+        if reason == FORK:  # not the peer's doing: it passed on what it held, and the operator should know
+            log.warning("%s sent proof of a fork: a key signed two different events at one seq (%d event(s) kept "
+                        "as proof); nothing it signs from there counts. `solnet status` counts the forks", name, count)
+        elif REASON_POINTS.get(reason, UNKNOWN_REASON_POINTS):
+            log.warning("%s sent invalid data: %d x %s (penalty now %.0f)", name, count, reason,
+                        self.devices.current_penalty(link.peer_device, now))
         if banned:
             log.warning("%s sent too much invalid data (%s); disconnected and banned for an hour", name, reason)
         return banned

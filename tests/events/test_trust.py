@@ -697,7 +697,8 @@ def test_the_graph_is_a_function_of_the_set_of_trust_events(data):
 def test_members_follow_the_rules(data):
     """Whatever the events: every member is a founder or reached through a vouch its author could
     sign; a device belongs to the group that vouched it; every admitter of a group is one wave
-    nearer the founders; a revocation point comes from a fork or a revocation that counts."""
+    nearer the founders; a revocation point comes from a fork or a revocation that counts (one by
+    a forked key past its fork point included, section 5.6 rule 6)."""
     founders, vouches, revokes, forks = data.draw(histories())
     g = TrustGraph(founders, vouches, revokes, forks)
     for k, m in g.members.items():
@@ -718,8 +719,10 @@ def test_members_follow_the_rules(data):
         if m.revoked_from is not None:
             r = g.revocation(k)
             assert r.from_seq == m.revoked_from
+            # A revocation of another key counts while its author may revoke at that seq, a fork of
+            # its author aside (rule 6); a key's revocation of itself only where it may still sign.
             assert r.fork or (g.may_revoke(r.by, k) and g.member(r.by).may_sign(r.seq) and r.seq < r.from_seq
-                              if r.by == k else g.may_revoke(r.by, k) and g.member(r.by).may_sign(r.seq))
+                              if r.by == k else g.may_revoke(r.by, k) and g.member(r.by).may_revoke(r.seq))
     for r in revokes:
         counts = g.effect(r.id) is None
         if counts:

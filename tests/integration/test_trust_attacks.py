@@ -123,6 +123,14 @@ def deliver_revocation(restored, node) -> None:
     assert proc.returncode == 1 and "revoked" in proc.stderr, proc.stderr
 
 
+def kept_past_fork(node, table: str, author: bytes, fork_seq: int) -> list[bytes] | None:
+    """The ids `node` keeps in `table` (frozen_revocations, frozen_claims) of what `author` signed
+    past its fork point; None until it holds `author` frozen from `fork_seq`."""
+    if query(node, "SELECT seq FROM frozen WHERE author=?", (author,)) != [(fork_seq,)]:
+        return None
+    return [i for (i,) in query(node, f"SELECT id FROM {table} WHERE author=? ORDER BY id", (author,))]
+
+
 def query_seq(home, event_id: bytes) -> int:
     return query(home, "SELECT seq FROM events WHERE id=?", (event_id,))[0][0]
 
@@ -158,12 +166,8 @@ def test_a_thief_holding_the_group_key_cannot_fork_the_devices_revocation_away(c
     assert holds(cardiff, revocation)
     cli(bristol, "sync", cardiff.address)
 
-    def settled(node) -> bool:
-        frozen = query(node, "SELECT seq FROM frozen WHERE author=?", (group_key,))
-        kept = query(node, "SELECT id FROM frozen_revocations WHERE author=?", (group_key,))
-        return frozen == [(fork_seq,)] and kept == [(revocation,)]
-
-    cluster.wait(lambda: settled(bristol) and settled(cardiff), 30, "the fork and the revocation past it on both")
+    cluster.wait(lambda: all(kept_past_fork(n, "frozen_revocations", group_key, fork_seq) == [revocation]
+                             for n in (bristol, cardiff)), 30, "the fork and the revocation past it on both")
     for node in (bristol, cardiff):
         [laptop] = [d for d in groups(node)[group]["device_list"] if d["id"] == device]
         assert laptop["revoked_from"] == revoked["from_seq"] and laptop["revoked_by"] == group, (node.name, laptop)
@@ -171,3 +175,50 @@ def test_a_thief_holding_the_group_key_cannot_fork_the_devices_revocation_away(c
     assert trust_view(bristol) == trust_view(cardiff)
     refused = cli(thief, "sync", cardiff.address, ok=False)
     assert refused.returncode != 0 and "revoked" in (refused.stdout + refused.stderr), refused.stderr
+
+
+def test_a_fork_of_a_group_key_does_not_hand_the_device_that_consented_to_it_to_another_group(
+        cluster: Cluster, tmp_path: Path) -> None:
+    """Kent's home is copied, group key included. Kent's owner signs a profile; the thief signs
+    another event at that seq (a fork); one seq later the owner certifies a new Pi, with the Pi's
+    consent. Calais, holding an old request of the same Pi without consent (as 0.1 made them),
+    vouches it too. Kent's vouch is void (past its fork point), but the Pi consented to Kent
+    only, so on every node it is nobody's device. Bristol hears of that consent only from
+    Cardiff, along with the fork; once they have synced both keep the vouch as a claim."""
+    calais, kent, bristol, cardiff = cluster.network([("Calais", "calais"), ("Kent", "kent"), ("Bristol", "bristol"),
+                                                      ("Cardiff", "cardiff")])
+    cluster.start_all([bristol, cardiff])
+    for home in (calais, kent):
+        for node in (bristol, cardiff):
+            cli(home, "sync", node.address)
+    kent_group = bytes.fromhex(kent.home.config().group_id)
+    pi = cli_json(tmp_path / "pi", "init", "--device-of", kent_group.hex())
+    thief = tmp_path / "thief"
+    shutil.copytree(kent.home.path, thief)
+
+    profile = publish(kent, "group.profile", name="Kent", region="kent", description="owner", **{"as": "group"})
+    fork = bytes.fromhex(cli_json(thief, "publish", "group.profile", "--name", "Kent", "--region", "kent",
+                                  "--description", "thief", "--as", "group", "--offline")["id"])
+    cli(kent, "vouch", pi["device_request"], "--out", str(tmp_path / "pi.txt"))
+    [(consent, consent_seq)] = query(kent, "SELECT id, seq FROM events WHERE kind='member.vouch' ORDER BY n DESC "
+                                           "LIMIT 1")
+    fork_seq = query_seq(kent, profile)
+    assert query_seq(thief, fork) == fork_seq and consent_seq == fork_seq + 1
+    cli(calais, "vouch", f"solnet-device-v1:{pi['device_id']}:{pi['encryption_key']}",
+        "--out", str(tmp_path / "pi-without-consent.txt"))
+
+    cli(thief, "sync", bristol.address)  # Bristol: the thief's branch ...
+    cli(kent, "sync", cardiff.address)   # ... Cardiff: the owner's, with the Pi's consent
+    assert holds(bristol, fork) and holds(cardiff, consent)
+    cli(calais, "sync", bristol.address)  # Calais's vouch of the Pi without its consent; the thief's branch
+    found = cli(calais, "sync", cardiff.address)  # the owner's branch: Calais finds the fork, and says so
+    assert "of a key found to have forked, proof kept" in found.stdout and "invalid" not in found.stderr, found
+    cli(bristol, "sync", cardiff.address)  # Bristol finds the fork; a second round gives Cardiff the proof
+
+    cluster.wait(lambda: all(kept_past_fork(n, "frozen_claims", kent_group, fork_seq) == [consent]
+                             for n in (bristol, cardiff)), 30, "the fork and the claim past it on both")
+    for node in (bristol, cardiff):
+        devices = {d["id"] for g in groups(node).values() for d in g["device_list"]}
+        assert pi["device_id"] not in devices, f"the Pi became a device on {node.name}"
+        assert not holds(node, consent)  # past the fork point: a claim beside the chain, not in the log
+    assert trust_view(bristol) == trust_view(cardiff)

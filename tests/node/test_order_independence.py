@@ -2,7 +2,8 @@
 
 Hypothesis writes histories of several groups — concurrent admissions of one group by several
 members, device certifications with and without the device's consent, revocations by likely and
-unlikely authors (a revoker revoked in turn), forks, redactions, profiles and ordinary events —
+unlikely authors (a revoker revoked in turn), forks (the other branch a need, a revocation or a vouch),
+redactions, profiles and ordinary events —
 then ingests the same events into real SQLite stores in shuffled orders and random batch splits.
 Every store must end with the same trust graph, the same stored events (and body states), the
 same read-model rows, every read model that `solnet view`, the API and the dashboard show
@@ -113,6 +114,10 @@ STEPS = st.one_of(
     st.tuples(st.just("redact"), st.sampled_from(list(DEVICES)), st.integers(0, 5)),
     st.tuples(st.just("fork"), st.sampled_from([*GROUPS, *DEVICES]), st.integers(1, 5),
               st.sampled_from([None, *GROUPS, *DEVICES])),  # the other branch's event: a need, or a revocation
+    # a fork whose other branch vouches: void, but a claim all the same (an admission, a device with
+    # or without its consent)
+    st.tuples(st.just("fork_vouch"), st.sampled_from([*GROUPS, *DEVICES]), st.integers(1, 5),
+              st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from(["group", "consent", "no consent"])),
 )
 
 
@@ -158,17 +163,23 @@ def play(world: World, steps: list[tuple]) -> None:
                                                           "member.revoke")]  # (trust events keep their bodies)
             if own:
                 ev.append(a[dev].sign("redact", {"ids": [own[pick % len(own)].id]}))
-        elif what == "fork":
-            _, author, at, revoked = step
+        elif what in ("fork", "fork_vouch"):
+            author, at, other = step[1:4]
             made = [e for e in a[author].made if e.seq <= a[author].seq]
             if made:
                 seq = 1 + (at - 1) % a[author].seq
                 prev = next((e.id for e in made if e.seq == seq - 1), None)
-                if revoked is None:
+                if what == "fork_vouch":
+                    fields = ({"subject": world.pub(other), "role": "group"} if step[4] == "group" else
+                              device_vouch(k[author], k[other], bytes([len(ev) % 7]) * 32))
+                    if step[4] == "no consent":
+                        del fields["consent"]
+                    ev.append(a[author].sign("member.vouch", fields, seq=seq, prev=prev))
+                elif other is None:
                     ev.append(a[author].sign("need", {"category": "water", "quantity": 99, "region": "calais"},
                                              seq=seq, prev=prev))
                 else:  # the other hand revokes in its branch: past the fork point, that still counts
-                    ev.append(a[author].sign("member.revoke", {"subject": world.pub(revoked), "from_seq": at,
+                    ev.append(a[author].sign("member.revoke", {"subject": world.pub(other), "from_seq": at,
                                                                "reason": "other branch"}, seq=seq, prev=prev))
 
 
