@@ -6,6 +6,7 @@ Messages travel inside SecureChannel frames, so these bytes are never seen on th
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import msgpack
@@ -14,9 +15,29 @@ from events.format import MAX_EVENT_BYTES
 from sync.errors import RemoteProtocolError
 
 MAX_EVENTS_PER_MESSAGE = 1000
+# Bytes of events a node puts in one Events or Push message (at least one event, each at most
+# MAX_EVENT_BYTES): a frame carries at most 4 MiB (sync/channel.py), so 500 events of a member
+# who seals long texts (60 KiB each) could not go in one; and an alert's frame waits behind one
+# message at most.
+MAX_BATCH_BYTES = 1024 * 1024
 MAX_IDS_PER_MESSAGE = 4096
 MAX_HEADS = 200_000
 HEAD_PREFIX = 8  # bytes of a head id sent in HEADS: enough to notice a fork, not to forge one
+
+
+def event_batches(wires: Sequence[bytes]) -> Iterator[tuple[bytes, ...]]:
+    """`wires` in order, cut into the event lists of as few messages as the bounds allow (at most
+    MAX_EVENTS_PER_MESSAGE events and MAX_BATCH_BYTES bytes each, at least one event)."""
+    batch: list[bytes] = []
+    size = 0
+    for wire in wires:
+        if batch and (size + len(wire) > MAX_BATCH_BYTES or len(batch) == MAX_EVENTS_PER_MESSAGE):
+            yield tuple(batch)
+            batch, size = [], 0
+        batch.append(wire)
+        size += len(wire)
+    if batch:
+        yield tuple(batch)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,9 @@ class Link:
         except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
             log.info("%s: send failed (%s)", self.name, type(exc).__name__)
             await self.close()
+        except ChannelError as exc:  # a message over a frame: this node's bug, not the peer's; end the link now
+            log.error("%s: this node failed to send a message (%s); closing the link", self.name, exc)
+            await self.close()
         except asyncio.CancelledError:
             pass
 

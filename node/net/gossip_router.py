@@ -18,7 +18,7 @@ from events.errors import InvalidEvent
 from events.format import Event, decode_event
 from node.outcome import Outcome
 from sync.gossip import SeenIds, is_priority, plan, repair_plan
-from sync.messages import IHave, Push
+from sync.messages import IHave, Push, event_batches
 from sync.transport import Link
 
 RATE_WINDOW_S = 10.0
@@ -101,9 +101,11 @@ class GossipRouter:
             for t in p.announce:
                 announces.setdefault(t, []).append(event_id)
         for t, wires in urgent.items():
-            targets[t].offer(Push(tuple(wires)), urgent=True)
+            for batch in event_batches(wires):
+                targets[t].offer(Push(batch), urgent=True)
         for t, wires in pushes.items():
-            targets[t].offer(Push(tuple(wires)))
+            for batch in event_batches(wires):
+                targets[t].offer(Push(batch))
         for t, ids in announces.items():
             targets[t].offer(IHave(tuple(ids)))
 

@@ -47,7 +47,7 @@ from sync.link_commands import (
     Store,
     Stream,
 )
-from sync.messages import Events, IWant, Push
+from sync.messages import Events, IWant, Push, event_batches
 from sync.transport import Link, LinkClosed
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -225,9 +225,8 @@ class PeerLink:
             elif isinstance(command, LookUp):
                 await self._look_up(command.ids)
             elif isinstance(command, Answer):
-                wires = await self._read(self.storage.wires_by_id, list(command.ids))
-                if wires:
-                    await self.link.send(Push(tuple(wires)))
+                for batch in event_batches(await self._read(self.storage.wires_by_id, list(command.ids))):
+                    await self.link.send(Push(batch))
             elif isinstance(command, LoadHeads):
                 await self._answer_offer()
             elif isinstance(command, RoundDone):
@@ -277,23 +276,15 @@ class PeerLink:
         sent = 0
         try:
             for r in ranges:
-                if isinstance(r, SendEvidence):
-                    evidence = await self._read(self.storage.fork_evidence, r.author)
-                    if evidence:
-                        await self.link.send(Events(tuple(evidence)))
-                        self._streamed_batches += 1
-                        sent += len(evidence)
-                        self._count_sent(len(evidence))
+                if isinstance(r, SendEvidence):  # (a frozen key's kept revocations and vouches may be many)
+                    sent += await self._send_events(await self._read(self.storage.fork_evidence, r.author))
                     continue
                 first = r.first
                 while first <= r.last:
                     rows = await self._read(self.storage.range_wire, r.author, first, r.last, STREAM_BATCH)
                     if not rows:
                         break
-                    await self.link.send(Events(tuple(w for _, w in rows)))  # waits while the peer is not reading
-                    self._streamed_batches += 1
-                    sent += len(rows)
-                    self._count_sent(len(rows))
+                    sent += await self._send_events([w for _, w in rows])
                     first = rows[-1][0] + 1
             self._still_open()
             await self._execute(self.protocol.stream_finished(sent))
@@ -303,6 +294,15 @@ class PeerLink:
             log.exception("%s: this node failed while streaming to the peer; closing the link", self.name)
             self.cut = self.cut or LinkClosed(f"{self.link.name}: this node failed while streaming", "failed")
             await self.link.close()
+
+    async def _send_events(self, wires: list[bytes]) -> int:
+        """Stream `wires` in Events messages within the size bounds (sync/messages.py
+        event_batches); each send waits while the peer is not reading. How many were sent."""
+        for batch in event_batches(wires):
+            await self.link.send(Events(batch))
+            self._streamed_batches += 1
+            self._count_sent(len(batch))
+        return len(wires)
 
     def _count_sent(self, events: int) -> None:
         self.ahead = max(0, (self.ahead or 0) - events)

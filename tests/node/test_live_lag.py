@@ -17,7 +17,8 @@ from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.log import now_ms
 from node.net import Node
-from node.webapp import Served, create_app, serve
+from node.webapp import Served
+from served_nodes import served_node
 from sync.link import STREAM_BATCH
 
 PASSPHRASE = "live lag tests only: not a secret"
@@ -39,12 +40,8 @@ def network(tmp_path: Path) -> list[LocalNode]:
 
 @pytest.fixture
 async def calais(network: list[LocalNode]) -> AsyncIterator[tuple[Node, Served]]:
-    node = Node(network[0].home, network[0].keys, listen=("127.0.0.1", 0), sync_interval_s=3600)
-    served = await serve(create_app(node), "127.0.0.1", 0)
-    try:
-        yield node, served
-    finally:
-        await served.close()
+    async with served_node(network[0]) as pair:
+        yield pair
 
 
 def view_of(node: Node, device: bytes) -> dict:

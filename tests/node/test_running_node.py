@@ -25,7 +25,8 @@ from node.log import now_ms
 from node.net import Node
 from node.net.peer_link import RoundCut
 from node.net.watcher import Watcher
-from node.webapp import Served, create_app, serve
+from node.webapp import Served
+from served_nodes import served_node
 
 PASSPHRASE = "running node tests only: not a secret"
 WAIT_S = 10.0
@@ -40,12 +41,8 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> list[LocalNode]:
 @pytest.fixture
 async def calais(network: list[LocalNode], tmp_path: Path) -> AsyncIterator[tuple[Node, Served]]:
     """Calais's node and app, served on a port of 127.0.0.1 as `solnet run` serves them."""
-    node = Node(network[0].home, network[0].keys, listen=("127.0.0.1", 0), sync_interval_s=3600)
-    served = await serve(create_app(node), "127.0.0.1", 0)
-    try:
-        yield node, served
-    finally:
-        await served.close()
+    async with served_node(network[0]) as pair:
+        yield pair
 
 
 async def until(predicate, what: str) -> None:

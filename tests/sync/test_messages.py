@@ -12,8 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.format import MAX_EVENT_BYTES
+from sync.channel import SecureChannel
 from sync.messages import (
     HEAD_PREFIX,
+    MAX_BATCH_BYTES,
     MAX_EVENTS_PER_MESSAGE,
     MAX_IDS_PER_MESSAGE,
     Credentials,
@@ -28,6 +30,7 @@ from sync.messages import (
     Push,
     Same,
     decode,
+    event_batches,
     encode,
 )
 
@@ -85,6 +88,24 @@ def test_largest_allowed_messages_round_trip():
     assert decode(encode(one_max_event)) == one_max_event
     ids = IHave(tuple(i.to_bytes(32, "big") for i in range(MAX_IDS_PER_MESSAGE)))
     assert decode(encode(ids)) == ids
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(1, MAX_EVENT_BYTES), max_size=1200))
+def test_event_batches_keep_the_order_and_fit_a_frame(sizes):
+    """However many events of whatever sizes: every one once, in order, in messages of at most
+    MAX_EVENTS_PER_MESSAGE events and MAX_BATCH_BYTES bytes (one larger event alone), each of
+    which encodes within a frame."""
+    wires = [i.to_bytes(4, "big") * (size // 4) + b"x" * (size % 4) for i, size in enumerate(sizes)]
+    batches = list(event_batches(wires))
+    assert [w for batch in batches for w in batch] == wires
+    for batch in batches:
+        assert 1 <= len(batch) <= MAX_EVENTS_PER_MESSAGE
+        assert sum(map(len, batch)) <= MAX_BATCH_BYTES or len(batch) == 1
+        assert len(encode(Events(batch))) <= SecureChannel.MAX_FRAME
+    # as few messages as the bounds allow: no two neighbours would have fitted in one
+    for a, b in zip(batches, batches[1:]):
+        assert sum(map(len, a)) + len(b[0]) > MAX_BATCH_BYTES or len(a) == MAX_EVENTS_PER_MESSAGE
 
 
 def test_type_numbers_are_distinct_and_first():

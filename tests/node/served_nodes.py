@@ -1,0 +1,22 @@
+"""A real node of a local network served in the test's own process: node.net.Node on its real
+SQLite home, the listener's app on a free port of 127.0.0.1, as `solnet run` serves them."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from node.demo.localnet import LocalNode
+from node.net import Node
+from node.webapp import Served, create_app, serve
+
+
+@contextlib.asynccontextmanager
+async def served_node(local: LocalNode) -> AsyncIterator[tuple[Node, Served]]:
+    """`local`'s node and its served app while the `with` lasts (its own rounds hourly: the test
+    drives them)."""
+    node = Node(local.home, local.keys, listen=("127.0.0.1", 0), sync_interval_s=3600)
+    served = await serve(create_app(node), "127.0.0.1", 0)
+    try:
+        yield node, served
+    finally:
+        await served.close()
