@@ -467,7 +467,7 @@ def sync_counts(result: Any) -> str:
     """What a sync round stored and sent (node.net.peer_link.RoundResult), for `solnet sync`."""
     o = result.outcomes
     forked = getattr(result, "of_forked_keys", 0)
-    of_forks = f": {forked} of a key found to have forked, proof kept" if forked else ""
+    of_forks = f": {forked} signed by a key that forked, whose proof is kept" if forked else ""
     return (f"received {plural(result.received, 'event')} ({o.get('accepted', 0)} new, "
             f"{o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, {o.get('rejected', 0)} rejected"
             f"{of_forks}), sent {plural(result.sent, 'event')}")

@@ -212,7 +212,7 @@ def test_a_fork_of_a_group_key_does_not_hand_the_device_that_consented_to_it_to_
     assert holds(bristol, fork) and holds(cardiff, consent)
     cli(calais, "sync", bristol.address)  # Calais's vouch of the Pi without its consent; the thief's branch
     found = cli(calais, "sync", cardiff.address)  # the owner's branch: Calais finds the fork, and says so
-    assert "of a key found to have forked, proof kept" in found.stdout and "invalid" not in found.stderr, found
+    assert "signed by a key that forked, whose proof is kept" in found.stdout and "invalid" not in found.stderr, found
     cli(bristol, "sync", cardiff.address)  # Bristol finds the fork; a second round gives Cardiff the proof
 
     cluster.wait(lambda: all(kept_past_fork(n, "frozen_claims", kent_group, fork_seq) == [consent]
