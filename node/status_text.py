@@ -37,10 +37,40 @@ def status_text(out: dict[str, Any]) -> str:
         lines.append(f"  revoked {r['role']} {short_id(r['id'])} from seq {r['from_seq']}"
                      + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                      + (f" ({r['reason']})" if r["reason"] else ""))
+    lines += _own_key_warnings(out)
     if node.get("running") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
                      "free some space")
     return "\n".join(lines)
+
+
+def _own_key_warnings(out: dict[str, Any]) -> list[str]:
+    """What the operator must hear if this home's own keys no longer count: no node links with a
+    revoked or forked device, nor with any device of a revoked or forked group."""
+    own = {out["group_id"]: "group", out["device_id"]: "device"}
+    lines = []
+    for r in out["revoked"]:
+        role = own.get(r["id"])
+        if role is None:
+            continue
+        forked = r["reason"] == "fork" and r["by"] == r["id"]
+        if forked:
+            what = (f"this {role} key signed two different events at seq {r['from_seq']}: a copy of it is in other "
+                    "hands (a copied home or an old backup)")
+        else:
+            what = f"this {role} key is revoked from seq {r['from_seq']}" + (f" ({r['reason']})" if r["reason"] else "")
+        if role == "group":
+            todo = "no node links with this group's devices any more. " + (
+                "Ask the group that admitted yours to revoke it from seq 1, and to admit a new group made with "
+                "`solnet init` in a new home" if forked else
+                "If that is news to you, ask the group that admitted yours")
+        else:
+            new_device = f"a new device of your group (`solnet init --device-of {out['group_id']}` in a new home)"
+            todo = "no node links with this device any more. " + (
+                f"Revoke it with your group key (`solnet revoke {r['id']}` on the node that holds it), and make "
+                f"{new_device}" if forked else f"Make {new_device}")
+        lines.append(f"  WARNING: {what}; {todo}.")
+    return lines
 
 
 DIRECTIONS = {"outbound": "connected (we dialled)", "inbound": "connected (they dialled in)",

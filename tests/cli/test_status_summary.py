@@ -89,6 +89,32 @@ def test_a_revocation_received_in_a_bundle_shows_at_once(network, cli, tmp_path)
     assert after == computed(network.b)
     assert [(r["id"], r["reason"]) for r in after["revoked"]] == [(network.device_a, "phone lost")]
     assert "(phone lost)" in text
+    assert "WARNING" not in text  # another group's device: nothing for Bristol's operator to do
+
+
+def test_the_homes_own_revoked_key_is_a_warning_that_says_what_to_do(network, cli, tmp_path):
+    """Calais revokes its own device's key (a lost phone): its status says that no node links with
+    this device any more, and how to make a new one."""
+    cli.run_json(network.a, "revoke", network.device_a, "--reason", "phone lost")
+    after, text, _ = status(cli, network.a, tmp_path)
+    assert after == computed(network.a)
+    [warning] = [line for line in text.splitlines() if "WARNING" in line]
+    assert "this device key is revoked from seq 1 (phone lost)" in warning, warning
+    assert f"solnet init --device-of {network.group_a}" in warning, warning
+
+
+def test_a_fork_of_the_homes_own_group_key_says_a_copy_is_in_other_hands() -> None:
+    """The status of a home whose group key forked (the revocation in effect is the fork, by the
+    key itself) tells its operator what happened and whom to ask."""
+    group, device = "aa" * 32, "bb" * 32
+    out = {"group_id": group, "group_name": "Calais", "region": "calais", "network_id": "cc" * 32,
+           "network_name": "test", "node": {"running": False}, "events": 9, "authors": 2, "pending": 0, "forks": 1,
+           "groups": 1, "devices": 0, "revoked": [{"id": group, "role": "group", "group": group, "from_seq": 4,
+                                                  "by": group, "at": None, "reason": "fork"}]}
+    text = status_text({**out, "device_id": device})
+    [warning] = [line for line in text.splitlines() if "WARNING" in line]
+    assert "signed two different events at seq 4: a copy of it is in other hands" in warning, warning
+    assert "no node links with this group's devices" in warning and "revoke it from seq 1" in warning, warning
 
 
 def test_a_summary_is_never_read_for_other_inputs_of_the_graph(network, cli, tmp_path):
