@@ -37,19 +37,20 @@ def status_text(out: dict[str, Any]) -> str:
         lines.append(f"  revoked {r['role']} {short_id(r['id'])} from seq {r['from_seq']}"
                      + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                      + (f" ({r['reason']})" if r["reason"] else ""))
-    lines += _own_key_warnings(out)
+    lines += [f"  WARNING: {w}" for w in own_key_warnings(out["group_id"], out["device_id"], out["revoked"])]
     if node.get("running") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
                      "free some space")
     return "\n".join(lines)
 
 
-def _own_key_warnings(out: dict[str, Any]) -> list[str]:
-    """What the operator must hear if this home's own keys no longer count: no node links with a
-    revoked or forked device, nor with any device of a revoked or forked group."""
-    own = {out["group_id"]: "group", out["device_id"]: "device"}
+def own_key_warnings(group_id: str, device_id: str, revoked: list[dict[str, Any]]) -> list[str]:
+    """What the operator must hear if this home's own keys no longer count (`revoked`: as
+    node.status.revoked_list gives it): no node links with a revoked or forked device, nor with
+    any device of a revoked or forked group. `solnet status` prints it; a running node logs it."""
+    own = {group_id: "group", device_id: "device"}
     lines = []
-    for r in out["revoked"]:
+    for r in revoked:
         role = own.get(r["id"])
         if role is None:
             continue
@@ -65,11 +66,11 @@ def _own_key_warnings(out: dict[str, Any]) -> list[str]:
                 "`solnet init` in a new home" if forked else
                 "If that is news to you, ask the group that admitted yours")
         else:
-            new_device = f"a new device of your group (`solnet init --device-of {out['group_id']}` in a new home)"
+            new_device = f"a new device of your group (`solnet init --device-of {group_id}` in a new home)"
             todo = "no node links with this device any more. " + (
                 f"Revoke it with your group key (`solnet revoke {r['id']}` on the node that holds it), and make "
                 f"{new_device}" if forked else f"Make {new_device}")
-        lines.append(f"  WARNING: {what}; {todo}.")
+        lines.append(f"{what}; {todo}.")
     return lines
 
 

@@ -5,7 +5,8 @@ the node but the store itself: the watcher looks every WATCH_INTERVAL_S (at once
 this process stored something) and then, in this order,
   - keeps the trust graph and this node's credentials current when membership changed, and
     closes links to peers that are no longer members (nothing new may reach a peer revoked in
-    the same instant);
+    the same instant); if this node's own keys no longer count (revoked, or forked: a copy in
+    other hands), it says so in the log, once per change, with what to do;
   - gossips this node's own new events (those this process published went out already: the
     router has seen them);
   - learns the peer addresses of new node.announce events.
@@ -15,6 +16,7 @@ Events of other authors reach the node through its links and are forwarded by th
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -23,6 +25,10 @@ from node.log import EventLog
 from node.net.credentials import Credentials
 from node.net.database import DbThread
 from node.net.gossip_router import GossipRouter
+from node.status import revoked_list
+from node.status_text import own_key_warnings
+
+log = logging.getLogger(f"solnet.{__name__}")
 
 WATCH_INTERVAL_S = 0.1
 OWN_BATCH = 1000
@@ -83,6 +89,7 @@ class Watcher:
         last_own = await self._db_thread.run(self._last_own_n)
         trust_version = None
         announces = await self._db_thread.run(self._announce_count)
+        warned = self._say_own_standing(await self._db_thread.run(self._own_standing), [])
         while True:
             try:  # not asyncio.wait_for: on Python 3.11 it drops a cancellation that comes with a poke
                 async with asyncio.timeout(WATCH_INTERVAL_S):
@@ -102,6 +109,7 @@ class Watcher:
                 await self._db_thread.run(self._log().refresh_trust)
                 await self._credentials.refresh()
                 await self._drop_revoked()
+                warned = self._say_own_standing(await self._db_thread.run(self._own_standing), warned)
             rows = look.own
             while rows:
                 last_own = rows[-1][0]
@@ -113,7 +121,21 @@ class Watcher:
                 announces = look.announces
                 await self._learn_announced()
 
+    @staticmethod
+    def _say_own_standing(warnings: list[str], said: list[str]) -> list[str]:
+        for warning in warnings:
+            if warning not in said:
+                log.warning("%s", warning)
+        return warnings
+
     # --- on the database thread ------------------------------------------------------------------
+    def _own_standing(self) -> list[str]:
+        """What the operator must hear of this node's own keys (node.status_text.own_key_warnings)."""
+        device, group = self._own
+        event_log = self._log()
+        group = group or (event_log.trust.group_of(device) or b"")
+        return own_key_warnings(group.hex(), device.hex(), revoked_list(event_log))
+
     def _look(self, noticed: int, last_own: int) -> Look | None:
         """What is new since `noticed` (None: nothing)."""
         store = self._log().store

@@ -122,3 +122,19 @@ def test_a_proxy_given_on_the_command_line_stays_and_proxy_says_so(cluster: Clus
                f"{socks.address} until you restart it" in said.stderr, said.stderr
         bristol.proc.send_signal(signal.SIGTERM)
         assert bristol.proc.wait(20) == 0
+
+
+def test_a_running_node_says_when_its_own_device_is_revoked(cluster: Cluster) -> None:
+    """The operator revokes the node's own device key (the laptop holding a copy was seized): the
+    running node's log says, once, that no node links with this device any more and how to make
+    a new one; `solnet status` says the same."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais)
+    device, group = calais.home.config().device_id, calais.home.config().group_id
+    assert "WARNING" not in log_text(calais)
+    cli_json(calais, "revoke", device, "--reason", "laptop seized")
+    said = "this device key is revoked from seq 1 (laptop seized); no node links with this device any more"
+    cluster.wait(lambda: said in log_text(calais), 15, "the node's warning about its own device")
+    assert f"solnet init --device-of {group}" in log_text(calais)
+    assert log_text(calais).count(said) == 1
+    assert said in cli(calais, "status").stdout
