@@ -466,7 +466,7 @@ def wipe_text(report: Any, home: str) -> str:
 def sync_counts(result: Any) -> str:
     """What a sync round stored and sent (node.net.peer_link.RoundResult), for `solnet sync`."""
     o = result.outcomes
-    forked = getattr(result, "of_forked_keys", 0)
+    forked = result.of_forked_keys
     of_forks = f": {forked} signed by a key that forked, whose proof is kept" if forked else ""
     return (f"received {plural(result.received, 'event')} ({o.get('accepted', 0)} new, "
             f"{o.get('duplicate', 0)} duplicate, {o.get('pending', 0)} pending, {o.get('rejected', 0)} rejected"

@@ -12,9 +12,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from events.errors import FORK
 from node.log import EventLog, now_ms
 from sync.handshake import HandshakeError
-from events.errors import FORK
 from sync.peers import REASON_POINTS, UNKNOWN_REASON_POINTS, DevicePenalties, PeerBook, PeerLimits, TokenBucket
 from sync.transport import Link
 
