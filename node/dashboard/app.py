@@ -197,6 +197,10 @@ class Dashboard:
         own = self._own_group() if ctx["is_admin"] else None  # only the admin acts for the group
         data = await self.node.db(pages.overview, self.node.log, region, now_ms(), own, peers, self.opener(ctx))
         health = await self.node.db(pages.health, self.node.log, peers, self.node.live_facts().get("cut_off_since"))
+        keys = self.node.keys
+        health["own_keys"] = await self.node.db(pages.own_key_problems, self.node.log, bytes(keys.device.public),
+                                                bytes(keys.group.public) if keys.group else None) \
+            if ctx["is_admin"] else []
         health["events_per_s"] = self.node.live_facts()["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health)
         health["cut_off"] = health["cut_off_minutes"] is not None

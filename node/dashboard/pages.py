@@ -120,6 +120,22 @@ def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None
     }
 
 
+def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[dict[str, Any]]:
+    """This node's own keys that no longer count, its group's first: revoked, or forked (a copy of
+    the key in other hands). No node links with such a device, nor with a device of such a group:
+    the admin must hear it (node.status_text.own_key_warnings says it in `solnet status`)."""
+    out = []
+    for role, key in (("group", group or log.trust.group_of(device)), ("device", device)):
+        member = log.trust.member(key) if key else None
+        if member is None or member.revoked_from is None:
+            continue
+        r = log.trust.revocation(key)
+        forked = r is not None and r.fork
+        out.append({"role": role, "forked": forked, "from_seq": member.revoked_from,
+                    "reason": r.reason if r is not None and not forked else None})
+    return out
+
+
 def groups(log: EventLog) -> list[dict[str, Any]]:
     """Every group (revoked ones too) with its devices and their revocation state."""
     return view(log, "groups")

@@ -221,6 +221,29 @@ async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_n
     assert "revoked" in text and "keys seized 14/03" in text, text
 
 
+async def test_the_overview_warns_the_admin_when_this_nodes_own_device_is_revoked(sample, start_node) -> None:
+    """The node's own device key revoked (the laptop holding a copy was seized): the admin's
+    overview says that no node links with it any more and what to do; a visitor sees nothing."""
+    calais, _ = sample.nodes
+    node = await start_node(calais)
+    await node.log_in()
+    _, before, _ = await get(node.client, "/")
+    assert "no node links with" not in visible_text(before)
+    running = node.node
+    device = bytes(running.keys.device.public)
+    await running.db(lambda: membership.revoke(running.log, calais.home.keys(PASSPHRASE), device,
+                                               reason="laptop seized", offline=True))
+    _, after, _ = await get(node.client, "/")
+    text = visible_text(after)
+    assert re.search(r"This device is revoked from seq \d+: no node links with it any more", text), text
+    assert "(laptop seized)" in text and "solnet init --device-of" in text
+    _, french, _ = await get(node.client, "/?lang=fr")
+    assert "Cet appareil est révoqué depuis le numéro" in visible_text(french)
+    async with aiohttp.ClientSession() as visitor:  # not logged in: no word of it
+        _, public, _ = await get(visitor, node.url + "/")
+    assert "no node links with" not in visible_text(public)
+
+
 async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
     await node.log_in()
