@@ -9,6 +9,7 @@ and gossip now cut their events into messages of at most 1 MiB (sync/messages.py
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -67,3 +68,41 @@ async def test_a_round_streams_a_members_long_sealed_events_in_messages_that_fit
         assert set(wires) <= stored
     finally:
         await bristol.stop()
+
+
+async def test_gossip_carries_a_members_long_sealed_events_in_messages_that_fit(network, calais, caplog) -> None:
+    """Bristol linked to Calais, rounds an hour apart: once the first round is over only gossip
+    carries events. 100 long sealed events stored in Calais's home by another process (here: the
+    test, on the node's database thread) are pushed on by its watcher, in several messages, over
+    the same link (one 6 MiB push failed to send, and only the round of a new link brought them)."""
+    caplog.set_level(logging.INFO, "solnet")
+    node, served = calais
+    bristol = Node(network[1].home, network[1].keys, peers=[f"127.0.0.1:{served.port}"], sync_interval_s=3600)
+    await bristol.start()
+    try:
+        await until(lambda: any(p.get("last_sync") for p in bristol.peer_views(now_ms())), "the first round over")
+        wires = sealed_events(network, node.log, 100)
+        outcomes = await node.db(node.log.ingest, wires)
+        assert {o.status for o in outcomes} == {"accepted"}
+        ids = [o.id for o in outcomes]
+
+        async def arrived() -> bool:
+            return len(await bristol.db(bristol.log.store.known, ids)) == len(ids)
+
+        await until(arrived, "all 100 on Bristol, by gossip")
+        assert "failed to send" not in caplog.text and caplog.text.count("connected (outbound)") == 1, caplog.text
+    finally:
+        await bristol.stop()
+
+
+async def until(predicate, what: str) -> None:
+    """Wait for `predicate` (sync or async), at most ROUND_S."""
+    deadline = asyncio.get_running_loop().time() + ROUND_S
+    while True:
+        done = predicate()
+        if asyncio.iscoroutine(done):
+            done = await done
+        if done:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"not within {ROUND_S:.0f} s: {what}"
+        await asyncio.sleep(0.05)
