@@ -14,20 +14,17 @@ from crypto.keystore import NodeKeys
 from node.log import EventLog
 from node.net.database import DbThread
 from node.outcome import ACCEPTED
-from sync.messages import MAX_EVENTS_PER_MESSAGE
-
-# A Credentials message is one frame: at most MAX_EVENTS_PER_MESSAGE events, and a frame holds 4 MiB.
-MAX_CREDENTIAL_BYTES = 3 * 1024 * 1024
-
+from sync.messages import MAX_BATCH_BYTES, MAX_EVENTS_PER_MESSAGE, event_batches
 
 def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
     """The group-key chains certifying `device`, admitters first (so a reader verifies in order),
-    within one message's bounds. Chains grow (profiles, vouches, revocations: a busy group's,
-    or an admitter that bloats its own to cut off the groups it admitted), and one message over
-    the bounds made every peer refuse the handshake as a protocol breach. So the device's own
-    group's chain comes first, as much of it as fits (from seq 1: what a reader can take in
-    order; a peer that knows the rest already needs nothing more), then each admitter's, the
-    nearest first, while it fits whole. Blocking: on the database thread."""
+    within one message's bounds (sync/messages.py `event_batches`). Chains grow (profiles,
+    vouches, revocations: a busy group's, or an admitter that bloats its own to cut off the
+    groups it admitted), and one message over the bounds made every peer refuse the handshake as
+    a protocol breach. So the device's own group's chain comes first, as much of it as fits (from
+    seq 1: what a reader can take in order; a peer that knows the rest already needs nothing
+    more), then each admitter's, the nearest first, while it fits whole (a part of one certifies
+    nothing a reader could verify). Blocking: on the database thread."""
     store, trust = log.store, log.trust
     member = trust.member(device)
     levels: list[list[bytes]] = []
@@ -38,21 +35,17 @@ def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
         levels.append(store.chain_wires(group))
         g = trust.member(group)
         group = g.admitted_by if g else None
-    chain: list[bytes] = []
-    count = size = 0
-    for i, wires in enumerate(levels):
-        fits = 0
-        for wire in wires:
-            if count + fits + 1 > MAX_EVENTS_PER_MESSAGE or size + len(wire) > MAX_CREDENTIAL_BYTES:
-                break
-            fits += 1
-            size += len(wire)
-        if i > 0 and fits < len(wires):  # an admitter's chain in part certifies nothing new: stop
+    if not levels:
+        return ()
+    own, *admitters = levels
+    chain = list(next(event_batches(own), ()))
+    if len(chain) < len(own):
+        return tuple(chain)
+    for wires in admitters:
+        together = [*wires, *chain]
+        if len(together) > MAX_EVENTS_PER_MESSAGE or sum(map(len, together)) > MAX_BATCH_BYTES:
             break
-        chain[:0] = wires[:fits]
-        count += fits
-        if fits < len(wires):
-            break
+        chain = together
     return tuple(chain)
 
 

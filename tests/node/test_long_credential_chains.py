@@ -21,9 +21,9 @@ from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.log import now_ms
 from node.net import Node
-from node.net.credentials import MAX_CREDENTIAL_BYTES, credential_chain
+from node.net.credentials import credential_chain
 from served_nodes import served_node
-from sync.messages import MAX_EVENTS_PER_MESSAGE
+from sync.messages import MAX_BATCH_BYTES, MAX_EVENTS_PER_MESSAGE
 
 PASSPHRASE = "credential chain tests only: not a secret"
 ROUND_S = 60.0
@@ -70,7 +70,7 @@ def test_credentials_are_the_whole_chains_when_they_fit_and_cut_to_fit_when_not(
     log = bristol.home.log()
     chain = credential_chain(log, device)
     own = log.store.chain_wires(bytes(bristol.keys.group.public))
-    assert len(chain) <= MAX_EVENTS_PER_MESSAGE and sum(map(len, chain)) <= MAX_CREDENTIAL_BYTES
+    assert len(chain) <= MAX_EVENTS_PER_MESSAGE and sum(map(len, chain)) <= MAX_BATCH_BYTES
     assert chain == tuple(own[:len(chain)]) and len(chain) == MAX_EVENTS_PER_MESSAGE  # its own first, from seq 1
     log.store.close()
 
