@@ -202,11 +202,14 @@ class EventLog:
                     self._project(ev, new, n)
 
     def _keep_aside(self, event_id: bytes, author: bytes, seq: int, kind: str, wire: bytes, reason: str,
-                    now: int) -> None:
+                    now: int) -> bool:
         """Hold an event that leaves the log out of it (it may come back if the trust graph changes),
-        if the queue has room (else it is fetched again by sync, should it ever count again)."""
-        if pending_queue.refusal(self.store.pending_tally(), author, len(wire), reason == E.NOT_A_MEMBER) is None:
-            self.store.hold(event_id, author, seq, wire, reason, now, kind)
+        if the queue has room (else it is fetched again by sync, should it ever count again). True
+        if it is held."""
+        if pending_queue.refusal(self.store.pending_tally(), author, len(wire), reason == E.NOT_A_MEMBER) is not None:
+            return False
+        self.store.hold(event_id, author, seq, wire, reason, now, kind)
+        return True
 
     # --- ingest -------------------------------------------------------------------------------
     def ingest(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
@@ -435,8 +438,8 @@ class EventLog:
             if self.store.is_kept_past_fork(ev.id):
                 return Outcome(ev.id, DUPLICATE)
             fields = _body_fields(ev)
-            refusal = self._keep_past_fork(ev, fields, now)
-            if refusal is None or self.store.is_pending(ev.id):  # (a vouch kept aside counts as a claim)
+            counts, refusal = self._keep_past_fork(ev, fields, now)
+            if counts:
                 self._count_trust_event(ev, fields, heads, now)
             kept = ("this revocation of its is kept: it still counts" if header.kind == "member.revoke" else
                     "this vouch of its is kept as a claim: it admits no one, but the key it names counts as claimed")
@@ -671,10 +674,10 @@ class EventLog:
             if self.store.is_kept_past_fork(ev.id):
                 continue
             try:
-                refusal = self._keep_past_fork(ev, _body_fields(ev), now)
+                counts, _ = self._keep_past_fork(ev, _body_fields(ev), now)
             except InvalidEvent:
                 continue  # a body that breaks the rules counts nowhere
-            kept = kept or refusal is None or self.store.is_pending(ev.id)
+            kept = kept or counts
         return kept
 
     def _revocations_may_count(self, author: bytes, first: int, fork_at: int) -> bool:
@@ -686,9 +689,10 @@ class EventLog:
             return first < fork_at
         return first < fork_at or member.revokes_until is None or first < member.revokes_until
 
-    def _keep_past_fork(self, ev: Event, fields: dict[str, Any] | None, now: int) -> str | None:
+    def _keep_past_fork(self, ev: Event, fields: dict[str, Any] | None, now: int) -> tuple[bool, str | None]:
         """Keep a trust event its frozen author signed at or after its fork point (events/trust.py):
-        None if kept, else why not.
+        whether the graph must count it now (kept beside the chain, or a vouch waiting aside: a
+        claim all the same), and why it is not kept beside the chain (None if it is).
 
         A revocation still counts, a vouch counts as a claim only (as every vouch received
         does). One signed past its author's revocation point (the fork aside), or while it is no
@@ -698,22 +702,21 @@ class EventLog:
         one dominates (node/store/trust.py `keep_frozen_revocation`), a vouch when a kept one
         makes the same claim at a lower seq (`keep_frozen_claim`)."""
         if fields is None:
-            return f"an unreadable {ev.kind} is not kept"
+            return False, f"an unreadable {ev.kind} is not kept"
         member = self.trust.member(ev.author)
         if member is None or not member.may_revoke(ev.seq):
-            if not self.store.is_pending(ev.id):
-                self._keep_aside(ev.id, ev.author, ev.seq, ev.kind, ev.encode(),
-                                 E.NOT_A_MEMBER if member is None else E.REVOKED, now)
-            return (f"its author is no member, or revoked from an earlier seq than {ev.seq}: kept aside in case "
-                    "that changes")
+            aside = self.store.is_pending(ev.id) or self._keep_aside(
+                ev.id, ev.author, ev.seq, ev.kind, ev.encode(), E.NOT_A_MEMBER if member is None else E.REVOKED, now)
+            return aside, (f"its author is no member, or revoked from an earlier seq than {ev.seq}: kept aside in "
+                           "case that changes")
         if ev.kind == "member.vouch":
             claim = 0 if fields["role"] == GROUP_ROLE else 2 if "consent" in fields else 1
             if not self.store.keep_frozen_claim(ev.id, ev.author, ev.seq, fields["subject"], claim, ev.encode(), now):
-                return "a vouch making the same claim at a lower seq is kept instead"
+                return False, "a vouch making the same claim at a lower seq is kept instead"
         elif not self.store.keep_frozen_revocation(ev.id, ev.author, ev.seq, fields["subject"], fields["from_seq"],
                                                    ev.encode(), now):
-            return "a revocation of the same key at the same seq from as low a seq is kept instead"
-        return None
+            return False, "a revocation of the same key at the same seq from as low a seq is kept instead"
+        return True, None
 
     def _hold(self, ev: Event, reason: str, message: str, now: int, heads: dict[bytes, tuple[int, bytes | None]],
               hold: bool = True, facts: BodyFacts | None = None) -> Outcome:
