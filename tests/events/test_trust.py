@@ -574,15 +574,17 @@ def test_a_thief_who_forks_a_group_key_cannot_void_the_owners_revocation_of_a_st
         assert g.member(phone).revoked_from is None  # vouched before the fork: still a device
 
 
-def test_a_forked_key_gives_no_authority_past_its_fork_point():
+@pytest.mark.parametrize("own_seq", [4, 5])
+def test_a_forked_key_gives_no_authority_past_its_fork_point(own_seq: int):
     """Vouches signed at or after the fork point, and a revocation of itself there (which would
-    void the revocations of the other branch), have no effect."""
+    void the revocations of the other branch), have no effect: at the fork point itself (one of the
+    two events there) as past it."""
     a, phone, laptop, newcomer = key(), key(), key(), key()
     g = TrustGraph([a], [device(a, phone, 1)])
     g.set_fork(a, 4)
     g.add_vouch(device(a, newcomer, 5))
     g.add_vouch(admit(a, key(), 4))
-    own = revoke(g, a, a, 6, seq=5)  # the thief's branch: "revoked from 6", to void the owner's seq 7
+    own = revoke(g, a, a, 6, seq=own_seq)  # the thief's branch: "revoked from 6", to void the owner's seq 7
     g.add_vouch(device(a, laptop, 2))
     stolen = revoke(g, a, laptop, 1, seq=7)
     assert g.member(newcomer) is None and len(g.members) == 3
@@ -613,9 +615,11 @@ def test_a_fork_of_a_key_nobody_vouched_limits_it_from_seq_one():
 
 
 def test_check_author_not_a_member(net):
+    stranger = key()
     with pytest.raises(InvalidEvent) as info:
-        net["g"].check_author(key(), 1)
+        net["g"].check_author(stranger, 1)
     assert info.value.reason == NOT_A_MEMBER
+    assert info.value.args[0] == f"author {stranger.hex()[:16]} is not certified by this network's trust graph"
 
 
 def test_check_author_revoked(net):
@@ -626,6 +630,7 @@ def test_check_author_revoked(net):
         with pytest.raises(InvalidEvent) as info:
             g.check_author(net["a1"], seq)
         assert info.value.reason == REVOKED
+        assert info.value.args[0] == f"author {net['a1'].hex()[:16]} is revoked from seq 4 (event has seq {seq})"
 
 
 def test_uncertified_or_limited_reports_limits(net):
