@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from link_sim import SimStore, author, authenticated, event_id, run_round
-from sync.antientropy import Head, SendRange, frontier_digest, lag, ranges_to_send
+from sync.antientropy import Head, SendEvidence, SendRange, frontier_digest, lag, ranges_to_send
+from sync.frontier import is_marker, past_fork_heads, past_fork_marker
 from sync.link import Role
 from sync.link_commands import Send
 from sync.messages import HEAD_PREFIX, Events, Offer, Same, decode, encode
@@ -159,6 +160,78 @@ def test_group_authors_go_first_then_by_author():
     assert [r.author for r in got[:2]] == sorted(groups)
     assert [r.author for r in got[2:]] == sorted(set(mine.chains) - groups)
     assert all(r.first == 1 and r.last == 2 for r in got)
+
+
+# --- frozen keys: the marker heads and the evidence -------------------------------------------
+
+def _marker_by_definition(author_key: bytes) -> bytes:
+    return bytes(8) + hashlib.blake2b(author_key, digest_size=32, person=b"solnet-frozen").digest()[:24]
+
+
+def test_marker_heads_known_answers():
+    """What frozen keys kept past their fork points is announced as one marker head per key, which
+    nodes of every version compare: author 8 zero bytes and 24 of a personalised hash of the key,
+    seq the number kept, id a hash of their sorted ids; in the order of the keys."""
+    a, b = bytes([0xB0]) * 32, bytes([0x0A]) * 32
+    kept = [(a, bytes([3]) * 32), (b, bytes([1]) * 32), (a, bytes([2]) * 32)]
+    heads = past_fork_heads(kept)
+    assert [(m.hex(), seq, i.hex()) for m, seq, i in heads] == [
+        ("000000000000000026bdafecc79b11cf396a05a73ae578aba6eb3acb11b2208c", 1,
+         "d78951f9966233557bb2c0057a7d40dfb01b96ede0409534c49e0230010ed46e"),
+        ("0000000000000000ddd04a5756960e15fedf214950ab4e6f9f46c1c3c3855181", 2,
+         "5a3807687f8dc7d2d498b657262aa9affb9c59cce9505cea2057a665279c7889")]
+    digest = lambda ids: hashlib.blake2b(b"".join(sorted(ids)), digest_size=32, person=b"solnet-frozen").digest()
+    assert heads == [(_marker_by_definition(b), 1, digest([bytes([1]) * 32])),
+                     (_marker_by_definition(a), 2, digest([bytes([2]) * 32, bytes([3]) * 32]))]
+    assert past_fork_heads(reversed(kept)) == heads and past_fork_heads([]) == []
+    assert past_fork_marker(a) == _marker_by_definition(a) and is_marker(past_fork_marker(a))
+    assert not any(is_marker(author(n)) for n in range(50))
+    assert is_marker(bytes(8) + b"\xff" * 24) and not is_marker(bytes(7) + b"\x01" + bytes(24))
+
+
+FROZEN = author(7)
+
+
+def _frozen_heads(seq: int, kept: list[bytes]) -> list[Head]:
+    """This node's heads: FROZEN's chain up to `seq` and, if any, the marker of what it kept past its fork."""
+    return [Head(FROZEN, seq, event_id(FROZEN, seq)), *(Head(*h) for h in past_fork_heads((FROZEN, i) for i in kept))]
+
+
+def _as_theirs(heads: list[Head]) -> dict[bytes, tuple[int, bytes]]:
+    return {h.author: (h.seq, h.id[:HEAD_PREFIX]) for h in heads}
+
+
+def test_a_peer_past_a_fork_point_or_missing_what_was_kept_gets_the_evidence():
+    """FROZEN forked at seq 3; this node holds its chain to 2 and one revocation kept past the fork."""
+    forks = {FROZEN: 3}
+    kept = [event_id(FROZEN, 4, 9)]
+    mine = _frozen_heads(2, kept)
+    # A peer that holds a branch at or past the fork point has not heard of it.
+    for their_seq in (3, 5):
+        theirs = _as_theirs(_frozen_heads(their_seq, kept))
+        assert ranges_to_send(mine, theirs, forks=forks) == [SendEvidence(FROZEN)], their_seq
+    # A peer at the fork point's edge that lacks the kept revocation, or holds another set.
+    for theirs_kept in ([], [event_id(FROZEN, 5, 9)], kept + [event_id(FROZEN, 5, 9)]):
+        theirs = _as_theirs(_frozen_heads(2, theirs_kept))
+        assert ranges_to_send(mine, theirs, forks=forks) == [SendEvidence(FROZEN)], theirs_kept
+    # A peer that holds the same: nothing; the marker itself is never streamed as a chain.
+    assert ranges_to_send(mine, _as_theirs(mine), forks=forks) == []
+    assert ranges_to_send(mine, {}, forks=forks) == [SendRange(FROZEN, 1, 2), SendEvidence(FROZEN)]
+
+
+def test_no_evidence_without_a_known_fork():
+    """A marker this node cannot name (no fork known for its key) and a peer that lacks a forked
+    author entirely with a fork point at seq 1 get nothing of it."""
+    assert ranges_to_send(_frozen_heads(2, [event_id(FROZEN, 4, 9)]), _as_theirs(_frozen_heads(2, []))) == []
+    assert ranges_to_send([], {}, forks={FROZEN: 1}) == []
+    assert ranges_to_send([], {FROZEN: (1, bytes(HEAD_PREFIX))}, forks={FROZEN: 1}) == [SendEvidence(FROZEN)]
+
+
+def test_evidence_goes_after_the_ranges_in_the_order_of_the_keys():
+    one, two = sorted([author(21), author(22)])
+    mine = SimStore.of({5: 2}).heads()
+    got = ranges_to_send(mine, {two: (9, bytes(HEAD_PREFIX)), one: (9, bytes(HEAD_PREFIX))}, forks={two: 2, one: 4})
+    assert got == [SendRange(author(5), 1, 2), SendEvidence(one), SendEvidence(two)]
 
 
 def test_lag_counts_what_the_peer_holds_that_we_lack():

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from link_sim import SimStore, author, authenticated, event_id, run_round
-from sync.antientropy import Head, SendRange, frontier_digest
+from sync.antientropy import Head, SendEvidence, SendRange, frontier_digest
+from sync.frontier import past_fork_heads
 from sync.errors import LinkProtocolError, LocalProtocolError, RemoteProtocolError
 from sync.link import (
     ACCEPTED,
@@ -262,6 +263,82 @@ def test_duplicate_authors_in_heads_are_refused():
         with pytest.raises(RemoteProtocolError, match="twice"):
             p.receive(twice)
         assert p.state == State.CLOSED
+
+
+def test_a_round_counts_what_each_side_lacks_leaving_markers_out():
+    """`lag`: events the peer holds that we lack; `peer_lag`: the reverse. A marker head (what a
+    frozen key kept past its fork) is no chain: it counts in neither."""
+    a1, a2, a3 = author(1), author(2), author(3)
+    marker = Head(*past_fork_heads([(a3, event_id(a3, 9))])[0])
+    mine = [Head(a1, 5, event_id(a1, 5)), Head(a2, 2, event_id(a2, 2)), Head(a3, 1, event_id(a3, 1)), marker]
+    theirs = Heads(((a1, 3, bytes(HEAD_PREFIX)), (a3, 4, bytes(HEAD_PREFIX)), (marker.author, 7, bytes(HEAD_PREFIX))))
+    dialler = authenticated(Role.DIALLER)
+    dialler.start_round(mine)
+    dialler.receive(theirs)
+    listener = in_state(Role.LISTENER, State.LOADING)
+    listener.heads_loaded(mine)
+    listener.receive(theirs)
+    for p in (dialler, listener):
+        assert (p.lag, p.peer_lag) == (4 - 1, (5 - 3) + 2 + 0)
+
+
+def test_the_fork_points_given_at_the_start_of_a_round_plan_the_evidence():
+    a = author(1)
+    forks = {a: 2}
+    theirs = Heads(((a, 3, bytes(HEAD_PREFIX)),))  # the peer holds a branch past the fork point
+    mine = [Head(a, 1, event_id(a, 1))]
+    dialler = authenticated(Role.DIALLER)
+    dialler.start_round(mine, forks=forks)
+    assert dialler.receive(theirs)[-1] == Stream((SendEvidence(a),))
+    listener = in_state(Role.LISTENER, State.LOADING)
+    listener.heads_loaded(mine, forks=forks)
+    assert listener.receive(theirs) == [Stream((SendEvidence(a),))]
+
+
+def test_a_second_waiting_offer_ends_the_link():
+    p = in_state_with_offer()
+    with pytest.raises(RemoteProtocolError, match="a second Offer before the first was answered"):
+        p.receive(Offer(bytes(32), 0))
+    assert p.state == State.CLOSED
+
+
+def test_our_calls_out_of_turn_say_so():
+    p = in_state_with_offer()  # the dialler's next Offer waits while ours is stored
+    state = p.state
+    with pytest.raises(LocalProtocolError, match=f"heads_loaded is not allowed in state {state.value}"):
+        p.heads_loaded(MINE)
+    assert p.state == state
+    p = _streaming(Role.DIALLER)
+    with pytest.raises(LocalProtocolError, match="stream_finished without a stream"):
+        p.stream_finished(-1)
+    with pytest.raises(LocalProtocolError, match="batch_stored without a batch of this round being stored"):
+        p.batch_stored()
+    assert p.state == State.STREAMING
+    with pytest.raises(LocalProtocolError, match="round_over is not allowed to the dialler in state streaming"):
+        p._go("round_over")
+    p.close()
+    with pytest.raises(LocalProtocolError, match="the link is closed: nothing more is read from it"):
+        p.receive(Push(()))
+
+
+@pytest.mark.parametrize("role,state,message,complaint", [
+    (Role.DIALLER, State.STREAMING, Heads(()), "Heads is out of place in state streaming"),
+    (Role.LISTENER, State.HEADS_SENT, Same(), "Same is out of place in state heads_sent"),
+    (Role.DIALLER, State.IDLE, Credentials(()), "credentials came twice"),
+    (Role.DIALLER, State.CREDENTIALS, Push(()), "the peer did not present its credentials first (Push came)"),
+], ids=["heads-while-streaming", "same-after-heads", "credentials-twice", "gossip-before-credentials"])
+def test_each_violation_is_named_for_the_log(role, state, message, complaint):
+    with pytest.raises(RemoteProtocolError) as refused:
+        in_state(role, state).receive(message)
+    assert str(refused.value) == complaint
+
+
+@pytest.mark.parametrize("timeout", [0.001, 0.5])
+def test_any_positive_message_timeout_is_taken(timeout):
+    assert LinkProtocol(Role.DIALLER, message_timeout_s=timeout).tick_s == timeout / 3
+    for bad in (0, -1.0):
+        with pytest.raises(ValueError, match="the message timeout must be positive"):
+            LinkProtocol(Role.DIALLER, message_timeout_s=bad)
 
 
 def test_nothing_of_a_round_is_taken_after_it_ended():

@@ -39,16 +39,20 @@ def test_many_links_from_one_device_hold_two_slots() -> None:
     assert [s.opened_ms for s in links] == [98, 99]  # the newest stay
 
 
+NOW_MS = 1_780_000_000_000  # a node's clock: milliseconds since 1970 (2026)
+
+
+@pytest.mark.parametrize("clock", [0, NOW_MS])
 @pytest.mark.parametrize("gap", [0, 5, RACE_WINDOW_MS - 1])
-def test_crossing_dials_keep_the_same_link_on_both_sides(gap: int) -> None:
+def test_crossing_dials_keep_the_same_link_on_both_sides(gap: int, clock: int) -> None:
     """A dials B and B dials A at once; whichever link each side saw first, both keep the link
     dialled by the smaller key (never each a different one, which would close both)."""
     for first_at_a, first_at_b in itertools.product([True, False], repeat=2):
         # At A (SMALL): its own dial is outbound. At B (LARGE): A's dial is inbound.
-        a_dial_at_a = slot(LARGE, outbound=True, at=0 if first_at_a else gap)
-        b_dial_at_a = slot(LARGE, outbound=False, at=gap if first_at_a else 0)
-        a_dial_at_b = slot(SMALL, outbound=False, at=0 if first_at_b else gap)
-        b_dial_at_b = slot(SMALL, outbound=True, at=gap if first_at_b else 0)
+        a_dial_at_a = slot(LARGE, outbound=True, at=clock + (0 if first_at_a else gap))
+        b_dial_at_a = slot(LARGE, outbound=False, at=clock + (gap if first_at_a else 0))
+        a_dial_at_b = slot(SMALL, outbound=False, at=clock + (0 if first_at_b else gap))
+        b_dial_at_b = slot(SMALL, outbound=True, at=clock + (gap if first_at_b else 0))
         kept_at_a = _survivor(SMALL, *sorted([a_dial_at_a, b_dial_at_a], key=lambda s: s.opened_ms))
         kept_at_b = _survivor(LARGE, *sorted([a_dial_at_b, b_dial_at_b], key=lambda s: s.opened_ms))
         assert kept_at_a is a_dial_at_a and kept_at_b is a_dial_at_b  # A's dial: SMALL dialled it
@@ -64,12 +68,22 @@ def _survivor(own: bytes, old: Slot, new: Slot) -> Slot:
     return new
 
 
-def test_an_old_link_the_other_way_is_replaced() -> None:
+@pytest.mark.parametrize("clock", [0, NOW_MS])
+def test_an_old_link_the_other_way_is_replaced(clock: int) -> None:
     """We dialled the peer long ago; now it dials us: it lost that link (restarted), so the newer wins
     even though our dial is the one the smaller key made."""
-    old = slot(LARGE, outbound=True, at=0)
-    new = slot(LARGE, outbound=False, at=RACE_WINDOW_MS)
+    old = slot(LARGE, outbound=True, at=clock)
+    new = slot(LARGE, outbound=False, at=clock + RACE_WINDOW_MS)
     assert place(SMALL, new, [old]) == [Replace(old.number, REPLACED)]
+
+
+def test_the_new_link_among_the_open_ones_is_passed_over() -> None:
+    """The caller may list the new link among the open ones: it is neither counted nor replaced,
+    and the links after it are still weighed."""
+    first = slot(LARGE, outbound=False, at=0)
+    second = slot(LARGE, outbound=False, at=1)
+    third = slot(LARGE, outbound=False, at=2)
+    assert place(SMALL, third, [third, second, first]) == [Replace(first.number, REPLACED)]
 
 
 def test_a_group_gets_a_share_of_the_inbound_slots() -> None:
@@ -78,6 +92,8 @@ def test_a_group_gets_a_share_of_the_inbound_slots() -> None:
     with pytest.raises(HandshakeError) as refused:
         place(SMALL, slot(devices[-1], outbound=False, at=1), links)
     assert refused.value.reason == GROUP_FULL
+    assert str(refused.value).endswith(f"its group already holds {MAX_INBOUND_PER_GROUP} inbound links here "
+                                       f"(at most {MAX_INBOUND_PER_GROUP} per group)")
     # Another group, a link this node dialled, and a device of the full group dialling again get in.
     assert place(SMALL, slot(devices[-1], outbound=False, at=1, group=b"h" * 32), links) == []
     assert place(SMALL, slot(devices[-1], outbound=True, at=1), links) == []

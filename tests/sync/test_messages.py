@@ -108,6 +108,45 @@ def test_event_batches_keep_the_order_and_fit_a_frame(sizes):
         assert sum(map(len, a)) + len(b[0]) > MAX_BATCH_BYTES or len(a) == MAX_EVENTS_PER_MESSAGE
 
 
+def _filling(total: int) -> list[bytes]:
+    """Events of at most MAX_EVENT_BYTES whose sizes add up to `total` exactly."""
+    sizes = [MAX_EVENT_BYTES] * (total // MAX_EVENT_BYTES)
+    rest = total - sum(sizes)
+    if rest:  # the last full one and the rest as two nearly equal events, each within the limit
+        last = sizes.pop() + rest
+        sizes += [last // 2, last - last // 2]
+    return [bytes([i % 251]) * size for i, size in enumerate(sizes)]
+
+
+def test_event_batches_are_cut_at_the_bounds_exactly():
+    """A message takes events up to MAX_BATCH_BYTES bytes inclusive and MAX_EVENTS_PER_MESSAGE
+    events inclusive, and the count starts again after each cut."""
+    full = _filling(MAX_BATCH_BYTES)
+    assert sum(map(len, full)) == MAX_BATCH_BYTES and max(map(len, full)) <= MAX_EVENT_BYTES
+    assert list(event_batches(full + [b"x"])) == [tuple(full), (b"x",)]
+    assert list(event_batches(full + full)) == [tuple(full), tuple(full)]
+    many = [i.to_bytes(2, "big") for i in range(2 * MAX_EVENTS_PER_MESSAGE + 1)]
+    assert [len(b) for b in event_batches(many)] == [MAX_EVENTS_PER_MESSAGE, MAX_EVENTS_PER_MESSAGE, 1]
+    assert list(event_batches([])) == []
+
+
+def test_long_strings_are_refused():
+    """Only an Error carries text, shown cut to 512 characters; a longer string in any message is no message of ours."""
+    assert decode(_pack([9, "c" * 64, "t" * 1024])) == Error("c" * 64, "t" * 512)
+    for data in (_pack([9, "c", "t" * 1025]), _pack([9, "c" * 1025, "t"])):
+        with pytest.raises(RemoteProtocolError, match="unreadable message"):
+            decode(data)
+
+
+def test_nested_lists_beyond_what_the_size_allows_are_refused_by_count():
+    """Heads are the smallest lists a valid message nests (40 bytes each): a message nesting more
+    lists than its size allows is refused while it is read, before any is looked at."""
+    with pytest.raises(RemoteProtocolError, match="too many nested lists"):
+        decode(_pack([3, [[] for _ in range(1000)]]))
+    heads = Heads(tuple((i.to_bytes(32, "big"), 1, bytes(HEAD_PREFIX)) for i in range(1000)))
+    assert decode(encode(heads)) == heads  # as many real heads in as many bytes are fine
+
+
 def test_type_numbers_are_distinct_and_first():
     samples = [Offer(bytes(32), 1), Same(), Heads(()), Events(()), End(0), Push(()), IHave(()), IWant(()),
                Error("a", "b"), Credentials(())]
