@@ -104,6 +104,13 @@ def node_started(store: Store, now: int) -> None:
     _save(store, ChainState(os.getpid(), now, previous.confirmed if previous else None))
 
 
+def has_history(store: Store) -> None:
+    """This home's keys signed events that the network holds and this store lacks (a home that
+    joined again after its database was lost): it counts as synced long ago, so it signs nothing
+    before a complete round with a peer, with or without configured peers."""
+    _save(store, ChainState(None, None, 0))
+
+
 def round_completed(store: Store, now: int, started: int | None) -> None:
     """A complete anti-entropy round with a peer ended: this home now holds that peer's events of its
     keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`)."""

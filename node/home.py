@@ -50,10 +50,11 @@ class HomeError(SolnetError):
 class Config:
     """A home's config.json: this node's group and device, and how it reaches peers."""
 
-    __slots__ = ("group_id", "device_id", "device_encryption_key", "group_name", "region", "holds_group_key", "proxy")
+    __slots__ = ("group_id", "device_id", "device_encryption_key", "group_name", "region", "holds_group_key", "proxy",
+                 "network_id")
 
     def __init__(self, group_id: str, device_id: str, device_encryption_key: str, group_name: str, region: str,
-                 holds_group_key: bool = True, proxy: str | None = None) -> None:
+                 holds_group_key: bool = True, proxy: str | None = None, network_id: str | None = None) -> None:
         self.group_id = group_id
         self.device_id = device_id
         self.device_encryption_key = device_encryption_key
@@ -63,6 +64,10 @@ class Config:
         # socks5://HOST:PORT: every outbound peer connection of this node goes through it (Tor). Kept
         # here, not only on the command line, so a node set up for Tor never dials directly by mistake.
         self.proxy = proxy
+        # The network this home founded or joined. Kept beside the keys, not only in the database:
+        # a home whose database was lost knows that its keys signed events the network holds, so
+        # joining again signs nothing over them (node/membership.py `join`).
+        self.network_id = network_id
 
     def as_dict(self) -> dict[str, str | bool | None]:
         """Every field by name, in the order of config.json."""
@@ -320,10 +325,24 @@ class Home:
         from node.store import Store
 
         if not self.db_path.exists():
-            self.config()
+            if self.config().network_id is not None:
+                raise HomeError(f"this home was in network {self.config().network_id[:12]}... but its database "
+                                f"{self.db_path} is gone (moved aside?). To rebuild it, ask any member group for a "
+                                f"new invite for your group ({self.config().group_id}: on their node `solnet invite "
+                                f"{self.config().group_id} --out FILE`) and run `solnet --home {self.path} join FILE`, "
+                                "then `solnet sync PEER`: the events come back from the network")
             raise HomeError(f"this node has not joined a network yet: run `solnet --home {self.path} join TOKEN` "
                             "with an invite from a member group, or found one with `init --new-network`")
         try:
-            return EventLog(Store(self.db_path))
+            log = EventLog(Store(self.db_path))
         except NotInitialised as exc:
             raise HomeError(str(exc)) from None
+        self._remember_network(log.network_id.hex())
+        return log
+
+    def _remember_network(self, network_id: str) -> None:
+        """Homes made before config.json named their network learn it once, from their database."""
+        config = self.config()
+        if config.network_id is None:
+            config.network_id = network_id
+            self.save_config(config)

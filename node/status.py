@@ -87,7 +87,8 @@ def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
     if log is None:
         config = home.config()
         return {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
-                "device_id": config.device_id, "network_id": None, "events": 0, "node": {"running": home.node_running()}}
+                "device_id": config.device_id, "network_id": None, "events": 0, "node": {"running": home.node_running()},
+                "database_lost_from": config.network_id}
     return _status(home, log.store, trust_summary(log))
 
 

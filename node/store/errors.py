@@ -31,6 +31,16 @@ class DatabaseDamaged(StoreError):
     reason = "database_damaged"
 
 
+# What works with the keys still in the home (the network's events are all on other nodes): a
+# new invite brings the network's founding record and trust chains, which the home cannot check
+# peers without, and the next sync the rest. The invite's chain of this group keeps `join` from
+# signing over its own earlier events, and the home signs nothing new before a complete round.
+REBUILD_ADVICE = ("Stop the node if it runs and move the file aside (keep it as evidence); the keys are not in it. "
+                  "Then ask any member group for a new invite for your group (on their node: `solnet invite "
+                  "GROUP_ID --out FILE`; `solnet status` shows your group id) and run `solnet join FILE` "
+                  "and `solnet sync PEER`: the events come back from the network.")
+
+
 def translate(exc: sqlite3.Error, path: object) -> StoreError:
     """The project's error for an sqlite3 error met while using the database at `path`."""
     code = getattr(exc, "sqlite_errorcode", None)
@@ -39,6 +49,5 @@ def translate(exc: sqlite3.Error, path: object) -> StoreError:
         return StorageFull("the disk is full: nothing was stored. Free some space and try again "
                            "(nothing stored before is lost)")
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
-        return DatabaseDamaged(f"the database {path} is damaged ({exc}). Move it aside (keep it as evidence) and "
-                               "fetch the events again from another node or a bundle.")
+        return DatabaseDamaged(f"the database {path} is damaged ({exc}). {REBUILD_ADVICE}")
     return StoreError(f"database error on {path}: {exc}. Nothing was stored by the failed step.")

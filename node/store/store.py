@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from node.store.errors import StoreError
+from node.store.errors import DatabaseDamaged, StoreError
 from node.store.local import LocalTables
 from node.store.migrations import MIGRATIONS
 from node.store.schema import SCHEMA, SCHEMA_VERSION
@@ -54,10 +54,12 @@ class Store(LocalTables):
                 self.reclaim()  # the old tables' pages go back to the file system
             self._load_keys()
             self.tune_to_size()
+        except DatabaseDamaged:
+            self._db.close()
+            raise  # it names the file and says what to do
         except StoreError as exc:
             self._db.close()
-            raise StoreError(f"cannot open the database {self.path}: {exc}. "
-                             "If the file is damaged, move it aside and sync again from peers.") from None
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from None
 
     def tune_to_size(self) -> None:
         """Follow the log's size (at opening, then every 50k events stored):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -42,3 +43,19 @@ def test_solnet_home_names_the_home_when_home_is_not_given(network, cli):
     assert by_env == cli.run_json(network.b, "status")
     # --home wins over $SOLNET_HOME
     assert cli.run_json(network.a, "status", env={"SOLNET_HOME": str(network.b)})["group_id"] == network.group_a
+
+
+def test_the_home_remembers_its_network_beside_its_keys(network, cli, tmp_path):
+    """config.json names the network a home founded or joined, so a home whose database is lost
+    knows it was a member (tests/integration/test_restore_without_fork.py rebuilds one); a home made
+    before that learns it the first time a command opens its database."""
+    import json
+    for home in (network.a, network.b):
+        assert json.loads((home / "config.json").read_text())["network_id"] == network.network_id
+    copy = tmp_path / "older"
+    shutil.copytree(network.b, copy)
+    config = json.loads((copy / "config.json").read_text())
+    del config["network_id"]  # as an older version wrote it
+    (copy / "config.json").write_text(json.dumps(config))
+    assert cli.run_json(copy, "ls", "--limit", "1")
+    assert json.loads((copy / "config.json").read_text())["network_id"] == network.network_id

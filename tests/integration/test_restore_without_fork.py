@@ -115,3 +115,72 @@ def test_a_restored_home_continues_after_its_newer_events_on_the_network(cluster
         assert no_forks(node), f"{node.name} recorded a fork"
         assert chain_problems(node) == [], node.name
         assert status(node)["forks"] == 0 and status(node)["frozen_authors"] == []
+
+
+def group_head(node: LocalNode, of: LocalNode | None = None) -> int:
+    """The newest seq of `of`'s group key (default: `node`'s own) that `node` holds."""
+    group = bytes.fromhex((of or node).home.config().group_id)
+    return query(node, "SELECT coalesce(max(seq), 0) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)", (group,))[0][0]
+
+
+def damage(node: LocalNode) -> None:
+    """An SD card's bad sectors: every page of the database but the first (its header) is garbage."""
+    path = node.home.path / "solnet.db"
+    data = bytearray(path.read_bytes())
+    for page in range(1, len(data) // 4096):
+        data[page * 4096: page * 4096 + 16] = b"\xa5" * 16
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_database_is_rebuilt_from_the_network_as_the_error_says(cluster: Cluster, tmp_path: Path) -> None:
+    """Bristol's database is damaged while the group that admitted it (Calais) lacks Bristol's newest
+    events (Cardiff has them). Following the error's advice (a new invite from Calais, `join`, `sync`)
+    brings every event back and signs nothing over them: joining again used to certify the device
+    once more at the seq after Calais's copy of the group's chain, which the network already held (a
+    fork of the group key, which freezes it everywhere), and the device could publish at once over
+    its own earlier events (the invite names no peer, so nothing held it)."""
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    cluster.start(cardiff)
+    cli(bristol, "sync", cardiff.address)
+    cli(calais, "sync", cardiff.address)  # Calais holds Bristol's chains as they were then
+    newest = publish(bristol, "group.profile", name="Bristol", region="bristol", public_feeds="yes", **{"as": "group"})
+    action = publish_action(bristol, "Before the damage", region="bristol")
+    cli(bristol, "sync", cardiff.address)
+    assert holds(cardiff, newest) and holds(cardiff, action) and not holds(calais, newest)
+    head, inviter_knows = group_head(bristol), group_head(calais, of=bristol)
+    assert 0 < inviter_knows < head
+    damage(bristol)
+
+    assert bristol.home.config().network_id is not None  # kept beside the keys, outside the database
+    broken = cli(bristol, "status", ok=False)
+    assert broken.returncode == 4 and "Traceback" not in broken.stderr, broken.stderr
+    assert "is damaged" in broken.stderr and "solnet invite" in broken.stderr and "solnet join" in broken.stderr
+
+    # What the error says, step by step.
+    shutil.move(bristol.home.path / "solnet.db", tmp_path / "solnet.db.damaged")
+    for suffix in ("-wal", "-shm"):
+        (bristol.home.path / f"solnet.db{suffix}").unlink(missing_ok=True)
+    gone = cli(bristol, "ls", ok=False)  # what a command needing the database says now
+    assert "its database" in gone.stderr and "solnet invite" in gone.stderr and "join" in gone.stderr, gone.stderr
+    said = cli(bristol, "status").stdout
+    assert "its database is gone" in said and "solnet join FILE" in said, said
+    before = status(bristol)
+    assert before["database_lost_from"] == bristol.home.config().network_id and before["network_id"] is None
+    group_id = before["group_id"]
+    token = tmp_path / "bristol-again.token"
+    cli(calais, "invite", group_id, "--out", str(token), "--offline")
+    cli(bristol, "join", str(token))
+    assert group_head(bristol) == inviter_knows, "joining again signed over the group's own chain"
+    refused = cli(bristol, "publish", "action", "--title", "Too early", "--region", "bristol",
+                  "--starts-at", "2031-06-01T18:00", "--type", "protest", ok=False)  # it has no peer configured
+    assert refused.returncode == 1 and "solnet sync" in refused.stderr, refused.stderr
+    assert query(bristol, "SELECT count(*) FROM peers") == [(0,)]
+    cli(bristol, "sync", cardiff.address)
+    assert holds(bristol, newest) and holds(bristol, action) and group_head(bristol) == head
+
+    after = publish_action(bristol, "After the rebuild", region="bristol")
+    cli(bristol, "sync", cardiff.address)
+    assert holds(cardiff, after)
+    for node in (bristol, cardiff):
+        assert no_forks(node), f"{node.name} recorded a fork"
+        assert status(node)["forks"] == 0 and status(node)["frozen_authors"] == []

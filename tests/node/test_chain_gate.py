@@ -35,6 +35,7 @@ NOW = 1_800_000_000_000
     (ChainState(7, NOW - 5000, NOW - 1000), True, True, False, OPEN),  # running and caught up
     (ChainState(7, NOW - 5000, NOW - 1000), True, False, False, OPEN),  # it stopped a second ago
     (ChainState(7, NOW - 10**9, NOW - 10**9 + 5), True, False, False, CLOSED),  # restored copy of a running home
+    (ChainState(None, None, 0), False, False, False, CLOSED),  # joined again after losing its database
 ])
 def test_decide(state, has_peers, alive, this, verdict) -> None:
     assert decide(state, has_peers=has_peers, node_alive=alive, this_process=this, now=NOW) == verdict
@@ -160,3 +161,11 @@ def test_a_copy_naming_a_live_solnet_process_that_runs_another_home_is_not_trust
     finally:
         stranger.kill()
         stranger.wait(timeout=30)
+
+
+def test_a_home_that_joined_again_signs_nothing_before_a_round(net: Net, tmp_path: Path) -> None:
+    log = _founded(net, tmp_path / "home" / "solnet.db")
+    chain_gate.has_history(log.store)
+    assert chain_gate.state_now(log.store, now_ms()) == CLOSED and not log.store.has_peers()
+    chain_gate.round_completed(log.store, now_ms(), None)
+    assert chain_gate.state_now(log.store, now_ms()) == OPEN

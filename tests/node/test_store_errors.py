@@ -16,8 +16,26 @@ def test_a_file_that_is_not_a_database_is_refused_with_advice(tmp_path: Path) ->
     path.write_bytes(b"this is not an SQLite database, it was overwritten by accident " * 100)
     with pytest.raises(DatabaseDamaged) as refused:
         Store(path)
-    assert "damaged" in str(refused.value) and "Move it aside" in str(refused.value)
+    assert "damaged" in str(refused.value) and "move the file aside" in str(refused.value)
     assert not isinstance(refused.value, sqlite3.Error)
+
+
+def test_a_database_with_damaged_pages_is_refused_with_advice_once(net: Net, tmp_path: Path) -> None:
+    """An SD card's bad sectors: the file starts as a database, but pages within are garbage."""
+    path = tmp_path / "solnet.db"
+    log = net.new_log(path)
+    log.ingest(wires(net.group.made))
+    log.store.checkpoint()
+    log.store.close()
+    data = bytearray(path.read_bytes())
+    for page in range(1, len(data) // 4096):  # every page but the first (the file's header)
+        data[page * 4096: page * 4096 + 8] = b"\xa5" * 8
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseDamaged) as refused:
+        Store(path)
+    said = str(refused.value)
+    assert said.startswith(f"the database {path} is damaged (") and said.count("move the file aside") == 1, said
+    assert said.endswith("the events come back from the network.") and ".." not in said, said
 
 
 def test_a_full_disk_is_storage_full_whatever_the_message_says(net: Net, tmp_path: Path) -> None:
