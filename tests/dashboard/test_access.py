@@ -132,3 +132,46 @@ def test_throttle_allows_a_few_failures_per_window() -> None:
     assert throttle.wait_s(61) == pytest.approx(0)  # window 1..61: failures at 1, 2, 60 -> 1+60-61
     throttle.succeeded()
     assert throttle.wait_s(62) == 0
+
+
+def test_a_long_flood_of_wrong_passphrases_stays_throttled() -> None:
+    """Someone guessing as fast as the node lets them, for ten minutes: five tries a minute, the
+    whole time (not only in the first minute)."""
+    throttle, tries = LoginThrottle(), []
+    for tick in range(0, 600 * 4):
+        now = tick / 4
+        if throttle.wait_s(now) == 0:
+            throttle.failed(now)
+            tries.append(now)
+    assert tries[:6] == [0.0, 0.25, 0.5, 0.75, 1.0, 60.0]  # five, then the window of the first
+    for start in range(0, 540, 30):  # any minute holds at most five
+        assert sum(1 for t in tries if start <= t < start + 60) <= 5, start
+    assert len(tries) >= 5 * 9
+
+
+def test_sessions_keep_the_newest_32_logins_by_default() -> None:
+    sessions = Sessions()
+    ids = [sessions.log_in(now=0) for _ in range(33)]
+    assert not sessions.is_logged_in(ids[0], now=1)
+    assert all(sessions.is_logged_in(i, now=1) for i in ids[1:])
+
+
+def test_a_link_file_that_names_no_time_is_refused(tmp_path: Path) -> None:
+    token, _ = login_links.create(tmp_path)
+    [file] = list((tmp_path / login_links.FOLDER).iterdir())
+    file.write_text("soon\n")
+    assert not login_links.redeem(tmp_path, token)
+    assert not list((tmp_path / login_links.FOLDER).iterdir())
+
+
+def test_leftover_temporary_files_do_not_stop_the_tidying(tmp_path: Path) -> None:
+    """A crash between writing a link and renaming it leaves a dot file: expired links beside any
+    number of them are still tidied."""
+    expired = [login_links.create(tmp_path, now_ms=0)[0] for _ in range(12)]
+    folder = tmp_path / login_links.FOLDER
+    for i in range(12):
+        (folder / f".left.{i}.tmp").write_text("1")
+    login_links.create(tmp_path, now_ms=10**12)
+    links = [name for name in os.listdir(folder) if not name.startswith(".")]
+    assert len(links) == 1
+    assert not any(login_links.redeem(tmp_path, token, now_ms=1) for token in expired)

@@ -133,6 +133,22 @@ def test_oversize_header_is_refused():
     assert info.value.reason == OVERSIZE
 
 
+def test_the_size_limits_are_inclusive():
+    """An event or a header of exactly the limit is read (and refused here for what it holds, not
+    for its size); one byte more is oversize. A node that drew the line one byte lower would refuse
+    what every other node accepts."""
+    assert _reason(b"\x93" + b"\x00" * (MAX_EVENT_BYTES - 1)) != OVERSIZE
+    fields = _header_fields()
+    fields[6] = ""
+    fields[6] = "k" * (MAX_HEADER_BYTES - len(pack(fields)) - 2)  # a str 16: two bytes more than ""
+    header = pack(fields)
+    assert len(header) == MAX_HEADER_BYTES
+    for tail, reason in ((b"", MALFORMED), (b"\x00", OVERSIZE)):
+        with pytest.raises(InvalidEvent) as info:
+            decode_header(header + tail)
+        assert info.value.reason == reason
+
+
 def test_body_length_over_limit_is_refused():
     body = b"b" * (MAX_BODY_BYTES + 1)
     header = pack(_header_fields(body_hash=blake2b_256(body), body_len=len(body)))
