@@ -169,7 +169,8 @@ def test_a_damaged_database_is_rebuilt_from_the_network_as_the_error_says(cluste
     group_id = before["group_id"]
     token = tmp_path / "bristol-again.token"
     cli(calais, "invite", group_id, "--out", str(token), "--offline")
-    cli(bristol, "join", str(token))
+    joined = cli(bristol, "join", str(token))
+    assert "nothing was signed now" in joined.stdout and "solnet sync PEER" in joined.stdout, joined.stdout
     assert group_head(bristol) == inviter_knows, "joining again signed over the group's own chain"
     refused = cli(bristol, "publish", "action", "--title", "Too early", "--region", "bristol",
                   "--starts-at", "2031-06-01T18:00", "--type", "protest", ok=False)  # it has no peer configured
