@@ -396,3 +396,62 @@ def test_stub_still_gets_its_expiry_checked():
 @pytest.mark.parametrize("body", [pack({"anything": [1, 2, 3]}), b"\xc1 not even msgpack", None])
 def test_unknown_kind_is_not_validated(body):
     assert parse_body(header("future.kind", body_len=0 if body is None else len(body), expires=TS + 1), body) is None
+
+
+# --- the edges of each rule: every node must draw them in the same place -------------------------
+
+def _refused(kind: str, fields: dict) -> bool:
+    try:
+        parse(kind, fields)
+    except InvalidEvent as exc:
+        assert exc.reason == BAD_FIELD, exc
+        return True
+    return False
+
+
+def test_the_limits_of_lists_bytes_and_times_are_inclusive():
+    from events.format import MAX_TIMESTAMP_MS
+    action, offer = EXAMPLES["action"], EXAMPLES["support.offer"]
+    assert not _refused("action", action | {"languages": ["en"] * 8})
+    assert _refused("action", action | {"languages": ["en"] * 9})
+    report = EXAMPLES["action.report"]
+    assert not _refused("action.report", report | {"photos": ["https://example.org/p.jpg"] * 8})
+    assert _refused("action.report", report | {"photos": ["https://example.org/p.jpg"] * 9})
+    assert not _refused("redact", {"ids": [ID] * 64}) and _refused("redact", {"ids": [ID] * 65})
+    request = EXAMPLES["support.request"]
+    assert not _refused("support.request", request | {"sealed": b"s" * (60 * 1024)})
+    assert _refused("support.request", request | {"sealed": b"s" * (60 * 1024 + 1)})
+    for at, refused in ((0, True), (1, False), (MAX_TIMESTAMP_MS - 1, False), (MAX_TIMESTAMP_MS, True)):
+        open_ended = {k: v for k, v in action.items() if k != "ends_at"}
+        assert _refused("action", open_ended | {"starts_at": at}) == refused, at
+    assert not _refused("support.offer", offer | {"until": offer["starts_at"]})  # a single day
+    assert _refused("support.offer", offer | {"until": offer["starts_at"] - 1})
+
+
+def test_plain_http_links_are_links():
+    assert not _refused("action", EXAMPLES["action"] | {"link": "http://example.org/info"})
+    assert _refused("action", EXAMPLES["action"] | {"link": "ftp://example.org/info"})
+
+
+def test_a_device_vouch_carries_only_its_devices_own_consent():
+    """The consent is the device's signature over its group and encryption key: checked when the
+    body is read, so a forged one is refused on every node alike; a group vouch carries none."""
+    from crypto.keys import SigningKey
+    from events.trust import device_consent
+    group, device, other = SigningKey.generate(), SigningKey.generate(), SigningKey.generate()
+    enc = b"\x33" * 32
+    vouch = {"subject": bytes(device.public), "role": "device", "encryption_key": enc}
+
+    def as_group(fields: dict) -> dict | None:
+        return parse_body(Header(network=b"\x00" * 32, author=bytes(group.public), seq=1, prev=None, timestamp=TS,
+                                 kind="member.vouch", expires=None, body_hash=b"\x02" * 32, body_len=1), pack(fields))
+    assert as_group(vouch | {"consent": device_consent(device, bytes(group.public), enc)})["consent"]
+    for forged in (device_consent(other, bytes(group.public), enc),  # another key signed it
+                   device_consent(device, bytes(other.public), enc),  # for another group
+                   device_consent(device, bytes(group.public), b"\x44" * 32)):  # another encryption key
+        with pytest.raises(InvalidEvent) as refused:
+            as_group(vouch | {"consent": forged})
+        assert refused.value.reason == BAD_FIELD
+    with pytest.raises(InvalidEvent):
+        as_group({"subject": bytes(device.public), "role": "group",
+                  "consent": device_consent(device, bytes(group.public), enc)})
