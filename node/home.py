@@ -325,12 +325,12 @@ class Home:
         from node.store import Store
 
         if not self.db_path.exists():
-            if self.config().network_id is not None:
-                raise HomeError(f"this home was in network {self.config().network_id[:12]}... but its database "
-                                f"{self.db_path} is gone (moved aside?). To rebuild it, ask any member group for a "
-                                f"new invite for your group ({self.config().group_id}: on their node `solnet invite "
-                                f"{self.config().group_id} --out FILE`) and run `solnet --home {self.path} join FILE`, "
-                                "then `solnet sync PEER`: the events come back from the network")
+            network_id = self.config().network_id
+            if network_id is not None:
+                from node.store.errors import REBUILD_STEPS
+
+                raise HomeError(f"this home was in network {network_id[:12]}..., but its database {self.db_path} "
+                                f"is gone (moved aside?). To rebuild it, {REBUILD_STEPS}")
             raise HomeError(f"this node has not joined a network yet: run `solnet --home {self.path} join TOKEN` "
                             "with an invite from a member group, or found one with `init --new-network`")
         try:

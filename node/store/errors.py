@@ -33,12 +33,13 @@ class DatabaseDamaged(StoreError):
 
 # What works with the keys still in the home (the network's events are all on other nodes): a
 # new invite brings the network's founding record and trust chains, which the home cannot check
-# peers without, and the next sync the rest. The invite's chain of this group keeps `join` from
-# signing over its own earlier events, and the home signs nothing new before a complete round.
+# peers without, and the next sync the rest. config.json names the network, so `join` knows the
+# home was in it and signs nothing over its own earlier events (node/membership.py).
+REBUILD_STEPS = ("ask any member group for a new invite for your group (on their node: `solnet invite GROUP_ID "
+                 "--out FILE`; `solnet status` shows your group id) and run `solnet join FILE` and "
+                 "`solnet sync PEER`: the events come back from the network.")
 REBUILD_ADVICE = ("Stop the node if it runs and move the file aside (keep it as evidence); the keys are not in it. "
-                  "Then ask any member group for a new invite for your group (on their node: `solnet invite "
-                  "GROUP_ID --out FILE`; `solnet status` shows your group id) and run `solnet join FILE` "
-                  "and `solnet sync PEER`: the events come back from the network.")
+                  "Then " + REBUILD_STEPS)
 
 
 def translate(exc: sqlite3.Error, path: object) -> StoreError:
