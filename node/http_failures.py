@@ -30,6 +30,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from node.listener import ConnectionGuard, LogBudget
+from node.store.errors import DatabaseDamaged
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -90,10 +91,16 @@ class FailureLog:
         self.malformed.note(self._guard.clock())
 
     def note_failure(self, exc: BaseException, route: str) -> None:
-        """Count a failure of ours (a bug, or something the node could not do) by its class and place."""
-        name, where = type(exc).__name__, _where(exc)
-        self._budget((name, where, route), logging.ERROR,
-                     f"requests for {route} failed ({name} at {where}; answered 500)").note(self._guard.clock())
+        """Count a failure of ours (a bug, or something the node could not do) by its class and place.
+        A damaged database is said in its own words instead: nothing works until the operator
+        acts, and the error says what to do (it names the file, nothing a request sent)."""
+        if isinstance(exc, DatabaseDamaged):
+            self._budget(("database_damaged",), logging.ERROR,
+                         f"{exc} Until then requests are answered 500").note(self._guard.clock())
+        else:
+            name, where = type(exc).__name__, _where(exc)
+            self._budget((name, where, route), logging.ERROR,
+                         f"requests for {route} failed ({name} at {where}; answered 500)").note(self._guard.clock())
         with contextlib.suppress(AttributeError, TypeError):  # an exception class with __slots__ is not marked
             setattr(exc, _REPORTED, True)
 

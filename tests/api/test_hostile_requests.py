@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 
 from node.http_failures import error_response
+from node.store.errors import REBUILD_ADVICE, DatabaseDamaged
 
 # Heads HTTP forbids (RFC 9112 6.1, 6.3): aiohttp's parser refuses them before any handler runs.
 MALFORMED = [
@@ -83,9 +84,15 @@ async def boom_midway(request: web.Request) -> web.StreamResponse:
     raise RuntimeError("a bug of the test's: the handler fails after its answer began")
 
 
+async def damaged(request: web.Request) -> web.Response:
+    raise DatabaseDamaged("the database /home/x/solnet.db is damaged (database disk image is malformed). "
+                          + REBUILD_ADVICE)
+
+
 def faulty_routes(app: web.Application) -> None:
     app.router.add_get("/test/boom", boom)
     app.router.add_get("/test/boom-midway", boom_midway)
+    app.router.add_get("/test/damaged", damaged)
 
 
 async def test_a_handler_that_fails_gets_a_json_500_and_a_counted_line(serve_calais, caplog) -> None:
@@ -173,3 +180,18 @@ def test_an_error_answer_encodes_whatever_it_quotes() -> None:
     """A refusal may quote what was sent; whatever that holds, the answer is made (JSON in ASCII)."""
     response = error_response(400, "bad_parameter", "unknown parameter '\\ud800'", "\ud800")
     assert response.body is not None and json.loads(response.body)["error"]["field"] == "\ud800"
+
+
+async def test_a_damaged_database_is_logged_with_what_to_do(serve_calais, caplog) -> None:
+    """An SD card's bad sectors under a running node: every request that reads them fails; the log
+    says what is wrong and what to do (once, then counted), not a class name and a line number."""
+    caplog.set_level(logging.DEBUG)
+    async with serve_calais(faulty_routes) as api:
+        caplog.clear()
+        for _ in range(ROUNDS):
+            status, _, body = await raw_request(port_of(api), get(b"/test/damaged"))
+            assert status == 500, body
+    assert_log_is_clean(caplog)
+    said = [r.getMessage() for r in caplog.records if r.name == "solnet.node.http_failures"]
+    assert len(said) == 2 and "is damaged" in said[0] and "solnet join FILE" in said[0], said
+    assert "answered 500" in said[0] and f": {ROUNDS - 1} (" in said[1], said
