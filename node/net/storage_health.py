@@ -11,7 +11,7 @@ import shutil
 import time
 from pathlib import Path
 
-from node.store import StorageFull
+from node.store import DatabaseDamaged, StorageFull
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -22,7 +22,11 @@ POLL_S = 2.0  # how often a waiting round looks again
 
 def describe(exc: Exception) -> str:
     """The problem an exception of a failed write stands for, in words for people."""
-    return "the disk is full" if isinstance(exc, StorageFull) else f"the database cannot be written ({exc})"
+    if isinstance(exc, StorageFull):
+        return "the disk is full"
+    if isinstance(exc, DatabaseDamaged):
+        return str(exc)  # it names the file and says what to do
+    return f"the database cannot be written ({exc})"
 
 
 class StorageHealth:
@@ -36,10 +40,13 @@ class StorageHealth:
         problem = describe(exc)
         now = time.monotonic()
         if self.running and (self._problem is None or now - self._problem[0] > RETRY_S):
-            until = "some space is freed" if isinstance(exc, StorageFull) else \
-                "the database can be written again (the node tries again within a minute)"
-            log.warning("%s: nothing more can be stored until %s (nothing stored is lost; events from peers are "
-                        "fetched again)", problem, until)
+            if isinstance(exc, DatabaseDamaged):  # waiting cures nothing: what to do is in the problem
+                log.error("%s Nothing more can be stored until then.", problem)
+            else:
+                until = "some space is freed" if isinstance(exc, StorageFull) else \
+                    "the database can be written again (the node tries again within a minute)"
+                log.warning("%s: nothing more can be stored until %s (nothing stored is lost; events from peers are "
+                            "fetched again)", problem, until)
         self._problem = (now, problem, self._free_bytes())
         return problem
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from node.net.storage_health import StorageHealth
-from node.store import StorageFull, StoreError
+from node.store import DatabaseDamaged, StorageFull, StoreError
+from node.store.errors import REBUILD_ADVICE
 
 
 def said(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -32,3 +33,16 @@ def test_a_full_disk_asks_for_space_and_a_locked_database_does_not(tmp_path: Pat
     assert problem.startswith("the database cannot be written") and "database is locked" in problem
     message = said(caplog)[0]
     assert "space" not in message and "can be written again" in message, message
+
+
+def test_a_damaged_database_says_what_to_do_instead_of_waiting(tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    health = StorageHealth(tmp_path)
+    health.running = True
+    damaged = DatabaseDamaged(f"the database {tmp_path}/solnet.db is damaged (database disk image is malformed). "
+                              + REBUILD_ADVICE)
+    assert health.failed(damaged) == str(damaged)
+    [message] = said(caplog)
+    assert "solnet join FILE" in message and "tries again" not in message and "cannot be written" not in message
+    assert [r.levelno for r in caplog.records if r.name.endswith("storage_health")] == [logging.ERROR]
