@@ -15,9 +15,10 @@ def status_text(out: dict[str, Any]) -> str:
     group = f"{out['group_name'] or 'A device of group ' + short_id(out['group_id'])}"
     region = f" ({out['region']})" if out.get("region") else ""
     if out["network_id"] is None and out.get("database_lost_from"):
+        from node.store.errors import REBUILD_STEPS  # sqlite3 and our errors only: nothing of the store
+
         return (f"{group}{region} was in the network {short_id(out['database_lost_from'])}, but its database is gone "
-                "(moved aside?).\n  To rebuild it: ask any member group for a new invite for your group (on their "
-                "node: `solnet invite GROUP_ID --out FILE`), then `solnet join FILE` and `solnet sync PEER`.\n"
+                f"(moved aside?).\n  To rebuild it, {REBUILD_STEPS}\n"
                 f"  group id:  {out['group_id']}\n  device id: {out['device_id']}")
     if out["network_id"] is None:
         return (f"{group}{region} has not joined a network yet.\n  group id:  {out['group_id']}\n"

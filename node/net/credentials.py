@@ -14,7 +14,8 @@ from crypto.keystore import NodeKeys
 from node.log import EventLog
 from node.net.database import DbThread
 from node.outcome import ACCEPTED
-from sync.messages import MAX_BATCH_BYTES, MAX_EVENTS_PER_MESSAGE, event_batches
+from sync.messages import event_batches
+
 
 def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
     """The group-key chains certifying `device`, admitters first (so a reader verifies in order),
@@ -43,7 +44,7 @@ def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
         return tuple(chain)
     for wires in admitters:
         together = [*wires, *chain]
-        if len(together) > MAX_EVENTS_PER_MESSAGE or sum(map(len, together)) > MAX_BATCH_BYTES:
+        if len(next(event_batches(together))) < len(together):  # it would not fit in one message
             break
         chain = together
     return tuple(chain)
