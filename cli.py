@@ -279,13 +279,13 @@ def cmd_join(args: argparse.Namespace) -> int:
     if token.group.hex() != config.group_id:
         raise CliError(f"this invite admits group {short_id(token.group)}, but this node's group is "
                        f"{short_id(config.group_id)}; ask the inviter to run `solnet invite {config.group_id}`")
-    again = config.network_id is not None  # this home was in a network: its database was lost
+    was_in = config.network_id  # the network this home was in before its database was lost, if any
     log = membership.join(home, token, home.keys())
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
     inviter = membership.inviter_name(log, token)
     human = f"{config.group_name} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
-    if again and config.network_id == log.network_id.hex():
+    if was_in == log.network_id.hex():
         human += ("\nIt was in this network before: nothing was signed now, and it publishes only after a "
                   "complete sync (`solnet sync PEER` or `solnet run`) has brought its own events back.")
     if peers:
