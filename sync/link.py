@@ -4,8 +4,8 @@ A link is one authenticated connection between two nodes, whichever side dialled
 credentials first (each side's signed group chain: the dialler's, then the listener's once it has
 checked them); then gossip at any time (Push, IHave, IWant) and, one at a time, anti-entropy
 rounds, which only the dialler opens. A round: Offer (frontier digest), answered by Same (in sync:
-the round is over) or by Heads both ways; then each side streams what the other lacks (Events ...,
-End(count)). A round is over once both sides have sent End and every batch that came is stored.
+the round is over) or by heads both ways (MoreHeads parts, if they do not fit one message, then
+Heads); then each side streams what the other lacks (Events ..., End(count)). A round is over once both sides have sent End and every batch that came is stored.
 
 `LinkProtocol` holds one side's state. Its driver (node/net/peer_link.py) feeds it what the peer
 sent (`receive`) and what this node did (`open`, `credentials_accepted`, `start_round`,
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sync.antientropy import Head, SendEvidence, SendRange, event_count, frontier_digest, lag, ranges_to_send
 from sync.frontier import is_marker
@@ -46,6 +46,7 @@ from sync.link_commands import (
 )
 from sync.messages import (
     HEAD_PREFIX,
+    MAX_ROUND_HEADS,
     Credentials,
     End,
     Events,
@@ -53,9 +54,11 @@ from sync.messages import (
     IHave,
     IWant,
     Message,
+    MoreHeads,
     Offer,
     Push,
     Same,
+    heads_messages,
 )
 
 STREAM_BATCH = 500  # events per Events batch we stream, and at most this many answered per IWant
@@ -115,7 +118,7 @@ TRANSITIONS: dict[Role, dict[State, dict[type | str, State]]] = {
         S.CREDENTIALS: {Credentials: S.CHECKING},
         S.CHECKING: {ACCEPTED: S.IDLE},
         S.IDLE: _with_gossip({START_ROUND: S.OFFERED}, S.IDLE),
-        S.OFFERED: _with_gossip({Same: S.IDLE, Heads: S.STREAMING}, S.OFFERED),
+        S.OFFERED: _with_gossip({Same: S.IDLE, MoreHeads: S.OFFERED, Heads: S.STREAMING}, S.OFFERED),
         S.STREAMING: _with_gossip(_STREAMING, S.STREAMING),
         S.PEER_ENDED: _with_gossip(_PEER_ENDED, S.PEER_ENDED),
         S.WE_ENDED: _with_gossip(_WE_ENDED, S.WE_ENDED),
@@ -128,7 +131,7 @@ TRANSITIONS: dict[Role, dict[State, dict[type | str, State]]] = {
         S.CHECKING: {ACCEPTED: S.IDLE},
         S.IDLE: _with_gossip({Offer: S.LOADING}, S.IDLE),
         S.LOADING: _with_gossip({HEADS_DIFFER: S.HEADS_SENT, HEADS_MATCH: S.IDLE}, S.LOADING),
-        S.HEADS_SENT: _with_gossip({Heads: S.STREAMING}, S.HEADS_SENT),
+        S.HEADS_SENT: _with_gossip({MoreHeads: S.HEADS_SENT, Heads: S.STREAMING}, S.HEADS_SENT),
         S.STREAMING: _with_gossip(_STREAMING, S.STREAMING),
         # The dialler's round ends once it has stored what we sent, ours once we have stored what
         # it sent: its next Offer may come while we still store. It waits for the end of ours.
@@ -149,6 +152,7 @@ class _Round:
     first: Callable[[bytes], bool]
     forks: dict[bytes, int]
     digest: bytes = b""
+    theirs: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)  # the peer's heads so far
     arrived: int = 0
     lag: int = 0
     peer_lag: int = 0  # events we hold that the peer lacked (the reverse of `lag`)
@@ -158,13 +162,22 @@ class _Round:
     def __post_init__(self) -> None:
         self.digest = frontier_digest(self.heads)
 
-    def heads_message(self) -> Heads:
-        return Heads(tuple((h.author, h.seq, h.id[:HEAD_PREFIX]) for h in self.heads))
+    def heads_sends(self) -> list[Send]:
+        return [Send(m) for m in heads_messages([(h.author, h.seq, h.id[:HEAD_PREFIX]) for h in self.heads])]
 
-    def plan(self, theirs: Heads) -> tuple[SendRange | SendEvidence, ...]:
-        table = {a: (s, p) for a, s, p in theirs.heads}
-        if len(table) != len(theirs.heads):
+    def take_heads(self, part: Heads | MoreHeads) -> None:
+        """Add a part of the peer's heads to those it sent before in this round."""
+        table = self.theirs
+        if len(table) + len(part.heads) > MAX_ROUND_HEADS:
+            raise RemoteProtocolError(f"more than {MAX_ROUND_HEADS} heads in one round", "oversize")
+        before = len(table)
+        table.update((a, (s, p)) for a, s, p in part.heads)
+        if len(table) != before + len(part.heads):
             raise RemoteProtocolError("an author appears twice in heads")
+
+    def plan(self) -> tuple[SendRange | SendEvidence, ...]:
+        """What to send the peer, once all its heads came (they are not kept past this)."""
+        table, self.theirs = self.theirs, {}
         self.lag = lag(self.heads, table)
         self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads
                             if not is_marker(h.author))
@@ -245,7 +258,7 @@ class LinkProtocol:
             return "only the dialling side opens anti-entropy rounds"
         if event is Offer and state in ROUND_STATES:
             return "a new round before the last one ended"
-        if event in (Heads, Events, End, Same) and state == S.IDLE:
+        if event in (Heads, MoreHeads, Events, End, Same) and state == S.IDLE:
             return f"{name} outside a round"
         return f"{name} is out of place in state {state.value}"
 
@@ -277,10 +290,14 @@ class LinkProtocol:
         assert r is not None  # every other message is part of a round (the table let it through)
         if isinstance(message, Same):  # dialler: in sync
             return self._round_over(in_sync=True)
+        if isinstance(message, MoreHeads):
+            self._take_heads(r, message)
+            return []
         if isinstance(message, Heads):
-            plan = self._plan(r, message)
+            self._take_heads(r, message)
+            plan = self._plan(r)
             if self.role == Role.DIALLER:
-                return [Send(r.heads_message()), Stream(plan)]
+                return [*r.heads_sends(), Stream(plan)]
             return [Stream(plan)]
         if isinstance(message, Events):
             r.arrived += len(message.events)
@@ -294,9 +311,16 @@ class LinkProtocol:
             raise RemoteProtocolError(f"peer says it sent {message.sent} events but {r.arrived} arrived")
         return self._settle()
 
-    def _plan(self, r: _Round, theirs: Heads) -> tuple[SendRange | SendEvidence, ...]:
+    def _take_heads(self, r: _Round, part: Heads | MoreHeads) -> None:
         try:
-            return r.plan(theirs)
+            r.take_heads(part)
+        except RemoteProtocolError:
+            self.state = S.CLOSED
+            raise
+
+    def _plan(self, r: _Round) -> tuple[SendRange | SendEvidence, ...]:
+        try:
+            return r.plan()
         except RemoteProtocolError:
             self.state = S.CLOSED
             raise
@@ -334,7 +358,7 @@ class LinkProtocol:
             self._go(HEADS_MATCH)
             return [Send(Same()), *self._done(r, in_sync=True)]
         self._go(HEADS_DIFFER)
-        return [Send(r.heads_message())]
+        return r.heads_sends()
 
     def stream_finished(self, sent: int) -> list[Command]:
         """Our stream of this round is out (`sent` events): End goes to the peer."""

@@ -21,8 +21,17 @@ MAX_EVENTS_PER_MESSAGE = 1000
 # message at most.
 MAX_BATCH_BYTES = 1024 * 1024
 MAX_IDS_PER_MESSAGE = 4096
-MAX_HEADS = 200_000
+MAX_HEADS = 200_000  # in one message, as a node of an earlier version may send them (~84,000 fill a frame)
 HEAD_PREFIX = 8  # bytes of a head id sent in HEADS: enough to notice a fork, not to forge one
+# Heads per message when a node sends more than that: MoreHeads parts, then the last ones in Heads.
+# A head takes at most 54 bytes (array, 32-byte key, 9-byte seq, 8-byte id): 2.7 MB per frame.
+# One message with every author's heads passed the 4 MiB frame at ~84,000 authors, and then every
+# round of that node failed: a hostile group certifying that many devices (one event each) would
+# have stopped anti-entropy on every node, the revocation that ends it included.
+HEADS_PER_MESSAGE = 50_000
+# Heads a node takes from a peer in one round: what it holds in memory for the round (~250 bytes
+# each here), bounded against a peer that invents authors. Far above any network of groups.
+MAX_ROUND_HEADS = 400_000
 
 
 def event_batches(wires: Sequence[bytes]) -> Iterator[tuple[bytes, ...]]:
@@ -54,8 +63,23 @@ class Same:
 
 @dataclass(frozen=True, slots=True)
 class Heads:
-    """My chain heads: (author, seq, first bytes of the head event's id) per author."""
+    """My chain heads: (author, seq, first bytes of the head event's id) per author; the last
+    (or only) part of them."""
     heads: tuple[tuple[bytes, int, bytes], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MoreHeads:
+    """A part of my chain heads, as in Heads; more follow, and a Heads message ends them."""
+    heads: tuple[tuple[bytes, int, bytes], ...]
+
+
+def heads_messages(heads: Sequence[tuple[bytes, int, bytes]]) -> list[Heads | MoreHeads]:
+    """`heads` as the messages that carry them: MoreHeads parts of HEADS_PER_MESSAGE, then Heads
+    with the rest (one Heads message when they fit, as nodes of earlier versions expect)."""
+    cuts = range(0, max(len(heads), 1), HEADS_PER_MESSAGE)
+    parts = [tuple(heads[i : i + HEADS_PER_MESSAGE]) for i in cuts]
+    return [*(MoreHeads(part) for part in parts[:-1]), Heads(parts[-1])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +125,9 @@ class Error:
     text: str
 
 
-Message = Offer | Same | Heads | Events | End | Push | IHave | IWant | Error | Credentials
+Message = Offer | Same | Heads | MoreHeads | Events | End | Push | IHave | IWant | Error | Credentials
 _TYPES: dict[type, int] = {Offer: 1, Same: 2, Heads: 3, Events: 4, End: 5, Push: 6, IHave: 7, IWant: 8, Error: 9,
-                           Credentials: 10}
+                           Credentials: 10, MoreHeads: 11}
 
 
 def encode(message: Message) -> bytes:
@@ -112,7 +136,7 @@ def encode(message: Message) -> bytes:
         body: list = [message.digest, message.count]
     elif isinstance(message, Same):
         body = []
-    elif isinstance(message, Heads):
+    elif isinstance(message, (Heads, MoreHeads)):
         body = [[list(h) for h in message.heads]]
     elif isinstance(message, (Events, Push, Credentials)):
         body = [list(message.events)]
@@ -171,14 +195,14 @@ def decode(data: bytes) -> Message:
             return Offer(args[0], args[1])
         if t == 2 and not args:
             return Same()
-        if t == 3 and len(args) == 1 and isinstance(args[0], list):
+        if t in (3, 11) and len(args) == 1 and isinstance(args[0], list) and (t == 3 or args[0]):
             heads = []
             for h in args[0]:
                 if (not isinstance(h, list) or len(h) != 3 or not isinstance(h[0], bytes) or len(h[0]) != 32
                         or type(h[1]) is not int or h[1] < 1 or not isinstance(h[2], bytes) or len(h[2]) != HEAD_PREFIX):
                     raise RemoteProtocolError("malformed head")
                 heads.append((h[0], h[1], h[2]))
-            return Heads(tuple(heads))
+            return Heads(tuple(heads)) if t == 3 else MoreHeads(tuple(heads))
         if t in (4, 6, 10) and len(args) == 1:
             events = _bytes_list(args[0], MAX_EVENTS_PER_MESSAGE, MAX_EVENT_BYTES)
             return Events(events) if t == 4 else Push(events) if t == 6 else Credentials(events)

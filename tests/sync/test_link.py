@@ -55,6 +55,7 @@ from sync.messages import (
     Heads,
     IHave,
     IWant,
+    MoreHeads,
     Offer,
     Push,
     Same,
@@ -139,12 +140,12 @@ def sample(message_type: type, p: LinkProtocol):
     """A message of `message_type` that is well formed where the table allows it."""
     return {
         Credentials: Credentials(()), Offer: Offer(bytes(32), 0), Same: Same(), Heads: Heads(()),
-        Events: Events((b"x",)), End: End(p.arrived), Push: Push((b"x",)), IHave: IHave((ID,)),
+        MoreHeads: MoreHeads(((author(7), 1, bytes(HEAD_PREFIX)),)), Events: Events((b"x",)), End: End(p.arrived), Push: Push((b"x",)), IHave: IHave((ID,)),
         IWant: IWant((ID,)),
     }[message_type]
 
 
-MESSAGE_TYPES = [Credentials, Offer, Same, Heads, Events, End, Push, IHave, IWant]
+MESSAGE_TYPES = [Credentials, Offer, Same, Heads, MoreHeads, Events, End, Push, IHave, IWant]
 
 
 def test_every_state_of_each_role_is_in_the_table_and_reachable():
@@ -223,7 +224,8 @@ def test_a_new_offer_before_the_peer_ended_its_round_is_refused(state):
         p.receive(Offer(bytes(32), 0))
 
 
-@pytest.mark.parametrize("message", [Heads(()), Events((b"x",)), End(0), Same()], ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize("message", [Heads(()), MoreHeads(((author(7), 1, bytes(HEAD_PREFIX)),)), Events((b"x",)),
+                                     End(0), Same()], ids=lambda m: type(m).__name__)
 def test_round_messages_outside_a_round_are_refused(message):
     for role in Role:
         with pytest.raises(RemoteProtocolError, match="outside a round"):
@@ -263,6 +265,56 @@ def test_duplicate_authors_in_heads_are_refused():
         with pytest.raises(RemoteProtocolError, match="twice"):
             p.receive(twice)
         assert p.state == State.CLOSED
+
+
+def _head(n: int, seq: int = 1) -> tuple[bytes, int, bytes]:
+    return (author(n), seq, bytes(HEAD_PREFIX))
+
+
+def test_heads_in_parts_are_planned_together_once_the_last_came():
+    """MoreHeads parts add up with the Heads that ends them: nothing is planned or sent before the
+    last part, and then the plan is the one all the heads together make."""
+    mine = [Head(author(n), 4, event_id(author(n), 4)) for n in (1, 2, 3)]
+    parts = [MoreHeads(((author(1), 4, mine[0].id[:HEAD_PREFIX]),)), MoreHeads((_head(2, 2), _head(9, 5))),
+             Heads((_head(8, 1),))]
+    dialler = authenticated(Role.DIALLER)
+    dialler.start_round(mine)
+    listener = in_state(Role.LISTENER, State.LOADING)
+    listener.heads_loaded(mine)
+    for p, waiting in ((dialler, State.OFFERED), (listener, State.HEADS_SENT)):
+        assert p.receive(parts[0]) == [] and p.receive(parts[1]) == [] and p.state == waiting
+        out = p.receive(parts[2])
+        assert set(out[-1].ranges) == {SendRange(author(2), 3, 4), SendRange(author(3), 1, 4)}
+        assert (p.lag, p.peer_lag) == (5 + 1, 2 + 4) and p.state == State.STREAMING
+
+
+def test_an_author_twice_across_parts_or_too_many_heads_end_the_link(monkeypatch):
+    for p in (in_state(Role.DIALLER, State.OFFERED), in_state(Role.LISTENER, State.HEADS_SENT)):
+        p.receive(MoreHeads((_head(1), _head(2))))
+        with pytest.raises(RemoteProtocolError, match="twice"):
+            p.receive(Heads((_head(3), _head(1, 2))))
+        assert p.state == State.CLOSED
+    monkeypatch.setattr("sync.link.MAX_ROUND_HEADS", 5)
+    for p in (in_state(Role.DIALLER, State.OFFERED), in_state(Role.LISTENER, State.HEADS_SENT)):
+        p.receive(MoreHeads(tuple(_head(n) for n in range(3))))
+        p.receive(MoreHeads((_head(3), _head(4))))  # five in all: taken
+        with pytest.raises(RemoteProtocolError, match="more than 5 heads in one round") as err:
+            p.receive(Heads((_head(5),)))
+        assert err.value.reason == "oversize" and p.state == State.CLOSED
+
+
+def test_heads_that_do_not_fit_one_message_go_in_parts_both_ways(monkeypatch):
+    """With parts of two heads: the listener answers an Offer with MoreHeads parts and a last
+    Heads, the dialler does the same after the listener's heads, and both stores converge."""
+    monkeypatch.setattr("sync.messages.HEADS_PER_MESSAGE", 2)
+    store_a = SimStore.of({n: n for n in range(1, 8)})
+    store_b = SimStore.of({n: 12 - n for n in range(4, 12)})
+    done_a, done_b, wire = run_round(store_a, store_b)
+    assert store_a.chains == store_b.chains and not done_a.in_sync and not done_b.in_sync
+    sent = [(direction, type(m)) for direction, m in wire.messages if type(m) in (MoreHeads, Heads)]
+    assert sent == [("b->a", MoreHeads)] * 3 + [("b->a", Heads)] + [("a->b", MoreHeads)] * 3 + [("a->b", Heads)]
+    assert [len(m.heads) for _, m in wire.messages if type(m) in (MoreHeads, Heads)] == [2, 2, 2, 2] + [2, 2, 2, 1]
+    assert run_round(store_a, store_b)[0].in_sync
 
 
 def test_a_round_counts_what_each_side_lacks_leaving_markers_out():

@@ -17,6 +17,8 @@ from sync.messages import (
     HEAD_PREFIX,
     MAX_BATCH_BYTES,
     MAX_EVENTS_PER_MESSAGE,
+    HEADS_PER_MESSAGE,
+    MAX_HEADS,
     MAX_IDS_PER_MESSAGE,
     Credentials,
     End,
@@ -25,6 +27,7 @@ from sync.messages import (
     Heads,
     IHave,
     IWant,
+    MoreHeads,
     Offer,
     RemoteProtocolError,
     Push,
@@ -32,6 +35,7 @@ from sync.messages import (
     decode,
     event_batches,
     encode,
+    heads_messages,
 )
 
 # --- strategies: every valid message ----------------------------------------------------------
@@ -51,6 +55,7 @@ messages = st.one_of(
     st.builds(Offer, digest32, u64),
     st.just(Same()),
     st.builds(Heads, heads),
+    st.builds(MoreHeads, heads.filter(bool)),
     st.builds(Events, event_lists),
     st.builds(End, u64),
     st.builds(Push, event_lists),
@@ -147,11 +152,39 @@ def test_nested_lists_beyond_what_the_size_allows_are_refused_by_count():
     assert decode(encode(heads)) == heads  # as many real heads in as many bytes are fine
 
 
+def _heads(count: int, seq: int = 1) -> list[tuple[bytes, int, bytes]]:
+    return [(i.to_bytes(32, "big"), seq, i.to_bytes(HEAD_PREFIX, "big")) for i in range(count)]
+
+
+@pytest.mark.parametrize("count", [0, 1, HEADS_PER_MESSAGE, HEADS_PER_MESSAGE + 1, 2 * HEADS_PER_MESSAGE + 7])
+def test_heads_go_in_parts_then_one_heads_message(count):
+    """Heads that fit one message go in one Heads (what nodes of earlier versions read); more go
+    as MoreHeads parts and a last Heads, every head once and in order."""
+    heads = _heads(count)
+    messages = heads_messages(heads)
+    assert [type(m) for m in messages] == [MoreHeads] * (len(messages) - 1) + [Heads]
+    assert len(messages) == max(1, -(-count // HEADS_PER_MESSAGE))
+    assert [h for m in messages for h in m.heads] == heads
+    assert all(len(m.heads) == HEADS_PER_MESSAGE for m in messages[:-1])
+
+
+def test_heads_of_far_more_authors_than_one_frame_holds_travel_in_frames():
+    """At ~84,000 authors one Heads message passed the 4 MiB frame and every round failed. Each
+    part, at the largest seqs, fits a frame and is read back as it was sent."""
+    heads = _heads(3 * HEADS_PER_MESSAGE, seq=2**64 - 1)
+    assert len(encode(Heads(tuple(heads)))) > SecureChannel.MAX_FRAME  # as one message: no frame holds it
+    for message in heads_messages(heads):
+        data = encode(message)
+        assert len(data) <= SecureChannel.MAX_FRAME
+        assert decode(data) == message
+    assert HEADS_PER_MESSAGE <= MAX_HEADS
+
+
 def test_type_numbers_are_distinct_and_first():
     samples = [Offer(bytes(32), 1), Same(), Heads(()), Events(()), End(0), Push(()), IHave(()), IWant(()),
-               Error("a", "b"), Credentials(())]
+               Error("a", "b"), Credentials(()), MoreHeads(((bytes(32), 1, bytes(HEAD_PREFIX)),))]
     types = [msgpack.unpackb(encode(m))[0] for m in samples]
-    assert sorted(types) == list(range(1, 11))
+    assert sorted(types) == list(range(1, 12))
 
 
 def test_in_sync_messages_are_tiny():
@@ -181,7 +214,10 @@ MALFORMED = {
     "type is str": _pack(["2"]),
     "type is bytes": _pack([b"\x02"]),
     "type 0": _pack([0]),
-    "type 11": _pack([11]),
+    "type 12": _pack([12]),
+    "more heads without list": _pack([11]),
+    "more heads with no heads": _pack([11, []]),
+    "more heads with a malformed head": _pack([11, [[bytes(32), 0, bytes(8)]]]),
     "type -1": _pack([-1]),
     "type 2**64-1": _pack([2**64 - 1]),
     "offer without count": _pack([1, bytes(32)]),
