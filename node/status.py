@@ -61,14 +61,16 @@ def runtime_info(store: Store | StatusSnapshot, home: Home | None = None) -> dic
 
 
 def revoked_list(log: EventLog) -> list[dict[str, Any]]:
-    """Every revoked key still known to the trust graph: role, group, from which seq, by whom, when, why."""
+    """Every revoked key still known to the trust graph: role, group, from which seq, by whom, when, why,
+    and whether it is frozen for a fork (two events at one seq) rather than revoked by a signed event."""
     out = []
     for m in log.trust.members.values():
         if m.revoked_from is None:
             continue
         r = log.trust.revocation(m.key)
         out.append({"id": m.key.hex(), "role": m.role, "group": m.group.hex(), "from_seq": m.revoked_from,
-                    "by": r.by.hex() if r else None, "at": r.at if r else None, "reason": r.reason if r else None})
+                    "by": r.by.hex() if r else None, "at": r.at if r else None, "reason": r.reason if r else None,
+                    "fork": bool(r and r.fork)})
     return sorted(out, key=lambda r: (r["at"] or 0, r["id"]))
 
 

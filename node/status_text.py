@@ -60,7 +60,8 @@ def own_key_warnings(group_id: str, device_id: str, revoked: list[dict[str, Any]
         role = own.get(r["id"])
         if role is None:
             continue
-        forked = r["reason"] == "fork" and r["by"] == r["id"]
+        # A summary kept before "fork" was listed: a fork's revocation is the key's own, reason "fork"
+        forked = r.get("fork", r["reason"] == "fork" and r["by"] == r["id"])
         if forked:
             what = (f"this {role} key signed two different events at seq {r['from_seq']}: a copy of it is in other "
                     "hands (a copied home or an old backup)")

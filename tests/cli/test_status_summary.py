@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from node.dashboard.pages import own_key_problems
 from node.home import Home
 from node.status import node_status
 from node.status_text import status_text
@@ -103,18 +106,37 @@ def test_the_homes_own_revoked_key_is_a_warning_that_says_what_to_do(network, cl
     assert f"solnet init --device-of {network.group_a}" in warning, warning
 
 
-def test_a_fork_of_the_homes_own_group_key_says_a_copy_is_in_other_hands() -> None:
+@pytest.mark.parametrize("flag", [{"fork": True}, {}], ids=["fork-listed", "summary-kept-before-fork-was-listed"])
+def test_a_fork_of_the_homes_own_group_key_says_a_copy_is_in_other_hands(flag) -> None:
     """The status of a home whose group key forked (the revocation in effect is the fork, by the
     key itself) tells its operator what happened and whom to ask."""
     group, device = "aa" * 32, "bb" * 32
     out = {"group_id": group, "group_name": "Calais", "region": "calais", "network_id": "cc" * 32,
            "network_name": "test", "node": {"running": False}, "events": 9, "authors": 2, "pending": 0, "forks": 1,
            "groups": 1, "devices": 0, "revoked": [{"id": group, "role": "group", "group": group, "from_seq": 4,
-                                                  "by": group, "at": None, "reason": "fork"}]}
+                                                  "by": group, "at": None, "reason": "fork", **flag}]}
     text = status_text({**out, "device_id": device})
     [warning] = [line for line in text.splitlines() if "WARNING" in line]
     assert "signed two different events at seq 4: a copy of it is in other hands" in warning, warning
     assert "no node links with this group's devices" in warning and "revoke it from seq 1" in warning, warning
+
+
+def test_a_device_revoking_itself_for_the_reason_fork_is_a_revocation_in_status_and_dashboard(network, cli, tmp_path):
+    """The reason is free text: a device that revokes itself typing "fork" is revoked, not forked.
+    `status` took a self-revocation with that reason for a fork (and told the operator a copy of the
+    key was in other hands) while the dashboard said it was revoked; both now say the same."""
+    cli.run_json(network.a, "revoke", network.device_a, "--reason", "fork")
+    after, text, _ = status(cli, network.a, tmp_path)
+    assert after == computed(network.a)
+    assert [r["fork"] for r in after["revoked"] if r["id"] == network.device_a] == [False], after["revoked"]
+    [warning] = [line for line in text.splitlines() if "WARNING" in line]
+    assert "this device key is revoked from seq 1 (fork)" in warning and "other hands" not in warning, warning
+    log = Home(network.a).log()
+    try:
+        [problem] = own_key_problems(log, bytes.fromhex(network.device_a), bytes.fromhex(network.group_a))
+    finally:
+        log.store.close()
+    assert problem == {"role": "device", "forked": False, "from_seq": 1, "reason": "fork"}, problem
 
 
 def test_a_summary_is_never_read_for_other_inputs_of_the_graph(network, cli, tmp_path):
