@@ -570,7 +570,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
         out = status_from_files(home)
     emit(args, out, status_text(out))
-    return 0
+    # Said, with the ids a rebuild needs; and a damaged database is a failure for whoever checks the exit code
+    damaged = out.get("database_damaged") or (out.get("node") or {}).get("database_damaged")
+    return EXIT_STORAGE if damaged else 0
 
 
 def status_of_running_node(home: Home) -> dict[str, Any] | None:
@@ -1084,6 +1086,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
                            "group's coordinators.") from None
         if exc.reason in ("duplicate_link", "group_full"):  # a member, but no link slot for it now
             raise CliError(f"the peer refused the link: {exc}") from None
+        if exc.reason == "unavailable":  # its database failed while it stored our credentials
+            raise CliError(f"{exc.args[0]}: sync with another peer, or again once its operator has mended it") from None
         raise CliError(f"the peer refused us or is not a member of this network ({exc.reason})") from None
     except ProxyFailure as exc:
         raise CliError(f"cannot sync with {address}: {exc}") from None

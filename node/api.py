@@ -37,7 +37,7 @@ from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
 from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.field_input import InputError
-from node.http_failures import error_response
+from node.http_failures import STORAGE_MESSAGES, error_response, storage_trouble
 from node.log import EventLog, now_ms
 from node.private import open_private
 from node.status import name_peers, node_status, peer_list
@@ -114,11 +114,11 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, message, headers=headers)
-    except (StorageFailed, StoreError) as exc:  # a full disk (or a database that cannot be written)
+    except (StorageFailed, StoreError) as exc:  # a full disk, a damaged database, or one that cannot be used
         if not isinstance(exc, StorageFailed):  # a publish told the node already
             request.app[NODE].storage_failed(exc)
-        return error_response(507, "storage_full", "nothing was stored: this node's disk is full (or its database "
-                                                   "cannot be written); free some space on the node and try again")
+        status, code = storage_trouble(exc)
+        return error_response(status, code, STORAGE_MESSAGES[code])
     # Anything else is a bug: node.http_failures.FailureLog.last_resort answers it (a JSON 500) and logs it.
 
 

@@ -30,7 +30,8 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from node.listener import ConnectionGuard, LogBudget
-from node.store.errors import DatabaseDamaged
+from node.ports import StorageFailed
+from node.store.errors import DatabaseDamaged, StoreError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -42,6 +43,26 @@ FAILED_MESSAGE = ("the node failed to answer this request; its log says why. Not
 MALFORMED_MESSAGE = "the request is not well-formed HTTP (for example both Content-Length and Transfer-Encoding)"
 OTHER = ("other",)
 _REPORTED = "_solnet_failure_reported"  # set on an exception already counted here, so aiohttp's report of it is not
+
+
+# What a client hears when the database failed under its request, by the store error's reason.
+STORAGE_MESSAGES = {
+    "database_damaged": "this node's database is damaged: nothing can be read or stored until its operator rebuilds "
+                        "it (`solnet status` on the node says how; the events come back from the network)",
+    "storage_full": "nothing was stored: this node's disk is full; free some space on the node and try again",
+    "storage": "this node's database could not be used for this request (the node's log says why); nothing was "
+               "stored by it: try again in a minute",
+}
+
+
+def storage_trouble(exc: Exception) -> tuple[int, str]:
+    """The HTTP status and reason of a request that failed on the database (`exc`: a StoreError, or
+    the StorageFailed a write raised from one): a damaged file and a full disk are told apart, as
+    the store tells them (node/store/errors.py), so nobody frees space to mend a damaged file."""
+    cause = exc.__cause__ if isinstance(exc, StorageFailed) else exc
+    if isinstance(cause, StoreError) and cause.reason in STORAGE_MESSAGES:
+        return cause.http_status, cause.reason
+    return 503, "storage"
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,

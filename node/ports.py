@@ -150,7 +150,8 @@ class WebNode(Protocol):
 
     def live_facts(self) -> dict[str, Any]:
         """What this process knows now that the saved status may not yet: links, events/s, port,
-        since when it has had no link (cut_off_since)."""
+        since when it has had no link (cut_off_since), the storage problem it met (storage_problem;
+        database_damaged: that problem is a damaged database)."""
         ...
 
     def peer_views(self, now: int) -> list[dict[str, Any]]:

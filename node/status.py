@@ -84,13 +84,15 @@ def trust_summary(log: EventLog) -> dict[str, Any]:
             "revoked": revoked_list(log)}
 
 
-def node_status(home: Home, log: EventLog | None) -> dict[str, Any]:
-    """Status of the node in `home`; `log` is None while it has not founded or joined a network."""
+def node_status(home: Home, log: EventLog | None, damaged: str | None = None) -> dict[str, Any]:
+    """Status of the node in `home`; `log` is None while it has not founded or joined a network, or
+    when its database is gone (`database_lost_from` names the network it was in) or damaged
+    (`damaged`: the error saying so, and what to do)."""
     if log is None:
         config = home.config()
         return {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
                 "device_id": config.device_id, "network_id": None, "events": 0, "node": {"running": home.node_running()},
-                "database_lost_from": config.network_id}
+                "database_lost_from": config.network_id, "database_damaged": damaged}
     return _status(home, log.store, trust_summary(log))
 
 
@@ -102,10 +104,15 @@ def status_from_files(home: Home) -> dict[str, Any]:
         return node_status(home, None)
     from node.store import status_read
 
-    before = status_read.snapshot(home.db_path)
-    if before is not None and before.summary is not None:
-        return _status(home, before, before.summary)
-    log = home.log()
+    from node.store.errors import DatabaseDamaged
+
+    try:
+        before = status_read.snapshot(home.db_path)
+        if before is not None and before.summary is not None:
+            return _status(home, before, before.summary)
+        log = home.log()
+    except DatabaseDamaged as exc:  # the status is how its operator learns the ids the rebuild needs
+        return node_status(home, None, damaged=str(exc))
     try:
         out = node_status(home, log)
         if before is not None:  # the graph was built from what `before.key` hashes, unless it changed since

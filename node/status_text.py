@@ -14,6 +14,9 @@ def status_text(out: dict[str, Any]) -> str:
     `out` is what `status --json` prints (node.status.node_status)."""
     group = f"{out['group_name'] or 'A device of group ' + short_id(out['group_id'])}"
     region = f" ({out['region']})" if out.get("region") else ""
+    if out["network_id"] is None and out.get("database_damaged"):
+        return (f"{group}{region}: {out['database_damaged']}\n"
+                f"  group id:  {out['group_id']}\n  device id: {out['device_id']}")
     if out["network_id"] is None and out.get("database_lost_from"):
         from node.store.errors import REBUILD_STEPS  # sqlite3 and our errors only: nothing of the store
 
@@ -44,7 +47,9 @@ def status_text(out: dict[str, Any]) -> str:
                      + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                      + (f" ({r['reason']})" if r["reason"] else ""))
     lines += [f"  WARNING: {w}" for w in own_key_warnings(out["group_id"], out["device_id"], out["revoked"])]
-    if node.get("running") and node.get("storage_problem"):
+    if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):
+        lines.append(f"  WARNING: {node['storage_problem']}")  # what to do is in it
+    elif node.get("running") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
                      "free some space")
     return "\n".join(lines)

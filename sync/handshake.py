@@ -57,14 +57,17 @@ PROTOCOL_ERROR = "protocol"  # a step called out of order or twice, or an unknow
 # A member refused for want of a link slot (sync/link_slots.py), not for what it is:
 DUPLICATE_LINK = "duplicate_link"  # the listener keeps the link it already holds with that device
 GROUP_FULL = "group_full"  # the device's group holds as many inbound links as the listener gives a group
+# ... nor for what it is: the listener could not store its credentials (its database is damaged or unusable)
+UNAVAILABLE = "unavailable"
 REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, PROTOCOL_ERROR,
-                     DUPLICATE_LINK, GROUP_FULL})
+                     DUPLICATE_LINK, GROUP_FULL, UNAVAILABLE})
 # What the refused side logs for the refusals a listener tells it (after the credentials exchange).
 TOLD_REFUSALS = {
     NOT_A_MEMBER: "the peer refused this device: not_a_member",
     REVOKED: "the peer refused this device: revoked",
     DUPLICATE_LINK: "the peer keeps the link it already holds with this device",
     GROUP_FULL: "the peer holds as many links from this group as it gives one group",
+    UNAVAILABLE: "the peer cannot check this device now: its database cannot be used (its operator is told)",
 }
 
 RESPONDER_CONTEXT = b"solnet/hs/v1/responder\x00"

@@ -12,7 +12,7 @@ import asyncio
 import mimetypes
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,10 +29,12 @@ from node import audience, login_links, public_site, publishing, render
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
+from node.http_failures import storage_trouble
 from node.log import now_ms
 from node.ports import StorageFailed, WebNode
 from node.private import open_private
 from node.render import iso
+from node.store import StoreError
 from node.wipe import wipe
 
 HERE = Path(__file__).parent
@@ -53,6 +55,10 @@ RETRY_MS = 3000
 _RequestKey = getattr(web, "RequestKey", None)
 DASH = _RequestKey("dash", dict) if _RequestKey else "dash"
 DASH_COOKIES = _RequestKey("dash_cookies", dict) if _RequestKey else "dash_cookies"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The page that says why a request failed on the database, by the store error's reason.
+STORAGE_PAGES = {"database_damaged": "error.database_damaged", "storage_full": "error.disk_full",
+                 "storage": "error.storage"}
 
 
 @dataclass
@@ -152,6 +158,19 @@ class Dashboard:
     def refuse(self, request: web.Request, ctx: dict[str, Any], status: int, message_key: str) -> web.Response:
         ctx = {**ctx, "title": ctx["t"]("error.title"), "message": ctx["t"](message_key)}
         return self.respond(request, "error.html", ctx, status)
+
+    def storage_safe(self, handler: Handler) -> Handler:
+        """`handler`, whose failure on the database (damaged, a full disk, unusable) is said on a
+        page in the reader's language, not by the last resort's JSON 500 meant for programs."""
+        async def safe(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)
+            except (StoreError, StorageFailed) as exc:
+                if not isinstance(exc, StorageFailed):  # a publish told the node already
+                    self.node.storage_failed(exc)
+                status, reason = storage_trouble(exc)
+                return self.refuse(request, request.get(DASH) or self.context(request), status, STORAGE_PAGES[reason])
+        return safe
 
     def guard(self, request: web.Request, *, admin: bool = False, fragment: bool = False) -> web.StreamResponse | None:
         """None if the request may go on; else the answer (login page, 401 or 403)."""
@@ -348,10 +367,11 @@ class Dashboard:
             values = {**texts, "private": private or ""}
             page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
             return self.respond(request, "publish_form.html", page, 400)
-        except StorageFailed:  # a full disk: nothing was stored; keep what was typed
+        except StorageFailed as exc:  # nothing was stored: keep what was typed, say why
             values = {**texts, "private": private or ""}
-            page = await self._form_ctx(ctx, kind, values, {}, t("error.disk_full"), to)
-            return self.respond(request, "publish_form.html", page, 507)
+            status, reason = storage_trouble(exc)
+            page = await self._form_ctx(ctx, kind, values, {}, t(STORAGE_PAGES[reason]), to)
+            return self.respond(request, "publish_form.html", page, status)
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
 
     # --- login ----------------------------------------------------------------------------------
@@ -567,7 +587,12 @@ def _stop_this_process() -> None:
 def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:
     """Add the dashboard's routes to the node's app."""
     dash = Dashboard(node, options or DashboardOptions())
-    get, post = app.router.add_get, app.router.add_post
+    def get(path: str, handler: Handler) -> None:
+        app.router.add_get(path, dash.storage_safe(handler))
+
+    def post(path: str, handler: Handler) -> None:
+        app.router.add_post(path, dash.storage_safe(handler))
+
     get("/", dash.overview)
     get("/fragment/overview", dash.overview_fragment)
     get("/event/{id:[0-9a-f]{64}}", dash.event)

@@ -19,12 +19,26 @@ from node.log import now_ms
 from node.net.admin_socket import Say
 from node.ports import StorageFailed, WebNode
 from node.status import node_status
+from node.store import DatabaseDamaged
 from solnet_errors import EXIT_USAGE, SolnetError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
 WAIT_POLL_S = 0.2
 PUBLISH_OPTIONS = {"expires_in": str, "signer": str, "private": str, "time_zone": str}
+
+
+async def _status(node: WebNode) -> dict[str, Any]:
+    """The status from the node's open log, with this process's live facts over the saved ones (a
+    damaged database cannot save them); a database too damaged to read it from gives the home's
+    ids and what to do (node.status.node_status)."""
+    try:
+        out = await node.db(node_status, node.home, node.log)
+    except DatabaseDamaged as exc:
+        node.storage_failed(exc)
+        out = node_status(node.home, None, damaged=str(exc))
+    out["node"].update(running=True, **node.live_facts())
+    return out
 
 
 class BadRequest(Exception):
@@ -43,7 +57,7 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
         op = request.get("op")
         extra: dict[str, Any] = {}
         if op == "status":  # what `solnet status --json` prints, as the command would compute it
-            return {"ok": await node.db(node_status, node.home, node.log)}
+            return {"ok": await _status(node)}
         if op == "publish":
             event = await _publish(node, request, say, closing)
         elif op == "redact":

@@ -45,7 +45,7 @@ from node.net.storage_health import StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
 from node.store import StoreError
-from sync.handshake import HandshakeError
+from sync.handshake import UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
 from sync.transport import Identity
@@ -124,7 +124,16 @@ class Node:
 
     def identity(self) -> Identity:
         return Identity(self.log.network_id, self.keys.device, self.policy.check_peer, self.credentials.ours,
-                        self.credentials.admit)
+                        self._admit_credentials)
+
+    async def _admit_credentials(self, events: tuple[bytes, ...]) -> None:
+        """Store a peer's credentials. If the database fails (damaged, a full disk), the peer is
+        told this node cannot check it now (not that it is no member), and the operator is told why."""
+        try:
+            await self.credentials.admit(events)
+        except StoreError as exc:
+            self.storage_failed(exc)
+            raise HandshakeError(UNAVAILABLE, "this node's database cannot be used now") from exc
 
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self, *, background: bool = True) -> None:
@@ -345,7 +354,9 @@ class Node:
 
     def live_facts(self) -> dict[str, Any]:
         return {"links": len(self.links), "events_per_s": self.events_per_second(), "port": self.bound_port,
-                "cut_off_since": self.cut_off_since()}
+                "cut_off_since": self.cut_off_since(),
+                # a damaged database cannot save the status: what the node met, from this process
+                "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None}
 
     def cut_off_since(self) -> int | None:
         """Since when this running node has had no link to any peer (None: it has one now, or it

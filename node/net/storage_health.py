@@ -3,6 +3,8 @@
 A running node says so to its operator at most once a minute and holds off anti-entropy rounds
 until space is freed or a while has passed (each round would stream events only to fail again).
 Nothing stored is lost: SQLite rolled the failed write back whole, and peers send the events again.
+A damaged database is another matter: it does not mend itself, so it is said once, as an error,
+and holds for as long as the node runs (`solnet status` asks the running node for it).
 """
 from __future__ import annotations
 
@@ -34,25 +36,34 @@ class StorageHealth:
         self._home = home
         self.running = False  # a running node tells its operator (a one-shot `solnet sync` reports instead)
         self._problem: tuple[float, str, int | None] | None = None  # (monotonic time, problem, free bytes)
+        self._damaged: str | None = None  # the database is damaged: what to do, for as long as the node runs
 
     def failed(self, exc: Exception) -> str:
         """A write failed: a received batch, or a publish from the API or the dashboard. The problem."""
         problem = describe(exc)
         now = time.monotonic()
-        if self.running and (self._problem is None or now - self._problem[0] > RETRY_S):
-            if isinstance(exc, DatabaseDamaged):  # waiting cures nothing: what to do is in the problem
+        if isinstance(exc, DatabaseDamaged):  # waiting cures nothing: what to do is in the problem
+            if self.running and self._damaged is None:
                 log.error("%s Nothing more can be stored until then.", problem)
-            else:
-                until = "some space is freed" if isinstance(exc, StorageFull) else \
-                    "the database can be written again (the node tries again within a minute)"
-                log.warning("%s: nothing more can be stored until %s (nothing stored is lost; events from peers are "
-                            "fetched again)", problem, until)
+            self._damaged = problem
+            return problem
+        if self.running and (self._problem is None or now - self._problem[0] > RETRY_S):
+            until = "some space is freed" if isinstance(exc, StorageFull) else \
+                "the database can be written again (the node tries again within a minute)"
+            log.warning("%s: nothing more can be stored until %s (nothing stored is lost; events from peers are "
+                        "fetched again)", problem, until)
         self._problem = (now, problem, self._free_bytes())
         return problem
 
+    def damaged(self) -> str | None:
+        """The damaged database's error (what to do), once a request met it; None before."""
+        return self._damaged
+
     def trouble(self) -> str | None:
-        """The problem that still holds: none once RETRY_S have passed, or once someone freed
-        space on the home's file system since it happened."""
+        """The problem that still holds: a damaged database always; another none once RETRY_S
+        have passed, or once someone freed space on the home's file system since it happened."""
+        if self._damaged is not None:
+            return self._damaged
         if self._problem is None:
             return None
         at, problem, free_then = self._problem

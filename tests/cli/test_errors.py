@@ -187,7 +187,8 @@ def test_damaged_database_is_a_storage_error(network, cli):
     for args in (("ls",), ("status",), ("publish", "need", "--category", "tents", "--quantity", "1", "--region", "calais")):
         result = cli.run(network.a, *args, ok=False)
         assert result.returncode == 4, (args, result.stderr)
-        assert "database" in result.stderr and "Traceback" not in result.stderr
+        said = result.stdout if args == ("status",) else result.stderr  # status says it, with the home's ids
+        assert "database" in said and "is damaged" in said and "Traceback" not in result.stderr, (args, result)
 
 
 def test_home_after_the_command_says_where_it_goes(network, cli):

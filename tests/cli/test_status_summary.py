@@ -161,3 +161,23 @@ def test_a_summary_is_never_read_for_other_inputs_of_the_graph(network, cli, tmp
 def _carry(cli, source: Path, dest: Path, tmp_path: Path, name: str = "carry.bundle") -> None:
     cli.run(source, "export", tmp_path / name)
     cli.run(dest, "import", tmp_path / name, ok=False)
+
+
+def test_status_of_a_home_whose_database_is_damaged_says_so_with_the_ids_the_rebuild_needs(network, cli):
+    """The damage error says that `solnet status` shows the group id to ask a new invite for: so
+    `status` must still answer (it failed with that very error), with what to do."""
+    db = Home(network.a).db_path
+    with sqlite3.connect(db) as other:
+        other.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    for page in range(1, len(data) // 4096):  # every page but the first (the file's header)
+        data[page * 4096: page * 4096 + 8] = b"\xa5" * 8
+    db.write_bytes(bytes(data))
+    said = cli.run(network.a, "status", "--json", ok=False)
+    assert said.returncode == 4, said  # EXIT_STORAGE: a failure for whoever checks the exit code
+    out = json.loads(said.stdout)
+    assert out["network_id"] is None and out["database_damaged"].startswith(f"the database {db} is damaged"), out
+    text = cli.run(network.a, "status", ok=False).stdout
+    assert text.startswith(f"Calais (calais): the database {db} is damaged"), text
+    assert "move the file aside" in text and "solnet join FILE" in text, text
+    assert f"group id:  {network.group_a}" in text and f"device id: {network.device_a}" in text, text
