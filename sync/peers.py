@@ -103,10 +103,12 @@ def _port(text: str, port_text: str) -> int:
 # Points per rejection reason (the reason codes of events.errors plus protocol-level ones). A fork
 # or a frozen author is the author's fault, not the forwarding peer's; duplicates and events held
 # for a missing predecessor are normal in gossip; an event not kept aside because this node's queue
-# of waiting events is full ("not_kept") is this node's limit, not the peer's doing.
+# of waiting events is full ("not_kept") is this node's limit, not the peer's doing; an event
+# stamped after this node's clock ("future_timestamp") is a wrong clock, this node's or the
+# author's (charged 2 points, it had a node whose clock fell behind ban every honest peer).
 REASON_POINTS: dict[str, int] = {
     "bad_signature": 25, "malformed": 10, "non_canonical": 10, "oversize": 20, "wrong_network": 50,
-    "body_mismatch": 20, "fork": 0, "future_timestamp": 2, "bad_field": 5, "not_allowed": 5,
+    "body_mismatch": 20, "fork": 0, "future_timestamp": 0, "bad_field": 5, "not_allowed": 5,
     "revoked": 1, "author_frozen": 0, "protocol": 30, "flood": 10, "duplicate": 0, "pending": 0,
     "not_kept": 0,
 }

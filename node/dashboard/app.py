@@ -168,6 +168,8 @@ class Dashboard:
             except (StoreError, StorageFailed) as exc:
                 if not isinstance(exc, StorageFailed):  # a publish told the node already
                     self.node.storage_failed(exc)
+                if request.writer is not None and request.writer.output_size > 0:
+                    raise  # a page or stream had started: only closing the connection is left
                 status, reason = storage_trouble(exc)
                 return self.refuse(request, request.get(DASH) or self.context(request), status, STORAGE_PAGES[reason])
         return safe

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from events.errors import FORK, FROZEN, NOT_KEPT
+from events.errors import FORK, FROZEN, FUTURE, NOT_KEPT
 from node.listener import LogBudget
 from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
@@ -53,6 +53,12 @@ from sync.transport import Link, LinkClosed
 log = logging.getLogger(f"solnet.{__name__}")
 _NOT_KEPT_LOG = LogBudget(logging.INFO, "events from peers not kept aside, as the queue of events waiting for a vouch "
                                         "or an earlier event is full (no penalty: sync fetches them again)")
+_FUTURE_LOG = LogBudget(logging.WARNING, "events from peers were refused as stamped more than 10 minutes after this "
+                                         "machine's clock. If this machine's clock is behind (a Raspberry Pi has no "
+                                         "real-time clock: after a power cut it runs late until it reaches a time "
+                                         "server), set it (`timedatectl`): until then it refuses its peers' fresh "
+                                         "events, alerts included, and they come again at each round. If it is "
+                                         "right, their authors' clocks are ahead (no peer is charged for either)")
 T = TypeVar("T")
 
 
@@ -343,6 +349,9 @@ class PeerLink:
         not_kept = rejected.pop(NOT_KEPT, 0)
         if not_kept:  # this node's limit, not the peer's doing: told, never charged
             _NOT_KEPT_LOG.note(time.monotonic(), not_kept)
+        future = rejected.pop(FUTURE, 0)
+        if future:  # a wrong clock, this machine's or the author's: told, never charged
+            _FUTURE_LOG.note(time.monotonic(), future)
         for reason, count in rejected.items():
             if self.policy.penalize(self.link, reason, count):
                 await self.link.close("banned", "too many invalid events")

@@ -97,12 +97,14 @@ class Author:
     prev: bytes | None = None
 
     def sign(self, kind: str = "need", fields: dict | None = None, *, seq: int | None = None,
-             prev: bytes | None = ..., network: bytes | None = None) -> Event:  # type: ignore[assignment]
+             prev: bytes | None = ..., network: bytes | None = None,  # type: ignore[assignment]
+             timestamp: int | None = None) -> Event:
         if fields is None:  # every event distinct, even two signed in one millisecond at one seq
             fields = {"category": "tents", "quantity": next(_unique), "region": "calais"}
         seq = self.seq + 1 if seq is None else seq
         prev = self.prev if prev is ... else prev
-        ev = sign_event(self.key, network=network or self.network, seq=seq, prev=prev, timestamp=now_ms(),
+        ev = sign_event(self.key, network=network or self.network, seq=seq, prev=prev,
+                        timestamp=now_ms() if timestamp is None else timestamp,
                         kind=kind, body=pack(fields))
         if seq == self.seq + 1:
             self.seq, self.prev = seq, ev.id
