@@ -64,7 +64,8 @@ class StatusSaver:
         store = log_.store
         peers = name_peers(log_, self._views(now) if views is None else views)
         runtime = {"pid": os.getpid(), **self._facts(), "inbound": [peer for peer in peers if peer["address"] is None],
-                   "storage_problem": self._storage.trouble(), "penalised_devices": self._devices.penalised(now)}
+                   "storage_problem": self._storage.trouble(), "database_damaged": self._storage.damaged() is not None,
+                   "penalised_devices": self._devices.penalised(now)}
         facts = ([{k: v for k, v in peer.items() if k not in TICKING} for peer in peers], runtime)
         if not always and self._saved is not None and self._saved[0] == facts \
                 and 0 <= now - self._saved[1] < UNCHANGED_SAVE_MS:

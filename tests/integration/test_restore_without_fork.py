@@ -152,9 +152,11 @@ def test_a_damaged_database_is_rebuilt_from_the_network_as_the_error_says(cluste
     damage(bristol)
 
     assert bristol.home.config().network_id is not None  # kept beside the keys, outside the database
-    broken = cli(bristol, "status", ok=False)
+    broken = cli(bristol, "status", ok=False)  # the damage, what to do, and the group id to ask an invite for
     assert broken.returncode == 4 and "Traceback" not in broken.stderr, broken.stderr
-    assert "is damaged" in broken.stderr and "solnet invite" in broken.stderr and "solnet join" in broken.stderr
+    said = broken.stdout
+    assert "is damaged" in said and "solnet invite" in said and "solnet join" in said, said
+    assert f"group id:  {bristol.home.config().group_id}" in said, said
 
     # What the error says, step by step.
     shutil.move(bristol.home.path / "solnet.db", tmp_path / "solnet.db.damaged")
