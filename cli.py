@@ -1113,6 +1113,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         human = f"Synced with {address} in {result.seconds:.1f} s: {render.sync_counts(result)}."
     emit(args, sync_summary(address, result), human)
+    behind = node.clock_behind_ms()
+    if behind:  # what the refused events say: told once, here, at the end
+        from node.words import clock_behind
+
+        print(f"warning: {clock_behind(behind)}.", file=sys.stderr)
     # Events of a forked key are refused but are no fault of the peer's: the sync did its job.
     return EXIT_REFUSED if result.outcomes.get("rejected", 0) > result.of_forked_keys else 0
 

@@ -1,12 +1,48 @@
-"""The node's wall clock in milliseconds since the epoch, the unit of every event timestamp.
+"""The node's wall clock in milliseconds since the epoch, the unit of every event timestamp, and
+what its peers' events say of it.
 
-In a module of its own, loading only `time`, so that the light paths (`solnet status` without a
-running node, login links, the chain gate) read the same clock as the log without importing it.
+In a module of its own, loading only `time` and `threading`, so that the light paths (`solnet
+status` without a running node, login links, the chain gate) read the same clock as the log
+without importing it.
 """
 from __future__ import annotations
 
+import threading
 import time
+
+DOUBT_WINDOW_MS = 30 * 60 * 1000  # refusals older than this say nothing of the clock now
+DOUBT_SOURCES = 64  # groups remembered at once (a bound against a flood of throw-away keys)
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+class ClockDoubt:
+    """Whether this machine's clock looks behind, from the events its peers sent that it refused
+    as stamped too far after it (node/log.py `future_timestamp`).
+
+    A Raspberry Pi has no real-time clock: after a power cut it runs late until it reaches a time
+    server, and then every fresh event of its peers looks stamped in the future. One group's
+    events so stamped may just be that group's clock running ahead (or an infiltrator's doing);
+    events of two groups or more, each far ahead, say that this clock is behind. The estimate is
+    the least of those groups' leads: this clock is behind by at least that much, if theirs are
+    right. Written from the database thread, read from the event loop's: under a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[bytes, tuple[int, int]] = {}  # group -> (when, ahead by ms), the newest refusal
+
+    def note(self, group: bytes, ahead_ms: int, now: int) -> None:
+        """An event of `group` came stamped `ahead_ms` after this clock (at `now`, by this clock)."""
+        with self._lock:
+            self._seen.pop(group, None)  # newest last: the oldest goes first when full
+            self._seen[group] = (now, ahead_ms)
+            if len(self._seen) > DOUBT_SOURCES:
+                del self._seen[next(iter(self._seen))]
+
+    def behind_ms(self, now: int) -> int | None:
+        """By how much this clock looks behind (None: nothing says so)."""
+        with self._lock:
+            recent = [ahead for when, ahead in self._seen.values() if 0 <= now - when <= DOUBT_WINDOW_MS]
+        return min(recent) if len(recent) >= 2 else None

@@ -27,7 +27,7 @@ from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
 from events.trust import GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import chain_gate, pending_queue, references
-from node.clock import now_ms
+from node.clock import ClockDoubt, now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, redactable
 
@@ -78,6 +78,7 @@ class EventLog:
         self._drained: list[tuple[bytes, Outcome]] = []
         # The author whose stored trust events the graph does not count yet (`_admit_checked`).
         self._trust_deferred_by: bytes | None = None
+        self.clock_doubt = ClockDoubt()  # what refused events say of this machine's clock
         self.refresh_trust()
 
     @classmethod
@@ -298,6 +299,9 @@ class EventLog:
             elif ev.header.timestamp > now + MAX_CLOCK_SKEW_MS:
                 outcomes[i] = Outcome(ev.id, REJECTED, E.FUTURE,
                                       "timestamp is more than 10 minutes in the future; check the author's clock")
+                group = self.trust.group_of(ev.author)  # members only: throw-away keys cost nothing
+                if group is not None:
+                    self.clock_doubt.note(group, ev.header.timestamp - now, now)
             else:
                 seen.add(ev.id)
                 candidates.append((i, examined))

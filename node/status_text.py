@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.short_ids import short_id
-from node.words import local_time, plural
+from node.words import clock_behind, local_time, plural
 
 
 def status_text(out: dict[str, Any]) -> str:
@@ -47,6 +47,8 @@ def status_text(out: dict[str, Any]) -> str:
                      + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                      + (f" ({r['reason']})" if r["reason"] else ""))
     lines += [f"  WARNING: {w}" for w in own_key_warnings(out["group_id"], out["device_id"], out["revoked"])]
+    if node.get("running") and node.get("clock_behind_ms"):
+        lines.append(f"  WARNING: {clock_behind(node['clock_behind_ms'])}.")
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}")  # what to do is in it
     elif node.get("running") and node.get("storage_problem"):

@@ -10,6 +10,24 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
+def span(ms: int) -> str:
+    """A length of time, rounded as people say it: '12 min', '3 h 5 min', '2 days 4 h'."""
+    minutes = max(0, ms) // 60_000
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return plural(days, "day") + (f" {hours} h" if hours else "")
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def clock_behind(ms: int) -> str:
+    """The warning of a clock that looks `ms` behind its peers' (node/clock.py ClockDoubt)."""
+    return (f"this machine's clock looks {span(ms)} behind: events of two groups or more came stamped at least "
+            "that much after it. Set it (`timedatectl`; a Raspberry Pi has no real-time clock and runs late after "
+            "a power cut until it reaches a time server): until then this node refuses its peers' fresh events, "
+            "alerts included, and what it publishes is stamped too early (an alert may have expired when it "
+            "reaches other nodes)")
+
+
 def local_time(ms: int | None) -> str:
     """A time in this machine's time zone, with the zone: '2026-12-01 18:00 CET'."""
     if ms is None:

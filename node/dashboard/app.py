@@ -225,6 +225,8 @@ class Dashboard:
         health["events_per_s"] = self.node.live_facts()["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health)
         health["cut_off"] = health["cut_off_minutes"] is not None
+        behind = self.node.live_facts().get("clock_behind_ms")
+        health["clock_behind"] = _hours_minutes(behind) if behind else None
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
@@ -584,6 +586,12 @@ def safe_next(value: str | None) -> str:
 
 def _stop_this_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _hours_minutes(ms: int) -> str:
+    """'25 min', '3 h 05 min': the same words in every language of the dashboard."""
+    hours, minutes = divmod(max(0, ms) // 60_000, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:

@@ -356,7 +356,13 @@ class Node:
         return {"links": len(self.links), "events_per_s": self.events_per_second(), "port": self.bound_port,
                 "cut_off_since": self.cut_off_since(),
                 # a damaged database cannot save the status: what the node met, from this process
-                "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None}
+                "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None,
+                "clock_behind_ms": self.clock_behind_ms()}
+
+    def clock_behind_ms(self) -> int | None:
+        """By how much this machine's clock looks behind its peers' (node/clock.py ClockDoubt)."""
+        log_ = self._log
+        return log_.clock_doubt.behind_ms(now_ms()) if log_ is not None else None
 
     def cut_off_since(self) -> int | None:
         """Since when this running node has had no link to any peer (None: it has one now, or it
@@ -368,7 +374,7 @@ class Node:
     def _facts(self) -> dict[str, Any]:
         return {"listen": list(self.listen) if self.listen else None, "port": self.bound_port,
                 "links": len(self.links), "events_per_s": self.events_per_second(),
-                "cut_off_since": self.cut_off_since(),
+                "cut_off_since": self.cut_off_since(), "clock_behind_ms": self.clock_behind_ms(),
                 # for `solnet proxy`: whether a change of the home's setting reaches this node
                 "proxy": str(self.route.proxy) if self.route.proxy else None,
                 "proxy_fixed": not self.route.follows_config}

@@ -13,7 +13,11 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 
 from page_text import PASSPHRASE, PRIVATE, csrf_of, visible_text
+from events.canonical import pack
+from events.format import sign_event
 from node import membership, publishing
+from node.clock import now_ms
+from node.status_text import status_text
 from node.dashboard import AccessOptions, i18n
 
 PUBLIC = AccessOptions(public=True)
@@ -242,6 +246,33 @@ async def test_the_overview_warns_the_admin_when_this_nodes_own_device_is_revoke
     async with aiohttp.ClientSession() as visitor:  # not logged in: no word of it
         _, public, _ = await get(visitor, node.url + "/")
     assert "no node links with" not in visible_text(public)
+
+
+async def test_the_overview_says_when_this_machines_clock_looks_behind(sample, start_node) -> None:
+    """Events of two groups refused as stamped two hours after this machine's clock (a Pi that runs
+    late after a power cut): the overview says so, how far, and what it costs; the status too."""
+    calais, bristol = sample.nodes
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    _, before, _ = await get(node.client, "/")
+    assert "clock looks" not in visible_text(before) and running.live_facts()["clock_behind_ms"] is None
+    later = now_ms() + 2 * 3_600_000
+    ahead = [sign_event(key, network=running.log.network_id, seq=900 + i, prev=bytes(32), timestamp=later, kind="need",
+                        body=pack({"category": "tents", "quantity": i + 1, "region": "calais"})).encode()
+             for i, key in enumerate((running.keys.device, bristol.home.keys(PASSPHRASE).group))]
+    outcomes = await running.db(running.log.ingest, ahead)
+    assert [o.reason for o in outcomes] == ["future_timestamp"] * 2
+    behind = running.live_facts()["clock_behind_ms"]
+    assert 2 * 3_600_000 - 60_000 < behind <= 2 * 3_600_000, behind
+    _, after, _ = await get(node.client, "/")
+    assert re.search(r"This machine's clock looks at least 1 h 5\d min behind its peers'", visible_text(after))
+    _, french, _ = await get(node.client, "/?lang=fr")
+    assert "L’horloge de cette machine semble en retard d’au moins 1 h 5" in visible_text(french)
+    out = {"group_id": "aa" * 32, "group_name": "Calais", "region": "calais", "device_id": "bb" * 32,
+           "network_id": "cc" * 32, "network_name": "test", "events": 1, "authors": 1, "pending": 0, "forks": 0,
+           "groups": 1, "devices": 1, "revoked": [], "node": {"running": True, "clock_behind_ms": behind}}
+    assert "  WARNING: this machine's clock looks 1 h 5" in status_text(out), status_text(out)
 
 
 async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -> None:

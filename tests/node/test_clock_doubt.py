@@ -1,0 +1,55 @@
+"""What refused events say of this machine's clock (node/clock.py ClockDoubt), and how it is said
+(node/words.py): one group's events far ahead may be that group's clock (or an infiltrator's
+doing); two groups' or more say that this clock is behind, by at least the least of their leads."""
+from __future__ import annotations
+
+from node.clock import DOUBT_SOURCES, DOUBT_WINDOW_MS, ClockDoubt
+from node.words import clock_behind, span
+
+HOUR = 3_600_000
+NOW = 1_800_000_000_000
+
+
+def group(n: int) -> bytes:
+    return n.to_bytes(32, "big")
+
+
+def test_one_groups_clock_ahead_says_nothing_of_ours():
+    doubt = ClockDoubt()
+    for i in range(50):
+        doubt.note(group(1), 5 * HOUR, NOW + i)
+    assert doubt.behind_ms(NOW + 60) is None
+
+
+def test_two_groups_ahead_say_this_clock_is_behind_by_the_least_of_their_leads():
+    doubt = ClockDoubt()
+    doubt.note(group(1), 5 * HOUR, NOW)
+    doubt.note(group(2), 3 * HOUR, NOW)
+    doubt.note(group(1), 4 * HOUR, NOW + 1)  # each group's newest refusal counts
+    assert doubt.behind_ms(NOW + 2) == 3 * HOUR
+
+
+def test_refusals_older_than_the_window_say_nothing_of_the_clock_now():
+    doubt = ClockDoubt()
+    doubt.note(group(1), HOUR, NOW)
+    doubt.note(group(2), HOUR, NOW + 1000)
+    assert doubt.behind_ms(NOW + DOUBT_WINDOW_MS) == HOUR
+    assert doubt.behind_ms(NOW + DOUBT_WINDOW_MS + 1) is None  # group 1's is too old: one group is left
+    assert doubt.behind_ms(NOW - 1) is None  # a clock set back since: nothing recent by it
+
+
+def test_the_groups_remembered_are_bounded_the_oldest_going_first():
+    doubt = ClockDoubt()
+    for n in range(DOUBT_SOURCES + 10):
+        doubt.note(group(n), HOUR + n, NOW + n)
+    assert len(doubt._seen) == DOUBT_SOURCES
+    assert group(0) not in doubt._seen and group(DOUBT_SOURCES + 9) in doubt._seen
+    assert doubt.behind_ms(NOW + 100) == HOUR + 10  # the least lead among those kept
+
+
+def test_the_warning_says_how_far_behind_and_what_to_do():
+    assert [span(ms) for ms in (59_999, 25 * 60_000, HOUR, 3 * HOUR + 5 * 60_000, 24 * HOUR, 50 * HOUR)] == \
+        ["0 min", "25 min", "1 h 0 min", "3 h 5 min", "1 day", "2 days 2 h"]
+    said = clock_behind(3 * HOUR + 5 * 60_000)
+    assert said.startswith("this machine's clock looks 3 h 5 min behind: events of two groups or more")
+    assert "`timedatectl`" in said and "alerts included" in said and "stamped too early" in said
