@@ -103,7 +103,6 @@ def status_from_files(home: Home) -> dict[str, Any]:
     if not home.db_path.exists():
         return node_status(home, None)
     from node.store import status_read
-
     from node.store.errors import DatabaseDamaged
 
     try:

@@ -11,12 +11,10 @@ def plural(count: int, word: str, words: str | None = None) -> str:
 
 
 def span(ms: int) -> str:
-    """A length of time, rounded as people say it: '12 min', '3 h 5 min', '2 days 4 h'."""
-    minutes = max(0, ms) // 60_000
-    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
-    if days:
-        return plural(days, "day") + (f" {hours} h" if hours else "")
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    """A length of time in hours and minutes, '25 min' or '26 h 05 min': the same words in English
+    and French (the dashboard says it too)."""
+    hours, minutes = divmod(max(0, ms) // 60_000, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def clock_behind(ms: int) -> str:

@@ -36,6 +36,7 @@ from node.private import open_private
 from node.render import iso
 from node.store import StoreError
 from node.wipe import wipe
+from node.words import span
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -226,7 +227,7 @@ class Dashboard:
         health["cut_off_minutes"] = self._cut_off_minutes(health)
         health["cut_off"] = health["cut_off_minutes"] is not None
         behind = self.node.live_facts().get("clock_behind_ms")
-        health["clock_behind"] = _hours_minutes(behind) if behind else None
+        health["clock_behind"] = span(behind) if behind else None
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
@@ -588,16 +589,11 @@ def _stop_this_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _hours_minutes(ms: int) -> str:
-    """'25 min', '3 h 05 min': the same words in every language of the dashboard."""
-    hours, minutes = divmod(max(0, ms) // 60_000, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
-
-
 def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:
     """Add the dashboard's routes to the node's app."""
     dash = Dashboard(node, options or DashboardOptions())
-    def get(path: str, handler: Handler) -> None:
+
+    def get(path: str, handler: Handler) -> None:  # every page says a database failure as a page
         app.router.add_get(path, dash.storage_safe(handler))
 
     def post(path: str, handler: Handler) -> None:
