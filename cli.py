@@ -375,6 +375,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
+    behind = done.get("clock_behind_ms")
+    if isinstance(behind, int) and behind > 0:  # the running node's peers' events say this clock is behind
+        from node.words import clock_behind
+
+        print(f"warning: {clock_behind(behind)}.", file=sys.stderr)
     return 0
 
 

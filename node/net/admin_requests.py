@@ -72,7 +72,11 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
                           "exit_code": EXIT_USAGE}}
     except Exception as exc:  # noqa: BLE001 (every error is answered; a bug is logged too)
         return {"error": error_of(exc)}
-    return {"ok": {"id": event.id.hex(), "seq": event.seq, "kind": event.kind, **extra}}
+    # What its peers' events say of this machine's clock: an event stamped too early (an alert may
+    # have expired when it reaches other nodes) is worth a word where it was typed.
+    behind = node.live_facts().get("clock_behind_ms")
+    return {"ok": {"id": event.id.hex(), "seq": event.seq, "kind": event.kind, **extra,
+                   **({"clock_behind_ms": behind} if behind else {})}}
 
 
 def error_of(exc: Exception) -> dict[str, Any]:

@@ -810,3 +810,34 @@ def _head_of(target: Target, key: SigningKey) -> tuple[int, bytes | None]:
     rows = query(target.db, "SELECT seq, id FROM heads WHERE k=(SELECT k FROM keys WHERE key=?)", (bytes(key.public),))
     return rows[0] if rows else (0, None)
 
+
+
+# --- clocks -----------------------------------------------------------------------------------
+
+async def test_events_of_two_groups_stamped_later_make_the_running_node_say_its_clock_looks_behind(target):
+    """Pushed events of two groups stamped two hours after the node's clock (its clock fell behind):
+    refused (nobody charged: tests/sync/test_wrong_clocks.py), and the node's status and a publish through it
+    say that this machine's clock looks behind and by how much."""
+    key, author = target.device()
+    own = Author(target.node.home.keys(PASSPHRASE).device, target.network_id, seq=900, prev=bytes(32))
+    later = int(time.time() * 1000) + 2 * 3_600_000
+    ahead = (author.sign(timestamp=later), own.sign(timestamp=later))
+    peer = await target.dial(key)
+    try:
+        await peer.send(Push(tuple(ev.encode() for ev in ahead)))
+        deadline = time.monotonic() + 10
+        while not (facts := status(target)["node"]).get("clock_behind_ms"):
+            assert time.monotonic() < deadline, facts
+            await asyncio.sleep(0.1)
+        assert 2 * 3_600_000 - 120_000 < facts["clock_behind_ms"] <= 2 * 3_600_000, facts
+        assert not any(target.stored(ev.id) for ev in ahead)
+        said = cli(target.node.home.path, "status").stdout
+        assert "WARNING: this machine's clock looks 1 h 5" in said and "`timedatectl`" in said, said
+        published = cli(target.node.home.path, "publish", "need", "--category", "tents", "--quantity", "2",
+                        "--region", "calais", "--json")
+        assert published.returncode == 0, published.stderr
+        target.honest_additions.add(bytes.fromhex(json.loads(published.stdout)["id"]))
+        assert "warning: this machine's clock looks 1 h 5" in published.stderr, published.stderr
+        assert "stamped too early" in published.stderr, published.stderr
+    finally:
+        await peer.close()
