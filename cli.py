@@ -1439,7 +1439,9 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
     """The one mapping of errors to what the command says and its exit code; None for a bug
     (which then shows its traceback, to be reported)."""
     if isinstance(exc, WrongPassphrase):
-        return "wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly)", EXIT_HOME
+        # A flipped bit (an SD card wearing out) fails the same check as a wrong passphrase: say both
+        return ("wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly). If you "
+                "are sure of it, the keystore file may be damaged: restore it from a backup of the home"), EXIT_HOME
     if isinstance(exc, InvalidEvent):
         return f"refused: {exc.args[0]}", exc.exit_code
     if isinstance(exc, CryptoError) and type(exc).exit_code == CryptoError.exit_code:

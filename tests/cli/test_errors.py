@@ -199,3 +199,17 @@ def test_home_after_the_command_says_where_it_goes(network, cli):
         assert "--home goes before the command, as in `solnet --home calais status`" in result.stderr, result.stderr
     other = cli.run(None, "status", "--homes", ok=False)  # another unknown option keeps the usual words
     assert "--home goes before" not in other.stderr and "shows the usage" in other.stderr
+
+
+def test_a_keystore_with_a_flipped_bit_reads_as_a_wrong_passphrase_and_says_it_may_be_damaged(network, cli):
+    """A bit flipped in the sealed keys (an SD card wearing out) fails the same check as a wrong
+    passphrase: told only "wrong passphrase; try again", its owner would doubt the passphrase for ever."""
+    store = network.a / "keystore"
+    data = bytearray(store.read_bytes())
+    data[-5] ^= 0x01  # within the sealed keys (the clear header comes first)
+    store.write_bytes(bytes(data))
+    result = cli.run(network.a, "publish", "need", "--category", "tents", "--quantity", "1", "--region", "calais",
+                     ok=False)
+    assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
+    assert "wrong passphrase for this node's keystore" in result.stderr, result.stderr
+    assert "the keystore file may be damaged: restore it from a backup of the home" in result.stderr, result.stderr
