@@ -255,7 +255,9 @@ class Home:
             raise HomeError(f"no solnet node in {self.path}: run `solnet --home {self.path} init --group NAME "
                             "--region REGION` first") from None
         except (ValueError, TypeError) as exc:
-            raise HomeError(f"{self.config_path} is damaged ({exc})") from None
+            raise HomeError(f"{self.config_path} is damaged ({exc}). It holds no secret (this node's names and "
+                            "ids): restore it from a backup of the home; the keys are in `keystore` beside it, "
+                            "untouched") from None
         except OSError as exc:  # a file given as the home, a name too long, no permission...
             raise HomeError(f"cannot use {self.path} as a node's home: {exc.strerror}") from None
 

@@ -213,3 +213,12 @@ def test_a_keystore_with_a_flipped_bit_reads_as_a_wrong_passphrase_and_says_it_m
     assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
     assert "wrong passphrase for this node's keystore" in result.stderr, result.stderr
     assert "the keystore file may be damaged: restore it from a backup of the home" in result.stderr, result.stderr
+
+
+def test_a_damaged_config_says_what_it_holds_and_how_to_mend_it(network, cli):
+    (network.a / "config.json").write_text('{"group_id": "2b3e')  # cut short
+    for args in (("status",), ("ls",)):
+        result = cli.run(network.a, *args, ok=False)
+        assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
+        assert "config.json is damaged (" in result.stderr, result.stderr
+        assert "restore it from a backup of the home; the keys are in `keystore`" in result.stderr, result.stderr
