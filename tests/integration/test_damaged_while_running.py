@@ -29,16 +29,17 @@ pytestmark = pytest.mark.integration
 DAMAGED = ("database_damaged", "this node's database is damaged")
 
 
-def damage_under(node: LocalNode) -> None:
-    """Overwrite the start of every page of the events table and its indexes, then commit a change
-    of nothing through another connection: the running node sees the file changed, drops the
-    pages it holds in memory and reads the damaged ones."""
+def damage_under(node: LocalNode, *, everything: bool = False) -> None:
+    """Overwrite the start of every page of the events table and its indexes (`everything`: of
+    every table but the schema), then commit a change of nothing through another connection: the
+    running node sees the file changed, drops the pages it holds in memory and reads the damaged ones."""
     db: Path = node.home.db_path
     with sqlite3.connect(db) as other:
         other.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the main file
         size = other.execute("PRAGMA page_size").fetchone()[0]
-        pages = [n for (n,) in other.execute("SELECT pageno FROM dbstat WHERE name = 'events' OR name IN "
-                                             "(SELECT name FROM sqlite_master WHERE tbl_name = 'events')")]
+        which = ("name != 'sqlite_schema'" if everything else
+                 "name = 'events' OR name IN (SELECT name FROM sqlite_master WHERE tbl_name = 'events')")
+        pages = [n for (n,) in other.execute(f"SELECT pageno FROM dbstat WHERE {which}")]
         version = other.execute("PRAGMA user_version").fetchone()[0]
     assert len(pages) > 3, pages
     with open(db, "r+b") as f:
@@ -114,3 +115,14 @@ def test_a_database_damaged_under_a_running_node_is_said_to_each_who_asks(cluste
     log = calais.log_path.read_text()
     assert log.count("ERROR the database") == 1 and "solnet join FILE" in log, log[-3000:]
     assert "disk is full" not in log, log[-3000:]
+
+    # Damaged further, so that not even the counts can be read: the running node's answer is then
+    # the home's ids and what to do, as from the files
+    damage_under(calais, everything=True)
+    said = cli(calais, "status", ok=False)
+    assert said.returncode == 4 and said.stdout.startswith(f"Calais (calais): the database {calais.home.db_path} "
+                                                           "is damaged"), said
+    assert f"group id:  {calais.home.config().group_id}" in said.stdout and "solnet join FILE" in said.stdout, said
+    answered = json.loads(cli(calais, "status", "--json", ok=False).stdout)  # by the node (its port), not the files
+    assert answered["node"]["port"] == calais.port and answered["database_damaged"], answered
+    assert calais.proc.poll() is None, "the node died of it"
