@@ -152,12 +152,15 @@ class _Round:
     first: Callable[[bytes], bool]
     forks: dict[bytes, int]
     digest: bytes = b""
-    theirs: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)  # the peer's heads so far
+    theirs: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)  # the peer's heads so far (see take_heads)
+    heads_taken: int = 0  # heads the peer sent in this round
+    unknown_lag: int = 0  # events of authors this node holds nothing of, by the peer's heads
     arrived: int = 0
     lag: int = 0
     peer_lag: int = 0  # events we hold that the peer lacked (the reverse of `lag`)
     sent: int = 0
     storing: int = 0  # batches handed out with Store and not yet reported stored
+    _mine: set[bytes] = field(default_factory=set)  # the authors of our heads, while the peer's come
 
     def __post_init__(self) -> None:
         self.digest = frontier_digest(self.heads)
@@ -166,19 +169,29 @@ class _Round:
         return [Send(m) for m in heads_messages([(h.author, h.seq, h.id[:HEAD_PREFIX]) for h in self.heads])]
 
     def take_heads(self, part: Heads | MoreHeads) -> None:
-        """Add a part of the peer's heads to those it sent before in this round."""
-        table = self.theirs
-        if len(table) + len(part.heads) > MAX_ROUND_HEADS:
+        """Add a part of the peer's heads to those it sent before in this round. Only the heads of
+        authors this node holds (or knows forked) are kept: the plan needs no other, and of the rest
+        only their events count (the lag). So heads cost memory as this node's own log does, and a
+        peer inventing authors (heads need no signature) costs it a count. An author named twice
+        among those kept breaks the protocol: the plan would depend on which came last."""
+        self.heads_taken += len(part.heads)
+        if self.heads_taken > MAX_ROUND_HEADS:  # each still costs a look-up
             raise RemoteProtocolError(f"more than {MAX_ROUND_HEADS} heads in one round", "oversize")
-        before = len(table)
-        table.update((a, (s, p)) for a, s, p in part.heads)
-        if len(table) != before + len(part.heads):
-            raise RemoteProtocolError("an author appears twice in heads")
+        if self.heads_taken == len(part.heads):  # the first part
+            self._mine = {h.author for h in self.heads} | set(self.forks)
+        table, mine = self.theirs, self._mine
+        for author, seq, prefix in part.heads:
+            if author in mine:
+                if author in table:
+                    raise RemoteProtocolError("an author appears twice in heads")
+                table[author] = (seq, prefix)
+            elif not is_marker(author):
+                self.unknown_lag += seq
 
     def plan(self) -> tuple[SendRange | SendEvidence, ...]:
         """What to send the peer, once all its heads came (they are not kept past this)."""
-        table, self.theirs = self.theirs, {}
-        self.lag = lag(self.heads, table)
+        table, self.theirs, self._mine = self.theirs, {}, set()
+        self.lag = lag(self.heads, table) + self.unknown_lag
         self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads
                             if not is_marker(h.author))
         return tuple(ranges_to_send(self.heads, table, self.first, self.forks))

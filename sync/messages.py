@@ -29,8 +29,8 @@ HEAD_PREFIX = 8  # bytes of a head id sent in HEADS: enough to notice a fork, no
 # round of that node failed: a hostile group certifying that many devices (one event each) would
 # have stopped anti-entropy on every node, the revocation that ends it included.
 HEADS_PER_MESSAGE = 50_000
-# Heads a node takes from a peer in one round: what it holds in memory for the round (~250 bytes
-# each here), bounded against a peer that invents authors. Far above any network of groups.
+# Heads a node takes from a peer in one round (each costs a look-up; only those of authors it holds
+# are kept: sync/link.py), bounded against a peer that invents authors. Far above any network of groups.
 MAX_ROUND_HEADS = 400_000
 
 

@@ -75,7 +75,7 @@ async def test_an_author_named_twice_across_parts_ends_the_sync_and_stores_nothi
 
     def twice(heads):
         first, *rest = heads_messages(heads)
-        return [first, MoreHeads((first.heads[-1],)), *rest]
+        return [first, MoreHeads((first.heads[0],)), *rest]  # one of the sink's own authors, again
 
     assert INVENTED > HEADS_PER_MESSAGE  # so there are parts to repeat an author across
     done, device, came = await serve(mole, node, twice, closed=True)

@@ -303,6 +303,21 @@ def test_an_author_twice_across_parts_or_too_many_heads_end_the_link(monkeypatch
         assert err.value.reason == "oversize" and p.state == State.CLOSED
 
 
+def test_heads_of_authors_this_node_holds_nothing_of_are_counted_not_kept():
+    """Heads need no signature: a peer may invent any number of authors. Only the heads of authors
+    this node holds are kept for the plan; the others count in the lag and are forgotten (so a
+    round's memory follows this node's own log), an invented author named twice included."""
+    mine = [Head(author(1), 3, event_id(author(1), 3))]
+    p = in_state(Role.LISTENER, State.LOADING)
+    p.heads_loaded(mine)
+    invented = tuple((author(100 + i), 2, bytes(HEAD_PREFIX)) for i in range(1000))
+    assert p.receive(MoreHeads(invented)) == [] and p.receive(MoreHeads(invented[:1])) == []
+    assert p._round.theirs == {}  # nothing kept of them
+    assert p.receive(Heads(((author(1), 1, event_id(author(1), 1)[:HEAD_PREFIX]),))) == \
+        [Stream((SendRange(author(1), 2, 3),))]
+    assert (p.lag, p.peer_lag) == (2 * 1001, 2)
+
+
 def test_heads_that_do_not_fit_one_message_go_in_parts_both_ways(monkeypatch):
     """With parts of two heads: the listener answers an Offer with MoreHeads parts and a last
     Heads, the dialler does the same after the listener's heads, and both stores converge."""
