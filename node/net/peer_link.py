@@ -373,6 +373,10 @@ class PeerLink:
         unseen = [i for i in ids if not self.gossip.seen(i)]
         if not unseen:
             return
+        # An IHave needs no signature and costs a database look-up per id: held to the peer's
+        # events/s budget as its pushes are (waiting here stops reading its link). Made-up ids
+        # as fast as a socket takes them kept the database thread busy for every other link.
+        await self.policy.limit_events(self.link.peer_device, len(unseen))
         known = await self._read(self.storage.known, unseen)
         wanted = tuple(i for i in unseen if i not in known)
         if wanted:

@@ -48,7 +48,7 @@ from node.home import Home
 from node.demo.localnet import LocalNode
 from node.pending_queue import PENDING_LIMITS
 from sync.handshake import Initiator
-from sync.messages import Credentials, End, Events, Heads, IHave, IWant, Offer, Push
+from sync.messages import MAX_IDS_PER_MESSAGE, Credentials, End, Events, Heads, IHave, IWant, Offer, Push
 from sync.peers import BAN_THRESHOLD, REASON_POINTS, PeerLimits
 
 pytestmark = pytest.mark.integration  # a real `solnet run` under attack
@@ -423,6 +423,41 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
     assert max(rss) < MEMORY_MIB, f"node RSS reached {max(rss):.0f} MiB"
     print(f"\nflood: {n} events stored in {elapsed:.1f} s; {len(latencies)} honest rounds, max "
           f"{max(latencies) * 1000:.0f} ms; node RSS max {max(rss):.0f} MiB")
+
+
+async def test_announcements_of_made_up_ids_are_held_to_the_events_budget(target):
+    """An IHave needs no signature and costs the node a database look-up per id (~10 ms for 4,096 on
+    this machine, eight times that on a Pi): announcements of made-up ids as fast as the socket
+    takes them are held to the events/s budget (burst, then the rate), as pushes are. Until
+    2026-12-03 the node looked up all of them as they came (30,000 in a fraction of a second)."""
+    key, _ = target.device()
+    burst, rate = LIMITS.events_burst, LIMITS.max_events_per_s
+    n = int(burst + 2 * rate)  # at least 2 s beyond the burst at the allowed rate
+    wanted: list[int] = []
+    peer = await target.dial(key)
+
+    async def announce() -> None:
+        for _ in range(n // MAX_IDS_PER_MESSAGE + 8):
+            await peer.send(IHave(tuple(os.urandom(32) for _ in range(MAX_IDS_PER_MESSAGE))))
+
+    async def read() -> None:
+        while True:
+            message = await peer.receive(30)
+            if isinstance(message, IWant):
+                wanted.append(len(message.ids))
+
+    started = time.monotonic()
+    tasks = [asyncio.create_task(announce()), asyncio.create_task(read())]
+    try:
+        assert await _wait(lambda: sum(wanted) >= n, timeout=60), f"only {sum(wanted)} of {n} ids looked up"
+        elapsed = time.monotonic() - started
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=5)
+        await peer.close()
+    assert elapsed >= 0.95 * (sum(wanted) - burst - MAX_IDS_PER_MESSAGE) / rate, \
+        f"{sum(wanted)} made-up ids looked up in {elapsed:.1f} s: the events/s budget did not hold"
 
 
 # --- replayed handshakes -------------------------------------------------------------------------
