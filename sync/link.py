@@ -5,7 +5,8 @@ credentials first (each side's signed group chain: the dialler's, then the liste
 checked them); then gossip at any time (Push, IHave, IWant) and, one at a time, anti-entropy
 rounds, which only the dialler opens. A round: Offer (frontier digest), answered by Same (in sync:
 the round is over) or by heads both ways (MoreHeads parts, if they do not fit one message, then
-Heads); then each side streams what the other lacks (Events ..., End(count)). A round is over once both sides have sent End and every batch that came is stored.
+Heads); then each side streams what the other lacks (Events ..., End(count)). A round is over once
+both sides have sent End and every batch that came is stored.
 
 `LinkProtocol` holds one side's state. Its driver (node/net/peer_link.py) feeds it what the peer
 sent (`receive`) and what this node did (`open`, `credentials_accepted`, `start_round`,
@@ -160,7 +161,7 @@ class _Round:
     peer_lag: int = 0  # events we hold that the peer lacked (the reverse of `lag`)
     sent: int = 0
     storing: int = 0  # batches handed out with Store and not yet reported stored
-    _mine: set[bytes] = field(default_factory=set)  # the authors of our heads, while the peer's come
+    _mine: set[bytes] | None = None  # the authors of our heads, while the peer's come
 
     def __post_init__(self) -> None:
         self.digest = frontier_digest(self.heads)
@@ -177,7 +178,7 @@ class _Round:
         self.heads_taken += len(part.heads)
         if self.heads_taken > MAX_ROUND_HEADS:  # each still costs a look-up
             raise RemoteProtocolError(f"more than {MAX_ROUND_HEADS} heads in one round", "oversize")
-        if self.heads_taken == len(part.heads):  # the first part
+        if self._mine is None:  # the first part
             self._mine = {h.author for h in self.heads} | set(self.forks)
         table, mine = self.theirs, self._mine
         for author, seq, prefix in part.heads:
@@ -190,7 +191,7 @@ class _Round:
 
     def plan(self) -> tuple[SendRange | SendEvidence, ...]:
         """What to send the peer, once all its heads came (they are not kept past this)."""
-        table, self.theirs, self._mine = self.theirs, {}, set()
+        table, self.theirs, self._mine = self.theirs, {}, None
         self.lag = lag(self.heads, table) + self.unknown_lag
         self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads
                             if not is_marker(h.author))
