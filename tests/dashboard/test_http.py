@@ -257,14 +257,14 @@ async def test_the_overview_says_when_this_machines_clock_looks_behind(sample, s
     running = node.node
     _, before, _ = await get(node.client, "/")
     assert "clock looks" not in visible_text(before) and running.live_facts()["clock_behind_ms"] is None
-    later = now_ms() + 2 * 3_600_000
+    later = now_ms() + 2 * 3_600_000 - 30_000  # 1 h 59 min 30 s: said as 1 h 59 min, whatever the test's pace
     ahead = [sign_event(key, network=running.log.network_id, seq=900 + i, prev=bytes(32), timestamp=later, kind="need",
                         body=pack({"category": "tents", "quantity": i + 1, "region": "calais"})).encode()
              for i, key in enumerate((running.keys.device, bristol.home.keys(PASSPHRASE).group))]
     outcomes = await running.db(running.log.ingest, ahead)
     assert [o.reason for o in outcomes] == ["future_timestamp"] * 2
     behind = running.live_facts()["clock_behind_ms"]
-    assert 2 * 3_600_000 - 60_000 < behind <= 2 * 3_600_000, behind
+    assert 2 * 3_600_000 - 60_000 < behind <= 2 * 3_600_000 - 30_000, behind
     _, after, _ = await get(node.client, "/")
     assert re.search(r"This machine's clock looks at least 1 h 5\d min behind its peers'", visible_text(after))
     _, french, _ = await get(node.client, "/?lang=fr")

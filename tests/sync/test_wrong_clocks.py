@@ -26,7 +26,7 @@ from test_sync_cut import heads_of, sink, solnet_sync, stored_by  # noqa: F401 (
 
 pytestmark = pytest.mark.integration  # a real `solnet sync` process
 
-AHEAD_MS = 3_600_000  # the peer's clock is right; ours is an hour behind
+AHEAD_MS = 3_570_000  # the peer's clock is right; ours is 59 min 30 s behind (said as 59 min)
 EVENTS = 300  # 2 points each banned the peer after 50
 
 
@@ -76,5 +76,5 @@ async def test_events_stamped_after_this_machines_clock_are_refused_and_the_peer
 async def test_events_of_two_groups_ahead_say_this_machines_clock_looks_behind(sink):
     node, mole = sink
     said = await sync_with_events_ahead(node, mole, also_of_own_group=True)
-    assert re.search(r"warning: this machine's clock looks 5\d min behind: events of two groups or more", said), said
+    assert re.search(r"warning: this machine's clock looks 5[89] min behind: events of two groups or more", said), said
     assert "alerts included" in said and "banned" not in said, said
