@@ -311,8 +311,9 @@ def test_heads_of_authors_this_node_holds_nothing_of_are_counted_not_kept():
     p = in_state(Role.LISTENER, State.LOADING)
     p.heads_loaded(mine)
     invented = tuple((author(100 + i), 2, bytes(HEAD_PREFIX)) for i in range(1000))
-    assert p.receive(MoreHeads(invented)) == [] and p.receive(MoreHeads(invented[:1])) == []
-    assert p._round.theirs == {}  # nothing kept of them
+    unknown_marker = (past_fork_heads([(author(99), event_id(author(99), 9))])[0][0], 7, bytes(HEAD_PREFIX))
+    assert p.receive(MoreHeads(invented)) == [] and p.receive(MoreHeads((*invented[:1], unknown_marker))) == []
+    assert p._round.theirs == {}  # nothing kept of them (a marker is no chain: it counts in no lag)
     assert p.receive(Heads(((author(1), 1, event_id(author(1), 1)[:HEAD_PREFIX]),))) == \
         [Stream((SendRange(author(1), 2, 3),))]
     assert (p.lag, p.peer_lag) == (2 * 1001, 2)
