@@ -375,12 +375,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
-    behind = done.get("clock_behind_ms")
-    if isinstance(behind, int) and behind > 0:  # the running node's peers' events say this clock is behind
+    warn_if_clock_behind(done.get("clock_behind_ms"))  # what the running node's peers' events say
+    return 0
+
+
+def warn_if_clock_behind(behind: object) -> None:
+    """Say on stderr that this machine's clock looks `behind` ms behind (node/clock.py), if it does."""
+    if isinstance(behind, int) and behind > 0:
         from node.words import clock_behind
 
         print(f"warning: {clock_behind(behind)}.", file=sys.stderr)
-    return 0
 
 
 PRIVATE_TO_HELP = "a group that may read the private details: its name or id (repeatable)"
@@ -1118,11 +1122,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         human = f"Synced with {address} in {result.seconds:.1f} s: {render.sync_counts(result)}."
     emit(args, sync_summary(address, result), human)
-    behind = node.clock_behind_ms()
-    if behind:  # what the refused events say: told once, here, at the end
-        from node.words import clock_behind
-
-        print(f"warning: {clock_behind(behind)}.", file=sys.stderr)
+    warn_if_clock_behind(node.clock_behind_ms())  # what the refused events say: told once, at the end
     # Events of a forked key are refused but are no fault of the peer's: the sync did its job.
     return EXIT_REFUSED if result.outcomes.get("rejected", 0) > result.of_forked_keys else 0
 

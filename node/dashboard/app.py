@@ -218,25 +218,26 @@ class Dashboard:
         peers = self.node.peer_views(now_ms())
         own = self._own_group() if ctx["is_admin"] else None  # only the admin acts for the group
         data = await self.node.db(pages.overview, self.node.log, region, now_ms(), own, peers, self.opener(ctx))
-        health = await self.node.db(pages.health, self.node.log, peers, self.node.live_facts().get("cut_off_since"))
+        facts = self.node.live_facts()  # once: it asks the storage health and the clock doubt
+        health = await self.node.db(pages.health, self.node.log, peers, facts.get("cut_off_since"))
         keys = self.node.keys
         health["own_keys"] = await self.node.db(pages.own_key_problems, self.node.log, bytes(keys.device.public),
                                                 bytes(keys.group.public) if keys.group else None) \
             if ctx["is_admin"] else []
-        health["events_per_s"] = self.node.live_facts()["events_per_s"]
-        health["cut_off_minutes"] = self._cut_off_minutes(health)
+        health["events_per_s"] = facts["events_per_s"]
+        health["cut_off_minutes"] = self._cut_off_minutes(health, facts["links"])
         health["cut_off"] = health["cut_off_minutes"] is not None
-        behind = self.node.live_facts().get("clock_behind_ms")
+        behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
 
-    def _cut_off_minutes(self, health: dict[str, Any]) -> int | None:
+    def _cut_off_minutes(self, health: dict[str, Any], links: int) -> int | None:
         """For how many minutes this node has heard from no peer, once that is longer than the
-        options' limit (None: it is not cut off). Heard from: a link open now, or a completed sync."""
+        options' limit (None: it is not cut off). Heard from: a link open now (`links`), or a completed sync."""
         now = now_ms()
-        if self.node.live_facts()["links"]:
+        if links:
             self._heard_ms = now
             return None
         known = [t for t in (self._heard_ms, health.get("last_sync"), self.node.started_ms) if t]

@@ -372,9 +372,8 @@ class Node:
         return self.links.quiet_since or self._started_ms
 
     def _facts(self) -> dict[str, Any]:
-        return {"listen": list(self.listen) if self.listen else None, "port": self.bound_port,
-                "links": len(self.links), "events_per_s": self.events_per_second(),
-                "cut_off_since": self.cut_off_since(), "clock_behind_ms": self.clock_behind_ms(),
+        """What the status saver writes of this process: its live facts, and how it listens and dials."""
+        return {**self.live_facts(), "listen": list(self.listen) if self.listen else None,
                 # for `solnet proxy`: whether a change of the home's setting reaches this node
                 "proxy": str(self.route.proxy) if self.route.proxy else None,
                 "proxy_fixed": not self.route.follows_config}

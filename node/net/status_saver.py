@@ -45,7 +45,7 @@ class StatusSaver:
                  follow_route: Callable[[], Awaitable[None]] | None = None) -> None:
         self._db_thread = db
         self._log = log_
-        self._facts = facts  # listen, port, links, events_per_s: this process's live facts
+        self._facts = facts  # listen, port, links, events/s, storage problem, clock: this process's live facts
         self._directory = directory
         self._views = views  # every peer, inbound links too (Node.peer_views)
         self._storage = storage
@@ -64,7 +64,6 @@ class StatusSaver:
         store = log_.store
         peers = name_peers(log_, self._views(now) if views is None else views)
         runtime = {"pid": os.getpid(), **self._facts(), "inbound": [peer for peer in peers if peer["address"] is None],
-                   "storage_problem": self._storage.trouble(), "database_damaged": self._storage.damaged() is not None,
                    "penalised_devices": self._devices.penalised(now)}
         facts = ([{k: v for k, v in peer.items() if k not in TICKING} for peer in peers], runtime)
         if not always and self._saved is not None and self._saved[0] == facts \
