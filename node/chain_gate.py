@@ -24,10 +24,18 @@ What is left: a backup restored within CONFIRM_FRESH_MS of a sync made on the or
 round with a peer that had not yet received the newest events. The fork is then still detected,
 kept as proof and shown, as for any fork.
 
-State: one meta row, `own_chain` = {"pid", "started", "confirmed"}: the running node's pid and start
-time (None after `solnet sync`), and when a round last completed. The pid counts only while that
-node holds the home's node lock: a copy of the home names a pid that may be alive, even a solnet
-node's running another home, and the lock of a copy is held by nobody.
+State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up"}: the running node's
+pid and start time (None after `solnet sync`), when a round last completed, and whether one has
+completed since that node started. The pid counts only while that node holds the home's node lock:
+a copy of the home names a pid that may be alive, even a solnet node's running another home, and
+the lock of a copy is held by nobody.
+
+Why `caught_up` is said and not worked out from the times: a wall clock can be stepped back while
+the node runs. A laptop whose hardware clock keeps local time (beside Windows) boots an hour or two
+ahead in France; the node starts, then the time server sets the clock back. Its first round then
+ends "before" it started, and comparing the two held every publish of the node, alerts included,
+for as long as the clock went back. (A state written by an earlier version has no `caught_up`:
+then the times are compared, as that version did.)
 """
 from __future__ import annotations
 
@@ -58,6 +66,7 @@ class ChainState:
     pid: int | None = None  # the running node that wrote this (None: `solnet sync`)
     started: int | None = None  # when that node started (ms)
     confirmed: int | None = None  # when a complete round with a peer last ended (ms)
+    caught_up: bool | None = None  # a round completed since that node started (None: not said, see above)
 
 
 def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_process: bool, now: int) -> str:
@@ -68,6 +77,8 @@ def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_
     if not has_peers and state.confirmed is None:
         return OPEN  # never synced and no peer to sync with: nothing to catch up from
     if state.pid is not None and state.started is not None and (node_alive or this_process):
+        if state.caught_up is not None:
+            return OPEN if state.caught_up else WAIT
         if state.confirmed is not None and state.confirmed >= state.started:
             return OPEN
         return WAIT
@@ -86,22 +97,24 @@ def _parse(raw: bytes) -> ChainState:
     """The state a meta value says (every publish asks; the value changes about once a minute)."""
     try:
         data = json.loads(raw)
-        return ChainState(data.get("pid"), data.get("started"), data.get("confirmed"))
+        caught_up = data.get("caught_up")
+        return ChainState(data.get("pid"), data.get("started"), data.get("confirmed"),
+                          caught_up if isinstance(caught_up, bool) else None)
     except (ValueError, AttributeError):
         return ChainState()  # damaged: treated as never confirmed
 
 
 def _save(store: Store, state: ChainState) -> None:
     with store.write():
-        store.set_meta(META_KEY, json.dumps({"pid": state.pid, "started": state.started,
-                                              "confirmed": state.confirmed}).encode())
+        store.set_meta(META_KEY, json.dumps({"pid": state.pid, "started": state.started, "confirmed": state.confirmed,
+                                              "caught_up": state.caught_up}).encode())
 
 
 def node_started(store: Store, now: int) -> None:
     """A node starts on this home: its own publishing waits for its first complete round (if it has
     peers or ever synced); when it last synced is kept, the running node's start is what counts."""
     previous = load(store)
-    _save(store, ChainState(os.getpid(), now, previous.confirmed if previous else None))
+    _save(store, ChainState(os.getpid(), now, previous.confirmed if previous else None, False))
 
 
 def has_history(store: Store) -> None:
@@ -116,10 +129,10 @@ def round_completed(store: Store, now: int, started: int | None) -> None:
     keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`)."""
     if started is not None:
         state = load(store)
-        if state == ChainState(os.getpid(), started, state.confirmed if state else None) and state.confirmed \
-                and state.confirmed >= started and now - state.confirmed < REFRESH_MS:
+        if state == ChainState(os.getpid(), started, state.confirmed if state else None, True) and state.confirmed \
+                and 0 <= now - state.confirmed < REFRESH_MS:  # (a clock set back since: written again)
             return
-        _save(store, ChainState(os.getpid(), started, now))
+        _save(store, ChainState(os.getpid(), started, now, True))
     else:
         _save(store, ChainState(None, None, now))
 

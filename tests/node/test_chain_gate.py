@@ -36,6 +36,9 @@ NOW = 1_800_000_000_000
     (ChainState(7, NOW - 5000, NOW - 1000), True, False, False, OPEN),  # it stopped a second ago
     (ChainState(7, NOW - 10**9, NOW - 10**9 + 5), True, False, False, CLOSED),  # restored copy of a running home
     (ChainState(None, None, 0), False, False, False, CLOSED),  # joined again after losing its database
+    # Said by the node (caught_up), whatever the times: its clock may have been set back since it started.
+    (ChainState(7, NOW, NOW - 7_200_000, True), True, True, False, OPEN),
+    (ChainState(7, NOW - 7_200_000, NOW, False), True, True, False, WAIT),  # an earlier run's round
 ])
 def test_decide(state, has_peers, alive, this, verdict) -> None:
     assert decide(state, has_peers=has_peers, node_alive=alive, this_process=this, now=NOW) == verdict
@@ -110,7 +113,38 @@ def test_a_running_node_signs_only_after_its_first_round_since_start(net: Net, t
     assert chain_gate.wait_for_node(log.store, timeout_s=5) == WAIT  # the node itself is never made to wait
     chain_gate.round_completed(log.store, now_ms(), started)
     assert log.append(net.founder.device, "action", action(1)).seq == 1
-    assert chain_gate.load(log.store) == ChainState(os.getpid(), started, chain_gate.load(log.store).confirmed)
+    assert chain_gate.load(log.store) == ChainState(os.getpid(), started, chain_gate.load(log.store).confirmed, True)
+
+
+def test_a_clock_set_back_after_the_start_does_not_hold_the_nodes_publishing(net: Net, tmp_path: Path) -> None:
+    """A laptop whose hardware clock keeps local time boots two hours ahead; its node starts, then
+    the time server sets the clock back, and the node's first round ends "before" its start. That
+    round counts: the node publishes at once (the times alone held it for two hours)."""
+    log = _founded(net, tmp_path / "a.db")
+    _add_peer(log)
+    started = now_ms() + 7_200_000  # the clock two hours ahead at the start
+    chain_gate.node_started(log.store, started)
+    assert chain_gate.state_now(log.store, now_ms()) == WAIT
+    chain_gate.round_completed(log.store, now_ms(), started)  # the clock is right again
+    assert chain_gate.state_now(log.store, now_ms()) == OPEN
+    assert log.append(net.founder.device, "action", action(1)).seq == 1
+    # Set back after a round: `confirmed` is written again rather than left ahead of the clock.
+    with log.store.write():
+        log.store.set_meta(chain_gate.META_KEY, json.dumps(
+            {"pid": os.getpid(), "started": started, "confirmed": started + 1000, "caught_up": True}).encode())
+    chain_gate.round_completed(log.store, now_ms(), started)
+    assert chain_gate.load(log.store).confirmed <= now_ms()
+
+
+def test_a_state_written_by_an_earlier_version_is_judged_by_its_times(net: Net, tmp_path: Path) -> None:
+    log = _founded(net, tmp_path / "a.db")
+    _add_peer(log)
+    for confirmed, verdict in ((NOW - 1, WAIT), (NOW + 1, OPEN)):
+        with log.store.write():
+            log.store.set_meta(chain_gate.META_KEY, json.dumps(
+                {"pid": os.getpid(), "started": NOW, "confirmed": confirmed}).encode())
+        assert chain_gate.load(log.store).caught_up is None
+        assert chain_gate.state_now(log.store, NOW + 5) == verdict
 
 
 def test_a_lone_node_is_never_held(net: Net, tmp_path: Path) -> None:
