@@ -195,7 +195,7 @@ class Overlay:
 
     def _due(self, address: str, now: int) -> bool:
         p = self.book.get(address)
-        return p is not None and not p.connected and p.next_attempt <= now and not p.is_banned(now)
+        return p is not None and self.book.is_due(p, now)
 
     def _linked(self, address: str, linked: Collection[bytes]) -> bool:
         peer = self.book.get(address)

@@ -118,6 +118,9 @@ _NOT_EVENT_REJECTIONS = frozenset({"protocol", "flood", "duplicate", "pending", 
 BAN_THRESHOLD = 100
 BAN_MS = 3_600_000
 PENALTY_HALF_LIFE_MS = 600_000
+# A time given more than this before one given earlier says that the wall clock was set back (a time
+# server stepping a clock that ran ahead); less is the order in which tasks happened to read it.
+CLOCK_STEP_MS = 10_000
 
 
 def _decayed(value: float, since: int, now: int) -> float:
@@ -141,10 +144,22 @@ class Penalties:
     rejected_events: int = 0
 
     def is_banned(self, now: int) -> bool:
+        self._clock_set_back(now)
         return self.banned_until > now
 
     def current_penalty(self, now: int) -> float:
+        self._clock_set_back(now)
         return _decayed(self.penalty, self.penalty_at, now)
+
+    def _clock_set_back(self, now: int) -> None:
+        """Times after `now` say that the wall clock was set back since they were taken (a time
+        server correcting a clock that ran ahead: a laptop whose hardware clock keeps local time
+        boots hours ahead). A ban then lasts at most BAN_MS from now and points decay from now,
+        rather than both waiting for the clock to catch up, hours later."""
+        if self.banned_until - now > BAN_MS:
+            self.banned_until = now + BAN_MS
+        if self.penalty_at - now > CLOCK_STEP_MS:
+            self.penalty_at = now
 
     def charge(self, reason: str, now: int, count: int = 1) -> bool:
         """Charge `count` rejections for `reason`; True if banned now (the caller disconnects)."""
@@ -263,9 +278,17 @@ class PeerBook:
 
     def due(self, now: int) -> list[PeerState]:
         """Peers to dial now: not connected, not banned, backoff elapsed; longest-waiting first."""
-        ready = [p for p in self._peers.values()
-                 if not p.connected and not p.is_banned(now) and p.next_attempt <= now]
+        ready = [p for p in self._peers.values() if self.is_due(p, now)]
         return sorted(ready, key=lambda p: (p.next_attempt, p.address))
+
+    def is_due(self, peer: PeerState, now: int) -> bool:
+        """May `peer` be dialled now: not connected, not banned, its backoff over. No backoff is
+        longer than the longest: a next attempt further off says that the wall clock was set back
+        since it was drawn, and the peer is due now, not once the clock has caught up (hours later,
+        every link that dropped meanwhile left undialled)."""
+        if peer.next_attempt - now > self._max:
+            peer.next_attempt = now
+        return not peer.connected and peer.next_attempt <= now and not peer.is_banned(now)
 
     def _backoff(self, peer: PeerState, now: int, cap_ms: int | None) -> int:
         """Full-jitter exponential backoff (at least half the base, so a peer is never hammered),
@@ -385,7 +408,11 @@ class TokenBucket:
         self._at: int | None = None
 
     def available(self, now: int) -> float:
-        """Tokens available at `now` (a clock that went back refills nothing)."""
+        """Tokens available at `now` (a clock that went back refills nothing). Set back by more
+        than CLOCK_STEP_MS, the bucket refills from `now` on, not once the clock has caught up
+        with the last take: that held the peer for as long as the clock went back."""
+        if self._at is not None and self._at - now > CLOCK_STEP_MS:
+            self._at = now
         if self._at is None or now <= self._at:
             return self._tokens
         return min(self.burst, self._tokens + (now - self._at) * self.rate_per_s / 1000)

@@ -126,6 +126,20 @@ def test_a_configured_peer_is_retried_within_seconds_however_long_it_failed():
     assert o.book.get(addr(1)).next_attempt <= now + CONFIGURED_RETRY_MS
 
 
+def test_a_clock_set_back_hours_leaves_no_configured_or_announced_peer_undialled():
+    """A laptop whose hardware clock keeps local time boots two hours ahead; its first dials fail
+    (the network is not up yet), then the time server sets the clock back. Both peers are dialled
+    within the longest backoff, not two hours later."""
+    o = overlay()
+    o.learn(addr(1), "config")
+    o.learn(addr(2), "announce")
+    ahead = 1_800_000_000_000
+    for _ in range(8):
+        o.dial_failed(addr(1), ahead, "network unreachable")
+        o.dial_failed(addr(2), ahead, "network unreachable")
+    assert sorted(dials(o.plan(ahead - 7_200_000))) == [addr(1), addr(2)]
+
+
 def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announcement():
     o = overlay()
     o.learn(addr(1), "announce")

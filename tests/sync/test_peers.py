@@ -522,6 +522,41 @@ def test_clock_going_back_refills_nothing():
     assert bucket.available(5100) == 1
 
 
+# --- a wall clock set back (a time server stepping a clock that ran ahead) -----------------------
+T = 1_800_000_000_000
+HOURS_2 = 7_200_000
+
+
+def test_a_bucket_emptied_before_the_clock_was_set_back_refills_from_then_on():
+    bucket = TokenBucket(rate_per_s=10, burst=10)
+    assert bucket.take(10, T)
+    back = T - HOURS_2
+    assert bucket.available(back) == 0  # nothing for the time the clock went back ...
+    assert bucket.take(1, back + 100) and bucket.wait_ms(5, back + 100) == 500  # ... then as usual
+    assert bucket.available(back + 2000) == 10
+
+
+def test_a_backoff_drawn_before_the_clock_was_set_back_ends_within_the_longest_backoff():
+    peers = book(FixedRng(top=True), max_backoff_ms=300_000)
+    peers.add(A)
+    for _ in range(10):
+        peers.connect_failed(A, T, "connection refused")
+    assert peers.get(A).next_attempt == T + 300_000
+    assert [p.address for p in peers.due(T - HOURS_2)] == [A]  # before: undialled for two hours
+    peers.connect_failed(A, T - HOURS_2, "connection refused")
+    assert peers.get(A).next_attempt == T - HOURS_2 + 300_000 and not peers.due(T - HOURS_2 + 1000)
+
+
+def test_a_ban_and_points_taken_before_the_clock_was_set_back_last_no_longer_than_usual():
+    peers = book()
+    peers.add(A)
+    assert [peers.penalize(A, "wrong_network", T) for _ in range(2)] == [False, True]  # banned for BAN_MS
+    back = T - HOURS_2
+    assert peers.is_banned(A, back) and peers.is_banned(A, back + BAN_MS - 1)
+    assert not peers.is_banned(A, back + BAN_MS)  # before: banned for three hours
+    assert peers.penalty(A, back + PENALTY_HALF_LIFE_MS) == pytest.approx(peers.penalty(A, back) / 2)
+
+
 @settings(max_examples=200, deadline=None)
 @given(rate=st.floats(0.01, 1e7), burst=st.floats(0.5, 1e8), used=st.floats(0, 1),
        want=st.floats(0, 1), now=st.integers(0, 2 ** 41))
