@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crypto.errors import KeystoreError, WrongPassphrase
+from node import disk
 from node.home_lock import LOCK_FILE, node_lock_holder
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
 
@@ -258,7 +259,10 @@ class Home:
             raise HomeError(f"{self.config_path} is damaged ({exc}). It holds no secret (this node's names and "
                             "ids): restore it from a backup of the home; the keys are in `keystore` beside it, "
                             "untouched") from None
-        except OSError as exc:  # a file given as the home, a name too long, no permission...
+        except OSError as exc:  # a file given as the home, a name too long, no permission, a failing disk...
+            if disk.is_failing(exc):
+                from node.store.errors import DiskFailing
+                raise DiskFailing(disk.failing_advice(self.path, exc.strerror) + ".") from None
             raise HomeError(f"cannot use {self.path} as a node's home: {exc.strerror}") from None
 
     def keys(self, passphrase: str | None = None) -> NodeKeys:

@@ -49,6 +49,8 @@ _REPORTED = "_solnet_failure_reported"  # set on an exception already counted he
 STORAGE_MESSAGES = {
     "database_damaged": "this node's database is damaged: nothing can be read or stored until its operator rebuilds "
                         "it (`solnet status` on the node says how; the events come back from the network)",
+    "disk_failing": "this node's disk fails (read or write errors, or it turned read-only): nothing can be stored "
+                    "until its operator moves the node to another disk (`solnet status` on the node says how)",
     "storage_full": "nothing was stored: this node's disk is full; free some space on the node and try again",
     "storage": "this node's database could not be used for this request (the node's log says why); nothing was "
                "stored by it: try again in a minute",

@@ -58,8 +58,8 @@ DASH = _RequestKey("dash", dict) if _RequestKey else "dash"
 DASH_COOKIES = _RequestKey("dash_cookies", dict) if _RequestKey else "dash_cookies"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The page that says why a request failed on the database, by the store error's reason.
-STORAGE_PAGES = {"database_damaged": "error.database_damaged", "storage_full": "error.disk_full",
-                 "storage": "error.storage"}
+STORAGE_PAGES = {"database_damaged": "error.database_damaged", "disk_failing": "error.disk_failing",
+                 "storage_full": "error.disk_full", "storage": "error.storage"}
 
 
 @dataclass
@@ -115,6 +115,9 @@ class Dashboard:
         self._streams = 0
         self._closing = asyncio.Event()
         self._heard_ms: int | None = None  # when a peer link was last seen open
+        # Read once: nothing changes it while the node runs (init and join do not run beside it), and
+        # every page needs it, also the one saying that the disk under the home fails.
+        self.node_name = node.home.config().group_name
         self.static = {p.name: (p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
                        for p in (HERE / "static").iterdir() if p.is_file()}
 
@@ -131,7 +134,7 @@ class Dashboard:
         ctx = {
             "t": i18n.Translator(lang), "lang": lang, "role": role, "logged_in": logged_in,
             "is_admin": role == ADMIN, "csrf": self.sessions.csrf_token(session_id), "session_id": session_id,
-            "node_name": self.node.home.config().group_name, "path": request.path,
+            "node_name": self.node_name, "path": request.path,
             "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
             "since": self.node.last_stored_n, "flash": None,
             "errors": {}, "general_error": None,  # a failed form: by field, and what concerns none

@@ -3,13 +3,18 @@ SQLite's result code (SQLITE_FULL), not by the words of its message."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
+from node import disk
 from solnet_errors import EXIT_STORAGE, SolnetError
 
 SQLITE_FULL = 13       # the disk (or the database's size limit) is full
 SQLITE_IOERR_SHMSIZE = 4874  # the WAL's shared-memory index cannot grow: no room left for it
 SQLITE_CORRUPT = 11
 SQLITE_NOTADB = 26
+# What a failing disk may look like to SQLite (a page it could not read looks malformed, too).
+SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN = 8, 10, 14
+_DISK_SUSPECT = frozenset({SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN})
 
 
 class StoreError(SolnetError):
@@ -31,6 +36,13 @@ class DatabaseDamaged(StoreError):
     reason = "database_damaged"
 
 
+class DiskFailing(DatabaseDamaged):
+    """The disk under the home fails (I/O errors, turned read-only, unplugged): the database cannot
+    be used, as if damaged, and waiting does not mend it; what to do is to move the home."""
+
+    reason = "disk_failing"
+
+
 # What works with the keys still in the home (the network's events are all on other nodes): a
 # new invite brings the network's founding record and trust chains, which the home cannot check
 # peers without, and the next sync the rest. config.json names the network, so `join` knows the
@@ -49,6 +61,8 @@ def translate(exc: sqlite3.Error, path: object) -> StoreError:
     if primary == SQLITE_FULL or code == SQLITE_IOERR_SHMSIZE:
         return StorageFull("the disk is full: nothing was stored. Free some space and try again "
                            "(nothing stored before is lost)")
+    if primary in _DISK_SUSPECT and (why := disk.failure(Path(str(path)).parent)) is not None:
+        return DiskFailing(disk.failing_advice(Path(str(path)).parent, why) + ".")
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
         return DatabaseDamaged(f"the database {path} is damaged ({exc}). {REBUILD_ADVICE}")
     return StoreError(f"database error on {path}: {exc}. Nothing was stored by the failed step.")

@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -129,13 +130,19 @@ def scenario(config: dict, result: dict, clock: Clock, procs: dict[str, subproce
                                            "reached_the_peer": spread}}
 
 
-def main() -> int:
+def main_with_processes(body: Callable[[dict, dict, Clock, dict[str, subprocess.Popen]], None]) -> int:
+    """scenario_main for a `body` that starts processes into its last argument: each is stopped at
+    the end, passed or failed, and its exit code reported (None: it had to be killed)."""
     procs: dict[str, subprocess.Popen] = {}
 
     def finish(result: dict) -> None:
         result["exit_codes"] = {name: stop_process(proc, 15) for name, proc in procs.items()}
 
-    return scenario_main(lambda config, result, clock: scenario(config, result, clock, procs), finish)
+    return scenario_main(lambda config, result, clock: body(config, result, clock, procs), finish)
+
+
+def main() -> int:
+    return main_with_processes(scenario)
 
 
 if __name__ == "__main__":

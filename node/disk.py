@@ -1,0 +1,58 @@
+"""A disk failing under a home, told apart from a damaged file by asking the file system.
+
+An SD card wearing out is the commonest failure of a Raspberry Pi: its reads and writes start to
+fail with I/O errors, and the kernel turns the file system read-only. SQLite then reports an I/O
+error, a read-only database, or even a "malformed" one (a page it could not read); taken as a
+damaged file, the advice was to move the file aside and rebuild it, on the same failing card. So
+when the database fails in one of those ways, `failure` writes and reads a few bytes beside it: if
+the file system refuses, the disk is the problem, and what to do is to move the home to another.
+Only on an error path: a healthy node never probes.
+"""
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+# The errors of a disk that fails or went away, not of a file: an I/O error, a file system turned
+# read-only (after errors, or by hand), a device unplugged.
+FAILING_ERRNOS = frozenset({errno.EIO, errno.EROFS, errno.ENXIO, errno.ENODEV, errno.ESHUTDOWN})
+PROBE_NAME = ".solnet-disk-check"
+
+
+def is_failing(exc: OSError) -> bool:
+    """Does this OS error say the disk fails (rather than a file missing, a permission, a full disk)?"""
+    return exc.errno in FAILING_ERRNOS
+
+
+def failure(folder: Path) -> str | None:
+    """What the file system holding `folder` refuses, in its own words (None: it reads and writes)."""
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "its file system is read-only"
+        probe = Path(folder) / f"{PROBE_NAME}.{os.getpid()}"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, b"solnet")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if probe.read_bytes() != b"solnet":
+                return "what was written there reads back different"
+        finally:
+            try:
+                probe.unlink()
+            except OSError:
+                pass
+    except OSError as exc:
+        return exc.strerror if is_failing(exc) else None
+    return None
+
+
+def failing_advice(folder: Path, why: str) -> str:
+    """What to say, and do, when the disk holding the home `folder` fails."""
+    return (f"the disk holding {folder} fails ({why}): the SD card or drive may be wearing out, or it was unplugged "
+            "or turned read-only; nothing more can be stored on it. Stop the node and copy the folder to another "
+            "disk (its keystore holds this node's keys, which cannot be made again; events it lacks come back from "
+            "peers), then run the node from the copy (`solnet --home COPY run`) and replace or check the card")
