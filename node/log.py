@@ -817,6 +817,14 @@ class EventLog:
         check_fields(spec, fields)
         if expires is None and spec.default_expiry_ms:
             expires = now + spec.default_expiry_ms
+        if expires is not None and (behind := self.clock_doubt.behind_ms(now)):
+            # This clock looks behind (node/clock.py): counted from it, the expiry would come that much
+            # early everywhere else, and an alert published with a clock more than its lifetime behind
+            # was dropped on arrival. Stretched by what the clock is known to lack, within the kind's
+            # longest (at worst, if the groups saying so lied, an alert lasts longer than asked).
+            expires += behind
+            if spec.max_expiry_ms is not None:
+                expires = min(expires, now + spec.max_expiry_ms)
         author = bytes(key.public)
         with self.store.write():
             if not offline:

@@ -22,8 +22,8 @@ def clock_behind(ms: int) -> str:
     return (f"this machine's clock looks {span(ms)} behind: events of two groups or more came stamped at least "
             "that much after it. Set it (`timedatectl`; a Raspberry Pi has no real-time clock and runs late after "
             "a power cut until it reaches a time server): until then this node refuses its peers' fresh events, "
-            "alerts included, and what it publishes is stamped too early (an alert may have expired when it "
-            "reaches other nodes)")
+            "alerts included, and what it publishes is stamped too early (shown elsewhere as older than it is; "
+            "its expiry is put off by as much, so an alert still lasts as long as asked)")
 
 
 def local_time(ms: int | None) -> str:

@@ -3,8 +3,12 @@
 doing); two groups' or more say that this clock is behind, by at least the least of their leads."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from events.kinds import ALERT_DEFAULT_EXPIRY_MS, ALERT_MAX_EXPIRY_MS
 from node.clock import DOUBT_SOURCES, DOUBT_WINDOW_MS, ClockDoubt
 from node.words import clock_behind, span
+from node_fixtures import Net, action, wires
 
 HOUR = 3_600_000
 NOW = 1_800_000_000_000
@@ -53,3 +57,22 @@ def test_the_warning_says_how_far_behind_and_what_to_do():
     said = clock_behind(3 * HOUR + 5 * 60_000)
     assert said.startswith("this machine's clock looks 3 h 05 min behind: events of two groups or more")
     assert "`timedatectl`" in said and "alerts included" in said and "stamped too early" in said
+
+
+def test_an_expiry_counted_from_a_clock_behind_is_stretched_by_what_it_lacks(net: Net, tmp_path: Path):
+    """A Pi whose clock is 7 h behind publishes a raid alert for 6 h: counted from its clock, the
+    alert expired an hour before it was made, by every other node's clock, and was dropped on
+    arrival. Stretched by the 7 h, it lives its 6 h everywhere; never beyond the kind's longest."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    raid = {"region": "calais", "type": "raid", "text": "Police at the station"}
+    plain = log.append(net.founder.device, "alert", raid, now=NOW, offline=True)
+    assert plain.header.expires == NOW + ALERT_DEFAULT_EXPIRY_MS
+    log.clock_doubt.note(group(1), 7 * HOUR, NOW)
+    log.clock_doubt.note(group(2), 9 * HOUR, NOW)
+    stretched = log.append(net.founder.device, "alert", raid, now=NOW + 1, offline=True)
+    assert stretched.header.expires == NOW + 1 + ALERT_DEFAULT_EXPIRY_MS + 7 * HOUR
+    longest = log.append(net.founder.device, "alert", raid, expires=NOW + 2 + 47 * HOUR, now=NOW + 2, offline=True)
+    assert longest.header.expires == NOW + 2 + ALERT_MAX_EXPIRY_MS
+    action_ = log.append(net.founder.device, "action", action(1), now=NOW + 3, offline=True)
+    assert action_.header.expires is None  # what does not expire is left alone
