@@ -1161,9 +1161,23 @@ def cmd_wipe(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_token(args: argparse.Namespace) -> int:
+    """The running node tells it over the local channel (it holds the unlocked key the token is made
+    from); with no node running, the passphrase unlocks the keys here."""
+    from node.admin_channel import ChannelError
+
     home = home_of(args)
-    token = home.admin_token()
-    emit(args, {"token": token, "file": str(home.admin_token_path)}, token)
+    home.config()
+    answer = ask_node(home, {"op": "admin_token"})
+    if answer is None:
+        token = home.admin_token(home.keys())
+    else:
+        token = (answer.get("ok") or {}).get("token")
+        if not isinstance(token, str):
+            error = answer.get("error")
+            raise ChannelError(error["message"] if isinstance(error, dict) and isinstance(error.get("message"), str)
+                               else "the node running on this home gave an answer this command does not understand; "
+                                    "is it of another solnet version? Restart it.")
+    emit(args, {"token": token}, token)
     return 0
 
 
@@ -1414,7 +1428,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", metavar="DIR", help="the folder to write into (made if new; its files are replaced)")
     p.add_argument("--base-url", metavar="URL", help="the address the site will be served at (for the feeds' own links)")
     p.add_argument("--lang", choices=("en", "fr"), default="en", help="the language of the pages (default en)")
-    add("admin-token", cmd_admin_token, "print the local admin token for the HTTP API (made on first use)")
+    add("admin-token", cmd_admin_token, "print the local admin token for the HTTP API (the running node tells it; "
+                                        "without one, the passphrase is asked)")
     p = add("dashboard-link", cmd_dashboard_link, "print a link that logs someone in to this node's dashboard once, "
                                                   "within 5 minutes (--valid-for: longer, to send it to a coordinator)")
     p.add_argument("--base-url", metavar="URL", help="the address the dashboard is opened at, if not the node's "

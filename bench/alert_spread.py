@@ -115,7 +115,7 @@ def post_alert(origin: LocalNode, text: str) -> bytes:
     """POST an alert to `origin`'s API; its id."""
     body = json.dumps({"kind": "alert", "fields": {"region": origin.region, "type": "raid", "text": text}}).encode()
     request = urllib.request.Request(f"http://127.0.0.1:{origin.port}/api/v1/events", data=body, method="POST",
-                                     headers={"Authorization": f"Bearer {origin.home.admin_token()}",
+                                     headers={"Authorization": f"Bearer {origin.admin_token()}",
                                               "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as reply:
         return bytes.fromhex(json.loads(reply.read())["event"]["id"])

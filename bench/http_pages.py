@@ -131,7 +131,7 @@ def main() -> None:
         (node, _other), net = network_with_events(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol")], args.events)
         build_s = time.perf_counter() - t0
         held = event_count(node.home.db_path)
-        token = node.home.admin_token()
+        token = node.admin_token()
         device = bytes(net.keys.device.public).hex()
         results: dict[str, dict[str, float | None]] = {}
         with running([node]):

@@ -38,7 +38,7 @@ def publish_alert(node: localnet.LocalNode, i: int) -> None:
                                                    "text": f"Idle-writes benchmark alert {i}"}}).encode()
     request = urllib.request.Request(f"http://127.0.0.1:{node.port}/api/v1/events", data=body, method="POST",
                                      headers={"Content-Type": "application/json",
-                                              "Authorization": f"Bearer {node.home.admin_token()}"})
+                                              "Authorization": f"Bearer {node.admin_token()}"})
     with urllib.request.urlopen(request, timeout=30) as reply:
         if reply.status != 201:
             raise RuntimeError(f"publish answered {reply.status}")

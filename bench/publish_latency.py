@@ -172,7 +172,7 @@ def cpu_seconds(pid: int) -> float:
 
 async def api_rate(node: LocalNode, in_flight: int, count: int) -> tuple[float, float]:
     """(events/s, node CPU ms per event) for `count` publishes with `in_flight` requests at once."""
-    headers = {"Authorization": f"Bearer {node.home.admin_token()}"}
+    headers = {"Authorization": f"Bearer {node.admin_token()}"}
     url = f"http://127.0.0.1:{node.port}/api/v1/events"
     left = [count]
 

@@ -174,9 +174,10 @@ def api_only(keep: Path, repeat: int) -> None:
         raise SystemExit(f"no kept home under {keep}: build one first with --keep {keep} (without --api-only)")
     load_start = load_average()
     node = localnet.LocalNode(name, region, home, localnet.free_ports(1)[0])
-    device = bytes(device_network(home).keys.device.public).hex()
+    keys = device_network(home).keys
+    device = bytes(keys.device.public).hex()
     events = event_count(home.db_path)
-    times, tree_mib = api_times(node, home.admin_token(), device, events, repeat)
+    times, tree_mib = api_times(node, home.admin_token(keys), device, events, repeat)
     ranked = sorted(times, key=lambda route: times[route]["server_p95"], reverse=True)
     for route in ranked:
         print(f"{route:18s} server ms: median {times[route]['server_med']:6.2f}  p95 {times[route]['server_p95']:6.2f}")
@@ -225,7 +226,7 @@ def main() -> None:
         round_ms = round_cpu_ms(home)
         status = status_ms(home)
         status_cmd = status_command_ms(home)
-        token = home.admin_token()
+        token = home.admin_token(net.keys)
         device = bytes(net.keys.device.public).hex()
         times, tree_mib = api_times(node, token, device, args.events, args.repeat)
         worst_route = max(times, key=lambda route: times[route]["server_p95"])

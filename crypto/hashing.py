@@ -12,8 +12,9 @@ except ImportError:  # a Python built without it
 DIGEST_SIZE = 32
 
 
-def blake2b_256(data: bytes, *, person: bytes = b"") -> bytes:
-    """Return the 32-byte BLAKE2b digest of `data`, optionally domain-separated by `person` (<= 16 bytes)."""
-    if not person:  # the hot path (ids and body hashes): no keyword to pass on
+def blake2b_256(data: bytes, *, person: bytes = b"", key: bytes = b"") -> bytes:
+    """Return the 32-byte BLAKE2b digest of `data`, optionally domain-separated by `person` (<= 16 bytes)
+    and keyed by `key` (<= 64 bytes: then a MAC of `data` only the key's holder can make)."""
+    if not person and not key:  # the hot path (ids and body hashes): no keyword to pass on
         return blake2b(data, digest_size=DIGEST_SIZE).digest()
-    return blake2b(data, digest_size=DIGEST_SIZE, person=person).digest()
+    return blake2b(data, digest_size=DIGEST_SIZE, person=person, key=key).digest()

@@ -14,6 +14,7 @@ import nacl.bindings as sodium
 import nacl.exceptions
 
 from crypto.errors import BadSignature, InvalidKey
+from crypto.hashing import blake2b_256
 from crypto.short_ids import short_id  # noqa: F401 (the short form, also found here)
 
 KEY_SIZE = 32
@@ -95,6 +96,11 @@ class SigningKey:
     def seed_bytes(self) -> bytes:
         """The 32-byte seed, for the keystore only."""
         return self._seed
+
+    def derive(self, purpose: bytes, data: bytes) -> bytes:
+        """A 32-byte secret of this key for `purpose` (at most 16 bytes) and `data`: BLAKE2b keyed by
+        the seed, so only the key's holder can compute it, and one purpose's tells nothing of another's."""
+        return blake2b_256(data, key=self._seed, person=purpose)
 
     def __repr__(self) -> str:
         return f"SigningKey(public={self.public!r})"

@@ -2,7 +2,8 @@
 
 Every route except the OpenAPI document needs the local admin's bearer token (`solnet
 admin-token` prints it): the API shares its port with peer sync, and the threat model says an
-outsider who can reach a node must not read the network's data. Reads go through the same
+outsider who can reach a node must not read the network's data. The token is made from the
+device key (node/home.py), so a copy of the home does not carry it. Reads go through the same
 read models as `solnet view` and the dashboard, bounded in SQL; publishing goes through
 node.publishing, like `solnet publish`. All database work runs on the node's DB thread.
 
@@ -126,7 +127,11 @@ def setup(app: web.Application, node: WebNode) -> None:
     """Register the API routes and its error middleware on the node's app."""
     app[NODE] = node
     try:
-        app[TOKEN] = node.home.admin_token()
+        if node.home.forget_old_admin_token():
+            log.warning("the HTTP API's admin token is now made from this device's key (the old one was a file in "
+                        "the home, and any copy of the home held it): the old token no longer works; "
+                        "`solnet admin-token` prints the new one")
+        app[TOKEN] = node.home.admin_token(node.keys)
     except OSError as exc:  # a full disk must not keep the node from serving its peers
         log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
                     "restart the node", exc.strerror or exc)

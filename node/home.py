@@ -2,7 +2,8 @@
 
 Layout:  config.json (group and device ids, name, region)  keystore (encrypted keys)
          solnet.db (+ -wal, -shm)  — the database exists once the node has founded or joined a network.
-         admin-token  — the HTTP API's local-admin bearer token, made on first need.
+         admin-token.salt  — what the HTTP API's local-admin token is made from, with the device
+                             key (not the token: a copy of the home does not open the API).
          node.lock  — held (flock) by the node running on this home, for as long as it runs.
          node.sock  — the running node's channel for this user's commands (node/admin_channel.py).
 Every file is readable by this user only (0600), in a folder only this user can enter (0700).
@@ -173,29 +174,53 @@ class Home:
         return self.path / "solnet.db"
 
     @property
-    def admin_token_path(self) -> Path:
+    def admin_salt_path(self) -> Path:
+        return self.path / "admin-token.salt"
+
+    @property
+    def old_admin_token_path(self) -> Path:
+        """Where versions before 2026-12-03 kept the token itself (a copy of the home carried it)."""
         return self.path / "admin-token"
 
-    def admin_token(self) -> str:
-        """The local admin's bearer token for the HTTP API: made at random on first need, kept in
-        `admin-token` readable by this user only (0600). Whoever holds it can publish as this node."""
-        self.config()
-        path = self.admin_token_path
+    def admin_token(self, keys: NodeKeys) -> str:
+        """The local admin's bearer token for the HTTP API of the node running on this home: this
+        device key's secret for a random salt kept in `admin-token.salt` (made on first need). Only
+        a process holding the unlocked keys can tell it: the running node (`solnet admin-token` asks
+        it) or one given the passphrase. A copy of the home (a backup, a seized card) carries the
+        salt, never the token; a new salt (delete the file, restart the node) makes a new token.
+        Whoever holds the token can publish as this node and read what it can decrypt."""
+        import base64
+
+        secret = keys.device.derive(b"solnet-admin-api", self._admin_salt())
+        return base64.urlsafe_b64encode(secret).rstrip(b"=").decode("ascii")
+
+    def forget_old_admin_token(self) -> bool:
+        """Delete the token file of earlier versions (whoever copied the home held the token); True
+        if there was one."""
         try:
-            token = path.read_text(encoding="ascii").strip()
-            if len(token) >= 32:
-                return token
+            self.old_admin_token_path.unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
+    def _admin_salt(self) -> bytes:
+        self.config()
+        path = self.admin_salt_path
+        try:
+            salt = bytes.fromhex(path.read_text(encoding="ascii").strip())
+            if len(salt) >= 16:
+                return salt
         except FileNotFoundError:
             pass
+        except ValueError:  # damaged by hand: made again below (a new token)
+            path.unlink(missing_ok=True)
         # Written whole to a private temporary file, then linked into place: a node and a CLI command
-        # asking at the same moment never see a half-written token, and the first one wins.
-        import secrets  # only to make a token (~5 ms to load: hashlib, random)
-
-        tmp = path.with_name(f".admin-token.{os.getpid()}.tmp")
+        # asking at the same moment never see a half-written salt, and the first one wins.
+        tmp = path.with_name(f".admin-token.salt.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="ascii") as f:
-                f.write(secrets.token_urlsafe(32) + "\n")
+                f.write(os.urandom(32).hex() + "\n")
                 f.flush()
                 os.fsync(f.fileno())
         except OSError:  # e.g. the disk is full: leave no half-written file behind
@@ -204,11 +229,10 @@ class Home:
         try:
             os.link(tmp, path)
         except FileExistsError:
-            if len(path.read_text(encoding="ascii").strip()) < 32:  # damaged by hand: replace it
-                os.replace(tmp, path)
+            pass
         finally:
             tmp.unlink(missing_ok=True)
-        return path.read_text(encoding="ascii").strip()
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
     def exists(self) -> bool:
         return self.config_path.exists()
@@ -235,7 +259,7 @@ class Home:
     def private_files(self) -> tuple[Path, ...]:
         """The files of a home; each is made mode 0600 (the home itself 0700)."""
         db = self.db_path
-        return (self.config_path, self.keystore_path, self.admin_token_path,
+        return (self.config_path, self.keystore_path, self.admin_salt_path,
                 db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
 
     def _tighten_modes(self) -> None:

@@ -87,11 +87,11 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
-    for path in (home.keystore_path, home.config_path, home.admin_token_path):
+    for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path):
         if _shred(path):
             report.files_destroyed.append(path.name)
     # Leftovers of interrupted writes (keystore.tmp, config.json.tmp, .admin-token.PID.tmp).
-    for leftover in sorted(home.path.glob("*.tmp")) + sorted(home.path.glob(".admin-token.*.tmp")):
+    for leftover in sorted(home.path.glob("*.tmp")) + sorted(home.path.glob(".admin-token*.tmp")):
         _shred(leftover)
     for link in sorted((home.path / LOGIN_LINKS).glob("*")):  # unused dashboard login links
         _shred(link)

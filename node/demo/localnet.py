@@ -36,6 +36,19 @@ class LocalNode:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def admin_token(self) -> str:
+        """The bearer token of this node's HTTP API (made from its device key, node/home.py): from
+        the keys kept in memory, else asked of the running node, as `solnet admin-token` does."""
+        if self.keys is not None:
+            return self.home.admin_token(self.keys)
+        from node.admin_channel import ask
+
+        answer = ask(self.home.path, {"op": "admin_token"}) or {}
+        token = (answer.get("ok") or {}).get("token")
+        if not isinstance(token, str):
+            raise RuntimeError(f"{self.name}: no running node told its admin token ({answer})")
+        return token
+
 
 def free_ports(n: int) -> list[int]:
     """`n` distinct ports free on 127.0.0.1 right now."""

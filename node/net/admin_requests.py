@@ -58,6 +58,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
         extra: dict[str, Any] = {}
         if op == "status":  # what `solnet status --json` prints, as the command would compute it
             return {"ok": await _status(node)}
+        if op == "admin_token":  # made from the unlocked device key: only the running node can tell it
+            return {"ok": {"token": node.home.admin_token(node.keys)}}
         if op == "publish":
             event = await _publish(node, request, say, closing)
         elif op == "redact":

@@ -86,7 +86,7 @@ async def api(homes: dict[str, Home], aiohttp_client) -> Api:
     """Calais's node and its app, running in-process, with pytest-aiohttp's client."""
     node = calais_node(homes)
     client = await aiohttp_client(create_app(node))
-    return Api(node, client, homes["calais"].admin_token())
+    return Api(node, client, homes["calais"].admin_token(node.keys))
 
 
 @contextlib.asynccontextmanager
@@ -101,7 +101,7 @@ async def serving(homes: dict[str, Home], add_routes: Callable[[web.Application]
     served = await serve(app, "127.0.0.1", 0)
     try:
         async with aiohttp.ClientSession() as session:
-            yield Api(node, session, homes["calais"].admin_token(), f"http://127.0.0.1:{served.port}")
+            yield Api(node, session, homes["calais"].admin_token(node.keys), f"http://127.0.0.1:{served.port}")
     finally:
         await served.close()
 

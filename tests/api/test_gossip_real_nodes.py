@@ -42,7 +42,7 @@ def test_posted_event_reaches_the_other_node(tmp_path: Path):
     try:
         for node in nodes:
             localnet.start(node, PASSPHRASE, sync_interval=1.0)
-        tokens = {n.name: n.home.admin_token() for n in nodes}
+        tokens = {n.name: n.admin_token() for n in nodes}
         for node in nodes:
             assert localnet.wait_until(lambda: call(node.port, tokens[node.name], "GET", "/api/v1/status")[0] == 200,
                                        WAIT_S), f"{node.name} did not serve its API:\n{tail(node)}"

@@ -43,7 +43,7 @@ def test_schemathesis_finds_no_failure_in_any_phase(cluster, tmp_path: Path) -> 
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
         f"http://127.0.0.1:{calais.port}/api/v1/openapi.json",
-        "-H", f"Authorization: Bearer {calais.home.admin_token()}",
+        "-H", f"Authorization: Bearer {calais.admin_token()}",
         "--checks", "all", "--mode", "all", "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", str(EXAMPLES), "--seed", str(SEED), "--workers", "1", "--generation-database", "none",
         "--request-timeout", "10", "--no-color", "--report", "json", "--report-json-path", str(report),

@@ -45,7 +45,7 @@ def api_publish(node: LocalNode, kind: str, fields: dict[str, Any], **extra: Any
     the stored event."""
     request = urllib.request.Request(
         url(node, "/api/v1/events"), method="POST", data=json.dumps({"kind": kind, "fields": fields, **extra}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {node.home.admin_token()}"})
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {node.admin_token()}"})
     direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
     with direct.open(request, timeout=10) as reply:
         assert reply.status == 201

@@ -1,6 +1,6 @@
 """Every file of a node's home is readable by its user only (0600, the home 0700): after init, join,
 publish and a real `solnet run` (the database, its -wal and -shm, config.json, the keystore, the
-admin token); and a home made by an earlier version (0644 files) is tightened by the next command."""
+salt of the admin token); and a home made by an earlier version (0644 files) is tightened by the next command."""
 from __future__ import annotations
 
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from node.demo.localnet import free_ports, is_listening, wait_until
 
-EXPECTED = {"config.json", "keystore", "solnet.db", "solnet.db-wal", "solnet.db-shm", "admin-token"}
+EXPECTED = {"config.json", "keystore", "solnet.db", "solnet.db-wal", "solnet.db-shm", "admin-token.salt"}
 
 
 def modes(home: Path) -> dict[str, int]:

@@ -245,3 +245,12 @@ def test_encryption_public_key_equality_and_hash() -> None:
     assert same != EncryptionKey.generate().public
     assert same != bytes(key.public)
     assert EncryptionKey(key.secret_bytes()).public == key.public
+
+
+def test_a_derived_secret_is_the_keys_alone_and_one_per_purpose_and_data():
+    key, other = SigningKey.generate(), SigningKey.generate()
+    secret = key.derive(b"solnet-admin-api", b"salt")
+    assert len(secret) == 32 and secret == SigningKey(key.seed_bytes()).derive(b"solnet-admin-api", b"salt")
+    assert secret not in {other.derive(b"solnet-admin-api", b"salt"), key.derive(b"solnet-other", b"salt"),
+                          key.derive(b"solnet-admin-api", b"salt2")}
+    assert key.seed_bytes() not in secret and bytes(key.public) not in secret

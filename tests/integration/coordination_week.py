@@ -37,7 +37,7 @@ def api(node: LocalNode, method: str, path: str, body: dict | None = None) -> tu
     """(status, JSON) of a request to `node`'s HTTP API with its admin token (loopback, no proxy)."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{node.port}{path}", method=method, data=json.dumps(body).encode() if body else None,
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {node.home.admin_token()}"})
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {node.admin_token()}"})
     direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with direct.open(request, timeout=20) as reply:

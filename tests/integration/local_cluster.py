@@ -142,7 +142,7 @@ def api(node: LocalNode, path: str, body: dict | None = None) -> object:
     request = urllib.request.Request(
         f"http://127.0.0.1:{node.port}{path}", data=json.dumps(body).encode() if body is not None else None,
         method="POST" if body is not None else "GET",
-        headers={"Authorization": f"Bearer {node.home.admin_token()}", "Content-Type": "application/json"})
+        headers={"Authorization": f"Bearer {node.admin_token()}", "Content-Type": "application/json"})
     with urllib.request.build_opener(DIRECT).open(request, timeout=10) as reply:
         return json.loads(reply.read())
 

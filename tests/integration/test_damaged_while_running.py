@@ -67,7 +67,7 @@ def test_a_database_damaged_under_a_running_node_is_said_to_each_who_asks(cluste
     for i in range(30):
         publish_action(calais, f"Action {i}")
     cluster.start(calais, sync_interval=3600)
-    base, token = f"http://127.0.0.1:{calais.port}", calais.home.admin_token()
+    base, token = f"http://127.0.0.1:{calais.port}", calais.admin_token()
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(DIRECT, urllib.request.HTTPCookieProcessor(jar))
     link, _ = login_links.create(calais.home.path)

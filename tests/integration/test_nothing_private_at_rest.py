@@ -97,7 +97,9 @@ def _key_needles(nodes: list[LocalNode]) -> list[Needle]:
         needles.append(key_needle(f"{node.name} device encryption secret", keys.device_encryption.secret_bytes()))
         if keys.group is not None:
             needles.append(key_needle(f"{node.name} group key seed", keys.group.seed_bytes()))
-    assert len(needles) == 3 * len(nodes)  # each of these nodes holds its group key
+        # The API's admin token, made from the device key: a copy of the home must not open the API.
+        needles.append(text_needle(f"{node.name} admin token", node.home.admin_token(keys)))
+    assert len(needles) == 4 * len(nodes)  # each of these nodes holds its group key
     return needles
 
 

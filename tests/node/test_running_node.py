@@ -89,7 +89,7 @@ async def test_an_event_published_through_the_api_is_gossiped_at_once(network, c
             if task.get_name() == "watcher":
                 task.cancel()
         monkeypatch.setattr(Watcher, "poke", lambda self: None)
-        token = network[0].home.admin_token()
+        token = network[0].admin_token()
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
             async def publish() -> dict | None:
                 async with http.post(f"http://127.0.0.1:{served.port}/api/v1/events", json={

@@ -46,7 +46,7 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
         assert localnet.wait_until(lambda: _runtime_pid(calais.home) == calais.proc.pid, 15)
         keystore = calais.home.keystore_path.read_bytes()
         config = calais.home.config_path.read_bytes()
-        token = calais.home.admin_token_path.read_bytes()  # made by the running node's API
+        salt = calais.home.admin_salt_path.read_bytes()  # made by the running node's API
         out = json.loads(_solnet(calais.home.path, "wipe", "--yes", "--json").stdout)
         assert calais.proc.wait(10) is not None  # the running node was stopped
         assert out["stopped_pid"] == calais.proc.pid and out["seconds"] < 10
@@ -59,11 +59,11 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
     # is the one-node-per-home lock, holding at most a pid.)
     assert {f.name for f in calais.home.path.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm", "node.log",
                                                           "node.lock"}
-    assert {"keystore", "config.json", "admin-token"} <= set(out["files_destroyed"])
+    assert {"keystore", "config.json", "admin-token.salt"} <= set(out["files_destroyed"])
     for f in calais.home.path.iterdir():
         data = f.read_bytes()
         assert keystore[-64:] not in data and sealed[-64:] not in data, f.name
-        assert config not in data and token.strip() not in data, f.name
+        assert config not in data and salt.strip() not in data, f.name
         assert f"127.0.0.1:{bristol.port}".encode() not in data, f.name
     store = Store(calais.home.db_path)
     assert store.count() > 0  # the public log stays
@@ -75,10 +75,11 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
 
 def test_wipe_all_removes_the_home(tmp_path: Path) -> None:
     calais, _, _ = _network_with_a_private_request(tmp_path)
-    calais.home.admin_token()
+    calais.admin_token()
+    calais.home.old_admin_token_path.write_text("a token kept by an earlier version\n")
     out = json.loads(_solnet(calais.home.path, "wipe", "--yes", "--all", "--json").stdout)
     assert not calais.home.path.exists()
-    assert {"keystore", "config.json", "admin-token", "solnet.db"} <= set(out["files_destroyed"])
+    assert {"keystore", "config.json", "admin-token.salt", "admin-token", "solnet.db"} <= set(out["files_destroyed"])
 
 
 def test_leftovers_of_interrupted_writes_go_too(tmp_path: Path) -> None:
