@@ -1139,9 +1139,13 @@ def sync_summary(address: str, result: Any) -> dict[str, Any]:
 # --- commands: the rest --------------------------------------------------------------------------
 def cmd_wipe(args: argparse.Namespace) -> int:
     from node import render
+    from node.store.errors import DiskFailing
     from node.wipe import wipe
     home = home_of(args)
-    home.config()
+    try:
+        home.config()
+    except DiskFailing:
+        pass  # a panic wipe still stops the node and destroys what it can (node/wipe.py)
     what = ("the keys, this node's name and ids, the private parts, the peer list AND the whole event log"
             if args.all else "the keys, this node's name and ids, the private parts and the peer list "
             "(public events stay)")
@@ -1155,8 +1159,12 @@ def cmd_wipe(args: argparse.Namespace) -> int:
     report = wipe(home, everything=args.all)
     emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
-                "everything": report.everything, "seconds": round(report.seconds, 3)},
+                "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed},
          render.wipe_text(report, str(home.path)))
+    if report.failed:
+        print(f"solnet: could not destroy {', '.join(report.failed)}: the disk fails. The node is stopped; destroy "
+              "the card or drive itself (its files may still be read from it)", file=sys.stderr)
+        return EXIT_STORAGE
     return 0
 
 

@@ -451,9 +451,14 @@ def wipe_text(report: Any, home: str) -> str:
     lines = [f"Wiped {home} in {report.seconds:.1f} s:"]
     if report.stopped_pid:
         lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
+    failed_keystore = any(f.startswith("keystore ") for f in report.failed)
     lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
+                 "  keystore: COULD NOT be destroyed (the disk fails)" if failed_keystore else
                  "  keystore: there was none")
-    lines.append("  config (group name and ids) and admin token: overwritten and deleted")
+    if report.failed:
+        lines.append(f"  could not destroy: {', '.join(report.failed)}")
+    else:
+        lines.append("  config (group name and ids) and admin token: overwritten and deleted")
     lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
     if report.everything:
         lines.append("  the whole home folder, event log included, is gone")

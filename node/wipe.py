@@ -10,6 +10,11 @@ node's name. A running node on the same home is stopped first, since it holds th
 Flash storage (SD cards, SSDs) may keep old copies of overwritten blocks in spare areas: the
 overwrite makes recovery harder, it cannot make it impossible. The keystore was encrypted
 under the passphrase all along; the wipe removes even that ciphertext.
+
+On a disk that fails (node/disk.py) the wipe still does what it can, in order of what matters: it
+stops the node holding the keys in memory (found by its runtime record, else its lock, else its
+command line), then destroys each file it can, and says which it could not (`failed`): those are
+left for the card itself to be destroyed.
 """
 from __future__ import annotations
 
@@ -23,9 +28,11 @@ from pathlib import Path
 
 from events.kinds import KINDS
 from events.sealed import SEALED_KIND
-from node.home import Home
+from node.home import HOME_ENV, Home
+from node.home_lock import LOCK_FILE, node_lock_holder
 from node.login_links import FOLDER as LOGIN_LINKS
-from node.store import Store
+from node.store import Store, StoreError
+from node.store.errors import DiskFailing
 
 
 @dataclass
@@ -36,6 +43,7 @@ class WipeReport:
     peers_forgotten: int = 0
     everything: bool = False
     seconds: float = 0.0
+    failed: list[str] = field(default_factory=list)  # what could not be destroyed, and why (a failing disk)
 
 
 def _shred(path: Path) -> bool:
@@ -55,8 +63,7 @@ def _shred(path: Path) -> bool:
     return True
 
 
-def _stop_running_node(home: Home) -> int | None:
-    """SIGTERM the `solnet run` serving this home, if one is alive; its pid."""
+def _pid_recorded(home: Home) -> int | None:
     if not home.db_path.exists():
         return None
     store = Store(home.db_path)
@@ -64,15 +71,60 @@ def _stop_running_node(home: Home) -> int | None:
         raw = store.get_meta("runtime")
     finally:
         store.close()
-    pid = json.loads(raw).get("pid") if raw else None
-    if not pid or pid == os.getpid():
-        return None
+    return json.loads(raw).get("pid") if raw else None
+
+
+def _pid_locking(home: Home) -> int | None:
+    return node_lock_holder(home.path / LOCK_FILE) or None
+
+
+def _pid_by_command_line(home: Home) -> int | None:
+    """A `solnet ... run` process naming this home (what is left when its files cannot be read)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _runs_home(int(entry.name), home, run=True):
+            return int(entry.name)
+    return None
+
+
+def _runs_home(pid: int, home: Home, *, run: bool = False) -> bool:
+    """Is `pid` a solnet command (`run` only, with `run`) on this home, by its command line and
+    environment? Read from /proc, never from the home: its disk may fail."""
+    if pid == os.getpid():
+        return False
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        args = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+        cwd = os.readlink(f"/proc/{pid}/cwd")
     except OSError:
+        return False
+    if not any("solnet" in a for a in args[:3]) or run and "run" not in args:
+        return False
+    given = next((a.split("=", 1)[1] for a in args if a.startswith("--home=")), None)
+    if given is None and "--home" in args[:-1]:
+        given = args[args.index("--home") + 1]
+    if given is None:  # as node/home.py finds it: $SOLNET_HOME, else ~/.solnet
+        try:
+            env = dict(e.decode(errors="replace").split("=", 1)
+                       for e in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in e)
+        except OSError:
+            return False
+        given = env.get(HOME_ENV) or (os.path.join(env["HOME"], ".solnet") if "HOME" in env else None)
+    return given is not None and os.path.normpath(os.path.join(cwd, given)) == os.path.abspath(home.path)
+
+
+def _stop_running_node(home: Home) -> int | None:
+    """SIGTERM the `solnet run` serving this home, if one is alive; its pid. Found by its runtime
+    record, else by the lock it holds, else by its command line: a failing disk may deny the first two."""
+    pid = None
+    for find in (_pid_recorded, _pid_locking, _pid_by_command_line):
+        try:
+            pid = find(home)
+        except (OSError, ValueError, StoreError):
+            continue
+        if pid and _runs_home(pid, home):
+            break  # (a recorded pid that runs something else now: reused, not our node)
+        pid = None
+    if pid is None:
         return None
-    if b"solnet" not in cmdline or str(home.path).encode() not in cmdline and b"SOLNET_HOME" not in cmdline:
-        return None  # not our node: a pid reused by something else
     os.kill(pid, signal.SIGTERM)
     for _ in range(100):  # up to 5 s for a clean stop
         if not Path(f"/proc/{pid}").exists():
@@ -87,29 +139,45 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
-    for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path):
-        if _shred(path):
-            report.files_destroyed.append(path.name)
-    # Leftovers of interrupted writes (keystore.tmp, config.json.tmp, .admin-token.PID.tmp).
-    for leftover in sorted(home.path.glob("*.tmp")) + sorted(home.path.glob(".admin-token*.tmp")):
-        _shred(leftover)
-    for link in sorted((home.path / LOGIN_LINKS).glob("*")):  # unused dashboard login links
-        _shred(link)
-    shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
-    if home.db_path.exists():
-        store = Store(home.db_path)
+
+    def destroy(path: Path, listed: bool = True) -> None:
         try:
-            with store.write():
-                private_kinds = [k.name for k in KINDS.values() if k.field("sealed") is not None]
-                report.private_parts_dropped, report.peers_forgotten = store.forget_private_and_local(
-                    private_kinds, sealed_kinds=(SEALED_KIND,))
-            store.reclaim()
-        finally:
-            store.close()
+            if _shred(path) and listed:
+                report.files_destroyed.append(path.name)
+        except OSError as exc:  # a failing disk: go on with the rest
+            report.failed.append(f"{path.name} ({exc.strerror})")
+
+    for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path):
+        destroy(path)
+    try:
+        # Leftovers of interrupted writes (keystore.tmp, config.json.tmp, .admin-token.PID.tmp).
+        for leftover in sorted(home.path.glob("*.tmp")) + sorted(home.path.glob(".admin-token*.tmp")):
+            destroy(leftover, listed=False)
+        for link in sorted((home.path / LOGIN_LINKS).glob("*")):  # unused dashboard login links
+            destroy(link, listed=False)
+    except OSError as exc:
+        report.failed.append(f"the home's folders ({exc.strerror})")
+    shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
+    try:
+        if home.db_path.exists():
+            store = Store(home.db_path)
+            try:
+                with store.write():
+                    private_kinds = [k.name for k in KINDS.values() if k.field("sealed") is not None]
+                    report.private_parts_dropped, report.peers_forgotten = store.forget_private_and_local(
+                        private_kinds, sealed_kinds=(SEALED_KIND,))
+                store.reclaim()
+            finally:
+                store.close()
+    except (OSError, StoreError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "cannot be opened" if isinstance(exc, DiskFailing) else exc
+        report.failed.append(f"{home.db_path.name}'s private parts and peer list ({why})")
     if everything:
-        for f in sorted(home.path.glob("solnet.db*")):
-            if _shred(f):
-                report.files_destroyed.append(f.name)
+        try:
+            for f in sorted(home.path.glob("solnet.db*")):
+                destroy(f)
+        except OSError as exc:
+            report.failed.append(f"the database ({exc.strerror})")
         shutil.rmtree(home.path, ignore_errors=True)
     report.seconds = time.monotonic() - started
     return report

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from node.store.errors import StoreError, translate
+from node.store.errors import StoreError, disk_failing, translate
 
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -60,8 +60,9 @@ class StoreBase:
                 _create_private(self.path)
                 self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {exc}. "
-                             "If the file is damaged, move it aside and sync again from peers.") from None
+            raise disk_failing(self.path) or StoreError(
+                f"cannot open the database {self.path}: {exc}. If the file is damaged, move it aside and sync "
+                "again from peers.") from None
 
     # --- statements -------------------------------------------------------------------------
     def _x(self, sql: str, args: Sequence[Any] | dict = ()) -> sqlite3.Cursor:

@@ -61,8 +61,16 @@ def translate(exc: sqlite3.Error, path: object) -> StoreError:
     if primary == SQLITE_FULL or code == SQLITE_IOERR_SHMSIZE:
         return StorageFull("the disk is full: nothing was stored. Free some space and try again "
                            "(nothing stored before is lost)")
-    if primary in _DISK_SUSPECT and (why := disk.failure(Path(str(path)).parent)) is not None:
-        return DiskFailing(disk.failing_advice(Path(str(path)).parent, why) + ".")
+    if primary in _DISK_SUSPECT and (failing := disk_failing(path)) is not None:
+        return failing
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
         return DatabaseDamaged(f"the database {path} is damaged ({exc}). {REBUILD_ADVICE}")
     return StoreError(f"database error on {path}: {exc}. Nothing was stored by the failed step.")
+
+
+def disk_failing(path: object) -> DiskFailing | None:
+    """DiskFailing if the file system holding the database at `path` refuses to write or read
+    (node/disk.py), else None: asked when SQLite failed in a way a failing disk may cause."""
+    folder = Path(str(path)).parent
+    why = disk.failure(folder)
+    return None if why is None else DiskFailing(disk.failing_advice(folder, why) + ".")

@@ -1,7 +1,8 @@
 """A node whose disk fails under it (docs/design.md section 1's Pi: an SD card wearing out answers
 I/O errors): every way in says that the disk fails and to move the home to another disk, not that
 the database is damaged (whose advice was to set the file aside and rebuild it on the same card);
-the node stays up and stops cleanly.
+the node stays up, and a panic wipe still stops it (the keys are in its memory) and says
+what it could not destroy.
 
 The failing disk is a loop-mounted ext4 file system inside the unshare sandbox, shut down by its
 own ioctl (tests/netns/disk_failing_scenario.py): nothing is mounted on the machine itself.
@@ -43,12 +44,16 @@ def test_a_failing_disk_is_said_as_such_everywhere_and_the_node_stays_up(tmp_pat
     assert result["disk_failed"], f"the file system did not fail: {report}"
 
     after = result["after"]
-    for said in (after["publish"]["stderr"], after["status"]["out"]):
+    for said in (after["publish"]["stderr"], after["status"]["out"], after["ls"]["out"]):
         assert "the disk holding" in said and MOVE_THE_HOME in said, f"{after}\n{report}"
         assert "is damaged" not in said and "Traceback" not in said, f"{after}\n{report}"
-    assert after["publish"]["exit"] == 4 and after["status"]["exit"] == 4, after  # the storage exit code
+    assert after["publish"]["exit"] == after["status"]["exit"] == after["ls"]["exit"] == 4, after  # storage
     assert after["api_read"] == [503, "disk_failing"], f"{after}\n{report}"
     assert after["api_publish"] == [503, "disk_failing"], f"{after}\n{report}"
     assert after["alive"] and after["tracebacks"] == 0 and after["log_damaged"] == 0, f"{after}\n{report}"
     assert after["log_disk_errors"] == 1, f"said once, as an error: {after}\n{report}"
+    wiped = result["wipe"]
+    assert wiped["node_stopped"], f"the wipe left the node holding the keys running: {wiped}\n{report}"
+    assert wiped["exit"] == 4 and "destroy the card or drive itself" in wiped["stderr"], wiped
+    assert "Traceback" not in wiped["stderr"], wiped
     assert result["exit_codes"] == {"node": 0}, f"{result['exit_codes']}\n{report}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from node import wipe as wipe_module
 from node.demo import localnet
 from node.home import Home
 from node.private import seal_private
@@ -149,3 +151,30 @@ def test_wipe_drops_the_bodies_of_events_for_chosen_groups(tmp_path: Path) -> No
         assert store.event_row(sealed.id).body is None  # the signed header stays, the envelope is gone
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("how", ["relative", "equals", "env", "default"])
+def test_the_node_is_found_by_its_command_line_when_the_home_cannot_be_read(tmp_path: Path, how: str) -> None:
+    """On a failing disk the runtime record and the lock cannot be read: the wipe finds the node
+    holding the keys by its command line, however the home was given to it."""
+    home = Home(tmp_path / (".solnet" if how == "default" else "calais"))
+    env = {k: v for k, v in os.environ.items() if k != "SOLNET_HOME"}
+    args = ["run"]
+    if how == "relative":
+        args = ["--home", "calais", "run"]
+    elif how == "equals":
+        args = [f"--home={home.path}", "run"]
+    elif how == "env":
+        env["SOLNET_HOME"] = str(home.path)
+    else:
+        env["HOME"] = str(tmp_path)
+    # A stand-in with a node's command line (the word solnet, the run command), in the folder given.
+    fake = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)  # solnet", *args], cwd=tmp_path,
+                            env=env)
+    try:
+        assert localnet.wait_until(lambda: b"run" in Path(f"/proc/{fake.pid}/cmdline").read_bytes(), 5)
+        assert wipe_module._pid_by_command_line(home) == fake.pid
+        assert wipe_module._pid_by_command_line(Home(tmp_path / "bristol")) is None
+    finally:
+        fake.kill()
+        fake.wait(5)
