@@ -88,3 +88,15 @@ def test_french_page_has_no_english_ui_text() -> None:
     assert "Next 7 days" in html_en and "Next 7 days" not in html_fr
     assert "Les 7 prochains jours" in html_fr and '<html lang="fr">' in html_fr
     assert "Network at a glance" in html_en and "Le réseau d’un coup d’œil" in html_fr
+
+
+def test_the_wiped_page_says_what_a_failing_disk_kept_in_either_language() -> None:
+    from node.wipe import WipeReport
+
+    failed = WipeReport(files_destroyed=["admin-token.salt"], failed=["keystore (Input/output error)"])
+    for lang, words in (("en", "destroy the card or drive itself"), ("fr", "détruisez la carte")):
+        html = render_page("wiped.html", context(lang, report=failed))
+        assert words in html and "keystore (Input/output error)" in html
+        assert Translator(lang)("wiped.no_keystore") not in html  # it was there, and stays: not "there was none"
+    done = render_page("wiped.html", context(report=WipeReport(files_destroyed=["keystore"])))
+    assert Translator("en")("wiped.keystore") in done and "destroy the card" not in done
