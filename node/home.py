@@ -86,13 +86,18 @@ def default_home() -> Path:
     return Path(os.environ.get(HOME_ENV) or Path.home() / ".solnet")
 
 
-def read_passphrase(*, confirm: bool = False) -> str:
+def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
     """The keystore passphrase: $SOLNET_PASSPHRASE, else the file named by $SOLNET_PASSPHRASE_FILE
-    (for a headless Pi), else a prompt on the terminal."""
+    (for a headless Pi; a warning if it lies inside `home`), else a prompt on the terminal."""
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
     if os.environ.get(PASSPHRASE_FILE_ENV):
-        return _read_passphrase_file(Path(os.environ[PASSPHRASE_FILE_ENV]))
+        path = Path(os.environ[PASSPHRASE_FILE_ENV])
+        if home is not None and os.path.abspath(path).startswith(os.path.join(os.path.abspath(home), "")):
+            print(f"warning: the passphrase file {path} is inside the node's folder: a copy of the folder (a backup) "
+                  "carries it, and it opens the keystore beside it. Keep it outside the folder, e.g. "
+                  "/etc/solnet/passphrase (mode 600)", file=sys.stderr)
+        return _read_passphrase_file(path)
     if not can_prompt():
         raise HomeError(f"this command needs the node's passphrase: set {PASSPHRASE_ENV} (or "
                         f"{PASSPHRASE_FILE_ENV}) or run it in a terminal")
@@ -299,7 +304,7 @@ class Home:
         prompting = passphrase is None and can_prompt()
         for attempt in range(1, PROMPT_TRIES + 1 if prompting else 2):
             try:
-                return read_keystore(self.keystore_path, passphrase if passphrase is not None else read_passphrase())
+                return read_keystore(self.keystore_path, passphrase if passphrase is not None else read_passphrase(home=self.path))
             except WrongPassphrase:
                 if attempt == PROMPT_TRIES or not prompting:
                     raise

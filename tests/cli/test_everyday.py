@@ -195,6 +195,17 @@ def test_a_passphrase_file_others_can_read_is_pointed_out(network, cli, tmp_path
     assert "warning" not in cli.run(network.a, *args, env=env).stderr
 
 
+def test_a_passphrase_file_inside_the_home_is_pointed_out(network, cli):
+    """A copy of the home (a backup) would carry the file, and the keystore it opens beside it."""
+    secret = network.a / "passphrase"
+    secret.write_text(cli.PASSPHRASE + "\n")
+    secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    env = {"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(secret)}
+    inside = cli.run(network.a, "publish", "need", "--category", "tents", "--quantity", "1", "--region", "calais",
+                     env=env)
+    assert "is inside the node's folder" in inside.stderr and "/etc/solnet/passphrase" in inside.stderr, inside.stderr
+
+
 def test_a_longer_lived_login_link_to_send_to_a_coordinator(network, cli):
     before = time.time()
     made = cli.run_json(network.a, "dashboard-link", "--valid-for", "12h", "--base-url", "http://calais.onion:7700")
