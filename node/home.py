@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
+MIN_PASSPHRASE = 12  # characters of a new keystore's passphrase (three short words are more)
 HOME_ENV = "SOLNET_HOME"
 BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
 PROXY_ENV = "SOLNET_PROXY"
@@ -88,34 +89,51 @@ def default_home() -> Path:
 
 def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
     """The keystore passphrase: $SOLNET_PASSPHRASE, else the file named by $SOLNET_PASSPHRASE_FILE
-    (for a headless Pi; a warning if it lies inside `home`), else a prompt on the terminal."""
+    (for a headless Pi; a warning if it lies inside `home`), else a prompt on the terminal.
+    `confirm`: a new keystore's, chosen now: typed twice, and long enough (`too_short`)."""
+    given = None
     if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
-    if os.environ.get(PASSPHRASE_FILE_ENV):
+        given = os.environ[PASSPHRASE_ENV]
+    elif os.environ.get(PASSPHRASE_FILE_ENV):
         path = Path(os.environ[PASSPHRASE_FILE_ENV])
         if home is not None and os.path.abspath(path).startswith(os.path.join(os.path.abspath(home), "")):
             print(f"warning: the passphrase file {path} is inside the node's folder: a copy of the folder (a backup) "
                   "carries it, and it opens the keystore beside it. Keep it outside the folder, e.g. "
                   "/etc/solnet/passphrase (mode 600)", file=sys.stderr)
-        return _read_passphrase_file(path)
+        given = _read_passphrase_file(path)
+    if given is not None:
+        if confirm and (problem := too_short(given)) is not None:
+            raise HomeError(f"{problem}; nothing was written: choose a longer one and run the command again")
+        return given
     if not can_prompt():
         raise HomeError(f"this command needs the node's passphrase: set {PASSPHRASE_ENV} (or "
                         f"{PASSPHRASE_FILE_ENV}) or run it in a terminal")
     first = getpass.getpass("Passphrase for this node's keys: ")
-    if confirm:  # a new keystore: the passphrase is chosen now, so it is typed twice and never empty
+    if confirm:  # a new keystore: the passphrase is chosen now, so it is typed twice and long enough
         for _ in range(PROMPT_TRIES - 1):
-            if not first:
-                print("The passphrase cannot be empty: choose one (a few words are easy to remember).", file=sys.stderr)
+            if (problem := too_short(first)) is not None:
+                print(problem[0].upper() + problem[1:] + ".", file=sys.stderr)
             elif getpass.getpass("Same passphrase again: ") == first:
                 return first
             else:
                 print("The two differ.", file=sys.stderr)
             first = getpass.getpass("Passphrase for this node's keys: ")
-        if not first:
-            raise HomeError("the passphrase is empty; nothing was written, run the command again and choose one")
+        if (problem := too_short(first)) is not None:
+            raise HomeError(f"{problem}; nothing was written, run the command again and choose another")
         if getpass.getpass("Same passphrase again: ") != first:
             raise HomeError("the two passphrases differ; nothing was written, run the command again")
     return first
+
+
+def too_short(passphrase: str) -> str | None:
+    """Why a new keystore's passphrase is too weak, or None. The keystore is all that stands
+    between a copy of the home (a backup, a seized card) and the keys: whoever holds the copy can
+    try passphrases offline, each costing them an Argon2id run, as many as they like."""
+    if len(passphrase) >= MIN_PASSPHRASE:
+        return None
+    return (f"the passphrase is {len(passphrase)} characters long, and at least {MIN_PASSPHRASE} are needed: whoever "
+            "holds a copy of this node's folder (a backup, a seized card) can try passphrases against it "
+            "offline. A few words are easy to remember")
 
 
 def can_prompt() -> bool:

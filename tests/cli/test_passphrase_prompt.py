@@ -100,14 +100,24 @@ def test_three_wrong_passphrases_and_nothing_is_done(network, cli):
     assert len(cli.run_json(network.a, "ls")) == before
 
 
-def test_an_empty_passphrase_for_a_new_node_is_asked_again_and_nothing_is_left(cli, tmp_path):
-    """At `init` the passphrase is chosen: an empty one (Enter pressed) is refused in those words,
-    not as a "wrong passphrase" for a keystore that does not exist yet, and no folder is left."""
+def test_an_empty_or_short_passphrase_for_a_new_node_is_asked_again_and_nothing_is_left(cli, tmp_path):
+    """At `init` the passphrase is chosen: an empty one (Enter pressed) or a short one is refused in
+    those words (a copy of the folder could be opened by trying passphrases), not as a "wrong
+    passphrase" for a keystore that does not exist yet, and no folder is left."""
     home = tmp_path / "lille"
     term = Terminal(cli.SOLNET, prompt_env(cli), "--home", str(home), "init", "--group", "Lille", "--region", "lille")
-    for typed in ("", "", ""):
+    for typed in ("", "tents12", "lille2026"):
         term.type_at_prompt(typed)
     code, shown = term.finish()
-    assert code == 3 and shown.count("The passphrase cannot be empty") == 2, shown
-    assert "the passphrase is empty; nothing was written" in shown and "wrong passphrase" not in shown, shown
-    assert not home.exists()
+    assert code == 3 and shown.count("at least 12 are needed") == 3, shown
+    assert "The passphrase is 0 characters long" in shown and "The passphrase is 7 characters long" in shown, shown
+    assert "the passphrase is 9 characters long" in shown and "nothing was written" in shown, shown
+    assert "wrong passphrase" not in shown and not home.exists(), shown
+
+
+def test_a_short_passphrase_from_the_environment_is_refused_for_a_new_node(cli, tmp_path):
+    home = tmp_path / "lille"
+    refused = cli.run(home, "init", "--group", "Lille", "--region", "lille", env={"SOLNET_PASSPHRASE": "lille"},
+                      ok=False)
+    assert refused.returncode == 3 and "at least 12 are needed" in refused.stderr, refused.stderr
+    assert not (home / "keystore").exists()
