@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from pathlib import Path
 
 # The errors of a disk that fails or went away, not of a file: an I/O error, a file system turned
 # read-only (after errors, or by hand), a device unplugged.
 FAILING_ERRNOS = frozenset({errno.EIO, errno.EROFS, errno.ENXIO, errno.ENODEV, errno.ESHUTDOWN})
 PROBE_NAME = ".solnet-disk-check"
+RECHECK_S = 1.0  # at most one probe a second, however many requests fail
+_checked: dict[str, tuple[float, str | None]] = {}  # folder -> (when, what failed): at most a few homes
 
 
 def is_failing(exc: OSError) -> bool:
@@ -26,7 +29,19 @@ def is_failing(exc: OSError) -> bool:
 
 
 def failure(folder: Path) -> str | None:
-    """What the file system holding `folder` refuses, in its own words (None: it reads and writes)."""
+    """What the file system holding `folder` refuses, in its own words (None: it reads and writes).
+    Asked again within RECHECK_S, the last answer: a damaged database fails every request, and
+    each probe costs an fsync (flash wears)."""
+    key, now = os.path.abspath(folder), time.monotonic()
+    last = _checked.get(key)
+    if last is not None and now - last[0] < RECHECK_S:
+        return last[1]
+    answer = _probe(folder)
+    _checked[key] = (now, answer)
+    return answer
+
+
+def _probe(folder: Path) -> str | None:
     try:
         if os.statvfs(folder).f_flag & os.ST_RDONLY:
             return "its file system is read-only"
