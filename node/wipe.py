@@ -96,7 +96,8 @@ def _runs_home(pid: int, home: Home, *, run: bool = False) -> bool:
         cwd = os.readlink(f"/proc/{pid}/cwd")
     except OSError:
         return False
-    if not any("solnet" in a for a in args[:3]) or run and "run" not in args:
+    solnet = any("solnet" in a for a in args[:3]) or args[1:3] == ["-m", "cli"]  # the script, or `python -m cli`
+    if not solnet or run and "run" not in args:
         return False
     given = next((a.split("=", 1)[1] for a in args if a.startswith("--home=")), None)
     if given is None and "--home" in args[:-1]:
