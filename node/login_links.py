@@ -10,7 +10,8 @@ How. `create` makes a random token, writes a file named by its hash into HOME/lo
 a URL. The running node reads that folder only when a link is visited: `redeem` hashes the token
 given, reads the file of that name and deletes it. Deleting is the claim: of two visits racing with
 one link, only the one whose unlink succeeds logs in, so a link works once. A link past its expiry
-is refused (and its file deleted). Only hashes are on disk, so a copy of the home (a backup) holds
+is refused (and its file deleted), and so is one the clock says was made later than now (the
+clock was set back since: it would have lived that much longer). Only hashes are on disk, so a copy of the home (a backup) holds
 no usable link, and the file lookup by name leaks nothing of the token through timing.
 Blocking file I/O: inside a running node, call `redeem` off the event loop.
 """
@@ -29,6 +30,7 @@ TTL_S = 300  # a printed link is used within minutes, or a new one is made
 MAX_TTL_S = 7 * 86400  # `dashboard-link --valid-for`: a link sent to another coordinator, who opens it later
 MAX_OUTSTANDING = 16  # unused links kept at once; making one more drops the oldest
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+CLOCK_SLACK_MS = 60_000  # a link redeemed this much "before" it was made is taken: clocks read in turn
 
 
 def _folder(home: Path) -> Path:
@@ -55,7 +57,7 @@ def create(home: Path, *, ttl_s: float = TTL_S, now_ms: int | None = None) -> tu
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(f"{expires}\n")
+            f.write(f"{expires} {now}\n")
         os.replace(tmp, path)
     except OSError:  # e.g. a full disk: leave nothing half-written behind
         tmp.unlink(missing_ok=True)
@@ -76,9 +78,19 @@ def redeem(home: Path, token: str | None, *, now_ms: int | None = None) -> bool:
         return False
     now = clock.now_ms() if now_ms is None else now_ms
     try:
-        return now < int(text.strip())
+        expires, made = _times(text)
     except ValueError:  # damaged by hand: refuse
         return False
+    # Made "after now": the clock was set back since, and the link would live that much longer.
+    return now < expires and (made is None or made - CLOCK_SLACK_MS <= now)
+
+
+def _times(text: str) -> tuple[int, int | None]:
+    """When a link file says its link expires, and when it was made (None: a file of an earlier version)."""
+    parts = text.split()
+    if len(parts) not in (1, 2):
+        raise ValueError("not a link file")
+    return int(parts[0]), int(parts[1]) if len(parts) == 2 else None
 
 
 def _tidy(folder: Path, now: int, keep: int) -> None:
@@ -88,7 +100,7 @@ def _tidy(folder: Path, now: int, keep: int) -> None:
         if path.name.startswith("."):
             continue
         try:
-            expires = int(path.read_text(encoding="ascii").strip())
+            expires = _times(path.read_text(encoding="ascii"))[0]
         except (OSError, ValueError, UnicodeDecodeError):
             expires = 0
         if expires <= now:

@@ -55,6 +55,19 @@ def test_a_login_link_expires_and_is_then_gone(tmp_path: Path) -> None:
     assert not list((tmp_path / login_links.FOLDER).iterdir())
 
 
+def test_a_clock_set_back_does_not_lengthen_a_login_links_life(tmp_path: Path) -> None:
+    """Made at 14:00 for five minutes, then the clock is set back two hours: it would have worked
+    until 14:05 by the new clock, 2 h 05 min. Refused; one of an earlier version (no time made) as before."""
+    token, _ = login_links.create(tmp_path, now_ms=10**12)
+    assert not login_links.redeem(tmp_path, token, now_ms=10**12 - 7_200_000)
+    token, _ = login_links.create(tmp_path, now_ms=10**12)
+    assert login_links.redeem(tmp_path, token, now_ms=10**12 - 1000)  # clocks read in turn: taken
+    old, _ = login_links.create(tmp_path, now_ms=10**12)
+    [file] = list((tmp_path / login_links.FOLDER).iterdir())
+    file.write_text(f"{10**12 + 300_000}\n")
+    assert login_links.redeem(tmp_path, old, now_ms=10**12 - 7_200_000)
+
+
 @pytest.mark.parametrize("token", ["", None, "x" * 43 + "/", "../keystore", "A" * 43, "A" * 44, "é" * 43])
 def test_a_made_up_token_is_refused(tmp_path: Path, token: str | None) -> None:
     real, _ = login_links.create(tmp_path)
