@@ -172,7 +172,7 @@ def test_the_node_is_found_by_its_command_line_when_the_home_cannot_be_read(tmp_
     fake = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)  # solnet", *args], cwd=tmp_path,
                             env=env)
     try:
-        assert localnet.wait_until(lambda: b"run" in Path(f"/proc/{fake.pid}/cmdline").read_bytes(), 5)
+        assert localnet.wait_until(lambda: b"sleep(60)" in Path(f"/proc/{fake.pid}/cmdline").read_bytes(), 5)
         assert wipe_module._pid_by_command_line(home) == fake.pid
         assert wipe_module._pid_by_command_line(Home(tmp_path / "bristol")) is None
     finally:
