@@ -46,3 +46,37 @@ class ClockDoubt:
         with self._lock:
             recent = [ahead for when, ahead in self._seen.values() if 0 <= now - when <= DOUBT_WINDOW_MS]
         return min(recent) if len(recent) >= 2 else None
+
+
+class OwnEventsRefused:
+    """Whether peers do not take this node's own events: a complete round streamed a peer this
+    device's events from seq F to L, and its next round with that peer finds the peer lacking them
+    from a seq in F..L again. The round was complete, so the peer stored or refused each one: it
+    refused them, or holds them aside. Its likeliest cause for a device still a member is this
+    clock running ahead (a peer refuses events stamped more than 10 minutes after its own clock, and
+    says nothing back). Two peers or more, as for ClockDoubt: one may have its own clock behind.
+    Written and read on the event loop (rounds end there)."""
+
+    def __init__(self) -> None:
+        self._sent: dict[bytes, tuple[int, int]] = {}  # peer -> what the last complete round streamed it
+        self._refusing: dict[bytes, tuple[int, int]] = {}  # peer -> (when, from which seq), the newest
+
+    def round_done(self, peer: bytes, sent: tuple[int, int] | None, now: int) -> None:
+        """A complete round with `peer` streamed it this device's events `sent` (first, last seq),
+        or none (None: it held them all)."""
+        before = self._sent.pop(peer, None)
+        self._refusing.pop(peer, None)
+        if sent is None:
+            return
+        if before is not None and before[0] <= sent[0] <= before[1]:
+            self._refusing[peer] = (now, sent[0])
+        self._sent[peer] = sent
+        for table in (self._sent, self._refusing):
+            while len(table) > DOUBT_SOURCES:
+                del table[next(iter(table))]
+
+    def refused(self, now: int) -> tuple[int, int] | None:
+        """(how many peers, from which seq of this device) when two peers or more within the last
+        DOUBT_WINDOW_MS did not take what a complete round gave them; None otherwise."""
+        recent = [seq for when, seq in self._refusing.values() if 0 <= now - when <= DOUBT_WINDOW_MS]
+        return (len(recent), min(recent)) if len(recent) >= 2 else None

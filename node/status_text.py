@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.short_ids import short_id
-from node.words import clock_behind, local_time, plural
+from node.words import clock_behind, local_time, own_events_refused, plural
 
 
 def status_text(out: dict[str, Any]) -> str:
@@ -49,6 +49,8 @@ def status_text(out: dict[str, Any]) -> str:
     lines += [f"  WARNING: {w}" for w in own_key_warnings(out["group_id"], out["device_id"], out["revoked"])]
     if node.get("running") and node.get("clock_behind_ms"):
         lines.append(f"  WARNING: {clock_behind(node['clock_behind_ms'])}.")
+    if node.get("running") and isinstance(refused := node.get("own_events_refused"), dict):
+        lines.append(f"  WARNING: {own_events_refused(refused['peers'], refused['from_seq'])}.")
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}")  # what to do is in it
     elif node.get("running") and node.get("storage_problem"):

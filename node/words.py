@@ -26,6 +26,14 @@ def clock_behind(ms: int) -> str:
             "its expiry is put off by as much, so an alert still lasts as long as asked)")
 
 
+def own_events_refused(peers: int, from_seq: int) -> str:
+    """The warning of peers that do not take this device's events (node/clock.py OwnEventsRefused)."""
+    return (f"{peers} peers did not take this device's events from seq {from_seq} that a complete round gave them. "
+            "A peer refuses events stamped more than 10 minutes after its own clock, so this machine's clock may "
+            "be ahead: check it (`timedatectl`). Until then what this node publishes, alerts included, reaches "
+            "no one (on a peer's node, its log says why it refused them)")
+
+
 def local_time(ms: int | None) -> str:
     """A time in this machine's time zone, with the zone: '2026-12-01 18:00 CET'."""
     if ms is None:

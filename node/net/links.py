@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterable
 import aiohttp
 from aiohttp import web
 
+from node.clock import OwnEventsRefused
 from node.home import Home
 from node.log import now_ms
 from node.net.database import DbThread
@@ -38,6 +39,7 @@ from node.net.route import Route
 from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
+from node.words import own_events_refused
 from node.render import connection_problem
 from node.words import plural
 from sync.handshake import DUPLICATE_LINK, HandshakeError
@@ -74,7 +76,9 @@ class Links:
                                  lambda: [(link, peer.opened_ms) for link, peer in list(self._open.values())])
         self._health = health
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
-        self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of)
+        self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
+                               lambda: bytes(identity().device.public))
+        self.own_refused = OwnEventsRefused()  # peers that do not take this device's events (a clock ahead?)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
         self.quiet_since: int | None = None  # when the last open link ended (None: links are open, or none ever was)
@@ -241,6 +245,10 @@ class Links:
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True)))
+        now, refused_before = now_ms(), self.own_refused.refused(now_ms())
+        self.own_refused.round_done(link.peer_device, result.own_sent, now)
+        if refused_before is None and (refused := self.own_refused.refused(now)) is not None:
+            log.warning("%s", own_events_refused(*refused))
         book = self._directory.book
         if link.address and book.get(link.address) is not None:
             book.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)

@@ -357,7 +357,12 @@ class Node:
                 "cut_off_since": self.cut_off_since(),
                 # a damaged database cannot save the status: what the node met, from this process
                 "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None,
-                "clock_behind_ms": self.clock_behind_ms()}
+                "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused()}
+
+    def own_events_refused(self) -> dict[str, int] | None:
+        """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from which seq."""
+        refused = self.links.own_refused.refused(now_ms())
+        return {"peers": refused[0], "from_seq": refused[1]} if refused else None
 
     def clock_behind_ms(self) -> int | None:
         """By how much this machine's clock looks behind its peers' (node/clock.py ClockDoubt)."""

@@ -74,6 +74,7 @@ class RoundResult:
     # Of the refused: events of a key found to have forked (the proof, and what it signed past its
     # fork point). Not the peer's doing: it passed on what it held.
     of_forked_keys: int = 0
+    own_sent: tuple[int, int] | None = None  # this device's events streamed to the peer (first, last seq)
 
     @property
     def received(self) -> int:
@@ -109,6 +110,7 @@ class LinkPorts:
     round_finished: Callable[[Link, RoundResult], None] = lambda link, result: None
     name_of: Callable[[Link], str] = lambda link: link.name
     said_of: Callable[[Link, object], str] = lambda link, problem: str(problem)
+    own_device: Callable[[], bytes] = lambda: b""  # whose events a round's RoundResult.own_sent follows
 
 
 class PeerLink:
@@ -117,6 +119,7 @@ class PeerLink:
         self.protocol = link.protocol
         self.storage, self.gossip, self.policy = ports.storage, ports.gossip, ports.policy
         self._round_finished = ports.round_finished
+        self._own_device = ports.own_device
         self.name = ports.name_of(link)
         self._said_of = ports.said_of
         self.round = RoundResult()
@@ -222,6 +225,9 @@ class PeerLink:
             if isinstance(command, Send):
                 await self.link.send(command.message)
             elif isinstance(command, Stream):
+                own = self._own_device()
+                self.round.own_sent = next(((r.first, r.last) for r in command.ranges
+                                            if isinstance(r, SendRange) and r.author == own), None)
                 self.round.lag = self.protocol.lag
                 self.behind, self.ahead = self.protocol.lag, self.protocol.peer_lag
                 self.stream_task = asyncio.create_task(self._stream(command.ranges),

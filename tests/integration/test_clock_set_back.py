@@ -18,7 +18,7 @@ from pathlib import Path
 import libfaketime
 import pytest
 
-from local_cluster import Cluster, holds, log_text, publish
+from local_cluster import Cluster, cli, holds, log_text, publish
 
 TWO_HOURS_S = 7200
 
@@ -58,3 +58,26 @@ def test_a_clock_set_back_neither_stops_the_dials_nor_holds_the_nodes_publishing
                  "Calais dialling Bristol again (before: not for two hours)")
     alert = publish(calais, "alert", region="calais", type="raid", text="Police at the hospital camp")
     cluster.wait(lambda: holds(bristol, alert), 20, "Calais's alert on Bristol")
+
+
+def test_a_clock_ahead_is_told_when_two_peers_do_not_take_what_it_publishes(cluster: Cluster, tmp_path: Path) -> None:
+    """A node whose clock runs an hour ahead stamps its events an hour ahead: every peer refuses
+    them (more than 10 minutes after its own clock) and says nothing back, so an alert published
+    there reaches no one. After complete rounds that gave two peers those events and found them
+    still lacking, the node says so, in its log and its status, and names the likely cause."""
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    calais.peers = [bristol.port, cardiff.port]
+    stamp = tmp_path / "calais-clock"
+    stamp.write_text("+1h\n")
+    env = faketime_env(stamp)
+    if abs(faked_clock_offset(env) - TWO_HOURS_S / 2) > 60:
+        pytest.fail("libfaketime did not move a process's clock (LD_PRELOAD refused?): this test cannot step one")
+    cluster.start(bristol)
+    cluster.start(cardiff)
+    cluster.start(calais, extra_env=env)
+    alert = publish(calais, "alert", region="calais", type="raid", text="Police at the hospital camp")
+    cluster.wait(lambda: "did not take this device's events" in log_text(calais), 30,
+                 "Calais saying that its peers do not take its events")
+    assert not holds(bristol, alert) and not holds(cardiff, alert)
+    said = cli(calais, "status").stdout
+    assert "WARNING: 2 peers did not take this device's events" in said and "clock may be ahead" in said, said

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from events.kinds import ALERT_DEFAULT_EXPIRY_MS, ALERT_MAX_EXPIRY_MS
-from node.clock import DOUBT_SOURCES, DOUBT_WINDOW_MS, ClockDoubt
+from node.clock import DOUBT_SOURCES, DOUBT_WINDOW_MS, ClockDoubt, OwnEventsRefused
 from node.words import clock_behind, span
 from node_fixtures import Net, action, wires
 
@@ -76,3 +76,25 @@ def test_an_expiry_counted_from_a_clock_behind_is_stretched_by_what_it_lacks(net
     assert longest.header.expires == NOW + 2 + ALERT_MAX_EXPIRY_MS
     action_ = log.append(net.founder.device, "action", action(1), now=NOW + 3, offline=True)
     assert action_.header.expires is None  # what does not expire is left alone
+
+
+def test_peers_that_do_not_take_what_a_complete_round_gave_them_say_so_from_two():
+    """A complete round streamed a peer this device's events 5..7, and the next round finds the peer
+    lacking them from 5 again: it refused them (or holds them aside). Two peers so: said."""
+    refused = OwnEventsRefused()
+    refused.round_done(group(1), (5, 7), NOW)
+    refused.round_done(group(1), (5, 8), NOW + 1000)  # a new event since, the old ones still lacking
+    assert refused.refused(NOW + 1000) is None  # one peer: it may be its own clock
+    refused.round_done(group(2), (6, 7), NOW + 2000)
+    refused.round_done(group(2), (6, 8), NOW + 3000)
+    assert refused.refused(NOW + 3000) == (2, 5)
+    refused.round_done(group(2), None, NOW + 4000)  # it holds them all now (the clock was set)
+    assert refused.refused(NOW + 4000) is None
+    refused.round_done(group(3), (8, 8), NOW)
+    refused.round_done(group(3), (9, 9), NOW + 1)  # took 8, lacks only what is new: no refusal
+    assert refused.refused(NOW + 2) is None
+    for peer in (group(4), group(5)):
+        refused.round_done(peer, (1, 1), NOW + 2000)
+        refused.round_done(peer, (1, 1), NOW + 3000)
+    assert refused.refused(NOW + 3000) == (3, 1)  # group 1's, and these two
+    assert refused.refused(NOW + 3000 + DOUBT_WINDOW_MS + 1) is None  # old news
