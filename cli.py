@@ -376,6 +376,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     warn_if_clock_behind(done.get("clock_behind_ms"))  # what the running node's peers' events say
+    refused = done.get("own_events_refused")  # ... and what its peers do with its own
+    if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
+        from node.words import own_events_refused
+
+        print(f"warning: {own_events_refused(refused['peers'], refused['from_seq'])}.", file=sys.stderr)
     return 0
 
 
