@@ -232,6 +232,7 @@ class Dashboard:
         health["cut_off"] = health["cut_off_minutes"] is not None
         behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
+        health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}

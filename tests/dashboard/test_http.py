@@ -275,6 +275,24 @@ async def test_the_overview_says_when_this_machines_clock_looks_behind(sample, s
     assert "  WARNING: this machine's clock looks 1 h 5" in status_text(out), status_text(out)
 
 
+async def test_the_overview_says_when_peers_do_not_take_this_nodes_events(sample, start_node) -> None:
+    """Two peers that did not take what complete rounds gave them (a clock ahead: they refuse events
+    stamped after their clocks, and say nothing back): the overview says so, in English and French."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+    _, before, _ = await get(node.client, "/")
+    assert "did not take" not in visible_text(before)
+    for peer in (bytes([1]) * 32, bytes([2]) * 32):  # each: two complete rounds gave it seq 7, still lacking
+        running.links.own_refused.round_done(peer, (7, 7), now_ms() - 1)
+        running.links.own_refused.round_done(peer, (7, 8), now_ms())
+    _, after, _ = await get(node.client, "/")
+    assert "2 peers did not take this node's events from number 7" in visible_text(after)
+    assert "clock may be ahead" in visible_text(after)
+    _, french, _ = await get(node.client, "/?lang=fr")
+    assert "2 pairs n’ont pas pris les événements de ce nœud à partir du numéro 7" in visible_text(french)
+
+
 async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
     await node.log_in()
