@@ -18,6 +18,27 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+class _NewestBySource:
+    """Each source's newest (when, value), at most DOUBT_SOURCES sources (the oldest go first): a
+    bound against a flood of throw-away keys. What ClockDoubt and OwnEventsRefused both count."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, tuple[int, int]] = {}
+
+    def note(self, source: bytes, value: int, now: int) -> None:
+        self._seen.pop(source, None)  # newest last
+        self._seen[source] = (now, value)
+        if len(self._seen) > DOUBT_SOURCES:
+            del self._seen[next(iter(self._seen))]
+
+    def forget(self, source: bytes) -> None:
+        self._seen.pop(source, None)
+
+    def recent(self, now: int) -> list[int]:
+        """The values noted within the last DOUBT_WINDOW_MS, one per source."""
+        return [value for when, value in self._seen.values() if 0 <= now - when <= DOUBT_WINDOW_MS]
+
+
 class ClockDoubt:
     """Whether this machine's clock looks behind, from the events its peers sent that it refused
     as stamped too far after it (node/log.py `future_timestamp`).
@@ -31,20 +52,17 @@ class ClockDoubt:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[bytes, tuple[int, int]] = {}  # group -> (when, ahead by ms), the newest refusal
+        self._leads = _NewestBySource()  # group -> (when, ahead by ms), its newest refusal
 
     def note(self, group: bytes, ahead_ms: int, now: int) -> None:
         """An event of `group` came stamped `ahead_ms` after this clock (at `now`, by this clock)."""
         with self._lock:
-            self._seen.pop(group, None)  # newest last: the oldest goes first when full
-            self._seen[group] = (now, ahead_ms)
-            if len(self._seen) > DOUBT_SOURCES:
-                del self._seen[next(iter(self._seen))]
+            self._leads.note(group, ahead_ms, now)
 
     def behind_ms(self, now: int) -> int | None:
         """By how much this clock looks behind (None: nothing says so)."""
         with self._lock:
-            recent = [ahead for when, ahead in self._seen.values() if 0 <= now - when <= DOUBT_WINDOW_MS]
+            recent = self._leads.recent(now)
         return min(recent) if len(recent) >= 2 else None
 
 
@@ -59,24 +77,23 @@ class OwnEventsRefused:
 
     def __init__(self) -> None:
         self._sent: dict[bytes, tuple[int, int]] = {}  # peer -> what the last complete round streamed it
-        self._refusing: dict[bytes, tuple[int, int]] = {}  # peer -> (when, from which seq), the newest
+        self._refusing = _NewestBySource()  # peer -> (when, from which seq)
 
     def round_done(self, peer: bytes, sent: tuple[int, int] | None, now: int) -> None:
         """A complete round with `peer` streamed it this device's events `sent` (first, last seq),
         or none (None: it held them all)."""
         before = self._sent.pop(peer, None)
-        self._refusing.pop(peer, None)
+        self._refusing.forget(peer)
         if sent is None:
             return
         if before is not None and before[0] <= sent[0] <= before[1]:
-            self._refusing[peer] = (now, sent[0])
+            self._refusing.note(peer, sent[0], now)
         self._sent[peer] = sent
-        for table in (self._sent, self._refusing):
-            while len(table) > DOUBT_SOURCES:
-                del table[next(iter(table))]
+        if len(self._sent) > DOUBT_SOURCES:
+            del self._sent[next(iter(self._sent))]
 
     def refused(self, now: int) -> tuple[int, int] | None:
         """(how many peers, from which seq of this device) when two peers or more within the last
         DOUBT_WINDOW_MS did not take what a complete round gave them; None otherwise."""
-        recent = [seq for when, seq in self._refusing.values() if 0 <= now - when <= DOUBT_WINDOW_MS]
+        recent = self._refusing.recent(now)
         return (len(recent), min(recent)) if len(recent) >= 2 else None

@@ -46,8 +46,8 @@ def test_the_groups_remembered_are_bounded_the_oldest_going_first():
     doubt = ClockDoubt()
     for n in range(DOUBT_SOURCES + 10):
         doubt.note(group(n), HOUR + n, NOW + n)
-    assert len(doubt._seen) == DOUBT_SOURCES
-    assert group(0) not in doubt._seen and group(DOUBT_SOURCES + 9) in doubt._seen
+    assert len(doubt._leads._seen) == DOUBT_SOURCES
+    assert group(0) not in doubt._leads._seen and group(DOUBT_SOURCES + 9) in doubt._leads._seen
     assert doubt.behind_ms(NOW + 100) == HOUR + 10  # the least lead among those kept
 
 
