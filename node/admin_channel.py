@@ -92,6 +92,22 @@ def ask(home: Path, request: dict[str, Any], on_wait: Callable[[dict[str, Any]],
         sock.close()
 
 
+def admin_token(home: Path) -> str | None:
+    """The HTTP API's admin token as the node running on `home` tells it (it holds the unlocked key
+    the token is made from: node/home.py); None when no node listens there. ChannelError for an
+    answer that is not a token."""
+    answer = ask(home, {"op": "admin_token"})
+    if answer is None:
+        return None
+    token = (answer.get("ok") or {}).get("token")
+    if isinstance(token, str):
+        return token
+    error = answer.get("error")
+    raise ChannelError(error["message"] if isinstance(error, dict) and isinstance(error.get("message"), str)
+                       else "the node running on this home gave an answer this command does not understand; is it "
+                            "of another solnet version? Restart it.")
+
+
 def _answer(stream: Any, on_wait: Callable[[dict[str, Any]], None] | None) -> dict[str, Any] | None:
     while True:
         line = stream.readline(MAX_LINE_BYTES + 1)

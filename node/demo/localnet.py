@@ -41,12 +41,11 @@ class LocalNode:
         the keys kept in memory, else asked of the running node, as `solnet admin-token` does."""
         if self.keys is not None:
             return self.home.admin_token(self.keys)
-        from node.admin_channel import ask
+        from node.admin_channel import admin_token
 
-        answer = ask(self.home.path, {"op": "admin_token"}) or {}
-        token = (answer.get("ok") or {}).get("token")
-        if not isinstance(token, str):
-            raise RuntimeError(f"{self.name}: no running node told its admin token ({answer})")
+        token = admin_token(self.home.path)
+        if token is None:
+            raise RuntimeError(f"{self.name}: no node runs on {self.home.path} to tell its admin token")
         return token
 
 
