@@ -375,21 +375,20 @@ def cmd_publish(args: argparse.Namespace) -> int:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
-    warn_if_clock_behind(done.get("clock_behind_ms"))  # what the running node's peers' events say
-    refused = done.get("own_events_refused")  # ... and what its peers do with its own
-    if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
-        from node.words import own_events_refused
-
-        print(f"warning: {own_events_refused(refused['peers'], refused['from_seq'])}.", file=sys.stderr)
+    warn_of_clock(done)  # what the running node's peers say of this machine's clock
     return 0
 
 
-def warn_if_clock_behind(behind: object) -> None:
-    """Say on stderr that this machine's clock looks `behind` ms behind (node/clock.py), if it does."""
-    if isinstance(behind, int) and behind > 0:
-        from node.words import clock_behind
+def warn_of_clock(facts: dict[str, Any]) -> None:
+    """Say on stderr what a running node's facts say of this machine's clock (node/clock.py): that
+    it looks behind (`clock_behind_ms`), or that peers do not take its events (`own_events_refused`)."""
+    from node.words import clock_behind, own_events_refused
 
+    behind, refused = facts.get("clock_behind_ms"), facts.get("own_events_refused")
+    if isinstance(behind, int) and behind > 0:
         print(f"warning: {clock_behind(behind)}.", file=sys.stderr)
+    if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
+        print(f"warning: {own_events_refused(refused['peers'], refused['from_seq'])}.", file=sys.stderr)
 
 
 PRIVATE_TO_HELP = "a group that may read the private details: its name or id (repeatable)"
@@ -1127,7 +1126,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         human = f"Synced with {address} in {result.seconds:.1f} s: {render.sync_counts(result)}."
     emit(args, sync_summary(address, result), human)
-    warn_if_clock_behind(node.clock_behind_ms())  # what the refused events say: told once, at the end
+    warn_of_clock({"clock_behind_ms": node.clock_behind_ms()})  # what the refused events say: once, at the end
     # Events of a forked key are refused but are no fault of the peer's: the sync did its job.
     return EXIT_REFUSED if result.outcomes.get("rejected", 0) > result.of_forked_keys else 0
 

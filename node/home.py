@@ -309,7 +309,7 @@ class Home:
         except OSError as exc:  # a file given as the home, a name too long, no permission, a failing disk...
             if disk.is_failing(exc):
                 from node.store.errors import DiskFailing
-                raise DiskFailing(disk.failing_advice(self.path, exc.strerror) + ".") from None
+                raise DiskFailing.at(self.path, exc.strerror) from None
             raise HomeError(f"cannot use {self.path} as a node's home: {exc.strerror}") from None
 
     def keys(self, passphrase: str | None = None) -> NodeKeys:
@@ -322,7 +322,8 @@ class Home:
         prompting = passphrase is None and can_prompt()
         for attempt in range(1, PROMPT_TRIES + 1 if prompting else 2):
             try:
-                return read_keystore(self.keystore_path, passphrase if passphrase is not None else read_passphrase(home=self.path))
+                given = passphrase if passphrase is not None else read_passphrase(home=self.path)
+                return read_keystore(self.keystore_path, given)
             except WrongPassphrase:
                 if attempt == PROMPT_TRIES or not prompting:
                     raise

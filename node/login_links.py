@@ -11,8 +11,9 @@ a URL. The running node reads that folder only when a link is visited: `redeem` 
 given, reads the file of that name and deletes it. Deleting is the claim: of two visits racing with
 one link, only the one whose unlink succeeds logs in, so a link works once. A link past its expiry
 is refused (and its file deleted), and so is one the clock says was made later than now (the
-clock was set back since: it would have lived that much longer). Only hashes are on disk, so a copy of the home (a backup) holds
-no usable link, and the file lookup by name leaks nothing of the token through timing.
+clock was set back since: it would have lived that much longer). Only hashes are on disk, so a
+copy of the home (a backup) holds no usable link, and the file lookup by name leaks nothing of the
+token through timing.
 Blocking file I/O: inside a running node, call `redeem` off the event loop.
 """
 from __future__ import annotations

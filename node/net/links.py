@@ -39,9 +39,8 @@ from node.net.route import Route
 from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
-from node.words import own_events_refused
 from node.render import connection_problem
-from node.words import plural
+from node.words import own_events_refused, plural
 from sync.handshake import DUPLICATE_LINK, HandshakeError
 from sync.overlay import Dial, Drop
 from sync.peers import normalize_address
@@ -245,13 +244,14 @@ class Links:
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True)))
-        now, refused_before = now_ms(), self.own_refused.refused(now_ms())
+        now = now_ms()
+        refused_before = self.own_refused.refused(now)
         self.own_refused.round_done(link.peer_device, result.own_sent, now)
         if refused_before is None and (refused := self.own_refused.refused(now)) is not None:
             log.warning("%s", own_events_refused(*refused))
         book = self._directory.book
         if link.address and book.get(link.address) is not None:
-            book.synced(link.address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
+            book.synced(link.address, now, received=result.received, sent=result.sent, lag=result.lag)
         if not result.in_sync:
             log.info("%s: synced, received %d, sent %d in %.1f s", self._directory.name_of(link), result.received,
                      result.sent, result.seconds)

@@ -42,6 +42,11 @@ class DiskFailing(DatabaseDamaged):
 
     reason = "disk_failing"
 
+    @classmethod
+    def at(cls, folder: Path, why: str) -> DiskFailing:
+        """The disk holding the home `folder` fails (`why`: in the file system's words)."""
+        return cls(disk.failing_advice(folder, why) + ".")
+
 
 # What works with the keys still in the home (the network's events are all on other nodes): a
 # new invite brings the network's founding record and trust chains, which the home cannot check
@@ -73,4 +78,4 @@ def disk_failing(path: object) -> DiskFailing | None:
     (node/disk.py), else None: asked when SQLite failed in a way a failing disk may cause."""
     folder = Path(str(path)).parent
     why = disk.failure(folder)
-    return None if why is None else DiskFailing(disk.failing_advice(folder, why) + ".")
+    return None if why is None else DiskFailing.at(folder, why)
