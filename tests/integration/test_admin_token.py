@@ -58,3 +58,14 @@ def test_a_copy_of_the_home_does_not_open_the_running_nodes_api(cluster: Cluster
     assert localnet.stop(calais) == 0
     again = cli(calais, "admin-token").stdout.strip()  # with the passphrase, no node running: the same token
     assert again == token
+
+
+def test_a_damaged_salt_makes_a_new_token_and_nothing_else_is_lost(tmp_path: Path) -> None:
+    [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], "admin token tests only: not a secret")
+    first = calais.admin_token()
+    assert calais.admin_token() == first  # the same salt, the same token
+    calais.home.admin_salt_path.write_text("not hex at all\n")
+    second = calais.admin_token()
+    assert second != first and len(second) >= 43
+    assert bytes.fromhex(calais.home.admin_salt_path.read_text().strip())  # a whole new salt in its place
+    assert calais.home.config().group_name == "Calais" and calais.home.keystore_path.exists()
