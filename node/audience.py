@@ -31,6 +31,7 @@ from events.errors import InvalidEvent
 from events.projections import MemoryTables, Row, project
 from events.sealed import ENVELOPE_FIELD, SEALED_KIND, Inner, inner_event, inner_plaintext, parse_inner
 from node.log import EventLog
+from node import references
 from node.private import PrivateError, recipient_keys
 from node.render import short_id
 
@@ -42,21 +43,19 @@ class AudienceError(PrivateError):
     """The chosen groups cannot be resolved or reached; the message says why."""
 
 
-def group_names(log: EventLog) -> dict[bytes, str]:
-    return {row.key: row.data["name"] for row in log.store.rows("profile")}
-
-
 def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
-    """Group ids from what a person typed: a group's name as its profile says it (any case), its id in
-    full, or a unique prefix of at least 6 hex characters. AudienceError names the one at fault."""
-    names = group_names(log)
+    """Group ids from what a person typed: a group's name as its profile says it or as it is shown
+    (with its short id when another group's name looks like it; any case), its id in full, or a
+    unique prefix of at least 6 hex characters. AudienceError names the one at fault."""
+    names = references.group_names(log.store)
+    said = {row.key: row.data["name"] for row in log.store.rows("profile")}
     groups = [k for k, m in log.trust.members.items() if m.role == "group"]
     found: list[bytes] = []
     for text in texts:
         wanted = text.strip()
         if not wanted:
             continue
-        by_name = [g for g in groups if (names.get(g) or "").casefold() == wanted.casefold()]
+        by_name = [g for g in groups if wanted.casefold() in ((names.get(g) or "").casefold(), (said.get(g) or "").casefold())]
         cleaned = wanted.rstrip("…").rstrip(".").lower()
         by_id = ([g for g in groups if g.hex().startswith(cleaned)]
                  if len(cleaned) >= GROUP_PREFIX_MIN and re.fullmatch(r"[0-9a-f]+", cleaned) else [])
@@ -174,6 +173,11 @@ class WithOpened:
     def __init__(self, store: Any, tables: MemoryTables) -> None:
         self._store = store
         self._tables = tables
+
+    @property
+    def stored(self) -> Any:
+        """The store without the opened rows."""
+        return self._store
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         stored = self._store.rows(table, **where)

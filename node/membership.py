@@ -12,7 +12,7 @@ from events.format import Event
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
 from events.trust import consent_is_valid, device_consent
-from node import chain_gate
+from node import chain_gate, references
 from node.home import Config, Home
 from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
@@ -287,8 +287,7 @@ def inviter_name(log: EventLog, invite_token: Invite) -> str:
     group = invite_token.group
     if member is not None and member.admitters:
         group = member.admitters[-1]
-    names = {row.key: row.data["name"] for row in log.store.rows("profile")}
-    return names.get(group) or f"group {short_id(group)}"
+    return references.group_name(log.store, group)
 
 
 def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from events.projections import PROFILE
+from node import references
 from node.log import EventLog, now_ms
 from node.views import view
 
@@ -47,7 +48,7 @@ def opted_in_groups(log: EventLog) -> set[bytes]:
 def public_data(log: EventLog, now: int | None = None, region: str | None = None) -> PublicData:
     """What the public pages and feeds show (blocking reads: in a running node, through its `db`)."""
     now = now_ms() if now is None else now
-    names = {row.key: row.data["name"] for row in log.store.rows(PROFILE)}
+    names = references.group_names(log.store)  # a name like another group's with its short id
     alerts = [a for a in view(log, "alerts", region=region, now=now, limit=MAX_ITEMS) if a.get("public") == PUBLIC_YES]
     opted = opted_in_groups(log)
     actions = [a for a in view(log, "actions", region=region, now=now, limit=MAX_ITEMS)

@@ -3,13 +3,16 @@
 publishing's checks and for `solnet show`. Blocking reads; pure apart from the store."""
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
+from crypto.short_ids import short_id
 from events.canonical import unpack
 from events.effects import Target
 from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import parse_body
+from events.names import look_alikes
 from events.projections import FULFIL, NEED_UPDATE, OFFER_UPDATE, PROFILE, SUPPORT_STATUS, Row, offer_key, project
 from events.readmodels import needs_and_offers
 from events.trust import TrustGraph
@@ -17,19 +20,42 @@ from node.store import Store
 
 
 def group_names(store: Store) -> dict[bytes, str]:
-    """Each group's name, as its newest profile says."""
-    return {row.key: row.data["name"] for row in store.rows(PROFILE)}
+    """Each group's name as people are shown it: its newest profile's, followed by the group's
+    short id (48 bits: too many to find a key whose id begins alike by trying keys) when another
+    group's name looks like it (events/names.py). So an infiltrator's group called like a trusted
+    one is told apart wherever a name is shown, among the recipients of a sealed request too.
+    Worked out again only when the profiles may have changed."""
+    return dict(_shown_names(store))
+
+
+def _shown_names(store: Store) -> dict[bytes, str]:
+    version = store.profiles_version
+    kept = _SHOWN.get(store)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    names = {row.key: row.data["name"] for row in store.rows(PROFILE)}
+    for group in look_alikes(names):
+        names[group] = f"{names[group]} ({short_id(group)})"
+    _SHOWN[store] = (version, names)
+    return names
+
+
+def look_alike_groups(store: Store) -> dict[bytes, list[bytes]]:
+    """Each group whose name looks like other groups' names, and those groups."""
+    return look_alikes({row.key: row.data["name"] for row in store.rows(PROFILE)})
 
 
 def name_of_group(store: Store, group: bytes) -> str | None:
-    """One group's name, as its newest profile says (None: it has none here)."""
-    row = store.newest_row(PROFILE, group)
-    return row.data["name"] if row is not None else None
+    """One group's name as people are shown it (group_names; None: it has no profile here)."""
+    return _shown_names(store).get(group)
 
 
 def group_name(store: Store, group: bytes) -> str:
     """A group as people call it: its name, else 'group' and its short id."""
-    return name_of_group(store, group) or f"group {group.hex()[:12]}…"
+    return name_of_group(store, group) or f"group {short_id(group)}"
+
+
+_SHOWN: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], dict[bytes, str]]] = weakref.WeakKeyDictionary()
 
 
 def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:

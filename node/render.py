@@ -384,6 +384,9 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         state = f", REVOKED {revocation_text(item)}" if item["revoked_from"] else ""
         lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
                  f"{plural(item['devices'], 'device')}{state}  {short}"]
+        if item.get("looks_like"):
+            lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
+                         + " (ask the group you know which id is theirs)")
         for d in item.get("device_list", ()):
             if d["revoked_from"] is not None:
                 lines.append(f"    device {short_id(d['id'])} REVOKED {revocation_text(d)}")

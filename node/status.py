@@ -141,7 +141,9 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
 def name_peers(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Name each peer by its group (the profile's name, else the group's short id) and give the
     group id; unknown until it has connected once. Blocking: on the database thread."""
-    names = {row.key: row.data["name"] for row in log.store.rows("profile")}
+    from node import references  # the node's, not `solnet status`'s: kept out of the quick commands' imports
+
+    names = references.group_names(log.store)
     for peer in peers:
         member = log.trust.member(bytes.fromhex(peer["device"])) if peer.get("device") else None
         group = member.group if member is not None else None

@@ -82,7 +82,12 @@ def reader_of(log: EventLog, opened: MemoryTables | None = None) -> Held:
 
 
 def group_names(log: Held) -> dict[bytes, str]:
-    return references.group_names(log.store)
+    return references.group_names(_stored(log))
+
+
+def _stored(log: Held) -> Any:
+    """The store itself: profiles are never sealed, so the opened rows add no name."""
+    return log.store.stored if isinstance(log.store, WithOpened) else log.store
 
 
 def named(value: Any, names: dict[bytes, str]) -> Any:
@@ -187,7 +192,13 @@ def resources(log: Held, region: str | None, now: int, limit: int | None) -> lis
 
 
 def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """Every group; a name that looks like another group's is shown with the group's short id, and
+    `looks_like` lists those other groups (events/names.py)."""
     found = readmodels.groups(log.rows(PROFILE), log.trust.members.values(), log.trust.revocations)
+    names, alike = group_names(log), references.look_alike_groups(_stored(log))
+    for g in found:
+        g["name"] = names.get(g["id"], g["name"])
+        g["looks_like"] = alike.get(g["id"], [])
     return [g for g in found if region is None or g["region"] == region]
 
 

@@ -227,6 +227,9 @@ class Dashboard:
         health["own_keys"] = await self.node.db(pages.own_key_problems, self.node.log, bytes(keys.device.public),
                                                 bytes(keys.group.public) if keys.group else None) \
             if ctx["is_admin"] else []
+        health["own_name_like"] = await self.node.db(pages.own_name_look_alikes, self.node.log, bytes(keys.device.public),
+                                                     bytes(keys.group.public) if keys.group else None) \
+            if ctx["is_admin"] else []
         health["events_per_s"] = facts["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health, facts["links"])
         health["cut_off"] = health["cut_off_minutes"] is not None
@@ -307,7 +310,8 @@ class Dashboard:
         if (refusal := self.guard(request)) is not None:
             return refusal
         data = await self.node.db(pages.groups, self.node.log)
-        return self.respond(request, "groups.html", {**ctx, "groups": data, "title": ctx["t"]("groups.title")})
+        names = {g["id"]: g["name"] for g in data}  # as shown: a name like another's carries its short id
+        return self.respond(request, "groups.html", {**ctx, "groups": data, "names": names, "title": ctx["t"]("groups.title")})
 
     # --- publishing -----------------------------------------------------------------------------
     async def publish_index(self, request: web.Request) -> web.StreamResponse:

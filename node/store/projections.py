@@ -49,6 +49,26 @@ def _table_window(tbl: int, t_from: int | None, t_before: int | None) -> tuple[l
 
 class ProjectionTables(TrustTables):
     orphaned_profiles: set[bytes]  # see _drop_rows
+    _profile_writes = 0  # counts writes and drops of profile rows, and the ends of transactions that made any
+    _profiles_in_transaction = False
+
+    @property
+    def profiles_version(self) -> tuple[int, int]:
+        """Differs whenever the current profiles may have changed since it was last read: this
+        connection wrote or dropped one (and again when that transaction ended, committed or rolled
+        back), or another connection committed. For what is worked out from all the profiles
+        (node/references.py: the names people are shown)."""
+        return self._profile_writes, self._one("PRAGMA data_version")
+
+    def _profiles_touched(self) -> None:
+        self._profile_writes += 1
+        self._profiles_in_transaction = True
+
+    def _transaction_ended(self) -> None:
+        super()._transaction_ended()
+        if self._profiles_in_transaction:  # rolled back, a profile read meanwhile is no longer there
+            self._profiles_in_transaction = False
+            self._profile_writes += 1
 
     # --- writing ----------------------------------------------------------------------------------
     def apply_projection(self, changes: Iterable[Row | Drop], n: int | None = None) -> None:
@@ -92,6 +112,7 @@ class ProjectionTables(TrustTables):
             if (current[1], current[2]) >= change.version:
                 return
             self._x("DELETE FROM proj WHERE n=?", (current[0],))
+        self._profiles_touched()
         self._x("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)",
                 (*values, lww))
 
@@ -100,11 +121,15 @@ class ProjectionTables(TrustTables):
         selects. A group whose current profile goes is remembered in `orphaned_profiles`: its next
         newest profile must take its place (the caller restores it), as if the dropped one had never
         arrived."""
-        self.orphaned_profiles.update(self._key(r[0]) for r in self._x(
-            f"SELECT lww FROM proj WHERE tbl={_TBL[PROFILE]} AND n IN ({made_by})", args))
+        orphaned = [self._key(r[0]) for r in self._x(
+            f"SELECT lww FROM proj WHERE tbl={_TBL[PROFILE]} AND n IN ({made_by})", args)]
+        if orphaned:
+            self.orphaned_profiles.update(orphaned)
+            self._profiles_touched()
         self._x(f"DELETE FROM proj WHERE n IN ({made_by})", args)
 
     def clear_projections(self) -> None:
+        self._profiles_touched()
         self._x("DELETE FROM proj")
 
     # --- reading ----------------------------------------------------------------------------------

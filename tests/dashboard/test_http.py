@@ -7,12 +7,15 @@ tries every way around that."""
 from __future__ import annotations
 
 import asyncio
+import html as html_lib
 import re
 
 import aiohttp
 from aiohttp.test_utils import TestClient
 
 from page_text import PASSPHRASE, PRIVATE, csrf_of, visible_text
+from crypto.keys import SigningKey
+from crypto.short_ids import short_id
 from events.canonical import pack
 from events.format import sign_event
 from node import membership, publishing
@@ -335,3 +338,41 @@ async def test_wipe_asks_for_confirmation_then_destroys_the_keys(sample, start_n
 async def _until(predicate) -> None:
     while not predicate():
         await asyncio.sleep(0.05)
+
+
+async def test_a_group_named_like_this_one_is_told_apart_on_every_page_and_in_the_api(sample, start_node) -> None:
+    """A member lets in a group that calls itself like this node's ("CaIais", a capital I): the
+    groups page says so beside both, the admin's overview warns that a group may be passing as
+    theirs, the recipients offered for a support request carry each one's id, and the API names
+    both with their ids."""
+    calais = sample.nodes[0]
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    impostor = SigningKey.generate()
+    keys = calais.home.keys(PASSPHRASE)
+
+    def admit() -> None:
+        running.log.append(keys.group, "member.vouch", {"subject": bytes(impostor.public), "role": "group"}, offline=True)
+        running.log.append(impostor, "group.profile", {"name": "CaIais", "region": "calais"}, offline=True)
+    await running.db(admit)
+    real_id = bytes.fromhex(calais.home.config().group_id)
+    real, copy = f"Calais ({short_id(real_id)})", f"CaIais ({short_id(bytes(impostor.public))})"
+
+    _, html, _ = await get(node.client, "/groups")
+    text = visible_text(html)
+    assert text.count("A name like another's.") == 2 and real in text and copy in text, text
+    _, overview, _ = await get(node.client, "/")  # the admin hears that a group may be passing as theirs
+    warning = re.search(r'<p [^>]*id="name-like-ours">(.*?)</p>', overview, re.S)
+    assert warning and html_lib.unescape(re.sub(r"<[^>]+>", "", warning.group(1))).startswith(
+        f"Another group's name looks like this group's: {copy} (let in by {real}).")
+    _, form, _ = await get(node.client, "/publish/support.request")
+    assert real in visible_text(form) and copy in visible_text(form)
+
+    headers = {"Authorization": f"Bearer {running.home.admin_token(running.keys)}"}
+    async with node.client.get("/api/v1/groups", headers=headers) as r:
+        groups = {g["id"]: g for g in (await r.json())["items"]}
+    assert groups[real_id.hex()]["name"] == real and groups[real_id.hex()]["looks_like"] == [bytes(impostor.public).hex()]
+    async with node.client.get("/api/v1/events?kind=group.profile", headers=headers) as r:
+        named = {e["group"]: e["group_name"] for e in (await r.json())["events"]}
+    assert named[bytes(impostor.public).hex()] == copy and named[real_id.hex()] == real

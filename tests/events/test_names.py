@@ -1,0 +1,68 @@
+"""Which group names a reader could take for one another (events/names.py): pure."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from events.names import look_alikes, looks
+
+TRUSTED = "Calais Coordination"
+
+
+@pytest.mark.parametrize("copy", [
+    "Calais Coordination",
+    "calais coordination",           # case
+    "CALAIS COORDINATION",
+    "CaIais Coordination",           # a capital I for the l
+    "Ca1ais Coordination",           # a digit one
+    "Calais C0ordination",           # a zero for the O
+    "C\u0430lais Coordination",      # a Cyrillic a
+    "Calais Coordinati\u03bfn",      # a Greek omicron
+    "Cala\u200bis Coordination",     # a zero-width space
+    "Calais\u00a0Coordination",      # a no-break space
+    "Calaïs Coordination",           # an accent
+    "Calais-Coordination",           # punctuation for the space
+    "CalaisCoordination",
+    " Calais Coordination. ",
+    "Calais Coordination (3fa2c1d0a1b2…)",  # a copy of how the real one is shown when named alike
+])
+def test_a_copy_a_reader_could_take_for_the_name_looks_like_it(copy: str) -> None:
+    assert looks(copy) & looks(TRUSTED)
+    assert look_alikes({"real": TRUSTED, "copy": copy}) == {"real": ["copy"], "copy": ["real"]}
+
+
+@pytest.mark.parametrize("other", ["Calais Legal Support", "Calais", "Dunkirk Coordination", "Calais Coordination 2"])
+def test_names_that_read_differently_do_not_look_alike(other: str) -> None:
+    assert look_alikes({"real": TRUSTED, "other": other}) == {}
+
+
+def test_rn_and_m_look_alike_as_unicode_says() -> None:
+    assert look_alikes({1: "Calais Community", 2: "Calais Cornmunity"}) == {1: [2], 2: [1]}
+
+
+def test_a_name_of_no_letters_or_digits_looks_like_nothing() -> None:
+    assert looks("...") == frozenset() and looks("\u200b") == frozenset()
+    assert look_alikes({1: "...", 2: "-", 3: "Bristol"}) == {}
+
+
+def test_three_alike_each_list_the_other_two_in_the_mappings_order() -> None:
+    names = {"a": "Calais", "b": "Bristol", "c": "CALAIS", "d": "Ca1ais"}
+    assert look_alikes(names) == {"a": ["c", "d"], "c": ["a", "d"], "d": ["a", "c"]}
+
+
+names_strategy = st.dictionaries(st.integers(0, 30), st.sampled_from(
+    ["Calais", "CaIais", "Bristol", "Brist0l", "Cardiff", "cardiff", "Brighton", "...", "Dover", "D\u043ever"]),
+    max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(names_strategy, st.randoms(use_true_random=False))
+def test_which_names_look_alike_does_not_depend_on_their_order_and_is_mutual(names: dict, rnd: random.Random) -> None:
+    items = list(names.items())
+    rnd.shuffle(items)
+    one, other = look_alikes(names), look_alikes(dict(items))
+    assert {k: set(v) for k, v in one.items()} == {k: set(v) for k, v in other.items()}
+    assert all(key in one[o] for key, others in one.items() for o in others)
