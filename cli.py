@@ -375,16 +375,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
-    warn_of_clock(done)  # what the running node's peers say of this machine's clock
+    warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     return 0
 
 
-def warn_of_clock(facts: dict[str, Any]) -> None:
+def warn_of_node_facts(facts: dict[str, Any]) -> None:
     """Say on stderr what a running node's facts say of this machine's clock (node/clock.py): that
-    it looks behind (`clock_behind_ms`), or that peers do not take its events (`own_events_refused`)."""
-    from node.words import clock_behind, own_events_refused
+    it looks behind (`clock_behind_ms`), or that peers do not take its events (`own_events_refused`);
+    and that another node signs with this device's key (`key_elsewhere`, node/key_elsewhere.py)."""
+    from node.words import clock_behind, key_elsewhere, own_events_refused
 
-    behind, refused = facts.get("clock_behind_ms"), facts.get("own_events_refused")
+    behind, refused, elsewhere = facts.get("clock_behind_ms"), facts.get("own_events_refused"), facts.get("key_elsewhere")
+    if isinstance(elsewhere, dict) and isinstance(elsewhere.get("seq"), int) and isinstance(elsewhere.get("at"), int):
+        print(f"warning: {key_elsewhere(elsewhere['seq'], elsewhere['at'])}.", file=sys.stderr)
     if isinstance(behind, int) and behind > 0:
         print(f"warning: {clock_behind(behind)}.", file=sys.stderr)
     if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
@@ -1126,7 +1129,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         human = f"Synced with {address} in {result.seconds:.1f} s: {render.sync_counts(result)}."
     emit(args, sync_summary(address, result), human)
-    warn_of_clock({"clock_behind_ms": node.clock_behind_ms()})  # what the refused events say: once, at the end
+    warn_of_node_facts({"clock_behind_ms": node.clock_behind_ms()})  # what the refused events say: once, at the end
     # Events of a forked key are refused but are no fault of the peer's: the sync did its job.
     return EXIT_REFUSED if result.outcomes.get("rejected", 0) > result.of_forked_keys else 0
 

@@ -34,6 +34,16 @@ def own_events_refused(peers: int, from_seq: int) -> str:
             "no one (on a peer's node, its log says why it refused them)")
 
 
+def key_elsewhere(seq: int, at_ms: int) -> str:
+    """The warning of another node signing with this device's key (node/key_elsewhere.py)."""
+    return (f"another node signs with this device's key: a peer brought this device's event seq {seq}, made "
+            f"{local_time(at_ms)}, that this node did not make. If a copy of this home runs elsewhere (a cloned "
+            "SD card, a restored backup), stop it now: two nodes signing at once, or one while it cannot reach "
+            "the other, make two events with one seq, and every node then refuses this device for good. If no "
+            "copy runs, the key is in other hands: revoke this device with your group key (`solnet revoke "
+            "DEVICE_ID` on the node that holds it) and make a new one (`solnet init --device-of GROUP_ID`)")
+
+
 def local_time(ms: int | None) -> str:
     """A time in this machine's time zone, with the zone: '2026-12-01 18:00 CET'."""
     if ms is None:

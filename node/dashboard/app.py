@@ -236,6 +236,7 @@ class Dashboard:
         behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
         health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
+        health["key_elsewhere"] = facts.get("key_elsewhere") if ctx["is_admin"] else None  # {"seq", "at"}: a copy runs?
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}

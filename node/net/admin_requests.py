@@ -74,11 +74,12 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
                           "exit_code": EXIT_USAGE}}
     except Exception as exc:  # noqa: BLE001 (every error is answered; a bug is logged too)
         return {"error": error_of(exc)}
-    # What its peers say of this machine's clock: an event stamped too early, or one its peers refuse
-    # as stamped ahead (it reaches no one), is worth a word where it was typed.
+    # What its peers say of this machine's clock (an event stamped too early, or one its peers refuse
+    # as stamped ahead: it reaches no one) and of its key (another node signing with it: the next
+    # publish there may freeze it) is worth a word where it was typed.
     facts = node.live_facts()
-    clock = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused") if facts.get(k)}
-    return {"ok": {"id": event.id.hex(), "seq": event.seq, "kind": event.kind, **extra, **clock}}
+    said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere") if facts.get(k)}
+    return {"ok": {"id": event.id.hex(), "seq": event.seq, "kind": event.kind, **extra, **said}}
 
 
 def error_of(exc: Exception) -> dict[str, Any]:

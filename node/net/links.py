@@ -30,6 +30,7 @@ from aiohttp import web
 
 from node.clock import OwnEventsRefused
 from node.home import Home
+from node.key_elsewhere import KeyElsewhere
 from node.log import now_ms
 from node.net.database import DbThread
 from node.net.peer_directory import PeerDirectory
@@ -40,7 +41,7 @@ from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
-from node.words import own_events_refused, plural
+from node.words import key_elsewhere, own_events_refused, plural
 from sync.handshake import DUPLICATE_LINK, HandshakeError
 from sync.overlay import Dial, Drop
 from sync.peers import normalize_address
@@ -76,8 +77,10 @@ class Links:
         self._health = health
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
-                               lambda: bytes(identity().device.public))
+                               lambda: bytes(identity().device.public), self._accepted)
         self.own_refused = OwnEventsRefused()  # peers that do not take this device's events (a clock ahead?)
+        self.key_elsewhere: KeyElsewhere | None = None  # made with the first link: this device's key signing elsewhere
+        self._started_ms = now_ms()  # what peers bring of this device stamped earlier is what a restored home catches up on
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
         self.quiet_since: int | None = None  # when the last open link ended (None: links are open, or none ever was)
@@ -241,6 +244,15 @@ class Links:
                 await link.close("timeout", "round did not finish")
                 return
             await asyncio.sleep(self.sync_interval_s * self._rng.uniform(0.7, 1.3))
+
+    def _accepted(self, wires: list[bytes]) -> None:
+        """Peers brought events this node did not have: one of its own device's, signed since it
+        started, says another node runs with its key (node/key_elsewhere.py). Said once in the log."""
+        if self.key_elsewhere is None:
+            self.key_elsewhere = KeyElsewhere(bytes(self._identity().device.public), self._started_ms)
+        first = self.key_elsewhere.stored(wires)
+        if first is not None:
+            log.warning("%s", key_elsewhere(*first))
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True)))

@@ -357,7 +357,14 @@ class Node:
                 "cut_off_since": self.cut_off_since(),
                 # a damaged database cannot save the status: what the node met, from this process
                 "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None,
-                "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused()}
+                "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
+                "key_elsewhere": self.key_elsewhere()}
+
+    def key_elsewhere(self) -> dict[str, int] | None:
+        """This device's newest event that a peer brought, signed by another node since this one
+        started (node/key_elsewhere.py): its seq and when it was made."""
+        seen = self.links.key_elsewhere.newest if self.links.key_elsewhere is not None else None
+        return {"seq": seen[0], "at": seen[1]} if seen else None
 
     def own_events_refused(self) -> dict[str, int] | None:
         """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from which seq."""

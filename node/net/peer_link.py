@@ -111,6 +111,7 @@ class LinkPorts:
     name_of: Callable[[Link], str] = lambda link: link.name
     said_of: Callable[[Link, object], str] = lambda link, problem: str(problem)
     own_device: Callable[[], bytes] = lambda: b""  # whose events a round's RoundResult.own_sent follows
+    accepted: Callable[[list[bytes]], None] = lambda wires: None  # events the peer brought that were stored
 
 
 class PeerLink:
@@ -120,6 +121,7 @@ class PeerLink:
         self.storage, self.gossip, self.policy = ports.storage, ports.gossip, ports.policy
         self._round_finished = ports.round_finished
         self._own_device = ports.own_device
+        self._accepted = ports.accepted
         self.name = ports.name_of(link)
         self._said_of = ports.said_of
         self.round = RoundResult()
@@ -363,6 +365,8 @@ class PeerLink:
                 await self.link.close("banned", "too many invalid events")
                 return False
         accepted = [(o, w) for o, w in zip(outcomes, batch.wires) if o.status == ACCEPTED]
+        if accepted:
+            self._accepted([w for _, w in accepted])
         repair = not batch.pushed and self.protocol.arrived <= REPAIR_ANNOUNCE_MAX
         await self.gossip.forward(accepted, source=self.link, pushed=batch.pushed, repair=repair)
         if not batch.pushed and not self.protocol.closed:

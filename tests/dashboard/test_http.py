@@ -20,6 +20,7 @@ from events.canonical import pack
 from events.format import sign_event
 from node import membership, publishing
 from node.clock import now_ms
+from node.key_elsewhere import KeyElsewhere
 from node.status_text import status_text
 from node.dashboard import AccessOptions, i18n
 
@@ -294,6 +295,31 @@ async def test_the_overview_says_when_peers_do_not_take_this_nodes_events(sample
     assert "clock may be ahead" in visible_text(after)
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "2 pairs n’ont pas pris les événements de ce nœud à partir du numéro 7" in visible_text(french)
+
+
+async def test_the_overview_tells_the_admin_that_another_node_signs_with_this_devices_key(sample, start_node) -> None:
+    """A peer brought this device's event that this node did not make (a copy of the home running
+    elsewhere): the admin's overview says so and what to do, in English and French; a visitor
+    logged out sees nothing of it."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+    _, before, _ = await get(node.client, "/")
+    assert "signs with this device's key" not in visible_text(before)
+    device = bytes(running.keys.device.public)
+    running.links.key_elsewhere = KeyElsewhere(device, now_ms() - 3_600_000)
+    made = sign_event(running.keys.device, network=running.log.network_id, seq=40, prev=bytes(32),
+                      timestamp=now_ms(), kind="action", body=pack({"title": "x"}))
+    running.links.key_elsewhere.stored([made.encode()])
+    _, after, _ = await get(node.client, "/")
+    text = visible_text(after)
+    assert "Another node signs with this device's key: a peer brought this device's event number 40" in text, text
+    assert "stop it now" in text
+    _, french, _ = await get(node.client, "/?lang=fr")
+    assert "Un autre nœud signe avec la clé de cet appareil" in visible_text(french)
+    await node.client.post("/logout", data={"csrf": csrf_of(after)})
+    _, visitor, _ = await get(node.client, "/")
+    assert "signs with this device's key" not in visible_text(visitor)
 
 
 async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -> None:

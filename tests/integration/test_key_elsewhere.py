@@ -1,0 +1,64 @@
+"""Two nodes running with one device key (a member clones the Pi's SD card, or restores a backup on a
+laptop, and runs both): each takes the other's events from their peer like anyone's until both sign
+at once and fork the key, which every node then refuses for good. Each node says, as soon as its
+peer brings an event of its own device that it did not make, that another node signs with its key:
+in its log, `solnet status`, and the answer to its next publish.
+
+Real `solnet run` processes. The copies' clocks start two minutes back (libfaketime, their wall
+clocks only) and are then set right, so what they publish is stamped past the first minute of their
+start, which is not counted (node/key_elsewhere.py START_GRACE_MS) without the test waiting for it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from local_cluster import Cluster, cli, holds, log_text, publish, query
+from node.demo import localnet
+from node.home import Home
+from test_clock_set_back import faked_clock_offset, faketime_env
+
+WARNING = "another node signs with this device's key"
+
+
+def test_two_copies_of_a_home_running_at_once_each_say_that_another_node_signs_with_its_key(
+        cluster: Cluster, tmp_path: Path) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    calais.peers = [bristol.port]
+    shutil.copytree(calais.home.path, tmp_path / "calais-copy")  # the cloned SD card, before either ran
+    [port] = localnet.free_ports(1)
+    copy = dataclasses.replace(calais, name="Calais copy", home=Home(tmp_path / "calais-copy"), port=port,
+                               peers=[bristol.port], proc=None, log_path=None)
+    cluster.adopt([copy])
+
+    clocks = {node.name: tmp_path / f"{node.name}-clock" for node in (calais, copy)}
+    for stamp in clocks.values():
+        stamp.write_text("-2m\n")
+    if abs(faked_clock_offset(faketime_env(clocks[calais.name])) + 120) > 30:
+        pytest.fail("libfaketime did not move a process's clock (LD_PRELOAD refused?): this test cannot set one")
+    cluster.start(bristol)
+    for node in (calais, copy):
+        cluster.start(node, extra_env=faketime_env(clocks[node.name]))
+    for node in (calais, copy):
+        cluster.wait(lambda n=node: "connected (outbound)" in log_text(n), 30, f"{node.name} linked with Bristol")
+    for stamp in clocks.values():
+        stamp.write_text("+0\n")  # set right: both have run for two minutes by their clocks
+
+    first = publish(calais, "alert", region="calais", type="raid", text="Police at the hospital camp")
+    cluster.wait(lambda: holds(copy, first), 30, "Calais's alert on the copy, through Bristol")
+    cluster.wait(lambda: WARNING in log_text(copy), 10, "the copy saying that another node signs with its key")
+    assert WARNING not in log_text(calais), "Calais has seen nothing of the copy's yet"
+    said = cli(copy, "status").stdout
+    assert f"WARNING: {WARNING}" in said and "stop it now" in said, said
+
+    answer = cli(copy, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Second patrol",
+                 "--json")
+    assert WARNING in answer.stderr, answer.stderr  # where the next publish was typed
+    second = bytes.fromhex(json.loads(answer.stdout)["id"])
+    cluster.wait(lambda: holds(calais, second), 30, "the copy's alert on Calais")
+    cluster.wait(lambda: WARNING in log_text(calais), 10, "Calais saying that another node signs with its key")
+    assert query(bristol, "SELECT count(*) FROM forks")[0][0] == 0, "no fork: the two signed one after the other"
