@@ -329,7 +329,10 @@ class Home:
                     raise
                 print("Wrong passphrase, try again.", file=sys.stderr)
             except KeystoreError as exc:
-                raise HomeError(str(exc)) from None
+                raise HomeError(f"{exc}. It holds this node's keys, sealed by the passphrase: restore it from a backup of "
+                                "this home. Without one this device cannot sign again: make a new device of your group "
+                                "(`solnet init --device-of GROUP_ID` in a new home; `solnet id` prints the group id) "
+                                "and revoke this one with your group key") from None
         raise AssertionError("unreachable")
 
     @property

@@ -215,6 +215,20 @@ def test_a_keystore_with_a_flipped_bit_reads_as_a_wrong_passphrase_and_says_it_m
     assert "the keystore file may be damaged: restore it from a backup of the home" in result.stderr, result.stderr
 
 
+def test_a_keystore_with_a_damaged_header_says_it_is_damaged_and_how_to_mend_it(network, cli):
+    """The clear header of the keystore (its format and key-derivation settings) damaged: said, with
+    what the file holds and what to do, not only that it is damaged."""
+    store = network.a / "keystore"
+    data = bytearray(store.read_bytes())
+    data[0] ^= 0x01
+    store.write_bytes(bytes(data))
+    result = cli.run(network.a, "publish", "need", "--category", "tents", "--quantity", "1", "--region", "calais",
+                     ok=False)
+    assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
+    assert f"the keystore at {store} is damaged" in result.stderr, result.stderr
+    assert "restore it from a backup of this home" in result.stderr and "solnet init --device-of" in result.stderr
+
+
 def test_a_damaged_config_says_what_it_holds_and_how_to_mend_it(network, cli):
     (network.a / "config.json").write_text('{"group_id": "2b3e')  # cut short
     for args in (("status",), ("ls",)):
