@@ -8,14 +8,16 @@ twice and none is skipped while the node runs. Alerts stored before the feed sta
 What it hands on are an alert's public fields only (`alert_json`), never anything sealed; an
 update or the all clear of an alert comes the same way, with the alert's fields, once the alert is
 held and if it is from the alert's own group (an update that arrived before its alert is handed on
-right after the alert). Each subscriber has a bounded queue: one that does not keep up loses the oldest alerts
-(they stay on the dashboard and in the API), never the node's memory.
+right after the alert). Each subscriber has a bounded queue: one that does not keep up loses alerts
+(they stay on the dashboard and in the API), never the node's memory: the oldest of the group with
+the most waiting, so that a flood from one member does not push out another group's alert.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import weakref
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,10 +138,23 @@ def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[b
     return out
 
 
+class FairQueue(asyncio.Queue):
+    """A subscription's alerts waiting for its reader. When it is full, what goes to make room is
+    the oldest alert of the group with the most waiting, not the oldest of all: a member flooding
+    alerts (an infiltrator, a broken script) pushes out its own, never another group's alert that
+    came in between, so that one still reaches the Signal group or the SMS gateway."""
+
+    def drop_one(self) -> None:
+        waiting: deque[dict[str, Any]] = self._queue  # type: ignore[attr-defined]  (asyncio.Queue's own store)
+        counts = Counter(a.get("group") for a in waiting)
+        most = max(counts.values())
+        waiting.remove(next(a for a in waiting if counts[a.get("group")] == most))
+
+
 @dataclass
 class Subscription:
     regions: frozenset[str]  # empty: every region
-    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE))
+    queue: FairQueue = field(default_factory=lambda: FairQueue(QUEUE))
     dropped: int = 0
 
     def wants(self, alert: dict[str, Any]) -> bool:
@@ -147,7 +162,7 @@ class Subscription:
 
     def offer(self, alert: dict[str, Any]) -> None:
         if self.queue.full():
-            self.queue.get_nowait()  # the oldest goes: a stuck reader never holds the node's memory
+            self.queue.drop_one()  # a stuck reader never holds the node's memory
             self.dropped += 1
         self.queue.put_nowait(alert)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crypto.keys import SigningKey
-from node.alert_feed import new_alerts
+from node.alert_feed import QUEUE, Subscription, new_alerts
 from node.log import now_ms
 from node_fixtures import Author, Net, device_vouch
 
@@ -75,3 +75,29 @@ def test_rows_after_the_last_alert_are_read_past_so_the_feed_goes_idle(net: Net,
     more = net.device.sign("need", {"category": "food", "quantity": 5, "region": "calais"})
     log.ingest([more.encode()])  # only rows that are no alerts since
     assert new_alerts(log, read_to, now_ms()) == (log.store.last_n(), [])
+
+
+def test_a_full_subscription_drops_the_crowding_groups_alerts_not_another_groups() -> None:
+    """A reader that does not keep up (an SMS gateway down) while one member floods alerts: what
+    goes to make room is the flooding group's oldest, so another group's alert that came in between
+    still reaches it."""
+    sub = Subscription(frozenset())
+    flood = [{"id": f"{i:064x}", "group": "aa" * 32, "region": "calais"} for i in range(QUEUE + 250)]
+    genuine = {"id": "ff" * 32, "group": "bb" * 32, "region": "calais"}
+    for alert in flood[:10]:
+        sub.offer(alert)
+    sub.offer(genuine)
+    for alert in flood[10:]:
+        sub.offer(alert)
+    waiting = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+    assert len(waiting) == QUEUE and sub.dropped == len(flood) + 1 - QUEUE
+    assert waiting[0] == genuine, "the other group's alert stays, and first"
+    assert waiting[1:] == flood[-(QUEUE - 1):], "the flood keeps its newest, in order"
+
+
+def test_a_full_subscription_of_one_group_drops_its_oldest() -> None:
+    sub = Subscription(frozenset())
+    alerts = [{"id": f"{i:064x}", "group": "aa" * 32, "region": "calais"} for i in range(QUEUE + 5)]
+    for alert in alerts:
+        sub.offer(alert)
+    assert [sub.queue.get_nowait() for _ in range(QUEUE)] == alerts[5:] and sub.dropped == 5
