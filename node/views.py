@@ -175,6 +175,30 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
     return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
 
 
+def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
+                          per_group: int) -> tuple[list[dict[str, Any]], set[bytes]]:
+    """The live alerts as a reader of the whole network must see them: at most `per_group` of each
+    group, newest first, and the groups that have more. The `limit` newest come first; when they are
+    that many, each group's newest are read too, so that a member flooding alerts (an infiltrator,
+    a broken script) cannot push another group's raid alert out of sight."""
+    live = log.rows(ALERT, region=region, t_from=now + 1, order="newest", limit=limit)
+    if len(live) >= limit:
+        known = {r.key for r in live}
+        live += [r for r in log.store.newest_of_each_group(ALERT, t_from=now + 1, per_group=per_group + 1,
+                                                           region=region) if r.key not in known]
+    found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
+    shown: list[dict[str, Any]] = []
+    counts: dict[bytes, int] = {}
+    more: set[bytes] = set()
+    for alert in found:
+        counts[alert["group"]] = counts.get(alert["group"], 0) + 1
+        if counts[alert["group"]] <= per_group:
+            shown.append(alert)
+        else:
+            more.add(alert["group"])
+    return shown, more
+
+
 def alert_history(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     held = log.rows(ALERT, region=region, t_from=now + 1, **_newest(limit))
     since = now - readmodels.ALERT_HISTORY_DAYS * DAY_MS

@@ -16,10 +16,11 @@ from node import references, render
 from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import name_peers
-from node.views import REGION_TABLES, reader_of, view
+from node.views import REGION_TABLES, alerts_of_every_group, named, reader_of, view
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
+ALERTS_PER_GROUP = 10  # live alerts of one group in the banner: a flood of one member's hides no other group's
 PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update", "need",
                "need.update", "offer", "offer.update", "need.fulfil", "support.request", "support.claim",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
@@ -61,7 +62,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     for s in support:
         s["may_take"] = own is not None and own != s["group"] and own not in s["claimed_by"]  # others take it
         s["may_close"] = own is not None and (own == s["group"] or own in s["claimed_by"])
-    alerts = view(log, "alerts", **bounded)
+    alerts, crowded = alerts_of_every_group(bounded["reader"], region, now, CANDIDATES, ALERTS_PER_GROUP)
+    named(alerts, group_names(log))
     for a in alerts:
         a["mine"] = a["group"] == own
     history = [a for a in view(log, "alert-history", **bounded) if a["status"] != "live"]
@@ -74,6 +76,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         a["mine"] = a["group"] == own
     return {
         "alerts": alerts,
+        "alerts_crowded": sorted(crowded),  # groups with more live alerts than the banner shows of one group
         "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, reader=bounded["reader"]),
         "timeline": _bounded(timeline, len(timeline) >= CANDIDATES),
         "later": _bounded(later, len(upcoming) >= CANDIDATES),

@@ -61,6 +61,13 @@ def test_overview_escapes_every_text_from_events() -> None:
     assert '<script src="/static/app.js" defer></script>' in html  # the one script: a file, not inline
 
 
+def test_the_alerts_banner_names_the_groups_that_have_more_alerts_than_it_shows() -> None:
+    html = render_page("overview.html", {**overview(), "alerts_crowded": [ID]})
+    assert "More live alerts than shown here come from " + ESCAPED in html
+    assert "<script>window.pwned" not in html
+    assert "More live alerts" not in render_page("overview.html", {**overview(), "alerts_crowded": []})
+
+
 def test_event_page_escapes_fields_and_private_text() -> None:
     event = {"id": ID, "kind": "action", "author": ID, "seq": 1, "ts": 1_800_000_000_000, "expires": None,
              "body": "present", "group": ID, "group_name": HOSTILE, "status": None, "raw": {}, "sealed": None,

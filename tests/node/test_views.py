@@ -99,3 +99,36 @@ def test_an_event_row_shows_its_fields_with_iso_times_and_none_for_a_body_it_can
     assert event_fields(row[:4] + ("no.such.kind",) + row[5:8] + (body,) + row[9:]) is None
     assert public_fields("support.request", {"sealed": b"\x00" * 8, "people": "2", "ids": [b"\x0a"]}) == {
         "has_private": True, "people": "2", "ids": ["0a"]}
+
+
+def test_a_member_flooding_alerts_hides_no_other_groups_alert_on_the_overview(net: Net, tmp_path: Path) -> None:
+    """One member posts 150 alerts after another group's raid alert (an infiltrator, a broken
+    script): the overview's banner still shows that alert, at most 10 of the flood, and says that
+    the flooding group has more."""
+    from crypto.keys import SigningKey
+    from node.dashboard import pages
+    from node_fixtures import Author, device_vouch
+
+    bristol = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(bristol.key.public), "role": "group"})
+    bristol.sign("group.profile", {"name": "Bristol", "region": "bristol"})
+    flooder = net.device_of(bristol)
+    now = now_ms()
+    genuine = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "Police at the camp"},
+                              ts=now - 60_000, expires=now + 3_600_000)
+    flood = [flooder.sign("alert", {"region": "calais", "type": "raid", "text": f"Fake {i}"}, ts=now - 50_000 + i,
+                          expires=now + 3_600_000) for i in range(150)]
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + bristol.made + [genuine]))
+    log.ingest(wires(flood))
+
+    page = pages.overview(log, None, now)
+    shown = [a["id"] for a in page["alerts"]]
+    assert genuine.id in shown
+    assert len(shown) == 1 + pages.ALERTS_PER_GROUP
+    assert shown[:-1] == [e.id for e in reversed(flood)][:pages.ALERTS_PER_GROUP], "the flood's newest, newest first"
+    assert page["alerts_crowded"] == [bytes(bristol.key.public)]
+    assert len(view(log, "alerts", now=now, limit=100)) == 100, "the API's list stays the newest, as it says"
+
+    quiet = pages.overview(log, "bristol", now)  # a region without them: nothing crowded
+    assert quiet["alerts"] == [] and quiet["alerts_crowded"] == []
