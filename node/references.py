@@ -45,6 +45,18 @@ def look_alike_groups(store: Store) -> dict[bytes, list[bytes]]:
     return look_alikes({row.key: row.data["name"] for row in store.rows(PROFILE)})
 
 
+def groups_named_like(store: Store, trust: TrustGraph, group: bytes) -> list[dict[str, str | None]]:
+    """The groups whose names look like `group`'s, each as shown (`name`) and with the group that
+    let it in (`admitted_by`): one may be passing as `group`, whose admin is who can tell, and the
+    group that let it in is whom to ask."""
+    out: list[dict[str, str | None]] = []
+    for other in look_alike_groups(store).get(group, []):
+        member = trust.member(other)
+        admitter = member.admitters[-1] if member is not None and member.admitters else None
+        out.append({"name": group_name(store, other), "admitted_by": group_name(store, admitter) if admitter else None})
+    return out
+
+
 def name_of_group(store: Store, group: bytes) -> str | None:
     """One group's name as people are shown it (group_names; None: it has no profile here)."""
     return _shown_names(store).get(group)

@@ -74,14 +74,18 @@ def revoked_list(log: EventLog) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["at"] or 0, r["id"]))
 
 
-def trust_summary(log: EventLog) -> dict[str, Any]:
-    """What the status shows of the network and its trust graph (kept by node/store/status_read.py)."""
+def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
+    """What the status shows of the network and its trust graph (kept by node/store/status_read.py),
+    and the groups whose names look like this node's group's (`group_id`)."""
+    from node import references  # the node's and a full status's: a kept summary needs none of it
+
     members = log.trust.members.values()
     return {"network_id": log.network_id.hex(), "network_name": log.genesis.name,
             "groups": sum(1 for m in members if m.role == "group" and m.revoked_from is None),
             "devices": sum(1 for m in members if m.role == "device" and m.revoked_from is None),
             "revoked_keys": sum(1 for m in members if m.revoked_from is not None),
-            "revoked": revoked_list(log)}
+            "revoked": revoked_list(log),
+            "named_like_us": references.groups_named_like(log.store, log.trust, bytes.fromhex(group_id))}
 
 
 def node_status(home: Home, log: EventLog | None, damaged: str | None = None) -> dict[str, Any]:
@@ -93,7 +97,7 @@ def node_status(home: Home, log: EventLog | None, damaged: str | None = None) ->
         return {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
                 "device_id": config.device_id, "network_id": None, "events": 0, "node": {"running": home.node_running()},
                 "database_lost_from": config.network_id, "database_damaged": damaged}
-    return _status(home, log.store, trust_summary(log))
+    return _status(home, log.store, trust_summary(log, home.config().group_id))
 
 
 def status_from_files(home: Home) -> dict[str, Any]:
@@ -115,7 +119,7 @@ def status_from_files(home: Home) -> dict[str, Any]:
     try:
         out = node_status(home, log)
         if before is not None:  # the graph was built from what `before.key` hashes, unless it changed since
-            status_read.save_summary(log.store, before.key, trust_summary(log))
+            status_read.save_summary(log.store, before.key, trust_summary(log, home.config().group_id))
     finally:
         log.store.close()
     return out
@@ -130,6 +134,7 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "forks": store.fork_count(), "frozen_authors": [a.hex() for a in store.fork_points()],
                            "groups": trust["groups"], "devices": trust["devices"],
                            "revoked_keys": trust["revoked_keys"], "revoked": trust["revoked"],
+                           "named_like_us": trust["named_like_us"],
                            "database_bytes": home.db_path.stat().st_size,
                            "frontier_digest": frontier_digest_of(store.heads()).hex()}
     out["node"] = runtime_info(store, home)

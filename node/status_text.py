@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.short_ids import short_id
-from node.words import clock_behind, key_elsewhere, local_time, own_events_refused, plural
+from node.words import clock_behind, key_elsewhere, local_time, named_like_us, own_events_refused, plural
 
 
 def status_text(out: dict[str, Any]) -> str:
@@ -49,6 +49,8 @@ def status_text(out: dict[str, Any]) -> str:
     lines += [f"  WARNING: {w}" for w in own_key_warnings(out["group_id"], out["device_id"], out["revoked"])]
     if node.get("running") and node.get("clock_behind_ms"):
         lines.append(f"  WARNING: {clock_behind(node['clock_behind_ms'])}.")
+    if out.get("named_like_us"):
+        lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
     if node.get("running") and isinstance(elsewhere := node.get("key_elsewhere"), dict):
         lines.append(f"  WARNING: {key_elsewhere(elsewhere['seq'], elsewhere['at'])}.")
     if node.get("running") and isinstance(refused := node.get("own_events_refused"), dict):

@@ -44,6 +44,14 @@ def key_elsewhere(seq: int, at_ms: int) -> str:
             "DEVICE_ID` on the node that holds it) and make a new one (`solnet init --device-of GROUP_ID`)")
 
 
+def named_like_us(groups: list[dict]) -> str:
+    """The warning of other groups whose names look like this node's group's (node/references.py)."""
+    named = ", ".join(g["name"] + (f" (let in by {g['admitted_by']})" if g.get("admitted_by") else "") for g in groups)
+    return (f"another group's name looks like this group's: {named}. Every node shows each of them with the start "
+            "of its id. If you do not know that group, someone may be passing as yours: tell the group that let it "
+            "in, which can revoke it")
+
+
 def local_time(ms: int | None) -> str:
     """A time in this machine's time zone, with the zone: '2026-12-01 18:00 CET'."""
     if ms is None:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("crypto", "events", "node", "sync")
 # I/O belongs at the edges: these modules may not import aiohttp, sqlite3, asyncio or a clock.
 PURE = ("crypto", "events", "sync.antientropy", "sync.gossip", "sync.link", "sync.link_commands", "sync.messages", "sync.errors", "sync.overlay",
-        "sync.handshake", "sync.channel")
+        "sync.handshake", "sync.channel", "node.key_elsewhere")
 IO_MODULES = {"aiohttp", "sqlite3", "asyncio", "socket", "time"}
 
 
@@ -150,3 +150,12 @@ def test_every_logger_is_named_solnet_dot_its_module():
                 loggers += 1
                 assert ast.unparse(node.args[0]) == "f'solnet.{__name__}'", f"{name}: {ast.unparse(node)}"
     assert loggers >= 5
+
+
+def test_no_two_test_modules_share_a_name():
+    """pytest imports test modules by their file name (each test folder is on the path): a second
+    test_x.py in another folder stops the whole run at collection ("import file mismatch")."""
+    seen: dict[str, Path] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        assert path.name not in seen, f"{path.relative_to(ROOT)} and {seen[path.name].relative_to(ROOT)}: rename one"
+        seen[path.name] = path

@@ -140,19 +140,9 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
 
 
 def own_name_look_alikes(log: EventLog, device: bytes, group: bytes | None) -> list[dict[str, Any]]:
-    """The groups whose names look like this node's group's (events/names.py), each as shown and
-    with the group that let it in: one may be passing as this group, and its admin is who can tell
-    and the one the admitting group can be asked about."""
+    """The groups whose names look like this node's group's (node/references.py groups_named_like)."""
     group = group or log.trust.group_of(device)
-    others = references.look_alike_groups(log.store).get(group, []) if group else []
-    names = group_names(log)
-    out = []
-    for other in others:
-        member = log.trust.member(other)
-        admitter = member.admitters[-1] if member is not None and member.admitters else None
-        out.append({"name": names.get(other) or references.group_name(log.store, other),
-                    "admitted_by": references.group_name(log.store, admitter) if admitter else None})
-    return out
+    return references.groups_named_like(log.store, log.trust, group) if group else []
 
 
 def groups(log: EventLog) -> list[dict[str, Any]]:

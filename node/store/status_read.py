@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 
 SUMMARY_KEY = "status_summary"  # in meta
 _TRUST = "kind IN ('member.vouch', 'member.revoke')"
+PROFILE_TBL = 0  # events.projections.TABLES.index(PROFILE), written out: the quick status loads no event layer
 
 
 def trust_key(db: sqlite3.Connection) -> str:
-    """The hash of every input of the trust graph (EventLog._load_trust), read in the caller's
-    transaction."""
+    """The hash of every input of the trust graph (EventLog._load_trust) and of the current profiles,
+    read in the caller's transaction."""
     from crypto.hashing import blake2b_256
 
     parts: list[Any] = [
@@ -43,6 +44,8 @@ def trust_key(db: sqlite3.Connection) -> str:
         db.execute(f"SELECT keys.key, heads.seq FROM heads JOIN keys USING (k) WHERE keys.key IN "
                    f"(SELECT author FROM pending WHERE {_TRUST}) ORDER BY keys.key").fetchall(),
         db.execute("SELECT author, seq FROM frozen ORDER BY author").fetchall(),
+        # the current profiles: which groups' names look like this group's (node/references.py)
+        db.execute(f"SELECT n FROM proj WHERE tbl={PROFILE_TBL} ORDER BY n").fetchall(),
     ]
     return blake2b_256(repr(parts).encode(), person=b"solnet-status").hex()
 

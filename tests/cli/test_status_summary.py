@@ -181,3 +181,31 @@ def test_status_of_a_home_whose_database_is_damaged_says_so_with_the_ids_the_reb
     assert text.startswith(f"Calais (calais): the database {db} is damaged"), text
     assert "move the file aside" in text and "solnet join FILE" in text, text
     assert f"group id:  {network.group_a}" in text and f"device id: {network.device_a}" in text, text
+
+
+def test_the_kept_summary_follows_the_profiles_by_their_table_number() -> None:
+    """The summary's key reads the profiles' rows by their table number written out (importing the
+    read model's tables would load the event layers): it must be theirs."""
+    from events.projections import PROFILE, TABLES
+    from node.store.status_read import PROFILE_TBL
+
+    assert TABLES.index(PROFILE) == PROFILE_TBL
+
+
+def test_a_group_named_like_this_one_is_said_by_the_status_kept_or_computed(network, cli, tmp_path):
+    """Bristol renames itself "CaIais" (a capital I): Calais's status warns that a group may be
+    passing as it, computed in full and from the kept summary alike; renamed back, the warning goes."""
+    _carry(cli, network.b, network.a, tmp_path)
+    status(cli, network.a, tmp_path)
+    cli.publish(network.b, "group.profile", "--name", "CaIais", "--region", "bristol")
+    _carry(cli, network.b, network.a, tmp_path, "renamed.bundle")
+    first, text, _ = status(cli, network.a, tmp_path)
+    assert [g["name"] for g in first["named_like_us"]] == [f"CaIais ({network.group_b[:12]}…)"], first
+    assert "WARNING: another group's name looks like this group's: CaIais (" in text, text
+    kept, again, loaded = status(cli, network.a, tmp_path)
+    assert loaded == [] and kept == first == computed(network.a) and again == text
+
+    cli.publish(network.b, "group.profile", "--name", "Bristol", "--region", "bristol")
+    _carry(cli, network.b, network.a, tmp_path, "back.bundle")
+    after, text, _ = status(cli, network.a, tmp_path)
+    assert after["named_like_us"] == [] and "WARNING" not in text, text

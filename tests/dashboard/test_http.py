@@ -21,6 +21,7 @@ from events.format import sign_event
 from node import membership, publishing
 from node.clock import now_ms
 from node.key_elsewhere import KeyElsewhere
+from node.status import node_status
 from node.status_text import status_text
 from node.dashboard import AccessOptions, i18n
 
@@ -389,6 +390,8 @@ async def test_a_group_named_like_this_one_is_told_apart_on_every_page_and_in_th
     text = visible_text(html)
     assert text.count("A name like another's.") == 2 and real in text and copy in text, text
     _, overview, _ = await get(node.client, "/")  # the admin hears that a group may be passing as theirs
+    said = status_text(await running.db(node_status, calais.home, running.log))  # and `solnet status`
+    assert f"WARNING: another group's name looks like this group's: {copy} (let in by {real})." in said, said
     warning = re.search(r'<p [^>]*id="name-like-ours">(.*?)</p>', overview, re.S)
     assert warning and html_lib.unescape(re.sub(r"<[^>]+>", "", warning.group(1))).startswith(
         f"Another group's name looks like this group's: {copy} (let in by {real}).")
