@@ -177,15 +177,16 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
 
 def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
                           per_group: int) -> tuple[list[dict[str, Any]], set[bytes]]:
-    """The live alerts as a reader of the whole network must see them: at most `per_group` of each
-    group, newest first, and the groups that have more. The `limit` newest come first; when they are
-    that many, each group's newest are read too, so that a member flooding alerts (an infiltrator,
-    a broken script) cannot push another group's raid alert out of sight."""
+    """The live alerts as a reader of the whole network must see them, newest first, and the groups
+    that have more than are shown. Fewer than `limit`: all of them. As many or more (a member
+    flooding alerts: an infiltrator, a broken script): at most `per_group` of each group, each
+    group's newest read too, so that the flood cannot push another group's raid alert out of sight."""
     live = log.rows(ALERT, region=region, t_from=now + 1, order="newest", limit=limit)
-    if len(live) >= limit:
-        known = {r.key for r in live}
-        live += [r for r in log.store.newest_of_each_group(ALERT, t_from=now + 1, per_group=per_group + 1,
-                                                           region=region) if r.key not in known]
+    if len(live) < limit:
+        return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live])), set()
+    known = {r.key for r in live}
+    live += [r for r in log.store.newest_of_each_group(ALERT, t_from=now + 1, per_group=per_group + 1,
+                                                       region=region) if r.key not in known]
     found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
     shown: list[dict[str, Any]] = []
     counts: dict[bytes, int] = {}

@@ -20,7 +20,7 @@ from node.views import REGION_TABLES, alerts_of_every_group, named, reader_of, v
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
-ALERTS_PER_GROUP = 10  # live alerts of one group in the banner: a flood of one member's hides no other group's
+ALERTS_PER_GROUP = 10  # of one group in the banner once it holds CANDIDATES: a flood of one member's hides no other's
 PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update", "need",
                "need.update", "offer", "offer.update", "need.fulfil", "support.request", "support.claim",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")

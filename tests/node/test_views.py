@@ -132,3 +132,17 @@ def test_a_member_flooding_alerts_hides_no_other_groups_alert_on_the_overview(ne
 
     quiet = pages.overview(log, "bristol", now)  # a region without them: nothing crowded
     assert quiet["alerts"] == [] and quiet["alerts_crowded"] == []
+
+
+def test_a_busy_day_under_the_flood_mark_shows_every_live_alert(net: Net, tmp_path: Path) -> None:
+    """Fewer live alerts than the banner reads (a day of raids at many camps, not a flood): all of
+    them, none held back for being many of one group."""
+    from node.dashboard import pages
+
+    now = now_ms()
+    many = [net.device.sign("alert", {"region": "calais", "type": "raid", "text": f"Camp {i}"}, ts=now - 1000 + i,
+                            expires=now + 3_600_000) for i in range(pages.ALERTS_PER_GROUP + 5)]
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + net.device.made))
+    page = pages.overview(log, None, now)
+    assert [a["id"] for a in page["alerts"]] == [e.id for e in reversed(many)] and page["alerts_crowded"] == []
