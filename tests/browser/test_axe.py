@@ -31,7 +31,8 @@ RUN = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, result
 
 def network_with_data(cluster):
     """One node (public pages on) holding some of everything, an alert live, French text in one
-    action; a peer that dialled in (Bristol) and a configured one never reached, for the health list."""
+    action; a peer that dialled in (Bristol, whose name looks like Calais's) and a configured one
+    never reached, for the health list."""
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     bristol.peers.append(calais.port)
     cluster.start(calais, sync_interval=3600, extra_args=["--public-dashboard"])
@@ -65,8 +66,11 @@ def network_with_data(cluster):
                                                    "starts_at": "2031-03-03T05:00"}, to=[own])["id"]
     api_publish(calais, "alert", {"region": "calais", "type": "eviction", "text": "Expulsion annoncée", "public": "yes",
                                   "location": "Rue Mollien"}, expires_in="6h")
+    # Bristol names itself like Calais (no accent): the groups page's notes and the overview's warning show.
+    api_publish(bristol, "group.profile", {"name": "Calais Solidarite", "region": "bristol"}, **{"as": "group"})
     cluster.wait(lambda: len([p for p in cli_json(calais, "peers") if p.get("name") or p.get("failures")]) == 2,
                  20, "Calais showing Bristol's inbound link and its failed dials to the other peer")
+    cluster.wait(lambda: cli_json(calais, "status")["named_like_us"], 20, "Calais warned of a name like its own")
     return calais, ids
 
 
@@ -113,7 +117,8 @@ def test_axe_overview_events_groups_wipe_and_errors(cluster, browser, lang) -> N
     calais, ids, page = pages_of(cluster, browser, admin=True)
     found: list[str] = []
     visit(page, url(calais, f"/?lang={lang}"), "overview", found)
-    assert page.locator("#peers-list li").count() == 2 and "Bristol" in page.locator("#peers-list").inner_text()
+    assert page.locator("#peers-list li").count() == 2 and "Calais Solidarite (" in page.locator("#peers-list").inner_text()
+    assert page.locator("#name-like-ours").count() == 1  # checked by axe too
     page.locator("#live-status[data-state='live']").wait_for()
     check(page, "overview, live", found)
     for kind, event_id in ids.items():
@@ -121,6 +126,7 @@ def test_axe_overview_events_groups_wipe_and_errors(cluster, browser, lang) -> N
     page.locator("details.technical summary").click()
     check(page, "event page, technical details open", found)
     visit(page, url(calais, "/groups"), "groups", found)
+    assert page.locator(".look-alike").count() == 2
     visit(page, url(calais, "/event/" + "ab" * 32), "error page (no such event)", found)
     visit(page, url(calais, "/admin/wipe"), "panic wipe", found)
     failed_submit(page, url(calais, "/admin/wipe"), {"#f-confirm": "no"}, "panic wipe, not confirmed", found)
