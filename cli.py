@@ -387,7 +387,7 @@ def warn_of_node_facts(facts: dict[str, Any]) -> None:
 
     behind, refused, elsewhere = facts.get("clock_behind_ms"), facts.get("own_events_refused"), facts.get("key_elsewhere")
     if isinstance(elsewhere, dict) and isinstance(elsewhere.get("seq"), int) and isinstance(elsewhere.get("at"), int):
-        print(f"warning: {key_elsewhere(elsewhere['seq'], elsewhere['at'])}.", file=sys.stderr)
+        print(f"warning: {key_elsewhere(str(elsewhere.get('when')), elsewhere['seq'], elsewhere['at'])}.", file=sys.stderr)
     if isinstance(behind, int) and behind > 0:
         print(f"warning: {clock_behind(behind)}.", file=sys.stderr)
     if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):

@@ -7,35 +7,48 @@ reach the other: then two events share a seq, a fork, and every node freezes the
 section 5.6, rule 6). Restoring a backup is guarded (node/chain_gate.py); two copies running side
 by side are not, and the same signs betray a thief using a stolen key.
 
-So a running node watches the events peers bring: one of its own device's events that it did not
-have, stamped after the node started, was signed by another node, now. (Events stamped before the
-start are what a restored home catches up on; see START_GRACE_MS.) Its operator hears it at once: in the log, `solnet
-status`, the dashboard and the answer to a publish.
+So a running node watches the events peers bring that it did not have:
+- one of its own device's, stamped after the node started, was signed by another node, now;
+- one above the seq its database ended at when it started, stamped before, was signed while it was
+  stopped: by another node (a thief, a copy), unless this home was restored from an older backup
+  (then they are its own events coming back). Said with both readings.
+Events stamped in the node's first minute count as before its start (START_GRACE_MS).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from events.errors import InvalidEvent
 from events.format import decode_event
 
-# Events stamped in the node's first minute are not counted: a home restored on another machine just
-# after the last publish on the old one may see that event stamped "after" its start by the two
-# clocks' difference. A copy running alongside is told by its next event.
+# Events stamped in the node's first minute are taken as made before it started: a home restored on
+# another machine just after the last publish on the old one may see that event stamped "after" its
+# start by the two clocks' difference. A copy running alongside is told by its next event.
 START_GRACE_MS = 60_000
+NOW, WHILE_STOPPED = "now", "while_stopped"
+
+
+class Seen(NamedTuple):
+    when: str  # NOW: signed elsewhere while this node runs; WHILE_STOPPED: while it was stopped
+    seq: int
+    at: int  # the event's timestamp, ms
 
 
 class KeyElsewhere:
-    def __init__(self, device: bytes, started_ms: int) -> None:
+    def __init__(self, device: bytes, started_ms: int, own_head: int | None = None) -> None:
+        """`own_head`: the seq of this device's newest event in the database when the node started
+        (None: not known, or none: nothing is said of events made while it was stopped)."""
         self._device = device
         self._since = started_ms + START_GRACE_MS
-        self.newest: tuple[int, int] | None = None  # (seq, timestamp ms) of the newest such event
+        self._head = own_head or None
+        self.newest: Seen | None = None  # the newest event signed elsewhere while this node runs
+        self.while_stopped: Seen | None = None  # the first above `own_head` made before it started
 
-    def stored(self, wires: Iterable[bytes]) -> tuple[int, int] | None:
-        """Events peers brought that this node stored (it did not have them): (seq, timestamp) of
-        the first that says another node signs with this device's key, if this batch is the first
-        to say so; None otherwise (`newest` keeps the newest)."""
-        first = None
+    def stored(self, wires: Iterable[bytes]) -> list[Seen]:
+        """Events peers brought that this node stored (it did not have them): what they say of this
+        device's key that was not said before (each reading once)."""
+        said: list[Seen] = []
         for wire in wires:
             if self._device not in wire:  # the key's bytes are in every event it signs: most are not its
                 continue
@@ -43,11 +56,15 @@ class KeyElsewhere:
                 header = decode_event(wire).header
             except InvalidEvent:  # (it was stored: it decodes)
                 continue
-            if header.author != self._device or header.timestamp < self._since:
+            if header.author != self._device:
                 continue
-            found = (header.seq, header.timestamp)
-            if self.newest is None:
-                first = found
-            if self.newest is None or found > self.newest:
-                self.newest = found
-        return first
+            if header.timestamp >= self._since:
+                seen = Seen(NOW, header.seq, header.timestamp)
+                if self.newest is None:
+                    said.append(seen)
+                if self.newest is None or (seen.seq, seen.at) > (self.newest.seq, self.newest.at):
+                    self.newest = seen
+            elif self._head is not None and header.seq > self._head and self.while_stopped is None:
+                self.while_stopped = Seen(WHILE_STOPPED, header.seq, header.timestamp)
+                said.append(self.while_stopped)
+        return said

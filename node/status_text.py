@@ -52,7 +52,7 @@ def status_text(out: dict[str, Any]) -> str:
     if out.get("named_like_us"):
         lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
     if node.get("running") and isinstance(elsewhere := node.get("key_elsewhere"), dict):
-        lines.append(f"  WARNING: {key_elsewhere(elsewhere['seq'], elsewhere['at'])}.")
+        lines.append(f"  WARNING: {key_elsewhere(elsewhere.get('when', 'now'), elsewhere['seq'], elsewhere['at'])}.")
     if node.get("running") and isinstance(refused := node.get("own_events_refused"), dict):
         lines.append(f"  WARNING: {own_events_refused(refused['peers'], refused['from_seq'])}.")
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):

@@ -34,14 +34,21 @@ def own_events_refused(peers: int, from_seq: int) -> str:
             "no one (on a peer's node, its log says why it refused them)")
 
 
-def key_elsewhere(seq: int, at_ms: int) -> str:
-    """The warning of another node signing with this device's key (node/key_elsewhere.py)."""
-    return (f"another node signs with this device's key: a peer brought this device's event seq {seq}, made "
-            f"{local_time(at_ms)}, that this node did not make. If a copy of this home runs elsewhere (a cloned "
-            "SD card, a restored backup), stop it now: two nodes signing at once, or one while it cannot reach "
-            "the other, make two events with one seq, and every node then refuses this device for good. If no "
-            "copy runs, the key is in other hands: revoke this device with your group key (`solnet revoke "
-            "DEVICE_ID` on the node that holds it) and make a new one (`solnet init --device-of GROUP_ID`)")
+def key_elsewhere(when: str, seq: int, at_ms: int) -> str:
+    """The warning of another node signing with this device's key (node/key_elsewhere.py): `when`
+    "now" (signed while this node runs) or "while_stopped"."""
+    made = f"this device's event seq {seq}, made {local_time(at_ms)}"
+    stolen = ("If no copy runs, the key is in other hands: revoke this device with your group key (`solnet revoke "
+              "DEVICE_ID` on the node that holds it) and make a new one (`solnet init --device-of GROUP_ID`)")
+    if when == "while_stopped":
+        return (f"a peer brought {made}, above what this node held when it started: it was signed elsewhere while "
+                "this node was stopped. If this home was restored from an older backup, it is its own and nothing "
+                "is wrong. Otherwise a copy of this home runs elsewhere: stop it before both sign at once (every "
+                f"node then refuses this device for good). {stolen}")
+    return (f"another node signs with this device's key: a peer brought {made}, that this node did not make. "
+            "If a copy of this home runs elsewhere (a cloned SD card, a restored backup), stop it now: two nodes "
+            "signing at once, or one while it cannot reach the other, make two events with one seq, and every "
+            f"node then refuses this device for good. {stolen}")
 
 
 def named_like_us(groups: list[dict]) -> str:

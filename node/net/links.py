@@ -245,14 +245,18 @@ class Links:
                 return
             await asyncio.sleep(self.sync_interval_s * self._rng.uniform(0.7, 1.3))
 
+    def watch_own_key(self, device: bytes, started_ms: int, own_head: int) -> None:
+        """Before any link: this node started at `started_ms` with its device's events up to seq
+        `own_head` (node/key_elsewhere.py)."""
+        self.key_elsewhere = KeyElsewhere(device, started_ms, own_head)
+
     def _accepted(self, wires: list[bytes]) -> None:
-        """Peers brought events this node did not have: one of its own device's, signed since it
-        started, says another node runs with its key (node/key_elsewhere.py). Said once in the log."""
+        """Peers brought events this node did not have: one of its own device's that it did not
+        sign says another node signs with its key (node/key_elsewhere.py). Each reading said once."""
         if self.key_elsewhere is None:
             self.key_elsewhere = KeyElsewhere(bytes(self._identity().device.public), self._started_ms)
-        first = self.key_elsewhere.stored(wires)
-        if first is not None:
-            log.warning("%s", key_elsewhere(*first))
+        for seen in self.key_elsewhere.stored(wires):
+            log.warning("%s", key_elsewhere(*seen))
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True)))

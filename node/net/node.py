@@ -164,6 +164,9 @@ class Node:
             self.health.running = True
             with contextlib.suppress(StorageFailed):  # said by StorageHealth
                 await self.record_start()
+            device = bytes(self.keys.device.public)  # before any link: what it held of its own chain
+            with contextlib.suppress(StoreError):  # unreadable: only what is signed while it runs is said
+                self.links.watch_own_key(device, self._started_ms, (await self.db(self._log.store.head, device))[0])
         await self.directory.load()
         self.feed.last_n = await self.db(self.log.store.last_n)
         await self.credentials.refresh()
@@ -360,11 +363,13 @@ class Node:
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
                 "key_elsewhere": self.key_elsewhere()}
 
-    def key_elsewhere(self) -> dict[str, int] | None:
-        """This device's newest event that a peer brought, signed by another node since this one
-        started (node/key_elsewhere.py): its seq and when it was made."""
-        seen = self.links.key_elsewhere.newest if self.links.key_elsewhere is not None else None
-        return {"seq": seen[0], "at": seen[1]} if seen else None
+    def key_elsewhere(self) -> dict[str, Any] | None:
+        """This device's event that a peer brought and this node did not sign (node/key_elsewhere.py):
+        the newest signed while it runs, else the first signed while it was stopped; when, its seq,
+        when it was made."""
+        watch = self.links.key_elsewhere
+        seen = (watch.newest or watch.while_stopped) if watch is not None else None
+        return {"when": seen.when, "seq": seen.seq, "at": seen.at} if seen else None
 
     def own_events_refused(self) -> dict[str, int] | None:
         """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from which seq."""

@@ -318,9 +318,15 @@ async def test_the_overview_tells_the_admin_that_another_node_signs_with_this_de
     assert "stop it now" in text
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "Un autre nœud signe avec la clé de cet appareil" in visible_text(french)
-    await node.client.post("/logout", data={"csrf": csrf_of(after)})
+    running.links.key_elsewhere = KeyElsewhere(device, now_ms(), own_head=39)  # made before it started
+    earlier = sign_event(running.keys.device, network=running.log.network_id, seq=40, prev=bytes(32),
+                         timestamp=now_ms() - 3_600_000, kind="action", body=pack({"title": "x"}))
+    running.links.key_elsewhere.stored([earlier.encode()])
+    _, stopped, _ = await get(node.client, "/?lang=en")
+    assert "it was signed elsewhere while this node was stopped" in visible_text(stopped)
+    await node.client.post("/logout", data={"csrf": csrf_of(stopped)})
     _, visitor, _ = await get(node.client, "/")
-    assert "signs with this device's key" not in visible_text(visitor)
+    assert "signs with this device's key" not in visible_text(visitor) and "signed elsewhere" not in visible_text(visitor)
 
 
 async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -> None:

@@ -62,3 +62,31 @@ def test_two_copies_of_a_home_running_at_once_each_say_that_another_node_signs_w
     cluster.wait(lambda: holds(calais, second), 30, "the copy's alert on Calais")
     cluster.wait(lambda: WARNING in log_text(calais), 10, "Calais saying that another node signs with its key")
     assert query(bristol, "SELECT count(*) FROM forks")[0][0] == 0, "no fork: the two signed one after the other"
+
+
+def test_a_node_that_was_stopped_says_that_its_key_signed_elsewhere_meanwhile(cluster: Cluster, tmp_path: Path) -> None:
+    """A thief with a copy of the home signs while its owner's node is stopped (a Pi switched off):
+    started again, the node takes that event from its peer (it continues after it: no fork) and
+    says that its key signed elsewhere while it was stopped, with both readings (a restored backup,
+    or a copy in other hands)."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    calais.peers = [bristol.port]
+    cluster.start(bristol)
+    cluster.start(calais)
+    own = publish(calais, "alert", region="calais", type="raid", text="Police at the hospital camp")
+    cluster.wait(lambda: holds(bristol, own), 30, "Calais's alert on Bristol")
+    assert localnet.stop(calais) == 0
+    thief = tmp_path / "thief"
+    shutil.copytree(calais.home.path, thief)
+    stolen = bytes.fromhex(json.loads(cli(thief, "publish", "alert", "--region", "calais", "--type", "raid",
+                                          "--text", "False alarm: everyone go home", "--offline", "--json").stdout)["id"])
+    cli(thief, "sync", bristol.address)
+    assert holds(bristol, stolen)
+
+    cluster.start(calais)
+    cluster.wait(lambda: holds(calais, stolen), 30, "the thief's event on Calais, from Bristol")
+    cluster.wait(lambda: "signed elsewhere while this node was stopped" in log_text(calais), 10,
+                 "Calais saying that its key signed elsewhere while it was stopped")
+    said = cli(calais, "status").stdout
+    assert "signed elsewhere while this node was stopped" in said and "restored from an older backup" in said, said
+    assert WARNING not in said, "nothing signed elsewhere since it started"
