@@ -323,7 +323,9 @@ class Home:
         for attempt in range(1, PROMPT_TRIES + 1 if prompting else 2):
             try:
                 given = passphrase if passphrase is not None else read_passphrase(home=self.path)
-                return read_keystore(self.keystore_path, given)
+                keys = read_keystore(self.keystore_path, given)
+                self._mend_ids(keys)
+                return keys
             except WrongPassphrase:
                 if attempt == PROMPT_TRIES or not prompting:
                     raise
@@ -334,6 +336,31 @@ class Home:
                                 "(`solnet init --device-of GROUP_ID` in a new home; `solnet id` prints the group id) "
                                 "and revoke this one with your group key") from None
         raise AssertionError("unreachable")
+
+    def _mend_ids(self, keys: NodeKeys) -> None:
+        """config.json's ids are copies of the keys' public halves, read without the passphrase
+        (`solnet id` prints the group id another group invites): a flipped byte there (a worn SD
+        card, an edit) would hand out a wrong id. The keys, sealed and authenticated, say which are
+        right: config.json is mended and the change said. (A further device holds no group key:
+        its group id is the one it was given.)"""
+        config = self.config()
+        right = {"device_id": keys.device.public.hex(), "device_encryption_key": keys.device_encryption.public.hex()}
+        if keys.group is not None:
+            right["group_id"] = keys.group.public.hex()
+        wrong = {name: value for name, value in right.items() if getattr(config, name) != value}
+        if not wrong:
+            return
+        for name, value in wrong.items():
+            setattr(config, name, value)
+        said = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in wrong.items())
+        try:
+            self.save_config(config)
+        except OSError as exc:
+            print(f"warning: {self.config_path} does not match this node's keys ({said} is right); it could not be "
+                  f"mended ({exc.strerror or exc}): restore it from a backup of the home", file=sys.stderr)
+            return
+        print(f"warning: {self.config_path} did not match this node's keys (damaged or edited): mended to what the "
+              f"keys say ({said})", file=sys.stderr)
 
     @property
     def lock_path(self) -> Path:

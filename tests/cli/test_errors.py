@@ -2,6 +2,7 @@
 says what is wrong and what to do, and leaves the node as it was."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 
@@ -227,6 +228,24 @@ def test_a_keystore_with_a_damaged_header_says_it_is_damaged_and_how_to_mend_it(
     assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
     assert f"the keystore at {store} is damaged" in result.stderr, result.stderr
     assert "restore it from a backup of this home" in result.stderr and "solnet init --device-of" in result.stderr
+
+
+def test_ids_flipped_in_config_are_mended_from_the_keys_at_their_next_unlock(network, cli):
+    """A hex digit flipped in config.json's group and device ids (a worn SD card): `solnet id` would
+    hand another group a wrong id to invite. The next command that unlocks the keys mends both to
+    what the keys say, and says so."""
+    path = network.a / "config.json"
+    before = json.loads(path.read_text())
+    flipped = {**before, "group_id": ("0" if before["group_id"][0] != "0" else "1") + before["group_id"][1:],
+               "device_id": before["device_id"][:-1] + ("0" if before["device_id"][-1] != "0" else "1")}
+    path.write_text(json.dumps(flipped, indent=2))
+    assert cli.run(network.a, "id").stdout.strip() == flipped["group_id"]  # read without the keys: not known yet
+    result = cli.run(network.a, "publish", "need", "--category", "tents", "--quantity", "1", "--region", "calais")
+    assert "did not match this node's keys (damaged or edited): mended" in result.stderr, result.stderr
+    assert json.loads(path.read_text()) == before
+    assert cli.run(network.a, "id").stdout.strip() == before["group_id"]
+    again = cli.run(network.a, "publish", "need", "--category", "tents", "--quantity", "2", "--region", "calais")
+    assert "did not match" not in again.stderr
 
 
 def test_a_damaged_config_says_what_it_holds_and_how_to_mend_it(network, cli):
