@@ -224,19 +224,16 @@ class Dashboard:
         facts = self.node.live_facts()  # once: it asks the storage health and the clock doubt
         health = await self.node.db(pages.health, self.node.log, peers, facts.get("cut_off_since"))
         keys = self.node.keys
-        health["own_keys"] = await self.node.db(pages.own_key_problems, self.node.log, bytes(keys.device.public),
-                                                bytes(keys.group.public) if keys.group else None) \
-            if ctx["is_admin"] else []
-        health["own_name_like"] = await self.node.db(pages.own_name_look_alikes, self.node.log, bytes(keys.device.public),
-                                                     bytes(keys.group.public) if keys.group else None) \
-            if ctx["is_admin"] else []
+        health["own_keys"], health["own_name_like"] = await self.node.db(
+            pages.own_group_problems, self.node.log, bytes(keys.device.public),
+            bytes(keys.group.public) if keys.group else None) if ctx["is_admin"] else ([], [])
         health["events_per_s"] = facts["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health, facts["links"])
         health["cut_off"] = health["cut_off_minutes"] is not None
         behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
         health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
-        health["key_elsewhere"] = facts.get("key_elsewhere") if ctx["is_admin"] else None  # {"seq", "at"}: a copy runs?
+        health["key_elsewhere"] = facts.get("key_elsewhere") if ctx["is_admin"] else None  # {"when", "seq", "at"}: a copy?
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}

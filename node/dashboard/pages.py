@@ -139,10 +139,14 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
     return out
 
 
-def own_name_look_alikes(log: EventLog, device: bytes, group: bytes | None) -> list[dict[str, Any]]:
-    """The groups whose names look like this node's group's (node/references.py groups_named_like)."""
+def own_group_problems(log: EventLog, device: bytes, group: bytes | None,
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the admin's overview must say of this node's own keys and group, in one turn of the
+    database thread: `own_key_problems`, and the groups whose names look like its group's
+    (node/references.py groups_named_like)."""
     group = group or log.trust.group_of(device)
-    return references.groups_named_like(log.store, log.trust, group) if group else []
+    alike = references.groups_named_like(log.store, log.trust, group) if group else []
+    return own_key_problems(log, device, group), alike
 
 
 def groups(log: EventLog) -> list[dict[str, Any]]:
