@@ -25,6 +25,7 @@ from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
 _BRACKET = re.compile(r"[(\[{<]")
+MAX_LISTED = 16  # other groups listed beside one whose name looks like theirs
 
 
 @lru_cache(maxsize=4096)
@@ -40,8 +41,10 @@ def looks(name: str) -> frozenset[str]:
 
 
 def look_alikes(names: Mapping[K, str]) -> dict[K, list[K]]:
-    """For each key whose name looks like another key's name, those others (in the mapping's order);
-    keys whose names look like no other are left out."""
+    """For each key whose name looks like another key's name, those others (in the mapping's order,
+    at most MAX_LISTED of them); keys whose names look like no other are left out. Bounded: an
+    infiltrator admitting a thousand made-up groups all called "Calais" costs a thousand times
+    MAX_LISTED steps, not a million."""
     holders: dict[str, list[K]] = {}
     for key, name in names.items():
         for form in looks(name):
@@ -50,9 +53,12 @@ def look_alikes(names: Mapping[K, str]) -> dict[K, list[K]]:
     for keys in holders.values():
         if len(keys) > 1:
             for key in keys:
-                alike.setdefault(key, {}).update((other, None) for other in keys if other != key)
+                listed = alike.setdefault(key, {})
+                if len(listed) < MAX_LISTED:
+                    listed.update((other, None) for other in keys[:MAX_LISTED + 1] if other != key)
     order = {key: i for i, key in enumerate(names)}
-    return {key: sorted(others, key=order.__getitem__) for key, others in sorted(alike.items(), key=lambda kv: order[kv[0]])}
+    return {key: sorted(others, key=order.__getitem__)[:MAX_LISTED]
+            for key, others in sorted(alike.items(), key=lambda kv: order[kv[0]])}
 
 
 def _skeleton(text: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.names import look_alikes, looks
+from events.names import MAX_LISTED, look_alikes, looks
 
 TRUSTED = "Calais Coordination"
 
@@ -66,3 +66,10 @@ def test_which_names_look_alike_does_not_depend_on_their_order_and_is_mutual(nam
     one, other = look_alikes(names), look_alikes(dict(items))
     assert {k: set(v) for k, v in one.items()} == {k: set(v) for k, v in other.items()}
     assert all(key in one[o] for key, others in one.items() for o in others)
+
+
+def test_a_thousand_groups_called_alike_are_all_marked_and_each_lists_a_bounded_few() -> None:
+    names = {i: "Calais" if i % 2 else "CaIais" for i in range(1000)}
+    alike = look_alikes(names)
+    assert set(alike) == set(names)
+    assert all(0 < len(others) <= MAX_LISTED and key not in others for key, others in alike.items())
