@@ -380,18 +380,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def warn_of_node_facts(facts: dict[str, Any]) -> None:
-    """Say on stderr what a running node's facts say of this machine's clock (node/clock.py): that
-    it looks behind (`clock_behind_ms`), or that peers do not take its events (`own_events_refused`);
-    and that another node signs with this device's key (`key_elsewhere`, node/key_elsewhere.py)."""
-    from node.words import clock_behind, key_elsewhere, own_events_refused
+    """Say on stderr what a running node's facts say of this machine's clock and key (node/words.py
+    node_fact_warnings)."""
+    from node.words import node_fact_warnings
 
-    behind, refused, elsewhere = facts.get("clock_behind_ms"), facts.get("own_events_refused"), facts.get("key_elsewhere")
-    if isinstance(elsewhere, dict) and isinstance(elsewhere.get("seq"), int) and isinstance(elsewhere.get("at"), int):
-        print(f"warning: {key_elsewhere(str(elsewhere.get('when')), elsewhere['seq'], elsewhere['at'])}.", file=sys.stderr)
-    if isinstance(behind, int) and behind > 0:
-        print(f"warning: {clock_behind(behind)}.", file=sys.stderr)
-    if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
-        print(f"warning: {own_events_refused(refused['peers'], refused['from_seq'])}.", file=sys.stderr)
+    for warning in node_fact_warnings(facts):
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 PRIVATE_TO_HELP = "a group that may read the private details: its name or id (repeatable)"

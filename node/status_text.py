@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.short_ids import short_id
-from node.words import clock_behind, key_elsewhere, local_time, named_like_us, own_events_refused, plural
+from node.words import local_time, named_like_us, node_fact_warnings, plural
 
 
 def status_text(out: dict[str, Any]) -> str:
@@ -47,14 +47,10 @@ def status_text(out: dict[str, Any]) -> str:
                      + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                      + (f" ({r['reason']})" if r["reason"] else ""))
     lines += [f"  WARNING: {w}" for w in own_key_warnings(out["group_id"], out["device_id"], out["revoked"])]
-    if node.get("running") and node.get("clock_behind_ms"):
-        lines.append(f"  WARNING: {clock_behind(node['clock_behind_ms'])}.")
     if out.get("named_like_us"):
         lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
-    if node.get("running") and isinstance(elsewhere := node.get("key_elsewhere"), dict):
-        lines.append(f"  WARNING: {key_elsewhere(elsewhere.get('when', 'now'), elsewhere['seq'], elsewhere['at'])}.")
-    if node.get("running") and isinstance(refused := node.get("own_events_refused"), dict):
-        lines.append(f"  WARNING: {own_events_refused(refused['peers'], refused['from_seq'])}.")
+    if node.get("running"):
+        lines += [f"  WARNING: {w}" for w in node_fact_warnings(node)]
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}")  # what to do is in it
     elif node.get("running") and node.get("storage_problem"):

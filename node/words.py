@@ -51,6 +51,21 @@ def key_elsewhere(when: str, seq: int, at_ms: int) -> str:
             f"node then refuses this device for good. {stolen}")
 
 
+def node_fact_warnings(facts: dict) -> list[str]:
+    """What a running node's live facts say of this machine's clock (node/clock.py: it looks behind;
+    peers do not take its events) and of its key (node/key_elsewhere.py: another node signs with it),
+    each a sentence; `solnet status` and the answer to a publish or a sync say them."""
+    said = []
+    behind, elsewhere, refused = facts.get("clock_behind_ms"), facts.get("key_elsewhere"), facts.get("own_events_refused")
+    if isinstance(behind, int) and behind > 0:
+        said.append(f"{clock_behind(behind)}.")
+    if isinstance(elsewhere, dict) and isinstance(elsewhere.get("seq"), int) and isinstance(elsewhere.get("at"), int):
+        said.append(f"{key_elsewhere(str(elsewhere.get('when', 'now')), elsewhere['seq'], elsewhere['at'])}.")
+    if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
+        said.append(f"{own_events_refused(refused['peers'], refused['from_seq'])}.")
+    return said
+
+
 def named_like_us(groups: list[dict]) -> str:
     """The warning of other groups whose names look like this node's group's (node/references.py)."""
     named = ", ".join(g["name"] + (f" (let in by {g['admitted_by']})" if g.get("admitted_by") else "") for g in groups)
