@@ -48,7 +48,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
     (with its short id when another group's name looks like it; any case), its id in full, or a
     unique prefix of at least 6 hex characters. AudienceError names the one at fault."""
     names = references.group_names(log.store)
-    said = {row.key: row.data["name"] for row in log.store.rows("profile")}
+    said = references.profile_names(log.store)
     groups = [k for k, m in log.trust.members.items() if m.role == "group"]
     found: list[bytes] = []
     for text in texts:

@@ -4,7 +4,7 @@ publishing's checks and for `solnet show`. Blocking reads; pure apart from the s
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 from crypto.short_ids import short_id
 from events.canonical import unpack
@@ -23,26 +23,39 @@ def group_names(store: Store) -> dict[bytes, str]:
     """Each group's name as people are shown it: its newest profile's, followed by the group's
     short id (48 bits: too many to find a key whose id begins alike by trying keys) when another
     group's name looks like it (events/names.py). So an infiltrator's group called like a trusted
-    one is told apart wherever a name is shown, among the recipients of a sealed request too.
-    Worked out again only when the profiles may have changed."""
-    return dict(_shown_names(store))
+    one is told apart wherever a name is shown, among the recipients of a sealed request too."""
+    return dict(_names(store).shown)
 
 
-def _shown_names(store: Store) -> dict[bytes, str]:
-    version = store.profiles_version
-    kept = _SHOWN.get(store)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    names = {row.key: row.data["name"] for row in store.rows(PROFILE)}
-    for group in look_alikes(names):
-        names[group] = f"{names[group]} ({short_id(group)})"
-    _SHOWN[store] = (version, names)
-    return names
+def profile_names(store: Store) -> dict[bytes, str]:
+    """Each group's name as its newest profile says it (what a person may type to name it)."""
+    return dict(_names(store).said)
 
 
 def look_alike_groups(store: Store) -> dict[bytes, list[bytes]]:
     """Each group whose name looks like other groups' names, and those groups."""
-    return look_alikes({row.key: row.data["name"] for row in store.rows(PROFILE)})
+    return {group: list(others) for group, others in _names(store).alike.items()}
+
+
+class _Names(NamedTuple):
+    said: dict[bytes, str]  # as the profiles say
+    shown: dict[bytes, str]  # with the short id where another group's name looks like it
+    alike: dict[bytes, list[bytes]]  # events.names.look_alikes of `said`
+
+
+def _names(store: Store) -> _Names:
+    """The groups' names, worked out again only when the profiles may have changed (one read of
+    them and one comparison of all, for every view and page that names groups)."""
+    version = store.profiles_version
+    kept = _KEPT.get(store)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    said = {row.key: row.data["name"] for row in store.rows(PROFILE)}
+    alike = look_alikes(said)
+    shown = {group: f"{name} ({short_id(group)})" if group in alike else name for group, name in said.items()}
+    names = _Names(said, shown, alike)
+    _KEPT[store] = (version, names)
+    return names
 
 
 def groups_named_like(store: Store, trust: TrustGraph, group: bytes) -> list[dict[str, str | None]]:
@@ -59,7 +72,7 @@ def groups_named_like(store: Store, trust: TrustGraph, group: bytes) -> list[dic
 
 def name_of_group(store: Store, group: bytes) -> str | None:
     """One group's name as people are shown it (group_names; None: it has no profile here)."""
-    return _shown_names(store).get(group)
+    return _names(store).shown.get(group)
 
 
 def group_name(store: Store, group: bytes) -> str:
@@ -67,7 +80,7 @@ def group_name(store: Store, group: bytes) -> str:
     return name_of_group(store, group) or f"group {short_id(group)}"
 
 
-_SHOWN: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], dict[bytes, str]]] = weakref.WeakKeyDictionary()
+_KEPT: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], _Names]] = weakref.WeakKeyDictionary()
 
 
 def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
