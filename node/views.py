@@ -182,12 +182,14 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
     flooding alerts: an infiltrator, a broken script): at most `per_group` of each group, each
     group's newest read too, so that the flood cannot push another group's raid alert out of sight."""
     live = log.rows(ALERT, region=region, t_from=now + 1, order="newest", limit=limit)
-    if len(live) < limit:
-        return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live])), set()
-    known = {r.key for r in live}
-    live += [r for r in log.store.newest_of_each_group(ALERT, t_from=now + 1, per_group=per_group + 1,
-                                                       region=region) if r.key not in known]
+    flood = len(live) >= limit
+    if flood:
+        known = {r.key for r in live}
+        live += [r for r in log.store.newest_of_each_group(ALERT, t_from=now + 1, per_group=per_group + 1,
+                                                           region=region) if r.key not in known]
     found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
+    if not flood:
+        return found, set()
     shown: list[dict[str, Any]] = []
     counts: dict[bytes, int] = {}
     more: set[bytes] = set()
