@@ -79,8 +79,7 @@ class Links:
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
                                lambda: bytes(identity().device.public), self._accepted)
         self.own_refused = OwnEventsRefused()  # peers that do not take this device's events (a clock ahead?)
-        self.key_elsewhere: KeyElsewhere | None = None  # made with the first link: this device's key signing elsewhere
-        self._started_ms = now_ms()  # what peers bring of this device stamped earlier is what a restored home catches up on
+        self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
         self.quiet_since: int | None = None  # when the last open link ended (None: links are open, or none ever was)
@@ -245,16 +244,16 @@ class Links:
                 return
             await asyncio.sleep(self.sync_interval_s * self._rng.uniform(0.7, 1.3))
 
-    def watch_own_key(self, device: bytes, started_ms: int, own_head: int) -> None:
+    def watch_own_key(self, device: bytes, started_ms: int, own_head: int | None) -> None:
         """Before any link: this node started at `started_ms` with its device's events up to seq
-        `own_head` (node/key_elsewhere.py)."""
+        `own_head` (None: unknown) (node/key_elsewhere.py)."""
         self.key_elsewhere = KeyElsewhere(device, started_ms, own_head)
 
     def _accepted(self, wires: list[bytes]) -> None:
         """Peers brought events this node did not have: one of its own device's that it did not
         sign says another node signs with its key (node/key_elsewhere.py). Each reading said once."""
-        if self.key_elsewhere is None:
-            self.key_elsewhere = KeyElsewhere(bytes(self._identity().device.public), self._started_ms)
+        if self.key_elsewhere is None:  # (links come only once the node has started)
+            return
         for seen in self.key_elsewhere.stored(wires):
             log.warning("%s", key_elsewhere(*seen))
 

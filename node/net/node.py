@@ -164,9 +164,12 @@ class Node:
             self.health.running = True
             with contextlib.suppress(StorageFailed):  # said by StorageHealth
                 await self.record_start()
-            device = bytes(self.keys.device.public)  # before any link: what it held of its own chain
-            with contextlib.suppress(StoreError):  # unreadable: only what is signed while it runs is said
-                self.links.watch_own_key(device, self._started_ms, (await self.db(self._log.store.head, device))[0])
+        device = bytes(self.keys.device.public)  # before any link: what it held of its own chain
+        try:
+            own_head: int | None = (await self.db(self._log.store.head, device))[0]
+        except StoreError:  # unreadable: only what is signed while it runs is said
+            own_head = None
+        self.links.watch_own_key(device, self._started_ms or now_ms(), own_head)
         await self.directory.load()
         self.feed.last_n = await self.db(self.log.store.last_n)
         await self.credentials.refresh()
