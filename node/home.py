@@ -315,7 +315,7 @@ class Home:
     def keys(self, passphrase: str | None = None) -> NodeKeys:
         from crypto.keystore import read_keystore
 
-        self.config()
+        config = self.config()
         if not self.keystore_path.exists():
             raise HomeError(f"{self.path} has no keys (wiped, or copied without its keystore): this node cannot sign "
                             "or read private parts. Make a new node with `solnet init` and ask for an invite.")
@@ -324,7 +324,7 @@ class Home:
             try:
                 given = passphrase if passphrase is not None else read_passphrase(home=self.path)
                 keys = read_keystore(self.keystore_path, given)
-                self._mend_ids(keys)
+                self._mend_ids(config, keys)
                 return keys
             except WrongPassphrase:
                 if attempt == PROMPT_TRIES or not prompting:
@@ -337,13 +337,12 @@ class Home:
                                 "and revoke this one with your group key") from None
         raise AssertionError("unreachable")
 
-    def _mend_ids(self, keys: NodeKeys) -> None:
+    def _mend_ids(self, config: Config, keys: NodeKeys) -> None:
         """config.json's ids are copies of the keys' public halves, read without the passphrase
         (`solnet id` prints the group id another group invites): a flipped byte there (a worn SD
         card, an edit) would hand out a wrong id. The keys, sealed and authenticated, say which are
         right: config.json is mended and the change said. (A further device holds no group key:
         its group id is the one it was given.)"""
-        config = self.config()
         right = {"device_id": keys.device.public.hex(), "device_encryption_key": keys.device_encryption.public.hex()}
         if keys.group is not None:
             right["group_id"] = keys.group.public.hex()
