@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import msgpack
+import pytest
 
 from node_fixtures import Author, Net, action, statuses, wires
 from crypto.keys import SigningKey
@@ -333,3 +334,26 @@ def test_a_body_that_does_not_match_still_names_its_event(net: Net, tmp_path: Pa
     header, sig, body = msgpack.unpackb(ev.encode())
     out = log.ingest([msgpack.packb([header, sig, body[:-1] + bytes([body[-1] ^ 1])])])
     assert out[0].reason == "body_mismatch" and out[0].id == ev.id
+
+
+@pytest.mark.parametrize("order", ["infiltrator first", "author first"])
+def test_a_redaction_naming_someone_elses_event_does_not_shield_it_from_its_author(
+        net: Net, tmp_path: Path, order: str) -> None:
+    """An infiltrator who signs a redaction of another member's event before its author does (it
+    takes no effect, but is remembered under that id) must not keep the body alive on a node that is
+    offered the body after both redactions; nor the other order."""
+    log = net.new_log(tmp_path / "a.db")
+    author = net.device_of(net.group)
+    log.ingest(wires(net.group.made))
+    secret = author.sign("action", action(1) | {"description": "meet at the back door of 12 Rue X"})
+    front_run = net.device.sign("redact", {"ids": [secret.id]})
+    own = author.sign("redact", {"ids": [secret.id]})
+    first, second = (front_run, own) if order == "infiltrator first" else (own, front_run)
+    # The event first came as a stub (from a peer that had already dropped its body), then both
+    # redactions; then a peer that has not seen the redaction yet offers the body.
+    assert statuses(log.ingest([secret.encode(with_body=False)])) == ["accepted"]
+    assert statuses(log.ingest(wires([first, second]))) == ["accepted"] * 2
+    log.ingest(wires([secret]))
+    row = log.store.event_row(secret.id)
+    assert row[8] is None and row[9] == BODY_REDACTED
+    assert secret.id not in {r.key for r in log.store.rows("action")}
