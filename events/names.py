@@ -13,7 +13,9 @@ Two names look alike when one of their `looks` is the same: the name's skeleton 
 each character replaced by the one it looks like, events/confusables.py), in lower case, accents,
 spaces and punctuation dropped, taken both before and after lower-casing (an "I" looks like an
 "l", an "i" does not), and the same for the name cut before its first bracket, so that a name that
-copies another's shown form ("Calais (3fa2c1d0a1b2…)") looks like that name too. Pure.
+copies another's shown form ("Calais (3fa2c1d0a1b2…)") looks like that name too. A group without
+a profile is shown as "group 3fa2c1d0a1b2…": a name that reads like that form (`mimics_unnamed`)
+could pass for such a group, so it is told apart the same way. Pure.
 """
 from __future__ import annotations
 
@@ -23,9 +25,12 @@ from collections.abc import Hashable, Mapping
 from functools import lru_cache
 from typing import TypeVar
 
+from crypto.short_ids import SHORT_ID_HEX
+
 K = TypeVar("K", bound=Hashable)
 _BRACKET = re.compile(r"[(\[{<]")
 MAX_LISTED = 16  # other groups listed beside one whose name looks like theirs
+MIN_ID_DIGITS = 4  # hex digits after "group" that make a name read as an unnamed group's id
 
 
 @lru_cache(maxsize=4096)
@@ -59,6 +64,20 @@ def look_alikes(names: Mapping[K, str]) -> dict[K, list[K]]:
     order = {key: i for i, key in enumerate(names)}
     return {key: sorted(others, key=order.__getitem__)[:MAX_LISTED]
             for key, others in sorted(alike.items(), key=lambda kv: order[kv[0]])}
+
+
+def mimics_unnamed(name: str) -> bool:
+    """Whether `name` reads like the way a group without a profile is shown ("group" or "groupe"
+    and the start of its id in hex) or like a short id alone, under any of its `looks`."""
+    pattern = _unnamed_pattern()
+    return any(pattern.fullmatch(form) for form in looks(name))
+
+
+@lru_cache(maxsize=1)
+def _unnamed_pattern() -> re.Pattern[str]:
+    digits = "".join(sorted({_plain(_skeleton(c)) for c in "0123456789abcdefABCDEF"}))
+    word = "|".join(sorted({_plain(_skeleton(w)) for w in ("group", "groupe", "GROUP", "GROUPE")}))
+    return re.compile(f"(?:(?:{word})[{digits}]{{{MIN_ID_DIGITS},}}|[{digits}]{{{SHORT_ID_HEX},}})")
 
 
 def _skeleton(text: str) -> str:

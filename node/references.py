@@ -12,7 +12,7 @@ from events.effects import Target
 from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import parse_body
-from events.names import look_alikes
+from events.names import look_alikes, mimics_unnamed
 from events.projections import FULFIL, NEED_UPDATE, OFFER_UPDATE, PROFILE, SUPPORT_STATUS, Row, offer_key, project
 from events.readmodels import needs_and_offers
 from events.trust import TrustGraph
@@ -22,8 +22,9 @@ from node.store import Store
 def group_names(store: Store) -> dict[bytes, str]:
     """Each group's name as people are shown it: its newest profile's, followed by the group's
     short id (48 bits: too many to find a key whose id begins alike by trying keys) when another
-    group's name looks like it (events/names.py). So an infiltrator's group called like a trusted
-    one is told apart wherever a name is shown, among the recipients of a sealed request too."""
+    group's name looks like it, or when it reads like an unnamed group's "group 3fa2c1d0…"
+    (events/names.py). So an infiltrator's group called like a trusted one is told apart wherever a
+    name is shown, among the recipients of a sealed request too."""
     return dict(_names(store).shown)
 
 
@@ -52,7 +53,8 @@ def _names(store: Store) -> _Names:
         return kept[1]
     said = {row.key: row.data["name"] for row in store.rows(PROFILE)}
     alike = look_alikes(said)
-    shown = {group: f"{name} ({short_id(group)})" if group in alike else name for group, name in said.items()}
+    shown = {group: f"{name} ({short_id(group)})" if group in alike or mimics_unnamed(name) else name
+             for group, name in said.items()}
     names = _Names(said, shown, alike)
     _KEPT[store] = (version, names)
     return names

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.names import MAX_LISTED, look_alikes, looks
+from events.names import MAX_LISTED, look_alikes, looks, mimics_unnamed
 
 TRUSTED = "Calais Coordination"
 
@@ -73,3 +73,20 @@ def test_a_thousand_groups_called_alike_are_all_marked_and_each_lists_a_bounded_
     alike = look_alikes(names)
     assert set(alike) == set(names)
     assert all(0 < len(others) <= MAX_LISTED and key not in others for key, others in alike.items())
+
+
+@pytest.mark.parametrize("name", [
+    "group 3fa2c1d0a1b2…",          # as a group without a profile is shown
+    "Group 3FA2C1",
+    "groupe 3fa2c1d0",               # in French
+    "gr\u043eup 3fa2c1d0a1b2",       # a Cyrillic o
+    "group 3fa2 c1d0",
+    "3fa2c1d0a1b2…",                 # a short id alone
+])
+def test_a_name_that_reads_like_an_unnamed_groups_id_is_caught(name: str) -> None:
+    assert mimics_unnamed(name)
+
+
+@pytest.mark.parametrize("name", ["Calais", "group of friends", "Bristol group", "Group 12", "group abc", "Cafe bed"])
+def test_ordinary_names_do_not_read_like_an_id(name: str) -> None:
+    assert not mimics_unnamed(name)

@@ -122,3 +122,19 @@ def test_typing_a_name_two_groups_share_exactly_is_refused_as_ambiguous(net: Net
     log.ingest(wires(net.group.made + bristol.made + copy.made))
     with pytest.raises(AudienceError, match="more than one group"):
         resolve_groups(log, ["calais"])
+
+
+def test_a_name_that_reads_like_a_group_without_a_profile_is_shown_with_its_own_id(net: Net, tmp_path: Path) -> None:
+    """A group whose profile has not arrived is shown as "group 3fa2c1d0a1b2…": an infiltrator's
+    group calling itself that could pass for it, so it carries its own short id too."""
+    bristol, _ = _group(net, "Bristol", net.group)
+    unnamed = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(unnamed.key.public), "role": "group"})
+    posing = f"group {short_id(unnamed.key.public)}"
+    impostor, _ = _group(net, posing, bristol)
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + bristol.made + impostor.made))
+    impostor_id = bytes(impostor.key.public)
+    assert references.group_name(log.store, bytes(unnamed.key.public)) == posing  # the real one, unnamed
+    assert references.group_name(log.store, impostor_id) == f"{posing} ({short_id(impostor_id)})"
+    assert references.group_name(log.store, bytes(bristol.key.public)) == "Bristol"
