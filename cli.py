@@ -854,8 +854,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from node.alert_hook import AlertHook, parse_command
         if not (math.isfinite(args.on_alert_timeout) and args.on_alert_timeout > 0):
             raise UsageError("--on-alert-timeout is a number of seconds above 0")
+        if args.on_alert_limit < 0:
+            raise UsageError("--on-alert-limit is a number of alerts, 0 or more (0: no limit)")
         hook = AlertHook(parse_command(args.on_alert), [r.lower() for r in args.alert_region or ()],
-                         timeout_s=args.on_alert_timeout)
+                         timeout_s=args.on_alert_timeout, burst=args.on_alert_limit)
     elif args.alert_region:
         raise UsageError("--alert-region chooses the regions of --on-alert: give the command too")
     if (warning := passphrase_source_warning()) is not None:
@@ -1404,6 +1406,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-alert-timeout", type=float, default=10.0, metavar="SECONDS",
                    help="seconds --on-alert's command may take for one alert before it is stopped (default 10); "
                         "it is tried 3 times in all")
+    p.add_argument("--on-alert-limit", type=int, default=10, metavar="N",
+                   help="a group's alerts passed on in a row before the next ones go at most one a minute (a flood "
+                        "by one member costs an SMS gateway little; all stay on the dashboard; default 10, 0: no limit)")
     p = add("peers", cmd_peers, "list the peers (inbound links too), add, remove, block or unblock one")
     p.add_argument("action", choices=("ls", "add", "rm", "block", "unblock"), nargs="?", default="ls")
     p.add_argument("address", nargs="?", help="host:port or URL (block and unblock: or a device or group id)")

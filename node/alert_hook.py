@@ -10,6 +10,12 @@ only to standard input. The command runs with the node's environment less solnet
 growing pauses. Each failure is one log line with the alert's short id and what happened, never the
 alert's text or what the command printed. Commands run one at a time per worker (two workers), so a
 slow gateway delays later alerts by at most its timeout.
+
+Each run may cost money or wake people (an SMS gateway charges per message), and one member can
+post thousands of alerts a minute (an infiltrator, a broken script; revocation is the cure, and it
+takes time). So each group's alerts and updates go to the command up to `burst` in a row, then one
+a minute (`GroupAllowance`); those held back stay on the dashboard and in the API, and the log
+says so once per run of them. The all clear of an alert that was passed on is always passed on.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ import os
 import shlex
 import shutil
 import signal
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +40,9 @@ DEFAULT_TIMEOUT_S = 10.0
 TRIES = 3
 RETRY_PAUSES_S = (1.0, 5.0)
 WORKERS = 2
+BURST = 10  # a group's alerts passed on in a row before the allowance holds them back
+REFILL_S = 60.0  # then one more each this many seconds
+REMEMBERED = 10_000  # alerts passed on, whose all clear then passes whatever the allowance
 
 
 def parse_command(text: str) -> list[str]:
@@ -54,12 +64,49 @@ def hook_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
 
 
+class GroupAllowance:
+    """How many of each group's alerts may still go to the command now: `burst` in a row, then
+    one more every `refill_s` seconds (a token bucket per group; `burst` 0: no limit). Pure: the
+    caller gives the time."""
+
+    def __init__(self, burst: int = BURST, refill_s: float = REFILL_S) -> None:
+        self.burst = burst
+        self.refill_s = refill_s
+        self._left: dict[str | None, tuple[float, float]] = {}  # group -> (allowance, when counted)
+        self._passed: OrderedDict[str, None] = OrderedDict()  # alert ids passed on, the newest last
+        self.held: dict[str | None, int] = {}  # group -> alerts held back since its last one passed
+
+    def take(self, alert: dict[str, Any], now: float) -> bool:
+        """Whether `alert` goes to the command now (counted if so)."""
+        if self.burst <= 0:
+            return True
+        if alert.get("status") == "all_clear" and alert.get("alert") in self._passed:
+            del self._passed[alert["alert"]]
+            return True  # people told of an alert are told it is over
+        group = alert.get("group")
+        left, then = self._left.get(group, (float(self.burst), now))
+        left = min(float(self.burst), left + max(0.0, now - then) / self.refill_s)
+        if left < 1.0:
+            self._left[group] = (left, now)
+            self.held[group] = self.held.get(group, 0) + 1
+            return False
+        self._left[group] = (left - 1.0, now)
+        self.held.pop(group, None)
+        if alert.get("kind", "alert") == "alert":
+            self._passed[alert["id"]] = None
+            if len(self._passed) > REMEMBERED:
+                self._passed.popitem(last=False)
+        return True
+
+
 class AlertHook:
     """Runs `argv` for each alert of `regions` (all when empty) that the feed hands on."""
 
     def __init__(self, argv: Sequence[str], regions: Sequence[str] = (), *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 tries: int = TRIES, pauses_s: Sequence[float] = RETRY_PAUSES_S) -> None:
+                 tries: int = TRIES, pauses_s: Sequence[float] = RETRY_PAUSES_S, burst: int = BURST,
+                 refill_s: float = REFILL_S) -> None:
         self.argv = list(argv)
+        self.allowance = GroupAllowance(burst, refill_s)
         self.regions = [r.lower() for r in regions]
         self.timeout_s = timeout_s
         self.tries = tries
@@ -85,7 +132,18 @@ class AlertHook:
         assert self._sub is not None
         while True:
             alert = await self._sub.queue.get()
-            await self.deliver(alert)
+            group = alert.get("group")
+            held = self.allowance.held.get(group, 0)
+            who = alert.get("group_name") or f"group {short_id(group or '')}"
+            if self.allowance.take(alert, asyncio.get_running_loop().time()):
+                if held and not self.allowance.held.get(group):
+                    log.info("--on-alert: %d alerts of %s were not passed on (too many in a row); passing on again",
+                             held, who)
+                await self.deliver(alert)
+            elif not held:
+                log.warning("--on-alert: %s posted more than %d alerts in a row; its next ones go to the command "
+                            "at most one every %.0f s (all are on the dashboard)", who, self.allowance.burst,
+                            self.allowance.refill_s)
 
     async def deliver(self, alert: dict[str, Any]) -> bool:
         """Run the command for one alert, with retries; True once it succeeded."""

@@ -173,7 +173,8 @@ def invocations(p: dict) -> list[tuple[str | None, list[str]]]:
         add(home, "export-site", *argv)
     for argv in (["--on-alert", ""], ["--on-alert", "'unclosed"], ["--on-alert", "/no/such/program"],
                  ["--on-alert", BINARY], ["--alert-region", "calais"], ["--on-alert", "true", "--on-alert-timeout", "abc"],
-                 ["--on-alert", "true", "--on-alert-timeout", "-1"]):
+                 ["--on-alert", "true", "--on-alert-timeout", "-1"], ["--on-alert", "true", "--on-alert-limit", "-1"],
+                 ["--on-alert", "true", "--on-alert-limit", "ten"]):
         add(home, "run", "--listen", busy, *argv)
     # the panic wipe, never confirmed
     for argv in ([], ["--all"], ["--all", "extra"]):

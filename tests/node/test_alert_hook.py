@@ -1,6 +1,7 @@
 """`--on-alert`'s command runner (node/alert_hook.py) with real processes: the alert on standard
 input and nowhere else, retries with a log line per failure (never the alert's text), a timeout
-that stops the command and what it started, and no passphrase in its environment."""
+that stops the command and what it started, no passphrase in its environment, and a group's flood
+of alerts held back after a burst (an SMS gateway charges for each)."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from node.alert_hook import AlertHook, parse_command
+from node.alert_feed import Subscription
+from node.alert_hook import AlertHook, GroupAllowance, parse_command
 from solnet_errors import UsageError
 
 ALERT = {"id": "ab" * 32, "n": 7, "region": "calais", "type": "raid", "text": "Police $(touch INJECTED) `id`",
@@ -75,3 +77,71 @@ def test_a_command_that_cannot_run_is_refused_at_start() -> None:
         with pytest.raises(UsageError):
             parse_command(text)
     assert parse_command(f"{sys.executable} -c 'print(1)'") == [sys.executable, "-c", "print(1)"]
+
+
+def _alert(group: str, i: int, **more) -> dict:
+    return ALERT | {"id": f"{group}{i:02d}".ljust(64, "0"), "group": group * 32, "group_name": group} | more
+
+
+def test_a_groups_alerts_pass_in_a_burst_then_one_a_minute_and_others_are_not_held() -> None:
+    allowance = GroupAllowance(burst=3, refill_s=60.0)
+    assert [allowance.take(_alert("aa", i), now=100.0) for i in range(5)] == [True, True, True, False, False]
+    assert allowance.held == {"aa" * 32: 2}
+    assert allowance.take(_alert("bb", 0), now=100.0)  # another group's alert is not held with the flood
+    assert not allowance.take(_alert("aa", 5), now=159.0)
+    assert allowance.take(_alert("aa", 6), now=160.5)  # a minute on: one more
+    assert allowance.held == {} and not allowance.take(_alert("aa", 7), now=161.0)
+    assert [allowance.take(_alert("aa", i), now=100.0 + 60 * 3 + 60 * 10) for i in range(8, 12)] == [True] * 3 + [False]
+
+
+def test_the_all_clear_of_an_alert_passed_on_always_passes_and_no_other_does() -> None:
+    allowance = GroupAllowance(burst=1, refill_s=60.0)
+    first, second = _alert("aa", 0), _alert("aa", 1)
+    assert allowance.take(first, now=0.0) and not allowance.take(second, now=0.0)
+    clear = {"kind": "alert.update", "status": "all_clear", "group": "aa" * 32}
+    assert not allowance.take(clear | {"id": "c1".ljust(64, "0"), "alert": second["id"]}, now=0.0)  # never heard of
+    assert not allowance.take(clear | {"id": "u1".ljust(64, "0"), "alert": first["id"], "status": "update"}, now=0.0)
+    assert allowance.take(clear | {"id": "c2".ljust(64, "0"), "alert": first["id"]}, now=0.0)
+    assert not allowance.take(clear | {"id": "c3".ljust(64, "0"), "alert": first["id"]}, now=0.0)  # once
+
+
+def test_no_limit_passes_everything() -> None:
+    allowance = GroupAllowance(burst=0)
+    assert all(allowance.take(_alert("aa", i), now=0.0) for i in range(100))
+
+
+class _Feed:
+    """The one method of node.alert_feed.AlertFeed a hook uses, over a real Subscription."""
+
+    def __init__(self) -> None:
+        self.sub: Subscription | None = None
+
+    def subscribe(self, regions) -> Subscription:
+        self.sub = Subscription(frozenset(regions))
+        return self.sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self.sub = None
+
+
+async def test_a_flood_by_one_group_runs_the_command_a_burst_of_times_and_says_so_once(tmp_path: Path, caplog) -> None:
+    out = tmp_path / "out"
+    argv = script(tmp_path, f"a = json.load(sys.stdin)\nopen({str(out)!r}, 'a').write(a['id'] + '\\n')")
+    hook, feed = AlertHook(argv, timeout_s=20, burst=3), _Feed()
+    flood = [_alert("aa", i) for i in range(40)]
+    genuine = _alert("bb", 0)
+    with caplog.at_level(logging.INFO, logger="solnet"):
+        hook.start(feed)
+        try:
+            for alert in flood[:20] + [genuine] + flood[20:]:
+                feed.sub.offer(alert)
+            async with asyncio.timeout(60):
+                while not (feed.sub.queue.empty() and hook.delivered == 4):
+                    await asyncio.sleep(0.02)
+        finally:
+            await hook.stop()
+    assert sorted(out.read_text().split()) == sorted(a["id"] for a in flood[:3] + [genuine])
+    said = [r.getMessage() for r in caplog.records if "--on-alert:" in r.getMessage()]
+    assert said == ["--on-alert: aa posted more than 3 alerts in a row; its next ones go to the command at most one "
+                    "every 60 s (all are on the dashboard)"]
+    assert not any("Police" in r.getMessage() for r in caplog.records)
