@@ -34,12 +34,16 @@ Who may revoke whom, and from when.
     over admission: a group that any of its admitters revoked is revoked, whoever else admitted it.
   - A key that signed two different events at one seq (a fork) is treated as revoked from that
     seq: nothing it signs from there counts, as a peer, as a recipient of private details, as a
-    voucher or as a revoker of itself. Its revocations of others are the exception: those it
-    signed at or after the fork point, in either branch, still count (while it may revoke at
-    that seq, that is below any revocation of it by others or by itself before the fork). A fork
-    proves the key is in two hands, and nothing says which is the owner's: taking authority away
-    is safe either way, while letting the fork void them would let whoever copied a group key
-    undo the owner's revocation of a stolen device by signing one more event (`Member.may_revoke`).
+    voucher or as a revoker of itself or of the groups it admitted. A group key's revocations of
+    its own devices are the exception: those it signed at or after the fork point, in either
+    branch, still count (while it may revoke at that seq, that is below any revocation of it by
+    others or by itself before the fork). A fork proves the key is in two hands, and nothing says
+    which is the owner's: cutting off the group's own devices is safe either way, while letting
+    the fork void them would let whoever copied a group key undo the owner's revocation of a stolen
+    device by signing one more event (`Member.may_revoke`). Revoking another group is not safe
+    either way: it takes that group's events out of the log, so a thief holding a seized phone,
+    revoked by its group, could sign at a seq below that revocation (a fork) a revocation of every
+    group its group admitted.
   - What a key signed before its revocation point keeps its effect: a group revoked from seq n
     keeps the devices it certified and the groups it admitted before n (revoking from seq 1, the
     default for a group, takes everything).
@@ -144,6 +148,8 @@ NO_EFFECT_NOT_ALLOWED = ("not allowed: a key may revoke itself, a group key its 
                          "and an admitting group the groups it admitted")
 NO_EFFECT_UNKNOWN = "the subject is not a member of this network"
 NO_EFFECT_SELF_TOO_LOW = "a key revoking itself must do so from a seq after the revocation's own"
+NO_EFFECT_PAST_FORK = ("signed from its author's fork point on: there only a group key's revocations of its own "
+                       "devices count")
 NO_EFFECT_LOWER_WINS = "another revocation of the same key, from a lower seq or earlier, is in effect"
 
 
@@ -234,7 +240,8 @@ class TrustGraph:
             revocations the owner signs after the fork."""
             fork_at = self._forks.get(member.key)
             valid = [r for r in revokes_of.get(member.key, ())
-                     if r.by != member.key and authorised(r.by) and may_revoke(r.by, r.seq)]
+                     if r.by != member.key and authorised(r.by) and may_revoke(r.by, r.seq)
+                     and self._counts_past_fork(r, member)]
             limit = min((r.from_seq for r in valid), default=None)
             for r in sorted((r for r in revokes_of.get(member.key, ()) if r.by == member.key),
                             key=_revocation_order_by_seq):
@@ -341,12 +348,21 @@ class TrustGraph:
             return NO_EFFECT_UNKNOWN
         if not self._authorised(r.by, r.subject, members):
             return NO_EFFECT_NOT_ALLOWED
+        if r.by != r.subject and not self._counts_past_fork(r, members[r.subject]):
+            return NO_EFFECT_PAST_FORK
         if r.by == r.subject and r.from_seq <= r.seq:
             return NO_EFFECT_SELF_TOO_LOW
         in_effect = revocations.get(r.subject)
         if in_effect is not None and not in_effect.fork and (in_effect.by, in_effect.seq, in_effect.id) == (r.by, r.seq, r.id):
             return None
         return NO_EFFECT_LOWER_WINS
+
+    def _counts_past_fork(self, r: Revocation, subject: Member) -> bool:
+        """Whether `r` may count as far as its author's fork goes: one signed below the fork point
+        (or by a key without a fork) does; from the fork point on, only a group key's revocation of
+        its own device does (see the module docstring)."""
+        fork_at = self._forks.get(r.by)
+        return fork_at is None or r.seq < fork_at or (subject.role == DEVICE_ROLE and subject.group == r.by)
 
     @staticmethod
     def _authorised(author: bytes, subject: bytes, members: dict[bytes, Member]) -> bool:

@@ -406,8 +406,6 @@ class EventLog:
                hold: bool = True, facts: BodyFacts | None = None) -> Outcome:
         """Check one signature-verified event against chain, trust and kind rules; store it if it
         passes. `facts`: its body already judged (events/examine.py), else it is parsed here."""
-        if ev.header.kind == "redact":
-            self._honour_redaction(ev)
         if self._trust_deferred_by not in (None, ev.author):
             self._trust_changed(heads, now)
         try:
@@ -416,10 +414,14 @@ class EventLog:
             return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
 
     def _honour_redaction(self, ev: Event) -> None:
-        """A signed redaction drops the bodies of its own author's events it names, whatever the
-        author's standing and whenever those events arrive (the store remembers the ids), so the
-        result does not depend on arrival order. A key can only ever redact its own events, and
-        never its vouches and revocations (node/store/trust.py `redactable`)."""
+        """A stored redaction drops the bodies of its own author's events it names, whenever those
+        events arrive (the store remembers the ids). Only once it is stored: then it is in the log,
+        so it travels and every node that holds it honours it. One refused or kept aside (past its
+        author's revocation point, presented by a dialler that is then refused) reached this node
+        alone: honouring it here would leave two nodes with the same events and different bodies
+        for good (sync compares events, not bodies). Its targets are earlier in its author's chain,
+        so they are stored before it whatever the order of arrival. A key can only ever redact its
+        own events, and never its vouches and revocations (node/store/trust.py `redactable`)."""
         try:
             fields = parse_body(ev.header, ev.body)
         except InvalidEvent:
@@ -483,6 +485,8 @@ class EventLog:
             body_state, body = BODY_PRESENT, ev.body
         n = self.store.insert_event(ev, body, body_state)
         heads[author] = (seq, ev.id)
+        if header.kind == "redact" and body is not None:
+            self._honour_redaction(ev)
         if effective and body is not None:
             if fields is not None:
                 self.store.apply_projection(project(ev, fields, member.group), n)
@@ -632,6 +636,8 @@ class EventLog:
         self.store.set_body(ev.id, None if expired else ev.body, BODY_EXPIRED if expired else BODY_PRESENT)
         if not expired:
             self._project(ev, member, found[1])
+            if ev.kind == "redact":
+                self._honour_redaction(ev)
         return Outcome(ev.id, ACCEPTED, message="body restored", kind=ev.kind)
 
     def _record_fork(self, ev: Event, fork_seq: int, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> Outcome:

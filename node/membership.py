@@ -243,8 +243,10 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     elif subject == author and from_seq <= head + 1:
         raise MembershipError(f"a key revoking itself does so from a seq after the revocation, which will be its "
                               f"seq {head + 1}: give --from-seq {head + 2} or more")
-    if member.revoked_from is not None and member.revoked_from <= from_seq:
-        raise MembershipError(f"{member.role} {short_id(subject)} is already revoked from seq {member.revoked_from}; "
+    # A fork freezes a key without revoking it: its revocations below the fork point, and its group
+    # key's of its own devices past it, still count until a revocation from a lower seq voids them.
+    if member.revokes_until is not None and member.revokes_until <= from_seq:
+        raise MembershipError(f"{member.role} {short_id(subject)} is already revoked from seq {member.revokes_until}; "
                               "nothing to do (a lower --from-seq would remove more of its events)")
     fields: dict = {"subject": subject, "from_seq": from_seq}
     if reason:

@@ -592,19 +592,38 @@ def test_a_forked_key_gives_no_authority_past_its_fork_point(own_seq: int):
     assert g.member(laptop).revoked_from == 1 and g.effect(stolen) is None
 
 
-def test_a_forked_keys_revocations_stop_counting_from_its_own_revocation_point():
+def test_a_forked_keys_revocations_of_groups_count_below_its_fork_point_only():
     """A forked device key of an admitting group revokes the group it admitted: that counts below
-    the device's revocation point by its group, and not from it (a revoked key's later revocations
-    never count, fork or no fork)."""
+    the fork point (and below the device's revocation point by its group), never from the fork
+    point on. Else a thief holding a seized phone, which its group revoked from its next seq, signs
+    at a lower seq (a fork) a revocation of every group its group admitted, and erases them."""
     a, a1, c = key(), key(), key()
     for revoked_at in (3, 8):
-        g = TrustGraph([a], [device(a, a1, 1), admit(a1, c, 2)])
-        g.set_fork(a1, 4)
-        revoke(g, a, a1, revoked_at, seq=2)
-        cut = revoke(g, a1, c, 1, seq=6)
-        assert g.member(a1).revoked_from == min(4, revoked_at) and g.member(a1).revokes_until == revoked_at
-        assert (g.member(c).revoked_from == 1) == (revoked_at > 6), revoked_at
-        assert (g.effect(cut) is None) == (revoked_at > 6)
+        for cut_seq, counts in ((3, revoked_at > 3), (4, False), (6, False)):
+            g = TrustGraph([a], [device(a, a1, 1), admit(a1, c, 2)])
+            g.set_fork(a1, 4)
+            revoke(g, a, a1, revoked_at, seq=2)
+            cut = revoke(g, a1, c, 1, seq=cut_seq)
+            assert g.member(a1).revoked_from == min(4, revoked_at) and g.member(a1).revokes_until == revoked_at
+            assert (g.member(c).revoked_from == 1) == counts, (revoked_at, cut_seq)
+            assert (g.effect(cut) is None) == counts
+            if cut_seq >= 4 and revoked_at > cut_seq:
+                assert g.effect(cut) == T.NO_EFFECT_PAST_FORK
+
+
+def test_a_thief_forking_a_revoked_phone_cannot_revoke_the_groups_its_group_admitted():
+    """The owner revokes a seized phone from its next seq (2), keeping its past; the thief signs, at
+    the phone's seq 1 (a fork), a revocation of Dover, a group the phone's group admitted."""
+    calais, phone, dover = key(), key(), key()
+    for fork_first in (True, False):
+        g = TrustGraph([calais], [device(calais, phone, 1), admit(calais, dover, 2)])
+        revoke(g, calais, phone, 2, seq=3, reason="seized")
+        if fork_first:
+            g.set_fork(phone, 1)
+        thief = revoke(g, phone, dover, 1, seq=1)
+        if not fork_first:
+            g.set_fork(phone, 1)
+        assert g.member(dover).revoked_from is None and g.effect(thief) == T.NO_EFFECT_PAST_FORK
 
 
 def test_a_fork_of_a_key_nobody_vouched_limits_it_from_seq_one():

@@ -1,11 +1,13 @@
 """A redaction never takes a vouch or a revocation out of the trust graph.
 
-The trust graph is read from the bodies of the trust events, and a redaction is honoured whatever
-its author's standing (a revoked member may still take back what it posted). So a redaction that
-dropped a trust event's body let a revoked key cancel its own revocation, and a key revoked later
-take back, after the fact, the groups it had admitted; and the outcome depended on the order the
-events arrived in and on restarts. Trust events keep their bodies: such a redaction has no effect
-on them, and this node's own user is told so before anything is signed."""
+The trust graph is read from the bodies of the trust events, and a redaction was honoured whatever
+its author's standing. So a redaction that dropped a trust event's body let a revoked key cancel its
+own revocation, and a key revoked later take back, after the fact, the groups it had admitted; and
+the outcome depended on the order the events arrived in and on restarts. Trust events keep their
+bodies: such a redaction has no effect on them, and this node's own user is told so before anything
+is signed. And a redaction counts only once it is stored (in the log, so it travels): one its author
+could no longer sign, honoured where it was presented, left two nodes with the same events and
+different bodies for good."""
 from __future__ import annotations
 
 import itertools
@@ -81,3 +83,37 @@ def test_own_redaction_of_a_trust_event_is_refused_before_signing(tmp_path: Path
     log.append(device, "redact", {"ids": [post.id]})  # an ordinary post: redacted
     assert log.store.event_row(post.id)[8] is None
     assert log.trust.member(bytes(device.public)).revoked_from == 9
+
+
+def test_a_redaction_its_author_may_no_longer_sign_drops_nothing_wherever_it_is_presented(
+        tmp_path: Path, net: Net) -> None:
+    """A seized phone revoked from its seq 3: a redaction signed with it (seq 3) is refused or kept
+    aside, so it must drop nothing, whether pushed as an event or presented as a dialler's
+    credentials; else the node it reached and one it did not would keep different bodies of the
+    same events, and sync (which compares events, not bodies) would never mend it."""
+    phone = net.device_of(net.group)
+    posts = [phone.sign("action", action(i)) for i in (1, 2)]
+    revoked = net.group.sign("member.revoke", {"subject": bytes(phone.key.public), "from_seq": 3, "reason": "seized"})
+    redaction = phone.sign("redact", {"ids": [p.id for p in posts]})
+    history = net.group.made[:-1] + posts + [revoked]
+    reached, untouched = net.new_log(tmp_path / "reached.db"), net.new_log(tmp_path / "untouched.db")
+    for log in (reached, untouched):
+        log.ingest(wires(history))
+    assert reached.ingest(wires([redaction]))[0].status in ("pending", "rejected")
+    assert reached.ingest_credentials(wires([redaction]))[0].status == "rejected"
+    assert sorted(reached.store.event_states()) == sorted(untouched.store.event_states())
+    assert all(reached.store.event_row(p.id)[8] is not None for p in posts)
+
+
+def test_a_redaction_that_waited_for_its_chain_drops_the_bodies_once_it_is_stored(tmp_path: Path, net: Net) -> None:
+    author = net.device_of(net.group)
+    secret = author.sign("action", action(1) | {"description": "the back door of 12 Rue X"})
+    middle = author.sign("action", action(2))
+    redaction = author.sign("redact", {"ids": [secret.id]})
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    log.ingest(wires([secret]))
+    assert log.ingest(wires([redaction]))[0].status == "pending"  # waits for seq 2
+    assert log.store.event_row(secret.id)[8] is not None
+    log.ingest(wires([middle]))  # the gap is filled: the redaction goes in, and counts
+    assert log.store.event_row(secret.id)[8] is None
