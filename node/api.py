@@ -26,12 +26,14 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from events.errors import BAD_FIELD, InvalidEvent
+from events.format import Event
 from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
@@ -401,7 +403,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
     try:  # the answer is read on the database thread right after the commit, in the same turn
         event, out = await node.publish_and_read(
-            lambda e: _one_event(node, e.id.hex(), False), body.kind, body.texts, expires_in=body.expires_in,
+            partial(_read_back, node), body.kind, body.texts, expires_in=body.expires_in,
             signer=body.signer, private=body.private, to=body.to, public_note=body.public_note,
             time_zone=body.time_zone)
     except publishing.PublishError as exc:
@@ -410,7 +412,20 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         if exc.reason == BAD_FIELD:  # a field problem, whoever found it: one code
             raise ApiError(422, "invalid_field", exc.args[0], _field_of(exc.args[0])) from None
         raise ApiError(422, exc.reason, exc.args[0]) from None
+    if isinstance(out, Exception):  # stored and sent on: the client must not publish it again
+        log.error("a published event was stored but could not be read back for the answer", exc_info=out)
+        raise ApiError(500, "internal", f"the event {event.id.hex()} was stored and goes to peers, but the node failed "
+                       f"to read it back (its log says why); GET {PREFIX}/events/{event.id.hex()} shows it; do not "
+                       "publish it again")
     return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
+
+
+def _read_back(node: WebNode, event: Event) -> dict[str, Any] | Exception:
+    """The answer to a publish, or what reading it raised (the event is stored either way)."""
+    try:
+        return _one_event(node, event.id.hex(), False)
+    except Exception as exc:  # a bug in showing it: the client still learns the event was stored
+        return exc
 
 
 # --- the alert stream -----------------------------------------------------------------------------

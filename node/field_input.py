@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from events.fields import Field
+from node.moments import LATEST_MS
 from node.render import MONEY_FIELDS
 from solnet_errors import SolnetError
 
@@ -51,6 +52,8 @@ def parse_time(text: str, time_zone: str | None = None) -> int:
         raise InputError(f"{text!r} is not a date and time; write it like 2026-12-01T18:00") from None
     if ms <= 0:
         raise InputError(f"{text!r} is before 1970: give a date and time from 1970 on, like 2026-12-01T18:00")
+    if ms > LATEST_MS:
+        raise InputError(f"{text!r} is after the year 9999: give a date and time like 2026-12-01T18:00")
     return ms
 
 

@@ -14,12 +14,12 @@ Formats come from maintained libraries (icalendar, feedgen), never written by ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from events.projections import PROFILE
-from node import references
+from node import moments, references
 from node.log import EventLog, now_ms
 from node.views import view
 
@@ -60,7 +60,7 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
 
 
 def _utc(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return moments.utc(ms)
 
 
 def _urn(data: PublicData, *parts: str) -> str:
@@ -146,7 +146,7 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
         item.add("dtstamp", _utc(a["ts"]))
         item.add("dtstart", _utc(a["starts_at"]))
         end = a.get("ends_at") or a["starts_at"]
-        item.add("dtend", _utc(end) if end > a["starts_at"] else _utc(a["starts_at"]) + timedelta(hours=DEFAULT_ACTION_HOURS))
+        item.add("dtend", _utc(end) if end > a["starts_at"] else _utc(a["starts_at"] + DEFAULT_ACTION_HOURS * 3_600_000))
         where = ", ".join(x for x in (a.get("place"), a["region"]) if x)
         item.add("location", where)
         group = data.names.get(a["group"]) or "a group of the network"

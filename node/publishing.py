@@ -29,6 +29,7 @@ from node.audience import AudienceError, resolve_groups, seal_content
 from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import EventLog, now_ms
+from node.moments import LATEST_MS
 from node.private import PrivateError, open_private_part, seal_private
 from node.render import MONEY_FIELDS, local_time, short_id, with_article
 from solnet_errors import SolnetError
@@ -167,7 +168,7 @@ def expiry_time(kind: Kind, text: str, now: int) -> int:
     if kind.max_expiry_ms is not None and duration > kind.max_expiry_ms:
         raise PublishError(f"'expires_in' is at most {kind.max_expiry_ms // HOUR_MS}h for {kind.name} events (they "
                            f"expire at most that long after they are made), got {text.strip()!r}", "expires_in")
-    if now + duration >= MAX_TIMESTAMP_MS:
+    if now + duration >= min(MAX_TIMESTAMP_MS, LATEST_MS):
         raise PublishError(f"'expires_in' {text.strip()!r} is too far away; write it like 90m, 6h or 2d", "expires_in")
     return now + duration
 

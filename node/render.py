@@ -9,7 +9,7 @@ prefix back), counts with their plurals, values as words rather than Python repr
 from __future__ import annotations
 
 import errno
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +17,7 @@ import msgpack
 
 from crypto.keys import short_id
 from events.kinds import DEFAULT_UNIT, KINDS
+from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 from node.words import local_time, plural  # noqa: F401 (used here, and by callers as render.plural)
 
@@ -34,7 +35,7 @@ def iso(ms: int | None) -> str | None:
 
 @lru_cache(maxsize=4096)  # a page names the same few times again and again (an offer's `until` in every match)
 def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moments.utc(ms).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def local_zone() -> str:

@@ -2,7 +2,7 @@
 few helpers that `solnet status` needs, apart from node/render.py so that it loads nothing else."""
 from __future__ import annotations
 
-from datetime import datetime
+from node import moments
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
@@ -78,7 +78,7 @@ def local_time(ms: int | None) -> str:
     """A time in this machine's time zone, with the zone: '2026-12-01 18:00 CET'."""
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    return moments.local(ms).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def local_zone_name() -> str | None:

@@ -11,10 +11,11 @@ text inside the element is a language-neutral fallback (see `fallback_time`).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from node import moments
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
@@ -131,4 +132,4 @@ def fallback_time(ms: int | None) -> str:
     """The text inside <time> before the script formats it: UTC, the same in every language."""
     if ms is None:
         return ""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moments.utc(ms).strftime("%Y-%m-%d %H:%M UTC")

@@ -411,3 +411,41 @@ async def test_a_group_named_like_this_one_is_told_apart_on_every_page_and_in_th
     async with node.client.get("/api/v1/events?kind=group.profile", headers=headers) as r:
         named = {e["group"]: e["group_name"] for e in (await r.json())["events"]}
     assert named[bytes(impostor.public).hex()] == copy and named[real_id.hex()] == real
+
+
+async def test_an_event_with_a_time_past_the_year_9999_is_shown_and_breaks_nothing(sample, start_node) -> None:
+    """The event format takes times up to 2**53 ms; a member's action starting in the year 10000
+    (or 142,000) made every page, the API's listings and the CLI fail on every node it reached.
+    Such a time is shown as the last second of 9999, and this node refuses to publish one."""
+    calais = sample.nodes[0]
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    keys = calais.home.keys(PASSPHRASE)
+    far = 2**53 - 1
+    fields = {"title": "Far away", "region": "calais", "type": "protest", "starts_at": far, "ends_at": far}
+
+    def publish_far() -> bytes:  # signed as any member could: the format allows it
+        return running.log.append(keys.device, "action", fields, offline=True).id
+    far_id = await running.db(publish_far)
+    for path in ("/", f"/event/{far_id.hex()}", "/?region=calais"):
+        status, html, _ = await get(node.client, path)
+        assert status == 200, path
+    assert "9999-12-31" in html
+    headers = {"Authorization": f"Bearer {running.home.admin_token(running.keys)}"}
+    for path in ("/api/v1/events?limit=5", "/api/v1/actions", f"/api/v1/events/{far_id.hex()}"):
+        async with node.client.get(path, headers=headers) as r:
+            assert r.status == 200, (path, await r.text())
+    async with node.client.get(f"/api/v1/events/{far_id.hex()}", headers=headers) as r:
+        shown = await r.json()
+        assert shown["starts_at"] == "9999-12-31T23:59:59Z", shown
+    for starts_at in ("9999-12-31T23:59-14:00", "10000-01-01T00:00"):  # 10000-01-01 UTC; not ISO at all
+        async with node.client.post("/api/v1/events", headers=headers, json={
+                "kind": "action", "fields": {"title": "x", "region": "calais", "type": "protest",
+                                             "starts_at": starts_at}}) as r:
+            answer = await r.json()
+            assert r.status == 422 and answer["error"]["field"] == "starts_at", answer
+    async with node.client.post("/api/v1/events", headers=headers, json={
+            "kind": "need", "fields": {"category": "tents", "region": "calais", "quantity": "1"},
+            "expires_in": "99999999d"}) as r:
+        assert r.status == 422 and (await r.json())["error"]["field"] == "expires_in"

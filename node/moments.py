@@ -1,0 +1,24 @@
+"""Event times as datetimes to show, whatever an event carries.
+
+The event format accepts any time below 2**53 ms (events/format.py), far past what Python's
+datetime can hold (the year 9999): one signed event with a time in the year 10000, gossiped to
+every node, made every page, listing and command that showed it fail there, until its author was
+revoked. Times are shown clamped to 1970-01-01 .. 9999-12-31 instead; this node's own input is
+refused past LATEST_MS (node/field_input.py, node/publishing.py)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+LATEST_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z, the last second a datetime can hold
+_DAY_MS = 86_400_000
+
+
+def utc(ms: int) -> datetime:
+    """`ms` since 1970 as a UTC datetime, clamped to what a datetime can hold."""
+    return datetime.fromtimestamp(min(max(ms, 0), LATEST_MS) / 1000, tz=timezone.utc)
+
+
+def local(ms: int) -> datetime:
+    """`ms` since 1970 in this machine's time zone (a day short of the limit: a zone east of UTC
+    would carry the last day into the year 10000)."""
+    return datetime.fromtimestamp(min(max(ms, 0), LATEST_MS - _DAY_MS) / 1000).astimezone()
