@@ -12,9 +12,12 @@ accept nobody (members included) and logged every failed accept. Here:
   handshake, and the kernel's accept queue never fills up;
 - deadlines that follow progress: a connection with no request being answered is closed once it
   has sent nothing for `SILENT_S` (a socket that never sends a byte), or once `HEAD_LIMIT_S` have
-  passed without a complete request, however slowly it trickles bytes. A request being answered
-  (a page, a live-update stream, the peer handshake, which sync.transport bounds by its own
-  progress) is never cut here, and an authenticated peer link leaves the guard's care;
+  passed without a complete request, however slowly it trickles bytes. A request whose body is
+  still on its way counts as not complete (a handler waiting for a login form that never comes:
+  32 such from one address, behind a relay every visitor's, shut out every other connection from
+  it). A request being answered (a page, a live-update stream, the peer handshake, which
+  sync.transport bounds by its own progress) is never cut here, and an authenticated peer link
+  leaves the guard's care;
 - failed accepts (EMFILE and the like, which asyncio reports through the event loop's exception
   handler, many times a second) and the guard's own refusals and closes are logged at most once
   per `LOG_INTERVAL_S`, with counts.
@@ -125,6 +128,12 @@ class _Connection:
     last_byte: float
     bytes_in: int = 0
     requests: int = 0  # being answered now
+    request: web.BaseRequest | None = None  # the newest of them
+
+    def waits_on_client(self) -> bool:
+        """Nothing is being answered, or the request being answered still waits for its body."""
+        request = self.request
+        return not self.requests or (request is not None and request.body_exists and not request.content.is_eof())
 
 
 class ConnectionGuard:
@@ -176,7 +185,7 @@ class ConnectionGuard:
             if (self._per_source[source] >= self.max_per_source if same_source
                     else len(self._open) >= self.max_total):
                 oldest = next((c for c in self._open.values()
-                               if not c.requests and (not same_source or c.source == source)), None)
+                               if c.waits_on_client() and (not same_source or c.source == source)), None)
                 if oldest is None:
                     self._refused.note(now)
                     return None
@@ -212,15 +221,17 @@ class ConnectionGuard:
         if conn is None:
             return await handler(request)
         conn.requests += 1
+        conn.request = request
         try:
             return await handler(request)
         finally:
             conn.requests -= 1
+            conn.request = None
             conn.since = conn.last_byte = self.clock()  # idle from now: its deadlines start again
 
     # --- deadlines -----------------------------------------------------------------------------------
     def _late(self, conn: _Connection, now: float) -> bool:
-        if conn.requests:
+        if not conn.waits_on_client():
             return False
         if now - conn.since >= self.head_limit_s:
             return True

@@ -81,6 +81,9 @@ async def server() -> AsyncIterator[Server]:
     async def hello(request: web.Request) -> web.Response:
         return web.Response(text="hello")
 
+    async def form(request: web.Request) -> web.Response:  # a login form: read whole before anything
+        return web.Response(text=f"got {len(await request.read())}")
+
     async def big(request: web.Request) -> web.Response:
         return web.Response(body=b"x" * BIG)
 
@@ -90,6 +93,7 @@ async def server() -> AsyncIterator[Server]:
     app.router.add_get("/slow", slow)
     app.router.add_get("/big", big)
     app.router.add_get("/", hello)
+    app.router.add_post("/form", form)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = GuardedSite(runner, "127.0.0.1", 0, guard)
@@ -188,6 +192,41 @@ async def test_bytes_that_keep_coming_hold_off_the_silence_deadline_but_not_the_
         await server.until(lambda: server.guard._open and next(iter(server.guard._open.values())).bytes_in == i + 1)
         assert server.guard.sweep() == 0 and await still_open(reader)
     assert server.later(HEAD_LIMIT_S) == 1 and await closed_by_server(reader)
+
+
+SLOW_FORM = b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"  # and then no body
+
+
+async def test_a_request_whose_body_never_comes_is_timed_like_an_unfinished_head(server):
+    """Behind a relay every visitor comes from 127.0.0.1: 32 login forms that never send their body
+    held every place of that address for as long as their sender liked."""
+    reader, writer = await server.connect("127.0.0.2")
+    writer.write(SLOW_FORM)
+    await server.until(lambda: any(c.requests for c in server.guard._open.values()))
+    assert server.later(SILENT_S - 1) == 0 and await still_open(reader)
+    assert server.later(1) == 1 and await closed_by_server(reader)
+    trickling, writer = await server.connect("127.0.0.2")  # bytes that keep coming: the head limit still holds
+    writer.write(SLOW_FORM)
+    await server.until(lambda: any(c.requests for c in server.guard._open.values()))
+    for i in range(int(HEAD_LIMIT_S // (SILENT_S - 2))):
+        server.clock.now += SILENT_S - 2
+        writer.write(b"x")
+        await server.until(lambda: next(iter(server.guard._open.values())).bytes_in == len(SLOW_FORM) + i + 1)
+        assert server.guard.sweep() == 0
+    assert server.later(HEAD_LIMIT_S) == 1 and await closed_by_server(trickling)
+
+
+async def test_connections_waiting_for_their_body_make_room_for_new_ones(server):
+    waiting = []
+    for _ in range(2):  # the per-address cap
+        reader, writer = await server.connect("127.0.0.2")
+        writer.write(SLOW_FORM)
+        waiting.append(reader)
+    await server.until(lambda: sum(c.requests for c in server.guard._open.values()) == 2)
+    newest, writer = await server.connect("127.0.0.2")
+    assert await closed_by_server(waiting[0]) and await still_open(newest)
+    writer.write(b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+    assert b"got 3" in await asyncio.wait_for(newest.readuntil(b"got 3"), 5)
 
 
 async def test_a_keep_alive_connection_is_idle_again_after_each_answer(server):
