@@ -72,28 +72,31 @@ class OwnEventsRefused:
     from a seq in F..L again. The round was complete, so the peer stored or refused each one: it
     refused them, or holds them aside. Its likeliest cause for a device still a member is this
     clock running ahead (a peer refuses events stamped more than 10 minutes after its own clock, and
-    says nothing back). Two peers or more, as for ClockDoubt: one may have its own clock behind.
-    Written and read on the event loop (rounds end there)."""
+    says nothing back). Peers of two groups or more, as for ClockDoubt: one may have its own clock
+    behind, and one member's devices, each playing a peer that lacks them, are one group (they told
+    an admin with a right clock to change it). Written and read on the event loop (rounds end
+    there)."""
 
     def __init__(self) -> None:
         self._sent: dict[bytes, tuple[int, int]] = {}  # peer -> what the last complete round streamed it
-        self._refusing = _NewestBySource()  # peer -> (when, from which seq)
+        self._refusing = _NewestBySource()  # peer's group -> (when, from which seq)
 
-    def round_done(self, peer: bytes, sent: tuple[int, int] | None, now: int) -> None:
-        """A complete round with `peer` streamed it this device's events `sent` (first, last seq),
-        or none (None: it held them all)."""
+    def round_done(self, peer: bytes, sent: tuple[int, int] | None, now: int, group: bytes | None = None) -> None:
+        """A complete round with `peer` (a device of `group`; None: a group of its own) streamed it
+        this device's events `sent` (first, last seq), or none (None: it held them all)."""
+        source = peer if group is None else group
         before = self._sent.pop(peer, None)
-        self._refusing.forget(peer)
+        self._refusing.forget(source)
         if sent is None:
             return
         if before is not None and before[0] <= sent[0] <= before[1]:
-            self._refusing.note(peer, sent[0], now)
+            self._refusing.note(source, sent[0], now)
         self._sent[peer] = sent
         if len(self._sent) > DOUBT_SOURCES:
             del self._sent[next(iter(self._sent))]
 
     def refused(self, now: int) -> tuple[int, int] | None:
-        """(how many peers, from which seq of this device) when two peers or more within the last
-        DOUBT_WINDOW_MS did not take what a complete round gave them; None otherwise."""
+        """(how many peers' groups, from which seq of this device) when peers of two groups or more
+        within the last DOUBT_WINDOW_MS did not take what a complete round gave them; None otherwise."""
         recent = self._refusing.recent(now)
         return (len(recent), min(recent)) if len(recent) >= 2 else None

@@ -28,7 +28,7 @@ def clock_behind(ms: int) -> str:
 
 def own_events_refused(peers: int, from_seq: int) -> str:
     """The warning of peers that do not take this device's events (node/clock.py OwnEventsRefused)."""
-    return (f"{peers} peers did not take this device's events from seq {from_seq} that a complete round gave them. "
+    return (f"Peers of {peers} groups did not take this device's events from seq {from_seq} that a complete round gave them. "
             "A peer refuses events stamped more than 10 minutes after its own clock, so this machine's clock may "
             "be ahead: check it (`timedatectl`). Until then what this node publishes, alerts included, reaches "
             "no one (on a peer's node, its log says why it refused them)")

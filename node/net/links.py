@@ -75,6 +75,7 @@ class Links:
         self._slots = SlotKeeper(lambda: bytes(identity().device.public), policy.group_of, directory.name_of,
                                  lambda: [(link, peer.opened_ms) for link, peer in list(self._open.values())])
         self._health = health
+        self._group_of = policy.group_of
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
                                lambda: bytes(identity().device.public), self._accepted)
@@ -261,7 +262,7 @@ class Links:
         self._tasks.append(asyncio.create_task(self._round_completed(True)))
         now = now_ms()
         refused_before = self.own_refused.refused(now)
-        self.own_refused.round_done(link.peer_device, result.own_sent, now)
+        self.own_refused.round_done(link.peer_device, result.own_sent, now, self._group_of(link.peer_device))
         if refused_before is None and (refused := self.own_refused.refused(now)) is not None:
             log.warning("%s", own_events_refused(*refused))
         book = self._directory.book

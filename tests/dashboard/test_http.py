@@ -292,10 +292,10 @@ async def test_the_overview_says_when_peers_do_not_take_this_nodes_events(sample
         running.links.own_refused.round_done(peer, (7, 7), now_ms() - 1)
         running.links.own_refused.round_done(peer, (7, 8), now_ms())
     _, after, _ = await get(node.client, "/")
-    assert "2 peers did not take this node's events from number 7" in visible_text(after)
+    assert "Peers of 2 groups did not take this node's events from number 7" in visible_text(after)
     assert "clock may be ahead" in visible_text(after)
     _, french, _ = await get(node.client, "/?lang=fr")
-    assert "2 pairs n’ont pas pris les événements de ce nœud à partir du numéro 7" in visible_text(french)
+    assert "Des pairs de 2 groupes n’ont pas pris les événements de ce nœud à partir du numéro 7" in visible_text(french)
 
 
 async def test_the_overview_tells_the_admin_that_another_node_signs_with_this_devices_key(sample, start_node) -> None:

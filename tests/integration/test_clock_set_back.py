@@ -80,6 +80,6 @@ def test_a_clock_ahead_is_told_when_two_peers_do_not_take_what_it_publishes(clus
                  "Calais saying that its peers do not take its events")
     assert not holds(bristol, alert) and not holds(cardiff, alert)
     said = cli(calais, "status").stdout
-    assert "WARNING: 2 peers did not take this device's events" in said and "clock may be ahead" in said, said
+    assert "WARNING: Peers of 2 groups did not take this device's events" in said and "clock may be ahead" in said, said
     again = cli(calais, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Still there")
-    assert "warning: 2 peers did not take this device's events" in again.stderr, again.stderr  # where it was typed
+    assert "warning: Peers of 2 groups did not take this device's events" in again.stderr, again.stderr  # where it was typed

@@ -78,6 +78,20 @@ def test_an_expiry_counted_from_a_clock_behind_is_stretched_by_what_it_lacks(net
     assert action_.header.expires is None  # what does not expire is left alone
 
 
+def test_devices_of_one_group_that_do_not_take_this_nodes_events_are_one_peer():
+    """One member certifies devices that each play a peer lacking this node's events (its clock is
+    right): they are one group, and one group may be its own clock behind, so nothing is said;
+    a second group's peer is needed."""
+    refused = OwnEventsRefused()
+    for device in (group(10), group(11), group(12)):
+        refused.round_done(device, (5, 7), NOW, group=group(1))
+        refused.round_done(device, (5, 7), NOW + 1000, group=group(1))
+    assert refused.refused(NOW + 1000) is None
+    refused.round_done(group(20), (6, 7), NOW + 2000, group=group(2))
+    refused.round_done(group(20), (6, 7), NOW + 3000, group=group(2))
+    assert refused.refused(NOW + 3000) == (2, 5)
+
+
 def test_peers_that_do_not_take_what_a_complete_round_gave_them_say_so_from_two():
     """A complete round streamed a peer this device's events 5..7, and the next round finds the peer
     lacking them from 5 again: it refused them (or holds them aside). Two peers so: said."""
