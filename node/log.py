@@ -244,10 +244,22 @@ class EventLog:
         before it are stored; anything that would still have to wait (unknown author, gap) is
         refused instead of held, so a refused outsider cannot fill this node's disk or its pending
         queue. A batch is stored sorted by author, so an admitted group's own events may come
-        before the vouch that certifies it: passes repeat while they make progress."""
+        before the vouch that certifies it: passes repeat while they make progress.
+
+        Anyone who knows the network id can dial and present credentials before its membership is
+        known: events whose authors no member certifies, directly or through the vouches presented
+        with them, are refused first, unverified and unwritten (a stranger presenting a thousand
+        self-signed events on each of many connections kept the database thread busy, and members'
+        alerts waited seconds behind it)."""
         now = now_ms() if now is None else now
         outcomes: list[Outcome | None] = [None] * len(wires)
-        todo = list(range(len(wires)))
+        todo = []
+        for i, credible in enumerate(self._credible(wires)):
+            if credible:
+                todo.append(i)
+            else:
+                outcomes[i] = Outcome(None, REJECTED, E.NOT_A_MEMBER,
+                                      "its author is certified neither by this network nor by the credentials with it")
         for _ in range(MAX_CREDENTIAL_PASSES):
             prepared = self._prepare([wires[i] for i in todo], now)
             prepared.hold = False
@@ -260,6 +272,32 @@ class EventLog:
                 break
             todo = retry
         return [o for o in outcomes if o is not None]
+
+    def _credible(self, wires: Sequence[bytes]) -> list[bool]:
+        """For each wire: whether its author is a member here, or vouched for by one in `wires`
+        (through any chain of vouches there), or the wire does not decode (refused with its reason
+        later). Read from the decoded headers and the vouches' bodies: nothing is verified."""
+        decoded: list[Event | None] = []
+        for wire in wires:
+            try:
+                decoded.append(decode_event(wire))
+            except InvalidEvent:
+                decoded.append(None)
+        trusted = {ev.author for ev in decoded if ev is not None and self.trust.member(ev.author) is not None}
+        vouches = [ev for ev in decoded if ev is not None and ev.kind == "member.vouch" and ev.body is not None]
+        grew = True
+        while grew:
+            grew = False
+            for ev in vouches:
+                if ev.author in trusted:
+                    try:
+                        subject = parse_body(ev.header, ev.body)["subject"]
+                    except (InvalidEvent, TypeError, KeyError):
+                        continue
+                    if isinstance(subject, bytes) and subject not in trusted:
+                        trusted.add(subject)
+                        grew = True
+        return [ev is None or ev.author in trusted for ev in decoded]
 
     def commit(self, prepared: _Prepared) -> list[Outcome]:
         """Second half of ingest: one write transaction; the outcomes, one per input."""

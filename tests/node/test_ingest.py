@@ -357,3 +357,23 @@ def test_a_redaction_naming_someone_elses_event_does_not_shield_it_from_its_auth
     row = log.store.event_row(secret.id)
     assert row[8] is None and row[9] == BODY_REDACTED
     assert secret.id not in {r.key for r in log.store.rows("action")}
+
+
+def test_credentials_of_authors_no_member_certifies_are_refused_before_any_work(net: Net, tmp_path: Path) -> None:
+    """A stranger who knows the network id dials with a throw-away key and presents a thousand
+    self-signed events as credentials, on connection after connection: refused unverified and
+    unwritten. A new group's genuine chain (a member's vouch of it, then its own events, in any
+    order) still goes in."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    stranger = Author(SigningKey.generate(), net.genesis.network_id)
+    junk = [stranger.sign("action", action(i)) for i in range(200)]
+    before = log.store.count()
+    out = log.ingest_credentials(wires(junk))
+    assert {(o.status, o.reason) for o in out} == {("rejected", "not_a_member")}
+    assert all("certified neither by this network nor by the credentials" in o.message for o in out)
+    assert log.store.count() == before
+    newcomer = Author(SigningKey.generate(), net.genesis.network_id)
+    vouch = net.group.sign("member.vouch", {"subject": bytes(newcomer.key.public), "role": "group"})
+    profile = newcomer.sign("group.profile", {"name": "Dover", "region": "dover"})
+    assert statuses(log.ingest_credentials(wires([profile, vouch] + junk[:3]))) == ["accepted"] * 2 + ["rejected"] * 3
