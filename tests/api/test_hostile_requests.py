@@ -176,6 +176,26 @@ async def test_text_that_is_not_unicode_is_refused_naming_where(served_api, body
     assert await served_api.node.db(served_api.node.log.store.count) == before
 
 
+@pytest.mark.parametrize("body, field", [
+    # "to" twice: a checker in front that reads the first sees chosen groups, Python read the last
+    (b'{' + ACTION + b', "to": ["Bristol"], "to": []}', "to"),
+    (b'{"kind": "need", "fields": {"category": "tents", "quantity": "2", "region": "calais", "region": "dover"}}',
+     "region"),
+])
+async def test_a_key_given_twice_is_refused(served_api, body, field) -> None:
+    before = await served_api.node.db(served_api.node.log.store.count)
+    got, _, answer = await raw_request(port_of(served_api), post(b"/api/v1/events", body, served_api.token))
+    error = json.loads(answer)["error"]
+    assert got == 400 and error["code"] == "bad_json" and error["field"] == field and "twice" in error["message"]
+    assert await served_api.node.db(served_api.node.log.store.count) == before
+
+
+async def test_a_body_not_in_utf8_is_refused(served_api) -> None:
+    body = ('{' + ACTION.decode() + '}').encode("utf-16")
+    got, _, answer = await raw_request(port_of(served_api), post(b"/api/v1/events", body, served_api.token))
+    assert got == 400 and json.loads(answer)["error"]["code"] == "bad_json"
+
+
 def test_an_error_answer_encodes_whatever_it_quotes() -> None:
     """A refusal may quote what was sent; whatever that holds, the answer is made (JSON in ASCII)."""
     response = error_response(400, "bad_parameter", "unknown parameter '\\ud800'", "\ud800")
