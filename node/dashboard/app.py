@@ -49,6 +49,7 @@ SECURE_HEADERS = {
     "Cache-Control": "no-store",
 }
 MAX_STREAMS = 32           # open live-update streams at once
+ADMIN_STREAMS = 8          # of them, kept for the admin: public visitors cannot turn off the admin's live alerts
 STREAM_LIFETIME_S = 300.0  # a stream ends after this; the page opens a new one (bounded, never stale)
 KEEPALIVE_S = 15.0
 RETRY_MS = 3000
@@ -113,6 +114,7 @@ class Dashboard:
         self.throttle = LoginThrottle()
         self._login_lock = asyncio.Lock()
         self._streams = 0
+        self._admin_streams = 0  # of `_streams`, the admin's
         self._closing = asyncio.Event()
         self._heard_ms: int | None = None  # when a peer link was last seen open
         # Read once: nothing changes it while the node runs (init and join do not run beside it), and
@@ -514,7 +516,8 @@ class Dashboard:
         self.context(request)
         if (refusal := self.guard(request, fragment=True)) is not None:
             return refusal
-        if self._streams >= MAX_STREAMS:
+        admin = request[DASH]["is_admin"]
+        if self._streams >= MAX_STREAMS or (not admin and self._streams - self._admin_streams >= MAX_STREAMS - ADMIN_STREAMS):
             return self.finish(request, web.Response(status=503, text="too many live streams; retry later"))
         try:
             since = int(request.query.get("since", "0"))
@@ -523,6 +526,7 @@ class Dashboard:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
         self.finish(request, response)
         self._streams += 1
+        self._admin_streams += admin
         try:
             await response.prepare(request)
             await response.write(f"retry: {RETRY_MS}\n\n".encode())
@@ -538,6 +542,7 @@ class Dashboard:
             pass
         finally:
             self._streams -= 1
+            self._admin_streams -= admin
         return response
 
     async def _next_change(self, since: int) -> int:

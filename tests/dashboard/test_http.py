@@ -352,6 +352,31 @@ async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -
     assert "Direct 9" in fragment and "<html" not in fragment
 
 
+async def test_public_visitors_cannot_take_the_admins_live_stream(sample, start_node) -> None:
+    """With --public-dashboard, anyone may follow /live; the streams are capped (32), and the last 8
+    are kept for the admin: else visitors holding them all turned off the admin's live updates and
+    alert notifications."""
+    from node.dashboard.app import ADMIN_STREAMS, MAX_STREAMS
+    node = await start_node(sample.nodes[0], PUBLIC)
+    async with aiohttp.ClientSession() as visitor:
+        streams = []
+        try:
+            for _ in range(MAX_STREAMS - ADMIN_STREAMS):
+                stream = await visitor.get(node.client.make_url("/live"))
+                streams.append(stream)
+                assert stream.status == 200
+                assert (await asyncio.wait_for(stream.content.readline(), 10)).startswith(b"retry:")
+            async with visitor.get(node.client.make_url("/live")) as refused:
+                assert refused.status == 503
+            await node.log_in()
+            async with node.client.get("/live") as admin:
+                assert admin.status == 200
+                assert (await asyncio.wait_for(admin.content.readline(), 10)).startswith(b"retry:")
+        finally:
+            for stream in streams:
+                stream.close()
+
+
 async def test_wipe_asks_for_confirmation_then_destroys_the_keys(sample, start_node) -> None:
     home = sample.nodes[0].home
     node = await start_node(sample.nodes[0])
