@@ -61,6 +61,8 @@ class LinkIngest:
             if put.done():
                 return
             put.cancel()
+        if batch is not None:
+            self._release(batch.ids)  # never to be stored from this link: taken when it comes again
         raise LinkClosed(self.failure or f"{self._name}: not storing anymore", "closed")
 
     async def finish(self, *, stopping: bool) -> None:
@@ -124,8 +126,13 @@ class LinkIngest:
                 self._release(ahead[0].ids)
             for batch, outcomes in stored:
                 # False: store nothing more (a ban). The group's later batches are stored already:
-                # each event was verified and admitted on its own merits, whoever relayed it.
+                # each event was verified and admitted on its own merits, whoever relayed it. The
+                # one prepared next is not: its ids, marked seen, are released, else an honest
+                # peer's push of those events was dropped as seen and only the next anti-entropy
+                # round brought them (a banned relay held a raid alert back for tens of seconds).
                 if not await self._on_stored(batch, outcomes):
+                    if ahead is not None:
+                        self._release(ahead[0].ids)
                     return
             if failure is not None:
                 # The link ends with the reason (the peer keeps everything; a later round resumes).
