@@ -425,6 +425,43 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
           f"{max(latencies) * 1000:.0f} ms; node RSS max {max(rss):.0f} MiB")
 
 
+async def test_asking_for_the_same_events_again_and_again_is_held_to_the_budget(target):
+    """An IWant costs the asker a few bytes per id and the node a read and the events' bytes: asked
+    again and again for the same ids, it is held to the peer's events/s budget (burst, then the
+    rate), as pushes are. Until 2026-12-04 the node answered as fast as it could read (7.6 times
+    the bytes asked for came back; 448 times with 60 KiB events)."""
+    key, author = target.device()
+    own = [author.sign() for _ in range(500)]  # one IWant's worth, as sync asks
+    asked = tuple(ev.id for ev in own)
+    peer = await target.dial(key)
+    answered: list[int] = []
+
+    async def read() -> None:
+        while True:
+            message = await peer.receive(30)
+            if isinstance(message, Push):
+                answered.append(len(message.events))
+
+    reader = asyncio.create_task(read())
+    try:
+        await peer.send(Push(tuple(ev.encode() for ev in own)))
+        assert await _wait(lambda: target.count_by(bytes(key.public)) == len(own), timeout=30)
+        answered.clear()  # (the node's own gossip, if any)
+        burst, rate = LIMITS.events_burst, LIMITS.max_events_per_s
+        n = int(burst + 2 * rate)  # at least 2 s beyond the burst at the allowed rate
+        started = time.monotonic()
+        for _ in range(n // len(own) + 8):
+            await peer.send(IWant(asked))
+        assert await _wait(lambda: sum(answered) >= n, timeout=60), f"only {sum(answered)} of {n} answered"
+        elapsed = time.monotonic() - started
+    finally:
+        reader.cancel()
+        await asyncio.wait([reader], timeout=5)
+        await peer.close()
+    assert elapsed >= 0.95 * (sum(answered) - burst - len(own)) / rate, \
+        f"{sum(answered)} events sent back in {elapsed:.1f} s: the events/s budget did not hold"
+
+
 async def test_announcements_of_made_up_ids_are_held_to_the_events_budget(target):
     """An IHave needs no signature and costs the node a database look-up per id (~10 ms for 4,096 on
     this machine, eight times that on a Pi): announcements of made-up ids as fast as the socket
