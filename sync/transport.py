@@ -105,6 +105,11 @@ class Link:
         """How logs name this peer: its device key prefix, never its IP address."""
         return f"peer {self.peer_device.hex()[:12]}"
 
+    @property
+    def stalled(self) -> bool:
+        """Our bulk frames wait for the peer to read (the queue is full): it is not taking our stream."""
+        return self._normal.full()
+
     async def send(self, message: Message, *, urgent: bool = False) -> None:
         """Queue a message; waits while the normal queue is full (back-pressure for streams)."""
         if self.closed:

@@ -60,6 +60,8 @@ _FUTURE_LOG = LogBudget(logging.WARNING, "events from peers were refused as stam
                                          "events, alerts included, and they come again at each round. If it is "
                                          "right, their authors' clocks are ahead (no peer is charged for either)")
 T = TypeVar("T")
+STREAM_FIRST_READ = 64  # events in a stream's first read of an author's range; then sized by STREAM_READ_BYTES
+STREAM_READ_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -204,11 +206,13 @@ class PeerLink:
         """Liveness, as the protocol decides it (`LinkProtocol.tick`), on the event loop's clock.
         Progress: anything heard from the peer (its keepalives too), a round batch it took from
         us, a batch we stored. Our own gossip to the peer is not progress (it flows whether the
-        peer listens or not)."""
+        peer listens or not). While our stream waits for the peer to read it, only what it takes
+        counts: a peer that reads nothing and sends a pong now and then held its stream's frames
+        and read buffers (29 MiB with 60 KiB events) for ever, eight such peers most of a Pi."""
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.protocol.tick_s)
-            progress = (self.link.heard, self._streamed_batches, self._stored)
+            progress = (None if self.link.stalled else self.link.heard, self._streamed_batches, self._stored)
             for command in self.protocol.tick(loop.time(), progress=progress, busy=self._busy(),
                                               last_write=self.link.last_write):
                 if isinstance(command, KeepAlive):
@@ -243,9 +247,11 @@ class PeerLink:
                 # an IWant of 500 ids, asked again and again, drew 7.6 times its size back (448 times
                 # with 60 KiB events) as fast as this node could read them.
                 await self.policy.limit_events(self.link.peer_device, len(command.ids))
-                for batch in event_batches(await self._read(self.storage.wires_by_id, list(command.ids))):
-                    await self.policy.limit_bytes(self.link.peer_device, sum(map(len, batch)))
-                    await self.link.send(Push(batch))
+                for i in range(0, len(command.ids), STREAM_FIRST_READ):  # (not 500 large events held at once)
+                    wires = await self._read(self.storage.wires_by_id, list(command.ids[i:i + STREAM_FIRST_READ]))
+                    for batch in event_batches(wires):
+                        await self.policy.limit_bytes(self.link.peer_device, sum(map(len, batch)))
+                        await self.link.send(Push(batch))
             elif isinstance(command, LoadHeads):
                 await self._answer_offer()
             elif isinstance(command, RoundDone):
@@ -299,11 +305,15 @@ class PeerLink:
                     sent += await self._send_events(await self._read(self.storage.fork_evidence, r.author))
                     continue
                 first = r.first
+                limit = STREAM_FIRST_READ
                 while first <= r.last:
-                    rows = await self._read(self.storage.range_wire, r.author, first, r.last, STREAM_BATCH)
+                    rows = await self._read(self.storage.range_wire, r.author, first, r.last, limit)
                     if not rows:
                         break
-                    sent += await self._send_events([w for _, w in rows])
+                    wires = [w for _, w in rows]
+                    # Reads sized by what the events weigh: 500 events of 60 KiB were 30 MB held at once.
+                    limit = max(1, min(STREAM_BATCH, STREAM_READ_BYTES * len(wires) // sum(map(len, wires))))
+                    sent += await self._send_events(wires)
                     first = rows[-1][0] + 1
             self._still_open()
             await self._execute(self.protocol.stream_finished(sent))

@@ -913,3 +913,39 @@ async def test_events_of_two_groups_stamped_later_make_the_running_node_say_its_
         assert "stamped too early" in published.stderr, published.stderr
     finally:
         await peer.close()
+
+
+# --- a peer that takes nothing (last: it leaves the node megabytes of events) --------------------------
+
+async def test_a_peer_that_reads_nothing_but_pongs_is_cut_and_its_stream_let_go(target):
+    """A member opens a round claiming to hold nothing, so the node streams its whole log, then
+    reads nothing and sends a pong every few seconds. The pongs kept the link alive for ever, each
+    such link holding its stream's frames and read buffers (29 MiB with 60 KiB events). While our
+    stream waits for the peer, only what it takes counts as progress: the link is cut."""
+    key, author = target.device()
+    big = [author.sign("support.request", {"region": "calais", "type": "housing", "people": "2", "urgency": "high",
+                                           "sealed": os.urandom(60 * 1024)}).encode() for _ in range(200)]
+    loader = await target.dial(key)
+    loader.start_draining()
+    for i in range(0, len(big), 15):
+        await loader.send(Push(tuple(big[i:i + 15])))
+    assert await _wait(lambda: target.count_by(bytes(key.public)) == len(big), timeout=120)
+    await loader.close()
+    reader_key, _ = target.device()
+    mark = target.log_mark()
+    stalled = await target.dial(reader_key)
+    try:
+        await stalled.send(Offer(os.urandom(32), 0))
+        assert isinstance(await _round_reply(stalled), Heads)
+        await stalled.send(Heads(()))  # holds nothing: the node streams everything, and we read no more
+        deadline = time.monotonic() + 2 * LIMITS.message_timeout_s + 20
+        while "no progress" not in target.log_text()[mark:]:
+            assert time.monotonic() < deadline, f"the node kept a peer that reads nothing:\n{target.log_tail()}"
+            try:
+                await stalled.ws.pong(b"")
+            except (ConnectionError, RuntimeError):
+                pass  # closed on our side already
+            await asyncio.sleep(3)
+    finally:
+        await stalled.close()
+    await target.assert_responsive()
