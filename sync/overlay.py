@@ -26,7 +26,9 @@ each address's health and backoff; this module adds the two views and the decisi
   peer keeps with one device are bounded (sync/link_slots.py): more dials would replace the first.
 
 Only links this node dialled are dropped to shrink an overfull active view (the peer that dialled
-us chose that link); a configured peer's link is never dropped.
+us chose that link); a configured peer's link is never dropped. The devices of one group that dial
+in hold one place in the active view between them (`heard_from`): else one member certifying many
+devices could fill the view and make this node drop the links it chose itself.
 """
 from __future__ import annotations
 
@@ -85,6 +87,7 @@ class Overlay:
         self.configured: set[str] = set()  # always kept, whatever the view sizes
         self.passive: list[str] = []
         self.inbound: set[str] = set()  # addresses of peers that dialled us and whose link is open
+        self._inbound_group: dict[str, bytes] = {}  # of `inbound`: the group each speaks for
         self.outbound: set[str] = set()  # addresses this node dialled and whose link is open
         self.blocked: set[str] = set()
 
@@ -112,10 +115,13 @@ class Overlay:
         if self.learn(address, "announce"):
             self.book.forgive(address, now)
 
-    def heard_from(self, device: bytes, address: str | None, now: int) -> None:
+    def heard_from(self, device: bytes, address: str | None, now: int, group: bytes | None = None) -> None:
         """The peer with this device key dialled us (its link is open): it is back. Every address
         where it answered our dials before is due now rather than at the end of its backoff, and
-        its announced `address` (None if it has announced none) joins the active view."""
+        its announced `address` (None if it has announced none) joins the active view, unless
+        another device of its `group` holds a place there already: one member certifying many
+        devices, each announcing a made-up address and dialling in, filled the view, and this
+        node dropped the links it had dialled itself (its own choice of peers) to make room."""
         for known in self.book.addresses_of(device):
             if known not in self.blocked:
                 self.book.forgive(known, now)
@@ -124,6 +130,10 @@ class Overlay:
         address = normalize_address(address)
         if address in self.blocked or self.book.get(address) is None:
             return
+        if group is not None:
+            if any(g == group and a != address for a, g in self._inbound_group.items()):
+                return
+            self._inbound_group[address] = group
         self.inbound.add(address)
         self._unpassive(address)
         self.book.forgive(address, now)
@@ -131,6 +141,7 @@ class Overlay:
     def inbound_ended(self, address: str) -> None:
         address = normalize_address(address)
         self.inbound.discard(address)
+        self._inbound_group.pop(address, None)
         if self.book.get(address) is not None and address not in self.configured:
             self._into_passive(address)
 
@@ -141,6 +152,7 @@ class Overlay:
         self.blocked.add(address)
         self.configured.discard(address)
         self.inbound.discard(address)
+        self._inbound_group.pop(address, None)
         self._unpassive(address)
         linked = address in self.outbound
         self.outbound.discard(address)

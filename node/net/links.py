@@ -204,7 +204,7 @@ class Links:
         overlay = self._directory.overlay
         inbound = None if link.outbound else self._directory.device_address(link.peer_device)
         if not link.outbound:  # it is back: in the active view, and dialled now rather than after a backoff
-            overlay.heard_from(link.peer_device, inbound, now_ms())
+            overlay.heard_from(link.peer_device, inbound, now_ms(), self._group_of(link.peer_device))
         try:
             await peer.serve()
         finally:

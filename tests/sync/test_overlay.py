@@ -220,6 +220,29 @@ def test_inbound_links_count_in_the_active_view():
     assert len(dials(o.plan(1))) == 1
 
 
+def test_one_groups_many_inbound_devices_take_one_place_and_push_out_no_dialled_link():
+    """A member certifies eight devices; each announces an address where nothing listens and dials
+    in. They hold one place in the active view: the links this node dialled itself stay, and when
+    one ends it is replaced by a dial of this node's own choosing."""
+    o = overlay()
+    o.learn(addr(1), "config")
+    o.connected(addr(1), 0, DEVICE)
+    for i in range(2, 40):
+        o.learn(addr(i), "announce")
+    for i in range(2, 5):
+        o.connected(addr(i), 0, device(i))
+    mole = bytes([99]) * 32
+    for i in range(20, 28):
+        o.heard_from(device(i), addr(i), 0, group=mole)
+    assert [c for c in o.plan(1) if isinstance(c, Drop)] == []
+    assert len(o.links()) == 5 and {addr(i) for i in range(1, 5)} <= o.links()
+    o.inbound_ended(addr(20))  # the device holding the group's place leaves: another may take it
+    o.heard_from(device(21), addr(21), 2, group=mole)
+    assert addr(21) in o.links() and len(o.links()) == 5
+    o.heard_from(device(30), addr(30), 3, group=bytes([98]) * 32)  # another group's device counts on its own
+    assert addr(30) in o.links()
+
+
 def test_the_passive_view_is_bounded_and_shuffled_from_the_known_addresses():
     o = overlay(passive_size=10)
     for i in range(1, 200):
