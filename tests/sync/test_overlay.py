@@ -35,6 +35,18 @@ def connect_all(o: Overlay, commands, now: int) -> None:
         o.connected(address, now, DEVICE)
 
 
+def linked_to_configured_and_announced(dialled: range) -> Overlay:
+    """Linked to configured peer 1 and to the `dialled` ones of announced peers 2..39."""
+    o = overlay()
+    o.learn(addr(1), "config")
+    o.connected(addr(1), 0, DEVICE)
+    for i in range(2, 40):
+        o.learn(addr(i), "announce")
+    for i in dialled:
+        o.connected(addr(i), 0, DEVICE)
+    return o
+
+
 def test_one_configured_peer_then_the_announced_ones_fill_the_active_view():
     o = overlay()
     o.learn(addr(1), "config")
@@ -95,13 +107,7 @@ def test_configured_peers_are_dialled_whatever_the_view_size():
 
 
 def test_an_overfull_view_drops_dialled_links_but_never_configured_or_inbound_ones():
-    o = overlay()
-    o.learn(addr(1), "config")
-    o.connected(addr(1), 0, DEVICE)
-    for i in range(2, 30):
-        o.learn(addr(i), "announce")
-    for i in range(2, 8):
-        o.connected(addr(i), 0, DEVICE)
+    o = linked_to_configured_and_announced(dialled=range(2, 8))
     for i in range(10, 14):
         o.heard_from(device(i), addr(i), 0)
     assert len(o.links()) == 11 > ACTIVE_MAX
@@ -224,13 +230,7 @@ def test_one_groups_many_inbound_devices_take_one_place_and_push_out_no_dialled_
     """A member certifies eight devices; each announces an address where nothing listens and dials
     in. They hold one place in the active view: the links this node dialled itself stay, and when
     one ends it is replaced by a dial of this node's own choosing."""
-    o = overlay()
-    o.learn(addr(1), "config")
-    o.connected(addr(1), 0, DEVICE)
-    for i in range(2, 40):
-        o.learn(addr(i), "announce")
-    for i in range(2, 5):
-        o.connected(addr(i), 0, device(i))
+    o = linked_to_configured_and_announced(dialled=range(2, 5))
     mole = bytes([99]) * 32
     for i in range(20, 28):
         o.heard_from(device(i), addr(i), 0, group=mole)
