@@ -87,7 +87,7 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 _HTTP_ERRORS = {
     404: ("not_found", "no such API route; GET /api/v1/openapi.json lists them"),
     405: ("method_not_allowed", "this route does not take that method; GET /api/v1/openapi.json lists them"),
-    413: ("too_large", "the request body is too large; an event body is at most 64 KiB"),
+    413: ("too_large", "the request body is too large; a request is at most 256 KiB"),
 }
 
 
@@ -173,17 +173,26 @@ def require_token(request: web.Request) -> WebNode:
     # The header as it was sent (aiohttp keeps bytes that are not UTF-8 as surrogate escapes): any bytes
     # compare, in constant time, and are a wrong token unless they are the token.
     sent = given.strip().encode("utf-8", "surrogateescape")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(sent, token.encode()):
+    if scheme.lower() != "bearer":
+        raise ApiError(401, "token_required", f"this API takes the admin token as 'Authorization: Bearer TOKEN', not "
+                       f"{scheme[:20]!r}; `solnet admin-token` on the node prints it")
+    if not hmac.compare_digest(sent, token.encode()):
         raise ApiError(403, "token_invalid", "that is not this node's admin token; `solnet admin-token` on the "
                        "node prints the right one")
     return request.app[NODE]
 
 
-def check_params(request: web.Request, allowed: tuple[str, ...]) -> None:
-    for name in request.query:
+def check_params(request: web.Request, allowed: tuple[str, ...], repeatable: tuple[str, ...] = ()) -> None:
+    """Unknown parameters, and one given twice that is not `repeatable` (which one would count is
+    every reader's guess: `?limit=5&limit=900`), are refused."""
+    seen: set[str] = set()
+    for name, _ in request.query.items():  # (iterating a multidict names each key once)
         if name not in allowed:
             raise ApiError(400, "bad_parameter", f"unknown parameter {name!r}; this route takes: "
                            f"{', '.join(allowed) or 'none'}", name)
+        if name in seen and name not in repeatable:
+            raise ApiError(400, "bad_parameter", f"{name!r} is given more than once; give it once", name)
+        seen.add(name)
 
 
 def int_param(request: web.Request, name: str, default: int | None, low: int, high: int | None) -> int | None:
@@ -232,7 +241,7 @@ def since_param(request: web.Request) -> int | None:
 
 
 def hex_param(text: str, name: str, low: int) -> str:
-    text = text.strip().lower()
+    text = text.lower()  # (not stripped: ' abcd' is no id, as the spec's pattern says)
     if not (low <= len(text) <= 64 and HEX_RE.match(text)):
         raise ApiError(400, "bad_parameter", f"{name!r} is an id in hex: all 64 characters or at least the first "
                        f"{low}, got {text[:70]!r}", name)
@@ -390,7 +399,8 @@ def _field_of(message: str) -> str:
     """The field a refusal of the log names ('region' in "action: field 'region' must be ..."),
     else "fields": every field problem carries a `field`."""
     named = re.findall(r"'(\w+)'", message)
-    return named[0] if named else "fields"
+    # The sealed part is what the request's `private` became: name the key the client sent.
+    return ("private" if named[0] == "sealed" else named[0]) if named else "fields"
 
 
 async def post_event(request: web.Request) -> web.StreamResponse:
@@ -460,7 +470,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     resume from), for bots. Keep-alive comments every 15 s; the stream ends after an hour and the
     client reconnects with Last-Event-ID, missing nothing that is still live."""
     node = require_token(request)
-    check_params(request, ("region", "since_n"))
+    check_params(request, ("region", "since_n"), repeatable=("region",))
     regions = _regions_param(request)
     since = _since_param(request)
     streams = request.app[STREAMS]

@@ -295,6 +295,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         except PrivateError as exc:
             raise PublishError(str(exc), "private" if "empty" in str(exc) else "to") from None
     role = signer or default_signer(kind.name, fields, keys)
+    if role not in kind.signers:  # chosen with `as`: said of that input, before anything is signed
+        raise PublishError(f"a {role} key may not sign {kind.name} events; leave 'as' out, or give "
+                           f"{' or '.join(repr(s) for s in sorted(kind.signers))}", "as")
     key = keys.group if role == "group" else keys.device
     if key is None:
         raise PublishError("this node does not hold its group key; publish from the node that does", "as")

@@ -137,6 +137,30 @@ async def test_paths_with_repeated_slashes_under_the_api_get_json_errors(served_
     assert json.loads(body)["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("path, field", [
+    (b"/api/v1/events?limit=5&limit=900", "limit"),  # which one counts would be every reader's guess
+    (b"/api/v1/events?kind=alert&kind=bogus", "kind"),
+    (b"/api/v1/events/%20abcdef", "id"),  # an id with a space is no id, as the spec's pattern says
+    (b"/api/v1/events?author=%20abcdef%20", "author"),
+])
+async def test_a_parameter_given_twice_or_an_id_with_spaces_is_refused(served_api, path, field) -> None:
+    status, _, body = await raw_request(port_of(served_api), get(path, b"Authorization: Bearer "
+                                                                 + served_api.token.encode()))
+    error = json.loads(body)["error"]
+    assert (status, error["code"], error["field"]) == (400, "bad_parameter", field), body
+
+
+@pytest.mark.parametrize("body, field", [
+    (b'{"kind": "need", "fields": {"category": "tents", "quantity": "2", "region": "calais"}, "as": "group"}', "as"),
+    (b'{"kind": "support.request", "fields": {"region": "calais", "type": "housing", "people": "2", '
+     b'"urgency": "high"}, "to": ["Calais"], "private": "' + b"x" * 70_000 + b'"}', "private"),
+])
+async def test_a_refused_input_names_the_key_the_client_sent(served_api, body, field) -> None:
+    status, _, answer = await raw_request(port_of(served_api), post(b"/api/v1/events", body, served_api.token))
+    error = json.loads(answer)["error"]
+    assert (status, error["code"], error["field"]) == (422, "invalid_field", field), answer
+
+
 ACTION = b'"kind": "action", "fields": {"title": "Rally", "region": "calais", "starts_at": "2030-06-01T18:00Z", ' \
          b'"type": "protest"}'
 SURROGATE_RE = re.compile("[\ud800-\udfff]")

@@ -40,7 +40,7 @@ async def test_publish_options_expiry_and_group_signer(api):
 @pytest.mark.parametrize("token, status, code", [
     (None, 401, "token_required"),
     ("Bearer not-the-token", 403, "token_invalid"),
-    ("Basic dXNlcjpwYXNz", 403, "token_invalid"),
+    ("Basic dXNlcjpwYXNz", 401, "token_required"),  # no Bearer token: none was sent
     ("Bearer ", 403, "token_invalid"),
 ])
 async def test_publish_without_the_right_token_is_refused_and_stores_nothing(api, token, status, code):
