@@ -170,9 +170,18 @@ def support(log: Held, region: str | None, now: int, limit: int | None) -> list[
     return found
 
 
+ALERTS_PER_GROUP = 10  # of one group, once a group's flood fills a reader's limit: it hides no other's
+
+
 def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    live = log.rows(ALERT, region=region, t_from=now + 1, **_newest(limit))
-    return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
+    """The live alerts, newest first. With a `limit` that as many fill (a member flooding alerts),
+    each group's newest few instead (`alerts_of_every_group`), at most `limit` in all: the API's
+    and the CLI's readers (bots passing raid alerts on) lost another group's alert to a flood."""
+    if limit is None:
+        live = log.rows(ALERT, region=region, t_from=now + 1)
+        return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
+    shown, _ = alerts_of_every_group(log, region, now, limit, max(1, min(ALERTS_PER_GROUP, limit // 10)))
+    return shown[:limit]
 
 
 def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,

@@ -16,11 +16,10 @@ from node import references, render
 from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import name_peers
-from node.views import REGION_TABLES, alerts_of_every_group, named, reader_of, view
+from node.views import ALERTS_PER_GROUP, REGION_TABLES, alerts_of_every_group, named, reader_of, view
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
-ALERTS_PER_GROUP = 10  # of one group in the banner once it holds CANDIDATES: a flood of one member's hides no other's
 PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update", "need",
                "need.update", "offer", "offer.update", "need.fulfil", "support.request", "support.claim",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
