@@ -57,16 +57,18 @@ PROTOCOL_ERROR = "protocol"  # a step called out of order or twice, or an unknow
 # A member refused for want of a link slot (sync/link_slots.py), not for what it is:
 DUPLICATE_LINK = "duplicate_link"  # the listener keeps the link it already holds with that device
 GROUP_FULL = "group_full"  # the device's group holds as many inbound links as the listener gives a group
+INBOUND_FULL = "inbound_full"  # every inbound slot is taken, none by a group holding more than the device's
 # ... nor for what it is: the listener could not store its credentials (its database is damaged or unusable)
 UNAVAILABLE = "unavailable"
 REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, PROTOCOL_ERROR,
-                     DUPLICATE_LINK, GROUP_FULL, UNAVAILABLE})
+                     DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, UNAVAILABLE})
 # What the refused side logs for the refusals a listener tells it (after the credentials exchange).
 TOLD_REFUSALS = {
     NOT_A_MEMBER: "the peer refused this device: not_a_member",
     REVOKED: "the peer refused this device: revoked",
     DUPLICATE_LINK: "the peer keeps the link it already holds with this device",
     GROUP_FULL: "the peer holds as many links from this group as it gives one group",
+    INBOUND_FULL: "the peer holds as many inbound links as it takes, none of a group holding more than this one",
     UNAVAILABLE: "the peer cannot check this device now: its database cannot be used (its operator is told)",
 }
 

@@ -17,24 +17,29 @@ with the same device comes up:
   dialled (or the reverse) long ago, so that link is dead on its side: the newer replaces it.
 
 A member group may hold at most MAX_INBOUND_PER_GROUP inbound links (one per device): a group is a
-few devices (a Pi, a laptop, a few phones), and 8 of the node's 64 inbound slots leave room for at
-least seven other groups however many devices one group certifies.
+few devices (a Pi, a laptop, a few phones). But a member may admit groups of its own, each with its
+devices: seven made-up groups and the member's took all 64 of a node's inbound slots. So once
+MAX_INBOUND are taken, a new inbound link takes the place of the newest inbound link of the group
+holding the most, if that group holds more than the newcomer's would: a group with fewer links
+always gets in, and a flood of puppet groups only pushes out its own.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sync.handshake import DUPLICATE_LINK, GROUP_FULL, HandshakeError
+from sync.handshake import DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, HandshakeError
 
 # Two dials that cross finish within a handshake of each other (a dial gives up after 2 x the 3 s
 # connect timeout); well beyond that, two links of opposite direction are not a crossing.
 RACE_WINDOW_MS = 30_000
 MAX_INBOUND_PER_GROUP = 8
+MAX_INBOUND = 64  # inbound links a node holds at once
 SAME_DIALLER = 2  # links with one device that the same side dialled (see the module docstring)
 
 REPLACED = "a newer link between the same two devices replaces this one"
 CROSSED = "both nodes dialled each other at once; the link dialled by the smaller device key is kept"
+MAKES_ROOM = "every inbound slot is taken: this link of the group holding the most makes room for another group's"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,4 +98,24 @@ def place(own: bytes, new: Slot, slots: Iterable[Slot]) -> list[Replace]:
     if not new.outbound and same_group >= MAX_INBOUND_PER_GROUP:
         raise HandshakeError(GROUP_FULL, f"its group already holds {same_group} inbound links here "
                                          f"(at most {MAX_INBOUND_PER_GROUP} per group)")
+    if not new.outbound:
+        gone = {r.number for r in replaced}
+        inbound = [s for s in slots if not s.outbound and s.number != new.number and s.number not in gone]
+        if len(inbound) >= MAX_INBOUND:
+            replaced.append(_room_for(new, inbound, same_group))
     return replaced
+
+
+def _room_for(new: Slot, inbound: list[Slot], same_group: int) -> Replace:
+    """Every inbound slot is taken: the newest link of the group holding the most (of those, the
+    smallest group key: every node decides alike), if it holds more than `new`'s group would."""
+    by_group: dict[bytes, list[Slot]] = {}
+    for slot in inbound:  # (a device of no known group counts as a group of its own)
+        by_group.setdefault(slot.group if slot.group is not None else slot.device, []).append(slot)
+    most = max(len(held) for held in by_group.values())
+    held = by_group[min(group for group, held in by_group.items() if len(held) == most)]
+    if most <= same_group + 1:
+        raise HandshakeError(INBOUND_FULL, f"all {len(inbound)} inbound slots are taken, none by a group holding more "
+                                           f"than its group would ({same_group + 1})")
+    newest = max(held, key=lambda slot: (slot.opened_ms, slot.number))
+    return Replace(newest.number, MAKES_ROOM)

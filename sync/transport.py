@@ -42,6 +42,7 @@ T = TypeVar("T")
 SYNC_PATH = "/sync/v1"
 _FRAME_OVERHEAD = 64
 _NORMAL_QUEUE = 8  # frames: back-pressure for bulk streams
+_NORMAL_BYTES = 4 * 1024 * 1024  # ... and bytes: 8 frames of 60 KiB events were 32 MiB held per link
 _URGENT_QUEUE = 1000  # alerts are rare; a peer that lets this many pile up is not reading
 
 
@@ -90,6 +91,8 @@ class Link:
         self._control: asyncio.Task | None = None  # the ping or pong being written, if any
         self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
         self._normal: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_NORMAL_QUEUE)
+        self._normal_bytes = 0  # in `_normal`
+        self._room = asyncio.Event()  # set whenever a frame leaves `_normal`
         self._wake = asyncio.Event()
         # Sealing takes the channel's next counter, so seal and write happen under one lock: the
         # peer must receive frames in counter order, the closing Error frame included.
@@ -108,7 +111,11 @@ class Link:
     @property
     def stalled(self) -> bool:
         """Our bulk frames wait for the peer to read (the queue is full): it is not taking our stream."""
-        return self._normal.full()
+        return self._normal.full() or self._normal_bytes >= _NORMAL_BYTES
+
+    def _queue_normal(self, data: bytes) -> None:
+        self._normal.put_nowait(data)
+        self._normal_bytes += len(data)
 
     async def send(self, message: Message, *, urgent: bool = False) -> None:
         """Queue a message; waits while the normal queue is full (back-pressure for streams)."""
@@ -118,20 +125,19 @@ class Link:
         if urgent:
             if self._urgent.qsize() < _URGENT_QUEUE:
                 self._urgent.put_nowait(data)
-        elif not self._normal.full():
-            self._normal.put_nowait(data)
-        else:  # wait for room, or for the link to close (then nobody would ever make room)
-            put = asyncio.ensure_future(self._normal.put(data))
-            gone = asyncio.ensure_future(self.gone.wait())
-            try:
-                await asyncio.wait({put, gone}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                gone.cancel()
-                queued = put.done() and not put.cancelled()
-                if not put.done():
-                    put.cancel()
-            if not queued:
-                raise LinkClosed(f"{self.name}: connection closed")
+        else:
+            while self.stalled:  # wait for room, or for the link to close (then nobody would ever make room)
+                self._room.clear()
+                room = asyncio.ensure_future(self._room.wait())
+                gone = asyncio.ensure_future(self.gone.wait())
+                try:
+                    await asyncio.wait({room, gone}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    room.cancel()
+                    gone.cancel()
+                if self.closed:
+                    raise LinkClosed(f"{self.name}: connection closed")
+            self._queue_normal(data)
         self._wake.set()
 
     def offer(self, message: Message, *, urgent: bool = False) -> bool:
@@ -139,10 +145,14 @@ class Link:
         Gossip must never stall on one slow neighbour; anti-entropy repairs what is dropped."""
         if self.closed:
             return False
-        queue = self._urgent if urgent else self._normal
-        if queue.qsize() >= (_URGENT_QUEUE if urgent else _NORMAL_QUEUE):
+        if urgent:
+            if self._urgent.qsize() >= _URGENT_QUEUE:
+                return False
+            self._urgent.put_nowait(encode(message))
+        elif self.stalled:
             return False
-        queue.put_nowait(encode(message))
+        else:
+            self._queue_normal(encode(message))
         self._wake.set()
         return True
 
@@ -156,8 +166,13 @@ class Link:
                 async with self._send_lock:
                     if self.closed:
                         return
-                    queue = self._urgent if not self._urgent.empty() else self._normal
-                    frame = self.channel.seal(queue.get_nowait())
+                    if not self._urgent.empty():
+                        data = self._urgent.get_nowait()
+                    else:
+                        data = self._normal.get_nowait()
+                        self._normal_bytes -= len(data)
+                        self._room.set()
+                    frame = self.channel.seal(data)
                     self.bytes_out += len(frame)
                     await self.ws.send_bytes(frame)
                     self.last_write = asyncio.get_running_loop().time()

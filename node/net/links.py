@@ -43,6 +43,7 @@ from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import key_elsewhere, own_events_refused, plural
 from sync.handshake import DUPLICATE_LINK, HandshakeError
+from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.peers import normalize_address
 from sync.proxy import ProxyFailure, check_route
@@ -52,7 +53,6 @@ log = logging.getLogger(f"solnet.{__name__}")
 
 CONNECT_INTERVAL_S = 0.5
 SHUFFLE_S = 60.0  # how often the passive view takes in other known addresses
-MAX_INBOUND = 64
 GONE_KEPT = 256  # peers whose links ended, remembered for "cut off since" (the oldest are forgotten)
 SYNC_DONE = "sync_done"  # how `solnet sync` closes its link: a visit that ended, not a peer cut off
 
@@ -109,8 +109,10 @@ class Links:
         """Serve the sync websocket of `request`: the handshake, then the link until it ends.
         `progress` counts the bytes the connection has brought (the handshake waits while it
         grows); `authenticated` is called once the peer is a member."""
+        # Well over the slots (sync/link_slots.py: once they are all taken, a newcomer of a group
+        # holding fewer takes the place of one of the group holding most): handshakes under way.
         inbound = sum(1 for link in self.open() if not link.outbound)
-        if inbound >= MAX_INBOUND or self.stopping:
+        if inbound >= MAX_INBOUND + MAX_INBOUND_PER_GROUP or self.stopping:
             return web.Response(status=503, text="busy")
         ws, link = await accept(request, self._identity(), self.route.limits, progress=progress,
                                 slot_check=self._slots.check)

@@ -6,8 +6,9 @@ import itertools
 
 import pytest
 
-from sync.handshake import DUPLICATE_LINK, GROUP_FULL, HandshakeError
-from sync.link_slots import (CROSSED, MAX_INBOUND_PER_GROUP, RACE_WINDOW_MS, REPLACED, SAME_DIALLER, Replace, Slot,
+from sync.handshake import DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, HandshakeError
+from sync.link_slots import (CROSSED, MAKES_ROOM, MAX_INBOUND, MAX_INBOUND_PER_GROUP, RACE_WINDOW_MS, REPLACED,
+                             SAME_DIALLER, Replace, Slot,
                              place)
 
 SMALL, LARGE = bytes(31) + b"\x01", b"\xff" * 32  # two device keys, SMALL < LARGE
@@ -101,3 +102,32 @@ def test_a_group_gets_a_share_of_the_inbound_slots() -> None:
     assert place(SMALL, again, links) == []  # its second link (a restart, a one-off sync)
     third = slot(devices[0], outbound=False, at=2)
     assert place(SMALL, third, [*links, again]) == [Replace(links[0].number, REPLACED)]
+
+
+def test_once_every_inbound_slot_is_taken_a_group_holding_fewer_takes_one_from_the_group_holding_most() -> None:
+    """A member admits seven made-up groups and fills every inbound slot with their devices (8
+    each): an honest group's device still gets in, in the place of the newest link of the group
+    holding the most (of those, the smallest key, so that the choice is repeatable), and the puppet
+    coming back gets no place (its group would hold as many as the others): the honest link stays."""
+    puppets = [bytes([i]) * 32 for i in range(1, 9)]
+    links = [slot(bytes([i, j]) * 16, outbound=False, at=10 * i + j, group=g)
+             for i, g in enumerate(puppets) for j in range(MAX_INBOUND_PER_GROUP)]
+    assert len(links) == MAX_INBOUND
+    honest = slot(b"h" * 32, outbound=False, at=1000, group=b"H" * 32)
+    [made_room] = place(SMALL, honest, links)
+    newest_of_first = max((s for s in links if s.group == puppets[0]), key=lambda s: s.opened_ms)
+    assert made_room == Replace(newest_of_first.number, MAKES_ROOM)
+    links = [s for s in links if s.number != made_room.number] + [honest]
+    back = slot(b"p" * 32, outbound=False, at=1001, group=puppets[0])  # the puppet group, again
+    with pytest.raises(HandshakeError) as refused:
+        place(SMALL, back, links)
+    assert refused.value.reason == INBOUND_FULL
+    assert place(SMALL, slot(SMALL, outbound=True, at=1002), links) == []  # our own dials take no inbound slot
+
+
+def test_when_every_group_holds_as_few_inbound_links_as_the_newcomers_would_it_is_refused() -> None:
+    links = [slot(bytes([i % 256, i // 256]) * 16, outbound=False, at=i, group=bytes([i % 256, 7]) * 16)
+             for i in range(MAX_INBOUND)]
+    with pytest.raises(HandshakeError) as refused:
+        place(SMALL, slot(b"n" * 32, outbound=False, at=99, group=b"N" * 32), links)
+    assert refused.value.reason == INBOUND_FULL
