@@ -156,6 +156,8 @@ class _Round:
     theirs: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)  # the peer's heads so far (see take_heads)
     heads_taken: int = 0  # heads the peer sent in this round
     unknown_lag: int = 0  # events of authors this node holds nothing of, by the peer's heads
+    evidence: int = 0  # events kept past fork points, by the peer's marker heads
+    allowance: int = 0  # events the peer may send in this round, from its heads (see `plan`)
     arrived: int = 0
     lag: int = 0
     peer_lag: int = 0  # events we hold that the peer lacked (the reverse of `lag`)
@@ -182,6 +184,8 @@ class _Round:
             self._mine = {h.author for h in self.heads} | set(self.forks)
         table, mine = self.theirs, self._mine
         for author, seq, prefix in part.heads:
+            if is_marker(author):
+                self.evidence += seq
             if author in mine:
                 if author in table:
                     raise RemoteProtocolError("an author appears twice in heads")
@@ -195,6 +199,10 @@ class _Round:
         self.lag = lag(self.heads, table) + self.unknown_lag
         self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads
                             if not is_marker(h.author))
+        # What the peer's own heads say it can send us: the events we lack, what it keeps past fork
+        # points, and a few per author for fork proofs. More is no sync: a member claiming to hold
+        # nothing streamed 40,000 events past its push budget, or the same events 400,000 times.
+        self.allowance = self.lag + self.evidence + 4 * self.heads_taken + 2 * STREAM_BATCH
         return tuple(ranges_to_send(self.heads, table, self.first, self.forks))
 
 
@@ -315,6 +323,10 @@ class LinkProtocol:
             return [Stream(plan)]
         if isinstance(message, Events):
             r.arrived += len(message.events)
+            if r.arrived > r.allowance:
+                self.state = S.CLOSED
+                raise RemoteProtocolError(f"{r.arrived} events came in a round whose heads let the peer send at most "
+                                          f"{r.allowance}")
             if not message.events:
                 return []
             r.storing += 1

@@ -67,7 +67,8 @@ class PeerPolicy:
     async def limit_events(self, device: bytes, events: int) -> None:
         """Hold a peer to its budget of unsolicited (pushed) events per second: waiting here stops
         reading its link. Ranges we asked for in anti-entropy are bounded by the heads we compared
-        and by the bytes/s limit, so they are not held to it."""
+        (more ends the link: sync/link.py `_Round.allowance`) and by the bytes/s limit, so they are
+        not held to it."""
         bucket = self._events.setdefault(device, TokenBucket(self.limits.max_events_per_s, self.limits.events_burst))
         await _take(bucket, min(events, self.limits.events_burst))
 

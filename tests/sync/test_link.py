@@ -259,6 +259,35 @@ def test_an_end_whose_count_does_not_match_is_refused(claimed):
     assert p.state == State.CLOSED
 
 
+@pytest.mark.parametrize("role", list(Role))
+def test_more_events_than_the_peers_heads_promise_end_the_link(role):
+    """A peer whose heads say it holds nothing we lack may send a few events (fork proofs), not a
+    stream: a member claiming to hold nothing streamed 40,000 events past its push budget, or the
+    same events 400,000 times, in rounds."""
+    p = _streaming(role)  # the peer's heads: none
+    batch = tuple(b"x" for _ in range(STREAM_BATCH))
+    p.receive(Events(batch))
+    p.receive(Events(batch))  # the allowance for fork proofs and the like: two batches
+    with pytest.raises(RemoteProtocolError, match="heads let the peer send at most"):
+        p.receive(Events((b"x",)))
+    assert p.state == State.CLOSED
+
+
+def test_a_peer_may_send_what_its_heads_say_we_lack_and_what_it_keeps_past_forks():
+    a1, a3 = author(1), author(3)
+    marker = past_fork_heads([(a3, event_id(a3, 9)), (a3, event_id(a3, 10))])[0]
+    p = authenticated(Role.DIALLER)
+    p.start_round([Head(a1, 5, event_id(a1, 5))])
+    p.receive(Heads(((a1, 3005, bytes(HEAD_PREFIX)), (author(2), 1000, bytes(HEAD_PREFIX)),
+                     (marker[0], marker[1], bytes(HEAD_PREFIX)))))
+    allowed = 3000 + 1000 + 2 + 4 * 3 + 2 * STREAM_BATCH
+    for _ in range(allowed // STREAM_BATCH):
+        p.receive(Events(tuple(b"x" for _ in range(STREAM_BATCH))))
+    p.receive(Events(tuple(b"x" for _ in range(allowed % STREAM_BATCH))))
+    with pytest.raises(RemoteProtocolError):
+        p.receive(Events((b"x",)))
+
+
 def test_duplicate_authors_in_heads_are_refused():
     twice = Heads(((author(1), 1, bytes(HEAD_PREFIX)), (author(1), 2, bytes(HEAD_PREFIX))))
     for p in (in_state(Role.DIALLER, State.OFFERED), in_state(Role.LISTENER, State.HEADS_SENT)):
