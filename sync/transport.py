@@ -149,7 +149,7 @@ class Link:
             if self._urgent.qsize() >= _URGENT_QUEUE:
                 return False
             self._urgent.put_nowait(encode(message))
-        elif self.stalled:
+        elif self._normal.full():  # (by frames only: gossip's messages are at most 1 MiB, and stay few)
             return False
         else:
             self._queue_normal(encode(message))

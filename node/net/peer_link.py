@@ -212,7 +212,9 @@ class PeerLink:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.protocol.tick_s)
-            progress = (None if self.link.stalled else self.link.heard, self._streamed_batches, self._stored)
+            streaming = self.stream_task is not None and not self.stream_task.done()
+            progress = (None if streaming and self.link.stalled else self.link.heard, self._streamed_batches,
+                        self._stored)
             for command in self.protocol.tick(loop.time(), progress=progress, busy=self._busy(),
                                               last_write=self.link.last_write):
                 if isinstance(command, KeepAlive):
