@@ -13,8 +13,12 @@ Who is a member, in waves outward from the founders.
   - A group key certifies its devices (vouch with role "device"); a device belongs to the group of
     the wave it is reached in. A device vouch that carries the device's own consent (a signature by
     the device key over the group key and its encryption key) is the device's choice: such a key
-    can only ever be a device of a group it consented to. A vouch without consent (made before
-    consent existed) counts only while the key is claimed by no other group and by no admission.
+    can only ever be a device of a group it consented to. A key that consented to two groups or
+    more is nobody's device: a consent carries no seq, so whoever holds a copy of a device key (a
+    seized phone, revoked by its group) could consent to an accomplice group nearer the founders,
+    which then held the device and its past alerts; now the key is out, as a fork puts it out. A
+    vouch without consent (made before consent existed) counts only while the key is claimed by no
+    other group and by no admission.
   - Any member (a group key or one of its devices) admits a new group (vouch with role "group").
     The groups reached in wave w admit the groups of wave w + 1. A group's admitters are every group
     of the NEAREST wave that validly vouched for it: a vouch for a group that groups nearer the
@@ -141,6 +145,8 @@ NO_EFFECT_IS_GROUP = "the key is a group key"
 NO_EFFECT_OTHER_GROUP = "the key is a device of another group"
 NO_EFFECT_CONTESTED = "the key is claimed by more than one group or admission without the device's consent"
 NO_EFFECT_NO_CONSENT = "the device consented to another group"
+NO_EFFECT_TORN = ("the device consented to more than one group (its key is in more than one hand): it is no "
+                  "group's device")
 NO_EFFECT_DEVICE_VOUCHES_DEVICE = "only a group key can certify a device"
 NO_EFFECT_VOUCHER_OUTSIDE = "its author was not certified at that seq, or was revoked before it"
 NO_EFFECT_SUPERSEDED = "an earlier vouch of the group for this device is in effect"
@@ -214,7 +220,12 @@ class TrustGraph:
                     reachable.add(v.subject)
                     todo.append(v.subject)
         claims = [v for v in vouches if v.voucher in reachable]
-        consented: set[bytes] = {v.subject for v in claims if v.role == DEVICE_ROLE and v.consent}
+        consents: dict[bytes, set[bytes]] = defaultdict(set)  # device -> the groups it consented to
+        for v in claims:
+            if v.role == DEVICE_ROLE and v.consent:
+                consents[v.subject].add(v.voucher)
+        consented: set[bytes] = set(consents)
+        torn: set[bytes] = {d for d, groups in consents.items() if len(groups) > 1}  # nobody's (see above)
         admitted_somewhere: set[bytes] = {v.subject for v in claims if v.role == GROUP_ROLE}
         legacy_claims: dict[bytes, set[bytes]] = defaultdict(set)
         for v in claims:
@@ -260,7 +271,7 @@ class TrustGraph:
 
         def device_claim_ok(v: Vouch, group: bytes) -> bool:
             if v.subject in consented:
-                return v.consent
+                return v.consent and v.subject not in torn
             return v.subject not in admitted_somewhere and legacy_claims[v.subject] == {group}
 
         wave = 0
@@ -302,7 +313,7 @@ class TrustGraph:
         # A key that is (still) vouched but now unreachable stays out; report its events' effects.
         for v in vouches:
             if v.id and v.complete:
-                effects[v.id] = self._vouch_effect(v, members, founders, consented)
+                effects[v.id] = self._vouch_effect(v, members, founders, consented, torn)
         for r in self._revokes:
             if r.id and r.complete:
                 effects[r.id] = self._revoke_effect(r, members, revocations)
@@ -310,7 +321,8 @@ class TrustGraph:
         self.reachable = frozenset(reachable)
 
     @staticmethod
-    def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes]) -> str | None:
+    def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes],
+                      torn: set[bytes]) -> str | None:
         voucher = members.get(v.voucher)
         if voucher is None or not voucher.may_sign(v.voucher_seq):
             return NO_EFFECT_VOUCHER_OUTSIDE
@@ -326,6 +338,8 @@ class TrustGraph:
         if voucher.role != GROUP_ROLE:
             return NO_EFFECT_DEVICE_VOUCHES_DEVICE
         if subject is None:  # its group, a member, could sign it: only the claim rules can have refused it
+            if v.subject in torn:
+                return NO_EFFECT_TORN
             return NO_EFFECT_NO_CONSENT if v.subject in consented else NO_EFFECT_CONTESTED
         if subject.role == GROUP_ROLE:
             return NO_EFFECT_IS_GROUP

@@ -232,12 +232,19 @@ def test_a_consenting_device_cannot_be_claimed_by_another_group_or_admitted_as_a
         assert g.effect(claims[0].id) == T.NO_EFFECT_OTHER_GROUP and g.effect(claims[1].id) == T.NO_EFFECT_IS_DEVICE
 
 
-def test_a_device_that_consented_to_two_groups_belongs_to_the_nearer_one():
+def test_a_device_that_consented_to_two_groups_is_nobodys():
+    """A consent carries no seq: a thief holding a seized phone its group (the farther) revoked
+    consents to an accomplice group nearer the founders. Until 2026-12-04 the nearer took the
+    device, its past alerts included (their all clear became the accomplice's), and its revocation
+    was void. Now a key that consented to two groups is no group's device, whatever the order."""
     a, b, d = key(), key(), key()
     near, far = device(a, d, 1), device(b, d, 1)
     for order in ([near, far], [far, near]):
         g = TrustGraph([a], [admit(a, b, 2), *order])
-        assert g.member(d).group == a and g.effect(near.id) is None and g.effect(far.id) == T.NO_EFFECT_OTHER_GROUP
+        assert g.member(d) is None
+        assert g.effect(near.id) == g.effect(far.id) == T.NO_EFFECT_TORN
+    g = TrustGraph([a], [admit(a, b, 2), far, device(b, d, 3)])  # the same group again (a new encryption key)
+    assert g.member(d).group == b
 
 
 def test_a_device_vouched_without_consent_counts_while_no_other_group_claims_it():
