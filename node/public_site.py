@@ -14,7 +14,6 @@ Formats come from maintained libraries (icalendar, feedgen), never written by ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +58,6 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now)
 
 
-def _utc(ms: int) -> datetime:
-    return moments.utc(ms)
-
-
 def _urn(data: PublicData, *parts: str) -> str:
     return ":".join(("urn:solnet", data.network_id.hex()[:16], *parts))
 
@@ -75,7 +70,7 @@ def _feed(data: PublicData, name: str, title: str, base_url: str | None, path: s
     feed.id(_urn(data, name))
     feed.title(title)
     feed.author({"name": f"solnet network {data.network}"})
-    feed.updated(_utc(data.now))
+    feed.updated(moments.utc(data.now))
     feed.generator("solnet")
     if base_url:
         feed.link(href=base_url.rstrip("/") + path, rel="self")
@@ -88,8 +83,8 @@ def _entry(feed: Any, data: PublicData, event_id: bytes, title: str, text: str, 
     entry.id(_urn(data, "event", event_id.hex()))
     entry.title(title)
     entry.content(text, type="text")
-    entry.published(_utc(ts))
-    entry.updated(_utc(ts))
+    entry.published(moments.utc(ts))
+    entry.updated(moments.utc(ts))
     entry.author({"name": data.names.get(group) or "a group of the network"})
     if link:
         entry.link(href=link)
@@ -99,7 +94,7 @@ def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
     feed = _feed(data, "alerts", f"Public alerts — {data.network}", base_url, "/public/alerts.atom")
     for a in data.alerts:
         where = a["region"] + (f", {a['location']}" if a.get("location") else "")
-        until = _utc(a["expires"]).strftime("%Y-%m-%d %H:%M UTC")
+        until = moments.utc(a["expires"]).strftime("%Y-%m-%d %H:%M UTC")
         _entry(feed, data, a["id"], f"{a['type'].replace('_', ' ').upper()} — {where}",
                f"{a['text']}\n\n{where}. Until {until}.", a["ts"], a["group"])
     return feed.atom_str(pretty=True)
@@ -110,7 +105,7 @@ def actions_atom(data: PublicData, base_url: str | None = None, region: str | No
     feed = _feed(data, f"actions:{region or 'all'}", f"Solidarity actions{' in ' + region if region else ''} — "
                  f"{data.network}", base_url, path)
     for a in data.actions:
-        when = _utc(a["starts_at"]).strftime("%Y-%m-%d %H:%M UTC")
+        when = moments.utc(a["starts_at"]).strftime("%Y-%m-%d %H:%M UTC")
         place = f", {a['place']}" if a.get("place") else ""
         text = f"{when} — {a['region']}{place}. {a.get('description') or ''}".strip()
         _entry(feed, data, a["id"], a["title"], text, a["ts"], a["group"], a.get("link"))
@@ -143,10 +138,12 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
         item = Event()
         item.add("uid", f"{a['id'].hex()}@solnet")
         item.add("summary", a["title"])
-        item.add("dtstamp", _utc(a["ts"]))
-        item.add("dtstart", _utc(a["starts_at"]))
+        item.add("dtstamp", moments.utc(a["ts"]))
+        item.add("dtstart", moments.utc(a["starts_at"]))
         end = a.get("ends_at") or a["starts_at"]
-        item.add("dtend", _utc(end) if end > a["starts_at"] else _utc(a["starts_at"] + DEFAULT_ACTION_HOURS * 3_600_000))
+        if end <= a["starts_at"]:
+            end = a["starts_at"] + DEFAULT_ACTION_HOURS * 3_600_000
+        item.add("dtend", moments.utc(end))
         where = ", ".join(x for x in (a.get("place"), a["region"]) if x)
         item.add("location", where)
         group = data.names.get(a["group"]) or "a group of the network"

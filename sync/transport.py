@@ -110,7 +110,8 @@ class Link:
 
     @property
     def stalled(self) -> bool:
-        """Our bulk frames wait for the peer to read (the queue is full): it is not taking our stream."""
+        """Our bulk frames wait for the peer to read (the queue is full, in frames or bytes): it is not
+        taking our stream."""
         return self._normal.full() or self._normal_bytes >= _NORMAL_BYTES
 
     def _queue_normal(self, data: bytes) -> None:

@@ -60,7 +60,7 @@ _FUTURE_LOG = LogBudget(logging.WARNING, "events from peers were refused as stam
                                          "events, alerts included, and they come again at each round. If it is "
                                          "right, their authors' clocks are ahead (no peer is charged for either)")
 T = TypeVar("T")
-STREAM_FIRST_READ = 64  # events in a stream's first read of an author's range; then sized by STREAM_READ_BYTES
+READ_UNSIZED = 64  # events read at once before their size is known (a stream's first read, an IWant's answer)
 STREAM_READ_BYTES = 2 * 1024 * 1024
 
 
@@ -249,8 +249,8 @@ class PeerLink:
                 # an IWant of 500 ids, asked again and again, drew 7.6 times its size back (448 times
                 # with 60 KiB events) as fast as this node could read them.
                 await self.policy.limit_events(self.link.peer_device, len(command.ids))
-                for i in range(0, len(command.ids), STREAM_FIRST_READ):  # (not 500 large events held at once)
-                    wires = await self._read(self.storage.wires_by_id, list(command.ids[i:i + STREAM_FIRST_READ]))
+                for i in range(0, len(command.ids), READ_UNSIZED):  # (not 500 large events held at once)
+                    wires = await self._read(self.storage.wires_by_id, list(command.ids[i:i + READ_UNSIZED]))
                     for batch in event_batches(wires):
                         await self.policy.limit_bytes(self.link.peer_device, sum(map(len, batch)))
                         await self.link.send(Push(batch))
@@ -307,13 +307,13 @@ class PeerLink:
                     sent += await self._send_events(await self._read(self.storage.fork_evidence, r.author))
                     continue
                 first = r.first
-                limit = STREAM_FIRST_READ
+                limit = READ_UNSIZED
                 while first <= r.last:
                     rows = await self._read(self.storage.range_wire, r.author, first, r.last, limit)
                     if not rows:
                         break
                     wires = [w for _, w in rows]
-                    # Reads sized by what the events weigh: 500 events of 60 KiB were 30 MB held at once.
+                    # Later reads sized by what the events weigh: 500 events of 60 KiB were 30 MB held at once.
                     limit = max(1, min(STREAM_BATCH, STREAM_READ_BYTES * len(wires) // sum(map(len, wires))))
                     sent += await self._send_events(wires)
                     first = rows[-1][0] + 1
