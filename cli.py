@@ -229,12 +229,16 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     if done.role == "device":
         what = f"device {short_id(subject)} of {names.get(done.group, 'group ' + short_id(done.group))}"
         effect = f"its events from seq {done.from_seq} on are refused and deleted"
+        if done.pinned:
+            effect += (f"; what it signed up to seq {done.from_seq - 1} stays, as this node holds it, and an event "
+                       "signed below that with a copy of its key (a seized phone) is refused everywhere")
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
                   "refused and deleted; its devices can no longer connect to any node")
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
-                "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged},
+                "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
+                "pinned": done.pinned},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n"
          f"This node deleted {render.plural(done.purged, 'of its events', 'of its events')} and refuses it as a "
          f"peer; every node that receives this revocation ({short_id(done.event.id)}) does the same, and drops its "
@@ -1365,7 +1369,9 @@ def build_parser() -> argparse.ArgumentParser:
                                   "from a seq on, and refuses it as a peer")
     p.add_argument("id", help="the device or group id, or its first characters (`solnet view groups`, `solnet status`)")
     p.add_argument("--from-seq", type=int, help="the first seq refused (default: a device's next event; "
-                                                "1 for a group: it and all its devices' events go)")
+                                                "1 for a group: it and all its devices' events go). A device's "
+                                                "chain below it is pinned as this node holds it: what a seized "
+                                                "copy of its key signs there is refused, and its past stays")
     p.add_argument("--reason", help="a short public reason, e.g. \"phone seized\"")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p = add("join", cmd_join, "join a network with a token from a member group")

@@ -17,6 +17,9 @@ NOT_A_MEMBER = "not_a_member"
 REVOKED = "revoked"
 FROZEN = "author_frozen"
 FORK = "fork"
+# An event below the seq a device's group revoked it from, off the chain the group pinned: signed
+# with a copy of the device key (events/trust.py). The author's doing, not the forwarding peer's.
+OFF_PINNED = "off_pinned_chain"
 BAD_CHAIN = "bad_chain"
 NOT_ALLOWED = "not_allowed"
 # Valid as far as is known, but not kept aside: the queue of events waiting (for a vouch, an earlier

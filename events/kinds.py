@@ -186,6 +186,8 @@ KINDS: dict[str, Kind] = {
         ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden", summary="certify a device key or admit a group"),
         Kind("member.revoke", (
             Field("subject", "key", True), Field("from_seq", "int", True, minimum=1), _t("reason", 200),
+            Field("pin", "id", help="the id of the subject's event at from_seq - 1: the chain its revoker vouches "
+                                    "for (a group key revoking its device; events/trust.py)"),
         ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden", summary="revoke a key from a seq on"),
         Kind("node.announce", (
             Field("addresses", "texts", True, maximum=8), Field("pin", "id"),

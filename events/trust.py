@@ -51,6 +51,12 @@ Who may revoke whom, and from when.
   - What a key signed before its revocation point keeps its effect: a group revoked from seq n
     keeps the devices it certified and the groups it admitted before n (revoking from seq 1, the
     default for a group, takes everything).
+  - A group key revoking its device from seq n may pin the device's chain below n: the id of its
+    event at n - 1, as the group's node holds it (`Member.pinned`; the counting revocation of the
+    lowest n that has one). A fork below n is then no fork: whoever holds a copy of the device key
+    (a seized phone) signed the events off the pinned chain, and they are refused, while the
+    device's past (its alerts, the groups it admitted) stays. The log resolves it (node/log.py
+    `_resolve_pinned_forks`): a graph only knows fork points, a chain is the store's.
 """
 from __future__ import annotations
 
@@ -112,6 +118,9 @@ class Member:
     wave: int = 0
 
     revokes_until: int | None = None  # the first seq whose revocations no longer count (a fork aside)
+    # A device's chain below a seq, as its group key vouched for it when revoking it: (from_seq, the
+    # id of its event at from_seq - 1). Events below from_seq off that chain are forgeries, not a fork.
+    pinned: tuple[int, bytes] | None = None
 
     def may_sign(self, seq: int) -> bool:
         return self.revoked_from is None or seq < self.revoked_from
@@ -135,6 +144,7 @@ class Revocation:
     id: bytes = b""
     fork: bool = False
     complete: bool = True  # see Vouch.complete
+    pin: bytes | None = None  # the id of the subject's event at from_seq - 1, as its revoker holds it
 
 
 # Why a trust event has no effect (shown by `solnet show`; stable words, not codes).
@@ -178,8 +188,8 @@ class TrustGraph:
         self.recompute()
 
     def add_revoke(self, author: bytes, subject: bytes, from_seq: int, *, seq: int, id: bytes, at: int | None = None,
-                   reason: str | None = None) -> None:
-        self._revokes.append(Revocation(subject, author, from_seq, at, reason, seq, id))
+                   reason: str | None = None, pin: bytes | None = None) -> None:
+        self._revokes.append(Revocation(subject, author, from_seq, at, reason, seq, id, pin=pin))
         self.recompute()
 
     def set_fork(self, author: bytes, seq: int) -> None:
@@ -267,7 +277,11 @@ class TrustGraph:
             elif best is not None:
                 revocations[member.key] = best
             revoked_from = limit if fork_at is None else min(fork_at, limit if limit is not None else fork_at)
-            return replace(member, revoked_from=revoked_from, revokes_until=limit)
+            pins = [r for r in valid if r.pin is not None and r.from_seq > 1 and member.role == DEVICE_ROLE
+                    and r.by == member.group]
+            pin = min(pins, key=_revocation_order, default=None)
+            return replace(member, revoked_from=revoked_from, revokes_until=limit,
+                           pinned=None if pin is None else (pin.from_seq, pin.pin))
 
         def device_claim_ok(v: Vouch, group: bytes) -> bool:
             if v.subject in consented:

@@ -25,11 +25,11 @@ from events.genesis import Genesis, parse_genesis
 from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
-from events.trust import GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
+from events.trust import DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import chain_gate, pending_queue, references
 from node.clock import ClockDoubt, now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
-from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, redactable
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, FORKED_LIMITS, Store, redactable
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
@@ -78,6 +78,8 @@ class EventLog:
         self._drained: list[tuple[bytes, Outcome]] = []
         # The author whose stored trust events the graph does not count yet (`_admit_checked`).
         self._trust_deferred_by: bytes | None = None
+        # frozen device -> (trust version, events kept past its fork) when its pinned chain was last looked for
+        self._pin_tried: dict[bytes, tuple[bytes | None, int]] = {}
         self.clock_doubt = ClockDoubt()  # what refused events say of this machine's clock
         self.refresh_trust()
 
@@ -152,7 +154,7 @@ class EventLog:
                                      "consent" in f, event_id, complete))
             else:
                 revokes.append(Revocation(f["subject"], author, f["from_seq"], ts, f.get("reason"), seq, event_id,
-                                          complete=complete))
+                                          complete=complete, pin=f.get("pin")))
         return TrustGraph(self.genesis.founders, vouches, revokes, forks)
 
     def _bump_trust_version(self) -> None:
@@ -183,6 +185,7 @@ class EventLog:
                 for event_id, seq, kind, wire in taken:
                     if fork_at is None or seq < fork_at:
                         self._keep_aside(event_id, key, seq, kind, wire, reason, now)
+                self._keep_forked(key, [(t.wire, True) for t in taken if fork_at is not None and t.seq >= fork_at], now)
         old, new = before.member(key), after.member(key)
         until = 1 if new is None else new.revokes_until
         if fork_at is not None and until is not None:
@@ -427,6 +430,8 @@ class EventLog:
         if self.store.expire_bodies(now):
             self._dropped_bodies = True
         self._expire_pending(now)
+        self.store.expire_forked(now - FORKED_LIMITS.max_age_ms)
+        self._resolve_pinned_forks(now)
         self._restore_profiles()
 
     def _expire_pending(self, now: int) -> None:
@@ -474,6 +479,8 @@ class EventLog:
         fork_at = self.trust.fork_point(author)
         if fork_at is not None and seq >= fork_at:
             frozen = f"author is frozen from seq {fork_at}: it signed two different events there"
+            if facts is None or facts.problem is None:
+                self._keep_forked(author, [(ev.encode(), False)], now)
             if header.kind not in TRUST_KINDS:
                 raise InvalidEvent(E.FROZEN, f"{frozen}, so nothing it signs from there counts but its revocations "
                                              "(and its vouches as claims)")
@@ -500,10 +507,12 @@ class EventLog:
             other = self.store.id_at(author, seq)
             if other == ev.id:  # stored since this batch was prepared (by us or another process)
                 return Outcome(ev.id, DUPLICATE)
+            self._refuse_off_pinned_chain(ev, member)
             return self._record_fork(ev, seq, heads, now)
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold, facts)
         if header.prev != head_id:
+            self._refuse_off_pinned_chain(ev, member)
             return self._record_fork(ev, seq - 1, heads, now)
         if facts is None:
             fields = self._effective_fields(ev, member)
@@ -684,6 +693,7 @@ class EventLog:
         of the log for good. Whichever of the two arrived first, every node ends the same."""
         author = ev.author
         taken = self.store.take_out(author, fork_seq)
+        self._keep_forked(author, [(t.wire, True) for t in taken] + [(ev.encode(), False)], now)
         other = next(((event_id, wire) for event_id, seq, _, wire in taken if seq == fork_seq), (b"", b""))
         evidence = [(ev.id, ev.seq, other[0], ev.encode())]
         if other[1]:
@@ -701,6 +711,71 @@ class EventLog:
         raise InvalidEvent(E.FORK, f"author {author.hex()[:16]} signed two different events at seq {fork_seq}; "
                                    "both are kept as proof and nothing it signs from there counts")
 
+    def _keep_forked(self, author: bytes, wires: list[tuple[bytes, bool]], now: int) -> None:
+        """Keep what a frozen device signed past its fork point, from either branch (`True`: it was
+        in this log), in case its group pins its chain (`_resolve_pinned_forks`). Not a group key's:
+        no one may pin a group key's chain."""
+        member = self.trust.member(author)
+        if wires and member is not None and member.role == DEVICE_ROLE:
+            rows = []
+            for wire, stored in wires:
+                ev = decode_event(wire)
+                rows.append((ev.id, ev.seq, ev.header.prev, wire, stored))
+            self.store.keep_forked(rows, author, now)
+
+    def _refuse_off_pinned_chain(self, ev: Event, member: Member) -> None:
+        """`ev` contradicts its author's stored chain below the point its group revoked it from, and
+        that chain is the one the group pinned: not a fork, a forgery by whoever holds a copy of the
+        device key (events/trust.py). Refused and not kept, so the device's past stays."""
+        pinned = member.pinned
+        if pinned is not None and ev.seq < pinned[0] and self.store.id_at(ev.author, pinned[0] - 1) == pinned[1]:
+            raise InvalidEvent(E.OFF_PINNED, f"device {ev.author.hex()[:16]} is revoked from seq {pinned[0]} by its "
+                                             f"group, which vouched for its chain up to seq {pinned[0] - 1}; this "
+                                             f"event at seq {ev.seq} is not on it (signed with a copy of the key)")
+
+    def _resolve_pinned_forks(self, now: int) -> None:
+        """A frozen device whose group revoked it from seq n with a pin (events/trust.py): if the
+        events kept past its fork point hold the pinned chain from the fork point to n - 1, the fork
+        was a forgery. Forget it, drop the other branch, and put the pinned chain back in the log:
+        its alerts, and the groups it admitted, are back, the same on every node whichever came
+        first. Looked for again only when the graph or what is kept of the device changed."""
+        for author, fork_at in sorted(self.trust.forks.items()):
+            member = self.trust.member(author)
+            if member is None or member.pinned is None or member.pinned[0] <= fork_at:
+                continue
+            tried = (self._trust_version, self.store.forked_count(author))
+            if self._pin_tried.get(author) == tried:
+                continue
+            self._pin_tried[author] = tried
+            chain = self._pinned_chain(author, fork_at, *member.pinned)
+            if chain is None:
+                continue
+            self.store.clear_fork(author)
+            for event_id, seq, _ in self.store.pending_of(author):
+                if seq < member.pinned[0]:
+                    self.store.release_pending(event_id)  # the other branch's, or a copy of the chain's
+            heads: dict[bytes, tuple[int, bytes | None]] = {}
+            self._trust_changed(heads, now)
+            for wire in chain:
+                self._admit(decode_event(wire), heads, now)
+            self._count_deferred_trust(now)
+            self._drained.clear()  # back from aside: no batch of this commit to tell
+
+    def _pinned_chain(self, author: bytes, fork_at: int, until: int, pin: bytes) -> list[bytes] | None:
+        """The wires of `author`'s pinned chain from `fork_at` to `until - 1` among its events kept
+        past the fork point, lowest seq first, if it is all there and follows what the log holds
+        below the fork point; else None."""
+        kept = {event_id: (seq, prev, wire) for event_id, seq, prev, wire, _ in self.store.forked_of(author)}
+        chain, want, cur = [], until - 1, pin
+        while want >= fork_at:
+            found = kept.get(cur)
+            if found is None or found[0] != want:
+                return None
+            chain.append(found[2])
+            cur, want = found[1], want - 1
+        below = self.store.id_at(author, fork_at - 1) if fork_at > 1 else None
+        return chain[::-1] if cur == below else None
+
     def _keep_trust_past_fork(self, author: bytes, fork_at: int, events: list[Event], now: int) -> bool:
         """Of `events` (trust events `author` signed past its fork point) and its events kept aside
         from there, keep the revocations that count now and the vouches (as claims); those signed
@@ -715,6 +790,7 @@ class EventLog:
             if ev.kind in TRUST_KINDS and (member is None or not member.may_revoke(seq)):
                 continue  # its author is still no member or revoked there: it waits on
             self.store.release_pending(event_id)
+            self._keep_forked(author, [(wire, False)], now)
             if ev.kind in TRUST_KINDS:
                 candidates.append(ev)
         kept = False

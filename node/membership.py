@@ -205,7 +205,8 @@ class Revoked:
     group: bytes
     from_seq: int
     signed_by: str  # "group" or "device" (a device revoking itself)
-    purged: int  # events this node deleted because of it
+    purged: int  # events this node deleted because of it (less those a pin brought back)
+    pinned: bool = False  # it names the device's chain below from_seq (events/trust.py)
 
 
 def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | None = None, reason: str | None = None,
@@ -237,7 +238,7 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
         if member.role == "group" and subject != author:
             from_seq = 1
         else:
-            from_seq = log.store.head(subject)[0] + 1
+            from_seq = _chain_head(log, subject)[0] + 1
             if subject == author:
                 from_seq = head + 2  # after the revocation itself, which is this key's next event
     elif subject == author and from_seq <= head + 1:
@@ -251,9 +252,34 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     fields: dict = {"subject": subject, "from_seq": from_seq}
     if reason:
         fields["reason"] = reason
+    if member.role == "device" and member.group == author and from_seq > 1:
+        pin = _chain_id(log, subject, from_seq - 1)
+        if pin is not None:
+            fields["pin"] = pin
     before = log.store.count()
     event = log.append(signer, "member.revoke", fields, offline=offline)
-    return Revoked(event, subject, member.role, member.group, from_seq, signed_by, before + 1 - log.store.count())
+    # (fewer when the pin brought back a past that a thief's fork had taken out here)
+    purged = max(0, before + 1 - log.store.count())
+    return Revoked(event, subject, member.role, member.group, from_seq, signed_by, purged, "pin" in fields)
+
+
+def _chain_head(log: EventLog, device: bytes) -> tuple[int, bytes | None]:
+    """(seq, id) of the newest event of `device`'s chain as this node held it: past a fork point,
+    the branch that was in this log when the fork was found (a thief's copy signs after the seizure)."""
+    seq, event_id = log.store.head(device)
+    if log.trust.fork_point(device) is not None:
+        for kept_id, kept_seq, _, _, stored in log.store.forked_of(device):
+            if stored and kept_seq > seq:
+                seq, event_id = kept_seq, kept_id
+    return seq, event_id
+
+
+def _chain_id(log: EventLog, device: bytes, seq: int) -> bytes | None:
+    """The id of `device`'s event at `seq` on its chain as this node held it (`_chain_head`), if known."""
+    fork_at = log.trust.fork_point(device)
+    if fork_at is None or seq < fork_at:
+        return log.store.id_at(device, seq)
+    return next((i for i, s, _, _, stored in log.store.forked_of(device) if stored and s == seq), None)
 
 
 def _not_yours(log: EventLog, member) -> str:

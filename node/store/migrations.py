@@ -7,8 +7,8 @@ import sqlite3
 import msgpack
 
 from events.projections import PROFILE, TABLES
-from node.store.schema import (ACTION_TBL, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA, IDS_SCHEMA, SCHEMA, id_number,
-                               short_header)
+from node.store.schema import (ACTION_TBL, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA, IDS_SCHEMA,
+                               SCHEMA, id_number, short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -109,5 +109,13 @@ def _migrate_6_to_7(db: sqlite3.Connection) -> None:
     db.execute(FROZEN_CLAIMS_SCHEMA.strip().rstrip(";"))
 
 
+def _migrate_7_to_8(db: sqlite3.Connection) -> None:
+    """0.8: the events of a frozen device past its fork point are kept a while (schema.FORKED_SCHEMA),
+    so a revocation by its group that pins its chain brings its past back. Those that schema 7
+    deleted at a fork come back from a peer that never learnt of the fork, if any."""
+    for statement in FORKED_SCHEMA.strip().split(";\n"):
+        db.execute(statement)
+
+
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
-              6: _migrate_6_to_7}
+              6: _migrate_6_to_7, 7: _migrate_7_to_8}

@@ -17,7 +17,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 7  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 8  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -63,6 +63,18 @@ CREATE TABLE IF NOT EXISTS frozen_claims(
     PRIMARY KEY(author, subject, claim)
 ) WITHOUT ROWID;"""
 
+# The events of a frozen device key from its fork point on, both branches, as they were taken out of
+# the log (stored=1) or refused past the fork point (stored=0): if its group key pins its chain in a
+# revocation, the pinned branch comes back from here (node/log.py `_resolve_pinned_forks`). Bounded
+# per author and in all (node/store/trust.py FORKED_LIMITS), dropped after FORKED_MAX_AGE_MS.
+FORKED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS forked(
+    id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, prev BLOB, wire BLOB NOT NULL,
+    stored INTEGER NOT NULL, seen INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS forked_by_author ON forked(author, seq);
+CREATE INDEX IF NOT EXISTS forked_by_age ON forked(seen);"""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
@@ -91,7 +103,7 @@ CREATE TABLE IF NOT EXISTS forks(
     wire BLOB NOT NULL, seen INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
-""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + """
+""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + FORKED_SCHEMA + """
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
     reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from events.errors import NOT_A_MEMBER
 
@@ -13,6 +14,21 @@ from node.store.base import UNKNOWN
 from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
 from sync.frontier import past_fork_heads
 
+
+@dataclass(frozen=True)
+class ForkedLimits:
+    """How much of a frozen device's events past its fork point that were never in this log is kept
+    for a pinned revocation: what a phone signs in a long while, and a bound on what keys forked
+    on purpose can fill."""
+
+    per_author_events: int = 2_000
+    per_author_bytes: int = 8 * 1024 * 1024
+    events: int = 50_000
+    bytes: int = 128 * 1024 * 1024
+    max_age_ms: int = 90 * 24 * 3_600_000  # a seized phone may be revoked weeks after the raid
+
+
+FORKED_LIMITS = ForkedLimits()
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
 REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
 
@@ -44,6 +60,47 @@ class TrustTables(EventTables):
         return [r[0] for r in self._x("SELECT wire FROM forks WHERE author=? ORDER BY seq, id", (author,))] + \
             [r[0] for r in self._x("SELECT wire FROM frozen_revocations WHERE author=? ORDER BY seq, id", (author,))] + \
             [r[0] for r in self._x("SELECT wire FROM frozen_claims WHERE author=? ORDER BY seq, id", (author,))]
+
+    def clear_fork(self, author: bytes) -> None:
+        """Forget `author`'s fork (a pinned revocation showed which branch is its own): the proof,
+        the fork point, what was kept past it beside the chain, and its events kept from both branches."""
+        for table in ("forks", "frozen", "frozen_revocations", "frozen_claims", "forked"):
+            self._x(f"DELETE FROM {table} WHERE author=?", (author,))
+
+    # --- a frozen device's events past its fork point, both branches (schema.FORKED_SCHEMA) --------
+    def keep_forked(self, rows: Sequence[tuple[bytes, int, bytes | None, bytes, bool]], author: bytes, now: int) -> bool:
+        """Keep (id, seq, prev, wire, stored) rows of `author` (a row kept already keeps its place;
+        once stored it stays stored); True if any is new. Rows that were in the log always fit (the
+        log held them a moment ago); the others, which anyone holding a copy of the key can sign
+        without end, only within FORKED_LIMITS: a thief's flood cannot push the owner's chain out."""
+        unstored = "SELECT count(*), coalesce(sum(length(wire)), 0) FROM forked WHERE stored=0"
+        count, size = self._x(unstored + " AND author=?", (author,)).fetchone()
+        total, total_size = self._x(unstored).fetchone()
+        new = False
+        for event_id, seq, prev, wire, stored in rows:
+            if self._one("SELECT 1 FROM forked WHERE id=?", (event_id,)) is not None:
+                if stored:
+                    self._x("UPDATE forked SET stored=1 WHERE id=?", (event_id,))
+                continue
+            if not stored:
+                if (count + 1 > FORKED_LIMITS.per_author_events or size + len(wire) > FORKED_LIMITS.per_author_bytes
+                        or total + 1 > FORKED_LIMITS.events or total_size + len(wire) > FORKED_LIMITS.bytes):
+                    continue
+                count, size, total, total_size = count + 1, size + len(wire), total + 1, total_size + len(wire)
+            self._x("INSERT INTO forked VALUES (?,?,?,?,?,?,?)", (event_id, author, seq, prev, wire, int(stored), now))
+            new = True
+        return new
+
+    def forked_of(self, author: bytes) -> list[tuple[bytes, int, bytes | None, bytes, bool]]:
+        """(id, seq, prev, wire, stored) of `author`'s kept events past its fork point, by seq."""
+        return [(i, seq, prev, wire, bool(stored)) for i, seq, prev, wire, stored in self._x(
+            "SELECT id, seq, prev, wire, stored FROM forked WHERE author=? ORDER BY seq, id", (author,))]
+
+    def forked_count(self, author: bytes) -> int:
+        return self._one("SELECT count(*) FROM forked WHERE author=?", (author,))
+
+    def expire_forked(self, seen_before: int) -> None:
+        self._x("DELETE FROM forked WHERE seen<?", (seen_before,))
 
     # --- revocations a frozen key signed past its fork point (events/trust.py) ---------------------
     def frozen_revocations(self) -> list[tuple[bytes, bytes, int, bytes]]:

@@ -55,6 +55,9 @@ def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(
 
     done = cli.run_json(network.a, "revoke", made["device_id"], "--from-seq", "2", "--reason", "laptop stolen")
     assert (done["role"], done["from_seq"], done["signed_by"], done["purged_here"]) == ("device", 2, "group", 2)
+    assert done["pinned"] is True  # its seq 1 as Calais holds it: a copy of the laptop's key cannot fork it away
+    shown = cli.run_json(network.a, "show", done["id"])
+    assert shown["pin"] == ids[0], shown
     human_groups = cli.run(network.a, "view", "groups").stdout
     assert f"device {made['device_id'][:12]}… REVOKED from seq 2 by {network.group_a[:12]}…" in human_groups
     assert "(laptop stolen)" in human_groups

@@ -222,3 +222,52 @@ def test_a_fork_of_a_group_key_does_not_hand_the_device_that_consented_to_it_to_
         assert pi["device_id"] not in devices, f"the Pi became a device on {node.name}"
         assert not holds(node, consent)  # past the fork point: a claim beside the chain, not in the log
     assert trust_view(bristol) == trust_view(cardiff)
+
+
+def test_a_thief_forking_a_seized_phone_cannot_erase_its_past(cluster: Cluster, tmp_path: Path) -> None:
+    """A Calais coordinator's second device (a phone) raised an alert and posted a need; it is
+    seized. The thief holds a copy of its home from before those (its seq 0) and signs a "false
+    alarm" with its key at seq 1: a fork. The network learns it and, as forks are, takes every
+    event of the phone from seq 1 out of the log, on every node: the genuine alert is gone. Calais's
+    main node then revokes the phone the usual way; the revocation pins the chain as Calais held it,
+    and the alert and the need come back on every node, the thief's event nowhere, no fork left."""
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    calais_group = calais.home.config().group_id
+    phone_home = tmp_path / "phone"
+    made = cli_json(phone_home, "init", "--group", "Calais", "--region", "calais", "--device-of", calais_group)
+    cli(calais, "vouch", made["device_request"], "--name", "Amira's phone", "--out", str(tmp_path / "phone.txt"))
+    cli(phone_home, "join", str(tmp_path / "phone.txt"))
+    thief = tmp_path / "thief"
+    shutil.copytree(phone_home, thief)  # the copy the police made of the phone, as it was then
+    localnet.line([bristol, calais, cardiff])
+    cluster.start_all([calais, bristol, cardiff])
+    alert = bytes.fromhex(cli_json(phone_home, "publish", "alert", "--region", "calais", "--type", "raid",
+                                   "--text", "Police at the Rue de Moscou camp", "--offline")["id"])
+    need = bytes.fromhex(cli_json(phone_home, "publish", "need", "--category", "water", "--quantity", "40",
+                                  "--region", "calais", "--offline")["id"])
+    cli(phone_home, "sync", calais.address)
+    nodes = (calais, bristol, cardiff)
+    cluster.wait(lambda: all(holds(n, alert) and holds(n, need) for n in nodes), 30, "the phone's events everywhere")
+
+    false_alarm = bytes.fromhex(cli_json(thief, "publish", "alert", "--region", "calais", "--type", "raid",
+                                         "--text", "False alarm: everyone go home", "--offline")["id"])
+    assert query_seq(thief, false_alarm) == query_seq(phone_home, alert) == 1
+    cli(thief, "sync", bristol.address, ok=False)  # the fork is found: the thief's event is proof only
+    cluster.wait(lambda: not any(holds(n, alert) for n in nodes), 30, "the fork taking the phone's past out")
+
+    revoked = cli_json(calais, "revoke", made["device_id"], "--reason", "phone seized")
+    assert (revoked["from_seq"], revoked["signed_by"], revoked["pinned"]) == (3, "group", True), revoked
+    cluster.wait(lambda: all(holds(n, alert) and holds(n, need) for n in nodes), 30,
+                 "the phone's alert and need back on every node")
+    phone = bytes.fromhex(made["device_id"])
+    for node in nodes:
+        assert not holds(node, false_alarm), node.name
+        assert query(node, "SELECT count(*) FROM forks")[0][0] == 0, f"{node.name} still holds the fork"
+        assert query(node, "SELECT count(*) FROM forked WHERE author=?", (phone,))[0][0] == 0, node.name
+        [device] = [d for d in groups(node)[calais_group]["device_list"] if d["id"] == made["device_id"]]
+        assert device["revoked_from"] == 3, (node.name, device)
+    # The thief tries again: refused at the door (a revoked device), and nothing changes.
+    again = cli(thief, "sync", cardiff.address, ok=False)
+    assert again.returncode != 0, again.stdout
+    assert holds(cardiff, alert) and not holds(cardiff, false_alarm)
+    assert trust_view(calais) == trust_view(bristol) == trust_view(cardiff)

@@ -3,7 +3,7 @@
 Hypothesis writes histories of several groups — concurrent admissions of one group by several
 members, device certifications with and without the device's consent, revocations by likely and
 unlikely authors (a revoker revoked in turn), forks (the other branch a need, a revocation or a vouch),
-redactions, profiles and ordinary events —
+revocations of a device that pin its chain (on either branch of a fork), redactions, profiles and ordinary events —
 then ingests the same events into real SQLite stores in shuffled orders and random batch splits.
 Every store must end with the same trust graph, the same stored events (and body states), the
 same read-model rows, every read model that `solnet view`, the API and the dashboard show
@@ -118,6 +118,9 @@ STEPS = st.one_of(
     # or without its consent)
     st.tuples(st.just("fork_vouch"), st.sampled_from([*GROUPS, *DEVICES]), st.integers(1, 5),
               st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from(["group", "consent", "no consent"])),
+    # a group revoking a device (its own or not) after an event of it, pinning the chain up to that
+    # event (of either branch when the device forked)
+    st.tuples(st.just("pinned_revoke"), st.sampled_from(GROUPS), st.sampled_from(list(DEVICES)), st.integers(0, 9)),
 )
 
 
@@ -163,6 +166,12 @@ def play(world: World, steps: list[tuple]) -> None:
                                                           "member.revoke")]  # (trust events keep their bodies)
             if own:
                 ev.append(a[dev].sign("redact", {"ids": [own[pick % len(own)].id]}))
+        elif what == "pinned_revoke":
+            _, group, dev, pick = step
+            if a[dev].made:
+                pinned = a[dev].made[pick % len(a[dev].made)]
+                ev.append(a[group].sign("member.revoke", {"subject": world.pub(dev), "from_seq": pinned.seq + 1,
+                                                          "reason": "seized", "pin": pinned.id}))
         elif what in ("fork", "fork_vouch"):
             author, at, other = step[1:4]
             made = [e for e in a[author].made if e.seq <= a[author].seq]
@@ -322,4 +331,40 @@ def test_coordination_read_models_agree_in_any_order(data, tmp_path_factory):
     log.rebuild()
     assert state(log)["views"] == expected["views"], "read models differ after a rebuild"
     log.store.close()
+    reference.store.close()
+
+
+# A device's group (mostly) or another revoking it, pinning its chain at one of its events (of either
+# branch once it forked).
+_PINNED_REVOKE = st.sampled_from(sorted(DEVICES)).flatmap(lambda dev: st.tuples(
+    st.just("pinned_revoke"), st.sampled_from([DEVICES[dev]] * 3 + list(GROUPS)), st.just(dev), st.integers(0, 9)))
+SEIZURE_STEPS = st.one_of(
+    _POST, _POST, _PINNED_REVOKE,
+    st.tuples(st.just("fork"), st.sampled_from(sorted(DEVICES)), st.integers(1, 5), st.sampled_from([None, *GROUPS])),
+    st.tuples(st.just("admit"), st.sampled_from(sorted(DEVICES)), st.sampled_from(GROUPS[1:])),
+    st.tuples(st.just("revoke"), st.sampled_from(GROUPS), st.sampled_from(sorted(DEVICES)), st.integers(1, 4)),
+)
+
+
+@settings(max_examples=1000 if LONG else 60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_seized_devices_and_pinned_revocations_agree_in_any_order(data, tmp_path_factory):
+    """Certified devices post and admit groups; copies of their keys fork them (the other branch a
+    need or a revocation of a group); groups revoke devices, their own or not, pinning the chain at
+    an event of either branch, or without a pin. Whether a fork stands or the pin shows it to be a
+    forgery (the phone's past back, the thief's branch nowhere), every store ends the same."""
+    world = certified_world()
+    play(world, data.draw(st.lists(SEIZURE_STEPS, min_size=6, max_size=30), label="steps"))
+    folder = tmp_path_factory.mktemp("seizure")
+    reference = ingest_in(folder / "ref.db", world, world.events, [])
+    expected = state(reference)
+    for name in ("b", "c"):
+        order = data.draw(st.permutations(world.events), label=f"order {name}")
+        cuts = data.draw(st.lists(st.integers(0, 60), max_size=6), label=f"cuts {name}")
+        log = ingest_in(folder / f"{name}.db", world, order, cuts)
+        got = state(log)
+        for part in expected:
+            assert got[part] == expected[part], f"{part} differs after ingesting in another order"
+        log.store.close()
     reference.store.close()

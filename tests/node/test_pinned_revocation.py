@@ -1,0 +1,219 @@
+"""A thief holding a seized phone cannot erase the phone's past, on real SQLite stores.
+
+The attack (review of 2026-12-04): the phone of a Calais coordinator is seized. Its key signed an
+alert and admitted Dover. The thief signs one event at the phone's seq 1 (a fork): a fork used to
+take every event of the key out of the log from the fork point on, on every node, for good: the
+alert, and the admission, so Dover and everything it posted left the network. Calais's group key
+now revokes the phone from its next seq and pins its chain (the id of its event just below): the
+events off that chain are forgeries, refused, and the phone's past comes back where it had left,
+the same on every node whatever order the phone's events, the thief's and the revocation arrive in.
+"""
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crypto.keys import SigningKey
+from events import errors as E
+from events.format import Event
+from events.genesis import make_genesis
+from node.log import EventLog, now_ms
+from node.outcome import ACCEPTED, REJECTED
+from node.store import SCHEMA_VERSION, Store
+from node.store.trust import ForkedLimits
+from node_fixtures import Author, device_vouch
+
+
+class Seizure:
+    """Calais founds the network; its phone admitted Dover and raised an alert; a thief forks the phone."""
+
+    def __init__(self) -> None:
+        self.keys = {name: SigningKey.generate() for name in ("calais", "phone", "dover")}
+        self.genesis = make_genesis("seizure", [self.pub("calais")], now_ms() - 60_000)
+        self.calais = Author(self.keys["calais"], self.genesis.network_id)
+        self.phone = Author(self.keys["phone"], self.genesis.network_id)
+        self.dover = Author(self.keys["dover"], self.genesis.network_id)
+        self.setup = [self.calais.sign("member.vouch", device_vouch(self.keys["calais"], self.keys["phone"],
+                                                                    b"\x01" * 32))]
+        self.past = [
+            self.phone.sign("alert", {"region": "calais", "type": "raid", "text": "police at the Rue de Moscou camp"},
+                            expires=now_ms() + 3_600_000),
+            self.phone.sign("member.vouch", {"subject": self.pub("dover"), "role": "group"}),
+            self.phone.sign("need", {"category": "water", "quantity": 40, "region": "calais"}),
+        ]
+        self.dovers = [self.dover.sign("group.profile", {"name": "Dover", "region": "dover"})]
+        # The thief's branch: a revocation of the group the phone admitted, then more of its own.
+        self.thief = [
+            self.phone.sign("member.revoke", {"subject": self.pub("dover"), "from_seq": 1, "reason": "x"},
+                            seq=1, prev=None),
+        ]
+        self.thief.append(self.phone.sign("alert", {"region": "calais", "type": "raid", "text": "all calm, go home"},
+                                          seq=2, prev=self.thief[0].id, expires=now_ms() + 3_600_000))
+
+    def pub(self, name: str) -> bytes:
+        return bytes(self.keys[name].public)
+
+    def pinned_revocation(self) -> Event:
+        head = self.past[-1]
+        return self.calais.sign("member.revoke", {"subject": self.pub("phone"), "from_seq": head.seq + 1,
+                                                  "reason": "seized", "pin": head.id})
+
+    def log(self, path: Path) -> EventLog:
+        log = EventLog.create(Store(path), self.genesis)
+        log.ingest([e.encode() for e in self.setup])
+        return log
+
+
+def assert_past_kept(world: Seizure, log: EventLog, revocation: Event, where: str) -> None:
+    phone = world.pub("phone")
+    trust = log.trust
+    assert trust.fork_point(phone) is None, f"the thief's fork still freezes the phone ({where})"
+    assert trust.member(phone).revoked_from == 4 and trust.revocation(phone).id == revocation.id, where
+    assert trust.member(world.pub("dover")) is not None, f"Dover left the network ({where})"
+    stored = {e.id for e in log.store.all_events()}
+    assert {e.id for e in world.past + world.dovers + [revocation]} <= stored, where
+    assert not {e.id for e in world.thief} & stored, where
+    assert log.store.fork_count() == 0 and log.store.forked_count(phone) == 0, where
+    assert not log.store.frozen_revocations() and not log.store.frozen_claims(), where
+
+
+def test_the_thiefs_fork_after_the_pinned_revocation_is_refused(tmp_path: Path) -> None:
+    world = Seizure()
+    log = world.log(tmp_path / "calais.db")
+    log.ingest([e.encode() for e in world.past + world.dovers])
+    revocation = world.pinned_revocation()
+    assert log.ingest([revocation.encode()])[0].status == ACCEPTED
+    refused = log.ingest([e.encode() for e in world.thief])
+    assert refused[0].status == REJECTED and refused[0].reason == E.OFF_PINNED, refused[0]
+    assert "not on it" in refused[0].message and "seq 3" in refused[0].message
+    assert_past_kept(world, log, revocation, "pin first")
+
+
+def test_the_pinned_revocation_brings_back_what_the_fork_had_erased(tmp_path: Path) -> None:
+    """The likely order: the thief signs in the hour of the raid, the group revokes the phone later."""
+    world = Seizure()
+    log = world.log(tmp_path / "calais.db")
+    log.ingest([e.encode() for e in world.past + world.dovers])
+    assert log.ingest([world.thief[0].encode()])[0].reason == E.FORK
+    phone = world.pub("phone")
+    assert log.trust.fork_point(phone) == 1 and log.trust.member(world.pub("dover")) is None  # erased, for now
+    assert log.store.head(phone)[0] == 0
+    revocation = world.pinned_revocation()
+    assert log.ingest([revocation.encode()])[0].status == ACCEPTED
+    assert_past_kept(world, log, revocation, "pin last")
+    # The proof a peer that has not heard of the pin still sends: refused, the past stays.
+    assert log.ingest([world.thief[0].encode()])[0].reason == E.OFF_PINNED
+    assert_past_kept(world, log, revocation, "proof again")
+
+
+def test_an_unpinned_revocation_leaves_the_fork_as_it_was(tmp_path: Path) -> None:
+    """Without a pin nothing says which branch is the owner's: the fork stands (the rule before)."""
+    world = Seizure()
+    log = world.log(tmp_path / "calais.db")
+    log.ingest([e.encode() for e in world.past + world.dovers + world.thief[:1]])
+    plain = world.calais.sign("member.revoke", {"subject": world.pub("phone"), "from_seq": 4, "reason": "seized"})
+    log.ingest([plain.encode()])
+    assert log.trust.fork_point(world.pub("phone")) == 1
+    assert log.trust.member(world.pub("dover")) is None
+    # A pin that names an event off the kept chain resolves nothing either.
+    wrong = world.calais.sign("member.revoke", {"subject": world.pub("phone"), "from_seq": 3, "reason": "seized",
+                                                "pin": world.thief[1].id})
+    log.ingest([wrong.encode()])
+    assert log.trust.fork_point(world.pub("phone")) == 1 and log.store.head(world.pub("phone"))[0] == 0
+
+
+def test_a_pin_counts_only_from_the_devices_own_group(tmp_path: Path) -> None:
+    """Dover may not revoke Calais's phone, so a pin of Dover's (naming the thief's chain) is nothing."""
+    world = Seizure()
+    log = world.log(tmp_path / "calais.db")
+    log.ingest([e.encode() for e in world.past + world.dovers])
+    t = world.thief
+    foreign = world.dover.sign("member.revoke", {"subject": world.pub("phone"), "from_seq": 3, "reason": "x",
+                                                 "pin": t[1].id})
+    log.ingest([foreign.encode()])
+    assert log.trust.member(world.pub("phone")).pinned is None
+    assert log.ingest([t[0].encode()])[0].reason == E.FORK
+
+
+def _ingest_in(path: Path, world: Seizure, order: list[Event], cuts: list[int]) -> EventLog:
+    log = world.log(path)
+    wires = [e.encode() for e in order]
+    bounds = [0, *sorted({c % (len(wires) + 1) for c in cuts}), len(wires)]
+    for lo, hi in zip(bounds, bounds[1:]):
+        if hi > lo:
+            log.ingest(wires[lo:hi])
+    return log
+
+
+def test_every_order_of_the_chain_the_thief_and_the_pin_ends_the_same(tmp_path: Path) -> None:
+    """The orders that matter, one event per batch: the pin before or after the thief, the thief's
+    branch before the phone's own (a new node fed by a hostile peer first)."""
+    world = Seizure()
+    revocation = world.pinned_revocation()
+    blocks = {"past": world.past, "dover": world.dovers, "thief": world.thief, "pin": [revocation]}
+    for n, order in enumerate(itertools.permutations(blocks)):
+        events = [e for name in order for e in blocks[name]]
+        log = _ingest_in(tmp_path / f"{n}.db", world, events, list(range(len(events))))
+        assert_past_kept(world, log, revocation, " then ".join(order))
+        log.store.close()
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                               HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_shuffled_arrival_in_random_batches_ends_the_same(data, tmp_path: Path) -> None:
+    world = Seizure()
+    revocation = world.pinned_revocation()
+    events = world.past + world.dovers + world.thief + [revocation]
+    order = data.draw(st.permutations(events), label="order")
+    cuts = data.draw(st.lists(st.integers(0, 12), max_size=5), label="cuts")
+    path = tmp_path / f"{len(list(tmp_path.iterdir()))}.db"
+    log = _ingest_in(path, world, order, cuts)
+    assert_past_kept(world, log, revocation, "shuffled")
+    log.store.close()
+
+
+def test_a_flood_of_the_thiefs_events_cannot_push_the_phones_chain_out(tmp_path: Path, monkeypatch) -> None:
+    """What the thief signs past the fork point is kept within bounds (here 3 events); the phone's
+    own chain, taken out of the log by the fork, always is."""
+    monkeypatch.setattr("node.store.trust.FORKED_LIMITS", ForkedLimits(per_author_events=3))
+    world = Seizure()
+    log = world.log(tmp_path / "calais.db")
+    log.ingest([e.encode() for e in world.past + world.dovers])
+    flood = list(world.thief)
+    for i in range(10):
+        flood.append(world.phone.sign("need", {"category": "tents", "quantity": i + 1, "region": "calais"},
+                                      seq=flood[-1].seq + 1, prev=flood[-1].id))
+    # Its branch from seq 2 first (a fork there), then its seq 1 (a fork lower down, once the queue is full).
+    log.ingest([e.encode() for e in flood[1:]])
+    log.ingest([flood[0].encode()])
+    phone = world.pub("phone")
+    kept = log.store.forked_of(phone)
+    assert sum(stored for *_, stored in kept) == 3 and sum(not stored for *_, stored in kept) == 3
+    revocation = world.pinned_revocation()
+    log.ingest([revocation.encode()])
+    assert_past_kept(world, log, revocation, "after a flood")
+
+
+def test_a_schema_7_home_migrates_and_keeps_a_forked_devices_events(tmp_path: Path) -> None:
+    world = Seizure()
+    path = tmp_path / "calais.db"
+    world.log(path).store.close()
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP TABLE forked")
+        db.execute("PRAGMA user_version=7")
+        db.execute("UPDATE meta SET value='7' WHERE key='schema_version'")
+        db.commit()
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION and store.integrity() == "ok"
+    log = EventLog(store)
+    log.ingest([e.encode() for e in world.past + world.dovers + world.thief[:1]])
+    assert log.store.forked_count(world.pub("phone")) == 4  # the phone's three, the thief's one
+    revocation = world.pinned_revocation()
+    log.ingest([revocation.encode()])
+    assert_past_kept(world, log, revocation, "migrated")
