@@ -1,6 +1,8 @@
 """Helpers for node tests: a founded network and authors that sign events by hand, as a peer would send them."""
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,3 +84,14 @@ def wires(events: list[Event]) -> list[bytes]:
 
 def statuses(outcomes) -> list[str]:
     return [o.status for o in outcomes]
+
+
+def as_schema(path: Path, version: int, *statements: str) -> None:
+    """Make the database at `path` look as schema `version` left it: run `statements` (drop what
+    later schemas added), then set its version where the store reads it."""
+    with closing(sqlite3.connect(path)) as db:
+        for statement in statements:
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version={version}")
+        db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
+        db.commit()

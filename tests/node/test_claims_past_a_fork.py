@@ -12,15 +12,13 @@ revocations past a fork point (tests/node/test_revocations_past_a_fork.py)."""
 from __future__ import annotations
 
 import itertools
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 from crypto.keys import SigningKey
 from events.genesis import make_genesis
 from node.log import EventLog, now_ms
 from node.store import SCHEMA_VERSION, Store
-from node_fixtures import Author, device_vouch
+from node_fixtures import Author, as_schema, device_vouch
 from sync.antientropy import Head, SendEvidence, ranges_to_send
 from sync.frontier import is_marker
 from sync.messages import HEAD_PREFIX
@@ -197,11 +195,7 @@ def test_a_schema_6_home_migrates_and_then_keeps_claims_past_a_fork(tmp_path: Pa
     log = net.log(path)
     log.ingest([e.encode() for e in [*net.setup, *forked]])
     log.store.close()
-    with closing(sqlite3.connect(path)) as db:
-        db.execute("DROP TABLE frozen_claims")
-        db.execute("PRAGMA user_version=6")
-        db.execute("UPDATE meta SET value='6' WHERE key='schema_version'")
-        db.commit()
+    as_schema(path, 6, "DROP TABLE frozen_claims")
     store = Store(path)
     assert store.schema_version() == SCHEMA_VERSION and store.integrity() == "ok"
     log = EventLog(store)

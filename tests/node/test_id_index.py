@@ -17,7 +17,7 @@ from node.log import EventLog, now_ms
 from node.store import SCHEMA_VERSION, Store
 from node.store import events as store_events
 from node.store.events import new_ids_limit
-from node_fixtures import Net, action, statuses, wires
+from node_fixtures import Net, action, as_schema, statuses, wires
 from test_migration_3_to_4 import answers, plan
 
 
@@ -123,13 +123,7 @@ def test_a_version_4_database_migrates_with_every_answer_unchanged(tmp_path: Pat
     before = answers(log.store, now)
     log.store.close()
     # The file as schema 4 left it: one index of the ids' first 8 bytes, no parts.
-    with closing(sqlite3.connect(path)) as db:
-        for name in ("TABLE ids", "TABLE ids_new"):
-            db.execute(f"DROP {name}")
-        db.execute("CREATE INDEX events_by_id ON events(substr(id, 1, 8))")
-        db.execute("PRAGMA user_version=4")
-        db.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
-        db.commit()
+    as_schema(path, 4, "DROP TABLE ids", "DROP TABLE ids_new", "CREATE INDEX events_by_id ON events(substr(id, 1, 8))")
 
     store = Store(path)
     assert store.schema_version() == SCHEMA_VERSION and store.integrity() == "ok"

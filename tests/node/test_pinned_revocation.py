@@ -11,8 +11,6 @@ the same on every node whatever order the phone's events, the thief's and the re
 from __future__ import annotations
 
 import itertools
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -26,7 +24,7 @@ from node.log import EventLog, now_ms
 from node.outcome import ACCEPTED, REJECTED
 from node.store import SCHEMA_VERSION, Store
 from node.store.trust import ForkedLimits
-from node_fixtures import Author, device_vouch
+from node_fixtures import Author, as_schema, device_vouch
 
 
 class Seizure:
@@ -204,11 +202,7 @@ def test_a_schema_7_home_migrates_and_keeps_a_forked_devices_events(tmp_path: Pa
     world = Seizure()
     path = tmp_path / "calais.db"
     world.log(path).store.close()
-    with closing(sqlite3.connect(path)) as db:
-        db.execute("DROP TABLE forked")
-        db.execute("PRAGMA user_version=7")
-        db.execute("UPDATE meta SET value='7' WHERE key='schema_version'")
-        db.commit()
+    as_schema(path, 7, "DROP TABLE forked")
     store = Store(path)
     assert store.schema_version() == SCHEMA_VERSION and store.integrity() == "ok"
     log = EventLog(store)
