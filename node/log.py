@@ -29,7 +29,7 @@ from events.trust import DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph
 from node import chain_gate, pending_queue, references
 from node.clock import ClockDoubt, now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
-from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, FORKED_LIMITS, Store, redactable
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, redactable
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
@@ -430,7 +430,7 @@ class EventLog:
         if self.store.expire_bodies(now):
             self._dropped_bodies = True
         self._expire_pending(now)
-        self.store.expire_forked(now - FORKED_LIMITS.max_age_ms)
+        self.store.expire_forked(now)
         self._resolve_pinned_forks(now)
         self._restore_profiles()
 
@@ -717,11 +717,7 @@ class EventLog:
         no one may pin a group key's chain."""
         member = self.trust.member(author)
         if wires and member is not None and member.role == DEVICE_ROLE:
-            rows = []
-            for wire, stored in wires:
-                ev = decode_event(wire)
-                rows.append((ev.id, ev.seq, ev.header.prev, wire, stored))
-            self.store.keep_forked(rows, author, now)
+            self.store.keep_forked([(decode_event(wire), stored) for wire, stored in wires], author, now)
 
     def _refuse_off_pinned_chain(self, ev: Event, member: Member) -> None:
         """`ev` contradicts its author's stored chain below the point its group revoked it from, and

@@ -28,13 +28,12 @@ if TYPE_CHECKING:
     from node.store.rows import EventRow, Head, PagedEvent, PeerRow, PendingRow, StoredWire, TakenOut, TrustRow
     from node.store.schema import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, SCHEMA_VERSION
     from node.store.store import Store
-    from node.store.trust import FORKED_LIMITS, redactable
+    from node.store.trust import redactable
 
 # Each name is imported from its module on first use, so that a module of this package that needs
 # only sqlite3 (status_read: `solnet status` without a running node) loads none of the others.
 _HOME = {"DatabaseDamaged": "errors", "StorageFull": "errors", "StoreError": "errors", "wire_of": "events",
          "MIGRATIONS": "migrations", "Store": "store", "redactable": "trust",
-         "FORKED_LIMITS": "trust",
          **dict.fromkeys(("EventRow", "Head", "PagedEvent", "PeerRow", "PendingRow", "StoredWire", "TakenOut",
                           "TrustRow"), "rows"),
          **dict.fromkeys(("BODY_EXPIRED", "BODY_MISSING", "BODY_PRESENT", "BODY_REDACTED", "SCHEMA_VERSION"), "schema")}

@@ -57,6 +57,7 @@ class LocalTables(ProjectionTables):
             self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {where}", (BODY_REDACTED, *args))
         self._x("DELETE FROM pending")
         self._x("DELETE FROM forks")
+        self._x("DELETE FROM forked")  # whole events, sealed parts among them
         peers = self._x("DELETE FROM peers").rowcount
         # the status summary may hold what the pending events deleted above said (a kept-aside revocation's reason)
         self._x("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary')")

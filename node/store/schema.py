@@ -66,14 +66,17 @@ CREATE TABLE IF NOT EXISTS frozen_claims(
 # The events of a frozen device key from its fork point on, both branches, as they were taken out of
 # the log (stored=1) or refused past the fork point (stored=0): if its group key pins its chain in a
 # revocation, the pinned branch comes back from here (node/log.py `_resolve_pinned_forks`). Bounded
-# per author and in all (node/store/trust.py FORKED_LIMITS), dropped after FORKED_MAX_AGE_MS.
+# (node/store/trust.py FORKED_LIMITS). A body goes at its expiry and at a panic wipe, as it would
+# from the log (a redaction stored in the log names only events below it, in the log too).
 FORKED_SCHEMA = """
 CREATE TABLE IF NOT EXISTS forked(
-    id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, prev BLOB, wire BLOB NOT NULL,
-    stored INTEGER NOT NULL, seen INTEGER NOT NULL
+    id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, prev BLOB, kind TEXT NOT NULL,
+    header BLOB NOT NULL, sig BLOB NOT NULL, body BLOB, expires INTEGER, stored INTEGER NOT NULL,
+    seen INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS forked_by_author ON forked(author, seq);
-CREATE INDEX IF NOT EXISTS forked_by_age ON forked(seen);"""
+CREATE INDEX IF NOT EXISTS forked_by_age ON forked(seen);
+CREATE INDEX IF NOT EXISTS forked_expiring ON forked(expires) WHERE expires IS NOT NULL AND body IS NOT NULL;"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);

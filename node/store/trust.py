@@ -5,10 +5,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from events.errors import NOT_A_MEMBER
+from events.format import Event
 
 from node.pending_queue import PendingTally
 from node.store import status_sql
-from node.store.events import EventTables
+from node.store.events import EventTables, wire_of
 from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
 from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
@@ -25,7 +26,7 @@ class ForkedLimits:
     per_author_bytes: int = 8 * 1024 * 1024
     events: int = 50_000
     bytes: int = 128 * 1024 * 1024
-    max_age_ms: int = 90 * 24 * 3_600_000  # a seized phone may be revoked weeks after the raid
+    max_age_ms: int = 90 * 24 * 3_600_000  # a seized phone may be revoked weeks after the raid (then dropped)
 
 
 FORKED_LIMITS = ForkedLimits()
@@ -68,39 +69,47 @@ class TrustTables(EventTables):
             self._x(f"DELETE FROM {table} WHERE author=?", (author,))
 
     # --- a frozen device's events past its fork point, both branches (schema.FORKED_SCHEMA) --------
-    def keep_forked(self, rows: Sequence[tuple[bytes, int, bytes | None, bytes, bool]], author: bytes, now: int) -> bool:
-        """Keep (id, seq, prev, wire, stored) rows of `author` (a row kept already keeps its place;
-        once stored it stays stored); True if any is new. Rows that were in the log always fit (the
-        log held them a moment ago); the others, which anyone holding a copy of the key can sign
-        without end, only within FORKED_LIMITS: a thief's flood cannot push the owner's chain out."""
-        unstored = "SELECT count(*), coalesce(sum(length(wire)), 0) FROM forked WHERE stored=0"
+    def keep_forked(self, events: Sequence[tuple[Event, bool]], author: bytes, now: int) -> bool:
+        """Keep `author`'s events (each with whether it was in this log) past its fork point; a row
+        kept already keeps its place, and once stored stays stored. True if any is new. Those that
+        were in the log always fit (the log held them a moment ago); the others, which anyone
+        holding a copy of the key can sign without end, only within FORKED_LIMITS: a thief's flood
+        cannot push the owner's chain out."""
+        unstored = "SELECT count(*), coalesce(sum(length(header) + length(coalesce(body, ''))), 0) FROM forked " \
+                   "WHERE stored=0"
         count, size = self._x(unstored + " AND author=?", (author,)).fetchone()
         total, total_size = self._x(unstored).fetchone()
         new = False
-        for event_id, seq, prev, wire, stored in rows:
-            if self._one("SELECT 1 FROM forked WHERE id=?", (event_id,)) is not None:
+        for ev, stored in events:
+            if self._one("SELECT 1 FROM forked WHERE id=?", (ev.id,)) is not None:
                 if stored:
-                    self._x("UPDATE forked SET stored=1 WHERE id=?", (event_id,))
+                    self._x("UPDATE forked SET stored=1 WHERE id=?", (ev.id,))
                 continue
+            length = len(ev.header_bytes) + len(ev.body or b"")
             if not stored:
-                if (count + 1 > FORKED_LIMITS.per_author_events or size + len(wire) > FORKED_LIMITS.per_author_bytes
-                        or total + 1 > FORKED_LIMITS.events or total_size + len(wire) > FORKED_LIMITS.bytes):
+                if (count + 1 > FORKED_LIMITS.per_author_events or size + length > FORKED_LIMITS.per_author_bytes
+                        or total + 1 > FORKED_LIMITS.events or total_size + length > FORKED_LIMITS.bytes):
                     continue
-                count, size, total, total_size = count + 1, size + len(wire), total + 1, total_size + len(wire)
-            self._x("INSERT INTO forked VALUES (?,?,?,?,?,?,?)", (event_id, author, seq, prev, wire, int(stored), now))
+                count, size, total, total_size = count + 1, size + length, total + 1, total_size + length
+            self._x("INSERT INTO forked VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (ev.id, author, ev.seq, ev.header.prev, ev.kind, ev.header_bytes, ev.signature, ev.body,
+                     ev.header.expires, int(stored), now))
             new = True
         return new
 
     def forked_of(self, author: bytes) -> list[tuple[bytes, int, bytes | None, bytes, bool]]:
         """(id, seq, prev, wire, stored) of `author`'s kept events past its fork point, by seq."""
-        return [(i, seq, prev, wire, bool(stored)) for i, seq, prev, wire, stored in self._x(
-            "SELECT id, seq, prev, wire, stored FROM forked WHERE author=? ORDER BY seq, id", (author,))]
+        return [(i, seq, prev, wire_of(header, sig, body), bool(stored)) for i, seq, prev, header, sig, body, stored
+                in self._x("SELECT id, seq, prev, header, sig, body, stored FROM forked WHERE author=? "
+                           "ORDER BY seq, id", (author,))]
 
     def forked_count(self, author: bytes) -> int:
         return self._one("SELECT count(*) FROM forked WHERE author=?", (author,))
 
-    def expire_forked(self, seen_before: int) -> None:
-        self._x("DELETE FROM forked WHERE seen<?", (seen_before,))
+    def expire_forked(self, now: int) -> None:
+        """Drop the kept rows older than FORKED_LIMITS allows, and the bodies expired at `now`."""
+        self._x("DELETE FROM forked WHERE seen<?", (now - FORKED_LIMITS.max_age_ms,))
+        self._x("UPDATE forked SET body=NULL WHERE expires IS NOT NULL AND body IS NOT NULL AND expires<=?", (now,))
 
     # --- revocations a frozen key signed past its fork point (events/trust.py) ---------------------
     def frozen_revocations(self) -> list[tuple[bytes, bytes, int, bytes]]:

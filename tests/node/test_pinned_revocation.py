@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from crypto.keys import SigningKey
 from events import errors as E
-from events.format import Event
+from events.format import Event, decode_event
 from events.genesis import make_genesis
 from node.log import EventLog, now_ms
 from node.outcome import ACCEPTED, REJECTED
@@ -211,3 +211,31 @@ def test_a_schema_7_home_migrates_and_keeps_a_forked_devices_events(tmp_path: Pa
     revocation = world.pinned_revocation()
     log.ingest([revocation.encode()])
     assert_past_kept(world, log, revocation, "migrated")
+
+
+def test_what_is_kept_past_the_fork_loses_its_bodies_at_expiry_and_at_a_wipe(tmp_path: Path) -> None:
+    """The phone's alert, taken out of the log by the fork, waits for the pin: its text goes at the
+    alert's expiry all the same, and a panic wipe takes every kept event."""
+    world = Seizure()
+    log = world.log(tmp_path / "calais.db")
+    log.ingest([e.encode() for e in world.past + world.dovers + world.thief[:1]])
+    phone = world.pub("phone")
+    alert = world.past[0]
+
+    def kept_body(event_id: bytes) -> bytes | None:
+        return next(decode_event(wire).body for i, _, _, wire, _ in log.store.forked_of(phone) if i == event_id)
+
+    assert kept_body(alert.id) is not None and kept_body(world.past[2].id) is not None
+    later = alert.header.expires + 1
+    log.ingest([world.calais.sign("group.profile", {"name": "Calais", "region": "calais"}).encode()], now=later)
+    assert kept_body(alert.id) is None and kept_body(world.past[2].id) is not None  # the need has no expiry
+    revocation = world.pinned_revocation()
+    log.ingest([revocation.encode()], now=later)
+    assert_past_kept(world, log, revocation, "after the alert expired")  # back, as the stub every node holds
+    assert log.store.event_row(alert.id)[8] is None
+
+    other = world.log(tmp_path / "bristol.db")
+    other.ingest([e.encode() for e in world.past + world.dovers + world.thief[:1]])
+    with other.store.write():
+        other.store.forget_private_and_local(["support.request"])
+    assert other.store.forked_count(phone) == 0
