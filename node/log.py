@@ -184,7 +184,7 @@ class EventLog:
                 reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
                 for event_id, seq, kind, wire in taken:
                     if fork_at is None or seq < fork_at:
-                        self._keep_aside(event_id, key, seq, kind, wire, reason, now)
+                        self._keep_aside(event_id, key, seq, kind, wire, reason, now, stored=True)
                 self._keep_forked(key, [(t.wire, True) for t in taken if fork_at is not None and t.seq >= fork_at], now)
         old, new = before.member(key), after.member(key)
         until = 1 if new is None else new.revokes_until
@@ -195,7 +195,8 @@ class EventLog:
             # kept sets are the same as on a node that never stored its chain up to the fork.
             taken = self.store.take_kept_past_fork(key, until)
             for event_id, seq, kind, wire in taken:
-                self._keep_aside(event_id, key, seq, kind, wire, E.NOT_A_MEMBER if new is None else E.REVOKED, now)
+                self._keep_aside(event_id, key, seq, kind, wire, E.NOT_A_MEMBER if new is None else E.REVOKED, now,
+                                 stored=True)
             if taken:
                 self._trust_changed(heads, now)
         if new is not None and old is not None and (old.role, old.group) != (new.role, new.group):
@@ -206,13 +207,17 @@ class EventLog:
                     self._project(ev, new, n)
 
     def _keep_aside(self, event_id: bytes, author: bytes, seq: int, kind: str, wire: bytes, reason: str,
-                    now: int) -> bool:
-        """Hold an event that leaves the log out of it (it may come back if the trust graph changes),
-        if the queue has room (else it is fetched again by sync, should it ever count again). True
-        if it is held."""
-        if pending_queue.refusal(self.store.pending_tally(), author, len(wire), reason == E.NOT_A_MEMBER) is not None:
+                    now: int, stored: bool = False) -> bool:
+        """Hold an event out of the log (it may come back if the trust graph changes). One that was
+        in the log (`stored`) always is: every node that held it takes it out, its author's own
+        too, so if it were dropped no peer could send it again when the revocation stops counting
+        (an infiltrating admitter revoking a group, itself revoked a day later, erased the group's
+        past for good). Others if the queue has room (else sync fetches them again, should they
+        ever count). True if it is held."""
+        if not stored and pending_queue.refusal(self.store.pending_tally(), author, len(wire),
+                                                reason == E.NOT_A_MEMBER) is not None:
             return False
-        self.store.hold(event_id, author, seq, wire, reason, now, kind)
+        self.store.hold(event_id, author, seq, wire, reason, now, kind, stored)
         return True
 
     # --- ingest -------------------------------------------------------------------------------
@@ -440,7 +445,8 @@ class EventLog:
         of any peer that stores it and the next anti-entropy round fetches it again; it goes in
         then if it may (and a peer stores it only where it may). A dropped trust event may have
         counted in the graph (a claim), which is computed again."""
-        kinds = self.store.expire_pending(now - pending_queue.PENDING_LIMITS.max_age_ms)
+        limits = pending_queue.PENDING_LIMITS
+        kinds = self.store.expire_pending(now - limits.max_age_ms, now - limits.stored_max_age_ms)
         if any(kind in TRUST_KINDS for kind in kinds):
             self._trust_changed({}, now)
             self._drained.clear()  # admitted by that: stored, no batch of this commit to tell

@@ -17,6 +17,10 @@ The bounds, and why:
   - the whole queue (events and bytes);
   - an age (`max_age_ms`), after which a kept-aside event is dropped: nothing else would ever
     remove the events of a key that is never vouched.
+An event a revocation took out of the log counts in none of these shares and waits 90 days: every
+node that held it took it out, its author's own included, so were it dropped, no peer could send
+it again when the revocation stops counting (an infiltrating admitter revoking a group, revoked in
+turn a day later, erased that group's past for good). It costs no more room than it took in the log.
 Per-link accounting was left out: the link an event came by is not known to the log (bundles,
 the CLI and several links feed one ingest path), and the share of uncertified authors already
 bounds what any link can do with throw-away keys (a per-author share is no bound against them:
@@ -38,6 +42,7 @@ class PendingLimits:
     uncertified_events: int = 5_000
     uncertified_bytes: int = 8 * 1024 * 1024
     max_age_ms: int = 24 * HOUR_MS
+    stored_max_age_ms: int = 90 * 24 * HOUR_MS  # an event a revocation took out of the log (no share counted)
 
 
 PENDING_LIMITS = PendingLimits()

@@ -8,7 +8,7 @@ import msgpack
 
 from events.projections import PROFILE, TABLES
 from node.store.schema import (ACTION_TBL, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA, IDS_SCHEMA,
-                               SCHEMA, id_number, short_header)
+                               PENDING_AGE_SCHEMA, SCHEMA, id_number, short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -36,6 +36,7 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE proj RENAME TO proj_v2")
     for name in _V2_INDEXES:
         db.execute(f"DROP INDEX IF EXISTS {name}")
+    _add_pending_stored(db)  # the schema below indexes it
     for statement in SCHEMA.split(";\n"):
         if statement.strip():
             db.execute(statement)
@@ -112,8 +113,20 @@ def _migrate_6_to_7(db: sqlite3.Connection) -> None:
 def _migrate_7_to_8(db: sqlite3.Connection) -> None:
     """0.8: the events of a frozen device past its fork point are kept a while (schema.FORKED_SCHEMA),
     so a revocation by its group that pins its chain brings its past back. Those that schema 7
-    deleted at a fork come back from a peer that never learnt of the fork, if any."""
+    deleted at a fork come back from a peer that never learnt of the fork, if any. Events that a
+    revocation took out of the log wait aside without a share and longer (`pending.stored`); those
+    kept aside before are counted as received (schema 7 kept them so)."""
     for statement in FORKED_SCHEMA.strip().split(";\n"):
+        db.execute(statement)
+    _add_pending_stored(db)
+
+
+def _add_pending_stored(db: sqlite3.Connection) -> None:
+    """Give `pending` its `stored` column and the age indexes that read it (schema 8), once."""
+    if not any(row[1] == "stored" for row in db.execute("PRAGMA table_info(pending)")):
+        db.execute("ALTER TABLE pending ADD COLUMN stored INTEGER NOT NULL DEFAULT 0")
+        db.execute("DROP INDEX IF EXISTS pending_by_age")
+    for statement in PENDING_AGE_SCHEMA.strip().split(";\n"):
         db.execute(statement)
 
 

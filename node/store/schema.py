@@ -63,6 +63,12 @@ CREATE TABLE IF NOT EXISTS frozen_claims(
     PRIMARY KEY(author, subject, claim)
 ) WITHOUT ROWID;"""
 
+# Events kept aside too long are dropped (node/pending_queue.py), found without a scan; those that
+# were in the log keep longer (node/store/trust.py `expire_pending`).
+PENDING_AGE_SCHEMA = """
+CREATE INDEX IF NOT EXISTS pending_by_age ON pending(received) WHERE stored=0;
+CREATE INDEX IF NOT EXISTS pending_stored_by_age ON pending(received) WHERE stored=1;"""
+
 # The events of a frozen device key from its fork point on, both branches, as they were taken out of
 # the log (stored=1) or refused past the fork point (stored=0): if its group key pins its chain in a
 # revocation, the pinned branch comes back from here (node/log.py `_resolve_pinned_forks`). Bounded
@@ -107,14 +113,14 @@ CREATE TABLE IF NOT EXISTS forks(
 );
 CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
 """ + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + FORKED_SCHEMA + """
+-- stored: it was in this log, and left it by a revocation (node/pending_queue.py: no share, a longer age)
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
-    reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT
+    reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT, stored INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS pending_by_author ON pending(author, seq);
 CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN ('member.vouch', 'member.revoke');
--- events kept aside too long are dropped (node/pending_queue.py): found without a scan
-CREATE INDEX IF NOT EXISTS pending_by_age ON pending(received);
+""" + PENDING_AGE_SCHEMA + """
 -- Read-model rows, one per event at most (so keyed by the event's n): tbl is the index of the
 -- table in events.projections.TABLES, g the author's group (by key number), lww the key number
 -- of a last-writer-wins row's key (a profile's group; NULL for rows keyed by their event's id),

@@ -230,17 +230,23 @@ class TrustTables(EventTables):
     def pending_count(self) -> int:
         return self._one(status_sql.PENDING_COUNT)
 
-    def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str) -> None:
-        """Keep an event aside (one kept already only gets its new reason)."""
+    def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str,
+             stored: bool = False) -> None:
+        """Keep an event aside (one kept already only gets its new reason). `stored`: it was in the
+        log (no share of the queue is counted for it, and it keeps longer: `expire_pending`)."""
+        if self.is_pending(event_id):
+            self._x("UPDATE pending SET reason=? WHERE id=?", (reason, event_id))
+            return
         tally = self._kept("pending_tally")
-        if tally is not UNKNOWN and not self.is_pending(event_id):
+        if tally is not UNKNOWN and not stored:
             tally.add(author, len(wire), reason == NOT_A_MEMBER)
-        oldest = self._kept("pending_oldest")
+        fact = "pending_stored_oldest" if stored else "pending_oldest"
+        oldest = self._kept(fact)
         if oldest is not UNKNOWN and (oldest is None or now < oldest):
-            self._keep("pending_oldest", now)
+            self._keep(fact, now)
         self._forget("pending_authors")
-        self._x("INSERT INTO pending VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET reason=excluded.reason",
-                (event_id, author, seq, wire, reason, now, kind))
+        self._x("INSERT INTO pending VALUES (?,?,?,?,?,?,?,?)", (event_id, author, seq, wire, reason, now, kind,
+                                                                  int(stored)))
 
     def is_pending(self, event_id: bytes) -> bool:
         return self._one("SELECT 1 FROM pending WHERE id=?", (event_id,)) is not None
@@ -252,7 +258,8 @@ class TrustTables(EventTables):
         def read() -> PendingTally:
             tally = PendingTally()
             for author, uncertified, count, size in self._x(
-                    "SELECT author, reason=?, count(*), sum(length(wire)) FROM pending GROUP BY author, 2",
+                    "SELECT author, reason=?, count(*), sum(length(wire)) FROM pending WHERE stored=0 "
+                    "GROUP BY author, 2",
                     (NOT_A_MEMBER,)):
                 before = tally.by_author.get(author, (0, 0))
                 tally.by_author[author] = (before[0] + count, before[1] + size)
@@ -264,16 +271,20 @@ class TrustTables(EventTables):
             return tally
         return self._kept_or_read("pending_tally", read)
 
-    def expire_pending(self, received_before: int) -> list[str | None]:
-        """Drop the events kept aside since before `received_before`; the kinds of those dropped.
-        Asked at the end of every write that stores events: the oldest time is a kept fact, so a
-        publish reads nothing here."""
-        oldest = self._kept_or_read("pending_oldest", lambda: self._one("SELECT min(received) FROM pending"))
-        if oldest is None or oldest >= received_before:
-            return []
-        kinds = [r[0] for r in self._x("SELECT kind FROM pending WHERE received<?", (received_before,))]
-        self._forget("pending_authors", "pending_tally", "pending_oldest")
-        self._x("DELETE FROM pending WHERE received<?", (received_before,))
+    def expire_pending(self, received_before: int, stored_before: int) -> list[str | None]:
+        """Drop the events kept aside since before `received_before`, or `stored_before` for those
+        that were in the log; the kinds of those dropped. Asked at the end of every write that
+        stores events: the oldest times are kept facts, so a publish reads nothing here."""
+        kinds: list[str | None] = []
+        for stored, before, fact in ((0, received_before, "pending_oldest"),
+                                     (1, stored_before, "pending_stored_oldest")):
+            oldest = self._kept_or_read(fact, lambda stored=stored: self._one(
+                "SELECT min(received) FROM pending WHERE stored=?", (stored,)))
+            if oldest is None or oldest >= before:
+                continue
+            kinds += [r[0] for r in self._x("SELECT kind FROM pending WHERE stored=? AND received<?", (stored, before))]
+            self._forget("pending_authors", "pending_tally", fact)
+            self._x("DELETE FROM pending WHERE stored=? AND received<?", (stored, before))
         return kinds
 
     def pending_trust(self) -> list[PendingTrust]:

@@ -12,7 +12,9 @@ from events.canonical import unpack
 from events.trust import device_consent
 import node.log
 from node import pending_queue
-from node.log import now_ms
+from events.genesis import make_genesis
+from node.log import EventLog, now_ms
+from node.store import Store
 from node.pending_queue import PendingLimits, PendingTally, refusal
 from node_fixtures import Author, Net, action, device_vouch, statuses, wires
 from sync.peers import Penalties
@@ -184,3 +186,31 @@ def test_trust_events_kept_aside_are_decoded_once_not_at_every_trust_change(net:
         assert statuses(log.ingest(wires([ev]))) == ["pending"]
     assert len(decoded) <= len(vouches)  # each once (they were 30 * 31 / 2 = 465)
     assert all(log.trust.reaches(unpack(ev.body)["subject"]) for ev in vouches)
+
+
+def test_events_a_revocation_took_out_of_the_log_all_come_back_even_days_later(small, tmp_path: Path) -> None:
+    """An infiltrating admitter revokes a group it admitted; a day and more later its own admitter
+    revokes it from before that act (rule 4), which voids the revocation. Every node had taken the
+    group's events out, the group's own node too: those past the queue's share (3 per author
+    here) or its age (24 h) were dropped, and no peer could ever send them again. Events that were
+    in the log now wait aside without a share, for 90 days, and all come back."""
+    keys = {name: SigningKey.generate() for name in ("calais", "mole", "dover")}
+    genesis = make_genesis("infiltrated", [bytes(keys["calais"].public)], now_ms() - 2 * HOUR)
+    calais, mole, dover = (Author(keys[n], genesis.network_id) for n in ("calais", "mole", "dover"))
+    log = EventLog.create(Store(tmp_path / "a.db"), genesis)
+    t0 = now_ms()
+    admissions = [calais.sign("member.vouch", {"subject": bytes(mole.key.public), "role": "group"}),
+                  mole.sign("member.vouch", {"subject": bytes(dover.key.public), "role": "group"})]
+    past = [dover.sign("group.profile", {"name": f"Dover {i}", "region": "dover"}, ts=t0 - HOUR + i)
+            for i in range(8)]
+    assert set(statuses(log.ingest(wires(admissions + past), now=t0))) == {"accepted"}
+    erase = mole.sign("member.revoke", {"subject": bytes(dover.key.public), "from_seq": 1, "reason": "x"})
+    log.ingest(wires([erase]), now=t0)
+    assert log.store.head(bytes(dover.key.public))[0] == 0 and log.store.pending_count() == 8
+    later = t0 + 2 * pending_queue.PENDING_LIMITS.max_age_ms
+    caught = calais.sign("member.revoke", {"subject": bytes(mole.key.public), "from_seq": erase.seq,
+                                           "reason": "infiltrator"}, ts=later)
+    assert statuses(log.ingest(wires([caught]), now=later)) == ["accepted"]
+    assert log.trust.member(bytes(dover.key.public)).revoked_from is None
+    assert log.store.head(bytes(dover.key.public)) == (8, past[-1].id)
+    assert log.store.pending_authors() == [(bytes(mole.key.public), erase.seq)]  # its void revocation waits aside
