@@ -235,7 +235,8 @@ class TrustGraph:
             if v.role == DEVICE_ROLE and v.consent:
                 consents[v.subject].add(v.voucher)
         consented: set[bytes] = set(consents)
-        torn: set[bytes] = {d for d, groups in consents.items() if len(groups) > 1}  # nobody's (see above)
+        torn: set[bytes] = {d for d, groups in consents.items() if len(groups) > 1 and _torn(d, groups, founders,
+                                                                                          by_voucher)}
         admitted_somewhere: set[bytes] = {v.subject for v in claims if v.role == GROUP_ROLE}
         legacy_claims: dict[bytes, set[bytes]] = defaultdict(set)
         for v in claims:
@@ -277,8 +278,10 @@ class TrustGraph:
             elif best is not None:
                 revocations[member.key] = best
             revoked_from = limit if fork_at is None else min(fork_at, limit if limit is not None else fork_at)
+            # Not one its author signed at or past its own fork point: whoever copied a group key
+            # could pin, in its branch, the branch it forged of the device.
             pins = [r for r in valid if r.pin is not None and r.from_seq > 1 and member.role == DEVICE_ROLE
-                    and r.by == member.group]
+                    and r.by == member.group and (self._forks.get(r.by) is None or r.seq < self._forks[r.by])]
             pin = min(pins, key=_revocation_order, default=None)
             return replace(member, revoked_from=revoked_from, revokes_until=limit,
                            pinned=None if pin is None else (pin.from_seq, pin.pin))
@@ -458,6 +461,26 @@ class TrustGraph:
             if limit is not None:
                 limits[key] = limit
         return limits
+
+
+def _torn(device: bytes, groups: set[bytes], founders: set[bytes], by_voucher: dict[bytes, list[Vouch]]) -> bool:
+    """Whether `device` consented to more than one group reached from the founders without passing
+    through it. Whoever holds a copy of a device key makes any key it likes reachable through it
+    (a vouch of itself, of a fresh key that then claims it): consents to those must not tear the
+    device from its group (a thief holding a seized phone erased its past so, until 2026-12-04).
+    Usually no key reached through the device is one of `groups`, and then all of them count."""
+    def reached(start: list[bytes], skip: bytes | None) -> set[bytes]:
+        seen, todo = set(start), list(start)
+        while todo:
+            for v in by_voucher.get(todo.pop(), ()):
+                if v.subject not in seen and v.subject != skip:
+                    seen.add(v.subject)
+                    todo.append(v.subject)
+        return seen
+
+    if not groups & reached([device], None):  # (the device itself among them: it vouched for itself)
+        return True
+    return len(groups & reached([f for f in founders if f != device], device)) > 1
 
 
 def _revocation_order(r: Revocation) -> tuple:

@@ -78,8 +78,9 @@ class EventLog:
         self._drained: list[tuple[bytes, Outcome]] = []
         # The author whose stored trust events the graph does not count yet (`_admit_checked`).
         self._trust_deferred_by: bytes | None = None
-        # frozen device -> (trust version, events kept past its fork) when its pinned chain was last looked for
-        self._pin_tried: dict[bytes, tuple[bytes | None, int]] = {}
+        # frozen device -> (its pin, fork point, events kept past it and aside) when its pinned chain was last
+        # looked for: looked for again only when one of them changed
+        self._pin_tried: dict[bytes, tuple] = {}
         self.clock_doubt = ClockDoubt()  # what refused events say of this machine's clock
         self.refresh_trust()
 
@@ -530,10 +531,10 @@ class EventLog:
         expired = header.expires is not None and header.expires <= now
         if redactable(header.kind) and self.store.is_redacted(ev.id, author):
             body_state, body = BODY_REDACTED, None
+        elif expired:  # (a stub of it too: as on a node that held it whole until then)
+            body_state, body = BODY_EXPIRED, None
         elif ev.body is None and header.body_len > 0:  # a stub
             body_state, body = BODY_MISSING, None
-        elif expired:
-            body_state, body = BODY_EXPIRED, None
         else:
             body_state, body = BODY_PRESENT, ev.body
         n = self.store.insert_event(ev, body, body_state)
@@ -730,10 +731,36 @@ class EventLog:
         that chain is the one the group pinned: not a fork, a forgery by whoever holds a copy of the
         device key (events/trust.py). Refused and not kept, so the device's past stays."""
         pinned = member.pinned
-        if pinned is not None and ev.seq < pinned[0] and self.store.id_at(ev.author, pinned[0] - 1) == pinned[1]:
+        if pinned is not None and ev.seq < pinned[0] and self._pinned_id_at(ev.author, ev.seq, *pinned) not in (
+                None, ev.id):
             raise InvalidEvent(E.OFF_PINNED, f"device {ev.author.hex()[:16]} is revoked from seq {pinned[0]} by its "
                                              f"group, which vouched for its chain up to seq {pinned[0] - 1}; this "
                                              f"event at seq {ev.seq} is not on it (signed with a copy of the key)")
+
+    def _pinned_id_at(self, author: bytes, seq: int, until: int, pin: bytes) -> bytes | None:
+        """The id at `seq` of `author`'s chain that ends at `pin` (its seq `until - 1`), followed down
+        through its events kept aside and past a fork point, then the log; None where a link is not
+        here. The log's chain holds together (each event's `prev` is the one before it), so where
+        the pinned chain meets it, it is the log's from there down."""
+        at, cur, kept = until - 1, pin, None
+        while at > seq:
+            if self.store.id_at(author, at) == cur:
+                return self.store.id_at(author, seq)
+            if kept is None:
+                kept = self._kept_links(author)
+            found = kept.get(cur)
+            if found is None or found[0] != at:
+                return None
+            cur, at = found[1], at - 1
+        return cur
+
+    def _kept_links(self, author: bytes) -> dict[bytes, tuple[int, bytes | None, bytes]]:
+        """id -> (seq, prev, wire) of `author`'s events kept out of the log: past a fork point, and
+        aside (waiting, or past a revocation point)."""
+        links = {event_id: (seq, prev, wire) for event_id, seq, prev, wire, _ in self.store.forked_of(author)}
+        for event_id, seq, wire in self.store.pending_of(author):
+            links[event_id] = (seq, decode_event(wire).header.prev, wire)
+        return links
 
     def _resolve_pinned_forks(self, now: int) -> None:
         """A frozen device whose group revoked it from seq n with a pin (events/trust.py): if the
@@ -745,7 +772,7 @@ class EventLog:
             member = self.trust.member(author)
             if member is None or member.pinned is None or member.pinned[0] <= fork_at:
                 continue
-            tried = (self._trust_version, self.store.forked_count(author))
+            tried = (member.pinned, fork_at, self.store.forked_count(author), self.store.pending_count_of(author))
             if self._pin_tried.get(author) == tried:
                 continue
             self._pin_tried[author] = tried
@@ -767,7 +794,7 @@ class EventLog:
         """The wires of `author`'s pinned chain from `fork_at` to `until - 1` among its events kept
         past the fork point, lowest seq first, if it is all there and follows what the log holds
         below the fork point; else None."""
-        kept = {event_id: (seq, prev, wire) for event_id, seq, prev, wire, _ in self.store.forked_of(author)}
+        kept = self._kept_links(author)
         chain, want, cur = [], until - 1, pin
         while want >= fork_at:
             found = kept.get(cur)

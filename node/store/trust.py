@@ -302,6 +302,9 @@ class TrustTables(EventTables):
         return list(self._kept_or_read("pending_authors",
                                        lambda: self._x("SELECT author, min(seq) FROM pending GROUP BY author").fetchall()))
 
+    def pending_count_of(self, author: bytes) -> int:
+        return self._one("SELECT count(*) FROM pending WHERE author=?", (author,))
+
     def pending_of(self, author: bytes) -> list[PendingRow]:
         """`author`'s events kept aside, in seq order."""
         return [PendingRow(*r) for r in self._x("SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id",

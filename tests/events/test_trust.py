@@ -247,6 +247,38 @@ def test_a_device_that_consented_to_two_groups_is_nobodys():
     assert g.member(d).group == b
 
 
+def test_consents_given_through_the_device_itself_do_not_tear_it_from_its_group():
+    """A thief holding only a seized phone's key makes keys reachable through the phone (a vouch of
+    itself, of a fresh key) and has them claim the phone with its consent: that tore the phone from
+    its group, taking its past and the groups it admitted out of every log. Consents count for
+    tearing only from groups reached without passing through the device."""
+    a, b, d, x, admitted = key(), key(), key(), key(), key()
+    genuine = device(b, d, 1)
+    by_itself = [device(d, d, 9)]                          # the phone vouching for itself
+    by_a_fresh_key = [admit(d, x, 9), device(x, d, 1)]     # a fresh key, reached through the phone
+    for thief in (by_itself, by_a_fresh_key):
+        for order in itertools.permutations([genuine, admit(d, admitted, 2), *thief]):
+            g = TrustGraph([a], [admit(a, b, 1), *order])
+            assert g.member(d).group == b, order
+            assert g.member(admitted) is not None
+    # A group reached otherwise still tears it (an accomplice member: the key is in two hands).
+    g = TrustGraph([a], [admit(a, b, 1), genuine, admit(a, x, 2), device(x, d, 1)])
+    assert g.member(d) is None
+
+
+def test_a_pin_signed_past_its_authors_fork_point_pins_nothing():
+    """Whoever copied a group key forks it and, in its branch, revokes the group's device with a
+    pin naming the branch it forged of the device, from a lower seq than the owner's pin: it took
+    the owner's chain's place. A pin counts only below its author's fork point."""
+    a, d = key(), key()
+    owners_pin = eid()
+    g = TrustGraph([a], [device(a, d, 1)])
+    revoke(g, a, d, 4, seq=2, pin=owners_pin)
+    revoke(g, a, d, 2, seq=3, pin=eid())  # the other hand's, in its branch
+    g.set_fork(a, 3)
+    assert g.member(d).pinned == (4, owners_pin) and g.member(d).revoked_from == 2
+
+
 def test_a_device_vouched_without_consent_counts_while_no_other_group_claims_it():
     """Vouches made before consent existed (solnet 0.1) keep their devices, unless contested."""
     a, b, d = key(), key(), key()
