@@ -239,3 +239,40 @@ def test_what_is_kept_past_the_fork_loses_its_bodies_at_expiry_and_at_a_wipe(tmp
     with other.store.write():
         other.store.forget_private_and_local(["support.request"])
     assert other.store.forked_count(phone) == 0
+
+
+def test_a_pin_above_a_lower_revocation_holds_in_either_order(tmp_path: Path) -> None:
+    """The group revokes the phone from seq 2 (no pin) and, in another revocation, from seq 4 with a
+    pin: its seq 2 and 3 wait aside, out of the log. The thief's seq 1 is still off the pinned chain,
+    followed through what waits aside, whether it comes before the revocations or after."""
+    world = Seizure()
+    revocations = [world.pinned_revocation(),
+                   world.calais.sign("member.revoke", {"subject": world.pub("phone"), "from_seq": 2, "reason": "x"})]
+    for n, order in enumerate((revocations + world.thief[:1], world.thief[:1] + revocations)):
+        log = world.log(tmp_path / f"{n}.db")
+        log.ingest([e.encode() for e in world.past + world.dovers])
+        for ev in order:
+            log.ingest([ev.encode()])
+        phone = world.pub("phone")
+        assert log.trust.fork_point(phone) is None and log.trust.member(phone).revoked_from == 2, n
+        assert log.store.head(phone) == (1, world.past[0].id), n
+        assert not log.store.forked_count(phone) and not log.store.fork_count(), n
+        log.store.close()
+
+
+def test_an_expired_event_back_from_the_fork_is_expired_as_everywhere(tmp_path: Path) -> None:
+    """A node that held the phone's alert whole until it expired, and one that got it back from what
+    the fork had kept, as a stub once it expired: both hold it as expired."""
+    world = Seizure()
+    revocation = world.pinned_revocation()
+    later = world.past[0].header.expires + 1
+    states = []
+    for n, events in enumerate((world.past + world.dovers + [revocation] + world.thief,
+                                world.past + world.dovers + world.thief + [revocation])):
+        log = world.log(tmp_path / f"{n}.db")
+        log.ingest([e.encode() for e in events[:len(world.past) + 1]])
+        for ev in events[len(world.past) + 1:]:
+            log.ingest([ev.encode()], now=later)
+        states.append(sorted(log.store.event_states()))
+        log.store.close()
+    assert states[0] == states[1]
