@@ -224,14 +224,19 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         raise UsageError("--from-seq is 1 or more (1: everything the key ever signed)")
     keys = home.keys()
     wait_until_caught_up(log, args.offline)
-    done = membership.revoke(log, keys, subject, from_seq=args.from_seq, reason=args.reason, offline=args.offline)
+    done = membership.revoke(log, keys, subject, from_seq=args.from_seq, reason=args.reason, offline=args.offline,
+                             pin=args.pin)
     names = group_names(log)
     if done.role == "device":
         what = f"device {short_id(subject)} of {names.get(done.group, 'group ' + short_id(done.group))}"
         effect = f"its events from seq {done.from_seq} on are refused and deleted"
         if done.pinned:
-            effect += (f"; what it signed up to seq {done.from_seq - 1} stays, as this node holds it, and an event "
-                       "signed below that with a copy of its key (a seized phone) is refused everywhere")
+            effect += (f". Pinned: what it signed up to seq {done.from_seq - 1} stays as this node holds it, and an "
+                       "event signed below that with a copy of its key (a seized phone) is refused everywhere")
+        elif done.held_to is not None and done.from_seq > 1:
+            effect += (f". NOT pinned: this node holds its events only up to seq {done.held_to}, so a copy of its key "
+                       f"can still sign seq {done.held_to + 1} to {done.from_seq - 1} as if it were the device. Sync "
+                       f"with a node that holds them and revoke again, or revoke from seq {done.held_to + 1}")
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
@@ -1370,8 +1375,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="the device or group id, or its first characters (`solnet view groups`, `solnet status`)")
     p.add_argument("--from-seq", type=int, help="the first seq refused (default: a device's next event; "
                                                 "1 for a group: it and all its devices' events go). A device's "
-                                                "chain below it is pinned as this node holds it: what a seized "
-                                                "copy of its key signs there is refused, and its past stays")
+                                                "chain below it is pinned when this node holds its event at the "
+                                                "seq before: what a seized copy of its key signs there is refused, "
+                                                "and its past stays")
+    p.add_argument("--pin", metavar="EVENT_ID", help="for a device whose key signed two chains (a fork): the "
+                                                     "newest event of its own chain (revokes from the seq after "
+                                                     "it); `solnet revoke` lists them")
     p.add_argument("--reason", help="a short public reason, e.g. \"phone seized\"")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p = add("join", cmd_join, "join a network with a token from a member group")

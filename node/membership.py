@@ -8,11 +8,11 @@ from pathlib import Path
 
 from crypto.keys import short_id
 from crypto.keystore import NodeKeys
-from events.format import Event
+from events.format import Event, decode_event
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
 from events.trust import consent_is_valid, device_consent
-from node import chain_gate, references
+from node import chain_gate, moments, references
 from node.home import Config, Home
 from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
@@ -207,14 +207,21 @@ class Revoked:
     signed_by: str  # "group" or "device" (a device revoking itself)
     purged: int  # events this node deleted because of it (less those a pin brought back)
     pinned: bool = False  # it names the device's chain below from_seq (events/trust.py)
+    held_to: int | None = None  # a device's newest seq in this node's log afterwards
 
 
 def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | None = None, reason: str | None = None,
-           offline: bool = False) -> Revoked:
+           offline: bool = False, pin: str | None = None) -> Revoked:
     """Revoke a device or group key from `from_seq` on, signed by this node's group key (or by this
     device, revoking itself). Default `from_seq`: for a device, its next event (what it signed so far
     stays); for a group, 1: under the trust rules that is the only way its devices lose their
-    certification too, so all of the group's and its devices' events leave the network."""
+    certification too, so all of the group's and its devices' events leave the network.
+
+    The group key revoking its device pins the device's chain below `from_seq` (events/trust.py):
+    the event at `from_seq - 1` as this node holds it. A device that forked (its key signed two
+    chains: a copy is in other hands) has no chain this node can tell is its own: `pin` (an id or
+    its start) names the last event of the one that is, or `from_seq` at or below the fork point
+    keeps only what came before it."""
     member = log.trust.member(subject)
     if member is None:
         raise MembershipError(f"no device or group with id {short_id(subject)} in this network (`solnet view "
@@ -234,52 +241,80 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     if not log.trust.may_revoke(author, subject):
         raise MembershipError(_not_yours(log, member))
     head = log.store.head(author)[0]
+    pins = member.role == "device" and member.group == author
+    if pin is not None and not pins:
+        raise MembershipError("--pin names a device's chain, and only its group key may pin it")
+    pinned = _chosen_pin(log, subject, pin) if pin is not None else None
+    if pinned is not None:
+        if from_seq is not None and from_seq != pinned[0] + 1:
+            raise MembershipError(f"the pinned event is the device's seq {pinned[0]}: the revocation is from seq "
+                                  f"{pinned[0] + 1} (leave out --from-seq, or give that)")
+        from_seq = pinned[0] + 1
+    fork_at = log.trust.fork_point(subject)
+    if pins and fork_at is not None and pinned is None and (from_seq is None or from_seq > fork_at):
+        raise MembershipError(_which_chain(log, subject, fork_at))
     if from_seq is None:
         if member.role == "group" and subject != author:
             from_seq = 1
         else:
-            from_seq = _chain_head(log, subject)[0] + 1
+            from_seq = log.store.head(subject)[0] + 1
             if subject == author:
                 from_seq = head + 2  # after the revocation itself, which is this key's next event
     elif subject == author and from_seq <= head + 1:
         raise MembershipError(f"a key revoking itself does so from a seq after the revocation, which will be its "
                               f"seq {head + 1}: give --from-seq {head + 2} or more")
+    pin_id = pinned[1] if pinned is not None else (log.store.id_at(subject, from_seq - 1) if pins and from_seq > 1
+                                                    else None)
     # A fork freezes a key without revoking it: its revocations below the fork point, and its group
     # key's of its own devices past it, still count until a revocation from a lower seq voids them.
-    if member.revokes_until is not None and member.revokes_until <= from_seq:
+    # One already in effect from that seq without a pin may get one.
+    if member.revokes_until is not None and member.revokes_until <= from_seq and not (
+            member.revokes_until == from_seq and pin_id is not None and member.pinned is None):
         raise MembershipError(f"{member.role} {short_id(subject)} is already revoked from seq {member.revokes_until}; "
                               "nothing to do (a lower --from-seq would remove more of its events)")
     fields: dict = {"subject": subject, "from_seq": from_seq}
     if reason:
         fields["reason"] = reason
-    if member.role == "device" and member.group == author and from_seq > 1:
-        pin = _chain_id(log, subject, from_seq - 1)
-        if pin is not None:
-            fields["pin"] = pin
+    if pin_id is not None:
+        fields["pin"] = pin_id
     before = log.store.count()
     event = log.append(signer, "member.revoke", fields, offline=offline)
     # (fewer when the pin brought back a past that a thief's fork had taken out here)
     purged = max(0, before + 1 - log.store.count())
-    return Revoked(event, subject, member.role, member.group, from_seq, signed_by, purged, "pin" in fields)
+    return Revoked(event, subject, member.role, member.group, from_seq, signed_by, purged, "pin" in fields,
+                   log.store.head(subject)[0] if pins else None)
 
 
-def _chain_head(log: EventLog, device: bytes) -> tuple[int, bytes | None]:
-    """(seq, id) of the newest event of `device`'s chain as this node held it: past a fork point,
-    the branch that was in this log when the fork was found (a thief's copy signs after the seizure)."""
-    seq, event_id = log.store.head(device)
-    if log.trust.fork_point(device) is not None:
-        for kept_id, kept_seq, _, _, stored in log.store.forked_of(device):
-            if stored and kept_seq > seq:
-                seq, event_id = kept_seq, kept_id
-    return seq, event_id
+def _chosen_pin(log: EventLog, device: bytes, text: str) -> tuple[int, bytes]:
+    """(seq, id) of the event of `device` that `text` (an id or its first characters) names, in the
+    log or kept past its fork point."""
+    wanted = text.strip().rstrip("…").lower()
+    found = {(seq, event_id) for event_id, seq, _, _, _ in log.store.forked_of(device) if event_id.hex().startswith(wanted)}
+    found |= {(seq, event_id) for seq, event_id in log.store.ids_of(device) if event_id.hex().startswith(wanted)}
+    if len(wanted) < 6 or len(found) != 1:
+        raise MembershipError(f"--pin {text}: {'no' if not found else 'more than one'} event of device "
+                              f"{short_id(device)} starts so (give at least 6 characters of an id that `solnet "
+                              "revoke` or `solnet ls --author` lists for it)")
+    return found.pop()
 
 
-def _chain_id(log: EventLog, device: bytes, seq: int) -> bytes | None:
-    """The id of `device`'s event at `seq` on its chain as this node held it (`_chain_head`), if known."""
-    fork_at = log.trust.fork_point(device)
-    if fork_at is None or seq < fork_at:
-        return log.store.id_at(device, seq)
-    return next((i for i, s, _, _, stored in log.store.forked_of(device) if stored and s == seq), None)
+def _which_chain(log: EventLog, device: bytes, fork_at: int) -> str:
+    """Why a forked device's chain cannot be pinned by default, and the chains to choose from: each
+    kept branch's newest event, with its kind and time."""
+    kept = log.store.forked_of(device)
+    followed = {prev for _, _, prev, _, _ in kept}
+    lines = []
+    for event_id, seq, _, wire, stored in sorted(kept, key=lambda row: (-row[1], row[0])):
+        if event_id in followed:
+            continue
+        ev = decode_event(wire)
+        lines.append(f"  {event_id.hex()[:16]}  seq {seq}, {ev.kind}, signed {moments.utc(ev.header.timestamp):%Y-%m-%d %H:%M} UTC"
+                     + (" (the chain this node held)" if stored else ""))
+    return (f"device {short_id(device)} forked at seq {fork_at}: its key signed two chains from there, so a copy of "
+            "it is in other hands, and this node cannot tell which chain is the device's own. Name the newest "
+            "event of the device's own chain with --pin (`solnet show ID` shows one), or give --from-seq "
+            f"{fork_at} to keep only what it signed before the fork. The newest events of each chain kept here:\n"
+            + ("\n".join(lines) if lines else "  (none kept here)"))
 
 
 def _not_yours(log: EventLog, member) -> str:

@@ -218,6 +218,11 @@ class EventTables(StoreBase):
         a = self._find_k(author)
         return self._one("SELECT id FROM events WHERE a=? AND seq=?", (a, seq)) if a is not None else None
 
+    def ids_of(self, author: bytes) -> list[tuple[int, bytes]]:
+        """(seq, id) of every stored event of `author`, by seq."""
+        a = self._find_k(author)
+        return self._x("SELECT seq, id FROM events WHERE a=? ORDER BY seq", (a,)).fetchall() if a is not None else []
+
     def author_and_n(self, event_id: bytes) -> tuple[bytes, int] | None:
         where, args = by_id(event_id)
         row = self._x(f"SELECT a, n FROM events WHERE {where}", args).fetchone()

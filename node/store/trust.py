@@ -87,15 +87,35 @@ class TrustTables(EventTables):
                 continue
             length = len(ev.header_bytes) + len(ev.body or b"")
             if not stored:
-                if (count + 1 > FORKED_LIMITS.per_author_events or size + length > FORKED_LIMITS.per_author_bytes
-                        or total + 1 > FORKED_LIMITS.events or total_size + length > FORKED_LIMITS.bytes):
+                if count + 1 > FORKED_LIMITS.per_author_events or size + length > FORKED_LIMITS.per_author_bytes:
                     continue
+                room = self._forked_room(author, count, length, total, total_size)
+                if room is None:
+                    continue
+                total, total_size = room
                 count, size, total, total_size = count + 1, size + length, total + 1, total_size + length
             self._x("INSERT INTO forked VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (ev.id, author, ev.seq, ev.header.prev, ev.kind, ev.header_bytes, ev.signature, ev.body,
                      ev.header.expires, int(stored), now))
             new = True
         return new
+
+    def _forked_room(self, author: bytes, count: int, length: int, total: int, total_size: int) -> tuple[int, int] | None:
+        """Room in all for one more row of `author` (holding `count`) of `length` bytes: while the
+        rows never in the log fill FORKED_LIMITS, the device holding the most gives up its newest,
+        if it holds more than `author` would: a member forking many devices on purpose cannot keep
+        a seized phone's own chain out. The totals after that, or None if there is no room."""
+        while total + 1 > FORKED_LIMITS.events or total_size + length > FORKED_LIMITS.bytes:
+            top = self._x("SELECT author, count(*) FROM forked WHERE stored=0 GROUP BY author ORDER BY 2 DESC, author "
+                          "LIMIT 1").fetchone()
+            if top is None or top[0] == author or top[1] <= count + 1:
+                return None
+            event_id, freed = self._x("SELECT id, length(header) + length(coalesce(body, '')) FROM forked WHERE "
+                                      "author=? AND stored=0 ORDER BY seen DESC, seq DESC, id LIMIT 1",
+                                      (top[0],)).fetchone()
+            self._x("DELETE FROM forked WHERE id=?", (event_id,))
+            total, total_size = total - 1, total_size - freed
+        return total, total_size
 
     def forked_of(self, author: bytes) -> list[tuple[bytes, int, bytes | None, bytes, bool]]:
         """(id, seq, prev, wire, stored) of `author`'s kept events past its fork point, by seq."""

@@ -79,6 +79,29 @@ def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(
     assert cli.run(network.b, "show", later, ok=False).returncode != 0
 
 
+def test_revoke_says_when_it_could_not_pin_and_pins_an_older_revocation(network, cli, tmp_path):
+    """A revocation from past what this node holds of a device cannot pin its chain: the command
+    says so, and what a copy of its key can still sign. One made without a pin (by a release
+    before pins, or by hand) gets one when revoked again from the same seq."""
+    laptop, made = _second_device(network, cli, tmp_path)
+    for i in range(3):
+        cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
+    _carry(cli, laptop, network.a, tmp_path, "laptop.bundle")
+    far = cli.run(network.a, "revoke", made["device_id"], "--from-seq", "9", "--reason", "seized")
+    assert "NOT pinned" in far.stdout and "seq 4 to 8" in far.stdout, far.stdout
+    assert cli.run_json(network.b, "status")["revoked"] == []  # (Bristol is not told here)
+
+    plain = cli.run_json(network.a, "publish", "member.revoke", "--subject", made["device_id"], "--from-seq", "3",
+                         "--reason", "seized", "--as", "group")
+    assert "pin" not in cli.run_json(network.a, "show", plain["id"])
+    again = cli.run_json(network.a, "revoke", made["device_id"], "--from-seq", "3", "--reason", "seized")
+    assert again["pinned"] is True and again["from_seq"] == 3, again
+    nothing = cli.run(network.a, "revoke", made["device_id"], "--from-seq", "3", ok=False)
+    assert nothing.returncode == 1 and "already revoked from seq 3" in nothing.stderr, nothing.stderr
+    wrong = cli.run(network.a, "revoke", made["device_id"], "--pin", "abcdef0123", ok=False)
+    assert wrong.returncode == 1 and "no event of device" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
 def test_revoke_refuses_what_this_node_may_not_do(network, cli, tmp_path):
     _carry(cli, network.b, network.a, tmp_path)  # Calais learns Bristol's device
     unknown = cli.run(network.a, "revoke", "ab" * 32, ok=False)

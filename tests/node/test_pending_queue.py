@@ -203,7 +203,7 @@ def test_events_a_revocation_took_out_of_the_log_all_come_back_even_days_later(s
                   mole.sign("member.vouch", {"subject": bytes(dover.key.public), "role": "group"})]
     past = [dover.sign("group.profile", {"name": f"Dover {i}", "region": "dover"}, ts=t0 - HOUR + i)
             for i in range(8)]
-    assert set(statuses(log.ingest(wires(admissions + past), now=t0))) == {"accepted"}
+    assert set(statuses(log.ingest(wires(admissions), now=t0) + log.ingest(wires(past), now=t0))) == {"accepted"}
     erase = mole.sign("member.revoke", {"subject": bytes(dover.key.public), "from_seq": 1, "reason": "x"})
     log.ingest(wires([erase]), now=t0)
     assert log.store.head(bytes(dover.key.public))[0] == 0 and log.store.pending_count() == 8
