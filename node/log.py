@@ -218,7 +218,8 @@ class EventLog:
         if not stored and pending_queue.refusal(self.store.pending_tally(), author, len(wire),
                                                 reason == E.NOT_A_MEMBER) is not None:
             return False
-        self.store.hold(event_id, author, seq, wire, reason, now, kind, stored)
+        self.store.hold(event_id, author, seq, wire, reason, now, kind, stored,
+                        expires=decode_event(wire).header.expires)
         return True
 
     # --- ingest -------------------------------------------------------------------------------
@@ -435,10 +436,16 @@ class EventLog:
         group whose current profile left the log its next newest one."""
         if self.store.expire_bodies(now):
             self._dropped_bodies = True
-        self._expire_pending(now)
-        self.store.expire_forked(now)
+        self._expire_aside(now)
         self._resolve_pinned_forks(now)
         self._restore_profiles()
+
+    def _expire_aside(self, now: int) -> None:
+        """What waits out of the log goes as the log's would: expired bodies (kept aside, kept past a
+        fork point), then events kept too long; their space is given back as a dropped body's is."""
+        if self.store.expire_forked(now) + self.store.expire_pending_bodies(now):
+            self._dropped_bodies = True
+        self._expire_pending(now)
 
     def _expire_pending(self, now: int) -> None:
         """Drop the events kept aside for longer than the age limit. Safe whatever the order of
@@ -448,6 +455,7 @@ class EventLog:
         counted in the graph (a claim), which is computed again."""
         limits = pending_queue.PENDING_LIMITS
         kinds = self.store.expire_pending(now - limits.max_age_ms, now - limits.stored_max_age_ms)
+        self._dropped_bodies = self._dropped_bodies or bool(kinds)
         if any(kind in TRUST_KINDS for kind in kinds):
             self._trust_changed({}, now)
             self._drained.clear()  # admitted by that: stored, no batch of this commit to tell
@@ -702,9 +710,11 @@ class EventLog:
         taken = self.store.take_out(author, fork_seq)
         self._keep_forked(author, [(t.wire, True) for t in taken] + [(ev.encode(), False)], now)
         other = next(((event_id, wire) for event_id, seq, _, wire in taken if seq == fork_seq), (b"", b""))
-        evidence = [(ev.id, ev.seq, other[0], ev.encode())]
+        # Headers and signatures prove a fork; the bodies stay out of the proof, which is kept for
+        # good (an alert's text outlived its expiry there, on every node that saw the fork).
+        evidence = [(ev.id, ev.seq, other[0], ev.encode(with_body=False))]
         if other[1]:
-            evidence.append((other[0], fork_seq, ev.id, other[1]))
+            evidence.append((other[0], fork_seq, ev.id, decode_event(other[1]).encode(with_body=False)))
         self.store.record_fork(author, fork_seq, evidence, now)
         heads.pop(author, None)
         self._trust_changed(heads, now)
@@ -885,7 +895,7 @@ class EventLog:
             if why is not None:
                 # Not the peer's fault: reason not_kept costs no penalty (sync/peers.py REASON_POINTS).
                 raise InvalidEvent(E.NOT_KEPT, f"{message}; not kept: {why}; it will be fetched again by sync")
-        self.store.hold(ev.id, ev.author, ev.seq, ev.encode(), reason, now, ev.kind)
+        self.store.hold(ev.id, ev.author, ev.seq, ev.encode(), reason, now, ev.kind, expires=ev.header.expires)
         # Every received trust event counts in who claims which key, but only once a chain of
         # vouches reaches its author (TrustGraph.reaches): until then, computing the graph again
         # would give the same members, at the cost of decoding every trust event kept aside.
@@ -939,9 +949,11 @@ class EventLog:
     # --- expiry ---------------------------------------------------------------------------------
     def purge_expired(self, now: int | None = None) -> int:
         """Drop expired bodies now and reclaim their space; how many were dropped."""
+        now = now_ms() if now is None else now
         with self.store.write():
-            count = len(self.store.expire_bodies(now_ms() if now is None else now))
+            count = len(self.store.expire_bodies(now))
             self._dropped_bodies = self._dropped_bodies or count > 0
+            self._expire_aside(now)
             self._restore_profiles()
         self.reclaim_if_dropped()
         return count

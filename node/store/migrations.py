@@ -122,9 +122,10 @@ def _migrate_7_to_8(db: sqlite3.Connection) -> None:
 
 
 def _add_pending_stored(db: sqlite3.Connection) -> None:
-    """Give `pending` its `stored` column and the age indexes that read it (schema 8), once."""
+    """Give `pending` its `stored` and `expires` columns and the indexes that read them (schema 8), once."""
     if not any(row[1] == "stored" for row in db.execute("PRAGMA table_info(pending)")):
         db.execute("ALTER TABLE pending ADD COLUMN stored INTEGER NOT NULL DEFAULT 0")
+        db.execute("ALTER TABLE pending ADD COLUMN expires INTEGER")  # (bodies kept aside before keep theirs)
         db.execute("DROP INDEX IF EXISTS pending_by_age")
     for statement in PENDING_AGE_SCHEMA.strip().split(";\n"):
         db.execute(statement)

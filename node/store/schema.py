@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS frozen_claims(
 # were in the log keep longer (node/store/trust.py `expire_pending`).
 PENDING_AGE_SCHEMA = """
 CREATE INDEX IF NOT EXISTS pending_by_age ON pending(received) WHERE stored=0;
-CREATE INDEX IF NOT EXISTS pending_stored_by_age ON pending(received) WHERE stored=1;"""
+CREATE INDEX IF NOT EXISTS pending_stored_by_age ON pending(received) WHERE stored=1;
+CREATE INDEX IF NOT EXISTS pending_expiring ON pending(expires) WHERE expires IS NOT NULL;"""
 
 # The events of a frozen device key from its fork point on, both branches, as they were taken out of
 # the log (stored=1) or refused past the fork point (stored=0): if its group key pins its chain in a
@@ -116,7 +117,8 @@ CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL,
 -- stored: it was in this log, and left it by a revocation (node/pending_queue.py: no share, a longer age)
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
-    reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT, stored INTEGER NOT NULL DEFAULT 0
+    reason TEXT NOT NULL, received INTEGER NOT NULL, kind TEXT, stored INTEGER NOT NULL DEFAULT 0,
+    expires INTEGER  -- its body's expiry, while the body is kept
 );
 CREATE INDEX IF NOT EXISTS pending_by_author ON pending(author, seq);
 CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN ('member.vouch', 'member.revoke');

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from events.errors import NOT_A_MEMBER
-from events.format import Event
+from events.format import Event, decode_event
 
 from node.pending_queue import PendingTally
 from node.store import status_sql
@@ -14,6 +14,11 @@ from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
 from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
 from sync.frontier import past_fork_heads
+
+
+def _stub(wire: bytes) -> bytes:
+    """`wire` without its body (the header promises it; the signature still verifies)."""
+    return Event.encode(decode_event(wire), with_body=False)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class TrustTables(EventTables):
                     continue
                 total, total_size = room
                 count, size, total, total_size = count + 1, size + length, total + 1, total_size + length
+            self._forget("forked_next_due")
             self._x("INSERT INTO forked VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (ev.id, author, ev.seq, ev.header.prev, ev.kind, ev.header_bytes, ev.signature, ev.body,
                      ev.header.expires, int(stored), now))
@@ -126,10 +132,18 @@ class TrustTables(EventTables):
     def forked_count(self, author: bytes) -> int:
         return self._one("SELECT count(*) FROM forked WHERE author=?", (author,))
 
-    def expire_forked(self, now: int) -> None:
-        """Drop the kept rows older than FORKED_LIMITS allows, and the bodies expired at `now`."""
-        self._x("DELETE FROM forked WHERE seen<?", (now - FORKED_LIMITS.max_age_ms,))
-        self._x("UPDATE forked SET body=NULL WHERE expires IS NOT NULL AND body IS NOT NULL AND expires<=?", (now,))
+    def expire_forked(self, now: int) -> int:
+        """Drop the kept rows older than FORKED_LIMITS allows, and the bodies expired at `now`; how
+        many rows lost their body or went. While nothing kept is due, no statement."""
+        due = self._kept_or_read("forked_next_due", lambda: self._one(
+            "SELECT min(t) FROM (SELECT min(seen) + ? AS t FROM forked UNION ALL "
+            "SELECT min(expires) FROM forked WHERE body IS NOT NULL)", (FORKED_LIMITS.max_age_ms,)))
+        if due is None or due > now:
+            return 0
+        self._forget("forked_next_due")
+        gone = self._x("DELETE FROM forked WHERE seen<?", (now - FORKED_LIMITS.max_age_ms,)).rowcount
+        return gone + self._x("UPDATE forked SET body=NULL WHERE expires IS NOT NULL AND body IS NOT NULL AND "
+                              "expires<=?", (now,)).rowcount
 
     # --- revocations a frozen key signed past its fork point (events/trust.py) ---------------------
     def frozen_revocations(self) -> list[tuple[bytes, bytes, int, bytes]]:
@@ -251,9 +265,12 @@ class TrustTables(EventTables):
         return self._one(status_sql.PENDING_COUNT)
 
     def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str,
-             stored: bool = False) -> None:
+             stored: bool = False, *, expires: int | None = None) -> None:
         """Keep an event aside (one kept already only gets its new reason). `stored`: it was in the
-        log (no share of the queue is counted for it, and it keeps longer: `expire_pending`)."""
+        log (no share of the queue is counted for it, and it keeps longer: `expire_pending`). Its
+        body goes at `expires` (`expire_pending_bodies`), and is not kept if that has passed."""
+        if expires is not None and expires <= now:
+            wire, expires = _stub(wire), None
         if self.is_pending(event_id):
             self._x("UPDATE pending SET reason=? WHERE id=?", (reason, event_id))
             return
@@ -265,8 +282,23 @@ class TrustTables(EventTables):
         if oldest is not UNKNOWN and (oldest is None or now < oldest):
             self._keep(fact, now)
         self._forget("pending_authors")
-        self._x("INSERT INTO pending VALUES (?,?,?,?,?,?,?,?)", (event_id, author, seq, wire, reason, now, kind,
-                                                                  int(stored)))
+        soonest = self._kept("pending_next_expiry")
+        if expires is not None and soonest is not UNKNOWN and (soonest is None or expires < soonest):
+            self._keep("pending_next_expiry", expires)
+        self._x("INSERT INTO pending VALUES (?,?,?,?,?,?,?,?,?)", (event_id, author, seq, wire, reason, now, kind,
+                                                                    int(stored), expires))
+
+    def expire_pending_bodies(self, now: int) -> int:
+        """Drop the bodies of the events kept aside that expired by `now` (they wait on as stubs, as
+        they would in the log); how many. While the soonest expiry kept is to come, no statement."""
+        soonest = self._kept_or_read("pending_next_expiry", lambda: self._one("SELECT min(expires) FROM pending"))
+        if soonest is None or soonest > now:
+            return 0
+        rows = self._x("SELECT id, wire FROM pending WHERE expires IS NOT NULL AND expires<=?", (now,)).fetchall()
+        for event_id, wire in rows:
+            self._x("UPDATE pending SET wire=?, expires=NULL WHERE id=?", (_stub(wire), event_id))
+        self._forget("pending_tally", "pending_next_expiry")
+        return len(rows)
 
     def is_pending(self, event_id: bytes) -> bool:
         return self._one("SELECT 1 FROM pending WHERE id=?", (event_id,)) is not None
