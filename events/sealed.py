@@ -68,6 +68,11 @@ def inner_plaintext(kind: str, fields: dict[str, Any], to: list[bytes]) -> bytes
     if target > MAX_INNER_BYTES:
         raise ValueError(f"this event is too long to seal ({bare} bytes; at most {MAX_INNER_BYTES})")
     room = target - bare  # padding bytes, if its header stays 2 bytes long (below 256)
+    if room == 256:  # 255 bytes keep a 2-byte header, 256 take a 3-byte one: neither fills the bucket
+        target = padded_size(target + 1)
+        if target > MAX_INNER_BYTES:
+            raise ValueError(f"this event is too long to seal ({bare} bytes; at most {MAX_INNER_BYTES})")
+        room = target - bare
     body["pad"] = bytes(room if room < 256 else room - 1)
     return pack(body)
 

@@ -206,6 +206,10 @@ def test_inner_content_is_padded_and_checked():
     fields = {"title": "x", "region": "calais", "type": "protest", "starts_at": 1}
     short, longer = (inner_plaintext("action", {**fields, "description": "d" * n}, []) for n in (10, 600))
     assert len(short) == padded_size(len(short)) == 512 and len(longer) == 1024
+    # Every length lands on a bucket, those 256 bytes short of one included (the padding's header
+    # grows by a byte at 256: one size per bucket came out a byte short, 511, 1023 ...).
+    sizes = {len(inner_plaintext("action", {**fields, "description": "d" * n}, [])) for n in range(1, 1200)}
+    assert sizes == {512, 1024, 2048}
     assert parse_inner(short).fields["description"] == "d" * 10
     with pytest.raises(ValueError):
         inner_plaintext("alert", {"region": "calais", "type": "raid", "text": "x"}, [])
