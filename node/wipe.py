@@ -33,6 +33,7 @@ from node.home_lock import LOCK_FILE, node_lock_holder
 from node.login_links import FOLDER as LOGIN_LINKS
 from node.store import Store, StoreError
 from node.store.errors import DiskFailing
+from node.store.local import forget_private_raw
 
 
 @dataclass
@@ -44,6 +45,31 @@ class WipeReport:
     everything: bool = False
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)  # what could not be destroyed, and why (a failing disk)
+
+
+RECLAIM_PATIENCE_S = 5.0
+
+
+def _reclaimed(store: Store) -> bool:
+    """Give back the freed pages and empty the WAL, trying again for RECLAIM_PATIENCE_S while
+    another connection (a command reading the database) holds an older state of it."""
+    deadline = time.monotonic() + RECLAIM_PATIENCE_S
+    while not store.reclaim():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _wiped_raw(home: Home, private_kinds: list[str], report: WipeReport) -> bool:
+    """The private parts and peer list of a database this solnet cannot open as a store (a newer
+    schema: a newer solnet ran on this home), deleted table by table. True if done."""
+    try:
+        report.private_parts_dropped, report.peers_forgotten = forget_private_raw(
+            home.db_path, private_kinds, (SEALED_KIND,))
+    except StoreError:
+        return False
+    return True
 
 
 def _shred(path: Path) -> bool:
@@ -159,20 +185,27 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     except OSError as exc:
         report.failed.append(f"the home's folders ({exc.strerror})")
     shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
+    private_kinds = [k.name for k in KINDS.values() if k.field("sealed") is not None]
     try:
         if home.db_path.exists():
             store = Store(home.db_path)
             try:
                 with store.write():
-                    private_kinds = [k.name for k in KINDS.values() if k.field("sealed") is not None]
                     report.private_parts_dropped, report.peers_forgotten = store.forget_private_and_local(
                         private_kinds, sealed_kinds=(SEALED_KIND,))
-                store.reclaim()
+                if not _reclaimed(store):
+                    report.failed.append(f"{home.db_path.name}-wal, which still holds what was deleted: another "
+                                         "program reads the database (`solnet status` or `ls` running, a backup); "
+                                         "stop it and run `solnet wipe` again")
             finally:
                 store.close()
     except (OSError, StoreError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "cannot be opened" if isinstance(exc, DiskFailing) else exc
-        report.failed.append(f"{home.db_path.name}'s private parts and peer list ({why})")
+        if isinstance(exc, StoreError) and not isinstance(exc, DiskFailing) and _wiped_raw(home, private_kinds, report):
+            pass  # (a database this solnet cannot open as a store, a newer one: wiped table by table)
+        else:
+            why = (exc.strerror if isinstance(exc, OSError) else "cannot be opened" if isinstance(exc, DiskFailing)
+                   else exc)
+            report.failed.append(f"{home.db_path.name}'s private parts and peer list ({why})")
     if everything:
         try:
             for f in sorted(home.path.glob("solnet.db*")):

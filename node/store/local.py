@@ -2,11 +2,15 @@
 housekeeping's statements."""
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
+from pathlib import Path
 
 import msgpack
 
 from node.store import status_sql
+from node.store.errors import StoreError
 from node.store.projections import ProjectionTables
 from node.store.rows import PeerRow
 from node.store.schema import BODY_REDACTED, by_ids
@@ -65,14 +69,16 @@ class LocalTables(ProjectionTables):
         return len(sealed), peers
 
     # --- housekeeping -----------------------------------------------------------------------------
-    def reclaim(self) -> None:
+    def reclaim(self) -> bool:
         """After bodies were dropped: give freed pages back to the file system and truncate the
         WAL, whose old page images would otherwise keep the dropped text on disk. (secure_delete
-        has already zeroed the content in the database pages.) Outside any transaction."""
+        has already zeroed the content in the database pages.) Outside any transaction. False if
+        the WAL could not be emptied: another connection reads an older state of the database."""
         # The pragma frees one page per step and Python's execute() steps it once;
         # executescript() runs it to the end (sqlite3_exec).
         self._script("PRAGMA incremental_vacuum;")
-        self._x("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = self._x("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and empty it (e.g. before copying the file)."""
@@ -102,3 +108,47 @@ class LocalTables(ProjectionTables):
 
     def secure_delete(self) -> bool:
         return bool(self._one("PRAGMA secure_delete"))
+
+
+def forget_private_raw(path: Path, private_kinds: Sequence[str], sealed_kinds: Sequence[str]) -> tuple[int, int]:
+    """The panic wipe's `forget_private_and_local` on a database this solnet cannot open as a store
+    (a newer schema, a half-done upgrade): by the tables and columns it has, with secure_delete and
+    the WAL truncated. Returns (bodies dropped, peers forgotten); StoreError if even that fails."""
+    try:
+        return _forget_private_raw(path, private_kinds, sealed_kinds)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot wipe {path.name} table by table either ({exc})") from None
+
+
+def _forget_private_raw(path: Path, private_kinds: Sequence[str], sealed_kinds: Sequence[str]) -> tuple[int, int]:
+    with closing(sqlite3.connect(path, timeout=10)) as db:
+        db.execute("PRAGMA secure_delete=ON")
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        dropped = peers = 0
+        with db:
+            if "events" in tables:
+                rows = db.execute(f"SELECT rowid, kind, body FROM events WHERE body IS NOT NULL AND kind IN "
+                                  f"({','.join('?' * len([*private_kinds, *sealed_kinds]))})",
+                                  (*private_kinds, *sealed_kinds)).fetchall()
+                for rowid, kind, body in rows:
+                    if kind in sealed_kinds or "sealed" in (_unpacked(body) or {}):
+                        db.execute("UPDATE events SET body=NULL WHERE rowid=?", (rowid,))
+                        dropped += 1
+            for table in ("pending", "forks", "forked", "peers"):
+                if table in tables:
+                    count = db.execute(f"DELETE FROM {table}").rowcount
+                    peers = count if table == "peers" else peers
+            if "meta" in tables:
+                db.execute("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', "
+                           "'status_summary')")
+        db.execute("VACUUM")  # a copy without the freed pages, whatever auto_vacuum the file has
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return dropped, peers
+
+
+def _unpacked(body: bytes) -> dict | None:
+    try:
+        value = msgpack.unpackb(body, raw=False)
+    except (ValueError, msgpack.UnpackException):
+        return None
+    return value if isinstance(value, dict) else None

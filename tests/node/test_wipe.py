@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -178,3 +180,40 @@ def test_the_node_is_found_by_its_command_line_when_the_home_cannot_be_read(tmp_
     finally:
         fake.kill()
         fake.wait(5)
+
+
+def _files_holding(folder: Path, needle: bytes) -> list[str]:
+    return sorted(f.name for f in folder.iterdir() if f.is_file() and needle in f.read_bytes())
+
+
+def test_a_wipe_a_reader_holds_back_says_so(tmp_path: Path, monkeypatch) -> None:
+    """A command reading the database (or a backup tool) keeps the WAL from being emptied, and the
+    deleted sealed part and peer address in it: the wipe said all was done. It tries again for a
+    while, then says what is left and what to do."""
+    calais, _, sealed = _network_with_a_private_request(tmp_path)
+    monkeypatch.setattr(wipe_module, "RECLAIM_PATIENCE_S", 0.3)
+    with closing(sqlite3.connect(calais.home.db_path)) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM events").fetchone()  # a read transaction, held open
+        report = wipe_module.wipe(calais.home)
+        assert len(report.failed) == 1 and "another program reads the database" in report.failed[0], report.failed
+    report = wipe_module.wipe(calais.home)  # again, once the reader is gone: all done
+    assert report.failed == []
+    assert _files_holding(calais.home.path, sealed) == []
+
+
+def test_a_database_of_a_newer_solnet_is_wiped_table_by_table(tmp_path: Path) -> None:
+    """A newer solnet ran on this home (its schema is newer than this one reads): the wipe left the
+    sealed parts and the peer list where they were, and said the disk was failing."""
+    calais, _, sealed = _network_with_a_private_request(tmp_path)
+    store = Store(calais.home.db_path)
+    with store.write():
+        store.save_peer("127.0.0.1:7701", "config")
+    store.close()
+    with closing(sqlite3.connect(calais.home.db_path)) as db:
+        db.execute("PRAGMA user_version=99")
+        db.commit()
+    report = wipe_module.wipe(calais.home)
+    assert report.failed == [] and report.private_parts_dropped == 1 and report.peers_forgotten == 1
+    assert _files_holding(calais.home.path, sealed) == []
+    assert _files_holding(calais.home.path, b"127.0.0.1:7701") == []
