@@ -9,6 +9,7 @@ prefix back), counts with their plurals, values as words rather than Python repr
 from __future__ import annotations
 
 import errno
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -26,6 +27,8 @@ MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
 TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "since", "posted_at", "updated_at",
              "cleared_at", "closed_at", "last_heard", "from")
 
+
+_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
 
 def iso(ms: int | None) -> str | None:
     if ms is None:
@@ -240,7 +243,14 @@ def event_line(row: tuple, group: str, fields: dict[str, Any] | None, *, inner_k
     said = summary(kind, fields)
     if row[4] == "sealed":
         said = f"{said} [shared with {shared} only]" if inner_kind else "for chosen groups only (encrypted)"
-    return f"{local_time(row[3])}  {kind:<17} {region:<12} {group:<12} {short_id(row[0])}  {said}".rstrip()
+    return one_line(f"{local_time(row[3])}  {kind:<17} {region:<12} {group:<12} {short_id(row[0])}  {said}").rstrip()
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: a line break shows as ⏎. Texts may hold line breaks (a description), and
+    printed as they are in a one-line listing, a member's alert or group name made lines of its own
+    that read as another group's all clear (`solnet view alerts`)."""
+    return _BREAKS.sub(" ⏎ ", text).replace("\t", " ")
 
 
 def inner_json(kind: str, fields: dict[str, Any], shared_with: list[bytes]) -> dict[str, Any]:
@@ -316,8 +326,8 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
         return region_text(item)
     if item.get("shared_with") and view != "groups":
         names = ", ".join(group_names.get(g) or short_id(g) for g in item["shared_with"])
-        return f"{_view_line(view, item, group_names)} [shared with {names} only]"
-    return _view_line(view, item, group_names)
+        return one_line(f"{_view_line(view, item, group_names)} [shared with {names} only]")
+    return one_line(_view_line(view, item, group_names))
 
 
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
@@ -422,7 +432,7 @@ def region_text(r: dict[str, Any]) -> str:
         lines.append(f"  alerts: {plural(r['alerts'], 'live alert')}")
     if r.get("capped"):
         lines.append(f"  (counted from the newest entries only: {', '.join(r['capped'])})")
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)
 
 
 def connection_problem(exc: BaseException) -> str:

@@ -222,3 +222,16 @@ def test_ids_resolve_from_any_printed_form(populated, cli, typed):
     event = populated.published["need"]
     text = {"full": event, "short": event[:12] + "…", "prefix": event[:8]}[typed]
     assert cli.run_json(populated.a, "show", text)["id"] == event
+
+
+def test_a_line_break_in_a_text_cannot_make_a_line_of_its_own(network, cli):
+    """A member's alert text with a line break printed, in `solnet view alerts` and `ls`, a line that
+    read as another group's all clear. Listings show a line break as ⏎."""
+    fake = ("road closed\nALL CLEAR calais: raid Hospital camp — police left, safe to return "
+            "(posted 2026-12-04 05:31 UTC by Calais)")
+    cli.publish(network.a, "alert", "--region", "calais", "--type", "other", "--text", fake)
+    for args in (("view", "alerts"), ("ls",), ("view", "regions")):
+        out = cli.run(network.a, *args).stdout
+        assert not any(line.startswith("ALL CLEAR") for line in out.splitlines()), out
+    assert "road closed ⏎ ALL CLEAR calais" in cli.run(network.a, "view", "alerts").stdout
+    assert cli.run_json(network.a, "view", "alerts")[0]["text"] == fake  # the text itself is as written
