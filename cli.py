@@ -1098,6 +1098,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         result = asyncio.run(main())
     except HandshakeError as exc:
         me = node.log.trust.member(bytes(keys.device.public))
+        if exc.ours:  # this node refused the peer, not the other way round
+            raise CliError(f"this node does not link with that peer: {exc.args[0]} (`solnet view groups` shows who "
+                           "revoked it and why)") from None
         if exc.reason == "revoked" and me is not None and me.revoked_from is not None:
             raise CliError("this device is revoked: the peer refused it (and learned the revocation from its "
                            "credentials). Make a new device for your group (`solnet init --device-of GROUP_ID`) "

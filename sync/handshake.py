@@ -86,12 +86,13 @@ IDENTITY_BOX_SIZE = len(pack([bytes(KEY_SIZE), bytes(SIGNATURE_SIZE)])) + aead.T
 class HandshakeError(Exception):
     """The handshake is refused. `reason` is one of REASONS; str() is a sentence for logs."""
 
-    def __init__(self, reason: str, message: str, peer_device: bytes | None = None) -> None:
+    def __init__(self, reason: str, message: str, peer_device: bytes | None = None, *, ours: bool = False) -> None:
         if reason not in REASONS:
             raise ValueError(f"unknown handshake refusal reason {reason!r}")
         super().__init__(message)
         self.reason = reason
         self.peer_device = peer_device  # the refusing peer's key, when it proved it before refusing
+        self.ours = ours  # this node refused the peer (its device or group revoked, banned, blocked here)
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.args[0]}"

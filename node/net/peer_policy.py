@@ -40,17 +40,17 @@ class PeerPolicy:
         trust = self._log().trust
         m = trust.member(device)
         if m is None or m.role != "device":
-            raise HandshakeError("not_a_member", "that key is not a certified device of this network")
+            raise HandshakeError("not_a_member", "that key is not a certified device of this network", ours=True)
         if m.revoked_from is not None:
-            raise HandshakeError("revoked", "that device key is revoked")
+            raise HandshakeError("revoked", "that device key is revoked", ours=True)
         group = trust.member(m.group)
         if group is None or group.revoked_from is not None:
-            raise HandshakeError("revoked", "that device's group is revoked")
+            raise HandshakeError("revoked", "that device's group is revoked", ours=True)
         if self.devices.is_banned(device, now_ms()):
-            raise HandshakeError("not_a_member", "that device is banned here for sending invalid data")
+            raise HandshakeError("not_a_member", "that device is banned here for sending invalid data", ours=True)
         blocked = self._blocked()
         if device in blocked or m.group in blocked:
-            raise HandshakeError("not_a_member", "this node does not accept links from that device")
+            raise HandshakeError("not_a_member", "this node does not accept links from that device", ours=True)
 
     def group_of(self, device: bytes) -> bytes | None:
         """The member group `device` speaks for (None: none): inbound link slots are shared per group."""

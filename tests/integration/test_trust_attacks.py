@@ -276,3 +276,15 @@ def test_a_thief_forking_a_seized_phone_cannot_erase_its_past(cluster: Cluster, 
     assert again.returncode != 0, again.stdout
     assert holds(cardiff, alert) and not holds(cardiff, false_alarm)
     assert trust_view(calais) == trust_view(bristol) == trust_view(cardiff)
+
+
+def test_syncing_with_a_revoked_peer_says_this_node_refused_it(cluster: Cluster) -> None:
+    """Calais revoked Bristol, then dials it: Calais's own check refuses the link. The command said
+    the peer had refused *this* device as revoked, sending the coordinator after the wrong key."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(bristol)
+    cli(calais, "sync", bristol.address)
+    cli(calais, "revoke", bristol.home.config().group_id, "--reason", "infiltrator")
+    refused = cli(calais, "sync", bristol.address, ok=False)
+    assert refused.returncode != 0 and "this node does not link with that peer" in refused.stderr, refused.stderr
+    assert "revoked" in refused.stderr and "this device" not in refused.stderr, refused.stderr
