@@ -167,6 +167,11 @@ def check(store: Store, now: int) -> None:
                                           "peer since it started; nothing was published. Try again once it has "
                                           "(`solnet peers` shows last syncs), or add --offline if you are sure this "
                                           "home holds the newest events of its keys")
+    state = load(store)
+    if state is None or state.confirmed is None:  # a home that joined and has not synced since
+        raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer since it joined: nothing was "
+                                          "published. Start the node (`solnet run`) or run `solnet sync PEER` with "
+                                          "the peer its invite named (`solnet peers` lists it), then publish again")
     raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer recently: if it was restored from a "
                                       "backup, the network may hold newer events of its keys, and publishing now "
                                       "would fork them (a fork freezes this device on every node). Nothing was "

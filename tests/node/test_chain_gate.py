@@ -73,7 +73,7 @@ def test_a_restored_home_continues_after_its_newer_events_instead_of_forking(net
         restored.store.set_meta(chain_gate.META_KEY, b'{"pid": null, "started": null, "confirmed": 1}')
     with pytest.raises(InvalidEvent) as refused:
         restored.append(device, "action", action(4))
-    assert refused.value.reason == chain_gate.NOT_CAUGHT_UP and "sync" in str(refused.value)
+    assert refused.value.reason == chain_gate.NOT_CAUGHT_UP and "restored from a backup" in str(refused.value)
     assert restored.store.head(bytes(device.public))[0] == 1, "a refused publish stored something"
 
     # One anti-entropy round: the peer's events of our own key are ordinary, valid events.
@@ -203,3 +203,13 @@ def test_a_home_that_joined_again_signs_nothing_before_a_round(net: Net, tmp_pat
     assert chain_gate.state_now(log.store, now_ms()) == CLOSED and not log.store.has_peers()
     chain_gate.round_completed(log.store, now_ms(), None)
     assert chain_gate.state_now(log.store, now_ms()) == OPEN
+
+
+def test_a_home_that_just_joined_is_told_to_sync_not_about_backups(net: Net, tmp_path: Path) -> None:
+    """A group that joined seconds ago, with its inviter as peer, was told its home might have been
+    restored from a backup."""
+    log = _founded(net, tmp_path / "new.db")
+    _add_peer(log)
+    with pytest.raises(InvalidEvent) as refused:
+        log.append(net.founder.device, "action", action(1))
+    assert "since it joined" in str(refused.value) and "backup" not in str(refused.value)
