@@ -711,9 +711,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise UsageError(f"--since: {exc}") from None
     keys = home.keys()
-    bundle_passphrase = read_bundle_passphrase(confirm=True) if args.encrypt else None
+    bundle_passphrase = read_bundle_passphrase(new=True) if args.encrypt else None
     try:
-        out = open(args.file, "wb")
+        # Only this user may read it, as the home's files (a bundle holds whatever the log holds).
+        fd = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        out = os.fdopen(fd, "wb")
     except OSError as exc:
         raise CliError(f"cannot write {args.file}: {exc.strerror}") from None
     with out:

@@ -156,18 +156,25 @@ def _read_passphrase_file(path: Path) -> str:
     return text.rstrip("\r\n")
 
 
-def read_bundle_passphrase(*, confirm: bool = False) -> str:
+def read_bundle_passphrase(*, new: bool = False) -> str:
     """The passphrase of a sealed bundle: $SOLNET_BUNDLE_PASSPHRASE, else a prompt. It is not the
-    node's passphrase: it is shared with whoever imports the bundle."""
+    node's passphrase: it is shared with whoever imports the bundle. A `new` one (sealing a bundle)
+    is asked twice and must be as long as a node's: a bundle on a lost USB stick can be tried
+    offline as a copied home can."""
     if os.environ.get(BUNDLE_PASSPHRASE_ENV):
-        return os.environ[BUNDLE_PASSPHRASE_ENV]
-    if not sys.stdin.isatty():
+        passphrase = os.environ[BUNDLE_PASSPHRASE_ENV]
+    elif not sys.stdin.isatty():
         raise UsageError(f"a sealed bundle needs its passphrase: set {BUNDLE_PASSPHRASE_ENV} or run this in a "
                          "terminal")
-    first = getpass.getpass("Bundle passphrase (share it with the importer by another channel): ")
-    if confirm and getpass.getpass("Same bundle passphrase again: ") != first:
-        raise UsageError("the two bundle passphrases differ; nothing was written, run the command again")
-    return first
+    else:
+        passphrase = getpass.getpass("Bundle passphrase (share it with the importer by another channel): ")
+        if new and getpass.getpass("Same bundle passphrase again: ") != passphrase:
+            raise UsageError("the two bundle passphrases differ; nothing was written, run the command again")
+    if new and len(passphrase) < MIN_PASSPHRASE:
+        raise UsageError(f"the bundle passphrase is {len(passphrase)} characters long, and at least {MIN_PASSPHRASE} "
+                         "are needed: whoever finds the bundle (a lost USB stick) can try passphrases against it "
+                         "offline. Nothing was written")
+    return passphrase
 
 
 def passphrase_source_warning() -> str | None:

@@ -27,7 +27,7 @@ def test_join_with_garbage_or_a_bundle_says_what_the_file_is(network, cli, tmp_p
     bundle = tmp_path / "calais.bundle"
     cli.run(network.a, "export", bundle)
     sealed = tmp_path / "sealed.bundle"
-    cli.run(network.a, "export", sealed, "--encrypt", env={"SOLNET_BUNDLE_PASSPHRASE": "shared"})
+    cli.run(network.a, "export", sealed, "--encrypt", env={"SOLNET_BUNDLE_PASSPHRASE": "shared by hand"})
     for path, said in ((garbage, "not an invite"), (bundle, "bundle"), (sealed, "bundle"), (tmp_path, "folder"),
                        (tmp_path / "nope.txt", "cannot read")):
         result = cli.run(home, "join", path, ok=False)
@@ -131,7 +131,7 @@ def test_version(cli):
 # --- exit codes as the README's table says ---------------------------------------------------------
 def test_exit_codes_follow_the_table(network, cli, tmp_path):
     sealed = tmp_path / "sealed.bundle"
-    cli.run(network.a, "export", sealed, "--encrypt", env={"SOLNET_BUNDLE_PASSPHRASE": "shared"})
+    cli.run(network.a, "export", sealed, "--encrypt", env={"SOLNET_BUNDLE_PASSPHRASE": "shared by hand"})
     no_passphrase = cli.run(network.b, "import", sealed, ok=False)
     assert no_passphrase.returncode == 2 and "SOLNET_BUNDLE_PASSPHRASE" in no_passphrase.stderr
     wrong = cli.run(network.b, "import", sealed, ok=False, env={"SOLNET_BUNDLE_PASSPHRASE": "guess"})

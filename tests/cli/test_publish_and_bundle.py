@@ -194,8 +194,12 @@ def test_revoking_a_group_removes_its_events_and_refuses_its_later_ones(populate
 def test_a_sealed_bundle_reveals_nothing_and_needs_its_passphrase(populated, cli, tmp_path):
     bundle = tmp_path / "stick.bundle"
     sealed_env = {"SOLNET_BUNDLE_PASSPHRASE": "carried by hand"}
+    short = cli.run(populated.a, "export", tmp_path / "weak.bundle", "--encrypt", ok=False,
+                    env={"SOLNET_BUNDLE_PASSPHRASE": "abc"})
+    assert short.returncode != 0 and "at least 12" in short.stderr and not (tmp_path / "weak.bundle").exists()
     out = cli.run_json(populated.a, "export", bundle, "--encrypt", env=sealed_env)
     assert out["encrypted"] is True and out["events"] > 10
+    assert bundle.stat().st_mode & 0o777 == 0o600  # as the home's own files
     raw = bundle.read_bytes()
     for public_text in (b"Rally at the prefecture", b"Loon-Plage", b"Winter tents", bytes.fromhex(populated.group_a)):
         assert public_text not in raw
