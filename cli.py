@@ -1369,7 +1369,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="a device request (as `solnet init --device-of` printed it) or another group's id")
     p.add_argument("--out", required=True, help="file to write the token to")
     p.add_argument("--peer", action="append", help="address of a node the new member can sync from")
-    p.add_argument("--name", help="a label for a device, e.g. \"Amira's laptop\"")
+    p.add_argument("--name", help="a label for a device, e.g. \"laptop 2\": PUBLIC, every member sees it for good "
+                                  "(and every seized node shows it), so never a person's name")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p = add("invite", cmd_invite, "admit another group: write a join token for it (same as `vouch GROUP_ID`)")
     p.add_argument("group_id", help="the other group's id, as its `solnet init` (or `solnet id`) printed it")

@@ -235,7 +235,7 @@ def test_a_thief_forking_a_seized_phone_cannot_erase_its_past(cluster: Cluster, 
     calais_group = calais.home.config().group_id
     phone_home = tmp_path / "phone"
     made = cli_json(phone_home, "init", "--group", "Calais", "--region", "calais", "--device-of", calais_group)
-    cli(calais, "vouch", made["device_request"], "--name", "Amira's phone", "--out", str(tmp_path / "phone.txt"))
+    cli(calais, "vouch", made["device_request"], "--name", "phone 2", "--out", str(tmp_path / "phone.txt"))
     cli(phone_home, "join", str(tmp_path / "phone.txt"))
     thief = tmp_path / "thief"
     shutil.copytree(phone_home, thief)  # the copy the police made of the phone, as it was then
