@@ -164,10 +164,13 @@ class Overlay:
         self.blocked.discard(normalize_address(address))
 
     # --- links (the book records health; the views follow) ---------------------------------------
-    def dial_failed(self, address: str, now: int, why: str) -> int:
-        """A dial failed: the delay (ms) before the next try, within `retry_cap`."""
+    def dial_failed(self, address: str, now: int, why: str, *, refused: bool = False) -> int:
+        """A dial failed: the delay (ms) before the next try, within `retry_cap` unless it was
+        `refused` for what the peer is (revoked, by it or by us): no outage, which a quick
+        retry would catch the end of, but a state that lasts (two nodes tried each other every few
+        seconds for as long as they ran, each try a signed handshake and log lines on an SD card)."""
         self.outbound.discard(address)
-        return self.book.connect_failed(address, now, why, self.retry_cap(address, now))
+        return self.book.connect_failed(address, now, why, None if refused else self.retry_cap(address, now))
 
     def retry_cap(self, address: str, now: int) -> int | None:
         """The longest wait before the next dial of this address, or None (the book's backoff,

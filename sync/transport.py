@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import aiohttp
@@ -54,6 +55,26 @@ class LinkClosed(Exception):
         self.reason = reason
 
 
+class RefusalLog:
+    """Incoming connections refused, said at most once a minute per reason, with how many since: a
+    revoked device dialling again and again wrote a line every few seconds (an SD card's wear)."""
+
+    INTERVAL_S = 60.0
+
+    def __init__(self) -> None:
+        self._said: dict[str, tuple[float, int]] = {}  # reason -> (when last said, refused since)
+
+    def say(self, reason: str) -> None:
+        now = time.monotonic()
+        said, since = self._said.get(reason, (None, 0))
+        if said is not None and now - said < self.INTERVAL_S:
+            self._said[reason] = (said, since + 1)
+            return
+        more = f" (and {since} more since it was last said)" if since else ""
+        log.info("refused an incoming sync connection: %s%s", reason, more)
+        self._said[reason] = (now, 0)
+
+
 @dataclass(frozen=True)
 class Identity:
     """What a node shows and checks when it connects.
@@ -69,6 +90,7 @@ class Identity:
     check_peer: CheckPeer
     credentials: Callable[[], tuple[bytes, ...]]
     admit_credentials: Callable[[tuple[bytes, ...]], Awaitable[None]]
+    refusals: RefusalLog = field(default_factory=RefusalLog)  # this node's listener's
 
 
 class Link:
@@ -285,6 +307,7 @@ SlotCheck = Callable[["Link"], None]
 raises HandshakeError to refuse it (e.g. a link slot: sync/link_slots.py)."""
 
 
+
 async def _while_progressing(awaitable: Awaitable[T], stall_s: float, progress: Progress | None) -> T:
     """Await `awaitable`; asyncio.TimeoutError once `stall_s` seconds pass in which no byte arrived
     (`progress` unchanged): a slow peer that is sending is waited for, a silent one is not. Without
@@ -404,7 +427,7 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     except (HandshakeError, TimeoutError) as exc:
         if isinstance(exc, TimeoutError):
             exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")
-        log.info("refused an incoming sync connection: %s", exc.reason)
+        identity.refusals.say(exc.reason)
         if link is not None:
             await link.close("refused", exc.reason)
         await ws.close()

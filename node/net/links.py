@@ -42,7 +42,7 @@ from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import key_elsewhere, own_events_refused, plural
-from sync.handshake import DUPLICATE_LINK, HandshakeError
+from sync.handshake import DUPLICATE_LINK, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.peers import normalize_address
@@ -164,7 +164,7 @@ class Links:
                 log.info("%s keeps the link it already holds with this node", self._directory.label(address))
                 overlay.linked_elsewhere(address, exc.peer_device)
                 return
-            self._dial_failed(address, str(exc))
+            self._dial_failed(address, str(exc), refused=exc.reason == REVOKED)
             return
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy messages hold none).
@@ -176,12 +176,12 @@ class Links:
             overlay.connected(address, now_ms(), link.peer_device)
         await self._serve(link)
 
-    def _dial_failed(self, address: str, why: str) -> None:
+    def _dial_failed(self, address: str, why: str, *, refused: bool = False) -> None:
         overlay = self._directory.overlay
         peer = overlay.book.get(address)
         if peer is not None:
             before = peer.last_error
-            delay = overlay.dial_failed(address, now_ms(), why)
+            delay = overlay.dial_failed(address, now_ms(), why, refused=refused)
             if why != before or worth_saying_again(peer.failures):
                 log.info("cannot reach %s (%s); %s in a row, next try in %.0f s", self._directory.label(address),
                          why, plural(peer.failures, "failure"), delay / 1000)

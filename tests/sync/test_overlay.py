@@ -116,6 +116,17 @@ def test_an_overfull_view_drops_dialled_links_but_never_configured_or_inbound_on
     assert all(c.address in {addr(i) for i in range(2, 8)} for c in drops)
 
 
+def test_a_peer_refused_as_revoked_backs_off_even_when_configured():
+    """A revoked device and the node that refuses it tried each other every few seconds for as long
+    as they ran (a configured peer is retried within seconds): each try a signed handshake and log
+    lines on an SD card. A refusal for what the peer is backs off as far as any failure."""
+    o = overlay()
+    o.learn(addr(1), "config")
+    delays = [o.dial_failed(addr(1), now, "revoked: that device key is revoked", refused=True) for now in range(12)]
+    assert max(delays) > 10 * CONFIGURED_RETRY_MS
+    assert o.dial_failed(addr(1), 12, "connection refused") <= CONFIGURED_RETRY_MS  # an outage: retried soon
+
+
 def test_a_configured_peer_is_retried_within_seconds_however_long_it_failed():
     o = overlay()
     o.learn(addr(1), "config")
