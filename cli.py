@@ -1158,12 +1158,16 @@ def sync_summary(address: str, result: Any) -> dict[str, Any]:
 def cmd_wipe(args: argparse.Namespace) -> int:
     from node import render
     from node.store.errors import DiskFailing
-    from node.wipe import wipe
+    from node.home import HomeError
+    from node.wipe import READER_HOLDS, wipe
     home = home_of(args)
     try:
         home.config()
     except DiskFailing:
         pass  # a panic wipe still stops the node and destroys what it can (node/wipe.py)
+    except HomeError:
+        if not home.db_path.exists():  # (a home wiped before keeps its event log: `wipe --all` removes it)
+            raise
     what = ("the keys, this node's name and ids, the private parts, the peer list AND the whole event log"
             if args.all else "the keys, this node's name and ids, the private parts and the peer list "
             "(public events stay)")
@@ -1180,9 +1184,11 @@ def cmd_wipe(args: argparse.Namespace) -> int:
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed},
          render.wipe_text(report, str(home.path)))
     if report.failed:
-        print(f"solnet: could not destroy {', '.join(report.failed)}: the disk fails. The node is stopped; destroy "
-              "the card or drive itself (its files may still be read from it)", file=sys.stderr)
-        return EXIT_STORAGE
+        held = all(READER_HOLDS in why for why in report.failed)
+        print(f"solnet: could not destroy {', '.join(report.failed)}" + (
+            "." if held else ": the disk fails. The node is stopped; destroy the card or drive itself (its files may "
+            "still be read from it)"), file=sys.stderr)
+        return EXIT_REFUSED if held else EXIT_STORAGE
     return 0
 
 

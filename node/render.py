@@ -327,7 +327,8 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
     if item.get("shared_with") and view != "groups":
         names = ", ".join(group_names.get(g) or short_id(g) for g in item["shared_with"])
         return one_line(f"{_view_line(view, item, group_names)} [shared with {names} only]")
-    return one_line(_view_line(view, item, group_names))
+    line = _view_line(view, item, group_names)
+    return line if view == "groups" else one_line(line)  # (a group takes a line per device, each one line)
 
 
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
@@ -398,10 +399,10 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         if item.get("looks_like"):
             lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
                          + " (ask the group you know which id is theirs)")
-        for d in item.get("device_list", ()):
-            if d["revoked_from"] is not None:
-                lines.append(f"    device {short_id(d['id'])} REVOKED {revocation_text(d)}")
-        return "\n".join(lines)
+        for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
+            lines.append(f"    device {short_id(d['id'])}"
+                         + (f" REVOKED {revocation_text(d)}" if d["revoked_from"] is not None else ""))
+        return "\n".join(one_line(line) for line in lines)
     return str(item)
 
 
@@ -478,7 +479,10 @@ def wipe_text(report: Any, home: str) -> str:
         lines.append("  the whole home folder, event log included, is gone")
     else:
         lines.append("  public events were kept (other nodes hold them too); `solnet wipe --all` removes them as well")
-    lines.append("To take part again, make a new node (`solnet init`) and ask a member group for an invite.")
+    lines.append("To take part again, make a new node in a new folder (`solnet --home NEW_FOLDER init`), or here "
+                 "once `solnet wipe --all` has removed the event log, and ask a member group for an invite."
+                 if not report.everything else
+                 "To take part again, make a new node (`solnet init`) and ask a member group for an invite.")
     return "\n".join(lines)
 
 

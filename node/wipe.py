@@ -48,6 +48,7 @@ class WipeReport:
 
 
 RECLAIM_PATIENCE_S = 5.0
+READER_HOLDS = "another program reads the database"
 
 
 def _reclaimed(store: Store) -> bool:
@@ -194,9 +195,9 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
                     report.private_parts_dropped, report.peers_forgotten = store.forget_private_and_local(
                         private_kinds, sealed_kinds=(SEALED_KIND,))
                 if not _reclaimed(store):
-                    report.failed.append(f"{home.db_path.name}-wal, which still holds what was deleted: another "
-                                         "program reads the database (`solnet status` or `ls` running, a backup); "
-                                         "stop it and run `solnet wipe` again")
+                    report.failed.append(f"{home.db_path.name}-wal, which still holds what was deleted: "
+                                         f"{READER_HOLDS} (`solnet status` or `ls` running, a backup); stop it and "
+                                         "run `solnet wipe` again")
             finally:
                 store.close()
     except (OSError, StoreError) as exc:

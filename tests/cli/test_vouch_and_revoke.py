@@ -36,6 +36,8 @@ def test_a_second_device_of_a_group_publishes_as_that_group(network, cli, tmp_pa
     assert (shown["author"], shown["group"]) == (made["device_id"], network.group_a)
     [calais] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_a]
     assert calais["devices"] == 2 and calais["active_devices"] == 2
+    # Each device by its id, what `solnet revoke` takes (a coordinator looking for a seized phone's).
+    assert f"    device {made['device_id'][:12]}…\n" in cli.run(network.a, "view", "groups").stdout + "\n"
     # The laptop holds no group key: it cannot vouch, nor revoke anyone but itself.
     refused = cli.run(laptop, "vouch", made["device_request"], "--out", tmp_path / "x.txt", ok=False)
     assert refused.returncode == 1 and "group key" in refused.stderr, refused.stderr

@@ -217,3 +217,13 @@ def test_a_database_of_a_newer_solnet_is_wiped_table_by_table(tmp_path: Path) ->
     assert report.failed == [] and report.private_parts_dropped == 1 and report.peers_forgotten == 1
     assert _files_holding(calais.home.path, sealed) == []
     assert _files_holding(calais.home.path, b"127.0.0.1:7701") == []
+
+
+def test_a_wiped_home_can_be_wiped_whole_and_says_how_to_take_part_again(tmp_path: Path) -> None:
+    """After a wipe the home keeps its public events and no config: `wipe --all` refused it ("no
+    solnet node here"), and the advice to `solnet init` there led to "already in a network"."""
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    first = _solnet(calais.home.path, "wipe", "--yes").stdout
+    assert "new folder" in first and "wipe --all" in first, first
+    _solnet(calais.home.path, "wipe", "--yes", "--all")
+    assert not calais.home.path.exists()
