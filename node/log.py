@@ -777,7 +777,7 @@ class EventLog:
         events kept past its fork point hold the pinned chain from the fork point to n - 1, the fork
         was a forgery. Forget it, drop the other branch, and put the pinned chain back in the log:
         its alerts, and the groups it admitted, are back, the same on every node whichever came
-        first. Looked for again only when the graph or what is kept of the device changed."""
+        first. Looked for again only when its pin, its fork point or what is kept of it changed."""
         for author, fork_at in sorted(self.trust.forks.items()):
             member = self.trust.member(author)
             if member is None or member.pinned is None or member.pinned[0] <= fork_at:
