@@ -235,3 +235,14 @@ def test_a_line_break_in_a_text_cannot_make_a_line_of_its_own(network, cli):
         assert not any(line.startswith("ALL CLEAR") for line in out.splitlines()), out
     assert "road closed ⏎ ALL CLEAR calais" in cli.run(network.a, "view", "alerts").stdout
     assert cli.run_json(network.a, "view", "alerts")[0]["text"] == fake  # the text itself is as written
+
+
+def test_an_action_dated_in_the_past_is_published_with_a_warning(network, cli):
+    """A year typed wrong around New Year: the action was published, then shown in no list of
+    actions to come, without a word."""
+    past = cli.run(network.a, "publish", "action", "--title", "Rally", "--region", "calais", "--type", "protest",
+                   "--starts-at", "2020-01-01T18:00")
+    assert "starts in the past" in past.stderr and "solnet redact" in past.stderr, past.stderr
+    coming = cli.run(network.a, "publish", "action", "--title", "Rally", "--region", "calais", "--type", "protest",
+                     "--starts-at", "2031-01-01T18:00")
+    assert "warning" not in coming.stderr, coming.stderr
