@@ -223,12 +223,7 @@ class TrustGraph:
         # Who claims which key, counted over every received vouch of every key reachable from the
         # founders, valid or not: monotone in the set of events, so these claims never depend on
         # what the rest of the computation decides (which would let two answers stand).
-        reachable, todo = set(founders), list(founders)
-        while todo:
-            for v in by_voucher.get(todo.pop(), ()):
-                if v.subject not in reachable:
-                    reachable.add(v.subject)
-                    todo.append(v.subject)
+        reachable = _reached(founders, by_voucher)
         claims = [v for v in vouches if v.voucher in reachable]
         consents: dict[bytes, set[bytes]] = defaultdict(set)  # device -> the groups it consented to
         for v in claims:
@@ -469,18 +464,20 @@ def _torn(device: bytes, groups: set[bytes], founders: set[bytes], by_voucher: d
     (a vouch of itself, of a fresh key that then claims it): consents to those must not tear the
     device from its group (a thief holding a seized phone erased its past so, until 2026-12-04).
     Usually no key reached through the device is one of `groups`, and then all of them count."""
-    def reached(start: list[bytes], skip: bytes | None) -> set[bytes]:
-        seen, todo = set(start), list(start)
-        while todo:
-            for v in by_voucher.get(todo.pop(), ()):
-                if v.subject not in seen and v.subject != skip:
-                    seen.add(v.subject)
-                    todo.append(v.subject)
-        return seen
-
-    if not groups & reached([device], None):  # (the device itself among them: it vouched for itself)
+    if not groups & _reached({device}, by_voucher):  # (the device itself among them: it vouched for itself)
         return True
-    return len(groups & reached([f for f in founders if f != device], device)) > 1
+    return len(groups & _reached(founders - {device}, by_voucher, skip=device)) > 1
+
+
+def _reached(start: set[bytes], by_voucher: dict[bytes, list[Vouch]], skip: bytes | None = None) -> set[bytes]:
+    """`start` and every key reached from it by vouches, valid or not, without passing through `skip`."""
+    seen, todo = set(start), list(start)
+    while todo:
+        for v in by_voucher.get(todo.pop(), ()):
+            if v.subject not in seen and v.subject != skip:
+                seen.add(v.subject)
+                todo.append(v.subject)
+    return seen
 
 
 def _revocation_order(r: Revocation) -> tuple:

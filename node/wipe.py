@@ -201,9 +201,9 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
             finally:
                 store.close()
     except (OSError, StoreError) as exc:
-        if isinstance(exc, StoreError) and not isinstance(exc, DiskFailing) and _wiped_raw(home, private_kinds, report):
-            pass  # (a database this solnet cannot open as a store, a newer one: wiped table by table)
-        else:
+        # A database this solnet cannot open as a store (a newer one) is wiped table by table.
+        other_schema = isinstance(exc, StoreError) and not isinstance(exc, DiskFailing)
+        if not (other_schema and _wiped_raw(home, private_kinds, report)):
             why = (exc.strerror if isinstance(exc, OSError) else "cannot be opened" if isinstance(exc, DiskFailing)
                    else exc)
             report.failed.append(f"{home.db_path.name}'s private parts and peer list ({why})")

@@ -16,6 +16,13 @@ from node.store.rows import PeerRow
 from node.store.schema import BODY_REDACTED, by_ids
 
 
+# What the panic wipe empties besides the peers: events kept aside, fork proofs, a forked device's
+# events (whole events, sealed parts among them); and the runtime facts, the status summary among
+# them, which may say what the events kept aside said (a kept-aside revocation's reason).
+WIPED_TABLES = ("pending", "forks", "forked")
+WIPED_META = "DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary')"
+
+
 class LocalTables(ProjectionTables):
     # --- meta -------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> bytes | None:
@@ -51,20 +58,17 @@ class LocalTables(ProjectionTables):
         """For the panic wipe, inside a write: drop every body that holds a sealed part (with its
         read-model rows), every body of `sealed_kinds` (wholly encrypted), events kept aside, fork
         evidence, the peer list and runtime facts. Returns (bodies dropped, peers forgotten)."""
-        sealed = [event_id for event_id, body in self.bodies_of_kinds(private_kinds)
-                  if "sealed" in (msgpack.unpackb(body, raw=False) or {})]
+        sealed = [event_id for event_id, body in self.bodies_of_kinds(private_kinds) if _holds_sealed(body)]
         sealed += [event_id for event_id, _ in self.bodies_of_kinds(sealed_kinds)] if sealed_kinds else []
         for i in range(0, len(sealed), 500):
             chunk = sealed[i:i + 500]
             where, args = by_ids(chunk)
             self._drop_rows(f"SELECT n FROM events WHERE {where}", args)
             self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {where}", (BODY_REDACTED, *args))
-        self._x("DELETE FROM pending")
-        self._x("DELETE FROM forks")
-        self._x("DELETE FROM forked")  # whole events, sealed parts among them
+        for table in WIPED_TABLES:
+            self._x(f"DELETE FROM {table}")
         peers = self._x("DELETE FROM peers").rowcount
-        # the status summary may hold what the pending events deleted above said (a kept-aside revocation's reason)
-        self._x("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary')")
+        self._x(WIPED_META)
         self._facts.clear()
         return len(sealed), peers
 
@@ -131,24 +135,24 @@ def _forget_private_raw(path: Path, private_kinds: Sequence[str], sealed_kinds: 
                                   f"({','.join('?' * len([*private_kinds, *sealed_kinds]))})",
                                   (*private_kinds, *sealed_kinds)).fetchall()
                 for rowid, kind, body in rows:
-                    if kind in sealed_kinds or "sealed" in (_unpacked(body) or {}):
+                    if kind in sealed_kinds or _holds_sealed(body):
                         db.execute("UPDATE events SET body=NULL WHERE rowid=?", (rowid,))
                         dropped += 1
-            for table in ("pending", "forks", "forked", "peers"):
-                if table in tables:
-                    count = db.execute(f"DELETE FROM {table}").rowcount
-                    peers = count if table == "peers" else peers
+            for table in tables & set(WIPED_TABLES):
+                db.execute(f"DELETE FROM {table}")
+            if "peers" in tables:
+                peers = db.execute("DELETE FROM peers").rowcount
             if "meta" in tables:
-                db.execute("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', "
-                           "'status_summary')")
+                db.execute(WIPED_META)
         db.execute("VACUUM")  # a copy without the freed pages, whatever auto_vacuum the file has
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return dropped, peers
 
 
-def _unpacked(body: bytes) -> dict | None:
+def _holds_sealed(body: bytes) -> bool:
+    """Whether a body (a map) has a sealed part; a body that does not read as one has none."""
     try:
         value = msgpack.unpackb(body, raw=False)
     except (ValueError, msgpack.UnpackException):
-        return None
-    return value if isinstance(value, dict) else None
+        return False
+    return isinstance(value, dict) and "sealed" in value
