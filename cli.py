@@ -251,6 +251,33 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accept(args: argparse.Namespace) -> int:
+    from crypto.keys import short_id
+    from node import membership
+    home = home_of(args)
+    log = home.log()
+    own = bytes.fromhex(home.config().group_id)
+    member = log.trust.member(own)
+    if args.group_id:
+        groups = [parse_key(text, "group id", log) for text in args.group_id]
+    elif member is not None and member.admitters:
+        groups = list(member.admitters)
+    else:
+        raise CliError("this group has no admitter on this node to name (a founding group joined through no one); "
+                       "give the id of the group that invited yours")
+    keys = home.keys()
+    wait_until_caught_up(log, args.offline)
+    new = membership.accept_admitters(log, keys, groups)
+    names = group_names(log)
+    named = sorted(log.trust.accepted_by(own))
+    listed = ", ".join(" ".join(filter(None, (names.get(g), short_id(g)))) for g in named)
+    human = (f"Named {len(new)} group(s) this group joined through. " if new else "Nothing new to name. ") + (
+        f"From now on only the vouches of {listed} admit this group: a member nearer the founders can no longer "
+        "take it over by vouching for it.")
+    emit(args, {"named_now": [g.hex() for g in new], "named": [g.hex() for g in named]}, human)
+    return 0
+
+
 def read_token(path: str) -> str:
     """The text of a join token file, or a refusal that says what the file is instead."""
     from crypto.stream import MAGIC as SEALED_MAGIC
@@ -1413,6 +1440,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "newest event of its own chain (revokes from the seq after "
                                                      "it); `solnet revoke` lists them")
     p.add_argument("--reason", help="a short public reason, e.g. \"phone seized\"")
+    p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
+    p = add("accept", cmd_accept, "name the groups this group joined through: from then on only their vouches "
+                                  "admit it (`join` names the inviting group; for groups that joined before)")
+    p.add_argument("group_id", nargs="*", help="the admitting group's id (default: this group's admitters as this "
+                                               "node shows them, `solnet view groups`)")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p = add("join", cmd_join, "join a network with a token from a member group")
     p.add_argument("token", help="the invite file")

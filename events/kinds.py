@@ -39,7 +39,7 @@ ALERT_STATUS = ("update", "all_clear")
 LISTING_STATUS = ("open", "withdrawn")  # of a need, an offer or a support offer, set by its own group
 OUTCOMES = ("resolved", "referred", "withdrawn", "unresolved")
 RESOURCE_TOPICS = ("legal", "know_your_rights", "class_materials", "health", "housing", "other")
-ROLES = ("group", "device")
+ROLES = ("group", "device", "accept")  # accept: a group names a group it joined through (events/trust.py)
 # Kinds that change an earlier event of their author's group, and the field naming it: only the
 # group that made that event may (events.effects).
 UPDATES = {"need.update": "need", "offer.update": "offer", "support.offer.update": "offer",
@@ -183,7 +183,8 @@ KINDS: dict[str, Kind] = {
             Field("subject", "key", True), Field("role", "enum", True, choices=ROLES),
             Field("encryption_key", "key"), _t("name", 80),
             Field("consent", "signature", help="the device key's signature consenting to this group and encryption key"),
-        ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden", summary="certify a device key or admit a group"),
+        ), signers=frozenset({DEVICE, GROUP}), expiry="forbidden",
+             summary="certify a device key, admit a group, or (role accept) name a group this group joined through"),
         Kind("member.revoke", (
             Field("subject", "key", True), Field("from_seq", "int", True, minimum=1), _t("reason", 200),
             Field("pin", "id", help="the id of the subject's event at from_seq - 1: the chain its revoker vouches "
@@ -282,7 +283,7 @@ def _check_relations(kind: str, f: dict[str, Any]) -> None:
         raise InvalidEvent(BAD_FIELD, "resource: give its 'link' or its 'text'")
     if kind == "member.vouch" and f["role"] == "device" and "encryption_key" not in f:
         raise InvalidEvent(BAD_FIELD, "member.vouch of a device must carry the device's 'encryption_key'")
-    if kind == "member.vouch" and f["role"] == "group" and "consent" in f:
+    if kind == "member.vouch" and f["role"] != "device" and "consent" in f:
         raise InvalidEvent(BAD_FIELD, "member.vouch: only a device vouch carries a 'consent'")
 
 

@@ -24,6 +24,13 @@ Who is a member, in waves outward from the founders.
     of the NEAREST wave that validly vouched for it: a vouch for a group that groups nearer the
     founders had already admitted has no effect, so a member cannot make itself an admitter of a
     newcomer by vouching for it first ("front-running").
+  - A group may name the groups it joined through: a vouch with role "accept", signed by its own
+    group key, whose subject is the admitting group (`solnet join` signs one for the group whose
+    node made the invite). A group that named any counts as admitters only groups it named: a
+    member nearer the founders than the newcomer's admitter can no longer vouch for it and so
+    become its only admitter (and revoke it). Accepts are claims, counted over every received one
+    of a reachable group, valid or not, like consents; a group that named none (joined before
+    2026-12-04) keeps the rule above alone.
   - A vouch counts only if its author may sign at the vouch's seq (see below).
 
 Who may revoke whom, and from when.
@@ -68,7 +75,7 @@ from crypto.errors import CryptoError
 from crypto.keys import SigningKey, verify_signature
 from events.errors import NOT_A_MEMBER, REVOKED, InvalidEvent
 
-GROUP_ROLE, DEVICE_ROLE = "group", "device"
+GROUP_ROLE, DEVICE_ROLE, ACCEPT_ROLE = "group", "device", "accept"
 CONSENT_LABEL = b"solnet device consent v1"
 
 
@@ -150,6 +157,8 @@ class Revocation:
 # Why a trust event has no effect (shown by `solnet show`; stable words, not codes).
 NO_EFFECT_FOUNDER = "the subject is a founding group"
 NO_EFFECT_NEARER = "the group was already admitted by groups nearer the founders"
+NO_EFFECT_NOT_ACCEPTED = "the group names the groups it joined through, and not this one"
+NO_EFFECT_ACCEPT_NOT_OWN = "only a group's own key names the groups it joined through"
 NO_EFFECT_IS_DEVICE = "the key is a device key (it consented to being a device of a group)"
 NO_EFFECT_IS_GROUP = "the key is a group key"
 NO_EFFECT_OTHER_GROUP = "the key is a device of another group"
@@ -219,12 +228,17 @@ class TrustGraph:
         founders = set(self.founders)
         by_voucher: dict[bytes, list[Vouch]] = defaultdict(list)
         for v in vouches:
-            by_voucher[v.voucher].append(v)
+            if v.role != ACCEPT_ROLE:  # an accept points back at an admitter: it reaches no one
+                by_voucher[v.voucher].append(v)
         # Who claims which key, counted over every received vouch of every key reachable from the
         # founders, valid or not: monotone in the set of events, so these claims never depend on
         # what the rest of the computation decides (which would let two answers stand).
         reachable = _reached(founders, by_voucher)
         claims = [v for v in vouches if v.voucher in reachable]
+        accepted: dict[bytes, set[bytes]] = defaultdict(set)  # group -> the groups it named as its admitters
+        for v in claims:
+            if v.role == ACCEPT_ROLE:
+                accepted[v.voucher].add(v.subject)
         consents: dict[bytes, set[bytes]] = defaultdict(set)  # device -> the groups it consented to
         for v in claims:
             if v.role == DEVICE_ROLE and v.consent:
@@ -316,7 +330,8 @@ class TrustGraph:
                 for v in by_voucher.get(k, ()):
                     s = v.subject
                     if (v.role == GROUP_ROLE and v.complete and s not in members and s not in founders
-                            and s not in consented and members[k].may_sign(v.voucher_seq)):
+                            and s not in consented and members[k].may_sign(v.voucher_seq)
+                            and (s not in accepted or members[k].group in accepted[s])):
                         candidates[s].add(members[k].group)
             new_groups = sorted(candidates)
             for s in new_groups:
@@ -325,7 +340,7 @@ class TrustGraph:
         # A key that is (still) vouched but now unreachable stays out; report its events' effects.
         for v in vouches:
             if v.id and v.complete:
-                effects[v.id] = self._vouch_effect(v, members, founders, consented, torn)
+                effects[v.id] = self._vouch_effect(v, members, founders, consented, torn, accepted)
         for r in self._revokes:
             if r.id and r.complete:
                 effects[r.id] = self._revoke_effect(r, members, revocations)
@@ -334,7 +349,12 @@ class TrustGraph:
 
     @staticmethod
     def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes],
-                      torn: set[bytes]) -> str | None:
+                      torn: set[bytes], accepted: dict[bytes, set[bytes]]) -> str | None:
+        if v.role == ACCEPT_ROLE:  # a claim: it counts whether or not its author may sign there
+            author = members.get(v.voucher)
+            if author is not None and author.role != GROUP_ROLE:
+                return NO_EFFECT_ACCEPT_NOT_OWN
+            return None if v.voucher in accepted else NO_EFFECT_VOUCHER_OUTSIDE
         voucher = members.get(v.voucher)
         if voucher is None or not voucher.may_sign(v.voucher_seq):
             return NO_EFFECT_VOUCHER_OUTSIDE
@@ -343,9 +363,13 @@ class TrustGraph:
         subject = members.get(v.subject)
         if v.role == GROUP_ROLE:
             if v.subject in consented or subject is None or subject.role == DEVICE_ROLE:
+                if v.subject in accepted and voucher.group not in accepted[v.subject] and v.subject not in consented:
+                    return NO_EFFECT_NOT_ACCEPTED
                 return NO_EFFECT_IS_DEVICE  # valid and complete, this vouch would have admitted any other key
             if voucher.group in subject.admitters:  # every admitter is one wave nearer the founders
                 return None
+            if v.subject in accepted and voucher.group not in accepted[v.subject]:
+                return NO_EFFECT_NOT_ACCEPTED
             return NO_EFFECT_NEARER
         if voucher.role != GROUP_ROLE:
             return NO_EFFECT_DEVICE_VOUCHES_DEVICE
@@ -420,6 +444,20 @@ class TrustGraph:
         signed by members, so such an event starts to count only once a vouch reaches its author,
         and that vouch, itself a trust event, makes the graph be computed again."""
         return key in self.reachable
+
+    def admissions_of(self, subject: bytes) -> set[bytes]:
+        """The groups whose members validly vouched for group `subject` (whether or not that counts)."""
+        out = set()
+        for v in self._vouches:
+            voucher = self.members.get(v.voucher)
+            if (v.role == GROUP_ROLE and v.subject == subject and v.complete and voucher is not None
+                    and voucher.may_sign(v.voucher_seq)):
+                out.add(voucher.group)
+        return out
+
+    def accepted_by(self, group: bytes) -> set[bytes]:
+        """The groups `group` named as groups it joined through (events of role accept by its key)."""
+        return {v.subject for v in self._vouches if v.role == ACCEPT_ROLE and v.voucher == group}
 
     def group_of(self, key: bytes) -> bytes | None:
         m = self.members.get(key)

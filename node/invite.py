@@ -25,9 +25,15 @@ class Invite:
     group: bytes  # the group key being admitted
     events: list[bytes]  # wire events: every group key's chain, which holds the trust graph
     peers: list[str]
+    # The group whose node made the token (its vouch admits the group): the group `join` names as
+    # the one it joined through (events/trust.py, accept). None in tokens made before 2026-12-04.
+    admitter: bytes | None = None
 
     def encode(self) -> str:
-        blob = pack({"genesis": self.genesis, "group": self.group, "events": self.events, "peers": self.peers})
+        fields = {"genesis": self.genesis, "group": self.group, "events": self.events, "peers": self.peers}
+        if self.admitter is not None:
+            fields["admitter"] = self.admitter
+        blob = pack(fields)
         return PREFIX + base64.urlsafe_b64encode(blob).decode("ascii") + "\n"
 
 
@@ -45,9 +51,10 @@ def decode_invite(text: str) -> Invite:
         value = unpack(base64.urlsafe_b64decode(text[len(PREFIX):].encode("ascii")), what="invite")
     except (ValueError, InvalidEvent) as exc:
         raise InviteError(f"the invite is damaged ({exc}); ask for a new one") from None
-    if not isinstance(value, dict) or set(value) != {"genesis", "group", "events", "peers"}:
+    if not isinstance(value, dict) or set(value) - {"admitter"} != {"genesis", "group", "events", "peers"} or (
+            "admitter" in value and not (isinstance(value["admitter"], bytes) and len(value["admitter"]) == 32)):
         raise InviteError("the invite is damaged (unexpected content); ask for a new one")
-    return Invite(value["genesis"], value["group"], value["events"], value["peers"])
+    return Invite(value["genesis"], value["group"], value["events"], value["peers"], value.get("admitter"))
 
 
 def trust_chain(log: EventLog) -> list[bytes]:

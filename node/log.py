@@ -25,7 +25,7 @@ from events.genesis import Genesis, parse_genesis
 from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
-from events.trust import DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
+from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import chain_gate, pending_queue, references
 from node.clock import ClockDoubt, now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
@@ -873,7 +873,7 @@ class EventLog:
             return aside, (f"its author is no member, or revoked from an earlier seq than {ev.seq}: kept aside in "
                            "case that changes")
         if ev.kind == "member.vouch":
-            claim = 0 if fields["role"] == GROUP_ROLE else 2 if "consent" in fields else 1
+            claim = {GROUP_ROLE: 0, ACCEPT_ROLE: 3}.get(fields["role"], 2 if "consent" in fields else 1)
             if not self.store.keep_frozen_claim(ev.id, ev.author, ev.seq, fields["subject"], claim, ev.encode(), now):
                 return False, "a vouch making the same claim at a lower seq is kept instead"
         elif not self.store.keep_frozen_revocation(ev.id, ev.author, ev.seq, fields["subject"], fields["from_seq"],

@@ -133,6 +133,25 @@ def _take_group_profile(home: Home, log: EventLog, config: Config) -> None:
         home.save_config(config)
 
 
+def accept_admitters(log: EventLog, keys: NodeKeys, groups: list[bytes]) -> list[bytes]:
+    """This group names `groups` as groups it joined through (events/trust.py, accept): from then on
+    only their vouches admit it, so a member nearer the founders cannot take it over by vouching
+    for it. Those named before are left as they are; returns the groups named now."""
+    if keys.group is None:
+        raise MembershipError("this node does not hold its group key; run `accept` on your group's main node")
+    own = bytes(keys.group.public)
+    new = [g for g in dict.fromkeys(groups) if g not in log.trust.accepted_by(own)]
+    for group in new:
+        if group == own:
+            raise MembershipError("a group cannot name itself as the group it joined through")
+        if group not in log.trust.admissions_of(own):
+            raise MembershipError(f"group {short_id(group)} has not vouched for this group (or its vouch is "
+                                  "not here yet: sync first); naming it would leave this group with no admitter")
+    for group in new:
+        log.append(keys.group, "member.vouch", {"subject": group, "role": "accept"})
+    return new
+
+
 def admit_own_device(log: EventLog, keys: NodeKeys, config: Config) -> None:
     """The group key certifies this node's device key (with the device's consent), then publishes
     the group's profile."""
@@ -144,14 +163,13 @@ def admit_own_device(log: EventLog, keys: NodeKeys, config: Config) -> None:
 
 
 def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
-    """Whether `own_group` should vouch for group `subject`: it is not a member yet, or it is but
-    was admitted only by groups farther from the founders than `own_group` (a member that vouched
-    first). Then our vouch takes effect and theirs stops counting."""
-    existing, own = log.trust.member(subject), log.trust.member(own_group)
+    """Whether `own_group` should vouch for group `subject`: it is not a member yet, or our group
+    has not vouched for it (another member vouched first: the newcomer names us when it joins, and
+    then only our vouch counts, events/trust.py)."""
+    existing = log.trust.member(subject)
     if existing is None:
         return True
-    return (existing.role == "group" and own is not None and own_group not in existing.admitters
-            and own.wave + 1 < existing.wave)
+    return existing.role == "group" and own_group not in log.trust.admissions_of(subject)
 
 
 def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str], own_group: bytes, *,
@@ -166,7 +184,7 @@ def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str
         if keys is None or keys.group is None:
             raise MembershipError("this node does not hold its group key; run `invite` on the node that does")
         log.append(keys.group, "member.vouch", {"subject": subject, "role": "group"}, offline=offline)
-    return Invite(log.genesis.raw, subject, trust_chain(log), peers), existing is not None
+    return Invite(log.genesis.raw, subject, trust_chain(log), peers, own_group), existing is not None
 
 
 def vouch_device(log: EventLog, keys: NodeKeys, request: DeviceRequest, peers: list[str], *,
@@ -384,6 +402,13 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
             _check_device_vouched(log, keys, invite_token.group)
             _take_group_profile(home, log, config)
         else:
+            # The group names the group whose node made the token (tokens made before 2026-12-04
+            # do not say: then its admitters as the token shows them).
+            admitters = [invite_token.admitter] if invite_token.admitter else list(member.admitters)
+            if not set(admitters) <= log.trust.admissions_of(invite_token.group):
+                raise MembershipError("the invite does not admit this group (it holds no vouch by the group that "
+                                      "made it: it is damaged, or was made wrongly); ask for a new one")
+            accept_admitters(log, keys, admitters)
             admit_own_device(log, keys, config)
         with store.write():
             for address in invite_peers(invite_token):

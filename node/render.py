@@ -222,6 +222,8 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
         return f"{words(f['type']).upper()}{' ' + f['location'] if f.get('location') else ''} — {f['text']}"
     if kind == "group.profile":
         return f"{f['name']} ({f['region']})"
+    if kind == "member.vouch" and f["role"] == "accept":
+        return f"names {short_id(f['subject'])} as a group it joined through"
     if kind == "member.vouch":
         return f"vouches {f['role']} {short_id(f['subject'])}"
     if kind == "member.revoke":

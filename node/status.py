@@ -80,12 +80,16 @@ def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
     from node import references  # the node's and a full status's: a kept summary needs none of it
 
     members = log.trust.members.values()
+    own = log.trust.member(bytes.fromhex(group_id))
+    unnamed = own is not None and own.role == "group" and own.admitters and not log.trust.accepted_by(own.key)
     return {"network_id": log.network_id.hex(), "network_name": log.genesis.name,
             "groups": sum(1 for m in members if m.role == "group" and m.revoked_from is None),
             "devices": sum(1 for m in members if m.role == "device" and m.revoked_from is None),
             "revoked_keys": sum(1 for m in members if m.revoked_from is not None),
             "revoked": revoked_list(log),
-            "named_like_us": references.groups_named_like(log.store, log.trust, bytes.fromhex(group_id))}
+            "named_like_us": references.groups_named_like(log.store, log.trust, bytes.fromhex(group_id)),
+            # Joined before `join` named the inviting group (events/trust.py, accept): say so, and how.
+            "admitters_unnamed": [a.hex() for a in own.admitters] if unnamed else []}
 
 
 def node_status(home: Home, log: EventLog | None, damaged: str | None = None) -> dict[str, Any]:
@@ -135,6 +139,7 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "groups": trust["groups"], "devices": trust["devices"],
                            "revoked_keys": trust["revoked_keys"], "revoked": trust["revoked"],
                            "named_like_us": trust["named_like_us"],
+                           "admitters_unnamed": trust.get("admitters_unnamed", []),
                            "database_bytes": home.db_path.stat().st_size,
                            "frontier_digest": frontier_digest_of(store.heads()).hex()}
     out["node"] = runtime_info(store, home)

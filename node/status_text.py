@@ -49,6 +49,11 @@ def status_text(out: dict[str, Any]) -> str:
     lines += [f"  WARNING: {w}" for w in own_key_warnings(out["group_id"], out["device_id"], out["revoked"])]
     if out.get("named_like_us"):
         lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
+    if out.get("admitters_unnamed"):
+        admitters = ", ".join(short_id(a) for a in out["admitters_unnamed"])
+        lines.append("  WARNING: this group names no group it joined through, so a member nearer the founders could "
+                     "vouch for it and then revoke it. Run `solnet accept` on your group's main node: it names "
+                     f"{admitters} (check with `solnet view groups` that this is the group that invited yours).")
     if node.get("running"):
         lines += [f"  WARNING: {w}" for w in node_fact_warnings(node)]
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):

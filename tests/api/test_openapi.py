@@ -181,7 +181,7 @@ def test_enums_and_hex_ids_are_in_the_schema_not_only_in_prose():
     assert branches["need"]["category"]["enum"][0] == "tents" and "" not in branches["need"]["category"]["enum"]
     assert branches["support.request"]["urgency"]["enum"] == ["low", "medium", "high"]
     assert branches["support.close"]["outcome"]["enum"] == ["resolved", "referred", "withdrawn", "unresolved"]
-    assert branches["member.vouch"]["role"]["enum"] == ["group", "device"]
+    assert branches["member.vouch"]["role"]["enum"] == ["group", "device", "accept"]
     assert branches["need.fulfil"]["need"]["pattern"] == "^([0-9a-fA-F]{6,64})$"
     assert branches["need.fulfil"]["quantity"]["type"] == ["string", "integer"]
     assert branches["action"]["title"]["$ref"] == "#/components/schemas/RequiredText"  # free text: never a number

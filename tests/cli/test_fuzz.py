@@ -98,6 +98,10 @@ def invocations(p: dict) -> list[tuple[str | None, list[str]]]:
         add(home, "revoke", value)
     for seq in numbers:
         add(home, "revoke", "ef" * 32, "--from-seq", seq)
+    add(home, "accept")  # the founder: it joined through no one
+    for value in bad_ids + ["ab" * 32]:
+        add(home, "accept", value)
+    add(prepared, "accept")
     add(prepared, "join")
     for target in files + [str(p["bundle"])]:
         add(prepared, "join", target)

@@ -39,6 +39,11 @@ def admit(voucher: bytes, new_group: bytes, seq: int = 1) -> Vouch:
     return Vouch(voucher, seq, new_group, GROUP_ROLE, None, "new group", False, eid())
 
 
+def accept(group: bytes, admitter: bytes, seq: int = 1) -> Vouch:
+    """`group`'s own key names `admitter` as a group it joined through."""
+    return Vouch(group, seq, admitter, T.ACCEPT_ROLE, None, None, False, eid())
+
+
 def revoke(g: TrustGraph, author: bytes, subject: bytes, from_seq: int, seq: int = 1, **kw) -> bytes:
     event_id = eid()
     g.add_revoke(author, subject, from_seq, seq=seq, id=event_id, **kw)
@@ -205,6 +210,67 @@ def test_admitters_at_the_same_distance_all_count_and_revocation_wins():
     revoke(g, calais, bristol, 2, seq=3)  # Bristol's seq 2 on count for nothing: its revocation of Eastbourne too
     assert g.member(eastbourne).revoked_from is None and g.effect(out) == T.NO_EFFECT_VOUCHER_OUTSIDE
     assert g.member(eastbourne).admitters == tuple(sorted((brighton, bristol)))  # Bristol's seq-1 vouch stands
+
+
+def test_a_member_nearer_the_founders_cannot_take_a_newcomer_that_named_its_admitter():
+    """Calais (founder) admitted Brighton and Hastings; Brighton admitted Bristol, which admitted
+    Dover and Newport. Hastings, an infiltrator nearer the founders than Bristol, vouches for both:
+    Newport named no admitter (it joined before accepts existed), so Hastings alone is its admitter
+    (the nearest wave) and may revoke it. Dover named Bristol when it joined (`solnet join` signs
+    the accept): Hastings's vouch and revocation of it have no effect, in every order."""
+    calais, brighton, bristol, hastings, hastings_pi, dover, newport = (key() for _ in range(7))
+    base = [admit(calais, brighton, 1), admit(calais, hastings, 2), device(hastings, hastings_pi, 1),
+            admit(brighton, bristol, 1), admit(bristol, dover, 1), admit(bristol, newport, 2)]
+    take_dover, take_newport = admit(hastings_pi, dover, 2), admit(hastings_pi, newport, 3)
+    dover_names_bristol = accept(dover, bristol, 1)
+    seen = set()
+    for order in itertools.permutations([*base[4:], take_dover, take_newport, dover_names_bristol]):
+        g = TrustGraph([calais], [*base[:4], *order])
+        hastings_revokes_dover = revoke(g, hastings_pi, dover, 1, seq=4)
+        hastings_revokes_newport = revoke(g, hastings_pi, newport, 1, seq=5)
+        assert g.member(dover).admitters == (bristol,) and g.member(dover).wave == 3
+        assert g.member(dover).revoked_from is None
+        assert g.effect(take_dover.id) == T.NO_EFFECT_NOT_ACCEPTED
+        assert g.effect(hastings_revokes_dover) == T.NO_EFFECT_NOT_ALLOWED
+        assert g.effect(dover_names_bristol.id) is None
+        assert g.member(newport).admitters == (hastings,) and g.member(newport).revoked_from == 1
+        assert g.effect(hastings_revokes_newport) is None
+        seen.add(tuple(sorted(snapshot(g).items())))
+    assert len(seen) == 1
+
+
+def test_a_group_that_named_its_admitters_is_admitted_by_those_only():
+    """Dover named Bristol; Bristol's vouch is not (yet) known, Hastings's is: Dover is no member
+    until Bristol's vouch comes. Dover may name another group later (a second accept): both count.
+    An accept signed by one of Dover's devices, not its group key, names no one."""
+    calais, bristol, hastings, dover, dover_pi = key(), key(), key(), key(), key()
+    base = [admit(calais, bristol, 1), admit(calais, hastings, 2), admit(hastings, dover, 1),
+            accept(dover, bristol, 1), device(dover, dover_pi, 2)]
+    g = TrustGraph([calais], base)
+    assert g.member(dover) is None and g.member(dover_pi) is None
+    g.add_vouch(admit(bristol, dover, 1))
+    assert g.member(dover).admitters == (bristol,) and g.member(dover_pi).group == dover
+    by_device = accept(dover_pi, hastings, 1)
+    g.add_vouch(by_device)
+    assert g.member(dover).admitters == (bristol,) and g.effect(by_device.id) == T.NO_EFFECT_ACCEPT_NOT_OWN
+    g.add_vouch(accept(dover, hastings, 3))
+    assert g.member(dover).admitters == tuple(sorted((bristol, hastings)))
+
+
+def test_an_accept_counts_even_past_its_groups_revocation_point():
+    """An accept is a claim: a revocation of Dover by a group it never named (which therefore does not
+    count) cannot void the accept that makes it not count. Nor does an accept reach anyone."""
+    calais, bristol, hastings, dover = key(), key(), key(), key()
+    events = [admit(calais, bristol, 1), admit(calais, hastings, 2), admit(bristol, dover, 1),
+              admit(hastings, dover, 2), accept(dover, bristol, 5)]
+    for order in itertools.permutations(events):
+        g = TrustGraph([calais], order)
+        out = revoke(g, hastings, dover, 1, seq=3)
+        assert g.member(dover).revoked_from is None and g.effect(out) == T.NO_EFFECT_NOT_ALLOWED
+        assert g.member(dover).admitters == (bristol,)
+    stranger = key()
+    g = TrustGraph([calais], [*events, accept(dover, stranger, 6)])
+    assert not g.reaches(stranger) and g.member(stranger) is None
 
 
 # --- devices and consent ----------------------------------------------------------------------------

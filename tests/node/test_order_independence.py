@@ -104,6 +104,8 @@ def _post(i: int, kind: str) -> tuple[str, dict, int | None]:
 
 STEPS = st.one_of(
     st.tuples(st.just("admit"), st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from(GROUPS[1:])),
+    # a group names a group it joined through (its own key, or a device that may not)
+    st.tuples(st.just("accept"), st.sampled_from([*GROUPS[1:], *DEVICES]), st.sampled_from(GROUPS)),
     st.tuples(st.just("device"), st.sampled_from(GROUPS), st.sampled_from(list(DEVICES)), st.booleans()),
     st.tuples(st.just("revoke"), st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from([*GROUPS, *DEVICES]),
               st.integers(1, 4)),
@@ -119,7 +121,7 @@ STEPS = st.one_of(
     # a fork whose other branch vouches: void, but a claim all the same (an admission, a device with
     # or without its consent)
     st.tuples(st.just("fork_vouch"), st.sampled_from([*GROUPS, *DEVICES]), st.integers(1, 5),
-              st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from(["group", "consent", "no consent"])),
+              st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from(["group", "consent", "no consent", "accept"])),
     # a group revoking a device (its own or not) after an event of it, pinning the chain up to that
     # event (of either branch when the device forked)
     st.tuples(st.just("pinned_revoke"), st.sampled_from(GROUPS), st.sampled_from(list(DEVICES)), st.integers(0, 9)),
@@ -134,6 +136,8 @@ def play(world: World, steps: list[tuple]) -> None:
         what = step[0]
         if what == "admit":
             ev.append(a[step[1]].sign("member.vouch", {"subject": world.pub(step[2]), "role": "group"}))
+        elif what == "accept":
+            ev.append(a[step[1]].sign("member.vouch", {"subject": world.pub(step[2]), "role": "accept"}))
         elif what == "device":
             _, group, dev, consent = step
             fields = device_vouch(k[group], k[dev], bytes([len(ev) % 7]) * 32)
@@ -181,7 +185,7 @@ def play(world: World, steps: list[tuple]) -> None:
                 seq = 1 + (at - 1) % a[author].seq
                 prev = next((e.id for e in made if e.seq == seq - 1), None)
                 if what == "fork_vouch":
-                    fields = ({"subject": world.pub(other), "role": "group"} if step[4] == "group" else
+                    fields = ({"subject": world.pub(other), "role": step[4]} if step[4] in ("group", "accept") else
                               device_vouch(k[author], k[other], bytes([len(ev) % 7]) * 32))
                     if step[4] == "no consent":
                         del fields["consent"]

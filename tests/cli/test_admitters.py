@@ -1,0 +1,64 @@
+"""A group names the group it joined through (`solnet join` signs it; `solnet accept` for groups that
+joined before): then a member that vouched for it too, first or not, gains no power over it.
+
+Real homes and the real command; events travel between homes as bundles."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _carry(cli, source: Path, dest: Path, tmp_path: Path, name: str) -> str:
+    cli.run(source, "export", tmp_path / name)
+    return cli.run(dest, "import", tmp_path / name, ok=False).stdout
+
+
+def _join(cli, inviter: Path, home: Path, name: str, tmp_path: Path) -> dict:
+    made = cli.run_json(home, "init", "--group", name, "--region", name.lower())
+    cli.run(inviter, "invite", made["group_id"], "--out", tmp_path / f"{name}.token")
+    cli.run_json(home, "join", tmp_path / f"{name}.token")
+    return made
+
+
+def _group(cli, home: Path, group_id: str) -> dict:
+    [group] = [g for g in cli.run_json(home, "view", "groups") if g["id"] == group_id]
+    return group
+
+
+def test_join_names_the_inviting_group_and_accept_says_so(network, cli):
+    """Bristol joined with Calais's invite: its log holds Bristol's accept of Calais, signed by its
+    group key. `solnet accept` then has nothing new to name; on the founder it says why not."""
+    accepts = [e for e in cli.run_json(network.b, "ls", "--kind", "member.vouch", "--limit", "100")
+               if e["author"] == network.group_b and e.get("role") == "accept"]
+    assert [e["subject"] for e in accepts] == [network.group_a]
+    again = cli.run_json(network.b, "accept")
+    assert again == {"named_now": [], "named": [network.group_a]}
+    refused = cli.run(network.a, "accept", ok=False)
+    assert refused.returncode == 1 and "founding group" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_member_vouching_for_a_newcomer_first_cannot_revoke_it(network, cli, tmp_path):
+    """Hastings (admitted by Calais, as Bristol was) sees Dover's id and vouches for it before Bristol
+    does, then revokes it: on its own node that counts, Hastings being one of Dover's admitters.
+    Dover joined with Bristol's invite, which named Bristol: wherever Dover's events are, Hastings
+    is not its admitter, its vouch and revocation have no effect, and Dover's events stay."""
+    hastings, dover = tmp_path / "H", tmp_path / "D"
+    _join(cli, network.a, hastings, "Hastings", tmp_path)
+    dover_id = cli.run_json(dover, "init", "--group", "Dover", "--region", "dover")["group_id"]
+    cli.run(hastings, "invite", dover_id, "--out", tmp_path / "front-run.token")  # first
+    cli.run(network.b, "invite", dover_id, "--out", tmp_path / "dover.token")
+    cli.run_json(dover, "join", tmp_path / "dover.token")
+    need = cli.publish(dover, "need", "--category", "tents", "--quantity", "5", "--region", "dover")
+    hostile = cli.run_json(hastings, "revoke", dover_id, "--reason", "taken over")
+    assert hostile["role"] == "group"  # on Hastings's node, which has not seen Dover's accept, it counts
+    for source, dest, name in ((hastings, dover, "h1"), (network.b, network.a, "b1"), (dover, network.a, "d1"),
+                               (hastings, network.a, "h2")):
+        _carry(cli, source, dest, tmp_path, f"{name}.bundle")
+    for home in (dover, network.a):
+        group = _group(cli, home, dover_id)
+        assert group["admitters"] == [network.group_b] and group["revoked_from"] is None, (home, group)
+        assert cli.run_json(home, "show", need)["id"] == need
+        shown = cli.run(home, "show", hostile["id"]).stdout
+        assert "no effect" in shown and "admitting group the groups it admitted" in shown, shown
+    # And once Hastings's node holds Dover's chain, it sees the same.
+    _carry(cli, dover, hastings, tmp_path, "d2.bundle")
+    assert _group(cli, hastings, dover_id)["revoked_from"] is None
