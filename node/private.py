@@ -67,8 +67,8 @@ def seal_private(text: str, trust: TrustGraph, groups: list[bytes], author_group
     if len(plaintext) > MAX_PRIVATE_BYTES:
         over = len(plaintext) - MAX_PRIVATE_BYTES
         raise PrivateError(f"the private details are too long: {len(text.encode())} bytes, {over} more than fit "
-                           f"once sealed (about {MAX_PRIVATE_BYTES // 1024} KiB in all); shorten them, or put the "
-                           "rest in a case note", "private")
+                           f"once sealed (the limit is about {round(MAX_PRIVATE_BYTES / 1024)} KiB); shorten them",
+                           "private")
     return seal(plaintext, recipient_keys(trust, groups, author_group))
 
 
