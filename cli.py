@@ -614,15 +614,18 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
 
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
-    """(text, status): status is readable, not_a_recipient or locked (no passphrase available)."""
+    """(text, status): status is readable, not_a_recipient, damaged (sealed to this device but padded
+    wrongly: a line on stderr says so) or locked (no passphrase available)."""
     from node.home import HomeError
-    from node.private import open_private
+    from node.private import DAMAGED, DAMAGED_TEXT, read_private
     try:
         keys = home.keys()
     except (HomeError, WrongPassphrase):
         return None, "locked"
-    text = open_private(sealed, keys.device_encryption)
-    return text, "readable" if text is not None else "not_a_recipient"
+    text, status = read_private(sealed, keys.device_encryption)
+    if status == DAMAGED:
+        print(f"solnet: {DAMAGED_TEXT}", file=sys.stderr)
+    return text, status
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -6,7 +6,17 @@ X25519(ephemeral, recipient) and both public keys. The envelope always carries e
 MAX_RECIPIENTS wrapped-key slots, the unused ones random bytes, in random order: a reader cannot
 tell who, or how many, the recipients are. A recipient finds its slot by trial (16 AEAD opens
 of 48 bytes, a few microseconds). Layout (canonical msgpack array):
-    [1, ephemeral_public(32), slots: [bin(48) x 16], nonce(24), ciphertext]
+    [version, ephemeral_public(32), slots: [bin(48) x 16], nonce(24), ciphertext]
+
+Version 2 (what `seal` makes) hides the plaintext's length too: inside the ciphertext, so under
+the same authentication, the plaintext is framed and padded to its size bucket
+(crypto/padding.py: powers of two from 512 bytes, then multiples of 8 KiB):
+    length (4 bytes, big-endian) || plaintext || zero bytes up to padded_size(4 + length)
+A name and an address of a few words give envelopes of the same length. An envelope whose framing
+or padding is anything else is refused (MalformedPadding), however well it authenticates.
+Version 1 (until 2026-12) has the bare plaintext as its ciphertext's inside; it still opens, so
+the events already in every log stay readable. The body's associated data names the version, so
+neither version can be passed off as the other.
 """
 from __future__ import annotations
 
@@ -16,16 +26,22 @@ from collections.abc import Sequence
 import msgpack
 
 from crypto import aead
-from crypto.errors import DecryptionFailed, InvalidKey
+from crypto.errors import DecryptionFailed, InvalidKey, MalformedPadding
 from crypto.hashing import blake2b_256
 from crypto.keys import KEY_SIZE, EncryptionKey, EncryptionPublicKey
+from crypto.padding import largest_bucket_within, padded_size
 
 MAX_RECIPIENTS = 16
-ENVELOPE_VERSION = 1
+ENVELOPE_VERSION = 2  # what seal() makes
+READABLE_VERSIONS = (1, 2)
 _SLOT_SIZE = aead.KEY_SIZE + aead.TAG_SIZE
 _ZERO_NONCE = bytes(aead.NONCE_SIZE)  # each wrap key is used exactly once, so a fixed nonce is safe
-_WRAP_PERSON = b"solnet-wrap-v1"
-_BODY_AAD = b"solnet-envelope-v1"
+_WRAP_PERSON = b"solnet-wrap-v1"  # the same for both versions: the body's label tells them apart
+_BODY_AAD = {1: b"solnet-envelope-v1", 2: b"solnet-envelope-v2"}
+_LENGTH_SIZE = 4  # the framing of version 2: the plaintext's length, big-endian
+# Everything but the ciphertext's bin header and bytes: the array, version, ephemeral key, slots, nonce
+_FIXED_LENGTH = len(msgpack.packb([ENVELOPE_VERSION, bytes(KEY_SIZE), [bytes(_SLOT_SIZE)] * MAX_RECIPIENTS,
+                                   bytes(aead.NONCE_SIZE)], use_bin_type=True))
 
 
 def _wrap_key(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
@@ -49,17 +65,66 @@ def seal(plaintext: bytes, recipients: Sequence[EncryptionPublicKey]) -> bytes:
     slots += [aead.random_bytes(_SLOT_SIZE) for _ in range(MAX_RECIPIENTS - len(slots))]
     secrets.SystemRandom().shuffle(slots)
     nonce = aead.random_bytes(aead.NONCE_SIZE)
-    ciphertext = aead.encrypt(content_key, nonce, plaintext, _body_aad(eph_pub, slots, nonce))
+    aad = _body_aad(ENVELOPE_VERSION, eph_pub, slots, nonce)
+    ciphertext = aead.encrypt(content_key, nonce, _framed(plaintext), aad)
     return msgpack.packb([ENVELOPE_VERSION, eph_pub, slots, nonce, ciphertext], use_bin_type=True)
 
 
-def _body_aad(eph_pub: bytes, slots: list[bytes], nonce: bytes) -> bytes:
-    """Bind the body to every slot, so altering another recipient's (or a padding) slot is detected by all."""
-    return _BODY_AAD + blake2b_256(bytes([ENVELOPE_VERSION]) + eph_pub + b"".join(slots) + nonce)
+def _framed(plaintext: bytes) -> bytes:
+    """Version 2's inside: the length, the plaintext, zeros up to the size bucket."""
+    size = padded_size(_LENGTH_SIZE + len(plaintext))
+    return len(plaintext).to_bytes(_LENGTH_SIZE, "big") + plaintext + bytes(size - _LENGTH_SIZE - len(plaintext))
+
+
+def _unframed(padded: bytes) -> bytes:
+    """The plaintext inside version 2's framing; MalformedPadding unless the framing is exactly as
+    `_framed` makes it (a length within the bytes, zeros after, the bucket of that length)."""
+    if len(padded) < _LENGTH_SIZE:
+        raise MalformedPadding("the envelope's padded body is shorter than its length field")
+    length = int.from_bytes(padded[:_LENGTH_SIZE], "big")
+    end = _LENGTH_SIZE + length
+    if end > len(padded):
+        raise MalformedPadding(f"the envelope's body says {length} bytes but holds {len(padded) - _LENGTH_SIZE}")
+    if len(padded) != padded_size(end):
+        raise MalformedPadding(f"the envelope's body is padded to {len(padded)} bytes, not to the size bucket "
+                               f"of its length ({padded_size(end)})")
+    if any(padded[end:]):
+        raise MalformedPadding("the envelope's body is padded with something else than zeros")
+    return padded[_LENGTH_SIZE:end]
+
+
+def sealed_length(plaintext_length: int) -> int:
+    """The length in bytes of the envelope `seal` makes of a plaintext of `plaintext_length` bytes
+    (whatever the recipients and the randomness)."""
+    body = padded_size(_LENGTH_SIZE + plaintext_length) + aead.TAG_SIZE
+    return _FIXED_LENGTH + _bin_header_length(body) + body
+
+
+def max_plaintext(envelope_limit: int) -> int:
+    """The longest plaintext whose envelope fits in `envelope_limit` bytes: the top of the largest
+    size bucket that fits (so a plaintext a little shorter than the limit may not fit)."""
+    bucket = largest_bucket_within(envelope_limit - _FIXED_LENGTH)
+    while bucket and sealed_length(bucket - _LENGTH_SIZE) > envelope_limit:
+        bucket = largest_bucket_within(bucket - 1)
+    if not bucket:
+        raise ValueError(f"no envelope fits in {envelope_limit} bytes")
+    return bucket - _LENGTH_SIZE
+
+
+def _bin_header_length(size: int) -> int:
+    """msgpack's bin header for `size` bytes: bin8, bin16 or bin32."""
+    return 2 if size < 2**8 else 3 if size < 2**16 else 5
+
+
+def _body_aad(version: int, eph_pub: bytes, slots: list[bytes], nonce: bytes) -> bytes:
+    """Bind the body to every slot, so altering another recipient's (or a padding) slot is detected by all,
+    and to the version, so a version-2 envelope relabelled 1 (its padding then read as text) fails."""
+    return _BODY_AAD[version] + blake2b_256(bytes([version]) + eph_pub + b"".join(slots) + nonce)
 
 
 def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
-    """Return the plaintext if `key` is a recipient; raise DecryptionFailed otherwise or if altered."""
+    """Return the plaintext if `key` is a recipient; raise DecryptionFailed otherwise or if altered
+    (MalformedPadding, a DecryptionFailed, if a version-2 envelope authenticates but is padded wrongly)."""
     try:
         version, eph_pub, slots, nonce, ciphertext = msgpack.unpackb(
             envelope, raw=False, max_bin_len=len(envelope), max_array_len=MAX_RECIPIENTS
@@ -68,7 +133,7 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
         raise DecryptionFailed("not a solnet envelope") from None
     if (
         type(version) is not int  # msgpack's true and 1.0 compare equal to 1 in Python
-        or version != ENVELOPE_VERSION
+        or version not in READABLE_VERSIONS
         or not isinstance(eph_pub, bytes)
         or len(eph_pub) != KEY_SIZE
         or not isinstance(slots, list)
@@ -90,5 +155,6 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
             content_key = aead.decrypt(wrap, _ZERO_NONCE, slot)
         except DecryptionFailed:
             continue
-        return aead.decrypt(content_key, nonce, ciphertext, _body_aad(eph_pub, slots, nonce))
+        inside = aead.decrypt(content_key, nonce, ciphertext, _body_aad(version, eph_pub, slots, nonce))
+        return inside if version == 1 else _unframed(inside)
     raise DecryptionFailed("this device is not a recipient of the private part")

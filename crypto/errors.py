@@ -16,6 +16,11 @@ class DecryptionFailed(CryptoError):
     """Ciphertext is not for this key, or was altered."""
 
 
+class MalformedPadding(DecryptionFailed):
+    """An envelope authenticates, but the framing and padding inside it are not as the format says:
+    its author's software is faulty or hostile. Nothing in it is read."""
+
+
 class InvalidKey(CryptoError):
     """Key material has the wrong length or is a degenerate (low-order) point."""
 

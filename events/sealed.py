@@ -4,8 +4,10 @@ A `sealed` event's only field is an envelope (crypto/envelope.py). What it hides
 plaintext, canonical msgpack:
     {"v": 1, "kind": inner kind, "fields": {...}, "to": [group ids named], "pad": bytes}
 so the clear header says neither what the event is (action, need ...), nor its region or times,
-nor who may read it; only its author, when it was signed and roughly how big it is. The padding
-rounds the plaintext up to a size bucket, so the length tells little more than "short" or "long".
+nor who may read it; only its author, when it was signed and roughly how big it is. The envelope
+(version 2) pads what it seals to a size bucket, so the length tells little more than "short" or
+"long"; "pad" is empty since. Insides sealed in version-1 envelopes (until 2026-12) carry their
+own padding there, zeros up to the bucket: they are read as before.
 
 Pure: no I/O. `inner_plaintext` makes the bytes to seal, `parse_inner` checks opened bytes as
 strictly as a public body is checked (the author signed the envelope, but a recipient must not
@@ -17,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crypto.envelope import max_plaintext
 from events.canonical import pack, unpack
 from events.errors import BAD_FIELD, MALFORMED, UNKNOWN_VERSION, InvalidEvent
 from events.kinds import KINDS, check_fields
@@ -33,8 +36,8 @@ INNER_VERSION = 1
 # announcements, which every node must read to do its job.
 SEALABLE = ("action", "action.report", "fundraiser", "fundraiser.update", "need", "need.update", "offer",
             "offer.update", "need.fulfil", "support.offer", "support.offer.update", "resource")
-MIN_BUCKET = 512
-MAX_INNER_BYTES = 60 * 1024  # the envelope adds ~850 bytes; a body is at most 64 KiB
+# The longest inside whose envelope fits the `envelope` field (the top of the largest size bucket)
+MAX_INNER_BYTES = max_plaintext(KINDS[SEALED_KIND].field(ENVELOPE_FIELD).max_len)
 MAX_TO = 16  # groups named; the envelope holds at most 16 devices anyway
 
 
@@ -47,34 +50,16 @@ class Inner:
     to: tuple[bytes, ...]  # the groups the author named (its own group reads it too)
 
 
-def padded_size(length: int) -> int:
-    """The size bucket for `length` bytes: powers of two from 512 bytes, then multiples of 8 KiB."""
-    size = MIN_BUCKET
-    while size < length and size < 8192:
-        size *= 2
-    if size < length:
-        size = -(-length // 8192) * 8192
-    return size
-
-
 def inner_plaintext(kind: str, fields: dict[str, Any], to: list[bytes]) -> bytes:
-    """The bytes to seal for an event of `kind` with `fields`, named to the groups `to`, padded."""
+    """The bytes to seal for an event of `kind` with `fields`, named to the groups `to` (the envelope pads them)."""
     if kind not in SEALABLE:
         raise ValueError(f"{kind} events cannot be sealed to chosen groups; these can: {', '.join(SEALABLE)}")
     check_fields(KINDS[kind], fields)
-    body = {"v": INNER_VERSION, "kind": kind, "fields": fields, "to": list(dict.fromkeys(to)), "pad": b""}
-    bare = len(pack(body))  # with an empty padding: its bin header takes 2 bytes
-    target = padded_size(bare + 1)
-    if target > MAX_INNER_BYTES:
-        raise ValueError(f"this event is too long to seal ({bare} bytes; at most {MAX_INNER_BYTES})")
-    room = target - bare  # padding bytes, if its header stays 2 bytes long (below 256)
-    if room == 256:  # 255 bytes keep a 2-byte header, 256 take a 3-byte one: neither fills the bucket
-        target = padded_size(target + 1)
-        if target > MAX_INNER_BYTES:
-            raise ValueError(f"this event is too long to seal ({bare} bytes; at most {MAX_INNER_BYTES})")
-        room = target - bare
-    body["pad"] = bytes(room if room < 256 else room - 1)
-    return pack(body)
+    body = pack({"v": INNER_VERSION, "kind": kind, "fields": fields, "to": list(dict.fromkeys(to)), "pad": b""})
+    if len(body) > MAX_INNER_BYTES:  # the envelope pads it (crypto/envelope.py); said here, not by a peer
+        raise ValueError(f"this event is too long to share with chosen groups ({len(body)} bytes once packed; "
+                         f"at most {MAX_INNER_BYTES}): shorten its text")
+    return body
 
 
 def parse_inner(plaintext: bytes) -> Inner:

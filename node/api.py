@@ -42,7 +42,7 @@ from node.alert_feed import feed_of, new_alerts, stop_feed
 from node.field_input import InputError
 from node.http_failures import STORAGE_MESSAGES, error_response, storage_trouble
 from node.log import EventLog, now_ms
-from node.private import open_private
+from node.private import DAMAGED, DAMAGED_TEXT, read_private
 from node.status import name_peers, node_status, peer_list
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
@@ -332,9 +332,11 @@ def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
         out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
     if out["private"]:
         if private:  # decrypted in memory for this node's admin; never stored, never logged
-            text_ = open_private((render.event_fields(row) or {})["sealed"], node.keys.device_encryption)
+            text_, status = read_private((render.event_fields(row) or {})["sealed"], node.keys.device_encryption)
             out["private_details"] = text_
-            out["private_status"] = "readable" if text_ is not None else "not_a_recipient"
+            out["private_status"] = status
+            if status == DAMAGED:
+                out["private_error"] = DAMAGED_TEXT
     return out
 
 

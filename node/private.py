@@ -5,14 +5,20 @@ Recipients are the current, unrevoked devices of the groups named, plus the auth
 (so the requesting group can read its request back). The recipient list comes from the trust
 graph at the moment of sealing, so a device revoked before then is not a recipient of anything
 new. At most 16 devices (crypto.envelope): name fewer groups if there are more.
+
+The envelope pads what it seals to a size bucket (crypto/envelope.py, version 2), so the length of
+a sealed part says little more than "short" or "long"; a text too long for the largest bucket that
+fits the `sealed` field is refused here, when publishing, rather than by a peer.
 """
 from __future__ import annotations
 
-from crypto.envelope import MAX_RECIPIENTS, open_envelope, seal
-from crypto.errors import DecryptionFailed
+from crypto.envelope import MAX_RECIPIENTS, max_plaintext, open_envelope, seal
+from crypto.errors import DecryptionFailed, MalformedPadding
 from crypto.keys import EncryptionKey, EncryptionPublicKey, short_id
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
+from events.kinds import KINDS
+from node.kind_input import PRIVATE_FIELD
 from events.trust import TrustGraph
 from solnet_errors import SolnetError
 
@@ -21,6 +27,10 @@ class PrivateError(SolnetError, ValueError):
     """The private part cannot be sealed as asked; the message says why."""
 
     reason, http_status = "private", 422
+
+    def __init__(self, message: str, field: str = "to") -> None:
+        super().__init__(message)
+        self.field = field  # the input at fault: the groups named ("to"), or the text ("private")
 
 
 def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes) -> list[EncryptionPublicKey]:
@@ -45,13 +55,20 @@ def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes) 
 # same groups): MARK, then canonical msgpack {"text", "to"}. Older ones are the text alone, in UTF-8,
 # which never starts with a NUL byte.
 MARK = b"\x00solnet-private-2\x00"
+# The longest plaintext whose envelope fits the `sealed` field of every kind that has one
+MAX_PRIVATE_BYTES = max_plaintext(min(f.max_len for k in KINDS.values() if (f := k.field(PRIVATE_FIELD)) is not None))
 
 
 def seal_private(text: str, trust: TrustGraph, groups: list[bytes], author_group: bytes) -> bytes:
     if not text.strip():
-        raise PrivateError("the private details are empty")
+        raise PrivateError("the private details are empty", "private")
     named = [g for g in dict.fromkeys(groups) if g != author_group]
     plaintext = MARK + pack({"text": text, "to": named})
+    if len(plaintext) > MAX_PRIVATE_BYTES:
+        over = len(plaintext) - MAX_PRIVATE_BYTES
+        raise PrivateError(f"the private details are too long: {len(text.encode())} bytes, {over} more than fit "
+                           f"once sealed (the limit is about {round(MAX_PRIVATE_BYTES / 1024)} KiB); shorten them",
+                           "private")
     return seal(plaintext, recipient_keys(trust, groups, author_group))
 
 
@@ -59,11 +76,25 @@ def open_private_part(sealed: bytes, key: EncryptionKey) -> tuple[str, list[byte
     """(text, groups it was sealed to besides its author's) if this device is a recipient, else None.
     Decrypted in memory only. Parts of 0.1 do not say their groups: the list is empty."""
     try:
+        return _opened(sealed, key)
+    except DecryptionFailed:
+        return None
+
+
+def _opened(sealed: bytes, key: EncryptionKey) -> tuple[str, list[bytes]] | None:
+    """As open_private_part, but MalformedPadding (a DecryptionFailed) when this device is a
+    recipient of a part whose padding is malformed, rather than None."""
+    try:
         plaintext = open_envelope(sealed, key)
+    except MalformedPadding:
+        raise
+    except DecryptionFailed:
+        return None
+    try:
         if not plaintext.startswith(MARK):
             return plaintext.decode("utf-8"), []
         value = unpack(plaintext[len(MARK):], what="private part")
-    except (DecryptionFailed, UnicodeDecodeError, InvalidEvent):
+    except (UnicodeDecodeError, InvalidEvent):
         return None
     if not isinstance(value, dict) or not isinstance(value.get("text"), str) or not isinstance(value.get("to"), list):
         return None
@@ -74,3 +105,20 @@ def open_private(sealed: bytes, key: EncryptionKey) -> str | None:
     """The private text if this device is a recipient, else None. Decrypted in memory only."""
     opened = open_private_part(sealed, key)
     return opened[0] if opened is not None else None
+
+
+# What a reader is told of a private part: read, not for this device, or for it but damaged
+READABLE, NOT_A_RECIPIENT, DAMAGED = "readable", "not_a_recipient", "damaged"
+DAMAGED_TEXT = ("the private details were sealed to this device, but their padding is malformed (the author's "
+                "software is faulty or hostile): nothing of them can be read. The event itself is kept; ask its "
+                "group to publish the details again")
+
+
+def read_private(sealed: bytes, key: EncryptionKey) -> tuple[str | None, str]:
+    """(text, status) for a reader: status is READABLE with the text, NOT_A_RECIPIENT, or DAMAGED
+    (a version-2 envelope for this device whose padding is malformed: DAMAGED_TEXT says so)."""
+    try:
+        opened = _opened(sealed, key)
+    except MalformedPadding:
+        return None, DAMAGED
+    return (opened[0], READABLE) if opened is not None else (None, NOT_A_RECIPIENT)

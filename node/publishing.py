@@ -293,7 +293,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         try:
             fields[PRIVATE_FIELD] = seal_private(private, log.trust, recipients, own_group)
         except PrivateError as exc:
-            raise PublishError(str(exc), "private" if "empty" in str(exc) else "to") from None
+            raise PublishError(str(exc), exc.field) from None
     role = signer or default_signer(kind.name, fields, keys)
     if role not in kind.signers:  # chosen with `as`: said of that input, before anything is signed
         raise PublishError(f"a {role} key may not sign {kind.name} events; leave 'as' out, or give "

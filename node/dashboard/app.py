@@ -32,7 +32,7 @@ from node.home import HomeError
 from node.http_failures import storage_trouble
 from node.log import now_ms
 from node.ports import StorageFailed, WebNode
-from node.private import open_private
+from node.private import NOT_A_RECIPIENT, read_private
 from node.render import iso
 from node.store import StoreError
 from node.wipe import wipe
@@ -278,8 +278,8 @@ class Dashboard:
         private_text = None
         if event["sealed"] is not None:
             if ctx["is_admin"]:  # decrypted in memory for this response only, never stored
-                private_text = open_private(event["sealed"], self.node.keys.device_encryption)
-                private_status = "readable" if private_text is not None else "not_recipient"
+                private_text, status = read_private(event["sealed"], self.node.keys.device_encryption)
+                private_status = {NOT_A_RECIPIENT: "not_recipient"}.get(status, status)
             else:
                 private_status = "hidden"
         title = event["title"] or ctx["t"](f"kind.{event['kind']}")

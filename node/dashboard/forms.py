@@ -103,6 +103,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
     (r"control characters", "error.control"),
     (r"private details .*empty|give the details too", "error.private_empty"),
+    (r"private details are too long", "error.private_too_long"),
     (r"note on a claim or close is public", "error.public_note"),
     (r"not a duration|'expires_in'", "error.duration"),
     (r"names an event shared with chosen groups only", "error.sealed_reference"),

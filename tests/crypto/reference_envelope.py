@@ -13,6 +13,11 @@ envelope module's docstring:
                                    aad = "solnet-envelope-v1" || BLAKE2b-256(0x01 || ephemeral_public
                                                                              || all slots || nonce))
 
+Version 2 differs in two places: the label is "solnet-envelope-v2" and 0x02 leads the hashed
+data, and what is encrypted is not the plaintext but
+    inside    = length (4 bytes, big-endian) || plaintext || zeros, to the first size of
+                512, 1024, 2048, 4096, 8192, 16384, 24576, 32768 ... (8 KiB steps) that holds it
+
 Randomness is passed in, so the same inputs give the same bytes: known answers can be recomputed.
 """
 from __future__ import annotations
@@ -26,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 SLOTS = 16
 WRAP_PERSON = b"solnet-wrap-v1"
-BODY_LABEL = b"solnet-envelope-v1"
+BODY_LABELS = {1: b"solnet-envelope-v1", 2: b"solnet-envelope-v2"}
 
 # HChaCha20 of draft-irtf-cfrg-xchacha-03, section 2.2.1: the check that the function below is right.
 HCHACHA20_VECTOR = (
@@ -81,9 +86,34 @@ def _wrap_key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -
     return hashlib.blake2b(shared + ephemeral_public + recipient_public, digest_size=32, person=WRAP_PERSON).digest()
 
 
-def body_aad(ephemeral_public: bytes, slots: Sequence[bytes], nonce: bytes) -> bytes:
-    digest = hashlib.blake2b(b"\x01" + ephemeral_public + b"".join(slots) + nonce, digest_size=32).digest()
-    return BODY_LABEL + digest
+def body_aad(ephemeral_public: bytes, slots: Sequence[bytes], nonce: bytes, version: int = 1) -> bytes:
+    digest = hashlib.blake2b(bytes([version]) + ephemeral_public + b"".join(slots) + nonce, digest_size=32).digest()
+    return BODY_LABELS[version] + digest
+
+
+def bucket(length: int) -> int:
+    """The first size of the list in the module's docstring that holds `length` bytes."""
+    sizes = [512 << i for i in range(5)]  # 512 .. 8192
+    if length <= sizes[-1]:
+        return next(size for size in sizes if size >= length)
+    return (length + 8191) // 8192 * 8192
+
+
+def frame(plaintext: bytes) -> bytes:
+    """Version 2's inside of `plaintext`."""
+    framed = struct.pack(">I", len(plaintext)) + plaintext
+    return framed.ljust(bucket(len(framed)), b"\x00")
+
+
+def unframe(inside: bytes) -> bytes:
+    """The plaintext in version 2's inside; ValueError unless it is exactly frame(plaintext)."""
+    if len(inside) < 4:
+        raise ValueError("no length")
+    (length,) = struct.unpack(">I", inside[:4])
+    plaintext = inside[4:4 + length]
+    if len(plaintext) != length or frame(plaintext) != inside:
+        raise ValueError("malformed framing or padding")
+    return plaintext
 
 
 def _bin(data: bytes) -> bytes:
@@ -100,27 +130,33 @@ def _array_head(count: int) -> bytes:
 
 
 def seal(plaintext: bytes, recipients: Sequence[bytes], *, ephemeral_secret: bytes, content_key: bytes,
-         padding: Sequence[bytes], order: Sequence[int], nonce: bytes) -> bytes:
+         padding: Sequence[bytes], order: Sequence[int], nonce: bytes, version: int = 1,
+         inside: bytes | None = None) -> bytes:
     """The envelope of `plaintext` for the X25519 public keys `recipients`; slot i of the result is
-    slot order[i] of [recipients' wrapped keys..., padding...] (so the slot count is len(order))."""
+    slot order[i] of [recipients' wrapped keys..., padding...] (so the slot count is len(order)).
+    Version 2 encrypts frame(plaintext), or `inside` when given (to make malformed framings)."""
     ephemeral_public = public_key(ephemeral_secret)
     wrapped = [xchacha_encrypt(_wrap_key(_x25519(ephemeral_secret, r), ephemeral_public, r), bytes(24), content_key)
                for r in recipients]
     unordered = wrapped + list(padding)
     slots = [unordered[i] for i in order]
-    ciphertext = xchacha_encrypt(content_key, nonce, plaintext, body_aad(ephemeral_public, slots, nonce))
-    return (b"\x95\x01" + _bin(ephemeral_public) + _array_head(len(slots)) + b"".join(_bin(s) for s in slots)
+    if inside is None:
+        inside = plaintext if version == 1 else frame(plaintext)
+    ciphertext = xchacha_encrypt(content_key, nonce, inside, body_aad(ephemeral_public, slots, nonce, version))
+    return (b"\x95" + bytes([version]) + _bin(ephemeral_public) + _array_head(len(slots)) + b"".join(_bin(s) for s in slots)
             + _bin(nonce) + _bin(ciphertext))
 
 
 def open_(envelope: bytes, secret: bytes) -> bytes:
-    """The plaintext if `secret` is a recipient's X25519 key; ValueError for anything else."""
+    """The plaintext if `secret` is a recipient's X25519 key (version 1 or 2); ValueError for anything else."""
     def take(data: bytes, prefix: bytes, size: int) -> tuple[bytes, bytes]:
         if not data.startswith(prefix) or len(data) < len(prefix) + size:
             raise ValueError(f"expected {prefix.hex()} and {size} bytes")
         return data[len(prefix):len(prefix) + size], data[len(prefix) + size:]
 
-    _, rest = take(envelope, b"\x95\x01", 0)
+    if envelope[:2] not in (b"\x95\x01", b"\x95\x02"):
+        raise ValueError("not an envelope of version 1 or 2")
+    version, rest = envelope[1], envelope[2:]
     ephemeral_public, rest = take(rest, b"\xc4\x20", 32)
     _, rest = take(rest, b"\xdc\x00\x10", 0)
     slots = []
@@ -142,5 +178,6 @@ def open_(envelope: bytes, secret: bytes) -> bytes:
             content_key = xchacha_decrypt(wrap, bytes(24), slot)
         except Exception:  # noqa: BLE001 - cryptography's InvalidTag: not this recipient's slot
             continue
-        return xchacha_decrypt(content_key, nonce, ciphertext, body_aad(ephemeral_public, slots, nonce))
+        inside = xchacha_decrypt(content_key, nonce, ciphertext, body_aad(ephemeral_public, slots, nonce, version))
+        return inside if version == 1 else unframe(inside)
     raise ValueError("not a recipient")

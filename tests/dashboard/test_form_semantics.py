@@ -71,6 +71,14 @@ async def test_expiry_private_details_and_recipients_carry_their_errors(sample, 
     assert 'aria-invalid="true"' in tag(html, "f-private")
     assert described_by(html, "f-private") == ["h-private", "e-private"]
 
+    running = node.node
+    before = await running.db(running.log.store.count)
+    status, html, _ = await post(http, node.url + "/publish/support.request",  # too long for the sealed field
+                                 {**request, "to": sample.nodes[0].home.config().group_id, "private": "x" * 60_000})
+    assert status == 400 and 'aria-invalid="true"' in tag(html, "f-private")
+    assert '<a href="#f-private">' in html and "too long to be encrypted (the limit is about 56 KiB)" in html
+    assert await running.db(running.log.store.count) == before  # nothing signed
+
     _, form, _ = await get(http, node.url + "/publish/alert")
     assert re.search(r"\srequired\b", tag(form, "f-expires_in"))
     alert = {"region": "calais", "type": "raid", "text": "Vans", "csrf": csrf_of(form)}

@@ -153,6 +153,27 @@ async def test_private_details_only_for_the_admin(sample, start_node) -> None:
     assert status == 200 and PRIVATE not in html and "shown only to this node" in html
 
 
+async def test_private_details_padded_wrongly_are_said_to_be_damaged(sample, start_node, monkeypatch) -> None:
+    """A request whose author's software padded its private part wrongly: the page shows the request
+    and says the details cannot be read, and why; nothing of them, no error page."""
+    from crypto import envelope
+    node = sample.nodes[0]
+    log = node.home.log()
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(envelope, "_framed", lambda plaintext: len(plaintext).to_bytes(4, "big") + plaintext)
+            event = publishing.publish(log, node.home.keys(PASSPHRASE), "support.request", {
+                "region": "calais", "type": "medical", "people": "1", "urgency": "low"},
+                private="room 12, ask for Nadia", to=[node.home.config().group_id])
+    finally:
+        log.store.close()
+    admin = await start_node(node)
+    await admin.log_in()
+    status, html, _ = await get(admin.client, f"/event/{event.id.hex()}")
+    assert status == 200 and "room 12" not in html
+    assert "padding inside is malformed" in visible_text(html) and "ask its group to publish" in visible_text(html)
+
+
 async def test_remote_visitors_must_log_in_and_failures_are_throttled(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
     status, _, r = await get(node.client, "/")

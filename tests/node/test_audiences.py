@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from crypto.envelope import open_envelope, seal, sealed_length
 from crypto.keys import EncryptionKey, SigningKey
 from crypto.keystore import NodeKeys
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
-from events.sealed import SEALED_KIND, inner_plaintext, padded_size, parse_inner
+from events.sealed import SEALED_KIND, inner_plaintext, parse_inner
 from node import publishing
 from node.audience import Opener, opened_rows
 from node.log import now_ms
@@ -202,18 +203,24 @@ def test_revoked_and_later_devices_as_for_private_parts(net: Net, tmp_path: Path
     assert item["quantity"] == 3
 
 
-def test_inner_content_is_padded_and_checked():
+def test_inner_content_is_padded_by_its_envelope_and_checked():
     fields = {"title": "x", "region": "calais", "type": "protest", "starts_at": 1}
-    short, longer = (inner_plaintext("action", {**fields, "description": "d" * n}, []) for n in (10, 600))
-    assert len(short) == padded_size(len(short)) == 512 and len(longer) == 1024
-    # Every length lands on a bucket, those 256 bytes short of one included (the padding's header
-    # grows by a byte at 256: one size per bucket came out a byte short, 511, 1023 ...).
-    sizes = {len(inner_plaintext("action", {**fields, "description": "d" * n}, [])) for n in range(1, 1200)}
-    assert sizes == {512, 1024, 2048}
-    assert parse_inner(short).fields["description"] == "d" * 10
+    key = EncryptionKey.generate()
+    short = inner_plaintext("action", {**fields, "description": "d" * 10}, [])
+    # The envelope (version 2) pads the inside to its bucket: every length gives one of three sizes,
+    # the same size within a bucket (the inside itself is no longer padded: it would double them).
+    sizes = {len(seal(inner_plaintext("action", {**fields, "description": "d" * n}, []), [key.public]))
+             for n in range(1, 1200, 7)}
+    assert sizes == {sealed_length(0), sealed_length(600), sealed_length(1500)} and len(sizes) == 3
+    assert parse_inner(open_envelope(seal(short, [key.public]), key)).fields["description"] == "d" * 10
+    # an inside of before version 2, padded with zeros to its bucket in its own "pad", still reads
+    old = pack({**unpack(short), "pad": bytes(512 - len(short) - 1)})
+    assert parse_inner(old).fields["description"] == "d" * 10
+    with pytest.raises(ValueError, match="too long to share"):
+        inner_plaintext("action", fields, [i.to_bytes(32, "big") for i in range(1, 2000)])  # refused here, not by peers
     with pytest.raises(ValueError):
         inner_plaintext("alert", {"region": "calais", "type": "raid", "text": "x"}, [])
-    bad = unpack(short)
+    bad = unpack(old)
     bad["pad"] = b"\x01" + bad["pad"][1:]
     with pytest.raises(InvalidEvent):
         parse_inner(pack(bad))

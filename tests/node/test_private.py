@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from crypto import envelope
 from crypto.keys import EncryptionKey, SigningKey
 from events.canonical import unpack
-from node.private import PrivateError, open_private, seal_private
+from events.kinds import KINDS
+from node.private import MAX_PRIVATE_BYTES, READABLE, PrivateError, open_private, read_private, seal_private
 from node_fixtures import Author, Net, wires
 
 SECRET = "Yusuf, 16, sleeping at the old mill, contact via Sara 07700 900123"
@@ -66,3 +68,31 @@ def test_recipient_errors_say_what_to_do(net: Net, tmp_path: Path) -> None:
         seal_private(SECRET, log.trust, [bytes(32)], bytes(net.founder.group.public))
     with pytest.raises(PrivateError, match="empty"):
         seal_private("  ", log.trust, [], bytes(net.founder.group.public))
+
+
+def test_a_private_part_sealed_before_version_2_still_opens(net: Net, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests and case notes in every log were sealed in version-1 envelopes (the text unpadded):
+    sealed here by the same code as then (version 1, no framing), they open as they did."""
+    log = net.new_log(tmp_path / "a.db")
+    bristol, _, bristol_enc = _group_with_device(net)
+    log.ingest(wires(net.group.made + bristol.made))
+    with monkeypatch.context() as then:
+        then.setattr(envelope, "ENVELOPE_VERSION", 1)
+        then.setattr(envelope, "_framed", lambda plaintext: plaintext)
+        old = seal_private(SECRET, log.trust, [bytes(bristol.key.public)], bytes(net.founder.group.public))
+    new = seal_private(SECRET, log.trust, [bytes(bristol.key.public)], bytes(net.founder.group.public))
+    assert old[:2] == b"\x95\x01" and new[:2] == b"\x95\x02" and len(old) < len(new)
+    for sealed in (old, new):
+        assert open_private(sealed, bristol_enc) == SECRET
+        assert read_private(sealed, net.founder.device_encryption) == (SECRET, READABLE)
+
+
+def test_private_details_too_long_for_the_field_are_refused_before_sealing(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    with pytest.raises(PrivateError, match="too long") as refused:
+        seal_private("x" * MAX_PRIVATE_BYTES, log.trust, [], bytes(net.founder.group.public))
+    assert refused.value.field == "private"
+    fits = seal_private("x" * (MAX_PRIVATE_BYTES - 100), log.trust, [], bytes(net.founder.group.public))
+    assert len(fits) <= KINDS["support.request"].field("sealed").max_len
