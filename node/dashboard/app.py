@@ -27,7 +27,7 @@ from crypto.keys import short_id
 from events.errors import InvalidEvent
 from node import audience, login_links, public_site, publishing, render
 from node.dashboard import access, forms, i18n, pages
-from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
+from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
 from node.http_failures import storage_trouble
 from node.log import now_ms
@@ -49,7 +49,6 @@ SECURE_HEADERS = {
     "Cache-Control": "no-store",
 }
 MAX_STREAMS = 32           # open live-update streams at once
-ADMIN_STREAMS = 8          # of them, kept for the admin: public visitors cannot turn off the admin's live alerts
 STREAM_LIFETIME_S = 300.0  # a stream ends after this; the page opens a new one (bounded, never stale)
 KEEPALIVE_S = 15.0
 RETRY_MS = 3000
@@ -114,7 +113,6 @@ class Dashboard:
         self.throttle = LoginThrottle()
         self._login_lock = asyncio.Lock()
         self._streams = 0
-        self._admin_streams = 0  # of `_streams`, the admin's
         self._closing = asyncio.Event()
         self._heard_ms: int | None = None  # when a peer link was last seen open
         # Read once: nothing changes it while the node runs (init and join do not run beside it), and
@@ -181,15 +179,22 @@ class Dashboard:
         return safe
 
     def guard(self, request: web.Request, *, admin: bool = False, fragment: bool = False) -> web.StreamResponse | None:
-        """None if the request may go on; else the answer (login page, 401 or 403)."""
+        """None if the request may go on (the admin's); else the answer (login page, 401 or 403).
+        Every page of the network's own is the admin's: a public visitor (--public-dashboard) gets
+        the public pages only (/public/, node.public_site), which hold what groups chose to make
+        public. The overview, event pages, groups and live updates show alerts not marked public
+        (where a raid is), support requests (a minor in Calais), the member groups and the peers:
+        the network's, not everyone's, the police's included."""
         ctx = request[DASH]
-        if ctx["role"] == ANONYMOUS:
-            if fragment:
-                return self.refuse(request, ctx, 401, "error.login_needed")
-            return self.redirect(request, "/login?next=" + quote(request.path_qs, safe=""))
-        if admin and ctx["role"] != ADMIN:
+        if ctx["role"] == ADMIN:
+            return None
+        if admin and ctx["role"] == PUBLIC:
             return self.refuse(request, ctx, 403, "error.admin_only")
-        return None
+        if fragment:
+            return self.refuse(request, ctx, 401, "error.login_needed")
+        if ctx["role"] == PUBLIC and request.path == "/":
+            return self.redirect(request, "/public/")
+        return self.redirect(request, "/login?next=" + quote(request.path_qs, safe=""))
 
     async def check_post(self, request: web.Request, *, admin: bool = False) -> tuple[Any, web.StreamResponse | None]:
         """The form, or the refusal: every POST needs its session's CSRF token (and, when the
@@ -516,8 +521,7 @@ class Dashboard:
         self.context(request)
         if (refusal := self.guard(request, fragment=True)) is not None:
             return refusal
-        admin = request[DASH]["is_admin"]
-        if self._streams >= MAX_STREAMS or (not admin and self._streams - self._admin_streams >= MAX_STREAMS - ADMIN_STREAMS):
+        if self._streams >= MAX_STREAMS:  # (the admin's only: a public visitor has no live updates)
             return self.finish(request, web.Response(status=503, text="too many live streams; retry later"))
         try:
             since = int(request.query.get("since", "0"))
@@ -526,7 +530,6 @@ class Dashboard:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
         self.finish(request, response)
         self._streams += 1
-        self._admin_streams += admin
         try:
             await response.prepare(request)
             await response.write(f"retry: {RETRY_MS}\n\n".encode())
@@ -542,7 +545,6 @@ class Dashboard:
             pass
         finally:
             self._streams -= 1
-            self._admin_streams -= admin
         return response
 
     async def _next_change(self, since: int) -> int:
