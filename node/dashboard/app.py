@@ -14,7 +14,6 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -35,7 +34,7 @@ from node.ports import StorageFailed, WebNode
 from node.private import open_private
 from node.render import iso
 from node.store import StoreError
-from node.wipe import wipe
+from node.wipe import WipeReport, destroy_keys, wipe_data
 from node.words import span
 
 HERE = Path(__file__).parent
@@ -49,6 +48,7 @@ SECURE_HEADERS = {
     "Cache-Control": "no-store",
 }
 MAX_STREAMS = 32           # open live-update streams at once
+WIPE_DB_WAIT_S = 10.0      # the panic wipe's wait for the database's part, once the keys are destroyed
 STREAM_LIFETIME_S = 300.0  # a stream ends after this; the page opens a new one (bounded, never stale)
 KEEPALIVE_S = 15.0
 RETRY_MS = 3000
@@ -475,11 +475,32 @@ class Dashboard:
                 **ctx, "title": t("wipe.title"), "errors": {"confirm": t("wipe.not_confirmed", word=t("wipe.word"))}}, 400)
         everything = form.get("everything") == "yes"
         await self.node.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
-        report = await self.node.db(partial(wipe, self.node.home, everything=everything))
+        report = await self._wipe(everything)
         response = self.respond(request, "wiped.html", {**ctx, "title": t("wiped.title"), "report": report,
                                                         "is_admin": False})
         asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)
         return response
+
+    async def _wipe(self, everything: bool) -> WipeReport:
+        """The keys first, off the database thread (at once, whatever is queued there or however
+        long a failing disk holds a write); then the database's part on its thread, waited for at
+        most WIPE_DB_WAIT_S: the page answers and the node stops even if the database never does."""
+        started = asyncio.get_running_loop().time()
+        report = WipeReport(everything=everything)
+        await asyncio.get_running_loop().run_in_executor(None, destroy_keys, self.node.home, report)
+        data = WipeReport(everything=everything)
+        try:  # (its own report: a part that outlives the wait must not change the one shown)
+            await asyncio.wait_for(self.node.db(wipe_data, self.node.home, data), WIPE_DB_WAIT_S)
+        except asyncio.TimeoutError:
+            report.everything = False
+            report.failed.append(f"the database's private parts and peer list (the database did not answer within "
+                                 f"{WIPE_DB_WAIT_S:.0f} s; once the node has stopped, run `solnet wipe` on it)")
+        else:
+            report.private_parts_dropped, report.peers_forgotten = data.private_parts_dropped, data.peers_forgotten
+            report.files_destroyed += data.files_destroyed
+            report.failed += data.failed
+        report.seconds = asyncio.get_running_loop().time() - started
+        return report
 
     # --- public pages and feeds (node/public_site.py) ----------------------------------------------
     def _public_allowed(self, request: web.Request) -> web.StreamResponse | None:

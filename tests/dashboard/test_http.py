@@ -475,3 +475,30 @@ async def test_an_event_with_a_time_past_the_year_9999_is_shown_and_breaks_nothi
             "kind": "need", "fields": {"category": "tents", "region": "calais", "quantity": "1"},
             "expires_in": "99999999d"}) as r:
         assert r.status == 422 and (await r.json())["error"]["field"] == "expires_in"
+
+
+async def test_the_panic_wipe_destroys_the_keys_while_the_database_is_stuck(sample, start_node, monkeypatch) -> None:
+    """The database thread held up (an SD card that hangs on a write, a long ingest queued first):
+    the panic wipe still destroys the keystore at once and answers within its bound, saying what of
+    the database it could not reach. It used to run wholly on that thread, behind everything queued
+    there: the keys stayed on disk, and the page hung, for as long as the database did."""
+    import threading
+
+    from node.dashboard import app as dashboard_app
+    monkeypatch.setattr(dashboard_app, "WIPE_DB_WAIT_S", 1.0, raising=False)
+    home = sample.nodes[0].home
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    _, html, _ = await get(node.client, "/admin/wipe")
+    release = threading.Event()
+    stuck = asyncio.ensure_future(node.node.db(release.wait, 60))  # the database thread, held
+    try:
+        status, html, _ = await asyncio.wait_for(
+            post(node.client, "/admin/wipe", {"csrf": csrf_of(html), "confirm": "wipe"}), 20)
+        assert status == 200 and "The keystore was overwritten and deleted." in html
+        assert not home.keystore_path.exists() and not home.config_path.exists()
+        assert "did not answer" in visible_text(html)  # what is left, said
+        assert not stuck.done()
+    finally:
+        release.set()
+        await asyncio.wait_for(stuck, 10)
