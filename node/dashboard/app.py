@@ -12,6 +12,7 @@ import asyncio
 import mimetypes
 import os
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,7 @@ SECURE_HEADERS = {
 }
 MAX_STREAMS = 32           # open live-update streams at once
 WIPE_DB_WAIT_S = 10.0      # the panic wipe's wait for the database's part, once the keys are destroyed
+WIPED_EXIT_S = 20.0        # after a panic wipe, the node's clean stop gets this long; then the process ends
 STREAM_LIFETIME_S = 300.0  # a stream ends after this; the page opens a new one (bounded, never stale)
 KEEPALIVE_S = 15.0
 RETRY_MS = 3000
@@ -621,6 +623,13 @@ def safe_next(value: str | None) -> str:
 
 
 def _stop_this_process() -> None:
+    """After a panic wipe: SIGTERM to this process (`solnet run` stops cleanly), and an immediate
+    exit if it still runs WIPED_EXIT_S later. The clean stop waits for the database thread, and a
+    database that hangs (what the wipe's bounded wait is for) would keep the process, and the keys
+    in its memory, alive as long as it hangs."""
+    timer = threading.Timer(WIPED_EXIT_S, os._exit, (0,))
+    timer.daemon = True
+    timer.start()
     os.kill(os.getpid(), signal.SIGTERM)
 
 
