@@ -502,3 +502,15 @@ async def test_the_panic_wipe_destroys_the_keys_while_the_database_is_stuck(samp
     finally:
         release.set()
         await asyncio.wait_for(stuck, 10)
+
+
+async def test_an_alerts_notification_says_which_group_posted_it(sample, start_node) -> None:
+    """The browser notification and the screen reader's announcement of a new alert (both read
+    data-label-announce, static/app.js) name the group that posted it, as the overview does: any
+    member group may post an alert, an infiltrator's too, and a notification is read on its own."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    _, html, _ = await get(node.client, "/")
+    said = re.search(rf'data-key="{sample.ids["alert"]}"[^>]*data-label-announce="([^"]*)"', html)
+    assert said is not None, html
+    assert html_lib.unescape(said.group(1)).endswith("(posted by Calais)"), said.group(1)
