@@ -595,7 +595,8 @@ class Dashboard:
 
 SERVED_LINKS = {"style": "/static/style.css", "alerts_atom": "/public/alerts.atom", "actions_atom": "/public/actions.atom",
                 "funds_atom": "/public/fundraisers.atom", "calendar": "/public/calendar.ics",
-                "region_calendar": "/public/calendar/REGION.ics", "index": "/public/"}
+                "region_calendar": "/public/calendar/REGION.ics", "index": "/public/",
+                "login": "/login"}  # a coordinator sent here from / finds the way in (not in export-site's copy)
 STATIC_LINKS = {"style": "style.css", "alerts_atom": "alerts.atom", "actions_atom": "actions.atom",
                 "funds_atom": "fundraisers.atom", "calendar": "calendar.ics", "region_calendar": "calendar-REGION.ics",
                 "index": "index.html"}

@@ -210,6 +210,7 @@ async def test_public_pages_are_read_only_and_show_only_what_is_public(sample, s
     assert status == 303 and r.headers["Location"] == "/public/"
     status, html, _ = await get(node.client, "/public/")
     assert status == 200 and "CRS 12:40" not in html and "Zone 7" not in html and "safeguarding" not in html
+    assert 'href="/login"' in html  # the node's own coordinators, sent here from /, find the way in
     for path in (f"/event/{sample.ids['alert']}", f"/event/{sample.ids['support']}", "/groups"):
         status, html, r = await get(node.client, path)
         assert status == 303 and r.headers["Location"].startswith("/login?next="), path
