@@ -1477,7 +1477,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sync-interval", type=float, default=30.0, help="seconds between anti-entropy rounds (default 30)")
     p.add_argument("--proxy", help=Later(proxy_help))
     p.add_argument("--public-dashboard", action="store_true",
-                   help="let remote visitors read the dashboard's public pages without logging in (no forms, no private details)")
+                   help="serve the public pages (/public/: alerts marked public, feeds of groups that opted in) to "
+                        "visitors who have not logged in; the rest of the dashboard always needs a login")
     p.add_argument("--dashboard-require-login", action="store_true", help=argparse.SUPPRESS)  # deprecated: a no-op
     p.add_argument("--on-alert", metavar="CMD",
                    help="run CMD for each new alert (of --alert-region), with the alert's public fields as JSON on its "

@@ -40,7 +40,8 @@ MAX_KINDS = 64  # distinct failure kinds counted apart; any more share one count
 MALFORMED = "malformed HTTP requests were refused (answered 400; senders are not logged)"
 FAILED_MESSAGE = ("the node failed to answer this request; its log says why. Nothing was stored by it unless an "
                   "event was returned.")
-MALFORMED_MESSAGE = "the request is not well-formed HTTP (for example both Content-Length and Transfer-Encoding)"
+MALFORMED_MESSAGE = ("the request is not well-formed HTTP (for example both Content-Length and Transfer-Encoding, or a "
+                     "body that does not decompress as its Content-Encoding says)")
 OTHER = ("other",)
 _REPORTED = "_solnet_failure_reported"  # set on an exception already counted here, so aiohttp's report of it is not
 
@@ -139,7 +140,9 @@ class FailureLog:
             return await handler(request)
         except (web.HTTPException, ConnectionError):  # answers, and a sender that went away: aiohttp's own
             raise
-        except HttpProcessingError:  # a body that breaks HTTP's rules, found while a handler read it
+        # A body that breaks HTTP's rules, or that does not decode as its Content-Encoding says (gzip
+        # that is not), found while a handler read it: the sender's fault, whoever sends it.
+        except (HttpProcessingError, web.RequestPayloadError):
             self.note_malformed()
             return error_response(400, "bad_request", MALFORMED_MESSAGE)
         except Exception as exc:
@@ -162,7 +165,7 @@ class ServerLog(logging.LoggerAdapter):
 
     def log(self, level: int, msg: object, *args: object, exc_info: Any = None, **kwargs: Any) -> None:
         exc = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1] if exc_info else None
-        if isinstance(exc, HttpProcessingError):
+        if isinstance(exc, (HttpProcessingError, web.RequestPayloadError)):
             self.failures.note_malformed()
         elif exc is not None and not isinstance(exc, ConnectionError) and not getattr(exc, _REPORTED, False):
             self.failures.note_failure(exc, "a request aiohttp was answering")

@@ -167,25 +167,40 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
+    destroy_keys(home, report)
+    wipe_data(home, report)
+    report.seconds = time.monotonic() - started
+    return report
 
-    def destroy(path: Path, listed: bool = True) -> None:
-        try:
-            if _shred(path) and listed:
-                report.files_destroyed.append(path.name)
-        except OSError as exc:  # a failing disk: go on with the rest
-            report.failed.append(f"{path.name} ({exc.strerror})")
 
+def _destroy(path: Path, report: WipeReport, listed: bool = True) -> None:
+    try:
+        if _shred(path) and listed:
+            report.files_destroyed.append(path.name)
+    except OSError as exc:  # a failing disk: go on with the rest
+        report.failed.append(f"{path.name} ({exc.strerror})")
+
+
+def destroy_keys(home: Home, report: WipeReport) -> None:
+    """The first part of a wipe, which needs no database: the keystore, the config, the admin
+    token's salt and unused login links. A running node's panic wipe does this part at once, not
+    behind the work queued on its database thread (a disk that hangs must not keep the keys)."""
     for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path):
-        destroy(path)
+        _destroy(path, report)
     try:
         # Leftovers of interrupted writes (keystore.tmp, config.json.tmp, .admin-token.PID.tmp).
         for leftover in sorted(home.path.glob("*.tmp")) + sorted(home.path.glob(".admin-token*.tmp")):
-            destroy(leftover, listed=False)
+            _destroy(leftover, report, listed=False)
         for link in sorted((home.path / LOGIN_LINKS).glob("*")):  # unused dashboard login links
-            destroy(link, listed=False)
+            _destroy(link, report, listed=False)
     except OSError as exc:
         report.failed.append(f"the home's folders ({exc.strerror})")
     shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
+
+
+def wipe_data(home: Home, report: WipeReport) -> None:
+    """The second part: the private parts and the peer list in the database; with
+    `report.everything`, the database and the whole home."""
     private_kinds = [k.name for k in KINDS.values() if k.field("sealed") is not None]
     try:
         if home.db_path.exists():
@@ -207,12 +222,10 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
             why = (exc.strerror if isinstance(exc, OSError) else "cannot be opened" if isinstance(exc, DiskFailing)
                    else exc)
             report.failed.append(f"{home.db_path.name}'s private parts and peer list ({why})")
-    if everything:
+    if report.everything:
         try:
             for f in sorted(home.path.glob("solnet.db*")):
-                destroy(f)
+                _destroy(f, report)
         except OSError as exc:
             report.failed.append(f"the database ({exc.strerror})")
         shutil.rmtree(home.path, ignore_errors=True)
-    report.seconds = time.monotonic() - started
-    return report

@@ -12,9 +12,9 @@ import asyncio
 import mimetypes
 import os
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,7 +27,7 @@ from crypto.keys import short_id
 from events.errors import InvalidEvent
 from node import audience, login_links, public_site, publishing, render
 from node.dashboard import access, forms, i18n, pages
-from node.dashboard.access import ADMIN, ANONYMOUS, AccessOptions, LoginThrottle, Sessions
+from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, LoginThrottle, Sessions
 from node.home import HomeError
 from node.http_failures import storage_trouble
 from node.log import now_ms
@@ -35,7 +35,7 @@ from node.ports import StorageFailed, WebNode
 from node.private import NOT_A_RECIPIENT, read_private
 from node.render import iso
 from node.store import StoreError
-from node.wipe import wipe
+from node.wipe import WipeReport, destroy_keys, wipe_data
 from node.words import span
 
 HERE = Path(__file__).parent
@@ -49,7 +49,8 @@ SECURE_HEADERS = {
     "Cache-Control": "no-store",
 }
 MAX_STREAMS = 32           # open live-update streams at once
-ADMIN_STREAMS = 8          # of them, kept for the admin: public visitors cannot turn off the admin's live alerts
+WIPE_DB_WAIT_S = 10.0      # the panic wipe's wait for the database's part, once the keys are destroyed
+WIPED_EXIT_S = 20.0        # after a panic wipe, the node's clean stop gets this long; then the process ends
 STREAM_LIFETIME_S = 300.0  # a stream ends after this; the page opens a new one (bounded, never stale)
 KEEPALIVE_S = 15.0
 RETRY_MS = 3000
@@ -114,7 +115,6 @@ class Dashboard:
         self.throttle = LoginThrottle()
         self._login_lock = asyncio.Lock()
         self._streams = 0
-        self._admin_streams = 0  # of `_streams`, the admin's
         self._closing = asyncio.Event()
         self._heard_ms: int | None = None  # when a peer link was last seen open
         # Read once: nothing changes it while the node runs (init and join do not run beside it), and
@@ -181,15 +181,22 @@ class Dashboard:
         return safe
 
     def guard(self, request: web.Request, *, admin: bool = False, fragment: bool = False) -> web.StreamResponse | None:
-        """None if the request may go on; else the answer (login page, 401 or 403)."""
+        """None if the request may go on (the admin's); else the answer (login page, 401 or 403).
+        Every page of the network's own is the admin's: a public visitor (--public-dashboard) gets
+        the public pages only (/public/, node.public_site), which hold what groups chose to make
+        public. The overview, event pages, groups and live updates show alerts not marked public
+        (where a raid is), support requests (a minor in Calais), the member groups and the peers:
+        the network's, not everyone's, the police's included."""
         ctx = request[DASH]
-        if ctx["role"] == ANONYMOUS:
-            if fragment:
-                return self.refuse(request, ctx, 401, "error.login_needed")
-            return self.redirect(request, "/login?next=" + quote(request.path_qs, safe=""))
-        if admin and ctx["role"] != ADMIN:
+        if ctx["role"] == ADMIN:
+            return None
+        if admin and ctx["role"] == PUBLIC:
             return self.refuse(request, ctx, 403, "error.admin_only")
-        return None
+        if fragment:
+            return self.refuse(request, ctx, 401, "error.login_needed")
+        if ctx["role"] == PUBLIC and request.path == "/":
+            return self.redirect(request, "/public/")
+        return self.redirect(request, "/login?next=" + quote(request.path_qs, safe=""))
 
     async def check_post(self, request: web.Request, *, admin: bool = False) -> tuple[Any, web.StreamResponse | None]:
         """The form, or the refusal: every POST needs its session's CSRF token (and, when the
@@ -470,11 +477,32 @@ class Dashboard:
                 **ctx, "title": t("wipe.title"), "errors": {"confirm": t("wipe.not_confirmed", word=t("wipe.word"))}}, 400)
         everything = form.get("everything") == "yes"
         await self.node.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
-        report = await self.node.db(partial(wipe, self.node.home, everything=everything))
+        report = await self._wipe(everything)
         response = self.respond(request, "wiped.html", {**ctx, "title": t("wiped.title"), "report": report,
                                                         "is_admin": False})
         asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)
         return response
+
+    async def _wipe(self, everything: bool) -> WipeReport:
+        """The keys first, off the database thread (at once, whatever is queued there or however
+        long a failing disk holds a write); then the database's part on its thread, waited for at
+        most WIPE_DB_WAIT_S: the page answers and the node stops even if the database never does."""
+        started = asyncio.get_running_loop().time()
+        report = WipeReport(everything=everything)
+        await asyncio.get_running_loop().run_in_executor(None, destroy_keys, self.node.home, report)
+        data = WipeReport(everything=everything)
+        try:  # (its own report: a part that outlives the wait must not change the one shown)
+            await asyncio.wait_for(self.node.db(wipe_data, self.node.home, data), WIPE_DB_WAIT_S)
+        except asyncio.TimeoutError:
+            report.everything = False
+            report.failed.append(f"the database's private parts and peer list (the database did not answer within "
+                                 f"{WIPE_DB_WAIT_S:.0f} s; once the node has stopped, run `solnet wipe` on it)")
+        else:
+            report.private_parts_dropped, report.peers_forgotten = data.private_parts_dropped, data.peers_forgotten
+            report.files_destroyed += data.files_destroyed
+            report.failed += data.failed
+        report.seconds = asyncio.get_running_loop().time() - started
+        return report
 
     # --- public pages and feeds (node/public_site.py) ----------------------------------------------
     def _public_allowed(self, request: web.Request) -> web.StreamResponse | None:
@@ -516,8 +544,7 @@ class Dashboard:
         self.context(request)
         if (refusal := self.guard(request, fragment=True)) is not None:
             return refusal
-        admin = request[DASH]["is_admin"]
-        if self._streams >= MAX_STREAMS or (not admin and self._streams - self._admin_streams >= MAX_STREAMS - ADMIN_STREAMS):
+        if self._streams >= MAX_STREAMS:  # (the admin's only: a public visitor has no live updates)
             return self.finish(request, web.Response(status=503, text="too many live streams; retry later"))
         try:
             since = int(request.query.get("since", "0"))
@@ -526,7 +553,6 @@ class Dashboard:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
         self.finish(request, response)
         self._streams += 1
-        self._admin_streams += admin
         try:
             await response.prepare(request)
             await response.write(f"retry: {RETRY_MS}\n\n".encode())
@@ -542,7 +568,6 @@ class Dashboard:
             pass
         finally:
             self._streams -= 1
-            self._admin_streams -= admin
         return response
 
     async def _next_change(self, since: int) -> int:
@@ -570,7 +595,8 @@ class Dashboard:
 
 SERVED_LINKS = {"style": "/static/style.css", "alerts_atom": "/public/alerts.atom", "actions_atom": "/public/actions.atom",
                 "funds_atom": "/public/fundraisers.atom", "calendar": "/public/calendar.ics",
-                "region_calendar": "/public/calendar/REGION.ics", "index": "/public/"}
+                "region_calendar": "/public/calendar/REGION.ics", "index": "/public/",
+                "login": "/login"}  # a coordinator sent here from / finds the way in (not in export-site's copy)
 STATIC_LINKS = {"style": "style.css", "alerts_atom": "alerts.atom", "actions_atom": "actions.atom",
                 "funds_atom": "fundraisers.atom", "calendar": "calendar.ics", "region_calendar": "calendar-REGION.ics",
                 "index": "index.html"}
@@ -598,6 +624,13 @@ def safe_next(value: str | None) -> str:
 
 
 def _stop_this_process() -> None:
+    """After a panic wipe: SIGTERM to this process (`solnet run` stops cleanly), and an immediate
+    exit if it still runs WIPED_EXIT_S later. The clean stop waits for the database thread, and a
+    database that hangs (what the wipe's bounded wait is for) would keep the process, and the keys
+    in its memory, alive as long as it hangs."""
+    timer = threading.Timer(WIPED_EXIT_S, os._exit, (0,))
+    timer.daemon = True
+    timer.start()
     os.kill(os.getpid(), signal.SIGTERM)
 
 

@@ -239,3 +239,22 @@ async def test_a_damaged_database_is_logged_with_what_to_do(serve_calais, caplog
     said = [r.getMessage() for r in caplog.records if r.name == "solnet.node.http_failures"]
     assert len(said) == 2 and "is damaged" in said[0] and "solnet join FILE" in said[0], said
     assert "answered 500" in said[0] and f": {ROUNDS - 1} (" in said[1], said
+
+
+@pytest.mark.parametrize("path,content_type", [(b"/api/v1/events", b"application/json"),
+                                                (b"/login", b"application/x-www-form-urlencoded")])
+@pytest.mark.parametrize("encoding", [b"gzip", b"deflate"])
+async def test_a_body_that_does_not_decompress_is_a_bad_request(served_api, caplog, path, content_type,
+                                                                encoding) -> None:
+    """A body said to be compressed that is not: a malformed request (400), not a failure of the
+    node's (500, and an ERROR line in its log, for anyone to cause)."""
+    body = b'{"kind": "alert"}'
+    head = (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: " + content_type
+            + b"\r\nContent-Encoding: " + encoding + f"\r\nAuthorization: Bearer {served_api.token}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode())
+    got, headers, answer = await raw_request(port_of(served_api), head, body)
+    assert got == 400, answer
+    if path.startswith(b"/api/"):
+        assert json.loads(answer)["error"]["code"] == "bad_request"
+    assert "ERROR" not in [r.levelname for r in caplog.records], caplog.text
+    assert_log_is_clean(caplog)

@@ -1,0 +1,41 @@
+"""The README's recipes for passing alerts on (Signal, SMS) say which group posted each alert.
+
+An alert is signed by a member group; any member may post one, an infiltrator's group too, and a
+false raid alert ("police at the north gate, go south") can send people into a kettle. The
+dashboard says who posted each alert; the messages the README's recipes write into a group's
+Signal chat or an SMS said only the alert's words, so a member group's trap read like any other.
+The jq programs are taken from the README as written and run with jq on the JSON a hook gets."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+ALERT = {"id": "ab" * 32, "n": 7, "kind": "alert", "region": "calais", "type": "raid", "text": "Police at the north gate",
+         "location": "Loon-Plage", "group": "cd" * 32, "group_name": "Mallory (cdcdcdcdcdcd)",
+         "published": "2026-12-04T07:00:00Z", "expires": "2026-12-04T13:00:00Z", "public": False}
+
+
+def recipes() -> list[str]:
+    """The jq programs of the README's hook scripts (`jq -r '...'`)."""
+    found = re.findall(r"jq -r '([^']+)'", README.read_text(encoding="utf-8"))
+    assert len(found) >= 2, "the README's Signal and SMS recipes"
+    return found
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("alert", [ALERT, {**ALERT, "group_name": None},
+                                   {**ALERT, "kind": "alert.update", "status": "all_clear", "alert": "ab" * 32,
+                                    "text": "all clear"}], ids=["named", "no-profile", "all-clear"])
+def test_every_recipe_says_which_group_posted_the_alert(alert) -> None:
+    for program in recipes():
+        line = subprocess.run(["jq", "-r", program], input=json.dumps(alert), capture_output=True, text=True,
+                              check=True, timeout=10).stdout
+        said = alert["group_name"] or alert["group"][:12]
+        assert said in line, f"{program!r} wrote {line!r}"
+        assert alert["text"] in line
