@@ -351,6 +351,10 @@ SEIZURE_STEPS = st.one_of(
     st.tuples(st.just("fork"), st.sampled_from(sorted(DEVICES)), st.integers(1, 5), st.sampled_from([None, *GROUPS])),
     st.tuples(st.just("admit"), st.sampled_from(sorted(DEVICES)), st.sampled_from(GROUPS[1:])),
     st.tuples(st.just("revoke"), st.sampled_from(GROUPS), st.sampled_from(sorted(DEVICES)), st.integers(1, 4)),
+    # A copy of a group key forks it (perhaps at its pinning revocation's seq: the pin stops counting),
+    # and the founder revokes a group it admitted (perhaps from before its pin: void, rule 4).
+    st.tuples(st.just("fork"), st.sampled_from(GROUPS), st.integers(1, 8), st.sampled_from([None, *GROUPS])),
+    st.tuples(st.just("revoke"), st.just("F"), st.sampled_from(GROUPS[1:]), st.integers(1, 6)),
 )
 
 
@@ -360,8 +364,10 @@ SEIZURE_STEPS = st.one_of(
 def test_seized_devices_and_pinned_revocations_agree_in_any_order(data, tmp_path_factory):
     """Certified devices post and admit groups; copies of their keys fork them (the other branch a
     need or a revocation of a group); groups revoke devices, their own or not, pinning the chain at
-    an event of either branch, or without a pin. Whether a fork stands or the pin shows it to be a
-    forgery (the phone's past back, the thief's branch nowhere), every store ends the same."""
+    an event of either branch, or without a pin. Copies of group keys fork them too, and the founder
+    revokes groups: a pin stops counting, and may count again. Whether a fork stands or the pin
+    shows it to be a forgery (the phone's past back, the thief's branch nowhere), every store ends
+    the same."""
     world = certified_world()
     play(world, data.draw(st.lists(SEIZURE_STEPS, min_size=6, max_size=30), label="steps"))
     agree_in_two_other_orders(data, world, tmp_path_factory.mktemp("seizure"), rebuild=False)
