@@ -529,7 +529,10 @@ class EventLog:
             if other == ev.id:  # stored since this batch was prepared (by us or another process)
                 return Outcome(ev.id, DUPLICATE)
             self._refuse_off_pinned_chain(ev, member, now)
-            return self._record_fork(ev, seq, heads, now)
+            # A prev that is not the stored seq - 1 says the author signed another event there: the
+            # fork is from seq - 1, as where this event came right after it (below), whatever came first.
+            below = seq - 1 if seq > 1 and header.prev != self.store.id_at(author, seq - 1) else seq
+            return self._record_fork(ev, below, heads, now)
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold, facts)
         if header.prev != head_id:

@@ -174,12 +174,14 @@ def play(world: World, steps: list[tuple]) -> None:
                 pinned = a[dev].made[pick % len(a[dev].made)]
                 ev.append(a[group].sign("member.revoke", {"subject": world.pub(dev), "from_seq": pinned.seq + 1,
                                                           "reason": "seized", "pin": pinned.id}))
-        elif what in ("fork", "fork_vouch"):
+        elif what in ("fork", "fork_vouch", "fork_prev"):
             author, at, other = step[1:4]
             made = [e for e in a[author].made if e.seq <= a[author].seq]
             if made:
                 seq = 1 + (at - 1) % a[author].seq
                 prev = next((e.id for e in made if e.seq == seq - 1), None)
+                if what == "fork_prev" and seq > 1:
+                    prev = bytes(32)  # a prev that names no event of the chain: a fork from seq - 1
                 if what == "fork_vouch":
                     fields = ({"subject": world.pub(other), "role": "group"} if step[4] == "group" else
                               device_vouch(k[author], k[other], bytes([len(ev) % 7]) * 32))
@@ -354,6 +356,7 @@ SEIZURE_STEPS = st.one_of(
     # A copy of a group key forks it (perhaps at its pinning revocation's seq: the pin stops counting),
     # and the founder revokes a group it admitted (perhaps from before its pin: void, rule 4).
     st.tuples(st.just("fork"), st.sampled_from(GROUPS), st.integers(1, 8), st.sampled_from([None, *GROUPS])),
+    st.tuples(st.just("fork_prev"), st.sampled_from(sorted(DEVICES)), st.integers(2, 6), st.none()),
     st.tuples(st.just("revoke"), st.just("F"), st.sampled_from(GROUPS[1:]), st.integers(1, 6)),
 )
 
