@@ -29,7 +29,7 @@ from events.trust import DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph
 from node import chain_gate, pending_queue, references
 from node.clock import ClockDoubt, now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
-from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, redactable
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
@@ -183,6 +183,7 @@ class EventLog:
         limit, fork_at = after.limit(key), after.fork_point(key)
         if limit is not None:
             taken = self.store.take_out(key, limit)
+            self._unredact(key, taken)
             if taken:
                 heads.pop(key, None)
                 reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
@@ -493,6 +494,20 @@ class EventLog:
         if fields is not None and self.store.record_redactions(ev.author, fields["ids"]):
             self._dropped_bodies = True
 
+    def _unredact(self, author: bytes, taken: Sequence[TakenOut]) -> None:
+        """Redactions among `taken` (events of `author` taken out of the log) hold no more (rule 10):
+        on a node where the revocation or the fork came first they were never honoured. What they
+        named is redacted no more unless a redaction still in the log names it; bodies dropped by
+        them are marked missing, for sync to fetch again from a peer that kept them."""
+        named: set[bytes] = set()
+        for t in taken:
+            if t.kind == "redact":
+                named.update(_redacted_ids(decode_event(t.wire).body))
+        if named:
+            for body in self.store.redaction_bodies(author):
+                named -= _redacted_ids(body)
+            self.store.forget_redactions(author, sorted(named))
+
     def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int,
                        hold: bool, facts: BodyFacts | None) -> Outcome:
         header = ev.header
@@ -717,6 +732,7 @@ class EventLog:
         of the log for good. Whichever of the two arrived first, every node ends the same."""
         author = ev.author
         taken = self.store.take_out(author, fork_seq)
+        self._unredact(author, taken)
         self._keep_forked(author, [(t.wire, True) for t in taken] + [(ev.encode(), False)], now)
         other = next(((event_id, wire) for event_id, seq, _, wire in taken if seq == fork_seq), (b"", b""))
         # Headers and signatures prove a fork; the bodies stay out of the proof, which is kept for
@@ -1159,6 +1175,15 @@ def _pending_trust_facts(wire: bytes) -> _TrustFacts | None:
     except InvalidEvent:
         return None
     return _trust_facts(ev.id, ev.kind, ev.body, ev.header.timestamp)
+
+
+def _redacted_ids(body: bytes | None) -> set[bytes]:
+    """The ids a redaction's body names (none if it has no readable body: it was never honoured)."""
+    try:
+        ids = unpack(body).get("ids") if body is not None else None
+    except (InvalidEvent, AttributeError):
+        return set()
+    return {i for i in ids if isinstance(i, bytes)} if isinstance(ids, list) else set()
 
 
 def _check_body(ev: Event, facts: BodyFacts | None) -> None:

@@ -85,6 +85,9 @@ CREATE INDEX IF NOT EXISTS forked_by_author ON forked(author, seq);
 CREATE INDEX IF NOT EXISTS forked_by_age ON forked(seen);
 CREATE INDEX IF NOT EXISTS forked_expiring ON forked(expires) WHERE expires IS NOT NULL AND body IS NOT NULL;"""
 
+# Events whose bodies this node lacks (BODY_MISSING), which sync asks peers for: few, found without a scan.
+MISSING_SCHEMA = f"CREATE INDEX IF NOT EXISTS events_missing ON events(n) WHERE body_state = {BODY_MISSING}"
+
 # Events of a device refused as off the chain its group pinned (node/store/forged.py): if the pin
 # stops counting they prove a fork, as they would have on a node that received them then. Bounded
 # (forged.FORGED_LIMITS: a device's lowest seqs stay); a body goes at its expiry and at a panic wipe.
@@ -158,7 +161,7 @@ CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL,
 -- Ids named by a signed redaction of their own author: their bodies are never stored, whenever
 -- they arrive (so a redaction holds whatever order events come in).
 CREATE TABLE IF NOT EXISTS redactions(id BLOB PRIMARY KEY, author BLOB NOT NULL) WITHOUT ROWID;
-""" + IDS_SCHEMA
+""" + IDS_SCHEMA + MISSING_SCHEMA + ";\n"
 
 # A canonical header starts [1, network, author, ...]: 0x9a (a list of 10), 0x01, then each key
 # as bin 8 of 32 bytes (0xc4 0x20 + 32 bytes). The stored form drops bytes 2..69.

@@ -12,7 +12,7 @@ from node.store.events import wire_of
 from node.store.forged import ForgedTables, ForkedLimits
 from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
-from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
+from node.store.schema import BODY_MISSING, BODY_REDACTED, TRUST_KINDS, by_ids
 from sync.frontier import past_fork_heads
 
 
@@ -232,6 +232,30 @@ class TrustTables(ForgedTables):
         self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {own} AND body_state!=?",
                 (BODY_REDACTED, *args, a, BODY_REDACTED))
         return dropped
+
+    def redaction_bodies(self, author: bytes) -> list[bytes]:
+        """The bodies of `author`'s redactions stored in the log."""
+        a = self._find_k(author)
+        return [] if a is None else [r[0] for r in self._x(
+            "SELECT body FROM events WHERE a=? AND kind='redact' AND body IS NOT NULL", (a,))]
+
+    def forget_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
+        """`author`'s redaction of `ids` left the log (a revocation or a fork took it out, node/log.py
+        `_unredact`): they are redacted no more, and those of them this node stores as redacted
+        are stored as missing their body, which a peer that never honoured the redaction sends
+        again (sync asks for missing bodies). How many."""
+        a = self._find_k(author)
+        changed = 0
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i:i + 500])
+            self._x(f"DELETE FROM redactions WHERE author=? AND id IN ({','.join('?' * len(chunk))})", (author, *chunk))
+            if self._redacted is not None:
+                self._redacted.update((event_id, None) for event_id in chunk if self._redacted.get(event_id) == author)
+            if a is not None:
+                where, args = by_ids(chunk)
+                changed += self._x(f"UPDATE events SET body_state=? WHERE {where} AND a=? AND body_state=?",
+                                   (BODY_MISSING, *args, a, BODY_REDACTED)).rowcount
+        return changed
 
     def is_redacted(self, event_id: bytes, author: bytes) -> bool:
         """Whether `author` redacted `event_id` (ask only for a kind that `redactable` allows)."""
