@@ -1034,6 +1034,14 @@ class EventLog:
                 member = self.trust.member(author)  # admitting one may change the graph, or freeze the author
                 if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
                     break
+                if self._trust_deferred_by not in (None, author):
+                    # Counted now, while this event is still aside: `_admit` would count them with it
+                    # neither aside nor stored, a gap in its author's chain that voids its later
+                    # trust events for that moment, and what follows the graph then is not undone.
+                    self._trust_changed(heads, now)
+                    member = self.trust.member(author)
+                    if member is None or not member.may_sign(seq):
+                        break
                 self.store.release_pending(event_id)
                 outcome = self._admit(decode_event(wire), heads, now)
                 done.append((event_id, outcome))

@@ -374,3 +374,18 @@ def test_seized_devices_and_pinned_revocations_agree_in_any_order(data, tmp_path
     world = certified_world()
     play(world, data.draw(st.lists(SEIZURE_STEPS, min_size=6, max_size=30), label="steps"))
     agree_in_two_other_orders(data, world, tmp_path_factory.mktemp("seizure"), rebuild=False)
+
+
+def test_a_revocation_let_in_from_aside_is_counted_before_the_next_event_leaves_aside(tmp_path: Path) -> None:
+    """Found by the test above: the founder revokes G1 from seq 1, and a copy of G1's key forks it at
+    seq 1 (its vouches there kept as claims beside the chain, until the revocation counts). When the
+    founder's chain came in from aside, its trust events were counted as each next one was let in,
+    already out of `pending` and not yet stored: a gap in the founder's chain, the revocation void
+    for that moment, and G1's vouches went back beside the chain for good on this node only."""
+    world = certified_world()
+    play(world, [("post", "f1", "action")] * 6 + [("revoke", "F", "G1", 1), ("fork", "G1", 1, None)])
+    expected = state(ingest_in(tmp_path / "ref.db", world, world.events, []))
+    order = [world.events[i] for i in (15, 10, 1, 16, 14, 5, 4, 0, 2, 12, 7, 3, 13, 9, 11, 8, 6)]
+    got = state(ingest_in(tmp_path / "other.db", world, order, [13, 45, 48]))
+    assert got["frozen_claims"] == expected["frozen_claims"] == []
+    assert got == expected
