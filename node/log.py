@@ -1040,7 +1040,7 @@ class EventLog:
                     # trust events for that moment, and what follows the graph then is not undone.
                     self._trust_changed(heads, now)
                     member = self.trust.member(author)
-                    if member is None or not member.may_sign(seq):
+                    if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
                         break
                 self.store.release_pending(event_id)
                 outcome = self._admit(decode_event(wire), heads, now)
