@@ -63,7 +63,8 @@ Who may revoke whom, and from when.
     lowest n that has one). A fork below n is then no fork: whoever holds a copy of the device key
     (a seized phone) signed the events off the pinned chain, and they are refused, while the
     device's past (its alerts, the groups it admitted) stays. The log resolves it (node/log.py
-    `_resolve_pinned_forks`): a graph only knows fork points, a chain is the store's.
+    `_resolve_pinned_forks`, and `_refind_forks` once the pin stops counting): a graph only knows
+    fork points, a chain is the store's.
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocatio
 from node import chain_gate, pending_queue, references
 from node.clock import ClockDoubt, now_ms
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
-from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, redactable
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
@@ -81,6 +81,9 @@ class EventLog:
         # frozen device -> (its pin, fork point, events kept past it and aside) when its pinned chain was last
         # looked for: looked for again only when one of them changed
         self._pin_tried: dict[bytes, tuple] = {}
+        # device with forgeries kept -> its standing, chain and what is kept of it when they were last
+        # looked at (`_refind_forks`)
+        self._forged_tried: dict[bytes, tuple] = {}
         self.clock_doubt = ClockDoubt()  # what refused events say of this machine's clock
         self.refresh_trust()
 
@@ -180,6 +183,7 @@ class EventLog:
         limit, fork_at = after.limit(key), after.fork_point(key)
         if limit is not None:
             taken = self.store.take_out(key, limit)
+            self._unredact(key, taken)
             if taken:
                 heads.pop(key, None)
                 reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
@@ -437,13 +441,16 @@ class EventLog:
         if self.store.expire_bodies(now):
             self._dropped_bodies = True
         self._expire_aside(now)
-        self._resolve_pinned_forks(now)
+        for _ in range(MAX_RECONCILE_PASSES):  # each may give the other work: a fork found, undone
+            if not self._resolve_pinned_forks(now) | self._refind_forks(now):
+                break
         self._restore_profiles()
 
     def _expire_aside(self, now: int) -> None:
         """What waits out of the log goes as the log's would: expired bodies (kept aside, kept past a
-        fork point), then events kept too long; their space is given back as a dropped body's is."""
-        if self.store.expire_forked(now) + self.store.expire_pending_bodies(now):
+        fork point, kept as forgeries), then events kept too long; their space is given back as a
+        dropped body's is."""
+        if self.store.expire_forked(now) + self.store.expire_forged(now) + self.store.expire_pending_bodies(now):
             self._dropped_bodies = True
         self._expire_pending(now)
 
@@ -487,6 +494,20 @@ class EventLog:
         if fields is not None and self.store.record_redactions(ev.author, fields["ids"]):
             self._dropped_bodies = True
 
+    def _unredact(self, author: bytes, taken: Sequence[TakenOut]) -> None:
+        """Redactions among `taken` (events of `author` taken out of the log) hold no more (rule 10):
+        on a node where the revocation or the fork came first they were never honoured. What they
+        named is redacted no more unless a redaction still in the log names it; bodies dropped by
+        them are marked missing, for sync to fetch again from a peer that kept them."""
+        named: set[bytes] = set()
+        for t in taken:
+            if t.kind == "redact":
+                named.update(_redacted_ids(decode_event(t.wire).body))
+        if named:
+            for body in self.store.redaction_bodies(author):
+                named -= _redacted_ids(body)
+            self.store.forget_redactions(author, sorted(named))
+
     def _admit_checked(self, ev: Event, heads: dict[bytes, tuple[int, bytes | None]], now: int,
                        hold: bool, facts: BodyFacts | None) -> Outcome:
         header = ev.header
@@ -522,12 +543,15 @@ class EventLog:
             other = self.store.id_at(author, seq)
             if other == ev.id:  # stored since this batch was prepared (by us or another process)
                 return Outcome(ev.id, DUPLICATE)
-            self._refuse_off_pinned_chain(ev, member)
-            return self._record_fork(ev, seq, heads, now)
+            self._refuse_off_pinned_chain(ev, member, now)
+            # A prev that is not the stored seq - 1 says the author signed another event there: the
+            # fork is from seq - 1, as where this event came right after it (below), whatever came first.
+            below = seq - 1 if seq > 1 and header.prev != self.store.id_at(author, seq - 1) else seq
+            return self._record_fork(ev, below, heads, now)
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold, facts)
         if header.prev != head_id:
-            self._refuse_off_pinned_chain(ev, member)
+            self._refuse_off_pinned_chain(ev, member, now)
             return self._record_fork(ev, seq - 1, heads, now)
         if facts is None:
             fields = self._effective_fields(ev, member)
@@ -708,6 +732,7 @@ class EventLog:
         of the log for good. Whichever of the two arrived first, every node ends the same."""
         author = ev.author
         taken = self.store.take_out(author, fork_seq)
+        self._unredact(author, taken)
         self._keep_forked(author, [(t.wire, True) for t in taken] + [(ev.encode(), False)], now)
         other = next(((event_id, wire) for event_id, seq, _, wire in taken if seq == fork_seq), (b"", b""))
         # Headers and signatures prove a fork; the bodies stay out of the proof, which is kept for
@@ -736,23 +761,33 @@ class EventLog:
         if wires and member is not None and member.role == DEVICE_ROLE:
             self.store.keep_forked([(decode_event(wire), stored) for wire, stored in wires], author, now)
 
-    def _refuse_off_pinned_chain(self, ev: Event, member: Member) -> None:
+    def _refuse_off_pinned_chain(self, ev: Event, member: Member, now: int) -> None:
         """`ev` contradicts its author's stored chain below the point its group revoked it from, and
         that chain is the one the group pinned: not a fork, a forgery by whoever holds a copy of the
-        device key (events/trust.py). Refused and not kept, so the device's past stays."""
+        device key (events/trust.py). Refused, so the device's past stays; kept beside the chain
+        (node/store/forged.py), as the fork it proves if the pin stops counting (`_refind_forks`)."""
         pinned = member.pinned
-        if pinned is not None and ev.seq < pinned[0] and self._pinned_id_at(ev.author, ev.seq, *pinned) not in (
-                None, ev.id):
+        if self._off_pinned(ev.author, ev.seq, ev.id, member):
+            self.store.keep_forged(ev, now)
             raise InvalidEvent(E.OFF_PINNED, f"device {ev.author.hex()[:16]} is revoked from seq {pinned[0]} by its "
                                              f"group, which vouched for its chain up to seq {pinned[0] - 1}; this "
                                              f"event at seq {ev.seq} is not on it (signed with a copy of the key)")
 
-    def _pinned_id_at(self, author: bytes, seq: int, until: int, pin: bytes) -> bytes | None:
+    def _off_pinned(self, author: bytes, seq: int, event_id: bytes, member: Member,
+                    kept: dict[bytes, tuple[int, bytes | None, bytes]] | None = None) -> bool:
+        """Whether the event `event_id` of `author` at `seq` is off the chain its group pinned, as far
+        as this node holds that chain. `kept`: `_kept_links(author)`, if the caller read them."""
+        pinned = member.pinned
+        return pinned is not None and seq < pinned[0] and self._pinned_id_at(author, seq, *pinned, kept=kept) not in (
+            None, event_id)
+
+    def _pinned_id_at(self, author: bytes, seq: int, until: int, pin: bytes,
+                      kept: dict[bytes, tuple[int, bytes | None, bytes]] | None = None) -> bytes | None:
         """The id at `seq` of `author`'s chain that ends at `pin` (its seq `until - 1`), followed down
         through its events kept aside and past a fork point, then the log; None where a link is not
         here. The log's chain holds together (each event's `prev` is the one before it), so where
         the pinned chain meets it, it is the log's from there down."""
-        at, cur, kept = until - 1, pin, None
+        at, cur = until - 1, pin
         while at > seq:
             if self.store.id_at(author, at) == cur:
                 return self.store.id_at(author, seq)
@@ -772,12 +807,16 @@ class EventLog:
             links[event_id] = (seq, decode_event(wire).header.prev, wire)
         return links
 
-    def _resolve_pinned_forks(self, now: int) -> None:
+    def _resolve_pinned_forks(self, now: int) -> bool:
         """A frozen device whose group revoked it from seq n with a pin (events/trust.py): if the
         events kept past its fork point hold the pinned chain from the fork point to n - 1, the fork
-        was a forgery. Forget it, drop the other branch, and put the pinned chain back in the log:
-        its alerts, and the groups it admitted, are back, the same on every node whichever came
-        first. Looked for again only when its pin, its fork point or what is kept of it changed."""
+        was a forgery. Forget it, put the pinned chain back in the log (its alerts, and the groups
+        it admitted, are back) and the rest as if it came now: the other branch below n is refused
+        as forgeries and kept as such (`_refind_forks` finds the fork again if the pin stops
+        counting), what is past n waits aside. The same on every node whichever came first. Looked
+        for again only when its pin, its fork point or what is kept of it changed; True if one was
+        resolved."""
+        resolved = False
         for author, fork_at in sorted(self.trust.forks.items()):
             member = self.trust.member(author)
             if member is None or member.pinned is None or member.pinned[0] <= fork_at:
@@ -789,16 +828,71 @@ class EventLog:
             chain = self._pinned_chain(author, fork_at, *member.pinned)
             if chain is None:
                 continue
-            self.store.clear_fork(author)
-            for event_id, seq, _ in self.store.pending_of(author):
+            on_chain = {decode_event(wire).id for wire in chain}
+            others = {event_id: (seq, wire, stored) for event_id, seq, _, wire, stored in self.store.forked_of(author)}
+            others.update((event_id, (seq, wire, False)) for event_id, by, seq, wire in
+                          self.store.frozen_revocations() + self.store.frozen_claims() if by == author)
+            for event_id, seq, wire in self.store.pending_of(author):
                 if seq < member.pinned[0]:
                     self.store.release_pending(event_id)  # the other branch's, or a copy of the chain's
+                    others.setdefault(event_id, (seq, wire, False))
+            self.store.clear_fork(author)
             heads: dict[bytes, tuple[int, bytes | None]] = {}
             self._trust_changed(heads, now)
             for wire in chain:
                 self._admit(decode_event(wire), heads, now)
+            for event_id, (seq, wire, stored) in sorted(others.items(), key=lambda item: (item[1][0], item[0])):
+                member = self.trust.member(author)
+                if event_id in on_chain:
+                    continue
+                if stored and member is not None and not member.may_sign(seq):  # out of the log by the revocation
+                    self._keep_aside(event_id, author, seq, decode_event(wire).kind, wire, E.REVOKED, now, stored=True)
+                else:
+                    self._admit(decode_event(wire), heads, now)
             self._count_deferred_trust(now)
             self._drained.clear()  # back from aside: no batch of this commit to tell
+            self._pin_tried.pop(author, None)  # a fork found again later may look the same as this one
+            resolved = True
+        return resolved
+
+    def _refind_forks(self, now: int) -> bool:
+        """A device's events refused as off its pinned chain (node/store/forged.py) that its pin no
+        longer covers (the pin stopped counting: its revocation no longer counts, or its author's
+        key forked at or below it; or another pin names them) go in as if they came now: a fork,
+        found exactly as on a node that received them after the pin stopped counting. Those of a
+        device that is no member, or revoked at their seq, wait. Looked at again only when the
+        device's standing, its chain or what is kept of it changed; True if any went in."""
+        found = False
+        for author in self.store.forged_authors():
+            member = self.trust.member(author)
+            if member is None:
+                continue
+            tried = (member, self.trust.fork_point(author), self.store.head(author), self.store.forged_count(author),
+                     self.store.forked_count(author), self.store.pending_count_of(author))
+            if self._forged_tried.get(author) == tried:
+                continue
+            self._forged_tried[author] = tried
+            heads: dict[bytes, tuple[int, bytes | None]] = {}
+            kept = None
+            for event_id, seq, wire in self.store.forged_of(author):
+                member, fork_at = self.trust.member(author), self.trust.fork_point(author)  # (a fork changes them)
+                if member is None:
+                    break
+                if fork_at is None or seq < fork_at:
+                    if not member.may_sign(seq):
+                        continue
+                    if kept is None:
+                        kept = self._kept_links(author)
+                    if self._off_pinned(author, seq, event_id, member, kept):
+                        continue
+                self.store.release_forged(event_id)
+                self._admit(decode_event(wire), heads, now)
+                kept, found = None, True
+                self._forged_tried.pop(author, None)
+        if found:
+            self._count_deferred_trust(now)
+            self._drained.clear()  # back from aside: no batch of this commit to tell
+        return found
 
     def _pinned_chain(self, author: bytes, fork_at: int, until: int, pin: bytes) -> list[bytes] | None:
         """The wires of `author`'s pinned chain from `fork_at` to `until - 1` among its events kept
@@ -940,6 +1034,14 @@ class EventLog:
                 member = self.trust.member(author)  # admitting one may change the graph, or freeze the author
                 if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
                     break
+                if self._trust_deferred_by not in (None, author):
+                    # Counted now, while this event is still aside: `_admit` would count them with it
+                    # neither aside nor stored, a gap in its author's chain that voids its later
+                    # trust events for that moment, and what follows the graph then is not undone.
+                    self._trust_changed(heads, now)
+                    member = self.trust.member(author)
+                    if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
+                        break
                 self.store.release_pending(event_id)
                 outcome = self._admit(decode_event(wire), heads, now)
                 done.append((event_id, outcome))
@@ -1081,6 +1183,15 @@ def _pending_trust_facts(wire: bytes) -> _TrustFacts | None:
     except InvalidEvent:
         return None
     return _trust_facts(ev.id, ev.kind, ev.body, ev.header.timestamp)
+
+
+def _redacted_ids(body: bytes | None) -> set[bytes]:
+    """The ids a redaction's body names (none if it has no readable body: it was never honoured)."""
+    try:
+        ids = unpack(body).get("ids") if body is not None else None
+    except (InvalidEvent, AttributeError):
+        return set()
+    return {i for i in ids if isinstance(i, bytes)} if isinstance(ids, list) else set()
 
 
 def _check_body(ev: Event, facts: BodyFacts | None) -> None:

@@ -58,6 +58,10 @@ class LinkStorage(Protocol):
 
     async def known(self, ids: list[bytes]) -> Collection[bytes]: ...
 
+    async def missing_bodies(self, limit: int) -> list[bytes]:
+        """Ids of events in the log whose bodies this node lacks, to ask a peer for (at most `limit`)."""
+        ...
+
     async def prepare(self, wires: list[bytes]) -> Any:
         """Decode a batch and start checking its signatures (no write lock); pass it to `commit`."""
         ...

@@ -51,6 +51,9 @@ class LogAccess:
     async def known(self, ids: list[bytes]) -> Collection[bytes]:
         return await self._db_thread.run(self._log().store.known, ids)
 
+    async def missing_bodies(self, limit: int) -> list[bytes]:
+        return await self._db_thread.run(self._log().store.missing_bodies, limit)
+
     async def prepare(self, wires: list[bytes]) -> Any:
         return await self._db_thread.run(self._log().prepare, wires)
 

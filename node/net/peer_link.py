@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from events.errors import FORK, FROZEN, FUTURE, NOT_KEPT
+from events.errors import FORK, FROZEN, FUTURE, NOT_KEPT, InvalidEvent
+from events.format import decode_event
 from node.listener import LogBudget
 from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
@@ -130,6 +131,8 @@ class PeerLink:
         self.round_started = 0.0
         self.round_done = asyncio.Event()
         self.stream_task: asyncio.Task | None = None
+        self._asked_bodies: set[bytes] = set()  # missing bodies asked for on this link (`_ask_missing_bodies`)
+        self._awaiting_bodies: set[bytes] = set()  # of those, the last ask's not answered yet
         self._reading = 0  # reads from storage for the peer under way (heads, ranges to stream, ...)
         self._stored = 0
         self._streamed_batches = 0
@@ -258,6 +261,7 @@ class PeerLink:
                 await self._answer_offer()
             elif isinstance(command, RoundDone):
                 self._round_over(command)
+                await self._ask_missing_bodies()
             else:
                 raise TypeError(f"the link cannot carry out {command!r} here")
 
@@ -348,12 +352,46 @@ class PeerLink:
         self.round_done.set()
         self._round_finished(self.link, self.round)
 
+    async def _ask_missing_bodies(self) -> None:
+        """After a complete round: ask the peer (IWant) for the bodies of events this node holds
+        without them, each once on this link. Sync compares heads, not bodies, so nothing else
+        brings back a body dropped by a redaction that a revocation or a fork then took out of the
+        log (node/log.py `_unredact`), while the nodes that got the revocation first kept it. A
+        peer answers with what it holds: the body, or the same stub (a redaction it honours)."""
+        ids = await self._read(self.storage.missing_bodies, STREAM_BATCH)
+        wanted = tuple(i for i in ids if i not in self._asked_bodies)
+        if wanted and not self.link.closed:
+            self._asked_bodies.update(wanted)
+            self._awaiting_bodies = set(wanted)  # (those of an earlier ask not answered by now never will be)
+            await self.link.send(IWant(wanted))
+
+    def _answers_with_bodies(self, wires: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+        """Of pushed `wires`: the answers to `_ask_missing_bodies` that carry a body (stored
+        whether or not gossip has seen their ids: this node held them, without the body), and the
+        rest."""
+        if not self._awaiting_bodies:
+            return (), wires
+        answers, rest = [], []
+        for wire in wires:
+            try:
+                ev = decode_event(wire)
+            except InvalidEvent:
+                rest.append(wire)
+                continue
+            if ev.id in self._awaiting_bodies and not ev.is_stub:
+                self._awaiting_bodies.discard(ev.id)
+                answers.append(wire)
+            else:
+                rest.append(wire)
+        return tuple(answers), tuple(rest)
+
     # --- ingest ---------------------------------------------------------------------------------
     async def _queue(self, command: Store) -> None:
         if command.pushed:
-            wires, ids = self.gossip.take_unseen(command.events)
-            if wires:
-                await self.ingest.put(Batch(wires, True, ids))
+            answers, events = self._answers_with_bodies(command.events)
+            wires, ids = self.gossip.take_unseen(events)
+            if wires or answers:
+                await self.ingest.put(Batch(answers + wires, True, ids))
         else:
             # Ranges we asked for: no seen-filter (an id seen in gossip may not be stored yet);
             # the store drops duplicates by id before any signature work anyway.

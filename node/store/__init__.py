@@ -13,8 +13,9 @@ auto-vacuum make deleted bodies really go.
 
 Modules: schema (tables, and how headers are kept), migrations (upgrades in place), base (the
 connection, write transactions, the batch buffer), events, trust (forks, redactions, pending),
-projections (read-model rows), local (meta, peers, wipe, housekeeping), rows (typed rows),
-errors (StoreError, StorageFull), status_read (what `solnet status` reads without a running node).
+forged (a device's forgeries, kept in case its pin stops counting), projections (read-model rows),
+local (meta, peers, wipe, housekeeping), rows (typed rows), errors (StoreError, StorageFull),
+status_read (what `solnet status` reads without a running node).
 """
 from __future__ import annotations
 

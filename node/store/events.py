@@ -11,7 +11,7 @@ from node.store import status_sql
 from node.store.base import UNKNOWN, StoreBase
 from node.store.errors import StorageFull, StoreError
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
-from node.store.schema import BODY_EXPIRED, by_id, by_ids, by_prefixes, full_header, short_header
+from node.store.schema import BODY_EXPIRED, BODY_MISSING, by_id, by_ids, by_prefixes, full_header, short_header
 
 _COLS = "n, id, a, seq, ts, kind, expires, header, sig, body, body_state"
 _CHUNK = 500  # ids per `IN (...)` list
@@ -213,6 +213,12 @@ class EventTables(StoreBase):
             return {}
         where, args = by_ids(list(ids))
         return dict(self._x(f"SELECT id, kind FROM events WHERE {where} AND a=?", (*args, a)).fetchall())
+
+    def missing_bodies(self, limit: int) -> list[bytes]:
+        """Ids of stored events whose bodies this node lacks (a stub received, a redaction that left
+        the log), oldest first; at most `limit` (schema: an index of them alone)."""
+        return [r[0] for r in self._x(f"SELECT id FROM events WHERE body_state={BODY_MISSING} ORDER BY n LIMIT ?",
+                                      (limit,))]  # (a literal: the partial index is used only so)
 
     def id_at(self, author: bytes, seq: int) -> bytes | None:
         a = self._find_k(author)

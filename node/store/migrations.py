@@ -7,8 +7,8 @@ import sqlite3
 import msgpack
 
 from events.projections import PROFILE, TABLES
-from node.store.schema import (ACTION_TBL, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA, IDS_SCHEMA,
-                               PENDING_AGE_SCHEMA, SCHEMA, id_number, short_header)
+from node.store.schema import (ACTION_TBL, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
+                               IDS_SCHEMA, MISSING_SCHEMA, PENDING_AGE_SCHEMA, SCHEMA, id_number, short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -131,5 +131,16 @@ def _add_pending_stored(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _migrate_8_to_9(db: sqlite3.Connection) -> None:
+    """0.9: events of a device refused as off the chain its group pinned are kept a while
+    (schema.FORGED_SCHEMA), so that the fork they prove is found if the pin stops counting. Those
+    that schema 8 refused are not here: a fork found by another node comes with its proof. Events
+    missing their bodies are indexed: sync asks peers for them (a redaction that left the log)."""
+    for statement in FORGED_SCHEMA.strip().split(";\n"):
+        db.execute(statement)
+    db.execute(MISSING_SCHEMA)
+
+
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
-              6: _migrate_6_to_7, 7: _migrate_7_to_8}
+              6: _migrate_6_to_7, 7: _migrate_7_to_8,
+              8: _migrate_8_to_9}

@@ -17,7 +17,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 8  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 9  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -85,6 +85,21 @@ CREATE INDEX IF NOT EXISTS forked_by_author ON forked(author, seq);
 CREATE INDEX IF NOT EXISTS forked_by_age ON forked(seen);
 CREATE INDEX IF NOT EXISTS forked_expiring ON forked(expires) WHERE expires IS NOT NULL AND body IS NOT NULL;"""
 
+# Events whose bodies this node lacks (BODY_MISSING), which sync asks peers for: few, found without a scan.
+MISSING_SCHEMA = f"CREATE INDEX IF NOT EXISTS events_missing ON events(n) WHERE body_state = {BODY_MISSING}"
+
+# Events of a device refused as off the chain its group pinned (node/store/forged.py): if the pin
+# stops counting they prove a fork, as they would have on a node that received them then. Bounded
+# (forged.FORGED_LIMITS: a device's lowest seqs stay); a body goes at its expiry and at a panic wipe.
+FORGED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS forged(
+    id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+    header BLOB NOT NULL, sig BLOB NOT NULL, body BLOB, expires INTEGER, seen INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS forged_by_author ON forged(author, seq, id);
+CREATE INDEX IF NOT EXISTS forged_by_age ON forged(seen);
+CREATE INDEX IF NOT EXISTS forged_expiring ON forged(expires) WHERE expires IS NOT NULL AND body IS NOT NULL;"""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
@@ -113,7 +128,7 @@ CREATE TABLE IF NOT EXISTS forks(
     wire BLOB NOT NULL, seen INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
-""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + FORKED_SCHEMA + """
+""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + FORKED_SCHEMA + FORGED_SCHEMA + """
 -- stored: it was in this log, and left it by a revocation (node/pending_queue.py: no share, a longer age)
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
@@ -146,7 +161,7 @@ CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL,
 -- Ids named by a signed redaction of their own author: their bodies are never stored, whenever
 -- they arrive (so a redaction holds whatever order events come in).
 CREATE TABLE IF NOT EXISTS redactions(id BLOB PRIMARY KEY, author BLOB NOT NULL) WITHOUT ROWID;
-""" + IDS_SCHEMA
+""" + IDS_SCHEMA + MISSING_SCHEMA + ";\n"
 
 # A canonical header starts [1, network, author, ...]: 0x9a (a list of 10), 0x01, then each key
 # as bin 8 of 32 bytes (0xc4 0x20 + 32 bytes). The stored form drops bytes 2..69.

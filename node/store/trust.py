@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from events.errors import NOT_A_MEMBER
 from events.format import Event, decode_event
 
 from node.pending_queue import PendingTally
 from node.store import status_sql
-from node.store.events import EventTables, wire_of
+from node.store.events import wire_of
+from node.store.forged import ForgedTables, ForkedLimits
 from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
-from node.store.schema import BODY_REDACTED, TRUST_KINDS, by_ids
+from node.store.schema import BODY_MISSING, BODY_REDACTED, TRUST_KINDS, by_ids
 from sync.frontier import past_fork_heads
 
 
@@ -21,20 +21,7 @@ def _stub(wire: bytes) -> bytes:
     return decode_event(wire).encode(with_body=False)
 
 
-@dataclass(frozen=True)
-class ForkedLimits:
-    """How much of a frozen device's events past its fork point that were never in this log is kept
-    for a pinned revocation: what a phone signs in a long while, and a bound on what keys forked
-    on purpose can fill."""
-
-    per_author_events: int = 2_000
-    per_author_bytes: int = 8 * 1024 * 1024
-    events: int = 50_000
-    bytes: int = 128 * 1024 * 1024
-    max_age_ms: int = 90 * 24 * 3_600_000  # a seized phone may be revoked weeks after the raid (then dropped)
-
-
-FORKED_LIMITS = ForkedLimits()
+FORKED_LIMITS = ForkedLimits()  # the events of a frozen device past its fork point (`keep_forked`)
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
 REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
 
@@ -47,7 +34,7 @@ def redactable(kind: str) -> bool:
     return kind not in TRUST_KINDS
 
 
-class TrustTables(EventTables):
+class TrustTables(ForgedTables):
     # --- forks ------------------------------------------------------------------------------------
     def fork_points(self) -> dict[bytes, int]:
         """author -> the lowest seq at which it is known to have signed two different events."""
@@ -135,15 +122,7 @@ class TrustTables(EventTables):
     def expire_forked(self, now: int) -> int:
         """Drop the kept rows older than FORKED_LIMITS allows, and the bodies expired at `now`; how
         many rows lost their body or went. While nothing kept is due, no statement."""
-        due = self._kept_or_read("forked_next_due", lambda: self._one(
-            "SELECT min(t) FROM (SELECT min(seen) + ? AS t FROM forked UNION ALL "
-            "SELECT min(expires) FROM forked WHERE body IS NOT NULL)", (FORKED_LIMITS.max_age_ms,)))
-        if due is None or due > now:
-            return 0
-        self._forget("forked_next_due")
-        gone = self._x("DELETE FROM forked WHERE seen<?", (now - FORKED_LIMITS.max_age_ms,)).rowcount
-        return gone + self._x("UPDATE forked SET body=NULL WHERE expires IS NOT NULL AND body IS NOT NULL AND "
-                              "expires<=?", (now,)).rowcount
+        return self._expire_kept("forked", FORKED_LIMITS.max_age_ms, now)
 
     # --- revocations a frozen key signed past its fork point (events/trust.py) ---------------------
     def frozen_revocations(self) -> list[tuple[bytes, bytes, int, bytes]]:
@@ -253,6 +232,30 @@ class TrustTables(EventTables):
         self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {own} AND body_state!=?",
                 (BODY_REDACTED, *args, a, BODY_REDACTED))
         return dropped
+
+    def redaction_bodies(self, author: bytes) -> list[bytes]:
+        """The bodies of `author`'s redactions stored in the log."""
+        a = self._find_k(author)
+        return [] if a is None else [r[0] for r in self._x(
+            "SELECT body FROM events WHERE a=? AND kind='redact' AND body IS NOT NULL", (a,))]
+
+    def forget_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
+        """`author`'s redaction of `ids` left the log (a revocation or a fork took it out, node/log.py
+        `_unredact`): they are redacted no more, and those of them this node stores as redacted
+        are stored as missing their body, which a peer that never honoured the redaction sends
+        again (sync asks for missing bodies). How many."""
+        a = self._find_k(author)
+        changed = 0
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i:i + 500])
+            self._x(f"DELETE FROM redactions WHERE author=? AND id IN ({','.join('?' * len(chunk))})", (author, *chunk))
+            if self._redacted is not None:
+                self._redacted.update((event_id, None) for event_id in chunk if self._redacted.get(event_id) == author)
+            if a is not None:
+                where, args = by_ids(chunk)
+                changed += self._x(f"UPDATE events SET body_state=? WHERE {where} AND a=? AND body_state=?",
+                                   (BODY_MISSING, *args, a, BODY_REDACTED)).rowcount
+        return changed
 
     def is_redacted(self, event_id: bytes, author: bytes) -> bool:
         """Whether `author` redacted `event_id` (ask only for a kind that `redactable` allows)."""

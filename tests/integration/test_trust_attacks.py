@@ -269,6 +269,8 @@ def test_a_thief_forking_a_seized_phone_cannot_erase_its_past(cluster: Cluster, 
         assert not holds(node, false_alarm), node.name
         assert query(node, "SELECT count(*) FROM forks")[0][0] == 0, f"{node.name} still holds the fork"
         assert query(node, "SELECT count(*) FROM forked WHERE author=?", (phone,))[0][0] == 0, node.name
+        # The thief's event is kept as a forgery: the fork it proves, should the pin stop counting.
+        assert query(node, "SELECT id FROM forged WHERE author=?", (phone,)) == [(false_alarm,)], node.name
         [device] = [d for d in groups(node)[calais_group]["device_list"] if d["id"] == made["device_id"]]
         assert device["revoked_from"] == 3, (node.name, device)
     # The thief tries again: refused at the door (a revoked device), and nothing changes.

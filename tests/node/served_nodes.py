@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
+
+from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.net import Node
 from node.webapp import Served, create_app, serve
@@ -20,3 +24,19 @@ async def served_node(local: LocalNode) -> AsyncIterator[tuple[Node, Served]]:
         yield node, served
     finally:
         await served.close()
+
+
+PASSPHRASE = "served node tests only: not a secret"
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> list[LocalNode]:
+    """Calais founds a network and invites Bristol, each in its own home."""
+    return localnet.create_network(tmp_path / "net", [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+
+
+@pytest.fixture
+async def calais(network: list[LocalNode]) -> AsyncIterator[tuple[Node, Served]]:
+    """Calais's node, served."""
+    async with served_node(network[0]) as pair:
+        yield pair

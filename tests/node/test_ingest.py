@@ -124,6 +124,25 @@ def test_prev_that_does_not_match_is_a_fork(net: Net, tmp_path: Path) -> None:
     assert log.ingest(wires([bad]))[0].reason == "fork"
 
 
+def test_a_prev_that_does_not_match_is_a_fork_below_whether_or_not_its_own_seq_came_first(
+        net: Net, tmp_path: Path) -> None:
+    """An event at seq 3 whose prev is not the chain's seq 2 says its author signed another seq 2: a
+    fork from 2. A node that held seq 3 already made it a fork from 3 (until 2026-12-04), keeping
+    seq 2 in its log (an admission, an alert) where a node that got the chain's seq 3 later had
+    taken it out; the proof sent between them changed neither."""
+    chain = [net.device.sign("action", action(i)) for i in range(3)]
+    bad = net.device.sign("action", action(9), seq=3, prev=bytes(32))
+    points = []
+    for n, order in enumerate((chain + [bad], chain[:2] + [bad, chain[2]])):
+        log = net.new_log(tmp_path / f"{n}.db")
+        log.ingest(wires(net.group.made))
+        for ev in order:
+            log.ingest(wires([ev]))
+        points.append((log.trust.fork_point(bytes(net.device.key.public)), log.store.head(bytes(net.device.key.public))))
+        log.store.close()
+    assert points[0] == points[1] == (2, (1, chain[0].id))
+
+
 def test_events_without_effect_are_kept_and_never_block_their_author(net: Net, tmp_path: Path) -> None:
     """A device vouching a device, a group key publishing an action: signed and well chained, so
     stored, with "no effect" and its reason; the author's next events go in as usual."""

@@ -11,33 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from events.canonical import pack
 from events.format import sign_event
-from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.log import now_ms
 from node.net import Node
-from node.webapp import Served
-from served_nodes import served_node
+from served_nodes import calais, network  # noqa: F401 (fixtures)
 
-PASSPHRASE = "large events tests only: not a secret"
 ROUND_S = 60.0  # a bound on a round that moves ~6 MiB on this machine in well under a second
-
-
-@pytest.fixture
-def network(tmp_path: Path) -> list[LocalNode]:
-    return localnet.create_network(tmp_path / "net", [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
-
-
-@pytest.fixture
-async def calais(network: list[LocalNode]) -> AsyncIterator[tuple[Node, Served]]:
-    async with served_node(network[0]) as pair:
-        yield pair
 
 
 def sealed_events(network: list[LocalNode], log, count: int) -> list[bytes]:

@@ -202,7 +202,7 @@ def test_a_schema_7_home_migrates_and_keeps_a_forked_devices_events(tmp_path: Pa
     world = Seizure()
     path = tmp_path / "calais.db"
     world.log(path).store.close()
-    as_schema(path, 7, "DROP TABLE forked")
+    as_schema(path, 7, "DROP TABLE forked", "DROP TABLE forged")
     store = Store(path)
     assert store.schema_version() == SCHEMA_VERSION and store.integrity() == "ok"
     log = EventLog(store)
@@ -302,3 +302,137 @@ def test_a_member_forking_its_own_devices_cannot_keep_the_phones_chain_out(tmp_p
     revocation = world.pinned_revocation()
     log.ingest([revocation.encode()])
     assert_past_kept(world, log, revocation, "after a member's flood")
+
+
+class AdmittedSeizure:
+    """The seizure again, Calais now a group that the founder Paris admitted, so that the pin can
+    stop counting and count again: Paris revoking Calais from before the pin voids it (rule 4), and
+    Paris's key forking below that revocation voids the revocation (rule 6)."""
+
+    def __init__(self) -> None:
+        names = ("paris", "calais", "phone", "dover")
+        self.keys = {name: SigningKey.generate() for name in names}
+        self.genesis = make_genesis("seizure", [self.pub("paris")], now_ms() - 60_000)
+        paris, calais, phone, dover = (Author(self.keys[n], self.genesis.network_id) for n in names)
+        self.setup = [paris.sign("member.vouch", {"subject": self.pub("calais"), "role": "group"}),
+                      paris.sign("group.profile", {"name": "Paris", "region": "paris"}),
+                      calais.sign("member.vouch", device_vouch(self.keys["calais"], self.keys["phone"], b"\x01" * 32))]
+        self.past = [
+            phone.sign("alert", {"region": "calais", "type": "raid", "text": "police at the Rue de Moscou camp"},
+                       expires=now_ms() + 3_600_000),
+            phone.sign("member.vouch", {"subject": self.pub("dover"), "role": "group"}),
+            phone.sign("need", {"category": "water", "quantity": 40, "region": "calais"}),
+            dover.sign("group.profile", {"name": "Dover", "region": "dover"}),
+        ]
+        self.thief = [phone.sign("member.revoke", {"subject": self.pub("dover"), "from_seq": 1, "reason": "x"},
+                                 seq=1, prev=None)]
+        self.pin = calais.sign("member.revoke", {"subject": self.pub("phone"), "from_seq": 4, "reason": "seized",
+                                                 "pin": self.past[2].id})
+        # Whoever holds a copy of Calais's group key signs at the pin's own seq: a pin signed at or
+        # past its author's fork point does not count (it could be the copy's).
+        self.group_fork = calais.sign("group.profile", {"name": "Calais", "region": "calais"}, seq=self.pin.seq,
+                                      prev=self.pin.header.prev)
+        self.cut_calais = paris.sign("member.revoke", {"subject": self.pub("calais"), "from_seq": 2, "reason": "x"})
+        self.founder_fork = paris.sign("group.profile", {"name": "Paris?", "region": "paris"},
+                                       seq=self.cut_calais.seq, prev=self.cut_calais.header.prev)
+
+    def pub(self, name: str) -> bytes:
+        return bytes(self.keys[name].public)
+
+    def run(self, path: Path, blocks: dict[str, list[Event]], order: tuple[str, ...]) -> EventLog:
+        """A store fed the setup and the phone's past, then `blocks` in `order`, one event a batch."""
+        log = EventLog.create(Store(path), self.genesis)
+        log.ingest([e.encode() for e in self.setup + self.past])
+        for name in order:
+            for ev in blocks[name]:
+                log.ingest([ev.encode()])
+        return log
+
+
+def _outcome(world: AdmittedSeizure, log: EventLog) -> tuple:
+    """What the phone's fate shows: its fork point, whether Dover (its admission) is a member, its
+    events in the log, and the revocations and claims kept past fork points."""
+    phone = world.pub("phone")
+    return (log.trust.fork_point(phone), log.trust.member(world.pub("dover")) is not None,
+            sorted(e.id for e in log.store.all_events()), log.store.frozen_revocations(), log.store.frozen_claims(),
+            log.store.projection_dump())
+
+
+def test_a_pin_that_stops_counting_leaves_the_same_fork_in_every_order(tmp_path: Path) -> None:
+    """The pin stops counting once a copy of Calais's key signs at its seq. A node that refused the
+    thief's event while the pin counted kept the phone's past for good (the forgery was not kept),
+    and one that undid the fork by the pin never froze the phone again; one that got the copy's
+    event first froze it. Now every order ends with the fork standing, as the pin says nothing."""
+    world = AdmittedSeizure()
+    blocks = {"pin": [world.pin], "thief": world.thief, "group fork": [world.group_fork]}
+    outcomes = {}
+    for n, order in enumerate(itertools.permutations(blocks)):
+        log = world.run(tmp_path / f"{n}.db", blocks, order)
+        outcomes[order] = _outcome(world, log)
+        assert outcomes[order][:2] == (1, False), f"{' then '.join(order)}: the phone's fork must stand"
+        assert log.trust.member(world.pub("phone")).pinned is None
+        log.store.close()
+    first = next(iter(outcomes.values()))
+    assert all(o == first for o in outcomes.values()), "the same events gave different states"
+
+
+def test_a_pin_voided_and_restored_by_rule_4_ends_the_same_in_every_order(tmp_path: Path) -> None:
+    """Paris revokes Calais from before the pin (the pin stops counting: the fork stands), and Paris's
+    key forks below that revocation (it stops counting: the pin counts again, the phone's past is
+    back). Each of the 24 orders ends as the set of events says: the pin counts."""
+    world = AdmittedSeizure()
+    blocks = {"pin": [world.pin], "thief": world.thief, "cut calais": [world.cut_calais],
+              "founder fork": [world.founder_fork]}
+    outcomes = {}
+    for n, order in enumerate(itertools.permutations(blocks)):
+        log = world.run(tmp_path / f"{n}.db", blocks, order)
+        outcomes[order] = _outcome(world, log)
+        assert outcomes[order][:2] == (None, True), f"{' then '.join(order)}: the pin must hold"
+        assert log.trust.member(world.pub("phone")).revoked_from == 4
+        log.store.close()
+    first = next(iter(outcomes.values()))
+    assert all(o == first for o in outcomes.values()), "the same events gave different states"
+    without = {name: blocks[name] for name in ("pin", "thief", "cut calais")}
+    for n, order in enumerate(itertools.permutations(without)):
+        log = world.run(tmp_path / f"without-{n}.db", without, order)
+        assert _outcome(world, log)[:2] == (1, False), f"{' then '.join(order)}: the pin is void, the fork stands"
+        log.store.close()
+
+
+def test_a_schema_8_home_migrates_and_keeps_the_forgeries_it_refuses(tmp_path: Path) -> None:
+    world = AdmittedSeizure()
+    path = tmp_path / "calais.db"
+    EventLog.create(Store(path), world.genesis).store.close()
+    as_schema(path, 8, "DROP TABLE forged")
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION and store.integrity() == "ok"
+    log = EventLog(store)
+    log.ingest([e.encode() for e in world.setup + world.past + [world.pin]])
+    assert log.ingest([e.encode() for e in world.thief])[0].reason == E.OFF_PINNED
+    assert [row[0] for row in log.store.forged_of(world.pub("phone"))] == [world.thief[0].id]
+    log.ingest([world.group_fork.encode()])
+    assert _outcome(world, log)[:2] == (1, False)
+    assert log.store.forged_count(world.pub("phone")) == 0  # the proof of the fork now
+
+
+def test_forgeries_are_kept_within_bounds_the_lowest_first(tmp_path: Path, monkeypatch) -> None:
+    """A thief flooding forgeries cannot push out the one at the lowest seq (the fork point, should
+    the pin stop counting), whatever order they come in; they go at a panic wipe."""
+    monkeypatch.setattr("node.store.forged.FORGED_LIMITS", ForkedLimits(per_author_events=3, events=5))
+    world = AdmittedSeizure()
+    phone = Author(world.keys["phone"], world.genesis.network_id)
+    forgeries = [phone.sign("need", {"category": "tents", "quantity": i + 1, "region": "calais"}, seq=1 + i % 3,
+                            prev=world.past[i % 3 - 1].id if i % 3 else None) for i in range(9)]
+    kept = []
+    for n, order in enumerate((forgeries, forgeries[::-1])):
+        log = EventLog.create(Store(tmp_path / f"{n}.db"), world.genesis)
+        log.ingest([e.encode() for e in world.setup + world.past + [world.pin]])
+        for ev in order:
+            assert log.ingest([ev.encode()])[0].reason == E.OFF_PINNED
+        kept.append(log.store.forged_of(world.pub("phone")))
+        with log.store.write():
+            log.store.forget_private_and_local([])
+        assert log.store.forged_count(world.pub("phone")) == 0
+        log.store.close()
+    assert kept[0] == kept[1] and len(kept[0]) == 3
+    assert [seq for _, seq, _ in kept[0]] == [1, 1, 1]

@@ -18,7 +18,7 @@ import pytest
 from crypto.keys import SigningKey
 from events.errors import InvalidEvent
 from node.log import EventLog
-from node.store import Store
+from node.store import BODY_MISSING, Store
 from node_fixtures import Author, Net, action, net, wires  # noqa: F401 (fixture)
 
 
@@ -117,3 +117,33 @@ def test_a_redaction_that_waited_for_its_chain_drops_the_bodies_once_it_is_store
     assert log.store.event_row(secret.id)[8] is not None
     log.ingest(wires([middle]))  # the gap is filled: the redaction goes in, and counts
     assert log.store.event_row(secret.id)[8] is None
+
+
+def test_a_redaction_taken_out_by_a_revocation_lets_the_bodies_come_back(tmp_path: Path, net: Net) -> None:
+    """A thief redacts a seized phone's posts at its next seq before the group's revocation from that
+    seq arrives. Where the redaction was stored first it dropped the bodies; where the revocation came
+    first it waits aside and drops nothing. Once taken out of the log it holds no more: the posts are
+    stored as missing their bodies, and the copy a peer sends again (what sync asks for) fills them,
+    so both nodes end the same. A redaction that stays in the log still holds against such a copy."""
+    phone = net.device_of(net.group)
+    posts = [phone.sign("action", action(i) | {"description": f"meet at door {i}"}) for i in (1, 2)]
+    redaction = phone.sign("redact", {"ids": [p.id for p in posts]})
+    revoked = net.group.sign("member.revoke", {"subject": bytes(phone.key.public), "from_seq": 3, "reason": "seized"})
+    setup = net.group.made[:-1] + posts
+    early, late = net.new_log(tmp_path / "early.db"), net.new_log(tmp_path / "late.db")
+    early.ingest(wires(setup + [redaction]))
+    assert all(early.store.event_row(p.id)[8] is None for p in posts)  # dropped, as a redaction must
+    early.ingest(wires([revoked]))
+    late.ingest(wires(setup + [revoked, redaction]))
+    states = {event_id: state for event_id, _, _, state in early.store.event_states()}
+    assert {states[p.id] for p in posts} == {BODY_MISSING}
+    early.ingest(wires(posts))  # a peer's copy, as sync fetches it
+    assert sorted(early.store.event_states()) == sorted(late.store.event_states())
+    assert early.store.projection_dump() == late.store.projection_dump()
+    assert all(early.store.event_row(p.id)[8] == p.body for p in posts)
+
+    kept = phone.sign("redact", {"ids": [posts[0].id]}, seq=3, prev=posts[1].id)  # (the owner's, never revoked)
+    owner = net.new_log(tmp_path / "owner.db")
+    owner.ingest(wires(setup + [kept]))
+    owner.ingest(wires(posts))
+    assert owner.store.event_row(posts[0].id)[8] is None and owner.store.event_row(posts[1].id)[8] is not None
