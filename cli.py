@@ -305,6 +305,7 @@ def cmd_join(args: argparse.Namespace) -> int:
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
                 "inviter": inviter}, human)
+    warn_of_onions(args, peers)
     return 0
 
 
@@ -827,6 +828,19 @@ def proxy_of(args: argparse.Namespace, home: Home) -> tuple[Any, bool]:
         raise UsageError(f"{source}: {exc}") from None
 
 
+def warn_of_onions(args: argparse.Namespace, addresses: list[str]) -> None:
+    """Say on stderr, as the peers are kept, that a Tor address among them needs a proxy this home
+    has not got (neither --proxy, $SOLNET_PROXY, `solnet proxy` nor a running node started with one):
+    else the running node only fails to dial it, into `solnet peers`' last error."""
+    from sync.proxy import onions_unreachable
+
+    home = home_of(args)
+    if proxy_of(args, home)[0] is not None or (home.node_running() and _runtime_facts(home).get("proxy")):
+        return
+    if (warning := onions_unreachable(addresses)) is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def cmd_proxy(args: argparse.Namespace) -> int:
     from node.home import PROXY_ENV
     home = home_of(args)
@@ -1042,6 +1056,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
                            else f"{target} is not blocked (`solnet peers ls` lists what is)")
         key = "address" if ":" in target else "id"
         emit(args, {key: target, "action": args.action}, PEER_DONE[args.action].format(target))
+        if args.action == "add":
+            warn_of_onions(args, [target])
         return 0
     if args.address:
         raise UsageError("`solnet peers` lists the peers; to change them: `solnet peers add|rm|block|unblock ADDRESS`")
