@@ -62,6 +62,14 @@ def worth_saying_again(failures: int) -> bool:
     return failures > 0 and failures & (failures - 1) == 0
 
 
+def _keep_latest(times: dict[bytes, int], device: bytes, now: int) -> None:
+    """`times[device] = now`, keeping the GONE_KEPT devices set last (the oldest are forgotten)."""
+    times.pop(device, None)
+    times[device] = now
+    while len(times) > GONE_KEPT:
+        del times[next(iter(times))]
+
+
 class Links:
     def __init__(self, *, route: Route, rng: random.Random, sync_interval_s: float,
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
@@ -83,6 +91,10 @@ class Links:
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
+        # device -> when its last complete round with this node ended, whichever side dialled: a peer
+        # that only dials in has no address in the book to keep it (shown by `solnet peers`, saved
+        # with the rest by the status saver, never written for itself)
+        self._synced: dict[bytes, int] = {}
         self.quiet_since: int | None = None  # when the last open link ended (None: links are open, or none ever was)
         self._dialling: set[str] = set()
         self._tasks: list[asyncio.Task] = []
@@ -94,14 +106,15 @@ class Links:
     def open(self) -> Iterable[Link]:
         return [link for link, _ in list(self._open.values())]
 
-    def views(self) -> tuple[list[dict], dict[bytes, int]]:
+    def views(self) -> tuple[list[dict], dict[bytes, int], dict[bytes, int]]:
         """The open links (device, direction, dialled address, since when, current lag both ways,
-        log label) and, for peers with no open link, when their last one ended."""
+        log label); for peers with no open link, when their last one ended; and for every peer,
+        when its last complete round with this node ended."""
         links = [{"device": link.peer_device, "direction": "outbound" if link.outbound else "inbound",
                   "address": link.address, "connected_since": peer.opened_ms, "behind": peer.behind,
                   "ahead": peer.ahead, "label": self._directory.name_of(link)}
                  for link, peer in list(self._open.values())]
-        return links, dict(self._gone)
+        return links, dict(self._gone), dict(self._synced)
 
     # --- incoming -----------------------------------------------------------------------------------
     async def accept(self, request: web.Request, progress: Callable[[], int] | None = None,
@@ -228,9 +241,7 @@ class Links:
             self.quiet_since = now
         if visit or any(link.peer_device == device for link, _ in self._open.values()):
             return
-        self._gone[device] = now
-        while len(self._gone) > GONE_KEPT:
-            del self._gone[next(iter(self._gone))]
+        _keep_latest(self._gone, device, now)
 
     async def _rounds(self, link: Link, peer: PeerLink) -> None:
         """Anti-entropy with the peer we dialled: at once, then periodically with jitter."""
@@ -267,6 +278,7 @@ class Links:
         self.own_refused.round_done(link.peer_device, result.own_sent, now, self._group_of(link.peer_device))
         if refused_before is None and (refused := self.own_refused.refused(now)) is not None:
             log.warning("%s", own_events_refused(*refused))
+        _keep_latest(self._synced, link.peer_device, now)
         book = self._directory.book
         if link.address and book.get(link.address) is not None:
             book.synced(link.address, now, received=result.received, sent=result.sent, lag=result.lag)
