@@ -1143,10 +1143,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
                            "credentials). Make a new device for your group (`solnet init --device-of GROUP_ID`) "
                            "to sync again.") from None
         if exc.reason == "revoked":
-            raise CliError(f"the peer refused this device as revoked: {exc}. If that is news to you, ask your "
-                           "group's coordinators.") from None
+            from node import revoked_here
+            from node.words import local_time
+
+            kept = node.refused_as_revoked  # kept by the dial if the refusing key is a member here
+            if kept is not None:
+                raise CliError(revoked_here.warning(kept, home.config().group_id, local_time(kept["at"]))) from None
+            raise CliError("the peer refused this device as revoked (its key is not a member this node knows, so "
+                           "this node does not take its word for it). If that is news to you, ask your group's "
+                           "coordinators.") from None
         if exc.reason in ("duplicate_link", "group_full"):  # a member, but no link slot for it now
-            raise CliError(f"the peer refused the link: {exc}") from None
+            raise CliError(f"the peer refused the link: {exc.args[0]}") from None
         if exc.reason == "unavailable":  # its database failed while it stored our credentials
             raise CliError(f"{exc.args[0]}: sync with another peer, or again once its operator has mended it") from None
         raise CliError(f"the peer refused us or is not a member of this network ({exc.reason})") from None

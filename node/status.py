@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
 from node.clock import now_ms
+from node import revoked_here
 from node.home import Home
 from sync.frontier import frontier_digest_of
 
@@ -139,6 +140,7 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "frontier_digest": frontier_digest_of(store.heads()).hex()}
     out["node"] = runtime_info(store, home)
     out["peers"] = peer_list(store, out["node"])
+    out["refused_as_revoked"] = revoked_here.load(store)  # before the revocation itself arrives
     out["node"].pop("inbound", None)  # listed among the peers
     return out
 

@@ -74,7 +74,9 @@ class Links:
     def __init__(self, *, route: Route, rng: random.Random, sync_interval_s: float,
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
-                 round_completed: Callable[[bool], Awaitable[None]]) -> None:
+                 round_completed: Callable[[bool], Awaitable[None]],
+                 refused_as_revoked: Callable[[bytes], Awaitable[None]] | None = None,
+                 accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
         self._rng = rng
         self.sync_interval_s = sync_interval_s
@@ -85,6 +87,9 @@ class Links:
         self._health = health
         self._group_of = policy.group_of
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
+        # A member peer refused this device as revoked / completed a round with it (node/revoked_here.py)
+        self._refused_as_revoked = refused_as_revoked
+        self._accepted_by = accepted
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
                                lambda: bytes(identity().device.public), self._accepted)
         self.own_refused = OwnEventsRefused()  # peers that do not take this device's events (a clock ahead?)
@@ -142,8 +147,15 @@ class Links:
         route = self.route
         check_route(address, route.proxy)
         assert route.http is not None, "the node is not started"
-        return await asyncio.wait_for(dial(route.http, address, self._identity(), route.limits),
-                                      route.limits.connect_timeout_s * 2)
+        try:
+            return await asyncio.wait_for(dial(route.http, address, self._identity(), route.limits),
+                                          route.limits.connect_timeout_s * 2)
+        except HandshakeError as exc:
+            # The peer told us (not we it) that this device is revoked: the news of our own revocation
+            if (exc.reason == REVOKED and not exc.ours and exc.peer_device is not None
+                    and self._refused_as_revoked is not None):
+                await self._refused_as_revoked(exc.peer_device)
+            raise
 
     def start(self) -> None:
         """Dial peers as they are due, until `halt`."""
@@ -273,6 +285,8 @@ class Links:
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True)))
+        if self._accepted_by is not None:
+            self._tasks.append(asyncio.create_task(self._accepted_by(link.peer_device)))
         now = now_ms()
         refused_before = self.own_refused.refused(now)
         self.own_refused.round_done(link.peer_device, result.own_sent, now, self._group_of(link.peer_device))

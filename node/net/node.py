@@ -24,7 +24,7 @@ from aiohttp import web
 
 from crypto.keystore import NodeKeys
 from events.format import Event
-from node import chain_gate, publishing, verify_pool
+from node import chain_gate, publishing, revoked_here, verify_pool
 from node.home import Home
 from node.log import EventLog, now_ms
 from node.net import admin_requests
@@ -45,6 +45,7 @@ from node.net.storage_health import StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
 from node.store import StoreError
+from node.words import local_time
 from sync.handshake import UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
@@ -63,6 +64,7 @@ class Node:
                  sync_interval_s: float = 30.0, rng: random.Random | None = None,
                  proxy: ProxyAddress | None = None, proxy_follows_config: bool = False) -> None:
         self.home = home
+        self.refused_as_revoked: dict[str, Any] | None = None  # a member peer refused this device as revoked
         self.keys = keys
         self.listen = listen
         # `proxy_follows_config`: the proxy came from the home's config (not --proxy or
@@ -92,7 +94,8 @@ class Node:
         self.links = Links(route=self.route, rng=rng, sync_interval_s=sync_interval_s,
                            identity=self.identity, directory=self.directory, policy=self.policy,
                            storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
-                           gossip=self.router, health=self.health, round_completed=self._round_completed)
+                           gossip=self.router, health=self.health, round_completed=self._round_completed,
+                           refused_as_revoked=self._refused_as_revoked, accepted=self._accepted_by)
         self.feed = ChangeFeed()
         self.commits = GroupCommit(self._db_thread, self._opened, self._committed)
         self.admin_socket = AdminSocket(home.path, partial(admin_requests.serve, self))
@@ -269,6 +272,24 @@ class Node:
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None)
         if running:
             self._start_recorded = True  # the round's record names this node's start too
+
+    async def _refused_as_revoked(self, peer: bytes) -> None:
+        """A member peer refused this device as revoked: kept and said (node/revoked_here.py)."""
+        try:
+            kept = await self.db(revoked_here.record, self.log, peer, now_ms())
+            self.refused_as_revoked = kept or await self.db(revoked_here.load, self.log.store)
+        except StoreError as exc:
+            self.storage_failed(exc)
+            return
+        if kept is not None:
+            log.warning("%s", revoked_here.warning(kept, self.home.config().group_id, local_time(kept["at"])))
+
+    async def _accepted_by(self, peer: bytes) -> None:
+        """A complete round with `peer`: a refusal of this device it made is no longer true."""
+        try:
+            await self.db(revoked_here.accepted_by, self.log, peer)
+        except StoreError as exc:
+            self.storage_failed(exc)
 
     async def _drop_revoked(self) -> None:
         def why_not(device: bytes) -> str | None:

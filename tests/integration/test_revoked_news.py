@@ -1,0 +1,43 @@
+"""A home revoked by the network hears it from the first peer that refuses its device as revoked,
+not only once a peer carries the revocation to it (the peers that hold it send it nothing more):
+`solnet sync` says so and what to do, and so do `solnet status` and the dashboard's overview,
+from then on. A round with that peer that completes after all takes the news back."""
+from __future__ import annotations
+
+from local_cluster import Cluster, cli, dashboard_pages, status
+
+SAID = "refused this device as revoked on"
+
+
+def test_a_device_refused_as_revoked_by_a_peer_is_told_so_by_sync_and_status(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol_group = bristol.home.config().group_id
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)  # Calais knows Bristol's device
+    # From past its chain: its device stays known, and is refused as revoked (from seq 1 it is gone
+    # with the chain, and a peer refuses it as no member: see the report)
+    cli(calais, "revoke", bristol_group, "--from-seq", "3", "--reason", "infiltrator")
+
+    refused = cli(bristol, "sync", calais.address, ok=False)
+    assert refused.returncode == 1, refused.stderr
+    assert f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
+    assert f"solnet init --device-of {bristol_group}" in refused.stderr, refused.stderr
+    assert "revoked: the peer refused" not in refused.stderr, refused.stderr  # the reason code, said twice
+    assert status(bristol)["refused_as_revoked"]["name"] == "Calais"
+    said = cli(bristol, "status").stdout
+    assert f"WARNING: a peer of Calais {SAID}" in said and "Ask your group's coordinators" in said, said
+    assert said.count("WARNING") == 1, said
+
+
+def test_a_running_node_refused_as_revoked_says_it_on_its_dashboard(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)  # Calais knows Bristol's device
+    cli(calais, "revoke", bristol.home.config().group_id, "--from-seq", "3", "--reason", "infiltrator")
+    bristol.peers.append(calais.port)  # Bristol dials Calais, which refuses it
+    cluster.start(bristol)
+    cluster.wait(lambda: status(bristol).get("refused_as_revoked") is not None, 30,
+                 "Bristol keeping Calais's refusal of its device")
+    page = dashboard_pages(bristol, ["/"])
+    assert f"A peer of Calais {SAID}" in page, page
+    assert f"WARNING: a peer of Calais {SAID}" in cli(bristol, "status").stdout
