@@ -387,24 +387,22 @@ def cmd_publish(args: argparse.Namespace) -> int:
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     if kind.name == "action" and "starts_at" in texts:
-        warn_if_past(texts["starts_at"])
+        warn_if_past(texts["starts_at"], done["id"])
     return 0
 
 
-def warn_if_past(starts_at: str) -> None:
+def warn_if_past(starts_at: str, event_id: str) -> None:
     """An action that starts in the past (a year typed wrong around New Year) is published all the
-    same, and no list of actions to come shows it: say so."""
+    same, and no list of actions to come shows it: say so (the dashboard says the same)."""
     from node.clock import now_ms
     from node.field_input import InputError, parse_time
-    from node.words import local_time
+    from node.words import local_time, past_action, starts_in_the_past
     try:
         when = parse_time(starts_at)
     except InputError:
         return
-    if when < now_ms() - 3_600_000:
-        print(f"warning: this action starts in the past ({local_time(when)}): the lists of actions to come do "
-              "not show it. If the date is wrong, `solnet redact` this one and publish it again with the right "
-              "date", file=sys.stderr)
+    if starts_in_the_past(when, now_ms()):
+        print(f"warning: {past_action(local_time(when), event_id)}", file=sys.stderr)
 
 
 def warn_of_node_facts(facts: dict[str, Any]) -> None:

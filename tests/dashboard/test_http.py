@@ -18,7 +18,7 @@ from crypto.keys import SigningKey
 from crypto.short_ids import short_id
 from events.canonical import pack
 from events.format import sign_event
-from node import membership, publishing
+from node import membership, publishing, words
 from node.clock import now_ms
 from node.key_elsewhere import KeyElsewhere
 from node.status import node_status
@@ -474,3 +474,26 @@ async def test_an_event_with_a_time_past_the_year_9999_is_shown_and_breaks_nothi
             "kind": "need", "fields": {"category": "tents", "region": "calais", "quantity": "1"},
             "expires_in": "99999999d"}) as r:
         assert r.status == 422 and (await r.json())["error"]["field"] == "expires_in"
+
+
+async def test_an_action_dated_in_the_past_is_published_with_the_warning_solnet_publish_gives(sample, start_node) -> None:
+    """A year typed wrong around New Year: `solnet publish action` warns, and so does the dashboard,
+    in the same words, next to the form's result."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    _, form, _ = await get(node.client, "/publish/action")
+    fields = {"title": "Cours 9", "region": "calais", "type": "class", "csrf": csrf_of(form)}
+    status, _, r = await post(node.client, "/publish/action", {**fields, "starts_at": "2020-01-01T18:00"})
+    assert status == 303
+    _, html, _ = await get(node.client, r.headers["Location"])
+    event_id = r.headers["Location"].split("/")[2].split("?")[0]
+    said = html_lib.unescape(re.search(r'<p class="cut-off" id="flash-warning" role="alert">(.*?)</p>', html, re.S)[1])
+    when = re.search(r"starts in the past \((.*?)\)", said)[1]
+    assert when.startswith("2020-01-01 ") or when.startswith("2020-01-02 "), said
+    cli_words = words.past_action(when, event_id)
+    assert said == cli_words[0].upper() + cli_words[1:] + ".", said
+    assert html.index("Published.") < html.index('id="flash-warning"'), "next to the form's result"
+
+    status, _, r = await post(node.client, "/publish/action", {**fields, "starts_at": "2031-07-01T10:00"})
+    _, html, _ = await get(node.client, r.headers["Location"])
+    assert "Published." in html and "flash-warning" not in html
