@@ -292,7 +292,7 @@ async def test_the_overview_says_when_peers_do_not_take_this_nodes_events(sample
         running.links.own_refused.round_done(peer, (7, 7), now_ms() - 1)
         running.links.own_refused.round_done(peer, (7, 8), now_ms())
     _, after, _ = await get(node.client, "/")
-    assert "Peers of 2 groups did not take this node's events from number 7" in visible_text(after)
+    assert "Peers of 2 groups did not take this node's events from seq 7" in visible_text(after)
     assert "clock may be ahead" in visible_text(after)
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "Des pairs de 2 groupes n’ont pas pris les événements de ce nœud à partir du numéro 7" in visible_text(french)
@@ -314,7 +314,7 @@ async def test_the_overview_tells_the_admin_that_another_node_signs_with_this_de
     running.links.key_elsewhere.stored([made.encode()])
     _, after, _ = await get(node.client, "/")
     text = visible_text(after)
-    assert "Another node signs with this device's key: a peer brought this device's event number 40" in text, text
+    assert "Another node signs with this device's key: a peer brought this device's event seq 40" in text, text
     assert "stop it now" in text
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "Un autre nœud signe avec la clé de cet appareil" in visible_text(french)
