@@ -1154,7 +1154,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
             raise CliError(f"the peer refused the link: {exc.args[0]}") from None
         if exc.reason == "unavailable":  # its database failed while it stored our credentials
             raise CliError(f"{exc.args[0]}: sync with another peer, or again once its operator has mended it") from None
-        raise CliError(f"the peer refused us or is not a member of this network ({exc.reason})") from None
+        if exc.reason == "not_a_member":  # told by the peer, having read this device's credentials
+            raise CliError("the peer refused this device: it does not count it as a member of this network (its "
+                           "group may have been revoked from its start, or the peer blocked it). If that is news "
+                           "to you, ask your group's coordinators.") from None
+        if exc.reason == "inbound_full":
+            raise CliError(f"{exc.args[0]}: sync with another peer, or again later") from None
+        # Not a member, or not a node of this network: said in words, not by the reason code
+        raise CliError(f"cannot sync with {address}: {exc.args[0]}. Check that it is the address of a node of "
+                       "this network (`solnet peers` lists the known ones)") from None
     except ProxyFailure as exc:
         raise CliError(f"cannot sync with {address}: {exc}") from None
     except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:

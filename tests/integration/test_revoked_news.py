@@ -41,3 +41,16 @@ def test_a_running_node_refused_as_revoked_says_it_on_its_dashboard(cluster: Clu
     page = dashboard_pages(bristol, ["/"])
     assert f"A peer of Calais {SAID}" in page, page
     assert f"WARNING: a peer of Calais {SAID}" in cli(bristol, "status").stdout
+
+
+def test_a_device_whose_group_is_revoked_from_its_start_hears_it_is_no_member_in_words(cluster: Cluster) -> None:
+    """Revoked from seq 1, the group's chain goes, its device's vouch with it: the peer refuses the
+    device as no member. `solnet sync` said "(not_a_member)"."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)
+    cli(calais, "revoke", bristol.home.config().group_id, "--reason", "infiltrator")
+    refused = cli(bristol, "sync", calais.address, ok=False)
+    assert refused.returncode == 1, refused.stderr
+    assert "it does not count it as a member of this network" in refused.stderr, refused.stderr
+    assert "coordinators" in refused.stderr and "not_a_member" not in refused.stderr, refused.stderr
