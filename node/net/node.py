@@ -46,7 +46,7 @@ from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
 from node.store import StoreError
 from node.words import local_time
-from sync.handshake import UNAVAILABLE, HandshakeError
+from sync.handshake import NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
 from sync.transport import Identity
@@ -126,14 +126,32 @@ class Node:
         return self.route.limits
 
     def identity(self) -> Identity:
-        return Identity(self.log.network_id, self.keys.device, self.policy.check_peer, self.credentials.ours,
-                        self._admit_credentials)
+        """What one connection shows and checks. A device this node does not know whose credentials
+        were refused as revoked is refused as revoked, not as no member: a group revoked from seq 1
+        takes its devices' vouches out with its chain, and its devices then hear the news
+        (node/revoked_here.py) rather than that they are unknown."""
+        presented_revoked = False
 
-    async def _admit_credentials(self, events: tuple[bytes, ...]) -> None:
-        """Store a peer's credentials. If the database fails (damaged, a full disk), the peer is
-        told this node cannot check it now (not that it is no member), and the operator is told why."""
+        async def admit(events: tuple[bytes, ...]) -> None:
+            nonlocal presented_revoked
+            presented_revoked = await self._admit_credentials(events)
+
+        def check(device: bytes) -> None:
+            try:
+                self.policy.check_peer(device)
+            except HandshakeError as exc:
+                if exc.reason == NOT_A_MEMBER and presented_revoked and self.log.trust.member(device) is None:
+                    raise HandshakeError(REVOKED, "that device's group is revoked", ours=True) from None
+                raise
+
+        return Identity(self.log.network_id, self.keys.device, check, self.credentials.ours, admit)
+
+    async def _admit_credentials(self, events: tuple[bytes, ...]) -> bool:
+        """Store a peer's credentials; whether some were refused as revoked. If the database fails
+        (damaged, a full disk), the peer is told this node cannot check it now (not that it is no
+        member), and the operator is told why."""
         try:
-            await self.credentials.admit(events)
+            return await self.credentials.admit(events)
         except StoreError as exc:
             self.storage_failed(exc)
             raise HandshakeError(UNAVAILABLE, "this node's database cannot be used now") from exc

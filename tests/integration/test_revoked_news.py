@@ -43,14 +43,28 @@ def test_a_running_node_refused_as_revoked_says_it_on_its_dashboard(cluster: Clu
     assert f"WARNING: a peer of Calais {SAID}" in cli(bristol, "status").stdout
 
 
-def test_a_device_whose_group_is_revoked_from_its_start_hears_it_is_no_member_in_words(cluster: Cluster) -> None:
-    """Revoked from seq 1, the group's chain goes, its device's vouch with it: the peer refuses the
-    device as no member. `solnet sync` said "(not_a_member)"."""
+def test_a_device_whose_group_is_revoked_from_its_start_hears_it_too(cluster: Cluster) -> None:
+    """Revoked from seq 1, the group's chain goes, its device's vouch with it: the peer knew the
+    device no more and refused it as no member ("(not_a_member)"), which is no news of anything.
+    The credentials it presents are refused as revoked: so is the device."""
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     cluster.start(calais)
     cli(bristol, "sync", calais.address)
     cli(calais, "revoke", bristol.home.config().group_id, "--reason", "infiltrator")
     refused = cli(bristol, "sync", calais.address, ok=False)
-    assert refused.returncode == 1, refused.stderr
+    assert refused.returncode == 1 and f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
+    assert "not_a_member" not in refused.stderr, refused.stderr
+    assert f"WARNING: a peer of Calais {SAID}" in cli(bristol, "status").stdout
+
+
+def test_a_device_a_peer_blocked_hears_it_is_no_member_there_in_words(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)
+    cli(calais, "peers", "block", bristol.home.config().group_id)
+    cluster.wait(lambda: cli(bristol, "sync", calais.address, ok=False).returncode != 0, 15,
+                 "the running Calais taking up the block")
+    refused = cli(bristol, "sync", calais.address, ok=False)
     assert "it does not count it as a member of this network" in refused.stderr, refused.stderr
     assert "coordinators" in refused.stderr and "not_a_member" not in refused.stderr, refused.stderr
+    assert status(bristol)["refused_as_revoked"] is None  # no news of a revocation
