@@ -228,6 +228,9 @@ async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_n
     _, after, _ = await get(node.client, "/groups")
     text = visible_text(after)
     assert "revoked" in text and "keys seized 14/03" in text, text
+    # The revoker by its group's name, as `solnet view groups` and `status` say it
+    calais_name = calais.home.config().group_name
+    assert re.search(rf"Revoked\s+\S+ \S+ UTC\s+by\s+{calais_name}\s+— keys seized 14/03", text), text
 
 
 async def test_the_overview_warns_the_admin_when_this_nodes_own_device_is_revoked(sample, start_node) -> None:
