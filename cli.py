@@ -883,7 +883,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import math
     import shlex
     home = home_of(args)
-    home.log()  # fail early, with a clear message, if the node has not joined a network
+    log = home.log()  # fail early, with a clear message, if the node has not joined a network
     if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
         os.close(home.lock_node())
     listen = parse_listen(args.listen)
@@ -891,6 +891,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.sync_interval) and args.sync_interval > 0):
         raise UsageError("--sync-interval is a number of seconds above 0")
     proxy, follows_config = proxy_of(args, home)
+    if proxy is None:  # said at the start, not only as each dial of a Tor peer fails
+        from sync.proxy import onions_unreachable
+
+        configured = [row.address for row in log.store.peer_rows() if row.source == "config"]
+        if (warning := onions_unreachable(list(dict.fromkeys([*peers, *configured])))) is not None:
+            print(f"warning: {warning}", file=sys.stderr)
+    log.store.close()
     hook = None
     if args.on_alert is not None:
         from node.alert_hook import AlertHook, parse_command
