@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
-import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,12 +29,16 @@ def token_of(value: dict) -> str:
     return PREFIX + base64.urlsafe_b64encode(pack(value)).decode("ascii") + "\n"
 
 
-@pytest.fixture(scope="module")
-def invites(network_template, tmp_path_factory):
+_MADE: dict[str, Path] = {}  # the homes below, made once for the module's tests
+
+
+@pytest.fixture
+def invites(network_template, tmp_path_factory, cli) -> Path:
     """A network, a prepared group Cardiff (not joined) and good invites for it: one from this
-    network, one naming a Tor peer, one from another network founded by Lyon."""
-    # The `cli` fixture is made per test; its module is the one that made the template.
-    cli = sys.modules[type(network_template).__module__]
+    network, one naming a Tor peer, one from another network founded by Lyon. (Made once: `cli`
+    is per test, so this is too, and keeps what it made.)"""
+    if "root" in _MADE:
+        return _MADE["root"]
     root = tmp_path_factory.mktemp("bad_invites")
     net = network_template.copied_to(root)
     cardiff = root / "Cardiff"
@@ -46,6 +50,7 @@ def invites(network_template, tmp_path_factory):
     cli.run(net.a, "invite", group, "--out", root / "good")
     cli.run(lyon, "invite", group, "--out", root / "other")
     cli.run(net.a, "invite", group, "--out", root / "onion", "--peer", ONION)
+    _MADE["root"] = root
     return root
 
 
