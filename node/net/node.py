@@ -49,7 +49,7 @@ from node.words import local_time
 from sync.handshake import NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
-from sync.transport import Identity
+from sync.transport import Identity, RefusalLog
 
 log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
@@ -65,6 +65,7 @@ class Node:
                  proxy: ProxyAddress | None = None, proxy_follows_config: bool = False) -> None:
         self.home = home
         self.refused_as_revoked: dict[str, Any] | None = None  # a member peer refused this device as revoked
+        self._refusals = RefusalLog()  # incoming connections refused, said at most once a minute per reason
         self.keys = keys
         self.listen = listen
         # `proxy_follows_config`: the proxy came from the home's config (not --proxy or
@@ -144,7 +145,9 @@ class Node:
                     raise HandshakeError(REVOKED, "that device's group is revoked", ours=True) from None
                 raise
 
-        return Identity(self.log.network_id, self.keys.device, check, self.credentials.ours, admit)
+        # One log of refusals for every connection: one each (its default) said every refusal, a
+        # revoked device dialling every few seconds a line each time (an SD card's wear)
+        return Identity(self.log.network_id, self.keys.device, check, self.credentials.ours, admit, self._refusals)
 
     async def _admit_credentials(self, events: tuple[bytes, ...]) -> bool:
         """Store a peer's credentials; whether some were refused as revoked. If the database fails

@@ -4,7 +4,7 @@ not only once a peer carries the revocation to it (the peers that hold it send i
 from then on. A round with that peer that completes after all takes the news back."""
 from __future__ import annotations
 
-from local_cluster import Cluster, cli, dashboard_pages, status
+from local_cluster import Cluster, cli, dashboard_pages, log_text, status
 
 SAID = "refused this device as revoked on"
 
@@ -41,6 +41,9 @@ def test_a_running_node_refused_as_revoked_says_it_on_its_dashboard(cluster: Clu
     page = dashboard_pages(bristol, ["/"])
     assert f"A peer of Calais {SAID}" in page, page
     assert f"WARNING: a peer of Calais {SAID}" in cli(bristol, "status").stdout
+    # Calais says its refusals at most once a minute, however often Bristol dials (an SD card)
+    cluster.wait(lambda: "2 failures in a row" in log_text(bristol), 30, "Bristol dialling again")
+    assert log_text(calais).count("refused an incoming sync connection: revoked") == 1, log_text(calais)
 
 
 def test_a_device_whose_group_is_revoked_from_its_start_hears_it_too(cluster: Cluster) -> None:
