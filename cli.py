@@ -332,6 +332,7 @@ def cmd_join(args: argparse.Namespace) -> int:
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
                 "inviter": inviter}, human)
+    warn_of_onions(args, peers)
     return 0
 
 
@@ -413,24 +414,22 @@ def cmd_publish(args: argparse.Namespace) -> int:
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     if kind.name == "action" and "starts_at" in texts:
-        warn_if_past(texts["starts_at"])
+        warn_if_past(texts["starts_at"], done["id"])
     return 0
 
 
-def warn_if_past(starts_at: str) -> None:
+def warn_if_past(starts_at: str, event_id: str) -> None:
     """An action that starts in the past (a year typed wrong around New Year) is published all the
-    same, and no list of actions to come shows it: say so."""
+    same, and no list of actions to come shows it: say so (the dashboard says the same)."""
     from node.clock import now_ms
     from node.field_input import InputError, parse_time
-    from node.words import local_time
+    from node.words import local_time, past_action, starts_in_the_past
     try:
         when = parse_time(starts_at)
     except InputError:
         return
-    if when < now_ms() - 3_600_000:
-        print(f"warning: this action starts in the past ({local_time(when)}): the lists of actions to come do "
-              "not show it. If the date is wrong, `solnet redact` this one and publish it again with the right "
-              "date", file=sys.stderr)
+    if starts_in_the_past(when, now_ms()):
+        print(f"warning: {past_action(local_time(when), event_id)}", file=sys.stderr)
 
 
 def warn_of_node_facts(facts: dict[str, Any]) -> None:
@@ -857,6 +856,19 @@ def proxy_of(args: argparse.Namespace, home: Home) -> tuple[Any, bool]:
         raise UsageError(f"{source}: {exc}") from None
 
 
+def warn_of_onions(args: argparse.Namespace, addresses: list[str]) -> None:
+    """Say on stderr, as the peers are kept, that a Tor address among them needs a proxy this home
+    has not got (neither --proxy, $SOLNET_PROXY, `solnet proxy` nor a running node started with one):
+    else the running node only fails to dial it, into `solnet peers`' last error."""
+    from sync.proxy import onions_unreachable
+
+    home = home_of(args)
+    if proxy_of(args, home)[0] is not None or (home.node_running() and _runtime_facts(home).get("proxy")):
+        return
+    if (warning := onions_unreachable(addresses)) is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def cmd_proxy(args: argparse.Namespace) -> int:
     from node.home import PROXY_ENV
     home = home_of(args)
@@ -901,7 +913,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import math
     import shlex
     home = home_of(args)
-    home.log()  # fail early, with a clear message, if the node has not joined a network
+    log = home.log()  # fail early, with a clear message, if the node has not joined a network
     if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
         os.close(home.lock_node())
     listen = parse_listen(args.listen)
@@ -909,6 +921,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.sync_interval) and args.sync_interval > 0):
         raise UsageError("--sync-interval is a number of seconds above 0")
     proxy, follows_config = proxy_of(args, home)
+    if proxy is None:  # said at the start, not only as each dial of a Tor peer fails
+        from sync.proxy import onions_unreachable
+
+        configured = [row.address for row in log.store.peer_rows() if row.source == "config"]
+        if (warning := onions_unreachable(list(dict.fromkeys([*peers, *configured])))) is not None:
+            print(f"warning: {warning}", file=sys.stderr)
+    log.store.close()
     hook = None
     if args.on_alert is not None:
         from node.alert_hook import AlertHook, parse_command
@@ -1072,6 +1091,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
                            else f"{target} is not blocked (`solnet peers ls` lists what is)")
         key = "address" if ":" in target else "id"
         emit(args, {key: target, "action": args.action}, PEER_DONE[args.action].format(target))
+        if args.action == "add":
+            warn_of_onions(args, [target])
         return 0
     if args.address:
         raise UsageError("`solnet peers` lists the peers; to change them: `solnet peers add|rm|block|unblock ADDRESS`")
@@ -1157,13 +1178,28 @@ def cmd_sync(args: argparse.Namespace) -> int:
                            "credentials). Make a new device for your group (`solnet init --device-of GROUP_ID`) "
                            "to sync again.") from None
         if exc.reason == "revoked":
-            raise CliError(f"the peer refused this device as revoked: {exc}. If that is news to you, ask your "
-                           "group's coordinators.") from None
+            from node import revoked_here
+            from node.words import local_time
+
+            kept = node.refused_as_revoked  # kept by the dial if the refusing key is a member here
+            if kept is not None:
+                raise CliError(revoked_here.warning(kept, home.config().group_id, local_time(kept["at"]))) from None
+            raise CliError("the peer refused this device as revoked (its key is not a member this node knows, so "
+                           "this node does not take its word for it). If that is news to you, ask your group's "
+                           "coordinators.") from None
         if exc.reason in ("duplicate_link", "group_full"):  # a member, but no link slot for it now
-            raise CliError(f"the peer refused the link: {exc}") from None
+            raise CliError(f"the peer refused the link: {exc.args[0]}") from None
         if exc.reason == "unavailable":  # its database failed while it stored our credentials
             raise CliError(f"{exc.args[0]}: sync with another peer, or again once its operator has mended it") from None
-        raise CliError(f"the peer refused us or is not a member of this network ({exc.reason})") from None
+        if exc.reason == "not_a_member":  # told by the peer, having read this device's credentials
+            raise CliError("the peer refused this device: it does not count it as a member of this network (its "
+                           "group may have been revoked from its start, or the peer blocked it). If that is news "
+                           "to you, ask your group's coordinators.") from None
+        if exc.reason == "inbound_full":
+            raise CliError(f"{exc.args[0]}: sync with another peer, or again later") from None
+        # Not a member, or not a node of this network: said in words, not by the reason code
+        raise CliError(f"cannot sync with {address}: {exc.args[0]}. Check that it is the address of a node of "
+                       "this network (`solnet peers` lists the known ones)") from None
     except ProxyFailure as exc:
         raise CliError(f"cannot sync with {address}: {exc}") from None
     except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:

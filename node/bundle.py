@@ -32,6 +32,10 @@ SIGN_CONTEXT = b"solnet/bundle/v1\x00"
 IMPORT_BATCH = 500
 
 
+class _Unexpected(ValueError):
+    """An item a bundle never holds where it stands (said as it is, unlike a decoder's error)."""
+
+
 _ASK_AGAIN = ("The file was damaged on the way (a bad USB stick, a copy cut short): "
               "ask whoever made it for a new copy (`solnet export`).")
 
@@ -132,16 +136,21 @@ class _BundleReader:
     def header(self, network_id: bytes) -> None:
         try:
             first = next(self.items, None)
-        except (ValueError, TypeError, msgpack.UnpackException, DecryptionFailed) as exc:
+        except (ValueError, TypeError, msgpack.UnpackException, DecryptionFailed):
             # One changed byte in the header map (a key of another type, a string that is not
             # UTF-8, a length past the end): the bundle cannot be trusted to say which network it is of.
-            raise BundleError(f"the bundle header is damaged ({exc}); nothing was imported. {_ASK_AGAIN}") from None
+            # (What the decoder said, "'utf-8' codec can't decode byte 0xc1", helps no one.)
+            raise BundleError(f"the bundle header is damaged (unreadable); nothing was imported. {_ASK_AGAIN}") from None
         header = first[1] if first else None
         if not isinstance(header, dict) or not isinstance(header.get("network"), bytes):
             raise BundleError(f"the bundle header is missing or damaged; nothing was imported. {_ASK_AGAIN}")
         if header["network"] != network_id:
-            raise BundleError(f"this bundle is from network {short_id(header['network'])}, this node is in "
-                              f"{short_id(network_id)}; nothing was imported")
+            theirs, ours = short_id(header["network"]), short_id(network_id)
+            if theirs == ours:  # the same start: a changed byte further on, never two networks told apart
+                theirs, ours = header["network"].hex(), network_id.hex()
+            raise BundleError(f"this bundle is from network {theirs}, this node is in {ours}; nothing was imported. "
+                              "If it should be of this network, it was damaged on the way: ask whoever made it "
+                              "for a new copy (`solnet export`).")
         exporter = header.get("exporter")
         self.exporter = exporter if isinstance(exporter, bytes) else None
         self.digest.update(_item(header))
@@ -153,12 +162,12 @@ class _BundleReader:
         try:
             for offset, value in self.items:
                 if self.trailer is not None:
-                    raise ValueError("data after the trailer")
+                    raise _Unexpected("data after the trailer")
                 if isinstance(value, dict):
                     self.trailer = value
                     continue
                 if not isinstance(value, bytes):
-                    raise ValueError("an item that is not an event")
+                    raise _Unexpected("an item that is not an event")
                 self.digest.update(_item(value))
                 self.count += 1
                 batch.append(value)
@@ -166,7 +175,10 @@ class _BundleReader:
                     yield batch
                     batch = []
         except (ValueError, TypeError, msgpack.UnpackException, DecryptionFailed) as exc:
-            self.problem = (f"the file is damaged near byte {len(MAGIC) + offset}: {exc}; "
+            # What this reader found, or else that nothing there can be read: never the decoder's own
+            # words ("'utf-8' codec can't decode byte 0x93", or nothing at all)
+            what = str(exc) if isinstance(exc, _Unexpected) else "unreadable data"
+            self.problem = (f"the file is damaged near byte {len(MAGIC) + offset}: {what}; "
                             "the events after it were not read")
         if batch:
             yield batch

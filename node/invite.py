@@ -9,10 +9,13 @@ signature and chain, exactly as from a peer.
 from __future__ import annotations
 
 import base64
+import binascii
 from dataclasses import dataclass
 
+from crypto.keys import KEY_SIZE
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
+from events.genesis import parse_genesis
 from node.log import EventLog
 from solnet_errors import SolnetError
 
@@ -43,18 +46,40 @@ class InviteError(SolnetError, ValueError):
     reason = "bad_invite"
 
 
+# One sentence for every way an invite's text fails to decode: which library choked on it (base64,
+# msgpack, the genesis parser) says nothing to the person holding it; what helps is to know that
+# the text is not whole or was changed, and what to do.
+DAMAGED = ("the invite is damaged or incomplete: check that it was copied whole, from 'solnet-invite-v1:' to "
+           "its last character, or ask the inviter for a new one")
+
+
 def decode_invite(text: str) -> Invite:
+    """The invite in `text`; InviteError (a sentence for people) if it is none or not whole."""
     text = text.strip()
     if not text.startswith(PREFIX):
-        raise InviteError("this is not a solnet invite (it should start with 'solnet-invite-v1:')")
+        raise InviteError("this is not a solnet invite (it should start with 'solnet-invite-v1:'); give the file "
+                          "`solnet invite` or `solnet vouch` wrote, or ask the inviter for it again")
     try:
         value = unpack(base64.urlsafe_b64decode(text[len(PREFIX):].encode("ascii")), what="invite")
-    except (ValueError, InvalidEvent) as exc:
-        raise InviteError(f"the invite is damaged ({exc}); ask for a new one") from None
-    if not isinstance(value, dict) or set(value) - {"admitter"} != {"genesis", "group", "events", "peers"} or (
-            "admitter" in value and not (isinstance(value["admitter"], bytes) and len(value["admitter"]) == 32)):
-        raise InviteError("the invite is damaged (unexpected content); ask for a new one")
+    except (ValueError, binascii.Error, InvalidEvent):  # UnicodeEncodeError is a ValueError
+        raise InviteError(DAMAGED) from None
+    if not _well_formed(value):
+        raise InviteError(DAMAGED)
+    try:
+        parse_genesis(value["genesis"])
+    except InvalidEvent:
+        raise InviteError(DAMAGED) from None
     return Invite(value["genesis"], value["group"], value["events"], value["peers"], value.get("admitter"))
+
+
+def _well_formed(value: object) -> bool:
+    """Whether a decoded invite has the fields `Invite.encode` writes, of their types (peers are
+    checked one by one when used: a token is not trusted to hold good addresses)."""
+    return (isinstance(value, dict) and set(value) - {"admitter"} == {"genesis", "group", "events", "peers"}
+            and (value.get("admitter") is None or isinstance(value["admitter"], bytes) and len(value["admitter"]) == KEY_SIZE)
+            and isinstance(value["genesis"], bytes) and isinstance(value["group"], bytes)
+            and len(value["group"]) == KEY_SIZE and isinstance(value["events"], list)
+            and all(isinstance(e, bytes) for e in value["events"]))
 
 
 def trust_chain(log: EventLog) -> list[bytes]:

@@ -8,15 +8,17 @@ from pathlib import Path
 
 from crypto.keys import short_id
 from crypto.keystore import NodeKeys
+from events import errors as E
 from events.format import Event, decode_event
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
 from events.trust import consent_is_valid, device_consent
 from node import chain_gate, moments, references
+from node.words import plural
 from node.home import Config, Home
 from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
-from node.outcome import REJECTED
+from node.outcome import REJECTED, Outcome
 from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
 
@@ -353,6 +355,24 @@ def _not_yours(log: EventLog, member) -> str:
     return f"group {key} was admitted by group {admitter}; only the group that admitted it can revoke it"
 
 
+def _not_admitted(bad: list[Outcome], group_id: str) -> str:
+    """Why an invite that decoded admits no group here, in words: not the ingest's codes and
+    decoder messages, which say nothing to the person holding the invite."""
+    reasons = {o.reason for o in bad}
+    if reasons == {E.WRONG_NETWORK}:
+        return ("the invite does not check out: its events belong to another network than the one it names. Ask "
+                "the inviter for a new one")
+    if reasons == {E.FUTURE}:
+        return ("the invite's events are dated in the future by this computer's clock: check the date and time "
+                "here (and the time zone), then run `solnet join` again")
+    if bad:
+        return (f"the invite is damaged: {plural(len(bad), 'of its events does', 'of its events do')} not check "
+                "out (unreadable, or not signed by its author). Check that it was copied whole, or ask the inviter "
+                "for a new one")
+    return ("the invite holds no vouch that admits this group: it is incomplete, or was made for another group. "
+            f"Ask the inviter for a new one: `solnet invite {group_id}`")
+
+
 def invite_peers(invite_token: Invite) -> list[str]:
     """The token's peer addresses a node can dial, in canonical form (one it cannot is left out: a
     token is not trusted to hold good ones)."""
@@ -394,8 +414,7 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
         bad = [o for o in outcomes if o.status == REJECTED]
         member = log.trust.member(invite_token.group)
         if bad or member is None or member.role != "group":
-            detail = "; ".join(o.describe() for o in bad[:3]) or "it holds no valid vouch for this group"
-            raise MembershipError(f"the invite does not admit this group ({detail}); ask for a new one")
+            raise MembershipError(_not_admitted(bad, config.group_id))
         if config.network_id == log.network_id.hex() or (keys.group is not None
                                                            and _certified_here(log, keys, invite_token.group)):
             # A home joining again (its database was lost or damaged): its keys signed events that

@@ -313,9 +313,12 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
     return lines
 
 
-def revocation_text(item: dict[str, Any]) -> str:
-    """'from seq 3 by 1a2b3c4d5e6f… on 2026-11-25 14:02 (phone stolen)' for a revoked group or device."""
-    by = f" by {short_id(item['revoked_by'])}" if item.get("revoked_by") else ""
+def revocation_text(item: dict[str, Any], group_names: dict[bytes, str] | None = None) -> str:
+    """'from seq 3 by Calais on 2026-11-25 14:02 (phone stolen)' for a revoked group or device: the
+    revoker by its group's name where it is a group this node knows by name (as the dashboard
+    names it), else by its short id (a device revoking itself)."""
+    revoker = item.get("revoked_by")
+    by = f" by {(group_names or {}).get(revoker) or short_id(revoker)}" if revoker else ""
     at = f" on {local_time(item['revoked_at'])}" if item.get("revoked_at") else ""
     why = f" ({item['revoked_reason']})" if item.get("revoked_reason") else ""
     return f"from seq {item['revoked_from']}{by}{at}{why}"
@@ -395,7 +398,7 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
                 + (f" <{item['link']}>" if item.get("link") else "") + f"  {short}")
     if view == "groups":
-        state = f", REVOKED {revocation_text(item)}" if item["revoked_from"] else ""
+        state = f", REVOKED {revocation_text(item, group_names)}" if item["revoked_from"] else ""
         lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
                  f"{plural(item['devices'], 'device')}{state}  {short}"]
         if item.get("looks_like"):
@@ -403,7 +406,7 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
                          + " (ask the group you know which id is theirs)")
         for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
             lines.append(f"    device {short_id(d['id'])}"
-                         + (f" REVOKED {revocation_text(d)}" if d["revoked_from"] is not None else ""))
+                         + (f" REVOKED {revocation_text(d, group_names)}" if d["revoked_from"] is not None else ""))
         return "\n".join(one_line(line) for line in lines)
     return str(item)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
 from node.clock import now_ms
+from node import revoked_here
 from node.home import Home
 from sync.frontier import frontier_digest_of
 
@@ -62,15 +63,23 @@ def runtime_info(store: Store | StatusSnapshot, home: Home | None = None) -> dic
 
 def revoked_list(log: EventLog) -> list[dict[str, Any]]:
     """Every revoked key still known to the trust graph: role, group, from which seq, by whom, when, why,
-    and whether it is frozen for a fork (two events at one seq) rather than revoked by a signed event."""
+    and whether it is frozen for a fork (two events at one seq) rather than revoked by a signed event;
+    the names of its group and of the revoking group, where known."""
+    from node import references  # the node's, not `solnet status`'s: kept out of the quick commands' imports
+
     out = []
+    names: dict[bytes, str] | None = None
     for m in log.trust.members.values():
         if m.revoked_from is None:
             continue
         r = log.trust.revocation(m.key)
+        names = references.group_names(log.store) if names is None else names
         out.append({"id": m.key.hex(), "role": m.role, "group": m.group.hex(), "from_seq": m.revoked_from,
                     "by": r.by.hex() if r else None, "at": r.at if r else None, "reason": r.reason if r else None,
-                    "fork": bool(r and r.fork)})
+                    "fork": bool(r and r.fork),
+                    # as `view groups` and the dashboard name them (a name like another's carries its id)
+                    "name": names.get(m.key if m.role == "group" else m.group),
+                    "by_name": names.get(r.by) if r else None})
     return sorted(out, key=lambda r: (r["at"] or 0, r["id"]))
 
 
@@ -144,6 +153,7 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "frontier_digest": frontier_digest_of(store.heads()).hex()}
     out["node"] = runtime_info(store, home)
     out["peers"] = peer_list(store, out["node"])
+    out["refused_as_revoked"] = revoked_here.load(store)  # before the revocation itself arrives
     out["node"].pop("inbound", None)  # listed among the peers
     return out
 

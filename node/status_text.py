@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.short_ids import short_id
+from node import revoked_here
 from node.words import local_time, named_like_us, node_fact_warnings, plural
 
 
@@ -43,10 +44,18 @@ def status_text(out: dict[str, Any]) -> str:
               f"  group id:  {out['group_id']}",
               f"  device id: {out['device_id']}"]
     for r in out["revoked"]:
-        lines.append(f"  revoked {r['role']} {short_id(r['id'])} from seq {r['from_seq']}"
-                     + (f" by {short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
+        # By name where the group is known, as `view groups` and the dashboard say it (a summary
+        # kept before names were in it has none: the short ids then)
+        what = (f"group {r['name']} ({short_id(r['id'])})" if r["role"] == "group" and r.get("name")
+                else f"device {short_id(r['id'])} of {r['name']}" if r.get("name") else f"{r['role']} {short_id(r['id'])}")
+        lines.append(f"  revoked {what} from seq {r['from_seq']}"
+                     + (f" by {r.get('by_name') or short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                      + (f" ({r['reason']})" if r["reason"] else ""))
-    lines += [f"  WARNING: {w}" for w in own_key_warnings(out["group_id"], out["device_id"], out["revoked"])]
+    own = own_key_warnings(out["group_id"], out["device_id"], out["revoked"])
+    if not own and out.get("refused_as_revoked"):  # the revocation has not come, a peer's refusal has
+        kept = out["refused_as_revoked"]
+        own = [revoked_here.warning(kept, out["group_id"], local_time(kept["at"])) + "."]
+    lines += [f"  WARNING: {w}" for w in own]
     if out.get("named_like_us"):
         lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
     if out.get("admitters_unnamed"):

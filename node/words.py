@@ -103,3 +103,19 @@ def local_zone_name() -> str | None:
         return None
     return name
 
+
+# An action that starts more than this before now was dated in the past (a year typed wrong around
+# New Year): it is published, and said, by `solnet publish` and the dashboard alike.
+PAST_ACTION_SLACK_MS = 3_600_000
+
+
+def starts_in_the_past(starts_at_ms: int, now: int) -> bool:
+    """Whether an action starting at `starts_at_ms` is one no list of actions to come shows."""
+    return starts_at_ms < now - PAST_ACTION_SLACK_MS
+
+
+def past_action(when: str, event_id: str) -> str:
+    """The warning of an action published with a start in the past (the dashboard's English
+    catalog says the same, "publish.past_action")."""
+    return (f"this action starts in the past ({when}): the lists of actions to come do not show it. If the "
+            f"date is wrong, redact this one (`solnet redact {event_id}`) and publish it again with the right date")

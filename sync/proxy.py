@@ -78,6 +78,20 @@ def check_route(address: str, proxy: ProxyAddress | None) -> None:
                            "--proxy socks5://127.0.0.1:9050 (or set it with `solnet proxy`)", "onion_needs_proxy")
 
 
+def onions_unreachable(addresses: list[str]) -> str | None:
+    """For peers kept to be dialled later (`solnet peers add`, an invite's peers) while no proxy is
+    set: which of them are Tor addresses, and how to set the proxy a node needs to reach them;
+    None if none is. Said when the address is given, not at the first failed dial of `solnet run`."""
+    onions = [a for a in addresses if is_onion(a)]
+    if not onions:
+        return None
+    which = (f"{onions[0]} is a Tor (.onion) address" if len(onions) == 1
+             else f"{', '.join(onions)} are Tor (.onion) addresses")
+    return (f"{which}: a node reaches it only through a Tor proxy, and none is set. Run Tor, then "
+            "`solnet proxy socks5://127.0.0.1:9050` (or start the node with `solnet run --proxy "
+            "socks5://127.0.0.1:9050`)")
+
+
 class _ProxyConnector(aiohttp_socks.ProxyConnector):
     """aiohttp-socks' connector with its errors turned into ProxyFailure, in words for people."""
 

@@ -36,7 +36,7 @@ from node.private import NOT_A_RECIPIENT, read_private
 from node.render import iso
 from node.store import StoreError
 from node.wipe import WipeReport, destroy_keys, wipe_data
-from node.words import span
+from node.words import span, starts_in_the_past
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -301,7 +301,17 @@ class Dashboard:
         if page is None:
             return self.refuse(request, ctx, 404, "error.no_event")
         page["flash"] = ctx["t"]("publish.done") if request.query.get("published") else None
+        page["flash_warning"] = self._published_in_the_past(ctx, page["event"]) if page["flash"] else None
         return self.respond(request, "event.html", page)
+
+    @staticmethod
+    def _published_in_the_past(ctx: dict[str, Any], event: dict[str, Any]) -> str | None:
+        """Just published: an action dated in the past is in no list of actions to come; said as
+        `solnet publish` says it (node/words.py past_action)."""
+        starts_at = (event.get("raw") or {}).get("starts_at")
+        if event["kind"] != "action" or not isinstance(starts_at, int) or not starts_in_the_past(starts_at, now_ms()):
+            return None
+        return ctx["t"]("publish.past_action", time=i18n.fallback_time(starts_at), id=event["id"].hex())
 
     async def event_fragment(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)

@@ -12,7 +12,8 @@ from events import readmodels
 from events.kinds import KINDS
 from events.projections import MemoryTables
 from events.sealed import SEALED_KIND
-from node import references, render
+from crypto.short_ids import short_id
+from node import references, render, revoked_here
 from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import name_peers
@@ -125,7 +126,9 @@ def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None
 def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[dict[str, Any]]:
     """This node's own keys that no longer count, its group's first: revoked, or forked (a copy of
     the key in other hands). No node links with such a device, nor with a device of such a group:
-    the admin must hear it (node.status_text.own_key_warnings says it in `solnet status`)."""
+    the admin must hear it (node.status_text.own_key_warnings says it in `solnet status`). Until
+    the revocation reaches this node, a peer that refused this device as revoked says it
+    (node/revoked_here.py: `refused_by`, `at`)."""
     out = []
     for role, key in (("group", group or log.trust.group_of(device)), ("device", device)):
         member = log.trust.member(key) if key else None
@@ -135,6 +138,10 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
         forked = r is not None and r.fork
         out.append({"role": role, "forked": forked, "from_seq": member.revoked_from,
                     "reason": r.reason if r is not None and not forked else None})
+    kept = revoked_here.load(log.store) if not out else None
+    if kept is not None:  # a peer refused this device as revoked; the revocation has not come yet
+        out.append({"role": "device", "forked": False, "from_seq": None, "reason": None,
+                    "refused_by": kept.get("name") or short_id(bytes.fromhex(kept["group"])), "at": kept["at"]})
     return out
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from crypto.keystore import NodeKeys
+from events import errors as E
 from node.log import EventLog
 from node.net.database import DbThread
-from node.outcome import ACCEPTED
+from node.outcome import ACCEPTED, REJECTED
 from sync.messages import event_batches
 
 
@@ -66,11 +67,14 @@ class Credentials:
         """Read our chain again (after a membership change)."""
         self._chain = await self._db_thread.run(credential_chain, self._log(), self._device)
 
-    async def admit(self, events: tuple[bytes, ...]) -> None:
-        """Store what a peer presented; our own chain may have grown with it."""
-        if events:
-            outcomes = await self._db_thread.run(self._log().ingest_credentials, list(events))
-            accepted = [(o.id, o.kind or "", wire) for o, wire in zip(outcomes, events) if o.status == ACCEPTED]
-            if accepted:
-                await self.refresh()
-                self._new(accepted)
+    async def admit(self, events: tuple[bytes, ...]) -> bool:
+        """Store what a peer presented; our own chain may have grown with it. Whether some of it
+        was refused because its author is revoked (the peer's group, or one that admitted it)."""
+        if not events:
+            return False
+        outcomes = await self._db_thread.run(self._log().ingest_credentials, list(events))
+        accepted = [(o.id, o.kind or "", wire) for o, wire in zip(outcomes, events) if o.status == ACCEPTED]
+        if accepted:
+            await self.refresh()
+            self._new(accepted)
+        return any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes)

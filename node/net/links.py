@@ -62,11 +62,21 @@ def worth_saying_again(failures: int) -> bool:
     return failures > 0 and failures & (failures - 1) == 0
 
 
+def _keep_latest(times: dict[bytes, int], device: bytes, now: int) -> None:
+    """`times[device] = now`, keeping the GONE_KEPT devices set last (the oldest are forgotten)."""
+    times.pop(device, None)
+    times[device] = now
+    while len(times) > GONE_KEPT:
+        del times[next(iter(times))]
+
+
 class Links:
     def __init__(self, *, route: Route, rng: random.Random, sync_interval_s: float,
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
-                 round_completed: Callable[[bool], Awaitable[None]]) -> None:
+                 round_completed: Callable[[bool], Awaitable[None]],
+                 refused_as_revoked: Callable[[bytes], Awaitable[None]] | None = None,
+                 accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
         self._rng = rng
         self.sync_interval_s = sync_interval_s
@@ -77,12 +87,19 @@ class Links:
         self._health = health
         self._group_of = policy.group_of
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
+        # A member peer refused this device as revoked / completed a round with it (node/revoked_here.py)
+        self._refused_as_revoked = refused_as_revoked
+        self._accepted_by = accepted
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
                                lambda: bytes(identity().device.public), self._accepted)
         self.own_refused = OwnEventsRefused()  # peers that do not take this device's events (a clock ahead?)
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
+        # device -> when its last complete round with this node ended, whichever side dialled: a peer
+        # that only dials in has no address in the book to keep it (shown by `solnet peers`, saved
+        # with the rest by the status saver, never written for itself)
+        self._synced: dict[bytes, int] = {}
         self.quiet_since: int | None = None  # when the last open link ended (None: links are open, or none ever was)
         self._dialling: set[str] = set()
         self._tasks: list[asyncio.Task] = []
@@ -94,14 +111,15 @@ class Links:
     def open(self) -> Iterable[Link]:
         return [link for link, _ in list(self._open.values())]
 
-    def views(self) -> tuple[list[dict], dict[bytes, int]]:
+    def views(self) -> tuple[list[dict], dict[bytes, int], dict[bytes, int]]:
         """The open links (device, direction, dialled address, since when, current lag both ways,
-        log label) and, for peers with no open link, when their last one ended."""
+        log label); for peers with no open link, when their last one ended; and for every peer,
+        when its last complete round with this node ended."""
         links = [{"device": link.peer_device, "direction": "outbound" if link.outbound else "inbound",
                   "address": link.address, "connected_since": peer.opened_ms, "behind": peer.behind,
                   "ahead": peer.ahead, "label": self._directory.name_of(link)}
                  for link, peer in list(self._open.values())]
-        return links, dict(self._gone)
+        return links, dict(self._gone), dict(self._synced)
 
     # --- incoming -----------------------------------------------------------------------------------
     async def accept(self, request: web.Request, progress: Callable[[], int] | None = None,
@@ -129,8 +147,15 @@ class Links:
         route = self.route
         check_route(address, route.proxy)
         assert route.http is not None, "the node is not started"
-        return await asyncio.wait_for(dial(route.http, address, self._identity(), route.limits),
-                                      route.limits.connect_timeout_s * 2)
+        try:
+            return await asyncio.wait_for(dial(route.http, address, self._identity(), route.limits),
+                                          route.limits.connect_timeout_s * 2)
+        except HandshakeError as exc:
+            # The peer told us (not we it) that this device is revoked: the news of our own revocation
+            if (exc.reason == REVOKED and not exc.ours and exc.peer_device is not None
+                    and self._refused_as_revoked is not None):
+                await self._refused_as_revoked(exc.peer_device)
+            raise
 
     def start(self) -> None:
         """Dial peers as they are due, until `halt`."""
@@ -228,9 +253,7 @@ class Links:
             self.quiet_since = now
         if visit or any(link.peer_device == device for link, _ in self._open.values()):
             return
-        self._gone[device] = now
-        while len(self._gone) > GONE_KEPT:
-            del self._gone[next(iter(self._gone))]
+        _keep_latest(self._gone, device, now)
 
     async def _rounds(self, link: Link, peer: PeerLink) -> None:
         """Anti-entropy with the peer we dialled: at once, then periodically with jitter."""
@@ -262,11 +285,14 @@ class Links:
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True)))
+        if self._accepted_by is not None:
+            self._tasks.append(asyncio.create_task(self._accepted_by(link.peer_device)))
         now = now_ms()
         refused_before = self.own_refused.refused(now)
         self.own_refused.round_done(link.peer_device, result.own_sent, now, self._group_of(link.peer_device))
         if refused_before is None and (refused := self.own_refused.refused(now)) is not None:
             log.warning("%s", own_events_refused(*refused))
+        _keep_latest(self._synced, link.peer_device, now)
         book = self._directory.book
         if link.address and book.get(link.address) is not None:
             book.synced(link.address, now, received=result.received, sent=result.sent, lag=result.lag)

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from crypto.keystore import NodeKeys
 from events.format import Event
-from node import chain_gate, publishing, verify_pool
+from node import chain_gate, publishing, revoked_here, verify_pool
 from node.home import Home
 from node.log import EventLog, now_ms
 from node.net import admin_requests
@@ -45,10 +45,11 @@ from node.net.storage_health import StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
 from node.store import StoreError
-from sync.handshake import UNAVAILABLE, HandshakeError
+from node.words import local_time
+from sync.handshake import NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
-from sync.transport import Identity
+from sync.transport import Identity, RefusalLog
 
 log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
@@ -63,6 +64,8 @@ class Node:
                  sync_interval_s: float = 30.0, rng: random.Random | None = None,
                  proxy: ProxyAddress | None = None, proxy_follows_config: bool = False) -> None:
         self.home = home
+        self.refused_as_revoked: dict[str, Any] | None = None  # a member peer refused this device as revoked
+        self._refusals = RefusalLog()  # incoming connections refused, said at most once a minute per reason
         self.keys = keys
         self.listen = listen
         # `proxy_follows_config`: the proxy came from the home's config (not --proxy or
@@ -92,7 +95,8 @@ class Node:
         self.links = Links(route=self.route, rng=rng, sync_interval_s=sync_interval_s,
                            identity=self.identity, directory=self.directory, policy=self.policy,
                            storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
-                           gossip=self.router, health=self.health, round_completed=self._round_completed)
+                           gossip=self.router, health=self.health, round_completed=self._round_completed,
+                           refused_as_revoked=self._refused_as_revoked, accepted=self._accepted_by)
         self.feed = ChangeFeed()
         self.commits = GroupCommit(self._db_thread, self._opened, self._committed)
         self.admin_socket = AdminSocket(home.path, partial(admin_requests.serve, self))
@@ -123,14 +127,34 @@ class Node:
         return self.route.limits
 
     def identity(self) -> Identity:
-        return Identity(self.log.network_id, self.keys.device, self.policy.check_peer, self.credentials.ours,
-                        self._admit_credentials)
+        """What one connection shows and checks. A device this node does not know whose credentials
+        were refused as revoked is refused as revoked, not as no member: a group revoked from seq 1
+        takes its devices' vouches out with its chain, and its devices then hear the news
+        (node/revoked_here.py) rather than that they are unknown."""
+        presented_revoked = False
 
-    async def _admit_credentials(self, events: tuple[bytes, ...]) -> None:
-        """Store a peer's credentials. If the database fails (damaged, a full disk), the peer is
-        told this node cannot check it now (not that it is no member), and the operator is told why."""
+        async def admit(events: tuple[bytes, ...]) -> None:
+            nonlocal presented_revoked
+            presented_revoked = await self._admit_credentials(events)
+
+        def check(device: bytes) -> None:
+            try:
+                self.policy.check_peer(device)
+            except HandshakeError as exc:
+                if exc.reason == NOT_A_MEMBER and presented_revoked and self.log.trust.member(device) is None:
+                    raise HandshakeError(REVOKED, "that device's group is revoked", ours=True) from None
+                raise
+
+        # One log of refusals for every connection: one each (its default) said every refusal, a
+        # revoked device dialling every few seconds a line each time (an SD card's wear)
+        return Identity(self.log.network_id, self.keys.device, check, self.credentials.ours, admit, self._refusals)
+
+    async def _admit_credentials(self, events: tuple[bytes, ...]) -> bool:
+        """Store a peer's credentials; whether some were refused as revoked. If the database fails
+        (damaged, a full disk), the peer is told this node cannot check it now (not that it is no
+        member), and the operator is told why."""
         try:
-            await self.credentials.admit(events)
+            return await self.credentials.admit(events)
         except StoreError as exc:
             self.storage_failed(exc)
             raise HandshakeError(UNAVAILABLE, "this node's database cannot be used now") from exc
@@ -269,6 +293,24 @@ class Node:
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None)
         if running:
             self._start_recorded = True  # the round's record names this node's start too
+
+    async def _refused_as_revoked(self, peer: bytes) -> None:
+        """A member peer refused this device as revoked: kept and said (node/revoked_here.py)."""
+        try:
+            kept = await self.db(revoked_here.record, self.log, peer, now_ms())
+            self.refused_as_revoked = kept or await self.db(revoked_here.load, self.log.store)
+        except StoreError as exc:
+            self.storage_failed(exc)
+            return
+        if kept is not None:
+            log.warning("%s", revoked_here.warning(kept, self.home.config().group_id, local_time(kept["at"])))
+
+    async def _accepted_by(self, peer: bytes) -> None:
+        """A complete round with `peer`: a refusal of this device it made is no longer true."""
+        try:
+            await self.db(revoked_here.accepted_by, self.log, peer)
+        except StoreError as exc:
+            self.storage_failed(exc)
 
     async def _drop_revoked(self) -> None:
         def why_not(device: bytes) -> str | None:

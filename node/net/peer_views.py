@@ -11,10 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 
-
-def merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[bytes, int]) -> list[dict[str, Any]]:
+def merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[bytes, int],
+          synced: dict[bytes, int] | None = None) -> list[dict[str, Any]]:
     """`book`: PeerState.to_json of each address, with its label; `links`: Links.views' open links;
-    `gone`: device -> when its last link ended."""
+    `gone`: device -> when its last link ended; `synced`: device -> when its last complete round
+    ended, whichever side dialled (the book knows only the rounds of the links this node dialled)."""
+    out = _merge(book, links, gone)
+    for entry in out:
+        device = bytes.fromhex(entry["device"]) if entry.get("device") else None
+        when = (synced or {}).get(device) if device is not None else None
+        if when is not None and when > (entry.get("last_sync") or 0):
+            entry["last_sync"] = when
+    return out
+
+
+def _merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[bytes, int]) -> list[dict[str, Any]]:
     out, matched = [], set()
     for entry in book:
         device = bytes.fromhex(entry["device"]) if entry.get("device") else None

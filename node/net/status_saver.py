@@ -3,8 +3,9 @@
 Every SAVE_INTERVAL_S the node looks at each peer's health (named by group, with its current lag)
 and its own runtime facts (pid, port, links, events/s, the peers that reached it only by dialling
 in, storage trouble, penalised devices) and writes them into the store if they changed (or once a
-minute: when it was last seen, and the counts and times of failed dials), picks up `solnet peers add/rm/block`
-made by other processes, and every EXPIRY_TICKS saves drops the bodies of expired events.
+minute: when it was last seen, the counts and times of failed dials, and when a peer that only
+dials in last synced), picks up `solnet peers add/rm/block` made by other processes, and every
+EXPIRY_TICKS saves drops the bodies of expired events.
 `solnet proxy` in another process is taken up at the same pace. A full disk is said once and
 retried at the next save; the node keeps running.
 """
@@ -37,6 +38,16 @@ TICKING = ("failures", "next_attempt", "last_attempt", "penalty")
 EXPIRY_TICKS = 15  # every 30 s: expired alerts and offers vanish from disk, not only from view
 
 
+def _steady(peer: dict[str, Any]) -> dict[str, Any]:
+    """What of a peer's health makes a write due when it changes: not what TICKING names, and of a
+    peer that only dials in (every round of its is new), whether it ever synced, not when (that
+    is written with the rest, or within the minute: no write of its own per round on an SD card)."""
+    out = {k: v for k, v in peer.items() if k not in TICKING}
+    if out.get("address") is None and out.get("last_sync"):
+        out["last_sync"] = True
+    return out
+
+
 class StatusSaver:
     def __init__(self, db: DbThread, log_: Callable[[], EventLog], *, facts: Callable[[], dict[str, Any]],
                  directory: PeerDirectory, views: Callable[[int], list[dict[str, Any]]],
@@ -65,7 +76,8 @@ class StatusSaver:
         peers = name_peers(log_, self._views(now) if views is None else views)
         runtime = {"pid": os.getpid(), **self._facts(), "inbound": [peer for peer in peers if peer["address"] is None],
                    "penalised_devices": self._devices.penalised(now)}
-        facts = ([{k: v for k, v in peer.items() if k not in TICKING} for peer in peers], runtime)
+        steady = [_steady(peer) for peer in peers]
+        facts = (steady, {**runtime, "inbound": [peer for peer in steady if peer["address"] is None]})
         if not always and self._saved is not None and self._saved[0] == facts \
                 and 0 <= now - self._saved[1] < UNCHANGED_SAVE_MS:
             return

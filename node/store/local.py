@@ -18,9 +18,11 @@ from node.store.schema import BODY_REDACTED, by_ids
 
 # What the panic wipe empties besides the peers: events kept aside, fork proofs, a forked device's
 # events and a device's forgeries (whole events, sealed parts among them); and the runtime facts, the status summary among
-# them, which may say what the events kept aside said (a kept-aside revocation's reason).
+# them, which may say what the events kept aside said (a kept-aside revocation's reason); and which
+# peer refused this device as revoked (node/revoked_here.py), like the peer list.
 WIPED_TABLES = ("pending", "forks", "forked", "forged")
-WIPED_META = "DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary')"
+WIPED_META = ("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary', "
+              "'refused_as_revoked')")
 
 
 class LocalTables(ProjectionTables):

@@ -87,7 +87,8 @@ class StatusSnapshot:
     def __init__(self, db: sqlite3.Connection) -> None:
         one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         self.key = trust_key(db)
-        self._meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, 'runtime', 'peer_blocks')",
+        self._meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, 'runtime', 'peer_blocks', "
+                                     "'refused_as_revoked')",
                                      (SUMMARY_KEY,)))
         self._count = one(status_sql.EVENT_COUNT)
         self._authors = one(status_sql.AUTHOR_COUNT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections.abc import Callable
 from contextlib import closing
 from datetime import datetime, timezone
@@ -173,6 +174,10 @@ def test_a_flipped_byte_never_gets_a_tampered_event_stored(populated, cli, tmp_p
     assert a_authored(b_rows, net) == expected
 
 
+# What Python's decoders say, which people should never have to read.
+LIBRARY_WORDS = re.compile(r"codec|decode byte|position \d|start byte|unpack|ExtraData|Unpack|\(\)")
+
+
 @pytest.mark.parametrize("damage", ["a key that is not a string", "a key that is not UTF-8", "a length past the end"])
 def test_a_damaged_header_map_is_refused_cleanly(populated, cli, tmp_path, damage):
     """One changed byte in the header map used to end `solnet import` in a traceback."""
@@ -196,6 +201,7 @@ def test_a_damaged_header_map_is_refused_cleanly(populated, cli, tmp_path, damag
     result = cli.run(net.b, "import", bad, ok=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+    assert not LIBRARY_WORDS.search(result.stderr), result.stderr  # what the decoder said helps no one
     assert "bundle header is" in result.stderr and "damaged" in result.stderr, result.stderr
     assert "nothing was imported" in result.stderr, result.stderr
     assert "new copy" in result.stderr, result.stderr
@@ -325,3 +331,38 @@ def test_a_bundle_from_another_network_imports_nothing(populated, cli, tmp_path)
     assert "network" in result.stderr
     assert founded["network_id"][:12] in result.stderr and net.network_id[:12] in result.stderr
     assert db_events(net.b) == before and db_pending(net.b) == []
+
+
+@pytest.mark.parametrize("damage", ["an item that is not UTF-8", "an item of no msgpack type"])
+def test_a_damaged_item_is_said_without_the_decoders_words(populated, cli, tmp_path, damage):
+    net = populated
+    good = tmp_path / "good.bundle"
+    cli.run(net.a, "export", good)
+    bundle = Bundle(good.read_bytes())
+    data = bytearray(bundle.data)
+    start = bundle.events[1][0]
+    data[start] = 0xa3 if damage == "an item that is not UTF-8" else 0xc1  # a 3-byte str / a never-used byte
+    bad = tmp_path / "bad.bundle"
+    bad.write_bytes(bytes(data))
+    result = cli.run(net.b, "import", bad, ok=False)
+    assert f"the file is damaged near byte {start}: unreadable data; the events after it were not read" \
+        in result.stderr, result.stderr
+    assert not LIBRARY_WORDS.search(result.stderr), result.stderr
+
+
+def test_a_network_id_changed_past_its_short_form_is_shown_whole(populated, cli, tmp_path):
+    """The network ids were shown by their first 12 characters, the same for both: "from network
+    8a69b066e495…, this node is in 8a69b066e495…"."""
+    net = populated
+    good = tmp_path / "good.bundle"
+    cli.run(net.a, "export", good)
+    data = bytearray(good.read_bytes())
+    network = bytes.fromhex(net.network_id)
+    at = bytes(data).index(network) + 20
+    data[at] ^= 0x01
+    bad = tmp_path / "bad.bundle"
+    bad.write_bytes(bytes(data))
+    result = cli.run(net.b, "import", bad, ok=False)
+    assert result.returncode == 1 and f"this node is in {net.network_id}; nothing was imported" in result.stderr, \
+        result.stderr
+    assert "damaged on the way" in result.stderr, result.stderr

@@ -61,7 +61,8 @@ def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(
     shown = cli.run_json(network.a, "show", done["id"])
     assert shown["pin"] == ids[0], shown
     human_groups = cli.run(network.a, "view", "groups").stdout
-    assert f"device {made['device_id'][:12]}… REVOKED from seq 2 by {network.group_a[:12]}…" in human_groups
+    # The revoker by its group's name, as the dashboard names it (not by a raw id)
+    assert f"device {made['device_id'][:12]}… REVOKED from seq 2 by Calais on " in human_groups, human_groups
     assert "(laptop stolen)" in human_groups
     [calais] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_a]
     [gone] = [d for d in calais["device_list"] if d["id"] == made["device_id"]]
@@ -69,6 +70,9 @@ def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(
     assert gone["revoked_at"] and calais["active_devices"] == 1
     [listed] = cli.run_json(network.a, "status")["revoked"]
     assert (listed["id"], listed["by"], listed["from_seq"]) == (made["device_id"], network.group_a, 2)
+    assert (listed["name"], listed["by_name"]) == ("Calais", "Calais")
+    status = cli.run(network.a, "status").stdout
+    assert f"revoked device {made['device_id'][:12]}… of Calais from seq 2 by Calais on " in status, status
 
     # The revocation travels: Bristol purges the same events and refuses the laptop's later ones.
     _carry(cli, network.a, network.b, tmp_path, "revocation.bundle")

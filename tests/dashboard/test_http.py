@@ -18,7 +18,7 @@ from crypto.keys import SigningKey
 from crypto.short_ids import short_id
 from events.canonical import pack
 from events.format import sign_event
-from node import membership, publishing
+from node import membership, publishing, words
 from node.clock import now_ms
 from node.key_elsewhere import KeyElsewhere
 from node.status import node_status
@@ -263,6 +263,9 @@ async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_n
     _, after, _ = await get(node.client, "/groups")
     text = visible_text(after)
     assert "revoked" in text and "keys seized 14/03" in text, text
+    # The revoker by its group's name, as `solnet view groups` and `status` say it
+    calais_name = calais.home.config().group_name
+    assert re.search(rf"Revoked\s+\S+ \S+ UTC\s+by\s+{calais_name}\s+— keys seized 14/03", text), text
 
 
 async def test_the_overview_warns_the_admin_when_this_nodes_own_device_is_revoked(sample, start_node) -> None:
@@ -327,7 +330,7 @@ async def test_the_overview_says_when_peers_do_not_take_this_nodes_events(sample
         running.links.own_refused.round_done(peer, (7, 7), now_ms() - 1)
         running.links.own_refused.round_done(peer, (7, 8), now_ms())
     _, after, _ = await get(node.client, "/")
-    assert "Peers of 2 groups did not take this node's events from number 7" in visible_text(after)
+    assert "Peers of 2 groups did not take this node's events from seq 7" in visible_text(after)
     assert "clock may be ahead" in visible_text(after)
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "Des pairs de 2 groupes n’ont pas pris les événements de ce nœud à partir du numéro 7" in visible_text(french)
@@ -349,7 +352,7 @@ async def test_the_overview_tells_the_admin_that_another_node_signs_with_this_de
     running.links.key_elsewhere.stored([made.encode()])
     _, after, _ = await get(node.client, "/")
     text = visible_text(after)
-    assert "Another node signs with this device's key: a peer brought this device's event number 40" in text, text
+    assert "Another node signs with this device's key: a peer brought this device's event seq 40" in text, text
     assert "stop it now" in text
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "Un autre nœud signe avec la clé de cet appareil" in visible_text(french)
@@ -536,3 +539,26 @@ async def test_an_alerts_notification_says_which_group_posted_it(sample, start_n
     said = re.search(rf'data-key="{sample.ids["alert"]}"[^>]*data-label-announce="([^"]*)"', html)
     assert said is not None, html
     assert html_lib.unescape(said.group(1)).endswith("(posted by Calais)"), said.group(1)
+
+
+async def test_an_action_dated_in_the_past_is_published_with_the_warning_solnet_publish_gives(sample, start_node) -> None:
+    """A year typed wrong around New Year: `solnet publish action` warns, and so does the dashboard,
+    in the same words, next to the form's result."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    _, form, _ = await get(node.client, "/publish/action")
+    fields = {"title": "Cours 9", "region": "calais", "type": "class", "csrf": csrf_of(form)}
+    status, _, r = await post(node.client, "/publish/action", {**fields, "starts_at": "2020-01-01T18:00"})
+    assert status == 303
+    _, html, _ = await get(node.client, r.headers["Location"])
+    event_id = r.headers["Location"].split("/")[2].split("?")[0]
+    said = html_lib.unescape(re.search(r'<p class="cut-off" id="flash-warning" role="alert">(.*?)</p>', html, re.S)[1])
+    when = re.search(r"starts in the past \((.*?)\)", said)[1]
+    assert when.startswith("2020-01-01 ") or when.startswith("2020-01-02 "), said
+    cli_words = words.past_action(when, event_id)
+    assert said == cli_words[0].upper() + cli_words[1:] + ".", said
+    assert html.index("Published.") < html.index('id="flash-warning"'), "next to the form's result"
+
+    status, _, r = await post(node.client, "/publish/action", {**fields, "starts_at": "2031-07-01T10:00"})
+    _, html, _ = await get(node.client, r.headers["Location"])
+    assert "Published." in html and "flash-warning" not in html

@@ -23,6 +23,22 @@ def test_both_catalogs_have_the_same_keys_and_fields() -> None:
         assert fr[key].strip(), f"empty French text for {key}"
 
 
+def test_an_events_place_in_its_chain_has_one_name_in_each_language() -> None:
+    """The CLI says "seq" (`revoke --from-seq`, "revoked from seq 3"): the English dashboard says the
+    same, never "event 3" or "number 3" for it; the French one says "numéro" throughout. The pin of a
+    revocation is a named event (the subject's event before from_seq), not a fingerprint."""
+    en, fr = i18n.catalog("en"), i18n.catalog("fr")
+    for key, text in en.items():
+        if "{seq}" in text:
+            assert re.search(r"\bseq \{seq\}", text) and not re.search(r"(event|number) \{seq\}", text), (key, text)
+    for key, text in fr.items():
+        if "{seq}" in text:
+            assert "numéro {seq}" in text, (key, text)
+    assert (en["event.seq"], en["field.from_seq"]) == ("Seq", "From seq")
+    assert (fr["event.seq"], fr["field.from_seq"]) == ("Numéro", "À partir du numéro")
+    assert fr["field.pin"] == "Événement épinglé"
+
+
 def test_every_key_a_template_names_is_in_the_catalog() -> None:
     en = i18n.catalog("en")
     used = set()

@@ -45,8 +45,11 @@ def test_inbound_links_are_shown_by_group_with_the_current_lag_and_cut_off_since
     seen = inbound()
     assert seen["name"] == "Bristol" and seen["direction"] == "inbound" and seen["connected"] is True, seen
     assert seen["address"] is None and seen["group"] == bristol.home.config().group_id, seen
+    # Bristol completed rounds on the link it dialled: Calais says it synced, and when.
+    assert seen["last_sync"] is not None, seen
     human = cli(calais, "peers").stdout
     assert "No peers yet" not in human and "Bristol" in human and "they dialled in" in human, human
+    assert "last sync never" not in human, human
     assert "0 events behind, 0 events they lack" in human, human
     status = cli(calais, "status").stdout
     assert "1 of 1 peer connected" in status, status
@@ -56,6 +59,7 @@ def test_inbound_links_are_shown_by_group_with_the_current_lag_and_cut_off_since
     assert entry(api(calais, "/api/v1/peers")["peers"], source="inbound")["direction"] == "inbound"
     page = dashboard_pages(calais, ["/"])
     assert "1 connected of 1" in page and "Bristol" in page and "they dialled in" in page, page
+    assert "they dialled in) · 0 events behind · 0 events they lack · last sync" in page, page
 
     # Bristol dialled Calais: it caught up the whole backlog, so it shows 0 behind, not BACKLOG.
     def outbound() -> dict:

@@ -52,3 +52,19 @@ def test_peers_without_a_link_show_since_when_they_are_cut_off():
     cardiff = by[CARDIFF.hex()]
     assert cardiff["source"] == "inbound" and cardiff["cut_off_since"] == 1_500 and not cardiff["connected"]
     assert by[BRISTOL.hex()]["connected"] and len(views) == 4
+
+
+def test_a_peer_that_dialled_in_and_synced_shows_when_and_an_address_shows_its_latest_round_either_way():
+    book = PeerBook(random.Random(1))
+    book.add(ADDRESS)
+    book.connected(ADDRESS, 1, CALAIS)
+    book.synced(ADDRESS, 100, received=0, sent=0, lag=0)
+    synced = {BRISTOL: 300, CARDIFF: 200, CALAIS: 400}  # Calais also dialled us, and synced later
+    views = merge(book_views(book, 500), [link(BRISTOL, "inbound"), link(CALAIS, "outbound", ADDRESS)],
+                  {CARDIFF: 250}, synced)
+    by = {v["device"]: v for v in views}
+    assert by[BRISTOL.hex()]["last_sync"] == 300 and by[BRISTOL.hex()]["connected"]
+    assert by[CARDIFF.hex()]["last_sync"] == 200 and by[CARDIFF.hex()]["cut_off_since"] == 250
+    assert by[CALAIS.hex()]["last_sync"] == 400 and by[CALAIS.hex()]["address"] == ADDRESS
+    # A round we dialled, later than any of theirs, stays the one shown.
+    assert merge(book_views(book, 500), [], {}, {CALAIS: 50})[0]["last_sync"] == 100

@@ -1,0 +1,67 @@
+"""A peer refused this node's device as revoked: kept, so that `solnet status` and the dashboard
+say it before the revocation itself reaches this node.
+
+A node learns that its own device (or its group) was revoked only once a peer carries the
+revocation to it; but the peers that hold it refuse the device at the handshake and send nothing
+more, so it may never arrive. The refusal is the news. It is believed only from a peer whose key
+the handshake proved and that is a certified, unrevoked device in this node's trust graph: any
+other key could say anything. The first such refusal is kept (who refused, when); later ones write
+nothing (an SD card), until a complete round with the peer that refused shows it accepts this
+device after all (then the record goes). The panic wipe forgets it with the peer list.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from crypto.short_ids import short_id
+
+if TYPE_CHECKING:
+    from node.log import EventLog
+    from node.store import Store
+    from node.store.status_read import StatusSnapshot
+
+META_KEY = "refused_as_revoked"
+
+
+def record(log: EventLog, peer_device: bytes, now: int) -> dict[str, Any] | None:
+    """Keep that member device `peer_device` refused this device as revoked; what was kept, or
+    None if nothing was (the key is no member here, or a refusal is already kept). Blocking."""
+    from node import references  # the node's: kept out of `solnet status`'s imports
+
+    member = log.trust.member(peer_device)
+    if member is None or member.role != "device" or member.revoked_from is not None or load(log.store):
+        return None
+    group = log.trust.member(member.group)
+    if group is None or group.revoked_from is not None:
+        return None
+    kept = {"by": peer_device.hex(), "group": member.group.hex(),
+            "name": references.group_name(log.store, member.group), "at": now}
+    with log.store.write():
+        log.store.set_meta(META_KEY, json.dumps(kept).encode())
+    return kept
+
+
+def accepted_by(log: EventLog, peer_device: bytes) -> bool:
+    """A complete round with `peer_device`: if it is the peer whose refusal is kept, it accepts
+    this device after all, and the record goes. Whether it went. Blocking."""
+    kept = load(log.store)
+    if kept is None or kept.get("by") != peer_device.hex():
+        return False
+    with log.store.write():
+        log.store.set_meta(META_KEY, b"")  # (the meta table has no delete of one key: empty is none)
+    return True
+
+
+def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
+    raw = store.get_meta(META_KEY)
+    return json.loads(raw) if raw else None
+
+
+def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
+    """What `solnet status` and a running node's log say of a kept refusal (`when`: its time, in words)."""
+    who = kept.get("name") or f"group {short_id(kept['group'])}"
+    return (f"a peer of {who} refused this device as revoked on {when}: the network has revoked this device or "
+            "its group, though the revocation has not reached this node yet, and no node will link with it any "
+            "more. Ask your group's coordinators; if it is so, make a new device of your group (`solnet init "
+            f"--device-of {group_id}` in a new home)")

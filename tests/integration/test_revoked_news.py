@@ -1,0 +1,73 @@
+"""A home revoked by the network hears it from the first peer that refuses its device as revoked,
+not only once a peer carries the revocation to it (the peers that hold it send it nothing more):
+`solnet sync` says so and what to do, and so do `solnet status` and the dashboard's overview,
+from then on. A round with that peer that completes after all takes the news back."""
+from __future__ import annotations
+
+from local_cluster import Cluster, cli, dashboard_pages, log_text, status
+
+SAID = "refused this device as revoked on"
+
+
+def test_a_device_refused_as_revoked_by_a_peer_is_told_so_by_sync_and_status(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol_group = bristol.home.config().group_id
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)  # Calais knows Bristol's device
+    # From past its chain: its device stays known, and is refused as revoked (from seq 1 it is gone
+    # with the chain, and a peer refuses it as no member: see the report)
+    cli(calais, "revoke", bristol_group, "--from-seq", "3", "--reason", "infiltrator")
+
+    refused = cli(bristol, "sync", calais.address, ok=False)
+    assert refused.returncode == 1, refused.stderr
+    assert f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
+    assert f"solnet init --device-of {bristol_group}" in refused.stderr, refused.stderr
+    assert "revoked: the peer refused" not in refused.stderr, refused.stderr  # the reason code, said twice
+    assert status(bristol)["refused_as_revoked"]["name"] == "Calais"
+    said = cli(bristol, "status").stdout
+    assert f"WARNING: a peer of Calais {SAID}" in said and "Ask your group's coordinators" in said, said
+    assert said.count("WARNING") == 1, said
+
+
+def test_a_running_node_refused_as_revoked_says_it_on_its_dashboard(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)  # Calais knows Bristol's device
+    cli(calais, "revoke", bristol.home.config().group_id, "--from-seq", "3", "--reason", "infiltrator")
+    bristol.peers.append(calais.port)  # Bristol dials Calais, which refuses it
+    cluster.start(bristol)
+    cluster.wait(lambda: status(bristol).get("refused_as_revoked") is not None, 30,
+                 "Bristol keeping Calais's refusal of its device")
+    page = dashboard_pages(bristol, ["/"])
+    assert f"A peer of Calais {SAID}" in page, page
+    assert f"WARNING: a peer of Calais {SAID}" in cli(bristol, "status").stdout
+    # Calais says its refusals at most once a minute, however often Bristol dials (an SD card)
+    cluster.wait(lambda: "2 failures in a row" in log_text(bristol), 30, "Bristol dialling again")
+    assert log_text(calais).count("refused an incoming sync connection: revoked") == 1, log_text(calais)
+
+
+def test_a_device_whose_group_is_revoked_from_its_start_hears_it_too(cluster: Cluster) -> None:
+    """Revoked from seq 1, the group's chain goes, its device's vouch with it: the peer knew the
+    device no more and refused it as no member ("(not_a_member)"), which is no news of anything.
+    The credentials it presents are refused as revoked: so is the device."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)
+    cli(calais, "revoke", bristol.home.config().group_id, "--reason", "infiltrator")
+    refused = cli(bristol, "sync", calais.address, ok=False)
+    assert refused.returncode == 1 and f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
+    assert "not_a_member" not in refused.stderr, refused.stderr
+    assert f"WARNING: a peer of Calais {SAID}" in cli(bristol, "status").stdout
+
+
+def test_a_device_a_peer_blocked_hears_it_is_no_member_there_in_words(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)
+    cli(calais, "peers", "block", bristol.home.config().group_id)
+    cluster.wait(lambda: cli(bristol, "sync", calais.address, ok=False).returncode != 0, 15,
+                 "the running Calais taking up the block")
+    refused = cli(bristol, "sync", calais.address, ok=False)
+    assert "it does not count it as a member of this network" in refused.stderr, refused.stderr
+    assert "coordinators" in refused.stderr and "not_a_member" not in refused.stderr, refused.stderr
+    assert status(bristol)["refused_as_revoked"] is None  # no news of a revocation
