@@ -154,10 +154,7 @@ class ProjectionTables(TrustTables):
         # the merge takes rows from it, so a page of `limit` rows reads about `limit` index entries
         # (and rows, for a time window), not `limit` of every region. Only the rows that make the
         # cut are rebuilt.
-        column, descending = {None: (None, False), "t": ("p.t", False), "latest": ("p.t", True),
-                              "newest": ("p.vts", True)}[order]
-        way = "DESC" if descending else "ASC"
-        walk = f" ORDER BY {column} {way}, p.vid {way}, p.n {way}" if column else ""
+        column, walk = _walk(order)
         cut = " LIMIT ?" if limit is not None else ""
         walks: list[sqlite3.Cursor] = []
         try:
@@ -165,20 +162,68 @@ class ProjectionTables(TrustTables):
                 walks.append(self._x(f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
                                      f"AND p.region IS ?{walk}{cut}",
                                      (*args, reg, *([limit] if limit is not None else []))))
-            if column is None or len(walks) == 1:
-                merged: Iterable[tuple] = chain.from_iterable(walks)
-            elif order == "newest":
-                merged = heapq.merge(*walks, key=lambda c: (c[1], c[2]), reverse=True)
-            else:  # NULL times first in time order (as SQL sorts them), last in reverse
-                merged = heapq.merge(*walks, key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=descending)
-            # heapq.merge keeps the walks' order among equal keys, as a stable sort of them all would.
-            chosen = [(c[0], c[2]) for c in islice(merged, limit)]
+            chosen = [(c[0], c[2]) for c in islice(_merged(walks, order), limit)]
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from exc
         finally:
             for cursor in walks:
                 cursor.close()  # ends the statements left part-way (and so their read of the file)
         return self._rows_at(chosen)
+
+    def rows_of_each_group(self, table: str, *, order: str, per_group: int, region: str | None = None,
+                           t_from: int | None = None, t_before: int | None = None,
+                           skip: Iterable[bytes] = ()) -> list[Row]:
+        """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
+        "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
+        `skip` (their first rows are known already). For a capped listing whose first rows come
+        from one group (a member flooding needs or actions), so that the others' still show.
+        Index walks with LIMIT (proj_by_group, proj_by_group_time): one per group (one per region
+        of the group without `region`), so its cost follows the groups and regions, never the
+        rows of a flood."""
+        tbl = _TBL[table]
+        column, walk = _walk(order)
+        if column is None:
+            raise ValueError("rows of each group need an order")
+        where, args = _table_window(tbl, t_from, t_before)
+        skipped = {k for k in map(self._find_k, skip) if k is not None}
+        chosen: list[tuple[int, int]] = []
+        walks: list[sqlite3.Cursor] = []
+        try:
+            for g in self._groups_of(tbl):
+                if g in skipped:
+                    continue
+                for reg in [region] if region is not None else [*self._regions_of_group(tbl, g), None]:
+                    walks.append(self._x(f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} "
+                                         f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
+                chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group)]
+                for cursor in walks:
+                    cursor.close()
+                walks = []
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+        finally:
+            for cursor in walks:
+                cursor.close()
+        return self._rows_at(chosen)
+
+    def _groups_of(self, tbl: int) -> list[int]:
+        """The groups (key numbers) with rows in table number `tbl`: a loose index scan of
+        proj_by_group, one probe per group."""
+        return [r[0] for r in self._x(
+            "WITH RECURSIVE r(g) AS ("
+            f" SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)}"
+            f" UNION ALL SELECT (SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)} AND g > r.g)"
+            " FROM r WHERE r.g IS NOT NULL"
+            ") SELECT g FROM r WHERE g IS NOT NULL")]
+
+    def _regions_of_group(self, tbl: int, g: int) -> list[str]:
+        """The distinct regions of group `g`'s rows in table number `tbl` (a loose index scan)."""
+        return [r[0] for r in self._x(
+            "WITH RECURSIVE r(region) AS ("
+            f" SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND g=?1 AND region IS NOT NULL"
+            f" UNION ALL SELECT (SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND g=?1 AND region > r.region)"
+            " FROM r WHERE r.region IS NOT NULL"
+            ") SELECT region FROM r WHERE region IS NOT NULL", (g,))]
 
     def newest_of_each_group(self, table: str, *, t_from: int | None, per_group: int,
                              region: str | None = None) -> list[Row]:
@@ -317,6 +362,26 @@ class ProjectionTables(TrustTables):
         """(n, wire) of every stored group profile with its body."""
         return [(n, self._wire(a, h, s, b)) for n, a, h, s, b in self._x(
             "SELECT n, a, header, sig, body FROM events WHERE kind='group.profile' AND body IS NOT NULL")]
+
+
+def _walk(order: str | None) -> tuple[str | None, str]:
+    """The column a listing in `order` walks, and its ORDER BY (one of the read model's indexes)."""
+    column, descending = {None: (None, False), "t": ("p.t", False), "latest": ("p.t", True),
+                          "newest": ("p.vts", True)}[order]
+    way = "DESC" if descending else "ASC"
+    return column, f" ORDER BY {column} {way}, p.vid {way}, p.n {way}" if column else ""
+
+
+def _merged(walks: list[sqlite3.Cursor], order: str | None) -> Iterable[tuple]:
+    """The (n, ordering column, vid) rows of several index walks in `order`, merged as they go:
+    SQLite steps each walk only as far as the merge takes rows from it."""
+    if order is None or len(walks) == 1:
+        return chain.from_iterable(walks)
+    if order == "newest":
+        return heapq.merge(*walks, key=lambda c: (c[1], c[2]), reverse=True)
+    # NULL times first in time order (as SQL sorts them), last in reverse. heapq.merge keeps the
+    # walks' order among equal keys, as a stable sort of them all would.
+    return heapq.merge(*walks, key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=order == "latest")
 
 
 _SORT_KEYS = {"t": lambda r: (r.time is not None, r.time if r.time is not None else 0, r.version[1]),
