@@ -63,6 +63,9 @@ class Held:
     store: Any
     trust: TrustGraph
     read: dict[tuple, list[Row]] = field(default_factory=dict, compare=False, repr=False)
+    # The groups whose rows the listings hold, chosen in SQL before the limit (the public feeds:
+    # the groups that opted in); None: every group.
+    only: frozenset[bytes] | None = None
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
@@ -77,6 +80,8 @@ class Held:
         needs or actions: an infiltrator, a broken script), each group's first rows are read too
         and at most that many of each group come before the rest, so no flood pushes another
         group's rows out of sight. Without a limit, every row (nothing is pushed out)."""
+        if self.only is not None:
+            where["groups"] = sorted(self.only)
         rows = self.rows(table, **where, **({"limit": limit} if limit is not None else {}))
         if limit is None or len(rows) < limit:
             return rows
@@ -87,7 +92,7 @@ class Held:
         full = [g for g, c in counts.items() if c >= quota]  # their first rows are in `rows` already
         known = {r.key for r in rows}
         extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, **where)
-                 if r.key not in known]
+                 if r.key not in known and (self.only is None or r.data["group"] in self.only)]
         return fair_cut(ordered(rows + extra, where["order"]), quota, limit)
 
     def target(self, event_id: bytes) -> Target | None:
@@ -134,9 +139,10 @@ def fair_items(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     return fair_cut(items, per_group(limit), limit, _group_of_item)
 
 
-def reader_of(log: EventLog, opened: MemoryTables | None = None) -> Held:
-    """One reader for several views of the same moment (a dashboard page)."""
-    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust)
+def reader_of(log: EventLog, opened: MemoryTables | None = None, only: frozenset[bytes] | None = None) -> Held:
+    """One reader for several views of the same moment (a dashboard page); `only`: listings of
+    those groups' rows alone (Held.only)."""
+    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust, only=only)
 
 
 def group_names(log: Held) -> dict[bytes, str]:

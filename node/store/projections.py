@@ -135,15 +135,19 @@ class ProjectionTables(TrustTables):
     # --- reading ----------------------------------------------------------------------------------
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
-             t_before: int | None = None, regions: list[str] | None = None) -> list[Row]:
+             t_before: int | None = None, regions: list[str] | None = None,
+             groups: Iterable[bytes] | None = None) -> list[Row]:
         """Rows of one read-model table; `order` is "t" (soonest first, then by event id), "latest"
         (the reverse) or "newest" (by version, newest first), and `limit` bounds them in SQL (the
         API and the dashboard never decode a whole table). Without a region, each region's rows are
         walked (with the limit) and merged: a region is one index range, so no listing scans the
-        table. `regions` asks for the rows of any of several regions in one query."""
+        table. `regions` asks for the rows of any of several regions in one query. `groups` keeps
+        the rows of those groups only, before the limit (the public feeds: the groups that opted
+        in), walking each group's rows (proj_by_group), so no other group's rows are read."""
+        if (regions is not None and (region, refs, groups) != (None, None, None)
+                or groups is not None and refs is not None):
+            raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'")
         if regions is not None:
-            if region is not None or refs is not None:
-                raise ValueError("'regions' goes without 'region' and 'refs'")
             return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
         tbl = _TBL[table]
         where, args = _table_window(tbl, t_from, t_before)
@@ -158,10 +162,17 @@ class ProjectionTables(TrustTables):
         cut = " LIMIT ?" if limit is not None else ""
         walks: list[sqlite3.Cursor] = []
         try:
-            for reg in ([region] if region is not None else [*self._regions_of(tbl), None]):
+            if groups is None:
+                ranges: list[tuple[int | None, str | None]] = [
+                    (None, reg) for reg in ([region] if region is not None else [*self._regions_of(tbl), None])]
+            else:
+                ranges = [(g, reg) for g in sorted(self._key_numbers(groups))
+                          for reg in self._group_regions(tbl, g, region)]
+            for g, reg in ranges:
                 walks.append(self._x(f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
-                                     f"AND p.region IS ?{walk}{cut}",
-                                     (*args, reg, *([limit] if limit is not None else []))))
+                                     f"{'AND p.g=? ' if g is not None else ''}AND p.region IS ?{walk}{cut}",
+                                     (*args, *([g] if g is not None else []), reg,
+                                      *([limit] if limit is not None else []))))
             chosen = [(c[0], c[2]) for c in islice(_merged(walks, order), limit)]
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from exc
@@ -172,27 +183,27 @@ class ProjectionTables(TrustTables):
 
     def rows_of_each_group(self, table: str, *, order: str, per_group: int, region: str | None = None,
                            t_from: int | None = None, t_before: int | None = None,
-                           skip: Iterable[bytes] = ()) -> list[Row]:
+                           skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None) -> list[Row]:
         """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
         "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
         `skip` (their first rows are known already). For a capped listing whose first rows come
         from one group (a member flooding needs or actions), so that the others' still show.
         Index walks with LIMIT (proj_by_group, proj_by_group_time): one per group (one per region
         of the group without `region`), so its cost follows the groups and regions, never the
-        rows of a flood."""
+        rows of a flood. `groups`: of those groups only (as `rows`)."""
         tbl = _TBL[table]
         column, walk = _walk(order)
         if column is None:
             raise ValueError("rows of each group need an order")
         where, args = _table_window(tbl, t_from, t_before)
-        skipped = {k for k in map(self._find_k, skip) if k is not None}
+        skipped = self._key_numbers(skip)
         chosen: list[tuple[int, int]] = []
         walks: list[sqlite3.Cursor] = []
         try:
-            for g in self._groups_of(tbl):
+            for g in self._groups_of(tbl) if groups is None else sorted(self._key_numbers(groups)):
                 if g in skipped:
                     continue
-                for reg in [region] if region is not None else [*self._regions_of_group(tbl, g), None]:
+                for reg in self._group_regions(tbl, g, region):
                     walks.append(self._x(f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} "
                                          f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
                 chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group)]
@@ -206,6 +217,10 @@ class ProjectionTables(TrustTables):
                 cursor.close()
         return self._rows_at(chosen)
 
+    def _key_numbers(self, keys: Iterable[bytes]) -> set[int]:
+        """The numbers of those of `keys` this store has numbered (a key it has not has no rows)."""
+        return {k for k in map(self._find_k, keys) if k is not None}
+
     def _groups_of(self, tbl: int) -> list[int]:
         """The groups (key numbers) with rows in table number `tbl`: a loose index scan of
         proj_by_group, one probe per group."""
@@ -215,6 +230,10 @@ class ProjectionTables(TrustTables):
             f" UNION ALL SELECT (SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)} AND g > r.g)"
             " FROM r WHERE r.g IS NOT NULL"
             ") SELECT g FROM r WHERE g IS NOT NULL")]
+
+    def _group_regions(self, tbl: int, g: int, region: str | None) -> list[str | None]:
+        """The regions to walk for group `g`: `region` if one is asked for, else each of its own."""
+        return [region] if region is not None else [*self._regions_of_group(tbl, g), None]
 
     def _regions_of_group(self, tbl: int, g: int) -> list[str]:
         """The distinct regions of group `g`'s rows in table number `tbl` (a loose index scan)."""

@@ -115,3 +115,31 @@ def test_the_rows_of_each_group_are_index_walks(net: Net, tmp_path: Path) -> Non
     for (name, sql), index in zip(plans.items(), ("proj_by_group ", "proj_by_group_time ")):
         plan = " ".join(r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {sql}", (1,) * sql.count("?")))
         assert f"INDEX {index}" in plan and "TEMP B-TREE" not in plan, (name, plan)
+
+
+def test_a_flood_of_a_group_not_in_the_public_feeds_leaves_them_full(net: Net, tmp_path: Path) -> None:
+    """250 actions starting sooner (and 250 newer fundraisers), of a group whose profile does not
+    opt in to the public feeds: the calendar and the Atom feeds still hold every action and the
+    fundraiser of the opted-in group (the groups are chosen in SQL before the feeds' limit of 200,
+    not after it), more of them than a group's share of a fair listing (node.views.per_group)."""
+    from node import public_site
+
+    bristol, flooder = _bristol(net)
+    net.group.sign("group.profile", {"name": "Calais", "region": "calais", "public_feeds": "yes"})
+    now = now_ms()
+    genuine = [net.device.sign("action", {**_upcoming(-1, now), "starts_at": now + 2 * DAY + i}, ts=now - 60_000)
+               for i in range(30)]
+    fund = net.device.sign("fundraiser", _fund(-1, now), ts=now - 60_000)
+    flood = [flooder.sign("action", _upcoming(i, now), ts=now - 50_000 + i) for i in range(250)]
+    flood += [flooder.sign("fundraiser", _fund(i, now), ts=now - 50_000 + i) for i in range(250)]
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + bristol.made + genuine + [fund]))
+    log.ingest(wires(flood))
+
+    data = public_site.public_data(log, now)
+    assert [a["id"] for a in data.actions] == [e.id for e in genuine]
+    assert [f["id"] for f in data.fundraisers] == [fund.id]
+    calendar = public_site.actions_ics(data).replace(b"\r\n ", b"")  # (long lines are folded)
+    assert all(f"UID:{e.id.hex()}@solnet".encode() in calendar for e in genuine)
+    assert fund.id.hex().encode() in public_site.fundraisers_atom(data)
+    assert data.regions == ["calais"]
