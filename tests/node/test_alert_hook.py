@@ -141,6 +141,19 @@ class _Feed:
         self.sub = None
 
 
+async def _run(hook: AlertHook, feed: _Feed, alerts: list[dict], delivered: int) -> None:
+    """Offer `alerts` to a started hook; return once it has taken them all and run `delivered` times."""
+    hook.start(feed)
+    try:
+        for alert in alerts:
+            feed.sub.offer(alert)
+        async with asyncio.timeout(60):
+            while not (feed.sub.queue.empty() and hook.delivered == delivered):
+                await asyncio.sleep(0.02)
+    finally:
+        await hook.stop()
+
+
 async def test_a_flood_by_one_group_runs_the_command_a_burst_of_times_and_says_so_once(tmp_path: Path, caplog) -> None:
     out = tmp_path / "out"
     argv = script(tmp_path, f"a = json.load(sys.stdin)\nopen({str(out)!r}, 'a').write(a['id'] + '\\n')")
@@ -148,15 +161,7 @@ async def test_a_flood_by_one_group_runs_the_command_a_burst_of_times_and_says_s
     flood = [_alert("aa", i) for i in range(40)]
     genuine = _alert("bb", 0)
     with caplog.at_level(logging.INFO, logger="solnet"):
-        hook.start(feed)
-        try:
-            for alert in flood[:20] + [genuine] + flood[20:]:
-                feed.sub.offer(alert)
-            async with asyncio.timeout(60):
-                while not (feed.sub.queue.empty() and hook.delivered == 4):
-                    await asyncio.sleep(0.02)
-        finally:
-            await hook.stop()
+        await _run(hook, feed, flood[:20] + [genuine] + flood[20:], delivered=4)
     assert sorted(out.read_text().split()) == sorted(a["id"] for a in flood[:3] + [genuine])
     said = [r.getMessage() for r in caplog.records if "--on-alert:" in r.getMessage()]
     assert said == ["--on-alert: aa posted more than 3 alerts in a row; its next ones go to the command at most one "
@@ -170,15 +175,7 @@ async def test_a_flood_from_many_groups_is_said_once_in_the_log(tmp_path: Path, 
     hook, feed = AlertHook(argv, timeout_s=20, burst=3, node_per_minute=4), _Feed()
     flood = [_alert(f"{g:02x}", i) for g in range(10) for i in range(2)]
     with caplog.at_level(logging.INFO, logger="solnet"):
-        hook.start(feed)
-        try:
-            for alert in flood:
-                feed.sub.offer(alert)
-            async with asyncio.timeout(60):
-                while not (feed.sub.queue.empty() and hook.delivered == 4):
-                    await asyncio.sleep(0.02)
-        finally:
-            await hook.stop()
+        await _run(hook, feed, flood, delivered=4)
     assert len(out.read_text().split()) == 4
     said = [r.getMessage() for r in caplog.records if "--on-alert:" in r.getMessage()]
     assert said == ["--on-alert: more than 4 alerts in a minute from all groups together (many groups posting at "
