@@ -73,7 +73,7 @@ def _feed(data: PublicData, name: str, title: str, base_url: str | None, path: s
     feed.author({"name": f"solnet network {data.network}"})
     feed.updated(moments.utc(data.now))
     feed.generator("solnet")
-    if base_url:
+    if base_url is not None:  # "" (served): relative to the site's root, which Atom allows
         feed.link(href=base_url.rstrip("/") + path, rel="self")
     return feed
 
