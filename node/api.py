@@ -46,7 +46,7 @@ from node.private import DAMAGED, DAMAGED_TEXT, read_private
 from node.status import name_peers, node_status, peer_list
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
-from node.views import VIEWS, view
+from node.views import VIEWS, fair_items, view
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -367,7 +367,8 @@ def read_model(name: str) -> Handler:
 def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,
                 peers: list[dict[str, Any]] | None) -> list[Any]:
     opened = audience.opened_rows(log, opener) if name != "groups" else None
-    return render.view_json(view(log, name, region=region, limit=limit, peers=peers, opened=opened)[:limit])
+    # (needs and offers are two listings of `limit` each: cut fairly to `limit`, as each was)
+    return render.view_json(fair_items(view(log, name, region=region, limit=limit, peers=peers, opened=opened), limit))
 
 
 async def status(request: web.Request) -> web.StreamResponse:

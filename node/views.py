@@ -50,8 +50,6 @@ def view(log: EventLog, name: str, *, region: str | None = None, now: int | None
                        names=names)
     else:
         data = _VIEWS[name](held, region, now, limit)
-        if limit is not None and name != "groups":  # (the views may join several listings: fair again)
-            data = fair_items(data, limit)
     return named(data, names)
 
 
@@ -188,7 +186,7 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
                              order="latest")
         rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t")
     found = readmodels.upcoming_actions(rows, now, days=days)
-    return found[:limit] if limit is not None else found
+    return fair_items(found, limit) if limit is not None else found  # (two listings joined: fair again)
 
 
 def timeline(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -285,7 +283,7 @@ def alert_history(log: Held, region: str | None, now: int, limit: int | None) ->
     about_held = log.rows(ALERT_UPDATE, refs=[a.key for a in held])
     updates = list({u.key: u for u in recent + about_held}.values())
     found = readmodels.alert_history(held, updates, now)
-    return found[:limit] if limit is not None else found
+    return fair_items(found, limit) if limit is not None else found
 
 
 def resources(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
