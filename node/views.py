@@ -259,8 +259,8 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
     flood = len(live) >= limit
     if flood:
         known = {r.key for r in live}
-        live += [r for r in log.store.newest_of_each_group(ALERT, t_from=now + 1, per_group=per_group + 1,
-                                                           region=region) if r.key not in known]
+        live += [r for r in log.store.rows_of_each_group(ALERT, order="newest", t_from=now + 1, per_group=per_group + 1,
+                                                         region=region) if r.key not in known]
     found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
     if not flood:
         return found, set()

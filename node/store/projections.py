@@ -244,22 +244,6 @@ class ProjectionTables(TrustTables):
             " FROM r WHERE r.region IS NOT NULL"
             ") SELECT region FROM r WHERE region IS NOT NULL", (g,))]
 
-    def newest_of_each_group(self, table: str, *, t_from: int | None, per_group: int,
-                             region: str | None = None) -> list[Row]:
-        """The `per_group` newest rows (by version) of each group in `table` (from `t_from` on, in
-        `region` if one is given). It reads every such row: for a listing whose newest rows overall
-        come from one group (a member flooding alerts), so that the others' still show."""
-        tbl = _TBL[table]
-        where, args = _table_window(tbl, t_from, None)
-        if region is not None:
-            where.append("p.region IS ?")
-            args.append(region)
-        chosen = [(r[0], r[1]) for r in self._x(
-            f"SELECT n, vid FROM (SELECT p.n, p.vid, p.vts, row_number() OVER (PARTITION BY p.g ORDER BY p.vts DESC, "
-            f"p.vid DESC) AS r FROM proj p WHERE {' AND '.join(where)}) WHERE r <= ? ORDER BY vts DESC, vid DESC",
-            (*args, per_group))]
-        return self._rows_at(chosen)
-
     def newest_row(self, table: str, key: bytes) -> Row | None:
         """The row of `key` in a last-writer-wins table (a group's profile): one index probe."""
         if table not in _LWW:

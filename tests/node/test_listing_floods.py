@@ -101,20 +101,37 @@ def test_a_listing_with_room_for_every_group_is_the_plain_newest_first(net: Net,
     assert listed == [e.id for e in reversed(mine + theirs)][:10]
 
 
-def test_the_rows_of_each_group_are_index_walks(net: Net, tmp_path: Path) -> None:
-    """The per-group reads walk proj_by_group (actions: proj_by_group_time), never the table."""
+def test_the_rows_of_each_group_are_index_walks(net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-group reads (a flooded listing's, the public feeds') walk proj_by_group (actions:
+    proj_by_group_time) with LIMIT, never the table: each statement they send, as SQLite plans it."""
+    from node.store.base import StoreBase
+
+    bristol, other = _bristol(net)
+    now = now_ms()
+    events = [d.sign(kind, fields(i, now)) for d in (net.device, other) for i in range(3)
+              for kind, fields in (("need", _need), ("action", _upcoming), ("action", _past))]
     log = net.new_log(tmp_path / "calais.db")
-    log.ingest(wires(net.group.made))
-    db = log.store._db
-    plans = {
-        "newest": f"SELECT p.n FROM proj p WHERE p.tbl={TABLES.index(NEED)} AND p.g=? AND p.region IS ? ORDER BY p.vts DESC, p.vid DESC, "
-                  "p.n DESC LIMIT 10",
-        "soonest": f"SELECT p.n FROM proj p WHERE p.tbl={TABLES.index(ACTION)} AND (p.t IS NULL OR p.t>=?) AND p.g=? AND p.region IS ? "
-                   "ORDER BY p.t ASC, p.vid ASC, p.n ASC LIMIT 10",
-    }
-    for (name, sql), index in zip(plans.items(), ("proj_by_group ", "proj_by_group_time ")):
-        plan = " ".join(r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {sql}", (1,) * sql.count("?")))
-        assert f"INDEX {index}" in plan and "TEMP B-TREE" not in plan, (name, plan)
+    log.ingest(wires(net.group.made + bristol.made + events))
+    ran: list[tuple[str, Any]] = []
+    run = StoreBase._x
+
+    def recorded(self: StoreBase, sql: str, args: Any = ()) -> Any:
+        if "p.g=?" in sql:
+            ran.append((sql, args))
+        return run(self, sql, args)
+
+    monkeypatch.setattr(StoreBase, "_x", recorded)
+    store, group = log.store, bytes(net.group.key.public)
+    assert len(store.rows_of_each_group(NEED, order="newest", per_group=2, t_from=now)) == 4
+    assert len(store.rows_of_each_group(ACTION, order="t", per_group=2, t_from=now, region="calais")) == 4
+    assert len(store.rows_of_each_group(ACTION, order="latest", per_group=2, t_from=now - 3 * DAY, t_before=now)) == 4
+    assert len(store.rows(ACTION, groups=[group], order="t", t_from=now, limit=2)) == 2
+    monkeypatch.undo()
+    assert len(ran) >= 7
+    for sql, args in ran:
+        plan = " ".join(r[3] for r in store._db.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+        index = "proj_by_group_time " if f"p.tbl={TABLES.index(ACTION)} " in sql else "proj_by_group "
+        assert f"INDEX {index}" in plan and "TEMP B-TREE" not in plan and " LIMIT " in sql, (sql, plan)
 
 
 def test_a_flood_of_a_group_not_in_the_public_feeds_leaves_them_full(net: Net, tmp_path: Path) -> None:
