@@ -15,7 +15,10 @@ Each run may cost money or wake people (an SMS gateway charges per message), and
 post thousands of alerts a minute (an infiltrator, a broken script; revocation is the cure, and it
 takes time). So each group's alerts and updates go to the command up to `burst` in a row, then one
 a minute (`GroupAllowance`); those held back stay on the dashboard and in the API, and the log
-says so once per run of them. The all clear of an alert that was passed on is always passed on.
+says so once per run of them. Any member may let in new groups, each with its own allowance, so
+the command also runs at most `NODE_PER_MINUTE` times a minute for all groups together (a token
+bucket for the node), said once in the log when it holds alerts back. The all clear of an alert
+that was passed on is always passed on, whatever either limit says.
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ RETRY_PAUSES_S = (1.0, 5.0)
 WORKERS = 2
 BURST = 10  # a group's alerts passed on in a row before the allowance holds them back
 REFILL_S = 60.0  # then one more each this many seconds
+NODE_PER_MINUTE = 30  # runs for all groups together: N fresh groups cannot pass on N x BURST alerts
 REMEMBERED = 10_000  # alerts passed on, whose all clear then passes whatever the allowance
 
 
@@ -66,15 +70,19 @@ def hook_environment() -> dict[str, str]:
 
 class GroupAllowance:
     """How many of each group's alerts may still go to the command now: `burst` in a row, then
-    one more every `refill_s` seconds (a token bucket per group; `burst` 0: no limit). Pure: the
-    caller gives the time."""
+    one more every `refill_s` seconds (a token bucket per group), and `node_per_minute` in any
+    minute for all groups together (one bucket for the node; `burst` 0: no limit at all). Pure:
+    the caller gives the time."""
 
-    def __init__(self, burst: int = BURST, refill_s: float = REFILL_S) -> None:
+    def __init__(self, burst: int = BURST, refill_s: float = REFILL_S, node_per_minute: int = NODE_PER_MINUTE) -> None:
         self.burst = burst
         self.refill_s = refill_s
+        self.node_per_minute = node_per_minute
         self._left: dict[str | None, tuple[float, float]] = {}  # group -> (allowance, when counted)
+        self._node_left: tuple[float, float] | None = None  # (the node's allowance, when counted)
         self._passed: OrderedDict[str, None] = OrderedDict()  # alert ids passed on, the newest last
         self.held: dict[str | None, int] = {}  # group -> alerts held back since its last one passed
+        self.node_held = 0  # alerts held back by the node's limit since the last one passed
 
     def take(self, alert: dict[str, Any], now: float) -> bool:
         """Whether `alert` goes to the command now (counted if so)."""
@@ -90,6 +98,13 @@ class GroupAllowance:
             self._left[group] = (left, now)
             self.held[group] = self.held.get(group, 0) + 1
             return False
+        node_left = self._node_allowance(now)
+        if node_left < 1.0:  # the group is within its own allowance; it keeps it
+            self._node_left = (node_left, now)
+            self.node_held += 1
+            return False
+        self._node_left = (node_left - 1.0, now)
+        self.node_held = 0
         self._left[group] = (left - 1.0, now)
         self.held.pop(group, None)
         if alert.get("kind", "alert") == "alert":
@@ -99,14 +114,23 @@ class GroupAllowance:
         return True
 
 
+    def _node_allowance(self, now: float) -> float:
+        """The node's runs left now (`node_per_minute` at most, refilled over a minute; 0: no limit)."""
+        if self.node_per_minute <= 0:
+            return 1.0
+        full = float(self.node_per_minute)
+        left, then = self._node_left or (full, now)
+        return min(full, left + max(0.0, now - then) * full / 60.0)
+
+
 class AlertHook:
     """Runs `argv` for each alert of `regions` (all when empty) that the feed hands on."""
 
     def __init__(self, argv: Sequence[str], regions: Sequence[str] = (), *, timeout_s: float = DEFAULT_TIMEOUT_S,
                  tries: int = TRIES, pauses_s: Sequence[float] = RETRY_PAUSES_S, burst: int = BURST,
-                 refill_s: float = REFILL_S) -> None:
+                 refill_s: float = REFILL_S, node_per_minute: int = NODE_PER_MINUTE) -> None:
         self.argv = list(argv)
-        self.allowance = GroupAllowance(burst, refill_s)
+        self.allowance = GroupAllowance(burst, refill_s, node_per_minute)
         self.regions = [r.lower() for r in regions]
         self.timeout_s = timeout_s
         self.tries = tries
@@ -133,13 +157,23 @@ class AlertHook:
         while True:
             alert = await self._sub.queue.get()
             group = alert.get("group")
-            held = self.allowance.held.get(group, 0)
+            allowance = self.allowance
+            held, node_held = allowance.held.get(group, 0), allowance.node_held
             who = alert.get("group_name") or f"group {short_id(group or '')}"
-            if self.allowance.take(alert, asyncio.get_running_loop().time()):
-                if held and not self.allowance.held.get(group):
+            if allowance.take(alert, asyncio.get_running_loop().time()):
+                if held and not allowance.held.get(group):
                     log.info("--on-alert: %d alerts of %s were not passed on (too many in a row); passing on again",
                              held, who)
+                if node_held and not allowance.node_held:
+                    log.info("--on-alert: %d alerts were not passed on (too many from all groups together); "
+                             "passing on again", node_held)
                 await self.deliver(alert)
+            elif allowance.node_held > node_held:
+                if not node_held:
+                    log.warning("--on-alert: more than %d alerts in a minute from all groups together (many groups "
+                                "posting at once, or groups let in to flood it); the command runs at most %d times a "
+                                "minute until they slow down (all are on the dashboard)",
+                                allowance.node_per_minute, allowance.node_per_minute)
             elif not held:
                 log.warning("--on-alert: %s posted more than %d alerts in a row; its next ones go to the command "
                             "at most one every %.0f s (all are on the dashboard)", who, self.allowance.burst,

@@ -46,7 +46,7 @@ from node.private import DAMAGED, DAMAGED_TEXT, read_private
 from node.status import name_peers, node_status, peer_list
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
-from node.views import VIEWS, view
+from node.views import VIEWS, fair_items, view
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -139,16 +139,16 @@ def setup(app: web.Application, node: WebNode) -> None:
                     "restart the node", exc.strerror or exc)
         app[TOKEN] = None
     app.middlewares.append(json_errors)
-    add = app.router.add_route
-    add("GET", f"{PREFIX}/openapi.json", openapi)
-    add("GET", f"{PREFIX}/events", list_events)
-    add("POST", f"{PREFIX}/events", post_event)
-    add("GET", f"{PREFIX}/events/{{id}}", get_event)
-    add("GET", f"{PREFIX}/status", status)
-    add("GET", f"{PREFIX}/peers", peers)
+    add = app.router.add_get  # HEAD too, answered as GET without the body (node/openapi.json says so)
+    add(f"{PREFIX}/openapi.json", openapi)
+    add(f"{PREFIX}/events", list_events)
+    app.router.add_post(f"{PREFIX}/events", post_event)
+    add(f"{PREFIX}/events/{{id}}", get_event)
+    add(f"{PREFIX}/status", status)
+    add(f"{PREFIX}/peers", peers)
     for name in VIEWS:
-        add("GET", f"{PREFIX}/{name}", read_model(name))
-    add("GET", f"{PREFIX}/alerts/stream", alert_stream)
+        add(f"{PREFIX}/{name}", read_model(name))
+    add(f"{PREFIX}/alerts/stream", alert_stream)
     app[CLOSING] = asyncio.Event()
     app[STREAMS] = [0]
 
@@ -367,7 +367,8 @@ def read_model(name: str) -> Handler:
 def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,
                 peers: list[dict[str, Any]] | None) -> list[Any]:
     opened = audience.opened_rows(log, opener) if name != "groups" else None
-    return render.view_json(view(log, name, region=region, limit=limit, peers=peers, opened=opened)[:limit])
+    # (needs and offers are two listings of `limit` each: cut fairly to `limit`, as each was)
+    return render.view_json(fair_items(view(log, name, region=region, limit=limit, peers=peers, opened=opened), limit))
 
 
 async def status(request: web.Request) -> web.StreamResponse:
@@ -410,7 +411,8 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     check_params(request, ())
     raw = await request.read()  # larger than the app's client_max_size: 413
     try:
-        body = api_body.parse(raw, request.content_type)
+        raw = api_body.decoded(raw, request.headers.get("Content-Encoding", ""), request.client_max_size)
+        body = api_body.parse(raw, request.content_type, request.charset)
     except api_body.BodyError as exc:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
     try:  # the answer is read on the database thread right after the commit, in the same turn
@@ -475,17 +477,20 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     check_params(request, ("region", "since_n"), repeatable=("region",))
     regions = _regions_param(request)
     since = _since_param(request)
+    headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    if request.method == "HEAD":  # what a GET would answer, without opening a stream
+        return web.Response(headers=headers)
     streams = request.app[STREAMS]
     if streams[0] >= MAX_ALERT_STREAMS:
         raise ApiError(503, "busy", f"this node serves at most {MAX_ALERT_STREAMS} alert streams at once; retry later")
+    streams[0] += 1  # counted before the first await: streams opening while the feed starts count too
+    sub = None
     feed = feed_of(node)
-    await feed.start()
-    sub = feed.subscribe(regions)
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
-                                           "X-Accel-Buffering": "no"})
-    streams[0] += 1
     sent = since or 0
+    response = web.StreamResponse(headers=headers)
     try:
+        await feed.start()
+        sub = feed.subscribe(regions)
         await response.prepare(request)
         await response.write(b"retry: 3000\n\n")
         if since is not None:  # what was stored while the client was away, still live
@@ -504,7 +509,8 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         streams[0] -= 1
-        feed.unsubscribe(sub)
+        if sub is not None:
+            feed.unsubscribe(sub)
     return response
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,11 +96,42 @@ def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_one_of_each)
 
 
-def parse(raw: bytes, content_type: str) -> PublishRequest:
+def decoded(raw: bytes, encoding: str, limit: int) -> bytes:
+    """The body as sent before its Content-Encoding (`encoding`, "" for none): identity, gzip or
+    deflate, at most `limit` bytes once decompressed; else BodyError (415 an encoding the API does
+    not read, such as br or several at once; 400 a body that does not decompress; 413 too large).
+    The node reads bodies as they arrive (webapp.serve): an encoding aiohttp does not know would
+    otherwise be read as if plain, and one it knows without its library refused in plain text."""
+    name = encoding.strip().lower()
+    if name in ("", "identity"):
+        return raw
+    if name not in ("gzip", "x-gzip", "deflate"):
+        raise BodyError(415, "unsupported_encoding", f"this API reads bodies sent plain, as gzip or as deflate, not "
+                        f"{encoding[:40]!r}; send it without Content-Encoding")
+    # gzip; deflate as zlib data, or raw (as some clients send it)
+    for wbits in ((16 + zlib.MAX_WBITS,) if name != "deflate" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)):
+        inflate = zlib.decompressobj(wbits)
+        try:
+            out = inflate.decompress(raw, limit + 1)
+        except zlib.error:
+            continue
+        if len(out) > limit:
+            raise BodyError(413, "too_large", f"the request body is too large once decompressed; a request is at "
+                            f"most {limit // 1024} KiB")
+        if inflate.eof and not inflate.unused_data:
+            return out
+    raise BodyError(400, "bad_request", f"the body does not decompress as its Content-Encoding says ({name}); send "
+                    "it uncompressed")
+
+
+def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishRequest:
     """The publish arguments in `raw`, or BodyError saying what is wrong (415, 400 or 422)."""
     if content_type != JSON:
         raise BodyError(415, "unsupported_media_type", f"the body must be JSON, sent with 'Content-Type: {JSON}' "
                         f"(this one says {content_type[:60]!r})")
+    if charset is not None and charset.lower() not in ("utf-8", "utf8"):
+        raise BodyError(415, "unsupported_media_type", f"the body must be JSON in UTF-8 (RFC 8259), not "
+                        f"{charset[:40]!r}; send it as UTF-8, with 'Content-Type: {JSON}'")
     try:
         body = _DECODER.decode(raw.decode("utf-8", "surrogatepass"))  # JSON between systems is UTF-8 (RFC 8259)
     except _KeyTwice as exc:

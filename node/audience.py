@@ -157,7 +157,7 @@ def opened_rows(log: EventLog, opener: Opener) -> MemoryTables:
     return tables
 
 
-def _ordered(rows: list[Row], order: str | None) -> list[Row]:
+def ordered(rows: list[Row], order: str | None) -> list[Row]:
     """Rows in the order node.store.Store.rows gives them (MemoryTables.select, its reference)."""
     if order in ("t", "latest"):
         return sorted(rows, key=lambda r: (r.time is not None, r.time or 0, r.version[1]), reverse=order == "latest")
@@ -184,7 +184,7 @@ class WithOpened:
         extra = self._tables.select(table, **where)
         if not extra:
             return stored
-        both = _ordered(stored + extra, where.get("order"))
+        both = ordered(stored + extra, where.get("order"))
         return both[:where["limit"]] if where.get("limit") is not None else both
 
     def opened_row(self, table: str, key: bytes) -> Row | None:

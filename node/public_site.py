@@ -20,7 +20,7 @@ from typing import Any
 from events.projections import PROFILE
 from node import moments, references
 from node.log import EventLog, now_ms
-from node.views import view
+from node.views import reader_of, view
 
 MAX_ITEMS = 200  # per feed or page section
 DEFAULT_ACTION_HOURS = 2  # an action without an end shows as this long in a calendar
@@ -49,11 +49,12 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     now = now_ms() if now is None else now
     names = references.group_names(log.store)  # a name like another group's with its short id
     alerts = [a for a in view(log, "alerts", region=region, now=now, limit=MAX_ITEMS) if a.get("public") == PUBLIC_YES]
-    opted = opted_in_groups(log)
-    actions = [a for a in view(log, "actions", region=region, now=now, limit=MAX_ITEMS)
-               if a["group"] in opted]  # soonest first, every region together
-    funds = [f for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS)
-             if f["group"] in opted and (f.get("ends_at") is None or f["ends_at"] >= now)]
+    # The opted-in groups' rows are chosen in SQL before the limit: filtered after it, the soonest
+    # 200 actions of a group that did not opt in (a flood) would leave the calendar empty.
+    opted = reader_of(log, only=frozenset(opted_in_groups(log)))
+    actions = view(log, "actions", region=region, now=now, limit=MAX_ITEMS, reader=opted)  # soonest first
+    funds = [f for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS, reader=opted)
+             if f.get("ends_at") is None or f["ends_at"] >= now]
     regions = sorted({a["region"] for a in actions} | {f["region"] for f in funds})
     return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now)
 
@@ -72,7 +73,7 @@ def _feed(data: PublicData, name: str, title: str, base_url: str | None, path: s
     feed.author({"name": f"solnet network {data.network}"})
     feed.updated(moments.utc(data.now))
     feed.generator("solnet")
-    if base_url:
+    if base_url is not None:  # "" (served): relative to the site's root, which Atom allows
         feed.link(href=base_url.rstrip("/") + path, rel="self")
     return feed
 

@@ -5,8 +5,10 @@ their ids.
 """
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from events import readmodels
 from events.effects import Target
@@ -16,11 +18,12 @@ from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER,
 from events.trust import TrustGraph
 from events.view_names import VIEWS
 from node import references
-from node.audience import WithOpened
+from node.audience import WithOpened, ordered
 from node.log import EventLog, now_ms
 from node.status import peer_list
 
 DAY_MS = readmodels.DAY_MS
+T = TypeVar("T")
 SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
 # Tables whose rows place a region on the map (a group's home region too).
 REGION_TABLES = (PROFILE, ACTION, FUNDRAISER, NEED, OFFER, SUPPORT, ALERT, SUPPORT_OFFER, RESOURCE)
@@ -58,6 +61,9 @@ class Held:
     store: Any
     trust: TrustGraph
     read: dict[tuple, list[Row]] = field(default_factory=dict, compare=False, repr=False)
+    # The groups whose rows the listings hold, chosen in SQL before the limit (the public feeds:
+    # the groups that opted in); None: every group.
+    only: frozenset[bytes] | None = None
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
@@ -65,6 +71,27 @@ class Held:
         if key not in self.read:
             self.read[key] = self.store.rows(table, **where)
         return self.read[key]
+
+    def listed(self, table: str, limit: int | None, **where: Any) -> list[Row]:
+        """The rows of a capped listing ("the newest N", "the soonest N"): `rows` with `limit`, fair
+        to every group. When one group has more than `per_group(limit)` of them (a member flooding
+        needs or actions: an infiltrator, a broken script), each group's first rows are read too
+        and at most that many of each group come before the rest, so no flood pushes another
+        group's rows out of sight. Without a limit, every row (nothing is pushed out)."""
+        if self.only is not None:
+            where["groups"] = sorted(self.only)
+        rows = self.rows(table, **where, **({"limit": limit} if limit is not None else {}))
+        if limit is None or len(rows) < limit:
+            return rows
+        quota = per_group(limit)
+        counts = Counter(r.data["group"] for r in rows)
+        if max(counts.values()) <= quota:
+            return rows
+        full = [g for g, c in counts.items() if c >= quota]  # their first rows are in `rows` already
+        known = {r.key for r in rows}
+        extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, **where)
+                 if r.key not in known and (self.only is None or r.data["group"] in self.only)]
+        return fair_cut(ordered(rows + extra, where["order"]), quota, limit)
 
     def target(self, event_id: bytes) -> Target | None:
         """A need or offer as events.effects judges against it: from the opened sealed rows if it
@@ -76,9 +103,44 @@ class Held:
         return references.target(self.store, self.trust, event_id)
 
 
-def reader_of(log: EventLog, opened: MemoryTables | None = None) -> Held:
-    """One reader for several views of the same moment (a dashboard page)."""
-    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust)
+def _group_of_row(row: Row) -> bytes:
+    return row.data["group"]
+
+
+def _group_of_item(item: dict[str, Any]) -> Any:
+    return item.get("group")
+
+
+def per_group(limit: int) -> int:
+    """Rows of one group a capped listing of `limit` shows before the others' (10 of 100, 2 of 20)."""
+    return max(1, min(ALERTS_PER_GROUP, limit // 10))
+
+
+def fair_cut(items: list[T], quota: int, limit: int, group: Callable[[T], Any] = _group_of_row) -> list[T]:
+    """`limit` of `items`, still in their order: each group's first `quota` (the group of an item
+    is `group(item)`) chosen before any group's others, which fill the room left."""
+    if len(items) <= limit:
+        return items
+    counts: Counter[Any] = Counter()
+    first = set()
+    for i, item in enumerate(items):
+        counts[group(item)] += 1
+        if counts[group(item)] <= quota:
+            first.add(i)
+    room = max(0, limit - len(first))
+    rest = [i for i in range(len(items)) if i not in first][:room]
+    return [items[i] for i in sorted((*first, *rest))[:limit]]
+
+
+def fair_items(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """`limit` items of a read model (dicts naming their `group`), fair to every group (`fair_cut`)."""
+    return fair_cut(items, per_group(limit), limit, _group_of_item)
+
+
+def reader_of(log: EventLog, opened: MemoryTables | None = None, only: frozenset[bytes] | None = None) -> Held:
+    """One reader for several views of the same moment (a dashboard page); `only`: listings of
+    those groups' rows alone (Held.only)."""
+    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust, only=only)
 
 
 def group_names(log: Held) -> dict[bytes, str]:
@@ -106,7 +168,11 @@ def named(value: Any, names: dict[bytes, str]) -> Any:
 
 
 def _newest(limit: int | None) -> dict[str, Any]:
-    return {"order": "newest", "limit": limit} if limit is not None else {}
+    return {"order": "newest"} if limit is not None else {}
+
+
+def _latest(limit: int | None) -> dict[str, Any]:
+    return {"order": "latest"} if limit is not None else {}
 
 
 def actions(log: Held, region: str | None, now: int, limit: int | None, days: int | None = None,
@@ -116,11 +182,11 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
     if limit is None:
         rows = log.rows(ACTION, region=region, t_from=window_start - 30 * DAY_MS)
     else:  # still going (the latest started in the last 30 days), then the soonest upcoming
-        started = log.rows(ACTION, region=region, t_from=window_start - 30 * DAY_MS, t_before=window_start,
-                             order="latest", limit=limit)
-        rows = started + log.rows(ACTION, region=region, t_from=window_start, order="t", limit=limit)
+        started = log.listed(ACTION, limit, region=region, t_from=window_start - 30 * DAY_MS, t_before=window_start,
+                             order="latest")
+        rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t")
     found = readmodels.upcoming_actions(rows, now, days=days)
-    return found[:limit] if limit is not None else found
+    return fair_items(found, limit) if limit is not None else found  # (two listings joined: fair again)
 
 
 def timeline(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -131,21 +197,20 @@ def timeline(log: Held, region: str | None, now: int, limit: int | None) -> list
 def past_actions(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """What happened: actions of the last two weeks that are over, with their report-backs."""
     since = now - readmodels.PAST_ACTION_DAYS * DAY_MS
-    bound = {"order": "latest", "limit": limit} if limit is not None else {}
-    rows = log.rows(ACTION, region=region, t_from=since, t_before=now, **bound)
+    rows = log.listed(ACTION, limit, region=region, t_from=since, t_before=now, **_latest(limit))
     return readmodels.past_actions(rows, log.rows(REPORT, refs=[r.key for r in rows]), now)
 
 
 def fundraisers(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    funds = log.rows(FUNDRAISER, region=region, **_newest(limit))
+    funds = log.listed(FUNDRAISER, limit, region=region, **_newest(limit))
     return readmodels.fundraisers(funds, log.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]))
 
 
 def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Open needs and offers with their updates, fulfilments and draw-downs."""
     lapse = {"t_from": now} if limit is not None else {}
-    need_rows = log.rows(NEED, region=region, **lapse, **_newest(limit))
-    offer_rows = log.rows(OFFER, region=region, **lapse, **_newest(limit))
+    need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit))
+    offer_rows = log.listed(OFFER, limit, region=region, **lapse, **_newest(limit))
     fulfils = log.rows(FULFIL, refs=[n.key for n in need_rows])
     drawn = log.rows(FULFIL, regions=[offer_key(o.key) for o in offer_rows])
     held = {r.key for r in need_rows}
@@ -157,14 +222,14 @@ def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[di
 
 def capacity(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Support offers (who can take whom): open ones, as last adjusted."""
-    offers = log.rows(SUPPORT_OFFER, region=region, **({"t_from": now} if limit is not None else {}),
-                            **_newest(limit))
+    offers = log.listed(SUPPORT_OFFER, limit, region=region, **({"t_from": now} if limit is not None else {}),
+                        **_newest(limit))
     return readmodels.support_offers(offers, log.rows(SUPPORT_OFFER_UPDATE, refs=[o.key for o in offers]), now)
 
 
 def support(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Support requests with who took them, and where each could go (support offers of its type)."""
-    requests = log.rows(SUPPORT, region=region, **_newest(limit))
+    requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
     found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
     readmodels.where_requests_can_go(found, capacity(log, None, now, limit))
     return found
@@ -180,7 +245,7 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
     if limit is None:
         live = log.rows(ALERT, region=region, t_from=now + 1)
         return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
-    shown, _ = alerts_of_every_group(log, region, now, limit, max(1, min(ALERTS_PER_GROUP, limit // 10)))
+    shown, _ = alerts_of_every_group(log, region, now, limit, per_group(limit))
     return shown[:limit]
 
 
@@ -194,8 +259,8 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
     flood = len(live) >= limit
     if flood:
         known = {r.key for r in live}
-        live += [r for r in log.store.newest_of_each_group(ALERT, t_from=now + 1, per_group=per_group + 1,
-                                                           region=region) if r.key not in known]
+        live += [r for r in log.store.rows_of_each_group(ALERT, order="newest", t_from=now + 1, per_group=per_group + 1,
+                                                         region=region) if r.key not in known]
     found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
     if not flood:
         return found, set()
@@ -212,18 +277,18 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
 
 
 def alert_history(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    held = log.rows(ALERT, region=region, t_from=now + 1, **_newest(limit))
+    held = log.listed(ALERT, limit, region=region, t_from=now + 1, **_newest(limit))
     since = now - readmodels.ALERT_HISTORY_DAYS * DAY_MS
-    recent = log.rows(ALERT_UPDATE, region=region, t_from=since, **_newest(limit))
+    recent = log.listed(ALERT_UPDATE, limit, region=region, t_from=since, **_newest(limit))
     about_held = log.rows(ALERT_UPDATE, refs=[a.key for a in held])
     updates = list({u.key: u for u in recent + about_held}.values())
     found = readmodels.alert_history(held, updates, now)
-    return found[:limit] if limit is not None else found
+    return fair_items(found, limit) if limit is not None else found
 
 
 def resources(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Resources of a region and those for everywhere (no region)."""
-    rows = log.rows(RESOURCE, **_newest(limit))
+    rows = log.listed(RESOURCE, limit, **_newest(limit))
     return readmodels.resources(r for r in rows if region is None or r.region in (region, None))
 
 
@@ -273,7 +338,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
 
 
 def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    requests = log.rows(SUPPORT, region=region, **_newest(limit))
+    requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
     return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
 
 

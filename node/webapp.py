@@ -42,7 +42,8 @@ def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Appli
     failures = FailureLog(guard)
     # The guard's middleware first: it tells the listener which connections are being answered. Then
     # the last resort, so that no exception reaches aiohttp (which would log the sender's address).
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[guard.track_requests, failures.last_resort])
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES,
+                          middlewares=[guard.track_requests, failures.last_resort, plain_bodies])
     app[NODE] = node
     app[GUARD] = guard
     app[FAILURES] = failures
@@ -53,6 +54,17 @@ def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Appli
     app.cleanup_ctx.append(_node_lifecycle)
     app.on_shutdown.append(_close_links)
     return app
+
+
+@web.middleware
+async def plain_bodies(request: web.Request, handler: api.Handler) -> web.StreamResponse:
+    """A body with a Content-Encoding outside the API (whose publish route decodes gzip and deflate
+    itself, node.api_body.decoded) is refused: no browser compresses a form, and `serve` has
+    aiohttp read bodies as sent (see there)."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("", "identity") or not request.body_exists or api.API_PATH_RE.match(request.path):
+        return await handler(request)
+    return web.Response(status=415, text="send the form without Content-Encoding (uncompressed)\n")
 
 
 async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -91,8 +103,11 @@ class Served:
 async def serve(app: web.Application, host: str, port: int) -> Served:
     """Start the app (and its node) and listen on host:port behind its connection guard."""
     # No access log, and aiohttp's server logger replaced: neither may write a sender's address.
+    # Bodies as sent (no auto_decompress): aiohttp would refuse a Brotli or zstd body in plain text
+    # before any handler (it has no library for them here) and read an encoding it does not know as
+    # if plain; the API decodes what it reads and refuses the rest in JSON (node.api_body.decoded).
     runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=HEAD_LIMIT_S,
-                           logger=ServerLog(app[FAILURES]))
+                           logger=ServerLog(app[FAILURES]), auto_decompress=False)
     await runner.setup()
     try:
         site = GuardedSite(runner, host, port, app[GUARD])

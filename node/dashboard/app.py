@@ -537,7 +537,10 @@ class Dashboard:
         name = request.match_info.get("name", "calendar.ics")  # /public/calendar/REGION.ics names none
         region = request.match_info.get("region")
         data = await self.node.db(public_site.public_data, self.node.log)
-        base = f"{request.scheme}://{request.host}"
+        # The feeds' own links are relative (from the site's root): never from the request's Host
+        # header, which a client writes, so a shared cache that keeps one answer for every Host
+        # (Cache-Control: public) cannot be made to hand readers links to another site.
+        base = ""
         makers = {"alerts.atom": lambda: public_site.alerts_atom(data, base),
                   "actions.atom": lambda: public_site.actions_atom(data, base),
                   "fundraisers.atom": lambda: public_site.fundraisers_atom(data, base),

@@ -17,7 +17,7 @@ from node import references, render, revoked_here
 from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import name_peers
-from node.views import ALERTS_PER_GROUP, REGION_TABLES, alerts_of_every_group, named, reader_of, view
+from node.views import ALERTS_PER_GROUP, REGION_TABLES, alerts_of_every_group, fair_items, named, reader_of, view
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
@@ -38,8 +38,9 @@ def regions(log: EventLog, opened: MemoryTables | None = None) -> list[str]:
 
 
 def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any]:
-    """The first MAX_ITEMS; `more` says that others exist (beyond the section or the SQL cap)."""
-    return {"items": items[:MAX_ITEMS], "more": capped or len(items) > MAX_ITEMS}
+    """MAX_ITEMS of them, fair to every group (a few of each before one group's others: a flood
+    hides no other group's item); `more` says that others exist (beyond the section or the SQL cap)."""
+    return {"items": fair_items(items, MAX_ITEMS), "more": capped or len(items) > MAX_ITEMS}
 
 
 def overview(log: EventLog, region: str | None, now: int, own: bytes | None = None,

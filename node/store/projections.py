@@ -135,15 +135,19 @@ class ProjectionTables(TrustTables):
     # --- reading ----------------------------------------------------------------------------------
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
-             t_before: int | None = None, regions: list[str] | None = None) -> list[Row]:
+             t_before: int | None = None, regions: list[str] | None = None,
+             groups: Iterable[bytes] | None = None) -> list[Row]:
         """Rows of one read-model table; `order` is "t" (soonest first, then by event id), "latest"
         (the reverse) or "newest" (by version, newest first), and `limit` bounds them in SQL (the
         API and the dashboard never decode a whole table). Without a region, each region's rows are
         walked (with the limit) and merged: a region is one index range, so no listing scans the
-        table. `regions` asks for the rows of any of several regions in one query."""
+        table. `regions` asks for the rows of any of several regions in one query. `groups` keeps
+        the rows of those groups only, before the limit (the public feeds: the groups that opted
+        in), walking each group's rows (proj_by_group), so no other group's rows are read."""
+        if (regions is not None and (region, refs, groups) != (None, None, None)
+                or groups is not None and refs is not None):
+            raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'")
         if regions is not None:
-            if region is not None or refs is not None:
-                raise ValueError("'regions' goes without 'region' and 'refs'")
             return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
         tbl = _TBL[table]
         where, args = _table_window(tbl, t_from, t_before)
@@ -154,25 +158,22 @@ class ProjectionTables(TrustTables):
         # the merge takes rows from it, so a page of `limit` rows reads about `limit` index entries
         # (and rows, for a time window), not `limit` of every region. Only the rows that make the
         # cut are rebuilt.
-        column, descending = {None: (None, False), "t": ("p.t", False), "latest": ("p.t", True),
-                              "newest": ("p.vts", True)}[order]
-        way = "DESC" if descending else "ASC"
-        walk = f" ORDER BY {column} {way}, p.vid {way}, p.n {way}" if column else ""
+        column, walk = _walk(order)
         cut = " LIMIT ?" if limit is not None else ""
         walks: list[sqlite3.Cursor] = []
         try:
-            for reg in ([region] if region is not None else [*self._regions_of(tbl), None]):
+            if groups is None:
+                ranges: list[tuple[int | None, str | None]] = [
+                    (None, reg) for reg in ([region] if region is not None else [*self._regions_of(tbl), None])]
+            else:
+                ranges = [(g, reg) for g in sorted(self._key_numbers(groups))
+                          for reg in self._group_regions(tbl, g, region)]
+            for g, reg in ranges:
                 walks.append(self._x(f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
-                                     f"AND p.region IS ?{walk}{cut}",
-                                     (*args, reg, *([limit] if limit is not None else []))))
-            if column is None or len(walks) == 1:
-                merged: Iterable[tuple] = chain.from_iterable(walks)
-            elif order == "newest":
-                merged = heapq.merge(*walks, key=lambda c: (c[1], c[2]), reverse=True)
-            else:  # NULL times first in time order (as SQL sorts them), last in reverse
-                merged = heapq.merge(*walks, key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=descending)
-            # heapq.merge keeps the walks' order among equal keys, as a stable sort of them all would.
-            chosen = [(c[0], c[2]) for c in islice(merged, limit)]
+                                     f"{'AND p.g=? ' if g is not None else ''}AND p.region IS ?{walk}{cut}",
+                                     (*args, *([g] if g is not None else []), reg,
+                                      *([limit] if limit is not None else []))))
+            chosen = [(c[0], c[2]) for c in islice(_merged(walks, order), limit)]
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from exc
         finally:
@@ -180,21 +181,68 @@ class ProjectionTables(TrustTables):
                 cursor.close()  # ends the statements left part-way (and so their read of the file)
         return self._rows_at(chosen)
 
-    def newest_of_each_group(self, table: str, *, t_from: int | None, per_group: int,
-                             region: str | None = None) -> list[Row]:
-        """The `per_group` newest rows (by version) of each group in `table` (from `t_from` on, in
-        `region` if one is given). It reads every such row: for a listing whose newest rows overall
-        come from one group (a member flooding alerts), so that the others' still show."""
+    def rows_of_each_group(self, table: str, *, order: str, per_group: int, region: str | None = None,
+                           t_from: int | None = None, t_before: int | None = None,
+                           skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None) -> list[Row]:
+        """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
+        "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
+        `skip` (their first rows are known already). For a capped listing whose first rows come
+        from one group (a member flooding needs or actions), so that the others' still show.
+        Index walks with LIMIT (proj_by_group, proj_by_group_time): one per group (one per region
+        of the group without `region`), so its cost follows the groups and regions, never the
+        rows of a flood. `groups`: of those groups only (as `rows`)."""
         tbl = _TBL[table]
-        where, args = _table_window(tbl, t_from, None)
-        if region is not None:
-            where.append("p.region IS ?")
-            args.append(region)
-        chosen = [(r[0], r[1]) for r in self._x(
-            f"SELECT n, vid FROM (SELECT p.n, p.vid, p.vts, row_number() OVER (PARTITION BY p.g ORDER BY p.vts DESC, "
-            f"p.vid DESC) AS r FROM proj p WHERE {' AND '.join(where)}) WHERE r <= ? ORDER BY vts DESC, vid DESC",
-            (*args, per_group))]
+        column, walk = _walk(order)
+        if column is None:
+            raise ValueError("rows of each group need an order")
+        where, args = _table_window(tbl, t_from, t_before)
+        skipped = self._key_numbers(skip)
+        chosen: list[tuple[int, int]] = []
+        walks: list[sqlite3.Cursor] = []
+        try:
+            for g in self._groups_of(tbl) if groups is None else sorted(self._key_numbers(groups)):
+                if g in skipped:
+                    continue
+                for reg in self._group_regions(tbl, g, region):
+                    walks.append(self._x(f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} "
+                                         f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
+                chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group)]
+                for cursor in walks:
+                    cursor.close()
+                walks = []
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+        finally:
+            for cursor in walks:
+                cursor.close()
         return self._rows_at(chosen)
+
+    def _key_numbers(self, keys: Iterable[bytes]) -> set[int]:
+        """The numbers of those of `keys` this store has numbered (a key it has not has no rows)."""
+        return {k for k in map(self._find_k, keys) if k is not None}
+
+    def _groups_of(self, tbl: int) -> list[int]:
+        """The groups (key numbers) with rows in table number `tbl`: a loose index scan of
+        proj_by_group, one probe per group."""
+        return [r[0] for r in self._x(
+            "WITH RECURSIVE r(g) AS ("
+            f" SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)}"
+            f" UNION ALL SELECT (SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)} AND g > r.g)"
+            " FROM r WHERE r.g IS NOT NULL"
+            ") SELECT g FROM r WHERE g IS NOT NULL")]
+
+    def _group_regions(self, tbl: int, g: int, region: str | None) -> list[str | None]:
+        """The regions to walk for group `g`: `region` if one is asked for, else each of its own."""
+        return [region] if region is not None else [*self._regions_of_group(tbl, g), None]
+
+    def _regions_of_group(self, tbl: int, g: int) -> list[str]:
+        """The distinct regions of group `g`'s rows in table number `tbl` (a loose index scan)."""
+        return [r[0] for r in self._x(
+            "WITH RECURSIVE r(region) AS ("
+            f" SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND g=?1 AND region IS NOT NULL"
+            f" UNION ALL SELECT (SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND g=?1 AND region > r.region)"
+            " FROM r WHERE r.region IS NOT NULL"
+            ") SELECT region FROM r WHERE region IS NOT NULL", (g,))]
 
     def newest_row(self, table: str, key: bytes) -> Row | None:
         """The row of `key` in a last-writer-wins table (a group's profile): one index probe."""
@@ -317,6 +365,26 @@ class ProjectionTables(TrustTables):
         """(n, wire) of every stored group profile with its body."""
         return [(n, self._wire(a, h, s, b)) for n, a, h, s, b in self._x(
             "SELECT n, a, header, sig, body FROM events WHERE kind='group.profile' AND body IS NOT NULL")]
+
+
+def _walk(order: str | None) -> tuple[str | None, str]:
+    """The column a listing in `order` walks, and its ORDER BY (one of the read model's indexes)."""
+    column, descending = {None: (None, False), "t": ("p.t", False), "latest": ("p.t", True),
+                          "newest": ("p.vts", True)}[order]
+    way = "DESC" if descending else "ASC"
+    return column, f" ORDER BY {column} {way}, p.vid {way}, p.n {way}" if column else ""
+
+
+def _merged(walks: list[sqlite3.Cursor], order: str | None) -> Iterable[tuple]:
+    """The (n, ordering column, vid) rows of several index walks in `order`, merged as they go:
+    SQLite steps each walk only as far as the merge takes rows from it."""
+    if order is None or len(walks) == 1:
+        return chain.from_iterable(walks)
+    if order == "newest":
+        return heapq.merge(*walks, key=lambda c: (c[1], c[2]), reverse=True)
+    # NULL times first in time order (as SQL sorts them), last in reverse. heapq.merge keeps the
+    # walks' order among equal keys, as a stable sort of them all would.
+    return heapq.merge(*walks, key=lambda c: (c[1] is not None, c[1] or 0, c[2]), reverse=order == "latest")
 
 
 _SORT_KEYS = {"t": lambda r: (r.time is not None, r.time if r.time is not None else 0, r.version[1]),

@@ -154,6 +154,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NU
 -- newest-first walk, so they stay out of this index, where each was a random insert (schema 4).
 CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;
 CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, region, vts, vid);
+-- One group's rows of a table (actions: by time) in a region: what keeps a capped listing fair to
+-- every group when one floods it (ProjectionTables.rows_of_each_group); made at the first writable
+-- open of an older home (CREATE ... IF NOT EXISTS).
+CREATE INDEX IF NOT EXISTS proj_by_group ON proj(tbl, g, region, vts, vid);
+CREATE INDEX IF NOT EXISTS proj_by_group_time ON proj(tbl, g, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;
 -- (region, n): the events of a region newest first (`events?region=`).
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(region) WHERE region IS NOT NULL;
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;

@@ -77,6 +77,12 @@ def homes(network_template: Path, tmp_path: Path) -> dict[str, Home]:
     return {name: Home(tmp_path / "net" / name) for name in ("calais", "bristol")}
 
 
+@pytest.fixture
+def unlock() -> Callable[[Home], Any]:
+    """The keys of a home of the test network (another group's, to publish as it)."""
+    return lambda home: home.keys(PASSPHRASE)
+
+
 def calais_node(homes: dict[str, Home]) -> Node:
     return Node(homes["calais"], homes["calais"].keys(PASSPHRASE), sync_interval_s=3600)
 

@@ -95,3 +95,32 @@ async def test_every_region_asked_for_is_followed_however_many(api) -> None:
             **ALERT, "region": regions[-1]}}))[1]["event"]
         _, alert = await next_alert(reply)
         assert alert["id"] == posted["id"] and alert["region"] == regions[-1]
+
+
+async def test_streams_opening_while_the_feed_starts_count_against_the_cap(api, monkeypatch) -> None:
+    """The first streams wait for the feed to start (a slow database): each is counted already, so
+    the one past the cap is refused at once, not let in to wait with them."""
+    from node import api as api_module
+    from node.alert_feed import AlertFeed
+
+    gate, waiting = asyncio.Event(), []
+
+    async def slow_start(self) -> None:
+        waiting.append(self)
+        await gate.wait()
+
+    monkeypatch.setattr(AlertFeed, "start", slow_start)
+    headers = {"Authorization": f"Bearer {api.token}"}
+    url = api.url("/api/v1/alerts/stream")
+    opening = [asyncio.ensure_future(api.client.get(url, headers=headers))
+               for _ in range(api_module.MAX_ALERT_STREAMS)]
+    try:
+        async with asyncio.timeout(10):
+            while len(waiting) < api_module.MAX_ALERT_STREAMS:
+                await asyncio.sleep(0.01)
+            async with api.client.get(url, headers=headers) as reply:
+                assert reply.status == 503 and (await reply.json())["error"]["code"] == "busy"
+    finally:
+        gate.set()
+        for reply in await asyncio.gather(*opening):
+            reply.close()

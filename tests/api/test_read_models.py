@@ -78,3 +78,24 @@ async def test_status_and_peers(served_api, homes):
 def _add_peer(node, address: str) -> None:
     with node.log.store.write():
         node.log.store.save_peer(address, "config")
+
+
+async def test_a_flood_of_another_groups_needs_hides_no_need_or_offer_of_ours(api, homes, unlock) -> None:
+    """Bristol's member posts 150 needs after Calais's need and offer: the API's capped listing
+    (`limit`) still holds Calais's, with Bristol's flood filling the rest of the room."""
+    from node import publishing
+
+    need = await api.publish("need", category="sleeping_bags", quantity="40", region="calais")
+    offer = await api.publish("offer", category="tents", quantity="12", region="calais")
+    bristol, keys = homes["bristol"].log(), unlock(homes["bristol"])
+    try:
+        for i in range(150):
+            publishing.publish(bristol, keys, "need", {"category": "tents", "quantity": str(i + 1), "region": "calais"})
+        wires = list(bristol.store.iter_wire())
+    finally:
+        bristol.store.close()
+    await api.node.db(api.node.log.ingest, wires)
+    for limit in (100, 20):
+        items = (await api.get(f"/api/v1/needs?limit={limit}"))["items"]
+        ids = [n["id"] for n in items]
+        assert need["id"] in ids and offer["id"] in ids and len(items) == limit, limit

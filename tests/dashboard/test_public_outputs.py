@@ -104,6 +104,12 @@ async def test_public_pages_and_feeds_served_and_exported(tmp_path: Path, start_
     check_atom(body, {"Calais rally & march <b>"}, {"Bristol rally & march <b>", "Calais secret blockade"})
     status, _, body = await fetch("/public/fundraisers.atom")
     check_atom(body, {"Calais winter tents"}, {"Bristol winter tents"})
+    for feed in ("alerts.atom", "actions.atom", "fundraisers.atom"):  # links never from the client's Host header
+        async with http.get(f"{base}/public/{feed}", headers={"Host": "evil.example"}) as reply:
+            poisoned = await reply.read()
+        assert reply.status == 200 and b"evil.example" not in poisoned, feed
+        [link] = ET.fromstring(poisoned).findall(f"{ATOM}link[@rel='self']")
+        assert link.get("href") == f"/public/{feed}"
     status, ctype, body = await fetch("/public/calendar.ics")
     assert status == 200 and ctype == "text/calendar"
     [event] = check_ics(body, {"Calais rally & march <b>"})

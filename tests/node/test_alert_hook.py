@@ -105,6 +105,23 @@ def test_the_all_clear_of_an_alert_passed_on_always_passes_and_no_other_does() -
     assert not allowance.take(clear | {"id": "c3".ljust(64, "0"), "alert": first["id"]}, now=0.0)  # once
 
 
+def test_many_fresh_groups_get_no_more_than_the_nodes_runs_a_minute_and_all_clears_still_pass() -> None:
+    """N groups let in by one member, each within its own allowance, post together: the command
+    runs `node_per_minute` times a minute for all of them; a passed alert's all clear still goes."""
+    allowance = GroupAllowance(burst=10, refill_s=60.0, node_per_minute=30)
+    floods = [_alert(f"{g:02x}", i) for g in range(20) for i in range(10)]
+    taken = [a for a in floods if allowance.take(a, now=100.0)]
+    assert len(taken) == 30 and allowance.node_held == len(floods) - 30
+    assert allowance.held == {}, "no group is over its own allowance: the node's limit held them"
+    clear = {"kind": "alert.update", "status": "all_clear", "id": "cc".ljust(64, "0"), "alert": taken[0]["id"],
+             "group": taken[0]["group"]}
+    assert allowance.take(clear, now=100.0), "the all clear of an alert passed on goes whatever the limits"
+    assert not allowance.take(_alert("ee", 0), now=101.0)
+    assert allowance.take(_alert("ee", 1), now=102.1), "refilled over the minute: one every 2 s"
+    assert allowance.node_held == 0
+    assert sum(allowance.take(_alert("ff", i), now=200.0) for i in range(10)) == 10, "a minute on: room again"
+
+
 def test_no_limit_passes_everything() -> None:
     allowance = GroupAllowance(burst=0)
     assert all(allowance.take(_alert("aa", i), now=0.0) for i in range(100))
@@ -124,6 +141,19 @@ class _Feed:
         self.sub = None
 
 
+async def _run(hook: AlertHook, feed: _Feed, alerts: list[dict], delivered: int) -> None:
+    """Offer `alerts` to a started hook; return once it has taken them all and run `delivered` times."""
+    hook.start(feed)
+    try:
+        for alert in alerts:
+            feed.sub.offer(alert)
+        async with asyncio.timeout(60):
+            while not (feed.sub.queue.empty() and hook.delivered == delivered):
+                await asyncio.sleep(0.02)
+    finally:
+        await hook.stop()
+
+
 async def test_a_flood_by_one_group_runs_the_command_a_burst_of_times_and_says_so_once(tmp_path: Path, caplog) -> None:
     out = tmp_path / "out"
     argv = script(tmp_path, f"a = json.load(sys.stdin)\nopen({str(out)!r}, 'a').write(a['id'] + '\\n')")
@@ -131,17 +161,23 @@ async def test_a_flood_by_one_group_runs_the_command_a_burst_of_times_and_says_s
     flood = [_alert("aa", i) for i in range(40)]
     genuine = _alert("bb", 0)
     with caplog.at_level(logging.INFO, logger="solnet"):
-        hook.start(feed)
-        try:
-            for alert in flood[:20] + [genuine] + flood[20:]:
-                feed.sub.offer(alert)
-            async with asyncio.timeout(60):
-                while not (feed.sub.queue.empty() and hook.delivered == 4):
-                    await asyncio.sleep(0.02)
-        finally:
-            await hook.stop()
+        await _run(hook, feed, flood[:20] + [genuine] + flood[20:], delivered=4)
     assert sorted(out.read_text().split()) == sorted(a["id"] for a in flood[:3] + [genuine])
     said = [r.getMessage() for r in caplog.records if "--on-alert:" in r.getMessage()]
     assert said == ["--on-alert: aa posted more than 3 alerts in a row; its next ones go to the command at most one "
                     "every 60 s (all are on the dashboard)"]
     assert not any("Police" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_flood_from_many_groups_is_said_once_in_the_log(tmp_path: Path, caplog) -> None:
+    out = tmp_path / "out"
+    argv = script(tmp_path, f"a = json.load(sys.stdin)\nopen({str(out)!r}, 'a').write(a['id'] + '\\n')")
+    hook, feed = AlertHook(argv, timeout_s=20, burst=3, node_per_minute=4), _Feed()
+    flood = [_alert(f"{g:02x}", i) for g in range(10) for i in range(2)]
+    with caplog.at_level(logging.INFO, logger="solnet"):
+        await _run(hook, feed, flood, delivered=4)
+    assert len(out.read_text().split()) == 4
+    said = [r.getMessage() for r in caplog.records if "--on-alert:" in r.getMessage()]
+    assert said == ["--on-alert: more than 4 alerts in a minute from all groups together (many groups posting at "
+                    "once, or groups let in to flood it); the command runs at most 4 times a minute until they slow "
+                    "down (all are on the dashboard)"]
