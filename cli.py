@@ -187,6 +187,11 @@ def cmd_vouch(args: argparse.Namespace) -> int:
         token, already = membership.invite(log, keys, subject, peers, own_group,
                                            offline=args.offline)
         what, note = f"group {short_id(subject)}", "That group is already a member; this is a fresh copy of its invite."
+        named = log.trust.accepted_by(subject)
+        if named and own_group not in named:
+            note = (f"That group is already a member and named other groups as those it joined through: this "
+                    f"group's vouch counts only once it runs `solnet accept {own_group.hex()}` (a home joining "
+                    "again after losing its database can use this token as it is).")
     else:
         subject = request.device
         keys = home.keys()
@@ -258,17 +263,24 @@ def cmd_accept(args: argparse.Namespace) -> int:
     log = home.log()
     own = bytes.fromhex(home.config().group_id)
     member = log.trust.member(own)
+    vouched = sorted(log.trust.admissions_of(own))
+    names = group_names(log)
     if args.group_id:
         groups = [parse_key(text, "group id", log) for text in args.group_id]
-    elif member is not None and member.admitters:
-        groups = list(member.admitters)
+    elif member is not None and member.role == "group" and not member.admitters:
+        raise CliError("this is a founding group: it joined through no one, and no vouch can admit it")
+    elif len(vouched) == 1:
+        groups = vouched
+    elif vouched:  # one of them may be a member that vouched first: the coordinator says which invited us
+        listed = "; ".join(" ".join(filter(None, (names.get(g), g.hex()))) for g in vouched)
+        raise CliError(f"several groups vouched for this group: {listed}. Name the one that invited yours: "
+                       "`solnet accept GROUP_ID`")
     else:
-        raise CliError("this group has no admitter on this node to name (a founding group joined through no one); "
-                       "give the id of the group that invited yours")
+        raise CliError("no group's vouch for this group is here (sync first); then `solnet accept GROUP_ID` "
+                       "with the id of the group that invited yours")
     keys = home.keys()
     wait_until_caught_up(log, args.offline)
     new = membership.accept_admitters(log, keys, groups)
-    names = group_names(log)
     named = sorted(log.trust.accepted_by(own))
     listed = ", ".join(" ".join(filter(None, (names.get(g), short_id(g)))) for g in named)
     human = (f"Named {len(new)} group(s) this group joined through. " if new else "Nothing new to name. ") + (
@@ -324,6 +336,14 @@ def cmd_join(args: argparse.Namespace) -> int:
     if was_in == log.network_id.hex():
         human += ("\nIt was in this network before: nothing was signed now, and it publishes only after a "
                   "complete sync (`solnet sync PEER` or `solnet run`) has brought its own events back.")
+    named = log.trust.accepted_by(token.group) if config.holds_group_key else set()
+    if named:
+        human += "\nIt names " + ", ".join(f"{group_names(log).get(g, 'group')} ({short_id(g)})"
+                                            for g in sorted(named)) + (
+            " as the group it joined through: only that group's vouch admits it.")
+    elif config.holds_group_key and was_in != log.network_id.hex():
+        human += ("\nWARNING: the invite does not say which group made it, and several vouched for yours: run "
+                  "`solnet accept GROUP_ID` with the id of the group that invited yours.")
     if peers:
         human += (f"\nIt will sync with {inviter} at {', '.join(peers)} once it runs (`solnet run`); "
                   "`solnet peers` lists them.")
@@ -331,6 +351,7 @@ def cmd_join(args: argparse.Namespace) -> int:
         human += ("\nThe invite names no node to sync with: ask the inviter for an address and add it with "
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
+                "named": sorted(g.hex() for g in named),
                 "inviter": inviter}, human)
     warn_of_onions(args, peers)
     return 0

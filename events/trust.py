@@ -30,7 +30,9 @@ Who is a member, in waves outward from the founders.
     member nearer the founders than the newcomer's admitter can no longer vouch for it and so
     become its only admitter (and revoke it). Accepts are claims, counted over every received one
     of a reachable group, valid or not, like consents; a group that named none (joined before
-    2026-12-04) keeps the rule above alone.
+    2026-12-04) keeps the rule above alone, and so does one none of whose named groups can admit
+    it (each revoked from before its vouch, or never vouching): otherwise its admitter's
+    revocation would leave it out for good, unable to sign another accept.
   - A vouch counts only if its author may sign at the vouch's seq (see below).
 
 Who may revoke whom, and from when.
@@ -301,43 +303,56 @@ class TrustGraph:
                 return v.consent and v.subject not in torn
             return v.subject not in admitted_somewhere and legacy_claims[v.subject] == {group}
 
-        wave = 0
-        new_groups = sorted(founders)
-        for f in new_groups:
-            members[f] = Member(f, GROUP_ROLE, f, None)
-        while new_groups:
-            for g in new_groups:
-                admitters = set(members[g].admitters)
-                members[g] = settle(members[g], lambda by: by in members and members[by].group in admitters)
-            new_keys = list(new_groups)
-            for g in new_groups:
-                latest: dict[bytes, Vouch] = {}
-                for v in by_voucher.get(g, ()):
-                    if v.role != DEVICE_ROLE or not v.complete or not members[g].may_sign(v.voucher_seq):
-                        continue
-                    d = v.subject
-                    if d in founders or d in members or not device_claim_ok(v, g):
-                        continue
-                    latest[d] = v  # sorted by voucher seq: the last one carries the current encryption key
-                for d, v in sorted(latest.items()):
-                    members[d] = Member(d, DEVICE_ROLE, g, None, v.encryption_key, wave=wave)
-                    new_keys.append(d)
-            for d in new_keys[len(new_groups):]:
-                group = members[d].group
-                members[d] = settle(members[d], lambda by, group=group: by == group)
-            wave += 1
-            candidates: dict[bytes, set[bytes]] = defaultdict(set)
-            for k in new_keys:
-                for v in by_voucher.get(k, ()):
-                    s = v.subject
-                    if (v.role == GROUP_ROLE and v.complete and s not in members and s not in founders
-                            and s not in consented and members[k].may_sign(v.voucher_seq)
-                            and (s not in accepted or members[k].group in accepted[s])):
-                        candidates[s].add(members[k].group)
-            new_groups = sorted(candidates)
-            for s in new_groups:
-                admitters = tuple(sorted(candidates[s]))
-                members[s] = Member(s, GROUP_ROLE, s, None, None, admitters[0], admitters, wave)
+        # A group that named admitters none of which can admit it (revoked from before their vouch, or
+        # never vouching) would be out for good, unable to sign another accept: the restriction is
+        # lifted for it and the graph computed again, the nearest wave deciding as for a group that
+        # named none. Lifts only grow, so this ends; each pass is over sorted input, so the result is
+        # still a function of the set of events.
+        lifted: set[bytes] = set()
+        while True:
+            members.clear()
+            revocations.clear()
+            wave = 0
+            new_groups = sorted(founders)
+            for f in new_groups:
+                members[f] = Member(f, GROUP_ROLE, f, None)
+            while new_groups:
+                for g in new_groups:
+                    admitters = set(members[g].admitters)
+                    members[g] = settle(members[g], lambda by: by in members and members[by].group in admitters)
+                new_keys = list(new_groups)
+                for g in new_groups:
+                    latest: dict[bytes, Vouch] = {}
+                    for v in by_voucher.get(g, ()):
+                        if v.role != DEVICE_ROLE or not v.complete or not members[g].may_sign(v.voucher_seq):
+                            continue
+                        d = v.subject
+                        if d in founders or d in members or not device_claim_ok(v, g):
+                            continue
+                        latest[d] = v  # sorted by voucher seq: the last one carries the current encryption key
+                    for d, v in sorted(latest.items()):
+                        members[d] = Member(d, DEVICE_ROLE, g, None, v.encryption_key, wave=wave)
+                        new_keys.append(d)
+                for d in new_keys[len(new_groups):]:
+                    group = members[d].group
+                    members[d] = settle(members[d], lambda by, group=group: by == group)
+                wave += 1
+                candidates: dict[bytes, set[bytes]] = defaultdict(set)
+                for k in new_keys:
+                    for v in by_voucher.get(k, ()):
+                        s = v.subject
+                        if (v.role == GROUP_ROLE and v.complete and s not in members and s not in founders
+                                and s not in consented and members[k].may_sign(v.voucher_seq)
+                                and (s not in accepted or s in lifted or members[k].group in accepted[s])):
+                            candidates[s].add(members[k].group)
+                new_groups = sorted(candidates)
+                for s in new_groups:
+                    admitters = tuple(sorted(candidates[s]))
+                    members[s] = Member(s, GROUP_ROLE, s, None, None, admitters[0], admitters, wave)
+            stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
+            if not stranded:
+                break
+            lifted |= stranded
         # A key that is (still) vouched but now unreachable stays out; report its events' effects.
         for v in vouches:
             if v.id and v.complete:
@@ -455,6 +470,16 @@ class TrustGraph:
                     and voucher.may_sign(v.voucher_seq)):
                 out.add(voucher.group)
         return out
+
+    def admitted_only_by_named_if(self, group: bytes, named: bytes) -> bool:
+        """Whether `group`, once it also names `named` (an accept), is a member admitted by groups it
+        named only: False if that accept would leave it with no admitter of its naming (the rule's
+        fallback to the nearest wave, or out)."""
+        extra = Vouch(group, 0, named, ACCEPT_ROLE, id=b"\0" * 32)
+        trial = TrustGraph(self.founders, [*self._vouches, extra], self._revokes, self._forks)
+        member = trial.member(group)
+        return (member is not None and member.role == GROUP_ROLE and bool(member.admitters)
+                and set(member.admitters) <= trial.accepted_by(group))
 
     def accepted_by(self, group: bytes) -> set[bytes]:
         """The groups `group` named as groups it joined through (events of role accept by its key)."""

@@ -1138,6 +1138,14 @@ class EventLog:
             if subject == member.key and fields["from_seq"] <= seq:
                 raise InvalidEvent(E.NOT_ALLOWED, f"a key revoking itself does so from a seq after the revocation, "
                                                   f"which will be its seq {seq}: from_seq {seq + 1} or more")
+        if spec.name == "member.vouch" and fields["role"] == "accept":
+            if member.role != GROUP_ROLE or member.group != member.key:
+                raise InvalidEvent(E.NOT_ALLOWED, "only a group key names the groups its group joined through "
+                                                  "(`solnet accept` on the group's main node)")
+            if not self.trust.admitted_only_by_named_if(member.key, fields["subject"]):
+                raise InvalidEvent(E.NOT_ALLOWED, "naming that group would leave this group with no admitter it "
+                                                  "named: it has not (validly) vouched for this group, or its "
+                                                  "vouch is not here yet (sync first)")
         if spec.name == "redact":
             own = self.store.known_of(member.key, fields["ids"])
             if len(own) != len(set(fields["ids"])):

@@ -146,9 +146,10 @@ def accept_admitters(log: EventLog, keys: NodeKeys, groups: list[bytes]) -> list
     for group in new:
         if group == own:
             raise MembershipError("a group cannot name itself as the group it joined through")
-        if group not in log.trust.admissions_of(own):
-            raise MembershipError(f"group {short_id(group)} has not vouched for this group (or its vouch is "
-                                  "not here yet: sync first); naming it would leave this group with no admitter")
+        if group not in log.trust.admissions_of(own) or not log.trust.admitted_only_by_named_if(own, group):
+            raise MembershipError(f"group {short_id(group)} cannot admit this group (it has not vouched for it, "
+                                  "its vouch no longer counts, or it is not here yet: sync first); naming it "
+                                  "would leave this group with no admitter it named")
     for group in new:
         log.append(keys.group, "member.vouch", {"subject": group, "role": "accept"})
     return new
@@ -184,9 +185,10 @@ def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str
         raise MembershipError("that key is a device key, not a group id; use the group id its `solnet init` printed")
     admitter: bytes | None = own_group
     if admission_needed(log, own_group, subject):
-        if (keys is None or keys.group is None) and existing is not None:
-            # A member already (a home joining again after losing its database asks any group for a
-            # token): a device without the group key gives one without a vouch, naming no admitter.
+        if (keys is None or keys.group is None) and existing is not None and log.store.head(subject)[0] > 0:
+            # A member with a chain of its own (a home joining again after losing its database asks
+            # any group for a token): a device without the group key gives one without a vouch,
+            # naming no admitter. Not to a newcomer a member vouched for first: it would name that one.
             admitter = None
         elif keys is None or keys.group is None:
             raise MembershipError("this node does not hold its group key; run `invite` on the node that does")
@@ -429,11 +431,17 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
         else:
             # The group names the group whose node made the token (tokens made before 2026-12-04
             # do not say: then its admitters as the token shows them).
-            admitters = [invite_token.admitter] if invite_token.admitter else list(member.admitters)
-            if not set(admitters) <= log.trust.admissions_of(invite_token.group):
+            # The group names the group whose node made the token. A token that does not say (made
+            # before 2026-12-04, or by a device without the group key) names one only if one alone
+            # vouched: otherwise it could be a member that vouched first (`solnet accept` then).
+            vouched = log.trust.admissions_of(invite_token.group)
+            admitters = ([invite_token.admitter] if invite_token.admitter
+                         else sorted(vouched) if len(vouched) == 1 else [])
+            if not set(admitters) <= vouched:
                 raise MembershipError("the invite does not admit this group (it holds no vouch by the group that "
                                       "made it: it is damaged, or was made wrongly); ask for a new one")
-            accept_admitters(log, keys, admitters)
+            if admitters:
+                accept_admitters(log, keys, admitters)
             admit_own_device(log, keys, config)
         with store.write():
             for address in invite_peers(invite_token):

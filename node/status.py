@@ -98,7 +98,7 @@ def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
             "revoked": revoked_list(log),
             "named_like_us": references.groups_named_like(log.store, log.trust, bytes.fromhex(group_id)),
             # Joined before `join` named the inviting group (events/trust.py, accept): say so, and how.
-            "admitters_unnamed": [a.hex() for a in own.admitters] if unnamed else []}
+            "admitters_unnamed": sorted(g.hex() for g in log.trust.admissions_of(own.key)) if unnamed else []}
 
 
 def node_status(home: Home, log: EventLog | None, damaged: str | None = None) -> dict[str, Any]:

@@ -59,10 +59,13 @@ def status_text(out: dict[str, Any]) -> str:
     if out.get("named_like_us"):
         lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
     if out.get("admitters_unnamed"):
-        admitters = ", ".join(short_id(a) for a in out["admitters_unnamed"])
+        vouched = out["admitters_unnamed"]
+        todo = (f"Run `solnet accept` on your group's main node: it names {short_id(vouched[0])}, the one group that "
+                "vouched for yours" if len(vouched) == 1 else
+                "Run `solnet accept GROUP_ID` on your group's main node with the group that invited yours; these "
+                f"vouched for it: {', '.join(short_id(g) for g in vouched)}")
         lines.append("  WARNING: this group names no group it joined through, so a member nearer the founders could "
-                     "vouch for it and then revoke it. Run `solnet accept` on your group's main node: it names "
-                     f"{admitters} (check with `solnet view groups` that this is the group that invited yours).")
+                     f"vouch for it and then revoke it. {todo}.")
     if node.get("running"):
         lines += [f"  WARNING: {w}" for w in node_fact_warnings(node)]
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):

@@ -66,9 +66,10 @@ def test_a_member_vouching_for_a_newcomer_first_cannot_revoke_it(network, cli, t
 
 def test_a_device_without_the_group_key_still_gives_a_member_a_token_to_join_again(network, cli, tmp_path):
     """A home that lost its database asks any member group for a new token. Calais's laptop holds no
-    group key: for Kent, a member admitted by Bristol, it gives one without a vouch, naming no
-    admitter (the home joining again signs nothing); for Bristol, which Calais admitted, one naming
-    Calais. For a group that is no member it cannot vouch, and says so."""
+    group key: for Kent, a member admitted by Bristol whose chain it holds, it gives one without a
+    vouch, naming no admitter (the home joining again signs nothing); for Bristol, which Calais
+    admitted, one naming Calais. For a group that is no member, or one whose own events it does not
+    hold (a newcomer), it cannot vouch, and says so."""
     from node.invite import decode_invite
 
     laptop = tmp_path / "laptop"
@@ -77,6 +78,11 @@ def test_a_device_without_the_group_key_still_gives_a_member_a_token_to_join_aga
     cli.run_json(laptop, "join", tmp_path / "device.txt")
     kent = _join(cli, network.b, tmp_path / "K", "Kent", tmp_path)["group_id"]
     _carry(cli, network.b, laptop, tmp_path, "b.bundle")
+    # Kent is a member here, but none of its own events are: a newcomer, maybe one a member vouched
+    # for first. A token without a vouch would have it name that member: refused.
+    refused = cli.run(laptop, "invite", kent, "--out", tmp_path / "k.token", ok=False)
+    assert refused.returncode == 1 and "group key" in refused.stderr, refused.stderr
+    _carry(cli, tmp_path / "K", laptop, tmp_path, "k.bundle")
     for group, admitter in ((kent, None), (network.group_b, network.group_a)):
         cli.run(laptop, "invite", group, "--out", tmp_path / "again.token")
         token = decode_invite((tmp_path / "again.token").read_text())

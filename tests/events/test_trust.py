@@ -240,14 +240,15 @@ def test_a_member_nearer_the_founders_cannot_take_a_newcomer_that_named_its_admi
 
 
 def test_a_group_that_named_its_admitters_is_admitted_by_those_only():
-    """Dover named Bristol; Bristol's vouch is not (yet) known, Hastings's is: Dover is no member
-    until Bristol's vouch comes. Dover may name another group later (a second accept): both count.
-    An accept signed by one of Dover's devices, not its group key, names no one."""
+    """Dover named Bristol; while Bristol's vouch is not known, none of the groups it named can admit
+    it, and the nearest wave decides (Hastings): a group is never shut out by its own accept. Once
+    Bristol's vouch comes, Bristol alone. Dover may name another group later (a second accept):
+    both count. An accept signed by one of Dover's devices, not its group key, names no one."""
     calais, bristol, hastings, dover, dover_pi = key(), key(), key(), key(), key()
     base = [admit(calais, bristol, 1), admit(calais, hastings, 2), admit(hastings, dover, 1),
             accept(dover, bristol, 1), device(dover, dover_pi, 2)]
     g = TrustGraph([calais], base)
-    assert g.member(dover) is None and g.member(dover_pi) is None
+    assert g.member(dover).admitters == (hastings,) and g.member(dover_pi).group == dover
     g.add_vouch(admit(bristol, dover, 1))
     assert g.member(dover).admitters == (bristol,) and g.member(dover_pi).group == dover
     by_device = accept(dover_pi, hastings, 1)
@@ -255,6 +256,26 @@ def test_a_group_that_named_its_admitters_is_admitted_by_those_only():
     assert g.member(dover).admitters == (bristol,) and g.effect(by_device.id) == T.NO_EFFECT_ACCEPT_NOT_OWN
     g.add_vouch(accept(dover, hastings, 3))
     assert g.member(dover).admitters == tuple(sorted((bristol, hastings)))
+
+
+def test_a_group_whose_named_admitter_is_revoked_is_not_shut_out():
+    """Dover joined through Bristol and named it; Calais revokes Bristol from seq 1 (an infiltrator
+    that invited real groups). Dover is not out for good, unable to sign another accept: none of
+    the groups it named can admit it, so the nearest wave decides, and Hastings's vouch admits it,
+    in every order. While Bristol's vouch counts, Hastings's has no effect."""
+    calais, bristol, hastings, dover = key(), key(), key(), key()
+    events = [admit(calais, bristol, 1), admit(calais, hastings, 2), admit(bristol, dover, 1),
+              accept(dover, bristol, 1), admit(hastings, dover, 1)]
+    g = TrustGraph([calais], events)
+    assert g.member(dover).admitters == (bristol,)
+    seen = set()
+    for order in itertools.permutations(events):
+        g = TrustGraph([calais], order)
+        revoke(g, calais, bristol, 1, seq=3)
+        assert g.member(bristol).revoked_from == 1
+        assert g.member(dover).admitters == (hastings,) and g.member(dover).revoked_from is None
+        seen.add(tuple(sorted(snapshot(g).items())))
+    assert len(seen) == 1
 
 
 def test_an_accept_counts_even_past_its_groups_revocation_point():
