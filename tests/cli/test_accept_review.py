@@ -162,3 +162,23 @@ def test_publishing_an_accept_of_a_group_that_never_vouched_is_refused(network, 
                    ok=False)
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stdout
     assert _member(cli, dover, dover_id) is not None
+
+
+@pytest.mark.xfail(strict=True, reason="`solnet invite` of a group that named other admitters signs a vouch without "
+                   "effect and calls the token a fresh copy of its invite; it should say the vouch counts only once "
+                   "that group names this one (`solnet accept`)")
+def test_invite_of_a_group_that_named_another_admitter_says_what_its_vouch_needs(network, cli, tmp_path):
+    """Dover joined through Bristol (and named it). Its coordinators ask Hastings too; Hastings's node
+    signs a vouch for Dover, which has no effect (Dover names Bristol only), and tells Hastings that
+    Dover is already a member and the token a fresh copy of its invite: neither says that Hastings's
+    vouch counts only if Dover runs `solnet accept HASTINGS_ID`, nor warns that it was signed for nothing."""
+    hastings, dover = tmp_path / "H", tmp_path / "D"
+    _join(cli, network.a, hastings, "Hastings", tmp_path)
+    dover_id = _join(cli, network.b, dover, "Dover", tmp_path)
+    _carry(cli, dover, hastings, tmp_path, "d1.bundle")
+    _carry(cli, network.b, hastings, tmp_path, "b1.bundle")
+    said = cli.run(hastings, "invite", dover_id, "--out", tmp_path / "second.token").stdout
+    vouch = [e for e in cli.run_json(hastings, "ls", "--kind", "member.vouch", "--limit", "1000")
+             if e.get("subject") == dover_id and e.get("role") == "group" and e["group"] != network.group_b]
+    assert vouch, "Hastings's node signed no vouch"
+    assert "accept" in said, said
