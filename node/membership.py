@@ -180,11 +180,17 @@ def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str
     existing = log.trust.member(subject)
     if existing is not None and existing.role != "group":
         raise MembershipError("that key is a device key, not a group id; use the group id its `solnet init` printed")
+    admitter: bytes | None = own_group
     if admission_needed(log, own_group, subject):
-        if keys is None or keys.group is None:
+        if (keys is None or keys.group is None) and existing is not None:
+            # A member already (a home joining again after losing its database asks any group for a
+            # token): a device without the group key gives one without a vouch, naming no admitter.
+            admitter = None
+        elif keys is None or keys.group is None:
             raise MembershipError("this node does not hold its group key; run `invite` on the node that does")
-        log.append(keys.group, "member.vouch", {"subject": subject, "role": "group"}, offline=offline)
-    return Invite(log.genesis.raw, subject, trust_chain(log), peers, own_group), existing is not None
+        else:
+            log.append(keys.group, "member.vouch", {"subject": subject, "role": "group"}, offline=offline)
+    return Invite(log.genesis.raw, subject, trust_chain(log), peers, admitter), existing is not None
 
 
 def vouch_device(log: EventLog, keys: NodeKeys, request: DeviceRequest, peers: list[str], *,

@@ -62,3 +62,25 @@ def test_a_member_vouching_for_a_newcomer_first_cannot_revoke_it(network, cli, t
     # And once Hastings's node holds Dover's chain, it sees the same.
     _carry(cli, dover, hastings, tmp_path, "d2.bundle")
     assert _group(cli, hastings, dover_id)["revoked_from"] is None
+
+
+def test_a_device_without_the_group_key_still_gives_a_member_a_token_to_join_again(network, cli, tmp_path):
+    """A home that lost its database asks any member group for a new token. Calais's laptop holds no
+    group key: for Kent, a member admitted by Bristol, it gives one without a vouch, naming no
+    admitter (the home joining again signs nothing); for Bristol, which Calais admitted, one naming
+    Calais. For a group that is no member it cannot vouch, and says so."""
+    from node.invite import decode_invite
+
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--group", "Calais", "--region", "calais", "--device-of", network.group_a)
+    cli.run(network.a, "vouch", made["device_request"], "--out", tmp_path / "device.txt")
+    cli.run_json(laptop, "join", tmp_path / "device.txt")
+    kent = _join(cli, network.b, tmp_path / "K", "Kent", tmp_path)["group_id"]
+    _carry(cli, network.b, laptop, tmp_path, "b.bundle")
+    for group, admitter in ((kent, None), (network.group_b, network.group_a)):
+        cli.run(laptop, "invite", group, "--out", tmp_path / "again.token")
+        token = decode_invite((tmp_path / "again.token").read_text())
+        assert (token.group.hex(), token.admitter and token.admitter.hex()) == (group, admitter)
+    stranger = cli.run_json(tmp_path / "S", "init", "--group", "Dover", "--region", "dover")["group_id"]
+    refused = cli.run(laptop, "invite", stranger, "--out", tmp_path / "s.token", ok=False)
+    assert refused.returncode == 1 and "group key" in refused.stderr, refused.stderr

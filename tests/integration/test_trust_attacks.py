@@ -253,7 +253,7 @@ def test_a_thief_forking_a_seized_phone_cannot_erase_its_past(cluster: Cluster, 
                                          "--text", "False alarm: everyone go home", "--offline")["id"])
     assert query_seq(thief, false_alarm) == query_seq(phone_home, alert) == 1
     cli(thief, "sync", bristol.address, ok=False)  # the fork is found: the thief's event is proof only
-    cluster.wait(lambda: not any(holds(n, alert) for n in nodes), 30, "the fork taking the phone's past out")
+    cluster.wait(lambda: not any(holds(n, alert) for n in nodes), 90, "the fork taking the phone's past out")
 
     # Calais's node holds the fork too: it cannot tell which chain is the phone's own, and says so,
     # with the newest event of each chain; the coordinator names the phone's.
@@ -262,7 +262,7 @@ def test_a_thief_forking_a_seized_phone_cannot_erase_its_past(cluster: Cluster, 
     assert need.hex()[:16] in refused.stderr and false_alarm.hex()[:16] in refused.stderr, refused.stderr
     revoked = cli_json(calais, "revoke", made["device_id"], "--pin", need.hex()[:12], "--reason", "phone seized")
     assert (revoked["from_seq"], revoked["signed_by"], revoked["pinned"]) == (3, "group", True), revoked
-    cluster.wait(lambda: all(holds(n, alert) and holds(n, need) for n in nodes), 30,
+    cluster.wait(lambda: all(holds(n, alert) and holds(n, need) for n in nodes), 90,
                  "the phone's alert and need back on every node")
     phone = bytes.fromhex(made["device_id"])
     for node in nodes:
