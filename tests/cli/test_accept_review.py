@@ -208,3 +208,29 @@ def test_a_group_revoked_by_a_member_that_vouched_first_can_still_name_its_admit
         group = _member(cli, home, dover_id)
         assert group["admitters"] == [network.group_b] and group["revoked_from"] is None, (home, group)
         assert "no effect" in cli.run(home, "show", hostile["id"]).stdout
+
+
+@pytest.mark.xfail(strict=True, reason="a device without the group key gives a group that is a member only through "
+                   "a member that vouched first a token naming no admitter (467c899); join then names that member")
+def test_a_laptop_without_the_group_key_gives_no_token_that_makes_a_newcomer_name_a_front_runner(
+        network, cli, tmp_path):
+    """Hastings vouched first for Dover, which has not joined yet: Dover is a member through Hastings
+    alone. Bristol's coordinator runs `solnet invite DOVER` on a laptop of Bristol's (no group key):
+    until 467c899 it was refused (no vouch possible); now it gives a token without a vouch, naming no
+    admitter, meant for a home joining again, and says Dover "is already a member". Dover, joining for
+    the first time with it, names its admitters as the token shows them: Hastings, for good. A device
+    without the group key should refuse (or give a token that `join` refuses to name anyone from) when
+    the group has not joined yet, i.e. has no chain of its own in the log."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--group", "Bristol", "--region", "bristol", "--device-of", network.group_b)
+    cli.run(network.b, "vouch", made["device_request"], "--out", tmp_path / "device.txt")
+    cli.run_json(laptop, "join", tmp_path / "device.txt")
+    hastings = tmp_path / "H"
+    hastings_id = _join(cli, network.a, hastings, "Hastings", tmp_path)
+    dover = tmp_path / "D"
+    dover_id = cli.run_json(dover, "init", "--group", "Dover", "--region", "dover")["group_id"]
+    cli.run(hastings, "invite", dover_id, "--out", tmp_path / "front-run.token")
+    _carry(cli, hastings, laptop, tmp_path, "h1.bundle")
+    made_token = cli.run(laptop, "invite", dover_id, "--out", tmp_path / "dover.token", ok=False)
+    joined = made_token.returncode == 0 and cli.run(dover, "join", tmp_path / "dover.token", ok=False).returncode == 0
+    assert not joined or hastings_id not in _named_by(cli, dover, dover_id)
