@@ -55,7 +55,8 @@ CREATE INDEX IF NOT EXISTS frozen_revocations_by_subject ON frozen_revocations(a
 # key counts every vouch received (events/trust.py), so a fork must not take them out of that count
 # (a node that stored one before it learnt of the fork, and one that learnt of the fork first, would
 # count different claims). One per author, subject and claim (0 an admission, 1 a device without its
-# consent, 2 with it): the lowest (seq, id), the same whatever the arrival order.
+# consent, 2 with it, 3 an accept: the group it joined through): the lowest (seq, id), the same
+# whatever the arrival order.
 FROZEN_CLAIMS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS frozen_claims(
     author BLOB NOT NULL, subject BLOB NOT NULL, claim INTEGER NOT NULL, seq INTEGER NOT NULL,

@@ -796,14 +796,14 @@ SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
 
 @st.composite
 def histories(draw):
-    """Random trust events over POOL: 1-3 founders, vouches of both roles (with or without consent,
-    several per subject: concurrent admissions and claims), revocations by likely and unlikely
-    authors at any seq, and fork points."""
+    """Random trust events over POOL: 1-3 founders, vouches of every role (devices with or without
+    consent, several per subject: concurrent admissions and claims; accepts by any key, naming any
+    key), revocations by likely and unlikely authors at any seq, and fork points."""
     n_founders = draw(st.integers(1, 3))
     founders = POOL[:n_founders]
     vouches = []
     for _ in range(draw(st.integers(0, 14))):
-        role = draw(st.sampled_from([DEVICE_ROLE, GROUP_ROLE]))
+        role = draw(st.sampled_from([DEVICE_ROLE, GROUP_ROLE, T.ACCEPT_ROLE]))
         vouches.append(Vouch(draw(st.sampled_from(POOL)), draw(st.integers(1, 6)), draw(st.sampled_from(POOL)), role,
                              draw(st.sampled_from([b"\x01" * 32, b"\x02" * 32])) if role == DEVICE_ROLE else None,
                              None, role == DEVICE_ROLE and draw(st.booleans()), eid()))
@@ -847,7 +847,7 @@ def test_the_graph_is_a_function_of_the_set_of_trust_events(data):
 def test_members_follow_the_rules(data):
     """Whatever the events: every member is a founder or reached through a vouch its author could
     sign; a device belongs to the group that vouched it; every admitter of a group is one wave
-    nearer the founders; a revocation point comes from a fork or a revocation that counts (one by
+    nearer the founders, and one it named if it named any (rule 1); a revocation point comes from a fork or a revocation that counts (one by
     a forked key past its fork point included, section 5.6 rule 6)."""
     founders, vouches, revokes, forks = data.draw(histories())
     g = TrustGraph(founders, vouches, revokes, forks)
@@ -866,6 +866,8 @@ def test_members_follow_the_rules(data):
                 assert g.member(admitter).wave + 1 == m.wave
                 assert any(v.subject == k and v.role == GROUP_ROLE and g.group_of(v.voucher) == admitter
                            and g.member(v.voucher).may_sign(v.voucher_seq) for v in vouches)
+            named = {v.subject for v in vouches if v.role == T.ACCEPT_ROLE and v.voucher == k}
+            assert not named or set(m.admitters) <= named  # a group that named any: only those admit it
         if m.revoked_from is not None:
             r = g.revocation(k)
             assert r.from_seq == m.revoked_from
