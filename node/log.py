@@ -1094,12 +1094,24 @@ class EventLog:
                 chain_gate.check(self.store, now_ms())
             self.refresh_trust()
             seq, prev = self.store.head(author)
-            if self.trust.member(author) is None:
-                raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
-                                                   "group was removed); nothing was published")
             fork_at = self.trust.fork_point(author)
             past_fork = fork_at is not None and seq + 1 >= fork_at
-            if past_fork and kind == "member.revoke" and fields["subject"] != author:
+            out_of_log = self.trust.member(author) is None or not self.trust.member(author).may_sign(seq + 1)
+            if kind == "member.vouch" and fields["role"] == "accept" and out_of_log and not past_fork:
+                # An accept is a claim, counted past its group's revocation point (events/trust.py):
+                # a group that a member it never named revoked (a front-runner) names its admitter
+                # all the same, at the true head of its chain (its events may wait aside), and the
+                # accept waits aside with them until it has made the group a member again.
+                seq, prev = self._true_head(author)
+                member = None
+                if not self.trust.reaches(author) or not self.trust.admitted_only_by_named_if(author, fields["subject"]):
+                    raise InvalidEvent(E.NOT_ALLOWED, "naming that group would leave this group with no admitter it "
+                                                      "named: it has not (validly) vouched for this group, or its "
+                                                      "vouch is not here yet (sync first)")
+            elif self.trust.member(author) is None:
+                raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
+                                                   "group was removed); nothing was published")
+            elif past_fork and kind == "member.revoke" and fields["subject"] != author:
                 # A frozen key's revocations still count (events/trust.py): one signed past the
                 # fork point is kept beside the chain, which stays where the fork froze it.
                 member = self.trust.member(author)
@@ -1108,11 +1120,13 @@ class EventLog:
                                                   "revocations no longer count; nothing was published")
             else:
                 member = self.trust.check_author(author, seq + 1)
-            self._refuse_without_effect(member, spec, fields, seq + 1)
+            if member is not None:
+                self._refuse_without_effect(member, spec, fields, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
             prepared = _Prepared(now, [None], fresh=[(0, Examined(ev, None, True, None))])  # signed here
-            self._admit_prepared(prepared, {author: (seq, prev)})  # the head just read: not read again
+            # The head just read, not read again (an accept out of the log: the stored head, below it).
+            self._admit_prepared(prepared, {author: (seq, prev) if member is not None else self.store.head(author)})
             self._count_deferred_trust(now)
             self._finish(now)  # as every ingest commit does
         if not self.store.grouped:  # in a group commit: after the group's transaction (reclaim_if_dropped)
@@ -1120,9 +1134,24 @@ class EventLog:
         outcome = prepared.outcomes[0]
         if past_fork and self.store.is_kept_past_fork(ev.id):
             return ev
+        if member is None and (self.store.is_pending(ev.id) or self.store.numbered_row(ev.id) is not None):
+            return ev  # an accept of a group out of the log: stored, or waiting aside as a claim
         if outcome is None or outcome.status != ACCEPTED:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")
         return ev
+
+    def _true_head(self, author: bytes) -> tuple[int, bytes | None]:
+        """(seq, id) of the newest event of `author`'s chain, counting those kept aside (a revocation
+        took them out of the log): where its next event must go not to fork the key."""
+        head, kept = self.store.known_seqs(author)
+        top = _contiguous(head, kept)
+        if top == head:
+            return self.store.head(author)
+        ids = {row.id for row in self.store.pending_of(author) if row.seq == top}
+        if len(ids) != 1:
+            raise InvalidEvent(E.NOT_ALLOWED, f"this key's chain holds two events at seq {top} (a fork): nothing "
+                                              "was published")
+        return top, ids.pop()
 
     def _refuse_without_effect(self, member: Member, spec: Kind, fields: dict[str, Any], seq: int) -> None:
         """Before signing: refuse an event that would be stored with no effect, saying why (from a

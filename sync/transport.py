@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -57,17 +58,23 @@ class LinkClosed(Exception):
 
 class RefusalLog:
     """Incoming connections refused, said at most once a minute per reason, with how many since: a
-    revoked device dialling again and again wrote a line every few seconds (an SD card's wear)."""
+    revoked device dialling again and again wrote a line every few seconds (an SD card's wear).
+    `$SOLNET_REFUSAL_LOG_INTERVAL_S` sets another interval (0: every refusal, for a test or an
+    operator looking into refusals as they come)."""
 
     INTERVAL_S = 60.0
 
     def __init__(self) -> None:
         self._said: dict[str, tuple[float, int]] = {}  # reason -> (when last said, refused since)
+        try:
+            self.interval_s = float(os.environ.get("SOLNET_REFUSAL_LOG_INTERVAL_S", self.INTERVAL_S))
+        except ValueError:
+            self.interval_s = self.INTERVAL_S
 
     def say(self, reason: str) -> None:
         now = time.monotonic()
         said, since = self._said.get(reason, (None, 0))
-        if said is not None and now - said < self.INTERVAL_S:
+        if said is not None and now - said < self.interval_s:
             self._said[reason] = (said, since + 1)
             return
         more = f" (and {since} more since it was last said)" if since else ""

@@ -1,6 +1,6 @@
 """Review of "accepts" (a group names the group(s) it joined through, events/trust.py rule 1): ways a
 group that named, or is about to name, its admitters ends up stranded or taken over. Each test is a
-defect found in review, marked xfail (strict) until it is fixed.
+defect found in review (each was marked xfail until it was fixed).
 
 Real homes and the real command; events travel between homes as bundles."""
 from __future__ import annotations
@@ -40,9 +40,6 @@ def _member(cli, home: Path, group_id: str) -> dict | None:
     return next((g for g in cli.run_json(home, "view", "groups") if g["id"] == group_id), None)
 
 
-@pytest.mark.xfail(strict=True, reason="a group whose only named admitter stops admitting it (revoked from seq 1) is no "
-                   "member, so `solnet accept` of another group is refused (log.append: not certified); no vouch "
-                   "admits it again")
 def test_a_group_whose_named_admitter_is_revoked_can_be_admitted_by_another(network, cli, tmp_path):
     """Bristol (admitted by Calais) invited Dover, which named Bristol when it joined. Bristol turns
     out to be an infiltrator; Calais revokes it from seq 1, which takes out the groups it admitted.
@@ -72,16 +69,18 @@ def _old_token(path: Path) -> None:
     path.write_text(replace(decode_invite(path.read_text()), admitter=None).encode())
 
 
-@pytest.mark.xfail(strict=True, reason="join with a token without `admitter` names the group's admitters as the "
-                   "token shows them: a member that vouched first (same wave, or nearer) is named and keeps its power")
 def test_an_old_token_does_not_make_the_newcomer_name_a_member_that_vouched_first(network, cli, tmp_path):
     """Hastings (admitted by Calais, as Bristol was) sees Dover's id and vouches for it first; Bristol's
     node, not upgraded yet, then makes Dover's token (no `admitter` in it) and holds Hastings's vouch.
-    `join` names every admitter the token shows, Hastings too: from then on Hastings is Dover's
-    admitter for good (an accept cannot be taken back), and its revocation of Dover counts."""
+    `join` cannot tell which of the two invited Dover: it names neither (an accept cannot be taken
+    back) and says to run `solnet accept`. Once Dover names Bristol, Hastings's revocation of it has
+    no effect, on every node that holds Dover's events."""
     hastings, _, dover, dover_id = _front_run(cli, network, tmp_path)
     _old_token(tmp_path / "dover.token")
-    cli.run_json(dover, "join", tmp_path / "dover.token")
+    joined = cli.run(dover, "join", tmp_path / "dover.token")
+    assert "solnet accept GROUP_ID" in joined.stdout, joined.stdout
+    assert _named_by(cli, dover, dover_id) == []
+    cli.run_json(dover, "accept", network.group_b)
     hostile = cli.run_json(hastings, "revoke", dover_id, "--reason", "taken over")
     _carry(cli, dover, hastings, tmp_path, "d1.bundle")
     _carry(cli, hastings, dover, tmp_path, "h2.bundle")
@@ -112,8 +111,6 @@ def _named_by(cli, home: Path, group_id: str) -> list[str]:
                   if e["author"] == group_id and e.get("role") == "accept")
 
 
-@pytest.mark.xfail(strict=True, reason="`solnet accept` without ids names the admitters as shown, which include a "
-                   "member that vouched first: it is locked in as admitter, for good")
 def test_accept_by_default_does_not_name_a_member_that_vouched_first(network, cli, tmp_path):
     """Dover joined through Bristol before accepts existed; Hastings (of Bristol's wave) had vouched
     for it first, so both are its admitters and Hastings may revoke it. `status` warns and tells Dover
@@ -129,8 +126,6 @@ def test_accept_by_default_does_not_name_a_member_that_vouched_first(network, cl
     assert hastings_id not in _named_by(cli, dover, dover_id)
 
 
-@pytest.mark.xfail(strict=True, reason="`solnet accept GROUP` takes any group whose vouch for this group is valid, "
-                   "also one this group admitted: the two then admit only each other, and both fall out for good")
 def test_accept_refuses_a_group_that_would_leave_this_group_no_admitter(network, cli, tmp_path):
     """Dover joined through Bristol before accepts existed, then invited Eastleigh. Eastleigh vouched
     for Dover in turn (no effect: Dover was admitted nearer the founders). A coordinator of Dover,
@@ -150,8 +145,6 @@ def test_accept_refuses_a_group_that_would_leave_this_group_no_admitter(network,
     assert _member(cli, dover, dover_id)["admitters"] == [network.group_b]
 
 
-@pytest.mark.xfail(strict=True, reason="`solnet publish member.vouch --role accept` is not checked: a group key "
-                   "naming a group that never vouched for it takes its own group out of the network, for good")
 def test_publishing_an_accept_of_a_group_that_never_vouched_is_refused(network, cli, tmp_path):
     """The same mistake through `solnet publish` (or the API's POST /events, which publishes as it
     does): Dover, which joined before accepts existed, names Calais, which never vouched for it. It
@@ -167,9 +160,6 @@ def test_publishing_an_accept_of_a_group_that_never_vouched_is_refused(network, 
     assert _member(cli, dover, dover_id) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="`solnet invite` of a group that named other admitters signs a vouch without "
-                   "effect and calls the token a fresh copy of its invite; it should say the vouch counts only once "
-                   "that group names this one (`solnet accept`)")
 def test_invite_of_a_group_that_named_another_admitter_says_what_its_vouch_needs(network, cli, tmp_path):
     """Dover joined through Bristol (and named it). Its coordinators ask Hastings too; Hastings's node
     signs a vouch for Dover, which has no effect (Dover names Bristol only), and tells Hastings that
@@ -187,14 +177,13 @@ def test_invite_of_a_group_that_named_another_admitter_says_what_its_vouch_needs
     assert "accept" in said, said
 
 
-@pytest.mark.xfail(strict=True, reason="a group revoked by a member it never named cannot sign its accept: log.append "
-                   "refuses a revoked author, though an accept counts past its author's revocation point (a claim)")
 def test_a_group_revoked_by_a_member_that_vouched_first_can_still_name_its_admitter(network, cli, tmp_path):
     """Dover joined through Bristol before accepts existed; Hastings had vouched for it first (a
     co-admitter) and revokes it. Design rule 1 says an accept counts past its group's revocation
     point, so that a revocation by a group it never named cannot void it: `solnet accept BRISTOL`
-    is the way out the warning of `status` points to. But once Hastings's revocation has reached
-    Dover's node, that node refuses to sign anything of Dover's group key, the accept too."""
+    is the way out the warning of `status` points to, also once Hastings's revocation has reached
+    Dover's node: the accept is signed at the true head of Dover's chain (its events wait aside) and
+    makes Dover a member again."""
     hastings, _, dover, dover_id = _front_run(cli, network, tmp_path)
     _join_as_before_accepts(cli, dover, tmp_path / "dover.token")
     _carry(cli, dover, hastings, tmp_path, "d1.bundle")
@@ -210,8 +199,6 @@ def test_a_group_revoked_by_a_member_that_vouched_first_can_still_name_its_admit
         assert "no effect" in cli.run(home, "show", hostile["id"]).stdout
 
 
-@pytest.mark.xfail(strict=True, reason="a device without the group key gives a group that is a member only through "
-                   "a member that vouched first a token naming no admitter (467c899); join then names that member")
 def test_a_laptop_without_the_group_key_gives_no_token_that_makes_a_newcomer_name_a_front_runner(
         network, cli, tmp_path):
     """Hastings vouched first for Dover, which has not joined yet: Dover is a member through Hastings

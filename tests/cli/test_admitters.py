@@ -90,3 +90,24 @@ def test_a_device_without_the_group_key_still_gives_a_member_a_token_to_join_aga
     stranger = cli.run_json(tmp_path / "S", "init", "--group", "Dover", "--region", "dover")["group_id"]
     refused = cli.run(laptop, "invite", stranger, "--out", tmp_path / "s.token", ok=False)
     assert refused.returncode == 1 and "group key" in refused.stderr, refused.stderr
+
+
+def test_a_newcomer_a_member_vouched_for_and_revoked_before_it_joined_still_joins(network, cli, tmp_path):
+    """Hastings watches for new ids: it vouches for Dover and revokes it at once, before Dover has
+    joined; Bristol's node holds both when it makes Dover's invite. Dover's join names Bristol all
+    the same (an accept counts past a revocation point): it joins, and Hastings's revocation has
+    no effect."""
+    hastings, dover = tmp_path / "H", tmp_path / "D"
+    _join(cli, network.a, hastings, "Hastings", tmp_path)
+    dover_id = cli.run_json(dover, "init", "--group", "Dover", "--region", "dover")["group_id"]
+    cli.run(hastings, "invite", dover_id, "--out", tmp_path / "front-run.token")
+    hostile = cli.run_json(hastings, "revoke", dover_id, "--reason", "taken over")
+    _carry(cli, hastings, network.b, tmp_path, "h1.bundle")
+    cli.run(network.b, "invite", dover_id, "--out", tmp_path / "dover.token")
+    joined = cli.run_json(dover, "join", tmp_path / "dover.token")
+    assert joined["named"] == [network.group_b]
+    need = cli.publish(dover, "need", "--category", "tents", "--quantity", "5", "--region", "dover")
+    group = _group(cli, dover, dover_id)
+    assert group["admitters"] == [network.group_b] and group["revoked_from"] is None, group
+    assert "no effect" in cli.run(dover, "show", hostile["id"]).stdout
+    assert cli.run_json(dover, "show", need)["id"] == need
