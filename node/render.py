@@ -175,8 +175,12 @@ def amount(minor: int) -> str:
 
 
 def quantity(count: int, unit: str) -> str:
-    """'60 items', '2 m3', '10 top ups'."""
-    return f"{count} {words(unit)}"
+    """'60 items', '2 m3', '10 top ups'; '1 item', '1 box', '1 top up'."""
+    one = _ONE_UNIT.get(unit) if count == 1 else None
+    return f"{count} {one or words(unit)}"
+
+
+_ONE_UNIT = {"items": "item", "pairs": "pair", "sets": "set", "boxes": "box", "litres": "litre", "top_ups": "top up"}
 
 
 def summary(kind: str, fields: dict[str, Any] | None) -> str:
