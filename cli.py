@@ -426,7 +426,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         else:
             done = node_result(answer)
     except PublishError as exc:
-        message = str(exc).replace("confirm that this note may be public", "add --public-note if it may be")
+        message = str(exc).replace("confirm that this note may be public", "add --public-note if it may be public")
         message = message.replace("Put case details in the private part", "Put case details in --private")
         message = option_names(message, [*names, "to", "private", "as", "expires_in"])
         if exc.field in names and " needs --" in message:

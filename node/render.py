@@ -175,8 +175,12 @@ def amount(minor: int) -> str:
 
 
 def quantity(count: int, unit: str) -> str:
-    """'60 items', '2 m3', '10 top ups'."""
-    return f"{count} {words(unit)}"
+    """'60 items', '2 m3', '10 top ups'; '1 item', '1 box', '1 top up'."""
+    one = _ONE_UNIT.get(unit) if count == 1 else None
+    return f"{count} {one or words(unit)}"
+
+
+_ONE_UNIT = {"items": "item", "pairs": "pair", "sets": "set", "boxes": "box", "litres": "litre", "top_ups": "top up"}
 
 
 def summary(kind: str, fields: dict[str, Any] | None) -> str:
@@ -284,8 +288,10 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
     """`solnet show ID` for people. `data` is the event as `show --json` prints it; for an event for
     chosen groups this device reads, `inner_kind` and `fields` are its inside, `shared` with whom."""
     kind = inner_kind or row[4]
+    # trust events are signed with the group key itself: it is no device of the group
+    signer = "with the group key" if data.get("group") == data["author"] else f"device {short_id(data['author'])}"
     lines = [f"{kind} {data['id']}" + (f" (shared with {shared} only)" if inner_kind else ""),
-             f"  by {group or 'an unknown group'}, device {short_id(data['author'])}, seq {row[2]}",
+             f"  by {group or 'an unknown group'}, {signer}, seq {row[2]}",
              f"  made {local_time(row[3])}" + (f", expires {local_time(row[5])}" if row[5] else "")]
     if data["body"] != "present":
         lines.append(f"  body: {data['body']}")

@@ -158,12 +158,27 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     return out
 
 
+def _revoked_and_gone(log: EventLog, peer: dict[str, Any]) -> bool:
+    """A device that dialled in and has since been revoked (a stolen phone, or its whole group): no
+    node links with it any more, so it is no peer that is cut off (`view groups` and `status` list
+    the revocation)."""
+    if peer.get("address") or peer.get("connected") or not peer.get("device"):
+        return False
+    member = log.trust.member(bytes.fromhex(peer["device"]))
+    if member is None:  # it was one to link at all: its certification went with its group's revocation
+        return True
+    group = log.trust.member(member.group)
+    return member.revoked_from is not None or (group is not None and group.revoked_from is not None)
+
+
 def name_peers(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Name each peer by its group (the profile's name, else the group's short id) and give the
-    group id; unknown until it has connected once. Blocking: on the database thread."""
+    group id; unknown until it has connected once. A revoked device that only dialled in is left
+    out. Blocking: on the database thread."""
     from node import references  # the node's, not `solnet status`'s: kept out of the quick commands' imports
 
     names = references.group_names(log.store)
+    peers = [p for p in peers if not _revoked_and_gone(log, p)]
     for peer in peers:
         member = log.trust.member(bytes.fromhex(peer["device"])) if peer.get("device") else None
         group = member.group if member is not None else None

@@ -349,11 +349,12 @@ def _is_capped(part: str, rows: list[dict[str, Any]], limit: int) -> bool:
 
 
 def last_heard(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, int]:
-    """When this node last heard from each group: its devices' newest stored event, or the last
-    sync with one of them, whichever is later (ms)."""
+    """When this node last heard from each group: the newest stored event of its devices or of its
+    group key (its profile, its vouches: a group that joined and published nothing yet was heard
+    from), or the last sync with one of its devices, whichever is later (ms)."""
     heard: dict[bytes, int] = {}
     for key, member in list(log.trust.members.items()):
-        if member.role != "device":
+        if member.role not in ("device", "group"):
             continue
         newest = log.store.events_page(author=key, limit=1)
         if newest:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from node import moments
 
 
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 event', '0 events', '2 events' (in English only one is singular)."""
-    return f"{count} {word if count == 1 else (words or word + 's')}"
+def plural(count: int | str, word: str, words: str | None = None) -> str:
+    """'1 event', '0 events', '2 events' (in English only one is singular). A count may be an
+    enum's text (a support request's people: '1', '3-5')."""
+    return f"{count} {word if str(count) == '1' else (words or word + 's')}"
 
 
 def span(ms: int) -> str:

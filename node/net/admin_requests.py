@@ -14,12 +14,13 @@ from typing import Any
 
 from events.errors import InvalidEvent
 from events.format import Event
-from node import chain_gate, publishing
+from node import chain_gate, publishing, revoked_here
 from node.log import now_ms
 from node.net.admin_socket import Say
 from node.ports import StorageFailed, WebNode
 from node.status import node_status
 from node.store import DatabaseDamaged
+from node.words import local_time
 from solnet_errors import EXIT_USAGE, SolnetError
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -116,6 +117,10 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
     verdict = await node.db(chain_gate.state_now, store, now_ms())
     if verdict != chain_gate.WAIT:
         return
+    kept = await node.db(revoked_here.load, store)
+    if kept is not None:  # no peer will sync with it: waiting, then "try again or --offline", would mislead
+        raise InvalidEvent(chain_gate.NOT_CAUGHT_UP, revoked_here.warning(
+            kept, node.home.config().group_id, local_time(kept["at"])) + "; nothing was published")
     await say({"waiting": "first_sync", "seconds": chain_gate.WAIT_FOR_NODE_S})
     deadline = time.monotonic() + chain_gate.WAIT_FOR_NODE_S
     while verdict == chain_gate.WAIT and time.monotonic() < deadline:

@@ -442,4 +442,8 @@ class Node:
 
     def peer_views(self, now: int) -> list[dict[str, Any]]:
         """Every peer, inbound and outbound links alike, unnamed (node/net/peer_views.py)."""
-        return peer_views.merge(self.directory.views(now), *self.links.views())
+        views = peer_views.merge(self.directory.views(now), *self.links.views())
+        for entry in views:  # a peer that dialled in and is gone: its label, as while its link was open
+            if not entry.get("label") and entry.get("device") and not entry.get("address"):
+                entry["label"] = self.directory.device_label(bytes.fromhex(entry["device"]))
+        return views

@@ -68,7 +68,12 @@ class PeerDirectory:
     def name_of(self, link: Link) -> str:
         """How logs name the peer of a link: the label `solnet peers` shows for the address we
         dialled; for a peer that dialled us (no address), a label of the same form from its key."""
-        return self.label(link.address or f"http://d{link.peer_device.hex()[:40]}:1")
+        return self.label(link.address) if link.address else self.device_label(link.peer_device)
+
+    def device_label(self, device: bytes) -> str:
+        """The label of a peer that dialled us, from its key: the same while its link is open and
+        once it has ended (`solnet peers` then shows it cut off, still by that label)."""
+        return self.label(f"http://d{device.hex()[:40]}:1")
 
     def said_of(self, link: Link, problem: object) -> str:
         """A problem text from the link layer, which names the peer by its key prefix: named by

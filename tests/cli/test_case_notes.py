@@ -24,6 +24,7 @@ def test_a_public_note_on_a_claim_needs_to_be_confirmed(network, cli, tmp_path):
     refused = cli.run(network.b, "publish", "support.claim", "--request", request[:12], "--note", SECRET, ok=False)
     assert refused.returncode == 1 and "public" in refused.stderr and "--private" in refused.stderr, refused.stderr
     assert "--public-note" in refused.stderr and "Traceback" not in refused.stderr
+    assert refused.stderr.rstrip().endswith("add --public-note if it may be public"), refused.stderr  # whole sentence
     assert cli.run_json(network.b, "ls", "--kind", "support.claim") == []  # nothing was published
     confirmed = cli.publish(network.b, "support.claim", "--request", request[:12], "--note", "We can help",
                             "--public-note")

@@ -84,3 +84,28 @@ def test_inbound_links_are_shown_by_group_with_the_current_lag_and_cut_off_since
     assert "cut off since" in page, page
     # Logs name peers by label, never by address.
     assert f":{calais.port}" not in log_text(bristol).replace(f"127.0.0.1:{bristol.port}", "")
+
+
+def test_a_peer_that_dialled_in_keeps_its_label_once_gone_and_drops_out_once_revoked(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)  # Bristol dials Calais; Calais only listens
+    cluster.start_all([bristol, calais])
+
+    def inbound() -> dict:
+        return entry(cli_json(calais, "peers"), source="inbound")
+
+    cluster.wait(lambda: inbound().get("connected") is True, 30, "Calais listing Bristol's inbound link")
+    label = inbound()["label"]
+    assert label and label.startswith("peer~"), inbound()
+    assert localnet.stop(bristol) == 0
+    cluster.wait(lambda: inbound().get("cut_off_since") is not None, 15, "Calais showing Bristol cut off")
+    assert inbound()["label"] == label, inbound()  # not "?" on the dashboard, nor nothing in `peers`
+    page = dashboard_pages(calais, ["/"])
+    assert f"({label})" in page and "(?)" not in page, page
+
+    # Calais revokes Bristol (its vouch let it in): no node will link with it, it is no peer cut off.
+    cli(calais, "revoke", bristol.home.config().group_id, "--reason", "infiltrated")
+    cluster.wait(lambda: not inbound(), 15, "Calais leaving the revoked Bristol out of its peers")
+    assert "Bristol" not in cli(calais, "peers").stdout
+    page = dashboard_pages(calais, ["/"])
+    assert "0 connected of 0" in page and label not in page, page  # the node itself is cut off now

@@ -4,6 +4,8 @@ not only once a peer carries the revocation to it (the peers that hold it send i
 from then on. A round with that peer that completes after all takes the news back."""
 from __future__ import annotations
 
+import time
+
 from local_cluster import Cluster, cli, dashboard_pages, log_text, status
 
 SAID = "refused this device as revoked on"
@@ -44,6 +46,23 @@ def test_a_running_node_refused_as_revoked_says_it_on_its_dashboard(cluster: Clu
     # Calais says its refusals at most once a minute, however often Bristol dials (an SD card)
     cluster.wait(lambda: "2 failures in a row" in log_text(bristol), 30, "Bristol dialling again")
     assert log_text(calais).count("refused an incoming sync connection: revoked") == 1, log_text(calais)
+
+
+def test_publishing_through_a_node_refused_as_revoked_says_so_at_once(cluster: Cluster) -> None:
+    """It waits for no first sync that will not come, and says neither "try again" nor --offline."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)
+    cli(calais, "revoke", bristol.home.config().group_id, "--from-seq", "3", "--reason", "infiltrator")
+    bristol.peers.append(calais.port)
+    cluster.start(bristol)
+    cluster.wait(lambda: status(bristol).get("refused_as_revoked") is not None, 30,
+                 "Bristol keeping Calais's refusal of its device")
+    started = time.monotonic()
+    refused = cli(bristol, "publish", "need", "--category", "food", "--quantity", "3", "--region", "bristol", ok=False)
+    assert refused.returncode == 1 and f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
+    assert "nothing was published" in refused.stderr and "--offline" not in refused.stderr, refused.stderr
+    assert time.monotonic() - started < 20, refused.stderr  # not the 30 s wait for a first sync
 
 
 def test_a_device_whose_group_is_revoked_from_its_start_hears_it_too(cluster: Cluster) -> None:

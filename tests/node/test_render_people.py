@@ -1,0 +1,19 @@
+"""How `solnet ls` and `solnet view` count: the people of a support request, whose `people` field
+is an enum's text ('1', '2', '3-5', ...), not a number; and one of a need's or offer's unit."""
+from __future__ import annotations
+
+from node import render
+
+
+def test_one_person_is_one_person_and_a_range_is_people():
+    fields = {"region": "calais", "type": "legal", "urgency": "low"}
+    assert "legal, 1 person, urgency low" in render.summary("support.request", {**fields, "people": "1"})
+    assert "3-5 people" in render.summary("support.request", {**fields, "people": "3-5"})
+    item = {"id": "ab" * 32, "status": "open", "region": "calais", "type": "legal", "people": "1", "urgency": "low"}
+    assert ", 1 person, urgency low" in render.view_line("support", item, {})
+
+
+def test_one_item_of_a_need_is_one_item():
+    assert render.quantity(1, "items") == "1 item" and render.quantity(1, "boxes") == "1 box"
+    assert render.quantity(1, "top_ups") == "1 top up" and render.quantity(1, "kg") == "1 kg"
+    assert render.quantity(2, "items") == "2 items" and render.quantity(0, "pairs") == "0 pairs"
