@@ -77,6 +77,24 @@ def name_of_group(store: Store, group: bytes) -> str | None:
     return _names(store).shown.get(group)
 
 
+def kept_aside_name(store: Store, group: bytes) -> str | None:
+    """The name a group's newest profile gave it, from the events a revocation took out of the log
+    and keeps aside (90 days): a group revoked from seq 1 has no profile in the log any more, and a
+    coordinator must still see which group it was (not an id alone)."""
+    newest: tuple[int, str] | None = None
+    for row in store.pending_of(group):
+        try:
+            ev = decode_event(row.wire)
+            if ev.kind != "group.profile" or ev.body is None:
+                continue
+            name = parse_body(ev.header, ev.body).get("name")
+        except (InvalidEvent, TypeError, ValueError):
+            continue
+        if isinstance(name, str) and (newest is None or ev.seq > newest[0]):
+            newest = (ev.seq, name)
+    return newest[1] if newest else None
+
+
 def group_name(store: Store, group: bytes) -> str:
     """A group as people call it: its name, else 'group' and its short id."""
     return name_of_group(store, group) or f"group {short_id(group)}"

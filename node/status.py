@@ -78,7 +78,8 @@ def revoked_list(log: EventLog) -> list[dict[str, Any]]:
                     "by": r.by.hex() if r else None, "at": r.at if r else None, "reason": r.reason if r else None,
                     "fork": bool(r and r.fork),
                     # as `view groups` and the dashboard name them (a name like another's carries its id)
-                    "name": names.get(m.key if m.role == "group" else m.group),
+                    "name": names.get(m.key if m.role == "group" else m.group) or (
+                        references.kept_aside_name(log.store, m.group)),
                     "by_name": names.get(r.by) if r else None})
     return sorted(out, key=lambda r: (r["at"] or 0, r["id"]))
 

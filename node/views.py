@@ -299,6 +299,8 @@ def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[d
     names, alike = group_names(log), references.look_alike_groups(_stored(log))
     for g in found:
         g["name"] = names.get(g["id"], g["name"])
+        if g["name"] is None and g["revoked_from"] is not None:  # its profile left the log with it
+            g["name"] = references.kept_aside_name(_stored(log), g["id"])
         g["looks_like"] = alike.get(g["id"], [])
     return [g for g in found if region is None or g["region"] == region]
 
