@@ -338,8 +338,8 @@ def cmd_join(args: argparse.Namespace) -> int:
                   "complete sync (`solnet sync PEER` or `solnet run`) has brought its own events back.")
     named = log.trust.accepted_by(token.group) if config.holds_group_key else set()
     if named:
-        human += "\nIt names " + ", ".join(f"{group_names(log).get(g, 'group')} ({short_id(g)})"
-                                            for g in sorted(named)) + (
+        names = group_names(log)
+        human += "\nIt names " + ", ".join(f"{names.get(g, 'group')} ({short_id(g)})" for g in sorted(named)) + (
             " as the group it joined through: only that group's vouch admits it.")
     elif config.holds_group_key and was_in != log.network_id.hex():
         human += ("\nWARNING: the invite does not say which group made it, and several vouched for yours: run "

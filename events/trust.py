@@ -378,15 +378,13 @@ class TrustGraph:
             return NO_EFFECT_FOUNDER
         subject = members.get(v.subject)
         if v.role == GROUP_ROLE:
-            if v.subject in consented or subject is None or subject.role == DEVICE_ROLE:
-                if v.subject in accepted and voucher.group not in accepted[v.subject] and v.subject not in consented:
-                    return NO_EFFECT_NOT_ACCEPTED
-                return NO_EFFECT_IS_DEVICE  # valid and complete, this vouch would have admitted any other key
-            if voucher.group in subject.admitters:  # every admitter is one wave nearer the founders
+            is_device = v.subject in consented or subject is None or subject.role == DEVICE_ROLE
+            if not is_device and voucher.group in subject.admitters:  # each one wave nearer the founders
                 return None
-            if v.subject in accepted and voucher.group not in accepted[v.subject]:
+            if v.subject not in consented and v.subject in accepted and voucher.group not in accepted[v.subject]:
                 return NO_EFFECT_NOT_ACCEPTED
-            return NO_EFFECT_NEARER
+            # valid and complete, a vouch of a key no one claims as a device would have admitted it
+            return NO_EFFECT_IS_DEVICE if is_device else NO_EFFECT_NEARER
         if voucher.role != GROUP_ROLE:
             return NO_EFFECT_DEVICE_VOUCHES_DEVICE
         if subject is None:  # its group, a member, could sign it: only the claim rules can have refused it

@@ -1096,19 +1096,17 @@ class EventLog:
             seq, prev = self.store.head(author)
             fork_at = self.trust.fork_point(author)
             past_fork = fork_at is not None and seq + 1 >= fork_at
-            out_of_log = self.trust.member(author) is None or not self.trust.member(author).may_sign(seq + 1)
-            if kind == "member.vouch" and fields["role"] == "accept" and out_of_log and not past_fork:
+            own = self.trust.member(author)
+            if (kind == "member.vouch" and fields["role"] == "accept" and not past_fork
+                    and (own is None or not own.may_sign(seq + 1))):
                 # An accept is a claim, counted past its group's revocation point (events/trust.py):
                 # a group that a member it never named revoked (a front-runner) names its admitter
                 # all the same, at the true head of its chain (its events may wait aside), and the
                 # accept waits aside with them until it has made the group a member again.
                 seq, prev = self._true_head(author)
                 member = None
-                if not self.trust.reaches(author) or not self.trust.admitted_only_by_named_if(author, fields["subject"]):
-                    raise InvalidEvent(E.NOT_ALLOWED, "naming that group would leave this group with no admitter it "
-                                                      "named: it has not (validly) vouched for this group, or its "
-                                                      "vouch is not here yet (sync first)")
-            elif self.trust.member(author) is None:
+                self._refuse_stranding_accept(author, fields["subject"])  # (an unreachable key: no member)
+            elif own is None:
                 raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
                                                    "group was removed); nothing was published")
             elif past_fork and kind == "member.revoke" and fields["subject"] != author:
@@ -1139,6 +1137,14 @@ class EventLog:
         if outcome is None or outcome.status != ACCEPTED:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")
         return ev
+
+    def _refuse_stranding_accept(self, group: bytes, named: bytes) -> None:
+        """Before signing `group`'s accept of `named`: refuse one that would leave it with no admitter
+        it named (events/trust.py: it would fall back to the nearest wave, or be out)."""
+        if not self.trust.admitted_only_by_named_if(group, named):
+            raise InvalidEvent(E.NOT_ALLOWED, "naming that group would leave this group with no admitter it named: "
+                                              "it has not (validly) vouched for this group, or its vouch is not here "
+                                              "yet (sync first)")
 
     def _true_head(self, author: bytes) -> tuple[int, bytes | None]:
         """(seq, id) of the newest event of `author`'s chain, counting those kept aside (a revocation
@@ -1171,10 +1177,7 @@ class EventLog:
             if member.role != GROUP_ROLE or member.group != member.key:
                 raise InvalidEvent(E.NOT_ALLOWED, "only a group key names the groups its group joined through "
                                                   "(`solnet accept` on the group's main node)")
-            if not self.trust.admitted_only_by_named_if(member.key, fields["subject"]):
-                raise InvalidEvent(E.NOT_ALLOWED, "naming that group would leave this group with no admitter it "
-                                                  "named: it has not (validly) vouched for this group, or its "
-                                                  "vouch is not here yet (sync first)")
+            self._refuse_stranding_accept(member.key, fields["subject"])
         if spec.name == "redact":
             own = self.store.known_of(member.key, fields["ids"])
             if len(own) != len(set(fields["ids"])):
