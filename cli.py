@@ -336,6 +336,11 @@ def cmd_join(args: argparse.Namespace) -> int:
     if was_in == log.network_id.hex():
         human += ("\nIt was in this network before: nothing was signed now, and it publishes only after a "
                   "complete sync (`solnet sync PEER` or `solnet run`) has brought its own events back.")
+    elif was_in is not None:  # its database was lost, and this invite is of another network
+        human += (f"\nWARNING: this home was in the network {was_in[:12]}… before its database was lost. Its events "
+                  "there stay in that network; this home now syncs with this one only. If this invite was not "
+                  "meant for it, do not run this node: move the new solnet.db aside and join with an invite of your "
+                  "own network.")
     named = log.trust.accepted_by(token.group) if config.holds_group_key else set()
     if named:
         names = group_names(log)
@@ -352,7 +357,7 @@ def cmd_join(args: argparse.Namespace) -> int:
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
                 "named": sorted(g.hex() for g in named),
-                "inviter": inviter}, human)
+                "inviter": inviter, "was_in_network": was_in if was_in != log.network_id.hex() else None}, human)
     warn_of_onions(args, peers)
     return 0
 

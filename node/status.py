@@ -145,6 +145,7 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "device_id": config.device_id, "network_id": trust["network_id"], "events": store.count(),
                            "network_name": trust["network_name"],
                            "authors": store.author_count(), "pending": store.pending_count(),
+                           "kept_aside_revoked": store.kept_aside_count(),
                            "forks": store.fork_count(), "frozen_authors": [a.hex() for a in store.fork_points()],
                            "groups": trust["groups"], "devices": trust["devices"],
                            "revoked_keys": trust["revoked_keys"], "revoked": trust["revoked"],

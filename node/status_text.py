@@ -38,8 +38,11 @@ def status_text(out: dict[str, Any]) -> str:
                      f"{connected} of {plural(len(peers), 'peer')} connected{cut_off}")
     else:
         lines.append("  node: not running (start it with `solnet run`)")
+    kept = out.get("kept_aside_revoked", 0)  # counted in `pending` too (the JSON's meaning before it)
     lines += [f"  events: {plural(out['events'], 'event')} from {plural(out['authors'], 'author')}; "
-              f"{out['pending']} pending; {plural(out['forks'], 'fork')}",
+              f"{out['pending'] - kept} pending; "
+              + (f"{kept} kept aside by revocation; " if kept else "")
+              + plural(out['forks'], 'fork'),
               f"  members: {plural(out['groups'], 'group')}, {plural(out['devices'], 'device')}",
               f"  group id:  {out['group_id']}",
               f"  device id: {out['device_id']}"]

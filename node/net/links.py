@@ -189,7 +189,12 @@ class Links:
                 log.info("%s keeps the link it already holds with this node", self._directory.label(address))
                 overlay.linked_elsewhere(address, exc.peer_device)
                 return
-            self._dial_failed(address, str(exc), refused=exc.reason == REVOKED)
+            refused = exc.reason == REVOKED
+            # The peer's refusal of this device (not ours of it): said in words; the WARNING of
+            # node/revoked_here.py says what to do
+            why = ("it refused this node's device as revoked (`solnet status` says what to do)"
+                   if refused and not exc.ours else str(exc))
+            self._dial_failed(address, why, refused=refused)
             return
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy messages hold none).

@@ -194,6 +194,9 @@ class Node:
         except StoreError:  # unreadable: only what is signed while it runs is said
             own_head = None
         self.links.watch_own_key(device, self._started_ms or now_ms(), own_head)
+        if background:
+            with contextlib.suppress(StoreError):  # unreadable: the next refusal says it
+                self._say_refused_as_revoked(await self.db(revoked_here.load, self._log.store))
         await self.directory.load()
         self.feed.last_n = await self.db(self.log.store.last_n)
         await self.credentials.refresh()
@@ -298,17 +301,24 @@ class Node:
         """A member peer refused this device as revoked: kept and said (node/revoked_here.py)."""
         try:
             kept = await self.db(revoked_here.record, self.log, peer, now_ms())
-            self.refused_as_revoked = kept or await self.db(revoked_here.load, self.log.store)
+            self._say_refused_as_revoked(kept or await self.db(revoked_here.load, self.log.store))
         except StoreError as exc:
             self.storage_failed(exc)
+
+    def _say_refused_as_revoked(self, kept: dict[str, Any] | None) -> None:
+        """Keep what a peer's refusal of this device said, and log the WARNING once a run: when it
+        is new, or at the start of a node whose home kept it from before (`solnet sync`, an earlier run)."""
+        if kept is None:
             return
-        if kept is not None:
+        said, self.refused_as_revoked = self.refused_as_revoked is not None, kept
+        if not said:
             log.warning("%s", revoked_here.warning(kept, self.home.config().group_id, local_time(kept["at"])))
 
     async def _accepted_by(self, peer: bytes) -> None:
         """A complete round with `peer`: a refusal of this device it made is no longer true."""
         try:
-            await self.db(revoked_here.accepted_by, self.log, peer)
+            if await self.db(revoked_here.accepted_by, self.log, peer):
+                self.refused_as_revoked = None  # a later refusal is news again
         except StoreError as exc:
             self.storage_failed(exc)
 

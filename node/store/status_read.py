@@ -93,6 +93,7 @@ class StatusSnapshot:
         self._count = one(status_sql.EVENT_COUNT)
         self._authors = one(status_sql.AUTHOR_COUNT)
         self._pending = one(status_sql.PENDING_COUNT)
+        self._kept_aside = one(status_sql.KEPT_ASIDE_COUNT)
         self._forks = one(status_sql.FORK_COUNT)
         self._fork_points = dict(db.execute(status_sql.FORK_POINTS))
         self._heads = db.execute(status_sql.HEADS).fetchall() + past_fork_heads(
@@ -114,6 +115,9 @@ class StatusSnapshot:
 
     def pending_count(self) -> int:
         return self._pending
+
+    def kept_aside_count(self) -> int:
+        return self._kept_aside
 
     def fork_count(self) -> int:
         return self._forks

@@ -10,6 +10,8 @@ EVENT_COUNT = "SELECT coalesce(sum(seq), 0) FROM heads"  # chains have no gaps: 
 AUTHOR_COUNT = "SELECT count(*) FROM heads"
 HEADS = "SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)"
 PENDING_COUNT = "SELECT count(*) FROM pending"
+# Of those, the events a revocation took out of the log (kept aside for a while: a revocation found void gives them back)
+KEPT_ASIDE_COUNT = "SELECT count(*) FROM pending WHERE stored=1"
 FORK_COUNT = "SELECT count(*) FROM forks"
 FORK_POINTS = "SELECT author, seq FROM frozen"
 # What frozen keys signed past their fork points and still counts (sync/frontier.py past_fork_heads)

@@ -267,6 +267,10 @@ class TrustTables(ForgedTables):
     def pending_count(self) -> int:
         return self._one(status_sql.PENDING_COUNT)
 
+    def kept_aside_count(self) -> int:
+        """Of the pending events, those a revocation took out of the log."""
+        return self._one(status_sql.KEPT_ASIDE_COUNT)
+
     def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str,
              stored: bool = False, *, expires: int | None = None) -> None:
         """Keep an event aside (one kept already only gets its new reason). `stored`: it was in the

@@ -111,3 +111,23 @@ def test_a_newcomer_a_member_vouched_for_and_revoked_before_it_joined_still_join
     assert group["admitters"] == [network.group_b] and group["revoked_from"] is None, group
     assert "no effect" in cli.run(dover, "show", hostile["id"]).stdout
     assert cli.run_json(dover, "show", need)["id"] == need
+
+
+def test_a_home_that_lost_its_database_is_warned_when_it_joins_another_network(network, cli, tmp_path):
+    """Bristol's database is gone; the invite it is given is of another network (a wrong file, or
+    one its group asked for there). Joining is allowed (that network's member vouched for this very
+    group key), but the command says which network the home was in and that its events stay there."""
+    was_in = cli.run_json(network.b, "status")["network_id"]
+    for suffix in ("", "-wal", "-shm"):
+        (network.b / f"solnet.db{suffix}").unlink(missing_ok=True)
+    other = tmp_path / "other"
+    cli.run_json(other, "init", "--group", "Lille", "--region", "lille", "--new-network")
+    cli.run(other, "invite", network.group_b, "--out", tmp_path / "other.token")
+    joined = cli.run(network.b, "join", tmp_path / "other.token")
+    said = joined.stdout
+    assert "WARNING" in said and f"was in the network {was_in[:12]}" in said, said
+    assert "stay in that network" in said, said
+    assert cli.run_json(network.b, "status")["network_id"] != was_in
+    again = cli.run_json(tmp_path / "again", "init", "--group", "Bath", "--region", "bath")
+    cli.run(network.a, "invite", again["group_id"], "--out", tmp_path / "bath.token")
+    assert "WARNING" not in cli.run(tmp_path / "again", "join", tmp_path / "bath.token").stdout  # a new home: no word

@@ -73,6 +73,9 @@ def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(
     assert (listed["name"], listed["by_name"]) == ("Calais", "Calais")
     status = cli.run(network.a, "status").stdout
     assert f"revoked device {made['device_id'][:12]}… of Calais from seq 2 by Calais on " in status, status
+    # The purged events are kept aside for a while (a revocation found void gives them back): said so, not "pending"
+    assert "0 pending; 2 kept aside by revocation; 0 forks" in status, status
+    assert cli.run_json(network.a, "status")["kept_aside_revoked"] == 2
 
     # The revocation travels: Bristol purges the same events and refuses the laptop's later ones.
     _carry(cli, network.a, network.b, tmp_path, "revocation.bundle")

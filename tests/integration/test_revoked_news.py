@@ -46,6 +46,22 @@ def test_a_running_node_refused_as_revoked_says_it_on_its_dashboard(cluster: Clu
     # Calais says its refusals at most once a minute, however often Bristol dials (an SD card)
     cluster.wait(lambda: "2 failures in a row" in log_text(bristol), 30, "Bristol dialling again")
     assert log_text(calais).count("refused an incoming sync connection: revoked") == 1, log_text(calais)
+    # Bristol's own log says it in words, with the status's WARNING, and not the reason code twice
+    said = log_text(bristol)
+    assert said.count(f"WARNING a peer of Calais {SAID}") == 1, said
+    assert "it refused this node's device as revoked" in said and "revoked: the peer refused" not in said, said
+
+
+def test_a_node_started_after_a_refusal_was_kept_says_it_in_its_log(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    cli(bristol, "sync", calais.address)
+    cli(calais, "revoke", bristol.home.config().group_id, "--from-seq", "3", "--reason", "infiltrator")
+    cli(bristol, "sync", calais.address, ok=False)  # the refusal is kept before the node ever runs
+    assert status(bristol)["refused_as_revoked"] is not None
+    cluster.start(bristol)  # no peer to dial: only what was kept can say it
+    cluster.wait(lambda: f"WARNING a peer of Calais {SAID}" in log_text(bristol), 30,
+                 "Bristol's node saying at start that a peer refused its device as revoked")
 
 
 def test_publishing_through_a_node_refused_as_revoked_says_so_at_once(cluster: Cluster) -> None:
