@@ -47,6 +47,21 @@ def _table_window(tbl: int, t_from: int | None, t_before: int | None) -> tuple[l
     return where, args
 
 
+def _walk_windows(tbl: int, t_from: int | None, t_before: int | None, order: str | None,
+                  ) -> list[tuple[list[str], list[Any]]]:
+    """The WHERE terms and arguments of the index walks that list a time window in `order`. A walk
+    by time seeks its window's start only if no other term may hold there: "a time from t_from, or
+    none" made SQLite walk every older row of the table in the region (every past action, at each
+    listing of those to come), so that window is walked as two ranges, the rows without a time and
+    those from t_from (merged in order as any walks are). With an end, rows without a time are out
+    of the window anyway."""
+    if order not in ("t", "latest") or t_from is None:
+        return [_table_window(tbl, t_from, t_before)]
+    if t_before is not None:
+        return [([_tbl_is(tbl), "p.t>=?", "p.t<?"], [t_from, t_before])]
+    return [([_tbl_is(tbl), "p.t IS NULL"], []), ([_tbl_is(tbl), "p.t>=?"], [t_from])]
+
+
 class ProjectionTables(TrustTables):
     orphaned_profiles: set[bytes]  # see _drop_rows
     _profile_writes = 0  # counts writes and drops of profile rows, and the ends of transactions that made any
@@ -150,7 +165,6 @@ class ProjectionTables(TrustTables):
         if regions is not None:
             return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
         tbl = _TBL[table]
-        where, args = _table_window(tbl, t_from, t_before)
         if refs is not None:
             return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
         # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
@@ -169,10 +183,11 @@ class ProjectionTables(TrustTables):
                 ranges = [(g, reg) for g in sorted(self._key_numbers(groups))
                           for reg in self._group_regions(tbl, g, region)]
             for g, reg in ranges:
-                walks.append(self._x(f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
-                                     f"{'AND p.g=? ' if g is not None else ''}AND p.region IS ?{walk}{cut}",
-                                     (*args, *([g] if g is not None else []), reg,
-                                      *([limit] if limit is not None else []))))
+                for where, args in _walk_windows(tbl, t_from, t_before, order):
+                    walks.append(self._x(
+                        f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
+                        f"{'AND p.g=? ' if g is not None else ''}AND p.region IS ?{walk}{cut}",
+                        (*args, *([g] if g is not None else []), reg, *([limit] if limit is not None else []))))
             chosen = [(c[0], c[2]) for c in islice(_merged(walks, order), limit)]
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from exc
@@ -195,7 +210,7 @@ class ProjectionTables(TrustTables):
         column, walk = _walk(order)
         if column is None:
             raise ValueError("rows of each group need an order")
-        where, args = _table_window(tbl, t_from, t_before)
+        windows = _walk_windows(tbl, t_from, t_before, order)
         skipped = self._key_numbers(skip)
         chosen: list[tuple[int, int]] = []
         walks: list[sqlite3.Cursor] = []
@@ -204,8 +219,9 @@ class ProjectionTables(TrustTables):
                 if g in skipped:
                     continue
                 for reg in self._group_regions(tbl, g, region):
-                    walks.append(self._x(f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} "
-                                         f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
+                    for where, args in windows:
+                        walks.append(self._x(f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} "
+                                             f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
                 chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group)]
                 for cursor in walks:
                     cursor.close()
