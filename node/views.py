@@ -64,6 +64,8 @@ class Held:
     # The groups whose rows the listings hold, chosen in SQL before the limit (the public feeds:
     # the groups that opted in); None: every group.
     only: frozenset[bytes] | None = None
+    # Where each group's rows lie, by table (ProjectionTables.rows_of_each_group), found once
+    places: dict[tuple[int, ...], list] = field(default_factory=dict, compare=False, repr=False)
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
@@ -89,7 +91,7 @@ class Held:
             return rows
         full = [g for g, c in counts.items() if c >= quota]  # their first rows are in `rows` already
         known = {r.key for r in rows}
-        extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, **where)
+        extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places, **where)
                  if r.key not in known and (self.only is None or r.data["group"] in self.only)]
         return fair_cut(ordered(rows + extra, where["order"]), quota, limit)
 

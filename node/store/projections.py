@@ -180,8 +180,9 @@ class ProjectionTables(TrustTables):
                 ranges: list[tuple[int | None, str | None]] = [
                     (None, reg) for reg in ([region] if region is not None else [*self._regions_of(tbl), None])]
             else:
+                places: dict[tuple[int, ...], list] = {}
                 ranges = [(g, reg) for g in sorted(self._key_numbers(groups))
-                          for reg in self._group_regions(tbl, g, region)]
+                          for reg in self._group_regions(tbl, g, region, places)]
             for g, reg in ranges:
                 for where, args in _walk_windows(tbl, t_from, t_before, order):
                     walks.append(self._x(
@@ -198,14 +199,19 @@ class ProjectionTables(TrustTables):
 
     def rows_of_each_group(self, table: str, *, order: str, per_group: int, region: str | None = None,
                            t_from: int | None = None, t_before: int | None = None,
-                           skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None) -> list[Row]:
+                           skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None,
+                           places: dict[tuple[int, ...], list] | None = None) -> list[Row]:
         """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
         "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
         `skip` (their first rows are known already). For a capped listing whose first rows come
         from one group (a member flooding needs or actions), so that the others' still show.
         Index walks with LIMIT (proj_by_group, proj_by_group_time): one per group (one per region
         of the group without `region`), so its cost follows the groups and regions, never the
-        rows of a flood. `groups`: of those groups only (as `rows`)."""
+        rows of a flood. `groups`: of those groups only (as `rows`). `places`: where the groups'
+        rows lie, kept by the caller for the listings of one page or request (the coordinator's
+        desk lists each table in each region): each found once, by loose index scans, and a region's
+        listing walks only the groups with rows there."""
+        places = {} if places is None else places
         tbl = _TBL[table]
         column, walk = _walk(order)
         if column is None:
@@ -215,10 +221,10 @@ class ProjectionTables(TrustTables):
         chosen: list[tuple[int, int]] = []
         walks: list[sqlite3.Cursor] = []
         try:
-            for g in self._groups_of(tbl) if groups is None else sorted(self._key_numbers(groups)):
+            for g in self._groups_of(tbl, places) if groups is None else sorted(self._key_numbers(groups)):
                 if g in skipped:
                     continue
-                for reg in self._group_regions(tbl, g, region):
+                for reg in self._group_regions(tbl, g, region, places):
                     for where, args in windows:
                         walks.append(self._x(f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} "
                                              f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
@@ -237,9 +243,14 @@ class ProjectionTables(TrustTables):
         """The numbers of those of `keys` this store has numbered (a key it has not has no rows)."""
         return {k for k in map(self._find_k, keys) if k is not None}
 
-    def _groups_of(self, tbl: int) -> list[int]:
+    def _groups_of(self, tbl: int, places: dict[tuple[int, ...], list]) -> list[int]:
         """The groups (key numbers) with rows in table number `tbl`: a loose index scan of
-        proj_by_group, one probe per group."""
+        proj_by_group, one probe per group (once per `places`)."""
+        if (tbl,) not in places:
+            places[(tbl,)] = self._groups_with_rows(tbl)
+        return places[(tbl,)]
+
+    def _groups_with_rows(self, tbl: int) -> list[int]:
         return [r[0] for r in self._x(
             "WITH RECURSIVE r(g) AS ("
             f" SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)}"
@@ -247,9 +258,16 @@ class ProjectionTables(TrustTables):
             " FROM r WHERE r.g IS NOT NULL"
             ") SELECT g FROM r WHERE g IS NOT NULL")]
 
-    def _group_regions(self, tbl: int, g: int, region: str | None) -> list[str | None]:
-        """The regions to walk for group `g`: `region` if one is asked for, else each of its own."""
-        return [region] if region is not None else [*self._regions_of_group(tbl, g), None]
+    def _group_regions(self, tbl: int, g: int, region: str | None, places: dict[tuple[int, ...], list],
+                       ) -> list[str | None]:
+        """The regions to walk for group `g`: `region` if one is asked for and the group has rows
+        there, else each of its own (and rows without a region). Its regions once per `places`."""
+        if (tbl, g) not in places:
+            places[(tbl, g)] = self._regions_of_group(tbl, g)
+        own = places[(tbl, g)]
+        if region is not None:
+            return [region] if region in own else []
+        return [*own, None]
 
     def _regions_of_group(self, tbl: int, g: int) -> list[str]:
         """The distinct regions of group `g`'s rows in table number `tbl` (a loose index scan)."""
