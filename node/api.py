@@ -47,7 +47,7 @@ from node.private import DAMAGED, DAMAGED_TEXT, read_private
 from node.status import name_peers, node_status, peer_list
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
-from node.views import VIEWS, fair_items, view
+from node.views import VIEWS, fair_items, reader_of, view
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -387,18 +387,21 @@ def read_model(name: str) -> Handler:
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
         peers = node.peer_views(now_ms()) if name == "regions" else None  # fresher than what it saved
-        data = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers)
-        return json_response({"view": name, "region": region, "limit": limit, "items": data})
+        data, capped = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers)
+        return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data})
 
     handler.__name__ = f"get_{name}"
     return handler
 
 
 def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,
-                peers: list[dict[str, Any]] | None) -> list[Any]:
-    opened = audience.opened_rows(log, opener) if name != "groups" else None
+                peers: list[dict[str, Any]] | None) -> tuple[list[Any], bool]:
+    """The read model's items, and whether they are cut (`capped`: more exist than `limit` lets
+    through, or than the node read), so that a client tells a full listing from a cut one."""
+    reader = reader_of(log, audience.opened_rows(log, opener) if name != "groups" else None)
+    items = view(log, name, region=region, limit=limit, peers=peers, reader=reader)
     # (needs and offers are two listings of `limit` each: cut fairly to `limit`, as each was)
-    return render.view_json(fair_items(view(log, name, region=region, limit=limit, peers=peers, opened=opened), limit))
+    return render.view_json(fair_items(items, limit)), bool(reader.capped) or len(items) > limit
 
 
 async def status(request: web.Request) -> web.StreamResponse:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from events import readmodels
@@ -64,6 +64,9 @@ class Held:
     # The groups whose rows the listings hold, chosen in SQL before the limit (the public feeds:
     # the groups that opted in); None: every group.
     only: frozenset[bytes] | None = None
+    # The tables of which a capped listing left rows out (more than its limit exist): a reader
+    # of the API learns that its listing is cut (node.api `capped`).
+    capped: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
@@ -80,8 +83,13 @@ class Held:
         group's rows out of sight. Without a limit, every row (nothing is pushed out)."""
         if self.only is not None:
             where["groups"] = sorted(self.only)
-        rows = self.rows(table, **where, **({"limit": limit} if limit is not None else {}))
-        if limit is None or len(rows) < limit:
+        if limit is None:
+            return self.rows(table, **where)
+        rows = self.rows(table, **where, limit=limit + 1)  # one more: whether any row is left out
+        if len(rows) > limit:
+            self.capped.add(table)
+            rows = rows[:limit]  # the orders are total (ties broken by id): the first `limit` as such
+        if len(rows) < limit:
             return rows
         quota = per_group(limit)
         counts = Counter(r.data["group"] for r in rows)
@@ -137,6 +145,14 @@ def fair_items(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     return fair_cut(items, per_group(limit), limit, _group_of_item)
 
 
+def _fair(log: Held, table: str, items: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
+    """`fair_items` of listings joined (without `limit`: all), noting in `log.capped` a cut."""
+    if limit is None or len(items) <= limit:
+        return items
+    log.capped.add(table)
+    return fair_items(items, limit)
+
+
 def reader_of(log: EventLog, opened: MemoryTables | None = None, only: frozenset[bytes] | None = None) -> Held:
     """One reader for several views of the same moment (a dashboard page); `only`: listings of
     those groups' rows alone (Held.only)."""
@@ -186,7 +202,7 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
                              order="latest")
         rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t")
     found = readmodels.upcoming_actions(rows, now, days=days)
-    return fair_items(found, limit) if limit is not None else found  # (two listings joined: fair again)
+    return _fair(log, ACTION, found, limit)  # (two listings joined: fair again)
 
 
 def timeline(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -231,7 +247,8 @@ def support(log: Held, region: str | None, now: int, limit: int | None) -> list[
     """Support requests with who took them, and where each could go (support offers of its type)."""
     requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
     found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
-    readmodels.where_requests_can_go(found, capacity(log, None, now, limit))
+    # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
+    readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit))
     return found
 
 
@@ -245,7 +262,9 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
     if limit is None:
         live = log.rows(ALERT, region=region, t_from=now + 1)
         return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
-    shown, _ = alerts_of_every_group(log, region, now, limit, per_group(limit))
+    shown, more = alerts_of_every_group(log, region, now, limit, per_group(limit))
+    if more or len(shown) > limit:
+        log.capped.add(ALERT)
     return shown[:limit]
 
 
@@ -283,7 +302,7 @@ def alert_history(log: Held, region: str | None, now: int, limit: int | None) ->
     about_held = log.rows(ALERT_UPDATE, refs=[a.key for a in held])
     updates = list({u.key: u for u in recent + about_held}.values())
     found = readmodels.alert_history(held, updates, now)
-    return fair_items(found, limit) if limit is not None else found
+    return _fair(log, ALERT_UPDATE, found, limit)
 
 
 def resources(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
