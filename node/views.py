@@ -64,6 +64,8 @@ class Held:
     # The groups whose rows the listings hold, chosen in SQL before the limit (the public feeds:
     # the groups that opted in); None: every group.
     only: frozenset[bytes] | None = None
+    # Live alerts of those marked public only, chosen in SQL before the limit (the public pages).
+    public: bool = False
     # The tables of which a capped listing left rows out (more than its limit exist): a reader
     # of the API learns that its listing is cut (node.api `capped`).
     capped: set[str] = field(default_factory=set, compare=False, repr=False)
@@ -153,10 +155,11 @@ def _fair(log: Held, table: str, items: list[dict[str, Any]], limit: int | None)
     return fair_items(items, limit)
 
 
-def reader_of(log: EventLog, opened: MemoryTables | None = None, only: frozenset[bytes] | None = None) -> Held:
+def reader_of(log: EventLog, opened: MemoryTables | None = None, only: frozenset[bytes] | None = None,
+              public: bool = False) -> Held:
     """One reader for several views of the same moment (a dashboard page); `only`: listings of
-    those groups' rows alone (Held.only)."""
-    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust, only=only)
+    those groups' rows alone (Held.only); `public`: of the alerts, those marked public alone."""
+    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust, only=only, public=public)
 
 
 def group_names(log: Held) -> dict[bytes, str]:
@@ -274,12 +277,13 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
     that have more than are shown. Fewer than `limit`: all of them. As many or more (a member
     flooding alerts: an infiltrator, a broken script): at most `per_group` of each group, each
     group's newest read too, so that the flood cannot push another group's raid alert out of sight."""
-    live = log.rows(ALERT, region=region, t_from=now + 1, order="newest", limit=limit)
+    public = {"public": True} if log.public else {}  # (the public pages: chosen before the limit)
+    live = log.rows(ALERT, region=region, t_from=now + 1, order="newest", limit=limit, **public)
     flood = len(live) >= limit
     if flood:
         known = {r.key for r in live}
         live += [r for r in log.store.rows_of_each_group(ALERT, order="newest", t_from=now + 1, per_group=per_group + 1,
-                                                         region=region) if r.key not in known]
+                                                         region=region, **public) if r.key not in known]
     found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
     if not flood:
         return found, set()
