@@ -26,7 +26,7 @@ from crypto.keys import verify_signature
 from events.errors import InvalidEvent
 from events.format import SIGN_CONTEXT, Event, Header, decode_event
 from events.kinds import parse_body
-from events.projections import PROFILE, row_shape
+from events.projections import PROFILE, Shape, row_shape
 
 # Kinds whose body the ingesting process parses itself (trust changes, redactions).
 PARSED_BY_INGEST = frozenset({"member.vouch", "member.revoke", "redact"})
@@ -37,11 +37,11 @@ class BodyFacts(NamedTuple):
 
     `problem`: (reason, message) if the body breaks them; `has_fields`: it is a known kind with its
     body (it has an effect if its author's role may sign the kind); `shape`: the read-model row it
-    makes, without the author's group (table, region, time, ref), or None."""
+    makes, without the author's group (table, region, time, ref, public), or None."""
 
     problem: tuple[str, str] | None
     has_fields: bool
-    shape: tuple[str, str | None, int | None, bytes | None] | None
+    shape: Shape | None
 
 
 class Examined(NamedTuple):

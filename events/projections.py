@@ -8,7 +8,8 @@ transaction as the events, and `rebuild` replays the log through this same funct
 
 A row: table, key (event id, or group id for profiles), region, time (for range queries:
 starts_at, expiry, ...), ref (the id an update refers to), version (timestamp, id) for
-last-writer-wins rows, and data (a dict of plain values, stored as msgpack).
+last-writer-wins rows, data (a dict of plain values, stored as msgpack), and whether people
+without a node may see it (`public`: an alert marked public, which the public pages list).
 
 Every event makes at most one row. A row has one `ref`, so a fulfilment that draws on an offer
 (need.fulfil --offer) keeps its need in `ref` and its offer in the region column, as
@@ -48,6 +49,9 @@ REFERRING = {FUNDRAISER_UPDATE: "fundraiser", FULFIL: "need", NEED_UPDATE: "need
              SUPPORT_OFFER_UPDATE: "offer", ALERT_UPDATE: "alert", REPORT: "action"}
 
 
+PUBLIC_YES = "yes"  # an alert's `public` field: also for people without a node
+
+
 def offer_key(offer: bytes) -> str:
     """The region-column key under which the fulfilments drawing on `offer` are found."""
     return "offer:" + offer.hex()
@@ -65,6 +69,7 @@ class Row(NamedTuple):
     ref: bytes | None = None
     version: tuple[int, bytes] = (0, b"")
     last_writer_wins: bool = False
+    public: bool = False  # an alert marked public: the public pages select these in SQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +93,7 @@ def project(event: Event, fields: dict[str, Any] | None, group: bytes) -> list[R
     shape = row_shape(event, fields)
     if shape is None:
         return []  # membership is read from the trust graph; node.announce feeds the peer table
-    table, region, time, ref = shape
+    table, region, time, ref, public = shape
     version = (event.header.timestamp, event.id)
     data = {**fields, **_common(event, group)}
     if "sealed" in data:  # ciphertext stays in the event body; the read model only says it exists
@@ -98,35 +103,39 @@ def project(event: Event, fields: dict[str, Any] | None, group: bytes) -> list[R
         data["status"] = "claimed" if event.kind == "support.claim" else "closed"
     if table == PROFILE:
         return [Row(PROFILE, group, data, region, time, version=version, last_writer_wins=True)]
-    return [Row(table, event.id, data, region, time, ref, version)]
+    return [Row(table, event.id, data, region, time, ref, version, public=public)]
 
 
-def row_shape(event: Event, fields: dict[str, Any]) -> tuple[str, str | None, int | None, bytes | None] | None:
-    """Where the row of an event with these (validated) fields goes, (table, region, time, ref),
-    without its data; None for a kind that makes no row. `project` builds its row from this, and
-    the ingest workers send it alone (events/examine.py): the data is rebuilt when a row is read."""
+Shape = tuple[str, str | None, int | None, bytes | None, bool]
+
+
+def row_shape(event: Event, fields: dict[str, Any]) -> Shape | None:
+    """Where the row of an event with these (validated) fields goes, (table, region, time, ref,
+    public), without its data; None for a kind that makes no row. `project` builds its row from
+    this, and the ingest workers send it alone (events/examine.py): the data is rebuilt when a row
+    is read."""
     kind = event.kind
     if kind == "group.profile":
-        return PROFILE, fields["region"], event.header.timestamp, None
+        return PROFILE, fields["region"], event.header.timestamp, None, False
     if kind == "action":
-        return ACTION, fields["region"], fields["starts_at"], None
+        return ACTION, fields["region"], fields["starts_at"], None, False
     if kind == "fundraiser":
-        return FUNDRAISER, fields["region"], fields.get("ends_at"), None
+        return FUNDRAISER, fields["region"], fields.get("ends_at"), None, False
     if kind == "need.fulfil":
         drawn = offer_key(fields["offer"]) if "offer" in fields else None
-        return FULFIL, drawn, event.header.timestamp, fields["need"]
+        return FULFIL, drawn, event.header.timestamp, fields["need"], False
     if kind in REFERRING:  # updates, reports: found through what they refer to
-        return kind, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]]
+        return kind, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]], False
     if kind in ("need", "offer", "support.offer"):
-        return kind, fields["region"], fields.get("until") or event.header.expires, None
+        return kind, fields["region"], fields.get("until") or event.header.expires, None, False
     if kind == "resource":
-        return RESOURCE, fields.get("region"), event.header.timestamp, None
+        return RESOURCE, fields.get("region"), event.header.timestamp, None, False
     if kind == "support.request":
-        return SUPPORT, fields["region"], event.header.timestamp, None
+        return SUPPORT, fields["region"], event.header.timestamp, None, False
     if kind in ("support.claim", "support.close"):
-        return SUPPORT_STATUS, None, event.header.timestamp, fields["request"]
+        return SUPPORT_STATUS, None, event.header.timestamp, fields["request"], False
     if kind == "alert":
-        return ALERT, fields["region"], event.header.expires, None
+        return ALERT, fields["region"], event.header.expires, None, fields.get("public") == PUBLIC_YES
     return None
 
 
@@ -153,15 +162,16 @@ class MemoryTables:
 
     def select(self, table: str, *, region: str | None = None, t_from: int | None = None,
                refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
-               t_before: int | None = None, regions: list[str] | None = None) -> list[Row]:
+               t_before: int | None = None, regions: list[str] | None = None, public: bool = False) -> list[Row]:
         """The reference of `node.store.Store.rows`: rows of one table in `region` (any if None),
         with time at or after `t_from` (or none) and before `t_before`, referring to one of `refs`;
         `order` "t" is soonest first (no time first), then by event id; "latest" is the reverse;
         "newest" is by version, newest first; `limit` keeps the first that many; `regions`: in any
-        of these regions."""
+        of these regions; `public`: the public rows only."""
         wanted = set(regions) if regions is not None else None
         found = [r for r in self.table(table)
                  if (region is None or r.region == region) and (wanted is None or r.region in wanted)
+                 and (not public or r.public)
                  and (t_from is None or r.time is None or r.time >= t_from)
                  and (t_before is None or (r.time is not None and r.time < t_before))
                  and (refs is None or r.ref in refs)]

@@ -32,13 +32,14 @@ from typing import Any
 
 from aiohttp import web
 
-from events.errors import BAD_FIELD, InvalidEvent
+from events.errors import BAD_FIELD, REASONS, InvalidEvent
 from events.format import Event
 from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
 from node.alert_feed import feed_of, new_alerts, stop_feed
+from node.chain_gate import NOT_CAUGHT_UP
 from node.field_input import InputError
 from node.http_failures import STORAGE_MESSAGES, error_response, storage_trouble
 from node.log import EventLog, now_ms
@@ -46,7 +47,7 @@ from node.private import DAMAGED, DAMAGED_TEXT, read_private
 from node.status import name_peers, node_status, peer_list
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
-from node.views import VIEWS, fair_items, view
+from node.views import VIEWS, fair_items, reader_of, view
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -68,6 +69,35 @@ ALERT_STREAM_LIFETIME_S = 3600.0  # then the client reconnects (SSE does by itse
 ALERT_KEEPALIVE_S = 15.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Every `code` an error of this API carries, and when. node/openapi.json lists them (generated from
+# here by tests/api/test_openapi.py, which also finds every code the API's modules can answer with).
+ERROR_CODES = {
+    "invalid_field": "an input field is wrong; `field` names it (422)",
+    "bad_parameter": "a query parameter is wrong; `field` names it (400)",
+    "ambiguous": "an id prefix several ids start with (409)",
+    "bad_json": "the body is not the JSON object asked for (400)",
+    "bad_request": "a request that breaks HTTP's own rules (400)",
+    "unsupported_media_type": "a body not sent as application/json in UTF-8 (415)",
+    "unsupported_encoding": "a body in a Content-Encoding other than gzip or deflate (415)",
+    "not_found": "no such event or route (404)",
+    "token_required": "no admin token was sent (401)",
+    "token_invalid": "the token is not this node's admin token (403)",
+    "too_large": "the body is too large (413)",
+    "method_not_allowed": "the route does not take this method (405)",
+    "storage_full": "nothing was stored: the node's disk is full (507)",
+    "database_damaged": "the node's database is damaged (503)",
+    "disk_failing": "the node's disk fails (503)",
+    "storage": "the node's database could not be used for this request; try again in a minute (503)",
+    "unavailable": "the node could not write its admin token when it started (503)",
+    "busy": f"GET /api/v1/alerts/stream only: the node already serves {MAX_ALERT_STREAMS} alert streams, its most; "
+            "retry later (503)",
+    "internal": "the node failed; its log says why (500)",
+    "http_error": "another refusal of HTTP's own; its status says which",
+}
+# Why the node refused to publish an event (POST /api/v1/events, 422): a field problem is
+# invalid_field; any other refusal of the log or of the chain gate is its own reason code.
+EVENT_REFUSALS = tuple(r for r in (*REASONS, NOT_CAUGHT_UP) if r != BAD_FIELD)
 
 
 class ApiError(Exception):
@@ -357,18 +387,21 @@ def read_model(name: str) -> Handler:
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
         peers = node.peer_views(now_ms()) if name == "regions" else None  # fresher than what it saved
-        data = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers)
-        return json_response({"view": name, "region": region, "limit": limit, "items": data})
+        data, capped = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers)
+        return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data})
 
     handler.__name__ = f"get_{name}"
     return handler
 
 
 def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,
-                peers: list[dict[str, Any]] | None) -> list[Any]:
-    opened = audience.opened_rows(log, opener) if name != "groups" else None
+                peers: list[dict[str, Any]] | None) -> tuple[list[Any], bool]:
+    """The read model's items, and whether they are cut (`capped`: more exist than `limit` lets
+    through, or than the node read), so that a client tells a full listing from a cut one."""
+    reader = reader_of(log, audience.opened_rows(log, opener) if name != "groups" else None)
+    items = view(log, name, region=region, limit=limit, peers=peers, reader=reader)
     # (needs and offers are two listings of `limit` each: cut fairly to `limit`, as each was)
-    return render.view_json(fair_items(view(log, name, region=region, limit=limit, peers=peers, opened=opened), limit))
+    return render.view_json(fair_items(items, limit)), bool(reader.capped) or len(items) > limit
 
 
 async def status(request: web.Request) -> web.StreamResponse:

@@ -577,8 +577,8 @@ class EventLog:
             if fields is not None:
                 self.store.apply_projection(project(ev, fields, member.group), n)
             elif facts is not None and facts.shape is not None:
-                table, region, t, ref = facts.shape
-                self.store.add_row(n, table, member.group, region, t, ref, (header.timestamp, ev.id))
+                table, region, t, ref, public = facts.shape
+                self.store.add_row(n, table, member.group, region, t, ref, (header.timestamp, ev.id), public)
         if effective and header.kind in TRUST_KINDS:
             self._count_trust_event(ev, fields, heads, now)
         return Outcome(ev.id, ACCEPTED, kind=header.kind)
@@ -1105,7 +1105,7 @@ class EventLog:
                 # accept waits aside with them until it has made the group a member again.
                 seq, prev = self._true_head(author)
                 member = None
-                self._refuse_stranding_accept(author, fields["subject"])  # (an unreachable key: no member)
+                self._refuse_pointless_accept(author, fields["subject"])  # (an unreachable key: no member)
             elif own is None:
                 raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
                                                    "group was removed); nothing was published")
@@ -1138,9 +1138,13 @@ class EventLog:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")
         return ev
 
-    def _refuse_stranding_accept(self, group: bytes, named: bytes) -> None:
-        """Before signing `group`'s accept of `named`: refuse one that would leave it with no admitter
-        it named (events/trust.py: it would fall back to the nearest wave, or be out)."""
+    def _refuse_pointless_accept(self, group: bytes, named: bytes) -> None:
+        """Before signing `group`'s accept of `named`: refuse one of a group it already named (accepts
+        add up: another changes nothing, as `solnet accept` skips it), and one that would leave it
+        with no admitter it named (events/trust.py: it would fall back to the nearest wave, or be out)."""
+        if named in self.trust.accepted_by(group):
+            raise InvalidEvent(E.NOT_ALLOWED, "this group already named that group as one it joined through: another "
+                                              "accept changes nothing; nothing was published")
         if not self.trust.admitted_only_by_named_if(group, named):
             raise InvalidEvent(E.NOT_ALLOWED, "naming that group would leave this group with no admitter it named: "
                                               "it has not (validly) vouched for this group, or its vouch is not here "
@@ -1177,7 +1181,7 @@ class EventLog:
             if member.role != GROUP_ROLE or member.group != member.key:
                 raise InvalidEvent(E.NOT_ALLOWED, "only a group key names the groups its group joined through "
                                                   "(`solnet accept` on the group's main node)")
-            self._refuse_stranding_accept(member.key, fields["subject"])
+            self._refuse_pointless_accept(member.key, fields["subject"])
         if spec.name == "redact":
             own = self.store.known_of(member.key, fields["ids"])
             if len(own) != len(set(fields["ids"])):

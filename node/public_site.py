@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from events.projections import PROFILE
+from events.projections import PROFILE, PUBLIC_YES
 from node import moments, references
 from node.log import EventLog, now_ms
 from node.views import reader_of, view
 
 MAX_ITEMS = 200  # per feed or page section
 DEFAULT_ACTION_HOURS = 2  # an action without an end shows as this long in a calendar
-PUBLIC_YES = "yes"
 
 
 @dataclass
@@ -48,9 +47,13 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     """What the public pages and feeds show (blocking reads: in a running node, through its `db`)."""
     now = now_ms() if now is None else now
     names = references.group_names(log.store)  # a name like another group's with its short id
-    alerts = [a for a in view(log, "alerts", region=region, now=now, limit=MAX_ITEMS) if a.get("public") == PUBLIC_YES]
-    # The opted-in groups' rows are chosen in SQL before the limit: filtered after it, the soonest
-    # 200 actions of a group that did not opt in (a flood) would leave the calendar empty.
+    # The public alerts, and the opted-in groups' rows, are chosen in SQL before the limit: filtered
+    # after it, 200 newer alerts not marked public, or the soonest 200 actions of a group that did
+    # not opt in (a flood), would leave the page or the calendar short or empty. (Filtered here
+    # again all the same: nothing not marked public may reach a public page.)
+    public_only = reader_of(log, public=True)
+    alerts = [a for a in view(log, "alerts", region=region, now=now, limit=MAX_ITEMS, reader=public_only)
+              if a.get("public") == PUBLIC_YES]
     opted = reader_of(log, only=frozenset(opted_in_groups(log)))
     actions = view(log, "actions", region=region, now=now, limit=MAX_ITEMS, reader=opted)  # soonest first
     funds = [f for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS, reader=opted)

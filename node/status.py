@@ -21,6 +21,7 @@ from node.home import Home
 from sync.frontier import frontier_digest_of
 
 if TYPE_CHECKING:
+    from events.trust import TrustGraph
     from node.log import EventLog
     from node.store import Store
     from node.store.status_read import StatusSnapshot
@@ -90,8 +91,6 @@ def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
     from node import references  # the node's and a full status's: a kept summary needs none of it
 
     members = log.trust.members.values()
-    own = log.trust.member(bytes.fromhex(group_id))
-    unnamed = own is not None and own.role == "group" and own.admitters and not log.trust.accepted_by(own.key)
     return {"network_id": log.network_id.hex(), "network_name": log.genesis.name,
             "groups": sum(1 for m in members if m.role == "group" and m.revoked_from is None),
             "devices": sum(1 for m in members if m.role == "device" and m.revoked_from is None),
@@ -99,7 +98,18 @@ def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
             "revoked": revoked_list(log),
             "named_like_us": references.groups_named_like(log.store, log.trust, bytes.fromhex(group_id)),
             # Joined before `join` named the inviting group (events/trust.py, accept): say so, and how.
-            "admitters_unnamed": sorted(g.hex() for g in log.trust.admissions_of(own.key)) if unnamed else []}
+            "admitters_unnamed": [g.hex() for g in admitters_unnamed(log.trust, bytes.fromhex(group_id))]}
+
+
+def admitters_unnamed(trust: TrustGraph, group: bytes) -> list[bytes]:
+    """The groups that vouched for `group`, in order, if it joined before `join` named the inviting
+    group and has named none since (events/trust.py, accept): a member nearer the founders could
+    then vouch for it and revoke it. Empty when it named one, or is a founder or no member.
+    `solnet status` and the dashboard's overview warn with them, and say to run `solnet accept`."""
+    own = trust.member(group)
+    if own is None or own.role != "group" or not own.admitters or trust.accepted_by(group):
+        return []
+    return sorted(trust.admissions_of(group))
 
 
 def node_status(home: Home, log: EventLog | None, damaged: str | None = None) -> dict[str, Any]:

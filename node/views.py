@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from events import readmodels
@@ -66,6 +66,11 @@ class Held:
     only: frozenset[bytes] | None = None
     # Where each group's rows lie, by table (ProjectionTables.rows_of_each_group), found once
     places: dict[tuple[int, ...], list] = field(default_factory=dict, compare=False, repr=False)
+    # Live alerts of those marked public only, chosen in SQL before the limit (the public pages).
+    public: bool = False
+    # The tables of which a capped listing left rows out (more than its limit exist): a reader
+    # of the API learns that its listing is cut (node.api `capped`).
+    capped: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
@@ -82,8 +87,13 @@ class Held:
         group's rows out of sight. Without a limit, every row (nothing is pushed out)."""
         if self.only is not None:
             where["groups"] = sorted(self.only)
-        rows = self.rows(table, **where, **({"limit": limit} if limit is not None else {}))
-        if limit is None or len(rows) < limit:
+        if limit is None:
+            return self.rows(table, **where)
+        rows = self.rows(table, **where, limit=limit + 1)  # one more: whether any row is left out
+        if len(rows) > limit:
+            self.capped.add(table)
+            rows = rows[:limit]  # the orders are total (ties broken by id): the first `limit` as such
+        if len(rows) < limit:
             return rows
         quota = per_group(limit)
         counts = Counter(r.data["group"] for r in rows)
@@ -91,7 +101,8 @@ class Held:
             return rows
         full = [g for g, c in counts.items() if c >= quota]  # their first rows are in `rows` already
         known = {r.key for r in rows}
-        extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places, **where)
+        extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places,
+                                                          **where)
                  if r.key not in known and (self.only is None or r.data["group"] in self.only)]
         return fair_cut(ordered(rows + extra, where["order"]), quota, limit)
 
@@ -139,10 +150,19 @@ def fair_items(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     return fair_cut(items, per_group(limit), limit, _group_of_item)
 
 
-def reader_of(log: EventLog, opened: MemoryTables | None = None, only: frozenset[bytes] | None = None) -> Held:
+def _fair(log: Held, table: str, items: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
+    """`fair_items` of listings joined (without `limit`: all), noting in `log.capped` a cut."""
+    if limit is None or len(items) <= limit:
+        return items
+    log.capped.add(table)
+    return fair_items(items, limit)
+
+
+def reader_of(log: EventLog, opened: MemoryTables | None = None, only: frozenset[bytes] | None = None,
+              public: bool = False) -> Held:
     """One reader for several views of the same moment (a dashboard page); `only`: listings of
-    those groups' rows alone (Held.only)."""
-    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust, only=only)
+    those groups' rows alone (Held.only); `public`: of the alerts, those marked public alone."""
+    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust, only=only, public=public)
 
 
 def group_names(log: Held) -> dict[bytes, str]:
@@ -188,7 +208,7 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
                              order="latest")
         rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t")
     found = readmodels.upcoming_actions(rows, now, days=days)
-    return fair_items(found, limit) if limit is not None else found  # (two listings joined: fair again)
+    return _fair(log, ACTION, found, limit)  # (two listings joined: fair again)
 
 
 def timeline(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -233,7 +253,8 @@ def support(log: Held, region: str | None, now: int, limit: int | None) -> list[
     """Support requests with who took them, and where each could go (support offers of its type)."""
     requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
     found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
-    readmodels.where_requests_can_go(found, capacity(log, None, now, limit))
+    # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
+    readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit))
     return found
 
 
@@ -247,7 +268,9 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
     if limit is None:
         live = log.rows(ALERT, region=region, t_from=now + 1)
         return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
-    shown, _ = alerts_of_every_group(log, region, now, limit, per_group(limit))
+    shown, more = alerts_of_every_group(log, region, now, limit, per_group(limit))
+    if more or len(shown) > limit:
+        log.capped.add(ALERT)
     return shown[:limit]
 
 
@@ -257,12 +280,14 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
     that have more than are shown. Fewer than `limit`: all of them. As many or more (a member
     flooding alerts: an infiltrator, a broken script): at most `per_group` of each group, each
     group's newest read too, so that the flood cannot push another group's raid alert out of sight."""
-    live = log.rows(ALERT, region=region, t_from=now + 1, order="newest", limit=limit)
+    public = {"public": True} if log.public else {}  # (the public pages: chosen before the limit)
+    live = log.rows(ALERT, region=region, t_from=now + 1, order="newest", limit=limit, **public)
     flood = len(live) >= limit
     if flood:
         known = {r.key for r in live}
         live += [r for r in log.store.rows_of_each_group(ALERT, order="newest", t_from=now + 1, per_group=per_group + 1,
-                                                         region=region) if r.key not in known]
+                                                         region=region, places=log.places, **public)
+                 if r.key not in known]
     found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
     if not flood:
         return found, set()
@@ -285,7 +310,7 @@ def alert_history(log: Held, region: str | None, now: int, limit: int | None) ->
     about_held = log.rows(ALERT_UPDATE, refs=[a.key for a in held])
     updates = list({u.key: u for u in recent + about_held}.values())
     found = readmodels.alert_history(held, updates, now)
-    return fair_items(found, limit) if limit is not None else found
+    return _fair(log, ALERT_UPDATE, found, limit)
 
 
 def resources(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:

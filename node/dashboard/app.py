@@ -87,12 +87,22 @@ def _environment() -> jinja2.Environment:
     env.filters["hex"] = lambda b: b.hex() if isinstance(b, bytes) else str(b)
     env.globals["text_lang"] = lambda item: i18n.text_language(item.get("languages"))
     env.globals["group_list"] = group_list
+    env.globals["groups_with_ids"] = groups_with_ids
     return env
 
 
 def group_list(ids: list[bytes], names: dict[bytes, str]) -> str:
     """Groups by name (a short id for one without a profile yet), comma-separated."""
     return ", ".join(names.get(g) or short_id(g) for g in ids)
+
+
+def groups_with_ids(ids: list[bytes], names: dict[bytes, str]) -> str:
+    """Groups by name, each with its short id (what a command takes), comma-separated; a name
+    already shown with its id (one like another's) keeps it once."""
+    def one(g: bytes) -> str:
+        name = names.get(g)
+        return short_id(g) if not name else name if short_id(g) in name else f"{name} ({short_id(g)})"
+    return ", ".join(one(g) for g in ids)
 
 
 ENV = _environment()
@@ -233,9 +243,10 @@ class Dashboard:
         facts = self.node.live_facts()  # once: it asks the storage health and the clock doubt
         health = await self.node.db(pages.health, self.node.log, peers, facts.get("cut_off_since"))
         keys = self.node.keys
-        health["own_keys"], health["own_name_like"] = await self.node.db(
+        health.update(await self.node.db(
             pages.own_group_problems, self.node.log, bytes(keys.device.public),
-            bytes(keys.group.public) if keys.group else None) if ctx["is_admin"] else ([], [])
+            bytes(keys.group.public) if keys.group else None) if ctx["is_admin"] else
+            {"own_keys": [], "own_name_like": [], "admitters_unnamed": []})
         health["events_per_s"] = facts["events_per_s"]
         health["cut_off_minutes"] = self._cut_off_minutes(health, facts["links"])
         health["cut_off"] = health["cut_off_minutes"] is not None

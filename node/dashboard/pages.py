@@ -16,7 +16,7 @@ from crypto.short_ids import short_id
 from node import references, render, revoked_here
 from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
 from node.log import EventLog
-from node.status import name_peers
+from node.status import admitters_unnamed, name_peers
 from node.views import ALERTS_PER_GROUP, REGION_TABLES, alerts_of_every_group, fair_items, named, reader_of, view
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
@@ -146,14 +146,16 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
     return out
 
 
-def own_group_problems(log: EventLog, device: bytes, group: bytes | None,
-                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dict[str, list[Any]]:
     """What the admin's overview must say of this node's own keys and group, in one turn of the
-    database thread: `own_key_problems`, and the groups whose names look like its group's
-    (node/references.py groups_named_like)."""
+    database thread, as `solnet status` says it: `own_keys` (`own_key_problems`), `own_name_like`
+    (the groups whose names look like its group's: node/references.py groups_named_like), and
+    `admitters_unnamed` (the groups that vouched for it, if it names none it joined through:
+    node.status.admitters_unnamed)."""
     group = group or log.trust.group_of(device)
-    alike = references.groups_named_like(log.store, log.trust, group) if group else []
-    return own_key_problems(log, device, group), alike
+    return {"own_keys": own_key_problems(log, device, group),
+            "own_name_like": references.groups_named_like(log.store, log.trust, group) if group else [],
+            "admitters_unnamed": admitters_unnamed(log.trust, group) if group else []}
 
 
 def groups(log: EventLog) -> list[dict[str, Any]]:

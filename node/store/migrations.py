@@ -6,9 +6,10 @@ import sqlite3
 
 import msgpack
 
-from events.projections import PROFILE, TABLES
+from events.projections import ALERT, PROFILE, PUBLIC_YES, TABLES
 from node.store.schema import (ACTION_TBL, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
-                               IDS_SCHEMA, MISSING_SCHEMA, PENDING_AGE_SCHEMA, SCHEMA, id_number, short_header)
+                               IDS_SCHEMA, MISSING_SCHEMA, PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, id_number,
+                               short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -141,6 +142,30 @@ def _migrate_8_to_9(db: sqlite3.Connection) -> None:
     db.execute(MISSING_SCHEMA)
 
 
+def _migrate_9_to_10(db: sqlite3.Connection) -> None:
+    """0.10: a read-model row says whether people without a node may see it (proj.pub: an alert
+    marked public), so that the public pages choose those in SQL before their limit. Filled in from
+    the stored alerts' bodies. (A home migrated from schema 2 got the column with schema 3's table.)"""
+    if "pub" not in {r[1] for r in db.execute("PRAGMA table_info(proj)")}:
+        db.execute("ALTER TABLE proj ADD COLUMN pub INTEGER")
+    alert = TABLES.index(ALERT)
+    public = [n for n, body in db.execute(f"SELECT p.n, e.body FROM proj p JOIN events e ON e.n = p.n "
+                                          f"WHERE p.tbl = {alert} AND e.body IS NOT NULL")
+              if _public(body)]
+    db.executemany("UPDATE proj SET pub = 1 WHERE n = ?", [(n,) for n in public])
+    for statement in PUBLIC_SCHEMA.split(";\n"):
+        db.execute(statement)
+
+
+def _public(body: bytes) -> bool:
+    """Whether an alert's stored body marks it public (as events.projections.row_shape reads it)."""
+    try:
+        fields = msgpack.unpackb(body, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        return False
+    return isinstance(fields, dict) and fields.get("public") == PUBLIC_YES
+
+
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
-              8: _migrate_8_to_9}
+              8: _migrate_8_to_9, 9: _migrate_9_to_10}

@@ -33,10 +33,12 @@ def _tbl_is(tbl: int) -> str:
     return f"p.tbl={int(tbl)}"
 
 
-def _table_window(tbl: int, t_from: int | None, t_before: int | None) -> tuple[list[str], list[Any]]:
+def _table_window(tbl: int, t_from: int | None, t_before: int | None,
+                  public: bool = False) -> tuple[list[str], list[Any]]:
     """The WHERE terms and arguments for the rows of table number `tbl` in a time window (a row
-    with no time, e.g. an open-ended offer, is in every window that has no end)."""
-    where: list[str] = [_tbl_is(tbl)]
+    with no time, e.g. an open-ended offer, is in every window that has no end); with `public`,
+    only the rows people without a node may see (written out: the partial indexes need `pub = 1`)."""
+    where: list[str] = [_tbl_is(tbl), *(["p.pub=1"] if public else [])]
     args: list[Any] = []
     if t_from is not None:
         where.append("(p.t IS NULL OR p.t>=?)")
@@ -48,18 +50,19 @@ def _table_window(tbl: int, t_from: int | None, t_before: int | None) -> tuple[l
 
 
 def _walk_windows(tbl: int, t_from: int | None, t_before: int | None, order: str | None,
-                  ) -> list[tuple[list[str], list[Any]]]:
+                  public: bool = False) -> list[tuple[list[str], list[Any]]]:
     """The WHERE terms and arguments of the index walks that list a time window in `order`. A walk
     by time seeks its window's start only if no other term may hold there: "a time from t_from, or
     none" made SQLite walk every older row of the table in the region (every past action, at each
     listing of those to come), so that window is walked as two ranges, the rows without a time and
     those from t_from (merged in order as any walks are). With an end, rows without a time are out
-    of the window anyway."""
+    of the window anyway. `public`: as _table_window."""
     if order not in ("t", "latest") or t_from is None:
-        return [_table_window(tbl, t_from, t_before)]
+        return [_table_window(tbl, t_from, t_before, public)]
+    rows = [_tbl_is(tbl), *(["p.pub=1"] if public else [])]
     if t_before is not None:
-        return [([_tbl_is(tbl), "p.t>=?", "p.t<?"], [t_from, t_before])]
-    return [([_tbl_is(tbl), "p.t IS NULL"], []), ([_tbl_is(tbl), "p.t>=?"], [t_from])]
+        return [([*rows, "p.t>=?", "p.t<?"], [t_from, t_before])]
+    return [([*rows, "p.t IS NULL"], []), ([*rows, "p.t>=?"], [t_from])]
 
 
 class ProjectionTables(TrustTables):
@@ -103,16 +106,17 @@ class ProjectionTables(TrustTables):
                                                 change.ref, change.version), change)
             else:
                 self.add_row(n, change.table, change.data["group"], change.region, change.time, change.ref,
-                             change.version)
+                             change.version, change.public)
 
     def add_row(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
-                version: tuple[int, bytes]) -> None:
+                version: tuple[int, bytes], public: bool = False) -> None:
         """Add the read-model row (not last-writer-wins) of the event stored as row `n`, with the
-        rest of the batch (ingest calls this with a row worked out by a worker: events/examine.py)."""
+        rest of the batch (ingest calls this with a row worked out by a worker: events/examine.py);
+        `public`: people without a node may see it (an alert marked public)."""
         if table in _LWW:
             raise ValueError(f"{table} rows are last-writer-wins: apply them with apply_projection")
         values = self._values(n, table, group, region, time, ref, version)  # first: numbering a key flushes the buffers
-        self._row_buf.append((*values, None))
+        self._row_buf.append((*values, None, 1 if public else None))
 
     def _values(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
                 version: tuple[int, bytes]) -> tuple:
@@ -129,7 +133,7 @@ class ProjectionTables(TrustTables):
             self._x("DELETE FROM proj WHERE n=?", (current[0],))
         self._profiles_touched()
         self._x("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)",
-                (*values, lww))
+                (*values, lww))  # (pub: NULL, no profile is shown as public)
 
     def _drop_rows(self, made_by: str, args: Sequence[Any]) -> None:
         """Delete the read-model rows made by the events that the query `made_by` (their `n`)
@@ -151,17 +155,20 @@ class ProjectionTables(TrustTables):
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
              t_before: int | None = None, regions: list[str] | None = None,
-             groups: Iterable[bytes] | None = None) -> list[Row]:
+             groups: Iterable[bytes] | None = None, public: bool = False) -> list[Row]:
         """Rows of one read-model table; `order` is "t" (soonest first, then by event id), "latest"
         (the reverse) or "newest" (by version, newest first), and `limit` bounds them in SQL (the
         API and the dashboard never decode a whole table). Without a region, each region's rows are
         walked (with the limit) and merged: a region is one index range, so no listing scans the
         table. `regions` asks for the rows of any of several regions in one query. `groups` keeps
         the rows of those groups only, before the limit (the public feeds: the groups that opted
-        in), walking each group's rows (proj_by_group), so no other group's rows are read."""
+        in), walking each group's rows (proj_by_group), so no other group's rows are read.
+        `public` keeps the rows people without a node may see (alerts marked public), before the
+        limit too (proj_public, proj_public_by_group)."""
         if (regions is not None and (region, refs, groups) != (None, None, None)
-                or groups is not None and refs is not None):
-            raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'")
+                or groups is not None and refs is not None or public and (regions, refs) != (None, None)):
+            raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'; "
+                             "'public' without 'regions' and 'refs'")
         if regions is not None:
             return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
         tbl = _TBL[table]
@@ -184,7 +191,7 @@ class ProjectionTables(TrustTables):
                 ranges = [(g, reg) for g in sorted(self._key_numbers(groups))
                           for reg in self._group_regions(tbl, g, region, places)]
             for g, reg in ranges:
-                for where, args in _walk_windows(tbl, t_from, t_before, order):
+                for where, args in _walk_windows(tbl, t_from, t_before, order, public):
                     walks.append(self._x(
                         f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
                         f"{'AND p.g=? ' if g is not None else ''}AND p.region IS ?{walk}{cut}",
@@ -200,23 +207,23 @@ class ProjectionTables(TrustTables):
     def rows_of_each_group(self, table: str, *, order: str, per_group: int, region: str | None = None,
                            t_from: int | None = None, t_before: int | None = None,
                            skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None,
-                           places: dict[tuple[int, ...], list] | None = None) -> list[Row]:
+                           public: bool = False, places: dict[tuple[int, ...], list] | None = None) -> list[Row]:
         """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
         "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
         `skip` (their first rows are known already). For a capped listing whose first rows come
         from one group (a member flooding needs or actions), so that the others' still show.
         Index walks with LIMIT (proj_by_group, proj_by_group_time): one per group (one per region
         of the group without `region`), so its cost follows the groups and regions, never the
-        rows of a flood. `groups`: of those groups only (as `rows`). `places`: where the groups'
-        rows lie, kept by the caller for the listings of one page or request (the coordinator's
-        desk lists each table in each region): each found once, by loose index scans, and a region's
-        listing walks only the groups with rows there."""
+        rows of a flood. `groups`: of those groups only, `public`: the public rows only (as `rows`).
+        `places`: where the groups' rows lie, kept by the caller for the listings of one page or
+        request (the coordinator's desk lists each table in each region): each found once, by loose
+        index scans, and a region's listing walks only the groups with rows there."""
         places = {} if places is None else places
         tbl = _TBL[table]
         column, walk = _walk(order)
         if column is None:
             raise ValueError("rows of each group need an order")
-        windows = _walk_windows(tbl, t_from, t_before, order)
+        windows = _walk_windows(tbl, t_from, t_before, order, public)
         skipped = self._key_numbers(skip)
         chosen: list[tuple[int, int]] = []
         walks: list[sqlite3.Cursor] = []
@@ -385,10 +392,11 @@ class ProjectionTables(TrustTables):
     def projection_dump(self) -> list[ProjectionDumpRow]:
         """Every read-model row, ordered by (table, key): what the rebuild test compares."""
         out = []
-        for n, tbl, g, lww, event_id, region, t, ref, vts in self._x(
-                "SELECT p.n, p.tbl, p.g, p.lww, e.id, p.region, p.t, p.ref, p.vts FROM proj p JOIN events e ON e.n = p.n"):
+        for n, tbl, g, lww, event_id, region, t, ref, vts, pub in self._x(
+                "SELECT p.n, p.tbl, p.g, p.lww, e.id, p.region, p.t, p.ref, p.vts, p.pub FROM proj p "
+                "JOIN events e ON e.n = p.n"):
             key = self._key(lww) if lww is not None else event_id
-            out.append(ProjectionDumpRow(TABLES[tbl], key, region, t, ref, vts, event_id, self._key(g)))
+            out.append(ProjectionDumpRow(TABLES[tbl], key, region, t, ref, vts, event_id, self._key(g), pub == 1))
         return sorted(out)
 
     def projection_rows(self) -> list[Row]:

@@ -109,3 +109,4 @@ class ProjectionDumpRow(NamedTuple):
     vts: int
     vid: bytes
     group: bytes
+    public: bool = False  # people without a node may see it (an alert marked public)

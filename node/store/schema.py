@@ -17,7 +17,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 9  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 10  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -88,6 +88,8 @@ CREATE INDEX IF NOT EXISTS forked_expiring ON forked(expires) WHERE expires IS N
 
 # Events whose bodies this node lacks (BODY_MISSING), which sync asks peers for: few, found without a scan.
 MISSING_SCHEMA = f"CREATE INDEX IF NOT EXISTS events_missing ON events(n) WHERE body_state = {BODY_MISSING}"
+PUBLIC_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_public ON proj(tbl, region, vts, vid) WHERE pub = 1;
+CREATE INDEX IF NOT EXISTS proj_public_by_group ON proj(tbl, g, region, vts, vid) WHERE pub = 1;"""
 
 # Events of a device refused as off the chain its group pinned (node/store/forged.py): if the pin
 # stops counting they prove a fork, as they would have on a node that received them then. Bounded
@@ -143,10 +145,11 @@ CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN (
 -- table in events.projections.TABLES, g the author's group (by key number), lww the key number
 -- of a last-writer-wins row's key (a profile's group; NULL for rows keyed by their event's id),
 -- vid the first 6 bytes of the event id as a number: ties of time or version are broken by the
--- event id (the same order on every node) within the index, without reading the events.
+-- event id (the same order on every node) within the index, without reading the events; pub 1
+-- for a row people without a node may see (an alert marked public), else NULL (schema 10).
 CREATE TABLE IF NOT EXISTS proj(
     n INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, g INTEGER NOT NULL, region TEXT, t INTEGER, ref BLOB,
-    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER
+    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
 -- Actions of one region soonest first (their time windows too), and every table's rows newest
@@ -160,6 +163,9 @@ CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, region, vts, vid);
 -- open of an older home (CREATE ... IF NOT EXISTS).
 CREATE INDEX IF NOT EXISTS proj_by_group ON proj(tbl, g, region, vts, vid);
 CREATE INDEX IF NOT EXISTS proj_by_group_time ON proj(tbl, g, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;
+-- The public rows (alerts marked public) newest first, and each group's: the public pages choose
+-- them in SQL before their limit, so a flood of alerts not marked public leaves them full (schema 10).
+""" + PUBLIC_SCHEMA + """
 -- (region, n): the events of a region newest first (`events?region=`).
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(region) WHERE region IS NOT NULL;
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;

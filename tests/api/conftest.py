@@ -95,6 +95,14 @@ async def api(homes: dict[str, Home], aiohttp_client) -> Api:
     return Api(node, client, homes["calais"].admin_token(node.keys))
 
 
+@pytest.fixture
+async def bristol_api(homes: dict[str, Home], aiohttp_client) -> Api:
+    """Bristol's node (a group that joined through Calais, and named it) and its app, in-process."""
+    node = Node(homes["bristol"], homes["bristol"].keys(PASSPHRASE), sync_interval_s=3600)
+    client = await aiohttp_client(create_app(node))
+    return Api(node, client, homes["bristol"].admin_token(node.keys))
+
+
 @contextlib.asynccontextmanager
 async def serving(homes: dict[str, Home], add_routes: Callable[[web.Application], None] | None = None,
                   ) -> AsyncIterator[Api]:

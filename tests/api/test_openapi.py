@@ -2,11 +2,15 @@
 app is in the document with its methods, and every documented operation is served."""
 from __future__ import annotations
 
+import ast
 import copy
+import inspect
 import json
 
+from events import errors as events_errors
 from events.kinds import KINDS
 from node import api as api_module
+from node import api_body, http_failures
 from node.api_body import BLANK, EXPIRES_RE, FORBIDDEN, FORMS, NUMERIC_TYPES, form_name
 from events.sealed import MAX_TO
 from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fields
@@ -162,6 +166,17 @@ def generate(doc: dict) -> dict:
     operation_parameter(doc, "/api/v1/events", "get", "kind")["schema"]["enum"] = list(KINDS)
     operation_parameter(doc, "/api/v1/events", "get", "since")["schema"] = SINCE
     doc["components"]["schemas"]["View"]["properties"]["view"]["enum"] = list(VIEWS)
+    doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"] = {
+        "type": "string", "enum": [*api_module.ERROR_CODES, *api_module.EVENT_REFUSALS],
+        "description": "stable, for programs: " + "; ".join(f"{code}: {said}" for code, said in
+                                                             api_module.ERROR_CODES.items())
+                       + "; or why the node refused to publish an event (422): " + ", ".join(api_module.EVENT_REFUSALS)}
+    # Where `busy` is answered: the one route that says it (the other codes of 503, as on every route)
+    unavailable = doc["components"]["responses"]["Unavailable"]
+    doc["paths"]["/api/v1/alerts/stream"]["get"]["responses"]["503"] = {
+        "description": f"busy: this node already serves {api_module.MAX_ALERT_STREAMS} alert streams, its most; "
+                       f"retry later. Or, as on every route, {unavailable['description']}",
+        "content": unavailable["content"]}
     return doc
 
 
@@ -171,6 +186,68 @@ def test_generated_parts_match_the_code():
     `python tests/api/test_openapi.py` rewrites these parts.)"""
     doc = json.loads(api_module.OPENAPI_PATH.read_text(encoding="utf-8"))
     assert doc == generate(copy.deepcopy(doc))
+
+
+API_MODULES = (api_module, api_body, http_failures)  # where the API's errors are made
+# What a code is, where it is not written out: passed on from the error caught (a BodyError's code, an
+# event refusal's reason, aiohttp's refusal and the storage trouble as the middleware names them).
+PASSED_ON = {"exc.code", "exc.reason", "code"}
+
+
+def raised_codes() -> tuple[dict[str, set[tuple[str, int | None]]], set[str]]:
+    """Every error code the API's modules write out, each with where (function, HTTP status if
+    written out), and the expressions that stand for a code passed on (read from the source)."""
+    makers = {"ApiError", "BodyError", "error_response"}
+    codes: dict[str, set[tuple[str, int | None]]] = {}
+    passed: set[str] = set()
+    for module in API_MODULES:
+        tree = ast.parse(inspect.getsource(module))
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for call in ast.walk(function):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in makers
+                        and len(call.args) >= 2):
+                    continue
+                status, code = call.args[0], call.args[1]
+                if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                    where = (function.name, status.value if isinstance(status, ast.Constant) else None)
+                    codes.setdefault(code.value, set()).add(where)
+                else:
+                    passed.add(ast.unparse(code))
+    for code, _ in api_module._HTTP_ERRORS.values():
+        codes.setdefault(code, set()).add(("json_errors", None))
+    for code in http_failures.STORAGE_MESSAGES:
+        codes.setdefault(code, set()).add(("json_errors", None))
+    codes.setdefault("http_error", set()).add(("json_errors", None))  # aiohttp's refusals of other statuses
+    return codes, passed
+
+
+async def test_every_error_code_the_api_can_answer_with_is_listed_where_it_is_answered(api):
+    """The document's list of error codes cannot drift from the code (`busy` was missing): every code
+    the API's modules write out is in the Error schema's enum, and each route that answers one
+    itself documents that status (the 503 of the alert stream names `busy`); a code passed on from
+    an error caught is one the list accounts for (an event refusal's reason: every one)."""
+    doc = json.loads(api_module.OPENAPI_PATH.read_text(encoding="utf-8"))
+    listed = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+    codes, passed = raised_codes()
+    assert len(codes) > 15 and "busy" in codes, codes
+    assert set(codes) <= set(listed), f"answered but not in node/openapi.json: {sorted(set(codes) - set(listed))}"
+    assert passed == PASSED_ON, f"a code passed on from elsewhere: list where it comes from in this test ({passed})"
+    assert set(events_errors.REASONS) == {v for k, v in vars(events_errors).items()
+                                          if k.isupper() and isinstance(v, str)}, "events/errors.py: REASONS"
+    assert set(api_module.EVENT_REFUSALS) <= set(listed)
+    assert not set(api_module.ERROR_CODES) & set(api_module.EVENT_REFUSALS)
+    handlers = {route.handler.__name__: (route.resource.canonical, route.method.lower())
+                for route in create_app(api.node).router.routes() if route.resource is not None
+                and route.resource.canonical.startswith("/api/")}
+    for code, places in codes.items():
+        for function, status in places:
+            if function in handlers and status is not None:
+                path, method = handlers[function]
+                assert str(status) in doc["paths"][path][method]["responses"], (code, path, method, status)
+    stream_busy = doc["paths"]["/api/v1/alerts/stream"]["get"]["responses"]["503"]["description"]
+    assert stream_busy.startswith("busy:"), stream_busy
 
 
 def test_enums_and_hex_ids_are_in_the_schema_not_only_in_prose():

@@ -212,3 +212,19 @@ async def test_a_publish_answers_the_event_exactly_as_get_reads_it(api, body):
     assert event["group_name"] is not None and event["no_effect"] is None
     assert event["private"] is (body is ANSWERED["private_part"])
     assert ("inner" in event) is (body is ANSWERED["chosen_groups"])
+
+
+async def test_an_accept_of_a_group_this_group_already_named_is_refused_and_stores_nothing(bristol_api, homes):
+    """Bristol joined through Calais and named it (its accept is in its log). Another accept of Calais
+    changes nothing (`solnet accept` skips it); published through the API it is refused as a trust
+    event without effect is (`not_allowed`, saying why), and nothing is stored."""
+    api, node = bristol_api, bristol_api.node
+    calais = homes["calais"].config().group_id
+    own = bytes.fromhex(homes["bristol"].config().group_id)
+    assert await node.db(node.log.trust.accepted_by, own) == {bytes.fromhex(calais)}
+    before = await event_count(api)
+    body = {"kind": "member.vouch", "as": "group", "fields": {"subject": calais, "role": "accept"}}
+    status, reply = await api.request("POST", "/api/v1/events", json=body)
+    assert (status, reply["error"]["code"]) == (422, "not_allowed"), reply
+    assert "already named" in reply["error"]["message"], reply
+    assert await event_count(api) == before

@@ -2,6 +2,8 @@
 region, bounded by `limit`."""
 from __future__ import annotations
 
+from node import publishing
+
 FUTURE = "2030-06-01T18:00Z"
 
 
@@ -82,9 +84,8 @@ def _add_peer(node, address: str) -> None:
 
 async def test_a_flood_of_another_groups_needs_hides_no_need_or_offer_of_ours(api, homes, unlock) -> None:
     """Bristol's member posts 150 needs after Calais's need and offer: the API's capped listing
-    (`limit`) still holds Calais's, with Bristol's flood filling the rest of the room."""
-    from node import publishing
-
+    (`limit`) still holds Calais's, with Bristol's flood filling the rest of the room, and says
+    that it is cut (`capped`)."""
     need = await api.publish("need", category="sleeping_bags", quantity="40", region="calais")
     offer = await api.publish("offer", category="tents", quantity="12", region="calais")
     bristol, keys = homes["bristol"].log(), unlock(homes["bristol"])
@@ -96,6 +97,26 @@ async def test_a_flood_of_another_groups_needs_hides_no_need_or_offer_of_ours(ap
         bristol.store.close()
     await api.node.db(api.node.log.ingest, wires)
     for limit in (100, 20):
-        items = (await api.get(f"/api/v1/needs?limit={limit}"))["items"]
-        ids = [n["id"] for n in items]
-        assert need["id"] in ids and offer["id"] in ids and len(items) == limit, limit
+        page = await api.get(f"/api/v1/needs?limit={limit}")
+        ids = [n["id"] for n in page["items"]]
+        assert need["id"] in ids and offer["id"] in ids and len(ids) == limit and page["capped"] is True, limit
+    assert (await api.get("/api/v1/needs?limit=500"))["capped"] is False  # all 152 of them
+
+
+async def test_a_capped_listing_says_it_was_cut_and_a_full_one_that_it_was_not(api) -> None:
+    """A read model holds at most `limit` items, fair to every group; `capped` tells a client whether
+    that is all of them (false: nothing more exists, even at exactly `limit`) or a cut (true: more
+    exist: raise `limit` or narrow by region). What a listing reads besides its own rows (the
+    support offers a request could go to) does not make it capped. (Live alerts as many as `limit`
+    are a flood: each group's newest few are shown, the listing cut.)"""
+    for i in range(3):
+        await api.publish("offer", category="water", quantity=str(i + 1), region="calais")
+        await api.publish("alert", region="calais", type="raid", text=f"vans {i}")
+        await api.publish("support.offer", region="calais", type="legal_information", capacity=str(i + 1))
+    await api.publish("support.request", region="calais", type="legal_information", people="2", urgency="medium")
+    for view, limit, capped in (("needs", 2, True), ("needs", 3, False), ("needs", 4, False),
+                                ("alerts", 3, True), ("alerts", 4, False), ("capacity", 2, True),
+                                ("support", 2, False), ("support", 1, False), ("needs?region=bristol&", 1, False)):
+        path = f"/api/v1/{view}{'' if view.endswith('&') else '?'}limit={limit}"
+        page = await api.get(path)
+        assert page["capped"] is capped and len(page["items"]) <= limit, (path, page)

@@ -2,9 +2,9 @@
 
 axe-core 4.14.1 (vendored: tests/browser/vendor/axe-core) runs every rule tagged WCAG 2.0 and 2.1,
 levels A and AA, and its best practices, none turned off, on every page in the states that matter:
-the overview with data and a live alert, event pages, the publish index, every publish form, forms
-after a failed submit, groups, the panic wipe, an error page, the login page and the public read-only
-pages; in English and in French; on a laptop (1280 px) and a phone (390 px). A test per group of
+the overview with data and a live alert, the overview warning a group that named no admitter, event
+pages, the publish index, every publish form, forms after a failed submit, groups, the panic wipe,
+an error page, the login page and the public read-only pages; in English and in French; on a laptop (1280 px) and a phone (390 px). A test per group of
 pages and language, each well within the suite's time limit.
 """
 from __future__ import annotations
@@ -14,10 +14,12 @@ import re
 from pathlib import Path
 
 import pytest
-from chromium import api_publish, log_in, url
+from before_accepts import joined_before_accepts
+from chromium import PASSPHRASE, api_publish, log_in, url
 from local_cluster import cli, cli_json
 
 from node.dashboard.pages import PUBLISHABLE
+from node.demo import localnet
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"  # axe-core 4.14.1
@@ -131,6 +133,27 @@ def test_axe_overview_events_groups_wipe_and_errors(cluster, browser, lang) -> N
     visit(page, url(calais, "/admin/wipe"), "panic wipe", found)
     failed_submit(page, url(calais, "/admin/wipe"), {"#f-confirm": "no"}, "panic wipe, not confirmed", found)
     assert not found, f"{len(found)} axe violations ({lang}):\n" + "\n".join(found)
+
+
+def test_axe_overview_telling_a_group_to_name_the_group_it_joined_through(cluster, browser) -> None:
+    """Dover joined before `join` named the group that invited it: the admin's overview warns and says
+    to run `solnet accept` (as `solnet status` does), in English and in French, and axe finds nothing."""
+    [calais] = cluster.network([("Calais", "calais")])
+    [port] = localnet.free_ports(1)
+    dover = joined_before_accepts(cluster.root, calais, PASSPHRASE, port)
+    cluster.adopt([dover])
+    cluster.start(dover, sync_interval=3600)
+    assert hashlib.sha256(AXE.read_bytes()).hexdigest() == AXE_SHA256, "the vendored axe-core was changed"
+    browser.add_init_script(path=str(AXE))
+    page = browser.new_page()
+    log_in(page, dover)
+    found: list[str] = []
+    for lang, said in (("en", "This group names no group it joined through"),
+                       ("fr", "Ce groupe ne nomme aucun groupe par lequel il est entré")):
+        visit(page, url(dover, f"/?lang={lang}"), f"overview, admitter not named ({lang})", found)
+        warning = page.locator("#admitters-unnamed").inner_text()
+        assert warning.startswith(said) and "solnet accept" in warning and "Calais (" in warning, warning
+    assert not found, f"{len(found)} axe violations:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -13,6 +13,7 @@ import re
 import aiohttp
 from aiohttp.test_utils import TestClient
 
+from before_accepts import joined_before_accepts
 from page_text import PASSPHRASE, PRIVATE, csrf_of, visible_text
 from crypto.keys import SigningKey
 from crypto.short_ids import short_id
@@ -462,6 +463,55 @@ async def test_a_group_named_like_this_one_is_told_apart_on_every_page_and_in_th
     async with node.client.get("/api/v1/events?kind=group.profile", headers=headers) as r:
         named = {e["group"]: e["group_name"] for e in (await r.json())["events"]}
     assert named[bytes(impostor.public).hex()] == copy and named[real_id.hex()] == real
+
+
+def _warning(html: str, element_id: str) -> str | None:
+    found = re.search(rf'<p [^>]*id="{element_id}">(.*?)</p>', html, re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", found.group(1))).split()) if found else None
+
+
+async def test_a_group_that_named_no_admitter_is_told_to_run_accept_on_the_overview(sample, start_node, tmp_path) -> None:
+    """A group that joined before `join` named its admitter (no accept) can be taken over by a member
+    nearer the founders: `solnet status` warns and says to run `solnet accept`; the admin's overview
+    says the same, in English and in French, naming the group(s) that vouched with the id the
+    command takes, until the group names its admitter. The public overview does not say it."""
+    calais, bristol = sample.nodes
+    dover = joined_before_accepts(tmp_path, calais, PASSPHRASE)
+    node = await start_node(dover)
+    running = node.node
+    calais_id = bytes(calais.keys.group.public)
+    said = status_text(await running.db(node_status, dover.home, running.log))
+    assert f"`solnet accept` on your group's main node: it names {short_id(calais_id)}," in said, said
+    _, public, _ = await get(node.client, "/")
+    assert 'id="admitters-unnamed"' not in public
+    await node.log_in()
+    _, overview, _ = await get(node.client, "/")
+    assert _warning(overview, "admitters-unnamed") == (
+        "This group names no group it joined through, so a member nearer the founders could vouch for it and then "
+        "revoke it. Run solnet accept on your group's main node: it names Calais "
+        f"({short_id(calais_id)}), the one group that vouched for yours.")
+
+    # Bristol vouches for Dover too: which of the two invited it is for its coordinators to say.
+    inviter = bristol.home.log()
+    try:
+        token, _ = membership.invite(inviter, bristol.keys, bytes(dover.keys.group.public), [],
+                                     bytes(bristol.keys.group.public))
+    finally:
+        inviter.store.close()
+    await running.db(running.log.ingest, token.events)
+    bristol_id = bytes(bristol.keys.group.public)
+    _, overview, _ = await get(node.client, "/?lang=fr")
+    listed = ", ".join(f"{name} ({short_id(g)})" for name, g in sorted(
+        (("Calais", calais_id), ("Bristol", bristol_id)), key=lambda p: p[1]))
+    assert _warning(overview, "admitters-unnamed") == (
+        "Ce groupe ne nomme aucun groupe par lequel il est entré : un membre plus proche des fondateurs pourrait "
+        "donc l’admettre à son tour, puis le révoquer. Lancez solnet accept ID_DU_GROUPE sur le nœud principal "
+        f"de votre groupe, avec le groupe qui a invité le vôtre ; ceux-ci l’ont admis : {listed}.")
+
+    await running.db(membership.accept_admitters, running.log, dover.keys, [calais_id])
+    _, overview, _ = await get(node.client, "/")
+    assert 'id="admitters-unnamed"' not in overview
+    assert "solnet accept" not in status_text(await running.db(node_status, dover.home, running.log))
 
 
 async def test_an_event_with_a_time_past_the_year_9999_is_shown_and_breaks_nothing(sample, start_node) -> None:

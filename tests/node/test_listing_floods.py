@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crypto.keys import SigningKey
-from events.projections import ACTION, NEED, TABLES
+from events.projections import ACTION, ALERT, NEED, TABLES
 from node.log import now_ms
 from node.views import view
 from node_fixtures import Author, Net, action, wires
@@ -101,26 +101,32 @@ def test_a_listing_with_room_for_every_group_is_the_plain_newest_first(net: Net,
     assert listed == [e.id for e in reversed(mine + theirs)][:10]
 
 
+def _recording(monkeypatch: pytest.MonkeyPatch, marker: str) -> list[tuple[str, Any]]:
+    """The statements (and arguments) with `marker` in them that stores send from now on."""
+    from node.store.base import StoreBase
+
+    ran: list[tuple[str, Any]] = []
+    run = StoreBase._x
+
+    def recorded(self: StoreBase, sql: str, args: Any = ()) -> Any:
+        if marker in sql:
+            ran.append((sql, args))
+        return run(self, sql, args)
+
+    monkeypatch.setattr(StoreBase, "_x", recorded)
+    return ran
+
+
 def test_the_rows_of_each_group_are_index_walks(net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The per-group reads (a flooded listing's, the public feeds') walk proj_by_group (actions:
     proj_by_group_time) with LIMIT, never the table: each statement they send, as SQLite plans it."""
-    from node.store.base import StoreBase
-
     bristol, other = _bristol(net)
     now = now_ms()
     events = [d.sign(kind, fields(i, now)) for d in (net.device, other) for i in range(3)
               for kind, fields in (("need", _need), ("action", _upcoming), ("action", _past))]
     log = net.new_log(tmp_path / "calais.db")
     log.ingest(wires(net.group.made + bristol.made + events))
-    ran: list[tuple[str, Any]] = []
-    run = StoreBase._x
-
-    def recorded(self: StoreBase, sql: str, args: Any = ()) -> Any:
-        if "p.g=?" in sql:
-            ran.append((sql, args))
-        return run(self, sql, args)
-
-    monkeypatch.setattr(StoreBase, "_x", recorded)
+    ran = _recording(monkeypatch, "p.g=?")
     store, group = log.store, bytes(net.group.key.public)
     assert len(store.rows_of_each_group(NEED, order="newest", per_group=2, t_from=now)) == 4
     assert len(store.rows_of_each_group(ACTION, order="t", per_group=2, t_from=now, region="calais")) == 4
@@ -160,3 +166,37 @@ def test_a_flood_of_a_group_not_in_the_public_feeds_leaves_them_full(net: Net, t
     assert all(f"UID:{e.id.hex()}@solnet".encode() in calendar for e in genuine)
     assert fund.id.hex().encode() in public_site.fundraisers_atom(data)
     assert data.regions == ["calais"]
+
+
+def test_a_flood_of_alerts_not_marked_public_leaves_the_public_alerts_full(net: Net, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """30 alerts of Calais marked public, then 250 newer ones of another group not marked public (a
+    member's flood, or a busy night): the public alert page and feed still hold all 30 (the public
+    alerts are chosen in SQL before the limit of 200, as the opted-in groups of the other public
+    feeds are, not after it, when a group's share of the flood's cut held 10 of them), by walks of
+    the public rows' own indexes."""
+    from node import public_site
+
+    bristol, flooder = _bristol(net)
+    now = now_ms()
+    public = [net.device.sign("alert", {"region": "calais", "type": "raid", "text": f"vans {i}", "public": "yes"},
+                              ts=now - 60_000 + i, expires=now + DAY) for i in range(30)]
+    flood = [flooder.sign("alert", {"region": "calais", "type": "raid", "text": f"not for everyone {i}"},
+                          ts=now - 50_000 + i, expires=now + DAY) for i in range(250)]
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + bristol.made + public))
+    log.ingest(wires(flood))
+
+    data = public_site.public_data(log, now)
+    assert sorted(a["id"] for a in data.alerts) == sorted(e.id for e in public)
+    feed = public_site.alerts_atom(data)
+    assert all(e.id.hex().encode() in feed for e in public) and b"not for everyone" not in feed
+    # Index walks of the public rows alone: the whole network's, and each group's (a flood of public ones)
+    ran = _recording(monkeypatch, "p.pub=1")
+    assert len(log.store.rows(ALERT, public=True, t_from=now, order="newest", limit=20)) == 20
+    assert len(log.store.rows_of_each_group(ALERT, public=True, t_from=now, order="newest", per_group=3)) == 3
+    monkeypatch.undo()
+    assert len(ran) >= 2
+    for sql, args in ran:
+        plan = " ".join(r[3] for r in log.store._db.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+        assert "INDEX proj_public" in plan and "TEMP B-TREE" not in plan and " LIMIT " in sql, (sql, plan)

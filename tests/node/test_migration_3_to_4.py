@@ -21,8 +21,8 @@ V3_INDEX = "CREATE INDEX proj_by_time ON proj(tbl, region, t, vid)"
 def answers(store: Store, now: int) -> dict[str, object]:
     """What the listings and look-ups that the read model's indexes serve return."""
     out: dict[str, object] = {"regions": store.regions(TABLES), "count": store.count(), "heads": sorted(store.heads())}
-    for table in TABLES:
-        out[f"all {table}"] = store.rows(table)
+    for table in TABLES:  # without an order, rows come as the index SQLite picks walks them: as a set
+        out[f"all {table}"] = sorted(store.rows(table), key=lambda r: r.key)
     for region in [None, *store.regions([ACTION])]:
         for order in ("t", "latest", "newest"):
             out[f"action {region} {order}"] = store.rows(ACTION, region=region, t_from=now, order=order, limit=7)

@@ -1,6 +1,6 @@
 """Upgrades in place: a database written by solnet 0.1.0 opens with this version, migrates where it
-is, keeps every event, and its read models equal a rebuild; a database of a newer schema is refused
-with a message that says what to do."""
+is, keeps every event, and its read models equal a rebuild; so does one of schema 9 (which alerts
+are public); a database of a newer schema is refused with a message that says what to do."""
 from __future__ import annotations
 
 import shutil
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from events.format import decode_event
-from node.log import EventLog
+from node.log import EventLog, now_ms
 from node.store import SCHEMA_VERSION, Store, StoreError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -101,3 +101,38 @@ def test_events_and_wire_forms_survive_the_migration(old_home: Path) -> None:
     for e in store.all_events():
         decode_event(store.wire((e.header, e.sig, e.body)))  # every stored event still decodes and verifies its body hash
     store.close()
+
+
+def test_a_schema_9_database_learns_which_alerts_are_public(net, tmp_path: Path) -> None:
+    """Schema 10 keeps in each read-model row whether it is public (an alert marked public), for the
+    public pages to choose those in SQL before their limit. A database of schema 9 migrates: the
+    stored alerts marked public are found in their bodies, and the public page lists them; the rows
+    equal what a rebuild makes."""
+    from node import public_site
+    from node_fixtures import wires
+
+    now = now_ms()
+    public = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "for everyone", "public": "yes"},
+                             expires=now + 86_400_000)
+    net.device.sign("alert", {"region": "calais", "type": "raid", "text": "members only"}, expires=now + 86_400_000)
+    db = tmp_path / "calais.db"
+    log = net.new_log(db)
+    log.ingest(wires(net.group.made + net.device.made))
+    log.store.close()
+    with closing(sqlite3.connect(db)) as conn:  # as schema 9 wrote it
+        conn.execute("DROP INDEX proj_public")
+        conn.execute("DROP INDEX proj_public_by_group")
+        conn.execute("ALTER TABLE proj DROP COLUMN pub")
+        conn.execute("PRAGMA user_version=9")
+        conn.commit()
+
+    log = EventLog(Store(db))
+    try:
+        assert log.store.schema_version() == SCHEMA_VERSION
+        assert [a["id"] for a in public_site.public_data(log, now).alerts] == [public.id]
+        migrated = log.store.projection_dump()
+        assert [r.key for r in migrated if r.public] == [public.id]
+        log.rebuild()
+        assert log.store.projection_dump() == migrated
+    finally:
+        log.store.close()
