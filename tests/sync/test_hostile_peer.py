@@ -420,7 +420,11 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
         await asyncio.wait_for(watcher, 15)
         await peer.close()
     assert elapsed >= 0.95 * (n - burst) / rate, f"{n} events in {elapsed:.1f} s: the events/s limit did not hold"
-    assert latencies and max(latencies) < RESPONSIVE_S, f"honest rounds took up to {max(latencies):.1f} s"
+    # Starved rounds would wait out the flood: each would take about as long as it. The bound
+    # follows the flood's own pace (on a loaded machine both slow down), never below RESPONSIVE_S.
+    responsive = max(RESPONSIVE_S, elapsed / 2)
+    assert len(latencies) >= 2 and max(latencies) < responsive, \
+        f"honest rounds took up to {max(latencies):.1f} s while the flood took {elapsed:.1f} s"
     assert max(rss) < MEMORY_MIB, f"node RSS reached {max(rss):.0f} MiB"
     print(f"\nflood: {n} events stored in {elapsed:.1f} s; {len(latencies)} honest rounds, max "
           f"{max(latencies) * 1000:.0f} ms; node RSS max {max(rss):.0f} MiB")
