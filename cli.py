@@ -56,7 +56,9 @@ def emit(args: argparse.Namespace, data: Any, human: str) -> None:
 
 def home_of(args: argparse.Namespace) -> Home:
     from node.home import Home, default_home
-    return Home(Path(args.home) if args.home else default_home())
+    home = Home(Path(args.home) if args.home else default_home())
+    home.refuse_if_shared()
+    return home
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
