@@ -7,7 +7,8 @@ from collections.abc import Iterator, Sequence
 import msgpack
 
 from crypto.hashing import blake2b_256
-from events.format import Event, event_id as signed_id
+from events.errors import InvalidEvent
+from events.format import Event, decode_event, event_id as signed_id
 from node.store import status_sql
 from node.store.base import UNKNOWN, StoreBase
 from node.store.errors import REBUILD_ADVICE, DatabaseDamaged, StorageFull, StoreError
@@ -79,10 +80,24 @@ class EventTables(StoreBase):
         header holds the body's hash."""
         header = full_header(short, self._net(), self._key(a))
         if signed_id(header, sig) != event_id or (body is not None and blake2b_256(body) != _body_hash(header)):
-            raise DatabaseDamaged(f"the database {self.path} is damaged: the stored event {event_id.hex()[:16]} is not "
-                                  "what its author signed (a byte changed on the disk: the card may be failing). "
-                                  + REBUILD_ADVICE)
+            raise self._changed(event_id)
         return header
+
+    def _whole_wire(self, event_id: bytes, wire: bytes) -> bytes:
+        """`wire`, kept whole beside the log (a fork's evidence), once found to be the event `event_id`
+        as its author signed it: DatabaseDamaged otherwise (as `_signed`)."""
+        try:
+            same = decode_event(wire).id == event_id  # the body checked against its hash too
+        except InvalidEvent:
+            same = False
+        if not same:
+            raise self._changed(event_id)
+        return wire
+
+    def _changed(self, event_id: bytes) -> DatabaseDamaged:
+        return DatabaseDamaged(f"the database {self.path} is damaged: the stored event {event_id.hex()[:16]} is not "
+                               "what its author signed (a byte changed on the disk: the card may be failing). "
+                               + REBUILD_ADVICE)
 
     @staticmethod
     def wire(row: tuple[bytes, bytes, bytes | None]) -> bytes:
