@@ -366,10 +366,13 @@ class EventTables(StoreBase):
         """(n, id, author, kind, ts, expires, body) of events of `kinds` stored after row `after_n`
         with their body, oldest first, at most `limit` (node/alert_feed.py follows new alerts and
         their updates with it)."""
-        rows = self._x(f"SELECT n, id, a, kind, ts, expires, body FROM events WHERE kind IN ({','.join('?' * len(kinds))}) "
-                       "AND n>? AND body IS NOT NULL ORDER BY n LIMIT ?", (*kinds, after_n, limit)).fetchall()
+        rows = self._x(f"SELECT n, id, a, kind, ts, expires, body, header, sig FROM events WHERE kind IN "
+                       f"({','.join('?' * len(kinds))}) AND n>? AND body IS NOT NULL ORDER BY n LIMIT ?",
+                       (*kinds, after_n, limit)).fetchall()
+        # Checked: what a hook or a bot is handed is what the alert's author signed.
         return [(n, event_id, self._key(a), kind, ts, expires, body)
-                for n, event_id, a, kind, ts, expires, body in rows]
+                for n, event_id, a, kind, ts, expires, body, header, sig in rows
+                if self._signed(event_id, a, header, sig, body)]
 
     def bodies_of_kinds(self, kinds: Sequence[str]) -> list[tuple[bytes, bytes]]:
         """(id, body) of every stored event of `kinds` that has its body."""
