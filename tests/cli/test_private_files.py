@@ -87,3 +87,12 @@ def test_an_empty_folder_others_may_write_to_still_takes_a_new_home(cli, tmp_pat
     os.chmod(home, 0o775)
     cli.run(home, "init", "--group", "Calais", "--region", "calais")
     assert_private(home)
+
+
+def test_a_panic_wipe_goes_on_in_a_home_others_may_write_to(cli, network):
+    """The police at the door is no time to be told to chmod the home first: `wipe` destroys the
+    keys wherever they are."""
+    home = network.a
+    os.chmod(home, 0o777)
+    cli.run(home, "wipe", "--yes")
+    assert not (home / "keystore").exists()
