@@ -54,9 +54,14 @@ def emit(args: argparse.Namespace, data: Any, human: str) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else human)
 
 
-def home_of(args: argparse.Namespace) -> Home:
+def home_of(args: argparse.Namespace, *, shared_ok: bool = False) -> Home:
+    """The home the command works on; refused if others may write to it (node.home.Home.refuse_if_shared),
+    unless `shared_ok` (the panic wipe destroys the keys wherever they are)."""
     from node.home import Home, default_home
-    return Home(Path(args.home) if args.home else default_home())
+    home = Home(Path(args.home) if args.home else default_home())
+    if not shared_ok:
+        home.refuse_if_shared()
+    return home
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
@@ -1270,7 +1275,7 @@ def cmd_wipe(args: argparse.Namespace) -> int:
     from node.store.errors import DiskFailing
     from node.home import HomeError
     from node.wipe import READER_HOLDS, wipe
-    home = home_of(args)
+    home = home_of(args, shared_ok=True)
     try:
         home.config()
     except DiskFailing:

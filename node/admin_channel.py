@@ -4,7 +4,9 @@ event to the node, which holds the unlocked keys, instead of unlocking the keyst
 The channel is a Unix socket, `node.sock` in the home: the running node creates it mode 0600 (the
 home is 0700) and accepts a connection only from a process of its own user (SO_PEERCRED), so only
 the home's owner (and root) can use it. It exists while the node runs; a copy of the home holds
-at most a dead socket file. See docs/design.md, "The node's local admin", for why not the HTTP API.
+at most a dead socket file. The other way round, a command talks only to a socket held by its own
+user (or root): in a home others may write to, another user could put a socket of theirs there and
+be handed what a command publishes, private details included. See docs/design.md, "The node's local admin", for why not the HTTP API.
 
 The protocol: one request, a line of JSON ({"op": "publish", ...}); the node answers with lines
 of JSON: zero or more {"waiting": "first_sync", "seconds": 30} (for its first sync with a peer), then one
@@ -18,6 +20,7 @@ import errno
 import json
 import os
 import socket
+import struct
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +33,13 @@ MAX_LINE_BYTES = 1024 * 1024  # a request or an answer: an event's fields are at
 ANSWER_TIMEOUT_S = 60.0  # a node waiting for its first sync waits at most 30 s (node/chain_gate.py)
 SUN_PATH_MAX = 100  # sockaddr_un holds 108 bytes; longer paths are reached through the folder's fd
 NOT_LISTENING = (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTSOCK, errno.ENOTDIR)
+PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The user of the process at the other end of a connected Unix socket (the kernel's word)."""
+    _, uid, _ = PEERCRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEERCRED.size))
+    return uid
 
 
 class ChannelError(SolnetError):
@@ -80,6 +90,10 @@ def ask(home: Path, request: dict[str, Any], on_wait: Callable[[dict[str, Any]],
                 return None
             raise ChannelError(f"cannot reach the node running on {home} through {path}: {exc.strerror}; "
                                "stop it and run the command again") from None
+        if (owner := peer_uid(sock)) not in (os.getuid(), 0):
+            raise ChannelError(f"{path} is held by a program of another user (uid {owner}), not by a node of yours: "
+                               f"nothing was sent to it. Others can write to {home}; make it yours alone (`chmod 700 "
+                               f"{home}`), stop your node if it runs, and run the command again.")
         try:
             sock.sendall(json.dumps(request, ensure_ascii=False).encode("utf-8") + b"\n")
             return _answer(sock.makefile("rb"), on_wait)

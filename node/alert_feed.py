@@ -31,6 +31,7 @@ from node import references
 from node.log import EventLog, now_ms
 from node.ports import WebNode
 from node.render import iso
+from node.store import DatabaseDamaged, StoreError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -212,6 +213,11 @@ class AlertFeed:
                     last, alerts = await self.runtime.db(new_alerts, self.runtime.log, self.last_n, now_ms())
                 except RuntimeError:  # the node's database thread has shut down: it is stopping
                     return
+                except StoreError as exc:  # told as any request's; a damaged database does not mend by waiting
+                    self.runtime.storage_failed(exc)
+                    if isinstance(exc, DatabaseDamaged):
+                        return
+                    break  # (locked, a full disk) tried again at the next wake
                 if last == self.last_n:
                     break
                 self.last_n = last

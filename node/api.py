@@ -150,6 +150,8 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
     except (StorageFailed, StoreError) as exc:  # a full disk, a damaged database, or one that cannot be used
         if not isinstance(exc, StorageFailed):  # a publish told the node already
             request.app[NODE].storage_failed(exc)
+        if request.writer is not None and request.writer.output_size > 0:
+            raise  # a stream had started: only closing the connection is left
         status, code = storage_trouble(exc)
         return error_response(status, code, STORAGE_MESSAGES[code])
     # Anything else is a bug: node.http_failures.FailureLog.last_resort answers it (a JSON 500) and logs it.

@@ -285,6 +285,21 @@ class Home:
 
         write_private_file(self.config_path, (json.dumps(config.as_dict(), indent=2) + "\n").encode("utf-8"))
 
+    def refuse_if_shared(self) -> None:
+        """HomeError if other users may write into the home: one of them could put files there (a
+        login link, a socket for `solnet publish` to talk to, a database or keystore of their own)
+        to become the dashboard's admin, read what is published, or feed the node a membership of
+        their making. Said rather than mended: what they may have put there is for the owner to see."""
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        except OSError:  # not there yet, or unreadable: the command says so itself
+            return
+        if mode & 0o022 and self.exists():  # (a folder made beforehand for `init`, empty, is closed by it)
+            raise HomeError(f"{self.path} can be written by other users of this machine (mode {mode:o}): one of them "
+                            "could have put files there to act as this node's admin or read what it publishes. "
+                            f"Make it yours alone with `chmod 700 {self.path}`, check that every file in it is "
+                            f"yours (`ls -la {self.path}`), and run the command again.")
+
     @property
     def private_files(self) -> tuple[Path, ...]:
         """The files of a home; each is made mode 0600 (the home itself 0700)."""

@@ -8,8 +8,9 @@ accept nobody (members included) and logged every failed accept. Here:
 - `ConnectionGuard` counts the connections that are not (yet) authenticated peer links, in total
   and per source address (an IPv6 source by its /64). Over either cap, a new connection takes the
   place of the oldest idle one (of its own source first), which is reset at once: the descriptors
-  stay free for members, a flood pushes out its own silent sockets rather than a member's
-  handshake, and the kernel's accept queue never fills up;
+  stay free for members, a flood pushes out its own silent sockets, and the kernel's accept queue
+  never fills up. A sync handshake not yet through counts as idle here (anyone may start one and
+  keep it going for a minute), so a flood of them pushes out its own too;
 - deadlines that follow progress: a connection with no request being answered is closed once it
   has sent nothing for `SILENT_S` (a socket that never sends a byte), or once `HEAD_LIMIT_S` have
   passed without a complete request, however slowly it trickles bytes. A request whose body is
@@ -129,11 +130,19 @@ class _Connection:
     bytes_in: int = 0
     requests: int = 0  # being answered now
     request: web.BaseRequest | None = None  # the newest of them
+    handshaking: bool = False  # a sync handshake under way (no secret needed to start one)
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
         request = self.request
         return not self.requests or (request is not None and request.body_exists and not request.content.is_eof())
+
+    def may_make_room(self) -> bool:
+        """Whether a newcomer may take its place: it waits on its client, or it is a sync handshake
+        not yet through. Anyone may upgrade to /sync/v1 and trickle bytes (60 s a handshake): behind
+        a relay, 32 of them renewed kept every other connection from 127.0.0.1 out, the owner's and
+        the members' dials. Its deadlines stay the handshake's own (sync.transport.accept)."""
+        return self.handshaking or self.waits_on_client()
 
 
 class ConnectionGuard:
@@ -185,7 +194,7 @@ class ConnectionGuard:
             if (self._per_source[source] >= self.max_per_source if same_source
                     else len(self._open) >= self.max_total):
                 oldest = next((c for c in self._open.values()
-                               if c.waits_on_client() and (not same_source or c.source == source)), None)
+                               if c.may_make_room() and (not same_source or c.source == source)), None)
                 if oldest is None:
                     self._refused.note(now)
                     return None
@@ -204,6 +213,13 @@ class ConnectionGuard:
                 del self._per_source[conn.source]
 
     # --- what the application tells the guard ------------------------------------------------------
+    def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
+        """This connection's request is a sync handshake: until it is through (`authenticated`) or
+        over, a newcomer may take its place (_Connection.may_make_room)."""
+        conn = self._open.get(transport) if transport is not None else None
+        if conn is not None:
+            conn.handshaking = True
+
     def authenticated(self, transport: asyncio.BaseTransport | None) -> None:
         """This connection is now an authenticated peer link: no longer counted, no longer timed."""
         self._release(transport)

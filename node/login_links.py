@@ -13,18 +13,23 @@ one link, only the one whose unlink succeeds logs in, so a link works once. A li
 is refused (and its file deleted), and so is one the clock says was made later than now (the
 clock was set back since: it would have lived that much longer). Only hashes are on disk, so a
 copy of the home (a backup) holds no usable link, and the file lookup by name leaks nothing of the
-token through timing.
+token through timing. Only a folder and a file this user made count: in a home others may write to
+(a shared group's folder, a restored backup), another user could make them with a token of their
+own, and became the dashboard's admin by it until 2026-12-04.
 Blocking file I/O: inside a running node, call `redeem` off the event loop.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import secrets
+import stat
 from pathlib import Path
 
 from node import clock
+from solnet_errors import EXIT_HOME, SolnetError
 
 FOLDER = "login-links"
 TTL_S = 300  # a printed link is used within minutes, or a new one is made
@@ -32,6 +37,12 @@ MAX_TTL_S = 7 * 86400  # `dashboard-link --valid-for`: a link sent to another co
 MAX_OUTSTANDING = 16  # unused links kept at once; making one more drops the oldest
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 CLOCK_SLACK_MS = 60_000  # a link redeemed this much "before" it was made is taken: clocks read in turn
+
+
+class ForeignFolder(SolnetError):
+    """The home's link folder is another user's (the home is writable by others): no link is made."""
+
+    reason, exit_code = "home_not_private", EXIT_HOME
 
 
 def _folder(home: Path) -> Path:
@@ -49,6 +60,10 @@ def create(home: Path, *, ttl_s: float = TTL_S, now_ms: int | None = None) -> tu
     expires = now + int(ttl_s * 1000)
     folder = _folder(home)
     folder.mkdir(mode=0o700, exist_ok=True)
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+        raise ForeignFolder(f"{folder} was not made by you: another user can write to {home}. Remove that folder, "
+                            f"make the home yours alone (`chmod 700 {home}`) and run this again.")
     os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask; this folder is for this user only
     _tidy(folder, now, keep=MAX_OUTSTANDING - 1)
     token = secrets.token_urlsafe(32)
@@ -71,12 +86,22 @@ def redeem(home: Path, token: str | None, *, now_ms: int | None = None) -> bool:
     anything else (used, expired, unknown, malformed). The link is gone afterwards either way."""
     if not token or not TOKEN_RE.fullmatch(token):
         return False
-    path = _folder(home) / _name(token)
+    name = _name(token)
     try:
-        text = path.read_text(encoding="ascii")
-        path.unlink()  # the claim: only one visitor's unlink can succeed
+        folder = _open_own_folder(home)
+    except OSError:  # no link made yet, or a folder this user did not make
+        return False
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+        with os.fdopen(fd, "r", encoding="ascii") as f:
+            if os.fstat(f.fileno()).st_uid != os.geteuid():
+                return False  # written by another user (into a home others may write to): no login
+            text = f.read()
+        os.unlink(name, dir_fd=folder)  # the claim: only one visitor's unlink can succeed
     except (OSError, UnicodeDecodeError):  # unknown, already used, or unreadable
         return False
+    finally:
+        os.close(folder)
     now = clock.now_ms() if now_ms is None else now_ms
     try:
         expires, made = _times(text)
@@ -84,6 +109,19 @@ def redeem(home: Path, token: str | None, *, now_ms: int | None = None) -> bool:
         return False
     # Made "after now": the clock was set back since, and the link would live that much longer.
     return now < expires and (made is None or made - CLOCK_SLACK_MS <= now)
+
+
+def _open_own_folder(home: Path) -> int:
+    """A descriptor of the home's link folder, if this user made it and no other may write to it;
+    OSError otherwise. In a home others may write to, another user could make the folder and put a
+    link file of a token of their own in it: the file names a token by its hash, nothing more. Held
+    open, the folder checked is the folder read (not one swapped in between)."""
+    fd = os.open(_folder(home), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    st = os.fstat(fd)
+    if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        os.close(fd)
+        raise PermissionError(errno.EPERM, f"{_folder(home)} was not made by this user, or others may write to it")
+    return fd
 
 
 def _times(text: str) -> tuple[int, int | None]:

@@ -213,8 +213,11 @@ class Dashboard:
         browser says where it comes from, this very origin); with `admin`, an admin too."""
         if admin and (refusal := self.guard(request, admin=True)) is not None:
             return None, refusal
-        form = await request.post()
         ctx = request[DASH]
+        try:
+            form = await request.post()
+        except (ValueError, LookupError):  # not UTF-8, an unknown charset, not multipart as it says: the sender's
+            return None, self.refuse(request, ctx, 400, "error.bad_form")
         origin = request.headers.get("Origin")
         # "null" is what browsers send under Referrer-Policy: no-referrer; the token decides then.
         if origin not in (None, "null") and origin not in (f"http://{request.host}", f"https://{request.host}"):

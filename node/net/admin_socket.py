@@ -13,24 +13,17 @@ import json
 import logging
 import os
 import socket
-import struct
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from node.admin_channel import MAX_LINE_BYTES, reachable, socket_path
+from node.admin_channel import MAX_LINE_BYTES, peer_uid, reachable, socket_path
 
 log = logging.getLogger(f"solnet.{__name__}")
 
 Say = Callable[[dict[str, Any]], Awaitable[None]]
 Serve = Callable[[dict[str, Any], Say, Callable[[], bool]], Awaitable[dict[str, Any]]]
-PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 CLOSE_GRACE_S = 10.0  # a request being answered when the node stops gets this long to finish
-
-
-def peer_uid(sock: socket.socket) -> int:
-    _, uid, _ = PEERCRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEERCRED.size))
-    return uid
 
 
 class AdminSocket:

@@ -1,12 +1,13 @@
 """The store as a link sees it (node.ports.LinkStorage): every call on the database thread.
 
-A failed write (a full disk, an I/O error) is told to storage health and raised as StorageFailed,
-with the problem in words.
+A failed write (a full disk, an I/O error), or events to send a peer that are not what their
+authors signed (a damaged database), are told to storage health and raised as StorageFailed, with
+the problem in words.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, TypeVar
 
 from node.log import EventLog
 from node.net.database import DbThread
@@ -15,6 +16,8 @@ from node.outcome import Outcome
 from node.ports import StorageFailed
 from node.store import StoreError
 from sync.antientropy import Head
+
+T = TypeVar("T")
 
 
 class LogAccess:
@@ -40,13 +43,21 @@ class LogAccess:
         return [Head(a, s, i) for a, s, i in await self._db_thread.run(self._log().store.heads)]
 
     async def range_wire(self, author: bytes, first: int, last: int, limit: int) -> list[tuple[int, bytes]]:
-        return await self._db_thread.run(self._log().store.range_wire, author, first, last, limit)
+        return await self._events_for_peer(self._log().store.range_wire, author, first, last, limit)
 
     async def fork_evidence(self, author: bytes) -> list[bytes]:
-        return await self._db_thread.run(self._log().store.fork_evidence, author)
+        return await self._events_for_peer(self._log().store.fork_evidence, author)
 
     async def wires_by_id(self, ids: list[bytes]) -> list[bytes]:
-        return await self._db_thread.run(self._log().store.wires_by_id, ids)
+        return await self._events_for_peer(self._log().store.wires_by_id, ids)
+
+    async def _events_for_peer(self, read: Callable[..., T], *args: Any) -> T:
+        """Stored events to send a peer; StorageFailed if they cannot be read as their authors signed
+        them (a damaged database: node.store.events): the operator is told, the peer is sent nothing."""
+        try:
+            return await self._db_thread.run(read, *args)
+        except StoreError as exc:
+            raise StorageFailed(self._health.failed(exc)) from exc
 
     async def known(self, ids: list[bytes]) -> Collection[bytes]:
         return await self._db_thread.run(self._log().store.known, ids)

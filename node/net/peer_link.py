@@ -30,7 +30,7 @@ from node.listener import LogBudget
 from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
 from node.outcome import ACCEPTED, REJECTED, Outcome
-from node.ports import LinkGossip, LinkPolicy, LinkStorage
+from node.ports import LinkGossip, LinkPolicy, LinkStorage, StorageFailed
 from sync.antientropy import SendEvidence, SendRange
 from sync.errors import RemoteProtocolError
 from sync.gossip import REPAIR_ANNOUNCE_MAX
@@ -202,6 +202,12 @@ class PeerLink:
         self._reading += 1
         try:
             return await fn(*args)
+        except StorageFailed as exc:  # events this node cannot send as signed (a damaged database)
+            closed = LinkClosed(f"{self.link.name}: closed, this node cannot read its events (its log says why)",
+                                "storage")
+            self.cut = self.cut or closed
+            await self.link.close("storage", "the peer cannot read its events right now")
+            raise closed from exc
         finally:
             self._reading -= 1
 

@@ -6,10 +6,12 @@ from collections.abc import Iterator, Sequence
 
 import msgpack
 
-from events.format import Event
+from crypto.hashing import blake2b_256
+from events.errors import InvalidEvent
+from events.format import Event, decode_event, event_id as signed_id
 from node.store import status_sql
 from node.store.base import UNKNOWN, StoreBase
-from node.store.errors import StorageFull, StoreError
+from node.store.errors import REBUILD_ADVICE, DatabaseDamaged, StorageFull, StoreError
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
 from node.store.schema import BODY_EXPIRED, BODY_MISSING, by_id, by_ids, by_prefixes, full_header, short_header
 
@@ -21,6 +23,15 @@ NEW_IDS_MIN = 20_000  # ids_new is moved into ids from this many ids (more in a 
 def wire_of(header: bytes, sig: bytes, body: bytes | None) -> bytes:
     """An event's wire form from its parts."""
     return msgpack.packb([header, sig, body], use_bin_type=True)
+
+
+def _body_hash(header: bytes) -> bytes | None:
+    """The body hash a signed header holds (its ninth item); None for a header that does not parse."""
+    try:
+        items = msgpack.unpackb(header)
+    except ValueError:
+        return None
+    return items[8] if isinstance(items, list) and len(items) == 10 else None
 
 
 def new_ids_limit(events: int) -> int:
@@ -54,11 +65,39 @@ class EventTables(StoreBase):
     def _paged(self, row: tuple) -> PagedEvent:
         n, event_id, a, seq, ts, kind, expires, header, sig, body, state = row
         author = self._key(a)
-        return PagedEvent(n, event_id, author, seq, ts, kind, expires, full_header(header, self._net(), author), sig,
-                          body, state)
+        return PagedEvent(n, event_id, author, seq, ts, kind, expires, self._signed(event_id, a, header, sig, body),
+                          sig, body, state)
 
-    def _wire(self, a: int, header: bytes, sig: bytes, body: bytes | None) -> bytes:
-        return wire_of(full_header(header, self._net(), self._key(a)), sig, body)
+    def _wire(self, event_id: bytes, a: int, header: bytes, sig: bytes, body: bytes | None) -> bytes:
+        return wire_of(self._signed(event_id, a, header, sig, body), sig, body)
+
+    def _signed(self, event_id: bytes, a: int, short: bytes, sig: bytes, body: bytes | None) -> bytes:
+        """The signed header of a stored event, once its stored parts are found to be what its
+        author signed: DatabaseDamaged otherwise. A changed byte (a failing SD card) passes SQLite's
+        own checks, which see the pages, not what the rows mean; served, it told a wrong time or
+        place as the author's, and gossiped, every peer refused it and banned this node for an
+        hour. Two hashes, no signature work: the id is the hash of header and signature, and the
+        header holds the body's hash."""
+        header = full_header(short, self._net(), self._key(a))
+        if signed_id(header, sig) != event_id or (body is not None and blake2b_256(body) != _body_hash(header)):
+            raise self._changed(event_id)
+        return header
+
+    def _whole_wire(self, event_id: bytes, wire: bytes) -> bytes:
+        """`wire`, kept whole beside the log (a fork's evidence), once found to be the event `event_id`
+        as its author signed it: DatabaseDamaged otherwise (as `_signed`)."""
+        try:
+            same = decode_event(wire).id == event_id  # the body checked against its hash too
+        except InvalidEvent:
+            same = False
+        if not same:
+            raise self._changed(event_id)
+        return wire
+
+    def _changed(self, event_id: bytes) -> DatabaseDamaged:
+        return DatabaseDamaged(f"the database {self.path} is damaged: the stored event {event_id.hex()[:16]} is not "
+                               "what its author signed (a byte changed on the disk: the card may be failing). "
+                               + REBUILD_ADVICE)
 
     @staticmethod
     def wire(row: tuple[bytes, bytes, bytes | None]) -> bytes:
@@ -143,7 +182,7 @@ class EventTables(StoreBase):
             self._x("UPDATE heads SET seq=?, id=? WHERE k=?", (*below, a))
         else:
             self._x("DELETE FROM heads WHERE k=?", (a,))
-        return [TakenOut(event_id, seq, kind, self._wire(a, h, sg, b)) for event_id, seq, kind, h, sg, b in rows]
+        return [TakenOut(event_id, seq, kind, self._wire(event_id, a, h, sg, b)) for event_id, seq, kind, h, sg, b in rows]
 
     def expire_bodies(self, now: int) -> list[bytes]:
         """Drop the bodies (and read-model rows) of events expired at `now`; returns their ids.
@@ -260,7 +299,7 @@ class EventTables(StoreBase):
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i: i + _CHUNK]
             where, args = by_ids(chunk)
-            out += [self._wire(*r) for r in self._x(f"SELECT a, header, sig, body FROM events WHERE {where}", args)]
+            out += [self._wire(*r) for r in self._x(f"SELECT id, a, header, sig, body FROM events WHERE {where}", args)]
         return out
 
     # --- by author ------------------------------------------------------------------------------
@@ -269,18 +308,18 @@ class EventTables(StoreBase):
         a = self._find_k(author)
         if a is None:
             return []
-        rows = self._x("SELECT seq, header, sig, body FROM events WHERE a=? AND seq BETWEEN ? AND ? ORDER BY seq "
+        rows = self._x("SELECT seq, id, header, sig, body FROM events WHERE a=? AND seq BETWEEN ? AND ? ORDER BY seq "
                        "LIMIT ?", (a, first, last, limit)).fetchall()
-        return [(seq, self._wire(a, h, s, b)) for seq, h, s, b in rows]
+        return [(seq, self._wire(i, a, h, s, b)) for seq, i, h, s, b in rows]
 
     def events_of(self, author: bytes, below_seq: int | None = None) -> list[StoredWire]:
         """`author`'s stored events (below `below_seq`) in seq order, with their row numbers."""
         a = self._find_k(author)
         if a is None:
             return []
-        rows = self._x("SELECT n, header, sig, body FROM events WHERE a=? AND seq<? ORDER BY seq",
+        rows = self._x("SELECT n, id, header, sig, body FROM events WHERE a=? AND seq<? ORDER BY seq",
                        (a, below_seq if below_seq is not None else 2**62)).fetchall()
-        return [StoredWire(n, self._wire(a, h, s, b)) for n, h, s, b in rows]
+        return [StoredWire(n, self._wire(i, a, h, s, b)) for n, i, h, s, b in rows]
 
     def chain_wires(self, author: bytes) -> list[bytes]:
         """Every stored event of `author` in wire form, in seq order."""
@@ -293,14 +332,16 @@ class EventTables(StoreBase):
             return []
         rows = self._x(f"SELECT n, id, a, kind, header, sig, body FROM events WHERE a IN ({','.join('?' * len(found))}) "
                        "AND n > ? ORDER BY n LIMIT ?", (*found, after_n, limit)).fetchall()
-        return [(n, event_id, kind, self._wire(a, h, s, b)) for n, event_id, a, kind, h, s, b in rows]
+        return [(n, event_id, kind, self._wire(event_id, a, h, s, b)) for n, event_id, a, kind, h, s, b in rows]
 
     # --- by kind ----------------------------------------------------------------------------------
     def trust_rows(self) -> list[TrustRow]:
         """Every stored trust event with its body, in stored order."""
-        rows = self._x("SELECT id, a, seq, kind, body, ts FROM events WHERE kind IN ('member.vouch', 'member.revoke') "
-                       "AND body IS NOT NULL ORDER BY n").fetchall()
-        return [TrustRow(event_id, self._key(a), seq, kind, body, ts) for event_id, a, seq, kind, body, ts in rows]
+        rows = self._x("SELECT id, a, seq, kind, body, ts, header, sig FROM events WHERE kind IN ('member.vouch', "
+                       "'member.revoke') AND body IS NOT NULL ORDER BY n").fetchall()
+        # Checked as they are read (at every start): a changed byte in a vouch would change who is a member.
+        return [TrustRow(event_id, self._key(a), seq, kind, body, ts)
+                for event_id, a, seq, kind, body, ts, header, sig in rows if self._signed(event_id, a, header, sig, body)]
 
     def count_of_kind(self, kind: str) -> int:
         return self._one("SELECT count(*) FROM events WHERE kind=?", (kind,))
@@ -325,10 +366,13 @@ class EventTables(StoreBase):
         """(n, id, author, kind, ts, expires, body) of events of `kinds` stored after row `after_n`
         with their body, oldest first, at most `limit` (node/alert_feed.py follows new alerts and
         their updates with it)."""
-        rows = self._x(f"SELECT n, id, a, kind, ts, expires, body FROM events WHERE kind IN ({','.join('?' * len(kinds))}) "
-                       "AND n>? AND body IS NOT NULL ORDER BY n LIMIT ?", (*kinds, after_n, limit)).fetchall()
+        rows = self._x(f"SELECT n, id, a, kind, ts, expires, body, header, sig FROM events WHERE kind IN "
+                       f"({','.join('?' * len(kinds))}) AND n>? AND body IS NOT NULL ORDER BY n LIMIT ?",
+                       (*kinds, after_n, limit)).fetchall()
+        # Checked: what a hook or a bot is handed is what the alert's author signed.
         return [(n, event_id, self._key(a), kind, ts, expires, body)
-                for n, event_id, a, kind, ts, expires, body in rows]
+                for n, event_id, a, kind, ts, expires, body, header, sig in rows
+                if self._signed(event_id, a, header, sig, body)]
 
     def bodies_of_kinds(self, kinds: Sequence[str]) -> list[tuple[bytes, bytes]]:
         """(id, body) of every stored event of `kinds` that has its body."""
@@ -350,23 +394,23 @@ class EventTables(StoreBase):
         """Every event that has its body, in stored order, in wire form (for rebuild)."""
         last = 0
         while True:
-            rows = self._x("SELECT n, a, header, sig, body FROM events WHERE n > ? AND body IS NOT NULL ORDER BY n "
+            rows = self._x("SELECT n, id, a, header, sig, body FROM events WHERE n > ? AND body IS NOT NULL ORDER BY n "
                            "LIMIT 1000", (last,)).fetchall()
             if not rows:
                 return
-            yield from (StoredWire(n, self._wire(a, h, s, b)) for n, a, h, s, b in rows)
+            yield from (StoredWire(n, self._wire(i, a, h, s, b)) for n, i, a, h, s, b in rows)
             last = rows[-1][0]
 
     def iter_wire(self, *, since_ts: int = 0, batch: int = 1000) -> Iterator[bytes]:
         """Every stored event in wire form, each author's in seq order (a reader can ingest them in order)."""
         last = (0, 0)
         while True:
-            rows = self._x("SELECT a, seq, header, sig, body FROM events WHERE (a, seq) > (?, ?) AND ts >= ? "
+            rows = self._x("SELECT a, seq, id, header, sig, body FROM events WHERE (a, seq) > (?, ?) AND ts >= ? "
                            "ORDER BY a, seq LIMIT ?", (*last, since_ts, batch)).fetchall()
             if not rows:
                 return
-            for a, _seq, header, sig, body in rows:
-                yield self._wire(a, header, sig, body)
+            for a, _seq, event_id, header, sig, body in rows:
+                yield self._wire(event_id, a, header, sig, body)
             last = (rows[-1][0], rows[-1][1])
 
     def events_page(self, *, kind: str | None = None, author: bytes | None = None,

@@ -16,7 +16,7 @@ from events.format import Event, Header
 from events.projections import PROFILE, TABLES, Drop, Row, project
 from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
-from node.store.schema import by_ids, full_header, id_number
+from node.store.schema import by_ids, id_number
 from node.store.trust import TrustTables
 
 _TBL = {name: i for i, name in enumerate(TABLES)}
@@ -353,11 +353,8 @@ class ProjectionTables(TrustTables):
     def _rebuilt(self, cursor: Iterable[tuple]) -> list[Row]:
         """Rows from (n, tbl, g, lww, id, a, header, sig, body): each its event's projection."""
         out = []
-        network = None
         for _n, tbl, g, _lww, event_id, a, short, sig, body in cursor:
-            network = network or self._net()
-            author = self._key(a)
-            header_bytes = full_header(short, network, author)
+            header_bytes = self._signed(event_id, a, short, sig, body)
             # Read back from this node's own log, checked when it arrived: decoded without the checks.
             header = Header(*msgpack.unpackb(header_bytes)[1:], version=1)
             [row] = [r for r in project(Event(event_id, header, header_bytes, sig, body),
@@ -405,8 +402,8 @@ class ProjectionTables(TrustTables):
 
     def profile_events(self) -> list[tuple[int, bytes]]:
         """(n, wire) of every stored group profile with its body."""
-        return [(n, self._wire(a, h, s, b)) for n, a, h, s, b in self._x(
-            "SELECT n, a, header, sig, body FROM events WHERE kind='group.profile' AND body IS NOT NULL")]
+        return [(n, self._wire(i, a, h, s, b)) for n, i, a, h, s, b in self._x(
+            "SELECT n, id, a, header, sig, body FROM events WHERE kind='group.profile' AND body IS NOT NULL")]
 
 
 def _walk(order: str | None) -> tuple[str | None, str]:

@@ -50,9 +50,8 @@ class TrustTables(ForgedTables):
     def fork_evidence(self, author: bytes) -> list[bytes]:
         """The kept evidence of `author`'s fork (wire events), lowest seq first: what proves it to a
         peer; then the revocations and vouches it signed past its fork point, which still count."""
-        return [r[0] for r in self._x("SELECT wire FROM forks WHERE author=? ORDER BY seq, id", (author,))] + \
-            [r[0] for r in self._x("SELECT wire FROM frozen_revocations WHERE author=? ORDER BY seq, id", (author,))] + \
-            [r[0] for r in self._x("SELECT wire FROM frozen_claims WHERE author=? ORDER BY seq, id", (author,))]
+        return [self._whole_wire(event_id, wire) for table in ("forks", "frozen_revocations", "frozen_claims")
+                for event_id, wire in self._x(f"SELECT id, wire FROM {table} WHERE author=? ORDER BY seq, id", (author,))]
 
     def clear_fork(self, author: bytes) -> None:
         """Forget `author`'s fork (a pinned revocation showed which branch is its own): the proof,

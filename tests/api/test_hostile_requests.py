@@ -322,3 +322,25 @@ async def test_a_body_compressed_as_gzip_or_deflate_is_still_read(served_api, en
     status, _, answer = await raw_request(port_of(served_api), _encoded_post(
         served_api.token, bomb, b"Content-Type: application/json", b"Content-Encoding: gzip"))
     assert status == 413 and json.loads(answer)["error"]["code"] == "too_large", answer
+
+
+@pytest.mark.parametrize("content_type,body", [
+    (b"application/x-www-form-urlencoded", b"passphrase=\xff\xfe"),  # not UTF-8
+    (b"application/x-www-form-urlencoded; charset=bogus-9", b"passphrase=x"),  # a charset no one knows
+    (b"multipart/form-data; boundary=zz", b"garbage"),  # no parts
+    (b"multipart/form-data", b"garbage"),  # no boundary
+    (b"multipart/form-data; boundary=zz", b'--zz\r\nContent-Disposition: form-data; name="passphrase"\r\n\r\n\xff\r\n--zz--\r\n'),
+    (b"multipart/form-data; boundary=zz", b'--zz\r\nContent-Disposition: form-data; name="passphrase"\r\n'
+                                          b'Content-Type: text/plain; charset=bogus\r\n\r\nx\r\n--zz--\r\n'),
+])
+async def test_a_form_that_does_not_read_as_text_is_a_bad_request(served_api, caplog, content_type, body) -> None:
+    """A dashboard form (the login's, which anyone may post) that is not UTF-8, names an unknown
+    charset or is not multipart as it says: 400 and a page saying so, not a failure of the node's
+    (500 in JSON, and an ERROR line in its log, for anyone to cause)."""
+    head = (b"POST /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: " + content_type
+            + f"\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+    got, headers, answer = await raw_request(port_of(served_api), head, body)
+    assert got == 400 and headers["content-type"].startswith("text/html"), (got, answer[:300])
+    assert b"could not be read" in answer, answer[:300]
+    assert "ERROR" not in [r.levelname for r in caplog.records], caplog.text
+    assert_log_is_clean(caplog)

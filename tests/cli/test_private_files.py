@@ -63,3 +63,36 @@ def test_a_folder_made_beforehand_for_the_home_is_closed_to_others(cli, tmp_path
     os.chmod(home, 0o755)
     cli.run(home, "init", "--group", "Calais", "--region", "calais")
     assert_private(home)
+
+
+def test_a_home_others_may_write_to_is_refused_with_what_to_do(cli, network):
+    """Another user who can write into the home can put files there (a login link, a socket, a
+    database of their own) to become the dashboard's admin or read what is published: every
+    command refuses such a home, and says how to close it."""
+    home = network.a
+    for loose in (0o770, 0o757):
+        os.chmod(home, loose)
+        for args in (("status",), ("run", "--listen", "127.0.0.1:0")):
+            said = cli.run(home, *args, ok=False)
+            assert said.returncode == 3, (args, said)
+            assert f"can be written by other users" in said.stderr and f"chmod 700 {home}" in said.stderr, said.stderr
+    os.chmod(home, 0o700)
+    cli.run(home, "status")
+
+
+def test_an_empty_folder_others_may_write_to_still_takes_a_new_home(cli, tmp_path):
+    """`mkdir` under a umask of 002 (Ubuntu's for users): the empty folder is closed by `init`."""
+    home = tmp_path / "calais"
+    home.mkdir()
+    os.chmod(home, 0o775)
+    cli.run(home, "init", "--group", "Calais", "--region", "calais")
+    assert_private(home)
+
+
+def test_a_panic_wipe_goes_on_in_a_home_others_may_write_to(cli, network):
+    """The police at the door is no time to be told to chmod the home first: `wipe` destroys the
+    keys wherever they are."""
+    home = network.a
+    os.chmod(home, 0o777)
+    cli.run(home, "wipe", "--yes")
+    assert not (home / "keystore").exists()

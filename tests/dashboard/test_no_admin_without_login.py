@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
@@ -266,6 +267,39 @@ async def test_an_expired_or_made_up_link_logs_nobody_in(sample, start_node) -> 
             assert r.status == 303
     async with node.client.get("/login/link", params={"token": fresh}, allow_redirects=False) as r:
         assert r.status == 303, "the guesses above did not spend the real link"
+
+
+NOBODY = 65534
+SYSTEM_PYTHON = "/usr/bin/python3"  # readable by every user (the venv may not be)
+
+
+@pytest.mark.skipif(os.getuid() != 0 or not os.path.exists(SYSTEM_PYTHON), reason="needs root to act as another user")
+async def test_a_link_another_user_wrote_into_a_writable_home_logs_nobody_in(sample, start_node) -> None:
+    """A home others may write to (a shared group's folder, a restored backup): another user of the
+    machine can make the login-links folder and a link file of a token of their own. Only a link
+    this node's user made logs in."""
+    home = sample.nodes[0].home.path
+    node = await start_node(sample.nodes[0])
+    shutil.rmtree(home / login_links.FOLDER, ignore_errors=True)  # no link made yet
+    os.chmod(home, 0o777)
+    token = "A" * 43
+    now = int(time.time() * 1000)
+    folder = os.open(home, os.O_PATH | os.O_DIRECTORY)
+    try:
+        forge = "\n".join([
+            "import os", f"d = '/proc/self/fd/{folder}/{login_links.FOLDER}'", "os.mkdir(d, 0o777)",
+            f"open(d + '/{login_links._name(token)}', 'w').write('{now + 300_000} {now}\\n')", ""])
+        done = await asyncio.to_thread(subprocess.run, [SYSTEM_PYTHON, "-I", "-c", forge], user=NOBODY,
+                                       pass_fds=(folder,), capture_output=True, text=True, timeout=30)
+    finally:
+        os.close(folder)
+    assert done.returncode == 0, done.stderr
+    async with node.client.get("/login/link", params={"token": token}, allow_redirects=False) as r:
+        assert r.status == 403, "another user's link logged in as this node's admin"
+    async with node.client.get("/publish", allow_redirects=False) as r:
+        assert r.status == 303
+    with pytest.raises(login_links.ForeignFolder, match=re.escape(f"chmod 700 {home}")):
+        login_links.create(home)  # `solnet dashboard-link` says why it makes none, and what to do
 
 
 async def test_racing_visits_with_one_link_make_one_session(sample, start_node) -> None:

@@ -146,3 +146,38 @@ async def test_nonsense_is_answered_as_such(tmp_path: Path):
         assert b'"type": "usage"' in reply and b"not a JSON object" in reply
     finally:
         await channel.close()
+
+
+@pytest.mark.skipif(os.getuid() != 0 or not os.path.exists(SYSTEM_PYTHON), reason="needs root to act as another user")
+async def test_a_socket_another_user_put_in_a_writable_home_is_sent_nothing(tmp_path: Path):
+    """A home others may write to (a shared group's folder, a restored backup): another user can put
+    a socket of theirs at node.sock, while no node runs or after one started. A command must not
+    hand it what it would publish (private details in plain text) nor believe its answer."""
+    os.chmod(tmp_path, 0o777)
+    folder = os.open(tmp_path, os.O_PATH | os.O_DIRECTORY)
+    try:
+        # Another user's listener at node.sock: it tells what it was sent, and answers "published".
+        fake = "\n".join([
+            "import socket", "s = socket.socket(socket.AF_UNIX)", f"s.bind('/proc/self/fd/{folder}/node.sock')",
+            "s.listen(1)", "print('ready', flush=True)", "s.settimeout(20)", "try:",
+            "    c, _ = s.accept()", "    c.settimeout(5)", "    got = c.recv(4096)",
+            "    c.sendall(b'{\"ok\": {\"id\": \"' + b'00' * 32 + b'\", \"seq\": 1}}\\n')",
+            "    print('got', repr(got), flush=True)", "except (TimeoutError, OSError):",
+            "    print('got nothing', flush=True)", ""])
+        proc = subprocess.Popen([SYSTEM_PYTHON, "-I", "-c", fake], user=NOBODY, pass_fds=(folder,),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "ready", proc.stderr.read()
+            with pytest.raises(ChannelError) as refused:
+                await asyncio.to_thread(ask, tmp_path, {"op": "publish", "kind": "support.request",
+                                                        "private": "Amira, 14, phone 0612345678"})
+            said = str(refused.value)
+            assert "another user" in said and f"chmod 700 {tmp_path}" in said, said
+            out, _ = await asyncio.to_thread(proc.communicate, timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+    finally:
+        os.close(folder)
+    assert "Amira" not in out and ("got b''" in out or "got nothing" in out), out
