@@ -335,11 +335,22 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
     says with whom it is shared."""
     if view == "regions":
         return region_text(item)
+    lines = _view_lines(view, item, group_names)
     if item.get("shared_with") and view != "groups":
         names = ", ".join(group_names.get(g) or short_id(g) for g in item["shared_with"])
-        return one_line(f"{_view_line(view, item, group_names)} [shared with {names} only]")
-    line = _view_line(view, item, group_names)
-    return line if view == "groups" else one_line(line)  # (a group takes a line per device, each one line)
+        lines[0] += f" [shared with {names} only]"
+    # Each line on its own: a line break inside a text is a ⏎, while a need's or a request's
+    # matches, and a group's devices, keep the lines they are printed on.
+    return "\n".join(one_line(line) for line in lines)
+
+
+def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
+    """The lines of one item of `solnet view`: its own, then those under it (matches, devices)."""
+    if view in ("needs", "support"):
+        return _matched_lines(view, item, group_names)
+    if view == "groups":
+        return _group_lines(item, group_names)
+    return [_view_line(view, item, group_names)]
 
 
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
@@ -359,31 +370,6 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         bar = "#" * filled + "." * (10 - filled)
         return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}  {short}")
-    if view == "needs":
-        what = f"{quantity(item['quantity'], item['unit'])} × {words(item['category'])}"
-        if item["side"] == "need":
-            left = f", {item['remaining']} still needed" + (f" (covered {item['over']} more than asked)"
-                                                             if item.get("over") else "")
-            urgency = f", urgency {item['urgency']}" if item.get("urgency") else ""
-            line = f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"
-            for m in item.get("matches") or ():
-                line += (f"\n      could come from: {quantity(m['remaining'], m['unit'])} offered by "
-                         f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}")
-            return line
-        return f"offer {item['region']:<12} {what}, {item['remaining']} left — {group}  {short}"
-    if view == "support":
-        taken = "; ".join(f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
-                          for t in item.get("taken") or ())
-        age = f", {plural(item['age_hours'] // 24, 'day')} old" if item.get("age_hours", 0) >= 24 else (
-            f", {plural(item.get('age_hours', 0), 'hour')} old" if "age_hours" in item else "")
-        line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
-                f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
-                + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
-                + f"  {short}")
-        for o in item.get("can_go") or ():
-            line += (f"\n      could go to: {o.get('group_name') or '?'} ({o['region']}), "
-                     f"{plural(o['capacity'], 'place')}  {short_id(o['id'])}")
-        return line
     if view == "capacity":
         when = (f" from {local_time(item['starts_at'])}" if not item.get("available_now") else "") + (
             f" until {local_time(item['until'])}" if item.get("until") else "")
@@ -403,18 +389,49 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         where = item.get("region") or "everywhere"
         return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
                 + (f" <{item['link']}>" if item.get("link") else "") + f"  {short}")
-    if view == "groups":
-        state = f", REVOKED {revocation_text(item, group_names)}" if item["revoked_from"] else ""
-        lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
-                 f"{plural(item['devices'], 'device')}{state}  {short}"]
-        if item.get("looks_like"):
-            lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
-                         + " (ask the group you know which id is theirs)")
-        for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
-            lines.append(f"    device {short_id(d['id'])}"
-                         + (f" REVOKED {revocation_text(d, group_names)}" if d["revoked_from"] is not None else ""))
-        return "\n".join(one_line(line) for line in lines)
     return str(item)
+
+
+def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
+    """A need with the offers that could cover it, a support request with the groups that could take
+    it (each match a line under it), or an offer."""
+    group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
+    short = short_id(item["id"])
+    if view == "needs":
+        what = f"{quantity(item['quantity'], item['unit'])} × {words(item['category'])}"
+        if item["side"] != "need":
+            return [f"offer {item['region']:<12} {what}, {item['remaining']} left — {group}  {short}"]
+        left = f", {item['remaining']} still needed" + (f" (covered {item['over']} more than asked)"
+                                                         if item.get("over") else "")
+        urgency = f", urgency {item['urgency']}" if item.get("urgency") else ""
+        return [f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"] + [
+            f"      could come from: {quantity(m['remaining'], m['unit'])} offered by "
+            f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
+    taken = "; ".join(f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
+                      for t in item.get("taken") or ())
+    age = f", {plural(item['age_hours'] // 24, 'day')} old" if item.get("age_hours", 0) >= 24 else (
+        f", {plural(item.get('age_hours', 0), 'hour')} old" if "age_hours" in item else "")
+    line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
+            f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
+            + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
+            + f"  {short}")
+    return [line] + [f"      could go to: {o.get('group_name') or '?'} ({o['region']}), "
+                     f"{plural(o['capacity'], 'place')}  {short_id(o['id'])}" for o in item.get("can_go") or ()]
+
+
+def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
+    """A group, with a line per device (their ids are what `solnet revoke` takes)."""
+    short = short_id(item["id"])
+    state = f", REVOKED {revocation_text(item, group_names)}" if item["revoked_from"] else ""
+    lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
+             f"{plural(item['devices'], 'device')}{state}  {short}"]
+    if item.get("looks_like"):
+        lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
+                     + " (ask the group you know which id is theirs)")
+    for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
+        lines.append(f"    device {short_id(d['id'])}"
+                     + (f" REVOKED {revocation_text(d, group_names)}" if d["revoked_from"] is not None else ""))
+    return lines
 
 
 def region_text(r: dict[str, Any]) -> str:
