@@ -427,7 +427,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
                                        signer=options._signer, private=private, to=to, offline=options._offline,
                                        public_note=public_note)
-            done = {"id": event.id.hex(), "seq": event.seq}
+            from node import revoked_here
+
+            done = {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store)}
         else:
             done = node_result(answer)
     except PublishError as exc:
@@ -439,6 +441,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
+    if done.get("refused_as_revoked"):  # (a peer's word, kept: the revocation has not come here)
+        from node import revoked_here
+        from node.words import local_time
+
+        kept = done["refused_as_revoked"]
+        print(f"warning: {revoked_here.publish_warning(kept, home.config().group_id, local_time(kept['at']))}.",
+              file=sys.stderr)
     if kind.name == "action" and "starts_at" in texts:
         warn_if_past(texts["starts_at"], done["id"])
     return 0
