@@ -140,8 +140,8 @@ def test_revoke_a_group_removes_it_and_its_devices(network, cli, tmp_path):
     [bristol] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_b]
     assert (bristol["revoked_from"], bristol["revoked_by"], bristol["devices"]) == (1, network.group_a, 0)
     # Its profile left the log with it; the coordinator still sees which group it was, by name.
-    assert bristol["name"] == "Bristol", bristol
-    assert "Bristol" in cli.run(network.a, "view", "groups").stdout
+    assert (bristol["name"], bristol["region"]) == ("Bristol", "bristol"), bristol
+    assert "Bristol (bristol) — 0 devices, REVOKED" in cli.run(network.a, "view", "groups").stdout  # not "(?)"
     [revoked] = [r for r in cli.run_json(network.a, "status")["revoked"] if r["id"] == network.group_b]
     assert revoked["name"] == "Bristol", revoked
     again = cli.run(network.a, "revoke", network.group_b, ok=False)
