@@ -119,7 +119,7 @@ def test_revoke_refuses_what_this_node_may_not_do(network, cli, tmp_path):
     assert bad.returncode == 1 and "64 hex" in bad.stderr
     # Bristol's device is Bristol's to revoke, not Calais'.
     other = cli.run(network.a, "revoke", network.device_b, ok=False)
-    assert other.returncode == 1 and "belongs to group" in other.stderr, other.stderr
+    assert other.returncode == 1 and "belongs to Bristol; " in other.stderr, other.stderr
     # Calais founded the network: Bristol cannot revoke it.
     founder = cli.run(network.b, "revoke", network.group_a, ok=False)
     assert founder.returncode == 1 and "founding group" in founder.stderr, founder.stderr
@@ -127,6 +127,21 @@ def test_revoke_refuses_what_this_node_may_not_do(network, cli, tmp_path):
         assert "Traceback" not in result.stderr
     assert cli.run_json(network.a, "status")["revoked"] == []
     assert cli.run_json(network.b, "status")["revoked"] == []
+
+
+def test_revoke_of_a_group_another_admitted_names_its_admitter_and_what_to_do(network, cli, tmp_path):
+    """A coordinator of Calais found Dover infiltrated; Bristol let Dover in. The refusal said
+    "was admitted by group 5fb7e7a1e649…": by a bare id, and not what to do."""
+    dover = tmp_path / "Dover"
+    dover_id = cli.run_json(dover, "init", "--group", "Dover", "--region", "dover")["group_id"]
+    cli.run(network.b, "invite", dover_id, "--out", tmp_path / "dover.txt")
+    cli.run(dover, "join", tmp_path / "dover.txt")
+    _carry(cli, network.b, network.a, tmp_path)
+    _carry(cli, dover, network.a, tmp_path)
+    refused = cli.run(network.a, "revoke", dover_id, ok=False)
+    assert refused.returncode == 1, refused.stderr
+    assert f"group Dover ({dover_id[:12]}…) was admitted by Bristol" in refused.stderr, refused.stderr
+    assert f"ask Bristol to run `solnet revoke {dover_id}`" in refused.stderr, refused.stderr
 
 
 def test_revoke_a_group_removes_it_and_its_devices(network, cli, tmp_path):
