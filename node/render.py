@@ -322,7 +322,10 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
 def revocation_text(item: dict[str, Any], group_names: dict[bytes, str] | None = None) -> str:
     """'from seq 3 by Calais on 2026-11-25 14:02 (phone stolen)' for a revoked group or device: the
     revoker by its group's name where it is a group this node knows by name (as the dashboard
-    names it), else by its short id (a device revoking itself)."""
+    names it), else by its short id (a device revoking itself). A forked key has no revoker and no
+    time: 'at seq 3: its key signed two different events there'."""
+    if item.get("forked"):  # no revoker and no time: the key signed twice at one seq
+        return f"at seq {item['revoked_from']}: its key signed two different events there"
     revoker = item.get("revoked_by")
     by = f" by {(group_names or {}).get(revoker) or short_id(revoker)}" if revoker else ""
     at = f" on {local_time(item['revoked_at'])}" if item.get("revoked_at") else ""
@@ -422,7 +425,8 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
 def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
     """A group, with a line per device (their ids are what `solnet revoke` takes)."""
     short = short_id(item["id"])
-    state = f", REVOKED {revocation_text(item, group_names)}" if item["revoked_from"] else ""
+    state = (f", {'FORKED' if item.get('forked') else 'REVOKED'} {revocation_text(item, group_names)}"
+             if item["revoked_from"] else "")
     lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
              f"{plural(item['devices'], 'device')}{state}  {short}"]
     if item.get("looks_like"):
@@ -430,7 +434,8 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
                      + " (ask the group you know which id is theirs)")
     for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
         lines.append(f"    device {short_id(d['id'])}"
-                     + (f" REVOKED {revocation_text(d, group_names)}" if d["revoked_from"] is not None else ""))
+                     + (f" {'FORKED' if d.get('forked') else 'REVOKED'} {revocation_text(d, group_names)}"
+                        if d["revoked_from"] is not None else ""))
     return lines
 
 

@@ -51,6 +51,9 @@ def status_text(out: dict[str, Any]) -> str:
         # kept before names were in it has none: the short ids then)
         what = (f"group {r['name']} ({short_id(r['id'])})" if r["role"] == "group" and r.get("name")
                 else f"device {short_id(r['id'])} of {r['name']}" if r.get("name") else f"{r['role']} {short_id(r['id'])}")
+        if r.get("fork"):  # no one revoked it: the key signed twice at one seq (no revoker, no time)
+            lines.append(f"  {what} forked at seq {r['from_seq']}: its key signed two different events there")
+            continue
         lines.append(f"  revoked {what} from seq {r['from_seq']}"
                      + (f" by {r.get('by_name') or short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                      + (f" ({r['reason']})" if r["reason"] else ""))
