@@ -103,6 +103,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     if home.exists():
         raise HomeError(f"{home.path} already holds a node; choose another --home, or remove that folder if you "
                         "mean to start over")
+    if home.db_path.exists():
+        raise HomeError(home.wiped_text())
     if args.device_of:
         return _init_device(args, home)
     missing = [flag for flag, value in (("--group NAME", args.group), ("--region REGION", args.region)) if not value]
