@@ -412,8 +412,9 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
             f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
     taken = "; ".join(f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
                       for t in item.get("taken") or ())
-    age = f", {plural(item['age_hours'] // 24, 'day')} old" if item.get("age_hours", 0) >= 24 else (
-        f", {plural(item.get('age_hours', 0), 'hour')} old" if "age_hours" in item else "")
+    hours = item.get("age_hours")
+    age = ("" if hours is None else f", {plural(hours // 24, 'day')} old" if hours >= 24
+           else f", {plural(hours, 'hour')} old" if hours else ", less than an hour old")
     line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
             f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
             + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")

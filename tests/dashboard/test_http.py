@@ -268,6 +268,17 @@ async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_n
     assert re.search(rf"Revoked\s+\S+ \S+ UTC\s+by\s+{calais_name}\s+— keys seized 14/03", text), text
 
 
+async def test_a_support_request_made_within_the_hour_is_less_than_an_hour_old(sample, start_node) -> None:
+    """The overview said "0 hours old" ("depuis 0 heures") of a request made minutes ago."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    for lang, said, not_said in (("en", "less than an hour old", "0 hours old"),
+                                 ("fr", "depuis moins d’une heure", "depuis 0 heure")):
+        _, page, _ = await get(node.client, f"/?lang={lang}")
+        text = visible_text(page)
+        assert said in text and not_said not in text, text
+
+
 async def test_groups_page_says_a_forked_device_forked_not_revoked_by_itself(sample, start_node) -> None:
     """A home restored from a backup signed again at a seq the network held: the groups page said
     "revoked from seq N by <the device's own id>… — fork", as if the device had revoked itself."""

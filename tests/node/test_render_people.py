@@ -17,3 +17,11 @@ def test_one_item_of_a_need_is_one_item():
     assert render.quantity(1, "items") == "1 item" and render.quantity(1, "boxes") == "1 box"
     assert render.quantity(1, "top_ups") == "1 top up" and render.quantity(1, "kg") == "1 kg"
     assert render.quantity(2, "items") == "2 items" and render.quantity(0, "pairs") == "0 pairs"
+
+
+def test_a_request_made_within_the_hour_is_less_than_an_hour_old():
+    """`view support` said "0 hours old" of a request made minutes ago (and the dashboard too)."""
+    item = {"id": "ab" * 32, "status": "open", "region": "calais", "type": "legal", "people": "2", "urgency": "low"}
+    assert ", urgency low, less than an hour old" in render.view_line("support", {**item, "age_hours": 0}, {})
+    assert ", 1 hour old" in render.view_line("support", {**item, "age_hours": 1}, {})
+    assert ", 2 days old" in render.view_line("support", {**item, "age_hours": 50}, {})
