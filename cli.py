@@ -334,7 +334,8 @@ def cmd_join(args: argparse.Namespace) -> int:
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
     inviter = membership.inviter_name(log, token)
-    human = f"{config.group_name} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
+    who = config.group_name if config.holds_group_key else f"This device of {config.group_name}"
+    human = f"{who} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
     if was_in == log.network_id.hex():
         human += ("\nIt was in this network before: nothing was signed now, and it publishes only after a "
                   "complete sync (`solnet sync PEER` or `solnet run`) has brought its own events back.")

@@ -156,7 +156,7 @@ def test_a_further_device_learns_its_group_from_the_token(network, cli, tmp_path
     token = tmp_path / "device.txt"
     cli.run(network.a, "vouch", made["device_request"], "--out", token)
     joined = cli.run(laptop, "join", token).stdout
-    assert joined.startswith("Calais joined the network"), joined
+    assert joined.startswith("This device of Calais joined the network"), joined
     status = cli.run_json(laptop, "status")
     assert (status["group_name"], status["region"]) == ("Calais", "calais")
     assert cli.run(laptop, "id").stdout.strip() == network.group_a

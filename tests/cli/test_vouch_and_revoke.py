@@ -47,6 +47,16 @@ def test_a_second_device_of_a_group_publishes_as_that_group(network, cli, tmp_pa
     assert damaged.returncode == 1 and "damaged" in damaged.stderr, damaged.stderr
 
 
+def test_a_further_device_joining_says_it_is_a_device_of_its_group(network, cli, tmp_path):
+    """A second coordinator's laptop joining said "Calais joined the network ...", as if the group
+    had just joined (it had, long before)."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--device-of", network.group_a)
+    cli.run(network.a, "vouch", made["device_request"], "--out", tmp_path / "device.txt")
+    said = cli.run(laptop, "join", tmp_path / "device.txt").stdout
+    assert said.startswith("This device of Calais joined the network"), said
+
+
 def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(network, cli, tmp_path):
     laptop, made = _second_device(network, cli, tmp_path)
     ids = [cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
