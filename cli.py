@@ -157,13 +157,26 @@ def _init_device(args: argparse.Namespace, home: Home) -> int:
                 "encryption_key": config.device_encryption_key, "device_request": request, "home": str(home.path)},
          f"Prepared a new device (device id {short_id(config.device_id)}) of group {short_id(config.group_id)}. "
          f"On your group's main node (the one holding the group key) run:\n  solnet vouch {request} --out device.txt\n"
-         f"then bring device.txt here and run `solnet join device.txt`.")
+         f"then bring device.txt here and run `solnet join device.txt`. (`solnet id --request` prints the "
+         "request again.)")
     return 0
 
 
 def cmd_id(args: argparse.Namespace) -> int:
-    """This node's group id (what another group needs to invite it), or its device id."""
-    config = home_of(args).config()
+    """This node's group id (what another group needs to invite it), or its device id, or the
+    request of a further device that has not joined yet (its signed consent needs the keys)."""
+    home = home_of(args)
+    config = home.config()
+    if args.request:
+        from node import membership
+        if config.holds_group_key:
+            raise CliError("this node holds its group's key: it needs no device request (`solnet id` prints the "
+                           "group id another group invites)")
+        if home.db_path.exists():
+            raise CliError("this device already joined its group's network: it needs no request any more")
+        request = membership.device_request(config, home.keys())
+        emit(args, {"group_id": config.group_id, "device_id": config.device_id, "device_request": request}, request)
+        return 0
     value = config.device_id if args.device else config.group_id
     emit(args, {"group_id": config.group_id, "device_id": config.device_id}, value)
     return 0
@@ -1493,6 +1506,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "with `solnet vouch`")
     p = add("id", cmd_id, "print this node's group id (what another group needs to invite it)")
     p.add_argument("--device", action="store_true", help="print this device's id instead")
+    p.add_argument("--request", action="store_true",
+                       help="print again the request of a further device that has not joined (`solnet init "
+                            "--device-of` printed it; its group's main node vouches for it); asks the passphrase")
     p = add("vouch", cmd_vouch, "certify a further device of this group, or admit another group: write its join token")
     p.add_argument("id", help="a device request (as `solnet init --device-of` printed it) or another group's id")
     p.add_argument("--out", required=True, help="file to write the token to")

@@ -25,8 +25,12 @@ def status_text(out: dict[str, Any]) -> str:
                 f"(moved aside?).\n  To rebuild it, {REBUILD_STEPS}\n"
                 f"  group id:  {out['group_id']}\n  device id: {out['device_id']}")
     if out["network_id"] is None:
+        # A further device (no name of its own yet) joins with a token its group's main node makes
+        # from its request: say how to print that again, the line init printed is easily lost.
+        nxt = ("\n  Next: ask your group's main node to vouch for this device: `solnet id --request` prints its "
+               "request." if not out["group_name"] else "")
         return (f"{group}{region} has not joined a network yet.\n  group id:  {out['group_id']}\n"
-                f"  device id: {out['device_id']}")
+                f"  device id: {out['device_id']}{nxt}")
     node = out.get("node") or {}
     lines = [f"{group}{region}, in the network {out['network_name']!r} ({short_id(out['network_id'])})"]
     if node.get("running"):

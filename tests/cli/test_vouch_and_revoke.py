@@ -57,6 +57,20 @@ def test_a_further_device_joining_says_it_is_a_device_of_its_group(network, cli,
     assert said.startswith("This device of Calais joined the network"), said
 
 
+def test_a_further_device_whose_request_was_lost_prints_it_again(network, cli, tmp_path):
+    """The request `init --device-of` printed scrolled away (a closed terminal): nothing printed it
+    again, `status` said only "has not joined a network yet", and init again refused the folder."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--device-of", network.group_a)
+    assert "solnet id --request" in cli.run(laptop, "status").stdout
+    again = cli.run(laptop, "id", "--request").stdout.strip()
+    assert again == made["device_request"], again
+    cli.run(network.a, "vouch", again, "--out", tmp_path / "device.txt")
+    cli.run(laptop, "join", tmp_path / "device.txt")
+    joined = cli.run(laptop, "id", "--request", ok=False)
+    assert joined.returncode == 1 and "already joined" in joined.stderr, joined.stderr
+
+
 def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(network, cli, tmp_path):
     laptop, made = _second_device(network, cli, tmp_path)
     ids = [cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
