@@ -26,6 +26,7 @@ def test_a_device_refused_as_revoked_by_a_peer_is_told_so_by_sync_and_status(clu
     assert f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
     assert f"solnet init --device-of {bristol_group}" in refused.stderr, refused.stderr
     assert "revoked: the peer refused" not in refused.stderr, refused.stderr  # the reason code, said twice
+    assert refused.stderr.count(SAID) == 1, refused.stderr  # not the node's log line, then the error again
     assert status(bristol)["refused_as_revoked"]["name"] == "Calais"
     said = cli(bristol, "status").stdout
     assert f"WARNING: a peer of Calais {SAID}" in said and "Ask your group's coordinators" in said, said
