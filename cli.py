@@ -257,6 +257,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             effect += (f". NOT pinned: this node holds its events only up to seq {done.held_to}, so a copy of its key "
                        f"can still sign seq {done.held_to + 1} to {done.from_seq - 1} as if it were the device. Sync "
                        f"with a node that holds them and revoke again, or revoke from seq {done.held_to + 1}")
+        effect += _newest_that_stay(log, subject)
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
@@ -269,6 +270,21 @@ def cmd_revoke(args: argparse.Namespace) -> int:
          f"peer; every node that receives this revocation ({short_id(done.event.id)}) does the same, and drops its "
          "links.")
     return 0
+
+
+def _newest_that_stay(log: Any, device: bytes, shown: int = 3) -> str:
+    """The revoked device's newest events that stay, with their kind and time: a thief's, signed
+    after the key left its owner's hands but before the seq revoked from (the default is the
+    device's next event), would stand unless the coordinator sees them and revokes lower."""
+    from node.words import local_time
+
+    kept = log.store.ids_of(device)[-shown:]
+    if not kept:
+        return ""
+    rows = [(seq, log.store.event_row(event_id)) for seq, event_id in reversed(kept)]
+    listed = ", ".join(f"seq {seq} {row.kind} signed {local_time(row.ts)}" for seq, row in rows if row is not None)
+    return (f". Its newest events stay: {listed}. If the key left your hands before one of them, revoke it again "
+            f"from that seq (`solnet revoke {device.hex()} --from-seq N`)")
 
 
 def cmd_accept(args: argparse.Namespace) -> int:

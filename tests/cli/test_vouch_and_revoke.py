@@ -71,6 +71,22 @@ def test_a_further_device_whose_request_was_lost_prints_it_again(network, cli, t
     assert joined.returncode == 1 and "already joined" in joined.stderr, joined.stderr
 
 
+def test_revoking_a_seized_phone_lists_its_newest_events_that_stay(network, cli, tmp_path):
+    """A coordinator revoking a seized phone without --from-seq revoked it from its next event: the
+    thief's false all clear, already held, stayed, and nothing said which events stay."""
+    laptop, made = _second_device(network, cli, tmp_path)
+    cli.publish(laptop, "need", "--category", "tents", "--quantity", "5", "--region", "calais")
+    alert = cli.publish(laptop, "alert", "--region", "calais", "--type", "raid", "--text", "Police at the camp")
+    cli.publish(laptop, "alert.update", "--alert", alert, "--status", "all_clear")  # the thief's, say
+    _carry(cli, laptop, network.a, tmp_path, "laptop.bundle")
+    said = cli.run(network.a, "revoke", made["device_id"], "--reason", "phone seized").stdout
+    assert "from seq 4" in said, said
+    assert "Its newest events stay: seq 3 alert.update signed " in said and "seq 2 alert signed " in said, said
+    assert f"revoke it again from that seq (`solnet revoke {made['device_id']} --from-seq N`)" in said, said
+    lower = cli.run(network.a, "revoke", made["device_id"], "--from-seq", "3", "--reason", "phone seized").stdout
+    assert "Its newest events stay: seq 2 alert signed " in lower, lower
+
+
 def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(network, cli, tmp_path):
     laptop, made = _second_device(network, cli, tmp_path)
     ids = [cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
