@@ -197,8 +197,9 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
             return f"raised so far {f['raised'] / 100:,.2f} for {short_id(f['fundraiser'])}"
         return f"pledge {f['pledge'] / 100:,.2f} to {short_id(f['fundraiser'])}"
     if kind in ("need", "offer"):
-        unit = f" {words(f['unit'])}" if f.get("unit") not in (None, DEFAULT_UNIT) else ""
-        return (f"{f['quantity']}{unit} × {words(f['category'])}" + (f", urgency {f['urgency']}" if f.get("urgency") else "")
+        counted = (quantity(f["quantity"], f["unit"]) if f.get("unit") not in (None, DEFAULT_UNIT)
+                   else str(f["quantity"]))
+        return (f"{counted} × {words(f['category'])}" + (f", urgency {f['urgency']}" if f.get("urgency") else "")
                 + (f" ({f['notes']})" if f.get("notes") else ""))
     if kind in ("need.update", "offer.update", "support.offer.update"):
         changed = ", ".join(f"{words(k)} {words(str(f[k]))}" for k in ("status", "quantity", "capacity", "urgency")
