@@ -76,7 +76,7 @@ def seal_content(log: EventLog, kind: str, fields: dict[str, Any], groups: Seque
     """The body of a `sealed` event carrying `kind` and `fields` to `groups` (and the author's group)."""
     if not groups:
         raise AudienceError("name at least one group to share it with")
-    keys = recipient_keys(log.trust, list(groups), author_group)
+    keys = recipient_keys(log.trust, list(groups), author_group, references.group_names(log.store))
     try:
         plaintext = inner_plaintext(kind, fields, [g for g in groups if g != author_group])
     except ValueError as exc:

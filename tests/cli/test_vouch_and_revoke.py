@@ -87,6 +87,20 @@ def test_revoking_a_seized_phone_lists_its_newest_events_that_stay(network, cli,
     assert "Its newest events stay: seq 2 alert signed " in lower, lower
 
 
+def test_sealing_to_a_group_whose_devices_are_all_revoked_names_it_and_says_why(network, cli, tmp_path):
+    """--to Bristol, whose one device Bristol revoked (a Pi restored from a backup forked it), said
+    "group 047b79e3b5ba… has no device that can receive private details yet": an id, and "yet"."""
+    _carry(cli, network.b, network.a, tmp_path)
+    cli.run(network.b, "revoke", network.device_b, "--reason", "forked by a backup")
+    _carry(cli, network.b, network.a, tmp_path, "revocation.bundle")
+    for kind, extra in (("need", ("--category", "food", "--quantity", "3")),
+                        ("support.request", ("--type", "housing", "--people", "2", "--urgency", "low",
+                                             "--private", "two adults"))):
+        refused = cli.run(network.a, "publish", kind, "--region", "calais", *extra, "--to", "Bristol", ok=False)
+        assert refused.returncode == 1, refused.stderr
+        assert "Bristol has no device that can read it: all its devices are revoked" in refused.stderr, refused.stderr
+
+
 def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(network, cli, tmp_path):
     laptop, made = _second_device(network, cli, tmp_path)
     ids = [cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
