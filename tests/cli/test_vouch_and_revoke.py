@@ -101,6 +101,17 @@ def test_sealing_to_a_group_whose_devices_are_all_revoked_names_it_and_says_why(
         assert "Bristol has no device that can read it: all its devices are revoked" in refused.stderr, refused.stderr
 
 
+def test_sealing_to_a_group_revoked_from_its_start_says_it_is_revoked(network, cli, tmp_path):
+    """--to Dover, an infiltrated group revoked from seq 1, said "no group called 'Dover' ... in this
+    network", while `view groups` lists Dover as revoked."""
+    _carry(cli, network.b, network.a, tmp_path)
+    cli.run(network.a, "revoke", network.group_b, "--reason", "infiltrated")
+    refused = cli.run(network.a, "publish", "need", "--region", "calais", "--category", "food", "--quantity", "3",
+                      "--to", "Bristol", ok=False)
+    assert refused.returncode == 1 and "Bristol (" in refused.stderr and ") is revoked" in refused.stderr, refused.stderr
+    assert "no group called" not in refused.stderr, refused.stderr
+
+
 def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(network, cli, tmp_path):
     laptop, made = _second_device(network, cli, tmp_path)
     ids = [cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
