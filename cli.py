@@ -108,6 +108,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     if home.exists():
         raise HomeError(f"{home.path} already holds a node; choose another --home, or remove that folder if you "
                         "mean to start over")
+    if home.db_path.exists():
+        raise HomeError(home.wiped_text())
     if args.device_of:
         return _init_device(args, home)
     missing = [flag for flag, value in (("--group NAME", args.group), ("--region REGION", args.region)) if not value]
@@ -160,13 +162,26 @@ def _init_device(args: argparse.Namespace, home: Home) -> int:
                 "encryption_key": config.device_encryption_key, "device_request": request, "home": str(home.path)},
          f"Prepared a new device (device id {short_id(config.device_id)}) of group {short_id(config.group_id)}. "
          f"On your group's main node (the one holding the group key) run:\n  solnet vouch {request} --out device.txt\n"
-         f"then bring device.txt here and run `solnet join device.txt`.")
+         f"then bring device.txt here and run `solnet join device.txt`. (`solnet id --request` prints the "
+         "request again.)")
     return 0
 
 
 def cmd_id(args: argparse.Namespace) -> int:
-    """This node's group id (what another group needs to invite it), or its device id."""
-    config = home_of(args).config()
+    """This node's group id (what another group needs to invite it), or its device id, or the
+    request of a further device that has not joined yet (its signed consent needs the keys)."""
+    home = home_of(args)
+    config = home.config()
+    if args.request:
+        from node import membership
+        if config.holds_group_key:
+            raise CliError("this node holds its group's key: it needs no device request (`solnet id` prints the "
+                           "group id another group invites)")
+        if home.db_path.exists():
+            raise CliError("this device already joined its group's network: it needs no request any more")
+        request = membership.device_request(config, home.keys())
+        emit(args, {"group_id": config.group_id, "device_id": config.device_id, "device_request": request}, request)
+        return 0
     value = config.device_id if args.device else config.group_id
     emit(args, {"group_id": config.group_id, "device_id": config.device_id}, value)
     return 0
@@ -247,6 +262,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             effect += (f". NOT pinned: this node holds its events only up to seq {done.held_to}, so a copy of its key "
                        f"can still sign seq {done.held_to + 1} to {done.from_seq - 1} as if it were the device. Sync "
                        f"with a node that holds them and revoke again, or revoke from seq {done.held_to + 1}")
+        effect += _newest_that_stay(log, subject)
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
@@ -259,6 +275,21 @@ def cmd_revoke(args: argparse.Namespace) -> int:
          f"peer; every node that receives this revocation ({short_id(done.event.id)}) does the same, and drops its "
          "links.")
     return 0
+
+
+def _newest_that_stay(log: Any, device: bytes, shown: int = 3) -> str:
+    """The revoked device's newest events that stay, with their kind and time: a thief's, signed
+    after the key left its owner's hands but before the seq revoked from (the default is the
+    device's next event), would stand unless the coordinator sees them and revokes lower."""
+    from node.words import local_time
+
+    kept = log.store.ids_of(device)[-shown:]
+    if not kept:
+        return ""
+    rows = [(seq, log.store.event_row(event_id)) for seq, event_id in reversed(kept)]
+    listed = ", ".join(f"seq {seq} {row.kind} signed {local_time(row.ts)}" for seq, row in rows if row is not None)
+    return (f". Its newest events stay: {listed}. If the key left your hands before one of them, revoke it again "
+            f"from that seq (`solnet revoke {device.hex()} --from-seq N`)")
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
@@ -337,7 +368,8 @@ def cmd_join(args: argparse.Namespace) -> int:
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
     inviter = membership.inviter_name(log, token)
-    human = f"{config.group_name} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
+    who = config.group_name if config.holds_group_key else f"This device of {config.group_name}"
+    human = f"{who} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
     if was_in == log.network_id.hex():
         human += ("\nIt was in this network before: nothing was signed now, and it publishes only after a "
                   "complete sync (`solnet sync PEER` or `solnet run`) has brought its own events back.")
@@ -432,7 +464,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
                                        signer=options._signer, private=private, to=to, offline=options._offline,
                                        public_note=public_note)
-            done = {"id": event.id.hex(), "seq": event.seq}
+            from node import revoked_here
+
+            done = {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store)}
         else:
             done = node_result(answer)
     except PublishError as exc:
@@ -444,6 +478,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
+    if done.get("refused_as_revoked"):  # (a peer's word, kept: the revocation has not come here)
+        from node import revoked_here
+        from node.words import local_time
+
+        kept = done["refused_as_revoked"]
+        print(f"warning: {revoked_here.publish_warning(kept, home.config().group_id, local_time(kept['at']))}.",
+              file=sys.stderr)
     if kind.name == "action" and "starts_at" in texts:
         warn_if_past(texts["starts_at"], done["id"])
     return 0
@@ -1486,6 +1527,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "with `solnet vouch`")
     p = add("id", cmd_id, "print this node's group id (what another group needs to invite it)")
     p.add_argument("--device", action="store_true", help="print this device's id instead")
+    p.add_argument("--request", action="store_true",
+                       help="print again the request of a further device that has not joined (`solnet init "
+                            "--device-of` printed it; its group's main node vouches for it); asks the passphrase")
     p = add("vouch", cmd_vouch, "certify a further device of this group, or admit another group: write its join token")
     p.add_argument("id", help="a device request (as `solnet init --device-of` printed it) or another group's id")
     p.add_argument("--out", required=True, help="file to write the token to")

@@ -394,7 +394,8 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
            ) -> list[dict[str, Any]]:
     """Every certified group with its profile (if published), its devices and revocation state:
     for the group and each device, from which seq it is revoked, by which key, when (the revoking
-    event's time, ms) and why; all None while not revoked.
+    event's time, ms) and why; all None while not revoked. `forked`: the key signed two events at
+    one seq (no one revoked it: `revoked_by` is the key itself, with no time).
 
     `members` are `events.trust.Member` values, `revocations` the trust graph's `Revocation`s by subject.
     """
@@ -405,7 +406,7 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
     def revoked(key: bytes) -> dict[str, Any]:
         r = revocations.get(key)
         return {"revoked_by": r.by if r else None, "revoked_at": r.at if r else None,
-                "revoked_reason": r.reason if r else None}
+                "revoked_reason": r.reason if r else None, "forked": bool(r and r.fork)}
 
     out = []
     for g in (m for m in members if m.role == "group"):

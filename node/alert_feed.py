@@ -44,7 +44,8 @@ def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, 
                fields: dict[str, Any], names: dict[bytes, str], update: dict[str, Any] | None = None) -> dict[str, Any]:
     """An alert's public fields, as hooks, bots and the public feed get them. For an update or the
     all clear of an alert (`update`: the update's fields), the same fields of the alert it names,
-    with the update's text and location, its `status`, and the alert's id as `alert`."""
+    with the update's text and location, its `status`, and the alert's id as `alert` (`expires`:
+    the alert's, which the caller gives)."""
     member = log_.trust.member(author)
     group = member.group if member is not None else None
     out = {"id": event_id.hex(), "n": n, "kind": "alert", "region": fields["region"], "type": fields["type"],
@@ -118,7 +119,11 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
     alert = references.target(log_.store, log_.trust, fields["alert"])
     if alert is None or alert.kind != "alert" or problem(kind, fields, member.group, ts, lambda _: alert):
         return None  # not held (yet), or by another group: it changes nothing
-    return alert_json(log_, n, event_id, author, ts, expires, alert.fields, names, update=fields)
+    # `expires` says when the alert ends (a hook prints "until ..."), not the update's own expiry
+    # (a week by default, for an alert of 6 hours).
+    held = log_.store.event_row(fields["alert"])
+    ends = held.expires if held is not None else expires
+    return alert_json(log_, n, event_id, author, ts, ends, alert.fields, names, update=fields)
 
 
 def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[bytes, str],

@@ -64,6 +64,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
             raise AudienceError(f"more than one group is called or starts with {wanted[:80]!r}: give its id "
                                 "(`solnet view groups` lists them)")
         if not matches:
+            _say_if_revoked(log, groups, wanted)
             known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
             raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
                                 f"give a group's name ({known}) or its id (`solnet view groups` lists them)")
@@ -71,12 +72,25 @@ def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
     return list(dict.fromkeys(found))
 
 
+def _say_if_revoked(log: EventLog, groups: list[bytes], wanted: str) -> None:
+    """A group revoked from its start left the log with its profile, so no name matches it: say
+    that the group so named is revoked (its name is read from its events kept aside), not that no
+    group has that name."""
+    for g in groups:
+        member = log.trust.member(g)
+        if member is None or member.revoked_from is None:
+            continue
+        name = references.kept_aside_name(log.store, g)
+        if name is not None and name.casefold() == wanted.casefold():
+            raise AudienceError(f"{name} ({short_id(g)}) is revoked; it cannot receive private details")
+
+
 def seal_content(log: EventLog, kind: str, fields: dict[str, Any], groups: Sequence[bytes],
                  author_group: bytes) -> dict[str, Any]:
     """The body of a `sealed` event carrying `kind` and `fields` to `groups` (and the author's group)."""
     if not groups:
         raise AudienceError("name at least one group to share it with")
-    keys = recipient_keys(log.trust, list(groups), author_group)
+    keys = recipient_keys(log.trust, list(groups), author_group, references.group_names(log.store))
     try:
         plaintext = inner_plaintext(kind, fields, [g for g in groups if g != author_group])
     except ValueError as exc:

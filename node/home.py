@@ -317,11 +317,21 @@ class Home:
             except OSError:  # absent, or not ours to change
                 continue
 
+    def wiped_text(self) -> str:
+        """What a home holding an event log but no keys or config (a panic wipe's work) says: not
+        "init here", which would make keys that its old log then refuses to join with."""
+        return (f"{self.path} was wiped: its keys and config are gone, its event log of public events is left. To "
+                "take part again, make a new node in a new folder (`solnet --home NEW_FOLDER init --group NAME "
+                f"--region REGION`), or here once `solnet --home {self.path} wipe --all` has removed the event log, "
+                "and ask a member group for an invite")
+
     def config(self) -> Config:
         self._tighten_modes()
         try:
             return Config(**json.loads(self.config_path.read_text(encoding="utf-8")))
         except FileNotFoundError:
+            if self.db_path.exists():  # the event log without keys or config: a panic wipe left it
+                raise HomeError(self.wiped_text()) from None
             raise HomeError(f"no solnet node in {self.path}: run `solnet --home {self.path} init --group NAME "
                             "--region REGION` first") from None
         except (ValueError, TypeError) as exc:

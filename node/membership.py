@@ -346,15 +346,22 @@ def _which_chain(log: EventLog, device: bytes, fork_at: int) -> str:
 
 
 def _not_yours(log: EventLog, member) -> str:
-    """Why this node's group may not revoke `member`, and who may."""
+    """Why this node's group may not revoke `member`, and who may: by their names, and how."""
     key = short_id(member.key)
     if member.role == "device":
-        return (f"device {key} belongs to group {short_id(member.group)}; only that group's key, or the device "
-                "itself, can revoke it. Ask that group, or the group that admitted it (it can revoke the whole group)")
+        owner = references.group_name(log.store, member.group)
+        return (f"device {key} belongs to {owner}; only that group's key, or the device itself, can revoke it. Ask "
+                f"{owner} to run `solnet revoke {member.key.hex()}` on its node, or the group that admitted it "
+                "(it can revoke the whole group)")
+    name = references.name_of_group(log.store, member.key) or references.kept_aside_name(log.store, member.key)
+    group = f"group {name} ({key})" if name else f"group {key}"
     if member.key in log.genesis.founders:
-        return f"group {key} is a founding group of this network: founders are protected, only it can revoke itself"
-    admitter = short_id(member.admitted_by) if member.admitted_by else "?"
-    return f"group {key} was admitted by group {admitter}; only the group that admitted it can revoke it"
+        return f"{group} is a founding group of this network: founders are protected, only it can revoke itself"
+    if member.admitted_by is None:
+        return f"{group} was not admitted by this node's group; only the group that admitted it can revoke it"
+    admitter = references.group_name(log.store, member.admitted_by)
+    return (f"{group} was admitted by {admitter}; only the group that admitted it can revoke it: ask {admitter} "
+            f"to run `solnet revoke {member.key.hex()}` on its node")
 
 
 def _not_admitted(bad: list[Outcome], group_id: str) -> str:

@@ -33,17 +33,25 @@ class PrivateError(SolnetError, ValueError):
         self.field = field  # the input at fault: the groups named ("to"), or the text ("private")
 
 
-def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes) -> list[EncryptionPublicKey]:
+def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes,
+                   names: dict[bytes, str] | None = None) -> list[EncryptionPublicKey]:
+    """The encryption keys of the current devices of `groups` and the author's; a group that has
+    none is named (by `names`, else its short id) with why."""
     keys: list[EncryptionPublicKey] = []
     for group in dict.fromkeys([*groups, author_group]):
         g = trust.member(group)
         if g is None or g.role != "group":
             raise PrivateError(f"{short_id(group)} is not a group of this network (`solnet view groups` lists them)")
+        name = (names or {}).get(group) or f"group {short_id(group)}"
         if g.revoked_from is not None:
-            raise PrivateError(f"group {short_id(group)} is revoked; it cannot receive private details")
+            raise PrivateError(f"{name} is revoked; it cannot receive private details")
         devices = [d for d in trust.devices_of(group) if d.revoked_from is None and d.encryption_key]
         if not devices:
-            raise PrivateError(f"group {short_id(group)} has no device that can receive private details yet")
+            # All revoked (a seized phone, a forked backup) is not "none yet": its group key must
+            # certify a new device first
+            why = ("all its devices are revoked, until its group certifies a new one (`solnet init --device-of`)"
+                   if trust.devices_of(group) else "none has joined yet")
+            raise PrivateError(f"{name} has no device that can read it: {why}")
         keys += [EncryptionPublicKey(d.encryption_key) for d in devices]
     if len(keys) > MAX_RECIPIENTS:
         raise PrivateError(f"these groups have {len(keys)} devices together; a private part can go to at most "
@@ -59,7 +67,8 @@ MARK = b"\x00solnet-private-2\x00"
 MAX_PRIVATE_BYTES = max_plaintext(min(f.max_len for k in KINDS.values() if (f := k.field(PRIVATE_FIELD)) is not None))
 
 
-def seal_private(text: str, trust: TrustGraph, groups: list[bytes], author_group: bytes) -> bytes:
+def seal_private(text: str, trust: TrustGraph, groups: list[bytes], author_group: bytes,
+                 names: dict[bytes, str] | None = None) -> bytes:
     if not text.strip():
         raise PrivateError("the private details are empty", "private")
     named = [g for g in dict.fromkeys(groups) if g != author_group]
@@ -69,7 +78,7 @@ def seal_private(text: str, trust: TrustGraph, groups: list[bytes], author_group
         raise PrivateError(f"the private details are too long: {len(text.encode())} bytes, {over} more than fit "
                            f"once sealed (the limit is about {round(MAX_PRIVATE_BYTES / 1024)} KiB); shorten them",
                            "private")
-    return seal(plaintext, recipient_keys(trust, groups, author_group))
+    return seal(plaintext, recipient_keys(trust, groups, author_group, names))
 
 
 def open_private_part(sealed: bytes, key: EncryptionKey) -> tuple[str, list[bytes]] | None:

@@ -291,7 +291,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if has_private:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:
-            fields[PRIVATE_FIELD] = seal_private(private, log.trust, recipients, own_group)
+            fields[PRIVATE_FIELD] = seal_private(private, log.trust, recipients, own_group,
+                                                 references.group_names(log.store))
         except PrivateError as exc:
             raise PublishError(str(exc), exc.field) from None
     role = signer or default_signer(kind.name, fields, keys)

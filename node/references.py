@@ -81,17 +81,23 @@ def kept_aside_name(store: Store, group: bytes) -> str | None:
     """The name a group's newest profile gave it, from the events a revocation took out of the log
     and keeps aside (90 days): a group revoked from seq 1 has no profile in the log any more, and a
     coordinator must still see which group it was (not an id alone)."""
-    newest: tuple[int, str] | None = None
+    return (kept_aside_profile(store, group) or {}).get("name")
+
+
+def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:
+    """The name and region of a group's newest profile among its events kept aside (kept_aside_name)."""
+    newest: tuple[int, dict[str, str]] | None = None
     for row in store.pending_of(group):
         try:
             ev = decode_event(row.wire)
             if ev.kind != "group.profile" or ev.body is None:
                 continue
-            name = parse_body(ev.header, ev.body).get("name")
+            fields = parse_body(ev.header, ev.body)
         except (InvalidEvent, TypeError, ValueError):
             continue
+        name, region = fields.get("name"), fields.get("region")
         if isinstance(name, str) and (newest is None or ev.seq > newest[0]):
-            newest = (ev.seq, name)
+            newest = (ev.seq, {"name": name, **({"region": region} if isinstance(region, str) else {})})
     return newest[1] if newest else None
 
 

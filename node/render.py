@@ -197,8 +197,9 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
             return f"raised so far {f['raised'] / 100:,.2f} for {short_id(f['fundraiser'])}"
         return f"pledge {f['pledge'] / 100:,.2f} to {short_id(f['fundraiser'])}"
     if kind in ("need", "offer"):
-        unit = f" {words(f['unit'])}" if f.get("unit") not in (None, DEFAULT_UNIT) else ""
-        return (f"{f['quantity']}{unit} × {words(f['category'])}" + (f", urgency {f['urgency']}" if f.get("urgency") else "")
+        counted = (quantity(f["quantity"], f["unit"]) if f.get("unit") not in (None, DEFAULT_UNIT)
+                   else str(f["quantity"]))
+        return (f"{counted} × {words(f['category'])}" + (f", urgency {f['urgency']}" if f.get("urgency") else "")
                 + (f" ({f['notes']})" if f.get("notes") else ""))
     if kind in ("need.update", "offer.update", "support.offer.update"):
         changed = ", ".join(f"{words(k)} {words(str(f[k]))}" for k in ("status", "quantity", "capacity", "urgency")
@@ -322,7 +323,10 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
 def revocation_text(item: dict[str, Any], group_names: dict[bytes, str] | None = None) -> str:
     """'from seq 3 by Calais on 2026-11-25 14:02 (phone stolen)' for a revoked group or device: the
     revoker by its group's name where it is a group this node knows by name (as the dashboard
-    names it), else by its short id (a device revoking itself)."""
+    names it), else by its short id (a device revoking itself). A forked key has no revoker and no
+    time: 'at seq 3: its key signed two different events there'."""
+    if item.get("forked"):  # no revoker and no time: the key signed twice at one seq
+        return f"at seq {item['revoked_from']}: its key signed two different events there"
     revoker = item.get("revoked_by")
     by = f" by {(group_names or {}).get(revoker) or short_id(revoker)}" if revoker else ""
     at = f" on {local_time(item['revoked_at'])}" if item.get("revoked_at") else ""
@@ -335,11 +339,22 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
     says with whom it is shared."""
     if view == "regions":
         return region_text(item)
+    lines = _view_lines(view, item, group_names)
     if item.get("shared_with") and view != "groups":
         names = ", ".join(group_names.get(g) or short_id(g) for g in item["shared_with"])
-        return one_line(f"{_view_line(view, item, group_names)} [shared with {names} only]")
-    line = _view_line(view, item, group_names)
-    return line if view == "groups" else one_line(line)  # (a group takes a line per device, each one line)
+        lines[0] += f" [shared with {names} only]"
+    # Each line on its own: a line break inside a text is a ⏎, while a need's or a request's
+    # matches, and a group's devices, keep the lines they are printed on.
+    return "\n".join(one_line(line) for line in lines)
+
+
+def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
+    """The lines of one item of `solnet view`: its own, then those under it (matches, devices)."""
+    if view in ("needs", "support"):
+        return _matched_lines(view, item, group_names)
+    if view == "groups":
+        return _group_lines(item, group_names)
+    return [_view_line(view, item, group_names)]
 
 
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
@@ -359,31 +374,6 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         bar = "#" * filled + "." * (10 - filled)
         return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}  {short}")
-    if view == "needs":
-        what = f"{quantity(item['quantity'], item['unit'])} × {words(item['category'])}"
-        if item["side"] == "need":
-            left = f", {item['remaining']} still needed" + (f" (covered {item['over']} more than asked)"
-                                                             if item.get("over") else "")
-            urgency = f", urgency {item['urgency']}" if item.get("urgency") else ""
-            line = f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"
-            for m in item.get("matches") or ():
-                line += (f"\n      could come from: {quantity(m['remaining'], m['unit'])} offered by "
-                         f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}")
-            return line
-        return f"offer {item['region']:<12} {what}, {item['remaining']} left — {group}  {short}"
-    if view == "support":
-        taken = "; ".join(f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
-                          for t in item.get("taken") or ())
-        age = f", {plural(item['age_hours'] // 24, 'day')} old" if item.get("age_hours", 0) >= 24 else (
-            f", {plural(item.get('age_hours', 0), 'hour')} old" if "age_hours" in item else "")
-        line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
-                f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
-                + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
-                + f"  {short}")
-        for o in item.get("can_go") or ():
-            line += (f"\n      could go to: {o.get('group_name') or '?'} ({o['region']}), "
-                     f"{plural(o['capacity'], 'place')}  {short_id(o['id'])}")
-        return line
     if view == "capacity":
         when = (f" from {local_time(item['starts_at'])}" if not item.get("available_now") else "") + (
             f" until {local_time(item['until'])}" if item.get("until") else "")
@@ -403,18 +393,52 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         where = item.get("region") or "everywhere"
         return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
                 + (f" <{item['link']}>" if item.get("link") else "") + f"  {short}")
-    if view == "groups":
-        state = f", REVOKED {revocation_text(item, group_names)}" if item["revoked_from"] else ""
-        lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
-                 f"{plural(item['devices'], 'device')}{state}  {short}"]
-        if item.get("looks_like"):
-            lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
-                         + " (ask the group you know which id is theirs)")
-        for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
-            lines.append(f"    device {short_id(d['id'])}"
-                         + (f" REVOKED {revocation_text(d, group_names)}" if d["revoked_from"] is not None else ""))
-        return "\n".join(one_line(line) for line in lines)
     return str(item)
+
+
+def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
+    """A need with the offers that could cover it, a support request with the groups that could take
+    it (each match a line under it), or an offer."""
+    group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
+    short = short_id(item["id"])
+    if view == "needs":
+        what = f"{quantity(item['quantity'], item['unit'])} × {words(item['category'])}"
+        if item["side"] != "need":
+            return [f"offer {item['region']:<12} {what}, {item['remaining']} left — {group}  {short}"]
+        left = f", {item['remaining']} still needed" + (f" (covered {item['over']} more than asked)"
+                                                         if item.get("over") else "")
+        urgency = f", urgency {item['urgency']}" if item.get("urgency") else ""
+        return [f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"] + [
+            f"      could come from: {quantity(m['remaining'], m['unit'])} offered by "
+            f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
+    taken = "; ".join(f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
+                      for t in item.get("taken") or ())
+    hours = item.get("age_hours")
+    age = ("" if hours is None else f", {plural(hours // 24, 'day')} old" if hours >= 24
+           else f", {plural(hours, 'hour')} old" if hours else ", less than an hour old")
+    line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
+            f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
+            + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
+            + f"  {short}")
+    return [line] + [f"      could go to: {o.get('group_name') or '?'} ({o['region']}), "
+                     f"{plural(o['capacity'], 'place')}  {short_id(o['id'])}" for o in item.get("can_go") or ()]
+
+
+def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
+    """A group, with a line per device (their ids are what `solnet revoke` takes)."""
+    short = short_id(item["id"])
+    state = (f", {'FORKED' if item.get('forked') else 'REVOKED'} {revocation_text(item, group_names)}"
+             if item["revoked_from"] else "")
+    lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
+             f"{plural(item['devices'], 'device')}{state}  {short}"]
+    if item.get("looks_like"):
+        lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
+                     + " (ask the group you know which id is theirs)")
+    for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
+        lines.append(f"    device {short_id(d['id'])}"
+                     + (f" {'FORKED' if d.get('forked') else 'REVOKED'} {revocation_text(d, group_names)}"
+                        if d["revoked_from"] is not None else ""))
+    return lines
 
 
 def region_text(r: dict[str, Any]) -> str:

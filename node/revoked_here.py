@@ -65,3 +65,9 @@ def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
             "its group, though the revocation has not reached this node yet, and no node will link with it any "
             "more. Ask your group's coordinators; if it is so, make a new device of your group (`solnet init "
             f"--device-of {group_id}` in a new home)")
+
+
+def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
+    """What a publish says, signed past a kept refusal: the warning, and that no node takes it."""
+    return (warning(kept, group_id, when) + ". It was signed and stored here, but what this device publishes "
+            "reaches no node")

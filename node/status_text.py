@@ -25,8 +25,12 @@ def status_text(out: dict[str, Any]) -> str:
                 f"(moved aside?).\n  To rebuild it, {REBUILD_STEPS}\n"
                 f"  group id:  {out['group_id']}\n  device id: {out['device_id']}")
     if out["network_id"] is None:
+        # A further device (no name of its own yet) joins with a token its group's main node makes
+        # from its request: say how to print that again, the line init printed is easily lost.
+        nxt = ("\n  Next: ask your group's main node to vouch for this device: `solnet id --request` prints its "
+               "request." if not out["group_name"] else "")
         return (f"{group}{region} has not joined a network yet.\n  group id:  {out['group_id']}\n"
-                f"  device id: {out['device_id']}")
+                f"  device id: {out['device_id']}{nxt}")
     node = out.get("node") or {}
     lines = [f"{group}{region}, in the network {out['network_name']!r} ({short_id(out['network_id'])})"]
     if node.get("running"):
@@ -51,6 +55,9 @@ def status_text(out: dict[str, Any]) -> str:
         # kept before names were in it has none: the short ids then)
         what = (f"group {r['name']} ({short_id(r['id'])})" if r["role"] == "group" and r.get("name")
                 else f"device {short_id(r['id'])} of {r['name']}" if r.get("name") else f"{r['role']} {short_id(r['id'])}")
+        if r.get("fork"):  # no one revoked it: the key signed twice at one seq (no revoker, no time)
+            lines.append(f"  {what} forked at seq {r['from_seq']}: its key signed two different events there")
+            continue
         lines.append(f"  revoked {what} from seq {r['from_seq']}"
                      + (f" by {r.get('by_name') or short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                      + (f" ({r['reason']})" if r["reason"] else ""))

@@ -327,7 +327,8 @@ def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[d
     for g in found:
         g["name"] = names.get(g["id"], g["name"])
         if g["name"] is None and g["revoked_from"] is not None:  # its profile left the log with it
-            g["name"] = references.kept_aside_name(_stored(log), g["id"])
+            kept = references.kept_aside_profile(_stored(log), g["id"]) or {}
+            g["name"], g["region"] = kept.get("name"), g["region"] or kept.get("region")
         g["looks_like"] = alike.get(g["id"], [])
     return [g for g in found if region is None or g["region"] == region]
 

@@ -80,6 +80,10 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     # publish there may freeze it) is worth a word where it was typed.
     facts = node.live_facts()
     said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere") if facts.get(k)}
+    # And a peer's refusal of this device as revoked: what it signs reaches no node.
+    kept = await node.db(revoked_here.load, node.log.store)
+    if kept is not None:
+        said["refused_as_revoked"] = kept
     return {"ok": {"id": event.id.hex(), "seq": event.seq, "kind": event.kind, **extra, **said}}
 
 

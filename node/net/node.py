@@ -311,7 +311,8 @@ class Node:
         if kept is None:
             return
         said, self.refused_as_revoked = self.refused_as_revoked is not None, kept
-        if not said:
+        # `solnet sync` (no running node) says it once, as its error: not also as a log line
+        if not said and self._started_ms is not None:
             log.warning("%s", revoked_here.warning(kept, self.home.config().group_id, local_time(kept["at"])))
 
     async def _accepted_by(self, peer: bytes) -> None:

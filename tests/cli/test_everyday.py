@@ -156,7 +156,7 @@ def test_a_further_device_learns_its_group_from_the_token(network, cli, tmp_path
     token = tmp_path / "device.txt"
     cli.run(network.a, "vouch", made["device_request"], "--out", token)
     joined = cli.run(laptop, "join", token).stdout
-    assert joined.startswith("Calais joined the network"), joined
+    assert joined.startswith("This device of Calais joined the network"), joined
     status = cli.run_json(laptop, "status")
     assert (status["group_name"], status["region"]) == ("Calais", "calais")
     assert cli.run(laptop, "id").stdout.strip() == network.group_a
@@ -235,6 +235,33 @@ def test_a_line_break_in_a_text_cannot_make_a_line_of_its_own(network, cli):
         assert not any(line.startswith("ALL CLEAR") for line in out.splitlines()), out
     assert "road closed ⏎ ALL CLEAR calais" in cli.run(network.a, "view", "alerts").stdout
     assert cli.run_json(network.a, "view", "alerts")[0]["text"] == fake  # the text itself is as written
+
+
+def test_a_match_under_a_need_or_a_request_is_a_line_of_its_own(network, cli):
+    """`view needs` and `view support` print the offers that could cover an item on lines of their
+    own: they read "... ⏎ could go to: Cardiff ..." on one line, as a line break inside a member's
+    text does, since listings made every line break a ⏎."""
+    request = cli.publish(network.a, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
+                          "--urgency", "high")
+    cli.publish(network.b, "support.offer", "--region", "bristol", "--type", "housing", "--capacity", "3")
+    need = cli.publish(network.a, "need", "--category", "tents", "--quantity", "20", "--region", "calais")
+    cli.publish(network.b, "offer", "--category", "tents", "--quantity", "5", "--region", "bristol")
+    cli.run(network.a, "import", _bundle_of(network.b, cli))
+    for view, item, match in (("support", request, "could go to: Bristol (bristol), 3 places"),
+                              ("needs", need, "could come from: 5 items offered by Bristol (bristol)")):
+        lines = cli.run(network.a, "view", view).stdout.splitlines()
+        row = next(i for i, line in enumerate(lines) if short(item) in line)
+        assert "⏎" not in lines[row] and lines[row + 1].strip().startswith(match), lines
+
+
+def short(event_id: str) -> str:
+    return event_id[:12] + "…"
+
+
+def _bundle_of(home, cli):
+    bundle = home.parent / f"{home.name}.bundle"
+    cli.run(home, "export", bundle)
+    return bundle
 
 
 def test_an_action_dated_in_the_past_is_published_with_a_warning(network, cli):

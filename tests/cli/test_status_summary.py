@@ -209,3 +209,34 @@ def test_a_group_named_like_this_one_is_said_by_the_status_kept_or_computed(netw
     _carry(cli, network.b, network.a, tmp_path, "back.bundle")
     after, text, _ = status(cli, network.a, tmp_path)
     assert after["named_like_us"] == [] and "WARNING" not in text, text
+
+
+def test_a_forked_device_is_said_as_a_fork_not_as_revoked_by_itself_on_a_dash(network, cli, tmp_path):
+    """A home restored from a backup signed again at a seq the network held: `status` listed its
+    device as "revoked ... from seq 1 by 62c7d3995f0b… on -" and `view groups` as "REVOKED from
+    seq 1 by 62c7d3995f0b… (fork)", the device named as its own revoker and a dash for a time."""
+    from events.canonical import pack
+    from events.format import sign_event
+    from node.log import now_ms
+
+    cli.publish(network.b, "need", "--category", "food", "--quantity", "2", "--region", "bristol")
+    home = Home(network.b)
+    log = home.log()
+    try:
+        device = home.keys(cli.PASSPHRASE).device
+        chain = log.store.ids_of(bytes(device.public))
+        seq, prev = chain[-1][0], (chain[-2][1] if len(chain) > 1 else None)
+        twin = sign_event(device, network=bytes.fromhex(network.network_id), seq=seq, prev=prev,
+                          timestamp=now_ms(), kind="need", body=pack({"category": "food", "quantity": 1,
+                                                                        "region": "bristol"}))
+        log.ingest([twin.encode()])
+    finally:
+        log.store.close()
+    short = network.device_b[:12] + "…"
+    said = cli.run(network.b, "status").stdout
+    assert f"device {short} of Bristol forked at seq {seq}: its key signed two different events there" in said, said
+    assert " on -" not in said and f"by {short}" not in said, said
+    listed = cli.run(network.b, "view", "groups").stdout
+    assert f"device {short} FORKED at seq {seq}: its key signed two different events there" in listed, listed
+    [item] = [g for g in cli.run_json(network.b, "view", "groups") if g["id"] == network.group_b]
+    assert item["device_list"][0]["forked"] is True, item

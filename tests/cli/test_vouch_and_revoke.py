@@ -47,6 +47,71 @@ def test_a_second_device_of_a_group_publishes_as_that_group(network, cli, tmp_pa
     assert damaged.returncode == 1 and "damaged" in damaged.stderr, damaged.stderr
 
 
+def test_a_further_device_joining_says_it_is_a_device_of_its_group(network, cli, tmp_path):
+    """A second coordinator's laptop joining said "Calais joined the network ...", as if the group
+    had just joined (it had, long before)."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--device-of", network.group_a)
+    cli.run(network.a, "vouch", made["device_request"], "--out", tmp_path / "device.txt")
+    said = cli.run(laptop, "join", tmp_path / "device.txt").stdout
+    assert said.startswith("This device of Calais joined the network"), said
+
+
+def test_a_further_device_whose_request_was_lost_prints_it_again(network, cli, tmp_path):
+    """The request `init --device-of` printed scrolled away (a closed terminal): nothing printed it
+    again, `status` said only "has not joined a network yet", and init again refused the folder."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--device-of", network.group_a)
+    assert "solnet id --request" in cli.run(laptop, "status").stdout
+    again = cli.run(laptop, "id", "--request").stdout.strip()
+    assert again == made["device_request"], again
+    cli.run(network.a, "vouch", again, "--out", tmp_path / "device.txt")
+    cli.run(laptop, "join", tmp_path / "device.txt")
+    joined = cli.run(laptop, "id", "--request", ok=False)
+    assert joined.returncode == 1 and "already joined" in joined.stderr, joined.stderr
+
+
+def test_revoking_a_seized_phone_lists_its_newest_events_that_stay(network, cli, tmp_path):
+    """A coordinator revoking a seized phone without --from-seq revoked it from its next event: the
+    thief's false all clear, already held, stayed, and nothing said which events stay."""
+    laptop, made = _second_device(network, cli, tmp_path)
+    cli.publish(laptop, "need", "--category", "tents", "--quantity", "5", "--region", "calais")
+    alert = cli.publish(laptop, "alert", "--region", "calais", "--type", "raid", "--text", "Police at the camp")
+    cli.publish(laptop, "alert.update", "--alert", alert, "--status", "all_clear")  # the thief's, say
+    _carry(cli, laptop, network.a, tmp_path, "laptop.bundle")
+    said = cli.run(network.a, "revoke", made["device_id"], "--reason", "phone seized").stdout
+    assert "from seq 4" in said, said
+    assert "Its newest events stay: seq 3 alert.update signed " in said and "seq 2 alert signed " in said, said
+    assert f"revoke it again from that seq (`solnet revoke {made['device_id']} --from-seq N`)" in said, said
+    lower = cli.run(network.a, "revoke", made["device_id"], "--from-seq", "3", "--reason", "phone seized").stdout
+    assert "Its newest events stay: seq 2 alert signed " in lower, lower
+
+
+def test_sealing_to_a_group_whose_devices_are_all_revoked_names_it_and_says_why(network, cli, tmp_path):
+    """--to Bristol, whose one device Bristol revoked (a Pi restored from a backup forked it), said
+    "group 047b79e3b5ba… has no device that can receive private details yet": an id, and "yet"."""
+    _carry(cli, network.b, network.a, tmp_path)
+    cli.run(network.b, "revoke", network.device_b, "--reason", "forked by a backup")
+    _carry(cli, network.b, network.a, tmp_path, "revocation.bundle")
+    for kind, extra in (("need", ("--category", "food", "--quantity", "3")),
+                        ("support.request", ("--type", "housing", "--people", "2", "--urgency", "low",
+                                             "--private", "two adults"))):
+        refused = cli.run(network.a, "publish", kind, "--region", "calais", *extra, "--to", "Bristol", ok=False)
+        assert refused.returncode == 1, refused.stderr
+        assert "Bristol has no device that can read it: all its devices are revoked" in refused.stderr, refused.stderr
+
+
+def test_sealing_to_a_group_revoked_from_its_start_says_it_is_revoked(network, cli, tmp_path):
+    """--to Dover, an infiltrated group revoked from seq 1, said "no group called 'Dover' ... in this
+    network", while `view groups` lists Dover as revoked."""
+    _carry(cli, network.b, network.a, tmp_path)
+    cli.run(network.a, "revoke", network.group_b, "--reason", "infiltrated")
+    refused = cli.run(network.a, "publish", "need", "--region", "calais", "--category", "food", "--quantity", "3",
+                      "--to", "Bristol", ok=False)
+    assert refused.returncode == 1 and "Bristol (" in refused.stderr and ") is revoked" in refused.stderr, refused.stderr
+    assert "no group called" not in refused.stderr, refused.stderr
+
+
 def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(network, cli, tmp_path):
     laptop, made = _second_device(network, cli, tmp_path)
     ids = [cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
@@ -119,7 +184,7 @@ def test_revoke_refuses_what_this_node_may_not_do(network, cli, tmp_path):
     assert bad.returncode == 1 and "64 hex" in bad.stderr
     # Bristol's device is Bristol's to revoke, not Calais'.
     other = cli.run(network.a, "revoke", network.device_b, ok=False)
-    assert other.returncode == 1 and "belongs to group" in other.stderr, other.stderr
+    assert other.returncode == 1 and "belongs to Bristol; " in other.stderr, other.stderr
     # Calais founded the network: Bristol cannot revoke it.
     founder = cli.run(network.b, "revoke", network.group_a, ok=False)
     assert founder.returncode == 1 and "founding group" in founder.stderr, founder.stderr
@@ -127,6 +192,21 @@ def test_revoke_refuses_what_this_node_may_not_do(network, cli, tmp_path):
         assert "Traceback" not in result.stderr
     assert cli.run_json(network.a, "status")["revoked"] == []
     assert cli.run_json(network.b, "status")["revoked"] == []
+
+
+def test_revoke_of_a_group_another_admitted_names_its_admitter_and_what_to_do(network, cli, tmp_path):
+    """A coordinator of Calais found Dover infiltrated; Bristol let Dover in. The refusal said
+    "was admitted by group 5fb7e7a1e649…": by a bare id, and not what to do."""
+    dover = tmp_path / "Dover"
+    dover_id = cli.run_json(dover, "init", "--group", "Dover", "--region", "dover")["group_id"]
+    cli.run(network.b, "invite", dover_id, "--out", tmp_path / "dover.txt")
+    cli.run(dover, "join", tmp_path / "dover.txt")
+    _carry(cli, network.b, network.a, tmp_path)
+    _carry(cli, dover, network.a, tmp_path)
+    refused = cli.run(network.a, "revoke", dover_id, ok=False)
+    assert refused.returncode == 1, refused.stderr
+    assert f"group Dover ({dover_id[:12]}…) was admitted by Bristol" in refused.stderr, refused.stderr
+    assert f"ask Bristol to run `solnet revoke {dover_id}`" in refused.stderr, refused.stderr
 
 
 def test_revoke_a_group_removes_it_and_its_devices(network, cli, tmp_path):
@@ -140,8 +220,8 @@ def test_revoke_a_group_removes_it_and_its_devices(network, cli, tmp_path):
     [bristol] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_b]
     assert (bristol["revoked_from"], bristol["revoked_by"], bristol["devices"]) == (1, network.group_a, 0)
     # Its profile left the log with it; the coordinator still sees which group it was, by name.
-    assert bristol["name"] == "Bristol", bristol
-    assert "Bristol" in cli.run(network.a, "view", "groups").stdout
+    assert (bristol["name"], bristol["region"]) == ("Bristol", "bristol"), bristol
+    assert "Bristol (bristol) — 0 devices, REVOKED" in cli.run(network.a, "view", "groups").stdout  # not "(?)"
     [revoked] = [r for r in cli.run_json(network.a, "status")["revoked"] if r["id"] == network.group_b]
     assert revoked["name"] == "Bristol", revoked
     again = cli.run(network.a, "revoke", network.group_b, ok=False)

@@ -269,6 +269,38 @@ async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_n
     assert re.search(rf"Revoked\s+\S+ \S+ UTC\s+by\s+{calais_name}\s+— keys seized 14/03", text), text
 
 
+async def test_a_support_request_made_within_the_hour_is_less_than_an_hour_old(sample, start_node) -> None:
+    """The overview said "0 hours old" ("depuis 0 heures") of a request made minutes ago."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    for lang, said, not_said in (("en", "less than an hour old", "0 hours old"),
+                                 ("fr", "depuis moins d’une heure", "depuis 0 heure")):
+        _, page, _ = await get(node.client, f"/?lang={lang}")
+        text = visible_text(page)
+        assert said in text and not_said not in text, text
+
+
+async def test_groups_page_says_a_forked_device_forked_not_revoked_by_itself(sample, start_node) -> None:
+    """A home restored from a backup signed again at a seq the network held: the groups page said
+    "revoked from seq N by <the device's own id>… — fork", as if the device had revoked itself."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+    device = running.keys.device
+    chain = await running.db(running.log.store.ids_of, bytes(device.public))
+    seq, prev = chain[-1][0], (chain[-2][1] if len(chain) > 1 else None)
+    twin = sign_event(device, network=running.log.network_id, seq=seq, prev=prev, timestamp=now_ms(), kind="need",
+                      body=pack({"category": "food", "quantity": 1, "region": "calais"}))
+    await running.db(running.log.ingest, [twin.encode()])
+    short = bytes(device.public).hex()[:12]
+    for lang, said in (("en", f"forked at seq {seq}: its key signed two different events there"),
+                       ("fr", f"fourché au numéro {seq} : sa clé y a signé deux événements différents")):
+        _, page, _ = await get(node.client, f"/groups?lang={lang}")
+        text = visible_text(page)
+        assert re.search(rf"{short}…\s+—\s+{re.escape(said)}", text), text
+        assert f"by {short}" not in text and f"par {short}" not in text, text
+
+
 async def test_the_overview_warns_the_admin_when_this_nodes_own_device_is_revoked(sample, start_node) -> None:
     """The node's own device key revoked (the laptop holding a copy was seized): the admin's
     overview says that no node links with it any more and what to do; a visitor sees nothing."""

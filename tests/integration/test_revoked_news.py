@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from node.demo import localnet
 from local_cluster import Cluster, cli, dashboard_pages, log_text, status
 
 SAID = "refused this device as revoked on"
@@ -25,6 +26,7 @@ def test_a_device_refused_as_revoked_by_a_peer_is_told_so_by_sync_and_status(clu
     assert f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
     assert f"solnet init --device-of {bristol_group}" in refused.stderr, refused.stderr
     assert "revoked: the peer refused" not in refused.stderr, refused.stderr  # the reason code, said twice
+    assert refused.stderr.count(SAID) == 1, refused.stderr  # not the node's log line, then the error again
     assert status(bristol)["refused_as_revoked"]["name"] == "Calais"
     said = cli(bristol, "status").stdout
     assert f"WARNING: a peer of Calais {SAID}" in said and "Ask your group's coordinators" in said, said
@@ -79,6 +81,28 @@ def test_publishing_through_a_node_refused_as_revoked_says_so_at_once(cluster: C
     assert refused.returncode == 1 and f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
     assert "nothing was published" in refused.stderr and "--offline" not in refused.stderr, refused.stderr
     assert time.monotonic() - started < 20, refused.stderr  # not the 30 s wait for a first sync
+
+
+def test_publishing_past_a_refusal_as_revoked_after_a_round_says_no_peer_takes_it(cluster: Cluster) -> None:
+    """A node that completed a round before a peer refused it as revoked may sign (its chain is
+    caught up), and said only "Published need ...": no node will ever take it (a seized phone's
+    owner, or a group revoked as infiltrated, thought the alert went out). Both with a node running
+    and without one, the publish says what status says."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cluster.start(calais)
+    bristol.peers.append(calais.port)
+    cluster.start(bristol)
+    cluster.wait(lambda: any(p.get("last_sync") for p in status(bristol)["peers"]), 30, "Bristol's first round")
+    cli(calais, "revoke", bristol.home.config().group_id, "--from-seq", "3", "--reason", "infiltrator")
+    cluster.wait(lambda: status(bristol).get("refused_as_revoked") is not None, 30,
+                 "Bristol keeping Calais's refusal of its device")
+    published = cli(bristol, "publish", "need", "--category", "food", "--quantity", "3", "--region", "bristol")
+    assert f"warning: a peer of Calais {SAID}" in published.stderr, published.stderr
+    assert "what this device publishes reaches no node" in published.stderr, published.stderr
+    assert localnet.stop(bristol, 20) == 0
+    offline = cli(bristol, "publish", "need", "--category", "food", "--quantity", "4", "--region", "bristol",
+                  "--offline")
+    assert f"warning: a peer of Calais {SAID}" in offline.stderr, offline.stderr
 
 
 def test_a_device_whose_group_is_revoked_from_its_start_hears_it_too(cluster: Cluster) -> None:

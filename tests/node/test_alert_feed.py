@@ -8,6 +8,7 @@ from pathlib import Path
 from crypto.keys import SigningKey
 from node.alert_feed import QUEUE, Subscription, new_alerts
 from node.log import now_ms
+from node.render import iso
 from node_fixtures import Author, Net, device_vouch
 
 HOUR_MS = 3_600_000
@@ -58,6 +59,21 @@ def test_updates_and_all_clears_follow_the_alert_and_only_from_its_group(net: Ne
     assert moved["region"] == "calais" and moved["type"] == "raid" and moved["location"] == "Loon-Plage"
     assert moved["group_name"] == "Calais" and cleared["text"] == "all clear"
     assert foreign.id.hex() not in {a["id"] for a in everything}  # Dover may not clear Calais's alert
+
+
+def test_an_update_says_when_its_alert_ends_not_when_the_update_expires(net: Net, tmp_path: Path) -> None:
+    """A hook's "UPDATE ... until ..." (the README's recipes print `expires`) gave the update's own
+    expiry, a week by default, for an alert that ends in 6 hours: an SMS said the raid alert ran
+    until next week."""
+    log = net.new_log(tmp_path / "db.sqlite")
+    log.ingest([e.encode() for e in net.group.made])
+    ends = now_ms() + 6 * HOUR_MS
+    alert = net.device.sign("alert", ALERT, expires=ends)
+    update = net.device.sign("alert.update", {"alert": alert.id, "status": "update", "text": "Also at the station"},
+                             expires=now_ms() + 7 * 24 * HOUR_MS)
+    log.ingest([alert.encode(), update.encode()])
+    posted, moved = new_alerts(log, 0, now_ms())[1]
+    assert moved["id"] == update.id.hex() and moved["expires"] == posted["expires"] == iso(ends)
 
 
 def test_rows_after_the_last_alert_are_read_past_so_the_feed_goes_idle(net: Net, tmp_path: Path) -> None:

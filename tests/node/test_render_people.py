@@ -17,3 +17,20 @@ def test_one_item_of_a_need_is_one_item():
     assert render.quantity(1, "items") == "1 item" and render.quantity(1, "boxes") == "1 box"
     assert render.quantity(1, "top_ups") == "1 top up" and render.quantity(1, "kg") == "1 kg"
     assert render.quantity(2, "items") == "2 items" and render.quantity(0, "pairs") == "0 pairs"
+
+
+def test_a_request_made_within_the_hour_is_less_than_an_hour_old():
+    """`view support` said "0 hours old" of a request made minutes ago (and the dashboard too)."""
+    item = {"id": "ab" * 32, "status": "open", "region": "calais", "type": "legal", "people": "2", "urgency": "low"}
+    assert ", urgency low, less than an hour old" in render.view_line("support", {**item, "age_hours": 0}, {})
+    assert ", 1 hour old" in render.view_line("support", {**item, "age_hours": 1}, {})
+    assert ", 2 days old" in render.view_line("support", {**item, "age_hours": 50}, {})
+
+
+def test_one_of_a_unit_is_singular_in_ls_too():
+    """`solnet ls` said "1 litres × water" and "1 boxes × food" (view needs already said "1 box")."""
+    assert render.summary("need", {"category": "water", "quantity": 1, "unit": "litres", "region": "calais"}) \
+        .startswith("1 litre × water")
+    assert render.summary("offer", {"category": "food", "quantity": 1, "unit": "boxes", "region": "calais"}) \
+        .startswith("1 box × food")
+    assert render.summary("need", {"category": "tents", "quantity": 5, "region": "calais"}).startswith("5 × tents")

@@ -74,7 +74,7 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
     store.close()
     refused = _solnet(calais.home.path, "publish", "need", "--category", "tents", "--quantity", "1", "--region",
                       "calais", ok=False)
-    assert "no solnet node" in refused.stderr and "init" in refused.stderr
+    assert "was wiped" in refused.stderr and "new folder" in refused.stderr, refused.stderr
 
 
 def test_wipe_all_removes_the_home(tmp_path: Path) -> None:
@@ -227,3 +227,17 @@ def test_a_wiped_home_can_be_wiped_whole_and_says_how_to_take_part_again(tmp_pat
     assert "new folder" in first and "wipe --all" in first, first
     _solnet(calais.home.path, "wipe", "--yes", "--all")
     assert not calais.home.path.exists()
+
+
+def test_status_and_init_in_a_wiped_home_say_it_was_wiped_and_what_to_do(tmp_path: Path) -> None:
+    """After a wipe, `status` said "no solnet node in HOME: run `solnet --home HOME init ...` first";
+    init there then made keys, and join refused them: "this node is already in a network"."""
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    home = calais.home.path
+    _solnet(home, "wipe", "--yes")
+    said = _solnet(home, "status", ok=False)
+    assert said.returncode == 3 and "was wiped" in said.stderr, said.stderr
+    assert "new folder" in said.stderr and f"solnet --home {home} wipe --all" in said.stderr, said.stderr
+    made = _solnet(home, "init", "--group", "Calais", "--region", "calais", ok=False)
+    assert made.returncode == 3 and "was wiped" in made.stderr and "wipe --all" in made.stderr, made.stderr
+    assert sorted(p.name for p in home.iterdir() if p.name in ("config.json", "keystore")) == []
