@@ -84,6 +84,9 @@ class EventLog:
         # device with forgeries kept -> its standing, chain and what is kept of it when they were last
         # looked at (`_refind_forks`)
         self._forged_tried: dict[bytes, tuple] = {}
+        # key -> the first seq it may not sign, its standing, head and what is kept of it when its
+        # events kept at that seq were last looked at (`_forks_below_limits`)
+        self._limit_tried: dict[bytes, tuple] = {}
         self.clock_doubt = ClockDoubt()  # what refused events say of this machine's clock
         self.refresh_trust()
 
@@ -442,7 +445,7 @@ class EventLog:
             self._dropped_bodies = True
         self._expire_aside(now)
         for _ in range(MAX_RECONCILE_PASSES):  # each may give the other work: a fork found, undone
-            if not self._resolve_pinned_forks(now) | self._refind_forks(now):
+            if not self._resolve_pinned_forks(now) | self._refind_forks(now) | self._forks_below_limits(now):
                 break
         self._restore_profiles()
 
@@ -513,6 +516,10 @@ class EventLog:
         header = ev.header
         author, seq = header.author, header.seq
         fork_at = self.trust.fork_point(author)
+        if fork_at == seq and self._contradicting(author, seq, [(ev.id, header.prev, b"")]) is not None:
+            # Its prev is not the log's seq - 1: a fork from seq - 1, as on a node where it came
+            # before the event that made the fork at seq (whatever came first, the lowest fork holds).
+            return self._record_fork(ev, seq - 1, heads, now)
         if fork_at is not None and seq >= fork_at:
             frozen = f"author is frozen from seq {fork_at}: it signed two different events there"
             if facts is None or facts.problem is None:
@@ -729,17 +736,26 @@ class EventLog:
     def _record_fork(self, ev: Event, fork_seq: int, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> Outcome:
         """`ev` contradicts what its author signed at `fork_seq` (the same seq, or the seq its `prev`
         names): keep both as proof, and take everything the author signed from `fork_seq` on out
-        of the log for good. Whichever of the two arrived first, every node ends the same."""
+        of the log for good. Whichever of the two arrived first, every node ends the same: an event
+        kept at `fork_seq` (aside, or past a fork point found before) whose prev is not the log's
+        event below makes it a fork from there (`_contradicting`), as where it came first."""
         author = ev.author
+        proofs = [(ev, fork_seq)]  # (event, the seq of the log's event it contradicts)
+        while (found := self._contradicting(author, fork_seq, self.store.kept_at(author, fork_seq))) is not None:
+            fork_seq -= 1
+            proofs.append((decode_event(found[2]), fork_seq))
         taken = self.store.take_out(author, fork_seq)
         self._unredact(author, taken)
         self._keep_forked(author, [(t.wire, True) for t in taken] + [(ev.encode(), False)], now)
-        other = next(((event_id, wire) for event_id, seq, _, wire in taken if seq == fork_seq), (b"", b""))
+        at = {seq: (event_id, wire) for event_id, seq, _, wire in taken}
         # Headers and signatures prove a fork; the bodies stay out of the proof, which is kept for
         # good (an alert's text outlived its expiry there, on every node that saw the fork).
-        evidence = [(ev.id, ev.seq, other[0], ev.encode(with_body=False))]
-        if other[1]:
-            evidence.append((other[0], fork_seq, ev.id, decode_event(other[1]).encode(with_body=False)))
+        evidence = []
+        for proof, seq in proofs:
+            other = at.get(seq, (b"", b""))
+            evidence.append((proof.id, proof.seq, other[0], proof.encode(with_body=False)))
+            if other[1]:
+                evidence.append((other[0], seq, proof.id, decode_event(other[1]).encode(with_body=False)))
         self.store.record_fork(author, fork_seq, evidence, now)
         heads.pop(author, None)
         self._trust_changed(heads, now)
@@ -752,6 +768,55 @@ class EventLog:
             self._trust_changed(heads, now)
         raise InvalidEvent(E.FORK, f"author {author.hex()[:16]} signed two different events at seq {fork_seq}; "
                                    "both are kept as proof and nothing it signs from there counts")
+
+    def _contradicting(self, author: bytes, seq: int, candidates: Sequence[tuple[bytes, bytes | None, bytes]],
+                       ) -> tuple[bytes, bytes | None, bytes] | None:
+        """Of `candidates` ((id, prev, wire) of events of `author` at `seq`), one whose prev is not
+        the log's event at seq - 1: its author signed another event there, so a fork from seq - 1.
+        None if none is, or the log does not hold seq - 1 (nothing to compare with, or the author
+        may not sign there: a fork past a revocation point changes nothing until it stops counting,
+        and then its events come back), or the candidate, or the seq - 1 it names, is off the chain a
+        pin names (a forgery, not a fork: a thief's event just past the pinned chain names its own)."""
+        member = self.trust.member(author)
+        if seq <= 1 or member is None or not member.may_sign(seq - 1):
+            return None
+        below = self.store.id_at(author, seq - 1)
+        if below is None:
+            return None
+        return next((c for c in candidates if c[1] != below and not self._off_pinned(author, seq, c[0], member)
+                     and not (c[1] is not None and self._off_pinned(author, seq - 1, c[1], member))), None)
+
+    def _forks_below_limits(self, now: int) -> bool:
+        """For every frozen or revoked key with events kept out of the log: if one kept at the first
+        seq it may not sign (its fork point, or its revocation point) names another event below than
+        the log holds, the key forked there (`_contradicting`), as on a node where that event came
+        while the one below was in the log and it could be read (it came while that one was out of
+        the log by a revocation that stopped counting, or waited for it, or was kept before it was
+        read). Each key is looked at again only when that seq, its standing, its head or what is
+        kept of it changed. True if any fork was found."""
+        found_any = False
+        for author in sorted(set(self.trust.forks) | {author for author, _ in self.store.pending_authors()}):
+            limit = self.trust.limit(author)
+            if limit is None or limit < 2:  # (may sign any seq: what waits, waits for a gap)
+                continue
+            tried = (limit, self.trust.member(author), self.store.head(author), self.store.forked_count(author),
+                     self.store.pending_count_of(author))
+            if self._limit_tried.get(author) == tried:
+                continue
+            self._limit_tried[author] = tried
+            found = self._contradicting(author, limit, self.store.kept_at(author, limit))
+            if found is None:
+                continue
+            try:
+                self._record_fork(decode_event(found[2]), limit - 1, {}, now)
+            except InvalidEvent:
+                pass  # (the fork it records)
+            found_any = True
+            self._limit_tried.pop(author, None)
+        if found_any:
+            self._count_deferred_trust(now)
+            self._drained.clear()  # back from aside: no batch of this commit to tell
+        return found_any
 
     def _keep_forked(self, author: bytes, wires: list[tuple[bytes, bool]], now: int) -> None:
         """Keep what a frozen device signed past its fork point, from either branch (`True`: it was

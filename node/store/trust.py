@@ -115,6 +115,21 @@ class TrustTables(ForgedTables):
                 in self._x("SELECT id, seq, prev, header, sig, body, stored FROM forked WHERE author=? "
                            "ORDER BY seq, id", (author,))]
 
+    def kept_at(self, author: bytes, seq: int) -> list[tuple[bytes, bytes | None, bytes]]:
+        """(id, prev, wire) of `author`'s events at `seq` kept out of the log: past its fork point
+        (beside the chain, and its revocations and vouches there) and aside (pending)."""
+        rows = [(i, prev, wire_of(header, sig, body)) for i, prev, header, sig, body in self._x(
+            "SELECT id, prev, header, sig, body FROM forked WHERE author=? AND seq=? ORDER BY id", (author, seq))]
+        seen = {r[0] for r in rows}
+        for sql in ("SELECT id, wire FROM frozen_revocations WHERE author=? AND seq=? ORDER BY id",
+                    "SELECT id, wire FROM frozen_claims WHERE author=? AND seq=? ORDER BY id",
+                    "SELECT id, wire FROM pending WHERE author=? AND seq=? ORDER BY id"):
+            for i, wire in self._x(sql, (author, seq)):
+                if i not in seen:
+                    seen.add(i)
+                    rows.append((i, decode_event(wire).header.prev, wire))
+        return rows
+
     def forked_count(self, author: bytes) -> int:
         return self._one("SELECT count(*) FROM forked WHERE author=?", (author,))
 

@@ -1,6 +1,7 @@
 """The batch ingest path against a real SQLite file: chains, forks, trust, stubs, redaction, limits."""
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import msgpack
@@ -141,6 +142,57 @@ def test_a_prev_that_does_not_match_is_a_fork_below_whether_or_not_its_own_seq_c
         points.append((log.trust.fork_point(bytes(net.device.key.public)), log.store.head(bytes(net.device.key.public))))
         log.store.close()
     assert points[0] == points[1] == (2, (1, chain[0].id))
+
+
+def test_a_prev_that_does_not_match_lowers_a_fork_found_at_its_own_seq(net: Net, tmp_path: Path) -> None:
+    """A twin at seq 3 (the chain's prev) is a fork from 3; an event at seq 3 whose prev is not the
+    chain's seq 2 is a fork from 2. Where the twin came first, the other was refused as past the
+    fork point and never read as a fork from 2: seq 2 (an admission, an alert) stayed in that
+    node's log only. Found by the seizure order test (tests/node/test_order_independence.py). Every
+    order, one event at a time, in one batch, or waiting aside for the chain's seq 2, ends at 2."""
+    chain = [net.device.sign("action", action(i)) for i in range(3)]
+    twin = net.device.sign("need", {"category": "water", "quantity": 9, "region": "calais"}, seq=3, prev=chain[1].id)
+    bad = net.device.sign("need", {"category": "water", "quantity": 99, "region": "calais"}, seq=3, prev=bytes(32))
+    device = bytes(net.device.key.public)
+    runs = {"one by one, twin first": [[e] for e in chain + [twin, bad]],
+            "one by one, bad first": [[e] for e in chain + [bad, twin]],
+            "one batch, twin first": [chain + [twin, bad]],
+            "one batch, bad first": [chain + [bad, twin]],
+            "aside, twin first": [[chain[0]], [chain[2], twin, bad], [chain[1]]],
+            "aside, bad first": [[chain[0]], [chain[2], bad, twin], [chain[1]]],
+            "bad aside when the twin comes": [[chain[0]], [bad], chain[1:] + [twin]]}
+    for n, (name, batches) in enumerate(runs.items()):
+        log = net.new_log(tmp_path / f"{n}.db")
+        log.ingest(wires(net.group.made))
+        for batch in batches:
+            log.ingest(wires(batch))
+        got = (log.trust.fork_point(device), log.store.head(device), [r["title"] for r in view(log, "actions")])
+        assert got == (2, (1, chain[0].id), ["Action 0"]), name
+        log.store.close()
+
+
+def test_a_group_keys_event_naming_another_seq_below_lowers_the_fork_its_twin_makes(net: Net, tmp_path: Path) -> None:
+    """A group key's seq 5, a twin of it (a fork from 5) and an event at 5 whose prev names no seq 4
+    of the chain (a fork from 4). A group key's events past its fork point are not kept, so where the
+    twin made the fork first, the other was dropped unread as past the fork point, and that node
+    alone kept seq 4 in its log: whether it came after the twin, or all three waited aside for seq 4
+    and went in from there in id order (the chain's 5, the twin, the other)."""
+    group = net.group  # seqs 1 and 2 signed already (the device's vouch, the profile)
+    chain = [group.sign("group.profile", {"name": f"Calais {i}", "region": "calais"}) for i in (3, 4, 5)]
+    grind = itertools.count()  # (ids in the order that went wrong)
+    twin = next(e for e in (group.sign("group.profile", {"name": f"twin {i}", "region": "calais"}, seq=5,
+                                       prev=chain[1].id) for i in grind) if e.id > chain[2].id)
+    bad = next(e for e in (group.sign("group.profile", {"name": f"forged {i}", "region": "calais"}, seq=5,
+                                      prev=bytes(32)) for i in grind) if e.id > twin.id)
+    key = bytes(group.key.public)
+    for n, batches in enumerate(([[e] for e in chain + [twin, bad]],
+                                 [[chain[0]], [chain[2], twin, bad], [chain[1]]])):
+        log = net.new_log(tmp_path / f"{n}.db")
+        log.ingest(wires(net.group.made[:2]))
+        for batch in batches:
+            log.ingest(wires(batch))
+        assert (log.trust.fork_point(key), log.store.head(key)[0]) == (4, 3), n
+        log.store.close()
 
 
 def test_events_without_effect_are_kept_and_never_block_their_author(net: Net, tmp_path: Path) -> None:

@@ -393,3 +393,103 @@ def test_a_revocation_let_in_from_aside_is_counted_before_the_next_event_leaves_
     got = state(ingest_in(tmp_path / "other.db", world, order, [13, 45, 48]))
     assert got["frozen_claims"] == expected["frozen_claims"] == []
     assert got == expected
+
+
+def test_a_prev_naming_another_seq_below_lowers_the_fork_a_twin_made_first(tmp_path: Path) -> None:
+    """Found by the seizure test (long profile): f1 posts; copies of its key sign a need at seq 2
+    after the chain's seq 1 (a fork from 2) and one whose prev names no event of the chain (a fork
+    from 1). Where the first was read first (the order they were signed in), the other was refused
+    as past the fork point without being read as a fork, and f1's seq 1 stayed in that node's log
+    only. Every order ends frozen from 1, with none of f1's events in the log."""
+    world = certified_world()
+    play(world, [("post", "f1", "action")] * 14 + [("fork", "f1", 2, None), ("fork_prev", "f1", 2, None)])
+    ev = world.events
+    f1 = world.pub("f1")
+    runs = {"as signed": (ev, []), "the two forks swapped": (ev[:-2] + [ev[-1], ev[-2]], []),
+            "one at a time": (ev, list(range(1, len(ev)))),
+            "the forks waiting aside for seq 1": (ev[:-16] + ev[-2:] + ev[-16:-2], [len(ev) - 16, len(ev) - 14])}
+    states = {}
+    for n, (name, (order, cuts)) in enumerate(runs.items()):
+        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
+        assert log.trust.fork_point(f1) == 1, name
+        states[name] = state(log)
+        log.store.close()
+    assert all(author != f1 for _, author, _, _ in states["as signed"]["events"])
+    for name, got in states.items():
+        assert got == states["as signed"], name
+
+
+def _agree_from_2_when_a_revocation_stops_counting(world: World, author: str, revoker: str, chain_kind: str,
+                                                   bad: Event, tmp_path: Path) -> None:
+    """`author`'s chain of three, a twin of its seq 3 (a fork from 3), and `bad`, its event at seq 3
+    whose prev names no event of the chain (a fork from 2); `revoker` revokes it from 2, and the
+    founder revokes `revoker` from before that revocation (which then no longer counts). Each
+    order, one event a batch, ends frozen from 2 and in the same state."""
+    a = world.authors[author]
+    fields = {"action": lambda i: action(i), "group.profile": lambda i: {"name": f"{author} {i}", "region": "dover"}}
+    chain = [a.sign(chain_kind, fields[chain_kind](i)) for i in range(3)]
+    events = [*chain, a.sign(chain_kind, fields[chain_kind](9), seq=3, prev=chain[1].id), bad]
+    cut = world.authors[revoker].sign("member.revoke", {"subject": world.pub(author), "from_seq": 2, "reason": "seized"})
+    lift = world.authors["F"].sign("member.revoke", {"subject": world.pub(revoker), "from_seq": cut.seq,
+                                                     "reason": "infiltrator"})
+    base = list(world.events)
+    orders = {"as signed": base + events + [cut, lift],
+              "revoked before the other prev came": base + events[:4] + [cut, events[4], lift],
+              "revoked first": base + [cut] + events + [lift]}
+    states = {}
+    for n, (name, order) in enumerate(orders.items()):
+        log = ingest_in(tmp_path / f"{n}.db", world, order, list(range(1, len(order))))
+        assert log.trust.fork_point(world.pub(author)) == 2, name
+        states[name] = state(log)
+        log.store.close()
+    for name, got in states.items():
+        assert got == states["as signed"], name
+
+
+def test_a_prev_naming_another_seq_below_lowers_the_fork_once_a_revocation_stops_counting(tmp_path: Path) -> None:
+    """A device frozen from 3 by a twin, revoked by its group from 2 (seq 2 out of the log), gets its
+    event at 3 whose prev names another seq 2: nothing to compare it with, so it is kept beside the
+    chain. When the founder revokes the group from before its revocation, seq 2 comes back, and
+    that event makes the fork from 2, as on the nodes that read it while seq 2 was there."""
+    world = certified_world()
+    bad = world.authors["g1"].sign("need", {"category": "water", "quantity": 99, "region": "calais"}, seq=3,
+                                   prev=bytes(32))
+    _agree_from_2_when_a_revocation_stops_counting(world, "g1", "G1", "action", bad, tmp_path)
+
+
+def test_a_group_keys_revocation_at_its_fork_point_naming_another_seq_below_lowers_the_fork(tmp_path: Path) -> None:
+    """The same for a group key, whose events past a fork point are not kept beside the chain: its
+    revocation at seq 3 whose prev names another seq 2 waits aside while its admitter's revocation
+    from 2 counts, and is kept as a revocation past the fork point once that one stops counting; it
+    makes the fork from 2 once seq 2 is back."""
+    world = new_world()
+    play(world, [("admit", "F", "G2"), ("admit", "G2", "G1")])
+    bad = world.authors["G1"].sign("member.revoke", {"subject": world.pub("G3"), "from_seq": 1, "reason": "other branch"},
+                                   seq=3, prev=bytes(32))
+    _agree_from_2_when_a_revocation_stops_counting(world, "G1", "G2", "group.profile", bad, tmp_path)
+
+
+def test_a_prev_naming_another_seq_below_a_revocation_point_is_a_fork_in_any_order(tmp_path: Path) -> None:
+    """Found by a longer hunt of the seizure test's kind: the founder revokes G1 from seq 2, and a
+    copy of G1's key signs a seq 2 whose prev names no seq 1 of its chain (a fork from 1, where G1
+    still signs). Where that event came before the revocation, G1 was frozen from 1 (its device g1 no
+    member); where the revocation came first it waited aside unread, past the revocation point, and
+    G1 kept its seq 1 and g1. Every order: frozen from 1, g1 no member."""
+    world = certified_world()
+    play(world, [("post", "f1", "action"), ("revoke", "F", "G1", 2), ("fork_prev", "G1", 2, None)])
+    g1_group = world.pub("G1")
+    ev = world.events
+    own = [e for e in ev if e.author == g1_group]
+    runs = {"as signed, one batch": (ev, []), "one at a time": (ev, list(range(1, len(ev)))),
+            "the other prev before the revocation": (ev[:-2] + [ev[-1], ev[-2]], list(range(1, len(ev)))),
+            # it waits aside until G1's seq 1 comes, the revocation counting already
+            "G1's chain last": ([e for e in ev if e.author != g1_group] + own, list(range(1, len(ev))))}
+    states = {}
+    for n, (name, (order, cuts)) in enumerate(runs.items()):
+        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
+        assert (log.trust.fork_point(g1_group), log.trust.member(world.pub("g1"))) == (1, None), name
+        states[name] = state(log)
+        log.store.close()
+    first = next(iter(states.values()))
+    for name, got in states.items():
+        assert got == first, name
