@@ -39,3 +39,15 @@ def test_every_recipe_says_which_group_posted_the_alert(alert) -> None:
         said = alert["group_name"] or alert["group"][:12]
         assert said in line, f"{program!r} wrote {line!r}"
         assert alert["text"] in line
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
+def test_an_all_clear_is_not_said_to_run_until_the_alerts_end() -> None:
+    """The Signal recipe gives an alert's end ("until ..."); an all clear has ended it, so its
+    message must not say the raid runs until then."""
+    clear = {**ALERT, "kind": "alert.update", "status": "all_clear", "alert": "ab" * 32, "text": "all clear"}
+    for program in recipes():
+        for alert, until in ((ALERT, "expires" in program), (clear, False)):
+            line = subprocess.run(["jq", "-r", program], input=json.dumps(alert), capture_output=True, text=True,
+                                  check=True, timeout=10).stdout
+            assert ("until" in line) == until, f"{program!r} wrote {line!r}"
