@@ -328,7 +328,7 @@ class Node:
             try:
                 self.policy.check_peer(device)
             except HandshakeError as exc:
-                return exc.reason
+                return exc.args[0]  # in words, for the log (the reason code goes to the peer)
             return None
 
         await self.links.drop(why_not, "revoked", "your key is no longer certified in this network")

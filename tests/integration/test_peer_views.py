@@ -109,3 +109,16 @@ def test_a_peer_that_dialled_in_keeps_its_label_once_gone_and_drops_out_once_rev
     assert "Bristol" not in cli(calais, "peers").stdout
     page = dashboard_pages(calais, ["/"])
     assert "0 connected of 0" in page and label not in page, page  # the node itself is cut off now
+
+
+def test_a_linked_peer_revoked_meanwhile_is_dropped_with_the_reason_in_words(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
+    cluster.start_all([bristol, calais])
+    cluster.wait(lambda: entry(cli_json(calais, "peers"), source="inbound").get("connected") is True, 30,
+                 "Calais listing Bristol's inbound link")
+    # From past its chain's start: its device stays known, and is refused as of a revoked group
+    cli(calais, "revoke", bristol.home.config().group_id, "--from-seq", "3", "--reason", "infiltrator")
+    cluster.wait(lambda: "is no longer a member" in log_text(calais), 30, "Calais dropping the revoked device's link")
+    dropped = [line for line in log_text(calais).splitlines() if "is no longer a member" in line]
+    assert all("(that device's group is revoked)" in line for line in dropped), dropped  # not "(revoked)", a code
