@@ -59,7 +59,7 @@ def _walk_windows(tbl: int, t_from: int | None, t_before: int | None, order: str
     of the window anyway. `public`: as _table_window."""
     if order not in ("t", "latest") or t_from is None:
         return [_table_window(tbl, t_from, t_before, public)]
-    rows = [_tbl_is(tbl), *(["p.pub=1"] if public else [])]
+    rows, _ = _table_window(tbl, None, None, public)
     if t_before is not None:
         return [([*rows, "p.t>=?", "p.t<?"], [t_from, t_before])]
     return [([*rows, "p.t IS NULL"], []), ([*rows, "p.t>=?"], [t_from])]
@@ -190,8 +190,9 @@ class ProjectionTables(TrustTables):
                 places: dict[tuple[int, ...], list] = {}
                 ranges = [(g, reg) for g in sorted(self._key_numbers(groups))
                           for reg in self._group_regions(tbl, g, region, places)]
+            windows = _walk_windows(tbl, t_from, t_before, order, public)
             for g, reg in ranges:
-                for where, args in _walk_windows(tbl, t_from, t_before, order, public):
+                for where, args in windows:
                     walks.append(self._x(
                         f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
                         f"{'AND p.g=? ' if g is not None else ''}AND p.region IS ?{walk}{cut}",
