@@ -19,9 +19,9 @@ from node.dashboard import DashboardOptions
 from node.http_failures import FailureLog, ServerLog
 from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite
 from node.ports import ServedNode
+from sync.transport import SYNC_PATH
 
 MAX_REQUEST_BYTES = 256 * 1024  # publish forms and API writes; sync frames go over the websocket
-SYNC_PATH = "/sync/v1"
 
 NODE = web.AppKey("solnet_node", ServedNode)
 GUARD = web.AppKey("solnet_guard", ConnectionGuard)

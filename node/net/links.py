@@ -103,6 +103,7 @@ class Links:
         self.quiet_since: int | None = None  # when the last open link ended (None: links are open, or none ever was)
         self._dialling: set[str] = set()
         self._tasks: list[asyncio.Task] = []
+        self._handshaking: set[asyncio.Task] = set()  # the handlers of incoming links not yet served
         self.stopping = False
 
     def __len__(self) -> int:
@@ -132,8 +133,17 @@ class Links:
         inbound = sum(1 for link in self.open() if not link.outbound)
         if inbound >= MAX_INBOUND + MAX_INBOUND_PER_GROUP or self.stopping:
             return web.Response(status=503, text="busy")
-        ws, link = await accept(request, self._identity(), self.route.limits, progress=progress,
-                                slot_check=self._slots.check)
+        # A stop ends the handshakes under way (halt): a peer that keeps one going (a slow one, or a
+        # trickle of bytes) would hold the stop for up to the handshake's deadline, and one that
+        # finished after the links were closed would be served by a stopping node, never closed.
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._handshaking.add(handler)
+        try:
+            ws, link = await accept(request, self._identity(), self.route.limits, progress=progress,
+                                    slot_check=self._slots.check)
+        finally:
+            self._handshaking.discard(handler)
         if link is not None:
             if authenticated is not None:
                 authenticated()
@@ -334,7 +344,7 @@ class Links:
     async def halt(self) -> None:
         """Stop dialling and rounds, and close every link."""
         self.stopping = True
-        for task in self._tasks:
+        for task in [*self._tasks, *self._handshaking]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await asyncio.gather(*(link.close("shutdown", "node stopping") for link in self.open()),

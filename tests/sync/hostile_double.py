@@ -31,8 +31,8 @@ from node.store import Store
 from sync.channel import ChannelError, SecureChannel
 from sync.handshake import Initiator, Responder
 from sync.messages import Credentials, End, Error, Heads, IHave, IWant, Message, Offer, Push, Same, decode, encode
+from sync.transport import SYNC_PATH
 
-SYNC_PATH = "/sync/v1"
 PASSPHRASE = "hostile peers get nothing"
 
 
