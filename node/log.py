@@ -11,6 +11,7 @@ signatures of duplicates are not checked at all.
 from __future__ import annotations
 
 import collections
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ GROUP = 4
 MAX_CREDENTIAL_PASSES = 16
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
+RECLAIM_RETRY_S = 5.0  # see reclaim_if_dropped
 
 
 @dataclass
@@ -73,7 +75,9 @@ class EventLog:
         self.trust = TrustGraph(self.genesis.founders)
         self._trust_version: bytes | None = None
         self._trust_parsed: dict[bytes, _TrustFacts | None] = {}  # see _load_trust
-        self._dropped_bodies = False
+        self._dropped_bodies = False  # by the write under way
+        self._reclaim_owed = False  # bodies were dropped; their space and WAL pages not yet given back
+        self._reclaim_retry_at = 0.0  # (monotonic) a reader held the WAL: not tried again before then
         self._reconciling = False
         self._drained: list[tuple[bytes, Outcome]] = []
         # The author whose stored trust events the graph does not count yet (`_admit_checked`).
@@ -1126,10 +1130,15 @@ class EventLog:
         return count
 
     def reclaim_if_dropped(self) -> None:
-        """Give back the space of bodies dropped by the last write (outside any transaction)."""
+        """Give back the space of bodies dropped by the last write (outside any transaction), and
+        empty the WAL that still holds their text. While another program reads the database the WAL
+        cannot be emptied, and is not waited for (store.reclaim): it is tried again after a later
+        write (the node's expiry pass makes one every few minutes), at most every RECLAIM_RETRY_S."""
         if self._dropped_bodies:
-            self._dropped_bodies = False
-            self.store.reclaim()
+            self._dropped_bodies, self._reclaim_owed = False, True
+        if self._reclaim_owed and time.monotonic() >= self._reclaim_retry_at:
+            self._reclaim_owed = not self.store.reclaim()
+            self._reclaim_retry_at = time.monotonic() + RECLAIM_RETRY_S if self._reclaim_owed else 0.0
 
     # --- local append -------------------------------------------------------------------------
     def append(self, key: SigningKey, kind: str, fields: dict[str, Any], *, expires: int | None = None,

@@ -17,6 +17,7 @@ _INSERT_NEW_IDS = "INSERT INTO ids_new(p, n) VALUES (?,?)"  # each event's id go
 _INSERT_ROWS = ("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww, pub) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?)")
 _SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, id=excluded.id"
+BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another connection's lock before it fails
 UNKNOWN = object()  # `_kept`: no fact kept under that key (None is a fact)
 
 
@@ -55,11 +56,12 @@ class StoreBase:
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
-                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30.0,
-                                           check_same_thread=False)
+                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
+                                           timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
             else:
                 _create_private(self.path)
-                self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
+                self._db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                                           check_same_thread=False)
         except sqlite3.Error as exc:
             raise disk_failing(self.path) or StoreError(
                 f"cannot open the database {self.path}: {exc}. If the file is damaged, move it aside and sync "

@@ -10,6 +10,7 @@ from pathlib import Path
 import msgpack
 
 from node.store import status_sql
+from node.store.base import BUSY_TIMEOUT_MS
 from node.store.errors import StoreError
 from node.store.projections import ProjectionTables
 from node.store.rows import PeerRow
@@ -79,11 +80,18 @@ class LocalTables(ProjectionTables):
         """After bodies were dropped: give freed pages back to the file system and truncate the
         WAL, whose old page images would otherwise keep the dropped text on disk. (secure_delete
         has already zeroed the content in the database pages.) Outside any transaction. False if
-        the WAL could not be emptied: another connection reads an older state of the database."""
+        the WAL could not be emptied: another connection reads an older state of the database.
+        That is not waited for: a TRUNCATE checkpoint waits (the busy timeout, 30 s) for every
+        reader to finish, and a running node's writes, alerts included, waited with it while any
+        other program read the database. The caller tries again later."""
         # The pragma frees one page per step and Python's execute() steps it once;
         # executescript() runs it to the end (sqlite3_exec).
         self._script("PRAGMA incremental_vacuum;")
-        busy, _, _ = self._x("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        self._x("PRAGMA busy_timeout=0")
+        try:
+            busy, _, _ = self._x("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            self._x(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return not busy
 
     def checkpoint(self) -> None:

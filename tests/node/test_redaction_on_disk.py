@@ -2,7 +2,12 @@
 not only the read models, and the space is given back."""
 from __future__ import annotations
 
+import sqlite3
+import threading
+from contextlib import closing
 from pathlib import Path
+
+import pytest
 
 from node_fixtures import Net, action, wires
 from node.log import now_ms
@@ -69,3 +74,32 @@ def test_space_is_given_back_after_dropping_bodies(net: Net, tmp_path: Path) -> 
     log.purge_expired(now + 61_000)
     after = (tmp_path / "a.db").stat().st_size
     assert after < before * 0.7, (before, after)
+
+
+def test_a_program_reading_the_database_holds_no_write_and_the_text_goes_once_it_is_done(
+        net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another program reading the database (`solnet view`, a backup tool) keeps the WAL, and the
+    dropped text in it, from being emptied. The write that dropped a body used to wait for that
+    read to end, up to SQLite's busy timeout of 30 s, and a running node's publishes, alerts
+    included, waited with it; then the WAL was never tried again. Now the write returns at once,
+    and a later write empties the WAL once the reader is gone."""
+    monkeypatch.setattr("node.log.RECLAIM_RETRY_S", 0.0, raising=False)  # the next write tries again, however soon
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    now = now_ms()
+    log.append(net.founder.device, "alert", {"region": "calais", "type": "raid", "text": TEXT},
+               expires=now + 60_000, now=now)
+    with closing(sqlite3.connect(tmp_path / "a.db")) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM events").fetchone()  # a read transaction, held open
+        written = threading.Event()
+        writer = threading.Thread(target=lambda: (log.purge_expired(now + 61_000), written.set()))
+        writer.start()
+        try:
+            assert written.wait(10), "the write that dropped a body waited for another program's read to end"
+        finally:
+            reader.rollback()
+            writer.join(60)
+        assert _files_hold(tmp_path, TEXT) == ["a.db-wal"]  # the reader kept the old page in the WAL
+    log.append(net.founder.device, "action", action(1), now=now + 62_000)  # any later write
+    assert _files_hold(tmp_path, TEXT) == []
