@@ -436,8 +436,6 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
             _check_device_vouched(log, keys, invite_token.group)
             _take_group_profile(home, log, config)
         else:
-            # The group names the group whose node made the token (tokens made before 2026-12-04
-            # do not say: then its admitters as the token shows them).
             # The group names the group whose node made the token. A token that does not say (made
             # before 2026-12-04, or by a device without the group key) names one only if one alone
             # vouched: otherwise it could be a member that vouched first (`solnet accept` then).
