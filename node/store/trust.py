@@ -250,8 +250,10 @@ class TrustTables(ForgedTables):
     def redaction_bodies(self, author: bytes) -> list[bytes]:
         """The bodies of `author`'s redactions stored in the log."""
         a = self._find_k(author)
-        return [] if a is None else [r[0] for r in self._x(
-            "SELECT body FROM events WHERE a=? AND kind='redact' AND body IS NOT NULL", (a,))]
+        # Checked: a changed byte would bring back a body its author had redacted.
+        return [] if a is None else [body for event_id, body, header, sig in self._x(
+            "SELECT id, body, header, sig FROM events WHERE a=? AND kind='redact' AND body IS NOT NULL", (a,))
+            if self._signed(event_id, a, header, sig, body)]
 
     def forget_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
         """`author`'s redaction of `ids` left the log (a revocation or a fork took it out, node/log.py
