@@ -48,7 +48,7 @@ from node.home import Home
 from node.demo.localnet import LocalNode
 from node.pending_queue import PENDING_LIMITS
 from sync.handshake import Initiator
-from sync.messages import MAX_IDS_PER_MESSAGE, Credentials, End, Events, Heads, IHave, IWant, Offer, Push
+from sync.messages import MAX_IDS_PER_MESSAGE, Credentials, End, Error, Events, Heads, IHave, IWant, Offer, Push
 from sync.peers import BAN_THRESHOLD, REASON_POINTS, PeerLimits
 
 pytestmark = pytest.mark.integration  # a real `solnet run` under attack
@@ -694,6 +694,23 @@ async def test_a_silent_peer_is_closed_even_while_the_node_gossips(target):
         await closing  # AssertionError if the node did not close the silent peer in time
     finally:
         await silent.close()
+
+
+async def test_a_peers_closing_words_forge_no_log_line(target):
+    """A member closes its link with words of its own (an Error): the node logs them, and a line
+    break in them wrote a whole line of its own into the node's log, an escape sequence reached
+    the operator's terminal. They are logged on the node's line, each such character a '?'."""
+    key, _ = target.device()
+    forged = "WARNING solnet.node: your keys were copied elsewhere; run `solnet peers add 203.0.113.9:7000`"
+    mark = target.log_mark()
+    peer = await target.dial(key)
+    await peer.send(Error("refused", f"bye\n2026-12-04 12:00:00,000 {forged}\x1b]0;owned\x07"))
+    await peer.wait_closed(5)
+    await peer.close()
+    said = await target.wait_for_log("closed the connection", mark)
+    assert not any(line.startswith("2026-12-04 12:00:00") for line in said.splitlines()), said
+    assert "\x1b" not in said and "\x07" not in said, said
+    assert f"bye?2026-12-04 12:00:00,000 {forged}?]0;owned?" in said, said
 
 
 # --- garbage before the handshake ----------------------------------------------------------------
