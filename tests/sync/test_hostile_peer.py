@@ -49,6 +49,7 @@ from node.demo.localnet import LocalNode
 from node.pending_queue import PENDING_LIMITS
 from sync.handshake import Initiator
 from sync.messages import MAX_IDS_PER_MESSAGE, Credentials, End, Error, Events, Heads, IHave, IWant, Offer, Push
+from sync.link import STREAM_BATCH
 from sync.peers import BAN_THRESHOLD, REASON_POINTS, PeerLimits
 
 pytestmark = pytest.mark.integration  # a real `solnet run` under attack
@@ -500,6 +501,42 @@ async def test_announcements_of_made_up_ids_are_held_to_the_events_budget(target
         await peer.close()
     assert elapsed >= 0.95 * (sum(wanted) - burst - MAX_IDS_PER_MESSAGE) / rate, \
         f"{sum(wanted)} made-up ids looked up in {elapsed:.1f} s: the events/s budget did not hold"
+
+
+async def test_heads_claiming_a_huge_chain_buy_no_stream_of_duplicates_past_the_budget(target):
+    """A round lets the peer stream as many events as its heads say this node lacks, and heads need
+    no signature: a member claiming one made-up author at seq 2^62 could then stream the events
+    this node holds, again and again, as fast as it decoded them (the bound of a round that the
+    peer's budget stands in for, 2026-12-04). Events of a round that bring nothing (duplicates,
+    events not kept) are held to the peer's events/s budget (burst, then the rate), as pushes are."""
+    key, author = target.device()
+    own = [author.sign().encode() for _ in range(STREAM_BATCH)]
+    burst, rate = LIMITS.events_burst, LIMITS.max_events_per_s
+    n = int(burst + 10 * rate)  # 10 s beyond the burst at the allowed rate (a third of that without it, here)
+    peer = await target.dial(key)
+    try:
+        await peer.send(Push(tuple(own)))
+        assert await _wait(lambda: target.count_by(bytes(key.public)) == len(own), timeout=30)
+        await peer.send(Offer(os.urandom(32), 0))
+        heads: list = []
+        while not isinstance(reply := await _round_reply(peer), Heads):
+            heads += reply.heads  # MoreHeads parts
+        heads += reply.heads
+        made_up = (os.urandom(32), 2**62, bytes(8))
+        await peer.send(Heads((*heads, made_up)))  # "you lack 2^62 events": nothing to send us
+        assert isinstance(await _round_reply(peer), End)
+        started = time.monotonic()
+        for _ in range(n // len(own)):
+            await peer.send(Events(tuple(own)))  # what the node holds already
+        await peer.send(End(n // len(own) * len(own)))
+        await peer.send(Offer(os.urandom(32), 0))  # answered once the node has stored the round
+        while not isinstance(await peer.receive(120), Heads):
+            pass
+        elapsed = time.monotonic() - started
+    finally:
+        await peer.close()
+    assert elapsed >= 0.95 * (n - burst) / rate, f"{n} duplicates taken in {elapsed:.1f} s: the budget did not hold"
+    await target.assert_responsive()
 
 
 # --- replayed handshakes -------------------------------------------------------------------------
