@@ -1,5 +1,6 @@
 """A changed byte in a stored body that is read without the rest of its event (a failing SD card):
-another node's announced address, an event for chosen groups only, a redaction. Every other read
+another node's announced address, an event for chosen groups only, a redaction; and in an event
+kept aside, which goes into the log without its signature checked again. Every other read
 of an event checks its body against the hash its author signed; these did not, so the node dialled
 (and listed) an address its author never announced, dropped a sealed action from its readers'
 listings without a word, and could bring back a body its author had redacted. Each is said as a
@@ -78,3 +79,27 @@ def test_the_panic_wipe_still_reads_a_changed_body(net: Net, tmp_path: Path) -> 
                                                          "starts_at": "2031-06-01T05:00"}, to=["calais"])
     change_a_byte(tmp_path / "calais.db", ev.id, ev.body[40:44], bytes(b ^ 1 for b in ev.body[40:44]))
     assert [i for i, _ in log.store.bodies_of_kinds(["sealed"])] == [ev.id]
+
+
+def flip_in_pending(db_path: Path, event_id: bytes, part: bytes) -> None:
+    """Change one bit of `part` (the signature, say) in the kept-aside wire of `event_id`."""
+    with closing(sqlite3.connect(db_path)) as db, db:
+        (wire,) = db.execute("SELECT wire FROM pending WHERE id=?", (event_id,)).fetchone()
+        at = wire.index(part) + len(part) // 2
+        db.execute("UPDATE pending SET wire=? WHERE id=?", (wire[:at] + bytes([wire[at] ^ 1]) + wire[at + 1:], event_id))
+
+
+def test_an_event_kept_aside_with_a_changed_byte_does_not_go_into_the_log(net: Net, tmp_path: Path) -> None:
+    """An event kept aside (waiting for the vouch of its author) goes into the log when the vouch
+    comes, without its signature checked again: with a changed byte it went in under the id of the
+    changed bytes (so every later read found it whole), and every peer refused it as badly signed."""
+    log = net.new_log(tmp_path / "calais.db")
+    other = net.device_of(net.group)
+    *before, vouch = net.group.made
+    log.ingest(wires(before))
+    early = other.sign("action", action(1))
+    assert statuses(log.ingest(wires([early]))) == ["pending"]
+    flip_in_pending(tmp_path / "calais.db", early.id, early.signature)
+    with pytest.raises(DatabaseDamaged) as damaged:
+        log.ingest(wires([vouch]))
+    assert said_damaged(damaged, early.id)
