@@ -118,9 +118,10 @@ class Watcher:
     async def _begin(self, seen: Seen) -> None:
         """What the node holds as the watcher starts: its own newest event, the announcements it
         learned at start, and what its operator must hear of its keys."""
+        last_own = await self._db_thread.run(self._last_own_n)  # first, as the node's start left it
         seen.announces = await self._db_thread.run(self._announce_count)
         seen.warned = self._say_own_standing(await self._db_thread.run(self._own_standing), seen.warned)
-        seen.last_own = await self._db_thread.run(self._last_own_n)
+        seen.last_own = last_own  # (set last: None says the start is still to be read)
 
     async def _turn(self, seen: Seen) -> None:
         """One look at what is new, and what it asks for. `seen` moves on only past what was done:
