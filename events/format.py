@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+import msgpack
+
 from crypto.errors import BadSignature
 from crypto.hashing import blake2b_256
 from crypto.keys import SigningKey, short_id, verify_signature
@@ -174,6 +176,21 @@ def decode_header(header_bytes: bytes) -> Header:
     header = tuple.__new__(Header, (*fields[1:], fields[0]))
     _check_header(header)
     return header
+
+
+# Where the body hash sits in a header's list: the version comes first there, last in Header.
+_BODY_HASH_AT = 1 + Header._fields.index("body_hash")
+
+
+def signed_body_hash(header_bytes: bytes) -> bytes | None:
+    """The body hash in `header_bytes`, a header already found to be one its author signed (a
+    stored event whose id was checked: node/store/events.py checks every body it reads by this),
+    so without decode_header's field checks; None for bytes that are not a header at all."""
+    try:
+        fields = msgpack.unpackb(header_bytes)
+    except (ValueError, TypeError):
+        return None
+    return fields[_BODY_HASH_AT] if isinstance(fields, list) and len(fields) == len(Header._fields) else None
 
 
 def decode_event(data: bytes) -> Event:

@@ -9,7 +9,6 @@ prefix back), counts with their plurals, values as words rather than Python repr
 from __future__ import annotations
 
 import errno
-import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -20,7 +19,7 @@ from crypto.keys import short_id
 from events.kinds import DEFAULT_UNIT, KINDS
 from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
-from node.words import local_time, plural  # noqa: F401 (used here, and by callers as render.plural)
+from node.words import local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
 
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
 MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
@@ -28,7 +27,6 @@ TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "si
              "cleared_at", "closed_at", "last_heard", "from")
 
 
-_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
 
 def iso(ms: int | None) -> str | None:
     if ms is None:
@@ -251,13 +249,6 @@ def event_line(row: tuple, group: str, fields: dict[str, Any] | None, *, inner_k
     if row[4] == "sealed":
         said = f"{said} [shared with {shared} only]" if inner_kind else "for chosen groups only (encrypted)"
     return one_line(f"{local_time(row[3])}  {kind:<17} {region:<12} {group:<12} {short_id(row[0])}  {said}").rstrip()
-
-
-def one_line(text: str) -> str:
-    """`text` on one line: a line break shows as ⏎. Texts may hold line breaks (a description), and
-    printed as they are in a one-line listing, a member's alert or group name made lines of its own
-    that read as another group's all clear (`solnet view alerts`)."""
-    return _BREAKS.sub(" ⏎ ", text).replace("\t", " ")
 
 
 def inner_json(kind: str, fields: dict[str, Any], shared_with: list[bytes]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from crypto.short_ids import short_id
 from node import revoked_here
-from node.words import local_time, named_like_us, node_fact_warnings, plural
+from node.words import local_time, named_like_us, node_fact_warnings, one_line, plural
 
 
 def status_text(out: dict[str, Any]) -> str:
@@ -56,11 +56,13 @@ def status_text(out: dict[str, Any]) -> str:
         what = (f"group {r['name']} ({short_id(r['id'])})" if r["role"] == "group" and r.get("name")
                 else f"device {short_id(r['id'])} of {r['name']}" if r.get("name") else f"{r['role']} {short_id(r['id'])}")
         if r.get("fork"):  # no one revoked it: the key signed twice at one seq (no revoker, no time)
-            lines.append(f"  {what} forked at seq {r['from_seq']}: its key signed two different events there")
+            lines.append(one_line(f"  {what} forked at seq {r['from_seq']}: its key signed two different events there"))
             continue
-        lines.append(f"  revoked {what} from seq {r['from_seq']}"
-                     + (f" by {r.get('by_name') or short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
-                     + (f" ({r['reason']})" if r["reason"] else ""))
+        # On one line: the names and the reason are other groups' words, and a line break in them
+        # wrote lines of their own into every node's status ("WARNING: ... run ...").
+        lines.append(one_line(f"  revoked {what} from seq {r['from_seq']}"
+                              + (f" by {r.get('by_name') or short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
+                              + (f" ({r['reason']})" if r["reason"] else "")))
     own = own_key_warnings(out["group_id"], out["device_id"], out["revoked"])
     if not own and out.get("refused_as_revoked"):  # the revocation has not come, a peer's refusal has
         kept = out["refused_as_revoked"]
@@ -102,7 +104,7 @@ def own_key_warnings(group_id: str, device_id: str, revoked: list[dict[str, Any]
             what = (f"this {role} key signed two different events at seq {r['from_seq']}: a copy of it is in other "
                     "hands (a copied home or an old backup)")
         else:
-            what = f"this {role} key is revoked from seq {r['from_seq']}" + (f" ({r['reason']})" if r["reason"] else "")
+            what = f"this {role} key is revoked from seq {r['from_seq']}" + (f" ({one_line(r['reason'])})" if r["reason"] else "")
         if role == "group":
             todo = "no node links with this group's devices any more. " + (
                 "Ask the group that admitted yours to revoke it from seq 1, and to admit a new group made with "

@@ -2,7 +2,19 @@
 few helpers that `solnet status` needs, apart from node/render.py so that it loads nothing else."""
 from __future__ import annotations
 
+import re
+
 from node import moments
+
+_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: a line break shows as ⏎. Texts may hold line breaks (a description), and
+    printed as they are in a one-line listing, a member's alert or group name made lines of its own
+    that read as another group's all clear (`solnet view alerts`), and a revocation's reason lines
+    of every node's `solnet status`."""
+    return _BREAKS.sub(" ⏎ ", text).replace("\t", " ")
 
 
 def plural(count: int | str, word: str, words: str | None = None) -> str:

@@ -125,6 +125,14 @@ class Error:
     text: str
 
 
+def _printable(text: str) -> str:
+    """A peer's words as this node writes them into its log and onto a terminal (`solnet sync`):
+    each character that is not printable is a '?'. A line break forged whole log lines ("WARNING
+    your keys are copied: run ..."), an escape sequence rewrote the operator's terminal, and a
+    direction mark turned around what followed."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)
+
+
 Message = Offer | Same | Heads | MoreHeads | Events | End | Push | IHave | IWant | Error | Credentials
 _TYPES: dict[type, int] = {Offer: 1, Same: 2, Heads: 3, Events: 4, End: 5, Push: 6, IHave: 7, IWant: 8, Error: 9,
                            Credentials: 10, MoreHeads: 11}
@@ -212,7 +220,7 @@ def decode(data: bytes) -> Message:
             ids = _bytes_list(args[0], MAX_IDS_PER_MESSAGE, 32, exact=32)
             return IHave(ids) if t == 7 else IWant(ids)
         if t == 9 and len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], str):
-            return Error(args[0][:64], args[1][:512])
+            return Error(_printable(args[0][:64]), _printable(args[1][:512]))
     except RemoteProtocolError:
         raise
     raise RemoteProtocolError(f"unknown or malformed message of type {t}")

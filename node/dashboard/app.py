@@ -28,6 +28,7 @@ from events.errors import InvalidEvent
 from node import audience, login_links, public_site, publishing, render
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, LoginThrottle, Sessions
+from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
 from node.http_failures import storage_trouble
 from node.log import now_ms
@@ -132,6 +133,8 @@ class Dashboard:
         self.node_name = node.home.config().group_name
         self.static = {p.name: (p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
                        for p in (HERE / "static").iterdir() if p.is_file()}
+        self.public: PublicCache[public_site.PublicData] = PublicCache(
+            lambda: node.db(public_site.public_data, node.log), lambda: node.last_stored_n)
 
     # --- request context ----------------------------------------------------------------------
     def context(self, request: web.Request) -> dict[str, Any]:
@@ -539,10 +542,16 @@ class Dashboard:
     async def public_page(self, request: web.Request) -> web.StreamResponse:
         if (refusal := self._public_allowed(request)) is not None:
             return refusal
-        ctx = request[DASH]
-        data = await self.node.db(public_site.public_data, self.node.log)
-        html = render_public(data, ctx["lang"], SERVED_LINKS, alerts_only=request.path.rstrip("/").endswith("alerts"),
-                             lang_links=ctx["lang_links"])
+        lang = request[DASH]["lang"]
+        alerts_only = request.path.rstrip("/").endswith("alerts")
+        # The language links from the path alone (the page takes no other parameter): a page kept
+        # for each query string anyone makes up would be one made anew per request.
+        links = {code: f"{request.path}?lang={code}" for code in i18n.LANGUAGES}
+
+        async def make(data: public_site.PublicData) -> str:
+            return render_public(data, lang, SERVED_LINKS, alerts_only=alerts_only, lang_links=links)
+
+        html = await self.public.answer(("page", alerts_only, lang), make)
         return self.finish(request, web.Response(text=html, content_type="text/html"))
 
     async def public_feed(self, request: web.Request) -> web.StreamResponse:
@@ -550,18 +559,21 @@ class Dashboard:
             return refusal
         name = request.match_info.get("name", "calendar.ics")  # /public/calendar/REGION.ics names none
         region = request.match_info.get("region")
-        data = await self.node.db(public_site.public_data, self.node.log)
         # The feeds' own links are relative (from the site's root): never from the request's Host
         # header, which a client writes, so a shared cache that keeps one answer for every Host
         # (Cache-Control: public) cannot be made to hand readers links to another site.
         base = ""
-        makers = {"alerts.atom": lambda: public_site.alerts_atom(data, base),
-                  "actions.atom": lambda: public_site.actions_atom(data, base),
-                  "fundraisers.atom": lambda: public_site.fundraisers_atom(data, base),
-                  "calendar.ics": lambda: public_site.actions_ics(data, region)}
+        makers = {"alerts.atom": lambda data: public_site.alerts_atom(data, base),
+                  "actions.atom": lambda data: public_site.actions_atom(data, base),
+                  "fundraisers.atom": lambda data: public_site.fundraisers_atom(data, base),
+                  "calendar.ics": lambda data: public_site.actions_ics(data, region)}
         if name not in makers:
             raise web.HTTPNotFound()
-        body = await asyncio.get_running_loop().run_in_executor(None, makers[name])
+
+        async def make(data: public_site.PublicData) -> bytes:
+            return await asyncio.get_running_loop().run_in_executor(None, makers[name], data)
+
+        body = await self.public.answer(("feed", name, region), make)
         response = web.Response(body=body, content_type=FEED_TYPES[name.rsplit(".", 1)[1]], charset="utf-8")
         response.headers["Cache-Control"] = "public, max-age=60"
         return self.finish(request, response)

@@ -102,7 +102,7 @@ class Node:
         self.admin_socket = AdminSocket(home.path, partial(admin_requests.serve, self))
         self.watcher = Watcher(self._db_thread, self._opened, keys, feed=self.feed, router=self.router,
                                credentials=self.credentials, drop_revoked=self._drop_revoked,
-                               learn_announced=self.directory.learn_announced)
+                               learn_announced=self.directory.learn_announced, failed=self.storage_failed)
         self.saver = StatusSaver(self._db_thread, self._opened, facts=self._facts, directory=self.directory,
                                  views=self.peer_views, storage=self.health, devices=self.policy.devices,
                                  removed=self._peers_changed,

@@ -29,7 +29,7 @@ from events.format import decode_event
 from node.listener import LogBudget
 from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
-from node.outcome import ACCEPTED, REJECTED, Outcome
+from node.outcome import ACCEPTED, DUPLICATE, REJECTED, Outcome
 from node.ports import LinkGossip, LinkPolicy, LinkStorage, StorageFailed
 from sync.antientropy import SendEvidence, SendRange
 from sync.errors import RemoteProtocolError
@@ -425,6 +425,15 @@ class PeerLink:
             if self.policy.penalize(self.link, reason, count):
                 await self.link.close("banned", "too many invalid events")
                 return False
+        if not batch.pushed:
+            # A round's events that brought nothing (held already, or not kept) are held to the
+            # peer's events/s budget as pushes are (waiting here stops reading its link). A round
+            # is bounded by what the peer's heads say this node lacks, but heads need no signature:
+            # one made-up author at seq 2^62 let a member stream the events this node holds, again
+            # and again, as fast as it could take them.
+            useless = sum(1 for o in outcomes if o.status == DUPLICATE) + not_kept
+            if useless:
+                await self.policy.limit_events(self.link.peer_device, useless)
         accepted = [(o, w) for o, w in zip(outcomes, batch.wires) if o.status == ACCEPTED]
         if accepted:
             self._accepted([w for _, w in accepted])

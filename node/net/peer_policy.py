@@ -68,7 +68,8 @@ class PeerPolicy:
         """Hold a peer to its budget of unsolicited (pushed) events per second: waiting here stops
         reading its link. Ranges we asked for in anti-entropy are bounded by the heads we compared
         (more ends the link: sync/link.py `_Round.allowance`) and by the bytes/s limit, so they are
-        not held to it."""
+        not held to it; but heads need no signature, so those of a round's events that brought
+        nothing (held already, not kept) are (node/net/peer_link.py `_stored_batch`)."""
         bucket = self._events.setdefault(device, TokenBucket(self.limits.max_events_per_s, self.limits.events_burst))
         await _take(bucket, min(events, self.limits.events_burst))
 

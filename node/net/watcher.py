@@ -12,13 +12,15 @@ this process stored something) and then, in this order,
   - learns the peer addresses of new node.announce events.
 Each time it notices anything new it first wakes the live views waiting on `ChangeFeed`.
 Events of other authors reach the node through its links and are forwarded by them.
+A database that fails a turn (a changed byte, a full disk) is said as any request's failure is,
+and the turn is taken again, from where it stopped, every FAILED_PAUSE_S.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crypto.keystore import NodeKeys
 from node.log import EventLog
@@ -27,11 +29,13 @@ from node.net.database import DbThread
 from node.net.gossip_router import GossipRouter
 from node.status import revoked_list
 from node.status_text import own_key_warnings
+from node.store import StoreError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
 WATCH_INTERVAL_S = 0.1
 OWN_BATCH = 1000
+FAILED_PAUSE_S = 2.0  # between turns while the database fails: each would fail again at once
 
 
 class ChangeFeed:
@@ -69,7 +73,7 @@ class ChangeFeed:
 class Watcher:
     def __init__(self, db: DbThread, log: Callable[[], EventLog], keys: NodeKeys, *, feed: ChangeFeed,
                  router: GossipRouter, credentials: Credentials, drop_revoked: Callable[[], Awaitable[None]],
-                 learn_announced: Callable[[], Awaitable[None]]) -> None:
+                 learn_announced: Callable[[], Awaitable[None]], failed: Callable[[Exception], object]) -> None:
         self._db_thread = db
         self._log = log
         self._own = (bytes(keys.device.public), bytes(keys.group.public) if keys.group else b"")
@@ -78,6 +82,7 @@ class Watcher:
         self._credentials = credentials
         self._drop_revoked = drop_revoked
         self._learn_announced = learn_announced
+        self._failed = failed  # a read or write failed: said to the operator (StorageHealth)
         self._poked = asyncio.Event()
 
     def poke(self) -> None:
@@ -85,41 +90,66 @@ class Watcher:
         self._poked.set()
 
     async def run(self) -> None:
-        noticed = self._feed.last_n  # set by the node at start
-        last_own = await self._db_thread.run(self._last_own_n)
-        trust_version = None
-        announces = await self._db_thread.run(self._announce_count)
-        warned = self._say_own_standing(await self._db_thread.run(self._own_standing), [])
+        seen = Seen(self._feed.last_n)  # set by the node at start
+        try:
+            await self._begin(seen)
+        except StoreError as exc:
+            self._failed(exc)
         while True:
             try:  # not asyncio.wait_for: on Python 3.11 it drops a cancellation that comes with a poke
-                async with asyncio.timeout(WATCH_INTERVAL_S):
+                async with asyncio.timeout(WATCH_INTERVAL_S if seen.failures == 0 else FAILED_PAUSE_S):
                     await self._poked.wait()
             except TimeoutError:
                 pass
             self._poked.clear()
-            # One turn of the database thread per look (a look follows every publish of this process).
-            look = await self._db_thread.run(self._look, noticed, last_own)
-            if look is None:
-                continue
-            noticed = look.last
-            self._feed.notify(look.last)
-            # Membership first: nothing new may go to a peer revoked in the same instant.
-            if look.trust_version != trust_version:
-                trust_version = look.trust_version
-                await self._db_thread.run(self._log().refresh_trust)
-                await self._credentials.refresh()
-                await self._drop_revoked()
-                warned = self._say_own_standing(await self._db_thread.run(self._own_standing), warned)
-            rows = look.own
-            while rows:
-                last_own = rows[-1][0]
-                self._router.own([(event_id, kind, wire) for _, event_id, kind, wire in rows])
-                if len(rows) < OWN_BATCH:
-                    break
-                rows = await self._db_thread.run(self._own_events_after, last_own)
-            if look.announces != announces:
-                announces = look.announces
-                await self._learn_announced()
+            # A database that cannot be read or written (a changed byte, a full disk) is said as any
+            # request's failure is (node/net/storage_health.py), and the turn is taken again: this
+            # task ended at the first one, and nothing stored by others reached peers or live views
+            # after it, nor did a revocation close its peer's link.
+            try:
+                if seen.last_own is None:
+                    await self._begin(seen)
+                await self._turn(seen)
+                seen.failures = 0
+            except StoreError as exc:
+                seen.failures += 1
+                self._failed(exc)
+
+    async def _begin(self, seen: Seen) -> None:
+        """What the node holds as the watcher starts: its own newest event, the announcements it
+        learned at start, and what its operator must hear of its keys."""
+        last_own = await self._db_thread.run(self._last_own_n)  # first, as the node's start left it
+        seen.announces = await self._db_thread.run(self._announce_count)
+        seen.warned = self._say_own_standing(await self._db_thread.run(self._own_standing), seen.warned)
+        seen.last_own = last_own  # (set last: None says the start is still to be read)
+
+    async def _turn(self, seen: Seen) -> None:
+        """One look at what is new, and what it asks for. `seen` moves on only past what was done:
+        a turn that fails is taken again from there."""
+        assert seen.last_own is not None
+        # One turn of the database thread per look (a look follows every publish of this process).
+        look = await self._db_thread.run(self._look, seen.noticed, seen.last_own)
+        if look is None:
+            return
+        self._feed.notify(look.last)
+        # Membership first: nothing new may go to a peer revoked in the same instant.
+        if look.trust_version != seen.trust_version:
+            await self._db_thread.run(self._log().refresh_trust)
+            await self._credentials.refresh()
+            await self._drop_revoked()
+            seen.warned = self._say_own_standing(await self._db_thread.run(self._own_standing), seen.warned)
+            seen.trust_version = look.trust_version
+        rows = look.own
+        while rows:
+            seen.last_own = rows[-1][0]
+            self._router.own([(event_id, kind, wire) for _, event_id, kind, wire in rows])
+            if len(rows) < OWN_BATCH:
+                break
+            rows = await self._db_thread.run(self._own_events_after, seen.last_own)
+        if look.announces != seen.announces:
+            await self._learn_announced()
+            seen.announces = look.announces
+        seen.noticed = look.last
 
     @staticmethod
     def _say_own_standing(warnings: list[str], said: list[str]) -> list[str]:
@@ -152,6 +182,20 @@ class Watcher:
 
     def _announce_count(self) -> int:
         return self._log().store.count_of_kind("node.announce")
+
+
+@dataclass
+class Seen:
+    """How far the watcher got: the newest `n` it looked past, this node's newest event it
+    gossiped (None: not read yet), the trust graph's version and the count of node.announce it
+    acted on, the warnings about its keys it said, and how many turns in a row failed."""
+
+    noticed: int
+    last_own: int | None = None
+    trust_version: bytes | None = None
+    announces: int | None = None
+    warned: list[str] = field(default_factory=list)
+    failures: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import msgpack
 
 from crypto.hashing import blake2b_256
 from events.errors import InvalidEvent
-from events.format import Event, decode_event, event_id as signed_id
+from events.format import Event, decode_event, event_id as signed_id, signed_body_hash
 from node.store import status_sql
 from node.store.base import UNKNOWN, StoreBase
 from node.store.errors import REBUILD_ADVICE, DatabaseDamaged, StorageFull, StoreError
@@ -23,15 +23,6 @@ NEW_IDS_MIN = 20_000  # ids_new is moved into ids from this many ids (more in a 
 def wire_of(header: bytes, sig: bytes, body: bytes | None) -> bytes:
     """An event's wire form from its parts."""
     return msgpack.packb([header, sig, body], use_bin_type=True)
-
-
-def _body_hash(header: bytes) -> bytes | None:
-    """The body hash a signed header holds (its ninth item); None for a header that does not parse."""
-    try:
-        items = msgpack.unpackb(header)
-    except ValueError:
-        return None
-    return items[8] if isinstance(items, list) and len(items) == 10 else None
 
 
 def new_ids_limit(events: int) -> int:
@@ -79,7 +70,7 @@ class EventTables(StoreBase):
         hour. Two hashes, no signature work: the id is the hash of header and signature, and the
         header holds the body's hash."""
         header = full_header(short, self._net(), self._key(a))
-        if signed_id(header, sig) != event_id or (body is not None and blake2b_256(body) != _body_hash(header)):
+        if signed_id(header, sig) != event_id or (body is not None and blake2b_256(body) != signed_body_hash(header)):
             raise self._changed(event_id)
         return header
 
@@ -349,17 +340,22 @@ class EventTables(StoreBase):
     def announcements(self, *, not_by: bytes | None = None) -> list[tuple[bytes, bytes, bytes]]:
         """(id, author, body) of the stored node.announce events (not signed by `not_by`)."""
         skip = self._find_k(not_by) if not_by is not None else None
+        # Checked: a changed byte in an address would have this node dial, and list, a stranger's.
         return [(event_id, self._key(a), body)
-                for event_id, a, body in self._x("SELECT id, a, body FROM events WHERE kind='node.announce' "
-                                                 "AND body IS NOT NULL")
-                if a != skip]
+                for event_id, a, body, header, sig in self._x("SELECT id, a, body, header, sig FROM events WHERE "
+                                                              "kind='node.announce' AND body IS NOT NULL")
+                if a != skip and self._signed(event_id, a, header, sig, body)]
 
     def sealed_events(self, after_n: int = 0) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:
         """(n, id, author, seq, ts, expires, body) of every `sealed` event that still has its body
         (events for chosen groups only: node/audience.py opens them in memory), in stored order."""
-        rows = self._x("SELECT n, id, a, seq, ts, expires, body FROM events WHERE kind='sealed' AND body IS NOT NULL "
-                       "AND n>? ORDER BY n", (after_n,)).fetchall()
-        return [(n, event_id, self._key(a), seq, ts, expires, body) for n, event_id, a, seq, ts, expires, body in rows]
+        rows = self._x("SELECT n, id, a, seq, ts, expires, body, header, sig FROM events WHERE kind='sealed' "
+                       "AND body IS NOT NULL AND n>? ORDER BY n", (after_n,)).fetchall()
+        # Checked: a changed byte fails to open like an event for other groups, and was dropped
+        # from every listing of its readers without a word.
+        return [(n, event_id, self._key(a), seq, ts, expires, body)
+                for n, event_id, a, seq, ts, expires, body, header, sig in rows
+                if self._signed(event_id, a, header, sig, body)]
 
     def kinds_after(self, kinds: Sequence[str], after_n: int, limit: int,
                     ) -> list[tuple[int, bytes, bytes, str, int, int | None, bytes]]:
@@ -375,7 +371,9 @@ class EventTables(StoreBase):
                 if self._signed(event_id, a, header, sig, body)]
 
     def bodies_of_kinds(self, kinds: Sequence[str]) -> list[tuple[bytes, bytes]]:
-        """(id, body) of every stored event of `kinds` that has its body."""
+        """(id, body) of every stored event of `kinds` that has its body. Not checked against the
+        signed hash (as every other read of a body is): the panic wipe reads them to drop them,
+        and a damaged database must not stop it."""
         return self._x(f"SELECT id, body FROM events WHERE kind IN ({','.join('?' * len(kinds))}) AND body IS NOT NULL",
                        tuple(kinds)).fetchall()
 

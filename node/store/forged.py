@@ -77,7 +77,7 @@ class ForgedTables(EventTables):
 
     def forged_of(self, author: bytes) -> list[tuple[bytes, int, bytes]]:
         """(id, seq, wire) of `author`'s kept forgeries, by seq and id."""
-        return [(i, seq, wire_of(header, sig, body)) for i, seq, header, sig, body in self._x(
+        return [(i, seq, self._whole_wire(i, wire_of(header, sig, body))) for i, seq, header, sig, body in self._x(
             "SELECT id, seq, header, sig, body FROM forged WHERE author=? ORDER BY seq, id", (author,))]
 
     def forged_count(self, author: bytes) -> int:

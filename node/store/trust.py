@@ -111,14 +111,15 @@ class TrustTables(ForgedTables):
 
     def forked_of(self, author: bytes) -> list[tuple[bytes, int, bytes | None, bytes, bool]]:
         """(id, seq, prev, wire, stored) of `author`'s kept events past its fork point, by seq."""
-        return [(i, seq, prev, wire_of(header, sig, body), bool(stored)) for i, seq, prev, header, sig, body, stored
+        return [(i, seq, prev, self._whole_wire(i, wire_of(header, sig, body)), bool(stored))
+                for i, seq, prev, header, sig, body, stored
                 in self._x("SELECT id, seq, prev, header, sig, body, stored FROM forked WHERE author=? "
                            "ORDER BY seq, id", (author,))]
 
     def kept_at(self, author: bytes, seq: int) -> list[tuple[bytes, bytes | None, bytes]]:
         """(id, prev, wire) of `author`'s events at `seq` kept out of the log: past its fork point
         (beside the chain, and its revocations and vouches there) and aside (pending)."""
-        rows = [(i, prev, wire_of(header, sig, body)) for i, prev, header, sig, body in self._x(
+        rows = [(i, prev, self._whole_wire(i, wire_of(header, sig, body))) for i, prev, header, sig, body in self._x(
             "SELECT id, prev, header, sig, body FROM forked WHERE author=? AND seq=? ORDER BY id", (author, seq))]
         seen = {r[0] for r in rows}
         for sql in ("SELECT id, wire FROM frozen_revocations WHERE author=? AND seq=? ORDER BY id",
@@ -127,7 +128,7 @@ class TrustTables(ForgedTables):
             for i, wire in self._x(sql, (author, seq)):
                 if i not in seen:
                     seen.add(i)
-                    rows.append((i, decode_event(wire).header.prev, wire))
+                    rows.append((i, decode_event(self._whole_wire(i, wire)).header.prev, wire))
         return rows
 
     def forked_count(self, author: bytes) -> int:
@@ -141,7 +142,8 @@ class TrustTables(ForgedTables):
     # --- revocations a frozen key signed past its fork point (events/trust.py) ---------------------
     def frozen_revocations(self) -> list[tuple[bytes, bytes, int, bytes]]:
         """(id, author, seq, wire) of every kept revocation signed past its author's fork point."""
-        return self._x("SELECT id, author, seq, wire FROM frozen_revocations ORDER BY author, seq, id").fetchall()
+        return [(i, author, seq, self._whole_wire(i, wire)) for i, author, seq, wire in
+                self._x("SELECT id, author, seq, wire FROM frozen_revocations ORDER BY author, seq, id")]
 
     def is_kept_past_fork(self, event_id: bytes) -> bool:
         """Whether `event_id` is a kept revocation or vouch signed past its author's fork point."""
@@ -169,9 +171,9 @@ class TrustTables(ForgedTables):
     def take_kept_past_fork(self, author: bytes, from_seq: int) -> list[tuple[bytes, int, str, bytes]]:
         """Take out `author`'s kept revocations and vouches signed at `from_seq` or later (it is no
         member, or revoked from there); returns their (id, seq, kind, wire)."""
-        rows = [(i, seq, "member.revoke", wire) for i, seq, wire in self._x(
+        rows = [(i, seq, "member.revoke", self._whole_wire(i, wire)) for i, seq, wire in self._x(
             "SELECT id, seq, wire FROM frozen_revocations WHERE author=? AND seq>=?", (author, from_seq))]
-        rows += [(i, seq, "member.vouch", wire) for i, seq, wire in self._x(
+        rows += [(i, seq, "member.vouch", self._whole_wire(i, wire)) for i, seq, wire in self._x(
             "SELECT id, seq, wire FROM frozen_claims WHERE author=? AND seq>=?", (author, from_seq))]
         if rows:
             self._x("DELETE FROM frozen_revocations WHERE author=? AND seq>=?", (author, from_seq))
@@ -181,7 +183,8 @@ class TrustTables(ForgedTables):
     # --- vouches a frozen key signed past its fork point: claims only (events/trust.py) ------------
     def frozen_claims(self) -> list[tuple[bytes, bytes, int, bytes]]:
         """(id, author, seq, wire) of every kept vouch signed past its author's fork point."""
-        return self._x("SELECT id, author, seq, wire FROM frozen_claims ORDER BY author, seq, id").fetchall()
+        return [(i, author, seq, self._whole_wire(i, wire)) for i, author, seq, wire in
+                self._x("SELECT id, author, seq, wire FROM frozen_claims ORDER BY author, seq, id")]
 
     def keep_frozen_claim(self, event_id: bytes, author: bytes, seq: int, subject: bytes, claim: int,
                           wire: bytes, now: int) -> bool:
@@ -250,8 +253,10 @@ class TrustTables(ForgedTables):
     def redaction_bodies(self, author: bytes) -> list[bytes]:
         """The bodies of `author`'s redactions stored in the log."""
         a = self._find_k(author)
-        return [] if a is None else [r[0] for r in self._x(
-            "SELECT body FROM events WHERE a=? AND kind='redact' AND body IS NOT NULL", (a,))]
+        # Checked: a changed byte would bring back a body its author had redacted.
+        return [] if a is None else [body for event_id, body, header, sig in self._x(
+            "SELECT id, body, header, sig FROM events WHERE a=? AND kind='redact' AND body IS NOT NULL", (a,))
+            if self._signed(event_id, a, header, sig, body)]
 
     def forget_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
         """`author`'s redaction of `ids` left the log (a revocation or a fork took it out, node/log.py
@@ -362,8 +367,8 @@ class TrustTables(ForgedTables):
 
     def pending_trust(self) -> list[PendingTrust]:
         """The trust events kept aside."""
-        return [PendingTrust(*r) for r in self._x(
-            "SELECT author, seq, wire FROM pending WHERE kind IN ('member.vouch', 'member.revoke')")]
+        return [PendingTrust(author, seq, self._whole_wire(i, wire)) for i, author, seq, wire in self._x(
+            "SELECT id, author, seq, wire FROM pending WHERE kind IN ('member.vouch', 'member.revoke')")]
 
     def known_seqs(self, author: bytes) -> tuple[int, list[int]]:
         """`author`'s newest stored seq and the seqs of its events kept aside."""
@@ -379,9 +384,11 @@ class TrustTables(ForgedTables):
         return self._one("SELECT count(*) FROM pending WHERE author=?", (author,))
 
     def pending_of(self, author: bytes) -> list[PendingRow]:
-        """`author`'s events kept aside, in seq order."""
-        return [PendingRow(*r) for r in self._x("SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id",
-                                                (author,))]
+        """`author`'s events kept aside, in seq order. Checked, as every wire kept beside the log is
+        (`_whole_wire`): they go into the log without their signatures checked again, and one with a
+        changed byte went in under the id of the changed bytes, for every peer to refuse."""
+        return [PendingRow(i, seq, self._whole_wire(i, wire)) for i, seq, wire in self._x(
+            "SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id", (author,))]
 
     def pending_wires(self) -> list[bytes]:
         return [r[0] for r in self._x("SELECT wire FROM pending")]

@@ -240,3 +240,17 @@ def test_a_forked_device_is_said_as_a_fork_not_as_revoked_by_itself_on_a_dash(ne
     assert f"device {short} FORKED at seq {seq}: its key signed two different events there" in listed, listed
     [item] = [g for g in cli.run_json(network.b, "view", "groups") if g["id"] == network.group_b]
     assert item["device_list"][0]["forked"] is True, item
+
+
+def test_another_groups_revocation_reason_forges_no_line_in_status(network, cli, tmp_path):
+    """A revocation's reason is free text that every node shows in `solnet status`: a member
+    revoking its own device with line breaks in it wrote lines of its own into every other
+    operator's status ("WARNING: this device key is revoked ... run ..."). One line each now."""
+    _carry(cli, network.a, network.b, tmp_path)
+    forged = "  WARNING: this device key is revoked from seq 1; run `solnet peers add 203.0.113.9:7000`"
+    cli.run_json(network.a, "revoke", network.device_a, "--reason", f"phone lost\n{forged}\n")
+    _carry(cli, network.a, network.b, tmp_path, "revocation.bundle")
+    after, text, _ = status(cli, network.b, tmp_path)
+    assert not any(line.startswith("  WARNING") for line in text.splitlines()), text
+    [revoked] = [line for line in text.splitlines() if "phone lost" in line]
+    assert revoked.startswith("  revoked device") and "203.0.113.9" in revoked, text

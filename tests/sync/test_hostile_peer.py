@@ -48,7 +48,8 @@ from node.home import Home
 from node.demo.localnet import LocalNode
 from node.pending_queue import PENDING_LIMITS
 from sync.handshake import Initiator
-from sync.messages import MAX_IDS_PER_MESSAGE, Credentials, End, Events, Heads, IHave, IWant, Offer, Push
+from sync.messages import MAX_IDS_PER_MESSAGE, Credentials, End, Error, Events, Heads, IHave, IWant, Offer, Push
+from sync.link import STREAM_BATCH
 from sync.peers import BAN_THRESHOLD, REASON_POINTS, PeerLimits
 
 pytestmark = pytest.mark.integration  # a real `solnet run` under attack
@@ -502,6 +503,42 @@ async def test_announcements_of_made_up_ids_are_held_to_the_events_budget(target
         f"{sum(wanted)} made-up ids looked up in {elapsed:.1f} s: the events/s budget did not hold"
 
 
+async def test_heads_claiming_a_huge_chain_buy_no_stream_of_duplicates_past_the_budget(target):
+    """A round lets the peer stream as many events as its heads say this node lacks, and heads need
+    no signature: a member claiming one made-up author at seq 2^62 could then stream the events
+    this node holds, again and again, as fast as it decoded them (the bound of a round that the
+    peer's budget stands in for, 2026-12-04). Events of a round that bring nothing (duplicates,
+    events not kept) are held to the peer's events/s budget (burst, then the rate), as pushes are."""
+    key, author = target.device()
+    own = [author.sign().encode() for _ in range(STREAM_BATCH)]
+    burst, rate = LIMITS.events_burst, LIMITS.max_events_per_s
+    n = int(burst + 10 * rate)  # 10 s beyond the burst at the allowed rate (a third of that without it, here)
+    peer = await target.dial(key)
+    try:
+        await peer.send(Push(tuple(own)))
+        assert await _wait(lambda: target.count_by(bytes(key.public)) == len(own), timeout=30)
+        await peer.send(Offer(os.urandom(32), 0))
+        heads: list = []
+        while not isinstance(reply := await _round_reply(peer), Heads):
+            heads += reply.heads  # MoreHeads parts
+        heads += reply.heads
+        made_up = (os.urandom(32), 2**62, bytes(8))
+        await peer.send(Heads((*heads, made_up)))  # "you lack 2^62 events": nothing to send us
+        assert isinstance(await _round_reply(peer), End)
+        started = time.monotonic()
+        for _ in range(n // len(own)):
+            await peer.send(Events(tuple(own)))  # what the node holds already
+        await peer.send(End(n // len(own) * len(own)))
+        await peer.send(Offer(os.urandom(32), 0))  # answered once the node has stored the round
+        while not isinstance(await peer.receive(120), Heads):
+            pass
+        elapsed = time.monotonic() - started
+    finally:
+        await peer.close()
+    assert elapsed >= 0.95 * (n - burst) / rate, f"{n} duplicates taken in {elapsed:.1f} s: the budget did not hold"
+    await target.assert_responsive()
+
+
 # --- replayed handshakes -------------------------------------------------------------------------
 
 class _RecordingWebSocket:
@@ -694,6 +731,23 @@ async def test_a_silent_peer_is_closed_even_while_the_node_gossips(target):
         await closing  # AssertionError if the node did not close the silent peer in time
     finally:
         await silent.close()
+
+
+async def test_a_peers_closing_words_forge_no_log_line(target):
+    """A member closes its link with words of its own (an Error): the node logs them, and a line
+    break in them wrote a whole line of its own into the node's log, an escape sequence reached
+    the operator's terminal. They are logged on the node's line, each such character a '?'."""
+    key, _ = target.device()
+    forged = "WARNING solnet.node: your keys were copied elsewhere; run `solnet peers add 203.0.113.9:7000`"
+    mark = target.log_mark()
+    peer = await target.dial(key)
+    await peer.send(Error("refused", f"bye\n2026-12-04 12:00:00,000 {forged}\x1b]0;owned\x07"))
+    await peer.wait_closed(5)
+    await peer.close()
+    said = await target.wait_for_log("closed the connection", mark)
+    assert not any(line.startswith("2026-12-04 12:00:00") for line in said.splitlines()), said
+    assert "\x1b" not in said and "\x07" not in said, said
+    assert f"bye?2026-12-04 12:00:00,000 {forged}?]0;owned?" in said, said
 
 
 # --- garbage before the handshake ----------------------------------------------------------------

@@ -62,9 +62,10 @@ messages = st.one_of(
     st.builds(IHave, id_lists),
     st.builds(IWant, id_lists),
     st.builds(Credentials, event_lists),
-    # code and text within the lengths the decoder keeps (64 and 512 characters, 1024 bytes each)
-    st.builds(Error, st.text(max_size=64).filter(lambda s: len(s.encode()) <= 1024),
-              st.text(max_size=256).filter(lambda s: len(s.encode()) <= 1024)),
+    # code and text within the lengths the decoder keeps (64 and 512 characters, 1024 bytes each),
+    # printable (the decoder writes a '?' for any other character: see the test of Error's words)
+    st.builds(Error, st.text(max_size=64).filter(lambda s: len(s.encode()) <= 1024 and s.isprintable()),
+              st.text(max_size=256).filter(lambda s: len(s.encode()) <= 1024 and s.isprintable())),
 )
 
 
@@ -418,6 +419,19 @@ def test_single_byte_corruptions_never_escape_as_other_exceptions(message, data)
 def test_error_text_is_truncated_not_trusted():
     message = decode(_pack([9, "c" * 1000, "t" * 1000]))
     assert message == Error("c" * 64, "t" * 512)
+
+
+FORGED_LINE = "bye\n2026-12-04 12:00:00 WARNING solnet: your keys were copied; run `solnet peers add 203.0.113.9`"
+
+
+def test_an_errors_words_reach_no_log_or_terminal_as_control_characters():
+    """A peer's closing words go into this node's log and onto `solnet sync`'s terminal: a line
+    break would forge a log line, an escape rewrite the terminal, a direction mark turn text around."""
+    message = decode(_pack([9, "refused\x1b[2J", FORGED_LINE + "\x1b]0;owned\x07 \u202egnp.exe\r\t\x00"]))
+    assert isinstance(message, Error) and message.code == "refused?[2J"
+    assert message.text == FORGED_LINE.replace("\n", "?") + "?]0;owned? ?gnp.exe???"
+    assert decode(_pack([9, "refused", "that device key is revoked"])) == Error("refused", "that device key is revoked")
+    assert decode(_pack([9, "x", "Überprüft: ça va — 安全"])).text == "Überprüft: ça va — 安全"  # words of any language
 
 
 def test_offer_with_negative_count_is_refused():

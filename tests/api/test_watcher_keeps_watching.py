@@ -1,0 +1,48 @@
+"""The running node's watcher (node/net/watcher.py: trust refresh, dropping revoked peers, gossip of
+events stored by other processes, announced peers) meets a database it cannot read or write (a
+changed byte, a full disk): it says so as any request does, and keeps watching. It used to end at
+the first such error without a word, and from then on nothing stored by another process reached
+peers, no live view woke, and a peer revoked meanwhile kept its link."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import closing
+
+from node import publishing
+
+ADDRESS = "127.0.0.1:7001"
+
+
+async def wait_for(condition, what: str, timeout: float = 20) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+    assert condition(), what
+
+
+async def test_a_damaged_announcement_is_said_and_the_watcher_goes_on(api, homes, unlock) -> None:
+    bristol, keys = homes["bristol"].log(), unlock(homes["bristol"])
+    try:
+        announce = publishing.publish(bristol, keys, "node.announce", {"addresses": ADDRESS}, offline=True)
+        before = list(bristol.store.iter_wire())  # Bristol's membership with it
+        again = publishing.publish(bristol, keys, "node.announce", {"addresses": "127.0.0.1:7002"}, offline=True)
+        later = publishing.publish(bristol, keys, "need", {"category": "tents", "quantity": "2", "region": "calais"},
+                                   offline=True)
+    finally:
+        bristol.store.close()
+    await api.get("/api/v1/status")  # the node runs
+    node = api.node
+    await node.db(node.log.ingest, before)
+    await wait_for(lambda: any(ADDRESS in p["address"] for p in node.peer_views(0)), "the announced address learned")
+
+    with closing(sqlite3.connect(node.home.db_path)) as db, db:  # a failing card changes a byte
+        (body,) = db.execute("SELECT body FROM events WHERE id=?", (announce.id,)).fetchone()
+        db.execute("UPDATE events SET body=? WHERE id=?", (body.replace(b"7001", b"7003"), announce.id))
+    await node.db(node.log.ingest, [again.encode()])  # the watcher reads every announcement again
+    await wait_for(lambda: node.live_facts()["database_damaged"], "the node saying its database is damaged")
+    assert not any("7003" in p["address"] for p in node.peer_views(0))
+
+    await node.db(node.log.ingest, [later.encode()])
+    n = await node.db(node.log.store.event_n, later.id)
+    await wait_for(lambda: node.feed.last_n >= n, "the watcher noticing what is stored after the damage")
