@@ -609,7 +609,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
             print(render.event_line(r, group, render.event_fields(r)))
         else:
             inner, author_group = opened
-            shared = audience.shared_text(audience.shared_with(inner, author_group), names)
+            shared = render.shared_text(audience.shared_with(inner, author_group), names)
             print(render.event_line(r, group, inner.fields, inner_kind=inner.kind, shared=shared))
     return 0
 
@@ -660,7 +660,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     opened = audience.opened_event(log, opener, row)
     if opened is not None:
         inner, author_group = opened
-        shared = audience.shared_text(audience.shared_with(inner, author_group), names)
+        shared = render.shared_text(audience.shared_with(inner, author_group), names)
         print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared)))
     else:
         print("\n".join(render.show_lines(data, row, label, fields)))
