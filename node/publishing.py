@@ -17,6 +17,7 @@ from typing import Any
 
 from crypto.keystore import NodeKeys
 from events.canonical import unpack
+from events import errors as E
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
@@ -31,6 +32,7 @@ from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import EventLog, now_ms
 from node.moments import LATEST_MS
 from node.private import PrivateError, open_private_part, seal_private
+from node.status_text import own_key_warnings
 from node.render import MONEY_FIELDS, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
@@ -308,8 +310,33 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
             body = seal_content(log, kind.name, fields, recipients, own_group)
         except PrivateError as exc:
             raise PublishError(str(exc), "to") from None
-        return log.append(key, SEALED_KIND, body, expires=expires, now=now, offline=offline)
-    return log.append(key, kind.name, fields, expires=expires, now=now, offline=offline)
+    else:
+        body = fields
+    try:
+        return log.append(key, SEALED_KIND if chosen else kind.name, body, expires=expires, now=now, offline=offline)
+    except InvalidEvent as exc:
+        why = own_keys_revoked(log, keys) if exc.reason in (E.NOT_A_MEMBER, E.REVOKED) else None
+        if why is None:
+            raise
+        raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
+
+
+def own_keys_revoked(log: EventLog, keys: NodeKeys) -> str | None:
+    """Why this home may not publish, when its own group or device key is revoked (or forked) in
+    its trust graph, as `solnet status` says it (node.status_text.own_key_warnings); else None.
+    A device of a group revoked from seq 1 is no member at all, and the log alone says only that
+    its key is not certified: the revocation, its reason and what to do are the news."""
+    device = bytes(keys.device.public)
+    group = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(device)
+    revoked = []
+    for key in filter(None, (group, device)):
+        member = log.trust.member(key)
+        if member is not None and member.revoked_from is not None:
+            r = log.trust.revocation(key)
+            revoked.append({"id": key.hex(), "from_seq": member.revoked_from, "reason": r.reason if r else None,
+                            "by": r.by.hex() if r else None, "fork": bool(r and r.fork)})
+    warnings = own_key_warnings(group.hex() if group else "", device.hex(), revoked)
+    return warnings[0] if warnings else None
 
 
 def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes]) -> dict[str, Any]:
