@@ -1469,15 +1469,25 @@ def positive_int(text: str) -> int:
 MAX_COUNT = 10**9
 
 
+# What people call some events, which are not kinds of their own (the README speaks of pledges,
+# fulfilments and report-backs): the kind that carries each, and how.
+KIND_WORDS = {"pledge": "a pledge is a fundraiser.update with --pledge (money raised: --raised)",
+              "donation": "money raised is a fundraiser.update with --raised (a pledge: --pledge)",
+              "fulfilment": "a fulfilment is a need.fulfil", "fulfillment": "a fulfilment is a need.fulfil",
+              "claim": "a claim is a support.claim", "report": "a report-back is an action.report",
+              "report-back": "a report-back is an action.report"}
+
+
 def known_kind(text: str) -> str:
     from events.kinds import KINDS
     kind = KINDS.get(text) or KINDS.get(text.replace("-", "."))
     if kind is None:
         import difflib
 
+        word = KIND_WORDS.get(text.lower().rstrip("s"))
         close = [k for k in KINDS if k.startswith(text.rstrip("s")[:4])] if text else []
         close = close or difflib.get_close_matches(text, list(KINDS), n=2, cutoff=0.6)  # a typo: 'nede'
-        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        hint = (f"; {word}." if word else f"; did you mean {' or '.join(close)}?" if close else ".")
         raise argparse.ArgumentTypeError(f"unknown kind {text[:40]!r}{hint} The kinds: {', '.join(KINDS)}")
     return kind.name
 

@@ -47,6 +47,18 @@ def test_unknown_kind_lists_the_kinds(network, cli):
     assert "action" in result.stderr and "support.request" in result.stderr
     typo = cli.run(network.a, "publish", "nede", "--category", "water", ok=False)
     assert typo.returncode == 2 and "unknown kind 'nede'; did you mean need?" in typo.stderr, typo.stderr
+    # a sentence, not "unknown kind 'rally' The kinds: ..."
+    assert "unknown kind 'rally'. The kinds: " in result.stderr, result.stderr
+
+
+def test_a_word_for_an_event_that_is_no_kind_says_which_kind_carries_it(network, cli):
+    """The README speaks of pledges, fulfilments and report-backs; `publish pledge` said only
+    "unknown kind 'pledge' The kinds: ...", and no kind in the list is called so."""
+    pledge = cli.run(network.a, "publish", "pledge", "--amount", "20", ok=False)
+    assert pledge.returncode == 2, pledge.stderr
+    assert "unknown kind 'pledge'; a pledge is a fundraiser.update with --pledge" in pledge.stderr, pledge.stderr
+    report = cli.run(network.a, "publish", "report-back", ok=False)
+    assert "a report-back is an action.report" in report.stderr, report.stderr
 
 
 def test_bad_enum_value_lists_the_choices(network, cli):
