@@ -418,8 +418,12 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
         return [f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"] + [
             f"      could come from: {quantity(m['remaining'], m['unit'])} offered by "
             f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
-    taken = "; ".join(f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
-                      for t in item.get("taken") or ())
+    taken = "; ".join([f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
+                       for t in item.get("taken") or ()]
+                      # a closed request says when and how it ended, not only who took it
+                      + ([f"closed {local_time(item['closed_at'])}" + (f" ({words(item['outcome'])})"
+                                                                      if item.get("outcome") else "")]
+                         if item["status"] == "closed" and item.get("closed_at") else []))
     hours = item.get("age_hours")
     age = ("" if hours is None else f", {plural(hours // 24, 'day')} old" if hours >= 24
            else f", {plural(hours, 'hour')} old" if hours else ", less than an hour old")
