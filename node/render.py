@@ -23,6 +23,9 @@ from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 from node.words import local_time, plural  # noqa: F401 (used here, and by callers as render.plural)
 
+# What `solnet ls` says of an event whose content this node does not hold (the signed header stays).
+GONE_BODIES = {BODY_EXPIRED: "expired: its content is deleted", BODY_REDACTED: "redacted by its author: its content is deleted",
+               BODY_MISSING: "its content has not reached this node"}
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
 MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
 TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "since", "posted_at", "updated_at",
@@ -251,6 +254,8 @@ def event_line(row: tuple, group: str, fields: dict[str, Any] | None, *, inner_k
     said = summary(kind, fields)
     if row[4] == "sealed":
         said = f"{said} [shared with {shared} only]" if inner_kind else "for chosen groups only (encrypted)"
+    if fields is None and row[9] != BODY_PRESENT:  # an empty line read as a bug, or as something hidden
+        said = GONE_BODIES[row[9]] + (" (was for chosen groups only)" if row[4] == "sealed" else "")
     return one_line(f"{local_time(row[3])}  {kind:<17} {region:<12} {group:<12} {short_id(row[0])}  {said}").rstrip()
 
 

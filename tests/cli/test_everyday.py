@@ -273,3 +273,23 @@ def test_an_action_dated_in_the_past_is_published_with_a_warning(network, cli):
     coming = cli.run(network.a, "publish", "action", "--title", "Rally", "--region", "calais", "--type", "protest",
                      "--starts-at", "2031-01-01T18:00")
     assert "warning" not in coming.stderr, coming.stderr
+
+
+def test_ls_says_why_an_event_shows_no_content(network, cli):
+    """An expired or redacted event kept its line in `solnet ls` with nothing after its id, as if
+    the listing had failed or hid something; it says now that its content is deleted, and why."""
+    from node.home import Home
+    from node.log import now_ms
+
+    redacted = cli.publish(network.a, "need", "--category", "tents", "--quantity", "2", "--region", "calais")
+    cli.run(network.a, "redact", redacted)
+    lapsing = cli.publish(network.a, "offer", "--category", "water", "--quantity", "5", "--region", "calais",
+                          "--expires-in", "1h")
+    log = Home(network.a).log()
+    try:
+        assert log.purge_expired(now_ms() + 2 * 3600_000) == 1  # two hours on: the offer has expired
+    finally:
+        log.store.close()
+    lines = {line.split()[5]: line for line in cli.run(network.a, "ls").stdout.splitlines()}
+    assert lines[redacted[:12] + "…"].endswith("  redacted by its author: its content is deleted"), lines
+    assert lines[lapsing[:12] + "…"].endswith("  expired: its content is deleted"), lines
