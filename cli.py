@@ -477,6 +477,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
+    if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
+        print(readers)
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     if done.get("refused_as_revoked"):  # (a peer's word, kept: the revocation has not come here)
         from node import revoked_here
@@ -488,6 +490,27 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if kind.name == "action" and "starts_at" in texts:
         warn_if_past(texts["starts_at"], done["id"])
     return 0
+
+
+def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
+    """Who can read what was just published with --to, by name, as every view will mark it: the
+    author sees at once whether the groups it meant are the ones it sealed to."""
+    from events.sealed import SEALABLE
+    from node import references, render
+    from node.audience import resolve_groups
+
+    if kind not in SEALABLE and kind != "support.request":
+        return None  # a case note's readers are the request's (node/publishing.py): said by show
+    log = home.log()
+    try:
+        own = bytes.fromhex(home.config().group_id)
+        readers = render.shared_text(list(dict.fromkeys([own, *resolve_groups(log, to)])),
+                                     references.group_names(log.store))
+    finally:
+        log.store.close()
+    if kind in SEALABLE:
+        return f"Shared with {readers} only: other nodes see only that this device published something."
+    return f"Its private details can be read by {readers} only."
 
 
 def warn_if_past(starts_at: str, event_id: str) -> None:

@@ -293,3 +293,20 @@ def test_ls_says_why_an_event_shows_no_content(network, cli):
     lines = {line.split()[5]: line for line in cli.run(network.a, "ls").stdout.splitlines()}
     assert lines[redacted[:12] + "…"].endswith("  redacted by its author: its content is deleted"), lines
     assert lines[lapsing[:12] + "…"].endswith("  expired: its content is deleted"), lines
+
+
+def test_publish_with_to_says_who_can_read_it(network, cli, tmp_path):
+    """`publish ... --to Bristol` said only "Published offer ID", as a public one does: the author
+    learnt who may read it only from a later view."""
+    cli.run(network.b, "export", tmp_path / "b.bundle")
+    cli.run(network.a, "import", tmp_path / "b.bundle")  # Calais learns Bristol's device
+    shared = cli.run(network.a, "publish", "offer", "--category", "tents", "--quantity", "3", "--region", "calais",
+                     "--to", "Bristol").stdout.splitlines()
+    assert shared[0].startswith("Published offer ") and len(shared[0].split()) == 3, shared  # scripts read it
+    assert shared[1] == ("Shared with Calais and Bristol only: other nodes see only that this device published "
+                         "something."), shared
+    private = cli.run(network.a, "publish", "support.request", "--region", "calais", "--type", "legal", "--people",
+                      "1", "--urgency", "low", "--private", "Hearing on Monday", "--to", network.group_b[:8]).stdout
+    assert private.splitlines()[1] == "Its private details can be read by Calais and Bristol only.", private
+    public = cli.run(network.a, "publish", "offer", "--category", "tents", "--quantity", "3", "--region", "calais")
+    assert len(public.stdout.splitlines()) == 1, public.stdout
