@@ -249,12 +249,12 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         raise UsageError("--from-seq is 1 or more (1: everything the key ever signed)")
     keys = home.keys()
     wait_until_caught_up(log, args.offline)
+    names = group_names(log)  # before: a group revoked from seq 1 takes its profile out of the log with it
     done = membership.revoke(log, keys, subject, from_seq=args.from_seq, reason=args.reason, offline=args.offline,
                              pin=args.pin)
-    names = group_names(log)
     if done.role == "device":
         what = f"device {short_id(subject)} of {names.get(done.group, 'group ' + short_id(done.group))}"
-        effect = f"its events from seq {done.from_seq} on are refused and deleted"
+        effect = f"its events from seq {done.from_seq} on are refused and taken out of the log{KEPT_ASIDE}"
         if done.pinned:
             effect += (f". Pinned: what it signed up to seq {done.from_seq - 1} stays as this node holds it, and an "
                        "event signed below that with a copy of its key (a seized phone) is refused everywhere")
@@ -266,15 +266,20 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
-                  "refused and deleted; its devices can no longer connect to any node")
+                  f"refused and taken out of the log{KEPT_ASIDE}; its devices can no longer connect to any node")
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
                 "pinned": done.pinned},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n"
-         f"This node deleted {render.plural(done.purged, 'of its events', 'of its events')} and refuses it as a "
+         f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and refuses it as a "
          f"peer; every node that receives this revocation ({short_id(done.event.id)}) does the same, and drops its "
          "links.")
     return 0
+
+
+# What a revocation does to the events it takes out (README "Privacy, revocation and seizure"): not
+# deleted at once, as 'deleted' said, but kept aside, so that a revocation found void gives them back.
+KEPT_ASIDE = " (kept aside for 90 days, out of every view and never sent to peers, in case the revocation is found void)"
 
 
 def _newest_that_stay(log: Any, device: bytes, shown: int = 3) -> str:

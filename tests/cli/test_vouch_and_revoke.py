@@ -225,6 +225,18 @@ def test_revoke_of_a_group_another_admitted_names_its_admitter_and_what_to_do(ne
     assert f"ask Bristol to run `solnet revoke {dover_id}`" in refused.stderr, refused.stderr
 
 
+def test_revoke_of_a_group_names_it_and_says_its_events_are_kept_aside(network, cli, tmp_path):
+    """`revoke` of an infiltrated group said 'Revoked group 5b9b5e9f3ba2…' (its name left the log
+    with its profile) and that its events were 'refused and deleted' while every node keeps them
+    aside for 90 days, so that a revocation found void gives them back."""
+    _carry(cli, network.b, network.a, tmp_path)
+    said = cli.run(network.a, "revoke", network.group_b, "--reason", "infiltrated").stdout
+    assert said.startswith(f"Revoked group Bristol {network.group_b[:12]}… from seq 1 "), said
+    assert "kept aside for 90 days, out of every view and never sent to peers, in case the revocation is found void" \
+        in said, said
+    assert "deleted" not in said and "out of its log and refuses it as a peer" in said, said
+
+
 def test_revoke_a_group_removes_it_and_its_devices(network, cli, tmp_path):
     event = cli.publish(network.b, "offer", "--category", "blankets", "--quantity", "30", "--region", "bristol")
     _carry(cli, network.b, network.a, tmp_path)
