@@ -72,16 +72,19 @@ def _keep_latest(times: dict[bytes, int], device: bytes, now: int) -> None:
 
 def refusal_words(exc: HandshakeError) -> str:
     """Why a dial was refused, for the log and `solnet peers` (its last error): in words, and for a
-    refusal that lasts (revoked, no member), that it is tried again in minutes."""
+    refusal that lasts (revoked, no member), that it is tried again less and less often."""
     if exc.reason == REVOKED and not exc.ours:  # the WARNING of node/revoked_here.py says what to do
         return "it refused this node's device as revoked (`solnet status` says what to do)"
     if exc.reason == NOT_A_MEMBER and exc.ours:
-        return (f"this node does not count it as a member: {exc.args[0]}; tried again every few minutes "
-                "(`solnet peers rm` it if it is gone for good)")
+        return (f"this node does not count it as a member: {exc.args[0]}; {RETRIED_SLOWLY} (`solnet peers rm` it if "
+                "it is gone for good)")
     if exc.reason == NOT_A_MEMBER:
         return ("it does not count this node's device as a member of this network (revoked, or blocked there); "
-                "tried again every few minutes")
+                + RETRIED_SLOWLY)
     return str(exc)
+
+
+RETRIED_SLOWLY = "tried again after longer and longer waits, up to 5 minutes"
 
 
 class Links:
