@@ -400,7 +400,10 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         where = f" {item['location']}" if item.get("location") else ""
         state = (f"ALL CLEAR {local_time(item['cleared_at'])}" if item["status"] == "all_clear" else "LIVE")
         posted = f"posted {local_time(item['posted_at'])} by {group}" if item.get("posted_at") else f"by {group}"
-        return f"{state:<28} {item['region'] or '?'}: {words(item['type'] or 'alert')}{where} — {posted}  {short}"
+        # what it came to: the all clear's own words, or the newest text (the update's, else the alert's)
+        last = (item.get("updates") or [{}])[-1].get("text") if item["status"] == "all_clear" else item.get("latest")
+        said = f": {last}" if last else ""
+        return f"{state:<28} {item['region'] or '?'}: {words(item['type'] or 'alert')}{where}{said} — {posted}  {short}"
     if view == "resources":
         where = item.get("region") or "everywhere"
         return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"

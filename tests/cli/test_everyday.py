@@ -310,3 +310,16 @@ def test_publish_with_to_says_who_can_read_it(network, cli, tmp_path):
     assert private.splitlines()[1] == "Its private details can be read by Calais and Bristol only.", private
     public = cli.run(network.a, "publish", "offer", "--category", "tents", "--quantity", "3", "--region", "calais")
     assert len(public.stdout.splitlines()) == 1, public.stdout
+
+
+def test_alert_history_says_what_each_alert_came_to(network, cli):
+    """`view alert-history` listed 'ALL CLEAR ... calais: raid Hospital camp — posted ...': not what
+    the all clear said, nor a live alert's newest update."""
+    cleared = cli.publish(network.a, "alert", "--region", "calais", "--type", "raid", "--location", "Hospital camp",
+                          "--text", "Police at the camp")
+    cli.publish(network.a, "alert.update", "--alert", cleared, "--status", "all_clear", "--text", "Police gone")
+    live = cli.publish(network.a, "alert", "--region", "calais", "--type", "eviction", "--text", "Bailiffs at 6")
+    cli.publish(network.a, "alert.update", "--alert", live, "--status", "update", "--text", "Two vans at the gate")
+    lines = {line.split()[-1]: line for line in cli.run(network.a, "view", "alert-history").stdout.splitlines()[1:]}
+    assert "calais: raid Hospital camp: Police gone — posted " in lines[cleared[:12] + "…"], lines
+    assert "calais: eviction: Two vans at the gate — posted " in lines[live[:12] + "…"], lines
