@@ -73,3 +73,25 @@ def test_view_regions_marks_what_is_for_chosen_groups_only(sample) -> None:
     assert "money: raised 0.00 GBP of 900.00 GBP (0%) [for chosen groups only]" in text, text
     # the listing itself says with whom, in the words `solnet ls` uses ("A, B only" before)
     assert any(o.endswith("[shared with Calais and Bristol only]") for o in offers), offers
+
+
+async def test_the_desk_says_where_it_added_up_the_newest_rows_only(sample, start_node) -> None:
+    """The desk adds up each region's newest 20 rows per part; with more, its sums were short with
+    no word (300 offers of food showed as 5,247 boxes of 45,150), where `view regions` and the API
+    say `capped`. The cell says it now, in the reader's language."""
+    log, keys = sample.nodes[0].home.log(), sample.nodes[0].home.keys(PASSPHRASE)
+    try:
+        for i in range(21):
+            publishing.publish(log, keys, "offer", {"category": "food", "quantity": str(i + 1), "unit": "boxes",
+                                                    "region": "bristol"})
+    finally:
+        log.store.close()
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    async with node.client.get("/", headers={"Accept-Language": "en"}) as r:
+        html = await r.text()
+    assert "counted from the newest entries only" in _bristol_row(html), _bristol_row(html)
+    calais = re.search(r'<tr data-key="region-calais".*?</tr>', html, re.S).group(0)
+    assert "newest entries only" not in calais  # a region under the bound: its sums are whole
+    async with node.client.get("/", headers={"Accept-Language": "fr"}) as r:
+        assert "compté sur les entrées les plus récentes seulement" in _bristol_row(await r.text())
