@@ -57,11 +57,12 @@ GROUP_TEXT_MAX = 100  # a group named in 'to': its name (at most 80 characters) 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
     """An event id from its 64 hex characters or a unique prefix of at least 6 (a short id as
     printed, '1a2b3c4d5e6f…', is such a prefix)."""
-    text = text.strip().rstrip("…").rstrip(".").lower()
+    typed, text = text, text.strip().rstrip("…").rstrip(".").lower()
     try:
         raw = bytes.fromhex(text if len(text) % 2 == 0 else text[:-1])
-    except ValueError:
-        raise InputError(f"{text[:80]!r} is not an event id (hex)") from None
+    except ValueError:  # as typed ('ID' copied from the README), and where ids are found
+        raise InputError(f"{typed[:80]!r} is not an event id: give its 64 hex characters or at least its first 6, "
+                         "as `solnet ls` prints them") from None
     if len(text) == 64:
         return raw
     if len(text) < 6 or len(text) > 64:

@@ -267,3 +267,13 @@ def test_a_damaged_config_says_what_it_holds_and_how_to_mend_it(network, cli):
         assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
         assert "config.json is damaged (" in result.stderr, result.stderr
         assert "restore it from a backup of the home; the keys are in `keystore`" in result.stderr, result.stderr
+
+
+def test_a_placeholder_where_an_event_id_goes_says_what_an_id_is(network, cli):
+    """`solnet show ID`, typed from the README as it stands, said "'id' is not an event id (hex)":
+    lowered, and not where ids are found."""
+    for command in (("show", "ID"), ("redact", "ID")):
+        refused = cli.run(network.a, *command, ok=False)
+        assert refused.returncode == 1, refused.stderr
+        assert ("'ID' is not an event id: give its 64 hex characters or at least its first 6, as `solnet ls` "
+                "prints them") in refused.stderr, refused.stderr
