@@ -280,8 +280,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(f"{kind.name} has no private part; these kinds have one: {private_kinds}", "private")
     if has_private and not to and not case_note:
         raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
-    recipients = parse_groups(log, to)
     keys = keys() if callable(keys) else keys
+    refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
+    recipients = parse_groups(log, to)
     own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
     try:
         check_effect(log, kind.name, fields, own, now)
@@ -320,6 +321,19 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         if why is None:
             raise
         raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
+
+
+def refuse_if_revoked_here(log: EventLog, keys: NodeKeys) -> None:
+    """InvalidEvent, saying why as `solnet status` does, if this home's device may not sign its next
+    event because its own keys are revoked in its trust graph. A running node checks it before it
+    waits for a first sync that will never come (node/net/admin_requests.py)."""
+    device = bytes(keys.device.public)
+    member = log.trust.member(device)
+    if member is not None and member.may_sign(log.store.head(device)[0] + 1):
+        return
+    why = own_keys_revoked(log, keys)
+    if why is not None:
+        raise InvalidEvent(E.NOT_A_MEMBER if member is None else E.REVOKED, f"{why} Nothing was published.")
 
 
 def own_keys_revoked(log: EventLog, keys: NodeKeys) -> str | None:
