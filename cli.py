@@ -661,6 +661,12 @@ def group_names(log: EventLog) -> dict[bytes, str]:
     return references.group_names(log.store)
 
 
+# Where to look next when a view is empty: an alert that ended (its all clear, or its expiry) left
+# `view alerts`, and a member who saw it there must learn what became of it.
+EMPTY_VIEW_HINTS = {"alerts": " No live alert: those that ended in the last 7 days, with their all clear, are in "
+                              "`solnet view alert-history`."}
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from crypto.keys import short_id
     from events.sealed import SEALED_KIND
@@ -769,7 +775,8 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
     if not items:
-        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else "."))
+        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else ".")
+              + EMPTY_VIEW_HINTS.get(args.name, ""))
     elif any(key in KINDS_WITH_TIMES for key in items[0]):
         print(f"(times in {render.local_zone()})")
     names = group_names(log)

@@ -323,3 +323,13 @@ def test_alert_history_says_what_each_alert_came_to(network, cli):
     lines = {line.split()[-1]: line for line in cli.run(network.a, "view", "alert-history").stdout.splitlines()[1:]}
     assert "calais: raid Hospital camp: Police gone — posted " in lines[cleared[:12] + "…"], lines
     assert "calais: eviction: Two vans at the gate — posted " in lines[live[:12] + "…"], lines
+
+
+def test_view_alerts_without_a_live_alert_points_to_the_history(network, cli):
+    """After an all clear, `view alerts` said only "Nothing to show in alerts.": a member who saw the
+    alert there did not learn where its all clear is."""
+    raid = cli.publish(network.a, "alert", "--region", "calais", "--type", "raid", "--text", "Police at the camp")
+    cli.publish(network.a, "alert.update", "--alert", raid, "--status", "all_clear", "--text", "Police gone")
+    said = cli.run(network.a, "view", "alerts").stdout
+    assert "No live alert: those that ended in the last 7 days, with their all clear, are in `solnet view " \
+           "alert-history`." in said, said
