@@ -249,12 +249,12 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         raise UsageError("--from-seq is 1 or more (1: everything the key ever signed)")
     keys = home.keys()
     wait_until_caught_up(log, args.offline)
+    names = group_names(log)  # before: a group revoked from seq 1 takes its profile out of the log with it
     done = membership.revoke(log, keys, subject, from_seq=args.from_seq, reason=args.reason, offline=args.offline,
                              pin=args.pin)
-    names = group_names(log)
     if done.role == "device":
         what = f"device {short_id(subject)} of {names.get(done.group, 'group ' + short_id(done.group))}"
-        effect = f"its events from seq {done.from_seq} on are refused and deleted"
+        effect = f"its events from seq {done.from_seq} on are refused and taken out of the log{KEPT_ASIDE}"
         if done.pinned:
             effect += (f". Pinned: what it signed up to seq {done.from_seq - 1} stays as this node holds it, and an "
                        "event signed below that with a copy of its key (a seized phone) is refused everywhere")
@@ -266,15 +266,20 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
-                  "refused and deleted; its devices can no longer connect to any node")
+                  f"refused and taken out of the log{KEPT_ASIDE}; its devices can no longer connect to any node")
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
                 "pinned": done.pinned},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n"
-         f"This node deleted {render.plural(done.purged, 'of its events', 'of its events')} and refuses it as a "
+         f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and refuses it as a "
          f"peer; every node that receives this revocation ({short_id(done.event.id)}) does the same, and drops its "
          "links.")
     return 0
+
+
+# What a revocation does to the events it takes out (README "Privacy, revocation and seizure"): not
+# deleted at once, as 'deleted' said, but kept aside, so that a revocation found void gives them back.
+KEPT_ASIDE = " (kept aside for 90 days, out of every view and never sent to peers, in case the revocation is found void)"
 
 
 def _newest_that_stay(log: Any, device: bytes, shown: int = 3) -> str:
@@ -477,6 +482,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
+    if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
+        print(readers)
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     if done.get("refused_as_revoked"):  # (a peer's word, kept: the revocation has not come here)
         from node import revoked_here
@@ -488,6 +495,27 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if kind.name == "action" and "starts_at" in texts:
         warn_if_past(texts["starts_at"], done["id"])
     return 0
+
+
+def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
+    """Who can read what was just published with --to, by name, as every view will mark it: the
+    author sees at once whether the groups it meant are the ones it sealed to."""
+    from events.sealed import SEALABLE
+    from node import references, render
+    from node.audience import resolve_groups
+
+    if kind not in SEALABLE and kind != "support.request":
+        return None  # a case note's readers are the request's (node/publishing.py): said by show
+    log = home.log()
+    try:
+        own = bytes.fromhex(home.config().group_id)
+        readers = render.shared_text(list(dict.fromkeys([own, *resolve_groups(log, to)])),
+                                     references.group_names(log.store))
+    finally:
+        log.store.close()
+    if kind in SEALABLE:
+        return f"Shared with {readers} only: other nodes see only that this device published something."
+    return f"Its private details can be read by {readers} only."
 
 
 def warn_if_past(starts_at: str, event_id: str) -> None:
@@ -609,7 +637,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
             print(render.event_line(r, group, render.event_fields(r)))
         else:
             inner, author_group = opened
-            shared = audience.shared_text(audience.shared_with(inner, author_group), names)
+            shared = render.shared_text(audience.shared_with(inner, author_group), names)
             print(render.event_line(r, group, inner.fields, inner_kind=inner.kind, shared=shared))
     return 0
 
@@ -631,6 +659,12 @@ def group_names(log: EventLog) -> dict[bytes, str]:
     from node import references
 
     return references.group_names(log.store)
+
+
+# Where to look next when a view is empty: an alert that ended (its all clear, or its expiry) left
+# `view alerts`, and a member who saw it there must learn what became of it.
+EMPTY_VIEW_HINTS = {"alerts": " No live alert: those that ended in the last 7 days, with their all clear, are in "
+                              "`solnet view alert-history`."}
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -660,7 +694,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     opened = audience.opened_event(log, opener, row)
     if opened is not None:
         inner, author_group = opened
-        shared = audience.shared_text(audience.shared_with(inner, author_group), names)
+        shared = render.shared_text(audience.shared_with(inner, author_group), names)
         print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared)))
     else:
         print("\n".join(render.show_lines(data, row, label, fields)))
@@ -741,7 +775,8 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
     if not items:
-        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else "."))
+        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else ".")
+              + EMPTY_VIEW_HINTS.get(args.name, ""))
     elif any(key in KINDS_WITH_TIMES for key in items[0]):
         print(f"(times in {render.local_zone()})")
     names = group_names(log)
@@ -1469,15 +1504,25 @@ def positive_int(text: str) -> int:
 MAX_COUNT = 10**9
 
 
+# What people call some events, which are not kinds of their own (the README speaks of pledges,
+# fulfilments and report-backs): the kind that carries each, and how.
+KIND_WORDS = {"pledge": "a pledge is a fundraiser.update with --pledge (money raised: --raised)",
+              "donation": "money raised is a fundraiser.update with --raised (a pledge: --pledge)",
+              "fulfilment": "a fulfilment is a need.fulfil", "fulfillment": "a fulfilment is a need.fulfil",
+              "claim": "a claim is a support.claim", "report": "a report-back is an action.report",
+              "report-back": "a report-back is an action.report"}
+
+
 def known_kind(text: str) -> str:
     from events.kinds import KINDS
     kind = KINDS.get(text) or KINDS.get(text.replace("-", "."))
     if kind is None:
         import difflib
 
+        word = KIND_WORDS.get(text.lower().rstrip("s"))
         close = [k for k in KINDS if k.startswith(text.rstrip("s")[:4])] if text else []
         close = close or difflib.get_close_matches(text, list(KINDS), n=2, cutoff=0.6)  # a typo: 'nede'
-        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        hint = (f"; {word}." if word else f"; did you mean {' or '.join(close)}?" if close else ".")
         raise argparse.ArgumentTypeError(f"unknown kind {text[:40]!r}{hint} The kinds: {', '.join(KINDS)}")
     return kind.name
 

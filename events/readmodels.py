@@ -332,29 +332,33 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     left), support capacity by type, requests not closed by urgency (and how many are taken), the
     next action, money by currency (raised, pledged, goals), live alerts, and when the region's
     groups were last heard from. `capped` names the parts that were counted from a bounded number
-    of the newest rows."""
+    of the newest rows. Each sum says how many of its `count` rows are for chosen groups only
+    (`shared`), and the next action carries its `shared_with`: a desk read aloud or copied to a
+    wider chat must not pass off what a few groups were told as what everyone may know."""
     need_sums: dict[tuple[str, str], dict[str, Any]] = {}
     offer_sums: dict[tuple[str, str], dict[str, Any]] = {}
     for item in needs:
         key = (item["category"], item["unit"])
         if item["side"] == "need":
             s = need_sums.setdefault(key, {"category": key[0], "unit": key[1], "quantity": 0, "fulfilled": 0,
-                                           "missing": 0, "count": 0, "urgency": None})
+                                           "missing": 0, "count": 0, "shared": 0, "urgency": None})
             s["quantity"] += item["quantity"]
             s["fulfilled"] += min(item["fulfilled"], item["quantity"])
             s["missing"] += item["remaining"]
-            s["count"] += 1
+            _count(s, item)
             if item.get("urgency") and (s["urgency"] is None or URGENCY.index(item["urgency"]) > URGENCY.index(s["urgency"])):
                 s["urgency"] = item["urgency"]
         elif item["remaining"] > 0:
-            s = offer_sums.setdefault(key, {"category": key[0], "unit": key[1], "available": 0, "count": 0})
+            s = offer_sums.setdefault(key, {"category": key[0], "unit": key[1], "available": 0, "count": 0,
+                                            "shared": 0})
             s["available"] += item["remaining"]
-            s["count"] += 1
+            _count(s, item)
     places: dict[str, dict[str, Any]] = {}
     for o in capacity:
-        s = places.setdefault(o["type"], {"type": o["type"], "capacity": 0, "offers": 0, "from": None})
+        s = places.setdefault(o["type"], {"type": o["type"], "capacity": 0, "offers": 0, "shared": 0, "from": None})
         s["capacity"] += o["capacity"]
         s["offers"] += 1
+        s["shared"] += bool(o.get("shared_with"))
         if not o["available_now"]:
             s["from"] = min(filter(None, [s["from"], o.get("starts_at")]))
     requests = {u: 0 for u in reversed(URGENCY)}
@@ -366,11 +370,11 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     money: dict[str, dict[str, Any]] = {}
     for f in funds:
         s = money.setdefault(f["currency"], {"currency": f["currency"], "raised": 0, "pledged": 0, "goal": 0,
-                                             "count": 0})
+                                             "count": 0, "shared": 0})
         s["raised"] += f["raised"]
         s["pledged"] += f["pledged"]
         s["goal"] += f["goal"]
-        s["count"] += 1
+        _count(s, f)
     for s in money.values():
         s["progress"] = s["raised"] * 100 // s["goal"] if s["goal"] else 0
     upcoming = [a for a in actions if a["region"] == region]
@@ -388,6 +392,12 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
         "last_heard": last_heard,
         "capped": list(capped),
     }
+
+
+def _count(total: dict[str, Any], item: dict[str, Any]) -> None:
+    """Count `item` into a region's sum, and among its rows for chosen groups only if it is one."""
+    total["count"] += 1
+    total["shared"] += bool(item.get("shared_with"))
 
 
 def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping[bytes, Any] | None = None,

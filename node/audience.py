@@ -224,9 +224,3 @@ def opened_event(log: EventLog, opener: Opener | None, row: tuple) -> tuple[Inne
         return None
     inner = opener.open(row[0], row[8])
     return (inner, member.group) if inner is not None else None
-
-
-def shared_text(groups: Sequence[bytes], names: dict[bytes, str]) -> str:
-    """'Calais, Bristol and 1a2b3c4d5e6f…' for a "shared with" mark."""
-    said = [names.get(g) or short_id(g) for g in groups]
-    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"

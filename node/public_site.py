@@ -13,7 +13,7 @@ Formats come from maintained libraries (icalendar, feedgen), never written by ha
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ from node.views import reader_of, view
 
 MAX_ITEMS = 200  # per feed or page section
 DEFAULT_ACTION_HOURS = 2  # an action without an end shows as this long in a calendar
+# How long an all clear stays on the public page and feed: a person who saw the alert in a camp
+# must learn that it ended (an alert that vanished reads as a page that failed), for about a day.
+CLEARED_SHOWN_MS = 24 * 3_600_000
 
 
 @dataclass
@@ -36,6 +39,7 @@ class PublicData:
     names: dict[bytes, str]
     regions: list[str]                  # regions with public actions or fundraisers
     now: int
+    cleared: list[dict[str, Any]] = field(default_factory=list)  # public alerts ended by an all clear lately
 
 
 def opted_in_groups(log: EventLog) -> set[bytes]:
@@ -59,7 +63,12 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     funds = [f for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS, reader=opted)
              if f.get("ends_at") is None or f["ends_at"] >= now]
     regions = sorted({a["region"] for a in actions} | {f["region"] for f in funds})
-    return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now)
+    # An all clear says nothing whether the alert was public: only those of alerts still held, and
+    # marked public, are shown (an alert expired since is gone, and with it whether it was public).
+    cleared = [s for s in view(log, "alert-history", region=region, now=now, limit=MAX_ITEMS, reader=public_only)
+               if s["status"] == "all_clear" and s.get("public") == PUBLIC_YES
+               and s["cleared_at"] >= now - CLEARED_SHOWN_MS]
+    return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now, cleared)
 
 
 def _urn(data: PublicData, *parts: str) -> str:
@@ -82,13 +91,13 @@ def _feed(data: PublicData, name: str, title: str, base_url: str | None, path: s
 
 
 def _entry(feed: Any, data: PublicData, event_id: bytes, title: str, text: str, ts: int, group: bytes,
-           link: str | None = None) -> None:
+           link: str | None = None, updated: int | None = None) -> None:
     entry = feed.add_entry(order="append")
     entry.id(_urn(data, "event", event_id.hex()))
     entry.title(title)
     entry.content(text, type="text")
     entry.published(moments.utc(ts))
-    entry.updated(moments.utc(ts))
+    entry.updated(moments.utc(updated or ts))  # a reader shows an entry again when this moves
     entry.author({"name": data.names.get(group) or "a group of the network"})
     if link:
         entry.link(href=link)
@@ -98,10 +107,20 @@ def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
     feed = _feed(data, "alerts", f"Public alerts — {data.network}", base_url, "/public/alerts.atom")
     for a in data.alerts:
         where = a["region"] + (f", {a['location']}" if a.get("location") else "")
-        until = moments.utc(a["expires"]).strftime("%Y-%m-%d %H:%M UTC")
+        until = _utc(a["expires"])
+        update = f"\n\nUpdate {_utc(a['updated_at'])}: {a['latest']}" if a.get("updated_at") else ""
         _entry(feed, data, a["id"], f"{a['type'].replace('_', ' ').upper()} — {where}",
-               f"{a['text']}\n\n{where}. Until {until}.", a["ts"], a["group"])
+               f"{a['text']}{update}\n\n{where}. Until {until}.", a["ts"], a["group"], updated=a.get("updated_at"))
+    for c in data.cleared:  # an entry of its own (the all clear's id): a reader shows it as news
+        where = c["region"] + (f", {c['location']}" if c.get("location") else "")
+        _entry(feed, data, c["updates"][-1]["id"], f"ALL CLEAR — {c['type'].replace('_', ' ').upper()} — {where}",
+               f"All clear {_utc(c['cleared_at'])}" + (f": {said}" if (said := c["updates"][-1].get("text")) else ".")
+               + f"\n\n{where}. The alert of {_utc(c['ts'])} has ended: {c['text']}", c["cleared_at"], c["group"])
     return feed.atom_str(pretty=True)
+
+
+def _utc(ms: int) -> str:
+    return moments.utc(ms).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def actions_atom(data: PublicData, base_url: str | None = None, region: str | None = None) -> bytes:

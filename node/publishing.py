@@ -17,6 +17,7 @@ from typing import Any
 
 from crypto.keystore import NodeKeys
 from events.canonical import unpack
+from events import errors as E
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
@@ -31,6 +32,7 @@ from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import EventLog, now_ms
 from node.moments import LATEST_MS
 from node.private import PrivateError, open_private_part, seal_private
+from node.status_text import own_key_warnings
 from node.render import MONEY_FIELDS, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
@@ -55,11 +57,12 @@ GROUP_TEXT_MAX = 100  # a group named in 'to': its name (at most 80 characters) 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
     """An event id from its 64 hex characters or a unique prefix of at least 6 (a short id as
     printed, '1a2b3c4d5e6f…', is such a prefix)."""
-    text = text.strip().rstrip("…").rstrip(".").lower()
+    typed, text = text, text.strip().rstrip("…").rstrip(".").lower()
     try:
         raw = bytes.fromhex(text if len(text) % 2 == 0 else text[:-1])
-    except ValueError:
-        raise InputError(f"{text[:80]!r} is not an event id (hex)") from None
+    except ValueError:  # as typed ('ID' copied from the README), and where ids are found
+        raise InputError(f"{typed[:80]!r} is not an event id: give its 64 hex characters or at least its first 6, "
+                         "as `solnet ls` prints them") from None
     if len(text) == 64:
         return raw
     if len(text) < 6 or len(text) > 64:
@@ -277,8 +280,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(f"{kind.name} has no private part; these kinds have one: {private_kinds}", "private")
     if has_private and not to and not case_note:
         raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
-    recipients = parse_groups(log, to)
     keys = keys() if callable(keys) else keys
+    refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
+    recipients = parse_groups(log, to)
     own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
     try:
         check_effect(log, kind.name, fields, own, now)
@@ -308,8 +312,46 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
             body = seal_content(log, kind.name, fields, recipients, own_group)
         except PrivateError as exc:
             raise PublishError(str(exc), "to") from None
-        return log.append(key, SEALED_KIND, body, expires=expires, now=now, offline=offline)
-    return log.append(key, kind.name, fields, expires=expires, now=now, offline=offline)
+    else:
+        body = fields
+    try:
+        return log.append(key, SEALED_KIND if chosen else kind.name, body, expires=expires, now=now, offline=offline)
+    except InvalidEvent as exc:
+        why = own_keys_revoked(log, keys) if exc.reason in (E.NOT_A_MEMBER, E.REVOKED) else None
+        if why is None:
+            raise
+        raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
+
+
+def refuse_if_revoked_here(log: EventLog, keys: NodeKeys) -> None:
+    """InvalidEvent, saying why as `solnet status` does, if this home's device may not sign its next
+    event because its own keys are revoked in its trust graph. A running node checks it before it
+    waits for a first sync that will never come (node/net/admin_requests.py)."""
+    device = bytes(keys.device.public)
+    member = log.trust.member(device)
+    if member is not None and member.may_sign(log.store.head(device)[0] + 1):
+        return
+    why = own_keys_revoked(log, keys)
+    if why is not None:
+        raise InvalidEvent(E.NOT_A_MEMBER if member is None else E.REVOKED, f"{why} Nothing was published.")
+
+
+def own_keys_revoked(log: EventLog, keys: NodeKeys) -> str | None:
+    """Why this home may not publish, when its own group or device key is revoked (or forked) in
+    its trust graph, as `solnet status` says it (node.status_text.own_key_warnings); else None.
+    A device of a group revoked from seq 1 is no member at all, and the log alone says only that
+    its key is not certified: the revocation, its reason and what to do are the news."""
+    device = bytes(keys.device.public)
+    group = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(device)
+    revoked = []
+    for key in filter(None, (group, device)):
+        member = log.trust.member(key)
+        if member is not None and member.revoked_from is not None:
+            r = log.trust.revocation(key)
+            revoked.append({"id": key.hex(), "from_seq": member.revoked_from, "reason": r.reason if r else None,
+                            "by": r.by.hex() if r else None, "fork": bool(r and r.fork)})
+    warnings = own_key_warnings(group.hex() if group else "", device.hex(), revoked)
+    return warnings[0] if warnings else None
 
 
 def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 from datetime import datetime
 from functools import lru_cache
+from collections.abc import Sequence
 from typing import Any
 
 import msgpack
@@ -21,6 +22,9 @@ from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 from node.words import local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
 
+# What `solnet ls` says of an event whose content this node does not hold (the signed header stays).
+GONE_BODIES = {BODY_EXPIRED: "expired: its content is deleted", BODY_REDACTED: "redacted by its author: its content is deleted",
+               BODY_MISSING: "its content has not reached this node"}
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
 MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
 TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "since", "posted_at", "updated_at",
@@ -248,6 +252,8 @@ def event_line(row: tuple, group: str, fields: dict[str, Any] | None, *, inner_k
     said = summary(kind, fields)
     if row[4] == "sealed":
         said = f"{said} [shared with {shared} only]" if inner_kind else "for chosen groups only (encrypted)"
+    if fields is None and row[9] != BODY_PRESENT:  # an empty line read as a bug, or as something hidden
+        said = GONE_BODIES[row[9]] + (" (was for chosen groups only)" if row[4] == "sealed" else "")
     return one_line(f"{local_time(row[3])}  {kind:<17} {region:<12} {group:<12} {short_id(row[0])}  {said}").rstrip()
 
 
@@ -325,15 +331,21 @@ def revocation_text(item: dict[str, Any], group_names: dict[bytes, str] | None =
     return f"from seq {item['revoked_from']}{by}{at}{why}"
 
 
+def shared_text(groups: Sequence[bytes], names: dict[bytes, str]) -> str:
+    """'Calais, Bristol and 1a2b3c4d5e6f…' for a "shared with" mark (the same words in `ls`, `show`
+    and `view`)."""
+    said = [names.get(g) or short_id(g) for g in groups]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+
+
 def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
     """One item of `solnet view` for people (a region takes several lines); an item for chosen groups
     says with whom it is shared."""
     if view == "regions":
-        return region_text(item)
+        return region_text(item, group_names)
     lines = _view_lines(view, item, group_names)
     if item.get("shared_with") and view != "groups":
-        names = ", ".join(group_names.get(g) or short_id(g) for g in item["shared_with"])
-        lines[0] += f" [shared with {names} only]"
+        lines[0] += f" [shared with {shared_text(item['shared_with'], group_names)} only]"
     # Each line on its own: a line break inside a text is a ⏎, while a need's or a request's
     # matches, and a group's devices, keep the lines they are printed on.
     return "\n".join(one_line(line) for line in lines)
@@ -379,7 +391,10 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         where = f" {item['location']}" if item.get("location") else ""
         state = (f"ALL CLEAR {local_time(item['cleared_at'])}" if item["status"] == "all_clear" else "LIVE")
         posted = f"posted {local_time(item['posted_at'])} by {group}" if item.get("posted_at") else f"by {group}"
-        return f"{state:<28} {item['region'] or '?'}: {words(item['type'] or 'alert')}{where} — {posted}  {short}"
+        # what it came to: the all clear's own words, or the newest text (the update's, else the alert's)
+        last = (item.get("updates") or [{}])[-1].get("text") if item["status"] == "all_clear" else item.get("latest")
+        said = f": {last}" if last else ""
+        return f"{state:<28} {item['region'] or '?'}: {words(item['type'] or 'alert')}{where}{said} — {posted}  {short}"
     if view == "resources":
         where = item.get("region") or "everywhere"
         return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
@@ -402,8 +417,12 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
         return [f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"] + [
             f"      could come from: {quantity(m['remaining'], m['unit'])} offered by "
             f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
-    taken = "; ".join(f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
-                      for t in item.get("taken") or ())
+    taken = "; ".join([f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
+                       for t in item.get("taken") or ()]
+                      # a closed request says when and how it ended, not only who took it
+                      + ([f"closed {local_time(item['closed_at'])}" + (f" ({words(item['outcome'])})"
+                                                                      if item.get("outcome") else "")]
+                         if item["status"] == "closed" and item.get("closed_at") else []))
     hours = item.get("age_hours")
     age = ("" if hours is None else f", {plural(hours // 24, 'day')} old" if hours >= 24
            else f", {plural(hours, 'hour')} old" if hours else ", less than an hour old")
@@ -432,34 +451,48 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
     return lines
 
 
-def region_text(r: dict[str, Any]) -> str:
+def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) -> str:
     """One region of `solnet view regions`: what it needs, can give and take, plans, raised, and
-    when it was last heard from."""
+    when it was last heard from; what comes from events for chosen groups only says so (the next
+    action with whom it is shared), as every other view does."""
     names = ", ".join(n for n in r.get("group_names") or () if n) or "no group based there"
     heard = local_time(r["last_heard"]) if r.get("last_heard") else "never"
     lines = [f"{r['region'].upper()} — {names}; last heard from {heard}"]
     needs = [f"{quantity(n['missing'], n['unit'])} of {words(n['category'])} missing (of {n['quantity']})"
-             + (f" [{n['urgency']}]" if n.get("urgency") else "") for n in r["needs"] if n["missing"]]
+             + (f" [{n['urgency']}]" if n.get("urgency") else "") + _sum_shared(n) for n in r["needs"] if n["missing"]]
     lines.append("  needs: " + ("; ".join(needs) if needs else "nothing open"))
-    offers = [f"{quantity(o['available'], o['unit'])} of {words(o['category'])}" for o in r["offers"]]
+    offers = [f"{quantity(o['available'], o['unit'])} of {words(o['category'])}{_sum_shared(o)}" for o in r["offers"]]
     lines.append("  offers: " + ("; ".join(offers) if offers else "none"))
     places = [f"{words(c['type'])} {plural(c['capacity'], 'place')}"
-              + (f" (from {local_time(c['from'])})" if c.get("from") else "") for c in r["capacity"]]
+              + (f" (from {local_time(c['from'])})" if c.get("from") else "") + _sum_shared(c, c["offers"])
+              for c in r["capacity"]]
     lines.append("  can take: " + ("; ".join(places) if places else "no support offered"))
     q = r["requests"]
     lines.append(f"  support requests open: {q['open']} ({q['high']} high, {q['medium']} medium, {q['low']} low; "
                  f"{q['taken']} taken)")
     a = r.get("next_action")
-    lines.append("  next action: " + (f"{local_time(a['starts_at'])} {a['title']} ({words(a['type'])})" if a else
-                                      "none in the next 7 days"))
+    shared = (f" [shared with {shared_text(a['shared_with'], group_names or {})} only]"
+              if a and a.get("shared_with") else "")
+    lines.append("  next action: " + (f"{local_time(a['starts_at'])} {a['title']} ({words(a['type'])}){shared}" if a
+                                      else "none in the next 7 days"))
     funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
-             + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") for f in r["funds"]]
+             + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") + _sum_shared(f)
+             for f in r["funds"]]
     lines.append("  money: " + ("; ".join(funds) if funds else "no fundraiser running"))
     if r.get("alerts"):
         lines.append(f"  alerts: {plural(r['alerts'], 'live alert')}")
     if r.get("capped"):
         lines.append(f"  (counted from the newest entries only: {', '.join(r['capped'])})")
     return "\n".join(one_line(line) for line in lines)
+
+
+def _sum_shared(total: dict[str, Any], count: int | None = None) -> str:
+    """' [for chosen groups only]' (or ' [1 of 3 for chosen groups only]') after a region's sum
+    that adds up events for chosen groups only; '' when none of its rows is."""
+    shared, count = total.get("shared") or 0, total.get("count", 0) if count is None else count
+    if not shared:
+        return ""
+    return " [for chosen groups only]" if shared >= count else f" [{shared} of {count} for chosen groups only]"
 
 
 def connection_problem(exc: BaseException) -> str:

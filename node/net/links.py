@@ -42,7 +42,7 @@ from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import key_elsewhere, own_events_refused, plural
-from sync.handshake import DUPLICATE_LINK, REVOKED, HandshakeError
+from sync.handshake import DUPLICATE_LINK, NOT_A_MEMBER, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.peers import normalize_address
@@ -68,6 +68,23 @@ def _keep_latest(times: dict[bytes, int], device: bytes, now: int) -> None:
     times[device] = now
     while len(times) > GONE_KEPT:
         del times[next(iter(times))]
+
+
+def refusal_words(exc: HandshakeError) -> str:
+    """Why a dial was refused, for the log and `solnet peers` (its last error): in words, and for a
+    refusal that lasts (revoked, no member), that it is tried again less and less often."""
+    if exc.reason == REVOKED and not exc.ours:  # the WARNING of node/revoked_here.py says what to do
+        return "it refused this node's device as revoked (`solnet status` says what to do)"
+    if exc.reason == NOT_A_MEMBER and exc.ours:
+        return (f"this node does not count it as a member: {exc.args[0]}; {RETRIED_SLOWLY} (`solnet peers rm` it if "
+                "it is gone for good)")
+    if exc.reason == NOT_A_MEMBER:
+        return ("it does not count this node's device as a member of this network (revoked, or blocked there); "
+                + RETRIED_SLOWLY)
+    return str(exc)
+
+
+RETRIED_SLOWLY = "tried again after longer and longer waits, up to 5 minutes"
 
 
 class Links:
@@ -199,12 +216,14 @@ class Links:
                 log.info("%s keeps the link it already holds with this node", self._directory.label(address))
                 overlay.linked_elsewhere(address, exc.peer_device)
                 return
-            refused = exc.reason == REVOKED
-            # The peer's refusal of this device (not ours of it): said in words; the WARNING of
-            # node/revoked_here.py says what to do
-            why = ("it refused this node's device as revoked (`solnet status` says what to do)"
-                   if refused and not exc.ours else str(exc))
-            self._dial_failed(address, why, refused=refused)
+            # What the peer is, not an outage: revoked, or, by this node's own check once it took in
+            # the credentials the peer showed, no member (a group revoked from seq 1, whose node
+            # knows it and shows none; banned; blocked). Dialled again every few seconds, a
+            # configured peer cost each side a signed handshake and log lines on an SD card for as
+            # long as both ran: it is tried again after the usual backoff, up to minutes.
+            # Either side's "no member" lasts too: a revoked node that knows it keeps dialling.
+            refused = exc.reason in (REVOKED, NOT_A_MEMBER)
+            self._dial_failed(address, refusal_words(exc), refused=refused)
             return
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy messages hold none).

@@ -32,13 +32,13 @@ async def test_regions_timeline_capacity_and_alerts(api):
 
     [calais] = (await api.get("/api/v1/regions?region=calais"))["items"]
     assert calais["needs"] == [{"category": "firewood", "unit": "m3", "quantity": 6, "fulfilled": 3, "missing": 3,
-                                "count": 1, "urgency": "high"}]
-    assert calais["offers"] == [{"category": "firewood", "unit": "m3", "available": 1, "count": 1}]
-    assert calais["capacity"] == [{"type": "legal_information", "capacity": 5, "offers": 1, "from": None}]
+                                "count": 1, "shared": 0, "urgency": "high"}]
+    assert calais["offers"] == [{"category": "firewood", "unit": "m3", "available": 1, "count": 1, "shared": 0}]
+    assert calais["capacity"] == [{"type": "legal_information", "capacity": 5, "offers": 1, "shared": 0, "from": None}]
     assert calais["requests"] == {"high": 0, "medium": 1, "low": 0, "open": 1, "taken": 1}
     assert calais["next_action"]["id"] == soon["id"] and calais["actions_this_week"] == 1
     assert calais["funds"] == [{"currency": "EUR", "raised": 50000, "pledged": 0, "goal": 45050, "count": 1,
-                                "progress": 110}]
+                                "shared": 0, "progress": 110}]
     assert calais["alerts"] == 1 and calais["group_names"] == ["Calais"] and calais["last_heard"] is not None
     everywhere = (await api.get("/api/v1/regions"))["items"]
     assert [r["region"] for r in everywhere] == sorted(r["region"] for r in everywhere) and calais in everywhere

@@ -66,8 +66,13 @@ def network_with_data(cluster):
     api_publish(calais, "support.claim", {"request": ids["support"]})
     ids["sealed"] = api_publish(calais, "action", {"title": "Blocage", "region": "calais", "type": "direct_action",
                                                    "starts_at": "2031-03-03T05:00"}, to=[own])["id"]
-    api_publish(calais, "alert", {"region": "calais", "type": "eviction", "text": "Expulsion annoncée", "public": "yes",
-                                  "location": "Rue Mollien"}, expires_in="6h")
+    eviction = api_publish(calais, "alert", {"region": "calais", "type": "eviction", "text": "Expulsion annoncée",
+                                             "public": "yes", "location": "Rue Mollien"}, expires_in="6h")["id"]
+    api_publish(calais, "alert.update", {"alert": eviction, "status": "update", "text": "Deux fourgons"})
+    # The public alert page: an update under a live alert, and an all clear (public_site.py `cleared`)
+    raid = api_publish(calais, "alert", {"region": "calais", "type": "raid", "text": "Police au camp", "public": "yes"},
+                       expires_in="6h")["id"]
+    api_publish(calais, "alert.update", {"alert": raid, "status": "all_clear", "text": "Partis"})
     # Bristol names itself like Calais (no accent): the groups page's notes and the overview's warning show.
     api_publish(bristol, "group.profile", {"name": "Calais Solidarite", "region": "bristol"}, **{"as": "group"})
     cluster.wait(lambda: len([p for p in cli_json(calais, "peers") if p.get("name") or p.get("failures")]) == 2,

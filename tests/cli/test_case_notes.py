@@ -49,3 +49,14 @@ def test_case_details_in_a_claim_are_sealed_to_the_requesting_group(network, cli
                 assert SECRET.encode() not in path.read_bytes(), path
     status = {r["id"]: r for r in cli.run_json(network.a, "view", "support")}[request]
     assert status["status"] == "closed" and status["claimed_by"] == [network.group_b]
+
+
+def test_a_closed_request_says_when_and_how_it_ended(network, cli, tmp_path):
+    """`view support` said of a closed request only "taken by Bristol since ...": not that it was
+    closed, when, nor its outcome (the JSON had them)."""
+    request = _request(network, cli, tmp_path)
+    cli.publish(network.b, "support.claim", "--request", request[:12])
+    cli.publish(network.b, "support.close", "--request", request[:12], "--outcome", "referred")
+    [line] = [l for l in cli.run(network.b, "view", "support").stdout.splitlines() if request[:12] in l]
+    assert line.startswith("closed ") and "— taken by Bristol since " in line, line
+    assert "; closed 20" in line and " UTC (referred)  " in line, line

@@ -47,6 +47,18 @@ def test_unknown_kind_lists_the_kinds(network, cli):
     assert "action" in result.stderr and "support.request" in result.stderr
     typo = cli.run(network.a, "publish", "nede", "--category", "water", ok=False)
     assert typo.returncode == 2 and "unknown kind 'nede'; did you mean need?" in typo.stderr, typo.stderr
+    # a sentence, not "unknown kind 'rally' The kinds: ..."
+    assert "unknown kind 'rally'. The kinds: " in result.stderr, result.stderr
+
+
+def test_a_word_for_an_event_that_is_no_kind_says_which_kind_carries_it(network, cli):
+    """The README speaks of pledges, fulfilments and report-backs; `publish pledge` said only
+    "unknown kind 'pledge' The kinds: ...", and no kind in the list is called so."""
+    pledge = cli.run(network.a, "publish", "pledge", "--amount", "20", ok=False)
+    assert pledge.returncode == 2, pledge.stderr
+    assert "unknown kind 'pledge'; a pledge is a fundraiser.update with --pledge" in pledge.stderr, pledge.stderr
+    report = cli.run(network.a, "publish", "report-back", ok=False)
+    assert "a report-back is an action.report" in report.stderr, report.stderr
 
 
 def test_bad_enum_value_lists_the_choices(network, cli):
@@ -255,3 +267,13 @@ def test_a_damaged_config_says_what_it_holds_and_how_to_mend_it(network, cli):
         assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
         assert "config.json is damaged (" in result.stderr, result.stderr
         assert "restore it from a backup of the home; the keys are in `keystore`" in result.stderr, result.stderr
+
+
+def test_a_placeholder_where_an_event_id_goes_says_what_an_id_is(network, cli):
+    """`solnet show ID`, typed from the README as it stands, said "'id' is not an event id (hex)":
+    lowered, and not where ids are found."""
+    for command in (("show", "ID"), ("redact", "ID")):
+        refused = cli.run(network.a, *command, ok=False)
+        assert refused.returncode == 1, refused.stderr
+        assert ("'ID' is not an event id: give its 64 hex characters or at least its first 6, as `solnet ls` "
+                "prints them") in refused.stderr, refused.stderr

@@ -273,3 +273,63 @@ def test_an_action_dated_in_the_past_is_published_with_a_warning(network, cli):
     coming = cli.run(network.a, "publish", "action", "--title", "Rally", "--region", "calais", "--type", "protest",
                      "--starts-at", "2031-01-01T18:00")
     assert "warning" not in coming.stderr, coming.stderr
+
+
+def test_ls_says_why_an_event_shows_no_content(network, cli):
+    """An expired or redacted event kept its line in `solnet ls` with nothing after its id, as if
+    the listing had failed or hid something; it says now that its content is deleted, and why."""
+    from node.home import Home
+    from node.log import now_ms
+
+    redacted = cli.publish(network.a, "need", "--category", "tents", "--quantity", "2", "--region", "calais")
+    cli.run(network.a, "redact", redacted)
+    lapsing = cli.publish(network.a, "offer", "--category", "water", "--quantity", "5", "--region", "calais",
+                          "--expires-in", "1h")
+    log = Home(network.a).log()
+    try:
+        assert log.purge_expired(now_ms() + 2 * 3600_000) == 1  # two hours on: the offer has expired
+    finally:
+        log.store.close()
+    lines = {line.split()[5]: line for line in cli.run(network.a, "ls").stdout.splitlines()}
+    assert lines[redacted[:12] + "…"].endswith("  redacted by its author: its content is deleted"), lines
+    assert lines[lapsing[:12] + "…"].endswith("  expired: its content is deleted"), lines
+
+
+def test_publish_with_to_says_who_can_read_it(network, cli, tmp_path):
+    """`publish ... --to Bristol` said only "Published offer ID", as a public one does: the author
+    learnt who may read it only from a later view."""
+    cli.run(network.b, "export", tmp_path / "b.bundle")
+    cli.run(network.a, "import", tmp_path / "b.bundle")  # Calais learns Bristol's device
+    shared = cli.run(network.a, "publish", "offer", "--category", "tents", "--quantity", "3", "--region", "calais",
+                     "--to", "Bristol").stdout.splitlines()
+    assert shared[0].startswith("Published offer ") and len(shared[0].split()) == 3, shared  # scripts read it
+    assert shared[1] == ("Shared with Calais and Bristol only: other nodes see only that this device published "
+                         "something."), shared
+    private = cli.run(network.a, "publish", "support.request", "--region", "calais", "--type", "legal", "--people",
+                      "1", "--urgency", "low", "--private", "Hearing on Monday", "--to", network.group_b[:8]).stdout
+    assert private.splitlines()[1] == "Its private details can be read by Calais and Bristol only.", private
+    public = cli.run(network.a, "publish", "offer", "--category", "tents", "--quantity", "3", "--region", "calais")
+    assert len(public.stdout.splitlines()) == 1, public.stdout
+
+
+def test_alert_history_says_what_each_alert_came_to(network, cli):
+    """`view alert-history` listed 'ALL CLEAR ... calais: raid Hospital camp — posted ...': not what
+    the all clear said, nor a live alert's newest update."""
+    cleared = cli.publish(network.a, "alert", "--region", "calais", "--type", "raid", "--location", "Hospital camp",
+                          "--text", "Police at the camp")
+    cli.publish(network.a, "alert.update", "--alert", cleared, "--status", "all_clear", "--text", "Police gone")
+    live = cli.publish(network.a, "alert", "--region", "calais", "--type", "eviction", "--text", "Bailiffs at 6")
+    cli.publish(network.a, "alert.update", "--alert", live, "--status", "update", "--text", "Two vans at the gate")
+    lines = {line.split()[-1]: line for line in cli.run(network.a, "view", "alert-history").stdout.splitlines()[1:]}
+    assert "calais: raid Hospital camp: Police gone — posted " in lines[cleared[:12] + "…"], lines
+    assert "calais: eviction: Two vans at the gate — posted " in lines[live[:12] + "…"], lines
+
+
+def test_view_alerts_without_a_live_alert_points_to_the_history(network, cli):
+    """After an all clear, `view alerts` said only "Nothing to show in alerts.": a member who saw the
+    alert there did not learn where its all clear is."""
+    raid = cli.publish(network.a, "alert", "--region", "calais", "--type", "raid", "--text", "Police at the camp")
+    cli.publish(network.a, "alert.update", "--alert", raid, "--status", "all_clear", "--text", "Police gone")
+    said = cli.run(network.a, "view", "alerts").stdout
+    assert "No live alert: those that ended in the last 7 days, with their all clear, are in `solnet view " \
+           "alert-history`." in said, said

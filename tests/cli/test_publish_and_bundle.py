@@ -79,7 +79,7 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     [bags] = [n for n in regions["needs"] if n["category"] == "sleeping_bags"]
     assert (bags["quantity"], bags["fulfilled"], bags["missing"], bags["urgency"]) == (50, 20, 30, "high")
     assert {(o["category"], o["available"]) for o in regions["offers"]} == {("sleeping_bags", 15), ("tents", 10)}
-    assert regions["capacity"] == [{"type": "activist_trauma_support", "capacity": 2, "offers": 1, "from": None}]
+    assert regions["capacity"] == [{"type": "activist_trauma_support", "capacity": 2, "offers": 1, "shared": 0, "from": None}]
     [past] = [a for a in cli.run_json(network.b, "view", "past-actions") if a["id"] == ids["past_action"]]
     assert past["people"] == 6 and past["reports"][0]["photos"] == ["https://example.org/p/1.jpg",
                                                                     "https://example.org/p/2.jpg"]

@@ -112,6 +112,22 @@ def test_sealing_to_a_group_revoked_from_its_start_says_it_is_revoked(network, c
     assert "no group called" not in refused.stderr, refused.stderr
 
 
+def test_publishing_on_a_home_whose_group_is_revoked_says_so(network, cli, tmp_path):
+    """Bristol, revoked from seq 1 by Calais (infiltrated), with the revocation in its own log:
+    publish said "this key is not certified in this network (not vouched, or its group was
+    removed)", while `solnet status` on the same home said who revoked it, why, and what to do."""
+    _carry(cli, network.b, network.a, tmp_path)
+    cli.run(network.a, "revoke", network.group_b, "--reason", "infiltrated")
+    _carry(cli, network.a, network.b, tmp_path, "revocation.bundle")
+    refused = cli.run(network.b, "publish", "need", "--region", "bristol", "--category", "food", "--quantity", "3",
+                      ok=False)
+    assert refused.returncode == 1, refused.stderr
+    assert ("this group key is revoked from seq 1 (infiltrated); no node links with this group's devices any "
+            "more. If that is news to you, ask the group that admitted yours. Nothing was published.") in refused.stderr, \
+        refused.stderr
+    assert "not certified" not in refused.stderr, refused.stderr
+
+
 def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(network, cli, tmp_path):
     laptop, made = _second_device(network, cli, tmp_path)
     ids = [cli.publish(laptop, "need", "--category", "tents", "--quantity", str(5 + i), "--region", "calais")
@@ -207,6 +223,18 @@ def test_revoke_of_a_group_another_admitted_names_its_admitter_and_what_to_do(ne
     assert refused.returncode == 1, refused.stderr
     assert f"group Dover ({dover_id[:12]}…) was admitted by Bristol" in refused.stderr, refused.stderr
     assert f"ask Bristol to run `solnet revoke {dover_id}`" in refused.stderr, refused.stderr
+
+
+def test_revoke_of_a_group_names_it_and_says_its_events_are_kept_aside(network, cli, tmp_path):
+    """`revoke` of an infiltrated group said 'Revoked group 5b9b5e9f3ba2…' (its name left the log
+    with its profile) and that its events were 'refused and deleted' while every node keeps them
+    aside for 90 days, so that a revocation found void gives them back."""
+    _carry(cli, network.b, network.a, tmp_path)
+    said = cli.run(network.a, "revoke", network.group_b, "--reason", "infiltrated").stdout
+    assert said.startswith(f"Revoked group Bristol {network.group_b[:12]}… from seq 1 "), said
+    assert "kept aside for 90 days, out of every view and never sent to peers, in case the revocation is found void" \
+        in said, said
+    assert "deleted" not in said and "out of its log and refuses it as a peer" in said, said
 
 
 def test_revoke_a_group_removes_it_and_its_devices(network, cli, tmp_path):

@@ -142,3 +142,48 @@ async def test_public_pages_are_off_without_public_dashboard(tmp_path: Path, sta
         async with http.get(running.url + path) as reply:
             assert reply.status == 404, path
             assert b"police at the camp" not in await reply.read()
+
+
+async def test_a_public_alert_shows_its_update_and_then_its_all_clear(tmp_path: Path, start_node, http) -> None:
+    """People without a node (a camp, an old phone) saw a public alert's first text only: its group's
+    update never reached the page or the feed, and at the all clear the alert just vanished ("No
+    public alert right now"), which reads as a page that failed, not as the police having left.
+    The update shows under the alert; the all clear stays a day, on the page and as an entry of
+    its own in the feed. An all clear of an alert not marked public shows nowhere."""
+    nodes, ids = publish_public_sample(tmp_path / "net")
+    calais = nodes[0]
+    log, keys = calais.home.log(), calais.home.keys(PASSPHRASE)
+    try:
+        publishing.publish(log, keys, "alert.update", {"alert": ids["calais_public_alert"], "status": "update",
+                                                       "text": "Vans moving to the beach"})
+        publishing.publish(log, keys, "alert.update", {"alert": ids["calais_private_alert"], "status": "all_clear",
+                                                       "text": "Members: eviction over"})
+    finally:
+        log.store.close()
+    running = await start_node(calais, AccessOptions(public=True))
+
+    async def fetch(path: str) -> str:
+        async with http.get(running.url + path) as reply:
+            assert reply.status == 200
+            return (await reply.read()).decode()
+
+    html = await fetch("/public/alerts")
+    assert "Calais: police at the camp" in html and "Update " in html and "Vans moving to the beach" in html, html
+    assert "Vans moving to the beach" in await fetch("/public/alerts.atom")
+
+    log = calais.home.log()
+    try:
+        publishing.publish(log, keys, "alert.update", {"alert": ids["calais_public_alert"], "status": "all_clear",
+                                                       "text": "Police gone"})
+    finally:
+        log.store.close()
+    html = await fetch("/public/alerts")
+    assert "ALL CLEAR " in html and "Police gone" in html and "The alert posted " in html, html
+    assert "Calais: police at the camp" in html  # which alert ended
+    assert "eviction over" not in html and "members only" not in html  # not marked public: nowhere
+    atom = (await fetch("/public/alerts.atom")).encode()
+    check_atom(atom, {"ALL CLEAR — RAID — calais", "RAID — bristol"}, {"RAID — calais"})
+    assert b"eviction over" not in atom and b"All clear " in atom
+    async with http.get(running.url + "/public/alerts", headers={"Accept-Language": "fr"}) as reply:
+        assert "FIN D’ALERTE" in (await reply.read()).decode()
+    await running.stop()

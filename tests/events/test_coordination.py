@@ -238,12 +238,12 @@ def test_the_region_summary_adds_up_needs_offers_capacity_requests_and_money():
     assert tents["quantity"] == 80 and tents["fulfilled"] == covered and tents["missing"] == 80 - covered
     assert tents["urgency"] == "high" and tents["unit"] == "items" and tents["count"] == 2
     assert {(n["category"], n["unit"], n["missing"]) for n in summary["needs"]} >= {("firewood", "m3", 4)}
-    assert summary["offers"] == [{"category": "clothes", "unit": "items", "available": 100, "count": 1}]
-    assert summary["capacity"] == [{"type": "activist_trauma_support", "capacity": 4, "offers": 1, "from": None}]
+    assert summary["offers"] == [{"category": "clothes", "unit": "items", "available": 100, "count": 1, "shared": 0}]
+    assert summary["capacity"] == [{"type": "activist_trauma_support", "capacity": 4, "offers": 1, "shared": 0, "from": None}]
     assert summary["requests"] == {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 0}
     assert summary["next_action"]["title"] == "Soon" and summary["actions_this_week"] == 2
     assert summary["funds"] == [{"currency": "EUR", "raised": 45_050, "pledged": 10_000, "goal": 100_000, "count": 1,
-                                 "progress": 45}]
+                                 "shared": 0, "progress": 45}]
     assert summary["last_heard"] == NOW - 5
 
 

@@ -48,13 +48,13 @@ def test_a_week_of_five_groups_at_a_glance_from_calais(cluster: Cluster) -> None
         ("sleeping_bags", "items", 150, 0, 150, "medium"),
         ("tents", "items", 60, 20, 40, "high"),
         ("firewood", "m3", 6, 2, 4, "high")]
-    assert desk["brighton"]["offers"] == [{"category": "tents", "unit": "items", "available": 5, "count": 1}]
-    assert desk["bristol"]["offers"] == [{"category": "sleeping_bags", "unit": "items", "available": 40, "count": 1}]
+    assert desk["brighton"]["offers"] == [{"category": "tents", "unit": "items", "available": 5, "count": 1, "shared": 0}]
+    assert desk["bristol"]["offers"] == [{"category": "sleeping_bags", "unit": "items", "available": 40, "count": 1, "shared": 0}]
     assert desk["manchester"]["offers"] == []  # its 2 m3 of wood went to Calais
     assert desk["cardiff"]["needs"][0]["category"] == "sports_kit" and desk["cardiff"]["needs"][0]["unit"] == "sets"
 
     # Who can take whom, beside the requests.
-    assert desk["bristol"]["capacity"] == [{"type": "housing", "capacity": 3, "offers": 1, "from": None}]
+    assert desk["bristol"]["capacity"] == [{"type": "housing", "capacity": 3, "offers": 1, "shared": 0, "from": None}]
     assert desk["manchester"]["capacity"][0]["type"] == "activist_trauma_support"
     [cardiff_places] = desk["cardiff"]["capacity"]
     assert cardiff_places["type"] == "accompaniment" and cardiff_places["from"] is not None  # from Thursday
@@ -84,7 +84,7 @@ def test_a_week_of_five_groups_at_a_glance_from_calais(cluster: Cluster) -> None
 
     # Money: major units typed with cents, pledges beside what was raised.
     assert desk["calais"]["funds"] == [{"currency": "EUR", "raised": 187050, "pledged": 40050, "goal": 500000,
-                                        "count": 1, "progress": 37}]
+                                        "count": 1, "shared": 0, "progress": 37}]
 
     # Alerts: Manchester's live one; Calais's cleared, in the history with its update, its case kept.
     status, alerts = api(calais, "GET", "/api/v1/alerts")

@@ -95,3 +95,28 @@ def test_events_published_with_a_revocation_do_not_reach_the_revoked_node(cluste
     cluster.wait(lambda: open_links(cardiff) == 0, 10, "Calais cutting Cardiff off")
     time.sleep(1)  # anything already on its way has landed by now
     assert not holds(cardiff, after), "an event published after the revocation was pushed to the revoked node"
+
+
+def test_a_configured_peer_revoked_from_its_start_is_not_dialled_every_few_seconds(cluster: Cluster) -> None:
+    """Brighton keeps Bristol as a configured peer; Calais revokes Bristol from seq 1. Bristol's node
+    learns it and shows no credentials any more, so Brighton's own check finds its device no member
+    ("not_a_member"), which counted as an outage: Brighton dialled it within 5 s for as long as both
+    ran (a signed handshake each time, and three log lines on Bristol's SD card). It is now a state
+    that lasts, tried again after the usual backoff, and said so in words."""
+    calais, brighton, bristol = cluster.network([("Calais", "calais"), ("Brighton", "brighton"), ("Bristol", "bristol")])
+    brighton.peers += [calais.port, bristol.port]
+    bristol.peers.append(calais.port)
+    cluster.start_all([calais, brighton, bristol])
+    cluster.wait(lambda: open_links(bristol) == 2, 20, "Bristol linked with Calais and Brighton")
+    cli(calais, "revoke", bristol.home.config().group_id, "--reason", "infiltrated")
+    cluster.wait(lambda: "WARNING this group key is revoked from seq 1" in log_text(bristol), 20, "Bristol hearing of it")
+    said = re.compile(r"cannot reach peer~\w+ \(this node does not count it as a member: that key is not a certified "
+                      r"device of this network; tried again after longer and longer waits, up to 5 minutes "
+                      r"\(`solnet peers rm` it if it is gone for good\)\); \d+ failures? in a row")
+    cluster.wait(lambda: said.search(log_text(brighton)) is not None, 20, "Brighton's refused dial, in words")
+    assert "not_a_member: that key" not in log_text(brighton), log_text(brighton)
+    # Bristol, dialling its peers, hears no code ("not_a_member: the peer refused this device: not_a_member")
+    words = ("(it does not count this node's device as a member of this network (revoked, or blocked there); tried "
+             "again after longer and longer waits, up to 5 minutes)")
+    cluster.wait(lambda: words in log_text(bristol), 20, "Bristol's refused dial")
+    assert "refused this device: not_a_member" not in log_text(bristol), log_text(bristol)

@@ -130,3 +130,31 @@ def test_a_device_a_peer_blocked_hears_it_is_no_member_there_in_words(cluster: C
     assert "it does not count it as a member of this network" in refused.stderr, refused.stderr
     assert "coordinators" in refused.stderr and "not_a_member" not in refused.stderr, refused.stderr
     assert status(bristol)["refused_as_revoked"] is None  # no news of a revocation
+
+
+def test_publishing_through_a_node_whose_revocation_arrived_says_so_at_once(cluster: Cluster) -> None:
+    """Bristol's running node holds its own group's revocation (from seq 1, gossiped before the
+    links dropped). publish waited 30 s for a first sync that will not come, then said "try again
+    ... or add --offline"; with --to, "None… is not a group of this network". It says now, at once,
+    what `solnet status` says: revoked, by whom to ask."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
+    cluster.start_all([calais, bristol])
+    cluster.wait(lambda: cli(bristol, "peers").stdout.count("connected (") == 1, 20, "Bristol linked with Calais")
+    cli(calais, "revoke", bristol.home.config().group_id, "--reason", "infiltrated")
+    # Whether a peer gossips it before it drops the link is a race: here it comes by a bundle
+    bundle = calais.home.path.parent / "revocation.bundle"
+    cli(calais, "export", str(bundle))
+    cli(bristol, "import", str(bundle))
+    cluster.wait(lambda: "WARNING this group key is revoked from seq 1" in log_text(bristol), 20, "Bristol hearing of it")
+    assert localnet.stop(bristol, 20) == 0  # started again, it never completes a first round: no peer takes it
+    cluster.start(bristol)
+    said = ("this group key is revoked from seq 1 (infiltrated); no node links with this group's devices any more. "
+            "If that is news to you, ask the group that admitted yours. Nothing was published.")
+    for extra in ((), ("--to", "Calais")):
+        started = time.monotonic()
+        refused = cli(bristol, "publish", "need", "--category", "food", "--quantity", "3", "--region", "bristol",
+                      *extra, ok=False)
+        assert refused.returncode == 1 and said in refused.stderr, refused.stderr
+        assert "waiting for" not in refused.stderr and "None…" not in refused.stderr, refused.stderr
+        assert time.monotonic() - started < 20, refused.stderr  # not the 30 s wait for a first sync

@@ -1,0 +1,97 @@
+"""The coordinator's desk (the overview's "Network at a glance", `solnet view regions`) says what it
+adds up from events for chosen groups only, as every other view does: a desk read aloud at a
+meeting or copied to a wider chat must not pass off a planned blockade or a fund a few groups
+were told of as something everyone may know."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+
+from page_text import PASSPHRASE, visible_text
+from node import publishing, render
+from node.audience import Opener, opened_rows
+from node.clock import now_ms
+from node.views import group_names, view
+
+TOMORROW = datetime.fromtimestamp(time.time() + 86400, timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _publish_for_bristol(calais, bristol) -> None:
+    """On Calais's home, once it holds Bristol's membership: an action tomorrow, an offer and a
+    fundraiser in Bristol's region, for Bristol (and Calais) only, beside the open offer of blankets
+    the sample has there."""
+    log, keys = calais.home.log(), calais.home.keys(PASSPHRASE)
+    theirs = bristol.home.log()
+    try:
+        log.ingest(list(theirs.store.iter_wire()))
+        publishing.publish(log, keys, "action", {"title": "Blockade 7", "region": "bristol", "type": "direct_action",
+                                                 "starts_at": TOMORROW}, to=["Bristol"])
+        publishing.publish(log, keys, "offer", {"category": "blankets", "quantity": "5", "region": "bristol"},
+                           to=["Bristol"])
+        publishing.publish(log, keys, "fundraiser", {"title": "Fund 9", "goal": "900", "currency": "GBP",
+                                                     "region": "bristol"}, to=["Bristol"])
+    finally:
+        log.store.close()
+        theirs.store.close()
+
+
+def _bristol_row(html: str) -> str:
+    row = re.search(r'<tr data-key="region-bristol".*?</tr>', html, re.S)
+    assert row, html
+    return " ".join(visible_text(row.group(0)).split())
+
+
+async def test_the_desk_marks_what_is_for_chosen_groups_only(sample, start_node) -> None:
+    _publish_for_bristol(*sample.nodes)
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    async with node.client.get("/", headers={"Accept-Language": "en"}) as r:
+        row = _bristol_row(await r.text())
+    assert "Blockade 7" in row and "Blockade 7 " in row and "Shared only with Calais, Bristol" in row, row
+    assert "blankets: 45 items 1 of 2 for chosen groups only" in row, row  # the sample's 40 open, 5 for Bristol
+    assert "for chosen groups only" in row.split("Blockade 7")[1], row  # the fund, after the action
+    async with node.client.get("/", headers={"Accept-Language": "fr"}) as r:
+        row = _bristol_row(await r.text())
+    assert "1 sur 2 pour des groupes choisis seulement" in row and "Partagé seulement avec" in row, row
+
+
+def test_view_regions_marks_what_is_for_chosen_groups_only(sample) -> None:
+    _publish_for_bristol(*sample.nodes)
+    log = sample.nodes[0].home.log()
+    try:
+        opened = opened_rows(log, Opener(sample.nodes[0].home.keys(PASSPHRASE).device_encryption))
+        [bristol] = view(log, "regions", region="bristol", now=now_ms(), opened=opened, peers=[])
+        names = group_names(log)
+        text = render.view_line("regions", bristol, names)
+        offers = [render.view_line("needs", i, names) for i in view(log, "needs", region="bristol", now=now_ms(),
+                                                                     opened=opened)]
+    finally:
+        log.store.close()
+    assert "  offers: 45 items of blankets [1 of 2 for chosen groups only]" in text.splitlines(), text
+    assert "Blockade 7 (direct action) [shared with Calais and Bristol only]" in text, text
+    assert "money: raised 0.00 GBP of 900.00 GBP (0%) [for chosen groups only]" in text, text
+    # the listing itself says with whom, in the words `solnet ls` uses ("A, B only" before)
+    assert any(o.endswith("[shared with Calais and Bristol only]") for o in offers), offers
+
+
+async def test_the_desk_says_where_it_added_up_the_newest_rows_only(sample, start_node) -> None:
+    """The desk adds up each region's newest 20 rows per part; with more, its sums were short with
+    no word (300 offers of food showed as 5,247 boxes of 45,150), where `view regions` and the API
+    say `capped`. The cell says it now, in the reader's language."""
+    log, keys = sample.nodes[0].home.log(), sample.nodes[0].home.keys(PASSPHRASE)
+    try:
+        for i in range(21):
+            publishing.publish(log, keys, "offer", {"category": "food", "quantity": str(i + 1), "unit": "boxes",
+                                                    "region": "bristol"})
+    finally:
+        log.store.close()
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    async with node.client.get("/", headers={"Accept-Language": "en"}) as r:
+        html = await r.text()
+    assert "counted from the newest entries only" in _bristol_row(html), _bristol_row(html)
+    calais = re.search(r'<tr data-key="region-calais".*?</tr>', html, re.S).group(0)
+    assert "newest entries only" not in calais  # a region under the bound: its sums are whole
+    async with node.client.get("/", headers={"Accept-Language": "fr"}) as r:
+        assert "compté sur les entrées les plus récentes seulement" in _bristol_row(await r.text())
