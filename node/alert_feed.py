@@ -8,7 +8,11 @@ twice and none is skipped while the node runs. Alerts stored before the feed sta
 What it hands on are an alert's public fields only (`alert_json`), never anything sealed; an
 update or the all clear of an alert comes the same way, with the alert's fields, once the alert is
 held and if it is from the alert's own group (an update that arrived before its alert is handed on
-right after the alert). Each subscriber has a bounded queue: one that does not keep up loses alerts
+right after the alert). An alert handed on that a revocation then takes out of the log (an
+infiltrator's false raid alert, its group revoked) is handed on once more, as an update of status
+`withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it no
+longer stands. (The feed remembers what it handed on while the node runs: an alert handed on before
+a restart is not withdrawn through the hook.) Each subscriber has a bounded queue: one that does not keep up loses alerts
 (they stay on the dashboard and in the API), never the node's memory: the oldest of the group with
 the most waiting, so that a flood from one member does not push out another group's alert.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from datetime import datetime
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -60,6 +65,8 @@ def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, 
 
 
 FOLLOWED = (ALERT, ALERT_UPDATE)
+WITHDRAWN = "withdrawn"  # the status of an alert handed on, then taken out of the log by a revocation
+REMEMBERED = 10_000  # live alerts handed on that the feed watches for a withdrawal
 
 
 def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tuple[int, list[dict[str, Any]]]:
@@ -88,6 +95,14 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
         if kind == "alert":
             out += _updates_before(log_, n, event_id, names, now)
     return (rows[-1][0] if len(rows) == limit else max(rows[-1][0], newest)), out
+
+
+def withdrawn(alert: dict[str, Any], n: int) -> dict[str, Any]:
+    """What a hook gets when `alert`, as it was handed on, has been taken out of the log by a
+    revocation: an update of status `withdrawn`, with the alert's fields as they were handed on (its
+    group's name too: a revoked group's profile has left the log with it); row `n` is the newest
+    the feed has read, where a stream resumes after it."""
+    return {**alert, "n": n, "kind": "alert.update", "status": WITHDRAWN, "alert": alert["id"]}
 
 
 def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:
@@ -183,6 +198,9 @@ class AlertFeed:
         self._task: asyncio.Task | None = None
         self._started: asyncio.Future | None = None
         self._stop = asyncio.Event()
+        # every live alert handed on and not withdrawn, as it was handed on, by id (on the database thread)
+        self._handed: dict[bytes, dict[str, Any]] = {}
+        self._trust_seen: bytes | None = None  # the trust graph's version when they were last looked up
 
     def subscribe(self, regions: Sequence[str] = ()) -> Subscription:
         sub = Subscription(frozenset(regions))
@@ -215,7 +233,7 @@ class AlertFeed:
             await self.runtime.wait_for_change(self.last_n, WAKE_S)
             while True:
                 try:
-                    last, alerts = await self.runtime.db(new_alerts, self.runtime.log, self.last_n, now_ms())
+                    last, alerts = await self.runtime.db(self._look, self.last_n, now_ms())
                 except RuntimeError:  # the node's database thread has shut down: it is stopping
                     return
                 except StoreError as exc:  # told as any request's; a damaged database does not mend by waiting
@@ -223,13 +241,39 @@ class AlertFeed:
                     if isinstance(exc, DatabaseDamaged):
                         return
                     break  # (locked, a full disk) tried again at the next wake
-                if last == self.last_n:
-                    break
-                self.last_n = last
                 for alert in alerts:
                     for sub in list(self.subscriptions):
                         if sub.wants(alert):
                             sub.offer(alert)
+                if last == self.last_n:
+                    break
+                self.last_n = last
+
+    def _look(self, after_n: int, now: int) -> tuple[int, list[dict[str, Any]]]:
+        """On the database thread: the alerts stored after row `after_n`, then the withdrawals of
+        those handed on before that a revocation stored meanwhile took out of the log."""
+        log_ = self.runtime.log
+        last, alerts = new_alerts(log_, after_n, now)
+        for alert in alerts:
+            if alert["kind"] == ALERT:
+                self._handed[bytes.fromhex(alert["id"])] = alert
+        self._handed = {i: a for i, a in self._handed.items() if a["expires"] is None or _ms(a["expires"]) > now}
+        while len(self._handed) > REMEMBERED:
+            del self._handed[next(iter(self._handed))]
+        # Only a change of the trust graph (a revocation stored) takes events out of the log: the
+        # alerts handed on (thousands, in a member's flood) are looked up then, not at every look.
+        trust = log_.store.get_meta("trust_version")
+        if last == after_n or not self._handed or trust == self._trust_seen:
+            self._trust_seen = trust
+            return last, alerts
+        self._trust_seen = trust
+        taken = log_.store.taken_out_of(ALERT, list(self._handed))
+        return last, alerts + [withdrawn(self._handed.pop(event_id), last) for event_id in taken]
+
+
+def _ms(text: str) -> int:
+    """An `expires` as alert_json gives it (node.render.iso, to the second), back in ms."""
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 # One feed per running node, shared by the hook and every stream; it goes with its node.

@@ -18,7 +18,8 @@ a minute (`GroupAllowance`); those held back stay on the dashboard and in the AP
 says so once per run of them. Any member may let in new groups, each with its own allowance, so
 the command also runs at most `NODE_PER_MINUTE` times a minute for all groups together (a token
 bucket for the node), said once in the log when it holds alerts back. The all clear of an alert
-that was passed on is always passed on, whatever either limit says.
+that was passed on is always passed on, whatever either limit says, and so is its withdrawal (a
+revocation took it out of the log: node/alert_feed.py).
 """
 from __future__ import annotations
 
@@ -88,9 +89,9 @@ class GroupAllowance:
         """Whether `alert` goes to the command now (counted if so)."""
         if self.burst <= 0:
             return True
-        if alert.get("status") == "all_clear" and alert.get("alert") in self._passed:
+        if alert.get("status") in ("all_clear", "withdrawn") and alert.get("alert") in self._passed:
             del self._passed[alert["alert"]]
-            return True  # people told of an alert are told it is over
+            return True  # people told of an alert are told it is over, or that it no longer stands
         group = alert.get("group")
         left, then = self._left.get(group, (float(self.burst), now))
         left = min(float(self.burst), left + max(0.0, now - then) / self.refill_s)

@@ -8,6 +8,7 @@ import json
 
 import aiohttp
 
+from node import publishing
 from node.alert_feed import BATCH, feed_of
 
 ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
@@ -124,3 +125,42 @@ async def test_streams_opening_while_the_feed_starts_count_against_the_cap(api, 
         gate.set()
         for reply in await asyncio.gather(*opening):
             reply.close()
+
+
+async def test_an_alert_taken_out_by_a_revocation_is_withdrawn_on_the_stream(api, homes, unlock) -> None:
+    """An infiltrator's false raid alert reached every hook and bot; its group was revoked, the alert
+    left every view, and nothing told the Signal chat or SMS list that had got it. Now the stream
+    (and so the hook) gets it once more, as an update of status `withdrawn` with the alert's fields;
+    an alert of a group that stays is not withdrawn."""
+    bristol_log, bristol_keys = homes["bristol"].log(), unlock(homes["bristol"])
+    try:
+        false = [publishing.publish(bristol_log, bristol_keys, "alert", {**ALERT, "text": text}, expires_in="1h")
+                 for text in ("Raid at the station, run to the beach", "Police at the beach, go north")]
+        wires = list(bristol_log.store.iter_wire())  # Bristol's chains, its device's vouch, the alert
+    finally:
+        bristol_log.store.close()
+    bristol_group = bytes(bristol_keys.group.public).hex()
+    headers = {"Authorization": f"Bearer {api.token}"}
+    async with api.client.get(api.url("/api/v1/alerts/stream?region=calais"), headers=headers) as reply:
+        assert reply.status == 200
+        await feed_of(api.node).start()
+        await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought it
+        handed = [(await next_alert(reply))[1] for _ in false]
+        assert [a["id"] for a in handed] == [e.id.hex() for e in false] and handed[0]["group_name"] == "Bristol"
+        own = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h",
+                                                                  "fields": ALERT}))[1]["event"]
+        assert (await next_alert(reply))[1]["id"] == own["id"]
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {"subject": bristol_group, "from_seq": "1",
+                                                              "reason": "posted false raid alerts"}})
+        assert status == 201, body
+        gone = sorted([(await next_alert(reply))[1] for _ in false], key=lambda a: a["text"])
+        for withdrawn, alert in zip(gone, sorted(handed, key=lambda a: a["text"])):  # each of them, once
+            assert (withdrawn["kind"], withdrawn["status"], withdrawn["alert"]) == ("alert.update", "withdrawn",
+                                                                                   alert["id"])
+            assert withdrawn["text"] == alert["text"] and withdrawn["region"] == "calais"
+            assert withdrawn["group_name"] == "Bristol" and withdrawn["expires"] == alert["expires"]
+        # Calais's own alert stands: the next thing on the stream is the next alert, not its withdrawal.
+        after = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+            **ALERT, "text": "Still there"}}))[1]["event"]
+        assert (await next_alert(reply))[1]["id"] == after["id"]

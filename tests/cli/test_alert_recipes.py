@@ -31,7 +31,9 @@ def recipes() -> list[str]:
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
 @pytest.mark.parametrize("alert", [ALERT, {**ALERT, "group_name": None},
                                    {**ALERT, "kind": "alert.update", "status": "all_clear", "alert": "ab" * 32,
-                                    "text": "all clear"}], ids=["named", "no-profile", "all-clear"])
+                                    "text": "all clear"},
+                                   {**ALERT, "kind": "alert.update", "status": "withdrawn", "alert": "ab" * 32}],
+                         ids=["named", "no-profile", "all-clear", "withdrawn"])
 def test_every_recipe_says_which_group_posted_the_alert(alert) -> None:
     for program in recipes():
         line = subprocess.run(["jq", "-r", program], input=json.dumps(alert), capture_output=True, text=True,
@@ -51,3 +53,16 @@ def test_an_all_clear_is_not_said_to_run_until_the_alerts_end() -> None:
             line = subprocess.run(["jq", "-r", program], input=json.dumps(alert), capture_output=True, text=True,
                                   check=True, timeout=10).stdout
             assert ("until" in line) == until, f"{program!r} wrote {line!r}"
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
+def test_a_withdrawn_alert_says_so_and_not_until_when() -> None:
+    """An infiltrator's false alert, its group revoked, comes again with status `withdrawn`: the
+    message must say that it no longer stands (it read as the alert itself, "ALERT ... until ..."),
+    and which alert it was."""
+    gone = {**ALERT, "kind": "alert.update", "status": "withdrawn", "alert": ALERT["id"]}
+    for program in recipes():
+        line = subprocess.run(["jq", "-r", program], input=json.dumps(gone), capture_output=True, text=True,
+                              check=True, timeout=10).stdout
+        assert line.startswith("WITHDRAWN") and "REVOKED" in line and "until" not in line, f"{program!r} wrote {line!r}"
+        assert ALERT["text"] in line and "calais" in line

@@ -119,3 +119,33 @@ def test_an_alert_reaches_an_on_alert_script_on_another_node(cluster: Cluster, t
     assert got["args"] == ["two words"] and not trap.exists()
     assert "not for this hook" not in out.read_text(encoding="utf-8")
     assert text not in log_text(bristol)  # the node's log names alerts by id, never by content
+
+
+def test_a_false_alert_of_a_group_then_revoked_is_withdrawn_through_the_hook(cluster: Cluster, tmp_path: Path) -> None:
+    """An infiltrating group posts a false raid alert; it reaches Calais's Signal hook. Calais revokes
+    the group: the alert leaves every view, and the hook runs once more for it, with `status`
+    `withdrawn` and the alert's own fields (its group's name too), so the chat hears it no longer
+    stands. Nothing told the chat before."""
+    calais, bristol = nodes = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    localnet.line(nodes)
+    script, out = tmp_path / "hook.py", tmp_path / "alerts.jsonl"
+    script.write_text(HOOK, encoding="utf-8")
+    cluster.start(calais, extra_args=["--on-alert", f"{sys.executable} {script} {out}"])
+    cluster.start(bristol)
+    cluster.wait(lambda: "on each new alert of every region" in log_text(calais), 20, "the hook is set up")
+
+    def delivered() -> list[dict]:
+        return [json.loads(line)["alert"] for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+
+    false = cli_json(bristol, "publish", "alert", "--region", "calais", "--type", "raid", "--location", "Gare",
+                     "--text", "Police at the station, everyone to the beach")
+    cluster.wait(lambda: len(delivered()) == 1, 30, "Bristol's alert reached Calais's hook")
+    cli(calais, "revoke", bristol.home.config().group_id, "--reason", "posted false raid alerts")
+    cluster.wait(lambda: len(delivered()) == 2, 30, "the withdrawal reached the hook")
+    alert, gone = delivered()
+    assert alert["id"] == false["id"] and alert["kind"] == "alert" and alert["group_name"] == "Bristol"
+    assert (gone["kind"], gone["status"], gone["alert"], gone["id"]) == ("alert.update", "withdrawn", false["id"],
+                                                                        false["id"])
+    assert {k: gone[k] for k in ("text", "location", "region", "type", "group", "group_name", "expires")} == \
+        {k: alert[k] for k in ("text", "location", "region", "type", "group", "group_name", "expires")}
+    assert false["id"] not in json.dumps(cli_json(calais, "view", "alerts"))  # and out of every view

@@ -105,6 +105,18 @@ def test_the_all_clear_of_an_alert_passed_on_always_passes_and_no_other_does() -
     assert not allowance.take(clear | {"id": "c3".ljust(64, "0"), "alert": first["id"]}, now=0.0)  # once
 
 
+def test_the_withdrawal_of_an_alert_passed_on_always_passes_once() -> None:
+    """A flooding infiltrator, its group revoked: the withdrawal of its alert that reached the chat
+    goes whatever its group's exhausted allowance says; one of an alert held back does not."""
+    allowance = GroupAllowance(burst=1, refill_s=60.0)
+    first, second = _alert("aa", 0), _alert("aa", 1)
+    assert allowance.take(first, now=0.0) and not allowance.take(second, now=0.0)
+    gone = {"kind": "alert.update", "status": "withdrawn", "group": "aa" * 32}
+    assert not allowance.take(gone | {"id": second["id"], "alert": second["id"]}, now=0.0)  # never passed on
+    assert allowance.take(gone | {"id": first["id"], "alert": first["id"]}, now=0.0)
+    assert not allowance.take(gone | {"id": first["id"], "alert": first["id"]}, now=0.0)  # once
+
+
 def test_many_fresh_groups_get_no_more_than_the_nodes_runs_a_minute_and_all_clears_still_pass() -> None:
     """N groups let in by one member, each within its own allowance, post together: the command
     runs `node_per_minute` times a minute for all of them; a passed alert's all clear still goes."""
