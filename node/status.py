@@ -174,7 +174,14 @@ def _revoked_and_gone(log: EventLog, peer: dict[str, Any]) -> bool:
     """A device that dialled in and has since been revoked (a stolen phone, or its whole group): no
     node links with it any more, so it is no peer that is cut off (`view groups` and `status` list
     the revocation)."""
-    if peer.get("address") or peer.get("connected") or not peer.get("device"):
+    if peer.get("address") or peer.get("connected"):
+        return False
+    return _revoked(log, peer)
+
+
+def _revoked(log: EventLog, peer: dict[str, Any]) -> bool:
+    """Whether the device a peer linked with has since been revoked, or its whole group."""
+    if not peer.get("device"):
         return False
     member = log.trust.member(bytes.fromhex(peer["device"]))
     if member is None:  # it was one to link at all: its certification went with its group's revocation
@@ -196,4 +203,6 @@ def name_peers(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any
         group = member.group if member is not None else None
         peer["group"] = group.hex() if group is not None else None
         peer["name"] = (names.get(group) or f"group {short_id(group)}") if group is not None else None
+        if _revoked(log, peer):  # a configured or announced address kept after its group's revocation
+            peer["revoked"] = True
     return peers

@@ -134,6 +134,8 @@ def peer_line(peer: dict[str, Any]) -> str:
         lag = ("lag not measured yet" if behind is None
                else f"{plural(behind, 'event')} behind, {plural(ahead or 0, 'event')} they lack")
         state = f"{DIRECTIONS.get(peer.get('direction') or 'outbound', 'connected')}, {lag}"
+    elif peer.get("revoked"):
+        state = "revoked: no node links with it (`solnet peers rm` it)"
     elif peer.get("banned"):
         state = "banned for invalid data"
     elif peer.get("cut_off_since"):
@@ -142,6 +144,7 @@ def peer_line(peer: dict[str, Any]) -> str:
         state = "never connected"
     last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
-    name = " ".join((peer.get("name") or "(group not known yet)").split())  # a profile's name on one line
+    unnamed = "(revoked)" if peer.get("revoked") else "(group not known yet)"  # its profile left the log with it
+    name = " ".join((peer.get("name") or unnamed).split())  # a profile's name on one line
     return (f"{name:<20} {peer.get('address') or '(dialled in)':<28} "
             f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}")

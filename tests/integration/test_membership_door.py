@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from local_cluster import (PASSPHRASE, Cluster, cli, event_ids, holds, log_text, open_links, publish_action, query,
+from local_cluster import (PASSPHRASE, Cluster, cli, cli_json, event_ids, holds, log_text, open_links, publish_action, query,
                            status)
 from node.log import now_ms
 
@@ -120,3 +120,10 @@ def test_a_configured_peer_revoked_from_its_start_is_not_dialled_every_few_secon
              "again after longer and longer waits, up to 5 minutes)")
     cluster.wait(lambda: words in log_text(bristol), 20, "Bristol's refused dial")
     assert "refused this device: not_a_member" not in log_text(bristol), log_text(bristol)
+    # Brighton's list of peers says Bristol's address is of a revoked group: it said "(group not
+    # known yet)" and "never connected", as for a peer that had never answered.
+    line = lambda: next((l for l in cli(brighton, "peers").stdout.splitlines() if str(bristol.port) in l), "")  # noqa: E731
+    cluster.wait(lambda: line().startswith("(revoked)"), 20, "Brighton's `peers` naming Bristol's address revoked")
+    assert "revoked: no node links with it" in line() and "not known yet" not in line(), line()
+    listed = next(p for p in cli_json(brighton, "peers") if (p.get("address") or "").endswith(f":{bristol.port}"))
+    assert listed["revoked"] is True, listed
