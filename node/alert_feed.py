@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from datetime import datetime
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from events.canonical import unpack
@@ -198,8 +198,9 @@ class AlertFeed:
         self._task: asyncio.Task | None = None
         self._started: asyncio.Future | None = None
         self._stop = asyncio.Event()
-        # every live alert handed on and not withdrawn, as it was handed on, by id (on the database thread)
-        self._handed: dict[bytes, dict[str, Any]] = {}
+        # every live alert handed on and not withdrawn, by id: when it expires (ms) and what was handed
+        # on (on the database thread)
+        self._handed: dict[bytes, tuple[int | None, dict[str, Any]]] = {}
         self._trust_seen: bytes | None = None  # the trust graph's version when they were last looked up
 
     def subscribe(self, regions: Sequence[str] = ()) -> Subscription:
@@ -256,10 +257,11 @@ class AlertFeed:
         last, alerts = new_alerts(log_, after_n, now)
         for alert in alerts:
             if alert["kind"] == ALERT:
-                self._handed[bytes.fromhex(alert["id"])] = alert
-        self._handed = {i: a for i, a in self._handed.items() if a["expires"] is None or _ms(a["expires"]) > now}
-        while len(self._handed) > REMEMBERED:
-            del self._handed[next(iter(self._handed))]
+                self._handed[bytes.fromhex(alert["id"])] = (_ms(alert["expires"]), alert)
+        if len(self._handed) > REMEMBERED:
+            self._forget_expired(now)
+            while len(self._handed) > REMEMBERED:
+                del self._handed[next(iter(self._handed))]
         # Only a change of the trust graph (a revocation stored) takes events out of the log: the
         # alerts handed on (thousands, in a member's flood) are looked up then, not at every look.
         trust = log_.store.get_meta("trust_version")
@@ -267,13 +269,18 @@ class AlertFeed:
             self._trust_seen = trust
             return last, alerts
         self._trust_seen = trust
+        self._forget_expired(now)
         taken = log_.store.taken_out_of(ALERT, list(self._handed))
-        return last, alerts + [withdrawn(self._handed.pop(event_id), last) for event_id in taken]
+        return last, alerts + [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken]
+
+    def _forget_expired(self, now: int) -> None:
+        """An alert that has expired is over: nobody need hear it withdrawn."""
+        self._handed = {i: kept for i, kept in self._handed.items() if kept[0] is None or kept[0] > now}
 
 
-def _ms(text: str) -> int:
+def _ms(text: str | None) -> int | None:
     """An `expires` as alert_json gives it (node.render.iso, to the second), back in ms."""
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    return None if text is None else int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 # One feed per running node, shared by the hook and every stream; it goes with its node.

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crypto.keys import short_id
-from node.alert_feed import AlertFeed, Subscription
+from node.alert_feed import WITHDRAWN, AlertFeed, Subscription
 from solnet_errors import UsageError
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -89,7 +89,7 @@ class GroupAllowance:
         """Whether `alert` goes to the command now (counted if so)."""
         if self.burst <= 0:
             return True
-        if alert.get("status") in ("all_clear", "withdrawn") and alert.get("alert") in self._passed:
+        if alert.get("status") in ("all_clear", WITHDRAWN) and alert.get("alert") in self._passed:
             del self._passed[alert["alert"]]
             return True  # people told of an alert are told it is over, or that it no longer stands
         group = alert.get("group")
