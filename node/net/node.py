@@ -196,7 +196,7 @@ class Node:
         self.links.watch_own_key(device, self._started_ms or now_ms(), own_head)
         if background:
             with contextlib.suppress(StoreError):  # unreadable: the next refusal says it
-                self._say_refused_as_revoked(await self.db(revoked_here.load, self._log.store))
+                self._say_refused_as_revoked(await self.db(self._refusal_news))
         await self.directory.load()
         self.feed.last_n = await self.db(self.log.store.last_n)
         await self.credentials.refresh()
@@ -300,10 +300,19 @@ class Node:
     async def _refused_as_revoked(self, peer: bytes) -> None:
         """A member peer refused this device as revoked: kept and said (node/revoked_here.py)."""
         try:
+            if await self.db(publishing.own_keys_revoked, self.log, self.keys) is not None:
+                return  # the revocation is here already: its WARNING says more ("has not reached" would be false)
             kept = await self.db(revoked_here.record, self.log, peer, now_ms())
             self._say_refused_as_revoked(kept or await self.db(revoked_here.load, self.log.store))
         except StoreError as exc:
             self.storage_failed(exc)
+
+    def _refusal_news(self) -> dict[str, Any] | None:
+        """The refusal of this device as revoked kept from before, unless the revocation itself is
+        here now: its WARNING says more, and "has not reached this node" would be false. Blocking."""
+        if publishing.own_keys_revoked(self.log, self.keys) is not None:
+            return None
+        return revoked_here.load(self.log.store)
 
     def _say_refused_as_revoked(self, kept: dict[str, Any] | None) -> None:
         """Keep what a peer's refusal of this device said, and log the WARNING once a run: when it
