@@ -11,8 +11,9 @@ held and if it is from the alert's own group (an update that arrived before its 
 right after the alert). An alert handed on that a revocation then takes out of the log (an
 infiltrator's false raid alert, its group revoked) is handed on once more, as an update of status
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it no
-longer stands. (The feed remembers what it handed on while the node runs: an alert handed on before
-a restart is not withdrawn through the hook.) Each subscriber has a bounded queue: one that does not keep up loses alerts
+longer stands. The feed starts by remembering the live alerts held already, so an alert handed on
+before the node restarted is withdrawn too; one taken out while the node was stopped is not (a
+stream that reconnects gets the alerts it missed, not the withdrawals). Each subscriber has a bounded queue: one that does not keep up loses alerts
 (they stay on the dashboard and in the API), never the node's memory: the oldest of the group with
 the most waiting, so that a flood from one member does not push out another group's alert.
 """
@@ -220,6 +221,7 @@ class AlertFeed:
 
     async def _begin(self) -> None:
         self.last_n = await self.runtime.db(self.runtime.log.store.last_n)
+        self._handed = await self.runtime.db(self._held_alerts, self.last_n, now_ms())
         self._task = asyncio.create_task(self._run(), name="alert-feed")
 
     async def stop(self) -> None:
@@ -272,6 +274,25 @@ class AlertFeed:
         self._forget_expired(now)
         taken = log_.store.taken_out_of(ALERT, list(self._handed))
         return last, alerts + [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken]
+
+    def _held_alerts(self, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
+        """On the database thread, as the feed starts: the live alerts held already (the newest
+        REMEMBERED, oldest first), as they would be handed on. They were handed on before the node
+        restarted, or reached this node while it was down: a revocation that takes one out of the
+        log now is said as its withdrawal all the same (a hook or a bot that never had it learns
+        that an alert of the network no longer stands)."""
+        log_ = self.runtime.log
+        names = references.group_names(log_.store)
+        held = []
+        for row in log_.store.rows(ALERT, order="newest", limit=REMEMBERED):  # (expired ones have no row)
+            stored = log_.store.numbered_row(row.key)
+            if stored is None or stored.n > last_n:
+                continue  # stored since: the feed hands it on in its turn
+            alert = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
+                               stored.body, names, now)
+            if alert is not None:
+                held.append((stored.id, (stored.expires, alert)))
+        return dict(reversed(held))
 
     def _forget_expired(self, now: int) -> None:
         """An alert that has expired is over: nobody need hear it withdrawn."""

@@ -164,3 +164,28 @@ async def test_an_alert_taken_out_by_a_revocation_is_withdrawn_on_the_stream(api
         after = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
             **ALERT, "text": "Still there"}}))[1]["event"]
         assert (await next_alert(reply))[1]["id"] == after["id"]
+
+
+async def test_an_alert_held_before_the_feed_started_is_withdrawn_too(api, homes, unlock) -> None:
+    """The feed remembered only the alerts it handed on since the node started: an infiltrator's
+    false alert that the hook had passed on before a restart was never withdrawn. The feed now
+    starts from the live alerts held, so the revocation is said all the same."""
+    bristol_log, bristol_keys = homes["bristol"].log(), unlock(homes["bristol"])
+    try:
+        false = publishing.publish(bristol_log, bristol_keys, "alert", {**ALERT, "text": "Raid, run"}, expires_in="1h")
+        wires = list(bristol_log.store.iter_wire())
+    finally:
+        bristol_log.store.close()
+    await api.node.db(api.node.log.ingest, wires)  # held before any hook or stream started the feed
+    headers = {"Authorization": f"Bearer {api.token}"}
+    async with api.client.get(api.url("/api/v1/alerts/stream?region=calais"), headers=headers) as reply:
+        assert reply.status == 200
+        await feed_of(api.node).start()
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {"subject": bytes(bristol_keys.group.public).hex(),
+                                                              "from_seq": "1", "reason": "false raid alerts"}})
+        assert status == 201, body
+        withdrawn = (await next_alert(reply))[1]
+        assert (withdrawn["kind"], withdrawn["status"], withdrawn["alert"]) == ("alert.update", "withdrawn",
+                                                                               false.id.hex())
+        assert withdrawn["text"] == "Raid, run" and withdrawn["group_name"] == "Bristol"
