@@ -8,8 +8,9 @@ twice and none is skipped while the node runs. Alerts stored before the feed sta
 What it hands on are an alert's public fields only (`alert_json`), never anything sealed; an
 update or the all clear of an alert comes the same way, with the alert's fields, once the alert is
 held and if it is from the alert's own group (an update that arrived before its alert is handed on
-right after the alert). An alert handed on that a revocation then takes out of the log (an
-infiltrator's false raid alert, its group revoked) is handed on once more, as an update of status
+right after the alert). An alert handed on that a revocation or a fork then takes out of the log
+(an infiltrator's false raid alert, its group revoked; a thief's, signed with a copied device key,
+once the owner's event at its seq came) is handed on once more, as an update of status
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it no
 longer stands. (The feed remembers what it handed on while the node runs: an alert handed on before
 a restart is not withdrawn through the hook.) Each subscriber has a bounded queue: one that does not keep up loses alerts
@@ -262,15 +263,19 @@ class AlertFeed:
             self._forget_expired(now)
             while len(self._handed) > REMEMBERED:
                 del self._handed[next(iter(self._handed))]
-        # Only a change of the trust graph (a revocation stored) takes events out of the log: the
-        # alerts handed on (thousands, in a member's flood) are looked up then, not at every look.
+        # Only a change of the trust graph takes events out of the log: the alerts handed on
+        # (thousands, in a member's flood) are looked up then, not at every look. A change with no
+        # new row counts too: a fork found (a thief's alert signed with a copied key, then the
+        # owner's event at its seq) takes the alert out and stores nothing in the log.
         trust = log_.store.get_meta("trust_version")
-        if last == after_n or not self._handed or trust == self._trust_seen:
+        if not self._handed or trust == self._trust_seen:
             self._trust_seen = trust
             return last, alerts
         self._trust_seen = trust
         self._forget_expired(now)
-        taken = log_.store.taken_out_of(ALERT, list(self._handed))
+        # Out of the log, whichever table keeps it now (aside by a revocation, beside the chain by a
+        # fork, refused as off a pinned chain): it left every view.
+        taken = log_.store.not_in_log(list(self._handed))
         return last, alerts + [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken]
 
     def _forget_expired(self, now: int) -> None:

@@ -19,7 +19,7 @@ says so once per run of them. Any member may let in new groups, each with its ow
 the command also runs at most `NODE_PER_MINUTE` times a minute for all groups together (a token
 bucket for the node), said once in the log when it holds alerts back. The all clear of an alert
 that was passed on is always passed on, whatever either limit says, and so is its withdrawal (a
-revocation took it out of the log: node/alert_feed.py).
+revocation or a fork took it out of the log: node/alert_feed.py).
 """
 from __future__ import annotations
 

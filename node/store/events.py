@@ -285,6 +285,15 @@ class EventTables(StoreBase):
                                       "UNION ALL SELECT n FROM ids_new WHERE p BETWEEN ?1 AND ?2) "
                                       "AND id BETWEEN ?3 AND ?4 LIMIT 2", (lower[:8], upper[:8], prefix, upper))]
 
+    def not_in_log(self, ids: Sequence[bytes]) -> list[bytes]:
+        """Those of `ids` that are not in the log (any more): taken out by a revocation, a fork or a
+        pin, whichever table keeps them now."""
+        held: set[bytes] = set()
+        for i in range(0, len(ids), _CHUNK):
+            where, args = by_ids(list(ids[i: i + _CHUNK]))
+            held.update(r[0] for r in self._x(f"SELECT id FROM events WHERE {where}", args))
+        return [i for i in ids if i not in held]
+
     def wires_by_id(self, ids: list[bytes]) -> list[bytes]:
         out = []
         for i in range(0, len(ids), _CHUNK):

@@ -164,3 +164,42 @@ async def test_an_alert_taken_out_by_a_revocation_is_withdrawn_on_the_stream(api
         after = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
             **ALERT, "text": "Still there"}}))[1]["event"]
         assert (await next_alert(reply))[1]["id"] == after["id"]
+
+
+async def test_an_alert_taken_out_by_a_fork_is_withdrawn_on_the_stream(api, homes, unlock) -> None:
+    """A thief holding a copy of Bristol's home signs a false raid alert with its device key; it
+    reaches Calais's node and every hook and bot. Then Bristol's own event at that seq arrives: a
+    fork, which takes the alert out of the log (rule 6) and off every view. The stream (and so the
+    hook) gets it once more as `withdrawn`, as when a revocation takes it out: it used to say
+    nothing, since the fork adds no row to the log and its alert is kept beside the chain, not aside."""
+    import shutil
+
+    from node.home import Home
+
+    stolen = Home(homes["bristol"].path.parent / "stolen")
+    shutil.copytree(homes["bristol"].path, stolen.path)
+    thief_log, thief_keys = stolen.log(), unlock(stolen)
+    try:
+        false = publishing.publish(thief_log, thief_keys, "alert", {**ALERT, "text": "Raid at the station, run"},
+                                   expires_in="1h")
+        thief_wires = list(thief_log.store.iter_wire())
+    finally:
+        thief_log.store.close()
+    owner_log, owner_keys = homes["bristol"].log(), unlock(homes["bristol"])
+    try:
+        twin = publishing.publish(owner_log, owner_keys, "need", {"category": "water", "quantity": "40",
+                                                                   "region": "bristol"})
+        assert (twin.author, twin.seq) == (false.author, false.seq)
+    finally:
+        owner_log.store.close()
+    headers = {"Authorization": f"Bearer {api.token}"}
+    async with api.client.get(api.url("/api/v1/alerts/stream?region=calais"), headers=headers) as reply:
+        assert reply.status == 200
+        await feed_of(api.node).start()
+        await api.node.db(api.node.log.ingest, thief_wires)  # as if a peer had brought it
+        assert (await next_alert(reply))[1]["id"] == false.id.hex()
+        outcome = await api.node.db(api.node.log.ingest, [twin.encode()])
+        assert outcome[0].reason == "fork", outcome
+        _, gone = await next_alert(reply)
+        assert (gone["kind"], gone["status"], gone["alert"]) == ("alert.update", "withdrawn", false.id.hex())
+        assert gone["text"] == "Raid at the station, run" and gone["group_name"] == "Bristol"
