@@ -11,9 +11,10 @@ held and if it is from the alert's own group (an update that arrived before its 
 right after the alert). An alert handed on that a revocation or a fork then takes out of the log
 (an infiltrator's false raid alert, its group revoked; a thief's, signed with a copied device key,
 once the owner's event at its seq came) is handed on once more, as an update of status
-`withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it no
-longer stands. (The feed remembers what it handed on while the node runs: an alert handed on before
-a restart is not withdrawn through the hook.) Each subscriber has a bounded queue: one that does not keep up loses alerts
+`withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
+no longer stands. (The feed remembers what it handed on while the node runs, 10,000 live alerts at
+most, a flood's newest forgotten first: an alert handed on before a restart is not withdrawn
+through the hook.) Each subscriber has a bounded queue: one that does not keep up loses alerts
 (they stay on the dashboard and in the API), never the node's memory: the oldest of the group with
 the most waiting, so that a flood from one member does not push out another group's alert.
 """
@@ -261,8 +262,7 @@ class AlertFeed:
                 self._handed[bytes.fromhex(alert["id"])] = (_ms(alert["expires"]), alert)
         if len(self._handed) > REMEMBERED:
             self._forget_expired(now)
-            while len(self._handed) > REMEMBERED:
-                del self._handed[next(iter(self._handed))]
+            self._forget_crowding()
         # Only a change of the trust graph takes events out of the log: the alerts handed on
         # (thousands, in a member's flood) are looked up then, not at every look. A change with no
         # new row counts too: a fork found (a thief's alert signed with a copied key, then the
@@ -277,6 +277,18 @@ class AlertFeed:
         # fork, refused as off a pinned chain): it left every view.
         taken = log_.store.not_in_log(list(self._handed))
         return last, alerts + [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken]
+
+    def _forget_crowding(self) -> None:
+        """Over the bound (a member's flood): forget the newest of the group with the most. Not the
+        oldest of all: an infiltrator posting its false raid alert and then a flood of its own (a
+        peer may send 5,000 events a second) pushed that first alert, the one the chat acted on, out
+        of memory, and it was never withdrawn; nor was another group's alert handed on before."""
+        counts = Counter(kept[1].get("group") for kept in self._handed.values())
+        while len(self._handed) > REMEMBERED:
+            crowding = max(counts, key=counts.__getitem__)
+            newest = next(i for i in reversed(self._handed) if self._handed[i][1].get("group") == crowding)
+            del self._handed[newest]
+            counts[crowding] -= 1
 
     def _forget_expired(self, now: int) -> None:
         """An alert that has expired is over: nobody need hear it withdrawn."""
