@@ -24,7 +24,7 @@ import asyncio
 import logging
 import weakref
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -173,15 +173,21 @@ class FairQueue(asyncio.Queue):
         most = max(counts.values())
         waiting.remove(next(a for a in waiting if counts[a.get("group")] == most))
 
+    def holds(self, alert_id: str) -> bool:
+        """Whether the alert (not an update of it) `alert_id` waits here."""
+        waiting: deque[dict[str, Any]] = self._queue  # type: ignore[attr-defined]
+        return any(a.get("id") == alert_id and a.get("kind") == ALERT for a in waiting)
+
 
 @dataclass
 class Subscription:
     regions: frozenset[str]  # empty: every region
+    keeps: Callable[[dict[str, Any]], bool] | None = None  # of those of its regions, what it wants (None: all)
     queue: FairQueue = field(default_factory=lambda: FairQueue(QUEUE))
     dropped: int = 0
 
     def wants(self, alert: dict[str, Any]) -> bool:
-        return not self.regions or alert["region"] in self.regions
+        return (not self.regions or alert["region"] in self.regions) and (self.keeps is None or self.keeps(alert))
 
     def offer(self, alert: dict[str, Any]) -> None:
         if self.queue.full():
@@ -205,8 +211,9 @@ class AlertFeed:
         self._handed: dict[bytes, tuple[int | None, dict[str, Any]]] = {}
         self._trust_seen: bytes | None = None  # the trust graph's version when they were last looked up
 
-    def subscribe(self, regions: Sequence[str] = ()) -> Subscription:
-        sub = Subscription(frozenset(regions))
+    def subscribe(self, regions: Sequence[str] = (),
+                  keeps: Callable[[dict[str, Any]], bool] | None = None) -> Subscription:
+        sub = Subscription(frozenset(regions), keeps)
         self.subscriptions.append(sub)
         return sub
 
