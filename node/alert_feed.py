@@ -163,15 +163,29 @@ def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[b
 
 class FairQueue(asyncio.Queue):
     """A subscription's alerts waiting for its reader. When it is full, what goes to make room is
-    the oldest alert of the group with the most waiting, not the oldest of all: a member flooding
-    alerts (an infiltrator, a broken script) pushes out its own, never another group's alert that
-    came in between, so that one still reaches the Signal group or the SMS gateway."""
+    one of the group with the most waiting (the newcomer counted), not the oldest of all: a member
+    flooding alerts (an infiltrator, a broken script) pushes out its own, never another group's
+    alert that came in between, so that one still reaches the Signal group or the SMS gateway. Of
+    that group, its oldest alert or update goes; once only withdrawals of it are left, its newest
+    withdrawal goes (the newcomer perhaps): a revoked flooder's alerts are withdrawn all at once,
+    and the first of them, the false raid alert the flood came after, is the one people acted on."""
 
-    def drop_one(self) -> None:
+    def make_room(self, incoming: dict[str, Any]) -> bool:
+        """Drop one to make room for `incoming`; False if `incoming` is the one to drop."""
         waiting: deque[dict[str, Any]] = self._queue  # type: ignore[attr-defined]  (asyncio.Queue's own store)
         counts = Counter(a.get("group") for a in waiting)
+        counts[incoming.get("group")] += 1
         most = max(counts.values())
-        waiting.remove(next(a for a in waiting if counts[a.get("group")] == most))
+        group = next((a.get("group") for a in waiting if counts[a.get("group")] == most), incoming.get("group"))
+        theirs = [a for a in waiting if a.get("group") == group]
+        plain = next((a for a in theirs if a.get("status") != WITHDRAWN), None)
+        if plain is not None:
+            waiting.remove(plain)
+            return True
+        if not theirs or (incoming.get("group") == group and incoming.get("status") == WITHDRAWN):
+            return False  # the newest of its withdrawals
+        waiting.remove(theirs[-1])
+        return True
 
     def holds(self, alert_id: str) -> bool:
         """Whether the alert (not an update of it) `alert_id` waits here."""
@@ -190,9 +204,10 @@ class Subscription:
         return (not self.regions or alert["region"] in self.regions) and (self.keeps is None or self.keeps(alert))
 
     def offer(self, alert: dict[str, Any]) -> None:
-        if self.queue.full():
-            self.queue.drop_one()  # a stuck reader never holds the node's memory
+        if self.queue.full():  # a stuck reader never holds the node's memory
             self.dropped += 1
+            if not self.queue.make_room(alert):
+                return
         self.queue.put_nowait(alert)
 
 

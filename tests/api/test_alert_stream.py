@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from node import publishing
-from node.alert_feed import BATCH, feed_of
+from node.alert_feed import BATCH, QUEUE, feed_of
 
 ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
 
@@ -25,6 +25,20 @@ def signed_on(home: Any, keys: Any, sign: Callable[[Any, Any], Any]) -> tuple[An
         return sign(log, keys), list(log.store.iter_wire())
     finally:
         log.store.close()
+
+
+def false_alert_then_flood(homes: dict, unlock: Callable) -> tuple[Any, Any, list[bytes], list[bytes]]:
+    """An infiltrator's false raid alert in Calais, then more of its alerts there than a queue holds:
+    Bristol's keys, the false alert, and Bristol's events up to it and after it (as a peer brings them)."""
+    def flood(log, keys):
+        for i in range(QUEUE + 20):
+            publishing.publish(log, keys, "alert", {**ALERT, "text": f"flood {i}"}, expires_in="1h")
+
+    keys = unlock(homes["bristol"])
+    false, first = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
+        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    _, then = signed_on(homes["bristol"], keys, flood)
+    return keys, false, first, then
 
 
 @contextlib.asynccontextmanager
@@ -252,3 +266,25 @@ async def test_a_flood_after_a_false_alert_does_not_keep_it_from_being_withdrawn
         after = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
             **ALERT, "text": "Still there"}}))[1]["event"]
         assert (await next_alert(reply))[1]["id"] == after["id"]
+
+
+async def test_a_bots_stream_gets_the_false_alerts_withdrawal_however_large_the_flood_after_it(api, homes,
+                                                                                              unlock) -> None:
+    """An infiltrator posts its false raid alert, then floods more alerts of the same region than a
+    stream's queue holds (100); its group revoked, all are withdrawn at once. The queue kept the
+    newest withdrawals and dropped the oldest, that of the false alert the bot passed on first: a
+    group's withdrawals now go from its newest (its alerts from their oldest, as before)."""
+    bristol_keys, false, first, then = false_alert_then_flood(homes, unlock)
+    async with calais_stream(api) as reply:
+        await api.node.db(api.node.log.ingest, first)  # as if a peer had brought it
+        assert (await next_alert(reply))[1]["id"] == false.id.hex()
+        await api.node.db(api.node.log.ingest, then)  # and then the flood, which the bot reads (its newest 100)
+        while (await next_alert(reply))[1]["text"] != f"flood {QUEUE + 19}":
+            pass
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {
+                "subject": bytes(bristol_keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+        assert status == 201, body
+        gone = [(await next_alert(reply))[1] for _ in range(QUEUE)]  # as many withdrawals as the queue holds
+        assert all(g["status"] == "withdrawn" for g in gone)
+        assert false.id.hex() in {g["alert"] for g in gone}, "the false alert the bot passed on first"

@@ -9,10 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-from node import publishing
-from node.alert_feed import QUEUE, feed_of
+from node.alert_feed import feed_of
 from node.alert_hook import BURST, AlertHook
-from test_alert_stream import ALERT, signed_on
+from test_alert_stream import false_alert_then_flood
 
 
 async def lines_of(path: Path, count: int, timeout_s: float = 30.0) -> list[dict]:
@@ -27,14 +26,7 @@ async def lines_of(path: Path, count: int, timeout_s: float = 30.0) -> list[dict
 
 async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_after_it(api, homes, unlock,
                                                                                       tmp_path) -> None:
-    def flood(log, keys):
-        for i in range(QUEUE + 20):
-            publishing.publish(log, keys, "alert", {**ALERT, "text": f"flood {i}"}, expires_in="1h")
-
-    bristol_keys = unlock(homes["bristol"])
-    false, first = signed_on(homes["bristol"], bristol_keys, lambda log, keys: publishing.publish(
-        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
-    _, then = signed_on(homes["bristol"], bristol_keys, flood)
+    bristol_keys, false, first, then = false_alert_then_flood(homes, unlock)
     out = tmp_path / "chat.jsonl"
     hook_script = tmp_path / "hook.py"
     hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
