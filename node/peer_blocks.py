@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from node.saved_json import saved_facts
 from solnet_errors import SolnetError
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def block_address(store: Store, address: str, now: int) -> None:
     device = None
     for row_address, _, state in store.peer_rows():
         if row_address == address and state:
-            device = json.loads(state).get("device")
+            device = (saved_facts(state) or {}).get("device")  # (damaged: the address alone is blocked)
     store.remove_peer(address)
     blocks = load(store)
     blocks.addresses[address] = {"how": BLOCKED, "device": device, "at": now}

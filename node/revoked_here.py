@@ -15,6 +15,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
+from node.saved_json import saved_facts
 
 if TYPE_CHECKING:
     from node.log import EventLog
@@ -54,8 +55,7 @@ def accepted_by(log: EventLog, peer_device: bytes) -> bool:
 
 
 def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
-    raw = store.get_meta(META_KEY)
-    return json.loads(raw) if raw else None
+    return saved_facts(store.get_meta(META_KEY))
 
 
 def warning(kept: dict[str, Any], group_id: str, when: str) -> str:

@@ -1,0 +1,50 @@
+"""A changed byte in what a node keeps beside its signed events (a failing SD card): each peer's
+last health, the running node's facts, a peer's refusal of this device as revoked, the trust
+graph's summary kept for `solnet status`. Nothing signs
+or hashes them; one that no longer parses stopped `solnet run` at its start, and `solnet status`,
+`solnet peers` and `solnet publish` (after storing the event) with a Python traceback. Now such a
+fact counts as not kept, and the node writes it again in its turn. Real processes, a real file."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from local_cluster import Cluster, cli
+
+pytestmark = pytest.mark.integration
+
+
+def flip(text: str) -> bytes:
+    """`text` with its first '"' turned into '#', as one bit flipped in the file would change it."""
+    return text.replace('"', "#", 1).encode()
+
+
+def test_a_changed_byte_in_a_nodes_own_facts_stops_no_command_and_not_the_node(cluster: Cluster) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cli(calais, "peers", "add", f"127.0.0.1:{bristol.port}")
+    with sqlite3.connect(calais.home.db_path) as db:
+        db.execute("UPDATE peers SET state=?", (flip(json.dumps({"name": "Bristol", "connected": False})).decode(),))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('runtime', ?)", (flip(json.dumps({"saved": 1, "pid": 1})),))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('refused_as_revoked', ?)",
+                   (flip(json.dumps({"device": "ab" * 32, "at": 1})),))
+    assert cli(calais, "status", ok=False).returncode == 0  # keeps the trust graph's summary for the next status
+    with sqlite3.connect(calais.home.db_path) as db:
+        (summary,) = db.execute("SELECT value FROM meta WHERE key='status_summary'").fetchone()
+        db.execute("UPDATE meta SET value=? WHERE key='status_summary'", (flip(summary.decode()),))
+    for command in (("status",), ("status", "--json"), ("peers",), ("peers", "--json")):
+        said = cli(calais, *command, ok=False)
+        assert said.returncode == 0 and "Traceback" not in said.stderr, (command, said.stderr)
+    with sqlite3.connect(calais.home.db_path) as db:  # written again (it was read the slow way ever after)
+        json.loads(db.execute("SELECT value FROM meta WHERE key='status_summary'").fetchone()[0])
+    said = cli(calais, "peers")
+    assert f"127.0.0.1:{bristol.port}" in said.stdout and "never connected" in said.stdout, said.stdout
+    said = cli(calais, "peers", "block", f"127.0.0.1:{bristol.port}", ok=False)
+    assert said.returncode == 0 and said.stdout.startswith("Blocked"), said.stderr
+    cli(calais, "peers", "unblock", f"127.0.0.1:{bristol.port}")
+    said = cli(calais, "publish", "need", "--category", "water", "--quantity", "3", "--region", "calais",
+               "--offline", ok=False)
+    assert said.returncode == 0 and said.stdout.startswith("Published need"), said.stderr
+    cluster.start(calais)  # it starts (Cluster.start fails the test if it exits), and serves
+    assert cli(calais, "status", "--json", ok=False).returncode == 0
