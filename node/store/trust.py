@@ -390,6 +390,10 @@ class TrustTables(ForgedTables):
         return [PendingRow(i, seq, self._whole_wire(i, wire)) for i, seq, wire in self._x(
             "SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id", (author,))]
 
+    def taken_aside_ids(self, author: bytes) -> set[bytes]:
+        """Ids of `author`'s events kept aside that were in this log (a revocation took them out)."""
+        return {r[0] for r in self._x("SELECT id FROM pending WHERE author=? AND stored=1", (author,))}
+
     def pending_wires(self) -> list[bytes]:
         return [r[0] for r in self._x("SELECT wire FROM pending")]
 
