@@ -17,7 +17,7 @@ from crypto.short_ids import short_id
 from node.clock import now_ms
 from node import revoked_here
 from node.home import Home
-from node.saved_json import saved_facts
+from node.saved_json import saved_facts, saved_key
 from sync.frontier import frontier_digest_of
 
 if TYPE_CHECKING:
@@ -180,9 +180,10 @@ def _revoked_and_gone(log: EventLog, peer: dict[str, Any]) -> bool:
 
 def _revoked(log: EventLog, peer: dict[str, Any]) -> bool:
     """Whether the device a peer linked with has since been revoked, or its whole group."""
-    if not peer.get("device"):
+    device = saved_key(peer.get("device"))
+    if device is None:
         return False
-    member = log.trust.member(bytes.fromhex(peer["device"]))
+    member = log.trust.member(device)
     if member is None:  # it was one to link at all: its certification went with its group's revocation
         return True
     group = log.trust.member(member.group)
@@ -198,7 +199,8 @@ def name_peers(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any
     names = references.group_names(log.store)
     peers = [p for p in peers if not _revoked_and_gone(log, p)]
     for peer in peers:
-        member = log.trust.member(bytes.fromhex(peer["device"])) if peer.get("device") else None
+        device = saved_key(peer.get("device"))  # (a damaged one: a peer not known yet)
+        member = log.trust.member(device) if device is not None else None
         group = member.group if member is not None else None
         peer["group"] = group.hex() if group is not None else None
         peer["name"] = (names.get(group) or f"group {short_id(group)}") if group is not None else None

@@ -6,12 +6,15 @@ or hashes them; one that no longer parses stopped `solnet run` at its start, and
 fact counts as not kept, and the node writes it again in its turn. Real processes, a real file."""
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import sqlite3
+import urllib.request
 
 import pytest
 
-from local_cluster import Cluster, cli
+from local_cluster import DIRECT, Cluster, cli
+from node import login_links
 
 pytestmark = pytest.mark.integration
 
@@ -21,14 +24,19 @@ def flip(text: str) -> bytes:
     return text.replace('"', "#", 1).encode()
 
 
-def test_a_changed_byte_in_a_nodes_own_facts_stops_no_command_and_not_the_node(cluster: Cluster) -> None:
+@pytest.mark.parametrize("damage", ["json", "hex"])
+def test_a_changed_byte_in_a_nodes_own_facts_stops_no_command_and_not_the_node(cluster: Cluster, damage: str) -> None:
+    """`json`: a changed byte that leaves no JSON; `hex`: one inside a key's hex, which still parses."""
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     cli(calais, "peers", "add", f"127.0.0.1:{bristol.port}")
+    key = bytes(bristol.keys.device.public).hex()
+    damaged = flip if damage == "json" else (lambda text: text.replace(key, "q" + key[1:]).encode())
     with sqlite3.connect(calais.home.db_path) as db:
-        db.execute("UPDATE peers SET state=?", (flip(json.dumps({"name": "Bristol", "connected": False})).decode(),))
+        db.execute("UPDATE peers SET state=?", (damaged(json.dumps({"name": "Bristol", "connected": False,
+                                                                     "device": key})).decode(),))
         db.execute("INSERT OR REPLACE INTO meta VALUES ('runtime', ?)", (flip(json.dumps({"saved": 1, "pid": 1})),))
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('refused_as_revoked', ?)",
-                   (flip(json.dumps({"device": "ab" * 32, "at": 1})),))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('refused_as_revoked', ?)", (damaged(json.dumps(
+            {"by": key, "group": key, "name": None, "at": 1})),))
     assert cli(calais, "status", ok=False).returncode == 0  # keeps the trust graph's summary for the next status
     with sqlite3.connect(calais.home.db_path) as db:
         (summary,) = db.execute("SELECT value FROM meta WHERE key='status_summary'").fetchone()
@@ -48,3 +56,8 @@ def test_a_changed_byte_in_a_nodes_own_facts_stops_no_command_and_not_the_node(c
     assert said.returncode == 0 and said.stdout.startswith("Published need"), said.stderr
     cluster.start(calais)  # it starts (Cluster.start fails the test if it exits), and serves
     assert cli(calais, "status", "--json", ok=False).returncode == 0
+    # The dashboard's overview too (it names the group of a kept refusal from its id)
+    browser = urllib.request.build_opener(DIRECT, urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    link, _ = login_links.create(calais.home.path)
+    with browser.open(f"http://127.0.0.1:{calais.port}/login/link?token={link}", timeout=10) as page:
+        assert page.status == 200 and "Traceback" not in page.read().decode()
