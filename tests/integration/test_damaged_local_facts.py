@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from local_cluster import DIRECT, Cluster, cli
+from local_cluster import DIRECT, Cluster, cli, log_text
 from node import login_links
 
 pytestmark = pytest.mark.integration
@@ -61,3 +61,24 @@ def test_a_changed_byte_in_a_nodes_own_facts_stops_no_command_and_not_the_node(c
     link, _ = login_links.create(calais.home.path)
     with browser.open(f"http://127.0.0.1:{calais.port}/login/link?token={link}", timeout=10) as page:
         assert page.status == 200 and "Traceback" not in page.read().decode()
+
+
+def test_a_changed_byte_in_a_blocked_key_does_not_cut_the_node_off(cluster: Cluster) -> None:
+    """The peers a user blocked are kept as JSON too. One changed byte inside a blocked key's hex
+    still parses, and every sync handshake then failed (ValueError, answered 500), in and out: the
+    node was cut off from every member. Now what no longer reads as written counts no more, and the
+    node and `solnet peers` say the list is damaged and what to do."""
+    calais, bristol, dover = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Dover", "dover")])
+    dover_group = dover.home.config().group_id
+    cli(calais, "peers", "block", dover_group)
+    with sqlite3.connect(calais.home.db_path) as db:
+        (kept,) = db.execute("SELECT value FROM meta WHERE key='peer_blocks'").fetchone()
+        db.execute("UPDATE meta SET value=? WHERE key='peer_blocks'",
+                   (kept.replace(dover_group.encode(), b"q" + dover_group[1:].encode()),))
+    cluster.start(calais, sync_interval=3600)
+    done = cli(bristol, "sync", calais.address, ok=False)
+    assert done.returncode == 0, done.stderr  # a member still links with it
+    assert "the list of removed and blocked peers in this node's database is damaged" in log_text(calais)
+    said = cli(calais, "peers", ok=False)
+    assert said.returncode == 0 and "Traceback" not in said.stderr, said.stderr
+    assert "the list of removed and blocked peers in this node's database is damaged" in said.stderr, said.stderr
