@@ -169,7 +169,12 @@ class EventLog:
         return TrustGraph(self.genesis.founders, vouches, revokes, forks)
 
     def _bump_trust_version(self) -> None:
-        version = int(self.store.get_meta("trust_version") or b"0") + 1
+        stored = self.store.get_meta("trust_version") or b"0"
+        # Only compared for a change, never trusted as a number: one changed byte (a failing card)
+        # made it no number, and every trust event after it failed to store (a traceback, the write
+        # rolled back), so no revocation ever reached this log. A damaged one is replaced by one no
+        # count reaches (the time in ns), which every process sees as a change.
+        version = int(stored) + 1 if stored.isdigit() and len(stored) < 30 else time.time_ns()
         self._trust_version = str(version).encode()
         self.store.set_meta("trust_version", self._trust_version)
 

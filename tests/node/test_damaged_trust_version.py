@@ -1,0 +1,34 @@
+"""A changed byte in the trust graph's version, kept in the store's meta beside the events (real
+SQLite file): it is only ever compared for a change. It was read as a number at every trust
+change, so one changed byte (a failing SD card: '3' read as 's') made every trust event after it
+fail to store with a ValueError, the write rolled back: no revocation ever reached that log, and
+a revoked infiltrator kept every right there."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from crypto.keys import SigningKey
+from node.log import EventLog
+from node.store import Store
+from node_fixtures import Net, device_vouch, statuses, wires
+
+
+def test_a_damaged_trust_version_does_not_keep_a_revocation_out(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    phone = net.device_of(net.group)  # a second device of the group, its vouch in net.group.made
+    assert set(statuses(log.ingest(wires(net.group.made)))) == {"accepted"}
+    other = EventLog(Store(tmp_path / "a.db"))  # another process on the same home (a command beside the node)
+    other.refresh_trust()
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        (version,) = db.execute("SELECT value FROM meta WHERE key='trust_version'").fetchone()
+        db.execute("UPDATE meta SET value=? WHERE key='trust_version'", (bytes([version[0] ^ 0x40]) + version[1:],))
+    revocation = net.group.sign("member.revoke", {"subject": bytes(phone.key.public), "from_seq": 1,
+                                                   "reason": "seized"})
+    assert statuses(log.ingest(wires([revocation]))) == ["accepted"]
+    assert log.trust.member(bytes(phone.key.public)).revoked_from == 1
+    other.refresh_trust()  # the change is seen by every process
+    assert other.trust.member(bytes(phone.key.public)).revoked_from == 1
+    # and the next trust change counts again from there
+    later = net.group.sign("member.vouch", device_vouch(net.group.key, SigningKey.generate(), bytes(32)))
+    assert statuses(log.ingest(wires([later]))) == ["accepted"]
