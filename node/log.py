@@ -1197,6 +1197,7 @@ class EventLog:
                                                   "revocations no longer count; nothing was published")
             else:
                 member = self.trust.check_author(author, seq + 1)
+                self.store.check_head(author, seq, prev)  # (a damaged head: this key would fork itself)
             if member is not None:
                 self._refuse_without_effect(member, spec, fields, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,

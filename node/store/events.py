@@ -198,6 +198,17 @@ class EventTables(StoreBase):
             return (0, None)
         return self._kept_or_read(("head", a), lambda: self._head_row(a))
 
+    def check_head(self, author: bytes, seq: int, event_id: bytes | None) -> None:
+        """DatabaseDamaged unless (`seq`, `event_id`), the head `head` read, is the newest event of
+        `author` in the log. The heads are an index beside the events, neither signed nor hashed:
+        signing on from a head with a changed byte made this node's own key fork itself (a prev that
+        is not its last event's id, or a seq already taken), frozen on every node."""
+        if (seq > 0 and self.id_at(author, seq) != event_id) or self.id_at(author, seq + 1) is not None:
+            raise DatabaseDamaged(f"the database {self.path} is damaged: the index of this key's newest event "
+                                  "does not name its newest event (a byte changed on the disk: the card may be "
+                                  "failing). Nothing was signed: signing on from it would fork this key. "
+                                  + REBUILD_ADVICE)
+
     def _head_row(self, a: int) -> tuple[int, bytes | None]:
         row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
         return (row[0], row[1]) if row else (0, None)
