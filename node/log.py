@@ -567,6 +567,10 @@ class EventLog:
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold, facts)
         if header.prev != head_id:
+            if header.prev is not None and self.store.id_at(author, head_seq) == header.prev:
+                # Its prev is the event the log holds at the head's seq: the head's index (neither
+                # signed nor hashed) has a changed byte, and the honest author is no fork
+                self.store.check_head(author, head_seq, head_id)
             self._refuse_off_pinned_chain(ev, member, now)
             return self._record_fork(ev, seq - 1, heads, now)
         if facts is None:
