@@ -1205,6 +1205,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
         raise UsageError("`solnet peers` lists the peers; to change them: `solnet peers add|rm|block|unblock ADDRESS`")
     runtime = runtime_info(store, home_of(args))
     peers = peer_list(store, runtime)
+    if peer_blocks.load(store).damaged:
+        print(f"warning: {peer_blocks.DAMAGED}.", file=sys.stderr)
     if args.json:
         print(json.dumps(peers, indent=2))
         return 0

@@ -8,12 +8,14 @@ twice and none is skipped while the node runs. Alerts stored before the feed sta
 What it hands on are an alert's public fields only (`alert_json`), never anything sealed; an
 update or the all clear of an alert comes the same way, with the alert's fields, once the alert is
 held and if it is from the alert's own group (an update that arrived before its alert is handed on
-right after the alert). An alert handed on that a revocation then takes out of the log (an
-infiltrator's false raid alert, its group revoked) is handed on once more, as an update of status
-`withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it no
-longer stands. The feed starts by remembering the live alerts held already, so an alert handed on
-before the node restarted is withdrawn too; one taken out while the node was stopped is not (a
-stream that reconnects gets the alerts it missed, not the withdrawals). Each subscriber has a bounded queue: one that does not keep up loses alerts
+right after the alert). An alert handed on that a revocation or a fork then takes out of the log
+(an infiltrator's false raid alert, its group revoked; a thief's, signed with a copied device key,
+once the owner's event at its seq came) is handed on once more, as an update of status
+`withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
+no longer stands. The feed remembers the live alerts it handed on, 10,000 at most (a flood's newest
+forgotten first), and starts from the newest live alerts held already, so an alert handed on before
+the node restarted is withdrawn too; one taken out while the node was stopped is not (a stream that
+reconnects gets the alerts it missed, not the withdrawals). Each subscriber has a bounded queue: one that does not keep up loses alerts
 (they stay on the dashboard and in the API), never the node's memory: the oldest of the group with
 the most waiting, so that a flood from one member does not push out another group's alert.
 """
@@ -23,7 +25,7 @@ import asyncio
 import logging
 import weakref
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -162,30 +164,51 @@ def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[b
 
 class FairQueue(asyncio.Queue):
     """A subscription's alerts waiting for its reader. When it is full, what goes to make room is
-    the oldest alert of the group with the most waiting, not the oldest of all: a member flooding
-    alerts (an infiltrator, a broken script) pushes out its own, never another group's alert that
-    came in between, so that one still reaches the Signal group or the SMS gateway."""
+    one of the group with the most waiting (the newcomer counted), not the oldest of all: a member
+    flooding alerts (an infiltrator, a broken script) pushes out its own, never another group's
+    alert that came in between, so that one still reaches the Signal group or the SMS gateway. Of
+    that group, its oldest alert or update goes; once only withdrawals of it are left, its newest
+    withdrawal goes (the newcomer perhaps): a revoked flooder's alerts are withdrawn all at once,
+    and the first of them, the false raid alert the flood came after, is the one people acted on."""
 
-    def drop_one(self) -> None:
+    def make_room(self, incoming: dict[str, Any]) -> bool:
+        """Drop one to make room for `incoming`; False if `incoming` is the one to drop."""
         waiting: deque[dict[str, Any]] = self._queue  # type: ignore[attr-defined]  (asyncio.Queue's own store)
         counts = Counter(a.get("group") for a in waiting)
+        counts[incoming.get("group")] += 1
         most = max(counts.values())
-        waiting.remove(next(a for a in waiting if counts[a.get("group")] == most))
+        group = next((a.get("group") for a in waiting if counts[a.get("group")] == most), incoming.get("group"))
+        theirs = [a for a in waiting if a.get("group") == group]
+        plain = next((a for a in theirs if a.get("status") != WITHDRAWN), None)
+        if plain is not None:
+            waiting.remove(plain)
+            return True
+        if not theirs or (incoming.get("group") == group and incoming.get("status") == WITHDRAWN):
+            return False  # the newest of its withdrawals
+        waiting.remove(theirs[-1])
+        return True
+
+    def holds(self, alert_id: str) -> bool:
+        """Whether the alert (not an update of it) `alert_id` waits here."""
+        waiting: deque[dict[str, Any]] = self._queue  # type: ignore[attr-defined]
+        return any(a.get("id") == alert_id and a.get("kind") == ALERT for a in waiting)
 
 
 @dataclass
 class Subscription:
     regions: frozenset[str]  # empty: every region
+    keeps: Callable[[dict[str, Any]], bool] | None = None  # of those of its regions, what it wants (None: all)
     queue: FairQueue = field(default_factory=lambda: FairQueue(QUEUE))
     dropped: int = 0
 
     def wants(self, alert: dict[str, Any]) -> bool:
-        return not self.regions or alert["region"] in self.regions
+        return (not self.regions or alert["region"] in self.regions) and (self.keeps is None or self.keeps(alert))
 
     def offer(self, alert: dict[str, Any]) -> None:
-        if self.queue.full():
-            self.queue.drop_one()  # a stuck reader never holds the node's memory
+        if self.queue.full():  # a stuck reader never holds the node's memory
             self.dropped += 1
+            if not self.queue.make_room(alert):
+                return
         self.queue.put_nowait(alert)
 
 
@@ -204,8 +227,9 @@ class AlertFeed:
         self._handed: dict[bytes, tuple[int | None, dict[str, Any]]] = {}
         self._trust_seen: bytes | None = None  # the trust graph's version when they were last looked up
 
-    def subscribe(self, regions: Sequence[str] = ()) -> Subscription:
-        sub = Subscription(frozenset(regions))
+    def subscribe(self, regions: Sequence[str] = (),
+                  keeps: Callable[[dict[str, Any]], bool] | None = None) -> Subscription:
+        sub = Subscription(frozenset(regions), keeps)
         self.subscriptions.append(sub)
         return sub
 
@@ -262,17 +286,20 @@ class AlertFeed:
                 self._handed[bytes.fromhex(alert["id"])] = (_ms(alert["expires"]), alert)
         if len(self._handed) > REMEMBERED:
             self._forget_expired(now)
-            while len(self._handed) > REMEMBERED:
-                del self._handed[next(iter(self._handed))]
-        # Only a change of the trust graph (a revocation stored) takes events out of the log: the
-        # alerts handed on (thousands, in a member's flood) are looked up then, not at every look.
+            self._forget_crowding()
+        # Only a change of the trust graph takes events out of the log: the alerts handed on
+        # (thousands, in a member's flood) are looked up then, not at every look. A change with no
+        # new row counts too: a fork found (a thief's alert signed with a copied key, then the
+        # owner's event at its seq) takes the alert out and stores nothing in the log.
         trust = log_.store.get_meta("trust_version")
-        if last == after_n or not self._handed or trust == self._trust_seen:
+        if not self._handed or trust == self._trust_seen:
             self._trust_seen = trust
             return last, alerts
         self._trust_seen = trust
         self._forget_expired(now)
-        taken = log_.store.taken_out_of(ALERT, list(self._handed))
+        # Out of the log, whichever table keeps it now (aside by a revocation, beside the chain by a
+        # fork, refused as off a pinned chain): it left every view.
+        taken = log_.store.not_in_log(list(self._handed))
         return last, alerts + [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken]
 
     def _held_alerts(self, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
@@ -293,6 +320,18 @@ class AlertFeed:
             if alert is not None:
                 held.append((stored.id, (stored.expires, alert)))
         return dict(reversed(held))
+
+    def _forget_crowding(self) -> None:
+        """Over the bound (a member's flood): forget the newest of the group with the most. Not the
+        oldest of all: an infiltrator posting its false raid alert and then a flood of its own (a
+        peer may send 5,000 events a second) pushed that first alert, the one the chat acted on, out
+        of memory, and it was never withdrawn; nor was another group's alert handed on before."""
+        counts = Counter(kept[1].get("group") for kept in self._handed.values())
+        while len(self._handed) > REMEMBERED:
+            crowding = max(counts, key=counts.__getitem__)
+            newest = next(i for i in reversed(self._handed) if self._handed[i][1].get("group") == crowding)
+            del self._handed[newest]
+            counts[crowding] -= 1
 
     def _forget_expired(self, now: int) -> None:
         """An alert that has expired is over: nobody need hear it withdrawn."""

@@ -19,7 +19,7 @@ says so once per run of them. Any member may let in new groups, each with its ow
 the command also runs at most `NODE_PER_MINUTE` times a minute for all groups together (a token
 bucket for the node), said once in the log when it holds alerts back. The all clear of an alert
 that was passed on is always passed on, whatever either limit says, and so is its withdrawal (a
-revocation took it out of the log: node/alert_feed.py).
+revocation or a fork took it out of the log: node/alert_feed.py).
 """
 from __future__ import annotations
 
@@ -92,6 +92,8 @@ class GroupAllowance:
         if alert.get("status") in ("all_clear", WITHDRAWN) and alert.get("alert") in self._passed:
             del self._passed[alert["alert"]]
             return True  # people told of an alert are told it is over, or that it no longer stands
+        if alert.get("status") == WITHDRAWN:
+            return False  # of an alert never passed on: nothing to take back, and no allowance spent
         group = alert.get("group")
         left, then = self._left.get(group, (float(self.burst), now))
         left = min(float(self.burst), left + max(0.0, now - then) / self.refill_s)
@@ -114,6 +116,10 @@ class GroupAllowance:
                 self._passed.popitem(last=False)
         return True
 
+
+    def passed(self, alert_id: str | None) -> bool:
+        """Whether the alert `alert_id` went to the command (and its all clear or withdrawal not yet)."""
+        return alert_id in self._passed
 
     def _node_allowance(self, now: float) -> float:
         """The node's runs left now (`node_per_minute` at most, refilled over a minute; 0: no limit)."""
@@ -142,9 +148,21 @@ class AlertHook:
         self._sub: Subscription | None = None
 
     def start(self, feed: AlertFeed) -> None:
-        self._sub = feed.subscribe(self.regions)
+        self._sub = feed.subscribe(self.regions, keeps=self._keeps)
         self._feed = feed
         self._workers = [asyncio.create_task(self._work(), name=f"on-alert-{i}") for i in range(WORKERS)]
+
+    def _keeps(self, alert: dict[str, Any]) -> bool:
+        """What the hook's queue takes: every alert, update and all clear, and the withdrawals of the
+        alerts passed on to the command (or still waiting to be looked at) only. A flooder's group
+        revoked, all its alerts are withdrawn at once, far more than the queue holds; it kept the
+        newest and dropped the oldest, the false raid alert the chat got first, for withdrawals the
+        command never runs for."""
+        if alert.get("status") != WITHDRAWN:
+            return True
+        target = alert.get("alert")
+        return self.allowance.passed(target) or (self._sub is not None and isinstance(target, str)
+                                                 and self._sub.queue.holds(target))
 
     async def stop(self) -> None:
         for task in self._workers:

@@ -169,7 +169,12 @@ class EventLog:
         return TrustGraph(self.genesis.founders, vouches, revokes, forks)
 
     def _bump_trust_version(self) -> None:
-        version = int(self.store.get_meta("trust_version") or b"0") + 1
+        stored = self.store.get_meta("trust_version") or b"0"
+        # Only compared for a change, never trusted as a number: one changed byte (a failing card)
+        # made it no number, and every trust event after it failed to store (a traceback, the write
+        # rolled back), so no revocation ever reached this log. A damaged one is replaced by one no
+        # count reaches (the time in ns), which every process sees as a change.
+        version = int(stored) + 1 if stored.isdigit() and len(stored) < 30 else time.time_ns()
         self._trust_version = str(version).encode()
         self.store.set_meta("trust_version", self._trust_version)
 
@@ -562,6 +567,10 @@ class EventLog:
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold, facts)
         if header.prev != head_id:
+            if header.prev is not None and self.store.id_at(author, head_seq) == header.prev:
+                # Its prev is the event the log holds at the head's seq: the head's index (neither
+                # signed nor hashed) has a changed byte, and the honest author is no fork
+                self.store.check_head(author, head_seq, head_id)
             self._refuse_off_pinned_chain(ev, member, now)
             return self._record_fork(ev, seq - 1, heads, now)
         if facts is None:
@@ -1192,6 +1201,7 @@ class EventLog:
                                                   "revocations no longer count; nothing was published")
             else:
                 member = self.trust.check_author(author, seq + 1)
+                self.store.check_head(author, seq, prev)  # (a damaged head: this key would fork itself)
             if member is not None:
                 self._refuse_without_effect(member, spec, fields, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from node.saved_json import saved_facts, saved_key
 from solnet_errors import SolnetError
 
 if TYPE_CHECKING:
@@ -25,12 +26,13 @@ REMOVED, BLOCKED = "removed", "blocked"
 class PeerBlocks:
     """A plain class, not a dataclass: `solnet status` reads it and loads nothing it can do without."""
 
-    __slots__ = ("addresses", "keys")
+    __slots__ = ("addresses", "keys", "damaged")
 
     def __init__(self, addresses: dict[str, dict[str, Any]] | None = None,
-                 keys: dict[str, dict[str, Any]] | None = None) -> None:
+                 keys: dict[str, dict[str, Any]] | None = None, damaged: bool = False) -> None:
         self.addresses = addresses if addresses is not None else {}  # address -> {how, device, at}
         self.keys = keys if keys is not None else {}  # device or group id (hex) -> {at}
+        self.damaged = damaged  # some of what was kept could not be read (DAMAGED says what to do)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PeerBlocks) and (self.addresses, self.keys) == (other.addresses, other.keys)
@@ -56,15 +58,35 @@ class PeerBlocks:
         return {"addresses": self.addresses, "keys": self.keys}
 
 
+DAMAGED = ("the list of removed and blocked peers in this node's database is damaged (a changed byte): what "
+           "could not be read of it counts no more, so a peer blocked there may link again. `solnet peers` lists "
+           "what is still blocked; block the others again (`solnet peers block ADDRESS|ID`)")
+
+
 def load(store: Store) -> PeerBlocks:
+    """What was kept; an entry that no longer reads as written (a changed byte: not JSON, or a key
+    that is no longer 64 hex characters) is left out and the blocks say they are `damaged`. One
+    changed byte inside a blocked key's hex failed every sync handshake, in and out (a 500): the
+    node was cut off from the network."""
     raw = store.get_meta(META_KEY)
     if not raw:
         return PeerBlocks()
-    try:
-        value = json.loads(raw)
-        return PeerBlocks(dict(value.get("addresses", {})), dict(value.get("keys", {})))
-    except (ValueError, AttributeError, TypeError):  # damaged by hand: start again rather than fail every command
-        return PeerBlocks()
+    value = saved_facts(raw)
+    if value is None:
+        return PeerBlocks(damaged=True)
+    addresses, keys = value.get("addresses", {}), value.get("keys", {})
+    good_addresses = {a: e for a, e in (addresses.items() if isinstance(addresses, dict) else ())
+                      if isinstance(a, str) and _entry_ok(e)}
+    good_keys = {k: e for k, e in (keys.items() if isinstance(keys, dict) else ())
+                 if saved_key(k) is not None and isinstance(e, dict)}
+    damaged = not isinstance(addresses, dict) or not isinstance(keys, dict) \
+        or len(good_addresses) != len(addresses) or len(good_keys) != len(keys)
+    return PeerBlocks(good_addresses, good_keys, damaged)
+
+
+def _entry_ok(entry: Any) -> bool:
+    return isinstance(entry, dict) and entry.get("how") in (REMOVED, BLOCKED) \
+        and (entry.get("device") is None or saved_key(entry["device"]) is not None)
 
 
 def save(store: Store, blocks: PeerBlocks) -> None:
@@ -99,7 +121,8 @@ def block_address(store: Store, address: str, now: int) -> None:
     device = None
     for row_address, _, state in store.peer_rows():
         if row_address == address and state:
-            device = json.loads(state).get("device")
+            key = saved_key((saved_facts(state) or {}).get("device"))  # (damaged: the address alone is blocked)
+            device = key.hex() if key is not None else None
     store.remove_peer(address)
     blocks = load(store)
     blocks.addresses[address] = {"how": BLOCKED, "device": device, "at": now}

@@ -85,8 +85,13 @@ def kept_aside_name(store: Store, group: bytes) -> str | None:
 
 
 def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:
-    """The name and region of a group's newest profile among its events kept aside (kept_aside_name)."""
-    newest: tuple[int, dict[str, str]] | None = None
+    """The name and region of a group's profile among its events kept aside (kept_aside_name): the
+    newest that was in this log, which a revocation took out; else (this node had none of them in
+    its log) the first it signed. Never a newer one that waits aside: the revoked key still signs,
+    and a profile it signed after its revocation ('Calais', the name of the group that revoked it),
+    carried in a bundle or relayed by a member, renamed the revoked group wherever it was listed."""
+    taken = store.taken_aside_ids(group)
+    best: tuple[tuple[bool, int, bytes], dict[str, str]] | None = None
     for row in store.pending_of(group):
         try:
             ev = decode_event(row.wire)
@@ -96,9 +101,14 @@ def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:
         except (InvalidEvent, TypeError, ValueError):
             continue
         name, region = fields.get("name"), fields.get("region")
-        if isinstance(name, str) and (newest is None or ev.seq > newest[0]):
-            newest = (ev.seq, {"name": name, **({"region": region} if isinstance(region, str) else {})})
-    return newest[1] if newest else None
+        if not isinstance(name, str):
+            continue
+        was_in_log = ev.id in taken
+        # In the log: the newest first; else the first signed (and of two at one seq, the lower id).
+        rank = (was_in_log, ev.seq if was_in_log else -ev.seq, bytes(255 - b for b in ev.id))
+        if best is None or rank > best[0]:
+            best = (rank, {"name": name, **({"region": region} if isinstance(region, str) else {})})
+    return best[1] if best else None
 
 
 def group_name(store: Store, group: bytes) -> str:

@@ -15,6 +15,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
+from node.saved_json import saved_facts, saved_key
 
 if TYPE_CHECKING:
     from node.log import EventLog
@@ -54,8 +55,12 @@ def accepted_by(log: EventLog, peer_device: bytes) -> bool:
 
 
 def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
-    raw = store.get_meta(META_KEY)
-    return json.loads(raw) if raw else None
+    """The refusal kept, or None (none kept, or damaged: the next refusal is kept again)."""
+    kept = saved_facts(store.get_meta(META_KEY))
+    if kept is None or saved_key(kept.get("by")) is None or saved_key(kept.get("group")) is None \
+            or not isinstance(kept.get("at"), int) or not isinstance(kept.get("name"), (str, type(None))):
+        return None
+    return kept
 
 
 def warning(kept: dict[str, Any], group_id: str, when: str) -> str:

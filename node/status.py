@@ -11,13 +11,13 @@ kept; then it builds the graph once and keeps its summary for the next time.
 """
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
 from node.clock import now_ms
 from node import revoked_here
 from node.home import Home
+from node.saved_json import saved_facts, saved_key
 from sync.frontier import frontier_digest_of
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def peer_list(store: Store | StatusSnapshot, runtime: dict[str, Any] | None = No
     """Every known peer with its last saved health (name, connected, last sync, lag both ways,
     errors); with the `runtime` facts of a running node, the peers that only dialled in too; and
     the blocked addresses (source "blocked")."""
-    peers = [{"address": a, "source": src, **(json.loads(state) if state else {})} for a, src, state in store.peer_rows()]
+    peers = [{"address": a, "source": src, **(saved_facts(state) or {})} for a, src, state in store.peer_rows()]
     if runtime and runtime.get("running"):
         peers += runtime.get("inbound") or []
     elif runtime is not None:  # no node runs (it may have crashed): no link is open, whatever was saved
@@ -53,8 +53,7 @@ def runtime_info(store: Store | StatusSnapshot, home: Home | None = None) -> dic
     """What the running node (if any) last saved about itself. `running`: with `home`, whether a
     node holds its lock right now (true from its start to its last breath, false at once after a
     stop or a crash); without, whether those facts are fresh."""
-    raw = store.get_meta("runtime")
-    info = json.loads(raw) if raw else {}
+    info = saved_facts(store.get_meta("runtime")) or {}
     if home is not None:
         info["running"] = home.node_running()
     else:
@@ -181,9 +180,10 @@ def _revoked_and_gone(log: EventLog, peer: dict[str, Any]) -> bool:
 
 def _revoked(log: EventLog, peer: dict[str, Any]) -> bool:
     """Whether the device a peer linked with has since been revoked, or its whole group."""
-    if not peer.get("device"):
+    device = saved_key(peer.get("device"))
+    if device is None:
         return False
-    member = log.trust.member(bytes.fromhex(peer["device"]))
+    member = log.trust.member(device)
     if member is None:  # it was one to link at all: its certification went with its group's revocation
         return True
     group = log.trust.member(member.group)
@@ -199,7 +199,8 @@ def name_peers(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any
     names = references.group_names(log.store)
     peers = [p for p in peers if not _revoked_and_gone(log, p)]
     for peer in peers:
-        member = log.trust.member(bytes.fromhex(peer["device"])) if peer.get("device") else None
+        device = saved_key(peer.get("device"))  # (a damaged one: a peer not known yet)
+        member = log.trust.member(device) if device is not None else None
         group = member.group if member is not None else None
         peer["group"] = group.hex() if group is not None else None
         peer["name"] = (names.get(group) or f"group {short_id(group)}") if group is not None else None

@@ -15,15 +15,27 @@ named after this node so that several nodes on one machine (the demo) keep separ
 browser sends a host's cookies to every port of it. The CSRF token of a form is an HMAC of the
 session id under a per-process secret, so it needs no storage and changes with the session; every
 POST must carry it. Logged-in sessions are kept in memory (bounded, with an expiry) and die with
-the process. Failed logins are throttled for the whole node, not per address (addresses are not
-kept, and an attacker has many).
+the process.
+
+Failed passphrase logins are throttled, never per address: behind a relay every visitor has the
+same one, and an attacker has many. Browsers this node does not know share one count (5 failures a
+minute): it stops guessing, but anyone could keep it full and so lock the owner out (until
+2026-12-04 it was the only count). So a browser that logged in here once (passphrase or login link)
+gets a mark, a cookie only this node can make (a MAC under its device key, which a copy of the
+home does not hold in clear; a year long), and each marked browser has a count of its own: an
+outsider filling the shared count does not touch it, and a mark does not let anyone guess faster
+than one browser could. Marks cannot be made up, so the counts are bounded by the logins that
+succeeded; a mark is no login, and logging out keeps it.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
+import struct
 import time
+from collections.abc import Callable
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
@@ -38,6 +50,11 @@ class AccessOptions:
 def session_cookie(node_id: str) -> str:
     """The session cookie's name for the node whose device id is `node_id` (hex)."""
     return "solnet_session_" + node_id[:12]
+
+
+def browser_cookie(node_id: str) -> str:
+    """The cookie marking a browser that logged in to the node whose device id is `node_id` (hex)."""
+    return "solnet_browser_" + node_id[:12]
 
 
 def role_of(logged_in: bool, options: AccessOptions) -> str:
@@ -95,7 +112,7 @@ class Sessions:
 
 
 class LoginThrottle:
-    """At most `max_failures` failed logins in any `window_s` seconds, for the whole node."""
+    """At most `max_failures` failed logins in any `window_s` seconds (of one count: `Throttles`)."""
 
     def __init__(self, max_failures: int = 5, window_s: float = 60.0) -> None:
         self.max_failures = max_failures
@@ -114,3 +131,62 @@ class LoginThrottle:
 
     def succeeded(self) -> None:
         self._failures.clear()
+
+
+class Throttles:
+    """The failed-login counts: one for every browser this node does not know, one for each marked
+    browser (`KnownBrowsers`), the `known` most recently used of them kept."""
+
+    def __init__(self, max_failures: int = 5, window_s: float = 60.0, known: int = 256) -> None:
+        self.max_failures, self.window_s, self.known = max_failures, window_s, known
+        self.unknown = LoginThrottle(max_failures, window_s)
+        self._marked: OrderedDict[str, LoginThrottle] = OrderedDict()
+
+    def of(self, browser: str | None) -> LoginThrottle:
+        """The count of the marked browser `browser` (its id), or of the unknown ones (None)."""
+        if browser is None:
+            return self.unknown
+        throttle = self._marked.pop(browser, None) or LoginThrottle(self.max_failures, self.window_s)
+        self._marked[browser] = throttle
+        while len(self._marked) > self.known:
+            self._marked.popitem(last=False)
+        return throttle
+
+
+class KnownBrowsers:
+    """Marks of browsers that logged in here: issued time, a random id and a MAC of both under a
+    secret only the running node can compute (`derive`: its device key's), base64url."""
+
+    PURPOSE = b"solnet-browser"
+    _ISSUED = struct.Struct(">Q")  # seconds since 1970
+    MAC_BYTES = 16
+
+    def __init__(self, derive: Callable[[bytes, bytes], bytes], ttl_s: float = 365 * 86400) -> None:
+        self._derive = derive
+        self.ttl_s = ttl_s
+
+    def _mac(self, data: bytes) -> bytes:
+        return self._derive(self.PURPOSE, data)[:self.MAC_BYTES]
+
+    def mark(self, now: float | None = None) -> str:
+        """A new mark for a browser that just logged in."""
+        data = self._ISSUED.pack(int(time.time() if now is None else now)) + secrets.token_bytes(16)
+        return base64.urlsafe_b64encode(data + self._mac(data)).decode("ascii").rstrip("=")
+
+    def browser(self, mark: str | None, now: float | None = None) -> str | None:
+        """The id of the browser whose mark this is, if this node made it and it has not expired;
+        else None (no mark, a made-up or damaged one: a browser this node does not know)."""
+        if not mark or len(mark) > 100:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(mark + "=" * (-len(mark) % 4))
+        except ValueError:
+            return None
+        size = self._ISSUED.size + 16
+        if len(raw) != size + self.MAC_BYTES or not hmac.compare_digest(self._mac(raw[:size]), raw[size:]):
+            return None
+        (issued,) = self._ISSUED.unpack(raw[:self._ISSUED.size])
+        now = time.time() if now is None else now
+        if not issued - 300 <= now < issued + self.ttl_s:  # (a clock set back a little: still its own)
+            return None
+        return raw[self._ISSUED.size:size].hex()

@@ -27,7 +27,7 @@ from crypto.keys import short_id
 from events.errors import InvalidEvent
 from node import audience, login_links, public_site, publishing, render
 from node.dashboard import access, forms, i18n, pages
-from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, LoginThrottle, Sessions
+from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
 from node.http_failures import storage_trouble
@@ -123,7 +123,9 @@ class Dashboard:
         self.options = options
         self.sessions = Sessions()
         self.cookie = access.session_cookie(bytes(node.keys.device.public).hex())
-        self.throttle = LoginThrottle()
+        self.browser_cookie = access.browser_cookie(bytes(node.keys.device.public).hex())
+        self.known_browsers = KnownBrowsers(node.keys.device.derive)
+        self.throttles = Throttles()
         self._login_lock = asyncio.Lock()
         self._streams = 0
         self._closing = asyncio.Event()
@@ -442,9 +444,16 @@ class Dashboard:
         return self.redirect(request, "/")
 
     def _log_in(self, request: web.Request) -> None:
-        """This request proved it may be the admin: end its old session, start a logged-in one."""
+        """This request proved it may be the admin: end its old session, start a logged-in one, and
+        mark the browser as one that logged in here (its failed logins count apart: access.py)."""
         self.sessions.log_out(request.cookies.get(self.cookie))
         request[DASH_COOKIES][self.cookie] = self.sessions.log_in()
+        if self._browser(request) is None:
+            request[DASH_COOKIES][self.browser_cookie] = self.known_browsers.mark()
+
+    def _browser(self, request: web.Request) -> str | None:
+        """The id of this browser if it logged in here before (its mark), else None."""
+        return self.known_browsers.browser(request.cookies.get(self.browser_cookie))
 
     async def login_submit(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
@@ -453,16 +462,19 @@ class Dashboard:
             return refusal
         t = ctx["t"]
         page = {**ctx, "title": t("login.title"), "next": safe_next(str(form.get("next", "")))}
+        browser = self._browser(request)
+        throttle = self.throttles.of(browser)  # browsers never seen here share one count (access.py)
         async with self._login_lock:  # one passphrase check at a time: each costs Argon2id time and memory
-            wait = self.throttle.wait_s()
+            wait = throttle.wait_s()
             if wait > 0:
+                said = "login.throttled" if browser is not None else "login.throttled_unknown"
                 return self.respond(request, "login.html",
-                                    {**page, "general_error": t("login.throttled", seconds=int(wait) + 1)}, 429)
+                                    {**page, "general_error": t(said, seconds=int(wait) + 1)}, 429)
             ok = await asyncio.get_running_loop().run_in_executor(None, self._passphrase_ok, str(form.get("passphrase", "")))
             if not ok:
-                self.throttle.failed()
+                throttle.failed()
                 return self.respond(request, "login.html", {**page, "errors": {"passphrase": t("login.wrong")}}, 401)
-            self.throttle.succeeded()
+            throttle.succeeded()
         self._log_in(request)
         return self.redirect(request, page["next"])
 

@@ -14,6 +14,7 @@ the address itself.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import random
 from collections.abc import Callable
@@ -30,6 +31,8 @@ from node.store import StoreError
 from sync.overlay import Overlay
 from sync.peers import AddressError, PeerBook, normalize_address
 from sync.transport import Link
+
+log = logging.getLogger(f"solnet.{__name__}")
 
 
 class PeerDirectory:
@@ -52,6 +55,8 @@ class PeerDirectory:
         """Read the stored peers, add those given with --peer (unless blocked), learn the announced ones."""
         self._label_key = await self._db_thread.run(self._node_label_key)
         self.blocks = await self._db_thread.run(self._blocks)
+        if self.blocks.damaged:
+            log.warning("%s", peer_blocks.DAMAGED)
         for address, source, _ in await self._db_thread.run(self._log().store.peer_rows):
             if not self.blocks.keeps_out(address):
                 self.overlay.learn(address, source)

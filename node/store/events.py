@@ -198,6 +198,17 @@ class EventTables(StoreBase):
             return (0, None)
         return self._kept_or_read(("head", a), lambda: self._head_row(a))
 
+    def check_head(self, author: bytes, seq: int, event_id: bytes | None) -> None:
+        """DatabaseDamaged unless (`seq`, `event_id`), the head `head` read, is the newest event of
+        `author` in the log. The heads are an index beside the events, neither signed nor hashed:
+        signing on from a head with a changed byte made this node's own key fork itself (a prev that
+        is not its last event's id, or a seq already taken), frozen on every node."""
+        if (seq > 0 and self.id_at(author, seq) != event_id) or self.id_at(author, seq + 1) is not None:
+            raise DatabaseDamaged(f"the database {self.path} is damaged: the index of this key's newest event "
+                                  "does not name its newest event (a byte changed on the disk: the card may be "
+                                  "failing). Nothing was signed: signing on from it would fork this key. "
+                                  + REBUILD_ADVICE)
+
     def _head_row(self, a: int) -> tuple[int, bytes | None]:
         row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
         return (row[0], row[1]) if row else (0, None)
@@ -284,6 +295,15 @@ class EventTables(StoreBase):
         return [r[0] for r in self._x("SELECT id FROM events WHERE n IN (SELECT n FROM ids WHERE p BETWEEN ?1 AND ?2 "
                                       "UNION ALL SELECT n FROM ids_new WHERE p BETWEEN ?1 AND ?2) "
                                       "AND id BETWEEN ?3 AND ?4 LIMIT 2", (lower[:8], upper[:8], prefix, upper))]
+
+    def not_in_log(self, ids: Sequence[bytes]) -> list[bytes]:
+        """Those of `ids` that are not in the log (any more): taken out by a revocation, a fork or a
+        pin, whichever table keeps them now."""
+        held: set[bytes] = set()
+        for i in range(0, len(ids), _CHUNK):
+            where, args = by_ids(list(ids[i: i + _CHUNK]))
+            held.update(r[0] for r in self._x(f"SELECT id FROM events WHERE {where}", args))
+        return [i for i in ids if i not in held]
 
     def wires_by_id(self, ids: list[bytes]) -> list[bytes]:
         out = []

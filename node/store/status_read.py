@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from node.saved_json import saved_facts
 from node.store import status_sql
 from sync.frontier import past_fork_heads
 from node.store.schema import SCHEMA_VERSION
@@ -62,7 +63,7 @@ def save_summary(store: Store, key: str, summary: dict[str, Any]) -> bool:
         try:
             stored = db.execute("SELECT value FROM meta WHERE key=?", (SUMMARY_KEY,)).fetchone()
             current = trust_key(db)
-            if current != key or (stored and json.loads(stored[0]).get("key") == key):
+            if current != key or (stored and (saved_facts(stored[0]) or {}).get("key") == key):
                 db.execute("ROLLBACK")
                 return False
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
@@ -100,7 +101,7 @@ class StatusSnapshot:
             db.execute(status_sql.KEPT_PAST_FORK_IDS))
         self._peers = db.execute(status_sql.PEER_ROWS).fetchall()
         raw = self._meta.get(SUMMARY_KEY)
-        summary = json.loads(raw) if raw else None
+        summary = saved_facts(raw)  # (damaged: computed again, and written again)
         self.summary: dict[str, Any] | None = (
             {k: v for k, v in summary.items() if k != "key"} if summary and summary.get("key") == self.key else None)
 

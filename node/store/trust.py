@@ -390,15 +390,9 @@ class TrustTables(ForgedTables):
         return [PendingRow(i, seq, self._whole_wire(i, wire)) for i, seq, wire in self._x(
             "SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id", (author,))]
 
-    def taken_out_of(self, kind: str, ids: Sequence[bytes]) -> list[bytes]:
-        """Those of `ids`, of `kind`, that a revocation took out of the log (kept aside while it
-        counts: node/log.py)."""
-        out: list[bytes] = []
-        for i in range(0, len(ids), 500):
-            chunk = list(ids[i:i + 500])
-            out += [r[0] for r in self._x(f"SELECT id FROM pending WHERE stored=1 AND kind=? AND id IN "
-                                          f"({','.join('?' * len(chunk))})", (kind, *chunk))]
-        return out
+    def taken_aside_ids(self, author: bytes) -> set[bytes]:
+        """Ids of `author`'s events kept aside that were in this log (a revocation took them out)."""
+        return {r[0] for r in self._x("SELECT id FROM pending WHERE author=? AND stored=1", (author,))}
 
     def pending_wires(self) -> list[bytes]:
         return [r[0] for r in self._x("SELECT wire FROM pending")]

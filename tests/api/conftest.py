@@ -78,6 +78,12 @@ def homes(network_template: Path, tmp_path: Path) -> dict[str, Home]:
 
 
 @pytest.fixture
+def passphrase() -> str:
+    """The test network's passphrase, for a `solnet` command run on one of its homes."""
+    return PASSPHRASE
+
+
+@pytest.fixture
 def unlock() -> Callable[[Home], Any]:
     """The keys of a home of the test network (another group's, to publish as it)."""
     return lambda home: home.keys(PASSPHRASE)

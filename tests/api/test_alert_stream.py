@@ -4,14 +4,51 @@ with Last-Event-ID gets what it missed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import aiohttp
 
 from node import publishing
-from node.alert_feed import BATCH, feed_of
+from node.alert_feed import BATCH, QUEUE, feed_of
 
 ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
+
+
+def signed_on(home: Any, keys: Any, sign: Callable[[Any, Any], Any]) -> tuple[Any, list[bytes]]:
+    """What `sign(log, keys)` publishes on another home of the test network, and every event that
+    home then holds (as a peer would bring them)."""
+    log = home.log()
+    try:
+        return sign(log, keys), list(log.store.iter_wire())
+    finally:
+        log.store.close()
+
+
+def false_alert_then_flood(homes: dict, unlock: Callable) -> tuple[Any, Any, list[bytes], list[bytes]]:
+    """An infiltrator's false raid alert in Calais, then more of its alerts there than a queue holds:
+    Bristol's keys, the false alert, and Bristol's events up to it and after it (as a peer brings them)."""
+    def flood(log, keys):
+        for i in range(QUEUE + 20):
+            publishing.publish(log, keys, "alert", {**ALERT, "text": f"flood {i}"}, expires_in="1h")
+
+    keys = unlock(homes["bristol"])
+    false, first = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
+        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    _, then = signed_on(homes["bristol"], keys, flood)
+    return keys, false, first, then
+
+
+@contextlib.asynccontextmanager
+async def calais_stream(api) -> AsyncIterator[aiohttp.ClientResponse]:
+    """Calais's alert stream, subscribed before the test publishes anything."""
+    headers = {"Authorization": f"Bearer {api.token}"}
+    async with api.client.get(api.url("/api/v1/alerts/stream?region=calais"), headers=headers) as reply:
+        assert reply.status == 200
+        await feed_of(api.node).start()
+        yield reply
 
 
 async def next_alert(reply: aiohttp.ClientResponse, timeout: float = 10.0) -> tuple[str, dict]:
@@ -189,3 +226,90 @@ async def test_an_alert_held_before_the_feed_started_is_withdrawn_too(api, homes
         assert (withdrawn["kind"], withdrawn["status"], withdrawn["alert"]) == ("alert.update", "withdrawn",
                                                                                false.id.hex())
         assert withdrawn["text"] == "Raid, run" and withdrawn["group_name"] == "Bristol"
+
+
+async def test_an_alert_taken_out_by_a_fork_is_withdrawn_on_the_stream(api, homes, unlock) -> None:
+    """A thief holding a copy of Bristol's home signs a false raid alert with its device key; it
+    reaches Calais's node and every hook and bot. Then Bristol's own event at that seq arrives: a
+    fork, which takes the alert out of the log (rule 6) and off every view. The stream (and so the
+    hook) gets it once more as `withdrawn`, as when a revocation takes it out: it used to say
+    nothing, since the fork adds no row to the log and its alert is kept beside the chain, not aside."""
+    import shutil
+
+    from node.home import Home
+
+    stolen = Home(homes["bristol"].path.parent / "stolen")
+    shutil.copytree(homes["bristol"].path, stolen.path)
+    false, thief_wires = signed_on(stolen, unlock(stolen), lambda log, keys: publishing.publish(
+        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    twin, _ = signed_on(homes["bristol"], unlock(homes["bristol"]), lambda log, keys: publishing.publish(
+        log, keys, "need", {"category": "water", "quantity": "40", "region": "bristol"}))
+    assert (twin.author, twin.seq) == (false.author, false.seq)
+    async with calais_stream(api) as reply:
+        await api.node.db(api.node.log.ingest, thief_wires)  # as if a peer had brought it
+        assert (await next_alert(reply))[1]["id"] == false.id.hex()
+        outcome = await api.node.db(api.node.log.ingest, [twin.encode()])
+        assert outcome[0].reason == "fork", outcome
+        _, gone = await next_alert(reply)
+        assert (gone["kind"], gone["status"], gone["alert"]) == ("alert.update", "withdrawn", false.id.hex())
+        assert gone["text"] == "Raid at the station, run" and gone["group_name"] == "Bristol"
+
+
+async def test_a_flood_after_a_false_alert_does_not_keep_it_from_being_withdrawn(api, homes, unlock,
+                                                                                 monkeypatch) -> None:
+    """The feed remembers a bounded number of the alerts it handed on. An infiltrator posts its false
+    raid alert, then floods alerts of its own (5,000 a second pass a peer's budget) until the false
+    one was the oldest remembered and was forgotten: its group revoked, the flood was withdrawn and
+    the false alert, the one the chat acted on, was not. Now a flood pushes out its own newest."""
+    from node import alert_feed
+
+    monkeypatch.setattr(alert_feed, "REMEMBERED", 6)  # 10,000 on a node: the same, sooner
+
+    def false_then_flood(log, keys):
+        false = publishing.publish(log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h")
+        for i in range(alert_feed.REMEMBERED + 2):
+            publishing.publish(log, keys, "alert", {"region": "bristol", "type": "eviction", "text": f"flood {i}"},
+                               expires_in="1h")
+        return false
+
+    bristol_keys = unlock(homes["bristol"])
+    false, wires = signed_on(homes["bristol"], bristol_keys, false_then_flood)
+    async with calais_stream(api) as reply:
+        own = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h",
+                                                                  "fields": ALERT}))[1]["event"]
+        assert (await next_alert(reply))[1]["id"] == own["id"]
+        await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought them
+        assert (await next_alert(reply))[1]["id"] == false.id.hex()
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {
+                "subject": bytes(bristol_keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+        assert status == 201, body
+        _, gone = await next_alert(reply)
+        assert (gone["status"], gone["alert"]) == ("withdrawn", false.id.hex())
+        # Calais's own alert, handed on before the flood, was not pushed out by it either: it stands,
+        # and the next thing on the stream is the next alert.
+        after = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+            **ALERT, "text": "Still there"}}))[1]["event"]
+        assert (await next_alert(reply))[1]["id"] == after["id"]
+
+
+async def test_a_bots_stream_gets_the_false_alerts_withdrawal_however_large_the_flood_after_it(api, homes,
+                                                                                              unlock) -> None:
+    """An infiltrator posts its false raid alert, then floods more alerts of the same region than a
+    stream's queue holds (100); its group revoked, all are withdrawn at once. The queue kept the
+    newest withdrawals and dropped the oldest, that of the false alert the bot passed on first: a
+    group's withdrawals now go from its newest (its alerts from their oldest, as before)."""
+    bristol_keys, false, first, then = false_alert_then_flood(homes, unlock)
+    async with calais_stream(api) as reply:
+        await api.node.db(api.node.log.ingest, first)  # as if a peer had brought it
+        assert (await next_alert(reply))[1]["id"] == false.id.hex()
+        await api.node.db(api.node.log.ingest, then)  # and then the flood, which the bot reads (its newest 100)
+        while (await next_alert(reply))[1]["text"] != f"flood {QUEUE + 19}":
+            pass
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {
+                "subject": bytes(bristol_keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+        assert status == 201, body
+        gone = [(await next_alert(reply))[1] for _ in range(QUEUE)]  # as many withdrawals as the queue holds
+        assert all(g["status"] == "withdrawn" for g in gone)
+        assert false.id.hex() in {g["alert"] for g in gone}, "the false alert the bot passed on first"

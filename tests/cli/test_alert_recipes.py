@@ -66,3 +66,33 @@ def test_a_withdrawn_alert_says_so_and_not_until_when() -> None:
                               check=True, timeout=10).stdout
         assert line.startswith("WITHDRAWN") and "REVOKED" in line and "until" not in line, f"{program!r} wrote {line!r}"
         assert ALERT["text"] in line and "calais" in line
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
+def test_the_sms_recipe_puts_neither_the_token_nor_the_alert_on_a_command_line(tmp_path: Path) -> None:
+    """A command's arguments are every local user's to read (`ps`, /proc/PID/cmdline). The SMS
+    recipe gave curl the gateway's token (`-H "Authorization: Bearer $SMS_TOKEN"`: anyone on the
+    machine could then text the group's SMS list as the group) and the alert's words as arguments.
+    The README's script runs here as written, with a curl that writes down what it was given."""
+    script = re.search(r"cat > /usr/local/bin/solnet-to-sms <<'SH'\n(.*?)\nSH\n", README.read_text(encoding="utf-8"),
+                       re.S)
+    assert script, "the README's SMS recipe"
+    (tmp_path / "solnet-to-sms").write_text(script.group(1) + "\n", encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "curl").write_text('#!/bin/sh\nprintf "%s\\n" "$@" >> "$HOME/argv"\ncat >> "$HOME/stdin"\n',
+                                  encoding="utf-8")
+    (bin_dir / "curl").chmod(0o755)
+    token = "tok-3f9a1c7e"
+    # The token as the README says to keep it: a header file of the user's (as an environment
+    # variable too, as the recipe kept it until 2026-12-04)
+    header = re.search(r"printf '(Authorization: Bearer %s\\n)' '[A-Z_]+' > ~/(\.[a-z-]+)\)",
+                       README.read_text(encoding="utf-8"))
+    if header:
+        (tmp_path / header.group(2)).write_text(f"Authorization: Bearer {token}\n", encoding="utf-8")
+    subprocess.run([shutil.which("sh"), str(tmp_path / "solnet-to-sms")], input=json.dumps(ALERT), text=True,
+                   check=True, timeout=10, env={"HOME": str(tmp_path), "PATH": f"{bin_dir}:/usr/bin:/bin",  # its curl
+                                                "SMS_TOKEN": token})
+    argv = (tmp_path / "argv").read_text()
+    assert token not in argv and ALERT["text"] not in argv and "Mallory" not in argv, argv
+    assert ALERT["text"] in (tmp_path / "stdin").read_text()  # the words on standard input

@@ -267,3 +267,20 @@ def test_a_device_revokes_itself_after_the_revocation(network, cli, tmp_path):
     refused = cli.run(laptop, "publish", "action", "--title", "x", "--region", "calais",
                       "--starts-at", "2031-05-01T10:00", "--type", "class", ok=False)
     assert refused.returncode == 1 and "revoked" in refused.stderr
+
+
+def test_a_revoked_group_cannot_rename_itself_where_it_is_listed_as_revoked(network, cli, tmp_path):
+    """A group revoked from seq 1 is listed by the name its newest profile kept aside gave it. Its key
+    still signs: a new profile after its revocation ('Calais', the name of the group that revoked it)
+    is kept aside too, waiting in case the revocation stops counting, and it became the name under
+    which every coordinator saw the revoked group, by a bundle a courier carried or a member relayed.
+    The name shown is from a profile that was in the log (or the first it signed), never one signed
+    for a log that refused it."""
+    _carry(cli, network.b, network.a, tmp_path)
+    cli.run_json(network.a, "revoke", network.group_b, "--reason", "infiltrated")
+    cli.publish(network.b, "group.profile", "--name", "Calais", "--region", "calais", "--as", "group")
+    _carry(cli, network.b, network.a, tmp_path, "renamed.bundle")
+    [bristol] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_b]
+    assert (bristol["name"], bristol["region"]) == ("Bristol", "bristol"), bristol
+    [revoked] = [r for r in cli.run_json(network.a, "status")["revoked"] if r["id"] == network.group_b]
+    assert revoked["name"] == "Bristol", revoked

@@ -188,3 +188,18 @@ def test_leftover_temporary_files_do_not_stop_the_tidying(tmp_path: Path) -> Non
     links = [name for name in os.listdir(folder) if not name.startswith(".")]
     assert len(links) == 1
     assert not any(login_links.redeem(tmp_path, token, now_ms=1) for token in expired)
+
+
+def test_a_browser_mark_counts_only_if_this_node_made_it_and_it_is_not_too_old() -> None:
+    from crypto.keys import SigningKey
+    from node.dashboard.access import KnownBrowsers
+
+    ours, other = KnownBrowsers(SigningKey.generate().derive), KnownBrowsers(SigningKey.generate().derive)
+    mark = ours.mark(now=1_000_000)
+    assert ours.browser(mark, now=1_000_010) is not None
+    assert ours.browser(mark, now=1_000_000 + 366 * 86400) is None  # a year old: no longer
+    assert other.browser(mark, now=1_000_010) is None  # another node's (or a made-up) mark
+    flipped = mark[:20] + ("A" if mark[20] != "A" else "B") + mark[21:]  # (not the last: padding bits)
+    assert ours.browser(flipped, now=1_000_010) is None
+    for junk in (None, "", "é" * 10, "A" * 300, "!!!!"):
+        assert ours.browser(junk, now=1_000_010) is None

@@ -145,8 +145,8 @@ class _Feed:
     def __init__(self) -> None:
         self.sub: Subscription | None = None
 
-    def subscribe(self, regions) -> Subscription:
-        self.sub = Subscription(frozenset(regions))
+    def subscribe(self, regions, keeps=None) -> Subscription:
+        self.sub = Subscription(frozenset(regions), keeps)
         return self.sub
 
     def unsubscribe(self, sub: Subscription) -> None:

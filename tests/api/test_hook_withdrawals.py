@@ -1,0 +1,54 @@
+"""`--on-alert` on a real node: the withdrawal of an alert the command was run for reaches it after a
+flood. A revoked flooder's alerts are withdrawn all at once, many more than the hook's queue holds
+(100): that queue let the newest in and dropped the oldest, the false raid alert the chat had got
+first among them, for withdrawals of alerts the command never ran for, which it then dropped."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from node.alert_feed import feed_of
+from node.alert_hook import BURST, AlertHook
+from test_alert_stream import false_alert_then_flood
+
+
+async def lines_of(path: Path, count: int, timeout_s: float = 30.0) -> list[dict]:
+    """The first `count` alerts the command wrote, once it has written them (bounded wait)."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            lines = path.read_text().splitlines() if path.exists() else []
+            if len(lines) >= count:
+                return [json.loads(line) for line in lines[:count]]
+            await asyncio.sleep(0.05)
+
+
+async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_after_it(api, homes, unlock,
+                                                                                      tmp_path) -> None:
+    bristol_keys, false, first, then = false_alert_then_flood(homes, unlock)
+    out = tmp_path / "chat.jsonl"
+    hook_script = tmp_path / "hook.py"
+    hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
+    hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20)
+    feed = feed_of(api.node)
+    await feed.start()
+    hook.start(feed)
+    try:
+        await api.node.db(api.node.log.ingest, first)  # as if a peer had brought it
+        assert (await lines_of(out, 1))[0]["id"] == false.id.hex()
+        await api.node.db(api.node.log.ingest, then)  # and then the flood
+        chat = await lines_of(out, BURST)  # the false alert and the flood's first: then the hook holds back
+        async with asyncio.timeout(30):  # every flood alert was looked at (held back) before the revocation
+            while hook._sub.queue.qsize():
+                await asyncio.sleep(0.05)
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {
+                "subject": bytes(bristol_keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+        assert status == 201, body
+        chat = await lines_of(out, 2 * BURST)
+        withdrawn = [a["alert"] for a in chat[BURST:]]
+        assert all(a["status"] == "withdrawn" for a in chat[BURST:]), chat[BURST:]
+        assert sorted(withdrawn) == sorted(a["id"] for a in chat[:BURST])  # each alert the chat got, and no other
+    finally:
+        await hook.stop()

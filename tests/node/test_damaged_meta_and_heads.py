@@ -1,0 +1,58 @@
+"""A changed byte in what the store keeps beside the events, neither signed nor hashed (real SQLite
+file): the trust graph's version, and the index of each author's newest event.
+
+The trust graph's version is only ever compared for a change. It was read as a number at every trust
+change, so one changed byte (a failing SD card: '3' read as 's') made every trust event after it
+fail to store with a ValueError, the write rolled back: no revocation ever reached that log, and
+a revoked infiltrator kept every right there."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crypto.keys import SigningKey
+from node.log import EventLog
+from node.store import DatabaseDamaged, Store
+from node_fixtures import Net, device_vouch, statuses, wires
+
+
+def test_a_damaged_trust_version_does_not_keep_a_revocation_out(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    phone = net.device_of(net.group)  # a second device of the group, its vouch in net.group.made
+    assert set(statuses(log.ingest(wires(net.group.made)))) == {"accepted"}
+    other = EventLog(Store(tmp_path / "a.db"))  # another process on the same home (a command beside the node)
+    other.refresh_trust()
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        (version,) = db.execute("SELECT value FROM meta WHERE key='trust_version'").fetchone()
+        db.execute("UPDATE meta SET value=? WHERE key='trust_version'", (bytes([version[0] ^ 0x40]) + version[1:],))
+    revocation = net.group.sign("member.revoke", {"subject": bytes(phone.key.public), "from_seq": 1,
+                                                   "reason": "seized"})
+    assert statuses(log.ingest(wires([revocation]))) == ["accepted"]
+    assert log.trust.member(bytes(phone.key.public)).revoked_from == 1
+    other.refresh_trust()  # the change is seen by every process
+    assert other.trust.member(bytes(phone.key.public)).revoked_from == 1
+    # and the next trust change counts again from there
+    later = net.group.sign("member.vouch", device_vouch(net.group.key, SigningKey.generate(), bytes(32)))
+    assert statuses(log.ingest(wires([later]))) == ["accepted"]
+
+
+def test_a_damaged_head_of_another_author_is_said_not_taken_for_its_fork(net: Net, tmp_path: Path) -> None:
+    """The index of each author's newest event (`heads`) is neither signed nor hashed. With a
+    changed byte in a member's head id, its next event (whose prev is its last event's id) was taken
+    for a fork: the honest device frozen here and its events from there taken out of the log."""
+    log = net.new_log(tmp_path / "a.db")
+    first, second = net.device.sign("need", {"category": "water", "quantity": 3, "region": "calais"}), \
+        net.device.sign("need", {"category": "tents", "quantity": 2, "region": "calais"})
+    assert set(statuses(log.ingest(wires(net.group.made + [first, second])))) == {"accepted"}
+    log.store.close()
+    device = bytes(net.device.key.public)
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        k, head_id = db.execute("SELECT k, id FROM heads JOIN keys USING (k) WHERE key=?", (device,)).fetchone()
+        db.execute("UPDATE heads SET id=? WHERE k=?", (bytes([head_id[0] ^ 0x01]) + head_id[1:], k))
+    log = EventLog(Store(tmp_path / "a.db"))
+    third = net.device.sign("need", {"category": "food", "quantity": 9, "region": "calais"})
+    with pytest.raises(DatabaseDamaged):
+        log.ingest(wires([third]))
+    assert log.trust.fork_point(device) is None and log.store.id_at(device, 2) == second.id
