@@ -283,7 +283,7 @@ class AlertFeed:
         last, alerts = new_alerts(log_, after_n, now)
         for alert in alerts:
             if alert["kind"] == ALERT:
-                self._handed[bytes.fromhex(alert["id"])] = (_ms(alert["expires"]), alert)
+                self._handed[bytes.fromhex(alert["id"])] = (expires_ms(alert["expires"]), alert)
         if len(self._handed) > REMEMBERED:
             self._forget_expired(now)
             self._forget_crowding()
@@ -338,7 +338,7 @@ class AlertFeed:
         self._handed = {i: kept for i, kept in self._handed.items() if kept[0] is None or kept[0] > now}
 
 
-def _ms(text: str | None) -> int | None:
+def expires_ms(text: str | None) -> int | None:
     """An `expires` as alert_json gives it (node.render.iso, to the second), back in ms."""
     return None if text is None else int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 

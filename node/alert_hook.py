@@ -19,7 +19,9 @@ says so once per run of them. Any member may let in new groups, each with its ow
 the command also runs at most `NODE_PER_MINUTE` times a minute for all groups together (a token
 bucket for the node), said once in the log when it holds alerts back. The all clear of an alert
 that was passed on is always passed on, whatever either limit says, and so is its withdrawal (a
-revocation or a fork took it out of the log: node/alert_feed.py).
+revocation or a fork took it out of the log: node/alert_feed.py). Which alerts went to the
+command is kept in the home's database (`PassedMemory`), so that this holds across a restart of
+the node too: an infiltrator's false raid alert passed on before it is still withdrawn after.
 """
 from __future__ import annotations
 
@@ -35,7 +37,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from crypto.keys import short_id
-from node.alert_feed import WITHDRAWN, AlertFeed, Subscription
+from node.alert_feed import WITHDRAWN, AlertFeed, Subscription, expires_ms
+from node.log import now_ms
+from node.ports import WebNode
+from node.saved_json import saved_facts
 from solnet_errors import UsageError
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -48,6 +53,8 @@ BURST = 10  # a group's alerts passed on in a row before the allowance holds the
 REFILL_S = 60.0  # then one more each this many seconds
 NODE_PER_MINUTE = 30  # runs for all groups together: N fresh groups cannot pass on N x BURST alerts
 REMEMBERED = 10_000  # alerts passed on, whose all clear then passes whatever the allowance
+KEPT = 500  # of those, the newest kept in the database across a restart (a small row, rewritten at each)
+PASSED_META = "alert_hook_passed"  # the meta row that keeps them (the panic wipe empties it)
 
 
 def parse_command(text: str) -> list[str]:
@@ -81,7 +88,8 @@ class GroupAllowance:
         self.node_per_minute = node_per_minute
         self._left: dict[str | None, tuple[float, float]] = {}  # group -> (allowance, when counted)
         self._node_left: tuple[float, float] | None = None  # (the node's allowance, when counted)
-        self._passed: OrderedDict[str, None] = OrderedDict()  # alert ids passed on, the newest last
+        # alert ids passed on, the newest last, with when each alert ends (ms; None: never)
+        self._passed: OrderedDict[str, int | None] = OrderedDict()
         self.held: dict[str | None, int] = {}  # group -> alerts held back since its last one passed
         self.node_held = 0  # alerts held back by the node's limit since the last one passed
 
@@ -111,15 +119,26 @@ class GroupAllowance:
         self._left[group] = (left - 1.0, now)
         self.held.pop(group, None)
         if alert.get("kind", "alert") == "alert":
-            self._passed[alert["id"]] = None
+            self._passed[alert["id"]] = expires_ms(alert.get("expires"))
             if len(self._passed) > REMEMBERED:
                 self._passed.popitem(last=False)
         return True
 
-
     def passed(self, alert_id: str | None) -> bool:
         """Whether the alert `alert_id` went to the command (and its all clear or withdrawal not yet)."""
         return alert_id in self._passed
+
+    def passed_live(self, now: int) -> dict[str, int | None]:
+        """The alerts passed on (and not over: their all clear, withdrawal or end not come), by id,
+        with when each ends (ms), oldest first; those over are forgotten."""
+        for alert_id in [i for i, ends in self._passed.items() if ends is not None and ends <= now]:
+            del self._passed[alert_id]
+        return dict(self._passed)
+
+    def restore(self, passed: dict[str, int | None]) -> None:
+        """Count as passed on the alerts `passed` (what `passed_live` gave before a restart)."""
+        for alert_id, ends in passed.items():
+            self._passed[alert_id] = ends
 
     def _node_allowance(self, now: float) -> float:
         """The node's runs left now (`node_per_minute` at most, refilled over a minute; 0: no limit)."""
@@ -130,13 +149,47 @@ class GroupAllowance:
         return min(full, left + max(0.0, now - then) * full / 60.0)
 
 
+class PassedMemory:
+    """The alerts that went to the command, kept in a running node's database (`PASSED_META`): the
+    newest KEPT of them not over yet, by id, with when each ends. Read when the hook starts,
+    written when what went changes (an alert passed on, or its all clear or withdrawal): at most
+    as often as the allowance lets the command run."""
+
+    def __init__(self, runtime: WebNode) -> None:
+        self.runtime = runtime
+
+    async def load(self) -> dict[str, int | None]:
+        raw = await self.runtime.db(self.runtime.log.store.get_meta, PASSED_META)
+        kept = (saved_facts(raw) or {}).get("passed")
+        if not isinstance(kept, list):  # none kept, or damaged (saved_json): as if none were
+            return {}
+        return {i: ends for i, ends in (item for item in kept if _kept_item(item))}
+
+    async def save(self, passed: dict[str, int | None]) -> None:
+        newest = list(passed.items())[-KEPT:]
+        await self.runtime.db(self._write, json.dumps({"passed": newest}).encode())
+
+    def _write(self, raw: bytes) -> None:
+        store = self.runtime.log.store
+        with store.write():
+            store.set_meta(PASSED_META, raw)
+
+
+def _kept_item(item: Any) -> bool:
+    return (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and len(item[0]) == 64
+            and (item[1] is None or isinstance(item[1], int)))
+
+
 class AlertHook:
-    """Runs `argv` for each alert of `regions` (all when empty) that the feed hands on."""
+    """Runs `argv` for each alert of `regions` (all when empty) that the feed hands on; `memory`
+    keeps which went across a restart (none: only while the hook runs)."""
 
     def __init__(self, argv: Sequence[str], regions: Sequence[str] = (), *, timeout_s: float = DEFAULT_TIMEOUT_S,
                  tries: int = TRIES, pauses_s: Sequence[float] = RETRY_PAUSES_S, burst: int = BURST,
-                 refill_s: float = REFILL_S, node_per_minute: int = NODE_PER_MINUTE) -> None:
+                 refill_s: float = REFILL_S, node_per_minute: int = NODE_PER_MINUTE,
+                 memory: PassedMemory | None = None) -> None:
         self.argv = list(argv)
+        self.memory = memory
         self.allowance = GroupAllowance(burst, refill_s, node_per_minute)
         self.regions = [r.lower() for r in regions]
         self.timeout_s = timeout_s
@@ -147,7 +200,9 @@ class AlertHook:
         self._workers: list[asyncio.Task] = []
         self._sub: Subscription | None = None
 
-    def start(self, feed: AlertFeed) -> None:
+    async def start(self, feed: AlertFeed) -> None:
+        if self.memory is not None:
+            self.allowance.restore(await self.memory.load())
         self._sub = feed.subscribe(self.regions, keeps=self._keeps)
         self._feed = feed
         self._workers = [asyncio.create_task(self._work(), name=f"on-alert-{i}") for i in range(WORKERS)]
@@ -179,14 +234,19 @@ class AlertHook:
             allowance = self.allowance
             held, node_held = allowance.held.get(group, 0), allowance.node_held
             who = alert.get("group_name") or f"group {short_id(group or '')}"
+            about = alert.get("alert") or alert.get("id")  # (an update names its alert)
+            before = allowance.passed(about)
             if allowance.take(alert, asyncio.get_running_loop().time()):
+                changed = self.memory is not None and allowance.passed(about) != before
                 if held and not allowance.held.get(group):
                     log.info("--on-alert: %d alerts of %s were not passed on (too many in a row); passing on again",
                              held, who)
                 if node_held and not allowance.node_held:
                     log.info("--on-alert: %d alerts were not passed on (too many from all groups together); "
                              "passing on again", node_held)
-                await self.deliver(alert)
+                await self.deliver(alert)  # first: a raid alert waits for no write to an SD card
+                if changed:
+                    await self._remember()
             elif allowance.node_held > node_held:
                 if not node_held:
                     log.warning("--on-alert: more than %d alerts in a minute from all groups together (many groups "
@@ -197,6 +257,16 @@ class AlertHook:
                 log.warning("--on-alert: %s posted more than %d alerts in a row; its next ones go to the command "
                             "at most one every %.0f s (all are on the dashboard)", who, self.allowance.burst,
                             self.allowance.refill_s)
+
+    async def _remember(self) -> None:
+        """Keep what went to the command (`memory`); a failure to write costs only that, after a
+        restart, the hook does not know of the newest (it is logged once per failure)."""
+        assert self.memory is not None
+        try:
+            await self.memory.save(self.allowance.passed_live(now_ms()))
+        except Exception as exc:  # noqa: BLE001 (a full disk, a stopping node: the alert still goes)
+            log.warning("--on-alert: could not keep which alerts went to the command (%s); after a restart, "
+                        "the withdrawal of those may not reach it", type(exc).__name__)
 
     async def deliver(self, alert: dict[str, Any]) -> bool:
         """Run the command for one alert, with retries; True once it succeeded."""

@@ -20,10 +20,11 @@ from node.store.schema import BODY_REDACTED, by_ids
 # What the panic wipe empties besides the peers: events kept aside, fork proofs, a forked device's
 # events and a device's forgeries (whole events, sealed parts among them); and the runtime facts, the status summary among
 # them, which may say what the events kept aside said (a kept-aside revocation's reason); and which
-# peer refused this device as revoked (node/revoked_here.py), like the peer list.
+# peer refused this device as revoked (node/revoked_here.py), like the peer list; and which alerts
+# went to the --on-alert command (node/alert_hook.py).
 WIPED_TABLES = ("pending", "forks", "forked", "forged")
 WIPED_META = ("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary', "
-              "'refused_as_revoked')")
+              "'refused_as_revoked', 'alert_hook_passed')")
 
 
 class LocalTables(ProjectionTables):

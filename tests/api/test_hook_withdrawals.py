@@ -9,9 +9,10 @@ import json
 import sys
 from pathlib import Path
 
-from node.alert_feed import feed_of
-from node.alert_hook import BURST, AlertHook
-from test_alert_stream import false_alert_then_flood
+from node import publishing
+from node.alert_feed import feed_of, stop_feed
+from node.alert_hook import BURST, AlertHook, PassedMemory
+from test_alert_stream import ALERT, false_alert_then_flood, signed_on
 
 
 async def lines_of(path: Path, count: int, timeout_s: float = 30.0) -> list[dict]:
@@ -33,7 +34,7 @@ async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_afte
     hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20)
     feed = feed_of(api.node)
     await feed.start()
-    hook.start(feed)
+    await hook.start(feed)
     try:
         await api.node.db(api.node.log.ingest, first)  # as if a peer had brought it
         assert (await lines_of(out, 1))[0]["id"] == false.id.hex()
@@ -52,3 +53,42 @@ async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_afte
         assert sorted(withdrawn) == sorted(a["id"] for a in chat[:BURST])  # each alert the chat got, and no other
     finally:
         await hook.stop()
+
+
+async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_after(api, homes, unlock,
+                                                                                    tmp_path) -> None:
+    """The hook knew which alerts it had passed on only while the node ran: after a restart, the
+    withdrawal of the false raid alert the chat had got was dropped as one of an alert never passed
+    on. Which went is kept in the home's database now (the hook and the feed start again here, as
+    they do when the node does)."""
+    keys = unlock(homes["bristol"])
+    false, wires = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
+        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    out = tmp_path / "chat.jsonl"
+    hook_script = tmp_path / "hook.py"
+    hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
+
+    def hook() -> AlertHook:
+        return AlertHook([sys.executable, str(hook_script)], timeout_s=20, memory=PassedMemory(api.node))
+
+    before = hook()
+    await feed_of(api.node).start()
+    await before.start(feed_of(api.node))
+    try:
+        await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought it
+        assert (await lines_of(out, 1))[0]["id"] == false.id.hex()
+    finally:
+        await before.stop()
+        await stop_feed(api.node)
+    after = hook()  # the node started again
+    await feed_of(api.node).start()
+    await after.start(feed_of(api.node))
+    try:
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {
+                "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+        assert status == 201, body
+        withdrawn = (await lines_of(out, 2))[1]
+        assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
+    finally:
+        await after.stop()

@@ -155,7 +155,7 @@ class _Feed:
 
 async def _run(hook: AlertHook, feed: _Feed, alerts: list[dict], delivered: int) -> None:
     """Offer `alerts` to a started hook; return once it has taken them all and run `delivered` times."""
-    hook.start(feed)
+    await hook.start(feed)
     try:
         for alert in alerts:
             feed.sub.offer(alert)
