@@ -559,6 +559,9 @@ class EventLog:
             other = self.store.id_at(author, seq)
             if other == ev.id:  # stored since this batch was prepared (by us or another process)
                 return Outcome(ev.id, DUPLICATE)
+            # A fork is taken from the log as it is, never from a head's index with a changed byte
+            # (neither signed nor hashed): the honest author would be frozen here
+            self.store.check_head(author, head_seq, head_id)
             self._refuse_off_pinned_chain(ev, member, now)
             # A prev that is not the stored seq - 1 says the author signed another event there: the
             # fork is from seq - 1, as where this event came right after it (below), whatever came first.
@@ -567,10 +570,7 @@ class EventLog:
         if seq > head_seq + 1:
             return self._hold(ev, E.BAD_CHAIN, f"waiting for seq {head_seq + 1} of its author", now, heads, hold, facts)
         if header.prev != head_id:
-            if header.prev is not None and self.store.id_at(author, head_seq) == header.prev:
-                # Its prev is the event the log holds at the head's seq: the head's index (neither
-                # signed nor hashed) has a changed byte, and the honest author is no fork
-                self.store.check_head(author, head_seq, head_id)
+            self.store.check_head(author, head_seq, head_id)  # (a changed byte in the head's index: no fork)
             self._refuse_off_pinned_chain(ev, member, now)
             return self._record_fork(ev, seq - 1, heads, now)
         if facts is None:

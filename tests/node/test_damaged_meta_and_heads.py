@@ -38,7 +38,9 @@ def test_a_damaged_trust_version_does_not_keep_a_revocation_out(net: Net, tmp_pa
     assert statuses(log.ingest(wires([later]))) == ["accepted"]
 
 
-def test_a_damaged_head_of_another_author_is_said_not_taken_for_its_fork(net: Net, tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", ["id", "seq"])
+def test_a_damaged_head_of_another_author_is_said_not_taken_for_its_fork(net: Net, tmp_path: Path,
+                                                                        damage: str) -> None:
     """The index of each author's newest event (`heads`) is neither signed nor hashed. With a
     changed byte in a member's head id, its next event (whose prev is its last event's id) was taken
     for a fork: the honest device frozen here and its events from there taken out of the log."""
@@ -50,7 +52,10 @@ def test_a_damaged_head_of_another_author_is_said_not_taken_for_its_fork(net: Ne
     device = bytes(net.device.key.public)
     with sqlite3.connect(tmp_path / "a.db") as db:
         k, head_id = db.execute("SELECT k, id FROM heads JOIN keys USING (k) WHERE key=?", (device,)).fetchone()
-        db.execute("UPDATE heads SET id=? WHERE k=?", (bytes([head_id[0] ^ 0x01]) + head_id[1:], k))
+        if damage == "id":
+            db.execute("UPDATE heads SET id=? WHERE k=?", (bytes([head_id[0] ^ 0x01]) + head_id[1:], k))
+        else:  # 2 read as 3
+            db.execute("UPDATE heads SET seq=seq+1 WHERE k=?", (k,))
     log = EventLog(Store(tmp_path / "a.db"))
     third = net.device.sign("need", {"category": "food", "quantity": 9, "region": "calais"})
     with pytest.raises(DatabaseDamaged):
