@@ -26,6 +26,7 @@ from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from node import audience, login_links, public_site, publishing, render
+from node.api import API_PATH_RE
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, LoginThrottle, Sessions
 from node.dashboard.public_cache import PublicCache
@@ -177,6 +178,21 @@ class Dashboard:
     def refuse(self, request: web.Request, ctx: dict[str, Any], status: int, message_key: str) -> web.Response:
         ctx = {**ctx, "title": ctx["t"]("error.title"), "message": ctx["t"](message_key)}
         return self.respond(request, "error.html", ctx, status)
+
+    @web.middleware
+    async def missing_page(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """An address with no page (mistyped, cut short, an old bookmark) is a page in the reader's
+        language with the dashboard's landmarks and a way back, not aiohttp's '404: Not Found' in
+        plain English text. The API's paths answer in JSON (node.api)."""
+        try:
+            return await handler(request)
+        except web.HTTPNotFound:
+            if API_PATH_RE.match(request.path):
+                raise
+            ctx = request.get(DASH) or self.context(request)
+            t = ctx["t"]
+            return self.respond(request, "error.html", {**ctx, "title": t("error.no_page_title"),
+                                                        "message": t("error.no_page")}, 404)
 
     def storage_safe(self, handler: Handler) -> Handler:
         """`handler`, whose failure on the database (damaged, a full disk, unusable) is said on a
@@ -683,6 +699,7 @@ def setup(app: web.Application, node: WebNode, options: DashboardOptions | None 
     def post(path: str, handler: Handler) -> None:
         app.router.add_post(path, dash.storage_safe(handler))
 
+    app.middlewares.append(dash.missing_page)
     get("/", dash.overview)
     get("/fragment/overview", dash.overview_fragment)
     get("/event/{id:[0-9a-f]{64}}", dash.event)
