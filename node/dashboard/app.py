@@ -472,8 +472,10 @@ class Dashboard:
         async with self._login_lock:  # one passphrase check at a time: each costs Argon2id time and memory
             wait = self.throttle.wait_s()
             if wait > 0:
-                return self.respond(request, "login.html",
-                                    {**page, "general_error": t("login.throttled", seconds=int(wait) + 1)}, 429)
+                refused = self.respond(request, "login.html",
+                                       {**page, "general_error": t("login.throttled", seconds=int(wait) + 1)}, 429)
+                refused.headers["Retry-After"] = str(int(wait) + 1)  # the wait the page says, for programs too
+                return refused
             ok = await asyncio.get_running_loop().run_in_executor(None, self._passphrase_ok, str(form.get("passphrase", "")))
             if not ok:
                 self.throttle.failed()

@@ -100,7 +100,7 @@ async def test_every_region_asked_for_is_followed_however_many(api) -> None:
 
 async def test_streams_opening_while_the_feed_starts_count_against_the_cap(api, monkeypatch) -> None:
     """The first streams wait for the feed to start (a slow database): each is counted already, so
-    the one past the cap is refused at once, not let in to wait with them."""
+    the one past the cap is refused at once, not let in to wait with them, and told when to retry."""
     from node import api as api_module
     from node.alert_feed import AlertFeed
 
@@ -121,6 +121,8 @@ async def test_streams_opening_while_the_feed_starts_count_against_the_cap(api, 
                 await asyncio.sleep(0.01)
             async with api.client.get(url, headers=headers) as reply:
                 assert reply.status == 503 and (await reply.json())["error"]["code"] == "busy"
+                # when to try again, for a program as for a person (it said 'retry later', no header)
+                assert reply.headers["Retry-After"] == str(api_module.RETRY_AFTER_S)
     finally:
         gate.set()
         for reply in await asyncio.gather(*opening):

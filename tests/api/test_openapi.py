@@ -188,12 +188,22 @@ def generate(doc: dict) -> dict:
         "description": "stable, for programs: " + "; ".join(f"{code}: {said}" for code, said in
                                                              api_module.ERROR_CODES.items())
                        + "; or why the node refused to publish an event (422): " + ", ".join(api_module.EVENT_REFUSALS)}
+    # The headers an error comes with: the scheme to authenticate with, the methods a route takes
+    doc["components"]["responses"]["Unauthorized"]["headers"] = {"WWW-Authenticate": {
+        "description": "Bearer: send the admin token as 'Authorization: Bearer TOKEN'", "required": True,
+        "schema": {"type": "string", "const": "Bearer"}}}
+    doc["components"]["responses"]["MethodNotAllowed"]["headers"] = {"Allow": {
+        "description": "the methods this route takes, e.g. GET,HEAD", "required": True, "schema": {"type": "string"}}}
     # Where `busy` is answered: the one route that says it (the other codes of 503, as on every route)
     unavailable = doc["components"]["responses"]["Unavailable"]
+    unavailable["headers"] = {"Retry-After": {
+        "description": f"with `busy` and `storage` only: the seconds to wait before trying again "
+                       f"({api_module.RETRY_AFTER_S}); a damaged or failing disk needs its operator first",
+        "schema": {"type": "integer", "minimum": 1}}}
     doc["paths"]["/api/v1/alerts/stream"]["get"]["responses"]["503"] = {
         "description": f"busy: this node already serves {api_module.MAX_ALERT_STREAMS} alert streams, its most; "
-                       f"retry later. Or, as on every route, {unavailable['description']}",
-        "content": unavailable["content"]}
+                       f"retry after the seconds Retry-After gives. Or, as on every route, {unavailable['description']}",
+        "content": unavailable["content"], "headers": unavailable["headers"]}
     return doc
 
 

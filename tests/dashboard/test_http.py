@@ -203,8 +203,9 @@ async def test_remote_visitors_must_log_in_and_failures_are_throttled(sample, st
     for _ in range(5):
         status, html, _ = await post(node.client, "/login", {"passphrase": "guess", "csrf": token})
         assert status == 401 and "Wrong passphrase" in html
-    status, html, _ = await post(node.client, "/login", {"passphrase": PASSPHRASE, "csrf": token})
+    status, html, reply = await post(node.client, "/login", {"passphrase": PASSPHRASE, "csrf": token})
     assert status == 429 and "Too many failed attempts" in html  # even the right one waits now
+    assert 0 < int(reply.headers["Retry-After"]) <= 61, reply.headers  # as the page says it, for a password manager or script
 
 
 async def test_login_sends_the_browser_only_to_a_path_of_this_site(sample, start_node) -> None:
