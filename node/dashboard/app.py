@@ -180,19 +180,21 @@ class Dashboard:
         return self.respond(request, "error.html", ctx, status)
 
     @web.middleware
-    async def missing_page(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """An address with no page (mistyped, cut short, an old bookmark) is a page in the reader's
-        language with the dashboard's landmarks and a way back, not aiohttp's '404: Not Found' in
-        plain English text. The API's paths answer in JSON (node.api)."""
+    async def refusal_pages(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """aiohttp's own refusals, said as pages in the reader's language with the dashboard's landmarks
+        and a way back, not in plain English text: an address with no page (mistyped, cut short, an
+        old bookmark), and a form too large to read (a long text pasted into the private details).
+        The API's paths answer in JSON (node.api)."""
         try:
             return await handler(request)
-        except web.HTTPNotFound:
+        except (web.HTTPNotFound, web.HTTPRequestEntityTooLarge) as exc:
             if API_PATH_RE.match(request.path):
                 raise
             ctx = request.get(DASH) or self.context(request)
             t = ctx["t"]
-            return self.respond(request, "error.html", {**ctx, "title": t("error.no_page_title"),
-                                                        "message": t("error.no_page")}, 404)
+            what = "no_page" if exc.status == 404 else "too_large"
+            return self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
+                                                        "message": t(f"error.{what}")}, exc.status)
 
     def storage_safe(self, handler: Handler) -> Handler:
         """`handler`, whose failure on the database (damaged, a full disk, unusable) is said on a
@@ -701,7 +703,7 @@ def setup(app: web.Application, node: WebNode, options: DashboardOptions | None 
     def post(path: str, handler: Handler) -> None:
         app.router.add_post(path, dash.storage_safe(handler))
 
-    app.middlewares.append(dash.missing_page)
+    app.middlewares.append(dash.refusal_pages)
     get("/", dash.overview)
     get("/fragment/overview", dash.overview_fragment)
     get("/event/{id:[0-9a-f]{64}}", dash.event)

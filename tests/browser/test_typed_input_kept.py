@@ -24,3 +24,26 @@ def test_a_refused_whole_number_comes_back_as_typed_with_the_rule_it_breaks(clus
         problem = page.locator("#e-quantity").inner_text()
         assert problem.startswith(said), f"{lang}: {problem!r}"  # not 'Fill in this field': it was filled in
         assert page.get_attribute("#f-quantity", "inputmode") == "numeric"  # a phone shows its digits keypad
+
+
+def test_a_form_too_large_to_read_is_said_in_the_readers_language_and_back_holds_the_text(cluster, browser) -> None:
+    """Private details of 300,000 characters pasted in (a whole file): the node cannot read the form
+    (at most 256 KiB), and says so on a page in French with what to do, not as aiohttp's plain English
+    'Maximum request body size 262144 exceeded.'; going back finds the text still in the form."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais, sync_interval=3600)
+    page = browser.new_page()
+    log_in(page, calais)
+    page.goto(url(calais, "/publish/support.request?lang=fr"))
+    pasted = "Dossier " + "x" * 300_000
+    page.fill("#f-region", "calais")
+    page.fill("#f-private", pasted)
+    with page.expect_navigation() as sent:
+        page.click("main form button[type=submit]")
+    assert sent.value is not None and sent.value.status == 413
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("main h1").inner_text() == "Formulaire trop long"
+    assert "raccourcissez" in page.locator("main").inner_text()
+    page.go_back()
+    page.locator("#f-private").wait_for()
+    assert page.input_value("#f-private") == pasted  # (the region field, autocomplete=off, is not kept by the browser)
