@@ -399,6 +399,8 @@ class Dashboard:
 
     async def publish_submit(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
+        if ctx["role"] != ADMIN and request.match_info["kind"] in pages.PUBLISHABLE and _from_this_site(request):
+            return await self._log_in_to_send(request, ctx)
         form, refusal = await self.check_post(request, admin=True)
         if refusal is not None:
             return refusal
@@ -440,6 +442,32 @@ class Dashboard:
             return self.respond(request, "publish_form.html", page, status)
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
 
+    async def _log_in_to_send(self, request: web.Request, ctx: dict[str, Any]) -> web.StreamResponse:
+        """A publish form sent from a session the node no longer knows (it restarted: a power cut; or
+        the session ended after hours open): nothing is published, and the login page says so and
+        carries what was typed (hidden fields, never stored), so that logging in gives the form back
+        as typed, to check and send. It was a redirect to the login page, then an empty form."""
+        kind = request.match_info["kind"]
+        try:
+            form = await request.post()
+        except (ValueError, LookupError):
+            return self.refuse(request, ctx, 400, "error.bad_form")
+        t = ctx["t"]
+        return self.respond(request, "login.html", {
+            **ctx, "title": t("login.title"), "next": f"/publish/{kind}", "carry": _carried(kind, form.items()),
+            "flash_warning": t("login.unsent")}, 401)
+
+    async def _form_after_login(self, request: web.Request, ctx: dict[str, Any], kind: str,
+                                carry: list[tuple[str, str]]) -> web.StreamResponse:
+        """The publish form as it was sent before logging in (`_log_in_to_send`), with this new
+        session's token: not sent, for the coordinator to check first."""
+        session = request[DASH_COOKIES][self.cookie]
+        ctx = {**ctx, "logged_in": True, "role": ADMIN, "is_admin": True, "session_id": session,
+               "csrf": self.sessions.csrf_token(session), "flash": ctx["t"]("login.resend")}
+        values = {name: value for name, value in carry if name != "to"}
+        page = await self._form_ctx(ctx, kind, values, {}, None, [value for name, value in carry if name == "to"])
+        return self.respond(request, "publish_form.html", page)
+
     # --- login ----------------------------------------------------------------------------------
     async def login_form(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
@@ -471,6 +499,11 @@ class Dashboard:
             return refusal
         t = ctx["t"]
         page = {**ctx, "title": t("login.title"), "next": safe_next(str(form.get("next", "")))}
+        kind = page["next"].removeprefix("/publish/")
+        carry = _carried(kind, [(k.removeprefix(CARRY), v) for k, v in form.items() if k.startswith(CARRY)]) \
+            if kind in pages.PUBLISHABLE else []
+        if carry:  # a form sent while logged out: still carried, still said
+            page.update(carry=carry, flash_warning=t("login.unsent"))
         async with self._login_lock:  # one passphrase check at a time: each costs Argon2id time and memory
             wait = self.throttle.wait_s()
             if wait > 0:
@@ -484,6 +517,8 @@ class Dashboard:
                 return self.respond(request, "login.html", {**page, "errors": {"passphrase": t("login.wrong")}}, 401)
             self.throttle.succeeded()
         self._log_in(request)
+        if carry:
+            return await self._form_after_login(request, ctx, kind, carry)
         return self.redirect(request, page["next"])
 
     def _passphrase_ok(self, passphrase: str) -> bool:
@@ -669,6 +704,25 @@ def render_public(data: Any, lang: str, links: dict[str, str], *, alerts_only: b
     title = t("public.alerts_page_title" if alerts_only else "public.title")
     return render_page("public.html", {"t": t, "lang": t.lang, "data": data, "links": links, "title": title,
                                        "alerts_only": alerts_only, "lang_links": lang_links or {}})
+
+
+CARRY = "carry."  # the prefix of a publish form's fields carried through the login page
+
+
+def _carried(kind: str, items: Any) -> list[tuple[str, str]]:
+    """The (name, text) pairs of a publish form for `kind` worth carrying through the login page: its
+    own fields only (not its token)."""
+    names = forms.form_fields(kind) | {"audience"}
+    return [(str(k), v) for k, v in items if k in names and isinstance(v, str)]
+
+
+def _from_this_site(request: web.Request) -> bool:
+    """Whether the browser says this request comes from this site's own page (Sec-Fetch-Site, or
+    Origin): a form of another site is never carried into this one's login page."""
+    fetched = request.headers.get("Sec-Fetch-Site")
+    if fetched is not None:
+        return fetched == "same-origin"
+    return request.headers.get("Origin") in (f"http://{request.host}", f"https://{request.host}")
 
 
 def safe_next(value: str | None) -> str:

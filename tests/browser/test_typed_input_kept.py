@@ -1,9 +1,12 @@
 """A refused publish form gives back what the coordinator typed, and says what is wrong with it
 (chromium, a real node): a whole-number field holding "10-12" or "2,5" comes back holding it, with
-the rule it breaks, in the page's language; on a phone it still opens the digits keypad."""
+the rule it breaks, in the page's language (on a phone it still opens the digits keypad); a form
+too large to read says so and going back finds the text; a form sent after the node restarted
+comes back as typed once the coordinator has logged in again."""
 from __future__ import annotations
 
-from chromium import log_in, url
+from chromium import PASSPHRASE, log_in, url
+from local_cluster import cli_json
 
 
 def test_a_refused_whole_number_comes_back_as_typed_with_the_rule_it_breaks(cluster, browser) -> None:
@@ -47,3 +50,35 @@ def test_a_form_too_large_to_read_is_said_in_the_readers_language_and_back_holds
     page.go_back()
     page.locator("#f-private").wait_for()
     assert page.input_value("#f-private") == pasted  # (the region field, autocomplete=off, is not kept by the browser)
+
+
+def test_an_alert_sent_after_the_node_restarted_comes_back_typed_after_logging_in(cluster, browser) -> None:
+    """The node restarted (a power cut) while a coordinator typed a raid alert: its sessions went with
+    it. Sending the form asks for the passphrase, says nothing was published, and after logging in
+    gives the form back as typed, to check and send; it sent the coordinator to the login page and
+    then to an empty form, with no word that the alert had not gone out."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais, sync_interval=3600)
+    page = browser.new_page()
+    log_in(page, calais)
+    page.goto(url(calais, "/publish/alert?lang=fr"))
+    page.fill("#f-region", "calais")
+    page.fill("#f-location", "Camp de l’hôpital")
+    page.fill("#f-text", "CRS au camp, trois fourgons")
+    page.select_option("#f-expires_in", "3h")
+    cluster.kill(calais)
+    cluster.start(calais, sync_interval=3600)
+    page.click("main form button[type=submit]")
+    page.locator("#f-passphrase").wait_for()
+    assert "rien n’a été publié" in page.locator("main").inner_text().lower()
+    assert cli_json(calais, "ls", "--kind", "alert") == []
+    page.fill("#f-passphrase", PASSPHRASE)
+    page.click("main form button[type=submit]")
+    page.locator("#f-text").wait_for()
+    assert page.input_value("#f-text") == "CRS au camp, trois fourgons"
+    assert page.input_value("#f-location") == "Camp de l’hôpital" and page.input_value("#f-expires_in") == "3h"
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert cli_json(calais, "ls", "--kind", "alert") == []  # not sent by logging in: the coordinator checks it
+    page.click("main form button[type=submit]")
+    page.wait_for_url(lambda address: "/event/" in address and "published=1" in address)
+    assert page.locator("h1").inner_text().startswith("CRS au camp") or "CRS au camp" in page.locator("main").inner_text()
