@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from chromium import PASSPHRASE, log_in, url
 from local_cluster import cli_json
+from test_axe import AXE, RUN, TAGS
 
 
 def test_a_refused_whole_number_comes_back_as_typed_with_the_rule_it_breaks(cluster, browser) -> None:
@@ -59,6 +60,7 @@ def test_an_alert_sent_after_the_node_restarted_comes_back_typed_after_logging_i
     then to an empty form, with no word that the alert had not gone out."""
     [calais] = cluster.network([("Calais", "calais")])
     cluster.start(calais, sync_interval=3600)
+    browser.add_init_script(path=str(AXE))
     page = browser.new_page()
     log_in(page, calais)
     page.goto(url(calais, "/publish/alert?lang=fr"))
@@ -71,6 +73,7 @@ def test_an_alert_sent_after_the_node_restarted_comes_back_typed_after_logging_i
     page.click("main form button[type=submit]")
     page.locator("#f-passphrase").wait_for()
     assert "rien n’a été publié" in page.locator("main").inner_text().lower()
+    assert not page.evaluate(RUN, TAGS)["violations"]
     assert cli_json(calais, "ls", "--kind", "alert") == []
     page.fill("#f-passphrase", PASSPHRASE)
     page.click("main form button[type=submit]")
@@ -78,6 +81,7 @@ def test_an_alert_sent_after_the_node_restarted_comes_back_typed_after_logging_i
     assert page.input_value("#f-text") == "CRS au camp, trois fourgons"
     assert page.input_value("#f-location") == "Camp de l’hôpital" and page.input_value("#f-expires_in") == "3h"
     assert page.locator("html").get_attribute("lang") == "fr"
+    assert not page.evaluate(RUN, TAGS)["violations"]
     assert cli_json(calais, "ls", "--kind", "alert") == []  # not sent by logging in: the coordinator checks it
     page.click("main form button[type=submit]")
     page.wait_for_url(lambda address: "/event/" in address and "published=1" in address)
