@@ -137,8 +137,9 @@
     for (var i = 0; i < boxes.length; i++) { boxes[i].checked = p.regions.indexOf(boxes[i].value) >= 0; }
     var supported = !!window.Notification;
     var on = p.on && supported && Notification.permission === "granted";
+    // The button says what it does (turn on, turn off) and #notify-state what holds: no aria-pressed,
+    // which with a name that changes read "Turn off notifications, pressed" (on and off at once).
     button.textContent = panel.getAttribute(on ? "data-button-off" : "data-button-on");
-    button.setAttribute("aria-pressed", on ? "true" : "false");
     var said = !supported ? "unsupported" : (p.on && Notification.permission === "denied") ? "denied" : (on ? "on" : "off");
     state.textContent = panel.getAttribute("data-label-" + said);
     button.disabled = !supported;
