@@ -7,22 +7,33 @@ import asyncio
 import json
 
 import aiohttp
+import jsonschema_rs
 
 from node import publishing
 from node.alert_feed import BATCH, feed_of
+from node.api import OPENAPI_PATH
 
 ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
 
 
+DOC = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+# What node/openapi.json says an event's data is: its fields, and no other (a bot must not guess them)
+STREAMED = jsonschema_rs.validator_for({"$ref": "#/components/schemas/StreamedAlert", "components": DOC["components"]})
+
+
 async def next_alert(reply: aiohttp.ClientResponse, timeout: float = 10.0) -> tuple[str, dict]:
-    """(id, alert) of the next `event: alert` on the stream (keep-alive comments and retry skipped)."""
+    """(id, alert) of the next `event: alert` on the stream (keep-alive comments and retry skipped),
+    checked against the document's StreamedAlert and its `id:` line against its `n`."""
     async def read() -> tuple[str, dict]:
         event: dict[str, str] = {}
         while True:
             line = (await reply.content.readline()).decode().rstrip("\n")
             if line == "" and "data" in event:
                 assert event.get("event") == "alert", event
-                return event["id"], json.loads(event["data"])
+                alert = json.loads(event["data"])
+                assert not (wrong := [e.message for e in STREAMED.iter_errors(alert)]), (wrong, alert)
+                assert event["id"] == str(alert["n"]), event
+                return event["id"], alert
             if line and not line.startswith(":"):
                 name, _, value = line.partition(": ")
                 event[name] = value
