@@ -522,13 +522,13 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     regions = _regions_param(request)
     since = _since_param(request)
     headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    if request.method == "HEAD":  # what a GET would answer, without opening a stream
-        return web.Response(headers=headers)
     streams = request.app[STREAMS]
-    if streams[0] >= MAX_ALERT_STREAMS:
+    if streams[0] >= MAX_ALERT_STREAMS:  # (a HEAD too: it answers what a GET would)
         raise ApiError(503, "busy", f"this node serves at most {MAX_ALERT_STREAMS} alert streams at once; retry in a "
                        f"minute (Retry-After), or close a stream this program no longer reads",
                        headers={"Retry-After": str(RETRY_AFTER_S)})
+    if request.method == "HEAD":  # what a GET would answer, without opening a stream
+        return web.Response(headers=headers)
     streams[0] += 1  # counted before the first await: streams opening while the feed starts count too
     sub = None
     feed = feed_of(node)

@@ -134,6 +134,8 @@ async def test_streams_opening_while_the_feed_starts_count_against_the_cap(api, 
                 assert reply.status == 503 and (await reply.json())["error"]["code"] == "busy"
                 # when to try again, for a program as for a person (it said 'retry later', no header)
                 assert reply.headers["Retry-After"] == str(api_module.RETRY_AFTER_S)
+            async with api.client.head(url, headers=headers) as reply:  # as a GET would answer (it said 200)
+                assert reply.status == 503 and reply.headers["Retry-After"] == str(api_module.RETRY_AFTER_S)
     finally:
         gate.set()
         for reply in await asyncio.gather(*opening):
