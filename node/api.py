@@ -67,6 +67,7 @@ STREAMS = web.AppKey("solnet_api_streams", list)  # [open alert streams]
 MAX_ALERT_STREAMS = 16
 ALERT_STREAM_LIFETIME_S = 3600.0  # then the client reconnects (SSE does by itself) with Last-Event-ID
 ALERT_KEEPALIVE_S = 15.0
+RETRY_AFTER_S = 60  # the Retry-After of a 503 that passes (busy, storage), as their messages say: in a minute
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -88,10 +89,11 @@ ERROR_CODES = {
     "storage_full": "nothing was stored: the node's disk is full (507)",
     "database_damaged": "the node's database is damaged (503)",
     "disk_failing": "the node's disk fails (503)",
-    "storage": "the node's database could not be used for this request; try again in a minute (503)",
+    "storage": "the node's database could not be used for this request; try again after the seconds Retry-After "
+               "gives (503)",
     "unavailable": "the node could not write its admin token when it started (503)",
     "busy": f"GET /api/v1/alerts/stream only: the node already serves {MAX_ALERT_STREAMS} alert streams, its most; "
-            "retry later (503)",
+            "retry after the seconds Retry-After gives (503)",
     "internal": "the node failed; its log says why (500)",
     "http_error": "another refusal of HTTP's own; its status says which",
 }
@@ -103,9 +105,11 @@ EVENT_REFUSALS = tuple(r for r in (*REASONS, NOT_CAUGHT_UP) if r != BAD_FIELD)
 class ApiError(Exception):
     """A request we refuse: the HTTP status, a stable code for programs, a sentence for people."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.headers = headers
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -139,7 +143,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
     try:
         return await handler(request)
     except ApiError as exc:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else exc.headers
         return error_response(exc.status, exc.code, exc.message, exc.field, headers)
     except web.HTTPException as exc:
         if exc.status < 400:
@@ -153,7 +157,9 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         if request.writer is not None and request.writer.output_size > 0:
             raise  # a stream had started: only closing the connection is left
         status, code = storage_trouble(exc)
-        return error_response(status, code, STORAGE_MESSAGES[code])
+        # A passing trouble says when to try again, for programs too; a damaged or failing disk needs its operator.
+        return error_response(status, code, STORAGE_MESSAGES[code],
+                              headers={"Retry-After": str(RETRY_AFTER_S)} if code == "storage" else None)
     # Anything else is a bug: node.http_failures.FailureLog.last_resort answers it (a JSON 500) and logs it.
 
 
@@ -282,7 +288,10 @@ def hex_param(text: str, name: str, low: int) -> str:
 
 # --- reads ----------------------------------------------------------------------------------------
 async def openapi(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(OPENAPI_PATH, headers={"Content-Type": "application/json"})
+    """The document, whole, every time: as a static file it got a file's conditional and partial
+    answers (206, 304, 412, 416 with an empty body), which it does not declare for itself."""
+    body = await asyncio.to_thread(OPENAPI_PATH.read_bytes)  # (about 100 KB, asked for rarely)
+    return web.Response(body=body, content_type="application/json", headers={"Cache-Control": "no-cache"})
 
 
 def _event_out(row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str], log: EventLog | None = None,
@@ -513,11 +522,13 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     regions = _regions_param(request)
     since = _since_param(request)
     headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    streams = request.app[STREAMS]
+    if streams[0] >= MAX_ALERT_STREAMS:  # (a HEAD too: it answers what a GET would)
+        raise ApiError(503, "busy", f"this node serves at most {MAX_ALERT_STREAMS} alert streams at once; retry in a "
+                       f"minute (Retry-After), or close a stream this program no longer reads",
+                       headers={"Retry-After": str(RETRY_AFTER_S)})
     if request.method == "HEAD":  # what a GET would answer, without opening a stream
         return web.Response(headers=headers)
-    streams = request.app[STREAMS]
-    if streams[0] >= MAX_ALERT_STREAMS:
-        raise ApiError(503, "busy", f"this node serves at most {MAX_ALERT_STREAMS} alert streams at once; retry later")
     streams[0] += 1  # counted before the first await: streams opening while the feed starts count too
     sub = None
     feed = feed_of(node)

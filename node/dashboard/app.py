@@ -26,6 +26,7 @@ from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from node import audience, login_links, public_site, publishing, render
+from node.api import API_PATH_RE
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
@@ -179,6 +180,23 @@ class Dashboard:
     def refuse(self, request: web.Request, ctx: dict[str, Any], status: int, message_key: str) -> web.Response:
         ctx = {**ctx, "title": ctx["t"]("error.title"), "message": ctx["t"](message_key)}
         return self.respond(request, "error.html", ctx, status)
+
+    @web.middleware
+    async def refusal_pages(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """aiohttp's own refusals, said as pages in the reader's language with the dashboard's landmarks
+        and a way back, not in plain English text: an address with no page (mistyped, cut short, an
+        old bookmark), and a form too large to read (a long text pasted into the private details).
+        The API's paths answer in JSON (node.api)."""
+        try:
+            return await handler(request)
+        except (web.HTTPNotFound, web.HTTPRequestEntityTooLarge) as exc:
+            if API_PATH_RE.match(request.path):
+                raise
+            ctx = request.get(DASH) or self.context(request)
+            t = ctx["t"]
+            what = "no_page" if exc.status == 404 else "too_large"
+            return self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
+                                                        "message": t(f"error.{what}")}, exc.status)
 
     def storage_safe(self, handler: Handler) -> Handler:
         """`handler`, whose failure on the database (damaged, a full disk, unusable) is said on a
@@ -383,6 +401,8 @@ class Dashboard:
 
     async def publish_submit(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
+        if ctx["role"] != ADMIN and request.match_info["kind"] in pages.PUBLISHABLE and _from_this_site(request):
+            return await self._log_in_to_send(request, ctx)
         form, refusal = await self.check_post(request, admin=True)
         if refusal is not None:
             return refusal
@@ -424,6 +444,32 @@ class Dashboard:
             return self.respond(request, "publish_form.html", page, status)
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
 
+    async def _log_in_to_send(self, request: web.Request, ctx: dict[str, Any]) -> web.StreamResponse:
+        """A publish form sent from a session the node no longer knows (it restarted: a power cut; or
+        the session ended after hours open): nothing is published, and the login page says so and
+        carries what was typed (hidden fields, never stored), so that logging in gives the form back
+        as typed, to check and send. It was a redirect to the login page, then an empty form."""
+        kind = request.match_info["kind"]
+        try:
+            form = await request.post()
+        except (ValueError, LookupError):
+            return self.refuse(request, ctx, 400, "error.bad_form")
+        t = ctx["t"]
+        return self.respond(request, "login.html", {
+            **ctx, "title": t("login.title"), "next": f"/publish/{kind}", "carry": _carried(kind, form.items()),
+            "flash_warning": t("login.unsent")}, 401)
+
+    async def _form_after_login(self, request: web.Request, ctx: dict[str, Any], kind: str,
+                                carry: list[tuple[str, str]]) -> web.StreamResponse:
+        """The publish form as it was sent before logging in (`_log_in_to_send`), with this new
+        session's token: not sent, for the coordinator to check first."""
+        session = request[DASH_COOKIES][self.cookie]
+        ctx = {**ctx, "logged_in": True, "role": ADMIN, "is_admin": True, "session_id": session,
+               "csrf": self.sessions.csrf_token(session), "flash": ctx["t"]("login.resend")}
+        values = {name: value for name, value in carry if name != "to"}
+        page = await self._form_ctx(ctx, kind, values, {}, None, [value for name, value in carry if name == "to"])
+        return self.respond(request, "publish_form.html", page)
+
     # --- login ----------------------------------------------------------------------------------
     async def login_form(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
@@ -464,18 +510,27 @@ class Dashboard:
         page = {**ctx, "title": t("login.title"), "next": safe_next(str(form.get("next", "")))}
         browser = self._browser(request)
         throttle = self.throttles.of(browser)  # browsers never seen here share one count (access.py)
+        kind = page["next"].removeprefix("/publish/")
+        carry = _carried(kind, [(k.removeprefix(CARRY), v) for k, v in form.items() if k.startswith(CARRY)]) \
+            if kind in pages.PUBLISHABLE else []
+        if carry:  # a form sent while logged out: still carried, still said
+            page.update(carry=carry, flash_warning=t("login.unsent"))
         async with self._login_lock:  # one passphrase check at a time: each costs Argon2id time and memory
             wait = throttle.wait_s()
             if wait > 0:
                 said = "login.throttled" if browser is not None else "login.throttled_unknown"
-                return self.respond(request, "login.html",
-                                    {**page, "general_error": t(said, seconds=int(wait) + 1)}, 429)
+                refused = self.respond(request, "login.html",
+                                       {**page, "general_error": t(said, seconds=int(wait) + 1)}, 429)
+                refused.headers["Retry-After"] = str(int(wait) + 1)  # the wait the page says, for programs too
+                return refused
             ok = await asyncio.get_running_loop().run_in_executor(None, self._passphrase_ok, str(form.get("passphrase", "")))
             if not ok:
                 throttle.failed()
                 return self.respond(request, "login.html", {**page, "errors": {"passphrase": t("login.wrong")}}, 401)
             throttle.succeeded()
         self._log_in(request)
+        if carry:
+            return await self._form_after_login(request, ctx, kind, carry)
         return self.redirect(request, page["next"])
 
     def _passphrase_ok(self, passphrase: str) -> bool:
@@ -663,6 +718,25 @@ def render_public(data: Any, lang: str, links: dict[str, str], *, alerts_only: b
                                        "alerts_only": alerts_only, "lang_links": lang_links or {}})
 
 
+CARRY = "carry."  # the prefix of a publish form's fields carried through the login page
+
+
+def _carried(kind: str, items: Any) -> list[tuple[str, str]]:
+    """The (name, text) pairs of a publish form for `kind` worth carrying through the login page: its
+    own fields only (not its token)."""
+    names = forms.form_fields(kind) | {"audience"}
+    return [(str(k), v) for k, v in items if k in names and isinstance(v, str)]
+
+
+def _from_this_site(request: web.Request) -> bool:
+    """Whether the browser says this request comes from this site's own page (Sec-Fetch-Site, or
+    Origin): a form of another site is never carried into this one's login page."""
+    fetched = request.headers.get("Sec-Fetch-Site")
+    if fetched is not None:
+        return fetched == "same-origin"
+    return request.headers.get("Origin") in (f"http://{request.host}", f"https://{request.host}")
+
+
 def safe_next(value: str | None) -> str:
     """Where to go after logging in: a path on this site, else the overview. Only a single leading
     "/" (never "//": another host), no backslash (some browsers read it as "/"), and nothing but
@@ -695,6 +769,7 @@ def setup(app: web.Application, node: WebNode, options: DashboardOptions | None 
     def post(path: str, handler: Handler) -> None:
         app.router.add_post(path, dash.storage_safe(handler))
 
+    app.middlewares.append(dash.refusal_pages)
     get("/", dash.overview)
     get("/fragment/overview", dash.overview_fragment)
     get("/event/{id:[0-9a-f]{64}}", dash.event)

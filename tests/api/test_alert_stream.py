@@ -10,11 +10,18 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
+import jsonschema_rs
 
 from node import publishing
 from node.alert_feed import BATCH, QUEUE, feed_of
+from node.api import OPENAPI_PATH
 
 ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
+
+
+DOC = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+# What node/openapi.json says an event's data is: its fields, and no other (a bot must not guess them)
+STREAMED = jsonschema_rs.validator_for({"$ref": "#/components/schemas/StreamedAlert", "components": DOC["components"]})
 
 
 def signed_on(home: Any, keys: Any, sign: Callable[[Any, Any], Any]) -> tuple[Any, list[bytes]]:
@@ -52,14 +59,18 @@ async def calais_stream(api) -> AsyncIterator[aiohttp.ClientResponse]:
 
 
 async def next_alert(reply: aiohttp.ClientResponse, timeout: float = 10.0) -> tuple[str, dict]:
-    """(id, alert) of the next `event: alert` on the stream (keep-alive comments and retry skipped)."""
+    """(id, alert) of the next `event: alert` on the stream (keep-alive comments and retry skipped),
+    checked against the document's StreamedAlert and its `id:` line against its `n`."""
     async def read() -> tuple[str, dict]:
         event: dict[str, str] = {}
         while True:
             line = (await reply.content.readline()).decode().rstrip("\n")
             if line == "" and "data" in event:
                 assert event.get("event") == "alert", event
-                return event["id"], json.loads(event["data"])
+                alert = json.loads(event["data"])
+                assert not (wrong := [e.message for e in STREAMED.iter_errors(alert)]), (wrong, alert)
+                assert event["id"] == str(alert["n"]), event
+                return event["id"], alert
             if line and not line.startswith(":"):
                 name, _, value = line.partition(": ")
                 event[name] = value
@@ -137,7 +148,7 @@ async def test_every_region_asked_for_is_followed_however_many(api) -> None:
 
 async def test_streams_opening_while_the_feed_starts_count_against_the_cap(api, monkeypatch) -> None:
     """The first streams wait for the feed to start (a slow database): each is counted already, so
-    the one past the cap is refused at once, not let in to wait with them."""
+    the one past the cap is refused at once, not let in to wait with them, and told when to retry."""
     from node import api as api_module
     from node.alert_feed import AlertFeed
 
@@ -158,6 +169,10 @@ async def test_streams_opening_while_the_feed_starts_count_against_the_cap(api, 
                 await asyncio.sleep(0.01)
             async with api.client.get(url, headers=headers) as reply:
                 assert reply.status == 503 and (await reply.json())["error"]["code"] == "busy"
+                # when to try again, for a program as for a person (it said 'retry later', no header)
+                assert reply.headers["Retry-After"] == str(api_module.RETRY_AFTER_S)
+            async with api.client.head(url, headers=headers) as reply:  # as a GET would answer (it said 200)
+                assert reply.status == 503 and reply.headers["Retry-After"] == str(api_module.RETRY_AFTER_S)
     finally:
         gate.set()
         for reply in await asyncio.gather(*opening):

@@ -344,3 +344,20 @@ async def test_a_form_that_does_not_read_as_text_is_a_bad_request(served_api, ca
     assert b"could not be read" in answer, answer[:300]
     assert "ERROR" not in [r.levelname for r in caplog.records], caplog.text
     assert_log_is_clean(caplog)
+
+
+async def test_a_database_busy_for_a_moment_says_when_to_try_again(api, monkeypatch) -> None:
+    """A read the database cannot serve just now (locked too long by another program) is a 503
+    `storage` with Retry-After, the minute its message says; a damaged database gets none (its
+    operator must rebuild it first)."""
+    from node import api as api_module
+    from node.store import Store, StoreError
+
+    for failure, code, retry in ((StoreError("the database stayed locked"), "storage", str(api_module.RETRY_AFTER_S)),
+                                 (DatabaseDamaged("the database file is damaged"), "database_damaged", None)):
+        def failing(self, **_: object) -> None:
+            raise failure
+        monkeypatch.setattr(Store, "events_page", failing)
+        async with api.client.get("/api/v1/events", headers={"Authorization": f"Bearer {api.token}"}) as reply:
+            assert reply.status == 503 and (await reply.json())["error"]["code"] == code
+            assert reply.headers.get("Retry-After") == retry, code

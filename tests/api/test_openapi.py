@@ -72,6 +72,23 @@ async def test_document_is_served_and_consistent(api):
             assert op["responses"], (path, method)
 
 
+async def test_the_document_answers_only_what_it_declares_for_itself(served_api):
+    """GET /api/v1/openapi.json declares 200 (and 405): a client's Range, If-None-Match, If-Match or
+    If-Modified-Since gets the whole document, not an undeclared 206, 304, 412 or 416 with an empty
+    body under application/json (it was served as a static file, with a file's conditional answers)."""
+    whole = api_module.OPENAPI_PATH.read_bytes()
+    declared = set(json.loads(whole)["paths"]["/api/v1/openapi.json"]["get"]["responses"])
+    async with served_api.client.get(served_api.url("/api/v1/openapi.json")) as reply:
+        assert reply.status == 200 and reply.content_type == "application/json" and await reply.read() == whole
+        etag = reply.headers.get("ETag", '"any"')
+    for headers in ({"Range": "bytes=0-9"}, {"Range": "bytes=999999999-"}, {"If-Match": '"not-this-one"'},
+                    {"If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}, {"If-None-Match": "*"},
+                    {"If-None-Match": etag}, {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}):
+        async with served_api.client.get(served_api.url("/api/v1/openapi.json"), headers=headers) as reply:
+            assert str(reply.status) in declared, (headers, reply.status, declared)
+            assert reply.status == 200 and await reply.read() == whole, headers
+
+
 def field_description(f) -> str:
     """How node/openapi.json describes one typed field of a kind (what `solnet publish` accepts)."""
     words = {
@@ -171,12 +188,22 @@ def generate(doc: dict) -> dict:
         "description": "stable, for programs: " + "; ".join(f"{code}: {said}" for code, said in
                                                              api_module.ERROR_CODES.items())
                        + "; or why the node refused to publish an event (422): " + ", ".join(api_module.EVENT_REFUSALS)}
+    # The headers an error comes with: the scheme to authenticate with, the methods a route takes
+    doc["components"]["responses"]["Unauthorized"]["headers"] = {"WWW-Authenticate": {
+        "description": "Bearer: send the admin token as 'Authorization: Bearer TOKEN'", "required": True,
+        "schema": {"type": "string", "const": "Bearer"}}}
+    doc["components"]["responses"]["MethodNotAllowed"]["headers"] = {"Allow": {
+        "description": "the methods this route takes, e.g. GET,HEAD", "required": True, "schema": {"type": "string"}}}
     # Where `busy` is answered: the one route that says it (the other codes of 503, as on every route)
     unavailable = doc["components"]["responses"]["Unavailable"]
+    unavailable["headers"] = {"Retry-After": {
+        "description": f"with `busy` and `storage` only: the seconds to wait before trying again "
+                       f"({api_module.RETRY_AFTER_S}); a damaged or failing disk needs its operator first",
+        "schema": {"type": "integer", "minimum": 1}}}
     doc["paths"]["/api/v1/alerts/stream"]["get"]["responses"]["503"] = {
         "description": f"busy: this node already serves {api_module.MAX_ALERT_STREAMS} alert streams, its most; "
-                       f"retry later. Or, as on every route, {unavailable['description']}",
-        "content": unavailable["content"]}
+                       f"retry after the seconds Retry-After gives. Or, as on every route, {unavailable['description']}",
+        "content": unavailable["content"], "headers": unavailable["headers"]}
     return doc
 
 

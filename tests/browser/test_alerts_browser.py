@@ -42,7 +42,12 @@ def test_new_alerts_of_chosen_regions_notify_with_a_sound_and_the_choice_is_reme
     panel.wait_for()  # shown by the script
     page.locator("#notify input.notify-region[value='calais']").check()
     page.locator("#notify-toggle").click()
-    page.wait_for_function("document.getElementById('notify-toggle').getAttribute('aria-pressed') === 'true'")
+    on = page.get_by_role("button", name="Turn off notifications", exact=True)
+    on.wait_for()
+    # The button's name says what it does; were it a pressed toggle too, a screen reader would read
+    # "Turn off notifications, toggle button, pressed": on and off at once. #notify-state says the state.
+    assert on.get_attribute("aria-pressed") is None
+    assert page.locator("#notify-state").inner_text().startswith("On")
     page.locator("#live-status[data-state='live']").wait_for()
     beeps_before = page.evaluate("window.beeps")
 
@@ -57,11 +62,13 @@ def test_new_alerts_of_chosen_regions_notify_with_a_sound_and_the_choice_is_reme
     assert page.evaluate("window.beeps") > beeps_before  # and a sound
 
     page.reload()  # remembered by this browser
-    page.locator("#notify-toggle[aria-pressed='true']").wait_for()
+    page.get_by_role("button", name="Turn off notifications", exact=True).wait_for()
     assert page.locator("#notify input.notify-region[value='calais']").is_checked()
     assert not page.locator("#notify input.notify-region[value='dunkerque']").is_checked()
     page.locator("#notify-toggle").click()  # off again
-    page.locator("#notify-toggle[aria-pressed='false']").wait_for()
+    off = page.get_by_role("button", name="Turn on notifications and sound", exact=True)
+    off.wait_for()
+    assert off.get_attribute("aria-pressed") is None and page.locator("#notify-state").inner_text() == "Off."
 
 
 def test_the_public_alert_page_works_without_javascript(cluster, tmp_path) -> None:

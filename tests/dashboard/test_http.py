@@ -203,8 +203,24 @@ async def test_remote_visitors_must_log_in_and_failures_are_throttled(sample, st
     for _ in range(5):
         status, html, _ = await post(node.client, "/login", {"passphrase": "guess", "csrf": token})
         assert status == 401 and "Wrong passphrase" in html
-    status, html, _ = await post(node.client, "/login", {"passphrase": PASSPHRASE, "csrf": token})
+    status, html, reply = await post(node.client, "/login", {"passphrase": PASSPHRASE, "csrf": token})
     assert status == 429 and "Too many failed attempts" in html  # even the right one waits now
+    assert 0 < int(reply.headers["Retry-After"]) <= 61, reply.headers  # as the page says it, for a password manager or script
+
+
+async def test_a_form_of_another_site_is_never_carried_into_the_login_page(sample, start_node) -> None:
+    """A publish form sent while logged out comes back after logging in (tests/browser/
+    test_typed_input_kept.py) only when the browser says it comes from this site's own page: another
+    site's form posted here is sent to the login page as before, its fields dropped; what is carried
+    is escaped."""
+    node = await start_node(sample.nodes[0])
+    form = {"region": "calais", "type": "raid", "text": '"><script>alert(1)</script>', "expires_in": "3h"}
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {}):
+        status, html, r = await post(node.client, "/publish/alert", form, headers=headers)
+        assert status == 303 and r.headers["Location"].startswith("/login?next="), headers
+    status, html, _ = await post(node.client, "/publish/alert", form, headers={"Sec-Fetch-Site": "same-origin"})
+    assert status == 401 and 'name="carry.text" value="&#34;&gt;&lt;script&gt;' in html and "<script>alert" not in html
+    assert 'name="carry.csrf"' not in html
 
 
 async def test_login_sends_the_browser_only_to_a_path_of_this_site(sample, start_node) -> None:

@@ -1,8 +1,8 @@
 // solnet dashboard: local times; after a failed form, the focus on its summary of errors; and live
 // refresh of the page's parts when the node stores new events. A part is patched in place, never
 // replaced: what did not change stays the same node, so the keyboard focus stays where it is, and a
-// screen reader hears only what is new: each new alert once, through the persistent #alert-news, and
-// the state of live updates through #live-status (role=status).
+// screen reader hears only what is new: each new alert, update and all clear once, through the
+// persistent #alert-news, and the state of live updates through #live-status (role=status).
 // No inline script anywhere (the CSP forbids it); everything it shows comes from the node's own pages.
 (function () {
   "use strict";
@@ -63,18 +63,29 @@
     status.textContent = status.getAttribute("data-label-" + state) || "";
   }
 
-  // --- new alerts: said once each -------------------------------------------------------------
+  // --- live alerts: each new one, each update of one and its all clear, said once -----------------
+  // An alert's announcement (data-label-announce) carries its latest text: when it changes, the alert
+  // was updated; when an alert leaves the banner and is in the alert history, it ended with an all
+  // clear. A person who cannot see the banner change hears both, as a new alert.
   var news = document.getElementById("alert-news");
-  var seenAlerts = {};
-  function newAlerts() {
-    var items = document.querySelectorAll(".alerts li[data-key]"), fresh = [];
+  var seenAlerts = {};  // key -> its announcement as last said or seen
+  function alertNews() {
+    var items = document.querySelectorAll(".alerts li[data-key]"), now = {}, said = { fresh: [], updated: [], cleared: [] };
     for (var i = 0; i < items.length; i++) {
-      var key = items[i].getAttribute("data-key");
-      if (!seenAlerts[key]) { seenAlerts[key] = true; fresh.push(items[i]); }
+      var key = items[i].getAttribute("data-key"), label = items[i].getAttribute("data-label-announce");
+      now[key] = label;
+      if (!(key in seenAlerts)) { said.fresh.push(items[i]); }
+      else if (seenAlerts[key] !== label) { said.updated.push(label); }
     }
-    return fresh;
+    for (var gone in seenAlerts) {
+      if (gone in now) { continue; }
+      var ended = document.querySelector("#history-list li[data-key='" + gone + "']");
+      if (ended) { said.cleared.push(ended.getAttribute("data-label-announce")); }
+    }
+    seenAlerts = now;
+    return said;
   }
-  newAlerts();  // those on the page when it opened are not news
+  alertNews();  // those on the page when it opened are not news
 
   // --- alert notifications and sound: opt-in, remembered in this browser -------------------------
   var PREFS_KEY = "solnet.notify";
@@ -126,8 +137,9 @@
     for (var i = 0; i < boxes.length; i++) { boxes[i].checked = p.regions.indexOf(boxes[i].value) >= 0; }
     var supported = !!window.Notification;
     var on = p.on && supported && Notification.permission === "granted";
+    // The button says what it does (turn on, turn off) and #notify-state what holds: no aria-pressed,
+    // which with a name that changes read "Turn off notifications, pressed" (on and off at once).
     button.textContent = panel.getAttribute(on ? "data-button-off" : "data-button-on");
-    button.setAttribute("aria-pressed", on ? "true" : "false");
     var said = !supported ? "unsupported" : (p.on && Notification.permission === "denied") ? "denied" : (on ? "on" : "off");
     state.textContent = panel.getAttribute("data-label-" + said);
     button.disabled = !supported;
@@ -252,12 +264,15 @@
       var target = (heading && document.getElementById(heading)) || el;
       target.focus({ preventScroll: true });
     }
-    var fresh = newAlerts();
-    if (fresh.length && news) {
-      var said = [];
-      for (var i = 0; i < fresh.length; i++) { said.push(fresh[i].getAttribute("data-label-announce")); }
-      news.textContent = news.getAttribute("data-label-new") + " " + said.join(" — ");
+    var said = alertNews(), fresh = said.fresh, parts = [];
+    if (fresh.length) {
+      var labels = [];
+      for (var i = 0; i < fresh.length; i++) { labels.push(fresh[i].getAttribute("data-label-announce")); }
+      parts.push(news.getAttribute("data-label-new") + " " + labels.join(" — "));
     }
+    if (said.updated.length) { parts.push(news.getAttribute("data-label-updated") + " " + said.updated.join(" — ")); }
+    if (said.cleared.length) { parts.push(news.getAttribute("data-label-cleared") + " " + said.cleared.join(" — ")); }
+    if (parts.length && news) { news.textContent = parts.join(" — "); }
     if (fresh.length) { notifyAlerts(fresh); }
   }
 
