@@ -1023,6 +1023,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     log = home.log()  # fail early, with a clear message, if the node has not joined a network
     if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
         os.close(home.lock_node())
+    home.mark_starting()  # held until this process ends: `status` says "starting" until the node serves
     listen = parse_listen(args.listen)
     peers = [parse_address(p) for p in args.peer or []]
     if not (math.isfinite(args.sync_interval) and args.sync_interval > 0):
@@ -1158,7 +1159,9 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
               else f"{ttl_s / 86400:.0f} days")
     human = (f"Open this link within {within} to log in to the dashboard of {config.group_name} (it works once; "
              f"whoever opens it first is logged in, so send it only to the person it is for):\n  {url}")
-    if not info.get("running"):
+    if info.get("starting") and not info.get("running"):
+        human += "\nThe node of this home is starting: the link works once it serves (`solnet status` says when)."
+    elif not info.get("running"):
         human += ("\nNo node runs on this home right now: start it with `solnet run`."
                   + ("" if args.base_url else " If you reach its dashboard at another address (ssh -L, an onion "
                                               "service), give that with --base-url."))
