@@ -121,12 +121,13 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
     verdict = await node.db(chain_gate.state_now, store, now_ms())
     if verdict != chain_gate.WAIT:
         return
+    # Its own keys revoked in its trust graph: no peer will sync with it, and that is the news (first:
+    # it says which key, from when and whom to ask, where a peer's refusal can only guess, as `status`)
+    await node.db(publishing.refuse_if_revoked_here, node.log, node.keys)
     kept = await node.db(revoked_here.load, store)
     if kept is not None:  # no peer will sync with it: waiting, then "try again or --offline", would mislead
         raise InvalidEvent(chain_gate.NOT_CAUGHT_UP, revoked_here.warning(
             kept, node.home.config().group_id, local_time(kept["at"])) + "; nothing was published")
-    # Its own keys revoked in its trust graph: no peer will sync with it either, and that is the news
-    await node.db(publishing.refuse_if_revoked_here, node.log, node.keys)
     await say({"waiting": "first_sync", "seconds": chain_gate.WAIT_FOR_NODE_S})
     deadline = time.monotonic() + chain_gate.WAIT_FOR_NODE_S
     while verdict == chain_gate.WAIT and time.monotonic() < deadline:

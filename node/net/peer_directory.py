@@ -14,6 +14,7 @@ the address itself.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 from collections.abc import Callable
@@ -52,14 +53,41 @@ class PeerDirectory:
         """Read the stored peers, add those given with --peer (unless blocked), learn the announced ones."""
         self._label_key = await self._db_thread.run(self._node_label_key)
         self.blocks = await self._db_thread.run(self._blocks)
-        for address, source, _ in await self._db_thread.run(self._log().store.peer_rows):
+        for address, source, state in await self._db_thread.run(self._log().store.peer_rows):
             if not self.blocks.keeps_out(address):
                 self.overlay.learn(address, source)
+                self._recall(address, state)
         for address in self._extra:  # like `solnet peers add`: undoes a removal, not a block
             if address not in self.blocks.blocked_addresses():
                 self.overlay.learn(address, "config")
                 self.blocks = await self._db_thread.run(self._insert_given, address)
         await self.learn_announced(fresh=False)
+
+    def _recall(self, address: str, state: str | None) -> None:
+        """What the last run saved of a peer (node/net/status_saver.py): the device that answered
+        there (so its group's name), its last complete round and since when it is cut off. Without
+        it, a peer that is down when the node comes back read "(group not known yet)", "never
+        connected; last sync never", and the next save wrote that over what was known."""
+        peer = self.book.get(address)
+        try:
+            saved = json.loads(state) if state else {}
+        except ValueError:  # a summary this code cannot read: the next save writes a new one
+            return
+        if peer is None or not isinstance(saved, dict):
+            return
+        device, last_sync = saved.get("device"), saved.get("last_sync")
+        if isinstance(device, str) and len(device) == 64 and peer.device is None:
+            try:
+                peer.device = bytes.fromhex(device)
+            except ValueError:
+                pass
+        if isinstance(last_sync, int) and not isinstance(last_sync, bool):
+            peer.last_sync = last_sync
+        # Cut off since the last run's link ended: saved as such, or, for a link still open when
+        # that run stopped, its last round (the nearest time this run knows of)
+        ended = saved.get("cut_off_since") or (last_sync if saved.get("connected") else None)
+        if isinstance(ended, int) and not isinstance(ended, bool):
+            peer.disconnected_at = ended
 
     def label(self, address: str) -> str:
         """A stable per-node alias for a peer address, for logs (not reversible without this node's key)."""
