@@ -431,7 +431,9 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
             + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
             + f"  {short}")
     return [line] + [f"      could go to: {o.get('group_name') or '?'} ({o['region']}), "
-                     f"{plural(o['capacity'], 'place')}  {short_id(o['id'])}" for o in item.get("can_go") or ()]
+                     f"{plural(o['capacity'], 'place')}"
+                     + (" (cannot read its private details)" if o.get("reads_private") is False else "")
+                     + f"  {short_id(o['id'])}" for o in item.get("can_go") or ()]
 
 
 def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
