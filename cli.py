@@ -267,13 +267,20 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
                   f"refused and taken out of the log{KEPT_ASIDE}; its devices can no longer connect to any node")
+    config = home.config()
+    if subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
+        after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. This "
+                 f"is this node's own device: from seq {done.from_seq} nothing it signs counts, and once the revocation "
+                 f"({short_id(done.event.id)}) reaches its peers, no node links with this one. To go on, make a new "
+                 f"device of your group (`solnet init --device-of {config.group_id}` in a new home).")
+    else:
+        after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and "
+                 f"refuses it as a peer; every node that receives this revocation ({short_id(done.event.id)}) does the "
+                 "same, and drops its links.")
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
                 "pinned": done.pinned},
-         f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n"
-         f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and refuses it as a "
-         f"peer; every node that receives this revocation ({short_id(done.event.id)}) does the same, and drops its "
-         "links.")
+         f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}")
     return 0
 
 

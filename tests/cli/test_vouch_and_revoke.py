@@ -267,3 +267,13 @@ def test_a_device_revokes_itself_after_the_revocation(network, cli, tmp_path):
     refused = cli.run(laptop, "publish", "action", "--title", "x", "--region", "calais",
                       "--starts-at", "2031-05-01T10:00", "--type", "class", ok=False)
     assert refused.returncode == 1 and "revoked" in refused.stderr
+
+
+def test_revoking_this_nodes_own_device_says_so_and_what_follows(network, cli):
+    """Calais's coordinator, two devices without names in `view groups`, revokes the wrong one: this
+    node's own. It said "This node ... refuses it as a peer", as for a phone elsewhere, and nothing
+    of what now follows for this node."""
+    done = cli.run(network.a, "revoke", network.device_a, "--from-seq", "100", "--reason", "phone seized").stdout
+    assert "This is this node's own device" in done, done
+    assert "no node links with this one" in done and f"solnet init --device-of {network.group_a}" in done, done
+    assert "refuses it as a peer" not in done, done
