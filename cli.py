@@ -161,7 +161,9 @@ def _init_device(args: argparse.Namespace, home: Home) -> int:
     emit(args, {"group_id": config.group_id, "device_id": config.device_id,
                 "encryption_key": config.device_encryption_key, "device_request": request, "home": str(home.path)},
          f"Prepared a new device (device id {short_id(config.device_id)}) of group {short_id(config.group_id)}. "
-         f"On your group's main node (the one holding the group key) run:\n  solnet vouch {request} --out device.txt\n"
+         f"On your group's main node (the one holding the group key) run:\n  solnet vouch {request} --out device.txt "
+         f"--name \"phone 2\"\n(--name: a label every member sees beside the device's id, never a person's name; add "
+         f"--peer HOST:PORT, that node's address, for this device to sync from it), "
          f"then bring device.txt here and run `solnet join device.txt`. (`solnet id --request` prints the "
          "request again.)")
     return 0
@@ -778,6 +780,10 @@ def cmd_view(args: argparse.Namespace) -> int:
     opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
     opened = audience.opened_rows(log, opener) if opener is not None else None
     items = view(log, args.name, region=args.region.lower() if args.region else None, opened=opened)
+    if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone
+        own = bytes.fromhex(home.config().device_id)
+        for d in (d for g in items for d in g["device_list"] if d["id"] == own):
+            d["this_node"] = True
     if args.name == "support" and any(i.get("has_private") and i.get("can_go") for i in items):
         # which groups it could go to can read its private part: this device's key tells
         audience.mark_private_readers(log, opener or cli_opener(home, True), items,

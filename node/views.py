@@ -335,6 +335,10 @@ def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[d
             kept = references.kept_aside_profile(_stored(log), g["id"]) or {}
             g["name"], g["region"] = kept.get("name"), g["region"] or kept.get("region")
         g["looks_like"] = alike.get(g["id"], [])
+    labels = references.device_labels(_stored(log), log.trust)
+    for g in found:
+        for d in g["device_list"]:
+            d["name"] = labels.get(d["id"])
     return [g for g in found if region is None or g["region"] == region]
 
 

@@ -130,3 +130,28 @@ async def test_could_go_to_marks_a_place_that_cannot_read_the_private_details(tm
             assert places.index("Bristol") < places.index("Cardiff"), (path, places)
             assert f"Cardiff ( cardiff , " in places and f") ({words})" in places.split("Cardiff", 1)[1], (path, places)
             assert words not in places.split("Cardiff", 1)[0], (path, places)
+
+
+async def test_the_groups_page_names_each_device_and_says_which_is_this_node(tmp_path, start_node) -> None:
+    """A phone certified with a name ("phone 2"): the groups page showed two bare ids for Calais,
+    and the coordinator could not tell the seized phone from the node itself."""
+    from node import membership
+    from node.demo import localnet
+    from node.home import Home
+
+    calais, _bristol = localnet.create_network(tmp_path, [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+    group = bytes.fromhex(calais.home.config().group_id)
+    config, phone_keys = membership.prepare_device(Home(tmp_path / "phone"), group, None, None, PASSPHRASE)
+    request = membership.parse_device_request(membership.device_request(config, phone_keys), group)
+    log, keys = calais.home.log(), calais.home.keys(PASSPHRASE)
+    try:
+        membership.vouch_device(log, keys, request, [], name="phone 2", offline=True)
+    finally:
+        log.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    for lang, this in (("en", "this node"), ("fr", "ce nœud")):
+        async with node.client.get("/groups", headers={"Accept-Language": lang}) as r:
+            text = " ".join(visible_text(await r.text()).split())
+        assert f"{config.device_id[:12]}… “ phone 2 ” —" in text, text  # (visible_text spaces the bdi)
+        assert f"{calais.home.config().device_id[:12]}… ({this}) —" in text, text
