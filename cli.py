@@ -493,6 +493,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
+    if answer is None and kind.name in ("alert", "alert.update") and not args.json:
+        # Signed and stored here only: whoever publishes a raid alert must not think it went out
+        print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
+              "`solnet sync PEER` (`solnet peers` lists them).")
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     if done.get("refused_as_revoked"):  # (a peer's word, kept: the revocation has not come here)
         from node import revoked_here
