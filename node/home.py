@@ -434,10 +434,15 @@ class Home:
         holder = node_lock_holder(self.path / STARTING_FILE)
         return None if holder is None or self.node_running() else holder
 
-    def mark_starting(self) -> int:
+    def mark_starting(self) -> int | None:
         """Hold this home's starting mark for as long as this process lives (the fd, never closed:
-        `solnet run` keeps it until it ends). HomeError if another `solnet run` holds it."""
-        fd = os.open(self.path / STARTING_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        `solnet run` keeps it until it ends; None if the file cannot be made: a read-only or failing
+        disk, which the node's start then says in its own words). HomeError if another `solnet run`
+        holds it."""
+        try:
+            fd = os.open(self.path / STARTING_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -450,7 +450,7 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
     for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
         lines.append(f"    device {short_id(d['id'])}" + (f" named {json.dumps(one_line(d['name']), ensure_ascii=False)}"
                                                             if d.get("name") else "")
-                     + (" — this node" if d.get("this_node") else "")
+                     + (" (this node)" if d.get("this_node") else "")
                      + (f" {'FORKED' if d.get('forked') else 'REVOKED'} {revocation_text(d, group_names)}"
                         if d["revoked_from"] is not None else ""))
     return lines

@@ -41,8 +41,8 @@ def test_a_second_device_of_a_group_publishes_as_that_group(network, cli, tmp_pa
     # to tell the phone from the node, and the coordinator of the week revoked the wrong one.
     shown = cli.run(network.a, "view", "groups").stdout + "\n"
     assert f'    device {made["device_id"][:12]}… named "laptop 2"\n' in shown, shown
-    assert f"    device {network.device_a[:12]}… — this node\n" in shown, shown
-    assert f"    device {network.device_a[:12]}… — this node\n" not in cli.run(laptop, "view", "groups").stdout
+    assert f"    device {network.device_a[:12]}… (this node)\n" in shown, shown
+    assert f"    device {network.device_a[:12]}… (this node)\n" not in cli.run(laptop, "view", "groups").stdout
     [listed] = [d for d in calais["device_list"] if d["id"] == made["device_id"]]
     assert listed["name"] == "laptop 2" and not listed.get("this_node"), listed
     # The laptop holds no group key: it cannot vouch, nor revoke anyone but itself.
