@@ -161,7 +161,9 @@ def _init_device(args: argparse.Namespace, home: Home) -> int:
     emit(args, {"group_id": config.group_id, "device_id": config.device_id,
                 "encryption_key": config.device_encryption_key, "device_request": request, "home": str(home.path)},
          f"Prepared a new device (device id {short_id(config.device_id)}) of group {short_id(config.group_id)}. "
-         f"On your group's main node (the one holding the group key) run:\n  solnet vouch {request} --out device.txt\n"
+         f"On your group's main node (the one holding the group key) run:\n  solnet vouch {request} --out device.txt "
+         f"--name \"phone 2\"\n(--name: a label every member sees beside the device's id, never a person's name; add "
+         f"--peer HOST:PORT, that node's address, for this device to sync from it), "
          f"then bring device.txt here and run `solnet join device.txt`. (`solnet id --request` prints the "
          "request again.)")
     return 0
@@ -267,13 +269,20 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
                   f"refused and taken out of the log{KEPT_ASIDE}; its devices can no longer connect to any node")
+    config = home.config()
+    if subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
+        after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. This "
+                 f"is this node's own device: from seq {done.from_seq} nothing it signs counts, and once the revocation "
+                 f"({short_id(done.event.id)}) reaches its peers, no node links with this one. To go on, make a new "
+                 f"device of your group (`solnet init --device-of {config.group_id}` in a new home).")
+    else:
+        after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and "
+                 f"refuses it as a peer; every node that receives this revocation ({short_id(done.event.id)}) does the "
+                 "same, and drops its links.")
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
                 "pinned": done.pinned},
-         f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n"
-         f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and refuses it as a "
-         f"peer; every node that receives this revocation ({short_id(done.event.id)}) does the same, and drops its "
-         "links.")
+         f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}")
     return 0
 
 
@@ -484,6 +493,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
+    if answer is None and kind.name in ("alert", "alert.update") and not args.json:
+        # Signed and stored here only: whoever publishes a raid alert must not think it went out
+        print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
+              "`solnet sync PEER` (`solnet peers` lists them).")
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     if done.get("refused_as_revoked"):  # (a peer's word, kept: the revocation has not come here)
         from node import revoked_here
@@ -771,6 +784,14 @@ def cmd_view(args: argparse.Namespace) -> int:
     opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
     opened = audience.opened_rows(log, opener) if opener is not None else None
     items = view(log, args.name, region=args.region.lower() if args.region else None, opened=opened)
+    if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone
+        own = bytes.fromhex(home.config().device_id)
+        for d in (d for g in items for d in g["device_list"] if d["id"] == own):
+            d["this_node"] = True
+    if args.name == "support" and any(i.get("has_private") and i.get("can_go") for i in items):
+        # which groups it could go to can read its private part: this device's key tells
+        audience.mark_private_readers(log, opener or cli_opener(home, True), items,
+                                      bytes.fromhex(home.config().group_id))
     if args.json:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
@@ -1023,6 +1044,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     log = home.log()  # fail early, with a clear message, if the node has not joined a network
     if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
         os.close(home.lock_node())
+    home.mark_starting()  # held until this process ends: `status` says "starting" until the node serves
     listen = parse_listen(args.listen)
     peers = [parse_address(p) for p in args.peer or []]
     if not (math.isfinite(args.sync_interval) and args.sync_interval > 0):
@@ -1160,7 +1182,9 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
               else f"{ttl_s / 86400:.0f} days")
     human = (f"Open this link within {within} to log in to the dashboard of {config.group_name} (it works once; "
              f"whoever opens it first is logged in, so send it only to the person it is for):\n  {url}")
-    if not info.get("running"):
+    if info.get("starting") and not info.get("running"):
+        human += "\nThe node of this home is starting: the link works once it serves (`solnet status` says when)."
+    elif not info.get("running"):
         human += ("\nNo node runs on this home right now: start it with `solnet run`."
                   + ("" if args.base_url else " If you reach its dashboard at another address (ssh -L, an onion "
                                               "service), give that with --base-url."))

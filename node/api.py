@@ -398,7 +398,8 @@ def read_model(name: str) -> Handler:
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
         peers = node.peer_views(now_ms()) if name == "regions" else None  # fresher than what it saved
-        data, capped = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers)
+        own = bytes.fromhex(node.home.config().group_id)  # this node's group: can it read the private parts?
+        data, capped = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers, own)
         return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data})
 
     handler.__name__ = f"get_{name}"
@@ -406,11 +407,13 @@ def read_model(name: str) -> Handler:
 
 
 def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,
-                peers: list[dict[str, Any]] | None) -> tuple[list[Any], bool]:
+                peers: list[dict[str, Any]] | None, own: bytes | None = None) -> tuple[list[Any], bool]:
     """The read model's items, and whether they are cut (`capped`: more exist than `limit` lets
     through, or than the node read), so that a client tells a full listing from a cut one."""
     reader = reader_of(log, audience.opened_rows(log, opener) if name != "groups" else None)
     items = view(log, name, region=region, limit=limit, peers=peers, reader=reader)
+    if name == "support":  # which places could read each request's private part (`reads_private`)
+        audience.mark_private_readers(log, opener, items, own)
     # (needs and offers are two listings of `limit` each: cut fairly to `limit`, as each was)
     return render.view_json(fair_items(items, limit)), bool(reader.capped) or len(items) > limit
 

@@ -32,7 +32,8 @@ from events.projections import MemoryTables, Row, project
 from events.sealed import ENVELOPE_FIELD, SEALED_KIND, Inner, inner_event, inner_plaintext, parse_inner
 from node.log import EventLog
 from node import references
-from node.private import PrivateError, recipient_keys
+from node.kind_input import PRIVATE_FIELD
+from node.private import PrivateError, readers_of, recipient_keys
 from node.render import short_id
 
 MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); older ones are opened again
@@ -106,6 +107,7 @@ class Opener:
         self._key = key
         self._capacity = capacity
         self._seen: OrderedDict[bytes, Inner | None] = OrderedDict()
+        self._readers: OrderedDict[bytes, frozenset[bytes] | None] = OrderedDict()  # of private parts
         self._lock = threading.Lock()
 
     def open(self, event_id: bytes, body: bytes | None) -> Inner | None:
@@ -122,9 +124,60 @@ class Opener:
                 self._seen.popitem(last=False)
         return inner
 
+    def private_readers(self, event_id: bytes, sealed: bytes | None, group: bytes) -> frozenset[bytes] | None:
+        """The groups that can read the private part `sealed` of the event `event_id` of `group`
+        (its author's and those it was sealed to), if this device can tell (it is a recipient of a
+        part that names them); else None. Remembered: they never change for an event."""
+        with self._lock:
+            if event_id in self._readers:
+                self._readers.move_to_end(event_id)
+                return self._readers[event_id]
+        named = readers_of(sealed, self._key) if sealed is not None else None
+        readers = None if named is None else frozenset([group, *named])
+        with self._lock:
+            self._readers[event_id] = readers
+            while len(self._readers) > self._capacity:
+                self._readers.popitem(last=False)
+        return readers
+
     def forget(self) -> None:
         with self._lock:
             self._seen.clear()
+            self._readers.clear()
+
+
+def mark_private_readers(log: EventLog, opener: Opener | None, requests: list[dict[str, Any]],
+                         own: bytes | None) -> None:
+    """On each place a support request with a private part could go (its `can_go`), `reads_private`:
+    whether that group can read the part, as far as this device can tell: from the part itself
+    where this device is one of its readers; else only that its own group cannot read it here.
+    Those that can come first. "Could go to" named groups the details were never sealed to, and a
+    coordinator sent people's case to a group that could not read who they are."""
+    if opener is None:
+        return
+    for r in requests:
+        if not r.get("has_private") or not r.get("can_go"):
+            continue
+        readers = opener.private_readers(r["id"], _private_part(log, r["id"]), r["group"])
+        for o in r["can_go"]:
+            if readers is not None:
+                o["reads_private"] = o["group"] in readers
+            elif own is not None and o["group"] == own:
+                o["reads_private"] = False
+        r["can_go"].sort(key=lambda o: o.get("reads_private") is False)  # stable: otherwise as it was
+
+
+def _private_part(log: EventLog, event_id: bytes) -> bytes | None:
+    """The sealed private part of a stored event, if it has one (and its body is held)."""
+    row = log.store.event_row(event_id)
+    if row is None or row[8] is None:
+        return None
+    try:
+        fields = unpack(row[8])
+    except InvalidEvent:
+        return None
+    sealed = fields.get(PRIVATE_FIELD) if isinstance(fields, dict) else None
+    return sealed if isinstance(sealed, bytes) else None
 
 
 def opener_of(node: Any) -> Opener:

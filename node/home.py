@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from crypto.errors import KeystoreError, WrongPassphrase
 from node import disk
-from node.home_lock import LOCK_FILE, node_lock_holder
+from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
 
 if TYPE_CHECKING:
@@ -427,6 +427,36 @@ class Home:
     def node_running(self) -> bool:
         """Whether a node runs on this home now (it holds the node lock)."""
         return node_lock_holder(self.lock_path) is not None
+
+    def node_starting(self) -> int | None:
+        """The pid of a `solnet run` on this home that does not serve yet (at its passphrase prompt,
+        unlocking its keys, opening its database; 0 if it did not say), else None."""
+        holder = node_lock_holder(self.path / STARTING_FILE)
+        return None if holder is None or self.node_running() else holder
+
+    def mark_starting(self) -> int | None:
+        """Hold this home's starting mark for as long as this process lives (the fd, never closed:
+        `solnet run` keeps it until it ends; None if the file cannot be made: a read-only or failing
+        disk, which the node's start then says in its own words). HomeError if another `solnet run`
+        holds it."""
+        try:
+            fd = os.open(self.path / STARTING_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise HomeError(f"a node is starting on {self.path}" + (f" (pid {holder})" if holder.isdigit() else "")
+                            + ": it serves within seconds (`solnet status` says when); or stop it (Ctrl-C in its "
+                              "terminal, or `kill` that pid), or use another --home") from None
+        try:  # who holds it, for `status` and the message above
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:  # a full disk must not keep a node from starting
+            pass
+        return fd
 
     def store(self) -> Store:
         from node.store import Store

@@ -1,5 +1,7 @@
 """Whether a node runs on a home: the node lock it holds (flock on the home's node.lock) for as long
-as it runs. Apart from node/home.py, so that what only asks (node/chain_gate.py) loads nothing else."""
+as it runs; and whether one is starting: `solnet run` holds node.starting from its first moment
+(the passphrase prompt, Argon2id, opening the database: seconds on a Pi) to its end, so that
+`solnet status` meanwhile says "starting" rather than "not running (start it)". Apart from node/home.py, so that what only asks (node/chain_gate.py) loads nothing else."""
 from __future__ import annotations
 
 import fcntl
@@ -7,6 +9,7 @@ import os
 from pathlib import Path
 
 LOCK_FILE = "node.lock"
+STARTING_FILE = "node.starting"
 
 
 def node_lock_holder(lock_path: Path) -> int | None:

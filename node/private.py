@@ -110,6 +110,19 @@ def _opened(sealed: bytes, key: EncryptionKey) -> tuple[str, list[bytes]] | None
     return value["text"], [g for g in value["to"] if isinstance(g, bytes) and len(g) == 32]
 
 
+def readers_of(sealed: bytes, key: EncryptionKey) -> list[bytes] | None:
+    """The groups a private part was sealed to besides its author's, if this device can open it and
+    the part names them; None if it cannot, or for a part of 0.1 (which does not say its groups)."""
+    try:
+        plaintext = open_envelope(sealed, key)
+    except DecryptionFailed:  # not a recipient, or malformed padding: nothing to tell by
+        return None
+    if not plaintext.startswith(MARK):
+        return None
+    opened = _opened(sealed, key)
+    return opened[1] if opened is not None else None
+
+
 def open_private(sealed: bytes, key: EncryptionKey) -> str | None:
     """The private text if this device is a recipient, else None. Decrypted in memory only."""
     opened = open_private_part(sealed, key)

@@ -77,6 +77,28 @@ def name_of_group(store: Store, group: bytes) -> str | None:
     return _names(store).shown.get(group)
 
 
+def device_labels(store: Store, trust: TrustGraph) -> dict[bytes, str]:
+    """The name each device's own group gave it when certifying it (`solnet vouch --name`, e.g.
+    "laptop 2"): what tells a seized phone from the node in the groups' lists. A vouch by any other
+    key names nothing (another member cannot label a group's devices)."""
+    out: dict[bytes, tuple[int, str]] = {}
+    for event_id, body in store.bodies_of_kinds(["member.vouch"]):
+        try:
+            fields = unpack(body)
+        except InvalidEvent:
+            continue
+        if not isinstance(fields, dict) or fields.get("role") != "device":
+            continue
+        subject, name = fields.get("subject"), fields.get("name")
+        member = trust.member(subject) if isinstance(subject, bytes) else None
+        row = store.event_row(event_id) if isinstance(name, str) and name and member is not None else None
+        if row is None or member is None or row.author != member.group:
+            continue
+        if subject not in out or out[subject][0] < row.ts:  # the newest vouch's name
+            out[subject] = (row.ts, name)
+    return {device: name for device, (_ts, name) in out.items()}
+
+
 def kept_aside_name(store: Store, group: bytes) -> str | None:
     """The name a group's newest profile gave it, from the events a revocation took out of the log
     and keeps aside (90 days): a group revoked from seq 1 has no profile in the log any more, and a

@@ -9,6 +9,7 @@ prefix back), counts with their plurals, values as words rather than Python repr
 from __future__ import annotations
 
 import errno
+import json
 from datetime import datetime
 from functools import lru_cache
 from collections.abc import Sequence
@@ -431,7 +432,9 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
             + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
             + f"  {short}")
     return [line] + [f"      could go to: {o.get('group_name') or '?'} ({o['region']}), "
-                     f"{plural(o['capacity'], 'place')}  {short_id(o['id'])}" for o in item.get("can_go") or ()]
+                     f"{plural(o['capacity'], 'place')}"
+                     + (" (cannot read its private details)" if o.get("reads_private") is False else "")
+                     + f"  {short_id(o['id'])}" for o in item.get("can_go") or ()]
 
 
 def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
@@ -445,7 +448,9 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
         lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
                      + " (ask the group you know which id is theirs)")
     for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
-        lines.append(f"    device {short_id(d['id'])}"
+        lines.append(f"    device {short_id(d['id'])}" + (f" named {json.dumps(one_line(d['name']), ensure_ascii=False)}"
+                                                            if d.get("name") else "")
+                     + (" (this node)" if d.get("this_node") else "")
                      + (f" {'FORKED' if d.get('forked') else 'REVOKED'} {revocation_text(d, group_names)}"
                         if d["revoked_from"] is not None else ""))
     return lines

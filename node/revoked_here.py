@@ -68,8 +68,9 @@ def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     who = kept.get("name") or f"group {short_id(kept['group'])}"
     return (f"a peer of {who} refused this device as revoked on {when}: the network has revoked this device or "
             "its group, though the revocation has not reached this node yet, and no node will link with it any "
-            "more. Ask your group's coordinators; if it is so, make a new device of your group (`solnet init "
-            f"--device-of {group_id}` in a new home)")
+            "more. Ask your group's coordinators: if this device was revoked (a lost or seized phone), make a new "
+            f"device of your group (`solnet init --device-of {group_id}` in a new home); if your whole group was, "
+            "a new device will not link either: ask the group that admitted yours")
 
 
 def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:

@@ -52,10 +52,16 @@ def peer_list(store: Store | StatusSnapshot, runtime: dict[str, Any] | None = No
 def runtime_info(store: Store | StatusSnapshot, home: Home | None = None) -> dict[str, Any]:
     """What the running node (if any) last saved about itself. `running`: with `home`, whether a
     node holds its lock right now (true from its start to its last breath, false at once after a
-    stop or a crash); without, whether those facts are fresh."""
+    stop or a crash), and if not, `starting`: whether a `solnet run` on it does not serve yet (its
+    passphrase prompt, the unlock; `pid` then its); without, whether those facts are fresh."""
     info = saved_facts(store.get_meta("runtime")) or {}
     if home is not None:
         info["running"] = home.node_running()
+        if not info["running"]:  # the facts of its last run are stale; one that is starting says so
+            starting = home.node_starting()
+            info["starting"] = starting is not None
+            if starting is not None:
+                info["pid"] = starting or None  # 0: it did not say (a full disk)
     else:
         info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
     return info

@@ -40,6 +40,9 @@ def status_text(out: dict[str, Any]) -> str:
         cut_off = f"; cut off since {local_time(node['cut_off_since'])}" if node.get("cut_off_since") else ""
         lines.append(f"  node: running (pid {node.get('pid')}){where}; "
                      f"{connected} of {plural(len(peers), 'peer')} connected{cut_off}")
+    elif node.get("starting"):  # `solnet run` at its passphrase prompt or unlocking: seconds on a Pi
+        lines.append(f"  node: starting (pid {node.get('pid')}): not serving yet (it asks for the passphrase, unlocks "
+                     "its keys and opens its database); `solnet status` again in a few seconds")
     else:
         lines.append("  node: not running (start it with `solnet run`)")
     kept = out.get("kept_aside_revoked", 0)  # counted in `pending` too (the JSON's meaning before it)

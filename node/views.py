@@ -304,9 +304,14 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
 
 
 def alert_history(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    held = log.listed(ALERT, limit, region=region, t_from=now + 1, **_newest(limit))
+    # The public pages (`log.public`): of the alerts marked public alone, chosen in SQL before the
+    # limit, with their own updates only (an update does not say whether its alert was public, and
+    # one whose alert is gone shows nowhere public). Chosen after it, a flood of newer alerts not
+    # marked public, and of their updates, left the public all clears out of the page and the feed.
+    public = {"public": True} if log.public else {}
+    held = log.listed(ALERT, limit, region=region, t_from=now + 1, **public, **_newest(limit))
     since = now - readmodels.ALERT_HISTORY_DAYS * DAY_MS
-    recent = log.listed(ALERT_UPDATE, limit, region=region, t_from=since, **_newest(limit))
+    recent = [] if log.public else log.listed(ALERT_UPDATE, limit, region=region, t_from=since, **_newest(limit))
     about_held = log.rows(ALERT_UPDATE, refs=[a.key for a in held])
     updates = list({u.key: u for u in recent + about_held}.values())
     found = readmodels.alert_history(held, updates, now)
@@ -330,6 +335,10 @@ def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[d
             kept = references.kept_aside_profile(_stored(log), g["id"]) or {}
             g["name"], g["region"] = kept.get("name"), g["region"] or kept.get("region")
         g["looks_like"] = alike.get(g["id"], [])
+    labels = references.device_labels(_stored(log), log.trust)
+    for g in found:
+        for d in g["device_list"]:
+            d["name"] = labels.get(d["id"])
     return [g for g in found if region is None or g["region"] == region]
 
 

@@ -47,12 +47,14 @@ def own_events_refused(peers: int, from_seq: int) -> str:
             "no one (on a peer's node, its log says why it refused them)")
 
 
-def key_elsewhere(when: str, seq: int, at_ms: int) -> str:
+def key_elsewhere(when: str, seq: int, at_ms: int, device: str | None = None, group: str | None = None) -> str:
     """The warning of another node signing with this device's key (node/key_elsewhere.py): `when`
-    "now" (signed while this node runs) or "while_stopped"."""
+    "now" (signed while this node runs) or "while_stopped"; `device` and `group`, the ids (hex) to
+    put in the commands it gives (else placeholders)."""
     made = f"this device's event seq {seq}, made {local_time(at_ms)}"
     stolen = ("If no copy runs, the key is in other hands: revoke this device with your group key (`solnet revoke "
-              "DEVICE_ID` on the node that holds it) and make a new one (`solnet init --device-of GROUP_ID`)")
+              f"{device or 'DEVICE_ID'}` on the node that holds it) and make a new one (`solnet init --device-of "
+              f"{group or 'GROUP_ID'}`)")
     if when == "while_stopped":
         return (f"a peer brought {made}, above what this node held when it started: it was signed elsewhere while "
                 "this node was stopped. If this home was restored from an older backup, it is its own and nothing "
@@ -73,7 +75,8 @@ def node_fact_warnings(facts: dict) -> list[str]:
     if isinstance(behind, int) and behind > 0:
         said.append(f"{clock_behind(behind)}.")
     if isinstance(elsewhere, dict) and isinstance(elsewhere.get("seq"), int) and isinstance(elsewhere.get("at"), int):
-        said.append(f"{key_elsewhere(str(elsewhere.get('when', 'now')), elsewhere['seq'], elsewhere['at'])}.")
+        ids = [i if isinstance(i, str) else None for i in (elsewhere.get("device"), elsewhere.get("group"))]
+        said.append(f"{key_elsewhere(str(elsewhere.get('when', 'now')), elsewhere['seq'], elsewhere['at'], *ids)}.")
     if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
         said.append(f"{own_events_refused(refused['peers'], refused['from_seq'])}.")
     return said

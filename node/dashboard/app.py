@@ -364,6 +364,9 @@ class Dashboard:
         if (refusal := self.guard(request)) is not None:
             return refusal
         data = await self.node.db(pages.groups, self.node.log)
+        own = bytes(self.node.keys.device.public)  # which device is this node's: not a seized phone's
+        for d in (d for g in data for d in g["device_list"] if d["id"] == own):
+            d["this_node"] = True
         names = {g["id"]: g["name"] for g in data}  # as shown: a name like another's carries its short id
         return self.respond(request, "groups.html", {**ctx, "groups": data, "names": names, "title": ctx["t"]("groups.title")})
 

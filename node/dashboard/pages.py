@@ -14,7 +14,7 @@ from events.projections import MemoryTables
 from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
 from node import references, render, revoked_here
-from node.audience import Opener, WithOpened, opened_event, opened_rows, shared_with
+from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import admitters_unnamed, name_peers
 from node.views import ALERTS_PER_GROUP, REGION_TABLES, alerts_of_every_group, fair_items, named, reader_of, view
@@ -59,6 +59,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     for n in needs:
         n["mine"] = n["group"] == own
     all_support = view(log, "support", **bounded)
+    mark_private_readers(log, opener, all_support, own)
     support = [s for s in all_support if s["status"] != "closed"]
     for s in support:
         s["may_take"] = own is not None and own != s["group"] and own not in s["claimed_by"]  # others take it
@@ -218,6 +219,7 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         out["status"] = found("needs") or references.listing_state(log.store, log.trust, event_id, now)
     elif kind == "support.request":
         out["status"] = found("support")
+        mark_private_readers(log, opener, [out["status"]] if out["status"] is not None else [], own)
         if out["status"] is not None and own is not None:
             out["status"]["may_take"] = (out["status"]["status"] != "closed" and own != group
                                          and own not in out["status"]["claimed_by"])

@@ -123,6 +123,20 @@ def solnet_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
 
 
+def solnet_for_people() -> str:
+    """How a person runs this solnet in a terminal, for commands printed to copy: `solnet` when that
+    name finds this one, else its full path (the README's first command runs `.venv/bin/solnet
+    demo`, before `solnet` is on the PATH: a printed `solnet ...` was "command not found")."""
+    import shlex
+    import shutil
+
+    command = solnet_command()
+    found = shutil.which("solnet")
+    if len(command) == 1 and found is not None and Path(found).resolve() == Path(command[0]).resolve():
+        return "solnet"
+    return shlex.join(command)
+
+
 def _parent_death_signal() -> Callable[[], None] | None:
     """A function for the child (before exec) that has the kernel SIGTERM it when the process that
     started it dies, even by SIGKILL, so a supervisor that is killed leaves no node behind. Linux

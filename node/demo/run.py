@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import shlex
 import shutil
 import signal
 import sys
@@ -220,10 +221,12 @@ class Demo:
         for dn in self.nodes:
             token, _ = login_links.create(dn.node.home.path, ttl_s=LOGIN_LINK_TTL_S)
             lines.append(f"  {dn.node.name:<9} {dn.url}login/link?token={token}")
+        solnet = localnet.solnet_for_people()
         lines.append(f"Or log in with the demo passphrase: {DEMO_PASSPHRASE} (new links: "
-                     f"`solnet --home {self.nodes[0].node.home.path} dashboard-link`, and so on)")
+                     f"`{solnet} --home {shlex.quote(str(self.nodes[0].node.home.path))} dashboard-link`, and so on)")
         if kept:
-            lines.append(f"Homes kept in {root} (`solnet demo --keep {root}` runs this network again).")
+            lines.append(f"Homes kept in {root} (`{solnet} demo --keep {shlex.quote(str(root))}` runs this network "
+                         "again).")
         else:
             lines.append(f"Homes in {root} (removed when the demo stops; --keep DIR keeps them).")
         until = f"for {self.options.duration:g} s" if self.options.duration is not None else "until Ctrl-C"

@@ -121,8 +121,8 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
     verdict = await node.db(chain_gate.state_now, store, now_ms())
     if verdict != chain_gate.WAIT:
         return
-    # Its own keys revoked in its trust graph: no peer will sync with it, and the revocation (who,
-    # why) is the news; a peer's refusal, kept, says less, and that the revocation has not come here
+    # Its own keys revoked in its trust graph: no peer will sync with it, and that is the news (first:
+    # it says which key, from when and whom to ask, where a peer's refusal can only guess, as `status`)
     await node.db(publishing.refuse_if_revoked_here, node.log, node.keys)
     kept = await node.db(revoked_here.load, store)
     if kept is not None:  # no peer will sync with it: waiting, then "try again or --offline", would mislead

@@ -111,6 +111,7 @@ class Links:
                                lambda: bytes(identity().device.public), self._accepted)
         self.own_refused = OwnEventsRefused()  # peers that do not take this device's events (a clock ahead?)
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
+        self._own_device = b""  # (watch_own_key)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
         # device -> when its last complete round with this node ended, whichever side dialled: a peer
@@ -308,6 +309,7 @@ class Links:
         """Before any link: this node started at `started_ms` with its device's events up to seq
         `own_head` (None: unknown) (node/key_elsewhere.py)."""
         self.key_elsewhere = KeyElsewhere(device, started_ms, own_head)
+        self._own_device = device
 
     def _accepted(self, wires: list[bytes]) -> None:
         """Peers brought events this node did not have: one of its own device's that it did not
@@ -315,7 +317,8 @@ class Links:
         if self.key_elsewhere is None:  # (links come only once the node has started)
             return
         for seen in self.key_elsewhere.stored(wires):
-            log.warning("%s", key_elsewhere(*seen))
+            group = self._group_of(self._own_device)
+            log.warning("%s", key_elsewhere(*seen, self._own_device.hex(), group.hex() if group else None))
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True)))

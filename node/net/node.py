@@ -434,7 +434,10 @@ class Node:
         when it was made."""
         watch = self.links.key_elsewhere
         seen = (watch.newest or watch.while_stopped) if watch is not None else None
-        return {"when": seen.when, "seq": seen.seq, "at": seen.at} if seen else None
+        if seen is None:
+            return None
+        config = self.home.config()  # the ids the warning's commands take
+        return {"when": seen.when, "seq": seen.seq, "at": seen.at, "device": config.device_id, "group": config.group_id}
 
     def own_events_refused(self) -> dict[str, int] | None:
         """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from which seq."""

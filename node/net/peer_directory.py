@@ -27,6 +27,7 @@ from node.log import EventLog
 from node.net.database import DbThread
 from node.log import now_ms
 from node.peer_blocks import PeerBlocks
+from node.saved_json import saved_facts, saved_key
 from node.store import StoreError
 from sync.overlay import Overlay
 from sync.peers import AddressError, PeerBook, normalize_address
@@ -57,14 +58,35 @@ class PeerDirectory:
         self.blocks = await self._db_thread.run(self._blocks)
         if self.blocks.damaged:
             log.warning("%s", peer_blocks.DAMAGED)
-        for address, source, _ in await self._db_thread.run(self._log().store.peer_rows):
+        for address, source, state in await self._db_thread.run(self._log().store.peer_rows):
             if not self.blocks.keeps_out(address):
                 self.overlay.learn(address, source)
+                self._recall(address, state)
         for address in self._extra:  # like `solnet peers add`: undoes a removal, not a block
             if address not in self.blocks.blocked_addresses():
                 self.overlay.learn(address, "config")
                 self.blocks = await self._db_thread.run(self._insert_given, address)
         await self.learn_announced(fresh=False)
+
+    def _recall(self, address: str, state: str | None) -> None:
+        """What the last run saved of a peer (node/net/status_saver.py): the device that answered
+        there (so its group's name), its last complete round and since when it is cut off. Without
+        it, a peer that is down when the node comes back read "(group not known yet)", "never
+        connected; last sync never", and the next save wrote that over what was known."""
+        peer = self.book.get(address)
+        saved = saved_facts(state)  # (damaged: as if none were saved; the next save writes a new one)
+        if peer is None or saved is None:
+            return
+        device, last_sync = saved_key(saved.get("device")), saved.get("last_sync")
+        if device is not None and peer.device is None:
+            peer.device = device
+        if isinstance(last_sync, int) and not isinstance(last_sync, bool):
+            peer.last_sync = last_sync
+        # Cut off since the last run's link ended: saved as such, or, for a link still open when
+        # that run stopped, its last round (the nearest time this run knows of)
+        ended = saved.get("cut_off_since") or (last_sync if saved.get("connected") else None)
+        if isinstance(ended, int) and not isinstance(ended, bool):
+            peer.disconnected_at = ended
 
     def label(self, address: str) -> str:
         """A stable per-node alias for a peer address, for logs (not reversible without this node's key)."""

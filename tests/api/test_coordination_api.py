@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from node import publishing
+from node.demo import localnet
+from node.net import Node
+from node.webapp import create_app
+
+PASSPHRASE = "api tests only: not a secret"  # a network of this test's own
+
 
 def _iso(delta: timedelta) -> str:
     return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -85,3 +92,30 @@ async def test_refusals_say_who_may_and_times_are_read_in_the_given_zone(api):
         "kind": "support.request", "to": ["calais"], "private": "a family",
         "fields": {"region": "calais", "type": "housing", "people": "2", "urgency": "low"}})
     assert status == 201 and body["event"]["private"] is True, body
+
+
+
+async def test_could_go_to_says_which_places_cannot_read_the_private_details(tmp_path, aiohttp_client) -> None:
+    """Calais's request, its private details sealed to Bristol: Cardiff's places could take it, but
+    Cardiff cannot read who the people are. `can_go` named Cardiff first (the most places), as if
+    it could; it says so now (`reads_private`), and the places that can read come first."""
+    homes = {h.path.name: h for h in (n.home for n in localnet.create_network(
+        tmp_path, [("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")], PASSPHRASE))}
+    node = Node(homes["calais"], homes["calais"].keys(PASSPHRASE), sync_interval_s=3600)
+    client = await aiohttp_client(create_app(node))
+    auth = {"Authorization": f"Bearer {homes['calais'].admin_token(node.keys)}"}
+    for name, capacity in (("cardiff", "9"), ("bristol", "2")):
+        log = homes[name].log()
+        try:
+            publishing.publish(log, homes[name].keys(PASSPHRASE), "support.offer",
+                               {"region": name, "type": "housing", "capacity": capacity})
+            wires = list(log.store.iter_wire())
+        finally:
+            log.store.close()
+        await node.db(node.log.ingest, wires)
+    published = await client.post("/api/v1/events", headers=auth, json={
+        "kind": "support.request", "fields": {"region": "calais", "type": "housing", "people": "2", "urgency": "high"},
+        "private": "Two minors, arrived Tuesday, contact via Amira", "to": [homes["bristol"].config().group_id]})
+    assert published.status == 201, await published.text()
+    [s] = (await (await client.get("/api/v1/support", headers=auth)).json())["items"]
+    assert [(o["group_name"], o.get("reads_private")) for o in s["can_go"]] == [("Bristol", True), ("Cardiff", False)]

@@ -333,3 +333,13 @@ def test_view_alerts_without_a_live_alert_points_to_the_history(network, cli):
     said = cli.run(network.a, "view", "alerts").stdout
     assert "No live alert: those that ended in the last 7 days, with their all clear, are in `solnet view " \
            "alert-history`." in said, said
+
+
+def test_an_alert_published_with_no_node_running_says_it_has_not_gone_out(network, cli):
+    """The README's first alert, published before any node runs: "Published alert ID" and nothing
+    else, and a newcomer (or a coordinator whose node was down) took the raid alert as sent."""
+    said = cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans").stdout
+    assert "No node runs on this home: it reaches other nodes once one runs (`solnet run`)" in said, said
+    assert "solnet sync PEER" in said, said
+    need = cli.run(network.a, "publish", "need", "--category", "tents", "--quantity", "2", "--region", "calais").stdout
+    assert "No node runs" not in need, need  # sneakernet and a later sync are everyday for the rest

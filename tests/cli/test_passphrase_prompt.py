@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import time
 from pathlib import Path
 
@@ -121,3 +122,30 @@ def test_a_short_passphrase_from_the_environment_is_refused_for_a_new_node(cli, 
                       ok=False)
     assert refused.returncode == 3 and "at least 12 are needed" in refused.stderr, refused.stderr
     assert not (home / "keystore").exists()
+
+
+def test_a_node_at_its_passphrase_prompt_is_starting_not_stopped(network, cli):
+    """`solnet run` takes seconds before it serves (the prompt, Argon2id, on a Pi ~5 s): meanwhile
+    `status` says the node is starting, not "not running (start it with `solnet run`)", which
+    sent people to start a second one; and a second `solnet run` on the home is refused at once."""
+    term = Terminal(cli.SOLNET, prompt_env(cli), "--home", str(network.a), "run", "--listen", "127.0.0.1:0")
+    try:
+        term.wait_for(PROMPT)
+        shown = cli.run(network.a, "status").stdout
+        assert f"node: starting (pid {term.pid})" in shown and "not running" not in shown, shown
+        node = cli.run_json(network.a, "status")["node"]
+        assert node["running"] is False and node["starting"] is True and node["pid"] == term.pid, node
+        link = cli.run(network.a, "dashboard-link").stdout
+        assert "is starting" in link and "No node runs" not in link, link
+        second = cli.run(network.a, "run", "--listen", "127.0.0.1:0", ok=False)
+        assert second.returncode == 3 and f"is starting on {network.a} (pid {term.pid})" in second.stderr, second.stderr
+        term.type_at_prompt(cli.PASSPHRASE)
+        term.wait_for(b"Ctrl-C stops it.")
+        node = cli.run_json(network.a, "status")["node"]
+        assert node["running"] is True and not node.get("starting"), node
+    finally:
+        os.kill(term.pid, signal.SIGINT)
+        code, shown = term.finish()
+    assert code == 0 and "stopped cleanly" in shown, shown
+    node = cli.run_json(network.a, "status")["node"]
+    assert node["running"] is False and not node.get("starting"), node

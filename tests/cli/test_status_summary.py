@@ -237,7 +237,8 @@ def test_a_forked_device_is_said_as_a_fork_not_as_revoked_by_itself_on_a_dash(ne
     assert f"device {short} of Bristol forked at seq {seq}: its key signed two different events there" in said, said
     assert " on -" not in said and f"by {short}" not in said, said
     listed = cli.run(network.b, "view", "groups").stdout
-    assert f"device {short} FORKED at seq {seq}: its key signed two different events there" in listed, listed
+    assert f"device {short} (this node) FORKED at seq {seq}: its key signed two different events there" in listed, \
+        listed
     [item] = [g for g in cli.run_json(network.b, "view", "groups") if g["id"] == network.group_b]
     assert item["device_list"][0]["forked"] is True, item
 

@@ -36,8 +36,15 @@ def test_a_second_device_of_a_group_publishes_as_that_group(network, cli, tmp_pa
     assert (shown["author"], shown["group"]) == (made["device_id"], network.group_a)
     [calais] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_a]
     assert calais["devices"] == 2 and calais["active_devices"] == 2
-    # Each device by its id, what `solnet revoke` takes (a coordinator looking for a seized phone's).
-    assert f"    device {made['device_id'][:12]}…\n" in cli.run(network.a, "view", "groups").stdout + "\n"
+    # Each device by its id, what `solnet revoke` takes (a coordinator looking for a seized phone's),
+    # with the name its group gave it and which is this node's own: two bare ids were all there was
+    # to tell the phone from the node, and the coordinator of the week revoked the wrong one.
+    shown = cli.run(network.a, "view", "groups").stdout + "\n"
+    assert f'    device {made["device_id"][:12]}… named "laptop 2"\n' in shown, shown
+    assert f"    device {network.device_a[:12]}… (this node)\n" in shown, shown
+    assert f"    device {network.device_a[:12]}… (this node)\n" not in cli.run(laptop, "view", "groups").stdout
+    [listed] = [d for d in calais["device_list"] if d["id"] == made["device_id"]]
+    assert listed["name"] == "laptop 2" and not listed.get("this_node"), listed
     # The laptop holds no group key: it cannot vouch, nor revoke anyone but itself.
     refused = cli.run(laptop, "vouch", made["device_request"], "--out", tmp_path / "x.txt", ok=False)
     assert refused.returncode == 1 and "group key" in refused.stderr, refused.stderr
@@ -143,7 +150,8 @@ def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(
     assert shown["pin"] == ids[0], shown
     human_groups = cli.run(network.a, "view", "groups").stdout
     # The revoker by its group's name, as the dashboard names it (not by a raw id)
-    assert f"device {made['device_id'][:12]}… REVOKED from seq 2 by Calais on " in human_groups, human_groups
+    assert f'device {made["device_id"][:12]}… named "laptop 2" REVOKED from seq 2 by Calais on ' in human_groups, \
+        human_groups
     assert "(laptop stolen)" in human_groups
     [calais] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_a]
     [gone] = [d for d in calais["device_list"] if d["id"] == made["device_id"]]
@@ -284,3 +292,22 @@ def test_a_revoked_group_cannot_rename_itself_where_it_is_listed_as_revoked(netw
     assert (bristol["name"], bristol["region"]) == ("Bristol", "bristol"), bristol
     [revoked] = [r for r in cli.run_json(network.a, "status")["revoked"] if r["id"] == network.group_b]
     assert revoked["name"] == "Bristol", revoked
+
+
+def test_revoking_this_nodes_own_device_says_so_and_what_follows(network, cli):
+    """Calais's coordinator, two devices without names in `view groups`, revokes the wrong one: this
+    node's own. It said "This node ... refuses it as a peer", as for a phone elsewhere, and nothing
+    of what now follows for this node."""
+    done = cli.run(network.a, "revoke", network.device_a, "--from-seq", "100", "--reason", "phone seized").stdout
+    assert "This is this node's own device" in done, done
+    assert "no node links with this one" in done and f"solnet init --device-of {network.group_a}" in done, done
+    assert "refuses it as a peer" not in done, done
+
+
+def test_init_of_a_further_device_says_to_name_it_and_give_a_peer(network, cli, tmp_path):
+    """The week's phone: `init --device-of` printed `solnet vouch REQUEST --out device.txt`, so the
+    phone joined with no peer to sync from and stood in `view groups` as a bare id beside the node."""
+    said = cli.run(tmp_path / "phone", "init", "--device-of", network.group_a).stdout
+    request = cli.run(tmp_path / "phone", "id", "--request").stdout.strip()
+    assert f'  solnet vouch {request} --out device.txt --name "phone 2"\n' in said, said
+    assert "add --peer HOST:PORT, that node's address, for this device to sync from it" in said, said

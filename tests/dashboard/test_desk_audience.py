@@ -95,3 +95,63 @@ async def test_the_desk_says_where_it_added_up_the_newest_rows_only(sample, star
     assert "newest entries only" not in calais  # a region under the bound: its sums are whole
     async with node.client.get("/", headers={"Accept-Language": "fr"}) as r:
         assert "compté sur les entrées les plus récentes seulement" in _bristol_row(await r.text())
+
+
+async def test_could_go_to_marks_a_place_that_cannot_read_the_private_details(tmp_path, start_node) -> None:
+    """Calais's request, its private details sealed to Bristol: the overview and the request's page
+    said it "could go to" Cardiff first (the most places), though Cardiff cannot read who the people
+    are; they say so now, in the reader's language, Bristol first."""
+    from node.demo import localnet
+
+    calais, bristol, cardiff = localnet.create_network(
+        tmp_path, [("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")], PASSPHRASE)
+    log, keys = calais.home.log(), calais.home.keys(PASSPHRASE)
+    try:
+        for other, capacity in ((cardiff, "9"), (bristol, "2")):
+            theirs = other.home.log()
+            try:
+                publishing.publish(theirs, other.home.keys(PASSPHRASE), "support.offer",
+                                   {"region": other.region, "type": "housing", "capacity": capacity})
+                log.ingest(list(theirs.store.iter_wire()))
+            finally:
+                theirs.store.close()
+        request = publishing.publish(log, keys, "support.request", {
+            "region": "calais", "type": "housing", "people": "2", "urgency": "high"},
+            private="Two minors, arrived Tuesday", to=["Bristol"]).id.hex()
+    finally:
+        log.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    for path in ("/", f"/event/{request}"):
+        for lang, words in (("en", "cannot read its private details"), ("fr", "ne peut pas lire ses détails privés")):
+            async with node.client.get(path, headers={"Accept-Language": lang}) as r:
+                text = " ".join(visible_text(await r.text()).split())
+            places = text.split("Pourrait aller vers" if lang == "fr" else "Could go to", 1)[1][:200]
+            assert places.index("Bristol") < places.index("Cardiff"), (path, places)
+            assert f"Cardiff ( cardiff , " in places and f") ({words})" in places.split("Cardiff", 1)[1], (path, places)
+            assert words not in places.split("Cardiff", 1)[0], (path, places)
+
+
+async def test_the_groups_page_names_each_device_and_says_which_is_this_node(tmp_path, start_node) -> None:
+    """A phone certified with a name ("phone 2"): the groups page showed two bare ids for Calais,
+    and the coordinator could not tell the seized phone from the node itself."""
+    from node import membership
+    from node.demo import localnet
+    from node.home import Home
+
+    calais, _bristol = localnet.create_network(tmp_path, [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+    group = bytes.fromhex(calais.home.config().group_id)
+    config, phone_keys = membership.prepare_device(Home(tmp_path / "phone"), group, None, None, PASSPHRASE)
+    request = membership.parse_device_request(membership.device_request(config, phone_keys), group)
+    log, keys = calais.home.log(), calais.home.keys(PASSPHRASE)
+    try:
+        membership.vouch_device(log, keys, request, [], name="phone 2", offline=True)
+    finally:
+        log.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    for lang, this in (("en", "this node"), ("fr", "ce nœud")):
+        async with node.client.get("/groups", headers={"Accept-Language": lang}) as r:
+            text = " ".join(visible_text(await r.text()).split())
+        assert f"{config.device_id[:12]}… “ phone 2 ” —" in text, text  # (visible_text spaces the bdi)
+        assert f"{calais.home.config().device_id[:12]}… ({this}) —" in text, text

@@ -313,7 +313,8 @@ async def test_groups_page_says_a_forked_device_forked_not_revoked_by_itself(sam
                        ("fr", f"fourché au numéro {seq} : sa clé y a signé deux événements différents")):
         _, page, _ = await get(node.client, f"/groups?lang={lang}")
         text = visible_text(page)
-        assert re.search(rf"{short}…\s+—\s+{re.escape(said)}", text), text
+        this = "this node" if lang == "en" else "ce nœud"  # the forked device is this node's own
+        assert re.search(rf"{short}…\s+\({this}\)\s+—\s+{re.escape(said)}", text), text
         assert f"by {short}" not in text and f"par {short}" not in text, text
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import re
 import signal
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from demo_process import DemoRun, solnet_json
+from demo_process import env as demo_env
 from local_cluster import event_ids, still_running
 
 from node.demo import localnet
@@ -47,6 +50,14 @@ def test_demo_spreads_sample_data_keeps_publishing_and_stops_cleanly_on_ctrl_c(d
         urllib.request.urlopen(calais_link, timeout=10)
     assert refused.value.code == 403, "a printed login link works once"
     refused.value.close()
+    # The command it prints for new links runs as printed, in a shell where `solnet` may not be on
+    # the PATH yet (the README's first command runs `.venv/bin/solnet demo`): it printed `solnet ...`
+    printed = re.search(r"new links: `([^`]+)`", run.output)
+    assert printed, run.output
+    fresh_terminal = {**demo_env(), "PATH": "/usr/bin:/bin"}  # no venv activated
+    made = subprocess.run(["sh", "-c", printed[1]], capture_output=True, text=True, timeout=60, env=fresh_terminal,
+                          stdin=subprocess.DEVNULL)
+    assert made.returncode == 0 and "/login/link?token=" in made.stdout, (printed[1], made.stdout, made.stderr)
     homes = homes_of(run)
     folder = run.homes_folder()
 

@@ -90,3 +90,9 @@ def test_a_node_that_was_stopped_says_that_its_key_signed_elsewhere_meanwhile(cl
     said = cli(calais, "status").stdout
     assert "signed elsewhere while this node was stopped" in said and "restored from an older backup" in said, said
     assert WARNING not in said, "nothing signed elsewhere since it started"
+    # The commands it gives take this home's ids, as every other warning's do (they read DEVICE_ID
+    # and GROUP_ID, to be looked up first)
+    config = calais.home.config()
+    for text in (said, log_text(calais)):
+        assert f"`solnet revoke {config.device_id}` on the node that holds it" in text, text
+        assert f"`solnet init --device-of {config.group_id}`" in text and "DEVICE_ID" not in text, text

@@ -122,3 +122,30 @@ def test_a_linked_peer_revoked_meanwhile_is_dropped_with_the_reason_in_words(clu
     cluster.wait(lambda: "is no longer a member" in log_text(calais), 30, "Calais dropping the revoked device's link")
     dropped = [line for line in log_text(calais).splitlines() if "is no longer a member" in line]
     assert all("(that device's group is revoked)" in line for line in dropped), dropped  # not "(revoked)", a code
+
+
+def test_a_restarted_node_still_names_a_peer_that_is_down_and_says_when_it_last_synced(cluster: Cluster) -> None:
+    """A node back after a day offline whose peer is down: `solnet peers` named that peer "(group not
+    known yet)", "never connected; last sync never", as if its address had never answered: what the
+    node knew of it (its device, so its group, its last sync, since when it is cut off) was written
+    over by the fresh peer book of the new run."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
+    cluster.start_all([bristol, calais])
+
+    def calais_seen_by_bristol() -> dict:
+        return entry(cli_json(bristol, "peers"), address=f"http://127.0.0.1:{calais.port}")
+
+    cluster.wait(lambda: calais_seen_by_bristol().get("connected") and calais_seen_by_bristol().get("last_sync"),
+                 30, "Bristol linked with Calais and synced")
+    assert localnet.stop(calais) == 0 and localnet.stop(bristol) == 0
+    before = calais_seen_by_bristol()
+    assert before["name"] == "Calais" and before["last_sync"] and before["cut_off_since"], before
+
+    cluster.start(bristol)  # Calais stays down
+    cluster.wait(lambda: calais_seen_by_bristol().get("failures", 0) >= 1, 30, "Bristol's dial of Calais, down, failing")
+    after = calais_seen_by_bristol()
+    assert after["name"] == "Calais" and after["device"] == before["device"], after
+    assert after["last_sync"] == before["last_sync"] and after["cut_off_since"], after
+    line = next(l for l in cli(bristol, "peers").stdout.splitlines() if f":{calais.port}" in l)
+    assert line.startswith("Calais") and "never" not in line and "cut off since" in line, line

@@ -27,6 +27,10 @@ def test_a_device_refused_as_revoked_by_a_peer_is_told_so_by_sync_and_status(clu
     assert refused.returncode == 1, refused.stderr
     assert f"a peer of Calais {SAID}" in refused.stderr, refused.stderr
     assert f"solnet init --device-of {bristol_group}" in refused.stderr, refused.stderr
+    # Its group is what was revoked here: a new device of it would be refused as well, so the words
+    # say who to ask then (they said only to make a new device)
+    assert "if your whole group was, a new device will not link either: ask the group that admitted yours" \
+        in refused.stderr, refused.stderr
     assert "revoked: the peer refused" not in refused.stderr, refused.stderr  # the reason code, said twice
     assert refused.stderr.count(SAID) == 1, refused.stderr  # not the node's log line, then the error again
     assert status(bristol)["refused_as_revoked"]["name"] == "Calais"
@@ -45,7 +49,7 @@ def test_a_running_node_refused_as_revoked_says_it_on_its_dashboard(cluster: Clu
     cluster.wait(lambda: status(bristol).get("refused_as_revoked") is not None, 30,
                  "Bristol keeping Calais's refusal of its device")
     page = dashboard_pages(bristol, ["/"])
-    assert f"A peer of Calais {SAID}" in page, page
+    assert f"A peer of Calais {SAID}" in page and "ask the group that admitted yours" in page, page
     assert f"WARNING: a peer of Calais {SAID}" in cli(bristol, "status").stdout
     # Calais says its refusals at most once a minute, however often Bristol dials (an SD card)
     cluster.wait(lambda: "2 failures in a row" in log_text(bristol), 30, "Bristol dialling again")

@@ -16,7 +16,9 @@ def groups(node) -> dict[str, dict]:
 
 def trust_view(node) -> dict:
     """What a coordinator sees of membership: every group with its devices, admitters and revocations."""
-    return {gid: {k: g[k] for k in ("admitters", "revoked_from", "revoked_by", "device_list")}
+    # (which device is the viewing node's own, `this_node`, differs from node to node by nature)
+    return {gid: {**{k: g[k] for k in ("admitters", "revoked_from", "revoked_by")},
+                  "device_list": [{k: v for k, v in d.items() if k != "this_node"} for d in g["device_list"]]}
             for gid, g in groups(node).items()}
 
 

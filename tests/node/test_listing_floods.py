@@ -200,3 +200,31 @@ def test_a_flood_of_alerts_not_marked_public_leaves_the_public_alerts_full(net: 
     for sql, args in ran:
         plan = " ".join(r[3] for r in log.store._db.execute(f"EXPLAIN QUERY PLAN {sql}", args))
         assert "INDEX proj_public" in plan and "TEMP B-TREE" not in plan and " LIMIT " in sql, (sql, plan)
+
+
+def test_a_flood_of_alerts_not_marked_public_leaves_every_public_all_clear(net: Net, tmp_path: Path) -> None:
+    """30 alerts of Calais marked public, each ended by its all clear, then 250 newer ones of another
+    group not marked public, ended too (a member's flood, or a busy night): the public page and feed
+    still say that all 30 ended. The ended alerts were read from the newest 200 of every alert, and
+    their all clears from the newest 200 updates, fair to each group: 10 of Calais's, so 20 alerts
+    people were warned of publicly just vanished from the page without their all clear."""
+    from node import public_site
+
+    bristol, flooder = _bristol(net)
+    now = now_ms()
+    public = [net.device.sign("alert", {"region": "calais", "type": "raid", "text": f"vans {i}", "public": "yes"},
+                              ts=now - 60_000 + i, expires=now + DAY) for i in range(30)]
+    cleared = [net.device.sign("alert.update", {"alert": a.id, "status": "all_clear", "text": f"gone {i}"},
+                               ts=now - 40_000 + i) for i, a in enumerate(public)]
+    flood = [flooder.sign("alert", {"region": "calais", "type": "raid", "text": f"not for everyone {i}"},
+                          ts=now - 30_000 + i, expires=now + DAY) for i in range(250)]
+    flood += [flooder.sign("alert.update", {"alert": a.id, "status": "all_clear", "text": "over"},
+                           ts=now - 20_000 + i) for i, a in enumerate(flood)]
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + bristol.made + public + cleared))
+    log.ingest(wires(flood))
+
+    data = public_site.public_data(log, now)
+    assert sorted(s["id"] for s in data.cleared) == sorted(e.id for e in public)
+    feed = public_site.alerts_atom(data)
+    assert all(e.id.hex().encode() in feed for e in cleared) and b"not for everyone" not in feed

@@ -66,7 +66,8 @@ def test_the_groups_view_shows_who_revoked_a_device_when_and_from_which_seq(net:
     assert (g["devices"], g["active_devices"], g["revoked_from"], g["revoked_by"]) == (2, 1, None, None)
     [revoked] = [d for d in g["device_list"] if d["id"] == bytes(other.key.public)]
     assert revoked == {"id": bytes(other.key.public), "revoked_from": 3, "revoked_by": bytes(net.founder.group.public),
-                       "revoked_at": revoke.header.timestamp, "revoked_reason": "phone stolen", "forked": False}
+                       "revoked_at": revoke.header.timestamp, "revoked_reason": "phone stolen", "forked": False,
+                       "name": None}  # its group gave it no name when certifying it
     assert g["device_list"][-1] == revoked  # revoked devices listed last
 
 

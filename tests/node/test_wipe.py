@@ -60,9 +60,10 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
     assert not calais.home.keystore_path.exists()
     # Nothing says which group this node was: config.json (name, ids) and the admin token go too.
     # (node.log is this test's capture of the node's output, not a file the node writes; node.lock
-    # is the one-node-per-home lock, holding at most a pid.)
+    # is the one-node-per-home lock and node.starting the mark of a `solnet run` not serving yet,
+    # each holding at most a pid.)
     assert {f.name for f in calais.home.path.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm", "node.log",
-                                                          "node.lock"}
+                                                          "node.lock", "node.starting"}
     assert {"keystore", "config.json", "admin-token.salt"} <= set(out["files_destroyed"])
     for f in calais.home.path.iterdir():
         data = f.read_bytes()
