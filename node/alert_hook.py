@@ -223,6 +223,8 @@ class AlertHook:
         for task in self._workers:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
+        if self.memory is not None and self._workers:  # a worker stopped between a run and its keeping
+            await self._remember()
         if self._sub is not None:
             self._feed.unsubscribe(self._sub)
 

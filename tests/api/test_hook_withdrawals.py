@@ -66,7 +66,10 @@ async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_af
         log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
     out = tmp_path / "chat.jsonl"
     hook_script = tmp_path / "hook.py"
-    hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
+    # It writes what it got, then takes its time to exit: the node stops while it runs (the chat has
+    # the alert; the hook had not kept that it went).
+    hook_script.write_text(f"import sys, time\nwith open({str(out)!r}, 'a') as f:\n    f.write(sys.stdin.read())\n"
+                           "time.sleep(0.5)\n", encoding="utf-8")
 
     def hook() -> AlertHook:
         return AlertHook([sys.executable, str(hook_script)], timeout_s=20, memory=PassedMemory(api.node))
