@@ -278,6 +278,11 @@ class Home:
             os.chmod(self.path, 0o700)
         write_keystore(self.keystore_path, keys, passphrase)
         self.save_config(config)
+        # The starting mark has its page from here on (`mark_starting` writes its pid over it): a
+        # node's first moments on a nearly full disk (an SD card) then take no new room.
+        from crypto.keystore import write_private_file
+
+        write_private_file(self.path / STARTING_FILE, b"0\n")
 
     def save_config(self, config: Config) -> None:
         """Write config.json whole or not at all, readable by this user only (it names the group)."""
@@ -305,7 +310,7 @@ class Home:
         """The files of a home; each is made mode 0600 (the home itself 0700)."""
         db = self.db_path
         return (self.config_path, self.keystore_path, self.admin_salt_path,
-                db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+                db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), self.path / STARTING_FILE)
 
     def _tighten_modes(self) -> None:
         """Homes made by earlier versions have files others may read (0644): make them 0600."""

@@ -95,7 +95,7 @@ def test_leftovers_of_interrupted_writes_go_too(tmp_path: Path) -> None:
         path.write_bytes(b"half-written secret")
     _solnet(home, "wipe", "--yes")
     assert not any(path.exists() for path in leftovers)
-    assert {f.name for f in home.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm"}
+    assert {f.name for f in home.iterdir()} <= {"solnet.db", "solnet.db-wal", "solnet.db-shm", "node.starting"}
 
 
 def test_wipe_needs_confirmation_when_not_in_a_terminal(tmp_path: Path) -> None:
