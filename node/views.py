@@ -285,9 +285,13 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
     flood = len(live) >= limit
     if flood:
         known = {r.key for r in live}
-        live += [r for r in log.store.rows_of_each_group(ALERT, order="newest", t_from=now + 1, per_group=per_group + 1,
-                                                         region=region, places=log.places, **public)
-                 if r.key not in known]
+        each = log.store.rows_of_each_group(ALERT, order="newest", t_from=now + 1, per_group=per_group + 1,
+                                            region=region, places=log.places, **public)
+        live += [r for r in each if r.key not in known]
+        # A group whose read was cut may have live alerts left out behind cleared ones (those are
+        # read, then dropped): the listing says it is cut (`capped`), though no group shows more.
+        if max(Counter(r.data["group"] for r in each).values(), default=0) > per_group:
+            log.capped.add(ALERT)
     found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
     if not flood:
         return found, set()

@@ -120,3 +120,16 @@ async def test_a_capped_listing_says_it_was_cut_and_a_full_one_that_it_was_not(a
         path = f"/api/v1/{view}{'' if view.endswith('&') else '?'}limit={limit}"
         page = await api.get(path)
         assert page["capped"] is capped and len(page["items"]) <= limit, (path, page)
+
+
+async def test_live_alerts_left_out_behind_cleared_ones_make_the_listing_cut(api) -> None:
+    """Cleared alerts still live (not expired) are read, then dropped from the live alerts: with the
+    newest one cleared, `?limit=1` showed one live alert of two and said `capped: false`, and a bot
+    passing raid alerts on believed it had them all."""
+    for text in ("vans at the station", "vans at the port"):
+        await api.publish("alert", region="calais", type="raid", text=text)
+    cleared = await api.publish("alert", region="calais", type="raid", text="vans at the beach")
+    await api.publish("alert.update", alert=cleared["id"], status="all_clear")
+    page = await api.get("/api/v1/alerts?limit=1")
+    assert [a["text"] for a in page["items"]] == ["vans at the port"] and page["capped"] is True, page
+    assert (await api.get("/api/v1/alerts?limit=4"))["capped"] is False  # (as many as the limit: a flood, cut)
