@@ -17,6 +17,7 @@ from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fi
 from node.render import MONEY_FIELDS
 from node.views import VIEWS
 from node.webapp import create_app
+from openapi_items import item_schemas, view_response
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -168,7 +169,8 @@ def operation_parameter(doc: dict, path: str, method: str, name: str) -> dict:
 
 def generate(doc: dict) -> dict:
     """`doc` with every part that is made from the code (events/kinds.py, node.publishing, node.api_body)
-    written afresh: enums, patterns, the kinds' fields, and a relative server (the node's own address)."""
+    written afresh: enums, patterns, the kinds' fields, the read models' items, and a relative server
+    (the node's own address)."""
     doc["servers"] = [{"url": "/", "description": "the node that serves this document"}]
     request = doc["components"]["schemas"]["PublishRequest"]
     request["properties"]["kind"]["enum"] = list(PUBLISHABLE_KINDS)
@@ -183,6 +185,11 @@ def generate(doc: dict) -> dict:
     operation_parameter(doc, "/api/v1/events", "get", "kind")["schema"]["enum"] = list(KINDS)
     operation_parameter(doc, "/api/v1/events", "get", "since")["schema"] = SINCE
     doc["components"]["schemas"]["View"]["properties"]["view"]["enum"] = list(VIEWS)
+    # Each view's items, field by field (tests/api/openapi_items.py), named in its route's answer
+    doc["components"]["schemas"].update(item_schemas())
+    for name in VIEWS:
+        doc["paths"][f"/api/v1/{name}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = \
+            view_response(name)
     doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"] = {
         "type": "string", "enum": [*api_module.ERROR_CODES, *api_module.EVENT_REFUSALS],
         "description": "stable, for programs: " + "; ".join(f"{code}: {said}" for code, said in

@@ -1,0 +1,260 @@
+"""The items of the read-model routes (GET /api/v1/regions, /needs, ...) as node/openapi.json
+describes them, field by field: what `tests/api/test_openapi.py` writes into the document.
+
+An item made from an event holds that event's fields (events/kinds.py: the ones given, so the
+kind's optional fields may be absent) as node.render.view_json writes them (ids hex, times under
+node.render.TIME_KEYS as RFC 3339), the fields every row has (events.projections `_common`), and
+what events/readmodels.py and node/views.py add to it (totals, status, updates). Each schema
+forbids any other field: a field added to a view without its line here fails
+tests/api/test_view_items.py, and a field added to a kind is written in when the document is
+regenerated (`python tests/api/test_openapi.py`).
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from events.fields import CURRENCY_RE, LANGUAGE_RE, REGION_RE, Field
+from events.kinds import ALERT_STATUS, KINDS, OUTCOMES, SUPPORT_TYPES, URGENCY
+from events.sealed import SEALABLE
+from node.render import TIME_KEYS
+
+Schema = dict[str, Any]
+REF = "#/components/schemas/"
+HEX_ID = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+TIME = {"type": "string", "format": "date-time"}
+REGION = {"type": "string", "pattern": f"^{REGION_RE.pattern}$"}
+COUNT = {"type": "integer", "minimum": 0}
+
+
+def said(schema: Schema, description: str) -> Schema:
+    return {**schema, "description": description}
+
+
+def nullable(schema: Schema, description: str = "") -> Schema:
+    """`schema` or null (an enum lists null too: JSON Schema checks the enum apart from the type)."""
+    out = copy.deepcopy(schema)
+    out["type"] = [out["type"], "null"] if isinstance(out.get("type"), str) else [*out["type"], "null"]
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    return said(out, description) if description else out
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": REF + name}
+
+
+def array(items: Schema, description: str = "") -> Schema:
+    return {"type": "array", "items": items, **({"description": description} if description else {})}
+
+
+def field_json(f: Field) -> Schema:
+    """How a view writes one validated field of an event (node.render.view_json)."""
+    if f.type in ("text", "url"):
+        schema: Schema = {"type": "string", "maxLength": f.max_len}
+    elif f.type == "enum":
+        schema = {"type": "string", "enum": list(f.choices)}
+    elif f.type == "int":
+        schema = {"type": "integer", "minimum": f.minimum, "maximum": f.maximum}
+    elif f.type == "time":
+        schema = dict(TIME) if f.name in TIME_KEYS else {"type": "integer", "description": "ms since 1970"}
+    elif f.type in ("id", "key"):
+        schema = dict(HEX_ID)
+    elif f.type == "region":
+        schema = dict(REGION)
+    elif f.type == "currency":
+        schema = {"type": "string", "pattern": f"^{CURRENCY_RE.pattern}$"}
+    elif f.type == "languages":
+        schema = array({"type": "string", "pattern": f"^{LANGUAGE_RE.pattern}$"})
+    elif f.type in ("urls", "texts"):
+        schema = array({"type": "string"})
+    elif f.type == "ids":
+        schema = array(dict(HEX_ID))
+    else:
+        raise ValueError(f"no JSON form for field type {f.type!r} ({f.name}): add it here")
+    return said(schema, f.help) if f.help else schema
+
+
+COMMON = {  # every row's (events.projections._common), its id, and the name node.views adds
+    "id": said(HEX_ID, "the event's id"),
+    "author": said(HEX_ID, "the device that signed it"),
+    "group": said(HEX_ID, "the group it speaks for"),
+    "seq": {"type": "integer", "minimum": 1, "description": "its place in its author's chain"},
+    "ts": said(TIME, "when its author made it"),
+    "group_name": nullable({"type": "string"}, "the group's name (null: it has published no profile)"),
+}
+SHARED = {"shared_with": array(HEX_ID, "only on an item of an event for chosen groups that this node reads: "
+                                       "the groups it is for (its author's first)")}
+HAS_PRIVATE = {"has_private": {"type": "boolean", "const": True,
+                               "description": "only when it has a private part (never shown here)"}}
+
+
+def kind_item(kind: str, added: dict[str, Schema], required: list[str], description: str) -> Schema:
+    """The item of an event of `kind`: its fields (the required ones always there), every row's,
+    and `added` (those named in `required` always there)."""
+    fields = [f for f in KINDS[kind].fields if f.type != "bytes"]  # a private part: only `has_private`
+    props = {**COMMON, **{f.name: field_json(f) for f in fields}}
+    if len(fields) < len(KINDS[kind].fields):
+        props.update(HAS_PRIVATE)
+    if kind in SEALABLE:
+        props.update(SHARED)
+    props.update(added)
+    kept = [*COMMON, *(f.name for f in fields if f.required), *required]
+    return {"type": "object", "additionalProperties": False, "description": description,
+            "required": list(dict.fromkeys(kept)), "properties": props}
+
+
+def plain_object(props: dict[str, Schema], description: str = "", optional: tuple[str, ...] = ()) -> Schema:
+    return {"type": "object", "additionalProperties": False, **({"description": description} if description else {}),
+            "required": [name for name in props if name not in optional], "properties": props}
+
+
+def _group_ref() -> dict[str, Schema]:
+    return {"group": said(HEX_ID, "the group"), "group_name": COMMON["group_name"]}
+
+
+def _alert_update() -> Schema:
+    return plain_object({
+        "id": said(HEX_ID, "the update's id"), "status": {"type": "string", "enum": list(ALERT_STATUS)},
+        "text": nullable({"type": "string"}), "ts": said(TIME, "when it was made"), **_group_ref(),
+        "location": nullable({"type": "string"})}, "an update or the all clear of the alert, by its group")
+
+
+def _alert_story(live: bool) -> dict[str, Schema]:
+    """What node.views adds to an alert: its updates, the newest text, whether it was cleared."""
+    return {
+        "alert": said(HEX_ID, "the alert's id (as `id`)"),
+        "posted_at": nullable(TIME, "when the alert was made (null: the alert is gone, its updates remain)"),
+        "latest": nullable({"type": "string"}, "the newest text: of the newest update that has one, else the alert's"),
+        "updated_at": nullable(TIME, "the time of its newest update (null: none)"),
+        "status": {"type": "string", "enum": ["live"] if live else ["live", "all_clear"]},
+        "cleared_at": {"type": "null"} if live else nullable(TIME, "when the all clear came"),
+        "updates": array(ref("AlertUpdateItem"), "its group's updates, oldest first, up to the all clear"),
+    }
+
+
+def _listing(quantity: str) -> dict[str, Schema]:
+    return {"status": {"type": "string", "enum": ["open"], "description": "open: lapsed and withdrawn ones are "
+                                                                          "not listed"},
+            "updated_at": said(TIME, f"only once its group adjusted it: the time of its newest update ({quantity}, "
+                                     "notes)")}
+
+
+def item_schemas() -> dict[str, Schema]:
+    """The named schemas of the read models' items, and of the parts they hold."""
+    action = kind_item("action", {}, [], "an action not over yet (of the timeline: starting in the next 7 days)")
+    report = kind_item("action.report", {}, [], "a report-back of its own group on a past action")
+    past = kind_item("action", {
+        "reports": array(ref("ActionReport"), "its group's report-backs, oldest first"),
+        "people": nullable({"type": "integer"}, "how many took part, as the newest report that says so")},
+        ["reports", "people"], "an action of the last 14 days that is over")
+    fundraiser = kind_item("fundraiser", {
+        "raised": said(COUNT, "in minor units: what its group's newest fundraiser.update says"),
+        "pledged": said(COUNT, "in minor units: the pledges added up"),
+        "progress": said(COUNT, "percent of the goal raised (past 100 when more came in)"),
+        "pledges": said(COUNT, "how many pledges")}, ["raised", "pledged", "progress", "pledges"], "a fundraiser")
+    match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
+                          "unit": field_json(KINDS["offer"].field("unit"))})
+    need = kind_item("need", {
+        "side": {"type": "string", "const": "need"}, "unit": field_json(KINDS["need"].field("unit")),
+        **_listing("quantity, urgency"), "fulfilled": said(COUNT, "covered so far"),
+        "remaining": said(COUNT, "still needed"), "over": said(COUNT, "covered beyond what it asks"),
+        "matches": array(match, "offers of the same goods and unit with some left (its region first, at most 3)")},
+        ["side", "unit", "status", "fulfilled", "remaining", "over", "matches"], "an open need")
+    offer = kind_item("offer", {
+        "side": {"type": "string", "const": "offer"}, "unit": field_json(KINDS["offer"].field("unit")),
+        **_listing("quantity"), "drawn": said(COUNT, "taken by fulfilments naming it"),
+        "remaining": said(COUNT, "still offered")}, ["side", "unit", "status", "drawn", "remaining"], "an open offer")
+    place = plain_object({
+        "id": said(HEX_ID, "the support offer"), "region": REGION, **_group_ref(),
+        "capacity": field_json(KINDS["support.offer"].field("capacity")), "starts_at": nullable(TIME),
+        "until": nullable(TIME),
+        "reads_private": {"type": "boolean", "description": "of a request with a private part, where this node can "
+                                                            "tell: whether that group can read the part"}},
+        "a support offer of the request's type", ("reads_private",))
+    request = kind_item("support.request", {
+        "status": {"type": "string", "enum": ["open", "claimed", "closed"]},
+        "claimed_by": array(HEX_ID, "the groups that took it"),
+        "outcome": nullable({"type": "string", "enum": list(OUTCOMES)}, "of a closed request"),
+        "taken": array(plain_object({**_group_ref(), "since": TIME}), "who took it, since when"),
+        "closed_at": nullable(TIME), "private": {"type": "boolean", "description": "whether it has a private part"},
+        "age_hours": said(COUNT, "hours since it was made"),
+        "can_go": array(place, "support offers of its type (its region first, at most 3); none once closed")},
+        ["status", "claimed_by", "outcome", "taken", "closed_at", "private", "age_hours", "can_go"],
+        "a support request (its private part is never shown here)")
+    support_offer = kind_item("support.offer", {
+        **_listing("capacity"), "available_now": {"type": "boolean", "description": "false before its start"}},
+        ["status", "available_now"], "an open support offer")
+    alert = kind_item("alert", {**_alert_story(True), "expires": said(TIME, "when it ends")},
+                      [*_alert_story(True), "expires"], "a live alert")
+    history = kind_item("alert", _alert_story(False), list(_alert_story(False)),
+                        "an alert of the last 7 days, live or cleared; once an expired alert is gone, what its "
+                        "updates recorded (then `text`, `ts` and `posted_at` are null, and `author`, `seq` and "
+                        "`public` absent)")
+    for name in ("region", "type", "text", "ts", "location"):  # an alert that is gone: what its updates say, or null
+        history["properties"][name] = nullable(history["properties"][name])
+    history["required"] = [name for name in history["required"] if name not in ("author", "seq")]
+    resource = kind_item("resource", {}, [f.name for f in KINDS["resource"].fields],
+                         "a resource (of a region, or for everywhere); a field left out is null")
+    for f in KINDS["resource"].fields:
+        if not f.required:
+            resource["properties"][f.name] = nullable(resource["properties"][f.name])
+    revoked = {"revoked_from": nullable({"type": "integer"}, "the first seq it may no longer sign (null: not revoked)"),
+               "revoked_by": nullable(HEX_ID, "the key that revoked it (of a fork: the key itself)"),
+               "revoked_at": nullable(TIME), "revoked_reason": nullable({"type": "string"}),
+               "forked": {"type": "boolean", "description": "it signed two events at one seq"}}
+    device = plain_object({"id": said(HEX_ID, "the device key"), **revoked,
+                           "name": nullable({"type": "string"}, "the name its group gave it")})
+    group = plain_object({
+        "id": said(HEX_ID, "the group key"),
+        "name": nullable({"type": "string"}, "its name (with the start of its id when it looks like another's)"),
+        "region": nullable(REGION), "description": nullable({"type": "string"}),
+        "languages": array({"type": "string"}), "contact": nullable({"type": "string"}),
+        "devices": COUNT, "active_devices": COUNT, "device_list": array(device), **revoked,
+        "admitted_by": nullable(HEX_ID, "the group that admitted it (null: a founder)"),
+        "admitters": array(HEX_ID), "looks_like": array(HEX_ID, "groups whose names look like its name")},
+        "a group of the network")
+    summed = {"count": said(COUNT, "how many items"), "shared": said(COUNT, "of them, for chosen groups only")}
+    region = plain_object({
+        "region": REGION, "groups": array(HEX_ID, "the groups whose home region it is"),
+        "group_names": array(nullable({"type": "string"}), "their names, in the same order"),
+        "needs": array(plain_object({"category": field_json(KINDS["need"].field("category")),
+                                     "unit": field_json(KINDS["need"].field("unit")), "quantity": COUNT,
+                                     "fulfilled": COUNT, "missing": COUNT, **summed,
+                                     "urgency": nullable({"type": "string", "enum": list(URGENCY)})})),
+        "offers": array(plain_object({"category": field_json(KINDS["offer"].field("category")),
+                                      "unit": field_json(KINDS["offer"].field("unit")), "available": COUNT,
+                                      **summed})),
+        "capacity": array(plain_object({"type": {"type": "string", "enum": list(SUPPORT_TYPES)}, "capacity": COUNT,
+                                        "offers": COUNT, "shared": COUNT,
+                                        "from": nullable(TIME, "when places open, if none is open now")})),
+        "requests": plain_object({**{u: COUNT for u in reversed(URGENCY)}, "open": COUNT, "taken": COUNT},
+                                 "support requests not closed, by urgency"),
+        "next_action": {"anyOf": [ref("Action"), {"type": "null"}]},
+        "actions_this_week": COUNT,
+        "funds": array(plain_object({"currency": field_json(KINDS["fundraiser"].field("currency")),
+                                     "raised": COUNT, "pledged": COUNT, "goal": COUNT, **summed,
+                                     "progress": COUNT})),
+        "alerts": said(COUNT, "live alerts"),
+        "last_heard": nullable(TIME, "when this node last heard from the region's groups"),
+        "capped": array({"type": "string", "enum": ["needs", "support", "capacity", "funds"]},
+                        "the parts counted from a bounded number of the newest items")},
+        "one region at a glance (the coordinator's desk)")
+    return {
+        "RegionSummary": region, "Action": action, "PastAction": past, "ActionReport": report,
+        "Fundraiser": fundraiser, "Need": need, "Offer": offer,
+        "NeedOrOffer": {"oneOf": [ref("Need"), ref("Offer")], "description": "a need or an offer (`side` says which)"},
+        "SupportRequest": request, "SupportOffer": support_offer, "Alert": alert, "AlertUpdateItem": _alert_update(),
+        "AlertHistoryItem": history, "Resource": resource, "Group": group,
+    }
+
+
+VIEW_ITEMS = {"regions": "RegionSummary", "actions": "Action", "timeline": "Action", "past-actions": "PastAction",
+              "fundraisers": "Fundraiser", "needs": "NeedOrOffer", "support": "SupportRequest",
+              "capacity": "SupportOffer", "alerts": "Alert", "alert-history": "AlertHistoryItem",
+              "resources": "Resource", "groups": "Group"}
+
+
+def view_response(name: str) -> Schema:
+    """The 200 answer of GET /api/v1/`name`: a View whose items are the view's own."""
+    return {"allOf": [ref("View")], "properties": {"view": {"const": name}, "items": array(ref(VIEW_ITEMS[name]))}}
