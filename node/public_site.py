@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from events.errors import InvalidEvent
+from events.format import decode_event
+from events.kinds import parse_body
 from events.projections import PROFILE, PUBLIC_YES
 from node import moments, references
 from node.log import EventLog, now_ms
@@ -40,6 +43,7 @@ class PublicData:
     regions: list[str]                  # regions with public actions or fundraisers
     now: int
     cleared: list[dict[str, Any]] = field(default_factory=list)  # public alerts ended by an all clear lately
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)  # public alerts of a sender since revoked
 
 
 def opted_in_groups(log: EventLog) -> set[bytes]:
@@ -68,7 +72,28 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     cleared = [s for s in view(log, "alert-history", region=region, now=now, limit=MAX_ITEMS, reader=public_only)
                if s["status"] == "all_clear" and s.get("public") == PUBLIC_YES
                and s["cleared_at"] >= now - CLEARED_SHOWN_MS]
-    return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now, cleared)
+    return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now, cleared,
+                      withdrawn_public_alerts(log, now, region))
+
+
+def withdrawn_public_alerts(log: EventLog, now: int, region: str | None = None) -> list[dict[str, Any]]:
+    """The public alerts, not expired, that a revocation took out of the log (an infiltrator's false
+    raid alert, its group revoked): people who read one on the page or in the feed must learn it no
+    longer stands, where it used to vanish without a word. Their fields as they were signed."""
+    out = []
+    for wire, taken in log.store.withdrawn_alerts(now, MAX_ITEMS):
+        ev = decode_event(wire)
+        try:
+            fields = parse_body(ev.header, ev.body)
+        except InvalidEvent:
+            continue
+        if not fields or fields.get("public") != PUBLIC_YES or region is not None and fields["region"] != region:
+            continue
+        member = log.trust.member(ev.author)
+        out.append({"id": ev.id, "region": fields["region"], "type": fields["type"], "text": fields["text"],
+                    "location": fields.get("location"), "ts": ev.header.timestamp, "expires": ev.header.expires,
+                    "group": member.group if member is not None else ev.author, "withdrawn_at": taken})
+    return out
 
 
 def _urn(data: PublicData, *parts: str) -> str:
@@ -116,6 +141,11 @@ def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
         _entry(feed, data, c["updates"][-1]["id"], f"ALL CLEAR — {c['type'].replace('_', ' ').upper()} — {where}",
                f"All clear {_utc(c['cleared_at'])}" + (f": {said}" if (said := c["updates"][-1].get("text")) else ".")
                + f"\n\n{where}. The alert of {_utc(c['ts'])} has ended: {c['text']}", c["cleared_at"], c["group"])
+    for w in data.withdrawn:  # the alert's own entry, replaced: a reader keeps no false alert as it was
+        where = w["region"] + (f", {w['location']}" if w.get("location") else "")
+        _entry(feed, data, w["id"], f"WITHDRAWN — {w['type'].replace('_', ' ').upper()} — {where}",
+               f"Withdrawn {_utc(w['withdrawn_at'])}: its sender was revoked by the network; do not act on it.\n\n"
+               f"The alert of {_utc(w['ts'])} said: {w['text']}", w["ts"], w["group"], updated=w["withdrawn_at"])
     return feed.atom_str(pretty=True)
 
 

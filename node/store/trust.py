@@ -390,6 +390,13 @@ class TrustTables(ForgedTables):
         return [PendingRow(i, seq, self._whole_wire(i, wire)) for i, seq, wire in self._x(
             "SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id", (author,))]
 
+    def withdrawn_alerts(self, now: int, limit: int) -> list[tuple[bytes, int]]:
+        """(wire, when) of the alerts a revocation took out of this log, not expired at `now`, the
+        latest taken out first, at most `limit`: the public pages say them withdrawn."""
+        rows = self._x("SELECT id, wire, received FROM pending WHERE stored=1 AND kind='alert' AND expires>? "
+                       "ORDER BY received DESC LIMIT ?", (now, limit)).fetchall()
+        return [(self._whole_wire(i, wire), received) for i, wire, received in rows]
+
     def taken_aside_ids(self, author: bytes) -> set[bytes]:
         """Ids of `author`'s events kept aside that were in this log (a revocation took them out)."""
         return {r[0] for r in self._x("SELECT id FROM pending WHERE author=? AND stored=1", (author,))}

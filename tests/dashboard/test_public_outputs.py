@@ -193,3 +193,38 @@ async def test_a_public_alert_shows_its_update_and_then_its_all_clear(tmp_path: 
     async with http.get(running.url + "/public/alerts", headers={"Accept-Language": "fr"}) as reply:
         assert "FIN D’ALERTE" in (await reply.read()).decode()
     await running.stop()
+
+
+async def test_a_public_alert_whose_sender_is_revoked_is_said_withdrawn(tmp_path: Path, start_node, http) -> None:
+    """An infiltrator's false raid alert, marked public, was read on the public page and in feed
+    readers; its group revoked, it left the page without a word, as a page that failed would, and
+    the feed readers kept it as it was. It is said withdrawn now, on the page (en, fr) and in the
+    feed, where its own entry is replaced."""
+    nodes, ids = publish_public_sample(tmp_path / "net")
+    calais, bristol = nodes
+    log, keys = calais.home.log(), calais.home.keys(PASSPHRASE)
+    try:
+        publishing.publish(log, keys, "member.revoke", {"subject": bristol.home.config().group_id, "from_seq": "1",
+                                                        "reason": "false raid alerts"}, signer="group")
+    finally:
+        log.store.close()
+    running = await start_node(calais, AccessOptions(public=True))
+
+    async def fetch(path: str, lang: str = "en") -> str:
+        async with http.get(running.url + path, headers={"Accept-Language": lang}) as reply:
+            assert reply.status == 200
+            return (await reply.read()).decode()
+
+    html = await fetch("/public/alerts")
+    withdrawn = html[html.index(f'id="withdrawn-{ids["bristol_public_alert"]}"'):]
+    assert "WITHDRAWN " in withdrawn and "do not act on it" in withdrawn, html
+    assert "Bristol: police at the camp" in withdrawn.split("</li>")[0], html
+    assert f'id="alert-{ids["bristol_public_alert"]}"' not in html  # no longer a live alert
+    assert "Calais: police at the camp" in html and "members only" not in html  # others as they were
+    assert "RETIRÉE " in await fetch("/public/alerts", "fr")
+    atom = (await fetch("/public/alerts.atom")).encode()
+    check_atom(atom, {"WITHDRAWN — RAID — bristol", "RAID — calais"}, {"RAID — bristol"})
+    entries = feedparser.parse(atom).entries
+    [entry] = [e for e in entries if e.title == "WITHDRAWN — RAID — bristol"]
+    assert entry.id.endswith(ids["bristol_public_alert"]) and "its sender was revoked" in entry.summary
+    await running.stop()
