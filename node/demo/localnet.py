@@ -49,11 +49,38 @@ class LocalNode:
         return token
 
 
-def free_ports(n: int) -> list[int]:
-    """`n` distinct ports free on 127.0.0.1 right now."""
-    socks, ports = [], []
+LOWEST_PORT = 10_000
+
+
+def _ephemeral_start() -> int:
+    """The first port the kernel hands to outgoing connections (Linux: ip_local_port_range)."""
     try:
-        for _ in range(n):
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
+def free_ports(n: int) -> list[int]:
+    """`n` distinct ports free on 127.0.0.1 right now, for nodes to listen on a moment later. Taken
+    below the range the kernel gives outgoing connections: one there, free now, could be any
+    connection's own end by the time its node binds it (every request a client makes takes one)."""
+    top = _ephemeral_start()
+    rnd = random.SystemRandom()
+    socks: list[socket.socket] = []
+    ports: list[int] = []
+    try:
+        for _ in range(50 * n):  # bounded: most of the range is free on any machine
+            if len(ports) == n:
+                break
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", rnd.randrange(LOWEST_PORT, top) if top > LOWEST_PORT + 1000 else 0))
+            except OSError:
+                s.close()
+                continue
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+        while len(ports) < n:  # (a crowded machine) what the kernel hands out
             s = socket.socket()
             s.bind(("127.0.0.1", 0))
             socks.append(s)
