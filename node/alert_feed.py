@@ -15,9 +15,10 @@ once the owner's event at its seq came) is handed on once more, as an update of 
 no longer stands. The feed remembers the live alerts it handed on, 10,000 at most (a flood's newest
 forgotten first), and starts from the newest live alerts held already, so an alert handed on before
 the node restarted is withdrawn too; one taken out while the node was stopped is not (a stream that
-reconnects gets the alerts it missed, not the withdrawals). Each subscriber has a bounded queue: one that does not keep up loses alerts
-(they stay on the dashboard and in the API), never the node's memory: the oldest of the group with
-the most waiting, so that a flood from one member does not push out another group's alert.
+reconnects gets the alerts it missed, not the withdrawals). Each subscriber has a bounded queue:
+one that does not keep up loses alerts (they stay on the dashboard and in the API), never the
+node's memory: those of the group with the most waiting (`FairQueue`), so that a flood from one
+member does not push out another group's alert.
 """
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
 
 def withdrawn(alert: dict[str, Any], n: int) -> dict[str, Any]:
     """What a hook gets when `alert`, as it was handed on, has been taken out of the log by a
-    revocation: an update of status `withdrawn`, with the alert's fields as they were handed on (its
+    revocation or a fork: an update of status `withdrawn`, with the alert's fields as they were handed on (its
     group's name too: a revoked group's profile has left the log with it); row `n` is the newest
     the feed has read, where a stream resumes after it."""
     return {**alert, "n": n, "kind": "alert.update", "status": WITHDRAWN, "alert": alert["id"]}

@@ -40,7 +40,7 @@ from crypto.keys import short_id
 from node.alert_feed import WITHDRAWN, AlertFeed, Subscription, expires_ms
 from node.log import now_ms
 from node.ports import WebNode
-from node.saved_json import saved_facts
+from node.saved_json import saved_facts, saved_key
 from solnet_errors import UsageError
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -137,8 +137,7 @@ class GroupAllowance:
 
     def restore(self, passed: dict[str, int | None]) -> None:
         """Count as passed on the alerts `passed` (what `passed_live` gave before a restart)."""
-        for alert_id, ends in passed.items():
-            self._passed[alert_id] = ends
+        self._passed.update(passed)
 
     def _node_allowance(self, now: float) -> float:
         """The node's runs left now (`node_per_minute` at most, refilled over a minute; 0: no limit)."""
@@ -176,8 +175,9 @@ class PassedMemory:
 
 
 def _kept_item(item: Any) -> bool:
-    return (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and len(item[0]) == 64
-            and (item[1] is None or isinstance(item[1], int)))
+    """Whether `item` reads as kept: [an alert's id in hex, when it ends in ms or null]."""
+    return (isinstance(item, list) and len(item) == 2 and saved_key(item[0]) is not None
+            and (item[1] is None or isinstance(item[1], int) and not isinstance(item[1], bool)))
 
 
 class AlertHook:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from node import publishing
 from node.alert_feed import feed_of, stop_feed
-from node.alert_hook import BURST, AlertHook, PassedMemory
+from node.alert_hook import BURST, PASSED_META, AlertHook, PassedMemory
 from test_alert_stream import ALERT, false_alert_then_flood, signed_on
 
 
@@ -95,3 +95,29 @@ async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_af
         assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
     finally:
         await after.stop()
+
+
+async def test_a_damaged_record_of_what_went_to_the_command_counts_as_none(api) -> None:
+    """The record is JSON beside the events, neither signed nor hashed: a changed byte (a failing SD
+    card) must not keep the hook, or the node, from starting. What no longer reads as written
+    counts as not kept; what still does is kept."""
+    memory = PassedMemory(api.node)
+    good = "ab" * 32
+
+    def write(raw: bytes) -> None:
+        with api.node.log.store.write():
+            api.node.log.store.set_meta(PASSED_META, raw)
+
+    for raw, kept in ((b'{"passed": [["' + good.encode() + b'", 17', {}),  # cut short: no JSON
+                      (b"\xff\xfe", {}),
+                      (b'{"passed": {"a": 1}}', {}),
+                      (b'{"passed": [["' + good.encode() + b'", 17], ["zz", 3], ["' + good[:-1].encode()
+                       + b'g", 3], ["' + good.encode() + b'", true], 5]}', {good: 17})):
+        await api.node.db(write, raw)
+        assert await memory.load() == kept, raw
+        hook = AlertHook([sys.executable, "-c", "pass"], timeout_s=20, memory=memory)
+        await hook.start(feed_of(api.node))
+        try:
+            assert hook.allowance.passed_live(0) == kept
+        finally:
+            await hook.stop()
