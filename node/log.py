@@ -58,6 +58,7 @@ class _Prepared:
     fills: list[tuple[int, Event]] = field(default_factory=list)
     examination: Examination | None = None  # until `_resolve` has read its results
     hold: bool = True  # keep events that wait for a vouch or an earlier seq in `pending`
+    signed_here: bool = False  # an event this node just signed (append): known to be unredacted
 
 
 class NotInitialised(Exception):
@@ -426,7 +427,11 @@ class EventLog:
         outcomes, now = prepared.outcomes, prepared.now
         # One look-up for the whole batch instead of one per event (chain checks need none: the
         # heads are read once per author and batch).
-        self.store.prefetch_redactions([x.event.id for _, x in prepared.fresh] + [ev.id for _, ev in prepared.fills])
+        ids = [x.event.id for _, x in prepared.fresh] + [ev.id for _, ev in prepared.fills]
+        if prepared.signed_here:
+            self.store.signed_just_now(ids)
+        else:
+            self.store.prefetch_redactions(ids)
         for i, ev in prepared.fills:
             outcomes[i] = self._fill_body(ev, now)
         index_of = {x.event.id: i for i, x in prepared.fresh}
@@ -1206,7 +1211,7 @@ class EventLog:
                 self._refuse_without_effect(member, spec, fields, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
-            prepared = _Prepared(now, [None], fresh=[(0, Examined(ev, None, True, None))])  # signed here
+            prepared = _Prepared(now, [None], fresh=[(0, Examined(ev, None, True, None))], signed_here=True)
             # The head just read, not read again (an accept out of the log: the stored head, below it).
             self._admit_prepared(prepared, {author: (seq, prev) if member is not None else self.store.head(author)})
             self._count_deferred_trust(now)

@@ -129,7 +129,7 @@ class GroupCommit:
         failed = False
         trust_before = log.trust_version
         try:
-            with log.store.group():
+            with log.store.group(len(parts)):
                 n_before = log.store.last_n()
                 for fn, _ in parts:
                     if lone:

@@ -230,6 +230,13 @@ class TrustTables(ForgedTables):
                                      chunk))
         self._redacted = cache
 
+    def signed_just_now(self, ids: Sequence[bytes]) -> None:
+        """Events this node has just signed: no stored redaction can name them (an id hashes a
+        signature over a time and body nobody had before), so none is looked up."""
+        cache = self._redacted if self._redacted is not None else {}
+        cache.update(dict.fromkeys(ids))
+        self._redacted = cache
+
     def record_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
         """Remember that `author` redacted `ids`; mark those of them it signed and this node stores
         as redacted, dropping their bodies and read-model rows. Returns how many bodies were dropped.

@@ -72,3 +72,25 @@ def test_two_nodes_with_different_arrival_orders_agree(net: Net, tmp_path: Path)
     for wire in shuffled:
         b.ingest([wire])
     assert a.store.projection_dump() == b.store.projection_dump()
+
+
+
+def test_a_row_made_again_for_its_event_replaces_the_one_it_had(net: Net, tmp_path: Path) -> None:
+    """A batch's rows go in with a plain INSERT; a row made again for an event that has one (a
+    re-projection in the same transaction) is written over it, as REPLACE did, not refused."""
+    log = net.new_log(tmp_path / "a.db")
+    need = net.device.sign("need", {"category": "tents", "quantity": 2, "region": "calais"})
+    log.ingest(wires([*net.group.made, need]))
+    n = log.store.event_n(need.id)
+
+    def rows_of_need() -> list:
+        return [r for r in log.store.projection_dump() if r.key == need.id]
+
+    [before] = rows_of_need()
+    assert before.region == "calais"
+    with log.store.write():
+        log.store.add_row(n, "need", bytes(net.group.key.public), "dover", None, None,
+                          (need.header.timestamp, need.id))
+    assert [r.region for r in rows_of_need()] == ["dover"]
+    log.rebuild()
+    assert rows_of_need() == [before]
