@@ -14,8 +14,8 @@ from node.store.errors import StoreError, disk_failing, translate
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 _INSERT_NEW_IDS = "INSERT INTO ids_new(p, n) VALUES (?,?)"  # each event's id goes with it (schema.IDS_SCHEMA)
-_INSERT_ROWS = ("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww, pub) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)")
+_INSERT_ROWS = ("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww, pub, lapsed) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 _SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, id=excluded.id"
 BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another connection's lock before it fails
 UNKNOWN = object()  # `_kept`: no fact kept under that key (None is a fact)
