@@ -50,6 +50,14 @@ def found_network(path: Path) -> tuple[Network, EventLog]:
     return Network(genesis, keys, list(log.store.iter_wire())), log
 
 
+def _until(i: int, rnd: random.Random, now: int) -> dict:
+    """A need's or offer's `until`: a third lapsed (1-30 days ago: a log keeps them until their bodies
+    expire, and the open listings must not walk them), a third to come, a third open-ended."""
+    if i % 3 == 0:
+        return {"until": now - rnd.randint(1, 30) * 86_400_000}
+    return {"until": now + rnd.randint(1, 30) * 86_400_000} if i % 3 == 1 else {}
+
+
 def realistic_fields(i: int, rnd: random.Random, now: int) -> tuple[str, dict]:
     region = rnd.choice(REGIONS)
     pick = i % 5
@@ -62,12 +70,14 @@ def realistic_fields(i: int, rnd: random.Random, now: int) -> tuple[str, dict]:
                                  "capacity": rnd.randint(1, 6), "until": now + rnd.randint(1, 60) * 86_400_000}
     if pick == 1:
         return "need", {"category": rnd.choice(("tents", "blankets", "shoes")), "quantity": rnd.randint(1, 50),
-                        "region": region, "notes": "sizes 40-44, men's", "urgency": rnd.choice(("low", "high"))}
+                        "region": region, "notes": "sizes 40-44, men's", "urgency": rnd.choice(("low", "high")),
+                        **_until(i, rnd, now)}
     if pick == 2 and i % 50 == 2:
         return "resource", {"title": f"Know your rights {i}", "languages": ["ar", "en"], "region": region,
                             "summary": "What the police may and may not do", "link": "https://example.org/r.pdf"}
     if pick == 2:
-        return "offer", {"category": "sleeping_bags", "quantity": rnd.randint(1, 50), "region": region}
+        return "offer", {"category": "sleeping_bags", "quantity": rnd.randint(1, 50), "region": region,
+                         **_until(i, rnd, now)}
     if pick == 3:
         return "fundraiser", {"title": f"Fund {i}", "goal": 200_000, "currency": "EUR", "region": region,
                               "how_to_give": "Bank transfer, reference WINTER"}

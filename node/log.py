@@ -453,10 +453,12 @@ class EventLog:
         self._drained.clear()
 
     def _finish(self, now: int) -> None:
-        """The end of every write transaction that stored events: drop expired bodies, and give a
-        group whose current profile left the log its next newest one."""
+        """The end of every write transaction that stored events: drop expired bodies, mark the
+        needs and offers that lapsed (out of the open listings' walks), and give a group whose
+        current profile left the log its next newest one."""
         if self.store.expire_bodies(now):
             self._dropped_bodies = True
+        self.store.lapse_rows(now)
         self._expire_aside(now)
         for _ in range(MAX_RECONCILE_PASSES):  # each may give the other work: a fork found, undone
             if not self._resolve_pinned_forks(now) | self._refind_forks(now) | self._forks_below_limits(now):
@@ -1133,11 +1135,13 @@ class EventLog:
 
     # --- expiry ---------------------------------------------------------------------------------
     def purge_expired(self, now: int | None = None) -> int:
-        """Drop expired bodies now and reclaim their space; how many were dropped."""
+        """Drop expired bodies now and reclaim their space (and mark the needs and offers that
+        lapsed); how many bodies were dropped."""
         now = now_ms() if now is None else now
         with self.store.write():
             count = len(self.store.expire_bodies(now))
             self._dropped_bodies = self._dropped_bodies or count > 0
+            self.store.lapse_rows(now)  # (the node's timer: rows lapse while nothing is stored too)
             self._expire_aside(now)
             self._restore_profiles()
         self.reclaim_if_dropped()

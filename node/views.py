@@ -65,7 +65,7 @@ class Held:
     # the groups that opted in); None: every group.
     only: frozenset[bytes] | None = None
     # Where each group's rows lie, by table (ProjectionTables.rows_of_each_group), found once
-    places: dict[tuple[int, ...], list] = field(default_factory=dict, compare=False, repr=False)
+    places: dict[tuple[int | str, ...], list] = field(default_factory=dict, compare=False, repr=False)
     # Live alerts of those marked public only, chosen in SQL before the limit (the public pages).
     public: bool = False
     # The tables of which a capped listing left rows out (more than its limit exist): a reader

@@ -7,9 +7,10 @@ import sqlite3
 import msgpack
 
 from events.projections import ALERT, PROFILE, PUBLIC_YES, TABLES
+from node.clock import now_ms
 from node.store.schema import (ACTION_TBL, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
-                               IDS_SCHEMA, MISSING_SCHEMA, PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, id_number,
-                               short_header)
+                               IDS_SCHEMA, LAPSE_LAG_MS, LAPSE_MARK, LAPSE_SCHEMA, LAPSING_TBLS, MISSING_SCHEMA,
+                               PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, id_number, short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -157,6 +158,23 @@ def _migrate_9_to_10(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _migrate_10_to_11(db: sqlite3.Connection) -> None:
+    """0.11: the needs, offers and support offers that lapsed are marked (proj.lapsed), and the
+    newest-first indexes are each split into the open rows' and the lapsed rows' (schema.LAPSE_SCHEMA),
+    so that a listing of the open ones no longer walks every lapsed one. The rows lapsed by now are
+    marked before the indexes are made (each row goes into its part once); the mark is set to the
+    time they were marked by."""
+    if "lapsed" not in {r[1] for r in db.execute("PRAGMA table_info(proj)")}:
+        db.execute("ALTER TABLE proj ADD COLUMN lapsed INTEGER")
+    db.execute("DROP INDEX IF EXISTS proj_newest")
+    db.execute("DROP INDEX IF EXISTS proj_by_group")
+    due = now_ms() - LAPSE_LAG_MS
+    db.execute(f"UPDATE proj SET lapsed=1 WHERE tbl IN {LAPSING_TBLS} AND t IS NOT NULL AND t<?", (due,))
+    for statement in LAPSE_SCHEMA.split(";\n"):
+        db.execute(statement)
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (LAPSE_MARK, due))
+
+
 def _public(body: bytes) -> bool:
     """Whether an alert's stored body marks it public (as events.projections.row_shape reads it)."""
     try:
@@ -168,4 +186,4 @@ def _public(body: bytes) -> bool:
 
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
-              8: _migrate_8_to_9, 9: _migrate_9_to_10}
+              8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11}

@@ -6,21 +6,32 @@ from __future__ import annotations
 
 import heapq
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any
 
 import msgpack
 
 from events.format import Event, Header
-from events.projections import PROFILE, TABLES, Drop, Row, project
+from events.projections import NEED, OFFER, PROFILE, SUPPORT_OFFER, TABLES, Drop, Row, project
+from node.store.base import UNKNOWN
 from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
-from node.store.schema import by_ids, id_number
+from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, by_ids, id_number
 from node.store.trust import TrustTables
 
 _TBL = {name: i for i, name in enumerate(TABLES)}
 _LWW = frozenset({PROFILE})  # tables of last-writer-wins rows: a unique index keeps one row per key
+# The tables whose rows lapse (schema.LAPSE_SCHEMA): schema.py numbers them without this module.
+_LAPSING = frozenset(_TBL[t] for t in (NEED, OFFER, SUPPORT_OFFER))
+if _LAPSING != frozenset(LAPSING_TBLS):
+    raise ImportError("schema.LAPSING_TBLS does not number the needs, offers and support offers of TABLES")
+# The two parts of the newest-first indexes (schema.LAPSE_SCHEMA), as a walk names them: written as
+# the partial indexes' own conditions, so that SQLite walks them.
+OPEN, LAPSED = "p.lapsed IS NULL", "p.lapsed IS NOT NULL"
+# The open rows that may lapse: proj_lapsing's condition, word for word (so the pass walks it).
+_MAY_LAPSE = f"lapsed IS NULL AND tbl IN {LAPSING_TBLS} AND t IS NOT NULL"
 _ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body"
 ROW_CACHE = 4096  # rebuilt rows kept per store (a few MB): what the dashboard and the API read most
 
@@ -116,7 +127,15 @@ class ProjectionTables(TrustTables):
         if table in _LWW:
             raise ValueError(f"{table} rows are last-writer-wins: apply them with apply_projection")
         values = self._values(n, table, group, region, time, ref, version)  # first: numbering a key flushes the buffers
-        self._row_buf.append((*values, None, 1 if public else None))
+        lapsed = None
+        if values[1] in _LAPSING and time is not None:
+            if time < self._lapse_mark():  # lapsed before the last pass: stored marked, never moved
+                lapsed = 1
+            else:
+                soonest = self._kept("next_lapse")
+                if soonest is not UNKNOWN:
+                    self._keep("next_lapse", time if soonest is None else min(soonest, time))
+        self._row_buf.append((*values, None, 1 if public else None, lapsed))
 
     def _values(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
                 version: tuple[int, bytes]) -> tuple:
@@ -151,6 +170,44 @@ class ProjectionTables(TrustTables):
         self._profiles_touched()
         self._x("DELETE FROM proj")
 
+    # --- lapsing (schema.LAPSE_SCHEMA) ------------------------------------------------------------
+    def _lapse_mark(self) -> int | float:
+        """The time before which every row marked lapsed has its time (meta LAPSE_MARK); if it is
+        missing, none is trusted to be past (infinity: every listing walks the lapsed rows too)."""
+        value = self._kept_or_read(("meta", LAPSE_MARK),
+                                   lambda: self._one("SELECT value FROM meta WHERE key=?", (LAPSE_MARK,)))
+        return value if isinstance(value, int) else float("inf")
+
+    def _set_lapse_mark(self, mark: int) -> None:
+        self._x("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (LAPSE_MARK, mark))
+        self._keep(("meta", LAPSE_MARK), mark)
+
+    def lapse_rows(self, now: int) -> int:
+        """Mark the open needs, offers and support offers whose time is before now - LAPSE_LAG_MS as
+        lapsed (inside a write), so that the listings of the open rows no longer walk them; how many.
+        Every write transaction asks (as for expired bodies): while the soonest such time known is
+        still to come, no statement. It changes no listing: the listings filter by time, and walk the
+        lapsed rows too when asked from before the mark. If the clock went back past the mark (it had
+        been set ahead), the rows marked since that time are open again: the listings of now walk the
+        open rows alone again (once, a walk of the marked rows)."""
+        mark, due = self._lapse_mark(), now - LAPSE_LAG_MS
+        if now < mark:  # a mark in the future (an earlier clock was ahead), or none trusted (missing)
+            self._x(f"UPDATE proj SET lapsed=NULL WHERE lapsed IS NOT NULL AND tbl IN {LAPSING_TBLS} AND t>=?",
+                    (due,))
+            self._set_lapse_mark(due)
+            self._forget("next_lapse")
+            mark = due
+        soonest = self._kept("next_lapse")
+        if soonest is not UNKNOWN and (soonest is None or soonest >= due):
+            return 0
+        # INDEXED BY: without statistics SQLite would rather walk the tables' rows by group (tbl IN ...)
+        count = self._x(f"UPDATE proj INDEXED BY proj_lapsing SET lapsed=1 WHERE {_MAY_LAPSE} AND t<?",
+                        (due,)).rowcount
+        if count and due > mark:
+            self._set_lapse_mark(due)
+        self._keep("next_lapse", self._one(f"SELECT min(t) FROM proj INDEXED BY proj_lapsing WHERE {_MAY_LAPSE}"))
+        return count
+
     # --- reading ----------------------------------------------------------------------------------
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
@@ -169,32 +226,39 @@ class ProjectionTables(TrustTables):
                 or groups is not None and refs is not None or public and (regions, refs) != (None, None)):
             raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'; "
                              "'public' without 'regions' and 'refs'")
-        if regions is not None:
-            return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
-        tbl = _TBL[table]
-        if refs is not None:
-            return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
+        with self._snapshot():
+            if regions is not None:
+                return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
+            if refs is not None:
+                return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
+            return self._walked(_TBL[table], region, t_from, t_before, order, limit, groups, public)
+
+    def _walked(self, tbl: int, region: str | None, t_from: int | None, t_before: int | None, order: str | None,
+                limit: int | None, groups: Iterable[bytes] | None, public: bool) -> list[Row]:
+        """`rows` of table number `tbl` by index walks (see `rows`)."""
         # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
         # region, the regions' walks are merged as they go: SQLite steps each walk only as far as
         # the merge takes rows from it, so a page of `limit` rows reads about `limit` index entries
         # (and rows, for a time window), not `limit` of every region. Only the rows that make the
-        # cut are rebuilt.
+        # cut are rebuilt. The rows that lapsed are walked apart, only when the window may hold some.
         column, walk = _walk(order)
         cut = " LIMIT ?" if limit is not None else ""
         walks: list[sqlite3.Cursor] = []
         try:
-            if groups is None:
-                ranges: list[tuple[int | None, str | None]] = [
-                    (None, reg) for reg in ([region] if region is not None else [*self._regions_of(tbl), None])]
-            else:
-                places: dict[tuple[int, ...], list] = {}
-                ranges = [(g, reg) for g in sorted(self._key_numbers(groups))
-                          for reg in self._group_regions(tbl, g, region, places)]
+            ranges: list[tuple[str, int | None, str | None]] = []
+            places: dict[tuple[int | str, ...], list] = {}
+            for side in self._sides(tbl, t_from):
+                if groups is None:
+                    ranges += [(side, None, reg)
+                               for reg in ([region] if region is not None else [*self._regions_of(tbl, side), None])]
+                else:
+                    ranges += [(side, g, reg) for g in sorted(self._key_numbers(groups))
+                               for reg in self._group_regions(tbl, g, region, places, side)]
             windows = _walk_windows(tbl, t_from, t_before, order, public)
-            for g, reg in ranges:
+            for side, g, reg in ranges:
                 for where, args in windows:
                     walks.append(self._x(
-                        f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} "
+                        f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} AND {side} "
                         f"{'AND p.g=? ' if g is not None else ''}AND p.region IS ?{walk}{cut}",
                         (*args, *([g] if g is not None else []), reg, *([limit] if limit is not None else []))))
             chosen = [(c[0], c[2]) for c in islice(_merged(walks, order), limit)]
@@ -205,10 +269,34 @@ class ProjectionTables(TrustTables):
                 cursor.close()  # ends the statements left part-way (and so their read of the file)
         return self._rows_at(chosen)
 
+    def _sides(self, tbl: int, t_from: int | None) -> tuple[str, ...]:
+        """Which parts of the newest-first indexes (OPEN, LAPSED) a listing of table number `tbl`
+        from `t_from` walks: the lapsed rows too unless the window starts at or after the mark
+        before which every lapsed row's time lies (schema.LAPSE_SCHEMA). Read in the listing's
+        snapshot (`_snapshot`), with the rows it walks."""
+        if tbl not in _LAPSING or t_from is not None and t_from >= self._lapse_mark():
+            return (OPEN,)
+        return (OPEN, LAPSED)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction for the statements of a listing (unless inside one already): the
+        lapse mark it reads and the rows it walks are of one moment, whatever another connection
+        commits meanwhile."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._x("BEGIN")
+        try:
+            yield
+        finally:
+            if self._db.in_transaction:
+                self._x("COMMIT")  # (a read: nothing to keep or lose)
+
     def rows_of_each_group(self, table: str, *, order: str, per_group: int, region: str | None = None,
                            t_from: int | None = None, t_before: int | None = None,
                            skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None,
-                           public: bool = False, places: dict[tuple[int, ...], list] | None = None) -> list[Row]:
+                           public: bool = False, places: dict[tuple[int | str, ...], list] | None = None) -> list[Row]:
         """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
         "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
         `skip` (their first rows are known already). For a capped listing whose first rows come
@@ -228,61 +316,68 @@ class ProjectionTables(TrustTables):
         skipped = self._key_numbers(skip)
         chosen: list[tuple[int, int]] = []
         walks: list[sqlite3.Cursor] = []
-        try:
-            for g in self._groups_of(tbl, places) if groups is None else sorted(self._key_numbers(groups)):
-                if g in skipped:
-                    continue
-                for reg in self._group_regions(tbl, g, region, places):
-                    for where, args in windows:
-                        walks.append(self._x(f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} "
-                                             f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
-                chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group)]
+        with self._snapshot():
+            sides = self._sides(tbl, t_from)
+            try:
+                for g in self._groups_of(tbl, places, sides) if groups is None else sorted(self._key_numbers(groups)):
+                    if g in skipped:
+                        continue
+                    for side in sides:
+                        for reg in self._group_regions(tbl, g, region, places, side):
+                            for where, args in windows:
+                                walks.append(self._x(
+                                    f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} AND {side} "
+                                    f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
+                    chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group)]
+                    for cursor in walks:
+                        cursor.close()
+                    walks = []
+            except sqlite3.Error as exc:
+                raise translate(exc, self.path) from exc
+            finally:
                 for cursor in walks:
                     cursor.close()
-                walks = []
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) from exc
-        finally:
-            for cursor in walks:
-                cursor.close()
-        return self._rows_at(chosen)
+            return self._rows_at(chosen)
 
     def _key_numbers(self, keys: Iterable[bytes]) -> set[int]:
         """The numbers of those of `keys` this store has numbered (a key it has not has no rows)."""
         return {k for k in map(self._find_k, keys) if k is not None}
 
-    def _groups_of(self, tbl: int, places: dict[tuple[int, ...], list]) -> list[int]:
-        """The groups (key numbers) with rows in table number `tbl`: a loose index scan of
-        proj_by_group, one probe per group (once per `places`)."""
-        if (tbl,) not in places:
-            places[(tbl,)] = self._groups_with_rows(tbl)
-        return places[(tbl,)]
+    def _groups_of(self, tbl: int, places: dict[tuple[int | str, ...], list], sides: Sequence[str]) -> list[int]:
+        """The groups (key numbers) with rows in table number `tbl`, in those `sides` (OPEN, LAPSED)
+        of proj_by_group: a loose index scan, one probe per group (once per `places`)."""
+        for side in sides:
+            if (tbl, side) not in places:
+                places[(tbl, side)] = self._groups_with_rows(tbl, side)
+        return sorted({g for side in sides for g in places[(tbl, side)]})
 
-    def _groups_with_rows(self, tbl: int) -> list[int]:
+    def _groups_with_rows(self, tbl: int, side: str) -> list[int]:
         return [r[0] for r in self._x(
             "WITH RECURSIVE r(g) AS ("
-            f" SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)}"
-            f" UNION ALL SELECT (SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)} AND g > r.g)"
+            f" SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)} AND {side}"
+            f" UNION ALL SELECT (SELECT min(g) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND g > r.g)"
             " FROM r WHERE r.g IS NOT NULL"
             ") SELECT g FROM r WHERE g IS NOT NULL")]
 
-    def _group_regions(self, tbl: int, g: int, region: str | None, places: dict[tuple[int, ...], list],
-                       ) -> list[str | None]:
-        """The regions to walk for group `g`: `region` if one is asked for and the group has rows
-        there, else each of its own (and rows without a region). Its regions once per `places`."""
-        if (tbl, g) not in places:
-            places[(tbl, g)] = self._regions_of_group(tbl, g)
-        own = places[(tbl, g)]
+    def _group_regions(self, tbl: int, g: int, region: str | None, places: dict[tuple[int | str, ...], list],
+                       side: str) -> list[str | None]:
+        """The regions to walk for group `g` in `side` (OPEN, LAPSED): `region` if one is asked for
+        and the group has rows there, else each of its own (and rows without a region). Its regions
+        once per `places`."""
+        if (tbl, g, side) not in places:
+            places[(tbl, g, side)] = self._regions_of_group(tbl, g, side)
+        own = places[(tbl, g, side)]
         if region is not None:
             return [region] if region in own else []
         return [*own, None]
 
-    def _regions_of_group(self, tbl: int, g: int) -> list[str]:
-        """The distinct regions of group `g`'s rows in table number `tbl` (a loose index scan)."""
+    def _regions_of_group(self, tbl: int, g: int, side: str) -> list[str]:
+        """The distinct regions of group `g`'s rows in table number `tbl`, in `side` (a loose index scan)."""
         return [r[0] for r in self._x(
             "WITH RECURSIVE r(region) AS ("
-            f" SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND g=?1 AND region IS NOT NULL"
-            f" UNION ALL SELECT (SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND g=?1 AND region > r.region)"
+            f" SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND g=?1 AND region IS NOT NULL"
+            f" UNION ALL SELECT (SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND g=?1"
+            " AND region > r.region)"
             " FROM r WHERE r.region IS NOT NULL"
             ") SELECT region FROM r WHERE region IS NOT NULL", (g,))]
 
@@ -300,15 +395,19 @@ class ProjectionTables(TrustTables):
         """The rows whose `column` (p.ref or p.region) is one of `values`."""
         if not values:
             return []
-        where, args = _table_window(_TBL[table], t_from, t_before)
+        tbl = _TBL[table]
+        where, args = _table_window(tbl, t_from, t_before)
         if region is not None:
             where.append("p.region=?")
             args.append(region)
         chosen: list[tuple[int, int]] = []
-        for i in range(0, len(values), 500):
-            chunk = list(values[i: i + 500])
-            chosen += self._x(f"SELECT p.n, p.vid FROM proj p WHERE {' AND '.join(where)} "
-                              f"AND {column} IN ({','.join('?' * len(chunk))})", (*args, *chunk)).fetchall()
+        # By region, each part of proj_newest (the sides keep its partial indexes usable); by
+        # reference, proj_by_ref holds every row.
+        for side in self._sides(tbl, t_from) if column == "p.region" else (None,):
+            for i in range(0, len(values), 500):
+                chunk = list(values[i: i + 500])
+                chosen += self._x(f"SELECT p.n, p.vid FROM proj p WHERE {' AND '.join([*where, *filter(None, [side])])} "
+                                  f"AND {column} IN ({','.join('?' * len(chunk))})", (*args, *chunk)).fetchall()
         found = self._ordered(self._rows_at(chosen), order)
         return found[:limit] if limit is not None else found
 
@@ -363,21 +462,24 @@ class ProjectionTables(TrustTables):
             out.append(row)
         return out
 
-    def _regions_of(self, tbl: int) -> list[str]:
-        """The distinct regions of one table's rows: a loose index scan (one probe per region)."""
+    def _regions_of(self, tbl: int, side: str) -> list[str]:
+        """The distinct regions of one table's rows in `side` (OPEN, LAPSED): a loose index scan
+        (one probe per region)."""
         return [r[0] for r in self._x(
             "WITH RECURSIVE r(region) AS ("
-            f" SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND region IS NOT NULL"
-            f" UNION ALL SELECT (SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND region > r.region)"
+            f" SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND region IS NOT NULL"
+            f" UNION ALL SELECT (SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND region > r.region)"
             " FROM r WHERE r.region IS NOT NULL"
             ") SELECT region FROM r WHERE region IS NOT NULL")]
 
     def regions(self, tables: Sequence[str]) -> list[str]:
-        """The distinct regions of rows in `tables`, sorted: a few hundred microseconds whatever the
-        number of rows."""
+        """The distinct regions of rows in `tables` (open or lapsed), sorted: a few hundred
+        microseconds whatever the number of rows."""
         found: set[str] = set()
         for table in tables:
-            found.update(self._regions_of(_TBL[table]))
+            tbl = _TBL[table]
+            for side in (OPEN, LAPSED) if tbl in _LAPSING else (OPEN,):
+                found.update(self._regions_of(tbl, side))
         return sorted(found)
 
     def _table_filter(self, tables: Sequence[str]) -> str:

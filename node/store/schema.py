@@ -17,13 +17,42 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 10  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 11  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
 # is not imported here: `solnet status` reads this module without the event layers), the only rows
 # listed by time (node/views.py).
 ACTION_TBL = 1
+# proj.tbl of needs, offers and support offers (their places in events.projections.TABLES, checked
+# there): listed while open, until their time `t` (their `until`, else their expiry), so their rows
+# lapse (LAPSE_SCHEMA).
+LAPSING_TBLS = (4, 5, 12)
+LAPSE_MARK = "lapsed_before"  # in meta: every row marked lapsed has a time before it (LAPSE_SCHEMA)
+LAPSE_LAG_MS = 5 * 60_000  # a row is marked this long after its time (LAPSE_SCHEMA)
+
+# The rows that lapse are marked so that the open listings' newest-first walks skip them: those
+# walks filter by time (`t` from now, the truth), and with every lapsed row of a region in their
+# index they read all of them whenever fewer rows were open than the listing's limit (a page's cost
+# grew with the log: 35 ms for the needs, 62 ms for the regions at 100k events). proj.lapsed is
+# NULL while a row is open, 1 once a pass (ProjectionTables.lapse_rows, at the end of every write
+# and on the node's expiry timer) found its time past; the newest-first indexes are each split in
+# two partial ones, the open rows' and the lapsed rows', so a row has an entry in one of each pair
+# (no more entries than before) and a listing of the open rows walks only the open ones.
+# meta LAPSE_MARK holds a time before which every marked row's time lies: a listing from a time at
+# or after it walks the open rows alone (a marked row is out of its window anyway), one from
+# earlier walks both and merges them (the time filter decides, as it always did). A pass at `now`
+# marks the rows whose time is before now - LAPSE_LAG_MS and moves the mark there: a listing from
+# a moment of the last minutes (a request that began as a batch was being stored) still walks the
+# open rows alone; rows that lapsed since are filtered out of it by their time, a few. A row stored
+# with a time before the mark is stored marked (no move later). proj_lapsing finds the open rows
+# whose time has come without a scan: an entry per open need, offer or support offer with a time,
+# taken out when it lapses (the only entry these rows add at ingest).
+LAPSE_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, region, vts, vid) WHERE lapsed IS NULL;
+CREATE INDEX IF NOT EXISTS proj_newest_lapsed ON proj(tbl, region, vts, vid) WHERE lapsed IS NOT NULL;
+CREATE INDEX IF NOT EXISTS proj_by_group ON proj(tbl, g, region, vts, vid) WHERE lapsed IS NULL;
+CREATE INDEX IF NOT EXISTS proj_by_group_lapsed ON proj(tbl, g, region, vts, vid) WHERE lapsed IS NOT NULL;
+CREATE INDEX IF NOT EXISTS proj_lapsing ON proj(t) WHERE """ + f"lapsed IS NULL AND tbl IN {LAPSING_TBLS} AND t IS NOT NULL"
 
 # Lookups by id go from the id's first 8 bytes (p; a third the size of a whole id, and equal ids
 # mean equal headers, so UNIQUE(a, seq) already keeps an id from being stored twice) to the event's
@@ -146,22 +175,24 @@ CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN (
 -- of a last-writer-wins row's key (a profile's group; NULL for rows keyed by their event's id),
 -- vid the first 6 bytes of the event id as a number: ties of time or version are broken by the
 -- event id (the same order on every node) within the index, without reading the events; pub 1
--- for a row people without a node may see (an alert marked public), else NULL (schema 10).
+-- for a row people without a node may see (an alert marked public), else NULL (schema 10); lapsed
+-- NULL while a need, offer or support offer is open (and for every other row), 1 once it lapsed
+-- (schema 11: LAPSE_SCHEMA).
 CREATE TABLE IF NOT EXISTS proj(
     n INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, g INTEGER NOT NULL, region TEXT, t INTEGER, ref BLOB,
-    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER
+    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER, lapsed INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
 -- Actions of one region soonest first (their time windows too), and every table's rows newest
--- first; a listing without a region merges the regions (a few), each an index walk with LIMIT.
--- Only actions are listed by time: the other rows' times (when they lapse or expire) filter a
--- newest-first walk, so they stay out of this index, where each was a random insert (schema 4).
+-- first (proj_newest: the open ones; proj_newest_lapsed: needs, offers and support offers that
+-- lapsed, LAPSE_SCHEMA); a listing without a region merges the regions (a few), each an index walk
+-- with LIMIT. Only actions are listed by time: the other rows' times (when they lapse or expire)
+-- filter a newest-first walk, so they stay out of this index, where each was a random insert (schema 4).
 CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;
-CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, region, vts, vid);
--- One group's rows of a table (actions: by time) in a region: what keeps a capped listing fair to
--- every group when one floods it (ProjectionTables.rows_of_each_group); made at the first writable
--- open of an older home (CREATE ... IF NOT EXISTS).
-CREATE INDEX IF NOT EXISTS proj_by_group ON proj(tbl, g, region, vts, vid);
+-- One group's rows of a table (actions: by time) in a region (proj_by_group: the open ones;
+-- proj_by_group_lapsed: the lapsed ones): what keeps a capped listing fair to every group when one
+-- floods it (ProjectionTables.rows_of_each_group).
+""" + LAPSE_SCHEMA + """;
 CREATE INDEX IF NOT EXISTS proj_by_group_time ON proj(tbl, g, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;
 -- The public rows (alerts marked public) newest first, and each group's: the public pages choose
 -- them in SQL before their limit, so a flood of alerts not marked public leaves them full (schema 10).

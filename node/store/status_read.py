@@ -46,7 +46,8 @@ def trust_key(db: sqlite3.Connection) -> str:
                    f"(SELECT author FROM pending WHERE {_TRUST}) ORDER BY keys.key").fetchall(),
         db.execute("SELECT author, seq FROM frozen ORDER BY author").fetchall(),
         # the current profiles: which groups' names look like this group's (node/references.py)
-        db.execute(f"SELECT n FROM proj WHERE tbl={PROFILE_TBL} ORDER BY n").fetchall(),
+        # (profiles are last-writer-wins rows: proj_lww holds each, whatever the schema)
+        db.execute(f"SELECT n FROM proj WHERE tbl={PROFILE_TBL} AND lww IS NOT NULL ORDER BY n").fetchall(),
     ]
     return blake2b_256(repr(parts).encode(), person=b"solnet-status").hex()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from node.store.errors import DatabaseDamaged, StoreError
 from node.store.local import LocalTables
 from node.store.migrations import MIGRATIONS
-from node.store.schema import SCHEMA, SCHEMA_VERSION
+from node.store.schema import LAPSE_MARK, SCHEMA, SCHEMA_VERSION
 
 _MIB = 1024
 _WAL_MIN_PAGES, _WAL_MAX_PAGES = 4000, 16000  # the checkpoint interval (pages of the WAL): see tune_to_size
@@ -99,6 +99,7 @@ class Store(LocalTables):
         if version is None:
             self._script(SCHEMA)
             self._set_version(SCHEMA_VERSION)
+            self._x("INSERT INTO meta(key, value) VALUES (?, 0)", (LAPSE_MARK,))  # no row lapsed yet
             return False
         migrated = version < SCHEMA_VERSION
         while version < SCHEMA_VERSION:

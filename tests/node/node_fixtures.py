@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -16,6 +18,8 @@ from events.genesis import Genesis, make_genesis
 from events.trust import device_consent
 from node.log import EventLog, now_ms
 from node.store import Store
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -95,3 +99,20 @@ def as_schema(path: Path, version: int, *statements: str) -> None:
         db.execute(f"PRAGMA user_version={version}")
         db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
         db.commit()
+
+
+def vm_steps(db: sqlite3.Connection, run: Callable[[], T], step: int = 100) -> tuple[int, T]:
+    """What `run()` returns, and the work SQLite did on `db` meanwhile: how many times its virtual
+    machine ran `step` instructions (a progress handler; the same on every machine, unlike a time)."""
+    count = [0]
+
+    def tick() -> int:
+        count[0] += 1
+        return 0
+
+    db.set_progress_handler(tick, step)
+    try:
+        result = run()
+    finally:
+        db.set_progress_handler(None, step)
+    return count[0], result

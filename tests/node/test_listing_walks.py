@@ -12,7 +12,7 @@ from pathlib import Path
 from crypto.keys import SigningKey
 from node.log import EventLog, now_ms
 from node.views import SUMMARY_ROWS, view
-from node_fixtures import Author, Net, action, wires
+from node_fixtures import Author, Net, action, vm_steps, wires
 
 DAY = 86_400_000
 STEP = 100  # VM instructions per progress call
@@ -20,19 +20,8 @@ STEP = 100  # VM instructions per progress call
 
 def _steps(log: EventLog, name: str, now: int, limit: int) -> tuple[int, list[bytes]]:
     """The VM steps (in hundreds) of one capped listing, and the ids it lists."""
-    count = [0]
-
-    def tick() -> int:
-        count[0] += 1
-        return 0
-
-    db = log.store._db
-    db.set_progress_handler(tick, STEP)
-    try:
-        listed = [item["id"] for item in view(log, name, now=now, limit=limit)]
-    finally:
-        db.set_progress_handler(None, STEP)
-    return count[0], listed
+    steps, listed = vm_steps(log.store._db, lambda: view(log, name, now=now, limit=limit), STEP)
+    return steps, [item["id"] for item in listed]
 
 
 def _store_with_past(net: Net, path: Path, past: int, now: int) -> tuple[EventLog, list[bytes]]:
