@@ -9,7 +9,10 @@ on every node, and how many events a node's API publishes per second.
    References from the same run: `python -c pass` (the interpreter's own start) and `solnet --help`.
 2. API publish rate: a lone node takes POST /api/v1/events with 1, 4 and 16 requests in flight;
    events per second and the node's CPU per event, next to the raw single-core Ed25519 sign+verify
-   rate measured in the same run (what one event costs at the least). With --nostr-relay (the
+   rate measured in the same run (what one event costs at the least). Each level is measured with
+   two clients: a load generator's (each request written beforehand as HTTP/1.1 bytes on a
+   kept-alive connection, as wrk does; what its rate is given for) and aiohttp's (what a Python
+   program would use; at 1 in flight its own work is part of each round trip). With --nostr-relay (the
    `nostr-relay` of a venv where nostr-relay 1.14 is installed; see bench/nostr_reference.py and the
    README), the same number of signed events goes to nostr-relay over its websocket at each level,
    the two taking turns level by level (the order alternating), and the ratio ours/nostr is given.
@@ -34,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import shutil
@@ -170,8 +174,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
+def _need(w: int) -> dict:
+    return {"kind": "need", "fields": {"category": "water", "region": "calais", "quantity": str(w + 1)}}
+
+
 async def api_rate(node: LocalNode, in_flight: int, count: int) -> tuple[float, float]:
-    """(events/s, node CPU ms per event) for `count` publishes with `in_flight` requests at once."""
+    """(events/s, node CPU ms per event) for `count` publishes with `in_flight` requests at once,
+    each made by aiohttp's client (what a Python program would use)."""
     headers = {"Authorization": f"Bearer {node.admin_token()}"}
     url = f"http://127.0.0.1:{node.port}/api/v1/events"
     left = [count]
@@ -179,8 +188,7 @@ async def api_rate(node: LocalNode, in_flight: int, count: int) -> tuple[float, 
     async def worker(session: aiohttp.ClientSession, w: int) -> None:
         while left[0] > 0:
             left[0] -= 1
-            body = {"kind": "need", "fields": {"category": "water", "region": "calais", "quantity": str(w + 1)}}
-            async with session.post(url, json=body, headers=headers) as reply:
+            async with session.post(url, json=_need(w), headers=headers) as reply:
                 if reply.status != 201:
                     raise SystemExit(f"publish refused: {reply.status} {await reply.text()}")
                 await reply.read()
@@ -193,30 +201,76 @@ async def api_rate(node: LocalNode, in_flight: int, count: int) -> tuple[float, 
     return count / wall, cpu / count * 1000
 
 
+async def api_rate_lean(node: LocalNode, in_flight: int, count: int) -> tuple[float, float]:
+    """As `api_rate`, each request written beforehand as HTTP/1.1 bytes on a kept-alive connection and
+    each answer read by its Content-Length, as a load generator (wrk, h2load) does: the client's
+    own work is then about that of the websocket message and OK that nostr-relay's publishes cost
+    their client. The node reads and answers each request as it does aiohttp's."""
+    requests = []
+    for w in range(in_flight):
+        body = json.dumps(_need(w)).encode()
+        requests.append((f"POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:{node.port}\r\n"
+                         f"Authorization: Bearer {node.admin_token()}\r\nContent-Type: application/json\r\n"
+                         f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+    left = [count]
+
+    async def worker(request: bytes) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", node.port)
+        try:
+            while left[0] > 0:
+                left[0] -= 1
+                writer.write(request)
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
+                status, fields = head.split(b"\r\n", 1)[0], head.lower().split(b"\r\n")
+                length = next((int(f.split(b":", 1)[1]) for f in fields if f.startswith(b"content-length:")), None)
+                if length is None:
+                    raise SystemExit(f"an answer without Content-Length: {head[:200]!r}")
+                answer = await asyncio.wait_for(reader.readexactly(length), 60)
+                if status.split(b" ")[1] != b"201":
+                    raise SystemExit(f"publish refused: {status.decode()} {answer[:300].decode(errors='replace')}")
+                if b"connection: close" in fields:
+                    raise SystemExit("the node closed a kept-alive connection")
+        finally:
+            writer.close()
+
+    cpu, start = cpu_seconds(node.proc.pid), time.perf_counter()
+    await asyncio.gather(*(worker(r) for r in requests))
+    wall, cpu = time.perf_counter() - start, cpu_seconds(node.proc.pid) - cpu
+    return count / wall, cpu / count * 1000
+
+
 def api_rates(lone: LocalNode, count: int, relay: NostrRelay | None,
-              ) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]:
-    """Ours at each level and, with `relay`, nostr-relay's at the same level right before or after
+              ) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]], dict[int, tuple[float, float]]]:
+    """Ours at each level with a load generator's client and with aiohttp's, and, with `relay`,
+    nostr-relay's at the same level right before or after ours with the load generator's client
     (the order alternating from level to level, so neither always runs on the warmer machine)."""
     asyncio.run(api_rate(lone, 1, 20))  # warm-up: connections, caches
+    asyncio.run(api_rate_lean(lone, 1, 20))
     if relay is not None:
         asyncio.run(relay.publish(relay.sign(20), 1))
-    rates, nostr = {}, {}
+    rates, with_aiohttp, nostr = {}, {}, {}
     for turn, c in enumerate(IN_FLIGHT):
         signed = relay.sign(count) if relay is not None else []  # signed before any is timed
-        if relay is not None and turn % 2 == 1:
-            nostr[c] = asyncio.run(relay.publish(signed, c))
-        rates[c] = asyncio.run(api_rate(lone, c, count))
-        if relay is not None and turn % 2 == 0:
-            nostr[c] = asyncio.run(relay.publish(signed, c))
+        if turn % 2 == 1:
+            if relay is not None:
+                nostr[c] = asyncio.run(relay.publish(signed, c))
+            rates[c] = asyncio.run(api_rate_lean(lone, c, count))
+            with_aiohttp[c] = asyncio.run(api_rate(lone, c, count))
+        else:
+            with_aiohttp[c] = asyncio.run(api_rate(lone, c, count))
+            rates[c] = asyncio.run(api_rate_lean(lone, c, count))
+            if relay is not None:
+                nostr[c] = asyncio.run(relay.publish(signed, c))
     print(f"2. API publish rate on a lone node, {count} publishes per level: " + "; ".join(
-        f"{c} in flight: {r:.0f}/s ({cpu:.2f} ms node CPU per event)" for c, (r, cpu) in rates.items()))
+        f"{c} in flight: {r:.0f}/s ({cpu:.2f} ms node CPU per event), {with_aiohttp[c][0]:.0f}/s "
+        f"({with_aiohttp[c][1]:.2f} ms) with aiohttp's client" for c, (r, cpu) in rates.items()))
     if nostr:
         print("   nostr-relay, the same run: " + "; ".join(
-            f"{c} in flight: {r:.0f}/s ({cpu:.2f} ms relay CPU per event), ours {rates[c][0] / r:.2f}x"
-            for c, (r, cpu) in nostr.items()))
+            f"{c} in flight: {r:.0f}/s ({cpu:.2f} ms relay CPU per event), ours {rates[c][0] / r:.2f}x "
+            f"({with_aiohttp[c][0] / r:.2f}x with aiohttp's client)" for c, (r, cpu) in nostr.items()))
     else:
         print(f"   the comparison with nostr-relay was skipped; to make it: {VENV_HELP}")
-    return rates, nostr
+    return rates, with_aiohttp, nostr
 
 
 # --- 3. the everyday commands' start ----------------------------------------------------------------
@@ -257,7 +311,8 @@ def pi_commands(lone: LocalNode, runs: int) -> dict[str, float] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--alerts", type=int, default=20, help="alerts timed through the line (default 20)")
-    parser.add_argument("--requests", type=int, default=300, help="API publishes per in-flight level (default 300)")
+    parser.add_argument("--requests", type=int, default=1000,
+                        help="API publishes per in-flight level and client (default 1000)")
     parser.add_argument("--pi", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0,
                         help="also time the command in a cgroup with 1/8 of a core (default: when root)")
     parser.add_argument("--pi-runs", type=int, default=3)
@@ -300,7 +355,7 @@ def run(args: argparse.Namespace, load_start: float, started: float) -> None:
         with running([lone]):
             localnet.start(lone, PASSPHRASE, sync_interval=3600)
             wait_serving(lone, timeout=60)
-            rates, nostr = api_rates(lone, args.requests, relay)
+            rates, with_aiohttp, nostr = api_rates(lone, args.requests, relay)
             everyday = everyday_commands(lone, still, args.start_runs)
             pi = pi_commands(lone, args.pi_runs) if args.pi else None
     end_load = loads()
@@ -316,9 +371,11 @@ def run(args: argparse.Namespace, load_start: float, started: float) -> None:
         "python_start_ms": f"{python_s * 1000:.0f}", "help_ms": f"{help_s * 1000:.0f}",
         **{f"api_per_s_{c}": f"{r:.0f}" for c, (r, _) in rates.items()},
         **{f"api_cpu_ms_{c}": f"{cpu:.2f}" for c, (_, cpu) in rates.items()},
+        **{f"api_aiohttp_per_s_{c}": f"{r:.0f}" for c, (r, _) in with_aiohttp.items()},
         **{f"nostr_per_s_{c}": f"{r:.0f}" for c, (r, _) in nostr.items()},
         **{f"nostr_cpu_ms_{c}": f"{cpu:.2f}" for c, (_, cpu) in nostr.items()},
         **{f"over_nostr_{c}": f"{rates[c][0] / r:.2f}" for c, (r, _) in nostr.items()},
+        **{f"over_nostr_aiohttp_{c}": f"{with_aiohttp[c][0] / r:.2f}" for c, (r, _) in nostr.items()},
         "nostr": "measured" if nostr else "skipped",
         "sign_verify_per_s": f"{pairs_per_s:.0f}",
         "start_python_ms": f"{everyday['python'] * 1000:.0f}", "start_help_ms": f"{everyday['help'] * 1000:.0f}",
