@@ -29,11 +29,12 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.canonical import unpack
 from events.errors import InvalidEvent
-from events.kinds import KINDS, check_fields
+from events.format import Event, decode_event
+from events.kinds import KINDS, check_fields, parse_body
 from events.effects import problem
 from events.projections import ALERT, ALERT_UPDATE
 from node import references
@@ -107,6 +108,41 @@ def withdrawn(alert: dict[str, Any], n: int) -> dict[str, Any]:
     group's name too: a revoked group's profile has left the log with it); row `n` is the newest
     the feed has read, where a stream resumes after it."""
     return {**alert, "n": n, "kind": "alert.update", "status": WITHDRAWN, "alert": alert["id"]}
+
+
+class TakenOut(NamedTuple):
+    """An alert taken out of the log, not expired: as its author signed it, when it was taken out
+    (ms, this node's clock) and why ("revoked" or "fork": Store.withdrawn_alerts)."""
+
+    event: Event
+    fields: dict[str, Any]
+    taken: int
+    why: str
+
+
+def taken_out(log_: EventLog, now: int, limit: int, *, ids: Sequence[bytes] | None = None,
+              since: int | None = None) -> list[TakenOut]:
+    """The alerts a revocation or a fork took out of the log, not expired at `now`, the latest taken
+    out first (`ids`: those only; `since`: those taken out then or later, ms)."""
+    out = []
+    for wire, taken, why in log_.store.withdrawn_alerts(now, limit, ids=ids, since=since):
+        ev = decode_event(wire)
+        try:
+            fields = parse_body(ev.header, ev.body)
+        except InvalidEvent:
+            continue
+        if fields:
+            out.append(TakenOut(ev, fields, taken, why))
+    return out
+
+
+def withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str]) -> dict[str, Any]:
+    """What a hook or a stream gets for an alert taken out of the log that the feed did not hand on
+    as it stood (it was taken out while the node was stopped, or while a stream was away): its
+    withdrawal, its fields read from the event as signed (its group's name if still known)."""
+    ev = gone.event
+    alert = alert_json(log_, n, ev.id, ev.author, ev.header.timestamp, ev.header.expires, gone.fields, names)
+    return withdrawn(alert, n)
 
 
 def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:
