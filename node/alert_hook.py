@@ -21,7 +21,9 @@ bucket for the node), said once in the log when it holds alerts back. The all cl
 that was passed on is always passed on, whatever either limit says, and so is its withdrawal (a
 revocation or a fork took it out of the log: node/alert_feed.py). Which alerts went to the
 command is kept in the home's database (`PassedMemory`), so that this holds across a restart of
-the node too: an infiltrator's false raid alert passed on before it is still withdrawn after.
+the node too: an infiltrator's false raid alert passed on before it is still withdrawn after, and
+one taken out of the log while the node was stopped is withdrawn as the hook starts (what it kept,
+compared with what is out of the log now).
 """
 from __future__ import annotations
 
@@ -37,7 +39,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from crypto.keys import short_id
-from node.alert_feed import WITHDRAWN, AlertFeed, Subscription, expires_ms
+from node import references
+from node.alert_feed import WITHDRAWN, AlertFeed, Subscription, expires_ms, taken_out, withdrawal_of
 from node.log import now_ms
 from node.ports import WebNode
 from node.saved_json import saved_facts, saved_key
@@ -53,6 +56,7 @@ BURST = 10  # a group's alerts passed on in a row before the allowance holds the
 REFILL_S = 60.0  # then one more each this many seconds
 NODE_PER_MINUTE = 30  # runs for all groups together: N fresh groups cannot pass on N x BURST alerts
 REMEMBERED = 10_000  # alerts passed on, whose all clear then passes whatever the allowance
+NAME_KEPT = 200  # a kept group's name longer than this reads as damaged
 KEPT = 500  # of those, the newest kept in the database across a restart (a small row, rewritten at each)
 PASSED_META = "alert_hook_passed"  # the meta row that keeps them (the panic wipe empties it)
 
@@ -135,6 +139,10 @@ class GroupAllowance:
             del self._passed[alert_id]
         return dict(self._passed)
 
+    def passed_all(self) -> dict[str, int | None]:
+        """The alerts passed on (their all clear or withdrawal not yet), over or not, oldest first."""
+        return dict(self._passed)
+
     def restore(self, passed: dict[str, int | None]) -> None:
         """Count as passed on the alerts `passed` (what `passed_live` gave before a restart)."""
         self._passed.update(passed)
@@ -150,22 +158,27 @@ class GroupAllowance:
 
 class PassedMemory:
     """The alerts that went to the command, kept in a running node's database (`PASSED_META`): the
-    newest KEPT of them not over yet, by id, with when each ends. Read when the hook starts,
-    written when what went changes (an alert passed on, or its all clear or withdrawal): at most
-    as often as the allowance lets the command run."""
+    newest KEPT of them not over yet, by id, with when each ends and its group's name as the
+    command got it (a revoked group's profile leaves the log with it: its withdrawal still says who
+    posted it). Read when the hook starts, written when what went changes (an alert passed on, or
+    its all clear or withdrawal): at most as often as the allowance lets the command run."""
 
     def __init__(self, runtime: WebNode) -> None:
         self.runtime = runtime
+        self.names: dict[str, str] = {}  # alert id -> its group's name, as `load` read them
 
     async def load(self) -> dict[str, int | None]:
         raw = await self.runtime.db(self.runtime.log.store.get_meta, PASSED_META)
         kept = (saved_facts(raw) or {}).get("passed")
         if not isinstance(kept, list):  # none kept, or damaged (saved_json): as if none were
             return {}
-        return {i: ends for i, ends in (item for item in kept if _kept_item(item))}
+        items = [item for item in kept if _kept_item(item)]
+        self.names = {item[0]: item[2] for item in items if len(item) == 3 and item[2] is not None}
+        return {item[0]: item[1] for item in items}
 
-    async def save(self, passed: dict[str, int | None]) -> None:
-        newest = list(passed.items())[-KEPT:]
+    async def save(self, passed: dict[str, int | None], names: dict[str, str] | None = None) -> None:
+        names = names or {}
+        newest = [[i, ends, names.get(i)] for i, ends in list(passed.items())[-KEPT:]]
         await self.runtime.db(self._write, json.dumps({"passed": newest}).encode())
 
     def _write(self, raw: bytes) -> None:
@@ -175,9 +188,32 @@ class PassedMemory:
 
 
 def _kept_item(item: Any) -> bool:
-    """Whether `item` reads as kept: [an alert's id in hex, when it ends in ms or null]."""
-    return (isinstance(item, list) and len(item) == 2 and saved_key(item[0]) is not None
-            and (item[1] is None or isinstance(item[1], int) and not isinstance(item[1], bool)))
+    """Whether `item` reads as kept: [an alert's id in hex, when it ends in ms or null], and its
+    group's name (text or null) since 2026-12-04."""
+    return (isinstance(item, list) and len(item) in (2, 3) and saved_key(item[0]) is not None
+            and (item[1] is None or isinstance(item[1], int) and not isinstance(item[1], bool))
+            and (len(item) == 2 or item[2] is None or isinstance(item[2], str) and len(item[2]) <= NAME_KEPT))
+
+
+def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: dict[str, str],
+                        now: int) -> tuple[list[dict[str, Any]], int]:
+    """On the database thread, as the hook starts: the withdrawals of the alerts that went to the
+    command before the node stopped and that a revocation or a fork took out of the log since (the
+    feed hands on the withdrawals of alerts held when it started only), with the group's name the
+    command got; and how many such alerts are no longer kept at all (nothing to say them with)."""
+    log_ = runtime.log
+    live = [bytes.fromhex(i) for i, ends in passed.items() if ends is None or ends > now]
+    gone_ids = log_.store.not_in_log(live)
+    if not gone_ids:
+        return [], 0
+    names_now = references.group_names(log_.store)
+    n = log_.store.last_n()
+    out = []
+    for gone in taken_out(log_, now, len(gone_ids), ids=gone_ids):
+        withdrawal = withdrawal_of(log_, gone, n, names_now)
+        withdrawal["group_name"] = withdrawal["group_name"] or names.get(withdrawal["id"])
+        out.append(withdrawal)
+    return out, len(gone_ids) - len(out)
 
 
 class AlertHook:
@@ -199,13 +235,35 @@ class AlertHook:
         self.failed = 0
         self._workers: list[asyncio.Task] = []
         self._sub: Subscription | None = None
+        self._names: dict[str, str] = {}  # alert id -> its group's name as the command got it (kept with it)
 
     async def start(self, feed: AlertFeed) -> None:
         if self.memory is not None:
             self.allowance.restore(await self.memory.load())
+            self._names.update(self.memory.names)
         self._sub = feed.subscribe(self.regions, keeps=self._keeps)
         self._feed = feed
+        if self.memory is not None:
+            await self._withdraw_taken_while_stopped()
         self._workers = [asyncio.create_task(self._work(), name=f"on-alert-{i}") for i in range(WORKERS)]
+
+    async def _withdraw_taken_while_stopped(self) -> None:
+        """Queue the withdrawals of the alerts passed on before the node stopped that a revocation or
+        a fork took out while it was stopped (a false raid alert, its group revoked meanwhile): the
+        feed, started since, knows only the alerts held now."""
+        assert self.memory is not None and self._sub is not None
+        runtime = self.memory.runtime
+        passed = self.allowance.passed_all()
+        withdrawals, lost = await runtime.db(taken_while_stopped, runtime, passed, dict(self._names), now_ms())
+        for withdrawal in withdrawals:
+            if self._sub.wants(withdrawal):
+                self._sub.offer(withdrawal)
+        if withdrawals:
+            log.info("--on-alert: %d alerts passed on before the node stopped were withdrawn since (a revocation or "
+                     "a fork); their withdrawals go to the command now", len(withdrawals))
+        if lost:
+            log.warning("--on-alert: %d alerts passed on before the node stopped were taken out of the log since and "
+                        "are no longer kept; their withdrawals cannot be sent (say so in the chat yourself)", lost)
 
     def _keeps(self, alert: dict[str, Any]) -> bool:
         """What the hook's queue takes: every alert, update and all clear, and the withdrawals of the
@@ -240,6 +298,8 @@ class AlertHook:
             before = allowance.passed(about)
             if allowance.take(alert, asyncio.get_running_loop().time()):
                 changed = self.memory is not None and allowance.passed(about) != before
+                if changed and alert.get("group_name") and allowance.passed(about):
+                    self._names[about] = alert["group_name"]
                 if held and not allowance.held.get(group):
                     log.info("--on-alert: %d alerts of %s were not passed on (too many in a row); passing on again",
                              held, who)
@@ -265,7 +325,9 @@ class AlertHook:
         restart, the hook does not know of the newest (it is logged once per failure)."""
         assert self.memory is not None
         try:
-            await self.memory.save(self.allowance.passed_live(now_ms()))
+            passed = self.allowance.passed_live(now_ms())
+            self._names = {i: name for i, name in self._names.items() if i in passed}
+            await self.memory.save(passed, self._names)
         except Exception as exc:  # noqa: BLE001 (a full disk, a stopping node: the alert still goes)
             log.warning("--on-alert: could not keep which alerts went to the command (%s); after a restart, "
                         "the withdrawal of those may not reach it", type(exc).__name__)

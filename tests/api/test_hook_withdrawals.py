@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from node import publishing
 from node.alert_feed import feed_of, stop_feed
@@ -55,12 +57,10 @@ async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_afte
         await hook.stop()
 
 
-async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_after(api, homes, unlock,
-                                                                                    tmp_path) -> None:
-    """The hook knew which alerts it had passed on only while the node ran: after a restart, the
-    withdrawal of the false raid alert the chat had got was dropped as one of an alert never passed
-    on. Which went is kept in the home's database now (the hook and the feed start again here, as
-    they do when the node does)."""
+async def passed_on_then_stopped(api, homes, unlock, tmp_path: Path) -> tuple[Any, Any, Path, Callable[[], AlertHook]]:
+    """Bristol's false raid alert passed on by a hook that kept what went (PassedMemory), then the
+    hook and the feed stopped as when the node stops: (Bristol's keys, the alert, the command's
+    output, a maker of the hook as the node starts it again)."""
     keys = unlock(homes["bristol"])
     false, wires = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
         log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
@@ -83,14 +83,28 @@ async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_af
     finally:
         await before.stop()
         await stop_feed(api.node)
+    return keys, false, out, hook
+
+
+async def revoke_bristol(api, keys) -> None:
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "member.revoke", "as": "group", "fields": {
+            "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+    assert status == 201, body
+
+
+async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_after(api, homes, unlock,
+                                                                                    tmp_path) -> None:
+    """The hook knew which alerts it had passed on only while the node ran: after a restart, the
+    withdrawal of the false raid alert the chat had got was dropped as one of an alert never passed
+    on. Which went is kept in the home's database now (the hook and the feed start again here, as
+    they do when the node does)."""
+    keys, false, out, hook = await passed_on_then_stopped(api, homes, unlock, tmp_path)
     after = hook()  # the node started again
     await feed_of(api.node).start()
     await after.start(feed_of(api.node))
     try:
-        status, body = await api.request("POST", "/api/v1/events", json={
-            "kind": "member.revoke", "as": "group", "fields": {
-                "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
-        assert status == 201, body
+        await revoke_bristol(api, keys)
         withdrawn = (await lines_of(out, 2))[1]
         assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
     finally:
@@ -121,3 +135,23 @@ async def test_a_damaged_record_of_what_went_to_the_command_counts_as_none(api) 
             assert hook.allowance.passed_live(0) == kept
         finally:
             await hook.stop()
+
+
+async def test_a_false_alert_taken_out_while_the_node_was_stopped_is_withdrawn_at_start(api, homes, unlock,
+                                                                                       tmp_path) -> None:
+    """The hook passed on an infiltrator's false raid alert; the node stopped; its group was revoked
+    meanwhile (the revocation came with a bundle, or was the first thing synced at start). The feed
+    starts from the alerts held now, so nothing withdrew it from the chat. The hook compares what it
+    kept with what is taken out of the log when it starts, and withdraws it, saying who posted it."""
+    keys, false, out, hook = await passed_on_then_stopped(api, homes, unlock, tmp_path)
+    await revoke_bristol(api, keys)  # stopped: no hook, no feed (as a revocation stored at start, before the hook)
+    after = hook()
+    await feed_of(api.node).start()
+    await after.start(feed_of(api.node))
+    try:
+        withdrawn = (await lines_of(out, 2))[1]
+        assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
+        assert withdrawn["text"] == "Raid at the station, run" and withdrawn["group_name"] == "Bristol"
+        assert withdrawn["region"] == "calais" and withdrawn["expires"] == (await lines_of(out, 1))[0]["expires"]
+    finally:
+        await after.stop()
