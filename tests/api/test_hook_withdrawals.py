@@ -155,3 +155,19 @@ async def test_a_false_alert_taken_out_while_the_node_was_stopped_is_withdrawn_a
         assert withdrawn["region"] == "calais" and withdrawn["expires"] == (await lines_of(out, 1))[0]["expires"]
     finally:
         await after.stop()
+
+
+async def test_the_groups_a_node_trusts_most_rank_first(api) -> None:
+    """The order held-back alerts go in, on a real node's trust graph: the node's own group, the
+    founders and the groups its own group admitted first; then the others, nearer the founders
+    first; what is no member group last."""
+    from node.alert_hook import TrustRanks
+
+    calais = bytes.fromhex(api.node.home.config().group_id)  # the founder; Bristol joined through it
+    bristol = next(m.group for m in api.node.log.trust.members.values() if m.group != calais)
+    stranger = bytes(32)
+    as_calais, as_other = TrustRanks(api.node, calais), TrustRanks(api.node, stranger)
+    assert await as_calais(calais.hex()) == (0, 0) and await as_calais(bristol.hex()) == (0, 0)
+    assert await as_other(calais.hex()) == (0, 0), "a founder"
+    assert await as_other(bristol.hex()) == (1, 1), "admitted by another group, one wave out"
+    assert await as_calais(stranger.hex()) == (2, 0) and await as_calais(None) == (2, 0)
