@@ -365,6 +365,8 @@ class AlertHook:
             if alert.get("status") == WITHDRAWN and not self.allowance.passed(target):
                 continue  # of an alert never passed on: nothing to take back
             always = alert.get("status") in (WITHDRAWN, "all_clear") and self.allowance.passed(target)
+            if always:  # its updates still waiting would say it stands after all: not passed on
+                self.waiting.drop(target)
             rank = (TRUSTED, 0) if self.ranks is None or always else await self.ranks(alert.get("group"))
             dropped = self.waiting.add(alert, rank, asyncio.get_running_loop().time(), always)
             if dropped is not None and not self._said_full:
