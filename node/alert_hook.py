@@ -410,9 +410,11 @@ class AlertHook:
                 self._said_node = True
                 log.warning("--on-alert: more than %d alerts in a minute from all groups together (many groups "
                             "posting at once, or groups let in to flood it); the command runs at most %d times a "
-                            "minute: alerts wait and go as it allows, this node's own group, the founders and the "
-                            "groups it admitted first (all are on the dashboard)", self.allowance.node_per_minute,
-                            self.allowance.node_per_minute)
+                            "minute (%d for groups other than this node's own, the founders and those it admitted): "
+                            "alerts wait and go as it allows, those groups' first (all are on the dashboard)",
+                            self.allowance.node_per_minute - (0 if held.trusted else self.allowance.reserve),
+                            self.allowance.node_per_minute,
+                            self.allowance.node_per_minute - self.allowance.reserve)
             if held.trusted and self.ranks is not None:
                 log.warning("--on-alert: alert %s of %s waits for the command's limit (%d waiting); it goes as soon "
                             "as the limit allows", short_id(held.alert["id"]), who, len(self.waiting))

@@ -96,10 +96,10 @@ class Waiting:
     def _crowding(self) -> Held:
         """Over the bound: the newest of the group with the most waiting, of the lowest tier."""
         plain = [h for h in self._items if h.key[0] == 1] or self._items
-        worst = max(h.key[1] for h in plain)
-        counts = Counter(h.alert.get("group") for h in plain if h.key[1] == worst)
+        worst = max(h.key[1:3] for h in plain)
+        counts = Counter(h.alert.get("group") for h in plain if h.key[1:3] == worst)
         group = max(counts, key=counts.__getitem__)
-        return max((h for h in plain if h.key[1] == worst and h.alert.get("group") == group),
+        return max((h for h in plain if h.key[1:3] == worst and h.alert.get("group") == group),
                    key=lambda h: h.key[3])
 
     def of_group(self, group: str | None) -> int:
