@@ -150,13 +150,15 @@ def withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str
     return withdrawn(alert, n)
 
 
-def current_withdrawals(log_: EventLog, now: int, limit: int = RECENT_WITHDRAWALS) -> list[dict[str, Any]]:
-    """On the database thread: the withdrawals of every live alert taken out of the log now, the
-    latest taken out first, at most `limit`: what a stream that reconnects is sent when it cannot
-    be told only those it missed (the node restarted since it left, or it left long ago)."""
+def current_withdrawals(log_: EventLog, now: int, since: int | None = None,
+                        limit: int = RECENT_WITHDRAWALS) -> list[dict[str, Any]]:
+    """On the database thread: the withdrawals of the live alerts taken out of the log (at `since`,
+    ms, or later), the latest taken out first, at most `limit`: what a stream that reconnects is
+    sent when it cannot be told only those it missed (the node restarted since it left, or it left
+    long ago)."""
     names = references.group_names(log_.store)
     n = log_.store.last_n()
-    return [withdrawal_of(log_, gone, n, names) for gone in taken_out(log_, now, limit)]
+    return [withdrawal_of(log_, gone, n, names) for gone in taken_out(log_, now, limit, since=since)]
 
 
 def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:

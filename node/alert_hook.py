@@ -367,7 +367,7 @@ class AlertHook:
             always = alert.get("status") in (WITHDRAWN, "all_clear") and self.allowance.passed(target)
             if always:  # its updates still waiting would say it stands after all: not passed on
                 self.waiting.drop(target)
-            rank = (TRUSTED, 0) if self.ranks is None or always else await self.ranks(alert.get("group"))
+            rank = (TRUSTED, 0) if self.ranks is None or always else await self._rank(alert.get("group"))
             dropped = self.waiting.add(alert, rank, asyncio.get_running_loop().time(), always)
             if dropped is not None and not self._said_full:
                 self._said_full = True
@@ -376,6 +376,17 @@ class AlertHook:
             elif dropped is None and len(self.waiting) < self.waiting.bound:
                 self._said_full = False
             self._arrived.set()
+
+    async def _rank(self, group: str | None) -> Rank:
+        """`group`'s trust rank; as the most trusted's if it cannot be read (a stopping node, a
+        damaged database): the alert then goes as it did before ranks, not held for it."""
+        assert self.ranks is not None
+        try:
+            return await self.ranks(group)
+        except Exception as exc:  # noqa: BLE001 (the alert matters more than its order)
+            log.warning("--on-alert: could not read how much this node trusts %s (%s); its alert is not held back "
+                        "for others", f"group {short_id(group or '')}", type(exc).__name__)
+            return (TRUSTED, 0)
 
     async def _work(self) -> None:
         """Pass on what waits, as soon as and in the order the allowance lets it (alert_waiting)."""

@@ -65,6 +65,7 @@ TOKEN: web.AppKey[str | None] = web.AppKey("solnet_api_token")  # None when it c
 CLOSING = web.AppKey("solnet_api_closing", asyncio.Event)
 STREAMS = web.AppKey("solnet_api_streams", list)  # [open alert streams]
 MAX_ALERT_STREAMS = 16
+MISSED_SLACK_MS = 60_000  # how long the feed may take to hand a withdrawal on (a busy database)
 ALERT_STREAM_LIFETIME_S = 3600.0  # then the client reconnects (SSE does by itself) with Last-Event-ID
 ALERT_KEEPALIVE_S = 15.0
 RETRY_AFTER_S = 60  # the Retry-After of a 503 that passes (busy, storage), as their messages say: in a minute
@@ -502,12 +503,14 @@ def _regions_param(request: web.Request) -> list[str]:
 
 
 class _Mark(NamedTuple):
-    """Where a reconnecting client left off: the `n` of the last alert it got, and the feed's mark
-    and number of the last withdrawal it was sure to have been offered (None: an id without them)."""
+    """Where a reconnecting client left off: the `n` of the last alert it got, the feed's mark and
+    number of the last withdrawal it was sure to have been offered (None: an id without them), and
+    when (s) the stream sent it that (None: not said)."""
 
     n: int
     epoch: str | None
     withdrawal: int
+    at_s: int | None
 
 
 def _since_param(request: web.Request) -> _Mark | None:
@@ -515,23 +518,24 @@ def _since_param(request: web.Request) -> _Mark | None:
     text = request.headers.get("Last-Event-ID") or request.query.get("since_n")
     if text is None:
         return None
-    found = re.fullmatch(r"([0-9]{1,15})(?:-([0-9a-f]{8})-([0-9]{1,15}))?", text)
+    found = re.fullmatch(r"([0-9]{1,15})(?:-([0-9a-f]{8})-([0-9]{1,15})(?:-([0-9]{1,12}))?)?", text)
     if found is None:
         raise ApiError(400, "bad_parameter", "'since_n' (or Last-Event-ID) is the id of the last alert received, "
-                       "as the stream gave it (a whole number, perhaps followed by -MARK-NUMBER)", "since_n")
-    return _Mark(int(found[1]), found[2], int(found[3] or 0))
+                       "as the stream gave it (a whole number, perhaps followed by -MARK-NUMBER-SECONDS)", "since_n")
+    return _Mark(int(found[1]), found[2], int(found[3] or 0), int(found[4]) if found[4] else None)
 
 
 def _sse(alert: dict[str, Any], mark: str, n: int | None = None) -> bytes:
     """One `event: alert`; its id is where the client resumes: an alert's `n` (or `n`), then the
-    feed's `mark` (-EPOCH-NUMBER: the last withdrawal the stream was offered; the withdrawals it
-    missed are sent then)."""
+    feed's `mark` (-EPOCH-NUMBER-SECONDS: the last withdrawal the stream was offered, and when; the
+    withdrawals it missed are sent then)."""
     return (f"id: {alert['n'] if n is None else n}{mark}\nevent: alert\n"
             f"data: {json.dumps(alert, ensure_ascii=False)}\n\n").encode()
 
 
-def _mark(epoch: str, withdrawal: int) -> str:
-    return f"-{epoch}-{withdrawal}"
+def _mark(epoch: str, withdrawal: int, at_s: int | None = None) -> str:
+    """-EPOCH-NUMBER-SECONDS: the feed's mark, the last withdrawal offered, when (now: None)."""
+    return f"-{epoch}-{withdrawal}-{now_ms() // 1000 if at_s is None else at_s}"
 
 
 async def alert_stream(request: web.Request) -> web.StreamResponse:
@@ -595,8 +599,8 @@ async def _missed_withdrawals(node: WebNode, feed: AlertFeed, sub: Any, response
                               marked: int) -> set[str]:
     """Send `sub` the withdrawals handed on while the client was away (numbered after its mark, up
     to `marked`: later ones come through `sub`); where the feed cannot tell which (the node
-    restarted since, the client left long ago, or its id has no mark), the withdrawals of every
-    live alert out of the log now. The ids of the alerts whose withdrawal went this way from the
+    restarted since, the client left long ago, or its id has no mark), the withdrawals of the live
+    alerts out of the log now, taken out since shortly before the client was last sent something. The ids of the alerts whose withdrawal went this way from the
     store (they may come through `sub` too, once: not sent twice)."""
     # Each goes with the `n` the client came with: the alerts it missed come after them.
     missed = feed.withdrawals_after(since.epoch, since.withdrawal, marked)
@@ -605,9 +609,13 @@ async def _missed_withdrawals(node: WebNode, feed: AlertFeed, sub: Any, response
             if sub.wants(withdrawal):
                 await response.write(_sse(withdrawal, _mark(feed.epoch, number), since.n))
         return set()
-    current = await node.db(current_withdrawals, node.log, now_ms())
+    # Those taken out since a little before the client was last sent something: the feed had handed
+    # on the earlier ones by then (not every live alert out of the log: after a revoked member's
+    # flood, thousands, which a bot would pass on each time it reconnected after a restart).
+    after = None if since.at_s is None else since.at_s * 1000 - MISSED_SLACK_MS
+    current = await node.db(current_withdrawals, node.log, now_ms(), after)
     # With the mark it came with, so that a client cut off before the last is sent them all again.
-    came_with = _mark(since.epoch, since.withdrawal) if since.epoch is not None else ""
+    came_with = _mark(since.epoch, since.withdrawal, since.at_s) if since.epoch is not None else ""
     sent = set()
     for withdrawal in reversed(current):  # (the earliest taken out first)
         if sub.wants(withdrawal):

@@ -13,7 +13,8 @@ import aiohttp
 import jsonschema_rs
 
 from node import publishing
-from node.alert_feed import BATCH, QUEUE, feed_of
+from node.alert_feed import BATCH, QUEUE, current_withdrawals, feed_of
+from node.log import now_ms
 from node.api import OPENAPI_PATH
 
 ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
@@ -394,3 +395,9 @@ async def test_a_client_that_reconnects_after_a_restart_learns_of_every_withdraw
     async with await _stream_from(api, last_id) as reply:
         _, gone = await next_alert(reply)
         assert (gone["status"], gone["alert"], gone["group_name"]) == ("withdrawn", false.id.hex(), "Bristol")
+    # Only those taken out since (a minute before) the client was last sent something: not every live
+    # alert out of the log, thousands after a revoked member's flood, at each reconnect after a restart.
+    now = now_ms()
+    assert [w["alert"] for w in await api.node.db(current_withdrawals, api.node.log, now, now - 60_000)] \
+        == [false.id.hex()]
+    assert await api.node.db(current_withdrawals, api.node.log, now, now + 1_000) == []
