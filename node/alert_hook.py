@@ -167,6 +167,10 @@ class GroupAllowance:
             del self._passed[alert_id]
         return dict(self._passed)
 
+    def forget(self, alert_id: str) -> None:
+        """Count the alert `alert_id` as not passed on after all (taken, then found out of the log)."""
+        self._passed.pop(alert_id, None)
+
     def passed_all(self) -> dict[str, int | None]:
         """The alerts passed on (their all clear or withdrawal not yet), over or not, oldest first."""
         return dict(self._passed)
@@ -405,7 +409,27 @@ class AlertHook:
                 except asyncio.TimeoutError:
                     pass
                 continue
+            if held.reason is not None and held.key[0] == 1 and await self._taken_out(held.alert):
+                self.allowance.forget(held.alert["id"])  # counted as passed on by `next`: it was not
+                log.info("--on-alert: alert %s of %s was taken out of the log (a revocation or a fork) while it "
+                         "waited; not passed on (%d still waiting)", short_id(held.alert["id"]), _who(held.alert),
+                         len(self.waiting))
+                continue
             await self._pass_on(held, loop.time())
+
+    async def _taken_out(self, alert: dict[str, Any]) -> bool:
+        """Whether the alert `alert` is (or updates) left the log while it waited: its withdrawal
+        may have been dropped from a full queue (a revoked flooder's, all at once), and it would go
+        to the command after the revocation. Looked up only for those that waited, and only on a
+        node (`memory`)."""
+        if self.memory is None:
+            return False
+        runtime = self.memory.runtime
+        about = bytes.fromhex(alert.get("alert") or alert["id"])
+        try:
+            return bool(await runtime.db(runtime.log.store.not_in_log, [about]))
+        except Exception:  # noqa: BLE001 (a stopping node: the alert goes as it would have)
+            return False
 
     def _say_held(self, newly_held: list[Held]) -> None:
         """Tell the operator of alerts held back: once per run of a group's, or of the node's limit,

@@ -171,3 +171,36 @@ async def test_the_groups_a_node_trusts_most_rank_first(api) -> None:
     assert await as_other(calais.hex()) == (0, 0), "a founder"
     assert await as_other(bristol.hex()) == (1, 1), "admitted by another group, one wave out"
     assert await as_calais(stranger.hex()) == (2, 0) and await as_calais(None) == (2, 0)
+
+
+async def test_a_held_back_alert_taken_out_while_it_waited_never_goes(api, homes, unlock, tmp_path, caplog) -> None:
+    """An infiltrator's alerts wait for its group's allowance; its group is revoked, and the
+    withdrawals of the waiting ones are lost (a full queue: a flood's withdrawals come all at once).
+    The waiting alert went to the command a minute later all the same, after the revocation, and
+    nothing withdrew it. It is looked up before it goes now: out of the log, it never goes."""
+    import logging
+
+    keys = unlock(homes["bristol"])
+    alerts, wires = signed_on(homes["bristol"], keys, lambda log, keys: [publishing.publish(
+        log, keys, "alert", {**ALERT, "text": text}, expires_in="1h") for text in ("Raid, run", "Police at the beach")])
+    out = tmp_path / "chat.jsonl"
+    hook_script = tmp_path / "hook.py"
+    hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
+    hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20, burst=1, refill_s=3.0,
+                     memory=PassedMemory(api.node))
+    hook._keeps = lambda alert: alert.get("status") != "withdrawn"  # the withdrawals lost on the way
+    await feed_of(api.node).start()
+    with caplog.at_level(logging.INFO, logger="solnet"):
+        await hook.start(feed_of(api.node))
+        try:
+            await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought them
+            for words in ("its next ones wait", "while it waited; not passed on"):
+                async with asyncio.timeout(30):
+                    while words not in caplog.text:
+                        await asyncio.sleep(0.05)
+                if words == "its next ones wait":  # the second is held back (3 s): revoked meanwhile
+                    await revoke_bristol(api, keys)
+            assert [a["id"] for a in await lines_of(out, 1)] == [alerts[0].id.hex()]
+        finally:
+            await hook.stop()
+    assert len(out.read_text().splitlines()) == 1 and not hook.allowance.passed(alerts[1].id.hex())
