@@ -1105,10 +1105,11 @@ def cmd_run(args: argparse.Namespace) -> int:
               "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
         if hook is not None:
             from node.alert_feed import feed_of
-            from node.alert_hook import PassedMemory
+            from node.alert_hook import PassedMemory, TrustRanks
             feed = feed_of(node)
             await feed.start()
             hook.memory = PassedMemory(node)
+            hook.ranks = TrustRanks(node, bytes.fromhex(config.group_id))  # held-back alerts of trusted groups first
             await hook.start(feed)
             where = ", ".join(hook.regions) if hook.regions else "every region"
             print(f"on each new alert of {where}: {shlex.join(hook.argv)} (the alert as JSON on its input)", flush=True)

@@ -14,8 +14,11 @@ once the owner's event at its seq came) is handed on once more, as an update of 
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
 no longer stands. The feed remembers the live alerts it handed on, 10,000 at most (a flood's newest
 forgotten first), and starts from the newest live alerts held already, so an alert handed on before
-the node restarted is withdrawn too; one taken out while the node was stopped is not (a stream that
-reconnects gets the alerts it missed, not the withdrawals). Each subscriber has a bounded queue:
+the node restarted is withdrawn too; one taken out while the node was stopped is not here (the
+hook withdraws those it passed on as it starts: node/alert_hook.py). The withdrawals handed on are
+numbered under a mark of this feed and the newest kept, so a stream that reconnects is sent those
+it missed (`withdrawals_after`; or, where the feed cannot say which, `current_withdrawals`).
+Each subscriber has a bounded queue:
 one that does not keep up loses alerts (they stay on the dashboard and in the API), never the
 node's memory: those of the group with the most waiting (`FairQueue`), so that a flood from one
 member does not push out another group's alert.
@@ -24,16 +27,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.canonical import unpack
 from events.errors import InvalidEvent
-from events.kinds import KINDS, check_fields
+from events.format import Event, decode_event
+from events.kinds import KINDS, check_fields, parse_body
 from events.effects import problem
 from events.projections import ALERT, ALERT_UPDATE
 from node import references
@@ -71,6 +76,7 @@ def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, 
 FOLLOWED = (ALERT, ALERT_UPDATE)
 WITHDRAWN = "withdrawn"  # the status of an alert handed on, then taken out of the log by a revocation
 REMEMBERED = 10_000  # live alerts handed on that the feed watches for a withdrawal
+RECENT_WITHDRAWALS = 2_000  # withdrawals handed on kept for streams that reconnect (older: read from the store)
 
 
 def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tuple[int, list[dict[str, Any]]]:
@@ -107,6 +113,52 @@ def withdrawn(alert: dict[str, Any], n: int) -> dict[str, Any]:
     group's name too: a revoked group's profile has left the log with it); row `n` is the newest
     the feed has read, where a stream resumes after it."""
     return {**alert, "n": n, "kind": "alert.update", "status": WITHDRAWN, "alert": alert["id"]}
+
+
+class TakenOut(NamedTuple):
+    """An alert taken out of the log, not expired: as its author signed it, when it was taken out
+    (ms, this node's clock) and why ("revoked" or "fork": Store.withdrawn_alerts)."""
+
+    event: Event
+    fields: dict[str, Any]
+    taken: int
+    why: str
+
+
+def taken_out(log_: EventLog, now: int, limit: int, *, ids: Sequence[bytes] | None = None,
+              since: int | None = None) -> list[TakenOut]:
+    """The alerts a revocation or a fork took out of the log, not expired at `now`, the latest taken
+    out first (`ids`: those only; `since`: those taken out then or later, ms)."""
+    out = []
+    for wire, taken, why in log_.store.withdrawn_alerts(now, limit, ids=ids, since=since):
+        ev = decode_event(wire)
+        try:
+            fields = parse_body(ev.header, ev.body)
+        except InvalidEvent:
+            continue
+        if fields:
+            out.append(TakenOut(ev, fields, taken, why))
+    return out
+
+
+def withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str]) -> dict[str, Any]:
+    """What a hook or a stream gets for an alert taken out of the log that the feed did not hand on
+    as it stood (it was taken out while the node was stopped, or while a stream was away): its
+    withdrawal, its fields read from the event as signed (its group's name if still known)."""
+    ev = gone.event
+    alert = alert_json(log_, n, ev.id, ev.author, ev.header.timestamp, ev.header.expires, gone.fields, names)
+    return withdrawn(alert, n)
+
+
+def current_withdrawals(log_: EventLog, now: int, since: int | None = None,
+                        limit: int = RECENT_WITHDRAWALS) -> list[dict[str, Any]]:
+    """On the database thread: the withdrawals of the live alerts taken out of the log (at `since`,
+    ms, or later), the latest taken out first, at most `limit`: what a stream that reconnects is
+    sent when it cannot be told only those it missed (the node restarted since it left, or it left
+    long ago)."""
+    names = references.group_names(log_.store)
+    n = log_.store.last_n()
+    return [withdrawal_of(log_, gone, n, names) for gone in taken_out(log_, now, limit, since=since)]
 
 
 def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:
@@ -227,6 +279,12 @@ class AlertFeed:
         # on (on the database thread)
         self._handed: dict[bytes, tuple[int | None, dict[str, Any]]] = {}
         self._trust_seen: bytes | None = None  # the trust graph's version when they were last looked up
+        # The withdrawals handed on, numbered, for streams that reconnect: this feed's own mark (a
+        # node restarted has another), how many so far, the newest of them and their numbers by alert.
+        self.epoch = secrets.token_hex(4)
+        self.withdrawals = 0
+        self._recent: deque[tuple[int, dict[str, Any]]] = deque(maxlen=RECENT_WITHDRAWALS)
+        self._numbers: dict[str, int] = {}
 
     def subscribe(self, regions: Sequence[str] = (),
                   keeps: Callable[[dict[str, Any]], bool] | None = None) -> Subscription:
@@ -270,12 +328,37 @@ class AlertFeed:
                         return
                     break  # (locked, a full disk) tried again at the next wake
                 for alert in alerts:
+                    if alert.get("status") == WITHDRAWN:
+                        self._count_withdrawal(alert)
                     for sub in list(self.subscriptions):
                         if sub.wants(alert):
                             sub.offer(alert)
                 if last == self.last_n:
                     break
                 self.last_n = last
+
+    def _count_withdrawal(self, alert: dict[str, Any]) -> None:
+        """Number a withdrawal handed on and keep it (the newest RECENT_WITHDRAWALS) for the streams
+        that reconnect after it (`withdrawals_after`)."""
+        self.withdrawals += 1
+        self._recent.append((self.withdrawals, alert))
+        self._numbers[alert["alert"]] = self.withdrawals
+        while len(self._numbers) > RECENT_WITHDRAWALS:
+            self._numbers.pop(next(iter(self._numbers)))
+
+    def withdrawal_number(self, alert_id: str) -> int | None:
+        """The number of the withdrawal of `alert_id` this feed handed on (None: none, or long ago)."""
+        return self._numbers.get(alert_id)
+
+    def withdrawals_after(self, epoch: str | None, after: int, upto: int) -> list[tuple[int, dict[str, Any]]] | None:
+        """The withdrawals this feed handed on numbered after `after`, up to `upto`, oldest first, for
+        a stream that reconnects with a mark of this feed (`epoch`); None if it cannot say (a mark
+        of another feed: the node restarted since; or some of them are forgotten)."""
+        if epoch != self.epoch or after > self.withdrawals:
+            return None
+        if after < upto and (not self._recent or self._recent[0][0] > after + 1):
+            return None
+        return [(number, alert) for number, alert in self._recent if after < number <= upto]
 
     def _look(self, after_n: int, now: int) -> tuple[int, list[dict[str, Any]]]:
         """On the database thread: the alerts stored after row `after_n`, then the withdrawals of

@@ -14,14 +14,20 @@ slow gateway delays later alerts by at most its timeout.
 Each run may cost money or wake people (an SMS gateway charges per message), and one member can
 post thousands of alerts a minute (an infiltrator, a broken script; revocation is the cure, and it
 takes time). So each group's alerts and updates go to the command up to `burst` in a row, then one
-a minute (`GroupAllowance`); those held back stay on the dashboard and in the API, and the log
-says so once per run of them. Any member may let in new groups, each with its own allowance, so
+a minute (`GroupAllowance`). Any member may let in new groups, each with its own allowance, so
 the command also runs at most `NODE_PER_MINUTE` times a minute for all groups together (a token
-bucket for the node), said once in the log when it holds alerts back. The all clear of an alert
+bucket for the node), the last third of which only groups the node trusts most may use. An alert
+held back waits (node/alert_waiting.py: at most 100) and goes when the allowance lets it, the
+trusted groups' first, then oldest first, unless it ended, was withdrawn or cleared meanwhile;
+every alert stays on the dashboard and in the API. The log says when a group's or the node's
+limit holds alerts back (once per run), each held-back alert of a trusted group, and each
+held-back alert as it goes (never what an alert says). The all clear of an alert
 that was passed on is always passed on, whatever either limit says, and so is its withdrawal (a
 revocation or a fork took it out of the log: node/alert_feed.py). Which alerts went to the
 command is kept in the home's database (`PassedMemory`), so that this holds across a restart of
-the node too: an infiltrator's false raid alert passed on before it is still withdrawn after.
+the node too: an infiltrator's false raid alert passed on before it is still withdrawn after, and
+one taken out of the log while the node was stopped is withdrawn as the hook starts (what it kept,
+compared with what is out of the log now).
 """
 from __future__ import annotations
 
@@ -33,11 +39,13 @@ import shlex
 import shutil
 import signal
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from crypto.keys import short_id
-from node.alert_feed import WITHDRAWN, AlertFeed, Subscription, expires_ms
+from node import references
+from node.alert_feed import WITHDRAWN, AlertFeed, Subscription, expires_ms, taken_out, withdrawal_of
+from node.alert_waiting import TRUSTED, Held, Rank, Waiting, trust_rank
 from node.log import now_ms
 from node.ports import WebNode
 from node.saved_json import saved_facts, saved_key
@@ -53,8 +61,13 @@ BURST = 10  # a group's alerts passed on in a row before the allowance holds the
 REFILL_S = 60.0  # then one more each this many seconds
 NODE_PER_MINUTE = 30  # runs for all groups together: N fresh groups cannot pass on N x BURST alerts
 REMEMBERED = 10_000  # alerts passed on, whose all clear then passes whatever the allowance
+NAME_KEPT = 200  # a kept group's name longer than this reads as damaged
 KEPT = 500  # of those, the newest kept in the database across a restart (a small row, rewritten at each)
 PASSED_META = "alert_hook_passed"  # the meta row that keeps them (the panic wipe empties it)
+TICK_S = 0.5  # while alerts wait, how often the workers look whether the allowance lets one go
+RANK_KEPT_S = 60.0  # how long a group's trust rank is used before it is looked up again
+
+Ranks = Callable[[str | None], Awaitable[Rank]]  # a group's trust rank (node/alert_waiting.py)
 
 
 def parse_command(text: str) -> list[str]:
@@ -79,13 +92,17 @@ def hook_environment() -> dict[str, str]:
 class GroupAllowance:
     """How many of each group's alerts may still go to the command now: `burst` in a row, then
     one more every `refill_s` seconds (a token bucket per group), and `node_per_minute` in any
-    minute for all groups together (one bucket for the node; `burst` 0: no limit at all). Pure:
-    the caller gives the time."""
+    `window_s` (a minute) for all groups together (one bucket for the node; `burst` 0: no limit at
+    all), the last third of which only trusted groups may use (node/alert_waiting.py). Pure: the
+    caller gives the time."""
 
-    def __init__(self, burst: int = BURST, refill_s: float = REFILL_S, node_per_minute: int = NODE_PER_MINUTE) -> None:
+    def __init__(self, burst: int = BURST, refill_s: float = REFILL_S, node_per_minute: int = NODE_PER_MINUTE,
+                 window_s: float = 60.0) -> None:
         self.burst = burst
         self.refill_s = refill_s
         self.node_per_minute = node_per_minute
+        self.window_s = window_s
+        self.reserve = node_per_minute // 3  # the node's runs kept for trusted groups' alerts
         self._left: dict[str | None, tuple[float, float]] = {}  # group -> (allowance, when counted)
         self._node_left: tuple[float, float] | None = None  # (the node's allowance, when counted)
         # alert ids passed on, the newest last, with when each alert ends (ms; None: never)
@@ -93,36 +110,51 @@ class GroupAllowance:
         self.held: dict[str | None, int] = {}  # group -> alerts held back since its last one passed
         self.node_held = 0  # alerts held back by the node's limit since the last one passed
 
-    def take(self, alert: dict[str, Any], now: float) -> bool:
+    def holds(self, alert: dict[str, Any], now: float, trusted: bool = True) -> str | None:
+        """What holds `alert` back now ("group": its group's allowance; "node": the node's, or its
+        reserve for a group not `trusted`), None if nothing does. Counts nothing."""
+        if self.burst <= 0 or self._ends_one_passed(alert):
+            return None
+        if self._group_allowance(alert.get("group"), now) < 1.0:
+            return "group"
+        if self._node_allowance(now) < 1.0 + (0 if trusted else self.reserve):
+            return "node"
+        return None
+
+    def take(self, alert: dict[str, Any], now: float, trusted: bool = True) -> bool:
         """Whether `alert` goes to the command now (counted if so)."""
         if self.burst <= 0:
             return True
-        if alert.get("status") in ("all_clear", WITHDRAWN) and alert.get("alert") in self._passed:
+        if self._ends_one_passed(alert):
             del self._passed[alert["alert"]]
             return True  # people told of an alert are told it is over, or that it no longer stands
         if alert.get("status") == WITHDRAWN:
             return False  # of an alert never passed on: nothing to take back, and no allowance spent
         group = alert.get("group")
-        left, then = self._left.get(group, (float(self.burst), now))
-        left = min(float(self.burst), left + max(0.0, now - then) / self.refill_s)
-        if left < 1.0:
-            self._left[group] = (left, now)
+        held = self.holds(alert, now, trusted)
+        if held == "group":
             self.held[group] = self.held.get(group, 0) + 1
             return False
-        node_left = self._node_allowance(now)
-        if node_left < 1.0:  # the group is within its own allowance; it keeps it
-            self._node_left = (node_left, now)
+        if held == "node":  # the group is within its own allowance; it keeps it
             self.node_held += 1
             return False
-        self._node_left = (node_left - 1.0, now)
+        self._node_left = (self._node_allowance(now) - 1.0, now)
         self.node_held = 0
-        self._left[group] = (left - 1.0, now)
+        self._left[group] = (self._group_allowance(group, now) - 1.0, now)
         self.held.pop(group, None)
         if alert.get("kind", "alert") == "alert":
             self._passed[alert["id"]] = expires_ms(alert.get("expires"))
             if len(self._passed) > REMEMBERED:
                 self._passed.popitem(last=False)
         return True
+
+    def _ends_one_passed(self, alert: dict[str, Any]) -> bool:
+        """Whether `alert` is the all clear or the withdrawal of an alert passed on (it always goes)."""
+        return alert.get("status") in ("all_clear", WITHDRAWN) and alert.get("alert") in self._passed
+
+    def _group_allowance(self, group: str | None, now: float) -> float:
+        left, then = self._left.get(group, (float(self.burst), now))
+        return min(float(self.burst), left + max(0.0, now - then) / self.refill_s)
 
     def passed(self, alert_id: str | None) -> bool:
         """Whether the alert `alert_id` went to the command (and its all clear or withdrawal not yet)."""
@@ -135,37 +167,50 @@ class GroupAllowance:
             del self._passed[alert_id]
         return dict(self._passed)
 
+    def forget(self, alert_id: str) -> None:
+        """Count the alert `alert_id` as not passed on after all (taken, then found out of the log)."""
+        self._passed.pop(alert_id, None)
+
+    def passed_all(self) -> dict[str, int | None]:
+        """The alerts passed on (their all clear or withdrawal not yet), over or not, oldest first."""
+        return dict(self._passed)
+
     def restore(self, passed: dict[str, int | None]) -> None:
         """Count as passed on the alerts `passed` (what `passed_live` gave before a restart)."""
         self._passed.update(passed)
 
     def _node_allowance(self, now: float) -> float:
-        """The node's runs left now (`node_per_minute` at most, refilled over a minute; 0: no limit)."""
+        """The node's runs left now (`node_per_minute` at most, refilled over `window_s`; 0: no limit)."""
         if self.node_per_minute <= 0:
             return 1.0
         full = float(self.node_per_minute)
         left, then = self._node_left or (full, now)
-        return min(full, left + max(0.0, now - then) * full / 60.0)
+        return min(full, left + max(0.0, now - then) * full / self.window_s)
 
 
 class PassedMemory:
     """The alerts that went to the command, kept in a running node's database (`PASSED_META`): the
-    newest KEPT of them not over yet, by id, with when each ends. Read when the hook starts,
-    written when what went changes (an alert passed on, or its all clear or withdrawal): at most
-    as often as the allowance lets the command run."""
+    newest KEPT of them not over yet, by id, with when each ends and its group's name as the
+    command got it (a revoked group's profile leaves the log with it: its withdrawal still says who
+    posted it). Read when the hook starts, written when what went changes (an alert passed on, or
+    its all clear or withdrawal): at most as often as the allowance lets the command run."""
 
     def __init__(self, runtime: WebNode) -> None:
         self.runtime = runtime
+        self.names: dict[str, str] = {}  # alert id -> its group's name, as `load` read them
 
     async def load(self) -> dict[str, int | None]:
         raw = await self.runtime.db(self.runtime.log.store.get_meta, PASSED_META)
         kept = (saved_facts(raw) or {}).get("passed")
         if not isinstance(kept, list):  # none kept, or damaged (saved_json): as if none were
             return {}
-        return {i: ends for i, ends in (item for item in kept if _kept_item(item))}
+        items = [item for item in kept if _kept_item(item)]
+        self.names = {item[0]: item[2] for item in items if len(item) == 3 and item[2] is not None}
+        return {item[0]: item[1] for item in items}
 
-    async def save(self, passed: dict[str, int | None]) -> None:
-        newest = list(passed.items())[-KEPT:]
+    async def save(self, passed: dict[str, int | None], names: dict[str, str] | None = None) -> None:
+        names = names or {}
+        newest = [[i, ends, names.get(i)] for i, ends in list(passed.items())[-KEPT:]]
         await self.runtime.db(self._write, json.dumps({"passed": newest}).encode())
 
     def _write(self, raw: bytes) -> None:
@@ -175,9 +220,59 @@ class PassedMemory:
 
 
 def _kept_item(item: Any) -> bool:
-    """Whether `item` reads as kept: [an alert's id in hex, when it ends in ms or null]."""
-    return (isinstance(item, list) and len(item) == 2 and saved_key(item[0]) is not None
-            and (item[1] is None or isinstance(item[1], int) and not isinstance(item[1], bool)))
+    """Whether `item` reads as kept: [an alert's id in hex, when it ends in ms or null], and its
+    group's name (text or null) since 2026-12-04."""
+    return (isinstance(item, list) and len(item) in (2, 3) and saved_key(item[0]) is not None
+            and (item[1] is None or isinstance(item[1], int) and not isinstance(item[1], bool))
+            and (len(item) == 2 or item[2] is None or isinstance(item[2], str) and len(item[2]) <= NAME_KEPT))
+
+
+def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: dict[str, str],
+                        now: int) -> tuple[list[dict[str, Any]], int]:
+    """On the database thread, as the hook starts: the withdrawals of the alerts that went to the
+    command before the node stopped and that a revocation or a fork took out of the log since (the
+    feed hands on the withdrawals of alerts held when it started only), with the group's name the
+    command got; and how many such alerts are no longer kept at all (nothing to say them with)."""
+    log_ = runtime.log
+    live = [bytes.fromhex(i) for i, ends in passed.items() if ends is None or ends > now]
+    gone_ids = log_.store.not_in_log(live)
+    if not gone_ids:
+        return [], 0
+    names_now = references.group_names(log_.store)
+    n = log_.store.last_n()
+    out = []
+    for gone in taken_out(log_, now, len(gone_ids), ids=gone_ids):
+        withdrawal = withdrawal_of(log_, gone, n, names_now)
+        withdrawal["group_name"] = withdrawal["group_name"] or names.get(withdrawal["id"])
+        out.append(withdrawal)
+    return out, len(gone_ids) - len(out)
+
+
+def _who(alert: dict[str, Any]) -> str:
+    """The group that posted `alert`, as the log names it (its name, or its short id)."""
+    return alert.get("group_name") or f"group {short_id(alert.get('group') or '')}"
+
+
+class TrustRanks:
+    """How much a running node trusts each group (node/alert_waiting.trust_rank), looked up on its
+    database thread and kept RANK_KEPT_S (a flood of thousands of alerts asks once per group)."""
+
+    def __init__(self, runtime: WebNode, own_group: bytes) -> None:
+        self.runtime = runtime
+        self.own_group = own_group
+        self._kept: dict[str | None, tuple[Rank, float]] = {}
+
+    async def __call__(self, group: str | None) -> Rank:
+        now = asyncio.get_running_loop().time()
+        kept = self._kept.get(group)
+        if kept is not None and now - kept[1] < RANK_KEPT_S:
+            return kept[0]
+        key = saved_key(group)
+        rank = await self.runtime.db(lambda: trust_rank(self.runtime.log.trust, self.own_group, key))
+        if len(self._kept) > 10_000:  # (groups come and go: the memory stays bounded)
+            self._kept.clear()
+        self._kept[group] = (rank, now)
+        return rank
 
 
 class AlertHook:
@@ -186,11 +281,13 @@ class AlertHook:
 
     def __init__(self, argv: Sequence[str], regions: Sequence[str] = (), *, timeout_s: float = DEFAULT_TIMEOUT_S,
                  tries: int = TRIES, pauses_s: Sequence[float] = RETRY_PAUSES_S, burst: int = BURST,
-                 refill_s: float = REFILL_S, node_per_minute: int = NODE_PER_MINUTE,
-                 memory: PassedMemory | None = None) -> None:
+                 refill_s: float = REFILL_S, node_per_minute: int = NODE_PER_MINUTE, window_s: float = 60.0,
+                 memory: PassedMemory | None = None, ranks: Ranks | None = None) -> None:
         self.argv = list(argv)
         self.memory = memory
-        self.allowance = GroupAllowance(burst, refill_s, node_per_minute)
+        self.ranks = ranks  # how much the node trusts each group (None: all alike, as trusted)
+        self.allowance = GroupAllowance(burst, refill_s, node_per_minute, window_s)
+        self.waiting = Waiting()
         self.regions = [r.lower() for r in regions]
         self.timeout_s = timeout_s
         self.tries = tries
@@ -199,13 +296,40 @@ class AlertHook:
         self.failed = 0
         self._workers: list[asyncio.Task] = []
         self._sub: Subscription | None = None
+        self._names: dict[str, str] = {}  # alert id -> its group's name as the command got it (kept with it)
+        self._arrived = asyncio.Event()  # something came to wait: a worker looks
+        self._said_held: set[str | None] = set()  # groups said held back (their own limit), until none waits
+        self._said_node = False  # the node's limit said to hold alerts back, until none waits for it
+        self._said_full = False  # more than WAITING said to wait, until fewer do
 
     async def start(self, feed: AlertFeed) -> None:
         if self.memory is not None:
             self.allowance.restore(await self.memory.load())
+            self._names.update(self.memory.names)
         self._sub = feed.subscribe(self.regions, keeps=self._keeps)
         self._feed = feed
-        self._workers = [asyncio.create_task(self._work(), name=f"on-alert-{i}") for i in range(WORKERS)]
+        if self.memory is not None:
+            await self._withdraw_taken_while_stopped()
+        self._workers = [asyncio.create_task(self._intake(), name="on-alert-intake")]
+        self._workers += [asyncio.create_task(self._work(), name=f"on-alert-{i}") for i in range(WORKERS)]
+
+    async def _withdraw_taken_while_stopped(self) -> None:
+        """Queue the withdrawals of the alerts passed on before the node stopped that a revocation or
+        a fork took out while it was stopped (a false raid alert, its group revoked meanwhile): the
+        feed, started since, knows only the alerts held now."""
+        assert self.memory is not None and self._sub is not None
+        runtime = self.memory.runtime
+        passed = self.allowance.passed_all()
+        withdrawals, lost = await runtime.db(taken_while_stopped, runtime, passed, dict(self._names), now_ms())
+        for withdrawal in withdrawals:
+            if self._sub.wants(withdrawal):
+                self._sub.offer(withdrawal)
+        if withdrawals:
+            log.info("--on-alert: %d alerts passed on before the node stopped were withdrawn since (a revocation or "
+                     "a fork); their withdrawals go to the command now", len(withdrawals))
+        if lost:
+            log.warning("--on-alert: %d alerts passed on before the node stopped were taken out of the log since and "
+                        "are no longer kept; their withdrawals cannot be sent (say so in the chat yourself)", lost)
 
     def _keeps(self, alert: dict[str, Any]) -> bool:
         """What the hook's queue takes: every alert, update and all clear, and the withdrawals of the
@@ -217,7 +341,7 @@ class AlertHook:
             return True
         target = alert.get("alert")
         return self.allowance.passed(target) or (self._sub is not None and isinstance(target, str)
-                                                 and self._sub.queue.holds(target))
+                                                 and (self._sub.queue.holds(target) or self.waiting.holds(target)))
 
     async def stop(self) -> None:
         for task in self._workers:
@@ -228,44 +352,138 @@ class AlertHook:
         if self._sub is not None:
             self._feed.unsubscribe(self._sub)
 
-    async def _work(self) -> None:
+    async def _intake(self) -> None:
+        """Move what the feed hands on to `waiting` at once (the feed's queue never fills while the
+        command runs), in the order it goes; withdrawals and all clears of alerts still waiting
+        take those out instead (nobody was told of them)."""
         assert self._sub is not None
         while True:
             alert = await self._sub.queue.get()
-            group = alert.get("group")
-            allowance = self.allowance
-            held, node_held = allowance.held.get(group, 0), allowance.node_held
-            who = alert.get("group_name") or f"group {short_id(group or '')}"
-            about = alert.get("alert") or alert.get("id")  # (an update names its alert)
-            before = allowance.passed(about)
-            if allowance.take(alert, asyncio.get_running_loop().time()):
-                changed = self.memory is not None and allowance.passed(about) != before
-                if held and not allowance.held.get(group):
-                    log.info("--on-alert: %d alerts of %s were not passed on (too many in a row); passing on again",
-                             held, who)
-                if node_held and not allowance.node_held:
-                    log.info("--on-alert: %d alerts were not passed on (too many from all groups together); "
-                             "passing on again", node_held)
-                await self.deliver(alert)  # first: a raid alert waits for no write to an SD card
-                if changed:
-                    await self._remember()
-            elif allowance.node_held > node_held:
-                if not node_held:
-                    log.warning("--on-alert: more than %d alerts in a minute from all groups together (many groups "
-                                "posting at once, or groups let in to flood it); the command runs at most %d times a "
-                                "minute until they slow down (all are on the dashboard)",
-                                allowance.node_per_minute, allowance.node_per_minute)
-            elif not held:
-                log.warning("--on-alert: %s posted more than %d alerts in a row; its next ones go to the command "
-                            "at most one every %.0f s (all are on the dashboard)", who, self.allowance.burst,
-                            self.allowance.refill_s)
+            target = alert.get("alert")
+            if not self.allowance.passed(target) and self.waiting.withdrawn_or_cleared(alert):
+                dropped = self.waiting.drop(target)
+                log.info("--on-alert: alert %s of %s was %s before its turn; not passed on (%d dropped with its "
+                         "updates, %d still waiting)", short_id(target), _who(alert),
+                         "withdrawn" if alert.get("status") == WITHDRAWN else "cleared", len(dropped), len(self.waiting))
+                continue
+            if alert.get("status") == WITHDRAWN and not self.allowance.passed(target):
+                continue  # of an alert never passed on: nothing to take back
+            always = alert.get("status") in (WITHDRAWN, "all_clear") and self.allowance.passed(target)
+            if always:  # its updates still waiting would say it stands after all: not passed on
+                self.waiting.drop(target)
+            rank = (TRUSTED, 0) if self.ranks is None or always else await self._rank(alert.get("group"))
+            dropped = self.waiting.add(alert, rank, asyncio.get_running_loop().time(), always)
+            if dropped is not None and not self._said_full:
+                self._said_full = True
+                log.warning("--on-alert: more than %d alerts wait for the command; the newest of the group with the "
+                            "most waiting are dropped, not passed on (all are on the dashboard)", self.waiting.bound)
+            elif dropped is None and len(self.waiting) < self.waiting.bound:
+                self._said_full = False
+            self._arrived.set()
+
+    async def _rank(self, group: str | None) -> Rank:
+        """`group`'s trust rank; as the most trusted's if it cannot be read (a stopping node, a
+        damaged database): the alert then goes as it did before ranks, not held for it."""
+        assert self.ranks is not None
+        try:
+            return await self.ranks(group)
+        except Exception as exc:  # noqa: BLE001 (the alert matters more than its order)
+            log.warning("--on-alert: could not read how much this node trusts %s (%s); its alert is not held back "
+                        "for others", f"group {short_id(group or '')}", type(exc).__name__)
+            return (TRUSTED, 0)
+
+    async def _work(self) -> None:
+        """Pass on what waits, as soon as and in the order the allowance lets it (alert_waiting)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            ended = self.waiting.expired(now_ms())
+            if ended:
+                log.info("--on-alert: %d held-back alerts or updates ended before their turn; not passed on "
+                         "(%d still waiting)", len(ended), len(self.waiting))
+            held, newly_held = self.waiting.next(self.allowance, loop.time())
+            self._say_held(newly_held)
+            if held is None:
+                self._arrived.clear()
+                try:  # while some wait, look again as the allowance refills
+                    await asyncio.wait_for(self._arrived.wait(), TICK_S if len(self.waiting) else None)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            if held.reason is not None and held.key[0] == 1 and await self._taken_out(held.alert):
+                self.allowance.forget(held.alert["id"])  # counted as passed on by `next`: it was not
+                log.info("--on-alert: alert %s of %s was taken out of the log (a revocation or a fork) while it "
+                         "waited; not passed on (%d still waiting)", short_id(held.alert["id"]), _who(held.alert),
+                         len(self.waiting))
+                continue
+            await self._pass_on(held, loop.time())
+
+    async def _taken_out(self, alert: dict[str, Any]) -> bool:
+        """Whether the alert `alert` is (or updates) left the log while it waited: its withdrawal
+        may have been dropped from a full queue (a revoked flooder's, all at once), and it would go
+        to the command after the revocation. Looked up only for those that waited, and only on a
+        node (`memory`)."""
+        if self.memory is None:
+            return False
+        runtime = self.memory.runtime
+        about = bytes.fromhex(alert.get("alert") or alert["id"])
+        try:
+            return bool(await runtime.db(runtime.log.store.not_in_log, [about]))
+        except Exception:  # noqa: BLE001 (a stopping node: the alert goes as it would have)
+            return False
+
+    def _say_held(self, newly_held: list[Held]) -> None:
+        """Tell the operator of alerts held back: once per run of a group's, or of the node's limit,
+        and each alert of a trusted group (never what an alert says)."""
+        for held in newly_held:
+            group, who = held.alert.get("group"), _who(held.alert)
+            if held.reason == "group" and group not in self._said_held:
+                self._said_held.add(group)
+                log.warning("--on-alert: %s posted more than %d alerts in a row; its next ones wait and go to the "
+                            "command one every %.0f s, oldest first (all are on the dashboard)", who,
+                            self.allowance.burst, self.allowance.refill_s)
+            elif held.reason == "node" and not self._said_node:
+                self._said_node = True
+                log.warning("--on-alert: more than %d alerts in a minute from all groups together (many groups "
+                            "posting at once, or groups let in to flood it); the command runs at most %d times a "
+                            "minute (%d for groups other than this node's own, the founders and those it admitted): "
+                            "alerts wait and go as it allows, those groups' first (all are on the dashboard)",
+                            self.allowance.node_per_minute - (0 if held.trusted else self.allowance.reserve),
+                            self.allowance.node_per_minute,
+                            self.allowance.node_per_minute - self.allowance.reserve)
+            if held.trusted and self.ranks is not None:
+                log.warning("--on-alert: alert %s of %s waits for the command's limit (%d waiting); it goes as soon "
+                            "as the limit allows", short_id(held.alert["id"]), who, len(self.waiting))
+
+    async def _pass_on(self, held: Held, now: float) -> None:
+        """Run the command for `held` (the allowance counted it), keeping what went."""
+        alert = held.alert
+        about = alert.get("alert") or alert.get("id")  # (an update names its alert)
+        if held.reason is not None:
+            log.info("--on-alert: alert %s of %s goes to the command now, held back %.0f s (%d still waiting)",
+                     short_id(alert["id"]), _who(alert), now - held.since, len(self.waiting))
+        group = alert.get("group")
+        if group in self._said_held and not self.waiting.of_group(group):
+            self._said_held.discard(group)
+            log.info("--on-alert: none of %s's alerts waits any more", _who(alert))
+        if self._said_node and not self.waiting.held_by("node"):
+            self._said_node = False
+            log.info("--on-alert: no alert waits for the node's limit any more")
+        # (an alert: now passed on; its all clear or withdrawal: no longer)
+        changed = self.memory is not None and (alert.get("kind", "alert") == "alert" or held.key[0] == 0)
+        if changed and alert.get("group_name") and self.allowance.passed(about):
+            self._names[about] = alert["group_name"]
+        await self.deliver(alert)  # first: a raid alert waits for no write to an SD card
+        if changed:
+            await self._remember()
 
     async def _remember(self) -> None:
         """Keep what went to the command (`memory`); a failure to write costs only that, after a
         restart, the hook does not know of the newest (it is logged once per failure)."""
         assert self.memory is not None
         try:
-            await self.memory.save(self.allowance.passed_live(now_ms()))
+            passed = self.allowance.passed_live(now_ms())
+            self._names = {i: name for i, name in self._names.items() if i in passed}
+            await self.memory.save(passed, self._names)
         except Exception as exc:  # noqa: BLE001 (a full disk, a stopping node: the alert still goes)
             log.warning("--on-alert: could not keep which alerts went to the command (%s); after a restart, "
                         "the withdrawal of those may not reach it", type(exc).__name__)

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -38,7 +38,7 @@ from events.fields import REGION_RE
 from events.kinds import KINDS
 from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
-from node.alert_feed import WITHDRAWN, feed_of, new_alerts, stop_feed
+from node.alert_feed import WITHDRAWN, AlertFeed, current_withdrawals, feed_of, new_alerts, stop_feed
 from node.chain_gate import NOT_CAUGHT_UP
 from node.field_input import InputError
 from node.http_failures import STORAGE_MESSAGES, error_response, storage_trouble
@@ -65,6 +65,7 @@ TOKEN: web.AppKey[str | None] = web.AppKey("solnet_api_token")  # None when it c
 CLOSING = web.AppKey("solnet_api_closing", asyncio.Event)
 STREAMS = web.AppKey("solnet_api_streams", list)  # [open alert streams]
 MAX_ALERT_STREAMS = 16
+MISSED_SLACK_MS = 60_000  # how long the feed may take to hand a withdrawal on (a busy database)
 ALERT_STREAM_LIFETIME_S = 3600.0  # then the client reconnects (SSE does by itself) with Last-Event-ID
 ALERT_KEEPALIVE_S = 15.0
 RETRY_AFTER_S = 60  # the Retry-After of a 503 that passes (busy, storage), as their messages say: in a minute
@@ -501,19 +502,40 @@ def _regions_param(request: web.Request) -> list[str]:
     return regions
 
 
-def _since_param(request: web.Request) -> int | None:
-    """Where a reconnecting client left off: the `id` of the last alert it got (SSE's Last-Event-ID)."""
+class _Mark(NamedTuple):
+    """Where a reconnecting client left off: the `n` of the last alert it got, the feed's mark and
+    number of the last withdrawal it was sure to have been offered (None: an id without them), and
+    when (s) the stream sent it that (None: not said)."""
+
+    n: int
+    epoch: str | None
+    withdrawal: int
+    at_s: int | None
+
+
+def _since_param(request: web.Request) -> _Mark | None:
+    """Where a reconnecting client left off: the `id` of the last event it got (SSE's Last-Event-ID)."""
     text = request.headers.get("Last-Event-ID") or request.query.get("since_n")
     if text is None:
         return None
-    if not re.fullmatch(r"[0-9]{1,15}", text):
+    found = re.fullmatch(r"([0-9]{1,15})(?:-([0-9a-f]{8})-([0-9]{1,15})(?:-([0-9]{1,12}))?)?", text)
+    if found is None:
         raise ApiError(400, "bad_parameter", "'since_n' (or Last-Event-ID) is the id of the last alert received, "
-                       "a whole number", "since_n")
-    return int(text)
+                       "as the stream gave it (a whole number, perhaps followed by -MARK-NUMBER-SECONDS)", "since_n")
+    return _Mark(int(found[1]), found[2], int(found[3] or 0), int(found[4]) if found[4] else None)
 
 
-def _sse(alert: dict[str, Any]) -> bytes:
-    return f"id: {alert['n']}\nevent: alert\ndata: {json.dumps(alert, ensure_ascii=False)}\n\n".encode()
+def _sse(alert: dict[str, Any], mark: str, n: int | None = None) -> bytes:
+    """One `event: alert`; its id is where the client resumes: an alert's `n` (or `n`), then the
+    feed's `mark` (-EPOCH-NUMBER-SECONDS: the last withdrawal the stream was offered, and when; the
+    withdrawals it missed are sent then)."""
+    return (f"id: {alert['n'] if n is None else n}{mark}\nevent: alert\n"
+            f"data: {json.dumps(alert, ensure_ascii=False)}\n\n").encode()
+
+
+def _mark(epoch: str, withdrawal: int, at_s: int | None = None) -> str:
+    """-EPOCH-NUMBER-SECONDS: the feed's mark, the last withdrawal offered, when (now: None)."""
+    return f"-{epoch}-{withdrawal}-{now_ms() // 1000 if at_s is None else at_s}"
 
 
 async def alert_stream(request: web.Request) -> web.StreamResponse:
@@ -535,15 +557,19 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     streams[0] += 1  # counted before the first await: streams opening while the feed starts count too
     sub = None
     feed = feed_of(node)
-    sent = since or 0
+    sent = since.n if since is not None else 0
     response = web.StreamResponse(headers=headers)
     try:
         await feed.start()
         sub = feed.subscribe(regions)
+        marked = feed.withdrawals  # those numbered after come through `sub`
         await response.prepare(request)
         await response.write(b"retry: 3000\n\n")
-        if since is not None:  # what was stored while the client was away, still live
-            sent = await _missed_alerts(node, sub, response, since)
+        replayed: set[str] = set()
+        if since is not None:  # what was withdrawn, then stored, while the client was away
+            replayed = await _missed_withdrawals(node, feed, sub, response, since, marked)
+            sent = await _missed_alerts(node, sub, response, since.n, _mark(feed.epoch, marked))
+        withdrawal = marked
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ALERT_STREAM_LIFETIME_S
         closing = request.app[CLOSING]
@@ -551,10 +577,14 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
             alert = await _next_alert(sub, closing)
             if alert is None:
                 await response.write(b": keepalive\n\n")
-            elif alert["n"] > sent or alert.get("status") == WITHDRAWN:
+            elif alert.get("status") == WITHDRAWN:
                 # (withdrawals, several at one `n`, the newest row read when a revocation took their
                 # alerts out, come from the feed alone: never twice)
-                await response.write(_sse(alert))
+                withdrawal = max(withdrawal, feed.withdrawal_number(alert["alert"]) or 0)
+                if alert["alert"] not in replayed:
+                    await response.write(_sse(alert, _mark(feed.epoch, withdrawal)))
+            elif alert["n"] > sent:
+                await response.write(_sse(alert, _mark(feed.epoch, withdrawal)))
                 sent = alert["n"]
     except (ConnectionResetError, asyncio.CancelledError):
         pass
@@ -565,7 +595,36 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _missed_alerts(node: WebNode, sub: Any, response: web.StreamResponse, since: int) -> int:
+async def _missed_withdrawals(node: WebNode, feed: AlertFeed, sub: Any, response: web.StreamResponse, since: _Mark,
+                              marked: int) -> set[str]:
+    """Send `sub` the withdrawals handed on while the client was away (numbered after its mark, up
+    to `marked`: later ones come through `sub`); where the feed cannot tell which (the node
+    restarted since, the client left long ago, or its id has no mark), the withdrawals of the live
+    alerts out of the log now, taken out since shortly before the client was last sent something. The ids of the alerts whose withdrawal went this way from the
+    store (they may come through `sub` too, once: not sent twice)."""
+    # Each goes with the `n` the client came with: the alerts it missed come after them.
+    missed = feed.withdrawals_after(since.epoch, since.withdrawal, marked)
+    if missed is not None:
+        for number, withdrawal in missed:
+            if sub.wants(withdrawal):
+                await response.write(_sse(withdrawal, _mark(feed.epoch, number), since.n))
+        return set()
+    # Those taken out since a little before the client was last sent something: the feed had handed
+    # on the earlier ones by then (not every live alert out of the log: after a revoked member's
+    # flood, thousands, which a bot would pass on each time it reconnected after a restart).
+    after = None if since.at_s is None else since.at_s * 1000 - MISSED_SLACK_MS
+    current = await node.db(current_withdrawals, node.log, now_ms(), after)
+    # With the mark it came with, so that a client cut off before the last is sent them all again.
+    came_with = _mark(since.epoch, since.withdrawal, since.at_s) if since.epoch is not None else ""
+    sent = set()
+    for withdrawal in reversed(current):  # (the earliest taken out first)
+        if sub.wants(withdrawal):
+            await response.write(_sse(withdrawal, came_with, since.n))
+            sent.add(withdrawal["alert"])
+    return sent
+
+
+async def _missed_alerts(node: WebNode, sub: Any, response: web.StreamResponse, since: int, mark: str) -> int:
     """Send `sub` the live alerts stored after row `since`, page by page up to the newest row stored
     when it reconnected (what arrives later comes through the subscription); the last `n` sent.
     Every page, not only the first: a member's flood of more alerts than one page holds, before a
@@ -577,7 +636,7 @@ async def _missed_alerts(node: WebNode, sub: Any, response: web.StreamResponse, 
         read_to, missed = await node.db(new_alerts, node.log, after, now_ms())
         for alert in missed:
             if sub.wants(alert):  # (an update stored before its alert follows the alert: a lower n)
-                await response.write(_sse(alert))
+                await response.write(_sse(alert, mark))
                 sent = max(sent, alert["n"])
         if read_to <= after:
             break  # nothing more was read: every row up to the newest has been looked at

@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from events.errors import InvalidEvent
-from events.format import decode_event
-from events.kinds import parse_body
 from events.projections import PROFILE, PUBLIC_YES
 from node import moments, references
+from node.alert_feed import taken_out
 from node.log import EventLog, now_ms
 from node.views import reader_of, view
 
@@ -30,6 +28,9 @@ DEFAULT_ACTION_HOURS = 2  # an action without an end shows as this long in a cal
 # How long an all clear stays on the public page and feed: a person who saw the alert in a camp
 # must learn that it ended (an alert that vanished reads as a page that failed), for about a day.
 CLEARED_SHOWN_MS = 24 * 3_600_000
+# Why a public alert was withdrawn, in the Atom feed (the page says it in the reader's language)
+WITHDRAWN_WHY = {"revoked": "its sender was revoked by the network",
+                 "fork": "its sender's device key was used on two devices (a copied key, perhaps a thief's)"}
 
 
 @dataclass
@@ -77,22 +78,20 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
 
 
 def withdrawn_public_alerts(log: EventLog, now: int, region: str | None = None) -> list[dict[str, Any]]:
-    """The public alerts, not expired, that a revocation took out of the log (an infiltrator's false
-    raid alert, its group revoked): people who read one on the page or in the feed must learn it no
-    longer stands, where it used to vanish without a word. Their fields as they were signed."""
+    """The public alerts, not expired, that a revocation or a fork took out of the log (an
+    infiltrator's false raid alert, its group revoked; a thief's, signed with a copied device key):
+    people who read one on the page or in the feed must learn it no longer stands, where it used
+    to vanish without a word. Their fields as they were signed, and why (`why`: "revoked", "fork")."""
     out = []
-    for wire, taken in log.store.withdrawn_alerts(now, MAX_ITEMS):
-        ev = decode_event(wire)
-        try:
-            fields = parse_body(ev.header, ev.body)
-        except InvalidEvent:
-            continue
-        if not fields or fields.get("public") != PUBLIC_YES or region is not None and fields["region"] != region:
+    for gone in taken_out(log, now, MAX_ITEMS):
+        ev, fields = gone.event, gone.fields
+        if fields.get("public") != PUBLIC_YES or region is not None and fields["region"] != region:
             continue
         member = log.trust.member(ev.author)
         out.append({"id": ev.id, "region": fields["region"], "type": fields["type"], "text": fields["text"],
                     "location": fields.get("location"), "ts": ev.header.timestamp, "expires": ev.header.expires,
-                    "group": member.group if member is not None else ev.author, "withdrawn_at": taken})
+                    "group": member.group if member is not None else ev.author, "withdrawn_at": gone.taken,
+                    "why": gone.why})
     return out
 
 
@@ -144,7 +143,7 @@ def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
     for w in data.withdrawn:  # the alert's own entry, replaced: a reader keeps no false alert as it was
         where = w["region"] + (f", {w['location']}" if w.get("location") else "")
         _entry(feed, data, w["id"], f"WITHDRAWN — {w['type'].replace('_', ' ').upper()} — {where}",
-               f"Withdrawn {_utc(w['withdrawn_at'])}: its sender was revoked by the network; do not act on it.\n\n"
+               f"Withdrawn {_utc(w['withdrawn_at'])}: {WITHDRAWN_WHY[w['why']]}; do not act on it.\n\n"
                f"The alert of {_utc(w['ts'])} said: {w['text']}", w["ts"], w["group"], updated=w["withdrawn_at"])
     return feed.atom_str(pretty=True)
 

@@ -397,12 +397,30 @@ class TrustTables(ForgedTables):
         return [PendingRow(i, seq, self._whole_wire(i, wire)) for i, seq, wire in self._x(
             "SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id", (author,))]
 
-    def withdrawn_alerts(self, now: int, limit: int) -> list[tuple[bytes, int]]:
-        """(wire, when) of the alerts a revocation took out of this log, not expired at `now`, the
-        latest taken out first, at most `limit`: the public pages say them withdrawn."""
-        rows = self._x("SELECT id, wire, received FROM pending WHERE stored=1 AND kind='alert' AND expires>? "
-                       "ORDER BY received DESC LIMIT ?", (now, limit)).fetchall()
-        return [(self._whole_wire(i, wire), received) for i, wire, received in rows]
+    def withdrawn_alerts(self, now: int, limit: int, *, ids: Sequence[bytes] | None = None,
+                         since: int | None = None) -> list[tuple[bytes, int, str]]:
+        """(wire, when, why) of the alerts taken out of this log, not expired at `now`, the latest
+        taken out first, at most `limit`: why is "revoked" (a revocation took it out: kept aside,
+        `pending`) or "fork" (its device key signed two events at one seq, a copied key: kept
+        beside the chain, `forked`). `ids`: those alerts only; `since`: those taken out then or
+        later (ms). The public pages say them withdrawn, and the hook and the streams withdraw
+        them from those they went to."""
+        where, args = "", []
+        if ids is not None:
+            if not ids:
+                return []
+            where += f" AND id IN ({','.join('?' * len(ids))})"
+            args += list(ids)
+        if since is not None:
+            where += " AND taken>=?"
+            args.append(since)
+        rows = self._x(
+            "SELECT * FROM (SELECT id, wire, NULL, NULL, received AS taken, 'revoked' FROM pending WHERE stored=1 "
+            "AND kind='alert' AND expires>? UNION ALL SELECT id, header, sig, body, seen, 'fork' FROM forked WHERE "
+            "stored=1 AND kind='alert' AND expires>? AND body IS NOT NULL) WHERE 1" + where + " ORDER BY taken DESC, "
+            "id LIMIT ?", (now, now, *args, limit)).fetchall()
+        return [(self._whole_wire(i, wire if why == "revoked" else wire_of(wire, sig, body)), taken, why)
+                for i, wire, sig, body, taken, why in rows]
 
     def taken_aside_ids(self, author: bytes) -> set[bytes]:
         """Ids of `author`'s events kept aside that were in this log (a revocation took them out)."""

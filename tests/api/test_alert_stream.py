@@ -13,7 +13,8 @@ import aiohttp
 import jsonschema_rs
 
 from node import publishing
-from node.alert_feed import BATCH, QUEUE, feed_of
+from node.alert_feed import BATCH, QUEUE, current_withdrawals, feed_of
+from node.log import now_ms
 from node.api import OPENAPI_PATH
 
 ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp", "location": "Loon-Plage"}
@@ -48,6 +49,24 @@ def false_alert_then_flood(homes: dict, unlock: Callable) -> tuple[Any, Any, lis
     return keys, false, first, then
 
 
+def thiefs_alert_and_its_twin(homes: dict, unlock: Callable) -> tuple[Any, list[bytes], Any]:
+    """A thief's false raid alert in Calais, signed with Bristol's device key from a copy of its
+    home (and every event that copy holds, as a peer brings them), and Bristol's own event at that
+    seq, which makes the fork that takes the alert out of the log."""
+    import shutil
+
+    from node.home import Home
+
+    stolen = Home(homes["bristol"].path.parent / "stolen")
+    shutil.copytree(homes["bristol"].path, stolen.path)
+    false, thief_wires = signed_on(stolen, unlock(stolen), lambda log, keys: publishing.publish(
+        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    twin, _ = signed_on(homes["bristol"], unlock(homes["bristol"]), lambda log, keys: publishing.publish(
+        log, keys, "need", {"category": "water", "quantity": "40", "region": "bristol"}))
+    assert (twin.author, twin.seq) == (false.author, false.seq)
+    return false, thief_wires, twin
+
+
 @contextlib.asynccontextmanager
 async def calais_stream(api) -> AsyncIterator[aiohttp.ClientResponse]:
     """Calais's alert stream, subscribed before the test publishes anything."""
@@ -69,7 +88,8 @@ async def next_alert(reply: aiohttp.ClientResponse, timeout: float = 10.0) -> tu
                 assert event.get("event") == "alert", event
                 alert = json.loads(event["data"])
                 assert not (wrong := [e.message for e in STREAMED.iter_errors(alert)]), (wrong, alert)
-                assert event["id"] == str(alert["n"]), event
+                # (a withdrawal sent on reconnecting goes with the `n` the client came with)
+                assert event["id"].split("-")[0] == str(alert["n"]) or alert.get("status") == "withdrawn", event
                 return event["id"], alert
             if line and not line.startswith(":"):
                 name, _, value = line.partition(": ")
@@ -249,17 +269,7 @@ async def test_an_alert_taken_out_by_a_fork_is_withdrawn_on_the_stream(api, home
     fork, which takes the alert out of the log (rule 6) and off every view. The stream (and so the
     hook) gets it once more as `withdrawn`, as when a revocation takes it out: it used to say
     nothing, since the fork adds no row to the log and its alert is kept beside the chain, not aside."""
-    import shutil
-
-    from node.home import Home
-
-    stolen = Home(homes["bristol"].path.parent / "stolen")
-    shutil.copytree(homes["bristol"].path, stolen.path)
-    false, thief_wires = signed_on(stolen, unlock(stolen), lambda log, keys: publishing.publish(
-        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
-    twin, _ = signed_on(homes["bristol"], unlock(homes["bristol"]), lambda log, keys: publishing.publish(
-        log, keys, "need", {"category": "water", "quantity": "40", "region": "bristol"}))
-    assert (twin.author, twin.seq) == (false.author, false.seq)
+    false, thief_wires, twin = thiefs_alert_and_its_twin(homes, unlock)
     async with calais_stream(api) as reply:
         await api.node.db(api.node.log.ingest, thief_wires)  # as if a peer had brought it
         assert (await next_alert(reply))[1]["id"] == false.id.hex()
@@ -328,3 +338,66 @@ async def test_a_bots_stream_gets_the_false_alerts_withdrawal_however_large_the_
         gone = [(await next_alert(reply))[1] for _ in range(QUEUE)]  # as many withdrawals as the queue holds
         assert all(g["status"] == "withdrawn" for g in gone)
         assert false.id.hex() in {g["alert"] for g in gone}, "the false alert the bot passed on first"
+
+
+async def _stream_from(api, last_id: str | None):
+    """Calais's alert stream, resumed after `last_id` (as an SSE client sends Last-Event-ID)."""
+    headers = {"Authorization": f"Bearer {api.token}", **({"Last-Event-ID": last_id} if last_id else {})}
+    return api.client.get(api.url("/api/v1/alerts/stream?region=calais"), headers=headers)
+
+
+async def test_a_client_that_reconnects_learns_of_the_withdrawals_it_missed_once(api, homes, unlock) -> None:
+    """A bot got an infiltrator's false raid alert and passed it on; while it was away (a network
+    cut, the hourly reconnect), the infiltrator's group was revoked. Reconnecting with Last-Event-ID
+    it got the alerts it missed, never the withdrawal: the chat kept the false alert. Now the
+    withdrawals it missed come first, and only those: reconnecting again does not repeat them."""
+    keys = unlock(homes["bristol"])
+    false, wires = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
+        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    async with calais_stream(api) as other:  # another bot, which stays
+        async with calais_stream(api) as reply:
+            await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought it
+            last_id, alert = await next_alert(reply)
+            assert alert["id"] == false.id.hex()
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {
+                "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+        assert status == 201, body
+        assert (await next_alert(other))[1]["id"] == false.id.hex()
+        assert (await next_alert(other))[1]["status"] == "withdrawn"  # handed on while the first bot was away
+    missed = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+        **ALERT, "text": "Second wave"}}))[1]["event"]
+    async with await _stream_from(api, last_id) as reply:
+        _, gone = await next_alert(reply)
+        assert (gone["status"], gone["alert"], gone["text"]) == ("withdrawn", false.id.hex(), "Raid at the station, run")
+        last_id, alert = await next_alert(reply)
+        assert alert["id"] == missed["id"]
+    later = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+        **ALERT, "text": "Third wave"}}))[1]["event"]
+    async with await _stream_from(api, last_id) as reply:
+        assert (await next_alert(reply))[1]["id"] == later["id"], "the withdrawal is not sent twice"
+
+
+async def test_a_client_that_reconnects_after_a_restart_learns_of_every_withdrawal(api, homes, unlock) -> None:
+    """The node restarted while the bot was away (its feed is another: what it handed on is gone
+    from memory), and a fork took a thief's false alert out meanwhile: the bot reconnecting is sent
+    the withdrawals of the live alerts out of the log now, read from the store."""
+    from node.alert_feed import stop_feed
+
+    false, thief_wires, twin = thiefs_alert_and_its_twin(homes, unlock)
+    async with calais_stream(api) as reply:
+        await api.node.db(api.node.log.ingest, thief_wires)
+        last_id, alert = await next_alert(reply)
+        assert alert["id"] == false.id.hex()
+    await stop_feed(api.node)  # as when the node stops
+    outcome = await api.node.db(api.node.log.ingest, [twin.encode()])
+    assert outcome[0].reason == "fork", outcome
+    async with await _stream_from(api, last_id) as reply:
+        _, gone = await next_alert(reply)
+        assert (gone["status"], gone["alert"], gone["group_name"]) == ("withdrawn", false.id.hex(), "Bristol")
+    # Only those taken out since (a minute before) the client was last sent something: not every live
+    # alert out of the log, thousands after a revoked member's flood, at each reconnect after a restart.
+    now = now_ms()
+    assert [w["alert"] for w in await api.node.db(current_withdrawals, api.node.log, now, now - 60_000)] \
+        == [false.id.hex()]
+    assert await api.node.db(current_withdrawals, api.node.log, now, now + 1_000) == []

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from node import publishing
 from node.alert_feed import feed_of, stop_feed
@@ -55,12 +57,10 @@ async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_afte
         await hook.stop()
 
 
-async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_after(api, homes, unlock,
-                                                                                    tmp_path) -> None:
-    """The hook knew which alerts it had passed on only while the node ran: after a restart, the
-    withdrawal of the false raid alert the chat had got was dropped as one of an alert never passed
-    on. Which went is kept in the home's database now (the hook and the feed start again here, as
-    they do when the node does)."""
+async def passed_on_then_stopped(api, homes, unlock, tmp_path: Path) -> tuple[Any, Any, Path, Callable[[], AlertHook]]:
+    """Bristol's false raid alert passed on by a hook that kept what went (PassedMemory), then the
+    hook and the feed stopped as when the node stops: (Bristol's keys, the alert, the command's
+    output, a maker of the hook as the node starts it again)."""
     keys = unlock(homes["bristol"])
     false, wires = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
         log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
@@ -83,14 +83,28 @@ async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_af
     finally:
         await before.stop()
         await stop_feed(api.node)
+    return keys, false, out, hook
+
+
+async def revoke_bristol(api, keys) -> None:
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "member.revoke", "as": "group", "fields": {
+            "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+    assert status == 201, body
+
+
+async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_after(api, homes, unlock,
+                                                                                    tmp_path) -> None:
+    """The hook knew which alerts it had passed on only while the node ran: after a restart, the
+    withdrawal of the false raid alert the chat had got was dropped as one of an alert never passed
+    on. Which went is kept in the home's database now (the hook and the feed start again here, as
+    they do when the node does)."""
+    keys, false, out, hook = await passed_on_then_stopped(api, homes, unlock, tmp_path)
     after = hook()  # the node started again
     await feed_of(api.node).start()
     await after.start(feed_of(api.node))
     try:
-        status, body = await api.request("POST", "/api/v1/events", json={
-            "kind": "member.revoke", "as": "group", "fields": {
-                "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
-        assert status == 201, body
+        await revoke_bristol(api, keys)
         withdrawn = (await lines_of(out, 2))[1]
         assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
     finally:
@@ -121,3 +135,72 @@ async def test_a_damaged_record_of_what_went_to_the_command_counts_as_none(api) 
             assert hook.allowance.passed_live(0) == kept
         finally:
             await hook.stop()
+
+
+async def test_a_false_alert_taken_out_while_the_node_was_stopped_is_withdrawn_at_start(api, homes, unlock,
+                                                                                       tmp_path) -> None:
+    """The hook passed on an infiltrator's false raid alert; the node stopped; its group was revoked
+    meanwhile (the revocation came with a bundle, or was the first thing synced at start). The feed
+    starts from the alerts held now, so nothing withdrew it from the chat. The hook compares what it
+    kept with what is taken out of the log when it starts, and withdraws it, saying who posted it."""
+    keys, false, out, hook = await passed_on_then_stopped(api, homes, unlock, tmp_path)
+    await revoke_bristol(api, keys)  # stopped: no hook, no feed (as a revocation stored at start, before the hook)
+    after = hook()
+    await feed_of(api.node).start()
+    await after.start(feed_of(api.node))
+    try:
+        withdrawn = (await lines_of(out, 2))[1]
+        assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
+        assert withdrawn["text"] == "Raid at the station, run" and withdrawn["group_name"] == "Bristol"
+        assert withdrawn["region"] == "calais" and withdrawn["expires"] == (await lines_of(out, 1))[0]["expires"]
+    finally:
+        await after.stop()
+
+
+async def test_the_groups_a_node_trusts_most_rank_first(api) -> None:
+    """The order held-back alerts go in, on a real node's trust graph: the node's own group, the
+    founders and the groups its own group admitted first; then the others, nearer the founders
+    first; what is no member group last."""
+    from node.alert_hook import TrustRanks
+
+    calais = bytes.fromhex(api.node.home.config().group_id)  # the founder; Bristol joined through it
+    bristol = next(m.group for m in api.node.log.trust.members.values() if m.group != calais)
+    stranger = bytes(32)
+    as_calais, as_other = TrustRanks(api.node, calais), TrustRanks(api.node, stranger)
+    assert await as_calais(calais.hex()) == (0, 0) and await as_calais(bristol.hex()) == (0, 0)
+    assert await as_other(calais.hex()) == (0, 0), "a founder"
+    assert await as_other(bristol.hex()) == (1, 1), "admitted by another group, one wave out"
+    assert await as_calais(stranger.hex()) == (2, 0) and await as_calais(None) == (2, 0)
+
+
+async def test_a_held_back_alert_taken_out_while_it_waited_never_goes(api, homes, unlock, tmp_path, caplog) -> None:
+    """An infiltrator's alerts wait for its group's allowance; its group is revoked, and the
+    withdrawals of the waiting ones are lost (a full queue: a flood's withdrawals come all at once).
+    The waiting alert went to the command a minute later all the same, after the revocation, and
+    nothing withdrew it. It is looked up before it goes now: out of the log, it never goes."""
+    import logging
+
+    keys = unlock(homes["bristol"])
+    alerts, wires = signed_on(homes["bristol"], keys, lambda log, keys: [publishing.publish(
+        log, keys, "alert", {**ALERT, "text": text}, expires_in="1h") for text in ("Raid, run", "Police at the beach")])
+    out = tmp_path / "chat.jsonl"
+    hook_script = tmp_path / "hook.py"
+    hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
+    hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20, burst=1, refill_s=3.0,
+                     memory=PassedMemory(api.node))
+    hook._keeps = lambda alert: alert.get("status") != "withdrawn"  # the withdrawals lost on the way
+    await feed_of(api.node).start()
+    with caplog.at_level(logging.INFO, logger="solnet"):
+        await hook.start(feed_of(api.node))
+        try:
+            await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought them
+            for words in ("its next ones wait", "while it waited; not passed on"):
+                async with asyncio.timeout(30):
+                    while words not in caplog.text:
+                        await asyncio.sleep(0.05)
+                if words == "its next ones wait":  # the second is held back (3 s): revoked meanwhile
+                    await revoke_bristol(api, keys)
+            assert [a["id"] for a in await lines_of(out, 1)] == [alerts[0].id.hex()]
+        finally:
+            await hook.stop()
+    assert len(out.read_text().splitlines()) == 1 and not hook.allowance.passed(alerts[1].id.hex())

@@ -56,6 +56,15 @@ def publish_public_sample(root: Path) -> tuple[list, dict[str, str]]:
     return nodes, ids
 
 
+def page_fetcher(running, http: aiohttp.ClientSession):
+    """fetch(path, lang) of a running node: the page's text, once it answered 200."""
+    async def fetch(path: str, lang: str = "en") -> str:
+        async with http.get(running.url + path, headers={"Accept-Language": lang}) as reply:
+            assert reply.status == 200
+            return (await reply.read()).decode()
+    return fetch
+
+
 def check_atom(body: bytes, titles: set[str], absent: set[str]) -> None:
     parsed = feedparser.parse(body)
     assert not parsed.bozo, parsed.bozo_exception
@@ -209,11 +218,7 @@ async def test_a_public_alert_whose_sender_is_revoked_is_said_withdrawn(tmp_path
     finally:
         log.store.close()
     running = await start_node(calais, AccessOptions(public=True))
-
-    async def fetch(path: str, lang: str = "en") -> str:
-        async with http.get(running.url + path, headers={"Accept-Language": lang}) as reply:
-            assert reply.status == 200
-            return (await reply.read()).decode()
+    fetch = page_fetcher(running, http)
 
     html = await fetch("/public/alerts")
     withdrawn = html[html.index(f'id="withdrawn-{ids["bristol_public_alert"]}"'):]
@@ -227,4 +232,52 @@ async def test_a_public_alert_whose_sender_is_revoked_is_said_withdrawn(tmp_path
     entries = feedparser.parse(atom).entries
     [entry] = [e for e in entries if e.title == "WITHDRAWN — RAID — bristol"]
     assert entry.id.endswith(ids["bristol_public_alert"]) and "its sender was revoked" in entry.summary
+    await running.stop()
+
+
+async def test_a_public_alert_taken_out_by_a_fork_is_said_withdrawn(tmp_path: Path, start_node, http) -> None:
+    """A thief with a copy of Bristol's home signs a false public raid alert with its device key; it
+    reaches Calais and its public page. Then Bristol's own event at that seq arrives: a fork, which
+    takes the alert out of the log. It vanished from the page and the feed without a word (only a
+    revocation was said); it is said withdrawn now, with why (en, fr), its own Atom entry replaced."""
+    import shutil
+
+    from node.home import Home
+
+    nodes, ids = publish_public_sample(tmp_path / "net")
+    calais, bristol = nodes
+    stolen = Home(tmp_path / "stolen")
+    shutil.copytree(bristol.home.path, stolen.path)
+
+    def sign(home: Home, kind: str, fields: dict, **more) -> tuple[object, list[bytes]]:
+        log = home.log()
+        try:
+            return publishing.publish(log, home.keys(PASSPHRASE), kind, fields, **more), list(log.store.iter_wire())
+        finally:
+            log.store.close()
+
+    false, thief_wires = sign(stolen, "alert", {"region": "calais", "type": "raid", "public": "yes",
+                                                "text": "Raid at the station, run to the beach"}, expires_in="6h")
+    twin, _ = sign(bristol.home, "need", {"category": "water", "quantity": "40", "region": "bristol"})
+    assert (twin.author, twin.seq) == (false.author, false.seq)
+    log = calais.home.log()
+    try:
+        log.ingest(thief_wires)
+        outcome = log.ingest([twin.encode()])
+        assert outcome[0].reason == "fork", outcome
+    finally:
+        log.store.close()
+    running = await start_node(calais, AccessOptions(public=True))
+    fetch = page_fetcher(running, http)
+
+    html = await fetch("/public/alerts")
+    withdrawn = html[html.index(f'id="withdrawn-{false.id.hex()}"'):].split("</li>")[0]
+    assert "WITHDRAWN " in withdrawn and "used on two devices" in withdrawn and "do not act on it" in withdrawn, html
+    assert "Raid at the station, run to the beach" in withdrawn and f'id="alert-{false.id.hex()}"' not in html
+    assert "Calais: police at the camp" in html
+    assert "deux appareils" in await fetch("/public/alerts", "fr")
+    atom = (await fetch("/public/alerts.atom")).encode()
+    check_atom(atom, {"WITHDRAWN — RAID — calais", "RAID — calais"}, set())
+    [entry] = [e for e in feedparser.parse(atom).entries if e.title == "WITHDRAWN — RAID — calais"]
+    assert entry.id.endswith(false.id.hex()) and "used on two devices" in entry.summary
     await running.stop()

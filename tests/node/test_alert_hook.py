@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from crypto.keys import short_id
 from node.alert_feed import Subscription
 from node.alert_hook import AlertHook, GroupAllowance, parse_command
 from solnet_errors import UsageError
@@ -176,8 +177,8 @@ async def test_a_flood_by_one_group_runs_the_command_a_burst_of_times_and_says_s
         await _run(hook, feed, flood[:20] + [genuine] + flood[20:], delivered=4)
     assert sorted(out.read_text().split()) == sorted(a["id"] for a in flood[:3] + [genuine])
     said = [r.getMessage() for r in caplog.records if "--on-alert:" in r.getMessage()]
-    assert said == ["--on-alert: aa posted more than 3 alerts in a row; its next ones go to the command at most one "
-                    "every 60 s (all are on the dashboard)"]
+    assert said == ["--on-alert: aa posted more than 3 alerts in a row; its next ones wait and go to the command one "
+                    "every 60 s, oldest first (all are on the dashboard)"]
     assert not any("Police" in r.getMessage() for r in caplog.records)
 
 
@@ -191,5 +192,106 @@ async def test_a_flood_from_many_groups_is_said_once_in_the_log(tmp_path: Path, 
     assert len(out.read_text().split()) == 4
     said = [r.getMessage() for r in caplog.records if "--on-alert:" in r.getMessage()]
     assert said == ["--on-alert: more than 4 alerts in a minute from all groups together (many groups posting at "
-                    "once, or groups let in to flood it); the command runs at most 4 times a minute until they slow "
-                    "down (all are on the dashboard)"]
+                    "once, or groups let in to flood it); the command runs at most 4 times a minute (3 for groups "
+                    "other than this node's own, the founders and those it admitted): alerts wait and go as it "
+                    "allows, those groups' first (all are on the dashboard)"]
+
+
+async def _lines(path: Path, count: int, timeout_s: float = 30.0) -> list[str]:
+    """The first `count` lines the command wrote, once it has (bounded wait)."""
+    async with asyncio.timeout(timeout_s):
+        while len(lines := (path.read_text().split() if path.exists() else [])) < count:
+            await asyncio.sleep(0.05)
+    return lines[:count]
+
+
+async def _said(caplog, words: str, timeout_s: float = 30.0) -> None:
+    """Once the log has said `words` (bounded wait)."""
+    async with asyncio.timeout(timeout_s):
+        while not any(words in r.getMessage() for r in caplog.records):
+            await asyncio.sleep(0.05)
+
+
+async def test_alerts_held_back_by_the_nodes_limit_go_later_oldest_first_and_a_trusted_groups_at_once(
+        tmp_path: Path, caplog) -> None:
+    """About 30 fresh groups (an infiltrator's) used up the node's 30 runs a minute, and a raid alert
+    of a trusted group that came then was held back for good, never passed on, nor the fresh
+    groups' either. Now held-back alerts wait and go as the allowance refills, oldest first; the
+    last third of the node's runs is kept for trusted groups, whose raid alert goes at once; the
+    log says when alerts are held and when each goes, never what they say."""
+    out = tmp_path / "out"
+    argv = script(tmp_path, f"a = json.load(sys.stdin)\nopen({str(out)!r}, 'a').write(a['id'] + '\\n')")
+    trusted = "77" * 32
+
+    async def ranks(group):
+        return (0, 0) if group == trusted else (1, 3)  # the node's own group's; fresh groups far out
+
+    hook, feed = AlertHook(argv, timeout_s=20, burst=10, node_per_minute=6), _Feed()
+    hook.ranks = ranks
+    hook.allowance.window_s = 6.0  # 6 runs in 6 s, not a minute: the same, sooner
+    fresh = [_alert(f"{g:02x}", 0) for g in range(12)]
+    raid = _alert("77", 0, text="Raid at the canal camp")
+    with caplog.at_level(logging.INFO, logger="solnet"):
+        await hook.start(feed)
+        try:
+            for alert in fresh:
+                feed.sub.offer(alert)
+            await _said(caplog, "more than 4 alerts in a minute from all groups together")
+            feed.sub.offer(raid)
+            lines = await _lines(out, len(fresh) + 1)
+        finally:
+            await hook.stop()
+    # (two commands run at once: what they write is in the order they started, give or take one)
+    assert raid["id"] in lines[:6], "the trusted group's raid alert goes at once, before the fresh groups' held ones"
+    assert sorted(lines) == sorted(a["id"] for a in fresh + [raid]), "every held alert goes in the end"
+    said = [r.getMessage() for r in caplog.records if "--on-alert:" in r.getMessage()]
+    went = [line.split()[2] for line in said if "goes to the command now, held back" in line]
+    assert went == [short_id(a["id"]) for a in fresh[4:]], ("oldest first", said)
+    assert not any("Police" in line or "Raid" in line for line in said)
+
+
+async def test_a_held_alert_withdrawn_or_ended_before_its_turn_is_never_passed_on(tmp_path: Path, caplog) -> None:
+    """An alert waiting for its group's allowance that is withdrawn meanwhile (its sender revoked)
+    is dropped, never run for, and so is one that ended before its turn; the next one goes."""
+    from datetime import datetime, timedelta, timezone
+
+    out = tmp_path / "out"
+    argv = script(tmp_path, f"a = json.load(sys.stdin)\nopen({str(out)!r}, 'a').write(a['id'] + '\\n')")
+    hook, feed = AlertHook(argv, timeout_s=20, burst=1, refill_s=3.0), _Feed()
+    soon = (datetime.now(timezone.utc) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    first, false, ending, after = (_alert("aa", 0), _alert("aa", 1), _alert("aa", 2, expires=soon),
+                                   _alert("aa", 3))
+    with caplog.at_level(logging.INFO, logger="solnet"):
+        await hook.start(feed)
+        try:
+            for alert in (first, false, ending, after):
+                feed.sub.offer(alert)
+            assert await _lines(out, 1) == [first["id"]]
+            await _said(caplog, "its next ones")
+            feed.sub.offer(false | {"kind": "alert.update", "status": "withdrawn", "alert": false["id"]})
+            lines = await _lines(out, 2)
+        finally:
+            await hook.stop()
+    assert lines == [first["id"], after["id"]]
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"alert {short_id(false['id'])} of aa was withdrawn before its turn" in said, said
+    assert "1 held-back alerts or updates ended before their turn" in said, said
+
+
+def test_fresh_groups_leave_the_nodes_reserve_and_a_full_wait_drops_a_floods_newest() -> None:
+    """Groups the node does not trust most may use 20 of its 30 runs a minute; the last 10 are for
+    the trusted. Over the bound of alerts waiting, the group with the most waiting, of the lowest
+    rank, loses its newest: never a trusted group's alert."""
+    from node.alert_waiting import Waiting
+
+    allowance = GroupAllowance(burst=10, refill_s=60.0, node_per_minute=30)
+    fresh = [_alert(f"{g:02x}", 0) for g in range(30)]
+    assert sum(allowance.take(a, now=0.0, trusted=False) for a in fresh) == 20
+    assert allowance.holds(_alert("77", 0), now=0.0, trusted=True) is None
+    assert all(allowance.take(_alert("77", i), now=0.0) for i in range(10)) and allowance.node_held == 0
+    waiting = Waiting(bound=3)
+    trusted, flood = _alert("77", 20), [_alert("ee", i) for i in range(3)]
+    assert waiting.add(trusted, (0, 0), now=0.0) is None
+    assert [waiting.add(a, (1, 4), now=0.0) for a in flood[:2]] == [None, None]
+    assert waiting.add(flood[2], (1, 4), now=0.0) is flood[2]
+    assert waiting.holds(trusted["id"]) and waiting.holds(flood[0]["id"]) and not waiting.holds(flood[2]["id"])

@@ -1,0 +1,152 @@
+"""The alerts `--on-alert` holds back (node/alert_hook.py) until its allowance lets the command run
+again, and the order in which they then go. Pure: the caller gives the time and the allowance.
+
+The command runs at most 30 times a minute for all groups together, and any member may let in
+new groups: about 30 fresh groups (an infiltrator's) could use up the node's runs, and a raid
+alert of a trusted group was then held back for good, never passed on. Now an alert held back
+waits here and goes once the allowance lets it, in this order:
+
+- the all clear or withdrawal of an alert passed on first (they always go, whatever the limits);
+- then by trust tier (`trust_rank`): the node's own group, the founders and the groups the node's
+  own group admitted first (tier 0); then the other groups, those nearer the founders first (a
+  fresh group let in by an infiltrator is always one wave further out than the infiltrator);
+- then oldest first, so a group's alerts and their updates go in the order they came.
+
+Groups not of tier 0 may also not use the last third of the node's runs (`GroupAllowance`'s
+reserve): fresh groups cannot use up what a trusted group's raid alert needs. An alert that
+expired while it waited, or that was withdrawn or cleared meanwhile, is dropped, never run for.
+At most WAITING wait; over that, the group with the most waiting (of the lowest tier) loses its
+newest, so a flood does not push out another group's alert (as node/alert_feed.py's FairQueue).
+"""
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from events.trust import TrustGraph
+from node.alert_feed import WITHDRAWN, expires_ms
+
+WAITING = 100  # alerts held back at most, for all groups together
+TRUSTED = 0  # the tier of the node's own group, the founders and the groups its own group admitted
+
+Rank = tuple[int, int]  # (tier, wave): lower goes first
+
+
+def trust_rank(trust: TrustGraph, own_group: bytes, group: bytes | None) -> Rank:
+    """How much this node trusts `group`, for the order in which held-back alerts go: (0, 0) for
+    its own group, the founders and the groups its own group admitted; (1, wave) for any other
+    member group (nearer the founders first); (2, 0) for what is no member group."""
+    member = trust.member(group) if group is not None else None
+    if member is None:
+        return (2, 0)
+    if group == own_group or member.admitted_by is None or own_group in member.admitters:
+        return (TRUSTED, 0)
+    return (1, member.wave)
+
+
+class Allowance(Protocol):
+    """What the waiting alerts ask of node/alert_hook.py's GroupAllowance."""
+
+    def holds(self, alert: dict[str, Any], now: float, trusted: bool = True) -> str | None: ...
+
+    def take(self, alert: dict[str, Any], now: float, trusted: bool = True) -> bool: ...
+
+    def passed(self, alert_id: str | None) -> bool: ...
+
+
+@dataclass(order=True)
+class Held:
+    """One alert (or update) waiting, with what orders it."""
+
+    key: tuple[int, int, int, int]  # (0: its all clear or withdrawal always goes; 1 else, tier, wave, arrival)
+    alert: dict[str, Any] = field(compare=False)
+    since: float = field(compare=False)  # loop time it came
+    reason: str | None = field(default=None, compare=False)  # what held it back (once it was)
+
+    @property
+    def trusted(self) -> bool:
+        return self.key[1] == TRUSTED
+
+
+class Waiting:
+    """The alerts waiting for the command, in the order they go."""
+
+    def __init__(self, bound: int = WAITING) -> None:
+        self.bound = bound
+        self._items: list[Held] = []
+        self._arrival = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, alert: dict[str, Any], rank: Rank, now: float, always: bool = False) -> dict[str, Any] | None:
+        """Let `alert` wait (`always`: the all clear or withdrawal of one passed on); the alert
+        dropped to make room, if one was (perhaps `alert` itself)."""
+        held = Held((0 if always else 1, *rank, next(self._arrival)), alert, now)
+        self._items.append(held)
+        self._items.sort()
+        if len(self._items) <= self.bound:
+            return None
+        dropped = self._crowding()
+        self._items.remove(dropped)
+        return dropped.alert
+
+    def _crowding(self) -> Held:
+        """Over the bound: the newest of the group with the most waiting, of the lowest tier."""
+        plain = [h for h in self._items if h.key[0] == 1] or self._items
+        worst = max(h.key[1:3] for h in plain)
+        counts = Counter(h.alert.get("group") for h in plain if h.key[1:3] == worst)
+        group = max(counts, key=counts.__getitem__)
+        return max((h for h in plain if h.key[1:3] == worst and h.alert.get("group") == group),
+                   key=lambda h: h.key[3])
+
+    def of_group(self, group: str | None) -> int:
+        """How many of `group`'s alerts and updates wait."""
+        return sum(1 for h in self._items if h.alert.get("group") == group)
+
+    def held_by(self, reason: str) -> int:
+        """How many waiting were held back by `reason` ("group" or "node") when last looked at."""
+        return sum(1 for h in self._items if h.reason == reason)
+
+    def holds(self, alert_id: str) -> bool:
+        """Whether the alert (not an update of it) `alert_id` waits here."""
+        return any(h.alert.get("id") == alert_id and h.alert.get("kind", "alert") == "alert" for h in self._items)
+
+    def drop(self, alert_id: str) -> list[dict[str, Any]]:
+        """Take out the alert `alert_id` and its updates (it was withdrawn or cleared before its
+        turn: nobody was told of it, so nobody is told it is over); what was taken out."""
+        gone = [h for h in self._items if alert_id in (h.alert.get("id"), h.alert.get("alert"))]
+        self._items = [h for h in self._items if h not in gone]
+        return [h.alert for h in gone]
+
+    def expired(self, now_ms: int) -> list[dict[str, Any]]:
+        """Take out the alerts and updates whose alert has ended by `now_ms` (ms)."""
+        gone = [h for h in self._items if h.key[0] == 1 and (ends := expires_ms(h.alert.get("expires"))) is not None
+                and ends <= now_ms]
+        self._items = [h for h in self._items if h not in gone]
+        return [h.alert for h in gone]
+
+    def next(self, allowance: Allowance, now: float) -> tuple[Held | None, list[Held]]:
+        """(the first waiting alert the allowance lets go now, counted and taken out, or None; those
+        found held back for the first time on the way, each with why: "group" or "node")."""
+        newly_held = []
+        blocked: set[Any] = set()  # groups whose first waiting alert is held: the later ones wait behind it
+        for held in self._items:
+            group = held.alert.get("group")
+            if group in blocked and held.key[0] == 1:
+                continue
+            reason = allowance.holds(held.alert, now, held.trusted)
+            if reason is None and allowance.take(held.alert, now, held.trusted):
+                self._items.remove(held)
+                return held, newly_held
+            if held.reason is None:
+                held.reason = reason or "group"
+                newly_held.append(held)
+            blocked.add(group)
+        return None, newly_held
+
+    def withdrawn_or_cleared(self, update: dict[str, Any]) -> bool:
+        """Whether `update` ends an alert that waits here (its withdrawal or all clear)."""
+        return update.get("status") in (WITHDRAWN, "all_clear") and self.holds(update.get("alert") or "")
