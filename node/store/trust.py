@@ -397,10 +397,6 @@ class TrustTables(ForgedTables):
                        "ORDER BY received DESC LIMIT ?", (now, limit)).fetchall()
         return [(self._whole_wire(i, wire), received) for i, wire, received in rows]
 
-    def taken_aside_ids(self, author: bytes) -> set[bytes]:
-        """Ids of `author`'s events kept aside that were in this log (a revocation took them out)."""
-        return {r[0] for r in self._x("SELECT id FROM pending WHERE author=? AND stored=1", (author,))}
-
     def pending_wires(self) -> list[bytes]:
         return [r[0] for r in self._x("SELECT wire FROM pending")]
 
