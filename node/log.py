@@ -454,7 +454,7 @@ class EventLog:
 
     def _finish(self, now: int) -> None:
         """The end of every write transaction that stored events: drop expired bodies, mark the
-        needs and offers that lapsed (out of the open listings' walks), and give a group whose
+        needs, offers and fundraisers that lapsed or ended (out of the open listings' walks), and give a group whose
         current profile left the log its next newest one."""
         if self.store.expire_bodies(now):
             self._dropped_bodies = True
@@ -1135,8 +1135,8 @@ class EventLog:
 
     # --- expiry ---------------------------------------------------------------------------------
     def purge_expired(self, now: int | None = None) -> int:
-        """Drop expired bodies now and reclaim their space (and mark the needs and offers that
-        lapsed); how many bodies were dropped."""
+        """Drop expired bodies now and reclaim their space (and mark the needs, offers and
+        fundraisers that lapsed or ended); how many bodies were dropped."""
         now = now_ms() if now is None else now
         with self.store.write():
             count = len(self.store.expire_bodies(now))

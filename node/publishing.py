@@ -33,7 +33,7 @@ from node.log import EventLog, now_ms
 from node.moments import LATEST_MS
 from node.private import PrivateError, open_private_part, seal_private
 from node.status_text import own_key_warnings
-from node.render import MONEY_FIELDS, local_time, short_id, with_article
+from node.render import MONEY_FIELDS, and_list, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.peers import AddressError, normalize_address
 
@@ -186,11 +186,6 @@ def default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
     if kind == "member.revoke" and fields.get("subject") == bytes(keys.device.public):
         return "device"
     return "device" if "device" in KINDS[kind].signers else "group"
-
-
-def and_list(items: Sequence[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | None) -> None:

@@ -100,7 +100,7 @@ def device_labels(store: Store, trust: TrustGraph) -> dict[bytes, str]:
 
 
 def kept_aside_name(store: Store, group: bytes) -> str | None:
-    """The name a group's newest profile gave it, from the events a revocation took out of the log
+    """The name a group's first profile gave it, from the events a revocation took out of the log
     and keeps aside (90 days): a group revoked from seq 1 has no profile in the log any more, and a
     coordinator must still see which group it was (not an id alone)."""
     return (kept_aside_profile(store, group) or {}).get("name")
@@ -108,13 +108,15 @@ def kept_aside_name(store: Store, group: bytes) -> str | None:
 
 def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:
     """The name and region of a group's profile among its events kept aside (kept_aside_name): the
-    newest that was in this log, which a revocation took out; else (this node had none of them in
-    its log) the first it signed. Never a newer one that waits aside: the revoked key still signs,
-    and a profile it signed after its revocation ('Calais', the name of the group that revoked it),
-    carried in a bundle or relayed by a member, renamed the revoked group wherever it was listed."""
-    taken = store.taken_aside_ids(group)
-    best: tuple[tuple[bool, int, bytes], dict[str, str]] | None = None
-    for row in store.pending_of(group):
+    first it signed (the lowest seq; of two at one seq, a fork, the lower id). A function of the
+    events alone, so every node that holds them shows the revoked group under one name, whatever
+    the order they came in. Never a later one: the revoked key still signs, and a profile it signed
+    after its revocation ('Calais', the name of the group that revoked it), carried in a bundle or
+    relayed by a member, renamed the revoked group wherever it was listed. Nor the newest that was
+    in this node's log: which those were depends on whether the profile came before the
+    revocation, so two nodes with the same events named the group differently (and the revoked
+    key, signing before its revocation reached a node, still chose the name there)."""
+    for row in store.pending_of(group):  # by seq, then id
         try:
             ev = decode_event(row.wire)
             if ev.kind != "group.profile" or ev.body is None:
@@ -123,14 +125,9 @@ def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:
         except (InvalidEvent, TypeError, ValueError):
             continue
         name, region = fields.get("name"), fields.get("region")
-        if not isinstance(name, str):
-            continue
-        was_in_log = ev.id in taken
-        # In the log: the newest first; else the first signed (and of two at one seq, the lower id).
-        rank = (was_in_log, ev.seq if was_in_log else -ev.seq, bytes(255 - b for b in ev.id))
-        if best is None or rank > best[0]:
-            best = (rank, {"name": name, **({"region": region} if isinstance(region, str) else {})})
-    return best[1] if best else None
+        if isinstance(name, str):
+            return {"name": name, **({"region": region} if isinstance(region, str) else {})}
+    return None
 
 
 def group_name(store: Store, group: bytes) -> str:

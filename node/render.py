@@ -332,11 +332,18 @@ def revocation_text(item: dict[str, Any], group_names: dict[bytes, str] | None =
     return f"from seq {item['revoked_from']}{by}{at}{why}"
 
 
+def and_list(items: Sequence[str], conjunction: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c' (`conjunction`: the dashboard's language's 'and'): every list of
+    names people read, in the commands and on the dashboard alike ('' for none)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
 def shared_text(groups: Sequence[bytes], names: dict[bytes, str]) -> str:
     """'Calais, Bristol and 1a2b3c4d5e6f…' for a "shared with" mark (the same words in `ls`, `show`
-    and `view`)."""
-    said = [names.get(g) or short_id(g) for g in groups]
-    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+    and `view`, and on the dashboard: node/dashboard/app.py group_list)."""
+    return and_list([names.get(g) or short_id(g) for g in groups])
 
 
 def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:

@@ -223,8 +223,15 @@ def past_actions(log: Held, region: str | None, now: int, limit: int | None) -> 
     return readmodels.past_actions(rows, log.rows(REPORT, refs=[r.key for r in rows]), now)
 
 
-def fundraisers(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    funds = log.listed(FUNDRAISER, limit, region=region, **_newest(limit))
+def fundraisers(log: Held, region: str | None, now: int, limit: int | None, *, open_only: bool = False,
+                ) -> list[dict[str, Any]]:
+    """Fundraisers newest first, ended ones too; with `open_only`, those whose `ends_at` is still to
+    come (or that have none), chosen in SQL before the limit: the open ones' index alone is walked
+    (proj.lapsed, schema.LAPSE_SCHEMA), whatever number of them ended. (Chosen after the limit, a
+    region whose newest fundraisers had ended showed too few, or none.) Reaching the goal ends none:
+    money may still come in."""
+    window = {"t_from": now} if open_only else {}
+    funds = log.listed(FUNDRAISER, limit, region=region, **window, **_newest(limit))
     return readmodels.fundraisers(funds, log.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]))
 
 
@@ -367,8 +374,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
     for r in wanted:
         week = actions(log, r, now, limit, days=readmodels.TIMELINE_DAYS)
         listed = {"needs": needs(log, r, now, limit), "support": support_requests_of(log, r, now, limit),
-                  "capacity": capacity(log, r, now, limit), "funds": fundraisers(log, r, now, limit)}
-        listed["funds"] = [f for f in listed["funds"] if f.get("ends_at") is None or f["ends_at"] >= now]
+                  "capacity": capacity(log, r, now, limit), "funds": fundraisers(log, r, now, limit, open_only=True)}
         capped = [] if limit is None else [part for part, rows in listed.items() if _is_capped(part, rows, limit)]
         group_ids = homes.get(r, [])
         out.append(readmodels.region_summary(

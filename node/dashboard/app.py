@@ -89,13 +89,15 @@ def _environment() -> jinja2.Environment:
     env.filters["hex"] = lambda b: b.hex() if isinstance(b, bytes) else str(b)
     env.globals["text_lang"] = lambda item: i18n.text_language(item.get("languages"))
     env.globals["group_list"] = group_list
+    env.globals["and_list"] = render.and_list
     env.globals["groups_with_ids"] = groups_with_ids
     return env
 
 
-def group_list(ids: list[bytes], names: dict[bytes, str]) -> str:
-    """Groups by name (a short id for one without a profile yet), comma-separated."""
-    return ", ".join(names.get(g) or short_id(g) for g in ids)
+def group_list(ids: list[bytes], names: dict[bytes, str], conjunction: str = "and") -> str:
+    """Groups by name (a short id for one without a profile yet), 'A, B and C' as every command says
+    them (render.and_list; `conjunction`: the page's language's 'and', the catalogs' `list.and`)."""
+    return render.and_list([names.get(g) or short_id(g) for g in ids], conjunction)
 
 
 def groups_with_ids(ids: list[bytes], names: dict[bytes, str]) -> str:

@@ -6,7 +6,7 @@ import sqlite3
 
 import msgpack
 
-from events.projections import ALERT, PROFILE, PUBLIC_YES, TABLES
+from events.projections import ALERT, FUNDRAISER, PROFILE, PUBLIC_YES, TABLES
 from node.clock import now_ms
 from node.store.schema import (ACTION_TBL, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
                                IDS_SCHEMA, LAPSE_LAG_MS, LAPSE_MARK, LAPSE_SCHEMA, LAPSING_TBLS, MISSING_SCHEMA,
@@ -175,6 +175,19 @@ def _migrate_10_to_11(db: sqlite3.Connection) -> None:
     db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (LAPSE_MARK, due))
 
 
+def _migrate_11_to_12(db: sqlite3.Connection) -> None:
+    """0.12: fundraisers lapse too, at their `ends_at` (schema.LAPSING_TBLS): the regions view lists
+    the open ones, and dropped the ended ones only after taking the newest few, so a region whose
+    newest had ended showed too few or none. The ended ones before the mark are marked (every
+    marked row's time stays before it: the next pass marks the rest), and proj_lapsing, whose
+    condition names the tables, is made again with theirs."""
+    db.execute("DROP INDEX IF EXISTS proj_lapsing")
+    mark = db.execute("SELECT value FROM meta WHERE key=?", (LAPSE_MARK,)).fetchone()
+    if mark is not None and isinstance(mark[0], int):
+        db.execute("UPDATE proj SET lapsed=1 WHERE tbl=? AND t IS NOT NULL AND t<?", (TABLES.index(FUNDRAISER), mark[0]))
+    db.execute(LAPSE_SCHEMA.split(";\n")[-1])  # proj_lapsing
+
+
 def _public(body: bytes) -> bool:
     """Whether an alert's stored body marks it public (as events.projections.row_shape reads it)."""
     try:
@@ -186,4 +199,4 @@ def _public(body: bytes) -> bool:
 
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
-              8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11}
+              8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12}

@@ -14,7 +14,7 @@ from typing import Any
 import msgpack
 
 from events.format import Event, Header
-from events.projections import NEED, OFFER, PROFILE, SUPPORT_OFFER, TABLES, Drop, Row, project
+from events.projections import FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT_OFFER, TABLES, Drop, Row, project
 from node.store.base import UNKNOWN
 from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
@@ -24,9 +24,9 @@ from node.store.trust import TrustTables
 _TBL = {name: i for i, name in enumerate(TABLES)}
 _LWW = frozenset({PROFILE})  # tables of last-writer-wins rows: a unique index keeps one row per key
 # The tables whose rows lapse (schema.LAPSE_SCHEMA): schema.py numbers them without this module.
-_LAPSING = frozenset(_TBL[t] for t in (NEED, OFFER, SUPPORT_OFFER))
+_LAPSING = frozenset(_TBL[t] for t in (FUNDRAISER, NEED, OFFER, SUPPORT_OFFER))
 if _LAPSING != frozenset(LAPSING_TBLS):
-    raise ImportError("schema.LAPSING_TBLS does not number the needs, offers and support offers of TABLES")
+    raise ImportError("schema.LAPSING_TBLS does not number the fundraisers, needs, offers and support offers of TABLES")
 # The two parts of the newest-first indexes (schema.LAPSE_SCHEMA), as a walk names them: written as
 # the partial indexes' own conditions, so that SQLite walks them.
 OPEN, LAPSED = "p.lapsed IS NULL", "p.lapsed IS NOT NULL"
@@ -183,7 +183,7 @@ class ProjectionTables(TrustTables):
         self._keep(("meta", LAPSE_MARK), mark)
 
     def lapse_rows(self, now: int) -> int:
-        """Mark the open needs, offers and support offers whose time is before now - LAPSE_LAG_MS as
+        """Mark the open fundraisers, needs, offers and support offers whose time is before now - LAPSE_LAG_MS as
         lapsed (inside a write), so that the listings of the open rows no longer walk them; how many.
         Every write transaction asks (as for expired bodies): while the soonest such time known is
         still to come, no statement. It changes no listing: the listings filter by time, and walk the

@@ -17,17 +17,17 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 11  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 12  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
 # is not imported here: `solnet status` reads this module without the event layers), the only rows
 # listed by time (node/views.py).
 ACTION_TBL = 1
-# proj.tbl of needs, offers and support offers (their places in events.projections.TABLES, checked
-# there): listed while open, until their time `t` (their `until`, else their expiry), so their rows
-# lapse (LAPSE_SCHEMA).
-LAPSING_TBLS = (4, 5, 12)
+# proj.tbl of fundraisers, needs, offers and support offers (their places in events.projections.TABLES,
+# checked there): listed while open, until their time `t` (a fundraiser's `ends_at`; a need's or
+# offer's `until`, else its expiry), so their rows lapse (LAPSE_SCHEMA; fundraisers since schema 12).
+LAPSING_TBLS = (2, 4, 5, 12)
 LAPSE_MARK = "lapsed_before"  # in meta: every row marked lapsed has a time before it (LAPSE_SCHEMA)
 LAPSE_LAG_MS = 5 * 60_000  # a row is marked this long after its time (LAPSE_SCHEMA)
 
@@ -184,8 +184,8 @@ CREATE TABLE IF NOT EXISTS proj(
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
 -- Actions of one region soonest first (their time windows too), and every table's rows newest
--- first (proj_newest: the open ones; proj_newest_lapsed: needs, offers and support offers that
--- lapsed, LAPSE_SCHEMA); a listing without a region merges the regions (a few), each an index walk
+-- first (proj_newest: the open ones; proj_newest_lapsed: fundraisers, needs, offers and support
+-- offers that ended or lapsed, LAPSE_SCHEMA); a listing without a region merges the regions (a few), each an index walk
 -- with LIMIT. Only actions are listed by time: the other rows' times (when they lapse or expire)
 -- filter a newest-first walk, so they stay out of this index, where each was a random insert (schema 4).
 CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;

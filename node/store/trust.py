@@ -422,10 +422,6 @@ class TrustTables(ForgedTables):
         return [(self._whole_wire(i, wire if why == "revoked" else wire_of(wire, sig, body)), taken, why)
                 for i, wire, sig, body, taken, why in rows]
 
-    def taken_aside_ids(self, author: bytes) -> set[bytes]:
-        """Ids of `author`'s events kept aside that were in this log (a revocation took them out)."""
-        return {r[0] for r in self._x("SELECT id FROM pending WHERE author=? AND stored=1", (author,))}
-
     def pending_wires(self) -> list[bytes]:
         return [r[0] for r in self._x("SELECT wire FROM pending")]
 

@@ -17,7 +17,7 @@ from node.views import group_names, view
 TOMORROW = datetime.fromtimestamp(time.time() + 86400, timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def _publish_for_bristol(calais, bristol) -> None:
+def _publish_for_bristol(calais, bristol) -> bytes:
     """On Calais's home, once it holds Bristol's membership: an action tomorrow, an offer and a
     fundraiser in Bristol's region, for Bristol (and Calais) only, beside the open offer of blankets
     the sample has there."""
@@ -25,8 +25,8 @@ def _publish_for_bristol(calais, bristol) -> None:
     theirs = bristol.home.log()
     try:
         log.ingest(list(theirs.store.iter_wire()))
-        publishing.publish(log, keys, "action", {"title": "Blockade 7", "region": "bristol", "type": "direct_action",
-                                                 "starts_at": TOMORROW}, to=["Bristol"])
+        action = publishing.publish(log, keys, "action", {"title": "Blockade 7", "region": "bristol",
+                                                          "type": "direct_action", "starts_at": TOMORROW}, to=["Bristol"])
         publishing.publish(log, keys, "offer", {"category": "blankets", "quantity": "5", "region": "bristol"},
                            to=["Bristol"])
         publishing.publish(log, keys, "fundraiser", {"title": "Fund 9", "goal": "900", "currency": "GBP",
@@ -34,6 +34,7 @@ def _publish_for_bristol(calais, bristol) -> None:
     finally:
         log.store.close()
         theirs.store.close()
+    return action.id
 
 
 def _bristol_row(html: str) -> str:
@@ -48,12 +49,37 @@ async def test_the_desk_marks_what_is_for_chosen_groups_only(sample, start_node)
     await node.log_in()
     async with node.client.get("/", headers={"Accept-Language": "en"}) as r:
         row = _bristol_row(await r.text())
-    assert "Blockade 7" in row and "Blockade 7 " in row and "Shared only with Calais, Bristol" in row, row
+    assert "Blockade 7" in row and "Blockade 7 " in row and "Shared only with Calais and Bristol" in row, row
     assert "blankets: 45 items 1 of 2 for chosen groups only" in row, row  # the sample's 40 open, 5 for Bristol
     assert "for chosen groups only" in row.split("Blockade 7")[1], row  # the fund, after the action
     async with node.client.get("/", headers={"Accept-Language": "fr"}) as r:
         row = _bristol_row(await r.text())
-    assert "1 sur 2 pour des groupes choisis seulement" in row and "Partagé seulement avec" in row, row
+    assert "1 sur 2 pour des groupes choisis seulement" in row and "Partagé seulement avec Calais et Bristol" in row, row
+
+
+async def test_the_event_page_says_with_whom_in_the_words_of_ls_and_view(sample, start_node) -> None:
+    """The page of an event for chosen groups says with whom as `solnet ls`, `show` and `view` do
+    ('Calais and Bristol'): it said 'Calais, Bristol', where the commands said 'Calais and Bristol'."""
+    action = _publish_for_bristol(*sample.nodes)
+    log = sample.nodes[0].home.log()
+    try:
+        names = group_names(log)
+        row = log.store.event_row(action)
+        opened = opened_rows(log, Opener(sample.nodes[0].home.keys(PASSPHRASE).device_encryption))
+        [item] = [a for a in view(log, "actions", now=now_ms(), opened=opened) if a["id"] == action]
+    finally:
+        log.store.close()
+    shared = render.shared_text(item["shared_with"], names)
+    assert shared == "Calais and Bristol"
+    assert render.event_line(row, "Calais", item, inner_kind="action", shared=shared).endswith(
+        "[shared with Calais and Bristol only]")
+    assert render.view_line("actions", item, names).split("\n")[0].endswith("[shared with Calais and Bristol only]")
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    for lang, said in (("en", "Shared only with Calais and Bristol"), ("fr", "Partagé seulement avec Calais et Bristol")):
+        async with node.client.get(f"/event/{action.hex()}", headers={"Accept-Language": lang}) as r:
+            page = " ".join(visible_text(await r.text()).split())
+        assert said in page, page
 
 
 def test_view_regions_marks_what_is_for_chosen_groups_only(sample) -> None:
