@@ -27,10 +27,10 @@ original kept publishing elsewhere; a thief's `cp -r`). So the record names the 
 on (`copy`): the database file's identity (device and inode: a restore, a `cp -r`, a move to
 another disk make a new file) and this boot of the machine (a cloned SD card or disk image keeps
 the inode; it starts on another machine, or after a reboot). A record of another copy says only
-that the home synced before: it signs nothing before a round of its own. A node restarted on its
-own home, and `solnet publish` after the node stopped, keep theirs (same file, same boot); after
-a reboot, a publish with no node running needs `solnet sync` first (a reboot and a cloned card look
-alike). A node that starts on a copy says so in its log (`restored`, kept until its first round).
+that the home synced before: it signs nothing before a round of its own. The original keeps its
+own once its node stops (same file, same boot: a publish with no node running is signed within
+CONFIRM_FRESH_MS); after a reboot, such a publish needs `solnet sync` first (a reboot and a cloned
+card look alike). A node that starts on a copy says so in its log (`restored`, kept until its first round).
 
 What is left: a backup copied back over the same database file (same inode, same boot) within
 CONFIRM_FRESH_MS of its last round, a virtual machine's snapshot restored with the node running,
