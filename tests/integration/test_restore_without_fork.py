@@ -6,6 +6,7 @@ home that made it."""
 from __future__ import annotations
 
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,36 @@ def test_a_damaged_database_is_rebuilt_from_the_network_as_the_error_says(cluste
     for node in (bristol, cardiff):
         assert no_forks(node), f"{node.name} recorded a fork"
         assert status(node)["forks"] == 0 and status(node)["frozen_authors"] == []
+
+
+def test_a_copy_of_a_running_home_signs_nothing_on_the_strength_of_its_nodes_round(
+        cluster: Cluster, tmp_path: Path) -> None:
+    """A thief's `cp -r` of a home whose node runs and has just synced (or a member's, moving to a
+    new Pi): the copy carries the record of the node's last round, minutes old, and signed on it at
+    the seq the original signs next. The copy is taken with the node frozen (SIGSTOP): what a power
+    cut would leave, which SQLite reads whole."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
+    for node in (calais, bristol):
+        cluster.start(node)
+    first = publish_action(bristol, "Before the copy", region="bristol")  # signed once its first round is done
+    cluster.wait(lambda: holds(calais, first), 15, "Bristol's event on Calais")
+    copy = tmp_path / "bristol-copy"
+    assert bristol.proc is not None
+    bristol.proc.send_signal(signal.SIGSTOP)
+    try:
+        shutil.copytree(bristol.home.path, copy, ignore=shutil.ignore_patterns("node.sock"))
+    finally:
+        bristol.proc.send_signal(signal.SIGCONT)
+    head = device_head(bristol)
+
+    refused = cli(copy, "publish", "action", "--title", "The copy's", "--region", "bristol",
+                  "--starts-at", "2031-06-01T18:00", "--type", "protest", ok=False)
+    said = refused.stderr
+    assert refused.returncode == 1, refused.stdout
+    assert "restored from a backup or copied" in said and "--offline" in said and "Traceback" not in said, said
+    assert query(copy, "SELECT coalesce(max(seq), 0) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)",
+                 (bytes.fromhex(bristol.home.config().device_id),)) == [(head,)]
+    after = publish_action(bristol, "The original goes on", region="bristol")  # the original is not held
+    cluster.wait(lambda: holds(calais, after), 15, "the original's next event on Calais")
+    assert seq_of(calais, after) == head + 1 and no_forks(calais)
