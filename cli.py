@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 
 TO_HELP = ("share it only with this group (its name or id; repeatable): the whole event is encrypted to their "
            "devices and yours, and other nodes see only that this device published something")
-OFFLINE_HELP = ("sign even though this home has not synced with a peer since its node started (or for 10 min): "
-                "only if you are sure it holds the newest events of its keys (not restored from an older backup)")
+OFFLINE_HELP = ("sign even though this home has not synced with a peer since its node started (or for 10 min, on "
+                "this copy of it): only if you are sure it holds the newest events of its keys (not restored from a "
+                "backup or copied while the original published on)")
 MAX_TOKEN_BYTES = 16 * 1024 * 1024  # a join token holds the group keys' chains: large, never this large
 STATUS_TIMEOUT_S = 5.0  # a running node busy for longer (a large batch on a Pi): `status` reads the files itself
 

@@ -20,26 +20,42 @@ every home that talks to peers (it has peers configured, or it has synced before
     is nothing to catch up from;
   - an explicit override (`--offline`) lets a person who knows this home is the newest copy of
     its keys publish anyway, e.g. an alert during a blackout right after a power cut.
-What is left: a backup restored within CONFIRM_FRESH_MS of a sync made on the original, and a first
-round with a peer that had not yet received the newest events. The fork is then still detected,
-kept as proof and shown, as for any fork.
+A round counts only on the copy of the home that made it. Its record lives in the database, and a
+backup or a copy carries it: restored minutes after its last round, a copy could otherwise sign at
+seqs the original used since (restored on a new machine, or the old home restored after the
+original kept publishing elsewhere; a thief's `cp -r`). So the record names the copy it was made
+on (`copy`): the database file's identity (device and inode: a restore, a `cp -r`, a move to
+another disk make a new file) and this boot of the machine (a cloned SD card or disk image keeps
+the inode; it starts on another machine, or after a reboot). A record of another copy says only
+that the home synced before: it signs nothing before a round of its own. The original keeps its
+own once its node stops (same file, same boot: a publish with no node running is signed within
+CONFIRM_FRESH_MS); after a reboot, such a publish needs `solnet sync` first (a reboot and a cloned
+card look alike). A node that starts on a copy says so in its log (`restored`, kept until its first round).
 
-State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up"}: the running node's
-pid and start time (None after `solnet sync`), when a round last completed, and whether one has
-completed since that node started. The pid counts only while that node holds the home's node lock:
-a copy of the home names a pid that may be alive, even a solnet node's running another home, and
-the lock of a copy is held by nobody.
+What is left: a backup copied back over the same database file (same inode, same boot) within
+CONFIRM_FRESH_MS of its last round, a virtual machine's snapshot restored with the node running,
+and a first round with a peer that had not yet received the newest events. The fork is then still
+detected, kept as proof and shown, as for any fork.
+
+State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up", "copy", "restored"}:
+the running node's pid and start time (None after `solnet sync`), when a round last completed,
+whether one has completed since that node started, the copy of the home that wrote it (above), and
+whether that node started on a restored or copied home. The pid counts only while that node holds
+the home's node lock: a copy of the home names a pid that may be alive, even a solnet node's running
+another home, and the lock of a copy is held by nobody.
 
 Why `caught_up` is said and not worked out from the times: a wall clock can be stepped back while
 the node runs. A laptop whose hardware clock keeps local time (beside Windows) boots an hour or two
 ahead in France; the node starts, then the time server sets the clock back. Its first round then
 ends "before" it started, and comparing the two held every publish of the node, alerts included,
-for as long as the clock went back. (A state written by an earlier version has no `caught_up`:
-then the times are compared, as that version did.)
+for as long as the clock went back. (A state written by an earlier version names no copy: it says
+only that the home synced before, as another copy's does; `decide` still compares the times of a
+state without `caught_up`, as the versions before that did.)
 """
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import time
@@ -56,6 +72,7 @@ META_KEY = "own_chain"
 CONFIRM_FRESH_MS = 10 * 60 * 1000
 REFRESH_MS = 60 * 1000  # a running node rewrites `confirmed` at most this often (few SD-card writes)
 WAIT_FOR_NODE_S = 30.0
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")  # Linux: new at every boot
 NOT_CAUGHT_UP = "not_caught_up"  # the reason code of the refusal
 
 OPEN, WAIT, CLOSED = "open", "wait", "closed"
@@ -67,13 +84,44 @@ class ChainState:
     started: int | None = None  # when that node started (ms)
     confirmed: int | None = None  # when a complete round with a peer last ended (ms)
     caught_up: bool | None = None  # a round completed since that node started (None: not said, see above)
+    copy: str | None = None  # the copy of the home that wrote this (this_copy; None: an earlier version)
+    restored: bool = False  # that node started on a restored or copied home (said until its first round)
 
 
-def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_process: bool, now: int) -> str:
+def this_copy(path: str | Path) -> str | None:
+    """This copy of the home whose database is `path`: "FILE:BOOT", its database file and this boot
+    of the machine (None: the file cannot be looked at). Hashed: the record says which copy wrote
+    it, not the inode or the machine's boot id."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return f"{_digest(f'{st.st_dev}/{st.st_ino}')}:{_digest(_boot_id())}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _boot_id() -> str:
+    """This boot of the machine (a process does not outlive one); "" where the system does not say:
+    then the database file alone tells copies apart."""
+    try:
+        return BOOT_ID.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_process: bool, now: int,
+           same_copy: bool) -> str:
     """OPEN: may sign now; WAIT: a running node has not finished its first round yet; CLOSED: sync first.
 
-    `node_alive`: the process `state.pid` is a running solnet node; `this_process`: we are it."""
+    `node_alive`: the process `state.pid` is a running solnet node; `this_process`: we are it;
+    `same_copy`: `state` was written on this copy of the home (its `copy` is this_copy)."""
     state = state or ChainState()
+    if not same_copy:  # another copy's record (the original's, before the backup): it synced before, no more
+        state = ChainState(confirmed=None if state.confirmed is None else 0)
     if not has_peers and state.confirmed is None:
         return OPEN  # never synced and no peer to sync with: nothing to catch up from
     if state.pid is not None and state.started is not None and (node_alive or this_process):
@@ -97,24 +145,43 @@ def _parse(raw: bytes) -> ChainState:
     """The state a meta value says (every publish asks; the value changes about once a minute)."""
     try:
         data = json.loads(raw)
-        caught_up = data.get("caught_up")
+        caught_up, copy = data.get("caught_up"), data.get("copy")
         return ChainState(data.get("pid"), data.get("started"), data.get("confirmed"),
-                          caught_up if isinstance(caught_up, bool) else None)
+                          caught_up if isinstance(caught_up, bool) else None,
+                          copy if isinstance(copy, str) else None, data.get("restored") is True)
     except (ValueError, AttributeError):
         return ChainState()  # damaged: treated as never confirmed
 
 
 def _save(store: Store, state: ChainState) -> None:
+    """Write `state` as made on this copy of the home (its `copy` is ignored)."""
+    copy = this_copy(store.path)
     with store.write():
         store.set_meta(META_KEY, json.dumps({"pid": state.pid, "started": state.started, "confirmed": state.confirmed,
-                                              "caught_up": state.caught_up}).encode())
+                                              "caught_up": state.caught_up, "copy": copy,
+                                              "restored": state.restored}).encode())
 
 
-def node_started(store: Store, now: int) -> None:
+def copied(store: Store, state: ChainState | None) -> bool:
+    """`state` is another copy's record of a round: this home was restored from a backup, copied,
+    or moved to another disk since (its database is not the file that round was recorded in)."""
+    if state is None or state.confirmed is None:
+        return False
+    here, there = this_copy(store.path), state.copy
+    return here is not None and there is not None and here.partition(":")[0] != there.partition(":")[0]
+
+
+def node_started(store: Store, now: int) -> bool:
     """A node starts on this home: its own publishing waits for its first complete round (if it has
-    peers or ever synced); when it last synced is kept, the running node's start is what counts."""
+    peers or ever synced); when it last synced is kept, the running node's start is what counts.
+    True if this home was restored or copied since its last round (copied): the node says so."""
     previous = load(store)
-    _save(store, ChainState(os.getpid(), now, previous.confirmed if previous else None, False))
+    restored = copied(store, previous) or (previous is not None and previous.restored)  # (until a round)
+    confirmed = previous.confirmed if previous else None
+    if previous is not None and confirmed is not None and not _same_copy(store, previous):
+        confirmed = 0  # another copy's round (or another boot's): this one synced before, long ago
+    _save(store, ChainState(os.getpid(), now, confirmed, False, restored=restored))
+    return restored
 
 
 def has_history(store: Store) -> None:
@@ -129,8 +196,9 @@ def round_completed(store: Store, now: int, started: int | None) -> None:
     keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`)."""
     if started is not None:
         state = load(store)
-        if state == ChainState(os.getpid(), started, state.confirmed if state else None, True) and state.confirmed \
-                and 0 <= now - state.confirmed < REFRESH_MS:  # (a clock set back since: written again)
+        if state is not None and (state.pid, state.started, state.caught_up) == (os.getpid(), started, True) \
+                and state.confirmed and 0 <= now - state.confirmed < REFRESH_MS \
+                and _same_copy(store, state):  # (a clock set back since: written again)
             return
         _save(store, ChainState(os.getpid(), started, now, True))
     else:
@@ -149,12 +217,35 @@ def _node_runs(store: Store, pid: int) -> bool:
     return node_lock_holder(Path(store.path).parent / LOCK_FILE) in (pid, 0)  # 0: held, its pid unwritten (full disk)
 
 
+def _same_copy(store: Store, state: ChainState) -> bool:
+    """`state` was written on this copy of the home: this database file, this boot."""
+    here = this_copy(store.path)
+    return here is not None and state.copy == here
+
+
 def state_now(store: Store, now: int) -> str:
     state = load(store)
-    pid = state.pid if state else None
+    same = state is not None and _same_copy(store, state)
+    pid = state.pid if state and same else None
     this_process = pid == os.getpid()
     alive = pid is not None and not this_process and _node_runs(store, pid)
-    return decide(state, has_peers=_has_peers(store), node_alive=alive, this_process=this_process, now=now)
+    return decide(state, has_peers=_has_peers(store), node_alive=alive, this_process=this_process, now=now,
+                  same_copy=same)
+
+
+RESTORED = ("this home was restored from a backup or copied (its database is not the file its last sync with a "
+            "peer was recorded in), so the network may hold newer events of its keys, signed by the home it was "
+            "copied from. It syncs with a peer before publishing, so as not to reuse a sequence number that home "
+            "already used: a second event at one seq is a fork, which freezes this device on every node")
+OFFLINE_RISK = ("If no peer can be reached, --offline signs anyway: only if you are sure that no other copy of this "
+                "home has published since this one was made. If one has, every node freezes this device, and your "
+                "group must revoke it and make a new one")
+
+
+def restored_home(store: Store, state: ChainState | None = None) -> bool:
+    """This home was restored or copied since its last round, and has not completed one since."""
+    state = load(store) if state is None else state
+    return state is not None and (copied(store, state) or (state.restored and _same_copy(store, state)))
 
 
 def check(store: Store, now: int) -> None:
@@ -162,21 +253,32 @@ def check(store: Store, now: int) -> None:
     verdict = state_now(store, now)
     if verdict == OPEN:
         return
+    state = load(store)
+    restored = restored_home(store, state)
     if verdict == WAIT:
+        if restored:
+            raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED}. The node running on it has not finished that sync yet; "
+                                              "nothing was published. Try again once it has (`solnet peers` shows "
+                                              f"last syncs). {OFFLINE_RISK}")
         raise InvalidEvent(NOT_CAUGHT_UP, "the node running on this home has not finished its first sync with a "
                                           "peer since it started; nothing was published. Try again once it has "
                                           "(`solnet peers` shows last syncs), or add --offline if you are sure this "
                                           "home holds the newest events of its keys")
-    state = load(store)
+    if restored:
+        raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED}. Nothing was published. Start the node (`solnet run`: it "
+                                          "publishes once its first sync with a peer has completed) or run `solnet "
+                                          "sync PEER` (`solnet peers` lists them), then publish again. "
+                                          f"{OFFLINE_RISK}")
     if state is None or state.confirmed is None:  # a home that joined and has not synced since
         raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer since it joined: nothing was "
                                           "published. Start the node (`solnet run`) or run `solnet sync PEER` with "
                                           "the peer its invite named (`solnet peers` lists it), then publish again")
-    raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer recently: if it was restored from a "
-                                      "backup, the network may hold newer events of its keys, and publishing now "
-                                      "would fork them (a fork freezes this device on every node). Nothing was "
-                                      "published. Start the node (`solnet run`) or run `solnet sync PEER` first; "
-                                      "add --offline only if you are sure this home holds the newest events of its keys")
+    raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer recently (nor since this machine "
+                                      "started): if it was restored from a backup or copied, the network may hold "
+                                      "newer events of its keys, and publishing now would fork them (a fork freezes "
+                                      "this device on every node). Nothing was published. Start the node (`solnet "
+                                      "run`) or run `solnet sync PEER` first; add --offline only if you are sure "
+                                      "this home holds the newest events of its keys")
 
 
 def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,

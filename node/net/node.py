@@ -284,10 +284,13 @@ class Node:
         if self._start_recorded or self._started_ms is None:
             return
         try:
-            await self.db(chain_gate.node_started, self.log.store, self._started_ms)
+            restored = await self.db(chain_gate.node_started, self.log.store, self._started_ms)
         except StoreError as exc:
             raise StorageFailed(self.storage_failed(exc)) from exc
         self._start_recorded = True
+        if restored:
+            log.warning("%s. Nothing is published before that sync completes. If the home this one was copied from "
+                        "still runs, stop one of them: two nodes signing with one key fork it", chain_gate.RESTORED)
 
     async def _round_completed(self, running: bool) -> None:
         """A complete round with a peer: this home has caught up with the peer's events of its keys."""

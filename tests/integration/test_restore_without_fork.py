@@ -1,18 +1,19 @@
 """A node restored from an old backup of its home (a copy of the folder taken earlier) must find its
 own newer events on the network and continue after them: never fork its chain, which would
-freeze it on every node (docs/design.md section 4; node/chain_gate.py)."""
+freeze it on every node (docs/design.md section 5.5; node/chain_gate.py). The backup is taken
+seconds after the node's last sync: the record of that sync travels in it, and counts only on the
+home that made it."""
 from __future__ import annotations
 
-import json
 import shutil
-import sqlite3
-from contextlib import closing
+import signal
 from pathlib import Path
 
 import pytest
 
 from events.errors import InvalidEvent
-from local_cluster import PASSPHRASE, Cluster, chain_problems, cli, holds, publish, publish_action, query, status
+from local_cluster import (PASSPHRASE, Cluster, chain_problems, cli, holds, log_text, publish, publish_action,
+                           query, status)
 from node import chain_gate
 from node.demo import localnet
 from node.demo.localnet import LocalNode
@@ -28,16 +29,6 @@ def device_head(node: LocalNode) -> int:
 
 def seq_of(node: LocalNode, event_id: bytes) -> int:
     return query(node, "SELECT seq FROM events WHERE id=?", (event_id,))[0][0]
-
-
-def backdate_last_sync(home: Path, ms: int) -> None:
-    """Make a backup look as old as backups are: its record of the last sync `ms` earlier. (Taken
-    seconds ago in this test, it would still count as freshly synced; see CONFIRM_FRESH_MS.)"""
-    with closing(sqlite3.connect(home / "solnet.db")) as db, db:
-        raw = db.execute("SELECT value FROM meta WHERE key=?", (chain_gate.META_KEY,)).fetchone()[0]
-        state = json.loads(raw)
-        state = {k: (v - ms if k in ("started", "confirmed") and v else v) for k, v in state.items()}
-        db.execute("UPDATE meta SET value=? WHERE key=?", (json.dumps(state).encode(), chain_gate.META_KEY))
 
 
 def restore(node: LocalNode, backup: Path) -> None:
@@ -59,24 +50,29 @@ def test_a_restored_home_continues_after_its_newer_events_on_the_network(cluster
     cluster.wait(lambda: holds(calais, first), 15, "Bristol's first event on Calais")
     assert localnet.stop(bristol) == 0
     backup = tmp_path / "bristol-backup"
-    shutil.copytree(bristol.home.path, backup)
-    backdate_last_sync(backup, HOUR_MS)
+    shutil.copytree(bristol.home.path, backup)  # seconds after its node's last round
 
     cluster.start(bristol)
     newer = [publish_action(bristol, f"After the backup {i}", region="bristol") for i in range(2)]
     cluster.wait(lambda: all(holds(n, e) for n in (calais, cardiff) for e in newer), 15,
                  "Bristol's newer events on Calais and Cardiff")
     assert localnet.stop(bristol) == 0
+    # The node stopped on its own home: its last round still counts there, a publish is signed at once.
+    newer.append(publish_action(bristol, "After the node stopped", region="bristol"))
+    cli(bristol, "sync", calais.address)
     network_head = seq_of(calais, newer[-1])
 
-    # 1. Restored, node not running: publishing is refused with what to do, and nothing is signed.
+    # 1. Restored, node not running: publishing is refused with what to do, and nothing is signed,
+    # though the backup's record of a round is minutes old.
     restore(bristol, backup)
-    assert device_head(bristol) == network_head - 2
+    assert device_head(bristol) == network_head - 3
     refused = cli(bristol, "publish", "action", "--title", "Would fork", "--region", "bristol",
                   "--starts-at", "2031-06-01T18:00", "--type", "protest", ok=False)
     assert refused.returncode == 1, refused.stdout
-    assert "solnet sync" in refused.stderr and "--offline" in refused.stderr and "Traceback" not in refused.stderr
-    assert device_head(bristol) == network_head - 2
+    said = refused.stderr
+    assert "restored from a backup or copied" in said and "sequence number" in said, said
+    assert "solnet sync" in said and "--offline" in said and "freezes this device" in said and "Traceback" not in said
+    assert device_head(bristol) == network_head - 3
 
     # 2. `solnet sync` fetches its own newer events (ordinary ingest); the next event continues after them.
     synced = cli(bristol, "sync", calais.address)
@@ -101,8 +97,9 @@ def test_a_restored_home_continues_after_its_newer_events_on_the_network(cluster
                 "title": "Would fork too", "region": "bristol", "type": "protest", "starts_at": now_ms() + HOUR_MS})
     finally:
         second_writer.store.close()
-    assert held.value.reason == chain_gate.NOT_CAUGHT_UP
+    assert held.value.reason == chain_gate.NOT_CAUGHT_UP and "restored from a backup" in str(held.value)
     assert device_head(bristol) == 1
+    assert "this home was restored from a backup or copied" in log_text(bristol)  # said as it starts
 
     # The peer is back: the first round brings the newer events; publishing continues after them.
     cluster.start(calais)
@@ -187,3 +184,36 @@ def test_a_damaged_database_is_rebuilt_from_the_network_as_the_error_says(cluste
     for node in (bristol, cardiff):
         assert no_forks(node), f"{node.name} recorded a fork"
         assert status(node)["forks"] == 0 and status(node)["frozen_authors"] == []
+
+
+def test_a_copy_of_a_running_home_signs_nothing_on_the_strength_of_its_nodes_round(
+        cluster: Cluster, tmp_path: Path) -> None:
+    """A thief's `cp -r` of a home whose node runs and has just synced (or a member's, moving to a
+    new Pi): the copy carries the record of the node's last round, minutes old, and signed on it at
+    the seq the original signs next. The copy is taken with the node frozen (SIGSTOP): what a power
+    cut would leave, which SQLite reads whole."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    bristol.peers.append(calais.port)
+    for node in (calais, bristol):
+        cluster.start(node)
+    first = publish_action(bristol, "Before the copy", region="bristol")  # signed once its first round is done
+    cluster.wait(lambda: holds(calais, first), 15, "Bristol's event on Calais")
+    copy = tmp_path / "bristol-copy"
+    assert bristol.proc is not None
+    bristol.proc.send_signal(signal.SIGSTOP)
+    try:
+        shutil.copytree(bristol.home.path, copy, ignore=shutil.ignore_patterns("node.sock"))
+    finally:
+        bristol.proc.send_signal(signal.SIGCONT)
+    head = device_head(bristol)
+
+    refused = cli(copy, "publish", "action", "--title", "The copy's", "--region", "bristol",
+                  "--starts-at", "2031-06-01T18:00", "--type", "protest", ok=False)
+    said = refused.stderr
+    assert refused.returncode == 1, refused.stdout
+    assert "restored from a backup or copied" in said and "--offline" in said and "Traceback" not in said, said
+    assert query(copy, "SELECT coalesce(max(seq), 0) FROM events WHERE a=(SELECT k FROM keys WHERE key=?)",
+                 (bytes.fromhex(bristol.home.config().device_id),)) == [(head,)]
+    after = publish_action(bristol, "The original goes on", region="bristol")  # the original is not held
+    cluster.wait(lambda: holds(calais, after), 15, "the original's next event on Calais")
+    assert seq_of(calais, after) == head + 1 and no_forks(calais)

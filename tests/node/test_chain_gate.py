@@ -41,7 +41,21 @@ NOW = 1_800_000_000_000
     (ChainState(7, NOW - 7_200_000, NOW, False), True, True, False, WAIT),  # an earlier run's round
 ])
 def test_decide(state, has_peers, alive, this, verdict) -> None:
-    assert decide(state, has_peers=has_peers, node_alive=alive, this_process=this, now=NOW) == verdict
+    assert decide(state, has_peers=has_peers, node_alive=alive, this_process=this, now=NOW, same_copy=True) == verdict
+
+
+@pytest.mark.parametrize("state, has_peers, verdict", [
+    (None, False, OPEN),  # nothing on record: as above
+    (ChainState(None, None, None), False, OPEN),  # a lone home that never synced, copied: nothing to catch up from
+    (ChainState(7, NOW - 5000, None, False), True, CLOSED),
+    (ChainState(None, None, NOW - 60_000), True, CLOSED),  # the original's `solnet sync` a minute ago
+    (ChainState(None, None, NOW - 60_000), False, CLOSED),  # (its peers removed: it synced, so it may be behind)
+    (ChainState(7, NOW - 5000, NOW - 1000, True), True, CLOSED),  # the original's node, caught up
+])
+def test_another_copys_round_says_only_that_the_home_synced_before(state, has_peers, verdict) -> None:
+    for alive, this in ((False, False), (True, False), (False, True)):  # whatever its pid names here
+        assert decide(state, has_peers=has_peers, node_alive=alive, this_process=this, now=NOW,
+                      same_copy=False) == verdict
 
 
 def _founded(net: Net, path: Path) -> EventLog:
@@ -113,7 +127,9 @@ def test_a_running_node_signs_only_after_its_first_round_since_start(net: Net, t
     assert chain_gate.wait_for_node(log.store, timeout_s=5) == WAIT  # the node itself is never made to wait
     chain_gate.round_completed(log.store, now_ms(), started)
     assert log.append(net.founder.device, "action", action(1)).seq == 1
-    assert chain_gate.load(log.store) == ChainState(os.getpid(), started, chain_gate.load(log.store).confirmed, True)
+    state = chain_gate.load(log.store)
+    assert (state.pid, state.started, state.caught_up, state.copy) == (
+        os.getpid(), started, True, chain_gate.this_copy(log.store.path))
 
 
 def test_a_clock_set_back_after_the_start_does_not_hold_the_nodes_publishing(net: Net, tmp_path: Path) -> None:
@@ -136,15 +152,18 @@ def test_a_clock_set_back_after_the_start_does_not_hold_the_nodes_publishing(net
     assert chain_gate.load(log.store).confirmed <= now_ms()
 
 
-def test_a_state_written_by_an_earlier_version_is_judged_by_its_times(net: Net, tmp_path: Path) -> None:
+def test_a_state_written_by_an_earlier_version_says_only_that_the_home_synced(net: Net, tmp_path: Path) -> None:
+    """It names no copy of the home: it may be a backup's, restored minutes after its last round."""
     log = _founded(net, tmp_path / "a.db")
     _add_peer(log)
-    for confirmed, verdict in ((NOW - 1, WAIT), (NOW + 1, OPEN)):
+    for state in ({"pid": None, "started": None, "confirmed": now_ms() - 1000},
+                  {"pid": os.getpid(), "started": now_ms() - 5000, "confirmed": now_ms() - 1000, "caught_up": True}):
         with log.store.write():
-            log.store.set_meta(chain_gate.META_KEY, json.dumps(
-                {"pid": os.getpid(), "started": NOW, "confirmed": confirmed}).encode())
-        assert chain_gate.load(log.store).caught_up is None
-        assert chain_gate.state_now(log.store, NOW + 5) == verdict
+            log.store.set_meta(chain_gate.META_KEY, json.dumps(state).encode())
+        assert chain_gate.load(log.store).copy is None
+        assert chain_gate.state_now(log.store, now_ms()) == CLOSED
+    chain_gate.round_completed(log.store, now_ms(), None)  # the first sync after the upgrade
+    assert chain_gate.state_now(log.store, now_ms()) == OPEN
 
 
 def test_a_lone_node_is_never_held(net: Net, tmp_path: Path) -> None:
@@ -178,7 +197,8 @@ def test_a_copy_naming_a_live_solnet_process_that_runs_another_home_is_not_trust
     try:
         with log.store.write():  # the copy: its node started a month ago and never synced since
             log.store.set_meta(chain_gate.META_KEY, json.dumps(
-                {"pid": stranger.pid, "started": now_ms() - 30 * 86_400_000, "confirmed": None}).encode())
+                {"pid": stranger.pid, "started": now_ms() - 30 * 86_400_000, "confirmed": None,
+                 "copy": chain_gate.this_copy(log.store.path)}).encode())
         assert chain_gate.state_now(log.store, now_ms()) == CLOSED
         with pytest.raises(InvalidEvent) as refused:
             log.append(net.founder.device, "action", action(1))
