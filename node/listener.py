@@ -10,7 +10,14 @@ accept nobody (members included) and logged every failed accept. Here:
   place of the oldest idle one (of its own source first), which is reset at once: the descriptors
   stay free for members, a flood pushes out its own silent sockets, and the kernel's accept queue
   never fills up. A sync handshake not yet through counts as idle here (anyone may start one and
-  keep it going for a minute), so a flood of them pushes out its own too;
+  keep it going for a minute), so a flood of them pushes out its own too, until the dialler's
+  device has signed the handshake and the trust graph counts it as a member (`handshake_signed`):
+  from then on its connection is kept, so a member's handshake completes however fast anonymous
+  connections arrive from its address (behind a relay, every visitor's). One device holds at most
+  `RESERVED_PER_DEVICE` such places, and members together at most half the caps, so an
+  infiltrating member cannot keep the owner out either. Before that signature (two messages, a
+  round trip) a member's connection is one among the others: a flood fast enough to open 32 in
+  that round trip still pushes it out (docs/design.md says what is left);
 - deadlines that follow progress: a connection with no request being answered is closed once it
   has sent nothing for `SILENT_S` (a socket that never sends a byte), or once `HEAD_LIMIT_S` have
   passed without a complete request, however slowly it trickles bytes. A request whose body is
@@ -47,6 +54,7 @@ SWEEP_S = 1.0
 LOG_INTERVAL_S = 60.0
 MAX_UNAUTHENTICATED = 512  # at most; fewer under a low open-files limit (see caps_for)
 MAX_PER_SOURCE = 32
+RESERVED_PER_DEVICE = 2  # a member's node and a one-off `solnet sync` beside it (sync/link_slots.py)
 ACCEPT_BACKLOG = 128
 ACCEPT_FAILED = "socket.accept() out of system resource"  # asyncio's message for EMFILE, ENFILE, ...
 _UNLIMITED = 1 << 30
@@ -131,6 +139,7 @@ class _Connection:
     requests: int = 0  # being answered now
     request: web.BaseRequest | None = None  # the newest of them
     handshaking: bool = False  # a sync handshake under way (no secret needed to start one)
+    member: bytes | None = None  # ... signed by this member device: kept (ConnectionGuard.handshake_signed)
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
@@ -141,8 +150,9 @@ class _Connection:
         """Whether a newcomer may take its place: it waits on its client, or it is a sync handshake
         not yet through. Anyone may upgrade to /sync/v1 and trickle bytes (60 s a handshake): behind
         a relay, 32 of them renewed kept every other connection from 127.0.0.1 out, the owner's and
-        the members' dials. Its deadlines stay the handshake's own (sync.transport.accept)."""
-        return self.handshaking or self.waits_on_client()
+        the members' dials. Its deadlines stay the handshake's own (sync.transport.accept). A
+        handshake a member's device signed is kept: no anonymous flood pushes a member out."""
+        return (self.handshaking and self.member is None) or self.waits_on_client()
 
 
 class ConnectionGuard:
@@ -158,6 +168,7 @@ class ConnectionGuard:
         self.clock = clock
         self._open: dict[asyncio.BaseTransport, _Connection] = {}  # unauthenticated connections
         self._per_source: Counter[str] = Counter()
+        self.handshakes_signed = 0  # sync handshakes whose dialler's device signed (member or not), ever
         self._refused = LogBudget(logging.WARNING, "refused incoming connections: every one of the connections "
                                   "not yet authenticated is busy with a request "
                                   f"(at most {max_total} in all, {max_per_source} from one address)")
@@ -182,6 +193,11 @@ class ConnectionGuard:
     @property
     def unauthenticated(self) -> int:
         return len(self._open)
+
+    @property
+    def reserved(self) -> int:
+        """Connections kept for a member's handshake under way (see `handshake_signed`)."""
+        return sum(1 for conn in self._open.values() if conn.member is not None)
 
     # --- connections in and out --------------------------------------------------------------------
     def _admit(self, transport: asyncio.BaseTransport) -> _Connection | None:
@@ -219,6 +235,22 @@ class ConnectionGuard:
         conn = self._open.get(transport) if transport is not None else None
         if conn is not None:
             conn.handshaking = True
+
+    def handshake_signed(self, transport: asyncio.BaseTransport | None, device: bytes, member: bool) -> None:
+        """The dialler of this sync handshake proved `device` (its signature), which the trust graph
+        counts as a member or not: a member's connection is kept, no longer pushed out by newcomers,
+        while its device holds fewer than RESERVED_PER_DEVICE such places and members together
+        fewer than half of either cap (the owner's dashboard keeps room against a member too)."""
+        self.handshakes_signed += 1
+        conn = self._open.get(transport) if transport is not None else None
+        if conn is None or not member or conn.member is not None:
+            return
+        kept = [c for c in self._open.values() if c.member is not None]
+        if (sum(1 for c in kept if c.member == device) >= RESERVED_PER_DEVICE
+                or sum(1 for c in kept if c.source == conn.source) >= self.max_per_source // 2
+                or len(kept) >= self.max_total // 2):
+            return
+        conn.member = device
 
     def authenticated(self, transport: asyncio.BaseTransport | None) -> None:
         """This connection is now an authenticated peer link: no longer counted, no longer timed."""

@@ -309,6 +309,10 @@ class Link:
 Progress = Callable[[], int]
 """Bytes received so far on a connection: a handshake waits while this grows."""
 
+Signed = Callable[[bytes], None]
+"""Given the device key an inbound handshake's dialler proved (its signature checked), before its
+credentials: for the listener's connection guard (a member's handshake is kept through a flood)."""
+
 SlotCheck = Callable[["Link"], None]
 """Given an authenticated member's inbound link before the listener presents its credentials;
 raises HandshakeError to refuse it (e.g. a link slot: sync/link_slots.py)."""
@@ -411,10 +415,12 @@ async def _present(link: Link, identity: Identity, commands: list) -> None:
 
 
 async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
-                 progress: Progress | None = None, slot_check: SlotCheck | None = None) -> tuple[web.WebSocketResponse, Link | None]:
+                 progress: Progress | None = None, slot_check: SlotCheck | None = None,
+                 signed: Signed | None = None) -> tuple[web.WebSocketResponse, Link | None]:
     """Server side of the handshake on an incoming websocket. A refused peer gets the connection
     closed and nothing else: no network data, no reason beyond the close. `slot_check` may refuse a
-    member with no link slot for it (HandshakeError), once its credentials are checked.
+    member with no link slot for it (HandshakeError), once its credentials are checked; `signed` is
+    told the dialler's device key as soon as its signature is checked.
 
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
@@ -429,6 +435,8 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
             keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s, progress))
             if keys.peer_device == bytes(identity.device.public):
                 raise HandshakeError("protocol", "a connection from this node to itself")
+            if signed is not None:
+                signed(keys.peer_device)
             link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
             await _exchange_credentials(link, identity, limits, progress, slot_check)
     except (HandshakeError, TimeoutError) as exc:
