@@ -11,7 +11,8 @@ accept nobody (members included) and logged every failed accept. Here:
   stay free for members, a flood pushes out its own silent sockets, and the kernel's accept queue
   never fills up. A sync handshake not yet through counts as idle here (anyone may start one and
   keep it going for a minute), so a flood of them pushes out its own too, until the dialler's
-  device has signed the handshake and the trust graph counts it as a member (`handshake_signed`):
+  device has signed the handshake and the trust graph counts it as a member, or its credentials
+  show a member group certified it (its first contact: node/net/credentials.py `vouched_in`):
   from then on its connection is kept, so a member's handshake completes however fast anonymous
   connections arrive from its address (behind a relay, every visitor's). One device holds at most
   `RESERVED_PER_DEVICE` such places, and members together at most half the caps, so an
@@ -139,7 +140,8 @@ class _Connection:
     requests: int = 0  # being answered now
     request: web.BaseRequest | None = None  # the newest of them
     handshaking: bool = False  # a sync handshake under way (no secret needed to start one)
-    member: bytes | None = None  # ... signed by this member device: kept (ConnectionGuard.handshake_signed)
+    signed: bool = False  # ... whose dialler's device signed it
+    member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
@@ -168,7 +170,7 @@ class ConnectionGuard:
         self.clock = clock
         self._open: dict[asyncio.BaseTransport, _Connection] = {}  # unauthenticated connections
         self._per_source: Counter[str] = Counter()
-        self.handshakes_signed = 0  # sync handshakes whose dialler's device signed (member or not), ever
+        self.handshakes_signed = 0  # connections whose sync handshake the dialler's device signed (member or not)
         self._refused = LogBudget(logging.WARNING, "refused incoming connections: every one of the connections "
                                   "not yet authenticated is busy with a request "
                                   f"(at most {max_total} in all, {max_per_source} from one address)")
@@ -237,13 +239,18 @@ class ConnectionGuard:
             conn.handshaking = True
 
     def handshake_signed(self, transport: asyncio.BaseTransport | None, device: bytes, member: bool) -> None:
-        """The dialler of this sync handshake proved `device` (its signature), which the trust graph
-        counts as a member or not: a member's connection is kept, no longer pushed out by newcomers,
-        while its device holds fewer than RESERVED_PER_DEVICE such places and members together
-        fewer than half of either cap (the owner's dashboard keeps room against a member too)."""
-        self.handshakes_signed += 1
+        """The dialler of this sync handshake proved `device` (its signature), a member or not (as
+        the node holds its trust graph, or as the credentials it then presented show it): a
+        member's connection is kept, no longer pushed out by newcomers, while its device holds
+        fewer than RESERVED_PER_DEVICE such places and members together fewer than half of either
+        cap (the owner's dashboard keeps room against a member too)."""
         conn = self._open.get(transport) if transport is not None else None
-        if conn is None or not member or conn.member is not None:
+        if conn is None:
+            return
+        if not conn.signed:
+            conn.signed = True
+            self.handshakes_signed += 1
+        if not member or conn.member is not None:
             return
         kept = [c for c in self._open.values() if c.member is not None]
         if (sum(1 for c in kept if c.member == device) >= RESERVED_PER_DEVICE

@@ -7,8 +7,10 @@ that may make room (node/listener.py). A sync handshake not yet through was one 
 fast stream of new connections pushed out every member's handshake before its credentials were
 stored: no member could dial in while it ran. Once the member's device has signed the handshake
 (its third message) and the trust graph counts it, its connection is kept: anonymous newcomers
-push out one another. An anonymous key (anyone can make one) earns nothing, and one member holds
-at most two such places.
+push out one another. A device the node has never heard of is kept from when its credentials show
+a member group certified it (they then wait for the database). An anonymous key (anyone can make
+one) earns nothing, nor do credentials that certify someone else, and one member holds at most two
+such places.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -27,11 +30,12 @@ from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.listener import MAX_PER_SOURCE
 from node.net import Node
-from node.webapp import GUARD, Served, create_app, serve
+from node.webapp import GUARD, NODE, Served, create_app, serve
 from sync.channel import SecureChannel
 from sync.handshake import Initiator
 from sync.messages import Credentials, decode, encode
 from sync.transport import SYNC_PATH
+from node_fixtures import Author, device_vouch
 from test_stopping_node import half_dialled
 
 PASSPHRASE = "handshake reserve tests only: not a secret"
@@ -52,6 +56,27 @@ async def served(calais: LocalNode) -> AsyncIterator[Served]:
         yield server
     finally:
         await server.close()
+
+
+@contextlib.asynccontextmanager
+async def database_held(server: Served) -> AsyncIterator[asyncio.Event]:
+    """The node's database thread busy (as behind a large sync) until the block ends, bounded; the
+    event yielded is set once the node has a peer's credentials to store (they wait for it)."""
+    node, release, storing = server.runner.app[NODE], threading.Event(), asyncio.Event()
+    admit = node.credentials.admit
+
+    async def admit_seen(events: tuple[bytes, ...]) -> bool:
+        storing.set()
+        return await admit(events)
+
+    node.credentials.admit = admit_seen
+    held = asyncio.ensure_future(node.db(release.wait, 2 * WAIT_S))
+    try:
+        yield storing
+    finally:
+        release.set()
+        await held
+        node.credentials.admit = admit
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:
@@ -110,29 +135,84 @@ async def test_a_members_handshake_is_kept_through_a_flood_of_new_connections(ne
                     writer.close()
 
 
+async def test_a_new_devices_first_handshake_is_kept_once_its_credentials_show_its_group(
+        network: list[LocalNode]) -> None:
+    """A device the node has never heard of (a group's new phone): its certificate comes with its
+    credentials, and while they wait for the database its connection is kept through the flood."""
+    calais, bristol = network
+    async with served(calais) as server:
+        guard = server.runner.app[GUARD]
+        async with half_dialled(server.port, bristol) as (ws, channel, credentials):
+            await until(lambda: guard.handshakes_signed == 1, "the node reading the new device's signature")
+            assert guard.reserved == 0, "a device the node does not know yet was kept before its credentials"
+            async with database_held(server) as storing:
+                await ws.send_bytes(channel.seal(encode(Credentials(credentials))))
+                await until(storing.is_set, "the node taking the new device's credentials")
+                held = await flood(server.port)
+            try:
+                reply = await asyncio.wait_for(ws.receive(), WAIT_S)
+                assert reply.type == aiohttp.WSMsgType.BINARY, "the new device's handshake was pushed out"
+                assert isinstance(decode(channel.open(reply.data)), Credentials)
+            finally:
+                for writer in held:
+                    writer.close()
+
+
+@contextlib.asynccontextmanager
+async def stranger_dialled(port: int, network_id: bytes, key: SigningKey,
+                           ) -> AsyncIterator[tuple[aiohttp.ClientWebSocketResponse, SecureChannel]]:
+    """A websocket to the node with the handshake signed by `key` (any key) and no credentials yet."""
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(f"http://127.0.0.1:{port}{SYNC_PATH}", autoping=False)
+        try:
+            hs = Initiator(network_id, key, lambda device: None)
+            await ws.send_bytes(hs.hello())
+            finish, keys = hs.finish((await asyncio.wait_for(ws.receive(), WAIT_S)).data)
+            await ws.send_bytes(finish)
+            yield ws, SecureChannel(keys)
+        finally:
+            await ws.close()
+
+
+async def pushed_out_by_a_flood(port: int, ws: aiohttp.ClientWebSocketResponse) -> None:
+    held = await flood(port)
+    try:
+        closed = await asyncio.wait_for(ws.receive(), WAIT_S)
+        assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+    finally:
+        for writer in held:
+            writer.close()
+
+
 async def test_an_anonymous_key_earns_no_place(network: list[LocalNode]) -> None:
     """A handshake signed by a key the trust graph does not know (anyone can make one) is pushed
     out like any anonymous connection: the place is kept for members only."""
     calais, _ = network
     async with served(calais) as server:
         guard = server.runner.app[GUARD]
-        async with aiohttp.ClientSession() as session:
-            ws = await session.ws_connect(f"http://127.0.0.1:{server.port}{SYNC_PATH}", autoping=False)
-            hs = Initiator(_network_id(calais), SigningKey.generate(), lambda device: None)
-            await ws.send_bytes(hs.hello())
-            reply = await asyncio.wait_for(ws.receive(), WAIT_S)
-            finish, _ = hs.finish(reply.data)
-            await ws.send_bytes(finish)
+        async with stranger_dialled(server.port, _network_id(calais), SigningKey.generate()) as (ws, _):
             await until(lambda: guard.handshakes_signed >= 1, "the node reading the anonymous key's signature")
             assert guard.reserved == 0
-            held = await flood(server.port)
-            try:
-                closed = await asyncio.wait_for(ws.receive(), WAIT_S)
-                assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
-            finally:
-                for writer in held:
-                    writer.close()
-                await ws.close()
+            await pushed_out_by_a_flood(server.port, ws)
+
+
+async def test_credentials_that_certify_someone_else_earn_no_place(network: list[LocalNode]) -> None:
+    """A stranger's key presenting a member's real credentials and a vouch for itself by a group key
+    of its own making is pushed out like any anonymous connection while they wait to be stored."""
+    calais, bristol = network
+    network_id = _network_id(calais)
+    stranger, made_up_group = SigningKey.generate(), SigningKey.generate()
+    self_vouch = Author(made_up_group, network_id).sign("member.vouch", device_vouch(made_up_group, stranger, b"\x02" * 32))
+    async with served(calais) as server:
+        guard = server.runner.app[GUARD]
+        async with half_dialled(server.port, bristol) as (_, _, credentials):
+            pass  # (Bristol's real credentials, to show)
+        async with stranger_dialled(server.port, network_id, stranger) as (ws, channel), \
+                database_held(server) as storing:
+            await ws.send_bytes(channel.seal(encode(Credentials((*credentials, self_vouch.encode())))))
+            await until(storing.is_set, "the node taking the stranger's credentials")
+            assert guard.reserved == 0
+            await pushed_out_by_a_flood(server.port, ws)
 
 
 async def test_one_member_holds_at_most_two_kept_places(network: list[LocalNode]) -> None:
