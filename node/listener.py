@@ -155,6 +155,7 @@ class _Connection:
     handshaking: bool = False  # a sync handshake under way (no secret needed to start one)
     signed: bool = False  # ... whose dialler's device signed it
     member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
+    upgraded_at: int = 0  # `bytes_in` when the handshake began (a kept-alive connection's earlier requests)
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
@@ -173,6 +174,10 @@ class _Connection:
         """A sync handshake not kept for a member (ConnectionGuard.unkept_bytes)."""
         return self.handshaking and self.member is None
 
+    def handshake_bytes(self) -> int:
+        """Bytes the sync handshake brought (0: none is under way)."""
+        return self.bytes_in - self.upgraded_at if self.handshaking else 0
+
 
 class ConnectionGuard:
     """Caps and deadlines for the connections of one listening socket (see the module docstring)."""
@@ -188,7 +193,7 @@ class ConnectionGuard:
         self._open: dict[asyncio.BaseTransport, _Connection] = {}  # unauthenticated connections
         self._per_source: Counter[str] = Counter()
         self.handshakes_signed = 0  # connections whose sync handshake the dialler's device signed (member or not)
-        self._unkept = 0  # bytes_in of the connections that are `unkept()`
+        self._unkept = 0  # the handshake bytes of the connections that are `unkept()`
         self._refused = LogBudget(logging.WARNING, "refused incoming connections: every one of the connections "
                                   "not yet authenticated is busy with a request "
                                   f"(at most {max_total} in all, {max_per_source} from one address)")
@@ -247,7 +252,7 @@ class ConnectionGuard:
         conn = self._open.pop(transport, None) if transport is not None else None
         if conn is not None:
             if conn.unkept():
-                self._unkept -= conn.bytes_in
+                self._unkept -= conn.handshake_bytes()
             self._per_source[conn.source] -= 1
             if self._per_source[conn.source] <= 0:
                 del self._per_source[conn.source]
@@ -258,8 +263,7 @@ class ConnectionGuard:
         over, a newcomer may take its place (_Connection.may_make_room)."""
         conn = self._open.get(transport) if transport is not None else None
         if conn is not None and not conn.handshaking:
-            conn.handshaking = True
-            self._unkept += conn.bytes_in
+            conn.handshaking, conn.upgraded_at = True, conn.bytes_in
 
     def handshake_signed(self, transport: asyncio.BaseTransport | None, device: bytes, member: bool) -> None:
         """The dialler of this sync handshake proved `device` (its signature), a member or not (as
@@ -280,7 +284,7 @@ class ConnectionGuard:
                 or sum(1 for c in kept if c.source == conn.source) >= self.max_per_source // 2
                 or len(kept) >= self.max_total // 2):
             return
-        self._unkept -= conn.bytes_in  # (a handshake: `unkept()` until now)
+        self._unkept -= conn.handshake_bytes()  # (`unkept()` until now)
         conn.member = device
 
     def authenticated(self, transport: asyncio.BaseTransport | None) -> None:
@@ -301,11 +305,11 @@ class ConnectionGuard:
             return True
         if conn.unkept():
             self._unkept += size
-        if conn.bytes_in > HANDSHAKE_BYTES:
+        if conn.handshake_bytes() > HANDSHAKE_BYTES:
             self._overfull.note(self.clock())
             return False
         if self._unkept > UNKEPT_BYTES:
-            hog = max((c for c in self._open.values() if c.unkept()), key=lambda c: c.bytes_in)
+            hog = max((c for c in self._open.values() if c.unkept()), key=_Connection.handshake_bytes)
             self._overfull.note(self.clock())
             if hog is conn:
                 return False
