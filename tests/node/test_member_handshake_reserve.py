@@ -215,6 +215,36 @@ async def test_credentials_that_certify_someone_else_earn_no_place(network: list
             await pushed_out_by_a_flood(server.port, ws)
 
 
+async def test_a_revoked_device_showing_its_old_certificate_earns_no_place(network: list[LocalNode]) -> None:
+    """A seized phone its group revoked still holds the vouch that once certified it: the node,
+    which knows the revocation, keeps no place for it while its credentials wait to be stored."""
+    calais, bristol = network
+    async with served(calais) as server:
+        await introduce(server.port, bristol)  # Calais knows Bristol's device
+    phone = bytes(bristol.keys.device.public)
+    bristol_log = bristol.home.log()
+    try:
+        revocation = bristol_log.append(bristol.keys.group, "member.revoke",
+                                        {"subject": phone, "from_seq": 1, "reason": "seized"}, offline=True)
+        chain = bristol_log.store.chain_wires(bytes(bristol.keys.group.public))
+    finally:
+        bristol_log.store.close()
+    calais_log = calais.home.log()
+    try:
+        calais_log.ingest(chain)
+        assert calais_log.store.event_row(revocation.id) is not None
+    finally:
+        calais_log.store.close()
+    async with served(calais) as server:
+        guard = server.runner.app[GUARD]
+        async with half_dialled(server.port, bristol) as (ws, channel, credentials), \
+                database_held(server) as storing:
+            await ws.send_bytes(channel.seal(encode(Credentials(credentials))))
+            await until(storing.is_set, "the node taking the revoked device's credentials")
+            assert guard.reserved == 0
+            await pushed_out_by_a_flood(server.port, ws)
+
+
 async def test_one_member_holds_at_most_two_kept_places(network: list[LocalNode]) -> None:
     """An infiltrating member cannot keep every place from its address for itself: a third
     handshake of the same device is one anonymous connection among others."""
