@@ -10,7 +10,15 @@ accept nobody (members included) and logged every failed accept. Here:
   place of the oldest idle one (of its own source first), which is reset at once: the descriptors
   stay free for members, a flood pushes out its own silent sockets, and the kernel's accept queue
   never fills up. A sync handshake not yet through counts as idle here (anyone may start one and
-  keep it going for a minute), so a flood of them pushes out its own too;
+  keep it going for a minute), so a flood of them pushes out its own too, until the dialler's
+  device has signed the handshake and the trust graph counts it as a member, or its credentials
+  show a member group certified it (its first contact: node/net/credentials.py `vouched_in`):
+  from then on its connection is kept, so a member's handshake completes however fast anonymous
+  connections arrive from its address (behind a relay, every visitor's). One device holds at most
+  `RESERVED_PER_DEVICE` such places, and members together at most half the caps, so an
+  infiltrating member cannot keep the owner out either. Before that signature (two messages, a
+  round trip) a member's connection is one among the others: a flood fast enough to open 32 in
+  that round trip still pushes it out (docs/design.md says what is left);
 - deadlines that follow progress: a connection with no request being answered is closed once it
   has sent nothing for `SILENT_S` (a socket that never sends a byte), or once `HEAD_LIMIT_S` have
   passed without a complete request, however slowly it trickles bytes. A request whose body is
@@ -19,6 +27,14 @@ accept nobody (members included) and logged every failed accept. Here:
   it). A request being answered (a page, a live-update stream, the peer handshake, which
   sync.transport bounds by its own progress) is never cut here, and an authenticated peer link
   leaves the guard's care;
+- bytes a sync handshake may bring before it is through: aiohttp holds a websocket frame whole
+  until its last byte, and a frame may be 4 MiB, so 512 anonymous upgrades each sending most of
+  one held 2 GiB (a Pi killed for want of memory by anyone who reaches its port; until
+  2026-12-04). Now a handshake may bring `HANDSHAKE_BYTES`: the upgrade request, two messages of
+  at most 512 bytes and one message of credentials (as node/net/credentials.py makes them; a
+  dialler sends them right after its signature, so they may come before it is read); and all
+  handshakes not kept for a member together `UNKEPT_BYTES`, over which the one holding the most
+  is reset. A connection over its budget is reset;
 - failed accepts (EMFILE and the like, which asyncio reports through the event loop's exception
   handler, many times a second) and the guard's own refusals and closes are logged at most once
   per `LOG_INTERVAL_S`, with counts.
@@ -39,6 +55,9 @@ from typing import Any
 
 from aiohttp import web
 
+from events.format import MAX_EVENT_BYTES
+from sync.messages import MAX_BATCH_BYTES
+
 log = logging.getLogger(f"solnet.{__name__}")
 
 SILENT_S = 10.0  # an idle connection that has sent nothing for this long is closed
@@ -47,6 +66,9 @@ SWEEP_S = 1.0
 LOG_INTERVAL_S = 60.0
 MAX_UNAUTHENTICATED = 512  # at most; fewer under a low open-files limit (see caps_for)
 MAX_PER_SOURCE = 32
+RESERVED_PER_DEVICE = 2  # a member's node and a one-off `solnet sync` beside it (sync/link_slots.py)
+HANDSHAKE_BYTES = MAX_BATCH_BYTES + MAX_EVENT_BYTES + 16 * 1024  # a sync connection's until it is through
+UNKEPT_BYTES = 32 * 1024 * 1024  # ... of every handshake not kept for a member, together
 ACCEPT_BACKLOG = 128
 ACCEPT_FAILED = "socket.accept() out of system resource"  # asyncio's message for EMFILE, ENFILE, ...
 _UNLIMITED = 1 << 30
@@ -131,6 +153,9 @@ class _Connection:
     requests: int = 0  # being answered now
     request: web.BaseRequest | None = None  # the newest of them
     handshaking: bool = False  # a sync handshake under way (no secret needed to start one)
+    signed: bool = False  # ... whose dialler's device signed it
+    member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
+    upgraded_at: int = 0  # `bytes_in` when the handshake began (a kept-alive connection's earlier requests)
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
@@ -141,8 +166,17 @@ class _Connection:
         """Whether a newcomer may take its place: it waits on its client, or it is a sync handshake
         not yet through. Anyone may upgrade to /sync/v1 and trickle bytes (60 s a handshake): behind
         a relay, 32 of them renewed kept every other connection from 127.0.0.1 out, the owner's and
-        the members' dials. Its deadlines stay the handshake's own (sync.transport.accept)."""
-        return self.handshaking or self.waits_on_client()
+        the members' dials. Its deadlines stay the handshake's own (sync.transport.accept). A
+        handshake a member's device signed is kept: no anonymous flood pushes a member out."""
+        return (self.handshaking and self.member is None) or self.waits_on_client()
+
+    def unkept(self) -> bool:
+        """A sync handshake not kept for a member (ConnectionGuard.unkept_bytes)."""
+        return self.handshaking and self.member is None
+
+    def handshake_bytes(self) -> int:
+        """Bytes the sync handshake brought (0: none is under way)."""
+        return self.bytes_in - self.upgraded_at if self.handshaking else 0
 
 
 class ConnectionGuard:
@@ -158,6 +192,8 @@ class ConnectionGuard:
         self.clock = clock
         self._open: dict[asyncio.BaseTransport, _Connection] = {}  # unauthenticated connections
         self._per_source: Counter[str] = Counter()
+        self.handshakes_signed = 0  # connections whose sync handshake the dialler's device signed (member or not)
+        self._unkept = 0  # the handshake bytes of the connections that are `unkept()`
         self._refused = LogBudget(logging.WARNING, "refused incoming connections: every one of the connections "
                                   "not yet authenticated is busy with a request "
                                   f"(at most {max_total} in all, {max_per_source} from one address)")
@@ -165,9 +201,11 @@ class ConnectionGuard:
                                  f"or no complete request in {head_limit_s:.0f} s")
         self._evicted = LogBudget(logging.INFO, "closed idle incoming connections to make room for new ones "
                                   f"(at most {max_total} not yet authenticated, {max_per_source} from one address)")
+        self._overfull = LogBudget(logging.INFO, "reset incoming sync handshakes that brought more bytes than a "
+                                   "handshake and its credentials take")
         self._accept_failed = LogBudget(logging.WARNING, "could not accept incoming connections: this process has "
                                         "too many files open (peer links already open carry on)")
-        self._budgets = [self._closed, self._evicted, self._refused, self._accept_failed]
+        self._budgets = [self._closed, self._evicted, self._refused, self._overfull, self._accept_failed]
         self._sweeper: asyncio.Task | None = None
         self._previous_handler: Any = None
 
@@ -182,6 +220,11 @@ class ConnectionGuard:
     @property
     def unauthenticated(self) -> int:
         return len(self._open)
+
+    @property
+    def reserved(self) -> int:
+        """Connections kept for a member's handshake under way (see `handshake_signed`)."""
+        return sum(1 for conn in self._open.values() if conn.member is not None)
 
     # --- connections in and out --------------------------------------------------------------------
     def _admit(self, transport: asyncio.BaseTransport) -> _Connection | None:
@@ -208,6 +251,8 @@ class ConnectionGuard:
     def _release(self, transport: asyncio.BaseTransport | None) -> None:
         conn = self._open.pop(transport, None) if transport is not None else None
         if conn is not None:
+            if conn.unkept():
+                self._unkept -= conn.handshake_bytes()
             self._per_source[conn.source] -= 1
             if self._per_source[conn.source] <= 0:
                 del self._per_source[conn.source]
@@ -217,12 +262,60 @@ class ConnectionGuard:
         """This connection's request is a sync handshake: until it is through (`authenticated`) or
         over, a newcomer may take its place (_Connection.may_make_room)."""
         conn = self._open.get(transport) if transport is not None else None
-        if conn is not None:
-            conn.handshaking = True
+        if conn is not None and not conn.handshaking:
+            conn.handshaking, conn.upgraded_at = True, conn.bytes_in
+
+    def handshake_signed(self, transport: asyncio.BaseTransport | None, device: bytes, member: bool) -> None:
+        """The dialler of this sync handshake proved `device` (its signature), a member or not (as
+        the node holds its trust graph, or as the credentials it then presented show it): a
+        member's connection is kept, no longer pushed out by newcomers, while its device holds
+        fewer than RESERVED_PER_DEVICE such places and members together fewer than half of either
+        cap (the owner's dashboard keeps room against a member too)."""
+        conn = self._open.get(transport) if transport is not None else None
+        if conn is None:
+            return
+        if not conn.signed:
+            conn.signed = True
+            self.handshakes_signed += 1
+        if not member or conn.member is not None:
+            return
+        kept = [c for c in self._open.values() if c.member is not None]
+        if (sum(1 for c in kept if c.member == device) >= RESERVED_PER_DEVICE
+                or sum(1 for c in kept if c.source == conn.source) >= self.max_per_source // 2
+                or len(kept) >= self.max_total // 2):
+            return
+        self._unkept -= conn.handshake_bytes()  # (`unkept()` until now)
+        conn.member = device
 
     def authenticated(self, transport: asyncio.BaseTransport | None) -> None:
         """This connection is now an authenticated peer link: no longer counted, no longer timed."""
         self._release(transport)
+
+    @property
+    def unkept_bytes(self) -> int:
+        """Bytes brought by the sync handshakes under way not kept for a member."""
+        return self._unkept
+
+    def _received(self, conn: _Connection, size: int) -> bool:
+        """Count `size` more bytes of `conn`; False if it is to be reset for bringing too many (a
+        handshake's allowance, or it holds the most of the unkept handshakes' bytes)."""
+        conn.bytes_in += size
+        conn.last_byte = self.clock()
+        if not conn.handshaking:
+            return True
+        if conn.unkept():
+            self._unkept += size
+        if conn.handshake_bytes() > HANDSHAKE_BYTES:
+            self._overfull.note(self.clock())
+            return False
+        if self._unkept > UNKEPT_BYTES:
+            hog = max((c for c in self._open.values() if c.unkept()), key=_Connection.handshake_bytes)
+            self._overfull.note(self.clock())
+            if hog is conn:
+                return False
+            self._release(hog.transport)
+            hog.transport.abort()  # type: ignore[attr-defined]
+        return True
 
     def bytes_received(self, transport: asyncio.BaseTransport | None) -> int:
         """Bytes received so far on an unauthenticated connection (for deadlines that follow progress)."""
@@ -320,8 +413,13 @@ class _GuardedProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._inner is None or self._conn is None:
             return
-        self._conn.bytes_in += len(data)
-        self._conn.last_byte = self._guard.clock()
+        if self._conn.transport not in self._guard._open:  # authenticated: no longer counted
+            self._inner.data_received(data)
+            return
+        if not self._guard._received(self._conn, len(data)):
+            self._guard._release(self._conn.transport)
+            self._conn.transport.abort()  # type: ignore[attr-defined]
+            return
         self._inner.data_received(data)
 
     def eof_received(self) -> bool | None:

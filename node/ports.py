@@ -182,8 +182,10 @@ class ServedNode(WebNode, Protocol):
         ...
 
     async def accept_link(self, request: Any, progress: Callable[[], int] | None = None,
-                          authenticated: Callable[[], None] | None = None) -> Any:
+                          authenticated: Callable[[], None] | None = None,
+                          signed: Callable[[bytes, bool], None] | None = None) -> Any:
         """Serve an incoming peer connection (the sync websocket): the response, once the link ends.
-        `progress` counts the bytes the connection brought; `authenticated` is called once the
+        `progress` counts the bytes the connection brought; `signed` is told the device the
+        dialler proved and whether it counts as a member; `authenticated` is called once the
         peer is a member."""
         ...

@@ -82,8 +82,9 @@ async def _close_links(app: web.Application) -> None:
 async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     guard, transport = request.app[GUARD], request.transport
     guard.handshaking(transport)
-    return await request.app[NODE].accept_link(request, progress=lambda: guard.bytes_received(transport),
-                                               authenticated=lambda: guard.authenticated(transport))
+    return await request.app[NODE].accept_link(
+        request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
+        signed=lambda device, member: guard.handshake_signed(transport, device, member))
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -65,6 +65,11 @@ from sync.messages import (
 STREAM_BATCH = 500  # events per Events batch we stream, and at most this many answered per IWant
 WATCH_TICKS = 3  # liveness looks this many times per message timeout
 IDLE_PROBE_TIMEOUTS = 2  # a link quiet this many message timeouts outside a round gets a ping
+# A round that waits on the peer (its heads, its next batch, its End) while nothing of the round
+# moves, the peer sending keepalives alone, is cut after this many message timeouts: an honest
+# peer's heads or next batch come within seconds of its database, and the keepalives of one that
+# never answered an Offer (a pong every few seconds) held the dialler's rounds with it for ever.
+ROUND_WAIT_TIMEOUTS = 20
 
 
 class Role(enum.Enum):
@@ -143,6 +148,8 @@ TRANSITIONS: dict[Role, dict[State, dict[type | str, State]]] = {
     },
 }
 ROUND_STATES = frozenset({S.OFFERED, S.LOADING, S.HEADS_SENT, S.STREAMING, S.PEER_ENDED, S.WE_ENDED, S.STORING})
+PEER_OWES = frozenset({S.OFFERED, S.HEADS_SENT, S.STREAMING, S.WE_ENDED})  # round states waiting on a peer's message
+ROUND_MESSAGES = (Same, Heads, MoreHeads, Events, End)
 
 
 # --- the state machine ------------------------------------------------------------------------------
@@ -211,6 +218,8 @@ class _Watch:
     progress: Hashable = None
     quiet_since: float = 0.0
     probed_at: float | None = None
+    round_progress: Hashable = None  # what moved the round last (see `tick`), and since when
+    round_since: float = 0.0
 
 
 class LinkProtocol:
@@ -226,6 +235,7 @@ class LinkProtocol:
         self._round: _Round | None = None
         self._offer: Offer | None = None  # the dialler's next Offer, waiting for our round to end
         self._watch = _Watch()
+        self._round_messages = 0  # messages of a round received from the peer (keepalives are none)
 
     # --- reading ---------------------------------------------------------------------------------
     @property
@@ -291,6 +301,8 @@ class LinkProtocol:
         if before == S.CLOSED:
             raise LocalProtocolError("the link is closed: nothing more is read from it")
         self._go(type(message))
+        if isinstance(message, ROUND_MESSAGES):
+            self._round_messages += 1
         if isinstance(message, Credentials):
             return [Admit(message.events)]
         if isinstance(message, Push):
@@ -431,7 +443,8 @@ class LinkProtocol:
         return [RoundDone(in_sync=in_sync, arrived=r.arrived, sent=r.sent, lag=r.lag)]
 
     # --- liveness ---------------------------------------------------------------------------------
-    def tick(self, now: float, *, progress: Hashable, busy: bool, last_write: float) -> list[Command]:
+    def tick(self, now: float, *, progress: Hashable, busy: bool, last_write: float,
+             round_progress: Hashable = None) -> list[Command]:
         """Called every `tick_s`, with the time and what the driver sees: `progress` changes whenever
         the peer is heard or data moves (a frame from the peer, a batch it took from us, a batch
         stored); `busy` while this node works on the peer's data; `last_write` is when we last sent
@@ -441,8 +454,20 @@ class LinkProtocol:
         clock runs against the peer only while we wait on it: in a round, or with a ping out.
         While this node is busy, the peer hears a keepalive each tick, so neither side cuts the
         other for being slow. Outside rounds a quiet link gets a ping, and is cut if one more
-        timeout passes without a word."""
+        timeout passes without a word.
+
+        Keepalives are not the round: `round_progress` (given by a driver that tells apart what
+        moves the round: batches the peer took from us, batches stored) and the round's messages
+        from the peer must move, or this node be busy, at least every ROUND_WAIT_TIMEOUTS message
+        timeouts while the round waits on the peer (PEER_OWES), else the link is cut."""
         w, timeout = self._watch, self.message_timeout_s
+        if round_progress is not None:
+            moved = (self.state, self._round_messages, round_progress)
+            if moved != w.round_progress or busy or self.state not in PEER_OWES:
+                w.round_progress, w.round_since = moved, now
+            elif now - w.round_since >= ROUND_WAIT_TIMEOUTS * timeout:
+                return [Cut(f"the peer kept the anti-entropy round waiting {now - w.round_since:.0f} s, sending "
+                            "nothing of it")]
         if progress != w.progress or busy:
             w.progress, w.quiet_since, w.probed_at = progress, now, None
             return [KeepAlive()] if busy and now - last_write >= self.tick_s else []

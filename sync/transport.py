@@ -309,6 +309,11 @@ class Link:
 Progress = Callable[[], int]
 """Bytes received so far on a connection: a handshake waits while this grows."""
 
+Signed = Callable[[bytes, "tuple[bytes, ...] | None"], None]
+"""Given the device key an inbound handshake's dialler proved (its signature checked): at once
+(None), and again with its credentials once they came, before they are stored. For the listener's
+connection guard: a member's handshake is kept through a flood (node/listener.py)."""
+
 SlotCheck = Callable[["Link"], None]
 """Given an authenticated member's inbound link before the listener presents its credentials;
 raises HandshakeError to refuse it (e.g. a link slot: sync/link_slots.py)."""
@@ -376,7 +381,8 @@ def _any_key(device: bytes) -> None:
 
 
 async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimits,
-                                progress: Progress | None = None, slot_check: SlotCheck | None = None) -> None:
+                                progress: Progress | None = None, slot_check: SlotCheck | None = None,
+                                signed: Signed | None = None) -> None:
     """Credentials first, as the link's protocol says: the dialler presents its own, each side
     stores the peer's (verified like any event) and checks its membership, then the listener
     asks `slot_check` whether the member may have a link now and only then presents its own."""
@@ -397,6 +403,8 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     except RemoteProtocolError:
         raise HandshakeError("protocol", "the peer did not present its credentials first") from None
     assert isinstance(admit, Admit)
+    if signed is not None:
+        signed(link.peer_device, admit.events)
     await identity.admit_credentials(admit.events)
     identity.check_peer(link.peer_device)
     if slot_check is not None:
@@ -411,10 +419,12 @@ async def _present(link: Link, identity: Identity, commands: list) -> None:
 
 
 async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
-                 progress: Progress | None = None, slot_check: SlotCheck | None = None) -> tuple[web.WebSocketResponse, Link | None]:
+                 progress: Progress | None = None, slot_check: SlotCheck | None = None,
+                 signed: Signed | None = None) -> tuple[web.WebSocketResponse, Link | None]:
     """Server side of the handshake on an incoming websocket. A refused peer gets the connection
     closed and nothing else: no network data, no reason beyond the close. `slot_check` may refuse a
-    member with no link slot for it (HandshakeError), once its credentials are checked.
+    member with no link slot for it (HandshakeError), once its credentials are checked; `signed` is
+    told the dialler's device key as soon as its signature is checked, and its credentials as they come.
 
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
@@ -429,8 +439,10 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
             keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s, progress))
             if keys.peer_device == bytes(identity.device.public):
                 raise HandshakeError("protocol", "a connection from this node to itself")
+            if signed is not None:
+                signed(keys.peer_device, None)
             link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
-            await _exchange_credentials(link, identity, limits, progress, slot_check)
+            await _exchange_credentials(link, identity, limits, progress, slot_check, signed)
     except (HandshakeError, TimeoutError) as exc:
         if isinstance(exc, TimeoutError):
             exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")

@@ -8,10 +8,14 @@ any event, before its membership is checked; what was new here then travels on b
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from crypto.keystore import NodeKeys
 from events import errors as E
+from events.errors import InvalidEvent
+from events.format import decode_event
+from events.kinds import parse_body
+from events.trust import DEVICE_ROLE, GROUP_ROLE, TrustGraph
 from node.log import EventLog
 from node.net.database import DbThread
 from node.outcome import ACCEPTED, REJECTED
@@ -49,6 +53,41 @@ def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
             break
         chain = together
     return tuple(chain)
+
+
+VOUCH_BYTES = 2048  # a device vouch is well under this (header, subject, keys, consent, a name)
+VOUCHES_LOOKED_AT = 8  # at most this many events naming the device are decoded (see `vouched_in`)
+
+
+def vouched_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bool:
+    """Whether a peer's credentials `wires`, not stored yet, hold a vouch certifying `device` as a
+    device, signed by a group key this graph counts at that seq: a new device of a member group,
+    whose first contact this is. Only for keeping its handshake's connection through a flood of
+    anonymous ones (node/listener.py) while its credentials wait for the database; its membership
+    is decided once they are stored. Runs on the event loop for anyone who got this far, so it is
+    cheap: only small events holding the device's key are decoded, a few at most, and a signature
+    is checked only for a vouch of a member group key naming that device as one."""
+    looked_at = 0
+    for wire in wires:
+        if len(wire) > VOUCH_BYTES or device not in wire:
+            continue
+        looked_at += 1
+        if looked_at > VOUCHES_LOOKED_AT:
+            return False
+        try:
+            ev = decode_event(wire)
+            voucher = trust.member(ev.author)
+            if (ev.kind != "member.vouch" or ev.header.network != network_id or voucher is None
+                    or voucher.role != GROUP_ROLE or not voucher.may_sign(ev.seq)):
+                continue
+            fields = parse_body(ev.header, ev.body)
+            if fields is None or fields.get("subject") != device or fields.get("role") != DEVICE_ROLE:
+                continue
+            ev.verify()
+        except InvalidEvent:
+            continue
+        return True
+    return False
 
 
 class Credentials:

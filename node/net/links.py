@@ -103,6 +103,7 @@ class Links:
                                  lambda: [(link, peer.opened_ms) for link, peer in list(self._open.values())])
         self._health = health
         self._group_of = policy.group_of
+        self._shown_member = policy.shown_member
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
         # A member peer refused this device as revoked / completed a round with it (node/revoked_here.py)
         self._refused_as_revoked = refused_as_revoked
@@ -142,10 +143,13 @@ class Links:
 
     # --- incoming -----------------------------------------------------------------------------------
     async def accept(self, request: web.Request, progress: Callable[[], int] | None = None,
-                     authenticated: Callable[[], None] | None = None) -> web.StreamResponse:
+                     authenticated: Callable[[], None] | None = None,
+                     signed: Callable[[bytes, bool], None] | None = None) -> web.StreamResponse:
         """Serve the sync websocket of `request`: the handshake, then the link until it ends.
         `progress` counts the bytes the connection has brought (the handshake waits while it
-        grows); `authenticated` is called once the peer is a member."""
+        grows); `signed` is told the device the dialler proved and whether it is a member by what
+        this node holds (at once, then with its credentials, not stored yet: node/net/credentials.py
+        `vouched_in`); `authenticated` is called once the peer is a member."""
         # Well over the slots (sync/link_slots.py: once they are all taken, a newcomer of a group
         # holding fewer takes the place of one of the group holding most): handshakes under way.
         inbound = sum(1 for link in self.open() if not link.outbound)
@@ -159,7 +163,9 @@ class Links:
         self._handshaking.add(handler)
         try:
             ws, link = await accept(request, self._identity(), self.route.limits, progress=progress,
-                                    slot_check=self._slots.check)
+                                    slot_check=self._slots.check,
+                                    signed=None if signed is None else lambda device, events: signed(
+                                        device, self._shown_member(device, events)))
         finally:
             self._handshaking.discard(handler)
         if link is not None:

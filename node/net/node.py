@@ -269,9 +269,10 @@ class Node:
 
     # --- links ----------------------------------------------------------------------------------
     async def accept_link(self, request: web.Request, progress: Callable[[], int] | None = None,
-                          authenticated: Callable[[], None] | None = None) -> web.StreamResponse:
+                          authenticated: Callable[[], None] | None = None,
+                          signed: Callable[[bytes, bool], None] | None = None) -> web.StreamResponse:
         """An incoming peer connection (the sync websocket), served until the link ends."""
-        return await self.links.accept(request, progress, authenticated)
+        return await self.links.accept(request, progress, authenticated, signed)
 
     async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
         """`solnet sync`: see Links.sync_once."""

@@ -135,6 +135,7 @@ class PeerLink:
         self._awaiting_bodies: set[bytes] = set()  # of those, the last ask's not answered yet
         self._reading = 0  # reads from storage for the peer under way (heads, ranges to stream, ...)
         self._stored = 0
+        self._round_stored = 0  # batches of rounds stored (not pushed ones): what moves a round (the watchdog)
         self._streamed_batches = 0
         self._reader_done = False
         self.ingest = LinkIngest(self.name, self.storage,
@@ -225,7 +226,8 @@ class PeerLink:
             progress = (None if streaming and self.link.stalled else self.link.heard, self._streamed_batches,
                         self._stored)
             for command in self.protocol.tick(loop.time(), progress=progress, busy=self._busy(),
-                                              last_write=self.link.last_write):
+                                              last_write=self.link.last_write,
+                                              round_progress=(self._streamed_batches, self._round_stored)):
                 if isinstance(command, KeepAlive):
                     self.link.keepalive()
                 elif isinstance(command, Probe):
@@ -408,6 +410,8 @@ class PeerLink:
         """A batch is stored: count it, charge the peer for what was invalid, send the new events
         on, and tell the protocol (a round's batch). False once the peer is banned."""
         self._stored += len(batch.wires)
+        if not batch.pushed:
+            self._round_stored += 1
         self.round.outcomes.update(o.status for o in outcomes)
         if not batch.pushed and self.behind is not None:
             self.behind = max(0, self.round.lag - self.round.received)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from events.errors import FORK
 from node.log import EventLog, now_ms
+from node.net.credentials import vouched_in
 from sync.handshake import HandshakeError
 from sync.peers import REASON_POINTS, UNKNOWN_REASON_POINTS, DevicePenalties, PeerBook, PeerLimits, TokenBucket
 from sync.transport import Link
@@ -62,6 +63,17 @@ class PeerPolicy:
         except HandshakeError:
             return False
         return True
+
+    def shown_member(self, device: bytes, credentials: tuple[bytes, ...] | None) -> bool:
+        """Whether an inbound handshake's dialler proved a member device, for keeping its connection
+        through a flood (node/listener.py): one this node counts, or one its credentials (not
+        stored yet) show a member group certified, a device's first contact. A device the graph
+        knows is judged by it alone (a seized phone its group revoked shows the vouch it once had)."""
+        if self.is_member(device):
+            return True
+        log = self._log()
+        return (credentials is not None and log.trust.member(device) is None
+                and vouched_in(log.trust, log.network_id, device, credentials))
 
     # --- costs -----------------------------------------------------------------------------------
     async def limit_events(self, device: bytes, events: int) -> None:

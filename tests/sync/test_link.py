@@ -21,8 +21,10 @@ from sync.link import (
     HEADS_MATCH,
     LOCAL_EVENTS,
     OPEN,
+    PEER_OWES,
     ROUND_OVER,
     ROUND_STATES,
+    ROUND_WAIT_TIMEOUTS,
     START_ROUND,
     STREAM_BATCH,
     STREAM_FINISHED,
@@ -640,3 +642,35 @@ def test_the_clock_is_whatever_the_driver_says():
     assert p.tick(1e9 + TIMEOUT, progress=0, busy=False, last_write=1e9) != []
     with pytest.raises(ValueError):
         LinkProtocol(Role.DIALLER, message_timeout_s=0)
+
+
+def test_keepalives_alone_hold_a_round_waiting_on_the_peer_for_a_bounded_time():
+    """A peer that never answers our Offer (or never sends its heads, batches or End) but sends a
+    pong each tick moves `progress`, never the round: the link is cut after ROUND_WAIT_TIMEOUTS
+    message timeouts, and not sooner. Its keepalives held the dialler's rounds with it for ever."""
+    limit = ROUND_WAIT_TIMEOUTS * TIMEOUT
+    for state in sorted(PEER_OWES, key=lambda s: s.value):
+        p = in_state(Role.DIALLER if state in (State.OFFERED, State.STREAMING, State.WE_ENDED) else Role.LISTENER, state)
+        out = [(i * p.tick_s, p.tick(i * p.tick_s, progress=i, busy=False, last_write=i * p.tick_s, round_progress=(0, 0)))
+               for i in range(int(limit / p.tick_s) + 2)]
+        cuts = [now for now, cs in out if any(isinstance(c, Cut) for c in cs)]
+        assert cuts and limit <= cuts[0] <= limit + p.tick_s, (state, cuts[:1])
+
+
+def test_a_round_that_moves_now_and_then_or_keeps_this_node_busy_is_never_cut():
+    p = in_state(Role.DIALLER, State.STREAMING)
+    for i in range(3000):  # ~4 hours: the peer takes one of our batches every 4 minutes
+        now = i * p.tick_s
+        moved = (i // 48, 0)
+        assert not any(isinstance(c, Cut) for c in p.tick(now, progress=i, busy=False, last_write=now,
+                                                          round_progress=moved))
+    p = in_state(Role.DIALLER, State.OFFERED)
+    for i in range(3000):  # this node busy (it stores what the peer sent): the peer waits on us
+        now = i * p.tick_s
+        assert not any(isinstance(c, Cut) for c in p.tick(now, progress=i, busy=True, last_write=now,
+                                                          round_progress=(0, 0)))
+    p = in_state(Role.DIALLER, State.PEER_ENDED)  # our stream goes on: the round waits on us
+    for i in range(3000):
+        now = i * p.tick_s
+        assert not any(isinstance(c, Cut) for c in p.tick(now, progress=i, busy=False, last_write=now,
+                                                          round_progress=(0, 0)))

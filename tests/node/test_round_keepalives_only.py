@@ -1,0 +1,97 @@
+"""A member's node that never answers a round, sending keepalives alone, is cut (a real node in this
+process dials a hostile listener on 127.0.0.1 that speaks the real handshake).
+
+The dialler opens each anti-entropy round with an Offer; the listener owes its heads (or Same). A
+hostile listener answered the Offer with nothing but a pong every moment: every frame heard counted
+as a sign of life, so the round waited for ever and the dialler never synced with that peer again,
+while the link counted as a healthy one. Now keepalives alone hold a round waiting on the peer for
+ROUND_WAIT_TIMEOUTS message timeouts at most (shortened here).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from node.demo import localnet
+from node.demo.localnet import LocalNode
+from node.net import Node
+from node.net.credentials import credential_chain
+from sync.channel import SecureChannel
+from sync.handshake import Responder
+from sync.link import ROUND_WAIT_TIMEOUTS
+from sync.messages import Credentials, Offer, decode, encode
+from sync.peers import PeerLimits
+from sync.transport import SYNC_PATH
+
+PASSPHRASE = "keepalive round tests only: not a secret"
+LIMITS = PeerLimits(message_timeout_s=0.5)
+WAIT_S = ROUND_WAIT_TIMEOUTS * LIMITS.message_timeout_s + 20
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> list[LocalNode]:
+    return localnet.create_network(tmp_path / "net", [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
+
+
+class PongingListener:
+    """Bristol's node gone bad: it completes the handshake as Bristol, then answers no Offer and
+    sends a pong every tenth of a second."""
+
+    def __init__(self, bristol: LocalNode) -> None:
+        log = bristol.home.log()
+        try:
+            self.network_id = log.network_id
+            self.credentials = credential_chain(log, bytes(bristol.keys.device.public))
+        finally:
+            log.store.close()
+        self.device = bristol.keys.device
+        self.offered = asyncio.Event()
+        self.cut = asyncio.Event()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        hs = Responder(self.network_id, self.device, lambda device: None)
+        await ws.send_bytes(hs.reply((await ws.receive()).data))
+        channel = SecureChannel(hs.accept((await ws.receive()).data))
+        channel.open((await ws.receive()).data)  # the dialler's credentials
+        await ws.send_bytes(channel.seal(encode(Credentials(self.credentials))))
+        while not ws.closed:
+            with contextlib.suppress(asyncio.TimeoutError):
+                msg = await asyncio.wait_for(ws.receive(), 0.1)
+                if msg.type == aiohttp.WSMsgType.BINARY and isinstance(decode(channel.open(msg.data)), Offer):
+                    self.offered.set()
+                elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                    break
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.pong(b"")
+        if self.offered.is_set():
+            self.cut.set()
+        return ws
+
+
+async def test_a_peer_answering_an_offer_with_keepalives_alone_is_cut(network: list[LocalNode]) -> None:
+    calais, bristol = network
+    listener = PongingListener(bristol)
+    app = web.Application()
+    app.router.add_get(SYNC_PATH, listener.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    node = Node(calais.home, calais.keys, peers=[f"127.0.0.1:{port}"], limits=LIMITS, sync_interval_s=3600)
+    await node.start()
+    try:
+        async with asyncio.timeout(WAIT_S):
+            await listener.offered.wait()
+        async with asyncio.timeout(WAIT_S):
+            await listener.cut.wait()
+    finally:
+        await node.stop()
+        await runner.cleanup()
