@@ -776,6 +776,21 @@ def status_of_running_node(home: Home) -> dict[str, Any] | None:
     return status if isinstance(status, dict) else None
 
 
+def peers_of_running_node(home: Home) -> list[dict[str, Any]] | None:
+    """The peers as the node running on `home` sees them now (node/live_status.py); None if no node
+    answers with them (none runs, an older one, or it failed: the command reads what it saved)."""
+    if not home.node_running():
+        return None
+    from node.admin_channel import ChannelError, ask
+
+    try:
+        answer = ask(home.path, {"op": "peers"}, timeout_s=STATUS_TIMEOUT_S)
+    except ChannelError:
+        return None
+    peers = (answer.get("ok") or {}).get("peers") if isinstance(answer, dict) else None
+    return peers if isinstance(peers, list) else None
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     from node import audience, render
     from node.views import view
@@ -1230,7 +1245,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
     if args.address:
         raise UsageError("`solnet peers` lists the peers; to change them: `solnet peers add|rm|block|unblock ADDRESS`")
     runtime = runtime_info(store, home_of(args))
-    peers = peer_list(store, runtime)
+    # A running node's own view (its links now), else what it last saved (every 2 s: stale at once)
+    peers = peers_of_running_node(home_of(args)) or peer_list(store, runtime)
     if peer_blocks.load(store).damaged:
         print(f"warning: {peer_blocks.DAMAGED}.", file=sys.stderr)
     if args.json:
