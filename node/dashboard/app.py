@@ -64,6 +64,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The page that says why a request failed on the database, by the store error's reason.
 STORAGE_PAGES = {"database_damaged": "error.database_damaged", "disk_failing": "error.disk_failing",
                  "storage_full": "error.disk_full", "storage": "error.storage"}
+# aiohttp's refusals said as pages (Dashboard.refusal_pages): the catalog keys error.X and error.X_title.
+REFUSAL_PAGES = {404: "no_page", 405: "wrong_method", 413: "too_large"}
 
 
 @dataclass
@@ -185,18 +187,22 @@ class Dashboard:
     async def refusal_pages(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """aiohttp's own refusals, said as pages in the reader's language with the dashboard's landmarks
         and a way back, not in plain English text: an address with no page (mistyped, cut short, an
-        old bookmark), and a form too large to read (a long text pasted into the private details).
+        old bookmark), a method the address does not take (/logout opened from the history: a form's
+        address visited), and a form too large to read (a long text pasted into the private details).
         The API's paths answer in JSON (node.api)."""
         try:
             return await handler(request)
-        except (web.HTTPNotFound, web.HTTPRequestEntityTooLarge) as exc:
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed, web.HTTPRequestEntityTooLarge) as exc:
             if API_PATH_RE.match(request.path):
                 raise
             ctx = request.get(DASH) or self.context(request)
             t = ctx["t"]
-            what = "no_page" if exc.status == 404 else "too_large"
-            return self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
-                                                        "message": t(f"error.{what}")}, exc.status)
+            what = REFUSAL_PAGES[exc.status]
+            response = self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
+                                                            "message": t(f"error.{what}")}, exc.status)
+            if "Allow" in exc.headers:  # what the address does take (RFC 9110 asks it of a 405)
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
 
     def storage_safe(self, handler: Handler) -> Handler:
         """`handler`, whose failure on the database (damaged, a full disk, unusable) is said on a
