@@ -51,3 +51,26 @@ def test_live_updates_on_at_load_is_not_said_and_each_change_is(cluster, browser
     page.locator("#live-status[data-state='retry']").wait_for()
     page.wait_for_function("() => window.said.length >= 3")
     assert page.evaluate("() => window.said")[2:] == [["live-news", "Live updates interrupted: reconnecting…"]]
+
+
+def test_a_login_the_node_forgot_is_said_not_reconnected_for_minutes(cluster, browser) -> None:
+    """The node restarted (a power cut at the Pi) while a coordinator watched the overview for
+    alerts: its logins went with it, and the live stream is refused. The page said "reconnecting…"
+    and tried again for some 8 minutes, then "reload the page", while no alert came; now, once the
+    node answers again, it says that the login ended and to log in again, and stops trying."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais, sync_interval=3600)
+    browser.add_init_script(RECORD)
+    page = browser.new_page()
+    log_in(page, calais)
+    page.locator("#live-status[data-state='live']").wait_for()
+    cluster.kill(calais)
+    page.locator("#live-status[data-state='retry']").wait_for()
+    cluster.start(calais, sync_interval=3600)
+    page.locator("#live-status[data-state='login']").wait_for(timeout=60_000)
+    said = "Live updates stopped: your login ended (the node restarted, or 12 hours passed); reload the page and log in again"
+    assert page.locator("#live-status").inner_text() == said
+    page.wait_for_function("() => window.said.length >= 2")
+    assert page.evaluate("() => window.said")[-1] == ["live-news", said]
+    page.reload()  # as it says: the login page, then the overview again
+    page.locator("#f-passphrase").wait_for()

@@ -312,6 +312,11 @@
     });
   }
 
+  function loggedOut() {  // true only when the node answered, and said this browser is not logged in
+    return fetch(parts[0].getAttribute("data-fragment"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.status === 401; }, function () { return false; });
+  }
+
   var attempts = 0, source = null;
   function connect() {
     source = new EventSource(streamUrl + "?since=" + encodeURIComponent(since));
@@ -326,7 +331,11 @@
       if (attempts > MAX_ATTEMPTS) { setStatus("off"); return; }
       setStatus("retry");
       var delay = Math.min(MAX_DELAY_MS, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() / 2);
-      setTimeout(function () { refresh(); connect(); }, delay);
+      setTimeout(function () {
+        // A node that answers 401 forgot this login (it restarted, or 12 hours passed): reconnecting
+        // cannot help, and "reconnecting…" for minutes hid that alerts no longer came.
+        loggedOut().then(function (out) { if (out) { setStatus("login"); } else { refresh(); connect(); } });
+      }, delay);
     });
   }
   connect();
