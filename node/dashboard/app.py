@@ -25,6 +25,7 @@ from aiohttp import web
 from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
+from events.kinds import KINDS
 from node import audience, login_links, public_site, publishing, render
 from node.api import API_PATH_RE
 from node.dashboard import access, forms, i18n, pages
@@ -438,6 +439,10 @@ class Dashboard:
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
+            if errors:  # and every other field's problem, at once: not one more attempt per field
+                errors |= {name: forms.field_message(problem, t)
+                           for name, problem in (await self._field_problems(kind, texts, zone)).items()
+                           if name not in errors}
             values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
                       **({"public_note": "yes"} if public_note else {}), "audience": chosen}
             page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
@@ -452,6 +457,15 @@ class Dashboard:
             page = await self._form_ctx(ctx, kind, values, {}, t(STORAGE_PAGES[reason]), to)
             return self.respond(request, "publish_form.html", page, status)
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
+
+    async def _field_problems(self, kind: str, texts: dict[str, str], zone: str | None) -> dict[str, str]:
+        """What is wrong with each field of a refused form (node.publishing.field_problems); none if
+        that cannot be worked out (a bad time zone, a field the kind has not): the refusal says it."""
+        try:
+            _, problems = await self.node.db(publishing.field_problems, self.node.log, KINDS[kind], texts, zone)
+        except publishing.PublishError:
+            return {}
+        return problems
 
     async def _log_in_to_send(self, request: web.Request, ctx: dict[str, Any]) -> web.StreamResponse:
         """A publish form sent from a session the node no longer knows (it restarted: a power cut; or
