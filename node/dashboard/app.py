@@ -28,6 +28,7 @@ from events.errors import InvalidEvent
 from events.kinds import KINDS
 from node import audience, login_links, public_site, publishing, render
 from node.api import API_PATH_RE
+from node.chain_gate import NOT_CAUGHT_UP
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
@@ -447,9 +448,11 @@ class Dashboard:
                       **({"public_note": "yes"} if public_note else {}), "audience": chosen}
             page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
             return self.respond(request, "publish_form.html", page, 400)
-        except InvalidEvent:
+        except InvalidEvent as exc:
             values = {**texts, "private": private or ""}
-            page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
+            # Not caught up (node/chain_gate.py) is no revocation: a node back from a power cut whose peers are down
+            said = t("error.not_caught_up" if exc.reason == NOT_CAUGHT_UP else "error.refused_by_log")
+            page = await self._form_ctx(ctx, kind, values, {}, said, to)
             return self.respond(request, "publish_form.html", page, 400)
         except StorageFailed as exc:  # nothing was stored: keep what was typed, say why
             values = {**texts, "private": private or ""}
