@@ -980,6 +980,20 @@ def parse_address(text: str) -> str:
         raise UsageError(str(exc)) from None
 
 
+def _peer_by_name_hint(log: EventLog, text: str) -> str:
+    """For a peer named by its group ('calais', as `solnet peers` shows it) where an address was
+    asked: the addresses of the peers of that name, as a sentence to add to the refusal ('' if none)."""
+    from node.status import peer_list
+
+    wanted = text.strip().casefold()
+    found = sorted({p["address"] for p in peer_list(log.store)
+                    if p.get("address") and isinstance(p.get("name"), str) and p["name"].casefold() == wanted})
+    if not found:
+        return ""
+    return (f". {text.strip()!r} is the name of a peer's group; its node's address: {', '.join(found)} "
+            f"(`solnet sync {found[0].removeprefix('http://')}`)")
+
+
 def proxy_of(args: argparse.Namespace, home: Home) -> tuple[Any, bool]:
     """The SOCKS5 proxy for peer connections: --proxy, else $SOLNET_PROXY, else the home's config
     (`solnet proxy`), and whether it came from the config (then a running node follows changes).
@@ -1291,8 +1305,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from node import render
     import asyncio
     home = home_of(args)
-    home.log()
-    address = parse_address(args.address)
+    log = home.log()
+    try:
+        address = parse_address(args.address)
+    except UsageError as exc:
+        raise UsageError(f"{exc}{_peer_by_name_hint(log, args.address)}") from None
     proxy, _ = proxy_of(args, home)
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it

@@ -160,8 +160,8 @@ def peer_line(peer: dict[str, Any]) -> str:
         state = "banned for invalid data"
     elif peer.get("cut_off_since"):
         state = f"cut off since {local_time(peer['cut_off_since'])}"
-    else:
-        state = "never connected"
+    else:  # a round of `solnet sync` is no link that was cut off
+        state = "not linked now" if peer.get("last_sync") else "never connected"
     last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
     unnamed = "(revoked)" if peer.get("revoked") else "(group not known yet)"  # its profile left the log with it
