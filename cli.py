@@ -497,6 +497,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         # Signed and stored here only: whoever publishes a raid alert must not think it went out
         print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
               "`solnet sync PEER` (`solnet peers` lists them).")
+    elif done.get("links") == 0 and kind.name in ("alert", "alert.update") and not args.json:
+        # The node holds it, but no peer is linked (a Pi whose peer is down, a Tor that is not running)
+        print("The node running on this home has no link to any peer now: it goes out as soon as one is linked "
+              "(`solnet status` says why there is none), or with `solnet sync PEER`.")
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     if done.get("refused_as_revoked"):  # (a peer's word, kept: the revocation has not come here)
         from node import revoked_here
