@@ -345,7 +345,10 @@ class Dashboard:
         page = await self._event_ctx(request)
         if page is None:
             return self.refuse(request, ctx, 404, "error.no_event")
-        page["flash"] = ctx["t"]("publish.done") if request.query.get("published") else None
+        if request.query.get("published"):  # on its way, unless no peer is linked now (a Pi whose peer is down)
+            page["flash"] = ctx["t"]("publish.done" if self.node.live_facts().get("links") else "publish.done_no_link")
+        else:
+            page["flash"] = None
         page["flash_warning"] = self._published_in_the_past(ctx, page["event"]) if page["flash"] else None
         return self.respond(request, "event.html", page)
 
