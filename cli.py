@@ -498,6 +498,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         # Signed and stored here only: whoever publishes a raid alert must not think it went out
         print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
               "`solnet sync PEER` (`solnet peers` lists them).")
+    elif done.get("links") == 0 and kind.name in ("alert", "alert.update") and not args.json:
+        # The node holds it, but no peer is linked (a Pi whose peer is down, a Tor that is not running)
+        print("The node running on this home has no link to any peer now: it goes out as soon as one is linked "
+              "(`solnet status` says why there is none), or with `solnet sync PEER`.")
     warn_of_node_facts(done)  # what the running node's peers say of this machine's clock and key
     if done.get("refused_as_revoked"):  # (a peer's word, kept: the revocation has not come here)
         from node import revoked_here
@@ -777,6 +781,21 @@ def status_of_running_node(home: Home) -> dict[str, Any] | None:
     return status if isinstance(status, dict) else None
 
 
+def peers_of_running_node(home: Home) -> list[dict[str, Any]] | None:
+    """The peers as the node running on `home` sees them now (node/live_status.py); None if no node
+    answers with them (none runs, an older one, or it failed: the command reads what it saved)."""
+    if not home.node_running():
+        return None
+    from node.admin_channel import ChannelError, ask
+
+    try:
+        answer = ask(home.path, {"op": "peers"}, timeout_s=STATUS_TIMEOUT_S)
+    except ChannelError:
+        return None
+    peers = (answer.get("ok") or {}).get("peers") if isinstance(answer, dict) else None
+    return peers if isinstance(peers, list) else None
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     from node import audience, render
     from node.views import view
@@ -964,6 +983,20 @@ def parse_address(text: str) -> str:
         return normalize_address(text)
     except AddressError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _peer_by_name_hint(log: EventLog, text: str) -> str:
+    """For a peer named by its group ('calais', as `solnet peers` shows it) where an address was
+    asked: the addresses of the peers of that name, as a sentence to add to the refusal ('' if none)."""
+    from node.status import peer_list
+
+    wanted = text.strip().casefold()
+    found = sorted({p["address"] for p in peer_list(log.store)
+                    if p.get("address") and isinstance(p.get("name"), str) and p["name"].casefold() == wanted})
+    if not found:
+        return ""
+    return (f". {text.strip()!r} is the name of a peer's group; its node's address: {', '.join(found)} "
+            f"(`solnet sync {found[0].removeprefix('http://')}`)")
 
 
 def proxy_of(args: argparse.Namespace, home: Home) -> tuple[Any, bool]:
@@ -1232,7 +1265,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
     if args.address:
         raise UsageError("`solnet peers` lists the peers; to change them: `solnet peers add|rm|block|unblock ADDRESS`")
     runtime = runtime_info(store, home_of(args))
-    peers = peer_list(store, runtime)
+    # A running node's own view (its links now), else what it last saved (every 2 s: stale at once)
+    peers = peers_of_running_node(home_of(args)) or peer_list(store, runtime)
     if peer_blocks.load(store).damaged:
         print(f"warning: {peer_blocks.DAMAGED}.", file=sys.stderr)
     if args.json:
@@ -1277,8 +1311,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from node import render
     import asyncio
     home = home_of(args)
-    home.log()
-    address = parse_address(args.address)
+    log = home.log()
+    try:
+        address = parse_address(args.address)
+    except UsageError as exc:
+        raise UsageError(f"{exc}{_peer_by_name_hint(log, args.address)}") from None
     proxy, _ = proxy_of(args, home)
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it

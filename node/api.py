@@ -44,7 +44,7 @@ from node.field_input import InputError
 from node.http_failures import STORAGE_MESSAGES, error_response, storage_trouble
 from node.log import EventLog, now_ms
 from node.private import DAMAGED, DAMAGED_TEXT, read_private
-from node.status import name_peers, node_status, peer_list
+from node.live_status import live_peers, live_status
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
 from node.views import VIEWS, fair_items, reader_of, view
@@ -422,27 +422,13 @@ def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str |
 async def status(request: web.Request) -> web.StreamResponse:
     node = require_token(request)
     check_params(request, ())
-    out = await node.db(node_status, node.home, node.log)
-    # Live facts of this process (the saved ones are up to a few seconds old).
-    out["node"].update(running=True, **node.live_facts())
-    out["peers"] = await _live_peers(node)
-    return json_response(out)
+    return json_response(await live_status(node))  # live facts: the saved ones are up to a few seconds old
 
 
 async def peers(request: web.Request) -> web.StreamResponse:
     node = require_token(request)
     check_params(request, ())
-    return json_response({"peers": await _live_peers(node)})
-
-
-async def _live_peers(node: WebNode) -> list[dict]:
-    """Every peer as this process sees it now (inbound links too), named by group; then those
-    added meanwhile by another process (`solnet peers add`, taken up within seconds) and the blocked ones."""
-    live = node.peer_views(now_ms())
-    saved = await node.db(peer_list, node.log.store)
-    known = {p["address"] for p in live}
-    later = [p for p in saved if p["source"] == "blocked" or p["address"] not in known]
-    return await node.db(name_peers, node.log, live) + later
+    return json_response({"peers": await live_peers(node)})
 
 
 # --- publishing -----------------------------------------------------------------------------------

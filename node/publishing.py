@@ -93,7 +93,28 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone:
                  ) -> dict[str, Any]:
     """Typed body fields from text values, checked against `kind`; PublishError names the bad one.
     Times without an offset are read in `time_zone` (an IANA name), else this machine's zone."""
+    fields, problems = field_problems(log, kind, texts, time_zone)
+    if problems:  # the first, in the order of the fields given, then the missing ones
+        name, message = next(iter(problems.items()))
+        raise PublishError(message, name)
+    try:
+        check_fields(kind, fields)  # relations between fields (ends_at after starts_at, ...)
+    except InvalidEvent as exc:
+        message = exc.args[0]
+        named = [n for n in re.findall(r"'(\w+)'", message) if kind.field(n) is not None]
+        raise PublishError(message, named[0] if named else None) from None
+    if kind.name == "node.announce":
+        check_addresses(fields["addresses"])
+    return fields
+
+
+def field_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone: str | None = None,
+                   ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The fields of `texts` that parse and keep their rules, and what is wrong with each of the
+    others, by name, required ones left empty included: a form says every problem at once, not one
+    per attempt. A field `kind` does not have is refused at once (PublishError): no form sends one."""
     fields: dict[str, Any] = {}
+    problems: dict[str, str] = {}
     for name, text in texts.items():
         spec = kind.field(name)
         if spec is None or name == PRIVATE_FIELD:
@@ -107,25 +128,21 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone:
             value = parse_value(spec, text, lambda t: resolve_event_id(log, t), time_zone)
             spec.check(value)
         except InputError as exc:
-            raise PublishError(str(exc) if name in str(exc) else f"'{name}': {exc}", name) from None
+            problems[name] = str(exc) if name in str(exc) else f"'{name}': {exc}"
+            continue
         except FieldError as exc:
             if name in MONEY_FIELDS:  # said in the units the person typed, not the stored cents
-                raise PublishError(f"'{name}' must be an amount from {spec.minimum / 100:,.2f} to "
-                                   f"{spec.maximum / 100:,.2f}, got {text.strip()[:40]!r}", name) from None
-            raise PublishError(f"{kind.name}: {exc}", name) from None
+                problems[name] = (f"'{name}' must be an amount from {spec.minimum / 100:,.2f} to "
+                                  f"{spec.maximum / 100:,.2f}, got {text.strip()[:40]!r}")
+            else:
+                problems[name] = f"{kind.name}: {exc}"
+            continue
         fields[name] = value
-    missing = [f.name for f in kind.fields if f.required and f.name not in fields and f.name != PRIVATE_FIELD]
-    if missing:
-        raise PublishError(f"{with_article(kind.name)} needs {and_list([repr(m) for m in missing])}", missing[0])
-    try:
-        check_fields(kind, fields)  # relations between fields (ends_at after starts_at, ...)
-    except InvalidEvent as exc:
-        message = exc.args[0]
-        named = [n for n in re.findall(r"'(\w+)'", message) if kind.field(n) is not None]
-        raise PublishError(message, named[0] if named else None) from None
-    if kind.name == "node.announce":
-        check_addresses(fields["addresses"])
-    return fields
+    missing = [f.name for f in kind.fields
+               if f.required and f.name not in fields and f.name not in problems and f.name != PRIVATE_FIELD]
+    for name in missing:
+        problems[name] = f"{with_article(kind.name)} needs {and_list([repr(m) for m in missing])}"
+    return fields, problems
 
 
 def stored_kind(log: EventLog, event_id: bytes) -> str | None:

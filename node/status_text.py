@@ -83,12 +83,29 @@ def status_text(out: dict[str, Any]) -> str:
                      f"vouch for it and then revoke it. {todo}.")
     if node.get("running"):
         lines += [f"  WARNING: {w}" for w in node_fact_warnings(node)]
+        if node.get("cut_off_since") and (why := cut_off_why(out.get("peers") or [])):
+            lines.append(f"  WARNING: {why}")
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}")  # what to do is in it
     elif node.get("running") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
                      "free some space")
     return "\n".join(lines)
+
+
+def cut_off_why(peers: list[dict[str, Any]]) -> str | None:
+    """Why a running node with no link reaches none of the peers it dials, from their last errors:
+    the one they all fail with (a proxy that is down: Tor not running on the Pi), else where to read
+    each. None if it dials none, or none has failed yet (a founder waiting to be dialled is no news)."""
+    dialled = [p for p in peers if p.get("address") and p.get("source") != "blocked" and not p.get("revoked")]
+    errors = {one_line(str(p["last_error"])) for p in dialled if p.get("last_error")}
+    if not errors:
+        return None
+    if len(errors) == 1 and all(p.get("last_error") for p in dialled):
+        return (f"no link to any peer: {'it fails' if len(dialled) == 1 else f'all {len(dialled)} fail'} with "
+                f"\"{errors.pop()}\"; nothing this node publishes leaves it meanwhile.")
+    return ("no link to any peer: nothing this node publishes leaves it meanwhile; `solnet peers` gives each "
+            "one's last error.")
 
 
 def own_key_warnings(group_id: str, device_id: str, revoked: list[dict[str, Any]]) -> list[str]:
@@ -143,8 +160,8 @@ def peer_line(peer: dict[str, Any]) -> str:
         state = "banned for invalid data"
     elif peer.get("cut_off_since"):
         state = f"cut off since {local_time(peer['cut_off_since'])}"
-    else:
-        state = "never connected"
+    else:  # a round of `solnet sync` is no link that was cut off
+        state = "not linked now" if peer.get("last_sync") else "never connected"
     last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
     unnamed = "(revoked)" if peer.get("revoked") else "(group not known yet)"  # its profile left the log with it

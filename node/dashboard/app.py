@@ -25,8 +25,10 @@ from aiohttp import web
 from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
+from events.kinds import KINDS
 from node import audience, login_links, public_site, publishing, render
 from node.api import API_PATH_RE
+from node.chain_gate import NOT_CAUGHT_UP
 from node.dashboard import access, forms, i18n, pages
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
@@ -64,6 +66,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The page that says why a request failed on the database, by the store error's reason.
 STORAGE_PAGES = {"database_damaged": "error.database_damaged", "disk_failing": "error.disk_failing",
                  "storage_full": "error.disk_full", "storage": "error.storage"}
+# aiohttp's refusals said as pages (Dashboard.refusal_pages): the catalog keys error.X and error.X_title.
+REFUSAL_PAGES = {404: "no_page", 405: "wrong_method", 413: "too_large"}
 
 
 @dataclass
@@ -187,18 +191,22 @@ class Dashboard:
     async def refusal_pages(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """aiohttp's own refusals, said as pages in the reader's language with the dashboard's landmarks
         and a way back, not in plain English text: an address with no page (mistyped, cut short, an
-        old bookmark), and a form too large to read (a long text pasted into the private details).
+        old bookmark), a method the address does not take (/logout opened from the history: a form's
+        address visited), and a form too large to read (a long text pasted into the private details).
         The API's paths answer in JSON (node.api)."""
         try:
             return await handler(request)
-        except (web.HTTPNotFound, web.HTTPRequestEntityTooLarge) as exc:
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed, web.HTTPRequestEntityTooLarge) as exc:
             if API_PATH_RE.match(request.path):
                 raise
             ctx = request.get(DASH) or self.context(request)
             t = ctx["t"]
-            what = "no_page" if exc.status == 404 else "too_large"
-            return self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
-                                                        "message": t(f"error.{what}")}, exc.status)
+            what = REFUSAL_PAGES[exc.status]
+            response = self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
+                                                            "message": t(f"error.{what}")}, exc.status)
+            if "Allow" in exc.headers:  # what the address does take (RFC 9110 asks it of a 405)
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
 
     def storage_safe(self, handler: Handler) -> Handler:
         """`handler`, whose failure on the database (damaged, a full disk, unusable) is said on a
@@ -339,7 +347,10 @@ class Dashboard:
         page = await self._event_ctx(request)
         if page is None:
             return self.refuse(request, ctx, 404, "error.no_event")
-        page["flash"] = ctx["t"]("publish.done") if request.query.get("published") else None
+        if request.query.get("published"):  # on its way, unless no peer is linked now (a Pi whose peer is down)
+            page["flash"] = ctx["t"]("publish.done" if self.node.live_facts().get("links") else "publish.done_no_link")
+        else:
+            page["flash"] = None
         page["flash_warning"] = self._published_in_the_past(ctx, page["event"]) if page["flash"] else None
         return self.respond(request, "event.html", page)
 
@@ -434,13 +445,19 @@ class Dashboard:
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
+            if errors:  # and every other field's problem, at once: not one more attempt per field
+                errors |= {name: forms.field_message(problem, t)
+                           for name, problem in (await self._field_problems(kind, texts, zone)).items()
+                           if name not in errors}
             values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
                       **({"public_note": "yes"} if public_note else {}), "audience": chosen}
             page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
             return self.respond(request, "publish_form.html", page, 400)
-        except InvalidEvent:
+        except InvalidEvent as exc:
             values = {**texts, "private": private or ""}
-            page = await self._form_ctx(ctx, kind, values, {}, t("error.refused_by_log"), to)
+            # Not caught up (node/chain_gate.py) is no revocation: a node back from a power cut whose peers are down
+            said = t("error.not_caught_up" if exc.reason == NOT_CAUGHT_UP else "error.refused_by_log")
+            page = await self._form_ctx(ctx, kind, values, {}, said, to)
             return self.respond(request, "publish_form.html", page, 400)
         except StorageFailed as exc:  # nothing was stored: keep what was typed, say why
             values = {**texts, "private": private or ""}
@@ -448,6 +465,15 @@ class Dashboard:
             page = await self._form_ctx(ctx, kind, values, {}, t(STORAGE_PAGES[reason]), to)
             return self.respond(request, "publish_form.html", page, status)
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
+
+    async def _field_problems(self, kind: str, texts: dict[str, str], zone: str | None) -> dict[str, str]:
+        """What is wrong with each field of a refused form (node.publishing.field_problems); none if
+        that cannot be worked out (a bad time zone, a field the kind has not): the refusal says it."""
+        try:
+            _, problems = await self.node.db(publishing.field_problems, self.node.log, KINDS[kind], texts, zone)
+        except publishing.PublishError:
+            return {}
+        return problems
 
     async def _log_in_to_send(self, request: web.Request, ctx: dict[str, Any]) -> web.StreamResponse:
         """A publish form sent from a session the node no longer knows (it restarted: a power cut; or

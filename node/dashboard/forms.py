@@ -108,6 +108,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"not a duration|'expires_in'", "error.duration"),
     (r"names an event shared with chosen groups only", "error.sealed_reference"),
     (r"must name an? [\w.]+ event", "error.wrong_reference"),
+    (r"name at least one recipient", "error.recipients_none"),  # none ticked: not "these recipients cannot ..."
     (r"recipient|is not a group|has no device|is revoked|at most \d+|no group of this network", "error.recipients"),
 
 ))

@@ -18,6 +18,7 @@ from node import chain_gate, publishing, revoked_here
 from node.log import now_ms
 from node.net.admin_socket import Say
 from node.ports import StorageFailed, WebNode
+from node.live_status import live_peers, live_status
 from node.status import node_status
 from node.store import DatabaseDamaged
 from node.words import local_time
@@ -34,7 +35,7 @@ async def _status(node: WebNode) -> dict[str, Any]:
     damaged database cannot save them); a database too damaged to read it from gives the home's
     ids and what to do (node.status.node_status)."""
     try:
-        out = await node.db(node_status, node.home, node.log)
+        return await live_status(node)
     except DatabaseDamaged as exc:
         node.storage_failed(exc)
         out = node_status(node.home, None, damaged=str(exc))
@@ -59,6 +60,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
         extra: dict[str, Any] = {}
         if op == "status":  # what `solnet status --json` prints, as the command would compute it
             return {"ok": await _status(node)}
+        if op == "peers":  # what `solnet peers --json` prints: this process's view, not the one saved
+            return {"ok": {"peers": await live_peers(node)}}
         if op == "admin_token":  # made from the unlocked device key: only the running node can tell it
             return {"ok": {"token": node.home.admin_token(node.keys)}}
         if op == "publish":
@@ -80,6 +83,7 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     # publish there may freeze it) is worth a word where it was typed.
     facts = node.live_facts()
     said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere") if facts.get(k)}
+    said["links"] = facts["links"]  # none: what was just published reaches no other node yet (a raid alert)
     # And a peer's refusal of this device as revoked: what it signs reaches no node.
     kept = await node.db(revoked_here.load, node.log.store)
     if kept is not None:

@@ -416,6 +416,7 @@ class Links:
                 self._open.pop(link.number, None)
         book = self._directory.book
         book.add(address, book.get(address).source if book.get(address) else "config")
+        book.proved(address, link.peer_device)  # whose node it is: `solnet peers` names its group
         book.synced(address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
         await self._round_completed(False)
         return result

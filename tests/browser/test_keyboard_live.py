@@ -4,7 +4,7 @@ A person tabs through the whole overview while the node stores new events (publi
 during the walk): the live refresh patches the page in place, so the focus never falls to <body>,
 the element focused before a patch is the same element after it, every control on the page is
 reached, and none of them is replaced. A new alert is said once through the persistent #alert-news
-(the ones already there never); #live is no live region; losing live updates is said by #live-status.
+(the ones already there never); #live is no live region; losing live updates is said by #live-news.
 """
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def test_tabbing_through_the_overview_while_events_arrive_keeps_the_focus(cluste
     page = browser.new_page()
     log_in(page, calais)
     page.locator("#live-status[data-state='live']").wait_for()
-    assert page.locator("#live-status").get_attribute("role") == "status"
+    assert page.locator("#live-news").get_attribute("role") == "status"  # says the changes (test_live_status_news.py)
     assert page.locator("#live-status").inner_text() == "Live updates on"
     assert page.locator("#live").get_attribute("aria-live") is None
     assert page.locator("#live [role=alert], #live [aria-live]").count() == 0
@@ -142,6 +142,7 @@ def test_tabbing_through_the_overview_while_events_arrive_keeps_the_focus(cluste
     cluster.kill(calais)  # live updates stop: the page says so, through its status region
     page.locator("#live-status[data-state='retry']").wait_for()
     assert page.locator("#live-status").inner_text() == "Live updates interrupted: reconnecting…"
+    assert page.locator("#live-news").inner_text() == "Live updates interrupted: reconnecting…"
     assert page.evaluate("() => window.lost") == []
 
 

@@ -1,6 +1,7 @@
 """A refused publish form gives back what the coordinator typed, and says what is wrong with it
 (chromium, a real node): a whole-number field holding "10-12" or "2,5" comes back holding it, with
-the rule it breaks, in the page's language (on a phone it still opens the digits keypad); a form
+the rule it breaks, in the page's language (on a phone it still opens the digits keypad); so does a
+date typed in part, and the date as the hint shows it is taken; a form
 too large to read says so and going back finds the text; a form sent after the node restarted
 comes back as typed once the coordinator has logged in again."""
 from __future__ import annotations
@@ -29,6 +30,34 @@ def test_a_refused_whole_number_comes_back_as_typed_with_the_rule_it_breaks(clus
         assert problem.startswith(said), f"{lang}: {problem!r}"  # not 'Fill in this field': it was filled in
         assert page.get_attribute("#f-quantity", "inputmode") == "numeric"  # a phone shows its digits keypad
 
+
+
+def test_a_date_typed_in_part_comes_back_as_typed_and_the_hints_form_is_taken(cluster, browser) -> None:
+    """A coordinator types the start of an action's date and is interrupted ("2031-06-0"): the form
+    comes back with it and says how to write it; a date field (type=datetime-local) sent nothing
+    for it, and the form came back with the field emptied and 'fill in this field'. Written as the
+    hint shows it, it is published."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais, sync_interval=3600)
+    page = browser.new_page()
+    log_in(page, calais)
+    for lang, said in (("fr", "Donnez une date et une heure"), ("en", "Give a date and time")):
+        page.goto(url(calais, f"/publish/action?lang={lang}"))
+        page.fill("#f-title", "Rassemblement au port")
+        page.fill("#f-region", "calais")
+        page.select_option("#f-type", "protest")
+        page.click("#f-starts_at")
+        page.keyboard.type("2031-06-0")  # key by key, as a person types it
+        page.click("main form button[type=submit]")
+        page.locator("#error-summary").wait_for()
+        assert page.input_value("#f-starts_at") == "2031-06-0", f"{lang}: what was typed is gone"
+        assert page.locator("#e-starts_at").inner_text().startswith(said), page.locator("#e-starts_at").inner_text()
+        assert "2026-12-01 18:00" in page.locator("#h-starts_at").inner_text()  # the form, before any mistake
+    page.fill("#f-starts_at", "2031-06-01 18:00")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(lambda address: "/event/" in address and "published=1" in address)
+    [action] = cli_json(calais, "ls", "--kind", "action")
+    assert action["title"] == "Rassemblement au port"
 
 def test_a_form_too_large_to_read_is_said_in_the_readers_language_and_back_holds_the_text(cluster, browser) -> None:
     """Private details of 300,000 characters pasted in (a whole file): the node cannot read the form

@@ -2,7 +2,8 @@
 // refresh of the page's parts when the node stores new events. A part is patched in place, never
 // replaced: what did not change stays the same node, so the keyboard focus stays where it is, and a
 // screen reader hears only what is new: each new alert, update and all clear once, through the
-// persistent #alert-news, and the state of live updates through #live-status (role=status).
+// persistent #alert-news, and each change of the state of live updates (#live-status shows it)
+// through the persistent #live-news (role=status): not its first state at every page load.
 // No inline script anywhere (the CSP forbids it); everything it shows comes from the node's own pages.
 (function () {
   "use strict";
@@ -56,11 +57,15 @@
     }
   }
 
-  var status = document.getElementById("live-status");
+  var status = document.getElementById("live-status"), statusNews = document.getElementById("live-news");
   function setStatus(state) {
     if (!status || status.getAttribute("data-state") === state) { return; }  // said once per change
+    var before = status.getAttribute("data-state"), label = status.getAttribute("data-label-" + state) || "";
     status.setAttribute("data-state", state);
-    status.textContent = status.getAttribute("data-label-" + state) || "";
+    status.textContent = label;
+    // Live updates on at load is what a page is expected to do, no news: said are a change from a
+    // state held before (lost, back again) and a first state that is a problem.
+    if (statusNews && (before !== "idle" || state !== "live")) { statusNews.textContent = label; }
   }
 
   // --- live alerts: each new one, each update of one and its all clear, said once -----------------
@@ -307,6 +312,11 @@
     });
   }
 
+  function loggedOut() {  // true only when the node answered, and said this browser is not logged in
+    return fetch(parts[0].getAttribute("data-fragment"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.status === 401; }, function () { return false; });
+  }
+
   var attempts = 0, source = null;
   function connect() {
     source = new EventSource(streamUrl + "?since=" + encodeURIComponent(since));
@@ -321,7 +331,11 @@
       if (attempts > MAX_ATTEMPTS) { setStatus("off"); return; }
       setStatus("retry");
       var delay = Math.min(MAX_DELAY_MS, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() / 2);
-      setTimeout(function () { refresh(); connect(); }, delay);
+      setTimeout(function () {
+        // A node that answers 401 forgot this login (it restarted, or 12 hours passed): reconnecting
+        // cannot help, and "reconnecting…" for minutes hid that alerts no longer came.
+        loggedOut().then(function (out) { if (out) { setStatus("login"); } else { refresh(); connect(); } });
+      }, delay);
     });
   }
   connect();

@@ -1,0 +1,23 @@
+"""A login link that was already used says what its receiver can do (in English and French): a
+second coordinator who got it by Signal has neither the node's shell nor its passphrase, so "run
+`solnet dashboard-link` on the node's machine, or log in with the passphrase" left them nothing to
+do; and a link they had not opened before was opened by someone else, who holds a session now:
+the page says to tell whoever sent it, and the README says how that admin ends it."""
+from __future__ import annotations
+
+from node import login_links
+from page_text import visible_text
+
+
+async def test_a_spent_link_tells_its_receiver_whom_to_ask_and_what_it_may_mean(sample, start_node) -> None:
+    node = await start_node(sample.nodes[0])
+    for lang, ask, warn in (("en", "ask whoever sent it to you for a new one", "someone else may have"),
+                            ("fr", "demandez-en un autre à qui vous l’a envoyé", "quelqu’un d’autre l’a peut-être fait")):
+        token, _ = login_links.create(node.node.home.path, ttl_s=12 * 3600)
+        async with node.client.get(f"/login/link?token={token}", allow_redirects=False) as r:
+            assert r.status == 303  # the first visit: someone (not necessarily the one it was for)
+        node.client.session.cookie_jar.clear()
+        async with node.client.get(f"/login/link?token={token}&lang={lang}", allow_redirects=False) as r:
+            text = visible_text(await r.text())
+            assert r.status == 403
+            assert ask in text and warn in text, text

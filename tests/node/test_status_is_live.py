@@ -1,0 +1,85 @@
+"""`solnet status` and `solnet peers` on a home whose node runs say what the node sees now (two real
+nodes in this process, real SQLite homes, Calais served on 127.0.0.1, asked through the commands'
+own local channel). The node saves its peers' health every 2 s, for the commands to read while no
+node runs; read from a running node, that lagged: right after a publish Bristol's link had carried,
+Calais's status said '0 of 0 peers connected' and `peers` listed no Bristol. The saves are made
+rare here, so what the commands show can only come from the node's live view. And a node that
+reaches no peer says why in its status, not only in `solnet peers`."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from node.admin_channel import ask
+from node.demo import localnet
+from node.log import now_ms
+from node.net import Node, status_saver
+from node.status_text import status_text
+from served_nodes import calais, network  # noqa: F401  (fixtures)
+from sync.proxy import parse_proxy
+
+WAIT_S = 15
+
+
+async def _until(condition, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + WAIT_S
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, f"not within {WAIT_S} s: {what}"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def rare_saves(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(status_saver, "SAVE_INTERVAL_S", 3600.0)
+
+
+async def test_status_and_peers_show_a_link_made_since_the_last_save(rare_saves, network, calais) -> None:
+    node, served = calais
+    bristol_device = bytes(network[1].keys.device.public).hex()
+    bristol = Node(network[1].home, network[1].keys, peers=[f"127.0.0.1:{served.port}"], sync_interval_s=3600)
+    await bristol.start()
+    try:
+        alert = await bristol.publish("alert", {"region": "bristol", "type": "raid", "location": "Stokes Croft",
+                                                "text": "Vans at the corner"}, offline=True)
+        async def stored() -> bool:
+            return await node.db(node.log.store.event_n, alert.id) is not None
+
+        async def linked() -> bool:
+            return any(v.get("device") == bristol_device and v.get("connected") for v in node.peer_views(now_ms()))
+
+        await _until(stored, "Bristol's alert on Calais")
+        await _until(linked, "Calais sees Bristol's link")
+
+        status = (await asyncio.to_thread(ask, network[0].home.path, {"op": "status"}))["ok"]
+        inbound = [p for p in status["peers"] if p.get("device") == bristol_device]
+        assert [p["connected"] for p in inbound] == [True], status["peers"]
+        assert inbound[0]["name"] == "Bristol"
+        assert "1 of 1 peer connected" in status_text(status), status_text(status)
+
+        peers = (await asyncio.to_thread(ask, network[0].home.path, {"op": "peers"}))["ok"]["peers"]
+        assert [(p["name"], p["connected"]) for p in peers if p.get("device") == bristol_device] == [("Bristol", True)]
+    finally:
+        await bristol.stop()
+
+
+async def test_status_says_why_a_node_reaches_no_peer(network, calais) -> None:
+    """A member's Pi dials its peers through Tor, and Tor is not running: status said only '0 of 1
+    peer connected; cut off since ...', and the reason was in `solnet peers` alone; now it says it."""
+    _, served = calais
+    [dead] = localnet.free_ports(1)  # nothing listens there: a Tor that is not running
+    bristol = Node(network[1].home, network[1].keys, peers=[f"127.0.0.1:{served.port}"], sync_interval_s=3600,
+                   proxy=parse_proxy(f"socks5://127.0.0.1:{dead}"))
+    await bristol.start()
+    try:
+        async def failed() -> bool:
+            return any(v.get("last_error") and v.get("failures", 0) >= 1 for v in bristol.peer_views(now_ms()))
+
+        await _until(failed, "Bristol's dial through the proxy failed")
+        status = (await asyncio.to_thread(ask, network[1].home.path, {"op": "status"}))["ok"]
+        text = status_text(status)
+        assert "0 of 1 peer connected; cut off since" in text, text
+        [why] = [line for line in text.splitlines() if "no link to any peer" in line]
+        assert why.startswith("  WARNING: no link to any peer: it fails with") and "is Tor running?" in why, why
+    finally:
+        await bristol.stop()
