@@ -61,6 +61,7 @@ BURST = 10  # a group's alerts passed on in a row before the allowance holds the
 REFILL_S = 60.0  # then one more each this many seconds
 NODE_PER_MINUTE = 30  # runs for all groups together: N fresh groups cannot pass on N x BURST alerts
 REMEMBERED = 10_000  # alerts passed on, whose all clear then passes whatever the allowance
+LOST_NAMED = 10  # of the alerts passed on whose withdrawal cannot be sent, those the log names
 NAME_KEPT = 200  # a kept group's name longer than this reads as damaged
 KEPT = 500  # of those, the newest kept in the database across a restart (a small row, rewritten at each)
 PASSED_META = "alert_hook_passed"  # the meta row that keeps them (the panic wipe empties it)
@@ -228,16 +229,16 @@ def _kept_item(item: Any) -> bool:
 
 
 def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: dict[str, str],
-                        now: int) -> tuple[list[dict[str, Any]], int]:
+                        now: int) -> tuple[list[dict[str, Any]], list[str]]:
     """On the database thread, as the hook starts: the withdrawals of the alerts that went to the
     command before the node stopped and that a revocation or a fork took out of the log since (the
     feed hands on the withdrawals of alerts held when it started only), with the group's name the
-    command got; and how many such alerts are no longer kept at all (nothing to say them with)."""
+    command got; and the ids (hex) of such alerts no longer kept at all (nothing to say them with)."""
     log_ = runtime.log
     live = [bytes.fromhex(i) for i, ends in passed.items() if ends is None or ends > now]
     gone_ids = log_.store.not_in_log(live)
     if not gone_ids:
-        return [], 0
+        return [], []
     names_now = references.group_names(log_.store)
     n = log_.store.last_n()
     out = []
@@ -245,7 +246,8 @@ def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: 
         withdrawal = withdrawal_of(log_, gone, n, names_now)
         withdrawal["group_name"] = withdrawal["group_name"] or names.get(withdrawal["id"])
         out.append(withdrawal)
-    return out, len(gone_ids) - len(out)
+    said = {w["id"] for w in out}
+    return out, [i.hex() for i in gone_ids if i.hex() not in said]
 
 
 def _who(alert: dict[str, Any]) -> str:
@@ -327,9 +329,13 @@ class AlertHook:
         if withdrawals:
             log.info("--on-alert: %d alerts passed on before the node stopped were withdrawn since (a revocation or "
                      "a fork); their withdrawals go to the command now", len(withdrawals))
-        if lost:
-            log.warning("--on-alert: %d alerts passed on before the node stopped were taken out of the log since and "
-                        "are no longer kept; their withdrawals cannot be sent (say so in the chat yourself)", lost)
+        if lost:  # which ones (short id and group, never what they said): the chat may hold many
+            which = ", ".join(f"{short_id(i)} of {self._names.get(i) or 'a group no longer known'}"
+                              for i in lost[:LOST_NAMED])
+            more = f" and {len(lost) - LOST_NAMED} more" if len(lost) > LOST_NAMED else ""
+            log.warning("--on-alert: %d alerts passed on before the node stopped were taken out of the log since (a "
+                        "revocation or a fork) and are no longer kept, so their withdrawals cannot be sent: tell the "
+                        "chat yourself that they no longer stand (alert %s%s)", len(lost), which, more)
 
     def _keeps(self, alert: dict[str, Any]) -> bool:
         """What the hook's queue takes: every alert, update and all clear, and the withdrawals of the

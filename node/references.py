@@ -108,15 +108,21 @@ def kept_aside_name(store: Store, group: bytes) -> str | None:
 
 def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:
     """The name and region of a group's profile among its events kept aside (kept_aside_name): the
-    first it signed (the lowest seq; of two at one seq, a fork, the lower id). A function of the
-    events alone, so every node that holds them shows the revoked group under one name, whatever
-    the order they came in. Never a later one: the revoked key still signs, and a profile it signed
-    after its revocation ('Calais', the name of the group that revoked it), carried in a bundle or
-    relayed by a member, renamed the revoked group wherever it was listed. Nor the newest that was
-    in this node's log: which those were depends on whether the profile came before the
-    revocation, so two nodes with the same events named the group differently (and the revoked
-    key, signing before its revocation reached a node, still chose the name there)."""
-    for row in store.pending_of(group):  # by seq, then id
+    first it signed (the lowest seq). A function of the events alone, so every node that holds them
+    shows the revoked group under one name, whatever the order they came in. Never a later one: the
+    revoked key still signs, and a profile it signed after its revocation ('Calais', the name of the
+    group that revoked it), carried in a bundle or relayed by a member, renamed the revoked group
+    wherever it was listed. Nor the newest that was in this node's log: which those were depends on
+    whether the profile came before the revocation, so two nodes with the same events named the
+    group differently (and the revoked key, signing before its revocation reached a node, still
+    chose the name there). None if the key signed two events at one seq at or below its first
+    profile (a fork): the revoked key signs at any seq it used, and a 'Calais' signed again at its
+    first profile's seq (or below it: the first profile then), its id ground lower than the real
+    one's, named the group on every node; which branch the network saw nobody can tell."""
+    rows = store.pending_of(group)  # by seq, then id
+    for i, row in enumerate(rows):
+        if i and rows[i - 1].seq == row.seq:
+            return None  # a fork below the first profile
         try:
             ev = decode_event(row.wire)
             if ev.kind != "group.profile" or ev.body is None:
@@ -126,6 +132,8 @@ def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:
             continue
         name, region = fields.get("name"), fields.get("region")
         if isinstance(name, str):
+            if i + 1 < len(rows) and rows[i + 1].seq == row.seq:
+                return None  # another event at its seq: a fork at the first profile
             return {"name": name, **({"region": region} if isinstance(region, str) else {})}
     return None
 

@@ -157,6 +157,31 @@ async def test_a_false_alert_taken_out_while_the_node_was_stopped_is_withdrawn_a
         await after.stop()
 
 
+async def test_an_alert_taken_out_while_stopped_and_no_longer_kept_is_named_in_the_log(api, homes, unlock, tmp_path,
+                                                                                      caplog) -> None:
+    """As above, but the alert is no longer kept aside (its copy dropped, as after the 90 days kept):
+    its withdrawal cannot be sent, and the log told the operator to say so in the chat without
+    saying which alert (the chat may hold many): it names each by short id and group, never what
+    it said."""
+    keys, false, out, hook = await passed_on_then_stopped(api, homes, unlock, tmp_path)
+    await revoke_bristol(api, keys)
+
+    def forget_kept(log) -> None:
+        with log.store.write():
+            log.store._x("DELETE FROM pending WHERE id=?", (false.id,))
+
+    await api.node.db(forget_kept, api.node.log)
+    after = hook()
+    await feed_of(api.node).start()
+    with caplog.at_level("WARNING", logger="solnet"):
+        await after.start(feed_of(api.node))
+    try:
+        [said] = [r.getMessage() for r in caplog.records if "no longer kept" in r.getMessage()]
+        assert false.id.hex()[:12] in said and "Bristol" in said and "Raid" not in said, said
+    finally:
+        await after.stop()
+
+
 async def test_the_groups_a_node_trusts_most_rank_first(api) -> None:
     """The order held-back alerts go in, on a real node's trust graph: the node's own group, the
     founders and the groups its own group admitted first; then the others, nearer the founders

@@ -75,3 +75,31 @@ def test_a_group_revoked_from_a_later_seq_is_named_by_its_newest_profile_below_i
               a[signer].sign("group.profile", {"name": "Calais", "region": "calais"}, ts=NOW - 30_000)]
     names = _every_order_agrees(world, base, events, tmp_path)
     assert (names[0], names[2]) == ("Bristol", "Bristol")
+
+
+def test_a_revoked_key_forking_below_its_first_profile_does_not_rename_its_group(tmp_path: Path) -> None:
+    """After its revocation G1's key (a thief's copy) signs 'Calais' again at a seq it used (at its
+    first profile's, and below it), its id ground lower than the real one's. The first profile at
+    the lowest seq was then 'Calais' on every node: the revoked key chose the name its group is
+    listed under, the name of the group that revoked it. Where the key forked at or below its
+    first profile, which branch the network saw nobody can tell from the events: no name."""
+    world = new_world()
+    a = world.authors
+    play(world, [("admit", "F", "G1"), ("device", "G1", "g1", True)])
+    base = list(world.events)
+    below = a["G1"].seq  # G1's last event before its profile (its device's vouch)
+    assert below >= 1
+    real = a["G1"].sign("group.profile", {"name": "Bristol", "region": "bristol"}, ts=NOW - 50_000)
+    revoke = a["F"].sign("member.revoke", {"subject": world.pub("G1"), "from_seq": 1, "reason": "infiltrated"})
+    prev = {e.seq: e.id for e in a["G1"].made}
+    for seq in (real.seq, below):
+        signed = next(e.id for e in a["G1"].made if e.seq == seq)
+        for i in range(1000):  # grind its id below the real one's (half the tries do)
+            fork = a["G1"].sign("group.profile", {"name": "Calais", "region": "calais"}, ts=NOW - 30_000 + i,
+                                seq=seq, prev=prev.get(seq - 1))
+            if fork.id < signed:
+                break
+        assert fork.id < signed
+        (tmp_path / str(seq)).mkdir()
+        names = _every_order_agrees(world, base, [real, revoke, fork], tmp_path / str(seq))
+        assert "Calais" not in names and names[0] is None and names[1] is None, names
