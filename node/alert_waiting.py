@@ -15,8 +15,11 @@ waits here and goes once the allowance lets it, in this order:
 Groups not of tier 0 may also not use the last third of the node's runs (`GroupAllowance`'s
 reserve): fresh groups cannot use up what a trusted group's raid alert needs. An alert that
 expired while it waited, or that was withdrawn or cleared meanwhile, is dropped, never run for.
-At most WAITING wait; over that, the group with the most waiting (of the lowest tier) loses its
-newest, so a flood does not push out another group's alert (as node/alert_feed.py's FairQueue).
+At most WAITING alerts and updates wait; over that, the group with the most waiting (of the lowest
+tier) loses its newest, so a flood does not push out another group's alert (as
+node/alert_feed.py's FairQueue). The all clears and withdrawals of alerts passed on are not counted
+and never dropped: a revoked flooder's false alerts that reached the chat are each withdrawn there
+(no more than the alerts the hook remembers passing on, a bounded record).
 """
 from __future__ import annotations
 
@@ -87,15 +90,15 @@ class Waiting:
         held = Held((0 if always else 1, *rank, next(self._arrival)), alert, now)
         self._items.append(held)
         self._items.sort()
-        if len(self._items) <= self.bound:
-            return None
+        if always or sum(h.key[0] == 1 for h in self._items) <= self.bound:
+            return None  # (the alerts passed on, a bounded record, bound their withdrawals and all clears)
         dropped = self._crowding()
         self._items.remove(dropped)
         return dropped.alert
 
     def _crowding(self) -> Held:
         """Over the bound: the newest of the group with the most waiting, of the lowest tier."""
-        plain = [h for h in self._items if h.key[0] == 1] or self._items
+        plain = [h for h in self._items if h.key[0] == 1]
         worst = max(h.key[1:3] for h in plain)
         counts = Counter(h.alert.get("group") for h in plain if h.key[1:3] == worst)
         group = max(counts, key=counts.__getitem__)

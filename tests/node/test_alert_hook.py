@@ -295,3 +295,18 @@ def test_fresh_groups_leave_the_nodes_reserve_and_a_full_wait_drops_a_floods_new
     assert [waiting.add(a, (1, 4), now=0.0) for a in flood[:2]] == [None, None]
     assert waiting.add(flood[2], (1, 4), now=0.0) is flood[2]
     assert waiting.holds(trusted["id"]) and waiting.holds(flood[0]["id"]) and not waiting.holds(flood[2]["id"])
+
+
+def test_withdrawals_of_alerts_passed_on_are_never_dropped_from_a_full_wait() -> None:
+    """A revoked flooder's alerts that went to the chat are each withdrawn: all those withdrawals
+    wait whatever their number (the passed-on record bounds them), and a full wait drops plain
+    alerts only."""
+    from node.alert_waiting import Waiting
+
+    waiting = Waiting(bound=3)
+    withdrawals = [_alert("ee", i, kind="alert.update", status="withdrawn", alert=_alert("ee", i)["id"])
+                   for i in range(5)]
+    assert [waiting.add(w, (1, 4), now=0.0, always=True) for w in withdrawals] == [None] * 5
+    plain = [_alert("aa", i) for i in range(4)]
+    assert [waiting.add(a, (1, 2), now=0.0) for a in plain] == [None, None, None, plain[3]]
+    assert len(waiting) == 8
