@@ -24,15 +24,17 @@ A round counts only on the copy of the home that made it. Its record lives in th
 backup or a copy carries it: restored minutes after its last round, a copy could otherwise sign at
 seqs the original used since (restored on a new machine, or the old home restored after the
 original kept publishing elsewhere; a thief's `cp -r`). So the record names the copy it was made
-on (`copy`): the database file's identity (device and inode: a restore, a `cp -r`, a move to
-another disk make a new file) and this boot of the machine (a cloned SD card or disk image keeps
+on (`copy`): the database file's identity (device, inode and birth time: a restore, a `cp -r`, a
+move to another disk make a new file, which may get a freed inode number again but never the birth
+time) and this boot of the machine (a cloned SD card or disk image keeps
 the inode; it starts on another machine, or after a reboot). A record of another copy says only
 that the home synced before: it signs nothing before a round of its own. The original keeps its
 own once its node stops (same file, same boot: a publish with no node running is signed within
 CONFIRM_FRESH_MS); after a reboot, such a publish needs `solnet sync` first (a reboot and a cloned
 card look alike). A node that starts on a copy says so in its log (`restored`, kept until its first round).
 
-What is left: a backup copied back over the same database file (same inode, same boot) within
+What is left: a backup copied back over the same database file (`cp` into it: same inode and birth
+time, same boot) within
 CONFIRM_FRESH_MS of its last round, a virtual machine's snapshot restored with the node running,
 and a first round with a peer that had not yet received the newest events. The fork is then still
 detected, kept as proof and shown, as for any fork.
@@ -54,10 +56,12 @@ state without `caught_up`, as the versions before that did.)
 """
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
 import json
 import os
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,7 +100,41 @@ def this_copy(path: str | Path) -> str | None:
         st = os.stat(path)
     except (OSError, ValueError):
         return None
-    return f"{_digest(f'{st.st_dev}/{st.st_ino}')}:{_digest(_boot_id())}"
+    # The inode alone is not this file: a restore that deletes the home and copies the backup back
+    # in its place gets the freed inode number again, often (a CI run restored a backup that way and
+    # signed on the original's round). The file's birth time is new with every file made.
+    return f"{_digest(f'{st.st_dev}/{st.st_ino}/{_birth_time(path)}')}:{_digest(_boot_id())}"
+
+
+_STATX_BTIME = 0x800  # statx(2): ask for, and check that it gave, the file's birth time
+_BTIME_AT = 80  # where stx_btime (tv_sec s64, tv_nsec u32) lies in struct statx (256 bytes, fixed)
+
+
+@functools.lru_cache(maxsize=1)
+def _statx() -> Callable[..., int] | None:
+    """libc's statx (glibc 2.28 and later), or None."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).statx
+    except (AttributeError, OSError):
+        return None
+
+
+def _birth_time(path: str | Path) -> str:
+    """When the file was made ("sec.nsec", by statx(2) through libc), or "" where the system or the
+    file system does not say (then the inode alone tells copies apart, as before)."""
+    statx = _statx()
+    if statx is None:
+        return ""
+    out = ctypes.create_string_buffer(256)
+    try:
+        if statx(-100, os.fsencode(path), 0, _STATX_BTIME, out) != 0:  # -100: AT_FDCWD
+            return ""
+    except (OSError, TypeError, ValueError):
+        return ""
+    if not struct.unpack_from("=I", out, 0)[0] & _STATX_BTIME:
+        return ""
+    seconds, nanoseconds = struct.unpack_from("=qI", out, _BTIME_AT)
+    return f"{seconds}.{nanoseconds:09d}"
 
 
 def _digest(text: str) -> str:

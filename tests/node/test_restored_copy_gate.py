@@ -134,3 +134,22 @@ def test_a_round_made_before_the_machine_restarted_does_not_count_after(
         assert "nor since this machine started" in _refusal(log, net)
     finally:
         chain_gate._boot_id.cache_clear()
+
+
+
+def test_a_file_made_again_in_place_is_another_copy_even_with_the_freed_inode(tmp_path: Path) -> None:
+    """A home deleted and its backup copied back to the same path: the new database file often gets
+    the freed inode number again (ext4 takes the lowest free one), so the inode did not tell it from
+    the original, and a CI run's restored home signed on the original's round. The file's birth
+    time (statx) is new with every file."""
+    path = tmp_path / "solnet.db"
+    path.write_bytes(b"the original")
+    original = chain_gate.this_copy(path), os.stat(path).st_ino
+    for _ in range(20):  # bounded: most file systems here give the inode back at once
+        path.unlink()
+        path.write_bytes(b"the backup")
+        if os.stat(path).st_ino == original[1]:
+            break
+    else:
+        pytest.skip("this file system did not give the freed inode back")
+    assert chain_gate.this_copy(path) != original[0]
