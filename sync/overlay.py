@@ -19,8 +19,9 @@ each address's health and backoff; this module adds the two views and the decisi
   announcement of its address, forgives its backoff (`heard_from`, `announced`). Until then the
   one retry policy (`retry_cap`) bounds the book's backoff: a peer whose link ended within
   RETURN_WINDOW_MS is retried at least every RETURN_CAP_MS (a restart, a laptop lid, a short
-  outage), a configured one at least every CONFIGURED_RETRY_MS, however long it has been away;
-  others back off to minutes.
+  outage), a configured one at least every CONFIGURED_RETRY_MS for its first CONFIGURED_PATIENCE
+  failures in a row (about 5 minutes), then every CONFIGURED_LONG_RETRY_MS however long it has been
+  away; others back off to minutes.
 - No address is dialled whose device this node already holds a link with, either way (`plan`'s
   `linked`): one link between two nodes is enough (each round goes both ways), and the links a
   peer keeps with one device are bounded (sync/link_slots.py): more dials would replace the first.
@@ -42,6 +43,11 @@ ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N no
 ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped
 PASSIVE_SIZE = 30
 CONFIGURED_RETRY_MS = 5_000  # a configured peer that fails is tried again within this (announced: up to 5 min)
+# ... while its failures in a row are fewer than this (about 5 minutes of dials); past them it is down
+# for long, or its address is wrong, and it is tried within CONFIGURED_LONG_RETRY_MS: dialled every
+# 2.5 s on average for hours, a dead .onion peer cost a Pi a Tor circuit each time.
+CONFIGURED_PATIENCE = 120
+CONFIGURED_LONG_RETRY_MS = 30_000
 # A peer whose link ended lately is likely to come back soon: for RETURN_WINDOW_MS after the link
 # ended it is redialled at least every RETURN_CAP_MS, so the nodes behind it catch up within
 # seconds of its return. A failed dial is one refused connection (or one proxy attempt), so this costs little.
@@ -180,7 +186,8 @@ class Overlay:
         peer = self.book.get(address)
         caps = []
         if address in self.configured:
-            caps.append(CONFIGURED_RETRY_MS)
+            long_down = peer is not None and peer.failures >= CONFIGURED_PATIENCE
+            caps.append(CONFIGURED_LONG_RETRY_MS if long_down else CONFIGURED_RETRY_MS)
         if peer is not None and peer.disconnected_at is not None and now - peer.disconnected_at < RETURN_WINDOW_MS:
             caps.append(RETURN_CAP_MS)
         return min(caps, default=None)

@@ -249,8 +249,9 @@ class Links:
             before = peer.last_error
             delay = overlay.dial_failed(address, now_ms(), why, refused=refused)
             if why != before or worth_saying_again(peer.failures):
-                log.info("cannot reach %s (%s); %s in a row, next try in %.0f s", self._directory.label(address),
-                         why, plural(peer.failures, "failure"), delay / 1000)
+                seconds = delay / 1000  # (a delay under a second read "next try in 0 s")
+                log.info("cannot reach %s (%s); %s in a row, next try in %s s", self._directory.label(address),
+                         why, plural(peer.failures, "failure"), f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}")
 
     # --- serving a link -----------------------------------------------------------------------------
     async def _serve(self, link: Link) -> None:

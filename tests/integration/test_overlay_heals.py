@@ -11,12 +11,12 @@ from node.demo import localnet
 
 GROUPS = [("Calais", "calais"), ("Brighton", "brighton"), ("Bristol", "bristol"), ("Cardiff", "cardiff"),
           ("Glasgow", "glasgow")]
-_RETRY = re.compile(r"INFO cannot reach peer~[0-9a-f]+ \(.*\); (\d+) failures? in a row, next try in (\d+) s$", re.M)
+_RETRY = re.compile(r"INFO cannot reach peer~[0-9a-f]+ \(.*\); (\d+) failures? in a row, next try in ([\d.]+) s$", re.M)
 
 
-def retries(node: localnet.LocalNode) -> list[tuple[int, int]]:
+def retries(node: localnet.LocalNode) -> list[tuple[int, float]]:
     """(failures in a row, delay in s before the next dial) of each failed dial the node's log said."""
-    return [(int(count), int(delay)) for count, delay in _RETRY.findall(log_text(node))]
+    return [(int(count), float(delay)) for count, delay in _RETRY.findall(log_text(node))]
 
 
 def test_a_configured_peer_back_from_down_is_redialled_within_seconds(cluster: Cluster) -> None:

@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from sync.overlay import ACTIVE_MAX, ACTIVE_SIZE, CONFIGURED_RETRY_MS, RETURN_CAP_MS, RETURN_WINDOW_MS, Dial, Drop, Overlay
+from sync.overlay import (ACTIVE_MAX, ACTIVE_SIZE, CONFIGURED_LONG_RETRY_MS, CONFIGURED_PATIENCE,
+                          CONFIGURED_RETRY_MS, RETURN_CAP_MS, RETURN_WINDOW_MS, Dial, Drop, Overlay)
 from sync.peers import PeerBook
 
 DEVICE = bytes(32)
@@ -127,7 +128,7 @@ def test_a_peer_refused_as_revoked_backs_off_even_when_configured():
     assert o.dial_failed(addr(1), 12, "connection refused") <= CONFIGURED_RETRY_MS  # an outage: retried soon
 
 
-def test_a_configured_peer_is_retried_within_seconds_however_long_it_failed():
+def test_a_configured_peer_is_retried_within_seconds_through_an_outage():
     o = overlay()
     o.learn(addr(1), "config")
     o.learn(addr(2), "announce")
@@ -141,6 +142,22 @@ def test_a_configured_peer_is_retried_within_seconds_however_long_it_failed():
     o.connected(addr(1), now, DEVICE)
     o.disconnected(addr(1), now, "connection closed")
     assert o.book.get(addr(1)).next_attempt <= now + CONFIGURED_RETRY_MS
+
+
+def test_a_configured_peer_down_for_long_is_tried_every_half_minute_and_within_seconds_once_back():
+    """A configured peer down for hours (or a wrong address) was dialled every 2.5 s on average for
+    as long as the node ran: through Tor, a circuit each time on a Pi. After CONFIGURED_PATIENCE
+    failures in a row (minutes of dials) it is tried within CONFIGURED_LONG_RETRY_MS; once it
+    answers, its failures are forgiven and an outage is retried within seconds again."""
+    o = overlay()
+    o.learn(addr(1), "config")
+    delays = [o.dial_failed(addr(1), now, "connection refused") for now in range(CONFIGURED_PATIENCE + 200)]
+    assert max(delays[:CONFIGURED_PATIENCE]) <= CONFIGURED_RETRY_MS
+    assert CONFIGURED_RETRY_MS < max(delays[CONFIGURED_PATIENCE:]) <= CONFIGURED_LONG_RETRY_MS
+    now = CONFIGURED_PATIENCE + 200
+    o.connected(addr(1), now, DEVICE)
+    o.disconnected(addr(1), now, "connection closed")
+    assert o.dial_failed(addr(1), now + 1, "connection refused") <= CONFIGURED_RETRY_MS
 
 
 def test_a_clock_set_back_hours_leaves_no_configured_or_announced_peer_undialled():
