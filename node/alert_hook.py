@@ -168,9 +168,17 @@ class GroupAllowance:
             del self._passed[alert_id]
         return dict(self._passed)
 
-    def forget(self, alert_id: str) -> None:
-        """Count the alert `alert_id` as not passed on after all (taken, then found out of the log)."""
-        self._passed.pop(alert_id, None)
+    def forget(self, alert: dict[str, Any], now: float) -> None:
+        """Count `alert` as not passed on after all (taken, then found out of the log): it is not
+        remembered as passed on, and the run `take` counted for it is given back to its group and
+        to the node (else a revoked flooder's alerts taken out as they waited spent others' runs)."""
+        self._passed.pop(alert["id"], None)
+        if self.burst <= 0:
+            return
+        group = alert.get("group")
+        self._left[group] = (min(float(self.burst), self._group_allowance(group, now) + 1.0), now)
+        if self.node_per_minute > 0:
+            self._node_left = (min(float(self.node_per_minute), self._node_allowance(now) + 1.0), now)
 
     def passed_all(self) -> dict[str, int | None]:
         """The alerts passed on (their all clear or withdrawal not yet), over or not, oldest first."""
@@ -416,7 +424,7 @@ class AlertHook:
                     pass
                 continue
             if held.reason is not None and held.key[0] == 1 and await self._taken_out(held.alert):
-                self.allowance.forget(held.alert["id"])  # counted as passed on by `next`: it was not
+                self.allowance.forget(held.alert, loop.time())  # counted as passed on by `next`: it was not
                 log.info("--on-alert: alert %s of %s was taken out of the log (a revocation or a fork) while it "
                          "waited; not passed on (%d still waiting)", short_id(held.alert["id"]), _who(held.alert),
                          len(self.waiting))

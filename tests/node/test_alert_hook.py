@@ -310,3 +310,17 @@ def test_withdrawals_of_alerts_passed_on_are_never_dropped_from_a_full_wait() ->
     plain = [_alert("aa", i) for i in range(4)]
     assert [waiting.add(a, (1, 2), now=0.0) for a in plain] == [None, None, None, plain[3]]
     assert len(waiting) == 8
+
+
+def test_an_alert_taken_and_then_found_out_of_the_log_gives_its_run_back() -> None:
+    """An alert that waited is looked up in the log before it goes: one taken out meanwhile (its
+    sender revoked) is not passed on, and the run counted for it goes back to its group and to the
+    node, so a revoked flooder's alerts do not spend the others' runs."""
+    allowance = GroupAllowance(burst=2, refill_s=60.0, node_per_minute=3)
+    flood = [_alert("ee", i) for i in range(2)]
+    assert all(allowance.take(a, now=0.0, trusted=False) for a in flood)
+    allowance.forget(flood[1], now=0.0)
+    assert not allowance.passed(flood[1]["id"]) and allowance.passed(flood[0]["id"])
+    assert allowance.take(_alert("ee", 2), now=0.0, trusted=False)  # the group's run came back
+    assert allowance.take(_alert("aa", 0), now=0.0)  # and the node's: 3 runs, 2 of them used
+    assert not allowance.take(_alert("bb", 0), now=0.0)
