@@ -81,7 +81,7 @@ def _say_if_revoked(log: EventLog, groups: list[bytes], wanted: str) -> None:
         member = log.trust.member(g)
         if member is None or member.revoked_from is None:
             continue
-        name = references.kept_aside_name(log.store, g)
+        name = (references.kept_aside_profile(log.store, g) or {}).get("name")  # as typed, without a short id
         if name is not None and name.casefold() == wanted.casefold():
             raise AudienceError(f"{name} ({short_id(g)}) is revoked; it cannot receive private details")
 

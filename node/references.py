@@ -102,8 +102,16 @@ def device_labels(store: Store, trust: TrustGraph) -> dict[bytes, str]:
 def kept_aside_name(store: Store, group: bytes) -> str | None:
     """The name a group's first profile gave it, from the events a revocation took out of the log
     and keeps aside (90 days): a group revoked from seq 1 has no profile in the log any more, and a
-    coordinator must still see which group it was (not an id alone)."""
-    return (kept_aside_profile(store, group) or {}).get("name")
+    coordinator must still see which group it was (not an id alone). With its short id where the
+    name looks like a live group's ('CaIais' beside the founders' 'Calais', an infiltrator's group
+    revoked for it) or reads like an unnamed group's, as a live group's is shown (`group_names`)."""
+    name = (kept_aside_profile(store, group) or {}).get("name")
+    if name is None:
+        return None
+    said = _names(store).said
+    if mimics_unnamed(name) or (group not in said and group in look_alikes({**said, group: name})):
+        return f"{name} ({short_id(group)})"
+    return name
 
 
 def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:

@@ -344,7 +344,8 @@ def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[d
         g["name"] = names.get(g["id"], g["name"])
         if g["name"] is None and g["revoked_from"] is not None:  # its profile left the log with it
             kept = references.kept_aside_profile(_stored(log), g["id"]) or {}
-            g["name"], g["region"] = kept.get("name"), g["region"] or kept.get("region")
+            g["name"] = references.kept_aside_name(_stored(log), g["id"])  # (its short id if it looks like another's)
+            g["region"] = g["region"] or kept.get("region")
         g["looks_like"] = alike.get(g["id"], [])
     labels = references.device_labels(_stored(log), log.trust)
     for g in found:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from events.format import Event
+from crypto.short_ids import short_id
 from node import references
 from node.views import view
 from test_order_independence import NOW, World, ingest_in, new_world, play
@@ -103,3 +104,25 @@ def test_a_revoked_key_forking_below_its_first_profile_does_not_rename_its_group
         (tmp_path / str(seq)).mkdir()
         names = _every_order_agrees(world, base, [real, revoke, fork], tmp_path / str(seq))
         assert "Calais" not in names and names[0] is None and names[1] is None, names
+
+
+def test_a_revoked_group_named_like_a_live_one_is_shown_with_its_short_id(tmp_path: Path) -> None:
+    """A revoked infiltrator's group named itself 'Calais' before its revocation: status, the groups
+    page and a sealed event's audience said 'Calais' for it, as for the founders' own group. Like a
+    live group whose name looks like another's, it is shown with its short id."""
+    world = new_world()
+    a = world.authors
+    play(world, [("admit", "F", "G1")])
+    events = [*world.events,
+              a["F"].sign("group.profile", {"name": "Calais", "region": "calais"}, ts=NOW - 60_000),
+              a["G1"].sign("group.profile", {"name": "CaIais", "region": "calais"}, ts=NOW - 50_000),
+              a["F"].sign("member.revoke", {"subject": world.pub("G1"), "from_seq": 1, "reason": "infiltrated"})]
+    log = ingest_in(tmp_path / "a.db", world, events, [])
+    try:
+        g1 = world.pub("G1")
+        assert references.group_names(log.store)[world.pub("F")] == "Calais"
+        assert references.kept_aside_name(log.store, g1) == f"CaIais ({short_id(g1)})"
+        [listed] = [x for x in view(log, "groups", now=NOW, limit=None, peers=[]) if x["id"] in (g1, g1.hex())]
+        assert listed["name"] == f"CaIais ({short_id(g1)})"
+    finally:
+        log.store.close()
