@@ -6,58 +6,48 @@ and the refusal names the field; a value that is not a JSON boolean is refused, 
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestClient
 
-from conftest import Api, calais_node
-from node.demo import localnet
 from node.home import Home
-from node.webapp import create_app
+from peer_down import only_peer_down
 
 ALERT = {"kind": "alert", "fields": {"region": "calais", "type": "raid", "location": "Zone 7",
                                      "text": "CRS au camp"}, "expires_in": "6h"}
 
 
 @pytest.fixture
-async def held_api(homes: dict[str, Home], aiohttp_client) -> Api:
-    """Calais's node, started with one peer configured that is down: no sync round completes."""
-    [down] = localnet.free_ports(1)
-    store = homes["calais"].log().store
-    try:
-        with store.write():
-            store.save_peer(f"http://127.0.0.1:{down}", "config")
-    finally:
-        store.close()
-    node = calais_node(homes)
-    client: TestClient = await aiohttp_client(create_app(node))
-    return Api(node, client, homes["calais"].admin_token(node.keys))
+def homes(homes: dict[str, Home]) -> dict[str, Home]:
+    """The test network, Calais with one peer configured that is down: its node (the `api` fixture)
+    completes no sync round."""
+    only_peer_down(homes["calais"])
+    return homes
 
 
-async def alerts(api: Api) -> list[dict]:
+async def alerts(api) -> list[dict]:
     return (await api.get("/api/v1/events?kind=alert"))["events"]
 
 
-async def test_an_alert_is_refused_until_caught_up_and_published_with_offline_true(held_api: Api) -> None:
+async def test_an_alert_is_refused_until_caught_up_and_published_with_offline_true(api) -> None:
     for body in (ALERT, {**ALERT, "offline": False}):
-        status, refused = await held_api.request("POST", "/api/v1/events", json=body)
+        status, refused = await api.request("POST", "/api/v1/events", json=body)
         assert status == 422 and refused["error"]["code"] == "not_caught_up", refused
         assert '"offline": true' in refused["error"]["message"], refused  # the override, in the API's words
         assert "--offline" not in refused["error"]["message"], refused
-    assert await alerts(held_api) == []
-    status, published = await held_api.request("POST", "/api/v1/events", json={**ALERT, "offline": True})
+    assert await alerts(api) == []
+    status, published = await api.request("POST", "/api/v1/events", json={**ALERT, "offline": True})
     assert status == 201, published
-    [stored] = await alerts(held_api)
+    [stored] = await alerts(api)
     assert stored["id"] == published["event"]["id"] and stored["text"] == "CRS au camp"
 
 
 @pytest.mark.parametrize("value", ["true", 1, "yes", [True], {}])
-async def test_offline_must_be_a_json_boolean(held_api: Api, value: object) -> None:
-    status, refused = await held_api.request("POST", "/api/v1/events", json={**ALERT, "offline": value})
+async def test_offline_must_be_a_json_boolean(api, value: object) -> None:
+    status, refused = await api.request("POST", "/api/v1/events", json={**ALERT, "offline": value})
     assert status == 422, refused
     assert (refused["error"]["code"], refused["error"]["field"]) == ("invalid_field", "offline"), refused
     assert "'offline' is true or false" in refused["error"]["message"], refused  # a known key, wrongly typed
-    assert await alerts(held_api) == []
+    assert await alerts(api) == []
 
 
-async def test_offline_null_is_refused_as_every_null(held_api: Api) -> None:
-    status, refused = await held_api.request("POST", "/api/v1/events", json={**ALERT, "offline": None})
+async def test_offline_null_is_refused_as_every_null(api) -> None:
+    status, refused = await api.request("POST", "/api/v1/events", json={**ALERT, "offline": None})
     assert status == 422 and refused["error"]["field"] == "offline" and "null" in refused["error"]["message"]
