@@ -392,7 +392,10 @@ class Dashboard:
                                                              "title": ctx["t"]("publish.title")})
 
     async def _form_ctx(self, ctx: dict[str, Any], kind: str, values: dict[str, str],
-                        errors: dict[str, str], general: str | None, chosen_to: list[str]) -> dict[str, Any]:
+                        errors: dict[str, str], general: str | None, chosen_to: list[str],
+                        offer_offline: bool = False) -> dict[str, Any]:
+        """The publish form's page. `offer_offline`: it was refused because the node has not caught
+        up with the network (node/chain_gate.py): the page offers the override, never ticked."""
         picker = forms.has_private_part(kind) or forms.takes_audience(kind)
         groups = await self.node.db(pages.recipient_groups, self.node.log) if picker else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
@@ -400,6 +403,7 @@ class Dashboard:
                 "audience": forms.takes_audience(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
+                "offer_offline": offer_offline,
                 "regions": await self.node.db(pages.regions, self.node.log), "node_zone": render.local_zone(),
                 "title": ctx["t"]("publish.form_title", kind=ctx["t"](f"kind.{kind}"))}
 
@@ -432,6 +436,8 @@ class Dashboard:
         to = [str(g) for g in form.getall("to", [])] if picker else []
         public_note = forms.takes_case_notes(kind) and form.get("public_note") == "yes"
         zone = str(form.get("time_zone", "")).strip()[:64] or None  # the browser's, set by static/app.js
+        # Ticked on a form refused for not having caught up (offered only then): `solnet publish --offline`
+        offline = form.get("offline") == "yes"
         t = ctx["t"]
         chosen = str(form.get("audience", "network"))
         if forms.takes_audience(kind) and (chosen == "chosen") != bool(to):  # said before anything is parsed
@@ -439,9 +445,13 @@ class Dashboard:
             problem = t("error.audience_none" if chosen == "chosen" else "error.audience_ticked")
             page = await self._form_ctx(ctx, kind, values, {"to": problem}, None, to)
             return self.respond(request, "publish_form.html", page, 400)
+        # What was typed, for a refused form to come back with (the expiry chosen too, where it came back
+        # as the first choice after a refusal by the log; the override never: it is offered unticked)
+        typed = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
+                 **({"public_note": "yes"} if public_note else {}), "audience": chosen}
         try:
             event = await self.node.publish(kind, texts, expires_in=expires_in, private=private or None, to=to,
-                                            public_note=public_note, time_zone=zone)
+                                            public_note=public_note, time_zone=zone, offline=offline)
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
@@ -449,20 +459,18 @@ class Dashboard:
                 errors |= {name: forms.field_message(problem, t)
                            for name, problem in (await self._field_problems(kind, texts, zone)).items()
                            if name not in errors}
-            values = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
-                      **({"public_note": "yes"} if public_note else {}), "audience": chosen}
-            page = await self._form_ctx(ctx, kind, values, errors, None if errors else message, to)
+            page = await self._form_ctx(ctx, kind, typed, errors, None if errors else message, to)
             return self.respond(request, "publish_form.html", page, 400)
         except InvalidEvent as exc:
-            values = {**texts, "private": private or ""}
-            # Not caught up (node/chain_gate.py) is no revocation: a node back from a power cut whose peers are down
-            said = t("error.not_caught_up" if exc.reason == NOT_CAUGHT_UP else "error.refused_by_log")
-            page = await self._form_ctx(ctx, kind, values, {}, said, to)
+            held = exc.reason == NOT_CAUGHT_UP
+            # Not caught up (node/chain_gate.py) is no revocation: a node back from a power cut whose peers are
+            # down. The page offers the override (an alert must go out in a blackout), explained, never ticked.
+            said = t("error.not_caught_up" if held else "error.refused_by_log")
+            page = await self._form_ctx(ctx, kind, typed, {}, said, to, offer_offline=held)
             return self.respond(request, "publish_form.html", page, 400)
         except StorageFailed as exc:  # nothing was stored: keep what was typed, say why
-            values = {**texts, "private": private or ""}
             status, reason = storage_trouble(exc)
-            page = await self._form_ctx(ctx, kind, values, {}, t(STORAGE_PAGES[reason]), to)
+            page = await self._form_ctx(ctx, kind, typed, {}, t(STORAGE_PAGES[reason]), to)
             return self.respond(request, "publish_form.html", page, status)
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
 

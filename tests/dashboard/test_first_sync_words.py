@@ -4,19 +4,13 @@ revoked or not yet certified", which sent a coordinator posting a raid alert loo
 infiltration that was not there. Nothing is published, what was typed comes back."""
 from __future__ import annotations
 
-from node.demo import localnet
 from page_text import csrf_of, visible_text
+from peer_down import only_peer_down
 
 
 async def test_a_node_before_its_first_sync_says_so_not_revoked(sample, start_node) -> None:
     calais = sample.nodes[0]
-    [down] = localnet.free_ports(1)  # its one peer, down: no round completes
-    store = calais.home.log().store
-    try:
-        with store.write():
-            store.save_peer(f"http://127.0.0.1:{down}", "config")
-    finally:
-        store.close()
+    only_peer_down(calais.home)  # no round completes
     node = await start_node(calais)
     await node.log_in()
     for lang, said in (("en", "has not yet synced with a peer since it started"),
