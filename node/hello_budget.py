@@ -25,19 +25,14 @@ it a member's hello and a flooder's look alike. Behind an onion service every vi
 Over the budget the hello is answered 503 with Retry-After before the upgrade: no websocket, no
 X25519, no signature. A member's node refused so retries like after any failed dial (a configured
 peer within 5 s, one lost lately within 2 s: sync/overlay.py), and the links this node dials
-itself are never counted here. Turned-away hellos are logged at most once a minute, with counts,
-never addresses. Source addresses are kept in memory only.
+itself are never counted here. node/listener.py logs turned-away hellos at most once a minute,
+with counts, never addresses. Source addresses are kept in memory only.
 """
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from node.listener import LOG_INTERVAL_S, LogBudget
-
-log = logging.getLogger(f"solnet.{__name__}")
 
 SHARE = 0.05  # of one core, on average, for replies to hellos not yet known as members
 BURST = 24  # replies at once from full buckets (a node's links, ACTIVE_MAX 8, all coming back at once)
@@ -71,11 +66,7 @@ class HelloBudget:
         self._in_flight: dict[str, int] = {}
         self.replied = 0  # hellos the node replied to (each an X25519 exchange and a signature)
         self.refunded = 0  # ... whose dialler then proved a member
-        self.turned_away = 0  # hellos answered "retry later", with no reply computed
-        self.log = LogBudget(logging.WARNING, "turned away incoming sync handshakes not yet known as members: "
-                             f"the node spends at most {share:.0%} of one core on them "
-                             f"(members that dial retry; the links this node dials are not affected)",
-                             LOG_INTERVAL_S, logger=log)
+        self.turned_away = 0  # hellos answered "retry later", with no reply computed (the listener logs them)
 
     # --- the buckets -------------------------------------------------------------------------------
     def _rate(self) -> float:
@@ -112,7 +103,6 @@ class HelloBudget:
             self._in_flight[source] = self._in_flight.get(source, 0) + 1
             return True
         self.turned_away += 1
-        self.log.note(now)
         return False
 
     def ended(self, source: str) -> None:

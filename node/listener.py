@@ -51,15 +51,13 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from events.format import MAX_EVENT_BYTES
+from node.hello_budget import HelloBudget
 from sync.messages import MAX_BATCH_BYTES
-
-if TYPE_CHECKING:
-    from node.hello_budget import HelloBudget
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -218,7 +216,10 @@ class ConnectionGuard:
     def use_hello_budget(self, budget: HelloBudget) -> None:
         """Ask `budget` before replying to a sync hello (`may_reply`), and tell it what became of them."""
         self.hello_budget = budget
-        self.add_log_budget(budget.log)
+        self._turned_away = LogBudget(logging.WARNING, "turned away incoming sync handshakes not yet known as "
+                                      f"members: the node spends at most {budget.share:.0%} of one core on them "
+                                      "(members that dial retry; the links this node dials are not affected)")
+        self.add_log_budget(self._turned_away)
 
     def add_log_budget(self, budget: LogBudget) -> None:
         """Tell `budget`'s due counts at each sweep too (and the rest when the guard stops)."""
@@ -284,6 +285,7 @@ class ConnectionGuard:
         if conn.budgeted:
             return True
         if not self.hello_budget.take(conn.source):
+            self._turned_away.note(self.clock())
             return False
         conn.budgeted = conn.charged = True
         return True
