@@ -35,6 +35,10 @@ accept nobody (members included) and logged every failed accept. Here:
   dialler sends them right after its signature, so they may come before it is read); and all
   handshakes not kept for a member together `UNKEPT_BYTES`, over which the one holding the most
   is reset. A connection over its budget is reset;
+- CPU for the handshakes of connections not yet known as members: `may_reply` asks the node's
+  HelloBudget (node/hello_budget.py) before a sync hello is upgraded and answered (an X25519
+  exchange and a signature); over it, the hello is answered 503 without that work. The guard
+  tells the budget when a dialler signed (a member gets its token back) or its connection ended;
 - failed accepts (EMFILE and the like, which asyncio reports through the event loop's exception
   handler, many times a second) and the guard's own refusals and closes are logged at most once
   per `LOG_INTERVAL_S`, with counts.
