@@ -131,7 +131,8 @@ async def test_hellos_waiting_for_their_signature_hold_places_until_they_end(
         budget = served.runner.app[GUARD].hello_budget
         assert budget is not None
         budget.burst = 4 * BURST  # (tokens enough: only the places in flight limit here)
-        budget._global.tokens, now = float(budget.burst), held_still(budget)
+        budget._global.tokens = float(budget.burst)
+        held_still(budget)  # (the clock stays still: a place given back, not a refill, lets the next one in)
         budget._sources.clear()
         network_id = _network_id(calais)
         waiting = [await anonymous_hello(served.port, network_id) for _ in range(IN_FLIGHT_PER_SOURCE)]
@@ -142,7 +143,6 @@ async def test_hellos_waiting_for_their_signature_hold_places_until_they_end(
             assert len(replies) == IN_FLIGHT_PER_SOURCE
             await closed(waiting.pop())  # type: ignore[arg-type]
             await until(lambda: budget.in_flight < IN_FLIGHT_PER_SOURCE, "the ended hello's place given back")
-            now[0] += 0  # (the clock stays still: the place, not a refill, lets the next one in)
             again = await anonymous_hello(served.port, network_id)
             assert again is not None, "a place given back was not taken again"
             waiting.append(again)
