@@ -34,6 +34,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from crypto.keys import SigningKey
+from sync.handshake import Initiator, Responder
+
 SHARE = 0.05  # of one core, on average, for replies to hellos not yet known as members
 BURST = 24  # replies at once from full buckets (a node's links, ACTIVE_MAX 8, all coming back at once)
 SOURCE_SHARE = 0.5  # of the global bucket's size and refill rate, for one source's
@@ -41,6 +44,17 @@ IN_FLIGHT = 24  # replies made whose dialler has not yet signed (or gone)
 IN_FLIGHT_PER_SOURCE = 12  # ... of them from one source (behind a relay, every visitor's)
 RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries on its own backoff)
 _COST_WEIGHT = 0.1  # of a new measurement in the running mean of a reply's cost
+
+
+def reply_cost_s() -> float:
+    """The CPU time (s, this thread's) of one handshake reply, measured now with throwaway keys: the
+    refill rate's start, before the node's own replies are measured (hellos that cost the node no
+    reply, for another network, must never leave the buckets with no rate to refill at)."""
+    network, device = bytes(32), SigningKey.generate()
+    hello = Initiator(network, SigningKey.generate(), lambda key: None).hello()
+    started = time.thread_time()
+    Responder(network, device, lambda key: None).reply(hello)
+    return max(time.thread_time() - started, 1e-6)
 
 
 @dataclass
@@ -53,14 +67,14 @@ class HelloBudget:
     """Whether the node may reply to one more hello now (see the module docstring)."""
 
     def __init__(self, *, share: float = SHARE, burst: int = BURST, in_flight: int = IN_FLIGHT,
-                 in_flight_per_source: int = IN_FLIGHT_PER_SOURCE,
+                 in_flight_per_source: int = IN_FLIGHT_PER_SOURCE, cost_s: float | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.share = share
         self.burst = burst
         self.in_flight_cap = in_flight
         self.in_flight_per_source_cap = in_flight_per_source
         self.clock = clock
-        self.cost_s: float | None = None  # the running mean CPU time of one reply (None: none made yet)
+        self.cost_s = reply_cost_s() if cost_s is None else cost_s  # the running mean CPU time of one reply
         self._global = _Bucket(float(burst), clock())
         self._sources: dict[str, _Bucket] = {}
         self._in_flight: dict[str, int] = {}
@@ -71,7 +85,7 @@ class HelloBudget:
     # --- the buckets -------------------------------------------------------------------------------
     def _rate(self) -> float:
         """Replies a second the global bucket refills at: SHARE of a core over a reply's measured cost."""
-        return self.share / self.cost_s if self.cost_s else 0.0
+        return self.share / self.cost_s
 
     def _refill(self, bucket: _Bucket, rate: float, now: float) -> _Bucket:
         size = self.burst if bucket is self._global else self.burst * SOURCE_SHARE
@@ -126,7 +140,7 @@ class HelloBudget:
         """A reply was made; it took `cost_s` of this thread's CPU (the refill rate follows it)."""
         self.replied += 1
         if cost_s > 0:
-            self.cost_s = cost_s if self.cost_s is None else self.cost_s + _COST_WEIGHT * (cost_s - self.cost_s)
+            self.cost_s += _COST_WEIGHT * (cost_s - self.cost_s)
 
     def sweep(self) -> None:
         """Forget the sources whose buckets are full again (as a new source's would be)."""

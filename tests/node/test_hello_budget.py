@@ -50,8 +50,9 @@ def replies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     reply = handshake.Responder.reply
 
     def counted(self: handshake.Responder, hello: bytes) -> bytes:
+        answer = reply(self, hello)  # (a hello for another network is refused before any key work)
         made.append(1)
-        return reply(self, hello)
+        return answer
 
     monkeypatch.setattr(handshake.Responder, "reply", counted)
     return made
@@ -108,10 +109,10 @@ async def test_a_flood_of_anonymous_hellos_is_turned_away_beyond_the_budget(
         budget = served.runner.app[GUARD].hello_budget
         assert budget is not None
         held_still(budget)
-        count = 4 * BURST
+        count, before = 4 * BURST, len(replies)  # (before: the budget's own measurement of a reply)
         answered = await flood(served.port, _network_id(calais), count)
         assert answered == SOURCE_BURST, "one source was replied to beyond its bucket"
-        assert len(replies) == SOURCE_BURST, "the node computed replies for hellos it turned away"
+        assert len(replies) - before == SOURCE_BURST, "the node computed replies for hellos it turned away"
         assert budget.replied == SOURCE_BURST and budget.turned_away == count - SOURCE_BURST
         assert budget.cost_s is not None and budget.cost_s > 0, "the replies' CPU time was not measured"
     said = [r.getMessage() for r in caplog.records if "turned away incoming sync handshakes" in r.getMessage()]
@@ -134,13 +135,13 @@ async def test_hellos_waiting_for_their_signature_hold_places_until_they_end(
         budget._global.tokens = float(budget.burst)
         held_still(budget)  # (the clock stays still: a place given back, not a refill, lets the next one in)
         budget._sources.clear()
-        network_id = _network_id(calais)
+        network_id, before = _network_id(calais), len(replies)
         waiting = [await anonymous_hello(served.port, network_id) for _ in range(IN_FLIGHT_PER_SOURCE)]
         try:
             assert all(ws is not None for ws in waiting)
             assert budget.in_flight == IN_FLIGHT_PER_SOURCE
             assert await anonymous_hello(served.port, network_id) is None, "a hello beyond the places was replied to"
-            assert len(replies) == IN_FLIGHT_PER_SOURCE
+            assert len(replies) - before == IN_FLIGHT_PER_SOURCE
             await closed(waiting.pop())  # type: ignore[arg-type]
             await until(lambda: budget.in_flight < IN_FLIGHT_PER_SOURCE, "the ended hello's place given back")
             again = await anonymous_hello(served.port, network_id)
@@ -183,9 +184,9 @@ async def test_a_member_turned_away_links_on_its_next_retry_once_the_budget_refi
         network_id = _network_id(calais)
         await flood(served.port, network_id, 2 * BURST)
         turned_away = budget.turned_away
-        member = Node(bristol.home, bristol.keys, listen=None, peers=[f"http://127.0.0.1:{served.port}"],
+        member = Node(bristol.home, bristol.keys, listen=("127.0.0.1", 0), peers=[f"http://127.0.0.1:{served.port}"],
                       sync_interval_s=3600)
-        await member.start()
+        member_served = await serve(create_app(member), "127.0.0.1", 0)  # (as `solnet run` serves it)
         try:
             await until(lambda: budget.turned_away >= turned_away + 2, "the member dialling again after a refusal")
             assert not calais_node.links.open()
@@ -195,7 +196,7 @@ async def test_a_member_turned_away_links_on_its_next_retry_once_the_budget_refi
             await until(lambda: any(link.peer_device == bytes(bristol.keys.device.public)
                                     for link in calais_node.links.open()), "the member's link after the refill")
         finally:
-            await member.stop()
+            await member_served.close()
 
 
 def test_a_503_reads_as_a_busy_node() -> None:
@@ -204,9 +205,40 @@ def test_a_503_reads_as_a_busy_node() -> None:
 
 
 def test_the_refill_rate_follows_the_measured_cost() -> None:
-    """A reply that costs 8 times more (a Pi Zero) refills 8 times slower: the same CPU share."""
-    fast, slow = HelloBudget(), HelloBudget()
-    fast.replied_with(0.001)
-    slow.replied_with(0.008)
+    """A reply that costs 8 times more (a Pi Zero) refills 8 times slower: the same CPU share; the
+    replies the node makes move the measured cost towards theirs."""
+    fast, slow = HelloBudget(cost_s=0.001), HelloBudget(cost_s=0.008)
     assert fast._rate() == pytest.approx(hello_budget.SHARE / 0.001)
     assert slow._rate() == pytest.approx(fast._rate() / 8)
+    for _ in range(200):
+        fast.replied_with(0.004)
+    assert fast.cost_s == pytest.approx(0.004)
+    assert HelloBudget().cost_s > 0, "no measured cost to start from"
+
+
+async def test_hellos_for_another_network_never_leave_the_budget_without_a_refill(
+        network: list[LocalNode], replies: list[int]) -> None:
+    """Hellos that cost the node no reply (another network's) still take tokens; the buckets must
+    refill all the same (until a reply was measured the rate was 0: a flood of those shut every
+    dialler out for good), and a member's hello is replied to once time has passed."""
+    calais, bristol = network
+    async with served_node(calais) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        now = held_still(budget)
+        before = len(replies)
+        for _ in range(2 * BURST):
+            session = aiohttp.ClientSession()
+            try:
+                ws = await session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False)
+                await ws.send_bytes(Initiator(bytes(32), SigningKey.generate(), lambda key: None).hello())
+                assert (await asyncio.wait_for(ws.receive(), WAIT_S)).type != aiohttp.WSMsgType.BINARY
+                await ws.close()
+            except aiohttp.WSServerHandshakeError as exc:
+                assert exc.status == 503
+            finally:
+                await session.close()
+        assert budget.turned_away > 0 and len(replies) == before
+        now[0] += 3600.0
+        async with half_dialled(served.port, bristol) as (ws, channel, credentials):
+            assert await credentials_answered(ws, channel, credentials)
