@@ -35,6 +35,10 @@ accept nobody (members included) and logged every failed accept. Here:
   dialler sends them right after its signature, so they may come before it is read); and all
   handshakes not kept for a member together `UNKEPT_BYTES`, over which the one holding the most
   is reset. A connection over its budget is reset;
+- CPU for the handshakes of connections not yet known as members: `may_reply` asks the node's
+  HelloBudget (node/hello_budget.py) before a sync hello is upgraded and answered (an X25519
+  exchange and a signature); over it, the hello is answered 503 without that work. The guard
+  tells the budget when a dialler signed (a member gets its token back) or its connection ended;
 - failed accepts (EMFILE and the like, which asyncio reports through the event loop's exception
   handler, many times a second) and the guard's own refusals and closes are logged at most once
   per `LOG_INTERVAL_S`, with counts.
@@ -56,6 +60,7 @@ from typing import Any
 from aiohttp import web
 
 from events.format import MAX_EVENT_BYTES
+from node.hello_budget import HelloBudget
 from sync.messages import MAX_BATCH_BYTES
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -156,6 +161,8 @@ class _Connection:
     signed: bool = False  # ... whose dialler's device signed it
     member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
     upgraded_at: int = 0  # `bytes_in` when the handshake began (a kept-alive connection's earlier requests)
+    budgeted: bool = False  # the hello budget let its hello through; its place in flight not yet given back
+    charged: bool = False  # ... and took a token for it, not given back for a member
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
@@ -208,6 +215,15 @@ class ConnectionGuard:
         self._budgets = [self._closed, self._evicted, self._refused, self._overfull, self._accept_failed]
         self._sweeper: asyncio.Task | None = None
         self._previous_handler: Any = None
+        self.hello_budget: HelloBudget | None = None  # the CPU budget of handshake replies (see `may_reply`)
+
+    def use_hello_budget(self, budget: HelloBudget) -> None:
+        """Ask `budget` before replying to a sync hello (`may_reply`), and tell it what became of them."""
+        self.hello_budget = budget
+        self._turned_away = LogBudget(logging.WARNING, "turned away incoming sync handshakes not yet known as "
+                                      f"members: the node spends at most {budget.share:.0%} of one core on them "
+                                      "(members that dial retry; the links this node dials are not affected)")
+        self.add_log_budget(self._turned_away)
 
     def add_log_budget(self, budget: LogBudget) -> None:
         """Tell `budget`'s due counts at each sweep too (and the rest when the guard stops)."""
@@ -251,13 +267,33 @@ class ConnectionGuard:
     def _release(self, transport: asyncio.BaseTransport | None) -> None:
         conn = self._open.pop(transport, None) if transport is not None else None
         if conn is not None:
+            self._budget_ended(conn)
             if conn.unkept():
                 self._unkept -= conn.handshake_bytes()
             self._per_source[conn.source] -= 1
             if self._per_source[conn.source] <= 0:
                 del self._per_source[conn.source]
 
-    # --- what the application tells the guard ------------------------------------------------------
+    def _budget_ended(self, conn: _Connection) -> None:
+        if conn.budgeted and self.hello_budget is not None:
+            conn.budgeted = False
+            self.hello_budget.ended(conn.source)
+
+    # --- what the application asks and tells the guard -----------------------------------------------
+    def may_reply(self, transport: asyncio.BaseTransport | None) -> bool:
+        """May the node answer this connection's sync hello (the upgrade, an X25519 exchange and a
+        signature) now? False: turn it away cheaply, within the CPU budget of node/hello_budget.py."""
+        conn = self._open.get(transport) if transport is not None else None
+        if conn is None or self.hello_budget is None:
+            return True  # (an authenticated connection does not upgrade again; no budget: no limit)
+        if conn.budgeted:
+            return True
+        if not self.hello_budget.take(conn.source):
+            self._turned_away.note(self.clock())
+            return False
+        conn.budgeted = conn.charged = True
+        return True
+
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
         """This connection's request is a sync handshake: until it is through (`authenticated`) or
         over, a newcomer may take its place (_Connection.may_make_room)."""
@@ -277,6 +313,10 @@ class ConnectionGuard:
         if not conn.signed:
             conn.signed = True
             self.handshakes_signed += 1
+        if member and conn.charged and self.hello_budget is not None:
+            conn.charged = False
+            self.hello_budget.member(conn.source)  # a member's reply is not counted against the budget
+        self._budget_ended(conn)
         if not member or conn.member is not None:
             return
         kept = [c for c in self._open.values() if c.member is not None]
@@ -356,6 +396,8 @@ class ConnectionGuard:
             conn.transport.abort()
         if late:
             self._closed.note(now, len(late))
+        if self.hello_budget is not None:
+            self.hello_budget.sweep()
         for budget in self._budgets:
             budget.flush(now)
         return len(late)

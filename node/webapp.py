@@ -16,6 +16,7 @@ from aiohttp import web
 
 from node import api, dashboard
 from node.dashboard import DashboardOptions
+from node.hello_budget import RETRY_AFTER_S, HelloBudget
 from node.http_failures import FailureLog, ServerLog
 from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite
 from node.ports import ServedNode
@@ -39,6 +40,7 @@ class AppOptions:
 def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Application:
     options = options or AppOptions()
     guard = ConnectionGuard.for_open_files(options.open_files) if options.open_files else ConnectionGuard()
+    guard.use_hello_budget(HelloBudget())
     failures = FailureLog(guard)
     # The guard's middleware first: it tells the listener which connections are being answered. Then
     # the last resort, so that no exception reaches aiohttp (which would log the sender's address).
@@ -81,10 +83,17 @@ async def _close_links(app: web.Application) -> None:
 
 async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     guard, transport = request.app[GUARD], request.transport
+    if not guard.may_reply(transport):
+        # Over the CPU budget for hellos not yet known as members (node/hello_budget.py): no
+        # upgrade, no X25519, no signature. A member's node retries on its own backoff.
+        return web.Response(status=503, text="busy: too many new sync connections, try again later\n",
+                            headers={"Retry-After": str(RETRY_AFTER_S), "Connection": "close"})
     guard.handshaking(transport)
+    budget = guard.hello_budget
     return await request.app[NODE].accept_link(
         request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
-        signed=lambda device, member: guard.handshake_signed(transport, device, member))
+        signed=lambda device, member: guard.handshake_signed(transport, device, member),
+        replied=None if budget is None else budget.replied_with)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -314,6 +314,10 @@ Signed = Callable[[bytes, "tuple[bytes, ...] | None"], None]
 (None), and again with its credentials once they came, before they are stored. For the listener's
 connection guard: a member's handshake is kept through a flood (node/listener.py)."""
 
+Replied = Callable[[float], None]
+"""Given the CPU time (s, on this thread) an inbound handshake's upgrade and reply took, once the
+reply is made: for the listener's budget of them (node/hello_budget.py)."""
+
 SlotCheck = Callable[["Link"], None]
 """Given an authenticated member's inbound link before the listener presents its credentials;
 raises HandshakeError to refuse it (e.g. a link slot: sync/link_slots.py)."""
@@ -420,22 +424,31 @@ async def _present(link: Link, identity: Identity, commands: list) -> None:
 
 async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
                  progress: Progress | None = None, slot_check: SlotCheck | None = None,
-                 signed: Signed | None = None) -> tuple[web.WebSocketResponse, Link | None]:
+                 signed: Signed | None = None, replied: Replied | None = None,
+                 ) -> tuple[web.WebSocketResponse, Link | None]:
     """Server side of the handshake on an incoming websocket. A refused peer gets the connection
     closed and nothing else: no network data, no reason beyond the close. `slot_check` may refuse a
     member with no link slot for it (HandshakeError), once its credentials are checked; `signed` is
-    told the dialler's device key as soon as its signature is checked, and its credentials as they come.
+    told the dialler's device key as soon as its signature is checked, and its credentials as they come;
+    `replied` the CPU time the upgrade and the reply took.
 
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
     `handshake_timeout_s`."""
     ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, autoping=False)
+    cpu = time.thread_time()  # (the upgrade and the reply run on this thread, between awaits)
     await ws.prepare(request)
+    cpu = time.thread_time() - cpu
     link = None
     try:
         async with asyncio.timeout(limits.handshake_timeout_s):
             hs = Responder(identity.network_id, identity.device, _any_key)
-            await ws.send_bytes(hs.reply(await _recv_handshake(ws, limits.connect_timeout_s, progress)))
+            hello = await _recv_handshake(ws, limits.connect_timeout_s, progress)
+            started = time.thread_time()
+            reply = hs.reply(hello)
+            if replied is not None:
+                replied(cpu + time.thread_time() - started)
+            await ws.send_bytes(reply)
             keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s, progress))
             if keys.peer_device == bytes(identity.device.public):
                 raise HandshakeError("protocol", "a connection from this node to itself")

@@ -51,16 +51,17 @@ async def next_from(ws: aiohttp.ClientWebSocketResponse) -> aiohttp.WSMessage:
 
 
 @contextlib.asynccontextmanager
-async def half_dialled(node_port: int, member: LocalNode) -> AsyncIterator[tuple[aiohttp.ClientWebSocketResponse, SecureChannel, bytes]]:
+async def half_dialled(node_port: int, member: LocalNode, *, local: str = "127.0.0.1",
+                       ) -> AsyncIterator[tuple[aiohttp.ClientWebSocketResponse, SecureChannel, bytes]]:
     """A websocket to the node with the handshake done but no credentials sent yet: the
-    connection, its channel, and the member's credentials to send."""
+    connection, its channel, and the member's credentials to send (dialled from address `local`)."""
     log = member.home.log()
     try:
         credentials = credential_chain(log, bytes(member.keys.device.public))
         network_id = log.network_id
     finally:
         log.store.close()
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(local, 0))) as session:
         ws = await asyncio.wait_for(session.ws_connect(f"http://127.0.0.1:{node_port}{SYNC_PATH}", autoping=False),
                                     WAIT_S)
         hs = Initiator(network_id, member.keys.device, _any_key)

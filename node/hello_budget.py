@@ -1,0 +1,151 @@
+"""A CPU budget for the sync handshake replies this node makes to connections not yet known as members.
+
+Anyone who knows the network's id can open /sync/v1 and send a hello; the node's reply costs an
+X25519 key and exchange and an Ed25519 signature (after the websocket upgrade). The hello carries
+no identity (sync/handshake.py: the dialler proves its device only after that reply), so before
+it a member's hello and a flooder's look alike. Behind an onion service every visitor is
+127.0.0.1: a stream of hellos kept a Raspberry Pi's CPU busy with replies and delayed members.
+
+`HelloBudget` decides, before the upgrade, whether the node may reply to one more hello now:
+
+- tokens, in replies, in a bucket for all sources and one for each source (an IPv6 one by its
+  /64, as node/listener.py counts them). A reply takes one from both. The buckets refill at the
+  rate that keeps the replies' CPU at `SHARE` of one core: the rate is derived from the measured
+  CPU time of the replies made so far (the upgrade and the reply, on this thread), not assumed,
+  so a Pi Zero (an eighth of one of these cores) makes fewer replies a second than a laptop and
+  spends the same share. A source's bucket is half the global one's size and refills at half
+  its rate: one address flooding leaves the other half to the rest. `BURST` replies may be made
+  at once (a node's peers reconnecting after its restart, a handful of them);
+- at most `IN_FLIGHT` replies (`IN_FLIGHT_PER_SOURCE` from one source) waiting for the dialler's
+  signature: this follows progress, so a node slow to reply (its CPU busy) takes fewer new ones,
+  whatever the clock says;
+- a dialler whose signature shows a member (node/listener.py `handshake_signed`) gets its token
+  back: members' reconnections never eat into the budget left for other members.
+
+Over the budget the hello is answered 503 with Retry-After before the upgrade: no websocket, no
+X25519, no signature. A member's node refused so retries like after any failed dial (a configured
+peer within 5 s, one lost lately within 2 s: sync/overlay.py), and the links this node dials
+itself are never counted here. node/listener.py logs turned-away hellos at most once a minute,
+with counts, never addresses. Source addresses are kept in memory only.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from crypto.keys import SigningKey
+from sync.handshake import Initiator, Responder
+
+SHARE = 0.05  # of one core, on average, for replies to hellos not yet known as members
+BURST = 24  # replies at once from full buckets (a node's links, ACTIVE_MAX 8, all coming back at once)
+SOURCE_SHARE = 0.5  # of the global bucket's size and refill rate, for one source's
+IN_FLIGHT = 24  # replies made whose dialler has not yet signed (or gone)
+IN_FLIGHT_PER_SOURCE = 12  # ... of them from one source (behind a relay, every visitor's)
+RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries on its own backoff)
+_COST_WEIGHT = 0.1  # of a new measurement in the running mean of a reply's cost
+
+
+def reply_cost_s() -> float:
+    """The CPU time (s, this thread's) of one handshake reply, measured now with throwaway keys: the
+    refill rate's start, before the node's own replies are measured (hellos that cost the node no
+    reply, for another network, must never leave the buckets with no rate to refill at)."""
+    network, device = bytes(32), SigningKey.generate()
+    hello = Initiator(network, SigningKey.generate(), lambda key: None).hello()
+    started = time.thread_time()
+    Responder(network, device, lambda key: None).reply(hello)
+    return max(time.thread_time() - started, 1e-6)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float  # when `tokens` was last brought up to date
+
+
+class HelloBudget:
+    """Whether the node may reply to one more hello now (see the module docstring)."""
+
+    def __init__(self, *, share: float = SHARE, burst: int = BURST, in_flight: int = IN_FLIGHT,
+                 in_flight_per_source: int = IN_FLIGHT_PER_SOURCE, cost_s: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.share = share
+        self.burst = burst
+        self.in_flight_cap = in_flight
+        self.in_flight_per_source_cap = in_flight_per_source
+        self.clock = clock
+        self.cost_s = reply_cost_s() if cost_s is None else cost_s  # the running mean CPU time of one reply
+        self._global = _Bucket(float(burst), clock())
+        self._sources: dict[str, _Bucket] = {}
+        self._in_flight: dict[str, int] = {}
+        self.replied = 0  # hellos the node replied to (each an X25519 exchange and a signature)
+        self.refunded = 0  # ... whose dialler then proved a member
+        self.turned_away = 0  # hellos answered "retry later", with no reply computed (the listener logs them)
+
+    # --- the buckets -------------------------------------------------------------------------------
+    def _rate(self) -> float:
+        """Replies a second the global bucket refills at: SHARE of a core over a reply's measured cost."""
+        return self.share / self.cost_s
+
+    def _refill(self, bucket: _Bucket, rate: float, now: float) -> _Bucket:
+        size = self.burst if bucket is self._global else self.burst * SOURCE_SHARE
+        bucket.tokens = min(size, bucket.tokens + max(0.0, now - bucket.at) * rate)
+        bucket.at = now
+        return bucket
+
+    def _source(self, source: str, now: float) -> _Bucket:
+        bucket = self._sources.get(source)
+        if bucket is None:
+            bucket = self._sources[source] = _Bucket(self.burst * SOURCE_SHARE, now)
+        return self._refill(bucket, self._rate() * SOURCE_SHARE, now)
+
+    @property
+    def in_flight(self) -> int:
+        return sum(self._in_flight.values())
+
+    # --- what the listener asks and tells ----------------------------------------------------------
+    def take(self, source: str) -> bool:
+        """May the node reply to a hello from `source` now? True takes a token and a place in
+        flight (give the place back with `signed` or `ended`); False counts it turned away."""
+        now = self.clock()
+        whole = self._refill(self._global, self._rate(), now)
+        mine = self._source(source, now)
+        if (whole.tokens >= 1 and mine.tokens >= 1 and self.in_flight < self.in_flight_cap
+                and self._in_flight.get(source, 0) < self.in_flight_per_source_cap):
+            whole.tokens -= 1
+            mine.tokens -= 1
+            self._in_flight[source] = self._in_flight.get(source, 0) + 1
+            return True
+        self.turned_away += 1
+        return False
+
+    def ended(self, source: str) -> None:
+        """A hello that was let through is no longer waiting for its dialler's signature."""
+        left = self._in_flight.get(source, 0) - 1
+        if left > 0:
+            self._in_flight[source] = left
+        else:
+            self._in_flight.pop(source, None)
+
+    def member(self, source: str) -> None:
+        """A hello let through came from a member (its signature, its credentials): its token back."""
+        now = self.clock()
+        self.refunded += 1
+        self._refill(self._global, self._rate(), now).tokens += 1
+        self._source(source, now).tokens += 1
+        self._refill(self._global, 0.0, now)  # (back within their sizes)
+        self._refill(self._source(source, now), 0.0, now)
+
+    def replied_with(self, cost_s: float) -> None:
+        """A reply was made; it took `cost_s` of this thread's CPU (the refill rate follows it)."""
+        self.replied += 1
+        if cost_s > 0:
+            self.cost_s += _COST_WEIGHT * (cost_s - self.cost_s)
+
+    def sweep(self) -> None:
+        """Forget the sources whose buckets are full again (as a new source's would be)."""
+        now = self.clock()
+        rate = self._rate() * SOURCE_SHARE
+        for source in [s for s, b in self._sources.items()
+                       if s not in self._in_flight and self._refill(b, rate, now).tokens >= self.burst * SOURCE_SHARE]:
+            del self._sources[source]

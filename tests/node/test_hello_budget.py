@@ -1,0 +1,244 @@
+"""The CPU budget of the node's replies to sync hellos not yet known as members (node/hello_budget.py),
+with a real node served on 127.0.0.1 and anonymous diallers speaking the real handshake.
+
+Behind an onion service every visitor is 127.0.0.1, and each hello cost the node an X25519
+exchange and an Ed25519 signature, with no limit: a stream of them kept a Pi's CPU busy. The
+budget's clock is held still here (no refill: nothing depends on how fast this machine is), so
+exactly the buckets' tokens are replied to; the expensive replies are counted where they are made
+(sync.handshake.Responder.reply).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+
+import aiohttp
+import pytest
+
+from crypto.keys import SigningKey
+from node import hello_budget
+from node.demo.localnet import LocalNode
+from node.hello_budget import BURST, IN_FLIGHT_PER_SOURCE, SOURCE_SHARE, HelloBudget
+from node.net import Node
+from node.render import connection_problem
+from node.webapp import GUARD, NODE, create_app, serve
+from sync import handshake
+from sync.handshake import Initiator
+from sync.transport import SYNC_PATH
+from served_nodes import network, served_node  # noqa: F401  (the fixture)
+from test_member_handshake_reserve import _network_id, credentials_answered
+from test_stopping_node import half_dialled
+
+WAIT_S = 15.0  # longer than a configured peer's retry (sync/overlay.py CONFIGURED_RETRY_MS)
+SOURCE_BURST = int(BURST * SOURCE_SHARE)
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    async with asyncio.timeout(WAIT_S):
+        while not condition():
+            await asyncio.sleep(0.01)
+    assert condition(), what
+
+
+@pytest.fixture
+def replies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every handshake reply the process computes (an X25519 exchange and a signature each)."""
+    made: list[int] = []
+    reply = handshake.Responder.reply
+
+    def counted(self: handshake.Responder, hello: bytes) -> bytes:
+        answer = reply(self, hello)  # (a hello for another network is refused before any key work)
+        made.append(1)
+        return answer
+
+    monkeypatch.setattr(handshake.Responder, "reply", counted)
+    return made
+
+
+def held_still(budget: HelloBudget) -> list[float]:
+    """Hold the budget's clock still (no refill) until the test moves it: [now]."""
+    now = [budget.clock()]
+    budget.clock = lambda: now[0]
+    return now
+
+
+async def anonymous_hello(port: int, network_id: bytes, *, local: str = "127.0.0.1",
+                          ) -> aiohttp.ClientWebSocketResponse | None:
+    """A hello with a fresh key, as anyone who knows the network's id can send: the websocket once the
+    node replied (the caller closes it), None if it was turned away (503)."""
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(local, 0)))
+    try:
+        ws = await asyncio.wait_for(session.ws_connect(f"http://127.0.0.1:{port}{SYNC_PATH}", autoping=False), WAIT_S)
+    except aiohttp.WSServerHandshakeError as exc:
+        await session.close()
+        assert exc.status == 503, exc
+        return None
+    hs = Initiator(network_id, SigningKey.generate(), lambda device: None)
+    await ws.send_bytes(hs.hello())
+    reply = await asyncio.wait_for(ws.receive(), WAIT_S)
+    assert reply.type == aiohttp.WSMsgType.BINARY
+    ws._solnet_session = session  # type: ignore[attr-defined]  # closed with it (`closed`)
+    return ws
+
+
+async def closed(ws: aiohttp.ClientWebSocketResponse) -> None:
+    await ws.close()
+    await ws._solnet_session.close()  # type: ignore[attr-defined]
+
+
+async def flood(port: int, network_id: bytes, count: int, **where: str) -> int:
+    """`count` anonymous hellos one after another, each dropped after the node's reply (never
+    signed: the node's reply wasted); how many the node replied to."""
+    answered = 0
+    for _ in range(count):
+        ws = await anonymous_hello(port, network_id, **where)
+        if ws is not None:
+            answered += 1
+            await closed(ws)
+    return answered
+
+
+async def test_a_flood_of_anonymous_hellos_is_turned_away_beyond_the_budget(
+        network: list[LocalNode], replies: list[int], caplog: pytest.LogCaptureFixture) -> None:
+    calais, _ = network
+    caplog.set_level(logging.INFO, logger="solnet")
+    async with served_node(calais) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        held_still(budget)
+        count, before = 4 * BURST, len(replies)  # (before: the budget's own measurement of a reply)
+        answered = await flood(served.port, _network_id(calais), count)
+        assert answered == SOURCE_BURST, "one source was replied to beyond its bucket"
+        assert len(replies) - before == SOURCE_BURST, "the node computed replies for hellos it turned away"
+        assert budget.replied == SOURCE_BURST and budget.turned_away == count - SOURCE_BURST
+        assert budget.cost_s is not None and budget.cost_s > 0, "the replies' CPU time was not measured"
+    said = [r.getMessage() for r in caplog.records if "turned away incoming sync handshakes" in r.getMessage()]
+    assert said, "turning hellos away was not logged"
+    assert len(said) <= 2, f"logged more than once a minute (and the rest at the stop): {said}"
+    assert all("127.0.0.1" not in line for line in said)
+    told = sum(int(re.search(r": (\d+) \(", line).group(1)) for line in said)  # type: ignore[union-attr]
+    assert told == count - SOURCE_BURST, f"the count was not told: {said}"
+
+
+async def test_hellos_waiting_for_their_signature_hold_places_until_they_end(
+        network: list[LocalNode], replies: list[int]) -> None:
+    """The budget follows progress: replies whose diallers have not signed yet hold a place, so a
+    node slow to get through them takes no more; each place is given back when its connection ends."""
+    calais, _ = network
+    async with served_node(calais) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        budget.burst = 4 * BURST  # (tokens enough: only the places in flight limit here)
+        budget._global.tokens = float(budget.burst)
+        held_still(budget)  # (the clock stays still: a place given back, not a refill, lets the next one in)
+        budget._sources.clear()
+        network_id, before = _network_id(calais), len(replies)
+        waiting = [await anonymous_hello(served.port, network_id) for _ in range(IN_FLIGHT_PER_SOURCE)]
+        try:
+            assert all(ws is not None for ws in waiting)
+            assert budget.in_flight == IN_FLIGHT_PER_SOURCE
+            assert await anonymous_hello(served.port, network_id) is None, "a hello beyond the places was replied to"
+            assert len(replies) - before == IN_FLIGHT_PER_SOURCE
+            await closed(waiting.pop())  # type: ignore[arg-type]
+            await until(lambda: budget.in_flight < IN_FLIGHT_PER_SOURCE, "the ended hello's place given back")
+            again = await anonymous_hello(served.port, network_id)
+            assert again is not None, "a place given back was not taken again"
+            waiting.append(again)
+        finally:
+            for ws in waiting:
+                if ws is not None:
+                    await closed(ws)
+
+
+async def test_a_member_from_another_address_links_while_one_address_floods(
+        network: list[LocalNode], replies: list[int]) -> None:
+    """One source takes at most half the budget: the member's hello from another address is
+    replied to while the flooding one is turned away, and its handshake completes."""
+    calais, bristol = network
+    async with served_node(calais) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        held_still(budget)
+        network_id = _network_id(calais)
+        assert await flood(served.port, network_id, 2 * BURST) == SOURCE_BURST
+        assert await anonymous_hello(served.port, network_id) is None, "the flooding address is not turned away"
+        async with half_dialled(served.port, bristol, local="127.0.0.2") as (ws, channel, credentials):
+            assert await credentials_answered(ws, channel, credentials), "the member's handshake did not complete"
+        assert budget.refunded == 1, "the member's reply was counted against the budget"
+
+
+async def test_a_member_turned_away_links_on_its_next_retry_once_the_budget_refills(
+        network: list[LocalNode], replies: list[int], caplog: pytest.LogCaptureFixture) -> None:
+    """Behind a relay the member's node comes from the flooding address too: it is turned away
+    (told it is busy, not that no solnet node is there) and dials again within a configured
+    peer's retry; once the budget has refilled (the clock moved on) its link is up."""
+    calais, bristol = network
+    caplog.set_level(logging.INFO, logger="solnet")
+    async with served_node(calais) as (calais_node, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        now = held_still(budget)
+        network_id = _network_id(calais)
+        await flood(served.port, network_id, 2 * BURST)
+        turned_away = budget.turned_away
+        member = Node(bristol.home, bristol.keys, listen=("127.0.0.1", 0), peers=[f"http://127.0.0.1:{served.port}"],
+                      sync_interval_s=3600)
+        member_served = await serve(create_app(member), "127.0.0.1", 0)  # (as `solnet run` serves it)
+        try:
+            await until(lambda: budget.turned_away >= turned_away + 2, "the member dialling again after a refusal")
+            assert not calais_node.links.open()
+            said = " ".join(r.getMessage() for r in caplog.records)
+            assert "busy with new connections" in said, "the member's node did not say the peer is busy"
+            now[0] += 3600.0  # time passes: the buckets refill at the measured rate
+            await until(lambda: any(link.peer_device == bytes(bristol.keys.device.public)
+                                    for link in calais_node.links.open()), "the member's link after the refill")
+        finally:
+            await member_served.close()
+
+
+def test_a_503_reads_as_a_busy_node() -> None:
+    exc = aiohttp.WSServerHandshakeError(None, (), status=503, message="busy")  # type: ignore[arg-type]
+    assert "busy" in connection_problem(exc) and "not a solnet node" not in connection_problem(exc)
+
+
+def test_the_refill_rate_follows_the_measured_cost() -> None:
+    """A reply that costs 8 times more (a Pi Zero) refills 8 times slower: the same CPU share; the
+    replies the node makes move the measured cost towards theirs."""
+    fast, slow = HelloBudget(cost_s=0.001), HelloBudget(cost_s=0.008)
+    assert fast._rate() == pytest.approx(hello_budget.SHARE / 0.001)
+    assert slow._rate() == pytest.approx(fast._rate() / 8)
+    for _ in range(200):
+        fast.replied_with(0.004)
+    assert fast.cost_s == pytest.approx(0.004)
+    assert HelloBudget().cost_s > 0, "no measured cost to start from"
+
+
+async def test_hellos_for_another_network_never_leave_the_budget_without_a_refill(
+        network: list[LocalNode], replies: list[int]) -> None:
+    """Hellos that cost the node no reply (another network's) still take tokens; the buckets must
+    refill all the same (until a reply was measured the rate was 0: a flood of those shut every
+    dialler out for good), and a member's hello is replied to once time has passed."""
+    calais, bristol = network
+    async with served_node(calais) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        now = held_still(budget)
+        before = len(replies)
+        for _ in range(2 * BURST):
+            session = aiohttp.ClientSession()
+            try:
+                ws = await session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False)
+                await ws.send_bytes(Initiator(bytes(32), SigningKey.generate(), lambda key: None).hello())
+                assert (await asyncio.wait_for(ws.receive(), WAIT_S)).type != aiohttp.WSMsgType.BINARY
+                await ws.close()
+            except aiohttp.WSServerHandshakeError as exc:
+                assert exc.status == 503
+            finally:
+                await session.close()
+        assert budget.turned_away > 0 and len(replies) == before
+        now[0] += 3600.0
+        async with half_dialled(served.port, bristol) as (ws, channel, credentials):
+            assert await credentials_answered(ws, channel, credentials)
