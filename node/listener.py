@@ -175,7 +175,7 @@ class _Connection:
         a relay, 32 of them renewed kept every other connection from 127.0.0.1 out, the owner's and
         the members' dials. Its deadlines stay the handshake's own (sync.transport.accept). A
         handshake a member's device signed is kept: no anonymous flood pushes a member out."""
-        return (self.handshaking and self.member is None) or self.waits_on_client()
+        return self.unkept() or self.waits_on_client()
 
     def unkept(self) -> bool:
         """A sync handshake not kept for a member (ConnectionGuard.unkept_bytes)."""

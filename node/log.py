@@ -427,11 +427,8 @@ class EventLog:
         outcomes, now = prepared.outcomes, prepared.now
         # One look-up for the whole batch instead of one per event (chain checks need none: the
         # heads are read once per author and batch).
-        ids = [x.event.id for _, x in prepared.fresh] + [ev.id for _, ev in prepared.fills]
-        if prepared.signed_here:
-            self.store.signed_just_now(ids)
-        else:
-            self.store.prefetch_redactions(ids)
+        self.store.prefetch_redactions([x.event.id for _, x in prepared.fresh] + [ev.id for _, ev in prepared.fills],
+                                       signed_here=prepared.signed_here)
         for i, ev in prepared.fills:
             outcomes[i] = self._fill_body(ev, now)
         index_of = {x.event.id: i for i, x in prepared.fresh}

@@ -18,7 +18,7 @@ from events.projections import FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT_OFFER, 
 from node.store.base import UNKNOWN
 from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
-from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, by_ids, id_number
+from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, MAY_LAPSE, by_ids, id_number
 from node.store.trust import TrustTables
 
 _TBL = {name: i for i, name in enumerate(TABLES)}
@@ -30,8 +30,6 @@ if _LAPSING != frozenset(LAPSING_TBLS):
 # The two parts of the newest-first indexes (schema.LAPSE_SCHEMA), as a walk names them: written as
 # the partial indexes' own conditions, so that SQLite walks them.
 OPEN, LAPSED = "p.lapsed IS NULL", "p.lapsed IS NOT NULL"
-# The open rows that may lapse: proj_lapsing's condition, word for word (so the pass walks it).
-_MAY_LAPSE = f"lapsed IS NULL AND tbl IN {LAPSING_TBLS} AND t IS NOT NULL"
 _ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body"
 ROW_CACHE = 4096  # rebuilt rows kept per store (a few MB): what the dashboard and the API read most
 
@@ -201,11 +199,11 @@ class ProjectionTables(TrustTables):
         if soonest is not UNKNOWN and (soonest is None or soonest >= due):
             return 0
         # INDEXED BY: without statistics SQLite would rather walk the tables' rows by group (tbl IN ...)
-        count = self._x(f"UPDATE proj INDEXED BY proj_lapsing SET lapsed=1 WHERE {_MAY_LAPSE} AND t<?",
+        count = self._x(f"UPDATE proj INDEXED BY proj_lapsing SET lapsed=1 WHERE {MAY_LAPSE} AND t<?",
                         (due,)).rowcount
         if count and due > mark:
             self._set_lapse_mark(due)
-        self._keep("next_lapse", self._one(f"SELECT min(t) FROM proj INDEXED BY proj_lapsing WHERE {_MAY_LAPSE}"))
+        self._keep("next_lapse", self._one(f"SELECT min(t) FROM proj INDEXED BY proj_lapsing WHERE {MAY_LAPSE}"))
         return count
 
     # --- reading ----------------------------------------------------------------------------------

@@ -48,11 +48,14 @@ LAPSE_LAG_MS = 5 * 60_000  # a row is marked this long after its time (LAPSE_SCH
 # with a time before the mark is stored marked (no move later). proj_lapsing finds the open rows
 # whose time has come without a scan: an entry per open need, offer or support offer with a time,
 # taken out when it lapses (the only entry these rows add at ingest).
+# The open rows that may lapse: proj_lapsing's condition, which the lapse pass repeats word for word
+# (so SQLite walks that partial index).
+MAY_LAPSE = f"lapsed IS NULL AND tbl IN {LAPSING_TBLS} AND t IS NOT NULL"
 LAPSE_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_newest ON proj(tbl, region, vts, vid) WHERE lapsed IS NULL;
 CREATE INDEX IF NOT EXISTS proj_newest_lapsed ON proj(tbl, region, vts, vid) WHERE lapsed IS NOT NULL;
 CREATE INDEX IF NOT EXISTS proj_by_group ON proj(tbl, g, region, vts, vid) WHERE lapsed IS NULL;
 CREATE INDEX IF NOT EXISTS proj_by_group_lapsed ON proj(tbl, g, region, vts, vid) WHERE lapsed IS NOT NULL;
-CREATE INDEX IF NOT EXISTS proj_lapsing ON proj(t) WHERE """ + f"lapsed IS NULL AND tbl IN {LAPSING_TBLS} AND t IS NOT NULL"
+CREATE INDEX IF NOT EXISTS proj_lapsing ON proj(t) WHERE """ + MAY_LAPSE
 
 # Lookups by id go from the id's first 8 bytes (p; a third the size of a whole id, and equal ids
 # mean equal headers, so UNIQUE(a, seq) already keeps an id from being stored twice) to the event's

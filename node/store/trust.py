@@ -216,25 +216,22 @@ class TrustTables(ForgedTables):
         super()._transaction_ended()
         self._redacted = None
 
-    def prefetch_redactions(self, ids: Sequence[bytes]) -> None:
-        """Look up at once whether any of `ids` is redacted (a batch asks for each of its events)."""
+    def prefetch_redactions(self, ids: Sequence[bytes], *, signed_here: bool = False) -> None:
+        """Look up at once whether any of `ids` is redacted (a batch asks for each of its events).
+        `signed_here`: events this node has just signed: no stored redaction can name them (an id
+        hashes a signature over a time and body nobody had before), so none is looked up."""
         cache = self._redacted if self._redacted is not None else {}
         cache.update(dict.fromkeys(ids))
         # A big batch and few redactions: read them all; else look the ids up (a publish has one).
-        if len(ids) > FEW_IDS and self._one("SELECT count(*) FROM (SELECT 1 FROM redactions LIMIT 2000)") < 2000:
+        if signed_here:
+            pass
+        elif len(ids) > FEW_IDS and self._one("SELECT count(*) FROM (SELECT 1 FROM redactions LIMIT 2000)") < 2000:
             cache.update((i, author) for i, author in self._x("SELECT id, author FROM redactions") if i in cache)
         else:
             for i in range(0, len(ids), 500):
                 chunk = ids[i: i + 500]
                 cache.update(self._x(f"SELECT id, author FROM redactions WHERE id IN ({','.join('?' * len(chunk))})",
                                      chunk))
-        self._redacted = cache
-
-    def signed_just_now(self, ids: Sequence[bytes]) -> None:
-        """Events this node has just signed: no stored redaction can name them (an id hashes a
-        signature over a time and body nobody had before), so none is looked up."""
-        cache = self._redacted if self._redacted is not None else {}
-        cache.update(dict.fromkeys(ids))
         self._redacted = cache
 
     def record_redactions(self, author: bytes, ids: Sequence[bytes]) -> int:
