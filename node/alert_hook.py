@@ -418,9 +418,11 @@ class AlertHook:
             self._say_held(newly_held)
             if held is None:
                 self._arrived.clear()
-                try:  # while some wait, look again as the allowance refills
-                    await asyncio.wait_for(self._arrived.wait(), TICK_S if len(self.waiting) else None)
-                except asyncio.TimeoutError:
+                try:  # while some wait, look again as the allowance refills (not asyncio.wait_for: on
+                    # Python 3.11 it drops a cancellation that comes with an arrival, and the stop waited)
+                    async with asyncio.timeout(TICK_S if len(self.waiting) else None):
+                        await self._arrived.wait()
+                except TimeoutError:
                     pass
                 continue
             if held.reason is not None and held.key[0] == 1 and await self._taken_out(held.alert):

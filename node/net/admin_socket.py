@@ -94,7 +94,8 @@ class AdminSocket:
             writer.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n")
             await writer.drain()
 
-        line = await asyncio.wait_for(reader.readline(), timeout=10.0)
+        async with asyncio.timeout(10.0):  # (not asyncio.wait_for: on 3.11 it may drop the stop's cancellation)
+            line = await reader.readline()
         if not line.endswith(b"\n"):
             return
         if self.closing:

@@ -184,8 +184,10 @@ class Links:
         check_route(address, route.proxy)
         assert route.http is not None, "the node is not started"
         try:
-            return await asyncio.wait_for(dial(route.http, address, self._identity(), route.limits),
-                                          route.limits.connect_timeout_s * 2)
+            # Not asyncio.wait_for: on Python 3.11 it hands back the link instead of raising when the
+            # node's stop cancels this task as the dial completes, and the stop then waited for ever.
+            async with asyncio.timeout(route.limits.connect_timeout_s * 2):
+                return await dial(route.http, address, self._identity(), route.limits)
         except HandshakeError as exc:
             # The peer told us (not we it) that this device is revoked: the news of our own revocation
             if (exc.reason == REVOKED and not exc.ours and exc.peer_device is not None
@@ -257,6 +259,9 @@ class Links:
 
     # --- serving a link -----------------------------------------------------------------------------
     async def _serve(self, link: Link) -> None:
+        if self.stopping:  # made as the node began to stop (a handshake that finished meanwhile): never served
+            await link.close("shutdown", "node stopping")
+            return
         peer = PeerLink(link, self.ports)
         replaced, refused = self._slots.take(link, peer.opened_ms)
         for old, why in replaced:  # closed meanwhile: their own _serve ends them
@@ -377,9 +382,10 @@ class Links:
         self.stopping = True
         for task in [*self._tasks, *self._handshaking]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.gather(*(link.close("shutdown", "node stopping") for link in self.open()),
-                             return_exceptions=True)
+        # The links close with the tasks, not after them: a task that went on serving its link (a
+        # cancellation lost in a library) ends once its link is closed, and is waited for then.
+        closing = [link.close("shutdown", "node stopping") for link in self.open()]
+        await asyncio.gather(*self._tasks, *closing, return_exceptions=True)
 
     # --- one-shot sync ------------------------------------------------------------------------------
     async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:

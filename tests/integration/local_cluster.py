@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import urllib.request
@@ -54,8 +53,19 @@ def cli(target: LocalNode | Path, *args: str, ok: bool = True, timeout: float = 
                           stdin=subprocess.DEVNULL)
     if ok:
         assert proc.returncode == 0, (f"`solnet {' '.join(map(str, args))}` exited {proc.returncode}\n"
-                                      f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}")
+                                      f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+                                      f"{node_said(target)}")
     return proc
+
+
+def node_said(target: LocalNode | Path, lines: int = 30) -> str:
+    """The end of the log of the node running on `target`'s home, if a test started one: what a
+    failed command's message alone does not tell (was the node up, had it synced)."""
+    if not isinstance(target, LocalNode) or target.log_path is None:
+        return ""
+    running = target.proc is not None and target.proc.poll() is None
+    tail = "\n".join(log_text(target).splitlines()[-lines:])
+    return f"\n--- {target.name}'s node ({'running' if running else 'not running'}), log tail ---\n{tail}"
 
 
 def cli_json(target: LocalNode | Path, *args: str) -> Any:
@@ -199,12 +209,6 @@ def kill_all(procs: dict[int, int]) -> None:
             pass
 
 
-def is_listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 class Cluster:
     """Networks of local nodes for one test, and every process started for them."""
 
@@ -228,11 +232,16 @@ class Cluster:
               extra_env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None,
               extra_args: Sequence[str] = ()) -> subprocess.Popen:
         """`solnet run` for `node`; `extra_args` are more of its options (e.g. --public-dashboard)."""
+        # Listening is what its own log says (once more than before: the log is appended to): on
+        # a crowded machine another process may hold the port it was given.
+        listening = f"listening for peers on 127.0.0.1:{node.port}"
+        before = log_text(node).count(listening)
         proc = localnet.start(node, PASSPHRASE, sync_interval=sync_interval, extra_env=extra_env,
                               preexec_fn=preexec_fn, extra_args=extra_args)
         self.started.append((node, proc))
         if wait:
-            self.wait(lambda: is_listening(node.port) or proc.poll() is not None, 20, f"{node.name} listening")
+            self.wait(lambda: log_text(node).count(listening) > before or proc.poll() is not None, 20,
+                      f"{node.name} listening")
             assert proc.poll() is None, f"{node.name} exited {proc.returncode} at start:\n{log_text(node)}"
         return proc
 

@@ -26,7 +26,8 @@ from node.webapp import create_app, serve
 from sync.channel import SecureChannel
 from sync.handshake import Initiator
 from sync.messages import Credentials, decode, encode
-from sync.transport import SYNC_PATH
+from sync.transport import SYNC_PATH, Link
+from served_nodes import served_node
 
 PASSPHRASE = "stopping node tests only: not a secret"
 WAIT_S = 10.0
@@ -110,3 +111,44 @@ async def test_a_stop_ends_a_handshake_under_way_and_never_serves_it(network: li
         else:
             await stopping
     assert not node.home.node_running()
+
+
+async def test_a_dial_that_completes_as_the_node_stops_does_not_hold_the_stop(
+        network: list[LocalNode], monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Python 3.11, asyncio.wait_for returns its result instead of raising when the cancellation
+    comes as the awaited dial completes: the dialling task, cancelled by the stop, went on to serve
+    the new link, and the stop, waiting for that task before closing the links, waited for ever
+    (seen in CI: a member node stopped just as its dial to a peer completed). Here the dial hands
+    its link back whatever the stop does, as that wait_for did."""
+    calais, bristol = network
+    async with served_node(calais) as (_, served):
+        member = Node(bristol.home, bristol.keys, listen=("127.0.0.1", 0), sync_interval_s=3600,
+                      peers=[f"http://127.0.0.1:{served.port}"])
+        dialled = asyncio.Event()
+        real_dial = member.links.dial_link
+
+        async def dial_that_ignores_the_stop(address: str) -> Link:
+            link = await real_dial(address)
+            dialled.set()
+            try:
+                await asyncio.Event().wait()  # until the stop cancels this task
+            except asyncio.CancelledError:
+                pass  # the cancellation lost, the link handed back
+            return link
+
+        monkeypatch.setattr(member.links, "dial_link", dial_that_ignores_the_stop)
+        member_served = await serve(create_app(member), "127.0.0.1", 0)
+        stopping = None
+        try:
+            await asyncio.wait_for(dialled.wait(), WAIT_S)
+            stopping = asyncio.create_task(member_served.close())
+            # Bounded, not timed: before, the stop never ended.
+            done, _ = await asyncio.wait({stopping}, timeout=WAIT_S)
+            assert done, "the stop waited for a link dialled as it began"
+            assert not member.links.open(), "the stopping node served the link it dialled"
+        finally:
+            if stopping is None:
+                await member_served.close()
+            elif not stopping.done():
+                stopping.cancel()
+    assert not bristol.home.node_running()
