@@ -31,6 +31,7 @@ import pytest
 from hypothesis import settings
 
 from fast_keystores import cheap_key_derivation
+from parallel_ports import worker_port_span
 from node.demo import localnet
 
 settings.register_profile("default", deadline=None)
@@ -44,6 +45,9 @@ IMPLY_SLOW = ("integration", "netns", "browser")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    localnet.PORT_SPAN = worker_port_span(os.environ.get("PYTEST_XDIST_WORKER", ""),
+                                          int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1),
+                                          localnet.LOWEST_PORT, localnet.outgoing_ports_start())
     profile = os.environ.get("HYPOTHESIS_PROFILE")
     if profile is None:
         profile = "fast" if "not slow" in (config.getoption("markexpr", "") or "") else "default"

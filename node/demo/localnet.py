@@ -50,9 +50,14 @@ class LocalNode:
 
 
 LOWEST_PORT = 10_000
+PORT_SPAN: tuple[int, int] | None = None
+"""Where `free_ports` picks, [low, high): None, from LOWEST_PORT to the kernel's range for outgoing
+connections. The test suite gives each of its parallel workers a span of its own (tests/conftest.py):
+two workers that picked one free port a moment apart started two nodes on it, and a port picked as
+one where nothing listens (a peer that is down) could be another worker's node."""
 
 
-def _ephemeral_start() -> int:
+def outgoing_ports_start() -> int:
     """The first port the kernel hands to outgoing connections (Linux: ip_local_port_range)."""
     try:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
@@ -64,7 +69,7 @@ def free_ports(n: int) -> list[int]:
     """`n` distinct ports free on 127.0.0.1 right now, for nodes to listen on a moment later. Taken
     below the range the kernel gives outgoing connections: one there, free now, could be any
     connection's own end by the time its node binds it (every request a client makes takes one)."""
-    top = _ephemeral_start()
+    low, top = PORT_SPAN or (LOWEST_PORT, outgoing_ports_start())
     rnd = random.SystemRandom()
     socks: list[socket.socket] = []
     ports: list[int] = []
@@ -74,7 +79,7 @@ def free_ports(n: int) -> list[int]:
                 break
             s = socket.socket()
             try:
-                s.bind(("127.0.0.1", rnd.randrange(LOWEST_PORT, top) if top > LOWEST_PORT + 1000 else 0))
+                s.bind(("127.0.0.1", rnd.randrange(low, top) if top > low + 1000 else 0))
             except OSError:
                 s.close()
                 continue
