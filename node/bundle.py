@@ -106,7 +106,11 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
     (before storing anything) if it is not a bundle of this network.
     """
     report = ImportReport()
-    if source.read(len(MAGIC)) != MAGIC:
+    try:
+        magic = source.read(len(MAGIC))
+    except DecryptionFailed as exc:  # a sealed bundle of one part, and bytes after its end (or a change)
+        raise BundleError(f"the sealed bundle is damaged ({exc}); nothing was imported. {_ASK_AGAIN}") from None
+    if magic != MAGIC:
         raise BundleError("this file is not a solnet bundle (made by `solnet export`)")
     state = _BundleReader(source)
     for outcomes in log.ingest_stream(state.batches(log.network_id)):
