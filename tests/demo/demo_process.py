@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -47,10 +48,37 @@ def solnet_json(home: Path, *args: str) -> Any:
     return json.loads(solnet(home, *args, "--json").stdout)
 
 
+DEMO_NODES = 4  # `solnet demo` listens on --base-port and the next three
+
+
+def free_base_port(count: int = DEMO_NODES) -> int:
+    """The first of `count` consecutive ports free now, within this worker's ports (localnet.PORT_SPAN):
+    the demo's own pick of free ports ranges over every worker's."""
+    high = localnet.PORT_SPAN[1] if localnet.PORT_SPAN else 65_536
+    for _ in range(200):  # bounded: most runs of a few ports are free
+        [base] = localnet.free_ports(1)
+        if base + count > high:
+            continue
+        socks = [socket.socket() for _ in range(count)]
+        try:
+            for s, port in zip(socks, range(base, base + count)):
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise AssertionError(f"no {count} consecutive free ports found on 127.0.0.1")
+
+
 class DemoRun:
-    """One `solnet demo ARGS` process."""
+    """One `solnet demo ARGS` process (on free ports of this worker's, unless ARGS say which: a
+    kept folder's, or --base-port)."""
 
     def __init__(self, *args: str) -> None:
+        if "--base-port" not in args and "--dir" not in args:
+            args = (*args, "--base-port", str(free_base_port()))
         self.proc = subprocess.Popen([*localnet.solnet_command(), "demo", *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, env=env(), stdin=subprocess.DEVNULL)
         self.lines: list[str] = []
