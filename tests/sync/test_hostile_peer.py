@@ -995,6 +995,10 @@ async def test_a_peer_that_reads_nothing_but_pongs_is_cut_and_its_stream_let_go(
     reader_key, _ = target.device()
     mark = target.log_mark()
     stalled = await target.dial(reader_key)
+    # Its receive buffer pinned (the kernel then tunes it no more): left to the kernel, it grew while
+    # the client still read (to 2.4 MiB in a run here; net.ipv4.tcp_rmem allows 32 MiB), and a CI
+    # run's node, its stream taken in that far, was never held by the peer within the test's wait.
+    stalled.ws.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
     try:
         await stalled.send(Offer(os.urandom(32), 0))
         async with asyncio.timeout(60):  # (the node loads its heads, behind whatever it is storing)
