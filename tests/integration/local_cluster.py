@@ -63,9 +63,14 @@ def node_said(target: LocalNode | Path, lines: int = 30) -> str:
     failed command's message alone does not tell (was the node up, had it synced)."""
     if not isinstance(target, LocalNode) or target.log_path is None:
         return ""
-    running = target.proc is not None and target.proc.poll() is None
-    tail = "\n".join(log_text(target).splitlines()[-lines:])
-    return f"\n--- {target.name}'s node ({'running' if running else 'not running'}), log tail ---\n{tail}"
+    return "\n" + log_tail(target, lines)
+
+
+def log_tail(node: LocalNode, lines: int) -> str:
+    """The last `lines` of `node`'s log, headed by its name, its port and whether its process runs."""
+    running = node.proc is not None and node.proc.poll() is None
+    tail = "\n".join(log_text(node).splitlines()[-lines:])
+    return f"--- {node.name} (port {node.port}, {'running' if running else 'not running'}) log tail ---\n{tail}"
 
 
 def cli_json(target: LocalNode | Path, *args: str) -> Any:
@@ -269,12 +274,7 @@ class Cluster:
             pytest.fail(f"timed out after {timeout} s waiting for: {what}\n{self.log_tails()}")
 
     def log_tails(self, lines: int = 25) -> str:
-        out = []
-        for node in self.nodes:
-            if node.log_path is not None:
-                tail = log_text(node).splitlines()[-lines:]
-                out.append(f"--- {node.name} (port {node.port}) log tail ---\n" + "\n".join(tail))
-        return "\n".join(out)
+        return "\n".join(log_tail(node, lines) for node in self.nodes if node.log_path is not None)
 
     def converged(self, nodes: Sequence[LocalNode]) -> bool:
         first = event_ids(nodes[0])
