@@ -21,7 +21,8 @@ it missed (`withdrawals_after`; or, where the feed cannot say which, `current_wi
 Each subscriber has a bounded queue:
 one that does not keep up loses alerts (they stay on the dashboard and in the API), never the
 node's memory: those of the group with the most waiting (`FairQueue`), so that a flood from one
-member does not push out another group's alert.
+member does not push out another group's alert. A withdrawal it had no room for is noted
+(`Subscription.missed`): the API's stream sends it once its reader has caught up.
 """
 from __future__ import annotations
 
@@ -224,8 +225,8 @@ class FairQueue(asyncio.Queue):
     withdrawal goes (the newcomer perhaps): a revoked flooder's alerts are withdrawn all at once,
     and the first of them, the false raid alert the flood came after, is the one people acted on."""
 
-    def make_room(self, incoming: dict[str, Any]) -> bool:
-        """Drop one to make room for `incoming`; False if `incoming` is the one to drop."""
+    def make_room(self, incoming: dict[str, Any]) -> dict[str, Any]:
+        """Drop one to make room for `incoming`: the one dropped (`incoming` itself if it is the one)."""
         waiting: deque[dict[str, Any]] = self._queue  # type: ignore[attr-defined]  (asyncio.Queue's own store)
         counts = Counter(a.get("group") for a in waiting)
         counts[incoming.get("group")] += 1
@@ -235,11 +236,11 @@ class FairQueue(asyncio.Queue):
         plain = next((a for a in theirs if a.get("status") != WITHDRAWN), None)
         if plain is not None:
             waiting.remove(plain)
-            return True
+            return plain
         if not theirs or (incoming.get("group") == group and incoming.get("status") == WITHDRAWN):
-            return False  # the newest of its withdrawals
+            return incoming  # the newest of its withdrawals
         waiting.remove(theirs[-1])
-        return True
+        return theirs[-1]
 
     def holds(self, alert_id: str) -> bool:
         """Whether the alert (not an update of it) `alert_id` waits here."""
@@ -253,16 +254,32 @@ class Subscription:
     keeps: Callable[[dict[str, Any]], bool] | None = None  # of those of its regions, what it wants (None: all)
     queue: FairQueue = field(default_factory=lambda: FairQueue(QUEUE))
     dropped: int = 0
+    # A withdrawal dropped from the full queue: the API's stream sends the withdrawals numbered after
+    # `missed_after` that it lacks once its reader has caught up (node/api.py), from the feed's
+    # record of them, or from the store for those taken out since `missed_at_s` where it forgot.
+    missed_after: int | None = None
+    missed_at_s: int | None = None
 
     def wants(self, alert: dict[str, Any]) -> bool:
         return (not self.regions or alert["region"] in self.regions) and (self.keeps is None or self.keeps(alert))
 
-    def offer(self, alert: dict[str, Any]) -> None:
+    def offer(self, alert: dict[str, Any]) -> dict[str, Any] | None:
+        """Queue `alert`; what a full queue dropped for it (`alert` itself, perhaps), or None."""
+        dropped = None
         if self.queue.full():  # a stuck reader never holds the node's memory
             self.dropped += 1
-            if not self.queue.make_room(alert):
-                return
+            dropped = self.queue.make_room(alert)
+            if dropped is alert:
+                return dropped
         self.queue.put_nowait(alert)
+        return dropped
+
+    def missed(self, number: int | None, now_s: int) -> None:
+        """The withdrawal numbered `number` was dropped (None: the feed forgot its number)."""
+        after = 0 if number is None else number - 1
+        self.missed_after = after if self.missed_after is None else min(self.missed_after, after)
+        if self.missed_at_s is None:
+            self.missed_at_s = now_s
 
 
 class AlertFeed:
@@ -331,8 +348,9 @@ class AlertFeed:
                     if alert.get("status") == WITHDRAWN:
                         self._count_withdrawal(alert)
                     for sub in list(self.subscriptions):
-                        if sub.wants(alert):
-                            sub.offer(alert)
+                        if sub.wants(alert) and (dropped := sub.offer(alert)) is not None \
+                                and dropped.get("status") == WITHDRAWN:
+                            sub.missed(self.withdrawal_number(dropped["alert"]), now_ms() // 1000)
                 if last == self.last_n:
                     break
                 self.last_n = last

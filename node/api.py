@@ -568,10 +568,21 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
             replayed = await _missed_withdrawals(node, feed, sub, response, since, marked)
             sent = await _missed_alerts(node, sub, response, since.n, _mark(feed.epoch, marked))
         withdrawal = marked
+        since_drop: set[str] = set()  # withdrawals sent since the queue first dropped one (not sent again)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ALERT_STREAM_LIFETIME_S
         closing = request.app[CLOSING]
         while not closing.is_set() and loop.time() < deadline:
+            if sub.missed_after is not None and sub.queue.empty():
+                # The full queue dropped withdrawals (a revoked flooder's, all at once): sent now that
+                # every alert offered before them has gone, so none comes after its own withdrawal.
+                missed = _Mark(sent, feed.epoch, sub.missed_after, sub.missed_at_s)
+                sub.missed_after = sub.missed_at_s = None
+                upto = feed.withdrawals
+                replayed |= await _missed_withdrawals(node, feed, sub, response, missed, upto, since_drop)
+                since_drop.clear()
+                withdrawal = max(withdrawal, upto)
+                continue
             alert = await _next_alert(sub, closing)
             if alert is None:
                 await response.write(b": keepalive\n\n")
@@ -580,9 +591,11 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
                 # alerts out, come from the feed alone: never twice)
                 withdrawal = max(withdrawal, feed.withdrawal_number(alert["alert"]) or 0)
                 if alert["alert"] not in replayed:
-                    await response.write(_sse(alert, _mark(feed.epoch, withdrawal)))
+                    await response.write(_sse(alert, _resume_mark(feed, sub, withdrawal)))
+                    if sub.missed_after is not None:
+                        since_drop.add(alert["alert"])
             elif alert["n"] > sent:
-                await response.write(_sse(alert, _mark(feed.epoch, withdrawal)))
+                await response.write(_sse(alert, _resume_mark(feed, sub, withdrawal)))
                 sent = alert["n"]
     except (ConnectionResetError, asyncio.CancelledError):
         pass
@@ -593,18 +606,27 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _resume_mark(feed: AlertFeed, sub: Any, withdrawal: int) -> str:
+    """The mark sent with an alert: the last withdrawal offered, or while the stream owes withdrawals
+    its full queue dropped, the one before the first of them (a client that reconnects meanwhile
+    is sent them then)."""
+    return _mark(feed.epoch, withdrawal if sub.missed_after is None else min(withdrawal, sub.missed_after))
+
+
 async def _missed_withdrawals(node: WebNode, feed: AlertFeed, sub: Any, response: web.StreamResponse, since: _Mark,
-                              marked: int) -> set[str]:
+                              marked: int, sent_already: set[str] | frozenset[str] = frozenset()) -> set[str]:
     """Send `sub` the withdrawals handed on while the client was away (numbered after its mark, up
     to `marked`: later ones come through `sub`); where the feed cannot tell which (the node
     restarted since, the client left long ago, or its id has no mark), the withdrawals of the live
     alerts out of the log now, taken out since shortly before the client was last sent something. The ids of the alerts whose withdrawal went this way from the
-    store (they may come through `sub` too, once: not sent twice)."""
+    store (they may come through `sub` too, once: not sent twice). Those of `sent_already` (alert
+    ids) are not sent: a stream that catches up on the withdrawals its full queue dropped has sent
+    some of those numbered after the first one dropped."""
     # Each goes with the `n` the client came with: the alerts it missed come after them.
     missed = feed.withdrawals_after(since.epoch, since.withdrawal, marked)
     if missed is not None:
         for number, withdrawal in missed:
-            if sub.wants(withdrawal):
+            if sub.wants(withdrawal) and withdrawal["alert"] not in sent_already:
                 await response.write(_sse(withdrawal, _mark(feed.epoch, number), since.n))
         return set()
     # Those taken out since a little before the client was last sent something: the feed had handed
@@ -616,7 +638,7 @@ async def _missed_withdrawals(node: WebNode, feed: AlertFeed, sub: Any, response
     came_with = _mark(since.epoch, since.withdrawal, since.at_s) if since.epoch is not None else ""
     sent = set()
     for withdrawal in reversed(current):  # (the earliest taken out first)
-        if sub.wants(withdrawal):
+        if sub.wants(withdrawal) and withdrawal["alert"] not in sent_already:
             await response.write(_sse(withdrawal, came_with, since.n))
             sent.add(withdrawal["alert"])
     return sent

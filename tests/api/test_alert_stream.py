@@ -318,26 +318,57 @@ async def test_a_flood_after_a_false_alert_does_not_keep_it_from_being_withdrawn
         assert (await next_alert(reply))[1]["id"] == after["id"]
 
 
+async def flood_read_then_revoked(api, homes: dict, unlock: Callable, reply: aiohttp.ClientResponse) -> Any:
+    """`false_alert_then_flood` brought to Calais while its stream `reply` reads them all (the false
+    alert first, then its newest 100), then the infiltrator's group revoked by Calais, which
+    withdraws them all at once; the false alert."""
+    bristol_keys, false, first, then = false_alert_then_flood(homes, unlock)
+    await api.node.db(api.node.log.ingest, first)  # as if a peer had brought it
+    assert (await next_alert(reply))[1]["id"] == false.id.hex()
+    await api.node.db(api.node.log.ingest, then)  # and then the flood, which the bot reads (its newest 100)
+    while (await next_alert(reply))[1]["text"] != f"flood {QUEUE + 19}":
+        pass
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "member.revoke", "as": "group", "fields": {
+            "subject": bytes(bristol_keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+    assert status == 201, body
+    return false
+
+
 async def test_a_bots_stream_gets_the_false_alerts_withdrawal_however_large_the_flood_after_it(api, homes,
                                                                                               unlock) -> None:
     """An infiltrator posts its false raid alert, then floods more alerts of the same region than a
     stream's queue holds (100); its group revoked, all are withdrawn at once. The queue kept the
     newest withdrawals and dropped the oldest, that of the false alert the bot passed on first: a
     group's withdrawals now go from its newest (its alerts from their oldest, as before)."""
-    bristol_keys, false, first, then = false_alert_then_flood(homes, unlock)
     async with calais_stream(api) as reply:
-        await api.node.db(api.node.log.ingest, first)  # as if a peer had brought it
-        assert (await next_alert(reply))[1]["id"] == false.id.hex()
-        await api.node.db(api.node.log.ingest, then)  # and then the flood, which the bot reads (its newest 100)
-        while (await next_alert(reply))[1]["text"] != f"flood {QUEUE + 19}":
-            pass
-        status, body = await api.request("POST", "/api/v1/events", json={
-            "kind": "member.revoke", "as": "group", "fields": {
-                "subject": bytes(bristol_keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
-        assert status == 201, body
+        false = await flood_read_then_revoked(api, homes, unlock, reply)
         gone = [(await next_alert(reply))[1] for _ in range(QUEUE)]  # as many withdrawals as the queue holds
         assert all(g["status"] == "withdrawn" for g in gone)
         assert false.id.hex() in {g["alert"] for g in gone}, "the false alert the bot passed on first"
+
+
+async def test_a_slow_bot_gets_every_withdrawal_its_full_queue_dropped(api, homes, unlock) -> None:
+    """An infiltrator's false raid alert and a flood after it, more than a stream's queue holds; its
+    group revoked, all are withdrawn at once and the queue keeps 100 of the 121 withdrawals. The
+    21 it dropped were never sent, and the mark the bot resumed from had passed them: the chat kept
+    those false alerts for good. Now, once it has read what its queue held, the stream sends the
+    withdrawals it dropped, each once, and a bot that reconnects is not sent them again."""
+    flood = QUEUE + 20
+    async with calais_stream(api) as reply:
+        false = await flood_read_then_revoked(api, homes, unlock, reply)
+        gone = [await next_alert(reply) for _ in range(flood + 1)]
+        assert all(g["status"] == "withdrawn" for _, g in gone)
+        withdrawn = [g["alert"] for _, g in gone]
+        assert len(set(withdrawn)) == flood + 1, "every alert withdrawn, each once"
+        assert false.id.hex() in withdrawn
+        assert feed_of(api.node).subscriptions[0].dropped > 0, "the queue did drop some (else this proves nothing)"
+        last_id = gone[-1][0]
+        own = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h",
+                                                                  "fields": ALERT}))[1]["event"]
+        assert (await next_alert(reply))[1]["id"] == own["id"], "nothing more after the withdrawals"
+    async with await _stream_from(api, last_id) as reply:
+        assert (await next_alert(reply))[1]["id"] == own["id"], "no withdrawal sent twice on reconnecting"
 
 
 async def _stream_from(api, last_id: str | None):
