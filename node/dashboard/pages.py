@@ -115,7 +115,7 @@ def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None
                    "connected": bool(p.get("connected")), "direction": p.get("direction"),
                    "last_sync": p.get("last_sync"), "behind": p.get("behind"), "ahead": p.get("ahead"),
                    "cut_off_since": p.get("cut_off_since"), "banned": bool(p.get("banned")),
-                   "source": p.get("source")} for p in peers],
+                   "source": p.get("source"), "last_error": p.get("last_error")} for p in peers],
         "connected": sum(1 for p in peers if p.get("connected")),
         "known": len(peers),
         "last_sync": max(last_syncs) if last_syncs else None,
