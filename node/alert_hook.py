@@ -533,8 +533,11 @@ class AlertHook:
         except OSError as exc:
             return f"cannot start it: {exc.strerror or exc}"
         try:
-            await asyncio.wait_for(proc.communicate(data), self.timeout_s)
-        except asyncio.TimeoutError:
+            # Not asyncio.wait_for: on Python 3.11 it returns instead of raising when the node's stop
+            # cancels this worker as the command finishes, and the stop then waited for it for ever.
+            async with asyncio.timeout(self.timeout_s):
+                await proc.communicate(data)
+        except TimeoutError:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)  # its own session: the command and what it started
             except ProcessLookupError:

@@ -221,10 +221,15 @@ class Link:
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
-            left = None if deadline is None else max(0.0, deadline - loop.time())
+            # Not asyncio.wait_for: on Python 3.11 it may return a message instead of raising when the
+            # reader is cancelled (a node stopping) as the message comes.
+            scope = asyncio.timeout_at(deadline)
             try:
-                msg = await asyncio.wait_for(self.ws.receive(), left)
-            except asyncio.TimeoutError:
+                async with scope:
+                    msg = await self.ws.receive()
+            except TimeoutError:
+                if not scope.expired():  # (aiohttp's own, not this deadline's)
+                    raise
                 raise LinkClosed(f"{self.name}: no message for {timeout:.0f} s", "timeout") from None
             if msg.type == aiohttp.WSMsgType.PING:
                 self.heard += 1
@@ -284,14 +289,16 @@ class Link:
         self.protocol.close()
         if code is not None:
             try:
-                await asyncio.wait_for(self._send_last(encode(Error(code, text))), 2)
+                async with asyncio.timeout(2):  # (not asyncio.wait_for: see `receive`)
+                    await self._send_last(encode(Error(code, text)))
             except Exception:  # the peer may already be gone, or not reading; closing anyway
                 pass
         self._writer.cancel()
         if self._control is not None:
             self._control.cancel()
         try:
-            await asyncio.wait_for(self.ws.close(), 2)
+            async with asyncio.timeout(2):
+                await self.ws.close()
         except Exception:
             pass
 

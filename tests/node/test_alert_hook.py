@@ -324,3 +324,38 @@ def test_an_alert_taken_and_then_found_out_of_the_log_gives_its_run_back() -> No
     assert allowance.take(_alert("ee", 2), now=0.0, trusted=False)  # the group's run came back
     assert allowance.take(_alert("aa", 0), now=0.0)  # and the node's: 3 runs, 2 of them used
     assert not allowance.take(_alert("bb", 0), now=0.0)
+
+
+async def test_a_stop_as_the_command_finishes_does_not_hold_the_node(monkeypatch) -> None:
+    """On Python 3.11, asyncio.wait_for hands back the result instead of raising when the
+    cancellation comes as the awaited work completes: a hook stopped as its command finished went on
+    waiting for the next alert, and the node's stop waited for it for ever (a suite run hung in
+    `hook.stop()` until its 180 s timeout). Here the command finishes in the very turn of the loop in
+    which the hook is told to stop."""
+    hook, feed = AlertHook([sys.executable, "-c", "pass"], timeout_s=20), _Feed()
+    stopping: list[asyncio.Task] = []
+
+    class FinishingAsTheHookStops:
+        """The command's process, finishing as the stop begins (nothing is started)."""
+
+        pid, returncode = 2**31 - 1, 0  # (no such process group, were it ever signalled)
+
+        async def communicate(self, data: bytes) -> tuple[None, None]:
+            stopping.append(asyncio.create_task(hook.stop()))
+            await asyncio.sleep(0)  # the stop runs in this turn; the command's answer comes in it too
+            return None, None
+
+        async def wait(self) -> int:
+            return 0
+
+    async def start_command(*argv, **options) -> FinishingAsTheHookStops:
+        return FinishingAsTheHookStops()
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", start_command)
+    await hook.start(feed)
+    feed.sub.offer(_alert("aa", 0))
+    async with asyncio.timeout(10):
+        while not stopping:
+            await asyncio.sleep(0.01)
+    done, _ = await asyncio.wait(stopping, timeout=10)  # bounded, not timed: before, it never ended
+    assert done, "the stop waited for a worker that missed its cancellation"
