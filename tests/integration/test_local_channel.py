@@ -86,12 +86,19 @@ def test_a_node_killed_leaves_a_dead_socket_that_changes_nothing(cluster):
     assert again.returncode == 0, again.stderr
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the command's process before it starts: Ctrl-C (SIGINT) does what it does in a terminal.
+    A suite started in the background by a script (`cmd &`, no job control) inherits SIGINT
+    ignored, and so did the command: it never saw the test's Ctrl-C and was refused 30 s later."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _alert_waiting_for_first_sync(node: localnet.LocalNode) -> subprocess.Popen:
     """`solnet publish alert` on `node`'s home, without the passphrase: only the node can sign it."""
     env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
     return subprocess.Popen([*localnet.solnet_command(), "--home", str(node.home.path), *ALERT[:3], "bristol",
                              *ALERT[4:], "--json"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_as_in_a_terminal)
 
 
 def test_a_command_waits_through_the_node_for_its_first_sync(cluster):
