@@ -625,8 +625,9 @@ class Dashboard:
         await asyncio.get_running_loop().run_in_executor(None, destroy_keys, self.node.home, report)
         data = WipeReport(everything=everything)
         try:  # (its own report: a part that outlives the wait must not change the one shown)
-            await asyncio.wait_for(self.node.db(wipe_data, self.node.home, data), WIPE_DB_WAIT_S)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(WIPE_DB_WAIT_S):  # (not asyncio.wait_for: see node/net/links.py)
+                await self.node.db(wipe_data, self.node.home, data)
+        except TimeoutError:
             report.everything = False
             report.failed.append(f"the database's private parts and peer list (the database did not answer within "
                                  f"{WIPE_DB_WAIT_S:.0f} s; once the node has stopped, run `solnet wipe` on it)")
