@@ -228,9 +228,8 @@ class Link:
                 async with scope:
                     msg = await self.ws.receive()
             except TimeoutError:
-                if not scope.expired():  # (aiohttp's own, not this deadline's)
-                    raise
-                raise LinkClosed(f"{self.name}: no message for {timeout:.0f} s", "timeout") from None
+                said = f"no message for {timeout:.0f} s" if scope.expired() else "the connection timed out"
+                raise LinkClosed(f"{self.name}: {said}", "timeout") from None
             if msg.type == aiohttp.WSMsgType.PING:
                 self.heard += 1
                 self._send_control(aiohttp.WSMsgType.PONG, msg.data[:125])
