@@ -6,10 +6,8 @@ Tests and benchmarks may use it: they are not stopped that way."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PROGRAM = [ROOT / "cli.py", *(p for d in ("crypto", "events", "node", "sync") for p in (ROOT / d).rglob("*.py"))]
+from test_sql_boundary import PROGRAM, ROOT  # the program's files, as the SQL boundary reads them
 
 
 def wait_for_in(source: str, name: str) -> list[str]:
