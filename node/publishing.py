@@ -22,7 +22,7 @@ from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
 from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
-from events.projections import SUPPORT_STATUS
+from events.projections import PROFILE, SUPPORT_STATUS
 from events.sealed import SEALABLE, SEALED_KIND
 from node import references
 from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
@@ -326,6 +326,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
             raise PublishError(str(exc), "to") from None
     else:
         body = fields
+    if kind.name == "group.profile":
+        now = _after_current_profile(log, own, now)
     try:
         return log.append(key, SEALED_KIND if chosen else kind.name, body, expires=expires, now=now, offline=offline)
     except InvalidEvent as exc:
@@ -333,6 +335,18 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         if why is None:
             raise
         raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
+
+
+def _after_current_profile(log: EventLog, group: bytes | None, now: int) -> int:
+    """The timestamp for a new profile of `group`: `now`, or just after the profile it replaces.
+    The newest profile by timestamp wins (events/projections.py). A Pi has no real-time clock and
+    runs late after a power cut until it reaches a time server: an edit stamped by it then would
+    lose, on every node, to the very profile it was made to replace. The current one passed this
+    node's check of timestamps ahead of its clock, so just after it is no further ahead than that."""
+    if group is None:
+        return now
+    current = log.store.rows(PROFILE, groups=[group])
+    return max(now, current[0].version[0] + 1) if current else now
 
 
 def refuse_if_revoked_here(log: EventLog, keys: NodeKeys) -> None:

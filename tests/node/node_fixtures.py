@@ -31,12 +31,18 @@ class Author:
     seq: int = 0
     prev: bytes | None = None
     made: list[Event] = field(default_factory=list)
+    clock: int = 0  # the last timestamp this author took from the clock
 
     def sign(self, kind: str, fields: dict, *, ts: int | None = None, expires: int | None = None,
              seq: int | None = None, prev: bytes | None = ...) -> Event:  # type: ignore[assignment]
         seq = self.seq + 1 if seq is None else seq
         prev = self.prev if prev is ... else prev
-        ev = sign_event(self.key, network=self.network, seq=seq, prev=prev, timestamp=ts or now_ms(), kind=kind,
+        if ts is None:
+            # Two events of one author in the same millisecond would tie on their timestamps, and a
+            # profile (last writer wins by timestamp, then id) would go to whichever id is larger:
+            # each one later than the last, as a person's edits are.
+            ts = self.clock = max(now_ms(), self.clock + 1)
+        ev = sign_event(self.key, network=self.network, seq=seq, prev=prev, timestamp=ts, kind=kind,
                         body=pack(fields), expires=expires)
         if seq == self.seq + 1:
             self.seq, self.prev = seq, ev.id

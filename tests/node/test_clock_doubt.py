@@ -112,3 +112,26 @@ def test_peers_that_do_not_take_what_a_complete_round_gave_them_say_so_from_two(
         refused.round_done(peer, (1, 1), NOW + 3000)
     assert refused.refused(NOW + 3000) == (3, 1)  # group 1's, and these two
     assert refused.refused(NOW + 3000 + DOUBT_WINDOW_MS + 1) is None  # old news
+
+
+def test_a_profile_edited_while_this_clock_runs_late_replaces_the_one_it_was_made_to_replace(
+        net: Net, tmp_path: Path) -> None:
+    """A Pi back from a power cut, its clock an hour late until it reaches a time server: the group's
+    new profile, stamped by it, would lose on every node (the newest by timestamp wins) to the one
+    it replaces. It is stamped just after that one instead; with the clock right, the clock's time."""
+    from node import publishing
+    from node.views import view
+
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made))
+    [before] = [e for e in net.group.made if e.kind == "group.profile"]
+    late = before.header.timestamp - HOUR
+    edit = publishing.publish(log, net.founder, "group.profile", {"name": "Calais Solidarity", "region": "calais"},
+                              now=late, offline=True)
+    assert edit.header.timestamp == before.header.timestamp + 1
+    [group] = [g for g in view(log, "groups") if g["id"] == bytes(net.group.key.public)]
+    assert group["name"] == "Calais Solidarity"
+    on_time = before.header.timestamp + HOUR
+    again = publishing.publish(log, net.founder, "group.profile", {"name": "Calais", "region": "calais"},
+                               now=on_time, offline=True)
+    assert again.header.timestamp == on_time

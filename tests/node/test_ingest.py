@@ -206,7 +206,8 @@ def test_events_without_effect_are_kept_and_never_block_their_author(net: Net, t
     assert statuses(log.ingest(wires([vouch, after]))) == ["accepted", "accepted"]
     assert log.trust.member(stranger) is None
     assert log.no_effect(vouch) == "only a group key can certify a device"
-    group = Author(net.founder.group, net.genesis.network_id, net.group.seq, net.group.prev)
+    group = Author(net.founder.group, net.genesis.network_id, net.group.seq, net.group.prev,
+                   clock=net.group.clock)
     misplaced = group.sign("action", action(2))
     profile = group.sign("group.profile", {"name": "Calais group", "region": "calais"})
     assert statuses(log.ingest(wires([misplaced, profile]))) == ["accepted", "accepted"]
