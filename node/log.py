@@ -36,12 +36,19 @@ if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verif
     from node.verify_pool import Examination
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
-AHEAD = 2  # batches sent for examination ahead of the group being stored
 # Batches written in one transaction when they are there to be written (a full sync, a bench): at
 # a million events each 500-event commit rewrote ~950 pages of indexes whose keys come in random
 # order and whose right edges every commit touches, and the ingest's last tenth ran at 0.88 of the
 # first's rate; 2,000 events a transaction wrote 28 % fewer WAL pages and kept it at 0.96.
 GROUP = 4
+# Batches sent for examination ahead of the group being stored. While a group is stored (GROUP
+# batches, ~0.7 verify-times of this process's CPU per event) the workers should still have work
+# queued (an examination: ~1.25 verify-times): a group's worth of batches ahead, with room for the
+# chunks this process takes back to examine itself while it waits. With 2 the worker ran dry at
+# each group's store. bench/ingest.py, 5 runs of each taking turns (2 cores, a noisy host): with
+# 2, 0.81-0.98 x one core's verify rate (median 0.87), this process examining 26-32 % of the
+# events itself; with 4, 0.75-1.09 (median 0.94), 20-25 % itself; peak memory +1 MB.
+AHEAD = GROUP
 MAX_CREDENTIAL_PASSES = 16
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
