@@ -303,9 +303,12 @@ class AlertFeed:
         self._recent: deque[tuple[int, dict[str, Any]]] = deque(maxlen=RECENT_WITHDRAWALS)
         self._numbers: dict[str, int] = {}
 
-    def subscribe(self, regions: Sequence[str] = (),
-                  keeps: Callable[[dict[str, Any]], bool] | None = None) -> Subscription:
-        sub = Subscription(frozenset(regions), keeps)
+    def subscribe(self, regions: Sequence[str] = (), keeps: Callable[[dict[str, Any]], bool] | None = None,
+                  queue_size: int = QUEUE) -> Subscription:
+        """A subscription to the alerts of `regions` (all when empty) that `keeps` wants, waiting for
+        its reader in a queue of `queue_size` (0: unbounded, for a reader in this process that takes
+        each at once: nothing it wants is ever dropped)."""
+        sub = Subscription(frozenset(regions), keeps, FairQueue(queue_size))
         self.subscriptions.append(sub)
         return sub
 

@@ -316,7 +316,13 @@ class AlertHook:
         if self.memory is not None:
             self.allowance.restore(await self.memory.load())
             self._names.update(self.memory.names)
-        self._sub = feed.subscribe(self.regions, keeps=self._keeps)
+        # Unbounded: `_intake` moves each at once to `waiting`, which is bounded, and fair among
+        # groups. A bound here dropped what came in one look beyond it: a revoked flooder's
+        # withdrawals, all at once, of more alerts than it held that the command had been run for
+        # (one a minute gets through the allowance: 130 in two hours), and the chat kept the rest.
+        # What waits here at most: one look of the feed (BATCH and their updates), and withdrawals
+        # of the alerts the command was run for (`_keeps`), fewer than the allowance remembers.
+        self._sub = feed.subscribe(self.regions, keeps=self._keeps, queue_size=0)
         self._feed = feed
         if self.memory is not None:
             await self._withdraw_taken_while_stopped()

@@ -14,6 +14,7 @@ from typing import Any
 from node import publishing
 from node.alert_feed import feed_of, stop_feed
 from node.alert_hook import BURST, PASSED_META, AlertHook, PassedMemory
+from node.alert_feed import QUEUE
 from test_alert_stream import ALERT, false_alert_then_flood, signed_on
 
 
@@ -229,3 +230,38 @@ async def test_a_held_back_alert_taken_out_while_it_waited_never_goes(api, homes
         finally:
             await hook.stop()
     assert len(out.read_text().splitlines()) == 1 and not hook.allowance.passed(alerts[1].id.hex())
+
+
+
+async def test_every_alert_passed_on_is_withdrawn_when_more_than_a_queue_went(api, homes, unlock, tmp_path) -> None:
+    """An infiltrator flooding slowly enough for the allowance (after a burst, one alert a minute is
+    let through: 130 in two hours): the command ran for all 120 of its alerts, and its group
+    revoked, all are withdrawn at once, more than a queue holds (100). The hook's queue dropped the
+    newest 20, and the chat kept 20 false alerts. Its command now gets the withdrawal of every alert
+    it was run for, once."""
+    keys = unlock(homes["bristol"])
+    out = tmp_path / "chat.jsonl"
+    hook_script = tmp_path / "hook.py"
+    hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
+    went, pieces = QUEUE + 20, 3  # (the allowance's refill stood in for by a larger burst)
+    hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20, burst=went, node_per_minute=went)
+    feed = feed_of(api.node)
+    await feed.start()
+    await hook.start(feed)
+    try:
+        for piece in range(pieces):  # brought by peers piece by piece, each passed on before the next
+            _, wires = signed_on(homes["bristol"], keys, lambda log, keys: [publishing.publish(
+                log, keys, "alert", {**ALERT, "text": f"flood {piece}.{i}"}, expires_in="1h")
+                for i in range(went // pieces)])
+            await api.node.db(api.node.log.ingest, wires)
+            chat = await lines_of(out, went // pieces * (piece + 1), timeout_s=60)
+        assert {a["kind"] for a in chat} == {"alert"} and len({a["id"] for a in chat}) == went
+        status, body = await api.request("POST", "/api/v1/events", json={
+            "kind": "member.revoke", "as": "group", "fields": {
+                "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+        assert status == 201, body
+        withdrawals = (await lines_of(out, 2 * went, timeout_s=60))[went:]
+        assert all(a["status"] == "withdrawn" for a in withdrawals)
+        assert sorted(a["alert"] for a in withdrawals) == sorted(a["id"] for a in chat)  # each one, once
+    finally:
+        await hook.stop()

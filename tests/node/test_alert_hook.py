@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crypto.keys import short_id
-from node.alert_feed import Subscription
+from node.alert_feed import QUEUE, FairQueue, Subscription
 from node.alert_hook import AlertHook, GroupAllowance, parse_command
 from solnet_errors import UsageError
 
@@ -146,8 +146,8 @@ class _Feed:
     def __init__(self) -> None:
         self.sub: Subscription | None = None
 
-    def subscribe(self, regions, keeps=None) -> Subscription:
-        self.sub = Subscription(frozenset(regions), keeps)
+    def subscribe(self, regions, keeps=None, queue_size=QUEUE) -> Subscription:
+        self.sub = Subscription(frozenset(regions), keeps, FairQueue(queue_size))
         return self.sub
 
     def unsubscribe(self, sub: Subscription) -> None:
