@@ -29,7 +29,7 @@ from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_b
 from node.audience import AudienceError, resolve_groups, seal_content
 from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
-from node.log import EventLog, now_ms
+from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.moments import LATEST_MS
 from node.private import PrivateError, open_private_part, seal_private
 from node.status_text import own_key_warnings
@@ -341,12 +341,16 @@ def _after_current_profile(log: EventLog, group: bytes | None, now: int) -> int:
     """The timestamp for a new profile of `group`: `now`, or just after the profile it replaces.
     The newest profile by timestamp wins (events/projections.py). A Pi has no real-time clock and
     runs late after a power cut until it reaches a time server: an edit stamped by it then would
-    lose, on every node, to the very profile it was made to replace. The current one passed this
-    node's check of timestamps ahead of its clock, so just after it is no further ahead than that."""
+    lose, on every node, to the very profile it was made to replace. Never further ahead than
+    peers take (MAX_CLOCK_SKEW_MS, and by as much as this clock looks behind): a profile this node
+    signed while its clock ran ahead, which peers refused, would drag every later edit along."""
     if group is None:
         return now
     current = log.store.rows(PROFILE, groups=[group])
-    return max(now, current[0].version[0] + 1) if current else now
+    if not current:
+        return now
+    after = current[0].version[0] + 1
+    return after if now < after <= now + MAX_CLOCK_SKEW_MS + (log.clock_doubt.behind_ms(now) or 0) else now
 
 
 def refuse_if_revoked_here(log: EventLog, keys: NodeKeys) -> None:

@@ -116,9 +116,10 @@ def test_peers_that_do_not_take_what_a_complete_round_gave_them_say_so_from_two(
 
 def test_a_profile_edited_while_this_clock_runs_late_replaces_the_one_it_was_made_to_replace(
         net: Net, tmp_path: Path) -> None:
-    """A Pi back from a power cut, its clock an hour late until it reaches a time server: the group's
-    new profile, stamped by it, would lose on every node (the newest by timestamp wins) to the one
-    it replaces. It is stamped just after that one instead; with the clock right, the clock's time."""
+    """A Pi back from a power cut, its clock an hour late until it reaches a time server (events of
+    two groups came stamped that far ahead): the group's new profile, stamped by it, would lose on
+    every node (the newest by timestamp wins) to the one it replaces. It is stamped just after that
+    one instead; with the clock right, the clock's time."""
     from node import publishing
     from node.views import view
 
@@ -126,12 +127,37 @@ def test_a_profile_edited_while_this_clock_runs_late_replaces_the_one_it_was_mad
     log.ingest(wires(net.group.made))
     [before] = [e for e in net.group.made if e.kind == "group.profile"]
     late = before.header.timestamp - HOUR
+    for g in (1, 2):
+        log.clock_doubt.note(group(g), HOUR, late)
     edit = publishing.publish(log, net.founder, "group.profile", {"name": "Calais Solidarity", "region": "calais"},
                               now=late, offline=True)
     assert edit.header.timestamp == before.header.timestamp + 1
-    [group] = [g for g in view(log, "groups") if g["id"] == bytes(net.group.key.public)]
-    assert group["name"] == "Calais Solidarity"
+    [calais] = [g for g in view(log, "groups") if g["id"] == bytes(net.group.key.public)]
+    assert calais["name"] == "Calais Solidarity"
     on_time = before.header.timestamp + HOUR
     again = publishing.publish(log, net.founder, "group.profile", {"name": "Calais", "region": "calais"},
                                now=on_time, offline=True)
     assert again.header.timestamp == on_time
+
+
+def test_a_profile_signed_while_this_clock_ran_ahead_does_not_drag_the_next_edits_along(
+        net: Net, tmp_path: Path) -> None:
+    """A profile this node signed while its clock ran 3 hours ahead (peers refused it): with the
+    clock set right, the next edit is stamped with the clock's time, which peers take, not just
+    after that one. A clock a few minutes late, with nothing known of it: just after the profile
+    it replaces (within what peers take)."""
+    from node import publishing
+
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made))
+    [before] = [e for e in net.group.made if e.kind == "group.profile"]
+    minutes_late = before.header.timestamp - 5 * 60_000
+    edit = publishing.publish(log, net.founder, "group.profile", {"name": "Calais Solidarity", "region": "calais"},
+                              now=minutes_late, offline=True)
+    assert edit.header.timestamp == before.header.timestamp + 1
+    publishing.publish(log, net.founder, "group.profile", {"name": "Calais", "region": "calais"},
+                       now=before.header.timestamp + 3 * HOUR, offline=True)
+    right = before.header.timestamp + 60_000
+    again = publishing.publish(log, net.founder, "group.profile", {"name": "Calais Solidarity", "region": "calais"},
+                               now=right, offline=True)
+    assert again.header.timestamp == right
