@@ -94,6 +94,10 @@ class LinkPolicy(Protocol):
 
     async def limit_events(self, device: bytes, events: int) -> None: ...
 
+    async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int]) -> int:
+        """Hold what a round streams the peer again (streamed it lately) to a budget; how many."""
+        ...
+
     def penalize(self, link: Link, reason: str | None, count: int = 1) -> bool:
         """Charge the peer; True if it is banned now (the caller disconnects)."""
         ...

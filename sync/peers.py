@@ -450,12 +450,62 @@ class TokenBucket:
         return when - now
 
 
+REPEAT_WINDOW_MS = 60 * 60 * 1000
+
+
+class StreamedBefore:
+    """Which events of each author this node streamed each peer device in its rounds of the last
+    `window_ms`, to tell a round that asks for them again.
+
+    A peer's heads need no signature: a member claiming to hold nothing is streamed this node's
+    whole log, round after round (a thief's copied device key, until it is revoked). An honest peer
+    stores what it is streamed, and its next round's heads say so; it asks for events again only
+    if they were lost in flight (its link cut mid-round), refused (its clock behind ours), or lost
+    (restored from a backup). So what a round sends again is held to a budget of its own
+    (node/net/peer_link.py), and what it sends for the first time is not.
+
+    Per device, per author, one range of seqs (the lowest and highest streamed, merged) and when it
+    was last added to: at most `max_devices` devices (the oldest forgotten first) and `max_authors`
+    authors each."""
+
+    def __init__(self, window_ms: int, max_devices: int = 64, max_authors: int = 1024) -> None:
+        self.window_ms = window_ms
+        self.max_devices = max_devices
+        self.max_authors = max_authors
+        self._sent: dict[bytes, dict[bytes, tuple[int, int, int]]] = {}  # device -> author -> (first, last, at)
+
+    def again(self, device: bytes, author: bytes, seqs: list[int], now: int) -> int:
+        """How many of `seqs` (of `author`'s events) were streamed `device` within the window."""
+        kept = self._sent.get(device, {}).get(author)
+        if kept is None or not 0 <= now - kept[2] <= self.window_ms:
+            return 0
+        first, last, _ = kept
+        return sum(1 for seq in seqs if first <= seq <= last)
+
+    def note(self, device: bytes, author: bytes, first: int, last: int, now: int) -> None:
+        """`author`'s events from seq `first` to `last` were streamed `device` at `now`."""
+        authors = self._sent.pop(device, None) or {}
+        self._sent[device] = authors  # newest last
+        kept = authors.pop(author, None)
+        if kept is not None and 0 <= now - kept[2] <= self.window_ms:
+            first, last = min(first, kept[0]), max(last, kept[1])
+        authors[author] = (first, last, now)
+        if len(authors) > self.max_authors:
+            del authors[next(iter(authors))]
+        if len(self._sent) > self.max_devices:
+            del self._sent[next(iter(self._sent))]
+
+
 @dataclass
 class PeerLimits:
     """What one peer may cost us; defaults sized for a Raspberry Pi on a home link."""
     max_frame_bytes: int = 4 * 1024 * 1024
     max_events_per_s: float = 5000
     events_burst: float = 20000
+    # Events a round streams that this node streamed the same device within REPEAT_WINDOW_MS (see
+    # StreamedBefore): an honest peer asks again only for what it lost; a lying one, for everything.
+    repeat_events_per_s: float = 500
+    repeat_burst: float = 20000
     max_bytes_per_s: float = 8 * 1024 * 1024
     bytes_burst: float = 32 * 1024 * 1024
     connect_timeout_s: float = 3.0  # during the handshake: the longest the peer may send nothing

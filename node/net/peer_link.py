@@ -134,6 +134,8 @@ class PeerLink:
         self._asked_bodies: set[bytes] = set()  # missing bodies asked for on this link (`_ask_missing_bodies`)
         self._awaiting_bodies: set[bytes] = set()  # of those, the last ask's not answered yet
         self._reading = 0  # reads from storage for the peer under way (heads, ranges to stream, ...)
+        self._holding = False  # our stream waits on the peer's budget of events streamed it again
+        self._said_repeats = False  # the log said this link's peer asks for events again
         self._stored = 0
         self._round_stored = 0  # batches of rounds stored (not pushed ones): what moves a round (the watchdog)
         self._streamed_batches = 0
@@ -195,7 +197,7 @@ class PeerLink:
     def _busy(self) -> bool:
         """This node is working on the peer's round or data: batches to verify and store, ranges
         to read. Then the peer is waiting on us, not we on it."""
-        return self.ingest.busy or self._reading > 0
+        return self.ingest.busy or self._reading > 0 or self._holding
 
     async def _read(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """A read from storage for the peer (it may wait behind other links' batches on the
@@ -327,6 +329,7 @@ class PeerLink:
                     wires = [w for _, w in rows]
                     # Later reads sized by what the events weigh: 500 events of 60 KiB were 30 MB held at once.
                     limit = max(1, min(STREAM_BATCH, STREAM_READ_BYTES * len(wires) // sum(map(len, wires))))
+                    await self._hold_repeats(r.author, [seq for seq, _ in rows])
                     sent += await self._send_events(wires)
                     first = rows[-1][0] + 1
             self._still_open()
@@ -337,6 +340,21 @@ class PeerLink:
             log.exception("%s: this node failed while streaming to the peer; closing the link", self.name)
             self.cut = self.cut or LinkClosed(f"{self.link.name}: this node failed while streaming", "failed")
             await self.link.close()
+
+    async def _hold_repeats(self, author: bytes, seqs: list[int]) -> None:
+        """Hold those of `seqs` that this node streamed the peer lately to its budget of repeats
+        (node/net/peer_policy.py `limit_streamed`): heads need no signature, and a member claiming
+        to hold nothing was streamed the whole log at every round. This node is busy meanwhile: the
+        peer is not blamed for the wait, and hears keepalives."""
+        self._holding = True
+        try:
+            again = await self.policy.limit_streamed(self.link.peer_device, author, seqs)
+        finally:
+            self._holding = False
+        if again and not self._said_repeats:
+            self._said_repeats = True
+            log.info("%s asks again for events this node streamed it within the hour (it claims to lack them: "
+                     "lost in flight, refused, or a lie); those go at its slower budget of repeats", self.name)
 
     async def _send_events(self, wires: list[bytes]) -> int:
         """Stream `wires` in Events messages within the size bounds (sync/messages.py

@@ -16,7 +16,8 @@ from events.errors import FORK
 from node.log import EventLog, now_ms
 from node.net.credentials import vouched_in
 from sync.handshake import HandshakeError
-from sync.peers import REASON_POINTS, UNKNOWN_REASON_POINTS, DevicePenalties, PeerBook, PeerLimits, TokenBucket
+from sync.peers import (REASON_POINTS, REPEAT_WINDOW_MS, UNKNOWN_REASON_POINTS, DevicePenalties, PeerBook, PeerLimits,
+                        StreamedBefore, TokenBucket)
 from sync.transport import Link
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -34,6 +35,8 @@ class PeerPolicy:
         self.devices = DevicePenalties()
         self._events: dict[bytes, TokenBucket] = {}
         self._bytes: dict[bytes, TokenBucket] = {}
+        self._repeats: dict[bytes, TokenBucket] = {}
+        self.streamed = StreamedBefore(REPEAT_WINDOW_MS)  # what rounds streamed each device lately
 
     # --- membership ------------------------------------------------------------------------------
     def check_peer(self, device: bytes) -> None:
@@ -89,6 +92,19 @@ class PeerPolicy:
         """Hold a peer to its bytes/s budget by pausing reads from it."""
         bucket = self._bytes.setdefault(device, TokenBucket(self.limits.max_bytes_per_s, self.limits.bytes_burst))
         await _take(bucket, min(size, self.limits.bytes_burst))
+
+    async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int]) -> int:
+        """A round is about to stream `device` `author`'s events of `seqs`: those streamed it within
+        REPEAT_WINDOW_MS already are held to its budget of repeats (waiting here holds our stream,
+        not its link), the rest go at once. How many were repeats."""
+        now = now_ms()
+        again = self.streamed.again(device, author, seqs, now)
+        self.streamed.note(device, author, min(seqs), max(seqs), now)
+        if again:
+            bucket = self._repeats.setdefault(device, TokenBucket(self.limits.repeat_events_per_s,
+                                                                   self.limits.repeat_burst))
+            await _take(bucket, min(again, self.limits.repeat_burst))
+        return again
 
     # --- penalties -------------------------------------------------------------------------------
     def penalize(self, link: Link, reason: str | None, count: int = 1) -> bool:

@@ -974,6 +974,62 @@ async def test_events_of_two_groups_stamped_later_make_the_running_node_say_its_
         await peer.close()
 
 
+# --- a member claiming to hold nothing, round after round ---------------------------------------------
+
+async def _stream_of_a_round(peer: HostilePeer, stop_after_s: float) -> tuple[list[tuple[float, int]], bool]:
+    """Open a round claiming to hold nothing and read what the node streams: (seconds since the
+    Offer, events so far) after each Events message, and whether its End came within
+    `stop_after_s` (else the round is left where it is)."""
+    started = time.monotonic()
+    await peer.send(Offer(os.urandom(32), 0))
+    async with asyncio.timeout(60):  # (the node loads its heads, behind whatever it is storing)
+        while not isinstance(await _round_reply(peer), Heads):
+            pass
+    await peer.send(Heads(()))  # "I hold nothing": a lie heads may tell (they are not signed)
+    await peer.send(End(0))
+    got, seen = [], 0
+    while time.monotonic() - started < stop_after_s:
+        message = await _round_reply(peer)
+        if isinstance(message, End):
+            return got, True
+        if isinstance(message, Events):
+            seen += len(message.events)
+            got.append((time.monotonic() - started, seen))
+    return got, False
+
+
+async def test_a_member_claiming_to_hold_nothing_again_is_streamed_again_at_a_slower_pace(target):
+    """Heads need no signature: a member (a thief's copied device key, until it is revoked) that
+    claims to hold nothing was streamed the whole log at every round, as fast as it read. Events
+    this node streamed the same device within the hour go at its budget of repeats (after a burst
+    an honest peer that lost a round in flight never exceeds); its first stream at full pace."""
+    key, author = target.device()
+    count = int(LIMITS.repeat_burst) + 10 * STREAM_BATCH  # past the burst of repeats by ten batches
+    wires = [author.sign("need", {"category": "water", "quantity": i % 90 + 1, "region": "calais"}).encode()
+             for i in range(count)]
+    loader = await target.dial(key)
+    loader.start_draining()
+    for i in range(0, count, STREAM_BATCH):
+        await loader.send(Push(tuple(wires[i:i + STREAM_BATCH])))
+    assert await _wait(lambda: target.count_by(bytes(key.public)) == count, timeout=120)
+    await loader.close()
+    liar_key, _ = target.device()
+    mark = target.log_mark()
+    liar = await target.dial(liar_key)
+    try:
+        first, ended = await _stream_of_a_round(liar, stop_after_s=120)
+        assert ended and first[-1][1] >= count, "the first time, all of it"
+        again, _ = await _stream_of_a_round(liar, stop_after_s=first[-1][0] + 3)
+    finally:
+        await liar.close()
+    # The second stream, from its Offer on, never ahead of the burst and the budget since (a node
+    # that streams it all as fast as the first time is, within seconds: 5,000 past the burst).
+    assert again, "the burst goes at once"
+    for seconds, seen in again:
+        assert seen <= LIMITS.repeat_burst + STREAM_BATCH + LIMITS.repeat_events_per_s * seconds, (seconds, seen)
+    assert "asks again for events this node streamed it within the hour" in target.log_text()[mark:]
+
+
 # --- a peer that takes nothing (last: it leaves the node megabytes of events) --------------------------
 
 async def test_a_peer_that_reads_nothing_but_pongs_is_cut_and_its_stream_let_go(target):

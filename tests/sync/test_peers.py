@@ -19,6 +19,7 @@ from sync.peers import (
     PeerBook,
     PeerLimits,
     PeerState,
+    StreamedBefore,
     TokenBucket,
     normalize_address,
 )
@@ -585,3 +586,41 @@ def test_limit_defaults_and_validation():
     assert limits.bytes_burst >= limits.max_frame_bytes  # a full frame always fits the byte bucket
     with pytest.raises(ValueError, match="message_timeout_s"):
         PeerLimits(message_timeout_s=0)
+
+
+# --- what rounds streamed each peer lately (StreamedBefore) ------------------------------------------
+
+def test_events_streamed_a_device_within_the_window_count_as_asked_again():
+    streamed = StreamedBefore(window_ms=60_000)
+    dev, other, author = b"d" * 32, b"o" * 32, b"a" * 32
+    assert streamed.again(dev, author, [1, 2, 3], 0) == 0  # never streamed: none
+    streamed.note(dev, author, 1, 500, 1000)
+    assert streamed.again(dev, author, list(range(1, 501)), 2000) == 500  # a peer claiming it holds nothing
+    assert streamed.again(dev, author, list(range(480, 520)), 2000) == 21  # lost in flight at the end, then new
+    assert streamed.again(dev, author, list(range(501, 600)), 2000) == 0  # what it lacks, honestly
+    assert streamed.again(other, author, [1, 2], 2000) == 0  # another device: its own record
+    assert streamed.again(dev, b"x" * 32, [1, 2], 2000) == 0  # another author
+    assert streamed.again(dev, author, [1, 2], 1000 + 60_001) == 0  # past the window
+    assert streamed.again(dev, author, [1, 2], 999) == 0  # a clock set back: nothing said
+
+
+def test_ranges_streamed_in_turn_merge_and_the_window_runs_from_the_last():
+    """A liar alternating "I hold nothing" and "I hold everything" is not forgotten in between."""
+    streamed = StreamedBefore(window_ms=60_000)
+    dev, author = b"d" * 32, b"a" * 32
+    streamed.note(dev, author, 1, 500, 0)
+    streamed.note(dev, author, 501, 1000, 50_000)
+    assert streamed.again(dev, author, list(range(1, 1001)), 100_000) == 1000
+    streamed.note(dev, author, 2000, 2000, 200_000)  # the old range had expired: a fresh one
+    assert streamed.again(dev, author, [1, 2000], 200_001) == 1
+
+
+def test_the_devices_and_authors_kept_are_bounded_the_oldest_going_first():
+    streamed = StreamedBefore(window_ms=60_000, max_devices=3, max_authors=2)
+    for d in range(5):
+        streamed.note(bytes([d]) * 32, b"a" * 32, 1, 10, 0)
+    assert [streamed.again(bytes([d]) * 32, b"a" * 32, [1], 1) for d in range(5)] == [0, 0, 1, 1, 1]
+    dev = bytes([4]) * 32
+    for a in range(3):
+        streamed.note(dev, bytes([a]) * 32, 1, 10, 0)
+    assert [streamed.again(dev, bytes([a]) * 32, [1], 1) for a in range(3)] == [0, 1, 1]
