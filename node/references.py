@@ -80,7 +80,18 @@ def name_of_group(store: Store, group: bytes) -> str | None:
 def device_labels(store: Store, trust: TrustGraph) -> dict[bytes, str]:
     """The name each device's own group gave it when certifying it (`solnet vouch --name`, e.g.
     "laptop 2"): what tells a seized phone from the node in the groups' lists. A vouch by any other
-    key names nothing (another member cannot label a group's devices)."""
+    key names nothing (another member cannot label a group's devices). Read again only when a trust
+    event was stored since (a vouch is one): the peer list names its devices every 2 s."""
+    version = store.get_meta("trust_version")
+    kept = _LABELS.get(store)
+    if kept is not None and kept[0] == version and version is not None:
+        return kept[1]
+    labels = _device_labels(store, trust)
+    _LABELS[store] = (version, labels)
+    return labels
+
+
+def _device_labels(store: Store, trust: TrustGraph) -> dict[bytes, str]:
     out: dict[bytes, tuple[int, str]] = {}
     for event_id, body in store.bodies_of_kinds(["member.vouch"]):
         try:
@@ -152,6 +163,7 @@ def group_name(store: Store, group: bytes) -> str:
 
 
 _KEPT: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], _Names]] = weakref.WeakKeyDictionary()
+_LABELS: weakref.WeakKeyDictionary[Store, tuple[bytes | None, dict[bytes, str]]] = weakref.WeakKeyDictionary()
 
 
 def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:

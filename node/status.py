@@ -197,19 +197,24 @@ def _revoked(log: EventLog, peer: dict[str, Any]) -> bool:
 
 
 def name_peers(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Name each peer by its group (the profile's name, else the group's short id) and give the
-    group id; unknown until it has connected once. A revoked device that only dialled in is left
+    """Name each peer by its group (the profile's name, else the group's short id) and its device
+    (`device_name`: as its group's vouch named it, if it did), and give the group id; unknown until
+    it has connected once. A revoked device that only dialled in is left
     out. Blocking: on the database thread."""
     from node import references  # the node's, not `solnet status`'s: kept out of the quick commands' imports
 
     names = references.group_names(log.store)
     peers = [p for p in peers if not _revoked_and_gone(log, p)]
+    labels = references.device_labels(log.store, log.trust) if peers else {}
     for peer in peers:
         device = saved_key(peer.get("device"))  # (a damaged one: a peer not known yet)
         member = log.trust.member(device) if device is not None else None
         group = member.group if member is not None else None
         peer["group"] = group.hex() if group is not None else None
         peer["name"] = (names.get(group) or f"group {short_id(group)}") if group is not None else None
+        # The name its group gave the device (`solnet vouch --name`): which of a group's devices
+        # holds the link, the node at home or a phone that may have been seized.
+        peer["device_name"] = labels.get(device) if device is not None else None
         if _revoked(log, peer):  # a configured or announced address kept after its group's revocation
             peer["revoked"] = True
     return peers

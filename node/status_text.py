@@ -166,5 +166,7 @@ def peer_line(peer: dict[str, Any]) -> str:
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
     unnamed = "(revoked)" if peer.get("revoked") else "(group not known yet)"  # its profile left the log with it
     name = " ".join((peer.get("name") or unnamed).split())  # a profile's name on one line
+    if peer.get("device_name"):
+        name += " · " + " ".join(str(peer["device_name"]).split())
     return (f"{name:<20} {peer.get('address') or '(dialled in)':<28} "
             f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}")

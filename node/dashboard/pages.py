@@ -112,6 +112,7 @@ def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None
     lags = [p["behind"] for p in peers if p.get("connected") and p.get("behind") is not None]
     return {
         "peers": [{"label": p.get("label") or "?", "name": p.get("name") or p.get("label") or "?",
+                   "device_name": p.get("device_name"),
                    "connected": bool(p.get("connected")), "direction": p.get("direction"),
                    "last_sync": p.get("last_sync"), "behind": p.get("behind"), "ahead": p.get("ahead"),
                    "cut_off_since": p.get("cut_off_since"), "banned": bool(p.get("banned")),
