@@ -199,8 +199,8 @@ def _revoked(log: EventLog, peer: dict[str, Any]) -> bool:
 def name_peers(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Name each peer by its group (the profile's name, else the group's short id) and its device
     (`device_name`: as its group's vouch named it, if it did), and give the group id; unknown until
-    it has connected once. A revoked device that only dialled in is left
-    out. Blocking: on the database thread."""
+    it has connected once. A revoked device that only dialled in is left out. Blocking: on the
+    database thread."""
     from node import references  # the node's, not `solnet status`'s: kept out of the quick commands' imports
 
     names = references.group_names(log.store)
