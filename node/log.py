@@ -49,6 +49,10 @@ GROUP = 4
 # 2, 0.81-0.98 x one core's verify rate (median 0.87), this process examining 26-32 % of the
 # events itself; with 4, 0.75-1.09 (median 0.94), 20-25 % itself; peak memory +1 MB.
 AHEAD = GROUP
+# Bytes of wires examined ahead and not yet stored, beyond which the oldest batches are stored
+# first (one batch at least stays ahead): batches are counted in events, and 8 of 500 sealed events
+# of 60 KiB each (a bundle's import) would hold 240 MB, most of a Pi Zero's memory.
+AHEAD_BYTES = 16 << 20
 MAX_CREDENTIAL_PASSES = 16
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
@@ -258,13 +262,25 @@ class EventLog:
         group that holds them is stored, so the workers never run dry while the store works, nor
         the store waits for them.
         """
-        ahead: collections.deque[_Prepared] = collections.deque()
+        ahead: collections.deque[tuple[_Prepared, int]] = collections.deque()  # (batch, its bytes)
+        held = 0
+
+        def stored(count: int) -> Iterator[list[Outcome]]:
+            nonlocal held
+            group = [ahead.popleft() for _ in range(count)]
+            held -= sum(size for _, size in group)
+            yield from self._commit_group([prepared for prepared, _ in group])
+
         for wires in batches:
-            ahead.append(self._prepare(wires, now_ms() if now is None else now))
+            size = sum(map(len, wires))
+            ahead.append((self._prepare(wires, now_ms() if now is None else now), size))
+            held += size
             if len(ahead) >= AHEAD + GROUP:
-                yield from self._commit_group([ahead.popleft() for _ in range(GROUP)])
+                yield from stored(GROUP)
+            while held > AHEAD_BYTES and len(ahead) > 1:
+                yield from stored(min(GROUP, len(ahead) - 1))
         while ahead:
-            yield from self._commit_group([ahead.popleft() for _ in range(min(GROUP, len(ahead)))])
+            yield from stored(min(GROUP, len(ahead)))
 
     def prepare(self, wires: Sequence[bytes], now: int | None = None) -> _Prepared:
         """First half of ingest (no write lock): start examining the batch (decode, signatures,

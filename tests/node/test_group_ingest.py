@@ -76,6 +76,44 @@ def test_ingest_stream_commits_groups_and_yields_every_batch(net: Net, tmp_path:
     assert _state(streamed) == _state(alone)
 
 
+
+def test_large_events_are_stored_before_more_than_the_bytes_allowed_wait(net: Net, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are counted in events: 8 of them examined ahead and not stored, of sealed events of
+    60 KiB (a bundle's import), held 240 MB. Past AHEAD_BYTES the oldest are stored first (one
+    batch always stays ahead), and every batch is still yielded, in order, as ingested alone."""
+    from node import log as log_module
+
+    sealed = [net.device.sign("support.request", {"region": "calais", "type": "housing", "people": "2",
+                                                  "urgency": "high", "sealed": bytes([i % 251]) * 60 * 1024})
+              for i in range(12 * 20)]
+    batches = [wires(sealed[i:i + 20]) for i in range(0, len(sealed), 20)]  # 1.2 MB each
+    monkeypatch.setattr(log_module, "AHEAD_BYTES", 3 << 20)
+    alone, streamed = net.new_log(tmp_path / "alone.db"), net.new_log(tmp_path / "streamed.db")
+    for log in (alone, streamed):
+        log.ingest(wires(net.group.made))
+    expected = [alone.ingest(b) for b in batches]
+    sizes: dict[int, int] = {}
+    held, most = [0], [0]
+    prepare, commit_group = streamed._prepare, streamed._commit_group
+
+    def prepared(wires_, now):
+        batch = prepare(wires_, now)
+        sizes[id(batch)] = sum(map(len, wires_))
+        held[0] += sizes[id(batch)]
+        most[0] = max(most[0], held[0])
+        return batch
+
+    def committed(group):
+        held[0] -= sum(sizes[id(batch)] for batch in group)
+        return commit_group(group)
+
+    monkeypatch.setattr(streamed, "_prepare", prepared)
+    monkeypatch.setattr(streamed, "_commit_group", committed)
+    assert list(streamed.ingest_stream(batches)) == expected
+    assert most[0] <= (3 << 20) + max(map(len, map(b"".join, batches))), most[0]
+    assert streamed.store.count() == alone.store.count()
+
 def test_a_group_that_fails_stores_none_of_its_batches(net: Net, tmp_path: Path) -> None:
     log = net.new_log(tmp_path / "a.db")
     log.ingest(wires(net.group.made[:2]))
