@@ -85,13 +85,11 @@ class PeerPolicy:
         (more ends the link: sync/link.py `_Round.allowance`) and by the bytes/s limit, so they are
         not held to it; but heads need no signature, so those of a round's events that brought
         nothing (held already, not kept) are (node/net/peer_link.py `_stored_batch`)."""
-        bucket = self._events.setdefault(device, TokenBucket(self.limits.max_events_per_s, self.limits.events_burst))
-        await _take(bucket, min(events, self.limits.events_burst))
+        await _hold(self._events, device, events, self.limits.max_events_per_s, self.limits.events_burst)
 
     async def limit_bytes(self, device: bytes, size: int) -> None:
         """Hold a peer to its bytes/s budget by pausing reads from it."""
-        bucket = self._bytes.setdefault(device, TokenBucket(self.limits.max_bytes_per_s, self.limits.bytes_burst))
-        await _take(bucket, min(size, self.limits.bytes_burst))
+        await _hold(self._bytes, device, size, self.limits.max_bytes_per_s, self.limits.bytes_burst)
 
     async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int]) -> int:
         """A round is about to stream `device` `author`'s events of `seqs`: those streamed it within
@@ -101,9 +99,7 @@ class PeerPolicy:
         again = self.streamed.again(device, author, seqs, now)
         self.streamed.note(device, author, min(seqs), max(seqs), now)
         if again:
-            bucket = self._repeats.setdefault(device, TokenBucket(self.limits.repeat_events_per_s,
-                                                                   self.limits.repeat_burst))
-            await _take(bucket, min(again, self.limits.repeat_burst))
+            await _hold(self._repeats, device, again, self.limits.repeat_events_per_s, self.limits.repeat_burst)
         return again
 
     # --- penalties -------------------------------------------------------------------------------
@@ -128,6 +124,11 @@ class PeerPolicy:
         return banned
 
 
-async def _take(bucket: TokenBucket, amount: float) -> None:
+async def _hold(buckets: dict[bytes, TokenBucket], device: bytes, amount: float, rate_per_s: float,
+                burst: float) -> None:
+    """Wait until `device`'s bucket of `buckets` (made full at its first use) gives `amount`, at most
+    a burst's worth (more could never be taken at once)."""
+    bucket = buckets.setdefault(device, TokenBucket(rate_per_s, burst))
+    amount = min(amount, burst)
     while not bucket.take(amount, now_ms()):
         await asyncio.sleep(bucket.wait_ms(amount, now_ms()) / 1000)
