@@ -1,6 +1,6 @@
 """Turning what a person typed (CLI options, web form fields) into typed body fields.
 
-Amounts are typed in major units ("1500" or "12.50") and stored in minor units; times are ISO
+Amounts are typed in major units ("1500", "12.50" or "12,50") and stored in minor units; times are ISO
 8601, read in the node's local time zone when no offset is given; lists are comma-separated.
 """
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,17 +64,43 @@ def parse_duration_ms(text: str) -> int:
     return n * {"m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}[unit]
 
 
+# How people write an amount: digits, grouped by thousands or not (1500, 1,500, 1 500, 1.500,
+# 1'500), and at most one decimal mark, a point or a comma followed by one or two digits
+# (12.50, 12,50). A signed amount cannot be corrected once it has spread, so the reading is
+# never a guess: "12,50" is 12.50 and "1,500" is 1500, but "1.500" (1500 in much of Europe, 1.5
+# elsewhere) is refused with a question.
+_GROUP_MARKS = " \u00a0\u202f'\u2019"  # spaces (plain, no-break, narrow no-break) and apostrophes
+_AMOUNT_RE = re.compile(r"([+-]?)(\d[\d.,]*|[.,]\d{1,2})")
+_GROUPED_RE = re.compile(r"\d{1,3}(?:[.,]\d{3})+")  # one mark between groups of three digits
+MAX_AMOUNT_DIGITS = 20  # far beyond any amount a field takes (10^12): the rest is a typo
+
+
 def parse_money(text: str) -> int:
-    try:
-        amount = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():  # Decimal reads "NaN" and "Infinity" too
+    """An amount typed in major units ("1500", "1,500.50", "12,50", "1 500,50") in minor units (cents)."""
+    match = _AMOUNT_RE.fullmatch("".join(c for c in text.strip() if c not in _GROUP_MARKS))
+    if match is None or len(match.group(2)) > MAX_AMOUNT_DIGITS:
         raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50")
-    minor = amount * 100
-    if minor != minor.to_integral_value():
-        raise InputError(f"{text!r} has more than two decimals")
-    return int(minor)
+    sign, digits = match.groups()
+    whole, decimals = _split_amount(text, digits)
+    cents = int(whole or "0") * 100 + int((decimals + "00")[:2])
+    return -cents if sign == "-" else cents
+
+
+def _split_amount(text: str, digits: str) -> tuple[str, str]:
+    """(whole units, decimals) of `digits`: digits with group marks and at most one decimal mark."""
+    marks = [c for c in digits if c in ".,"]
+    if not marks:
+        return digits, ""
+    at = max(digits.rfind("."), digits.rfind(","))
+    head, mark, tail = digits[:at], digits[at], digits[at + 1:]
+    if len(tail) in (1, 2) and (head.isdigit() or not head or (mark not in head and _GROUPED_RE.fullmatch(head))):
+        return head.replace(".", "").replace(",", ""), tail  # 12.50, 12,50, 1,500.50, 1.500,50
+    if len(set(marks)) == 1 and _GROUPED_RE.fullmatch(digits) and (len(marks) > 1 or mark == ","):
+        return digits.replace(mark, ""), ""  # 1,500 or 1.500.000: thousands
+    if len(marks) == 1 and tail.isdigit() and len(tail) > 2:
+        question = f", or is it {head}{tail}? Write {head}{tail} for thousands" if len(tail) == 3 and mark == "." else ""
+        raise InputError(f"{text!r} has more than two decimals{question}")  # 12.505, or 1.500 in much of Europe
+    raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50")
 
 
 def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes], time_zone: str | None = None) -> Any:

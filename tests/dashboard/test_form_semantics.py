@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from page_text import PASSPHRASE, csrf_of
+from events.canonical import unpack
 from node import publishing
 from test_http import get, post
 
@@ -141,3 +142,23 @@ async def test_event_text_in_one_known_language_carries_it(sample, start_node, h
     assert '<h1 dir="auto" lang="fr">Cours de français</h1>' in html
     assert '<span class="text" dir="auto" lang="fr">Au local</span>' in html
     assert '<span class="text" dir="auto" lang="fr">calais</span>' not in html  # a region is no French text
+
+
+async def test_an_amount_with_a_decimal_comma_is_published_as_typed_in_french(sample, start_node, http) -> None:
+    """The French form's hint says 12,50: that is twelve euros fifty, never 1250 (a signed goal cannot
+    be corrected once it has spread); an amount it cannot read for sure is refused in the form."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in(http)
+    running = node.node
+    since = await running.db(running.log.store.last_n)
+    _, form, _ = await get(http, node.url + "/publish/fundraiser?lang=fr")
+    assert "12,50" in form
+    status, html, _ = await post(http, node.url + "/publish/fundraiser?lang=fr", {
+        "title": "Tentes", "goal": "1.500", "currency": "EUR", "region": "calais", "csrf": csrf_of(form)})
+    assert status == 400 and 'aria-invalid="true"' in tag(html, "f-goal")
+    assert "Donnez un montant comme 1500 ou 12,50." in html
+    status, _, _ = await post(http, node.url + "/publish/fundraiser?lang=fr", {
+        "title": "Tentes", "goal": "12,50", "currency": "EUR", "region": "calais", "csrf": csrf_of(form)})
+    assert status in (200, 303)
+    rows = await running.db(running.log.store.kinds_after, ("fundraiser",), since, 10)
+    assert [unpack(row[-1])["goal"] for row in rows] == [1250]
