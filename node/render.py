@@ -526,6 +526,8 @@ def connection_problem(exc: BaseException) -> str:
     status = getattr(exc, "status", None)
     if status == 503:  # a node turning new sync connections away for now (node/hello_budget.py, or links full)
         return "the node there is busy with new connections (HTTP 503): try again in a few seconds"
+    if isinstance(status, int) and 300 <= status < 400:  # sync.proxy._no_redirects: never followed
+        return f"the address answers with a redirect (HTTP {status}), which a solnet node never sends — check the address"
     if isinstance(status, int) and status:  # a websocket upgrade refused: something else listens there
         return f"something answers there, but not a solnet node (HTTP {status})"
     if type(exc).__name__ == "ServerDisconnectedError":

@@ -127,8 +127,22 @@ def _cause(exc: BaseException) -> str:
 
 
 def client_session(proxy: ProxyAddress | None, connect_timeout_s: float) -> aiohttp.ClientSession:
-    """The HTTP client for peer connections: through `proxy` if one is set, else direct."""
+    """The HTTP client for peer connections: through `proxy` if one is set, else direct. It never
+    follows a redirect (`_no_redirects`)."""
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
     if proxy is None:
-        return aiohttp.ClientSession(timeout=timeout)
-    return aiohttp.ClientSession(timeout=timeout, connector=_ProxyConnector(proxy))
+        return aiohttp.ClientSession(timeout=timeout, middlewares=(_no_redirects,))
+    return aiohttp.ClientSession(timeout=timeout, connector=_ProxyConnector(proxy), middlewares=(_no_redirects,))
+
+
+async def _no_redirects(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:
+    """Refuse a redirect instead of following it. A solnet node never sends one, and the address a
+    node dials may come from any member's announcement: followed, a redirect would make every node
+    that dials it send a request of that member's choosing to another host (a router's admin page
+    on a Pi's home network). The dial fails with the status, as for anything else that is no node."""
+    response = await handler(request)
+    if 300 <= response.status < 400:
+        response.release()
+        raise aiohttp.ClientResponseError(response.request_info, response.history, status=response.status,
+                                          message="a redirect, which this node does not follow")
+    return response
