@@ -71,6 +71,13 @@ class SealedReader:
             raise DecryptionFailed("the sealed file's header is damaged") from None
         if version != 1 or not pwkdf.params_are_sane(ops, mem, salt):
             raise DecryptionFailed("the sealed file's header is damaged (impossible key-derivation settings)")
+        # The settings are not authenticated before the key they make opens the file. Bundles come
+        # from others: one asking for more than SealedWriter uses (1 GiB, 16 passes in 173 bytes)
+        # would take a Pi Zero's whole memory, the running node's with it, before "wrong passphrase".
+        if ops > pwkdf.OPSLIMIT or mem > pwkdf.MEMLIMIT:
+            raise DecryptionFailed(f"the sealed file's header asks for more memory or time than a sealed file takes "
+                                   f"({mem >> 20} MiB, {ops} passes; at most {pwkdf.MEMLIMIT >> 20} MiB, "
+                                   f"{pwkdf.OPSLIMIT} passes): it was altered or crafted")
         key = pwkdf.derive_key(passphrase, salt, ops, mem)
         header = source.read(_HEADER)
         self._source = source

@@ -74,3 +74,23 @@ def test_impossible_kdf_settings_are_refused_before_deriving() -> None:
     forged = MAGIC + len(evil).to_bytes(2, "big") + evil + sealed[start + size :]
     with pytest.raises(DecryptionFailed, match="impossible"):
         SealedReader(io.BytesIO(forged), "pw")
+
+
+@pytest.mark.parametrize("ops_times, mem_times", [(1, 16), (8, 1)])
+def test_kdf_settings_beyond_what_a_sealed_file_uses_are_refused_before_deriving(ops_times: int, mem_times: int) -> None:
+    """A bundle comes from others: a 173-byte file asking Argon2id for 1 GiB made `solnet import`
+    take 1 GiB (a Pi Zero's node killed for memory) before saying "wrong passphrase"."""
+    import msgpack
+
+    from crypto import passphrase
+    from crypto.stream import MAGIC
+
+    sealed = seal(b"z")
+    size = int.from_bytes(sealed[len(MAGIC) : len(MAGIC) + 2], "big")
+    start = len(MAGIC) + 2
+    version, ops, mem, salt = msgpack.unpackb(sealed[start : start + size])
+    assert (ops, mem) == (passphrase.OPSLIMIT, passphrase.MEMLIMIT)
+    heavy = msgpack.packb([version, ops * ops_times, mem * mem_times, salt])
+    forged = MAGIC + len(heavy).to_bytes(2, "big") + heavy + sealed[start + size :]
+    with pytest.raises(DecryptionFailed, match="asks for more memory or time than a sealed file takes"):
+        SealedReader(io.BytesIO(forged), "pw")
