@@ -955,7 +955,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     rejected = [o for o in report.outcomes if o.status == REJECTED or (o.status == PENDING and o.reason == "revoked")]
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
     if args.json:
-        print(json.dumps({**summary, "signature_ok": report.signature_ok, "problem": report.problem,
+        print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by,
+                          "problem": report.problem,
                           "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
                                          for o in rejected]}, indent=2))
     else:
@@ -965,7 +966,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         if report.problem:
             print(f"warning: {report.problem}", file=sys.stderr)
-        print(", ".join(f"{n} {s}" for s, n in summary.items()) + f" (from {args.file})")
+        made_by = f", made by {report.made_by}" if report.made_by else ""
+        print(", ".join(f"{n} {s}" for s, n in summary.items()) + f" (from {args.file}{made_by})")
     return EXIT_REFUSED if rejected or report.problem else 0
 
 

@@ -23,6 +23,8 @@ from crypto.errors import BadSignature, DecryptionFailed
 from crypto.keys import SigningKey, short_id, verify_signature
 from crypto.stream import MAGIC as SEALED_MAGIC
 from events.format import MAX_EVENT_BYTES
+from events.trust import DEVICE_ROLE
+from node import references
 from node.log import EventLog, now_ms
 from node.outcome import Outcome
 from solnet_errors import SolnetError
@@ -50,8 +52,9 @@ class BundleError(SolnetError):
 class ImportReport:
     outcomes: list[Outcome] = field(default_factory=list)
     exporter: bytes | None = None
-    signature_ok: bool = False
+    signature_ok: bool = False  # whole, and signed by a device of a member group (not revoked)
     problem: str | None = None  # why the bundle as a whole is not intact, if it is not
+    made_by: str | None = None  # the member device that signed it, as people are shown it ("Calais · laptop")
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -122,7 +125,30 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
     if report.problem is None and state.trailer.get("count") != state.count:
         report.problem = f"the bundle says it holds {state.trailer.get('count')!r} events but {state.count} were read"
         report.signature_ok = False
+    if report.signature_ok:  # after the ingest: a bundle may carry its own maker's vouch
+        report.problem = _check_exporter(log, report)
     return report
+
+
+def _check_exporter(log: EventLog, report: ImportReport) -> str | None:
+    """The bundle is whole as its signer made it; whether that signer is a member's device (named
+    in `report.made_by`). Anyone can sign a bundle with a key of their own: a courier could leave
+    out a revocation or an alert and sign again, and the bundle would look whole."""
+    assert report.exporter is not None
+    member = log.trust.member(report.exporter)
+    if member is None or member.role != DEVICE_ROLE:
+        report.signature_ok = False
+        return ("the bundle is signed by a key that is no member's device here (anyone can sign a bundle): it may "
+                "lack events its maker put in; the events it holds were checked one by one. Ask the group that "
+                "gave it for a bundle made with `solnet export` on their node")
+    group = references.name_of_group(log.store, member.group) or f"group {short_id(member.group)}"
+    device = references.device_labels(log.store, log.trust).get(report.exporter)
+    report.made_by = f"{group} · {device}" if device else f"{group} (device {short_id(report.exporter)})"
+    if member.revoked_from is not None:
+        report.signature_ok = False
+        return (f"the bundle is signed by a device of {group} that has been revoked since: whoever holds that key "
+                "could have left events out; the events it holds were checked one by one")
+    return None
 
 
 class _BundleReader:
