@@ -243,12 +243,19 @@ class EventLog:
         (an infiltrating admitter revoking a group, itself revoked a day later, erased the group's
         past for good). Others if the queue has room (else sync fetches them again, should they
         ever count). True if it is held."""
-        if not stored and pending_queue.refusal(self.store.pending_tally(), author, len(wire),
-                                                reason == E.NOT_A_MEMBER) is not None:
+        group = self._group_of(author)
+        if not stored and pending_queue.refusal(self.store.pending_tally(self._group_of), author, len(wire),
+                                                reason == E.NOT_A_MEMBER, group=group) is not None:
             return False
         self.store.hold(event_id, author, seq, wire, reason, now, kind, stored,
-                        expires=decode_event(wire).header.expires)
+                        expires=decode_event(wire).header.expires, group=group)
         return True
+
+    def _group_of(self, author: bytes) -> bytes | None:
+        """The group `author` is a member of (its own key's, for a group key), or None: whose share
+        of the queue of events kept aside its events count in."""
+        member = self.trust.member(author)
+        return member.group if member is not None else None
 
     # --- ingest -------------------------------------------------------------------------------
     def ingest(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
@@ -1088,13 +1095,15 @@ class EventLog:
             raise InvalidEvent(reason, f"{message}; not kept (credentials must be admissible as they come)")
         _check_body(ev, facts)  # refused as it would be from a member: it could never go in
         already = self.store.is_pending(ev.id)  # sent again (each sync round asks again for what waits)
+        group = self._group_of(ev.author)
         if not already:
-            why = pending_queue.refusal(self.store.pending_tally(), ev.author, len(ev.encode()),
-                                        reason == E.NOT_A_MEMBER)
+            why = pending_queue.refusal(self.store.pending_tally(self._group_of), ev.author, len(ev.encode()),
+                                        reason == E.NOT_A_MEMBER, group=group)
             if why is not None:
                 # Not the peer's fault: reason not_kept costs no penalty (sync/peers.py REASON_POINTS).
                 raise InvalidEvent(E.NOT_KEPT, f"{message}; not kept: {why}; it will be fetched again by sync")
-        self.store.hold(ev.id, ev.author, ev.seq, ev.encode(), reason, now, ev.kind, expires=ev.header.expires)
+        self.store.hold(ev.id, ev.author, ev.seq, ev.encode(), reason, now, ev.kind, expires=ev.header.expires,
+                        group=group)
         # Every received trust event counts in who claims which key, but only once a chain of
         # vouches reaches its author (TrustGraph.reaches): until then, computing the graph again
         # would give the same members, at the cost of decoding every trust event kept aside.

@@ -9,6 +9,9 @@ forwarding peer's fault: such a refusal carries reason NOT_KEPT, which costs no 
 
 The bounds, and why:
   - a share per author (events and bytes), so one chain cannot take the whole queue;
+  - a share per group (all its devices' and its own events together): a group key certifies as
+    many devices as it likes, and 20 devices of one infiltrating group, 1,000 events each whose
+    first seq never comes, filled the whole queue in 8 s for a day;
   - a share for the events of authors not certified (reason not_a_member), because fresh keys cost
     nothing to make: a member device pushing events signed by thousands of throw-away keys fills
     only this share, and the events of members whose chain has a gap, or who are revoked, still
@@ -39,6 +42,8 @@ class PendingLimits:
     bytes: int = 48 * 1024 * 1024
     per_author_events: int = 1_000
     per_author_bytes: int = 4 * 1024 * 1024
+    per_group_events: int = 4_000
+    per_group_bytes: int = 12 * 1024 * 1024
     uncertified_events: int = 5_000
     uncertified_bytes: int = 8 * 1024 * 1024
     max_age_ms: int = 24 * HOUR_MS
@@ -50,33 +55,45 @@ PENDING_LIMITS = PendingLimits()
 
 @dataclass
 class PendingTally:
-    """What the queue holds: events and bytes in all, per author, and of uncertified authors."""
+    """What the queue holds: events and bytes in all, per author, per group (of the authors that are
+    members, as the trust graph said when each was counted) and of uncertified authors."""
 
     events: int = 0
     bytes: int = 0
     by_author: dict[bytes, tuple[int, int]] = field(default_factory=dict)
+    by_group: dict[bytes, tuple[int, int]] = field(default_factory=dict)
     uncertified_events: int = 0
     uncertified_bytes: int = 0
 
-    def add(self, author: bytes, size: int, uncertified: bool) -> None:
-        count, total = self.by_author.get(author, (0, 0))
-        self.by_author[author] = (count + 1, total + size)
-        self.events += 1
+    def add(self, author: bytes, size: int, uncertified: bool, group: bytes | None = None, count: int = 1) -> None:
+        """Count `count` events of `author` (of `group`, if a member) holding `size` bytes together."""
+        _grow(self.by_author, author, count, size)
+        if group is not None:
+            _grow(self.by_group, group, count, size)
+        self.events += count
         self.bytes += size
         if uncertified:
-            self.uncertified_events += 1
+            self.uncertified_events += count
             self.uncertified_bytes += size
 
 
+def _grow(shares: dict[bytes, tuple[int, int]], key: bytes, count: int, size: int) -> None:
+    before = shares.get(key, (0, 0))
+    shares[key] = (before[0] + count, before[1] + size)
+
+
 def refusal(tally: PendingTally, author: bytes, size: int, uncertified: bool,
-            limits: PendingLimits | None = None) -> str | None:
+            limits: PendingLimits | None = None, group: bytes | None = None) -> str | None:
     """Why an event of `size` bytes by `author` cannot be kept aside now (plain words), or None if it
-    can. `uncertified`: its author is not a member. An event already kept (the same id again)
-    replaces itself and is not asked about."""
+    can. `uncertified`: its author is not a member; `group`: the group it is a member of. An event
+    already kept (the same id again) replaces itself and is not asked about."""
     limits = PENDING_LIMITS if limits is None else limits  # read at each call: tests lower it
     count, total = tally.by_author.get(author, (0, 0))
     if count + 1 > limits.per_author_events or total + size > limits.per_author_bytes:
         return "its author's share of the queue of events waiting is used up"
+    count, total = tally.by_group.get(group, (0, 0)) if group is not None else (0, 0)
+    if count + 1 > limits.per_group_events or total + size > limits.per_group_bytes:
+        return "its group's share of the queue of events waiting is used up"
     if uncertified and (tally.uncertified_events + 1 > limits.uncertified_events
                         or tally.uncertified_bytes + size > limits.uncertified_bytes):
         return "the share of the queue for authors not certified yet is used up"

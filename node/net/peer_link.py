@@ -443,6 +443,12 @@ class PeerLink:
         future = rejected.pop(FUTURE, 0)
         if future:  # a wrong clock, this machine's or the author's: told, never charged
             _FUTURE_LOG.note(time.monotonic(), future)
+        if batch.pushed and (not_kept or future):
+            # Refused for now, not for good (the queue had no room; the clock is not there yet):
+            # taken when pushed again, by this peer or another. Left marked seen, every later push
+            # of it was dropped unread, and it came only with an anti-entropy round.
+            self.gossip.release([o.id for o in outcomes if o.status == REJECTED and o.reason in (NOT_KEPT, FUTURE)
+                                 and o.id is not None])
         for reason, count in rejected.items():
             if self.policy.penalize(self.link, reason, count):
                 await self.link.close("banned", "too many invalid events")

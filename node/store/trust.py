@@ -1,7 +1,7 @@
 """Forks, frozen authors, redactions and the events kept aside (pending)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from events.errors import NOT_A_MEMBER
 from events.format import Event, decode_event
@@ -295,10 +295,11 @@ class TrustTables(ForgedTables):
         return self._one(status_sql.KEPT_ASIDE_COUNT)
 
     def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str,
-             stored: bool = False, *, expires: int | None = None) -> None:
+             stored: bool = False, *, expires: int | None = None, group: bytes | None = None) -> None:
         """Keep an event aside (one kept already only gets its new reason). `stored`: it was in the
         log (no share of the queue is counted for it, and it keeps longer: `expire_pending`). Its
-        body goes at `expires` (`expire_pending_bodies`), and is not kept if that has passed."""
+        body goes at `expires` (`expire_pending_bodies`), and is not kept if that has passed.
+        `group`: the group its author is a member of (counted in that group's share)."""
         if expires is not None and expires <= now:
             wire, expires = _stub(wire), None
         if self.is_pending(event_id):
@@ -306,7 +307,7 @@ class TrustTables(ForgedTables):
             return
         tally = self._kept("pending_tally")
         if tally is not UNKNOWN and not stored:
-            tally.add(author, len(wire), reason == NOT_A_MEMBER)
+            tally.add(author, len(wire), reason == NOT_A_MEMBER, group)
         fact = "pending_stored_oldest" if stored else "pending_oldest"
         oldest = self._kept(fact)
         if oldest is not UNKNOWN and (oldest is None or now < oldest):
@@ -333,23 +334,18 @@ class TrustTables(ForgedTables):
     def is_pending(self, event_id: bytes) -> bool:
         return self._one("SELECT 1 FROM pending WHERE id=?", (event_id,)) is not None
 
-    def pending_tally(self) -> PendingTally:
-        """Events and bytes kept aside, in all, per author and of uncertified authors: read once,
-        then kept up to date by `hold` (forgotten when events leave the queue). Asked before each
-        event is kept aside, so it must not cost a scan of the queue each time."""
+    def pending_tally(self, group_of: Callable[[bytes], bytes | None]) -> PendingTally:
+        """Events and bytes kept aside, in all, per author, per group (`group_of` an author: the group
+        it is a member of, or None) and of uncertified authors: read once, then kept up to date by
+        `hold` (forgotten when events leave the queue). Asked before each event is kept aside, so it
+        must not cost a scan of the queue each time."""
         def read() -> PendingTally:
             tally = PendingTally()
             for author, uncertified, count, size in self._x(
                     "SELECT author, reason=?, count(*), sum(length(wire)) FROM pending WHERE stored=0 "
                     "GROUP BY author, 2",
                     (NOT_A_MEMBER,)):
-                before = tally.by_author.get(author, (0, 0))
-                tally.by_author[author] = (before[0] + count, before[1] + size)
-                tally.events += count
-                tally.bytes += size
-                if uncertified:
-                    tally.uncertified_events += count
-                    tally.uncertified_bytes += size
+                tally.add(author, size, bool(uncertified), group_of(author), count)
             return tally
         return self._kept_or_read("pending_tally", read)
 

@@ -51,6 +51,18 @@ def test_shares_are_checked_per_author_then_uncertified_then_in_all() -> None:
     assert "queue of events waiting is full" in refusal(tally, b"d" * 32, 100, False, limits)
 
 
+def test_a_group_share_counts_its_authors_together() -> None:
+    limits = PendingLimits(events=100, bytes=10_000, per_author_events=2, per_author_bytes=1_000,
+                           uncertified_events=3, uncertified_bytes=10_000, per_group_events=3, per_group_bytes=10_000)
+    tally = PendingTally()
+    group, a, b = b"g" * 32, b"a" * 32, b"b" * 32
+    for author in (a, a, b):
+        assert refusal(tally, author, 100, False, limits, group=group) is None
+        tally.add(author, 100, False, group)
+    assert "its group's share" in refusal(tally, b, 100, False, limits, group=group)
+    assert refusal(tally, b"c" * 32, 100, False, limits, group=b"h" * 32) is None
+
+
 def test_a_body_that_breaks_its_kinds_rules_is_refused_not_kept(net: Net, tmp_path: Path) -> None:
     log = net.new_log(tmp_path / "a.db")
     log.ingest(wires(net.group.made))
@@ -79,6 +91,29 @@ def test_an_author_has_a_share_and_what_does_not_fit_comes_again(net: Net, tmp_p
     assert log.store.head(bytes(net.founder.device.public))[0] == 4
     assert statuses(log.ingest(wires(chain[4:]))) == ["accepted"] * 2  # the next sync round
     assert len(log.store.rows("action")) == 6 and log.store.pending_count() == 0
+
+
+def test_the_devices_of_one_group_share_one_part_of_the_queue(net: Net, tmp_path: Path, monkeypatch) -> None:
+    """A group key certifies as many devices as it likes: 20 devices of an infiltrating group, 1,000
+    events each whose first seq never comes, filled the whole queue for a day. Now the devices of one
+    group fill its share only, and another group's chain with a gap still finds room."""
+    limits = replace(pending_queue.PENDING_LIMITS, per_author_events=3, per_group_events=5, events=8)
+    monkeypatch.setattr(pending_queue, "PENDING_LIMITS", limits)
+    log = net.new_log(tmp_path / "a.db")
+    hostile = [net.device_of(net.group) for _ in range(3)]
+    other_group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(other_group.key.public), "role": "group"})
+    other_device = net.device_of(other_group)
+    log.ingest(wires(net.group.made + other_group.made))
+    gaps = [d.sign("action", action(i), seq=i + 2, prev=bytes(32)) for d in hostile for i in range(3)]
+    out = log.ingest(wires(gaps))
+    assert statuses(out).count("pending") == 5
+    refused = [o for o in out if o.status == "rejected"]
+    assert {o.reason for o in refused} == {"not_kept"} and "its group's share" in refused[0].message
+    honest = [other_device.sign("action", action(i)) for i in range(3)]
+    assert statuses(log.ingest(wires(honest[1:]))) == ["pending", "pending"]  # the queue is not full
+    assert statuses(log.ingest(wires(honest[:1]))) == ["accepted"]
+    assert len(log.store.rows("action")) == 3
 
 
 def test_throwaway_keys_fill_only_their_share(net: Net, tmp_path: Path, small) -> None:

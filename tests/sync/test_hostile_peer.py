@@ -903,6 +903,34 @@ async def test_events_of_throwaway_keys_fill_only_their_share_and_a_relayed_chai
     assert status(target)["pending"] == before + share
 
 
+async def test_an_event_not_kept_for_lack_of_room_is_taken_when_pushed_again(target):
+    """An event refused for now (its author's share of the queue was used up) is taken when a
+    neighbour pushes it again once it fits: it was left marked seen, and every later push of it was
+    dropped unread until an anti-entropy round, so a member filling the queue held honest events back.
+    (After the test above: the node says "not kept aside" once a minute, and that test looks for it.)"""
+    key, author = target.device()
+    share = PENDING_LIMITS.per_author_events
+    chain = [author.sign() for _ in range(share + 2)]
+    raw = bytes(key.public)
+
+    def kept_aside() -> int:
+        return query(target.db, "SELECT count(*) FROM pending WHERE author=?", (raw,))[0][0]
+
+    async with await target.dial(key) as peer:
+        peer.start_draining()
+        for at in range(1, share + 2, 100):  # seq 2 .. share + 2, before seq 1
+            await peer.send(Push(tuple(ev.encode() for ev in chain[at:min(at + 100, share + 2)])))
+        assert await _wait(lambda: kept_aside() == share, timeout=30), kept_aside()
+        last = chain[-1]  # past its author's share: not kept
+        await peer.send(Push((chain[0].encode(),)))  # seq 1: the chain goes in
+        assert await _wait(lambda: target.stored(chain[-2].id), timeout=30)
+        assert not target.stored(last.id)
+    async with await target.dial(key) as again:  # another link pushes it again: it fits now
+        again.start_draining()
+        await again.send(Push((last.encode(),)))
+        assert await _wait(lambda: target.stored(last.id), timeout=10), "a push of it was dropped unread"
+
+
 async def test_after_all_attacks_rebuild_equals_incremental_and_honest_sync_works(target):
     assert rebuild_matches_incremental(target.snapshot("final.db"))
     summary = await asyncio.to_thread(honest_sync, target)
