@@ -24,6 +24,7 @@ _REPLACE_ROWS = _INSERT_ROWS.replace("INSERT", "INSERT OR REPLACE", 1)
 _SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, id=excluded.id"
 BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another connection's lock before it fails
 UNKNOWN = object()  # `_kept`: no fact kept under that key (None is a fact)
+N_MARK = "n_taken_out"  # meta: the highest row number of an event taken out of the log (_n_taken_out)
 
 
 def _create_private(path: Path) -> None:
@@ -288,11 +289,27 @@ class StoreBase:
 
     # --- row numbers --------------------------------------------------------------------------
     def _take_n(self) -> int:
-        """The row number of the next event stored in this transaction."""
+        """The row number of the next event stored in this transaction: after every number given
+        before, those of events taken out of the log since included (`_n_taken_out`)."""
         if self._next_n is None:
             last = self._kept("last_n")
-            self._next_n = (last if last is not UNKNOWN else (self._one("SELECT max(n) FROM events") or 0)) + 1
+            if last is UNKNOWN:
+                last = self._one("SELECT max(n) FROM events") or 0
+            self._next_n = max(last, self._n_taken_out()) + 1
         n = self._next_n
         self._next_n += 1
         self._keep("last_n", n)
         return n
+
+    def _n_taken_out(self) -> int:
+        """The highest row number of an event taken out of the log (0: none). A number is never
+        given twice: what follows the log by row number (the alert feed, the
+        watcher, a stream's cursor) has moved past it, and would never see an event stored under it
+        (a member forking its own key took its newest events out, and the next alerts went unseen)."""
+        return self._kept_or_read(N_MARK, lambda: int(self._one("SELECT value FROM meta WHERE key=?", (N_MARK,)) or 0))
+
+    def _numbers_taken_out(self, highest: int) -> None:
+        """Events up to row number `highest` were taken out: never give those numbers again."""
+        if highest > self._n_taken_out():
+            self._x("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (N_MARK, highest))
+            self._keep(N_MARK, highest)

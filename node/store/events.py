@@ -162,6 +162,7 @@ class EventTables(StoreBase):
                        (a, from_seq)).fetchall()
         if not rows:
             return []
+        self._numbers_taken_out(self._one("SELECT max(n) FROM events WHERE a=? AND seq>=?", (a, from_seq)))
         self._forget(("head", a), "last_n", "ids_new")
         self._drop_rows("SELECT n FROM events WHERE a=? AND seq>=?", (a, from_seq))
         for part in ("ids", "ids_new"):  # their ids leave with them (schema.IDS_SCHEMA)
