@@ -128,7 +128,7 @@ class Watcher:
         a turn that fails is taken again from there."""
         assert seen.last_own is not None
         # One turn of the database thread per look (a look follows every publish of this process).
-        look = await self._db_thread.run(self._look, seen.noticed, seen.last_own)
+        look = await self._db_thread.run(self._look, seen.noticed, seen.last_own, seen.trust_version)
         if look is None:
             return
         self._feed.notify(look.last)
@@ -166,13 +166,15 @@ class Watcher:
         group = group or (event_log.trust.group_of(device) or b"")
         return own_key_warnings(group.hex(), device.hex(), revoked_list(event_log))
 
-    def _look(self, noticed: int, last_own: int) -> Look | None:
-        """What is new since `noticed` (None: nothing)."""
+    def _look(self, noticed: int, last_own: int, trust_version: bytes | None) -> Look | None:
+        """What is new since `noticed`, or since the trust graph's `trust_version` (None: nothing).
+        A fork found changes the graph without a new row (it takes the forked key's events out):
+        the link of the device it froze must still be dropped at once."""
         store = self._log().store
-        last = store.last_n()
-        if last <= noticed:
+        last, version = store.last_n(), store.get_meta("trust_version")
+        if last <= noticed and version == trust_version:
             return None
-        return Look(last, store.get_meta("trust_version"), self._own_events_after(last_own), self._announce_count())
+        return Look(max(last, noticed), version, self._own_events_after(last_own), self._announce_count())
 
     def _last_own_n(self) -> int:
         return self._log().store.last_n_of(self._own)

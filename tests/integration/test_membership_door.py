@@ -3,6 +3,7 @@ revoked, get nothing from a running node; the revoked keys' events are purged ev
 from __future__ import annotations
 
 import re
+import shutil
 import time
 
 from local_cluster import (PASSPHRASE, Cluster, cli, cli_json, event_ids, holds, log_text, open_links, publish_action, query,
@@ -127,3 +128,26 @@ def test_a_configured_peer_revoked_from_its_start_is_not_dialled_every_few_secon
     assert "revoked: no node links with it" in line() and "not known yet" not in line(), line()
     listed = next(p for p in cli_json(brighton, "peers") if (p.get("address") or "").endswith(f":{bristol.port}"))
     assert listed["revoked"] is True, listed
+
+
+def test_a_device_found_forked_loses_its_link_at_once(cluster: Cluster, tmp_path) -> None:
+    """A thief's copy of Bristol's home signs at a seq Bristol used: Calais finds the fork, which
+    freezes the device, and drops its open link at once. A fork stores no new event (it takes the
+    device's newest ones out), and the watcher looked for a changed trust graph only when a new
+    event was stored: the frozen device kept its link, and was sent the next events, until then."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    cli(bristol, "publish", "action", "--title", "Vigil", "--region", "bristol", "--type", "protest",
+        "--starts-at", "2031-06-01T18:00", "--offline")
+    thief = tmp_path / "thief"
+    shutil.copytree(bristol.home.path, thief)
+    bristol.peers.append(calais.port)
+    cluster.start_all([calais, bristol])
+    cluster.wait(lambda: open_links(calais) == 1, 20, "Bristol linked with Calais")
+    second = publish_action(bristol, "Bristol's second")  # its seq 2, handed to its running node
+    cluster.wait(lambda: holds(calais, second), 20, "Bristol's second action on Calais")
+    mark = len(log_text(calais))
+    cli(thief, "publish", "need", "--category", "tents", "--quantity", "3", "--region", "bristol", "--offline")
+    cli(thief, "sync", f"127.0.0.1:{calais.port}", ok=False)  # the thief's copy, at seq 2 too
+    cluster.wait(lambda: not holds(calais, second), 20, "Calais finding the fork")
+    cluster.wait(lambda: "no longer a member" in log_text(calais)[mark:], 10, "Calais dropping the frozen device's link")
+    cluster.wait(lambda: open_links(calais) == 0, 10, "no link left with the frozen device")
