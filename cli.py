@@ -1251,6 +1251,9 @@ def cmd_peers(args: argparse.Namespace) -> int:
             what = "an ADDRESS (host:port or a URL)" + (" or a device or group id" if "block" in args.action else "")
             raise UsageError(f"`solnet peers {args.action}` needs {what}")
         target = _peer_target(args.action, args.address, log)
+        if args.action == "add" and (own := _own_address(store, target)) is not None:
+            raise CliError(f"{target} is this node's own address (it listens on {own}): give the address of "
+                           "another group's node")
         with store.write():
             try:
                 done = _change_peers(store, args.action, target)
@@ -1280,6 +1283,25 @@ def cmd_peers(args: argparse.Namespace) -> int:
     for p in peers:
         print(peer_line(p))
     return 0
+
+
+def _own_address(store: Any, target: str) -> str | None:
+    """Where the node of this home listens (HOST:PORT), if `target` is that: a node that dials itself
+    only ever refuses itself, and `solnet peers` showed it as never connected, for ever."""
+    from urllib.parse import urlsplit
+
+    from node.status import runtime_info
+
+    info = runtime_info(store)
+    listen, port = info.get("listen"), info.get("port")
+    if not listen:
+        return None
+    host, port = listen[0], port or listen[1]
+    parts = urlsplit(target)
+    local = {"127.0.0.1", "localhost", "::1"} if host in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::") else set()
+    if parts.port != port or (parts.hostname not in local | {host}):
+        return None
+    return f"{host}:{port}"
 
 
 def _peer_target(action: str, text: str, log: EventLog) -> str:

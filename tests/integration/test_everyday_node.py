@@ -88,6 +88,12 @@ def test_one_name_per_peer_in_logs_and_peers(cluster: Cluster) -> None:
     assert errors[f"http://127.0.0.1:{dead}"] == "connection refused — is a solnet node running there?", errors
     assert "Error" not in log_text(bristol)
 
+    # Its own address: refused in words (it was kept, dialled, and listed as never connected, for ever).
+    for own in (f"127.0.0.1:{bristol.port}", f"http://localhost:{bristol.port}"):
+        said = cli(bristol, "peers", "add", own, ok=False)
+        assert said.returncode == 1 and "is this node's own address (it listens on 127.0.0.1:" in said.stderr, said.stderr
+    assert not any(str(bristol.port) in (p.get("address") or "") for p in cli_json(bristol, "peers"))
+
 
 def test_the_proxy_setting_reaches_a_running_node(cluster: Cluster) -> None:
     calais, bristol = linked_pair(cluster)
