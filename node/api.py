@@ -280,11 +280,11 @@ def since_param(request: web.Request) -> int | None:
 
 
 def hex_param(text: str, name: str, low: int) -> str:
-    text = text.lower()  # (not stripped: ' abcd' is no id, as the spec's pattern says)
-    if not (low <= len(text) <= 64 and HEX_RE.match(text)):
+    lowered = text.lower()  # (not stripped: ' abcd' is no id, as the spec's pattern says)
+    if not (low <= len(lowered) <= 64 and HEX_RE.match(lowered)):
         raise ApiError(400, "bad_parameter", f"{name!r} is an id in hex: all 64 characters or at least the first "
-                       f"{low}, got {text[:70]!r}", name)
-    return text
+                       f"{low}, got {text[:70]!r}", name)  # what was sent, as it was sent
+    return lowered
 
 
 # --- reads ----------------------------------------------------------------------------------------

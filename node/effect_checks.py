@@ -54,11 +54,14 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
     elif kind in ("need.update", "offer.update"):
         listing = references.listing_state(store, trust, fields[kind.split(".")[0]], now)
         if listing is not None and listing["status"] == "withdrawn":
-            raise EffectRefused(f"that {listing['side']} was already withdrawn", listing["side"])
+            side = listing["side"]
+            raise EffectRefused(f"that {side} was already withdrawn, and a withdrawal is final: publish a new "
+                                f"{side} if it is wanted again", side)
     elif kind == "support.offer.update":
         if any(u.data.get("status") == "withdrawn" and u.data["group"] == group
                for u in store.rows(SUPPORT_OFFER_UPDATE, refs=[fields["offer"]])):
-            raise EffectRefused("that support offer was already withdrawn", "offer")
+            raise EffectRefused("that support offer was already withdrawn, and a withdrawal is final: publish a new "
+                                "support offer if it is wanted again", "offer")
     elif kind == "alert.update":
         cleared = [u for u in store.rows(ALERT_UPDATE, refs=[fields["alert"]])
                    if u.data.get("status") == "all_clear" and u.data["group"] == group]

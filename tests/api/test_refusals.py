@@ -157,6 +157,11 @@ async def test_query_parameters_take_what_the_schema_says(api, query, status):
         assert reply["error"]["code"] == "bad_parameter" and reply["error"]["field"] == query.split("=")[0]
 
 
+async def test_a_refused_id_is_quoted_as_it_was_sent(api):
+    got, reply = await api.request("GET", "/api/v1/events?author=Calais")
+    assert got == 400 and reply["error"]["message"].endswith("got 'Calais'"), reply
+
+
 async def test_private_takes_exactly_the_listed_values(api):
     event = await api.publish("action", **ACTION["fields"])
     got, reply = await api.request("GET", f"/api/v1/events/{event['id']}?private=TRUE")
