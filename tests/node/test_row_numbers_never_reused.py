@@ -16,7 +16,7 @@ NEED = {"category": "tents", "quantity": 3, "region": "calais"}
 K = 5
 
 
-def _fork_own_newest(net: Net, log: EventLog, group_device) -> int:
+def _fork_own_newest(log: EventLog, group_device) -> int:
     """`group_device` publishes K needs, then a second event at the first one's seq: its key forks
     and the K needs leave the log. The newest row number seen before the fork."""
     needs = [group_device.sign("need", {**NEED, "quantity": i + 1}) for i in range(K)]
@@ -28,12 +28,17 @@ def _fork_own_newest(net: Net, log: EventLog, group_device) -> int:
     return seen
 
 
-def test_the_alert_stored_after_a_fork_is_handed_on(net: Net, tmp_path: Path) -> None:
+def _forked(net: Net, tmp_path: Path) -> tuple[EventLog, int]:
+    """A log in which a member device forked its own key, its K newest events taken out."""
     log = net.new_log(tmp_path / "a.db")
     log.ingest(wires(net.group.made))
     mole = net.device_of(net.group)
     log.ingest(wires(net.group.made[-1:]))
-    seen = _fork_own_newest(net, log, mole)
+    return log, _fork_own_newest(log, mole)
+
+
+def test_the_alert_stored_after_a_fork_is_handed_on(net: Net, tmp_path: Path) -> None:
+    log, seen = _forked(net, tmp_path)
     raid = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "vans at the camp"},
                            expires=now_ms() + 3_600_000)
     assert statuses(log.ingest(wires([raid]))) == ["accepted"]
@@ -43,11 +48,7 @@ def test_the_alert_stored_after_a_fork_is_handed_on(net: Net, tmp_path: Path) ->
 
 
 def test_numbers_taken_out_stay_given_after_the_database_is_opened_again(net: Net, tmp_path: Path) -> None:
-    log = net.new_log(tmp_path / "a.db")
-    log.ingest(wires(net.group.made))
-    mole = net.device_of(net.group)
-    log.ingest(wires(net.group.made[-1:]))
-    seen = _fork_own_newest(net, log, mole)
+    log, seen = _forked(net, tmp_path)
     log.store.close()
     again = EventLog(Store(tmp_path / "a.db"))  # a restarted node: nothing kept in memory
     event = again.append(net.founder.device, "need", NEED)
