@@ -494,6 +494,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
+    elif private and not args.json and kind.name in ("support.claim", "support.close"):
+        print(f"Its private details are sealed to the groups that can read the request, and to yours"
+              f"{' and those named with --to' if to else ''}: `solnet show {done['id'][:12]}` names them.")
     if answer is None and kind.name in ("alert", "alert.update") and not args.json:
         # Signed and stored here only: whoever publishes a raid alert must not think it went out
         print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
@@ -523,7 +526,7 @@ def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
     from node.audience import resolve_groups
 
     if kind not in SEALABLE and kind != "support.request":
-        return None  # a case note's readers are the request's (node/publishing.py): said by show
+        return None  # a case note's readers are the request's (node/publishing.py): said by show (below)
     log = home.log()
     try:
         own = bytes.fromhex(home.config().group_id)
@@ -699,7 +702,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     data = event_json(log, row, group_of, group_names(log), opener)
     fields = render.event_fields(row) or {}
     if "sealed" in fields:
-        data["private_details"], data["private_status"] = _open_private_part(home, fields["sealed"])
+        data["private_details"], data["private_status"], readers = _open_private_part(home, fields["sealed"])
+        if readers is not None and row[1] in group_of:  # who can read it: its author's group and those it named
+            data["private_readers"] = [g.hex() for g in dict.fromkeys([group_of[row[1]], *readers])]
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     if args.json:
@@ -715,7 +720,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
         print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared)))
     else:
-        print("\n".join(render.show_lines(data, row, label, fields)))
+        print("\n".join(render.show_lines(data, row, label, fields, names=names)))
     return 0
 
 
@@ -736,19 +741,20 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
     return data
 
 
-def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str]:
-    """(text, status): status is readable, not_a_recipient, damaged (sealed to this device but padded
-    wrongly: a line on stderr says so) or locked (no passphrase available)."""
+def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str, list[bytes] | None]:
+    """(text, status, readers): status is readable, not_a_recipient, damaged (sealed to this device but
+    padded wrongly: a line on stderr says so) or locked (no passphrase available); readers are the
+    groups it was sealed to besides its author's, when it is readable and says them."""
     from node.home import HomeError
-    from node.private import DAMAGED, DAMAGED_TEXT, read_private
+    from node.private import DAMAGED, DAMAGED_TEXT, READABLE, read_private, readers_of
     try:
         keys = home.keys()
     except (HomeError, WrongPassphrase):
-        return None, "locked"
+        return None, "locked", None
     text, status = read_private(sealed, keys.device_encryption)
     if status == DAMAGED:
         print(f"solnet: {DAMAGED_TEXT}", file=sys.stderr)
-    return text, status
+    return text, status, readers_of(sealed, keys.device_encryption) if status == READABLE else None
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -283,9 +283,11 @@ def field_text(kind: str, name: str, value: Any, fields: dict[str, Any]) -> str:
 
 
 def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any], *,
-               inner_kind: str | None = None, shared: str | None = None) -> list[str]:
+               inner_kind: str | None = None, shared: str | None = None,
+               names: dict[bytes, str] | None = None) -> list[str]:
     """`solnet show ID` for people. `data` is the event as `show --json` prints it; for an event for
-    chosen groups this device reads, `inner_kind` and `fields` are its inside, `shared` with whom."""
+    chosen groups this device reads, `inner_kind` and `fields` are its inside, `shared` with whom;
+    `names` the groups' names (who can read its private details)."""
     kind = inner_kind or row[4]
     # trust events are signed with the group key itself: it is no device of the group
     signer = "with the group key" if data.get("group") == data["author"] else f"device {short_id(data['author'])}"
@@ -308,7 +310,9 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
     if "sealed" in fields:
         status = data.get("private_status")
         if status == "readable":
-            lines.append("  private details (decrypted in memory, not stored):")
+            readers = data.get("private_readers")
+            who = f"readable by {shared_text([bytes.fromhex(g) for g in readers], names or {})} only; " if readers else ""
+            lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
         elif status == "locked":
             lines.append("  private details: encrypted; give the passphrase (a terminal or SOLNET_PASSPHRASE) "

@@ -34,8 +34,10 @@ def test_a_public_note_on_a_claim_needs_to_be_confirmed(network, cli, tmp_path):
 def test_case_details_in_a_claim_are_sealed_to_the_requesting_group(network, cli, tmp_path):
     request = _request(network, cli, tmp_path)
     claim = cli.publish(network.b, "support.claim", "--request", request[:12], "--private", SECRET)
-    close = cli.publish(network.b, "support.close", "--request", request[:12], "--outcome", "resolved",
-                        "--private", "Moved in on Friday")
+    said = cli.run(network.b, "publish", "support.close", "--request", request[:12], "--outcome", "resolved",
+                   "--private", "Moved in on Friday").stdout
+    close = said.split()[2]  # "Published support.close ID"
+    assert "sealed to the groups that can read the request, and to yours: `solnet show " in said, said
     cli.run(network.b, "export", tmp_path / "b.bundle")
     assert SECRET.encode() not in (tmp_path / "b.bundle").read_bytes()
     cli.run(network.a, "import", tmp_path / "b.bundle")
@@ -43,6 +45,8 @@ def test_case_details_in_a_claim_are_sealed_to_the_requesting_group(network, cli
         shown = cli.run_json(home, "show", claim)
         assert shown["has_private"] and shown["private_details"] == SECRET and shown["private_status"] == "readable"
         assert cli.run_json(home, "show", close)["private_details"] == "Moved in on Friday"
+        assert sorted(shown["private_readers"]) == sorted([network.group_a, network.group_b])  # who can read it
+        assert "private details (readable by " in cli.run(home, "show", claim).stdout
         assert "note" not in shown
         for path in home.iterdir():  # nothing in clear at rest
             if path.is_file():
