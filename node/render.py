@@ -453,8 +453,10 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
     short = short_id(item["id"])
     state = (f", {'FORKED' if item.get('forked') else 'REVOKED'} {revocation_text(item, group_names)}"
              if item["revoked_from"] else "")
+    revoked = sum(1 for d in item.get("device_list", ()) if d["revoked_from"] is not None)
+    of_them = f" ({revoked} of them revoked)" if revoked and not item["revoked_from"] else ""  # as `status` counts
     lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
-             f"{plural(item['devices'], 'device')}{state}  {short}"]
+             f"{plural(item['devices'], 'device')}{of_them}{state}  {short}"]
     if item.get("looks_like"):
         lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
                      + " (ask the group you know which id is theirs)")

@@ -153,6 +153,7 @@ def test_revoke_a_device_from_a_seq_purges_it_everywhere_and_shows_who_and_when(
     assert f'device {made["device_id"][:12]}… named "laptop 2" REVOKED from seq 2 by Calais on ' in human_groups, \
         human_groups
     assert "(laptop stolen)" in human_groups
+    assert "Calais (calais) — 2 devices (1 of them revoked)  " in human_groups, human_groups  # as `status` counts: 1
     [calais] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_a]
     [gone] = [d for d in calais["device_list"] if d["id"] == made["device_id"]]
     assert (gone["revoked_from"], gone["revoked_by"], gone["revoked_reason"]) == (2, network.group_a, "laptop stolen")
