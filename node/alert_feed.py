@@ -200,8 +200,11 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
 
 def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[bytes, str],
                     now: int) -> list[dict[str, Any]]:
-    """The updates of this alert stored before it (they were passed over then), in stored order.
-    Those stored after it come through the feed in their turn."""
+    """The updates of this alert stored before it (they were passed over then), in stored order,
+    each at the alert's `n`: what follows the feed resumes after that `n` (a stream's Last-Event-ID),
+    and an update handed on under its own lower `n` was a step back, dropped by a stream as sent
+    already and, resumed from, the alert sent again at each reconnect. Those stored after it come
+    through the feed in their turn."""
     earlier = []
     for row in log_.store.rows(ALERT_UPDATE, refs=[alert_id]):
         stored = log_.store.numbered_row(row.key)
@@ -209,7 +212,7 @@ def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[b
             earlier.append(stored)
     out = []
     for stored in sorted(earlier, key=lambda e: e.n):
-        item = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires, stored.body,
+        item = _handed_on(log_, alert_n, stored.id, stored.author, stored.kind, stored.ts, stored.expires, stored.body,
                           names, now)
         if item is not None:
             out.append(item)

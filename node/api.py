@@ -555,7 +555,13 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     streams[0] += 1  # counted before the first await: streams opening while the feed starts count too
     sub = None
     feed = feed_of(node)
-    sent = since.n if since is not None else 0
+    if since is not None and since.n > await node.db(node.log.store.highest_n_given):
+        # An id this database never gave: the home was rebuilt or restored, or the address reaches
+        # another node. Trusted, every alert up to that row number was skipped; from the first row
+        # instead, the live alerts come again (perhaps some twice: never one missed).
+        log.warning("an alert stream resumed from a row this node never had: it is sent every live alert")
+        since = _Mark(0, None, 0, since.at_s)
+    sent = _Sent(since.n if since is not None else 0)
     response = web.StreamResponse(headers=headers)
     try:
         await feed.start()
@@ -566,7 +572,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
         replayed: set[str] = set()
         if since is not None:  # what was withdrawn, then stored, while the client was away
             replayed = await _missed_withdrawals(node, feed, sub, response, since, marked)
-            sent = await _missed_alerts(node, sub, response, since.n, _mark(feed.epoch, marked))
+            await _missed_alerts(node, sub, response, sent, _mark(feed.epoch, marked))
         withdrawal = marked
         since_drop: set[str] = set()  # withdrawals sent since the queue first dropped one (not sent again)
         loop = asyncio.get_running_loop()
@@ -576,7 +582,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
             if sub.missed_after is not None and sub.queue.empty():
                 # The full queue dropped withdrawals (a revoked flooder's, all at once): sent now that
                 # every alert offered before them has gone, so none comes after its own withdrawal.
-                missed = _Mark(sent, feed.epoch, sub.missed_after, sub.missed_at_s)
+                missed = _Mark(sent.n, feed.epoch, sub.missed_after, sub.missed_at_s)
                 sub.missed_after = sub.missed_at_s = None
                 upto = feed.withdrawals
                 replayed |= await _missed_withdrawals(node, feed, sub, response, missed, upto, since_drop)
@@ -594,9 +600,8 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
                     await response.write(_sse(alert, _resume_mark(feed, sub, withdrawal)))
                     if sub.missed_after is not None:
                         since_drop.add(alert["alert"])
-            elif alert["n"] > sent:
+            elif sent.first_time(alert):
                 await response.write(_sse(alert, _resume_mark(feed, sub, withdrawal)))
-                sent = alert["n"]
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
@@ -644,24 +649,40 @@ async def _missed_withdrawals(node: WebNode, feed: AlertFeed, sub: Any, response
     return sent
 
 
-async def _missed_alerts(node: WebNode, sub: Any, response: web.StreamResponse, since: int, mark: str) -> int:
-    """Send `sub` the live alerts stored after row `since`, page by page up to the newest row stored
-    when it reconnected (what arrives later comes through the subscription); the last `n` sent.
-    Every page, not only the first: a member's flood of more alerts than one page holds, before a
-    raid, would otherwise hide the raid from a bot that was away (its region's alerts are not in
-    the flood's first page)."""
-    sent, after = since, since
+class _Sent:
+    """What a stream has sent: the greatest `n`, and the items sent at it (an alert and the updates
+    stored before it share its `n`). The feed and the store's pages may both offer one item."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._at_n: set[tuple[str, str | None]] = set()
+
+    def first_time(self, alert: dict[str, Any]) -> bool:
+        """Whether `alert` (not a withdrawal) is new to the stream; it then counts as sent."""
+        key = (alert["id"], alert.get("status"))
+        if alert["n"] < self.n or (alert["n"] == self.n and key in self._at_n):
+            return False
+        if alert["n"] > self.n:
+            self.n, self._at_n = alert["n"], set()
+        self._at_n.add(key)
+        return True
+
+
+async def _missed_alerts(node: WebNode, sub: Any, response: web.StreamResponse, sent: _Sent, mark: str) -> None:
+    """Send `sub` the live alerts stored after row `sent.n`, page by page up to the newest row stored
+    when it reconnected (what arrives later comes through the subscription). Every page, not only
+    the first: a member's flood of more alerts than one page holds, before a raid, would otherwise
+    hide the raid from a bot that was away (its region's alerts are not in the flood's first page)."""
+    after = sent.n
     newest = await node.db(lambda: node.log.store.last_n())
     while after < newest:
         read_to, missed = await node.db(new_alerts, node.log, after, now_ms())
         for alert in missed:
-            if sub.wants(alert):  # (an update stored before its alert follows the alert: a lower n)
+            if sub.wants(alert) and sent.first_time(alert):  # (an update stored before its alert: at its n)
                 await response.write(_sse(alert, mark))
-                sent = max(sent, alert["n"])
         if read_to <= after:
             break  # nothing more was read: every row up to the newest has been looked at
         after = read_to
-    return sent
 
 
 async def _next_alert(sub: Any, closing: asyncio.Event) -> dict[str, Any] | None:

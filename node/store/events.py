@@ -229,6 +229,11 @@ class EventTables(StoreBase):
     def last_n(self) -> int:
         return self._kept_or_read("last_n", lambda: self._one("SELECT coalesce(max(n), 0) FROM events"))
 
+    def highest_n_given(self) -> int:
+        """The highest row number this database has given, to an event stored or taken out since: no
+        client of this database can have seen a greater one."""
+        return max(self.last_n(), self._n_taken_out())
+
     def last_n_of(self, authors: Sequence[bytes]) -> int:
         """The row number of the newest stored event of any of `authors` (0: none)."""
         found = [a for a in (self._find_k(key) for key in authors) if a is not None]

@@ -432,3 +432,71 @@ async def test_a_client_that_reconnects_after_a_restart_learns_of_every_withdraw
     assert [w["alert"] for w in await api.node.db(current_withdrawals, api.node.log, now, now - 60_000)] \
         == [false.id.hex()]
     assert await api.node.db(current_withdrawals, api.node.log, now, now + 1_000) == []
+
+
+def bristols_alert_and_second_device(homes: dict, unlock: Callable) -> tuple[Any, list[bytes], bytes, Callable]:
+    """Bristol's raid alert in Calais; Bristol's events without it; its wire; and a function that signs
+    with a second device of Bristol's, certified by a vouch its group key signs (the vouch comes in
+    Bristol's events): the device that posts the all clear may be another than the alert's."""
+    from crypto.keys import SigningKey
+    from events.canonical import pack
+    from events.format import sign_event
+    from events.trust import device_consent
+
+    keys = unlock(homes["bristol"])
+    alert, wires = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
+        log, keys, "alert", ALERT, expires_in="1h"))
+    log = homes["bristol"].log()
+    try:
+        seq, prev = log.store.head(bytes(keys.group.public))
+    finally:
+        log.store.close()
+    phone = SigningKey.generate()
+    vouch = sign_event(keys.group, network=alert.header.network, seq=seq + 1, prev=prev, timestamp=now_ms(),
+                       kind="member.vouch", body=pack({
+                           "subject": bytes(phone.public), "role": "device", "encryption_key": bytes(32 * [9]),
+                           "consent": device_consent(phone, bytes(keys.group.public), bytes(32 * [9]))}))
+    chain: list[Any] = []
+
+    def by_phone(kind: str, fields: dict) -> Any:
+        ev = sign_event(phone, network=alert.header.network, seq=len(chain) + 1, prev=chain[-1].id if chain else None,
+                        timestamp=now_ms(), kind=kind, body=pack(fields), expires=now_ms() + 3_600_000)
+        chain.append(ev)
+        return ev
+
+    others = [w for w in wires if w != alert.encode()] + [vouch.encode()]
+    return alert, others, alert.encode(), by_phone
+
+
+async def test_an_all_clear_stored_before_its_alert_follows_it_on_the_stream(api, homes, unlock) -> None:
+    """Bristol's phone posts the all clear, and it reaches Calais before the alert (another gossip
+    path). The feed hands it on right after the alert: it came with its own lower `n`, which the
+    stream dropped as sent already, so a bot stayed at "raid" while the dashboard said cleared."""
+    alert, others, alert_wire, by_phone = bristols_alert_and_second_device(homes, unlock)
+    clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear"})
+    async with calais_stream(api) as reply:
+        await api.node.db(api.node.log.ingest, others + [clear.encode()])
+        await api.node.db(api.node.log.ingest, [alert_wire])
+        first_id, first = await next_alert(reply)
+        last_id, then = await next_alert(reply)
+    assert (first["id"], then["id"], then["status"]) == (alert.id.hex(), clear.id.hex(), "all_clear")
+    assert then["n"] == first["n"]  # at the alert's n: where a stream resumes, after both
+    async with await _stream_from(api, last_id) as again:  # resumed from it: neither is sent again
+        later = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+            **ALERT, "text": "Second wave"}}))[1]["event"]
+        assert (await next_alert(again))[1]["id"] == later["id"]
+
+
+async def test_a_client_resuming_from_a_row_this_node_never_had_gets_every_live_alert(api) -> None:
+    """The home was rebuilt (a damaged database moved aside, joined again) or the bot's address now
+    reaches another node: its Last-Event-ID names a row beyond any this database gave. Trusted, every
+    alert up to that row was skipped, raids included, for as long as the log took to grow that far."""
+    live = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h",
+                                                              "fields": ALERT}))[1]["event"]
+    newest = await api.node.db(api.node.log.store.last_n)
+    async with await _stream_from(api, f"{newest + 5000}-0badc0de-3-1700000000") as reply:
+        _, alert = await next_alert(reply)
+        assert alert["id"] == live["id"]
+        then = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+            **ALERT, "text": "Second wave"}}))[1]["event"]
+        assert (await next_alert(reply))[1]["id"] == then["id"]
