@@ -12,7 +12,9 @@ right after the alert). An alert handed on that a revocation or a fork then take
 (an infiltrator's false raid alert, its group revoked; a thief's, signed with a copied device key,
 once the owner's event at its seq came) is handed on once more, as an update of status
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
-no longer stands. The feed remembers the live alerts it handed on, 10,000 at most (a flood's newest
+no longer stands. An update or all clear handed on and taken out so (a seized phone's "all clear,
+come back" during the raid, the phone revoked) comes once more, of status `update_withdrawn`: the
+alert stands as it was (followed while the node runs, 10,000 at most). The feed remembers the live alerts it handed on, 10,000 at most (a flood's newest
 forgotten first), and starts from the newest live alerts held already, so an alert handed on before
 the node restarted is withdrawn too; one taken out while the node was stopped is not here (the
 hook withdraws those it passed on as it starts: node/alert_hook.py). The withdrawals handed on are
@@ -76,6 +78,7 @@ def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, 
 
 FOLLOWED = (ALERT, ALERT_UPDATE)
 WITHDRAWN = "withdrawn"  # the status of an alert handed on, then taken out of the log by a revocation
+UPDATE_WITHDRAWN = "update_withdrawn"  # the status of an update or all clear handed on, then taken out
 REMEMBERED = 10_000  # live alerts handed on that the feed watches for a withdrawal
 RECENT_WITHDRAWALS = 2_000  # withdrawals handed on kept for streams that reconnect (older: read from the store)
 
@@ -106,6 +109,16 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
         if kind == "alert":
             out += _updates_before(log_, n, event_id, names, now)
     return (rows[-1][0] if len(rows) == limit else max(rows[-1][0], newest)), out
+
+
+def update_withdrawn(update: dict[str, Any], n: int, alert_fields: dict[str, Any]) -> dict[str, Any]:
+    """What a hook gets when an update or the all clear of an alert, handed on, has been taken out of
+    the log (a seized phone of the alert's group sent "all clear, come back" during the raid, and its
+    group revoked it): the alert stands again as it was. Status `update_withdrawn`, the alert's text
+    and location, what the update said as `withdrawn_status` and `withdrawn_text`; `id` the update's."""
+    return {**update, "n": n, "status": UPDATE_WITHDRAWN, "text": alert_fields["text"],
+            "location": alert_fields.get("location"), "withdrawn_status": update["status"],
+            "withdrawn_text": update["text"]}
 
 
 def withdrawn(alert: dict[str, Any], n: int) -> dict[str, Any]:
@@ -298,6 +311,8 @@ class AlertFeed:
         # every live alert handed on and not withdrawn, by id: when it expires (ms) and what was handed
         # on (on the database thread)
         self._handed: dict[bytes, tuple[int | None, dict[str, Any]]] = {}
+        # the same for the updates and all clears handed on, by the update's id
+        self._updates: dict[bytes, tuple[int | None, dict[str, Any]]] = {}
         self._trust_seen: bytes | None = None  # the trust graph's version when they were last looked up
         # The withdrawals handed on, numbered, for streams that reconnect: this feed's own mark (a
         # node restarted has another), how many so far, the newest of them and their numbers by alert.
@@ -390,25 +405,33 @@ class AlertFeed:
         log_ = self.runtime.log
         last, alerts = new_alerts(log_, after_n, now)
         for alert in alerts:
-            if alert["kind"] == ALERT:
-                self._handed[bytes.fromhex(alert["id"])] = (expires_ms(alert["expires"]), alert)
-        if len(self._handed) > REMEMBERED:
+            kept = self._handed if alert["kind"] == ALERT else self._updates
+            kept[bytes.fromhex(alert["id"])] = (expires_ms(alert["expires"]), alert)
+        if len(self._handed) > REMEMBERED or len(self._updates) > REMEMBERED:
             self._forget_expired(now)
             self._forget_crowding()
+            while len(self._updates) > REMEMBERED:  # the oldest: a chat acts on the newest word of an alert
+                self._updates.pop(next(iter(self._updates)))
         # Only a change of the trust graph takes events out of the log: the alerts handed on
         # (thousands, in a member's flood) are looked up then, not at every look. A change with no
         # new row counts too: a fork found (a thief's alert signed with a copied key, then the
         # owner's event at its seq) takes the alert out and stores nothing in the log.
         trust = log_.store.get_meta("trust_version")
-        if not self._handed or trust == self._trust_seen:
+        if not (self._handed or self._updates) or trust == self._trust_seen:
             self._trust_seen = trust
             return last, alerts
         self._trust_seen = trust
         self._forget_expired(now)
         # Out of the log, whichever table keeps it now (aside by a revocation, beside the chain by a
         # fork, refused as off a pinned chain): it left every view.
-        taken = log_.store.not_in_log(list(self._handed))
-        return last, alerts + [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken]
+        taken = log_.store.not_in_log(list(self._handed) + list(self._updates))
+        out = [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken if event_id in self._handed]
+        for event_id in (i for i in taken if i in self._updates):
+            update = self._updates.pop(event_id)[1]
+            alert = references.target(log_.store, log_.trust, bytes.fromhex(update["alert"]))
+            if alert is not None:  # (an alert out of the log too is withdrawn itself, or was never handed on)
+                out.append(update_withdrawn(update, last, alert.fields))
+        return last, alerts + out
 
     def _held_alerts(self, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
         """On the database thread, as the feed starts: the live alerts held already (the newest
@@ -444,6 +467,7 @@ class AlertFeed:
     def _forget_expired(self, now: int) -> None:
         """An alert that has expired is over: nobody need hear it withdrawn."""
         self._handed = {i: kept for i, kept in self._handed.items() if kept[0] is None or kept[0] > now}
+        self._updates = {i: kept for i, kept in self._updates.items() if kept[0] is None or kept[0] > now}
 
 
 def expires_ms(text: str | None) -> int | None:

@@ -44,7 +44,7 @@ from typing import Any
 
 from crypto.keys import short_id
 from node import references
-from node.alert_feed import WITHDRAWN, AlertFeed, Subscription, expires_ms, taken_out, withdrawal_of
+from node.alert_feed import UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription, expires_ms, taken_out, withdrawal_of
 from node.alert_waiting import TRUSTED, Held, Rank, Waiting, trust_rank
 from node.log import now_ms
 from node.ports import WebNode
@@ -108,13 +108,16 @@ class GroupAllowance:
         self._node_left: tuple[float, float] | None = None  # (the node's allowance, when counted)
         # alert ids passed on, the newest last, with when each alert ends (ms; None: never)
         self._passed: OrderedDict[str, int | None] = OrderedDict()
+        # alert ids whose all clear was passed on, with when each alert ends: should the all clear be
+        # taken out of the log (its sender revoked), the chat is told the alert stands again
+        self._cleared: OrderedDict[str, int | None] = OrderedDict()
         self.held: dict[str | None, int] = {}  # group -> alerts held back since its last one passed
         self.node_held = 0  # alerts held back by the node's limit since the last one passed
 
     def holds(self, alert: dict[str, Any], now: float, trusted: bool = True) -> str | None:
         """What holds `alert` back now ("group": its group's allowance; "node": the node's, or its
         reserve for a group not `trusted`), None if nothing does. Counts nothing."""
-        if self.burst <= 0 or self._ends_one_passed(alert):
+        if self.burst <= 0 or self._ends_one_passed(alert) or alert.get("status") == UPDATE_WITHDRAWN:
             return None
         if self._group_allowance(alert.get("group"), now) < 1.0:
             return "group"
@@ -127,8 +130,14 @@ class GroupAllowance:
         if self.burst <= 0:
             return True
         if self._ends_one_passed(alert):
-            del self._passed[alert["alert"]]
+            ends = self._passed.pop(alert["alert"])
+            if alert.get("status") == "all_clear":
+                self._cleared[alert["alert"]] = ends
+                if len(self._cleared) > REMEMBERED:
+                    self._cleared.popitem(last=False)
             return True  # people told of an alert are told it is over, or that it no longer stands
+        if alert.get("status") == UPDATE_WITHDRAWN:
+            return self._update_taken_back(alert)
         if alert.get("status") == WITHDRAWN:
             return False  # of an alert never passed on: nothing to take back, and no allowance spent
         group = alert.get("group")
@@ -148,6 +157,19 @@ class GroupAllowance:
             if len(self._passed) > REMEMBERED:
                 self._passed.popitem(last=False)
         return True
+
+    def _update_taken_back(self, alert: dict[str, Any]) -> bool:
+        """An update or all clear taken out of the log: it goes (always) if the chat heard of its
+        alert; an all clear taken back makes the alert one passed on again (its next all clear goes)."""
+        target = alert.get("alert")
+        if alert.get("withdrawn_status") == "all_clear" and target in self._cleared:
+            self._passed[target] = self._cleared.pop(target)
+            return True
+        return target in self._passed
+
+    def told_of(self, alert_id: str | None) -> bool:
+        """Whether the chat heard of the alert `alert_id`: passed on, or passed on and then cleared."""
+        return alert_id in self._passed or alert_id in self._cleared
 
     def _ends_one_passed(self, alert: dict[str, Any]) -> bool:
         """Whether `alert` is the all clear or the withdrawal of an alert passed on (it always goes)."""
@@ -388,7 +410,10 @@ class AlertHook:
                 continue
             if alert.get("status") == WITHDRAWN and not self.allowance.passed(target):
                 continue  # of an alert never passed on: nothing to take back
-            always = alert.get("status") in (WITHDRAWN, "all_clear") and self.allowance.passed(target)
+            if alert.get("status") == UPDATE_WITHDRAWN and not self.allowance.told_of(target):
+                continue  # (nor of an update of one)
+            always = (alert.get("status") in (WITHDRAWN, "all_clear") and self.allowance.passed(target)
+                      or alert.get("status") == UPDATE_WITHDRAWN)
             if always:  # its updates still waiting would say it stands after all: not passed on
                 self.waiting.drop(target)
             rank = (TRUSTED, 0) if self.ranks is None or always else await self._rank(alert.get("group"))

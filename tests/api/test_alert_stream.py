@@ -434,10 +434,11 @@ async def test_a_client_that_reconnects_after_a_restart_learns_of_every_withdraw
     assert await api.node.db(current_withdrawals, api.node.log, now, now + 1_000) == []
 
 
-def bristols_alert_and_second_device(homes: dict, unlock: Callable) -> tuple[Any, list[bytes], bytes, Callable]:
-    """Bristol's raid alert in Calais; Bristol's events without it; its wire; and a function that signs
-    with a second device of Bristol's, certified by a vouch its group key signs (the vouch comes in
-    Bristol's events): the device that posts the all clear may be another than the alert's."""
+def bristols_alert_and_second_device(homes: dict, unlock: Callable) -> tuple[Any, list[bytes], bytes, Callable, Callable]:
+    """Bristol's raid alert in Calais; Bristol's events without it; its wire; a function that signs
+    with a second device of Bristol's (its phone), certified by a vouch its group key signs (the vouch
+    comes in Bristol's events); and one that signs further with Bristol's group key. The device that
+    posts the all clear may be another than the alert's."""
     from crypto.keys import SigningKey
     from events.canonical import pack
     from events.format import sign_event
@@ -448,31 +449,33 @@ def bristols_alert_and_second_device(homes: dict, unlock: Callable) -> tuple[Any
         log, keys, "alert", ALERT, expires_in="1h"))
     log = homes["bristol"].log()
     try:
-        seq, prev = log.store.head(bytes(keys.group.public))
+        head = log.store.head(bytes(keys.group.public))
     finally:
         log.store.close()
     phone = SigningKey.generate()
-    vouch = sign_event(keys.group, network=alert.header.network, seq=seq + 1, prev=prev, timestamp=now_ms(),
-                       kind="member.vouch", body=pack({
-                           "subject": bytes(phone.public), "role": "device", "encryption_key": bytes(32 * [9]),
-                           "consent": device_consent(phone, bytes(keys.group.public), bytes(32 * [9]))}))
-    chain: list[Any] = []
+    heads: dict[Any, tuple[int, bytes | None]] = {keys.group: head, phone: (0, None)}
 
-    def by_phone(kind: str, fields: dict) -> Any:
-        ev = sign_event(phone, network=alert.header.network, seq=len(chain) + 1, prev=chain[-1].id if chain else None,
-                        timestamp=now_ms(), kind=kind, body=pack(fields), expires=now_ms() + 3_600_000)
-        chain.append(ev)
-        return ev
+    def signer(key: Any) -> Callable:
+        def sign(kind: str, fields: dict) -> Any:
+            seq, prev = heads[key]
+            ev = sign_event(key, network=alert.header.network, seq=seq + 1, prev=prev, timestamp=now_ms(), kind=kind,
+                            body=pack(fields), expires=now_ms() + 3_600_000 if kind.startswith("alert") else None)
+            heads[key] = (ev.seq, ev.id)
+            return ev
+        return sign
 
+    by_group = signer(keys.group)
+    vouch = by_group("member.vouch", {"subject": bytes(phone.public), "role": "device", "encryption_key": bytes(32 * [9]),
+                                      "consent": device_consent(phone, bytes(keys.group.public), bytes(32 * [9]))})
     others = [w for w in wires if w != alert.encode()] + [vouch.encode()]
-    return alert, others, alert.encode(), by_phone
+    return alert, others, alert.encode(), signer(phone), by_group
 
 
 async def test_an_all_clear_stored_before_its_alert_follows_it_on_the_stream(api, homes, unlock) -> None:
     """Bristol's phone posts the all clear, and it reaches Calais before the alert (another gossip
     path). The feed hands it on right after the alert: it came with its own lower `n`, which the
     stream dropped as sent already, so a bot stayed at "raid" while the dashboard said cleared."""
-    alert, others, alert_wire, by_phone = bristols_alert_and_second_device(homes, unlock)
+    alert, others, alert_wire, by_phone, _ = bristols_alert_and_second_device(homes, unlock)
     clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear"})
     async with calais_stream(api) as reply:
         await api.node.db(api.node.log.ingest, others + [clear.encode()])
@@ -500,3 +503,24 @@ async def test_a_client_resuming_from_a_row_this_node_never_had_gets_every_live_
         then = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
             **ALERT, "text": "Second wave"}}))[1]["event"]
         assert (await next_alert(reply))[1]["id"] == then["id"]
+
+
+async def test_a_false_all_clear_taken_out_of_the_log_is_taken_back_on_the_stream(api, homes, unlock) -> None:
+    """A seized phone of the alert's own group sends "all clear, come back" during the raid; the group
+    revokes the phone, the all clear leaves the log and the dashboard shows the raid again. The
+    stream said nothing more: a bot's chat stayed at "all clear"."""
+    alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
+    clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear"})
+    revoke = by_group("member.revoke", {"subject": clear.author, "from_seq": 1, "reason": "phone seized"})
+    async with calais_stream(api) as reply:
+        await api.node.db(api.node.log.ingest, others + [alert_wire])
+        assert (await next_alert(reply))[1]["id"] == alert.id.hex()
+        await api.node.db(api.node.log.ingest, [clear.encode()])
+        assert (await next_alert(reply))[1]["status"] == "all_clear"
+        await api.node.db(api.node.log.ingest, [revoke.encode()])
+        _, back = await next_alert(reply)
+    assert (back["kind"], back["status"], back["alert"], back["id"]) == ("alert.update", "update_withdrawn",
+                                                                         alert.id.hex(), clear.id.hex())
+    assert (back["text"], back["withdrawn_status"], back["withdrawn_text"]) == (ALERT["text"], "all_clear", "all clear")
+    _, live = await api.request("GET", "/api/v1/alerts?region=calais")
+    assert [a["id"] for a in live["items"] if a["status"] == "live"] == [alert.id.hex()]  # as the dashboard says

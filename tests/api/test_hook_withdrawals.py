@@ -28,9 +28,8 @@ async def lines_of(path: Path, count: int, timeout_s: float = 30.0) -> list[dict
             await asyncio.sleep(0.05)
 
 
-async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_after_it(api, homes, unlock,
-                                                                                      tmp_path) -> None:
-    bristol_keys, false, first, then = false_alert_then_flood(homes, unlock)
+async def chat_hook(api, tmp_path: Path) -> tuple[AlertHook, Path]:
+    """A started `--on-alert` hook whose command appends each alert it gets to a file (the chat)."""
     out = tmp_path / "chat.jsonl"
     hook_script = tmp_path / "hook.py"
     hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
@@ -38,6 +37,13 @@ async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_afte
     feed = feed_of(api.node)
     await feed.start()
     await hook.start(feed)
+    return hook, out
+
+
+async def test_a_false_alert_passed_on_is_withdrawn_however_large_the_flood_after_it(api, homes, unlock,
+                                                                                      tmp_path) -> None:
+    bristol_keys, false, first, then = false_alert_then_flood(homes, unlock)
+    hook, out = await chat_hook(api, tmp_path)
     try:
         await api.node.db(api.node.log.ingest, first)  # as if a peer had brought it
         assert (await lines_of(out, 1))[0]["id"] == false.id.hex()
@@ -265,3 +271,28 @@ async def test_every_alert_passed_on_is_withdrawn_when_more_than_a_queue_went(ap
         assert sorted(a["alert"] for a in withdrawals) == sorted(a["id"] for a in chat)  # each one, once
     finally:
         await hook.stop()
+
+
+async def test_a_false_all_clear_taken_back_reaches_the_command_and_its_next_all_clear_goes(api, homes, unlock,
+                                                                                             tmp_path) -> None:
+    """A seized phone of the alert's group sends "all clear, come back" during the raid; the group
+    revokes the phone. The chat is told the alert stands again (it was told nothing, and stayed at
+    "all clear"), and the group's real all clear, later, goes to the command again."""
+    from test_alert_stream import bristols_alert_and_second_device
+
+    alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
+    false_clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear", "text": "police gone, come back"})
+    revoke = by_group("member.revoke", {"subject": false_clear.author, "from_seq": 1, "reason": "phone seized"})
+    real_clear = by_group("alert.update", {"alert": alert.id, "status": "all_clear"})
+    hook, out = await chat_hook(api, tmp_path)
+    try:
+        for step, seen in ((others + [alert_wire], 1), ([false_clear.encode()], 2), ([revoke.encode()], 3),
+                           ([real_clear.encode()], 4)):
+            await api.node.db(api.node.log.ingest, step)
+            chat = await lines_of(out, seen)
+    finally:
+        await hook.stop()
+    assert [(a.get("status"), a["text"]) for a in chat] == [
+        (None, ALERT["text"]), ("all_clear", "police gone, come back"), ("update_withdrawn", ALERT["text"]),
+        ("all_clear", "all clear")]
+    assert chat[2]["withdrawn_text"] == "police gone, come back" and chat[2]["alert"] == alert.id.hex()

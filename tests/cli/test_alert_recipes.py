@@ -32,8 +32,10 @@ def recipes() -> list[str]:
 @pytest.mark.parametrize("alert", [ALERT, {**ALERT, "group_name": None},
                                    {**ALERT, "kind": "alert.update", "status": "all_clear", "alert": "ab" * 32,
                                     "text": "all clear"},
-                                   {**ALERT, "kind": "alert.update", "status": "withdrawn", "alert": "ab" * 32}],
-                         ids=["named", "no-profile", "all-clear", "withdrawn"])
+                                   {**ALERT, "kind": "alert.update", "status": "withdrawn", "alert": "ab" * 32},
+                                   {**ALERT, "kind": "alert.update", "status": "update_withdrawn", "alert": "ab" * 32,
+                                    "withdrawn_status": "all_clear", "withdrawn_text": "police gone, come back"}],
+                         ids=["named", "no-profile", "all-clear", "withdrawn", "update-withdrawn"])
 def test_every_recipe_says_which_group_posted_the_alert(alert) -> None:
     for program in recipes():
         line = subprocess.run(["jq", "-r", program], input=json.dumps(alert), capture_output=True, text=True,
@@ -96,3 +98,17 @@ def test_the_sms_recipe_puts_neither_the_token_nor_the_alert_on_a_command_line(t
     argv = (tmp_path / "argv").read_text()
     assert token not in argv and ALERT["text"] not in argv and "Mallory" not in argv, argv
     assert ALERT["text"] in (tmp_path / "stdin").read_text()  # the words on standard input
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
+def test_a_false_all_clear_taken_back_says_the_alert_stands() -> None:
+    """A seized phone's "all clear, come back", its sender revoked, comes again as update_withdrawn
+    with the alert's text: the message must say it was taken back and that the alert stands (it
+    read as a new alert, with the all clear's words nowhere)."""
+    back = {**ALERT, "kind": "alert.update", "status": "update_withdrawn", "alert": ALERT["id"],
+            "withdrawn_status": "all_clear", "withdrawn_text": "police gone, come back"}
+    for program in recipes():
+        line = subprocess.run(["jq", "-r", program], input=json.dumps(back), capture_output=True, text=True,
+                              check=True, timeout=10).stdout
+        assert line.startswith('TAKEN BACK, ITS SENDER WAS REVOKED: "police gone, come back". THE ALERT STANDS:'), line
+        assert ALERT["text"] in line
