@@ -606,8 +606,9 @@ class Dashboard:
             return refusal
         t = ctx["t"]
         if str(form.get("confirm", "")).strip().upper() != t("wipe.word").upper():
-            return self.respond(request, "wipe.html", {
-                **ctx, "title": t("wipe.title"), "errors": {"confirm": t("wipe.not_confirmed", word=t("wipe.word"))}}, 400)
+            return self.respond(request, "wipe.html", {  # the tick kept: retyped, the word must not wipe less
+                **ctx, "title": t("wipe.title"), "everything": form.get("everything") == "yes",
+                "errors": {"confirm": t("wipe.not_confirmed", word=t("wipe.word"))}}, 400)
         everything = form.get("everything") == "yes"
         await self.node.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
         report = await self._wipe(everything)

@@ -118,6 +118,13 @@ async def test_login_and_wipe_failures_are_summarised_too(sample, start_node, ht
     status, html, _ = await post(http, node.url + "/admin/wipe", {"confirm": "no", "csrf": csrf_of(form)})
     assert status == 400 and '<a href="#f-confirm">' in html and 'aria-invalid="true"' in tag(html, "f-confirm")
     assert not node.wiped
+    assert re.search(r'name="everything" value="yes">', html)  # not ticked: it was not
+    # "Also delete the whole event log" ticked, the word mistyped: the tick is kept (retyped, the
+    # word wiped the keys only, and the event log stayed on the machine)
+    status, html, _ = await post(http, node.url + "/admin/wipe", {"confirm": "WPIE", "everything": "yes",
+                                                                  "csrf": csrf_of(form)})
+    assert status == 400 and 'name="everything" value="yes" checked>' in html
+    assert not node.wiped
 
 
 async def test_event_text_in_one_known_language_carries_it(sample, start_node, http) -> None:
