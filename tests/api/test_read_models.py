@@ -133,3 +133,13 @@ async def test_live_alerts_left_out_behind_cleared_ones_make_the_listing_cut(api
     page = await api.get("/api/v1/alerts?limit=1")
     assert [a["text"] for a in page["items"]] == ["vans at the port"] and page["capped"] is True, page
     assert (await api.get("/api/v1/alerts?limit=4"))["capped"] is False  # (as many as the limit: a flood, cut)
+
+
+async def test_the_desk_counts_every_live_alert_of_a_region_past_a_page(api) -> None:
+    """21 live alerts of one group in Calais, one of them cleared: the list shows that group's newest
+    few (a flood, fair to other groups), and the desk counted from it: "calais 2 alerts"."""
+    for i in range(21):
+        alert = await api.publish("alert", region="calais", type="raid", text=f"vans {i}")
+    await api.publish("alert.update", alert=alert["id"], status="all_clear")
+    [calais] = [r for r in (await api.get("/api/v1/regions"))["items"] if r["region"] == "calais"]
+    assert calais["alerts"] == 20 and "alerts" not in calais["capped"], calais
