@@ -316,6 +316,8 @@ async def test_groups_page_says_a_forked_device_forked_not_revoked_by_itself(sam
         this = "this node" if lang == "en" else "ce nœud"  # the forked device is this node's own
         assert re.search(rf"{short}…\s+\({this}\)\s+—\s+{re.escape(said)}", text), text
         assert f"by {short}" not in text and f"par {short}" not in text, text
+        # How many of the group's devices are revoked, as `solnet view groups` says it
+        assert ("Devices (1; revoked: 1)" if lang == "en" else "Appareils (1 ; révoqués : 1)") in text, text
 
 
 async def test_the_overview_warns_the_admin_when_this_nodes_own_device_is_revoked(sample, start_node) -> None:
