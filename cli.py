@@ -1294,20 +1294,18 @@ def cmd_peers(args: argparse.Namespace) -> int:
 def _own_address(store: Any, target: str) -> str | None:
     """Where the node of this home listens (HOST:PORT), if `target` is that: a node that dials itself
     only ever refuses itself, and `solnet peers` showed it as never connected, for ever."""
-    from urllib.parse import urlsplit
-
     from node.status import runtime_info
+    from sync.peers import AddressError, is_own_address, normalize_address
 
     info = runtime_info(store)
     listen, port = info.get("listen"), info.get("port")
     if not listen:
         return None
-    host, port = listen[0], port or listen[1]
-    parts = urlsplit(target)
-    local = {"127.0.0.1", "localhost", "::1"} if host in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::") else set()
-    if parts.port != port or (parts.hostname not in local | {host}):
+    where = f"{listen[0]}:{port or listen[1]}"
+    try:
+        return where if is_own_address(target, {normalize_address(where)}) else None
+    except AddressError:
         return None
-    return f"{host}:{port}"
 
 
 def _peer_target(action: str, text: str, log: EventLog) -> str:

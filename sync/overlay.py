@@ -37,7 +37,7 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sync.peers import AddressError, PeerBook, normalize_address
+from sync.peers import AddressError, PeerBook, is_own_address, normalize_address
 
 ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N nodes in ~log_(k-1) N hops
 ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped
@@ -104,7 +104,7 @@ class Overlay:
         if source not in SOURCES:
             raise ValueError(f"peer source must be one of {', '.join(SOURCES)}, not {source!r}")
         address = normalize_address(address)
-        if address in self._own or address in self.blocked:
+        if is_own_address(address, self._own) or address in self.blocked:
             return False
         # The book knows two sources: an invite's peer is one the user chose, as a configured one.
         self.book.add(address, "announce" if source == "announce" else "config")

@@ -66,6 +66,27 @@ def normalize_address(text: str) -> str:
     return f"{scheme}://{host}:{_port(text, port_text)}"
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0", "[::]", "[::ffff:127.0.0.1]"})
+_ANY_ADDRESS = frozenset({"0.0.0.0", "[::]"})
+
+
+def is_own_address(address: str, own: set[str] | frozenset[str]) -> bool:
+    """Whether the normalised `address` reaches a node listening at one of `own` (normalised) on this
+    machine: the same address, or another spelling of this machine at that port (localhost, 0.0.0.0,
+    [::1] for a node on 127.0.0.1 or on every address). A member announcing those made a node dial
+    itself, refuse itself, and list itself among its peers."""
+    if address in own:
+        return True
+    host, _, port = address.rpartition(":")
+    host = host.split("://", 1)[-1]
+    for mine in own:
+        my_host, _, my_port = mine.rpartition(":")
+        my_host = my_host.split("://", 1)[-1]
+        if port == my_port and host in _LOOPBACK_NAMES and (my_host in _LOOPBACK_NAMES or my_host in _ANY_ADDRESS):
+            return True
+    return False
+
+
 def _ipv6_host(text: str, inner: str) -> str:
     if "%" in inner:
         raise _bad(text, "IPv6 zone ids are not supported")

@@ -30,7 +30,7 @@ from node.peer_blocks import PeerBlocks
 from node.saved_json import saved_facts, saved_key
 from node.store import StoreError
 from sync.overlay import Overlay
-from sync.peers import AddressError, PeerBook, normalize_address
+from sync.peers import AddressError, PeerBook, is_own_address, normalize_address
 from sync.transport import Link
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -138,7 +138,7 @@ class PeerDirectory:
                     address = normalize_address(text)
                 except AddressError:
                     continue
-                if address in self._own or address in self.overlay.blocked or self.blocks.keeps_out(address):
+                if is_own_address(address, self._own) or address in self.overlay.blocked or self.blocks.keeps_out(address):
                     continue
                 self._device_addresses.setdefault(author, address)
                 if self.book.get(address) is None:

@@ -312,6 +312,16 @@ def test_an_own_address_not_yet_bound_is_no_error() -> None:
     assert not overlay.learn("127.0.0.1:7700", "announce")  # its own bound address is still never learned
 
 
+@pytest.mark.parametrize("listen", ["127.0.0.1:7700", "0.0.0.0:7700"])
+def test_another_spelling_of_this_machine_at_its_own_port_is_its_own(listen: str) -> None:
+    """A member announcing localhost:PORT or 0.0.0.0:PORT for a node listening on 127.0.0.1:PORT made it
+    dial itself, refuse itself (a dozen times in half a minute) and list itself among its peers."""
+    overlay = Overlay(PeerBook(random.Random(1)), random.Random(1), own={listen})
+    for spelling in ("localhost:7700", "0.0.0.0:7700", "[::1]:7700", "http://127.0.0.1:7700"):
+        assert not overlay.learn(spelling, "announce"), spelling
+    assert overlay.learn("127.0.0.1:7701", "announce") and overlay.learn("192.0.2.7:7700", "announce")
+
+
 def test_no_address_is_dialled_whose_device_holds_a_link_either_way():
     """One link per device (sync/link_slots.py): a configured peer that dialled us is not dialled
     back (that dial would replace its link), nor is an announced address of a linked device."""
