@@ -41,6 +41,10 @@ from sync.peers import AddressError, PeerBook, is_own_address, normalize_address
 
 ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N nodes in ~log_(k-1) N hops
 ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped
+# ... but never below this many links the node dialled itself, nor does it stop dialling before it
+# has them: one member admitting groups, each dialling in, filled the view, and the node dropped
+# every link it had chosen itself and dialled no more (the member's groups its only peers).
+MIN_OUTBOUND = 3
 PASSIVE_SIZE = 30
 CONFIGURED_RETRY_MS = 5_000  # a configured peer that fails is tried again within this (announced: up to 5 min)
 # ... while its failures in a row are fewer than this (about 5 minutes of dials); past them it is down
@@ -134,7 +138,13 @@ class Overlay:
         if address is None:
             return
         address = normalize_address(address)
-        if address in self.blocked or self.book.get(address) is None:
+        known = self.book.get(address)
+        if address in self.blocked or known is None:
+            return
+        if known.device is not None and known.device != device:
+            # Another device answered our dials there: the announcement is not this device's to make.
+            # A member announcing an honest peer's address and dialling in made that address count
+            # as linked, and this node never dialled the honest peer again while the member stayed.
             return
         if group is not None:
             if any(g == group and a != address for a, g in self._inbound_group.items()):
@@ -234,7 +244,8 @@ class Overlay:
         out: list[OverlayCommand] = [Dial(a) for a in sorted(self.configured - self.outbound - set(dialling))
                                      if self._due(a, now) and not self._linked(a, linked)]
         have = len(active | {c.address for c in out})
-        if have < self.active_size:
+        chosen = len((self.outbound | set(dialling) | {c.address for c in out}) - self.inbound)
+        if have < self.active_size or chosen < min(MIN_OUTBOUND, self.active_size):
             pool = sorted(a for a in self.passive
                           if a not in active and self._due(a, now) and not self._linked(a, linked))
             if not pool:
@@ -248,7 +259,8 @@ class Overlay:
                 out.append(Dial(address))
         elif len(active) > self.active_max:
             mine = sorted(self.outbound - self.configured - self.inbound)
-            for address in self._rng.sample(mine, min(len(mine), len(active) - self.active_max)):
+            spare = len(self.outbound - self.inbound) - MIN_OUTBOUND  # its own choice of peers stays
+            for address in self._rng.sample(mine, max(0, min(len(mine), len(active) - self.active_max, spare))):
                 out.append(Drop(address, f"too many links: this node keeps about {self.active_size}"))
         return out
 

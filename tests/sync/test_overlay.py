@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from sync.overlay import (ACTIVE_MAX, ACTIVE_SIZE, CONFIGURED_LONG_RETRY_MS, CONFIGURED_PATIENCE,
+from sync.overlay import (ACTIVE_MAX, ACTIVE_SIZE, MIN_OUTBOUND, CONFIGURED_LONG_RETRY_MS, CONFIGURED_PATIENCE,
                           CONFIGURED_RETRY_MS, RETURN_CAP_MS, RETURN_WINDOW_MS, Dial, Drop, Overlay)
 from sync.peers import PeerBook
 
@@ -194,6 +194,19 @@ def test_a_peer_back_is_dialled_at_once_after_inbound_contact_or_a_fresh_announc
     assert addr(2) in dials(o.plan(now))
 
 
+def test_a_member_announcing_another_devices_address_does_not_keep_it_from_being_dialled():
+    """An honest peer answered our dials at addr(1); a member then announced that address and dialled
+    in: the address counted as linked (inbound), and this node never dialled the honest peer again
+    once it came back from a restart, for as long as the member stayed linked."""
+    o = overlay()
+    o.learn(addr(1), "announce")
+    o.connected(addr(1), 0, device(1))
+    o.disconnected(addr(1), 1, "connection refused")  # the honest node restarts
+    o.heard_from(device(9), addr(1), 2, group=device(8))  # the member, announcing addr(1), dials in
+    assert addr(1) not in o.inbound
+    assert addr(1) in dials(o.plan(2 + 60_000))
+
+
 def test_a_peer_lost_lately_is_redialled_within_seconds_then_backs_off_as_before():
     o = overlay()
     o.learn(addr(1), "announce")
@@ -243,15 +256,33 @@ def test_an_announced_peer_linked_inbound_is_not_dialled_until_that_link_ends():
     assert dials(o.plan(0)) == [addr(1)]
 
 
-def test_inbound_links_count_in_the_active_view():
+def test_inbound_links_count_in_the_active_view_beside_links_of_its_own_choosing():
+    """Links that came in fill the view, but the node still dials MIN_OUTBOUND peers of its own
+    choosing, one at a time: those who dial in do not choose all of its peers."""
     o = overlay()
     for i in range(1, 20):
         o.learn(addr(i), "announce")
     for i in range(1, ACTIVE_SIZE + 1):
         o.heard_from(device(i), addr(i), 0)
-    assert o.plan(0) == []
+    for step in range(MIN_OUTBOUND):
+        [dialled] = dials(o.plan(step))
+        o.connected(dialled, step, bytes([50 + step]) * 32)
+    assert o.plan(10) == []
     o.inbound_ended(addr(1))
-    assert len(dials(o.plan(1))) == 1
+    assert o.plan(11) == []  # 4 in, 3 of its own: enough
+
+
+def test_groups_of_one_admitter_dialling_in_push_out_no_link_the_node_chose_below_its_minimum():
+    """One member admits nine groups; each announces an address and dials in. The view overflowed,
+    and every link the node had dialled itself (but its configured peer's) was dropped to make room:
+    the member's groups became its only peers."""
+    o = linked_to_configured_and_announced(dialled=range(2, 6))
+    for i in range(20, 29):
+        o.heard_from(device(i), addr(i), 0, group=bytes([i]) * 32)
+    dropped = [c.address for c in o.plan(1) if isinstance(c, Drop)]
+    for address in dropped:
+        o.disconnected(address, 1, None)
+    assert len(o.outbound - o.inbound) == MIN_OUTBOUND and addr(1) in o.outbound
 
 
 def test_one_groups_many_inbound_devices_take_one_place_and_push_out_no_dialled_link():
