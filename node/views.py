@@ -260,10 +260,30 @@ def capacity(log: Held, region: str | None, now: int, limit: int | None) -> list
 def support(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Support requests with who took them, and where each could go (support offers of its type)."""
     requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
+    return _requests_with_where_to_go(log, requests, now, limit)
+
+
+def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: int | None) -> list[dict[str, Any]]:
     found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
     # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
     readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit))
     return found
+
+
+def support_request_item(log: Held, key: bytes, now: int, limit: int | None) -> dict[str, Any] | None:
+    """One support request as `support` lists it, however old: its own page names it by id (a
+    request that had waited longest lost its status and its take and close buttons there, once 100
+    newer ones were in its region)."""
+    row = log.store.row_of(SUPPORT, key)
+    found = _requests_with_where_to_go(log, [row], now, limit) if row is not None else []
+    return found[0] if found else None
+
+
+def fundraiser_item(log: Held, key: bytes) -> dict[str, Any] | None:
+    """One fundraiser as `fundraisers` lists it, however old (its own page: see support_request_item)."""
+    row = log.store.row_of(FUNDRAISER, key)
+    found = readmodels.fundraisers([row], log.rows(FUNDRAISER_UPDATE, refs=[key])) if row is not None else []
+    return found[0] if found else None
 
 
 ALERTS_PER_GROUP = 10  # of one group, once a group's flood fills a reader's limit: it hides no other's

@@ -17,7 +17,8 @@ from node import references, render, revoked_here
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import admitters_unnamed, name_peers
-from node.views import ALERTS_PER_GROUP, REGION_TABLES, alerts_of_every_group, fair_items, named, reader_of, view
+from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, fair_items, fundraiser_item, named,
+                        reader_of, support_request_item, view)
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
@@ -214,12 +215,13 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
     region = fields.get("region")
     bounded = {"region": region, "now": now, "limit": CANDIDATES, "opened": opened}
     found = lambda name: next((x for x in view(log, name, **bounded) if x["id"] == event_id), None)  # noqa: E731
+    held = Held(log.store, log.trust)  # an older one than the newest CANDIDATES: by its own row
     if kind == "fundraiser":
-        out["status"] = found("fundraisers")
+        out["status"] = found("fundraisers") or named(fundraiser_item(held, event_id), names)
     elif kind in ("need", "offer"):
         out["status"] = found("needs") or references.listing_state(log.store, log.trust, event_id, now)
     elif kind == "support.request":
-        out["status"] = found("support")
+        out["status"] = found("support") or named(support_request_item(held, event_id, now, CANDIDATES), names)
         mark_private_readers(log, opener, [out["status"]] if out["status"] is not None else [], own)
         if out["status"] is not None and own is not None:
             out["status"]["may_take"] = (out["status"]["status"] != "closed" and own != group

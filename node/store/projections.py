@@ -388,6 +388,15 @@ class ProjectionTables(TrustTables):
                                                "AND p.lww=?", (k,)).fetchone()
         return self._rows_at([found])[0] if found is not None else None
 
+    def row_of(self, table: str, key: bytes) -> Row | None:
+        """The row the event `key` made in `table` (None: it made none there, or is not held): one
+        probe by its row number, however old it is."""
+        n = self.event_n(key)
+        found = None if n is None else self._x(f"SELECT p.n, p.vid FROM proj p WHERE p.n=? AND {_tbl_is(_TBL[table])}",
+                                               (n,)).fetchone()
+        rows = self._rows_at([found]) if found is not None else []
+        return rows[0] if rows else None
+
     def _rows_in(self, table: str, column: str, values: Sequence[Any], t_from: int | None, t_before: int | None,
                  order: str | None, limit: int | None, region: str | None = None) -> list[Row]:
         """The rows whose `column` (p.ref or p.region) is one of `values`."""

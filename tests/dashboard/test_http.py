@@ -664,3 +664,27 @@ async def test_an_action_dated_in_the_past_is_published_with_the_warning_solnet_
     status, _, r = await post(node.client, "/publish/action", {**fields, "starts_at": "2031-07-01T10:00"})
     _, html, _ = await get(node.client, r.headers["Location"])
     assert '<p class="flash" role="status">Published' in html and "flash-warning" not in html
+
+
+async def test_an_old_request_and_fundraiser_keep_their_state_and_buttons_on_their_pages(sample, start_node) -> None:
+    """A page found its event's state among the newest rows of the region only: once more newer
+    requests had come in, the one that had waited longest lost "open", where it could go and its
+    close button on its own page, and an old fundraiser its "raised of" line."""
+    from node.dashboard.pages import CANDIDATES
+
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+
+    def newer() -> None:
+        for i in range(CANDIDATES + 1):
+            publishing.publish(running.log, running.keys, "support.request", {
+                "region": "calais", "type": "housing", "people": "2", "urgency": "low"})
+            publishing.publish(running.log, running.keys, "fundraiser", {
+                "title": f"Kit {i}", "goal": "100", "currency": "EUR", "region": "calais"})
+
+    await running.db(newer)
+    _, page, _ = await get(node.client, f"/event/{sample.ids['support']}")
+    assert 'href="/publish/support.close?request=' in page, visible_text(page)
+    _, page, _ = await get(node.client, f"/event/{sample.ids['fundraiser']}")
+    assert re.search(r"600(\.00)?\s*EUR", visible_text(page)) and "1,500" in visible_text(page), visible_text(page)
