@@ -237,8 +237,9 @@ def item_schemas() -> dict[str, Schema]:
                                      "progress": COUNT})),
         "alerts": said(COUNT, "live alerts"),
         "last_heard": nullable(TIME, "when this node last heard from the region's groups"),
-        "capped": array({"type": "string", "enum": ["needs", "support", "capacity", "funds"]},
-                        "the parts counted from a bounded number of the newest items")},
+        "capped": array({"type": "string", "enum": ["needs", "support", "capacity", "funds", "alerts"]},
+                        "the parts counted from a bounded number of the newest items (alerts: more than 2,000 "
+                        "live, a flood; below that they are all counted)")},
         "one region at a glance (the coordinator's desk)")
     return {
         "RegionSummary": region, "Action": action, "PastAction": past, "ActionReport": report,
