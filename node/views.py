@@ -380,6 +380,21 @@ def region_names(log: Held) -> list[str]:
     return log.store.regions(REGION_TABLES)
 
 
+MAX_REGIONS_SHOWN = 100  # regions a desk or a page's region list shows at once: any member can name new ones
+
+
+def regions_shown(names: list[str], based: set[str], at_most: int = MAX_REGIONS_SHOWN) -> tuple[list[str], int]:
+    """Of the region `names`, those a desk shows, sorted, and how many it leaves out: every region
+    where a member group is based (`based`) first, then the others by name. One member publishing a
+    need in each of 5,000 new regions made the overview take 4 s and hold the database for it, a
+    raid alert published meanwhile waiting 13 s; it also listed them all, 4 MB of page."""
+    if len(names) <= at_most:
+        return names, 0
+    home = [r for r in names if r in based]
+    chosen = set(home + [r for r in names if r not in based][:max(0, at_most - len(home))])
+    return sorted(chosen), len(names) - len(chosen)
+
+
 def regions(log: Held, now: int, *, region: str | None = None, limit: int | None = SUMMARY_ROWS,
             peers: list[dict[str, Any]] | None = None, names: dict[bytes, str] | None = None,
             ) -> list[dict[str, Any]]:
@@ -391,6 +406,10 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         homes.setdefault(p.data["region"], []).append(p.key)
     heard = last_heard(log, peer_list(log.store) if peers is None else peers)
     wanted = [region] if region is not None else region_names(log)
+    if region is None and limit is not None:
+        wanted, left_out = regions_shown(wanted, set(homes))
+        if left_out:
+            log.capped.add("regions")
     live = alerts(log, region, now, limit)
     alerts_capped = False
     if limit is not None and ALERT in log.capped:

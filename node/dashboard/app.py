@@ -404,7 +404,7 @@ class Dashboard:
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
                 "offer_offline": offer_offline,
-                "regions": await self.node.db(pages.regions, self.node.log), "node_zone": render.local_zone(),
+                "regions": (await self.node.db(pages.regions, self.node.log))[0], "node_zone": render.local_zone(),
                 "title": ctx["t"]("publish.form_title", kind=ctx["t"](f"kind.{kind}"))}
 
     async def publish_form(self, request: web.Request) -> web.StreamResponse:

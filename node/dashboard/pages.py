@@ -10,7 +10,7 @@ from typing import Any
 
 from events import readmodels
 from events.kinds import KINDS
-from events.projections import MemoryTables
+from events.projections import PROFILE, MemoryTables
 from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
 from node import references, render, revoked_here
@@ -18,7 +18,7 @@ from node.audience import Opener, WithOpened, mark_private_readers, opened_event
 from node.log import EventLog
 from node.status import admitters_unnamed, name_peers
 from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, fair_items, fundraiser_item, named,
-                        reader_of, support_request_item, view)
+                        reader_of, regions_shown, support_request_item, view)
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
@@ -31,11 +31,12 @@ def group_names(log: EventLog) -> dict[bytes, str]:
     return references.group_names(log.store)
 
 
-def regions(log: EventLog, opened: MemoryTables | None = None) -> list[str]:
-    """Every region something is shown for (a group's home region included; with `opened`, the
-    regions of the events for chosen groups this node reads too)."""
+def regions(log: EventLog, opened: MemoryTables | None = None) -> tuple[list[str], int]:
+    """The regions a page lists (views.regions_shown: the groups' home regions first, MAX_REGIONS_SHOWN
+    at most) of every region something is shown for (with `opened`, the regions of the events for
+    chosen groups this node reads too), and how many more there are."""
     store = log.store if opened is None else WithOpened(log.store, opened)
-    return store.regions(REGION_TABLES)
+    return regions_shown(store.regions(REGION_TABLES), {p.data["region"] for p in store.rows(PROFILE)})
 
 
 def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any]:
@@ -93,7 +94,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "history": _bounded(history),
         "resources": _bounded(view(log, "resources", **bounded)),
         "names": group_names(log),
-        "regions": regions(log, opened),
+        "regions": (listed := regions(log, opened))[0],
+        "regions_more": listed[1],
         "last_n": log.store.last_n(),
         "own": own,
     }
