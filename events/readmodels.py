@@ -381,7 +381,10 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     return {
         "region": region,
         "groups": list(groups),
-        "needs": sorted(need_sums.values(), key=lambda s: (-s["missing"], s["category"], s["unit"])),
+        # The most urgent first, then by what is missing: amounts in litres outweighed urgent tents
+        # and firewood, which a desk showing three of them left under "and 2 more".
+        "needs": sorted(need_sums.values(), key=lambda s: (-URGENCY.index(s["urgency"]) if s["urgency"] else 1,
+                                                           -s["missing"], s["category"], s["unit"])),
         "offers": sorted(offer_sums.values(), key=lambda s: (-s["available"], s["category"], s["unit"])),
         "capacity": sorted(places.values(), key=lambda s: (-s["capacity"], s["type"])),
         "requests": {**requests, "open": sum(requests.values()), "taken": taken},

@@ -247,6 +247,21 @@ def test_the_region_summary_adds_up_needs_offers_capacity_requests_and_money():
     assert summary["last_heard"] == NOW - 5
 
 
+def test_the_region_summary_lists_the_most_urgent_needs_first():
+    """Sorted by the amount missing alone, 283 litres of water came before 3 tents and 2 m3 of firewood
+    marked high, and a desk showing three needs hid the urgent ones under "and 2 more"."""
+    calais = Author()
+    tables = apply_all([(calais, calais.event("need", fields)) for fields in (
+        {"category": "water", "quantity": 283, "unit": "litres", "region": "calais"},
+        {"category": "sim_cards", "quantity": 40, "region": "calais", "urgency": "low"},
+        {"category": "tents", "quantity": 3, "region": "calais", "urgency": "high"},
+        {"category": "firewood", "quantity": 2, "unit": "m3", "region": "calais", "urgency": "high"},
+        {"category": "blankets", "quantity": 9, "region": "calais", "urgency": "medium"})])
+    summary = region_summary("calais", needs=list(_needs(tables).values()), support=[], capacity=[], actions=[],
+                             funds=[], alerts=[], last_heard=None)
+    assert [n["category"] for n in summary["needs"]] == ["tents", "firewood", "blankets", "sim_cards", "water"]
+
+
 def test_the_rules_say_who_may_and_stay_silent_when_nothing_is_known():
     calais, bristol = b"C" * 32, b"B" * 32
     held = {b"n" * 32: Target("need", calais, {"category": "tents"}, NOW),
