@@ -421,9 +421,15 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
     out = []
     for r in wanted:
         week = actions(log, r, now, limit, days=readmodels.TIMELINE_DAYS)
-        listed = {"needs": needs(log, r, now, limit), "support": support_requests_of(log, r, now, limit),
-                  "capacity": capacity(log, r, now, limit), "funds": fundraisers(log, r, now, limit, open_only=True)}
-        capped = [] if limit is None else [part for part, rows in listed.items() if _is_capped(part, rows, limit)]
+        # What this region's reads left out (Held.listed says so per table, before withdrawn or
+        # closed items are dropped: counting what was left, a withdrawn need among the newest made
+        # "57 missing" of 60 read as all of them)
+        region_log = replace(log, capped=set())
+        listed = {"needs": needs(region_log, r, now, limit), "support": support_requests_of(region_log, r, now, limit),
+                  "capacity": capacity(region_log, r, now, limit),
+                  "funds": fundraisers(region_log, r, now, limit, open_only=True)}
+        log.capped.update(region_log.capped)
+        capped = [part for part, tables in _PARTS.items() if region_log.capped & tables]
         capped += ["alerts"] if alerts_capped else []
         group_ids = homes.get(r, [])
         out.append(readmodels.region_summary(
@@ -440,10 +446,7 @@ def support_requests_of(log: Held, region: str | None, now: int, limit: int | No
     return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
 
 
-def _is_capped(part: str, rows: list[dict[str, Any]], limit: int) -> bool:
-    if part == "needs":
-        return any(sum(1 for i in rows if i["side"] == side) >= limit for side in ("need", "offer"))
-    return len(rows) >= limit
+_PARTS = {"needs": {NEED, OFFER}, "support": {SUPPORT}, "capacity": {SUPPORT_OFFER}, "funds": {FUNDRAISER}}
 
 
 def last_heard(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, int]:

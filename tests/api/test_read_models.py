@@ -143,3 +143,15 @@ async def test_the_desk_counts_every_live_alert_of_a_region_past_a_page(api) -> 
     await api.publish("alert.update", alert=alert["id"], status="all_clear")
     [calais] = [r for r in (await api.get("/api/v1/regions"))["items"] if r["region"] == "calais"]
     assert calais["alerts"] == 20 and "alerts" not in calais["capped"], calais
+
+
+async def test_the_desk_says_its_sums_are_cut_when_a_withdrawn_need_is_among_the_newest(api) -> None:
+    """21 needs of 3 tents in a region, the newest withdrawn: the desk adds up the newest 20 rows read,
+    19 open ones (57 missing) of 20 open needs (60). It counted what was left after dropping the
+    withdrawn one, found fewer than 20, and said nothing was left out."""
+    for _ in range(21):
+        need = await api.publish("need", category="tents", quantity="3", region="testville")
+    await api.publish("need.update", need=need["id"], status="withdrawn")
+    [town] = (await api.get("/api/v1/regions?region=testville"))["items"]
+    [tents] = town["needs"]
+    assert tents["missing"] == 57 and "needs" in town["capped"], town
