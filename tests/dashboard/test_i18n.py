@@ -107,6 +107,7 @@ def test_missing_key_shows_itself_rather_than_breaking_a_page() -> None:
     ("action: 'ends_at' is before 'starts_at'", "error.ends_before_start"),
     ("no event with an id starting abcdef; `solnet ls` lists them", "error.event_id"),
     ("'goal': '12,5x' is not an amount; write it like 1500 or 12.50", "error.amount"),
+    ("'goal' must be an amount from 0.01 to 10,000,000,000.00, got '0'", "error.amount_range"),
     ("'1900-01-01T10:00' is before 1970: give a date and time from 1970 on, like 2026-12-01T18:00",
      "error.time_before_1970"),
     ("'need' must name a need event, but 0a1b2c3d4e5f… is an action event", "error.wrong_reference"),

@@ -4,6 +4,7 @@ had to ask someone with a terminal whether the address was wrong, the peer down 
 from __future__ import annotations
 
 import asyncio
+import html
 
 from node.log import now_ms
 from page_text import visible_text
@@ -29,5 +30,7 @@ async def test_a_peer_that_cannot_be_reached_shows_its_last_error(sample, start_
         assert loop.time() < deadline, f"no last error on the overview after {WAIT_S:.0f} s:\n{text}"
         await asyncio.sleep(0.1)
     [error] = [p["last_error"] for p in node.node.peer_views(now_ms()) if p.get("last_error")]
-    assert f"last error: {error}" in text, text
-    assert f"dernière erreur : {error}" in await _overview(node, "fr")
+    assert f"last error: {error}" in " ".join(text.split()), text
+    assert f"dernière erreur : {error}" in " ".join((await _overview(node, "fr")).split())
+    async with node.client.get("/?lang=fr") as r:  # said in English: marked so (a French screen reader mangled it)
+        assert f'<span lang="en">{html.escape(error)}</span>' in await r.text()
