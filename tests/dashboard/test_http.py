@@ -712,3 +712,13 @@ async def test_a_flood_of_new_regions_lists_the_groups_home_regions_and_says_how
     assert len(re.findall(r'<th scope="row"><a class="region-name"', page)) <= MAX_REGIONS_SHOWN
     _, one, _ = await get(node.client, "/?region=aaa-0119")  # one left out is still there, asked for
     assert "aaa-0119" in visible_text(one)
+
+
+async def test_a_fundraiser_updates_page_gives_its_amount_in_the_fundraisers_currency(sample, start_node) -> None:
+    """A fundraiser.update names its fundraiser, not a currency: its page said "Raised so far 600"."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+    [update] = await running.db(lambda: running.log.store.events_page(kind="fundraiser.update", limit=1))
+    _, page, _ = await get(node.client, f"/event/{update.id.hex()}")
+    assert re.search(r"600(\.00)?\s*EUR", visible_text(page)), visible_text(page)
