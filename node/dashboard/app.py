@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 from aiohttp import web
 
 from crypto.errors import CryptoError
@@ -361,7 +362,11 @@ class Dashboard:
         starts_at = (event.get("raw") or {}).get("starts_at")
         if event["kind"] != "action" or not isinstance(starts_at, int) or not starts_in_the_past(starts_at, now_ms()):
             return None
-        return ctx["t"]("publish.past_action", time=i18n.fallback_time(starts_at), id=event["id"].hex())
+        # The time as every time of the page is (a <time> the page's script shows in the reader's
+        # zone): as text, it read "04:00 UTC" beside the form's "05:00 UTC+1".
+        said = Markup.escape(ctx["t"]("publish.past_action", time="{time}", id="{id}"))
+        when = Markup('<time datetime="{}">{}</time>').format(iso(starts_at), i18n.fallback_time(starts_at))
+        return said.format(time=when, id=event["id"].hex())
 
     async def event_fragment(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)

@@ -30,6 +30,13 @@ class Input:
     required: bool
     choices: tuple[str, ...] = ()
     max_len: int | None = None
+    ask: bool = False  # a required choice the form does not make for the person (it shows "Choose…")
+
+
+# Required choices whose first option, chosen for whoever did not choose, says something false: an
+# urgent request published as "low", a request closed as "resolved", a number of people. The others
+# keep their first option shown (an alert is a raid far more often than not, and is typed in a hurry).
+ASKED_CHOICES = {("support.request", "urgency"), ("support.request", "people"), ("support.close", "outcome")}
 
 
 def inputs(kind_name: str) -> list[Input]:
@@ -54,7 +61,8 @@ def inputs(kind_name: str) -> list[Input]:
             widget = "textarea"
         else:
             widget = "text"
-        out.append(Input(name, widget, f.required, f.choices, f.max_len if f.type in ("text", "url") else None))
+        out.append(Input(name, widget, f.required, f.choices, f.max_len if f.type in ("text", "url") else None,
+                         (kind_name, name) in ASKED_CHOICES))
     return out
 
 

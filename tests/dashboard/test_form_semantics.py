@@ -169,3 +169,18 @@ async def test_an_amount_with_a_decimal_comma_is_published_as_typed_in_french(sa
     assert status in (200, 303)
     rows = await running.db(running.log.store.kinds_after, ("fundraiser",), since, 10)
     assert [unpack(row[-1])["goal"] for row in rows] == [1250]
+
+
+async def test_a_required_choice_is_not_made_for_the_person(sample, start_node, http) -> None:
+    """A support request's urgency, a close's outcome: the form chose the first one ("low", "resolved")
+    for whoever did not pick one: it asks now, and the server says so. (An alert's type stays "raid"
+    unless changed: it is typed in a hurry, and is a raid far more often than not.)"""
+    node = await start_node(sample.nodes[0])
+    await node.log_in(http)
+    _, form, _ = await get(http, node.url + "/publish/support.request")
+    assert re.search(r'<select id="f-urgency"[^>]*>\s*<option value="" selected>Choose…</option>', form), form
+    status, html, _ = await post(http, node.url + "/publish/support.request", {
+        "region": "calais", "type": "housing", "people": "2", "urgency": "", "csrf": csrf_of(form)})
+    assert status == 400 and 'aria-invalid="true"' in tag(html, "f-urgency")
+    _, form, _ = await get(http, node.url + "/publish/alert")
+    assert re.search(r'<select id="f-type"[^>]*>\s*<option value="raid"', form), form
