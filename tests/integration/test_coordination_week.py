@@ -41,13 +41,13 @@ def test_a_week_of_five_groups_at_a_glance_from_calais(cluster: Cluster) -> None
     assert all(r["last_heard"] is not None for r in desk.values())
     assert desk["calais"]["group_names"] == ["Calais"] and desk["bristol"]["group_names"] == ["Bristol"]
 
-    # Sums: by goods and unit, what is still missing first.
+    # Sums: by goods and unit, the most urgent first, then what is still missing most.
     assert [(n["category"], n["unit"], n["quantity"], n["fulfilled"], n["missing"], n["urgency"])
             for n in desk["calais"]["needs"]] == [
-        ("sim_cards", "top_ups", 200, 0, 200, None),
-        ("sleeping_bags", "items", 150, 0, 150, "medium"),
         ("tents", "items", 60, 20, 40, "high"),
-        ("firewood", "m3", 6, 2, 4, "high")]
+        ("firewood", "m3", 6, 2, 4, "high"),
+        ("sleeping_bags", "items", 150, 0, 150, "medium"),
+        ("sim_cards", "top_ups", 200, 0, 200, None)]
     assert desk["brighton"]["offers"] == [{"category": "tents", "unit": "items", "available": 5, "count": 1, "shared": 0}]
     assert desk["bristol"]["offers"] == [{"category": "sleeping_bags", "unit": "items", "available": 40, "count": 1, "shared": 0}]
     assert desk["manchester"]["offers"] == []  # its 2 m3 of wood went to Calais
