@@ -26,11 +26,24 @@ def merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[by
 
 
 def _merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[bytes, int]) -> list[dict[str, Any]]:
+    # A dialled link shows at the address it dialled; a link that came in, at one address of its
+    # device, the one it last synced (else connected, else tried) at. Matched by device, a node that moved showed its old,
+    # refused address connected too ("3 of 3 peers connected" with 2 links).
+    def recent(entry: dict[str, Any]) -> tuple[int, int, int]:
+        return entry.get("last_sync") or 0, entry.get("connected_since") or 0, entry.get("last_attempt") or 0
+
+    home: dict[bytes, int] = {}
+    for at, entry in enumerate(book):
+        if entry.get("device"):
+            device = bytes.fromhex(entry["device"])
+            if device not in home or recent(entry) > recent(book[home[device]]):
+                home[device] = at
     out, matched = [], set()
-    for entry in book:
+    for at, entry in enumerate(book):
         device = bytes.fromhex(entry["device"]) if entry.get("device") else None
         mine = [i for i, link in enumerate(links)
-                if link["address"] == entry["address"] or (device is not None and link["device"] == device)]
+                if link["address"] == entry["address"] or (device is not None and link["device"] == device
+                                                          and link["direction"] != "outbound" and home[device] == at)]
         matched.update(mine)
         out.append(_with_links(dict(entry), [links[i] for i in mine],
                                gone.get(device) if device is not None else None))

@@ -68,3 +68,19 @@ def test_a_peer_that_dialled_in_and_synced_shows_when_and_an_address_shows_its_l
     assert by[CALAIS.hex()]["last_sync"] == 400 and by[CALAIS.hex()]["address"] == ADDRESS
     # A round we dialled, later than any of theirs, stays the one shown.
     assert merge(book_views(book, 500), [], {}, {CALAIS: 50})[0]["last_sync"] == 100
+
+
+def test_a_node_that_moved_shows_connected_at_its_new_address_only():
+    """Calais moved to another port and announced it: the old address (refused since) was shown
+    "connected" beside the new one, and `status` counted both."""
+    book = PeerBook(random.Random(1))
+    old, new = ADDRESS, "http://127.0.0.1:7710"
+    book.add(old)
+    book.connected(old, 1, CALAIS)
+    book.disconnected(old, 10, "connection refused")
+    book.add(new)
+    book.connected(new, 20, CALAIS)
+    views = {v["address"]: v for v in merge(book_views(book, 30), [link(CALAIS, "outbound", new)], {})}
+    assert views[new]["connected"] and not views[old]["connected"]
+    inbound = {v["address"]: v for v in merge(book_views(book, 30), [link(CALAIS, "inbound")], {})}
+    assert [a for a, v in inbound.items() if v["connected"]] == [new]  # a link that came in: at one address
