@@ -14,17 +14,18 @@ once the owner's event at its seq came) is handed on once more, as an update of 
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
 no longer stands. An update or all clear handed on and taken out so (a seized phone's "all clear,
 come back" during the raid, the phone revoked) comes once more, of status `update_withdrawn`: the
-alert stands as it was (followed while the node runs, 10,000 at most). The feed remembers the live alerts it handed on, 10,000 at most (a flood's newest
-forgotten first), and starts from the newest live alerts held already, so an alert handed on before
-the node restarted is withdrawn too; one taken out while the node was stopped is not here (the
-hook withdraws those it passed on as it starts: node/alert_hook.py). The withdrawals handed on are
-numbered under a mark of this feed and the newest kept, so a stream that reconnects is sent those
-it missed (`withdrawals_after`; or, where the feed cannot say which, `current_withdrawals`).
-Each subscriber has a bounded queue:
-one that does not keep up loses alerts (they stay on the dashboard and in the API), never the
-node's memory: those of the group with the most waiting (`FairQueue`), so that a flood from one
-member does not push out another group's alert. A withdrawal it had no room for is noted
-(`Subscription.missed`): the API's stream sends it once its reader has caught up.
+alert stands as it was (followed while the node runs, 10,000 at most). The feed remembers the live
+alerts it handed on, 10,000 at most (a flood's newest forgotten first), and starts from the newest
+live alerts held already, so an alert handed on before the node restarted is withdrawn too; one
+taken out while the node was stopped is not here (the hook withdraws those it passed on as it
+starts: node/alert_hook.py). The withdrawals handed on are numbered under a mark of this feed and
+the newest kept, so a stream that reconnects is sent those it missed (`withdrawals_after`; or,
+where the feed cannot say which, `current_withdrawals`). Each subscriber has a bounded queue (the
+hook's is not: node/alert_hook.py): one that does not keep up loses alerts (they stay on the
+dashboard and in the API), never the node's memory: those of the group with the most waiting
+(`FairQueue`), so that a flood from one member does not push out another group's alert. A
+withdrawal it had no room for is noted (`Subscription.missed`): the API's stream sends it once its
+reader has caught up.
 """
 from __future__ import annotations
 

@@ -98,7 +98,8 @@ def _split_amount(text: str, digits: str) -> tuple[str, str]:
     if len(set(marks)) == 1 and _GROUPED_RE.fullmatch(digits) and (len(marks) > 1 or mark == ","):
         return digits.replace(mark, ""), ""  # 1,500 or 1.500.000: thousands
     if len(marks) == 1 and tail.isdigit() and len(tail) > 2:
-        question = f", or is it {head}{tail}? Write {head}{tail} for thousands" if len(tail) == 3 and mark == "." else ""
+        question = (f", or is it {head}{tail}? Write {head}{tail} for thousands" if len(tail) == 3 and mark == "."
+                    else "")
         raise InputError(f"{text!r} has more than two decimals{question}")  # 12.505, or 1.500 in much of Europe
     raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50")
 

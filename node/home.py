@@ -494,7 +494,8 @@ class Home:
     def _drop_expired(self, log: EventLog) -> None:
         """With no node running (its timer drops expired bodies every 30 s), drop them now: a command
         on a stopped home read them as they were, and `export` carried an expired alert's text onto a
-        USB stick, `show` printed it. A statement, and no write, while none has expired."""
+        USB stick, `show` printed it. While none has expired, a short write transaction that writes
+        nothing."""
         from node.store import StoreError
 
         if self.node_running():

@@ -311,7 +311,8 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
         status = data.get("private_status")
         if status == "readable":
             readers = data.get("private_readers")
-            who = f"readable by {shared_text([bytes.fromhex(g) for g in readers], names or {})} only; " if readers else ""
+            who = (f"readable by {shared_text([bytes.fromhex(g) for g in readers], names or {})} only; "
+                   if readers else "")
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
         elif status == "locked":
@@ -533,7 +534,8 @@ def connection_problem(exc: BaseException) -> str:
     if status == 503:  # a node turning new sync connections away for now (node/hello_budget.py, or links full)
         return "the node there is busy with new connections (HTTP 503): try again in a few seconds"
     if isinstance(status, int) and 300 <= status < 400:  # sync.proxy._no_redirects: never followed
-        return f"the address answers with a redirect (HTTP {status}), which a solnet node never sends — check the address"
+        return (f"the address answers with a redirect (HTTP {status}), which a solnet node never sends — check the "
+                "address")
     if isinstance(status, int) and status:  # a websocket upgrade refused: something else listens there
         return f"something answers there, but not a solnet node (HTTP {status})"
     if type(exc).__name__ == "ServerDisconnectedError":

@@ -66,8 +66,8 @@ def normalize_address(text: str) -> str:
     return f"{scheme}://{host}:{_port(text, port_text)}"
 
 
+# This machine, as an address to dial or to listen on (0.0.0.0 and [::]: every address, this one too)
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0", "[::]", "[::ffff:127.0.0.1]"})
-_ANY_ADDRESS = frozenset({"0.0.0.0", "[::]"})
 
 
 def is_own_address(address: str, own: set[str] | frozenset[str]) -> bool:
@@ -82,7 +82,7 @@ def is_own_address(address: str, own: set[str] | frozenset[str]) -> bool:
     for mine in own:
         my_host, _, my_port = mine.rpartition(":")
         my_host = my_host.split("://", 1)[-1]
-        if port == my_port and host in _LOOPBACK_NAMES and (my_host in _LOOPBACK_NAMES or my_host in _ANY_ADDRESS):
+        if port == my_port and host in _LOOPBACK_NAMES and my_host in _LOOPBACK_NAMES:
             return True
     return False
 

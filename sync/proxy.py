@@ -130,9 +130,8 @@ def client_session(proxy: ProxyAddress | None, connect_timeout_s: float) -> aioh
     """The HTTP client for peer connections: through `proxy` if one is set, else direct. It never
     follows a redirect (`_no_redirects`)."""
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
-    if proxy is None:
-        return aiohttp.ClientSession(timeout=timeout, middlewares=(_no_redirects,))
-    return aiohttp.ClientSession(timeout=timeout, connector=_ProxyConnector(proxy), middlewares=(_no_redirects,))
+    connector = _ProxyConnector(proxy) if proxy is not None else None  # (None: aiohttp's own, direct)
+    return aiohttp.ClientSession(timeout=timeout, connector=connector, middlewares=(_no_redirects,))
 
 
 async def _no_redirects(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:

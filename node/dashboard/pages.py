@@ -17,8 +17,8 @@ from node import references, render, revoked_here
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import admitters_unnamed, name_peers
-from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, fair_items, fundraiser_item, named,
-                        reader_of, regions_shown, support_request_item, view)
+from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, fair_items, fundraiser_item,
+                        named, reader_of, regions_shown, support_request_item, view)
 
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)

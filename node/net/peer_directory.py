@@ -138,7 +138,8 @@ class PeerDirectory:
                     address = normalize_address(text)
                 except AddressError:
                     continue
-                if is_own_address(address, self._own) or address in self.overlay.blocked or self.blocks.keeps_out(address):
+                if (is_own_address(address, self._own) or address in self.overlay.blocked
+                        or self.blocks.keeps_out(address)):
                     continue
                 self._device_addresses.setdefault(author, address)
                 if self.book.get(address) is None:

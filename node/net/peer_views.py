@@ -27,8 +27,8 @@ def merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[by
 
 def _merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[bytes, int]) -> list[dict[str, Any]]:
     # A dialled link shows at the address it dialled; a link that came in, at one address of its
-    # device, the one it last synced (else connected, else tried) at. Matched by device, a node that moved showed its old,
-    # refused address connected too ("3 of 3 peers connected" with 2 links).
+    # device, the one it last synced (else connected, else tried) at. Matched by device, a node that
+    # moved showed its old, refused address connected too ("3 of 3 peers connected" with 2 links).
     def recent(entry: dict[str, Any]) -> tuple[int, int, int]:
         return entry.get("last_sync") or 0, entry.get("connected_since") or 0, entry.get("last_attempt") or 0
 

@@ -434,7 +434,8 @@ async def test_a_client_that_reconnects_after_a_restart_learns_of_every_withdraw
     assert await api.node.db(current_withdrawals, api.node.log, now, now + 1_000) == []
 
 
-def bristols_alert_and_second_device(homes: dict, unlock: Callable) -> tuple[Any, list[bytes], bytes, Callable, Callable]:
+def bristols_alert_and_second_device(homes: dict, unlock: Callable,
+                                     ) -> tuple[Any, list[bytes], bytes, Callable, Callable]:
     """Bristol's raid alert in Calais; Bristol's events without it; its wire; a function that signs
     with a second device of Bristol's (its phone), certified by a vouch its group key signs (the vouch
     comes in Bristol's events); and one that signs further with Bristol's group key. The device that
@@ -465,7 +466,8 @@ def bristols_alert_and_second_device(homes: dict, unlock: Callable) -> tuple[Any
         return sign
 
     by_group = signer(keys.group)
-    vouch = by_group("member.vouch", {"subject": bytes(phone.public), "role": "device", "encryption_key": bytes(32 * [9]),
+    vouch = by_group("member.vouch", {"subject": bytes(phone.public), "role": "device",
+                                      "encryption_key": bytes(32 * [9]),
                                       "consent": device_consent(phone, bytes(keys.group.public), bytes(32 * [9]))})
     others = [w for w in wires if w != alert.encode()] + [vouch.encode()]
     return alert, others, alert.encode(), signer(phone), by_group

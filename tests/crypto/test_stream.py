@@ -77,7 +77,8 @@ def test_impossible_kdf_settings_are_refused_before_deriving() -> None:
 
 
 @pytest.mark.parametrize("ops_times, mem_times", [(1, 16), (8, 1)])
-def test_kdf_settings_beyond_what_a_sealed_file_uses_are_refused_before_deriving(ops_times: int, mem_times: int) -> None:
+def test_kdf_settings_beyond_what_a_sealed_file_uses_are_refused_before_deriving(ops_times: int,
+                                                                                  mem_times: int) -> None:
     """A bundle comes from others: a 173-byte file asking Argon2id for 1 GiB made `solnet import`
     take 1 GiB (a Pi Zero's node killed for memory) before saying "wrong passphrase"."""
     import msgpack
