@@ -1089,6 +1089,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     home.mark_starting()  # held until this process ends: `status` says "starting" until the node serves
     listen = parse_listen(args.listen)
     peers = [parse_address(p) for p in args.peer or []]
+    announce = list(dict.fromkeys(parse_address(a) for a in args.announce or []))
+    if len(announce) > 8:
+        raise UsageError("--announce takes at most 8 addresses (a node.announce holds 8)")
     if not (math.isfinite(args.sync_interval) and args.sync_interval > 0):
         raise UsageError("--sync-interval is a number of seconds above 0")
     proxy, follows_config = proxy_of(args, home)
@@ -1145,6 +1148,10 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"Ctrl-C stops it.", flush=True)
         print(f"dashboard: {dashboard_url(listen[0], served.port)}/ — to log in, run `{login_command(args)}` "
               "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
+        announcing = None
+        if announce:  # signed once the node may sign (a restored home first catches up)
+            from node.net.announcer import announce as announce_node
+            announcing = asyncio.create_task(announce_node(node, announce), name="announce")
         if hook is not None:
             from node.alert_feed import feed_of
             from node.alert_hook import PassedMemory, TrustRanks
@@ -1157,6 +1164,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"on each new alert of {where}: {shlex.join(hook.argv)} (the alert as JSON on its input)", flush=True)
         await stop.wait()
         print("stopping: closing links and finishing the batch being stored...", file=sys.stderr, flush=True)
+        if announcing is not None:
+            announcing.cancel()
         if hook is not None:
             await hook.stop()
         await served.close()  # the app's shutdown ends the alert feed and the streams, then stops the node
@@ -1725,6 +1734,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("run", cmd_run, "run the node: serve peers, sync and gossip until Ctrl-C")
     p.add_argument("--listen", default="127.0.0.1:7700", help="HOST:PORT to accept peers on (default 127.0.0.1:7700)")
     p.add_argument("--peer", action="append", help="a peer to connect to (host:port or URL); repeatable")
+    p.add_argument("--announce", action="append", metavar="ADDRESS",
+                   help="the address other nodes reach this node at (host:port, URL or onion; up to 8): published to "
+                        "every member as a node.announce when it changes, so they link with this node directly and "
+                        "the network holds together when any one node is down")
     p.add_argument("--sync-interval", type=float, default=30.0, help="seconds between anti-entropy rounds (default 30)")
     p.add_argument("--proxy", help=Later(proxy_help))
     p.add_argument("--public-dashboard", action="store_true",

@@ -363,13 +363,19 @@ class EventTables(StoreBase):
     def count_of_kind(self, kind: str) -> int:
         return self._one("SELECT count(*) FROM events WHERE kind=?", (kind,))
 
-    def announcements(self, *, not_by: bytes | None = None) -> list[tuple[bytes, bytes, bytes]]:
-        """(id, author, body) of the stored node.announce events (not signed by `not_by`)."""
+    def announcements(self, *, not_by: bytes | None = None, by: bytes | None = None) -> list[tuple[bytes, bytes, bytes]]:
+        """(id, author, body) of the stored node.announce events (not signed by `not_by`; `by`: only
+        those `by` signed, oldest first)."""
         skip = self._find_k(not_by) if not_by is not None else None
+        where, args = "", ()
+        if by is not None:
+            if (only := self._find_k(by)) is None:
+                return []
+            where, args = " AND a=? ORDER BY seq", (only,)
         # Checked: a changed byte in an address would have this node dial, and list, a stranger's.
         return [(event_id, self._key(a), body)
                 for event_id, a, body, header, sig in self._x("SELECT id, a, body, header, sig FROM events WHERE "
-                                                              "kind='node.announce' AND body IS NOT NULL")
+                                                              "kind='node.announce' AND body IS NOT NULL" + where, args)
                 if a != skip and self._signed(event_id, a, header, sig, body)]
 
     def sealed_events(self, after_n: int = 0) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from local_cluster import Cluster, cli, holds, log_text, open_links, publish_action
+from local_cluster import Cluster, cli, holds, log_text, open_links, publish_action, query
 
 from node.demo import localnet
 
@@ -58,3 +58,33 @@ def test_one_configured_peer_each_then_the_nodes_find_the_rest_and_route_around_
                  "Calais's event at the far end without Bristol")
     cluster.start(bristol)
     cluster.wait(lambda: holds(bristol, across), 20, "Bristol catching up on its return")
+
+
+def own_announcements(node: localnet.LocalNode) -> int:
+    """How many node.announce the node's own device signed (its node's log names no device: by
+    the announcements that are not the others')."""
+    return len(query(node, "SELECT 1 FROM events WHERE kind='node.announce' AND a=(SELECT k FROM keys WHERE key=?)",
+                     (bytes(node.keys.device.public),)))
+
+
+def test_nodes_run_with_announce_hold_together_when_the_node_that_invited_them_is_down(cluster: Cluster) -> None:
+    # As the README builds a network: Calais invited the others, and each knows only Calais.
+    calais, brighton, bristol, cardiff, glasgow = nodes = cluster.network(GROUPS)
+    for node in nodes[1:]:
+        node.peers.append(calais.port)
+    for node in nodes:
+        cluster.start(node, extra_args=("--announce", node.address))
+    cluster.wait(lambda: all(open_links(n) >= 3 for n in nodes), 30, "every node linked to three others or more")
+    assert [own_announcements(n) for n in nodes] == [1] * 5
+
+    localnet.stop(calais)  # seized, or unplugged
+    across = publish_action(brighton, "Published while Calais is down", region="brighton")
+    cluster.wait(lambda: all(holds(n, across) for n in (bristol, cardiff, glasgow)), 15,
+                 "Brighton's event at every other node without Calais")
+
+    # Started again with the same address, a node publishes nothing new.
+    localnet.stop(glasgow)
+    said = log_text(glasgow).count("announced already")
+    cluster.start(glasgow, extra_args=("--announce", glasgow.address))
+    cluster.wait(lambda: log_text(glasgow).count("announced already") > said, 30, "Glasgow finding its address announced")
+    assert own_announcements(glasgow) == 1
