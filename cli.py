@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from crypto.errors import CryptoError, DecryptionFailed, InvalidKey, WrongPassphrase
+from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events.errors import InvalidEvent
 from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORAGE, EXIT_USAGE, SolnetError,
                            UsageError)
@@ -78,7 +79,7 @@ def parse_key(text: str, what: str, log: EventLog | None = None, *, code: int = 
         return bytes(PublicId.from_hex(cleaned))
     except InvalidKey:
         pass
-    if log is not None and 6 <= len(cleaned) < 64 and re.fullmatch(r"[0-9a-f]+", cleaned):
+    if log is not None and MIN_ID_PREFIX_HEX <= len(cleaned) < 64 and re.fullmatch(r"[0-9a-f]+", cleaned):
         matches = [key for key in log.trust.members if key.hex().startswith(cleaned)]
         if len(matches) == 1:
             return matches[0]
@@ -86,7 +87,7 @@ def parse_key(text: str, what: str, log: EventLog | None = None, *, code: int = 
             raise CliError(f"more than one {what} starts with {cleaned}; give more characters", code)
         raise CliError(f"no {what} starting with {cleaned} in this network (`solnet view groups` lists the groups)",
                        code)
-    hint = " or at least its first 6" if log is not None else ""
+    hint = f" or at least its first {MIN_ID_PREFIX_HEX}" if log is not None else ""
     raise CliError(f"{text[:80]!r} is not a {what}: give its 64 hex characters{hint}, as `solnet status` or "
                    "`solnet view groups` print them", code)
 
