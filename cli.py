@@ -806,11 +806,16 @@ def peers_of_running_node(home: Home) -> list[dict[str, Any]] | None:
 def cmd_view(args: argparse.Namespace) -> int:
     from node import audience, render
     from node.views import view
+    from events.fields import REGION_RE, REGION_WORDS
+    region = args.region.strip().lower() if args.region is not None else None
+    if region is not None and not REGION_RE.fullmatch(region):  # '' listed every region, as if none were given
+        raise UsageError(f"--region {args.region!r} is not a region: give {REGION_WORDS}, or leave --region out "
+                         "for every region")
     home = home_of(args)
     log = home.log()
     opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
     opened = audience.opened_rows(log, opener) if opener is not None else None
-    items = view(log, args.name, region=args.region.lower() if args.region else None, opened=opened)
+    items = view(log, args.name, region=region, opened=opened)
     if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone
         own = bytes.fromhex(home.config().device_id)
         for d in (d for g in items for d in g["device_list"] if d["id"] == own):

@@ -35,7 +35,7 @@ from aiohttp import web
 from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events.errors import BAD_FIELD, REASONS, InvalidEvent
 from events.format import Event
-from events.fields import REGION_RE
+from events.fields import REGION_RE, REGION_WORDS
 from events.kinds import KINDS
 from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
@@ -254,8 +254,7 @@ def region_param(request: web.Request) -> str | None:
         return None
     region = text.lower()  # the one rule for region names: events.fields (any case here)
     if not REGION_RE.fullmatch(region):
-        raise ApiError(400, "bad_parameter", "'region' is a region name such as calais or grande-synthe (letters, "
-                       "digits and -, at most 40)", "region")
+        raise ApiError(400, "bad_parameter", f"'region' is {REGION_WORDS}", "region")
     return region
 
 
