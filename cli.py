@@ -692,7 +692,7 @@ EMPTY_VIEW_HINTS = {"alerts": " No live alert: those that ended in the last 7 da
 def cmd_show(args: argparse.Namespace) -> int:
     from crypto.keys import short_id
     from events.sealed import SEALED_KIND
-    from node import audience, render
+    from node import audience, references, render
     home = home_of(args)
     log = home.log()
     row = log.store.event_row(resolve_event_id(log, args.id))
@@ -719,9 +719,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     if opened is not None:
         inner, author_group = opened
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
-        print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared)))
+        currency = references.update_currency(log.store, log.trust, inner.kind, inner.fields)
+        print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared,
+                                           currency=currency)))
     else:
-        print("\n".join(render.show_lines(data, row, label, fields, names=names)))
+        currency = references.update_currency(log.store, log.trust, row[4], fields)
+        print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     return 0
 
 
