@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from crypto.errors import CryptoError, DecryptionFailed, InvalidKey, WrongPassphrase
+from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events.errors import InvalidEvent
 from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORAGE, EXIT_USAGE, SolnetError,
                            UsageError)
@@ -78,7 +79,7 @@ def parse_key(text: str, what: str, log: EventLog | None = None, *, code: int = 
         return bytes(PublicId.from_hex(cleaned))
     except InvalidKey:
         pass
-    if log is not None and 6 <= len(cleaned) < 64 and re.fullmatch(r"[0-9a-f]+", cleaned):
+    if log is not None and MIN_ID_PREFIX_HEX <= len(cleaned) < 64 and re.fullmatch(r"[0-9a-f]+", cleaned):
         matches = [key for key in log.trust.members if key.hex().startswith(cleaned)]
         if len(matches) == 1:
             return matches[0]
@@ -86,7 +87,7 @@ def parse_key(text: str, what: str, log: EventLog | None = None, *, code: int = 
             raise CliError(f"more than one {what} starts with {cleaned}; give more characters", code)
         raise CliError(f"no {what} starting with {cleaned} in this network (`solnet view groups` lists the groups)",
                        code)
-    hint = " or at least its first 6" if log is not None else ""
+    hint = f" or at least its first {MIN_ID_PREFIX_HEX}" if log is not None else ""
     raise CliError(f"{text[:80]!r} is not a {what}: give its 64 hex characters{hint}, as `solnet status` or "
                    "`solnet view groups` print them", code)
 
@@ -691,7 +692,7 @@ EMPTY_VIEW_HINTS = {"alerts": " No live alert: those that ended in the last 7 da
 def cmd_show(args: argparse.Namespace) -> int:
     from crypto.keys import short_id
     from events.sealed import SEALED_KIND
-    from node import audience, render
+    from node import audience, references, render
     home = home_of(args)
     log = home.log()
     row = log.store.event_row(resolve_event_id(log, args.id))
@@ -718,9 +719,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     if opened is not None:
         inner, author_group = opened
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
-        print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared)))
+        currency = references.update_currency(log.store, log.trust, inner.kind, inner.fields)
+        print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared,
+                                           currency=currency)))
     else:
-        print("\n".join(render.show_lines(data, row, label, fields, names=names)))
+        currency = references.update_currency(log.store, log.trust, row[4], fields)
+        print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     return 0
 
 
@@ -805,11 +809,16 @@ def peers_of_running_node(home: Home) -> list[dict[str, Any]] | None:
 def cmd_view(args: argparse.Namespace) -> int:
     from node import audience, render
     from node.views import view
+    from events.fields import REGION_RE, REGION_WORDS
+    region = args.region.strip().lower() if args.region is not None else None
+    if region is not None and not REGION_RE.fullmatch(region):  # '' listed every region, as if none were given
+        raise UsageError(f"--region {args.region!r} is not a region: give {REGION_WORDS}, or leave --region out "
+                         "for every region")
     home = home_of(args)
     log = home.log()
     opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
     opened = audience.opened_rows(log, opener) if opener is not None else None
-    items = view(log, args.name, region=args.region.lower() if args.region else None, opened=opened)
+    items = view(log, args.name, region=region, opened=opened)
     if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone
         own = bytes.fromhex(home.config().device_id)
         for d in (d for g in items for d in g["device_list"] if d["id"] == own):

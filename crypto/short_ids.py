@@ -4,6 +4,10 @@ people (`solnet status`) prints ids without it."""
 from __future__ import annotations
 
 SHORT_ID_HEX = 12
+# The fewest leading hex characters that name a key or an event id where all 64 are not given (the
+# CLI, the API, the API's document): fewer match many ids in a large network, and a person gets
+# another's events or the wrong event (4 characters: one id in 65,536; 6: one in 16 million).
+MIN_ID_PREFIX_HEX = 6
 
 
 def short_id(value: bytes | str | object) -> str:

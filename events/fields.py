@@ -11,6 +11,7 @@ from events.format import MAX_TIMESTAMP_MS
 from solnet_errors import SolnetError
 
 REGION_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+REGION_WORDS = "a region name such as calais or grande-synthe (letters, digits and -, at most 40)"  # (any case where typed)
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}")
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
 # C0 controls but tab and newline, DEL, C1 controls (terminal escapes), and bidirectional

@@ -32,9 +32,10 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events.errors import BAD_FIELD, REASONS, InvalidEvent
 from events.format import Event
-from events.fields import REGION_RE
+from events.fields import REGION_RE, REGION_WORDS
 from events.kinds import KINDS
 from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
@@ -253,8 +254,7 @@ def region_param(request: web.Request) -> str | None:
         return None
     region = text.lower()  # the one rule for region names: events.fields (any case here)
     if not REGION_RE.fullmatch(region):
-        raise ApiError(400, "bad_parameter", "'region' is a region name such as calais or grande-synthe (letters, "
-                       "digits and -, at most 40)", "region")
+        raise ApiError(400, "bad_parameter", f"'region' is {REGION_WORDS}", "region")
     return region
 
 
@@ -341,7 +341,7 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     kind = request.query.get("kind")
     if kind is not None and kind not in KINDS:
         raise ApiError(400, "bad_parameter", f"unknown kind {kind[:40]!r}; one of: {', '.join(KINDS)}", "kind")
-    author = hex_param(request.query["author"], "author", 4) if "author" in request.query else None
+    author = hex_param(request.query["author"], "author", MIN_ID_PREFIX_HEX) if "author" in request.query else None
     cursor = int_param(request, "cursor", None, 1, MAX_CURSOR)
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     page = await node.db(_events_page, node.log, audience.opener_of(node), kind, author,
@@ -388,7 +388,7 @@ async def get_event(request: web.Request) -> web.StreamResponse:
     wanted = request.query.get("private", "false")
     if wanted not in ("true", "false", "1", "0"):
         raise ApiError(400, "bad_parameter", "'private' is true or false", "private")
-    text = hex_param(request.match_info["id"], "id", 6)
+    text = hex_param(request.match_info["id"], "id", MIN_ID_PREFIX_HEX)
     return json_response(await node.db(_one_event, node, text, wanted in ("true", "1")))
 
 

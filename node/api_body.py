@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events.fields import Field
 from events.kinds import KINDS, Kind
 from events.sealed import MAX_TO
@@ -32,9 +33,9 @@ NUMERIC_TYPES = ("int",)  # field types a JSON number may be given for (amounts,
 # The exact form a program writes these fields in, by field type (node/openapi.json states the same
 # patterns, generated from here). A person typing `solnet publish` is forgiven spaces around a value,
 # capitals or other digits; a program gets what its schema says, and whatever it calls invalid is refused.
-EVENT_ID = "[0-9a-fA-F]{6,64}"  # in full, or a unique prefix (node.publishing.resolve_event_id)
+EVENT_ID = f"[0-9a-fA-F]{{{MIN_ID_PREFIX_HEX},64}}"  # in full, or a unique prefix (node.publishing.resolve_event_id)
 FORMS = {
-    "id": (EVENT_ID, "an event id in hex: all 64 characters, or at least the first 6"),
+    "id": (EVENT_ID, f"an event id in hex: all 64 characters, or at least the first {MIN_ID_PREFIX_HEX}"),
     "key": ("[0-9a-fA-F]{64}", "a device or group id: 64 hex characters"),
     "ids": (f"{EVENT_ID}( *, *{EVENT_ID})*", "event ids in hex, separated by commas"),
     "region": ("[A-Za-z0-9][A-Za-z0-9-]{0,39}", "a region name such as calais (letters, digits and -, at most 40)"),

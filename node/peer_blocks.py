@@ -1,7 +1,9 @@
 """The peers a user took out: removed addresses and blocked addresses or keys, kept in the store.
 
 `solnet peers rm ADDRESS` takes an address out of the peer list, and it stays out: a node.announce
-naming it again, or a restart, does not bring it back (only `solnet peers add` does).
+naming it again, or another spelling of its place (localhost for 127.0.0.1: sync/peers.py
+`place_of`), or a restart, does not bring it back; nor are the device that answered there (if it
+ever did) and its other announced addresses dialled again (only `solnet peers add` does).
 `solnet peers block ADDRESS|ID` goes further: the address is never dialled, and the device that
 answered there (or the device or group ID given) may not hold a link to this node either way,
 until `solnet peers unblock`. A running node takes both up within seconds (node/net/peer_directory.py).
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.saved_json import saved_facts, saved_key
 from solnet_errors import SolnetError
+from sync.peers import AddressError, normalize_address, place_of
 
 if TYPE_CHECKING:
     from node.store import Store
@@ -41,8 +44,21 @@ class PeerBlocks:
         return f"PeerBlocks(addresses={self.addresses!r}, keys={self.keys!r})"
 
     def keeps_out(self, address: str) -> bool:
-        """Not to be dialled nor learned again from announcements (removed or blocked)."""
-        return address in self.addresses
+        """Not to be dialled nor learned again from announcements (removed or blocked): the address
+        or another spelling of its place."""
+        return self.kept_at(address) is not None
+
+    def kept_at(self, address: str) -> str | None:
+        """The removed or blocked address of `address`'s place (itself or another spelling), if any."""
+        if address in self.addresses:
+            return address
+        place = place_of(address)
+        return next((kept for kept in sorted(self.addresses) if place_of(kept) == place), None)
+
+    def devices_kept_out(self) -> frozenset[bytes]:
+        """The devices that answered at removed or blocked addresses: none of their announced
+        addresses is dialled (the same node reached another way would undo the removal)."""
+        return frozenset(bytes.fromhex(e["device"]) for e in self.addresses.values() if e.get("device"))
 
     def blocked_addresses(self) -> list[str]:
         return sorted(a for a, entry in self.addresses.items() if entry["how"] == BLOCKED)
@@ -76,12 +92,20 @@ def load(store: Store) -> PeerBlocks:
         return PeerBlocks(damaged=True)
     addresses, keys = value.get("addresses", {}), value.get("keys", {})
     good_addresses = {a: e for a, e in (addresses.items() if isinstance(addresses, dict) else ())
-                      if isinstance(a, str) and _entry_ok(e)}
+                      if _address_ok(a) and _entry_ok(e)}
     good_keys = {k: e for k, e in (keys.items() if isinstance(keys, dict) else ())
                  if saved_key(k) is not None and isinstance(e, dict)}
     damaged = not isinstance(addresses, dict) or not isinstance(keys, dict) \
         or len(good_addresses) != len(addresses) or len(good_keys) != len(keys)
     return PeerBlocks(good_addresses, good_keys, damaged)
+
+
+def _address_ok(address: Any) -> bool:
+    """An address as `solnet peers rm/block` keeps it: normalised (a changed byte may make it none)."""
+    try:
+        return isinstance(address, str) and normalize_address(address) == address
+    except AddressError:
+        return False
 
 
 def _entry_ok(entry: Any) -> bool:
@@ -96,37 +120,62 @@ def save(store: Store, blocks: PeerBlocks) -> None:
 
 # --- the steps behind `solnet peers add/rm/block/unblock` (inside the caller's write transaction) ---
 def add(store: Store, address: str) -> None:
-    """A configured peer; undoes an earlier removal. PeerBlocked if the address is blocked."""
+    """A configured peer; undoes an earlier removal of its place (any spelling) and of the device
+    that answered there (its other addresses may be learned again). PeerBlocked if it is blocked."""
     blocks = load(store)
-    entry = blocks.addresses.get(address)
-    if entry is not None and entry["how"] == BLOCKED:
-        raise PeerBlocked(f"{address} is blocked; `solnet peers unblock {address}` first")
-    if blocks.addresses.pop(address, None) is not None:
+    place = place_of(address)
+    same = [a for a in sorted(blocks.addresses) if place_of(a) == place]
+    if blocked := [a for a in same if blocks.addresses[a]["how"] == BLOCKED]:
+        raise PeerBlocked(f"{address} is blocked; `solnet peers unblock {blocked[0]}` first")
+    devices = {blocks.addresses[a].get("device") for a in same} - {None}
+    undone = same + [a for a, e in blocks.addresses.items() if e["how"] == REMOVED and e.get("device") in devices]
+    if undone:
+        for gone in undone:
+            blocks.addresses.pop(gone, None)
         save(store, blocks)
     store.save_peer(address, "config")
 
 
 def remove(store: Store, address: str, now: int) -> bool:
-    """Out of the peer list for good (whatever announced it); False if it was not a peer."""
+    """Out of the peer list for good (whatever announced it, in whatever spelling, and the device
+    that answered there at whatever address it announces); False if it was not a peer."""
+    device = _device_at(store, address)
     if not store.remove_peer(address):
         return False
-    blocks = load(store)
-    blocks.addresses[address] = {"how": REMOVED, "device": None, "at": now}
-    save(store, blocks)
+    keep_out(store, [(address, device)], now)
     return True
+
+
+def keep_out(store: Store, removed: list[tuple[str, bytes | None]], now: int) -> PeerBlocks:
+    """The running node found more of a removal: the device that answered at a removed address, or
+    another address where that device answered. Each address leaves the peer list and is kept out
+    as removed, with its device (an entry already kept gains the device it lacked)."""
+    blocks = load(store)
+    for address, device in removed:
+        store.remove_peer(address)
+        entry = blocks.addresses.setdefault(address, {"how": REMOVED, "device": None, "at": now})
+        if entry.get("device") is None and device is not None:
+            entry["device"] = device.hex()
+    save(store, blocks)
+    return blocks
 
 
 def block_address(store: Store, address: str, now: int) -> None:
     """Never dialled again, nor the device that answered there accepted (if it ever answered)."""
-    device = None
-    for row_address, _, state in store.peer_rows():
-        if row_address == address and state:
-            key = saved_key((saved_facts(state) or {}).get("device"))  # (damaged: the address alone is blocked)
-            device = key.hex() if key is not None else None
+    device = _device_at(store, address)
     store.remove_peer(address)
     blocks = load(store)
-    blocks.addresses[address] = {"how": BLOCKED, "device": device, "at": now}
+    blocks.addresses[address] = {"how": BLOCKED, "device": device.hex() if device is not None else None, "at": now}
     save(store, blocks)
+
+
+def _device_at(store: Store, address: str) -> bytes | None:
+    """The device that answered at `address`, as the running node last saved it (None if none did,
+    or the saved facts are damaged: the address alone is kept out then)."""
+    for row_address, _, state in store.peer_rows():
+        if row_address == address and state:
+            return saved_key((saved_facts(state) or {}).get("device"))
+    return None
 
 
 def block_key(store: Store, key: bytes, now: int) -> None:

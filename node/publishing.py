@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from crypto.keystore import NodeKeys
+from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events.canonical import unpack
 from events import errors as E
 from events.errors import InvalidEvent
@@ -61,12 +62,14 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
     try:
         raw = bytes.fromhex(text if len(text) % 2 == 0 else text[:-1])
     except ValueError:  # as typed ('ID' copied from the README), and where ids are found
-        raise InputError(f"{typed[:80]!r} is not an event id: give its 64 hex characters or at least its first 6, "
+        raise InputError(f"{typed[:80]!r} is not an event id: give its 64 hex characters or at least its first "
+                         f"{MIN_ID_PREFIX_HEX}, "
                          "as `solnet ls` prints them") from None
     if len(text) == 64:
         return raw
-    if len(text) < 6 or len(text) > 64:
-        raise InputError("give the event id in full (64 hex characters) or at least 6 of its first characters")
+    if len(text) < MIN_ID_PREFIX_HEX or len(text) > 64:
+        raise InputError(f"give the event id in full (64 hex characters) or at least {MIN_ID_PREFIX_HEX} of its first "
+                         "characters")
     matches = [m for m in log.store.find_prefix(raw) if m.hex().startswith(text)]
     if not matches:
         raise UnknownEvent(f"no event with an id starting {text}; `solnet ls` lists them")

@@ -182,6 +182,16 @@ def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
     return Target(row[4], group, fields, row[3])
 
 
+def update_currency(store: Store, trust: TrustGraph, kind: str, fields: dict[str, Any]) -> str | None:
+    """The currency of a fundraiser.update's amounts: its fundraiser's (the update names none; "raised
+    758" said no currency). None for another kind, or a fundraiser this node does not hold."""
+    if kind != "fundraiser.update" or not isinstance(fields.get("fundraiser"), bytes):
+        return None
+    fundraiser = target(store, trust, fields["fundraiser"])
+    currency = fundraiser.fields.get("currency") if fundraiser is not None else None
+    return currency if isinstance(currency, str) else None
+
+
 def row_of(store: Store, trust: TrustGraph, event_id: bytes) -> Row | None:
     """The read-model row the stored event `event_id` makes (None: not held, no body, no row)."""
     row = store.event_row(event_id)

@@ -284,10 +284,11 @@ def field_text(kind: str, name: str, value: Any, fields: dict[str, Any]) -> str:
 
 def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any], *,
                inner_kind: str | None = None, shared: str | None = None,
-               names: dict[bytes, str] | None = None) -> list[str]:
+               names: dict[bytes, str] | None = None, currency: str | None = None) -> list[str]:
     """`solnet show ID` for people. `data` is the event as `show --json` prints it; for an event for
     chosen groups this device reads, `inner_kind` and `fields` are its inside, `shared` with whom;
-    `names` the groups' names (who can read its private details)."""
+    `names` the groups' names (who can read its private details); `currency` that of its amounts
+    where it names none (node/references.py `update_currency`)."""
     kind = inner_kind or row[4]
     # trust events are signed with the group key itself: it is no device of the group
     signer = "with the group key" if data.get("group") == data["author"] else f"device {short_id(data['author'])}"
@@ -300,9 +301,10 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
         lines.append(f"  no effect: {data['no_effect']}")
     spec = KINDS.get(kind)
     order = [f.name for f in spec.fields] if spec else []
+    amounts_in = {"currency": currency, **fields} if currency else fields
     for name in sorted(fields, key=lambda n: order.index(n) if n in order else len(order)):
         if name != "sealed":
-            lines.append(f"  {words(name)}: {field_text(kind, name, fields[name], fields)}")
+            lines.append(f"  {words(name)}: {field_text(kind, name, fields[name], amounts_in)}")
     if row[4] == "sealed" and not inner_kind and data["body"] == "present":
         lines.append("  for chosen groups only: what it is and who may read it are encrypted; "
                      + ("give the passphrase (a terminal or SOLNET_PASSPHRASE) to read it"

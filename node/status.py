@@ -32,8 +32,13 @@ RUNNING_WITHIN_MS = 10_000  # a running node saves its runtime facts every few s
 def peer_list(store: Store | StatusSnapshot, runtime: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every known peer with its last saved health (name, connected, last sync, lag both ways,
     errors); with the `runtime` facts of a running node, the peers that only dialled in too; and
-    the blocked addresses (source "blocked")."""
-    peers = [{"address": a, "source": src, **(saved_facts(state) or {})} for a, src, state in store.peer_rows()]
+    the blocked addresses (source "blocked"). Not a row kept out by a removal (another spelling of a
+    removed address, left by a node that stopped before it took the removal up)."""
+    from node import peer_blocks
+
+    blocks = peer_blocks.load(store)
+    peers = [{"address": a, "source": src, **(saved_facts(state) or {})} for a, src, state in store.peer_rows()
+             if not blocks.keeps_out(a)]
     if runtime and runtime.get("running"):
         peers += runtime.get("inbound") or []
     elif runtime is not None:  # no node runs (it may have crashed): no link is open, whatever was saved
@@ -41,9 +46,6 @@ def peer_list(store: Store | StatusSnapshot, runtime: dict[str, Any] | None = No
             if peer.get("connected"):
                 peer.update(connected=False, direction=None, behind=None, ahead=None, lag=None,
                             cut_off_since=runtime.get("saved"))
-    from node import peer_blocks
-
-    blocks = peer_blocks.load(store)
     peers += [{"address": a, "source": "blocked", "connected": False} for a in blocks.blocked_addresses()]
     peers += [{"address": None, "source": "blocked", "id": key, "connected": False} for key in sorted(blocks.keys)]
     return peers

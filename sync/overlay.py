@@ -14,7 +14,8 @@ each address's health and backoff; this module adds the two views and the decisi
   one peer, and redundant paths survive the loss of any single node.
 - `shuffle` replaces part of the passive view with other known addresses now and then, so repair
   draws from the whole network rather than from the first addresses learned.
-- A removed or blocked address never comes back: not by an announcement, not by an invite.
+- A removed or blocked address never comes back: not by an announcement, not by an invite, nor by
+  another spelling of its place (`place_of`: localhost for 127.0.0.1).
 - A peer that comes back is dialled within seconds: an inbound link from it, or a fresh
   announcement of its address, forgives its backoff (`heard_from`, `announced`). Until then the
   one retry policy (`retry_cap`) bounds the book's backoff: a peer whose link ended within
@@ -37,7 +38,7 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sync.peers import AddressError, PeerBook, is_own_address, normalize_address
+from sync.peers import AddressError, PeerBook, is_own_address, normalize_address, place_of
 
 ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N nodes in ~log_(k-1) N hops
 ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped
@@ -104,11 +105,15 @@ class Overlay:
     # --- what the node learns -------------------------------------------------------------------
     def learn(self, address: str, source: str) -> bool:
         """A peer address from the configuration, an invite or an announcement; False if it is
-        this node's own, or removed/blocked (those never come back)."""
+        this node's own, or removed/blocked (those never come back), or an announced spelling of
+        a place already known (127.0.0.1 beside localhost: one node, dialled twice)."""
         if source not in SOURCES:
             raise ValueError(f"peer source must be one of {', '.join(SOURCES)}, not {source!r}")
         address = normalize_address(address)
-        if is_own_address(address, self._own) or address in self.blocked:
+        if is_own_address(address, self._own) or self.keeps_out(address):
+            return False
+        if source == "announce" and self.book.get(address) is None \
+                and place_of(address) in {place_of(known) for known in self.book_addresses()}:
             return False
         # The book knows two sources: an invite's peer is one the user chose, as a configured one.
         self.book.add(address, "announce" if source == "announce" else "config")
@@ -133,13 +138,13 @@ class Overlay:
         devices, each announcing a made-up address and dialling in, filled the view, and this
         node dropped the links it had dialled itself (its own choice of peers) to make room."""
         for known in self.book.addresses_of(device):
-            if known not in self.blocked:
+            if not self.keeps_out(known):
                 self.book.forgive(known, now)
         if address is None:
             return
         address = normalize_address(address)
         known = self.book.get(address)
-        if address in self.blocked or known is None:
+        if known is None or self.keeps_out(address):
             return
         if known.device is not None and known.device != device:
             # Another device answered our dials there: the announcement is not this device's to make.
@@ -161,23 +166,34 @@ class Overlay:
         if self.book.get(address) is not None and address not in self.configured:
             self._into_passive(address)
 
+    def keeps_out(self, address: str) -> bool:
+        """Whether `address` (normalised) is removed or blocked: itself or another spelling of its place."""
+        place = place_of(address)
+        return any(place_of(kept) == place for kept in self.blocked)
+
     def remove(self, address: str) -> list[OverlayCommand]:
-        """`peers rm` or a block: the address leaves both views and never comes back. A Drop
-        for its link if this node holds one it dialled."""
+        """`peers rm` or a block: the address, and every other spelling of its place this node
+        knows, leave both views and never come back. A Drop for each link this node dialled there."""
         address = normalize_address(address)
         self.blocked.add(address)
-        self.configured.discard(address)
-        self.inbound.discard(address)
-        self._inbound_group.pop(address, None)
-        self._unpassive(address)
-        linked = address in self.outbound
-        self.outbound.discard(address)
-        self.book.remove(address)
-        return [Drop(address, "peer removed")] if linked else []
+        gone = [known for known in self.book_addresses() if known != address and place_of(known) == place_of(address)]
+        out: list[OverlayCommand] = []
+        for known in [address, *gone]:
+            self.configured.discard(known)
+            self.inbound.discard(known)
+            self._inbound_group.pop(known, None)
+            self._unpassive(known)
+            if known in self.outbound:
+                out.append(Drop(known, "peer removed"))
+            self.outbound.discard(known)
+            self.book.remove(known)
+        return out
 
     def unblock(self, address: str) -> None:
-        """The user adds a removed address again (`peers add`): it may be learned once more."""
-        self.blocked.discard(normalize_address(address))
+        """The user adds a removed address again (`peers add`): it may be learned once more, in any
+        spelling of its place."""
+        place = place_of(normalize_address(address))
+        self.blocked -= {kept for kept in self.blocked if place_of(kept) == place}
 
     # --- links (the book records health; the views follow) ---------------------------------------
     def dial_failed(self, address: str, now: int, why: str, *, refused: bool = False) -> int:

@@ -67,24 +67,31 @@ def normalize_address(text: str) -> str:
 
 
 # This machine, as an address to dial or to listen on (0.0.0.0 and [::]: every address, this one too)
-_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0", "[::]", "[::ffff:127.0.0.1]"})
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0", "[::]"})
+THIS_MACHINE = "localhost"  # how `place_of` names every one of them
+
+
+def place_of(address: str) -> tuple[str, int]:
+    """Where a normalised address leads: its host and port, whatever the scheme, every spelling of
+    this machine (localhost, 127.0.0.1, [::1], 0.0.0.0, [::]) as THIS_MACHINE and an IPv4 address
+    written as IPv6 ([::ffff:192.0.2.7]) as that IPv4 address. Two addresses of one place reach one
+    listening socket: what one of them is refused, the other is too."""
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    if host.startswith("["):
+        try:
+            mapped = ipaddress.IPv6Address(host[1:-1]).ipv4_mapped
+        except ValueError:
+            mapped = None
+        host = str(mapped) if mapped is not None else host
+    return (THIS_MACHINE if host in _LOOPBACK_NAMES else host), int(port)
 
 
 def is_own_address(address: str, own: set[str] | frozenset[str]) -> bool:
     """Whether the normalised `address` reaches a node listening at one of `own` (normalised) on this
-    machine: the same address, or another spelling of this machine at that port (localhost, 0.0.0.0,
+    machine: the same address, or another spelling of its place (`place_of`: localhost, 0.0.0.0,
     [::1] for a node on 127.0.0.1 or on every address). A member announcing those made a node dial
     itself, refuse itself, and list itself among its peers."""
-    if address in own:
-        return True
-    host, _, port = address.rpartition(":")
-    host = host.split("://", 1)[-1]
-    for mine in own:
-        my_host, _, my_port = mine.rpartition(":")
-        my_host = my_host.split("://", 1)[-1]
-        if port == my_port and host in _LOOPBACK_NAMES and my_host in _LOOPBACK_NAMES:
-            return True
-    return False
+    return address in own or place_of(address) in {place_of(mine) for mine in own}
 
 
 def _ipv6_host(text: str, inner: str) -> str:

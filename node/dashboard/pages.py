@@ -214,10 +214,8 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         "shared_with": [names.get(g) or render.short_id(g) for g in shared],  # by name, for the page
         "for_chosen_groups": kind == SEALED_KIND,  # and not readable here
     }
-    if kind == "fundraiser.update" and isinstance(fields.get("fundraiser"), bytes):
-        # its amounts are in its fundraiser's currency ("Raised so far 758" said no currency)
-        target = references.target(log.store, log.trust, fields["fundraiser"])
-        out["currency"] = target.fields.get("currency") if target is not None else None
+    if kind == "fundraiser.update":  # its amounts are in its fundraiser's currency
+        out["currency"] = references.update_currency(log.store, log.trust, kind, fields)
     region = fields.get("region")
     bounded = {"region": region, "now": now, "limit": CANDIDATES, "opened": opened}
     found = lambda name: next((x for x in view(log, name, **bounded) if x["id"] == event_id), None)  # noqa: E731

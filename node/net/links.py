@@ -242,6 +242,13 @@ class Links:
             return
         finally:
             self._dialling.discard(address)
+        if self._directory.refuses_device(address, link.peer_device):
+            # Another address of a node the user removed (a host name for its address, or one more
+            # it announces): closed before any round, and taken out as its first address was.
+            log.info("%s leads to a peer removed from this node's peers; not dialled again", self._directory.label(address))
+            await link.close("removed", "peer removed")
+            await self._directory.keep_out(address, link.peer_device)
+            return
         if overlay.book.get(address) is not None:
             overlay.connected(address, now_ms(), link.peer_device)
         await self._serve(link)

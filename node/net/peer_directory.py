@@ -7,8 +7,9 @@ the announced addresses' backoff, and an inbound link from a device that announc
 counts as that address's link (`device_address`).
 
 `solnet peers add/rm/block/unblock` in another process changes the stored list; `reconcile` picks
-that up. Removed and blocked addresses stay out (node/peer_blocks.py): an announcement or a
-restart does not bring them back. Logs name an address only by a per-node label (`label`), never
+that up. Removed and blocked addresses stay out (node/peer_blocks.py): an announcement, another
+spelling of their place or a restart does not bring them back, nor does the device that answered
+there at another address it announces (`_keep_out_devices`, `refuses_device`). Logs name an address only by a per-node label (`label`), never
 the address itself.
 """
 from __future__ import annotations
@@ -63,9 +64,11 @@ class PeerDirectory:
                 self.overlay.learn(address, source)
                 self._recall(address, state)
         for address in self._extra:  # like `solnet peers add`: undoes a removal, not a block
-            if address not in self.blocks.blocked_addresses():
+            given = await self._db_thread.run(self._insert_given, address)
+            if given is not None:
+                self.blocks = given
                 self.overlay.learn(address, "config")
-                self.blocks = await self._db_thread.run(self._insert_given, address)
+        await self._keep_out_devices([])
         await self.learn_announced(fresh=False)
 
     def _recall(self, address: str, state: str | None) -> None:
@@ -138,13 +141,13 @@ class PeerDirectory:
                     address = normalize_address(text)
                 except AddressError:
                     continue
-                if (is_own_address(address, self._own) or address in self.overlay.blocked
-                        or self.blocks.keeps_out(address)):
+                if (is_own_address(address, self._own) or self.overlay.keeps_out(address)
+                        or self.blocks.keeps_out(address) or author in self.blocks.devices_kept_out()):
                     continue
                 self._device_addresses.setdefault(author, address)
                 if self.book.get(address) is None:
-                    self.overlay.learn(address, "announce")
-                    await self._db_thread.run(self._insert, address, "announce")
+                    if self.overlay.learn(address, "announce"):
+                        await self._db_thread.run(self._insert, address, "announce")
                 elif new and fresh:
                     self.overlay.announced(address, now)
 
@@ -157,11 +160,43 @@ class PeerDirectory:
             if self.book.get(address) is None and not self.blocks.keeps_out(address):
                 self.overlay.unblock(address)  # added (again) by the user
                 self.overlay.learn(address, source)
-        removed = [p.address for p in self.book.all()
+        removed = [p for p in self.book.all()
                    if (p.address not in rows and p.address not in self._extra) or self.blocks.keeps_out(p.address)]
-        for address in removed:
-            self.overlay.remove(address)  # never learned again from an announcement
-        return removed
+        for peer in removed:
+            self.overlay.remove(peer.address)  # never learned again from an announcement
+        # The devices that answered there, as this run knows them (the removal's own record has
+        # none if the node had not saved it yet), kept with the removal.
+        found = [(peer.address, peer.device) for peer in removed if peer.device is not None
+                 and peer.device not in self.blocks.devices_kept_out()]
+        return [peer.address for peer in removed] + await self._keep_out_devices(found)
+
+    def refuses_device(self, address: str, device: bytes) -> bool:
+        """Whether a link dialled to `address` reached a device that answered at a removed or
+        blocked address: an announced address (a host name, another address of the same machine)
+        that leads back to a removed node. One the user configured is theirs to dial."""
+        return device in self.blocks.devices_kept_out() and address not in self.overlay.configured
+
+    async def _keep_out_devices(self, found: list[tuple[str, bytes]]) -> list[str]:
+        """Keep the `found` (address, device) pairs with their removals, then take out every address
+        this node dials, other than configured ones, where a device kept out answered: the removed
+        node is not dialled again at another address it announces. The addresses taken out."""
+        devices = self.blocks.devices_kept_out() | {device for _, device in found}
+        more = [(p.address, p.device) for p in self.book.all()
+                if p.device in devices and p.address not in self.overlay.configured]
+        for address, _ in more:
+            self.overlay.remove(address)
+        if found or more:
+            self.blocks = await self._db_thread.run(self._keep_out, [*found, *more])
+        return [address for address, _ in more]
+
+    async def keep_out(self, address: str, device: bytes) -> None:
+        """A dial of `address` reached a device kept out (`refuses_device`): the address is removed
+        as the one where it answered first was, and never dialled again."""
+        self.overlay.remove(address)
+        try:
+            self.blocks = await self._db_thread.run(self._keep_out, [(address, device)])
+        except StoreError as exc:  # a full disk: kept out this run; tried again at its next dial
+            log.warning("could not keep %s out of the peer list: %s", self.label(address), exc)
 
     # --- on the database thread ------------------------------------------------------------------
     def _node_label_key(self) -> bytes:
@@ -179,18 +214,26 @@ class PeerDirectory:
     def _blocks(self) -> PeerBlocks:
         return peer_blocks.load(self._log().store)
 
-    def _insert_given(self, address: str) -> PeerBlocks:
+    def _insert_given(self, address: str) -> PeerBlocks | None:
+        """`solnet peers add` of an address given with --peer; None if it is blocked."""
         store = self._log().store
         try:
             with store.write():
-                blocks = peer_blocks.load(store)
-                if blocks.addresses.pop(address, None) is not None:
-                    peer_blocks.save(store, blocks)
-                store.save_peer(address, "config")
-        except StoreError:  # a full disk: dialled this run all the same (learned above), saved at a next start
+                peer_blocks.add(store, address)
+        except peer_blocks.PeerBlocked:
+            return None
+        except StoreError:  # a full disk: dialled this run all the same, saved at a next start
             blocks = peer_blocks.load(store)
-            blocks.addresses.pop(address, None)
-        return blocks
+            while (kept := blocks.kept_at(address)) is not None:
+                if blocks.addresses.pop(kept)["how"] == peer_blocks.BLOCKED:
+                    return None
+            return blocks
+        return peer_blocks.load(store)
+
+    def _keep_out(self, removed: list[tuple[str, bytes | None]]) -> PeerBlocks:
+        store = self._log().store
+        with store.write():
+            return peer_blocks.keep_out(store, removed, now_ms())
 
     def _insert(self, address: str, source: str) -> None:
         store = self._log().store

@@ -7,6 +7,7 @@ import copy
 import inspect
 import json
 
+from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events import errors as events_errors
 from events.kinds import KINDS
 from node import api as api_module
@@ -297,6 +298,15 @@ def test_enums_and_hex_ids_are_in_the_schema_not_only_in_prose():
     assert branches["need.fulfil"]["quantity"]["type"] == ["string", "integer"]
     assert branches["action"]["title"]["$ref"] == "#/components/schemas/RequiredText"  # free text: never a number
     assert doc["servers"] == [{"url": "/", "description": "the node that serves this document"}]
+
+
+def test_an_id_prefix_is_as_long_in_the_document_as_the_api_and_the_cli_ask():
+    """One rule for a prefix of a key or event id (crypto/short_ids.py): the document said 4 for the
+    `author` filter, where the CLI's --author asked 6."""
+    doc = json.loads(api_module.OPENAPI_PATH.read_text(encoding="utf-8"))
+    [author] = [p for p in doc["paths"]["/api/v1/events"]["get"]["parameters"] if p["name"] == "author"]
+    assert author["schema"]["pattern"] == f"^[0-9a-fA-F]{{{MIN_ID_PREFIX_HEX},64}}$"
+    assert f"at least {MIN_ID_PREFIX_HEX} characters" in author["description"]
 
 
 if __name__ == "__main__":

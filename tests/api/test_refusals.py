@@ -173,6 +173,6 @@ async def test_a_prefix_several_ids_start_with_gets_409(api):
         status, reply = await api.request("POST", "/api/v1/events", json={
             "kind": "member.vouch", "as": "group", "fields": {"subject": "00" * 31 + last, "role": "group"}})
         assert status == 201, reply
-    got, reply = await api.request("GET", "/api/v1/events?author=0000")
+    got, reply = await api.request("GET", "/api/v1/events?author=000000")
     assert (got, reply["error"]["code"], reply["error"]["field"]) == (409, "ambiguous", "author"), reply
     assert "give more characters" in reply["error"]["message"]

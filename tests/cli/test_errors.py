@@ -277,3 +277,14 @@ def test_a_placeholder_where_an_event_id_goes_says_what_an_id_is(network, cli):
         assert refused.returncode == 1, refused.stderr
         assert ("'ID' is not an event id: give its 64 hex characters or at least its first 6, as `solnet ls` "
                 "prints them") in refused.stderr, refused.stderr
+
+
+def test_an_empty_or_malformed_region_is_refused_as_the_api_refuses_it(network, cli):
+    """`solnet view needs --region ''` listed every region (as if no region were given), where the
+    API answers 400 for `?region=`: refused here too, saying what to give instead."""
+    for region in ("", "  ", "grande synthe"):
+        result = cli.run(network.a, "view", "needs", "--region", region, ok=False)
+        assert result.returncode == 2, result
+        assert "is not a region: give a region name such as calais" in result.stderr
+        assert "leave --region out for every region" in result.stderr and "Traceback" not in result.stderr
+    assert cli.run_json(network.a, "view", "needs", "--region", " Calais ") == []

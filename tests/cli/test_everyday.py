@@ -72,6 +72,10 @@ def test_show_prints_words_not_python(populated, cli):
     assert "  starts at: 2026-12-01 18:00" in action and "place: Place d'Armes" in action, action
     fundraiser = cli.run(populated.a, "show", ids["fundraiser"]).stdout
     assert "  goal: 2,000.00 EUR" in fundraiser, fundraiser
+    # An update names its fundraiser, not a currency: its amounts are in the fundraiser's (as the
+    # dashboard's page of it says, node/references.py update_currency); it printed "raised: 150.00".
+    update = cli.run(populated.a, "show", ids["fundraiser.update"]).stdout
+    assert "  raised: 150.00 EUR" in update and "currency" not in update, update
 
 
 def test_messages_name_the_options_people_typed(network, cli):

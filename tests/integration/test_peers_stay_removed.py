@@ -4,6 +4,10 @@ after a restart; a blocked group may not link either way until `peers unblock`. 
 by the running node, without a restart."""
 from __future__ import annotations
 
+import socket
+
+import pytest
+
 from local_cluster import SYNC_INTERVAL_S, Cluster, cli, cli_json, holds, log_text, open_links, publish
 from node.demo import localnet
 from node.log import now_ms
@@ -44,6 +48,75 @@ def test_a_removed_announced_peer_stays_removed_across_announcements_and_restart
     # `peers add` brings it back.
     cli(cardiff, "peers", "add", calais.address)
     cluster.wait(lambda: open_links(calais) == 2, 15, "Cardiff dialling Calais again once added")
+
+
+def _calais_removed_by_cardiff(cluster: Cluster) -> tuple[localnet.LocalNode, localnet.LocalNode]:
+    """Calais, Bristol and Cardiff running; Cardiff dialled the announced Calais, then removed it."""
+    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
+    bristol.peers.append(calais.port)
+    cardiff.peers.append(bristol.port)  # Cardiff learns Calais only from its announcement
+    cluster.start_all([calais, bristol, cardiff])
+    publish(calais, "node.announce", addresses=calais.address)
+    cluster.wait(lambda: open_links(calais) == 2, 30, "Cardiff dialling the announced Calais")
+    # The device that answered there is what `peers rm` keeps with the removal (as the node saved it).
+    cluster.wait(lambda: any(p.get("device") for p in cli_json(cardiff, "peers") if p.get("address")), 10,
+                 "Cardiff saving the device of Calais")
+    cli(cardiff, "peers", "rm", calais.address)
+    cluster.wait(lambda: open_links(cardiff) == 1, 10, "Cardiff dropping its link to Calais, live")
+    return calais, cardiff
+
+
+def _announce_and_settle(cluster: Cluster, calais: localnet.LocalNode, cardiff: localnet.LocalNode,
+                         addresses: str) -> None:
+    again = publish(calais, "node.announce", addresses=addresses)
+    cluster.wait(lambda: holds(cardiff, again), 15, "Cardiff receiving the announcement")
+    stored = now_ms()
+    cluster.wait(lambda: saved_after(cardiff, stored), 10, "Cardiff saving its status after that")
+
+
+def test_a_removal_holds_against_another_spelling_of_the_removed_address(cluster: Cluster) -> None:
+    """Calais announces localhost:PORT once Cardiff removed 127.0.0.1:PORT: Cardiff dialled it again."""
+    calais, cardiff = _calais_removed_by_cardiff(cluster)
+    _announce_and_settle(cluster, calais, cardiff, f"localhost:{calais.port}")
+    assert [p["address"] for p in cli_json(cardiff, "peers") if p.get("address")] == [f"http://127.0.0.1:{cardiff.peers[0]}"]
+    assert open_links(cardiff) == 1, "Cardiff dialled the removed Calais at localhost"  # (its link to Bristol)
+    assert localnet.stop(cardiff) == 0  # and `solnet peers` of the stopped node says the same
+    assert all(str(calais.port) not in (p.get("address") or "") for p in cli_json(cardiff, "peers"))
+
+    cli(cardiff, "peers", "add", f"localhost:{calais.port}")  # added back, in any spelling
+    cluster.start(cardiff)
+    cluster.wait(lambda: open_links(cardiff) == 2, 15, "Cardiff dialling Calais again once added")
+
+
+def test_a_removal_holds_against_the_same_node_at_another_address(cluster: Cluster) -> None:
+    """A host name of this machine (not a spelling solnet knows as one) for the removed Calais: not
+    learned from Calais's own announcement (its device is kept out); learned from Bristol's, and the
+    dial there reaches the device Cardiff removed: closed before any round, never made again."""
+    name = _other_name_of_this_machine()
+    calais, cardiff = _calais_removed_by_cardiff(cluster)
+    bristol = next(node for node in cluster.nodes if node.name == "Bristol")
+    elsewhere = f"{name}:{calais.port}"
+    _announce_and_settle(cluster, calais, cardiff, elsewhere)
+    assert "leads to a peer removed" not in log_text(cardiff) and open_links(cardiff) == 1
+
+    publish(bristol, "node.announce", addresses=f"{bristol.address},{elsewhere}")
+    cluster.wait(lambda: "leads to a peer removed" in log_text(cardiff), 15, "Cardiff's dial reaching Calais")
+    cluster.wait(lambda: open_links(cardiff) == 1, 10, "the link Cardiff dialled closed (its link to Bristol stays)")
+    _announce_and_settle(cluster, calais, cardiff, elsewhere)
+    assert log_text(cardiff).count("leads to a peer removed") == 1
+    assert all(str(calais.port) not in (p.get("address") or "") for p in cli_json(cardiff, "peers"))
+
+
+def _other_name_of_this_machine() -> str:
+    """A host name that resolves (through /etc/hosts) to 127.0.0.1 only and is not `localhost`."""
+    name = socket.gethostname().lower()
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
+    except OSError:
+        found = set()
+    if name == "localhost" or found != {"127.0.0.1"}:
+        pytest.skip("this machine's host name does not resolve to 127.0.0.1 alone")
+    return name
 
 
 def test_a_blocked_group_may_not_link_either_way_until_unblocked(cluster: Cluster) -> None:

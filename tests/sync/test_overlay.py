@@ -365,3 +365,34 @@ def test_no_address_is_dialled_whose_device_holds_a_link_either_way():
     linked = {device(1), device(2)}
     assert dials(o.plan(RETURN_CAP_MS, linked=linked)) == []
     assert set(dials(o.plan(RETURN_CAP_MS, linked={device(2)}))) == {addr(1)}
+
+
+@pytest.mark.parametrize("spelling", ["localhost:7701", "[::1]:7701", "https://127.0.0.1:7701",
+                                      "[::ffff:127.0.0.1]:7701", "0.0.0.0:7701"])
+def test_a_removed_address_is_not_learned_again_in_another_spelling(spelling: str) -> None:
+    """`peers rm 127.0.0.1:7701`, then an announcement of localhost:7701: the node dialled the peer
+    it was told to leave, and the removal was undone without a word."""
+    o = overlay()
+    o.learn("127.0.0.1:7701", "announce")
+    o.remove("127.0.0.1:7701")
+    assert not o.learn(spelling, "announce") and o.book.all() == []
+    o.announced(spelling, 10)
+    assert dials(o.plan(20)) == []
+    o.unblock(spelling)  # `peers add` in any spelling: learned again
+    assert o.learn("127.0.0.1:7701", "announce")
+
+
+def test_removing_an_address_takes_out_the_other_spellings_already_known():
+    o = overlay()
+    o.learn("localhost:7701", "announce")
+    o.connected("http://localhost:7701", 0, DEVICE)
+    o.learn("127.0.0.1:7701", "announce")
+    assert o.remove("127.0.0.1:7701") == [Drop("http://localhost:7701", "peer removed")]
+    assert o.book.all() == [] and o.links() == set()
+
+
+def test_an_announced_spelling_of_a_known_place_is_not_dialled_beside_it():
+    o = overlay()
+    o.learn("localhost:7701", "config")
+    assert not o.learn("127.0.0.1:7701", "announce")
+    assert dials(o.plan(0)) == ["http://localhost:7701"]

@@ -22,6 +22,7 @@ from sync.peers import (
     StreamedBefore,
     TokenBucket,
     normalize_address,
+    place_of,
 )
 
 DEVICE = bytes(range(32))
@@ -624,3 +625,14 @@ def test_the_devices_and_authors_kept_are_bounded_the_oldest_going_first():
     for a in range(3):
         streamed.note(dev, bytes([a]) * 32, 1, 10, 0)
     assert [streamed.again(dev, bytes([a]) * 32, [1], 1) for a in range(3)] == [0, 1, 1]
+
+
+def test_one_place_whatever_the_spelling():
+    def place(text: str) -> tuple[str, int]:
+        return place_of(normalize_address(text))
+
+    assert {place(a) for a in ("127.0.0.1:7", "localhost:7", "[::1]:7", "https://0.0.0.0:7",
+                               "[::]:7", "[::ffff:127.0.0.1]:7")} == {("localhost", 7)}
+    assert place("[::ffff:192.0.2.7]:9") == place("https://192.0.2.7:9") == ("192.0.2.7", 9)
+    assert place("calais.example:7") != place("127.0.0.1:7") != place("127.0.0.1:8")
+    assert place("[2001:db8::1]:7") == ("[2001:db8::1]", 7)
