@@ -76,3 +76,19 @@ async def test_the_summary_links_to_every_problem(sample, start_node) -> None:
     async with node.client.post("/publish/action", data={"csrf": token, **fields}) as r:
         links = _summary_links(await r.text())
     assert set(links) == {"f-region", "f-ends_at"}, links
+
+
+async def test_the_french_summary_puts_a_narrow_no_break_space_before_its_colons(sample, start_node) -> None:
+    """'Région: Remplissez ce champ.' is not French: 'Région\u202f: Remplissez ce champ.', the title's
+    'Erreur\u202f:' too (never a plain space either: a line could break before the colon)."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    async with node.client.get("/publish/alert?lang=fr") as r:
+        token = csrf_of(await r.text())
+    async with node.client.post("/publish/alert?lang=fr", data={"csrf": token, "type": "raid", "expires_in": "6h"}) as r:
+        html = await r.text()
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    items = re.findall(r'<a href="#[\w.-]+">([^<]*)</a>', summary)
+    assert len(items) == 2 and all(re.match(r"^[^:\s]+\u202f: \S", i) for i in items), items
+    title = re.search(r"<title>([^<]*)</title>", html)[1]
+    assert title.startswith("Erreur\u202f: "), title
