@@ -31,7 +31,7 @@ from events.kinds import KINDS
 from node import audience, login_links, public_site, publishing, render
 from node.api import API_PATH_RE
 from node.chain_gate import NOT_CAUGHT_UP
-from node.dashboard import access, forms, i18n, pages
+from node.dashboard import access, event_names, forms, i18n, pages
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
@@ -97,6 +97,7 @@ def _environment() -> jinja2.Environment:
     env.globals["group_list"] = group_list
     env.globals["and_list"] = render.and_list
     env.globals["groups_with_ids"] = groups_with_ids
+    env.globals["event_name"] = event_names.event_name
     return env
 
 
@@ -338,7 +339,8 @@ class Dashboard:
                 private_status = {NOT_A_RECIPIENT: "not_recipient"}.get(status, status)
             else:
                 private_status = "hidden"
-        title = event["title"] or ctx["t"](f"kind.{event['kind']}")
+        # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time)
+        title = event_names.event_name(ctx["t"], event["named"], event["about"])
         return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
                 "title": title, "fragment": f"/fragment/event/{request.match_info['id']}"}
 

@@ -14,12 +14,14 @@ from events.projections import PROFILE, MemoryTables
 from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
 from node import references, render, revoked_here
+from node.dashboard.event_names import Named
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import admitters_unnamed, name_peers
 from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, fair_items, fundraiser_item,
                         named, reader_of, regions_shown, support_request_item, view)
 
+MAX_REFERENCES = 64  # events named by one event's page (a redaction names at most 64)
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
 PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update", "need",
@@ -214,6 +216,8 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         "shared_with": [names.get(g) or render.short_id(g) for g in shared],  # by name, for the page
         "for_chosen_groups": kind == SEALED_KIND,  # and not readable here
     }
+    out["refs"], out["about"] = referenced(log, kind, fields)
+    out["named"] = Named(kind, fields, ts)
     if kind == "fundraiser.update" and isinstance(fields.get("fundraiser"), bytes):
         # its amounts are in its fundraiser's currency ("Raised so far 758" said no currency)
         target = references.target(log.store, log.trust, fields["fundraiser"])
@@ -244,6 +248,27 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
     if body_state == 0 and kind in KINDS:
         out["no_effect"] = log.row_no_effect(row)
     return out
+
+
+def referenced(log: EventLog, kind: str, fields: dict[str, Any]) -> tuple[dict[bytes, Named | None], Named | None]:
+    """The events `fields` name (an update's alert, a pledge's fundraiser, a redaction's events),
+    each as its name is made of (node/dashboard/event_names.py), None if this node does not hold it
+    with its body; and the one the event is about (its first reference), if held. An event shared
+    with chosen groups is named by its kind alone: what is inside is not this page's to say."""
+    spec = KINDS.get(kind)
+    refs: dict[bytes, Named | None] = {}
+    about = None
+    for f in spec.fields if spec is not None else ():
+        value = fields.get(f.name)
+        for event_id in (value if f.type == "ids" and isinstance(value, list) else [value] if f.type == "id" else []):
+            if not isinstance(event_id, bytes) or event_id in refs or len(refs) >= MAX_REFERENCES:
+                continue
+            found = references.target(log.store, log.trust, event_id)
+            refs[event_id] = None if found is None else Named(
+                found.kind, {} if found.kind == SEALED_KIND else found.fields, found.ts)
+            if f.refers_to and about is None:
+                about = refs[event_id]
+    return refs, about
 
 
 def recipient_groups(log: EventLog) -> list[dict[str, Any]]:
