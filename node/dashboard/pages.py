@@ -80,6 +80,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     happened = view(log, "past-actions", **bounded)
     for a in happened:
         a["mine"] = a["group"] == own
+    tell_apart(log, [o for s in support for o in s.get("can_go", [])], CAN_GO_NAME)
+    tell_apart(log, [o for n in needs for o in n.get("matches", [])], MATCH_NAME)
     return {
         "alerts": alerts,
         "alerts_crowded": sorted(crowded),  # groups with more live alerts than the banner shows of one group
@@ -245,9 +247,44 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
     elif kind == "action":
         out["status"] = next((a for a in view(log, "past-actions", **bounded) if a["id"] == event_id), None)
         out["past"] = fields.get("starts_at", now) < now
+    if out["status"] is not None:
+        tell_apart(log, out["status"].get("can_go") or [], CAN_GO_NAME)
+        tell_apart(log, out["status"].get("matches") or [], MATCH_NAME)
     if body_state == 0 and kind in KINDS:
         out["no_effect"] = log.row_no_effect(row)
     return out
+
+
+# What the link to a place a request could go, or to an offer a need could draw on, says of it
+# (templates: the "could go to" and "could come from" lists)
+CAN_GO_NAME = ("group", "region", "capacity")
+MATCH_NAME = ("group", "region", "remaining", "unit")
+
+
+def tell_apart(log: EventLog, entries: list[dict[str, Any]], said: tuple[str, ...]) -> None:
+    """Marks the entries whose links would read alike though they go to different events (a group's
+    two offers of 3 places in one region: 'Calais (calais, 3 places)' twice), so that no two links
+    of a page share a name and not a place: `posted` (when it was published, said after), and
+    `twin` where that is alike too (published in the same minute: its short id is said as well)."""
+    def alike(key: Any) -> set[Any]:
+        ids: dict[Any, set[bytes]] = {}
+        for e in entries:
+            ids.setdefault(key(e), set()).add(e["id"])
+        return {k for k, same in ids.items() if len(same) > 1}
+
+    name = lambda e: tuple(e.get(f) for f in said)  # noqa: E731
+    twins = alike(name)
+    posted: dict[bytes, int | None] = {}
+    for e in entries:
+        if name(e) in twins:
+            if e["id"] not in posted:
+                found = references.target(log.store, log.trust, e["id"])
+                posted[e["id"]] = found.ts if found is not None else None
+            e["posted"] = posted[e["id"]]
+    minute = lambda e: (name(e), (e.get("posted") or 0) // 60_000)  # noqa: E731
+    still = alike(minute)
+    for e in entries:
+        e["twin"] = minute(e) in still
 
 
 def referenced(log: EventLog, kind: str, fields: dict[str, Any]) -> tuple[dict[bytes, Named | None], Named | None]:

@@ -59,3 +59,31 @@ async def test_an_untitled_events_page_is_titled_by_what_tells_it_apart(sample, 
     update = await node.node.publish("alert.update", {"alert": sample.ids["alert"], "status": "all_clear"})
     said = _title(await _page(node, update.id.hex()))
     assert said.startswith("Alert update or all clear: all clear, raid, calais, Zone 7, "), said
+
+
+def _link_names(page: str, css: str) -> dict[str, set[str]]:
+    """Each link of the `css` lists ("could go to", "could come from") by the event it goes to: the
+    names it has on the page (its text, tags taken out)."""
+    names: dict[str, set[str]] = {}
+    for part in re.findall(rf'class="item-meta {css}">(.*?)</(?:p|div)>', page, re.S):
+        for target, text in re.findall(r'<a href="/event/([0-9a-f]{64})">(.*?)</a>', part, re.S):
+            names.setdefault(target, set()).add(" ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", text)).split()))
+    return names
+
+
+async def test_links_to_offers_alike_have_names_as_different_as_their_places(sample, start_node) -> None:
+    """A group's two offers of 2 places in one region were 'Calais (calais, 2 places for ...)' twice
+    under "could go to", each to another offer; the same under a need's "could come from"."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    for _ in range(2):
+        await node.node.publish("support.offer", {"region": "calais", "type": "safeguarding_minor", "capacity": "2"})
+        await node.node.publish("offer", {"category": "tents", "quantity": "5", "region": "calais"})
+    async with node.client.get("/") as r:
+        overview = await r.text()
+    pages = [overview, await _page(node, sample.ids["support"]), await _page(node, sample.ids["need"], "fr")]
+    for page, css in ((overview, "can-go"), (pages[1], "can-go"), (overview, "matches"), (pages[2], "matches")):
+        names = _link_names(page, css)
+        assert len(names) >= 2 and all(len(said) == 1 for said in names.values()), (css, names)
+        said = [next(iter(s)) for s in names.values()]
+        assert len(set(said)) == len(said), (css, said)
