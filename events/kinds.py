@@ -268,23 +268,37 @@ def _a(word: str) -> str:
 
 
 def _check_relations(kind: str, f: dict[str, Any]) -> None:
-    if kind == "action" and "ends_at" in f and f["ends_at"] < f["starts_at"]:
-        raise InvalidEvent(BAD_FIELD, "action: 'ends_at' is before 'starts_at'")
+    problems = relation_problems(kind, f)
+    if problems:
+        raise InvalidEvent(BAD_FIELD, problems[0])
+
+
+def relation_problems(kind: str, f: dict[str, Any]) -> list[str]:
+    """What is wrong between the fields `f` of a `kind` event (an end before its start ...), each
+    naming the fields it concerns in quotes. A rule whose fields are not all there says nothing
+    (a form says every problem at once: a required field left empty is its own problem); on a
+    whole event, which has its required fields, these are the rules `check_fields` applies."""
+    out: list[str] = []
+    if kind == "action" and "ends_at" in f and "starts_at" in f and f["ends_at"] < f["starts_at"]:
+        out.append("action: 'ends_at' is before 'starts_at'")
     if kind == "fundraiser.update" and ("raised" in f) == ("pledge" in f):
-        raise InvalidEvent(BAD_FIELD, "fundraiser.update carries exactly one of 'raised' or 'pledge'")
-    if kind in ("need.update", "offer.update", "support.offer.update") and len(f) == 1:
+        out.append("fundraiser.update carries exactly one of 'raised' or 'pledge'")
+    if kind in ("need.update", "offer.update", "support.offer.update"):
+        # (with its required reference there, "only the reference": nothing else it has is a change)
         changes = [name for name in ("quantity", "capacity", "urgency", "notes", "status") if KINDS[kind].field(name)]
-        raise InvalidEvent(BAD_FIELD, f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}")
-    if kind == "alert.update" and f["status"] == "update" and "text" not in f:
-        raise InvalidEvent(BAD_FIELD, "alert.update: an update needs its 'text' (what changed)")
+        if not any(name in f for name in changes):
+            out.append(f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}")
+    if kind == "alert.update" and f.get("status") == "update" and "text" not in f:
+        out.append("alert.update: an update needs its 'text' (what changed)")
     if kind == "support.offer" and "starts_at" in f and "until" in f and f["until"] < f["starts_at"]:
-        raise InvalidEvent(BAD_FIELD, "support.offer: 'until' is before 'starts_at'")
+        out.append("support.offer: 'until' is before 'starts_at'")
     if kind == "resource" and "link" not in f and "text" not in f:
-        raise InvalidEvent(BAD_FIELD, "resource: give its 'link' or its 'text'")
-    if kind == "member.vouch" and f["role"] == "device" and "encryption_key" not in f:
-        raise InvalidEvent(BAD_FIELD, "member.vouch of a device must carry the device's 'encryption_key'")
-    if kind == "member.vouch" and f["role"] != "device" and "consent" in f:
-        raise InvalidEvent(BAD_FIELD, "member.vouch: only a device vouch carries a 'consent'")
+        out.append("resource: give its 'link' or its 'text'")
+    if kind == "member.vouch" and f.get("role") == "device" and "encryption_key" not in f:
+        out.append("member.vouch of a device must carry the device's 'encryption_key'")
+    if kind == "member.vouch" and "role" in f and f["role"] != "device" and "consent" in f:
+        out.append("member.vouch: only a device vouch carries a 'consent'")
+    return out
 
 
 def _check_expiry(kind: Kind, header: Header) -> None:

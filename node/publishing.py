@@ -22,7 +22,7 @@ from events import errors as E
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
-from events.kinds import HOUR_MS, KINDS, Kind, check_fields, wrong_reference
+from events.kinds import HOUR_MS, KINDS, Kind, check_fields, relation_problems, wrong_reference
 from events.projections import PROFILE, SUPPORT_STATUS
 from events.sealed import SEALABLE, SEALED_KIND
 from node import references
@@ -97,14 +97,14 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone:
     """Typed body fields from text values, checked against `kind`; PublishError names the bad one.
     Times without an offset are read in `time_zone` (an IANA name), else this machine's zone."""
     fields, problems = field_problems(log, kind, texts, time_zone)
-    if problems:  # the first, in the order of the fields given, then the missing ones
+    if problems:  # the first, in the order of the fields given, then the missing ones, then the relations
         name, message = next(iter(problems.items()))
         raise PublishError(message, name)
     try:
         check_fields(kind, fields)  # relations between fields (ends_at after starts_at, ...)
     except InvalidEvent as exc:
         message = exc.args[0]
-        named = [n for n in re.findall(r"'(\w+)'", message) if kind.field(n) is not None]
+        named = _fields_named(kind, message)
         raise PublishError(message, named[0] if named else None) from None
     if kind.name == "node.announce":
         check_addresses(fields["addresses"])
@@ -145,7 +145,49 @@ def field_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zon
                if f.required and f.name not in fields and f.name not in problems and f.name != PRIVATE_FIELD]
     for name in missing:
         problems[name] = f"{with_article(kind.name)} needs {and_list([repr(m) for m in missing])}"
+    for message in relation_problems(kind.name, fields):  # an end before its start, said with the rest
+        named = _fields_named(kind, message)
+        if named and not any(n in problems for n in named):  # one of them wrong already: said of it
+            problems[named[0]] = message
     return fields, problems
+
+
+def _fields_named(kind: Kind, message: str) -> list[str]:
+    """The fields of `kind` a refusal names in quotes ('ends_at' is before 'starts_at'): the first is
+    where a form shows it."""
+    return [n for n in re.findall(r"'(\w+)'", message) if kind.field(n) is not None]
+
+
+def pairing_problems(kind: Kind, fields: Mapping[str, Any], *, private: str | None, to: Sequence[str],
+                     public_note: bool) -> dict[str, str]:
+    """What is wrong between the fields and the inputs beside them (the private details, their
+    recipients, the tick that lets a case note be public), by the input where a form shows it."""
+    problems: dict[str, str] = {}
+    case_note = kind.name in CASE_NOTE_KINDS
+    if case_note and fields.get("note") and not public_note:
+        problems["note"] = ("a note on a claim or close is public: every node of the network can read it. Put case "
+                            "details in the private part (sealed to the requesting group and yours), or confirm "
+                            "that this note may be public")
+    has_private = private is not None and private != ""
+    chosen = kind.name in SEALABLE and bool(to) and not has_private  # the whole event, for chosen groups only
+    if to and not has_private and not chosen:
+        problems["private"] = "the recipients ('to') say who may read the private details; give the details too"
+    if has_private and kind.field(PRIVATE_FIELD) is None:
+        private_kinds = ", ".join(k.name for k in KINDS.values() if k.field(PRIVATE_FIELD) is not None)
+        problems["private"] = f"{kind.name} has no private part; these kinds have one: {private_kinds}"
+    if has_private and not to and not case_note:
+        problems["to"] = "name at least one recipient group ('to'; `solnet view groups` lists them)"
+    return problems
+
+
+def form_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone: str | None = None, *,
+                  private: str | None = None, to: Sequence[str] = (), public_note: bool = False) -> dict[str, str]:
+    """Every problem of a form at once, by input: each field's (`field_problems`, the relations
+    between fields included) and those between the fields and the inputs beside them
+    (`pairing_problems`). A form that sends a field `kind` has not is refused (PublishError)."""
+    fields, problems = field_problems(log, kind, texts, time_zone)
+    pairs = pairing_problems(kind, fields, private=private, to=to, public_note=public_note)
+    return problems | {name: message for name, message in pairs.items() if name not in problems}
 
 
 def stored_kind(log: EventLog, event_id: bytes) -> str | None:
@@ -272,11 +314,10 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
     if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
         raise PublishError(wrong[1], wrong[0])
+    if pairing := pairing_problems(kind, fields, private=private, to=to, public_note=public_note):
+        name, message = next(iter(pairing.items()))
+        raise PublishError(message, name)
     case_note = kind.name in CASE_NOTE_KINDS
-    if case_note and fields.get("note") and not public_note:
-        raise PublishError("a note on a claim or close is public: every node of the network can read it. Put case "
-                           "details in the private part (sealed to the requesting group and yours), or confirm that "
-                           "this note may be public", "note")
     now = now_ms() if now is None else now
     expires = None
     if expires_in is not None and expires_in.strip():
@@ -288,13 +329,6 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if not chosen and (ref := sealed_references(log, kind, fields)) is not None:
         raise PublishError(f"'{ref}' names an event shared with chosen groups only; publish this one for the same "
                            "groups ('to'), or everyone would learn of it", ref)
-    if to and not has_private and not chosen:
-        raise PublishError("the recipients ('to') say who may read the private details; give the details too", "private")
-    if has_private and kind.field(PRIVATE_FIELD) is None:
-        private_kinds = ", ".join(k.name for k in KINDS.values() if k.field(PRIVATE_FIELD) is not None)
-        raise PublishError(f"{kind.name} has no private part; these kinds have one: {private_kinds}", "private")
-    if has_private and not to and not case_note:
-        raise PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)", "to")
     keys = keys() if callable(keys) else keys
     refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
     recipients = parse_groups(log, to)

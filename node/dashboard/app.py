@@ -9,6 +9,7 @@ the node's passphrase or a one-time link from `solnet dashboard-link` (node.logi
 from __future__ import annotations
 
 import asyncio
+import functools
 import mimetypes
 import os
 import signal
@@ -30,7 +31,7 @@ from events.kinds import KINDS
 from node import audience, login_links, public_site, publishing, render
 from node.api import API_PATH_RE
 from node.chain_gate import NOT_CAUGHT_UP
-from node.dashboard import access, forms, i18n, pages
+from node.dashboard import access, event_names, forms, i18n, pages
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
@@ -96,6 +97,7 @@ def _environment() -> jinja2.Environment:
     env.globals["group_list"] = group_list
     env.globals["and_list"] = render.and_list
     env.globals["groups_with_ids"] = groups_with_ids
+    env.globals["event_name"] = event_names.event_name
     return env
 
 
@@ -337,7 +339,8 @@ class Dashboard:
                 private_status = {NOT_A_RECIPIENT: "not_recipient"}.get(status, status)
             else:
                 private_status = "hidden"
-        title = event["title"] or ctx["t"](f"kind.{event['kind']}")
+        # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time)
+        title = event_names.event_name(ctx["t"], event["named"], event["about"])
         return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
                 "title": title, "fragment": f"/fragment/event/{request.match_info['id']}"}
 
@@ -445,25 +448,24 @@ class Dashboard:
         offline = form.get("offline") == "yes"
         t = ctx["t"]
         chosen = str(form.get("audience", "network"))
-        if forms.takes_audience(kind) and (chosen == "chosen") != bool(to):  # said before anything is parsed
-            values = {**texts, "audience": chosen}
-            problem = t("error.audience_none" if chosen == "chosen" else "error.audience_ticked")
-            page = await self._form_ctx(ctx, kind, values, {"to": problem}, None, to)
-            return self.respond(request, "publish_form.html", page, 400)
         # What was typed, for a refused form to come back with (the expiry chosen too, where it came back
         # as the first choice after a refusal by the log; the override never: it is offered unticked)
         typed = {**texts, **({"expires_in": expires_in} if expires_in else {}), "private": private or "",
                  **({"public_note": "yes"} if public_note else {}), "audience": chosen}
+        inputs = (kind, texts, zone, private or None, to, public_note)
+        if forms.takes_audience(kind) and (chosen == "chosen") != bool(to):  # said before anything is parsed
+            problem = t("error.audience_none" if chosen == "chosen" else "error.audience_ticked")
+            errors = await self._every_problem(t, {"to": problem}, *inputs)
+            page = await self._form_ctx(ctx, kind, typed, errors, None, to)
+            return self.respond(request, "publish_form.html", page, 400)
         try:
             event = await self.node.publish(kind, texts, expires_in=expires_in, private=private or None, to=to,
                                             public_note=public_note, time_zone=zone, offline=offline)
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
-            if errors:  # and every other field's problem, at once: not one more attempt per field
-                errors |= {name: forms.field_message(problem, t)
-                           for name, problem in (await self._field_problems(kind, texts, zone)).items()
-                           if name not in errors}
+            if errors:  # and every other problem, at once: not one more attempt per field
+                errors = await self._every_problem(t, errors, *inputs)
             page = await self._form_ctx(ctx, kind, typed, errors, None if errors else message, to)
             return self.respond(request, "publish_form.html", page, 400)
         except InvalidEvent as exc:
@@ -479,14 +481,22 @@ class Dashboard:
             return self.respond(request, "publish_form.html", page, status)
         return self.redirect(request, f"/event/{event.id.hex()}?published=1")
 
-    async def _field_problems(self, kind: str, texts: dict[str, str], zone: str | None) -> dict[str, str]:
-        """What is wrong with each field of a refused form (node.publishing.field_problems); none if
-        that cannot be worked out (a bad time zone, a field the kind has not): the refusal says it."""
+    async def _every_problem(self, t: i18n.Translator, first: dict[str, str], kind: str, texts: dict[str, str],
+                             zone: str | None, private: str | None, to: list[str], public_note: bool,
+                             ) -> dict[str, str]:
+        """The problem `first` (by input, as said) and every other input's of a refused form, in the page's
+        language (node.publishing.form_problems: each field's, those between fields, and between the
+        fields and the private details, their recipients and the public note's tick). Only `first` if the
+        others cannot be worked out (a bad time zone, a field the kind has not): the refusal says it."""
         try:
-            _, problems = await self.node.db(publishing.field_problems, self.node.log, KINDS[kind], texts, zone)
+            problems = await self.node.db(functools.partial(
+                publishing.form_problems, private=private, to=to, public_note=public_note),
+                self.node.log, KINDS[kind], texts, zone)
         except publishing.PublishError:
-            return {}
-        return problems
+            return first
+        names = forms.form_fields(kind)
+        return first | {name: forms.field_message(problem, t) for name, problem in problems.items()
+                        if name not in first and name in names}
 
     async def _log_in_to_send(self, request: web.Request, ctx: dict[str, Any]) -> web.StreamResponse:
         """A publish form sent from a session the node no longer knows (it restarted: a power cut; or

@@ -14,12 +14,14 @@ from events.projections import PROFILE, MemoryTables
 from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
 from node import references, render, revoked_here
+from node.dashboard.event_names import Named
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.status import admitters_unnamed, name_peers
 from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, fair_items, fundraiser_item,
                         named, reader_of, regions_shown, support_request_item, view)
 
+MAX_REFERENCES = 64  # events named by one event's page (a redaction names at most 64)
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
 PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update", "need",
@@ -78,6 +80,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     happened = view(log, "past-actions", **bounded)
     for a in happened:
         a["mine"] = a["group"] == own
+    tell_apart(log, [o for s in support for o in s.get("can_go", [])], CAN_GO_NAME)
+    tell_apart(log, [o for n in needs for o in n.get("matches", [])], MATCH_NAME)
     return {
         "alerts": alerts,
         "alerts_crowded": sorted(crowded),  # groups with more live alerts than the banner shows of one group
@@ -214,6 +218,8 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         "shared_with": [names.get(g) or render.short_id(g) for g in shared],  # by name, for the page
         "for_chosen_groups": kind == SEALED_KIND,  # and not readable here
     }
+    out["refs"], out["about"] = referenced(log, kind, fields)
+    out["named"] = Named(kind, fields, ts)
     if kind == "fundraiser.update":  # its amounts are in its fundraiser's currency
         out["currency"] = references.update_currency(log.store, log.trust, kind, fields)
     region = fields.get("region")
@@ -239,9 +245,65 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
     elif kind == "action":
         out["status"] = next((a for a in view(log, "past-actions", **bounded) if a["id"] == event_id), None)
         out["past"] = fields.get("starts_at", now) < now
+    if out["status"] is not None:
+        tell_apart(log, out["status"].get("can_go") or [], CAN_GO_NAME)
+        tell_apart(log, out["status"].get("matches") or [], MATCH_NAME)
     if body_state == 0 and kind in KINDS:
         out["no_effect"] = log.row_no_effect(row)
     return out
+
+
+# What the link to a place a request could go, or to an offer a need could draw on, says of it
+# (templates: the "could go to" and "could come from" lists)
+CAN_GO_NAME = ("group", "region", "capacity")
+MATCH_NAME = ("group", "region", "remaining", "unit")
+
+
+def tell_apart(log: EventLog, entries: list[dict[str, Any]], said: tuple[str, ...]) -> None:
+    """Marks the entries whose links would read alike though they go to different events (a group's
+    two offers of 3 places in one region: 'Calais (calais, 3 places)' twice), so that no two links
+    of a page share a name and not a place: `posted` (when it was published, said after), and
+    `twin` where that is alike too (published in the same minute: its short id is said as well)."""
+    def alike(key: Any) -> set[Any]:
+        ids: dict[Any, set[bytes]] = {}
+        for e in entries:
+            ids.setdefault(key(e), set()).add(e["id"])
+        return {k for k, same in ids.items() if len(same) > 1}
+
+    name = lambda e: tuple(e.get(f) for f in said)  # noqa: E731
+    twins = alike(name)
+    posted: dict[bytes, int | None] = {}
+    for e in entries:
+        if name(e) in twins:
+            if e["id"] not in posted:
+                found = references.target(log.store, log.trust, e["id"])
+                posted[e["id"]] = found.ts if found is not None else None
+            e["posted"] = posted[e["id"]]
+    minute = lambda e: (name(e), (e.get("posted") or 0) // 60_000)  # noqa: E731
+    still = alike(minute)
+    for e in entries:
+        e["twin"] = minute(e) in still
+
+
+def referenced(log: EventLog, kind: str, fields: dict[str, Any]) -> tuple[dict[bytes, Named | None], Named | None]:
+    """The events `fields` name (an update's alert, a pledge's fundraiser, a redaction's events),
+    each as its name is made of (node/dashboard/event_names.py), None if this node does not hold it
+    with its body; and the one the event is about (its first reference), if held. An event shared
+    with chosen groups is named by its kind alone: what is inside is not this page's to say."""
+    spec = KINDS.get(kind)
+    refs: dict[bytes, Named | None] = {}
+    about = None
+    for f in spec.fields if spec is not None else ():
+        value = fields.get(f.name)
+        for event_id in (value if f.type == "ids" and isinstance(value, list) else [value] if f.type == "id" else []):
+            if not isinstance(event_id, bytes) or event_id in refs or len(refs) >= MAX_REFERENCES:
+                continue
+            found = references.target(log.store, log.trust, event_id)
+            refs[event_id] = None if found is None else Named(
+                found.kind, {} if found.kind == SEALED_KIND else found.fields, found.ts)
+            if f.refers_to and about is None:
+                about = refs[event_id]
+    return refs, about
 
 
 def recipient_groups(log: EventLog) -> list[dict[str, Any]]:

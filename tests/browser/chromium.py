@@ -36,6 +36,17 @@ def log_in(page: object, node: LocalNode) -> None:
     page.wait_for_url(url(node, "/"))
 
 
+def fill_form(page: Any, values: dict[str, str]) -> None:
+    """Type `values` into the page's form as a person does, each into its field's input (#f-NAME):
+    a choice chosen in its list, a text typed."""
+    for name, value in values.items():
+        field = page.locator(f"#f-{name}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
 def publish(node: LocalNode, kind: str, *args: str) -> None:
     cli(node, "publish", kind, *args)
 

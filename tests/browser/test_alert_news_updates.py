@@ -22,7 +22,7 @@ def test_an_alerts_update_and_its_all_clear_are_said_without_moving_the_focus(cl
                                           "text": "CRS at the camp"}, expires_in="6h")["id"]
     page = browser.new_page()
     log_in(page, calais)
-    for lang, updated, cleared in (("fr", "Alerte mise à jour :", "Fin d’alerte :"), ("en", "Alert updated:", "All clear:")):
+    for lang, updated, cleared in (("fr", "Alerte mise à jour\u202f:", "Fin d’alerte\u202f:"), ("en", "Alert updated:", "All clear:")):
         page.goto(url(calais, f"/?lang={lang}"))
         page.locator("#live-status[data-state='live']").wait_for()
         page.evaluate(LISTEN)

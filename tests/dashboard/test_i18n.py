@@ -23,6 +23,27 @@ def test_both_catalogs_have_the_same_keys_and_fields() -> None:
         assert fr[key].strip(), f"empty French text for {key}"
 
 
+# French typography: a narrow no-break space before ':', ';', '?' and '!' (and inside « »), never a line
+# break there nor a bare colon glued to the word. Not in what is no prose: a link, a time, a command.
+NOT_PROSE_RE = re.compile(r"`[^`]*`|https?://\S*|\d{1,2}:\d{2}")
+
+
+def french_punctuation_problems(text: str) -> list[str]:
+    prose = NOT_PROSE_RE.sub("", text)
+    return [prose[max(0, m.start() - 12):m.end() + 1] for m in re.finditer(r"(?<!\u202f)[:;?!]|«(?!\u202f)|(?<!\u202f)»",
+                                                                            prose)]
+
+
+def test_french_punctuation_has_its_narrow_no_break_space() -> None:
+    """'Erreur: ...' or 'Champ : ...' with a plain space (a line may break before the colon) is not French
+    typography; a screen reader and a reader both expect 'Champ\u202f: ...'."""
+    found = {key: problems for key, text in i18n.catalog("fr").items()
+             if (problems := french_punctuation_problems(text))}
+    assert not found, found
+    assert french_punctuation_problems("Erreur : x; y ?") and not french_punctuation_problems("à 18:00, `a:b`")
+    assert i18n.catalog("en")["common.colon"] == ":" and i18n.catalog("fr")["common.colon"] == "\u202f:"
+
+
 def test_an_events_place_in_its_chain_has_one_name_in_each_language() -> None:
     """The CLI says "seq" (`revoke --from-seq`, "revoked from seq 3"): the English dashboard says the
     same, never "event 3" or "number 3" for it; the French one says "numéro" throughout. The pin of a

@@ -107,3 +107,17 @@ def test_the_wiped_page_says_what_a_failing_disk_kept_in_either_language() -> No
         assert Translator(lang)("wiped.no_keystore") not in html  # it was there, and stays: not "there was none"
     done = render_page("wiped.html", context(report=WipeReport(files_destroyed=["keystore"])))
     assert Translator("en")("wiped.keystore") in done and "destroy the card" not in done
+
+
+def test_photo_links_name_the_action_they_show() -> None:
+    """'photo 1', 'photo 2' under every action read the same in a screen reader's list of links."""
+    photos = ["https://e.org/1.jpg", "https://e.org/2.jpg"]
+    data = overview()
+    data["happened"]["items"][0].update(title="Manif 42", reports=[{"outcome": "ok", "photos": photos}])
+    html = render_page("overview.html", data)
+    assert ">photo 1 of 2 of Manif 42</a>" in html and ">photo 2 of 2 of Manif 42</a>" in html
+    event = {"id": ID, "kind": "action", "author": ID, "seq": 1, "ts": 1_800_000_000_000, "expires": None,
+             "body": "present", "group": ID, "group_name": "Calais", "raw": {}, "sealed": None, "fields": [],
+             "title": "Manif 42", "status": {"people": None, "reports": [{"outcome": "ok", "photos": photos}]}}
+    html = render_page("event.html", context("fr", event=event, title="Manif 42", fragment="/f"))
+    assert ">photo 1 sur 2 de Manif 42</a>" in html and ">photo 2 sur 2 de Manif 42</a>" in html

@@ -282,8 +282,10 @@
   }
 
   formatTimes(document);
-  var summary = document.querySelector("[data-focus]");
-  if (summary) { summary.focus(); }  // a failed form: its problems first, each a link to its field
+  // A failed form: its problems first, each a link to its field. Else a confirmation ("Published"):
+  // on the page from its start, a live region would not say it; the focus on it does.
+  var summary = document.querySelector(".error-summary[data-focus]") || document.querySelector("[data-focus]");
+  if (summary) { summary.focus(); }
 
   var parts = document.querySelectorAll("[data-fragment]");
   var streamUrl = document.body.getAttribute("data-live");

@@ -1,0 +1,54 @@
+"""An event's name on the dashboard, in the page's language: what a page's title, a link to the
+event and a screen reader say of it.
+
+An event with a title (an action, a fundraiser, a resource) or a name (a group's profile) is called
+by it. One without is called by its kind and what tells it from others of its kind: its type, its
+goods, its region, its place, its time; one about another event (an update, a pledge, a claim) by
+what that event is. Only public fields are read: a private part is sealed and never named here,
+and an event shared with chosen groups is called by its kind alone unless the page reads it.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from node.dashboard.i18n import Translator, fallback_time
+
+# The fields that tell an untitled event apart from others of its kind, in the order said.
+CHOICE_FIELDS = ("status", "type", "category")
+PLACE_FIELDS = ("region", "location")
+
+
+class Named(NamedTuple):
+    """What an event's name is made of: its kind, its public fields, when it was made (ms)."""
+    kind: str
+    fields: dict[str, Any]
+    ts: int | None
+
+
+def event_name(t: Translator, event: Named, about: Named | None = None) -> str:
+    """`event`'s name: its title, else its kind and its details ('Alert: raid, calais, 2031-06-01
+    14:00 UTC'). `about`: the event it refers to (an alert update's alert), whose title or details
+    say which one this is about."""
+    title = _title(event.fields)
+    if title:
+        return title
+    details = _details(t, event.fields)
+    if about is not None:
+        # (an update may repeat its alert's type and region: said once)
+        about_title = _title(about.fields)
+        details = list(dict.fromkeys(details + ([about_title] if about_title else _details(t, about.fields))))
+    when = event.fields.get("starts_at") if isinstance(event.fields.get("starts_at"), int) else event.ts
+    if when:
+        details.append(fallback_time(when))
+    kind = t(f"kind.{event.kind}")
+    return t("event.name", kind=kind, details=", ".join(details)) if details else kind
+
+
+def _title(fields: dict[str, Any]) -> str | None:
+    title = fields.get("title") or fields.get("name")
+    return title if isinstance(title, str) and title.strip() else None
+
+
+def _details(t: Translator, fields: dict[str, Any]) -> list[str]:
+    said = [t.choice(fields[name]) for name in CHOICE_FIELDS if isinstance(fields.get(name), str)]
+    return said + [fields[name] for name in PLACE_FIELDS if isinstance(fields.get(name), str) and fields[name]]
