@@ -125,8 +125,20 @@ class PeerDirectory:
         return self._device_addresses.get(device)
 
     def views(self, now: int) -> list[dict[str, Any]]:
-        """Every known peer's health as this node sees it now, with its log label."""
-        return [{**p.to_json(now), "label": self.label(p.address)} for p in self.book.all()]
+        """Every known peer's health as this node sees it now, with its log label. An address no dial
+        has reached yet names the device that announced it (unless that device answered at another
+        address): a link that device dialled in on shows there, not as a second peer "(group not
+        known yet) ... never connected" beside "Bristol (dialled in)"."""
+        peers = self.book.all()
+        proved = {p.device for p in peers if p.device is not None}
+        announcer = {address: device for device, address in self._device_addresses.items() if device not in proved}
+        out = []
+        for p in peers:
+            entry = {**p.to_json(now), "label": self.label(p.address)}
+            if not entry.get("device") and (device := announcer.get(p.address)) is not None:
+                entry["device"] = device.hex()
+            out.append(entry)
+        return out
 
     async def learn_announced(self, *, fresh: bool = True) -> None:
         """Add the addresses other nodes announced (node.announce events) that we do not know yet.

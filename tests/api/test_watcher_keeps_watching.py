@@ -46,3 +46,21 @@ async def test_a_damaged_announcement_is_said_and_the_watcher_goes_on(api, homes
     await node.db(node.log.ingest, [later.encode()])
     n = await node.db(node.log.store.event_n, later.id)
     await wait_for(lambda: node.feed.last_n >= n, "the watcher noticing what is stored after the damage")
+
+
+async def test_an_announced_address_not_dialled_yet_is_listed_as_its_announcers(api, homes, unlock) -> None:
+    """Bristol's node dialled in and its announced address was not dialled yet: `solnet peers`
+    listed Bristol twice, once as "(group not known yet) ... never connected"."""
+    bristol, keys = homes["bristol"].log(), unlock(homes["bristol"])
+    try:
+        publishing.publish(bristol, keys, "node.announce", {"addresses": ADDRESS}, offline=True)
+        wires = list(bristol.store.iter_wire())
+    finally:
+        bristol.store.close()
+    await api.get("/api/v1/status")  # the node runs
+    node = api.node
+    await node.db(node.log.ingest, wires)
+    await wait_for(lambda: any(ADDRESS in p["address"] for p in node.peer_views(0) if p["address"]),
+                   "the announced address learned")
+    [entry] = [p for p in node.peer_views(0) if p["address"] and ADDRESS in p["address"]]
+    assert entry["device"] == bytes(keys.device.public).hex()
