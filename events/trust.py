@@ -16,9 +16,12 @@ Who is a member, in waves outward from the founders.
     can only ever be a device of a group it consented to. A key that consented to two groups or
     more is nobody's device: a consent carries no seq, so whoever holds a copy of a device key (a
     seized phone, revoked by its group) could consent to an accomplice group nearer the founders,
-    which then held the device and its past alerts; now the key is out, as a fork puts it out. A
-    vouch without consent (made before consent existed) counts only while the key is claimed by no
-    other group and by no admission.
+    which then held the device and its past alerts; now the key is out, as a fork puts it out. Only
+    groups that could hold the device tear it: consents in vouches their authors may sign, those
+    authors member groups reached from the founders without passing through the device (see
+    `_newly_torn`; the consents of others are claims all the same). A vouch without consent (made
+    before consent existed) counts only while the key is claimed by no other group and by no
+    admission.
   - Any member (a group key or one of its devices) admits a new group (vouch with role "group").
     The groups reached in wave w admit the groups of wave w + 1. A group's admitters are every group
     of the NEAREST wave that validly vouched for it: a vouch for a group that groups nearer the
@@ -243,12 +246,20 @@ class TrustGraph:
             if v.role == ACCEPT_ROLE:
                 accepted[v.voucher].add(v.subject)
         consents: dict[bytes, set[bytes]] = defaultdict(set)  # device -> the groups it consented to
+        consent_vouches: dict[bytes, list[Vouch]] = defaultdict(list)
         for v in claims:
             if v.role == DEVICE_ROLE and v.consent:
                 consents[v.subject].add(v.voucher)
+                consent_vouches[v.subject].append(v)
         consented: set[bytes] = set(consents)
-        torn: set[bytes] = {d for d, groups in consents.items() if len(groups) > 1 and _torn(d, groups, founders,
-                                                                                          by_voucher)}
+        # The devices that may be torn, with the consent vouches that count for it (those of keys
+        # reached without passing through the device); whether it is, each pass decides below.
+        tearing: dict[bytes, list[Vouch]] = {}
+        for d, groups in sorted(consents.items()):
+            counted = _tearing_claimants(d, groups, founders, by_voucher)
+            if len(counted) > 1:
+                tearing[d] = [v for v in consent_vouches[d] if v.voucher in counted]
+        torn: set[bytes] = set()
         admitted_somewhere: set[bytes] = {v.subject for v in claims if v.role == GROUP_ROLE}
         legacy_claims: dict[bytes, set[bytes]] = defaultdict(set)
         for v in claims:
@@ -306,8 +317,10 @@ class TrustGraph:
         # A group that named admitters none of which can admit it (revoked from before their vouch, or
         # never vouching) would be out for good, unable to sign another accept: the restriction is
         # lifted for it and the graph computed again, the nearest wave deciding as for a group that
-        # named none. Lifts only grow, so this ends; each pass is over sorted input, so the result is
-        # still a function of the set of events.
+        # named none. A device that two groups of the graph could hold (each a member group that may
+        # sign its consent vouch) is torn, and the graph computed again (see `_newly_torn`). Lifts
+        # and tears only grow, so this ends; each pass is over sorted input, so the result is still
+        # a function of the set of events.
         lifted: set[bytes] = set()
         while True:
             members.clear()
@@ -350,9 +363,11 @@ class TrustGraph:
                     admitters = tuple(sorted(candidates[s]))
                     members[s] = Member(s, GROUP_ROLE, s, None, None, admitters[0], admitters, wave)
             stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
-            if not stranded:
+            newly_torn = _newly_torn(tearing, torn, members)
+            if not stranded and not newly_torn:
                 break
             lifted |= stranded
+            torn |= newly_torn
         # A key that is (still) vouched but now unreachable stays out; report its events' effects.
         for v in vouches:
             if v.id and v.complete:
@@ -520,15 +535,53 @@ class TrustGraph:
         return limits
 
 
-def _torn(device: bytes, groups: set[bytes], founders: set[bytes], by_voucher: dict[bytes, list[Vouch]]) -> bool:
-    """Whether `device` consented to more than one group reached from the founders without passing
-    through it. Whoever holds a copy of a device key makes any key it likes reachable through it
-    (a vouch of itself, of a fresh key that then claims it): consents to those must not tear the
-    device from its group (a thief holding a seized phone erased its past so, until 2026-12-04).
-    Usually no key reached through the device is one of `groups`, and then all of them count."""
+def _tearing_claimants(device: bytes, groups: set[bytes], founders: set[bytes],
+                       by_voucher: dict[bytes, list[Vouch]]) -> set[bytes]:
+    """Of the keys `device` consented to, those reached from the founders without passing through
+    it: only their consents can tear it. Whoever holds a copy of a device key makes any key it
+    likes reachable through it (a vouch of itself, of a fresh key that then claims it): consents to
+    those must not tear the device from its group (a thief holding a seized phone erased its past
+    so, until 2026-12-04). Usually no key reached through the device is one of `groups`, and then
+    all of them count."""
     if not groups & _reached({device}, by_voucher):  # (the device itself among them: it vouched for itself)
-        return True
-    return len(groups & _reached(founders - {device}, by_voucher, skip=device)) > 1
+        return groups
+    return groups & _reached(founders - {device}, by_voucher, skip=device)
+
+
+def _newly_torn(tearing: dict[bytes, list[Vouch]], torn: set[bytes], members: dict[bytes, Member]) -> set[bytes]:
+    """The devices not yet torn that two groups of `members` could hold: a consent vouch of each
+    that counts for tearing (`tearing`), its author a member group that may sign it, chain complete.
+
+    A claim counts whatever its author's standing (rule 11), so that whether a key is a device
+    never depends on the rest of the computation; a tear, which takes a device and its past out,
+    needs more: two groups that could each hold the device. A consent in any other vouch is one no
+    group can act on: a device key's (it can never certify a device: only a group key can, and a
+    key that consented is never a group), one signed at or past its author's revocation point or
+    fork point, one by a key that is no member. A thief holding only seized phones, revoked by
+    their groups, or a group expelled long ago, or fresh keys reached only through those, signs
+    nothing else, and so can no longer tear a phone from its group, its past and the groups it
+    admitted with it (until 2026-12-04 two seized phones, each vouching for the other with the
+    other's consent after their pinned revocations, did). An accomplice group that is a member,
+    and may sign its vouch, still tears the device: the key is in two hands and neither group may
+    hold it; revoking the accomplice from before its vouch gives the device back to its group.
+
+    Whether a group could hold a device depends on the graph, and the graph on the tears (a torn
+    device's admissions and revocations go with it), so no tear is decided on its own: the graph
+    is computed first with no device torn, then again with each device found so, until no more
+    is. Tears only grow, so this ends, and each pass runs over sorted input, so the result is a
+    function of the set of events, never of a choice between two answers that would each hold. At
+    the end no device held by a group has a second group that could hold it (the defence stands);
+    every torn device had two in some pass, and stays torn (never more tears than counting every
+    claim made, which is what the graph did until 2026-12-04)."""
+    out = set()
+    for d, vouches in tearing.items():
+        if d in torn:
+            continue
+        holders = {v.voucher for v in vouches if v.complete and (m := members.get(v.voucher)) is not None
+                   and m.role == GROUP_ROLE and m.may_sign(v.voucher_seq)}
+        if len(holders) > 1:
+            out.add(d)
+    return out
 
 
 def _reached(start: set[bytes], by_voucher: dict[bytes, list[Vouch]], skip: bytes | None = None) -> set[bytes]:

@@ -4,6 +4,7 @@ trust events, never on the order they arrived in."""
 from __future__ import annotations
 
 import itertools
+import random
 import os
 
 import pytest
@@ -351,6 +352,100 @@ def test_consents_given_through_the_device_itself_do_not_tear_it_from_its_group(
     # A group reached otherwise still tears it (an accomplice member: the key is in two hands).
     g = TrustGraph([a], [admit(a, b, 1), genuine, admit(a, x, 2), device(x, d, 1)])
     assert g.member(d) is None
+
+
+class SeizedPhones:
+    """Founder f admits groups g1 and g2 (seqs 1, 2), and g3 (seq 3); phones p1 and p2 are devices
+    of g1 and g2 (or both of g1: `same_group`), with their consent. Each phone admitted a group
+    (new1, new2) at its seq 2; after a raid each group revokes its phone from seq 3, pinning its
+    chain (the id of its event at seq 2). `thief` holds the keys that sign the thief's vouches."""
+
+    def __init__(self, same_group: bool = False) -> None:
+        self.f, self.g1, self.g2, self.g3, self.p1, self.p2, self.new1, self.new2 = (key() for _ in range(8))
+        group2 = self.g1 if same_group else self.g2
+        self.vouches = [admit(self.f, self.g1, 1), admit(self.f, self.g2, 2), admit(self.f, self.g3, 3),
+                        device(self.g1, self.p1, 1), device(group2, self.p2, 2),
+                        admit(self.p1, self.new1, 2), admit(self.p2, self.new2, 2)]
+        self.revokes = [Revocation(self.p1, self.g1, 3, 10, "seized", 3, eid(), pin=self.vouches[5].id),
+                        Revocation(self.p2, group2, 3, 10, "seized", 4, eid(), pin=self.vouches[6].id)]
+
+    def graph(self, extra_vouches=(), extra_revokes=()) -> TrustGraph:
+        return TrustGraph([self.f], [*self.vouches, *extra_vouches], [*self.revokes, *extra_revokes])
+
+    def assert_pasts_kept(self, g: TrustGraph) -> None:
+        for phone, admitted in ((self.p1, self.new1), (self.p2, self.new2)):
+            m = g.member(phone)
+            assert m is not None and m.role == DEVICE_ROLE and m.revoked_from == 3 and m.pinned is not None
+            assert g.member(admitted) is not None
+
+    def each_vouching_the_other(self) -> list[Vouch]:
+        """What the thief signs with the two phones' keys after the revocations (seq 3 and on):
+        each phone vouches for the other as its device, with the other's consent."""
+        return [device(self.p2, self.p1, 3), device(self.p1, self.p2, 4)]
+
+    def through_fresh_keys(self) -> list[Vouch]:
+        """The same through keys of the thief's own: each phone admits a fresh key (past its
+        revocation point), which vouches for the other phone with that phone's consent."""
+        x1, x2 = key(), key()
+        return [admit(self.p1, x1, 3), device(x1, self.p2, 1), admit(self.p2, x2, 3), device(x2, self.p1, 1)]
+
+
+@pytest.mark.parametrize("same_group", [False, True])
+def test_two_seized_phones_vouching_for_each_other_keep_their_pasts(same_group: bool):
+    """Two phones seized in one raid, of two groups or of one, each revoked by its group with a pin.
+    The thief, holding only the phones' keys, has each phone vouch for the other as its device with
+    the other's consent. Both consents counted as claims (every received vouch of a reachable key
+    does, rule 11), so each phone consented to two groups and was torn: no member at all, its past
+    alerts and the groups it admitted out of every log (until 2026-12-04). A device key can never
+    hold a device, and the vouches are past the phones' revocation points: they tear nothing."""
+    net = SeizedPhones(same_group)
+    net.assert_pasts_kept(net.graph())
+    for thief in (net.each_vouching_the_other(), net.through_fresh_keys()):
+        g = net.graph(thief)
+        net.assert_pasts_kept(g)
+        assert all(g.effect(v.id) == T.NO_EFFECT_VOUCHER_OUTSIDE for v in thief)
+
+
+def test_a_group_expelled_long_ago_cannot_tear_a_seized_phone_from_its_group():
+    """The thief holding one seized phone's key and the key of a group its admitter revoked from
+    seq 1 long ago: that group vouches for the phone with the phone's consent. It tore the phone
+    (until 2026-12-04). A member group that may sign its vouch still tears it (the key is in two
+    hands, and neither group may hold it), until that group's admitter revokes it from before its
+    vouch: then the phone is its own group's again, its past with it."""
+    net = SeizedPhones()
+    expelled = Revocation(net.g3, net.f, 1, 20, "infiltrator", 4, eid())
+    thief = device(net.g3, net.p1, 5)
+    g = net.graph([thief], [expelled])
+    net.assert_pasts_kept(g)
+    assert g.member(net.g3).revoked_from == 1 and g.effect(thief.id) == T.NO_EFFECT_VOUCHER_OUTSIDE
+    g = net.graph([thief])  # g3 a member in good standing: an accomplice
+    assert g.member(net.p1) is None and g.member(net.new1) is None
+    assert g.effect(thief.id) == g.effect(net.vouches[3].id) == T.NO_EFFECT_TORN
+    net.assert_pasts_kept(net.graph([thief], [Revocation(net.g3, net.f, 5, 20, "accomplice", 4, eid())]))
+
+
+def test_a_seized_phones_pinned_past_stays_whatever_the_order():
+    """The events of the three scenarios above, in many orders, given at once and one at a time."""
+    net = SeizedPhones()
+    vouches = [*net.vouches, *net.each_vouching_the_other(), *net.through_fresh_keys(), device(net.g3, net.p1, 5)]
+    revokes = [*net.revokes, Revocation(net.g3, net.f, 1, 20, "infiltrator", 4, eid())]
+    reference = TrustGraph([net.f], vouches, revokes)
+    net.assert_pasts_kept(reference)
+    rng = random.Random(20261204)
+    for _ in range(40):
+        items = [("v", v) for v in vouches] + [("r", r) for r in revokes]
+        rng.shuffle(items)
+        at_once = TrustGraph([net.f], [i for w, i in items if w == "v"], [i for w, i in items if w == "r"])
+        one_by_one = TrustGraph([net.f])
+        for what, item in items:
+            if what == "v":
+                one_by_one.add_vouch(item)
+            else:
+                one_by_one.add_revoke(item.by, item.subject, item.from_seq, seq=item.seq, id=item.id, at=item.at,
+                                      reason=item.reason, pin=item.pin)
+        for g in (at_once, one_by_one):
+            assert snapshot(g) == snapshot(reference) and g.effects == reference.effects
+            assert {k: m.pinned for k, m in g.members.items()} == {k: m.pinned for k, m in reference.members.items()}
 
 
 def test_a_pin_signed_past_its_authors_fork_point_pins_nothing():
@@ -851,6 +946,14 @@ def test_members_follow_the_rules(data):
     a forked key past its fork point included, section 5.6 rule 6)."""
     founders, vouches, revokes, forks = data.draw(histories())
     g = TrustGraph(founders, vouches, revokes, forks)
+    by_voucher: dict[bytes, list[Vouch]] = {}
+    for v in vouches:
+        if v.role != T.ACCEPT_ROLE:
+            by_voucher.setdefault(v.voucher, []).append(v)
+
+    def beside(device: bytes) -> set[bytes]:  # the keys reached from the founders not through `device`
+        return T._reached(set(founders) - {device}, by_voucher, skip=device)
+
     for k, m in g.members.items():
         if k in founders:
             assert m.role == GROUP_ROLE and m.wave == 0
@@ -860,6 +963,12 @@ def test_members_follow_the_rules(data):
             assert any(v.subject == k and v.voucher == m.group and v.role == DEVICE_ROLE
                        and g.member(m.group).may_sign(v.voucher_seq) for v in vouches)
             assert g.member(m.group).role == GROUP_ROLE and g.member(m.group).wave == m.wave
+            # No second group could hold it (a member group that may sign its consent vouch, reached
+            # without passing through the device): else it is torn.
+            assert len({v.voucher for v in vouches if v.subject == k and v.role == DEVICE_ROLE and v.consent
+                        and v.voucher in beside(k) and g.member(v.voucher) is not None
+                        and g.member(v.voucher).role == GROUP_ROLE
+                        and g.member(v.voucher).may_sign(v.voucher_seq)}) <= 1
         else:
             assert m.admitters and m.admitted_by == m.admitters[0]
             for admitter in m.admitters:

@@ -436,3 +436,48 @@ def test_forgeries_are_kept_within_bounds_the_lowest_first(tmp_path: Path, monke
         log.store.close()
     assert kept[0] == kept[1] and len(kept[0]) == 3
     assert [seq for _, seq, _ in kept[0]] == [1, 1, 1]
+
+
+class TwoSeizures(Seizure):
+    """As Seizure, and a second phone seized in the same raid: Kent's (Calais admitted Kent), which
+    admitted Deal and raised an alert. Both groups revoke their phone with a pin; the thief, holding
+    only the two phones' keys, has each vouch for the other with the other's consent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        for name in ("kent", "phone2", "deal"):
+            self.keys[name] = SigningKey.generate()
+        self.kent = Author(self.keys["kent"], self.genesis.network_id)
+        self.phone2 = Author(self.keys["phone2"], self.genesis.network_id)
+        self.setup += [self.calais.sign("member.vouch", {"subject": self.pub("kent"), "role": "group"}),
+                       self.kent.sign("member.vouch", device_vouch(self.keys["kent"], self.keys["phone2"],
+                                                                   b"\x02" * 32))]
+        pin = self.pinned_revocation()  # of the first phone, from the seq after its own past
+        self.past += [self.phone2.sign("alert", {"region": "kent", "type": "raid", "text": "raid at the port"},
+                                       expires=now_ms() + 3_600_000),
+                      self.phone2.sign("member.vouch", {"subject": self.pub("deal"), "role": "group"})]
+        self.pins = [pin,
+                     self.kent.sign("member.revoke", {"subject": self.pub("phone2"), "from_seq": 3,
+                                                      "reason": "seized", "pin": self.past[-1].id})]
+        self.vouches = [self.phone2.sign("member.vouch", device_vouch(self.keys["phone2"], self.keys["phone"],
+                                                                      b"\x03" * 32)),
+                        self.phone.sign("member.vouch", device_vouch(self.keys["phone"], self.keys["phone2"],
+                                                                     b"\x04" * 32))]
+
+
+def test_two_seized_phones_vouching_for_each_other_keep_their_pasts_in_every_order(tmp_path: Path) -> None:
+    """The thief's two vouches are past the phones' revocation points, kept aside, yet counted as
+    claims: each phone 'consented to two groups' and was torn, no member at all, its alerts and the
+    groups it admitted out of the log on every node (review of 2026-12-04). A tear now needs two
+    groups that could hold the phone: they tear nothing, whatever the order."""
+    world = TwoSeizures()
+    late = [*world.pins, *world.vouches]
+    for n, order in enumerate(itertools.permutations(late)):
+        log = _ingest_in(tmp_path / f"{n}.db", world, [*world.past, *world.dovers, *order], list(range(8)))
+        trust, where = log.trust, f"order {n}"
+        assert trust.member(world.pub("phone")).revoked_from == 4, where
+        assert trust.member(world.pub("phone2")).revoked_from == 3, where
+        assert trust.member(world.pub("dover")) is not None and trust.member(world.pub("deal")) is not None, where
+        stored = {e.id for e in log.store.all_events()}
+        assert {e.id for e in world.past + world.pins} <= stored and not {e.id for e in world.vouches} & stored, where
+        assert all(log.store.is_pending(e.id) for e in world.vouches), where
