@@ -103,6 +103,11 @@ class EventLog:
         # key -> the first seq it may not sign, its standing, head and what is kept of it when its
         # events kept at that seq were last looked at (`_forks_below_limits`)
         self._limit_tried: dict[bytes, tuple] = {}
+        # id -> (author, seq, prev) of the well-signed events of the batch being admitted: a link of
+        # a pinned chain may come before the pin that names it in the same batch (`_pinned_ids`)
+        self._batch_links: dict[bytes, tuple[bytes, int, bytes | None]] = {}
+        # devices whose fork a pin undid in this write: their events refused as frozen may be in now
+        self._unfrozen: set[bytes] = set()
         self.clock_doubt = ClockDoubt()  # what refused events say of this machine's clock
         self.refresh_trust()
 
@@ -441,6 +446,8 @@ class EventLog:
                     self._admit_prepared(prepared)
                 self._count_deferred_trust(group[-1].now)
                 self._finish(group[-1].now)
+                for prepared in group:
+                    self._tell_unfrozen(prepared)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
             self._trust_deferred_by = None
@@ -448,6 +455,8 @@ class EventLog:
             self.store.orphaned_profiles.clear()
             self._drained.clear()
             raise
+        finally:
+            self._unfrozen.clear()
         self.reclaim_if_dropped()
         return [[o if o is not None else Outcome(None, REJECTED, E.MALFORMED, "not processed") for o in p.outcomes]
                 for p in group]
@@ -463,13 +472,18 @@ class EventLog:
             outcomes[i] = self._fill_body(ev, now)
         index_of = {x.event.id: i for i, x in prepared.fresh}
         heads = {} if heads is None else heads
-        for i, examined in prepared.fresh:
-            ev = examined.event
-            if not examined.signature_ok:
-                problem = ev.bad_signature()
-                outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
-            else:
-                outcomes[i] = self._admit(ev, heads, now, hold=prepared.hold, facts=examined.facts)
+        self._batch_links = {x.event.id: (x.event.author, x.event.seq, x.event.header.prev)
+                             for _, x in prepared.fresh if x.signature_ok}
+        try:
+            for i, examined in prepared.fresh:
+                ev = examined.event
+                if not examined.signature_ok:
+                    problem = ev.bad_signature()
+                    outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
+                else:
+                    outcomes[i] = self._admit(ev, heads, now, hold=prepared.hold, facts=examined.facts)
+        finally:
+            self._batch_links = {}
         if self._trust_deferred_by is not None and any(o is not None and o.status == PENDING for o in outcomes):
             self._trust_changed(heads, now)  # what the run admits may release this batch's events kept aside
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
@@ -478,6 +492,18 @@ class EventLog:
             if event_id in index_of:
                 outcomes[index_of[event_id]] = outcome
         self._drained.clear()
+
+    def _tell_unfrozen(self, prepared: _Prepared) -> None:
+        """Events of `prepared` refused as their author's frozen that a pin then put in the log (its
+        chain made whole by them: `_resolve_pinned_forks`) are told accepted, as where they came
+        after the pin."""
+        refused = [(i, x.event) for i, x in prepared.fresh if x.event.author in self._unfrozen
+                   and prepared.outcomes[i] is not None and prepared.outcomes[i].reason == E.FROZEN]
+        stored = self.store.known([ev.id for _, ev in refused]) if refused else {}
+        for i, ev in refused:
+            if ev.id in stored:
+                prepared.outcomes[i] = Outcome(ev.id, ACCEPTED, message="back in the log: it completes the chain its "
+                                                                        "author's group pinned", kind=ev.kind)
 
     def _finish(self, now: int) -> None:
         """The end of every write transaction that stored events: drop expired bodies, mark the
@@ -870,8 +896,34 @@ class EventLog:
         in this log), in case its group pins its chain (`_resolve_pinned_forks`). Not a group key's:
         no one may pin a group key's chain."""
         member = self.trust.member(author)
-        if wires and member is not None and member.role == DEVICE_ROLE:
-            self.store.keep_forked([(decode_event(wire), stored) for wire, stored in wires], author, now)
+        if wires and member is not None and member.role == DEVICE_ROLE and self.store.keep_forked(
+                [(decode_event(wire), stored) for wire, stored in wires], author, now, self._pinned_ids):
+            # A row kept may have pushed out another (the count the same): look at the device again.
+            for tried in (self._pin_tried, self._limit_tried, self._forged_tried):
+                tried.pop(author, None)
+
+    def _pinned_ids(self, author: bytes) -> frozenset[bytes]:
+        """The ids of the frozen `author`'s chain that its group pinned, from the pin down to the
+        fork point, as far as this node can follow it: the pin, then the prev of each of them held
+        out of the log (kept past the fork point, or aside) or coming in the batch being admitted.
+        An event with one of these ids is on that chain, whatever else comes (an id is the hash of
+        the signed event): it comes first in the device's share of what is kept past the fork point
+        (node/store/trust.py `keep_forked`), so a peer sending the chain again after a flood had
+        left it out makes it whole, and `_resolve_pinned_forks` puts it back."""
+        member, fork_at = self.trust.member(author), self.trust.fork_point(author)
+        if member is None or member.pinned is None or fork_at is None or member.pinned[0] <= fork_at:
+            return frozenset()
+        until, cur = member.pinned
+        ids: set[bytes] = set()
+        at: int = until - 1
+        while at >= fork_at and cur is not None:
+            ids.add(cur)
+            batch = self._batch_links.get(cur)
+            link = batch[1:] if batch is not None and batch[0] == author else self.store.kept_link(author, cur)
+            if link is None or link[0] != at:
+                break
+            cur, at = link[1], at - 1
+        return frozenset(ids)
 
     def _refuse_off_pinned_chain(self, ev: Event, member: Member, now: int) -> None:
         """`ev` contradicts its author's stored chain below the point its group revoked it from, and
@@ -964,6 +1016,7 @@ class EventLog:
             self._count_deferred_trust(now)
             self._drained.clear()  # back from aside: no batch of this commit to tell
             self._pin_tried.pop(author, None)  # a fork found again later may look the same as this one
+            self._unfrozen.add(author)
             resolved = True
         return resolved
 

@@ -23,6 +23,8 @@ def _stub(wire: bytes) -> bytes:
 
 FORKED_LIMITS = ForkedLimits()  # the events of a frozen device past its fork point (`keep_forked`)
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
+# The rows of `forked` never in the log: how many, and their bytes.
+_UNSTORED = "SELECT count(*), coalesce(sum(length(header) + length(coalesce(body, ''))), 0) FROM forked WHERE stored=0"
 REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
 
 
@@ -60,31 +62,32 @@ class TrustTables(ForgedTables):
             self._x(f"DELETE FROM {table} WHERE author=?", (author,))
 
     # --- a frozen device's events past its fork point, both branches (schema.FORKED_SCHEMA) --------
-    def keep_forked(self, events: Sequence[tuple[Event, bool]], author: bytes, now: int) -> bool:
+    def keep_forked(self, events: Sequence[tuple[Event, bool]], author: bytes, now: int,
+                    chain: Callable[[bytes], frozenset[bytes]] = lambda author: frozenset()) -> bool:
         """Keep `author`'s events (each with whether it was in this log) past its fork point; a row
         kept already keeps its place, and once stored stays stored. True if any is new. Those that
-        were in the log always fit (the log held them a moment ago); the others, which anyone
-        holding a copy of the key can sign without end, only within FORKED_LIMITS: a thief's flood
-        cannot push the owner's chain out."""
-        unstored = "SELECT count(*), coalesce(sum(length(header) + length(coalesce(body, ''))), 0) FROM forked " \
-                   "WHERE stored=0"
-        count, size = self._x(unstored + " AND author=?", (author,)).fetchone()
-        total, total_size = self._x(unstored).fetchone()
+        were in the log always fit (the log held them a moment ago). The others, which anyone
+        holding a copy of the key can sign without end, within FORKED_LIMITS: of a device's, its
+        lowest (seq, id) stay, so the kept set does not depend on the order they came in and a
+        flood at high seqs cannot push the owner's chain out; and `chain(device)`, the ids of the
+        device's chain its group pinned as far as this node can follow it, always stay (never
+        pushed out, and they push out the device's others), so a flood at low seqs cannot keep
+        that chain out once the pin is known: a peer sends it again (sync) and it stays."""
         new = False
+        pinned: dict[bytes, frozenset[bytes]] = {}
+
+        def pinned_of(device: bytes) -> frozenset[bytes]:
+            if device not in pinned:
+                pinned[device] = chain(device)
+            return pinned[device]
+
         for ev, stored in events:
             if self._one("SELECT 1 FROM forked WHERE id=?", (ev.id,)) is not None:
                 if stored:
                     self._x("UPDATE forked SET stored=1 WHERE id=?", (ev.id,))
                 continue
-            length = len(ev.header_bytes) + len(ev.body or b"")
-            if not stored:
-                if count + 1 > FORKED_LIMITS.per_author_events or size + length > FORKED_LIMITS.per_author_bytes:
-                    continue
-                room = self._forked_room(author, count, length, total, total_size)
-                if room is None:
-                    continue
-                total, total_size = room
-                count, size, total, total_size = count + 1, size + length, total + 1, total_size + length
+            if not stored and not self._forked_room(author, ev, pinned_of):
+                continue
             self._forget("forked_next_due")
             self._x("INSERT INTO forked VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (ev.id, author, ev.seq, ev.header.prev, ev.kind, ev.header_bytes, ev.signature, ev.body,
@@ -92,22 +95,57 @@ class TrustTables(ForgedTables):
             new = True
         return new
 
-    def _forked_room(self, author: bytes, count: int, length: int, total: int, total_size: int) -> tuple[int, int] | None:
-        """Room in all for one more row of `author` (holding `count`) of `length` bytes: while the
-        rows never in the log fill FORKED_LIMITS, the device holding the most gives up its newest,
-        if it holds more than `author` would: a member forking many devices on purpose cannot keep
-        a seized phone's own chain out. The totals after that, or None if there is no room."""
-        while total + 1 > FORKED_LIMITS.events or total_size + length > FORKED_LIMITS.bytes:
+    def _forked_room(self, author: bytes, ev: Event, pinned_of: Callable[[bytes], frozenset[bytes]]) -> bool:
+        """Make room for `ev`, one of `author`'s events never in the log, within FORKED_LIMITS; False
+        if there is none for it. Of a device, one on its pinned chain pushes out its highest other
+        row, another only a row above its own (seq, id). In all, while the rows never in the log
+        fill the limits, the device holding the most gives up its highest, if it holds more than
+        `author` would: a member forking many devices on purpose cannot keep a seized phone's own
+        chain out."""
+        limits, length = FORKED_LIMITS, len(ev.header_bytes) + len(ev.body or b"")
+
+        def place() -> tuple[int, bytes] | None:  # (read only when something must give way)
+            return None if ev.id in pinned_of(author) else (ev.seq, ev.id)
+
+        while True:
+            count, size = self._x(_UNSTORED + " AND author=?", (author,)).fetchone()
+            if count + 1 <= limits.per_author_events and size + length <= limits.per_author_bytes:
+                break
+            if not self._forked_give_way(author, place(), pinned_of(author)):
+                return False
+        while True:
+            total, total_size = self._x(_UNSTORED).fetchone()
+            if total + 1 <= limits.events and total_size + length <= limits.bytes:
+                return True
             top = self._x("SELECT author, count(*) FROM forked WHERE stored=0 GROUP BY author ORDER BY 2 DESC, author "
                           "LIMIT 1").fetchone()
-            if top is None or top[0] == author or top[1] <= count + 1:
-                return None
-            event_id, freed = self._x("SELECT id, length(header) + length(coalesce(body, '')) FROM forked WHERE "
-                                      "author=? AND stored=0 ORDER BY seen DESC, seq DESC, id LIMIT 1",
-                                      (top[0],)).fetchone()
-            self._x("DELETE FROM forked WHERE id=?", (event_id,))
-            total, total_size = total - 1, total_size - freed
-        return total, total_size
+            if top is None or (top[0] != author and top[1] <= count + 1):
+                return False
+            if not self._forked_give_way(top[0], place() if top[0] == author else None, pinned_of(top[0])):
+                return False
+            if top[0] == author:
+                count -= 1
+
+    def _forked_give_way(self, author: bytes, above: tuple[int, bytes] | None, pinned: frozenset[bytes]) -> bool:
+        """Drop `author`'s highest (seq, id) row never in the log and not on its pinned chain, if it
+        is above `above` (None: any); False if none is."""
+        rows = self._x("SELECT seq, id FROM forked WHERE author=? AND stored=0 ORDER BY seq DESC, id DESC", (author,))
+        top = next((row for row in rows if row[1] not in pinned), None)
+        rows.close()
+        if top is None or (above is not None and tuple(top) <= above):
+            return False
+        self._forget("forked_next_due")
+        self._x("DELETE FROM forked WHERE id=?", (top[1],))
+        return True
+
+    def kept_link(self, author: bytes, event_id: bytes) -> tuple[int, bytes | None] | None:
+        """(seq, prev) of `author`'s event `event_id` if it is kept out of the log: past its fork
+        point, or aside."""
+        row = self._x("SELECT seq, prev FROM forked WHERE id=? AND author=?", (event_id, author)).fetchone()
+        if row is not None:
+            return row[0], row[1]
+        row = self._x("SELECT seq, wire FROM pending WHERE id=? AND author=?", (event_id, author)).fetchone()
+        return None if row is None else (row[0], decode_event(self._whole_wire(event_id, row[1])).header.prev)
 
     def forked_of(self, author: bytes) -> list[tuple[bytes, int, bytes | None, bytes, bool]]:
         """(id, seq, prev, wire, stored) of `author`'s kept events past its fork point, by seq."""
