@@ -28,6 +28,39 @@ _UNSTORED = "SELECT count(*), coalesce(sum(length(header) + length(coalesce(body
 REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
 
 
+class _ForkedTally:
+    """The rows of `forked` never in the log, counted once per `keep_forked` (each a scan) and kept
+    up to date as rows go in and out: counted again for every event of a flood, they cost a scan of
+    up to FORKED_LIMITS.events rows each."""
+
+    def __init__(self, one_row: Callable[..., tuple[int, int]]) -> None:
+        self._one_row = one_row  # (sql, args) -> the row
+        self._authors: dict[bytes, list[int]] = {}
+        self._total: list[int] | None = None
+
+    def of(self, author: bytes) -> tuple[int, int]:
+        if author not in self._authors:
+            self._authors[author] = list(self._one_row(_UNSTORED + " AND author=?", (author,)))
+        count, size = self._authors[author]
+        return count, size
+
+    def total(self) -> tuple[int, int]:
+        if self._total is None:
+            self._total = list(self._one_row(_UNSTORED, ()))
+        return self._total[0], self._total[1]
+
+    def add(self, author: bytes, count: int, size: int) -> None:
+        for tally in (self._authors.get(author), self._total):
+            if tally is not None:
+                tally[0] += count
+                tally[1] += size
+
+    def forget(self) -> None:
+        """A row changed in a way not counted here (it went into the log): read again when asked."""
+        self._authors.clear()
+        self._total = None
+
+
 def redactable(kind: str) -> bool:
     """Whether a redaction drops an event of this kind. Not a trust event: the trust graph is read
     from their bodies, so a redacted revocation would be a revoked key cancelling its revocation
@@ -75,6 +108,7 @@ class TrustTables(ForgedTables):
         that chain out once the pin is known: a peer sends it again (sync) and it stays."""
         new = False
         pinned: dict[bytes, frozenset[bytes]] = {}
+        tally = _ForkedTally(lambda sql, args: self._x(sql, args).fetchone())
 
         def pinned_of(device: bytes) -> frozenset[bytes]:
             if device not in pinned:
@@ -85,9 +119,13 @@ class TrustTables(ForgedTables):
             if self._one("SELECT 1 FROM forked WHERE id=?", (ev.id,)) is not None:
                 if stored:
                     self._x("UPDATE forked SET stored=1 WHERE id=?", (ev.id,))
+                    tally.forget()  # (no longer counted among those never in the log)
                 continue
-            if not stored and not self._forked_room(author, ev, pinned_of):
-                continue
+            length = len(ev.header_bytes) + len(ev.body or b"")
+            if not stored:
+                if not self._forked_room(author, ev, length, pinned_of, tally):
+                    continue
+                tally.add(author, 1, length)
             self._forget("forked_next_due")
             self._x("INSERT INTO forked VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (ev.id, author, ev.seq, ev.header.prev, ev.kind, ev.header_bytes, ev.signature, ev.body,
@@ -95,47 +133,49 @@ class TrustTables(ForgedTables):
             new = True
         return new
 
-    def _forked_room(self, author: bytes, ev: Event, pinned_of: Callable[[bytes], frozenset[bytes]]) -> bool:
-        """Make room for `ev`, one of `author`'s events never in the log, within FORKED_LIMITS; False
-        if there is none for it. Of a device, one on its pinned chain pushes out its highest other
-        row, another only a row above its own (seq, id). In all, while the rows never in the log
-        fill the limits, the device holding the most gives up its highest, if it holds more than
-        `author` would: a member forking many devices on purpose cannot keep a seized phone's own
-        chain out."""
-        limits, length = FORKED_LIMITS, len(ev.header_bytes) + len(ev.body or b"")
+    def _forked_room(self, author: bytes, ev: Event, length: int, pinned_of: Callable[[bytes], frozenset[bytes]],
+                     tally: _ForkedTally) -> bool:
+        """Make room for `ev` (`length` bytes), one of `author`'s events never in the log, within
+        FORKED_LIMITS; False if there is none for it. Of a device, one on its pinned chain pushes out
+        its highest other row, another only a row above its own (seq, id). In all, while the rows
+        never in the log fill the limits, the device holding the most gives up its highest, if it
+        holds more than `author` would: a member forking many devices on purpose cannot keep a
+        seized phone's own chain out."""
+        limits = FORKED_LIMITS
 
         def place() -> tuple[int, bytes] | None:  # (read only when something must give way)
             return None if ev.id in pinned_of(author) else (ev.seq, ev.id)
 
         while True:
-            count, size = self._x(_UNSTORED + " AND author=?", (author,)).fetchone()
+            count, size = tally.of(author)
             if count + 1 <= limits.per_author_events and size + length <= limits.per_author_bytes:
                 break
-            if not self._forked_give_way(author, place(), pinned_of(author)):
+            if not self._forked_give_way(author, place(), pinned_of(author), tally):
                 return False
         while True:
-            total, total_size = self._x(_UNSTORED).fetchone()
+            total, total_size = tally.total()
             if total + 1 <= limits.events and total_size + length <= limits.bytes:
                 return True
             top = self._x("SELECT author, count(*) FROM forked WHERE stored=0 GROUP BY author ORDER BY 2 DESC, author "
                           "LIMIT 1").fetchone()
-            if top is None or (top[0] != author and top[1] <= count + 1):
+            if top is None or (top[0] != author and top[1] <= tally.of(author)[0] + 1):
                 return False
-            if not self._forked_give_way(top[0], place() if top[0] == author else None, pinned_of(top[0])):
+            if not self._forked_give_way(top[0], place() if top[0] == author else None, pinned_of(top[0]), tally):
                 return False
-            if top[0] == author:
-                count -= 1
 
-    def _forked_give_way(self, author: bytes, above: tuple[int, bytes] | None, pinned: frozenset[bytes]) -> bool:
+    def _forked_give_way(self, author: bytes, above: tuple[int, bytes] | None, pinned: frozenset[bytes],
+                         tally: _ForkedTally) -> bool:
         """Drop `author`'s highest (seq, id) row never in the log and not on its pinned chain, if it
         is above `above` (None: any); False if none is."""
-        rows = self._x("SELECT seq, id FROM forked WHERE author=? AND stored=0 ORDER BY seq DESC, id DESC", (author,))
+        rows = self._x("SELECT seq, id, length(header) + length(coalesce(body, '')) FROM forked WHERE author=? AND "
+                       "stored=0 ORDER BY seq DESC, id DESC", (author,))
         top = next((row for row in rows if row[1] not in pinned), None)
         rows.close()
-        if top is None or (above is not None and tuple(top) <= above):
+        if top is None or (above is not None and (top[0], top[1]) <= above):
             return False
         self._forget("forked_next_due")
         self._x("DELETE FROM forked WHERE id=?", (top[1],))
+        tally.add(author, -1, -top[2])
         return True
 
     def kept_link(self, author: bytes, event_id: bytes) -> tuple[int, bytes | None] | None:
