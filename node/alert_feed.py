@@ -14,13 +14,14 @@ once the owner's event at its seq came) is handed on once more, as an update of 
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
 no longer stands. An update or all clear handed on and taken out so (a seized phone's "all clear,
 come back" during the raid, the phone revoked) comes once more, of status `update_withdrawn`: the
-alert stands as it was (followed while the node runs, 10,000 at most). The feed remembers the live
-alerts it handed on, 10,000 at most (a flood's newest forgotten first), and starts from the newest
-live alerts held already, so an alert handed on before the node restarted is withdrawn too; one
+alert stands as it was. The feed remembers the live alerts it handed on, and the updates of live
+alerts, 10,000 of each at most (a flood's newest forgotten first), and starts from the newest live
+alerts and updates held already, so one handed on before the node restarted is withdrawn too; one
 taken out while the node was stopped is not here (the hook withdraws those it passed on as it
-starts: node/alert_hook.py). The withdrawals handed on are numbered under a mark of this feed and
-the newest kept, so a stream that reconnects is sent those it missed (`withdrawals_after`; or,
-where the feed cannot say which, `current_withdrawals`). Each subscriber has a bounded queue (the
+starts: node/alert_hook.py). The withdrawals and `update_withdrawn` handed on are numbered under a
+mark of this feed and the newest kept, so a stream that reconnects is sent those it missed
+(`withdrawals_after`; or, where the feed cannot say which, those of the live alerts and updates out
+of the log, from the store, page by page: `withdrawals_page`). Each subscriber has a bounded queue (the
 hook's is not: node/alert_hook.py): one that does not keep up loses alerts (they stay on the
 dashboard and in the API), never the node's memory: those of the group with the most waiting
 (`FairQueue`), so that a flood from one member does not push out another group's alert. A
@@ -80,8 +81,10 @@ def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, 
 FOLLOWED = (ALERT, ALERT_UPDATE)
 WITHDRAWN = "withdrawn"  # the status of an alert handed on, then taken out of the log by a revocation
 UPDATE_WITHDRAWN = "update_withdrawn"  # the status of an update or all clear handed on, then taken out
+TAKEN_BACK = (WITHDRAWN, UPDATE_WITHDRAWN)  # what says something handed on no longer stands
 REMEMBERED = 10_000  # live alerts handed on that the feed watches for a withdrawal
 RECENT_WITHDRAWALS = 2_000  # withdrawals handed on kept for streams that reconnect (older: read from the store)
+PAGE = 200  # withdrawals read from the store at a time for a stream that reconnects (any number, page by page)
 
 
 def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tuple[int, list[dict[str, Any]]]:
@@ -141,19 +144,23 @@ class TakenOut(NamedTuple):
 
 
 def taken_out(log_: EventLog, now: int, limit: int, *, ids: Sequence[bytes] | None = None,
-              since: int | None = None) -> list[TakenOut]:
+              since: int | None = None, kinds: Sequence[str] = (ALERT,)) -> list[TakenOut]:
     """The alerts a revocation or a fork took out of the log, not expired at `now`, the latest taken
-    out first (`ids`: those only; `since`: those taken out then or later, ms)."""
-    out = []
-    for wire, taken, why in log_.store.withdrawn_alerts(now, limit, ids=ids, since=since):
-        ev = decode_event(wire)
-        try:
-            fields = parse_body(ev.header, ev.body)
-        except InvalidEvent:
-            continue
-        if fields:
-            out.append(TakenOut(ev, fields, taken, why))
-    return out
+    out first (`ids`: those only; `since`: those taken out then or later, ms; `kinds`: alert.update
+    for the updates and all clears so taken out)."""
+    rows = log_.store.withdrawn_alerts(now, limit, ids=ids, since=since, kinds=kinds)
+    return [gone for gone in map(_decoded, rows) if gone is not None]
+
+
+def _decoded(row: tuple[bytes, int, str]) -> TakenOut | None:
+    """A row of Store.withdrawn_alerts as a TakenOut (None: its body does not read as its kind's)."""
+    wire, taken, why = row
+    ev = decode_event(wire)
+    try:
+        fields = parse_body(ev.header, ev.body)
+    except InvalidEvent:
+        return None
+    return TakenOut(ev, fields, taken, why) if fields else None
 
 
 def withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str]) -> dict[str, Any]:
@@ -165,15 +172,45 @@ def withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str
     return withdrawn(alert, n)
 
 
-def current_withdrawals(log_: EventLog, now: int, since: int | None = None,
-                        limit: int = RECENT_WITHDRAWALS) -> list[dict[str, Any]]:
-    """On the database thread: the withdrawals of the live alerts taken out of the log (at `since`,
-    ms, or later), the latest taken out first, at most `limit`: what a stream that reconnects is
-    sent when it cannot be told only those it missed (the node restarted since it left, or it left
-    long ago)."""
+def update_withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str],
+                         now: int) -> dict[str, Any] | None:
+    """The same for an update or all clear taken out of the log: its `update_withdrawn`, as the feed
+    hands it on; None if the feed never handed the update on as one of a live alert held here (it
+    was of another group's alert, or its alert is out of the log too, or over: nothing stands)."""
+    ev = gone.event
+    member = log_.trust.member(ev.author)  # (a revoked device is still known, with its group)
+    alert = references.target(log_.store, log_.trust, gone.fields["alert"])
+    if member is None or alert is None or alert.kind != ALERT \
+            or problem(ALERT_UPDATE, gone.fields, member.group, ev.header.timestamp, lambda _: alert):
+        return None
+    held = log_.store.event_row(gone.fields["alert"])
+    if held is None or held.expires is not None and held.expires <= now:
+        return None
+    update = alert_json(log_, n, ev.id, ev.author, ev.header.timestamp, held.expires, alert.fields, names,
+                        update=gone.fields)
+    return update_withdrawn(update, n, alert.fields)
+
+
+def withdrawals_page(log_: EventLog, now: int, since: int | None = None, after: tuple[int, bytes] | None = None,
+                     limit: int = PAGE) -> tuple[list[tuple[int, dict[str, Any]]], tuple[int, bytes] | None]:
+    """On the database thread: one page of what a stream that reconnects is sent when it cannot be
+    told only what it missed (the node restarted since it left, or it left long ago): the
+    withdrawals of the live alerts, and the `update_withdrawn` of the updates and all clears of
+    live alerts, taken out of the log (at `since`, ms, or later), the earliest taken out first,
+    after `after` (where the page before ended): each with when it was taken out (ms), and where
+    the next page starts (None: this was the last). Read page by page, a revoked group's thousands
+    of alerts are all sent, none held in memory at once."""
+    rows = log_.store.withdrawn_alerts(now, limit, since=since, kinds=FOLLOWED, after=after or (-1, b""))
     names = references.group_names(log_.store)
     n = log_.store.last_n()
-    return [withdrawal_of(log_, gone, n, names) for gone in taken_out(log_, now, limit, since=since)]
+    out = []
+    for gone in filter(None, map(_decoded, rows)):
+        item = withdrawal_of(log_, gone, n, names) if gone.event.kind == ALERT \
+            else update_withdrawal_of(log_, gone, n, names, now)
+        if item is not None:
+            out.append((gone.taken, item))
+    ends = (rows[-1][1], decode_event(rows[-1][0]).id) if len(rows) == limit else None
+    return out, ends
 
 
 def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:
@@ -250,11 +287,11 @@ class FairQueue(asyncio.Queue):
         most = max(counts.values())
         group = next((a.get("group") for a in waiting if counts[a.get("group")] == most), incoming.get("group"))
         theirs = [a for a in waiting if a.get("group") == group]
-        plain = next((a for a in theirs if a.get("status") != WITHDRAWN), None)
+        plain = next((a for a in theirs if a.get("status") not in TAKEN_BACK), None)
         if plain is not None:
             waiting.remove(plain)
             return plain
-        if not theirs or (incoming.get("group") == group and incoming.get("status") == WITHDRAWN):
+        if not theirs or (incoming.get("group") == group and incoming.get("status") in TAKEN_BACK):
             return incoming  # the newest of its withdrawals
         waiting.remove(theirs[-1])
         return theirs[-1]
@@ -343,7 +380,8 @@ class AlertFeed:
 
     async def _begin(self) -> None:
         self.last_n = await self.runtime.db(self.runtime.log.store.last_n)
-        self._handed = await self.runtime.db(self._held_alerts, self.last_n, now_ms())
+        self._handed = await self.runtime.db(self._held, ALERT, self.last_n, now_ms())
+        self._updates = await self.runtime.db(self._held, ALERT_UPDATE, self.last_n, now_ms())
         self._task = asyncio.create_task(self._run(), name="alert-feed")
 
     async def stop(self) -> None:
@@ -367,31 +405,34 @@ class AlertFeed:
                         return
                     break  # (locked, a full disk) tried again at the next wake
                 for alert in alerts:
-                    if alert.get("status") == WITHDRAWN:
+                    if alert.get("status") in TAKEN_BACK:
                         self._count_withdrawal(alert)
                     for sub in list(self.subscriptions):
                         if sub.wants(alert) and (dropped := sub.offer(alert)) is not None \
-                                and dropped.get("status") == WITHDRAWN:
-                            sub.missed(self.withdrawal_number(dropped["alert"]), now_ms() // 1000)
+                                and dropped.get("status") in TAKEN_BACK:
+                            sub.missed(self.withdrawal_number(dropped["id"]), now_ms() // 1000)
                 if last == self.last_n:
                     break
                 self.last_n = last
 
     def _count_withdrawal(self, alert: dict[str, Any]) -> None:
-        """Number a withdrawal handed on and keep it (the newest RECENT_WITHDRAWALS) for the streams
-        that reconnect after it (`withdrawals_after`)."""
+        """Number a withdrawal or an `update_withdrawn` handed on and keep it (the newest
+        RECENT_WITHDRAWALS) for the streams that reconnect after it (`withdrawals_after`): a bot away
+        when a seized phone's false all clear was taken back must learn it too."""
         self.withdrawals += 1
         self._recent.append((self.withdrawals, alert))
-        self._numbers[alert["alert"]] = self.withdrawals
+        self._numbers[alert["id"]] = self.withdrawals
         while len(self._numbers) > RECENT_WITHDRAWALS:
             self._numbers.pop(next(iter(self._numbers)))
 
-    def withdrawal_number(self, alert_id: str) -> int | None:
-        """The number of the withdrawal of `alert_id` this feed handed on (None: none, or long ago)."""
-        return self._numbers.get(alert_id)
+    def withdrawal_number(self, event_id: str) -> int | None:
+        """The number of the withdrawal this feed handed on of `event_id`, an alert or an update
+        (the `id` of what it handed on; None: none, or long ago)."""
+        return self._numbers.get(event_id)
 
     def withdrawals_after(self, epoch: str | None, after: int, upto: int) -> list[tuple[int, dict[str, Any]]] | None:
-        """The withdrawals this feed handed on numbered after `after`, up to `upto`, oldest first, for
+        """The withdrawals (and `update_withdrawn`) this feed handed on numbered after `after`, up to
+        `upto`, oldest first, for
         a stream that reconnects with a mark of this feed (`epoch`); None if it cannot say (a mark
         of another feed: the node restarted since; or some of them are forgotten)."""
         if epoch != self.epoch or after > self.withdrawals:
@@ -434,23 +475,26 @@ class AlertFeed:
                 out.append(update_withdrawn(update, last, alert.fields))
         return last, alerts + out
 
-    def _held_alerts(self, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
-        """On the database thread, as the feed starts: the live alerts held already (the newest
-        REMEMBERED, oldest first), as they would be handed on. They were handed on before the node
-        restarted, or reached this node while it was down: a revocation that takes one out of the
-        log now is said as its withdrawal all the same (a hook or a bot that never had it learns
-        that an alert of the network no longer stands)."""
+    def _held(self, kind: str, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
+        """On the database thread, as the feed starts: the live alerts (`kind` alert) or the updates
+        and all clears of live alerts (alert.update) held already (the newest REMEMBERED, oldest
+        first), as they would be handed on, with when their alert ends. They were handed on before
+        the node restarted, or reached this node while it was down: a revocation or a fork that
+        takes one out of the log now is said all the same, as a withdrawal or an
+        `update_withdrawn` (a seized phone's false all clear, passed on before the restart, its
+        phone revoked after it; a hook or a bot that never had it learns that it no longer stands)."""
         log_ = self.runtime.log
         names = references.group_names(log_.store)
         held = []
-        for row in log_.store.rows(ALERT, order="newest", limit=REMEMBERED):  # (expired ones have no row)
+        for row in log_.store.rows(kind, order="newest", limit=REMEMBERED):  # (expired ones have no row)
             stored = log_.store.numbered_row(row.key)
             if stored is None or stored.n > last_n:
                 continue  # stored since: the feed hands it on in its turn
-            alert = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
-                               stored.body, names, now)
-            if alert is not None:
-                held.append((stored.id, (stored.expires, alert)))
+            item = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
+                              stored.body, names, now)
+            ends = expires_ms(item["expires"]) if item is not None else None  # (an update's: its alert's)
+            if item is not None and (ends is None or ends > now):
+                held.append((stored.id, (ends, item)))
         return dict(reversed(held))
 
     def _forget_crowding(self) -> None:
