@@ -612,3 +612,39 @@ async def test_a_false_all_clear_handed_on_before_a_restart_is_taken_back_after_
         await api.node.db(api.node.log.ingest, [revoke.encode()])
         _, back = await next_alert(reply)
         assert taken_back(back, alert, clear), back
+
+
+async def test_a_client_resuming_from_a_plain_n_gets_every_withdrawal_however_many(api, homes, unlock,
+                                                                                  monkeypatch) -> None:
+    """A bot that resumes from a plain row number (no mark: the node cannot tell which withdrawals it
+    missed) was sent the withdrawals of the newest 2,000 live alerts out of the log only: away while
+    a revoked group's 2,050 alerts were withdrawn, it kept 50 false alerts. It is sent all of them,
+    read from the store a page at a time (never all at once)."""
+    from node.alert_feed import PAGE, RECENT_WITHDRAWALS
+
+    keys = unlock(homes["bristol"])
+    count = RECENT_WITHDRAWALS + 50
+    _, wires = signed_on(homes["bristol"], keys, lambda log, keys: [publishing.publish(
+        log, keys, "alert", {**ALERT, "text": f"flood {i}"}, expires_in="1h") for i in range(count)])
+    for i in range(0, len(wires), 500):  # as peers bring them, piece by piece (the bot got them all)
+        await api.node.db(api.node.log.ingest, wires[i:i + 500])
+    sent_upto = await api.node.db(api.node.log.store.last_n)
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "member.revoke", "as": "group", "fields": {
+            "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+    assert status == 201, body
+    read, pages = api.node.log.store.withdrawn_alerts, []
+
+    def paged(*args, **kwargs):
+        rows = read(*args, **kwargs)
+        pages.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(api.node.log.store, "withdrawn_alerts", paged)
+    async with await _stream_from(api, str(sent_upto)) as reply:
+        gone = [(await next_alert(reply))[1] for _ in range(count)]
+        later = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+            **ALERT, "text": "Second wave"}}))[1]["event"]
+        assert (await next_alert(reply))[1]["id"] == later["id"], "each withdrawal once"
+    assert {g["status"] for g in gone} == {"withdrawn"} and len({g["alert"] for g in gone}) == count
+    assert pages and max(pages) <= PAGE, pages
