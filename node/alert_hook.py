@@ -129,9 +129,9 @@ class GroupAllowance:
         return None
 
     def take(self, alert: dict[str, Any], now: float, trusted: bool = True) -> bool:
-        """Whether `alert` goes to the command now (counted if so)."""
-        if self.burst <= 0:
-            return True
+        """Whether `alert` goes to the command now (counted if so). What went is recorded whatever
+        the limit: with `burst` 0 (no limit) it was not, and the withdrawal of a false alert, or
+        the taking back of a false all clear, never reached the command."""
         if self._ends_one_passed(alert):
             ends = self._passed.pop(alert["alert"])
             if alert.get("status") == "all_clear":
@@ -143,6 +143,16 @@ class GroupAllowance:
             return self._update_taken_back(alert)
         if alert.get("status") == WITHDRAWN:
             return False  # of an alert never passed on: nothing to take back, and no allowance spent
+        if self.burst > 0 and not self._counted(alert, now, trusted):
+            return False
+        if alert.get("kind", "alert") == "alert":
+            self._passed[alert["id"]] = expires_ms(alert.get("expires"))
+            if len(self._passed) > REMEMBERED:
+                self._passed.popitem(last=False)
+        return True
+
+    def _counted(self, alert: dict[str, Any], now: float, trusted: bool) -> bool:
+        """Whether the allowance lets `alert` go now (its group's and the node's run counted if so)."""
         group = alert.get("group")
         held = self.holds(alert, now, trusted)
         if held == "group":
@@ -155,10 +165,6 @@ class GroupAllowance:
         self.node_held = 0
         self._left[group] = (self._group_allowance(group, now) - 1.0, now)
         self.held.pop(group, None)
-        if alert.get("kind", "alert") == "alert":
-            self._passed[alert["id"]] = expires_ms(alert.get("expires"))
-            if len(self._passed) > REMEMBERED:
-                self._passed.popitem(last=False)
         return True
 
     def _update_taken_back(self, alert: dict[str, Any]) -> bool:

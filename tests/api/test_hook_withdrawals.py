@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from node import publishing
 from node.alert_feed import feed_of, stop_feed
 from node.alert_hook import BURST, PASSED_META, AlertHook, PassedMemory
@@ -28,12 +30,13 @@ async def lines_of(path: Path, count: int, timeout_s: float = 30.0) -> list[dict
             await asyncio.sleep(0.05)
 
 
-async def chat_hook(api, tmp_path: Path) -> tuple[AlertHook, Path]:
-    """A started `--on-alert` hook whose command appends each alert it gets to a file (the chat)."""
+async def chat_hook(api, tmp_path: Path, **options: Any) -> tuple[AlertHook, Path]:
+    """A started `--on-alert` hook whose command appends each alert it gets to a file (the chat);
+    `options` as AlertHook takes them (`burst=0`: `--on-alert-limit 0`, no limit)."""
     out = tmp_path / "chat.jsonl"
     hook_script = tmp_path / "hook.py"
     hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
-    hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20)
+    hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20, **options)
     feed = feed_of(api.node)
     await feed.start()
     await hook.start(feed)
@@ -128,6 +131,25 @@ async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_af
         assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
     finally:
         await after.stop()
+
+
+async def test_a_false_alert_passed_on_with_no_limit_is_withdrawn(api, homes, unlock, tmp_path) -> None:
+    """`--on-alert-limit 0`: a user who lifted the limit to get everything got no withdrawal of a
+    false raid alert (nothing recorded what went, and the withdrawal was dropped as of an alert
+    never passed on). It goes."""
+    keys = unlock(homes["bristol"])
+    false, wires = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
+        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    hook, out = await chat_hook(api, tmp_path, burst=0, memory=PassedMemory(api.node))
+    try:
+        await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought it
+        assert (await lines_of(out, 1))[0]["id"] == false.id.hex()
+        assert hook.allowance.passed(false.id.hex())
+        await revoke_bristol(api, keys)
+        withdrawn = (await lines_of(out, 2))[1]
+        assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
+    finally:
+        await hook.stop()
 
 
 async def test_a_damaged_record_of_what_went_to_the_command_counts_as_none(api) -> None:
@@ -285,18 +307,21 @@ async def test_every_alert_passed_on_is_withdrawn_when_more_than_a_queue_went(ap
         await hook.stop()
 
 
+@pytest.mark.parametrize("burst", [BURST, 0], ids=["limited", "no-limit"])
 async def test_a_false_all_clear_taken_back_reaches_the_command_and_its_next_all_clear_goes(api, homes, unlock,
-                                                                                             tmp_path) -> None:
+                                                                                             tmp_path, burst) -> None:
     """A seized phone of the alert's group sends "all clear, come back" during the raid; the group
     revokes the phone. The chat is told the alert stands again (it was told nothing, and stayed at
-    "all clear"), and the group's real all clear, later, goes to the command again."""
+    "all clear"), and the group's real all clear, later, goes to the command again. With no limit
+    (`--on-alert-limit 0`) too: the hook kept no record of what went then, and dropped the taking
+    back as of an alert never passed on."""
     from test_alert_stream import bristols_alert_and_second_device
 
     alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
     false_clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear", "text": "police gone, come back"})
     revoke = by_group("member.revoke", {"subject": false_clear.author, "from_seq": 1, "reason": "phone seized"})
     real_clear = by_group("alert.update", {"alert": alert.id, "status": "all_clear"})
-    hook, out = await chat_hook(api, tmp_path)
+    hook, out = await chat_hook(api, tmp_path, burst=burst)
     try:
         for step, seen in ((others + [alert_wire], 1), ([false_clear.encode()], 2), ([revoke.encode()], 3),
                            ([real_clear.encode()], 4)):
