@@ -14,7 +14,9 @@ once the owner's event at its seq came) is handed on once more, as an update of 
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
 no longer stands. An update or all clear handed on and taken out so (a seized phone's "all clear,
 come back" during the raid, the phone revoked) comes once more, of status `update_withdrawn`: the
-alert stands as it was. The feed remembers the live alerts it handed on, and the updates of live
+alert stands as it was; unless it does not (another all clear of its group still says it is over:
+then nothing more is said). An update is handed on with the alert's current location, as the
+alert history has it (`alert_now`: an earlier update moved it), never where it was first posted. The feed remembers the live alerts it handed on, and the updates of live
 alerts, 10,000 of each at most (a flood's newest forgotten first), and starts from the newest live
 alerts and updates held already, so one handed on before the node restarted is withdrawn too; one
 taken out while the node was stopped is not here (the hook withdraws those it passed on as it
@@ -43,6 +45,7 @@ from typing import Any, NamedTuple
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.format import Event, decode_event
+from events import readmodels
 from events.kinds import KINDS, check_fields, parse_body
 from events.effects import problem
 from events.projections import ALERT, ALERT_UPDATE
@@ -115,13 +118,28 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
     return (rows[-1][0] if len(rows) == limit else max(rows[-1][0], newest)), out
 
 
-def update_withdrawn(update: dict[str, Any], n: int, alert_fields: dict[str, Any]) -> dict[str, Any]:
+def alert_now(log_: EventLog, alert_id: bytes) -> dict[str, Any] | None:
+    """The alert `alert_id` as `solnet view alert-history` has it now (events.readmodels.alert_story:
+    its status, and its current location, an update of its group having moved it); None if it is
+    not held (out of the log, or over)."""
+    row = log_.store.row_of(ALERT, alert_id)
+    if row is None:
+        return None
+    return readmodels.alert_story(row, log_.store.rows(ALERT_UPDATE, refs=[alert_id]))
+
+
+def update_withdrawn(update: dict[str, Any], n: int, story: dict[str, Any] | None) -> dict[str, Any] | None:
     """What a hook gets when an update or the all clear of an alert, handed on, has been taken out of
     the log (a seized phone of the alert's group sent "all clear, come back" during the raid, and its
     group revoked it): the alert stands again as it was. Status `update_withdrawn`, the alert's text
-    and location, what the update said as `withdrawn_status` and `withdrawn_text`; `id` the update's."""
-    return {**update, "n": n, "status": UPDATE_WITHDRAWN, "text": alert_fields["text"],
-            "location": alert_fields.get("location"), "withdrawn_status": update["status"],
+    and its current location (`story`: `alert_now`), what the update said as `withdrawn_status`
+    and `withdrawn_text`; `id` the update's. None when the alert does not stand: another all clear
+    of its group still says it is over (the group's real one came after the phone's false one),
+    or it is no longer held. "The alert stands" said then was false, and the chat ended on it."""
+    if story is None or story["status"] != "live":
+        return None
+    return {**update, "n": n, "status": UPDATE_WITHDRAWN, "text": story["text"],
+            "location": story.get("location"), "withdrawn_status": update["status"],
             "withdrawn_text": update["text"]}
 
 
@@ -176,7 +194,8 @@ def update_withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[byt
                          now: int) -> dict[str, Any] | None:
     """The same for an update or all clear taken out of the log: its `update_withdrawn`, as the feed
     hands it on; None if the feed never handed the update on as one of a live alert held here (it
-    was of another group's alert, or its alert is out of the log too, or over: nothing stands)."""
+    was of another group's alert, or its alert is out of the log too, or over: nothing stands), or
+    if another all clear of the alert's group still stands (`update_withdrawn`)."""
     ev = gone.event
     member = log_.trust.member(ev.author)  # (a revoked device is still known, with its group)
     alert = references.target(log_.store, log_.trust, gone.fields["alert"])
@@ -188,7 +207,7 @@ def update_withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[byt
         return None
     update = alert_json(log_, n, ev.id, ev.author, ev.header.timestamp, held.expires, alert.fields, names,
                         update=gone.fields)
-    return update_withdrawn(update, n, alert.fields)
+    return update_withdrawn(update, n, alert_now(log_, gone.fields["alert"]))
 
 
 def withdrawals_page(log_: EventLog, now: int, since: int | None = None, after: tuple[int, bytes] | None = None,
@@ -246,7 +265,11 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
     # (a week by default, for an alert of 6 hours).
     held = log_.store.event_row(fields["alert"])
     ends = held.expires if held is not None else expires
-    return alert_json(log_, n, event_id, author, ts, ends, alert.fields, names, update=fields)
+    # Where the alert is now, as the history says (an update of its group moved it): an all clear
+    # without a location of its own was handed on at the place the alert was first posted at.
+    story = alert_now(log_, fields["alert"])
+    where = {**alert.fields, "location": story["location"]} if story is not None else alert.fields
+    return alert_json(log_, n, event_id, author, ts, ends, where, names, update=fields)
 
 
 def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[bytes, str],
@@ -470,9 +493,11 @@ class AlertFeed:
         out = [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken if event_id in self._handed]
         for event_id in (i for i in taken if i in self._updates):
             update = self._updates.pop(event_id)[1]
-            alert = references.target(log_.store, log_.trust, bytes.fromhex(update["alert"]))
-            if alert is not None:  # (an alert out of the log too is withdrawn itself, or was never handed on)
-                out.append(update_withdrawn(update, last, alert.fields))
+            # (None: its alert is out of the log too, withdrawn itself or never handed on; or it is
+            # still over, by another all clear of its group)
+            taken_back = update_withdrawn(update, last, alert_now(log_, bytes.fromhex(update["alert"])))
+            if taken_back is not None:
+                out.append(taken_back)
         return last, alerts + out
 
     def _held(self, kind: str, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
