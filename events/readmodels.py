@@ -285,6 +285,12 @@ def _alert_story(alert: Row | None, updates: Sequence[Row], target: Callable[[by
     return story
 
 
+def alert_story(alert: Row, updates: Iterable[Row]) -> dict[str, Any]:
+    """One alert as the alert history has it now, its own group's updates applied: `status` (live
+    or all_clear), its newest text (`latest`) and its current `location` (an update moved it)."""
+    return _alert_story(alert, sorted(updates, key=lambda r: r.version), lookup([alert]))
+
+
 def active_alerts(alerts: Iterable[Row], now: int, updates: Iterable[Row] = ()) -> list[dict[str, Any]]:
     """Alerts that have not expired nor been cleared by their group, newest first, each with its
     group's updates (newest text in `latest`)."""

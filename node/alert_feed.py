@@ -14,13 +14,16 @@ once the owner's event at its seq came) is handed on once more, as an update of 
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
 no longer stands. An update or all clear handed on and taken out so (a seized phone's "all clear,
 come back" during the raid, the phone revoked) comes once more, of status `update_withdrawn`: the
-alert stands as it was (followed while the node runs, 10,000 at most). The feed remembers the live
-alerts it handed on, 10,000 at most (a flood's newest forgotten first), and starts from the newest
-live alerts held already, so an alert handed on before the node restarted is withdrawn too; one
+alert stands as it was; unless it does not (another all clear of its group still says it is over:
+then nothing more is said). An update is handed on with the alert's current location, as the
+alert history has it (`alert_now`: an earlier update moved it), never where it was first posted. The feed remembers the live alerts it handed on, and the updates of live
+alerts, 10,000 of each at most (a flood's newest forgotten first), and starts from the newest live
+alerts and updates held already, so one handed on before the node restarted is withdrawn too; one
 taken out while the node was stopped is not here (the hook withdraws those it passed on as it
-starts: node/alert_hook.py). The withdrawals handed on are numbered under a mark of this feed and
-the newest kept, so a stream that reconnects is sent those it missed (`withdrawals_after`; or,
-where the feed cannot say which, `current_withdrawals`). Each subscriber has a bounded queue (the
+starts: node/alert_hook.py). The withdrawals and `update_withdrawn` handed on are numbered under a
+mark of this feed and the newest kept, so a stream that reconnects is sent those it missed
+(`withdrawals_after`; or, where the feed cannot say which, those of the live alerts and updates out
+of the log, from the store, page by page: `withdrawals_page`). Each subscriber has a bounded queue (the
 hook's is not: node/alert_hook.py): one that does not keep up loses alerts (they stay on the
 dashboard and in the API), never the node's memory: those of the group with the most waiting
 (`FairQueue`), so that a flood from one member does not push out another group's alert. A
@@ -42,6 +45,7 @@ from typing import Any, NamedTuple
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.format import Event, decode_event
+from events import readmodels
 from events.kinds import KINDS, check_fields, parse_body
 from events.effects import problem
 from events.projections import ALERT, ALERT_UPDATE
@@ -80,8 +84,10 @@ def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, 
 FOLLOWED = (ALERT, ALERT_UPDATE)
 WITHDRAWN = "withdrawn"  # the status of an alert handed on, then taken out of the log by a revocation
 UPDATE_WITHDRAWN = "update_withdrawn"  # the status of an update or all clear handed on, then taken out
+TAKEN_BACK = (WITHDRAWN, UPDATE_WITHDRAWN)  # what says something handed on no longer stands
 REMEMBERED = 10_000  # live alerts handed on that the feed watches for a withdrawal
 RECENT_WITHDRAWALS = 2_000  # withdrawals handed on kept for streams that reconnect (older: read from the store)
+PAGE = 200  # withdrawals read from the store at a time for a stream that reconnects (any number, page by page)
 
 
 def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tuple[int, list[dict[str, Any]]]:
@@ -112,13 +118,28 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
     return (rows[-1][0] if len(rows) == limit else max(rows[-1][0], newest)), out
 
 
-def update_withdrawn(update: dict[str, Any], n: int, alert_fields: dict[str, Any]) -> dict[str, Any]:
+def alert_now(log_: EventLog, alert_id: bytes) -> dict[str, Any] | None:
+    """The alert `alert_id` as `solnet view alert-history` has it now (events.readmodels.alert_story:
+    its status, and its current location, an update of its group having moved it); None if it is
+    not held (out of the log, or over)."""
+    row = log_.store.row_of(ALERT, alert_id)
+    if row is None:
+        return None
+    return readmodels.alert_story(row, log_.store.rows(ALERT_UPDATE, refs=[alert_id]))
+
+
+def update_withdrawn(update: dict[str, Any], n: int, story: dict[str, Any] | None) -> dict[str, Any] | None:
     """What a hook gets when an update or the all clear of an alert, handed on, has been taken out of
     the log (a seized phone of the alert's group sent "all clear, come back" during the raid, and its
     group revoked it): the alert stands again as it was. Status `update_withdrawn`, the alert's text
-    and location, what the update said as `withdrawn_status` and `withdrawn_text`; `id` the update's."""
-    return {**update, "n": n, "status": UPDATE_WITHDRAWN, "text": alert_fields["text"],
-            "location": alert_fields.get("location"), "withdrawn_status": update["status"],
+    and its current location (`story`: `alert_now`), what the update said as `withdrawn_status`
+    and `withdrawn_text`; `id` the update's. None when the alert does not stand: another all clear
+    of its group still says it is over (the group's real one came after the phone's false one),
+    or it is no longer held. "The alert stands" said then was false, and the chat ended on it."""
+    if story is None or story["status"] != "live":
+        return None
+    return {**update, "n": n, "status": UPDATE_WITHDRAWN, "text": story["text"],
+            "location": story.get("location"), "withdrawn_status": update["status"],
             "withdrawn_text": update["text"]}
 
 
@@ -141,19 +162,23 @@ class TakenOut(NamedTuple):
 
 
 def taken_out(log_: EventLog, now: int, limit: int, *, ids: Sequence[bytes] | None = None,
-              since: int | None = None) -> list[TakenOut]:
+              since: int | None = None, kinds: Sequence[str] = (ALERT,)) -> list[TakenOut]:
     """The alerts a revocation or a fork took out of the log, not expired at `now`, the latest taken
-    out first (`ids`: those only; `since`: those taken out then or later, ms)."""
-    out = []
-    for wire, taken, why in log_.store.withdrawn_alerts(now, limit, ids=ids, since=since):
-        ev = decode_event(wire)
-        try:
-            fields = parse_body(ev.header, ev.body)
-        except InvalidEvent:
-            continue
-        if fields:
-            out.append(TakenOut(ev, fields, taken, why))
-    return out
+    out first (`ids`: those only; `since`: those taken out then or later, ms; `kinds`: alert.update
+    for the updates and all clears so taken out)."""
+    rows = log_.store.withdrawn_alerts(now, limit, ids=ids, since=since, kinds=kinds)
+    return [gone for gone in map(_decoded, rows) if gone is not None]
+
+
+def _decoded(row: tuple[bytes, int, str]) -> TakenOut | None:
+    """A row of Store.withdrawn_alerts as a TakenOut (None: its body does not read as its kind's)."""
+    wire, taken, why = row
+    ev = decode_event(wire)
+    try:
+        fields = parse_body(ev.header, ev.body)
+    except InvalidEvent:
+        return None
+    return TakenOut(ev, fields, taken, why) if fields else None
 
 
 def withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str]) -> dict[str, Any]:
@@ -165,15 +190,46 @@ def withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str
     return withdrawn(alert, n)
 
 
-def current_withdrawals(log_: EventLog, now: int, since: int | None = None,
-                        limit: int = RECENT_WITHDRAWALS) -> list[dict[str, Any]]:
-    """On the database thread: the withdrawals of the live alerts taken out of the log (at `since`,
-    ms, or later), the latest taken out first, at most `limit`: what a stream that reconnects is
-    sent when it cannot be told only those it missed (the node restarted since it left, or it left
-    long ago)."""
+def update_withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str],
+                         now: int) -> dict[str, Any] | None:
+    """The same for an update or all clear taken out of the log: its `update_withdrawn`, as the feed
+    hands it on; None if the feed never handed the update on as one of a live alert held here (it
+    was of another group's alert, or its alert is out of the log too, or over: nothing stands), or
+    if another all clear of the alert's group still stands (`update_withdrawn`)."""
+    ev = gone.event
+    member = log_.trust.member(ev.author)  # (a revoked device is still known, with its group)
+    alert = references.target(log_.store, log_.trust, gone.fields["alert"])
+    if member is None or alert is None or alert.kind != ALERT \
+            or problem(ALERT_UPDATE, gone.fields, member.group, ev.header.timestamp, lambda _: alert):
+        return None
+    held = log_.store.event_row(gone.fields["alert"])
+    if held is None or held.expires is not None and held.expires <= now:
+        return None
+    update = alert_json(log_, n, ev.id, ev.author, ev.header.timestamp, held.expires, alert.fields, names,
+                        update=gone.fields)
+    return update_withdrawn(update, n, alert_now(log_, gone.fields["alert"]))
+
+
+def withdrawals_page(log_: EventLog, now: int, since: int | None = None, after: tuple[int, bytes] | None = None,
+                     limit: int = PAGE) -> tuple[list[tuple[int, dict[str, Any]]], tuple[int, bytes] | None]:
+    """On the database thread: one page of what a stream that reconnects is sent when it cannot be
+    told only what it missed (the node restarted since it left, or it left long ago): the
+    withdrawals of the live alerts, and the `update_withdrawn` of the updates and all clears of
+    live alerts, taken out of the log (at `since`, ms, or later), the earliest taken out first,
+    after `after` (where the page before ended): each with when it was taken out (ms), and where
+    the next page starts (None: this was the last). Read page by page, a revoked group's thousands
+    of alerts are all sent, none held in memory at once."""
+    rows = log_.store.withdrawn_alerts(now, limit, since=since, kinds=FOLLOWED, after=after or (-1, b""))
     names = references.group_names(log_.store)
     n = log_.store.last_n()
-    return [withdrawal_of(log_, gone, n, names) for gone in taken_out(log_, now, limit, since=since)]
+    out = []
+    for gone in filter(None, map(_decoded, rows)):
+        item = withdrawal_of(log_, gone, n, names) if gone.event.kind == ALERT \
+            else update_withdrawal_of(log_, gone, n, names, now)
+        if item is not None:
+            out.append((gone.taken, item))
+    ends = (rows[-1][1], decode_event(rows[-1][0]).id) if len(rows) == limit else None
+    return out, ends
 
 
 def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:
@@ -209,7 +265,11 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
     # (a week by default, for an alert of 6 hours).
     held = log_.store.event_row(fields["alert"])
     ends = held.expires if held is not None else expires
-    return alert_json(log_, n, event_id, author, ts, ends, alert.fields, names, update=fields)
+    # Where the alert is now, as the history says (an update of its group moved it): an all clear
+    # without a location of its own was handed on at the place the alert was first posted at.
+    story = alert_now(log_, fields["alert"])
+    where = {**alert.fields, "location": story["location"]} if story is not None else alert.fields
+    return alert_json(log_, n, event_id, author, ts, ends, where, names, update=fields)
 
 
 def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[bytes, str],
@@ -250,11 +310,11 @@ class FairQueue(asyncio.Queue):
         most = max(counts.values())
         group = next((a.get("group") for a in waiting if counts[a.get("group")] == most), incoming.get("group"))
         theirs = [a for a in waiting if a.get("group") == group]
-        plain = next((a for a in theirs if a.get("status") != WITHDRAWN), None)
+        plain = next((a for a in theirs if a.get("status") not in TAKEN_BACK), None)
         if plain is not None:
             waiting.remove(plain)
             return plain
-        if not theirs or (incoming.get("group") == group and incoming.get("status") == WITHDRAWN):
+        if not theirs or (incoming.get("group") == group and incoming.get("status") in TAKEN_BACK):
             return incoming  # the newest of its withdrawals
         waiting.remove(theirs[-1])
         return theirs[-1]
@@ -343,7 +403,8 @@ class AlertFeed:
 
     async def _begin(self) -> None:
         self.last_n = await self.runtime.db(self.runtime.log.store.last_n)
-        self._handed = await self.runtime.db(self._held_alerts, self.last_n, now_ms())
+        self._handed = await self.runtime.db(self._held, ALERT, self.last_n, now_ms())
+        self._updates = await self.runtime.db(self._held, ALERT_UPDATE, self.last_n, now_ms())
         self._task = asyncio.create_task(self._run(), name="alert-feed")
 
     async def stop(self) -> None:
@@ -367,31 +428,34 @@ class AlertFeed:
                         return
                     break  # (locked, a full disk) tried again at the next wake
                 for alert in alerts:
-                    if alert.get("status") == WITHDRAWN:
+                    if alert.get("status") in TAKEN_BACK:
                         self._count_withdrawal(alert)
                     for sub in list(self.subscriptions):
                         if sub.wants(alert) and (dropped := sub.offer(alert)) is not None \
-                                and dropped.get("status") == WITHDRAWN:
-                            sub.missed(self.withdrawal_number(dropped["alert"]), now_ms() // 1000)
+                                and dropped.get("status") in TAKEN_BACK:
+                            sub.missed(self.withdrawal_number(dropped["id"]), now_ms() // 1000)
                 if last == self.last_n:
                     break
                 self.last_n = last
 
     def _count_withdrawal(self, alert: dict[str, Any]) -> None:
-        """Number a withdrawal handed on and keep it (the newest RECENT_WITHDRAWALS) for the streams
-        that reconnect after it (`withdrawals_after`)."""
+        """Number a withdrawal or an `update_withdrawn` handed on and keep it (the newest
+        RECENT_WITHDRAWALS) for the streams that reconnect after it (`withdrawals_after`): a bot away
+        when a seized phone's false all clear was taken back must learn it too."""
         self.withdrawals += 1
         self._recent.append((self.withdrawals, alert))
-        self._numbers[alert["alert"]] = self.withdrawals
+        self._numbers[alert["id"]] = self.withdrawals
         while len(self._numbers) > RECENT_WITHDRAWALS:
             self._numbers.pop(next(iter(self._numbers)))
 
-    def withdrawal_number(self, alert_id: str) -> int | None:
-        """The number of the withdrawal of `alert_id` this feed handed on (None: none, or long ago)."""
-        return self._numbers.get(alert_id)
+    def withdrawal_number(self, event_id: str) -> int | None:
+        """The number of the withdrawal this feed handed on of `event_id`, an alert or an update
+        (the `id` of what it handed on; None: none, or long ago)."""
+        return self._numbers.get(event_id)
 
     def withdrawals_after(self, epoch: str | None, after: int, upto: int) -> list[tuple[int, dict[str, Any]]] | None:
-        """The withdrawals this feed handed on numbered after `after`, up to `upto`, oldest first, for
+        """The withdrawals (and `update_withdrawn`) this feed handed on numbered after `after`, up to
+        `upto`, oldest first, for
         a stream that reconnects with a mark of this feed (`epoch`); None if it cannot say (a mark
         of another feed: the node restarted since; or some of them are forgotten)."""
         if epoch != self.epoch or after > self.withdrawals:
@@ -429,28 +493,33 @@ class AlertFeed:
         out = [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken if event_id in self._handed]
         for event_id in (i for i in taken if i in self._updates):
             update = self._updates.pop(event_id)[1]
-            alert = references.target(log_.store, log_.trust, bytes.fromhex(update["alert"]))
-            if alert is not None:  # (an alert out of the log too is withdrawn itself, or was never handed on)
-                out.append(update_withdrawn(update, last, alert.fields))
+            # (None: its alert is out of the log too, withdrawn itself or never handed on; or it is
+            # still over, by another all clear of its group)
+            taken_back = update_withdrawn(update, last, alert_now(log_, bytes.fromhex(update["alert"])))
+            if taken_back is not None:
+                out.append(taken_back)
         return last, alerts + out
 
-    def _held_alerts(self, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
-        """On the database thread, as the feed starts: the live alerts held already (the newest
-        REMEMBERED, oldest first), as they would be handed on. They were handed on before the node
-        restarted, or reached this node while it was down: a revocation that takes one out of the
-        log now is said as its withdrawal all the same (a hook or a bot that never had it learns
-        that an alert of the network no longer stands)."""
+    def _held(self, kind: str, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
+        """On the database thread, as the feed starts: the live alerts (`kind` alert) or the updates
+        and all clears of live alerts (alert.update) held already (the newest REMEMBERED, oldest
+        first), as they would be handed on, with when their alert ends. They were handed on before
+        the node restarted, or reached this node while it was down: a revocation or a fork that
+        takes one out of the log now is said all the same, as a withdrawal or an
+        `update_withdrawn` (a seized phone's false all clear, passed on before the restart, its
+        phone revoked after it; a hook or a bot that never had it learns that it no longer stands)."""
         log_ = self.runtime.log
         names = references.group_names(log_.store)
         held = []
-        for row in log_.store.rows(ALERT, order="newest", limit=REMEMBERED):  # (expired ones have no row)
+        for row in log_.store.rows(kind, order="newest", limit=REMEMBERED):  # (expired ones have no row)
             stored = log_.store.numbered_row(row.key)
             if stored is None or stored.n > last_n:
                 continue  # stored since: the feed hands it on in its turn
-            alert = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
-                               stored.body, names, now)
-            if alert is not None:
-                held.append((stored.id, (stored.expires, alert)))
+            item = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
+                              stored.body, names, now)
+            ends = expires_ms(item["expires"]) if item is not None else None  # (an update's: its alert's)
+            if item is not None and (ends is None or ends > now):
+                held.append((stored.id, (ends, item)))
         return dict(reversed(held))
 
     def _forget_crowding(self) -> None:

@@ -43,8 +43,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from crypto.keys import short_id
+from events.projections import ALERT_UPDATE
 from node import references
-from node.alert_feed import UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription, expires_ms, taken_out, withdrawal_of
+from node.alert_feed import (UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription, expires_ms, taken_out,
+                             update_withdrawal_of, withdrawal_of)
 from node.alert_waiting import TRUSTED, Held, Rank, Waiting, trust_rank
 from node.log import now_ms
 from node.ports import WebNode
@@ -108,9 +110,10 @@ class GroupAllowance:
         self._node_left: tuple[float, float] | None = None  # (the node's allowance, when counted)
         # alert ids passed on, the newest last, with when each alert ends (ms; None: never)
         self._passed: OrderedDict[str, int | None] = OrderedDict()
-        # alert ids whose all clear was passed on, with when each alert ends: should the all clear be
-        # taken out of the log (its sender revoked), the chat is told the alert stands again
-        self._cleared: OrderedDict[str, int | None] = OrderedDict()
+        # alert ids whose all clear was passed on, with when each alert ends and the all clear's id:
+        # should the all clear be taken out of the log (its sender revoked), the chat is told the
+        # alert stands again
+        self._cleared: OrderedDict[str, tuple[int | None, str]] = OrderedDict()
         self.held: dict[str | None, int] = {}  # group -> alerts held back since its last one passed
         self.node_held = 0  # alerts held back by the node's limit since the last one passed
 
@@ -126,13 +129,13 @@ class GroupAllowance:
         return None
 
     def take(self, alert: dict[str, Any], now: float, trusted: bool = True) -> bool:
-        """Whether `alert` goes to the command now (counted if so)."""
-        if self.burst <= 0:
-            return True
+        """Whether `alert` goes to the command now (counted if so). What went is recorded whatever
+        the limit: with `burst` 0 (no limit) it was not, and the withdrawal of a false alert, or
+        the taking back of a false all clear, never reached the command."""
         if self._ends_one_passed(alert):
             ends = self._passed.pop(alert["alert"])
             if alert.get("status") == "all_clear":
-                self._cleared[alert["alert"]] = ends
+                self._cleared[alert["alert"]] = (ends, alert["id"])
                 if len(self._cleared) > REMEMBERED:
                     self._cleared.popitem(last=False)
             return True  # people told of an alert are told it is over, or that it no longer stands
@@ -140,6 +143,16 @@ class GroupAllowance:
             return self._update_taken_back(alert)
         if alert.get("status") == WITHDRAWN:
             return False  # of an alert never passed on: nothing to take back, and no allowance spent
+        if self.burst > 0 and not self._counted(alert, now, trusted):
+            return False
+        if alert.get("kind", "alert") == "alert":
+            self._passed[alert["id"]] = expires_ms(alert.get("expires"))
+            if len(self._passed) > REMEMBERED:
+                self._passed.popitem(last=False)
+        return True
+
+    def _counted(self, alert: dict[str, Any], now: float, trusted: bool) -> bool:
+        """Whether the allowance lets `alert` go now (its group's and the node's run counted if so)."""
         group = alert.get("group")
         held = self.holds(alert, now, trusted)
         if held == "group":
@@ -152,10 +165,6 @@ class GroupAllowance:
         self.node_held = 0
         self._left[group] = (self._group_allowance(group, now) - 1.0, now)
         self.held.pop(group, None)
-        if alert.get("kind", "alert") == "alert":
-            self._passed[alert["id"]] = expires_ms(alert.get("expires"))
-            if len(self._passed) > REMEMBERED:
-                self._passed.popitem(last=False)
         return True
 
     def _update_taken_back(self, alert: dict[str, Any]) -> bool:
@@ -163,7 +172,7 @@ class GroupAllowance:
         alert; an all clear taken back makes the alert one passed on again (its next all clear goes)."""
         target = alert.get("alert")
         if alert.get("withdrawn_status") == "all_clear" and target in self._cleared:
-            self._passed[target] = self._cleared.pop(target)
+            self._passed[target] = self._cleared.pop(target)[0]
             return True
         return target in self._passed
 
@@ -206,9 +215,18 @@ class GroupAllowance:
         """The alerts passed on (their all clear or withdrawal not yet), over or not, oldest first."""
         return dict(self._passed)
 
-    def restore(self, passed: dict[str, int | None]) -> None:
-        """Count as passed on the alerts `passed` (what `passed_live` gave before a restart)."""
+    def cleared_live(self, now: int) -> dict[str, tuple[int | None, str]]:
+        """The alerts passed on whose all clear was passed on too, by id, with when each ends (ms) and
+        the all clear's id, oldest first; those over are forgotten."""
+        for alert_id in [i for i, (ends, _) in self._cleared.items() if ends is not None and ends <= now]:
+            del self._cleared[alert_id]
+        return dict(self._cleared)
+
+    def restore(self, passed: dict[str, int | None], cleared: dict[str, tuple[int | None, str]] | None = None) -> None:
+        """Count as passed on the alerts `passed`, and as cleared those of `cleared` (what
+        `passed_live` and `cleared_live` gave before a restart)."""
         self._passed.update(passed)
+        self._cleared.update(cleared or {})
 
     def _node_allowance(self, now: float) -> float:
         """The node's runs left now (`node_per_minute` at most, refilled over `window_s`; 0: no limit)."""
@@ -223,26 +241,36 @@ class PassedMemory:
     """The alerts that went to the command, kept in a running node's database (`PASSED_META`): the
     newest KEPT of them not over yet, by id, with when each ends and its group's name as the
     command got it (a revoked group's profile leaves the log with it: its withdrawal still says who
-    posted it). Read when the hook starts, written when what went changes (an alert passed on, or
-    its all clear or withdrawal): at most as often as the allowance lets the command run."""
+    posted it); and the newest KEPT of those whose all clear went too, with the all clear's id (a
+    seized phone's false all clear, its phone revoked after a restart, or while the node was
+    stopped: the chat is told the alert stands again). Ids and times only, never what an alert
+    said. Read when the hook starts, written when what went changes (an alert passed on, or its all
+    clear or withdrawal): at most as often as the allowance lets the command run."""
 
     def __init__(self, runtime: WebNode) -> None:
         self.runtime = runtime
         self.names: dict[str, str] = {}  # alert id -> its group's name, as `load` read them
+        self.cleared: dict[str, tuple[int | None, str]] = {}  # alert id -> (when it ends, its all clear's id)
 
     async def load(self) -> dict[str, int | None]:
         raw = await self.runtime.db(self.runtime.log.store.get_meta, PASSED_META)
-        kept = (saved_facts(raw) or {}).get("passed")
-        if not isinstance(kept, list):  # none kept, or damaged (saved_json): as if none were
+        facts = saved_facts(raw) or {}
+        kept, cleared = facts.get("passed"), facts.get("cleared")
+        # (none kept, or damaged (saved_json): as if none were; "cleared" since 2026-12-05)
+        self.cleared = {item[0]: (item[1], item[2]) for item in (cleared if isinstance(cleared, list) else ())
+                        if _kept_item(item, cleared=True)}
+        if not isinstance(kept, list):
             return {}
         items = [item for item in kept if _kept_item(item)]
         self.names = {item[0]: item[2] for item in items if len(item) == 3 and item[2] is not None}
         return {item[0]: item[1] for item in items}
 
-    async def save(self, passed: dict[str, int | None], names: dict[str, str] | None = None) -> None:
+    async def save(self, passed: dict[str, int | None], names: dict[str, str] | None = None,
+                   cleared: dict[str, tuple[int | None, str]] | None = None) -> None:
         names = names or {}
         newest = [[i, ends, names.get(i)] for i, ends in list(passed.items())[-KEPT:]]
-        await self.runtime.db(self._write, json.dumps({"passed": newest}).encode())
+        ended = [[i, ends, clear] for i, (ends, clear) in list((cleared or {}).items())[-KEPT:]]
+        await self.runtime.db(self._write, json.dumps({"passed": newest, "cleared": ended}).encode())
 
     def _write(self, raw: bytes) -> None:
         store = self.runtime.log.store
@@ -250,24 +278,32 @@ class PassedMemory:
             store.set_meta(PASSED_META, raw)
 
 
-def _kept_item(item: Any) -> bool:
+def _kept_item(item: Any, cleared: bool = False) -> bool:
     """Whether `item` reads as kept: [an alert's id in hex, when it ends in ms or null], and its
-    group's name (text or null) since 2026-12-04."""
-    return (isinstance(item, list) and len(item) in (2, 3) and saved_key(item[0]) is not None
-            and (item[1] is None or isinstance(item[1], int) and not isinstance(item[1], bool))
-            and (len(item) == 2 or item[2] is None or isinstance(item[2], str) and len(item[2]) <= NAME_KEPT))
+    group's name (text or null) since 2026-12-04; of `cleared`, the all clear's id in hex third."""
+    if not (isinstance(item, list) and len(item) in ((3,) if cleared else (2, 3)) and saved_key(item[0]) is not None
+            and (item[1] is None or isinstance(item[1], int) and not isinstance(item[1], bool))):
+        return False
+    if cleared:
+        return saved_key(item[2]) is not None
+    return len(item) == 2 or item[2] is None or isinstance(item[2], str) and len(item[2]) <= NAME_KEPT
 
 
-def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: dict[str, str],
-                        now: int) -> tuple[list[dict[str, Any]], list[str]]:
+def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: dict[str, str], now: int,
+                        cleared: dict[str, tuple[int | None, str]] | None = None,
+                        ) -> tuple[list[dict[str, Any]], list[str]]:
     """On the database thread, as the hook starts: the withdrawals of the alerts that went to the
     command before the node stopped and that a revocation or a fork took out of the log since (the
     feed hands on the withdrawals of alerts held when it started only), with the group's name the
-    command got; and the ids (hex) of such alerts no longer kept at all (nothing to say them with)."""
+    command got, then the `update_withdrawn` of the all clears of `cleared` that went and were
+    taken out so (the alert stands again); and the ids (hex) of such alerts no longer kept at all
+    (nothing to say them with)."""
     log_ = runtime.log
     live = [bytes.fromhex(i) for i, ends in passed.items() if ends is None or ends > now]
     gone_ids = log_.store.not_in_log(live)
-    if not gone_ids:
+    clears = [bytes.fromhex(clear) for ends, clear in (cleared or {}).values() if ends is None or ends > now]
+    gone_clears = log_.store.not_in_log(clears)
+    if not gone_ids and not gone_clears:
         return [], []
     names_now = references.group_names(log_.store)
     n = log_.store.last_n()
@@ -277,6 +313,10 @@ def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: 
         withdrawal["group_name"] = withdrawal["group_name"] or names.get(withdrawal["id"])
         out.append(withdrawal)
     said = {w["id"] for w in out}
+    for gone in taken_out(log_, now, len(gone_clears), ids=gone_clears, kinds=(ALERT_UPDATE,)):
+        taken_back = update_withdrawal_of(log_, gone, n, names_now, now)
+        if taken_back is not None:  # (None: its alert is out of the log too, withdrawn above)
+            out.append(taken_back)
     return out, [i.hex() for i in gone_ids if i.hex() not in said]
 
 
@@ -336,7 +376,7 @@ class AlertHook:
 
     async def start(self, feed: AlertFeed) -> None:
         if self.memory is not None:
-            self.allowance.restore(await self.memory.load())
+            self.allowance.restore(await self.memory.load(), self.memory.cleared)
             self._names.update(self.memory.names)
         # Unbounded: `_intake` moves each at once to `waiting`, which is bounded, and fair among
         # groups. A bound here dropped what came in one look beyond it: a revoked flooder's
@@ -358,13 +398,19 @@ class AlertHook:
         assert self.memory is not None and self._sub is not None
         runtime = self.memory.runtime
         passed = self.allowance.passed_all()
-        withdrawals, lost = await runtime.db(taken_while_stopped, runtime, passed, dict(self._names), now_ms())
+        withdrawals, lost = await runtime.db(taken_while_stopped, runtime, passed, dict(self._names), now_ms(),
+                                             self.allowance.cleared_live(now_ms()))
         for withdrawal in withdrawals:
             if self._sub.wants(withdrawal):
                 self._sub.offer(withdrawal)
-        if withdrawals:
+        alerts = sum(1 for w in withdrawals if w["status"] == WITHDRAWN)
+        if alerts:
             log.info("--on-alert: %d alerts passed on before the node stopped were withdrawn since (a revocation or "
-                     "a fork); their withdrawals go to the command now", len(withdrawals))
+                     "a fork); their withdrawals go to the command now", alerts)
+        if len(withdrawals) > alerts:
+            log.info("--on-alert: %d all clears passed on before the node stopped were taken out of the log since (a "
+                     "revocation or a fork); that their alerts stand again goes to the command now",
+                     len(withdrawals) - alerts)
         if lost:  # which ones (short id and group, never what they said): the chat may hold many
             which = ", ".join(f"{short_id(i)} of {self._names.get(i) or 'a group no longer known'}"
                               for i in lost[:LOST_NAMED])
@@ -530,7 +576,7 @@ class AlertHook:
         try:
             passed = self.allowance.passed_live(now_ms())
             self._names = {i: name for i, name in self._names.items() if i in passed}
-            await self.memory.save(passed, self._names)
+            await self.memory.save(passed, self._names, self.allowance.cleared_live(now_ms()))
         except Exception as exc:  # noqa: BLE001 (a full disk, a stopping node: the alert still goes)
             log.warning("--on-alert: could not keep which alerts went to the command (%s); after a restart, "
                         "the withdrawal of those may not reach it", type(exc).__name__)

@@ -39,7 +39,7 @@ from events.fields import REGION_RE, REGION_WORDS
 from events.kinds import KINDS
 from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
-from node.alert_feed import WITHDRAWN, AlertFeed, current_withdrawals, feed_of, new_alerts, stop_feed
+from node.alert_feed import TAKEN_BACK, AlertFeed, feed_of, new_alerts, stop_feed, withdrawals_page
 from node.chain_gate import NOT_CAUGHT_UP
 from node.field_input import InputError
 from node.http_failures import STORAGE_MESSAGES, error_response, storage_trouble
@@ -565,13 +565,14 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers=headers)
     try:
         await feed.start()
+        subscribed_ms = now_ms()
         sub = feed.subscribe(regions)
         marked = feed.withdrawals  # those numbered after come through `sub`
         await response.prepare(request)
         await response.write(b"retry: 3000\n\n")
         replayed: set[str] = set()
         if since is not None:  # what was withdrawn, then stored, while the client was away
-            replayed = await _missed_withdrawals(node, feed, sub, response, since, marked)
+            replayed = await _missed_withdrawals(node, feed, sub, response, since, marked, subscribed_ms)
             await _missed_alerts(node, sub, response, sent, _mark(feed.epoch, marked))
         withdrawal = marked
         since_drop: set[str] = set()  # withdrawals sent since the queue first dropped one (not sent again)
@@ -585,21 +586,22 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
                 missed = _Mark(sent.n, feed.epoch, sub.missed_after, sub.missed_at_s)
                 sub.missed_after = sub.missed_at_s = None
                 upto = feed.withdrawals
-                replayed |= await _missed_withdrawals(node, feed, sub, response, missed, upto, since_drop)
+                replayed |= await _missed_withdrawals(node, feed, sub, response, missed, upto, subscribed_ms,
+                                                      since_drop)
                 since_drop.clear()
                 withdrawal = max(withdrawal, upto)
                 continue
             alert = await _next_alert(sub, closing)
             if alert is None:
                 await response.write(b": keepalive\n\n")
-            elif alert.get("status") == WITHDRAWN:
-                # (withdrawals, several at one `n`, the newest row read when a revocation took their
-                # alerts out, come from the feed alone: never twice)
-                withdrawal = max(withdrawal, feed.withdrawal_number(alert["alert"]) or 0)
-                if alert["alert"] not in replayed:
+            elif alert.get("status") in TAKEN_BACK:
+                # (withdrawals and update_withdrawn, several at one `n`, the newest row read when a
+                # revocation took their events out, come from the feed alone: never twice)
+                withdrawal = max(withdrawal, feed.withdrawal_number(alert["id"]) or 0)
+                if alert["id"] not in replayed:
                     await response.write(_sse(alert, _resume_mark(feed, sub, withdrawal)))
                     if sub.missed_after is not None:
-                        since_drop.add(alert["alert"])
+                        since_drop.add(alert["id"])
             elif sent.first_time(alert):
                 await response.write(_sse(alert, _resume_mark(feed, sub, withdrawal)))
     except (ConnectionResetError, asyncio.CancelledError):
@@ -619,34 +621,42 @@ def _resume_mark(feed: AlertFeed, sub: Any, withdrawal: int) -> str:
 
 
 async def _missed_withdrawals(node: WebNode, feed: AlertFeed, sub: Any, response: web.StreamResponse, since: _Mark,
-                              marked: int, sent_already: set[str] | frozenset[str] = frozenset()) -> set[str]:
-    """Send `sub` the withdrawals handed on while the client was away (numbered after its mark, up
-    to `marked`: later ones come through `sub`); where the feed cannot tell which (the node
-    restarted since, the client left long ago, or its id has no mark), the withdrawals of the live
-    alerts out of the log now, taken out since shortly before the client was last sent something. The ids of the alerts whose withdrawal went this way from the
-    store (they may come through `sub` too, once: not sent twice). Those of `sent_already` (alert
-    ids) are not sent: a stream that catches up on the withdrawals its full queue dropped has sent
-    some of those numbered after the first one dropped."""
+                              marked: int, subscribed_ms: int,
+                              sent_already: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """Send `sub` the withdrawals and `update_withdrawn` handed on while the client was away
+    (numbered after its mark, up to `marked`: later ones come through `sub`); where the feed cannot
+    tell which (the node restarted since, the client left long ago, or its id has no mark), those
+    of the live alerts and updates out of the log now, taken out since shortly before the client
+    was last sent something, page by page (every one, however many: a revoked group's thousands).
+    The ids (an alert's, an update's) of those that went this way from the store and may come
+    through `sub` too, once (taken out since shortly before it subscribed): not sent twice. Those
+    of `sent_already` are not sent: a stream that catches up on the withdrawals its full queue
+    dropped has sent some of those numbered after the first one dropped."""
     # Each goes with the `n` the client came with: the alerts it missed come after them.
     missed = feed.withdrawals_after(since.epoch, since.withdrawal, marked)
     if missed is not None:
         for number, withdrawal in missed:
-            if sub.wants(withdrawal) and withdrawal["alert"] not in sent_already:
+            if sub.wants(withdrawal) and withdrawal["id"] not in sent_already:
                 await response.write(_sse(withdrawal, _mark(feed.epoch, number), since.n))
         return set()
     # Those taken out since a little before the client was last sent something: the feed had handed
     # on the earlier ones by then (not every live alert out of the log: after a revoked member's
     # flood, thousands, which a bot would pass on each time it reconnected after a restart).
     after = None if since.at_s is None else since.at_s * 1000 - MISSED_SLACK_MS
-    current = await node.db(current_withdrawals, node.log, now_ms(), after)
     # With the mark it came with, so that a client cut off before the last is sent them all again.
     came_with = _mark(since.epoch, since.withdrawal, since.at_s) if since.epoch is not None else ""
     sent = set()
-    for withdrawal in reversed(current):  # (the earliest taken out first)
-        if sub.wants(withdrawal) and withdrawal["alert"] not in sent_already:
-            await response.write(_sse(withdrawal, came_with, since.n))
-            sent.add(withdrawal["alert"])
-    return sent
+    page_end: tuple[int, bytes] | None = None
+    now = now_ms()
+    while True:
+        page, page_end = await node.db(withdrawals_page, node.log, now, after, page_end)
+        for taken, withdrawal in page:  # (the earliest taken out first)
+            if sub.wants(withdrawal) and withdrawal["id"] not in sent_already:
+                await response.write(_sse(withdrawal, came_with, since.n))
+                if taken >= subscribed_ms - MISSED_SLACK_MS:  # the feed may still hand it on
+                    sent.add(withdrawal["id"])
+        if page_end is None:
+            return sent
 
 
 class _Sent:

@@ -146,7 +146,8 @@ class Dashboard:
         self.static = {p.name: (p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
                        for p in (HERE / "static").iterdir() if p.is_file()}
         self.public: PublicCache[public_site.PublicData] = PublicCache(
-            lambda: node.db(public_site.public_data, node.log), lambda: node.last_stored_n)
+            lambda: node.db(public_site.public_data, node.log),
+            lambda: (node.last_stored_n, node.log.trust_version))
 
     # --- request context ----------------------------------------------------------------------
     def context(self, request: web.Request) -> dict[str, Any]:

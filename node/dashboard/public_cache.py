@@ -4,10 +4,10 @@ Anyone may ask for them, as often as they like, and each answer was worked out a
 models read on the database thread that also stores what peers send, then a page or a feed made
 (an iCalendar of 200 actions took 77 ms here, several times that on a Pi), so a few visitors
 asking in a loop kept the node from storing alerts. Now the data is read once for all visitors
-while nothing new is stored (for at most MAX_AGE_S: alerts expire, actions pass), and at most once
-every MIN_AGE_S however often the log changes; visitors asking meanwhile wait for the same read.
-Each answer (a page in a language, a feed, a region's calendar) is kept with the data it was made
-from, the most recently asked MAX_ANSWERS of them.
+while nothing new is stored and the trust graph stays as it was (for at most MAX_AGE_S: alerts
+expire, actions pass), and at most once every MIN_AGE_S however often the log changes; visitors
+asking meanwhile wait for the same read. Each answer (a page in a language, a feed, a region's
+calendar) is kept with the data it was made from, the most recently asked MAX_ANSWERS of them.
 """
 from __future__ import annotations
 
@@ -25,12 +25,15 @@ T = TypeVar("T")
 
 
 class PublicCache(Generic[T]):
-    def __init__(self, read: Callable[[], Awaitable[T]], version: Callable[[], int],
+    def __init__(self, read: Callable[[], Awaitable[T]], version: Callable[[], Hashable],
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._read = read  # the data of the public pages (on the database thread)
-        self._version = version  # the newest row stored: the data is read again once it changes
+        # What the log is at (the newest row stored, the trust graph's version): the data is read
+        # again once it changes. Not the row alone: a fork found takes a thief's public alert out
+        # of the log and stores no row, and the alert stayed on the page as live for MAX_AGE_S.
+        self._version = version
         self._clock = clock
-        self._data: tuple[int, float, T] | None = None  # (version, when read, data)
+        self._data: tuple[Hashable, float, T] | None = None  # (version, when read, data)
         self._reading: asyncio.Future[T] | None = None
         self._answers: OrderedDict[Hashable, tuple[T, Any]] = OrderedDict()
 
@@ -47,7 +50,7 @@ class PublicCache(Generic[T]):
         # Shielded: a visitor who leaves does not cancel the read the others wait for.
         return await asyncio.shield(self._reading)
 
-    async def _read_now(self, version: int, now: float) -> T:
+    async def _read_now(self, version: Hashable, now: float) -> T:
         try:
             data = await self._read()
             self._data = (version, now, data)

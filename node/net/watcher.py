@@ -9,9 +9,15 @@ this process stored something) and then, in this order,
     other hands), it says so in the log, once per change, with what to do;
   - gossips this node's own new events (those this process published went out already: the
     router has seen them);
+  - gossips the events another process stored (`solnet import` of a bundle brought on a USB
+    stick: a raid alert from a group cut off), as those a peer pushed are: their alerts first,
+    then the rest in stored order, at most FOREIGN_BATCH of each per look. What this process
+    stored itself (from peers, by their links, which send it on as they should) is told apart by
+    the row numbers its own transactions gave (Store.stored_elsewhere). Imported events waited
+    for the next anti-entropy round, 20-35 s a hop;
   - learns the peer addresses of new node.announce events.
 Each time it notices anything new it first wakes the live views waiting on `ChangeFeed`.
-Events of other authors reach the node through its links and are forwarded by them.
+Events of other authors that reach the node through its links are forwarded by them.
 A database that fails a turn (a changed byte, a full disk) is said as any request's failure is,
 and the turn is taken again, from where it stopped, every FAILED_PAUSE_S.
 """
@@ -30,11 +36,13 @@ from node.net.gossip_router import GossipRouter
 from node.status import revoked_list
 from node.status_text import own_key_warnings
 from node.store import StoreError
+from sync.gossip import PRIORITY_KINDS
 
 log = logging.getLogger(f"solnet.{__name__}")
 
 WATCH_INTERVAL_S = 0.1
 OWN_BATCH = 1000
+FOREIGN_BATCH = 1000  # events stored by another process gossiped per look (then the next look goes on)
 FAILED_PAUSE_S = 2.0  # between turns while the database fails: each would fail again at once
 
 
@@ -90,7 +98,8 @@ class Watcher:
         self._poked.set()
 
     async def run(self) -> None:
-        seen = Seen(self._feed.last_n)  # set by the node at start
+        last = self._feed.last_n  # set by the node at start: what was stored before went by rounds
+        seen = Seen(last, foreign=last, foreign_alerts=last)
         try:
             await self._begin(seen)
         except StoreError as exc:
@@ -128,7 +137,7 @@ class Watcher:
         a turn that fails is taken again from there."""
         assert seen.last_own is not None
         # One turn of the database thread per look (a look follows every publish of this process).
-        look = await self._db_thread.run(self._look, seen.noticed, seen.last_own, seen.trust_version)
+        look = await self._db_thread.run(self._look, seen)
         if look is None:
             return
         self._feed.notify(look.last)
@@ -146,6 +155,11 @@ class Watcher:
             if len(rows) < OWN_BATCH:
                 break
             rows = await self._db_thread.run(self._own_events_after, seen.last_own)
+        # Alerts first: a bundle of thousands of events must not hold back the raid alert in it.
+        # (`own` sends on those not seen yet: the alerts are among the rest too)
+        for rows in (look.foreign_alerts, look.foreign):
+            self._router.own([(event_id, kind, wire) for _, event_id, kind, wire in rows])
+        seen.foreign_alerts, seen.foreign = look.foreign_alerts_upto, look.foreign_upto
         if look.announces != seen.announces:
             await self._learn_announced()
             seen.announces = look.announces
@@ -166,15 +180,23 @@ class Watcher:
         group = group or (event_log.trust.group_of(device) or b"")
         return own_key_warnings(group.hex(), device.hex(), revoked_list(event_log))
 
-    def _look(self, noticed: int, last_own: int, trust_version: bytes | None) -> Look | None:
-        """What is new since `noticed`, or since the trust graph's `trust_version` (None: nothing).
-        A fork found changes the graph without a new row (it takes the forked key's events out):
-        the link of the device it froze must still be dropped at once."""
+    def _look(self, seen: Seen) -> Look | None:
+        """What is new since `seen.noticed`, or since the trust graph's version (None: nothing), and
+        the next of the events stored by another process not gossiped yet. A fork found changes the
+        graph without a new row (it takes the forked key's events out): the link of the device it
+        froze must still be dropped at once."""
+        assert seen.last_own is not None
         store = self._log().store
         last, version = store.last_n(), store.get_meta("trust_version")
-        if last <= noticed and version == trust_version:
+        if last <= seen.noticed and version == seen.trust_version and min(seen.foreign, seen.foreign_alerts) >= last:
             return None
-        return Look(max(last, noticed), version, self._own_events_after(last_own), self._announce_count())
+        alerts = store.stored_elsewhere(seen.foreign_alerts, last, FOREIGN_BATCH, kinds=sorted(PRIORITY_KINDS))
+        others = store.stored_elsewhere(seen.foreign, last, FOREIGN_BATCH)
+        alerts_upto = alerts[-1][0] if len(alerts) == FOREIGN_BATCH else max(last, seen.foreign_alerts)
+        others_upto = others[-1][0] if len(others) == FOREIGN_BATCH else max(last, seen.foreign)
+        store.forget_written(min(alerts_upto, others_upto))
+        return Look(max(last, seen.noticed), version, self._own_events_after(seen.last_own), self._announce_count(),
+                    alerts, alerts_upto, others, others_upto)
 
     def _last_own_n(self) -> int:
         return self._log().store.last_n_of(self._own)
@@ -198,14 +220,22 @@ class Seen:
     announces: int | None = None
     warned: list[str] = field(default_factory=list)
     failures: int = 0
+    foreign: int = 0  # the events another process stored are gossiped up to this row
+    foreign_alerts: int = 0  # and their alerts up to this one
 
 
 @dataclass(frozen=True)
 class Look:
     """What the watcher found new in one look: the newest `n`, the trust graph's version, this
-    node's own events after the last it gossiped (at most OWN_BATCH), how many node.announce."""
+    node's own events after the last it gossiped (at most OWN_BATCH), how many node.announce, and
+    the alerts and the events another process stored not gossiped yet (at most FOREIGN_BATCH of
+    each), with the row up to which each of those is then gossiped."""
 
     last: int
     trust_version: bytes | None
     own: list[tuple[int, bytes, str, bytes]]
     announces: int
+    foreign_alerts: list[tuple[int, bytes, str, bytes]] = field(default_factory=list)
+    foreign_alerts_upto: int = 0
+    foreign: list[tuple[int, bytes, str, bytes]] = field(default_factory=list)
+    foreign_upto: int = 0

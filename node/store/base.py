@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ _SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPD
 BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another connection's lock before it fails
 UNKNOWN = object()  # `_kept`: no fact kept under that key (None is a fact)
 N_MARK = "n_taken_out"  # meta: the highest row number of an event taken out of the log (_n_taken_out)
+WRITTEN_KEPT = 10_000  # write transactions of this connection whose row numbers are kept (`_written`)
 
 
 def _create_private(path: Path) -> None:
@@ -49,6 +51,11 @@ class StoreBase:
         self._key_of: dict[int, bytes] = {}
         self._new_keys: list[bytes] = []
         self._next_n: int | None = None
+        self._first_n: int | None = None  # the first row number the write transaction under way gave
+        # The row numbers of the events this connection stored, one range (first, last) per write
+        # transaction, oldest first: the events stored by another connection (another process
+        # writing into the home: `solnet import`) lie between them (Store.stored_elsewhere).
+        self._written: deque[tuple[int, int]] = deque(maxlen=WRITTEN_KEPT)
         self._event_buf: list[tuple] = []
         self._row_buf: list[tuple] = []
         self._head_buf: dict[int, tuple[int, int, bytes]] = {}
@@ -143,6 +150,8 @@ class StoreBase:
             if self._added_in_transaction:
                 self._events_added(self._added_in_transaction)
             self._x("COMMIT")
+            if self._added_in_transaction and self._first_n is not None and self._next_n is not None:
+                self._written.append((self._first_n, self._next_n - 1))
             if self._stored_since_tune > 50_000:  # the log grew: cache and checkpoints follow (Store.tune_to_size)
                 self._stored_since_tune = 0
                 self.tune_to_size()
@@ -161,7 +170,7 @@ class StoreBase:
             self._checked = False
             self._added_in_transaction = 0
             self._new_keys = []
-            self._next_n = None
+            self._next_n = self._first_n = None
             self._transaction_ended()
 
     def _check_version(self) -> None:
@@ -295,7 +304,7 @@ class StoreBase:
             last = self._kept("last_n")
             if last is UNKNOWN:
                 last = self._one("SELECT max(n) FROM events") or 0
-            self._next_n = max(last, self._n_taken_out()) + 1
+            self._next_n = self._first_n = max(last, self._n_taken_out()) + 1
         n = self._next_n
         self._next_n += 1
         self._keep("last_n", n)

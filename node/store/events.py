@@ -351,6 +351,43 @@ class EventTables(StoreBase):
                        "AND n > ? ORDER BY n LIMIT ?", (*found, after_n, limit)).fetchall()
         return [(n, event_id, kind, self._wire(event_id, a, h, s, b)) for n, event_id, a, kind, h, s, b in rows]
 
+    def stored_elsewhere(self, after_n: int, upto_n: int, limit: int, kinds: Sequence[str] | None = None,
+                         ) -> list[tuple[int, bytes, str, bytes]]:
+        """(n, id, kind, wire) of the events (of `kinds`; None: all) with their body stored after row
+        `after_n`, up to `upto_n`, by another connection than this one: another process writing
+        into the home (`solnet import` of a bundle brought on a USB stick, `solnet publish` while
+        the node starts), in stored order, at most `limit`. This connection's own are known by
+        the row numbers its write transactions gave (`_written`): the others lie between them."""
+        kind_sql = f" AND kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+        out: list[tuple[int, bytes, str, bytes]] = []
+        for low, high in self._gaps_between_written(after_n, upto_n):
+            rows = self._x(f"SELECT n, id, a, kind, header, sig, body FROM events WHERE n > ? AND n < ?{kind_sql} "
+                           "AND body IS NOT NULL ORDER BY n LIMIT ?", (low, high, *(kinds or ()), limit - len(out)))
+            out += [(n, event_id, kind, self._wire(event_id, a, h, s, b)) for n, event_id, a, kind, h, s, b in rows]
+            if len(out) >= limit:
+                break
+        return out
+
+    def _gaps_between_written(self, after_n: int, upto_n: int) -> Iterator[tuple[int, int]]:
+        """The row numbers after `after_n` and up to `upto_n` that this connection did not give, as
+        ranges (low, high), both bounds left out, lowest first."""
+        low = after_n
+        for first, last in self._written:
+            if last <= low:
+                continue
+            if first > upto_n:
+                break
+            if first > low + 1:
+                yield low, first
+            low = last
+        if low < upto_n:
+            yield low, upto_n + 1
+
+    def forget_written(self, upto_n: int) -> None:
+        """This connection's row numbers up to `upto_n` are no longer asked about (`stored_elsewhere`)."""
+        while self._written and self._written[0][1] <= upto_n:
+            self._written.popleft()
+
     # --- by kind ----------------------------------------------------------------------------------
     def trust_rows(self) -> list[TrustRow]:
         """Every stored trust event with its body, in stored order."""

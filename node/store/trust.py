@@ -469,13 +469,17 @@ class TrustTables(ForgedTables):
             "SELECT id, seq, wire FROM pending WHERE author=? ORDER BY seq, id", (author,))]
 
     def withdrawn_alerts(self, now: int, limit: int, *, ids: Sequence[bytes] | None = None,
-                         since: int | None = None) -> list[tuple[bytes, int, str]]:
+                         since: int | None = None, kinds: Sequence[str] = ("alert",),
+                         after: tuple[int, bytes] | None = None) -> list[tuple[bytes, int, str]]:
         """(wire, when, why) of the alerts taken out of this log, not expired at `now`, the latest
         taken out first, at most `limit`: why is "revoked" (a revocation took it out: kept aside,
         `pending`) or "fork" (its device key signed two events at one seq, a copied key: kept
         beside the chain, `forked`). `ids`: those alerts only; `since`: those taken out then or
-        later (ms). The public pages say them withdrawn, and the hook and the streams withdraw
-        them from those they went to."""
+        later (ms); `kinds`: of these kinds ("alert.update" too: an update or all clear taken
+        out); `after`: the page that follows the one whose last was (when, id), the earliest taken
+        out first (a stream that reconnects reads them so, however many). The public pages say
+        them withdrawn, and the hook and the streams withdraw them from those they went to."""
+        marks = ",".join("?" * len(kinds))
         where, args = "", []
         if ids is not None:
             if not ids:
@@ -485,11 +489,16 @@ class TrustTables(ForgedTables):
         if since is not None:
             where += " AND taken>=?"
             args.append(since)
+        order = "taken DESC, id"
+        if after is not None:
+            where += " AND (taken>? OR taken=? AND id>?)"
+            args += [after[0], after[0], after[1]]
+            order = "taken, id"
         rows = self._x(
             "SELECT * FROM (SELECT id, wire, NULL, NULL, received AS taken, 'revoked' FROM pending WHERE stored=1 "
-            "AND kind='alert' AND expires>? UNION ALL SELECT id, header, sig, body, seen, 'fork' FROM forked WHERE "
-            "stored=1 AND kind='alert' AND expires>? AND body IS NOT NULL) WHERE 1" + where + " ORDER BY taken DESC, "
-            "id LIMIT ?", (now, now, *args, limit)).fetchall()
+            f"AND kind IN ({marks}) AND expires>? UNION ALL SELECT id, header, sig, body, seen, 'fork' FROM forked "
+            f"WHERE stored=1 AND kind IN ({marks}) AND expires>? AND body IS NOT NULL) WHERE 1" + where
+            + f" ORDER BY {order} LIMIT ?", (*kinds, now, *kinds, now, *args, limit)).fetchall()
         return [(self._whole_wire(i, wire if why == "revoked" else wire_of(wire, sig, body)), taken, why)
                 for i, wire, sig, body, taken, why in rows]
 

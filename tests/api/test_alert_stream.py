@@ -13,7 +13,7 @@ import aiohttp
 import jsonschema_rs
 
 from node import publishing
-from node.alert_feed import BATCH, QUEUE, current_withdrawals, feed_of
+from node.alert_feed import BATCH, QUEUE, feed_of, withdrawals_page
 from node.log import now_ms
 from node.api import OPENAPI_PATH
 
@@ -89,7 +89,8 @@ async def next_alert(reply: aiohttp.ClientResponse, timeout: float = 10.0) -> tu
                 alert = json.loads(event["data"])
                 assert not (wrong := [e.message for e in STREAMED.iter_errors(alert)]), (wrong, alert)
                 # (a withdrawal sent on reconnecting goes with the `n` the client came with)
-                assert event["id"].split("-")[0] == str(alert["n"]) or alert.get("status") == "withdrawn", event
+                assert event["id"].split("-")[0] == str(alert["n"]) \
+                    or alert.get("status") in ("withdrawn", "update_withdrawn"), event
                 return event["id"], alert
             if line and not line.startswith(":"):
                 name, _, value = line.partition(": ")
@@ -429,9 +430,9 @@ async def test_a_client_that_reconnects_after_a_restart_learns_of_every_withdraw
     # Only those taken out since (a minute before) the client was last sent something: not every live
     # alert out of the log, thousands after a revoked member's flood, at each reconnect after a restart.
     now = now_ms()
-    assert [w["alert"] for w in await api.node.db(current_withdrawals, api.node.log, now, now - 60_000)] \
-        == [false.id.hex()]
-    assert await api.node.db(current_withdrawals, api.node.log, now, now + 1_000) == []
+    page, _ = await api.node.db(withdrawals_page, api.node.log, now, now - 60_000)
+    assert [w["alert"] for _, w in page] == [false.id.hex()]
+    assert await api.node.db(withdrawals_page, api.node.log, now, now + 1_000) == ([], None)
 
 
 def bristols_alert_and_second_device(homes: dict, unlock: Callable,
@@ -526,3 +527,124 @@ async def test_a_false_all_clear_taken_out_of_the_log_is_taken_back_on_the_strea
     assert (back["text"], back["withdrawn_status"], back["withdrawn_text"]) == (ALERT["text"], "all_clear", "all clear")
     _, live = await api.request("GET", "/api/v1/alerts?region=calais")
     assert [a["id"] for a in live["items"] if a["status"] == "live"] == [alert.id.hex()]  # as the dashboard says
+
+
+def a_false_all_clear(homes: dict, unlock: Callable) -> tuple[Any, Any, list[bytes], Any]:
+    """Bristol's raid alert in Calais and a seized phone of Bristol's "all clear, come back": (the
+    alert, the all clear, every event before the all clear as a peer brings them, and Bristol's
+    revocation of the phone, which takes the all clear out of the log)."""
+    alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
+    clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear", "text": "police gone, come back"})
+    revoke = by_group("member.revoke", {"subject": clear.author, "from_seq": 1, "reason": "phone seized"})
+    return alert, clear, others + [alert_wire], revoke
+
+
+async def sent_the_alert_and_its_false_all_clear(api, alert: Any, clear: Any, before: list[bytes],
+                                                 reply: aiohttp.ClientResponse) -> str:
+    """Both stored at Calais and read on the stream `reply`: the id of the all clear's event."""
+    await api.node.db(api.node.log.ingest, before)
+    assert (await next_alert(reply))[1]["id"] == alert.id.hex()
+    await api.node.db(api.node.log.ingest, [clear.encode()])
+    last_id, got = await next_alert(reply)
+    assert (got["status"], got["id"]) == ("all_clear", clear.id.hex())
+    return last_id
+
+
+def taken_back(item: dict, alert: Any, clear: Any) -> bool:
+    return (item.get("status"), item["id"], item.get("alert"), item["text"]) == (
+        "update_withdrawn", clear.id.hex(), alert.id.hex(), ALERT["text"])
+
+
+async def test_a_client_away_when_a_false_all_clear_was_taken_back_learns_it_on_reconnecting(api, homes,
+                                                                                            unlock) -> None:
+    """A bot passed on a seized phone's false all clear, then lost its connection; the phone was
+    revoked meanwhile. Reconnecting with Last-Event-ID it was sent the alert withdrawals it missed,
+    never the `update_withdrawn`: the chat stayed at "all clear, come back" during the raid. It
+    is sent first now, once: reconnecting again does not repeat it."""
+    alert, clear, before, revoke = a_false_all_clear(homes, unlock)
+    async with calais_stream(api) as other:  # another bot, which stays
+        async with calais_stream(api) as reply:
+            last_id = await sent_the_alert_and_its_false_all_clear(api, alert, clear, before, reply)
+        await api.node.db(api.node.log.ingest, [revoke.encode()])
+        while not taken_back((await next_alert(other))[1], alert, clear):  # handed on while the bot was away
+            pass
+    async with await _stream_from(api, last_id) as reply:
+        last_id, back = await next_alert(reply)
+        assert taken_back(back, alert, clear), back
+    later = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+        **ALERT, "text": "Second wave"}}))[1]["event"]
+    async with await _stream_from(api, last_id) as reply:
+        assert (await next_alert(reply))[1]["id"] == later["id"], "not sent twice"
+
+
+async def test_a_client_that_reconnects_after_a_restart_learns_of_a_false_all_clear_taken_back(api, homes,
+                                                                                              unlock) -> None:
+    """As above, but the node restarted while the bot was away (its feed forgot what it handed on),
+    or the bot resumes from a plain row number: the `update_withdrawn` is read from the store, as
+    the withdrawals of alerts are; an all clear of another group's alert, never handed on, is not."""
+    from node.alert_feed import stop_feed
+
+    alert, clear, before, revoke = a_false_all_clear(homes, unlock)
+    async with calais_stream(api) as reply:
+        last_id = await sent_the_alert_and_its_false_all_clear(api, alert, clear, before, reply)
+    await stop_feed(api.node)  # as when the node stops
+    await api.node.db(api.node.log.ingest, [revoke.encode()])
+    later = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+        **ALERT, "text": "Second wave"}}))[1]["event"]
+    for resume in (last_id, last_id.split("-")[0]):
+        async with await _stream_from(api, resume) as reply:
+            _, back = await next_alert(reply)
+            assert taken_back(back, alert, clear), (resume, back)
+            assert (await next_alert(reply))[1]["id"] == later["id"], "the all clear taken back once"
+
+
+async def test_a_false_all_clear_handed_on_before_a_restart_is_taken_back_after_it(api, homes, unlock) -> None:
+    """The feed followed the updates it handed on since the node started only: a false all clear a
+    bot passed on before a restart, its phone revoked after it, was never taken back. The feed
+    starts from the updates of the live alerts held, as it does from the alerts."""
+    from node.alert_feed import stop_feed
+
+    alert, clear, before, revoke = a_false_all_clear(homes, unlock)
+    async with calais_stream(api) as reply:
+        await sent_the_alert_and_its_false_all_clear(api, alert, clear, before, reply)
+    await stop_feed(api.node)  # the node restarted
+    async with calais_stream(api) as reply:
+        await api.node.db(api.node.log.ingest, [revoke.encode()])
+        _, back = await next_alert(reply)
+        assert taken_back(back, alert, clear), back
+
+
+async def test_a_client_resuming_from_a_plain_n_gets_every_withdrawal_however_many(api, homes, unlock,
+                                                                                  monkeypatch) -> None:
+    """A bot that resumes from a plain row number (no mark: the node cannot tell which withdrawals it
+    missed) was sent the withdrawals of the newest 2,000 live alerts out of the log only: away while
+    a revoked group's 2,050 alerts were withdrawn, it kept 50 false alerts. It is sent all of them,
+    read from the store a page at a time (never all at once)."""
+    from node.alert_feed import PAGE, RECENT_WITHDRAWALS
+
+    keys = unlock(homes["bristol"])
+    count = RECENT_WITHDRAWALS + 50
+    _, wires = signed_on(homes["bristol"], keys, lambda log, keys: [publishing.publish(
+        log, keys, "alert", {**ALERT, "text": f"flood {i}"}, expires_in="1h") for i in range(count)])
+    for i in range(0, len(wires), 500):  # as peers bring them, piece by piece (the bot got them all)
+        await api.node.db(api.node.log.ingest, wires[i:i + 500])
+    sent_upto = await api.node.db(api.node.log.store.last_n)
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "member.revoke", "as": "group", "fields": {
+            "subject": bytes(keys.group.public).hex(), "from_seq": "1", "reason": "false raid alerts"}})
+    assert status == 201, body
+    read, pages = api.node.log.store.withdrawn_alerts, []
+
+    def paged(*args, **kwargs):
+        rows = read(*args, **kwargs)
+        pages.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(api.node.log.store, "withdrawn_alerts", paged)
+    async with await _stream_from(api, str(sent_upto)) as reply:
+        gone = [(await next_alert(reply))[1] for _ in range(count)]
+        later = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+            **ALERT, "text": "Second wave"}}))[1]["event"]
+        assert (await next_alert(reply))[1]["id"] == later["id"], "each withdrawal once"
+    assert {g["status"] for g in gone} == {"withdrawn"} and len({g["alert"] for g in gone}) == count
+    assert pages and max(pages) <= PAGE, pages

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from node import publishing
 from node.alert_feed import feed_of, stop_feed
 from node.alert_hook import BURST, PASSED_META, AlertHook, PassedMemory
@@ -28,12 +30,13 @@ async def lines_of(path: Path, count: int, timeout_s: float = 30.0) -> list[dict
             await asyncio.sleep(0.05)
 
 
-async def chat_hook(api, tmp_path: Path) -> tuple[AlertHook, Path]:
-    """A started `--on-alert` hook whose command appends each alert it gets to a file (the chat)."""
+async def chat_hook(api, tmp_path: Path, **options: Any) -> tuple[AlertHook, Path]:
+    """A started `--on-alert` hook whose command appends each alert it gets to a file (the chat);
+    `options` as AlertHook takes them (`burst=0`: `--on-alert-limit 0`, no limit)."""
     out = tmp_path / "chat.jsonl"
     hook_script = tmp_path / "hook.py"
     hook_script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read())\n", encoding="utf-8")
-    hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20)
+    hook = AlertHook([sys.executable, str(hook_script)], timeout_s=20, **options)
     feed = feed_of(api.node)
     await feed.start()
     await hook.start(feed)
@@ -71,12 +74,23 @@ async def passed_on_then_stopped(api, homes, unlock, tmp_path: Path) -> tuple[An
     keys = unlock(homes["bristol"])
     false, wires = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
         log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    # The command takes its time to exit: the node stops while it runs (the chat has the alert; the
+    # hook had not kept that it went).
+    out, hook = await passed_on_by_a_kept_hook(api, tmp_path, [wires], pause=True)
+    assert (await lines_of(out, 1))[0]["id"] == false.id.hex()
+    return keys, false, out, hook
+
+
+async def passed_on_by_a_kept_hook(api, tmp_path: Path, steps: list[list[bytes]],
+                                   pause: bool = False) -> tuple[Path, Callable[[], AlertHook]]:
+    """`steps` brought one after another (as by peers) to a hook that keeps what went (PassedMemory),
+    each passed on before the next, then the hook and the feed stopped as when the node stops:
+    (the command's output, a maker of the hook as the node starts it again). `pause`: the command
+    writes what it got, then takes half a second to exit."""
     out = tmp_path / "chat.jsonl"
     hook_script = tmp_path / "hook.py"
-    # It writes what it got, then takes its time to exit: the node stops while it runs (the chat has
-    # the alert; the hook had not kept that it went).
     hook_script.write_text(f"import sys, time\nwith open({str(out)!r}, 'a') as f:\n    f.write(sys.stdin.read())\n"
-                           "time.sleep(0.5)\n", encoding="utf-8")
+                           + ("time.sleep(0.5)\n" if pause else ""), encoding="utf-8")
 
     def hook() -> AlertHook:
         return AlertHook([sys.executable, str(hook_script)], timeout_s=20, memory=PassedMemory(api.node))
@@ -85,12 +99,13 @@ async def passed_on_then_stopped(api, homes, unlock, tmp_path: Path) -> tuple[An
     await feed_of(api.node).start()
     await before.start(feed_of(api.node))
     try:
-        await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought it
-        assert (await lines_of(out, 1))[0]["id"] == false.id.hex()
+        for seen, step in enumerate(steps, 1):
+            await api.node.db(api.node.log.ingest, step)
+            await lines_of(out, seen)
     finally:
         await before.stop()
         await stop_feed(api.node)
-    return keys, false, out, hook
+    return out, hook
 
 
 async def revoke_bristol(api, keys) -> None:
@@ -116,6 +131,25 @@ async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_af
         assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
     finally:
         await after.stop()
+
+
+async def test_a_false_alert_passed_on_with_no_limit_is_withdrawn(api, homes, unlock, tmp_path) -> None:
+    """`--on-alert-limit 0`: a user who lifted the limit to get everything got no withdrawal of a
+    false raid alert (nothing recorded what went, and the withdrawal was dropped as of an alert
+    never passed on). It goes."""
+    keys = unlock(homes["bristol"])
+    false, wires = signed_on(homes["bristol"], keys, lambda log, keys: publishing.publish(
+        log, keys, "alert", {**ALERT, "text": "Raid at the station, run"}, expires_in="1h"))
+    hook, out = await chat_hook(api, tmp_path, burst=0, memory=PassedMemory(api.node))
+    try:
+        await api.node.db(api.node.log.ingest, wires)  # as if a peer had brought it
+        assert (await lines_of(out, 1))[0]["id"] == false.id.hex()
+        assert hook.allowance.passed(false.id.hex())
+        await revoke_bristol(api, keys)
+        withdrawn = (await lines_of(out, 2))[1]
+        assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
+    finally:
+        await hook.stop()
 
 
 async def test_a_damaged_record_of_what_went_to_the_command_counts_as_none(api) -> None:
@@ -273,18 +307,21 @@ async def test_every_alert_passed_on_is_withdrawn_when_more_than_a_queue_went(ap
         await hook.stop()
 
 
+@pytest.mark.parametrize("burst", [BURST, 0], ids=["limited", "no-limit"])
 async def test_a_false_all_clear_taken_back_reaches_the_command_and_its_next_all_clear_goes(api, homes, unlock,
-                                                                                             tmp_path) -> None:
+                                                                                             tmp_path, burst) -> None:
     """A seized phone of the alert's group sends "all clear, come back" during the raid; the group
     revokes the phone. The chat is told the alert stands again (it was told nothing, and stayed at
-    "all clear"), and the group's real all clear, later, goes to the command again."""
+    "all clear"), and the group's real all clear, later, goes to the command again. With no limit
+    (`--on-alert-limit 0`) too: the hook kept no record of what went then, and dropped the taking
+    back as of an alert never passed on."""
     from test_alert_stream import bristols_alert_and_second_device
 
     alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
     false_clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear", "text": "police gone, come back"})
     revoke = by_group("member.revoke", {"subject": false_clear.author, "from_seq": 1, "reason": "phone seized"})
     real_clear = by_group("alert.update", {"alert": alert.id, "status": "all_clear"})
-    hook, out = await chat_hook(api, tmp_path)
+    hook, out = await chat_hook(api, tmp_path, burst=burst)
     try:
         for step, seen in ((others + [alert_wire], 1), ([false_clear.encode()], 2), ([revoke.encode()], 3),
                            ([real_clear.encode()], 4)):
@@ -296,3 +333,62 @@ async def test_a_false_all_clear_taken_back_reaches_the_command_and_its_next_all
         (None, ALERT["text"]), ("all_clear", "police gone, come back"), ("update_withdrawn", ALERT["text"]),
         ("all_clear", "all clear")]
     assert chat[2]["withdrawn_text"] == "police gone, come back" and chat[2]["alert"] == alert.id.hex()
+
+
+async def false_all_clear_passed_on_then_stopped(api, homes, unlock, tmp_path: Path) -> tuple[Any, ...]:
+    """Bristol's raid alert and a seized phone's false all clear of it, both passed on by a hook
+    that kept what went (PassedMemory), then the hook and the feed stopped as when the node stops:
+    (the alert, the all clear, the phone's revocation, Bristol's real all clear, the command's
+    output, a maker of the hook as the node starts it again)."""
+    from test_alert_stream import bristols_alert_and_second_device
+
+    alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
+    false_clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear", "text": "police gone, come back"})
+    revoke = by_group("member.revoke", {"subject": false_clear.author, "from_seq": 1, "reason": "phone seized"})
+    real_clear = by_group("alert.update", {"alert": alert.id, "status": "all_clear"})
+    out, hook = await passed_on_by_a_kept_hook(api, tmp_path, [others + [alert_wire], [false_clear.encode()]])
+    return alert, false_clear, revoke, real_clear, out, hook
+
+
+async def test_a_false_all_clear_passed_on_before_a_restart_is_taken_back_after_it(api, homes, unlock,
+                                                                                   tmp_path) -> None:
+    """The chat got the raid alert and a seized phone's "all clear, come back"; the node restarted;
+    then the group revoked the phone. The feed followed only the updates it handed on since it
+    started, and the hook kept only the alerts not cleared: the chat stayed at "all clear". Now it
+    is told the alert stands, and the group's real all clear goes to it again."""
+    alert, false_clear, revoke, real_clear, out, hook = await false_all_clear_passed_on_then_stopped(
+        api, homes, unlock, tmp_path)
+    after = hook()  # the node started again
+    await feed_of(api.node).start()
+    await after.start(feed_of(api.node))
+    try:
+        for step, seen in (([revoke.encode()], 3), ([real_clear.encode()], 4)):
+            await api.node.db(api.node.log.ingest, step)
+            chat = await lines_of(out, seen)
+    finally:
+        await after.stop()
+    assert [(a.get("status"), a["id"]) for a in chat[2:]] == [("update_withdrawn", false_clear.id.hex()),
+                                                              ("all_clear", real_clear.id.hex())]
+    assert chat[2]["alert"] == alert.id.hex() and chat[2]["text"] == ALERT["text"]
+
+
+async def test_a_false_all_clear_taken_out_while_the_node_was_stopped_is_taken_back_at_start(api, homes, unlock,
+                                                                                             tmp_path) -> None:
+    """As above, but the phone's revocation came while the node was stopped (with a bundle, or the
+    first thing synced at start): the hook tells the chat the alert stands as it starts."""
+    alert, false_clear, revoke, real_clear, out, hook = await false_all_clear_passed_on_then_stopped(
+        api, homes, unlock, tmp_path)
+    await api.node.db(api.node.log.ingest, [revoke.encode()])  # stopped: no hook, no feed
+    after = hook()
+    await feed_of(api.node).start()
+    await after.start(feed_of(api.node))
+    try:
+        back = (await lines_of(out, 3))[2]
+        assert (back["status"], back["id"], back["alert"]) == ("update_withdrawn", false_clear.id.hex(),
+                                                               alert.id.hex())
+        assert back["withdrawn_text"] == "police gone, come back" and back["text"] == ALERT["text"]
+        await api.node.db(api.node.log.ingest, [real_clear.encode()])
+        assert (await lines_of(out, 4))[3]["id"] == real_clear.id.hex()
+    finally:
+        await after.stop()
+    assert len(out.read_text().splitlines()) == 4

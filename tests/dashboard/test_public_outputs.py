@@ -235,16 +235,15 @@ async def test_a_public_alert_whose_sender_is_revoked_is_said_withdrawn(tmp_path
     await running.stop()
 
 
-async def test_a_public_alert_taken_out_by_a_fork_is_said_withdrawn(tmp_path: Path, start_node, http) -> None:
-    """A thief with a copy of Bristol's home signs a false public raid alert with its device key; it
-    reaches Calais and its public page. Then Bristol's own event at that seq arrives: a fork, which
-    takes the alert out of the log. It vanished from the page and the feed without a word (only a
-    revocation was said); it is said withdrawn now, with why (en, fr), its own Atom entry replaced."""
+def thiefs_public_alert(tmp_path: Path) -> tuple[object, object, list[bytes], object]:
+    """The public sample's network, and a thief's false public raid alert in Calais signed with
+    Bristol's device key from a copy of its home: (Calais's node, the alert, every event that copy
+    holds, as a peer brings them, and Bristol's own event at that seq, which makes the fork)."""
     import shutil
 
     from node.home import Home
 
-    nodes, ids = publish_public_sample(tmp_path / "net")
+    nodes, _ = publish_public_sample(tmp_path / "net")
     calais, bristol = nodes
     stolen = Home(tmp_path / "stolen")
     shutil.copytree(bristol.home.path, stolen.path)
@@ -260,6 +259,15 @@ async def test_a_public_alert_taken_out_by_a_fork_is_said_withdrawn(tmp_path: Pa
                                                 "text": "Raid at the station, run to the beach"}, expires_in="6h")
     twin, _ = sign(bristol.home, "need", {"category": "water", "quantity": "40", "region": "bristol"})
     assert (twin.author, twin.seq) == (false.author, false.seq)
+    return calais, false, thief_wires, twin
+
+
+async def test_a_public_alert_taken_out_by_a_fork_is_said_withdrawn(tmp_path: Path, start_node, http) -> None:
+    """A thief with a copy of Bristol's home signs a false public raid alert with its device key; it
+    reaches Calais and its public page. Then Bristol's own event at that seq arrives: a fork, which
+    takes the alert out of the log. It vanished from the page and the feed without a word (only a
+    revocation was said); it is said withdrawn now, with why (en, fr), its own Atom entry replaced."""
+    calais, false, thief_wires, twin = thiefs_public_alert(tmp_path)
     log = calais.home.log()
     try:
         log.ingest(thief_wires)
@@ -280,4 +288,33 @@ async def test_a_public_alert_taken_out_by_a_fork_is_said_withdrawn(tmp_path: Pa
     check_atom(atom, {"WITHDRAWN — RAID — calais", "RAID — calais"}, set())
     [entry] = [e for e in feedparser.parse(atom).entries if e.title == "WITHDRAWN — RAID — calais"]
     assert entry.id.endswith(false.id.hex()) and "used on two devices" in entry.summary
+    await running.stop()
+
+
+async def test_a_fork_found_while_the_node_runs_reaches_the_public_page_at_once(tmp_path: Path, start_node, http,
+                                                                                monkeypatch) -> None:
+    """The public pages are read again when the newest row changes (node/dashboard/public_cache.py);
+    a fork stores no row: the thief's false raid alert, taken out by the owner's event at its seq,
+    stayed on the page as a live alert until the cache's age ran out (30 s). It follows the trust
+    graph's version too now (a fork changes it). The age is made an hour here: only a change read
+    as one brings the page up to date."""
+    from node.dashboard import public_cache
+
+    monkeypatch.setattr(public_cache, "MAX_AGE_S", 3600.0)
+    calais, false, thief_wires, twin = thiefs_public_alert(tmp_path)
+    running = await start_node(calais, AccessOptions(public=True))
+    await running.node.db(running.node.log.ingest, thief_wires)  # as if a peer had brought them
+    fetch = page_fetcher(running, http)
+    async with asyncio.timeout(15):  # (stored: a new row, read again within 2 s)
+        while f'id="alert-{false.id.hex()}"' not in await fetch("/public/alerts"):
+            await asyncio.sleep(0.1)
+    outcome = await running.node.db(running.node.log.ingest, [twin.encode()])
+    assert outcome[0].reason == "fork", outcome
+    try:
+        async with asyncio.timeout(10):
+            while f'id="withdrawn-{false.id.hex()}"' not in (html := await fetch("/public/alerts")):
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError("the forked alert still live on the public page 10 s after the fork") from None
+    assert f'id="alert-{false.id.hex()}"' not in html
     await running.stop()

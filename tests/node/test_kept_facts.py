@@ -102,3 +102,29 @@ def test_a_publish_after_another_reads_no_head_meta_or_row_number_again(net: Net
     reads = [s for s in statements if s.startswith("SELECT")]
     assert not [s for s in reads if "FROM heads" in s or "FROM meta" in s or "max(n)" in s or "FROM peers" in s
                 or "FROM pending" in s or "expires <=" in s], reads
+
+
+def test_the_events_another_connection_stored_are_told_apart_from_this_ones(net: Net, tmp_path: Path) -> None:
+    """What the watcher gossips of what another process stored (`solnet import` into a running
+    node's home): that connection's events only, alerts alone when asked, never this one's own
+    (peers' events its links forward, or not, as they should), in stored order and up to a row."""
+    first, second = two_writers(net, tmp_path)
+    start = first.store.last_n()
+    device = net.founder.device
+    mine = [first.append(device, "action", action(1))]
+    theirs = [second.append(device, "action", action(2)), second.append(device, "alert", ALERT)]
+    mine.append(first.append(device, "action", action(3)))
+    theirs.append(second.append(device, "action", action(4)))
+    last = first.store.last_n()
+
+    def ids(rows: list) -> list:
+        return [row[1] for row in rows]
+
+    assert ids(first.store.stored_elsewhere(start, last, 10)) == [e.id for e in theirs]
+    assert ids(first.store.stored_elsewhere(start, last, 10, kinds=["alert"])) == [theirs[1].id]
+    assert ids(first.store.stored_elsewhere(start, last, 1)) == [theirs[0].id]
+    assert ids(first.store.stored_elsewhere(first.store.event_n(theirs[1].id), last, 10)) == [theirs[2].id]
+    assert ids(first.store.stored_elsewhere(start, first.store.event_n(mine[1].id), 10)) == [e.id for e in theirs[:2]]
+    first.store.forget_written(first.store.event_n(mine[0].id))  # what the watcher has gone past
+    assert ids(first.store.stored_elsewhere(first.store.event_n(mine[0].id), last, 10)) == [e.id for e in theirs]
+    assert ids(second.store.stored_elsewhere(start, last, 10)) == [e.id for e in mine]
