@@ -49,6 +49,7 @@ from events import readmodels
 from events.kinds import KINDS, check_fields, parse_body
 from events.effects import problem
 from events.projections import ALERT, ALERT_UPDATE
+from events.trust import Member
 from node import references
 from node.log import EventLog, now_ms
 from node.ports import WebNode
@@ -199,7 +200,7 @@ def update_withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[byt
     ev = gone.event
     member = log_.trust.member(ev.author)  # (a revoked device is still known, with its group)
     alert = references.target(log_.store, log_.trust, gone.fields["alert"])
-    if member is None or alert is None or alert.kind != ALERT \
+    if not _may_sign(member, ALERT_UPDATE) or alert is None or alert.kind != ALERT \
             or problem(ALERT_UPDATE, gone.fields, member.group, ev.header.timestamp, lambda _: alert):
         return None
     held = log_.store.event_row(gone.fields["alert"])
@@ -241,6 +242,13 @@ def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:
     return alert_n is not None and alert_n > n
 
 
+def _may_sign(member: Member | None, kind: str) -> bool:
+    """Whether the key is a member of a role that may sign `kind` (devices post alerts and their
+    updates): an all clear signed with a group key is stored without effect, and the dashboard and
+    the history say the alert stands; handed on, it told a chat ALL CLEAR during the raid."""
+    return member is not None and member.role in KINDS[kind].signers
+
+
 def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str, ts: int, expires: int | None,
                body: bytes | None, names: dict[bytes, str], now: int) -> dict[str, Any] | None:
     """What a hook gets for one stored alert or alert update; None if it gets nothing."""
@@ -254,7 +262,7 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
     if expires is not None and expires <= now:
         return None  # it arrived late (a node cut off for hours): no longer an alert
     member = log_.trust.member(author)
-    if member is None:
+    if not _may_sign(member, kind):
         return None
     if kind == "alert":
         return alert_json(log_, n, event_id, author, ts, expires, fields, names)

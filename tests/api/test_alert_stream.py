@@ -648,3 +648,22 @@ async def test_a_client_resuming_from_a_plain_n_gets_every_withdrawal_however_ma
         assert (await next_alert(reply))[1]["id"] == later["id"], "each withdrawal once"
     assert {g["status"] for g in gone} == {"withdrawn"} and len({g["alert"] for g in gone}) == count
     assert pages and max(pages) <= PAGE, pages
+
+
+async def test_an_all_clear_signed_with_a_group_key_is_not_handed_on(api, homes, unlock) -> None:
+    """Devices post alerts and their updates: an all clear signed with Bristol's group key is stored
+    without effect, and the dashboard and the history say the raid goes on. The stream said ALL
+    CLEAR all the same."""
+    alert, others, alert_wire, _, by_group = bristols_alert_and_second_device(homes, unlock)
+    by_key = by_group("alert.update", {"alert": alert.id, "status": "all_clear", "text": "over (group key)"})
+    real, _ = signed_on(homes["bristol"], unlock(homes["bristol"]), lambda log, keys: publishing.publish(
+        log, keys, "alert.update", {"alert": alert.id.hex(), "status": "all_clear", "text": "over (device)"}))
+    async with calais_stream(api) as reply:
+        await api.node.db(api.node.log.ingest, others + [alert_wire])
+        assert (await next_alert(reply))[1]["id"] == alert.id.hex()
+        await api.node.db(api.node.log.ingest, [by_key.encode()])
+        _, live = await api.request("GET", "/api/v1/alerts?region=calais")
+        assert [a["id"] for a in live["items"] if a["status"] == "live"] == [alert.id.hex()]
+        await api.node.db(api.node.log.ingest, [real.encode()])
+        _, clear = await next_alert(reply)
+    assert (clear["id"], clear["text"]) == (real.id.hex(), "over (device)")

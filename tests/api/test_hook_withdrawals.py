@@ -320,7 +320,7 @@ async def test_a_false_all_clear_taken_back_reaches_the_command_and_its_next_all
     alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
     false_clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear", "text": "police gone, come back"})
     revoke = by_group("member.revoke", {"subject": false_clear.author, "from_seq": 1, "reason": "phone seized"})
-    real_clear = by_group("alert.update", {"alert": alert.id, "status": "all_clear"})
+    real_clear = real_all_clear(homes, unlock, alert)
     hook, out = await chat_hook(api, tmp_path, burst=burst)
     try:
         for step, seen in ((others + [alert_wire], 1), ([false_clear.encode()], 2), ([revoke.encode()], 3),
@@ -335,6 +335,13 @@ async def test_a_false_all_clear_taken_back_reaches_the_command_and_its_next_all
     assert chat[2]["withdrawn_text"] == "police gone, come back" and chat[2]["alert"] == alert.id.hex()
 
 
+def real_all_clear(homes: dict, unlock: Callable, alert: Any) -> Any:
+    """Bristol's own all clear of `alert`, signed by its device (devices post alert updates)."""
+    real, _ = signed_on(homes["bristol"], unlock(homes["bristol"]), lambda log, keys: publishing.publish(
+        log, keys, "alert.update", {"alert": alert.id.hex(), "status": "all_clear"}))
+    return real
+
+
 async def false_all_clear_passed_on_then_stopped(api, homes, unlock, tmp_path: Path) -> tuple[Any, ...]:
     """Bristol's raid alert and a seized phone's false all clear of it, both passed on by a hook
     that kept what went (PassedMemory), then the hook and the feed stopped as when the node stops:
@@ -345,7 +352,7 @@ async def false_all_clear_passed_on_then_stopped(api, homes, unlock, tmp_path: P
     alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
     false_clear = by_phone("alert.update", {"alert": alert.id, "status": "all_clear", "text": "police gone, come back"})
     revoke = by_group("member.revoke", {"subject": false_clear.author, "from_seq": 1, "reason": "phone seized"})
-    real_clear = by_group("alert.update", {"alert": alert.id, "status": "all_clear"})
+    real_clear = real_all_clear(homes, unlock, alert)
     out, hook = await passed_on_by_a_kept_hook(api, tmp_path, [others + [alert_wire], [false_clear.encode()]])
     return alert, false_clear, revoke, real_clear, out, hook
 
