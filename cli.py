@@ -995,7 +995,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 def parse_address(text: str) -> str:
-    from sync.peers import AddressError, normalize_address
+    from sync.addresses import AddressError, normalize_address
     try:
         return normalize_address(text)
     except AddressError as exc:
@@ -1313,7 +1313,7 @@ def _own_address(store: Any, target: str) -> str | None:
     """Where the node of this home listens (HOST:PORT), if `target` is that: a node that dials itself
     only ever refuses itself, and `solnet peers` showed it as never connected, for ever."""
     from node.status import runtime_info
-    from sync.peers import AddressError, is_own_address, normalize_address
+    from sync.addresses import AddressError, is_own_address, normalize_address
 
     info = runtime_info(store)
     listen, port = info.get("listen"), info.get("port")

@@ -20,7 +20,7 @@ from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED, Outcome
 from solnet_errors import SolnetError
-from sync.peers import AddressError, normalize_address
+from sync.addresses import AddressError, normalize_address
 
 DEVICE_REQUEST_PREFIX = "solnet-device-v2:"
 LEGACY_DEVICE_REQUEST_PREFIX = "solnet-device-v1:"  # before devices consented: accepted, vouched without consent

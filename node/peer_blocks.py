@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.saved_json import saved_facts, saved_key
 from solnet_errors import SolnetError
-from sync.peers import AddressError, normalize_address, place_of
+from sync.addresses import AddressError, normalize_address, place_of
 
 if TYPE_CHECKING:
     from node.store import Store

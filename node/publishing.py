@@ -36,7 +36,7 @@ from node.private import PrivateError, open_private_part, seal_private
 from node.status_text import own_key_warnings
 from node.render import MONEY_FIELDS, and_list, local_time, short_id, with_article
 from solnet_errors import SolnetError
-from sync.peers import AddressError, normalize_address
+from sync.addresses import AddressError, normalize_address
 
 SIGNERS = ("device", "group")
 
@@ -210,7 +210,7 @@ def sealed_references(log: EventLog, kind: Kind, fields: dict[str, Any]) -> str 
 
 
 def check_addresses(texts: Sequence[str]) -> None:
-    """The addresses of a node.announce, by the rule every receiver applies (sync.peers): one that no
+    """The addresses of a node.announce, by the rule every receiver applies (sync.addresses): one that no
     node could dial would be gossiped for ever, and dropped by each receiver."""
     for text in texts:
         try:

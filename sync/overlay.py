@@ -38,7 +38,8 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sync.peers import AddressError, PeerBook, is_own_address, normalize_address, place_of
+from sync.peers import PeerBook
+from sync.addresses import AddressError, is_own_address, normalize_address, place_of
 
 ACTIVE_SIZE = 5  # links wanted (either way): with degree k a flood reaches N nodes in ~log_(k-1) N hops
 ACTIVE_MAX = ACTIVE_SIZE + 3  # beyond this many links, dialled (non-configured) ones are dropped

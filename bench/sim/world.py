@@ -35,7 +35,7 @@ from node.log import EventLog
 from node.store import Store
 from sync.antientropy import Head, frontier_digest
 from sync.link import LinkProtocol, Role
-from sync.peers import AddressError, normalize_address
+from sync.addresses import AddressError, normalize_address
 
 from bench.sim.clock import Clock
 from bench.sim.peer import FLOODER, FORKER, HONEST, MESSAGE_TIMEOUT_S, WITHHOLDER, SimNode

@@ -44,7 +44,7 @@ from node.publishing import PublishError, publish
 from node.store import Store
 from node.views import view
 from solnet_errors import SolnetError
-from sync.peers import normalize_address
+from sync.addresses import normalize_address
 
 # Printed for the dashboard login. A fixed, public passphrase is only right for a throwaway local
 # network; it also lets a kept demo folder be reused without asking.

@@ -26,9 +26,9 @@ from node import chain_gate
 from node.clock import now_ms
 from node.kind_input import PublishError
 from node.ports import StorageFailed, WebNode
-from sync.peers import AddressError, normalize_address
+from sync.addresses import AddressError, normalize_address
 
-log = logging.getLogger("solnet.announce")
+log = logging.getLogger(f"solnet.{__name__}")
 LOOK_S = 1.0  # how often the node looks whether it may sign yet (one small read)
 RETRY_S = 60.0  # after a full disk, or a round that did not complete after all
 
@@ -46,7 +46,7 @@ def announced(node: WebNode) -> list[str] | None:
 
 
 async def announce(node: WebNode, addresses: Sequence[str]) -> bool:
-    """Publish `addresses` (canonical: sync.peers.normalize_address) as this node's node.announce
+    """Publish `addresses` (canonical: sync.addresses.normalize_address) as this node's node.announce
     unless its newest one says the same; waits until the node may sign. True if it published."""
     while True:
         if node.stopping:

@@ -45,7 +45,7 @@ from node.words import key_elsewhere, own_events_refused, plural
 from sync.handshake import DUPLICATE_LINK, NOT_A_MEMBER, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
-from sync.peers import normalize_address
+from sync.addresses import normalize_address
 from sync.proxy import ProxyFailure, check_route
 from sync.transport import Identity, Link, LinkClosed, accept, dial
 

@@ -31,7 +31,8 @@ from node.peer_blocks import PeerBlocks
 from node.saved_json import saved_facts, saved_key
 from node.store import StoreError
 from sync.overlay import Overlay
-from sync.peers import AddressError, PeerBook, is_own_address, normalize_address
+from sync.peers import PeerBook
+from sync.addresses import AddressError, is_own_address, normalize_address
 from sync.transport import Link
 
 log = logging.getLogger(f"solnet.{__name__}")

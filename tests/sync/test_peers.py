@@ -15,15 +15,13 @@ from sync.peers import (
     BAN_THRESHOLD,
     PENALTY_HALF_LIFE_MS,
     REASON_POINTS,
-    AddressError,
     PeerBook,
     PeerLimits,
     PeerState,
     StreamedBefore,
     TokenBucket,
-    normalize_address,
-    place_of,
 )
+from sync.addresses import AddressError, normalize_address, place_of
 
 DEVICE = bytes(range(32))
 A, B, C = "http://a.example:7001", "http://b.example:7002", "http://c.example:7003"

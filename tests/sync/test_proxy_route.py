@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.peers import normalize_address
+from sync.addresses import normalize_address
 from sync.proxy import ProxyAddress, ProxyFailure, check_route, is_onion, parse_proxy
 
 
