@@ -382,7 +382,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     log = membership.join(home, token, home.keys())
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
-    inviter = membership.inviter_name(log, token)
+    inviter = membership.inviter_name(log, token, for_device=not config.holds_group_key)
     who = config.group_name if config.holds_group_key else f"This device of {config.group_name}"
     human = f"{who} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
     if was_in == log.network_id.hex():

@@ -396,13 +396,17 @@ def invite_peers(invite_token: Invite) -> list[str]:
     return out
 
 
-def inviter_name(log: EventLog, invite_token: Invite) -> str:
-    """Whose node the token's peers are, in words: the group that admitted the new group last (the
-    token's maker), or the device's own group; by its profile name, else its short id."""
-    member = log.trust.member(invite_token.group)
+def inviter_name(log: EventLog, invite_token: Invite, *, for_device: bool) -> str:
+    """Whose node the token's peers are, in words: for a further device, its own group's (which
+    vouched for it); for a group, the group that made the token (it names itself), else the one
+    that admitted it last. By its profile name, else its short id."""
     group = invite_token.group
-    if member is not None and member.admitters:
-        group = member.admitters[-1]
+    if not for_device:
+        member = log.trust.member(group)
+        if invite_token.admitter is not None:
+            group = invite_token.admitter
+        elif member is not None and member.admitters:
+            group = member.admitters[-1]
     return references.group_name(log.store, group)
 
 

@@ -64,6 +64,17 @@ def test_a_further_device_joining_says_it_is_a_device_of_its_group(network, cli,
     assert said.startswith("This device of Calais joined the network"), said
 
 
+def test_a_further_device_joining_names_its_own_groups_node_as_the_one_it_syncs_with(network, cli, tmp_path):
+    """A further device of Bristol (admitted by Calais) joined with a token naming Bristol's own node,
+    and was told it would sync with Calais, the group that admitted Bristol, at Bristol's address."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--device-of", network.group_b)
+    cli.run(network.b, "vouch", made["device_request"], "--out", tmp_path / "device.txt",
+            "--peer", "127.0.0.1:7712")
+    said = cli.run(laptop, "join", tmp_path / "device.txt").stdout
+    assert "It will sync with Bristol at http://127.0.0.1:7712 once it runs" in said, said
+
+
 def test_a_further_device_whose_request_was_lost_prints_it_again(network, cli, tmp_path):
     """The request `init --device-of` printed scrolled away (a closed terminal): nothing printed it
     again, `status` said only "has not joined a network yet", and init again refused the folder."""
