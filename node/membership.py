@@ -13,7 +13,8 @@ from events.format import Event, decode_event
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
 from events.trust import consent_is_valid, device_consent
-from node import chain_gate, moments, references
+from events.readmodels import revocation_fields
+from node import chain_gate, moments, references, render
 from node.words import plural
 from node.home import Config, Home
 from node.invite import Invite, trust_chain
@@ -172,7 +173,8 @@ def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
     existing = log.trust.member(subject)
     if existing is None:
         return True
-    return existing.role == "group" and own_group not in log.trust.admissions_of(subject)
+    return (existing.role == "group" and existing.revoked_from is None  # no vouch admits it again: `invite`
+            and own_group not in log.trust.admissions_of(subject))
 
 
 def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str], own_group: bytes, *,
@@ -183,6 +185,8 @@ def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str
     existing = log.trust.member(subject)
     if existing is not None and existing.role != "group":
         raise MembershipError("that key is a device key, not a group id; use the group id its `solnet init` printed")
+    if existing is not None and existing.revoked_from is not None:
+        raise MembershipError(_revoked_group(log, existing))
     admitter: bytes | None = own_group
     if admission_needed(log, own_group, subject):
         if (keys is None or keys.group is None) and existing is not None and log.store.head(subject)[0] > 0:
@@ -362,6 +366,19 @@ def _not_yours(log: EventLog, member) -> str:
     admitter = references.group_name(log.store, member.admitted_by)
     return (f"{group} was admitted by {admitter}; only the group that admitted it can revoke it: ask {admitter} "
             f"to run `solnet revoke {member.key.hex()}` on its node")
+
+
+def _revoked_group(log: EventLog, member) -> str:
+    """Why a revoked group gets no token: no vouch undoes a revocation (the lowest one counts,
+    events/trust.py), so its key is never a member again; what it can do instead."""
+    name = references.name_of_group(log.store, member.key) or references.kept_aside_name(log.store, member.key)
+    group = f"group {name} ({short_id(member.key)})" if name else f"group {short_id(member.key)}"
+    revoked = render.revocation_text({"revoked_from": member.revoked_from,
+                                      **revocation_fields(log.trust.revocation(member.key))},
+                                     references.group_names(log.store))
+    return (f"{group} was revoked {revoked}, and a revoked group key is never admitted again: no vouch undoes a "
+            "revocation, so a token for it would admit nothing. If the group is to come back, it makes a new group "
+            "key in a new home (`solnet init --group NAME --region REGION`) and you invite the id that prints")
 
 
 def _not_admitted(bad: list[Outcome], group_id: str) -> str:
