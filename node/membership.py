@@ -173,8 +173,20 @@ def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
     existing = log.trust.member(subject)
     if existing is None:
         return True
-    return (existing.role == "group" and existing.revoked_from is None  # no vouch admits it again: `invite`
-            and own_group not in log.trust.admissions_of(subject))
+    return (existing.role == "group" and own_group not in log.trust.admissions_of(subject)
+            and readmission_refused(log, own_group, subject) is None)
+
+
+def readmission_refused(log: EventLog, own_group: bytes, subject: bytes) -> str | None:
+    """Why no vouch of `own_group` can make the revoked group `subject` a member again, in words;
+    None if it is no revoked group, or if such a vouch can (a front-runner's revocation, which
+    stops counting once the group names the group that invites it: events/trust.py)."""
+    existing = log.trust.member(subject)
+    if existing is None or existing.role != "group" or existing.revoked_from is None:
+        return None
+    if log.trust.admits_again_if_vouched(subject, own_group, log.store.head(own_group)[0] + 1):
+        return None
+    return _revoked_group(log, existing)
 
 
 def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str], own_group: bytes, *,
@@ -185,8 +197,9 @@ def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str
     existing = log.trust.member(subject)
     if existing is not None and existing.role != "group":
         raise MembershipError("that key is a device key, not a group id; use the group id its `solnet init` printed")
-    if existing is not None and existing.revoked_from is not None:
-        raise MembershipError(_revoked_group(log, existing))
+    refused = readmission_refused(log, own_group, subject)
+    if refused is not None:
+        raise MembershipError(refused)
     admitter: bytes | None = own_group
     if admission_needed(log, own_group, subject):
         if (keys is None or keys.group is None) and existing is not None and log.store.head(subject)[0] > 0:
@@ -369,16 +382,16 @@ def _not_yours(log: EventLog, member) -> str:
 
 
 def _revoked_group(log: EventLog, member) -> str:
-    """Why a revoked group gets no token: no vouch undoes a revocation (the lowest one counts,
-    events/trust.py), so its key is never a member again; what it can do instead."""
+    """Why a revoked group gets no token from this group (`readmission_refused`), and what it can
+    do instead."""
     name = references.name_of_group(log.store, member.key) or references.kept_aside_name(log.store, member.key)
     group = f"group {name} ({short_id(member.key)})" if name else f"group {short_id(member.key)}"
     revoked = render.revocation_text({"revoked_from": member.revoked_from,
                                       **revocation_fields(log.trust.revocation(member.key))},
                                      references.group_names(log.store))
-    return (f"{group} was revoked {revoked}, and a revoked group key is never admitted again: no vouch undoes a "
-            "revocation, so a token for it would admit nothing. If the group is to come back, it makes a new group "
-            "key in a new home (`solnet init --group NAME --region REGION`) and you invite the id that prints")
+    return (f"{group} was revoked {revoked}, and no vouch of this group can undo that revocation: a token for it "
+            "would admit nothing. If the group is to come back, it makes a new group key in a new home (`solnet "
+            "init --group NAME --region REGION`) and you invite the id that prints")
 
 
 def _not_admitted(bad: list[Outcome], group_id: str) -> str:
