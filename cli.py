@@ -268,10 +268,15 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         effect += _newest_that_stay(log, subject)
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
-        effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
-                  f"refused and taken out of the log{KEPT_ASIDE}; its devices can no longer connect to any node")
+        effect = _group_revocation_effect(log, done)
     config = home.config()
-    if subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
+    if done.devices:
+        after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. "
+                 "This group has left the network: its key signs nothing more, and once these revocations "
+                 f"({short_id(done.event.id)} and those of its devices) reach its peers, no node links with this "
+                 "one. To come back, the group makes a new group key in a new home (`solnet init --group NAME "
+                 "--region REGION`) and is invited afresh with the id that prints.")
+    elif subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. This "
                  f"is this node's own device: from seq {done.from_seq} nothing it signs counts, and once the revocation "
                  f"({short_id(done.event.id)}) reaches its peers, no node links with this one. To go on, make a new "
@@ -282,9 +287,39 @@ def cmd_revoke(args: argparse.Namespace) -> int:
                  "same, and drops its links.")
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
-                "pinned": done.pinned},
+                "pinned": done.pinned,
+                "devices_revoked": [{"id": d.event.id.hex(), "subject": d.subject.hex(), "from_seq": d.from_seq,
+                                     "pinned": d.pinned} for d in done.devices]},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}")
     return 0
+
+
+def _group_revocation_effect(log: Any, done: Any) -> str:
+    """What a group's revocation does, in words true of its devices (design rule 8, "past acts
+    stay": a group revoked from seq n keeps the devices it certified before n). A group leaving (it
+    revoked itself) revoked its devices first; revoked from seq 1 it takes them all; from a seq
+    above, by its admitter, those certified before stay members and can still sign."""
+    from crypto.keys import short_id
+    from node import render
+
+    effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
+              f"refused and taken out of the log{KEPT_ASIDE}")
+    if done.devices:
+        one = len(done.devices) == 1
+        revoked = ", ".join(f"device {short_id(d.subject)} from seq {d.from_seq}"
+                            + (" (not pinned)" if d.from_seq > 1 and not d.pinned else "") for d in done.devices)
+        return (f"the group has left the network. First its {render.plural(len(done.devices), 'device')} still a "
+                f"member {'was' if one else 'were'} revoked from {'its' if one else 'their'} next event ({revoked}): "
+                f"{'it signs' if one else 'they sign'} nothing more, and what {'it' if one else 'they'} signed before "
+                f"stays. Then the group key: {effect}; what it signed before stays")
+    kept = [d for d in log.trust.devices_of(done.subject) if d.revoked_from is None]
+    if not kept:
+        return f"{effect}; its devices can no longer connect to any node"
+    they = "it is still a member" if len(kept) == 1 else "they are still members"
+    return (f"{effect}. What it signed before seq {done.from_seq} stays, and with it its "
+            f"{render.plural(len(kept), 'device')} certified before ({', '.join(short_id(d.key) for d in kept)}): "
+            f"{they}, can still sign and connect. To cut them off too, revoke the group from seq 1 (the default: "
+            f"`solnet revoke {done.subject.hex()}`)")
 
 
 # What a revocation does to the events it takes out (README "Privacy, revocation and seizure"): not

@@ -253,6 +253,7 @@ class Revoked:
     purged: int  # events this node deleted because of it (less those a pin brought back)
     pinned: bool = False  # it names the device's chain below from_seq (events/trust.py)
     held_to: int | None = None  # a device's newest seq in this node's log afterwards
+    devices: tuple[Revoked, ...] = ()  # a group leaving (revoking itself): its devices, revoked first
 
 
 def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | None = None, reason: str | None = None,
@@ -266,7 +267,12 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     the event at `from_seq - 1` as this node holds it. A device that forked (its key signed two
     chains: a copy is in other hands) has no chain this node can tell is its own: `pin` (an id or
     its start) names the last event of the one that is, or `from_seq` at or below the fork point
-    keeps only what came before it."""
+    keeps only what came before it.
+
+    A group revoking itself (leaving the network) first revokes each of its devices still a
+    member, from its next event and pinned, as for one device: a group revoked from seq n keeps
+    the devices it certified before n (design rule 8, "past acts stay"), so leaving by its own
+    revocation alone left them signing alerts every node accepted."""
     member = log.trust.member(subject)
     if member is None:
         raise MembershipError(f"no device or group with id {short_id(subject)} in this network (`solnet view "
@@ -283,9 +289,14 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
         raise MembershipError("this node does not hold its group key: from here a device can only revoke itself; "
                               "run `solnet revoke` on your group's main node")
     author = bytes(signer.public)
+    head = log.store.head(author)[0]
+    signer_member = log.trust.member(author)
+    if signed_by == "group" and signer_member is not None and not signer_member.may_sign(head + 1):
+        raise MembershipError(_group_cannot_sign(log, author))
     if not log.trust.may_revoke(author, subject):
         raise MembershipError(_not_yours(log, member))
-    head = log.store.head(author)[0]
+    leaving = ([d.key for d in log.trust.devices_of(subject) if d.revoked_from is None]
+               if member.role == "group" and subject == author else [])
     pins = member.role == "device" and member.group == author
     if pin is not None and not pins:
         raise MembershipError("--pin names a device's chain, and only its group key may pin it")
@@ -303,11 +314,13 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
             from_seq = 1
         else:
             from_seq = log.store.head(subject)[0] + 1
-            if subject == author:
-                from_seq = head + 2  # after the revocation itself, which is this key's next event
-    elif subject == author and from_seq <= head + 1:
-        raise MembershipError(f"a key revoking itself does so from a seq after the revocation, which will be its "
-                              f"seq {head + 1}: give --from-seq {head + 2} or more")
+            if subject == author:  # after the revocation itself, this key's next event (its devices' before)
+                from_seq = head + 2 + len(leaving)
+    elif subject == author and from_seq <= head + 1 + len(leaving):
+        before = (f"after the revocations of its {plural(len(leaving), 'device')} still a member and its own, "
+                  if leaving else "after the revocation, ")
+        raise MembershipError(f"a key revoking itself does so from a seq {before}which will be its seq "
+                              f"{head + 1 + len(leaving)}: give --from-seq {head + 2 + len(leaving)} or more")
     pin_id = pinned[1] if pinned is not None else (log.store.id_at(subject, from_seq - 1) if pins and from_seq > 1
                                                     else None)
     # A fork freezes a key without revoking it: its revocations below the fork point, and its group
@@ -317,6 +330,8 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
             member.revokes_until == from_seq and pin_id is not None and member.pinned is None):
         raise MembershipError(f"{member.role} {short_id(subject)} is already revoked from seq {member.revokes_until}; "
                               "nothing to do (a lower --from-seq would remove more of its events)")
+    devices = tuple(revoke(log, keys, device, reason=reason or "its group left the network", offline=offline)
+                    for device in leaving)
     fields: dict = {"subject": subject, "from_seq": from_seq}
     if reason:
         fields["reason"] = reason
@@ -327,7 +342,21 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     # (fewer when the pin brought back a past that a thief's fork had taken out here)
     purged = max(0, before + 1 - log.store.count())
     return Revoked(event, subject, member.role, member.group, from_seq, signed_by, purged, "pin" in fields,
-                   log.store.head(subject)[0] if pins else None)
+                   log.store.head(subject)[0] if pins else None, devices)
+
+
+def _group_cannot_sign(log: EventLog, group: bytes) -> str:
+    """Why this node's group key signs nothing more: the group left the network (it revoked itself),
+    or its admitter revoked it, from the seq it would sign next."""
+    member = log.trust.member(group)
+    r = log.trust.revocation(group)
+    if r is not None and r.by == group and not r.fork:
+        return (f"this group left the network: its group key revoked itself from seq {member.revoked_from}, so it can "
+                "sign nothing more, not even the revocation of one of its devices")
+    revoked = render.revocation_text({"revoked_from": member.revoked_from, **revocation_fields(r)},
+                                     references.group_names(log.store))
+    return (f"this group's key is revoked {revoked}: it can sign nothing more, not even the revocation of one of "
+            "its devices")
 
 
 def _chosen_pin(log: EventLog, device: bytes, text: str) -> tuple[int, bytes]:
