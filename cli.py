@@ -535,7 +535,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if answer is None and kind.name in ("alert", "alert.update") and not args.json:
         # Signed and stored here only: whoever publishes a raid alert must not think it went out
         print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
-              "`solnet sync PEER` (`solnet peers` lists them).")
+              "`solnet sync PEER` (`solnet peers` lists them)." if not home.node_running() else
+              "The node running on this home does not take commands (its local channel is off: its log says "
+              "why), so this command signed it by itself: `solnet sync PEER` sends it now.")
     elif done.get("links") == 0 and kind.name in ("alert", "alert.update") and not args.json:
         # The node holds it, but no peer is linked (a Pi whose peer is down, a Tor that is not running)
         print("The node running on this home has no link to any peer now: it goes out as soon as one is linked "
@@ -625,10 +627,20 @@ def publish_options(kind_name: str) -> dict[str, str]:
 
 def ask_node(home: Home, request: dict[str, Any]) -> dict[str, Any] | None:
     """The answer of the node running on `home` to `request`, through its local channel
-    (node/admin_channel.py); None if no node listens there: the command then signs by itself."""
-    from node.admin_channel import ask
+    (node/admin_channel.py); None if no node listens there: the command then signs by itself. A
+    node just started (`solnet run` a moment ago) is waited for until it serves its channel: signing
+    here meanwhile refused a home that had not synced yet ("Start the node"), or said no node ran."""
+    from node.admin_channel import ask_once_served
 
-    return ask(home.path, request, on_wait=lambda waiting: say_waiting(waiting.get("seconds")))
+    def node_state() -> str | None:
+        return "running" if home.node_running() else "starting" if home.node_starting() is not None else None
+
+    def say_starting(seconds: float) -> None:
+        print(f"waiting for the node starting on this home to serve (at most {seconds:.0f} s)...",
+              file=sys.stderr, flush=True)
+
+    return ask_once_served(home.path, request, node_state, on_starting=say_starting,
+                           on_wait=lambda waiting: say_waiting(waiting.get("seconds")))
 
 
 def node_result(answer: dict[str, Any]) -> dict[str, Any]:
