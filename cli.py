@@ -268,14 +268,18 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         effect += _newest_that_stay(log, subject)
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
-        effect = _group_revocation_effect(log, done)
+        effect = _group_revocation_effect(log, done, leaving=subject.hex() == home.config().group_id)
     config = home.config()
-    if done.devices:
+    if done.role == "group" and subject.hex() == config.group_id:  # this group left the network
+        signs = ("its key signs nothing more" if done.from_seq == done.event.seq + 1 else
+                 f"its key can still sign seq {done.event.seq + 1} to {done.from_seq - 1} (a device it certifies there "
+                 f"is a member: revoke the group again, from seq {done.event.seq + 2}, to end that)")
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. "
-                 "This group has left the network: its key signs nothing more, and once these revocations "
-                 f"({short_id(done.event.id)} and those of its devices) reach its peers, no node links with this "
-                 "one. To come back, the group makes a new group key in a new home (`solnet init --group NAME "
-                 "--region REGION`) and is invited afresh with the id that prints.")
+                 f"This group has left the network: {signs}, and once "
+                 + (f"these revocations ({short_id(done.event.id)} and those of its devices) reach"
+                    if done.devices else f"this revocation ({short_id(done.event.id)}) reaches")
+                 + " its peers, no node links with this one. To come back, the group makes a new group key in a new "
+                   "home (`solnet init --group NAME --region REGION`) and is invited afresh with the id that prints.")
     elif subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. This "
                  f"is this node's own device: from seq {done.from_seq} nothing it signs counts, and once the revocation "
@@ -294,7 +298,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _group_revocation_effect(log: Any, done: Any) -> str:
+def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
     """What a group's revocation does, in words true of its devices (design rule 8, "past acts
     stay": a group revoked from seq n keeps the devices it certified before n). A group leaving (it
     revoked itself) revoked its devices first; revoked from seq 1 it takes them all; from a seq
@@ -304,7 +308,9 @@ def _group_revocation_effect(log: Any, done: Any) -> str:
 
     effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
               f"refused and taken out of the log{KEPT_ASIDE}")
-    if done.devices:
+    if leaving and not done.devices:
+        return f"the group has left the network (no device of it was still a member): {effect}"
+    if leaving:
         one = len(done.devices) == 1
         revoked = ", ".join(f"device {short_id(d.subject)} from seq {d.from_seq}"
                             + (" (not pinned)" if d.from_seq > 1 and not d.pinned else "") for d in done.devices)

@@ -327,6 +327,18 @@ def test_a_group_leaving_revokes_its_devices_first_and_then_signs_nothing_more(n
             "nothing more, not even the revocation of one of its devices") in late.stderr, late.stderr
 
 
+def test_a_group_leaving_from_a_later_seq_is_told_what_its_key_can_still_sign(network, cli):
+    """Leaving with a --from-seq past its next seq: the command said "its key signs nothing more"
+    while the group key could still sign (certify a device) up to that seq."""
+    head = len(cli.run_json(network.b, "ls", "--author", network.group_b))
+    said = cli.run(network.b, "revoke", network.group_b, "--from-seq", str(head + 10)).stdout
+    assert (f"This group has left the network: its key can still sign seq {head + 3} to {head + 9} (a device it "
+            f"certifies there is a member: revoke the group again, from seq {head + 4}, to end that)") in said, said
+    again = cli.run(network.b, "revoke", network.group_b).stdout
+    assert "the group has left the network (no device of it was still a member)" in again, again
+    assert "This group has left the network: its key signs nothing more" in again, again
+
+
 def test_a_group_revoked_by_its_admitter_from_a_later_seq_keeps_its_devices_and_says_so(network, cli, tmp_path):
     """`revoke GROUP --from-seq N` (N > 1) said "its devices can no longer connect to any node": by design
     rule 8 the devices it certified before N stay members and can still sign."""
