@@ -269,10 +269,19 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         effect += _newest_that_stay(log, subject)
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
-        effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
-                  f"refused and taken out of the log{KEPT_ASIDE}; its devices can no longer connect to any node")
+        effect = _group_revocation_effect(log, done, leaving=subject.hex() == home.config().group_id)
     config = home.config()
-    if subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
+    if done.role == "group" and subject.hex() == config.group_id:  # this group left the network
+        signs = ("its key signs nothing more" if done.from_seq == done.event.seq + 1 else
+                 f"its key can still sign seq {done.event.seq + 1} to {done.from_seq - 1} (a device it certifies there "
+                 f"is a member: revoke the group again, from seq {done.event.seq + 2}, to end that)")
+        after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. "
+                 f"This group has left the network: {signs}, and once "
+                 + (f"these revocations ({short_id(done.event.id)} and those of its devices) reach"
+                    if done.devices else f"this revocation ({short_id(done.event.id)}) reaches")
+                 + " its peers, no node links with this one. To come back, the group makes a new group key in a new "
+                   "home (`solnet init --group NAME --region REGION`) and is invited afresh with the id that prints.")
+    elif subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. This "
                  f"is this node's own device: from seq {done.from_seq} nothing it signs counts, and once the revocation "
                  f"({short_id(done.event.id)}) reaches its peers, no node links with this one. To go on, make a new "
@@ -283,9 +292,41 @@ def cmd_revoke(args: argparse.Namespace) -> int:
                  "same, and drops its links.")
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
-                "pinned": done.pinned},
+                "pinned": done.pinned,
+                "devices_revoked": [{"id": d.event.id.hex(), "subject": d.subject.hex(), "from_seq": d.from_seq,
+                                     "pinned": d.pinned} for d in done.devices]},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}")
     return 0
+
+
+def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
+    """What a group's revocation does, in words true of its devices (design rule 8, "past acts
+    stay": a group revoked from seq n keeps the devices it certified before n). A group leaving (it
+    revoked itself) revoked its devices first; revoked from seq 1 it takes them all; from a seq
+    above, by its admitter, those certified before stay members and can still sign."""
+    from crypto.keys import short_id
+    from node import render
+
+    effect = (f"its events from seq {done.from_seq} on, and those of the devices it certified from then on, are "
+              f"refused and taken out of the log{KEPT_ASIDE}")
+    if leaving and not done.devices:
+        return f"the group has left the network (no device of it was still a member): {effect}"
+    if leaving:
+        one = len(done.devices) == 1
+        revoked = ", ".join(f"device {short_id(d.subject)} from seq {d.from_seq}"
+                            + (" (not pinned)" if d.from_seq > 1 and not d.pinned else "") for d in done.devices)
+        return (f"the group has left the network. First its {render.plural(len(done.devices), 'device')} still a "
+                f"member {'was' if one else 'were'} revoked from {'its' if one else 'their'} next event ({revoked}): "
+                f"{'it signs' if one else 'they sign'} nothing more, and what {'it' if one else 'they'} signed before "
+                f"stays. Then the group key: {effect}; what it signed before stays")
+    kept = [d for d in log.trust.devices_of(done.subject) if d.revoked_from is None]
+    if not kept:
+        return f"{effect}; its devices can no longer connect to any node"
+    they = "it is still a member" if len(kept) == 1 else "they are still members"
+    return (f"{effect}. What it signed before seq {done.from_seq} stays, and with it its "
+            f"{render.plural(len(kept), 'device')} certified before ({', '.join(short_id(d.key) for d in kept)}): "
+            f"{they}, can still sign and connect. To cut them off too, revoke the group from seq 1 (the default: "
+            f"`solnet revoke {done.subject.hex()}`)")
 
 
 # What a revocation does to the events it takes out (README "Privacy, revocation and seizure"): not
@@ -383,7 +424,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     log = membership.join(home, token, home.keys())
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
-    inviter = membership.inviter_name(log, token)
+    inviter = membership.inviter_name(log, token, for_device=not config.holds_group_key)
     who = config.group_name if config.holds_group_key else f"This device of {config.group_name}"
     human = f"{who} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
     if was_in == log.network_id.hex():
@@ -501,7 +542,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if answer is None and kind.name in ("alert", "alert.update") and not args.json:
         # Signed and stored here only: whoever publishes a raid alert must not think it went out
         print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
-              "`solnet sync PEER` (`solnet peers` lists them).")
+              "`solnet sync PEER` (`solnet peers` lists them)." if not home.node_running() else
+              "The node running on this home does not take commands (its local channel is off: its log says "
+              "why), so this command signed it by itself: `solnet sync PEER` sends it now.")
     elif done.get("links") == 0 and kind.name in ("alert", "alert.update") and not args.json:
         # The node holds it, but no peer is linked (a Pi whose peer is down, a Tor that is not running)
         print("The node running on this home has no link to any peer now: it goes out as soon as one is linked "
@@ -591,10 +634,20 @@ def publish_options(kind_name: str) -> dict[str, str]:
 
 def ask_node(home: Home, request: dict[str, Any]) -> dict[str, Any] | None:
     """The answer of the node running on `home` to `request`, through its local channel
-    (node/admin_channel.py); None if no node listens there: the command then signs by itself."""
-    from node.admin_channel import ask
+    (node/admin_channel.py); None if no node listens there: the command then signs by itself. A
+    node just started (`solnet run` a moment ago) is waited for until it serves its channel: signing
+    here meanwhile refused a home that had not synced yet ("Start the node"), or said no node ran."""
+    from node.admin_channel import ask_once_served
 
-    return ask(home.path, request, on_wait=lambda waiting: say_waiting(waiting.get("seconds")))
+    def node_state() -> str | None:
+        return "running" if home.node_running() else "starting" if home.node_starting() is not None else None
+
+    def say_starting(seconds: float) -> None:
+        print(f"waiting for the node starting on this home to serve (at most {seconds:.0f} s)...",
+              file=sys.stderr, flush=True)
+
+    return ask_once_served(home.path, request, node_state, on_starting=say_starting,
+                           on_wait=lambda waiting: say_waiting(waiting.get("seconds")))
 
 
 def node_result(answer: dict[str, Any]) -> dict[str, Any]:

@@ -409,6 +409,13 @@ def _count(total: dict[str, Any], item: dict[str, Any]) -> None:
     total["shared"] += bool(item.get("shared_with"))
 
 
+def revocation_fields(r: Any) -> dict[str, Any]:
+    """Who revoked a key, when and why, from its `events.trust.Revocation` (None: not revoked), as
+    the groups read model gives them for a group and each device (`node.render.revocation_text`)."""
+    return {"revoked_by": r.by if r else None, "revoked_at": r.at if r else None,
+            "revoked_reason": r.reason if r else None, "forked": bool(r and r.fork)}
+
+
 def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping[bytes, Any] | None = None,
            ) -> list[dict[str, Any]]:
     """Every certified group with its profile (if published), its devices and revocation state:
@@ -423,9 +430,7 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
     profile_of = {p.key: p.data for p in profiles}
 
     def revoked(key: bytes) -> dict[str, Any]:
-        r = revocations.get(key)
-        return {"revoked_by": r.by if r else None, "revoked_at": r.at if r else None,
-                "revoked_reason": r.reason if r else None, "forked": bool(r and r.fork)}
+        return revocation_fields(revocations.get(key))
 
     out = []
     for g in (m for m in members if m.role == "group"):

@@ -494,6 +494,17 @@ class TrustGraph:
         return (member is not None and member.role == GROUP_ROLE and bool(member.admitters)
                 and set(member.admitters) <= trial.accepted_by(group))
 
+    def admits_again_if_vouched(self, group: bytes, voucher: bytes, voucher_seq: int) -> bool:
+        """Whether the revoked `group` would be a member again, not revoked, once the group key
+        `voucher` vouched for it at `voucher_seq` and `group` named that group: a revocation by a
+        group that is then no admitter of it stops counting (a front-runner's), any other holds (a
+        group's own, a fork, its admitter's). A question, as `admitted_only_by_named_if`."""
+        extra = [Vouch(voucher, voucher_seq, group, GROUP_ROLE, id=b"\1" * 32),
+                 Vouch(group, 0, voucher, ACCEPT_ROLE, id=b"\2" * 32)]
+        trial = TrustGraph(self.founders, [*self._vouches, *extra], self._revokes, self._forks)
+        member = trial.member(group)
+        return member is not None and member.role == GROUP_ROLE and member.revoked_from is None
+
     def accepted_by(self, group: bytes) -> set[bytes]:
         """The groups `group` named as groups it joined through (events of role accept by its key)."""
         return {v.subject for v in self._vouches if v.role == ACCEPT_ROLE and v.voucher == group}

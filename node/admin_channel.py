@@ -21,6 +21,7 @@ import json
 import os
 import socket
 import struct
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,10 @@ ANSWER_TIMEOUT_S = 60.0  # a node waiting for its first sync waits at most 30 s 
 SUN_PATH_MAX = 100  # sockaddr_un holds 108 bytes; longer paths are reached through the folder's fd
 NOT_LISTENING = (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTSOCK, errno.ENOTDIR)
 PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+# A node just started serves its channel once it has unlocked its keys and opened its database:
+# seconds on a Pi. A command waits that long for it rather than sign by itself beside it.
+SERVING_WAIT_S = 60.0
+SERVING_POLL_S = 0.1
 
 
 def peer_uid(sock: socket.socket) -> int:
@@ -104,6 +109,37 @@ def ask(home: Path, request: dict[str, Any], on_wait: Callable[[dict[str, Any]],
             raise _stopped(home) from exc
     finally:
         sock.close()
+
+
+def ask_once_served(home: Path, request: dict[str, Any], node_state: Callable[[], str | None], *,
+                    on_wait: Callable[[dict[str, Any]], None] | None = None,
+                    on_starting: Callable[[float], None] | None = None,
+                    timeout_s: float = SERVING_WAIT_S) -> dict[str, Any] | None:
+    """As `ask`, for a node that may have just started on `home`: while `node_state()` says
+    "starting" (a `solnet run` not serving yet: unlocking its keys, or at its passphrase prompt) or
+    "running" (it holds the home's lock, its channel not up yet, or going as it stops), ask again
+    until it answers, at most `timeout_s` (`on_starting(timeout_s)` once, when it waits). None when
+    no node is there (the caller signs by itself), or when one runs whose channel never opened (its
+    log says why); ChannelError when one is still starting at the end, having taken nothing."""
+    deadline = time.monotonic() + timeout_s
+    waited = False
+    while True:
+        answer = ask(home, request, on_wait)
+        if answer is not None:
+            return answer
+        state = node_state()
+        if state is None:
+            return None
+        if time.monotonic() >= deadline:
+            if state == "running":  # its channel is off: the command signs by itself, as the node's log says
+                return None
+            raise ChannelError(f"the node starting on {home} did not begin to serve within {timeout_s:.0f} s (is it "
+                               "waiting for its passphrase in its terminal?): nothing was signed. Run the command "
+                               "again once `solnet status` says the node runs.")
+        if not waited and on_starting is not None:
+            on_starting(timeout_s)
+        waited = True
+        time.sleep(SERVING_POLL_S)
 
 
 def admin_token(home: Path) -> str | None:

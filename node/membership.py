@@ -13,7 +13,8 @@ from events.format import Event, decode_event
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
 from events.trust import consent_is_valid, device_consent
-from node import chain_gate, moments, references
+from events.readmodels import revocation_fields
+from node import chain_gate, moments, references, render
 from node.words import plural
 from node.home import Config, Home
 from node.invite import Invite, trust_chain
@@ -172,7 +173,20 @@ def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
     existing = log.trust.member(subject)
     if existing is None:
         return True
-    return existing.role == "group" and own_group not in log.trust.admissions_of(subject)
+    return (existing.role == "group" and own_group not in log.trust.admissions_of(subject)
+            and readmission_refused(log, own_group, subject) is None)
+
+
+def readmission_refused(log: EventLog, own_group: bytes, subject: bytes) -> str | None:
+    """Why no vouch of `own_group` can make the revoked group `subject` a member again, in words;
+    None if it is no revoked group, or if such a vouch can (a front-runner's revocation, which
+    stops counting once the group names the group that invites it: events/trust.py)."""
+    existing = log.trust.member(subject)
+    if existing is None or existing.role != "group" or existing.revoked_from is None:
+        return None
+    if log.trust.admits_again_if_vouched(subject, own_group, log.store.head(own_group)[0] + 1):
+        return None
+    return _revoked_group(log, existing)
 
 
 def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str], own_group: bytes, *,
@@ -183,6 +197,9 @@ def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str
     existing = log.trust.member(subject)
     if existing is not None and existing.role != "group":
         raise MembershipError("that key is a device key, not a group id; use the group id its `solnet init` printed")
+    refused = readmission_refused(log, own_group, subject)
+    if refused is not None:
+        raise MembershipError(refused)
     admitter: bytes | None = own_group
     if admission_needed(log, own_group, subject):
         if (keys is None or keys.group is None) and existing is not None and log.store.head(subject)[0] > 0:
@@ -236,6 +253,7 @@ class Revoked:
     purged: int  # events this node deleted because of it (less those a pin brought back)
     pinned: bool = False  # it names the device's chain below from_seq (events/trust.py)
     held_to: int | None = None  # a device's newest seq in this node's log afterwards
+    devices: tuple[Revoked, ...] = ()  # a group leaving (revoking itself): its devices, revoked first
 
 
 def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | None = None, reason: str | None = None,
@@ -249,7 +267,12 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     the event at `from_seq - 1` as this node holds it. A device that forked (its key signed two
     chains: a copy is in other hands) has no chain this node can tell is its own: `pin` (an id or
     its start) names the last event of the one that is, or `from_seq` at or below the fork point
-    keeps only what came before it."""
+    keeps only what came before it.
+
+    A group revoking itself (leaving the network) first revokes each of its devices still a
+    member, from its next event and pinned, as for one device: a group revoked from seq n keeps
+    the devices it certified before n (design rule 8, "past acts stay"), so leaving by its own
+    revocation alone left them signing alerts every node accepted."""
     member = log.trust.member(subject)
     if member is None:
         raise MembershipError(f"no device or group with id {short_id(subject)} in this network (`solnet view "
@@ -266,9 +289,14 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
         raise MembershipError("this node does not hold its group key: from here a device can only revoke itself; "
                               "run `solnet revoke` on your group's main node")
     author = bytes(signer.public)
+    head = log.store.head(author)[0]
+    signer_member = log.trust.member(author)
+    if signed_by == "group" and signer_member is not None and not signer_member.may_sign(head + 1):
+        raise MembershipError(_group_cannot_sign(log, author))
     if not log.trust.may_revoke(author, subject):
         raise MembershipError(_not_yours(log, member))
-    head = log.store.head(author)[0]
+    leaving = ([d.key for d in log.trust.devices_of(subject) if d.revoked_from is None]
+               if member.role == "group" and subject == author else [])
     pins = member.role == "device" and member.group == author
     if pin is not None and not pins:
         raise MembershipError("--pin names a device's chain, and only its group key may pin it")
@@ -286,11 +314,13 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
             from_seq = 1
         else:
             from_seq = log.store.head(subject)[0] + 1
-            if subject == author:
-                from_seq = head + 2  # after the revocation itself, which is this key's next event
-    elif subject == author and from_seq <= head + 1:
-        raise MembershipError(f"a key revoking itself does so from a seq after the revocation, which will be its "
-                              f"seq {head + 1}: give --from-seq {head + 2} or more")
+            if subject == author:  # after the revocation itself, this key's next event (its devices' before)
+                from_seq = head + 2 + len(leaving)
+    elif subject == author and from_seq <= head + 1 + len(leaving):
+        before = (f"after the revocations of its {plural(len(leaving), 'device')} still a member and its own, "
+                  if leaving else "after the revocation, ")
+        raise MembershipError(f"a key revoking itself does so from a seq {before}which will be its seq "
+                              f"{head + 1 + len(leaving)}: give --from-seq {head + 2 + len(leaving)} or more")
     pin_id = pinned[1] if pinned is not None else (log.store.id_at(subject, from_seq - 1) if pins and from_seq > 1
                                                     else None)
     # A fork freezes a key without revoking it: its revocations below the fork point, and its group
@@ -300,6 +330,8 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
             member.revokes_until == from_seq and pin_id is not None and member.pinned is None):
         raise MembershipError(f"{member.role} {short_id(subject)} is already revoked from seq {member.revokes_until}; "
                               "nothing to do (a lower --from-seq would remove more of its events)")
+    devices = tuple(revoke(log, keys, device, reason=reason or "its group left the network", offline=offline)
+                    for device in leaving)
     fields: dict = {"subject": subject, "from_seq": from_seq}
     if reason:
         fields["reason"] = reason
@@ -310,7 +342,21 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     # (fewer when the pin brought back a past that a thief's fork had taken out here)
     purged = max(0, before + 1 - log.store.count())
     return Revoked(event, subject, member.role, member.group, from_seq, signed_by, purged, "pin" in fields,
-                   log.store.head(subject)[0] if pins else None)
+                   log.store.head(subject)[0] if pins else None, devices)
+
+
+def _group_cannot_sign(log: EventLog, group: bytes) -> str:
+    """Why this node's group key signs nothing more: the group left the network (it revoked itself),
+    or its admitter revoked it, from the seq it would sign next."""
+    member = log.trust.member(group)
+    r = log.trust.revocation(group)
+    if r is not None and r.by == group and not r.fork:
+        return (f"this group left the network: its group key revoked itself from seq {member.revoked_from}, so it can "
+                "sign nothing more, not even the revocation of one of its devices")
+    revoked = render.revocation_text({"revoked_from": member.revoked_from, **revocation_fields(r)},
+                                     references.group_names(log.store))
+    return (f"this group's key is revoked {revoked}: it can sign nothing more, not even the revocation of one of "
+            "its devices")
 
 
 def _chosen_pin(log: EventLog, device: bytes, text: str) -> tuple[int, bytes]:
@@ -364,6 +410,19 @@ def _not_yours(log: EventLog, member) -> str:
             f"to run `solnet revoke {member.key.hex()}` on its node")
 
 
+def _revoked_group(log: EventLog, member) -> str:
+    """Why a revoked group gets no token from this group (`readmission_refused`), and what it can
+    do instead."""
+    name = references.name_of_group(log.store, member.key) or references.kept_aside_name(log.store, member.key)
+    group = f"group {name} ({short_id(member.key)})" if name else f"group {short_id(member.key)}"
+    revoked = render.revocation_text({"revoked_from": member.revoked_from,
+                                      **revocation_fields(log.trust.revocation(member.key))},
+                                     references.group_names(log.store))
+    return (f"{group} was revoked {revoked}, and no vouch of this group can undo that revocation: a token for it "
+            "would admit nothing. If the group is to come back, it makes a new group key in a new home (`solnet "
+            "init --group NAME --region REGION`) and you invite the id that prints")
+
+
 def _not_admitted(bad: list[Outcome], group_id: str) -> str:
     """Why an invite that decoded admits no group here, in words: not the ingest's codes and
     decoder messages, which say nothing to the person holding the invite."""
@@ -396,13 +455,17 @@ def invite_peers(invite_token: Invite) -> list[str]:
     return out
 
 
-def inviter_name(log: EventLog, invite_token: Invite) -> str:
-    """Whose node the token's peers are, in words: the group that admitted the new group last (the
-    token's maker), or the device's own group; by its profile name, else its short id."""
-    member = log.trust.member(invite_token.group)
+def inviter_name(log: EventLog, invite_token: Invite, *, for_device: bool) -> str:
+    """Whose node the token's peers are, in words: for a further device, its own group's (which
+    vouched for it); for a group, the group that made the token (it names itself), else the one
+    that admitted it last. By its profile name, else its short id."""
     group = invite_token.group
-    if member is not None and member.admitters:
-        group = member.admitters[-1]
+    if not for_device:
+        member = log.trust.member(group)
+        if invite_token.admitter is not None:
+            group = invite_token.admitter
+        elif member is not None and member.admitters:
+            group = member.admitters[-1]
     return references.group_name(log.store, group)
 
 

@@ -468,7 +468,10 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
                                                             if d.get("name") else "")
                      + (" (this node)" if d.get("this_node") else "")
                      + (f" {'FORKED' if d.get('forked') else 'REVOKED'} {revocation_text(d, group_names)}"
-                        if d["revoked_from"] is not None else ""))
+                        if d["revoked_from"] is not None else
+                        # a member still (design rule 8), but not as the active devices of other groups
+                        " of a revoked group: certified before its revocation point, it can still sign"
+                        if item["revoked_from"] else ""))
     return lines
 
 

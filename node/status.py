@@ -98,9 +98,14 @@ def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
     from node import references  # the node's and a full status's: a kept summary needs none of it
 
     members = log.trust.members.values()
+    # A group revoked from seq n keeps the devices it certified before n (design rule 8): members
+    # still, but counted apart, not as plain active devices.
+    revoked_groups = {m.key for m in members if m.role == "group" and m.revoked_from is not None}
+    active_devices = [m for m in members if m.role == "device" and m.revoked_from is None]
     return {"network_id": log.network_id.hex(), "network_name": log.genesis.name,
             "groups": sum(1 for m in members if m.role == "group" and m.revoked_from is None),
-            "devices": sum(1 for m in members if m.role == "device" and m.revoked_from is None),
+            "devices": sum(1 for m in active_devices if m.group not in revoked_groups),
+            "devices_of_revoked_groups": sum(1 for m in active_devices if m.group in revoked_groups),
             "revoked_keys": sum(1 for m in members if m.revoked_from is not None),
             "revoked": revoked_list(log),
             "named_like_us": references.groups_named_like(log.store, log.trust, bytes.fromhex(group_id)),
@@ -165,6 +170,7 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "kept_aside_revoked": store.kept_aside_count(),
                            "forks": store.fork_count(), "frozen_authors": [a.hex() for a in store.fork_points()],
                            "groups": trust["groups"], "devices": trust["devices"],
+                           "devices_of_revoked_groups": trust.get("devices_of_revoked_groups", 0),
                            "revoked_keys": trust["revoked_keys"], "revoked": trust["revoked"],
                            "named_like_us": trust["named_like_us"],
                            "admitters_unnamed": trust.get("admitters_unnamed", []),

@@ -50,7 +50,11 @@ def status_text(out: dict[str, Any]) -> str:
               f"{out['pending'] - kept} pending; "
               + (f"{kept} kept aside by revocation; " if kept else "")
               + plural(out['forks'], 'fork'),
-              f"  members: {plural(out['groups'], 'group')}, {plural(out['devices'], 'device')}",
+              f"  members: {plural(out['groups'], 'group')}, {plural(out['devices'], 'device')}"
+              + (f", and {plural(out['devices_of_revoked_groups'], 'device')} of a revoked group (certified before "
+                 "its revocation point: {} still sign)".format("it can" if out["devices_of_revoked_groups"] == 1
+                                                               else "they can")
+                 if out.get("devices_of_revoked_groups") else ""),
               f"  group id:  {out['group_id']}",
               f"  device id: {out['device_id']}"]
     for r in out["revoked"]:

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from node.store.store import Store
 
 SUMMARY_KEY = "status_summary"  # in meta
+# Hashed into the key: a summary kept by an earlier version, with other fields or other counts (2:
+# `devices` no longer counts the devices of revoked groups), is never read for this one.
+SUMMARY_FORMAT = 2
 _TRUST = "kind IN ('member.vouch', 'member.revoke')"
 PROFILE_TBL = 0  # events.projections.TABLES.index(PROFILE), written out: the quick status loads no event layer
 
@@ -36,6 +39,7 @@ def trust_key(db: sqlite3.Connection) -> str:
     from crypto.hashing import blake2b_256
 
     parts: list[Any] = [
+        SUMMARY_FORMAT,
         db.execute("SELECT value FROM meta WHERE key IN ('genesis', 'trust_version') ORDER BY key").fetchall(),
         db.execute(f"SELECT n, id FROM events WHERE {_TRUST} AND body IS NOT NULL ORDER BY n").fetchall(),
         db.execute(f"SELECT rowid, id, author, seq FROM pending WHERE {_TRUST} ORDER BY rowid").fetchall(),

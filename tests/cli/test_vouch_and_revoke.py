@@ -64,6 +64,17 @@ def test_a_further_device_joining_says_it_is_a_device_of_its_group(network, cli,
     assert said.startswith("This device of Calais joined the network"), said
 
 
+def test_a_further_device_joining_names_its_own_groups_node_as_the_one_it_syncs_with(network, cli, tmp_path):
+    """A further device of Bristol (admitted by Calais) joined with a token naming Bristol's own node,
+    and was told it would sync with Calais, the group that admitted Bristol, at Bristol's address."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--device-of", network.group_b)
+    cli.run(network.b, "vouch", made["device_request"], "--out", tmp_path / "device.txt",
+            "--peer", "127.0.0.1:7712")
+    said = cli.run(laptop, "join", tmp_path / "device.txt").stdout
+    assert "It will sync with Bristol at http://127.0.0.1:7712 once it runs" in said, said
+
+
 def test_a_further_device_whose_request_was_lost_prints_it_again(network, cli, tmp_path):
     """The request `init --device-of` printed scrolled away (a closed terminal): nothing printed it
     again, `status` said only "has not joined a network yet", and init again refused the folder."""
@@ -263,6 +274,84 @@ def test_revoke_a_group_removes_it_and_its_devices(network, cli, tmp_path):
     assert revoked["name"] == "Bristol", revoked
     again = cli.run(network.a, "revoke", network.group_b, ok=False)
     assert again.returncode == 1 and "already revoked" in again.stderr
+
+
+def test_inviting_a_revoked_group_again_is_refused_and_says_why_and_what_instead(network, cli, tmp_path):
+    """Inviting a group that was thrown out said "That group is already a member; this is a fresh
+    copy of its invite." and wrote a token that admitted nothing, exit 0: no vouch undoes its
+    admitter's revocation (a front-runner's is another matter: tests/cli/test_admitters.py)."""
+    _carry(cli, network.b, network.a, tmp_path)
+    cli.run(network.a, "revoke", network.group_b, "--reason", "thrown out")
+    for command in ("invite", "vouch"):
+        refused = cli.run(network.a, command, network.group_b, "--out", tmp_path / "again.txt", ok=False)
+        assert refused.returncode == 1, refused
+        assert f"group Bristol ({network.group_b[:12]}…) was revoked from seq 1 by Calais on " in refused.stderr
+        assert "(thrown out), and no vouch of this group can undo that revocation" in refused.stderr, refused.stderr
+        assert "makes a new group key in a new home (`solnet init --group" in refused.stderr, refused.stderr
+        assert "already a member" not in refused.stdout + refused.stderr
+        assert not (tmp_path / "again.txt").exists()
+
+
+def test_a_group_leaving_revokes_its_devices_first_and_then_signs_nothing_more(network, cli, tmp_path):
+    """A group that left (revoked its own key from its next seq) kept its devices certified (design
+    rule 8, "past acts stay"), while `revoke` said they could no longer connect: a raid alert one of
+    them signed afterwards was accepted everywhere. And retiring a device afterwards failed with
+    "refused: author 9ad5... is revoked from seq 5 (event has seq 5)"."""
+    made = cli.run_json(tmp_path / "laptop", "init", "--device-of", network.group_b)
+    cli.run(network.b, "vouch", made["device_request"], "--out", tmp_path / "device.txt")
+    head = cli.run_json(network.b, "ls", "--author", network.group_b)  # its accept, device, profile, laptop
+    devices = {network.device_b, made["device_id"]}
+    # Its devices' revocations come first, below the group's revocation point: a lower one is refused
+    # before anything is signed.
+    too_low = cli.run(network.b, "revoke", network.group_b, "--from-seq", str(len(head) + 2), ok=False)
+    assert too_low.returncode == 1 and f"give --from-seq {len(head) + 4} or more" in too_low.stderr, too_low.stderr
+    assert "2 devices still a member" in too_low.stderr, too_low.stderr
+    said = cli.run(network.b, "revoke", network.group_b, "--reason", "group dissolved").stdout
+    assert f"Revoked group Bristol {network.group_b[:12]}… from seq {len(head) + 4} " in said, said
+    assert "the group has left the network. First its 2 devices still a member were revoked from their next " \
+           "event" in said, said
+    assert "they sign nothing more" in said and "This group has left the network: its key signs nothing more" in said
+    assert "can no longer connect" not in said, said
+    refused = cli.run(network.b, "publish", "alert", "--region", "bristol", "--type", "raid", "--text",
+                      "Raid at the station", "--offline", ok=False)
+    assert refused.returncode == 1, refused
+    _carry(cli, network.b, network.a, tmp_path)
+    [bristol] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_b]
+    assert bristol["revoked_from"] == len(head) + 4 and bristol["revoked_by"] == network.group_b, bristol
+    assert {d["id"] for d in bristol["device_list"] if d["revoked_from"] is not None} == devices, bristol
+    assert cli.run_json(network.a, "status")["devices_of_revoked_groups"] == 0
+    # Its key signs nothing more, a device's revocation neither: said in words.
+    late = cli.run(network.b, "revoke", made["device_id"], "--reason", "retired", ok=False)
+    assert late.returncode == 1 and "refused: author" not in late.stderr, late.stderr
+    assert (f"this group left the network: its group key revoked itself from seq {len(head) + 4}, so it can sign "
+            "nothing more, not even the revocation of one of its devices") in late.stderr, late.stderr
+
+
+def test_a_group_leaving_from_a_later_seq_is_told_what_its_key_can_still_sign(network, cli):
+    """Leaving with a --from-seq past its next seq: the command said "its key signs nothing more"
+    while the group key could still sign (certify a device) up to that seq."""
+    head = len(cli.run_json(network.b, "ls", "--author", network.group_b))
+    said = cli.run(network.b, "revoke", network.group_b, "--from-seq", str(head + 10)).stdout
+    assert (f"This group has left the network: its key can still sign seq {head + 3} to {head + 9} (a device it "
+            f"certifies there is a member: revoke the group again, from seq {head + 4}, to end that)") in said, said
+    again = cli.run(network.b, "revoke", network.group_b).stdout
+    assert "the group has left the network (no device of it was still a member)" in again, again
+    assert "This group has left the network: its key signs nothing more" in again, again
+
+
+def test_a_group_revoked_by_its_admitter_from_a_later_seq_keeps_its_devices_and_says_so(network, cli, tmp_path):
+    """`revoke GROUP --from-seq N` (N > 1) said "its devices can no longer connect to any node": by design
+    rule 8 the devices it certified before N stay members and can still sign."""
+    _carry(cli, network.b, network.a, tmp_path)  # Bristol's accept (seq 1), its device (2), its profile (3)
+    said = cli.run(network.a, "revoke", network.group_b, "--from-seq", "3", "--reason", "keeps its past").stdout
+    assert "can no longer connect" not in said, said
+    assert (f"What it signed before seq 3 stays, and with it its 1 device certified before "
+            f"({network.device_b[:12]}…): it is still a member, can still sign and connect. To cut them off too, "
+            f"revoke the group from seq 1 (the default: `solnet revoke {network.group_b}`)") in said, said
+    assert f"    device {network.device_b[:12]}… of a revoked group: certified before its revocation point, it can " \
+           "still sign\n" in cli.run(network.a, "view", "groups").stdout
+    status = cli.run_json(network.a, "status")
+    assert (status["devices"], status["devices_of_revoked_groups"]) == (1, 1), status
 
 
 def test_a_device_revokes_itself_after_the_revocation(network, cli, tmp_path):

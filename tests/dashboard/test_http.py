@@ -285,6 +285,35 @@ async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_n
     assert re.search(rf"Revoked\s+\S+ \S+ UTC\s+by\s+{calais_name}\s+— keys seized 14/03", text), text
 
 
+async def test_a_revoked_groups_devices_that_still_sign_are_not_shown_as_plain_active(sample, start_node) -> None:
+    """A group revoked from a seq above 1 keeps the devices it certified before (design rule 8): the
+    groups page listed them "— active" under the revoked group and `status` counted them among the
+    network's devices, as if nothing had happened to them."""
+    calais, bristol = sample.nodes
+    theirs = bristol.home.log()
+    wires, bristol_group = list(theirs.store.iter_wire()), bytes.fromhex(bristol.home.config().group_id)
+    bristol_head = theirs.store.head(bristol_group)[0]
+    theirs.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    await running.db(running.log.ingest, wires)
+    await running.db(lambda: membership.revoke(running.log, calais.home.keys(PASSPHRASE), bristol_group,
+                                               from_seq=bristol_head + 1, reason="left", offline=True))
+    device = bristol.home.config().device_id[:12]
+    for lang, said in (("en", "of a revoked group: certified before its revocation point (seq "
+                              f"{bristol_head + 1}), it can still sign"),
+                       ("fr", "d’un groupe révoqué : certifié avant son point de révocation (numéro "
+                              f"{bristol_head + 1}), il peut encore signer")):
+        _, page, _ = await get(node.client, f"/groups?lang={lang}")
+        text = visible_text(page)
+        assert re.search(rf"{device}…\s+—\s+{re.escape(said)}", text), text
+    out = await running.db(node_status, calais.home, running.log)
+    assert (out["devices"], out["devices_of_revoked_groups"]) == (1, 1), out  # Calais's own; Bristol's
+    assert ("members: 1 group, 1 device, and 1 device of a revoked group (certified before its revocation point: "
+            "it can still sign)") in status_text(out), status_text(out)
+
+
 async def test_a_support_request_made_within_the_hour_is_less_than_an_hour_old(sample, start_node) -> None:
     """The overview said "0 hours old" ("depuis 0 heures") of a request made minutes ago."""
     node = await start_node(sample.nodes[0])

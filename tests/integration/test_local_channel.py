@@ -11,7 +11,8 @@ import subprocess
 
 import pytest
 
-from local_cluster import CLI_TIMEOUT_S, cli, cli_env, cli_json, holds, log_text, publish_action, query
+from local_cluster import (CLI_TIMEOUT_S, PASSPHRASE, cli, cli_env, cli_json, holds, log_text, publish_action,
+                           query)
 from node.admin_channel import socket_path
 from node.demo import localnet
 
@@ -84,6 +85,49 @@ def test_a_node_killed_leaves_a_dead_socket_that_changes_nothing(cluster):
     cluster.start(node)  # the restarted node replaces the dead socket
     again = without_passphrase(node, *ALERT, "--json")
     assert again.returncode == 0, again.stderr
+
+
+def test_a_publish_while_the_node_starts_waits_for_it_and_goes_through_it(cluster, tmp_path):
+    """Publishing right after `solnet run` (after a power cut): while the node was starting (unlocking
+    its keys) the command signed by itself, and was refused with "Start the node (`solnet run`)" on a
+    home that had not synced, or said "No node runs on this home". It waits for the node to serve,
+    saying so, and hands it the event. The node is held at its start by a passphrase file that is a
+    pipe nobody has written to yet; the command has no passphrase: only the node can sign."""
+    [node] = cluster.network([("Calais", "calais")])
+    fifo = tmp_path / "passphrase"
+    os.mkfifo(fifo, 0o600)
+    cluster.start(node, wait=False, extra_env={"SOLNET_PASSPHRASE": "", "SOLNET_PASSPHRASE_FILE": str(fifo)})
+    cluster.wait(lambda: node.home.node_starting() is not None, 20, "the node's starting mark")
+    env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
+    proc = subprocess.Popen([*localnet.solnet_command(), "--home", str(node.home.path), *ALERT, "--json"], env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = proc.stderr.readline()  # blocks until the command says it waits (or ends)
+        assert said == "waiting for the node starting on this home to serve (at most 60 s)...\n", said
+        # (once the node reads the pipe: it may not be there yet) it unlocks its keys and serves
+        cluster.wait(lambda: _give_passphrase(fifo), 20, "the node reading its passphrase")
+        out, err = proc.communicate(timeout=CLI_TIMEOUT_S)
+    finally:
+        _give_passphrase(fifo)  # (a failed test leaves no node blocked on the pipe: it stops at teardown)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0, err
+    assert holds(node, bytes.fromhex(json.loads(out)["id"]))
+
+
+def _give_passphrase(fifo) -> bool:
+    """Write the passphrase to the node reading the pipe `fifo`, if one reads it now (never blocks):
+    whether it was written."""
+    try:
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:  # no reader (ENXIO): not reading yet, given already, or the node is gone
+        return False
+    try:
+        os.write(fd, PASSPHRASE.encode())
+    finally:
+        os.close(fd)
+    return True
 
 
 def _ctrl_c_as_in_a_terminal() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from node.admin_channel import SUN_PATH_MAX, ChannelError, ask, socket_path
+from node.admin_channel import SUN_PATH_MAX, ChannelError, ask, ask_once_served, socket_path
 from node.net.admin_socket import AdminSocket
 
 NOBODY = 65534
@@ -181,3 +181,30 @@ async def test_a_socket_another_user_put_in_a_writable_home_is_sent_nothing(tmp_
     finally:
         os.close(folder)
     assert "Amira" not in out and ("got b''" in out or "got nothing" in out), out
+
+
+async def test_a_node_that_runs_before_its_channel_is_up_is_asked_again_once_it_is(tmp_path: Path):
+    """Between taking the home's lock and serving its channel (opening its database) a node runs
+    with no channel: a command asked once, found none, and signed by itself ("No node runs on this
+    home"). It asks again until the channel answers; the channel opens here once it says it waits."""
+    loop = asyncio.get_running_loop()
+    channel = AdminSocket(tmp_path, Recorder())
+    opened = []
+
+    def starting(seconds: float) -> None:  # (in the command's thread) the node opens its channel now
+        opened.append(asyncio.run_coroutine_threadsafe(channel.start(), loop))
+
+    try:
+        answer = await asyncio.to_thread(ask_once_served, tmp_path, {"op": "publish"}, lambda: "running",
+                                         on_starting=starting, timeout_s=30)
+        assert answer is not None and answer["ok"]["echo"] == {"op": "publish"} and len(opened) == 1
+    finally:
+        await channel.close()
+
+
+async def test_a_node_still_starting_at_the_end_of_the_wait_is_said_and_one_without_channel_is_not(tmp_path: Path):
+    with pytest.raises(ChannelError, match="did not begin to serve within 0 s .* nothing was signed"):
+        await asyncio.to_thread(ask_once_served, tmp_path, {"op": "publish"}, lambda: "starting", timeout_s=0)
+    # A node running whose channel is off (it could not make the socket): the command signs by itself
+    assert await asyncio.to_thread(ask_once_served, tmp_path, {"op": "publish"}, lambda: "running", timeout_s=0) is None
+    assert await asyncio.to_thread(ask_once_served, tmp_path, {"op": "publish"}, lambda: None) is None  # no node
