@@ -303,7 +303,7 @@ async def test_a_revoked_groups_devices_that_still_sign_are_not_shown_as_plain_a
     device = bristol.home.config().device_id[:12]
     for lang, said in (("en", "of a revoked group: certified before its revocation point (seq "
                               f"{bristol_head + 1}), it can still sign"),
-                       ("fr", "d’un groupe révoqué : certifié avant son point de révocation (numéro "
+                       ("fr", "d’un groupe révoqué\u202f: certifié avant son point de révocation (numéro "
                               f"{bristol_head + 1}), il peut encore signer")):
         _, page, _ = await get(node.client, f"/groups?lang={lang}")
         text = visible_text(page)
