@@ -138,11 +138,14 @@ def add(store: Store, address: str) -> None:
 
 def remove(store: Store, address: str, now: int) -> bool:
     """Out of the peer list for good (whatever announced it, in whatever spelling, and the device
-    that answered there at whatever address it announces); False if it was not a peer."""
-    device = _device_at(store, address)
-    if not store.remove_peer(address):
+    that answered there at whatever address it announces); False if it was not a peer. Given in
+    another spelling of the place it is kept at (localhost:7700 for 127.0.0.1:7700), it is found
+    all the same: "not among this node's peers" while `solnet peers` listed it was false."""
+    place = place_of(address)
+    kept = [row_address for row_address, _, _ in store.peer_rows() if place_of(row_address) == place]
+    if not kept:
         return False
-    keep_out(store, [(address, device)], now)
+    keep_out(store, [(spelling, _device_at(store, spelling)) for spelling in kept], now)
     return True
 
 

@@ -41,6 +41,18 @@ def test_a_removal_holds_against_every_spelling_of_its_place(store: Store) -> No
     assert blocks.devices_kept_out() == {CALAIS}
 
 
+def test_peers_rm_of_another_spelling_finds_the_peer_kept_in_one(store: Store) -> None:
+    """`solnet peers rm localhost:7701` of a peer listed as 127.0.0.1:7701 said it was not a peer."""
+    peer(store, "http://127.0.0.1:7701", CALAIS)
+    peer(store, "http://127.0.0.1:7702")
+    with store.write():
+        assert peer_blocks.remove(store, "http://localhost:7701", 1)
+        assert not peer_blocks.remove(store, "http://localhost:7703", 1)
+    assert rows(store) == ["http://127.0.0.1:7702"]
+    blocks = peer_blocks.load(store)
+    assert blocks.keeps_out("http://127.0.0.1:7701") and blocks.devices_kept_out() == {CALAIS}
+
+
 def test_peers_add_of_another_spelling_undoes_the_removal_and_the_device_s(store: Store) -> None:
     peer(store, "http://127.0.0.1:7701", CALAIS)
     with store.write():
