@@ -107,7 +107,7 @@ class ForgedTables(EventTables):
             f"SELECT min(expires) FROM {table} WHERE body IS NOT NULL)", (max_age_ms,)))
         if due is None or due > now:
             return 0
-        self._forget(fact, f"{table}_authors")
+        self._forget(fact, f"{table}_authors", f"{table}_tally")  # (forked's: trust.FORKED_TALLY)
         gone = self._x(f"DELETE FROM {table} WHERE seen<?", (now - max_age_ms,)).rowcount
         return gone + self._x(f"UPDATE {table} SET body=NULL WHERE expires IS NOT NULL AND body IS NOT NULL AND "
                               "expires<=?", (now,)).rowcount

@@ -1,6 +1,7 @@
 """Forks, frozen authors, redactions and the events kept aside (pending)."""
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 
 from events.errors import NOT_A_MEMBER
@@ -24,41 +25,72 @@ def _stub(wire: bytes) -> bytes:
 FORKED_LIMITS = ForkedLimits()  # the events of a frozen device past its fork point (`keep_forked`)
 FEW_IDS = 50  # up to this many ids are looked up one by one in the redactions' index
 # The rows of `forked` never in the log: how many, and their bytes.
-_UNSTORED = "SELECT count(*), coalesce(sum(length(header) + length(coalesce(body, ''))), 0) FROM forked WHERE stored=0"
+FORKED_TALLY = "forked_tally"  # the kept fact of _ForkedTally
 REDACTABLE = "kind NOT IN (" + ", ".join(f"'{k}'" for k in TRUST_KINDS) + ")"
 
 
 class _ForkedTally:
-    """The rows of `forked` never in the log, counted once per `keep_forked` (each a scan) and kept
-    up to date as rows go in and out: counted again for every event of a flood, they cost a scan of
-    up to FORKED_LIMITS.events rows each."""
+    """The rows of `forked` never in the log, by device and in all (count, bytes): read once (two
+    scans) and kept, as a fact of the write transaction (`StoreBase._kept`: dropped at a rollback
+    and when another connection wrote), up to date as `keep_forked` adds and drops rows. Read again
+    for every event of a flood, they cost scans of up to FORKED_LIMITS.events rows each (66 ms an
+    event once the limit was reached)."""
 
-    def __init__(self, one_row: Callable[..., tuple[int, int]]) -> None:
-        self._one_row = one_row  # (sql, args) -> the row
+    def __init__(self, rows: Callable[..., list[tuple]]) -> None:
+        self._rows = rows  # (sql, args) -> the rows
         self._authors: dict[bytes, list[int]] = {}
         self._total: list[int] | None = None
+        self._sorted: dict[bytes, list[tuple[int, bytes, int]]] = {}
+
+    def _read(self) -> None:
+        if self._total is None:
+            self._authors = {author: [count, size] for author, count, size in self._rows(
+                "SELECT author, count(*), coalesce(sum(length(header) + length(coalesce(body, ''))), 0) FROM forked "
+                "WHERE stored=0 GROUP BY author", ())}
+            self._total = [sum(c for c, _ in self._authors.values()), sum(z for _, z in self._authors.values())]
 
     def of(self, author: bytes) -> tuple[int, int]:
-        if author not in self._authors:
-            self._authors[author] = list(self._one_row(_UNSTORED + " AND author=?", (author,)))
-        count, size = self._authors[author]
+        self._read()
+        count, size = self._authors.get(author, (0, 0))
         return count, size
 
     def total(self) -> tuple[int, int]:
-        if self._total is None:
-            self._total = list(self._one_row(_UNSTORED, ()))
+        self._read()
+        assert self._total is not None
         return self._total[0], self._total[1]
 
-    def add(self, author: bytes, count: int, size: int) -> None:
-        for tally in (self._authors.get(author), self._total):
-            if tally is not None:
-                tally[0] += count
-                tally[1] += size
+    def most_first(self) -> list[tuple[bytes, int]]:
+        """(device, rows) of every device holding rows, the most first (then by device)."""
+        self._read()
+        return sorted(((a, c) for a, (c, _) in self._authors.items() if c > 0), key=lambda t: (-t[1], t[0]))
 
-    def forget(self) -> None:
-        """A row changed in a way not counted here (it went into the log): read again when asked."""
-        self._authors.clear()
-        self._total = None
+    def rows_of(self, author: bytes) -> list[tuple[int, bytes, int]]:
+        """(seq, id, bytes) of `author`'s rows, lowest (seq, id) first: read once, kept in step (a
+        device's next row to give up, found by a query, sorted all of its up to 2,000 rows again
+        at every event of a flood)."""
+        if author not in self._sorted:
+            self._sorted[author] = sorted(self._rows(
+                "SELECT seq, id, length(header) + length(coalesce(body, '')) FROM forked WHERE author=? AND stored=0",
+                (author,)))
+        return self._sorted[author]
+
+    def add(self, author: bytes, seq: int, event_id: bytes, size: int) -> None:
+        self._count(author, 1, size)
+        if author in self._sorted:
+            bisect.insort(self._sorted[author], (seq, event_id, size))
+
+    def drop(self, author: bytes, row: tuple[int, bytes, int]) -> None:
+        self._count(author, -1, -row[2])
+        if author in self._sorted:
+            self._sorted[author].remove(row)
+
+    def _count(self, author: bytes, count: int, size: int) -> None:
+        self._read()
+        assert self._total is not None
+        tally = self._authors.setdefault(author, [0, 0])
+        for row in (tally, self._total):
+            row[0] += count
+            row[1] += size
 
 
 def redactable(kind: str) -> bool:
@@ -93,6 +125,7 @@ class TrustTables(ForgedTables):
         the fork point, what was kept past it beside the chain, and its events kept from both branches."""
         for table in ("forks", "frozen", "frozen_revocations", "frozen_claims", "forked"):
             self._x(f"DELETE FROM {table} WHERE author=?", (author,))
+        self._forget(FORKED_TALLY)
 
     # --- a frozen device's events past its fork point, both branches (schema.FORKED_SCHEMA) --------
     def keep_forked(self, events: Sequence[tuple[Event, bool]], author: bytes, now: int,
@@ -108,7 +141,7 @@ class TrustTables(ForgedTables):
         that chain out once the pin is known: a peer sends it again (sync) and it stays."""
         new = False
         pinned: dict[bytes, frozenset[bytes]] = {}
-        tally = _ForkedTally(lambda sql, args: self._x(sql, args).fetchone())
+        tally = self._forked_tally()
 
         def pinned_of(device: bytes) -> frozenset[bytes]:
             if device not in pinned:
@@ -119,13 +152,14 @@ class TrustTables(ForgedTables):
             if self._one("SELECT 1 FROM forked WHERE id=?", (ev.id,)) is not None:
                 if stored:
                     self._x("UPDATE forked SET stored=1 WHERE id=?", (ev.id,))
-                    tally.forget()  # (no longer counted among those never in the log)
+                    self._forget(FORKED_TALLY)  # (no longer counted among those never in the log)
+                    tally = self._forked_tally()
                 continue
             length = len(ev.header_bytes) + len(ev.body or b"")
             if not stored:
                 if not self._forked_room(author, ev, length, pinned_of, tally):
                     continue
-                tally.add(author, 1, length)
+                tally.add(author, ev.seq, ev.id, length)
             self._forget("forked_next_due")
             self._x("INSERT INTO forked VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (ev.id, author, ev.seq, ev.header.prev, ev.kind, ev.header_bytes, ev.signature, ev.body,
@@ -133,14 +167,19 @@ class TrustTables(ForgedTables):
             new = True
         return new
 
+    def _forked_tally(self) -> _ForkedTally:
+        return self._kept_or_read(FORKED_TALLY, lambda: _ForkedTally(lambda sql, args: self._x(sql, args).fetchall()))
+
     def _forked_room(self, author: bytes, ev: Event, length: int, pinned_of: Callable[[bytes], frozenset[bytes]],
                      tally: _ForkedTally) -> bool:
         """Make room for `ev` (`length` bytes), one of `author`'s events never in the log, within
         FORKED_LIMITS; False if there is none for it. Of a device, one on its pinned chain pushes out
         its highest other row, another only a row above its own (seq, id). In all, while the rows
         never in the log fill the limits, the device holding the most gives up its highest, if it
-        holds more than `author` would: a member forking many devices on purpose cannot keep a
-        seized phone's own chain out."""
+        holds more than `author` would; for one on a pinned chain, whichever device holds the most
+        rows it can give up, whatever `author` holds: a member forking many devices on purpose
+        cannot keep a seized phone's own chain out (it did, with each of them holding a row more
+        than the phone, on the nodes where the flood came first)."""
         limits = FORKED_LIMITS
 
         def place() -> tuple[int, bytes] | None:  # (read only when something must give way)
@@ -156,26 +195,27 @@ class TrustTables(ForgedTables):
             total, total_size = tally.total()
             if total + 1 <= limits.events and total_size + length <= limits.bytes:
                 return True
-            top = self._x("SELECT author, count(*) FROM forked WHERE stored=0 GROUP BY author ORDER BY 2 DESC, author "
-                          "LIMIT 1").fetchone()
-            if top is None or (top[0] != author and top[1] <= tally.of(author)[0] + 1):
-                return False
-            if not self._forked_give_way(top[0], place() if top[0] == author else None, pinned_of(top[0]), tally):
-                return False
+            on_chain = place() is None
+            for device, count in tally.most_first():
+                if device != author and count <= tally.of(author)[0] + 1 and not on_chain:
+                    return False  # (no device holds more than `author` would)
+                if self._forked_give_way(device, place() if device == author else None, pinned_of(device), tally):
+                    break  # one row freed: look again
+                if not on_chain:
+                    return False
+            else:
+                return False  # (nothing but pinned chains is kept)
 
     def _forked_give_way(self, author: bytes, above: tuple[int, bytes] | None, pinned: frozenset[bytes],
                          tally: _ForkedTally) -> bool:
         """Drop `author`'s highest (seq, id) row never in the log and not on its pinned chain, if it
         is above `above` (None: any); False if none is."""
-        rows = self._x("SELECT seq, id, length(header) + length(coalesce(body, '')) FROM forked WHERE author=? AND "
-                       "stored=0 ORDER BY seq DESC, id DESC", (author,))
-        top = next((row for row in rows if row[1] not in pinned), None)
-        rows.close()
+        top = next((row for row in reversed(tally.rows_of(author)) if row[1] not in pinned), None)
         if top is None or (above is not None and (top[0], top[1]) <= above):
             return False
         self._forget("forked_next_due")
         self._x("DELETE FROM forked WHERE id=?", (top[1],))
-        tally.add(author, -1, -top[2])
+        tally.drop(author, top)
         return True
 
     def kept_link(self, author: bytes, event_id: bytes) -> tuple[int, bytes | None] | None:

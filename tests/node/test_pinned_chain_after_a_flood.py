@@ -196,3 +196,29 @@ def test_the_pinned_chain_pushes_out_the_thiefs_events_within_the_share(tmp_path
     log.ingest([s.own[3].encode()])  # now the prev of a kept one on the chain: kept, and the chain is whole
     s.assert_owners_chain(log, "link by link")
     log.store.close()
+
+
+def other_devices_forked(s: Seizure) -> list[Event]:
+    """g2 and g3 (phones seized in the same raid, or an accomplice member forking its own devices)
+    each sign seq 1 and then SHARE branches of it; x forks once: the share of all devices nearly full."""
+    out = []
+    for device, branches in (("g2", SHARE), ("g3", SHARE), ("x", 1)):
+        key, network = s.world.keys[device], s.world.genesis.network_id
+        out.append(Author(key, network).sign("alert", {"region": "calais", "type": "raid", "text": f"{device} own"},
+                                             expires=now_ms() + 3_600_000))
+        out += [Author(key, network).sign("alert", {"region": "calais", "type": "raid", "text": f"{device} fork {i}"},
+                                          expires=now_ms() + 3_600_000) for i in range(branches)]
+    return out
+
+
+def test_other_devices_forks_filling_the_share_of_all_do_not_keep_the_pinned_chain_out(tmp_path: Path) -> None:
+    """Each other forked device held a row more than the phone: the phone's pinned chain was refused
+    room in all before its pin was looked at, for good, on the node where the floods came first."""
+    s = Seizure()
+    thief = [e for n in range(SHARE - 1) for e in s.branch(1, f"b{n}")]
+    others = other_devices_forked(s)
+    s.assert_owners_chain(s.log(tmp_path / "owner-first.db", s.own + thief + others + [s.pin]), "owner's chain first")
+    log = s.log(tmp_path / "floods-first.db", s.own[:3] + others + thief + s.own[3:] + [s.pin],
+                [3 + len(others), 3 + len(others) + len(thief), 5 + len(others) + len(thief)])
+    log.ingest([e.encode() for e in s.own])  # sent again, as sync does
+    s.assert_owners_chain(log, "the owner's chain sent again")
