@@ -106,27 +106,36 @@ def new_alerts(log_: EventLog, after_n: int, now: int, limit: int = BATCH) -> tu
     if not rows:
         return max(after_n, newest), []
     names = references.group_names(log_.store)
-    out = []
+    out: list[dict[str, Any]] = []
+    known: Stories = {}
     for n, event_id, author, kind, ts, expires, body in rows:
         if kind == ALERT_UPDATE and _stored_before_its_alert(log_, n, body):
             continue  # handed on right after its alert (below), whenever that is read
-        item = _handed_on(log_, n, event_id, author, kind, ts, expires, body, names, now)
+        item = _handed_on(log_, n, event_id, author, kind, ts, expires, body, names, now, known)
         if item is None:
             continue
         out.append(item)
         if kind == "alert":
-            out += _updates_before(log_, n, event_id, names, now)
+            out += _updates_before(log_, n, event_id, names, now, known)
     return (rows[-1][0] if len(rows) == limit else max(rows[-1][0], newest)), out
 
 
-def alert_now(log_: EventLog, alert_id: bytes) -> dict[str, Any] | None:
+Stories = dict[bytes, "dict[str, Any] | None"]  # alert_now's answers within one look, by alert id
+
+
+def alert_now(log_: EventLog, alert_id: bytes, known: Stories | None = None) -> dict[str, Any] | None:
     """The alert `alert_id` as `solnet view alert-history` has it now (events.readmodels.alert_story:
     its status, and its current location, an update of its group having moved it); None if it is
-    not held (out of the log, or over)."""
+    not held (out of the log, or over). `known`: the answers given within this look (read once per
+    alert: read for each of its updates, a member's alert with 3,000 updates held the database
+    thread for half a minute, and every other group's raid alert behind it)."""
+    if known is not None and alert_id in known:
+        return known[alert_id]
     row = log_.store.row_of(ALERT, alert_id)
-    if row is None:
-        return None
-    return readmodels.alert_story(row, log_.store.rows(ALERT_UPDATE, refs=[alert_id]))
+    story = None if row is None else readmodels.alert_story(row, log_.store.rows(ALERT_UPDATE, refs=[alert_id]))
+    if known is not None:
+        known[alert_id] = story
+    return story
 
 
 def update_withdrawn(update: dict[str, Any], n: int, story: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -192,7 +201,7 @@ def withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str
 
 
 def update_withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[bytes, str],
-                         now: int) -> dict[str, Any] | None:
+                         now: int, known: Stories | None = None) -> dict[str, Any] | None:
     """The same for an update or all clear taken out of the log: its `update_withdrawn`, as the feed
     hands it on; None if the feed never handed the update on as one of a live alert held here (it
     was of another group's alert, or its alert is out of the log too, or over: nothing stands), or
@@ -208,7 +217,7 @@ def update_withdrawal_of(log_: EventLog, gone: TakenOut, n: int, names: dict[byt
         return None
     update = alert_json(log_, n, ev.id, ev.author, ev.header.timestamp, held.expires, alert.fields, names,
                         update=gone.fields)
-    return update_withdrawn(update, n, alert_now(log_, gone.fields["alert"]))
+    return update_withdrawn(update, n, alert_now(log_, gone.fields["alert"], known))
 
 
 def withdrawals_page(log_: EventLog, now: int, since: int | None = None, after: tuple[int, bytes] | None = None,
@@ -224,9 +233,10 @@ def withdrawals_page(log_: EventLog, now: int, since: int | None = None, after: 
     names = references.group_names(log_.store)
     n = log_.store.last_n()
     out = []
+    known: Stories = {}
     for gone in filter(None, map(_decoded, rows)):
         item = withdrawal_of(log_, gone, n, names) if gone.event.kind == ALERT \
-            else update_withdrawal_of(log_, gone, n, names, now)
+            else update_withdrawal_of(log_, gone, n, names, now, known)
         if item is not None:
             out.append((gone.taken, item))
     ends = (rows[-1][1], decode_event(rows[-1][0]).id) if len(rows) == limit else None
@@ -250,8 +260,10 @@ def _may_sign(member: Member | None, kind: str) -> bool:
 
 
 def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str, ts: int, expires: int | None,
-               body: bytes | None, names: dict[bytes, str], now: int) -> dict[str, Any] | None:
-    """What a hook gets for one stored alert or alert update; None if it gets nothing."""
+               body: bytes | None, names: dict[bytes, str], now: int, known: Stories | None = None,
+               ) -> dict[str, Any] | None:
+    """What a hook gets for one stored alert or alert update; None if it gets nothing (`known`: as
+    for alert_now)."""
     if body is None:
         return None
     try:
@@ -275,13 +287,13 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
     ends = held.expires if held is not None else expires
     # Where the alert is now, as the history says (an update of its group moved it): an all clear
     # without a location of its own was handed on at the place the alert was first posted at.
-    story = alert_now(log_, fields["alert"])
+    story = alert_now(log_, fields["alert"], known)
     where = {**alert.fields, "location": story["location"]} if story is not None else alert.fields
     return alert_json(log_, n, event_id, author, ts, ends, where, names, update=fields)
 
 
 def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[bytes, str],
-                    now: int) -> list[dict[str, Any]]:
+                    now: int, known: Stories | None = None) -> list[dict[str, Any]]:
     """The updates of this alert stored before it (they were passed over then), in stored order,
     each at the alert's `n`: what follows the feed resumes after that `n` (a stream's Last-Event-ID),
     and an update handed on under its own lower `n` was a step back, dropped by a stream as sent
@@ -295,7 +307,7 @@ def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[b
     out = []
     for stored in sorted(earlier, key=lambda e: e.n):
         item = _handed_on(log_, alert_n, stored.id, stored.author, stored.kind, stored.ts, stored.expires, stored.body,
-                          names, now)
+                          names, now, known)
         if item is not None:
             out.append(item)
     return out
@@ -499,11 +511,12 @@ class AlertFeed:
         # fork, refused as off a pinned chain): it left every view.
         taken = log_.store.not_in_log(list(self._handed) + list(self._updates))
         out = [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken if event_id in self._handed]
+        known: Stories = {}
         for event_id in (i for i in taken if i in self._updates):
             update = self._updates.pop(event_id)[1]
             # (None: its alert is out of the log too, withdrawn itself or never handed on; or it is
             # still over, by another all clear of its group)
-            taken_back = update_withdrawn(update, last, alert_now(log_, bytes.fromhex(update["alert"])))
+            taken_back = update_withdrawn(update, last, alert_now(log_, bytes.fromhex(update["alert"]), known))
             if taken_back is not None:
                 out.append(taken_back)
         return last, alerts + out
@@ -519,12 +532,13 @@ class AlertFeed:
         log_ = self.runtime.log
         names = references.group_names(log_.store)
         held = []
+        known: Stories = {}
         for row in log_.store.rows(kind, order="newest", limit=REMEMBERED):  # (expired ones have no row)
             stored = log_.store.numbered_row(row.key)
             if stored is None or stored.n > last_n:
                 continue  # stored since: the feed hands it on in its turn
             item = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
-                              stored.body, names, now)
+                              stored.body, names, now, known)
             ends = expires_ms(item["expires"]) if item is not None else None  # (an update's: its alert's)
             if item is not None and (ends is None or ends > now):
                 held.append((stored.id, (ends, item)))
