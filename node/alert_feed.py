@@ -243,6 +243,28 @@ def withdrawals_page(log_: EventLog, now: int, since: int | None = None, after: 
     return out, ends
 
 
+def cleared_since(log_: EventLog, alert_ids: Sequence[bytes], now: int) -> list[dict[str, Any]]:
+    """On the database thread: the all clears, as the feed hands them on, of those of `alert_ids`
+    (alerts held) that an all clear of their group ends now: for a hook starting again, whose
+    command was told of the alerts before the node stopped. An all clear stored while it was
+    stopped (a bundle imported, `solnet publish` with no node running) comes before the feed's
+    start, which hands on only what is stored after it: the chat ended on the raid."""
+    names = references.group_names(log_.store)
+    out = []
+    for alert_id in alert_ids:
+        story = alert_now(log_, alert_id)
+        if story is None or story["status"] != "all_clear":
+            continue
+        stored = log_.store.numbered_row(story["updates"][-1]["id"])  # the all clear (an all clear is final)
+        if stored is None:
+            continue
+        item = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
+                          stored.body, names, now)
+        if item is not None:
+            out.append(item)
+    return out
+
+
 def _stored_before_its_alert(log_: EventLog, n: int, body: bytes) -> bool:
     """Whether the alert this update names was stored after it (row n); False if not held."""
     try:

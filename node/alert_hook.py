@@ -38,14 +38,14 @@ import os
 import shlex
 import shutil
 import signal
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from crypto.keys import short_id
 from events.projections import ALERT_UPDATE
 from node import references
-from node.alert_feed import (UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription, expires_ms, taken_out,
+from node.alert_feed import (UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription, cleared_since, expires_ms, taken_out,
                              update_withdrawal_of, withdrawal_of)
 from node.alert_waiting import TRUSTED, Held, Rank, Waiting, trust_rank
 from node.log import now_ms
@@ -292,22 +292,24 @@ def _kept_item(item: Any, cleared: bool = False) -> bool:
 def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: dict[str, str], now: int,
                         cleared: dict[str, tuple[int | None, str]] | None = None,
                         ) -> tuple[list[dict[str, Any]], list[str]]:
-    """On the database thread, as the hook starts: the withdrawals of the alerts that went to the
-    command before the node stopped and that a revocation or a fork took out of the log since (the
-    feed hands on the withdrawals of alerts held when it started only), with the group's name the
-    command got, then the `update_withdrawn` of the all clears of `cleared` that went and were
-    taken out so (the alert stands again); and the ids (hex) of such alerts no longer kept at all
-    (nothing to say them with)."""
+    """On the database thread, as the hook starts: the all clears stored while the node was stopped
+    of the alerts that went to the command before (the feed hands on only what is stored after its
+    start: the chat ended on the raid), the withdrawals of those alerts that a revocation or a fork
+    took out of the log since (the feed hands on the withdrawals of alerts held when it started
+    only), with the group's name the command got, then the `update_withdrawn` of the all clears of
+    `cleared` that went and were taken out so (the alert stands again); and the ids (hex) of such
+    alerts no longer kept at all (nothing to say them with)."""
     log_ = runtime.log
     live = [bytes.fromhex(i) for i, ends in passed.items() if ends is None or ends > now]
     gone_ids = log_.store.not_in_log(live)
     clears = [bytes.fromhex(clear) for ends, clear in (cleared or {}).values() if ends is None or ends > now]
     gone_clears = log_.store.not_in_log(clears)
+    gone = set(gone_ids)
+    out = cleared_since(log_, [i for i in live if i not in gone], now)  # an all clear stored meanwhile
     if not gone_ids and not gone_clears:
-        return [], []
+        return out, []
     names_now = references.group_names(log_.store)
     n = log_.store.last_n()
-    out = []
     for gone in taken_out(log_, now, len(gone_ids), ids=gone_ids):
         withdrawal = withdrawal_of(log_, gone, n, names_now)
         withdrawal["group_name"] = withdrawal["group_name"] or names.get(withdrawal["id"])
@@ -403,14 +405,17 @@ class AlertHook:
         for withdrawal in withdrawals:
             if self._sub.wants(withdrawal):
                 self._sub.offer(withdrawal)
-        alerts = sum(1 for w in withdrawals if w["status"] == WITHDRAWN)
-        if alerts:
+        said = Counter(w["status"] for w in withdrawals)
+        if said["all_clear"]:
+            log.info("--on-alert: %d alerts passed on before the node stopped were cleared by their groups while it "
+                     "was stopped; their all clears go to the command now", said["all_clear"])
+        if said[WITHDRAWN]:
             log.info("--on-alert: %d alerts passed on before the node stopped were withdrawn since (a revocation or "
-                     "a fork); their withdrawals go to the command now", alerts)
-        if len(withdrawals) > alerts:
+                     "a fork); their withdrawals go to the command now", said[WITHDRAWN])
+        if said[UPDATE_WITHDRAWN]:
             log.info("--on-alert: %d all clears passed on before the node stopped were taken out of the log since (a "
                      "revocation or a fork); that their alerts stand again goes to the command now",
-                     len(withdrawals) - alerts)
+                     said[UPDATE_WITHDRAWN])
         if lost:  # which ones (short id and group, never what they said): the chat may hold many
             which = ", ".join(f"{short_id(i)} of {self._names.get(i) or 'a group no longer known'}"
                               for i in lost[:LOST_NAMED])

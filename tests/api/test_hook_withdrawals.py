@@ -399,3 +399,25 @@ async def test_a_false_all_clear_taken_out_while_the_node_was_stopped_is_taken_b
     finally:
         await after.stop()
     assert len(out.read_text().splitlines()) == 4
+
+
+async def test_an_all_clear_stored_while_the_node_was_stopped_goes_to_the_command_at_start(api, homes, unlock,
+                                                                                          tmp_path) -> None:
+    """The chat got Bristol's raid alert; Bristol's all clear came while the node was stopped (a
+    bundle imported, `solnet publish` with no node running). The feed starts after it, so the
+    command got nothing: the chat ended on the raid while the history said ALL CLEAR."""
+    from test_alert_stream import bristols_alert_and_second_device
+
+    alert, others, alert_wire, _, _ = bristols_alert_and_second_device(homes, unlock)
+    out, hook = await passed_on_by_a_kept_hook(api, tmp_path, [others + [alert_wire]])
+    clear = real_all_clear(homes, unlock, alert)
+    await api.node.db(api.node.log.ingest, [clear.encode()])  # stopped: no hook, no feed
+    after = hook()
+    await feed_of(api.node).start()
+    await after.start(feed_of(api.node))
+    try:
+        cleared = (await lines_of(out, 2))[1]
+    finally:
+        await after.stop()
+    assert (cleared["status"], cleared["id"], cleared["alert"]) == ("all_clear", clear.id.hex(), alert.id.hex())
+    assert len(out.read_text().splitlines()) == 2
