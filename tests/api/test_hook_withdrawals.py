@@ -108,6 +108,14 @@ async def passed_on_by_a_kept_hook(api, tmp_path: Path, steps: list[list[bytes]]
     return out, hook
 
 
+async def started_again(api, hook: Callable[[], AlertHook]) -> AlertHook:
+    """The feed and the hook that `passed_on_by_a_kept_hook` stopped, started again as the node does."""
+    after = hook()
+    await feed_of(api.node).start()
+    await after.start(feed_of(api.node))
+    return after
+
+
 async def revoke_bristol(api, keys) -> None:
     status, body = await api.request("POST", "/api/v1/events", json={
         "kind": "member.revoke", "as": "group", "fields": {
@@ -122,9 +130,7 @@ async def test_a_false_alert_passed_on_before_the_node_restarted_is_withdrawn_af
     on. Which went is kept in the home's database now (the hook and the feed start again here, as
     they do when the node does)."""
     keys, false, out, hook = await passed_on_then_stopped(api, homes, unlock, tmp_path)
-    after = hook()  # the node started again
-    await feed_of(api.node).start()
-    await after.start(feed_of(api.node))
+    after = await started_again(api, hook)
     try:
         await revoke_bristol(api, keys)
         withdrawn = (await lines_of(out, 2))[1]
@@ -186,9 +192,7 @@ async def test_a_false_alert_taken_out_while_the_node_was_stopped_is_withdrawn_a
     kept with what is taken out of the log when it starts, and withdraws it, saying who posted it."""
     keys, false, out, hook = await passed_on_then_stopped(api, homes, unlock, tmp_path)
     await revoke_bristol(api, keys)  # stopped: no hook, no feed (as a revocation stored at start, before the hook)
-    after = hook()
-    await feed_of(api.node).start()
-    await after.start(feed_of(api.node))
+    after = await started_again(api, hook)
     try:
         withdrawn = (await lines_of(out, 2))[1]
         assert (withdrawn["status"], withdrawn["alert"]) == ("withdrawn", false.id.hex())
@@ -365,9 +369,7 @@ async def test_a_false_all_clear_passed_on_before_a_restart_is_taken_back_after_
     is told the alert stands, and the group's real all clear goes to it again."""
     alert, false_clear, revoke, real_clear, out, hook = await false_all_clear_passed_on_then_stopped(
         api, homes, unlock, tmp_path)
-    after = hook()  # the node started again
-    await feed_of(api.node).start()
-    await after.start(feed_of(api.node))
+    after = await started_again(api, hook)
     try:
         for step, seen in (([revoke.encode()], 3), ([real_clear.encode()], 4)):
             await api.node.db(api.node.log.ingest, step)
@@ -386,9 +388,7 @@ async def test_a_false_all_clear_taken_out_while_the_node_was_stopped_is_taken_b
     alert, false_clear, revoke, real_clear, out, hook = await false_all_clear_passed_on_then_stopped(
         api, homes, unlock, tmp_path)
     await api.node.db(api.node.log.ingest, [revoke.encode()])  # stopped: no hook, no feed
-    after = hook()
-    await feed_of(api.node).start()
-    await after.start(feed_of(api.node))
+    after = await started_again(api, hook)
     try:
         back = (await lines_of(out, 3))[2]
         assert (back["status"], back["id"], back["alert"]) == ("update_withdrawn", false_clear.id.hex(),
@@ -412,9 +412,7 @@ async def test_an_all_clear_stored_while_the_node_was_stopped_goes_to_the_comman
     out, hook = await passed_on_by_a_kept_hook(api, tmp_path, [others + [alert_wire]])
     clear = real_all_clear(homes, unlock, alert)
     await api.node.db(api.node.log.ingest, [clear.encode()])  # stopped: no hook, no feed
-    after = hook()
-    await feed_of(api.node).start()
-    await after.start(feed_of(api.node))
+    after = await started_again(api, hook)
     try:
         cleared = (await lines_of(out, 2))[1]
     finally:
