@@ -107,14 +107,17 @@ class Overlay:
     def learn(self, address: str, source: str) -> bool:
         """A peer address from the configuration, an invite or an announcement; False if it is
         this node's own, or removed/blocked (those never come back), or an announced spelling of
-        a place already known (127.0.0.1 beside localhost: one node, dialled twice)."""
+        a place already known with the same scheme (127.0.0.1 beside localhost: one node, dialled
+        twice). Not across schemes: a member announcing https://bristol.example:7000 first kept
+        Bristol's own http://bristol.example:7000 from ever being learned, and a node moving to
+        https on its port was never learned where its http address was known."""
         if source not in SOURCES:
             raise ValueError(f"peer source must be one of {', '.join(SOURCES)}, not {source!r}")
         address = normalize_address(address)
         if is_own_address(address, self._own) or self.keeps_out(address):
             return False
         if source == "announce" and self.book.get(address) is None \
-                and place_of(address) in {place_of(known) for known in self.book_addresses()}:
+                and _spot(address) in {_spot(known) for known in self.book_addresses()}:
             return False
         # The book knows two sources: an invite's peer is one the user chose, as a configured one.
         self.book.add(address, "announce" if source == "announce" else "config")
@@ -307,3 +310,8 @@ class Overlay:
     def _unpassive(self, address: str) -> None:
         if address in self.passive:
             self.passive.remove(address)
+
+
+def _spot(address: str) -> tuple[str, tuple[str, int]]:
+    """An address's scheme and place (`place_of`): two announced spellings of one spot are one node."""
+    return address.split("://", 1)[0], place_of(address)

@@ -396,3 +396,13 @@ def test_an_announced_spelling_of_a_known_place_is_not_dialled_beside_it():
     o.learn("localhost:7701", "config")
     assert not o.learn("127.0.0.1:7701", "announce")
     assert dials(o.plan(0)) == ["http://localhost:7701"]
+
+
+def test_an_address_announced_with_another_scheme_first_does_not_keep_the_real_one_out():
+    """A member announcing https://bristol.example:7000 before Bristol's own http:// address reached a
+    node: the real address was never learned (nor a node's move to https on its port)."""
+    o = overlay()
+    assert o.learn("https://bristol.example:7000", "announce")
+    assert o.learn("http://bristol.example:7000", "announce")
+    o.learn("ws://bristol.example:7000", "announce")  # (http again: the same address)
+    assert sorted(o.book_addresses()) == ["http://bristol.example:7000", "https://bristol.example:7000"]
