@@ -355,6 +355,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     key = keys.group if role == "group" else keys.device
     if key is None:
         raise PublishError("this node does not hold its group key; publish from the node that does", "as")
+    if kind.name == "member.revoke" and role == "group" and fields.get("subject") == own:
+        _refuse_leaving_with_devices(log, own)
     if chosen:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:
@@ -372,6 +374,19 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         if why is None:
             raise
         raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
+
+
+def _refuse_leaving_with_devices(log: EventLog, group: bytes) -> None:
+    """A group revoking its own key (leaving the network) while devices of it are members: they
+    would go on signing (design rule 8: what a group certified before its revocation point stays),
+    and a raid alert one of them signed afterwards is taken on every node. `solnet revoke` of the
+    group revokes each device first (node/membership.py); this kind of publish does not."""
+    devices = [d for d in log.trust.devices_of(group) if d.revoked_from is None]
+    if devices:
+        count = f"its {len(devices)} devices" if len(devices) > 1 else "its device"
+        raise PublishError(f"this would have your group leave the network while {count} could still sign events "
+                           f"that every node takes: leave with `solnet revoke {group.hex()}`, which revokes "
+                           "each device first, then the group; nothing was published", "subject")
 
 
 def _after_current_profile(log: EventLog, group: bytes | None, now: int) -> int:

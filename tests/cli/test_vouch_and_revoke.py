@@ -327,6 +327,18 @@ def test_a_group_leaving_revokes_its_devices_first_and_then_signs_nothing_more(n
             "nothing more, not even the revocation of one of its devices") in late.stderr, late.stderr
 
 
+def test_a_group_revoking_itself_by_publish_is_sent_to_revoke_while_its_devices_could_sign(network, cli):
+    """`solnet publish member.revoke` of its own group (and the API's publish) had the group leave
+    without its devices' revocations: they kept signing, as `solnet revoke` no longer lets them."""
+    refused = cli.run(network.b, "publish", "member.revoke", "--subject", network.group_b, "--from-seq", "99",
+                      "--as", "group", "--offline", ok=False)
+    assert refused.returncode == 1, refused
+    assert f"leave with `solnet revoke {network.group_b}`, which revokes each device first" in refused.stderr, \
+        refused.stderr
+    [bristol] = [g for g in cli.run_json(network.b, "view", "groups") if g["id"] == network.group_b]
+    assert bristol["revoked_from"] is None, bristol  # nothing was published
+
+
 def test_a_group_leaving_from_a_later_seq_is_told_what_its_key_can_still_sign(network, cli):
     """Leaving with a --from-seq past its next seq: the command said "its key signs nothing more"
     while the group key could still sign (certify a device) up to that seq."""
