@@ -319,7 +319,7 @@ def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
                 f"member {'was' if one else 'were'} revoked from {'its' if one else 'their'} next event ({revoked}): "
                 f"{'it signs' if one else 'they sign'} nothing more, and what {'it' if one else 'they'} signed before "
                 f"stays. Then the group key: {effect}; what it signed before stays")
-    kept = [d for d in log.trust.devices_of(done.subject) if d.revoked_from is None]
+    kept = log.trust.unrevoked_devices_of(done.subject)
     if not kept:
         return f"{effect}; its devices can no longer connect to any node"
     they = "it is still a member" if len(kept) == 1 else "they are still members"

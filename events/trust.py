@@ -530,6 +530,10 @@ class TrustGraph:
         return sorted((m for m in self.members.values() if m.role == DEVICE_ROLE and m.group == group),
                       key=lambda m: m.key)
 
+    def unrevoked_devices_of(self, group: bytes) -> list[Member]:
+        """The devices of `group` no revocation or fork limits: they sign whatever seq comes next."""
+        return [m for m in self.devices_of(group) if m.revoked_from is None]
+
     def limit(self, key: bytes) -> int | None:
         """The first seq `key` may not sign: 1 if it is not a member, None if it may sign any."""
         m = self.members.get(key)

@@ -295,7 +295,7 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
         raise MembershipError(_group_cannot_sign(log, author))
     if not log.trust.may_revoke(author, subject):
         raise MembershipError(_not_yours(log, member))
-    leaving = ([d.key for d in log.trust.devices_of(subject) if d.revoked_from is None]
+    leaving = ([d.key for d in log.trust.unrevoked_devices_of(subject)]
                if member.role == "group" and subject == author else [])
     pins = member.role == "device" and member.group == author
     if pin is not None and not pins:

@@ -45,7 +45,7 @@ def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes,
         name = (names or {}).get(group) or f"group {short_id(group)}"
         if g.revoked_from is not None:
             raise PrivateError(f"{name} is revoked; it cannot receive private details")
-        devices = [d for d in trust.devices_of(group) if d.revoked_from is None and d.encryption_key]
+        devices = [d for d in trust.unrevoked_devices_of(group) if d.encryption_key]
         if not devices:
             # All revoked (a seized phone, a forked backup) is not "none yet": its group key must
             # certify a new device first

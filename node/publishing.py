@@ -381,7 +381,7 @@ def _refuse_leaving_with_devices(log: EventLog, group: bytes) -> None:
     would go on signing (design rule 8: what a group certified before its revocation point stays),
     and a raid alert one of them signed afterwards is taken on every node. `solnet revoke` of the
     group revokes each device first (node/membership.py); this kind of publish does not."""
-    devices = [d for d in log.trust.devices_of(group) if d.revoked_from is None]
+    devices = log.trust.unrevoked_devices_of(group)
     if devices:
         count = f"its {len(devices)} devices" if len(devices) > 1 else "its device"
         raise PublishError(f"this would have your group leave the network while {count} could still sign events "
