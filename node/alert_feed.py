@@ -54,7 +54,7 @@ from node import references
 from node.log import EventLog, now_ms
 from node.ports import WebNode
 from node.render import iso
-from node.store import DatabaseDamaged, StoreError
+from node.store import DatabaseDamaged, PagedEvent, StoreError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -258,8 +258,7 @@ def cleared_since(log_: EventLog, alert_ids: Sequence[bytes], now: int) -> list[
         stored = log_.store.numbered_row(story["updates"][-1]["id"])  # the all clear (an all clear is final)
         if stored is None:
             continue
-        item = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
-                          stored.body, names, now)
+        item = _stored_handed_on(log_, stored, stored.n, names, now)
         if item is not None:
             out.append(item)
     return out
@@ -314,6 +313,13 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
     return alert_json(log_, n, event_id, author, ts, ends, where, names, update=fields)
 
 
+def _stored_handed_on(log_: EventLog, stored: PagedEvent, n: int, names: dict[bytes, str], now: int,
+                      known: Stories | None = None) -> dict[str, Any] | None:
+    """`_handed_on` of a stored event as the store reads it back (numbered_row), at row `n`."""
+    return _handed_on(log_, n, stored.id, stored.author, stored.kind, stored.ts, stored.expires, stored.body, names,
+                      now, known)
+
+
 def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[bytes, str],
                     now: int, known: Stories | None = None) -> list[dict[str, Any]]:
     """The updates of this alert stored before it (they were passed over then), in stored order,
@@ -328,8 +334,7 @@ def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[b
             earlier.append(stored)
     out = []
     for stored in sorted(earlier, key=lambda e: e.n):
-        item = _handed_on(log_, alert_n, stored.id, stored.author, stored.kind, stored.ts, stored.expires, stored.body,
-                          names, now, known)
+        item = _stored_handed_on(log_, stored, alert_n, names, now, known)
         if item is not None:
             out.append(item)
     return out
@@ -559,8 +564,7 @@ class AlertFeed:
             stored = log_.store.numbered_row(row.key)
             if stored is None or stored.n > last_n:
                 continue  # stored since: the feed hands it on in its turn
-            item = _handed_on(log_, stored.n, stored.id, stored.author, stored.kind, stored.ts, stored.expires,
-                              stored.body, names, now, known)
+            item = _stored_handed_on(log_, stored, stored.n, names, now, known)
             ends = expires_ms(item["expires"]) if item is not None else None  # (an update's: its alert's)
             if item is not None and (ends is None or ends > now):
                 held.append((stored.id, (ends, item)))
