@@ -143,6 +143,8 @@ def test_exit_codes_follow_the_table(network, cli, tmp_path):
     # A value of the wrong form for an option: 2, whichever option it is.
     for args in (("sync", "127.0.0.1:7700", "--proxy", "http://127.0.0.1:9050"), ("peers", "add", "not an address"),
                  ("sync", "host:port:what"), ("run", "--listen", "nowhere"), ("run", "--peer", "a b"),
+                 ("run", "--announce", "a b"),
+                 ("run", *(arg for i in range(9) for arg in ("--announce", f"calais.example.org:{7700 + i}"))),
                  ("export", tmp_path / "x.bundle", "--since", "soon"), ("dashboard-link", "--valid-for", "forever")):
         result = cli.run(network.a, *args, ok=False)
         assert result.returncode == 2, (args, result.returncode, result.stderr)
