@@ -284,7 +284,22 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
                body: bytes | None, names: dict[bytes, str], now: int, known: Stories | None = None,
                ) -> dict[str, Any] | None:
     """What a hook gets for one stored alert or alert update; None if it gets nothing (`known`: as
-    for alert_now)."""
+    for alert_now). A defect in reading one event costs that event, said in the log, never the feed:
+    an exception here ended the feed's task (or the node, at its start) and every later raid alert
+    with it, on every node that held the event."""
+    try:
+        return _handed_on_unguarded(log_, n, event_id, author, kind, ts, expires, body, names, now, known)
+    except (StoreError, RuntimeError):
+        raise  # the database's own trouble (or its thread stopping): the feed's loop says it and tries again
+    except Exception:
+        log.exception("an alert event (row %d) could not be handed on, and was skipped: a defect, please report "
+                      "it with this log; the alerts after it go on", n)
+        return None
+
+
+def _handed_on_unguarded(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str, ts: int,
+                         expires: int | None, body: bytes | None, names: dict[bytes, str], now: int,
+                         known: Stories | None) -> dict[str, Any] | None:
     if body is None:
         return None
     try:
@@ -308,8 +323,9 @@ def _handed_on(log_: EventLog, n: int, event_id: bytes, author: bytes, kind: str
     ends = held.expires if held is not None else expires
     # Where the alert is now, as the history says (an update of its group moved it): an all clear
     # without a location of its own was handed on at the place the alert was first posted at.
+    # (An alert posted without a location, and never moved, has none: the story leaves it out.)
     story = alert_now(log_, fields["alert"], known)
-    where = {**alert.fields, "location": story["location"]} if story is not None else alert.fields
+    where = {**alert.fields, "location": story.get("location")} if story is not None else alert.fields
     return alert_json(log_, n, event_id, author, ts, ends, where, names, update=fields)
 
 
@@ -422,6 +438,7 @@ class AlertFeed:
         # the same for the updates and all clears handed on, by the update's id
         self._updates: dict[bytes, tuple[int | None, dict[str, Any]]] = {}
         self._trust_seen: bytes | None = None  # the trust graph's version when they were last looked up
+        self._failing = False  # a look failed (a defect), said once until a look succeeds again
         # The withdrawals handed on, numbered, for streams that reconnect: this feed's own mark (a
         # node restarted has another), how many so far, the newest of them and their numbers by alert.
         self.epoch = secrets.token_hex(4)
@@ -474,6 +491,13 @@ class AlertFeed:
                     if isinstance(exc, DatabaseDamaged):
                         return
                     break  # (locked, a full disk) tried again at the next wake
+                except Exception:  # a defect: said (once), and tried again at each wake; the feed never ends silently
+                    if not self._failing:
+                        log.exception("the alert feed could not read what was stored (tried again every %d s): a "
+                                      "defect, please report it with this log", WAKE_S)
+                    self._failing = True
+                    break
+                self._failing = False
                 for alert in alerts:
                     if alert.get("status") in TAKEN_BACK:
                         self._count_withdrawal(alert)

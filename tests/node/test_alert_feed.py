@@ -140,3 +140,30 @@ def test_an_alerts_history_is_read_once_a_look_however_many_updates_it_has(net: 
     _, got = new_alerts(log, 0, now_ms())
     assert len(got) == 151 and got[-1]["location"] == "place 149"  # each update where the alert is now
     assert reads.count("alert.update") <= 2, len(reads)
+
+
+def test_an_alert_posted_without_a_location_and_its_updates_are_handed_on_in_either_order(
+        net: Net, tmp_path: Path) -> None:
+    """`--location` is optional (the README's eviction alert has none): an update of such an alert
+    raised KeyError in the feed, which ended its task silently, and every later alert, update and all
+    clear never reached a hook or a stream (at a start, the node itself stopped)."""
+    expires = now_ms() + HOUR_MS
+    bare = {k: v for k, v in ALERT.items() if k != "location"}
+    alert = net.device.sign("alert", bare, expires=expires)
+    update = net.device.sign("alert.update", {"alert": alert.id, "status": "update", "text": "Now at the port"},
+                             expires=expires)
+    moved = net.device.sign("alert.update", {"alert": alert.id, "status": "update", "text": "Moving",
+                                             "location": "Rue Mollien"}, expires=expires)
+    clear = net.device.sign("alert.update", {"alert": alert.id, "status": "all_clear"}, expires=expires)
+    later = net.device.sign("alert", ALERT, expires=expires)
+    for first in ([alert, update], [update, alert]):
+        log = net.new_log(tmp_path / f"{first[0].kind}.sqlite")
+        log.ingest([e.encode() for e in net.group.made])
+        log.ingest([e.encode() for e in first])
+        last, got = new_alerts(log, 0, now_ms())
+        assert [(a["id"], a["location"]) for a in got] == [(alert.id.hex(), None), (update.id.hex(), None)]
+        log.ingest([moved.encode(), clear.encode(), later.encode()])
+        _, got = new_alerts(log, last, now_ms())
+        # the all clear is where the update moved the alert; the next alert still comes through
+        assert [(a["id"], a["location"]) for a in got] == [
+            (moved.id.hex(), "Rue Mollien"), (clear.id.hex(), "Rue Mollien"), (later.id.hex(), "Loon-Plage")]
