@@ -280,6 +280,10 @@ async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_n
     _, after, _ = await get(node.client, "/groups")
     text = visible_text(after)
     assert "revoked" in text and "keys seized 14/03" in text, text
+    # Each group's heading says its name, region and standing as words apart (a screen reader heard
+    # "Calais calaisactive"; the tags are spans, so only a space parts them)
+    headings = [re.sub(r"<[^>]+>", "", h).split() for h in re.findall(r"<h2>(.*?)</h2>", after, re.S)]
+    assert any(h[-1] == "revoked" for h in headings) and any(h[-1] == "active" for h in headings), headings
     # The revoker by its group's name, as `solnet view groups` and `status` say it
     calais_name = calais.home.config().group_name
     assert re.search(rf"Revoked\s+\S+ \S+ UTC\s+by\s+{calais_name}\s+— keys seized 14/03", text), text
