@@ -9,7 +9,11 @@ the same way in the same run:
 - `held`: the same from a device revoked from seq 1 (every one waits aside, in the bounded queue);
 - `frozen_revocations`: a forked device's N revocations past its fork point, a staircase that no
   other one dominates (all kept beside the chain);
-- `frozen_claims`: a forked device's N admissions past its fork point (void, kept as claims).
+- `frozen_claims`: a forked device's N admissions past its fork point (void, kept as claims);
+- `chain`: not a flood but one recompute of the trust graph (500 groups x 5 devices) holding an
+  infiltrator's chain of tears of 10, 50 and 100 links (bench/trust_chain.py), each link two passes
+  of the graph (a full pass each until 2026-12-05: 2.3 s for 100 links): `chain_K_over_honest` is
+  its time over the same graph's without the chain.
 Each figure `X_over_plain` is that flood's events/s over the ordinary events' (1.0: a trust event
 costs what an ordinary one does). The load average is printed at the start and the end.
 Last line: key=value pairs. Runs in well under a minute.
@@ -27,9 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import Network, found_network, load_average, signed_chain  # noqa: E402
+from bench.trust_chain import honest_network, infiltrator_chain  # noqa: E402
 from crypto.keys import SigningKey  # noqa: E402
 from events.canonical import pack  # noqa: E402
 from events.format import Event, decode_event, sign_event  # noqa: E402
+from events.trust import TrustGraph  # noqa: E402
 from node.log import EventLog, now_ms  # noqa: E402
 from node.store import Store  # noqa: E402
 
@@ -107,6 +113,29 @@ def ingest_rate(folder: Path, name: str, net: Network, setup: list[Event], flood
         log.store.close()
 
 
+def recompute_ms(founders, vouches, revokes, runs: int = 3) -> float:
+    """The best of `runs` computations of the trust graph, in ms."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        TrustGraph(founders, vouches, revokes)
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+def chain_figures() -> dict[str, str]:
+    founders, vouches, keys = honest_network(groups=500, devices=5)
+    honest = recompute_ms(founders, vouches, [])
+    figures = {"honest_500x5_ms": f"{honest:.1f}"}
+    print(f"trust graph of 500 groups x 5 devices: {honest:.1f} ms per recompute")
+    for links in (10, 50, 100):
+        chain, revokes, _ = infiltrator_chain(founders[0], links, keys)
+        ms = recompute_ms(founders, vouches + chain, revokes)
+        figures[f"chain_{links}_ms"], figures[f"chain_{links}_over_honest"] = f"{ms:.1f}", f"{ms / honest:.2f}"
+        print(f"with a chain of {links} tears: {ms:.1f} ms per recompute, {ms / honest:.2f} x without")
+    return figures
+
+
 FLOODS: dict[str, Callable[[Network, int], tuple[list[Event], list[Event]]]] = {
     "admissions": admissions, "held": held, "frozen_revocations": frozen_revocations, "frozen_claims": frozen_claims}
 
@@ -131,6 +160,7 @@ def main() -> None:
             figures[f"{name}_over_plain"] = f"{rate / plain:.2f}"
             became = ", ".join(f"{n} {what}" for what, n in sorted(outcomes.items()))
             print(f"{name}: {rate:.0f}/s, {rate / plain:.2f} x ordinary events ({became})")
+    figures.update(chain_figures())
     load_end = load_average()
     print(f"load average at end: {load_end}")
     figures["load_start"], figures["load_end"] = load_start, load_end

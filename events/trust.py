@@ -80,9 +80,13 @@ from dataclasses import dataclass, replace
 from crypto.errors import CryptoError
 from crypto.keys import SigningKey, verify_signature
 from events.errors import NOT_A_MEMBER, REVOKED, InvalidEvent
+from events.trust_repass import Place, place, repass
 
 GROUP_ROLE, DEVICE_ROLE, ACCEPT_ROLE = "group", "device", "accept"
 CONSENT_LABEL = b"solnet device consent v1"
+# Each pass after a lift or a tear computed in full, as until 2026-12-05: the reference the tests
+# compare the re-passes (events/trust_repass.py) with.
+_REPASS_IN_FULL = False
 
 
 def consent_message(group: bytes, device: bytes, encryption_key: bytes) -> bytes:
@@ -266,9 +270,15 @@ class TrustGraph:
             if v.role == DEVICE_ROLE and not v.consent:
                 legacy_claims[v.subject].add(v.voucher)
         revokes_of: dict[bytes, list[Revocation]] = defaultdict(list)
+        revoked_by: dict[bytes, list[bytes]] = defaultdict(list)
         for r in self._revokes:
             if r.complete:
                 revokes_of[r.subject].append(r)
+                revoked_by[r.by].append(r.subject)
+        by_subject: dict[bytes, list[Vouch]] = defaultdict(list)  # in the order of `vouches`
+        for v in vouches:
+            if v.role != ACCEPT_ROLE:
+                by_subject[v.subject].append(v)
 
         members: dict[bytes, Member] = {}
         revocations: dict[bytes, Revocation] = {}
@@ -284,6 +294,7 @@ class TrustGraph:
             counts only below the fork point: in the other hand's branch it could void the
             revocations the owner signs after the fork."""
             fork_at = self._forks.get(member.key)
+            revocations.pop(member.key, None)  # a re-pass settles a key again
             valid = [r for r in revokes_of.get(member.key, ())
                      if r.by != member.key and authorised(r.by) and may_revoke(r.by, r.seq)
                      and self._counts_past_fork(r, member)]
@@ -320,9 +331,12 @@ class TrustGraph:
         # named none. A device that two groups of the graph could hold (each a member group that may
         # sign its consent vouch) is torn, and the graph computed again (see `_newly_torn`). Lifts
         # and tears only grow, so this ends; each pass is over sorted input, so the result is still
-        # a function of the set of events.
+        # a function of the set of events. After the first, a pass is not computed in full: it is
+        # brought from the last by revisiting the keys a lift or tear changes (events/trust_repass.py;
+        # an infiltrator's chain of tears took a full pass per lift and per tear).
         lifted: set[bytes] = set()
-        while True:
+
+        def full_pass() -> None:
             members.clear()
             revocations.clear()
             wave = 0
@@ -362,12 +376,93 @@ class TrustGraph:
                 for s in new_groups:
                     admitters = tuple(sorted(candidates[s]))
                     members[s] = Member(s, GROUP_ROLE, s, None, None, admitters[0], admitters, wave)
-            stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
-            newly_torn = _newly_torn(tearing, torn, members)
+
+        def final(key: bytes, at: Place) -> Member | None:
+            m = members.get(key)
+            return m if m is not None and place(m) < at else None
+
+        def reach(key: bytes, at: Place) -> Member | None:
+            """`key`'s state, as the full pass above would make it, if it is reached at `at` or before."""
+            if key in founders:
+                return members[key]  # founders are members whatever the tears and lifts
+            if key in consented or key not in admitted_somewhere:  # a device, if anything
+                best: tuple[tuple[int, bytes], Vouch] | None = None
+                for v in by_subject.get(key, ()):
+                    g = final(v.voucher, at) if v.role == DEVICE_ROLE and v.complete else None
+                    if (g is None or g.role != GROUP_ROLE or not g.may_sign(v.voucher_seq)
+                            or not device_claim_ok(v, v.voucher)):
+                        continue
+                    # the first group of the nearest wave holds it; its latest vouch sets the encryption key
+                    if best is None or (g.wave, v.voucher) <= best[0]:
+                        best = ((g.wave, v.voucher), v)
+                if best is None:
+                    return None
+                (wave, group), v = best
+                return settle(Member(key, DEVICE_ROLE, group, None, v.encryption_key, wave=wave),
+                              lambda by: by == group)
+            nearest, admitters = None, set()
+            for v in by_subject.get(key, ()):
+                m = final(v.voucher, at) if v.role == GROUP_ROLE and v.complete else None
+                if (m is None or not m.may_sign(v.voucher_seq)
+                        or (key in accepted and key not in lifted and m.group not in accepted[key])):
+                    continue
+                if nearest is None or m.wave < nearest:
+                    nearest, admitters = m.wave, {m.group}
+                elif m.wave == nearest:
+                    admitters.add(m.group)
+            if nearest is None or (nearest + 1, 0) > at:
+                return None  # (admitters of its wave may be devices not settled yet)
+            ordered = tuple(sorted(admitters))
+            return settle(Member(key, GROUP_ROLE, key, None, None, ordered[0], ordered, nearest + 1),
+                          lambda by: (m := final(by, (nearest + 1, 0))) is not None and m.group in admitters)
+
+        def soonest(key: bytes, at: Place | None) -> Place | None:
+            group = key not in founders and key not in consented and key in admitted_somewhere
+            places = []
+            for v in by_subject.get(key, ()):
+                m = members.get(v.voucher)
+                if m is None:
+                    continue
+                if group and v.role == GROUP_ROLE:
+                    places.append((m.wave + 1, 0))
+                elif not group and v.role == DEVICE_ROLE and m.role == GROUP_ROLE:
+                    places.append((m.wave, 1))
+            return min((p for p in places if at is None or p > at), default=None)
+
+        def readers(key: bytes) -> list[bytes]:
+            return [*(v.subject for v in by_voucher.get(key, ())), *revoked_by.get(key, ())]
+
+        def forget(key: bytes) -> None:
+            del members[key]
+            revocations.pop(key, None)
+
+        full_pass()
+        changed: set[bytes] | None = None  # the keys the last pass changed (None: it was a full pass)
+        while True:
+            if changed is None:
+                stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
+                newly_torn = _newly_torn(tearing, torn, members)
+            else:
+                # What a pass left as it was changes neither: a group out of it was out of the one
+                # before (and lifted then), a device two groups of it could hold had them in the
+                # one before (and was torn then). So only the keys it changed are asked.
+                stranded = {s for s in changed if s in accepted and s not in lifted and s not in members
+                            and s in admitted_somewhere}
+                consenting = {v.subject for c in changed for v in by_voucher.get(c, ()) if v.subject in tearing}
+                newly_torn = _newly_torn({d: tearing[d] for d in consenting}, torn, members)
             if not stranded and not newly_torn:
                 break
             lifted |= stranded
             torn |= newly_torn
+            if _REPASS_IN_FULL:
+                full_pass()
+            else:
+                changed = repass(stranded | newly_torn, members, reach=reach, soonest=soonest, readers=readers,
+                                 forget=forget)
+        if changed is not None:  # in the order a full pass puts them in
+            ordered_members = sorted(members.values(), key=lambda m: (*place(m), m.group, m.key))
+            members = {m.key: m for m in ordered_members}
+            revocations = {k: revocations[k] for k in members if k in revocations}
         # A key that is (still) vouched but now unreachable stays out; report its events' effects.
         for v in vouches:
             if v.id and v.complete:
