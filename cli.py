@@ -457,6 +457,11 @@ def cmd_join(args: argparse.Namespace) -> int:
 
 
 # --- commands: events ----------------------------------------------------------------------------
+PUBLIC_UPDATE = ("This update is public, as its alert is: it shows under the alert on the public alert page "
+                 "(/public/alerts) and in its Atom feed of every node that serves them, where anyone reads it "
+                 "without logging in. Put nothing there that identifies anyone; to take it back: solnet redact ID.")
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from events.kinds import YES_NO
     from events.sealed import SEALABLE
@@ -523,7 +528,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                                        public_note=public_note)
             from node import revoked_here
 
-            done = {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store)}
+            done = {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
+                    "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert"))}
         else:
             done = node_result(answer)
     except PublishError as exc:
@@ -533,7 +539,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if exc.field in names and " needs --" in message:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
-    emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"]}, f"Published {kind.name} {done['id']}")
+    public = {"public": bool(done.get("public"))} if kind.name == "alert.update" else {}
+    emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"], **public},
+         f"Published {kind.name} {done['id']}" + (f"\n{PUBLIC_UPDATE}" if done.get("public") else ""))
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
     elif private and not args.json and kind.name in ("support.claim", "support.close"):

@@ -15,7 +15,10 @@ once the owner's event at its seq came) is handed on once more, as an update of 
 no longer stands. An update or all clear handed on and taken out so (a seized phone's "all clear,
 come back" during the raid, the phone revoked) comes once more, of status `update_withdrawn`: the
 alert stands as it was; unless it does not (another all clear of its group still says it is over:
-then nothing more is said). An update is handed on with the alert's current location, as the
+then nothing more is said). An alert or update handed on that its author then redacts comes once
+more, of status `redacted` (`update_redacted`), with no text and no location, and is forgotten: what
+the redaction dropped from every database is never handed on again from the feed's memory (an
+alert redacted and taken out in one look is withdrawn without its words). An update is handed on with the alert's current location, as the
 alert history has it (`alert_now`: an earlier update moved it), never where it was first posted. The feed remembers the live alerts it handed on, and the updates of live
 alerts, 10,000 of each at most (a flood's newest forgotten first), and starts from the newest live
 alerts and updates held already, so one handed on before the node restarted is withdrawn too; one
@@ -54,7 +57,7 @@ from node import references
 from node.log import EventLog, now_ms
 from node.ports import WebNode
 from node.render import iso
-from node.store import DatabaseDamaged, PagedEvent, StoreError
+from node.store import BODY_REDACTED, DatabaseDamaged, PagedEvent, StoreError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -85,7 +88,9 @@ def alert_json(log_: EventLog, n: int, event_id: bytes, author: bytes, ts: int, 
 FOLLOWED = (ALERT, ALERT_UPDATE)
 WITHDRAWN = "withdrawn"  # the status of an alert handed on, then taken out of the log by a revocation
 UPDATE_WITHDRAWN = "update_withdrawn"  # the status of an update or all clear handed on, then taken out
-TAKEN_BACK = (WITHDRAWN, UPDATE_WITHDRAWN)  # what says something handed on no longer stands
+REDACTED = "redacted"  # the status of an alert handed on, then redacted by its author: no text, no location
+UPDATE_REDACTED = "update_redacted"  # the same of an update or all clear handed on, then redacted
+TAKEN_BACK = (WITHDRAWN, UPDATE_WITHDRAWN, REDACTED, UPDATE_REDACTED)  # what says something handed on no longer stands
 REMEMBERED = 10_000  # live alerts handed on that the feed watches for a withdrawal
 RECENT_WITHDRAWALS = 2_000  # withdrawals handed on kept for streams that reconnect (older: read from the store)
 PAGE = 200  # withdrawals read from the store at a time for a stream that reconnects (any number, page by page)
@@ -159,6 +164,55 @@ def withdrawn(alert: dict[str, Any], n: int) -> dict[str, Any]:
     group's name too: a revoked group's profile has left the log with it); row `n` is the newest
     the feed has read, where a stream resumes after it."""
     return {**alert, "n": n, "kind": "alert.update", "status": WITHDRAWN, "alert": alert["id"]}
+
+
+def unsaid(item: dict[str, Any]) -> dict[str, Any]:
+    """`item` as a hook or a stream may still get it once its author redacted the alert or update:
+    which one (id, kind, region, type, group, times), never what it said nor where (a group's alert
+    naming a person in hiding, taken back: the redaction drops it from every database, and the
+    feed's memory must not bring it back)."""
+    out = {**item, "text": "", "location": None}
+    if "withdrawn_text" in out:
+        out["withdrawn_text"] = ""
+    return out
+
+
+def redacted(item: dict[str, Any], n: int) -> dict[str, Any]:
+    """What a hook gets when an alert (status `redacted`) or an update or all clear of one
+    (`update_redacted`: the alert stands as it is now), handed on as `item`, is redacted by its
+    author: `unsaid`, at row `n` (the newest the feed has read)."""
+    status = REDACTED if item["kind"] == ALERT else UPDATE_REDACTED
+    return {**unsaid(item), "n": n, "kind": "alert.update", "status": status, "alert": item.get("alert", item["id"])}
+
+
+def redacted_among(log_: EventLog, after_n: int, upto: int, kept: Callable[[bytes], bool]) -> list[bytes]:
+    """The ids `kept` holds whose bodies a redaction stored after row `after_n` (up to `upto`)
+    dropped: those its author signed (the store drops no other), so only those whose body is gone."""
+    named: list[bytes] = []
+    while True:
+        rows = log_.store.kinds_after(("redact",), after_n, BATCH)
+        for n, _, _, _, _, _, body in rows:
+            if n > upto:
+                break
+            try:
+                named += [i for i in unpack(body)["ids"] if isinstance(i, bytes) and kept(i)]
+            except (InvalidEvent, TypeError, KeyError):
+                continue
+        if len(rows) < BATCH or rows[-1][0] >= upto:
+            break
+        after_n = rows[-1][0]
+    state = log_.store.known(named) if named else {}
+    return [i for i in dict.fromkeys(named) if state.get(i) == BODY_REDACTED]
+
+
+def bodiless(log_: EventLog, ids: Sequence[bytes], now: int) -> set[bytes]:
+    """Those of `ids` (taken out of the log) kept aside without their body: redacted before a
+    revocation took them out, in the same look (the redaction, by the same author, left with them)."""
+    out: set[bytes] = set()
+    for i in range(0, len(ids), PAGE):
+        rows = log_.store.withdrawn_alerts(now, PAGE, ids=ids[i: i + PAGE], kinds=FOLLOWED)
+        out.update(ev.id for ev in (decode_event(wire) for wire, _, _ in rows) if ev.body is None)
+    return out
 
 
 class TakenOut(NamedTuple):
@@ -548,6 +602,7 @@ class AlertFeed:
             self._forget_crowding()
             while len(self._updates) > REMEMBERED:  # the oldest: a chat acts on the newest word of an alert
                 self._updates.pop(next(iter(self._updates)))
+        alerts += self._redactions(after_n, last)
         # Only a change of the trust graph takes events out of the log: the alerts handed on
         # (thousands, in a member's flood) are looked up then, not at every look. A change with no
         # new row counts too: a fork found (a thief's alert signed with a copied key, then the
@@ -561,6 +616,8 @@ class AlertFeed:
         # Out of the log, whichever table keeps it now (aside by a revocation, beside the chain by a
         # fork, refused as off a pinned chain): it left every view.
         taken = log_.store.not_in_log(list(self._handed) + list(self._updates))
+        # Redacted, then taken out before the feed looked: what it remembers was said is not said again.
+        gone = bodiless(log_, taken, now) if taken else set()
         out = [withdrawn(self._handed.pop(event_id)[1], last) for event_id in taken if event_id in self._handed]
         known: Stories = {}
         for event_id in (i for i in taken if i in self._updates):
@@ -570,7 +627,22 @@ class AlertFeed:
             taken_back = update_withdrawn(update, last, alert_now(log_, bytes.fromhex(update["alert"]), known))
             if taken_back is not None:
                 out.append(taken_back)
+        out = [unsaid(item) if bytes.fromhex(item["id"]) in gone or bytes.fromhex(item["alert"]) in gone else item
+               for item in out]
         return last, alerts + out
+
+    def _redactions(self, after_n: int, last: int) -> list[dict[str, Any]]:
+        """On the database thread: the alerts and updates handed on that a redaction stored after row
+        `after_n` (up to `last`) took back, said so without what they said (`redacted`), and
+        forgotten: a revocation that takes them out later says nothing more. What is kept of them
+        for streams that reconnect (`withdrawals_after`) is stripped of what they said too."""
+        ids = redacted_among(self.runtime.log, after_n, last, lambda i: i in self._handed or i in self._updates)
+        out = [redacted((self._handed.pop(i, None) or self._updates.pop(i))[1], last) for i in ids]
+        gone = {i.hex() for i in ids}
+        if gone:
+            self._recent = deque(((number, unsaid(item) if item["id"] in gone or item.get("alert") in gone else item)
+                                  for number, item in self._recent), maxlen=RECENT_WITHDRAWALS)
+        return out
 
     def _held(self, kind: str, last_n: int, now: int) -> dict[bytes, tuple[int | None, dict[str, Any]]]:
         """On the database thread, as the feed starts: the live alerts (`kind` alert) or the updates

@@ -45,8 +45,8 @@ from typing import Any
 from crypto.keys import short_id
 from events.projections import ALERT_UPDATE
 from node import references
-from node.alert_feed import (UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription, cleared_since, expires_ms, taken_out,
-                             update_withdrawal_of, withdrawal_of)
+from node.alert_feed import (REDACTED, UPDATE_REDACTED, UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription,
+                             cleared_since, expires_ms, taken_out, update_withdrawal_of, withdrawal_of)
 from node.alert_waiting import TRUSTED, Held, Rank, Waiting, trust_rank
 from node.log import now_ms
 from node.ports import WebNode
@@ -120,7 +120,7 @@ class GroupAllowance:
     def holds(self, alert: dict[str, Any], now: float, trusted: bool = True) -> str | None:
         """What holds `alert` back now ("group": its group's allowance; "node": the node's, or its
         reserve for a group not `trusted`), None if nothing does. Counts nothing."""
-        if self.burst <= 0 or self._ends_one_passed(alert) or alert.get("status") == UPDATE_WITHDRAWN:
+        if self.burst <= 0 or self._ends_one_passed(alert) or alert.get("status") in (UPDATE_WITHDRAWN, UPDATE_REDACTED):
             return None
         if self._group_allowance(alert.get("group"), now) < 1.0:
             return "group"
@@ -141,7 +141,9 @@ class GroupAllowance:
             return True  # people told of an alert are told it is over, or that it no longer stands
         if alert.get("status") == UPDATE_WITHDRAWN:
             return self._update_taken_back(alert)
-        if alert.get("status") == WITHDRAWN:
+        if alert.get("status") == UPDATE_REDACTED:
+            return self.told_of(alert.get("alert"))
+        if alert.get("status") in (WITHDRAWN, REDACTED):
             return False  # of an alert never passed on: nothing to take back, and no allowance spent
         if self.burst > 0 and not self._counted(alert, now, trusted):
             return False
@@ -182,7 +184,7 @@ class GroupAllowance:
 
     def _ends_one_passed(self, alert: dict[str, Any]) -> bool:
         """Whether `alert` is the all clear or the withdrawal of an alert passed on (it always goes)."""
-        return alert.get("status") in ("all_clear", WITHDRAWN) and alert.get("alert") in self._passed
+        return alert.get("status") in ("all_clear", WITHDRAWN, REDACTED) and alert.get("alert") in self._passed
 
     def _group_allowance(self, group: str | None, now: float) -> float:
         left, then = self._left.get(group, (float(self.burst), now))
@@ -430,7 +432,7 @@ class AlertHook:
         revoked, all its alerts are withdrawn at once, far more than the queue holds; it kept the
         newest and dropped the oldest, the false raid alert the chat got first, for withdrawals the
         command never runs for."""
-        if alert.get("status") != WITHDRAWN:
+        if alert.get("status") not in (WITHDRAWN, REDACTED):
             return True
         target = alert.get("alert")
         return self.allowance.passed(target) or (self._sub is not None and isinstance(target, str)
@@ -457,14 +459,17 @@ class AlertHook:
                 dropped = self.waiting.drop(target)
                 log.info("--on-alert: alert %s of %s was %s before its turn; not passed on (%d dropped with its "
                          "updates, %d still waiting)", short_id(target), _who(alert),
-                         "withdrawn" if alert.get("status") == WITHDRAWN else "cleared", len(dropped), len(self.waiting))
+                         alert["status"] if alert.get("status") in (WITHDRAWN, REDACTED) else "cleared", len(dropped),
+                         len(self.waiting))
                 continue
-            if alert.get("status") == WITHDRAWN and not self.allowance.passed(target):
+            if alert.get("status") == UPDATE_REDACTED:
+                self.waiting.drop(alert["id"])  # what it said never goes, nor anything after its redaction
+            if alert.get("status") in (WITHDRAWN, REDACTED) and not self.allowance.passed(target):
                 continue  # of an alert never passed on: nothing to take back
-            if alert.get("status") == UPDATE_WITHDRAWN and not self.allowance.told_of(target):
+            if alert.get("status") in (UPDATE_WITHDRAWN, UPDATE_REDACTED) and not self.allowance.told_of(target):
                 continue  # (nor of an update of one)
-            always = (alert.get("status") in (WITHDRAWN, "all_clear") and self.allowance.passed(target)
-                      or alert.get("status") == UPDATE_WITHDRAWN)
+            always = (alert.get("status") in (WITHDRAWN, REDACTED, "all_clear") and self.allowance.passed(target)
+                      or alert.get("status") in (UPDATE_WITHDRAWN, UPDATE_REDACTED))
             if always:  # its updates still waiting would say it stands after all: not passed on
                 self.waiting.drop(target)
             rank = (TRUSTED, 0) if self.ranks is None or always else await self._rank(alert.get("group"))

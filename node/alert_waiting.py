@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from events.trust import TrustGraph
-from node.alert_feed import WITHDRAWN, expires_ms
+from node.alert_feed import REDACTED, WITHDRAWN, expires_ms
 
 WAITING = 100  # alerts held back at most, for all groups together
 TRUSTED = 0  # the tier of the node's own group, the founders and the groups its own group admitted
@@ -152,4 +152,4 @@ class Waiting:
 
     def withdrawn_or_cleared(self, update: dict[str, Any]) -> bool:
         """Whether `update` ends an alert that waits here (its withdrawal or all clear)."""
-        return update.get("status") in (WITHDRAWN, "all_clear") and self.holds(update.get("alert") or "")
+        return update.get("status") in (WITHDRAWN, REDACTED, "all_clear") and self.holds(update.get("alert") or "")

@@ -436,6 +436,18 @@ def own_keys_revoked(log: EventLog, keys: NodeKeys) -> str | None:
     return warnings[0] if warnings else None
 
 
+def public_alert(log: EventLog, text: str | None) -> bool:
+    """Whether `text` (an alert's id, or a unique prefix) names an alert held here that its group
+    marked public: an update or all clear of it is public too, on every public alert page and feed
+    with it (anyone reads it, no login), which the member typing it must be told."""
+    try:
+        alert_id = resolve_event_id(log, text) if text else None
+    except InputError:
+        return False
+    alert = references.target(log.store, log.trust, alert_id) if alert_id is not None else None
+    return alert is not None and alert.kind == "alert" and alert.fields.get("public") == "yes"
+
+
 def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes]) -> dict[str, Any]:
     """The fields of a redaction of the event `text` names (its id or a unique prefix), checked:
     it is held here and `own_device()` (called once the event is found) published it."""

@@ -66,6 +66,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
             return {"ok": {"token": node.home.admin_token(node.keys)}}
         if op == "publish":
             event = await _publish(node, request, say, closing)
+            if event.kind == "alert.update":  # on the public pages with its alert, if that is public
+                extra["public"] = await node.db(publishing.public_alert, node.log, request["texts"].get("alert"))
         elif op == "redact":
             event, redacted = await _redact(node, request, say, closing)
             extra["redacted"] = redacted.hex()

@@ -112,3 +112,17 @@ def test_a_false_all_clear_taken_back_says_the_alert_stands() -> None:
                               check=True, timeout=10).stdout
         assert line.startswith('TAKEN BACK, ITS SENDER WAS REVOKED: "police gone, come back". THE ALERT STANDS:'), line
         assert ALERT["text"] in line
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("status, start", [("redacted", "TAKEN BACK BY ITS SENDER, DELETE IT"),
+                                           ("update_redacted", "AN UPDATE WAS TAKEN BACK BY ITS SENDER")])
+def test_a_redacted_alert_says_it_was_taken_back_not_a_new_alert(status: str, start: str) -> None:
+    """An alert its group redacted comes again with status `redacted`, no text and no location: the
+    message read "ALERT RAID calais:  (by ...)", a new alert of nothing."""
+    taken = {**ALERT, "kind": "alert.update", "status": status, "alert": ALERT["id"], "text": "", "location": None}
+    for program in recipes():
+        line = subprocess.run(["jq", "-r", program], input=json.dumps(taken), capture_output=True, text=True,
+                              check=True, timeout=10).stdout
+        assert line.startswith(start) and ALERT["group_name"] in line, f"{program!r} wrote {line!r}"
+        assert ("until" in line) == (status == "update_redacted" and "expires" in program), line

@@ -349,3 +349,21 @@ def test_an_alert_published_with_no_node_running_says_it_has_not_gone_out(networ
     assert "solnet sync PEER" in said, said
     need = cli.run(network.a, "publish", "need", "--category", "tents", "--quantity", "2", "--region", "calais").stdout
     assert "No node runs" not in need, need  # sneakernet and a later sync are everyday for the rest
+
+
+def test_an_update_of_a_public_alert_says_it_is_public_too(network, cli):
+    """An update of an alert marked --public goes onto the public alert page and feed with it (anyone
+    reads it, no login): "Published alert.update ID" said nothing of that, and a member typed where
+    people were hiding. The answer says so; an update of a network-only alert does not."""
+    public = cli.publish(network.a, "alert", "--region", "calais", "--type", "raid", "--text", "Police at the camp",
+                         "--public")
+    said = cli.run(network.a, "publish", "alert.update", "--alert", public, "--status", "update", "--text",
+                   "Vans at the gate", "--offline").stdout
+    assert "This update is public, as its alert is: it shows under the alert on the public alert page " \
+           "(/public/alerts)" in said and "anyone reads it without logging in" in said, said
+    assert cli.run_json(network.a, "publish", "alert.update", "--alert", public, "--status", "update", "--text",
+                        "Vans left", "--offline", "--json")["public"] is True
+    private = cli.publish(network.a, "alert", "--region", "calais", "--type", "raid", "--text", "Police at the camp")
+    said = cli.run(network.a, "publish", "alert.update", "--alert", private, "--status", "update", "--text",
+                   "Vans at the gate", "--offline").stdout
+    assert "public" not in said, said

@@ -359,3 +359,30 @@ async def test_a_stop_as_the_command_finishes_does_not_hold_the_node(monkeypatch
             await asyncio.sleep(0.01)
     done, _ = await asyncio.wait(stopping, timeout=10)  # bounded, not timed: before, it never ended
     assert done, "the stop waited for a worker that missed its cancellation"
+
+
+async def test_a_held_alert_or_update_redacted_before_its_turn_is_never_passed_on(tmp_path: Path, caplog) -> None:
+    """An alert (or an update) waiting for its group's allowance that its group redacts meanwhile (it
+    named a person in hiding) is dropped, never run for: its words went to the chat after the
+    redaction had taken them from every database. The chat, never told of it, hears nothing of it."""
+    out = tmp_path / "out"
+    argv = script(tmp_path, f"a = json.load(sys.stdin)\nopen({str(out)!r}, 'a').write(a['id'] + ':' + a.get('status', 'alert') + '\\n')")
+    hook, feed = AlertHook(argv, timeout_s=20, burst=1, refill_s=2.0), _Feed()
+    first, named, update, after = (_alert("aa", 0), _alert("aa", 1), _alert("aa", 2), _alert("aa", 3))
+    update |= {"kind": "alert.update", "status": "update", "alert": first["id"]}
+    with caplog.at_level(logging.INFO, logger="solnet"):
+        await hook.start(feed)
+        try:
+            for alert in (first, named, update, after):
+                feed.sub.offer(alert)
+            assert await _lines(out, 1) == [first["id"] + ":alert"]
+            await _said(caplog, "its next ones")
+            feed.sub.offer(named | {"kind": "alert.update", "status": "redacted", "alert": named["id"], "text": ""})
+            feed.sub.offer(update | {"status": "update_redacted", "text": ""})
+            lines = await _lines(out, 3)
+        finally:
+            await hook.stop()
+    # the first alert's update was redacted: the chat that has the alert is told (no words), the rest never
+    assert lines == [first["id"] + ":alert", update["id"] + ":update_redacted", after["id"] + ":alert"]
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"alert {short_id(named['id'])} of aa was redacted before its turn" in said, said
