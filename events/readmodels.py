@@ -15,7 +15,7 @@ from typing import Any
 
 from events.effects import Target, draws_on_offer, problem
 from events.kinds import DEFAULT_UNIT, URGENCY
-from events.projections import Row
+from events.projections import PUBLIC_YES, Row
 
 HOUR_MS = 3600 * 1000
 DAY_MS = 24 * HOUR_MS
@@ -270,6 +270,8 @@ def _alert_story(alert: Row | None, updates: Sequence[Row], target: Callable[[by
     base = _public(alert) if alert is not None else {
         "id": updates[0].ref, "region": first.get("region"), "type": first.get("type"),
         "location": first.get("location"), "text": None, "group": first.get("group"), "ts": None}
+    if alert is not None:  # true or false, as the alert stream and `--on-alert` say it (not the field's "yes")
+        base["public"] = base.get("public") == PUBLIC_YES
     story = {**base, "alert": base["id"], "posted_at": base.get("ts"), "latest": base.get("text"),
              "updated_at": None, "status": "live", "cleared_at": None,
              "updates": [{"id": u.key, "status": u.data["status"], "text": u.data.get("text"), "ts": u.data["ts"],

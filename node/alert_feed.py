@@ -14,11 +14,12 @@ once the owner's event at its seq came) is handed on once more, as an update of 
 `withdrawn` with the alert's fields: the Signal chat or SMS list that got the alert learns that it
 no longer stands. An update or all clear handed on and taken out so (a seized phone's "all clear,
 come back" during the raid, the phone revoked) comes once more, of status `update_withdrawn`: the
-alert stands as it was; unless it does not (another all clear of its group still says it is over:
-then nothing more is said). An alert or update handed on that its author then redacts comes once
-more, of status `redacted` (`update_redacted`), with no text and no location, and is forgotten: what
-the redaction dropped from every database is never handed on again from the feed's memory (an
-alert redacted and taken out in one look is withdrawn without its words). An update is handed on with the alert's current location, as the
+alert stands as it now is (its text and location as the alert history has them); unless it does not
+(another all clear of its group still says it is over: then nothing more is said). An alert or update
+handed on that its author then redacts comes once more, of status `redacted` (`update_redacted`),
+with no text and no location, and is forgotten: what the redaction dropped from every database is
+never handed on again from the feed's memory (an alert redacted and taken out in one look is
+withdrawn without its words). An update is handed on with the alert's current location, as the
 alert history has it (`alert_now`: an earlier update moved it), never where it was first posted. The feed remembers the live alerts it handed on, and the updates of live
 alerts, 10,000 of each at most (a flood's newest forgotten first), and starts from the newest live
 alerts and updates held already, so one handed on before the node restarted is withdrawn too; one
@@ -147,13 +148,15 @@ def update_withdrawn(update: dict[str, Any], n: int, story: dict[str, Any] | Non
     """What a hook gets when an update or the all clear of an alert, handed on, has been taken out of
     the log (a seized phone of the alert's group sent "all clear, come back" during the raid, and its
     group revoked it): the alert stands again as it was. Status `update_withdrawn`, the alert's text
-    and its current location (`story`: `alert_now`), what the update said as `withdrawn_status`
-    and `withdrawn_text`; `id` the update's. None when the alert does not stand: another all clear
+    and location as they are now, the update taken out (`story`: `alert_now`; the newest text of its
+    group's, as `latest`: the text first posted with the place an update moved it to was a record
+    no view of the alert ever showed), what the update said as `withdrawn_status` and
+    `withdrawn_text`; `id` the update's. None when the alert does not stand: another all clear
     of its group still says it is over (the group's real one came after the phone's false one),
     or it is no longer held. "The alert stands" said then was false, and the chat ended on it."""
     if story is None or story["status"] != "live":
         return None
-    return {**update, "n": n, "status": UPDATE_WITHDRAWN, "text": story["text"],
+    return {**update, "n": n, "status": UPDATE_WITHDRAWN, "text": story["latest"],
             "location": story.get("location"), "withdrawn_status": update["status"],
             "withdrawn_text": update["text"]}
 

@@ -21,9 +21,13 @@ held back waits (node/alert_waiting.py: at most 100) and goes when the allowance
 trusted groups' first, then oldest first, unless it ended, was withdrawn or cleared meanwhile;
 every alert stays on the dashboard and in the API. The log says when a group's or the node's
 limit holds alerts back (once per run), each held-back alert of a trusted group, and each
-held-back alert as it goes (never what an alert says). The all clear of an alert
-that was passed on is always passed on, whatever either limit says, and so is its withdrawal (a
-revocation or a fork took it out of the log: node/alert_feed.py). Which alerts went to the
+held-back alert as it goes (never what an alert says). What puts right what the chat believes is
+always passed on, whatever either limit says, never dropped from the wait: the all clear or the
+withdrawal (a revocation or a fork took it out of the log: node/alert_feed.py) of an alert the
+chat believes stands (passed on, or said to stand again: a seized phone's false all clear taken
+back waits), and the taking back of what it was told (`update_withdrawn`). What is said of one
+alert goes in order, one at a time; its updates still waiting when its all clear comes never go
+(the all clear says where it is now). Which alerts went to the
 command is kept in the home's database (`PassedMemory`), so that this holds across a restart of
 the node too: an infiltrator's false raid alert passed on before it is still withdrawn after, and
 one taken out of the log while the node was stopped is withdrawn as the hook starts (what it kept,
@@ -47,7 +51,7 @@ from events.projections import ALERT_UPDATE
 from node import references
 from node.alert_feed import (REDACTED, UPDATE_REDACTED, UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription,
                              cleared_since, expires_ms, taken_out, update_withdrawal_of, withdrawal_of)
-from node.alert_waiting import TRUSTED, Held, Rank, Waiting, trust_rank
+from node.alert_waiting import TRUSTED, Held, Rank, Waiting, about, trust_rank
 from node.log import now_ms
 from node.ports import WebNode
 from node.saved_json import saved_facts, saved_key
@@ -324,6 +328,11 @@ def taken_while_stopped(runtime: WebNode, passed: dict[str, int | None], names: 
     return out, [i.hex() for i in gone_ids if i.hex() not in said]
 
 
+def _said_as(alert: dict[str, Any]) -> str:
+    """What `alert`, which ends or corrects its alert, is, in the log's words."""
+    return {"all_clear": "all clear", WITHDRAWN: "withdrawal"}.get(alert.get("status") or "", "taking back")
+
+
 def _who(alert: dict[str, Any]) -> str:
     """The group that posted `alert`, as the log names it (its name, or its short id)."""
     return alert.get("group_name") or f"group {short_id(alert.get('group') or '')}"
@@ -374,6 +383,7 @@ class AlertHook:
         self._sub: Subscription | None = None
         self._names: dict[str, str] = {}  # alert id -> its group's name as the command got it (kept with it)
         self._arrived = asyncio.Event()  # something came to wait: a worker looks
+        self._busy: set[str] = set()  # the alerts something is being passed on of, by id (one at a time each)
         self._said_held: set[str | None] = set()  # groups said held back (their own limit), until none waits
         self._said_node = False  # the node's limit said to hold alerts back, until none waits for it
         self._said_full = False  # more than WAITING said to wait, until fewer do
@@ -464,14 +474,27 @@ class AlertHook:
                 continue
             if alert.get("status") == UPDATE_REDACTED:
                 self.waiting.drop(alert["id"])  # what it said never goes, nor anything after its redaction
-            if alert.get("status") in (WITHDRAWN, REDACTED) and not self.allowance.passed(target):
+            # The chat believes the alert stands: it was passed on, or the taking back of its all
+            # clear waits (a seized phone's, the phone revoked) and the chat will believe it then.
+            # Whatever ends it then is a correction: it always goes, never held back nor dropped
+            # (counted by the allowance, the group's real all clear waited behind the group's flood
+            # for its allowance, or was dropped from the full wait, and the chat ended on a raid that
+            # was over).
+            believed = self.allowance.passed(target) or self.waiting.restores(target)
+            if alert.get("status") in (WITHDRAWN, REDACTED) and not believed:
                 continue  # of an alert never passed on: nothing to take back
             if alert.get("status") in (UPDATE_WITHDRAWN, UPDATE_REDACTED) and not self.allowance.told_of(target):
                 continue  # (nor of an update of one)
-            always = (alert.get("status") in (WITHDRAWN, REDACTED, "all_clear") and self.allowance.passed(target)
+            always = (alert.get("status") in (WITHDRAWN, REDACTED, "all_clear") and believed
                       or alert.get("status") in (UPDATE_WITHDRAWN, UPDATE_REDACTED))
-            if always:  # its updates still waiting would say it stands after all: not passed on
-                self.waiting.drop(target)
+            if always:  # its updates still waiting would say it stands after all, or place it where it
+                # no longer is: not passed on (the all clear says where it is now). What always goes
+                # stays (a taking back of the false all clear waiting goes before this all clear),
+                # unless the alert was redacted: nothing waiting may say what it said.
+                stale = self.waiting.drop(target, plain_only=alert.get("status") != REDACTED)
+                if stale:
+                    log.info("--on-alert: %d held-back updates of alert %s of %s not passed on: its %s came first",
+                             len(stale), short_id(target), _who(alert), _said_as(alert))
             rank = (TRUSTED, 0) if self.ranks is None or always else await self._rank(alert.get("group"))
             dropped = self.waiting.add(alert, rank, asyncio.get_running_loop().time(), always)
             if dropped is not None and not self._said_full:
@@ -501,7 +524,7 @@ class AlertHook:
             if ended:
                 log.info("--on-alert: %d held-back alerts or updates ended before their turn; not passed on "
                          "(%d still waiting)", len(ended), len(self.waiting))
-            held, newly_held = self.waiting.next(self.allowance, loop.time())
+            held, newly_held = self.waiting.next(self.allowance, loop.time(), self._busy)
             self._say_held(newly_held)
             if held is None:
                 self._arrived.clear()
@@ -512,13 +535,19 @@ class AlertHook:
                 except TimeoutError:
                     pass
                 continue
-            if held.reason is not None and held.key[0] == 1 and await self._taken_out(held.alert):
-                self.allowance.forget(held.alert, loop.time())  # counted as passed on by `next`: it was not
-                log.info("--on-alert: alert %s of %s was taken out of the log (a revocation or a fork) while it "
-                         "waited; not passed on (%d still waiting)", short_id(held.alert["id"]), _who(held.alert),
-                         len(self.waiting))
-                continue
-            await self._pass_on(held, loop.time())
+            busy = about(held.alert)
+            self._busy.add(busy)  # nothing else of its alert goes before this has (its retries too)
+            try:
+                if held.reason is not None and held.key[0] == 1 and await self._taken_out(held.alert):
+                    self.allowance.forget(held.alert, loop.time())  # counted as passed on by `next`: it was not
+                    log.info("--on-alert: alert %s of %s was taken out of the log (a revocation or a fork) while "
+                             "it waited; not passed on (%d still waiting)", short_id(held.alert["id"]),
+                             _who(held.alert), len(self.waiting))
+                    continue
+                await self._pass_on(held, loop.time())
+            finally:
+                self._busy.discard(busy)
+                self._arrived.set()  # what waited behind it may go
 
     async def _taken_out(self, alert: dict[str, Any]) -> bool:
         """Whether the alert `alert` is (or updates) left the log while it waited: its withdrawal
@@ -528,9 +557,8 @@ class AlertHook:
         if self.memory is None:
             return False
         runtime = self.memory.runtime
-        about = bytes.fromhex(alert.get("alert") or alert["id"])
         try:
-            return bool(await runtime.db(runtime.log.store.not_in_log, [about]))
+            return bool(await runtime.db(runtime.log.store.not_in_log, [bytes.fromhex(about(alert))]))
         except Exception:  # noqa: BLE001 (a stopping node: the alert goes as it would have)
             return False
 
@@ -560,7 +588,7 @@ class AlertHook:
     async def _pass_on(self, held: Held, now: float) -> None:
         """Run the command for `held` (the allowance counted it), keeping what went."""
         alert = held.alert
-        about = alert.get("alert") or alert.get("id")  # (an update names its alert)
+        target = about(alert)
         if held.reason is not None:
             log.info("--on-alert: alert %s of %s goes to the command now, held back %.0f s (%d still waiting)",
                      short_id(alert["id"]), _who(alert), now - held.since, len(self.waiting))
@@ -573,8 +601,8 @@ class AlertHook:
             log.info("--on-alert: no alert waits for the node's limit any more")
         # (an alert: now passed on; its all clear or withdrawal: no longer)
         changed = self.memory is not None and (alert.get("kind", "alert") == "alert" or held.key[0] == 0)
-        if changed and alert.get("group_name") and self.allowance.passed(about):
-            self._names[about] = alert["group_name"]
+        if changed and alert.get("group_name") and self.allowance.passed(target):
+            self._names[target] = alert["group_name"]
         await self.deliver(alert)  # first: a raid alert waits for no write to an SD card
         if changed:
             await self._remember()

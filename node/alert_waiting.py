@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from events.trust import TrustGraph
-from node.alert_feed import REDACTED, WITHDRAWN, expires_ms
+from node.alert_feed import REDACTED, UPDATE_WITHDRAWN, WITHDRAWN, expires_ms
 
 WAITING = 100  # alerts held back at most, for all groups together
 TRUSTED = 0  # the tier of the node's own group, the founders and the groups its own group admitted
@@ -57,6 +58,12 @@ class Allowance(Protocol):
     def take(self, alert: dict[str, Any], now: float, trusted: bool = True) -> bool: ...
 
     def passed(self, alert_id: str | None) -> bool: ...
+
+
+def about(alert: dict[str, Any]) -> str:
+    """The id of the alert `alert` is (an alert) or says something of (an update, an all clear, a
+    withdrawal, a taking back)."""
+    return alert.get("alert") or alert["id"]
 
 
 @dataclass(order=True)
@@ -117,10 +124,13 @@ class Waiting:
         """Whether the alert (not an update of it) `alert_id` waits here."""
         return any(h.alert.get("id") == alert_id and h.alert.get("kind", "alert") == "alert" for h in self._items)
 
-    def drop(self, alert_id: str) -> list[dict[str, Any]]:
+    def drop(self, alert_id: str, plain_only: bool = False) -> list[dict[str, Any]]:
         """Take out the alert `alert_id` and its updates (it was withdrawn or cleared before its
-        turn: nobody was told of it, so nobody is told it is over); what was taken out."""
-        gone = [h for h in self._items if alert_id in (h.alert.get("id"), h.alert.get("alert"))]
+        turn: nobody was told of it, so nobody is told it is over); what was taken out. `plain_only`:
+        those the allowance counts only, never what always goes (the taking back of a false all
+        clear that waits still goes before the all clear or the next taking back that comes)."""
+        gone = [h for h in self._items if alert_id in (h.alert.get("id"), h.alert.get("alert"))
+                and not (plain_only and h.key[0] == 0)]
         self._items = [h for h in self._items if h not in gone]
         return [h.alert for h in gone]
 
@@ -131,14 +141,21 @@ class Waiting:
         self._items = [h for h in self._items if h not in gone]
         return [h.alert for h in gone]
 
-    def next(self, allowance: Allowance, now: float) -> tuple[Held | None, list[Held]]:
+    def next(self, allowance: Allowance, now: float, busy: Collection[str] = ()) -> tuple[Held | None, list[Held]]:
         """(the first waiting alert the allowance lets go now, counted and taken out, or None; those
-        found held back for the first time on the way, each with why: "group" or "node")."""
+        found held back for the first time on the way, each with why: "group" or "node"). Nothing
+        of an alert in `busy` (being passed on: its command runs, or waits to try again) goes: what
+        is said of one alert goes in order, or its all clear overtook the alert tried again, and
+        the chat read ALL CLEAR, then the raid alert."""
         newly_held = []
         blocked: set[Any] = set()  # groups whose first waiting alert is held: the later ones wait behind it
         for held in self._items:
             group = held.alert.get("group")
             if group in blocked and held.key[0] == 1:
+                continue
+            if about(held.alert) in busy:
+                if held.key[0] == 1:
+                    blocked.add(group)
                 continue
             reason = allowance.holds(held.alert, now, held.trusted)
             if reason is None and allowance.take(held.alert, now, held.trusted):
@@ -149,6 +166,12 @@ class Waiting:
                 newly_held.append(held)
             blocked.add(group)
         return None, newly_held
+
+    def restores(self, alert_id: str | None) -> bool:
+        """Whether the taking back of an all clear of `alert_id` waits here: once it goes, the chat
+        believes the alert stands again, and what ends it must always go too."""
+        return any(h.alert.get("alert") == alert_id and h.alert.get("status") == UPDATE_WITHDRAWN
+                   and h.alert.get("withdrawn_status") == "all_clear" for h in self._items)
 
     def withdrawn_or_cleared(self, update: dict[str, Any]) -> bool:
         """Whether `update` ends an alert that waits here (its withdrawal or all clear)."""

@@ -62,7 +62,7 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     # again all the same: nothing not marked public may reach a public page.)
     public_only = reader_of(log, public=True)
     alerts = [a for a in view(log, "alerts", region=region, now=now, limit=MAX_ITEMS, reader=public_only)
-              if a.get("public") == PUBLIC_YES]
+              if a.get("public") is True]
     opted = reader_of(log, only=frozenset(opted_in_groups(log)))
     actions = view(log, "actions", region=region, now=now, limit=MAX_ITEMS, reader=opted)  # soonest first
     funds = [f for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS, reader=opted)
@@ -71,7 +71,7 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     # An all clear says nothing whether the alert was public: only those of alerts still held, and
     # marked public, are shown (an alert expired since is gone, and with it whether it was public).
     cleared = [s for s in view(log, "alert-history", region=region, now=now, limit=MAX_ITEMS, reader=public_only)
-               if s["status"] == "all_clear" and s.get("public") == PUBLIC_YES
+               if s["status"] == "all_clear" and s.get("public") is True
                and s["cleared_at"] >= now - CLEARED_SHOWN_MS]
     return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now, cleared,
                       withdrawn_public_alerts(log, now, region))

@@ -191,6 +191,10 @@ def item_schemas() -> dict[str, Schema]:
                         "an alert of the last 7 days, live or cleared; once an expired alert is gone, what its "
                         "updates recorded (then `text`, `ts` and `posted_at` are null, and `author`, `seq` and "
                         "`public` absent)")
+    for item in (alert, history):  # (a boolean, as on the alert stream: not the field's yes or no as signed)
+        item["properties"]["public"] = {"type": "boolean", "description": "whether its group marked the alert "
+                                        "public: also on the public alert page and feed, for people without a node"}
+    alert["required"].append("public")
     for name in ("region", "type", "text", "ts", "location"):  # an alert that is gone: what its updates say, or null
         history["properties"][name] = nullable(history["properties"][name])
     history["required"] = [name for name in history["required"] if name not in ("author", "seq")]

@@ -141,7 +141,9 @@ async def test_an_update_and_the_all_clear_go_with_the_alerts_current_location(a
 async def test_a_false_all_clear_taken_back_goes_with_the_alerts_current_location(api, homes, unlock,
                                                                                  tmp_path) -> None:
     """The alert moved by its group, then a seized phone's false all clear, the phone revoked: the
-    alert stands, where it is now (it was said to stand at the place first posted)."""
+    alert stands, where it is now (it was said to stand at the place first posted), with its text
+    as it is now too, the group's "moved" (it came with the text first posted and the place now,
+    a record that no view of the alert ever showed)."""
     alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
     moved, _ = signed_on(homes["bristol"], unlock(homes["bristol"]), lambda log, keys: publishing.publish(
         log, keys, "alert.update", {"alert": alert.id.hex(), "status": "update", "text": "moved", "location": MOVED}))
@@ -159,3 +161,4 @@ async def test_a_false_all_clear_taken_back_goes_with_the_alerts_current_locatio
         await hook.stop()
     for heard in (back, chat[3]):
         assert (heard["status"], heard["id"], heard["location"]) == ("update_withdrawn", false.id.hex(), MOVED), heard
+        assert (heard["text"], heard["withdrawn_text"]) == ("moved", "police gone, come back"), heard

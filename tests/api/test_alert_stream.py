@@ -667,3 +667,21 @@ async def test_an_all_clear_signed_with_a_group_key_is_not_handed_on(api, homes,
         await api.node.db(api.node.log.ingest, [real.encode()])
         _, clear = await next_alert(reply)
     assert (clear["id"], clear["text"]) == (real.id.hex(), "over (device)")
+
+
+async def test_an_alerts_public_is_true_or_false_on_the_stream_and_in_the_lists_alike(api) -> None:
+    """The stream (and `--on-alert`) said `public` true, GET /api/v1/alerts and the alert history
+    "yes" (and nothing at all for an alert not marked public): a bot reading both read one alert two
+    ways. True or false everywhere now, as node/openapi.json says."""
+    async with calais_stream(api) as reply:
+        for public in ("yes", "no", None):
+            fields = {**ALERT, "text": f"public {public}"} | ({"public": public} if public else {})
+            status, body = await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h",
+                                                                             "fields": fields})
+            assert status == 201, body
+        streamed = {a["text"]: a["public"] for a in [(await next_alert(reply))[1] for _ in range(3)]}
+    _, alerts = await api.request("GET", "/api/v1/alerts?region=calais")
+    _, history = await api.request("GET", "/api/v1/alert-history?region=calais")
+    for items in (alerts["items"], history["items"]):
+        assert {a["text"]: a["public"] for a in items} == streamed == {
+            "public yes": True, "public no": False, "public None": False}, items

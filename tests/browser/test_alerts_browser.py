@@ -93,3 +93,27 @@ def test_the_public_alert_page_works_without_javascript(cluster, tmp_path) -> No
             assert page.locator("h1").inner_text() == "Alertes publiques"
         finally:
             browser.close()
+
+
+def test_a_french_pages_notification_writes_its_colon_the_french_way(cluster, browser) -> None:
+    """The notification's title joined the node's name and the region with a bare ": ", in French
+    too, where the page writes "\u202f:" (a narrow no-break space before the colon) everywhere else;
+    it takes the colon from the page's catalog now."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais)
+    api_publish(calais, "alert", {"region": "calais", "type": "other", "text": "Earlier note"}, expires_in="1h")
+    browser.grant_permissions(["notifications"], origin=url(calais, "").rstrip("/"))
+    browser.add_init_script(SPY)
+    page = browser.new_page()
+    log_in(page, calais)
+    page.goto(url(calais, "/?lang=fr"))
+    page.locator("#notify").wait_for()
+    page.locator("#notify-toggle").click()
+    page.get_by_role("button", name="Désactiver les notifications", exact=True).wait_for()
+    page.locator("#live-status[data-state='live']").wait_for()
+    api_publish(calais, "alert", {"region": "calais", "type": "raid", "text": "Police au camp du canal"},
+                expires_in="1h")
+    page.wait_for_function("window.shown.length >= 1")
+    [shown] = page.evaluate("window.shown")
+    assert shown["title"] == "solnet\u202f: calais", shown
+    assert "Police au camp du canal" in shown["body"] and "\u202f: Police au camp du canal" in shown["body"], shown

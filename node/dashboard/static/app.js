@@ -124,12 +124,12 @@
   function notifyAlerts(items) {
     var p = prefs();
     if (!p.on || !window.Notification || Notification.permission !== "granted") { return; }
-    var sounded = false;
+    var sounded = false, colon = (panel && panel.getAttribute("data-label-colon")) || ":";
     for (var i = 0; i < items.length; i++) {
       var region = items[i].getAttribute("data-region");
       if (p.regions.length && p.regions.indexOf(region) < 0) { continue; }
-      try {
-        new Notification(document.title.split(" · ").pop() + ": " + (region || ""), {
+      try {  // "solnet: calais", the colon as the page's language writes it ("solnet\u202f: calais" in French)
+        new Notification(document.title.split(" · ").pop() + colon + " " + (region || ""), {
           body: items[i].getAttribute("data-label-announce"), tag: items[i].getAttribute("data-key"), lang: lang });
       } catch (e) { continue; }
       if (!sounded) { beep(); sounded = true; }
