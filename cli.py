@@ -784,16 +784,17 @@ def cmd_show(args: argparse.Namespace) -> int:
 def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],
                opener: audience.Opener | None = None) -> dict[str, Any]:
     """An event as `ls --json` and `show --json` print it: its public form (with its inside, for
-    an event for chosen groups this device reads), its group's name, and why it has no effect if
-    it has none (null otherwise)."""
-    from node import audience, render
-    data = render.event_json(row, group_of)
+    an event for chosen groups this device reads; a fundraiser.update's with the currency of its
+    amounts), its group's name, and why it has no effect if it has none (null otherwise)."""
+    from node import audience, references, render
+    fields = render.event_fields(row)
+    data = {**render.event_json(row, group_of, fields),
+            **references.amounts_currency(log.store, log.trust, row[4], fields)}
     if "group" in data:
         data["group_name"] = names.get(bytes.fromhex(data["group"]))
     opened = audience.opened_event(log, opener, row)
     if opened is not None:
-        inner, author_group = opened
-        data["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, author_group))
+        data["inner"] = audience.inner_json(log, opened)
     data["no_effect"] = log.row_no_effect(row)
     return data
 
