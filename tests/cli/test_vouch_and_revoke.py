@@ -364,6 +364,9 @@ def test_a_group_revoked_by_its_admitter_from_a_later_seq_keeps_its_devices_and_
            "still sign\n" in cli.run(network.a, "view", "groups").stdout
     status = cli.run_json(network.a, "status")
     assert (status["devices"], status["devices_of_revoked_groups"]) == (1, 1), status
+    # The JSON counts them apart too (it counted Bristol's device among its active devices).
+    [bristol] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_b]
+    assert (bristol["devices"], bristol["active_devices"], bristol["devices_of_revoked_group"]) == (1, 0, 1), bristol
 
 
 def test_a_device_revokes_itself_after_the_revocation(network, cli, tmp_path):
