@@ -266,7 +266,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             effect += (f". NOT pinned: this node holds its events only up to seq {done.held_to}, so a copy of its key "
                        f"can still sign seq {done.held_to + 1} to {done.from_seq - 1} as if it were the device. Sync "
                        f"with a node that holds them and revoke again, or revoke from seq {done.held_to + 1}")
-        effect += _newest_that_stay(log, subject)
+        if done.signed_by == "group" or membership.group_signs_next(log, done.group):
+            effect += _newest_that_stay(log, subject)  # (a device cannot revoke itself lower: a group key can)
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = _group_revocation_effect(log, done, leaving=subject.hex() == home.config().group_id)
@@ -284,8 +285,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     elif subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. This "
                  f"is this node's own device: from seq {done.from_seq} nothing it signs counts, and once the revocation "
-                 f"({short_id(done.event.id)}) reaches its peers, no node links with this one. To go on, make a new "
-                 f"device of your group (`solnet init --device-of {config.group_id}` in a new home).")
+                 f"({short_id(done.event.id)}) reaches its peers, no node links with this one. "
+                 + _after_own_device(log, bytes.fromhex(config.group_id), subject))
     else:
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and "
                  f"refuses it as a peer; every node that receives this revocation ({short_id(done.event.id)}) does the "
@@ -297,6 +298,18 @@ def cmd_revoke(args: argparse.Namespace) -> int:
                                      "pinned": d.pinned} for d in done.devices]},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}")
     return 0
+
+
+def _after_own_device(log: Any, group: bytes, device: bytes) -> str:
+    """What comes after this node's device revoked itself: a new device of the group, or, where the
+    group key signs nothing more (it left the network, or was revoked), a new group, and which of
+    its devices still sign."""
+    from node import membership
+    if membership.group_signs_next(log, group):
+        return f"To go on, make a new device of your group (`solnet init --device-of {group.hex()}` in a new home)."
+    return ("Your group's key signs nothing more, so it certifies no new device: to come back, the group makes a new "
+            "group key in a new home (`solnet init --group NAME --region REGION`) and is invited afresh with the id "
+            "that prints" + membership.still_signing_text(log, group, device, but=device) + ".")
 
 
 def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
