@@ -1354,7 +1354,12 @@ def cmd_peers(args: argparse.Namespace) -> int:
             raise CliError(f"{target} is not among this node's peers (`solnet peers ls` lists them)" if args.action == "rm"
                            else f"{target} is not blocked (`solnet peers ls` lists what is)")
         key = "address" if ":" in target else "id"
-        emit(args, {key: target, "action": args.action}, PEER_DONE[args.action].format(target))
+        out, said = {key: target, "action": args.action}, PEER_DONE[args.action].format(target)
+        if args.action == "rm":
+            reach, said = _removal_reach(log, target)
+            out.update(reach)
+            said = PEER_DONE["rm"].format(target) + said
+        emit(args, out, said)
         if args.action == "add":
             warn_of_onions(args, [target])
         return 0
@@ -1374,6 +1379,32 @@ def cmd_peers(args: argparse.Namespace) -> int:
     for p in peers:
         print(peer_line(p))
     return 0
+
+
+def _removal_reach(log: EventLog, address: str) -> tuple[dict[str, Any], str]:
+    """A removal holds against the device that answered at the address (node/peer_blocks.py): its
+    other addresses go too. What `peers rm` adds to its answer of that, for scripts and in words."""
+    from crypto.keys import short_id
+    from node import peer_blocks, references
+
+    device, kept_out, dialled = peer_blocks.removal_reach(log.store, address)
+    out = {"device": device.hex() if device else None, "also_kept_out": kept_out, "still_dialled": dialled}
+    if device is None:
+        return out, (" This node has not saved which device answered there (if any did): a running node keeps "
+                     "that device out at its other addresses too.")
+    group = log.trust.group_of(device)
+    whose = f"device {short_id(device)}" + (f" of {references.group_name(log.store, group)}" if group else "")
+    said = f" The removal holds against the device that answered there ({whose}): "
+    one = len(kept_out) == 1
+    said += (f"{'its other address' if one else 'its other addresses'} this node knows, {', '.join(kept_out)}, "
+             f"{'is' if one else 'are'} kept out too, and any it announces later"
+             if kept_out else "any other address it announces is kept out too")
+    said += f" (`solnet peers add {address}` brings it all back)."
+    if dialled:
+        said += (f" {', '.join(dialled)}, where it answered too, {'was' if len(dialled) == 1 else 'were'} added with "
+                 f"`solnet peers add` and {'is' if len(dialled) == 1 else 'are'} still dialled: remove "
+                 f"{'it' if len(dialled) == 1 else 'them'} too (`solnet peers rm {dialled[0]}`).")
+    return out, said
 
 
 def _own_address(store: Any, target: str) -> str | None:
