@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from events.canonical import unpack
-from events.errors import InvalidEvent
 from node.saved_json import saved_facts, saved_key
 from solnet_errors import SolnetError
 from sync.addresses import AddressError, normalize_address, place_of
@@ -170,6 +168,9 @@ def removal_reach(store: Store, address: str) -> tuple[bytes | None, list[str], 
     None if this home never saw one; its other addresses this home knows, where it answered or that
     it announced, now kept out with it; those of them configured with `solnet peers add`, which
     stay dialled: the user's to remove too)."""
+    from events.canonical import unpack  # (here: `solnet status` reads this module and loads no event layer)
+    from events.errors import InvalidEvent
+
     blocks = load(store)
     place = place_of(address)
     devices = {e["device"] for a, e in blocks.addresses.items() if place_of(a) == place and e.get("device")}
