@@ -266,7 +266,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             effect += (f". NOT pinned: this node holds its events only up to seq {done.held_to}, so a copy of its key "
                        f"can still sign seq {done.held_to + 1} to {done.from_seq - 1} as if it were the device. Sync "
                        f"with a node that holds them and revoke again, or revoke from seq {done.held_to + 1}")
-        effect += _newest_that_stay(log, subject)
+        if done.signed_by == "group" or membership.group_signs_next(log, done.group):
+            effect += _newest_that_stay(log, subject)  # (a device cannot revoke itself lower: a group key can)
     else:
         what = " ".join(filter(None, ("group", names.get(subject), short_id(subject))))
         effect = _group_revocation_effect(log, done, leaving=subject.hex() == home.config().group_id)
@@ -284,8 +285,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     elif subject.hex() == config.device_id:  # as a device may (retired, a restored backup), or by mistake
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log. This "
                  f"is this node's own device: from seq {done.from_seq} nothing it signs counts, and once the revocation "
-                 f"({short_id(done.event.id)}) reaches its peers, no node links with this one. To go on, make a new "
-                 f"device of your group (`solnet init --device-of {config.group_id}` in a new home).")
+                 f"({short_id(done.event.id)}) reaches its peers, no node links with this one. "
+                 + _after_own_device(log, bytes.fromhex(config.group_id), subject))
     else:
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and "
                  f"refuses it as a peer; every node that receives this revocation ({short_id(done.event.id)}) does the "
@@ -297,6 +298,18 @@ def cmd_revoke(args: argparse.Namespace) -> int:
                                      "pinned": d.pinned} for d in done.devices]},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}")
     return 0
+
+
+def _after_own_device(log: Any, group: bytes, device: bytes) -> str:
+    """What comes after this node's device revoked itself: a new device of the group, or, where the
+    group key signs nothing more (it left the network, or was revoked), a new group, and which of
+    its devices still sign."""
+    from node import membership
+    if membership.group_signs_next(log, group):
+        return f"To go on, make a new device of your group (`solnet init --device-of {group.hex()}` in a new home)."
+    return ("Your group's key signs nothing more, so it certifies no new device: to come back, the group makes a new "
+            "group key in a new home (`solnet init --group NAME --region REGION`) and is invited afresh with the id "
+            "that prints" + membership.still_signing_text(log, group, device, but=device) + ".")
 
 
 def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
@@ -792,16 +805,17 @@ def cmd_show(args: argparse.Namespace) -> int:
 def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],
                opener: audience.Opener | None = None) -> dict[str, Any]:
     """An event as `ls --json` and `show --json` print it: its public form (with its inside, for
-    an event for chosen groups this device reads), its group's name, and why it has no effect if
-    it has none (null otherwise)."""
-    from node import audience, render
-    data = render.event_json(row, group_of)
+    an event for chosen groups this device reads; a fundraiser.update's with the currency of its
+    amounts), its group's name, and why it has no effect if it has none (null otherwise)."""
+    from node import audience, references, render
+    fields = render.event_fields(row)
+    data = {**render.event_json(row, group_of, fields),
+            **references.amounts_currency(log.store, log.trust, row[4], fields)}
     if "group" in data:
         data["group_name"] = names.get(bytes.fromhex(data["group"]))
     opened = audience.opened_event(log, opener, row)
     if opened is not None:
-        inner, author_group = opened
-        data["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, author_group))
+        data["inner"] = audience.inner_json(log, opened)
     data["no_effect"] = log.row_no_effect(row)
     return data
 
@@ -1348,7 +1362,12 @@ def cmd_peers(args: argparse.Namespace) -> int:
             raise CliError(f"{target} is not among this node's peers (`solnet peers ls` lists them)" if args.action == "rm"
                            else f"{target} is not blocked (`solnet peers ls` lists what is)")
         key = "address" if ":" in target else "id"
-        emit(args, {key: target, "action": args.action}, PEER_DONE[args.action].format(target))
+        out, said = {key: target, "action": args.action}, PEER_DONE[args.action].format(target)
+        if args.action == "rm":
+            reach, said = _removal_reach(log, target)
+            out.update(reach)
+            said = PEER_DONE["rm"].format(target) + said
+        emit(args, out, said)
         if args.action == "add":
             warn_of_onions(args, [target])
         return 0
@@ -1368,6 +1387,32 @@ def cmd_peers(args: argparse.Namespace) -> int:
     for p in peers:
         print(peer_line(p))
     return 0
+
+
+def _removal_reach(log: EventLog, address: str) -> tuple[dict[str, Any], str]:
+    """A removal holds against the device that answered at the address (node/peer_blocks.py): its
+    other addresses go too. What `peers rm` adds to its answer of that, for scripts and in words."""
+    from crypto.keys import short_id
+    from node import peer_blocks, references
+
+    device, kept_out, dialled = peer_blocks.removal_reach(log.store, address)
+    out = {"device": device.hex() if device else None, "also_kept_out": kept_out, "still_dialled": dialled}
+    if device is None:
+        return out, (" This node has not saved which device answered there (if any did): a running node keeps "
+                     "that device out at its other addresses too.")
+    group = log.trust.group_of(device)
+    whose = f"device {short_id(device)}" + (f" of {references.group_name(log.store, group)}" if group else "")
+    said = f" The removal holds against the device that answered there ({whose}): "
+    one = len(kept_out) == 1
+    said += (f"{'its other address' if one else 'its other addresses'} this node knows, {', '.join(kept_out)}, "
+             f"{'is' if one else 'are'} kept out too, and any it announces later"
+             if kept_out else "any other address it announces is kept out too")
+    said += f" (`solnet peers add {address}` brings it all back)."
+    if dialled:
+        said += (f" {', '.join(dialled)}, where it answered too, {'was' if len(dialled) == 1 else 'were'} added with "
+                 f"`solnet peers add` and {'is' if len(dialled) == 1 else 'are'} still dialled: remove "
+                 f"{'it' if len(dialled) == 1 else 'them'} too (`solnet peers rm {dialled[0]}`).")
+    return out, said
 
 
 def _own_address(store: Any, target: str) -> str | None:

@@ -422,7 +422,8 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
            ) -> list[dict[str, Any]]:
     """Every certified group with its profile (if published), its devices and revocation state:
     for the group and each device, from which seq it is revoked, by which key, when (the revoking
-    event's time, ms) and why; all None while not revoked. `forked`: the key signed two events at
+    event's time, ms) and why; all None while not revoked. Its devices no revocation limits are
+    `active_devices`, or, once the group itself is revoked, `devices_of_revoked_group`. `forked`: the key signed two events at
     one seq (no one revoked it: `revoked_by` is the key itself, with no time).
 
     `members` are `events.trust.Member` values, `revocations` the trust graph's `Revocation`s by subject.
@@ -441,6 +442,7 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
             ({"id": m.key, "revoked_from": m.revoked_from, **revoked(m.key)}
              for m in members if m.role == "device" and m.group == g.key),
             key=lambda d: (d["revoked_from"] is not None, d["id"]))
+        unrevoked = sum(1 for d in devices if d["revoked_from"] is None)
         out.append({
             "id": g.key,
             "name": profile.get("name"),
@@ -449,7 +451,10 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
             "languages": profile.get("languages", []),
             "contact": profile.get("contact"),
             "devices": len(devices),
-            "active_devices": sum(1 for d in devices if d["revoked_from"] is None),
+            # A group revoked from seq n keeps the devices it certified before n (design rule 8):
+            # they still sign, but are counted apart, as `status` counts them, not as active.
+            "active_devices": 0 if g.revoked_from is not None else unrevoked,
+            "devices_of_revoked_group": unrevoked if g.revoked_from is not None else 0,
             "device_list": devices,
             "revoked_from": g.revoked_from,
             **revoked(g.key),

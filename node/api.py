@@ -297,10 +297,12 @@ async def openapi(request: web.Request) -> web.StreamResponse:
 
 def _event_out(row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str], log: EventLog | None = None,
                opener: audience.Opener | None = None) -> dict[str, Any]:
-    out = _named({"n": row[0], **render.event_json(row[1:], group_of)}, names)
-    if log is not None and (opened := audience.opened_event(log, opener, row[1:])) is not None:
-        inner, group = opened  # an event for chosen groups that this device reads: decrypted in memory
-        out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
+    fields = render.event_fields(row[1:])
+    out = _named({"n": row[0], **render.event_json(row[1:], group_of, fields)}, names)
+    if log is not None:
+        out.update(references.amounts_currency(log.store, log.trust, row[5], fields))
+        if (opened := audience.opened_event(log, opener, row[1:])) is not None:
+            out["inner"] = audience.inner_json(log, opened)  # this device reads it: decrypted in memory
     return out
 
 
@@ -365,13 +367,13 @@ def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
     row = EventRow(*numbered[1:])
     group = log.trust.group_of(row.author)  # one author, one group: no map of every member or name
     fields = render.event_fields(row)  # the body unpacked once, for the answer and for no_effect
-    out = {"n": numbered.n, **render.event_json(row, {row.author: group} if group is not None else None, fields)}
+    out = {"n": numbered.n, **render.event_json(row, {row.author: group} if group is not None else None, fields),
+           **references.amounts_currency(log.store, log.trust, row.kind, fields)}
     if group is not None:
         out["group_name"] = references.name_of_group(log.store, group)
     out["no_effect"] = log.row_no_effect(row, fields)
     if (opened := audience.opened_event(log, audience.opener_of(node), row)) is not None:
-        inner, group = opened  # decrypted in memory for this node's admin; never stored, never logged
-        out["inner"] = render.inner_json(inner.kind, inner.fields, audience.shared_with(inner, group))
+        out["inner"] = audience.inner_json(log, opened)  # decrypted in memory: never stored, never logged
     if out["private"]:
         if private:  # decrypted in memory for this node's admin; never stored, never logged
             text_, status = read_private((render.event_fields(row) or {})["sealed"], node.keys.device_encryption)

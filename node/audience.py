@@ -31,7 +31,7 @@ from events.errors import InvalidEvent
 from events.projections import MemoryTables, Row, project
 from events.sealed import ENVELOPE_FIELD, SEALED_KIND, Inner, inner_event, inner_plaintext, parse_inner
 from node.log import EventLog
-from node import references
+from node import references, render
 from node.kind_input import PRIVATE_FIELD
 from node.private import PrivateError, readers_of, recipient_keys
 from node.render import short_id
@@ -265,6 +265,14 @@ class WithOpened:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
+
+
+def inner_json(log: EventLog, opened: tuple[Inner, bytes]) -> dict[str, Any]:
+    """The inside of an event for chosen groups (`opened_event`'s answer) as the JSON outputs give it
+    (`ls`/`show --json`, the API): its kind, fields and readers, and the currency of its amounts."""
+    inner, author_group = opened
+    return {**render.inner_json(inner.kind, inner.fields, shared_with(inner, author_group)),
+            **references.amounts_currency(log.store, log.trust, inner.kind, inner.fields)}
 
 
 def opened_event(log: EventLog, opener: Opener | None, row: tuple) -> tuple[Inner, bytes] | None:

@@ -272,13 +272,22 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     A group revoking itself (leaving the network) first revokes each of its devices still a
     member, from its next event and pinned, as for one device: a group revoked from seq n keeps
     the devices it certified before n (design rule 8, "past acts stay"), so leaving by its own
-    revocation alone left them signing alerts every node accepted."""
+    revocation alone left them signing alerts every node accepted. Where the group key signs nothing
+    more (a group that left before that, or revoked by its admitter), this node's own device revokes
+    itself, and any other revocation is refused naming who can still cut its devices off."""
     member = log.trust.member(subject)
     if member is None:
         raise MembershipError(f"no device or group with id {short_id(subject)} in this network (`solnet view "
                               "groups` lists the groups, `solnet ls --author ID` what a key signed)")
     own_device = bytes(keys.device.public)
-    if keys.group is not None and (subject != own_device or log.trust.may_revoke(bytes(keys.group.public), subject)):
+    own_group = own_group_of(log, keys)
+    # A group key revoked from the seq it would sign next (its group left the network, or its
+    # admitter revoked it) signs nothing more: its devices that still sign can each only revoke
+    # themselves (design section 5), this node's own one here.
+    if own_group is not None and not group_signs_next(log, own_group) and subject != own_device:
+        raise MembershipError(_group_cannot_sign(log, own_group, own_device))
+    if (keys.group is not None and group_signs_next(log, bytes(keys.group.public))
+            and (subject != own_device or log.trust.may_revoke(bytes(keys.group.public), subject))):
         # The group key whenever this node holds it, also for its own device (after restoring a
         # backup to cut off a seized copy): a thief holding the device key can then neither undo
         # nor block the revocation, since nothing that key signs touches the group key's chain.
@@ -290,9 +299,6 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
                               "run `solnet revoke` on your group's main node")
     author = bytes(signer.public)
     head = log.store.head(author)[0]
-    signer_member = log.trust.member(author)
-    if signed_by == "group" and signer_member is not None and not signer_member.may_sign(head + 1):
-        raise MembershipError(_group_cannot_sign(log, author))
     if not log.trust.may_revoke(author, subject):
         raise MembershipError(_not_yours(log, member))
     leaving = ([d.key for d in log.trust.unrevoked_devices_of(subject)]
@@ -345,18 +351,65 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
                    log.store.head(subject)[0] if pins else None, devices)
 
 
-def _group_cannot_sign(log: EventLog, group: bytes) -> str:
+def own_group_of(log: EventLog, keys: NodeKeys) -> bytes | None:
+    """This node's group: its group key's, or its device's group in the trust graph (a further
+    device holds no group key); None for a device this node's log does not know as a member."""
+    if keys.group is not None:
+        return bytes(keys.group.public)
+    member = log.trust.member(bytes(keys.device.public))
+    return member.group if member is not None else None
+
+
+def group_signs_next(log: EventLog, group: bytes) -> bool:
+    """Whether the group key may sign its next event (after what this node holds of it): False once
+    it left the network or its admitter revoked it from there. A key no member (not certified
+    here) is not this function's to judge: True, and the trust rules say why it may not."""
+    member = log.trust.member(group)
+    return member is None or member.may_sign(log.store.head(group)[0] + 1)
+
+
+def _group_cannot_sign(log: EventLog, group: bytes, own_device: bytes) -> str:
     """Why this node's group key signs nothing more: the group left the network (it revoked itself),
-    or its admitter revoked it, from the seq it would sign next."""
+    or its admitter revoked it, from the seq it would sign next; and who can still cut off its
+    devices that still sign (design rule 8: a group revoked from seq n keeps those it certified
+    before), and how."""
     member = log.trust.member(group)
     r = log.trust.revocation(group)
     if r is not None and r.by == group and not r.fork:
-        return (f"this group left the network: its group key revoked itself from seq {member.revoked_from}, so it can "
-                "sign nothing more, not even the revocation of one of its devices")
-    revoked = render.revocation_text({"revoked_from": member.revoked_from, **revocation_fields(r)},
-                                     references.group_names(log.store))
-    return (f"this group's key is revoked {revoked}: it can sign nothing more, not even the revocation of one of "
-            "its devices")
+        why = f"this group left the network: its group key revoked itself from seq {member.revoked_from}"
+    else:
+        revoked = render.revocation_text({"revoked_from": member.revoked_from, **revocation_fields(r)},
+                                         references.group_names(log.store))
+        why = f"this group's key is revoked {revoked}"
+    said = f"{why}, so it can sign nothing more, not even the revocation of one of its devices"
+    return said + still_signing_text(log, group, own_device)
+
+
+def still_signing_text(log: EventLog, group: bytes, own_device: bytes, *, but: bytes | None = None) -> str:
+    """For a group whose key signs nothing more: its devices that still sign (all of them but
+    `but`), each with the command that cuts it off (a device may revoke itself), and the groups
+    that admitted it, which can revoke it from seq 1 and so cut them all off. '' if none is left."""
+    devices = [d.key for d in log.trust.unrevoked_devices_of(group) if d.key != but]
+    if not devices:
+        return ""
+    labels = references.device_labels(log.store, log.trust)
+    ways = []
+    for device in devices:
+        named = f' ("{labels[device]}")' if device in labels else ""
+        where = ("here, on this node: it revokes itself" if device == own_device else
+                 "on that device's own home: only it can revoke itself now")
+        ways.append(f"device {short_id(device)}{named} with `solnet revoke {device.hex()}` {where}")
+    one = len(devices) == 1
+    said = (f". {'Its device' if one else f'Its {len(devices)} devices'} certified before still "
+            f"{'signs' if one else 'sign'} and {'is' if one else 'are'} still {'a member' if one else 'members'}; "
+            f"to cut {'it' if one else 'them'} off, revoke {render.and_list(ways)}")
+    member = log.trust.member(group)
+    if member is not None and member.admitters and group not in log.genesis.founders:
+        admitters = render.and_list([references.group_name(log.store, a) for a in member.admitters], "or")
+        said += (f". Or {admitters}, which admitted this group, can revoke it from seq 1 (`solnet revoke "
+                 f"{group.hex()}` on its node): that cuts off every device of it, and takes everything the group "
+                 "and its devices ever signed out of the network")
+    return said
 
 
 def _chosen_pin(log: EventLog, device: bytes, text: str) -> tuple[int, bytes]:

@@ -163,6 +163,32 @@ def keep_out(store: Store, removed: list[tuple[str, bytes | None]], now: int) ->
     return blocks
 
 
+def removal_reach(store: Store, address: str) -> tuple[bytes | None, list[str], list[str]]:
+    """What a removal of `address` holds against, once kept: (the device that answered there, or
+    None if this home never saw one; its other addresses this home knows, where it answered or that
+    it announced, now kept out with it; those of them configured with `solnet peers add`, which
+    stay dialled: the user's to remove too)."""
+    from events.canonical import unpack  # (here: `solnet status` reads this module and loads no event layer)
+    from events.errors import InvalidEvent
+
+    blocks = load(store)
+    place = place_of(address)
+    devices = {e["device"] for a, e in blocks.addresses.items() if place_of(a) == place and e.get("device")}
+    if len(devices) != 1:  # none seen there (or, rarely, two over time: named by their addresses alone)
+        return None, [], []
+    device = bytes.fromhex(devices.pop())
+    rows = store.peer_rows()
+    configured = {a for a, source, _ in rows if source == "config"}
+    found = {a for a, _, state in rows if _device_of(state) == device}
+    for _, _, body in store.announcements(by=device):
+        try:
+            found.update(normalize_address(text) for text in unpack(body)["addresses"])
+        except (InvalidEvent, AddressError, KeyError, TypeError):
+            continue
+    others = sorted(a for a in found if place_of(a) != place)
+    return device, [a for a in others if a not in configured], [a for a in others if a in configured]
+
+
 def block_address(store: Store, address: str, now: int) -> None:
     """Never dialled again, nor the device that answered there accepted (if it ever answered)."""
     device = _device_at(store, address)
@@ -175,10 +201,12 @@ def block_address(store: Store, address: str, now: int) -> None:
 def _device_at(store: Store, address: str) -> bytes | None:
     """The device that answered at `address`, as the running node last saved it (None if none did,
     or the saved facts are damaged: the address alone is kept out then)."""
-    for row_address, _, state in store.peer_rows():
-        if row_address == address and state:
-            return saved_key((saved_facts(state) or {}).get("device"))
-    return None
+    return next((_device_of(state) for row_address, _, state in store.peer_rows() if row_address == address), None)
+
+
+def _device_of(state: str | None) -> bytes | None:
+    """The device a peer row's saved facts name (None: none answered, or damaged)."""
+    return saved_key((saved_facts(state) or {}).get("device")) if state else None
 
 
 def block_key(store: Store, key: bytes, now: int) -> None:

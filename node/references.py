@@ -192,6 +192,15 @@ def update_currency(store: Store, trust: TrustGraph, kind: str, fields: dict[str
     return currency if isinstance(currency, str) else None
 
 
+def amounts_currency(store: Store, trust: TrustGraph, kind: str, fields: dict[str, Any] | None) -> dict[str, str | None]:
+    """What an event's JSON (`ls`/`show --json`, the API) adds beside a fundraiser.update's amounts:
+    `{"currency": ...}`, its fundraiser's (null: this node does not hold that fundraiser), as `show`
+    prints them; nothing for another kind or an update without its body (no amounts)."""
+    if kind != "fundraiser.update" or not fields:
+        return {}
+    return {"currency": update_currency(store, trust, kind, fields)}
+
+
 def row_of(store: Store, trust: TrustGraph, event_id: bytes) -> Row | None:
     """The read-model row the stored event `event_id` makes (None: not held, no body, no row)."""
     row = store.event_row(event_id)

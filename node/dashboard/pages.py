@@ -82,7 +82,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         a["mine"] = a["group"] == own
     tell_apart(log, [o for s in support for o in s.get("can_go", [])], CAN_GO_NAME)
     tell_apart(log, [o for n in needs for o in n.get("matches", [])], MATCH_NAME)
-    return {
+    page = {
         "alerts": alerts,
         "alerts_crowded": sorted(crowded),  # groups with more live alerts than the banner shows of one group
         "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, reader=bounded["reader"]),
@@ -103,6 +103,35 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "last_n": log.store.last_n(),
         "own": own,
     }
+    tell_apart_listed(log, page)
+    return page
+
+
+# What each list's link to an event reads as (templates/overview_body.html): two listed events
+# whose links read alike, in one list or two (a need and an offer of 20 tents), are told apart.
+LINK_NAMES: dict[str, Any] = {
+    "alerts": lambda e: ("text", e.get("text")),
+    **{section: lambda e: ("text", e.get("title")) for section in ("timeline", "later", "happened", "fundraisers",
+                                                                   "resources")},
+    "support": lambda e: ("support", e.get("type")),
+    "capacity": lambda e: ("places", e.get("capacity"), e.get("type")),
+    "needs": lambda e: ("goods", e.get("quantity"), e.get("unit"), e.get("category")),
+    "fulfilled": lambda e: ("goods", e.get("quantity"), e.get("unit"), e.get("category")),
+    "offers": lambda e: ("goods", e.get("remaining"), e.get("unit"), e.get("category")),
+}
+
+
+def tell_apart_listed(log: EventLog, page: dict[str, Any]) -> None:
+    """Marks the overview's listed events whose links read alike (two needs of 'Tents: 20 items' in
+    one region) as `tell_apart` marks the "could go to" links, so a screen reader's list of links
+    names each apart: when it was posted, and its short id where that is alike too."""
+    listed = []
+    for section, name in LINK_NAMES.items():
+        items = page[section] if isinstance(page[section], list) else page[section]["items"]
+        for item in items:
+            item["link_name"] = name(item)
+            listed.append(item)
+    tell_apart(log, listed, ("link_name",))
 
 
 def own_group(log: EventLog, device: bytes) -> bytes | None:

@@ -214,7 +214,12 @@ def item_schemas() -> dict[str, Schema]:
         "name": nullable({"type": "string"}, "its name (with the start of its id when it looks like another's)"),
         "region": nullable(REGION), "description": nullable({"type": "string"}),
         "languages": array({"type": "string"}), "contact": nullable({"type": "string"}),
-        "devices": COUNT, "active_devices": COUNT, "device_list": array(device), **revoked,
+        "devices": COUNT,
+        "active_devices": said(COUNT, "its devices no revocation limits, while the group is not revoked (0 once it is)"),
+        "devices_of_revoked_group": said(COUNT, "once the group is revoked: its devices certified before its "
+                                         "revocation point and not revoked themselves, which can still sign "
+                                         "(0 while it is not revoked)"),
+        "device_list": array(device), **revoked,
         "admitted_by": nullable(HEX_ID, "the group that admitted it (null: a founder)"),
         "admitters": array(HEX_ID), "looks_like": array(HEX_ID, "groups whose names look like its name")},
         "a group of the network")

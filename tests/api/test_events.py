@@ -136,3 +136,23 @@ async def test_private_part_for_others_stays_closed(api):
     opened = await api.get(f"/api/v1/events/{ev.id.hex()}?private=true")
     assert opened["private"] is True and opened["private_details"] is None
     assert opened["private_status"] == "not_a_recipient"
+
+
+async def test_a_fundraiser_update_says_the_currency_of_its_amounts(api):
+    """An update names its fundraiser, not a currency: its event's JSON gives its fundraiser's (as
+    `solnet show` and the dashboard do), in the list, by id, in a publish's answer, and inside an
+    event for chosen groups; null for a fundraiser this node does not hold."""
+    fund = await api.publish("fundraiser", title="Winter tents", goal="2000", currency="GBP", region="calais")
+    update = await api.publish("fundraiser.update", fundraiser=fund["id"], raised="150")
+    assert (update["raised"], update["currency"]) == (15000, "GBP"), update
+    assert (await api.get(f"/api/v1/events/{update['id']}"))["currency"] == "GBP"
+    [listed] = (await api.get("/api/v1/events?kind=fundraiser.update"))["events"]
+    assert listed["currency"] == "GBP", listed
+    own = bytes(api.node.keys.group.public).hex()
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "fundraiser.update", "fields": {"fundraiser": fund["id"], "pledge": "20"}, "to": [own]})
+    assert status == 201, body
+    assert body["event"]["inner"]["currency"] == "GBP", body
+    elsewhere = await api.node.db(lambda: api.node.log.append(api.node.keys.device, "fundraiser.update", {
+        "fundraiser": bytes(32), "pledge": 500}))
+    assert (await api.get(f"/api/v1/events/{elsewhere.id.hex()}"))["currency"] is None

@@ -78,6 +78,20 @@ def test_show_prints_words_not_python(populated, cli):
     assert "  raised: 150.00 EUR" in update and "currency" not in update, update
 
 
+def test_json_of_a_fundraiser_update_says_its_currency(populated, cli):
+    """`show --json` and `ls --json` give the currency `show` prints beside an update's amounts (the
+    JSON had "raised": 15000 and no currency), inside an event for chosen groups too."""
+    ids, a = populated.published, populated.a
+    shown = cli.run_json(a, "show", ids["fundraiser.update"])
+    assert (shown["raised"], shown["currency"]) == (15000, "EUR"), shown
+    [listed] = cli.run_json(a, "ls", "--kind", "fundraiser.update")
+    assert listed["currency"] == "EUR", listed
+    sealed = cli.publish(a, "fundraiser.update", "--fundraiser", ids["fundraiser"][:12], "--pledge", "20",
+                         "--to", "calais")
+    inner = cli.run_json(a, "show", sealed)["inner"]
+    assert (inner["kind"], inner["pledge"], inner["currency"]) == ("fundraiser.update", 2000, "EUR"), inner
+
+
 def test_messages_name_the_options_people_typed(network, cli):
     bad_date = cli.run(network.a, "publish", "action", "--title", "Rally", "--region", "calais", "--type", "protest",
                        "--starts-at", "tomorrow", ok=False)

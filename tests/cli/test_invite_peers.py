@@ -40,7 +40,12 @@ def test_a_join_without_peers_says_how_to_add_one(network, cli):
 def test_peers_rm_block_and_unblock_on_a_stopped_node(network, cli):
     b = network.b
     cli.run(b, "peers", "add", "127.0.0.1:7700")
-    assert cli.run_json(b, "peers", "rm", "127.0.0.1:7700") == {"address": "http://127.0.0.1:7700", "action": "rm"}
+    assert cli.run_json(b, "peers", "rm", "127.0.0.1:7700") == {"address": "http://127.0.0.1:7700", "action": "rm",
+                                                                  "device": None, "also_kept_out": [],
+                                                                  "still_dialled": []}
+    said = cli.run(b, "peers", "add", "127.0.0.1:7700") and cli.run(b, "peers", "rm", "127.0.0.1:7700").stdout
+    assert "This node has not saved which device answered there (if any did): a running node keeps that device " \
+           "out at its other addresses too." in said, said  # (no node ever answered there)
     assert cli.run_json(b, "peers") == []
     cli.run(b, "peers", "add", "127.0.0.1:7700")  # a removal is undone by adding it again
     assert [p["address"] for p in cli.run_json(b, "peers")] == ["http://127.0.0.1:7700"]

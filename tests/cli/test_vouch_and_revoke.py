@@ -327,6 +327,57 @@ def test_a_group_leaving_revokes_its_devices_first_and_then_signs_nothing_more(n
             "nothing more, not even the revocation of one of its devices") in late.stderr, late.stderr
 
 
+def _left_as_before(home: Path, passphrase: str) -> None:
+    """Leave the network as `solnet revoke OWN_GROUP` did before it revoked the devices first: the
+    group key revokes itself from its next seq, and its devices stay members (design rule 8)."""
+    from node.home import Home
+
+    keys = Home(home).keys(passphrase)
+    log = Home(home).log()
+    group = bytes(keys.group.public)
+    log.append(keys.group, "member.revoke", {"subject": group, "from_seq": log.store.head(group)[0] + 2,
+                                             "reason": "group dissolved"}, offline=True)
+
+
+def test_a_group_that_left_before_devices_were_revoked_first_can_still_cut_its_devices_off(network, cli, tmp_path):
+    """Bristol left before `revoke` revoked a leaving group's devices: its key revoked itself, its
+    node's device and its laptop stayed members. Retiring the node's own device said the group key
+    "can sign nothing more" and did nothing: the device revokes itself now. The laptop's revocation
+    says who can cut it off (itself, on its own home; or Calais, which admitted Bristol) and how."""
+    made = cli.run_json(tmp_path / "laptop", "init", "--device-of", network.group_b)
+    cli.run(network.b, "vouch", made["device_request"], "--name", "laptop 2", "--out", tmp_path / "device.txt")
+    laptop = made["device_id"]
+    _left_as_before(network.b, cli.PASSPHRASE)
+    group = cli.run(network.b, "revoke", network.group_b, ok=False)
+    assert group.returncode == 1, group
+    assert ("this group left the network: its group key revoked itself from seq 6, so it can sign nothing more, not "
+            "even the revocation of one of its devices. Its 2 devices certified before still sign and are still "
+            "members; to cut them off, revoke ") in group.stderr, group.stderr
+    for device in (network.device_b, laptop):
+        assert f"`solnet revoke {device}`" in group.stderr, group.stderr
+    assert f"`solnet revoke {network.device_b}` here, on this node: it revokes itself" in group.stderr, group.stderr
+    other = cli.run(network.b, "revoke", laptop, "--reason", "retired", ok=False)
+    assert other.returncode == 1, other
+    assert (f'device {laptop[:12]}… ("laptop 2") with `solnet revoke {laptop}` on that device\'s own home: only it '
+            "can revoke itself now") in other.stderr, other.stderr
+    assert (f"Or Calais, which admitted this group, can revoke it from seq 1 (`solnet revoke {network.group_b}` on "
+            "its node)") in other.stderr, other.stderr
+
+    retired = cli.run(network.b, "revoke", network.device_b, "--reason", "node retired")
+    said = retired.stdout
+    assert "signed by this node's device key" in said and "This is this node's own device" in said, said
+    assert "solnet init --device-of" not in said and "revoke it again from that seq" not in said, said
+    assert ("Your group's key signs nothing more, so it certifies no new device: to come back, the group makes a new "
+            "group key in a new home") in said, said
+    assert f"Its device certified before still signs and is still a member; to cut it off, revoke device " \
+           f"{laptop[:12]}…" in said, said
+    _carry(cli, network.b, network.a, tmp_path)
+    [bristol] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_b]
+    [node_device] = [d for d in bristol["device_list"] if d["id"] == network.device_b]
+    assert node_device["revoked_from"] and node_device["revoked_by"] == network.device_b, node_device
+    assert (bristol["active_devices"], bristol["devices_of_revoked_group"]) == (0, 1), bristol  # the laptop's
+
+
 def test_a_group_revoking_itself_by_publish_is_sent_to_revoke_while_its_devices_could_sign(network, cli):
     """`solnet publish member.revoke` of its own group (and the API's publish) had the group leave
     without its devices' revocations: they kept signing, as `solnet revoke` no longer lets them."""
@@ -364,6 +415,9 @@ def test_a_group_revoked_by_its_admitter_from_a_later_seq_keeps_its_devices_and_
            "still sign\n" in cli.run(network.a, "view", "groups").stdout
     status = cli.run_json(network.a, "status")
     assert (status["devices"], status["devices_of_revoked_groups"]) == (1, 1), status
+    # The JSON counts them apart too (it counted Bristol's device among its active devices).
+    [bristol] = [g for g in cli.run_json(network.a, "view", "groups") if g["id"] == network.group_b]
+    assert (bristol["devices"], bristol["active_devices"], bristol["devices_of_revoked_group"]) == (1, 0, 1), bristol
 
 
 def test_a_device_revokes_itself_after_the_revocation(network, cli, tmp_path):

@@ -23,7 +23,8 @@ def test_a_removed_announced_peer_stays_removed_across_announcements_and_restart
     publish(calais, "node.announce", addresses=calais.address)
     cluster.wait(lambda: open_links(calais) == 2, 30, "Cardiff dialling the announced Calais")
 
-    assert cli_json(cardiff, "peers", "rm", calais.address) == {"address": calais_address, "action": "rm"}
+    removal = cli_json(cardiff, "peers", "rm", calais.address)
+    assert (removal["address"], removal["action"]) == (calais_address, "rm"), removal
     cluster.wait(lambda: open_links(calais) == 1, 10, "Cardiff dropping its link to Calais, live")
     # Calais announces itself again: Cardiff stores the announcement and still leaves it out.
     again = publish(calais, "node.announce", addresses=calais.address)
@@ -60,6 +61,32 @@ def _calais_removed_by_cardiff(cluster: Cluster) -> tuple[localnet.LocalNode, lo
     cli(cardiff, "peers", "rm", calais.address)
     cluster.wait(lambda: open_links(cardiff) == 1, 10, "Cardiff dropping its link to Calais, live")
     return calais, cardiff
+
+
+def test_peers_rm_says_the_device_and_its_other_addresses_go_too(cluster: Cluster) -> None:
+    """`peers rm ADDRESS` keeps out the device that answered there, at every address it announces;
+    it said only that the address stays removed. Now it names the device and its other addresses,
+    and the one configured with `peers add` that is still dialled."""
+    calais, cardiff = cluster.network([("Calais", "calais"), ("Cardiff", "cardiff")])
+    cardiff.peers.append(calais.port)
+    cluster.start_all([calais, cardiff])
+    other, configured = f"127.0.0.2:{calais.port}", f"127.0.0.3:{calais.port}"  # (nothing answers there)
+    cli(cardiff, "peers", "add", configured)
+    announced = publish(calais, "node.announce", addresses=f"{calais.address},{other},{configured}")
+    cluster.wait(lambda: holds(cardiff, announced), 15, "Cardiff receiving Calais's announcement")
+    cluster.wait(lambda: any(p.get("device") for p in cli_json(cardiff, "peers") if p.get("address")), 10,
+                 "Cardiff saving the device of Calais")
+    device = calais.home.config().device_id
+    removal = cli_json(cardiff, "peers", "rm", calais.address)
+    assert removal == {"address": f"http://{calais.address}", "action": "rm", "device": device,
+                       "also_kept_out": [f"http://{other}"], "still_dialled": [f"http://{configured}"]}, removal
+    cli(cardiff, "peers", "add", calais.address)
+    said = cli(cardiff, "peers", "rm", calais.address).stdout
+    assert (f"The removal holds against the device that answered there (device {device[:12]}… of Calais): its "
+            f"other address this node knows, http://{other}, is kept out too, and any it announces later "
+            f"(`solnet peers add http://{calais.address}` brings it all back).") in said, said
+    assert (f"http://{configured}, where it answered too, was added with `solnet peers add` and is still dialled: "
+            f"remove it too (`solnet peers rm http://{configured}`)") in said, said
 
 
 def _announce_and_settle(cluster: Cluster, calais: localnet.LocalNode, cardiff: localnet.LocalNode,

@@ -33,7 +33,9 @@ def test_peers_add_ls_rm_on_a_running_node(cluster: Cluster) -> None:
     assert address in human and "connected" in human and "last sync never" not in human, human
 
     removed = time.monotonic()
-    assert cli_json(calais, "peers", "rm", bristol.address) == {"address": address, "action": "rm"}
+    removal = cli_json(calais, "peers", "rm", bristol.address)
+    assert (removal["address"], removal["action"], removal["device"]) == (
+        address, "rm", bristol.home.config().device_id), removal
     cluster.wait(lambda: open_links(bristol) == 0, 8, "the removed peer disconnected (seen from that peer)")
     print(f"peers rm -> disconnected in {time.monotonic() - removed:.2f} s")
     assert all(p["address"] != address for p in cli_json(calais, "peers", "ls"))
