@@ -334,7 +334,8 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
                    alerts: list[dict[str, Any]], last_heard: int | None, groups: Sequence[bytes] = (),
                    capped: Sequence[str] = ()) -> dict[str, Any]:
     """One region at a glance, from the read models above (already limited to the region): needs
-    added up by goods and unit (asked, covered, still missing, highest urgency), offers (what is
+    added up by goods and unit (asked, covered, still missing, highest urgency; those with
+    nothing missing left out), offers (what is
     left), support capacity by type, requests not closed by urgency (and how many are taken), the
     next action, money by currency (raised, pledged, goals), live alerts, and when the region's
     groups were last heard from. `capped` names the parts that were counted from a bounded number
@@ -387,10 +388,13 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     return {
         "region": region,
         "groups": list(groups),
-        # The most urgent first, then by what is missing: amounts in litres outweighed urgent tents
-        # and firewood, which a desk showing three of them left under "and 2 more".
-        "needs": sorted(need_sums.values(), key=lambda s: (-URGENCY.index(s["urgency"]) if s["urgency"] else 1,
-                                                           -s["missing"], s["category"], s["unit"])),
+        # Still missing only (decided here, for every desk: `view regions`, the overview, the API):
+        # a fully covered urgent need took one of the overview's three slots as "0 items missing",
+        # hiding a real one. The most urgent first, then by what is missing: amounts in litres
+        # outweighed urgent tents and firewood, which a desk showing three of them left under "and 2 more".
+        "needs": sorted((s for s in need_sums.values() if s["missing"]),
+                        key=lambda s: (-URGENCY.index(s["urgency"]) if s["urgency"] else 1,
+                                       -s["missing"], s["category"], s["unit"])),
         "offers": sorted(offer_sums.values(), key=lambda s: (-s["available"], s["category"], s["unit"])),
         "capacity": sorted(places.values(), key=lambda s: (-s["capacity"], s["type"])),
         "requests": {**requests, "open": sum(requests.values()), "taken": taken},

@@ -483,7 +483,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     heard = local_time(r["last_heard"]) if r.get("last_heard") else "never"
     lines = [f"{r['region'].upper()} — {names}; last heard from {heard}"]
     needs = [f"{quantity(n['missing'], n['unit'])} of {words(n['category'])} missing (of {n['quantity']})"
-             + (f" [{n['urgency']}]" if n.get("urgency") else "") + _sum_shared(n) for n in r["needs"] if n["missing"]]
+             + (f" [{n['urgency']}]" if n.get("urgency") else "") + _sum_shared(n) for n in r["needs"]]
     lines.append("  needs: " + ("; ".join(needs) if needs else "nothing open"))
     offers = [f"{quantity(o['available'], o['unit'])} of {words(o['category'])}{_sum_shared(o)}" for o in r["offers"]]
     lines.append("  offers: " + ("; ".join(offers) if offers else "none"))
