@@ -1495,16 +1495,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(main())
     except HandshakeError as exc:
-        me = node.log.trust.member(bytes(keys.device.public))
+        from node import revoked_here
+
         if exc.ours:  # this node refused the peer, not the other way round
             raise CliError(f"this node does not link with that peer: {exc.args[0]} (`solnet view groups` shows who "
                            "revoked it and why)") from None
-        if exc.reason == "revoked" and me is not None and me.revoked_from is not None:
-            raise CliError("this device is revoked: the peer refused it (and learned the revocation from its "
-                           "credentials). Make a new device for your group (`solnet init --device-of GROUP_ID`) "
-                           "to sync again.") from None
+        if exc.reason == "revoked" and (why := revoked_here.known_revoked(node.log.trust, bytes(keys.device.public))):
+            raise CliError(why) from None
         if exc.reason == "revoked":
-            from node import revoked_here
             from node.words import local_time
 
             kept = node.refused_as_revoked  # kept by the dial if the refusing key is a member here

@@ -24,6 +24,27 @@ TIMELINE_DAYS = 7
 PAST_ACTION_DAYS = 14  # "what happened": actions of the last two weeks
 ALERT_HISTORY_DAYS = 7
 MATCHES_PER_NEED = 3
+GROUP_LEFT, GROUP_REVOKED = "left", "revoked"  # how a group is gone (`departure`)
+Gone = Callable[[bytes], "str | None"]  # a group -> GROUP_LEFT, GROUP_REVOKED, or None: still a member
+
+
+def staying(group: bytes) -> str | None:
+    """The `gone` of read models given none: every group is still a member."""
+    return None
+
+
+def departure(group: bytes, member: Callable[[bytes], Any], revocation: Callable[[bytes], Any]) -> str | None:
+    """How `group` is gone from the network, by the trust graph (`member`, `revocation`: its
+    lookups, events.trust): GROUP_LEFT when it revoked itself (its key or one of its devices: `solnet
+    revoke OWN_GROUP_ID`), GROUP_REVOKED when others did or its key forked; None while it is a
+    member. From any seq: what it signed before still counts (design rule 8), but nobody can
+    withdraw, adjust or close its open items any more, so the read models stop offering them."""
+    m = member(group)
+    if m is None or m.role != "group" or m.revoked_from is None:
+        return None
+    r = revocation(group)
+    by = member(r.by) if r is not None and not r.fork else None
+    return GROUP_LEFT if r is not None and by is not None and (r.by == group or by.group == group) else GROUP_REVOKED
 
 
 def _public(row: Row) -> dict[str, Any]:
@@ -94,9 +115,11 @@ def past_actions(actions: Iterable[Row], reports: Iterable[Row], now: int) -> li
 
 
 # --- money ------------------------------------------------------------------------------------------
-def fundraisers(funds: Iterable[Row], updates: Iterable[Row]) -> list[dict[str, Any]]:
+def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = None,
+                gone: Gone = staying) -> list[dict[str, Any]]:
     """Each fundraiser with what its group says is raised (latest report), pledges, and progress
-    in percent (past 100 when more came in than the goal)."""
+    in percent (past 100 when more came in than the goal); `ended` once its `ends_at` passed (at
+    `now`; never without it), `group_gone` when its group is gone (`departure`): neither is running."""
     funds = list(funds)
     target = lookup(funds)
     by_fund = _by_ref(updates)
@@ -107,8 +130,10 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row]) -> list[dict[str, 
         raised = reports[-1].data["raised"] if reports else 0
         pledged = sum(u.data["pledge"] for u in mine if "pledge" in u.data)
         goal = f.data["goal"]
+        ends = f.data.get("ends_at")
         result.append({**_public(f), "raised": raised, "pledged": pledged, "progress": raised * 100 // goal,
-                       "pledges": len([u for u in mine if "pledge" in u.data])})
+                       "pledges": len([u for u in mine if "pledge" in u.data]),
+                       "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"])})
     return result
 
 
@@ -129,13 +154,15 @@ def _apply_updates(item: dict[str, Any], updates: Sequence[Row], target: Callabl
 
 def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, updates: Iterable[Row] = (),
                      drawn: Iterable[Row] = (), targets: Mapping[bytes, Target] | None = None,
-                     every_state: bool = False) -> list[dict[str, Any]]:
+                     every_state: bool = False, gone: Gone = staying) -> list[dict[str, Any]]:
     """Open needs and offers, newest first, as their groups last adjusted them, until they lapse or
     are withdrawn. A need says how much is fulfilled, remains, and was covered beyond what it
     asked (`over`), and which offers could cover the rest (same goods and unit, any region); an
     offer says how much was drawn from it (fulfilments naming it, from `drawn`) and remains.
-    `targets`: needs that fulfilments in `drawn` name but that are not among `rows`. With
-    `every_state`, lapsed and withdrawn ones are kept too (`status` says which)."""
+    `targets`: needs that fulfilments in `drawn` name but that are not among `rows`. Those of a
+    group that is gone (`gone`, `departure`) are no longer open: a need of a group that left must
+    not invite goods, and nobody can withdraw it. With `every_state`, lapsed, withdrawn and gone
+    ones are kept too (`status` says which: lapsed, withdrawn, group_left, group_revoked)."""
     rows = list(rows)
     fulfils, drawn = list(fulfils), list(drawn)
     target = lookup(rows, targets)
@@ -159,6 +186,10 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
             continue
         if lapsed and item["status"] == "open":
             item["status"] = "lapsed"
+        if item["status"] == "open" and (how := gone(row.data["group"])):
+            if not every_state:
+                continue
+            item["status"] = f"group_{how}"
         used = done.get(row.key, 0) if row.table == "need" else taken.get(row.key, 0)
         left = max(0, item["quantity"] - used)
         if row.table == "need":
@@ -185,8 +216,10 @@ def _suggest_offers(items: list[dict[str, Any]]) -> None:
 
 # --- support ------------------------------------------------------------------------------------------
 def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int | None = None,
-                     ) -> list[dict[str, Any]]:
+                     gone: Gone = staying) -> list[dict[str, Any]]:
     """Support requests with status: open, claimed (who took it, since when) or closed (outcome).
+    `group_gone` says the requesting group is gone (`departure`): one nobody took is left out (no
+    one can answer its questions or close it), one taken stays with those who took it.
 
     Only the requesting group or a group that claimed it can close a request (events.effects)."""
     requests = list(requests)
@@ -206,7 +239,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
             status, outcome = "closed", closes[-1].data["outcome"]
         elif taken:
             status = "claimed"
-        item = {**_public(r), "status": status, "claimed_by": list(taken), "outcome": outcome,
+        elif gone(r.data["group"]):
+            continue
+        item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken), "outcome": outcome,
                 "taken": [{"group": g, "since": since} for g, since in taken.items()],
                 "closed_at": closes[-1].data["ts"] if closes else None, "private": bool(r.data.get("has_private"))}
         if now is not None:
@@ -215,16 +250,18 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     return result
 
 
-def support_offers(offers: Iterable[Row], updates: Iterable[Row], now: int) -> list[dict[str, Any]]:
+def support_offers(offers: Iterable[Row], updates: Iterable[Row], now: int, gone: Gone = staying,
+                   ) -> list[dict[str, Any]]:
     """Support offers (housing places, accompaniment ...) as their groups last adjusted them, until
-    they lapse or are withdrawn; newest first. `available_now` is false before their start."""
+    they lapse or are withdrawn or their group is gone (`departure`); newest first. `available_now`
+    is false before their start."""
     offers = list(offers)
     target = lookup(offers)
     changes = _by_ref(updates)
     out = []
     for row in sorted(offers, key=lambda r: r.version, reverse=True):
         until = row.data.get("until")
-        if until is not None and until < now:
+        if until is not None and until < now or gone(row.data["group"]):
             continue
         item = {**_public(row), "status": "open"}
         _apply_updates(item, changes.get(row.key, ()), target, ("capacity", "notes"))
@@ -293,9 +330,11 @@ def alert_story(alert: Row, updates: Iterable[Row]) -> dict[str, Any]:
     return _alert_story(alert, sorted(updates, key=lambda r: r.version), lookup([alert]))
 
 
-def active_alerts(alerts: Iterable[Row], now: int, updates: Iterable[Row] = ()) -> list[dict[str, Any]]:
+def active_alerts(alerts: Iterable[Row], now: int, updates: Iterable[Row] = (), gone: Gone = staying,
+                  ) -> list[dict[str, Any]]:
     """Alerts that have not expired nor been cleared by their group, newest first, each with its
-    group's updates (newest text in `latest`)."""
+    group's updates (newest text in `latest`). An alert of a group that is gone stays (a raid
+    someone saw), marked `group_gone` (`departure`): nobody can send its all clear any more."""
     live = [a for a in alerts if a.time is not None and a.time > now]
     target = lookup(live)
     changes = _by_ref(updates)
@@ -303,11 +342,12 @@ def active_alerts(alerts: Iterable[Row], now: int, updates: Iterable[Row] = ()) 
     for a in sorted(live, key=lambda r: r.version, reverse=True):
         story = _alert_story(a, changes.get(a.key, ()), target)
         if story["status"] == "live":
-            out.append({**story, "expires": a.time})
+            out.append({**story, "expires": a.time, "group_gone": gone(a.data["group"])})
     return out
 
 
-def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int) -> list[dict[str, Any]]:
+def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int, gone: Gone = staying,
+                  ) -> list[dict[str, Any]]:
     """The alerts of the last ALERT_HISTORY_DAYS days, newest activity first: those still held
     (live or cleared) and, once an alert has expired, what its updates recorded (an all clear
     keeps its region, type and times for a week; an alert that simply expired leaves nothing)."""
@@ -317,6 +357,8 @@ def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int) -> li
     stories = [_alert_story(a, changes.get(a.key, ()), target) for a in held]
     known = {a.key for a in held}
     stories += [_alert_story(None, items, target) for ref, items in changes.items() if ref not in known]
+    for story in stories:  # (see active_alerts)
+        story["group_gone"] = gone(story["group"]) if story["group"] is not None else None
     last = lambda s: max([s["posted_at"] or 0, *(u["ts"] for u in s["updates"])])  # noqa: E731
     return sorted(stories, key=lambda s: (last(s), s["id"]), reverse=True)
 
@@ -336,7 +378,8 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
                    alerts: list[dict[str, Any]], last_heard: int | None, groups: Sequence[bytes] = (),
                    capped: Sequence[str] = ()) -> dict[str, Any]:
     """One region at a glance, from the read models above (already limited to the region): needs
-    added up by goods and unit (asked, covered, still missing, highest urgency), offers (what is
+    added up by goods and unit (asked, covered, still missing, highest urgency; those with
+    nothing missing left out), offers (what is
     left), support capacity by type, requests not closed by urgency (and how many are taken), the
     next action, money by currency (raised, pledged, goals), live alerts, and when the region's
     groups were last heard from. `capped` names the parts that were counted from a bounded number
@@ -389,10 +432,13 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     return {
         "region": region,
         "groups": list(groups),
-        # The most urgent first, then by what is missing: amounts in litres outweighed urgent tents
-        # and firewood, which a desk showing three of them left under "and 2 more".
-        "needs": sorted(need_sums.values(), key=lambda s: (-URGENCY.index(s["urgency"]) if s["urgency"] else 1,
-                                                           -s["missing"], s["category"], s["unit"])),
+        # Still missing only (decided here, for every desk: `view regions`, the overview, the API):
+        # a fully covered urgent need took one of the overview's three slots as "0 items missing",
+        # hiding a real one. The most urgent first, then by what is missing: amounts in litres
+        # outweighed urgent tents and firewood, which a desk showing three of them left under "and 2 more".
+        "needs": sorted((s for s in need_sums.values() if s["missing"]),
+                        key=lambda s: (-URGENCY.index(s["urgency"]) if s["urgency"] else 1,
+                                       -s["missing"], s["category"], s["unit"])),
         "offers": sorted(offer_sums.values(), key=lambda s: (-s["available"], s["category"], s["unit"])),
         "capacity": sorted(places.values(), key=lambda s: (-s["capacity"], s["type"])),
         "requests": {**requests, "open": sum(requests.values()), "taken": taken},

@@ -13,7 +13,8 @@ from events.kinds import KINDS
 from events.projections import ALERT_UPDATE, SUPPORT_OFFER_UPDATE
 from node import references
 from node.log import EventLog
-from node.render import local_time, short_id, words
+from node.render import GONE_WORDS, local_time, short_id, words
+from node.views import Held, fundraiser_item
 from solnet_errors import SolnetError
 
 CASE_STEPS = ("support.claim", "support.close")  # node.publishing.check_case_step speaks for these
@@ -57,6 +58,8 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
             side = listing["side"]
             raise EffectRefused(f"that {side} was already withdrawn, and a withdrawal is final: publish a new "
                                 f"{side} if it is wanted again", side)
+    elif kind == "fundraiser.update" and "pledge" in fields:
+        _check_pledge(log, fields["fundraiser"], now)
     elif kind == "support.offer.update":
         if any(u.data.get("status") == "withdrawn" and u.data["group"] == group
                for u in store.rows(SUPPORT_OFFER_UPDATE, refs=[fields["offer"]])):
@@ -94,7 +97,25 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], now: int) -> None:
                                 f"{offer['quantity']} already given): draw at most {offer['remaining']}", "quantity")
 
 
+def _check_pledge(log: EventLog, fundraiser: bytes, now: int) -> None:
+    """A pledge goes to a running fundraiser: not one that ended (its group reports what came in, and
+    `view fundraisers` says ENDED), nor one of a group that is gone (none left to collect it). Its
+    own group may still report the amount raised after the end."""
+    fund = fundraiser_item(Held(log.store, log.trust), fundraiser, now)
+    if fund is None:
+        return
+    if fund["group_gone"]:
+        raise EffectRefused(f"that fundraiser is no longer running: {GONE_WORDS[fund['group_gone']]}, and no one is "
+                            "left to collect a pledge", "fundraiser")
+    if fund["ended"]:
+        raise EffectRefused(f"that fundraiser ended on {local_time(fund['ends_at'])}: a pledge to it would reach no "
+                            f"one collecting; ask {_name(log, fund['group'])} whether it still takes money", "fundraiser")
+
+
 def _still_open(listing: dict[str, Any], field: str) -> None:
+    if listing["status"] in ("group_left", "group_revoked"):
+        raise EffectRefused(f"that {listing['side']} is no longer open: {GONE_WORDS[listing['status'][6:]]}, and nobody "
+                            "can close or withdraw it any more", field)
     if listing["status"] == "withdrawn":
         raise EffectRefused(f"that {listing['side']} was withdrawn by the group that posted it", field)
     if listing["status"] == "lapsed":

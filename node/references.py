@@ -14,7 +14,7 @@ from events.format import decode_event
 from events.kinds import parse_body
 from events.names import look_alikes, mimics_unnamed
 from events.projections import FULFIL, NEED_UPDATE, OFFER_UPDATE, PROFILE, SUPPORT_STATUS, Row, offer_key, project
-from events.readmodels import needs_and_offers
+from events.readmodels import departure, needs_and_offers
 from events.trust import TrustGraph
 from node.store import Store
 
@@ -224,7 +224,7 @@ def takers(store: Store, request: bytes) -> list[bytes]:
 
 def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int) -> dict[str, Any] | None:
     """A need or offer as the read models show it now (quantity as last adjusted, fulfilled or
-    drawn, remaining), with `status` open, withdrawn or lapsed; None if not held."""
+    drawn, remaining), with `status` open, withdrawn, lapsed, group_left or group_revoked; None if not held."""
     row = row_of(store, trust, event_id)
     if row is None or row.table not in ("need", "offer"):
         return None
@@ -232,5 +232,6 @@ def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int) ->
     fulfils = store.rows(FULFIL, refs=[event_id]) if row.table == "need" else []
     drawn = store.rows(FULFIL, region=offer_key(event_id)) if row.table == "offer" else []
     targets = {f.ref: t for f in drawn if (t := target(store, trust, f.ref)) is not None}
-    [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True)
+    gone = lambda group: departure(group, trust.member, trust.revocation)  # noqa: E731
+    [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True, gone=gone)
     return item

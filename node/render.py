@@ -375,6 +375,15 @@ def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) 
     return [_view_line(view, item, group_names)]
 
 
+GONE_WORDS = {"left": "its group has left the network", "revoked": "its group was revoked"}
+
+
+def gone_mark(item: dict[str, Any]) -> str:
+    """' [its group has left the network]' after an item whose group is gone (events.readmodels
+    `group_gone`): nobody can update, clear or close it any more; '' for a member's."""
+    return f" [{GONE_WORDS[item['group_gone']]}]" if item.get("group_gone") else ""
+
+
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
     group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
     short = short_id(item["id"])
@@ -390,8 +399,11 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
     if view == "fundraisers":
         filled = min(10, item["progress"] // 10)
         bar = "#" * filled + "." * (10 - filled)
+        ends = item.get("ends_at")
+        until = (f", ENDED {local_time(ends)}" if item.get("ended") else f", until {local_time(ends)}") if ends else ""
         return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
-                f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}  {short}")
+                f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}{until}"
+                f"{gone_mark(item)}  {short}")
     if view == "capacity":
         when = (f" from {local_time(item['starts_at'])}" if not item.get("available_now") else "") + (
             f" until {local_time(item['until'])}" if item.get("until") else "")
@@ -401,7 +413,8 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         where = f" {item['location']}" if item.get("location") else ""
         updated = f"; updated {local_time(item['updated_at'])}: {item['latest']}" if item.get("updated_at") else ""
         return (f"ALERT {item['region']}: {words(item['type'])}{where} — {item['text']} (posted "
-                f"{local_time(item['posted_at'])} by {group}{updated}; until {local_time(item['expires'])})  {short}")
+                f"{local_time(item['posted_at'])} by {group}{updated}; until {local_time(item['expires'])})"
+                f"{gone_mark(item)}  {short}")
     if view == "alert-history":
         where = f" {item['location']}" if item.get("location") else ""
         state = (f"ALL CLEAR {local_time(item['cleared_at'])}" if item["status"] == "all_clear" else "LIVE")
@@ -409,7 +422,8 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         # what it came to: the all clear's own words, or the newest text (the update's, else the alert's)
         last = (item.get("updates") or [{}])[-1].get("text") if item["status"] == "all_clear" else item.get("latest")
         said = f": {last}" if last else ""
-        return f"{state:<28} {item['region'] or '?'}: {words(item['type'] or 'alert')}{where}{said} — {posted}  {short}"
+        return (f"{state:<28} {item['region'] or '?'}: {words(item['type'] or 'alert')}{where}{said} — {posted}"
+                f"{gone_mark(item)}  {short}")
     if view == "resources":
         where = item.get("region") or "everywhere"
         return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
@@ -444,7 +458,7 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
     line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
             f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
             + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
-            + f"  {short}")
+            + gone_mark(item) + f"  {short}")
     return [line] + [f"      could go to: {o.get('group_name') or '?'} ({o['region']}), "
                      f"{plural(o['capacity'], 'place')}"
                      + (" (cannot read its private details)" if o.get("reads_private") is False else "")
@@ -483,7 +497,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     heard = local_time(r["last_heard"]) if r.get("last_heard") else "never"
     lines = [f"{r['region'].upper()} — {names}; last heard from {heard}"]
     needs = [f"{quantity(n['missing'], n['unit'])} of {words(n['category'])} missing (of {n['quantity']})"
-             + (f" [{n['urgency']}]" if n.get("urgency") else "") + _sum_shared(n) for n in r["needs"] if n["missing"]]
+             + (f" [{n['urgency']}]" if n.get("urgency") else "") + _sum_shared(n) for n in r["needs"]]
     lines.append("  needs: " + ("; ".join(needs) if needs else "nothing open"))
     offers = [f"{quantity(o['available'], o['unit'])} of {words(o['category'])}{_sum_shared(o)}" for o in r["offers"]]
     lines.append("  offers: " + ("; ".join(offers) if offers else "none"))

@@ -77,3 +77,29 @@ def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     """What a publish says, signed past a kept refusal: the warning, and that no node takes it."""
     return (warning(kept, group_id, when) + ". It was signed and stored here, but what this device publishes "
             "reaches no node")
+
+
+def known_revoked(trust: Any, device: bytes) -> str | None:
+    """Why a peer refused this device as revoked, when this node's own trust graph (`trust`,
+    events.trust.TrustGraph) already says so (`solnet sync`'s error); None when it does not. A
+    group that left the network on purpose (`solnet revoke OWN_GROUP_ID`) is told so, not to make
+    a new device: no device of it can ever sync again."""
+    from events.readmodels import GROUP_LEFT, departure
+
+    me = trust.member(device)
+    if me is None:
+        return None
+    how = departure(me.group, trust.member, trust.revocation)
+    if how == GROUP_LEFT:
+        return ("this group has left the network (it revoked itself): the peer refused this device, as every node "
+                "now does. What the group published before stays; none of its devices can publish or sync any "
+                "more. To take part again, a member group can invite a new group (`solnet init --group NAME`, then "
+                "`solnet invite`).")
+    if how is not None:
+        return ("this device's group is revoked: the peer refused this device, as every node now does "
+                "(`solnet view groups` says by whom and why). If that is news to you, ask the group that admitted "
+                "yours.")
+    if me.revoked_from is not None:
+        return ("this device is revoked: the peer refused it (and learned the revocation from its credentials). "
+                "Make a new device for your group (`solnet init --device-of GROUP_ID`) to sync again.")
+    return None

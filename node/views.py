@@ -107,6 +107,10 @@ class Held:
                  if r.key not in known and (self.only is None or r.data["group"] in self.only)]
         return fair_cut(ordered(rows + extra, where["order"]), quota, limit)
 
+    def gone(self, group: bytes) -> str | None:
+        """How `group` is gone from the network (events.readmodels.departure), None: a member."""
+        return readmodels.departure(group, self.trust.member, self.trust.revocation)
+
     def target(self, event_id: bytes) -> Target | None:
         """A need or offer as events.effects judges against it: from the opened sealed rows if it
         is one this node reads, else as stored (of kind `sealed` if it is one it cannot read)."""
@@ -230,10 +234,11 @@ def fundraisers(log: Held, region: str | None, now: int, limit: int | None, *, o
     come (or that have none), chosen in SQL before the limit: the open ones' index alone is walked
     (proj.lapsed, schema.LAPSE_SCHEMA), whatever number of them ended. (Chosen after the limit, a
     region whose newest fundraisers had ended showed too few, or none.) Reaching the goal ends none:
-    money may still come in."""
+    money may still come in. Those of a group that is gone are not open either (`group_gone`)."""
     window = {"t_from": now} if open_only else {}
     funds = log.listed(FUNDRAISER, limit, region=region, **window, **_newest(limit))
-    return readmodels.fundraisers(funds, log.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]))
+    found = readmodels.fundraisers(funds, log.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]), now, log.gone)
+    return [f for f in found if not f["group_gone"]] if open_only else found
 
 
 def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -247,14 +252,15 @@ def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[di
     targets = {f.ref: t for f in drawn if f.ref not in held and (t := log.target(f.ref))}
     updates = (log.rows(NEED_UPDATE, refs=[n.key for n in need_rows])
                + log.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]))
-    return readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets)
+    return readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets, gone=log.gone)
 
 
 def capacity(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """Support offers (who can take whom): open ones, as last adjusted."""
     offers = log.listed(SUPPORT_OFFER, limit, region=region, **({"t_from": now} if limit is not None else {}),
                         **_newest(limit))
-    return readmodels.support_offers(offers, log.rows(SUPPORT_OFFER_UPDATE, refs=[o.key for o in offers]), now)
+    return readmodels.support_offers(offers, log.rows(SUPPORT_OFFER_UPDATE, refs=[o.key for o in offers]), now,
+                                     log.gone)
 
 
 def support(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -264,7 +270,8 @@ def support(log: Held, region: str | None, now: int, limit: int | None) -> list[
 
 
 def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: int | None) -> list[dict[str, Any]]:
-    found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
+    found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
+                                        log.gone)
     # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
     readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit))
     return found
@@ -279,10 +286,11 @@ def support_request_item(log: Held, key: bytes, now: int, limit: int | None) -> 
     return found[0] if found else None
 
 
-def fundraiser_item(log: Held, key: bytes) -> dict[str, Any] | None:
+def fundraiser_item(log: Held, key: bytes, now: int) -> dict[str, Any] | None:
     """One fundraiser as `fundraisers` lists it, however old (its own page: see support_request_item)."""
     row = log.store.row_of(FUNDRAISER, key)
-    found = readmodels.fundraisers([row], log.rows(FUNDRAISER_UPDATE, refs=[key])) if row is not None else []
+    found = (readmodels.fundraisers([row], log.rows(FUNDRAISER_UPDATE, refs=[key]), now, log.gone)
+             if row is not None else [])
     return found[0] if found else None
 
 
@@ -295,7 +303,7 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
     and the CLI's readers (bots passing raid alerts on) lost another group's alert to a flood."""
     if limit is None:
         live = log.rows(ALERT, region=region, t_from=now + 1)
-        return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
+        return readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]), log.gone)
     shown, more = alerts_of_every_group(log, region, now, limit, per_group(limit))
     if more or len(shown) > limit:
         log.capped.add(ALERT)
@@ -320,7 +328,7 @@ def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,
         # read, then dropped): the listing says it is cut (`capped`), though no group shows more.
         if max(Counter(r.data["group"] for r in each).values(), default=0) > per_group:
             log.capped.add(ALERT)
-    found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]))
+    found = readmodels.active_alerts(live, now, log.rows(ALERT_UPDATE, refs=[a.key for a in live]), log.gone)
     if not flood:
         return found, set()
     shown: list[dict[str, Any]] = []
@@ -346,7 +354,7 @@ def alert_history(log: Held, region: str | None, now: int, limit: int | None) ->
     recent = [] if log.public else log.listed(ALERT_UPDATE, limit, region=region, t_from=since, **_newest(limit))
     about_held = log.rows(ALERT_UPDATE, refs=[a.key for a in held])
     updates = list({u.key: u for u in recent + about_held}.values())
-    found = readmodels.alert_history(held, updates, now)
+    found = readmodels.alert_history(held, updates, now, log.gone)
     return _fair(log, ALERT_UPDATE, found, limit)
 
 
@@ -416,7 +424,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         # The list shows each group's newest few (a flood); a desk counting from it said "2 alerts"
         # of a region with 21 live. Counted from the newest ALERTS_COUNTED instead (capped past that).
         rows = log.rows(ALERT, region=region, t_from=now + 1, order="newest", limit=ALERTS_COUNTED)
-        live = readmodels.active_alerts(rows, now, log.rows(ALERT_UPDATE, refs=[a.key for a in rows]))
+        live = readmodels.active_alerts(rows, now, log.rows(ALERT_UPDATE, refs=[a.key for a in rows]), log.gone)
         alerts_capped = len(rows) >= ALERTS_COUNTED
     out = []
     for r in wanted:
@@ -443,7 +451,8 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
 
 def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
-    return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now)
+    return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
+                                       log.gone)
 
 
 _PARTS = {"needs": {NEED, OFFER}, "support": {SUPPORT}, "capacity": {SUPPORT_OFFER}, "funds": {FUNDRAISER}}

@@ -56,7 +56,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     opened = opened_rows(log, opener) if opener is not None else None
     bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened)}
     all_funds = view(log, "fundraisers", **bounded)
-    funds = [f for f in all_funds if f.get("ends_at") is None or f["ends_at"] >= now]
+    funds = [f for f in all_funds if not f["ended"] and not f["group_gone"]]  # running
     needs = view(log, "needs", **bounded)
     capped_needs = sum(1 for n in needs if n["side"] == "need") >= CANDIDATES
     capped_offers = sum(1 for n in needs if n["side"] == "offer") >= CANDIDATES
@@ -66,7 +66,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     mark_private_readers(log, opener, all_support, own)
     support = [s for s in all_support if s["status"] != "closed"]
     for s in support:
-        s["may_take"] = own is not None and own != s["group"] and own not in s["claimed_by"]  # others take it
+        s["may_take"] = (own is not None and own != s["group"] and own not in s["claimed_by"]  # others take it
+                         and not s["group_gone"])  # (its group's questions would go unanswered)
         s["may_close"] = own is not None and (own == s["group"] or own in s["claimed_by"])
     alerts, crowded = alerts_of_every_group(bounded["reader"], region, now, CANDIDATES, ALERTS_PER_GROUP)
     named(alerts, group_names(log))
@@ -256,7 +257,7 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
     found = lambda name: next((x for x in view(log, name, **bounded) if x["id"] == event_id), None)  # noqa: E731
     held = Held(log.store, log.trust)  # an older one than the newest CANDIDATES: by its own row
     if kind == "fundraiser":
-        out["status"] = found("fundraisers") or named(fundraiser_item(held, event_id), names)
+        out["status"] = found("fundraisers") or named(fundraiser_item(held, event_id, now), names)
     elif kind in ("need", "offer"):
         out["status"] = found("needs") or references.listing_state(log.store, log.trust, event_id, now)
     elif kind == "support.request":
@@ -264,7 +265,7 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         mark_private_readers(log, opener, [out["status"]] if out["status"] is not None else [], own)
         if out["status"] is not None and own is not None:
             out["status"]["may_take"] = (out["status"]["status"] != "closed" and own != group
-                                         and own not in out["status"]["claimed_by"])
+                                         and own not in out["status"]["claimed_by"] and not out["status"]["group_gone"])
             out["status"]["may_close"] = out["status"]["status"] != "closed" and (
                 own == group or own in out["status"]["claimed_by"])
     elif kind == "support.offer":

@@ -35,7 +35,7 @@ from node.log import now_ms
 from node.net.database import DbThread
 from node.net.peer_directory import PeerDirectory
 from node.net.peer_link import LinkPorts, PeerLink, RoundCut, RoundResult
-from node.net.peer_policy import PeerPolicy
+from node.net.peer_policy import BlockedHere, PeerPolicy
 from node.net.route import Route
 from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
@@ -75,6 +75,9 @@ def refusal_words(exc: HandshakeError) -> str:
     refusal that lasts (revoked, no member), that it is tried again less and less often."""
     if exc.reason == REVOKED and not exc.ours:  # the WARNING of node/revoked_here.py says what to do
         return "it refused this node's device as revoked (`solnet status` says what to do)"
+    if isinstance(exc, BlockedHere):  # a member still: only this node's user keeps it out
+        return ("blocked by this node's user (`solnet peers` lists what is blocked; `solnet peers unblock "
+                "ADDRESS|ID` to link again)")
     if exc.reason == NOT_A_MEMBER and exc.ours:
         return (f"this node does not count it as a member: {exc.args[0]}; {RETRIED_SLOWLY} (`solnet peers rm` it if "
                 "it is gone for good)")

@@ -23,6 +23,11 @@ from sync.transport import Link
 log = logging.getLogger(f"solnet.{__name__}")
 
 
+class BlockedHere(HandshakeError):
+    """A refusal of a peer this node's user blocked (`solnet peers block`): the peer is told it is
+    no member, as for any other refusal of ours; this node says why in its own words."""
+
+
 class PeerPolicy:
     def __init__(self, limits: PeerLimits, trust: Callable[[], EventLog], addresses: Callable[[], PeerBook],
                  name_of: Callable[[Link], str] = lambda link: link.name,
@@ -54,7 +59,7 @@ class PeerPolicy:
             raise HandshakeError("not_a_member", "that device is banned here for sending invalid data", ours=True)
         blocked = self._blocked()
         if device in blocked or m.group in blocked:
-            raise HandshakeError("not_a_member", "this node does not accept links from that device", ours=True)
+            raise BlockedHere("not_a_member", "this node does not accept links from that device", ours=True)
 
     def group_of(self, device: bytes) -> bytes | None:
         """The member group `device` speaks for (None: none): inbound link slots are shared per group."""

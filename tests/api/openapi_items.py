@@ -25,6 +25,10 @@ HEX_ID = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 TIME = {"type": "string", "format": "date-time"}
 REGION = {"type": "string", "pattern": f"^{REGION_RE.pattern}$"}
 COUNT = {"type": "integer", "minimum": 0}
+GONE = {"type": ["string", "null"], "enum": ["left", "revoked", None],
+        "description": "left: its group has left the network (revoked itself); revoked: its group was revoked "
+                       "(or its key forked); null: its group is a member. Nobody can update, clear or close it "
+                       "any more"}
 
 
 def said(schema: Schema, description: str) -> Schema:
@@ -130,12 +134,14 @@ def _alert_story(live: bool) -> dict[str, Schema]:
         "status": {"type": "string", "enum": ["live"] if live else ["live", "all_clear"]},
         "cleared_at": {"type": "null"} if live else nullable(TIME, "when the all clear came"),
         "updates": array(ref("AlertUpdateItem"), "its group's updates, oldest first, up to the all clear"),
+        "group_gone": GONE,
     }
 
 
 def _listing(quantity: str) -> dict[str, Schema]:
-    return {"status": {"type": "string", "enum": ["open"], "description": "open: lapsed and withdrawn ones are "
-                                                                          "not listed"},
+    return {"status": {"type": "string", "enum": ["open"], "description": "open: lapsed and withdrawn ones, and "
+                                                                          "those of a group that is gone, are not "
+                                                                          "listed"},
             "updated_at": said(TIME, f"only once its group adjusted it: the time of its newest update ({quantity}, "
                                      "notes)")}
 
@@ -152,7 +158,10 @@ def item_schemas() -> dict[str, Schema]:
         "raised": said(COUNT, "in minor units: what its group's newest fundraiser.update says"),
         "pledged": said(COUNT, "in minor units: the pledges added up"),
         "progress": said(COUNT, "percent of the goal raised (past 100 when more came in)"),
-        "pledges": said(COUNT, "how many pledges")}, ["raised", "pledged", "progress", "pledges"], "a fundraiser")
+        "pledges": said(COUNT, "how many pledges"),
+        "ended": {"type": "boolean", "description": "its `ends_at` has passed: it is no longer running"},
+        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "ended", "group_gone"],
+        "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
                           "unit": field_json(KINDS["offer"].field("unit"))})
     need = kind_item("need", {
@@ -179,8 +188,9 @@ def item_schemas() -> dict[str, Schema]:
         "taken": array(plain_object({**_group_ref(), "since": TIME}), "who took it, since when"),
         "closed_at": nullable(TIME), "private": {"type": "boolean", "description": "whether it has a private part"},
         "age_hours": said(COUNT, "hours since it was made"),
-        "can_go": array(place, "support offers of its type (its region first, at most 3); none once closed")},
-        ["status", "claimed_by", "outcome", "taken", "closed_at", "private", "age_hours", "can_go"],
+        "can_go": array(place, "support offers of its type (its region first, at most 3); none once closed"),
+        "group_gone": said(GONE, GONE["description"] + ". One nobody took is not listed once its group is gone")},
+        ["status", "claimed_by", "outcome", "taken", "closed_at", "private", "age_hours", "can_go", "group_gone"],
         "a support request (its private part is never shown here)")
     support_offer = kind_item("support.offer", {
         **_listing("capacity"), "available_now": {"type": "boolean", "description": "false before its start"}},

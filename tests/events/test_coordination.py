@@ -262,6 +262,23 @@ def test_the_region_summary_lists_the_most_urgent_needs_first():
     assert [n["category"] for n in summary["needs"]] == ["tents", "firewood", "blankets", "sim_cards", "water"]
 
 
+def test_a_fully_covered_need_leaves_the_region_summary_for_one_still_missing():
+    """Three covered urgent needs filled the overview's three "Still needed" slots as "0 items
+    missing" (sorted by urgency first), hiding 20 pairs of shoes still missing; `view regions`
+    left them out. The summary decides for both: only what is still missing."""
+    calais, cardiff = Author(), Author()
+    tables = apply_all([(calais, calais.event("need", fields)) for fields in (
+        {"category": "tents", "quantity": 3, "region": "calais", "urgency": "high"},
+        {"category": "firewood", "quantity": 10, "unit": "kg", "region": "calais", "urgency": "high"},
+        {"category": "blankets", "quantity": 9, "region": "calais", "urgency": "high"},
+        {"category": "shoes", "quantity": 20, "unit": "pairs", "region": "calais", "urgency": "low"})])
+    tables = apply_all([(cardiff, cardiff.event("need.fulfil", {"need": n.key, "quantity": n.data["quantity"]}))
+                        for n in tables.table(NEED) if n.data["category"] != "shoes"], tables)
+    summary = region_summary("calais", needs=list(_needs(tables).values()), support=[], capacity=[], actions=[],
+                             funds=[], alerts=[], last_heard=None)
+    assert [(n["category"], n["missing"]) for n in summary["needs"]] == [("shoes", 20)]
+
+
 def test_the_rules_say_who_may_and_stay_silent_when_nothing_is_known():
     calais, bristol = b"C" * 32, b"B" * 32
     held = {b"n" * 32: Target("need", calais, {"category": "tents"}, NOW),

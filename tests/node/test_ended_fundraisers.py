@@ -114,3 +114,23 @@ def test_a_schema_11_home_marks_its_ended_fundraisers_when_it_migrates(net: Net,
         assert log.store.projection_dump() == migrated
     finally:
         log.store.close()
+
+
+def test_view_fundraisers_says_which_ended_and_a_pledge_to_one_is_refused(net: Net, tmp_path: Path) -> None:
+    """`solnet view fundraisers` listed an ended fundraiser as one running ("[..........] 0% Bail fund"),
+    with no end date, and a pledge to it was taken; `view regions` and the dashboard said none ran."""
+    from node.effect_checks import EffectRefused, check_effect
+    from node.render import view_line
+
+    now = now_ms()
+    log = _home(net, tmp_path / "solnet.db", 1, _open(net, now), now)
+    funds = {f["title"]: f for f in view(log, "fundraisers", now=now, peers=[])}
+    ended, running = funds["ended 0"], funds["open 1"]
+    assert ended["ended"] and not running["ended"] and not funds["open 0"]["ended"]
+    assert ", ENDED " in view_line("fundraisers", ended, {}) and ", until " in view_line("fundraisers", running, {})
+    group = bytes(net.group.key.public)
+    with pytest.raises(EffectRefused, match="ended on"):
+        check_effect(log, "fundraiser.update", {"fundraiser": ended["id"], "pledge": 15}, group, now)
+    check_effect(log, "fundraiser.update", {"fundraiser": running["id"], "pledge": 15}, group, now)  # running: taken
+    check_effect(log, "fundraiser.update", {"fundraiser": ended["id"], "raised": 90}, group, now)  # its final report
+    log.store.close()

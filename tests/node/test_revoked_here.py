@@ -24,3 +24,34 @@ def test_a_members_refusal_is_kept_once_an_unknown_keys_never_and_a_round_with_i
     assert not revoked_here.accepted_by(log, stranger) and revoked_here.load(log.store) == kept
     assert revoked_here.accepted_by(log, member) and revoked_here.load(log.store) is None
     log.store.close()
+
+
+
+def test_a_sync_refused_as_revoked_says_a_group_that_left_has_left_not_to_make_a_new_device(tmp_path):
+    """`solnet sync` of a group that left the network (`solnet revoke OWN_GROUP_ID`: its devices, then
+    its key) told it to make a new device to sync again: no device of a group that left ever will."""
+    from test_order_independence import certified_world, ingest_in
+
+    def said(name: str) -> str | None:
+        world = certified_world()
+        g2, device = world.authors["G2"], world.pub("g2")
+        if name in ("left", "device"):
+            world.events.append(g2.sign("member.revoke", {"subject": device, "from_seq": 1, "reason": "gone"}))
+        if name == "left":
+            world.events.append(g2.sign("member.revoke", {"subject": world.pub("G2"), "from_seq": g2.seq + 2,
+                                                          "reason": "dissolved"}))
+        if name == "expelled":
+            world.events.append(world.authors["F"].sign("member.revoke", {"subject": world.pub("G2"), "from_seq": 2,
+                                                                          "reason": "x"}))
+        log = ingest_in(tmp_path / f"{name}.db", world, world.events, [])
+        try:
+            return revoked_here.known_revoked(log.trust, device)
+        finally:
+            log.store.close()
+
+    left = said("left")
+    assert left.startswith("this group has left the network") and "new device" not in left, left
+    assert said("expelled").startswith("this device's group is revoked")
+    device = said("device")
+    assert device.startswith("this device is revoked") and "--device-of" in device
+    assert said("member") is None
