@@ -269,8 +269,9 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
         return
     since = {t["group"]: t["since"] for t in state["taken"]}
     if kind == "support.claim" and group in since:
-        raise PublishError(f"your group already claimed that support request on {local_time(since[group])}; one claim is "
-                           "enough (hand it back, or report your part, with a close when it is done)", "request")
+        raise PublishError(f"your group already claimed that support request on {local_time(since[group])}; one "
+                           "claim is enough (hand it back, or report your part, with a close when it is done)",
+                           "request")
     back = {b["group"]: b["closed_at"] for b in state["handed_back"]}
     if kind == "support.close" and group != state["group"] and group in back:
         raise PublishError(f"your group handed that support request back on {local_time(back[group])}; only "
