@@ -6,8 +6,16 @@ count; publishing (node.publishing) refuses it before signing, saying who may do
 
 Each rule looks only at the event (its kind, fields, author's group and time) and at the event it
 names (`Target`: kind, group, fields, time; of kind `sealed` when it is for chosen groups and not
-read here: only its group is known, which is enough to say who may change it); closing a support request also needs the groups that
-took it. So a rule's answer is a function of the set of events, whatever order they came in.
+read here: only its group is known, which is enough to say who may change it); a close of a
+support request also needs the claims of it (group and time). So a rule's answer is a function of
+the set of events, whatever order they came in.
+
+Support requests: only the requesting group closes one (for everyone). A group that took it (a
+`support.claim`) hands it back with its own `support.close` (its outcome is that group's report);
+the request stays open for the requesting group to close. Who may read a request's private part
+is sealed inside it, so no rule can ask it of a node that is not a reader: a claim counts from any
+member (publishing refuses it where this device cannot read the request), and a second group's
+claim is a second offer of help beside the first, never a takeover, since it cannot close.
 Quantities (covering more than a need asked for) are totals over many events: the read models
 show them, publishing refuses what would overshoot, `show` explains it (node.log).
 """
@@ -46,10 +54,10 @@ class Problem:
 
 
 def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Callable[[bytes], Target | None],
-            takers: Callable[[bytes], Collection[bytes]] = lambda request: ()) -> Problem | None:
+            claims: Callable[[bytes], Collection[tuple[bytes, int]]] = lambda request: ()) -> Problem | None:
     """Why an event of `kind` with `fields`, by a device of `group` at `ts`, has no effect, or None.
-    `target(id)` is the named event as held (None: not held, nothing to judge yet); `takers(id)`
-    the groups that claimed a support request."""
+    `target(id)` is the named event as held (None: not held, nothing to judge yet); `claims(id)`
+    the claims of a support request, as (group, time)."""
     if kind in UPDATES:
         named = fields.get(UPDATES[kind])
         held = target(named) if isinstance(named, bytes) else None
@@ -72,12 +80,19 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
         return None
     if kind == "support.close":
         held = target(fields["request"])
-        if held is not None and group != held.group and group not in takers(fields["request"]):
+        if held is not None and not closes_for_all(held.group, group) and not any(
+                by == group and at <= ts for by, at in claims(fields["request"])):
             return Problem("close_not_allowed", "request", {"owner": held.group})
         return None
     if kind == "need.fulfil" and "offer" in fields:
         return _drawn_problem(fields, group, target)
     return None
+
+
+def closes_for_all(requester: bytes, group: bytes) -> bool:
+    """Whether a close of a support request by `group` closes it for everyone (it is the requesting
+    group's); else it counts only as a group that took the request handing it back."""
+    return group == requester
 
 
 def _drawn_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> Problem | None:
@@ -120,8 +135,8 @@ def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
         return (f"only {name_of(d['owner'])}, which runs that fundraiser, may say how much it has raised; "
                 "other groups pledge (the 'pledge' field)")
     if p.code == "close_not_allowed":
-        return (f"only {name_of(d['owner'])}, which made that support request, or a group that took it may close "
-                "it; take it first (support.claim)")
+        return (f"only {name_of(d['owner'])}, which made that support request, may close it; a group that took it "
+                "(support.claim) may hand it back with a close, which leaves it open for them")
     if p.code == "draw_not_allowed":
         return (f"only {name_of(d['offer_owner'])} (which made the offer) or {name_of(d['need_owner'])} (which posted "
                 "the need) may fulfil a need from that offer")

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from events.effects import Target, draws_on_offer, problem
+from events.effects import Target, closes_for_all, draws_on_offer, problem
 from events.kinds import DEFAULT_UNIT, URGENCY
 from events.projections import PUBLIC_YES, Row
 
@@ -69,10 +69,10 @@ def lookup(rows: Iterable[Row], extra: Mapping[bytes, Target] | None = None) -> 
 
 
 def _counts(row: Row, target: Callable[[bytes], Target | None],
-            takers: Callable[[bytes], Sequence[bytes]] = lambda request: (), kind: str | None = None) -> bool:
+            claims: Callable[[bytes], Sequence[tuple[bytes, int]]] = lambda request: (), kind: str | None = None) -> bool:
     """Whether the event that made `row` has its effect (events.effects); `kind` when the row's
     table is not the event's kind (claims and closes share one table)."""
-    return problem(kind or row.table, row.data, row.data["group"], row.data["ts"], target, takers) is None
+    return problem(kind or row.table, row.data, row.data["group"], row.data["ts"], target, claims) is None
 
 
 def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
@@ -217,23 +217,28 @@ def _suggest_offers(items: list[dict[str, Any]]) -> None:
 # --- support ------------------------------------------------------------------------------------------
 def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int | None = None,
                      gone: Gone = staying) -> list[dict[str, Any]]:
-    """Support requests with status: open, claimed (who took it, since when) or closed (outcome).
+    """Support requests with status: open, claimed (who takes it now, since when) or closed (outcome).
     `group_gone` says the requesting group is gone (`departure`): one nobody took is left out (no
     one can answer its questions or close it), one taken stays with those who took it.
 
-    Only the requesting group or a group that claimed it can close a request (events.effects)."""
+    Only the requesting group closes a request; a group that took it hands it back with its own
+    close (events.effects): it is then no longer among the takers, and `handed_back` says when and
+    with what outcome, until it takes the request again with a later claim."""
     requests = list(requests)
     target = lookup(requests)
     by_request = _by_ref(statuses)
     result = []
     for r in sorted(requests, key=lambda r: r.version, reverse=True):
-        history = by_request.get(r.key, ())
+        history = by_request.get(r.key, ())  # in (time, id) order
+        claims = [(s.data["group"], s.data["ts"]) for s in history if s.data["status"] == "claimed"]
+        counted = [s for s in history if s.data["status"] == "closed"
+                   and _counts(s, target, lambda request: claims, "support.close")]
+        closes = [s for s in counted if closes_for_all(r.data["group"], s.data["group"])]
+        back = {s.data["group"]: s for s in counted if not closes_for_all(r.data["group"], s.data["group"])}
         taken: dict[bytes, int] = {}
-        for s in history:
-            if s.data["status"] == "claimed":
-                taken.setdefault(s.data["group"], s.data["ts"])
-        closes = [s for s in history if s.data["status"] == "closed"
-                  and _counts(s, target, lambda request: list(taken), "support.close")]
+        for group, at in claims:  # a claim after the group handed the request back takes it again
+            if group not in back or at > back[group].data["ts"]:
+                taken.setdefault(group, at)
         status, outcome = "open", None
         if closes:
             status, outcome = "closed", closes[-1].data["outcome"]
@@ -241,8 +246,11 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
             status = "claimed"
         elif gone(r.data["group"]):
             continue
-        item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken), "outcome": outcome,
+        item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken),
+                "outcome": outcome,
                 "taken": [{"group": g, "since": since} for g, since in taken.items()],
+                "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"]}
+                                for g, s in back.items() if g not in taken],
                 "closed_at": closes[-1].data["ts"] if closes else None, "private": bool(r.data.get("has_private"))}
         if now is not None:
             item["age_hours"] = max(0, now - r.data["ts"]) // HOUR_MS
@@ -441,7 +449,9 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
                                        -s["missing"], s["category"], s["unit"])),
         "offers": sorted(offer_sums.values(), key=lambda s: (-s["available"], s["category"], s["unit"])),
         "capacity": sorted(places.values(), key=lambda s: (-s["capacity"], s["type"])),
-        "requests": {**requests, "open": sum(requests.values()), "taken": taken},
+        # "which are still waiting for a group?": the open ones no group has taken
+        "requests": {**requests, "open": sum(requests.values()), "taken": taken,
+                     "waiting": sum(requests.values()) - taken},
         "next_action": upcoming[0] if upcoming else None,
         "actions_this_week": len(upcoming),
         "funds": sorted(money.values(), key=lambda s: s["currency"]),

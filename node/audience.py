@@ -152,13 +152,19 @@ def mark_private_readers(log: EventLog, opener: Opener | None, requests: list[di
     whether that group can read the part, as far as this device can tell: from the part itself
     where this device is one of its readers; else only that its own group cannot read it here.
     Those that can come first. "Could go to" named groups the details were never sealed to, and a
-    coordinator sent people's case to a group that could not read who they are."""
+    coordinator sent people's case to a group that could not read who they are. On the request,
+    `read_here`: whether this device can tell who reads it, being one of them."""
     if opener is None:
         return
     for r in requests:
-        if not r.get("has_private") or not r.get("can_go"):
+        if not r.get("has_private"):
             continue
         readers = opener.private_readers(r["id"], _private_part(log, r["id"]), r["group"])
+        # a group that cannot read a request is offered no "take" (node.publishing refuses it); a
+        # part of 0.1 does not name its readers, and is not offered either (`solnet publish` can)
+        r["read_here"] = readers is not None
+        if not r.get("can_go"):
+            continue
         for o in r["can_go"]:
             if readers is not None:
                 o["reads_private"] = o["group"] in readers

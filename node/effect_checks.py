@@ -47,7 +47,7 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
         fields.setdefault("type", alert.fields["type"])
     if group is None:
         return
-    found = effects.problem(kind, fields, group, now, target, lambda request: references.takers(store, request))
+    found = effects.problem(kind, fields, group, now, target, lambda request: references.claims(store, request))
     if found is not None:
         raise EffectRefused(effects.explain(found, lambda g: _name(log, g)), found.field)
     if kind == "need.fulfil":

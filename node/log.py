@@ -739,7 +739,7 @@ class EventLog:
         need was already covered. Read from stored events only."""
         target = lambda ref: references.target(self.store, self.trust, ref)  # noqa: E731
         found = effects.problem(kind, fields, group, timestamp, target,
-                                lambda request: references.takers(self.store, request))
+                                lambda request: references.claims(self.store, request))
         if found is not None:
             return effects.explain(found, self._group_name)
         if kind == "alert.update":

@@ -23,7 +23,7 @@ from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
 from events.kinds import HOUR_MS, KINDS, Kind, check_fields, relation_problems, wrong_reference
-from events.projections import PROFILE, SUPPORT_STATUS
+from events.projections import PROFILE
 from events.sealed import SEALABLE, SEALED_KIND
 from node import references
 from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
@@ -251,23 +251,58 @@ def default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
 
 
 def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | None) -> None:
-    """A claim or close must follow the request's story: it names a support request this node
-    holds, nothing follows a close, and a group does not claim what it already claims (each claim
-    would tell every node again, and count as another group's help)."""
+    """A claim or close must follow the request's story as the read models tell it: it names a
+    support request this node holds, nothing follows the requesting group's close, a group does
+    not claim what it takes already (each claim would tell every node again), and a group hands
+    back only what it takes (events.effects: only the requesting group closes for everyone)."""
     if log.store.event_row(request) is None:  # of another kind: refused by wrong_reference before
         raise PublishError(f"this node does not hold that support request ({short_id(request)}); `solnet view "
                            "support` lists the requests, sync first if it is missing", "request")
-    steps = sorted(log.store.rows(SUPPORT_STATUS, refs=[request]), key=lambda r: r.version)
-    closed = [s for s in steps if s.data.get("status") == "closed"]
-    if closed:
-        raise PublishError(f"that support request was closed on {local_time(closed[0].data.get('ts'))}; nothing "
-                           "more can be added to it", "request")
-    if kind == "support.claim" and group is not None:
-        mine = [s for s in steps if s.data.get("status") == "claimed" and s.data.get("group") == group]
-        if mine:
-            raise PublishError(f"your group already claimed that support request on "
-                               f"{local_time(mine[0].data.get('ts'))}; one claim is enough (add case notes with "
-                               "a close when it is done)", "request")
+    state = references.request_state(log.store, request)
+    if state is None:  # held without its content (redacted): nothing to tell its story by
+        return
+    owner = references.group_name(log.store, state["group"])
+    if state["status"] == "closed":
+        raise PublishError(f"that support request was closed by {owner} on {local_time(state['closed_at'])}; "
+                           "nothing more can be added to it", "request")
+    if group is None:
+        return
+    since = {t["group"]: t["since"] for t in state["taken"]}
+    if kind == "support.claim" and group in since:
+        raise PublishError(f"your group already claimed that support request on {local_time(since[group])}; one "
+                           "claim is enough (hand it back, or report your part, with a close when it is done)",
+                           "request")
+    back = {b["group"]: b["closed_at"] for b in state["handed_back"]}
+    if kind == "support.close" and group != state["group"] and group in back:
+        raise PublishError(f"your group handed that support request back on {local_time(back[group])}; only "
+                           f"{owner}, which made it, closes it (take it again first with a claim if you are "
+                           "back on it)", "request")
+
+
+def _request_private(log: EventLog, request: bytes, keys: NodeKeys) -> tuple[bool, tuple[str, list[bytes]] | None]:
+    """Whether the support request `request` (held) has a private part, and that part as this
+    device opens it (None: this device is not one of its readers)."""
+    row = log.store.event_row(request)
+    sealed = (unpack(row[8]) or {}).get(PRIVATE_FIELD) if row is not None and row[8] is not None else None
+    if not isinstance(sealed, bytes):
+        return False, None
+    return True, open_private_part(sealed, keys.device_encryption)
+
+
+def check_claim_readable(log: EventLog, request: bytes, keys: NodeKeys) -> None:
+    """A group takes a request to act on what it says: one whose private part this device cannot
+    open (sealed to other groups, or sealed before this device was certified) is not one it can
+    take from here. Every node would count such a claim (who may read a part is sealed inside it),
+    and show a group as taking a request it cannot read."""
+    sealed, opened = _request_private(log, request, keys)
+    if sealed and opened is None:
+        row = log.store.event_row(request)
+        group = log.trust.group_of(row[1]) if row is not None else None
+        owner = references.group_name(log.store, group) if group is not None else "the group that made it"
+        raise PublishError(f"this device is not a recipient of that support request's private details: {owner} "
+                           "sealed them to other groups (or before this device was certified), so your group "
+                           f"cannot take it from here; ask {owner} to send it to your group, or take it from a "
+                           "device that can read it", "request")
 
 
 def _case_note_recipients(log: EventLog, fields: dict[str, Any], keys: NodeKeys) -> list[bytes]:
@@ -279,8 +314,7 @@ def _case_note_recipients(log: EventLog, fields: dict[str, Any], keys: NodeKeys)
     if group is None:
         raise PublishError("the group that made that support request is no longer a member: nobody there could "
                            "read the notes", "request")
-    sealed = (unpack(row[8]) or {}).get(PRIVATE_FIELD) if row[8] is not None else None
-    opened = open_private_part(sealed, keys.device_encryption) if isinstance(sealed, bytes) else None
+    opened = _request_private(log, fields["request"], keys)[1]
     readers = [g for g in (opened[1] if opened else []) if _reachable(log, g)]
     return list(dict.fromkeys([group, *readers]))
 
@@ -339,6 +373,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(str(exc), exc.field) from None
     if case_note:
         check_case_step(log, kind.name, fields["request"], own)
+        if kind.name == "support.claim":
+            check_claim_readable(log, fields["request"], keys)
         if has_private:
             recipients = _case_note_recipients(log, fields, keys) + recipients
     if has_private:

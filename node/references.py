@@ -13,8 +13,8 @@ from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import parse_body
 from events.names import look_alikes, mimics_unnamed
-from events.projections import FULFIL, NEED_UPDATE, OFFER_UPDATE, PROFILE, SUPPORT_STATUS, Row, offer_key, project
-from events.readmodels import departure, needs_and_offers
+from events.projections import FULFIL, NEED_UPDATE, OFFER_UPDATE, PROFILE, SUPPORT, SUPPORT_STATUS, Row, offer_key, project
+from events.readmodels import departure, needs_and_offers, support_requests
 from events.trust import TrustGraph
 from node.store import Store
 
@@ -215,11 +215,19 @@ def row_of(store: Store, trust: TrustGraph, event_id: bytes) -> Row | None:
     return next((r for r in made if isinstance(r, Row)), None)
 
 
-def takers(store: Store, request: bytes) -> list[bytes]:
-    """The groups that claimed the support request `request`."""
-    return list(dict.fromkeys(s.data["group"] for s in sorted(store.rows(SUPPORT_STATUS, refs=[request]),
-                                                               key=lambda s: s.version)
-                              if s.data.get("status") == "claimed"))
+def claims(store: Store, request: bytes) -> list[tuple[bytes, int]]:
+    """The claims of the support request `request`: (group, time), oldest first."""
+    return [(s.data["group"], s.data["ts"]) for s in sorted(store.rows(SUPPORT_STATUS, refs=[request]),
+                                                             key=lambda s: s.version)
+            if s.data.get("status") == "claimed"]
+
+
+def request_state(store: Store, request: bytes) -> dict[str, Any] | None:
+    """A support request as the read models show it (status, who takes it now, who handed it
+    back, how it was closed); None if this node does not hold it."""
+    row = store.row_of(SUPPORT, request)
+    found = support_requests([row], store.rows(SUPPORT_STATUS, refs=[request])) if row is not None else []
+    return found[0] if found else None
 
 
 def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int) -> dict[str, Any] | None:

@@ -448,6 +448,8 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
             f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
     taken = "; ".join([f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
                        for t in item.get("taken") or ()]
+                      + [f"handed back by {b.get('group_name') or short_id(b['group'])} {local_time(b['closed_at'])} "
+                         f"({words(b['outcome'])})" for b in item.get("handed_back") or ()]
                       # a closed request says when and how it ended, not only who took it
                       + ([f"closed {local_time(item['closed_at'])}" + (f" ({words(item['outcome'])})"
                                                                       if item.get("outcome") else "")]
@@ -506,8 +508,10 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
               for c in r["capacity"]]
     lines.append("  can take: " + ("; ".join(places) if places else "no support offered"))
     q = r["requests"]
-    lines.append(f"  support requests open: {q['open']} ({q['high']} high, {q['medium']} medium, {q['low']} low; "
-                 f"{q['taken']} taken)")
+    # "which are still waiting?" at a glance: taken requests are open too, until their group closes them
+    lines.append(f"  support requests: {q['open']} open, of which {q['taken']} taken, {q['waiting']} waiting for a "
+                 f"group ({q['high']} high, {q['medium']} medium, {q['low']} low)" if q["open"]
+                 else "  support requests: none open")
     a = r.get("next_action")
     shared = (f" [shared with {shared_text(a['shared_with'], group_names or {})} only]"
               if a and a.get("shared_with") else "")

@@ -47,6 +47,19 @@ def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any
     return {"items": fair_items(items, MAX_ITEMS), "more": capped or len(items) > MAX_ITEMS}
 
 
+def case_actions(request: dict[str, Any], own: bytes | None) -> None:
+    """What this node's group may do with a support request, for its buttons (events.effects):
+    take it (another group's request it can read, which it does not take yet: beside a group that
+    takes it already, as a second offer of help), close it (its own request) or hand it back (one
+    it takes)."""
+    still = own is not None and request["status"] != "closed"
+    request["may_take"] = (still and own != request["group"] and own not in request["claimed_by"]
+                           and request.get("read_here", True)
+                           and not request.get("group_gone"))  # (its group's questions would go unanswered)
+    request["may_close"] = still and own == request["group"]
+    request["may_hand_back"] = still and own != request["group"] and own in request["claimed_by"]
+
+
 def overview(log: EventLog, region: str | None, now: int, own: bytes | None = None,
              peers: list[dict[str, Any]] | None = None, opener: Opener | None = None) -> dict[str, Any]:
     """Each section from at most CANDIDATES rows per table (the newest; the soonest actions), so
@@ -66,9 +79,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     mark_private_readers(log, opener, all_support, own)
     support = [s for s in all_support if s["status"] != "closed"]
     for s in support:
-        s["may_take"] = (own is not None and own != s["group"] and own not in s["claimed_by"]  # others take it
-                         and not s["group_gone"])  # (its group's questions would go unanswered)
-        s["may_close"] = own is not None and (own == s["group"] or own in s["claimed_by"])
+        case_actions(s, own)
     alerts, crowded = alerts_of_every_group(bounded["reader"], region, now, CANDIDATES, ALERTS_PER_GROUP)
     named(alerts, group_names(log))
     for a in alerts:
@@ -263,11 +274,8 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
     elif kind == "support.request":
         out["status"] = found("support") or named(support_request_item(held, event_id, now, CANDIDATES), names)
         mark_private_readers(log, opener, [out["status"]] if out["status"] is not None else [], own)
-        if out["status"] is not None and own is not None:
-            out["status"]["may_take"] = (out["status"]["status"] != "closed" and own != group
-                                         and own not in out["status"]["claimed_by"] and not out["status"]["group_gone"])
-            out["status"]["may_close"] = out["status"]["status"] != "closed" and (
-                own == group or own in out["status"]["claimed_by"])
+        if out["status"] is not None:
+            case_actions(out["status"], own)
     elif kind == "support.offer":
         out["status"] = found("capacity")
     elif kind == "alert":

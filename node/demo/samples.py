@@ -262,8 +262,10 @@ SAMPLES: tuple[Sample, ...] = (
            private="A host family can take them from Friday. (Demo data: no real person.)"),
     Sample("Cardiff", "support.claim", {"request": Ref("calais-minor")}),
     Sample("Bristol", "support.claim", {"request": Ref("brighton-legal")}),
+    # Bristol hands it back with its outcome; Brighton, which asked, closes it
     Sample("Bristol", "support.close", {"request": Ref("brighton-legal"), "outcome": "referred"},
            private="Referred to a legal aid solicitor who takes Brighton cases. (Demo data: no real person.)"),
+    Sample("Brighton", "support.close", {"request": Ref("brighton-legal"), "outcome": "referred"}),
 )
 
 

@@ -183,14 +183,19 @@ def item_schemas() -> dict[str, Schema]:
         "a support offer of the request's type", ("reads_private",))
     request = kind_item("support.request", {
         "status": {"type": "string", "enum": ["open", "claimed", "closed"]},
-        "claimed_by": array(HEX_ID, "the groups that took it"),
+        "claimed_by": array(HEX_ID, "the groups that take it now"),
         "outcome": nullable({"type": "string", "enum": list(OUTCOMES)}, "of a closed request"),
-        "taken": array(plain_object({**_group_ref(), "since": TIME}), "who took it, since when"),
+        "taken": array(plain_object({**_group_ref(), "since": TIME}), "who takes it now, since when"),
+        "handed_back": array(plain_object({**_group_ref(), "closed_at": TIME,
+                                           "outcome": {"type": "string", "enum": list(OUTCOMES)}}),
+                             "groups that took it and handed it back (a close of theirs: only the requesting "
+                             "group's closes it), when and with what outcome; a later claim takes it again"),
         "closed_at": nullable(TIME), "private": {"type": "boolean", "description": "whether it has a private part"},
         "age_hours": said(COUNT, "hours since it was made"),
         "can_go": array(place, "support offers of its type (its region first, at most 3); none once closed"),
         "group_gone": said(GONE, GONE["description"] + ". One nobody took is not listed once its group is gone")},
-        ["status", "claimed_by", "outcome", "taken", "closed_at", "private", "age_hours", "can_go", "group_gone"],
+        ["status", "claimed_by", "outcome", "taken", "handed_back", "closed_at", "private", "age_hours", "can_go",
+         "group_gone"],
         "a support request (its private part is never shown here)")
     support_offer = kind_item("support.offer", {
         **_listing("capacity"), "available_now": {"type": "boolean", "description": "false before its start"}},
@@ -247,7 +252,9 @@ def item_schemas() -> dict[str, Schema]:
         "capacity": array(plain_object({"type": {"type": "string", "enum": list(SUPPORT_TYPES)}, "capacity": COUNT,
                                         "offers": COUNT, "shared": COUNT,
                                         "from": nullable(TIME, "when places open, if none is open now")})),
-        "requests": plain_object({**{u: COUNT for u in reversed(URGENCY)}, "open": COUNT, "taken": COUNT},
+        "requests": plain_object({**{u: COUNT for u in reversed(URGENCY)}, "open": COUNT,
+                                  "taken": said(COUNT, "of the open ones, those a group takes"),
+                                  "waiting": said(COUNT, "of the open ones, those no group takes yet")},
                                  "support requests not closed, by urgency"),
         "next_action": {"anyOf": [ref("Action"), {"type": "null"}]},
         "actions_this_week": COUNT,

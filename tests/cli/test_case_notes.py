@@ -51,8 +51,9 @@ def test_case_details_in_a_claim_are_sealed_to_the_requesting_group(network, cli
         for path in home.iterdir():  # nothing in clear at rest
             if path.is_file():
                 assert SECRET.encode() not in path.read_bytes(), path
-    status = {r["id"]: r for r in cli.run_json(network.a, "view", "support")}[request]
-    assert status["status"] == "closed" and status["claimed_by"] == [network.group_b]
+    status = {r["id"]: r for r in cli.run_json(network.a, "view", "support")}[request]  # handed back by Bristol
+    assert status["status"] == "open" and status["claimed_by"] == []
+    assert [b["group"] for b in status["handed_back"]] == [network.group_b]
 
 
 def test_a_closed_request_says_when_and_how_it_ended(network, cli, tmp_path):
@@ -60,7 +61,12 @@ def test_a_closed_request_says_when_and_how_it_ended(network, cli, tmp_path):
     closed, when, nor its outcome (the JSON had them)."""
     request = _request(network, cli, tmp_path)
     cli.publish(network.b, "support.claim", "--request", request[:12])
-    cli.publish(network.b, "support.close", "--request", request[:12], "--outcome", "referred")
+    cli.publish(network.b, "support.close", "--request", request[:12], "--outcome", "referred")  # hands it back
     [line] = [l for l in cli.run(network.b, "view", "support").stdout.splitlines() if request[:12] in l]
-    assert line.startswith("closed ") and "— taken by Bristol since " in line, line
+    assert line.startswith("open ") and "— handed back by Bristol 20" in line and " UTC (referred)  " in line, line
+    cli.run(network.b, "export", tmp_path / "b1.bundle")
+    cli.run(network.a, "import", tmp_path / "b1.bundle")
+    cli.publish(network.a, "support.close", "--request", request[:12], "--outcome", "referred")  # Calais closes it
+    [line] = [l for l in cli.run(network.a, "view", "support").stdout.splitlines() if request[:12] in l]
+    assert line.startswith("closed ") and "— handed back by Bristol " in line, line
     assert "; closed 20" in line and " UTC (referred)  " in line, line

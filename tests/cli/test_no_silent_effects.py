@@ -9,6 +9,7 @@ from pathlib import Path
 
 from crypto.keys import short_id
 from node.home import Home
+from node.private import seal_private
 
 
 def _sync(cli, source: Path, target: Path, tmp_path: Path) -> None:
@@ -35,6 +36,19 @@ def _sign_anyway(home: Path, passphrase: str, kind: str, fields: dict) -> str:
         log.store.close()
 
 
+def _sealed_to_its_own_group(home: Path, passphrase: str) -> str:
+    """A safeguarding request whose private part only the requesting group reads (the CLI wants a
+    recipient group: with two homes, this stands for a request sealed to a third one)."""
+    h = Home(home)
+    log, keys = h.log(), h.keys(passphrase)
+    try:
+        part = seal_private("Boy 15, alone", log.trust, [], log.trust.group_of(bytes(keys.device.public)), {})
+        return log.append(keys.device, "support.request", {"region": "calais", "type": "safeguarding_minor",
+                                                           "people": "1", "urgency": "medium", "sealed": part}).id.hex()
+    finally:
+        log.store.close()
+
+
 def test_what_would_have_no_effect_is_refused_at_publish_and_explained_from_a_peer(network, cli, tmp_path):
     a, b = network.a, network.b  # Calais, Bristol
     cli.publish(a, "group.profile", "--name", "Calais", "--region", "calais")
@@ -52,9 +66,11 @@ def test_what_would_have_no_effect_is_refused_at_publish_and_explained_from_a_pe
     cli.publish(b, "fundraiser.update", "--fundraiser", fund[:10], "--pledge", "100")  # what Bristol may do
 
     said = _refused(cli, b, "support.close", "--request", request[:10], "--outcome", "resolved")
-    assert "only Calais, which made that support request, or a group that took it may close it" in said
+    assert "only Calais, which made that support request, may close it" in said and "hand it back" in said
     cli.publish(b, "support.claim", "--request", request[:10])
-    cli.publish(b, "support.close", "--request", request[:10], "--outcome", "resolved")  # having taken it
+    cli.publish(b, "support.close", "--request", request[:10], "--outcome", "resolved")  # having taken it: back
+    said = _refused(cli, b, "support.close", "--request", request[:10], "--outcome", "resolved")
+    assert "your group handed that support request back on" in said and "only Calais" in said
 
     said = _refused(cli, b, "need.update", "--need", need[:10], "--quantity", "1")
     assert "only Calais, the group that posted that need, may adjust or withdraw it" in said
@@ -91,8 +107,8 @@ def test_what_would_have_no_effect_is_refused_at_publish_and_explained_from_a_pe
     assert (f["raised"], f["pledged"]) == (0, 10_000)  # Bristol's "raised" left out, its pledge counted
     [n] = [x for x in cli.run_json(a, "view", "needs") if x["side"] == "need"]
     assert (n["status"], n["fulfilled"], n["remaining"]) == ("open", 20, 40)  # not withdrawn by Bristol
-    [s] = cli.run_json(a, "view", "support")
-    assert s["status"] == "closed" and [t["group_name"] for t in s["taken"]] == ["Bristol"]
+    [s] = cli.run_json(a, "view", "support")  # handed back by Bristol: open, for Calais to close
+    assert s["status"] == "open" and s["taken"] == [] and [b["group_name"] for b in s["handed_back"]] == ["Bristol"]
     assert cli.run_json(a, "show", forged["raised"][:12])["group_name"] == "Bristol"
 
 
@@ -139,3 +155,35 @@ def test_money_is_typed_and_refused_in_major_units(network, cli):
     said = _refused(cli, network.a, "fundraiser", "--title", "T", "--goal", "12.505", "--currency", "EUR",
                     "--region", "calais")
     assert "more than two decimals" in said
+
+
+def test_only_the_requesting_group_closes_a_support_request_and_both_nodes_agree(network, cli, tmp_path):
+    """The reviewer's week: a group that cannot read a request sealed to others, and that another
+    group took, claimed it and closed it for every node. Now `publish` refuses the claim and the
+    close with words; signed anyway, the close counts for nothing on either node, and both nodes
+    show the same requests and the same desk: one taken, one waiting for a group."""
+    a, b = network.a, network.b  # Calais, Bristol
+    cli.publish(b, "group.profile", "--name", "Bristol", "--region", "bristol")
+    _sync(cli, b, a, tmp_path)
+    taken = cli.publish(a, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
+                        "--urgency", "high", "--private", "A family at the station", "--to", "Bristol")
+    sealed = _sealed_to_its_own_group(a, cli.PASSPHRASE)  # as if to a third group: Bristol cannot read it
+    _sync(cli, a, b, tmp_path)
+    cli.publish(b, "support.claim", "--request", taken[:10])  # Bristol can read it, and takes it
+
+    said = _refused(cli, b, "support.claim", "--request", sealed[:10])
+    assert "this device is not a recipient of that support request's private details" in said and "Calais" in said
+    said = _refused(cli, b, "support.close", "--request", sealed[:10], "--outcome", "resolved")
+    assert "only Calais, which made that support request, may close it" in said
+
+    stray = _sign_anyway(b, cli.PASSPHRASE, "support.close", {"request": bytes.fromhex(sealed), "outcome": "resolved"})
+    _sync(cli, b, a, tmp_path)
+    for home in (a, b):
+        shown = cli.run_json(home, "show", stray[:12])
+        assert "only Calais, which made that support request, may close it" in shown["no_effect"], shown
+    views = [{r["id"]: (r["status"], r["claimed_by"]) for r in cli.run_json(home, "view", "support")} for home in (a, b)]
+    assert views[0] == views[1] == {taken: ("claimed", [network.group_b]), sealed: ("open", [])}
+    desks = [[line for line in cli.run(home, "view", "regions").stdout.splitlines() if "support requests" in line]
+             for home in (a, b)]
+    assert desks[0] == desks[1] and "  support requests: 2 open, of which 1 taken, 1 waiting for a group " \
+                                    "(1 high, 1 medium, 0 low)" in desks[0], desks

@@ -133,18 +133,62 @@ def test_each_request_gets_the_places_of_its_type_its_region_first_then_open_now
     assert "group_name" not in housing_in_calais[1]["can_go"][0]
 
 
-def test_only_the_requesting_or_a_taking_group_closes_a_request():
-    calais, bristol, leeds = Author(), Author(), Author()
-    request = calais.event("support.request", {"region": "bristol", "type": "legal", "people": "1", "urgency": "low"})
-    stray = leeds.event("support.close", {"request": request.id, "outcome": "resolved"})
-    tables = apply_all([(calais, request), (leeds, stray)])
+def _request_status(pairs):
+    tables = apply_all(pairs)
     (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW)
-    assert r["status"] == "open"
-    tables = apply_all([(bristol, bristol.event("support.claim", {"request": request.id})),
-                        (bristol, bristol.event("support.close", {"request": request.id, "outcome": "referred"}))],
-                       tables)
-    (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW)
-    assert (r["status"], r["outcome"]) == ("closed", "referred") and r["closed_at"] is not None
+    return r
+
+
+def test_only_the_requesting_group_closes_a_request_in_any_order():
+    """The reviewer's week: Calais asks, Bristol takes it; London (which may not even read it)
+    claims and closes it. Only Calais's close ends a request: London's close hands back London's
+    own claim, Leeds's (never took it) counts for nothing, and Bristol still takes it, whatever
+    order the events come in."""
+    calais, bristol, london, leeds = Author(), Author(), Author(), Author()
+    request = calais.event("support.request", {"region": "calais", "type": "safeguarding_minor", "people": "1",
+                                               "urgency": "high"}, ts=NOW - 10 * HOUR_MS)
+    steps = [(bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 5 * HOUR_MS)),
+             (london, london.event("support.claim", {"request": request.id}, ts=NOW - 4 * HOUR_MS)),
+             (london, london.event("support.close", {"request": request.id, "outcome": "resolved"}, ts=NOW - 3 * HOUR_MS)),
+             (leeds, leeds.event("support.close", {"request": request.id, "outcome": "withdrawn"}, ts=NOW - 2 * HOUR_MS))]
+    for order in itertools.permutations(steps):
+        r = _request_status([(calais, request), *order])
+        assert (r["status"], r["outcome"], r["closed_at"]) == ("claimed", None, None)
+        assert r["claimed_by"] == [bristol.group] and r["taken"] == [{"group": bristol.group, "since": NOW - 5 * HOUR_MS}]
+        assert r["handed_back"] == [{"group": london.group, "closed_at": NOW - 3 * HOUR_MS, "outcome": "resolved"}]
+    close = (calais, calais.event("support.close", {"request": request.id, "outcome": "referred"}, ts=NOW - HOUR_MS))
+    for order in itertools.permutations([*steps, close]):
+        r = _request_status([(calais, request), *order])
+        assert (r["status"], r["outcome"], r["closed_at"]) == ("closed", "referred", NOW - HOUR_MS)
+
+
+def test_a_group_that_handed_a_request_back_takes_it_again_with_a_later_claim():
+    calais, bristol = Author(), Author()
+    request = calais.event("support.request", {"region": "bristol", "type": "legal", "people": "1", "urgency": "low"},
+                           ts=NOW - 10 * HOUR_MS)
+    steps = [(bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 5 * HOUR_MS)),
+             (bristol, bristol.event("support.close", {"request": request.id, "outcome": "unresolved"},
+                                     ts=NOW - 4 * HOUR_MS)),
+             (bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 3 * HOUR_MS))]
+    for order in itertools.permutations(steps):
+        r = _request_status([(calais, request), *order])
+        assert r["status"] == "claimed" and r["taken"] == [{"group": bristol.group, "since": NOW - 3 * HOUR_MS}]
+        assert r["handed_back"] == []
+    for order in itertools.permutations(steps[:2]):  # without the second claim: open, waiting for a group
+        r = _request_status([(calais, request), *order])
+        assert (r["status"], r["claimed_by"]) == ("open", [])
+
+
+def test_a_hand_back_dated_before_its_claim_counts_for_nothing():
+    calais, bristol = Author(), Author()
+    request = calais.event("support.request", {"region": "bristol", "type": "legal", "people": "1", "urgency": "low"},
+                           ts=NOW - 10 * HOUR_MS)
+    steps = [(bristol, bristol.event("support.close", {"request": request.id, "outcome": "resolved"},
+                                     ts=NOW - 6 * HOUR_MS)),
+             (bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 5 * HOUR_MS))]
+    for order in itertools.permutations(steps):
+        r = _request_status([(calais, request), *order])
+        assert (r["status"], r["claimed_by"], r["handed_back"]) == ("claimed", [bristol.group], [])
 
 
 def test_any_device_of_the_posting_group_updates_and_clears_an_alert():
@@ -240,7 +284,7 @@ def test_the_region_summary_adds_up_needs_offers_capacity_requests_and_money():
     assert {(n["category"], n["unit"], n["missing"]) for n in summary["needs"]} >= {("firewood", "m3", 4)}
     assert summary["offers"] == [{"category": "clothes", "unit": "items", "available": 100, "count": 1, "shared": 0}]
     assert summary["capacity"] == [{"type": "activist_trauma_support", "capacity": 4, "offers": 1, "shared": 0, "from": None}]
-    assert summary["requests"] == {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 0}
+    assert summary["requests"] == {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 0, "waiting": 1}
     assert summary["next_action"]["title"] == "Soon" and summary["actions_this_week"] == 2
     assert summary["funds"] == [{"currency": "EUR", "raised": 45_050, "pledged": 10_000, "goal": 100_000, "count": 1,
                                  "shared": 0, "progress": 45}]
@@ -294,8 +338,12 @@ def test_the_rules_say_who_may_and_stay_silent_when_nothing_is_known():
     assert "pledge" in explain(found, names) and found.field == "raised"
     assert problem("fundraiser.update", {"fundraiser": b"f" * 32, "pledge": 5}, bristol, NOW, held.get) is None
     found = problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, bristol, NOW, held.get)
-    assert "take it first" in explain(found, names)
+    assert "only Calais, which made that support request, may close it" in explain(found, names)
+    assert "may hand it back with a close" in explain(found, names)
     assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, bristol, NOW, held.get,
-                   lambda request: [bristol]) is None
+                   lambda request: [(bristol, NOW - 1)]) is None  # having taken it: hands it back
+    assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, bristol, NOW, held.get,
+                   lambda request: [(calais, NOW - 1), (bristol, NOW + 1)]) is not None  # took it only later
+    assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, calais, NOW, held.get) is None
     found = problem("action.report", {"action": b"a" * 32, "outcome": "x"}, calais, NOW, held.get)
     assert found.code == "report_too_early"

@@ -279,8 +279,14 @@ def test_support_request_open_claimed_closed():
 
     apply_all([(bristol, bristol.event("support.close", {"request": req.id, "outcome": "resolved"}, ts=NOW - 10))],
               tables)
+    s = _status(tables, req)  # the group that took it hands it back: open, for Calais to close
+    assert s["status"] == "open" and s["claimed_by"] == [] and s["outcome"] is None
+    assert s["handed_back"] == [{"group": bristol.group, "closed_at": NOW - 10, "outcome": "resolved"}]
+
+    apply_all([(calais, calais.event("support.close", {"request": req.id, "outcome": "resolved"}, ts=NOW - 5))],
+              tables)
     s = _status(tables, req)
-    assert s["status"] == "closed" and s["outcome"] == "resolved" and s["claimed_by"] == [bristol.group]
+    assert s["status"] == "closed" and s["outcome"] == "resolved"
 
 
 def test_requesting_group_may_close_its_own_request():
@@ -427,6 +433,7 @@ def _scenario() -> list[tuple[Author, Event]]:
         (bristol, bristol.event("support.claim", {"request": req.id})),
         (brighton, brighton.event("support.close", {"request": req.id, "outcome": "withdrawn"}, ts=NOW - 3)),
         (bristol, bristol.event("support.close", {"request": req.id, "outcome": "resolved"}, ts=NOW - 5)),
+        (calais, calais.event("support.close", {"request": req.id, "outcome": "resolved"}, ts=NOW - 4)),
         (brighton, brighton.event("action", action("brighton", NOW + DAY))),
         (brighton, brighton.event("alert", {"region": "calais", "type": "raid", "text": "!"}, expires=NOW + HOUR_MS)),
     ]
