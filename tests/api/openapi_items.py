@@ -193,7 +193,9 @@ def item_schemas() -> dict[str, Schema]:
         "closed_at": nullable(TIME), "private": {"type": "boolean", "description": "whether it has a private part"},
         "age_hours": said(COUNT, "hours since it was made"),
         "can_go": array(place, "support offers of its type (its region first, at most 3); none once closed"),
-        "group_gone": said(GONE, GONE["description"] + ". One nobody took is not listed once its group is gone")},
+        "group_gone": said(GONE, GONE["description"] + ". One nobody took is not listed once its group is gone"),
+        "read_here": {"type": "boolean", "description": "with a private part, to the node's admin: whether this "
+                      "device is among its readers (and so can tell who the others are)"}},
         ["status", "claimed_by", "outcome", "taken", "handed_back", "closed_at", "private", "age_hours", "can_go",
          "group_gone"],
         "a support request (its private part is never shown here)")

@@ -48,7 +48,7 @@ def test_a_group_claims_a_request_once_and_nothing_follows_a_close(network, cli)
     cli.publish(network.a, "support.close", "--request", request, "--outcome", "resolved")
     for kind, extra in (("support.claim", ()), ("support.close", ("--outcome", "resolved"))):
         late = cli.run(network.a, "publish", kind, "--request", request, *extra, ok=False)
-        assert late.returncode == 1 and "was closed on" in late.stderr, late.stderr
+        assert late.returncode == 1 and "was closed by" in late.stderr, late.stderr
     not_a_request = cli.publish(network.a, "need", "--category", "tents", "--quantity", "1", "--region", "calais")
     wrong = cli.run(network.a, "publish", "support.claim", "--request", not_a_request, ok=False)
     assert wrong.returncode == 1 and "must name a support.request event" in wrong.stderr, wrong.stderr

@@ -79,7 +79,7 @@ def test_a_gone_groups_open_items_are_not_offered_in_either_order(tmp_path: Path
     assert alert["group_gone"] == how and alert["status"] == "live"
     assert [a["group_gone"] for a in shown["alert-history"]] == [how]
     assert shown["desk"] == {"needs": [], "offers": [], "capacity": [], "funds": [], "alerts": 1,
-                             "requests": {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 1}}
+                             "requests": {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 1, "waiting": 0}}
     words = {"left": "[its group has left the network]", "revoked": "[its group was revoked]"}[how]
     assert words in view_line("alerts", alert, {}) and words in view_line("fundraisers", fund, {})
     assert words in view_line("support", taken, {})
