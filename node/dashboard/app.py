@@ -98,6 +98,7 @@ def _environment() -> jinja2.Environment:
     env.globals["and_list"] = render.and_list
     env.globals["groups_with_ids"] = groups_with_ids
     env.globals["event_name"] = event_names.event_name
+    env.globals["item_name"] = event_names.item_name
     return env
 
 
