@@ -61,3 +61,46 @@ def test_acting_links_say_what_they_act_on_and_parts_of_an_item_are_apart(cluste
     acting = [name for name in _links(page) if name.startswith(("Couvrir ce besoin", "Publier une mise à jour"))]
     assert any(re.fullmatch(r"Couvrir ce besoin: tentes, calais, .+ UTC", n) for n in acting), acting
     assert any(n.startswith("Publier une mise à jour: descente de police, calais, Canal, ") for n in acting), acting
+
+
+def _langs(page) -> dict[str, str]:
+    """Each text of the page in an element with a lang of its own: text -> lang."""
+    return page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll('main [lang], main[lang]'))
+        .map(e => [e.textContent.trim(), e.getAttribute('lang')]))""")
+
+
+def test_text_is_tagged_with_the_language_its_group_writes_not_those_spoken_at_an_action(cluster, browser) -> None:
+    calais, brighton = cluster.network([("Calais", "calais"), ("Brighton", "brighton")])
+    calais.peers.append(brighton.port)
+    cluster.start_all([calais, brighton])
+    # (fresh homes: nothing of their keys can be elsewhere, so neither waits for a first sync to publish)
+    def publish_now(node, kind, fields, **extra):
+        return api_publish(node, kind, fields, offline=True, **extra)
+    # Calais writes French only (its profile says so); Brighton writes English and French
+    publish_now(calais, "group.profile", {"name": "Calais", "region": "calais", "languages": "fr"})
+    publish_now(brighton, "group.profile", {"name": "Brighton", "region": "brighton", "languages": "en, fr"})
+    publish_now(calais, "action", {"title": "Distribution de repas", "region": "calais", "type": "distribution",
+                                   "starts_at": "2031-06-01T18:00", "languages": "fr, ar, ps"})
+    publish_now(calais, "alert", {"region": "calais", "type": "raid", "location": "Quai", "text": "Contrôle au quai"},
+                expires_in="6h")
+    publish_now(calais, "need", {"category": "tents", "quantity": "20", "region": "calais", "notes": "Tentes 2 places"})
+    request = publish_now(calais, "support.request", {"region": "calais", "type": "housing", "people": "2",
+                                                      "urgency": "high"},
+                          private="Famille de quatre, arrivée vendredi", to=[calais.home.config().group_id])["id"]
+    # spoken there in Arabic, written in English: the title is not Arabic
+    publish_now(brighton, "action", {"title": "Arabic info night", "region": "brighton", "type": "info_night",
+                                     "starts_at": "2031-06-02T18:00", "languages": "ar"})
+    publish_now(brighton, "resource", {"title": "حقوقك", "languages": "ar", "summary": "حقوقك عند الحدود",
+                                       "link": "https://example.org/ar.pdf"})
+    page = browser.new_page()
+    log_in(page, calais)
+    page.locator("#later-list").get_by_text("Arabic info night").wait_for()  # synced from Brighton
+
+    langs = _langs(page)
+    for text in ("Distribution de repas", "Contrôle au quai", "Tentes 2 places"):
+        assert langs.get(text) == "fr", (text, langs)
+    assert "Arabic info night" not in langs, langs
+    assert langs.get("حقوقك") == "ar" and langs.get("حقوقك عند الحدود") == "ar", langs
+
+    page.goto(url(calais, f"/event/{request}"))
+    assert page.locator(".private-text").get_attribute("lang") == "fr"
