@@ -33,6 +33,11 @@ def profile_names(store: Store) -> dict[bytes, str]:
     return dict(_names(store).said)
 
 
+def profile_languages(store: Store) -> dict[bytes, list[str]]:
+    """Each group's languages as its newest profile says them (the languages the group speaks)."""
+    return {group: list(langs) for group, langs in _names(store).languages.items()}
+
+
 def look_alike_groups(store: Store) -> dict[bytes, list[bytes]]:
     """Each group whose name looks like other groups' names, and those groups."""
     return {group: list(others) for group, others in _names(store).alike.items()}
@@ -42,6 +47,7 @@ class _Names(NamedTuple):
     said: dict[bytes, str]  # as the profiles say
     shown: dict[bytes, str]  # with the short id where another group's name looks like it
     alike: dict[bytes, list[bytes]]  # events.names.look_alikes of `said`
+    languages: dict[bytes, list[str]]  # as the profiles say (those that say any)
 
 
 def _names(store: Store) -> _Names:
@@ -51,11 +57,13 @@ def _names(store: Store) -> _Names:
     kept = _KEPT.get(store)
     if kept is not None and kept[0] == version:
         return kept[1]
-    said = {row.key: row.data["name"] for row in store.rows(PROFILE)}
+    profiles = store.rows(PROFILE)
+    said = {row.key: row.data["name"] for row in profiles}
+    languages = {row.key: langs for row in profiles if isinstance(langs := row.data.get("languages"), list) and langs}
     alike = look_alikes(said)
     shown = {group: f"{name} ({short_id(group)})" if group in alike or mimics_unnamed(name) else name
              for group, name in said.items()}
-    names = _Names(said, shown, alike)
+    names = _Names(said, shown, alike, languages)
     _KEPT[store] = (version, names)
     return names
 

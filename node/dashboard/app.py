@@ -28,7 +28,7 @@ from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
-from node import audience, login_links, public_site, publishing, render
+from node import audience, login_links, public_site, publishing, references, render
 from node.api import API_PATH_RE
 from node.chain_gate import NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, pages
@@ -93,12 +93,20 @@ def _environment() -> jinja2.Environment:
     env.filters["fallback_time"] = i18n.fallback_time
     env.filters["short"] = lambda b: b.hex()[:12] if isinstance(b, bytes) else str(b)[:12]
     env.filters["hex"] = lambda b: b.hex() if isinstance(b, bytes) else str(b)
-    env.globals["text_lang"] = lambda item: i18n.text_language(item.get("languages"))
+    env.globals["text_lang"] = text_lang
     env.globals["group_list"] = group_list
     env.globals["and_list"] = render.and_list
     env.globals["groups_with_ids"] = groups_with_ids
     env.globals["event_name"] = event_names.event_name
+    env.globals["item_name"] = event_names.item_name
     return env
+
+
+@jinja2.pass_context
+def text_lang(context: Any, item: dict[str, Any], own: Any = None) -> str | None:
+    """The lang of `item`'s text (i18n.text_language): `own`, the item's own `languages` where they are
+    its text's (a resource, a profile), else its group's profile's (`group_languages` of the page)."""
+    return i18n.text_language(own, (context.get("group_languages") or {}).get(item.get("group")))
 
 
 def group_list(ids: list[bytes], names: dict[bytes, str], conjunction: str = "and") -> str:
@@ -343,6 +351,7 @@ class Dashboard:
         # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time)
         title = event_names.event_name(ctx["t"], event["named"], event["about"])
         return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
+                "group_languages": await self.node.db(references.profile_languages, self.node.log.store),
                 "title": title, "fragment": f"/fragment/event/{request.match_info['id']}"}
 
     async def event(self, request: web.Request) -> web.StreamResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from events.kinds import KINDS
 from node.dashboard.i18n import Translator, fallback_time
 
 # The fields that tell an untitled event apart from others of its kind, in the order said.
@@ -32,6 +33,24 @@ def event_name(t: Translator, event: Named, about: Named | None = None) -> str:
     title = _title(event.fields)
     if title:
         return title
+    details = _described(t, event, about)
+    kind = t(f"kind.{event.kind}")
+    return t("event.name", kind=kind, details=details) if details else kind
+
+
+def item_name(t: Translator, kind: str, item: dict[str, Any]) -> str:
+    """What a link acting on an overview item (a read-model row of a `kind` event) says it acts on,
+    after its own words ("Cover this need: tents, calais, 2031-06-01 14:00 UTC"): its event's name
+    without the kind, which the link's words already say. Only the row's fields that are the
+    kind's public fields are read (not its status, its totals or its group)."""
+    spec = KINDS.get(kind)
+    fields = {name: value for name, value in item.items() if spec is not None and spec.field(name) is not None}
+    named = Named(kind, fields, item.get("ts") if isinstance(item.get("ts"), int) else None)
+    return _title(fields) or _described(t, named, None) or t(f"kind.{kind}")
+
+
+def _described(t: Translator, event: Named, about: Named | None) -> str:
+    """An untitled event's details and time, comma-separated ('raid, calais, 2031-06-01 14:00 UTC')."""
     details = _details(t, event.fields)
     if about is not None:
         # (an update may repeat its alert's type and region: said once)
@@ -40,8 +59,7 @@ def event_name(t: Translator, event: Named, about: Named | None = None) -> str:
     when = event.fields.get("starts_at") if isinstance(event.fields.get("starts_at"), int) else event.ts
     if when:
         details.append(fallback_time(when))
-    kind = t(f"kind.{event.kind}")
-    return t("event.name", kind=kind, details=", ".join(details)) if details else kind
+    return ", ".join(details)
 
 
 def _title(fields: dict[str, Any]) -> str | None:

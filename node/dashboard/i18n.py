@@ -64,11 +64,19 @@ se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt
 vo wa wo xh yi yo za zh zu""".split())
 
 
-def text_language(languages: Any) -> str | None:
-    """The language an event's text is in, when its `languages` field names exactly one we can tag
-    (so that a screen reader reads French text as French on an English page), else None."""
-    if isinstance(languages, list) and len(languages) == 1 and languages[0] in ISO_639_1:
-        return languages[0]
+def text_language(own: Any, group: Any = None) -> str | None:
+    """The language a text is written in, when it is known and can be tagged (so that a screen
+    reader reads French text as French on an English page), else None (the page's language applies).
+
+    `own`: the `languages` of an event whose languages are those of its text (a resource is written
+    in its languages; a group's profile names the languages the group writes and speaks); when it
+    names several, which one a sentence is in is not known. `group`: the languages of the author
+    group's profile, for any other text of the group. Neither is guessed from the text, and an
+    action's or a support offer's `languages` are not used: they name the languages spoken there
+    (an English title for an Arabic-speaking info night is English)."""
+    said = own if isinstance(own, list) and own else group
+    if isinstance(said, list) and len(said) == 1 and said[0] in ISO_639_1:
+        return said[0]
     return None
 
 

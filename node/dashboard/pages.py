@@ -110,6 +110,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "history": _bounded(history),
         "resources": _bounded(view(log, "resources", **bounded)),
         "names": group_names(log),
+        "group_languages": references.profile_languages(log.store),  # the language of a group's texts, if one
         "regions": (listed := regions(log, opened))[0],
         "regions_more": listed[1],
         "last_n": log.store.last_n(),

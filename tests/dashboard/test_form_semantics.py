@@ -127,25 +127,33 @@ async def test_login_and_wipe_failures_are_summarised_too(sample, start_node, ht
     assert not node.wiped
 
 
-async def test_event_text_in_one_known_language_carries_it(sample, start_node, http) -> None:
+async def test_event_text_carries_the_one_language_its_group_writes(sample, start_node, http) -> None:
+    """An action's `languages` are those spoken there, not its text's: they mark nothing. The group's
+    profile naming one language marks every text of the group (README, "Event text is marked")."""
     home = sample.nodes[0].home
     log, keys = home.log(), home.keys(PASSPHRASE)
     try:
-        one = publishing.publish(log, keys, "action", {
+        spoken = publishing.publish(log, keys, "action", {
             "title": "Cours de français", "region": "calais", "type": "class", "starts_at": "2031-03-02T10:00",
-            "languages": "fr", "description": "Au local"}).id.hex()
-        two = publishing.publish(log, keys, "action", {"title": "Bilingual", "region": "calais", "type": "class",
-                                                       "starts_at": "2031-03-03T10:00", "languages": "fr, en"}).id.hex()
-        odd = publishing.publish(log, keys, "action", {"title": "Made up", "region": "calais", "type": "class",
-                                                       "starts_at": "2031-03-04T10:00", "languages": "zzz"}).id.hex()
+            "languages": "ar", "description": "Au local"}).id.hex()
     finally:
         log.store.close()
     node = await start_node(sample.nodes[0])
     await node.log_in(http)
     _, html, _ = await get(http, node.url + "/")
-    assert f'<a href="/event/{one}" dir="auto" lang="fr">Cours de français</a>' in html
-    assert f'<a href="/event/{two}" dir="auto">Bilingual</a>' in html and f'<a href="/event/{odd}" dir="auto">Made up</a>' in html
-    _, html, _ = await get(http, node.url + f"/event/{one}")
+    assert f'<a href="/event/{spoken}" dir="auto">Cours de français</a>' in html  # not lang="ar"
+    await node.stop()
+
+    log = home.log()
+    try:
+        publishing.publish(log, keys, "group.profile", {"name": "Calais", "region": "calais", "languages": "fr"})
+    finally:
+        log.store.close()
+    node = await start_node(sample.nodes[0])
+    await node.log_in(http)
+    _, html, _ = await get(http, node.url + "/")
+    assert f'<a href="/event/{spoken}" dir="auto" lang="fr">Cours de français</a>' in html
+    _, html, _ = await get(http, node.url + f"/event/{spoken}")
     assert '<h1 dir="auto" lang="fr">Cours de français</h1>' in html
     assert '<span class="text" dir="auto" lang="fr">Au local</span>' in html
     assert '<span class="text" dir="auto" lang="fr">calais</span>' not in html  # a region is no French text
