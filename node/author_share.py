@@ -17,9 +17,9 @@ the key's later events are never stored either: they wait aside within the key's
 queue (node/pending_queue.py) until they age out. The key has to be revoked and replaced.
 
 Sized so that honest use never meets it: the largest honest events are sealed ones and support
-requests and claims with up to 60 KiB of encrypted details; 16 MiB a day is 250 of those, or
-some 40,000 ordinary events (a device posting one every few seconds all day). The cost of a
-flood is then 16 MiB per key per day on every node, until its group or the group's admitter
+requests and claims with up to 60 KiB of encrypted details; 32 MiB a day is 500 of those, or
+some 80,000 ordinary events of 400 bytes (nearly one a second all day). The cost of a
+flood is then 32 MiB per key per day on every node, until its group or the group's admitter
 revokes it; a group key certifying many devices multiplies it (each vouch is in the log, signed
 by that group, for everyone to see).
 """
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crypto.short_ids import short_id
-from node.words import one_line
 
 DAY_MS = 86_400_000
 SIGNATURE_BYTES = 64
@@ -36,7 +34,7 @@ SIGNATURE_BYTES = 64
 
 @dataclass(frozen=True)
 class ShareLimits:
-    bytes_per_day: int = 16 * 1024 * 1024
+    bytes_per_day: int = 32 * 1024 * 1024
 
 
 SHARE_LIMITS = ShareLimits()
@@ -84,15 +82,7 @@ def replay(chain: list[tuple[int, int, int]]) -> Share:
 
 
 def share_words(limits: ShareLimits | None = None) -> str:
-    """The share in words: '16 MiB'."""
+    """The share in words: '32 MiB'."""
     limits = SHARE_LIMITS if limits is None else limits
     return f"{limits.bytes_per_day / (1024 * 1024):g} MiB"
 
-
-def over_share_words(author: bytes, group: bytes | None, name: str | None) -> str:
-    """Who signed more than its share, for people: 'device 1a2b3c4d of group Calais (5e6f7a8b)'.
-    The name is another group's words: kept on one line."""
-    if group is None or group == author:
-        return f"group key {short_id(author)}" + (f" ({one_line(name)})" if name else "")
-    of = f"{one_line(name)} ({short_id(group)})" if name else short_id(group)
-    return f"device {short_id(author)} of group {of}"

@@ -30,6 +30,7 @@ from events.projections import ALERT_UPDATE, FULFIL, Drop, project
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import author_share, chain_gate, pending_queue, references
 from node.clock import ClockDoubt, now_ms
+from node.words import over_share_words
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable
 
@@ -684,7 +685,7 @@ class EventLog:
         name = self._group_name(member.group) if member.group != header.author else None
         if self.store.note_over_share(header.author, member.group, name, header.seq, day, now):
             share_log.warning("%s sends more than its share (%s of events a day): nothing it signs from seq %d "
-                              "is stored; `solnet status` says it too", author_share.over_share_words(
+                              "is stored; `solnet status` says it too", over_share_words(
                                   header.author, member.group, name), author_share.share_words(), header.seq)
         raise InvalidEvent(E.OVER_SHARE, f"its author signed more than its share of the log "
                                          f"({author_share.share_words()} of events a day): nothing it signs from seq "

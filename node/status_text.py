@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.short_ids import short_id
-from node import author_share, revoked_here
-from node.words import local_time, named_like_us, node_fact_warnings, one_line, plural
+from node import revoked_here
+from node.words import local_time, named_like_us, node_fact_warnings, one_line, over_share_words, plural
 
 
 def status_text(out: dict[str, Any]) -> str:
@@ -103,7 +103,9 @@ def status_text(out: dict[str, Any]) -> str:
 
 def over_share_warning(o: dict[str, Any]) -> str:
     """A key found signing more than its share of the log (node/author_share.py), for people."""
-    who = author_share.over_share_words(bytes.fromhex(o["author"]), bytes.fromhex(o["group"]) if o["group"] else None,
+    from node import author_share  # (only when there is one: `status` loads no dataclass otherwise)
+
+    who = over_share_words(bytes.fromhex(o["author"]), bytes.fromhex(o["group"]) if o["group"] else None,
                                         o["name"])
     return (f"{who} sends more than its share ({author_share.share_words()} of events a day): nothing it "
             f"signed from seq {o['from_seq']} is stored here. If it is not a device of your group, tell its group; "
