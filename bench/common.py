@@ -85,15 +85,19 @@ def realistic_fields(i: int, rnd: random.Random, now: int) -> tuple[str, dict]:
                                "sealed": rnd.randbytes(300)}
 
 
+SPACING_MS = 4000  # between the chain's events: ~8 MiB a day, within a device's share (node/author_share.py)
+
+
 def signed_chain(net: Network, count: int, *, seed: int = 1) -> Iterator[Event]:
-    """`count` events of the bench device's chain, seq 1..count, timestamps in the recent past."""
+    """`count` events of the bench device's chain, seq 1..count, timestamps in the recent past,
+    SPACING_MS apart (one a second was 33 MiB of events a day, past one device's share of the log)."""
     rnd = random.Random(seed)
     now = now_ms()
     prev = None
     for i in range(count):
         kind, fields = realistic_fields(i, rnd, now)
         ev = sign_event(net.keys.device, network=net.genesis.network_id, seq=i + 1, prev=prev,
-                        timestamp=now - (count - i) * 1000, kind=kind, body=pack(fields))
+                        timestamp=now - (count - i) * SPACING_MS, kind=kind, body=pack(fields))
         prev = ev.id
         yield ev
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PASSPHRASE, event_count, network_with_events, running, wait_serving  # noqa: E402
+from bench.common import PASSPHRASE, SPACING_MS, event_count, network_with_events, running, wait_serving  # noqa: E402
 from node import login_links  # noqa: E402
 from node.demo import localnet  # noqa: E402
 from node.log import now_ms  # noqa: E402
@@ -35,7 +35,7 @@ BUDGET_MS = 100.0
 
 def routes(device: str, deep_cursor: int) -> dict[str, str]:
     """name -> path of every listing measured."""
-    since = now_ms() - 3600 * 1000  # the newest hour of the chain (its events are 1 s apart)
+    since = now_ms() - 3600 * SPACING_MS  # the chain's newest 3,600 events
     return {
         "events": "/api/v1/events",
         "events_limit500": "/api/v1/events?limit=500",

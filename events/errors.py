@@ -25,8 +25,12 @@ NOT_ALLOWED = "not_allowed"
 # Valid as far as is known, but not kept aside: the queue of events waiting (for a vouch, an earlier
 # seq) or its author's share of it is full. Never the sending peer's fault; it comes again by sync.
 NOT_KEPT = "not_kept"
+# Its author (one key) signed more than its share of the log for that day (node/author_share.py):
+# not stored, nor anything after it in its chain. The author's doing, not the forwarding peer's.
+OVER_SHARE = "over_share"
 REASONS = (MALFORMED, NON_CANONICAL, UNKNOWN_VERSION, OVERSIZE, BAD_SIGNATURE, WRONG_NETWORK, BAD_FIELD, BODY_MISMATCH,
-           FUTURE, NOT_A_MEMBER, REVOKED, FROZEN, FORK, OFF_PINNED, BAD_CHAIN, NOT_ALLOWED, NOT_KEPT)  # every one above
+           FUTURE, NOT_A_MEMBER, REVOKED, FROZEN, FORK, OFF_PINNED, BAD_CHAIN, NOT_ALLOWED, NOT_KEPT,
+           OVER_SHARE)  # every one above
 
 
 class InvalidEvent(SolnetError):

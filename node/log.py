@@ -11,6 +11,7 @@ signatures of duplicates are not checked at all.
 from __future__ import annotations
 
 import collections
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,14 +28,16 @@ from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
-from node import chain_gate, pending_queue, references
+from node import author_share, chain_gate, pending_queue, references
 from node.clock import ClockDoubt, now_ms
+from node.words import over_share_words
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
 
+share_log = logging.getLogger("solnet.node.log")
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 # Batches written in one transaction when they are there to be written (a full sync, a bench): at
 # a million events each 500-event commit rewrote ~950 pages of indexes whose keys come in random
@@ -216,8 +219,14 @@ class EventLog:
             if taken:
                 heads.pop(key, None)
                 reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
+                bodies = 0  # of the bodies kept aside with them (pending_queue.keeps_body)
                 for event_id, seq, kind, wire in taken:
                     if fork_at is None or seq < fork_at:
+                        ev = decode_event(wire)
+                        if ev.body is not None and pending_queue.keeps_body(kind, len(ev.body), bodies):
+                            bodies += len(ev.body)
+                        elif ev.body is not None:
+                            wire = ev.encode(with_body=False)
                         self._keep_aside(event_id, key, seq, kind, wire, reason, now, stored=True)
                 self._keep_forked(key, [(t.wire, True) for t in taken if fork_at is not None and t.seq >= fork_at], now)
         old, new = before.member(key), after.member(key)
@@ -649,7 +658,8 @@ class EventLog:
             body_state, body = BODY_MISSING, None
         else:
             body_state, body = BODY_PRESENT, ev.body
-        n = self.store.insert_event(ev, body, body_state)
+        share = self._charge_share(ev, member, now)
+        n = self.store.insert_event(ev, body, body_state, share)
         heads[author] = (seq, ev.id)
         if header.kind == "redact" and body is not None:
             self._honour_redaction(ev)
@@ -662,6 +672,24 @@ class EventLog:
         if effective and header.kind in TRUST_KINDS:
             self._count_trust_event(ev, fields, heads, now)
         return Outcome(ev.id, ACCEPTED, kind=header.kind)
+
+    def _charge_share(self, ev: Event, member: Member, now: int) -> author_share.Share:
+        """`ev`'s author's share of the log once `ev` (next in its chain) is stored; InvalidEvent
+        (OVER_SHARE) if it does not fit: said once in the log and kept for `solnet status`."""
+        header = ev.header
+        share = author_share.charge(self.store.share(header.author), header.seq, header.timestamp,
+                                    author_share.cost(len(ev.header_bytes), header.body_len))
+        if share is not None:
+            return share
+        day = max(self.store.share(header.author).day, header.timestamp // author_share.DAY_MS)
+        name = self._group_name(member.group) if member.group != header.author else None
+        if self.store.note_over_share(header.author, member.group, name, header.seq, day, now):
+            share_log.warning("%s sends more than its share (%s of events a day): nothing it signs from seq %d "
+                              "is stored; `solnet status` says it too", over_share_words(
+                                  header.author, member.group, name), author_share.share_words(), header.seq)
+        raise InvalidEvent(E.OVER_SHARE, f"its author signed more than its share of the log "
+                                         f"({author_share.share_words()} of events a day): nothing it signs from seq "
+                                         f"{header.seq} is stored; its group should revoke that key and make a new one")
 
     def _count_deferred_trust(self, now: int) -> None:
         """Before a write transaction that stored events commits: count the trust events whose

@@ -23,7 +23,13 @@ The bounds, and why:
 An event a revocation took out of the log counts in none of these shares and waits 90 days: every
 node that held it took it out, its author's own included, so were it dropped, no peer could send
 it again when the revocation stops counting (an infiltrating admitter revoking a group, revoked in
-turn a day later, erased that group's past for good). It costs no more room than it took in the log.
+turn a day later, erased that group's past for good). It costs no more room than it took in the
+log, and less: of an author's events taken out at once, the bodies of the lowest seqs are kept
+up to `stored_bodies_per_author` bytes (`keeps_body`), trust events' always (the trust graph reads
+them); the others are kept as their signed headers alone (stubs: ids, chain and proofs stay, and
+they come back into the log as events whose body is missing). A member device flooding the log
+before its revocation (up to its share of it a day, node/author_share.py) left 93 MB kept aside
+on every node for 90 days; its flood is the tail of its chain, the part whose bodies go.
 Per-link accounting was left out: the link an event came by is not known to the log (bundles,
 the CLI and several links feed one ingest path), and the share of uncertified authors already
 bounds what any link can do with throw-away keys (a per-author share is no bound against them:
@@ -48,6 +54,7 @@ class PendingLimits:
     uncertified_bytes: int = 8 * 1024 * 1024
     max_age_ms: int = 24 * HOUR_MS
     stored_max_age_ms: int = 90 * 24 * HOUR_MS  # an event a revocation took out of the log (no share counted)
+    stored_bodies_per_author: int = 1024 * 1024  # of those, the bodies kept of one author's taken out at once
 
 
 PENDING_LIMITS = PendingLimits()
@@ -80,6 +87,13 @@ class PendingTally:
 def _grow(shares: dict[bytes, tuple[int, int]], key: bytes, count: int, size: int) -> None:
     before = shares.get(key, (0, 0))
     shares[key] = (before[0] + count, before[1] + size)
+
+
+def keeps_body(kind: str, body_len: int, kept: int, limits: PendingLimits | None = None) -> bool:
+    """Whether an event taken out of the log by a revocation is kept aside with its body, `kept`
+    bytes of bodies being kept already of the events of its author taken out with it (lower seqs)."""
+    limits = PENDING_LIMITS if limits is None else limits
+    return kind in ("member.vouch", "member.revoke") or kept + body_len <= limits.stored_bodies_per_author
 
 
 def refusal(tally: PendingTally, author: bytes, size: int, uncertified: bool,

@@ -169,6 +169,9 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "authors": store.author_count(), "pending": store.pending_count(),
                            "kept_aside_revoked": store.kept_aside_count(),
                            "forks": store.fork_count(), "frozen_authors": [a.hex() for a in store.fork_points()],
+                           "over_share": [{"author": o.author.hex(), "group": o.group.hex() if o.group else None,
+                                           "name": o.name, "from_seq": o.seq, "at": o.seen}
+                                          for o in store.over_share()],
                            "groups": trust["groups"], "devices": trust["devices"],
                            "devices_of_revoked_groups": trust.get("devices_of_revoked_groups", 0),
                            "revoked_keys": trust["revoked_keys"], "revoked": trust["revoked"],

@@ -7,7 +7,7 @@ from typing import Any
 
 from crypto.short_ids import short_id
 from node import revoked_here
-from node.words import local_time, named_like_us, node_fact_warnings, one_line, plural
+from node.words import local_time, named_like_us, node_fact_warnings, one_line, over_share_words, plural
 
 
 def status_text(out: dict[str, Any]) -> str:
@@ -70,6 +70,10 @@ def status_text(out: dict[str, Any]) -> str:
         lines.append(one_line(f"  revoked {what} from seq {r['from_seq']}"
                               + (f" by {r.get('by_name') or short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
                               + (f" ({r['reason']})" if r["reason"] else "")))
+    gone = {r["id"] for r in out["revoked"]}  # (revoked since: listed above, no warning)
+    for o in out.get("over_share", ()):
+        if o["author"] not in gone and o["group"] not in gone:
+            lines.append(f"  WARNING: {over_share_warning(o)}")
     own = own_key_warnings(out["group_id"], out["device_id"], out["revoked"])
     if not own and out.get("refused_as_revoked"):  # the revocation has not come, a peer's refusal has
         kept = out["refused_as_revoked"]
@@ -95,6 +99,17 @@ def status_text(out: dict[str, Any]) -> str:
         lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
                      "free some space")
     return "\n".join(lines)
+
+
+def over_share_warning(o: dict[str, Any]) -> str:
+    """A key found signing more than its share of the log (node/author_share.py), for people."""
+    from node import author_share  # (only when there is one: `status` loads no dataclass otherwise)
+
+    who = over_share_words(bytes.fromhex(o["author"]), bytes.fromhex(o["group"]) if o["group"] else None,
+                                        o["name"])
+    return (f"{who} sends more than its share ({author_share.share_words()} of events a day): nothing it "
+            f"signed from seq {o['from_seq']} is stored here. If it is not a device of your group, tell its group; "
+            "its group should revoke it and make a new device key.")
 
 
 def cut_off_why(peers: list[dict[str, Any]]) -> str | None:

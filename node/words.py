@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from crypto.short_ids import short_id
 from node import moments
 
 _BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
@@ -135,3 +136,12 @@ def past_action(when: str, event_id: str) -> str:
     catalog says the same, "publish.past_action")."""
     return (f"this action starts in the past ({when}): the lists of actions to come do not show it. If the "
             f"date is wrong, redact this one (`solnet redact {event_id}`) and publish it again with the right date")
+
+
+def over_share_words(author: bytes, group: bytes | None, name: str | None) -> str:
+    """Who signed more than its share, for people: 'device 1a2b3c4d of group Calais (5e6f7a8b)'.
+    The name is another group's words: kept on one line."""
+    if group is None or group == author:
+        return f"group key {short_id(author)}" + (f" ({one_line(name)})" if name else "")
+    of = f"{one_line(name)} ({short_id(group)})" if name else short_id(group)
+    return f"device {short_id(author)} of group {of}"

@@ -168,7 +168,15 @@ class PeerDirectory:
         """Pick up `solnet peers add/rm/block/unblock` made by other processes; the addresses
         removed (configured, given with --peer or announced: a removal sticks whatever the source)."""
         rows = {address: source for address, source, _ in await self._db_thread.run(self._log().store.peer_rows)}
-        self.blocks = await self._db_thread.run(self._blocks)
+        before, self.blocks = self.blocks, await self._db_thread.run(self._blocks)
+        if set(before.addresses) - set(self.blocks.addresses) or set(before.keys) - set(self.blocks.keys):
+            # Something was unblocked: the dials it refused meanwhile built up a backoff of up to
+            # 5 minutes, and `peers unblock` promises a link within seconds. Forgiven, as when a
+            # peer dials in: every address dialled is due at once (a dial each, once).
+            now = now_ms()
+            for peer in self.book.all():
+                if not self.blocks.keeps_out(peer.address):
+                    self.book.forgive(peer.address, now)
         for address, source in rows.items():
             if self.book.get(address) is None and not self.blocks.keeps_out(address):
                 self.overlay.unblock(address)  # added (again) by the user

@@ -22,7 +22,8 @@ _INSERT_NEW_IDS = "INSERT INTO ids_new(p, n) VALUES (?,?)"  # each event's id go
 _INSERT_ROWS = ("INSERT INTO proj(n, tbl, g, region, t, ref, vts, vid, lww, pub, lapsed) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 _REPLACE_ROWS = _INSERT_ROWS.replace("INSERT", "INSERT OR REPLACE", 1)
-_SET_HEADS = "INSERT INTO heads(k, seq, id) VALUES (?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, id=excluded.id"
+_SET_HEADS = ("INSERT INTO heads(k, seq, id, day, used) VALUES (?,?,?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, "
+              "id=excluded.id, day=excluded.day, used=excluded.used")
 BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another connection's lock before it fails
 UNKNOWN = object()  # `_kept`: no fact kept under that key (None is a fact)
 N_MARK = "n_taken_out"  # meta: the highest row number of an event taken out of the log (_n_taken_out)
@@ -58,7 +59,7 @@ class StoreBase:
         self._written: deque[tuple[int, int]] = deque(maxlen=WRITTEN_KEPT)
         self._event_buf: list[tuple] = []
         self._row_buf: list[tuple] = []
-        self._head_buf: dict[int, tuple[int, int, bytes]] = {}
+        self._head_buf: dict[int, tuple[int, int, bytes, int | None, int | None]] = {}
         self._stored_since_tune = 0
         self._added_in_transaction = 0  # events inserted by the write transaction under way
         self._grouped = False  # inside `group()`: each `write()` is a savepoint of one transaction

@@ -10,6 +10,7 @@ from crypto.hashing import blake2b_256
 from events.errors import InvalidEvent
 from events.format import Event, decode_event, event_id as signed_id, signed_body_hash
 from node.store import status_sql
+from node.author_share import Share
 from node.store.base import UNKNOWN, StoreBase
 from node.store.errors import REBUILD_ADVICE, DatabaseDamaged, StorageFull, StoreError
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
@@ -96,9 +97,10 @@ class EventTables(StoreBase):
         return wire_of(*row)
 
     # --- storing --------------------------------------------------------------------------------
-    def insert_event(self, ev: Event, body: bytes | None, body_state: int) -> int:
+    def insert_event(self, ev: Event, body: bytes | None, body_state: int, share: Share | None = None) -> int:
         """Store one verified, chained event (inside a write); returns its row number `n`. The row
-        is written with the rest of the batch, before the next statement."""
+        is written with the rest of the batch, before the next statement. `share`: its author's
+        share of the log as of it (node/author_share.py; None: counted again when next asked)."""
         h = ev.header
         try:
             short = short_header(ev.header_bytes, self._net_for(ev.header_bytes), h.author)
@@ -108,8 +110,12 @@ class EventTables(StoreBase):
         n = self._take_n()
         self._event_buf.append((n, ev.id, a, h.seq, h.timestamp, h.kind, h.expires, body_state, short,
                                 ev.signature, body))
-        self._head_buf[a] = (a, h.seq, ev.id)
+        self._head_buf[a] = (a, h.seq, ev.id, None if share is None else share.day, None if share is None else share.used)
         self._keep(("head", a), (h.seq, ev.id))
+        if share is None:
+            self._forget(("share", a))
+        else:
+            self._keep(("share", a), share)
         if body is not None and h.expires is not None:
             soonest = self._facts.get("next_expiry", UNKNOWN)
             if soonest is not UNKNOWN:
@@ -163,7 +169,7 @@ class EventTables(StoreBase):
         if not rows:
             return []
         self._numbers_taken_out(self._one("SELECT max(n) FROM events WHERE a=? AND seq>=?", (a, from_seq)))
-        self._forget(("head", a), "last_n", "ids_new")
+        self._forget(("head", a), ("share", a), "last_n", "ids_new")
         self._drop_rows("SELECT n FROM events WHERE a=? AND seq>=?", (a, from_seq))
         for part in ("ids", "ids_new"):  # their ids leave with them (schema.IDS_SCHEMA)
             self._x(f"DELETE FROM {part} WHERE (p, n) IN (SELECT substr(id, 1, 8), n FROM events WHERE a=? AND seq>=?)",
@@ -171,7 +177,7 @@ class EventTables(StoreBase):
         self._x("DELETE FROM events WHERE a=? AND seq>=?", (a, from_seq))
         below = self._x("SELECT seq, id FROM events WHERE a=? AND seq=?", (a, from_seq - 1)).fetchone()
         if below:
-            self._x("UPDATE heads SET seq=?, id=? WHERE k=?", (*below, a))
+            self._x("UPDATE heads SET seq=?, id=?, day=NULL, used=NULL WHERE k=?", (*below, a))
         else:
             self._x("DELETE FROM heads WHERE k=?", (a,))
         return [TakenOut(event_id, seq, kind, self._wire(event_id, a, h, sg, b)) for event_id, seq, kind, h, sg, b in rows]

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from events.format import Event
-from node.store.events import EventTables, wire_of
+from node.store.events import wire_of
+from node.store.shares import ShareTables
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ FORGED_LIMITS = ForkedLimits()
 _SIZE = "length(header) + length(coalesce(body, ''))"
 
 
-class ForgedTables(EventTables):
+class ForgedTables(ShareTables):
     def keep_forged(self, ev: Event, now: int) -> bool:
         """Keep `ev`, refused as off its author's pinned chain; True if it is kept. Within
         FORGED_LIMITS the lowest (seq, id) of a device's stay (the lowest seq is the fork point if

@@ -188,6 +188,16 @@ def _migrate_11_to_12(db: sqlite3.Connection) -> None:
     db.execute(LAPSE_SCHEMA.split(";\n")[-1])  # proj_lapsing
 
 
+def _migrate_12_to_13(db: sqlite3.Connection) -> None:
+    """0.13: each key's share of the log (node/author_share.py) is kept with its head (`heads.day`,
+    `heads.used`: NULL here, counted from its chain when its next event comes), and the keys that
+    signed more than theirs are remembered (`over_share`, made by the schema)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(heads)")}
+    for column in ("day", "used"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE heads ADD COLUMN {column} INTEGER")
+
+
 def _public(body: bytes) -> bool:
     """Whether an alert's stored body marks it public (as events.projections.row_shape reads it)."""
     try:
@@ -199,4 +209,5 @@ def _public(body: bytes) -> bool:
 
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
-              8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12}
+              8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12,
+              12: _migrate_12_to_13}

@@ -110,3 +110,13 @@ class ProjectionDumpRow(NamedTuple):
     vid: bytes
     group: bytes
     public: bool = False  # people without a node may see it (an alert marked public)
+
+
+class OverShare(NamedTuple):
+    """A key found signing more than its share of the log (node/author_share.py)."""
+    author: bytes
+    group: bytes | None
+    name: str | None  # its group's name when it was found
+    seq: int  # nothing of it is stored from this seq on
+    day: int  # the day (of event time, days since 1970) whose share it passed
+    seen: int

@@ -7,7 +7,8 @@ Space is what an SD card lacks, so nothing is stored twice:
 - a read-model row holds only what selects and orders it (table, region, time, reference,
   version); its data is the event's projection, recomputed when it is read;
 - `heads` holds each author's newest (seq, id): an anti-entropy round, `solnet status` and the
-  event count read it instead of scanning the log.
+  event count read it instead of scanning the log; and its share of the log as of that event
+  (node/author_share.py: `day`, `used`; NULL when not known, counted again from its chain).
 
 Every index costs a b-tree insert per event, and one whose key is random (an id, a time in the
 future) dirties a page of its own per event once it is larger than a batch: that page is written
@@ -17,7 +18,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 12  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 13  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -135,10 +136,18 @@ CREATE INDEX IF NOT EXISTS forged_by_author ON forged(author, seq, id);
 CREATE INDEX IF NOT EXISTS forged_by_age ON forged(seen);
 CREATE INDEX IF NOT EXISTS forged_expiring ON forged(expires) WHERE expires IS NOT NULL AND body IS NOT NULL;"""
 
+# Keys that signed more than their share of the log (node/author_share.py), each as found first:
+# its group (key and name then) and the seq from which nothing of it is stored. One row a key, so
+# the log and `solnet status` say it once.
+OVER_SHARE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS over_share(
+    author BLOB PRIMARY KEY, grp BLOB, name TEXT, seq INTEGER NOT NULL, day INTEGER NOT NULL, seen INTEGER NOT NULL
+);"""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS heads(k INTEGER PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS heads(k INTEGER PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL, day INTEGER, used INTEGER);
 CREATE TABLE IF NOT EXISTS events(
     n INTEGER PRIMARY KEY,
     id BLOB NOT NULL,
@@ -163,7 +172,7 @@ CREATE TABLE IF NOT EXISTS forks(
     wire BLOB NOT NULL, seen INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
-""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + FORKED_SCHEMA + FORGED_SCHEMA + """
+""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + FORKED_SCHEMA + FORGED_SCHEMA + OVER_SHARE_SCHEMA + """
 -- stored: it was in this log, and left it by a revocation (node/pending_queue.py: no share, a longer age)
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,

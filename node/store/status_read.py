@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.saved_json import saved_facts
 from node.store import status_sql
+from node.store.rows import OverShare
 from sync.frontier import past_fork_heads
 from node.store.schema import SCHEMA_VERSION
 
@@ -105,6 +106,7 @@ class StatusSnapshot:
         self._heads = db.execute(status_sql.HEADS).fetchall() + past_fork_heads(
             db.execute(status_sql.KEPT_PAST_FORK_IDS))
         self._peers = db.execute(status_sql.PEER_ROWS).fetchall()
+        self._over_share = [OverShare(*r) for r in db.execute(status_sql.OVER_SHARE)]
         raw = self._meta.get(SUMMARY_KEY)
         summary = saved_facts(raw)  # (damaged: computed again, and written again)
         self.summary: dict[str, Any] | None = (
@@ -136,6 +138,9 @@ class StatusSnapshot:
 
     def peer_rows(self) -> list[tuple[str, str, str | None]]:
         return self._peers
+
+    def over_share(self) -> list[OverShare]:
+        return self._over_share
 
 
 def snapshot(path: Path) -> StatusSnapshot | None:

@@ -17,3 +17,4 @@ FORK_POINTS = "SELECT author, seq FROM frozen"
 # What frozen keys signed past their fork points and still counts (sync/frontier.py past_fork_heads)
 KEPT_PAST_FORK_IDS = "SELECT author, id FROM frozen_revocations UNION ALL SELECT author, id FROM frozen_claims"
 PEER_ROWS = "SELECT address, source, state FROM peers ORDER BY address"
+OVER_SHARE = "SELECT author, grp, name, seq, day, seen FROM over_share ORDER BY seen, author"  # node/author_share.py

@@ -255,3 +255,40 @@ def test_another_groups_revocation_reason_forges_no_line_in_status(network, cli,
     assert not any(line.startswith("  WARNING") for line in text.splitlines()), text
     [revoked] = [line for line in text.splitlines() if "phone lost" in line]
     assert revoked.startswith("  revoked device") and "203.0.113.9" in revoked, text
+
+
+def test_a_device_past_its_share_is_said_in_status(network, cli, tmp_path, monkeypatch):
+    """A device (or a stolen copy of its key) flooding the log with events past its share of a day
+    (node/author_share.py): `solnet status` says so, once, naming it and its group."""
+    import os
+    from dataclasses import replace
+
+    from events.canonical import pack
+    from events.format import sign_event
+    from node import author_share
+    from node.log import now_ms
+
+    monkeypatch.setattr(author_share, "SHARE_LIMITS", replace(author_share.SHARE_LIMITS, bytes_per_day=200_000))
+    cli.publish(network.b, "need", "--category", "food", "--quantity", "2", "--region", "bristol")
+    home = Home(network.b)
+    log = home.log()
+    try:
+        device = home.keys(cli.PASSPHRASE).device
+        seq, prev = log.store.head(bytes(device.public))
+        flood = []
+        for _ in range(6):
+            ev = sign_event(device, network=bytes.fromhex(network.network_id), seq=seq + 1, prev=prev,
+                            timestamp=now_ms(), kind="future.blob", body=pack({"blob": os.urandom(60 * 1024)}))
+            flood.append(ev.encode())
+            seq, prev = seq + 1, ev.id
+        refused = [o for o in log.ingest(flood) if o.status == "rejected"]
+    finally:
+        log.store.close()
+    assert refused and refused[0].reason == "over_share", refused
+    said = cli.run(network.b, "status").stdout
+    short = network.device_b[:12] + "…"
+    lines = [line for line in said.splitlines() if "more than its share" in line]
+    assert len(lines) == 1 and lines[0].startswith(f"  WARNING: device {short} of group Bristol ("), said
+    assert "its group should revoke it" in lines[0], said
+    [item] = cli.run_json(network.b, "status")["over_share"]
+    assert item["author"] == network.device_b, item
