@@ -37,7 +37,7 @@ from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
 
-share_log = logging.getLogger("solnet.node.log")
+share_log = logging.getLogger(f"solnet.{__name__}")
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 # Batches written in one transaction when they are there to be written (a full sync, a bench): at
 # a million events each 500-event commit rewrote ~950 pages of indexes whose keys come in random
