@@ -180,6 +180,7 @@ def decode_header(header_bytes: bytes) -> Header:
 
 # Where the body hash sits in a header's list: the version comes first there, last in Header.
 _BODY_HASH_AT = 1 + Header._fields.index("body_hash")
+_AUTHOR_AT, _SEQ_AT = 1 + Header._fields.index("author"), 1 + Header._fields.index("seq")
 
 
 def signed_body_hash(header_bytes: bytes) -> bytes | None:
@@ -191,6 +192,14 @@ def signed_body_hash(header_bytes: bytes) -> bytes | None:
     except (ValueError, TypeError):
         return None
     return fields[_BODY_HASH_AT] if isinstance(fields, list) and len(fields) == len(Header._fields) else None
+
+
+def stored_author_seq(wire: bytes) -> tuple[bytes, int]:
+    """The author and seq of `wire`, an event this node stored (checked when it was stored, and
+    its id when it is read: node/store/events.py), so without decode_event's checks or body hash."""
+    header_bytes = msgpack.unpackb(wire)[0]
+    fields = msgpack.unpackb(header_bytes)
+    return fields[_AUTHOR_AT], fields[_SEQ_AT]
 
 
 def decode_event(data: bytes) -> Event:

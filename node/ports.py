@@ -94,8 +94,13 @@ class LinkPolicy(Protocol):
 
     async def limit_events(self, device: bytes, events: int) -> None: ...
 
-    async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int]) -> int:
-        """Hold what a round streams the peer again (streamed it lately) to a budget; how many."""
+    async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int], sizes: list[int]) -> int:
+        """Hold what a round streams the peer again (sent it lately) to a budget; how many."""
+        ...
+
+    def answerable(self, device: bytes, events: list[tuple[bytes, int, int]]) -> list[bool]:
+        """Which of the (author, seq, size) events an IWant asked for to send: those sent the peer
+        lately, past its budget of repeats, are not."""
         ...
 
     def penalize(self, link: Link, reason: str | None, count: int = 1) -> bool:

@@ -368,15 +368,18 @@ REPEAT_WINDOW_MS = 60 * 60 * 1000
 
 
 class StreamedBefore:
-    """Which events of each author this node streamed each peer device in its rounds of the last
-    `window_ms`, to tell a round that asks for them again.
+    """Which events of each author this node streamed each peer device in its rounds, or sent it
+    in answer to its IWants, in the last `window_ms`, to tell a round or an IWant that asks for
+    them again.
 
     A peer's heads need no signature: a member claiming to hold nothing is streamed this node's
     whole log, round after round (a thief's copied device key, until it is revoked). An honest peer
     stores what it is streamed, and its next round's heads say so; it asks for events again only
     if they were lost in flight (its link cut mid-round), refused (its clock behind ours), or lost
     (restored from a backup). So what a round sends again is held to a budget of its own
-    (node/net/peer_link.py), and what it sends for the first time is not.
+    (node/net/peer_link.py), and what it sends for the first time is not. An IWant names ids, not
+    seqs, but asking again for the same ids was the same lie, cheaper still: 16 KB of ids drew
+    500 events of 60 KiB back, again and again.
 
     Per device, per author, one range of seqs (the lowest and highest streamed, merged) and when it
     was last added to: at most `max_devices` devices (the oldest forgotten first) and `max_authors`
@@ -390,11 +393,15 @@ class StreamedBefore:
 
     def again(self, device: bytes, author: bytes, seqs: list[int], now: int) -> int:
         """How many of `seqs` (of `author`'s events) were streamed `device` within the window."""
+        return sum(self.which_again(device, author, seqs, now))
+
+    def which_again(self, device: bytes, author: bytes, seqs: list[int], now: int) -> list[bool]:
+        """For each of `seqs` (of `author`'s events), whether it was streamed `device` within the window."""
         kept = self._sent.get(device, {}).get(author)
         if kept is None or not 0 <= now - kept[2] <= self.window_ms:
-            return 0
+            return [False] * len(seqs)
         first, last, _ = kept
-        return sum(1 for seq in seqs if first <= seq <= last)
+        return [first <= seq <= last for seq in seqs]
 
     def note(self, device: bytes, author: bytes, first: int, last: int, now: int) -> None:
         """`author`'s events from seq `first` to `last` were streamed `device` at `now`."""
@@ -420,6 +427,16 @@ class PeerLimits:
     # StreamedBefore): an honest peer asks again only for what it lost; a lying one, for everything.
     repeat_events_per_s: float = 500
     repeat_burst: float = 20000
+    # ... and their bytes, the same events (the IWant answers of node/net/peer_link.py too): 500
+    # repeats/s of 60 KiB events were 30 MiB/s, a member asking again and again for what it was
+    # sent drew ~1,700 times its asks back, far above a Pi's home uplink. 256 KiB/s (2 Mbit/s)
+    # leaves most of a home uplink to others; the burst covers what an honest peer whose link was
+    # cut mid-round lost in flight (our send queue and the socket buffers, ~8 MiB), sent again at once.
+    repeat_bytes_per_s: float = 256 * 1024
+    repeat_bytes_burst: float = 8 * 1024 * 1024
+    # Read from the peer, and what its IWants draw back the first time (again: the budget above).
+    # Not lower for a Pi's home uplink: an honest full sync of 20k events ran at ~2.8 MiB/s on a
+    # desktop (bench/sync_full.py), held by signature checks, and the receiver reads within this.
     max_bytes_per_s: float = 8 * 1024 * 1024
     bytes_burst: float = 32 * 1024 * 1024
     connect_timeout_s: float = 3.0  # during the handshake: the longest the peer may send nothing

@@ -2,7 +2,8 @@
 
 Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and neither
 banned nor blocked here (`solnet peers block`). Costs: per device, a budget of bytes/s read from
-its link and of pushed events/s, enforced by pausing reads (TCP back-pressure). Penalties for
+its link and of pushed events/s, enforced by pausing reads (TCP back-pressure), and of events
+sent it again (its IWants and rounds asking for what it was sent lately), held or left out. Penalties for
 invalid data are charged to the device key, whichever side dialled, and to the dialled address
 too; enough of them make a ban.
 """
@@ -31,8 +32,9 @@ class BlockedHere(HandshakeError):
 class PeerPolicy:
     def __init__(self, limits: PeerLimits, trust: Callable[[], EventLog], addresses: Callable[[], PeerBook],
                  name_of: Callable[[Link], str] = lambda link: link.name,
-                 blocked: Callable[[], frozenset[bytes]] = frozenset) -> None:
+                 blocked: Callable[[], frozenset[bytes]] = frozenset, clock: Callable[[], int] = now_ms) -> None:
         self.limits = limits
+        self._clock = clock  # ms, the budgets' clock
         self._blocked = blocked  # device and group keys this node's user blocked
         self._name_of = name_of  # how logs name a link's peer
         self._log = trust  # the log whose trust graph decides membership (opened by the node at start)
@@ -41,7 +43,8 @@ class PeerPolicy:
         self._events: dict[bytes, TokenBucket] = {}
         self._bytes: dict[bytes, TokenBucket] = {}
         self._repeats: dict[bytes, TokenBucket] = {}
-        self.streamed = StreamedBefore(REPEAT_WINDOW_MS)  # what rounds streamed each device lately
+        self._repeat_bytes: dict[bytes, TokenBucket] = {}
+        self.streamed = StreamedBefore(REPEAT_WINDOW_MS)  # what rounds and IWant answers sent each device lately
 
     # --- membership ------------------------------------------------------------------------------
     def check_peer(self, device: bytes) -> None:
@@ -90,22 +93,55 @@ class PeerPolicy:
         (more ends the link: sync/link.py `_Round.allowance`) and by the bytes/s limit, so they are
         not held to it; but heads need no signature, so those of a round's events that brought
         nothing (held already, not kept) are (node/net/peer_link.py `_stored_batch`)."""
-        await _hold(self._events, device, events, self.limits.max_events_per_s, self.limits.events_burst)
+        await self._hold(self._events, device, events, self.limits.max_events_per_s, self.limits.events_burst)
 
     async def limit_bytes(self, device: bytes, size: int) -> None:
         """Hold a peer to its bytes/s budget by pausing reads from it."""
-        await _hold(self._bytes, device, size, self.limits.max_bytes_per_s, self.limits.bytes_burst)
+        await self._hold(self._bytes, device, size, self.limits.max_bytes_per_s, self.limits.bytes_burst)
 
-    async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int]) -> int:
-        """A round is about to stream `device` `author`'s events of `seqs`: those streamed it within
-        REPEAT_WINDOW_MS already are held to its budget of repeats (waiting here holds our stream,
-        not its link), the rest go at once. How many were repeats."""
-        now = now_ms()
-        again = self.streamed.again(device, author, seqs, now)
+    async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int], sizes: list[int]) -> int:
+        """A round is about to stream `device` `author`'s events of `seqs` (of `sizes` bytes): those
+        sent it within REPEAT_WINDOW_MS already are held to its budgets of repeats, events and bytes
+        (waiting here holds our stream, not its link), the rest go at once. How many were repeats."""
+        now = self._clock()
+        again = self.streamed.which_again(device, author, seqs, now)
         self.streamed.note(device, author, min(seqs), max(seqs), now)
-        if again:
-            await _hold(self._repeats, device, again, self.limits.repeat_events_per_s, self.limits.repeat_burst)
-        return again
+        if any(again):
+            limits = self.limits
+            await self._hold(self._repeats, device, sum(again), limits.repeat_events_per_s, limits.repeat_burst)
+            await self._hold(self._repeat_bytes, device, sum(size for size, a in zip(sizes, again) if a),
+                             limits.repeat_bytes_per_s, limits.repeat_bytes_burst)
+        return sum(again)
+
+    def answerable(self, device: bytes, events: list[tuple[bytes, int, int]]) -> list[bool]:
+        """Which of `events` ((author, seq, size) each, asked for by `device` in an IWant) to send
+        it. Those sent it within REPEAT_WINDOW_MS already are charged to its budgets of repeats,
+        events and bytes, and left out once those run dry: nothing waits for them (the peer's link
+        is read meanwhile), and the peer may ask again later. The rest go (held by the caller to
+        its events/s and bytes/s budgets, as its pushes are). What is to be sent is noted as sent."""
+        now, limits = self._clock(), self.limits
+        count = _bucket(self._repeats, device, limits.repeat_events_per_s, limits.repeat_burst)
+        size_of = _bucket(self._repeat_bytes, device, limits.repeat_bytes_per_s, limits.repeat_bytes_burst)
+        sent = []
+        for author, seq, size in events:
+            ok = not self.streamed.which_again(device, author, [seq], now)[0]
+            if not ok and count.available(now) >= 1 and size_of.available(now) >= size:
+                ok = count.take(1, now) and size_of.take(size, now)
+            if ok:
+                self.streamed.note(device, author, seq, seq, now)
+            sent.append(ok)
+        return sent
+
+    async def _hold(self, buckets: dict[bytes, TokenBucket], device: bytes, amount: float, rate_per_s: float,
+                    burst: float) -> None:
+        """Wait until `device`'s bucket of `buckets` (made full at its first use) gave `amount`, a
+        burst's worth at a time (more could never be taken at once)."""
+        bucket = _bucket(buckets, device, rate_per_s, burst)
+        while amount > 0:
+            part = min(amount, burst)
+            while not bucket.take(part, self._clock()):
+                await asyncio.sleep(bucket.wait_ms(part, self._clock()) / 1000)
+            amount -= part
 
     # --- penalties -------------------------------------------------------------------------------
     def penalize(self, link: Link, reason: str | None, count: int = 1) -> bool:
@@ -129,11 +165,6 @@ class PeerPolicy:
         return banned
 
 
-async def _hold(buckets: dict[bytes, TokenBucket], device: bytes, amount: float, rate_per_s: float,
-                burst: float) -> None:
-    """Wait until `device`'s bucket of `buckets` (made full at its first use) gives `amount`, at most
-    a burst's worth (more could never be taken at once)."""
-    bucket = buckets.setdefault(device, TokenBucket(rate_per_s, burst))
-    amount = min(amount, burst)
-    while not bucket.take(amount, now_ms()):
-        await asyncio.sleep(bucket.wait_ms(amount, now_ms()) / 1000)
+def _bucket(buckets: dict[bytes, TokenBucket], device: bytes, rate_per_s: float, burst: float) -> TokenBucket:
+    """`device`'s bucket of `buckets`, made full at its first use."""
+    return buckets.setdefault(device, TokenBucket(rate_per_s, burst))

@@ -431,41 +431,54 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
           f"{max(latencies) * 1000:.0f} ms; node RSS max {max(rss):.0f} MiB")
 
 
-async def test_asking_for_the_same_events_again_and_again_is_held_to_the_budget(target):
-    """An IWant costs the asker a few bytes per id and the node a read and the events' bytes: asked
-    again and again for the same ids, it is held to the peer's events/s budget (burst, then the
-    rate), as pushes are. Until 2026-12-04 the node answered as fast as it could read (7.6 times
-    the bytes asked for came back; 448 times with 60 KiB events)."""
+async def test_asking_for_the_same_events_again_and_again_draws_back_only_the_budget_of_repeats(target):
+    """An IWant costs the asker 33 bytes per id and the node the events' bytes. A member pushed 500
+    events of 60 KiB, then asked for them again every 2.5 s: the node sent back 10 MiB/s, ~1,700
+    times the asks, for as long as that went on (until 2026-12-04 as fast as it could read: 448
+    times). Events it sent the same device within the hour are charged to its budgets of repeats,
+    in bytes too, and those past them are not sent. Counted in bytes: the asks are answered in
+    order, so a last ask for an event never asked for before marks the end of the answers."""
     key, author = target.device()
-    own = [author.sign() for _ in range(500)]  # one IWant's worth, as sync asks
+    count, big = 120, 60 * 1024
+    own = [author.sign("zz.future", {"blob": os.urandom(big)}) for _ in range(count)]
+    marker = author.sign()
     asked = tuple(ev.id for ev in own)
+    mark = target.log_mark()
     peer = await target.dial(key)
-    answered: list[int] = []
+    answered: list[bytes] = []
 
     async def read() -> None:
         while True:
             message = await peer.receive(30)
             if isinstance(message, Push):
-                answered.append(len(message.events))
+                answered.extend(message.events)
 
     reader = asyncio.create_task(read())
     try:
-        await peer.send(Push(tuple(ev.encode() for ev in own)))
-        assert await _wait(lambda: target.count_by(bytes(key.public)) == len(own), timeout=30)
+        for i in range(0, count, 16):
+            await peer.send(Push(tuple(ev.encode() for ev in own[i:i + 16])))
+        await peer.send(Push((marker.encode(),)))
+        assert await _wait(lambda: target.count_by(bytes(key.public)) == count + 1, timeout=60)
         answered.clear()  # (the node's own gossip, if any)
-        burst, rate = LIMITS.events_burst, LIMITS.max_events_per_s
-        n = int(burst + 2 * rate)  # at least 2 s beyond the burst at the allowed rate
+        await peer.send(IWant(asked))  # the first time: all of it
+        assert await _wait(lambda: len(answered) >= count, timeout=30)
+        first = sum(map(len, answered))
         started = time.monotonic()
-        for _ in range(n // len(own) + 8):
+        for _ in range(5):  # 5 x 7 MiB more before the fix
             await peer.send(IWant(asked))
-        assert await _wait(lambda: sum(answered) >= n, timeout=60), f"only {sum(answered)} of {n} answered"
+        await peer.send(IWant((marker.id,)))
+        assert await _wait(lambda: marker.encode() in answered, timeout=60), "the last ask was not answered"
         elapsed = time.monotonic() - started
     finally:
         reader.cancel()
         await asyncio.wait([reader], timeout=5)
         await peer.close()
-    assert elapsed >= 0.95 * (sum(answered) - burst - len(own)) / rate, \
-        f"{sum(answered)} events sent back in {elapsed:.1f} s: the events/s budget did not hold"
+    again = sum(map(len, answered)) - first - len(marker.encode())
+    assert first >= count * big
+    assert again <= LIMITS.repeat_bytes_burst + LIMITS.repeat_bytes_per_s * elapsed, \
+        f"{again / 2**20:.1f} MiB sent again in {elapsed:.1f} s: the budget of repeats did not hold"
+    log = target.log_text()[mark:]
+    assert log.count("asks again and again for events this node sent it within the hour") == 1, log
 
 
 async def test_announcements_of_made_up_ids_are_held_to_the_events_budget(target):

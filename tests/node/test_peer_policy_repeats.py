@@ -1,0 +1,92 @@
+"""What a peer's asking again costs it (node/net/peer_policy.py): events this node sent the same
+device within the hour, asked for again in an IWant or a round, are charged to its budgets of
+repeats in events and in bytes. Counted in bytes on an injected clock, not timed."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from node.net import peer_policy
+from node.net.peer_policy import PeerPolicy
+from sync.peers import PeerLimits
+
+LIMITS = PeerLimits()
+DEVICE, OTHER, AUTHOR = b"d" * 32, b"o" * 32, b"a" * 32
+BIG = 60 * 1024  # the reviewer's events: 500 of 60 KiB, asked for again every 2.5 s
+
+
+class Clock:
+    """Milliseconds that move only when told (or when the policy sleeps, see `sleeping`)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000
+        self.slept_ms = 0
+
+    def __call__(self) -> int:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += round(seconds * 1000)
+        self.slept_ms += round(seconds * 1000)
+
+
+def _policy(clock: Clock) -> PeerPolicy:
+    return PeerPolicy(LIMITS, trust=lambda: None, addresses=lambda: None, clock=clock)
+
+
+def _sent_bytes(policy: PeerPolicy, device: bytes, events: list[tuple[bytes, int, int]]) -> int:
+    return sum(size for (_, _, size), ok in zip(events, policy.answerable(device, events)) if ok)
+
+
+def test_an_iwant_asked_again_and_again_draws_back_its_burst_then_its_rate_of_bytes():
+    clock = Clock()
+    policy = _policy(clock)
+    asked = [(AUTHOR, seq, BIG) for seq in range(1, 501)]
+    assert _sent_bytes(policy, DEVICE, asked) == 500 * BIG  # the first time, all of it
+    again = sum(_sent_bytes(policy, DEVICE, asked) for _ in range(10))  # ten more asks at once
+    assert LIMITS.repeat_bytes_burst - BIG < again <= LIMITS.repeat_bytes_burst  # before: 10 x 30 MiB
+    for _ in range(40):  # 100 s more of an ask every 2.5 s: the rate, not 10 MiB/s
+        clock.now += 2500
+        again += _sent_bytes(policy, DEVICE, asked)
+    assert again <= LIMITS.repeat_bytes_burst + LIMITS.repeat_bytes_per_s * 100
+    assert again >= LIMITS.repeat_bytes_burst + LIMITS.repeat_bytes_per_s * 100 - 2 * BIG  # (not starved)
+
+
+def test_what_was_not_sent_before_goes_whatever_the_repeats_cost():
+    clock = Clock()
+    policy = _policy(clock)
+    asked = [(AUTHOR, seq, BIG) for seq in range(1, 501)]
+    policy.answerable(DEVICE, asked)
+    for _ in range(5):
+        policy.answerable(DEVICE, asked)  # the budget of repeats spent
+    assert _sent_bytes(policy, DEVICE, asked) == 0
+    new = [(AUTHOR, 501, BIG), (b"x" * 32, 1, BIG)]
+    assert policy.answerable(DEVICE, new) == [True, True]  # new events, of the same author or another
+    assert _sent_bytes(policy, OTHER, asked) == 500 * BIG  # another device: never sent them
+
+
+def test_small_repeats_are_held_to_the_count_of_repeats_too():
+    clock = Clock()
+    policy = _policy(clock)
+    asked = [(AUTHOR, seq, 100) for seq in range(1, 501)]
+    policy.answerable(DEVICE, asked)
+    again = sum(sum(policy.answerable(DEVICE, asked)) for _ in range(60))
+    assert again == LIMITS.repeat_burst  # 20 000 events of 100 B: far below the bytes, at the count
+
+
+def test_a_round_streaming_big_events_again_waits_for_their_bytes(monkeypatch):
+    """A round is never left short (it must end), so it waits: for the bytes of what it repeats."""
+    clock = Clock()
+    monkeypatch.setattr(peer_policy.asyncio, "sleep", clock.sleep)
+    policy = _policy(clock)
+    seqs = list(range(1, 501))
+
+    async def stream() -> int:
+        return await policy.limit_streamed(DEVICE, AUTHOR, seqs, [BIG] * len(seqs))
+
+    assert asyncio.run(stream()) == 0 and clock.slept_ms == 0  # the first time at once
+    assert asyncio.run(stream()) == 500
+    # 500 repeats are within the count's burst: only their bytes beyond the bytes' burst wait
+    expected_s = (500 * BIG - LIMITS.repeat_bytes_burst) / LIMITS.repeat_bytes_per_s
+    assert clock.slept_ms / 1000 == pytest.approx(expected_s, abs=0.01)  # before: no wait at all
