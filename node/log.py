@@ -987,6 +987,9 @@ class EventLog:
             if self._pin_tried.get(author) == tried:
                 continue
             self._pin_tried[author] = tried
+            walk = self.store.pinned_walk(author, member.pinned[1], member.pinned[0], fork_at)
+            if walk.open_end is not None or len(walk.ids) < member.pinned[0] - fork_at:
+                continue  # (not all of it is kept: known without reading every row kept, at each event of a flood)
             chain = self._pinned_chain(author, fork_at, *member.pinned)
             if chain is None:
                 continue

@@ -11,7 +11,7 @@ from node.pending_queue import PendingTally
 from node.store import status_sql
 from node.store.events import wire_of
 from node.store.forged import ForgedTables, ForkedLimits
-from node.store.pinned_chains import PINNED_CHAINS, Link, PinnedChains, follow
+from node.store.pinned_chains import PINNED_CHAINS, Link, PinnedChains, Walk, follow
 from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
 from node.store.schema import BODY_MISSING, BODY_REDACTED, TRUST_KINDS, by_ids
@@ -228,12 +228,18 @@ class TrustTables(ForgedTables):
         `batch` (the links of the events being admitted) follow it. The walk through those kept is a
         kept fact (PinnedChains), taken on where it stopped and taken again when a row it went
         through goes (`_chains_lost`): a flood's event that must give way reads none of it again."""
-        chains = self._kept_or_read(PINNED_CHAINS, PinnedChains)
-        walk = chains.walk(author, (pin, until, fork_at), lambda event_id: self.kept_link(author, event_id))
+        walk = self.pinned_walk(author, pin, until, fork_at)
         if walk.open_end is None or batch(walk.open_end[0]) is None:
             return walk.ids
         more, _ = follow(*walk.open_end, fork_at, lambda event_id: batch(event_id) or self.kept_link(author, event_id))
         return walk.ids | frozenset(more)
+
+    def pinned_walk(self, author: bytes, pin: bytes, until: int, fork_at: int) -> Walk:
+        """`author`'s chain that ends at `pin` (its seq `until - 1`), down to `fork_at`, as far as its
+        events kept out of the log follow it (`pinned_chain`): all of it is kept only if the walk
+        ended (no open end) with `until - fork_at` ids."""
+        return self._kept_or_read(PINNED_CHAINS, PinnedChains).walk(
+            author, (pin, until, fork_at), lambda event_id: self.kept_link(author, event_id))
 
     def _chains_lost(self, event_id: bytes | None = None, author: bytes | None = None) -> None:
         """A row kept out of the log went (`event_id`, of `author` if known; None: `author`'s, some of
