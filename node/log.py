@@ -937,21 +937,19 @@ class EventLog:
         An event with one of these ids is on that chain, whatever else comes (an id is the hash of
         the signed event): it comes first in the device's share of what is kept past the fork point
         (node/store/trust.py `keep_forked`), so a peer sending the chain again after a flood had
-        left it out makes it whole, and `_resolve_pinned_forks` puts it back."""
+        left it out makes it whole, and `_resolve_pinned_forks` puts it back. The walk through what
+        is kept is a fact the store keeps in step (node/store/pinned_chains.py): an event of a flood
+        that must give way reads none of it again."""
         member, fork_at = self.trust.member(author), self.trust.fork_point(author)
         if member is None or member.pinned is None or fork_at is None or member.pinned[0] <= fork_at:
             return frozenset()
-        until, cur = member.pinned
-        ids: set[bytes] = set()
-        at: int = until - 1
-        while at >= fork_at and cur is not None:
-            ids.add(cur)
-            batch = self._batch_links.get(cur)
-            link = batch[1:] if batch is not None and batch[0] == author else self.store.kept_link(author, cur)
-            if link is None or link[0] != at:
-                break
-            cur, at = link[1], at - 1
-        return frozenset(ids)
+        until, pin = member.pinned
+
+        def in_batch(event_id: bytes) -> tuple[int, bytes | None] | None:
+            link = self._batch_links.get(event_id)
+            return link[1:] if link is not None and link[0] == author else None
+
+        return self.store.pinned_chain(author, pin, until, fork_at, in_batch)
 
     def _refuse_off_pinned_chain(self, ev: Event, member: Member, now: int) -> None:
         """`ev` contradicts its author's stored chain below the point its group revoked it from, and
@@ -1017,6 +1015,9 @@ class EventLog:
             if self._pin_tried.get(author) == tried:
                 continue
             self._pin_tried[author] = tried
+            walk = self.store.pinned_walk(author, member.pinned[1], member.pinned[0], fork_at)
+            if walk.open_end is not None or len(walk.ids) < member.pinned[0] - fork_at:
+                continue  # (not all of it is kept: known without reading every row kept, at each event of a flood)
             chain = self._pinned_chain(author, fork_at, *member.pinned)
             if chain is None:
                 continue

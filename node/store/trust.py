@@ -11,6 +11,7 @@ from node.pending_queue import PendingTally
 from node.store import status_sql
 from node.store.events import wire_of
 from node.store.forged import ForgedTables, ForkedLimits
+from node.store.pinned_chains import PINNED_CHAINS, Link, PinnedChains, Walk, follow
 from node.store.rows import ForkRecord, Head, PendingRow, PendingTrust
 from node.store.base import UNKNOWN
 from node.store.schema import BODY_MISSING, BODY_REDACTED, TRUST_KINDS, by_ids
@@ -126,6 +127,7 @@ class TrustTables(ForgedTables):
         for table in ("forks", "frozen", "frozen_revocations", "frozen_claims", "forked"):
             self._x(f"DELETE FROM {table} WHERE author=?", (author,))
         self._forget(FORKED_TALLY)
+        self._chains_lost(author=author)
 
     # --- a frozen device's events past its fork point, both branches (schema.FORKED_SCHEMA) --------
     def keep_forked(self, events: Sequence[tuple[Event, bool]], author: bytes, now: int,
@@ -216,7 +218,39 @@ class TrustTables(ForgedTables):
         self._forget("forked_next_due")
         self._x("DELETE FROM forked WHERE id=?", (top[1],))
         tally.drop(author, top)
+        self._chains_lost(top[1], author)  # (off `pinned`, but a walk grown since it was read may hold it)
         return True
+
+    def pinned_chain(self, author: bytes, pin: bytes, until: int, fork_at: int,
+                     batch: Callable[[bytes], Link | None] = lambda event_id: None) -> frozenset[bytes]:
+        """The ids of `author`'s chain that ends at `pin` (its seq `until - 1`), down to `fork_at`, as
+        far as its events kept out of the log (past its fork point, or aside: `kept_link`) and then
+        `batch` (the links of the events being admitted) follow it. The walk through those kept is a
+        kept fact (PinnedChains), taken on where it stopped and taken again when a row it went
+        through goes (`_chains_lost`): a flood's event that must give way reads none of it again."""
+        walk = self.pinned_walk(author, pin, until, fork_at)
+        if walk.open_end is None or batch(walk.open_end[0]) is None:
+            return walk.ids
+        more, _ = follow(*walk.open_end, fork_at, lambda event_id: batch(event_id) or self.kept_link(author, event_id))
+        return walk.ids | frozenset(more)
+
+    def pinned_walk(self, author: bytes, pin: bytes, until: int, fork_at: int) -> Walk:
+        """`author`'s chain that ends at `pin` (its seq `until - 1`), down to `fork_at`, as far as its
+        events kept out of the log follow it (`pinned_chain`): all of it is kept only if the walk
+        ended (no open end) with `until - fork_at` ids."""
+        return self._kept_or_read(PINNED_CHAINS, PinnedChains).walk(
+            author, (pin, until, fork_at), lambda event_id: self.kept_link(author, event_id))
+
+    def _chains_lost(self, event_id: bytes | None = None, author: bytes | None = None) -> None:
+        """A row kept out of the log went (`event_id`, of `author` if known; None: `author`'s, some of
+        them): the pinned chains' walks through it are taken again (`pinned_chain`)."""
+        chains = self._facts.get(PINNED_CHAINS)  # (kept outside a write too: `_kept` would not show it)
+        if chains is None:
+            return
+        if event_id is None:
+            chains.drop(author)
+        else:
+            chains.lost(event_id, author)
 
     def kept_link(self, author: bytes, event_id: bytes) -> tuple[int, bytes | None] | None:
         """(seq, prev) of `author`'s event `event_id` if it is kept out of the log: past its fork
@@ -255,7 +289,10 @@ class TrustTables(ForgedTables):
     def expire_forked(self, now: int) -> int:
         """Drop the kept rows older than FORKED_LIMITS allows, and the bodies expired at `now`; how
         many rows lost their body or went. While nothing kept is due, no statement."""
-        return self._expire_kept("forked", FORKED_LIMITS.max_age_ms, now)
+        gone = self._expire_kept("forked", FORKED_LIMITS.max_age_ms, now)
+        if gone:
+            self._forget(PINNED_CHAINS)  # (which rows went is not known: every walk is taken again)
+        return gone
 
     # --- revocations a frozen key signed past its fork point (events/trust.py) ---------------------
     def frozen_revocations(self) -> list[tuple[bytes, bytes, int, bytes]]:
@@ -479,7 +516,7 @@ class TrustTables(ForgedTables):
             if oldest is None or oldest >= before:
                 continue
             kinds += [r[0] for r in self._x("SELECT kind FROM pending WHERE stored=? AND received<?", (stored, before))]
-            self._forget("pending_authors", "pending_tally", fact)
+            self._forget("pending_authors", "pending_tally", fact, PINNED_CHAINS)
             self._x("DELETE FROM pending WHERE stored=? AND received<?", (stored, before))
         return kinds
 
@@ -547,9 +584,11 @@ class TrustTables(ForgedTables):
 
     def release_pending(self, event_id: bytes) -> None:
         self._forget("pending_authors", "pending_tally")
+        self._chains_lost(event_id)
         self._x("DELETE FROM pending WHERE id=?", (event_id,))
 
     def drop_pending_from(self, author: bytes, seq: int) -> None:
         self._forget("pending_authors", "pending_tally")
+        self._chains_lost(author=author)
         self._x("DELETE FROM pending WHERE author=? AND seq>=?", (author, seq))
 
