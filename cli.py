@@ -881,6 +881,17 @@ def peers_of_running_node(home: Home) -> list[dict[str, Any]] | None:
     return peers if isinstance(peers, list) else None
 
 
+def _live_devices(home: Home) -> dict[str, bytes]:
+    """The device that answered at each address, as the node running on `home` knows it now (it
+    saves that only every 2 s): `peers rm` right after a first link said it knew no device there,
+    while `solnet peers` named it. Empty if no node answers."""
+    from node.saved_json import saved_key
+
+    peers = peers_of_running_node(home) or []
+    known = ((p.get("address"), saved_key(p.get("device"))) for p in peers if isinstance(p, dict))
+    return {address: device for address, device in known if isinstance(address, str) and device is not None}
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     from node import audience, render
     from node.views import view
@@ -1353,9 +1364,11 @@ def cmd_peers(args: argparse.Namespace) -> int:
         if args.action == "add" and (own := _own_address(store, target)) is not None:
             raise CliError(f"{target} is this node's own address (it listens on {own}): give the address of "
                            "another group's node")
+        # Asked before the write: an answer may take seconds, the node's own writes waiting on ours meanwhile.
+        live = _live_devices(home_of(args)) if args.action in ("rm", "block") and ":" in target else {}
         with store.write():
             try:
-                done = _change_peers(store, args.action, target)
+                done = _change_peers(store, args.action, target, live)
             except peer_blocks.PeerBlocked as exc:
                 raise CliError(str(exc)) from None
         if not done:
@@ -1441,7 +1454,7 @@ def _peer_target(action: str, text: str, log: EventLog) -> str:
     return parse_address(text)
 
 
-def _change_peers(store: Any, action: str, target: str) -> bool:
+def _change_peers(store: Any, action: str, target: str, live: dict[str, bytes]) -> bool:
     from node import peer_blocks
     from node.log import now_ms
 
@@ -1449,9 +1462,9 @@ def _change_peers(store: Any, action: str, target: str) -> bool:
     if action == "add":
         peer_blocks.add(store, target)
     elif action == "rm":
-        return peer_blocks.remove(store, target, now)
+        return peer_blocks.remove(store, target, now, live)
     elif action == "block" and ":" in target:
-        peer_blocks.block_address(store, target, now)
+        peer_blocks.block_address(store, target, now, live)
     elif action == "block":
         peer_blocks.block_key(store, bytes.fromhex(target), now)
     else:

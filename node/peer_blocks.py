@@ -20,6 +20,8 @@ from solnet_errors import SolnetError
 from sync.addresses import AddressError, normalize_address, place_of
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from node.store import Store
 
 META_KEY = "peer_blocks"
@@ -136,16 +138,17 @@ def add(store: Store, address: str) -> None:
     store.save_peer(address, "config")
 
 
-def remove(store: Store, address: str, now: int) -> bool:
+def remove(store: Store, address: str, now: int, live: Mapping[str, bytes] | None = None) -> bool:
     """Out of the peer list for good (whatever announced it, in whatever spelling, and the device
     that answered there at whatever address it announces); False if it was not a peer. Given in
     another spelling of the place it is kept at (localhost:7700 for 127.0.0.1:7700), it is found
-    all the same: "not among this node's peers" while `solnet peers` listed it was false."""
+    all the same: "not among this node's peers" while `solnet peers` listed it was false. `live`:
+    the devices the running node knows at its addresses now (`_device_at`)."""
     place = place_of(address)
     kept = [row_address for row_address, _, _ in store.peer_rows() if place_of(row_address) == place]
     if not kept:
         return False
-    keep_out(store, [(spelling, _device_at(store, spelling)) for spelling in kept], now)
+    keep_out(store, [(spelling, _device_at(store, spelling, live)) for spelling in kept], now)
     return True
 
 
@@ -189,18 +192,22 @@ def removal_reach(store: Store, address: str) -> tuple[bytes | None, list[str], 
     return device, [a for a in others if a not in configured], [a for a in others if a in configured]
 
 
-def block_address(store: Store, address: str, now: int) -> None:
+def block_address(store: Store, address: str, now: int, live: Mapping[str, bytes] | None = None) -> None:
     """Never dialled again, nor the device that answered there accepted (if it ever answered)."""
-    device = _device_at(store, address)
+    device = _device_at(store, address, live)
     store.remove_peer(address)
     blocks = load(store)
     blocks.addresses[address] = {"how": BLOCKED, "device": device.hex() if device is not None else None, "at": now}
     save(store, blocks)
 
 
-def _device_at(store: Store, address: str) -> bytes | None:
-    """The device that answered at `address`, as the running node last saved it (None if none did,
-    or the saved facts are damaged: the address alone is kept out then)."""
+def _device_at(store: Store, address: str, live: Mapping[str, bytes] | None = None) -> bytes | None:
+    """The device that answered at `address`: as the running node knows it now (`live`, asked by
+    the command), else as a node last saved it (None if none did, or the saved facts are damaged:
+    the address alone is kept out then). The node saves its peers' facts only every few seconds:
+    `peers rm` right after a first link said it knew no device there while `solnet peers` named it."""
+    if live and (device := live.get(address)) is not None:
+        return device
     return next((_device_of(state) for row_address, _, state in store.peer_rows() if row_address == address), None)
 
 

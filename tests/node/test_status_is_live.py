@@ -1,6 +1,6 @@
 """`solnet status` and `solnet peers` on a home whose node runs say what the node sees now (two real
 nodes in this process, real SQLite homes, Calais served on 127.0.0.1, asked through the commands'
-own local channel). The node saves its peers' health every 2 s, for the commands to read while no
+own local channel), and `peers rm` keeps out the device the node knows at the address. The node saves its peers' health every 2 s, for the commands to read while no
 node runs; read from a running node, that lagged: right after a publish Bristol's link had carried,
 Calais's status said '0 of 0 peers connected' and `peers` listed no Bristol. The saves are made
 rare here, so what the commands show can only come from the node's live view. And a node that
@@ -8,9 +8,13 @@ reaches no peer says why in its status, not only in `solnet peers`."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
 
 import pytest
 
+from node import peer_blocks
 from node.admin_channel import ask
 from node.demo import localnet
 from node.log import now_ms
@@ -83,3 +87,38 @@ async def test_status_says_why_a_node_reaches_no_peer(network, calais) -> None:
         assert why.startswith("  WARNING: no link to any peer: it fails with") and "is Tor running?" in why, why
     finally:
         await bristol.stop()
+
+
+async def test_peers_rm_keeps_out_the_device_the_node_knows_since_the_last_save(rare_saves, network, calais) -> None:
+    """`solnet peers` named Calais's device at its address (the node's live view) and `peers rm` of that
+    address then said no device answered there ("device": null, none of its other addresses named):
+    it read only what the node last saved of its peers."""
+    _, served = calais
+    address, calais_device = f"http://127.0.0.1:{served.port}", bytes(network[0].keys.device.public).hex()
+    bristol = Node(network[1].home, network[1].keys, peers=[address], sync_interval_s=3600)
+    await bristol.start()
+    try:
+        async def linked() -> bool:
+            return any(v["address"] == address and v.get("device") == calais_device
+                       for v in bristol.peer_views(now_ms()))
+
+        await _until(linked, "Bristol's dial reaching Calais")
+        removal = await _peers(network[1], "rm", address)
+        assert removal["device"] == calais_device, removal
+        # So does `peers block` of the address (added back meanwhile): the device may not link either.
+        await _peers(network[1], "add", address)
+        await _peers(network[1], "block", address)
+        blocks = await bristol.db(peer_blocks.load, bristol.log.store)
+        assert blocks.blocked_keys() == {bytes.fromhex(calais_device)}, blocks
+    finally:
+        await bristol.stop()
+
+
+async def _peers(local: localnet.LocalNode, *args: str) -> dict:
+    """`solnet peers ARGS --json` on `local`'s home, as a separate process (as a user runs it)."""
+    done = await asyncio.to_thread(
+        subprocess.run, [*localnet.solnet_command(), "--home", str(local.home.path), "peers", *args, "--json"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
