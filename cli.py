@@ -630,15 +630,20 @@ def publish_options(kind_name: str) -> dict[str, str]:
     return options
 
 
-def ask_node(home: Home, request: dict[str, Any]) -> dict[str, Any] | None:
+def ask_node(home: Home, request: dict[str, Any],
+             looked: Callable[[str | None], None] | None = None) -> dict[str, Any] | None:
     """The answer of the node running on `home` to `request`, through its local channel
     (node/admin_channel.py); None if no node listens there: the command then signs by itself. A
     node just started (`solnet run` a moment ago) is waited for until it serves its channel: signing
-    here meanwhile refused a home that had not synced yet ("Start the node"), or said no node ran."""
+    here meanwhile refused a home that had not synced yet ("Start the node"), or said no node ran.
+    `looked(state)`: each time it looks whether a node is "running", "starting" or not there (None)."""
     from node.admin_channel import ask_once_served
 
     def node_state() -> str | None:
-        return "running" if home.node_running() else "starting" if home.node_starting() is not None else None
+        state = "running" if home.node_running() else "starting" if home.node_starting() is not None else None
+        if looked is not None:
+            looked(state)
+        return state
 
     def say_starting(seconds: float) -> None:
         print(f"waiting for the node starting on this home to serve (at most {seconds:.0f} s)...",
@@ -659,18 +664,24 @@ def signed_here_or_by_node(home: Home, request: dict[str, Any] | None,
     the passphrase (half a second, more on a Pi: the node marks the home before it opens its own),
     and once more if the home's signing is refused as not caught up; a node found takes `request`.
     `sign_here(log)` signs with the log opened."""
-    answer = None if request is None else ask_node(home, request)
+    states: list[str | None] = [None]
+
+    def look_again() -> dict[str, Any] | None:
+        if request is None or states[-1] is not None:  # a node there whose channel is off: waited for once
+            return None
+        return ask_node(home, request, states.append)
+
+    answer = look_again()
     if answer is None:
         log = home.log()
-        if request is not None:  # (opening the log took long enough for such a node to mark the home)
-            answer = ask_node(home, request)
+        answer = look_again()  # (opening the log took long enough for such a node to mark the home)
     if answer is None:
         try:
             return sign_here(log), False
         except InvalidEvent as exc:
             from node.chain_gate import NOT_CAUGHT_UP
 
-            if request is None or exc.reason != NOT_CAUGHT_UP or (answer := ask_node(home, request)) is None:
+            if exc.reason != NOT_CAUGHT_UP or (answer := look_again()) is None:
                 raise
     return node_result(answer), True
 
