@@ -524,27 +524,25 @@ def cmd_publish(args: argparse.Namespace) -> int:
     # A node running on this home signs it at once: it holds the unlocked keys (no passphrase here).
     from node.words import local_zone_name
 
-    answer = None if empty_private else ask_node(home, {
-        "op": "publish", "kind": kind.name, "texts": texts, "expires_in": options._expires_in,
-        "signer": options._signer, "private": private, "to": to, "offline": options._offline,
-        "public_note": public_note, "time_zone": local_zone_name()})
+    def sign_here(log: EventLog) -> dict[str, Any]:  # no node runs: sign here, after unlocking the keystore
+        from node import publishing
+
+        if empty_private:
+            raise CliError("the private details (--private) are empty")
+        wait_until_caught_up(log, options._offline, node_takes_it=True)
+        event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
+                                   signer=options._signer, private=private, to=to, offline=options._offline,
+                                   public_note=public_note)
+        from node import revoked_here
+
+        return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
+                "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert"))}
+
     try:
-        if answer is None:  # no node runs: sign here, after unlocking the keystore
-            from node import publishing
-
-            log = home.log()
-            if empty_private:
-                raise CliError("the private details (--private) are empty")
-            wait_until_caught_up(log, options._offline)
-            event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
-                                       signer=options._signer, private=private, to=to, offline=options._offline,
-                                       public_note=public_note)
-            from node import revoked_here
-
-            done = {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
-                    "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert"))}
-        else:
-            done = node_result(answer)
+        done, by_node = signed_here_or_by_node(home, None if empty_private else {
+            "op": "publish", "kind": kind.name, "texts": texts, "expires_in": options._expires_in,
+            "signer": options._signer, "private": private, "to": to, "offline": options._offline,
+            "public_note": public_note, "time_zone": local_zone_name()}, sign_here)
     except PublishError as exc:
         message = str(exc).replace("confirm that this note may be public", "add --public-note if it may be public")
         message = message.replace("Put case details in the private part", "Put case details in --private")
@@ -560,7 +558,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     elif private and not args.json and kind.name in ("support.claim", "support.close"):
         print(f"Its private details are sealed to the groups that can read the request, and to yours"
               f"{' and those named with --to' if to else ''}: `solnet show {done['id'][:12]}` names them.")
-    if answer is None and kind.name in ("alert", "alert.update") and not args.json:
+    if not by_node and kind.name in ("alert", "alert.update") and not args.json:
         # Signed and stored here only: whoever publishes a raid alert must not think it went out
         print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
               "`solnet sync PEER` (`solnet peers` lists them)." if not home.node_running() else
@@ -653,15 +651,20 @@ def publish_options(kind_name: str) -> dict[str, str]:
     return options
 
 
-def ask_node(home: Home, request: dict[str, Any]) -> dict[str, Any] | None:
+def ask_node(home: Home, request: dict[str, Any],
+             looked: Callable[[str | None], None] | None = None) -> dict[str, Any] | None:
     """The answer of the node running on `home` to `request`, through its local channel
     (node/admin_channel.py); None if no node listens there: the command then signs by itself. A
     node just started (`solnet run` a moment ago) is waited for until it serves its channel: signing
-    here meanwhile refused a home that had not synced yet ("Start the node"), or said no node ran."""
+    here meanwhile refused a home that had not synced yet ("Start the node"), or said no node ran.
+    `looked(state)`: each time it looks whether a node is "running", "starting" or not there (None)."""
     from node.admin_channel import ask_once_served
 
     def node_state() -> str | None:
-        return "running" if home.node_running() else "starting" if home.node_starting() is not None else None
+        state = "running" if home.node_running() else "starting" if home.node_starting() is not None else None
+        if looked is not None:
+            looked(state)
+        return state
 
     def say_starting(seconds: float) -> None:
         print(f"waiting for the node starting on this home to serve (at most {seconds:.0f} s)...",
@@ -669,6 +672,39 @@ def ask_node(home: Home, request: dict[str, Any]) -> dict[str, Any] | None:
 
     return ask_once_served(home.path, request, node_state, on_starting=say_starting,
                            on_wait=lambda waiting: say_waiting(waiting.get("seconds")))
+
+
+def signed_here_or_by_node(home: Home, request: dict[str, Any] | None,
+                           sign_here: Callable[[EventLog], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    """(what was done, whether the node did it): the node running on `home` does `request` (None:
+    this command must do it itself), else `sign_here()` does it here. A `solnet run` begun just
+    before this command (`systemctl start solnet; solnet publish alert ...`) may not have marked the
+    home as starting yet when it looked (its interpreter still loading); on a home that has to
+    catch up first (restored from a backup) the command's own signing was then refused, "Start the
+    node", with the node starting. So it looks again once it has opened the log, before it asks for
+    the passphrase (half a second, more on a Pi: the node marks the home before it opens its own),
+    and once more if the home's signing is refused as not caught up; a node found takes `request`.
+    `sign_here(log)` signs with the log opened."""
+    states: list[str | None] = [None]
+
+    def look_again() -> dict[str, Any] | None:
+        if request is None or states[-1] is not None:  # a node there whose channel is off: waited for once
+            return None
+        return ask_node(home, request, states.append)
+
+    answer = look_again()
+    if answer is None:
+        log = home.log()
+        answer = look_again()  # (opening the log took long enough for such a node to mark the home)
+    if answer is None:
+        try:
+            return sign_here(log), False
+        except InvalidEvent as exc:
+            from node.chain_gate import NOT_CAUGHT_UP
+
+            if exc.reason != NOT_CAUGHT_UP or (answer := look_again()) is None:
+                raise
+    return node_result(answer), True
 
 
 def node_result(answer: dict[str, Any]) -> dict[str, Any]:
@@ -698,13 +734,16 @@ def say_waiting(seconds: object) -> None:
           file=sys.stderr, flush=True)
 
 
-def wait_until_caught_up(log: EventLog, offline: bool) -> None:
+def wait_until_caught_up(log: EventLog, offline: bool, *, node_takes_it: bool = False) -> None:
     """Restore without forking (node/chain_gate.py): if a node running on this home has not finished
-    its first sync since it started, wait for it (bounded); the log refuses to sign if it still has not."""
+    its first sync since it started, or one is starting on it, wait for it (bounded); the log refuses
+    to sign if it still has not. `node_takes_it`: the command hands its event to a node that is
+    starting rather than wait to sign it here (signed_here_or_by_node)."""
     from node import chain_gate
 
     if not offline:
-        chain_gate.wait_for_node(log.store, on_wait=lambda: say_waiting(chain_gate.WAIT_FOR_NODE_S))
+        chain_gate.wait_for_node(log.store, on_wait=lambda: say_waiting(chain_gate.WAIT_FOR_NODE_S),
+                                 coming=not node_takes_it)
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
@@ -933,11 +972,10 @@ KINDS_WITH_TIMES = ("starts_at", "expires", "posted_at", "last_heard", "ts")
 def cmd_redact(args: argparse.Namespace) -> int:
     from crypto.keys import short_id
     home = home_of(args)
-    answer = ask_node(home, {"op": "redact", "id": args.id, "reason": args.reason, "offline": args.offline})
-    if answer is None:  # no node runs: sign here, after unlocking the keystore
+
+    def sign_here(log: EventLog) -> dict[str, Any]:  # no node runs: sign here, after unlocking the keystore
         from node import publishing
 
-        log = home.log()
         unlocked = []
 
         def own_device() -> bytes:
@@ -945,11 +983,12 @@ def cmd_redact(args: argparse.Namespace) -> int:
             return bytes(unlocked[0].device.public)
 
         fields = publishing.redaction(log, args.id, args.reason, own_device)
-        wait_until_caught_up(log, args.offline)
+        wait_until_caught_up(log, args.offline, node_takes_it=True)
         ev = log.append(unlocked[0].device, "redact", fields, offline=args.offline)
-        done = {"id": ev.id.hex(), "redacted": fields["ids"][0].hex()}
-    else:
-        done = node_result(answer)
+        return {"id": ev.id.hex(), "redacted": fields["ids"][0].hex()}
+
+    done, _ = signed_here_or_by_node(home, {"op": "redact", "id": args.id, "reason": args.reason,
+                                            "offline": args.offline}, sign_here)
     emit(args, {"id": done["id"], "redacted": done["redacted"]},
          f"Redacted {short_id(done['redacted'])}: its body is gone from this node, and every node that receives this "
          f"redaction ({short_id(done['id'])}) drops it too.")
@@ -1178,10 +1217,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     import math
     import shlex
     home = home_of(args)
-    log = home.log()  # fail early, with a clear message, if the node has not joined a network
     if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
         os.close(home.lock_node())
-    home.mark_starting()  # held until this process ends: `status` says "starting" until the node serves
+    if home.exists():  # (a folder that is no home gets no mark: home.log() says what it lacks)
+        # Held until this process ends: `status` says "starting" until the node serves, and a
+        # `publish` typed just after `solnet run` waits for it. Taken before opening the log (half
+        # a second, more on a Pi): until then a publish saw no node and was refused "Start the node".
+        home.mark_starting()
+    log = home.log()  # fail early, with a clear message, if the node has not joined a network
     listen = parse_listen(args.listen)
     peers = [parse_address(p) for p in args.peer or []]
     announce = list(dict.fromkeys(parse_address(a) for a in args.announce or []))

@@ -69,7 +69,7 @@ from pathlib import Path
 
 from events.errors import InvalidEvent
 from node.clock import now_ms
-from node.home_lock import LOCK_FILE, node_lock_holder
+from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
 from node.store import Store
 
 META_KEY = "own_chain"
@@ -255,6 +255,15 @@ def _node_runs(store: Store, pid: int) -> bool:
     return node_lock_holder(Path(store.path).parent / LOCK_FILE) in (pid, 0)  # 0: held, its pid unwritten (full disk)
 
 
+def node_coming(store: Store) -> bool:
+    """Another process is a `solnet run` on this home (it holds the starting mark from its first
+    moments to its end: node/home_lock.py), which has not put its start on record yet (`state_now`
+    would say WAIT then): at its passphrase prompt, unlocking its keys, or opening its database.
+    It will sign nothing before its first complete round, and a command waits for it rather than
+    be told to start a node that is starting."""
+    return node_lock_holder(Path(store.path).parent / STARTING_FILE) not in (None, os.getpid())
+
+
 def _same_copy(store: Store, state: ChainState) -> bool:
     """`state` was written on this copy of the home: this database file, this boot."""
     here = this_copy(store.path)
@@ -302,6 +311,11 @@ def check(store: Store, now: int) -> None:
                                           "peer since it started; nothing was published. Try again once it has "
                                           "(`solnet peers` shows last syncs), or add --offline if you are sure this "
                                           "home holds the newest events of its keys")
+    if node_coming(store):  # told to start it, a person would start a second one (refused: one is starting)
+        raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED if restored else 'this home has not synced with a peer recently'}"
+                                          ". The node starting on this home syncs with a peer before it publishes "
+                                          "anything; nothing was published. Try again once `solnet status` says it "
+                                          f"runs and it has synced (`solnet peers` shows last syncs). {OFFLINE_RISK}")
     if restored:
         raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED}. Nothing was published. Start the node (`solnet run`: it "
                                           "publishes once its first sync with a peer has completed) or run `solnet "
@@ -320,17 +334,23 @@ def check(store: Store, now: int) -> None:
 
 
 def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,
-                  on_wait: Callable[[], None] | None = None) -> str:
-    """If a node running on this home has not finished its first round yet, wait for it (bounded).
-    For second writers (`solnet publish` in another terminal); returns the final verdict."""
+                  on_wait: Callable[[], None] | None = None, *, coming: bool = True) -> str:
+    """If a node running on this home has not finished its first round yet, or (with `coming`) one
+    is starting on it (`node_coming`), wait for it (bounded). For second writers (`solnet publish`
+    in another terminal); returns the final verdict. Without `coming`, for a command that hands its
+    event to a starting node instead (`check` refuses it at once, and it looks for the node again)."""
     deadline = time.monotonic() + timeout_s
     state = load(store)
     if state is not None and state.pid == os.getpid():
         return state_now(store, now_ms())  # never block the node itself (a web form): answer at once
+
+    def held() -> bool:  # (a node starting: held until it runs and puts its start on record, then WAIT)
+        return verdict == WAIT or (coming and verdict == CLOSED and node_coming(store))
+
     verdict = state_now(store, now_ms())
-    if verdict == WAIT and on_wait is not None:
+    if held() and on_wait is not None:
         on_wait()
-    while verdict == WAIT and time.monotonic() < deadline:
+    while held() and time.monotonic() < deadline:
         time.sleep(0.2)
         verdict = state_now(store, now_ms())
     return verdict

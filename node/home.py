@@ -10,19 +10,17 @@ Every file is readable by this user only (0600), in a folder only this user can 
 """
 from __future__ import annotations
 
-import fcntl
 import getpass
 import json
 import os
 import stat
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crypto.errors import KeystoreError, WrongPassphrase
 from node import disk
-from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
+from node.home_lock import LOCK_FILE, STARTING_FILE, hold_exclusive, node_lock_holder
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
 
 if TYPE_CHECKING:
@@ -41,7 +39,6 @@ HOME_ENV = "SOLNET_HOME"
 BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
 PROXY_ENV = "SOLNET_PROXY"
 PROMPT_TRIES = 3  # a mistyped passphrase at the prompt is asked again, up to this many times in all
-LOCK_WAIT_S = 1.0  # a `solnet status` probing the lock holds it for an instant: a starting node waits that out
 
 
 class HomeError(SolnetError):
@@ -408,20 +405,13 @@ class Home:
         if another node runs on this home: two nodes on one keystore and database would sign and
         store behind each other's backs."""
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        deadline = time.monotonic() + LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-                    os.close(fd)
-                    raise HomeError(f"a node is already running on {self.path}"
-                                    + (f" (pid {holder})" if holder.isdigit() else "")
-                                    + ": stop it first (Ctrl-C in its terminal, or `kill` that pid), or use "
-                                      "another --home") from None
-                time.sleep(0.05)
+        if not hold_exclusive(fd):
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise HomeError(f"a node is already running on {self.path}"
+                            + (f" (pid {holder})" if holder.isdigit() else "")
+                            + ": stop it first (Ctrl-C in its terminal, or `kill` that pid), or use "
+                              "another --home") from None
         try:  # who holds it, for the message above; the lock itself is what counts
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -448,9 +438,7 @@ class Home:
             fd = os.open(self.path / STARTING_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError:
             return None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not hold_exclusive(fd):  # (taken in the first instant of `solnet run`: see hold_exclusive)
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             os.close(fd)
             raise HomeError(f"a node is starting on {self.path}" + (f" (pid {holder})" if holder.isdigit() else "")

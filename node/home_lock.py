@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 
 LOCK_FILE = "node.lock"
 STARTING_FILE = "node.starting"
+LOCK_WAIT_S = 1.0  # a `solnet status` probing a lock holds it for an instant: a starting node waits that out
 
 
 def node_lock_holder(lock_path: Path) -> int | None:
@@ -27,3 +29,19 @@ def node_lock_holder(lock_path: Path) -> int | None:
         return int(holder) if holder.isdigit() else 0
     finally:
         os.close(fd)  # also drops the shared lock taken to look
+
+
+def hold_exclusive(fd: int, wait_s: float = LOCK_WAIT_S) -> bool:
+    """Take the exclusive flock of `fd`, waiting at most `wait_s` for whoever holds it now; False if
+    it is still held then. Held for an instant, not by a node: a command probing it (`status`, a
+    `publish` waiting for a node to serve: `node_lock_holder`), or a child process of a node just
+    stopped, between its fork and its exec (it holds the node's files until exec closes them)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)

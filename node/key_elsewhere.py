@@ -13,6 +13,13 @@ So a running node watches the events peers bring that it did not have:
   stopped: by another node (a thief, a copy), unless this home was restored from an older backup
   (then they are its own events coming back). Said with both readings.
 Events stamped in the node's first minute count as before its start (START_GRACE_MS).
+
+What is said of an event signed while the node was stopped is answered once the node knows the
+first reading is true: it started on a home restored from a backup or copied (node/chain_gate.py
+tells, and the node said so as it started), and it has signed its own event above that one since,
+continuing the chain here after it. A copy that still runs elsewhere signs after this node's start
+and is said as signing now; nothing answers that. Until then `solnet status`, every publish's
+answer and the dashboard repeat it (a home that was not restored: for as long as the node runs).
 """
 from __future__ import annotations
 
@@ -39,24 +46,40 @@ class KeyElsewhere:
     def __init__(self, device: bytes, started_ms: int, own_head: int | None = None) -> None:
         """`own_head`: the seq of this device's newest event in the database when the node started
         (None: not known, or none: nothing is said of events made while it was stopped)."""
-        self._device = device
+        self.device = device
         self._since = started_ms + START_GRACE_MS
         self._head = own_head or None
         self.newest: Seen | None = None  # the newest event signed elsewhere while this node runs
         self.while_stopped: Seen | None = None  # the first above `own_head` made before it started
+        self._signed_here = 0  # the newest seq of this device's that this node signed itself
+
+    def signed_here(self, seq: int) -> None:
+        """This node signed its device's event at `seq`."""
+        self._signed_here = max(self._signed_here, seq)
+
+    def to_say(self, restored: bool) -> Seen | None:
+        """What is said now: the newest event signed elsewhere while this node runs, else the first
+        signed while it was stopped, unless that is answered (above): `restored`, this node started on
+        a restored or copied home."""
+        if self.newest is not None:
+            return self.newest
+        seen = self.while_stopped
+        if seen is not None and restored and self._signed_here > seen.seq:
+            return None
+        return seen
 
     def stored(self, wires: Iterable[bytes]) -> list[Seen]:
         """Events peers brought that this node stored (it did not have them): what they say of this
         device's key that was not said before (each reading once)."""
         said: list[Seen] = []
         for wire in wires:
-            if self._device not in wire:  # the key's bytes are in every event it signs: most are not its
+            if self.device not in wire:  # the key's bytes are in every event it signs: most are not its
                 continue
             try:
                 header = decode_event(wire).header
             except InvalidEvent:  # (it was stored: it decodes)
                 continue
-            if header.author != self._device:
+            if header.author != self.device:
                 continue
             if header.timestamp >= self._since:
                 seen = Seen(NOW, header.seq, header.timestamp)

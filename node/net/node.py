@@ -77,6 +77,7 @@ class Node:
         self.bound_port: int | None = None
         self._started_ms: int | None = None  # set by start(background=True): a running node
         self._start_recorded = False  # chain_gate.node_started written (a full disk may delay it)
+        self._restored = False  # it started on a home restored from a backup or copied (chain_gate.node_started)
         self._tasks: list[asyncio.Task] = []
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
         self._lock_fd: int | None = None  # the home's node lock (Home.lock_node), held while running
@@ -290,6 +291,7 @@ class Node:
         except StoreError as exc:
             raise StorageFailed(self.storage_failed(exc)) from exc
         self._start_recorded = True
+        self._restored = restored
         if restored:
             log.warning("%s. Nothing is published before that sync completes. If the home this one was copied from "
                         "still runs, stop one of them: two nodes signing with one key fork it", chain_gate.RESTORED)
@@ -394,6 +396,8 @@ class Node:
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own_events([event])
+        if self.links.key_elsewhere is not None and event.author == self.links.key_elsewhere.device:
+            self.links.key_elsewhere.signed_here(event.seq)  # (answers what a restore explains: key_elsewhere)
         if event.kind in WATCHED_KINDS:
             self.watcher.poke()  # the peer directory learns this node's own announcement at once
         return event, outcome
@@ -435,10 +439,10 @@ class Node:
 
     def key_elsewhere(self) -> dict[str, Any] | None:
         """This device's event that a peer brought and this node did not sign (node/key_elsewhere.py):
-        the newest signed while it runs, else the first signed while it was stopped; when, its seq,
-        when it was made."""
+        the newest signed while it runs, else the first signed while it was stopped (unless a restore
+        explains it and this node has signed after it); when, its seq, when it was made."""
         watch = self.links.key_elsewhere
-        seen = (watch.newest or watch.while_stopped) if watch is not None else None
+        seen = watch.to_say(self._restored) if watch is not None else None
         if seen is None:
             return None
         config = self.home.config()  # the ids the warning's commands take

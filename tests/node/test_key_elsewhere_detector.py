@@ -52,3 +52,40 @@ def test_an_event_that_only_names_this_device_in_its_body_is_not_its() -> None:
     seen = KeyElsewhere(bytes(device.public), STARTED, own_head=1)
     vouch = signed(group, 2, LATER, {"subject": bytes(device.public)})
     assert bytes(device.public) in vouch and seen.stored([vouch]) == []
+
+
+def test_on_a_restored_home_what_was_signed_while_stopped_is_answered_once_the_node_signs_after_it() -> None:
+    """A home restored from a backup gets its own newer events back: what the warning's first
+    reading says. Once the node has signed after them, its chain goes on here, and `status` and
+    every publish stop repeating it; on a home that was not restored (a thief signed while the Pi
+    was off) it is said for as long as the node runs, whatever it signs."""
+    device = SigningKey.generate()
+    for restored, said_after in ((True, None), (False, Seen(WHILE_STOPPED, 7, STARTED - 3_600_000))):
+        seen = KeyElsewhere(bytes(device.public), STARTED, own_head=6)
+        seen.stored([signed(device, 7, STARTED - 3_600_000), signed(device, 8, STARTED - 60_000)])
+        assert seen.to_say(restored) == Seen(WHILE_STOPPED, 7, STARTED - 3_600_000), "said until the node signs"
+        seen.signed_here(9)
+        assert seen.to_say(restored) == said_after, restored
+
+
+def test_a_copy_signing_while_the_restored_node_runs_is_said_whatever_the_node_signed() -> None:
+    """The home it was restored from still runs (the old Pi): what it signs after this node's start
+    is said, and nothing this node signs answers it."""
+    device = SigningKey.generate()
+    seen = KeyElsewhere(bytes(device.public), STARTED, own_head=6)
+    seen.stored([signed(device, 7, STARTED - 3_600_000)])
+    seen.signed_here(8)
+    assert seen.to_say(True) is None
+    seen.stored([signed(device, 9, LATER)])
+    seen.signed_here(10)
+    assert seen.to_say(True) == Seen(NOW, 9, LATER)
+
+
+def test_what_the_node_signed_below_an_event_signed_while_stopped_does_not_answer_it() -> None:
+    """An event signed while stopped that came after the node signed at its seq or above it (a fork
+    in the making, from a peer that had not given it at the first round) stays said."""
+    device = SigningKey.generate()
+    seen = KeyElsewhere(bytes(device.public), STARTED, own_head=6)
+    seen.signed_here(7)
+    seen.stored([signed(device, 7, STARTED - 3_600_000)])
+    assert seen.to_say(True) == Seen(WHILE_STOPPED, 7, STARTED - 3_600_000)

@@ -153,3 +153,48 @@ def test_a_file_made_again_in_place_is_another_copy_even_with_the_freed_inode(tm
     else:
         pytest.skip("this file system did not give the freed inode back")
     assert chain_gate.this_copy(path) != original[0]
+
+
+STARTING = """
+import sys
+from pathlib import Path
+from node.home import Home
+Home(Path(sys.argv[1])).mark_starting()
+print("marked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_restored_home_with_a_node_starting_on_it_is_not_told_to_start_one(net: Net, tmp_path: Path) -> None:
+    """A `solnet run` starting on a restored home (at its passphrase prompt, opening its database)
+    holds the starting mark: a command signing meanwhile waits for it (vouch, revoke: bounded), and
+    if still refused is told that the node starting syncs first, not to start the node (a second
+    `solnet run` is refused: one is starting)."""
+    home = tmp_path / "home"
+    original = _founded(net, home / "solnet.db")
+    chain_gate.round_completed(original.store, now_ms(), None)
+    original.store.close()
+    shutil.copytree(home, tmp_path / "backup")
+    restored = EventLog(Store(tmp_path / "backup" / "solnet.db"))
+    assert "Start the node" in _refusal(restored, net)
+    node = subprocess.Popen([sys.executable, "-c", STARTING, str(tmp_path / "backup")], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert node.stdout.readline() == "marked\n"
+        assert chain_gate.node_coming(restored.store)
+        said = _refusal(restored, net)
+        assert "The node starting on this home syncs with a peer" in said and "Start the node" not in said, said
+        assert chain_gate.wait_for_node(restored.store, 60, coming=False) == CLOSED  # (hands it to the node)
+        waited = []
+
+        def node_stops() -> None:  # (it had not put its start on record: the wait ends with it)
+            waited.append(True)
+            node.stdin.close()
+
+        assert chain_gate.wait_for_node(restored.store, 60, on_wait=node_stops) == CLOSED and waited
+        assert not chain_gate.node_coming(restored.store)
+    finally:
+        node.kill()
+        node.wait(10)
+        node.stdout.close()
+    assert "Start the node" in _refusal(restored, net)
