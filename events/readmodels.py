@@ -36,13 +36,18 @@ def staying(group: bytes) -> str | None:
 def departure(group: bytes, member: Callable[[bytes], Any], revocation: Callable[[bytes], Any]) -> str | None:
     """How `group` is gone from the network, by the trust graph (`member`, `revocation`: its
     lookups, events.trust): GROUP_LEFT when it revoked itself (its key or one of its devices: `solnet
-    revoke OWN_GROUP_ID`), GROUP_REVOKED when others did or its key forked; None while it is a
-    member. From any seq: what it signed before still counts (design rule 8), but nobody can
-    withdraw, adjust or close its open items any more, so the read models stop offering them."""
+    revoke OWN_GROUP_ID`), GROUP_REVOKED when others did; None while it is a member, and while its
+    key is only frozen by a fork (design rule 6: the devices it certified still sign, and withdraw
+    or close what they posted; a restore that had not caught up, or a twin of its home, took every
+    need of the group off every desk). From any seq: what it signed before still counts (design
+    rule 8), but nobody can withdraw, adjust or close its open items any more, so the read models
+    stop offering them."""
     m = member(group)
     if m is None or m.role != "group" or m.revoked_from is None:
         return None
     r = revocation(group)
+    if r is not None and r.fork:
+        return None
     by = member(r.by) if r is not None and not r.fork else None
     return GROUP_LEFT if r is not None and by is not None and (r.by == group or by.group == group) else GROUP_REVOKED
 

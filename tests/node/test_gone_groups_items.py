@@ -83,3 +83,21 @@ def test_a_gone_groups_open_items_are_not_offered_in_either_order(tmp_path: Path
     words = {"left": "[its group has left the network]", "revoked": "[its group was revoked]"}[how]
     assert words in view_line("alerts", alert, {}) and words in view_line("fundraisers", fund, {})
     assert words in view_line("support", taken, {})
+
+
+def test_a_group_whose_key_forked_is_frozen_not_gone_and_its_devices_items_stay(tmp_path: Path) -> None:
+    """A fork of a group key (a restore that had not caught up, a twin of its home) freezes the key
+    (design rule 6): the devices it certified before still sign, so the needs they post are the
+    group's needs still. Counted as gone, a group's every need left every desk on a fork."""
+    world = certified_world()
+    base = list(world.events)
+    posted = _items(world)
+    g2 = world.authors["G2"]
+    at, prev = g2.seq + 1, g2.prev
+    twins = [g2.sign("group.profile", {"name": name, **REGION}, seq=at, prev=prev) for name in ("Dunkerque", "Twin")]
+    log = ingest_in(tmp_path / "forked.db", world, base + posted + twins, [])
+    shown = _shown(log)
+    log.store.close()
+    assert log.trust.member(world.pub("G2")).revoked_from is not None  # frozen from the fork
+    assert [n["category"] for n in shown["needs"]] == ["tents", "tarpaulins"]
+    assert not any(a["group_gone"] for a in shown["alerts"])
