@@ -1,5 +1,7 @@
 """A peer refused this node's device as revoked: kept, so that `solnet status` and the dashboard
-say it before the revocation itself reaches this node.
+say it before the revocation itself reaches this node. Or as frozen by a fork (its key signed two
+different events at one seq: a copy of the home, or a restore, published at a seq the network
+already held): nobody revoked it then, and the words say what happened instead (`forked_at`).
 
 A node learns that its own device (or its group) was revoked only once a peer carries the
 revocation to it; but the peers that hold it refuse the device at the handshake and send nothing
@@ -25,9 +27,11 @@ if TYPE_CHECKING:
 META_KEY = "refused_as_revoked"
 
 
-def record(log: EventLog, peer_device: bytes, now: int) -> dict[str, Any] | None:
-    """Keep that member device `peer_device` refused this device as revoked; what was kept, or
-    None if nothing was (the key is no member here, or a refusal is already kept). Blocking."""
+def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = None,
+           device: bytes | None = None) -> dict[str, Any] | None:
+    """Keep that member device `peer_device` refused this device (`device`) as revoked, or as frozen
+    by a fork at seq `forked_at` (nobody revoked it then); what was kept, or None if nothing was
+    (the key is no member here, or a refusal is already kept). Blocking."""
     from node import references  # the node's: kept out of `solnet status`'s imports
 
     member = log.trust.member(peer_device)
@@ -38,6 +42,10 @@ def record(log: EventLog, peer_device: bytes, now: int) -> dict[str, Any] | None
         return None
     kept = {"by": peer_device.hex(), "group": member.group.hex(),
             "name": references.group_name(log.store, member.group), "at": now}
+    if forked_at is not None:
+        kept["forked_at"] = forked_at
+        if device is not None:
+            kept["device"] = device.hex()
     with log.store.write():
         log.store.set_meta(META_KEY, json.dumps(kept).encode())
     return kept
@@ -58,7 +66,8 @@ def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
     """The refusal kept, or None (none kept, or damaged: the next refusal is kept again)."""
     kept = saved_facts(store.get_meta(META_KEY))
     if kept is None or saved_key(kept.get("by")) is None or saved_key(kept.get("group")) is None \
-            or not isinstance(kept.get("at"), int) or not isinstance(kept.get("name"), (str, type(None))):
+            or not isinstance(kept.get("at"), int) or not isinstance(kept.get("name"), (str, type(None))) \
+            or not isinstance(kept.get("forked_at", 1), int) or not isinstance(kept.get("device", ""), str):
         return None
     return kept
 
@@ -66,11 +75,22 @@ def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
 def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     """What `solnet status` and a running node's log say of a kept refusal (`when`: its time, in words)."""
     who = kept.get("name") or f"group {short_id(kept['group'])}"
+    if kept.get("forked_at") is not None:  # frozen by a fork: nobody revoked it, and it must not be told so
+        return f"a peer of {who} refused this device on {when}: " + frozen(kept["forked_at"], group_id, kept.get("device"))
     return (f"a peer of {who} refused this device as revoked on {when}: the network has revoked this device or "
             "its group, though the revocation has not reached this node yet, and no node will link with it any "
             "more. Ask your group's coordinators: if this device was revoked (a lost or seized phone), make a new "
             f"device of your group (`solnet init --device-of {group_id}` in a new home); if your whole group was, "
             "a new device will not link either: ask the group that admitted yours")
+
+
+def frozen(seq: int, group_id: str, device_id: str | None) -> str:
+    """What a device refused as frozen by its own fork at `seq` is told (nobody revoked it)."""
+    return (f"this device's key signed two different events at seq {seq} (a copy of this home, or a restore that "
+            "had not caught up, published at a seq the network already held): every node has frozen it; the events "
+            f"it signed from seq {seq} are gone, and no node will link with it any more. Make a new device for your "
+            f"group (`solnet init --device-of {group_id}` in a new home) and revoke this one (`solnet revoke "
+            f"{device_id or 'DEVICE_ID'}` on the node that holds your group key)")
 
 
 def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:

@@ -53,6 +53,10 @@ WRONG_NETWORK = "wrong_network"
 BAD_SIGNATURE = "bad_signature"  # a signature or an AEAD box failed to authenticate
 NOT_A_MEMBER = "not_a_member"
 REVOKED = "revoked"
+# The device key signed two different events at one seq (a fork), which froze it on the listener; not
+# revoked by anyone. Told as "frozen:SEQ" (the fork's seq): a node of an earlier version, which
+# knows no such code, shows the refusal as a generic one (not as a revocation that never happened).
+FROZEN = "frozen"
 PROTOCOL_ERROR = "protocol"  # a step called out of order or twice, or an unknown protocol version
 # A member refused for want of a link slot (sync/link_slots.py), not for what it is:
 DUPLICATE_LINK = "duplicate_link"  # the listener keeps the link it already holds with that device
@@ -60,12 +64,13 @@ GROUP_FULL = "group_full"  # the device's group holds as many inbound links as t
 INBOUND_FULL = "inbound_full"  # every inbound slot is taken, none by a group holding more than the device's
 # ... nor for what it is: the listener could not store its credentials (its database is damaged or unusable)
 UNAVAILABLE = "unavailable"
-REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, PROTOCOL_ERROR,
+REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, FROZEN, PROTOCOL_ERROR,
                      DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, UNAVAILABLE})
 # What the refused side logs for the refusals a listener tells it (after the credentials exchange).
 TOLD_REFUSALS = {
     NOT_A_MEMBER: "the peer refused this device: not_a_member",
     REVOKED: "the peer refused this device: revoked",
+    FROZEN: "the peer refused this device: its key is frozen by a fork",
     DUPLICATE_LINK: "the peer keeps the link it already holds with this device",
     GROUP_FULL: "the peer holds as many links from this group as it gives one group",
     INBOUND_FULL: "the peer holds as many inbound links as it takes, none of a group holding more than this one",
@@ -86,16 +91,32 @@ IDENTITY_BOX_SIZE = len(pack([bytes(KEY_SIZE), bytes(SIGNATURE_SIZE)])) + aead.T
 class HandshakeError(Exception):
     """The handshake is refused. `reason` is one of REASONS; str() is a sentence for logs."""
 
-    def __init__(self, reason: str, message: str, peer_device: bytes | None = None, *, ours: bool = False) -> None:
+    def __init__(self, reason: str, message: str, peer_device: bytes | None = None, *, ours: bool = False,
+                 seq: int | None = None) -> None:
         if reason not in REASONS:
             raise ValueError(f"unknown handshake refusal reason {reason!r}")
         super().__init__(message)
         self.reason = reason
         self.peer_device = peer_device  # the refusing peer's key, when it proved it before refusing
         self.ours = ours  # this node refused the peer (its device or group revoked, banned, blocked here)
+        self.seq = seq  # FROZEN: the seq at which the refused key signed two different events
+
+    def told(self) -> str:
+        """What the refused side is told of this refusal (the text of the closing error)."""
+        return f"{FROZEN}:{self.seq}" if self.reason == FROZEN and self.seq is not None else self.reason
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.args[0]}"
+
+
+def told_refusal(text: str, peer_device: bytes | None) -> HandshakeError | None:
+    """The refusal a listener told (`HandshakeError.told`), or None if this node knows no such one."""
+    if text in TOLD_REFUSALS:
+        return HandshakeError(text, TOLD_REFUSALS[text], peer_device)
+    code, _, seq = text.partition(":")
+    if code == FROZEN and seq.isdigit() and 0 < len(seq) <= 20:
+        return HandshakeError(FROZEN, f"{TOLD_REFUSALS[FROZEN]} at seq {int(seq)}", peer_device, seq=int(seq))
+    return None
 
 
 @dataclass(frozen=True)

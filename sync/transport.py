@@ -32,7 +32,7 @@ from aiohttp import web
 from crypto.keys import SigningKey
 from sync.channel import ChannelError, SecureChannel
 from sync.errors import RemoteProtocolError
-from sync.handshake import TOLD_REFUSALS, CheckPeer, HandshakeError, Initiator, Responder
+from sync.handshake import CheckPeer, HandshakeError, Initiator, Responder, told_refusal
 from sync.link import LinkProtocol, Role
 from sync.link_commands import Admit, Present
 from sync.messages import Credentials, Error, Message, decode, encode
@@ -403,10 +403,12 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
         raise HandshakeError("protocol", f"no credentials from the peer in {limits.connect_timeout_s:.0f} s") from None
     except LinkClosed as exc:
         refusal = link.peer_error
-        if refusal is not None and refusal.code == "refused" and refusal.text in TOLD_REFUSALS:
+        told = told_refusal(refusal.text, link.peer_device) if refusal is not None and refusal.code == "refused" \
+            else None
+        if told is not None:
             # The peer checked our credentials and refused this device (it may have just learned,
             # from those very credentials, that this device is revoked), or has no link slot for it.
-            raise HandshakeError(refusal.text, TOLD_REFUSALS[refusal.text], link.peer_device) from None
+            raise told from None
         raise HandshakeError("protocol", f"no credentials from the peer ({exc})") from None
     try:
         [admit] = link.protocol.receive(message)
@@ -467,7 +469,7 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
             exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")
         identity.refusals.say(exc.reason)
         if link is not None:
-            await link.close("refused", exc.reason)
+            await link.close("refused", exc.told())
         await ws.close()
         return ws, None
     except (ConnectionError, RuntimeError, aiohttp.ClientError, LinkClosed):

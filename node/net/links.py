@@ -42,7 +42,7 @@ from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import key_elsewhere, own_events_refused, plural
-from sync.handshake import DUPLICATE_LINK, NOT_A_MEMBER, REVOKED, HandshakeError
+from sync.handshake import DUPLICATE_LINK, FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.addresses import normalize_address
@@ -75,6 +75,9 @@ def refusal_words(exc: HandshakeError) -> str:
     refusal that lasts (revoked, no member), that it is tried again less and less often."""
     if exc.reason == REVOKED and not exc.ours:  # the WARNING of node/revoked_here.py says what to do
         return "it refused this node's device as revoked (`solnet status` says what to do)"
+    if exc.reason == FROZEN and not exc.ours:
+        return (f"it refused this node's device: its key signed two different events at seq {exc.seq} (a fork), "
+                "so every node has frozen it (`solnet status` says what to do)")
     if isinstance(exc, BlockedHere):  # a member still: only this node's user keeps it out
         return ("blocked by this node's user (`solnet peers` lists what is blocked; `solnet peers unblock "
                 "ADDRESS|ID` to link again)")
@@ -95,7 +98,7 @@ class Links:
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
                  round_completed: Callable[[bool], Awaitable[None]],
-                 refused_as_revoked: Callable[[bytes], Awaitable[None]] | None = None,
+                 refused_as_revoked: Callable[[bytes, int | None], Awaitable[None]] | None = None,
                  accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
         self._rng = rng
@@ -193,9 +196,9 @@ class Links:
                 return await dial(route.http, address, self._identity(), route.limits)
         except HandshakeError as exc:
             # The peer told us (not we it) that this device is revoked: the news of our own revocation
-            if (exc.reason == REVOKED and not exc.ours and exc.peer_device is not None
+            if (exc.reason in (REVOKED, FROZEN) and not exc.ours and exc.peer_device is not None
                     and self._refused_as_revoked is not None):
-                await self._refused_as_revoked(exc.peer_device)
+                await self._refused_as_revoked(exc.peer_device, exc.seq if exc.reason == FROZEN else None)
             raise
 
     def start(self) -> None:
@@ -236,7 +239,7 @@ class Links:
             # configured peer cost each side a signed handshake and log lines on an SD card for as
             # long as both ran: it is tried again after the usual backoff, up to minutes.
             # Either side's "no member" lasts too: a revoked node that knows it keeps dialling.
-            refused = exc.reason in (REVOKED, NOT_A_MEMBER)
+            refused = exc.reason in (REVOKED, FROZEN, NOT_A_MEMBER)
             self._dial_failed(address, refusal_words(exc), refused=refused)
             return
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:

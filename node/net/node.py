@@ -304,12 +304,14 @@ class Node:
         if running:
             self._start_recorded = True  # the round's record names this node's start too
 
-    async def _refused_as_revoked(self, peer: bytes) -> None:
-        """A member peer refused this device as revoked: kept and said (node/revoked_here.py)."""
+    async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None) -> None:
+        """A member peer refused this device as revoked, or (`forked_at`) as frozen by a fork at that
+        seq: kept and said (node/revoked_here.py)."""
         try:
             if await self.db(publishing.own_keys_revoked, self.log, self.keys) is not None:
                 return  # the revocation is here already: its WARNING says more ("has not reached" would be false)
-            kept = await self.db(revoked_here.record, self.log, peer, now_ms())
+            kept = await self.db(revoked_here.record, self.log, peer, now_ms(), forked_at,
+                                bytes(self.keys.device.public))
             self._say_refused_as_revoked(kept or await self.db(revoked_here.load, self.log.store))
         except StoreError as exc:
             self.storage_failed(exc)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from events.errors import FORK
 from node.log import EventLog, now_ms
 from node.net.credentials import vouched_in
-from sync.handshake import HandshakeError
+from sync.handshake import FROZEN, HandshakeError
 from sync.peers import (REASON_POINTS, REPEAT_WINDOW_MS, UNKNOWN_REASON_POINTS, DevicePenalties, PeerBook, PeerLimits,
                         StreamedBefore, TokenBucket)
 from sync.transport import Link
@@ -54,6 +54,10 @@ class PeerPolicy:
         if m is None or m.role != "device":
             raise HandshakeError("not_a_member", "that key is not a certified device of this network", ours=True)
         if m.revoked_from is not None:
+            why = trust.revocation(device)
+            if why is not None and why.fork:  # nobody revoked it: it forked (a copy of its home, a restore)
+                raise HandshakeError(FROZEN, f"that device key is frozen: it signed two different events at seq "
+                                             f"{m.revoked_from}", ours=True, seq=m.revoked_from)
             raise HandshakeError("revoked", "that device key is revoked", ours=True)
         group = trust.member(m.group)
         if group is None or group.revoked_from is not None:

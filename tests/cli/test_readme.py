@@ -143,3 +143,12 @@ def stop_node(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(STOP_TIMEOUT_S)
+
+
+def test_the_readme_says_what_the_restore_safeguard_cannot_catch():
+    """A round with one peer that lacks the newest events cannot tell a restored home it is behind:
+    the README says so, and what to do, rather than present the safeguard as a guarantee."""
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert "A peer that has not yet received the newest events" in text
+    assert "sync first with the peers that were online when the backup's device last published" in text
+    assert "this device's key signed two different events at seq N" in text

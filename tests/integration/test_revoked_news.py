@@ -174,3 +174,45 @@ def test_publishing_through_a_node_whose_revocation_arrived_says_so_at_once(clus
         assert "waiting for" not in refused.stderr and "None…" not in refused.stderr, refused.stderr
         assert time.monotonic() - started < 20, refused.stderr  # not the 30 s wait for a first sync
     assert "has not reached this node" not in log_text(bristol)[logged:]  # it has
+
+
+def test_a_device_frozen_by_its_own_fork_is_told_that_not_that_it_was_revoked(cluster: Cluster, tmp_path) -> None:
+    """A restored backup publishes (--offline) at a seq the network already holds, through a peer
+    (Dover) that lacked the newer event: Calais, which held it, sees the fork and freezes the device.
+    Nobody revoked it, and it never receives the proof (refused at the handshake): the refusal says
+    it forked, at which seq, and what to do, and `solnet sync` and `solnet status` say so."""
+    import shutil
+
+    from local_cluster import cli_json, publish_action
+
+    calais, bristol, dover = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Dover", "dover")])
+    cluster.start(calais)
+    cluster.start(dover)
+    cli(bristol, "sync", calais.address)
+    cli(bristol, "sync", dover.address)
+    backup = tmp_path / "bristol-backup"
+    shutil.copytree(bristol.home.path, backup)
+    publish_action(bristol, "Before the restore", region="bristol")  # signed at once: synced just now
+    cli(bristol, "sync", calais.address)  # only Calais gets it
+    shutil.rmtree(bristol.home.path)
+    shutil.copytree(backup, bristol.home.path)
+    second = cli_json(bristol, "publish", "action", "--title", "After the restore", "--region", "bristol",
+                      "--type", "protest", "--starts-at", "2031-06-01T18:00", "--offline")
+    seq = second["seq"]
+    cli(bristol, "sync", dover.address)  # Dover lacks the first: nothing tells Bristol
+    assert localnet.stop(dover) == 0
+    cli(dover, "sync", calais.address, ok=False)  # Dover carries the second to Calais: the fork
+    refused = cli(bristol, "sync", calais.address, ok=False)
+    assert refused.returncode == 1, refused.stderr
+    words = f"this device's key signed two different events at seq {seq}"
+    assert words in refused.stderr and "every node has frozen it" in refused.stderr, refused.stderr
+    device = bristol.home.config().device_id
+    assert f"solnet init --device-of {bristol.home.config().group_id}" in refused.stderr, refused.stderr
+    assert f"solnet revoke {device}" in refused.stderr, refused.stderr
+    assert "revoked" not in refused.stderr.replace(f"revoke {device}", ""), refused.stderr
+    kept = status(bristol)["refused_as_revoked"]
+    assert kept["forked_at"] == seq, kept
+    said = cli(bristol, "status").stdout
+    assert "WARNING: a peer of Calais refused this device on" in said and words in said, said
+    assert "as revoked" not in said, said
+    assert "refused an incoming sync connection: frozen" in log_text(calais), log_text(calais)

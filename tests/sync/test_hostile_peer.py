@@ -282,7 +282,7 @@ async def test_a_fork_keeps_both_events_as_proof_and_freezes_the_author(target):
     await refused.send(Credentials(target.mole.credentials()))
     closed = await refused.wait_closed(5)
     await refused.close()
-    assert closed.error is not None and closed.error.code == "refused" and closed.error.text == "revoked"
+    assert closed.error is not None and closed.error.code == "refused" and closed.error.text == f"frozen:{first.seq}"  # frozen by its fork, at that seq: not revoked
     assert closed.received == []
 
 
