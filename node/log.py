@@ -217,11 +217,18 @@ class EventLog:
             if taken:
                 heads.pop(key, None)
                 reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
+                # A key that flooded (it signed past its share of the log) keeps only a few bodies
+                # aside: its flood is the tail of its chain. Any other keeps them all: a revocation
+                # may stop counting (an infiltrating admitter revoked an honest group, and was
+                # revoked in turn), and the group's events come back, bodies and all, on every node
+                # (stripped, its newest posts came back unreadable everywhere); what it can hold
+                # aside is what its share let into the log.
+                flooded = self.store.went_over_share(key)
                 bodies = 0  # of the bodies kept aside with them (pending_queue.keeps_body)
                 for event_id, seq, kind, wire in taken:
                     if fork_at is None or seq < fork_at:
                         ev = decode_event(wire)
-                        if ev.body is not None and pending_queue.keeps_body(kind, len(ev.body), bodies):
+                        if ev.body is not None and (not flooded or pending_queue.keeps_body(kind, len(ev.body), bodies)):
                             bodies += len(ev.body)
                         elif ev.body is not None:
                             wire = ev.encode(with_body=False)

@@ -24,12 +24,14 @@ An event a revocation took out of the log counts in none of these shares and wai
 node that held it took it out, its author's own included, so were it dropped, no peer could send
 it again when the revocation stops counting (an infiltrating admitter revoking a group, revoked in
 turn a day later, erased that group's past for good). It costs no more room than it took in the
-log, and less: of an author's events taken out at once, the bodies of the lowest seqs are kept
-up to `stored_bodies_per_author` bytes (`keeps_body`), trust events' always (the trust graph reads
-them); the others are kept as their signed headers alone (stubs: ids, chain and proofs stay, and
-they come back into the log as events whose body is missing). A member device flooding the log
-before its revocation (up to its share of it a day, node/author_share.py) left 93 MB kept aside
-on every node for 90 days; its flood is the tail of its chain, the part whose bodies go.
+log (its author's share of it, node/author_share.py, bounds it), and less for a key that flooded
+(found signing past its share): of its events taken out at once, the bodies of the lowest seqs are
+kept up to `stored_bodies_per_author` bytes (`keeps_body`), trust events' always (the trust graph
+reads them); the others are kept as their signed headers alone (stubs: ids, chain and proofs stay,
+and they come back into the log as events whose body is missing). A member device flooding the
+log left 93 MB kept aside on every node for 90 days; its flood is the tail of its chain, the part
+whose bodies go. Any other key keeps its bodies: stripped, an honest group revoked by an
+infiltrating admitter (revoked in turn) got its newest posts back unreadable on every node.
 Per-link accounting was left out: the link an event came by is not known to the log (bundles,
 the CLI and several links feed one ingest path), and the share of uncertified authors already
 bounds what any link can do with throw-away keys (a per-author share is no bound against them:

@@ -37,6 +37,10 @@ class ShareTables(EventTables):
         return self._x("INSERT OR IGNORE INTO over_share VALUES (?,?,?,?,?,?)",
                        (author, group, name, seq, day, now)).rowcount > 0
 
+    def went_over_share(self, author: bytes) -> bool:
+        """Whether `author` was found signing more than its share (`note_over_share`)."""
+        return self._x("SELECT 1 FROM over_share WHERE author=?", (author,)).fetchone() is not None
+
     def over_share(self) -> list[OverShare]:
         """The keys found signing more than their share, the first found first."""
         return [OverShare(*r) for r in self._x(status_sql.OVER_SHARE)]
