@@ -25,9 +25,13 @@ held-back alert as it goes (never what an alert says). What puts right what the 
 always passed on, whatever either limit says, never dropped from the wait: the all clear or the
 withdrawal (a revocation or a fork took it out of the log: node/alert_feed.py) of an alert the
 chat believes stands (passed on, or said to stand again: a seized phone's false all clear taken
-back waits), and the taking back of what it was told (`update_withdrawn`). What is said of one
+back waits), and the taking back (`update_withdrawn`, `update_redacted`) of an update or all clear
+the command was run for, never of one held back or dropped (a revoked phone's thousands of updates
+were each a run, of words the chat never had); several takings back of one alert waiting together
+go as one, the newest (the alert as it stands now), or that of a false all clear with the newest's
+words. What is said of one
 alert goes in order, one at a time; its updates still waiting when its all clear comes never go
-(the all clear says where it is now). Which alerts went to the
+(the all clear says where it is now). Which alerts and updates went to the
 command is kept in the home's database (`PassedMemory`), so that this holds across a restart of
 the node too: an infiltrator's false raid alert passed on before it is still withdrawn after, and
 one taken out of the log while the node was stopped is withdrawn as the hook starts (what it kept,
@@ -118,6 +122,10 @@ class GroupAllowance:
         # should the all clear be taken out of the log (its sender revoked), the chat is told the
         # alert stands again
         self._cleared: OrderedDict[str, tuple[int | None, str]] = OrderedDict()
+        # the updates and all clears passed on, by their own id, with when their alert ends: only
+        # their taking back goes to the command (a revoked phone's thousands of updates, most held
+        # back or dropped, were each taken back in a run of its own, of words the chat never had)
+        self._updates: OrderedDict[str, int | None] = OrderedDict()
         self.held: dict[str | None, int] = {}  # group -> alerts held back since its last one passed
         self.node_held = 0  # alerts held back by the node's limit since the last one passed
 
@@ -142,19 +150,24 @@ class GroupAllowance:
                 self._cleared[alert["alert"]] = (ends, alert["id"])
                 if len(self._cleared) > REMEMBERED:
                     self._cleared.popitem(last=False)
+                self._updates[alert["id"]] = ends
+                if len(self._updates) > REMEMBERED:
+                    self._updates.popitem(last=False)
             return True  # people told of an alert are told it is over, or that it no longer stands
         if alert.get("status") == UPDATE_WITHDRAWN:
             return self._update_taken_back(alert)
         if alert.get("status") == UPDATE_REDACTED:
-            return self.told_of(alert.get("alert"))
+            heard = self.heard(alert)
+            self._updates.pop(alert["id"], None)  # (once)
+            return heard
         if alert.get("status") in (WITHDRAWN, REDACTED):
             return False  # of an alert never passed on: nothing to take back, and no allowance spent
         if self.burst > 0 and not self._counted(alert, now, trusted):
             return False
-        if alert.get("kind", "alert") == "alert":
-            self._passed[alert["id"]] = expires_ms(alert.get("expires"))
-            if len(self._passed) > REMEMBERED:
-                self._passed.popitem(last=False)
+        kept = self._passed if alert.get("kind", "alert") == "alert" else self._updates
+        kept[alert["id"]] = expires_ms(alert.get("expires"))
+        if len(kept) > REMEMBERED:
+            kept.popitem(last=False)
         return True
 
     def _counted(self, alert: dict[str, Any], now: float, trusted: bool) -> bool:
@@ -174,17 +187,21 @@ class GroupAllowance:
         return True
 
     def _update_taken_back(self, alert: dict[str, Any]) -> bool:
-        """An update or all clear taken out of the log: it goes (always) if the chat heard of its
-        alert; an all clear taken back makes the alert one passed on again (its next all clear goes)."""
+        """An update or all clear taken out of the log: it goes (always, once) if that update went to
+        the command; an all clear taken back makes the alert one passed on again (its next all clear
+        goes)."""
         target = alert.get("alert")
+        heard = self.heard(alert)
+        self._updates.pop(alert["id"], None)
         if alert.get("withdrawn_status") == "all_clear" and target in self._cleared:
             self._passed[target] = self._cleared.pop(target)[0]
-            return True
-        return target in self._passed
+        return heard
 
-    def told_of(self, alert_id: str | None) -> bool:
-        """Whether the chat heard of the alert `alert_id`: passed on, or passed on and then cleared."""
-        return alert_id in self._passed or alert_id in self._cleared
+    def heard(self, alert: dict[str, Any]) -> bool:
+        """Whether the chat heard what the taking back or redaction `alert` (`update_withdrawn`,
+        `update_redacted`) says is gone: the update or all clear went to the command (not held back,
+        nor dropped), or, of an all clear, it is the one that cleared an alert passed on."""
+        return alert["id"] in self._updates or self._cleared.get(alert.get("alert") or "", (None, ""))[1] == alert["id"]
 
     def _ends_one_passed(self, alert: dict[str, Any]) -> bool:
         """Whether `alert` is the all clear or the withdrawal of an alert passed on (it always goes)."""
@@ -228,11 +245,20 @@ class GroupAllowance:
             del self._cleared[alert_id]
         return dict(self._cleared)
 
-    def restore(self, passed: dict[str, int | None], cleared: dict[str, tuple[int | None, str]] | None = None) -> None:
-        """Count as passed on the alerts `passed`, and as cleared those of `cleared` (what
-        `passed_live` and `cleared_live` gave before a restart)."""
+    def restore(self, passed: dict[str, int | None], cleared: dict[str, tuple[int | None, str]] | None = None,
+                updates: dict[str, int | None] | None = None) -> None:
+        """Count as passed on the alerts `passed` and the updates `updates`, and as cleared those of
+        `cleared` (what `passed_live`, `cleared_live` and `updates_live` gave before a restart)."""
         self._passed.update(passed)
         self._cleared.update(cleared or {})
+        self._updates.update(updates or {})
+
+    def updates_live(self, now: int) -> dict[str, int | None]:
+        """The updates and all clears passed on, by id, with when their alert ends (ms), oldest
+        first; those of alerts over are forgotten."""
+        for update_id in [i for i, ends in self._updates.items() if ends is not None and ends <= now]:
+            del self._updates[update_id]
+        return dict(self._updates)
 
     def _node_allowance(self, now: float) -> float:
         """The node's runs left now (`node_per_minute` at most, refilled over `window_s`; 0: no limit)."""
@@ -257,14 +283,18 @@ class PassedMemory:
         self.runtime = runtime
         self.names: dict[str, str] = {}  # alert id -> its group's name, as `load` read them
         self.cleared: dict[str, tuple[int | None, str]] = {}  # alert id -> (when it ends, its all clear's id)
+        self.updates: dict[str, int | None] = {}  # update id -> when its alert ends, as `load` read them
 
     async def load(self) -> dict[str, int | None]:
         raw = await self.runtime.db(self.runtime.log.store.get_meta, PASSED_META)
         facts = saved_facts(raw) or {}
-        kept, cleared = facts.get("passed"), facts.get("cleared")
+        kept, cleared, updates = facts.get("passed"), facts.get("cleared"), facts.get("updates")
         # (none kept, or damaged (saved_json): as if none were; "cleared" since 2026-12-05)
         self.cleared = {item[0]: (item[1], item[2]) for item in (cleared if isinstance(cleared, list) else ())
                         if _kept_item(item, cleared=True)}
+        # ("updates" since 2026-12-06: before, none is known to have gone, and none is taken back)
+        self.updates = {item[0]: item[1] for item in (updates if isinstance(updates, list) else ())
+                        if _kept_item(item) and len(item) == 2}
         if not isinstance(kept, list):
             return {}
         items = [item for item in kept if _kept_item(item)]
@@ -272,11 +302,13 @@ class PassedMemory:
         return {item[0]: item[1] for item in items}
 
     async def save(self, passed: dict[str, int | None], names: dict[str, str] | None = None,
-                   cleared: dict[str, tuple[int | None, str]] | None = None) -> None:
+                   cleared: dict[str, tuple[int | None, str]] | None = None,
+                   updates: dict[str, int | None] | None = None) -> None:
         names = names or {}
         newest = [[i, ends, names.get(i)] for i, ends in list(passed.items())[-KEPT:]]
         ended = [[i, ends, clear] for i, (ends, clear) in list((cleared or {}).items())[-KEPT:]]
-        await self.runtime.db(self._write, json.dumps({"passed": newest, "cleared": ended}).encode())
+        told = [[i, ends] for i, ends in list((updates or {}).items())[-KEPT:]]
+        await self.runtime.db(self._write, json.dumps({"passed": newest, "cleared": ended, "updates": told}).encode())
 
     def _write(self, raw: bytes) -> None:
         store = self.runtime.log.store
@@ -390,7 +422,7 @@ class AlertHook:
 
     async def start(self, feed: AlertFeed) -> None:
         if self.memory is not None:
-            self.allowance.restore(await self.memory.load(), self.memory.cleared)
+            self.allowance.restore(await self.memory.load(), self.memory.cleared, self.memory.updates)
             self._names.update(self.memory.names)
         # Unbounded: `_intake` moves each at once to `waiting`, which is bounded, and fair among
         # groups. A bound here dropped what came in one look beyond it: a revoked flooder's
@@ -472,6 +504,11 @@ class AlertHook:
                          alert["status"] if alert.get("status") in (WITHDRAWN, REDACTED) else "cleared", len(dropped),
                          len(self.waiting))
                 continue
+            if alert.get("status") in (UPDATE_WITHDRAWN, UPDATE_REDACTED) and not self.allowance.heard(alert):
+                # An update held back (or dropped) is out of the log, or redacted: it never goes, and
+                # nothing is said of it (a phone's thousands of updates, revoked, were each a run).
+                self.waiting.drop(alert["id"])
+                continue
             if alert.get("status") == UPDATE_REDACTED:
                 self.waiting.drop(alert["id"])  # what it said never goes, nor anything after its redaction
             # The chat believes the alert stands: it was passed on, or the taking back of its all
@@ -483,8 +520,6 @@ class AlertHook:
             believed = self.allowance.passed(target) or self.waiting.restores(target)
             if alert.get("status") in (WITHDRAWN, REDACTED) and not believed:
                 continue  # of an alert never passed on: nothing to take back
-            if alert.get("status") in (UPDATE_WITHDRAWN, UPDATE_REDACTED) and not self.allowance.told_of(target):
-                continue  # (nor of an update of one)
             always = (alert.get("status") in (WITHDRAWN, REDACTED, "all_clear") and believed
                       or alert.get("status") in (UPDATE_WITHDRAWN, UPDATE_REDACTED))
             if always:  # its updates still waiting would say it stands after all, or place it where it
@@ -495,6 +530,11 @@ class AlertHook:
                 if stale:
                     log.info("--on-alert: %d held-back updates of alert %s of %s not passed on: its %s came first",
                              len(stale), short_id(target), _who(alert), _said_as(alert))
+            if alert.get("status") == UPDATE_WITHDRAWN:
+                # (not said in the log: a revoked phone's thousands would be as many lines)
+                if self.waiting.taken_back_together(alert)[0] is None:
+                    self._arrived.set()
+                    continue
             rank = (TRUSTED, 0) if self.ranks is None or always else await self._rank(alert.get("group"))
             dropped = self.waiting.add(alert, rank, asyncio.get_running_loop().time(), always)
             if dropped is not None and not self._said_full:
@@ -599,8 +639,8 @@ class AlertHook:
         if self._said_node and not self.waiting.held_by("node"):
             self._said_node = False
             log.info("--on-alert: no alert waits for the node's limit any more")
-        # (an alert: now passed on; its all clear or withdrawal: no longer)
-        changed = self.memory is not None and (alert.get("kind", "alert") == "alert" or held.key[0] == 0)
+        # (an alert or an update: now passed on; its all clear, withdrawal or taking back: no longer)
+        changed = self.memory is not None
         if changed and alert.get("group_name") and self.allowance.passed(target):
             self._names[target] = alert["group_name"]
         await self.deliver(alert)  # first: a raid alert waits for no write to an SD card
@@ -614,7 +654,8 @@ class AlertHook:
         try:
             passed = self.allowance.passed_live(now_ms())
             self._names = {i: name for i, name in self._names.items() if i in passed}
-            await self.memory.save(passed, self._names, self.allowance.cleared_live(now_ms()))
+            await self.memory.save(passed, self._names, self.allowance.cleared_live(now_ms()),
+                                   self.allowance.updates_live(now_ms()))
         except Exception as exc:  # noqa: BLE001 (a full disk, a stopping node: the alert still goes)
             log.warning("--on-alert: could not keep which alerts went to the command (%s); after a restart, "
                         "the withdrawal of those may not reach it", type(exc).__name__)

@@ -173,6 +173,25 @@ class Waiting:
         return any(h.alert.get("alert") == alert_id and h.alert.get("status") == UPDATE_WITHDRAWN
                    and h.alert.get("withdrawn_status") == "all_clear" for h in self._items)
 
+    def taken_back_together(self, taking_back: dict[str, Any]) -> tuple[dict[str, Any] | None, int]:
+        """Several takings back (`update_withdrawn`) of one alert waiting together say one thing: the
+        alert stands, as it is now (a revoked phone's many updates, taken out at once, were each a run
+        of the command). (what is to wait for `taking_back`: it, or None when the one waiting says it
+        now; how many waiting it stands for). The newest says where the alert is now; the taking
+        back of an all clear stays what goes (the chat must read that its all clear no longer
+        holds), with the newest's text and place."""
+        target = about(taking_back)
+        earlier = [h for h in self._items if h.alert.get("status") == UPDATE_WITHDRAWN and about(h.alert) == target]
+        if not earlier:
+            return taking_back, 0
+        kept = next((h for h in earlier if h.alert.get("withdrawn_status") == "all_clear"), None)
+        if taking_back.get("withdrawn_status") == "all_clear" or kept is None:
+            self._items = [h for h in self._items if h not in earlier]
+            return taking_back, len(earlier)
+        kept.alert = {**kept.alert, "text": taking_back.get("text"), "location": taking_back.get("location")}
+        self._items = [h for h in self._items if h is kept or h not in earlier]
+        return None, len(earlier)
+
     def withdrawn_or_cleared(self, update: dict[str, Any]) -> bool:
         """Whether `update` ends an alert that waits here (its withdrawal or all clear)."""
         return update.get("status") in (WITHDRAWN, REDACTED, "all_clear") and self.holds(update.get("alert") or "")

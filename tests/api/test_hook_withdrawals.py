@@ -419,3 +419,31 @@ async def test_an_all_clear_stored_while_the_node_was_stopped_goes_to_the_comman
         await after.stop()
     assert (cleared["status"], cleared["id"], cleared["alert"]) == ("all_clear", clear.id.hex(), alert.id.hex())
     assert len(out.read_text().splitlines()) == 2
+
+
+async def test_a_phones_update_passed_on_before_a_restart_is_taken_back_after_it_and_one_never_passed_is_not(
+        api, homes, unlock, tmp_path) -> None:
+    """The chat got the raid alert and a seized phone's false place; the node restarted; then the
+    group revoked the phone. The hook now takes back only the updates it ran the command for, so
+    which went is kept across a restart too (beside the alerts): the chat is told the alert stands,
+    once, and nothing of the phone's update that came while the node was stopped (never passed on)."""
+    from test_alert_stream import bristols_alert_and_second_device
+
+    alert, others, alert_wire, by_phone, by_group = bristols_alert_and_second_device(homes, unlock)
+    moved = by_phone("alert.update", {"alert": alert.id, "status": "update", "text": "moved to the Lidl camp"})
+    unseen = by_phone("alert.update", {"alert": alert.id, "status": "update", "text": "moved again"})
+    revoke = by_group("member.revoke", {"subject": moved.author, "from_seq": 1, "reason": "phone seized"})
+    out, hook = await passed_on_by_a_kept_hook(api, tmp_path, [others + [alert_wire], [moved.encode()]])
+    await api.node.db(api.node.log.ingest, [unseen.encode()])  # stopped: never passed on
+    after = await started_again(api, hook)
+    try:
+        await api.node.db(api.node.log.ingest, [revoke.encode()])
+        back = (await lines_of(out, 3))[2]
+        async with asyncio.timeout(30):  # the feed handed on both takings back, the hook took them in
+            while after.delivered < 1 or not after._sub.queue.empty() or after._busy:
+                await asyncio.sleep(0.02)
+    finally:
+        await after.stop()
+    assert (back["status"], back["id"], back["withdrawn_text"]) == ("update_withdrawn", moved.id.hex(),
+                                                                    "moved to the Lidl camp")
+    assert len(out.read_text().splitlines()) == 3
