@@ -1454,8 +1454,8 @@ def _removal_reach(log: EventLog, address: str) -> tuple[dict[str, Any], str]:
     device, kept_out, dialled = peer_blocks.removal_reach(log.store, address)
     out = {"device": device.hex() if device else None, "also_kept_out": kept_out, "still_dialled": dialled}
     if device is None:
-        return out, (" This node has not saved which device answered there (if any did): a running node keeps "
-                     "that device out at its other addresses too.")
+        # Asked of the running node too (`_live_devices`), else what the node saved when it stopped
+        return out, " No device has answered there yet: no other address goes with it."
     group = log.trust.group_of(device)
     whose = f"device {short_id(device)}" + (f" of {references.group_name(log.store, group)}" if group else "")
     said = f" The removal holds against the device that answered there ({whose}): "

@@ -165,8 +165,8 @@ class PeerDirectory:
                     self.overlay.announced(address, now)
 
     async def reconcile(self) -> list[str]:
-        """Pick up `solnet peers add/rm/block/unblock` made by other processes; the addresses
-        removed (configured, given with --peer or announced: a removal sticks whatever the source)."""
+        """Pick up `solnet peers add/rm/block/unblock` made by other processes (an add of an
+        announced address makes it configured); the addresses removed (configured, given with --peer or announced: a removal sticks whatever the source)."""
         rows = {address: source for address, source, _ in await self._db_thread.run(self._log().store.peer_rows)}
         before, self.blocks = self.blocks, await self._db_thread.run(self._blocks)
         if set(before.addresses) - set(self.blocks.addresses) or set(before.keys) - set(self.blocks.keys):
@@ -178,8 +178,15 @@ class PeerDirectory:
                 if not self.blocks.keeps_out(peer.address):
                     self.book.forgive(peer.address, now)
         for address, source in rows.items():
-            if self.book.get(address) is None and not self.blocks.keeps_out(address):
+            if self.blocks.keeps_out(address):
+                continue
+            if self.book.get(address) is None:
                 self.overlay.unblock(address)  # added (again) by the user
+                self.overlay.learn(address, source)
+            elif source != "announce" and address not in self.overlay.configured:
+                # `peers add` of an address first learned from an announcement: configured from now
+                # on (kept dialled, not taken out with a removed device that answered there), as
+                # the store says and a restart would make it; else only a restart did.
                 self.overlay.learn(address, source)
         removed = [p for p in self.book.all()
                    if (p.address not in rows and p.address not in self._extra) or self.blocks.keeps_out(p.address)]

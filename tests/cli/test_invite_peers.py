@@ -44,8 +44,8 @@ def test_peers_rm_block_and_unblock_on_a_stopped_node(network, cli):
                                                                   "device": None, "also_kept_out": [],
                                                                   "still_dialled": []}
     said = cli.run(b, "peers", "add", "127.0.0.1:7700") and cli.run(b, "peers", "rm", "127.0.0.1:7700").stdout
-    assert "This node has not saved which device answered there (if any did): a running node keeps that device " \
-           "out at its other addresses too." in said, said  # (no node ever answered there)
+    assert "Removed peer http://127.0.0.1:7700: it stays removed" in said, said
+    assert "No device has answered there yet: no other address goes with it." in said, said  # (none ever did)
     assert cli.run_json(b, "peers") == []
     cli.run(b, "peers", "add", "127.0.0.1:7700")  # a removal is undone by adding it again
     assert [p["address"] for p in cli.run_json(b, "peers")] == ["http://127.0.0.1:7700"]

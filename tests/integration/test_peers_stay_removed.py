@@ -21,14 +21,22 @@ def knows_device_at(node: localnet.LocalNode, address: str) -> bool:
     return any(p.get("device") for p in cli_json(node, "peers") if p.get("address") == address)
 
 
-def test_a_removed_announced_peer_stays_removed_across_announcements_and_restarts(cluster: Cluster) -> None:
+def _cardiff_dialling_the_announced_calais(cluster: Cluster) -> tuple[localnet.LocalNode, ...]:
+    """Calais, Bristol and Cardiff running; Cardiff, which dials only Bristol, dialled Calais at
+    the address Calais announced, and knows the device that answered there."""
     calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
     bristol.peers.append(calais.port)
     cardiff.peers.append(bristol.port)  # Cardiff learns Calais only from its announcement
     cluster.start_all([calais, bristol, cardiff])
-    calais_address = f"http://{calais.address}"
     publish(calais, "node.announce", addresses=calais.address)
     cluster.wait(lambda: open_links(calais) == 2, 30, "Cardiff dialling the announced Calais")
+    cluster.wait(lambda: knows_device_at(cardiff, f"http://{calais.address}"), 10, "Cardiff knowing Calais's device")
+    return calais, bristol, cardiff
+
+
+def test_a_removed_announced_peer_stays_removed_across_announcements_and_restarts(cluster: Cluster) -> None:
+    calais, bristol, cardiff = _cardiff_dialling_the_announced_calais(cluster)
+    calais_address = f"http://{calais.address}"
 
     removal = cli_json(cardiff, "peers", "rm", calais.address)
     assert (removal["address"], removal["action"]) == (calais_address, "rm"), removal
@@ -56,14 +64,8 @@ def test_a_removed_announced_peer_stays_removed_across_announcements_and_restart
 
 def _calais_removed_by_cardiff(cluster: Cluster) -> tuple[localnet.LocalNode, localnet.LocalNode]:
     """Calais, Bristol and Cardiff running; Cardiff dialled the announced Calais, then removed it."""
-    calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
-    bristol.peers.append(calais.port)
-    cardiff.peers.append(bristol.port)  # Cardiff learns Calais only from its announcement
-    cluster.start_all([calais, bristol, cardiff])
-    publish(calais, "node.announce", addresses=calais.address)
-    cluster.wait(lambda: open_links(calais) == 2, 30, "Cardiff dialling the announced Calais")
     # The device that answered there is what `peers rm` keeps with the removal (as the node knows it).
-    cluster.wait(lambda: knows_device_at(cardiff, f"http://{calais.address}"), 10, "Cardiff knowing Calais's device")
+    calais, _, cardiff = _cardiff_dialling_the_announced_calais(cluster)
     cli(cardiff, "peers", "rm", calais.address)
     cluster.wait(lambda: open_links(cardiff) == 1, 10, "Cardiff dropping its link to Calais, live")
     return calais, cardiff
@@ -189,3 +191,36 @@ def _next_dial_s(node: localnet.LocalNode, port: int) -> float:
     """In how many seconds `node` next dials the peer on `port` of 127.0.0.1, as it says (0: now)."""
     [peer] = [p for p in cli_json(node, "peers") if (p.get("address") or "").endswith(f":{port}")]
     return max(0.0, ((peer.get("next_attempt") or 0) - now_ms()) / 1000)
+
+
+def test_an_announced_address_added_by_the_user_is_configured_at_once_and_stays(cluster: Cluster) -> None:
+    """`peers add` of an address the running node had learned from a node.announce: the node kept it
+    as announced until a restart (the store said configured), and a `peers rm` of another address
+    where the same device had answered took it out and deleted the user's row, while `peers rm`
+    said it was still dialled."""
+    calais, bristol, cardiff = _cardiff_dialling_the_announced_calais(cluster)
+    first = f"http://{calais.address}"
+    # Calais moves to another port and announces it: its device answers there too.
+    assert localnet.stop(calais) == 0
+    calais.port, = localnet.free_ports(1)
+    calais.peers.append(bristol.port)
+    cluster.start(calais)
+    moved = f"http://{calais.address}"
+    publish(calais, "node.announce", addresses=calais.address)
+    cluster.wait(lambda: open_links(calais) == 2, 30, "Cardiff dialling Calais where it moved")
+
+    def source_at(address: str) -> str | None:
+        return next((p["source"] for p in cli_json(cardiff, "peers") if p.get("address") == address), None)
+
+    assert source_at(moved) == "announce"
+    cli(cardiff, "peers", "add", calais.address)
+    cluster.wait(lambda: source_at(moved) == "config", 10, "the running Cardiff taking the address as configured")
+
+    removal = cli_json(cardiff, "peers", "rm", first)
+    assert removal["still_dialled"] == [moved], removal
+    cluster.wait(lambda: source_at(first) is None, 10, "the running Cardiff taking the removal up")
+    stored = now_ms()
+    cluster.wait(lambda: saved_after(cardiff, stored), 10, "Cardiff saving its status after that")
+    assert source_at(moved) == "config" and open_links(calais) == 2, "the added address was taken out"
+    assert localnet.stop(cardiff) == 0  # the user's row is kept: the stopped node lists it too
+    assert source_at(moved) == "config"
