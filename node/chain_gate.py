@@ -33,16 +33,28 @@ own once its node stops (same file, same boot: a publish with no node running is
 CONFIRM_FRESH_MS); after a reboot, such a publish needs `solnet sync` first (a reboot and a cloned
 card look alike). A node that starts on a copy says so in its log (`restored`, kept until its first round).
 
+One peer's word is not enough for a restored or copied home when it has more: the peer reachable
+first may not have received the newest events yet (they were published to another peer only), and
+the restored home then signs at a seq the network holds (a fork). So a restored home opens signing
+once complete rounds with two distinct peers (devices) have ended, when two or more distinct peers
+are configured (`needed`); with one configured peer, that peer's round is enough (a two-node
+network). Which peers have answered since the restore is kept (`peers`), across stops and the
+one-shot `solnet sync PEER`, until enough have; the refusal names the configured peers still awaited.
+No bounded wait opens it: a peer that cannot be reached is the case where a fork is likeliest, and
+`--offline` (its risk said) is the way out for a person who knows better. An ordinary restart of a
+home is not held more than before: one round with any peer.
+
 What is left: a backup copied back over the same database file (`cp` into it: same inode and birth
 time, same boot) within
 CONFIRM_FRESH_MS of its last round, a virtual machine's snapshot restored with the node running,
-and a first round with a peer that had not yet received the newest events. The fork is then still
+and rounds with two peers neither of which had yet received the newest events. The fork is then still
 detected, kept as proof and shown, as for any fork.
 
-State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up", "copy", "restored"}:
+State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up", "copy", "restored", "peers"}:
 the running node's pid and start time (None after `solnet sync`), when a round last completed,
 whether one has completed since that node started, the copy of the home that wrote it (above), and
-whether that node started on a restored or copied home. The pid counts only while that node holds
+whether that node started on a restored or copied home, and the peers (device ids) that completed a
+round with it since the restore (while they are fewer than `needed`). The pid counts only while that node holds
 the home's node lock: a copy of the home names a pid that may be alive, even a solnet node's running
 another home, and the lock of a copy is held by nobody.
 
@@ -89,7 +101,8 @@ class ChainState:
     confirmed: int | None = None  # when a complete round with a peer last ended (ms)
     caught_up: bool | None = None  # a round completed since that node started (None: not said, see above)
     copy: str | None = None  # the copy of the home that wrote this (this_copy; None: an earlier version)
-    restored: bool = False  # that node started on a restored or copied home (said until its first round)
+    restored: bool = False  # that node started on a restored or copied home (said until it has caught up)
+    peers: tuple[str, ...] = ()  # devices (hex) that completed a round since the restore ("?": not said)
 
 
 def this_copy(path: str | Path) -> str | None:
@@ -183,10 +196,11 @@ def _parse(raw: bytes) -> ChainState:
     """The state a meta value says (every publish asks; the value changes about once a minute)."""
     try:
         data = json.loads(raw)
-        caught_up, copy = data.get("caught_up"), data.get("copy")
+        caught_up, copy, peers = data.get("caught_up"), data.get("copy"), data.get("peers")
         return ChainState(data.get("pid"), data.get("started"), data.get("confirmed"),
                           caught_up if isinstance(caught_up, bool) else None,
-                          copy if isinstance(copy, str) else None, data.get("restored") is True)
+                          copy if isinstance(copy, str) else None, data.get("restored") is True,
+                          tuple(p for p in peers if isinstance(p, str)) if isinstance(peers, list) else ())
     except (ValueError, AttributeError):
         return ChainState()  # damaged: treated as never confirmed
 
@@ -197,7 +211,7 @@ def _save(store: Store, state: ChainState) -> None:
     with store.write():
         store.set_meta(META_KEY, json.dumps({"pid": state.pid, "started": state.started, "confirmed": state.confirmed,
                                               "caught_up": state.caught_up, "copy": copy,
-                                              "restored": state.restored}).encode())
+                                              "restored": state.restored, "peers": list(state.peers)}).encode())
 
 
 def copied(store: Store, state: ChainState | None) -> bool:
@@ -214,11 +228,12 @@ def node_started(store: Store, now: int) -> bool:
     peers or ever synced); when it last synced is kept, the running node's start is what counts.
     True if this home was restored or copied since its last round (copied): the node says so."""
     previous = load(store)
-    restored = copied(store, previous) or (previous is not None and previous.restored)  # (until a round)
+    restored = _still_restored(store, previous)  # (until it has caught up)
     confirmed = previous.confirmed if previous else None
     if previous is not None and confirmed is not None and not _same_copy(store, previous):
         confirmed = 0  # another copy's round (or another boot's): this one synced before, long ago
-    _save(store, ChainState(os.getpid(), now, confirmed, False, restored=restored))
+    _save(store, ChainState(os.getpid(), now, confirmed, False, restored=restored,
+                            peers=_heard(store, previous)))
     return restored
 
 
@@ -229,9 +244,23 @@ def has_history(store: Store) -> None:
     _save(store, ChainState(None, None, 0))
 
 
-def round_completed(store: Store, now: int, started: int | None) -> None:
+def round_completed(store: Store, now: int, started: int | None, peer: bytes | None = None) -> None:
     """A complete anti-entropy round with a peer ended: this home now holds that peer's events of its
-    keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`)."""
+    keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`);
+    `peer`: that peer's device. A restored home is caught up once enough distinct peers have (`needed`)."""
+    previous = load(store)
+    if _still_restored(store, previous):
+        heard = tuple(sorted({*_heard(store, previous), peer.hex() if peer else "?"}))
+        if len(heard) < needed(store):  # one peer's word: still restored, signing still held
+            assert previous is not None
+            if started is not None:
+                keep: tuple[int | None, int | None, bool | None] = (os.getpid(), started, False)
+            elif _same_copy(store, previous):  # (a node's start on record stays, held as it was)
+                keep = (previous.pid, previous.started, False if previous.pid is not None else None)
+            else:
+                keep = (None, None, None)
+            _save(store, ChainState(*keep[:2], 0, keep[2], restored=True, peers=heard))
+            return
     if started is not None:
         state = load(store)
         if state is not None and (state.pid, state.started, state.caught_up) == (os.getpid(), started, True) \
@@ -241,6 +270,71 @@ def round_completed(store: Store, now: int, started: int | None) -> None:
         _save(store, ChainState(os.getpid(), started, now, True))
     else:
         _save(store, ChainState(None, None, now))
+
+
+def _still_restored(store: Store, state: ChainState | None) -> bool:
+    """This home was restored or copied and has not caught up since (kept across a reboot)."""
+    if state is None:
+        return False
+    if copied(store, state):
+        return True
+    here = this_copy(store.path)
+    return state.restored and here is not None and _file_of(state.copy) == _file_of(here)
+
+
+def _file_of(copy: str | None) -> str | None:
+    return None if copy is None else copy.partition(":")[0]
+
+
+def _heard(store: Store, state: ChainState | None) -> tuple[str, ...]:
+    """The peers that completed a round on this copy since it was restored (none on a new copy)."""
+    return state.peers if state is not None and _still_restored(store, state) and not copied(store, state) else ()
+
+
+def configured_peers(store: Store) -> dict[str, str]:
+    """The distinct configured peers (not removed or blocked): device (hex), or the address while no
+    device answered there, to its address."""
+    from node import peer_blocks  # (loaded only when a restored home asks)
+    from node.saved_json import saved_facts, saved_key
+
+    blocks = peer_blocks.load(store)
+    out: dict[str, str] = {}
+    for address, source, facts in store.peer_rows():
+        if source == "config" and not blocks.keeps_out(address):
+            device = saved_key((saved_facts(facts) or {}).get("device"))
+            out.setdefault(device.hex() if device else address, address)
+    return out
+
+
+def needed(store: Store) -> int:
+    """How many distinct peers a restored home completes a round with before it signs: two when it
+    has two or more configured, else one (a two-node network publishes after its peer's round)."""
+    return 2 if len(configured_peers(store)) >= 2 else 1
+
+
+def awaited(store: Store, state: ChainState | None = None) -> tuple[int, list[str]] | None:
+    """For a restored home not caught up yet: (how many more peers must complete a round, the
+    addresses of the configured peers that have not); None otherwise."""
+    state = load(store) if state is None else state
+    if not _still_restored(store, state):
+        return None
+    heard = set(_heard(store, state))
+    more = needed(store) - len(heard)
+    if more <= 0:
+        return None
+    return more, sorted(address for peer, address in configured_peers(store).items() if peer not in heard)
+
+
+def awaited_text(store: Store, state: ChainState | None = None) -> str:
+    """The restored home's wait for its peers in words ("" if it waits for none)."""
+    wait = awaited(store, state)
+    if wait is None or needed(store) < 2:  # (one peer: RESTORED says it all)
+        return ""
+    more, addresses = wait
+    done = needed(store) - more
+    return (f"It needs a complete sync with {needed(store)} distinct peers, not just one (the first one reached may "
+            f"not have the newest events yet); done: {done}. Still awaited: {', '.join(addresses) or 'another peer'}"
+            f" (`solnet sync {addresses[0] if addresses else 'PEER'}` once it is reachable)")
 
 
 def _has_peers(store: Store) -> bool:
@@ -301,12 +395,13 @@ def check(store: Store, now: int) -> None:
     if verdict == OPEN:
         return
     state = load(store)
-    restored = restored_home(store, state)
+    restored = restored_home(store, state) or _still_restored(store, state)
+    peers = f"{text}. " if (text := awaited_text(store, state)) else ""
     if verdict == WAIT:
         if restored:
             raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED}. The node running on it has not finished that sync yet; "
-                                              "nothing was published. Try again once it has (`solnet peers` shows "
-                                              f"last syncs). {OFFLINE_RISK}")
+                                              f"nothing was published. {peers}Try again once it has (`solnet peers` "
+                                              f"shows last syncs). {OFFLINE_RISK}")
         raise InvalidEvent(NOT_CAUGHT_UP, "the node running on this home has not finished its first sync with a "
                                           "peer since it started; nothing was published. Try again once it has "
                                           "(`solnet peers` shows last syncs), or add --offline if you are sure this "
@@ -314,12 +409,13 @@ def check(store: Store, now: int) -> None:
     if node_coming(store):  # told to start it, a person would start a second one (refused: one is starting)
         raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED if restored else 'this home has not synced with a peer recently'}"
                                           ". The node starting on this home syncs with a peer before it publishes "
-                                          "anything; nothing was published. Try again once `solnet status` says it "
-                                          f"runs and it has synced (`solnet peers` shows last syncs). {OFFLINE_RISK}")
+                                          f"anything; nothing was published. {peers}Try again once `solnet status` "
+                                          "says it runs and it has synced (`solnet peers` shows last syncs). "
+                                          f"{OFFLINE_RISK}")
     if restored:
-        raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED}. Nothing was published. Start the node (`solnet run`: it "
-                                          "publishes once its first sync with a peer has completed) or run `solnet "
-                                          "sync PEER` (`solnet peers` lists them), then publish again. "
+        raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED}. Nothing was published. {peers}Start the node (`solnet "
+                                          "run`: it publishes once it has synced) or run `solnet sync PEER` "
+                                          "(`solnet peers` lists them), then publish again. "
                                           f"{OFFLINE_RISK}")
     if state is None or state.confirmed is None:  # a home that joined and has not synced since
         raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer since it joined: nothing was "

@@ -193,7 +193,8 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
     kept = revoked_here.load(log.store) if not out else None
     if kept is not None:  # a peer refused this device as revoked; the revocation has not come yet
         out.append({"role": "device", "forked": False, "from_seq": None, "reason": None,
-                    "refused_by": kept.get("name") or short_id(bytes.fromhex(kept["group"])), "at": kept["at"]})
+                    "refused_by": kept.get("name") or short_id(bytes.fromhex(kept["group"])), "at": kept["at"],
+                    "forked_at": kept.get("forked_at")})  # refused as frozen by its own fork: not revoked
     return out
 
 

@@ -17,6 +17,7 @@ from events.format import Event
 from node import chain_gate, publishing, revoked_here
 from node.log import now_ms
 from node.net.admin_socket import Say
+from node.net.storage_health import FULL
 from node.ports import StorageFailed, WebNode
 from node.live_status import live_peers, live_status
 from node.status import node_status
@@ -134,6 +135,7 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
     if kept is not None:  # no peer will sync with it: waiting, then "try again or --offline", would mislead
         raise InvalidEvent(chain_gate.NOT_CAUGHT_UP, revoked_here.warning(
             kept, node.home.config().group_id, local_time(kept["at"])) + "; nothing was published")
+    _refuse_if_storage_fails(node)
     await say({"waiting": "first_sync", "seconds": chain_gate.WAIT_FOR_NODE_S})
     deadline = time.monotonic() + chain_gate.WAIT_FOR_NODE_S
     while verdict == chain_gate.WAIT and time.monotonic() < deadline:
@@ -141,8 +143,23 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
             raise Stopping()  # nothing was done: the command signs by itself (or says why it cannot)
         await asyncio.sleep(WAIT_POLL_S)
         verdict = await node.db(chain_gate.state_now, store, now_ms())
+        if verdict == chain_gate.WAIT:
+            _refuse_if_storage_fails(node)
     if closing():  # it went away during the last look: not signed behind its user's back
         raise Stopping()
+
+
+def _refuse_if_storage_fails(node: WebNode) -> None:
+    """A node whose writes fail (a full disk) finishes no sync round, so its first never comes:
+    waiting for it, then "try again once it has", hid the one thing to do. Said as the failed write."""
+    facts = node.live_facts()  # (the node's StorageHealth)
+    problem = facts.get("storage_problem")
+    if not problem:
+        return
+    todo = "Free some space and try again (nothing stored before is lost)" if problem == FULL else \
+        "What to do is said above" if facts.get("database_damaged") else "Try again in a minute"
+    raise StorageFailed(f"{problem}: nothing was published. The node running on this home cannot store what its "
+                        "peers send, so it cannot finish the sync with a peer it publishes after. " + todo)
 
 
 async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool]) -> Event:

@@ -97,7 +97,7 @@ class Links:
     def __init__(self, *, route: Route, rng: random.Random, sync_interval_s: float,
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
-                 round_completed: Callable[[bool], Awaitable[None]],
+                 round_completed: Callable[[bool, bytes], Awaitable[None]],
                  refused_as_revoked: Callable[[bytes, int | None], Awaitable[None]] | None = None,
                  accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
@@ -348,7 +348,7 @@ class Links:
             log.warning("%s", key_elsewhere(*seen, self._own_device.hex(), group.hex() if group else None))
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
-        self._tasks.append(asyncio.create_task(self._round_completed(True)))
+        self._tasks.append(asyncio.create_task(self._round_completed(True, link.peer_device)))
         if self._accepted_by is not None:
             self._tasks.append(asyncio.create_task(self._accepted_by(link.peer_device)))
         now = now_ms()
@@ -440,5 +440,5 @@ class Links:
         book.add(address, book.get(address).source if book.get(address) else "config")
         book.proved(address, link.peer_device)  # whose node it is: `solnet peers` names its group
         book.synced(address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
-        await self._round_completed(False)
+        await self._round_completed(False, link.peer_device)
         return result

@@ -296,11 +296,12 @@ class Node:
             log.warning("%s. Nothing is published before that sync completes. If the home this one was copied from "
                         "still runs, stop one of them: two nodes signing with one key fork it", chain_gate.RESTORED)
 
-    async def _round_completed(self, running: bool) -> None:
-        """A complete round with a peer: this home has caught up with the peer's events of its keys."""
+    async def _round_completed(self, running: bool, peer: bytes) -> None:
+        """A complete round with `peer`: this home has caught up with the peer's events of its keys
+        (a restored home: once enough distinct peers have, node/chain_gate.py)."""
         if running and self._started_ms is None:
             return
-        await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None)
+        await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None, peer)
         if running:
             self._start_recorded = True  # the round's record names this node's start too
 

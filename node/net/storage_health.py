@@ -20,12 +20,13 @@ log = logging.getLogger(f"solnet.{__name__}")
 RETRY_S = 60.0  # after a failed write, rounds wait this long before trying again,
 FREED_BYTES = 1 << 20  # ... or until this much space has been freed
 POLL_S = 2.0  # how often a waiting round looks again
+FULL = "the disk is full"  # (the problem a StorageFull stands for)
 
 
 def describe(exc: Exception) -> str:
     """The problem an exception of a failed write stands for, in words for people."""
     if isinstance(exc, StorageFull):
-        return "the disk is full"
+        return FULL
     if isinstance(exc, DatabaseDamaged):
         return str(exc)  # it names the file and says what to do
     return f"the database cannot be written ({exc})"

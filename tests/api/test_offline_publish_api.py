@@ -5,6 +5,8 @@ publishing until a first sync with a peer, and a raid alert sent through the API
 and the refusal names the field; a value that is not a JSON boolean is refused, naming it."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from node.home import Home
@@ -51,3 +53,25 @@ async def test_offline_must_be_a_json_boolean(api, value: object) -> None:
 async def test_offline_null_is_refused_as_every_null(api) -> None:
     status, refused = await api.request("POST", "/api/v1/events", json={**ALERT, "offline": None})
     assert status == 422 and refused["error"]["field"] == "offline" and "null" in refused["error"]["message"]
+
+
+async def test_a_publish_waiting_for_the_first_sync_on_a_full_disk_says_the_disk_is_full(api) -> None:
+    """A node whose disk is full finishes no sync round: `solnet publish` waited 30 s for it, then said
+    to try again once it had synced (exit 1), hiding what to do. It is told at once, as a full disk
+    (exit 4), and nothing is published."""
+    from node.net import admin_requests
+    from node.store import StorageFull
+    from solnet_errors import EXIT_STORAGE
+
+    api.node.health.failed(StorageFull("the disk is full: nothing was stored"))
+    said: list[dict] = []
+
+    async def say(message: dict) -> None:
+        said.append(message)
+
+    request = {"op": "publish", "kind": "alert", "expires_in": "6h", "texts": {k: str(v) for k, v in ALERT["fields"].items()}}
+    answer = await asyncio.wait_for(admin_requests.serve(api.node, request, say, lambda: False), timeout=10)
+    error = answer["error"]
+    assert error["exit_code"] == EXIT_STORAGE and error["message"].startswith("the disk is full: nothing was"), error
+    assert "Free some space" in error["message"] and said == [], (error, said)  # not waited for 30 s
+    assert await alerts(api) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import html as html_lib
+import json
 import re
 
 import aiohttp
@@ -19,7 +20,7 @@ from crypto.keys import SigningKey
 from crypto.short_ids import short_id
 from events.canonical import pack
 from events.format import sign_event
-from node import membership, publishing, words
+from node import membership, publishing, revoked_here, words
 from node.clock import now_ms
 from node.key_elsewhere import KeyElsewhere
 from node.status import node_status
@@ -375,6 +376,33 @@ async def test_the_overview_warns_the_admin_when_this_nodes_own_device_is_revoke
         _, public, _ = await get(visitor, node.url + "/")
     assert "no node links with" not in visible_text(public)
 
+
+async def test_the_overview_says_a_device_refused_as_frozen_by_its_fork_was_not_revoked(sample, start_node) -> None:
+    """A peer refused this device as frozen by its own fork (a restore that had not caught up): the
+    overview said "refused this device as revoked" and to ask the coordinators whether it was."""
+    calais, bristol = sample.nodes
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    config = bristol.home.config()  # what node/revoked_here.py keeps of a peer's frozen:7 refusal
+    kept = {"by": config.device_id, "group": config.group_id, "name": "Bristol", "at": now_ms(), "forked_at": 7,
+            "device": bytes(running.keys.device.public).hex()}
+
+    def keep() -> None:
+        with running.log.store.write():
+            running.log.store.set_meta(revoked_here.META_KEY, json.dumps(kept).encode())
+    await running.db(keep)
+    assert await running.db(revoked_here.load, running.log.store) == kept
+    texts = {}
+    for lang, said, not_said in (
+            ("en", "A peer of Bristol refused this device on", "as revoked"),
+            ("fr", "Un pair de Bristol a refusé cet appareil le", "comme révoqué")):
+        _, page, _ = await get(node.client, f"/?lang={lang}")
+        texts[lang] = text = visible_text(page)
+        assert said in text and not_said not in text, text
+    en, fr = texts["en"], texts["fr"]
+    assert "two different events at seq 7" in en and "from seq 7 are gone" in en and "Nobody revoked it" in en, en
+    assert "deux événements différents au numéro 7" in fr and "gelé\u202f:" in fr, fr
 
 async def test_the_overview_says_when_this_machines_clock_looks_behind(sample, start_node) -> None:
     """Events of two groups refused as stamped two hours after this machine's clock (a Pi that runs

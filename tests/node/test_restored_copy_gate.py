@@ -198,3 +198,63 @@ def test_a_restored_home_with_a_node_starting_on_it_is_not_told_to_start_one(net
         node.wait(10)
         node.stdout.close()
     assert "Start the node" in _refusal(restored, net)
+
+
+def _peer_at(log: EventLog, address: str, device: bytes) -> None:
+    with log.store.write():
+        log.store.save_peer(address, "config", json.dumps({"device": device.hex()}))
+
+
+def test_a_restored_home_with_two_peers_waits_for_the_word_of_both(net: Net, tmp_path: Path) -> None:
+    """The peer reachable first may lack the device's newest event (published to another peer only):
+    signing on its word alone forked the device on every node. With two configured peers, a restored
+    home signs once both (two distinct devices) have completed a round; the refusal names the other."""
+    calais, bristol = b"\x01" * 32, b"\x02" * 32
+    original = _founded(net, tmp_path / "home" / "solnet.db")  # its peer http://127.0.0.1:7700
+    _peer_at(original, "http://127.0.0.1:7700", calais)
+    _peer_at(original, "http://127.0.0.1:7701", bristol)
+    chain_gate.round_completed(original.store, now_ms(), None, calais)
+    assert chain_gate.state_now(original.store, now_ms()) == OPEN  # not restored: one round is enough
+    original.store.checkpoint()
+    shutil.copytree(tmp_path / "home", tmp_path / "backup")
+    restored = EventLog(Store(tmp_path / "backup" / "solnet.db"))
+
+    chain_gate.round_completed(restored.store, now_ms(), None, bristol)  # `solnet sync` with Bristol
+    chain_gate.round_completed(restored.store, now_ms(), None, bristol)  # (again: still one peer's word)
+    assert chain_gate.state_now(restored.store, now_ms()) == CLOSED
+    said = _refusal(restored, net)
+    assert "2 distinct peers" in said and "http://127.0.0.1:7700" in said, said
+    assert "http://127.0.0.1:7701" not in said and "solnet sync http://127.0.0.1:7700" in said, said
+    assert "--offline" in said, said
+
+    started = now_ms()  # a node started on it still waits, and Bristol's word is kept
+    chain_gate.node_started(restored.store, started)
+    chain_gate.round_completed(restored.store, now_ms(), started, bristol)
+    assert chain_gate.state_now(restored.store, now_ms()) == WAIT
+    assert "http://127.0.0.1:7700" in _refusal(restored, net)
+    chain_gate.round_completed(restored.store, now_ms(), started, calais)
+    assert chain_gate.state_now(restored.store, now_ms()) == OPEN
+    assert chain_gate.awaited(restored.store) is None and not chain_gate.load(restored.store).restored
+
+    # An ordinary restart of that home: one round with any peer opens signing, as before.
+    again = now_ms()
+    chain_gate.node_started(restored.store, again)
+    assert chain_gate.state_now(restored.store, now_ms()) == WAIT
+    chain_gate.round_completed(restored.store, now_ms(), again, bristol)
+    assert chain_gate.state_now(restored.store, now_ms()) == OPEN
+
+
+def test_a_restored_home_with_one_peer_signs_after_its_round(net: Net, tmp_path: Path) -> None:
+    """A two-node network: its one peer's round is all the word there is."""
+    original = _founded(net, tmp_path / "home" / "solnet.db")
+    _peer_at(original, "http://127.0.0.1:7700", b"\x01" * 32)
+    chain_gate.round_completed(original.store, now_ms(), None, b"\x01" * 32)
+    original.store.checkpoint()
+    shutil.copytree(tmp_path / "home", tmp_path / "backup")
+    restored = EventLog(Store(tmp_path / "backup" / "solnet.db"))
+    assert chain_gate.state_now(restored.store, now_ms()) == CLOSED
+    assert "distinct peers" not in _refusal(restored, net)
+    started = now_ms()
+    chain_gate.node_started(restored.store, started)
+    chain_gate.round_completed(restored.store, now_ms(), started, b"\x01" * 32)
+    assert chain_gate.state_now(restored.store, now_ms()) == OPEN
