@@ -32,7 +32,7 @@ hook's is not: node/alert_hook.py): one that does not keep up loses alerts (they
 dashboard and in the API), never the node's memory: those of the group with the most waiting
 (`FairQueue`), so that a flood from one member does not push out another group's alert. A
 withdrawal it had no room for is noted (`Subscription.missed`): the API's stream sends it once its
-reader has caught up.
+reader has caught up. An all clear is never the one that goes (one per alert waits): it ends the alert.
 """
 from __future__ import annotations
 
@@ -420,21 +420,36 @@ class FairQueue(asyncio.Queue):
     alert that came in between, so that one still reaches the Signal group or the SMS gateway. Of
     that group, its oldest alert or update goes; once only withdrawals of it are left, its newest
     withdrawal goes (the newcomer perhaps): a revoked flooder's alerts are withdrawn all at once,
-    and the first of them, the false raid alert the flood came after, is the one people acted on."""
+    and the first of them, the false raid alert the flood came after, is the one people acted on.
+    An all clear is not counted and does not go: a dropped withdrawal is sent again later
+    (`Subscription.missed`), a dropped all clear was lost, and a bot told "the alert stands" (a
+    seized phone's false all clear taken back) that then lost the group's real all clear ended
+    believing the raid was on. One all clear waits per alert (a newer one of the same alert takes
+    the older's place), so they never fill the queue unless as many alerts were cleared while the
+    reader was stuck: only then does the oldest all clear of the group with the most go."""
 
     def make_room(self, incoming: dict[str, Any]) -> dict[str, Any]:
         """Drop one to make room for `incoming`: the one dropped (`incoming` itself if it is the one)."""
         waiting: deque[dict[str, Any]] = self._queue  # type: ignore[attr-defined]  (asyncio.Queue's own store)
-        counts = Counter(a.get("group") for a in waiting)
-        counts[incoming.get("group")] += 1
-        most = max(counts.values())
-        group = next((a.get("group") for a in waiting if counts[a.get("group")] == most), incoming.get("group"))
-        theirs = [a for a in waiting if a.get("group") == group]
+        if _clears(incoming):
+            older = next((a for a in waiting if _clears(a) and a.get("alert") == incoming.get("alert")), None)
+            if older is not None:  # the same news, newer: it ends the alert as well
+                waiting.remove(older)
+                return older
+        rest = [a for a in waiting if not _clears(a)]
+        if not rest:  # nothing but the all clears of as many alerts
+            if not _clears(incoming):
+                return incoming
+            dropped = _crowding(list(waiting), incoming)[0]  # (the oldest of the group with the most)
+            waiting.remove(dropped)
+            return dropped
+        theirs = _crowding(rest, None if _clears(incoming) else incoming)
+        group = theirs[0].get("group")
         plain = next((a for a in theirs if a.get("status") not in TAKEN_BACK), None)
         if plain is not None:
             waiting.remove(plain)
             return plain
-        if not theirs or (incoming.get("group") == group and incoming.get("status") in TAKEN_BACK):
+        if incoming.get("group") == group and incoming.get("status") in TAKEN_BACK:
             return incoming  # the newest of its withdrawals
         waiting.remove(theirs[-1])
         return theirs[-1]
@@ -443,6 +458,22 @@ class FairQueue(asyncio.Queue):
         """Whether the alert (not an update of it) `alert_id` waits here."""
         waiting: deque[dict[str, Any]] = self._queue  # type: ignore[attr-defined]
         return any(a.get("id") == alert_id and a.get("kind") == ALERT for a in waiting)
+
+
+def _clears(alert: dict[str, Any]) -> bool:
+    """Whether `alert` is an all clear (what ends an alert, never dropped from a full queue)."""
+    return alert.get("kind") == ALERT_UPDATE and alert.get("status") == "all_clear"
+
+
+def _crowding(among: list[dict[str, Any]], incoming: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Those of `among` (not empty) of the group with the most of them (`incoming` counted, if
+    given), oldest first; of groups with as many, the one whose first waits longest."""
+    counts = Counter(a.get("group") for a in among)
+    if incoming is not None:
+        counts[incoming.get("group")] += 1
+    most = max(counts[a.get("group")] for a in among)
+    group = next(a.get("group") for a in among if counts[a.get("group")] == most)
+    return [a for a in among if a.get("group") == group]
 
 
 @dataclass

@@ -119,6 +119,49 @@ def test_a_full_subscription_of_one_group_drops_its_oldest() -> None:
     assert [sub.queue.get_nowait() for _ in range(QUEUE)] == alerts[5:] and sub.dropped == 5
 
 
+def _update(group: str, alert: str, i: int, status: str = "update") -> dict:
+    return {"id": f"{i:064x}", "kind": "alert.update", "alert": alert, "status": status, "group": group,
+            "region": "calais"}
+
+
+def test_a_full_subscription_never_drops_the_all_clear_that_ends_an_alert() -> None:
+    """A slow bot, its queue full of its own group's updates: the seized phone's false all clear,
+    its taking back ("the alert stands"), then the group's real all clear. The real all clear
+    reaches the bot after the taking back, however many updates come after it: dropped, the bot
+    ended believing the raid was on."""
+    sub = Subscription(frozenset())
+    group, raid = "aa" * 32, "ee" * 32
+    busy = [_update(group, "dd" * 32, i) for i in range(2 * QUEUE)]
+    false = _update(group, raid, 10_000, "all_clear")
+    taken_back = {**false, "status": "update_withdrawn", "withdrawn_status": "all_clear"}
+    real = _update(group, raid, 10_001, "all_clear")
+    for item in busy[:QUEUE] + [false, taken_back, real] + busy[QUEUE:]:
+        sub.offer(item)
+    waiting = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+    assert len(waiting) == QUEUE
+    assert [a for a in waiting if a["alert"] == raid][-1] == real, "the bot's last word on the raid: all clear"
+    assert waiting.index(taken_back) < waiting.index(real)
+
+
+def test_all_clears_waiting_keep_the_queue_bounded() -> None:
+    """One all clear waits per alert (a flood of all clears of one alert keeps the newest); the all
+    clears of more alerts than the queue holds lose their group's oldest: never more than QUEUE."""
+    sub = Subscription(frozenset())
+    group = "aa" * 32
+    for i in range(QUEUE - 1):
+        sub.offer(_update(group, "dd" * 32, i))
+    clears = [_update(group, "ee" * 32, 1000 + i, "all_clear") for i in range(3 * QUEUE)]
+    for clear in clears:
+        sub.offer(clear)
+    waiting = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+    assert waiting[-1] == clears[-1] and sum(a["status"] == "all_clear" for a in waiting) == 1
+    other = [_update(group, f"{i:064x}", 5000 + i, "all_clear") for i in range(2 * QUEUE)]
+    for clear in other:
+        sub.offer(clear)
+    assert sub.queue.qsize() == QUEUE
+    assert [sub.queue.get_nowait() for _ in range(QUEUE)] == other[-QUEUE:]
+
+
 def test_an_alerts_history_is_read_once_a_look_however_many_updates_it_has(net: Net, tmp_path: Path) -> None:
     """Where an alert is now was read again for each of its updates handed on: a member's alert with
     3,000 updates held the database thread for half a minute, every other group's raid alert
