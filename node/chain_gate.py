@@ -220,7 +220,7 @@ def copied(store: Store, state: ChainState | None) -> bool:
     if state is None or state.confirmed is None:
         return False
     here, there = this_copy(store.path), state.copy
-    return here is not None and there is not None and here.partition(":")[0] != there.partition(":")[0]
+    return here is not None and there is not None and _file_of(here) != _file_of(there)
 
 
 def node_started(store: Store, now: int) -> bool:
@@ -309,30 +309,34 @@ def configured_peers(store: Store) -> dict[str, str]:
 def needed(store: Store) -> int:
     """How many distinct peers a restored home completes a round with before it signs: two when it
     has two or more configured, else one (a two-node network publishes after its peer's round)."""
-    return 2 if len(configured_peers(store)) >= 2 else 1
+    return _needed(configured_peers(store))
 
 
-def awaited(store: Store, state: ChainState | None = None) -> tuple[int, list[str]] | None:
-    """For a restored home not caught up yet: (how many more peers must complete a round, the
-    addresses of the configured peers that have not); None otherwise."""
+def _needed(configured: dict[str, str]) -> int:
+    return 2 if len(configured) >= 2 else 1
+
+
+def awaited(store: Store, state: ChainState | None = None) -> tuple[int, int, list[str]] | None:
+    """For a restored home not caught up yet: (how many distinct peers must complete a round, how
+    many have, the addresses of the configured peers that have not); None otherwise."""
     state = load(store) if state is None else state
     if not _still_restored(store, state):
         return None
     heard = set(_heard(store, state))
-    more = needed(store) - len(heard)
-    if more <= 0:
+    configured = configured_peers(store)  # (peer rows and removals read once)
+    need = _needed(configured)
+    if len(heard) >= need:
         return None
-    return more, sorted(address for peer, address in configured_peers(store).items() if peer not in heard)
+    return need, len(heard), sorted(address for peer, address in configured.items() if peer not in heard)
 
 
 def awaited_text(store: Store, state: ChainState | None = None) -> str:
     """The restored home's wait for its peers in words ("" if it waits for none)."""
     wait = awaited(store, state)
-    if wait is None or needed(store) < 2:  # (one peer: RESTORED says it all)
+    if wait is None or wait[0] < 2:  # (one peer: RESTORED says it all)
         return ""
-    more, addresses = wait
-    done = needed(store) - more
-    return (f"It needs a complete sync with {needed(store)} distinct peers, not just one (the first one reached may "
+    need, done, addresses = wait
+    return (f"It needs a complete sync with {need} distinct peers, not just one (the first one reached may "
             f"not have the newest events yet); done: {done}. Still awaited: {', '.join(addresses) or 'another peer'}"
             f" (`solnet sync {addresses[0] if addresses else 'PEER'}` once it is reachable)")
 
@@ -383,19 +387,13 @@ OFFLINE_RISK = ("If no peer can be reached, --offline signs anyway: only if you 
                 "group must revoke it and make a new one")
 
 
-def restored_home(store: Store, state: ChainState | None = None) -> bool:
-    """This home was restored or copied since its last round, and has not completed one since."""
-    state = load(store) if state is None else state
-    return state is not None and (copied(store, state) or (state.restored and _same_copy(store, state)))
-
-
 def check(store: Store, now: int) -> None:
     """Raise InvalidEvent(not_caught_up) unless this home may sign its own events now."""
     verdict = state_now(store, now)
     if verdict == OPEN:
         return
     state = load(store)
-    restored = restored_home(store, state) or _still_restored(store, state)
+    restored = _still_restored(store, state)
     peers = f"{text}. " if (text := awaited_text(store, state)) else ""
     if verdict == WAIT:
         if restored:
