@@ -59,15 +59,18 @@ def cost(header_bytes: int, body_len: int) -> int:
     return header_bytes + SIGNATURE_BYTES + body_len
 
 
-def charge(before: Share, seq: int, timestamp: int, size: int, limits: ShareLimits | None = None) -> Share | None:
-    """The share after the event at `seq` (stamped `timestamp`, costing `size`) that follows
-    `before` in its chain, or None if it does not fit."""
-    limits = SHARE_LIMITS if limits is None else limits  # read at each call: tests lower it
+def after(before: Share, seq: int, timestamp: int, size: int) -> Share:
+    """The share counted with the event at `seq` (stamped `timestamp`, costing `size`) that follows
+    `before` in its chain, whether or not it fits."""
     day = max(before.day, timestamp // DAY_MS)
-    used = (before.used if day == before.day else 0) + size
-    if used > limits.bytes_per_day:
-        return None
-    return Share(seq, day, used)
+    return Share(seq, day, (before.used if day == before.day else 0) + size)
+
+
+def charge(before: Share, seq: int, timestamp: int, size: int, limits: ShareLimits | None = None) -> Share | None:
+    """`after`, or None if the event does not fit."""
+    limits = SHARE_LIMITS if limits is None else limits  # read at each call: tests lower it
+    share = after(before, seq, timestamp, size)
+    return share if share.used <= limits.bytes_per_day else None
 
 
 def replay(chain: list[tuple[int, int, int]]) -> Share:
@@ -76,8 +79,7 @@ def replay(chain: list[tuple[int, int, int]]) -> Share:
     fit (they are in the log)."""
     share = NOTHING_YET
     for seq, timestamp, size in chain:
-        day = max(share.day, timestamp // DAY_MS)
-        share = Share(seq, day, (share.used if day == share.day else 0) + size)
+        share = after(share, seq, timestamp, size)
     return share
 
 

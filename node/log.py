@@ -682,11 +682,12 @@ class EventLog:
         """`ev`'s author's share of the log once `ev` (next in its chain) is stored; InvalidEvent
         (OVER_SHARE) if it does not fit: said once in the log and kept for `solnet status`."""
         header = ev.header
-        share = author_share.charge(self.store.share(header.author), header.seq, header.timestamp,
+        before = self.store.share(header.author)
+        share = author_share.charge(before, header.seq, header.timestamp,
                                     author_share.cost(len(ev.header_bytes), header.body_len))
         if share is not None:
             return share
-        day = max(self.store.share(header.author).day, header.timestamp // author_share.DAY_MS)
+        day = author_share.after(before, header.seq, header.timestamp, 0).day  # (the day it went past its share)
         name = self._group_name(member.group) if member.group != header.author else None
         if self.store.note_over_share(header.author, member.group, name, header.seq, day, now):
             import logging  # here: `solnet status` and `ls` read the log and load no logging (test_cli_imports)
