@@ -48,7 +48,7 @@ def departure(group: bytes, member: Callable[[bytes], Any], revocation: Callable
     r = revocation(group)
     if r is not None and r.fork:
         return None
-    by = member(r.by) if r is not None and not r.fork else None
+    by = member(r.by) if r is not None else None
     return GROUP_LEFT if r is not None and by is not None and (r.by == group or by.group == group) else GROUP_REVOKED
 
 
