@@ -179,6 +179,7 @@ class Node:
 
     async def _start(self, background: bool) -> None:
         self._log = await self.db(self.home.log)
+        await self.db(self._log.store.attach_checkpointer)  # no commit waits for a checkpoint (node/store/checkpointer.py)
         if background:
             # Restore without forking (node/chain_gate.py): own publishing waits for the first
             # complete round. The start is this node's first write; on a full disk (or a database

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from node.store.checkpointer import Checkpointer
 from node.store.errors import StoreError, disk_failing, translate
 
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
@@ -69,6 +70,7 @@ class StoreBase:
         self._facts: dict[Any, Any] = {}
         self._data_version: int | None = None
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
+        self._checkpointer: Checkpointer | None = None  # a running node's (Store.attach_checkpointer)
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
@@ -151,6 +153,8 @@ class StoreBase:
             if self._added_in_transaction:
                 self._events_added(self._added_in_transaction)
             self._x("COMMIT")
+            if self._checkpointer is not None:
+                self._checkpointer.committed()
             if self._added_in_transaction and self._first_n is not None and self._next_n is not None:
                 self._written.append((self._first_n, self._next_n - 1))
             if self._stored_since_tune > 50_000:  # the log grew: cache and checkpoints follow (Store.tune_to_size)
@@ -262,6 +266,9 @@ class StoreBase:
         """Hook: forget what was cached for one transaction."""
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self._db.close()
 
     # --- key numbers ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from node.store.checkpointer import Checkpointer
 from node.store.errors import DatabaseDamaged, StoreError
 from node.store.local import LocalTables
 from node.store.migrations import MIGRATIONS
@@ -75,7 +76,18 @@ class Store(LocalTables):
           3.0-3.6 s (same runs, same machine). A small home keeps a small WAL."""
         events = self.count()
         self._x(f"PRAGMA cache_size=-{min(64 * _MIB, max(8 * _MIB, events * 30 // 1024))}")
-        self._x(f"PRAGMA wal_autocheckpoint={checkpoint_pages(self._one('PRAGMA page_count') or 0)}")
+        pages = checkpoint_pages(self._one('PRAGMA page_count') or 0)
+        if self._checkpointer is not None:  # its thread checkpoints; the writer only if it falls behind
+            self._checkpointer.set_pages(pages)
+            pages *= 2
+        self._x(f"PRAGMA wal_autocheckpoint={pages}")
+
+    def attach_checkpointer(self) -> None:
+        """Checkpoint the WAL on a thread of its own from now on (a running node: node/store/checkpointer.py),
+        until `close`."""
+        if self._checkpointer is None and not self.readonly:
+            self._checkpointer = Checkpointer(self.path, checkpoint_pages(self._one('PRAGMA page_count') or 0))
+            self.tune_to_size()
 
     def _schema_version(self) -> int | None:
         """The schema of an existing database (None for a new, empty file)."""

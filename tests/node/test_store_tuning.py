@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 from node.store import Store
@@ -54,3 +56,72 @@ def test_opening_a_store_that_exists_writes_nothing(tmp_path: Path) -> None:
         assert not wal.exists() or wal.stat().st_size == 0, "opening wrote to the write-ahead log"
     finally:
         again.close()
+
+
+def _wait_for(condition, what: str, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s:.0f} s: {what}")
+        time.sleep(0.01)
+
+
+def test_a_running_nodes_commits_leave_the_checkpoint_to_a_thread_of_its_own(tmp_path: Path) -> None:
+    """A commit that crossed the checkpoint interval copied the WAL into the file and waited for two
+    fsyncs, and the publish (a raid alert) that made it waited too. With a checkpointer attached (a
+    running node does it) the writer's own checkpoint is only a backstop at twice the interval; the
+    thread copies the log once it passes the interval, and the writer's next commit starts it again."""
+    path = tmp_path / "solnet.db"
+    store = Store(path)
+    try:
+        store.attach_checkpointer()
+        checkpointer = store._checkpointer
+        assert checkpointer is not None
+        db = store._db
+        assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 2 * checkpointer.pages
+        checkpointer.set_pages(400)  # far below the writer's backstop (8,000 pages)
+        db.execute("CREATE TABLE filler(x BLOB)")
+        file_before = path.stat().st_size
+        for _ in range(100):  # a page and more each: the log passes 400 pages
+            with store.write():
+                db.execute("INSERT INTO filler VALUES (?)", (b"\1" * 3000,))
+        assert checkpointer.frames() < 2 * 4000, "the writer's backstop was not reached"
+        _wait_for(lambda: checkpointer.checkpoints >= 1, "the checkpointer copied the log")
+        _wait_for(lambda: path.stat().st_size > file_before + 50 * 3000, "the rows reached the database file")
+    finally:
+        store.close()
+    assert not any(t.name == "checkpoint" for t in threading.enumerate()), "closing the store ends its thread"
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT count(*) FROM filler").fetchone()[0] == 100
+
+
+def test_a_checkpoint_held_back_by_a_reader_is_not_tried_again_at_every_commit(tmp_path: Path) -> None:
+    """A command of another process reading an older state keeps the log from being copied whole;
+    the thread then waits for the log to grow by an eighth of the interval, not for the next commit."""
+    path = tmp_path / "solnet.db"
+    store = Store(path)
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        store.attach_checkpointer()
+        checkpointer = store._checkpointer
+        assert checkpointer is not None
+        checkpointer.set_pages(400)
+        db = store._db
+        db.execute("CREATE TABLE filler(x BLOB)")
+        with store.write():
+            db.execute("INSERT INTO filler VALUES (x'00')")
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM filler").fetchone()[0] == 1  # holds this state
+        for _ in range(100):
+            with store.write():
+                db.execute("INSERT INTO filler VALUES (?)", (b"\1" * 3000,))
+        _wait_for(lambda: checkpointer.checkpoints >= 1 and not checkpointer._wanted.is_set(), "the checkpointer tried")
+        tried = checkpointer.checkpoints
+        assert checkpointer.frames() >= 400  # the reader kept it: nothing began again
+        with store.write():  # the log is still past 400 pages, but it has not grown by 50 more
+            db.execute("INSERT INTO filler VALUES (x'00')")
+        assert checkpointer.checkpoints == tried and not checkpointer._wanted.is_set()
+        reader.execute("COMMIT")
+    finally:
+        reader.close()
+        store.close()
