@@ -6,11 +6,13 @@ every event stored, sealed ones too, and when), and a session cookie named after
 first 12 hex digits. Real nodes served on ports of 127.0.0.1, asked as a scanner would."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 import aiohttp
 import pytest
 
+from node import publishing
 from node.dashboard import AccessOptions, access
 from page_text import PASSPHRASE
 
@@ -65,3 +67,47 @@ async def test_two_nodes_in_one_browser_stay_logged_in_with_cookies_not_named_af
     keys = sample.nodes[0].home.keys(PASSPHRASE)
     assert access.cookie_names(keys.device.derive) == access.cookie_names(keys.device.derive), "a mark outlives a restart"
 
+
+async def test_a_sealed_event_arriving_leaves_the_public_feeds_updated_as_it_was(sample, start_node, http,
+                                                                               monkeypatch) -> None:
+    """The feeds' <updated> was when the public data was last read, which happens as soon as any row
+    is stored: anyone polling a feed learnt when events not public, sealed ones too, came in. It is
+    the newest entry's now, and 1970 for an empty feed."""
+    from node.dashboard import public_cache
+
+    monkeypatch.setattr(public_cache, "MIN_AGE_S", 0.0)  # a new row is read at the next request
+    calais, bristol = sample.nodes
+    for node in sample.nodes:  # a public alert of Calais's; a need of Bristol's sealed to itself
+        log, keys = node.home.log(), node.home.keys(PASSPHRASE)
+        try:
+            if node is calais:
+                publishing.publish(log, keys, "alert", {"region": "calais", "type": "raid", "text": "Bus stop 4",
+                                                        "public": "yes"}, expires_in="6h")
+            else:
+                sealed = publishing.publish(log, keys, "need", {"category": "tents", "quantity": "2",
+                                                                "region": "bristol"}, to=[node.home.config().group_id])
+                known = [w for w in log.store.iter_wire() if w != sealed.encode()]  # its membership
+        finally:
+            log.store.close()
+    log = calais.home.log()
+    try:
+        log.ingest(known)
+    finally:
+        log.store.close()
+    running = await start_node(calais, AccessOptions(public=True))
+
+    async def updated(feed: str) -> list[str]:
+        async with http.get(f"{running.url}/public/{feed}") as r:
+            assert r.status == 200
+            return re.findall(r"<updated>([^<]*)</updated>", await r.text())
+
+    alerts, funds = await updated("alerts.atom"), await updated("fundraisers.atom")
+    assert len(alerts) > 1 and alerts[0] == max(alerts[1:]), alerts  # the feed's: its newest entry's
+    assert funds == ["1970-01-01T00:00:00+00:00"], funds  # the sample's fundraiser is not public: none
+    before = running.node.last_stored_n
+    [stored] = await running.node.db(running.node.log.ingest, [sealed.encode()])
+    assert stored.status == "accepted", stored
+    async with asyncio.timeout(5):  # noticed: the public data is read again at the next request
+        while running.node.last_stored_n == before:
+            await asyncio.sleep(0.01)
+    assert await updated("alerts.atom") == alerts and await updated("fundraisers.atom") == funds
