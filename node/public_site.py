@@ -107,11 +107,18 @@ def _feed(data: PublicData, name: str, title: str, base_url: str | None, path: s
     feed.id(_urn(data, name))
     feed.title(title)
     feed.author({"name": f"solnet network {data.network}"})
-    feed.updated(moments.utc(data.now))
     feed.generator("solnet")
     if base_url is not None:  # "" (served): relative to the site's root, which Atom allows
         feed.link(href=base_url.rstrip("/") + path, rel="self")
     return feed
+
+
+def _atom(feed: Any) -> bytes:
+    """The feed as Atom, `updated` when its newest entry was (RFC 4287 asks one): not when the data
+    was read, which happens as soon as any event is stored, and told anyone when events not public,
+    sealed ones too, came in (until 2026-12-05). An empty feed: 1970, which says nothing."""
+    feed.updated(max((entry.updated() for entry in feed.entry()), default=moments.utc(0)))
+    return feed.atom_str(pretty=True)
 
 
 def _entry(feed: Any, data: PublicData, event_id: bytes, title: str, text: str, ts: int, group: bytes,
@@ -145,7 +152,7 @@ def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
         _entry(feed, data, w["id"], f"WITHDRAWN — {w['type'].replace('_', ' ').upper()} — {where}",
                f"Withdrawn {_utc(w['withdrawn_at'])}: {WITHDRAWN_WHY[w['why']]}; do not act on it.\n\n"
                f"The alert of {_utc(w['ts'])} said: {w['text']}", w["ts"], w["group"], updated=w["withdrawn_at"])
-    return feed.atom_str(pretty=True)
+    return _atom(feed)
 
 
 def _utc(ms: int) -> str:
@@ -161,7 +168,7 @@ def actions_atom(data: PublicData, base_url: str | None = None, region: str | No
         place = f", {a['place']}" if a.get("place") else ""
         text = f"{when} — {a['region']}{place}. {a.get('description') or ''}".strip()
         _entry(feed, data, a["id"], a["title"], text, a["ts"], a["group"], a.get("link"))
-    return feed.atom_str(pretty=True)
+    return _atom(feed)
 
 
 def fundraisers_atom(data: PublicData, base_url: str | None = None) -> bytes:
@@ -171,7 +178,7 @@ def fundraisers_atom(data: PublicData, base_url: str | None = None) -> bytes:
         give = f"\nHow to give: {f['how_to_give']}" if f.get("how_to_give") else ""
         _entry(feed, data, f["id"], f["title"], f"{raised}. {f.get('description') or ''}{give}".strip(), f["ts"],
                f["group"])
-    return feed.atom_str(pretty=True)
+    return _atom(feed)
 
 
 # --- iCalendar --------------------------------------------------------------------------------------

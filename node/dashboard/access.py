@@ -12,7 +12,9 @@ node's cookies, and without them it is one more visitor who has not logged in.
 
 Sessions and CSRF: every visitor gets a random session id (cookie, HttpOnly, SameSite=Strict),
 named after this node so that several nodes on one machine (the demo) keep separate logins: a
-browser sends a host's cookies to every port of it. The CSRF token of a form is an HMAC of the
+browser sends a host's cookies to every port of it. The name is a keyed hash under the device key
+(`cookie_names`), not the device id: it is in every answer, the login page's too, and an outsider
+who knocked on the port learnt from it which device runs there (until 2026-12-05). The CSRF token of a form is an HMAC of the
 session id under a per-process secret, so it needs no storage and changes with the session; every
 POST must carry it. Logged-in sessions are kept in memory (bounded, with an expiry) and die with
 the process.
@@ -47,14 +49,20 @@ class AccessOptions:
     public: bool = False  # visitors who have not logged in may read the public pages
 
 
-def session_cookie(node_id: str) -> str:
-    """The session cookie's name for the node whose device id is `node_id` (hex)."""
-    return "solnet_session_" + node_id[:12]
+@dataclass(frozen=True)
+class CookieNames:
+    session: str  # the session id
+    browser: str  # the mark of a browser that logged in here (KnownBrowsers)
 
 
-def browser_cookie(node_id: str) -> str:
-    """The cookie marking a browser that logged in to the node whose device id is `node_id` (hex)."""
-    return "solnet_browser_" + node_id[:12]
+COOKIE_PURPOSE = b"solnet-cookie"
+
+
+def cookie_names(derive: Callable[[bytes, bytes], bytes]) -> CookieNames:
+    """This node's cookie names, from `derive` (its device key's): the same at every start (a mark
+    lasts a year), another on another node, and telling nothing of the device (its id was in them)."""
+    tag = derive(COOKIE_PURPOSE, b"").hex()[:12]
+    return CookieNames("solnet_session_" + tag, "solnet_browser_" + tag)
 
 
 def role_of(logged_in: bool, options: AccessOptions) -> str:

@@ -140,8 +140,8 @@ class Dashboard:
         self.node = node
         self.options = options
         self.sessions = Sessions()
-        self.cookie = access.session_cookie(bytes(node.keys.device.public).hex())
-        self.browser_cookie = access.browser_cookie(bytes(node.keys.device.public).hex())
+        names = access.cookie_names(node.keys.device.derive)
+        self.cookie, self.browser_cookie = names.session, names.browser
         self.known_browsers = KnownBrowsers(node.keys.device.derive)
         self.throttles = Throttles()
         self._login_lock = asyncio.Lock()
@@ -170,9 +170,12 @@ class Dashboard:
         ctx = {
             "t": i18n.Translator(lang), "lang": lang, "role": role, "logged_in": logged_in,
             "is_admin": role == ADMIN, "csrf": self.sessions.csrf_token(session_id), "session_id": session_id,
-            "node_name": self.node_name, "path": request.path,
+            # The group's name and the count of events stored are the admin's: the login and error
+            # pages answer anyone who knocks on the port (peers' too), and named who runs the node
+            # there, or let them count every event stored, sealed ones too, as it came (until 2026-12-05).
+            "node_name": self.node_name if logged_in else None, "path": request.path,
             "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
-            "since": self.node.last_stored_n, "flash": None,
+            "since": self.node.last_stored_n if logged_in else None, "flash": None,
             "errors": {}, "general_error": None,  # a failed form: by field, and what concerns none
         }
         request[DASH] = ctx

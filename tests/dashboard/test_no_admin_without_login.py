@@ -27,7 +27,7 @@ import pytest
 from page_text import PASSPHRASE, PRIVATE, csrf_of
 from node import login_links
 from node.demo import localnet
-from node.dashboard import AccessOptions
+from node.dashboard import AccessOptions, access
 
 RELAY_HOST = "127.0.0.2"
 CSRF_REFUSAL = "did not come from this dashboard"
@@ -228,8 +228,8 @@ async def test_a_login_link_from_the_cli_logs_in_once_through_the_relay(sample, 
     async with http.get(link, allow_redirects=False) as r:
         assert r.status == 303 and r.headers["Location"] == "/", "logged in, and the token leaves the address bar"
         cookie = r.headers["Set-Cookie"]
-        device = home.config().device_id
-        assert cookie.startswith(f"solnet_session_{device[:12]}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        name = access.cookie_names(home.keys(PASSPHRASE).device.derive).session
+        assert cookie.startswith(f"{name}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     async with http.get(f"{relay.url}/event/{sample.ids['support']}") as r:
         assert r.status == 200 and PRIVATE in await r.text()
     async with http.get(f"{relay.url}/publish/action") as r:

@@ -1,0 +1,113 @@
+"""What a visitor who has not logged in learns from the node's port, which the dashboard shares with
+peer sync (peers and scanners reach it): not which group runs the node, not its device id, not how
+many events it stored. Until 2026-12-05 every page (the login page, a 404) had the group's name in
+its title and header, its stored-event counter in `data-since` (an outsider polling it counted
+every event stored, sealed ones too, and when), and a session cookie named after the device id's
+first 12 hex digits. Real nodes served on ports of 127.0.0.1, asked as a scanner would."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+import aiohttp
+import pytest
+
+from node import publishing
+from node.dashboard import AccessOptions, access
+from page_text import PASSPHRASE
+
+PAGES = ("/login", "/no/such/page", "/login?next=%2Fgroups", "/", "/groups")
+
+
+def _leaks(text: str, group: str, device: str) -> list[str]:
+    """What in `text` (a page or its headers) names the node or counts its events."""
+    found = [word for word in (group, device[:8], device[-8:]) if word.lower() in text.lower()]
+    return found + re.findall(r"data-since=\"[^\"]*\"", text)
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["private", "public-dashboard"])
+async def test_pages_before_login_name_no_group_device_or_count(sample, serve_node, public: bool) -> None:
+    calais = sample.nodes[0]
+    group, device = calais.home.config().group_name, calais.home.config().device_id
+    running = await serve_node(calais, AccessOptions(public=public))
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as scanner:  # each knock anew
+        for path in PAGES:
+            async with scanner.get(running.url + path, allow_redirects=False) as r:
+                body = await r.text()
+                headers = "\n".join(f"{k}: {v}" for k, v in r.headers.items())
+                assert r.status in (200, 303, 404), (path, r.status)
+                assert not _leaks(body, group, device), (path, _leaks(body, group, device))
+                assert not _leaks(headers, group, device), (path, headers)
+                assert r.status == 303 or "· solnet</title>" in body, path
+
+    # The admin still sees whose node it is, and the page's live updates start from its counter.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as admin:
+        await running.log_in(admin)
+        async with admin.get(running.url + "/groups") as r:
+            body = await r.text()
+        assert f"· {group} · solnet</title>" in body
+        assert f'data-since="{running.node.last_stored_n}"' in body
+
+
+async def test_two_nodes_in_one_browser_stay_logged_in_with_cookies_not_named_after_devices(
+        sample, serve_node, http) -> None:
+    """Both nodes answer on 127.0.0.1: the browser sends each the other's cookies, so each names its
+    own after itself, by a keyed hash of its device key, never by its device id."""
+    nodes = [await serve_node(node) for node in sample.nodes]
+    for running in nodes:
+        await running.log_in(http)
+    for running, node in zip(nodes, sample.nodes):
+        async with http.get(running.url + "/publish", allow_redirects=False) as r:
+            assert r.status == 200, f"{node.name} logged out by the other node's login"
+    names = {c.key for c in http.cookie_jar}
+    devices = [node.home.config().device_id for node in sample.nodes]
+    assert len([n for n in names if n.startswith("solnet_session_")]) == 2, names
+    assert len([n for n in names if n.startswith("solnet_browser_")]) == 2, names
+    assert not [n for n in names for d in devices if d[:6] in n or d[-6:] in n], (names, devices)
+    keys = sample.nodes[0].home.keys(PASSPHRASE)
+    assert access.cookie_names(keys.device.derive) == access.cookie_names(keys.device.derive), "a mark outlives a restart"
+
+
+async def test_a_sealed_event_arriving_leaves_the_public_feeds_updated_as_it_was(sample, start_node, http,
+                                                                               monkeypatch) -> None:
+    """The feeds' <updated> was when the public data was last read, which happens as soon as any row
+    is stored: anyone polling a feed learnt when events not public, sealed ones too, came in. It is
+    the newest entry's now, and 1970 for an empty feed."""
+    from node.dashboard import public_cache
+
+    monkeypatch.setattr(public_cache, "MIN_AGE_S", 0.0)  # a new row is read at the next request
+    calais, bristol = sample.nodes
+    for node in sample.nodes:  # a public alert of Calais's; a need of Bristol's sealed to itself
+        log, keys = node.home.log(), node.home.keys(PASSPHRASE)
+        try:
+            if node is calais:
+                publishing.publish(log, keys, "alert", {"region": "calais", "type": "raid", "text": "Bus stop 4",
+                                                        "public": "yes"}, expires_in="6h")
+            else:
+                sealed = publishing.publish(log, keys, "need", {"category": "tents", "quantity": "2",
+                                                                "region": "bristol"}, to=[node.home.config().group_id])
+                known = [w for w in log.store.iter_wire() if w != sealed.encode()]  # its membership
+        finally:
+            log.store.close()
+    log = calais.home.log()
+    try:
+        log.ingest(known)
+    finally:
+        log.store.close()
+    running = await start_node(calais, AccessOptions(public=True))
+
+    async def updated(feed: str) -> list[str]:
+        async with http.get(f"{running.url}/public/{feed}") as r:
+            assert r.status == 200
+            return re.findall(r"<updated>([^<]*)</updated>", await r.text())
+
+    alerts, funds = await updated("alerts.atom"), await updated("fundraisers.atom")
+    assert len(alerts) > 1 and alerts[0] == max(alerts[1:]), alerts  # the feed's: its newest entry's
+    assert funds == ["1970-01-01T00:00:00+00:00"], funds  # the sample's fundraiser is not public: none
+    before = running.node.last_stored_n
+    [stored] = await running.node.db(running.node.log.ingest, [sealed.encode()])
+    assert stored.status == "accepted", stored
+    async with asyncio.timeout(5):  # noticed: the public data is read again at the next request
+        while running.node.last_stored_n == before:
+            await asyncio.sleep(0.01)
+    assert await updated("alerts.atom") == alerts and await updated("fundraisers.atom") == funds
