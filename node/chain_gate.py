@@ -75,6 +75,7 @@ import json
 import os
 import struct
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,11 @@ def this_copy(path: str | Path) -> str | None:
     """This copy of the home whose database is `path`: "FILE:BOOT", its database file and this boot
     of the machine (None: the file cannot be looked at). Hashed: the record says which copy wrote
     it, not the inode or the machine's boot id."""
+    file = _file_copy(path)
+    return None if file is None else f"{file}:{_digest(_boot_id())}"
+
+
+def _file_copy(path: str | Path) -> str | None:
     try:
         st = os.stat(path)
     except (OSError, ValueError):
@@ -116,7 +122,23 @@ def this_copy(path: str | Path) -> str | None:
     # The inode alone is not this file: a restore that deletes the home and copies the backup back
     # in its place gets the freed inode number again, often (a CI run restored a backup that way and
     # signed on the original's round). The file's birth time is new with every file made.
-    return f"{_digest(f'{st.st_dev}/{st.st_ino}/{_birth_time(path)}')}:{_digest(_boot_id())}"
+    return _digest(f"{st.st_dev}/{st.st_ino}/{_birth_time(path)}")
+
+
+_OPENED_FILE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _here(store: Store) -> str | None:
+    """this_copy of the database `store` has open, its file looked at once per opening: every publish
+    asks, and the stat, statx and hashes were a tenth of a publish's own work. The open file stays
+    the one that was opened whatever is later put at its path, so the first look holds for it."""
+    file = _OPENED_FILE.get(store)
+    if file is None:
+        file = _file_copy(store.path)
+        if file is None:
+            return None
+        _OPENED_FILE[store] = file
+    return f"{file}:{_digest(_boot_id())}"
 
 
 _STATX_BTIME = 0x800  # statx(2): ask for, and check that it gave, the file's birth time
@@ -207,7 +229,7 @@ def _parse(raw: bytes) -> ChainState:
 
 def _save(store: Store, state: ChainState) -> None:
     """Write `state` as made on this copy of the home (its `copy` is ignored)."""
-    copy = this_copy(store.path)
+    copy = _here(store)
     with store.write():
         store.set_meta(META_KEY, json.dumps({"pid": state.pid, "started": state.started, "confirmed": state.confirmed,
                                               "caught_up": state.caught_up, "copy": copy,
@@ -219,7 +241,7 @@ def copied(store: Store, state: ChainState | None) -> bool:
     or moved to another disk since (its database is not the file that round was recorded in)."""
     if state is None or state.confirmed is None:
         return False
-    here, there = this_copy(store.path), state.copy
+    here, there = _here(store), state.copy
     return here is not None and there is not None and _file_of(here) != _file_of(there)
 
 
@@ -278,7 +300,7 @@ def _still_restored(store: Store, state: ChainState | None) -> bool:
         return False
     if copied(store, state):
         return True
-    here = this_copy(store.path)
+    here = _here(store)
     return state.restored and here is not None and _file_of(state.copy) == _file_of(here)
 
 
@@ -364,7 +386,7 @@ def node_coming(store: Store) -> bool:
 
 def _same_copy(store: Store, state: ChainState) -> bool:
     """`state` was written on this copy of the home: this database file, this boot."""
-    here = this_copy(store.path)
+    here = _here(store)
     return here is not None and state.copy == here
 
 
