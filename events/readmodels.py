@@ -309,16 +309,19 @@ def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str,
 
 
 # --- alerts ------------------------------------------------------------------------------------------
-def _alert_story(alert: Row | None, updates: Sequence[Row], target: Callable[[bytes], Target | None],
-                 ) -> dict[str, Any]:
-    """An alert (if still held) with the updates of its own group: the newest text, and whether
-    and when an all clear ended it. Without the alert, what its updates say."""
-    counted = [u for u in updates if _counts(u, target)] if alert is not None else list(updates)
+def _alert_story(ref: bytes, alert: Row | None, updates: Sequence[Row], target: Callable[[bytes], Target | None],
+                 ) -> dict[str, Any] | None:
+    """The alert `ref` (`alert`: its row, if still held) with the updates of its own group: the
+    newest text, and whether and when an all clear ended it. Without its row, what its own group's
+    updates say; None when nothing tells that story (see `_own_updates`)."""
+    counted = _own_updates(updates, target(ref), target)
     clear = next((i for i, u in enumerate(counted) if u.data["status"] == "all_clear"), None)
     counted = counted if clear is None else counted[:clear + 1]  # an all clear is final
+    if alert is None and not counted:
+        return None
     first = counted[0].data if counted else {}
     base = _public(alert) if alert is not None else {
-        "id": updates[0].ref, "region": first.get("region"), "type": first.get("type"),
+        "id": ref, "region": first.get("region"), "type": first.get("type"),
         "location": first.get("location"), "text": None, "group": first.get("group"), "ts": None}
     if alert is not None:  # true or false, as the alert stream and `--on-alert` say it (not the field's "yes")
         base["public"] = base.get("public") == PUBLIC_YES
@@ -337,10 +340,26 @@ def _alert_story(alert: Row | None, updates: Sequence[Row], target: Callable[[by
     return story
 
 
+def _own_updates(updates: Sequence[Row], alert: Target | None, target: Callable[[bytes], Target | None],
+                 ) -> list[Row]:
+    """Of an alert's `updates`, those that count: signed by its own group (and, while its content
+    is held, of its region and type: events.effects). `alert` with no fields: only its header is
+    held (expired, redacted), its group alone is known. An alert this node does not hold at all
+    gets none: its updates cannot be told from another group's words put on it (an infiltrator's
+    "all clear, safe to return" on a raid), and whoever holds the alert shows its story."""
+    if alert is None:
+        return []
+    if not alert.fields:
+        return [u for u in updates if u.data["group"] == alert.group]
+    return [u for u in updates if _counts(u, target)]
+
+
 def alert_story(alert: Row, updates: Iterable[Row]) -> dict[str, Any]:
     """One alert as the alert history has it now, its own group's updates applied: `status` (live
     or all_clear), its newest text (`latest`) and its current `location` (an update moved it)."""
-    return _alert_story(alert, sorted(updates, key=lambda r: r.version), lookup([alert]))
+    story = _alert_story(alert.key, alert, sorted(updates, key=lambda r: r.version), lookup([alert]))
+    assert story is not None  # (its row is given)
+    return story
 
 
 def active_alerts(alerts: Iterable[Row], now: int, updates: Iterable[Row] = (), gone: Gone = staying,
@@ -353,23 +372,27 @@ def active_alerts(alerts: Iterable[Row], now: int, updates: Iterable[Row] = (), 
     changes = _by_ref(updates)
     out = []
     for a in sorted(live, key=lambda r: r.version, reverse=True):
-        story = _alert_story(a, changes.get(a.key, ()), target)
-        if story["status"] == "live":
+        story = _alert_story(a.key, a, changes.get(a.key, ()), target)
+        if story is not None and story["status"] == "live":
             out.append({**story, "expires": a.time, "group_gone": gone(a.data["group"])})
     return out
 
 
 def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int, gone: Gone = staying,
-                  ) -> list[dict[str, Any]]:
+                  named: Mapping[bytes, Target] | None = None) -> list[dict[str, Any]]:
     """The alerts of the last ALERT_HISTORY_DAYS days, newest activity first: those still held
-    (live or cleared) and, once an alert has expired, what its updates recorded (an all clear
-    keeps its region, type and times for a week; an alert that simply expired leaves nothing)."""
+    (live or cleared) and, once an alert has expired, what its own group's updates recorded (an all
+    clear keeps its region, type and times for a week; an alert that simply expired leaves nothing).
+    `named`: the alerts the updates name that are not among `alerts`, as this node still has them
+    (node.references.named_alert: with no fields once only the header is left); the updates of
+    an alert in neither make no story (`_own_updates`)."""
     held = [a for a in alerts if a.time is None or a.time > now]
-    target = lookup(held)
+    target = lookup(held, named)
     changes = _by_ref(u for u in updates if u.data["ts"] >= now - ALERT_HISTORY_DAYS * DAY_MS)
-    stories = [_alert_story(a, changes.get(a.key, ()), target) for a in held]
+    told = [_alert_story(a.key, a, changes.get(a.key, ()), target) for a in held]
     known = {a.key for a in held}
-    stories += [_alert_story(None, items, target) for ref, items in changes.items() if ref not in known]
+    told += [_alert_story(ref, None, items, target) for ref, items in changes.items() if ref not in known]
+    stories = [s for s in told if s is not None]
     for story in stories:  # (see active_alerts)
         story["group_gone"] = gone(story["group"]) if story["group"] is not None else None
     last = lambda s: max([s["posted_at"] or 0, *(u["ts"] for u in s["updates"])])  # noqa: E731

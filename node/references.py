@@ -190,6 +190,20 @@ def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
     return Target(row[4], group, fields, row[3])
 
 
+def named_alert(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
+    """The alert `event_id` as its updates are judged against it: `target` while its content is
+    held; its header alone once its body is gone (expired, redacted: the header stays), with the
+    group of its author and no fields; None if this node holds no such alert (not synced yet, taken
+    out with its author) or its author is no member."""
+    row = store.event_row(event_id)
+    if row is None or row.kind != "alert":
+        return None
+    if row.body is not None:
+        return target(store, trust, event_id)
+    group = trust.group_of(row.author)
+    return Target(row.kind, group, {}, row.ts) if group is not None else None
+
+
 def update_currency(store: Store, trust: TrustGraph, kind: str, fields: dict[str, Any]) -> str | None:
     """The currency of a fundraiser.update's amounts: its fundraiser's (the update names none; "raised
     758" said no currency). None for another kind, or a fundraiser this node does not hold."""

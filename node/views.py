@@ -354,8 +354,22 @@ def alert_history(log: Held, region: str | None, now: int, limit: int | None) ->
     recent = [] if log.public else log.listed(ALERT_UPDATE, limit, region=region, t_from=since, **_newest(limit))
     about_held = log.rows(ALERT_UPDATE, refs=[a.key for a in held])
     updates = list({u.key: u for u in recent + about_held}.values())
-    found = readmodels.alert_history(held, updates, now, log.gone)
+    found = readmodels.alert_history(held, updates, now, log.gone, _named_alerts(log, recent, held, region))
     return _fair(log, ALERT_UPDATE, found, limit)
+
+
+def _named_alerts(log: Held, updates: list[Row], held: list[Row], region: str | None) -> dict[bytes, Target]:
+    """The alerts `updates` name that are not `held`, as this node still has them (the header alone
+    once expired or redacted): their own group's updates alone tell their story. The updates were
+    read by their own region, which the signer chose: an alert whose content says another region
+    is left out (its own region's history shows it)."""
+    listed = {a.key for a in held}
+    named = {}
+    for ref in {u.ref for u in updates} - listed:
+        alert = references.named_alert(_stored(log), log.trust, ref)
+        if alert is not None and (region is None or not alert.fields or alert.fields.get("region") == region):
+            named[ref] = alert
+    return named
 
 
 def resources(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:

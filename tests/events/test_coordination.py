@@ -213,10 +213,37 @@ def test_any_device_of_the_posting_group_updates_and_clears_an_alert():
     assert active_alerts(tables.table(ALERT), NOW, tables.table(ALERT_UPDATE)) == []
     (story,) = alert_history(tables.table(ALERT), tables.table(ALERT_UPDATE), NOW)
     assert (story["status"], story["cleared_at"], story["latest"]) == ("all_clear", NOW - 10 * 60_000, "Two vans left")
-    # Once the alert has expired (its row dropped), the all clear still tells the story for a week.
-    after = alert_history([], tables.table(ALERT_UPDATE), NOW + DAY)
-    assert {s["status"] for s in after} == {"all_clear"} and all(s["region"] == "calais" for s in after)
-    assert alert_history([], tables.table(ALERT_UPDATE), NOW + 8 * DAY) == []
+    # Once the alert has expired (its row dropped, its header kept), its own group's all clear still
+    # tells the story for a week; Brighton's earlier one does not.
+    header = {alert.id: Target("alert", calais.group, {}, NOW - 2 * HOUR_MS)}
+    (after,) = alert_history([], tables.table(ALERT_UPDATE), NOW + DAY, named=header)
+    assert (after["status"], after["region"], after["group"], after["cleared_at"]) == (
+        "all_clear", "calais", calais.group, NOW - 10 * 60_000)
+    assert alert_history([], tables.table(ALERT_UPDATE), NOW + 8 * DAY, named=header) == []
+
+
+def test_an_alert_gone_from_this_node_keeps_only_its_own_groups_updates_in_any_order():
+    """An infiltrating group's all clear on Calais's raid alert (its region and type as it likes)
+    counted, once the alert's row was not held, as the alert's story: with the alert's header (its
+    body expired or redacted) only Calais's updates count; with no trace of the alert, no story."""
+    calais, dover = Author(), Author()
+    alert = calais.event("alert", {"region": "calais", "type": "raid", "text": "Raid"}, ts=NOW - 2 * HOUR_MS,
+                         expires=NOW + 4 * HOUR_MS)
+    fake = dover.event("alert.update", {"alert": alert.id, "status": "all_clear", "text": "False alarm, safe to return",
+                                        "region": "dover", "type": "other"}, ts=NOW - HOUR_MS)
+    genuine = calais.event("alert.update", {"alert": alert.id, "status": "update", "text": "Still ongoing",
+                                            "region": "calais", "type": "raid"}, ts=NOW - 30 * 60_000)
+    held = {alert.id: Target("alert", calais.group, {"region": "calais", "type": "raid", "text": "Raid"},
+                             NOW - 2 * HOUR_MS)}
+    header = {alert.id: Target("alert", calais.group, {}, NOW - 2 * HOUR_MS)}
+    for order in itertools.permutations([(dover, fake), (calais, genuine)]):
+        updates = apply_all(order).table(ALERT_UPDATE)
+        for named in (held, header):
+            (story,) = alert_history([], updates, NOW, named=named)
+            assert (story["group"], story["region"], story["type"], story["status"], story["latest"]) == (
+                calais.group, "calais", "raid", "live", "Still ongoing")
+            assert [u["id"] for u in story["updates"]] == [genuine.id]
+        assert alert_history([], updates, NOW) == []
 
 
 def test_what_happened_lists_past_actions_with_their_own_groups_reports():
