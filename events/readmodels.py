@@ -124,7 +124,9 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
                 gone: Gone = staying) -> list[dict[str, Any]]:
     """Each fundraiser with what its group says is raised (latest report), pledges, and progress
     in percent (past 100 when more came in than the goal); `ended` once its `ends_at` passed (at
-    `now`; never without it), `group_gone` when its group is gone (`departure`): neither is running."""
+    `now`; never without it), `group_gone` when its group is gone (`departure`): neither is running.
+    The pledges of groups that are gone are not in `pledged` (nobody remains to honour them): their
+    sum is `pledged_gone`, for the fundraiser's group to know what will not come."""
     funds = list(funds)
     target = lookup(funds)
     by_fund = _by_ref(updates)
@@ -133,11 +135,13 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         mine = by_fund.get(f.key, ())
         reports = [u for u in mine if "raised" in u.data and _counts(u, target)]
         raised = reports[-1].data["raised"] if reports else 0
-        pledged = sum(u.data["pledge"] for u in mine if "pledge" in u.data)
+        pledges = [u for u in mine if "pledge" in u.data and not gone(u.data["group"])]
+        broken = [u for u in mine if "pledge" in u.data and gone(u.data["group"])]
         goal = f.data["goal"]
         ends = f.data.get("ends_at")
-        result.append({**_public(f), "raised": raised, "pledged": pledged, "progress": raised * 100 // goal,
-                       "pledges": len([u for u in mine if "pledge" in u.data]),
+        result.append({**_public(f), "raised": raised, "pledged": sum(u.data["pledge"] for u in pledges),
+                       "progress": raised * 100 // goal, "pledges": len(pledges),
+                       "pledged_gone": sum(u.data["pledge"] for u in broken),
                        "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"])})
     return result
 
@@ -226,6 +230,11 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     `group_gone` says the requesting group is gone (`departure`): one nobody took is left out (no
     one can answer its questions or close it), one taken stays with those who took it.
 
+    A group that took a request and is gone (it left or was revoked) no longer takes it: its claim
+    is in `taker_gone` (since when, how it went), not in `taken`, and the request is open, waiting
+    for a group again, unless another group that took it (a second offer of help) is still a member.
+    Decided from the trust graph, so the same in every arrival order.
+
     Only the requesting group closes a request; a group that took it hands it back with its own
     close (events.effects): it is then no longer among the takers, and `handed_back` says when and
     with what outcome, until it takes the request again with a later claim."""
@@ -240,10 +249,12 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
                    and _counts(s, target, lambda request: claims, "support.close")]
         closes = [s for s in counted if closes_for_all(r.data["group"], s.data["group"])]
         back = {s.data["group"]: s for s in counted if not closes_for_all(r.data["group"], s.data["group"])}
-        taken: dict[bytes, int] = {}
+        holding: dict[bytes, int] = {}
         for group, at in claims:  # a claim after the group handed the request back takes it again
             if group not in back or at > back[group].data["ts"]:
-                taken.setdefault(group, at)
+                holding.setdefault(group, at)
+        # A group that is gone holds nothing: nobody remains to act on the request (or hand it back)
+        taken = {g: at for g, at in holding.items() if not gone(g)}
         status, outcome = "open", None
         if closes:
             status, outcome = "closed", closes[-1].data["outcome"]
@@ -254,8 +265,10 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken),
                 "outcome": outcome,
                 "taken": [{"group": g, "since": since} for g, since in taken.items()],
+                "taker_gone": [{"group": g, "since": since, "group_gone": gone(g)}
+                               for g, since in holding.items() if g not in taken],
                 "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"]}
-                                for g, s in back.items() if g not in taken],
+                                for g, s in back.items() if g not in holding],
                 "closed_at": closes[-1].data["ts"] if closes else None, "private": bool(r.data.get("has_private"))}
         if now is not None:
             item["age_hours"] = max(0, now - r.data["ts"]) // HOUR_MS

@@ -376,6 +376,7 @@ def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) 
 
 
 GONE_WORDS = {"left": "its group has left the network", "revoked": "its group was revoked"}
+TAKER_GONE_WORDS = {"left": "has left the network", "revoked": "was revoked"}
 
 
 def gone_mark(item: dict[str, Any]) -> str:
@@ -402,8 +403,10 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         ends = item.get("ends_at")
         until = (f", ENDED {local_time(ends)}" if item.get("ended") else f", until {local_time(ends)}") if ends else ""
         return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
-                f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}{until}"
-                f"{gone_mark(item)}  {short}")
+                f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}"
+                # pledges nobody remains to honour: not in "pledged", said apart so the group counts without them
+                + (f" (not counting {money(item['pledged_gone'], item['currency'])} pledged by groups no longer in "
+                   "the network)" if item.get("pledged_gone") else "") + f"{until}{gone_mark(item)}  {short}")
     if view == "capacity":
         when = (f" from {local_time(item['starts_at'])}" if not item.get("available_now") else "") + (
             f" until {local_time(item['until'])}" if item.get("until") else "")
@@ -448,6 +451,10 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
             f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
     taken = "; ".join([f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
                        for t in item.get("taken") or ()]
+                      # nobody of a gone group will act: the requester must look for another group
+                      + [f"{t.get('group_name') or short_id(t['group'])} had taken it since {local_time(t['since'])} "
+                         f"but {TAKER_GONE_WORDS[t['group_gone']]}: find another group"
+                         for t in item.get("taker_gone") or ()]
                       + [f"handed back by {b.get('group_name') or short_id(b['group'])} {local_time(b['closed_at'])} "
                          f"({words(b['outcome'])})" for b in item.get("handed_back") or ()]
                       # a closed request says when and how it ended, not only who took it

@@ -156,11 +156,13 @@ def item_schemas() -> dict[str, Schema]:
         ["reports", "people"], "an action of the last 14 days that is over")
     fundraiser = kind_item("fundraiser", {
         "raised": said(COUNT, "in minor units: what its group's newest fundraiser.update says"),
-        "pledged": said(COUNT, "in minor units: the pledges added up"),
+        "pledged": said(COUNT, "in minor units: the pledges of groups still in the network added up"),
         "progress": said(COUNT, "percent of the goal raised (past 100 when more came in)"),
         "pledges": said(COUNT, "how many pledges"),
+        "pledged_gone": said(COUNT, "in minor units: the pledges of groups that are gone (left or revoked), which "
+                                    "nobody remains to honour; not in `pledged` nor `pledges`"),
         "ended": {"type": "boolean", "description": "its `ends_at` has passed: it is no longer running"},
-        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "ended", "group_gone"],
+        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "pledged_gone", "ended", "group_gone"],
         "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
                           "unit": field_json(KINDS["offer"].field("unit"))})
@@ -186,6 +188,9 @@ def item_schemas() -> dict[str, Schema]:
         "claimed_by": array(HEX_ID, "the groups that take it now"),
         "outcome": nullable({"type": "string", "enum": list(OUTCOMES)}, "of a closed request"),
         "taken": array(plain_object({**_group_ref(), "since": TIME}), "who takes it now, since when"),
+        "taker_gone": array(plain_object({**_group_ref(), "since": TIME, "group_gone": GONE}),
+                            "groups that took it and are gone since (left or revoked): they no longer take it, "
+                            "and without another in `taken` it waits for a group again"),
         "handed_back": array(plain_object({**_group_ref(), "closed_at": TIME,
                                            "outcome": {"type": "string", "enum": list(OUTCOMES)}}),
                              "groups that took it and handed it back (a close of theirs: only the requesting "
@@ -196,8 +201,8 @@ def item_schemas() -> dict[str, Schema]:
         "group_gone": said(GONE, GONE["description"] + ". One nobody took is not listed once its group is gone"),
         "read_here": {"type": "boolean", "description": "with a private part, to the node's admin: whether this "
                       "device is among its readers (and so can tell who the others are)"}},
-        ["status", "claimed_by", "outcome", "taken", "handed_back", "closed_at", "private", "age_hours", "can_go",
-         "group_gone"],
+        ["status", "claimed_by", "outcome", "taken", "taker_gone", "handed_back", "closed_at", "private", "age_hours",
+         "can_go", "group_gone"],
         "a support request (its private part is never shown here)")
     support_offer = kind_item("support.offer", {
         **_listing("capacity"), "available_now": {"type": "boolean", "description": "false before its start"}},

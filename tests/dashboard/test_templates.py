@@ -121,3 +121,26 @@ def test_photo_links_name_the_action_they_show() -> None:
              "title": "Manif 42", "status": {"people": None, "reports": [{"outcome": "ok", "photos": photos}]}}
     html = render_page("event.html", context("fr", event=event, title="Manif 42", fragment="/f"))
     assert ">photo 1 sur 2 de Manif 42</a>" in html and ">photo 2 sur 2 de Manif 42</a>" in html
+
+
+def test_a_request_whose_taker_is_gone_and_pledges_of_gone_groups_are_said_in_either_language() -> None:
+    """A group that took a request and left no longer takes it: the request says so, for its group
+    to look for another; pledges of groups that are gone are said apart from what is pledged."""
+    page = overview()
+    [request] = page["support"]["items"]
+    request.update(taken=[], taker_gone=[{"group": ID, "group_name": "Cardiff", "since": 1_800_000_000_000,
+                                          "group_gone": "left"}])
+    [fund] = page["fundraisers"]["items"]
+    fund.update(pledged=50_00, pledged_gone=200_00)
+    event = {"id": ID, "kind": "support.request", "author": ID, "seq": 1, "ts": 1_800_000_000_000, "expires": None,
+             "body": "present", "group": ID, "group_name": "Calais", "raw": {}, "sealed": None, "fields": [],
+             "title": "housing",
+             "status": {**request, "taker_gone": [{**request["taker_gone"][0], "group_gone": "revoked"}]}}
+    said = {"en": ("had taken it but has left the network: it is waiting for another group", "not counting"),
+            "fr": ("l’avait prise en charge mais a quitté le réseau", "sans compter")}
+    for lang, (taker, pledges) in said.items():
+        html = " ".join(render_page("overview.html", {**page, "t": Translator(lang), "lang": lang}).split())
+        assert "<bdi>Cardiff</bdi> <span class=\"tag warn\">" + taker in html and pledges in html, lang
+        assert "taken by" not in html and "prise en charge par" not in html
+    html = render_page("event.html", context(event=event, private_text=None, private_status=None, fragment="/f"))
+    assert "had taken it but was revoked: it is waiting for another group" in html

@@ -11,8 +11,9 @@ from test_projections import DAY, HOUR_MS, NOW, Author, action, apply_all
 from events.effects import Target, explain, problem
 from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, REPORT,
                                 RESOURCE, SUPPORT, SUPPORT_OFFER, SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, offer_key)
-from events.readmodels import (active_alerts, alert_history, needs_and_offers, past_actions, region_summary,
-                               resources, support_offers, support_requests, upcoming_actions, where_requests_can_go)
+from events.readmodels import (GROUP_LEFT, GROUP_REVOKED, active_alerts, alert_history, needs_and_offers, past_actions,
+                               region_summary, resources, staying, support_offers, support_requests, upcoming_actions,
+                               where_requests_can_go)
 
 
 def _needs(tables, now=NOW):
@@ -133,9 +134,9 @@ def test_each_request_gets_the_places_of_its_type_its_region_first_then_open_now
     assert "group_name" not in housing_in_calais[1]["can_go"][0]
 
 
-def _request_status(pairs):
+def _request_status(pairs, gone=staying):
     tables = apply_all(pairs)
-    (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW)
+    (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW, gone) or (None,)
     return r
 
 
@@ -177,6 +178,39 @@ def test_a_group_that_handed_a_request_back_takes_it_again_with_a_later_claim():
     for order in itertools.permutations(steps[:2]):  # without the second claim: open, waiting for a group
         r = _request_status([(calais, request), *order])
         assert (r["status"], r["claimed_by"]) == ("open", [])
+
+
+def test_a_group_that_took_a_request_and_is_gone_no_longer_takes_it_in_any_order():
+    """Bristol took Calais's request and left the network: nobody will act on it, so it waits for a
+    group again (and says who had taken it); a second group's claim still holds it. One Bristol had
+    handed back before it left is only handed back. A request of a group that is gone stays while
+    a group that is still a member takes it, and leaves the listing when none does."""
+    calais, bristol, cardiff = Author(), Author(), Author()
+    request = calais.event("support.request", {"region": "calais", "type": "housing", "people": "2", "urgency": "high"},
+                           ts=NOW - 10 * HOUR_MS)
+    took = (bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 5 * HOUR_MS))
+    second = (cardiff, cardiff.event("support.claim", {"request": request.id}, ts=NOW - 4 * HOUR_MS))
+    back = (bristol, bristol.event("support.close", {"request": request.id, "outcome": "unresolved"},
+                                   ts=NOW - 3 * HOUR_MS))
+    left = {bristol.group: GROUP_LEFT}.get
+    for order in itertools.permutations([(calais, request), took]):
+        r = _request_status(order, left)
+        assert (r["status"], r["claimed_by"], r["taken"], r["handed_back"]) == ("open", [], [], [])
+        assert r["taker_gone"] == [{"group": bristol.group, "since": NOW - 5 * HOUR_MS, "group_gone": GROUP_LEFT}]
+        assert _request_status(order)["taker_gone"] == []  # while Bristol is a member, it takes it
+    for order in itertools.permutations([(calais, request), took, second]):
+        r = _request_status(order, left)
+        assert (r["status"], r["claimed_by"]) == ("claimed", [cardiff.group])
+        assert [t["group"] for t in r["taker_gone"]] == [bristol.group]
+    for order in itertools.permutations([(calais, request), took, back]):
+        r = _request_status(order, left)
+        assert (r["status"], r["taker_gone"], [b["group"] for b in r["handed_back"]]) == ("open", [], [bristol.group])
+    both = {bristol.group: GROUP_REVOKED, calais.group: GROUP_LEFT}.get
+    for order in itertools.permutations([(calais, request), took]):
+        assert _request_status(order, both) is None  # nobody remains to act on it nor to answer its questions
+    for order in itertools.permutations([(calais, request), took, second]):
+        r = _request_status(order, both)
+        assert (r["status"], r["claimed_by"], r["group_gone"]) == ("claimed", [cardiff.group], GROUP_LEFT)
 
 
 def test_a_hand_back_dated_before_its_claim_counts_for_nothing():

@@ -3,7 +3,9 @@ no longer offered to act on, in every view, whatever order the events came in: w
 before counts still (design rule 8), but nobody can withdraw, adjust or close it any more. A need,
 an offer, a support offer and a support request nobody took leave the listings and the region
 summary; a fundraiser stops running (`group_gone`); a live alert stays, marked (a raid someone saw);
-a request another group took stays with it, marked. On real SQLite files."""
+a request another group took stays with it, marked. A group that took a request and is gone no
+longer takes it (the request waits for a group again, unless another that took it is still a
+member), and its pledges no longer count as pledged. On real SQLite files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from events.format import Event
+from node.dashboard.pages import case_actions
 from node.log import EventLog
 from node.render import view_line
 from node.views import view
@@ -37,11 +40,11 @@ def _items(world: World) -> tuple[list[Event], Event]:
     return posted
 
 
-def _revoke(world: World, how: str) -> Event:
+def _revoke(world: World, how: str, group: str = "G2") -> Event:
     if how == "left":  # its own group key, from after its last event (as `solnet revoke OWN_GROUP_ID`)
-        g2 = world.authors["G2"]
-        return g2.sign("member.revoke", {"subject": world.pub("G2"), "from_seq": g2.seq + 2, "reason": "dissolved"})
-    return world.authors["F"].sign("member.revoke", {"subject": world.pub("G2"), "from_seq": 99, "reason": "x"})
+        key = world.authors[group]
+        return key.sign("member.revoke", {"subject": world.pub(group), "from_seq": key.seq + 2, "reason": "dissolved"})
+    return world.authors["F"].sign("member.revoke", {"subject": world.pub(group), "from_seq": 99, "reason": "x"})
 
 
 def _shown(log: EventLog) -> dict:
@@ -50,6 +53,17 @@ def _shown(log: EventLog) -> dict:
     return {"needs": v("needs"), "capacity": v("capacity"), "support": v("support"),
             "fundraisers": v("fundraisers"), "alerts": v("alerts"), "alert-history": v("alert-history"),
             "desk": {k: desk[k] for k in ("needs", "offers", "capacity", "requests", "funds", "alerts")}}
+
+
+def _shown_in_either_order(tmp_path: Path, world: World, base: list[Event], posted: list[Event], gone: Event) -> dict:
+    """What the views show with the revocation after the items, and before them: the same."""
+    seen = []
+    for i, order in enumerate([base + posted + [gone], base + [gone] + posted]):
+        log = ingest_in(tmp_path / f"{i}.db", world, order, [len(base) + 1])
+        seen.append(_shown(log))
+        log.store.close()
+    assert seen[0] == seen[1]  # a function of the events, not of their order
+    return seen[0]
 
 
 @pytest.mark.parametrize("how", ["left", "revoked"])
@@ -63,13 +77,7 @@ def test_a_gone_groups_open_items_are_not_offered_in_either_order(tmp_path: Path
     assert [n["category"] for n in still["needs"]] == ["tents", "tarpaulins"]  # (a member's, while it is one)
     before.store.close()
 
-    seen = []
-    for i, order in enumerate([base + posted + [gone], base + [gone] + posted]):
-        log = ingest_in(tmp_path / f"{i}.db", world, order, [len(base) + 1])
-        seen.append(_shown(log))
-        log.store.close()
-    assert seen[0] == seen[1]  # a function of the events, not of their order
-    shown = seen[0]
+    shown = _shown_in_either_order(tmp_path, world, base, posted, gone)
     assert shown["needs"] == [] and shown["capacity"] == []
     [taken] = shown["support"]  # the one nobody took is gone; the one G1 took stays with it, marked
     assert taken["status"] == "claimed" and taken["group_gone"] == how
@@ -101,3 +109,45 @@ def test_a_group_whose_key_forked_is_frozen_not_gone_and_its_devices_items_stay(
     assert log.trust.member(world.pub("G2")).revoked_from is not None  # frozen from the fork
     assert [n["category"] for n in shown["needs"]] == ["tents", "tarpaulins"]
     assert not any(a["group_gone"] for a in shown["alerts"])
+
+
+@pytest.mark.parametrize("how", ["left", "revoked"])
+def test_a_gone_taker_no_longer_holds_a_request_nor_do_its_pledges_count(tmp_path: Path, how: str) -> None:
+    """The reviewer's week: Cardiff (G1) took Calais's (G2) most urgent request, pledged to its
+    fundraiser, and left. The request stayed "taken by Cardiff" on every node and the desk said "0
+    waiting for a group": the most urgent case looked handled while nobody would act on it. A second
+    group's claim (a second offer of help, G3) still holds the other request."""
+    world = certified_world()
+    base = list(world.events)
+    g2, g1, g3 = world.authors["g2"], world.authors["g1"], world.authors["g3"]
+    urgent = g2.sign("support.request", {"type": "safeguarding_minor", "people": "2", "urgency": "high", **REGION})
+    legal = g2.sign("support.request", {"type": "legal", "people": "1", "urgency": "low", **REGION})
+    fund = g2.sign("fundraiser", {"title": "Bail fund", "goal": 1000_00, "currency": "EUR", **REGION})
+    posted = [urgent, legal, fund, g2.sign("group.profile", {"name": "Calais", **REGION}),
+              g1.sign("support.claim", {"request": urgent.id}), g1.sign("support.claim", {"request": legal.id}),
+              g3.sign("support.claim", {"request": legal.id}),
+              g1.sign("fundraiser.update", {"fundraiser": fund.id, "pledge": 200_00}),
+              g3.sign("fundraiser.update", {"fundraiser": fund.id, "pledge": 50_00})]
+    gone = _revoke(world, how, "G1")
+    shown = _shown_in_either_order(tmp_path, world, base, posted, gone)
+    by_id = {r["id"]: r for r in shown["support"]}
+    g1_key, g3_key = world.pub("G1"), world.pub("G3")
+    waiting = by_id[urgent.id]
+    assert (waiting["status"], waiting["claimed_by"], waiting["taken"], waiting["handed_back"]) == (
+        "open", [], [], [])
+    assert [(t["group"], t["group_gone"]) for t in waiting["taker_gone"]] == [(g1_key, how)]
+    second = by_id[legal.id]  # a second claimer still holds it: the gone one is said apart
+    assert (second["status"], second["claimed_by"]) == ("claimed", [g3_key])
+    assert [(t["group"], t["group_gone"]) for t in second["taker_gone"]] == [(g1_key, how)]
+    assert shown["desk"]["requests"] == {"high": 1, "medium": 0, "low": 1, "open": 2, "taken": 1, "waiting": 1}
+    words = {"left": "but has left the network: find another group",
+             "revoked": "but was revoked: find another group"}
+    line = view_line("support", waiting, {})
+    assert words[how] in line and "taken by" not in line.replace("had taken", "") and line.startswith("open")
+    case_actions(waiting, g3_key)  # the dashboard offers another group to take it (not "take it too")
+    assert waiting["may_take"] and not waiting["may_hand_back"]
+    [fundraiser] = shown["fundraisers"]  # nobody remains to honour Cardiff's pledge
+    assert (fundraiser["pledged"], fundraiser["pledges"], fundraiser["pledged_gone"]) == (50_00, 1, 200_00)
+    assert [f["pledged"] for f in shown["desk"]["funds"]] == [50_00]
+    assert "pledged 50.00 EUR (not counting 200.00 EUR pledged by groups no longer in the network)" in view_line(
+        "fundraisers", fundraiser, {})
