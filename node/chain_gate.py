@@ -76,13 +76,16 @@ import os
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from events.errors import InvalidEvent
 from node.clock import now_ms
 from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
-from node.store import Store
+
+if TYPE_CHECKING:  # (`solnet status` reads the wait from its snapshot: it loads neither the store nor dataclasses)
+    from node.store import Store
+    from node.store.status_read import StatusSnapshot
 
 META_KEY = "own_chain"
 CONFIRM_FRESH_MS = 10 * 60 * 1000
@@ -94,8 +97,7 @@ NOT_CAUGHT_UP = "not_caught_up"  # the reason code of the refusal
 OPEN, WAIT, CLOSED = "open", "wait", "closed"
 
 
-@dataclass(frozen=True)
-class ChainState:
+class ChainState(NamedTuple):
     pid: int | None = None  # the running node that wrote this (None: `solnet sync`)
     started: int | None = None  # when that node started (ms)
     confirmed: int | None = None  # when a complete round with a peer last ended (ms)
@@ -316,7 +318,7 @@ def _needed(configured: dict[str, str]) -> int:
     return 2 if len(configured) >= 2 else 1
 
 
-def awaited(store: Store, state: ChainState | None = None) -> tuple[int, int, list[str]] | None:
+def awaited(store: Store | StatusSnapshot, state: ChainState | None = None) -> tuple[int, int, list[str]] | None:
     """For a restored home not caught up yet: (how many distinct peers must complete a round, how
     many have, the addresses of the configured peers that have not); None otherwise."""
     state = load(store) if state is None else state
@@ -335,7 +337,14 @@ def awaited_text(store: Store, state: ChainState | None = None) -> str:
     wait = awaited(store, state)
     if wait is None or wait[0] < 2:  # (one peer: RESTORED says it all)
         return ""
-    need, done, addresses = wait
+    return peers_text(*wait)
+
+
+def peers_text(need: int, done: int, addresses: list[str]) -> str:
+    """The peers a restored home awaits (`awaited`), in words."""
+    if need < 2:
+        return (f"It needs a complete sync with its peer first. Still awaited: {', '.join(addresses) or 'a peer'}"
+                f" (`solnet sync {addresses[0] if addresses else 'PEER'}` once it is reachable)")
     return (f"It needs a complete sync with {need} distinct peers, not just one (the first one reached may "
             f"not have the newest events yet); done: {done}. Still awaited: {', '.join(addresses) or 'another peer'}"
             f" (`solnet sync {addresses[0] if addresses else 'PEER'}` once it is reachable)")
