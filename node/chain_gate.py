@@ -441,7 +441,8 @@ def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,
     """If a node running on this home has not finished its first round yet, or (with `coming`) one
     is starting on it (`node_coming`), wait for it (bounded). For second writers (`solnet publish`
     in another terminal); returns the final verdict. Without `coming`, for a command that hands its
-    event to a starting node instead (`check` refuses it at once, and it looks for the node again)."""
+    event to a starting node instead (`check` refuses it at once, and it looks for the node again).
+    StorageFull at once, rather than after the wait, if this home's database cannot be written."""
     deadline = time.monotonic() + timeout_s
     state = load(store)
     if state is not None and state.pid == os.getpid():
@@ -451,6 +452,10 @@ def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,
         return verdict == WAIT or (coming and verdict == CLOSED and node_coming(store))
 
     verdict = state_now(store, now_ms())
+    if held():
+        # A node whose writes fail (a full disk: its start not even on record) finishes no round:
+        # waiting for it, then "try again once it has synced", hid the one thing to do. Said at once.
+        store.write_check()
     if held() and on_wait is not None:
         on_wait()
     while held() and time.monotonic() < deadline:
