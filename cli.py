@@ -1558,7 +1558,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                            "revoked it and why)") from None
         if exc.reason == "revoked" and (why := revoked_here.known_revoked(node.log.trust, bytes(keys.device.public))):
             raise CliError(why) from None
-        if exc.reason in ("revoked", "frozen"):
+        if exc.reason in ("revoked", "frozen", "group_frozen"):
             from node.words import local_time
 
             kept = node.refused_as_revoked  # kept by the dial if the refusing key is a member here
@@ -1567,6 +1567,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
             device = bytes(keys.device.public)
             if exc.reason == "frozen" and exc.seq is not None and node.log.trust.fork_point(device) == exc.seq:
                 raise CliError(revoked_here.frozen(exc.seq, home.config().group_id, device.hex())) from None
+            group = bytes.fromhex(home.config().group_id)
+            if exc.reason == "group_frozen" and exc.seq is not None and node.log.trust.fork_point(group) == exc.seq:
+                raise CliError(revoked_here.group_frozen(exc.seq)) from None
+            if exc.reason == "group_frozen":
+                raise CliError(f"{exc.args[0]}: this device's group key signed two different events at that seq, if "
+                               "the peer says true (its key is not a member this node knows, so this node does not "
+                               "take its word for it). If that is news to you, ask your group's coordinators.") from None
             if exc.reason == "frozen":
                 raise CliError(f"{exc.args[0]}: this device's key signed two different events at that seq, if the "
                                "peer says true (its key is not a member this node knows, so this node does not take "

@@ -77,13 +77,16 @@ import struct
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from events.errors import InvalidEvent
 from node.clock import now_ms
 from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
-from node.store import Store
+
+if TYPE_CHECKING:  # (`solnet status` reads the wait from its snapshot: it loads neither the store nor dataclasses)
+    from node.store import Store
+    from node.store.status_read import StatusSnapshot
 
 META_KEY = "own_chain"
 CONFIRM_FRESH_MS = 10 * 60 * 1000
@@ -95,8 +98,7 @@ NOT_CAUGHT_UP = "not_caught_up"  # the reason code of the refusal
 OPEN, WAIT, CLOSED = "open", "wait", "closed"
 
 
-@dataclass(frozen=True)
-class ChainState:
+class ChainState(NamedTuple):
     pid: int | None = None  # the running node that wrote this (None: `solnet sync`)
     started: int | None = None  # when that node started (ms)
     confirmed: int | None = None  # when a complete round with a peer last ended (ms)
@@ -338,7 +340,7 @@ def _needed(configured: dict[str, str]) -> int:
     return 2 if len(configured) >= 2 else 1
 
 
-def awaited(store: Store, state: ChainState | None = None) -> tuple[int, int, list[str]] | None:
+def awaited(store: Store | StatusSnapshot, state: ChainState | None = None) -> tuple[int, int, list[str]] | None:
     """For a restored home not caught up yet: (how many distinct peers must complete a round, how
     many have, the addresses of the configured peers that have not); None otherwise."""
     state = load(store) if state is None else state
@@ -357,7 +359,14 @@ def awaited_text(store: Store, state: ChainState | None = None) -> str:
     wait = awaited(store, state)
     if wait is None or wait[0] < 2:  # (one peer: RESTORED says it all)
         return ""
-    need, done, addresses = wait
+    return peers_text(*wait)
+
+
+def peers_text(need: int, done: int, addresses: list[str]) -> str:
+    """The peers a restored home awaits (`awaited`), in words."""
+    if need < 2:
+        return (f"It needs a complete sync with its peer first. Still awaited: {', '.join(addresses) or 'a peer'}"
+                f" (`solnet sync {addresses[0] if addresses else 'PEER'}` once it is reachable)")
     return (f"It needs a complete sync with {need} distinct peers, not just one (the first one reached may "
             f"not have the newest events yet); done: {done}. Still awaited: {', '.join(addresses) or 'another peer'}"
             f" (`solnet sync {addresses[0] if addresses else 'PEER'}` once it is reachable)")
@@ -454,7 +463,8 @@ def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,
     """If a node running on this home has not finished its first round yet, or (with `coming`) one
     is starting on it (`node_coming`), wait for it (bounded). For second writers (`solnet publish`
     in another terminal); returns the final verdict. Without `coming`, for a command that hands its
-    event to a starting node instead (`check` refuses it at once, and it looks for the node again)."""
+    event to a starting node instead (`check` refuses it at once, and it looks for the node again).
+    StorageFull at once, rather than after the wait, if this home's database cannot be written."""
     deadline = time.monotonic() + timeout_s
     state = load(store)
     if state is not None and state.pid == os.getpid():
@@ -464,6 +474,10 @@ def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,
         return verdict == WAIT or (coming and verdict == CLOSED and node_coming(store))
 
     verdict = state_now(store, now_ms())
+    if held():
+        # A node whose writes fail (a full disk: its start not even on record) finishes no round:
+        # waiting for it, then "try again once it has synced", hid the one thing to do. Said at once.
+        store.write_check()
     if held() and on_wait is not None:
         on_wait()
     while held() and time.monotonic() < deadline:

@@ -1,7 +1,8 @@
 """A peer refused this node's device as revoked: kept, so that `solnet status` and the dashboard
 say it before the revocation itself reaches this node. Or as frozen by a fork (its key signed two
 different events at one seq: a copy of the home, or a restore, published at a seq the network
-already held): nobody revoked it then, and the words say what happened instead (`forked_at`).
+already held): nobody revoked it then, and the words say what happened instead (`forked_at`; and
+`forked_key` "group" when the key that forked is its group's, which freezes every device of it).
 
 A node learns that its own device (or its group) was revoked only once a peer carries the
 revocation to it; but the peers that hold it refuse the device at the handshake and send nothing
@@ -28,9 +29,10 @@ META_KEY = "refused_as_revoked"
 
 
 def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = None,
-           device: bytes | None = None) -> dict[str, Any] | None:
+           device: bytes | None = None, group_fork: bool = False) -> dict[str, Any] | None:
     """Keep that member device `peer_device` refused this device (`device`) as revoked, or as frozen
-    by a fork at seq `forked_at` (nobody revoked it then); what was kept, or None if nothing was
+    by a fork at seq `forked_at` (nobody revoked it then), its own or (`group_fork`) its group key's;
+    what was kept, or None if nothing was
     (the key is no member here, or a refusal is already kept). Blocking."""
     from node import references  # the node's: kept out of `solnet status`'s imports
 
@@ -44,6 +46,8 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
             "name": references.group_name(log.store, member.group), "at": now}
     if forked_at is not None:
         kept["forked_at"] = forked_at
+        if group_fork:
+            kept["forked_key"] = "group"
         if device is not None:
             kept["device"] = device.hex()
     with log.store.write():
@@ -75,6 +79,8 @@ def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
 def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     """What `solnet status` and a running node's log say of a kept refusal (`when`: its time, in words)."""
     who = kept.get("name") or f"group {short_id(kept['group'])}"
+    if kept.get("forked_at") is not None and kept.get("forked_key") == "group":
+        return f"a peer of {who} refused this device on {when}: " + group_frozen(kept["forked_at"])
     if kept.get("forked_at") is not None:  # frozen by a fork: nobody revoked it, and it must not be told so
         return f"a peer of {who} refused this device on {when}: " + frozen(kept["forked_at"], group_id, kept.get("device"))
     return (f"a peer of {who} refused this device as revoked on {when}: the network has revoked this device or "
@@ -91,6 +97,14 @@ def frozen(seq: int, group_id: str, device_id: str | None) -> str:
             f"it signed from seq {seq} are gone, and no node will link with it any more. Make a new device for your "
             f"group (`solnet init --device-of {group_id}` in a new home) and revoke this one (`solnet revoke "
             f"{device_id or 'DEVICE_ID'}` on the node that holds your group key)")
+
+
+def group_frozen(seq: int) -> str:
+    """What a device whose group key forked at `seq` is told (nobody revoked the group)."""
+    return (f"this device's group key signed two different events at seq {seq} (a copy of the group's home, or a "
+            "restore that had not caught up, published at a seq the network already held): every node has frozen "
+            "it, and no node will link with any device of the group any more. Ask the group that admitted yours to "
+            "revoke your group from seq 1 and to admit a new group made with `solnet init` in a new home")
 
 
 def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:

@@ -161,6 +161,15 @@ def status_from_files(home: Home) -> dict[str, Any]:
     return out
 
 
+def restore_wait(store: Store | StatusSnapshot) -> dict[str, Any] | None:
+    """A restored or copied home that signs nothing yet: how many distinct peers must complete a round
+    with it, how many have, and the addresses of the configured peers it still awaits (node/chain_gate.py)."""
+    from node import chain_gate
+
+    wait = chain_gate.awaited(store)
+    return None if wait is None else {"needed": wait[0], "done": wait[1], "awaited": wait[2]}
+
+
 def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) -> dict[str, Any]:
     config = home.config()
     out: dict[str, Any] = {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
@@ -182,6 +191,7 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     out["node"] = runtime_info(store, home)
     out["peers"] = peer_list(store, out["node"])
     out["refused_as_revoked"] = revoked_here.load(store)  # before the revocation itself arrives
+    out["restore_wait"] = restore_wait(store)
     out["node"].pop("inbound", None)  # listed among the peers
     return out
 

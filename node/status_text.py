@@ -79,6 +79,8 @@ def status_text(out: dict[str, Any]) -> str:
         kept = out["refused_as_revoked"]
         own = [revoked_here.warning(kept, out["group_id"], local_time(kept["at"])) + "."]
     lines += [f"  WARNING: {w}" for w in own]
+    if wait := out.get("restore_wait"):
+        lines.append(f"  WARNING: {restore_wait_text(wait)}")
     if out.get("named_like_us"):
         lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
     if out.get("admitters_unnamed"):
@@ -99,6 +101,14 @@ def status_text(out: dict[str, Any]) -> str:
         lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
                      "free some space")
     return "\n".join(lines)
+
+
+def restore_wait_text(wait: dict[str, Any]) -> str:
+    """A restored or copied home's wait for its peers before it signs (node.status.restore_wait)."""
+    from node.chain_gate import peers_text  # (only when there is one)
+
+    return ("this home was restored from a backup or copied: it publishes nothing before it has synced, so as not "
+            f"to fork its keys. {peers_text(wait['needed'], wait['done'], list(wait['awaited']))}.")
 
 
 def over_share_warning(o: dict[str, Any]) -> str:

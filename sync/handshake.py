@@ -57,6 +57,10 @@ REVOKED = "revoked"
 # revoked by anyone. Told as "frozen:SEQ" (the fork's seq): a node of an earlier version, which
 # knows no such code, shows the refusal as a generic one (not as a revocation that never happened).
 FROZEN = "frozen"
+# The device's group key signed two different events at one seq, which froze the group, and its devices
+# with it, on the listener: told as "group_frozen:SEQ" (the fork's seq); an earlier version shows it as a
+# generic refusal.
+GROUP_FROZEN = "group_frozen"
 PROTOCOL_ERROR = "protocol"  # a step called out of order or twice, or an unknown protocol version
 # A member refused for want of a link slot (sync/link_slots.py), not for what it is:
 DUPLICATE_LINK = "duplicate_link"  # the listener keeps the link it already holds with that device
@@ -64,13 +68,15 @@ GROUP_FULL = "group_full"  # the device's group holds as many inbound links as t
 INBOUND_FULL = "inbound_full"  # every inbound slot is taken, none by a group holding more than the device's
 # ... nor for what it is: the listener could not store its credentials (its database is damaged or unusable)
 UNAVAILABLE = "unavailable"
-REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, FROZEN, PROTOCOL_ERROR,
-                     DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, UNAVAILABLE})
+REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, FROZEN, GROUP_FROZEN,
+                     PROTOCOL_ERROR, DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, UNAVAILABLE})
+FORKS = frozenset({FROZEN, GROUP_FROZEN})  # refusals told with the fork's seq
 # What the refused side logs for the refusals a listener tells it (after the credentials exchange).
 TOLD_REFUSALS = {
     NOT_A_MEMBER: "the peer refused this device: not_a_member",
     REVOKED: "the peer refused this device: revoked",
     FROZEN: "the peer refused this device: its key is frozen by a fork",
+    GROUP_FROZEN: "the peer refused this device: its group's key is frozen by a fork",
     DUPLICATE_LINK: "the peer keeps the link it already holds with this device",
     GROUP_FULL: "the peer holds as many links from this group as it gives one group",
     INBOUND_FULL: "the peer holds as many inbound links as it takes, none of a group holding more than this one",
@@ -99,11 +105,11 @@ class HandshakeError(Exception):
         self.reason = reason
         self.peer_device = peer_device  # the refusing peer's key, when it proved it before refusing
         self.ours = ours  # this node refused the peer (its device or group revoked, banned, blocked here)
-        self.seq = seq  # FROZEN: the seq at which the refused key signed two different events
+        self.seq = seq  # (GROUP_)FROZEN: the seq at which the refused key (its group's) signed two different events
 
     def told(self) -> str:
         """What the refused side is told of this refusal (the text of the closing error)."""
-        return f"{FROZEN}:{self.seq}" if self.reason == FROZEN and self.seq is not None else self.reason
+        return f"{self.reason}:{self.seq}" if self.reason in FORKS and self.seq is not None else self.reason
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.args[0]}"
@@ -114,8 +120,8 @@ def told_refusal(text: str, peer_device: bytes | None) -> HandshakeError | None:
     if text in TOLD_REFUSALS:
         return HandshakeError(text, TOLD_REFUSALS[text], peer_device)
     code, _, seq = text.partition(":")
-    if code == FROZEN and seq.isdigit() and 0 < len(seq) <= 20:
-        return HandshakeError(FROZEN, f"{TOLD_REFUSALS[FROZEN]} at seq {int(seq)}", peer_device, seq=int(seq))
+    if code in FORKS and seq.isdigit() and 0 < len(seq) <= 20:
+        return HandshakeError(code, f"{TOLD_REFUSALS[code]} at seq {int(seq)}", peer_device, seq=int(seq))
     return None
 
 

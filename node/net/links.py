@@ -42,7 +42,7 @@ from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import key_elsewhere, own_events_refused, plural
-from sync.handshake import DUPLICATE_LINK, FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
+from sync.handshake import DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.addresses import normalize_address
@@ -78,6 +78,9 @@ def refusal_words(exc: HandshakeError) -> str:
     if exc.reason == FROZEN and not exc.ours:
         return (f"it refused this node's device: its key signed two different events at seq {exc.seq} (a fork), "
                 "so every node has frozen it (`solnet status` says what to do)")
+    if exc.reason == GROUP_FROZEN and not exc.ours:
+        return (f"it refused this node's device: its group's key signed two different events at seq {exc.seq} (a "
+                "fork), so every node has frozen the group and its devices (`solnet status` says what to do)")
     if isinstance(exc, BlockedHere):  # a member still: only this node's user keeps it out
         return ("blocked by this node's user (`solnet peers` lists what is blocked; `solnet peers unblock "
                 "ADDRESS|ID` to link again)")
@@ -90,6 +93,15 @@ def refusal_words(exc: HandshakeError) -> str:
     return str(exc)
 
 
+def dropped_words(exc: HandshakeError) -> tuple[str, str]:
+    """What a peer whose open link ends for `exc` (this node's own check, after a trust change) is
+    told: a reason code and a sentence. A fork in its own words, with its seq: nobody revoked that key."""
+    if exc.reason in FORKS:
+        whose = "your group's key" if exc.reason == GROUP_FROZEN else "your device key"
+        return exc.told(), f"{whose} signed two different events at seq {exc.seq} (a fork): every node has frozen it"
+    return REVOKED, "your key is no longer certified in this network"
+
+
 RETRIED_SLOWLY = "tried again after longer and longer waits, up to 5 minutes"
 
 
@@ -98,7 +110,7 @@ class Links:
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
                  round_completed: Callable[[bool, bytes], Awaitable[None]],
-                 refused_as_revoked: Callable[[bytes, int | None], Awaitable[None]] | None = None,
+                 refused_as_revoked: Callable[[bytes, int | None, bool], Awaitable[None]] | None = None,
                  accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
         self._rng = rng
@@ -196,9 +208,10 @@ class Links:
                 return await dial(route.http, address, self._identity(), route.limits)
         except HandshakeError as exc:
             # The peer told us (not we it) that this device is revoked: the news of our own revocation
-            if (exc.reason in (REVOKED, FROZEN) and not exc.ours and exc.peer_device is not None
+            if (exc.reason in (REVOKED, *FORKS) and not exc.ours and exc.peer_device is not None
                     and self._refused_as_revoked is not None):
-                await self._refused_as_revoked(exc.peer_device, exc.seq if exc.reason == FROZEN else None)
+                await self._refused_as_revoked(exc.peer_device, exc.seq if exc.reason in FORKS else None,
+                                               exc.reason == GROUP_FROZEN)
             raise
 
     def start(self) -> None:
@@ -239,7 +252,7 @@ class Links:
             # configured peer cost each side a signed handshake and log lines on an SD card for as
             # long as both ran: it is tried again after the usual backoff, up to minutes.
             # Either side's "no member" lasts too: a revoked node that knows it keeps dialling.
-            refused = exc.reason in (REVOKED, FROZEN, NOT_A_MEMBER)
+            refused = exc.reason in (REVOKED, *FORKS, NOT_A_MEMBER)
             self._dial_failed(address, refusal_words(exc), refused=refused)
             return
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -365,14 +378,15 @@ class Links:
                      result.sent, result.seconds)
 
     # --- membership and removal -------------------------------------------------------------------
-    async def drop(self, keep: Callable[[bytes], str | None], code: str, text: str,
+    async def drop(self, keep: Callable[[bytes], str | None], told: Callable[[bytes], tuple[str, str]],
                    said: str = "is no longer a member") -> None:
-        """Close the links to the peers `keep` gives a reason for (logged, after `said`) rather than None."""
+        """Close the links to the peers `keep` gives a reason for (logged, after `said`) rather than None,
+        telling each peer what `told` gives for it (a reason code, a sentence)."""
         for link in self.open():
             why = keep(link.peer_device)
             if why is not None:
                 log.warning("%s %s (%s); disconnecting", self._directory.name_of(link), said, why)
-                await link.close(code, text)
+                await link.close(*told(link.peer_device))
 
     async def close_addresses(self, addresses: list[str], why: str = "peer removed") -> None:
         """`solnet peers rm` (or an overfull active view): the links dialled to these addresses end."""

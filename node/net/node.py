@@ -34,7 +34,7 @@ from node.net.database import DbThread
 from node.net.gossip_router import GossipRouter
 from node.net.group_commit import GroupCommit, Outcome
 from node.net.link_storage import LogAccess
-from node.net.links import Links
+from node.net.links import Links, dropped_words
 from node.net.peer_directory import PeerDirectory
 from node.net import peer_views
 from node.net.peer_link import RoundResult
@@ -306,14 +306,14 @@ class Node:
         if running:
             self._start_recorded = True  # the round's record names this node's start too
 
-    async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None) -> None:
+    async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None, group_fork: bool = False) -> None:
         """A member peer refused this device as revoked, or (`forked_at`) as frozen by a fork at that
-        seq: kept and said (node/revoked_here.py)."""
+        seq, its own or (`group_fork`) its group's: kept and said (node/revoked_here.py)."""
         try:
             if await self.db(publishing.own_keys_revoked, self.log, self.keys) is not None:
                 return  # the revocation is here already: its WARNING says more ("has not reached" would be false)
             kept = await self.db(revoked_here.record, self.log, peer, now_ms(), forked_at,
-                                bytes(self.keys.device.public))
+                                bytes(self.keys.device.public), group_fork)
             self._say_refused_as_revoked(kept or await self.db(revoked_here.load, self.log.store))
         except StoreError as exc:
             self.storage_failed(exc)
@@ -344,14 +344,17 @@ class Node:
             self.storage_failed(exc)
 
     async def _drop_revoked(self) -> None:
+        refusals: dict[bytes, HandshakeError] = {}
+
         def why_not(device: bytes) -> str | None:
             try:
                 self.policy.check_peer(device)
             except HandshakeError as exc:
+                refusals[device] = exc
                 return exc.args[0]  # in words, for the log (the reason code goes to the peer)
             return None
 
-        await self.links.drop(why_not, "revoked", "your key is no longer certified in this network")
+        await self.links.drop(why_not, lambda device: dropped_words(refusals[device]))
 
     async def _peers_changed(self, removed: list[str]) -> None:
         """`solnet peers rm/block` took effect: links dialled to removed addresses end, and so do
@@ -367,7 +370,8 @@ class Node:
             hit = device in blocked or (member is not None and member.group in blocked)
             return "by this node's user" if hit else None
 
-        await self.links.drop(why, "blocked", "this node no longer accepts links from you", said="is blocked")
+        await self.links.drop(why, lambda _: ("blocked", "this node no longer accepts links from you"),
+                              said="is blocked")
 
     # --- what the web sees (node.ports.WebNode) -------------------------------------------------
     async def publish(self, kind: str, texts: dict[str, str], **options: Any) -> Event:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from events.errors import FORK
 from node.log import EventLog, now_ms
 from node.net.credentials import vouched_in
-from sync.handshake import FROZEN, HandshakeError
+from sync.handshake import FROZEN, GROUP_FROZEN, HandshakeError
 from sync.peers import (REASON_POINTS, REPEAT_WINDOW_MS, UNKNOWN_REASON_POINTS, DevicePenalties, PeerBook, PeerLimits,
                         StreamedBefore, TokenBucket)
 from sync.transport import Link
@@ -60,6 +60,10 @@ class PeerPolicy:
                                              f"{m.revoked_from}", ours=True, seq=m.revoked_from)
             raise HandshakeError("revoked", "that device key is revoked", ours=True)
         group = trust.member(m.group)
+        if group is not None and group.revoked_from is not None and (why := trust.revocation(m.group)) is not None \
+                and why.fork:  # nobody revoked the group: its key forked (a copy of its home, a restore)
+            raise HandshakeError(GROUP_FROZEN, f"that device's group key is frozen: it signed two different events "
+                                               f"at seq {group.revoked_from}", ours=True, seq=group.revoked_from)
         if group is None or group.revoked_from is not None:
             raise HandshakeError("revoked", "that device's group is revoked", ours=True)
         if self.devices.is_banned(device, now_ms()):

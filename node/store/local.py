@@ -113,6 +113,13 @@ class LocalTables(ProjectionTables):
             return f"the index of ids misses {missing} stored events and holds {extra} ids of none"
         return "ok"
 
+    def write_check(self) -> None:
+        """Write a page and take its change back: StorageFull (or StoreError) now if this database
+        cannot be written, for a command about to wait on another process's writes."""
+        with self.write():
+            self._x("INSERT OR REPLACE INTO meta(key, value) VALUES ('write_check', x'')")
+            self._x("DELETE FROM meta WHERE key='write_check'")
+
     def size_pages(self) -> int:
         return self._one("PRAGMA page_count")
 

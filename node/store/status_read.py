@@ -91,11 +91,12 @@ class StatusSnapshot:
     """The Store's answers that node.status.node_status asks for, read at once; and the trust
     summary if it is current (`summary`), and the key it was checked against (`key`)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.path = path  # (node/chain_gate.py tells a restored copy by its database file)
         one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         self.key = trust_key(db)
         self._meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, 'runtime', 'peer_blocks', "
-                                     "'refused_as_revoked')",
+                                     "'refused_as_revoked', 'own_chain')",
                                      (SUMMARY_KEY,)))
         self._count = one(status_sql.EVENT_COUNT)
         self._authors = one(status_sql.AUTHOR_COUNT)
@@ -154,7 +155,7 @@ def snapshot(path: Path) -> StatusSnapshot | None:
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             return None
         db.execute("BEGIN")
-        return StatusSnapshot(db)
+        return StatusSnapshot(db, path)
     except (sqlite3.Error, ValueError):
         return None
     finally:

@@ -5,6 +5,7 @@ made here, one received in a bundle, an input of the graph changed behind the tr
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -292,3 +293,39 @@ def test_a_device_past_its_share_is_said_in_status(network, cli, tmp_path, monke
     assert "its group should revoke it" in lines[0], said
     [item] = cli.run_json(network.b, "status")["over_share"]
     assert item["author"] == network.device_b, item
+
+
+def test_a_restored_home_names_in_status_the_peers_it_still_awaits(network, cli, tmp_path):
+    """A copy of the home (a backup restored) signs nothing before complete rounds with two distinct
+    peers (node/chain_gate.py): `publish` named the ones awaited, `status` said nothing of the wait.
+    It says it, from the files without loading the event layers, as the full computation does."""
+    from node import chain_gate
+    from node.clock import now_ms
+
+    calais, bristol = b"\x01" * 32, b"\x02" * 32
+    log = Home(network.a).log()
+    try:
+        with log.store.write():
+            for address, device in (("http://127.0.0.1:7700", calais), ("http://127.0.0.1:7701", bristol)):
+                log.store.save_peer(address, "config", json.dumps({"device": device.hex()}))
+        chain_gate.round_completed(log.store, now_ms(), None, calais)
+        log.store.checkpoint()
+    finally:
+        log.store.close()
+    status(cli, network.a, tmp_path)  # (the trust summary kept: the copy reads it)
+    copy = tmp_path / "restored"
+    shutil.copytree(network.a, copy)
+    log = Home(copy).log()
+    try:
+        chain_gate.round_completed(log.store, now_ms(), None, bristol)  # `solnet sync` with Bristol only
+    finally:
+        log.store.close()
+
+    answer, text, loaded = status(cli, copy, tmp_path)
+    assert loaded == []
+    assert answer["restore_wait"] == {"needed": 2, "done": 1, "awaited": ["http://127.0.0.1:7700"]}
+    assert answer == computed(copy)  # (what a running node answers)
+    [line] = [line for line in text.splitlines() if "restored" in line]
+    assert "WARNING" in line and "2 distinct peers" in line and "solnet sync http://127.0.0.1:7700" in line, line
+    assert "7701" not in line, line
+    assert status(cli, network.a, tmp_path)[0]["restore_wait"] is None  # the original waits for nobody

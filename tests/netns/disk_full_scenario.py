@@ -13,6 +13,7 @@ Prints exactly one JSON line on stdout.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -92,6 +93,10 @@ def scenario(config: dict, result: dict, clock: Clock, procs: dict[str, subproce
     # fills the file system up to that margin. The node's first write (its start, for
     # node/chain_gate.py) then fails: it must run on all the same.
     run("mount", "-o", "remount,size=64m", str(mount))
+    # Its peer configured (`--peer` alone is not saved on a full disk): it has a network to catch up
+    # from, so what it signs waits for its node's first sync (node/chain_gate.py).
+    subprocess.run([*solnet, "--home", str(small), "peers", "add", f"127.0.0.1:{FULL_PORT}"], env=env, check=True,
+                   capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     with closing(sqlite3.connect(small / "solnet.db", isolation_level=None)) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     filler = mount / "filler"
@@ -107,6 +112,14 @@ def scenario(config: dict, result: dict, clock: Clock, procs: dict[str, subproce
                             "--text", "Vans at the station"], env=env, capture_output=True, text=True, timeout=60,
                            stdin=subprocess.DEVNULL)
     result["publish_full"] = {"exit": alert.returncode, "stderr": alert.stderr.strip()[-600:]}
+    # A command that signs by itself (not handed to the node) waited 30 s for the node's first sync,
+    # which a full disk never lets finish, then said to try again once it had: the disk is said at once.
+    device = json.loads((small / "config.json").read_text())["device_id"]
+    began = time.monotonic()
+    revoke = subprocess.run([*solnet, "--home", str(small), "revoke", device, "--reason", "lost"], env=env,
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    result["revoke_full"] = {"exit": revoke.returncode, "stderr": revoke.stderr.strip()[-600:],
+                             "seconds": round(time.monotonic() - began, 2)}
     log_text = small_log.read_text(errors="replace")
     result["running_full"] = {"said_disk_full": said, "alive": procs["small"].poll() is None,
                               "failed_rounds": log_text.count("round stopped: the disk is full"),

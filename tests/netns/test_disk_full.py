@@ -55,6 +55,9 @@ def test_a_full_disk_mid_sync_loses_nothing_and_recovers(tmp_path: Path) -> None
     assert running["full_before_listening"], f"its first write, at start, did not meet the full disk: {report}"
     alert = result["publish_full"]
     assert alert["exit"] == 4 and "the disk is full" in alert["stderr"] and "Traceback" not in alert["stderr"], alert
+    revoke = result["revoke_full"]  # signed by the command itself, beside the node: not after a 30 s wait
+    assert revoke["exit"] == 4 and "the disk is full" in revoke["stderr"] and "waiting" not in revoke["stderr"], revoke
+    assert revoke["seconds"] < 15, revoke
     assert running["failed_rounds"] <= 2, f"rounds hammering a full disk: {running}"  # held back, not every second
 
     after = result["after_freeing"]
