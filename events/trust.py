@@ -259,8 +259,7 @@ class TrustGraph:
         # The devices that may be torn, with the consent vouches that count for it (those of keys
         # reached without passing through the device); whether it is, each pass decides below.
         tearing: dict[bytes, list[Vouch]] = {}
-        for d, groups in sorted(consents.items()):
-            counted = _tearing_claimants(d, groups, founders, by_voucher)
+        for d, counted in _tearing_claimants(consents, founders, by_voucher).items():
             if len(counted) > 1:
                 tearing[d] = [v for v in consent_vouches[d] if v.voucher in counted]
         torn: set[bytes] = set()
@@ -690,17 +689,39 @@ def _may_revoke_member(author: bytes, subject: Member, settled: Callable[[bytes]
     return a is not None and a.group in subject.admitters
 
 
-def _tearing_claimants(device: bytes, groups: set[bytes], founders: set[bytes],
-                       by_voucher: dict[bytes, list[Vouch]]) -> set[bytes]:
-    """Of the keys `device` consented to, those reached from the founders without passing through
-    it: only their consents can tear it. Whoever holds a copy of a device key makes any key it
-    likes reachable through it (a vouch of itself, of a fresh key that then claims it): consents to
-    those must not tear the device from its group (a thief holding a seized phone erased its past
-    so, until 2026-12-04). Usually no key reached through the device is one of `groups`, and then
-    all of them count."""
-    if not groups & _reached({device}, by_voucher):  # (the device itself among them: it vouched for itself)
-        return groups
-    return groups & _reached(founders - {device}, by_voucher, skip=device)
+def _tearing_claimants(consents: dict[bytes, set[bytes]], founders: set[bytes],
+                       by_voucher: dict[bytes, list[Vouch]]) -> dict[bytes, set[bytes]]:
+    """For each device that consented to two keys or more, those of them reached from the founders
+    without passing through it: only their consents can tear it. Whoever holds a copy of a device
+    key makes any key it likes reachable through it (a vouch of itself, of a fresh key that then
+    claims it): consents to those must not tear the device from its group (a thief holding a seized
+    phone erased its past so, until 2026-12-04).
+
+    Usually no key reached through a device is one it consented to, and then all of them count:
+    that is asked first, by following the device's vouches. An infiltrator's chain reaches the rest
+    of the chain from each device (quadratic in its length), and a device that reaches one of its
+    groups needs a walk of the whole graph: once the walks have cost a few times the graph's size,
+    or one such device is met, the tree of dominators of the graph (one near-linear computation)
+    answers for the rest: a key is reached without passing through `d` exactly when `d` does not
+    dominate it (is not on every path from the founders to it)."""
+    out: dict[bytes, set[bytes]] = {}
+    # (4: where the walks of bench/trust_flood.py's chains cost what the tree costs)
+    budget = 4 * (len(by_voucher) + sum(map(len, by_voucher.values())))
+    order: dict[bytes, tuple[int, int]] | None = None
+    for d, groups in sorted(consents.items()):
+        if len(groups) < 2:
+            continue  # (one group cannot tear it)
+        if order is None and budget > 0:
+            reached = _reached({d}, by_voucher)  # (the device itself among them: it vouched for itself)
+            budget -= len(reached)
+            if not groups & reached:
+                out[d] = groups
+                continue
+        if order is None:
+            order = _dominator_order(founders, by_voucher)
+        first, last = order.get(d, (0, -1))  # (a device not reached passes on no path)
+        out[d] = {g for g in groups if g in order and not first <= order[g][0] <= last}  # (d dominates itself)
+    return out
 
 
 def _newly_torn(tearing: dict[bytes, list[Vouch]], torn: set[bytes], members: dict[bytes, Member]) -> set[bytes]:
@@ -748,6 +769,72 @@ def _reached(start: set[bytes], by_voucher: dict[bytes, list[Vouch]], skip: byte
                 seen.add(v.subject)
                 todo.append(v.subject)
     return seen
+
+
+def _dominator_order(start: set[bytes], by_voucher: dict[bytes, list[Vouch]]) -> dict[bytes, tuple[int, int]]:
+    """For each key reached from `start` by vouches: its (first, last) numbers in a walk of the tree
+    of immediate dominators, from a root above `start`; `a` is on every path from `start` to `b`
+    when a's numbers enclose b's (Lengauer and Tarjan, with path compression: near linear)."""
+    index: dict[bytes, int] = {}
+    vertex: list[bytes | None] = [None]
+    parent, preds = [0], [[]]
+    stack = [(k, 0) for k in sorted(start, reverse=True)]
+    while stack:  # a depth-first numbering, without recursion: a chain can be thousands deep
+        key, by = stack.pop()
+        if key in index:
+            preds[index[key]].append(by)
+            continue
+        i = index[key] = len(vertex)
+        vertex.append(key)
+        parent.append(by)
+        preds.append([by])
+        stack.extend((v.subject, i) for v in reversed(by_voucher.get(key, ())))
+    n = len(vertex)
+    semi, label, ancestor, idom = list(range(n)), list(range(n)), [-1] * n, [0] * n
+    bucket: list[list[int]] = [[] for _ in range(n)]
+
+    def evaluate(v: int) -> int:
+        path, x = [], v
+        while ancestor[x] != -1 and ancestor[ancestor[x]] != -1:
+            path.append(x)
+            x = ancestor[x]
+        for y in reversed(path):
+            a = ancestor[y]
+            if semi[label[a]] < semi[label[y]]:
+                label[y] = label[a]
+            ancestor[y] = ancestor[a]
+        return v if ancestor[v] == -1 else label[v]
+
+    for w in range(n - 1, 0, -1):
+        for v in preds[w]:
+            u = evaluate(v)
+            if semi[u] < semi[w]:
+                semi[w] = semi[u]
+        bucket[semi[w]].append(w)
+        p = parent[w]
+        ancestor[w] = p
+        for v in bucket[p]:
+            u = evaluate(v)
+            idom[v] = u if semi[u] < semi[v] else p
+        bucket[p].clear()
+    children: list[list[int]] = [[] for _ in range(n)]
+    for w in range(1, n):
+        if idom[w] != semi[w]:
+            idom[w] = idom[idom[w]]
+        children[idom[w]].append(w)
+    order: dict[bytes, tuple[int, int]] = {}
+    first, count, walk = {}, 0, [(0, False)]
+    while walk:
+        w, done = walk.pop()
+        count += 1
+        if done:
+            order[vertex[w]] = (first[w], count)
+            continue
+        first[w] = count
+        walk.append((w, True))
+        walk.extend((c, False) for c in children[w])
+    del order[None]
+    return order
 
 
 def _revocation_order(r: Revocation) -> tuple:

@@ -129,3 +129,31 @@ def test_a_changed_rule_changes_full_passes_and_re_passes_alike(rule, change):
         assert repassed == full, seed
         changed_outcomes += full != before
     assert changed_outcomes >= 5  # the change reaches many graphs, not one or two
+
+
+def test_which_consents_may_tear_a_device_costs_work_in_proportion_to_a_chains_links(monkeypatch):
+    """Whether a device of the chain is reached through itself was a walk of the rest of the chain
+    per device (quadratic in its links); the walks now stop at a few times the graph's size, and
+    one tree of dominators of the graph answers for the rest."""
+    work = {}
+    for links in (100, 200):
+        founders, vouches, revokes, devices = chain_graph(links)
+        visited = 0
+
+        def counting(rule):
+            def counted(*args, **kwargs):
+                nonlocal visited
+                out = rule(*args, **kwargs)
+                visited += len(out)
+                return out
+            return counted
+
+        with monkeypatch.context() as m:
+            m.setattr(T, "_reached", counting(T._reached))
+            if hasattr(T, "_dominator_order"):
+                m.setattr(T, "_dominator_order", counting(T._dominator_order))
+            graph = TrustGraph(founders, vouches, revokes)
+        assert all(graph.member(d) is None for d in devices)
+        work[links] = visited
+    # each link: a few keys and vouches, walked a few times over (some 40 keys; 450 as it was)
+    assert work[200] - work[100] <= 100 * 100, work
