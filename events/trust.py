@@ -74,7 +74,7 @@ Who may revoke whom, and from when.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from crypto.errors import CryptoError
@@ -259,8 +259,7 @@ class TrustGraph:
         # The devices that may be torn, with the consent vouches that count for it (those of keys
         # reached without passing through the device); whether it is, each pass decides below.
         tearing: dict[bytes, list[Vouch]] = {}
-        for d, groups in sorted(consents.items()):
-            counted = _tearing_claimants(d, groups, founders, by_voucher)
+        for d, counted in _tearing_claimants(consents, founders, by_voucher).items():
             if len(counted) > 1:
                 tearing[d] = [v for v in consent_vouches[d] if v.voucher in counted]
         torn: set[bytes] = set()
@@ -288,15 +287,15 @@ class TrustGraph:
             m = members.get(key)
             return m is not None and m.may_revoke(seq)
 
-        def settle(member: Member, authorised) -> Member:
+        def settle(member: Member, settled: Callable[[bytes], Member | None]) -> Member:
             """Fix `member`'s revocation point from the revocations that count (its revokers'
-            own points are settled already: authority only flows outward). A self-revocation
-            counts only below the fork point: in the other hand's branch it could void the
-            revocations the owner signs after the fork."""
+            own points are settled already: authority only flows outward; `settled` looks up the
+            keys placed before it). A self-revocation counts only below the fork point: in the
+            other hand's branch it could void the revocations the owner signs after the fork."""
             fork_at = self._forks.get(member.key)
             revocations.pop(member.key, None)  # a re-pass settles a key again
             valid = [r for r in revokes_of.get(member.key, ())
-                     if r.by != member.key and authorised(r.by) and may_revoke(r.by, r.seq)
+                     if r.by != member.key and _may_revoke_member(r.by, member, settled) and may_revoke(r.by, r.seq)
                      and self._counts_past_fork(r, member)]
             limit = min((r.from_seq for r in valid), default=None)
             for r in sorted((r for r in revokes_of.get(member.key, ()) if r.by == member.key),
@@ -317,13 +316,13 @@ class TrustGraph:
             pins = [r for r in valid if r.pin is not None and r.from_seq > 1 and member.role == DEVICE_ROLE
                     and r.by == member.group and (self._forks.get(r.by) is None or r.seq < self._forks[r.by])]
             pin = min(pins, key=_revocation_order, default=None)
-            return replace(member, revoked_from=revoked_from, revokes_until=limit,
-                           pinned=None if pin is None else (pin.from_seq, pin.pin))
+            pinned = None if pin is None else (pin.from_seq, pin.pin)
+            if (revoked_from, limit, pinned) == (member.revoked_from, member.revokes_until, member.pinned):
+                return member  # (most keys: nothing revokes them; `replace` is most of a pass's cost)
+            return replace(member, revoked_from=revoked_from, revokes_until=limit, pinned=pinned)
 
-        def device_claim_ok(v: Vouch, group: bytes) -> bool:
-            if v.subject in consented:
-                return v.consent and v.subject not in torn
-            return v.subject not in admitted_somewhere and legacy_claims[v.subject] == {group}
+        rules = _Claims(founders, consented, torn, admitted_somewhere, legacy_claims, accepted, set())
+        lifted = rules.lifted
 
         # A group that named admitters none of which can admit it (revoked from before their vouch, or
         # never vouching) would be out for good, unable to sign another accept: the restriction is
@@ -333,49 +332,42 @@ class TrustGraph:
         # and tears only grow, so this ends; each pass is over sorted input, so the result is still
         # a function of the set of events. After the first, a pass is not computed in full: it is
         # brought from the last by revisiting the keys a lift or tear changes (events/trust_repass.py;
-        # an infiltrator's chain of tears took a full pass per lift and per tear).
-        lifted: set[bytes] = set()
+        # an infiltrator's chain of tears took a full pass per lift and per tear). Both ask the same
+        # rules (`_holds_device`, `_admits`, `_device_member`, `_group_member`, `_may_revoke_member`):
+        # the full pass from each voucher outward, the re-pass from each key's vouchers.
 
         def full_pass() -> None:
             members.clear()
             revocations.clear()
-            wave = 0
             new_groups = sorted(founders)
             for f in new_groups:
                 members[f] = Member(f, GROUP_ROLE, f, None)
             while new_groups:
                 for g in new_groups:
-                    admitters = set(members[g].admitters)
-                    members[g] = settle(members[g], lambda by: by in members and members[by].group in admitters)
-                new_keys = list(new_groups)
+                    members[g] = settle(members[g], members.get)
+                held: dict[bytes, list[tuple[Member, Vouch]]] = defaultdict(list)
                 for g in new_groups:
-                    latest: dict[bytes, Vouch] = {}
+                    group = members[g]
                     for v in by_voucher.get(g, ()):
-                        if v.role != DEVICE_ROLE or not v.complete or not members[g].may_sign(v.voucher_seq):
-                            continue
-                        d = v.subject
-                        if d in founders or d in members or not device_claim_ok(v, g):
-                            continue
-                        latest[d] = v  # sorted by voucher seq: the last one carries the current encryption key
-                    for d, v in sorted(latest.items()):
-                        members[d] = Member(d, DEVICE_ROLE, g, None, v.encryption_key, wave=wave)
-                        new_keys.append(d)
-                for d in new_keys[len(new_groups):]:
-                    group = members[d].group
-                    members[d] = settle(members[d], lambda by, group=group: by == group)
-                wave += 1
-                candidates: dict[bytes, set[bytes]] = defaultdict(set)
+                        if v.subject not in members and _holds_device(v, group, rules):
+                            held[v.subject].append((group, v))
+                new_keys = list(new_groups)
+                # in the order of their groups, then of their keys (as the graph lists them)
+                devices = (m for m in map(_device_member, held, held.values()) if m is not None)
+                for device in sorted(devices, key=lambda m: (m.group, m.key)):
+                    members[device.key] = settle(device, members.get)
+                    new_keys.append(device.key)
+                admitted: dict[bytes, list[Member]] = defaultdict(list)
                 for k in new_keys:
+                    by = members[k]
                     for v in by_voucher.get(k, ()):
-                        s = v.subject
-                        if (v.role == GROUP_ROLE and v.complete and s not in members and s not in founders
-                                and s not in consented and members[k].may_sign(v.voucher_seq)
-                                and (s not in accepted or s in lifted or members[k].group in accepted[s])):
-                            candidates[s].add(members[k].group)
-                new_groups = sorted(candidates)
-                for s in new_groups:
-                    admitters = tuple(sorted(candidates[s]))
-                    members[s] = Member(s, GROUP_ROLE, s, None, None, admitters[0], admitters, wave)
+                        if v.subject not in members and _admits(v, by, rules):
+                            admitted[v.subject].append(by)
+                new_groups = []
+                for g in sorted(admitted):
+                    if (group := _group_member(g, admitted[g])) is not None:
+                        members[g] = group
+                        new_groups.append(g)
 
         def final(key: bytes, at: Place) -> Member | None:
             m = members.get(key)
@@ -385,39 +377,19 @@ class TrustGraph:
             """`key`'s state, as the full pass above would make it, if it is reached at `at` or before."""
             if key in founders:
                 return members[key]  # founders are members whatever the tears and lifts
-            if key in consented or key not in admitted_somewhere:  # a device, if anything
-                best: tuple[tuple[int, bytes], Vouch] | None = None
-                for v in by_subject.get(key, ()):
-                    g = final(v.voucher, at) if v.role == DEVICE_ROLE and v.complete else None
-                    if (g is None or g.role != GROUP_ROLE or not g.may_sign(v.voucher_seq)
-                            or not device_claim_ok(v, v.voucher)):
-                        continue
-                    # the first group of the nearest wave holds it; its latest vouch sets the encryption key
-                    if best is None or (g.wave, v.voucher) <= best[0]:
-                        best = ((g.wave, v.voucher), v)
-                if best is None:
-                    return None
-                (wave, group), v = best
-                return settle(Member(key, DEVICE_ROLE, group, None, v.encryption_key, wave=wave),
-                              lambda by: by == group)
-            nearest, admitters = None, set()
-            for v in by_subject.get(key, ()):
-                m = final(v.voucher, at) if v.role == GROUP_ROLE and v.complete else None
-                if (m is None or not m.may_sign(v.voucher_seq)
-                        or (key in accepted and key not in lifted and m.group not in accepted[key])):
-                    continue
-                if nearest is None or m.wave < nearest:
-                    nearest, admitters = m.wave, {m.group}
-                elif m.wave == nearest:
-                    admitters.add(m.group)
-            if nearest is None or (nearest + 1, 0) > at:
+            vouches = by_subject.get(key, ())
+            if not _may_be_group(key, rules):  # a device, if anything
+                device = _device_member(key, [(g, v) for v in vouches if (g := final(v.voucher, at)) is not None
+                                              and _holds_device(v, g, rules)])
+                return None if device is None else settle(device, members.get)  # its revoker: its group, settled
+            group = _group_member(key, [m for v in vouches if (m := final(v.voucher, at)) is not None
+                                        and _admits(v, m, rules)])
+            if group is None or place(group) > at:
                 return None  # (admitters of its wave may be devices not settled yet)
-            ordered = tuple(sorted(admitters))
-            return settle(Member(key, GROUP_ROLE, key, None, None, ordered[0], ordered, nearest + 1),
-                          lambda by: (m := final(by, (nearest + 1, 0))) is not None and m.group in admitters)
+            return settle(group, lambda by: final(by, place(group)))
 
         def soonest(key: bytes, at: Place | None) -> Place | None:
-            group = key not in founders and key not in consented and key in admitted_somewhere
+            group = key not in founders and _may_be_group(key, rules)
             places = []
             for v in by_subject.get(key, ()):
                 m = members.get(v.voucher)
@@ -542,12 +514,8 @@ class TrustGraph:
     def _authorised(author: bytes, subject: bytes, members: dict[bytes, Member]) -> bool:
         if author == subject:
             return True
-        s, a = members.get(subject), members.get(author)
-        if s is None or a is None:
-            return False
-        if s.role == DEVICE_ROLE:
-            return author == s.group
-        return a.group in s.admitters
+        s = members.get(subject)
+        return s is not None and author in members and _may_revoke_member(author, s, members.get)
 
     # --- questions ------------------------------------------------------------------------------
     def revocation(self, key: bytes) -> Revocation | None:
@@ -645,17 +613,115 @@ class TrustGraph:
         return limits
 
 
-def _tearing_claimants(device: bytes, groups: set[bytes], founders: set[bytes],
-                       by_voucher: dict[bytes, list[Vouch]]) -> set[bytes]:
-    """Of the keys `device` consented to, those reached from the founders without passing through
-    it: only their consents can tear it. Whoever holds a copy of a device key makes any key it
-    likes reachable through it (a vouch of itself, of a fresh key that then claims it): consents to
-    those must not tear the device from its group (a thief holding a seized phone erased its past
-    so, until 2026-12-04). Usually no key reached through the device is one of `groups`, and then
-    all of them count."""
-    if not groups & _reached({device}, by_voucher):  # (the device itself among them: it vouched for itself)
-        return groups
-    return groups & _reached(founders - {device}, by_voucher, skip=device)
+# --- the rules of membership, asked by a full pass and a re-pass alike ---------------------------
+@dataclass(frozen=True, slots=True)
+class _Claims:
+    """What the claims decide before any pass (and the lifts and tears the passes add): the
+    context of the rules below."""
+
+    founders: set[bytes]
+    consented: set[bytes]           # keys that consented to being a device of some group
+    torn: set[bytes]                # devices torn so far (grows between passes)
+    admitted_somewhere: set[bytes]  # keys some reachable key vouched for as a group
+    legacy_claims: dict[bytes, set[bytes]]  # key -> the groups that vouched for it as a device without consent
+    accepted: dict[bytes, set[bytes]]       # group -> the groups it named as its admitters
+    lifted: set[bytes]              # groups whose named admitters could not admit them (grows between passes)
+
+
+def _may_be_group(key: bytes, rules: _Claims) -> bool:
+    """Whether `key` can be a group and not a device (else the reverse, founders aside): a key some
+    reachable key vouched for as a group, that never consented to being a device."""
+    return key not in rules.consented and key in rules.admitted_somewhere
+
+
+def _holds_device(v: Vouch, group: Member, rules: _Claims) -> bool:
+    """Whether the vouch `v`, signed by the member `group`, makes its subject a device of that group
+    if no group nearer the founders holds it (`_device_member` chooses)."""
+    if (v.role != DEVICE_ROLE or not v.complete or group.role != GROUP_ROLE or not group.may_sign(v.voucher_seq)
+            or v.subject in rules.founders):
+        return False
+    if _may_be_group(v.subject, rules):
+        return False
+    if v.subject in rules.consented:
+        return v.consent and v.subject not in rules.torn
+    return rules.legacy_claims[v.subject] == {group.key}
+
+
+def _admits(v: Vouch, by: Member, rules: _Claims) -> bool:
+    """Whether the vouch `v`, signed by the member `by`, admits its subject as a group if no
+    nearer wave does (`_group_member` chooses)."""
+    s = v.subject
+    return (v.role == GROUP_ROLE and v.complete and s not in rules.founders and _may_be_group(s, rules)
+            and by.may_sign(v.voucher_seq)
+            and (s not in rules.accepted or s in rules.lifted or by.group in rules.accepted[s]))
+
+
+def _device_member(key: bytes, held: list[tuple[Member, Vouch]]) -> Member | None:
+    """`key` as a device (not settled), from the groups holding it (`_holds_device`), in vouch
+    order: the first group of the nearest wave holds it; its latest vouch sets the encryption key."""
+    if not held:
+        return None
+    group, vouch = held[0]
+    for g, v in held:
+        if (g.wave, g.key) <= (group.wave, group.key):
+            group, vouch = g, v
+    return Member(key, DEVICE_ROLE, group.key, None, vouch.encryption_key, wave=group.wave)
+
+
+def _group_member(key: bytes, admitted_by: list[Member]) -> Member | None:
+    """`key` as a group (not settled), from the members admitting it (`_admits`): its admitters are
+    the groups of the nearest wave among them, and it is of the wave after."""
+    nearest = min((m.wave for m in admitted_by), default=None)
+    if nearest is None:
+        return None
+    admitters = tuple(sorted({m.group for m in admitted_by if m.wave == nearest}))
+    return Member(key, GROUP_ROLE, key, None, None, admitters[0], admitters, nearest + 1)
+
+
+def _may_revoke_member(author: bytes, subject: Member, settled: Callable[[bytes], Member | None]) -> bool:
+    """Whether `author` may revoke `subject`: itself, a group key its devices, an admitting group
+    (its key or its devices, looked up in `settled`) the groups it admitted."""
+    if author == subject.key:
+        return True
+    if subject.role == DEVICE_ROLE:
+        return author == subject.group
+    a = settled(author)
+    return a is not None and a.group in subject.admitters
+
+
+def _tearing_claimants(consents: dict[bytes, set[bytes]], founders: set[bytes],
+                       by_voucher: dict[bytes, list[Vouch]]) -> dict[bytes, set[bytes]]:
+    """For each device that consented to two keys or more, those of them reached from the founders
+    without passing through it: only their consents can tear it. Whoever holds a copy of a device
+    key makes any key it likes reachable through it (a vouch of itself, of a fresh key that then
+    claims it): consents to those must not tear the device from its group (a thief holding a seized
+    phone erased its past so, until 2026-12-04).
+
+    Usually no key reached through a device is one it consented to, and then all of them count:
+    that is asked first, by following the device's vouches. An infiltrator's chain reaches the rest
+    of the chain from each device (quadratic in its length), and a device that reaches one of its
+    groups needs a walk of the whole graph: once the walks have cost a few times the graph's size,
+    or one such device is met, the tree of dominators of the graph (one near-linear computation)
+    answers for the rest: a key is reached without passing through `d` exactly when `d` does not
+    dominate it (is not on every path from the founders to it)."""
+    out: dict[bytes, set[bytes]] = {}
+    # (4: where the walks of bench/trust_flood.py's chains cost what the tree costs)
+    budget = 4 * (len(by_voucher) + sum(map(len, by_voucher.values())))
+    order: dict[bytes, tuple[int, int]] | None = None
+    for d, groups in sorted(consents.items()):
+        if len(groups) < 2:
+            continue  # (one group cannot tear it)
+        if order is None and budget > 0:
+            reached = _reached({d}, by_voucher)  # (the device itself among them: it vouched for itself)
+            budget -= len(reached)
+            if not groups & reached:
+                out[d] = groups
+                continue
+        if order is None:
+            order = _dominator_order(founders, by_voucher)
+        first, last = order.get(d, (0, -1))  # (a device not reached passes on no path)
+        out[d] = {g for g in groups if g in order and not first <= order[g][0] <= last}  # (d dominates itself)
+    return out
 
 
 def _newly_torn(tearing: dict[bytes, list[Vouch]], torn: set[bytes], members: dict[bytes, Member]) -> set[bytes]:
@@ -703,6 +769,72 @@ def _reached(start: set[bytes], by_voucher: dict[bytes, list[Vouch]], skip: byte
                 seen.add(v.subject)
                 todo.append(v.subject)
     return seen
+
+
+def _dominator_order(start: set[bytes], by_voucher: dict[bytes, list[Vouch]]) -> dict[bytes, tuple[int, int]]:
+    """For each key reached from `start` by vouches: its (first, last) numbers in a walk of the tree
+    of immediate dominators, from a root above `start`; `a` is on every path from `start` to `b`
+    when a's numbers enclose b's (Lengauer and Tarjan, with path compression: near linear)."""
+    index: dict[bytes, int] = {}
+    vertex: list[bytes | None] = [None]
+    parent, preds = [0], [[]]
+    stack = [(k, 0) for k in sorted(start, reverse=True)]
+    while stack:  # a depth-first numbering, without recursion: a chain can be thousands deep
+        key, by = stack.pop()
+        if key in index:
+            preds[index[key]].append(by)
+            continue
+        i = index[key] = len(vertex)
+        vertex.append(key)
+        parent.append(by)
+        preds.append([by])
+        stack.extend((v.subject, i) for v in reversed(by_voucher.get(key, ())))
+    n = len(vertex)
+    semi, label, ancestor, idom = list(range(n)), list(range(n)), [-1] * n, [0] * n
+    bucket: list[list[int]] = [[] for _ in range(n)]
+
+    def evaluate(v: int) -> int:
+        path, x = [], v
+        while ancestor[x] != -1 and ancestor[ancestor[x]] != -1:
+            path.append(x)
+            x = ancestor[x]
+        for y in reversed(path):
+            a = ancestor[y]
+            if semi[label[a]] < semi[label[y]]:
+                label[y] = label[a]
+            ancestor[y] = ancestor[a]
+        return v if ancestor[v] == -1 else label[v]
+
+    for w in range(n - 1, 0, -1):
+        for v in preds[w]:
+            u = evaluate(v)
+            if semi[u] < semi[w]:
+                semi[w] = semi[u]
+        bucket[semi[w]].append(w)
+        p = parent[w]
+        ancestor[w] = p
+        for v in bucket[p]:
+            u = evaluate(v)
+            idom[v] = u if semi[u] < semi[v] else p
+        bucket[p].clear()
+    children: list[list[int]] = [[] for _ in range(n)]
+    for w in range(1, n):
+        if idom[w] != semi[w]:
+            idom[w] = idom[idom[w]]
+        children[idom[w]].append(w)
+    order: dict[bytes, tuple[int, int]] = {}
+    first, count, walk = {}, 0, [(0, False)]
+    while walk:
+        w, done = walk.pop()
+        count += 1
+        if done:
+            order[vertex[w]] = (first[w], count)
+            continue
+        first[w] = count
+        walk.append((w, True))
+        walk.extend((c, False) for c in children[w])
+    del order[None]
+    return order
 
 
 def _revocation_order(r: Revocation) -> tuple:

@@ -15,7 +15,9 @@ each visit settles a key whose place is the one visited: everything placed befor
 then (as Dijkstra's algorithm settles distances). A key found not to be reached yet is visited
 again at the next place it could be reached at; a changed state calls on the keys that read it.
 So the states reached are the full pass's, and the work is the keys whose state changed (and
-their readers), not the graph. tests/events/test_trust_repass.py compares the two on random graphs.
+their readers), not the graph. `reach` asks the rules the full pass asks (the functions of
+events/trust.py), from a key's vouchers; tests/events/test_trust_repass.py compares the two on
+random graphs, with each rule as it is and changed.
 """
 from __future__ import annotations
 

@@ -65,18 +65,20 @@ def chain_graph(links: int) -> tuple:
 
 
 def settled_keys(monkeypatch, founders, vouches, revokes) -> tuple[int, TrustGraph]:
-    """How many times one recompute settles a key (a member's revocation point: once per key per
-    full pass), and the graph."""
+    """How many times one recompute makes a key's state from its vouchers (a member's: once per
+    key per full pass), and the graph."""
     count = 0
-    replace = T.replace
 
-    def counting(*args, **kwargs):
-        nonlocal count
-        count += 1
-        return replace(*args, **kwargs)
+    def counting(rule):
+        def counted(*args):
+            nonlocal count
+            count += 1
+            return rule(*args)
+        return counted
 
     with monkeypatch.context() as m:
-        m.setattr(T, "replace", counting)
+        for rule in ("_device_member", "_group_member"):
+            m.setattr(T, rule, counting(getattr(T, rule)))
         graph = TrustGraph(founders, vouches, revokes)
     return count, graph
 
@@ -94,3 +96,64 @@ def test_an_infiltrators_chain_of_tears_costs_work_in_proportion_to_its_links(mo
     founders, vouches, revokes, _ = chain_graph(20)
     full, repassed = full_and_repassed(monkeypatch, founders, vouches, revokes)
     assert repassed == full
+
+
+# Each rule of membership changed as a future change might change it: whatever the change, a full
+# pass and a re-pass ask the one function, so they still agree (two copies of a rule would not).
+def _refusing_one_vouch_in_three(rule):
+    return lambda v, by, rules: rule(v, by, rules) and v.id[-1] % 3 != 0
+
+
+def _no_key_in_three(rule):
+    return lambda key, held: None if key[0] % 3 == 0 else rule(key, held)
+
+
+def _only_even_revokers(rule):
+    return lambda author, subject, settled: (author == subject.key or author[0] % 3 == 0) and rule(author, subject,
+                                                                                                   settled)
+
+
+@pytest.mark.parametrize("rule,change", [("_holds_device", _refusing_one_vouch_in_three),
+                                         ("_admits", _refusing_one_vouch_in_three),
+                                         ("_device_member", _no_key_in_three),
+                                         ("_group_member", _no_key_in_three),
+                                         ("_may_revoke_member", _only_even_revokers)])
+def test_a_changed_rule_changes_full_passes_and_re_passes_alike(rule, change):
+    changed_outcomes = 0
+    for seed in range(200):
+        graph = random_graph(seed, 12, 30, 6)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            before = full_and_repassed(monkeypatch, *graph)[0]
+            monkeypatch.setattr(T, rule, change(getattr(T, rule)))
+            full, repassed = full_and_repassed(monkeypatch, *graph)
+        assert repassed == full, seed
+        changed_outcomes += full != before
+    assert changed_outcomes >= 5  # the change reaches many graphs, not one or two
+
+
+def test_which_consents_may_tear_a_device_costs_work_in_proportion_to_a_chains_links(monkeypatch):
+    """Whether a device of the chain is reached through itself was a walk of the rest of the chain
+    per device (quadratic in its links); the walks now stop at a few times the graph's size, and
+    one tree of dominators of the graph answers for the rest."""
+    work = {}
+    for links in (100, 200):
+        founders, vouches, revokes, devices = chain_graph(links)
+        visited = 0
+
+        def counting(rule):
+            def counted(*args, **kwargs):
+                nonlocal visited
+                out = rule(*args, **kwargs)
+                visited += len(out)
+                return out
+            return counted
+
+        with monkeypatch.context() as m:
+            m.setattr(T, "_reached", counting(T._reached))
+            if hasattr(T, "_dominator_order"):
+                m.setattr(T, "_dominator_order", counting(T._dominator_order))
+            graph = TrustGraph(founders, vouches, revokes)
+        assert all(graph.member(d) is None for d in devices)
+        work[links] = visited
+    # each link: a few keys and vouches, walked a few times over (some 40 keys; 450 as it was)
+    assert work[200] - work[100] <= 100 * 100, work
