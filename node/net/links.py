@@ -90,6 +90,11 @@ def refusal_words(exc: HandshakeError) -> str:
     return str(exc)
 
 
+def unreadable_answer(exc: Exception) -> str:
+    """A dial that failed for a reason none of the expected ones is, in words (the type, for a report)."""
+    return f"the peer answered something this node cannot read ({type(exc).__name__})"
+
+
 RETRIED_SLOWLY = "tried again after longer and longer waits, up to 5 minutes"
 
 
@@ -245,6 +250,12 @@ class Links:
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy messages hold none).
             self._dial_failed(address, str(exc) if isinstance(exc, ProxyFailure) else connection_problem(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 (what a hostile peer's answer broke, or a bug here)
+            # A dial task that died of it was never told failed: no backoff, and the peer was dialled
+            # again every half second for ever, each time a signed handshake and a traceback in the log.
+            # A failed dial like any other (logged as they are, by type: never the peer's bytes).
+            self._dial_failed(address, unreadable_answer(exc))
             return
         finally:
             self._dialling.discard(address)
