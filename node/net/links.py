@@ -70,9 +70,17 @@ def _keep_latest(times: dict[bytes, int], device: bytes, now: int) -> None:
         del times[next(iter(times))]
 
 
-def refusal_words(exc: HandshakeError) -> str:
+def refusal_words(exc: HandshakeError, refuser: HandshakeError | None = None) -> str:
     """Why a dial was refused, for the log and `solnet peers` (its last error): in words, and for a
-    refusal that lasts (revoked, no member), that it is tried again less and less often."""
+    refusal that lasts (revoked, no member), that it is tried again less and less often. `refuser`:
+    why this node does not count the refusing key as a member (None: it does)."""
+    if refuser is not None and not exc.ours and exc.reason in (REVOKED, FROZEN, NOT_A_MEMBER):
+        # A stranger's word on this device is not the network's: said as what the peer is.
+        if isinstance(refuser, BlockedHere):
+            return refusal_words(refuser)
+        return (f"it is not a member of this network by what this node knows ({refuser.args[0]}), so what it said "
+                f"of this node's device counts for nothing; {RETRIED_SLOWLY} (`solnet peers rm` it if it is not a "
+                "node of this network)")
     if exc.reason == REVOKED and not exc.ours:  # the WARNING of node/revoked_here.py says what to do
         return "it refused this node's device as revoked (`solnet status` says what to do)"
     if exc.reason == FROZEN and not exc.ours:
@@ -114,6 +122,7 @@ class Links:
                                  lambda: [(link, peer.opened_ms) for link, peer in list(self._open.values())])
         self._health = health
         self._group_of = policy.group_of
+        self._check_peer = policy.check_peer
         self._shown_member = policy.shown_member
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
         # A member peer refused this device as revoked / completed a round with it (node/revoked_here.py)
@@ -245,7 +254,7 @@ class Links:
             # long as both ran: it is tried again after the usual backoff, up to minutes.
             # Either side's "no member" lasts too: a revoked node that knows it keeps dialling.
             refused = exc.reason in (REVOKED, FROZEN, NOT_A_MEMBER)
-            self._dial_failed(address, refusal_words(exc), refused=refused)
+            self._dial_failed(address, refusal_words(exc, self._refuser_not_counted(exc)), refused=refused)
             return
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy messages hold none).
@@ -269,6 +278,17 @@ class Links:
         if overlay.book.get(address) is not None:
             overlay.connected(address, now_ms(), link.peer_device)
         await self._serve(link)
+
+    def _refuser_not_counted(self, exc: HandshakeError) -> HandshakeError | None:
+        """Why this node does not count the key that refused it as a member (None: it does, or the
+        refusal is this node's own, or came before the peer proved a key)."""
+        if exc.ours or exc.peer_device is None:
+            return None
+        try:
+            self._check_peer(exc.peer_device)
+        except HandshakeError as why:
+            return why
+        return None
 
     def _dial_failed(self, address: str, why: str, *, refused: bool = False) -> None:
         overlay = self._directory.overlay
