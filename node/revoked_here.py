@@ -51,6 +51,22 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
     return kept
 
 
+def impossible_fork(log: EventLog, peer_device: bytes, device: bytes, forked_at: int) -> str | None:
+    """Why a refusal of `device` as frozen by a fork at seq `forked_at` cannot be true, in words
+    (None: it may be). A fork is two events this device signed at one seq: this home signed every
+    seq up to its own head (a copy or a restore signs on from its own), so a fork past that head is
+    one this device never made, a lie of the peer's (or its damage), and a single member's word
+    must not have the user revoke a device that is fine. Blocking."""
+    head = log.store.head(device)[0]
+    if forked_at <= head:
+        return None
+    member = log.trust.member(peer_device)
+    group = f" of group {short_id(member.group.hex())}" if member is not None else ""
+    return (f"a peer{group} claimed this device's key signed two different events at seq {forked_at}, but this "
+            f"device has signed none past seq {head}: a fork that cannot be, not believed (that peer's node is "
+            "damaged, or lies)")
+
+
 def accepted_by(log: EventLog, peer_device: bytes) -> bool:
     """A complete round with `peer_device`: if it is the peer whose refusal is kept, it accepts
     this device after all, and the record goes. Whether it went. Blocking."""

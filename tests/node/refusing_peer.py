@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from crypto.keys import SigningKey
+from node.demo.localnet import LocalNode
+from node.net.credentials import credential_chain
 from sync.channel import SecureChannel
 from sync.handshake import Responder
 from sync.messages import Error, encode
+from sync.addresses import normalize_address
 from sync.transport import SYNC_PATH
+from served_nodes import served_node
 
 WAIT_S = 10.0
 
@@ -49,3 +54,31 @@ async def refusing_peer(network_id: bytes, device: SigningKey, text: str) -> Asy
         yield site._server.sockets[0].getsockname()[1], dials  # type: ignore[union-attr]
     finally:
         await runner.cleanup()
+
+
+def know_bristols_device(network: list[LocalNode]) -> None:
+    """Calais's home holds the credentials of Bristol's device (as after a first sync)."""
+    calais, bristol = network
+    device = bytes(bristol.keys.device.public)
+    theirs, ours = bristol.home.log(), calais.home.log()
+    try:
+        ours.ingest(credential_chain(theirs, device))
+        assert ours.trust.member(device) is not None
+    finally:
+        theirs.store.close()
+        ours.store.close()
+
+
+@contextlib.asynccontextmanager
+async def refused_once(local: LocalNode, device: SigningKey, text: str) -> AsyncIterator[tuple[Any, Any, list[bytes]]]:
+    """`local`'s node, served, once it dialled a peer that refused it with `text` under `device`
+    and counted that dial failed: the node, the peer's entry in its book, and the dials refused."""
+    async with served_node(local) as (node, _), refusing_peer(node.log.network_id, device, text) as (port, dials):
+        address = normalize_address(f"127.0.0.1:{port}")
+        assert node.directory.overlay.learn(address, "config")
+        peer = node.directory.book.get(address)
+        deadline = asyncio.get_running_loop().time() + WAIT_S
+        while peer.failures < 1:
+            assert asyncio.get_running_loop().time() < deadline, "the refused dial was not counted as a failure"
+            await asyncio.sleep(0.05)
+        yield node, peer, dials
