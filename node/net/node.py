@@ -362,6 +362,7 @@ class Node:
             return None
 
         await self.links.drop(why_not, "revoked", "your key is no longer certified in this network")
+        await self.directory.forget_gone_announcers()  # nor dialled at an address it announced
 
     async def _peers_changed(self, removed: list[str]) -> None:
         """`solnet peers rm/block` took effect: links dialled to removed addresses end, and so do
