@@ -92,9 +92,12 @@ def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     """What `solnet status` and a running node's log say of a kept refusal (`when`: its time, in words)."""
     who = kept.get("name") or f"group {short_id(kept['group'])}"
     if kept.get("forked_at") is not None:  # frozen by a fork: nobody revoked it, and it must not be told so
-        return f"a peer of {who} refused this device on {when}: " + frozen(kept["forked_at"], group_id, kept.get("device"))
-    return (f"a peer of {who} refused this device as revoked on {when}: the network has revoked this device or "
-            "its group, though the revocation has not reached this node yet, and no node will link with it any "
+        return (f"a peer of {who} refused this device on {when}, saying (one peer's word: if it is news, ask your "
+                f"group's coordinators) that " + frozen(kept["forked_at"], group_id, kept.get("device")))
+    # One peer's word, not the network's verdict: said as what that peer claims (a member's node
+    # may be damaged, or lie), with what follows if it is true.
+    return (f"a peer of {who} refused this device as revoked on {when}: one peer's word, but if it is true, the "
+            "network has revoked this device or its group, though the revocation has not reached this node yet, and no node will link with it any "
             "more. Ask your group's coordinators: if this device was revoked (a lost or seized phone), make a new "
             f"device of your group (`solnet init --device-of {group_id}` in a new home); if your whole group was, "
             "a new device will not link either: ask the group that admitted yours")
@@ -111,8 +114,8 @@ def frozen(seq: int, group_id: str, device_id: str | None) -> str:
 
 def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     """What a publish says, signed past a kept refusal: the warning, and that no node takes it."""
-    return (warning(kept, group_id, when) + ". It was signed and stored here, but what this device publishes "
-            "reaches no node")
+    return (warning(kept, group_id, when) + ". It was signed and stored here, but if that peer says true, what this "
+            "device publishes reaches no node")
 
 
 def known_revoked(trust: Any, device: bytes) -> str | None:
