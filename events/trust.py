@@ -529,6 +529,14 @@ class TrustGraph:
     def member(self, key: bytes) -> Member | None:
         return self.members.get(key)
 
+    def signs_now(self, key: bytes) -> bool:
+        """Whether `key` is a device that is a member now: certified, neither revoked nor frozen, nor its group."""
+        m = self.members.get(key)
+        if m is None or m.role != DEVICE_ROLE or m.revoked_from is not None:
+            return False
+        group = self.members.get(m.group)
+        return group is not None and group.revoked_from is None
+
     def reaches(self, key: bytes) -> bool:
         """Whether any chain of vouches (valid or not) leads from a founder to `key`. A trust event
         signed by a key it does not reach changes nothing but its own effect: every rule reads

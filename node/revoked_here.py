@@ -55,6 +55,22 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
     return kept
 
 
+def impossible_fork(log: EventLog, peer_device: bytes, device: bytes, forked_at: int) -> str | None:
+    """Why a refusal of `device` as frozen by a fork at seq `forked_at` cannot be true, in words
+    (None: it may be). A fork is two events this device signed at one seq: this home signed every
+    seq up to its own head (a copy or a restore signs on from its own), so a fork past that head is
+    one this device never made, a lie of the peer's (or its damage), and a single member's word
+    must not have the user revoke a device that is fine. Blocking."""
+    head = log.store.head(device)[0]
+    if forked_at <= head:
+        return None
+    member = log.trust.member(peer_device)
+    group = f" of group {short_id(member.group.hex())}" if member is not None else ""
+    return (f"a peer{group} claimed this device's key signed two different events at seq {forked_at}, but this "
+            f"device has signed none past seq {head}: a fork that cannot be, not believed (that peer's node is "
+            "damaged, or lies)")
+
+
 def accepted_by(log: EventLog, peer_device: bytes) -> bool:
     """A complete round with `peer_device`: if it is the peer whose refusal is kept, it accepts
     this device after all, and the record goes. Whether it went. Blocking."""
@@ -82,9 +98,12 @@ def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     if kept.get("forked_at") is not None and kept.get("forked_key") == "group":
         return f"a peer of {who} refused this device on {when}: " + group_frozen(kept["forked_at"])
     if kept.get("forked_at") is not None:  # frozen by a fork: nobody revoked it, and it must not be told so
-        return f"a peer of {who} refused this device on {when}: " + frozen(kept["forked_at"], group_id, kept.get("device"))
-    return (f"a peer of {who} refused this device as revoked on {when}: the network has revoked this device or "
-            "its group, though the revocation has not reached this node yet, and no node will link with it any "
+        return (f"a peer of {who} refused this device on {when}, saying (one peer's word: if it is news, ask your "
+                f"group's coordinators) that " + frozen(kept["forked_at"], group_id, kept.get("device")))
+    # One peer's word, not the network's verdict: said as what that peer claims (a member's node
+    # may be damaged, or lie), with what follows if it is true.
+    return (f"a peer of {who} refused this device as revoked on {when}: one peer's word, but if it is true, the "
+            "network has revoked this device or its group, though the revocation has not reached this node yet, and no node will link with it any "
             "more. Ask your group's coordinators: if this device was revoked (a lost or seized phone), make a new "
             f"device of your group (`solnet init --device-of {group_id}` in a new home); if your whole group was, "
             "a new device will not link either: ask the group that admitted yours")
@@ -109,8 +128,8 @@ def group_frozen(seq: int) -> str:
 
 def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     """What a publish says, signed past a kept refusal: the warning, and that no node takes it."""
-    return (warning(kept, group_id, when) + ". It was signed and stored here, but what this device publishes "
-            "reaches no node")
+    return (warning(kept, group_id, when) + ". It was signed and stored here, but if that peer says true, what this "
+            "device publishes reaches no node")
 
 
 def known_revoked(trust: Any, device: bytes) -> str | None:

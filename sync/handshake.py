@@ -120,7 +120,8 @@ def told_refusal(text: str, peer_device: bytes | None) -> HandshakeError | None:
     if text in TOLD_REFUSALS:
         return HandshakeError(text, TOLD_REFUSALS[text], peer_device)
     code, _, seq = text.partition(":")
-    if code in FORKS and seq.isdigit() and 0 < len(seq) <= 20:
+    # ASCII digits only: str.isdigit() takes "²" or "١", which int() then refuses (a peer's text is hostile).
+    if code in FORKS and 0 < len(seq) <= 20 and seq.isascii() and seq.isdigit():
         return HandshakeError(code, f"{TOLD_REFUSALS[code]} at seq {int(seq)}", peer_device, seq=int(seq))
     return None
 

@@ -193,6 +193,15 @@ class Overlay:
             self.book.remove(known)
         return out
 
+    def forget(self, address: str) -> None:
+        """An announced address whose only announcers are no members now: out of both views and the
+        book, but not kept out (a new device of the same node may announce it again)."""
+        self.inbound.discard(address)
+        self._inbound_group.pop(address, None)
+        self._unpassive(address)
+        self.outbound.discard(address)
+        self.book.remove(address)
+
     def unblock(self, address: str) -> None:
         """The user adds a removed address again (`peers add`): it may be learned once more, in any
         spelling of its place."""

@@ -409,6 +409,9 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
             # The peer checked our credentials and refused this device (it may have just learned,
             # from those very credentials, that this device is revoked), or has no link slot for it.
             raise told from None
+        if refusal is not None and refusal.code == "refused":  # a refusal in words this version cannot read
+            raise HandshakeError("protocol", "the peer refused this device with a reason this node cannot read "
+                                 "(not a node of this network, or of a newer version)") from None
         raise HandshakeError("protocol", f"no credentials from the peer ({exc})") from None
     try:
         [admit] = link.protocol.receive(message)

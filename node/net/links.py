@@ -42,7 +42,8 @@ from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import key_elsewhere, own_events_refused, plural
-from sync.handshake import DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
+from sync.handshake import (DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, PROTOCOL_ERROR, REVOKED,
+                            HandshakeError)
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.addresses import normalize_address
@@ -70,9 +71,17 @@ def _keep_latest(times: dict[bytes, int], device: bytes, now: int) -> None:
         del times[next(iter(times))]
 
 
-def refusal_words(exc: HandshakeError) -> str:
+def refusal_words(exc: HandshakeError, refuser: HandshakeError | None = None) -> str:
     """Why a dial was refused, for the log and `solnet peers` (its last error): in words, and for a
-    refusal that lasts (revoked, no member), that it is tried again less and less often."""
+    refusal that lasts (revoked, no member), that it is tried again less and less often. `refuser`:
+    why this node does not count the refusing key as a member (None: it does)."""
+    if refuser is not None and not exc.ours and exc.reason in (REVOKED, *FORKS, NOT_A_MEMBER):
+        # A stranger's word on this device is not the network's: said as what the peer is.
+        if isinstance(refuser, BlockedHere):
+            return refusal_words(refuser)
+        return (f"it is not a member of this network by what this node knows ({refuser.args[0]}), so what it said "
+                f"of this node's device counts for nothing; {RETRIED_SLOWLY} (`solnet peers rm` it if it is not a "
+                "node of this network)")
     if exc.reason == REVOKED and not exc.ours:  # the WARNING of node/revoked_here.py says what to do
         return "it refused this node's device as revoked (`solnet status` says what to do)"
     if exc.reason == FROZEN and not exc.ours:
@@ -102,6 +111,11 @@ def dropped_words(exc: HandshakeError) -> tuple[str, str]:
     return REVOKED, "your key is no longer certified in this network"
 
 
+def unreadable_answer(exc: Exception) -> str:
+    """A dial that failed for a reason none of the expected ones is, in words (the type, for a report)."""
+    return f"the peer answered something this node cannot read ({type(exc).__name__})"
+
+
 RETRIED_SLOWLY = "tried again after longer and longer waits, up to 5 minutes"
 
 
@@ -110,7 +124,7 @@ class Links:
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
                  round_completed: Callable[[bool, bytes], Awaitable[None]],
-                 refused_as_revoked: Callable[[bytes, int | None, bool], Awaitable[None]] | None = None,
+                 refused_as_revoked: Callable[[bytes, int | None, bool], Awaitable[str | None]] | None = None,
                  accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
         self._rng = rng
@@ -121,6 +135,7 @@ class Links:
                                  lambda: [(link, peer.opened_ms) for link, peer in list(self._open.values())])
         self._health = health
         self._group_of = policy.group_of
+        self._check_peer = policy.check_peer
         self._shown_member = policy.shown_member
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
         # A member peer refused this device as revoked / completed a round with it (node/revoked_here.py)
@@ -210,8 +225,10 @@ class Links:
             # The peer told us (not we it) that this device is revoked: the news of our own revocation
             if (exc.reason in (REVOKED, *FORKS) and not exc.ours and exc.peer_device is not None
                     and self._refused_as_revoked is not None):
-                await self._refused_as_revoked(exc.peer_device, exc.seq if exc.reason in FORKS else None,
-                                               exc.reason == GROUP_FROZEN)
+                impossible = await self._refused_as_revoked(exc.peer_device, exc.seq if exc.reason in FORKS else None,
+                                                            exc.reason == GROUP_FROZEN)
+                if impossible is not None:  # a fork this device never made: the peer's error, not this device's
+                    raise HandshakeError(PROTOCOL_ERROR, impossible, exc.peer_device) from None
             raise
 
     def start(self) -> None:
@@ -253,11 +270,17 @@ class Links:
             # long as both ran: it is tried again after the usual backoff, up to minutes.
             # Either side's "no member" lasts too: a revoked node that knows it keeps dialling.
             refused = exc.reason in (REVOKED, *FORKS, NOT_A_MEMBER)
-            self._dial_failed(address, refusal_words(exc), refused=refused)
+            self._dial_failed(address, refusal_words(exc, self._refuser_not_counted(exc)), refused=refused)
             return
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy messages hold none).
             self._dial_failed(address, str(exc) if isinstance(exc, ProxyFailure) else connection_problem(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 (what a hostile peer's answer broke, or a bug here)
+            # A dial task that died of it was never told failed: no backoff, and the peer was dialled
+            # again every half second for ever, each time a signed handshake and a traceback in the log.
+            # A failed dial like any other (logged as they are, by type: never the peer's bytes).
+            self._dial_failed(address, unreadable_answer(exc))
             return
         finally:
             self._dialling.discard(address)
@@ -271,6 +294,17 @@ class Links:
         if overlay.book.get(address) is not None:
             overlay.connected(address, now_ms(), link.peer_device)
         await self._serve(link)
+
+    def _refuser_not_counted(self, exc: HandshakeError) -> HandshakeError | None:
+        """Why this node does not count the key that refused it as a member (None: it does, or the
+        refusal is this node's own, or came before the peer proved a key)."""
+        if exc.ours or exc.peer_device is None:
+            return None
+        try:
+            self._check_peer(exc.peer_device)
+        except HandshakeError as why:
+            return why
+        return None
 
     def _dial_failed(self, address: str, why: str, *, refused: bool = False) -> None:
         overlay = self._directory.overlay

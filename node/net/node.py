@@ -65,6 +65,7 @@ class Node:
                  proxy: ProxyAddress | None = None, proxy_follows_config: bool = False) -> None:
         self.home = home
         self.refused_as_revoked: dict[str, Any] | None = None  # a member peer refused this device as revoked
+        self._told_impossible: set[bytes] = set()  # peers that claimed a fork this device never made (said once)
         self._refusals = RefusalLog()  # incoming connections refused, said at most once a minute per reason
         self.keys = keys
         self.listen = listen
@@ -306,10 +307,21 @@ class Node:
         if running:
             self._start_recorded = True  # the round's record names this node's start too
 
-    async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None, group_fork: bool = False) -> None:
+    async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None,
+                                  group_fork: bool = False) -> str | None:
         """A member peer refused this device as revoked, or (`forked_at`) as frozen by a fork at that
-        seq, its own or (`group_fork`) its group's: kept and said (node/revoked_here.py)."""
+        seq, its own or (`group_fork`) its group's: kept and said (node/revoked_here.py). Why the
+        refusal cannot be true (a fork past this device's own head), said once here and not kept;
+        None when it may be."""
         try:
+            if self.log.trust.member(peer) is None:
+                return None  # a stranger's word: neither kept (revoked_here.record) nor answered
+            if forked_at is not None and not group_fork and (impossible := await self.db(
+                    revoked_here.impossible_fork, self.log, peer, bytes(self.keys.device.public), forked_at)):
+                if peer not in self._told_impossible:  # once a run: its dials say it again at their backoff
+                    self._told_impossible.add(peer)
+                    log.warning("%s", impossible)
+                return impossible
             if await self.db(publishing.own_keys_revoked, self.log, self.keys) is not None:
                 return  # the revocation is here already: its WARNING says more ("has not reached" would be false)
             kept = await self.db(revoked_here.record, self.log, peer, now_ms(), forked_at,
@@ -317,6 +329,7 @@ class Node:
             self._say_refused_as_revoked(kept or await self.db(revoked_here.load, self.log.store))
         except StoreError as exc:
             self.storage_failed(exc)
+        return None
 
     def _refusal_news(self) -> dict[str, Any] | None:
         """The refusal of this device as revoked kept from before, unless the revocation itself is
@@ -355,6 +368,7 @@ class Node:
             return None
 
         await self.links.drop(why_not, lambda device: dropped_words(refusals[device]))
+        await self.directory.forget_gone_announcers()  # nor dialled at an address it announced
 
     async def _peers_changed(self, removed: list[str]) -> None:
         """`solnet peers rm/block` took effect: links dialled to removed addresses end, and so do

@@ -146,7 +146,10 @@ class PeerDirectory:
         An announcement not seen before (`fresh`, once the node runs) says its node is back: the
         backoff of its addresses is forgiven, so it is dialled within seconds if the overlay wants it."""
         now = now_ms()
-        for event_id, author, addresses in await self._db_thread.run(self._announced_addresses):
+        announced = await self._db_thread.run(self._announced_addresses)
+        for event_id, author, addresses, member in announced:
+            if not member:  # revoked, frozen or gone: its node is not one to dial (nor to hand credentials)
+                continue
             new = event_id not in self._announcements
             self._announcements.add(event_id)
             for text in addresses:
@@ -163,6 +166,36 @@ class PeerDirectory:
                         await self._db_thread.run(self._insert, address, "announce")
                 elif new and fresh:
                     self.overlay.announced(address, now)
+        await self._forget_gone(announced)
+
+    async def forget_gone_announcers(self) -> None:
+        """The trust graph changed: addresses only devices no longer members announced are forgotten."""
+        await self._forget_gone(await self._db_thread.run(self._announced_addresses))
+
+    async def _forget_gone(self, announced: list[tuple[bytes, bytes, list[str], bool]]) -> None:
+        """Forget the announced addresses (not configured ones) that only non-members announce now,
+        whichever came first, the revocation or the announcement: in the book (and the store, which
+        a restart reads) they were dialled, by every node, for as long as it ran."""
+        def spelled(texts: list[str]) -> set[str]:
+            out = set()
+            for text in texts:
+                try:
+                    out.add(normalize_address(text))
+                except AddressError:
+                    continue
+            return out
+
+        kept = set().union(*(spelled(texts) for _, _, texts, member in announced if member))
+        for _, author, texts, member in announced:
+            if member:
+                continue
+            self._device_addresses.pop(author, None)
+            for address in spelled(texts) - kept:
+                peer = self.book.get(address)
+                if peer is None or peer.source != "announce" or address in self.overlay.configured:
+                    continue
+                self.overlay.forget(address)
+                await self._db_thread.run(self._forget_row, address)
 
     async def reconcile(self) -> list[str]:
         """Pick up `solnet peers add/rm/block/unblock` made by other processes (an add of an
@@ -268,12 +301,19 @@ class PeerDirectory:
         with store.write():
             store.save_peer(address, source)
 
-    def _announced_addresses(self) -> list[tuple[bytes, bytes, list[str]]]:
-        """(event id, author, addresses) of every node.announce of another node."""
+    def _forget_row(self, address: str) -> None:
+        store = self._log().store
+        with store.write():
+            store.remove_peer(address)
+
+    def _announced_addresses(self) -> list[tuple[bytes, bytes, list[str], bool]]:
+        """(event id, author, addresses, whether the author is a member now) of every node.announce
+        of another node."""
+        log = self._log()
         out = []
-        for event_id, author, body in self._log().store.announcements(not_by=self._own_device):
+        for event_id, author, body in log.store.announcements(not_by=self._own_device):
             try:
-                out.append((event_id, author, list(unpack(body)["addresses"])))
+                out.append((event_id, author, list(unpack(body)["addresses"]), log.trust.signs_now(author)))
             except (InvalidEvent, KeyError, TypeError):
                 continue
         return out

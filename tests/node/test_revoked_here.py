@@ -55,3 +55,14 @@ def test_a_sync_refused_as_revoked_says_a_group_that_left_has_left_not_to_make_a
     device = said("device")
     assert device.startswith("this device is revoked") and "--device-of" in device
     assert said("member") is None
+
+
+def test_a_kept_refusal_is_said_as_one_peers_word_not_the_networks_verdict():
+    """One member's node (damaged, or lying) refusing this device told its user, as the network's
+    verdict, to revoke a device that was fine, and every publish that it reached no node."""
+    kept = {"by": "00" * 32, "group": "11" * 32, "name": "Calais", "at": 1}
+    for record in (kept, {**kept, "forked_at": 3}):
+        said = revoked_here.warning(record, "22" * 32, "today")
+        assert said.startswith("a peer of Calais refused this device") and "one peer's word" in said, said
+        published = revoked_here.publish_warning(record, "22" * 32, "today")
+        assert "if that peer says true, what this device publishes reaches no node" in published, published

@@ -23,6 +23,7 @@ from sync.handshake import (
     SessionKeys,
     derive_key,
     dh,
+    told_refusal,
     transcript_hash,
 )
 
@@ -463,3 +464,14 @@ def test_constructor_checks_its_arguments():
         Initiator(b"short", ALICE, Membership())
     with pytest.raises(TypeError):
         Responder(NETWORK, b"\x00" * 32, Membership())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seq", ["²", "١٢", "𝟗", "1²", " 7", "+7", "-7", "7 ", "1" * 21, ""])
+def test_a_told_frozen_refusal_with_a_seq_that_is_not_ascii_digits_is_unknown_not_a_crash(seq):
+    """"frozen:²" passed str.isdigit() and int() then raised ValueError: a dial task died of it."""
+    assert told_refusal(f"frozen:{seq}", None) is None
+
+
+def test_a_told_frozen_refusal_with_ascii_digits_carries_its_seq():
+    told = told_refusal("frozen:42", None)
+    assert told is not None and told.reason == "frozen" and told.seq == 42
