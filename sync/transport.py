@@ -374,7 +374,22 @@ async def _recv_handshake(ws, timeout: float, progress: Progress | None = None) 
 async def dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits) -> Link:
     """Connect to `address` (normalised http(s)://host:port), authenticate both ways, return the Link.
 
+    A device this node knows nothing of is asked to present first (see Identity). If it answers
+    that it knows nothing of this node either (two groups admitted about the same time, each
+    configured with the other's address: neither can prove itself to the other), one of them must
+    show its chain first, and it is the dialler, which chose the address, as before 2026-12-05: it
+    dials again and presents first. So a stranger at the address that says nothing, or anything
+    else, gets no credentials; one that speaks the protocol and says "not_a_member" still does.
+
     Raises HandshakeError (refused, or the peer is not a member) or OSError/aiohttp errors."""
+    try:
+        return await _dial(session, address, identity, limits, present_to_unknown=False)
+    except _NeitherKnows:
+        return await _dial(session, address, identity, limits, present_to_unknown=True)
+
+
+async def _dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits, *,
+                present_to_unknown: bool) -> Link:
     url = address.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + SYNC_PATH
     ws = await session.ws_connect(
         url, timeout=aiohttp.ClientWSTimeout(ws_close=2), max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD,
@@ -393,7 +408,7 @@ async def dial(session: aiohttp.ClientSession, address: str, identity: Identity,
         raise
     link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=True, address=address, limits=limits)
     try:
-        await _exchange_credentials(link, identity, limits, ask_first=not known[0])
+        await _exchange_credentials(link, identity, limits, ask_first=not (known[0] or present_to_unknown))
     except BaseException:
         await link.close()
         raise
@@ -420,6 +435,11 @@ def _vet_responder(identity: Identity, device: bytes) -> bool:
     return True
 
 
+class _NeitherKnows(HandshakeError):
+    """A device this node knows nothing of, asked to present first, said it knows nothing of this
+    node either (see `dial`)."""
+
+
 def _unproven(why: str) -> HandshakeError:
     """The refusal of a peer asked to present first that did not prove itself a member. What it
     said is not repeated: nothing it says can be believed (a stranger could claim this device is
@@ -444,8 +464,10 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
             raise _unproven(f"sent nothing for {limits.connect_timeout_s:.0f} s") from None
         raise HandshakeError("protocol", f"no credentials from the peer in {limits.connect_timeout_s:.0f} s") from None
     except LinkClosed as exc:
+        if ask_first and link.peer_error is not None and link.peer_error.text == NOT_A_MEMBER:
+            raise _NeitherKnows(NOT_A_MEMBER, "neither side knows the other's device") from None
         if ask_first:
-            raise _unproven("closed the connection (as a member that does not know this node either would)") from None
+            raise _unproven("closed the connection") from None
         refusal = link.peer_error
         told = told_refusal(refusal.text, link.peer_device) if refusal is not None and refusal.code == "refused" \
             else None
