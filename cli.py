@@ -1553,6 +1553,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except HandshakeError as exc:
         from node import revoked_here
 
+        if exc.ours and exc.reason == "not_a_member":  # e.g. a stranger at that address: nobody revoked it
+            raise CliError(f"this node does not link with that peer: {exc.args[0]}. Check the address; a group "
+                           "admitted lately is known once this node has synced with a peer that knows it") from None
         if exc.ours:  # this node refused the peer, not the other way round
             raise CliError(f"this node does not link with that peer: {exc.args[0]} (`solnet view groups` shows who "
                            "revoked it and why)") from None

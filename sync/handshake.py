@@ -16,6 +16,9 @@ What it guarantees:
   observer learns no device id. An active attacker who poses as a client learns the responder's id
   (the responder reveals itself first, as in SIGMA-I) but never the initiator's, and no network
   data. The responder refuses a hello for another network before it computes or sends anything.
+  One who answers a dial (on the path, or at an address that changed hands) shows its id first: the
+  initiator's `check_peer` runs before message 3 is made, so one it refuses never learns its id
+  (sync/transport.py `dial`).
 
 Messages (canonical msgpack arrays; `th` = transcript hash, `AEAD` = XChaCha20-Poly1305):
     msg1  I -> R  [PROTOCOL, network_id(32), eph_i(32), nonce_i(32)]

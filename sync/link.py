@@ -2,7 +2,8 @@
 
 A link is one authenticated connection between two nodes, whichever side dialled. On it come
 credentials first (each side's signed group chain: the dialler's, then the listener's once it has
-checked them); then gossip at any time (Push, IHave, IWant) and, one at a time, anti-entropy
+checked them; or, from a dialler that does not know the device that answered, credentials holding
+nothing, and the listener's only if it counts the dialler a member: see `open`); then gossip at any time (Push, IHave, IWant) and, one at a time, anti-entropy
 rounds, which only the dialler opens. A round: Offer (frontier digest), answered by Same (in sync:
 the round is over) or by heads both ways (MoreHeads parts, if they do not fit one message, then
 Heads); then each side streams what the other lacks (Events ..., End(count)). A round is over once
@@ -364,11 +365,22 @@ class LinkProtocol:
             raise
 
     # --- what this node did -----------------------------------------------------------------------
-    def open(self) -> list[Command]:
+    def open(self, *, ask_first: bool = False) -> list[Command]:
         """The handshake is done: the dialler presents its credentials at once, the listener once
-        it has accepted the dialler's (so it reveals nothing to a non-member)."""
+        it has accepted the dialler's (so it reveals nothing to a non-member).
+
+        A dialler whose trust graph holds nothing of the device that answered (a member it has
+        not heard of yet, or a stranger at the address) must not hand it its group chain: with
+        `ask_first` it sends credentials holding nothing, which asks the listener to present
+        first. A listener (of any version) then checks the dialler by its own trust graph alone
+        and presents only if it counts it a member; the dialler, once it has checked those, has
+        nothing more to send (the listener needed nothing of it)."""
+        if ask_first and self.role != Role.DIALLER:
+            raise LocalProtocolError("only the dialling side asks its peer to present first")
         self._go(OPEN)
-        return [Present()] if self.role == Role.DIALLER else []
+        if self.role == Role.LISTENER:
+            return []
+        return [Send(Credentials(()))] if ask_first else [Present()]
 
     def credentials_accepted(self) -> list[Command]:
         """The peer's credentials are stored and it is a member of the network."""

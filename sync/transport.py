@@ -32,9 +32,9 @@ from aiohttp import web
 from crypto.keys import SigningKey
 from sync.channel import ChannelError, SecureChannel
 from sync.errors import RemoteProtocolError
-from sync.handshake import CheckPeer, HandshakeError, Initiator, Responder, told_refusal
+from sync.handshake import NOT_A_MEMBER, CheckPeer, HandshakeError, Initiator, Responder, told_refusal
 from sync.link import LinkProtocol, Role
-from sync.link_commands import Admit, Present
+from sync.link_commands import Admit, Present, Send
 from sync.messages import Credentials, Error, Message, decode, encode
 from sync.peers import PeerLimits
 
@@ -89,8 +89,16 @@ class Identity:
     Membership is checked after the handshake, once the peer's credentials (its group's signed
     trust chain) have been stored through the normal verified path: a device that joined after
     our last sync is recognised on first contact. The dialler presents first; the listener checks
-    it and only then presents its own, so a listener reveals nothing to non-members, and a dialler
-    reveals its group chain only to an address it chose to dial."""
+    it and only then presents its own, so a listener reveals nothing to non-members.
+
+    A dialler reveals its group chain (its device's membership, signed: proof for anyone) only to
+    a device it checked: whoever answers at an address may be a stranger (on the path, holding an
+    address that changed hands, typed in by mistake). It checks the device that answered in the
+    handshake, before message 3 names its own (`_vet_responder`): a member gets its credentials
+    first, as ever; one it refuses (revoked, frozen, blocked) learns nothing of it; one its trust
+    graph holds nothing of (`unknown`) learns its device id, and is asked to present first (see
+    LinkProtocol.open): the dialler presents nothing to it, and refuses it unless it proves it is
+    a member."""
 
     network_id: bytes
     device: SigningKey
@@ -98,6 +106,10 @@ class Identity:
     credentials: Callable[[], tuple[bytes, ...]]
     admit_credentials: Callable[[tuple[bytes, ...]], Awaitable[None]]
     refusals: RefusalLog = field(default_factory=RefusalLog)  # this node's listener's
+    # Whether the trust graph holds nothing of a key (no member, no revoked one): a responder
+    # `check_peer` refuses for that alone is asked to present first. By default none is unknown:
+    # every responder the check refuses learns nothing.
+    unknown: Callable[[bytes], bool] = lambda device: False
 
 
 class Link:
@@ -362,14 +374,31 @@ async def _recv_handshake(ws, timeout: float, progress: Progress | None = None) 
 async def dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits) -> Link:
     """Connect to `address` (normalised http(s)://host:port), authenticate both ways, return the Link.
 
+    A device this node knows nothing of is asked to present first (see Identity). If it answers
+    that it knows nothing of this node either (two groups admitted about the same time, each
+    configured with the other's address: neither can prove itself to the other), one of them must
+    show its chain first, and it is the dialler, which chose the address, as before 2026-12-05: it
+    dials again and presents first. So a stranger at the address that says nothing, or anything
+    else, gets no credentials; one that speaks the protocol and says "not_a_member" still does.
+
     Raises HandshakeError (refused, or the peer is not a member) or OSError/aiohttp errors."""
+    try:
+        return await _dial(session, address, identity, limits, present_to_unknown=False)
+    except _NeitherKnows:
+        return await _dial(session, address, identity, limits, present_to_unknown=True)
+
+
+async def _dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits, *,
+                present_to_unknown: bool) -> Link:
     url = address.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + SYNC_PATH
     ws = await session.ws_connect(
         url, timeout=aiohttp.ClientWSTimeout(ws_close=2), max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD,
         autoping=False,  # Link.receive answers pings; liveness follows progress (see the module's docstring)
     )
+    known: list[bool] = []  # what `_vet_responder` made of the device that answered
     try:
-        hs = Initiator(identity.network_id, identity.device, _any_key)
+        hs = Initiator(identity.network_id, identity.device,
+                       lambda device: known.append(_vet_responder(identity, device)))
         await ws.send_bytes(hs.hello())
         reply = await _recv_handshake(ws, limits.connect_timeout_s)
         finish, keys = hs.finish(reply)
@@ -379,7 +408,7 @@ async def dial(session: aiohttp.ClientSession, address: str, identity: Identity,
         raise
     link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=True, address=address, limits=limits)
     try:
-        await _exchange_credentials(link, identity, limits)
+        await _exchange_credentials(link, identity, limits, ask_first=not (known[0] or present_to_unknown))
     except BaseException:
         await link.close()
         raise
@@ -387,21 +416,58 @@ async def dial(session: aiohttp.ClientSession, address: str, identity: Identity,
 
 
 def _any_key(device: bytes) -> None:
-    """Membership is checked after the credentials exchange (see Identity), not inside the handshake."""
+    """The listener checks the dialler's membership after the credentials exchange (see Identity),
+    not inside the handshake: a device that joined after our last sync shows its chain first."""
+
+
+def _vet_responder(identity: Identity, device: bytes) -> bool:
+    """The dialler's check of the device that answered, inside the handshake, before message 3
+    (which reveals the dialler's device id) goes: True for a member (the dialler presents first,
+    as ever), False for a key this node's trust graph holds nothing of (a member it has not heard
+    of yet, or a stranger: asked to present first); HandshakeError for one this node refuses
+    (revoked, frozen, blocked, banned), which then learns nothing of the dialler."""
+    try:
+        identity.check_peer(device)
+    except HandshakeError:
+        if not identity.unknown(device):
+            raise
+        return False
+    return True
+
+
+class _NeitherKnows(HandshakeError):
+    """A device this node knows nothing of, asked to present first, said it knows nothing of this
+    node either (see `dial`)."""
+
+
+def _unproven(why: str) -> HandshakeError:
+    """The refusal of a peer asked to present first that did not prove itself a member. What it
+    said is not repeated: nothing it says can be believed (a stranger could claim this device is
+    revoked), and a stranger must not be called revoked either."""
+    return HandshakeError(NOT_A_MEMBER, "its device key is unknown here, and asked to show its credentials first, "
+                                        f"it {why}", ours=True)
 
 
 async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimits,
                                 progress: Progress | None = None, slot_check: SlotCheck | None = None,
-                                signed: Signed | None = None) -> None:
+                                signed: Signed | None = None, *, ask_first: bool = False) -> None:
     """Credentials first, as the link's protocol says: the dialler presents its own, each side
     stores the peer's (verified like any event) and checks its membership, then the listener
-    asks `slot_check` whether the member may have a link now and only then presents its own."""
-    await _present(link, identity, link.protocol.open())
+    asks `slot_check` whether the member may have a link now and only then presents its own.
+    A dialler that `ask_first` presents nothing (see LinkProtocol.open): the listener presents
+    first if it counts the dialler a member, and is refused unless it proves it is one."""
+    await _carry_out(link, identity, link.protocol.open(ask_first=ask_first))
     try:
         message = await _while_progressing(link.receive(None), limits.connect_timeout_s, progress)
     except asyncio.TimeoutError:
+        if ask_first:
+            raise _unproven(f"sent nothing for {limits.connect_timeout_s:.0f} s") from None
         raise HandshakeError("protocol", f"no credentials from the peer in {limits.connect_timeout_s:.0f} s") from None
     except LinkClosed as exc:
+        if ask_first and link.peer_error is not None and link.peer_error.text == NOT_A_MEMBER:
+            raise _NeitherKnows(NOT_A_MEMBER, "neither side knows the other's device") from None
+        if ask_first:
+            raise _unproven("closed the connection") from None
         refusal = link.peer_error
         told = told_refusal(refusal.text, link.peer_device) if refusal is not None and refusal.code == "refused" \
             else None
@@ -424,13 +490,15 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     identity.check_peer(link.peer_device)
     if slot_check is not None:
         slot_check(link)
-    await _present(link, identity, link.protocol.credentials_accepted())
+    await _carry_out(link, identity, link.protocol.credentials_accepted())
 
 
-async def _present(link: Link, identity: Identity, commands: list) -> None:
+async def _carry_out(link: Link, identity: Identity, commands: list) -> None:
+    """The credentials exchange's commands: present this node's credentials, or send a message
+    (a dialler's credentials holding nothing, asking the listener to present first)."""
     for command in commands:
-        assert isinstance(command, Present)
-        await link.send(Credentials(identity.credentials()))
+        assert isinstance(command, (Present, Send))
+        await link.send(Credentials(identity.credentials()) if isinstance(command, Present) else command.message)
 
 
 async def accept(request: web.Request, identity: Identity, limits: PeerLimits,

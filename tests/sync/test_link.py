@@ -208,6 +208,30 @@ def test_the_dialler_presents_first_and_the_listener_after_checking_the_dialler(
     assert d.state == listener.state == State.IDLE
 
 
+def test_a_dialler_that_does_not_know_the_listener_asks_it_to_present_first():
+    """The dialler's trust graph holds nothing of the device that answered (a stranger, or a member
+    it has not heard of): it hands it no credentials, only an empty set of them, which a listener
+    of any version takes as a dialler to check by its own graph. The listener presents if it counts
+    the dialler a member; once the dialler has checked that, the link is up with nothing more."""
+    d, listener = _new(Role.DIALLER), _new(Role.LISTENER)
+    assert d.open(ask_first=True) == [Send(Credentials(()))]
+    assert listener.open() == []
+    assert listener.receive(Credentials(())) == [Admit(())]
+    assert listener.credentials_accepted() == [Present()]
+    assert d.receive(Credentials((b"theirs",))) == [Admit((b"theirs",))]
+    assert d.credentials_accepted() == []  # never presents: the listener needed nothing of it
+    assert d.state == listener.state == State.IDLE
+    with pytest.raises(RemoteProtocolError, match="twice"):  # nothing else may stand for its credentials
+        d.receive(Credentials((b"more",)))
+
+
+def test_only_the_dialler_asks_first():
+    listener = _new(Role.LISTENER)
+    with pytest.raises(LocalProtocolError, match="only the dialling side asks"):
+        listener.open(ask_first=True)
+    assert listener.state == State.NEW
+
+
 @pytest.mark.parametrize("state", sorted(ROUND_STATES - {State.LOADING, State.HEADS_SENT}, key=lambda s: s.value)
                          + [State.IDLE], ids=lambda s: s.value)
 def test_only_the_dialler_opens_rounds(state):
