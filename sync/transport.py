@@ -371,20 +371,27 @@ async def _recv_handshake(ws, timeout: float, progress: Progress | None = None) 
     return msg.data
 
 
-async def dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits) -> Link:
+async def dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits,
+               expected: bytes | None = None) -> Link:
     """Connect to `address` (normalised http(s)://host:port), authenticate both ways, return the Link.
 
     A device this node knows nothing of is asked to present first (see Identity). If it answers
     that it knows nothing of this node either (two groups admitted about the same time, each
     configured with the other's address: neither can prove itself to the other), one of them must
-    show its chain first, and it is the dialler, which chose the address, as before 2026-12-05: it
-    dials again and presents first. So a stranger at the address that says nothing, or anything
-    else, gets no credentials; one that speaks the protocol and says "not_a_member" still does.
+    show its chain first. At an address with no device on record (`expected` None: one just added,
+    a `solnet sync ADDRESS`) it is the dialler, which chose the address, as before 2026-12-05: it
+    dials again and presents first (trust on first contact: a stranger that speaks the protocol and
+    says "not_a_member" there still gets the credentials). At an address where a device proved
+    itself before, or which a device announced, an unknown key in its place (someone on the path,
+    an address that changed hands) gets nothing: no fallback.
 
     Raises HandshakeError (refused, or the peer is not a member) or OSError/aiohttp errors."""
     try:
         return await _dial(session, address, identity, limits, present_to_unknown=False)
     except _NeitherKnows:
+        if expected is not None:
+            raise _unproven("said it knows nothing of this node, at an address where another device answered "
+                            "before or which another device announced") from None
         return await _dial(session, address, identity, limits, present_to_unknown=True)
 
 

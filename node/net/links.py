@@ -93,6 +93,9 @@ def refusal_words(exc: HandshakeError, refuser: HandshakeError | None = None) ->
     if isinstance(exc, BlockedHere):  # a member still: only this node's user keeps it out
         return ("blocked by this node's user (`solnet peers` lists what is blocked; `solnet peers unblock "
                 "ADDRESS|ID` to link again)")
+    if exc.reason in (REVOKED, *FORKS) and exc.ours:  # this node's own check of the device that answered a dial
+        return (f"this node does not count it as a member: {exc.args[0]}; {RETRIED_SLOWLY} (`solnet peers rm` it if "
+                "it is gone for good)")
     if exc.reason == NOT_A_MEMBER and exc.ours:
         return (f"this node does not count it as a member: {exc.args[0]}; {RETRIED_SLOWLY} (`solnet peers rm` it if "
                 "it is gone for good)")
@@ -220,7 +223,8 @@ class Links:
             # Not asyncio.wait_for: on Python 3.11 it hands back the link instead of raising when the
             # node's stop cancels this task as the dial completes, and the stop then waited for ever.
             async with asyncio.timeout(route.limits.connect_timeout_s * 2):
-                return await dial(route.http, address, self._identity(), route.limits)
+                return await dial(route.http, address, self._identity(), route.limits,
+                                  expected=self._directory.expected_device(address))
         except HandshakeError as exc:
             # The peer told us (not we it) that this device is revoked: the news of our own revocation
             if (exc.reason in (REVOKED, *FORKS) and not exc.ours and exc.peer_device is not None

@@ -118,6 +118,14 @@ class PeerDirectory:
         self.overlay = Overlay(self.book, self._rng, own=self._own)
         self._device_addresses.clear()
 
+    def expected_device(self, address: str) -> bytes | None:
+        """The device a dial to `address` should reach: the one that proved itself there before, else
+        the one that announced it (None: no device is on record for it, e.g. just added)."""
+        peer = self.book.get(address)
+        if peer is not None and peer.device is not None:
+            return peer.device
+        return next((device for device, announced in self._device_addresses.items() if announced == address), None)
+
     def device_address(self, device: bytes) -> str | None:
         """The address a device is known by: the one it proved at a dial, else the one it announced."""
         for peer in self.book.all():

@@ -25,7 +25,9 @@ async def refused_words(network, device: SigningKey | None, text: str) -> str:
 @pytest.mark.parametrize("text", ["revoked", "frozen:3", "not_a_member"])
 async def test_a_strangers_refusal_says_the_peer_is_no_member_not_that_this_device_is_revoked(network, text):
     words = await refused_words(network, None, text)
-    assert words.startswith("it is not a member of this network"), words
+    # Said as what the peer is: its words are not read at all since 2026-12-05 (a key the dialler knows
+    # nothing of is asked to present first, and its refusal is not believed: sync/transport.py)
+    assert words.startswith(("it is not a member of this network", "this node does not count it as a member")), words
     assert "as revoked" not in words and "fork" not in words and "solnet status" not in words, words
 
 

@@ -12,14 +12,14 @@ import logging
 
 import pytest
 
-from crypto.keys import SigningKey
-from refusing_peer import refused_once
+from refusing_peer import know_bristols_device, refused_once
 from served_nodes import network  # noqa: F401 (the fixture)
 
 @pytest.mark.parametrize("text", ["frozen:²", "frozen:١٢", "no such refusal"])
 async def test_a_refusal_this_node_cannot_read_is_a_failed_dial_with_its_backoff(network, text, caplog):
     caplog.set_level(logging.INFO, "solnet")
-    async with refused_once(network[0], SigningKey.generate(), text) as (_, peer, dials):
+    know_bristols_device(network)  # a member's refusal is read (a stranger is asked to present first: sync/transport.py)
+    async with refused_once(network[0], network[1].keys.device, text) as (_, peer, dials):
         assert "cannot read" in peer.last_error and "²" not in peer.last_error, peer.last_error
         assert len(dials) == 1  # and not dialled again before its backoff
         port = peer.address.rsplit(":", 1)[1]

@@ -161,3 +161,27 @@ async def test_two_members_unknown_to_each_other_link_with_the_dialler_presentin
     finally:
         await link.close()
         await links[1].close()
+
+
+async def test_a_stranger_saying_not_a_member_gets_nothing_where_a_device_is_on_record(aiohttp_server) -> None:
+    """The one fallback (two members unknown to each other: the dialler presents on a second dial)
+    is for an address with no device on record. Where a device proved itself before, or announced
+    the address, a stranger in its place that answers "not_a_member" (as anyone reading this code
+    would) gets no credentials."""
+    stranger, port = await _stranger(aiohttp_server)
+    stranger.refusal = NOT_A_MEMBER
+    us, before = SigningKey.generate(), SigningKey.generate()
+    graph = Graph(members={bytes(before.public)})
+    async with client_session(None, 5) as session:
+        with pytest.raises(HandshakeError) as refused:
+            await dial(session, f"http://127.0.0.1:{port}", graph.identity(us, OUR_CHAIN), LIMITS,
+                       expected=bytes(before.public))
+    [dialled] = stranger.dials  # no second dial
+    assert dialled.messages == [Credentials(())]
+    assert refused.value.reason == NOT_A_MEMBER and refused.value.ours
+    # With no device on record (an address just added), it is trusted on first contact, as before
+    stranger.dials.clear()
+    async with client_session(None, 5) as session:
+        with pytest.raises(HandshakeError):
+            await dial(session, f"http://127.0.0.1:{port}", graph.identity(us, OUR_CHAIN), LIMITS)
+    assert [d.messages for d in stranger.dials] == [[Credentials(())], [Credentials(OUR_CHAIN)]]
