@@ -507,9 +507,9 @@ class Dashboard:
     async def _every_problem(self, t: i18n.Translator, first: dict[str, str], kind: str, texts: dict[str, str],
                              zone: str | None, private: str | None, to: list[str], public_note: bool,
                              ) -> dict[str, str]:
-        """The problem `first` (by input, as said) and every other input's of a refused form, in the page's
-        language (node.publishing.form_problems: each field's, those between fields, and between the
-        fields and the private details, their recipients and the public note's tick). Only `first` if the
+        """The problem `first` (by input, as said) and every other input's of a refused form, in the form's
+        order and the page's language (node.publishing.form_problems: each field's, those between fields,
+        and between the fields and the private details, their recipients and the public note's tick). Only `first` if the
         others cannot be worked out (a bad time zone, a field the kind has not): the refusal says it."""
         try:
             problems = await self.node.db(functools.partial(
@@ -518,8 +518,9 @@ class Dashboard:
         except publishing.PublishError:
             return first
         names = forms.form_fields(kind)
-        return first | {name: forms.field_message(problem, t) for name, problem in problems.items()
-                        if name not in first and name in names}
+        others = {name: forms.field_message(problem, t) for name, problem in problems.items()
+                  if name not in first and name in names}
+        return forms.in_form_order(kind, first | others)
 
     async def _log_in_to_send(self, request: web.Request, ctx: dict[str, Any]) -> web.StreamResponse:
         """A publish form sent from a session the node no longer knows (it restarted: a power cut; or
