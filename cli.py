@@ -537,7 +537,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         wait_until_caught_up(log, options._offline, node_takes_it=True)
         event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
                                    signer=options._signer, private=private, to=to, offline=options._offline,
-                                   public_note=public_note, check_region=not new_region)
+                                   public_note=public_note, check_region=not new_region,
+                                   home_region=lambda: home.config().region)
         from node import revoked_here
 
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),

@@ -9,6 +9,7 @@ stays possible: the person says so (`--new-region`, "new_region": true, the form
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 
 from events.projections import PROFILE
 from node.kind_input import PublishError
@@ -30,12 +31,14 @@ class NewRegion(PublishError):
         self.region, self.close = region, close
 
 
-def refuse_new_region(log: EventLog, region: str) -> None:
-    """Raise NewRegion unless `region` (as stored: lower case) is known to this node's log."""
+def refuse_new_region(log: EventLog, region: str, home_region: Callable[[], str | None] | None = None) -> None:
+    """Raise NewRegion unless `region` (as stored: lower case) is known to this node's log, or is
+    `home_region()`: the home's own (config.json), known before its group's profile is in the log
+    (a group that has just joined). Asked only of a region the log does not know."""
     from node.views import REGION_TABLES  # (views imports much of the node: only when publishing)
 
     known = log.store.regions(REGION_TABLES)
-    if region in known:
+    if region in known or (home_region is not None and region == home_region()):
         return
     based = sorted({p.data["region"] for p in log.store.rows(PROFILE)})
     close = difflib.get_close_matches(region, based, n=CLOSE_MATCHES, cutoff=0.6)
