@@ -581,6 +581,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
               "`solnet sync PEER` (`solnet peers` lists them)." if not home.node_running() else
               "The node running on this home does not take commands (its local channel is off: its log says "
               "why), so this command signed it by itself: `solnet sync PEER` sends it now.")
+    elif done.get("links") == 0 and done.get("peers") == 0 and kind.name in ("alert", "alert.update") and not args.json:
+        # No peer at all (none added, none dialled in): `solnet status` says so, and what to do is this
+        from node.status_text import NO_PEER
+
+        print(f"The node running on this home has {NO_PEER}; it goes out once one is linked, or now with "
+              "`solnet sync PEER`.")
     elif done.get("links") == 0 and kind.name in ("alert", "alert.update") and not args.json:
         # The node holds it, but no peer is linked (a Pi whose peer is down, a Tor that is not running)
         print("The node running on this home has no link to any peer now: it goes out as soon as one is linked "

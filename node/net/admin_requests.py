@@ -88,6 +88,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     facts = node.live_facts()
     said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere") if facts.get(k)}
     said["links"] = facts["links"]  # none: what was just published reaches no other node yet (a raid alert)
+    if not facts["links"]:  # and whether there is any peer at all to link with (the command says what to do)
+        said["peers"] = sum(1 for p in await live_peers(node) if p.get("source") != "blocked")
     # And a peer's refusal of this device as revoked: what it signs reaches no node.
     kept = await node.db(revoked_here.load, node.log.store)
     if kept is not None:
