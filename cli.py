@@ -2035,6 +2035,11 @@ NETWORK_COMMANDS = ("run", "sync", "demo")
 def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
     """The one mapping of errors to what the command says and its exit code; None for a bug
     (which then shows its traceback, to be reported)."""
+    mistyped = sys.modules.get("node.home")  # (loaded by whatever asked for the passphrase)
+    if mistyped is not None and isinstance(exc, mistyped.MistypedPassphrase):
+        return (f"{exc}: nothing was done. Run the command again and type the passphrase chosen when this node was "
+                "made (`solnet init`); check that Caps Lock is off and that the keyboard layout is the usual one"
+                ), EXIT_HOME
     if isinstance(exc, WrongPassphrase):
         # A flipped bit (an SD card wearing out) fails the same check as a wrong passphrase: say both
         return ("wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly). If you "
