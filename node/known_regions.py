@@ -22,8 +22,6 @@ class NewRegion(PublishError):
     """A region nothing in the network is placed in, published without saying it is meant. `close`
     holds the known regions it may be a typo of (those where a group is based first)."""
 
-    reason = "new_region"
-
     def __init__(self, region: str, close: list[str]) -> None:
         hint = f"; did you mean {' or '.join(close)}?" if close else "."
         super().__init__(f"no group is based in the region {region!r} and no event is placed in it, so no one "
