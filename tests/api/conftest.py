@@ -60,7 +60,7 @@ class Api:
 
     async def publish(self, kind: str, **fields: str) -> dict[str, Any]:
         """Publish `fields` as `kind`. In any region the test names ("new_region": true: the refusal of a
-        region no one follows is tests/api/test_new_region.py's)."""
+        region no one follows is tests/api/test_new_region_api.py's)."""
         body = {"kind": kind, "fields": fields, **({"new_region": True} if "region" in fields else {})}
         status, body = await self.request("POST", "/api/v1/events", json=body)
         assert status == 201, body

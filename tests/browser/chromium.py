@@ -54,7 +54,7 @@ def publish(node: LocalNode, kind: str, *args: str) -> None:
 def api_publish(node: LocalNode, kind: str, fields: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """Publish on the running `node` through its HTTP API (fast enough to do while a page is in use);
     the stored event. In any region the test names ("new_region": true: a region no one follows is
-    refused otherwise, tests/api/test_new_region.py)."""
+    refused otherwise, tests/api/test_new_region_api.py)."""
     body = {"kind": kind, "fields": fields, **({"new_region": True} if "region" in fields else {}), **extra}
     request = urllib.request.Request(
         url(node, "/api/v1/events"), method="POST", data=json.dumps(body).encode(),
