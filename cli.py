@@ -479,6 +479,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from events.kinds import YES_NO
     from events.sealed import SEALABLE
     from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields
+    from node.known_regions import NewRegion
     if not args.kind:
         from node import render
 
@@ -501,6 +502,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     parser.add_argument("--as", dest="_signer", default=None)
     parser.add_argument("--json", dest="_json", action="store_true")
     parser.add_argument("--offline", dest="_offline", action="store_true")
+    if kind.field("region") is not None:
+        parser.add_argument("--new-region", dest="_new_region", action="store_true")
     if kind.field(PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
         parser.add_argument("--to", dest="_to", action="append", help=PRIVATE_TO_HELP)
@@ -524,6 +527,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     # A node running on this home signs it at once: it holds the unlocked keys (no passphrase here).
     from node.words import local_zone_name
 
+    new_region = getattr(options, "_new_region", False)
+
     def sign_here(log: EventLog) -> dict[str, Any]:  # no node runs: sign here, after unlocking the keystore
         from node import publishing
 
@@ -532,17 +537,29 @@ def cmd_publish(args: argparse.Namespace) -> int:
         wait_until_caught_up(log, options._offline, node_takes_it=True)
         event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
                                    signer=options._signer, private=private, to=to, offline=options._offline,
-                                   public_note=public_note)
+                                   public_note=public_note, check_region=not new_region,
+                                   home_region=lambda: home.config().region)
         from node import revoked_here
 
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert"))}
 
-    try:
-        done, by_node = signed_here_or_by_node(home, None if empty_private else {
+    def signed() -> tuple[dict[str, Any], bool]:
+        return signed_here_or_by_node(home, None if empty_private else {
             "op": "publish", "kind": kind.name, "texts": texts, "expires_in": options._expires_in,
             "signer": options._signer, "private": private, "to": to, "offline": options._offline,
-            "public_note": public_note, "time_zone": local_zone_name()}, sign_here)
+            "public_note": public_note, "time_zone": local_zone_name(), "new_region": new_region}, sign_here)
+
+    try:
+        try:
+            done, by_node = signed()
+        except NewRegion as exc:
+            if not new_region_meant(exc, args.json):
+                raise
+            new_region = True
+            done, by_node = signed()
+    except NewRegion as exc:  # no terminal to ask at (a script), or not confirmed there
+        raise CliError(new_region_refusal(exc)) from None
     except PublishError as exc:
         message = str(exc).replace("confirm that this note may be public", "add --public-note if it may be public")
         message = message.replace("Put case details in the private part", "Put case details in --private")
@@ -564,6 +581,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
               "`solnet sync PEER` (`solnet peers` lists them)." if not home.node_running() else
               "The node running on this home does not take commands (its local channel is off: its log says "
               "why), so this command signed it by itself: `solnet sync PEER` sends it now.")
+    elif done.get("links") == 0 and done.get("peers") == 0 and kind.name in ("alert", "alert.update") and not args.json:
+        # No peer at all (none added, none dialled in): `solnet status` says so, and what to do is this
+        from node.status_text import NO_PEER
+
+        print(f"The node running on this home has {NO_PEER}; it goes out once one is linked, or now with "
+              "`solnet sync PEER`.")
     elif done.get("links") == 0 and kind.name in ("alert", "alert.update") and not args.json:
         # The node holds it, but no peer is linked (a Pi whose peer is down, a Tor that is not running)
         print("The node running on this home has no link to any peer now: it goes out as soon as one is linked "
@@ -579,6 +602,28 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if kind.name == "action" and "starts_at" in texts:
         warn_if_past(texts["starts_at"], done["id"])
     return 0
+
+
+def new_region_meant(exc: Exception, json_out: bool) -> bool:
+    """At a terminal, whether the person confirms a region no one follows (NewRegion `exc`) is meant:
+    'calis' for calais would send a raid alert to no one. Never asked of a script (nor with --json)."""
+    if json_out or not sys.stdin.isatty():
+        return False
+    close = getattr(exc, "close", [])
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    answer = input(f"No group is based in {getattr(exc, 'region', '')!r} and no event is placed there, so no one "
+                   f"follows it{hint}. Publish there all the same, as a new region? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def new_region_refusal(exc: Exception) -> str:
+    """Why a publish in an unknown region was refused, and what to do: the region as meant, or
+    --new-region if it is new on purpose (a group starting in a new town)."""
+    close = getattr(exc, "close", [])
+    hint = f"; did you mean {' or '.join(close)}?" if close else "."
+    return (f"nothing was published: no group is based in the region {getattr(exc, 'region', '')!r} and no event is "
+            f"placed in it, so no one follows it{hint} Give --region as meant, or add --new-region if it is a new "
+            f"region on purpose (`solnet view regions` lists the known ones)")
 
 
 def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
@@ -643,6 +688,9 @@ def publish_options(kind_name: str) -> dict[str, str]:
         options["to"] = PRIVATE_TO_HELP
     elif kind_name in SEALABLE:
         options["to"] = TO_HELP
+    if kind.field("region") is not None:
+        options["new-region"] = ("publish in a region no group is based in and no event names yet (a group starting in "
+                                 "a new town): without it such a region is refused, as a typo would reach no one")
     if kind_name in CASE_NOTE_KINDS:
         options["public-note"] = "the --note may be read by every node (case details go in --private)"
     options["as"] = "sign as 'device' (the default) or 'group' (needs the group key on this node)"
@@ -719,6 +767,11 @@ def node_result(answer: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(error, dict) or not isinstance(error.get("message"), str):
         raise ChannelError("the node running on this home gave an answer this command does not understand; is it of "
                            "another solnet version? Restart it.")
+    if error.get("type") == "new_region" and isinstance(error.get("region"), str):
+        from node.known_regions import NewRegion
+
+        close = error.get("close")
+        raise NewRegion(error["region"], [c for c in close if isinstance(c, str)] if isinstance(close, list) else [])
     if error.get("type") == "publish":
         raise PublishError(error["message"], error.get("field") if isinstance(error.get("field"), str) else None)
     if error.get("type") == "invalid_event":
@@ -1992,6 +2045,11 @@ NETWORK_COMMANDS = ("run", "sync", "demo")
 def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
     """The one mapping of errors to what the command says and its exit code; None for a bug
     (which then shows its traceback, to be reported)."""
+    mistyped = sys.modules.get("node.home")  # (loaded by whatever asked for the passphrase)
+    if mistyped is not None and isinstance(exc, mistyped.MistypedPassphrase):
+        return (f"{exc}: nothing was done. Run the command again and type the passphrase chosen when this node was "
+                "made (`solnet init`); check that Caps Lock is off and that the keyboard layout is the usual one"
+                ), EXIT_HOME
     if isinstance(exc, WrongPassphrase):
         # A flipped bit (an SD card wearing out) fails the same check as a wrong passphrase: say both
         return ("wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly). If you "

@@ -39,6 +39,7 @@ from events.fields import REGION_RE, REGION_WORDS
 from events.kinds import KINDS
 from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
+from node.known_regions import NewRegion
 from node.alert_feed import TAKEN_BACK, AlertFeed, feed_of, new_alerts, stop_feed, withdrawals_page
 from node.chain_gate import NOT_CAUGHT_UP
 from node.field_input import InputError
@@ -455,7 +456,9 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         event, out = await node.publish_and_read(
             partial(_read_back, node), body.kind, body.texts, expires_in=body.expires_in,
             signer=body.signer, private=body.private, to=body.to, public_note=body.public_note,
-            time_zone=body.time_zone, offline=body.offline)
+            time_zone=body.time_zone, offline=body.offline, check_region=not body.new_region)
+    except NewRegion as exc:  # the client's words for it: the body's key, not the command's option
+        raise ApiError(422, "invalid_field", f'{exc} with "new_region": true in the body', "region") from None
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field or "fields") from None
     except InvalidEvent as exc:

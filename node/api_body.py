@@ -23,7 +23,7 @@ from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fi
 from node.render import MONEY_FIELDS
 
 JSON = "application/json"
-POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note", "time_zone", "offline")
+POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note", "time_zone", "offline", "new_region")
 EXPIRES_RE = re.compile(r"[0-9]{1,9}(m|min|h|d)")
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
 BROKEN_TEXT = ("it holds half of a UTF-16 surrogate pair (such as \\ud800 alone), which is no character; send "
@@ -69,6 +69,7 @@ class PublishRequest:
     public_note: bool
     time_zone: str | None = None  # an IANA name: how times without an offset are read (else the node's zone)
     offline: bool = False  # sign before the node's first sync with a peer (node/chain_gate.py), as --offline
+    new_region: bool = False  # a region no one follows yet, on purpose (node/known_regions.py), as --new-region
 
 
 def _invalid(message: str, field: str) -> BodyError:
@@ -165,6 +166,9 @@ def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishR
     offline = body.get("offline", False)
     if not isinstance(offline, bool):  # "false" as text would be true to many readers: only a JSON boolean
         raise _invalid("'offline' is true or false (a JSON boolean, not text or a number)", "offline")
+    new_region = body.get("new_region", False)
+    if not isinstance(new_region, bool):
+        raise _invalid("'new_region' is true or false (a JSON boolean)", "new_region")
     expires_in = _string(body, "expires_in")
     if expires_in is not None and not EXPIRES_RE.fullmatch(expires_in):
         raise _invalid(f"'expires_in' is a duration such as 90m, 6h or 2d, got {expires_in[:40]!r}", "expires_in")
@@ -172,7 +176,8 @@ def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishR
     if signer is not None and signer not in SIGNERS:
         raise _invalid(f"'as' is 'device' or 'group', not {signer[:40]!r}", "as")
     return PublishRequest(kind.name, _texts(kind, body.get("fields", {})), expires_in, signer,
-                          _string(body, "private"), to, public_note, _string(body, "time_zone"), offline)
+                          _string(body, "private"), to, public_note, _string(body, "time_zone"), offline,
+                          new_region)
 
 
 def _broken(value: Any) -> bool:

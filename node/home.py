@@ -133,6 +133,11 @@ def too_short(passphrase: str) -> str | None:
             "offline. A few words are easy to remember")
 
 
+class MistypedPassphrase(WrongPassphrase):
+    """The passphrase typed at the prompt did not open the keystore, PROMPT_TRIES times: said as a
+    typing matter (the environment variable is not in play, and a backup restored for it risks a fork)."""
+
+
 def can_prompt() -> bool:
     """Whether a passphrase can be asked for: no passphrase in the environment, and a terminal."""
     return not os.environ.get(PASSPHRASE_ENV) and not os.environ.get(PASSPHRASE_FILE_ENV) and sys.stdin.isatty()
@@ -361,7 +366,9 @@ class Home:
                 self._mend_ids(config, keys)
                 return keys
             except WrongPassphrase:
-                if attempt == PROMPT_TRIES or not prompting:
+                if attempt == PROMPT_TRIES:  # typed at the prompt each time: the words are for a person there
+                    raise MistypedPassphrase(f"wrong passphrase, {PROMPT_TRIES} times") from None
+                if not prompting:
                     raise
                 print("Wrong passphrase, try again.", file=sys.stderr)
             except KeystoreError as exc:

@@ -26,6 +26,7 @@ from events.kinds import HOUR_MS, KINDS, Kind, check_fields, relation_problems, 
 from events.projections import PROFILE
 from events.sealed import SEALABLE, SEALED_KIND
 from node import references
+from node.known_regions import refuse_new_region
 from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
 from node.audience import AudienceError, resolve_groups, seal_content
 from node.effect_checks import EffectRefused, check_effect
@@ -327,7 +328,8 @@ def _reachable(log: EventLog, group: bytes) -> bool:
 def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: str, texts: Mapping[str, str], *,
             expires_in: str | None = None, signer: str | None = None, private: str | None = None,
             to: Sequence[str] = (), now: int | None = None, offline: bool = False, public_note: bool = False,
-            time_zone: str | None = None) -> Event:
+            time_zone: str | None = None, check_region: bool = False,
+            home_region: Callable[[], str | None] | None = None) -> Event:
     """Parse, check, sign and store one event; returns it. `keys` may be a function that loads
     them: it is called only once the input is known to be good (so a typo costs no passphrase).
     `offline` signs even if this home has not caught up with the network (node/chain_gate.py).
@@ -335,7 +337,10 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     case details go in `private`, sealed to the requesting group and this one. `to` names groups
     by name or id. Times typed without an offset are read in `time_zone` (else this machine's).
     An event that would have no effect (events.effects: an update of another group's need, a
-    fulfilment beyond what is left ...) is refused, saying who may do it."""
+    fulfilment beyond what is left ...) is refused, saying who may do it. With `check_region` (what a
+    person typed: the CLI, the API, the dashboard), a region the network does not know is refused
+    (node.known_regions.NewRegion): a typo would send an alert to no one; `home_region()` (asked only
+    then) is the home's own, known before its group's profile is in the log."""
     kind = kind_by_name(kind_name)
     if kind.name == SEALED_KIND:
         raise PublishError("publish the event's own kind (action, need ...) with the groups it is for ('to'); "
@@ -345,6 +350,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     except InputError as exc:
         raise PublishError(str(exc), "time_zone") from None
     fields = parse_fields(log, kind, texts, time_zone)
+    if check_region and isinstance(fields.get("region"), str):
+        refuse_new_region(log, fields["region"], home_region)
     wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
     if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
         raise PublishError(wrong[1], wrong[0])

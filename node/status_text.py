@@ -10,6 +10,11 @@ from node import revoked_here
 from node.words import local_time, named_like_us, node_fact_warnings, one_line, over_share_words, plural
 
 
+# A running node with no peer, none added and none dialled in: what it publishes leaves it for no one.
+NO_PEER = ("no peer: none is added and none has dialled in, so nothing this node publishes leaves it. Add a member "
+           "group's node with `solnet peers add HOST:PORT` (it is dialled within seconds)")
+
+
 def status_text(out: dict[str, Any]) -> str:
     """`solnet status` for people: the group, whether its node runs, the network and its counts.
     `out` is what `status --json` prints (node.status.node_status)."""
@@ -38,8 +43,9 @@ def status_text(out: dict[str, Any]) -> str:
         peers = [p for p in out.get("peers", ()) if p.get("source") != "blocked"]
         connected = sum(1 for p in peers if p.get("connected"))
         cut_off = f"; cut off since {local_time(node['cut_off_since'])}" if node.get("cut_off_since") else ""
-        lines.append(f"  node: running (pid {node.get('pid')}){where}; "
-                     f"{connected} of {plural(len(peers), 'peer')} connected{cut_off}")
+        # None at all: "0 of 0 peers connected; cut off since ..." gave no reason, and publish sent here for it
+        links = (f"{connected} of {plural(len(peers), 'peer')} connected{cut_off}" if peers else NO_PEER)
+        lines.append(f"  node: running (pid {node.get('pid')}){where}; {links}")
     elif node.get("starting"):  # `solnet run` at its passphrase prompt or unlocking: seconds on a Pi
         lines.append(f"  node: starting (pid {node.get('pid')}): not serving yet (it asks for the passphrase, unlocks "
                      "its keys and opens its database); `solnet status` again in a few seconds")

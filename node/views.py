@@ -427,7 +427,9 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
     for p in log.rows(PROFILE):
         homes.setdefault(p.data["region"], []).append(p.key)
     heard = last_heard(log, peer_list(log.store) if peers is None else peers)
-    wanted = [region] if region is not None else region_names(log)
+    # One region asked for is summed only if something is placed in it: an unknown one gave an item of
+    # zeros (GET /api/v1/regions?region=nowhere), where every other view gives none.
+    wanted = region_names(log) if region is None else [r for r in region_names(log) if r == region]
     if region is None and limit is not None:
         wanted, left_out = regions_shown(wanted, set(homes))
         if left_out:

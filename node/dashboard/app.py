@@ -36,6 +36,7 @@ from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, S
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
 from node.http_failures import storage_trouble
+from node.known_regions import NewRegion
 from node.log import now_ms
 from node.ports import StorageFailed, WebNode
 from node.private import NOT_A_RECIPIENT, read_private
@@ -414,9 +415,11 @@ class Dashboard:
 
     async def _form_ctx(self, ctx: dict[str, Any], kind: str, values: dict[str, str],
                         errors: dict[str, str], general: str | None, chosen_to: list[str],
-                        offer_offline: bool = False) -> dict[str, Any]:
+                        offer_offline: bool = False, offer_new_region: bool = False) -> dict[str, Any]:
         """The publish form's page. `offer_offline`: it was refused because the node has not caught
-        up with the network (node/chain_gate.py): the page offers the override, never ticked."""
+        up with the network (node/chain_gate.py): the page offers the override, never ticked.
+        `offer_new_region`: its region is one no one follows (node/known_regions.py): the page asks
+        whether it is a new region on purpose, unticked."""
         picker = forms.has_private_part(kind) or forms.takes_audience(kind)
         groups = await self.node.db(pages.recipient_groups, self.node.log) if picker else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
@@ -424,7 +427,7 @@ class Dashboard:
                 "audience": forms.takes_audience(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
-                "offer_offline": offer_offline,
+                "offer_offline": offer_offline, "offer_new_region": offer_new_region,
                 "public_update": kind == "alert.update"
                 and await self.node.db(publishing.public_alert, self.node.log, values.get("alert")),
                 "regions": (await self.node.db(pages.regions, self.node.log))[0], "node_zone": render.local_zone(),
@@ -461,6 +464,7 @@ class Dashboard:
         zone = str(form.get("time_zone", "")).strip()[:64] or None  # the browser's, set by static/app.js
         # Ticked on a form refused for not having caught up (offered only then): `solnet publish --offline`
         offline = form.get("offline") == "yes"
+        new_region = form.get("new_region") == "yes"  # ticked where the form was refused for its region
         t = ctx["t"]
         chosen = str(form.get("audience", "network"))
         # What was typed, for a refused form to come back with (the expiry chosen too, where it came back
@@ -475,7 +479,14 @@ class Dashboard:
             return self.respond(request, "publish_form.html", page, 400)
         try:
             event = await self.node.publish(kind, texts, expires_in=expires_in, private=private or None, to=to,
-                                            public_note=public_note, time_zone=zone, offline=offline)
+                                            public_note=public_note, time_zone=zone, offline=offline,
+                                            check_region=not new_region)
+        except NewRegion as exc:  # a typo ('calis') or a new town: said at the field, with the close matches
+            close = " / ".join(exc.close)
+            said = t("error.new_region_close" if close else "error.new_region", region=exc.region, close=close)
+            errors = await self._every_problem(t, {"region": said}, *inputs)
+            page = await self._form_ctx(ctx, kind, typed, errors, None, to, offer_new_region=True)
+            return self.respond(request, "publish_form.html", page, 400)
         except publishing.PublishError as exc:
             message = forms.field_message(str(exc), t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
@@ -499,9 +510,9 @@ class Dashboard:
     async def _every_problem(self, t: i18n.Translator, first: dict[str, str], kind: str, texts: dict[str, str],
                              zone: str | None, private: str | None, to: list[str], public_note: bool,
                              ) -> dict[str, str]:
-        """The problem `first` (by input, as said) and every other input's of a refused form, in the page's
-        language (node.publishing.form_problems: each field's, those between fields, and between the
-        fields and the private details, their recipients and the public note's tick). Only `first` if the
+        """The problem `first` (by input, as said) and every other input's of a refused form, in the form's
+        order and the page's language (node.publishing.form_problems: each field's, those between fields,
+        and between the fields and the private details, their recipients and the public note's tick). Only `first` if the
         others cannot be worked out (a bad time zone, a field the kind has not): the refusal says it."""
         try:
             problems = await self.node.db(functools.partial(
@@ -510,8 +521,9 @@ class Dashboard:
         except publishing.PublishError:
             return first
         names = forms.form_fields(kind)
-        return first | {name: forms.field_message(problem, t) for name, problem in problems.items()
-                        if name not in first and name in names}
+        others = {name: forms.field_message(problem, t) for name, problem in problems.items()
+                  if name not in first and name in names}
+        return forms.in_form_order(kind, first | others)
 
     async def _log_in_to_send(self, request: web.Request, ctx: dict[str, Any]) -> web.StreamResponse:
         """A publish form sent from a session the node no longer knows (it restarted: a power cut; or

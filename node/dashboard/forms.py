@@ -75,6 +75,14 @@ def form_fields(kind_name: str) -> set[str]:
     return {i.name for i in inputs(kind_name)} | extra
 
 
+def in_form_order(kind_name: str, problems: dict[str, str]) -> dict[str, str]:
+    """`problems` by input, in the order the form shows the inputs (publish_form.html: the kind's
+    fields, the public note's tick, the expiry, the audience, the private details, the recipients):
+    the error summary listed the problem the log met first at the top, wherever its field was."""
+    order = [i.name for i in inputs(kind_name)] + ["public_note", "expires_in", "audience", "private", "to"]
+    return dict(sorted(problems.items(), key=lambda p: order.index(p[0]) if p[0] in order else len(order)))
+
+
 def takes_audience(kind_name: str) -> bool:
     """Kinds a group may share with chosen groups only (events/sealed.py): their forms have a picker."""
     return kind_name in SEALABLE

@@ -15,6 +15,7 @@ from typing import Any
 from events.errors import InvalidEvent
 from events.format import Event
 from node import chain_gate, publishing, revoked_here
+from node.known_regions import NewRegion
 from node.log import now_ms
 from node.net.admin_socket import Say
 from node.net.storage_health import FULL
@@ -87,6 +88,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     facts = node.live_facts()
     said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere") if facts.get(k)}
     said["links"] = facts["links"]  # none: what was just published reaches no other node yet (a raid alert)
+    if not facts["links"]:  # and whether there is any peer at all to link with (the command says what to do)
+        said["peers"] = sum(1 for p in await live_peers(node) if p.get("source") != "blocked")
     # And a peer's refusal of this device as revoked: what it signs reaches no node.
     kept = await node.db(revoked_here.load, node.log.store)
     if kept is not None:
@@ -96,6 +99,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
 
 def error_of(exc: Exception) -> dict[str, Any]:
     """An error as the command rebuilds it (cli.py: channel_error)."""
+    if isinstance(exc, NewRegion):  # the command asks at a terminal, naming the close matches
+        return {"type": "new_region", "message": str(exc), "region": exc.region, "close": exc.close}
     if isinstance(exc, publishing.PublishError):
         return {"type": "publish", "message": str(exc), "field": exc.field}
     if isinstance(exc, InvalidEvent):
@@ -172,10 +177,12 @@ async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Ca
     if not isinstance(to, list) or not all(isinstance(t, str) for t in to):
         raise BadRequest("'to' is not a list of text")
     offline, public_note = request.get("offline", False), request.get("public_note", False)
-    if not isinstance(offline, bool) or not isinstance(public_note, bool):
-        raise BadRequest("'offline' and 'public_note' are true or false")
+    new_region = request.get("new_region", False)  # (said by --new-region)
+    if not all(isinstance(flag, bool) for flag in (offline, public_note, new_region)):
+        raise BadRequest("'offline', 'public_note' and 'new_region' are true or false")
     await _caught_up(node, offline, say, closing)
-    return await node.publish(kind, texts, to=to, offline=offline, public_note=public_note, **options)
+    return await node.publish(kind, texts, to=to, offline=offline, public_note=public_note,
+                              check_region=not new_region, **options)
 
 
 async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],

@@ -391,7 +391,8 @@ class Node:
     # --- what the web sees (node.ports.WebNode) -------------------------------------------------
     async def publish(self, kind: str, texts: dict[str, str], **options: Any) -> Event:
         """Publish as `solnet publish` does, and gossip the event at once (not at the watcher's next look)."""
-        return await self.sign(lambda log, keys: publishing.publish(log, keys, kind, texts, **options))
+        return await self.sign(lambda log, keys: publishing.publish(log, keys, kind, texts,
+                                                                    home_region=self._home_region, **options))
 
     async def publish_and_read(self, read: Callable[[Event], R], kind: str, texts: dict[str, str],
                                **options: Any) -> tuple[Event, R]:
@@ -399,8 +400,14 @@ class Node:
         the same turn of that thread (the API's answer: one hand-over per publish, not two). The
         event is stored and gossiped even when `read` raises; what it raised is raised here."""
         event, outcome = await self._signed(
-            lambda log, keys: publishing.publish(log, keys, kind, texts, **options), read)
+            lambda log, keys: publishing.publish(log, keys, kind, texts, home_region=self._home_region, **options),
+            read)
         return event, outcome.get()
+
+    def _home_region(self) -> str | None:
+        """This home's region (config.json): a publish there is never refused as a region no one
+        follows (node/known_regions.py), though its group's profile may not be in the log yet."""
+        return self.home.config().region
 
     async def sign(self, write: Callable[[EventLog, NodeKeys], Event]) -> Event:
         """Run `write` (it signs and appends one event) on the database thread, in a group commit with

@@ -59,7 +59,10 @@ class Api:
         return body
 
     async def publish(self, kind: str, **fields: str) -> dict[str, Any]:
-        status, body = await self.request("POST", "/api/v1/events", json={"kind": kind, "fields": fields})
+        """Publish `fields` as `kind`. In any region the test names ("new_region": true: the refusal of a
+        region no one follows is tests/api/test_new_region_api.py's)."""
+        body = {"kind": kind, "fields": fields, **({"new_region": True} if "region" in fields else {})}
+        status, body = await self.request("POST", "/api/v1/events", json=body)
         assert status == 201, body
         return body["event"]
 

@@ -161,7 +161,7 @@ async def test_every_region_asked_for_is_followed_however_many(api) -> None:
     async with api.client.get(api.url(f"/api/v1/alerts/stream?{query}"), headers=headers) as reply:
         assert reply.status == 200
         await feed_of(api.node).start()  # subscribed before anything is published
-        posted = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
+        posted = (await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "new_region": True, "fields": {
             **ALERT, "region": regions[-1]}}))[1]["event"]
         _, alert = await next_alert(reply)
         assert alert["id"] == posted["id"] and alert["region"] == regions[-1]

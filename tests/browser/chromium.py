@@ -53,9 +53,11 @@ def publish(node: LocalNode, kind: str, *args: str) -> None:
 
 def api_publish(node: LocalNode, kind: str, fields: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """Publish on the running `node` through its HTTP API (fast enough to do while a page is in use);
-    the stored event."""
+    the stored event. In any region the test names ("new_region": true: a region no one follows is
+    refused otherwise, tests/api/test_new_region_api.py)."""
+    body = {"kind": kind, "fields": fields, **({"new_region": True} if "region" in fields else {}), **extra}
     request = urllib.request.Request(
-        url(node, "/api/v1/events"), method="POST", data=json.dumps({"kind": kind, "fields": fields, **extra}).encode(),
+        url(node, "/api/v1/events"), method="POST", data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {node.admin_token()}"})
     direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
     with direct.open(request, timeout=10) as reply:

@@ -33,7 +33,8 @@ def test_publish_kind_help_lists_its_fields(cli, kind):
     # What is left are publish's own options, never a field the kind does not have.
     assert "offline" in listed
     assert {"offline", "as", "json"} <= set(listed) <= {"offline", "private", "to", "expires-in", "as", "json",
-                                                         "public-note"}, sorted(listed)
+                                                         "public-note", "new-region"}, sorted(listed)
     assert ("expires-in" in listed) == (spec.expiry != "forbidden")
+    assert ("new-region" in listed) == (spec.field("region") is not None)
     assert ("private" in listed) == (spec.field("sealed") is not None)
     assert ("to" in listed) == ("private" in listed or kind in SEALABLE)  # for chosen groups: the whole event

@@ -55,7 +55,7 @@ def test_what_would_have_no_effect_is_refused_at_publish_and_explained_from_a_pe
     cli.publish(b, "group.profile", "--name", "Bristol", "--region", "bristol")
     fund = cli.publish(a, "fundraiser", "--title", "Tents", "--goal", "5000", "--currency", "EUR", "--region", "calais")
     request = cli.publish(a, "support.request", "--region", "bristol", "--type", "housing", "--people", "2",
-                          "--urgency", "high")
+                          "--urgency", "high", "--new-region")  # (Bristol's profile has not reached Calais yet)
     need = cli.publish(a, "need", "--category", "tents", "--quantity", "60", "--region", "calais")
     alert = cli.publish(a, "alert", "--region", "calais", "--type", "raid", "--text", "Police at the camp")
     _sync(cli, a, b, tmp_path)
