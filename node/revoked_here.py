@@ -50,25 +50,14 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
             kept["forked_key"] = "group"
         if device is not None:
             kept["device"] = device.hex()
+            # A fork past this home's own head is not one this home made: if the peer says true,
+            # another copy of the key signs elsewhere (a copied home, a seized or stolen device,
+            # an older backup restored here). Said so, as that peer's word (a member may lie).
+            if not group_fork and forked_at > log.store.head(device)[0]:
+                kept["elsewhere"] = True
     with log.store.write():
         log.store.set_meta(META_KEY, json.dumps(kept).encode())
     return kept
-
-
-def impossible_fork(log: EventLog, peer_device: bytes, device: bytes, forked_at: int) -> str | None:
-    """Why a refusal of `device` as frozen by a fork at seq `forked_at` cannot be true, in words
-    (None: it may be). A fork is two events this device signed at one seq: this home signed every
-    seq up to its own head (a copy or a restore signs on from its own), so a fork past that head is
-    one this device never made, a lie of the peer's (or its damage), and a single member's word
-    must not have the user revoke a device that is fine. Blocking."""
-    head = log.store.head(device)[0]
-    if forked_at <= head:
-        return None
-    member = log.trust.member(peer_device)
-    group = f" of group {short_id(member.group.hex())}" if member is not None else ""
-    return (f"a peer{group} claimed this device's key signed two different events at seq {forked_at}, but this "
-            f"device has signed none past seq {head}: a fork that cannot be, not believed (that peer's node is "
-            "damaged, or lies)")
 
 
 def accepted_by(log: EventLog, peer_device: bytes) -> bool:
@@ -97,6 +86,9 @@ def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     who = kept.get("name") or f"group {short_id(kept['group'])}"
     if kept.get("forked_at") is not None and kept.get("forked_key") == "group":
         return f"a peer of {who} refused this device on {when}: " + group_frozen(kept["forked_at"])
+    if kept.get("forked_at") is not None and kept.get("elsewhere"):
+        return (f"a peer of {who} refused this device on {when}, saying (one peer's word: if it is news, ask your "
+                f"group's coordinators) that " + frozen_elsewhere(kept["forked_at"], group_id, kept.get("device")))
     if kept.get("forked_at") is not None:  # frozen by a fork: nobody revoked it, and it must not be told so
         return (f"a peer of {who} refused this device on {when}, saying (one peer's word: if it is news, ask your "
                 f"group's coordinators) that " + frozen(kept["forked_at"], group_id, kept.get("device")))
@@ -116,6 +108,16 @@ def frozen(seq: int, group_id: str, device_id: str | None) -> str:
             f"it signed from seq {seq} are gone, and no node will link with it any more. Make a new device for your "
             f"group (`solnet init --device-of {group_id}` in a new home) and revoke this one (`solnet revoke "
             f"{device_id or 'DEVICE_ID'}` on the node that holds your group key)")
+
+
+def frozen_elsewhere(seq: int, group_id: str, device_id: str | None) -> str:
+    """What a device refused as frozen by a fork at `seq`, a seq this home never signed, is told: its
+    key is in other hands (a copy of this home, a seized or stolen device)."""
+    return (f"this device's key signed two different events at seq {seq}, a seq this home never reached: another "
+            "copy of this device's key signs elsewhere (a copy of this home, a seized or stolen device, or this home "
+            "was restored from an older backup). If so, every node has frozen it and no node will link with it any "
+            f"more. Make a new device for your group (`solnet init --device-of {group_id}` in a new home) and revoke "
+            f"this one (`solnet revoke {device_id or 'DEVICE_ID'}` on the node that holds your group key)")
 
 
 def group_frozen(seq: int) -> str:

@@ -42,7 +42,7 @@ from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import key_elsewhere, own_events_refused, plural
-from sync.handshake import (DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, PROTOCOL_ERROR, REVOKED,
+from sync.handshake import (DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, REVOKED,
                             HandshakeError)
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
@@ -127,7 +127,7 @@ class Links:
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
                  round_completed: Callable[[bool, bytes], Awaitable[None]],
-                 refused_as_revoked: Callable[[bytes, int | None, bool], Awaitable[str | None]] | None = None,
+                 refused_as_revoked: Callable[[bytes, int | None, bool], Awaitable[None]] | None = None,
                  accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
         self._rng = rng
@@ -229,10 +229,8 @@ class Links:
             # The peer told us (not we it) that this device is revoked: the news of our own revocation
             if (exc.reason in (REVOKED, *FORKS) and not exc.ours and exc.peer_device is not None
                     and self._refused_as_revoked is not None):
-                impossible = await self._refused_as_revoked(exc.peer_device, exc.seq if exc.reason in FORKS else None,
-                                                            exc.reason == GROUP_FROZEN)
-                if impossible is not None:  # a fork this device never made: the peer's error, not this device's
-                    raise HandshakeError(PROTOCOL_ERROR, impossible, exc.peer_device) from None
+                await self._refused_as_revoked(exc.peer_device, exc.seq if exc.reason in FORKS else None,
+                                               exc.reason == GROUP_FROZEN)
             raise
 
     def start(self) -> None:

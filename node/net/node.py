@@ -65,7 +65,6 @@ class Node:
                  proxy: ProxyAddress | None = None, proxy_follows_config: bool = False) -> None:
         self.home = home
         self.refused_as_revoked: dict[str, Any] | None = None  # a member peer refused this device as revoked
-        self._told_impossible: set[bytes] = set()  # peers that claimed a fork this device never made (said once)
         self._refusals = RefusalLog()  # incoming connections refused, said at most once a minute per reason
         self.keys = keys
         self.listen = listen
@@ -308,21 +307,13 @@ class Node:
         if running:
             self._start_recorded = True  # the round's record names this node's start too
 
-    async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None,
-                                  group_fork: bool = False) -> str | None:
+    async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None, group_fork: bool = False) -> None:
         """A member peer refused this device as revoked, or (`forked_at`) as frozen by a fork at that
-        seq, its own or (`group_fork`) its group's: kept and said (node/revoked_here.py). Why the
-        refusal cannot be true (a fork past this device's own head), said once here and not kept;
-        None when it may be."""
+        seq, its own or (`group_fork`) its group's: kept and said (node/revoked_here.py), as that
+        peer's word. A fork past this home's own head is said as the key signing elsewhere."""
         try:
             if self.log.trust.member(peer) is None:
-                return None  # a stranger's word: neither kept (revoked_here.record) nor answered
-            if forked_at is not None and not group_fork and (impossible := await self.db(
-                    revoked_here.impossible_fork, self.log, peer, bytes(self.keys.device.public), forked_at)):
-                if peer not in self._told_impossible:  # once a run: its dials say it again at their backoff
-                    self._told_impossible.add(peer)
-                    log.warning("%s", impossible)
-                return impossible
+                return  # a stranger's word: neither kept (revoked_here.record) nor answered
             if await self.db(publishing.own_keys_revoked, self.log, self.keys) is not None:
                 return  # the revocation is here already: its WARNING says more ("has not reached" would be false)
             kept = await self.db(revoked_here.record, self.log, peer, now_ms(), forked_at,
@@ -330,7 +321,6 @@ class Node:
             self._say_refused_as_revoked(kept or await self.db(revoked_here.load, self.log.store))
         except StoreError as exc:
             self.storage_failed(exc)
-        return None
 
     def _refusal_news(self) -> dict[str, Any] | None:
         """The refusal of this device as revoked kept from before, unless the revocation itself is

@@ -85,10 +85,11 @@ class Checkpointer:
             self.checkpoints += 1
             self._said_failure = False
             # The log begins again at the writer's first commit after a checkpoint that copied it
-            # all. Commits during the checkpoint, or a reader of an older state (another process),
-            # leave a tail: that is copied once the log has grown by an eighth of the interval
-            # more, not at every commit (each checkpoint costs two fsyncs).
-            self._next_at = max(self.pages, length + self.pages // 8)
+            # all (commits made during it leave a short tail: copied at the next commit's wake). A
+            # reader of an older state (another process) kept part of it: that is tried again once
+            # the log has grown by an eighth of the interval more, not at every commit (each
+            # checkpoint costs two fsyncs). Never above the writer's backstop (twice the interval).
+            self._next_at = self.pages if copied >= length else min(length + self.pages // 8, 2 * self.pages)
 
     def stop(self) -> None:
         """End the thread (a checkpoint under way finishes first) and close what it holds."""

@@ -125,3 +125,29 @@ def test_a_checkpoint_held_back_by_a_reader_is_not_tried_again_at_every_commit(t
     finally:
         reader.close()
         store.close()
+
+
+def test_the_thread_keeps_checkpointing_cycle_after_cycle(tmp_path: Path) -> None:
+    """After a checkpoint that copied the whole log, the next is wanted at the interval again: the
+    threshold once rose by an eighth of the interval at every checkpoint, passed the writer's
+    backstop after eight, and the commits took the checkpoints back for the rest of the run."""
+    path = tmp_path / "solnet.db"
+    store = Store(path)
+    try:
+        store.attach_checkpointer()
+        checkpointer = store._checkpointer
+        assert checkpointer is not None
+        checkpointer.set_pages(200)
+        db = store._db
+        db.execute("CREATE TABLE filler(x BLOB)")
+        for cycle in range(1, 13):
+            while checkpointer.frames() < 200:
+                with store.write():
+                    db.execute("INSERT INTO filler VALUES (?)", (b"\1" * 3000,))
+            _wait_for(lambda: checkpointer.checkpoints >= cycle and not checkpointer._wanted.is_set(),
+                      f"checkpoint {cycle} by the thread")
+            with store.write():  # the writer's next commit begins the log again
+                db.execute("INSERT INTO filler VALUES (x'00')")
+            assert checkpointer.frames() < 200, f"cycle {cycle}: the log began again"
+    finally:
+        store.close()
