@@ -67,6 +67,19 @@ def key_elsewhere(when: str, seq: int, at_ms: int, device: str | None = None, gr
             f"node then refuses this device for good. {stolen}")
 
 
+LINKED_TWICE = ("linked twice at once from two places: a copy of its home may be running; its group should check and "
+                "revoke it if so")
+# Said to that device over the link closed to tell it (node/linked_twice.py; at most 512 characters)
+LINKED_TWICE_TOLD = ("this node holds two links of your device at once, from two places: a copy of your home may be running "
+                     "(a cloned SD card, a restored backup, a thief's copy). If your group runs none, revoke this device "
+                     "with your group key (`solnet revoke DEVICE_ID` on the node that holds it) and make a new one")
+
+
+def linked_twice(name: str) -> str:
+    """The warning of a peer device linked twice at once (node/linked_twice.py), `name` for it."""
+    return f"{name} is {LINKED_TWICE}"
+
+
 def node_fact_warnings(facts: dict) -> list[str]:
     """What a running node's live facts say of this machine's clock (node/clock.py: it looks behind;
     peers do not take its events) and of its key (node/key_elsewhere.py: another node signs with it),
