@@ -85,7 +85,7 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     # as stamped ahead: it reaches no one) and of its key (another node signing with it: the next
     # publish there may freeze it) is worth a word where it was typed.
     facts = node.live_facts()
-    said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere") if facts.get(k)}
+    said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere", "linked_twice_told") if facts.get(k)}
     said["links"] = facts["links"]  # none: what was just published reaches no other node yet (a raid alert)
     # And a peer's refusal of this device as revoked: what it signs reaches no node.
     kept = await node.db(revoked_here.load, node.log.store)

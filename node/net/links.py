@@ -42,7 +42,8 @@ from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
-from node.words import LINKED_TWICE_TOLD, key_elsewhere, linked_twice, own_events_refused, plural
+from node.words import (LINKED_TWICE_TOLD, key_elsewhere, linked_twice, linked_twice_here, own_events_refused,
+                        plural)
 from sync.handshake import DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
@@ -133,6 +134,7 @@ class Links:
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
         self._own_device = b""  # (watch_own_key)
         self.twice = TwiceWatch()  # a peer device linked twice at once from two places (a copied home?)
+        self.told_twice: int | None = None  # when a peer last said this device is linked twice (ms)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
         # device -> when its last complete round with this node ended, whichever side dialled: a peer
@@ -317,6 +319,8 @@ class Links:
             self._open.pop(link.number, None)
             # A `solnet sync` that came and went is no peer cut off (it was never a running node).
             visit = link.peer_error is not None and link.peer_error.code == SYNC_DONE
+            if link.peer_error is not None and link.peer_error.code == LINKED_TWICE:
+                self._told_linked_twice(name)
             self._remember_gone(link.peer_device, visit=visit)
             if rounds:
                 rounds.cancel()
@@ -378,6 +382,12 @@ class Links:
         log.warning("%s; its older link is closed to tell that device so (it dials again at once)", linked_twice(name))
         old, _ = self._open[older.number]
         self._tasks.append(asyncio.create_task(old.close(LINKED_TWICE, LINKED_TWICE_TOLD)))
+
+    def _told_linked_twice(self, name: str) -> None:
+        """A peer closed a link saying this device is linked twice there, from two places: a copy of
+        this home runs (node/linked_twice.py). Said here too, and by `solnet status` for an hour."""
+        self.told_twice = now_ms()
+        log.warning("%s", linked_twice_here(name))
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True, link.peer_device)))

@@ -4,7 +4,7 @@ the peer kept both links without a word (`solnet peers` showed one "Bristol conn
 the copy received what was sealed to Bristol's group. The peer now says that device is linked twice
 at once from two places, in its log (no address), `solnet status` and `solnet peers`, and tells the
 device itself by closing the older of the two links with those words, so that the original's
-operator learns it too. Neither link is refused: either may be the honest owner's.
+operator learns it too (its log and `solnet status` say it). Neither link is refused: either may be the honest owner's.
 
 A restart of the device's node (its old link racing its close) and a one-off `solnet sync` beside
 its running node are two links of one device too, and say nothing.
@@ -27,6 +27,7 @@ from node.linked_twice import LINKED_TWICE as CODE
 from node.words import LINKED_TWICE
 
 TOLD = f"closed the connection: {CODE}: "
+HERE = "that it holds two links of this device at once, from two places"
 
 
 def test_a_copy_of_a_running_home_linked_beside_it_is_said_and_told(cluster: Cluster, tmp_path: Path) -> None:
@@ -51,6 +52,10 @@ def test_a_copy_of_a_running_home_linked_beside_it_is_said_and_told(cluster: Clu
     # ... and the device is told, on the older link: the original's (the copy's, the next time)
     cluster.wait(lambda: TOLD in log_text(bristol), 10, "the original Bristol told by Calais")
     assert TOLD not in log_text(thief)
+    [warned] = [line for line in log_text(bristol).splitlines() if HERE in line]
+    assert " WARNING " in warned and "revoke this device" in warned, warned
+    said = cli(bristol, "status").stdout
+    assert "WARNING: a peer said on " in said and HERE in said and "revoke this device" in said, said
     # Not locked out: the original links again beside the copy
     cluster.wait(lambda: log_text(bristol).count("connected (outbound)") >= 2, 30, "the original linked again")
 
