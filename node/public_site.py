@@ -46,6 +46,16 @@ class PublicData:
     cleared: list[dict[str, Any]] = field(default_factory=list)  # public alerts ended by an all clear lately
     withdrawn: list[dict[str, Any]] = field(default_factory=list)  # public alerts of a sender since revoked
 
+    def newest(self, alerts_only: bool = False) -> int | None:
+        """When the newest item the page shows was posted, updated, cleared or withdrawn (None: it
+        shows none). The pages said when the data was read ("As of"), which happens within 2 s of
+        any event stored, sealed ones too: anyone polling them learnt when events not public came
+        in (until 2026-12-05). This moves only with what the page shows."""
+        items = self.alerts + self.cleared + ([] if alerts_only else self.actions + self.fundraisers)
+        times = [t for item in items for t in (item.get("ts"), item.get("updated_at"), item.get("cleared_at")) if t]
+        times += [w["withdrawn_at"] for w in self.withdrawn]
+        return max(times, default=None)
+
 
 def opted_in_groups(log: EventLog) -> set[bytes]:
     """Groups whose current profile says their public actions and fundraisers may go into feeds."""

@@ -7,7 +7,8 @@ from typing import Any
 
 from crypto.short_ids import short_id
 from node import revoked_here
-from node.words import local_time, named_like_us, node_fact_warnings, one_line, over_share_words, plural
+from node.words import (LINKED_TWICE, linked_twice, local_time, named_like_us, node_fact_warnings, one_line,
+                        over_share_words, plural)
 
 
 # A running node with no peer, none added and none dialled in: what it publishes leaves it for no one.
@@ -99,6 +100,8 @@ def status_text(out: dict[str, Any]) -> str:
                      f"vouch for it and then revoke it. {todo}.")
     if node.get("running"):
         lines += [f"  WARNING: {w}" for w in node_fact_warnings(node)]
+        lines += [one_line(f"  WARNING: {linked_twice(peer_name(p))} (seen {local_time(p['linked_twice'])})")
+                  for p in out.get("peers") or () if p.get("linked_twice")]
         if node.get("cut_off_since") and (why := cut_off_why(out.get("peers") or [])):
             lines.append(f"  WARNING: {why}")
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):
@@ -199,9 +202,16 @@ def peer_line(peer: dict[str, Any]) -> str:
         state = "not linked now" if peer.get("last_sync") else "never connected"
     last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
+    twice = (f"; WARNING: {LINKED_TWICE} (seen {local_time(peer['linked_twice'])})"
+             if peer.get("linked_twice") and peer.get("connected") else "")
+    return (f"{peer_name(peer):<20} {peer.get('address') or '(dialled in)':<28} "
+            f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}{twice}")
+
+
+def peer_name(peer: dict[str, Any]) -> str:
+    """A peer as `solnet peers` names it: its group's name (and its device's), on one line."""
     unnamed = "(revoked)" if peer.get("revoked") else "(group not known yet)"  # its profile left the log with it
     name = " ".join((peer.get("name") or unnamed).split())  # a profile's name on one line
     if peer.get("device_name"):
         name += " · " + " ".join(str(peer["device_name"]).split())
-    return (f"{name:<20} {peer.get('address') or '(dialled in)':<28} "
-            f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}")
+    return name

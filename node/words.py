@@ -67,6 +67,29 @@ def key_elsewhere(when: str, seq: int, at_ms: int, device: str | None = None, gr
             f"node then refuses this device for good. {stolen}")
 
 
+LINKED_TWICE = ("linked twice at once from two places: a copy of its home may be running; its group should check and "
+                "revoke it if so")
+# Said to that device over the link closed to tell it (node/linked_twice.py; at most 512 characters)
+LINKED_TWICE_TOLD = ("this node holds two links of your device at once, from two places: a copy of your home may be running "
+                     "(a cloned SD card, a restored backup, a thief's copy). If your group runs none, revoke this device "
+                     "with your group key (`solnet revoke DEVICE_ID` on the node that holds it) and make a new one")
+
+
+def linked_twice(name: str) -> str:
+    """The warning of a peer device linked twice at once (node/linked_twice.py), `name` for it."""
+    return f"{name} is {LINKED_TWICE}"
+
+
+def linked_twice_here(peer: str, at_ms: int | None = None) -> str:
+    """The warning of a peer (`peer`, its label) that said it holds two links of this device at once
+    (node/linked_twice.py), `at_ms` when (None: now, in the log)."""
+    when = f" on {local_time(at_ms)}" if at_ms is not None else ""
+    return (f"{peer} said{when} that it holds two links of this device at once, from two places: another node runs "
+            "with this device's key (a cloned SD card, a restored backup, a thief's copy of this home). If none of "
+            "yours does, revoke this device with your group key (`solnet id` prints its id; `solnet revoke` it on the "
+            "node that holds that key) and make a new one")
+
+
 def node_fact_warnings(facts: dict) -> list[str]:
     """What a running node's live facts say of this machine's clock (node/clock.py: it looks behind;
     peers do not take its events) and of its key (node/key_elsewhere.py: another node signs with it),
@@ -80,6 +103,8 @@ def node_fact_warnings(facts: dict) -> list[str]:
         said.append(f"{key_elsewhere(str(elsewhere.get('when', 'now')), elsewhere['seq'], elsewhere['at'], *ids)}.")
     if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
         said.append(f"{own_events_refused(refused['peers'], refused['from_seq'])}.")
+    if isinstance(facts.get("linked_twice_told"), int):
+        said.append(f"{linked_twice_here('a peer', facts['linked_twice_told'])}.")
     return said
 
 

@@ -10,6 +10,8 @@ with the same device comes up:
   the next such dial or at the watchdog) or a one-off `solnet sync` run beside that device's
   running node, with the same key (it must not cut the node's link, nor the node's redial cut it).
   An attacker gains nothing by dialling more: one device holds two slots however often it dials.
+  Two links of one dialler each driven by a running node are neither: a copy of that device's
+  home runs beside it (a thief's?), which node/linked_twice.py tells; neither is refused here.
 - Opposite dialler, both links opened within RACE_WINDOW_MS: the two nodes dialled each other at
   once. Each side sees both links, and each keeps the link dialled by the smaller device key, so
   both keep the same one (were it "the newer", each might keep a different link and both would close).

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("crypto", "events", "node", "sync")
 # I/O belongs at the edges: these modules may not import aiohttp, sqlite3, asyncio or a clock.
 PURE = ("crypto", "events", "sync.antientropy", "sync.gossip", "sync.link", "sync.link_commands", "sync.messages", "sync.errors", "sync.overlay",
-        "sync.handshake", "sync.channel", "node.key_elsewhere")
+        "sync.handshake", "sync.channel", "node.key_elsewhere", "node.linked_twice")
 IO_MODULES = {"aiohttp", "sqlite3", "asyncio", "socket", "time"}
 
 

@@ -31,6 +31,7 @@ from aiohttp import web
 from node.clock import OwnEventsRefused
 from node.home import Home
 from node.key_elsewhere import KeyElsewhere
+from node.linked_twice import LINKED_TWICE, Rounds, TwiceWatch
 from node.log import now_ms
 from node.net.database import DbThread
 from node.net.peer_directory import PeerDirectory
@@ -41,9 +42,9 @@ from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
-from node.words import key_elsewhere, own_events_refused, plural
-from sync.handshake import (DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, REVOKED,
-                            HandshakeError)
+from node.words import (LINKED_TWICE_TOLD, key_elsewhere, linked_twice, linked_twice_here, own_events_refused,
+                        plural)
+from sync.handshake import DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.addresses import normalize_address
@@ -145,10 +146,12 @@ class Links:
         self._refused_as_revoked = refused_as_revoked
         self._accepted_by = accepted
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
-                               lambda: bytes(identity().device.public), self._accepted)
+                               lambda: bytes(identity().device.public), self._accepted, self._round_opened)
         self.own_refused = OwnEventsRefused()  # peers that do not take this device's events (a clock ahead?)
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
         self._own_device = b""  # (watch_own_key)
+        self.twice = TwiceWatch()  # a peer device linked twice at once from two places (a copied home?)
+        self.told_twice: int | None = None  # when a peer last said this device is linked twice (ms)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
         # device -> when its last complete round with this node ended, whichever side dialled: a peer
@@ -171,9 +174,11 @@ class Links:
         """The open links (device, direction, dialled address, since when, current lag both ways,
         log label); for peers with no open link, when their last one ended; and for every peer,
         when its last complete round with this node ended."""
+        twice = self.twice.seen(now_ms())
         links = [{"device": link.peer_device, "direction": "outbound" if link.outbound else "inbound",
                   "address": link.address, "connected_since": peer.opened_ms, "behind": peer.behind,
-                  "ahead": peer.ahead, "label": self._directory.name_of(link)}
+                  "ahead": peer.ahead, "label": self._directory.name_of(link),
+                  "linked_twice": twice.get(link.peer_device)}
                  for link, peer in list(self._open.values())]
         return links, dict(self._gone), dict(self._synced)
 
@@ -349,6 +354,8 @@ class Links:
             self._open.pop(link.number, None)
             # A `solnet sync` that came and went is no peer cut off (it was never a running node).
             visit = link.peer_error is not None and link.peer_error.code == SYNC_DONE
+            if link.peer_error is not None and link.peer_error.code == LINKED_TWICE:
+                self._told_linked_twice(name)
             self._remember_gone(link.peer_device, visit=visit)
             if rounds:
                 rounds.cancel()
@@ -395,6 +402,27 @@ class Links:
         for seen in self.key_elsewhere.stored(wires):
             group = self._group_of(self._own_device)
             log.warning("%s", key_elsewhere(*seen, self._own_device.hex(), group.hex() if group else None))
+
+    def _round_opened(self, link: Link) -> None:
+        """The peer of `link` opened a round on it: is its device linked twice at once, from two
+        running nodes (node/linked_twice.py)? Said, and told to it, as TwiceWatch decides."""
+        rounds = [Rounds(other.number, other.peer_device, other.outbound, peer.opened_ms, peer.rounds_opened,
+                         peer.first_round_ms, peer.latest_round_ms)
+                  for other, peer in list(self._open.values()) if other.peer_device == link.peer_device]
+        older = self.twice.check(link.peer_device, rounds, now_ms())
+        if older is None or older.number not in self._open:
+            return
+        # By the label `solnet peers` shows for a device that dialled in (never an address), and its id
+        name = f"{self._directory.device_label(link.peer_device)} (device {link.peer_device.hex()[:12]})"
+        log.warning("%s; its older link is closed to tell that device so (it dials again at once)", linked_twice(name))
+        old, _ = self._open[older.number]
+        self._tasks.append(asyncio.create_task(old.close(LINKED_TWICE, LINKED_TWICE_TOLD)))
+
+    def _told_linked_twice(self, name: str) -> None:
+        """A peer closed a link saying this device is linked twice there, from two places: a copy of
+        this home runs (node/linked_twice.py). Said here too, and by `solnet status` for an hour."""
+        self.told_twice = now_ms()
+        log.warning("%s", linked_twice_here(name))
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         self._tasks.append(asyncio.create_task(self._round_completed(True, link.peer_device)))

@@ -26,6 +26,7 @@ from crypto.keystore import NodeKeys
 from events.format import Event
 from node import chain_gate, publishing, revoked_here, verify_pool
 from node.home import Home
+from node.linked_twice import SHOWN_MS
 from node.log import EventLog, now_ms
 from node.net import admin_requests
 from node.net.admin_socket import AdminSocket
@@ -455,7 +456,13 @@ class Node:
                 # a damaged database cannot save the status: what the node met, from this process
                 "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None,
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
-                "key_elsewhere": self.key_elsewhere()}
+                "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told()}
+
+    def linked_twice_told(self) -> int | None:
+        """When a peer last said it holds two links of this device at once, from two places (a copy
+        of this home runs: node/linked_twice.py), within the last hour (None: not)."""
+        told = self.links.told_twice
+        return told if told is not None and now_ms() - told < SHOWN_MS else None
 
     def key_elsewhere(self) -> dict[str, Any] | None:
         """This device's event that a peer brought and this node did not sign (node/key_elsewhere.py):

@@ -48,7 +48,7 @@ from sync.link_commands import (
     Store,
     Stream,
 )
-from sync.messages import Events, IWant, Push, event_batches
+from sync.messages import Events, IWant, Offer, Push, event_batches
 from sync.transport import Link, LinkClosed
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -115,6 +115,7 @@ class LinkPorts:
     said_of: Callable[[Link, object], str] = lambda link, problem: str(problem)
     own_device: Callable[[], bytes] = lambda: b""  # whose events a round's RoundResult.own_sent follows
     accepted: Callable[[list[bytes]], None] = lambda wires: None  # events the peer brought that were stored
+    round_opened: Callable[[Link], None] = lambda link: None  # the peer opened a round (node/linked_twice.py)
 
 
 class PeerLink:
@@ -123,6 +124,7 @@ class PeerLink:
         self.protocol = link.protocol
         self.storage, self.gossip, self.policy = ports.storage, ports.gossip, ports.policy
         self._round_finished = ports.round_finished
+        self._round_opened = ports.round_opened
         self._own_device = ports.own_device
         self._accepted = ports.accepted
         self.name = ports.name_of(link)
@@ -153,6 +155,11 @@ class PeerLink:
         self.opened_ms = now_ms()
         self.behind: int | None = None  # events the peer holds that we lack
         self.ahead: int | None = None  # events we hold that the peer lacks
+        # The rounds the peer opened on this link (only a dialler opens them): how many, when the first
+        # and the latest came (ms). Two running nodes with one key each drive a link (node/linked_twice.py).
+        self.rounds_opened = 0
+        self.first_round_ms: int | None = None
+        self.latest_round_ms: int | None = None
 
     # --- the reader loop ------------------------------------------------------------------------
     async def serve(self) -> None:
@@ -164,6 +171,8 @@ class PeerLink:
                 message = await self.link.receive(None)
                 await self.policy.limit_bytes(self.link.peer_device, self.link.bytes_in - before)
                 self._still_open()  # closed meanwhile (cut, banned, stopping): the message goes unread
+                if isinstance(message, Offer):
+                    self._peer_opened_round()
                 try:
                     commands = self.protocol.receive(message)
                 except RemoteProtocolError as exc:  # the peer's breach, and only that, is charged
@@ -188,6 +197,13 @@ class PeerLink:
                 self._reader_done = True
                 self.round_done.set()
                 await self.link.close()
+
+    def _peer_opened_round(self) -> None:
+        self.rounds_opened += 1
+        self.latest_round_ms = now_ms()
+        if self.first_round_ms is None:
+            self.first_round_ms = self.latest_round_ms
+        self._round_opened(self.link)
 
     def _still_open(self) -> None:
         """LinkClosed if the link was closed while this node awaited something: its protocol object

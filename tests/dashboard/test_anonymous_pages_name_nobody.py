@@ -14,6 +14,7 @@ import pytest
 
 from node import publishing
 from node.dashboard import AccessOptions, access
+from node.log import now_ms
 from page_text import PASSPHRASE
 
 PAGES = ("/login", "/no/such/page", "/login?next=%2Fgroups", "/", "/groups")
@@ -68,14 +69,9 @@ async def test_two_nodes_in_one_browser_stay_logged_in_with_cookies_not_named_af
     assert access.cookie_names(keys.device.derive) == access.cookie_names(keys.device.derive), "a mark outlives a restart"
 
 
-async def test_a_sealed_event_arriving_leaves_the_public_feeds_updated_as_it_was(sample, start_node, http,
-                                                                               monkeypatch) -> None:
-    """The feeds' <updated> was when the public data was last read, which happens as soon as any row
-    is stored: anyone polling a feed learnt when events not public, sealed ones too, came in. It is
-    the newest entry's now, and 1970 for an empty feed."""
-    from node.dashboard import public_cache
-
-    monkeypatch.setattr(public_cache, "MIN_AGE_S", 0.0)  # a new row is read at the next request
+async def _sealed_need_to_come(sample) -> bytes:
+    """Calais's home with a public alert of its own and Bristol's membership; Bristol's need sealed
+    to its own group, which Calais lacks yet (its wire, to be stored while Calais's node runs)."""
     calais, bristol = sample.nodes
     for node in sample.nodes:  # a public alert of Calais's; a need of Bristol's sealed to itself
         log, keys = node.home.log(), node.home.keys(PASSPHRASE)
@@ -94,7 +90,29 @@ async def test_a_sealed_event_arriving_leaves_the_public_feeds_updated_as_it_was
         log.ingest(known)
     finally:
         log.store.close()
-    running = await start_node(calais, AccessOptions(public=True))
+    return sealed.encode()
+
+
+async def _store_seen(running, wire: bytes) -> None:
+    """`wire` stored by the running node, and noticed (the public data is read again at the next request)."""
+    before = running.node.last_stored_n
+    [stored] = await running.node.db(running.node.log.ingest, [wire])
+    assert stored.status == "accepted", stored
+    async with asyncio.timeout(5):
+        while running.node.last_stored_n == before:
+            await asyncio.sleep(0.01)
+
+
+async def test_a_sealed_event_arriving_leaves_the_public_feeds_updated_as_it_was(sample, start_node, http,
+                                                                               monkeypatch) -> None:
+    """The feeds' <updated> was when the public data was last read, which happens as soon as any row
+    is stored: anyone polling a feed learnt when events not public, sealed ones too, came in. It is
+    the newest entry's now, and 1970 for an empty feed."""
+    from node.dashboard import public_cache
+
+    monkeypatch.setattr(public_cache, "MIN_AGE_S", 0.0)  # a new row is read at the next request
+    sealed = await _sealed_need_to_come(sample)
+    running = await start_node(sample.nodes[0], AccessOptions(public=True))
 
     async def updated(feed: str) -> list[str]:
         async with http.get(f"{running.url}/public/{feed}") as r:
@@ -104,10 +122,33 @@ async def test_a_sealed_event_arriving_leaves_the_public_feeds_updated_as_it_was
     alerts, funds = await updated("alerts.atom"), await updated("fundraisers.atom")
     assert len(alerts) > 1 and alerts[0] == max(alerts[1:]), alerts  # the feed's: its newest entry's
     assert funds == ["1970-01-01T00:00:00+00:00"], funds  # the sample's fundraiser is not public: none
-    before = running.node.last_stored_n
-    [stored] = await running.node.db(running.node.log.ingest, [sealed.encode()])
-    assert stored.status == "accepted", stored
-    async with asyncio.timeout(5):  # noticed: the public data is read again at the next request
-        while running.node.last_stored_n == before:
-            await asyncio.sleep(0.01)
+    await _store_seen(running, sealed)
     assert await updated("alerts.atom") == alerts and await updated("fundraisers.atom") == funds
+
+
+async def test_a_sealed_event_arriving_leaves_the_public_pages_time_as_it_was(sample, start_node, http,
+                                                                            monkeypatch) -> None:
+    """The public pages said "As of" when the public data was last read, which happens as soon as any
+    row is stored: anyone polling /public/ learnt when events not public, sealed ones too, came in.
+    They say when their newest item was posted now. (The sealed event comes two minutes after the
+    first reading, by the clock the public data is read with: the pages show minutes.)"""
+    from node import public_site
+    from node.dashboard import public_cache
+
+    monkeypatch.setattr(public_cache, "MIN_AGE_S", 0.0)  # a new row is read at the next request
+    sealed = await _sealed_need_to_come(sample)
+    running = await start_node(sample.nodes[0], AccessOptions(public=True))
+    later = 0
+    monkeypatch.setattr(public_site, "now_ms", lambda: now_ms() + later)
+
+    async def said(page: str) -> str:
+        async with http.get(f"{running.url}/public/{page}") as r:
+            assert r.status == 200
+            [line] = re.findall(r'<p class="hint">([^<]*)</p>', await r.text())
+            return line
+
+    pages = {page: await said(page) for page in ("", "alerts")}
+    later = 120_000
+    await _store_seen(running, sealed)
+    assert {page: await said(page) for page in pages} == pages
+    assert all(line.startswith("Latest news here: ") for line in pages.values()), pages

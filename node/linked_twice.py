@@ -1,0 +1,93 @@
+"""One peer device linked twice at once from two places, told from the rounds its links carry. Pure.
+
+A thief who copies a running member's home (`cp -a`) and knows the passphrase runs the copy at
+another address with the same device key: both nodes dial their peers and each holds its own link,
+so a peer holds two links of one device (sync/link_slots.py keeps two links of the same dialler).
+Nothing else showed it: the copy receives what is sealed to the group, and neither the original
+nor its peers said a word.
+
+Two links of one dialler are common and harmless, though, so the links alone say nothing:
+- a reconnect: the dialler lost its side of the first link (it restarted, or the link died
+  unseen) and dialled again; the old link lingers here until the watchdog or the next such dial
+  closes it, but it carries nothing more from the dialler, whose side of it is gone;
+- a one-off `solnet sync` beside the device's running node: its link carries a round, and a
+  confirming one if it sent anything, then it closes (at most SYNC_ROUNDS).
+
+Only the dialler opens rounds (an Offer), and a running node opens one at once and then every few
+seconds. So one device is linked twice when two open links it dialled have each carried more
+rounds than a `solnet sync` makes, and the older one carried a round after the newer one's first:
+two running nodes hold the same key, each on its own link. Neither link can be told the honest
+one (the thief's copy may be the first in), so nothing is refused here: the node says so.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+SYNC_ROUNDS = 2  # rounds a one-off `solnet sync` opens on its link at most (node/net/links.py sync_once)
+TELL_EVERY_MS = 10 * 60_000  # how often a device still linked twice is told so again (TwiceWatch)
+SHOWN_MS = 60 * 60_000  # how long `solnet peers` and `status` say it once it was last seen
+LINKED_TWICE = "linked_twice"  # the code of the words that tell it (sync/messages.py Error)
+
+
+@dataclass(frozen=True, slots=True)
+class Rounds:
+    """One open link as the rounds its peer opened on it tell it: to which `device`, dialled by
+    which side (`outbound`: this node), when it opened (ms), how many rounds the peer opened on it
+    and when the first and the latest of them came (ms; None: none yet)."""
+    number: int
+    device: bytes
+    outbound: bool
+    opened_ms: int
+    rounds: int = 0
+    first_ms: int | None = None
+    latest_ms: int | None = None
+
+
+def linked_twice(links: Iterable[Rounds]) -> dict[bytes, Rounds]:
+    """The devices that hold two open links with this node, each driven by a running node (above),
+    each with the older link of such a pair."""
+    running: dict[tuple[bytes, bool], list[Rounds]] = {}
+    for link in links:
+        if link.rounds > SYNC_ROUNDS and link.first_ms is not None and link.latest_ms is not None:
+            running.setdefault((link.device, link.outbound), []).append(link)
+    found: dict[bytes, Rounds] = {}
+    for (device, _), held in running.items():
+        held.sort(key=lambda link: (link.opened_ms, link.number))
+        for at, older in enumerate(held):
+            if any(older.latest_ms > newer.first_ms for newer in held[at + 1:]):  # type: ignore[operator]
+                found.setdefault(device, older)
+    return found
+
+
+class TwiceWatch:
+    """What a node does of it. Seen lately (SHOWN_MS): `solnet peers` and `status` say it. Told
+    (every TELL_EVERY_MS while it lasts): the log says it, and the older link of the pair is closed
+    with words that say it to the node on it. That is the only message the protocol has that carries
+    words (sync/messages.py Error; a new type of message would end every link with a node of an
+    earlier version), and a node of any version logs it. The node closed dials again at once and
+    keeps its place: the next time, the other link is the older one, so both nodes are told, the
+    original's operator too, and neither is locked out (the honest one may be either)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, int] = {}  # device -> when it was last seen linked twice (ms)
+        self._told: dict[bytes, int] = {}  # device -> when it was last told (ms)
+
+    def check(self, device: bytes, links: Iterable[Rounds], now: int) -> Rounds | None:
+        """A round opened on a link of `device`; `links`, this node's open links: the link to close
+        to tell that device it is linked twice, if it is and it is time to tell it again."""
+        older = linked_twice(link for link in links if link.device == device).get(device)
+        if older is None:
+            return None
+        self._seen[device] = now
+        for kept in (self._seen, self._told):  # (a member's devices at most: forgotten after an hour)
+            for gone in [d for d, at in kept.items() if now - at >= SHOWN_MS]:
+                del kept[gone]
+        if now - self._told.get(device, now - TELL_EVERY_MS) < TELL_EVERY_MS:
+            return None
+        self._told[device] = now
+        return older
+
+    def seen(self, now: int) -> dict[bytes, int]:
+        """The devices seen linked twice in the last SHOWN_MS, with when last (ms)."""
+        return {device: at for device, at in self._seen.items() if now - at < SHOWN_MS}

@@ -1,0 +1,64 @@
+"""One peer device linked twice at once from two places, told from the rounds its links carry
+(node/linked_twice.py): pure. Two running nodes with one key (a copied home) say it; a reconnect
+racing its old link's close and a one-off `solnet sync` beside the device's node do not."""
+from __future__ import annotations
+
+from node.linked_twice import SHOWN_MS, TELL_EVERY_MS, Rounds, TwiceWatch, linked_twice
+
+BRISTOL, CALAIS = b"B" * 32, b"C" * 32
+S = 1_000  # ms
+
+
+def running(number: int, opened: int, first: int, latest: int, rounds: int = 5, device: bytes = BRISTOL,
+            outbound: bool = False) -> Rounds:
+    return Rounds(number, device, outbound, opened, rounds, first, latest)
+
+
+def test_two_running_nodes_each_driving_a_link_are_linked_twice() -> None:
+    original = running(1, opened=0, first=1 * S, latest=40 * S)  # still opens rounds after the copy came
+    copy = running(2, opened=20 * S, first=21 * S, latest=39 * S)
+    assert linked_twice([copy, original]) == {BRISTOL: original}, "found whichever order the links come in"
+    assert linked_twice([original, copy, running(3, 0, 1 * S, 40 * S, device=CALAIS)]) == {BRISTOL: original}
+
+
+def test_a_reconnect_racing_its_old_links_close_is_not() -> None:
+    """The dialler restarted (or its link died unseen) and dialled again: its old link lingers here
+    until the watchdog, but it carries no round after the new one's first."""
+    old = running(1, opened=0, first=1 * S, latest=19 * S)
+    new = running(2, opened=20 * S, first=20 * S + 300, latest=90 * S, rounds=30)
+    assert linked_twice([old, new]) == {}
+    # ... even when the old link's last round came in just as the new link opened
+    assert linked_twice([running(1, 0, 1 * S, 20 * S + 300), new]) == {}
+
+
+def test_a_one_off_sync_beside_the_devices_running_node_is_not() -> None:
+    """`solnet sync` opens a round, and a confirming one: never more than two, older link or newer."""
+    node = running(1, opened=0, first=1 * S, latest=60 * S, rounds=20)
+    sync = running(2, opened=30 * S, first=30 * S, latest=50 * S, rounds=2)
+    assert linked_twice([node, sync]) == {}
+    restarted = running(2, opened=30 * S, first=31 * S, latest=60 * S, rounds=20)  # its node restarted meanwhile
+    assert linked_twice([running(1, 0, 1 * S, 40 * S, rounds=2), restarted]) == {}
+
+
+def test_links_this_node_dialled_carry_no_rounds_of_the_peer_and_say_nothing() -> None:
+    """Only a dialler opens rounds; two links of opposite dialler are not a pair either."""
+    dialled = Rounds(1, BRISTOL, True, 0)
+    assert linked_twice([dialled, Rounds(2, BRISTOL, True, 20 * S)]) == {}
+    assert linked_twice([dialled, running(2, 20 * S, 21 * S, 60 * S)]) == {}
+
+
+def test_the_watch_tells_the_older_link_then_waits_and_shows_it_for_an_hour() -> None:
+    watch = TwiceWatch()
+    original, copy = running(1, 0, 1 * S, 40 * S), running(2, 20 * S, 21 * S, 39 * S)
+    assert watch.check(BRISTOL, [running(1, 0, 1 * S, 19 * S), copy], 40 * S) is None, "not linked twice yet"
+    assert watch.seen(40 * S) == {}
+    assert watch.check(BRISTOL, [original, copy], 40 * S) == original, "told on the older link"
+    assert watch.check(BRISTOL, [original, copy], 41 * S) is None, "once"
+    assert watch.seen(41 * S) == {BRISTOL: 41 * S}
+    # The older one closed and its node dialled again: the copy's is the older link now, told next time
+    again = running(3, 45 * S, 46 * S, 40 * S + TELL_EVERY_MS)
+    copy_now = running(2, 20 * S, 21 * S, 40 * S + TELL_EVERY_MS)
+    assert watch.check(BRISTOL, [again, copy_now], 40 * S + TELL_EVERY_MS) == copy_now
+    last = 40 * S + TELL_EVERY_MS
+    assert watch.seen(last + SHOWN_MS - 1) == {BRISTOL: last}
+    assert watch.seen(last + SHOWN_MS) == {}, "no longer said an hour after it was last seen"
