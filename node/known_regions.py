@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from events.projections import PROFILE
 from node.kind_input import PublishError
-from node.log import EventLog
+
+if TYPE_CHECKING:  # `solnet publish` through a running node loads no database layer (the node checks)
+    from node.log import EventLog
 
 CLOSE_MATCHES = 3
 
@@ -33,6 +35,7 @@ def refuse_new_region(log: EventLog, region: str, home_region: Callable[[], str 
     """Raise NewRegion unless `region` (as stored: lower case) is known to this node's log, or is
     `home_region()`: the home's own (config.json), known before its group's profile is in the log
     (a group that has just joined). Asked only of a region the log does not know."""
+    from events.projections import PROFILE
     from node.views import REGION_TABLES  # (views imports much of the node: only when publishing)
 
     known = log.store.regions(REGION_TABLES)

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from node.store.checkpointer import Checkpointer
 from node.store.errors import StoreError, disk_failing, translate
 
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
@@ -70,7 +69,7 @@ class StoreBase:
         self._facts: dict[Any, Any] = {}
         self._data_version: int | None = None
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
-        self._checkpointer: Checkpointer | None = None  # a running node's (Store.attach_checkpointer)
+        self._checkpointer: Any = None  # a running node's Checkpointer (Store.attach_checkpointer)
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from node.store.checkpointer import Checkpointer
 from node.store.errors import DatabaseDamaged, StoreError
 from node.store.local import LocalTables
 from node.store.migrations import MIGRATIONS
@@ -85,6 +84,8 @@ class Store(LocalTables):
     def attach_checkpointer(self) -> None:
         """Checkpoint the WAL on a thread of its own from now on (a running node: node/store/checkpointer.py),
         until `close`."""
+        from node.store.checkpointer import Checkpointer  # a running node's only: commands load no logging
+
         if self._checkpointer is None and not self.readonly:
             self._checkpointer = Checkpointer(self.path, checkpoint_pages(self._one('PRAGMA page_count') or 0))
             self.tune_to_size()

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from node.store import Store
+from node.store.checkpointer import Checkpointer
 from node.store.store import checkpoint_pages
 
 
@@ -58,6 +59,18 @@ def test_opening_a_store_that_exists_writes_nothing(tmp_path: Path) -> None:
         again.close()
 
 
+def _with_checkpointer(path: Path, pages: int) -> tuple[Store, Checkpointer]:
+    """A store as a running node has it (its checkpoints on a thread), wanting one every `pages`
+    pages of the log, with a table to fill."""
+    store = Store(path)
+    store.attach_checkpointer()
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    checkpointer.set_pages(pages)
+    store._db.execute("CREATE TABLE filler(x BLOB)")
+    return store, checkpointer
+
+
 def _wait_for(condition, what: str, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -72,15 +85,10 @@ def test_a_running_nodes_commits_leave_the_checkpoint_to_a_thread_of_its_own(tmp
     running node does it) the writer's own checkpoint is only a backstop at twice the interval; the
     thread copies the log once it passes the interval, and the writer's next commit starts it again."""
     path = tmp_path / "solnet.db"
-    store = Store(path)
+    store, checkpointer = _with_checkpointer(path, 400)  # far below the writer's backstop (8,000 pages)
     try:
-        store.attach_checkpointer()
-        checkpointer = store._checkpointer
-        assert checkpointer is not None
         db = store._db
-        assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 2 * checkpointer.pages
-        checkpointer.set_pages(400)  # far below the writer's backstop (8,000 pages)
-        db.execute("CREATE TABLE filler(x BLOB)")
+        assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 2 * 4000
         file_before = path.stat().st_size
         for _ in range(100):  # a page and more each: the log passes 400 pages
             with store.write():
@@ -99,15 +107,10 @@ def test_a_checkpoint_held_back_by_a_reader_is_not_tried_again_at_every_commit(t
     """A command of another process reading an older state keeps the log from being copied whole;
     the thread then waits for the log to grow by an eighth of the interval, not for the next commit."""
     path = tmp_path / "solnet.db"
-    store = Store(path)
+    store, checkpointer = _with_checkpointer(path, 400)
     reader = sqlite3.connect(path, isolation_level=None)
     try:
-        store.attach_checkpointer()
-        checkpointer = store._checkpointer
-        assert checkpointer is not None
-        checkpointer.set_pages(400)
         db = store._db
-        db.execute("CREATE TABLE filler(x BLOB)")
         with store.write():
             db.execute("INSERT INTO filler VALUES (x'00')")
         reader.execute("BEGIN")
@@ -131,15 +134,9 @@ def test_the_thread_keeps_checkpointing_cycle_after_cycle(tmp_path: Path) -> Non
     """After a checkpoint that copied the whole log, the next is wanted at the interval again: the
     threshold once rose by an eighth of the interval at every checkpoint, passed the writer's
     backstop after eight, and the commits took the checkpoints back for the rest of the run."""
-    path = tmp_path / "solnet.db"
-    store = Store(path)
+    store, checkpointer = _with_checkpointer(tmp_path / "solnet.db", 200)
     try:
-        store.attach_checkpointer()
-        checkpointer = store._checkpointer
-        assert checkpointer is not None
-        checkpointer.set_pages(200)
         db = store._db
-        db.execute("CREATE TABLE filler(x BLOB)")
         for cycle in range(1, 13):
             while checkpointer.frames() < 200:
                 with store.write():
