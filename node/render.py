@@ -453,7 +453,8 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
                        for t in item.get("taken") or ()]
                       # nobody of a gone group will act: the requester must look for another group
                       + [f"{t.get('group_name') or short_id(t['group'])} had taken it since {local_time(t['since'])} "
-                         f"but {TAKER_GONE_WORDS[t['group_gone']]}: find another group"
+                         f"but {TAKER_GONE_WORDS[t['group_gone']]}"
+                         + ("; another group that took it still holds it" if item.get("taken") else ": find another group")
                          for t in item.get("taker_gone") or ()]
                       + [f"handed back by {b.get('group_name') or short_id(b['group'])} {local_time(b['closed_at'])} "
                          f"({words(b['outcome'])})" for b in item.get("handed_back") or ()]

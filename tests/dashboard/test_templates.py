@@ -144,3 +144,18 @@ def test_a_request_whose_taker_is_gone_and_pledges_of_gone_groups_are_said_in_ei
         assert "taken by" not in html and "prise en charge par" not in html
     html = render_page("event.html", context(event=event, private_text=None, private_status=None, fragment="/f"))
     assert "had taken it but was revoked: it is waiting for another group" in html
+
+
+def test_a_gone_taker_beside_one_that_still_holds_the_request_sends_nobody_looking() -> None:
+    """Cardiff and Bristol both took a request and Cardiff left: Bristol still holds it, so the page
+    says so, not that the request waits for another group (two groups acting on one urgent case)."""
+    page = overview()
+    [request] = page["support"]["items"]
+    request.update(taken=[{"group": ID, "group_name": "Bristol", "since": 1_800_000_000_000}],
+                   taker_gone=[{"group": ID, "group_name": "Cardiff", "since": 1_800_000_000_000, "group_gone": "left"}])
+    said = {"en": "had taken it but has left the network; another group that took it still holds it",
+            "fr": "l’avait prise en charge mais a quitté le réseau\u202f; un autre groupe qui l’a prise en charge la tient"}
+    for lang, words in said.items():
+        html = " ".join(render_page("overview.html", {**page, "t": Translator(lang), "lang": lang}).split())
+        assert " ".join(words.split()) in html, lang  # (the page's spaces joined: U+202F is one)
+        assert "waiting for another group" not in html and "attend un autre groupe" not in html, lang

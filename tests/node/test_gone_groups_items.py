@@ -144,6 +144,8 @@ def test_a_gone_taker_no_longer_holds_a_request_nor_do_its_pledges_count(tmp_pat
              "revoked": "but was revoked: find another group"}
     line = view_line("support", waiting, {})
     assert words[how] in line and "taken by" not in line.replace("had taken", "") and line.startswith("open")
+    held = view_line("support", second, {})  # another taker still holds it: nobody is sent to look for one
+    assert "another group that took it still holds it" in held and "find another group" not in held, held
     case_actions(waiting, g3_key)  # the dashboard offers another group to take it (not "take it too")
     assert waiting["may_take"] and not waiting["may_hand_back"]
     [fundraiser] = shown["fundraisers"]  # nobody remains to honour Cardiff's pledge
