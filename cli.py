@@ -843,6 +843,11 @@ def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
         return None
 
 
+def _private_requests_held(log: EventLog) -> bool:
+    from events.projections import SUPPORT
+    return any(r.data.get("has_private") for r in log.store.rows(SUPPORT))
+
+
 def group_names(log: EventLog) -> dict[bytes, str]:
     from node import references
 
@@ -986,7 +991,7 @@ def _live_devices(home: Home) -> dict[str, bytes]:
 
 def cmd_view(args: argparse.Namespace) -> int:
     from node import audience, render
-    from node.views import view
+    from node.views import reader_of, view
     from events.fields import REGION_RE, REGION_WORDS
     region = args.region.strip().lower() if args.region is not None else None
     if region is not None and not REGION_RE.fullmatch(region):  # '' listed every region, as if none were given
@@ -994,9 +999,12 @@ def cmd_view(args: argparse.Namespace) -> int:
                          "for every region")
     home = home_of(args)
     log = home.log()
-    opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events()))
+    # this device's key also tells who a support request's private part went to: a claim by a
+    # group it was not sent to takes nothing (events.readmodels.support_requests)
+    opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events())
+                        or args.name in ("support", "regions") and _private_requests_held(log))
     opened = audience.opened_rows(log, opener) if opener is not None else None
-    items = view(log, args.name, region=region, opened=opened)
+    items = view(log, args.name, region=region, reader=reader_of(log, opened, opener=opener))
     if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone
         own = bytes.fromhex(home.config().device_id)
         for d in (d for g in items for d in g["device_list"] if d["id"] == own):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from events.effects import Target, closes_for_all, draws_on_offer, problem
@@ -225,7 +225,8 @@ def _suggest_offers(items: list[dict[str, Any]]) -> None:
 
 # --- support ------------------------------------------------------------------------------------------
 def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int | None = None,
-                     gone: Gone = staying) -> list[dict[str, Any]]:
+                     gone: Gone = staying, readers: Callable[[Row], Collection[bytes] | None] = lambda r: None,
+                     ) -> list[dict[str, Any]]:
     """Support requests with status: open, claimed (who takes it now, since when) or closed (outcome).
     `group_gone` says the requesting group is gone (`departure`): one nobody took is left out (no
     one can answer its questions or close it), one taken stays with those who took it.
@@ -237,7 +238,14 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
 
     Only the requesting group closes a request; a group that took it hands it back with its own
     close (events.effects): it is then no longer among the takers, and `handed_back` says when and
-    with what outcome, until it takes the request again with a later claim."""
+    with what outcome, until it takes the request again with a later claim.
+
+    `readers(request)`: the groups its private part was sealed to (its own included), where this
+    node can tell (its device reads the part, e.g. on the requesting group's node); else None. A
+    claim by a group that is not among them does not take it (a modified client or a hand-signed
+    claim: that group cannot read who the people are, and coordinators would pass the case over):
+    it is in `claimed_unsent`, and the request waits for a group unless another holds it. A node
+    that cannot tell counts the claim as taking it (who reads a part is sealed inside it)."""
     requests = list(requests)
     target = lookup(requests)
     by_request = _by_ref(statuses)
@@ -255,6 +263,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
                 holding.setdefault(group, at)
         # A group that is gone holds nothing: nobody remains to act on the request (or hand it back)
         taken = {g: at for g, at in holding.items() if not gone(g)}
+        sent_to = readers(r) if r.data.get("has_private") else None
+        unsent = {g: at for g, at in taken.items() if sent_to is not None and g not in sent_to}
+        taken = {g: at for g, at in taken.items() if g not in unsent}
         status, outcome = "open", None
         if closes:
             status, outcome = "closed", closes[-1].data["outcome"]
@@ -265,8 +276,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken),
                 "outcome": outcome,
                 "taken": [{"group": g, "since": since} for g, since in taken.items()],
+                "claimed_unsent": [{"group": g, "since": since} for g, since in unsent.items()],
                 "taker_gone": [{"group": g, "since": since, "group_gone": gone(g)}
-                               for g, since in holding.items() if g not in taken],
+                               for g, since in holding.items() if g not in taken and g not in unsent],
                 "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"]}
                                 for g, s in back.items() if g not in holding],
                 "closed_at": closes[-1].data["ts"] if closes else None, "private": bool(r.data.get("has_private"))}

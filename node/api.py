@@ -414,7 +414,7 @@ def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str |
                 peers: list[dict[str, Any]] | None, own: bytes | None = None) -> tuple[list[Any], bool]:
     """The read model's items, and whether they are cut (`capped`: more exist than `limit` lets
     through, or than the node read), so that a client tells a full listing from a cut one."""
-    reader = reader_of(log, audience.opened_rows(log, opener) if name != "groups" else None)
+    reader = reader_of(log, audience.opened_rows(log, opener) if name != "groups" else None, opener=opener)
     items = view(log, name, region=region, limit=limit, peers=peers, reader=reader)
     if name == "support":  # which places could read each request's private part (`reads_private`)
         audience.mark_private_readers(log, opener, items, own)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from crypto.envelope import open_envelope, seal
@@ -171,6 +171,12 @@ def mark_private_readers(log: EventLog, opener: Opener | None, requests: list[di
             elif own is not None and o["group"] == own:
                 o["reads_private"] = False
         r["can_go"].sort(key=lambda o: o.get("reads_private") is False)  # stable: otherwise as it was
+
+
+def request_readers(log: EventLog, opener: Opener) -> Callable[[Row], frozenset[bytes] | None]:
+    """For a support request's row: the groups its private part went to (its own group's and
+    those named), if this device reads the part; else None (views.Held.readers)."""
+    return lambda row: opener.private_readers(row.key, _private_part(log, row.key), row.data["group"])
 
 
 def _private_part(log: EventLog, event_id: bytes) -> bytes | None:

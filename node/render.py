@@ -377,6 +377,8 @@ def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) 
 
 GONE_WORDS = {"left": "its group has left the network", "revoked": "its group was revoked"}
 TAKER_GONE_WORDS = {"left": "has left the network", "revoked": "was revoked"}
+# A claim by a group the request's private part was not sealed to (events.readmodels `claimed_unsent`)
+CLAIMED_UNSENT_WORDS = "which this request was not sent to (it cannot read the details): check with them"
 
 
 def gone_mark(item: dict[str, Any]) -> str:
@@ -456,6 +458,9 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
                          f"but {TAKER_GONE_WORDS[t['group_gone']]}"
                          + ("; another group that took it still holds it" if item.get("taken") else ": find another group")
                          for t in item.get("taker_gone") or ()]
+                      # a claim by a group the private part was not sealed to takes nothing here
+                      + [f"claimed by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}, "
+                         f"{CLAIMED_UNSENT_WORDS}" for t in item.get("claimed_unsent") or ()]
                       + [f"handed back by {b.get('group_name') or short_id(b['group'])} {local_time(b['closed_at'])} "
                          f"({words(b['outcome'])})" for b in item.get("handed_back") or ()]
                       # a closed request says when and how it ended, not only who took it

@@ -6,7 +6,7 @@ their ids.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -18,7 +18,7 @@ from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER,
 from events.trust import TrustGraph
 from events.view_names import VIEWS
 from node import references
-from node.audience import WithOpened, ordered
+from node.audience import Opener, WithOpened, ordered, request_readers
 from node.log import EventLog, now_ms
 from node.status import peer_list
 
@@ -72,6 +72,10 @@ class Held:
     # The tables of which a capped listing left rows out (more than its limit exist): a reader
     # of the API learns that its listing is cut (node.api `capped`).
     capped: set[str] = field(default_factory=set, compare=False, repr=False)
+    # The groups a support request's private part went to, where this device reads it
+    # (node.audience.request_readers); None: it cannot tell. A claim by another group takes nothing
+    # (events.readmodels.support_requests).
+    readers: Callable[[Row], Collection[bytes] | None] = field(default=lambda row: None, compare=False, repr=False)
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
@@ -164,10 +168,12 @@ def _fair(log: Held, table: str, items: list[dict[str, Any]], limit: int | None)
 
 
 def reader_of(log: EventLog, opened: MemoryTables | None = None, only: frozenset[bytes] | None = None,
-              public: bool = False) -> Held:
+              public: bool = False, opener: Opener | None = None) -> Held:
     """One reader for several views of the same moment (a dashboard page); `only`: listings of
-    those groups' rows alone (Held.only); `public`: of the alerts, those marked public alone."""
-    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust, only=only, public=public)
+    those groups' rows alone (Held.only); `public`: of the alerts, those marked public alone;
+    `opener`: this device's key, to tell who reads each support request's private part."""
+    return Held(log.store if opened is None else WithOpened(log.store, opened), log.trust, only=only, public=public,
+                **({"readers": request_readers(log, opener)} if opener is not None else {}))
 
 
 def group_names(log: Held) -> dict[bytes, str]:
@@ -271,7 +277,7 @@ def support(log: Held, region: str | None, now: int, limit: int | None) -> list[
 
 def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: int | None) -> list[dict[str, Any]]:
     found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
-                                        log.gone)
+                                        log.gone, log.readers)
     # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
     readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit))
     return found
@@ -468,7 +474,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
 def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
     return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
-                                       log.gone)
+                                       log.gone, log.readers)
 
 
 _PARTS = {"needs": {NEED, OFFER}, "support": {SUPPORT}, "capacity": {SUPPORT_OFFER}, "funds": {FUNDRAISER}}

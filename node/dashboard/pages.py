@@ -67,7 +67,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     is this node's group: what it may do (take, close, adjust, clear) is marked on the items. With
     `opener` (the admin's page), the events for chosen groups this node reads are in it too."""
     opened = opened_rows(log, opener) if opener is not None else None
-    bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened)}
+    bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened, opener=opener)}
     all_funds = view(log, "fundraisers", **bounded)
     funds = [f for f in all_funds if not f["ended"] and not f["group_gone"]]  # running
     needs = view(log, "needs", **bounded)
@@ -274,7 +274,10 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
     elif kind in ("need", "offer"):
         out["status"] = found("needs") or references.listing_state(log.store, log.trust, event_id, now)
     elif kind == "support.request":
-        out["status"] = found("support") or named(support_request_item(held, event_id, now, CANDIDATES), names)
+        # who its private part went to (this device's key tells): a claim by another group takes nothing
+        listed = view(log, "support", region=region, now=now, limit=CANDIDATES, reader=reader_of(log, opened, opener=opener))
+        out["status"] = (next((x for x in listed if x["id"] == event_id), None)
+                         or named(support_request_item(reader_of(log, opener=opener), event_id, now, CANDIDATES), names))
         mark_private_readers(log, opener, [out["status"]] if out["status"] is not None else [], own)
         if out["status"] is not None:
             case_actions(out["status"], own)

@@ -191,6 +191,11 @@ def item_schemas() -> dict[str, Schema]:
         "taker_gone": array(plain_object({**_group_ref(), "since": TIME, "group_gone": GONE}),
                             "groups that took it and are gone since (left or revoked): they no longer take it, "
                             "and without another in `taken` it waits for a group again"),
+        "claimed_unsent": array(plain_object({**_group_ref(), "since": TIME}),
+                                "groups that claimed it although its private part was not sent to them (they "
+                                "cannot read the details: check with them), where this node can tell (it reads the "
+                                "part, e.g. on the requesting group's node): they do not take it, and without "
+                                "another in `taken` it waits for a group"),
         "handed_back": array(plain_object({**_group_ref(), "closed_at": TIME,
                                            "outcome": {"type": "string", "enum": list(OUTCOMES)}}),
                              "groups that took it and handed it back (a close of theirs: only the requesting "
@@ -201,7 +206,7 @@ def item_schemas() -> dict[str, Schema]:
         "group_gone": said(GONE, GONE["description"] + ". One nobody took is not listed once its group is gone"),
         "read_here": {"type": "boolean", "description": "with a private part, to the node's admin: whether this "
                       "device is among its readers (and so can tell who the others are)"}},
-        ["status", "claimed_by", "outcome", "taken", "taker_gone", "handed_back", "closed_at", "private", "age_hours",
+        ["status", "claimed_by", "outcome", "taken", "taker_gone", "claimed_unsent", "handed_back", "closed_at", "private", "age_hours",
          "can_go", "group_gone"],
         "a support request (its private part is never shown here)")
     support_offer = kind_item("support.offer", {

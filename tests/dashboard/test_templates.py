@@ -159,3 +159,25 @@ def test_a_gone_taker_beside_one_that_still_holds_the_request_sends_nobody_looki
         html = " ".join(render_page("overview.html", {**page, "t": Translator(lang), "lang": lang}).split())
         assert " ".join(words.split()) in html, lang  # (the page's spaces joined: U+202F is one)
         assert "waiting for another group" not in html and "attend un autre groupe" not in html, lang
+
+
+def test_a_claim_by_a_group_the_request_was_not_sent_to_says_so_in_either_language() -> None:
+    """On the requesting group's node, a group that claimed a request whose private part was not
+    sent to it (it cannot read who the people are) is not shown as taking it: the page says to
+    check with them, on the overview and on the request's own page."""
+    page = overview()
+    [request] = page["support"]["items"]
+    request.update(taken=[], claimed_unsent=[{"group": ID, "group_name": "Cardiff", "since": 1_800_000_000_000}])
+    event = {"id": ID, "kind": "support.request", "author": ID, "seq": 1, "ts": 1_800_000_000_000, "expires": None,
+             "body": "present", "group": ID, "group_name": "Calais", "raw": {}, "sealed": None, "fields": [],
+             "title": "housing", "status": request}
+    said = {"en": ("claimed by <bdi>Cardiff</bdi>", "this request was not sent to that group (it cannot read the "
+                   "details): check with them", "taken by"),
+            "fr": ("prise en charge annoncée par <bdi>Cardiff</bdi>", "cette demande n’a pas été envoyée à ce groupe "
+                   "(il ne peut pas en lire les détails)\u202f: vérifiez avec lui", "prise en charge par")}
+    for lang, (who, why, taken) in said.items():
+        for name, ctx in (("overview.html", {**page, "t": Translator(lang), "lang": lang}),
+                          ("event.html", context(lang, event=event, private_text=None, private_status=None,
+                                                 fragment="/f"))):
+            html = " ".join(render_page(name, ctx).split())
+            assert who in html and " ".join(why.split()) in html and taken not in html, (lang, name)

@@ -134,9 +134,9 @@ def test_each_request_gets_the_places_of_its_type_its_region_first_then_open_now
     assert "group_name" not in housing_in_calais[1]["can_go"][0]
 
 
-def _request_status(pairs, gone=staying):
+def _request_status(pairs, gone=staying, readers=lambda row: None):
     tables = apply_all(pairs)
-    (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW, gone) or (None,)
+    (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW, gone, readers) or (None,)
     return r
 
 
@@ -408,3 +408,35 @@ def test_the_rules_say_who_may_and_stay_silent_when_nothing_is_known():
     assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, calais, NOW, held.get) is None
     found = problem("action.report", {"action": b"a" * 32, "outcome": "x"}, calais, NOW, held.get)
     assert found.code == "report_too_early"
+
+
+def test_a_claim_by_a_group_the_private_part_was_not_sent_to_takes_nothing_where_that_is_known():
+    """Calais sealed its request's details to Bristol. Where the part is read (Calais's node:
+    `readers` says who it went to), Cardiff's hand-signed claim does not take it: it is in
+    `claimed_unsent` and the request waits for a group, unless Bristol holds it. Bristol revoked
+    since is a gone taker, as before, not an unsent one. Where the part is not read, Cardiff's
+    claim takes it, as before. A request without a private part may be taken by any member."""
+    calais, bristol, cardiff = Author(), Author(), Author()
+    fields = {"region": "calais", "type": "housing", "people": "2", "urgency": "high"}
+    request = calais.event("support.request", {**fields, "sealed": b"\x02" * 200}, ts=NOW - 10 * HOUR_MS)
+    rogue = (cardiff, cardiff.event("support.claim", {"request": request.id}, ts=NOW - 4 * HOUR_MS))
+    took = (bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 5 * HOUR_MS))
+    sent_to = lambda row: {calais.group, bristol.group} if row.key == request.id else None  # noqa: E731
+    for order in itertools.permutations([(calais, request), rogue]):
+        r = _request_status(order, readers=sent_to)
+        assert (r["status"], r["claimed_by"], r["taken"], r["taker_gone"]) == ("open", [], [], [])
+        assert r["claimed_unsent"] == [{"group": cardiff.group, "since": NOW - 4 * HOUR_MS}]
+        assert _request_status(order)["claimed_by"] == [cardiff.group]  # a node that cannot tell
+    for order in itertools.permutations([(calais, request), rogue, took]):
+        r = _request_status(order, readers=sent_to)
+        assert (r["status"], r["claimed_by"]) == ("claimed", [bristol.group])
+        assert [c["group"] for c in r["claimed_unsent"]] == [cardiff.group]
+        r = _request_status(order, {bristol.group: GROUP_REVOKED}.get, sent_to)
+        assert (r["status"], r["claimed_by"]) == ("open", [])
+        assert [t["group"] for t in r["taker_gone"]] == [bristol.group]
+        assert [c["group"] for c in r["claimed_unsent"]] == [cardiff.group]
+    public = calais.event("support.request", fields, ts=NOW - 10 * HOUR_MS)
+    anyone = (cardiff, cardiff.event("support.claim", {"request": public.id}, ts=NOW - 4 * HOUR_MS))
+    for order in itertools.permutations([(calais, public), anyone]):
+        r = _request_status(order, readers=lambda row: {calais.group})
+        assert (r["status"], r["claimed_by"], r["claimed_unsent"]) == ("claimed", [cardiff.group], [])
