@@ -408,3 +408,23 @@ def test_the_rules_say_who_may_and_stay_silent_when_nothing_is_known():
     assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, calais, NOW, held.get) is None
     found = problem("action.report", {"action": b"a" * 32, "outcome": "x"}, calais, NOW, held.get)
     assert found.code == "report_too_early"
+
+
+def test_the_fundraisers_group_declines_a_pledge_in_any_order():
+    """The infiltrator review: any group could pledge 10^12 to a bail fund, which then looked fully
+    funded, and its group could not remove it. Its own group declines it (fundraiser.decline): out of
+    `pledged`, named apart with who pledged it; a decline by another group does nothing, whatever the
+    order the events come in (a decline before its pledge too)."""
+    from events.readmodels import fundraisers
+    calais, brighton, mole = Author(), Author(), Author()
+    fund = calais.event("fundraiser", {"title": "Bail", "goal": 500_000, "currency": "EUR", "region": "calais"})
+    huge = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 10**12})
+    real = brighton.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 25_000})
+    steps = [(mole, huge), (brighton, real),
+             (calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": huge.id})),
+             (mole, mole.event("fundraiser.decline", {"fundraiser": fund.id, "decline": real.id}))]
+    for order in itertools.permutations([(calais, fund), *steps]):
+        tables = apply_all(order)
+        (f,) = fundraisers(tables.table("fundraiser"), tables.table("fundraiser.update"))
+        assert (f["pledged"], f["pledges"]) == (25_000, 1)
+        assert f["declined"] == [{"id": huge.id, "group": mole.group, "pledge": 10**12}]
