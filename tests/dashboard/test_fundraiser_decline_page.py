@@ -43,6 +43,8 @@ async def test_the_fundraisers_group_declines_a_pledge_from_its_page(sample, sta
     text = " ".join(visible_text(page).split())
     assert "1 declined by the fundraiser's group: 9,999 EUR pledged by Bristol" in text, text
     assert "/publish/fundraiser.decline" not in page and not re.search(r"9,999 EUR pledged(?! by)", text), text
+    _, page, _ = await get(node.client, "/", headers={"Accept-Language": "en"})  # the overview's fundraisers
+    assert "1 declined by its group" in " ".join(visible_text(page).split())
     _, page, _ = await get(node.client, f"/event/{fund}", headers={"Accept-Language": "fr"})
     text = " ".join(visible_text(page).split())
     assert re.search(r"1 refusée\(s\) par le groupe de la collecte\s?: 9\W?999\S*\s?EUR promis par Bristol", text), text
