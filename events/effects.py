@@ -78,6 +78,8 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
         if held is not None and held.group != group:
             return Problem("raised_not_owner", "raised", {"owner": held.group})
         return None
+    if kind == "fundraiser.decline":
+        return _decline_problem(fields, group, target)
     if kind == "support.close":
         held = target(fields["request"])
         if held is not None and not closes_for_all(held.group, group) and not any(
@@ -86,6 +88,19 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
         return None
     if kind == "need.fulfil" and "offer" in fields:
         return _drawn_problem(fields, group, target)
+    return None
+
+
+def _decline_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> Problem | None:
+    """Only the fundraiser's own group declines a pledge, and only a pledge to that fundraiser: a
+    decline by another group would let anyone strike out the real donors' pledges."""
+    fund = target(fields["fundraiser"])
+    if fund is not None and fund.group != group:
+        return Problem("decline_not_owner", "fundraiser", {"owner": fund.group})
+    pledge = target(fields["decline"])
+    if pledge is not None and pledge.kind != SEALED_KIND and (
+            "pledge" not in pledge.fields or pledge.fields.get("fundraiser") != fields["fundraiser"]):
+        return Problem("decline_not_pledge", "decline")
     return None
 
 
@@ -134,6 +149,11 @@ def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
     if p.code == "raised_not_owner":
         return (f"only {name_of(d['owner'])}, which runs that fundraiser, may say how much it has raised; "
                 "other groups pledge (the 'pledge' field)")
+    if p.code == "decline_not_owner":
+        return (f"only {name_of(d['owner'])}, which runs that fundraiser, may decline a pledge to it; "
+                "a group that pledged takes its own pledge back with `redact`")
+    if p.code == "decline_not_pledge":
+        return "that event is not a pledge to this fundraiser: name one of its pledges (`solnet view fundraisers`)"
     if p.code == "close_not_allowed":
         return (f"only {name_of(d['owner'])}, which made that support request, may close it; a group that took it "
                 "(support.claim) may hand it back with a close, which leaves it open for them")

@@ -96,6 +96,14 @@ KINDS: dict[str, Kind] = {
             Field("pledge", "int", minimum=1, maximum=10**12),
             _t("note", 500),
         ), expiry="forbidden", summary="amount raised so far (by the fundraiser's group) or a pledge (by anyone)"),
+        # A kind of its own, not a field of fundraiser.update: a node that does not know a field refuses
+        # the whole event (and then holds every later event of its author), one that does not know a
+        # kind stores and forwards it (docs/design.md section 4).
+        Kind("fundraiser.decline", (
+            Field("fundraiser", "id", True, refers_to="fundraiser"),
+            Field("decline", "id", True, refers_to="fundraiser.update", help="the pledge declined"),
+            _t("note", 500),
+        ), expiry="forbidden", summary="the fundraiser's group declines a pledge: it no longer counts as pledged"),
         Kind("need", (
             Field("category", "enum", True, choices=GOODS), Field("quantity", "int", True, minimum=1, maximum=10**6),
             Field("unit", "enum", choices=UNITS, help=f"how the quantity counts (default {DEFAULT_UNIT})"),

@@ -126,7 +126,10 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
     in percent (past 100 when more came in than the goal); `ended` once its `ends_at` passed (at
     `now`; never without it), `group_gone` when its group is gone (`departure`): neither is running.
     The pledges of groups that are gone are not in `pledged` (nobody remains to honour them): their
-    sum is `pledged_gone`, for the fundraiser's group to know what will not come."""
+    sum is `pledged_gone`, for the fundraiser's group to know what will not come. Pledges the
+    fundraiser's group declined (fundraiser.decline) are in neither: `declined` names them and who
+    pledged, so a reader sees that something was struck out and by whom it was offered; `pledged_by`
+    names those counted (for the group to decline one)."""
     funds = list(funds)
     target = lookup(funds)
     by_fund = _by_ref(updates)
@@ -135,15 +138,24 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         mine = by_fund.get(f.key, ())
         reports = [u for u in mine if "raised" in u.data and _counts(u, target)]
         raised = reports[-1].data["raised"] if reports else 0
-        pledges = [u for u in mine if "pledge" in u.data and not gone(u.data["group"])]
-        broken = [u for u in mine if "pledge" in u.data and gone(u.data["group"])]
+        # declined by the fundraiser's group: out of `pledged`, said apart (whichever came first)
+        refused = {u.data["decline"] for u in mine if "decline" in u.data
+                   and _counts(u, target, kind="fundraiser.decline")}
+        declined = [u for u in mine if "pledge" in u.data and u.key in refused]
+        pledges = [u for u in mine if "pledge" in u.data and not gone(u.data["group"]) and u.key not in refused]
+        broken = [u for u in mine if "pledge" in u.data and gone(u.data["group"]) and u.key not in refused]
         goal = f.data["goal"]
         ends = f.data.get("ends_at")
         result.append({**_public(f), "raised": raised, "pledged": sum(u.data["pledge"] for u in pledges),
                        "progress": raised * 100 // goal, "pledges": len(pledges),
                        "pledged_gone": sum(u.data["pledge"] for u in broken),
+                       "pledged_by": [_pledge(u) for u in pledges], "declined": [_pledge(u) for u in declined],
                        "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"])})
     return result
+
+
+def _pledge(row: Row) -> dict[str, Any]:
+    return {"id": row.key, "group": row.data["group"], "pledge": row.data["pledge"]}
 
 
 # --- goods --------------------------------------------------------------------------------------------

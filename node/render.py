@@ -199,6 +199,8 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
         if "raised" in f:
             return f"raised so far {f['raised'] / 100:,.2f} for {short_id(f['fundraiser'])}"
         return f"pledge {f['pledge'] / 100:,.2f} to {short_id(f['fundraiser'])}"
+    if kind == "fundraiser.decline":
+        return f"declines the pledge {short_id(f['decline'])} to {short_id(f['fundraiser'])}"
     if kind in ("need", "offer"):
         counted = (quantity(f["quantity"], f["unit"]) if f.get("unit") not in (None, DEFAULT_UNIT)
                    else str(f["quantity"]))
@@ -408,7 +410,8 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}"
                 # pledges nobody remains to honour: not in "pledged", said apart so the group counts without them
                 + (f" (not counting {money(item['pledged_gone'], item['currency'])} pledged by groups no longer in "
-                   "the network)" if item.get("pledged_gone") else "") + f"{until}{gone_mark(item)}  {short}")
+                   "the network)" if item.get("pledged_gone") else "") + _declined_text(item, group_names)
+                + f"{until}{gone_mark(item)}  {short}")
     if view == "capacity":
         when = (f" from {local_time(item['starts_at'])}" if not item.get("available_now") else "") + (
             f" until {local_time(item['until'])}" if item.get("until") else "")
@@ -434,6 +437,16 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
                 + (f" <{item['link']}>" if item.get("link") else "") + f"  {short}")
     return str(item)
+
+
+def _declined_text(fund: dict[str, Any], group_names: dict[bytes, str]) -> str:
+    """The pledges a fundraiser's group declined (not in "pledged"), said so nothing is hidden."""
+    declined = fund.get("declined") or []
+    if not declined:
+        return ""
+    return (f"; {len(declined)} declined by its group ("
+            + ", ".join(f"{money(d['pledge'], fund['currency'])} pledged by "
+                        f"{group_names.get(d['group']) or short_id(d['group'])}" for d in declined) + ")")
 
 
 def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:

@@ -161,8 +161,12 @@ def item_schemas() -> dict[str, Schema]:
         "pledges": said(COUNT, "how many pledges"),
         "pledged_gone": said(COUNT, "in minor units: the pledges of groups that are gone (left or revoked), which "
                                     "nobody remains to honour; not in `pledged` nor `pledges`"),
+        "pledged_by": array(ref("Pledge"), "the pledges counted in `pledged`, oldest first"),
+        "declined": array(ref("Pledge"), "the pledges its group declined (fundraiser.decline), oldest first, with who "
+                                         "pledged them; not in `pledged` nor `pledges` nor `pledged_gone`"),
         "ended": {"type": "boolean", "description": "its `ends_at` has passed: it is no longer running"},
-        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "pledged_gone", "ended", "group_gone"],
+        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledged_by", "declined", "ended",
+                              "group_gone"],
         "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
                           "unit": field_json(KINDS["offer"].field("unit"))})
@@ -281,7 +285,10 @@ def item_schemas() -> dict[str, Schema]:
         "one region at a glance (the coordinator's desk)")
     return {
         "RegionSummary": region, "Action": action, "PastAction": past, "ActionReport": report,
-        "Fundraiser": fundraiser, "Need": need, "Offer": offer,
+        "Fundraiser": fundraiser, "Pledge": plain_object({
+            "id": said(HEX_ID, "the pledge (a fundraiser.update): what a fundraiser.decline names"), **_group_ref(),
+            "pledge": said(COUNT, "in minor units")}, "a pledge to a fundraiser and the group that made it"),
+        "Need": need, "Offer": offer,
         "NeedOrOffer": {"oneOf": [ref("Need"), ref("Offer")], "description": "a need or an offer (`side` says which)"},
         "SupportRequest": request, "SupportOffer": support_offer, "Alert": alert, "AlertUpdateItem": _alert_update(),
         "AlertHistoryItem": history, "Resource": resource, "Group": group,

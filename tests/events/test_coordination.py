@@ -440,3 +440,23 @@ def test_a_claim_by_a_group_the_private_part_was_not_sent_to_takes_nothing_where
     for order in itertools.permutations([(calais, public), anyone]):
         r = _request_status(order, readers=lambda row: {calais.group})
         assert (r["status"], r["claimed_by"], r["claimed_unsent"]) == ("claimed", [cardiff.group], [])
+
+
+def test_the_fundraisers_group_declines_a_pledge_in_any_order():
+    """The infiltrator review: any group could pledge 10^12 to a bail fund, which then looked fully
+    funded, and its group could not remove it. Its own group declines it (fundraiser.decline): out of
+    `pledged`, named apart with who pledged it; a decline by another group does nothing, whatever the
+    order the events come in (a decline before its pledge too)."""
+    from events.readmodels import fundraisers
+    calais, brighton, mole = Author(), Author(), Author()
+    fund = calais.event("fundraiser", {"title": "Bail", "goal": 500_000, "currency": "EUR", "region": "calais"})
+    huge = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 10**12})
+    real = brighton.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 25_000})
+    steps = [(mole, huge), (brighton, real),
+             (calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": huge.id})),
+             (mole, mole.event("fundraiser.decline", {"fundraiser": fund.id, "decline": real.id}))]
+    for order in itertools.permutations([(calais, fund), *steps]):
+        tables = apply_all(order)
+        (f,) = fundraisers(tables.table("fundraiser"), tables.table("fundraiser.update"))
+        assert (f["pledged"], f["pledges"]) == (25_000, 1)
+        assert f["declined"] == [{"id": huge.id, "group": mole.group, "pledge": 10**12}]

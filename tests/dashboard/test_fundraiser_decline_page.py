@@ -1,0 +1,50 @@
+"""The fundraiser's page lists each pledge with who made it and offers its own group "Decline" on
+each (an infiltrator's huge pledge made a bail fund look funded); what was declined stays said,
+with who pledged it, in English and French."""
+from __future__ import annotations
+
+import html
+import re
+
+from page_text import PASSPHRASE, visible_text
+from node import publishing
+from test_http import get
+
+
+def _pledge_from_bristol(calais, bristol, fund: str) -> str:
+    """Bristol, once it holds Calais's fundraiser, pledges 9,999 to it; Calais then holds the pledge."""
+    ours, theirs = calais.home.log(), bristol.home.log()
+    try:
+        theirs.ingest(list(ours.store.iter_wire()))
+        pledge = publishing.publish(theirs, bristol.home.keys(PASSPHRASE), "fundraiser.update",
+                                    {"fundraiser": fund, "pledge": "9999"})
+        ours.ingest(list(theirs.store.iter_wire()))
+    finally:
+        ours.store.close()
+        theirs.store.close()
+    return pledge.id.hex()
+
+
+async def test_the_fundraisers_group_declines_a_pledge_from_its_page(sample, start_node) -> None:
+    fund = sample.ids["fundraiser"]
+    pledge = _pledge_from_bristol(*sample.nodes, fund)
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    _, page, _ = await get(node.client, f"/event/{fund}", headers={"Accept-Language": "en"})
+    link = f"/publish/fundraiser.decline?fundraiser={fund}&decline={pledge}"
+    assert link in html.unescape(page), page
+    text = " ".join(visible_text(page).split())
+    assert "9,999 EUR pledged by Bristol Decline" in text, text
+    status, form, _ = await get(node.client, link, headers={"Accept-Language": "en"})
+    assert status == 200 and pledge in form and "Declined pledge" in visible_text(form)
+
+    await node.node.publish("fundraiser.decline", {"fundraiser": fund, "decline": pledge})
+    _, page, _ = await get(node.client, f"/event/{fund}", headers={"Accept-Language": "en"})
+    text = " ".join(visible_text(page).split())
+    assert "1 declined by the fundraiser's group: 9,999 EUR pledged by Bristol" in text, text
+    assert "/publish/fundraiser.decline" not in page and not re.search(r"9,999 EUR pledged(?! by)", text), text
+    _, page, _ = await get(node.client, "/", headers={"Accept-Language": "en"})  # the overview's fundraisers
+    assert "1 declined by its group" in " ".join(visible_text(page).split())
+    _, page, _ = await get(node.client, f"/event/{fund}", headers={"Accept-Language": "fr"})
+    text = " ".join(visible_text(page).split())
+    assert re.search(r"1 refusée\(s\) par le groupe de la collecte\s?: 9\W?999\S*\s?EUR promis par Bristol", text), text
