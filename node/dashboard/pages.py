@@ -194,7 +194,8 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
     if kept is not None:  # a peer refused this device as revoked; the revocation has not come yet
         out.append({"role": "device", "forked": False, "from_seq": None, "reason": None,
                     "refused_by": kept.get("name") or short_id(bytes.fromhex(kept["group"])), "at": kept["at"],
-                    "forked_at": kept.get("forked_at")})  # refused as frozen by its own fork: not revoked
+                    "forked_at": kept.get("forked_at"),  # refused as frozen by its own fork: not revoked
+                    "elsewhere": kept.get("elsewhere", False)})  # ... at a seq this home never reached
     return out
 
 

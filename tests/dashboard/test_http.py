@@ -404,6 +404,31 @@ async def test_the_overview_says_a_device_refused_as_frozen_by_its_fork_was_not_
     assert "two different events at seq 7" in en and "from seq 7 are gone" in en and "Nobody revoked it" in en, en
     assert "deux événements différents au numéro 7" in fr and "gelé\u202f:" in fr, fr
 
+async def test_the_overview_says_a_fork_past_this_homes_head_is_the_key_signing_elsewhere(sample, start_node) -> None:
+    """A peer refused this device as frozen at a seq this home never reached (a thief's copy signing
+    on past it): the overview said a restore of this home had forked it."""
+    calais, bristol = sample.nodes
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    config = bristol.home.config()
+    kept = {"by": config.device_id, "group": config.group_id, "name": "Bristol", "at": now_ms(), "forked_at": 999,
+            "device": bytes(running.keys.device.public).hex(), "elsewhere": True}
+
+    def keep() -> None:
+        with running.log.store.write():
+            running.log.store.set_meta(revoked_here.META_KEY, json.dumps(kept).encode())
+    await running.db(keep)
+    for lang, said, not_said in (
+            ("en", "a seq this home never reached: another copy of this device's key signs elsewhere",
+             "a restore that had not caught up"),
+            ("fr", "un numéro que ce dossier n’a jamais atteint\u202f: une autre copie de la clé de cet appareil signe",
+             "une restauration qui n’avait pas rattrapé")):
+        _, page, _ = await get(node.client, f"/?lang={lang}")
+        text = visible_text(page)
+        assert said in text and not_said not in text, text
+
+
 async def test_the_overview_says_when_this_machines_clock_looks_behind(sample, start_node) -> None:
     """Events of two groups refused as stamped two hours after this machine's clock (a Pi that runs
     late after a power cut): the overview says so, how far, and what it costs; the status too."""
