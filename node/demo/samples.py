@@ -129,6 +129,10 @@ SAMPLES: tuple[Sample, ...] = (
                                             "note": "Collection at the vigil"}),
     Sample("Bristol", "fundraiser.update", {"fundraiser": Ref("bristol-fund"), "raised": "1200"}),
     Sample("Cardiff", "fundraiser.update", {"fundraiser": Ref("bristol-fund"), "pledge": "100"}),
+    Sample("Cardiff", "fundraiser.update", {"fundraiser": Ref("bristol-fund"), "pledge": "100",
+                                            "note": "Collection at the Cardiff vigil"}, key="cardiff-pledge-again"),
+    Sample("Bristol", "fundraiser.decline", {"fundraiser": Ref("bristol-fund"), "decline": Ref("cardiff-pledge-again"),
+                                             "note": "Cardiff's vigil collection, pledged twice"}),
     Sample("Cardiff", "fundraiser.update", {"fundraiser": Ref("cardiff-fund"), "raised": "310"}),
     Sample("Brighton", "fundraiser.update", {"fundraiser": Ref("brighton-fund"), "raised": "420"}),
     # --- needs, offers, fulfilments ------------------------------------------------------------
