@@ -126,10 +126,6 @@ def publish_every_kind(home: Path, *, group_b: str) -> dict[str, str]:
                                 "--currency", "EUR", "--region", "calais", "--how-to-give", "IBAN FR76 ...")
     ids["fundraiser.update"] = publish(home, "fundraiser.update", "--fundraiser", ids["fundraiser"][:12],
                                        "--raised", "150", "--note", "first week")
-    ids["pledge"] = publish(home, "fundraiser.update", "--fundraiser", ids["fundraiser"][:12], "--pledge", "50",
-                            "--note", "from the info night's collection")
-    ids["fundraiser.decline"] = publish(home, "fundraiser.decline", "--fundraiser", ids["fundraiser"][:12],
-                                        "--decline", ids["pledge"][:12], "--note", "the same pledge twice")
     ids["need"] = publish(home, "need", "--category", "sleeping bags", "--quantity", "40", "--region", "calais",
                           "--notes", "adult sizes")
     ids["offer"] = publish(home, "offer", "--category", "tents", "--quantity", "12", "--region", "calais")
