@@ -21,7 +21,7 @@ from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED, Outcome
 from solnet_errors import SolnetError
-from sync.addresses import AddressError, normalize_address
+from sync.addresses import dialable
 
 DEVICE_REQUEST_PREFIX = "solnet-device-v2:"
 LEGACY_DEVICE_REQUEST_PREFIX = "solnet-device-v1:"  # before devices consented: accepted, vouched without consent
@@ -497,15 +497,7 @@ def _not_admitted(bad: list[Outcome], group_id: str) -> str:
 def invite_peers(invite_token: Invite) -> list[str]:
     """The token's peer addresses a node can dial, in canonical form (one it cannot is left out: a
     token is not trusted to hold good ones)."""
-    out = []
-    for text in invite_token.peers if isinstance(invite_token.peers, list) else []:
-        try:
-            address = normalize_address(text)
-        except AddressError:
-            continue
-        if address not in out:
-            out.append(address)
-    return out
+    return dialable(invite_token.peers if isinstance(invite_token.peers, list) else [])
 
 
 def inviter_name(log: EventLog, invite_token: Invite, *, for_device: bool) -> str:

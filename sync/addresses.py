@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 
 EXPECTED_FORM = ("expected host:port, http://host:port or https://host:port "
                  "(ws://, wss:// and [ipv6]:port are accepted too)")
@@ -65,6 +66,20 @@ def normalize_address(text: str) -> str:
 # This machine, as an address to dial or to listen on (0.0.0.0 and [::]: every address, this one too)
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0", "[::]"})
 THIS_MACHINE = "localhost"  # how `place_of` names every one of them
+
+
+def dialable(texts: Iterable[str]) -> list[str]:
+    """Addresses from elsewhere (an invite, a node's announcement) in canonical form, each once, in
+    their order; one that does not read as an address is left out (they are not trusted to be good)."""
+    out: list[str] = []
+    for text in texts:
+        try:
+            address = normalize_address(text)
+        except AddressError:
+            continue
+        if address not in out:
+            out.append(address)
+    return out
 
 
 def place_of(address: str) -> tuple[str, int]:

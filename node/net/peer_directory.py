@@ -32,7 +32,7 @@ from node.saved_json import saved_facts, saved_key
 from node.store import StoreError
 from sync.overlay import Overlay
 from sync.peers import PeerBook
-from sync.addresses import AddressError, is_own_address, normalize_address
+from sync.addresses import dialable, is_own_address, normalize_address
 from sync.transport import Link
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -160,11 +160,7 @@ class PeerDirectory:
                 continue
             new = event_id not in self._announcements
             self._announcements.add(event_id)
-            for text in addresses:
-                try:
-                    address = normalize_address(text)
-                except AddressError:
-                    continue
+            for address in addresses:
                 if (is_own_address(address, self._own) or self.overlay.keeps_out(address)
                         or self.blocks.keeps_out(address) or author in self.blocks.devices_kept_out()):
                     continue
@@ -184,21 +180,12 @@ class PeerDirectory:
         """Forget the announced addresses (not configured ones) that only non-members announce now,
         whichever came first, the revocation or the announcement: in the book (and the store, which
         a restart reads) they were dialled, by every node, for as long as it ran."""
-        def spelled(texts: list[str]) -> set[str]:
-            out = set()
-            for text in texts:
-                try:
-                    out.add(normalize_address(text))
-                except AddressError:
-                    continue
-            return out
-
-        kept = set().union(*(spelled(texts) for _, _, texts, member in announced if member))
-        for _, author, texts, member in announced:
+        kept = set().union(*(addresses for _, _, addresses, member in announced if member))
+        for _, author, addresses, member in announced:
             if member:
                 continue
             self._device_addresses.pop(author, None)
-            for address in spelled(texts) - kept:
+            for address in set(addresses) - kept:
                 peer = self.book.get(address)
                 if peer is None or peer.source != "announce" or address in self.overlay.configured:
                     continue
@@ -315,13 +302,15 @@ class PeerDirectory:
             store.remove_peer(address)
 
     def _announced_addresses(self) -> list[tuple[bytes, bytes, list[str], bool]]:
-        """(event id, author, addresses, whether the author is a member now) of every node.announce
-        of another node."""
+        """(event id, author, its addresses as dialled (those that do not read as one left out),
+        whether the author is a member now) of every node.announce of another node."""
         log = self._log()
         out = []
         for event_id, author, body in log.store.announcements(not_by=self._own_device):
             try:
-                out.append((event_id, author, list(unpack(body)["addresses"]), log.trust.signs_now(author)))
+                texts = list(unpack(body)["addresses"])
             except (InvalidEvent, KeyError, TypeError):
                 continue
+            out.append((event_id, author, dialable(texts), log.trust.signs_now(author)))
         return out
+
