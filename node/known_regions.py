@@ -38,9 +38,9 @@ def refuse_new_region(log: EventLog, region: str, home_region: Callable[[], str 
     from events.projections import PROFILE
     from node.views import REGION_TABLES  # (views imports much of the node: only when publishing)
 
-    known = log.store.regions(REGION_TABLES)
-    if region in known or (home_region is not None and region == home_region()):
+    if log.store.holds_region(REGION_TABLES, region) or (home_region is not None and region == home_region()):
         return
+    known = log.store.regions(REGION_TABLES)
     based = sorted({p.data["region"] for p in log.store.rows(PROFILE)})
     close = difflib.get_close_matches(region, based, n=CLOSE_MATCHES, cutoff=0.6)
     close += [r for r in difflib.get_close_matches(region, known, n=CLOSE_MATCHES, cutoff=0.6) if r not in close]

@@ -483,11 +483,16 @@ class ProjectionTables(TrustTables):
         """The distinct regions of rows in `tables` (open or lapsed), sorted: a few hundred
         microseconds whatever the number of rows."""
         found: set[str] = set()
-        for table in tables:
-            tbl = _TBL[table]
-            for side in (OPEN, LAPSED) if tbl in _LAPSING else (OPEN,):
-                found.update(self._regions_of(tbl, side))
+        for tbl, side in _sides(tables):
+            found.update(self._regions_of(tbl, side))
         return sorted(found)
+
+    def holds_region(self, tables: Sequence[str], region: str) -> bool:
+        """Whether a row of `tables` (open or lapsed) is placed in `region`: an index probe per table
+        and side, stopping at the first found (what a publish asks of its region, where listing
+        every region cost 90 us, a ninth of the publish)."""
+        return any(self._x(f"SELECT 1 FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND region=? LIMIT 1",
+                           (region,)).fetchone() for tbl, side in _sides(tables))
 
     def _table_filter(self, tables: Sequence[str]) -> str:
         """SQL that keeps rows of `tables` only (nothing when that is every table), the table
@@ -539,3 +544,11 @@ def _merged(walks: list[sqlite3.Cursor], order: str | None) -> Iterable[tuple]:
 _SORT_KEYS = {"t": lambda r: (r.time is not None, r.time if r.time is not None else 0, r.version[1]),
               "latest": lambda r: (r.time is None, -(r.time or 0), bytes(255 - b for b in r.version[1])),
               "newest": lambda r: (-r.version[0], bytes(255 - b for b in r.version[1]))}
+
+
+def _sides(tables: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """Each table number of `tables` with the sides its rows may be on (open; lapsed too where rows lapse)."""
+    for table in tables:
+        tbl = _TBL[table]
+        for side in (OPEN, LAPSED) if tbl in _LAPSING else (OPEN,):
+            yield tbl, side
