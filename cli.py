@@ -1675,6 +1675,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
                        "for the rest") from None
     except LinkClosed as exc:  # before the round began: nothing was received
         raise CliError(f"the connection to {address} ended before the sync began: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 (what a hostile peer's answer broke, or a bug here)
+        # As a node's dial (node/net/links.py): one line by type, never the peer's bytes nor a
+        # traceback, and no report of counts: batches stored before it are kept, none is claimed.
+        from node.net.links import unreadable_answer
+
+        if show_progress:
+            print(file=sys.stderr)
+        raise CliError(f"the sync with {address} failed: {unreadable_answer(exc)}. Whatever was stored before that "
+                       "is kept; run `solnet sync` again, or with another peer, and if it fails the same way, "
+                       "report it to solnet's maintainers") from None
     if show_progress:
         print(file=sys.stderr)
     if result.in_sync:

@@ -14,7 +14,9 @@ Two links of one dialler are common and harmless, though, so the links alone say
   confirming one if it sent anything, then it closes (at most SYNC_ROUNDS).
 
 Only the dialler opens rounds (an Offer), and a running node opens one at once and then every few
-seconds. So one device is linked twice when two open links it dialled have each carried more
+seconds. On links this node dialled, it opens the rounds and the peer answers them: a round the
+peer answered counts there, and two such links of one device (dialled at two addresses, the device
+proved only once each answered) each answering rounds are two running nodes with one key too. So one device is linked twice when two open links it dialled have each carried more
 rounds than a `solnet sync` makes, and the older one carried a round after the newer one's first:
 two running nodes hold the same key, each on its own link. Neither link can be told the honest
 one (the thief's copy may be the first in), so nothing is refused here: the node says so.
@@ -25,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 SYNC_ROUNDS = 2  # rounds a one-off `solnet sync` opens on its link at most (node/net/links.py sync_once)
-TELL_EVERY_MS = 10 * 60_000  # how often a device still linked twice is told so again (TwiceWatch)
+TELLS = 2  # links closed to tell a device linked twice, while it stays so: one per node holding the key (TwiceWatch)
 SHOWN_MS = 60 * 60_000  # how long `solnet peers` and `status` say it once it was last seen
 LINKED_TWICE = "linked_twice"  # the code of the words that tell it (sync/messages.py Error)
 
@@ -34,7 +36,8 @@ LINKED_TWICE = "linked_twice"  # the code of the words that tell it (sync/messag
 class Rounds:
     """One open link as the rounds its peer opened on it tell it: to which `device`, dialled by
     which side (`outbound`: this node), when it opened (ms), how many rounds the peer opened on it
-    and when the first and the latest of them came (ms; None: none yet)."""
+    (on a link this node dialled: answered) and when the first and the latest of them came (ms;
+    None: none yet)."""
     number: int
     device: bytes
     outbound: bool
@@ -61,32 +64,43 @@ def linked_twice(links: Iterable[Rounds]) -> dict[bytes, Rounds]:
 
 
 class TwiceWatch:
-    """What a node does of it. Seen lately (SHOWN_MS): `solnet peers` and `status` say it. Told
-    (every TELL_EVERY_MS while it lasts): the log says it, and the older link of the pair is closed
-    with words that say it to the node on it. That is the only message the protocol has that carries
-    words (sync/messages.py Error; a new type of message would end every link with a node of an
-    earlier version), and a node of any version logs it. The node closed dials again at once and
-    keeps its place: the next time, the other link is the older one, so both nodes are told, the
-    original's operator too, and neither is locked out (the honest one may be either)."""
+    """What a node does of it. Seen lately (SHOWN_MS): `solnet peers`, `status` and the dashboard say
+    it, and the log once. Told: the older link of the pair is closed with words that say it to the
+    node on it. That is the only message the protocol has that carries words (sync/messages.py
+    Error; a new type of message would end every link with a node of an earlier version), and a node
+    of any version logs it. The node closed dials again at once and keeps its place: the next time,
+    the other link is the older one, so both nodes are told, the original's operator too, and
+    neither is locked out (the honest one may be either).
+
+    Then no more: TELLS links are closed while the device stays linked twice (until it has not been
+    seen so for SHOWN_MS). Until 2026-12-05 a link was closed every 10 minutes for as long as a copy
+    ran, each time a working link of a node that may be the honest one cut, its round and what it
+    streamed lost, for days if nobody acted; both nodes were told at the first two, and this node
+    goes on saying it."""
 
     def __init__(self) -> None:
         self._seen: dict[bytes, int] = {}  # device -> when it was last seen linked twice (ms)
-        self._told: dict[bytes, int] = {}  # device -> when it was last told (ms)
+        self._told: dict[bytes, set[int]] = {}  # device -> the links closed to tell it, since it was first seen so
 
     def check(self, device: bytes, links: Iterable[Rounds], now: int) -> Rounds | None:
-        """A round opened on a link of `device`; `links`, this node's open links: the link to close
-        to tell that device it is linked twice, if it is and it is time to tell it again."""
+        """A round opened (or answered) on a link of `device`; `links`, this node's open links: the
+        link to close to tell that device it is linked twice, if it is and not told enough yet."""
         older = linked_twice(link for link in links if link.device == device).get(device)
         if older is None:
             return None
+        for gone in [d for d, at in self._seen.items() if now - at >= SHOWN_MS]:  # (forgotten after an hour)
+            del self._seen[gone]
+            self._told.pop(gone, None)
         self._seen[device] = now
-        for kept in (self._seen, self._told):  # (a member's devices at most: forgotten after an hour)
-            for gone in [d for d, at in kept.items() if now - at >= SHOWN_MS]:
-                del kept[gone]
-        if now - self._told.get(device, now - TELL_EVERY_MS) < TELL_EVERY_MS:
+        told = self._told.setdefault(device, set())
+        if len(told) >= TELLS or older.number in told:  # (a link told is closing: the same one is not told twice)
             return None
-        self._told[device] = now
+        told.add(older.number)
         return older
+
+    def told(self, device: bytes) -> int:
+        """How many links were closed to tell `device` it is linked twice, since it was first seen so."""
+        return len(self._told.get(device, ()))
 
     def seen(self, now: int) -> dict[bytes, int]:
         """The devices seen linked twice in the last SHOWN_MS, with when last (ms)."""

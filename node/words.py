@@ -81,13 +81,15 @@ def linked_twice(name: str) -> str:
 
 
 def linked_twice_here(peer: str, at_ms: int | None = None) -> str:
-    """The warning of a peer (`peer`, its label) that said it holds two links of this device at once
-    (node/linked_twice.py), `at_ms` when (None: now, in the log)."""
+    """The warning of a peer (`peer`, its label and device) that said it holds two links of this
+    device at once (node/linked_twice.py), `at_ms` when (None: now, in the log). Its word alone: this
+    node cannot see the peer's links, and a hostile member may say it of anyone (node/net/links.py)."""
     when = f" on {local_time(at_ms)}" if at_ms is not None else ""
-    return (f"{peer} said{when} that it holds two links of this device at once, from two places: another node runs "
-            "with this device's key (a cloned SD card, a restored backup, a thief's copy of this home). If none of "
-            "yours does, revoke this device with your group key (`solnet id` prints its id; `solnet revoke` it on the "
-            "node that holds that key) and make a new one")
+    return (f"{peer} said{when} that it holds two links of this device at once, from two places (its word: this "
+            "node cannot see that peer's links). If another node of yours runs with this device's key (a cloned "
+            "SD card, a restored backup), stop it. If none does, ask that peer's group whether it says true; if so, "
+            "a copy of this home runs elsewhere (a thief's?): revoke this device with your group key (`solnet id` "
+            "prints its id; `solnet revoke` it on the node that holds that key) and make a new one")
 
 
 def node_fact_warnings(facts: dict) -> list[str]:
@@ -104,7 +106,8 @@ def node_fact_warnings(facts: dict) -> list[str]:
     if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
         said.append(f"{own_events_refused(refused['peers'], refused['from_seq'])}.")
     if isinstance(facts.get("linked_twice_told"), int):
-        said.append(f"{linked_twice_here('a peer', facts['linked_twice_told'])}.")
+        peer = facts.get("linked_twice_told_by")
+        said.append(f"{linked_twice_here(peer if isinstance(peer, str) else 'a peer', facts['linked_twice_told'])}.")
     return said
 
 

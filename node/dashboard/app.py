@@ -306,6 +306,12 @@ class Dashboard:
         health["clock_behind"] = span(behind) if behind else None
         health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
         health["key_elsewhere"] = facts.get("key_elsewhere") if ctx["is_admin"] else None  # {"when", "seq", "at"}: a copy?
+        # A peer's word that this device is linked twice there (a copy of this home?), said as its word
+        told = facts.get("linked_twice_told") if ctx["is_admin"] else None
+        health["linked_twice_told"] = {"at": told, "peer": facts.get("linked_twice_told_by") or "?"} if told else None
+        if not ctx["is_admin"]:  # a member's device that may be copied (node/linked_twice.py) is for the admin
+            for peer in health["peers"]:
+                peer["linked_twice"] = None
         suffix = f"?region={quote(region)}" if region else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}

@@ -152,6 +152,7 @@ class Links:
         self._own_device = b""  # (watch_own_key)
         self.twice = TwiceWatch()  # a peer device linked twice at once from two places (a copied home?)
         self.told_twice: int | None = None  # when a peer last said this device is linked twice (ms)
+        self.told_twice_by: str | None = None  # ... which peer: its word alone (_told_linked_twice)
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
         # device -> when its last complete round with this node ended, whichever side dialled: a peer
@@ -355,7 +356,7 @@ class Links:
             # A `solnet sync` that came and went is no peer cut off (it was never a running node).
             visit = link.peer_error is not None and link.peer_error.code == SYNC_DONE
             if link.peer_error is not None and link.peer_error.code == LINKED_TWICE:
-                self._told_linked_twice(name)
+                self._told_linked_twice(f"{name} (device {link.peer_device.hex()[:12]})")
             self._remember_gone(link.peer_device, visit=visit)
             if rounds:
                 rounds.cancel()
@@ -404,8 +405,9 @@ class Links:
             log.warning("%s", key_elsewhere(*seen, self._own_device.hex(), group.hex() if group else None))
 
     def _round_opened(self, link: Link) -> None:
-        """The peer of `link` opened a round on it: is its device linked twice at once, from two
-        running nodes (node/linked_twice.py)? Said, and told to it, as TwiceWatch decides."""
+        """The peer of `link` opened a round on it (or answered one, on a link this node dialled): is
+        its device linked twice at once, from two running nodes (node/linked_twice.py)? Said, and
+        told to it, as TwiceWatch decides."""
         rounds = [Rounds(other.number, other.peer_device, other.outbound, peer.opened_ms, peer.rounds_opened,
                          peer.first_round_ms, peer.latest_round_ms)
                   for other, peer in list(self._open.values()) if other.peer_device == link.peer_device]
@@ -414,17 +416,25 @@ class Links:
             return
         # By the label `solnet peers` shows for a device that dialled in (never an address), and its id
         name = f"{self._directory.device_label(link.peer_device)} (device {link.peer_device.hex()[:12]})"
-        log.warning("%s; its older link is closed to tell that device so (it dials again at once)", linked_twice(name))
+        if self.twice.told(link.peer_device) == 1:
+            log.warning("%s; its older link is closed to tell that node so (it links again at once)", linked_twice(name))
+        else:  # (TwiceWatch: the other node holding the key is told too, and then no link is closed for it)
+            log.info("%s: its other link is closed to tell the other node too; no more are closed for it", name)
         old, _ = self._open[older.number]
         self._tasks.append(asyncio.create_task(old.close(LINKED_TWICE, LINKED_TWICE_TOLD)))
 
     def _told_linked_twice(self, name: str) -> None:
-        """A peer closed a link saying this device is linked twice there, from two places: a copy of
-        this home runs (node/linked_twice.py). Said here too, and by `solnet status` for an hour."""
-        self.told_twice = now_ms()
+        """A peer (`name`, its label and device) closed a link saying this device is linked twice
+        there, from two places: a copy of this home runs (node/linked_twice.py). Said here too, and
+        by `solnet status` and the dashboard for an hour, as that peer's word: this node cannot see
+        the peer's links, and a hostile member may say it of any device (to have its group revoke
+        it, or to cry wolf), so it is never said as this node's own finding, always by who said it."""
+        self.told_twice, self.told_twice_by = now_ms(), name
         log.warning("%s", linked_twice_here(name))
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
+        if link.outbound and (held := self._open.get(link.number)) is not None:
+            held[1].count_round()  # one the peer answered: is it linked twice, at two addresses?
         self._tasks.append(asyncio.create_task(self._round_completed(True, link.peer_device)))
         if self._accepted_by is not None:
             self._tasks.append(asyncio.create_task(self._accepted_by(link.peer_device)))

@@ -456,7 +456,8 @@ class Node:
                 # a damaged database cannot save the status: what the node met, from this process
                 "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None,
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
-                "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told()}
+                "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told(),
+                "linked_twice_told_by": self.links.told_twice_by if self.linked_twice_told() else None}
 
     def linked_twice_told(self) -> int | None:
         """When a peer last said it holds two links of this device at once, from two places (a copy

@@ -155,8 +155,9 @@ class PeerLink:
         self.opened_ms = now_ms()
         self.behind: int | None = None  # events the peer holds that we lack
         self.ahead: int | None = None  # events we hold that the peer lacks
-        # The rounds the peer opened on this link (only a dialler opens them): how many, when the first
-        # and the latest came (ms). Two running nodes with one key each drive a link (node/linked_twice.py).
+        # The rounds the peer opened on this link (only a dialler opens them; on a link this node
+        # dialled, those the peer answered): how many, when the first and the latest came (ms). Two
+        # running nodes with one key each drive, or answer, a link (node/linked_twice.py).
         self.rounds_opened = 0
         self.first_round_ms: int | None = None
         self.latest_round_ms: int | None = None
@@ -172,7 +173,7 @@ class PeerLink:
                 await self.policy.limit_bytes(self.link.peer_device, self.link.bytes_in - before)
                 self._still_open()  # closed meanwhile (cut, banned, stopping): the message goes unread
                 if isinstance(message, Offer):
-                    self._peer_opened_round()
+                    self.count_round()
                 try:
                     commands = self.protocol.receive(message)
                 except RemoteProtocolError as exc:  # the peer's breach, and only that, is charged
@@ -198,7 +199,8 @@ class PeerLink:
                 self.round_done.set()
                 await self.link.close()
 
-    def _peer_opened_round(self) -> None:
+    def count_round(self) -> None:
+        """The peer opened a round on this link, or answered one this node opened (above)."""
         self.rounds_opened += 1
         self.latest_round_ms = now_ms()
         if self.first_round_ms is None:

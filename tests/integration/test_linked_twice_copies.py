@@ -54,10 +54,35 @@ def test_a_copy_of_a_running_home_linked_beside_it_is_said_and_told(cluster: Clu
     assert TOLD not in log_text(thief)
     [warned] = [line for line in log_text(bristol).splitlines() if HERE in line]
     assert " WARNING " in warned and "revoke this device" in warned, warned
-    said = cli(bristol, "status").stdout
-    assert "WARNING: a peer said on " in said and HERE in said and "revoke this device" in said, said
+    said = cli(bristol, "status").stdout  # as Calais's word, by its label and device id
+    by = f"(device {calais.home.config().device_id[:12]}) said on "
+    assert f"WARNING: " in said and by in said and HERE in said and "its word" in said, said
+    assert "revoke this device" in said, said
     # Not locked out: the original links again beside the copy
     cluster.wait(lambda: log_text(bristol).count("connected (outbound)") >= 2, 30, "the original linked again")
+
+
+def test_one_device_answering_at_two_addresses_this_node_dialled_is_said_and_told(cluster: Cluster,
+                                                                                   tmp_path: Path) -> None:
+    """The copy need not dial: Calais dials Bristol, then learns the copy's address (`solnet peers
+    add`, or an announcement) and dials it too, and Bristol's device answers there as well. Until
+    2026-12-05 only links the device dialled were checked, and Calais held both without a word."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    calais.peers = [bristol.port]  # Bristol dials nobody: every link here is Calais's
+    cluster.start(bristol)
+    cluster.start(calais)
+    cluster.wait(lambda: "connected (outbound)" in log_text(calais), 30, "Calais linked with Bristol")
+    thief = _copy_of(cluster, bristol, tmp_path / "thief")
+    cli(calais, "peers", "add", thief.address)
+
+    cluster.wait(lambda: LINKED_TWICE in log_text(calais), 30, "Calais saying Bristol's device is linked twice")
+    [said] = [line for line in log_text(calais).splitlines() if LINKED_TWICE in line]
+    assert " WARNING " in said and bristol.home.config().device_id[:12] in said, said
+    assert "127.0.0.1" not in said and not re.search(rf":({bristol.port}|{thief.port})\b", said), said
+    assert log_text(calais).count("connected (outbound)") == 2 and "connected (inbound)" not in log_text(calais)
+    # ... and the node on the older link (the original's, dialled first) is told
+    cluster.wait(lambda: TOLD in log_text(bristol), 10, "the original Bristol told by Calais")
+    assert TOLD not in log_text(thief)
 
 
 def test_an_old_link_left_silent_and_one_off_syncs_beside_the_running_node_say_nothing(cluster: Cluster,

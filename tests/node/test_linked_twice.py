@@ -3,7 +3,7 @@
 racing its old link's close and a one-off `solnet sync` beside the device's node do not."""
 from __future__ import annotations
 
-from node.linked_twice import SHOWN_MS, TELL_EVERY_MS, Rounds, TwiceWatch, linked_twice
+from node.linked_twice import SHOWN_MS, TELLS, Rounds, TwiceWatch, linked_twice
 
 BRISTOL, CALAIS = b"B" * 32, b"C" * 32
 S = 1_000  # ms
@@ -40,25 +40,55 @@ def test_a_one_off_sync_beside_the_devices_running_node_is_not() -> None:
     assert linked_twice([running(1, 0, 1 * S, 40 * S, rounds=2), restarted]) == {}
 
 
-def test_links_this_node_dialled_carry_no_rounds_of_the_peer_and_say_nothing() -> None:
-    """Only a dialler opens rounds; two links of opposite dialler are not a pair either."""
+def test_links_this_node_dialled_count_the_rounds_the_peer_answered() -> None:
+    """On links this node dialled, the peer answers the rounds: two such links of one device (two
+    addresses, one key) each answering rounds are two running nodes too; a pair of opposite
+    dialler is not (crossed dials, sync/link_slots.py)."""
     dialled = Rounds(1, BRISTOL, True, 0)
-    assert linked_twice([dialled, Rounds(2, BRISTOL, True, 20 * S)]) == {}
-    assert linked_twice([dialled, running(2, 20 * S, 21 * S, 60 * S)]) == {}
+    assert linked_twice([dialled, Rounds(2, BRISTOL, True, 20 * S)]) == {}, "no round answered yet"
+    original = running(1, 0, 1 * S, 40 * S, outbound=True)
+    assert linked_twice([original, running(2, 20 * S, 21 * S, 39 * S, outbound=True)]) == {BRISTOL: original}
+    assert linked_twice([original, running(2, 20 * S, 21 * S, 60 * S)]) == {}
 
 
-def test_the_watch_tells_the_older_link_then_waits_and_shows_it_for_an_hour() -> None:
+def test_the_watch_tells_each_link_of_the_pair_once_then_only_shows_it() -> None:
     watch = TwiceWatch()
     original, copy = running(1, 0, 1 * S, 40 * S), running(2, 20 * S, 21 * S, 39 * S)
     assert watch.check(BRISTOL, [running(1, 0, 1 * S, 19 * S), copy], 40 * S) is None, "not linked twice yet"
     assert watch.seen(40 * S) == {}
     assert watch.check(BRISTOL, [original, copy], 40 * S) == original, "told on the older link"
-    assert watch.check(BRISTOL, [original, copy], 41 * S) is None, "once"
+    assert watch.check(BRISTOL, [original, copy], 41 * S) is None, "once (it is closing)"
     assert watch.seen(41 * S) == {BRISTOL: 41 * S}
-    # The older one closed and its node dialled again: the copy's is the older link now, told next time
-    again = running(3, 45 * S, 46 * S, 40 * S + TELL_EVERY_MS)
-    copy_now = running(2, 20 * S, 21 * S, 40 * S + TELL_EVERY_MS)
-    assert watch.check(BRISTOL, [again, copy_now], 40 * S + TELL_EVERY_MS) == copy_now
-    last = 40 * S + TELL_EVERY_MS
+    # The older one closed and its node dialled again: the copy's is the older link now, told next
+    again = running(3, 45 * S, 46 * S, 60 * S)
+    copy_now = running(2, 20 * S, 21 * S, 60 * S)
+    assert watch.check(BRISTOL, [again, copy_now], 60 * S) == copy_now
+    assert watch.told(BRISTOL) == TELLS == 2
+    last = 60 * S
     assert watch.seen(last + SHOWN_MS - 1) == {BRISTOL: last}
     assert watch.seen(last + SHOWN_MS) == {}, "no longer said an hour after it was last seen"
+
+
+def test_a_copy_running_for_days_has_its_links_cut_twice_in_all() -> None:
+    """Until 2026-12-05 the older link was closed every 10 minutes while the copy ran: a working link
+    of a node that may be the honest one cut 144 times a day. Now both nodes are told once each (the
+    closed one dials again at once), and the pair is only said after that; seen again after an hour
+    without it, it is a new episode, told again."""
+    watch = TwiceWatch()
+    links = {1: running(1, 0, 1 * S, 40 * S), 2: running(2, 20 * S, 21 * S, 39 * S)}
+    closed, number, now = [], 3, 40 * S
+    while now < 3 * 24 * 3_600 * S:  # three days, a round every 5 s on each link
+        for link in list(links.values()):
+            links[link.number] = running(link.number, link.opened_ms, link.first_ms, now)
+        told = watch.check(BRISTOL, links.values(), now)
+        if told is not None:  # closed; its node dials again at once and opens rounds on its new link
+            closed.append(told.number)
+            del links[told.number]
+            links[number] = running(number, now + 1, now + 2, now + 2)
+            number += 1
+        now += 5 * S
+    assert closed == [1, 2], closed
+    assert watch.seen(now) == {BRISTOL: now - 5 * S}
+    later = now + SHOWN_MS  # the copy stopped, then ran again an hour later: told again
+    assert watch.check(BRISTOL, [running(8, later, later + 1, later + 9 * S),
+                                 running(9, later + 2, later + 3, later + 8 * S)], later + 9 * S) is not None
