@@ -129,7 +129,9 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
     sum is `pledged_gone`, for the fundraiser's group to know what will not come. Pledges the
     fundraiser's group declined (fundraiser.decline) are in neither: `declined` names them and who
     pledged, so a reader sees that something was struck out and by whom it was offered; `pledged_by`
-    names those counted (for the group to decline one)."""
+    names those counted (for the group to decline one). Declining one pledge declines every pledge
+    of its group to that fundraiser, earlier and later ones alike. `pledges_gone` counts the pledges
+    in `pledged_gone`."""
     funds = list(funds)
     target = lookup(funds)
     by_fund = _by_ref(updates)
@@ -138,17 +140,23 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         mine = by_fund.get(f.key, ())
         reports = [u for u in mine if "raised" in u.data and _counts(u, target)]
         raised = reports[-1].data["raised"] if reports else 0
-        # declined by the fundraiser's group: out of `pledged`, said apart (whichever came first)
+        # declined by the fundraiser's group: out of `pledged`, said apart (whichever came first).
+        # A decline is of the group that pledged, not of one event: every pledge of that group to
+        # this fundraiser is declined with it, made before or after (by whose clock? each group
+        # dates its own events), so a group cannot pledge again at once and have the fundraiser's
+        # group decline each one, and the outcome is the same in every arrival order.
         refused = {u.data["decline"] for u in mine if "decline" in u.data
                    and _counts(u, target, kind="fundraiser.decline")}
-        declined = [u for u in mine if "pledge" in u.data and u.key in refused]
-        pledges = [u for u in mine if "pledge" in u.data and not gone(u.data["group"]) and u.key not in refused]
-        broken = [u for u in mine if "pledge" in u.data and gone(u.data["group"]) and u.key not in refused]
+        offered = [u for u in mine if "pledge" in u.data]
+        barred = {u.data["group"] for u in offered if u.key in refused}
+        declined = [u for u in offered if u.data["group"] in barred]
+        pledges = [u for u in offered if not gone(u.data["group"]) and u.data["group"] not in barred]
+        broken = [u for u in offered if gone(u.data["group"]) and u.data["group"] not in barred]
         goal = f.data["goal"]
         ends = f.data.get("ends_at")
         result.append({**_public(f), "raised": raised, "pledged": sum(u.data["pledge"] for u in pledges),
                        "progress": raised * 100 // goal, "pledges": len(pledges),
-                       "pledged_gone": sum(u.data["pledge"] for u in broken),
+                       "pledged_gone": sum(u.data["pledge"] for u in broken), "pledges_gone": len(broken),
                        "pledged_by": [_pledge(u) for u in pledges], "declined": [_pledge(u) for u in declined],
                        "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"])})
     return result
@@ -241,7 +249,10 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
                      ) -> list[dict[str, Any]]:
     """Support requests with status: open, claimed (who takes it now, since when) or closed (outcome).
     `group_gone` says the requesting group is gone (`departure`): one nobody took is left out (no
-    one can answer its questions or close it), one taken stays with those who took it.
+    one can answer its questions or close it), one taken stays with those who took it, and they
+    end it: once no group that is still a member holds it, the last close by one of them (its
+    hand-back, what it did) closes it for everyone (`closed_by_taker` names that group; None when
+    the requesting group closed it, or it is not closed).
 
     A group that took a request and is gone (it left or was revoked) no longer takes it: its claim
     is in `taker_gone` (since when, how it went), not in `taken`, and the request is open, waiting
@@ -278,6 +289,12 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         sent_to = readers(r) if r.data.get("has_private") else None
         unsent = {g: at for g, at in taken.items() if sent_to is not None and g not in sent_to}
         taken = {g: at for g, at in taken.items() if g not in unsent}
+        ender = None
+        if not closes and not taken and gone(r.data["group"]):
+            # Nobody remains to close it for all: the groups that took it end it, the last close
+            # of one still a member once none of them holds it (whenever each came in)
+            closes = sorted((s for s in back.values() if not gone(s.data["group"])), key=lambda s: s.version)[-1:]
+            ender = closes[-1].data["group"] if closes else None
         status, outcome = "open", None
         if closes:
             status, outcome = "closed", closes[-1].data["outcome"]
@@ -292,8 +309,10 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
                 "taker_gone": [{"group": g, "since": since, "group_gone": gone(g)}
                                for g, since in holding.items() if g not in taken and g not in unsent],
                 "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"]}
-                                for g, s in back.items() if g not in holding],
-                "closed_at": closes[-1].data["ts"] if closes else None, "private": bool(r.data.get("has_private"))}
+                                for g, s in back.items() if g not in holding and g != ender],
+                "closed_at": closes[-1].data["ts"] if closes else None,
+                "closed_by_taker": {"group": ender} if ender is not None else None,
+                "private": bool(r.data.get("has_private"))}
         if now is not None:
             item["age_hours"] = max(0, now - r.data["ts"]) // HOUR_MS
         result.append(item)
@@ -454,7 +473,9 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     added up by goods and unit (asked, covered, still missing, highest urgency; those with
     nothing missing left out), offers (what is
     left), support capacity by type, requests not closed by urgency (and how many are taken), the
-    next action, money by currency (raised, pledged, goals), live alerts, and when the region's
+    next action, money by currency (raised, pledged, goals, and what will not come: pledges declined
+    by the fundraisers' groups and pledges of groups that are gone, each counted and added up),
+    live alerts, and when the region's
     groups were last heard from. `capped` names the parts that were counted from a bounded number
     of the newest rows. Each sum says how many of its `count` rows are for chosen groups only
     (`shared`), and the next action carries its `shared_with`: a desk read aloud or copied to a
@@ -494,10 +515,16 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     money: dict[str, dict[str, Any]] = {}
     for f in funds:
         s = money.setdefault(f["currency"], {"currency": f["currency"], "raised": 0, "pledged": 0, "goal": 0,
-                                             "count": 0, "shared": 0})
+                                             "count": 0, "shared": 0, "declined": 0, "pledged_declined": 0,
+                                             "pledges_gone": 0, "pledged_gone": 0})
         s["raised"] += f["raised"]
         s["pledged"] += f["pledged"]
         s["goal"] += f["goal"]
+        # what will not come: pledges its group declined, pledges of groups that are gone
+        s["declined"] += len(f["declined"])
+        s["pledged_declined"] += sum(d["pledge"] for d in f["declined"])
+        s["pledges_gone"] += f["pledges_gone"]
+        s["pledged_gone"] += f["pledged_gone"]
         _count(s, f)
     for s in money.values():
         s["progress"] = s["raised"] * 100 // s["goal"] if s["goal"] else 0

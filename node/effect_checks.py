@@ -59,7 +59,7 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
             raise EffectRefused(f"that {side} was already withdrawn, and a withdrawal is final: publish a new "
                                 f"{side} if it is wanted again", side)
     elif kind == "fundraiser.update" and "pledge" in fields:
-        _check_pledge(log, fields["fundraiser"], now)
+        _check_pledge(log, fields["fundraiser"], group, now)
     elif kind == "support.offer.update":
         if any(u.data.get("status") == "withdrawn" and u.data["group"] == group
                for u in store.rows(SUPPORT_OFFER_UPDATE, refs=[fields["offer"]])):
@@ -97,13 +97,18 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], now: int) -> None:
                                 f"{offer['quantity']} already given): draw at most {offer['remaining']}", "quantity")
 
 
-def _check_pledge(log: EventLog, fundraiser: bytes, now: int) -> None:
+def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int) -> None:
     """A pledge goes to a running fundraiser: not one that ended (its group reports what came in, and
-    `view fundraisers` says ENDED), nor one of a group that is gone (none left to collect it). Its
-    own group may still report the amount raised after the end."""
+    `view fundraisers` says ENDED), nor one of a group that is gone (none left to collect it), nor
+    one whose group declined a pledge of this group (every pledge of it would be declined with it).
+    Its own group may still report the amount raised after the end."""
     fund = fundraiser_item(Held(log.store, log.trust), fundraiser, now)
     if fund is None:
         return
+    if any(d["group"] == group for d in fund["declined"]):
+        raise EffectRefused(f"{_name(log, fund['group'])}, which runs that fundraiser, declined a pledge of your group "
+                            "to it, and that declines every pledge of your group to it: a new one would not count; "
+                            "talk to them if they want your support after all", "fundraiser")
     if fund["group_gone"]:
         raise EffectRefused(f"that fundraiser is no longer running: {GONE_WORDS[fund['group_gone']]}, and no one is "
                             "left to collect a pledge", "fundraiser")

@@ -35,7 +35,7 @@ from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.moments import LATEST_MS
 from node.private import PrivateError, open_private_part, seal_private
 from node.status_text import own_key_warnings
-from node.render import MONEY_FIELDS, and_list, local_time, short_id, with_article
+from node.render import GONE_WORDS, MONEY_FIELDS, and_list, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.addresses import AddressError, normalize_address
 
@@ -259,16 +259,23 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
     if log.store.event_row(request) is None:  # of another kind: refused by wrong_reference before
         raise PublishError(f"this node does not hold that support request ({short_id(request)}); `solnet view "
                            "support` lists the requests, sync first if it is missing", "request")
-    state = references.request_state(log.store, request)
-    if state is None:  # held without its content (redacted): nothing to tell its story by
+    state = references.request_state(log.store, log.trust, request)
+    if state is None:
+        _check_unlisted_step(log, request)
         return
     owner = references.group_name(log.store, state["group"])
     if state["status"] == "closed":
-        raise PublishError(f"that support request was closed by {owner} on {local_time(state['closed_at'])}; "
+        ender = state["closed_by_taker"]
+        closer = references.group_name(log.store, ender["group"]) if ender else owner
+        raise PublishError(f"that support request was closed by {closer} on {local_time(state['closed_at'])}; "
                            "nothing more can be added to it", "request")
     if group is None:
         return
     since = {t["group"]: t["since"] for t in state["taken"]}
+    gone = {t["group"] for t in state["taker_gone"]}
+    if kind == "support.close" and group != state["group"] and group in gone:
+        raise PublishError(f"your group is no longer a member of the network, so it no longer takes that support "
+                           f"request and has nothing to hand back; {owner}, which made it, closes it", "request")
     if kind == "support.claim" and group in since:
         raise PublishError(f"your group already claimed that support request on {local_time(since[group])}; one "
                            "claim is enough (hand it back, or report your part, with a close when it is done)",
@@ -278,6 +285,19 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
         raise PublishError(f"your group handed that support request back on {local_time(back[group])}; only "
                            f"{owner}, which made it, closes it (take it again first with a claim if you are "
                            "back on it)", "request")
+
+
+def _check_unlisted_step(log: EventLog, request: bytes) -> None:
+    """A request held but not listed: its content is gone (redacted: nothing to tell its story by),
+    or its requesting group is gone and no group takes it (a claim would take a case nobody can
+    tell about any more)."""
+    row = log.store.event_row(request)
+    requester = log.trust.group_of(row[1]) if row is not None else None
+    how = references.departed(log.trust)(requester) if requester is not None else None
+    if how is not None:
+        raise PublishError(f"that support request is no longer open: {GONE_WORDS[how]}, and no group takes it; "
+                           "nobody is left to tell who needs the support (ask around the network whether "
+                           "anyone is still in touch with them)", "request")
 
 
 def _request_private(log: EventLog, request: bytes, keys: NodeKeys) -> tuple[bool, tuple[str, list[bytes]] | None]:

@@ -14,7 +14,7 @@ from events.format import decode_event
 from events.kinds import parse_body
 from events.names import look_alikes, mimics_unnamed
 from events.projections import FULFIL, NEED_UPDATE, OFFER_UPDATE, PROFILE, SUPPORT, SUPPORT_STATUS, Row, offer_key, project
-from events.readmodels import departure, needs_and_offers, support_requests
+from events.readmodels import Gone, departure, needs_and_offers, support_requests
 from events.trust import TrustGraph
 from node.store import Store
 
@@ -244,11 +244,20 @@ def claims(store: Store, request: bytes) -> list[tuple[bytes, int]]:
             if s.data.get("status") == "claimed"]
 
 
-def request_state(store: Store, request: bytes) -> dict[str, Any] | None:
+def departed(trust: TrustGraph) -> Gone:
+    """The `gone` of the read models by this trust graph (events.readmodels.departure)."""
+    return lambda group: departure(group, trust.member, trust.revocation)
+
+
+def request_state(store: Store, trust: TrustGraph, request: bytes) -> dict[str, Any] | None:
     """A support request as the read models show it (status, who takes it now, who handed it
-    back, how it was closed); None if this node does not hold it."""
+    back, how it was closed, which takers are gone), with the groups that are gone as the trust
+    graph says (`departure`): a taker that left or was revoked holds nothing here either, as in
+    every view. None if this node does not hold it, or it is no longer listed (its requesting group
+    is gone and no group takes it)."""
     row = store.row_of(SUPPORT, request)
-    found = support_requests([row], store.rows(SUPPORT_STATUS, refs=[request])) if row is not None else []
+    found = (support_requests([row], store.rows(SUPPORT_STATUS, refs=[request]), gone=departed(trust))
+             if row is not None else [])
     return found[0] if found else None
 
 
@@ -262,6 +271,5 @@ def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int) ->
     fulfils = store.rows(FULFIL, refs=[event_id]) if row.table == "need" else []
     drawn = store.rows(FULFIL, region=offer_key(event_id)) if row.table == "offer" else []
     targets = {f.ref: t for f in drawn if (t := target(store, trust, f.ref)) is not None}
-    gone = lambda group: departure(group, trust.member, trust.revocation)  # noqa: E731
-    [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True, gone=gone)
+    [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True, gone=departed(trust))
     return item

@@ -478,7 +478,9 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
                          f"({words(b['outcome'])})" for b in item.get("handed_back") or ()]
                       # a closed request says when and how it ended, not only who took it
                       + ([f"closed {local_time(item['closed_at'])}" + (f" ({words(item['outcome'])})"
-                                                                      if item.get("outcome") else "")]
+                                                                      if item.get("outcome") else "")
+                          + (f" by {ender.get('group_name') or short_id(ender['group'])}, which took it "
+                             "(the group that made it is gone)" if (ender := item.get("closed_by_taker")) else "")]
                          if item["status"] == "closed" and item.get("closed_at") else []))
     hours = item.get("age_hours")
     age = ("" if hours is None else f", {plural(hours // 24, 'day')} old" if hours >= 24
@@ -545,6 +547,11 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
                                       else "none in the next 7 days"))
     funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
              + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") + _sum_shared(f)
+             # what will not come, so the sum pledged is not read as all that was offered
+             + (f", {plural(f['declined'], 'pledge')} declined by the fundraiser's group "
+                f"({money(f['pledged_declined'], f['currency'])}, not counted)" if f.get("declined") else "")
+             + (f", {plural(f['pledges_gone'], 'pledge')} from groups no longer in the network "
+                f"({money(f['pledged_gone'], f['currency'])}, not counted)" if f.get("pledges_gone") else "")
              for f in r["funds"]]
     lines.append("  money: " + ("; ".join(funds) if funds else "no fundraiser running"))
     if r.get("alerts"):

@@ -161,11 +161,15 @@ def item_schemas() -> dict[str, Schema]:
         "pledges": said(COUNT, "how many pledges"),
         "pledged_gone": said(COUNT, "in minor units: the pledges of groups that are gone (left or revoked), which "
                                     "nobody remains to honour; not in `pledged` nor `pledges`"),
+        "pledges_gone": said(COUNT, "how many pledges `pledged_gone` adds up"),
         "pledged_by": array(ref("Pledge"), "the pledges counted in `pledged`, oldest first"),
         "declined": array(ref("Pledge"), "the pledges its group declined (fundraiser.decline), oldest first, with who "
-                                         "pledged them; not in `pledged` nor `pledges` nor `pledged_gone`"),
+                                         "pledged them; not in `pledged` nor `pledges` nor `pledged_gone`. Declining "
+                                         "one pledge declines every pledge of that group to the fundraiser, made "
+                                         "before or after"),
         "ended": {"type": "boolean", "description": "its `ends_at` has passed: it is no longer running"},
-        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledged_by", "declined", "ended",
+        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_by", "declined",
+                              "ended",
                               "group_gone"],
         "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
@@ -204,13 +208,20 @@ def item_schemas() -> dict[str, Schema]:
                                            "outcome": {"type": "string", "enum": list(OUTCOMES)}}),
                              "groups that took it and handed it back (a close of theirs: only the requesting "
                              "group's closes it), when and with what outcome; a later claim takes it again"),
-        "closed_at": nullable(TIME), "private": {"type": "boolean", "description": "whether it has a private part"},
+        "closed_at": nullable(TIME),
+        "closed_by_taker": {"anyOf": [plain_object(_group_ref()), {"type": "null"}],
+                            "description": "the group that took it and closed it for everyone, its requesting group "
+                                           "being gone (left or revoked): once no group still a member takes it, the "
+                                           "last close of one that took it ends it; null when the requesting group "
+                                           "closed it or it is not closed"},
+        "private": {"type": "boolean", "description": "whether it has a private part"},
         "age_hours": said(COUNT, "hours since it was made"),
         "can_go": array(place, "support offers of its type (its region first, at most 3); none once closed"),
         "group_gone": said(GONE, GONE["description"] + ". One nobody took is not listed once its group is gone"),
         "read_here": {"type": "boolean", "description": "with a private part, to the node's admin: whether this "
                       "device is among its readers (and so can tell who the others are)"}},
-        ["status", "claimed_by", "outcome", "taken", "taker_gone", "claimed_unsent", "handed_back", "closed_at", "private", "age_hours",
+        ["status", "claimed_by", "outcome", "taken", "taker_gone", "claimed_unsent", "handed_back", "closed_at",
+         "closed_by_taker", "private", "age_hours",
          "can_go", "group_gone"],
         "a support request (its private part is never shown here)")
     support_offer = kind_item("support.offer", {
@@ -276,7 +287,13 @@ def item_schemas() -> dict[str, Schema]:
         "actions_this_week": COUNT,
         "funds": array(plain_object({"currency": field_json(KINDS["fundraiser"].field("currency")),
                                      "raised": COUNT, "pledged": COUNT, "goal": COUNT, **summed,
-                                     "progress": COUNT})),
+                                     "progress": COUNT,
+                                     "declined": said(COUNT, "pledges declined by their fundraiser's group (not in "
+                                                             "`pledged`)"),
+                                     "pledged_declined": said(COUNT, "in minor units: those declined pledges added up"),
+                                     "pledges_gone": said(COUNT, "pledges of groups that are gone, left or revoked "
+                                                                 "(not in `pledged`: nobody remains to honour them)"),
+                                     "pledged_gone": said(COUNT, "in minor units: those pledges added up")})),
         "alerts": said(COUNT, "live alerts"),
         "last_heard": nullable(TIME, "when this node last heard from the region's groups"),
         "capped": array({"type": "string", "enum": ["needs", "support", "capacity", "funds", "alerts"]},

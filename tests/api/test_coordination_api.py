@@ -45,7 +45,8 @@ async def test_regions_timeline_capacity_and_alerts(api):
     assert calais["requests"] == {"high": 0, "medium": 1, "low": 0, "open": 1, "taken": 1, "waiting": 0}
     assert calais["next_action"]["id"] == soon["id"] and calais["actions_this_week"] == 1
     assert calais["funds"] == [{"currency": "EUR", "raised": 50000, "pledged": 0, "goal": 45050, "count": 1,
-                                "shared": 0, "progress": 110}]
+                                "shared": 0, "progress": 110, "declined": 0, "pledged_declined": 0,
+                                "pledges_gone": 0, "pledged_gone": 0}]
     assert calais["alerts"] == 1 and calais["group_names"] == ["Calais"] and calais["last_heard"] is not None
     everywhere = (await api.get("/api/v1/regions"))["items"]
     assert [r["region"] for r in everywhere] == sorted(r["region"] for r in everywhere) and calais in everywhere

@@ -26,3 +26,9 @@ def test_the_fundraisers_own_group_declines_a_pledge_and_views_say_so(network, c
     assert f["pledged"] == 0 and [d["pledge"] for d in f["declined"]] == [999_999_999_900]
     line = " ".join(cli.run(a, "view", "fundraisers").stdout.split())
     assert "pledged 0.00 EUR; 1 declined by its group (9,999,999,999.00 EUR pledged by Bristol)" in line, line
+    # the desk says what was declined (it said nothing of it), and Bristol cannot pledge to it again
+    desk = " ".join(cli.run(a, "view", "regions").stdout.split())
+    assert "1 pledge declined by the fundraiser's group (9,999,999,999.00 EUR, not counted)" in desk, desk
+    _sync(cli, a, b, tmp_path)
+    said = _refused(cli, b, "fundraiser.update", "--fundraiser", fund[:10], "--pledge", "10")
+    assert "Calais, which runs that fundraiser, declined a pledge of your group to it" in said, said

@@ -48,3 +48,36 @@ async def test_the_fundraisers_group_declines_a_pledge_from_its_page(sample, sta
     _, page, _ = await get(node.client, f"/event/{fund}", headers={"Accept-Language": "fr"})
     text = " ".join(visible_text(page).split())
     assert re.search(r"1 refusée\(s\) par le groupe de la collecte\s?: 9\W?999\S*\s?EUR promis par Bristol", text), text
+
+
+async def test_the_desk_says_the_pledges_declined_and_a_declined_group_cannot_pledge_again(sample, start_node) -> None:
+    """The desk (the overview's "Network at a glance") added up what was pledged and said nothing of
+    what was declined. And Bristol, its pledge declined, pledged again at once: a decline now covers
+    every pledge of its group to that fundraiser, and publishing another is refused in words."""
+    fund = sample.ids["fundraiser"]
+    pledge = _pledge_from_bristol(*sample.nodes, fund)
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    await node.node.publish("fundraiser.decline", {"fundraiser": fund, "decline": pledge})
+    _, page, _ = await get(node.client, "/", headers={"Accept-Language": "en"})
+    text = " ".join(visible_text(page).split())
+    assert "1 pledge declined by its fundraiser's group (9,999 EUR, not counted)" in text, text
+    _, page, _ = await get(node.client, "/", headers={"Accept-Language": "fr"})
+    text = " ".join(visible_text(page).split())
+    assert re.search(r"1 promesse refusée par le groupe de sa collecte \(9\W?999\S*\s?EUR, non comptée\)", text), text
+
+    calais, bristol = sample.nodes
+    ours, theirs = calais.home.log(), bristol.home.log()
+    try:
+        theirs.ingest(list(ours.store.iter_wire()))
+        try:
+            publishing.publish(theirs, bristol.home.keys(PASSPHRASE), "fundraiser.update",
+                               {"fundraiser": fund, "pledge": "5"})
+        except publishing.PublishError as exc:
+            said = str(exc)
+        else:
+            raise AssertionError("a second pledge of a declined group was published")
+    finally:
+        ours.store.close()
+        theirs.store.close()
+    assert "declined a pledge of your group to it, and that declines every pledge of your group to it" in said, said

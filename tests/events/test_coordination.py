@@ -348,7 +348,8 @@ def test_the_region_summary_adds_up_needs_offers_capacity_requests_and_money():
     assert summary["requests"] == {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 0, "waiting": 1}
     assert summary["next_action"]["title"] == "Soon" and summary["actions_this_week"] == 2
     assert summary["funds"] == [{"currency": "EUR", "raised": 45_050, "pledged": 10_000, "goal": 100_000, "count": 1,
-                                 "shared": 0, "progress": 45}]
+                                 "shared": 0, "progress": 45, "declined": 0, "pledged_declined": 0,
+                                 "pledges_gone": 0, "pledged_gone": 0}]
     assert summary["last_heard"] == NOW - 5
 
 
@@ -460,3 +461,88 @@ def test_the_fundraisers_group_declines_a_pledge_in_any_order():
         (f,) = fundraisers(tables.table("fundraiser"), tables.table("fundraiser.update"))
         assert (f["pledged"], f["pledges"]) == (25_000, 1)
         assert f["declined"] == [{"id": huge.id, "group": mole.group, "pledge": 10**12}]
+
+
+def test_a_request_whose_requesting_group_is_gone_is_ended_by_the_groups_that_took_it_in_any_order():
+    """Calais asked, Bristol and Cardiff took it, and Calais left: nobody could close it any more,
+    and it stayed "claimed" for ever. The groups that took it end it: once no group that is still a
+    member takes it, the last close of one of them closes it for everyone, with its outcome, and
+    says which group that was. While Cardiff still takes it, Bristol's close only hands it back; a
+    close by a taker that is gone ends nothing. While Calais is a member, nothing changes."""
+    calais, bristol, cardiff = Author(), Author(), Author()
+    request = calais.event("support.request", {"region": "calais", "type": "housing", "people": "2", "urgency": "high"},
+                           ts=NOW - 10 * HOUR_MS)
+    took = [(bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 6 * HOUR_MS)),
+            (cardiff, cardiff.event("support.claim", {"request": request.id}, ts=NOW - 5 * HOUR_MS))]
+    bristol_done = (bristol, bristol.event("support.close", {"request": request.id, "outcome": "referred"},
+                                           ts=NOW - 3 * HOUR_MS))
+    cardiff_done = (cardiff, cardiff.event("support.close", {"request": request.id, "outcome": "resolved"},
+                                           ts=NOW - 4 * HOUR_MS))  # dated before Bristol's, by its own clock
+    left = {calais.group: GROUP_LEFT}.get
+    for order in itertools.permutations([(calais, request), *took, bristol_done]):
+        r = _request_status(order, left)
+        assert (r["status"], r["claimed_by"], r["closed_by_taker"]) == ("claimed", [cardiff.group], None)
+        assert [b["group"] for b in r["handed_back"]] == [bristol.group]
+    for order in itertools.permutations([(calais, request), *took, bristol_done, cardiff_done]):
+        r = _request_status(order, left)
+        assert (r["status"], r["outcome"], r["closed_at"]) == ("closed", "referred", NOW - 3 * HOUR_MS)
+        assert r["closed_by_taker"] == {"group": bristol.group}  # the last close of the two
+        assert [b["group"] for b in r["handed_back"]] == [cardiff.group]
+        while_a_member = _request_status(order)
+        assert (while_a_member["status"], while_a_member["closed_by_taker"]) == ("open", None)
+    both_gone = {calais.group: GROUP_REVOKED, bristol.group: GROUP_LEFT}.get
+    for order in itertools.permutations([(calais, request), *took, bristol_done, cardiff_done]):
+        r = _request_status(order, both_gone)  # Bristol is gone: Cardiff's close ends it
+        assert (r["status"], r["outcome"], r["closed_by_taker"]) == ("closed", "resolved", {"group": cardiff.group})
+    for order in itertools.permutations([(calais, request), took[0], bristol_done]):
+        assert _request_status(order, both_gone) is None  # its only taker gone too: nobody remains, as before
+
+
+def test_declining_a_pledge_declines_every_pledge_of_that_group_to_that_fundraiser_in_any_order():
+    """The mole's pledge declined, it pledged again at once (and again, dated before the decline by
+    its own clock): Calais had to decline each one. A decline is of the group that pledged: all its
+    pledges to that fundraiser are declined with it, whenever made and in every arrival order; its
+    pledges to another fundraiser, and other groups' pledges, still count."""
+    from events.readmodels import fundraisers
+    calais, brighton, mole = Author(), Author(), Author()
+    fund = calais.event("fundraiser", {"title": "Bail", "goal": 500_000, "currency": "EUR", "region": "calais"})
+    other = calais.event("fundraiser", {"title": "Tents", "goal": 100_000, "currency": "EUR", "region": "calais"})
+    first = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 10**12}, ts=NOW - 3 * HOUR_MS)
+    steps = [(mole, first),
+             (calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": first.id}, ts=NOW - 2 * HOUR_MS)),
+             (mole, mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 10**11}, ts=NOW - HOUR_MS)),
+             (mole, mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 10**10}, ts=NOW - 4 * HOUR_MS)),
+             (mole, mole.event("fundraiser.update", {"fundraiser": other.id, "pledge": 7_000})),
+             (brighton, brighton.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 25_000}))]
+    for order in itertools.permutations([(calais, fund), *steps]):
+        tables = apply_all([(calais, other), *order])
+        got = {f["id"]: f for f in fundraisers(tables.table("fundraiser"), tables.table("fundraiser.update"))}
+        f = got[fund.id]
+        assert (f["pledged"], f["pledges"]) == (25_000, 1)
+        assert [p["group"] for p in f["pledged_by"]] == [brighton.group]
+        assert sorted(d["pledge"] for d in f["declined"]) == [10**10, 10**11, 10**12]
+        assert {d["group"] for d in f["declined"]} == {mole.group}
+        assert got[other.id]["pledged"] == 7_000
+
+
+def test_the_region_summary_says_the_pledges_declined_and_those_of_groups_that_are_gone():
+    """The desk added up what was pledged and said nothing of what will not come: pledges the
+    fundraisers' groups declined and those of groups gone since. Counted and added up by currency."""
+    from events.readmodels import fundraisers
+    calais, brighton, mole, gone_group = Author(), Author(), Author(), Author()
+    fund = calais.event("fundraiser", {"title": "Bail", "goal": 100_000, "currency": "EUR", "region": "calais"})
+    huge = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 10**12})
+    pairs = [(calais, fund), (mole, huge),
+             (calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": huge.id})),
+             (brighton, brighton.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 5_000})),
+             (gone_group, gone_group.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 3_000})),
+             (gone_group, gone_group.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 2_000}))]
+    for order in itertools.permutations(pairs[1:]):
+        tables = apply_all([pairs[0], *order])
+        funds = fundraisers(tables.table("fundraiser"), tables.table("fundraiser.update"),
+                            gone={gone_group.group: GROUP_LEFT}.get)
+        summary = region_summary("calais", needs=[], support=[], capacity=[], actions=[], funds=funds, alerts=[],
+                                 last_heard=None)
+        [eur] = summary["funds"]
+        assert (eur["pledged"], eur["declined"], eur["pledged_declined"]) == (5_000, 1, 10**12)
+        assert (eur["pledges_gone"], eur["pledged_gone"]) == (2, 5_000)

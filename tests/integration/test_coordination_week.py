@@ -84,7 +84,8 @@ def test_a_week_of_five_groups_at_a_glance_from_calais(cluster: Cluster) -> None
 
     # Money: major units typed with cents, pledges beside what was raised.
     assert desk["calais"]["funds"] == [{"currency": "EUR", "raised": 187050, "pledged": 40050, "goal": 500000,
-                                        "count": 1, "shared": 0, "progress": 37}]
+                                        "count": 1, "shared": 0, "progress": 37, "declined": 0,
+                                        "pledged_declined": 0, "pledges_gone": 0, "pledged_gone": 0}]
 
     # Alerts: Manchester's live one; Calais's cleared, in the history with its update, its case kept.
     status, alerts = api(calais, "GET", "/api/v1/alerts")

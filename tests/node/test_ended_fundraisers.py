@@ -53,7 +53,8 @@ def _funds(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return calais["funds"]
 
 
-OPEN_SUM = [{"currency": "EUR", "raised": 0, "pledged": 0, "goal": 3000, "count": 3, "shared": 0, "progress": 0}]
+OPEN_SUM = [{"currency": "EUR", "raised": 0, "pledged": 0, "goal": 3000, "count": 3, "shared": 0, "progress": 0,
+             "declined": 0, "pledged_declined": 0, "pledges_gone": 0, "pledged_gone": 0}]
 
 
 def test_a_region_whose_newest_fundraisers_ended_still_adds_up_its_open_ones(net: Net, tmp_path: Path) -> None:

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from events.format import Event
+from node import publishing, references
 from node.dashboard.pages import case_actions
 from node.log import EventLog
 from node.render import view_line
-from node.views import view
+from node.views import named, view
 from test_order_independence import NOW, World, certified_world, ingest_in
 
 REGION = {"region": "dunkerque"}
@@ -153,3 +154,71 @@ def test_a_gone_taker_no_longer_holds_a_request_nor_do_its_pledges_count(tmp_pat
     assert [f["pledged"] for f in shown["desk"]["funds"]] == [50_00]
     assert "pledged 50.00 EUR (not counting 200.00 EUR pledged by groups no longer in the network)" in view_line(
         "fundraisers", fundraiser, {})
+
+
+def _refusal(log: EventLog, kind: str, request: bytes, group: bytes) -> str | None:
+    """What publishing says of a claim or close of `request` by `group` on this node (None: accepted)."""
+    try:
+        publishing.check_case_step(log, kind, request, group)
+    except publishing.PublishError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("how", ["left", "revoked"])
+def test_publishing_sees_a_gone_taker_as_the_views_do_in_either_order(tmp_path: Path, how: str) -> None:
+    """Publishing's checks read a request's state as the views do: Cardiff (G1) took Calais's (G2)
+    request and is gone, so the request waits for a group; Cardiff's device (still signing: design
+    rule 8) is refused a close, it has nothing to hand back, while another group may take it."""
+    world = certified_world()
+    base = list(world.events)
+    g2, g1 = world.authors["g2"], world.authors["g1"]
+    request = g2.sign("support.request", {"type": "legal", "people": "1", "urgency": "high", **REGION})
+    posted = [request, g2.sign("group.profile", {"name": "Calais", **REGION}),
+              g1.sign("support.claim", {"request": request.id})]
+    gone = _revoke(world, how, "G1")
+    for i, order in enumerate([base + posted + [gone], base + [gone] + posted]):
+        log = ingest_in(tmp_path / f"{i}.db", world, order, [len(base) + 1])
+        state = references.request_state(log.store, log.trust, request.id)
+        [shown] = view(log, "support", now=NOW, limit=100, peers=[])
+        assert (state["status"], state["taken"]) == (shown["status"], shown["taken"]) == ("open", [])
+        assert [t["group"] for t in state["taker_gone"]] == [world.pub("G1")]
+        said = _refusal(log, "support.close", request.id, world.pub("G1"))
+        assert said is not None and "no longer a member of the network" in said, said
+        assert _refusal(log, "support.claim", request.id, world.pub("G3")) is None
+        log.store.close()
+
+
+@pytest.mark.parametrize("how", ["left", "revoked"])
+def test_a_request_whose_group_is_gone_is_closed_by_the_group_that_took_it_in_either_order(tmp_path: Path,
+                                                                                            how: str) -> None:
+    """Calais (G2) asked, Cardiff (G1) took it, and Calais is gone: nobody could close the request,
+    which stayed "claimed" on every desk for ever. Cardiff's close ends it for everyone (the CLI and
+    the dashboard say Cardiff closed it), and publishing refuses more steps, naming Cardiff; a
+    request of a gone group that nobody takes cannot be taken (nobody can say who needs help)."""
+    world = certified_world()
+    base = list(world.events)
+    g2, g1 = world.authors["g2"], world.authors["g1"]
+    taken = g2.sign("support.request", {"type": "legal", "people": "1", "urgency": "high", **REGION})
+    alone = g2.sign("support.request", {"type": "housing", "people": "2", "urgency": "low", **REGION})
+    posted = [taken, alone, g2.sign("group.profile", {"name": "Calais", **REGION}),
+              g1.sign("group.profile", {"name": "Cardiff", "region": "cardiff"}),
+              g1.sign("support.claim", {"request": taken.id}),
+              g1.sign("support.close", {"request": taken.id, "outcome": "resolved"})]
+    gone = _revoke(world, how)
+    shown = _shown_in_either_order(tmp_path, world, base, posted, gone)
+    [closed] = shown["support"]
+    assert (closed["id"], closed["status"], closed["outcome"]) == (taken.id, "closed", "resolved")
+    assert closed["closed_by_taker"]["group"] == world.pub("G1") and closed["handed_back"] == []
+    assert shown["desk"]["requests"]["open"] == 0
+    line = view_line("support", named(closed, {world.pub("G1"): "Cardiff"}), {})
+    assert "(resolved) by Cardiff, which took it (the group that made it is gone)" in line, line
+    still = {"status": "claimed", "group": world.pub("G2"), "claimed_by": [world.pub("G1")], "group_gone": how}
+    case_actions(still, world.pub("G1"))  # before its close: the dashboard's button says Close, not Hand back
+    assert still["may_close"] and not still["may_hand_back"]
+    log = ingest_in(tmp_path / "again.db", world, base + posted + [gone], [])
+    said = _refusal(log, "support.claim", taken.id, world.pub("G3"))
+    assert said is not None and "was closed by Cardiff on" in said, said
+    said = _refusal(log, "support.claim", alone.id, world.pub("G3"))
+    assert said is not None and "no longer open" in said and "no group takes it" in said, said
+    log.store.close()
