@@ -203,7 +203,7 @@ def peer_line(peer: dict[str, Any]) -> str:
     last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
     twice = (f"; WARNING: {LINKED_TWICE} (seen {local_time(peer['linked_twice'])})"
-             if peer.get("linked_twice") and peer.get("connected") else "")
+             if peer.get("linked_twice") else "")
     return (f"{peer_name(peer):<20} {peer.get('address') or '(dialled in)':<28} "
             f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}{twice}")
 

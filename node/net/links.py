@@ -171,17 +171,15 @@ class Links:
     def open(self) -> Iterable[Link]:
         return [link for link, _ in list(self._open.values())]
 
-    def views(self) -> tuple[list[dict], dict[bytes, int], dict[bytes, int]]:
+    def views(self) -> tuple[list[dict], dict[bytes, int], dict[bytes, int], dict[bytes, int]]:
         """The open links (device, direction, dialled address, since when, current lag both ways,
-        log label); for peers with no open link, when their last one ended; and for every peer,
-        when its last complete round with this node ended."""
-        twice = self.twice.seen(now_ms())
+        log label); for peers with no open link, when their last one ended; for every peer, when
+        its last complete round with this node ended; and the devices seen linked twice lately, with when."""
         links = [{"device": link.peer_device, "direction": "outbound" if link.outbound else "inbound",
                   "address": link.address, "connected_since": peer.opened_ms, "behind": peer.behind,
-                  "ahead": peer.ahead, "label": self._directory.name_of(link),
-                  "linked_twice": twice.get(link.peer_device)}
+                  "ahead": peer.ahead, "label": self._directory.name_of(link)}
                  for link, peer in list(self._open.values())]
-        return links, dict(self._gone), dict(self._synced)
+        return links, dict(self._gone), dict(self._synced), self.twice.seen(now_ms())
 
     # --- incoming -----------------------------------------------------------------------------------
     async def accept(self, request: web.Request, progress: Callable[[], int] | None = None,

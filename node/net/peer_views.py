@@ -12,16 +12,20 @@ from typing import Any
 
 
 def merge(book: list[dict[str, Any]], links: list[dict[str, Any]], gone: dict[bytes, int],
-          synced: dict[bytes, int] | None = None) -> list[dict[str, Any]]:
+          synced: dict[bytes, int] | None = None, twice: dict[bytes, int] | None = None) -> list[dict[str, Any]]:
     """`book`: PeerState.to_json of each address, with its label; `links`: Links.views' open links;
     `gone`: device -> when its last link ended; `synced`: device -> when its last complete round
-    ended, whichever side dialled (the book knows only the rounds of the links this node dialled)."""
+    ended, whichever side dialled (the book knows only the rounds of the links this node dialled);
+    `twice`: device -> when it was last seen linked twice at once (node/linked_twice.py), said on
+    its entry whether a link is open now or not (telling it closes one)."""
     out = _merge(book, links, gone)
     for entry in out:
         device = bytes.fromhex(entry["device"]) if entry.get("device") else None
         when = (synced or {}).get(device) if device is not None else None
         if when is not None and when > (entry.get("last_sync") or 0):
             entry["last_sync"] = when
+        if device is not None and (seen := (twice or {}).get(device)) is not None:
+            entry["linked_twice"] = seen
     return out
 
 
@@ -72,9 +76,7 @@ def _with_links(entry: dict[str, Any], links: list[dict[str, Any]], gone_at: int
         entry.update(connected=True, cut_off_since=None, device=first["device"].hex(),
                      direction="both" if len({link["direction"] for link in links}) > 1 else first["direction"],
                      connected_since=min(link["connected_since"] for link in links),
-                     behind=first["behind"], ahead=first["ahead"], lag=first["behind"],
-                     # when this node last saw the device linked twice at once, from two places (node/linked_twice.py)
-                     linked_twice=max((link["linked_twice"] for link in links if link.get("linked_twice")), default=None))
+                     behind=first["behind"], ahead=first["ahead"], lag=first["behind"], linked_twice=None)
         entry["label"] = entry.get("label") or first["label"]
     else:
         ended = [t for t in (entry.get("cut_off_since"), gone_at) if t]
