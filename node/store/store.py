@@ -77,7 +77,7 @@ class Store(LocalTables):
         self._x(f"PRAGMA cache_size=-{min(64 * _MIB, max(8 * _MIB, events * 30 // 1024))}")
         pages = checkpoint_pages(self._one('PRAGMA page_count') or 0)
         if self._checkpointer is not None:  # its thread checkpoints; the writer only if it falls behind
-            self._checkpointer.set_pages(pages)
+            self._checkpointer.set_pages(pages, 2 * pages)
             pages *= 2
         self._x(f"PRAGMA wal_autocheckpoint={pages}")
 

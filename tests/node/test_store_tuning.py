@@ -148,3 +148,41 @@ def test_the_thread_keeps_checkpointing_cycle_after_cycle(tmp_path: Path) -> Non
             assert checkpointer.frames() < 200, f"cycle {cycle}: the log began again"
     finally:
         store.close()
+
+
+def test_past_the_writers_backstop_the_thread_leaves_the_checkpoint_to_the_writer(tmp_path: Path) -> None:
+    """A reader of another process holding an older state keeps the log from being copied whole, and
+    it grows past the writer's own automatic checkpoint. The thread then stands aside: run too at
+    every commit (each with two fsyncs) it held the checkpoint lock against the writer's, the only
+    checkpoint that reaches the log's end while commits keep coming, and the log grew to 200 MB
+    beside a reader opening again and again. Once the reader lets go, the writer's next commit copies
+    the log and the one after begins it again."""
+    path = tmp_path / "solnet.db"
+    store, checkpointer = _with_checkpointer(path, 100)
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        db = store._db
+        db.execute("PRAGMA wal_autocheckpoint=300")
+        checkpointer.set_pages(100, 300)
+        with store.write():
+            db.execute("INSERT INTO filler VALUES (x'00')")
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM filler").fetchone()[0] == 1  # holds this state
+        while checkpointer.frames() < 300:
+            with store.write():
+                db.execute("INSERT INTO filler VALUES (?)", (b"\1" * 3000,))
+        _wait_for(lambda: not checkpointer._wanted.is_set(), "the checkpointer finished what it was asked")
+        tried = checkpointer.checkpoints
+        for _ in range(50):  # past the backstop: not one more checkpoint from the thread
+            with store.write():
+                db.execute("INSERT INTO filler VALUES (?)", (b"\1" * 3000,))
+            assert not checkpointer._wanted.is_set()
+        assert checkpointer.checkpoints == tried
+        reader.execute("COMMIT")
+        for _ in range(2):  # the writer's own checkpoint copies it all, then the log begins again
+            with store.write():
+                db.execute("INSERT INTO filler VALUES (x'00')")
+        assert checkpointer.frames() < 100
+    finally:
+        reader.close()
+        store.close()
