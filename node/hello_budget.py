@@ -16,9 +16,16 @@ it a member's hello and a flooder's look alike. Behind an onion service every vi
   spends the same share. A source's bucket is half the global one's size and refills at half
   its rate: one address flooding leaves the other half to the rest. `BURST` replies may be made
   at once (a node's peers reconnecting after its restart, a handful of them);
-- at most `IN_FLIGHT` replies (`IN_FLIGHT_PER_SOURCE` from one source) waiting for the dialler's
-  signature: this follows progress, so a node slow to reply (its CPU busy) takes fewer new ones,
-  whatever the clock says;
+- at most `IN_FLIGHT` replies (`IN_FLIGHT_PER_SOURCE` from one source) under way: let through
+  and waiting for the dialler's hello (message 1) or, once replied to, for its signature (message
+  3). With them all taken, a new hello (with its tokens) takes the place of the oldest (of its own
+  source first, as node/listener.py pushes out the oldest idle connection): the connection
+  holding it is closed. A place is no reward for sending slowly: anyone may hold one for the whole
+  handshake's minute by trickling a byte at a time (the handshake waits while bytes come, for a Pi
+  on a bad line), and 24 of them from two addresses, until 2026-12-05, kept every member dialling
+  in out (503) for as long as they were renewed. An honest dialler sends each message within a
+  round trip, so it is never the oldest for long: 24 newer hellos would have to come, each taking
+  its tokens, before its message does;
 - a dialler whose signature shows a member (node/listener.py `handshake_signed`) gets its token
   back: members' reconnections never eat into the budget left for other members.
 
@@ -40,10 +47,13 @@ from sync.handshake import Initiator, Responder
 SHARE = 0.05  # of one core, on average, for replies to hellos not yet known as members
 BURST = 24  # replies at once from full buckets (a node's links, ACTIVE_MAX 8, all coming back at once)
 SOURCE_SHARE = 0.5  # of the global bucket's size and refill rate, for one source's
-IN_FLIGHT = 24  # replies made whose dialler has not yet signed (or gone)
+IN_FLIGHT = 24  # hellos let through whose dialler has not yet signed (or gone); a new one pushes out the oldest
 IN_FLIGHT_PER_SOURCE = 12  # ... of them from one source (behind a relay, every visitor's)
 RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries on its own backoff)
 _COST_WEIGHT = 0.1  # of a new measurement in the running mean of a reply's cost
+
+MakeRoom = Callable[["str | None"], bool]
+"""Free the oldest place in flight of a source (None: of any), ending its connection; whether one was."""
 
 
 def reply_cost_s() -> float:
@@ -104,20 +114,28 @@ class HelloBudget:
         return sum(self._in_flight.values())
 
     # --- what the listener asks and tells ----------------------------------------------------------
-    def take(self, source: str) -> bool:
+    def take(self, source: str, make_room: MakeRoom | None = None) -> bool:
         """May the node reply to a hello from `source` now? True takes a token and a place in
-        flight (give the place back with `signed` or `ended`); False counts it turned away."""
+        flight (give the place back with `signed` or `ended`); False counts it turned away. With
+        tokens left but the places taken, `make_room` is asked to free the oldest place (of `source`
+        when its own are all taken, else of any source), and the hello takes it."""
         now = self.clock()
         whole = self._refill(self._global, self._rate(), now)
         mine = self._source(source, now)
-        if (whole.tokens >= 1 and mine.tokens >= 1 and self.in_flight < self.in_flight_cap
-                and self._in_flight.get(source, 0) < self.in_flight_per_source_cap):
+        if (whole.tokens >= 1 and mine.tokens >= 1
+                and self._place(self._in_flight.get(source, 0) < self.in_flight_per_source_cap, source, make_room)
+                and self._place(self.in_flight < self.in_flight_cap, None, make_room)):
             whole.tokens -= 1
             mine.tokens -= 1
             self._in_flight[source] = self._in_flight.get(source, 0) + 1
             return True
         self.turned_away += 1
         return False
+
+    @staticmethod
+    def _place(free: bool, of: str | None, make_room: MakeRoom | None) -> bool:
+        """A place is free, or `make_room` freed one (it calls `ended` for it)."""
+        return free or (make_room is not None and make_room(of))
 
     def ended(self, source: str) -> None:
         """A hello that was let through is no longer waiting for its dialler's signature."""

@@ -38,7 +38,9 @@ accept nobody (members included) and logged every failed accept. Here:
 - CPU for the handshakes of connections not yet known as members: `may_reply` asks the node's
   HelloBudget (node/hello_budget.py) before a sync hello is upgraded and answered (an X25519
   exchange and a signature); over it, the hello is answered 503 without that work. The guard
-  tells the budget when a dialler signed (a member gets its token back) or its connection ended;
+  tells the budget when a dialler signed (a member gets its token back) or its connection ended,
+  and with the budget's places all taken it resets the connection holding the oldest one, so
+  that the newcomer takes it (trickling a handshake's messages holds no place against others);
 - failed accepts (EMFILE and the like, which asyncio reports through the event loop's exception
   handler, many times a second) and the guard's own refusals and closes are logged at most once
   per `LOG_INTERVAL_S`, with counts.
@@ -49,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import logging
 import resource
 import time
@@ -162,6 +165,7 @@ class _Connection:
     member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
     upgraded_at: int = 0  # `bytes_in` when the handshake began (a kept-alive connection's earlier requests)
     budgeted: bool = False  # the hello budget let its hello through; its place in flight not yet given back
+    placed: int = 0  # ... the how-manyth place taken (the oldest is the first to make room)
     charged: bool = False  # ... and took a token for it, not given back for a member
 
     def waits_on_client(self) -> bool:
@@ -216,6 +220,7 @@ class ConnectionGuard:
         self._sweeper: asyncio.Task | None = None
         self._previous_handler: Any = None
         self.hello_budget: HelloBudget | None = None  # the CPU budget of handshake replies (see `may_reply`)
+        self._places = itertools.count(1)  # (_Connection.placed)
 
     def use_hello_budget(self, budget: HelloBudget) -> None:
         """Ask `budget` before replying to a sync hello (`may_reply`), and tell it what became of them."""
@@ -223,7 +228,12 @@ class ConnectionGuard:
         self._turned_away = LogBudget(logging.WARNING, "turned away incoming sync handshakes not yet known as "
                                       f"members: the node spends at most {budget.share:.0%} of one core on them "
                                       "(members that dial retry; the links this node dials are not affected)")
+        self._outwaited = LogBudget(logging.INFO, "closed incoming sync handshakes still waiting for the dialler's "
+                                    "next message to make room for new ones (at most "
+                                    f"{budget.in_flight_cap} under way, {budget.in_flight_per_source_cap} "
+                                    "from one address)")
         self.add_log_budget(self._turned_away)
+        self.add_log_budget(self._outwaited)
 
     def add_log_budget(self, budget: LogBudget) -> None:
         """Tell `budget`'s due counts at each sweep too (and the rest when the guard stops)."""
@@ -288,10 +298,25 @@ class ConnectionGuard:
             return True  # (an authenticated connection does not upgrade again; no budget: no limit)
         if conn.budgeted:
             return True
-        if not self.hello_budget.take(conn.source):
+        if not self.hello_budget.take(conn.source, self._make_room):
             self._turned_away.note(self.clock())
             return False
         conn.budgeted = conn.charged = True
+        conn.placed = next(self._places)
+        return True
+
+    def _make_room(self, source: str | None) -> bool:
+        """Reset the connection holding the oldest place in the hello budget (of `source`; None: of
+        any), still waiting for its dialler's hello or signature: whether there was one. An honest
+        dialler sends them within a round trip; one trickling them must not hold its place against
+        every newcomer (HelloBudget)."""
+        waiting = [c for c in self._open.values() if c.budgeted and (source is None or c.source == source)]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda c: c.placed)
+        self._release(oldest.transport)  # (gives its place back)
+        oldest.transport.abort()  # type: ignore[attr-defined]
+        self._outwaited.note(self.clock())
         return True
 
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:

@@ -123,10 +123,12 @@ async def test_a_flood_of_anonymous_hellos_is_turned_away_beyond_the_budget(
     assert told == count - SOURCE_BURST, f"the count was not told: {said}"
 
 
-async def test_hellos_waiting_for_their_signature_hold_places_until_they_end(
+async def test_hellos_waiting_for_their_signature_hold_places_until_they_end_or_newer_ones_come(
         network: list[LocalNode], replies: list[int]) -> None:
-    """The budget follows progress: replies whose diallers have not signed yet hold a place, so a
-    node slow to get through them takes no more; each place is given back when its connection ends."""
+    """Replies whose diallers have not signed yet hold a place; each place is given back when its
+    connection ends. With every place of a source taken, its next hello takes the oldest one's
+    place (that connection is closed): an honest dialler signs within a round trip, and holding
+    places must not shut every newcomer out (tests/node/test_hello_places.py)."""
     calais, _ = network
     async with served_node(calais) as (_, served):
         budget = served.runner.app[GUARD].hello_budget
@@ -140,13 +142,22 @@ async def test_hellos_waiting_for_their_signature_hold_places_until_they_end(
         try:
             assert all(ws is not None for ws in waiting)
             assert budget.in_flight == IN_FLIGHT_PER_SOURCE
-            assert await anonymous_hello(served.port, network_id) is None, "a hello beyond the places was replied to"
-            assert len(replies) - before == IN_FLIGHT_PER_SOURCE
             await closed(waiting.pop())  # type: ignore[arg-type]
             await until(lambda: budget.in_flight < IN_FLIGHT_PER_SOURCE, "the ended hello's place given back")
             again = await anonymous_hello(served.port, network_id)
             assert again is not None, "a place given back was not taken again"
             waiting.append(again)
+            assert budget.in_flight == IN_FLIGHT_PER_SOURCE and budget.turned_away == 0
+            newer = await anonymous_hello(served.port, network_id)
+            assert newer is not None, "a hello beyond the places did not take the oldest one's"
+            waiting.append(newer)
+            assert len(replies) - before == IN_FLIGHT_PER_SOURCE + 2
+            assert budget.in_flight == IN_FLIGHT_PER_SOURCE, "a hello beyond the places took one more"
+            oldest = waiting[0]
+            assert oldest is not None
+            message = await asyncio.wait_for(oldest.receive(), WAIT_S)
+            assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR), \
+                "the oldest place's connection was not closed"
         finally:
             for ws in waiting:
                 if ws is not None:

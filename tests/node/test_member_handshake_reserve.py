@@ -15,9 +15,7 @@ such places.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -87,15 +85,15 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 async def flood(port: int, count: int = FLOOD) -> list[asyncio.StreamWriter]:
-    """`count` anonymous websocket upgrades to /sync/v1, one after another (each answered, or
-    closed to make room, before the next): what a relay's visitors look like. Held open."""
+    """`count` anonymous connections, one after another (each answered, or closed to make room,
+    before the next), held open: what a relay's visitors look like. Each asks for /healthz and
+    stays open, idle: a flood of websocket upgrades no longer fills the address's connections, as
+    each one beyond the hello budget's places under way takes the oldest's (node/hello_budget.py)."""
     held = []
     for _ in range(count):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         held.append(writer)
-        key = base64.b64encode(os.urandom(16))
-        writer.write(b"GET /sync/v1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                     b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + b"\r\n\r\n")
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
             await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT_S)
     return held
