@@ -51,7 +51,8 @@ def own_events_refused(peers: int, from_seq: int) -> str:
 def own_stamped_ahead(events: int, until_ms: int) -> str:
     """The warning of this device's events stamped while its clock ran ahead (node/stamped_ahead.py):
     peers hold them, and every later one behind them, until `until_ms` or a rightly stamped event."""
-    return (f"{plural(events, 'event')} of this device wait at peers until {local_time(until_ms)}: they were stamped "
+    wait, they = ("waits", "it was") if events == 1 else ("wait", "they were")
+    return (f"{plural(events, 'event')} of this device {wait} at peers until {local_time(until_ms)}: {they} stamped "
             "while this machine's clock ran ahead, and a peer takes nothing stamped more than 10 minutes after its "
             "own clock. This clock is right now. Publish anything (an alert, a need): peers take a device's events "
             "stamped ahead once a later one of it is rightly stamped, and its chain flows again")

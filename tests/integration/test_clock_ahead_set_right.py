@@ -31,7 +31,7 @@ def test_a_clock_set_right_lets_its_next_alert_through_with_the_ones_stamped_ahe
     assert not holds(bristol, ahead)
 
     stamp.write_text("+0\n")  # the time server sets Calais's clock right
-    cluster.wait(lambda: "1 event of this device wait at peers until" in cli(calais, "status").stdout, 30,
+    cluster.wait(lambda: "1 event of this device waits at peers until" in cli(calais, "status").stdout, 30,
                  "Calais saying that its event stamped ahead waits at its peers")
     said = cli(calais, "status").stdout
     assert "clock may be ahead" not in said and "Publish anything" in said, said
@@ -41,5 +41,5 @@ def test_a_clock_set_right_lets_its_next_alert_through_with_the_ones_stamped_ahe
     right = publish(calais, "alert", region="calais", type="raid", text="Police at the hospital camp")
     cluster.wait(lambda: holds(bristol, right) and holds(bristol, ahead), 20,
                  "Calais's rightly stamped alert on Bristol, with the one stamped ahead (was: held for 50 min)")
-    cluster.wait(lambda: "wait at peers" not in cli(calais, "status").stdout, 30,
+    cluster.wait(lambda: "at peers until" not in cli(calais, "status").stdout, 30,
                  "Calais no longer saying that events wait")
