@@ -27,9 +27,9 @@ from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
-from node import author_share, chain_gate, pending_queue, references
+from node import author_share, chain_gate, pending_queue, references, stamped_ahead
 from node.clock import ClockDoubt, now_ms
-from node.words import over_share_words
+from node.words import over_share_words, span
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable
 
@@ -410,15 +410,10 @@ class EventLog:
                 outcomes[i] = Outcome(ev.id, REJECTED, E.WRONG_NETWORK, "event belongs to another network")
             elif ev.id in seen:
                 outcomes[i] = Outcome(ev.id, DUPLICATE)
-            elif ev.header.timestamp > now + MAX_CLOCK_SKEW_MS:
-                outcomes[i] = Outcome(ev.id, REJECTED, E.FUTURE,
-                                      "timestamp is more than 10 minutes in the future; check the author's clock")
-                group = self.trust.group_of(ev.author)  # members only: throw-away keys cost nothing
-                if group is not None:
-                    self.clock_doubt.note(group, ev.header.timestamp - now, now)
             else:
                 seen.add(ev.id)
                 candidates.append((i, examined))
+        candidates = self._refuse_unproved_ahead(candidates, outcomes, now)
         # Only an event at or below its author's newest stored seq can be stored already (a stub to
         # fill, a duplicate; a fork is admission's to find): new events, most of a sync, need no look-up.
         heads: dict[bytes, tuple[int, bytes | None]] = {}
@@ -443,6 +438,45 @@ class EventLog:
             flags = verify_here([fresh[n][1].event for n in unchecked])
             for n, ok in zip(unchecked, flags):
                 fresh[n] = (fresh[n][0], fresh[n][1]._replace(signature_ok=bool(ok)))
+
+    def _refuse_unproved_ahead(self, candidates: list[tuple[int, Examined]], outcomes: list[Outcome | None],
+                               now: int) -> list[tuple[int, Examined]]:
+        """`candidates` without the events stamped more than MAX_CLOCK_SKEW_MS after `now` that
+        nothing later of their author proves right (node/stamped_ahead.py), refused (they come again
+        at the next round). The proof is a later event of the same author in this batch, checked
+        here, or kept aside in `pending` (checked when it was kept)."""
+        limit = now + MAX_CLOCK_SKEW_MS
+        ahead = [x.event for _, x in candidates if x.event.header.timestamp > limit]
+        if not ahead:
+            return candidates
+        authors = {ev.author for ev in ahead}
+        later: dict[bytes, list[tuple[int, int]]] = {author: [] for author in authors}
+        batch = [x for _, x in candidates if x.event.author in authors and x.event.header.timestamp <= limit]
+        for x in batch:
+            if x.signature_ok is None:  # a proof must be signed by the author: checked before it counts
+                from node.verify_pool import verify_here
+
+                x = x._replace(signature_ok=bool(verify_here([x.event])[0]))
+            if x.signature_ok:
+                later[x.event.author].append((x.event.seq, x.event.header.timestamp))
+        for author in authors:
+            later[author] += [(row.seq, decode_event(row.wire).header.timestamp)
+                              for row in self.store.pending_of(author)]
+        kept: list[tuple[int, Examined]] = []
+        for i, x in candidates:
+            ev = x.event
+            if ev.header.timestamp <= limit or stamped_ahead.proved_right(ev.seq, later[ev.author], limit):
+                kept.append((i, x))
+                continue
+            group = self.trust.group_of(ev.author)  # members only: throw-away keys cost nothing
+            name = references.group_name(self.store, group) if group is not None else None
+            outcomes[i] = Outcome(ev.id, REJECTED, E.FUTURE, f"timestamp is {span(ev.header.timestamp - now)} ahead "
+                                  f"of this clock (more than 10 minutes), by a device of {name or 'no member group'}, "
+                                  "and no later event of its author is rightly stamped; check the author's clock",
+                                  group=name)
+            if group is not None:
+                self.clock_doubt.note(group, ev.header.timestamp - now, now)
+        return kept
 
     def _commit(self, prepared: _Prepared) -> list[Outcome]:
         return self._commit_group([prepared])[0]

@@ -17,6 +17,7 @@ class Outcome(NamedTuple):
     reason: str | None = None
     message: str = ""
     kind: str | None = None
+    group: str | None = None  # the name of its author's group, for a log line that names it (a refusal)
 
     def describe(self) -> str:
         who = short_id(self.id) if self.id else "unreadable event"

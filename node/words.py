@@ -48,6 +48,16 @@ def own_events_refused(peers: int, from_seq: int) -> str:
             "no one (on a peer's node, its log says why it refused them)")
 
 
+def own_stamped_ahead(events: int, until_ms: int) -> str:
+    """The warning of this device's events stamped while its clock ran ahead (node/stamped_ahead.py):
+    peers hold them, and every later one behind them, until `until_ms` or a rightly stamped event."""
+    wait, they = ("waits", "it was") if events == 1 else ("wait", "they were")
+    return (f"{plural(events, 'event')} of this device {wait} at peers until {local_time(until_ms)}: {they} stamped "
+            "while this machine's clock ran ahead, and a peer takes nothing stamped more than 10 minutes after its "
+            "own clock. This clock is right now. Publish anything (an alert, a need): peers take a device's events "
+            "stamped ahead once a later one of it is rightly stamped, and its chain flows again")
+
+
 def key_elsewhere(when: str, seq: int, at_ms: int, device: str | None = None, group: str | None = None) -> str:
     """The warning of another node signing with this device's key (node/key_elsewhere.py): `when`
     "now" (signed while this node runs) or "while_stopped"; `device` and `group`, the ids (hex) to
@@ -103,7 +113,10 @@ def node_fact_warnings(facts: dict) -> list[str]:
     if isinstance(elsewhere, dict) and isinstance(elsewhere.get("seq"), int) and isinstance(elsewhere.get("at"), int):
         ids = [i if isinstance(i, str) else None for i in (elsewhere.get("device"), elsewhere.get("group"))]
         said.append(f"{key_elsewhere(str(elsewhere.get('when', 'now')), elsewhere['seq'], elsewhere['at'], *ids)}.")
-    if isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
+    ahead = facts.get("own_stamped_ahead")
+    if isinstance(ahead, dict) and isinstance(ahead.get("events"), int) and isinstance(ahead.get("until"), int):
+        said.append(f"{own_stamped_ahead(ahead['events'], ahead['until'])}.")
+    elif isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
         said.append(f"{own_events_refused(refused['peers'], refused['from_seq'])}.")
     if isinstance(facts.get("linked_twice_told"), int):
         peer = facts.get("linked_twice_told_by")

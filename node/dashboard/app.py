@@ -305,6 +305,7 @@ class Dashboard:
         behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
         health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
+        health["own_stamped_ahead"] = facts.get("own_stamped_ahead")  # {"events", "until"}: a clock set right
         health["key_elsewhere"] = facts.get("key_elsewhere") if ctx["is_admin"] else None  # {"when", "seq", "at"}: a copy?
         # A peer's word that this device is linked twice there (a copy of this home?), said as its word
         told = facts.get("linked_twice_told") if ctx["is_admin"] else None

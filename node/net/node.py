@@ -27,7 +27,7 @@ from events.format import Event
 from node import chain_gate, publishing, revoked_here, verify_pool
 from node.home import Home
 from node.linked_twice import SHOWN_MS
-from node.log import EventLog, now_ms
+from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.net import admin_requests
 from node.net.admin_socket import AdminSocket
 from node.net.credentials import Credentials
@@ -46,7 +46,7 @@ from node.net.storage_health import StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
 from node.store import StoreError
-from node.words import local_time
+from node.words import local_time, own_stamped_ahead
 from sync.handshake import NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
@@ -79,6 +79,7 @@ class Node:
         self._started_ms: int | None = None  # set by start(background=True): a running node
         self._start_recorded = False  # chain_gate.node_started written (a full disk may delay it)
         self._restored = False  # it started on a home restored from a backup or copied (chain_gate.node_started)
+        self._own_ahead: tuple[int, int] | None = None  # this device's tail stamped ahead (store.stamped_after)
         self._tasks: list[asyncio.Task] = []
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
         self._lock_fd: int | None = None  # the home's node lock (Home.lock_node), held while running
@@ -198,6 +199,8 @@ class Node:
         except StoreError:  # unreadable: only what is signed while it runs is said
             own_head = None
         self.links.watch_own_key(device, self._started_ms or now_ms(), own_head)
+        with contextlib.suppress(StoreError):  # unreadable: the next complete round reads it again
+            await self._read_own_stamped_ahead()
         if background:
             with contextlib.suppress(StoreError):  # unreadable: the next refusal says it
                 self._say_refused_as_revoked(await self.db(self._refusal_news))
@@ -305,6 +308,7 @@ class Node:
         if running and self._started_ms is None:
             return
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None, peer)
+        await self._read_own_stamped_ahead()
         if running:
             self._start_recorded = True  # the round's record names this node's start too
 
@@ -456,6 +460,7 @@ class Node:
                 # a damaged database cannot save the status: what the node met, from this process
                 "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None,
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
+                "own_stamped_ahead": self.own_stamped_ahead(),
                 "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told(),
                 "linked_twice_told_by": self.links.told_twice_by if self.linked_twice_told() else None}
 
@@ -477,9 +482,26 @@ class Node:
         return {"when": seen.when, "seq": seen.seq, "at": seen.at, "device": config.device_id, "group": config.group_id}
 
     def own_events_refused(self) -> dict[str, int] | None:
-        """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from which seq."""
+        """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from
+        which seq. Not said while this device's tail is stamped ahead of this clock: that says why, and
+        that this clock is right now (`own_stamped_ahead`)."""
         refused = self.links.own_refused.refused(now_ms())
-        return {"peers": refused[0], "from_seq": refused[1]} if refused else None
+        return {"peers": refused[0], "from_seq": refused[1]} if refused and not self.own_stamped_ahead() else None
+
+    def own_stamped_ahead(self) -> dict[str, int] | None:
+        """This device's newest events, stamped more than MAX_CLOCK_SKEW_MS after this clock (signed
+        while it ran ahead, and it was set right since): how many, and until when peers hold them
+        (node/stamped_ahead.py), as the last complete round (or the start) read them."""
+        tail = self._own_ahead
+        until = tail[1] - MAX_CLOCK_SKEW_MS if tail else None
+        return {"events": tail[0], "until": until} if tail and until is not None and until > now_ms() else None
+
+    async def _read_own_stamped_ahead(self) -> None:
+        before = self.own_stamped_ahead()
+        device = bytes(self.keys.device.public)
+        self._own_ahead = await self.db(self.log.store.stamped_after, device, now_ms() + MAX_CLOCK_SKEW_MS)
+        if (told := self.own_stamped_ahead()) is not None and before != told:
+            log.warning("%s", own_stamped_ahead(told["events"], told["until"]))
 
     def clock_behind_ms(self) -> int | None:
         """By how much this machine's clock looks behind its peers' (node/clock.py ClockDoubt)."""

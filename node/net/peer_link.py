@@ -54,12 +54,35 @@ from sync.transport import Link, LinkClosed
 log = logging.getLogger(f"solnet.{__name__}")
 _NOT_KEPT_LOG = LogBudget(logging.INFO, "events from peers not kept aside, as the queue of events waiting for a vouch "
                                         "or an earlier event is full (no penalty: sync fetches them again)")
-_FUTURE_LOG = LogBudget(logging.WARNING, "events from peers were refused as stamped more than 10 minutes after this "
-                                         "machine's clock. If this machine's clock is behind (a Raspberry Pi has no "
-                                         "real-time clock: after a power cut it runs late until it reaches a time "
-                                         "server), set it (`timedatectl`): until then it refuses its peers' fresh "
-                                         "events, alerts included, and they come again at each round. If it is "
-                                         "right, their authors' clocks are ahead (no peer is charged for either)")
+_FUTURE_LOGS: dict[str | None, LogBudget] = {}  # by the authors' group (None: no member's), at most _FUTURE_GROUPS
+_FUTURE_GROUPS = 64  # a bound against a flood of groups: the oldest budget goes first
+
+
+def not_taken(before: dict[bytes, tuple[int, int]], now: dict[bytes, tuple[int, int]]) -> int:
+    """Events streamed again (`now`: author -> first, last seq) from within what the round before
+    streamed (`before`): the peer did not take them then, and lacks them still."""
+    return sum(last - first + 1 for author, (first, last) in now.items()
+               if author in before and before[author][0] <= first <= before[author][1])
+
+
+def _future_log(group: str | None) -> LogBudget:
+    """The budget of the warning of events of `group` refused as stamped ahead: one per group, so
+    that each group is named (a quiet group's warning is not lost in a busy one's count)."""
+    budget = _FUTURE_LOGS.pop(group, None)
+    if budget is None:
+        of = f"events of {group}" if group else "events of authors who are not members"
+        their = f"{group}'s device clock is ahead" if group else "their authors' clocks are ahead"
+        budget = LogBudget(logging.WARNING, f"{of} from peers were refused as stamped more than 10 minutes after this "
+                                            "machine's clock. If this machine's clock is behind (a Raspberry Pi has "
+                                            "no real-time clock: after a power cut it runs late until it reaches a "
+                                            "time server), set it (`timedatectl`): until then it refuses its peers' "
+                                            "fresh events, alerts included, and they come again at each round. If it "
+                                            f"is right, {their}: its later events wait behind them until one of "
+                                            "that device comes rightly stamped (no peer is charged for either)")
+    _FUTURE_LOGS[group] = budget  # newest last
+    if len(_FUTURE_LOGS) > _FUTURE_GROUPS:
+        del _FUTURE_LOGS[next(iter(_FUTURE_LOGS))]
+    return budget
 T = TypeVar("T")
 READ_UNSIZED = 64  # events read at once before their size is known (a stream's first read, an IWant's answer)
 STREAM_READ_BYTES = 2 * 1024 * 1024
@@ -155,6 +178,11 @@ class PeerLink:
         self.opened_ms = now_ms()
         self.behind: int | None = None  # events the peer holds that we lack
         self.ahead: int | None = None  # events we hold that the peer lacks
+        # What this round streams the peer, and what the last complete one did (author -> first,
+        # last seq): a range streamed again from within the last one's was not taken there (stamped
+        # ahead of its clock, kept aside, refused), and the peer lacks it still once the round ends.
+        self._streaming: dict[bytes, tuple[int, int]] = {}
+        self._streamed: dict[bytes, tuple[int, int]] = {}
         # The rounds the peer opened on this link (only a dialler opens them; on a link this node
         # dialled, those the peer answered): how many, when the first and the latest came (ms). Two
         # running nodes with one key each drive, or answer, a link (node/linked_twice.py).
@@ -270,6 +298,7 @@ class PeerLink:
                                             if isinstance(r, SendRange) and r.author == own), None)
                 self.round.lag = self.protocol.lag
                 self.behind, self.ahead = self.protocol.lag, self.protocol.peer_lag
+                self._streaming = {r.author: (r.first, r.last) for r in command.ranges if isinstance(r, SendRange)}
                 self.stream_task = asyncio.create_task(self._stream(command.ranges),
                                                        name=f"link-{self.link.number}-stream")
             elif isinstance(command, Store):
@@ -402,8 +431,10 @@ class PeerLink:
         self.ahead = max(0, (self.ahead or 0) - events)
 
     def _round_over(self, done: RoundDone) -> None:
-        """Both sides sent everything and all of it is stored."""
-        self.behind = self.ahead = 0
+        """Both sides sent everything and all of it is stored (or refused: what the peer did not
+        take from the last round either, it still lacks)."""
+        streamed, self._streamed, self._streaming = self._streamed, self._streaming, {}
+        self.behind, self.ahead = 0, not_taken(streamed, self._streamed)
         self.round.in_sync = done.in_sync
         self.round.arrived, self.round.sent, self.round.lag = done.arrived, done.sent, done.lag
         self.round.complete = True
@@ -475,7 +506,9 @@ class PeerLink:
             _NOT_KEPT_LOG.note(time.monotonic(), not_kept)
         future = rejected.pop(FUTURE, 0)
         if future:  # a wrong clock, this machine's or the author's: told, never charged
-            _FUTURE_LOG.note(time.monotonic(), future)
+            by_group = Counter(o.group for o in outcomes if o.status == REJECTED and o.reason == FUTURE)
+            for group, count in sorted(by_group.items(), key=lambda item: item[0] or ""):
+                _future_log(group).note(time.monotonic(), count)
         if batch.pushed and (not_kept or future):
             # Refused for now, not for good (the queue had no room; the clock is not there yet):
             # taken when pushed again, by this peer or another. Left marked seen, every later push

@@ -216,6 +216,17 @@ class EventTables(StoreBase):
                                   "failing). Nothing was signed: signing on from it would fork this key. "
                                   + REBUILD_ADVICE)
 
+    def stamped_after(self, author: bytes, limit: int) -> tuple[int, int] | None:
+        """(how many, the newest stamp) of `author`'s events after its last one stamped at or before
+        `limit`, when there are some: a chain's tail stamped ahead (node/stamped_ahead.py). The newest
+        events come first in the index walk: an author's tail, usually its head alone."""
+        a = self._find_k(author)
+        if a is None:
+            return None
+        right = self._one("SELECT seq FROM events WHERE a=? AND ts<=? ORDER BY seq DESC LIMIT 1", (a, limit)) or 0
+        count, newest = self._x("SELECT count(*), max(ts) FROM events WHERE a=? AND seq>?", (a, right)).fetchone()
+        return (count, newest) if count else None
+
     def _head_row(self, a: int) -> tuple[int, bytes | None]:
         row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
         return (row[0], row[1]) if row else (0, None)

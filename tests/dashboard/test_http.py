@@ -22,6 +22,7 @@ from events.canonical import pack
 from events.format import sign_event
 from node import membership, publishing, revoked_here, words
 from node.clock import now_ms
+from node.log import MAX_CLOCK_SKEW_MS
 from node.key_elsewhere import KeyElsewhere
 from node.status import node_status
 from node.status_text import status_text
@@ -472,6 +473,29 @@ async def test_the_overview_says_when_peers_do_not_take_this_nodes_events(sample
     assert "clock may be ahead" in visible_text(after)
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "Des pairs de 2 groupes n’ont pas pris les événements de ce nœud à partir du numéro 7" in visible_text(french)
+
+
+async def test_the_overview_says_that_events_stamped_ahead_wait_at_peers_once_the_clock_is_right(sample,
+                                                                                                  start_node) -> None:
+    """This device's newest events were stamped while its clock ran ahead (set right since): the
+    overview says how many wait at peers, until when, and to publish anything, in English and French,
+    instead of the clock may be ahead (peers that did not take them say nothing more)."""
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+    for peer in (bytes([1]) * 32, bytes([2]) * 32):  # as above: two peers did not take seq 7
+        running.links.own_refused.round_done(peer, (7, 7), now_ms() - 1)
+        running.links.own_refused.round_done(peer, (7, 8), now_ms())
+    running._own_ahead = (2, now_ms() + 3_600_000)  # as a complete round reads it (store.stamped_after)
+    _, after, _ = await get(node.client, "/")
+    text = visible_text(after)
+    assert "2 events of this device wait at peers until" in text and "publish anything" in text, text
+    assert "clock may be ahead" not in text, text
+    _, french, _ = await get(node.client, "/?lang=fr")
+    assert "2 événements de cet appareil attendent chez les pairs jusqu’à" in visible_text(french)
+    running._own_ahead = (1, now_ms() + MAX_CLOCK_SKEW_MS - 1000)  # past: peers take it by now
+    _, past, _ = await get(node.client, "/?lang=en")
+    assert "wait at peers" not in visible_text(past) and "clock may be ahead" in visible_text(past)
 
 
 async def test_the_overview_tells_the_admin_that_another_node_signs_with_this_devices_key(sample, start_node) -> None:

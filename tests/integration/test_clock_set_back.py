@@ -39,15 +39,22 @@ def faked_clock_offset(env: dict[str, str]) -> float:
     return float(out.stdout.strip()) - time.time()
 
 
+def stepped_clock(tmp_path: Path, offset: str, seconds: float) -> tuple[Path, dict[str, str]]:
+    """A clock file starting at `offset` (e.g. "+2h", `seconds` ahead) and the environment that runs
+    a process on it; fails the test if libfaketime moves no clock here."""
+    stamp = tmp_path / "stepped-clock"
+    stamp.write_text(f"{offset}\n")
+    env = faketime_env(stamp)
+    if abs(faked_clock_offset(env) - seconds) > 60:
+        pytest.fail("libfaketime did not move a process's clock (LD_PRELOAD refused?): this test cannot step one")
+    return stamp, env
+
+
 def test_a_clock_set_back_neither_stops_the_dials_nor_holds_the_nodes_publishing(cluster: Cluster,
                                                                                   tmp_path: Path) -> None:
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     calais.peers = [bristol.port]
-    stamp = tmp_path / "calais-clock"
-    stamp.write_text("+2h\n")
-    env = faketime_env(stamp)
-    if abs(faked_clock_offset(env) - TWO_HOURS_S) > 60:
-        pytest.fail("libfaketime did not move a process's clock (LD_PRELOAD refused?): this test cannot step one")
+    stamp, env = stepped_clock(tmp_path, "+2h", TWO_HOURS_S)
 
     cluster.start(calais, extra_env=env)  # Bristol is not up: the first dials fail, on the fast clock
     cluster.wait(lambda: "2 failures in a row" in log_text(calais), 20, "Calais failing twice to reach Bristol")
@@ -67,11 +74,7 @@ def test_a_clock_ahead_is_told_when_two_peers_do_not_take_what_it_publishes(clus
     still lacking, the node says so, in its log and its status, and names the likely cause."""
     calais, bristol, cardiff = cluster.network([("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")])
     calais.peers = [bristol.port, cardiff.port]
-    stamp = tmp_path / "calais-clock"
-    stamp.write_text("+1h\n")
-    env = faketime_env(stamp)
-    if abs(faked_clock_offset(env) - TWO_HOURS_S / 2) > 60:
-        pytest.fail("libfaketime did not move a process's clock (LD_PRELOAD refused?): this test cannot step one")
+    _, env = stepped_clock(tmp_path, "+1h", TWO_HOURS_S / 2)
     cluster.start(bristol)
     cluster.start(cardiff)
     cluster.start(calais, extra_env=env)

@@ -53,7 +53,8 @@ def _hostile_batch(net: Net) -> tuple[list[bytes], bytes]:
         msgpack.packb([header, sig, body[:-1] + bytes([body[-1] ^ 1])]),  # body does not match its hash
         b"\x93" + msgpack.packb(header) + b"\xc5\x00\x40" + sig + msgpack.packb(body),  # a long length form
         Author(net.founder.group, bytes(32)).sign("group.profile", {"name": "X", "region": "x"}).encode(),
-        dev.sign("action", action(99), ts=now_ms() + MAX_CLOCK_SKEW_MS + 60_000, seq=500, prev=bytes(32)).encode(),
+        # stamped ahead, and nothing later of its author proves its clock right (node/stamped_ahead.py)
+        dev.sign("action", action(99), ts=now_ms() + MAX_CLOCK_SKEW_MS + 60_000, seq=700, prev=bytes(32)).encode(),
         dev.sign("unknown.kind", {"anything": 1}, seq=600, prev=bytes(32)).encode(),  # a gap: kept aside
     ]
     return batch, forged

@@ -68,7 +68,7 @@ async def test_events_stamped_after_this_machines_clock_are_refused_and_the_peer
     node, mole = sink
     said = await sync_with_events_ahead(node, mole, also_of_own_group=False)
     assert "banned" not in said and "sent invalid data" not in said, said
-    assert "events from peers were refused as stamped more than 10 minutes after this machine's clock" in said, said
+    assert "events of Mole from peers were refused as stamped more than 10 minutes after this machine's clock" in said, said
     assert "If this machine's clock is behind" in said and "set it (`timedatectl`)" in said, said
     assert "clock looks" not in said, said  # one group's events: maybe only that group's clock is ahead
 
