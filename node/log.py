@@ -465,7 +465,7 @@ class EventLog:
         kept: list[tuple[int, Examined]] = []
         for i, x in candidates:
             ev = x.event
-            if ev.header.timestamp <= limit or stamped_ahead.proved_right(ev.seq, later[ev.author], limit):
+            if ev.header.timestamp <= limit or stamped_ahead.proved_right(ev.seq, ev.header.timestamp, later[ev.author], limit):
                 kept.append((i, x))
                 continue
             group = self.trust.group_of(ev.author)  # members only: throw-away keys cost nothing

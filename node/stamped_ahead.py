@@ -18,11 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# How far past the limit a proof lets an event in: a clock hours ahead (a laptop that booted so), not
+# one a year ahead. An event stamped further waits, as before, until the time comes near: let in, a
+# member's event stamped a year ahead would win every last-writer-wins edit of its item for that
+# year and keep an alert live as long, all for the price of one rightly stamped event after it.
+MAX_PROVED_LEAD_MS = 48 * 3_600_000
 
-def proved_right(seq: int, later: Iterable[tuple[int, int]], limit: int) -> bool:
-    """Whether an event at `seq` stamped past `limit` may go in: one of its author's events in
-    `later` ((seq, timestamp) pairs, any seqs) has a higher seq and is stamped at or before `limit`."""
-    return any(other_seq > seq and stamp <= limit for other_seq, stamp in later)
+
+def proved_right(seq: int, stamp: int, later: Iterable[tuple[int, int]], limit: int) -> bool:
+    """Whether an event at `seq` stamped `stamp`, past `limit`, may go in: it is at most
+    MAX_PROVED_LEAD_MS past it, and one of its author's events in `later` ((seq, timestamp) pairs,
+    any seqs) has a higher seq and is stamped at or before `limit`."""
+    return stamp - limit <= MAX_PROVED_LEAD_MS and any(
+        other_seq > seq and other_stamp <= limit for other_seq, other_stamp in later)
 
 
 def shown_time(stamp: int, successor_stamp: int | None) -> tuple[int, bool]:

@@ -10,7 +10,7 @@ import pytest
 
 from events.format import Event
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
-from node.stamped_ahead import proved_right, shown_time
+from node.stamped_ahead import MAX_PROVED_LEAD_MS, proved_right, shown_time
 from node_fixtures import Net, action, statuses, wires
 
 HOURS_AHEAD = 3 * 3_600_000
@@ -39,9 +39,11 @@ def _ahead_then_right(net: Net) -> list[Event]:
 
 
 def test_the_rule_itself() -> None:
-    assert proved_right(1, [(2, 100)], limit=100)
-    assert not proved_right(1, [(2, 101)], limit=100)  # the later one is ahead too
-    assert not proved_right(2, [(1, 50), (2, 50)], limit=100)  # only a higher seq proves
+    assert proved_right(1, 500, [(2, 100)], limit=100)
+    assert not proved_right(1, 500, [(2, 101)], limit=100)  # the later one is ahead too
+    assert not proved_right(2, 500, [(1, 50), (2, 50)], limit=100)  # only a higher seq proves
+    assert proved_right(1, 100 + MAX_PROVED_LEAD_MS, [(2, 100)], limit=100)
+    assert not proved_right(1, 101 + MAX_PROVED_LEAD_MS, [(2, 100)], limit=100)  # too far ahead to be let in
     assert shown_time(500, 200) == (200, True)
     assert shown_time(100, 200) == (100, False)
     assert shown_time(500, None) == (500, False)
@@ -90,3 +92,19 @@ def test_a_refusal_says_what_proves_the_clock(net: Net, tmp_path: Path) -> None:
     ev = net.device.sign("action", action(), ts=now_ms() + MAX_CLOCK_SKEW_MS + 60_000)
     [out] = log.ingest(wires([ev]))
     assert statuses([out]) == ["rejected"] and "no later event of its author" in out.message
+
+
+def test_an_event_stamped_days_ahead_waits_whatever_comes_after_it(net: Net, tmp_path: Path) -> None:
+    """A proof lets in a clock hours ahead, not an event stamped a year ahead (which would win every
+    later edit of its item, or keep an alert live, for that year): it waits for its time as before."""
+    now = now_ms()
+    far = net.device.sign("action", action(1), ts=now + 365 * 24 * 3_600_000)
+    right = net.device.sign("action", action(2), ts=now)
+    for n, order in enumerate(itertools.permutations([far, right])):
+        log = net.new_log(tmp_path / f"{n}.db")
+        log.ingest(wires(net.group.made))
+        for ev in order:
+            log.ingest(wires([ev]))
+        _sync_until_still(log, [far, right])
+        assert log.store.event_row(far.id) is None
+        log.store.close()
