@@ -118,6 +118,17 @@ class LinkPorts:
     round_opened: Callable[[Link], None] = lambda link: None  # the peer opened a round (node/linked_twice.py)
 
 
+def streamed_again(before: dict[bytes, tuple[int, int]], now: dict[bytes, tuple[int, int]]) -> int:
+    """How many of the events streamed `now` (author -> (first, last) seq) the last complete round
+    streamed too (`before`): the peer lacks them again. Pure."""
+    again = 0
+    for author, (first, last) in now.items():
+        was = before.get(author)
+        if was is not None and was[0] <= first <= was[1]:
+            again += min(last, was[1]) - first + 1
+    return again
+
+
 class PeerLink:
     def __init__(self, link: Link, ports: LinkPorts) -> None:
         self.link = link
@@ -150,11 +161,18 @@ class PeerLink:
         self.progress: Callable[[int, int], None] | None = None  # `solnet sync`: (received, expected)
         self.cut: LinkClosed | None = None  # why the link ended, if it did
         # The current lag both ways, as `solnet peers` and the dashboard show it: set when a round
-        # compares heads, brought down as its batches are stored here and streamed there, and 0
-        # once it ends complete (None: no round compared heads yet on this link).
+        # compares heads, brought down as its batches are stored here and streamed there, and once
+        # it ends complete, 0 behind and, ahead, what the peer did not store (None: no round
+        # compared heads yet on this link).
         self.opened_ms = now_ms()
         self.behind: int | None = None  # events the peer holds that we lack
         self.ahead: int | None = None  # events we hold that the peer lacks
+        # What the last complete round streamed the peer (author -> (first, last) seq), and of what
+        # this round streams, how many events it streamed before: the peer refused them (a clock
+        # ahead of the peer's, a key it holds frozen), or holds them aside. Still lacking after the round.
+        self._streamed_before: dict[bytes, tuple[int, int]] = {}
+        self._streaming: dict[bytes, tuple[int, int]] = {}
+        self.not_stored = 0
         # The rounds the peer opened on this link (only a dialler opens them; on a link this node
         # dialled, those the peer answered): how many, when the first and the latest came (ms). Two
         # running nodes with one key each drive, or answer, a link (node/linked_twice.py).
@@ -270,6 +288,8 @@ class PeerLink:
                                             if isinstance(r, SendRange) and r.author == own), None)
                 self.round.lag = self.protocol.lag
                 self.behind, self.ahead = self.protocol.lag, self.protocol.peer_lag
+                self._streaming = {r.author: (r.first, r.last) for r in command.ranges if isinstance(r, SendRange)}
+                self.not_stored = streamed_again(self._streamed_before, self._streaming)
                 self.stream_task = asyncio.create_task(self._stream(command.ranges),
                                                        name=f"link-{self.link.number}-stream")
             elif isinstance(command, Store):
@@ -402,8 +422,9 @@ class PeerLink:
         self.ahead = max(0, (self.ahead or 0) - events)
 
     def _round_over(self, done: RoundDone) -> None:
-        """Both sides sent everything and all of it is stored."""
-        self.behind = self.ahead = 0
+        """Both sides sent everything and all of it is stored (here: the peer stored or refused what it got)."""
+        self.behind, self.ahead = 0, self.not_stored  # (it was said "0 events they lack" of events it refused)
+        self._streamed_before, self._streaming = self._streaming, {}
         self.round.in_sync = done.in_sync
         self.round.arrived, self.round.sent, self.round.lag = done.arrived, done.sent, done.lag
         self.round.complete = True
