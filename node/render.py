@@ -309,8 +309,9 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
             lines.append(f"  {words(name)}: {field_text(kind, name, fields[name], amounts_in)}")
     if row[4] == "sealed" and not inner_kind and data["body"] == "present":
         lines.append("  for chosen groups only: what it is and who may read it are encrypted; "
-                     + ("give the passphrase (a terminal or SOLNET_PASSPHRASE) to read it"
-                        if data.get("private_status") == "locked" else "this device is not one of its readers"))
+                     # (who may read it cannot be told without the key: the envelope's slots name nobody)
+                     + ("if this device is one of its readers, give the passphrase (a terminal or SOLNET_PASSPHRASE) "
+                        "to read it" if data.get("private_status") == "locked" else "this device is not one of its readers"))
     if "sealed" in fields:
         status = data.get("private_status")
         if status == "readable":
@@ -320,8 +321,9 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
         elif status == "locked":
-            lines.append("  private details: encrypted; give the passphrase (a terminal or SOLNET_PASSPHRASE) "
-                         "to read them")
+            # Whether this device is a recipient is known only once it tries its key (crypto/envelope.py)
+            lines.append("  private details: encrypted; if this device is one of their recipients, give the passphrase "
+                         "(a terminal or SOLNET_PASSPHRASE) to read them")
         else:
             lines.append("  private details: encrypted to other groups; this device is not a recipient")
     return lines

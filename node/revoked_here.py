@@ -29,45 +29,82 @@ META_KEY = "refused_as_revoked"
 
 
 def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = None,
-           device: bytes | None = None, group_fork: bool = False) -> dict[str, Any] | None:
+           device: bytes | None = None, group_fork: bool = False, group_key_here: bool = False) -> dict[str, Any] | None:
     """Keep that member device `peer_device` refused this device (`device`) as revoked, or as frozen
-    by a fork at seq `forked_at` (nobody revoked it then), its own or (`group_fork`) its group key's;
-    what was kept, or None if nothing was
-    (the key is no member here, or a refusal is already kept). Blocking."""
+    by a fork at seq `forked_at` (nobody revoked it then), its own or (`group_fork`) its group key's
+    (`group_key_here`: this home holds the group key); what was kept, or None if nothing was (the
+    key is no member here, or this peer's refusal, or another claim, is kept already). A further
+    peer saying the same is added to `also` (one write per peer: several groups' word is more than
+    one peer's). Blocking."""
     from node import references  # the node's: kept out of `solnet status`'s imports
 
     member = log.trust.member(peer_device)
-    if member is None or member.role != "device" or member.revoked_from is not None or load(log.store):
+    if member is None or member.role != "device" or member.revoked_from is not None:
         return None
     group = log.trust.member(member.group)
     if group is None or group.revoked_from is not None:
         return None
-    kept = {"by": peer_device.hex(), "group": member.group.hex(),
-            "name": references.group_name(log.store, member.group), "at": now}
-    if forked_at is not None:
-        kept["forked_at"] = forked_at
-        if group_fork:
-            kept["forked_key"] = "group"
-        if device is not None:
-            kept["device"] = device.hex()
-            # A fork past this home's own head is not one this home made: if the peer says true,
-            # another copy of the key signs elsewhere (a copied home, a seized or stolen device,
-            # an older backup restored here). Said so, as that peer's word (a member may lie).
-            if not group_fork and forked_at > log.store.head(device)[0]:
-                kept["elsewhere"] = True
+    said = {"by": peer_device.hex(), "group": member.group.hex(),
+            "name": references.group_name(log.store, member.group)}
+    kept = load(log.store)
+    if kept is not None:
+        same = (kept.get("forked_at"), kept.get("forked_key")) == (forked_at, "group" if group_fork else None)
+        if not same or peer_device.hex() in {p["by"] for p in refusers(kept)} or len(kept.get("also", ())) >= MAX_ALSO:
+            return None
+        kept["also"] = [*kept.get("also", ()), said]
+    else:
+        kept = {**said, "at": now}
+        if forked_at is not None:
+            kept["forked_at"] = forked_at
+            if group_fork:
+                kept["forked_key"] = "group"
+            if device is not None:
+                kept["device"] = device.hex()
+                forked = log.trust.group_of(device) if group_fork else device
+                # A fork past this home's own head of that key is not one this home made: if the peer
+                # says true, another copy of the key signs elsewhere (a copied home, a seized or stolen
+                # device, an older backup restored here). Said so, as that peer's word (a member may
+                # lie). A group key this home does not hold: what it holds of the chain is told.
+                held = log.store.head(forked)[0] if forked is not None else 0
+                if group_fork:
+                    kept["held"] = held
+                if forked_at > held and (group_key_here or not group_fork):
+                    kept["elsewhere"] = True
     with log.store.write():
         log.store.set_meta(META_KEY, json.dumps(kept).encode())
     return kept
 
 
+MAX_ALSO = 16  # further peers kept with the first: enough to count groups, bounded against a flood
+
+
+def refusers(kept: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every peer kept as saying it: the first, then the others (`also`)."""
+    return [kept, *kept.get("also", ())]
+
+
+def groups_saying(kept: dict[str, Any]) -> list[str]:
+    """The names (or short ids) of the distinct groups whose peers said it, the first's first."""
+    names: dict[str, str] = {}
+    for p in refusers(kept):
+        names.setdefault(p["group"], p.get("name") or f"group {short_id(p['group'])}")
+    return list(names.values())
+
+
 def accepted_by(log: EventLog, peer_device: bytes) -> bool:
-    """A complete round with `peer_device`: if it is the peer whose refusal is kept, it accepts
-    this device after all, and the record goes. Whether it went. Blocking."""
+    """A complete round with `peer_device`: if it is a peer whose refusal is kept, it accepts this
+    device after all, and its word goes (the record, if it was the only one). Whether the record
+    changed. Blocking."""
     kept = load(log.store)
-    if kept is None or kept.get("by") != peer_device.hex():
+    if kept is None or peer_device.hex() not in {p["by"] for p in refusers(kept)}:
         return False
+    rest = [p for p in refusers(kept) if p["by"] != peer_device.hex()]
+    if rest:  # the next peer's word is kept, with the claim
+        first = {k: v for k, v in kept.items() if k not in ("by", "group", "name", "also")}
+        kept = {**first, **rest[0], **({"also": rest[1:]} if rest[1:] else {})}
     with log.store.write():
-        log.store.set_meta(META_KEY, b"")  # (the meta table has no delete of one key: empty is none)
+        # (the meta table has no delete of one key: empty is none)
+        log.store.set_meta(META_KEY, json.dumps(kept).encode() if rest else b"")
     return True
 
 
@@ -76,29 +113,75 @@ def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
     kept = saved_facts(store.get_meta(META_KEY))
     if kept is None or saved_key(kept.get("by")) is None or saved_key(kept.get("group")) is None \
             or not isinstance(kept.get("at"), int) or not isinstance(kept.get("name"), (str, type(None))) \
-            or not isinstance(kept.get("forked_at", 1), int) or not isinstance(kept.get("device", ""), str):
+            or not isinstance(kept.get("forked_at", 1), int) or not isinstance(kept.get("device", ""), str) \
+            or not isinstance(kept.get("held", 0), int):
         return None
+    also = kept.get("also", [])  # damaged: the first peer's word alone
+    if not isinstance(also, list) or not all(isinstance(p, dict) and saved_key(p.get("by")) is not None
+                                             and saved_key(p.get("group")) is not None for p in also):
+        kept.pop("also", None)
     return kept
 
 
 def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
-    """What `solnet status` and a running node's log say of a kept refusal (`when`: its time, in words)."""
-    who = kept.get("name") or f"group {short_id(kept['group'])}"
+    """What `solnet status` and a running node's log say of a kept refusal (`when`: its time, in words):
+    as the word of the peers that said it, naming them, one peer's alone or several groups'."""
+    groups = groups_saying(kept)
+    peers = refusers(kept)
+    if len(peers) == 1:
+        when_said, whose = f"on {when}", f"one peer's word, device {short_id(kept['by'])}'s"
+    else:
+        when_said = f"(the first on {when})"
+        whose = f"the word of {len(groups)} groups' nodes" if len(groups) > 1 else f"the word of {groups[0]}'s nodes alone"
+    who = f"a peer of {groups[0]}" if len(peers) == 1 else f"{len(peers)} peers, of {join_names(groups)},"
+    several = len(groups) > 1  # several groups saying it: likely true, and the advice is given as such
     if kept.get("forked_at") is not None and kept.get("forked_key") == "group":
-        return f"a peer of {who} refused this device on {when}: " + group_frozen(kept["forked_at"])
+        return (f"{who} refused this device {when_said}, saying ({whose}) that "
+                + group_fork_claim(kept["forked_at"], kept.get("held"), bool(kept.get("elsewhere")), several))
     if kept.get("forked_at") is not None and kept.get("elsewhere"):
-        return (f"a peer of {who} refused this device on {when}, saying (one peer's word: if it is news, ask your "
+        return (f"{who} refused this device {when_said}, saying ({whose}: if it is news, ask your "
                 f"group's coordinators) that " + frozen_elsewhere(kept["forked_at"], group_id, kept.get("device")))
     if kept.get("forked_at") is not None:  # frozen by a fork: nobody revoked it, and it must not be told so
-        return (f"a peer of {who} refused this device on {when}, saying (one peer's word: if it is news, ask your "
+        return (f"{who} refused this device {when_said}, saying ({whose}: if it is news, ask your "
                 f"group's coordinators) that " + frozen(kept["forked_at"], group_id, kept.get("device")))
-    # One peer's word, not the network's verdict: said as what that peer claims (a member's node
-    # may be damaged, or lie), with what follows if it is true.
-    return (f"a peer of {who} refused this device as revoked on {when}: one peer's word, but if it is true, the "
+    # Peers' word, not the network's verdict: said as what they claim (a member's node may be
+    # damaged, or lie), with what follows if it is true.
+    return (f"{who} refused this device as revoked {when_said}: {whose}, but if it is true, the "
             "network has revoked this device or its group, though the revocation has not reached this node yet, and no node will link with it any "
             "more. Ask your group's coordinators: if this device was revoked (a lost or seized phone), make a new "
             f"device of your group (`solnet init --device-of {group_id}` in a new home); if your whole group was, "
             "a new device will not link either: ask the group that admitted yours")
+
+
+def join_names(names: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def group_fork_claim(seq: int, held: int | None, elsewhere: bool, several: bool) -> str:
+    """What peers say of this device's group key forked at `seq`, checked against what this home
+    holds of the group's chain (`held`: its newest seq here; `elsewhere`: this home holds the group
+    key and never signed that seq). One group's word is not the network's: one infiltrator's node
+    made every group dialling it ask for its own removal. `several`: other groups say it too."""
+    claim = f"this device's group key signed two different events at seq {seq}"
+    if elsewhere:
+        known = (f"; this home holds the group key and it never signed seq {seq} (it is at seq {held or 0}): if so, "
+                 "another copy of the group key signs elsewhere (a copy of the group's home, a seized or stolen "
+                 "device, or the group's home restored from an older backup)")
+    elif held is not None and held >= seq:
+        known = (f"; this node holds one event of its group key at seq {seq} and no other, so it cannot confirm it: "
+                 "another copy of the group key would have signed the other (a copy of the group's home, or a "
+                 "restore that had not caught up)")
+    else:
+        known = ("; this node has not seen its group key's events up to that seq: the node that holds your group "
+                 "key can check its own chain")
+    if not several:
+        return (claim + known + ". If it is news, ask your group's coordinators, and check whether peers of other "
+                "groups refuse this device too (`solnet peers`): until they do, do not ask for your group's removal")
+    return (claim + known + ". Said by several groups, it is likely true: then every node has frozen the group key "
+            "and no node will link with any device of the group any more. Check with your group's coordinators, "
+            "then ask the group that admitted yours to revoke your group from seq 1 and to admit a new group made "
+            "with `solnet init` in a new home")
 
 
 def frozen(seq: int, group_id: str, device_id: str | None) -> str:

@@ -5,9 +5,10 @@ payload. A request is a msgpack array of events in wire form, as a peer sent the
 a msgpack array with one record per event (events/examine.py): decoded and checked, its signature
 verified, its body judged by its kind's rules and its read-model row worked out. It imports only
 the pure event modules and the crypto binding, and it ends when its stdin closes (the node
-stopped, or died)."""
+stopped, or died), or when nobody reads its answer any more (the node died)."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -40,8 +41,14 @@ def main() -> None:
         if payload is None:
             return
         out = answer(payload)
-        stdout.write(len(out).to_bytes(4, "big") + out)
-        stdout.flush()
+        try:
+            stdout.write(len(out).to_bytes(4, "big") + out)
+            stdout.flush()
+        except BrokenPipeError:  # the node is gone (killed mid-sync): nobody reads the answer
+            # Quietly: its traceback went into the node's log. stdout points at nothing now, so the
+            # flush at exit finds no broken pipe either.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+            return
 
 
 if __name__ == "__main__":

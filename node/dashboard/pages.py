@@ -196,8 +196,11 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
                     "reason": r.reason if r is not None and not forked else None})
     kept = revoked_here.load(log.store) if not out else None
     if kept is not None:  # a peer refused this device as revoked; the revocation has not come yet
+        groups = revoked_here.groups_saying(kept)
         out.append({"role": "device", "forked": False, "from_seq": None, "reason": None,
-                    "refused_by": kept.get("name") or short_id(bytes.fromhex(kept["group"])), "at": kept["at"],
+                    "refused_by": ", ".join(groups), "at": kept["at"],
+                    "several_groups": len(groups) > 1,  # only then is a group fork's advice likely
+                    "group_fork": kept.get("forked_key") == "group",
                     "forked_at": kept.get("forked_at"),  # refused as frozen by its own fork: not revoked
                     "elsewhere": kept.get("elsewhere", False)})  # ... at a seq this home never reached
     return out

@@ -44,7 +44,7 @@ from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import (LINKED_TWICE_TOLD, key_elsewhere, linked_twice, linked_twice_here, own_events_refused,
                         plural)
-from sync.handshake import DUPLICATE_LINK, FORKS, FROZEN, GROUP_FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
+from sync.handshake import DUPLICATE_LINK, FORKS, GROUP_FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.addresses import normalize_address
@@ -85,12 +85,10 @@ def refusal_words(exc: HandshakeError, refuser: HandshakeError | None = None) ->
                 "node of this network)")
     if exc.reason == REVOKED and not exc.ours:  # the WARNING of node/revoked_here.py says what to do
         return "it refused this node's device as revoked (`solnet status` says what to do)"
-    if exc.reason == FROZEN and not exc.ours:
-        return (f"it refused this node's device: its key signed two different events at seq {exc.seq} (a fork), "
-                "so every node has frozen it (`solnet status` says what to do)")
-    if exc.reason == GROUP_FROZEN and not exc.ours:
-        return (f"it refused this node's device: its group's key signed two different events at seq {exc.seq} (a "
-                "fork), so every node has frozen the group and its devices (`solnet status` says what to do)")
+    if exc.reason in FORKS and not exc.ours:  # its word: `solnet status` checks it against this home's chain
+        whose = "this node's group key" if exc.reason == GROUP_FROZEN else "this node's device key"
+        return (f"it refused this node's device, saying {whose} signed two different events at seq {exc.seq} (a "
+                "fork): its word (`solnet status` says what this node knows of it, and what to do)")
     if isinstance(exc, BlockedHere):  # a member still: only this node's user keeps it out
         return ("blocked by this node's user (`solnet peers` lists what is blocked; `solnet peers unblock "
                 "ADDRESS|ID` to link again)")

@@ -322,7 +322,7 @@ class Node:
             if await self.db(publishing.own_keys_revoked, self.log, self.keys) is not None:
                 return  # the revocation is here already: its WARNING says more ("has not reached" would be false)
             kept = await self.db(revoked_here.record, self.log, peer, now_ms(), forked_at,
-                                bytes(self.keys.device.public), group_fork)
+                                bytes(self.keys.device.public), group_fork, self.keys.group is not None)
             self._say_refused_as_revoked(kept or await self.db(revoked_here.load, self.log.store))
         except StoreError as exc:
             self.storage_failed(exc)
@@ -348,7 +348,8 @@ class Node:
         """A complete round with `peer`: a refusal of this device it made is no longer true."""
         try:
             if await self.db(revoked_here.accepted_by, self.log, peer):
-                self.refused_as_revoked = None  # a later refusal is news again
+                # the other peers' word, if some said it too; None: a later refusal is news again
+                self.refused_as_revoked = await self.db(revoked_here.load, self.log.store)
         except StoreError as exc:
             self.storage_failed(exc)
 

@@ -58,13 +58,6 @@ _FUTURE_LOGS: dict[str | None, LogBudget] = {}  # by the authors' group (None: n
 _FUTURE_GROUPS = 64  # a bound against a flood of groups: the oldest budget goes first
 
 
-def not_taken(before: dict[bytes, tuple[int, int]], now: dict[bytes, tuple[int, int]]) -> int:
-    """Events streamed again (`now`: author -> first, last seq) from within what the round before
-    streamed (`before`): the peer did not take them then, and lacks them still."""
-    return sum(last - first + 1 for author, (first, last) in now.items()
-               if author in before and before[author][0] <= first <= before[author][1])
-
-
 def _future_log(group: str | None) -> LogBudget:
     """The budget of the warning of events of `group` refused as stamped ahead: one per group, so
     that each group is named (a quiet group's warning is not lost in a busy one's count)."""
@@ -141,6 +134,17 @@ class LinkPorts:
     round_opened: Callable[[Link], None] = lambda link: None  # the peer opened a round (node/linked_twice.py)
 
 
+def streamed_again(before: dict[bytes, tuple[int, int]], now: dict[bytes, tuple[int, int]]) -> int:
+    """How many of the events streamed `now` (author -> (first, last) seq) the last complete round
+    streamed too (`before`): the peer lacks them again. Pure."""
+    again = 0
+    for author, (first, last) in now.items():
+        was = before.get(author)
+        if was is not None and was[0] <= first <= was[1]:
+            again += min(last, was[1]) - first + 1
+    return again
+
+
 class PeerLink:
     def __init__(self, link: Link, ports: LinkPorts) -> None:
         self.link = link
@@ -173,8 +177,9 @@ class PeerLink:
         self.progress: Callable[[int, int], None] | None = None  # `solnet sync`: (received, expected)
         self.cut: LinkClosed | None = None  # why the link ended, if it did
         # The current lag both ways, as `solnet peers` and the dashboard show it: set when a round
-        # compares heads, brought down as its batches are stored here and streamed there, and 0
-        # once it ends complete (None: no round compared heads yet on this link).
+        # compares heads, brought down as its batches are stored here and streamed there, and once
+        # it ends complete, 0 behind and, ahead, what the peer did not store (None: no round
+        # compared heads yet on this link).
         self.opened_ms = now_ms()
         self.behind: int | None = None  # events the peer holds that we lack
         self.ahead: int | None = None  # events we hold that the peer lacks
@@ -434,7 +439,7 @@ class PeerLink:
         """Both sides sent everything and all of it is stored (or refused: what the peer did not
         take from the last round either, it still lacks)."""
         streamed, self._streamed, self._streaming = self._streamed, self._streaming, {}
-        self.behind, self.ahead = 0, not_taken(streamed, self._streamed)
+        self.behind, self.ahead = 0, streamed_again(streamed, self._streamed)
         self.round.in_sync = done.in_sync
         self.round.arrived, self.round.sent, self.round.lag = done.arrived, done.sent, done.lag
         self.round.complete = True

@@ -52,9 +52,12 @@ class DiskFailing(DatabaseDamaged):
 # new invite brings the network's founding record and trust chains, which the home cannot check
 # peers without, and the next sync the rest. config.json names the network, so `join` knows the
 # home was in it and signs nothing over its own earlier events (node/membership.py).
-REBUILD_STEPS = ("ask any member group for a new invite for your group (on their node: `solnet invite GROUP_ID "
-                 "--out FILE`; `solnet status` shows your group id) and run `solnet join FILE` and "
-                 "`solnet sync PEER`: the events come back from the network.")
+# A founding group was never invited, but any group it admitted makes it one (a fresh copy of an
+# invite for a member), and `join` rebuilds it the same way (tests/integration/test_restore_without_fork.py).
+REBUILD_STEPS = ("ask any member group for a new invite for your group (a founding group too: any group it "
+                 "admitted can make one; on their node: `solnet invite GROUP_ID --out FILE`; `solnet status` shows "
+                 "your group id) and run `solnet join FILE` and `solnet sync PEER`: the events come back from the "
+                 "network.")
 REBUILD_ADVICE = ("Stop the node if it runs and move the file aside (keep it as evidence); the keys are not in it. "
                   "Then " + REBUILD_STEPS)
 

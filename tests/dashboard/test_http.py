@@ -405,21 +405,28 @@ async def test_the_overview_says_a_device_refused_as_frozen_by_its_fork_was_not_
     assert "two different events at seq 7" in en and "from seq 7 are gone" in en and "Nobody revoked it" in en, en
     assert "deux événements différents au numéro 7" in fr and "gelé\u202f:" in fr, fr
 
-async def test_the_overview_says_a_fork_past_this_homes_head_is_the_key_signing_elsewhere(sample, start_node) -> None:
-    """A peer refused this device as frozen at a seq this home never reached (a thief's copy signing
-    on past it): the overview said a restore of this home had forked it."""
+async def _refusal_kept_here(sample, start_node):
+    """Calais's node, served and logged in; its running node; Bristol's config; and a coroutine that
+    keeps a refusal of Calais's device as node/revoked_here.py does."""
     calais, bristol = sample.nodes
     node = await start_node(calais)
     await node.log_in()
     running = node.node
-    config = bristol.home.config()
-    kept = {"by": config.device_id, "group": config.group_id, "name": "Bristol", "at": now_ms(), "forked_at": 999,
-            "device": bytes(running.keys.device.public).hex(), "elsewhere": True}
 
-    def keep() -> None:
-        with running.log.store.write():
-            running.log.store.set_meta(revoked_here.META_KEY, json.dumps(kept).encode())
-    await running.db(keep)
+    async def keep(kept: dict) -> None:
+        def write() -> None:
+            with running.log.store.write():
+                running.log.store.set_meta(revoked_here.META_KEY, json.dumps(kept).encode())
+        await running.db(write)
+    return node, running, bristol.home.config(), keep
+
+
+async def test_the_overview_says_a_fork_past_this_homes_head_is_the_key_signing_elsewhere(sample, start_node) -> None:
+    """A peer refused this device as frozen at a seq this home never reached (a thief's copy signing
+    on past it): the overview said a restore of this home had forked it."""
+    node, running, config, keep = await _refusal_kept_here(sample, start_node)
+    await keep({"by": config.device_id, "group": config.group_id, "name": "Bristol", "at": now_ms(), "forked_at": 999,
+                "device": bytes(running.keys.device.public).hex(), "elsewhere": True})
     for lang, said, not_said in (
             ("en", "a seq this home never reached: another copy of this device's key signs elsewhere",
              "a restore that had not caught up"),
@@ -428,6 +435,27 @@ async def test_the_overview_says_a_fork_past_this_homes_head_is_the_key_signing_
         _, page, _ = await get(node.client, f"/?lang={lang}")
         text = visible_text(page)
         assert said in text and not_said not in text, text
+
+
+async def test_the_overview_says_one_peers_group_fork_claim_as_its_word_and_several_groups_as_likely(
+        sample, start_node) -> None:
+    """One member's node (an infiltrator's modified client) refusing this device as `group_frozen:5`
+    made the overview say it was the group key's fork, like the device's own, in words that made
+    every group dialling it ask for its own removal. Said as one peer's word; several groups' as likely."""
+    node, running, config, keep = await _refusal_kept_here(sample, start_node)
+    one = {"by": config.device_id, "group": config.group_id, "name": "Bristol", "at": now_ms(), "forked_at": 5,
+           "forked_key": "group", "device": bytes(running.keys.device.public).hex(), "held": 5}
+    several = {**one, "also": [{"by": "07" * 32, "group": "08" * 32, "name": "Dover"}]}
+    for kept, said in (
+            (one, {"en": ("That is one peer's word", "revoke your group"),
+                   "fr": ("C’est la parole d’un seul pair", "révoquer votre groupe")}),
+            (several, {"en": ("Peers of Bristol, Dover refused this device", "one peer"),
+                       "fr": ("Des pairs de Bristol, Dover ont refusé", "un seul pair")})):
+        await keep(kept)
+        for lang, (words, not_said) in said.items():
+            _, page, _ = await get(node.client, f"/?lang={lang}")
+            text = visible_text(page)
+            assert words in text and not_said not in text and "its key signed" not in text, text
 
 
 async def test_the_overview_says_when_this_machines_clock_looks_behind(sample, start_node) -> None:

@@ -186,6 +186,34 @@ def test_a_damaged_database_is_rebuilt_from_the_network_as_the_error_says(cluste
         assert status(node)["forks"] == 0 and status(node)["frozen_authors"] == []
 
 
+def test_a_founding_groups_damaged_database_is_rebuilt_through_a_group_it_admitted(cluster: Cluster,
+                                                                                  tmp_path: Path) -> None:
+    """The founding group was never invited: the advice (ask a member group for a new invite) must
+    say that a group it admitted makes one, and following it must work for the founder too."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    action = publish_action(calais, "Before the damage", region="calais")
+    cluster.start(bristol)
+    cli(calais, "sync", bristol.address)
+    head = group_head(calais)
+    damage(calais)
+    said = cli(calais, "status", ok=False).stdout
+    assert "a founding group too: any group it admitted can make one" in said, said
+
+    shutil.move(calais.home.path / "solnet.db", tmp_path / "solnet.db.damaged")
+    for suffix in ("-wal", "-shm"):
+        (calais.home.path / f"solnet.db{suffix}").unlink(missing_ok=True)
+    assert "a founding group too" in cli(calais, "status").stdout
+    token = tmp_path / "calais-again.token"
+    cli(bristol, "invite", calais.home.config().group_id, "--out", str(token), "--offline")
+    joined = cli(calais, "join", str(token))
+    assert "nothing was signed now" in joined.stdout, joined.stdout
+    cli(calais, "sync", bristol.address)
+    assert holds(calais, action) and group_head(calais) == head
+    after = publish_action(calais, "After the rebuild", region="calais")
+    cli(calais, "sync", bristol.address)
+    assert holds(bristol, after) and no_forks(calais) and no_forks(bristol)
+
+
 def test_a_copy_of_a_running_home_signs_nothing_on_the_strength_of_its_nodes_round(
         cluster: Cluster, tmp_path: Path) -> None:
     """A thief's `cp -r` of a home whose node runs and has just synced (or a member's, moving to a

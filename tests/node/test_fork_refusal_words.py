@@ -41,8 +41,10 @@ def test_a_device_of_a_group_whose_key_forked_is_told_the_groups_fork(net, tmp_p
     told = told_refusal(ours.told(), b"\x07" * 32)  # as the refused device reads it
     assert told is not None and (told.reason, told.seq) == (GROUP_FROZEN, 2)
     words = refusal_words(told)
-    assert "its group's key signed two different events at seq 2" in words and "revoked" not in words, words
-    kept = {"by": "07" * 32, "group": "08" * 32, "name": "Dover", "at": 1, "forked_at": 2, "forked_key": "group"}
+    assert "group key signed two different events at seq 2" in words and "revoked" not in words, words
+    assert "its word" in words and "every node has frozen" not in words, words  # one peer's (tests/node/test_group_fork_claims.py)
+    kept = {"by": "07" * 32, "group": "08" * 32, "name": "Dover", "at": 1, "forked_at": 2, "forked_key": "group",
+            "also": [{"by": "09" * 32, "group": "0a" * 32, "name": "Leeds"}]}
     warning = revoked_here.warning(kept, net.group.key.public.hex(), "today")
     assert "group key signed two different events at seq 2" in warning, warning
     assert "admit a new group made with `solnet init`" in warning and "as revoked" not in warning, warning

@@ -201,3 +201,25 @@ def test_a_worker_outlives_ctrl_c_and_ends_with_its_input(net: Net) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(5)
+
+
+def test_a_worker_whose_node_is_gone_ends_quietly(net: Net) -> None:
+    """A node killed (kill -9) mid-sync: its worker's answer went into a pipe nobody reads, and the
+    worker wrote a BrokenPipeError traceback into the node's log (its stderr is the node's)."""
+    batch, _ = _hostile_batch(net)
+    payload = msgpack.packb(batch, use_bin_type=True)
+    proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        proc.stdout.close()  # the node is gone: nothing reads the answers
+        proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
+        proc.stdin.flush()
+        # (its stdin stays open: it is the broken pipe that must end it)
+        assert proc.wait(timeout=60) == 0
+        assert proc.stderr.read() == b""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdin.close()
+        proc.stderr.close()

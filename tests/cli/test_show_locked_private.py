@@ -1,0 +1,17 @@
+"""`solnet show` of a support request's private details without the passphrase: whether this device
+is a recipient cannot be told before its key tries (the envelope's slots name nobody), so the
+words must not promise it can read them: "give the passphrase to read them", then with it "this
+device is not a recipient", read as a contradiction on a node that was not one."""
+from __future__ import annotations
+
+from test_no_silent_effects import _sealed_to_its_own_group, _sync
+
+
+def test_a_locked_show_says_the_passphrase_reads_them_only_if_this_device_is_a_recipient(network, cli, tmp_path):
+    a, b = network.a, network.b  # Calais, Bristol
+    sealed = _sealed_to_its_own_group(a, cli.PASSPHRASE)  # Bristol is not a recipient
+    _sync(cli, a, b, tmp_path)
+    locked = cli.run(b, "show", sealed[:10], env={"SOLNET_PASSPHRASE": None}).stdout
+    assert "if this device is one of their recipients, give the passphrase" in locked, locked
+    unlocked = cli.run(b, "show", sealed[:10]).stdout
+    assert "this device is not a recipient" in unlocked, unlocked

@@ -1,0 +1,88 @@
+"""A member peer that refuses this device saying its GROUP key forked (`group_frozen:N`) is one
+peer's word, checked against what this home holds of its group's chain; only several groups saying
+it make the advice (ask for the group's removal) likely.
+
+Found on real nodes: an infiltrator's modified client refused everyone who dialled it with
+`group_frozen:5`, and the dialler's `solnet status` and log said as fact that every node had frozen
+its group key and that it should ask for its own group's removal. Here a real node served in the
+test's process dials a peer on 127.0.0.1 that refuses it with Bristol's key (a member's); the
+several-groups case is kept by `record` from peers of distinct groups of a certified world.
+"""
+from __future__ import annotations
+
+from crypto.short_ids import short_id
+from node import revoked_here
+from refusing_peer import know_bristols_device, refused_once
+from served_nodes import network  # noqa: F401 (the fixture)
+
+ADVICE = "admit a new group made with `solnet init`"
+
+
+async def test_one_peer_claiming_a_group_fork_at_a_seq_this_home_holds_is_said_as_its_word(network):
+    know_bristols_device(network)
+    bristol = bytes(network[1].keys.device.public)
+    async with refused_once(network[0], network[1].keys.device, "group_frozen:1") as (node, peer, _):
+        kept = node.refused_as_revoked
+        assert kept is not None and kept["forked_key"] == "group" and kept["held"] >= 1, kept
+        assert not kept.get("elsewhere"), kept  # this home's group key signed seq 1: once, here
+        error = peer.last_error
+    assert "its word" in error and "every node has frozen" not in error, error  # `solnet peers`, the log
+    said = revoked_here.warning(kept, network[0].home.config().group_id, "today")
+    assert said.startswith("a peer of Bristol refused this device on today"), said
+    assert f"one peer's word, device {short_id(bristol)}'s" in said, said  # naming the peer
+    assert "holds one event of its group key at seq 1 and no other" in said, said
+    assert ADVICE not in said and "every node has frozen" not in said, said
+    assert "until they do, do not ask for your group's removal" in said, said
+
+
+async def test_one_peer_claiming_a_group_fork_past_the_group_keys_head_here_is_the_key_signing_elsewhere(network):
+    know_bristols_device(network)
+    async with refused_once(network[0], network[1].keys.device, "group_frozen:999") as (node, _, _):
+        kept = node.refused_as_revoked
+        assert kept is not None and kept.get("elsewhere") is True, kept  # this home holds the group key
+    said = revoked_here.warning(kept, network[0].home.config().group_id, "today")
+    assert "one peer's word" in said and "it never signed seq 999" in said, said
+    assert "another copy of the group key signs elsewhere" in said and ADVICE not in said, said
+
+
+def test_peers_of_several_groups_saying_it_make_the_advice_likely_and_are_counted(tmp_path):
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    log = ingest_in(tmp_path / "solnet.db", world, world.events, [])
+    me = world.pub("g1")
+    try:
+        first = revoked_here.record(log, world.pub("g2"), 1_000, 5, me, group_fork=True)
+        assert first is not None and ADVICE not in revoked_here.warning(first, "GROUP", "today")
+        assert revoked_here.record(log, world.pub("g2"), 2_000, 5, me, group_fork=True) is None  # once a peer
+        assert revoked_here.record(log, world.pub("g3"), 2_000, 6, me, group_fork=True) is None  # another claim
+        both = revoked_here.record(log, world.pub("g3"), 3_000, 5, me, group_fork=True)
+        assert both is not None and revoked_here.load(log.store) == both
+        said = revoked_here.warning(both, "GROUP", "today")
+        assert said.startswith("2 peers, of ") and "the word of 2 groups' nodes" in said, said
+        assert "likely true" in said and ADVICE in said, said
+        # A round with one of them: its word goes, the other's stays
+        assert revoked_here.accepted_by(log, world.pub("g2"))
+        left = revoked_here.load(log.store)
+        assert left is not None and left["by"] == world.pub("g3").hex() and "also" not in left, left
+        assert left["forked_at"] == 5 and ADVICE not in revoked_here.warning(left, "GROUP", "today")
+        assert revoked_here.accepted_by(log, world.pub("g3")) and revoked_here.load(log.store) is None
+    finally:
+        log.store.close()
+
+
+def test_every_peer_refusing_as_revoked_is_said_as_their_word_not_one_peers(tmp_path):
+    """A revoked phone's status said "a peer of Bristol refused this device as revoked ...: one
+    peer's word" while the next line said all 5 peers fail with that refusal."""
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    log = ingest_in(tmp_path / "solnet.db", world, world.events, [])
+    try:
+        for peer in ("f1", "f2", "g2", "g3"):
+            kept = revoked_here.record(log, world.pub(peer), 1_000, device=world.pub("g1"))
+        said = revoked_here.warning(kept, "GROUP", "today")
+        assert said.startswith("4 peers, of ") and "refused this device as revoked (the first on today)" in said, said
+        assert "the word of 3 groups' nodes" in said and "one peer's word" not in said, said
+    finally:
+        log.store.close()
