@@ -5,7 +5,7 @@ longer count; anyone else is refused in words. And a pledge or fulfilment for ch
 leave out the fundraiser's or need's group is refused at publishing, saying what to do."""
 from __future__ import annotations
 
-from test_no_silent_effects import _refused, _sync
+from test_no_silent_effects import _refused, _sign_anyway, _sync
 
 
 def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli, tmp_path):
@@ -16,9 +16,12 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
     _sync(cli, a, b, tmp_path)
     fake = cli.publish(b, "need.fulfil", "--need", need[:10], "--quantity", "30")
     again = cli.publish(b, "need.fulfil", "--need", need[:10], "--quantity", "10")
+    huge = _sign_anyway(b, cli.PASSPHRASE, "need.fulfil", {"need": bytes.fromhex(need), "quantity": 10**6})
     _sync(cli, b, a, tmp_path)
     [n] = [n for n in cli.run_json(a, "view", "needs") if n["side"] == "need"]
-    assert n["remaining"] == 0 and [f["quantity"] for f in n["fulfilled_by"]] == [40]
+    assert n["remaining"] == 0 and [f["quantity"] for f in n["fulfilled_by"]] == [10**6 + 40]
+    line = " ".join(cli.run(a, "view", "needs").stdout.split())  # more than asked: Bristol's claim, said so
+    assert "0 still needed (OVER-CLAIMED: 1000000 more than asked, claimed by Bristol 1000040)" in line, line
 
     said = _refused(cli, b, "need.decline", "--need", need[:10], "--decline", fake[:10])
     assert "only Calais, which posted that need, may decline a fulfilment of it" in said
@@ -26,9 +29,9 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
 
     [n] = [n for n in cli.run_json(a, "view", "needs") if n["side"] == "need"]  # both of Bristol's: out
     assert (n["fulfilled"], n["remaining"], n["fulfilled_by"]) == (0, 40, [])
-    assert sorted(d["id"] for d in n["declined"]) == sorted([fake, again])
+    assert sorted(d["id"] for d in n["declined"]) == sorted([fake, again, huge])
     line = " ".join(cli.run(a, "view", "needs").stdout.split())
-    assert "40 still needed; 2 declined by its group (30 by Bristol, 10 by Bristol)" in line, line
+    assert "40 still needed; 3 declined by its group (30 by Bristol, 10 by Bristol, 1000000 by Bristol)" in line, line
 
 
 def test_a_pledge_or_fulfilment_for_chosen_groups_must_reach_the_owner(network, cli, tmp_path):
