@@ -6,28 +6,14 @@ from __future__ import annotations
 import html
 import re
 
-from page_text import PASSPHRASE, visible_text
-from node import publishing
+from page_text import visible_text
+from test_fundraiser_decline_page import reply_from_bristol
 from test_http import get
-
-
-def _fulfil_from_bristol(calais, bristol, need: str, quantity: str) -> str:
-    """Bristol, once it holds Calais's need, says it covered `quantity` of it; Calais then holds it."""
-    ours, theirs = calais.home.log(), bristol.home.log()
-    try:
-        theirs.ingest(list(ours.store.iter_wire()))
-        fulfil = publishing.publish(theirs, bristol.home.keys(PASSPHRASE), "need.fulfil",
-                                    {"need": need, "quantity": quantity})
-        ours.ingest(list(theirs.store.iter_wire()))
-    finally:
-        ours.store.close()
-        theirs.store.close()
-    return fulfil.id.hex()
 
 
 async def test_the_needs_group_declines_a_fulfilment_from_its_page(sample, start_node) -> None:
     need = sample.ids["need"]
-    fulfil = _fulfil_from_bristol(*sample.nodes, need, "7")
+    fulfil = reply_from_bristol(*sample.nodes, "need.fulfil", {"need": need, "quantity": "7"})
     node = await start_node(sample.nodes[0])
     await node.log_in()
     _, page, _ = await get(node.client, f"/event/{need}", headers={"Accept-Language": "en"})
