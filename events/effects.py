@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.kinds import DEFAULT_UNIT, UPDATES
-from events.sealed import SEALED_KIND
+from events.sealed import REPLIES, SEALED_KIND
 
 # What each kind that changes an earlier event does to it, in words.
 _VERBS = {"need.update": "adjust or withdraw", "offer.update": "adjust or withdraw",
@@ -58,6 +58,10 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
     """Why an event of `kind` with `fields`, by a device of `group` at `ts`, has no effect, or None.
     `target(id)` is the named event as held (None: not held, nothing to judge yet); `claims(id)`
     the claims of a support request, as (group, time)."""
+    if kind in REPLIES and isinstance(fields.get(REPLIES[kind]), bytes):
+        owner = target(fields[REPLIES[kind]])
+        if owner is not None and not reaches_owner(kind, fields, owner.group):
+            return Problem("reply_not_to_owner", REPLIES[kind], {"owner": owner.group})
     if kind in UPDATES:
         named = fields.get(UPDATES[kind])
         held = target(named) if isinstance(named, bytes) else None
@@ -78,8 +82,8 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
         if held is not None and held.group != group:
             return Problem("raised_not_owner", "raised", {"owner": held.group})
         return None
-    if kind == "fundraiser.decline":
-        return _decline_problem(fields, group, target)
+    if kind in DECLINES:
+        return _decline_problem(kind, fields, group, target)
     if kind == "support.close":
         held = target(fields["request"])
         if held is not None and not closes_for_all(held.group, group) and not any(
@@ -91,17 +95,32 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
     return None
 
 
-def _decline_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> Problem | None:
-    """Only the fundraiser's own group declines a pledge, and only a pledge to that fundraiser: a
-    decline by another group would let anyone strike out the real donors' pledges."""
-    fund = target(fields["fundraiser"])
-    if fund is not None and fund.group != group:
-        return Problem("decline_not_owner", "fundraiser", {"owner": fund.group})
-    pledge = target(fields["decline"])
-    if pledge is not None and pledge.kind != SEALED_KIND and (
-            "pledge" not in pledge.fields or pledge.fields.get("fundraiser") != fields["fundraiser"]):
-        return Problem("decline_not_pledge", "decline")
+# The declines: the field naming what is declined from, and the field a declined reply has
+DECLINES = {"fundraiser.decline": ("fundraiser", "pledge"), "need.decline": ("need", "quantity")}
+
+
+def _decline_problem(kind: str, fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None],
+                     ) -> Problem | None:
+    """Only the fundraiser's (the need's) own group declines a pledge (a fulfilment), and only one
+    to that fundraiser (need): a decline by another group would let anyone strike out the real
+    donors' pledges, or the goods really given."""
+    named, amount = DECLINES[kind]
+    owner = target(fields[named])
+    if owner is not None and owner.group != group:
+        return Problem("decline_not_owner", named, {"owner": owner.group})
+    reply = target(fields["decline"])
+    if reply is not None and reply.kind != SEALED_KIND and (
+            amount not in reply.fields or reply.fields.get(named) != fields[named]):
+        return Problem("decline_not_pledge" if named == "fundraiser" else "decline_not_fulfilment", "decline")
     return None
+
+
+def reaches_owner(kind: str, fields: dict[str, Any], owner: bytes) -> bool:
+    """Whether a reply to another group's item (a pledge, a fulfilment, a decline: sealed.REPLIES)
+    reaches that item's group `owner`: always when public; sealed, only if `owner` is among the
+    groups it was shared with (`shared_with`, node.audience). One that does not has no effect:
+    a pledge of 99,999,999 or a need "covered" that its owner never sees and cannot decline."""
+    return kind not in REPLIES or "shared_with" not in fields or owner in fields["shared_with"]
 
 
 def closes_for_all(requester: bytes, group: bytes) -> bool:
@@ -149,9 +168,18 @@ def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
     if p.code == "raised_not_owner":
         return (f"only {name_of(d['owner'])}, which runs that fundraiser, may say how much it has raised; "
                 "other groups pledge (the 'pledge' field)")
+    if p.code == "decline_not_owner" and p.field == "need":
+        return (f"only {name_of(d['owner'])}, which posted that need, may decline a fulfilment of it; "
+                "a group that fulfilled it takes its own fulfilment back with `redact`")
     if p.code == "decline_not_owner":
         return (f"only {name_of(d['owner'])}, which runs that fundraiser, may decline a pledge to it; "
                 "a group that pledged takes its own pledge back with `redact`")
+    if p.code == "reply_not_to_owner":
+        return (f"it was shared with chosen groups that leave out {name_of(d['owner'])}, whose {p.field} it answers: "
+                f"{name_of(d['owner'])} could neither see nor decline it, so it counts for nothing; publish it again "
+                f"with {name_of(d['owner'])} among the groups it is for ('to')")
+    if p.code == "decline_not_fulfilment":
+        return "that event is not a fulfilment of this need: name one of its fulfilments (`solnet view needs`)"
     if p.code == "decline_not_pledge":
         return "that event is not a pledge to this fundraiser: name one of its pledges (`solnet view fundraisers`)"
     if p.code == "close_not_allowed":

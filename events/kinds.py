@@ -130,6 +130,12 @@ KINDS: dict[str, Kind] = {
             Field("need", "id", True, refers_to="need"), Field("quantity", "int", True, minimum=1, maximum=10**6), _t("by", 80),
             Field("offer", "id", refers_to="offer", help="the offer it comes from, drawn down by the quantity"),
         ), expiry="forbidden", summary="part or all of a need was covered (from an offer, if named)"),
+        Kind("need.decline", (  # (a kind of its own: see fundraiser.decline)
+            Field("need", "id", True, refers_to="need"),
+            Field("decline", "id", True, refers_to="need.fulfil", help="the fulfilment declined"),
+            _t("note", 500),
+        ), expiry="forbidden", summary="the need's group declines a fulfilment: that group's fulfilments of the need "
+                                      "no longer count as covered"),
         Kind("support.offer", (
             Field("region", "region", True), Field("type", "enum", True, choices=SUPPORT_TYPES),
             Field("capacity", "int", True, minimum=1, maximum=10_000, help="how many people (or places) at once"),

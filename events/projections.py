@@ -126,6 +126,8 @@ def row_shape(event: Event, fields: dict[str, Any]) -> Shape | None:
         return FULFIL, drawn, event.header.timestamp, fields["need"], False
     if kind == "fundraiser.decline":  # read with the pledges of its fundraiser (events.readmodels.fundraisers)
         return FUNDRAISER_UPDATE, None, event.header.timestamp, fields["fundraiser"], False
+    if kind == "need.decline":  # read with the fulfilments of its need (events.readmodels.needs_and_offers)
+        return FULFIL, None, event.header.timestamp, fields["need"], False
     if kind in REFERRING:  # updates, reports: found through what they refer to
         return kind, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]], False
     if kind in ("need", "offer", "support.offer"):

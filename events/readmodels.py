@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from events.effects import Target, closes_for_all, draws_on_offer, problem
+from events.effects import Target, closes_for_all, draws_on_offer, problem, reaches_owner
 from events.kinds import DEFAULT_UNIT, URGENCY
 from events.projections import PUBLIC_YES, Row
 
@@ -131,13 +131,15 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
     pledged, so a reader sees that something was struck out and by whom it was offered; `pledged_by`
     names those counted (for the group to decline one). Declining one pledge declines every pledge
     of its group to that fundraiser, earlier and later ones alike. `pledges_gone` counts the pledges
-    in `pledged_gone`."""
+    in `pledged_gone`. A pledge for chosen groups only that leaves out the fundraiser's group counts
+    nowhere (events.effects.reaches_owner): its group could not see it nor decline it.
+    `pledged_shared`: of `pledged`, what pledges for chosen groups add."""
     funds = list(funds)
     target = lookup(funds)
     by_fund = _by_ref(updates)
     result = []
     for f in sorted(funds, key=lambda r: r.version, reverse=True):
-        mine = by_fund.get(f.key, ())
+        mine = [u for u in by_fund.get(f.key, ()) if reaches_owner(_reply_kind(u), u.data, f.data["group"])]
         reports = [u for u in mine if "raised" in u.data and _counts(u, target)]
         raised = reports[-1].data["raised"] if reports else 0
         # declined by the fundraiser's group: out of `pledged`, said apart (whichever came first).
@@ -155,11 +157,19 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         goal = f.data["goal"]
         ends = f.data.get("ends_at")
         result.append({**_public(f), "raised": raised, "pledged": sum(u.data["pledge"] for u in pledges),
+                       "pledged_shared": sum(u.data["pledge"] for u in pledges if u.data.get("shared_with")),
                        "progress": raised * 100 // goal, "pledges": len(pledges),
                        "pledged_gone": sum(u.data["pledge"] for u in broken), "pledges_gone": len(broken),
                        "pledged_by": [_pledge(u) for u in pledges], "declined": [_pledge(u) for u in declined],
                        "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"])})
     return result
+
+
+def _reply_kind(row: Row) -> str:
+    """The kind of the event that made a row of fundraiser.update or need.fulfil (declines share them)."""
+    if "decline" in row.data:
+        return "fundraiser.decline" if row.table == "fundraiser.update" else "need.decline"
+    return row.table
 
 
 def _pledge(row: Row) -> dict[str, Any]:
@@ -186,7 +196,12 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
                      every_state: bool = False, gone: Gone = staying) -> list[dict[str, Any]]:
     """Open needs and offers, newest first, as their groups last adjusted them, until they lapse or
     are withdrawn. A need says how much is fulfilled, remains, and was covered beyond what it
-    asked (`over`), and which offers could cover the rest (same goods and unit, any region); an
+    asked (`over`), who covered it (`fulfilled_by`: each group's total, largest first: "covered
+    999,960 more than asked" is one group's claim, said as such; `id`: its first fulfilment, for a
+    decline to name), which fulfilments its group
+    declined (`declined`, need.decline: a decline of one of a group's fulfilments of the need takes
+    every fulfilment of that group off it, whichever came first), and which offers could cover the
+    rest (same goods and unit, any region); an
     offer says how much was drawn from it (fulfilments naming it, from `drawn`) and remains.
     `targets`: needs that fulfilments in `drawn` name but that are not among `rows`. Those of a
     group that is gone (`gone`, `departure`) are no longer open: a need of a group that left must
@@ -196,12 +211,31 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     fulfils, drawn = list(fulfils), list(drawn)
     target = lookup(rows, targets)
     changes = _by_ref(updates)
+    every = {f.key: f for f in [*fulfils, *drawn]}
+    # a sealed fulfilment (or decline) that leaves out the need's group counts nowhere (reaches_owner)
+    every = {k: f for k, f in every.items()
+             if (need := target(f.ref)) is None or reaches_owner(_reply_kind(f), f.data, need.group)}
+    declines = [f for f in every.values() if "decline" in f.data and _counts(f, target, kind="need.decline")]
+    # (need, group): a decline of one of a group's fulfilments of a need declines them all
+    declined_of = {(d.ref, every[d.data["decline"]].data["group"]) for d in declines
+                   if d.data["decline"] in every and every[d.data["decline"]].ref == d.ref}
     done: dict[bytes, int] = defaultdict(int)
-    for f in {f.key: f for f in [*fulfils, *drawn]}.values():
+    by_group: dict[bytes, dict[bytes, int]] = defaultdict(lambda: defaultdict(int))
+    first: dict[tuple[bytes, bytes], Row] = {}  # a fulfilment of each (need, group): what a decline names
+    refused: dict[bytes, list[Row]] = defaultdict(list)
+    for f in every.values():
+        if "decline" in f.data:
+            continue
+        if (f.ref, f.data["group"]) in declined_of:
+            refused[f.ref].append(f)
+            continue
         done[f.ref] += f.data["quantity"]
+        by_group[f.ref][f.data["group"]] += f.data["quantity"]
+        if (f.ref, f.data["group"]) not in first or f.version < first[f.ref, f.data["group"]].version:
+            first[f.ref, f.data["group"]] = f
     taken: dict[bytes, int] = defaultdict(int)
-    for f in {f.key: f for f in [*fulfils, *drawn]}.values():
-        if draws_on_offer(f.data, f.data["group"], target):
+    for f in every.values():  # (a declined fulfilment still draws its offer: the offer's group says what it gave)
+        if "decline" not in f.data and draws_on_offer(f.data, f.data["group"], target):
             taken[f.data["offer"]] += f.data["quantity"]
     result = []
     for row in sorted(rows, key=lambda r: r.version, reverse=True):
@@ -222,7 +256,11 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         used = done.get(row.key, 0) if row.table == "need" else taken.get(row.key, 0)
         left = max(0, item["quantity"] - used)
         if row.table == "need":
-            item.update(fulfilled=used, remaining=left, over=max(0, used - item["quantity"]))
+            item.update(fulfilled=used, remaining=left, over=max(0, used - item["quantity"]),
+                        fulfilled_by=[{"group": g, "quantity": n, "id": first[row.key, g].key} for g, n in sorted(
+                            by_group[row.key].items(), key=lambda gn: (-gn[1], gn[0]))],
+                        declined=[{"id": f.key, "group": f.data["group"], "quantity": f.data["quantity"]}
+                                  for f in sorted(refused[row.key], key=lambda f: f.version)])
         else:
             item.update(drawn=used, remaining=left)
         result.append(item)
@@ -341,26 +379,36 @@ def support_offers(offers: Iterable[Row], updates: Iterable[Row], now: int, gone
     return out
 
 
-def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str, Any]]) -> None:
-    """Each request that is not closed gets `can_go`: support offers of its type, its own region
-    first, then the largest capacity (a coordinator's first places to ask)."""
+def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str, Any]],
+                          readers: Mapping[bytes, Collection[bytes] | None] | None = None) -> None:
+    """Each request that is not closed gets `can_go`: support offers of its type, at most one of
+    each group (its best), up to MATCHES_PER_NEED: first the groups its private part was sealed to
+    (`readers`, by request id, where this node can tell: they can read who the people are, and a
+    case is not sent to a group that cannot), then its own region, available now, the largest
+    capacity. Decided before the cut: three offers of 10,000 places from one group pushed out the
+    only group that could read a minor's case, to be put first only afterwards."""
+    readers = readers or {}
     by_type: dict[str, list[dict[str, Any]]] = {}
     for o in sorted(offers, key=lambda o: (not o["available_now"], -o["capacity"], o["id"])):
         by_type.setdefault(o["type"], []).append(o)
-    # A request's places depend on its type and region only: worked out once for each such pair
+    # A request's places depend on its type, region and readers only: worked out once for each
     # (a page lists a hundred requests of a few types in a few regions).
-    chosen: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    chosen: dict[tuple[str, str, frozenset[bytes] | None], list[dict[str, Any]]] = {}
     for r in requests:
         if r["status"] == "closed":
             r["can_go"] = []
             continue
-        key = (r["type"], r["region"])
+        sent_to = readers.get(r["id"]) if r.get("id") is not None else None
+        key = (r["type"], r["region"], frozenset(sent_to) if sent_to is not None else None)
         if key not in chosen:
-            fits = by_type.get(r["type"], [])
-            here = [o for o in fits if o["region"] == r["region"]][:MATCHES_PER_NEED]
-            fits = (here + [o for o in fits if o["region"] != r["region"]])[:MATCHES_PER_NEED]
+            fits = sorted(by_type.get(r["type"], []), key=lambda o: (
+                sent_to is not None and o["group"] not in sent_to, o["region"] != r["region"]))  # stable
+            best: dict[bytes, dict[str, Any]] = {}
+            for o in fits:  # one line for each group: its best offer (a group cannot fill every slot)
+                best.setdefault(o["group"], o)
             chosen[key] = [{"id": o["id"], "region": o["region"], "group": o["group"], "capacity": o["capacity"],
-                            "starts_at": o.get("starts_at"), "until": o.get("until")} for o in fits]
+                            "starts_at": o.get("starts_at"), "until": o.get("until")}
+                           for o in list(best.values())[:MATCHES_PER_NEED]]
         r["can_go"] = [dict(o) for o in chosen[key]]
 
 
@@ -472,10 +520,11 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     """One region at a glance, from the read models above (already limited to the region): needs
     added up by goods and unit (asked, covered, still missing, highest urgency; those with
     nothing missing left out), offers (what is
-    left), support capacity by type, requests not closed by urgency (and how many are taken), the
-    next action, money by currency (raised, pledged, goals, and what will not come: pledges declined
-    by the fundraisers' groups and pledges of groups that are gone, each counted and added up),
-    live alerts, and when the region's
+    left), support capacity by type (with `by_group`: the places each group claims, largest first:
+    one group's 30,000 must not read as the region's), requests not closed by urgency (and how many
+    are taken), the next action, money by currency (raised, pledged, goals, and what will not come:
+    pledges declined by the fundraisers' groups and pledges of groups that are gone, each counted and
+    added up), live alerts, and when the region's
     groups were last heard from. `capped` names the parts that were counted from a bounded number
     of the newest rows. Each sum says how many of its `count` rows are for chosen groups only
     (`shared`), and the next action carries its `shared_with`: a desk read aloud or copied to a
@@ -500,12 +549,17 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
             _count(s, item)
     places: dict[str, dict[str, Any]] = {}
     for o in capacity:
-        s = places.setdefault(o["type"], {"type": o["type"], "capacity": 0, "offers": 0, "shared": 0, "from": None})
+        s = places.setdefault(o["type"], {"type": o["type"], "capacity": 0, "offers": 0, "shared": 0, "from": None,
+                                          "by_group": {}})
         s["capacity"] += o["capacity"]
+        s["by_group"][o["group"]] = s["by_group"].get(o["group"], 0) + o["capacity"]
         s["offers"] += 1
         s["shared"] += bool(o.get("shared_with"))
         if not o["available_now"]:
             s["from"] = min(filter(None, [s["from"], o.get("starts_at")]))
+    for s in places.values():  # each group's claimed places, largest first: a total is no better than who claims it
+        s["by_group"] = [{"group": g, "capacity": n}
+                         for g, n in sorted(s["by_group"].items(), key=lambda gn: (-gn[1], gn[0]))]
     requests = {u: 0 for u in reversed(URGENCY)}
     taken = 0
     for r in support:
@@ -525,7 +579,8 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
         s["pledged_declined"] += sum(d["pledge"] for d in f["declined"])
         s["pledges_gone"] += f["pledges_gone"]
         s["pledged_gone"] += f["pledged_gone"]
-        _count(s, f)
+        s["count"] += 1  # for chosen groups only: the fundraiser, or a pledge counted in it
+        s["shared"] += bool(f.get("shared_with") or f.get("pledged_shared"))
     for s in money.values():
         s["progress"] = s["raised"] * 100 // s["goal"] if s["goal"] else 0
     upcoming = [a for a in actions if a["region"] == region]

@@ -34,8 +34,13 @@ INNER_VERSION = 1
 # nature (profiles, alerts and their updates: spread first, to everyone), nor those with their own
 # private part (support requests and their case notes), nor membership, redactions or
 # announcements, which every node must read to do its job.
-SEALABLE = ("action", "action.report", "fundraiser", "fundraiser.update", "need", "need.update", "offer",
-            "offer.update", "need.fulfil", "support.offer", "support.offer.update", "resource")
+SEALABLE = ("action", "action.report", "fundraiser", "fundraiser.update", "fundraiser.decline", "need", "need.update",
+            "offer", "offer.update", "need.fulfil", "need.decline", "support.offer", "support.offer.update", "resource")
+# Of those, the replies to another group's item (a pledge, a fulfilment, a decline of one), by the
+# field naming that item: sealed, they must reach the item's own group, or coordinators would count
+# a pledge or a covered need its owner never sees and cannot decline (events.effects.reaches_owner).
+REPLIES = {"fundraiser.update": "fundraiser", "need.fulfil": "need", "fundraiser.decline": "fundraiser",
+           "need.decline": "need"}
 # The longest inside whose envelope fits the `envelope` field (the top of the largest size bucket)
 MAX_INNER_BYTES = max_plaintext(KINDS[SEALED_KIND].field(ENVELOPE_FIELD).max_len)
 MAX_TO = 16  # groups named; the envelope holds at most 16 devices anyway

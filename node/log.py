@@ -823,7 +823,7 @@ class EventLog:
             need = references.listing_state(self.store, self.trust, fields["need"], timestamp)
             if need is not None:
                 before = sum(f.data["quantity"] for f in self.store.rows(FULFIL, refs=[fields["need"]])
-                             if f.version < (timestamp, event_id))
+                             if f.version < (timestamp, event_id) and "decline" not in f.data)  # (need.decline)
                 if before >= need["quantity"]:
                     return (f"that need ({need['quantity']} {need['unit']}) was already fully covered when this "
                             "fulfilment was made")

@@ -24,7 +24,7 @@ from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
 from events.kinds import HOUR_MS, KINDS, Kind, check_fields, relation_problems, wrong_reference
 from events.projections import PROFILE
-from events.sealed import SEALABLE, SEALED_KIND
+from events.sealed import REPLIES, SEALABLE, SEALED_KIND
 from node import references
 from node.known_regions import refuse_new_region
 from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
@@ -77,6 +77,22 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
     if len(matches) > 1:
         raise AmbiguousEvent(f"more than one event id starts with {text}; give more characters")
     return matches[0]
+
+
+def _refuse_reply_unseen_by_owner(log: EventLog, kind: str, fields: Mapping[str, Any], recipients: Sequence[bytes],
+                                  own: bytes | None) -> None:
+    """A pledge, fulfilment or decline for chosen groups goes to the group whose fundraiser or need
+    it answers too: else coordinators would count it while that group never sees it nor can decline
+    it (the read models leave such a one out: events.effects.reaches_owner)."""
+    if kind not in REPLIES:
+        return
+    owner = references.target(log.store, log.trust, fields[REPLIES[kind]])
+    if owner is None or owner.group == own or owner.group in recipients:
+        return
+    name = references.group_name(log.store, owner.group)
+    raise PublishError(f"{name}, whose {REPLIES[kind]} this answers, is not among the groups it is for: it could "
+                       f"neither see nor decline it, and it would count for nothing; add {name} to 'to' "
+                       "(or leave 'to' out to publish it for everyone)", "to")
 
 
 def parse_groups(log: EventLog, texts: Sequence[str]) -> list[bytes]:
@@ -394,6 +410,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
     recipients = parse_groups(log, to)
     own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+    if chosen:
+        _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
     try:
         check_effect(log, kind.name, fields, own, now)
     except EffectRefused as exc:

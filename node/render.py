@@ -201,6 +201,8 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
         return f"pledge {f['pledge'] / 100:,.2f} to {short_id(f['fundraiser'])}"
     if kind == "fundraiser.decline":
         return f"declines the pledge {short_id(f['decline'])} to {short_id(f['fundraiser'])}"
+    if kind == "need.decline":
+        return f"declines the fulfilment {short_id(f['decline'])} of need {short_id(f['need'])}"
     if kind in ("need", "offer"):
         counted = (quantity(f["quantity"], f["unit"]) if f.get("unit") not in (None, DEFAULT_UNIT)
                    else str(f["quantity"]))
@@ -460,8 +462,15 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
         what = f"{quantity(item['quantity'], item['unit'])} × {words(item['category'])}"
         if item["side"] != "need":
             return [f"offer {item['region']:<12} {what}, {item['remaining']} left — {group}  {short}"]
-        left = f", {item['remaining']} still needed" + (f" (covered {item['over']} more than asked)"
-                                                         if item.get("over") else "")
+        name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
+        # more than asked is what the fulfilling groups claim, not goods counted: said as their claim
+        left = f", {item['remaining']} still needed" + (
+            f" (OVER-CLAIMED: {item['over']} more than asked, claimed by "
+            + ", ".join(f"{name(b['group'])} {b['quantity']}" for b in item.get("fulfilled_by") or ()) + ")"
+            if item.get("over") else "")
+        if item.get("declined"):  # what its group declined (need.decline), not counted: said so nothing is hidden
+            left += (f"; {len(item['declined'])} declined by its group ("
+                     + ", ".join(f"{d['quantity']} by {name(d['group'])}" for d in item["declined"]) + ")")
         urgency = f", urgency {item['urgency']}" if item.get("urgency") else ""
         return [f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"] + [
             f"      could come from: {quantity(m['remaining'], m['unit'])} offered by "
@@ -535,7 +544,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     lines.append("  offers: " + ("; ".join(offers) if offers else "none"))
     places = [f"{words(c['type'])} {plural(c['capacity'], 'place')}"
               + (f" (from {local_time(c['from'])})" if c.get("from") else "") + _sum_shared(c, c["offers"])
-              for c in r["capacity"]]
+              + _claimed_by(c, group_names or {}) for c in r["capacity"]]
     lines.append("  can take: " + ("; ".join(places) if places else "no support offered"))
     q = r["requests"]
     # "which are still waiting?" at a glance: taken requests are open too, until their group closes them
@@ -561,6 +570,16 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     if r.get("capped"):
         lines.append(f"  (counted from the newest entries only: {', '.join(r['capped'])})")
     return "\n".join(one_line(line) for line in lines)
+
+
+def _claimed_by(total: dict[str, Any], group_names: dict[bytes, str]) -> str:
+    """' (all claimed by Mole)' or ' (Mole 30000, Bristol 2)': who claims a region's places, so
+    one group's claim is not read as the region's capacity (the three largest)."""
+    by = total.get("by_group") or []
+    name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
+    if len(by) == 1:
+        return f" (all claimed by {name(by[0]['group'])})"
+    return " (" + ", ".join(f"{name(b['group'])} {b['capacity']}" for b in by[:3]) + (", ..." if len(by) > 3 else "") + ")"
 
 
 def _sum_shared(total: dict[str, Any], count: int | None = None) -> str:

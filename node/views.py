@@ -279,7 +279,9 @@ def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: 
     found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
                                         log.gone, log.readers)
     # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
-    readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit))
+    # (the groups each private part went to come first, before the cut: node.audience.request_readers)
+    readers = {r.key: log.readers(r) for r in requests if r.data.get("has_private")}
+    readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit), readers)
     return found
 
 

@@ -25,7 +25,7 @@ MAX_REFERENCES = 64  # events named by one event's page (a redaction names at mo
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
 PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update",
-               "fundraiser.decline", "need", "need.update", "offer", "offer.update", "need.fulfil", "support.request", "support.claim",
+               "fundraiser.decline", "need", "need.update", "offer", "offer.update", "need.fulfil", "need.decline", "support.request", "support.claim",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
 
 

@@ -177,6 +177,10 @@ SAMPLES: tuple[Sample, ...] = (
                                      "notes": "Duvets grand froid, 30 de plus après la nuit de lundi / 30 more "
                                               "after Monday night"}),
     Sample("Bristol", "need.fulfil", {"need": Ref("calais-bags"), "quantity": "30", "by": "Bristol"}),
+    Sample("Cardiff", "need.fulfil", {"need": Ref("calais-bags"), "quantity": "10", "by": "Cardiff"},
+           key="cardiff-bags"),
+    Sample("Calais", "need.decline", {"need": Ref("calais-bags"), "decline": Ref("cardiff-bags"),
+                                      "note": "Rien reçu de Cardiff / nothing came from Cardiff"}),
     # --- for chosen groups only: sealed, its kind and place inside the envelope ---------------------
     Sample("Brighton", "action", {
         "title": "Banner drop at the detention centre", "type": "direct_action", "region": "brighton",

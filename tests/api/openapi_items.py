@@ -163,13 +163,14 @@ def item_schemas() -> dict[str, Schema]:
                                     "nobody remains to honour; not in `pledged` nor `pledges`"),
         "pledges_gone": said(COUNT, "how many pledges `pledged_gone` adds up"),
         "pledged_by": array(ref("Pledge"), "the pledges counted in `pledged`, oldest first"),
+        "pledged_shared": said(COUNT, "in minor units: of `pledged`, what pledges for chosen groups only add"),
         "declined": array(ref("Pledge"), "the pledges its group declined (fundraiser.decline), oldest first, with who "
                                          "pledged them; not in `pledged` nor `pledges` nor `pledged_gone`. Declining "
                                          "one pledge declines every pledge of that group to the fundraiser, made "
                                          "before or after"),
         "ended": {"type": "boolean", "description": "its `ends_at` has passed: it is no longer running"},
-        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_by", "declined",
-                              "ended",
+        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_by",
+                              "pledged_shared", "declined", "ended",
                               "group_gone"],
         "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
@@ -177,9 +178,18 @@ def item_schemas() -> dict[str, Schema]:
     need = kind_item("need", {
         "side": {"type": "string", "const": "need"}, "unit": field_json(KINDS["need"].field("unit")),
         **_listing("quantity, urgency"), "fulfilled": said(COUNT, "covered so far"),
-        "remaining": said(COUNT, "still needed"), "over": said(COUNT, "covered beyond what it asks"),
+        "remaining": said(COUNT, "still needed"),
+        "over": said(COUNT, "covered beyond what it asks: what the groups in `fulfilled_by` claim, not goods counted"),
+        "fulfilled_by": array(plain_object({**_group_ref(), "quantity": COUNT,
+                                            "id": said(HEX_ID, "its first fulfilment: what a need.decline names")}),
+                              "each group's fulfilments counted in `fulfilled`, added up, largest first"),
+        "declined": array(plain_object({"id": said(HEX_ID, "the fulfilment (a need.fulfil)"), **_group_ref(),
+                                        "quantity": COUNT}),
+                          "the fulfilments its group declined (need.decline), oldest first, with who made them; "
+                          "not in `fulfilled`"),
         "matches": array(match, "offers of the same goods and unit with some left (its region first, at most 3)")},
-        ["side", "unit", "status", "fulfilled", "remaining", "over", "matches"], "an open need")
+        ["side", "unit", "status", "fulfilled", "remaining", "over", "fulfilled_by", "declined", "matches"],
+        "an open need")
     offer = kind_item("offer", {
         "side": {"type": "string", "const": "offer"}, "unit": field_json(KINDS["offer"].field("unit")),
         **_listing("quantity"), "drawn": said(COUNT, "taken by fulfilments naming it"),
@@ -278,7 +288,10 @@ def item_schemas() -> dict[str, Schema]:
                                       **summed})),
         "capacity": array(plain_object({"type": {"type": "string", "enum": list(SUPPORT_TYPES)}, "capacity": COUNT,
                                         "offers": COUNT, "shared": COUNT,
-                                        "from": nullable(TIME, "when places open, if none is open now")})),
+                                        "from": nullable(TIME, "when places open, if none is open now"),
+                                        "by_group": array(plain_object({**_group_ref(), "capacity": COUNT}),
+                                                          "the places each group claims, largest first (one "
+                                                          "group's claim is not the region's capacity)")})),
         "requests": plain_object({**{u: COUNT for u in reversed(URGENCY)}, "open": COUNT,
                                   "taken": said(COUNT, "of the open ones, those a group takes"),
                                   "waiting": said(COUNT, "of the open ones, those no group takes yet")},

@@ -24,6 +24,11 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
                                 "--pledge", "50", "--note", "from the info night's collection")
     ids["fundraiser.decline"] = cli.publish(network.a, "fundraiser.decline", "--fundraiser", ids["fundraiser"][:12],
                                             "--decline", ids["pledge"][:12], "--note", "the same pledge twice")
+    # (and a fulfilment declined by the need's group, likewise here, of a need of its own)
+    ids["wood"] = cli.publish(network.a, "need", "--category", "firewood", "--quantity", "2", "--region", "calais")
+    ids["fulfilled"] = cli.publish(network.a, "need.fulfil", "--need", ids["wood"][:12], "--quantity", "1")
+    ids["need.decline"] = cli.publish(network.a, "need.decline", "--need", ids["wood"][:12], "--decline",
+                                      ids["fulfilled"][:12], "--note", "counted twice")
     # Without --json, publish says what it did and prints the whole id.
     human = cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "eviction",
                     "--text", "Eviction announced for tomorrow 6am")
@@ -80,12 +85,14 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     assert {e["id"] for e in actions} == {ids["action"], ids["info_night"], ids["past_action"]}
     assert all(e["kind"] == "action" for e in actions)
     fulfils = cli.run_json(network.b, "ls", "--kind", "need.fulfil")
-    assert fulfils == [b_by_id[ids["fulfil_from_offer"]], b_by_id[ids["need.fulfil"]]]  # newest first
+    assert fulfils == [b_by_id[ids["fulfilled"]], b_by_id[ids["fulfil_from_offer"]],
+                       b_by_id[ids["need.fulfil"]]]  # newest first
     [regions] = cli.run_json(network.b, "view", "regions", "--region", "calais")
     [bags] = [n for n in regions["needs"] if n["category"] == "sleeping_bags"]
     assert (bags["quantity"], bags["fulfilled"], bags["missing"], bags["urgency"]) == (50, 20, 30, "high")
     assert {(o["category"], o["available"]) for o in regions["offers"]} == {("sleeping_bags", 15), ("tents", 10)}
-    assert regions["capacity"] == [{"type": "activist_trauma_support", "capacity": 2, "offers": 1, "shared": 0, "from": None}]
+    assert [{**c, "by_group": [b["capacity"] for b in c["by_group"]]} for c in regions["capacity"]] == [
+        {"type": "activist_trauma_support", "capacity": 2, "offers": 1, "shared": 0, "from": None, "by_group": [2]}]
     [past] = [a for a in cli.run_json(network.b, "view", "past-actions") if a["id"] == ids["past_action"]]
     assert past["people"] == 6 and past["reports"][0]["photos"] == ["https://example.org/p/1.jpg",
                                                                     "https://example.org/p/2.jpg"]

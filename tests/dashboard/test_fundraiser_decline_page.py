@@ -11,23 +11,22 @@ from node import publishing
 from test_http import get
 
 
-def _pledge_from_bristol(calais, bristol, fund: str) -> str:
-    """Bristol, once it holds Calais's fundraiser, pledges 9,999 to it; Calais then holds the pledge."""
+def reply_from_bristol(calais, bristol, kind: str, fields: dict[str, str]) -> str:
+    """Bristol, once it holds what Calais holds, publishes `kind` (a pledge, a fulfilment); Calais then holds it."""
     ours, theirs = calais.home.log(), bristol.home.log()
     try:
         theirs.ingest(list(ours.store.iter_wire()))
-        pledge = publishing.publish(theirs, bristol.home.keys(PASSPHRASE), "fundraiser.update",
-                                    {"fundraiser": fund, "pledge": "9999"})
+        reply = publishing.publish(theirs, bristol.home.keys(PASSPHRASE), kind, fields)
         ours.ingest(list(theirs.store.iter_wire()))
     finally:
         ours.store.close()
         theirs.store.close()
-    return pledge.id.hex()
+    return reply.id.hex()
 
 
 async def test_the_fundraisers_group_declines_a_pledge_from_its_page(sample, start_node) -> None:
     fund = sample.ids["fundraiser"]
-    pledge = _pledge_from_bristol(*sample.nodes, fund)
+    pledge = reply_from_bristol(*sample.nodes, "fundraiser.update", {"fundraiser": fund, "pledge": "9999"})
     node = await start_node(sample.nodes[0])
     await node.log_in()
     _, page, _ = await get(node.client, f"/event/{fund}", headers={"Accept-Language": "en"})
@@ -55,7 +54,7 @@ async def test_the_desk_says_the_pledges_declined_and_a_declined_group_cannot_pl
     what was declined. And Bristol, its pledge declined, pledged again at once: a decline now covers
     every pledge of its group to that fundraiser, and publishing another is refused in words."""
     fund = sample.ids["fundraiser"]
-    pledge = _pledge_from_bristol(*sample.nodes, fund)
+    pledge = reply_from_bristol(*sample.nodes, "fundraiser.update", {"fundraiser": fund, "pledge": "9999"})
     node = await start_node(sample.nodes[0])
     await node.log_in()
     await node.node.publish("fundraiser.decline", {"fundraiser": fund, "decline": pledge})

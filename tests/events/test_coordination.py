@@ -111,12 +111,41 @@ def test_support_requests_say_who_took_them_since_when_and_where_they_could_go()
     assert [o["id"] for o in r["can_go"]] == [places.id, later.id]  # its region first, then elsewhere
 
 
+def test_one_group_fills_one_line_and_the_groups_that_read_the_case_come_first_before_the_cut():
+    """Mole's three offers of 10,000 places pushed out Bristol's 2, the only group the minor's case was
+    sealed to; the readers were put first only after the top three were cut. Now each group has one
+    line (its best offer), the readers first, and the region summary says who claims the places."""
+    calais, bristol, mole, leeds = Author(), Author(), Author(), Author()
+    real = bristol.event("support.offer", {"region": "calais", "type": "safeguarding_minor", "capacity": 2})
+    fakes = [mole.event("support.offer", {"region": "calais", "type": "safeguarding_minor", "capacity": 10_000})
+             for _ in range(3)]
+    other = leeds.event("support.offer", {"region": "leeds", "type": "safeguarding_minor", "capacity": 5})
+    request = calais.event("support.request", {"region": "calais", "type": "safeguarding_minor", "people": "1",
+                                               "urgency": "high"})
+    pairs = [(bristol, real), *((mole, f) for f in fakes), (leeds, other), (calais, request)]
+    for order in itertools.permutations(pairs[1:5]):
+        tables = apply_all([pairs[0], *order, pairs[5]])
+        offers = support_offers(tables.table(SUPPORT_OFFER), [], NOW)
+        (r,) = support_requests(tables.table(SUPPORT), [], NOW)
+        where_requests_can_go([r], offers, {request.id: {calais.group, bristol.group}})
+        assert [o["group"] for o in r["can_go"]] == [bristol.group, mole.group, leeds.group]
+        assert r["can_go"][1]["capacity"] == 10_000
+        (public,) = support_requests(tables.table(SUPPORT), [], NOW)  # a node that cannot tell the readers
+        where_requests_can_go([public], offers)
+        assert [o["group"] for o in public["can_go"]] == [mole.group, bristol.group, leeds.group]  # one line each
+        (places,) = region_summary("calais", needs=[], support=[], capacity=offers, actions=[], funds=[], alerts=[],
+                                   last_heard=None)["capacity"]
+        assert places["capacity"] == 30_007 and places["by_group"] == [
+            {"group": mole.group, "capacity": 30_000}, {"group": leeds.group, "capacity": 5},
+            {"group": bristol.group, "capacity": 2}]
+
+
 def test_each_request_gets_the_places_of_its_type_its_region_first_then_open_now_then_the_largest():
     # Many requests over three types and four regions, many offers: each request's places are the
     # first three of all offers of its type ordered (other region, not available now, -capacity,
     # id), and each request has its own list (changing one changes no other).
     regions, kinds = ("calais", "bristol", "cardiff", "leeds"), ("housing", "legal", "transport")
-    offers = [{"id": bytes([i]) * 32, "type": kinds[i % 3], "region": regions[(i * 7) % 4], "group": b"g" * 32,
+    offers = [{"id": bytes([i]) * 32, "type": kinds[i % 3], "region": regions[(i * 7) % 4], "group": bytes([i + 100]) * 32,
                "capacity": 1 + (i * 5) % 4, "available_now": i % 5 != 0, "starts_at": None, "until": NOW + i}
               for i in range(40)]
     requests = [{"type": kinds[i % 3] if i % 7 else "food", "region": regions[i % 4] if i % 11 else "nowhere",
@@ -344,7 +373,8 @@ def test_the_region_summary_adds_up_needs_offers_capacity_requests_and_money():
     assert tents["urgency"] == "high" and tents["unit"] == "items" and tents["count"] == 2
     assert {(n["category"], n["unit"], n["missing"]) for n in summary["needs"]} >= {("firewood", "m3", 4)}
     assert summary["offers"] == [{"category": "clothes", "unit": "items", "available": 100, "count": 1, "shared": 0}]
-    assert summary["capacity"] == [{"type": "activist_trauma_support", "capacity": 4, "offers": 1, "shared": 0, "from": None}]
+    assert summary["capacity"] == [{"type": "activist_trauma_support", "capacity": 4, "offers": 1, "shared": 0, "from": None,
+                                    "by_group": [{"group": calais.group, "capacity": 4}]}]
     assert summary["requests"] == {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 0, "waiting": 1}
     assert summary["next_action"]["title"] == "Soon" and summary["actions_this_week"] == 2
     assert summary["funds"] == [{"currency": "EUR", "raised": 45_050, "pledged": 10_000, "goal": 100_000, "count": 1,
@@ -546,3 +576,79 @@ def test_the_region_summary_says_the_pledges_declined_and_those_of_groups_that_a
         [eur] = summary["funds"]
         assert (eur["pledged"], eur["declined"], eur["pledged_declined"]) == (5_000, 1, 10**12)
         assert (eur["pledges_gone"], eur["pledged_gone"]) == (2, 5_000)
+
+
+def _sealed(row, *groups):
+    """A row as node.audience.opened_rows gives a sealed event's: with the groups it was shared with."""
+    row.data["shared_with"] = [row.data["group"], *groups]
+    return row
+
+
+def test_a_sealed_pledge_or_fulfilment_counts_only_if_it_reaches_the_owner_in_any_order():
+    """The infiltrator review: Mole pledged 99,999,999 to Bristol's bail fund and covered its need,
+    both sealed to Calais alone: Calais's desk counted them, Bristol never saw them nor could decline
+    them. Such a reply counts nowhere; one sealed to the owner counts (and says it is for chosen
+    groups in the region's `shared`), and its decline, sealed too, takes it out."""
+    from events.readmodels import fundraisers
+    bristol, calais, mole = Author(), Author(), Author()
+    fund = bristol.event("fundraiser", {"title": "Bail", "goal": 500_000, "currency": "GBP", "region": "bristol"})
+    need = bristol.event("need", {"category": "tents", "quantity": 30, "region": "bristol"})
+    hidden_pledge = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 99_999_999})
+    hidden_fulfil = mole.event("need.fulfil", {"need": need.id, "quantity": 30})
+    pledge = calais.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 2_000})
+    fulfil = calais.event("need.fulfil", {"need": need.id, "quantity": 5})
+    shown = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 7})
+    decline = bristol.event("fundraiser.decline", {"fundraiser": fund.id, "decline": shown.id})
+    sealed = {hidden_pledge.id: [calais.group], hidden_fulfil.id: [calais.group], pledge.id: [bristol.group],
+              shown.id: [bristol.group, calais.group], decline.id: [mole.group, calais.group]}
+    steps = [(mole, hidden_pledge), (mole, hidden_fulfil), (calais, pledge), (calais, fulfil), (mole, shown),
+             (bristol, decline)]
+    for order in itertools.permutations(steps):
+        tables = apply_all([(bristol, fund), (bristol, need), *order])
+        for table in ("fundraiser.update", FULFIL):
+            for row in tables.table(table):
+                if row.key in sealed:
+                    _sealed(row, *sealed[row.key])
+        (f,) = fundraisers(tables.table("fundraiser"), tables.table("fundraiser.update"))
+        assert (f["pledged"], f["pledges"], f["pledged_shared"]) == (2_000, 1, 2_000)
+        assert f["declined"] == [{"id": shown.id, "group": mole.group, "pledge": 7}]
+        n = _needs(tables)[need.id]
+        assert (n["fulfilled"], n["remaining"], n["fulfilled_by"]) == (5, 25, [{"group": calais.group, "quantity": 5,
+                                                                                  "id": fulfil.id}])
+        (money,) = region_summary("bristol", needs=[], support=[], capacity=[], actions=[], funds=[f], alerts=[],
+                                  last_heard=None)["funds"]
+        assert (money["pledged"], money["count"], money["shared"]) == (2_000, 1, 1)  # a sealed pledge is counted
+
+
+def test_the_needs_group_declines_a_fulfilment_in_any_order_and_an_over_claim_says_by_whom():
+    """The infiltrator review: any group could mark another's need as covered (10^6 by hand-signing)
+    and the need then left the desk, its group unable to undo it. Its own group declines a
+    fulfilment (need.decline): that group's fulfilments of the need no longer count (all of them: a
+    second one is not a way round), they are named apart; a decline by another group, or of a
+    fulfilment of another need, does nothing. Before the decline, what is covered beyond what was
+    asked is said with who claims it."""
+    calais, brighton, mole = Author(), Author(), Author()
+    need = calais.event("need", {"category": "sleeping_bags", "quantity": 40, "region": "calais"})
+    other = calais.event("need", {"category": "tents", "quantity": 5, "region": "calais"})
+    fake = mole.event("need.fulfil", {"need": need.id, "quantity": 40})
+    again = mole.event("need.fulfil", {"need": need.id, "quantity": 10**6})
+    real = brighton.event("need.fulfil", {"need": need.id, "quantity": 10})
+    tents = mole.event("need.fulfil", {"need": other.id, "quantity": 1})
+    no = calais.event("need.decline", {"need": need.id, "decline": fake.id})
+    steps = [(mole, again), (brighton, real), (mole, tents), (calais, no),
+             (mole, mole.event("need.decline", {"need": need.id, "decline": real.id})),  # not Mole's need
+             (calais, calais.event("need.decline", {"need": need.id, "decline": tents.id}))]  # of another need
+    for order in itertools.permutations(steps):
+        got = _needs(apply_all([(calais, need), (calais, other), (mole, fake), *order]))
+        n = got[need.id]
+        assert (n["fulfilled"], n["remaining"], n["over"]) == (10, 30, 0)
+        assert n["fulfilled_by"] == [{"group": brighton.group, "quantity": 10, "id": real.id}]
+        assert n["declined"] == sorted([{"id": fake.id, "group": mole.group, "quantity": 40},
+                                        {"id": again.id, "group": mole.group, "quantity": 10**6}],
+                                       key=lambda d: (fake.header.timestamp, fake.id) if d["id"] == fake.id
+                                       else (again.header.timestamp, again.id))
+        assert got[other.id]["fulfilled"] == 1  # the decline names a fulfilment of another need: nothing
+    before = _needs(apply_all([(calais, need), (calais, other), (mole, fake), (mole, again), (brighton, real)]))[need.id]
+    assert before["over"] == 10**6 + 50 - 40 and before["fulfilled_by"] == [
+        {"group": mole.group, "quantity": 10**6 + 40, "id": min(fake, again, key=lambda e: (e.header.timestamp, e.id)).id},
+        {"group": brighton.group, "quantity": 10, "id": real.id}]

@@ -30,6 +30,7 @@ EXAMPLES: dict[str, dict] = {
                    "ends_at": TS + 30 * 86_400_000, "how_to_give": "Bank transfer", "description": "Tents"},
     "fundraiser.update": {"fundraiser": ID, "raised": 1200, "note": "thank you"},
     "fundraiser.decline": {"fundraiser": ID, "decline": ID, "note": "we cannot verify this pledge"},
+    "need.decline": {"need": ID, "decline": ID, "note": "nothing came"},
     "need": {"category": "sleeping_bags", "quantity": 40, "unit": "items", "urgency": "high", "notes": "adult size",
              "region": "calais", "until": TS + 7 * 86_400_000},
     "offer": {"category": "bikes", "quantity": 3, "unit": "items", "notes": "need repair", "region": "cardiff"},
@@ -282,7 +283,7 @@ def test_alert_expiring_beyond_48_hours_is_refused(delta):
     assert error.reason == BAD_FIELD and "48" in str(error)
 
 
-FORBIDDEN_EXPIRY = ["group.profile", "fundraiser.update", "fundraiser.decline", "need.fulfil", "support.claim", "support.close",
+FORBIDDEN_EXPIRY = ["group.profile", "fundraiser.update", "fundraiser.decline", "need.fulfil", "need.decline", "support.claim", "support.close",
                     "redact", "member.vouch", "member.revoke", "need.update", "offer.update", "support.offer.update",
                     "action.report"]
 

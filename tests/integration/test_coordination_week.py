@@ -54,7 +54,9 @@ def test_a_week_of_five_groups_at_a_glance_from_calais(cluster: Cluster) -> None
     assert desk["cardiff"]["needs"][0]["category"] == "sports_kit" and desk["cardiff"]["needs"][0]["unit"] == "sets"
 
     # Who can take whom, beside the requests.
-    assert desk["bristol"]["capacity"] == [{"type": "housing", "capacity": 3, "offers": 1, "shared": 0, "from": None}]
+    assert [{**c, "by_group": [(b["group_name"], b["capacity"]) for b in c["by_group"]]}
+            for c in desk["bristol"]["capacity"]] == [{"type": "housing", "capacity": 3, "offers": 1, "shared": 0,
+                                                       "from": None, "by_group": [("Bristol", 3)]}]
     assert desk["manchester"]["capacity"][0]["type"] == "activist_trauma_support"
     [cardiff_places] = desk["cardiff"]["capacity"]
     assert cardiff_places["type"] == "accompaniment" and cardiff_places["from"] is not None  # from Thursday

@@ -172,7 +172,9 @@ def test_capacity_updates_report_backs_and_resources_for_chosen_groups(net: Net,
         [summary] = view(log, "regions", region="bristol", now=now, opened=opened, peers=[])
         if reads:
             assert [(c["capacity"], c["shared_with"][0]) for c in capacity] == [(2, bytes(bristol_keys.group.public))]
-            assert summary["capacity"] == [{"type": "housing", "capacity": 2, "offers": 1, "shared": 1, "from": None}]
+            assert summary["capacity"] == [{"type": "housing", "capacity": 2, "offers": 1, "shared": 1, "from": None,
+                                            "by_group": [{"group": bytes(bristol_keys.group.public), "capacity": 2,
+                                                          "group_name": "Bristol"}]}]
             [done] = past
             assert done["people"] == 6 and done["reports"][0]["outcome"] == "Four people visited"
             assert [r["title"] for r in resources] == ["Guide for hosts"]

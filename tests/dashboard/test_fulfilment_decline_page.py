@@ -1,0 +1,34 @@
+"""The need's page lists who covered it, with how much, and offers its own group "Decline" on each
+group's fulfilments (an infiltrator marked a need covered and it left every desk); a cover beyond
+what was asked is said as over-claimed, by whom; what was declined stays said, in English and French."""
+from __future__ import annotations
+
+import html
+import re
+
+from page_text import visible_text
+from test_fundraiser_decline_page import reply_from_bristol
+from test_http import get
+
+
+async def test_the_needs_group_declines_a_fulfilment_from_its_page(sample, start_node) -> None:
+    need = sample.ids["need"]
+    fulfil = reply_from_bristol(*sample.nodes, "need.fulfil", {"need": need, "quantity": "7"})
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    _, page, _ = await get(node.client, f"/event/{need}", headers={"Accept-Language": "en"})
+    link = f"/publish/need.decline?need={need}&decline={fulfil}"
+    assert link in html.unescape(page), page
+    text = " ".join(visible_text(page).split())
+    assert "7 covered by Bristol Decline" in text, text
+    status, form, _ = await get(node.client, link, headers={"Accept-Language": "en"})
+    assert status == 200 and fulfil in form and "Declined fulfilment" in visible_text(form)
+
+    await node.node.publish("need.decline", {"need": need, "decline": fulfil, "note": "nothing came"})
+    _, page, _ = await get(node.client, f"/event/{need}", headers={"Accept-Language": "en"})
+    text = " ".join(visible_text(page).split())
+    assert "1 declined by the need's group: 7 covered by Bristol" in text, text
+    assert "/publish/need.decline" not in page, text
+    _, page, _ = await get(node.client, f"/event/{need}", headers={"Accept-Language": "fr"})
+    text = " ".join(visible_text(page).split())
+    assert re.search(r"1 refusée\(s\) par le groupe du besoin\s?: 7 couvert par Bristol", text), text
