@@ -254,6 +254,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     keys = home.keys()
     wait_until_caught_up(log, args.offline)
     names = group_names(log)  # before: a group revoked from seq 1 takes its profile out of the log with it
+    lost = _what_leaving_strands(args, log, home.config(), subject)
     done = membership.revoke(log, keys, subject, from_seq=args.from_seq, reason=args.reason, offline=args.offline,
                              pin=args.pin)
     if done.role == "device":
@@ -295,9 +296,30 @@ def cmd_revoke(args: argparse.Namespace) -> int:
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
                 "pinned": done.pinned,
                 "devices_revoked": [{"id": d.event.id.hex(), "subject": d.subject.hex(), "from_seq": d.from_seq,
-                                     "pinned": d.pinned} for d in done.devices]},
-         f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}")
+                                     "pinned": d.pinned} for d in done.devices],
+                "lost": lost or None},
+         f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}"
+         + (f"\n{lost}" if lost else ""))
     return 0
+
+
+def _what_leaving_strands(args: argparse.Namespace, log: Any, config: Any, subject: bytes) -> str:
+    """Revoking this node's own device or group strands what it signed and no peer holds yet (an
+    all clear given with no node running), and its group's live alerts, for good: refused unless
+    `--anyway`, then what was lost, to say after (node/own_delivered.py). "" for any other key."""
+    from node import own_delivered
+    from node.clock import now_ms
+    leaving = subject.hex() == config.group_id
+    if not leaving and subject.hex() != config.device_id:
+        return ""
+    rows, alerts = own_delivered.stranded(log, bytes.fromhex(config.device_id),
+                                          subject if leaving else None, now_ms())
+    if not (rows or alerts):
+        return ""
+    if not args.anyway:
+        raise CliError(own_delivered.refusal(rows, alerts, "this group leaving the network" if leaving
+                                             else "revoking this node's own device"))
+    return own_delivered.lost(rows, alerts)
 
 
 def _after_own_device(log: Any, group: bytes, device: bytes) -> str:
@@ -1961,6 +1983,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "it); `solnet revoke` lists them")
     p.add_argument("--reason", help="a short public reason, e.g. \"phone seized\"")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
+    p.add_argument("--anyway", action="store_true", help="of this node's own device or group: revoke even though "
+                                                         "it signed events no peer holds yet, or the group has live "
+                                                         "alerts (those events are lost, those alerts stay live)")
     p = add("accept", cmd_accept, "name the groups this group joined through: from then on only their vouches "
                                   "admit it (`join` names the inviting group; for groups that joined before)")
     p.add_argument("group_id", nargs="*", help="the admitting group's id (default: this group's admitters as this "

@@ -146,11 +146,18 @@ def cut_off_why(peers: list[dict[str, Any]]) -> str | None:
             "one's last error.")
 
 
+# What a group that left can still do (`solnet status`; the dashboard's "ownkey.group_left")
+LEFT_TODO = ("What the group published before stays on the other nodes. This home still shows what it holds: export it "
+             "(`solnet export FILE`) or wipe it (`solnet wipe`). To come back, make a new group in a new home (`solnet "
+             "init --group NAME --region REGION`) and ask a member group to invite it")
+
+
 def own_key_warnings(group_id: str, device_id: str, revoked: list[dict[str, Any]]) -> list[str]:
     """What the operator must hear if this home's own keys no longer count (`revoked`: as
     node.status.revoked_list gives it): no node links with a revoked or forked device, nor with
     any device of a revoked or forked group. `solnet status` prints it; a running node logs it."""
     own = {group_id: "group", device_id: "device"}
+    group_gone = any(r["id"] == group_id for r in revoked)
     lines = []
     for r in revoked:
         role = own.get(r["id"])
@@ -163,11 +170,17 @@ def own_key_warnings(group_id: str, device_id: str, revoked: list[dict[str, Any]
                     "hands (a copied home or an old backup)")
         else:
             what = f"this {role} key is revoked from seq {r['from_seq']}" + (f" ({one_line(r['reason'])})" if r["reason"] else "")
-        if role == "group":
+        if role == "group" and not forked and r["by"] == r["id"]:  # it left the network (`solnet revoke OWN_GROUP_ID`)
+            what = f"this group left the network: it revoked its own key from seq {r['from_seq']}" + (
+                f" ({one_line(r['reason'])})" if r["reason"] else "")
+            todo = (f"nothing this node signs is published any more, and no node links with it. {LEFT_TODO}")
+        elif role == "group":
             todo = "no node links with this group's devices any more. " + (
                 "Ask the group that admitted yours to revoke it from seq 1, and to admit a new group made with "
                 "`solnet init` in a new home" if forked else
                 "If that is news to you, ask the group that admitted yours")
+        elif group_gone:  # a new device of a revoked group would not link either
+            todo = "no node links with this device any more, nor with any device of its group (see the group's warning)"
         else:
             new_device = f"a new device of your group (`solnet init --device-of {group_id}` in a new home)"
             todo = "no node links with this device any more. " + (

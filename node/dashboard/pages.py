@@ -151,8 +151,14 @@ def tell_apart_listed(log: EventLog, page: dict[str, Any]) -> None:
 
 
 def own_group(log: EventLog, device: bytes) -> bytes | None:
-    """The group of this node's device: what it may do on the overview follows from it."""
-    return log.trust.group_of(device)
+    """The group of this node's device: what it may do on the overview follows from it. None once
+    this device or its group is revoked or forked (a group that left the network): everything it
+    would publish is refused, so no action is offered."""
+    group = log.trust.group_of(device)
+    if group is None or any((m := log.trust.member(key)) is None or m.revoked_from is not None
+                            for key in (device, group)):
+        return None
+    return group
 
 
 def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None = None) -> dict[str, Any]:
@@ -193,7 +199,11 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
         r = log.trust.revocation(key)
         forked = r is not None and r.fork
         out.append({"role": role, "forked": forked, "from_seq": member.revoked_from,
-                    "reason": r.reason if r is not None and not forked else None})
+                    "reason": r.reason if r is not None and not forked else None,
+                    # the group revoked itself: it left the network (`solnet revoke OWN_GROUP_ID`)
+                    "left": role == "group" and not forked and r is not None and r.by == key,
+                    # a device of a revoked or forked group: a new device of it would not link either
+                    "group_gone": role == "device" and bool(out)})
     kept = revoked_here.load(log.store) if not out else None
     if kept is not None:  # a peer refused this device as revoked; the revocation has not come yet
         groups = revoked_here.groups_saying(kept)

@@ -125,7 +125,7 @@ class Links:
     def __init__(self, *, route: Route, rng: random.Random, sync_interval_s: float,
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
-                 round_completed: Callable[[bool, bytes], Awaitable[None]],
+                 round_completed: Callable[[bool, bytes, int | None], Awaitable[None]],
                  refused_as_revoked: Callable[[bytes, int | None, bool], Awaitable[None]] | None = None,
                  accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
@@ -431,7 +431,7 @@ class Links:
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         if link.outbound and (held := self._open.get(link.number)) is not None:
             held[1].count_round()  # one the peer answered: is it linked twice, at two addresses?
-        self._tasks.append(asyncio.create_task(self._round_completed(True, link.peer_device)))
+        self._tasks.append(asyncio.create_task(self._round_completed(True, link.peer_device, result.own_held)))
         if self._accepted_by is not None:
             self._tasks.append(asyncio.create_task(self._accepted_by(link.peer_device)))
         now = now_ms()
@@ -505,8 +505,11 @@ class Links:
         result: RoundResult | None = None
         try:
             result = await peer.run_round()
+            own_held = result.own_held
             if result.sent or result.of_forked_keys:
-                result.add(await peer.run_round())
+                confirming = await peer.run_round()
+                own_held = confirming.own_held or own_held  # (it began once the peer stored what we sent)
+                result.add(confirming)
         except RoundCut as cut:
             if result is not None:  # cut in the confirming round: report both rounds
                 result.add(cut.result)
@@ -524,5 +527,5 @@ class Links:
         book.add(address, book.get(address).source if book.get(address) else "config")
         book.proved(address, link.peer_device)  # whose node it is: `solnet peers` names its group
         book.synced(address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
-        await self._round_completed(False, link.peer_device)
+        await self._round_completed(False, link.peer_device, own_held)
         return result

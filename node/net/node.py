@@ -24,7 +24,7 @@ from aiohttp import web
 
 from crypto.keystore import NodeKeys
 from events.format import Event
-from node import chain_gate, publishing, revoked_here, verify_pool
+from node import chain_gate, own_delivered, publishing, revoked_here, verify_pool
 from node.home import Home
 from node.linked_twice import SHOWN_MS
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
@@ -302,9 +302,12 @@ class Node:
             log.warning("%s. Nothing is published before that sync completes. If the home this one was copied from "
                         "still runs, stop one of them: two nodes signing with one key fork it", chain_gate.RESTORED)
 
-    async def _round_completed(self, running: bool, peer: bytes) -> None:
+    async def _round_completed(self, running: bool, peer: bytes, own_held: int | None = None) -> None:
         """A complete round with `peer`: this home has caught up with the peer's events of its keys
-        (a restored home: once enough distinct peers have, node/chain_gate.py)."""
+        (a restored home: once enough distinct peers have, node/chain_gate.py); `own_held`: the peer
+        was found holding this device's events up to that seq (node/own_delivered.py)."""
+        if own_held:
+            await self.db(own_delivered.note, self.log.store, own_held)
         if running and self._started_ms is None:
             return
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None, peer)

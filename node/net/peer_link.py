@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -31,7 +31,7 @@ from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
 from node.outcome import ACCEPTED, DUPLICATE, REJECTED, Outcome
 from node.ports import LinkGossip, LinkPolicy, LinkStorage, StorageFailed
-from sync.antientropy import SendEvidence, SendRange
+from sync.antientropy import Head, SendEvidence, SendRange
 from sync.errors import RemoteProtocolError
 from sync.gossip import REPAIR_ANNOUNCE_MAX
 from sync.link import STREAM_BATCH
@@ -94,6 +94,13 @@ class RoundResult:
     # fork point). Not the peer's doing: it passed on what it held.
     of_forked_keys: int = 0
     own_sent: tuple[int, int] | None = None  # this device's events streamed to the peer (first, last seq)
+    own_head: int = 0  # this device's seq in the heads this side offered the round
+
+    @property
+    def own_held(self) -> int | None:
+        """The seq up to which the peer is known to hold this device's events: a complete round that
+        streamed it none of them found it holding all this side offered (node/own_delivered.py)."""
+        return self.own_head if self.complete and self.own_sent is None and self.own_head else None
 
     @property
     def received(self) -> int:
@@ -330,8 +337,9 @@ class PeerLink:
                 raise TypeError(f"the link cannot carry out {command!r} here")
 
     # --- anti-entropy ---------------------------------------------------------------------------
-    def _begin(self) -> None:
-        self.round = RoundResult()
+    def _begin(self, heads: Sequence[Head] = ()) -> None:
+        own = self._own_device()
+        self.round = RoundResult(own_head=next((h.seq for h in heads if h.author == own), 0))
         self.round_started = time.monotonic()
         self.round_done.clear()
 
@@ -346,7 +354,7 @@ class PeerLink:
                 self.round_done.set()  # else the reader sets it as it ends
         else:
             commands = self.protocol.start_round(heads, self.storage.is_group_key, self.storage.fork_points())
-            self._begin()
+            self._begin(heads)
             try:
                 await self._execute(commands)
             except LinkClosed:
@@ -364,7 +372,7 @@ class PeerLink:
         """Listening side: the dialler opened a round; answer it with our heads."""
         heads = await self._read(self.storage.heads)
         self._still_open()
-        self._begin()
+        self._begin(heads)
         await self._execute(self.protocol.heads_loaded(heads, self.storage.is_group_key, self.storage.fork_points()))
 
     async def _stream(self, ranges: tuple[SendRange | SendEvidence, ...]) -> None:

@@ -1,0 +1,48 @@
+"""A group that left the network (`solnet revoke OWN_GROUP_ID`) hears what is true of it, on the
+admin's overview in English and French and in `solnet status`: nothing it signs is published any
+more, what it published before stays, it can export or wipe its home, or come back as a new group.
+Not "make a new device of your group" (its group key is revoked: that device would not link either)
+nor "ask the group that admitted yours" (it revoked itself). Its alerts no longer offer an update or
+an all clear: publishing is refused."""
+from __future__ import annotations
+
+from page_text import PASSPHRASE, visible_text
+from node import membership
+from node.status import node_status
+from node.status_text import status_text
+from test_http import get
+
+UPDATE_LINK = "/publish/alert.update?alert="
+
+
+async def test_a_group_that_left_is_told_what_it_can_still_do_and_offered_no_action(sample, start_node) -> None:
+    calais, _ = sample.nodes
+    node = await start_node(calais)
+    await node.log_in()
+    alert = sample.ids["alert"]
+    for path in ("/", f"/event/{alert}"):  # Calais's own live alert: the admin may update or clear it
+        assert UPDATE_LINK in (await get(node.client, path))[1], path
+    running = node.node
+    group = bytes(running.keys.group.public)
+    await running.db(lambda: membership.revoke(running.log, calais.home.keys(PASSPHRASE), group,
+                                               reason="group dissolved", offline=True))
+    for lang, said in (
+            ("en", ["This group left the network: it revoked its own key from seq",
+                    "Nothing this node signs is published any more", "export it (solnet export) or wipe it",
+                    "ask a member group to invite it", "and so is its group: no node links with it any more, nor "
+                    "with any new device of this group"]),
+            ("fr", ["Ce groupe a quitté le réseau\u202f: il a révoqué sa propre clé depuis le numéro",
+                    "Plus rien de ce que ce nœud signe n’est publié", "exportez-le (solnet export) ou effacez-le",
+                    "et son groupe aussi\u202f: plus aucun nœud ne s’y lie"])):
+        _, page, _ = await get(node.client, f"/?lang={lang}")
+        text = visible_text(page)
+        for words in said:
+            assert words in text, (lang, words, text)
+        assert "--device-of" not in text and "admitted yours" not in text and "admis le vôtre" not in text, text
+        assert UPDATE_LINK not in page, lang
+        assert UPDATE_LINK not in (await get(node.client, f"/event/{alert}?lang={lang}"))[1], lang
+    said = status_text(await running.db(node_status, calais.home, running.log))  # `solnet status`
+    assert "WARNING: this group left the network: it revoked its own key from seq" in said, said
+    assert "(`solnet export FILE`) or wipe it (`solnet wipe`)" in said and "ask a member group to invite it" in said
+    assert "nor with any device of its group (see the group's warning)" in said, said
+    assert "--device-of" not in said and "admitted yours" not in said, said
