@@ -13,13 +13,27 @@ Two links of one dialler are common and harmless, though, so the links alone say
 - a one-off `solnet sync` beside the device's running node: its link carries a round, and a
   confirming one if it sent anything, then it closes (at most SYNC_ROUNDS).
 
+- one honest node reachable at two addresses of this one (a host name and its IP, clearnet and
+  onion, LAN and public), dialled at both by a node that did not know yet that both lead here: a
+  node of this version closes the second link before any round (node/net/links.py `_dial`), one
+  of an earlier version ran rounds on both, and this node told it to revoke its working device.
+  Its two links name two addresses of this node (the Host of the dial, `Rounds.at`); a copy runs
+  with the same peer book as the original and dials the same address: its links name the same.
+
 Only the dialler opens rounds (an Offer), and a running node opens one at once and then every few
 seconds. On links this node dialled, it opens the rounds and the peer answers them: a round the
-peer answered counts there, and two such links of one device (dialled at two addresses, the device
-proved only once each answered) each answering rounds are two running nodes with one key too. So one device is linked twice when two open links it dialled have each carried more
-rounds than a `solnet sync` makes, and the older one carried a round after the newer one's first:
-two running nodes hold the same key, each on its own link. Neither link can be told the honest
-one (the thief's copy may be the first in), so nothing is refused here: the node says so.
+peer answered counts there (this node never keeps two links it dialled with one device, though).
+So one device is linked twice when two open links it dialled to the same address of this node
+have each carried more rounds than a `solnet sync` makes, and the older one carried a round well
+after (OVERLAP_MS) the newer one's first: two running nodes hold the same key, each on its own
+link. Neither link can be told the honest one (the thief's copy may be the first in), so nothing
+is refused here: the node says so.
+
+What it misses: a copy reached only at another address of this node than the original's (a copy
+off the LAN dialling the public address while the original dials the LAN one), and a copy that
+never dials and is dialled by this node at its own address (this node keeps the first link and
+closes the second at once: from here it looks like one node at two addresses). The copy's other
+peers, dialled at the address they share, still see it.
 """
 from __future__ import annotations
 
@@ -28,6 +42,7 @@ from dataclasses import dataclass
 
 SYNC_ROUNDS = 2  # rounds a one-off `solnet sync` opens on its link at most (node/net/links.py sync_once)
 TELLS = 2  # links closed to tell a device linked twice, while it stays so: one per node holding the key (TwiceWatch)
+OVERLAP_MS = 5_000  # how long past the newer link's first round the older one must still carry one
 SHOWN_MS = 60 * 60_000  # how long `solnet peers` and `status` say it once it was last seen
 LINKED_TWICE = "linked_twice"  # the code of the words that tell it (sync/messages.py Error)
 
@@ -36,8 +51,9 @@ LINKED_TWICE = "linked_twice"  # the code of the words that tell it (sync/messag
 class Rounds:
     """One open link as the rounds its peer opened on it tell it: to which `device`, dialled by
     which side (`outbound`: this node), when it opened (ms), how many rounds the peer opened on it
-    (on a link this node dialled: answered) and when the first and the latest of them came (ms;
-    None: none yet)."""
+    (on a link this node dialled: answered), when the first and the latest of them came (ms;
+    None: none yet), and `at` which address: the one this node dialled, or the one of this node
+    the dialler named (None: not known)."""
     number: int
     device: bytes
     outbound: bool
@@ -45,20 +61,22 @@ class Rounds:
     rounds: int = 0
     first_ms: int | None = None
     latest_ms: int | None = None
+    at: str | None = None
 
 
 def linked_twice(links: Iterable[Rounds]) -> dict[bytes, Rounds]:
     """The devices that hold two open links with this node, each driven by a running node (above),
     each with the older link of such a pair."""
-    running: dict[tuple[bytes, bool], list[Rounds]] = {}
+    running: dict[tuple[bytes, bool, str | None], list[Rounds]] = {}
     for link in links:
         if link.rounds > SYNC_ROUNDS and link.first_ms is not None and link.latest_ms is not None:
-            running.setdefault((link.device, link.outbound), []).append(link)
+            running.setdefault((link.device, link.outbound, link.at), []).append(link)
     found: dict[bytes, Rounds] = {}
-    for (device, _), held in running.items():
+    for (device, _, _), held in running.items():
         held.sort(key=lambda link: (link.opened_ms, link.number))
-        for at, older in enumerate(held):
-            if any(older.latest_ms > newer.first_ms for newer in held[at + 1:]):  # type: ignore[operator]
+        for index, older in enumerate(held):
+            # (a round of the older link racing the newer one's start is no overlap: OVERLAP_MS)
+            if any(older.latest_ms > newer.first_ms + OVERLAP_MS for newer in held[index + 1:]):  # type: ignore[operator]
                 found.setdefault(device, older)
     return found
 

@@ -122,6 +122,9 @@ class Link:
         self.peer_device = peer_device
         self.outbound = outbound
         self.address = address  # the dialled address (outbound) or None
+        # (inbound) the address of this node the dialler named (its Host header, lowercased): one
+        # node dialling two addresses of this one names two (node/linked_twice.py)
+        self.dialled_at: str | None = None
         self.limits = limits
         self.number = next(self._ids)
         self.bytes_in = 0
@@ -541,6 +544,7 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
             if signed is not None:
                 signed(keys.peer_device, None)
             link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
+            link.dialled_at = request.host.lower()
             await _exchange_credentials(link, identity, limits, progress, slot_check, signed)
     except (HandshakeError, TimeoutError) as exc:
         if isinstance(exc, TimeoutError):

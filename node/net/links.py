@@ -57,6 +57,7 @@ CONNECT_INTERVAL_S = 0.5
 SHUFFLE_S = 60.0  # how often the passive view takes in other known addresses
 GONE_KEPT = 256  # peers whose links ended, remembered for "cut off since" (the oldest are forgotten)
 SYNC_DONE = "sync_done"  # how `solnet sync` closes its link: a visit that ended, not a peer cut off
+DUPLICATE_WORDS = "this node already holds a link it dialled with your device, at another of your addresses"
 
 
 def worth_saying_again(failures: int) -> bool:
@@ -295,6 +296,18 @@ class Links:
             await link.close("removed", "peer removed")
             await self._directory.keep_out(address, link.peer_device)
             return
+        if any(other.outbound and other.peer_device == link.peer_device for other in self.open()):
+            # Another address of a device this node holds a link it dialled with (a host name and
+            # its IP, clearnet and onion, LAN and public: the device was unknown at both, or both
+            # were dialled at once). Kept, two links of one dialler ran rounds on both and the
+            # peer took them for a copy of this node's home (node/linked_twice.py). Closed before
+            # any round, with the code of a duplicate the peer neither counts nor alarms on, and
+            # the address is that device's: not dialled again while the other link lasts.
+            log.info("%s leads to a peer this node already holds a link with; closed", self._directory.label(address))
+            await link.close(DUPLICATE_LINK, DUPLICATE_WORDS)
+            if overlay.book.get(address) is not None:
+                overlay.linked_elsewhere(address, link.peer_device)
+            return
         if overlay.book.get(address) is not None:
             overlay.connected(address, now_ms(), link.peer_device)
         await self._serve(link)
@@ -405,7 +418,8 @@ class Links:
         its device linked twice at once, from two running nodes (node/linked_twice.py)? Said, and
         told to it, as TwiceWatch decides."""
         rounds = [Rounds(other.number, other.peer_device, other.outbound, peer.opened_ms, peer.rounds_opened,
-                         peer.first_round_ms, peer.latest_round_ms)
+                         peer.first_round_ms, peer.latest_round_ms,
+                         other.address if other.outbound else other.dialled_at)
                   for other, peer in list(self._open.values()) if other.peer_device == link.peer_device]
         older = self.twice.check(link.peer_device, rounds, now_ms())
         if older is None or older.number not in self._open:

@@ -1,7 +1,7 @@
 """Two real `solnet run` processes that each have the other as a configured peer dial each other at
 the same moment: they end with exactly one working link between them, the same one on both sides,
 and it stays (no pair of links closing each other, no flapping) while events cross it both ways.
-`solnet peers` shows one entry per device."""
+`solnet peers` shows one entry per device, and neither says the other is linked twice."""
 from __future__ import annotations
 
 import time
@@ -9,6 +9,8 @@ import time
 from local_cluster import Cluster, cli_json, holds, log_text, open_links, publish_action
 from node.demo import localnet
 from node.demo.localnet import LocalNode
+from node.linked_twice import LINKED_TWICE as CODE
+from node.words import LINKED_TWICE
 from sync.overlay import CONFIGURED_RETRY_MS
 
 STABLE_MS = 4_000  # rounds run 1 s apart: the one link must carry them this long, unchanged
@@ -64,3 +66,5 @@ def test_two_nodes_dialling_each_other_at_once_keep_one_link(cluster: Cluster) -
         assert now["connected_since"] == before["connected_since"], (before, now, log_text(node))
         assert len([p for p in cli_json(node, "peers") if p.get("device") == now["device"]]) == 1, cli_json(node, "peers")
         assert log_text(node).count(" disconnected") <= 1, log_text(node)  # at most the crossing's loser
+        # ... and no word of a copy of either home: one link each way at once is a crossing, not two nodes
+        assert LINKED_TWICE not in log_text(node) and f"{CODE}: " not in log_text(node), log_text(node)

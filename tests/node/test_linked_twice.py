@@ -3,6 +3,8 @@
 racing its old link's close and a one-off `solnet sync` beside the device's node do not."""
 from __future__ import annotations
 
+import dataclasses
+
 from node.linked_twice import SHOWN_MS, TELLS, Rounds, TwiceWatch, linked_twice
 
 BRISTOL, CALAIS = b"B" * 32, b"C" * 32
@@ -92,3 +94,26 @@ def test_a_copy_running_for_days_has_its_links_cut_twice_in_all() -> None:
     later = now + SHOWN_MS  # the copy stopped, then ran again an hour later: told again
     assert watch.check(BRISTOL, [running(8, later, later + 1, later + 9 * S),
                                  running(9, later + 2, later + 3, later + 8 * S)], later + 9 * S) is not None
+
+
+def test_one_node_dialling_two_addresses_of_this_one_is_not() -> None:
+    """An honest node reachable here at two addresses (a host name and its IP, clearnet and onion):
+    a dialler of an earlier version dialled both and ran rounds on both links, and this node told
+    it to revoke its own working device. Its links name two addresses of this node; a copy, with
+    the original's peer book, dials the same one."""
+    first = dataclasses.replace(running(1, 0, 1 * S, 40 * S), at="calais.example:7000")
+    second = dataclasses.replace(running(2, 0, 1 * S, 40 * S), at="203.0.113.5:7000")
+    assert linked_twice([first, second]) == {}
+    copy = dataclasses.replace(running(3, 20 * S, 21 * S, 39 * S), at="calais.example:7000")
+    assert linked_twice([first, second, copy]) == {BRISTOL: first}, "a copy at the same address still is"
+
+
+def test_a_pair_whose_rounds_never_ran_side_by_side_past_the_first_seconds_is_not() -> None:
+    """A link closed before its first round (a second dial of one device, closed at once) carries
+    none; one whose last round raced the other's start ran none beside it."""
+    node = running(1, 0, 1 * S, 90 * S, rounds=30)
+    assert linked_twice([node, Rounds(2, BRISTOL, False, 20 * S)]) == {}, "no round on the newer link"
+    assert linked_twice([Rounds(1, BRISTOL, False, 0), running(2, 20 * S, 21 * S, 90 * S)]) == {}
+    racing = running(1, 0, 1 * S, 24 * S)  # its last round came 3 s after the newer link's first
+    assert linked_twice([racing, running(2, 20 * S, 21 * S, 90 * S, rounds=30)]) == {}
+    assert linked_twice([running(1, 0, 1 * S, 30 * S), running(2, 20 * S, 21 * S, 90 * S)]) != {}, "9 s: it is"

@@ -185,3 +185,20 @@ async def test_a_stranger_saying_not_a_member_gets_nothing_where_a_device_is_on_
         with pytest.raises(HandshakeError):
             await dial(session, f"http://127.0.0.1:{port}", graph.identity(us, OUR_CHAIN), LIMITS)
     assert [d.messages for d in stranger.dials] == [[Credentials(())], [Credentials(OUR_CHAIN)]]
+
+
+async def test_the_listener_knows_which_of_its_addresses_the_dialler_named(aiohttp_server) -> None:
+    """One node dialling two addresses of this one (a host name and its IP, a forwarded port) names
+    two in its Host header; a copy of its home, with the same peer book, names the same as the
+    original (node/linked_twice.py tells the two apart by it)."""
+    us, them = SigningKey.generate(), SigningKey.generate()
+    theirs, ours = Graph(members={bytes(us.public)}), Graph(members={bytes(them.public)})
+    first, _, port = await _listener(aiohttp_server, theirs.identity(them, THEIR_CHAIN))
+    second, _, other = await _listener(aiohttp_server, theirs.identity(them, THEIR_CHAIN))
+    dialled = [await _dial(port, ours.identity(us, OUR_CHAIN)), await _dial(other, ours.identity(us, OUR_CHAIN))]
+    try:
+        assert [links[0].dialled_at for links in (first, second)] == [f"127.0.0.1:{port}", f"127.0.0.1:{other}"]
+        assert all(link.dialled_at is None for link in dialled), "a link this node dialled names its address"
+    finally:
+        for link in [*dialled, first[0], second[0]]:
+            await link.close()
