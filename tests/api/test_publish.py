@@ -67,6 +67,7 @@ async def test_publish_without_the_right_token_is_refused_and_stores_nothing(api
     ({"private": "details"}, "private", "support.request"),
     ({"to": ["ab" * 32]}, "to", "no group"),  # an action for chosen groups, but no such group
     ({"to": "everyone"}, "to", "list"),
+    ({"to": []}, "to", "leave 'to' out to publish to every group"),  # no audience is not "everyone"
     ({"sealed": "x"}, "sealed", "unknown key"),
     ({"fields": "title=Rally"}, "fields", "object"),
 ])
@@ -76,6 +77,17 @@ async def test_validation_errors_name_the_field(api, patch, field, words):
     assert status == 422, body
     assert body["error"]["field"] == field and words in body["error"]["message"], body
     assert await event_count(api) == before
+
+
+async def test_an_empty_audience_is_refused_not_published_to_every_node(api):
+    resource = {"kind": "resource", "fields": {"title": "Only us", "languages": "en", "summary": "s", "text": "t"}}
+    before = await event_count(api)
+    status, body = await api.request("POST", "/api/v1/events", json={**resource, "to": []})
+    assert status == 422 and body["error"]["field"] == "to", body
+    assert "name at least one group" in body["error"]["message"], body
+    assert await event_count(api) == before
+    status, body = await api.request("POST", "/api/v1/events", json=resource)  # "to" left out: every group
+    assert status == 201 and not body["event"].get("for_chosen_groups"), body
 
 
 async def test_support_request_validation(api):
