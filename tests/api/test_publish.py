@@ -27,6 +27,19 @@ async def test_publish_stores_and_lists_the_event(api):
     assert any(a["id"] == event["id"] for a in (await api.get("/api/v1/actions"))["items"])
 
 
+async def test_an_action_starting_in_the_past_is_published_with_the_clis_warning(api):
+    past = {**ACTION, "fields": {**ACTION["fields"], "starts_at": "2020-01-05T10:00Z"}}  # a year typed wrong
+    status, body = await api.request("POST", "/api/v1/events", json=past)
+    assert status == 201, body
+    event_id = body["event"]["id"]
+    [warning] = body["warnings"]
+    assert warning.startswith("this action starts in the past (") and f"solnet redact {event_id}" in warning, warning
+    status, body = await api.request("POST", "/api/v1/events", json={**past, "to": ["calais"]})  # chosen groups
+    assert status == 201 and len(body["warnings"]) == 1, body
+    status, body = await api.request("POST", "/api/v1/events", json=ACTION)  # to come: nothing to say
+    assert status == 201 and body["warnings"] == [], body
+
+
 async def test_publish_options_expiry_and_group_signer(api):
     status, body = await api.request("POST", "/api/v1/events", json={
         "kind": "alert", "fields": {"region": "calais", "type": "raid", "text": "vans at the bridge"},
@@ -221,7 +234,7 @@ async def test_a_publish_answers_the_event_exactly_as_get_reads_it(api, body):
                               headers={"Authorization": f"Bearer {api.token}"}) as reply:
         assert reply.status == 200
         read = await reply.text()
-    assert posted == f'{{"event": {read}}}'
+    assert posted == f'{{"event": {read}, "warnings": []}}'  # (none: each starts in the future)
     assert event["group_name"] is not None and event["no_effect"] is None
     assert event["private"] is (body is ANSWERED["private_part"])
     assert ("inner" in event) is (body is ANSWERED["chosen_groups"])
