@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from node import api as api_module
+
 ACTION = {"kind": "action", "fields": {"title": "Rally", "region": "calais", "starts_at": "2030-06-01T18:00Z",
                                         "type": "protest"}}
 
@@ -254,3 +256,22 @@ async def test_an_accept_of_a_group_this_group_already_named_is_refused_and_stor
     assert (status, reply["error"]["code"]) == (422, "not_allowed"), reply
     assert "already named" in reply["error"]["message"], reply
     assert await event_count(api) == before
+
+
+async def test_an_action_for_chosen_groups_is_listed_as_sealed_as_the_document_says(api):
+    """`?kind=action` and `?region=` filter on what is stored: an action shared with chosen groups is
+    stored as `sealed` (its kind and region encrypted), so they leave it out. The document said only
+    "only this kind": it now says so, and how to get them (`kind=sealed`, or the read models)."""
+    status, body = await api.request("POST", "/api/v1/events", json={**ACTION, "to": ["calais"]})
+    assert status == 201, body
+    event_id = body["event"]["id"]
+    listed = {q: [e["id"] for e in (await api.get(f"/api/v1/events?{q}&limit=500"))["events"]]
+              for q in ("kind=action", "region=calais", "kind=sealed")}
+    assert event_id not in listed["kind=action"] and event_id not in listed["region=calais"], listed
+    assert event_id in listed["kind=sealed"], listed
+    [sealed] = [e for e in (await api.get("/api/v1/events?kind=sealed&limit=500"))["events"] if e["id"] == event_id]
+    assert sealed["for_chosen_groups"] is True and sealed["inner"]["kind"] == "action", sealed
+    assert event_id in [a["id"] for a in (await api.get("/api/v1/actions?limit=500"))["items"]]
+    doc = json.loads(api_module.OPENAPI_PATH.read_text(encoding="utf-8"))
+    said = {p["name"]: p["description"] for p in doc["paths"]["/api/v1/events"]["get"]["parameters"]}
+    assert "`kind=sealed`" in said["kind"] and "`kind=sealed`" in said["region"], said
