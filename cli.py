@@ -621,8 +621,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
         kept = done["refused_as_revoked"]
         print(f"warning: {revoked_here.publish_warning(kept, home.config().group_id, local_time(kept['at']))}.",
               file=sys.stderr)
-    if kind.name == "action" and "starts_at" in texts:
-        warn_if_past(texts["starts_at"], done["id"])
+    from node.clock import now_ms
+    from node.words import past_action_warning
+
+    if (warning := past_action_warning(kind.name, texts, done["id"], now_ms())) is not None:
+        print(f"warning: {warning}", file=sys.stderr)  # published all the same: no list of actions to come shows it
     return 0
 
 
@@ -667,20 +670,6 @@ def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
     if kind in SEALABLE:
         return f"Shared with {readers} only: other nodes see only that this device published something."
     return f"Its private details can be read by {readers} only."
-
-
-def warn_if_past(starts_at: str, event_id: str) -> None:
-    """An action that starts in the past (a year typed wrong around New Year) is published all the
-    same, and no list of actions to come shows it: say so (the dashboard says the same)."""
-    from node.clock import now_ms
-    from node.field_input import InputError, parse_time
-    from node.words import local_time, past_action, starts_in_the_past
-    try:
-        when = parse_time(starts_at)
-    except InputError:
-        return
-    if starts_in_the_past(when, now_ms()):
-        print(f"warning: {past_action(local_time(when), event_id)}", file=sys.stderr)
 
 
 def warn_of_node_facts(facts: dict[str, Any]) -> None:

@@ -50,6 +50,7 @@ from node.live_status import live_peers, live_status
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
 from node.views import VIEWS, fair_items, reader_of, view
+from node.words import past_action_warning
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -471,7 +472,10 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(500, "internal", f"the event {event.id.hex()} was stored and goes to peers, but the node failed "
                        f"to read it back (its log says why); GET {PREFIX}/events/{event.id.hex()} shows it; do not "
                        "publish it again")
-    return json_response({"event": out}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
+    # Published all the same, as `solnet publish` does; the client is told what a person would be
+    warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone),)
+                if w is not None]
+    return json_response({"event": out, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 
 def _offline_field(message: str) -> str:

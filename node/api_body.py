@@ -160,6 +160,9 @@ def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishR
             or not all(isinstance(g, str) and g.strip() and len(g) <= GROUP_TEXT_MAX for g in to)):
         raise _invalid(f"'to' is a list of at most {MAX_TO} groups, each by its name, its id (64 hex characters) or "
                        "a unique prefix of its id", "to")
+    if "to" in body and not to:  # an empty audience is no audience: never read as "every group"
+        raise _invalid("'to' is empty: name at least one group that may read it, or leave 'to' out to publish to "
+                       "every group", "to")
     public_note = body.get("public_note", False)
     if not isinstance(public_note, bool):
         raise _invalid("'public_note' is true or false", "public_note")

@@ -54,8 +54,9 @@ def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
     found: list[bytes] = []
     for text in texts:
         wanted = text.strip()
-        if not wanted:
-            continue
+        if not wanted:  # skipped, an empty name would share with no group: refused, never read as none
+            raise AudienceError("a group named in 'to' is empty: name each group that may read it (`solnet view "
+                                "groups` lists them), or leave 'to' out to publish to every group")
         by_name = [g for g in groups if wanted.casefold() in ((names.get(g) or "").casefold(), (said.get(g) or "").casefold())]
         cleaned = wanted.rstrip("…").rstrip(".").lower()
         by_id = ([g for g in groups if g.hex().startswith(cleaned)]

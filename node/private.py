@@ -19,7 +19,7 @@ from events.canonical import pack, unpack
 from events.errors import InvalidEvent
 from events.kinds import KINDS
 from node.kind_input import PRIVATE_FIELD
-from events.trust import TrustGraph
+from events.trust import Member, TrustGraph
 from solnet_errors import SolnetError
 
 
@@ -31,6 +31,12 @@ class PrivateError(SolnetError, ValueError):
     def __init__(self, message: str, field: str = "to") -> None:
         super().__init__(message)
         self.field = field  # the input at fault: the groups named ("to"), or the text ("private")
+
+
+def reading_devices(trust: TrustGraph, group: bytes) -> list[Member]:
+    """The devices of `group` that can open what is sealed to it now: not revoked, with their
+    encryption key (none: a group invited that has not joined yet, or whose devices are all revoked)."""
+    return [d for d in trust.unrevoked_devices_of(group) if d.encryption_key]
 
 
 def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes,
@@ -45,7 +51,7 @@ def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes,
         name = (names or {}).get(group) or f"group {short_id(group)}"
         if g.revoked_from is not None:
             raise PrivateError(f"{name} is revoked; it cannot receive private details")
-        devices = [d for d in trust.unrevoked_devices_of(group) if d.encryption_key]
+        devices = reading_devices(trust, group)
         if not devices:
             # All revoked (a seized phone, a forked backup) is not "none yet": its group key must
             # certify a new device first

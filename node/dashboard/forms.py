@@ -106,6 +106,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"needs the field\(s\)|\bneeds '|must not be empty", "error.required"),
     (r"is (?P<length>\d+) characters, the limit is (?P<limit>\d+)", "error.too_long"),
     (r"must be one of", "error.choice"),
+    (r"must be a whole number from (?P<low>\d+) to (?P<high>\d+)", "error.number_range"),
     (r"must be a whole number", "error.number"),
     (r"before 1970", "error.time_before_1970"),
     (r"is not a date and time|must be a date and time", "error.time"),
@@ -118,6 +119,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"not an event id|no event with an id|more than one event id|event id in full", "error.event_id"),
     (r"is before 'starts_at'", "error.ends_before_start"),
     (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
+    (r"changes something: give at least one of (?P<fields>.+)", "error.change_something"),
+    (r"an update needs its 'text'", "error.update_text"),
+    (r"give its 'link' or its 'text'", "error.link_or_text"),
     (r"control characters", "error.control"),
     (r"private details .*empty|give the details too", "error.private_empty"),
     (r"private details are too long", "error.private_too_long"),
@@ -126,6 +130,10 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"names an event shared with chosen groups only", "error.sealed_reference"),
     (r"must name an? [\w.]+ event", "error.wrong_reference"),
     (r"name at least one recipient", "error.recipients_none"),  # none ticked: not "these recipients cannot ..."
+    # a group named, and why it cannot read (node/private.py recipient_keys, node/audience.py)
+    (r"^(?P<group>.+) has no device that can read it: none has joined yet", "error.recipient_not_joined"),
+    (r"^(?P<group>.+) has no device that can read it: all its devices are revoked", "error.recipient_no_device"),
+    (r"^(?P<group>.+) is revoked; it cannot receive", "error.recipient_revoked"),
     (r"recipient|is not a group|has no device|is revoked|at most \d+|no group of this network", "error.recipients"),
 
 ))
@@ -136,7 +144,10 @@ def field_message(message: str, t: Translator) -> str:
     for pattern, key in _RULES:
         match = pattern.search(message)
         if match:
-            return t(key, **{k: v for k, v in match.groupdict().items() if v is not None})
+            said = {k: v for k, v in match.groupdict().items() if v is not None}
+            if "fields" in said:  # the fields a refusal names in quotes, by the form's own labels
+                said["fields"] = ", ".join(t(f"field.{name}") for name in re.findall(r"'(\w+)'", said["fields"]))
+            return t(key, **said)
     return message if t.lang == "en" else t("error.generic")
 
 

@@ -17,6 +17,7 @@ from node import references, render, revoked_here
 from node.dashboard.event_names import Named
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
+from node.private import reading_devices
 from node.status import admitters_unnamed, name_peers
 from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, fair_items, fundraiser_item,
                         named, reader_of, regions_shown, support_request_item, view)
@@ -368,7 +369,8 @@ def referenced(log: EventLog, kind: str, fields: dict[str, Any]) -> tuple[dict[b
 
 
 def recipient_groups(log: EventLog) -> list[dict[str, Any]]:
-    """Groups that can receive a private part or an event for chosen groups (not revoked), for the
-    forms' pickers."""
+    """Groups that can receive a private part or an event for chosen groups, for the forms' pickers:
+    not revoked, with a device that can read it (a group invited that has not joined yet has none:
+    ticked, it was refused; and, with no profile either, it read like every other such group)."""
     return [{"id": g["id"], "name": g["name"], "region": g["region"]} for g in view(log, "groups")
-            if g["revoked_from"] is None]
+            if g["revoked_from"] is None and reading_devices(log.trust, g["id"])]

@@ -177,6 +177,7 @@ def generate(doc: dict) -> dict:
     request["properties"]["kind"]["enum"] = list(PUBLISHABLE_KINDS)
     request["properties"]["as"]["enum"] = list(SIGNERS)
     request["properties"]["expires_in"]["pattern"] = f"^{EXPIRES_RE.pattern}$"
+    request["properties"]["to"]["minItems"] = 1  # an empty list is refused: leave "to" out for every group
     request["properties"]["to"]["maxItems"] = MAX_TO
     request["properties"]["to"]["items"] = {
         "type": "string", "minLength": 1, "maxLength": GROUP_TEXT_MAX, "pattern": f"[^{BLANK}]",

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from node import api as api_module
+
 ACTION = {"kind": "action", "fields": {"title": "Rally", "region": "calais", "starts_at": "2030-06-01T18:00Z",
                                         "type": "protest"}}
 
@@ -25,6 +27,19 @@ async def test_publish_stores_and_lists_the_event(api):
     assert [e["id"] for e in listed["events"]] == [event["id"]]
     assert (await api.get(f"/api/v1/events/{event['id']}"))["title"] == "Rally"
     assert any(a["id"] == event["id"] for a in (await api.get("/api/v1/actions"))["items"])
+
+
+async def test_an_action_starting_in_the_past_is_published_with_the_clis_warning(api):
+    past = {**ACTION, "fields": {**ACTION["fields"], "starts_at": "2020-01-05T10:00Z"}}  # a year typed wrong
+    status, body = await api.request("POST", "/api/v1/events", json=past)
+    assert status == 201, body
+    event_id = body["event"]["id"]
+    [warning] = body["warnings"]
+    assert warning.startswith("this action starts in the past (") and f"solnet redact {event_id}" in warning, warning
+    status, body = await api.request("POST", "/api/v1/events", json={**past, "to": ["calais"]})  # chosen groups
+    assert status == 201 and len(body["warnings"]) == 1, body
+    status, body = await api.request("POST", "/api/v1/events", json=ACTION)  # to come: nothing to say
+    assert status == 201 and body["warnings"] == [], body
 
 
 async def test_publish_options_expiry_and_group_signer(api):
@@ -67,6 +82,7 @@ async def test_publish_without_the_right_token_is_refused_and_stores_nothing(api
     ({"private": "details"}, "private", "support.request"),
     ({"to": ["ab" * 32]}, "to", "no group"),  # an action for chosen groups, but no such group
     ({"to": "everyone"}, "to", "list"),
+    ({"to": []}, "to", "leave 'to' out to publish to every group"),  # no audience is not "everyone"
     ({"sealed": "x"}, "sealed", "unknown key"),
     ({"fields": "title=Rally"}, "fields", "object"),
 ])
@@ -76,6 +92,17 @@ async def test_validation_errors_name_the_field(api, patch, field, words):
     assert status == 422, body
     assert body["error"]["field"] == field and words in body["error"]["message"], body
     assert await event_count(api) == before
+
+
+async def test_an_empty_audience_is_refused_not_published_to_every_node(api):
+    resource = {"kind": "resource", "fields": {"title": "Only us", "languages": "en", "summary": "s", "text": "t"}}
+    before = await event_count(api)
+    status, body = await api.request("POST", "/api/v1/events", json={**resource, "to": []})
+    assert status == 422 and body["error"]["field"] == "to", body
+    assert "name at least one group" in body["error"]["message"], body
+    assert await event_count(api) == before
+    status, body = await api.request("POST", "/api/v1/events", json=resource)  # "to" left out: every group
+    assert status == 201 and not body["event"].get("for_chosen_groups"), body
 
 
 async def test_support_request_validation(api):
@@ -209,7 +236,7 @@ async def test_a_publish_answers_the_event_exactly_as_get_reads_it(api, body):
                               headers={"Authorization": f"Bearer {api.token}"}) as reply:
         assert reply.status == 200
         read = await reply.text()
-    assert posted == f'{{"event": {read}}}'
+    assert posted == f'{{"event": {read}, "warnings": []}}'  # (none: each starts in the future)
     assert event["group_name"] is not None and event["no_effect"] is None
     assert event["private"] is (body is ANSWERED["private_part"])
     assert ("inner" in event) is (body is ANSWERED["chosen_groups"])
@@ -229,3 +256,22 @@ async def test_an_accept_of_a_group_this_group_already_named_is_refused_and_stor
     assert (status, reply["error"]["code"]) == (422, "not_allowed"), reply
     assert "already named" in reply["error"]["message"], reply
     assert await event_count(api) == before
+
+
+async def test_an_action_for_chosen_groups_is_listed_as_sealed_as_the_document_says(api):
+    """`?kind=action` and `?region=` filter on what is stored: an action shared with chosen groups is
+    stored as `sealed` (its kind and region encrypted), so they leave it out. The document said only
+    "only this kind": it now says so, and how to get them (`kind=sealed`, or the read models)."""
+    status, body = await api.request("POST", "/api/v1/events", json={**ACTION, "to": ["calais"]})
+    assert status == 201, body
+    event_id = body["event"]["id"]
+    listed = {q: [e["id"] for e in (await api.get(f"/api/v1/events?{q}&limit=500"))["events"]]
+              for q in ("kind=action", "region=calais", "kind=sealed")}
+    assert event_id not in listed["kind=action"] and event_id not in listed["region=calais"], listed
+    assert event_id in listed["kind=sealed"], listed
+    [sealed] = [e for e in (await api.get("/api/v1/events?kind=sealed&limit=500"))["events"] if e["id"] == event_id]
+    assert sealed["for_chosen_groups"] is True and sealed["inner"]["kind"] == "action", sealed
+    assert event_id in [a["id"] for a in (await api.get("/api/v1/actions?limit=500"))["items"]]
+    doc = json.loads(api_module.OPENAPI_PATH.read_text(encoding="utf-8"))
+    said = {p["name"]: p["description"] for p in doc["paths"]["/api/v1/events"]["get"]["parameters"]}
+    assert "`kind=sealed`" in said["kind"] and "`kind=sealed`" in said["region"], said

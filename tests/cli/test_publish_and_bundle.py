@@ -235,3 +235,13 @@ def _as_anywhere(items: list[dict]) -> list[dict]:
     `this_node`), which differs from node to node by nature."""
     return [{**i, "device_list": [{k: v for k, v in d.items() if k != "this_node"} for d in i["device_list"]]}
             if "device_list" in i else i for i in items]
+
+
+def test_an_empty_to_is_refused_not_read_as_no_group(network, cli):
+    """`--to ""` (a variable left empty in a script) names no group: refused, nothing signed; it was
+    skipped, and the action sealed for chosen groups with none chosen."""
+    refused = cli.run(network.a, "publish", "action", "--title", "Only us", "--region", "calais", "--type",
+                      "protest", "--starts-at", "2031-02-01T10:00", "--to", "", ok=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    assert "is empty" in refused.stderr and "leave --to out" in refused.stderr, refused.stderr
+    assert cli.run_json(network.a, "ls", "--kind", "sealed") == []  # nothing was signed

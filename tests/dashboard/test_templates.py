@@ -1,6 +1,8 @@
 """Templates escape every text that comes from events, whatever it holds (pure rendering)."""
 from __future__ import annotations
 
+import re
+
 from node.dashboard.app import ENV, render_page
 from node.dashboard.i18n import Translator
 
@@ -181,3 +183,18 @@ def test_a_claim_by_a_group_the_request_was_not_sent_to_says_so_in_either_langua
                                                  fragment="/f"))):
             html = " ".join(render_page(name, ctx).split())
             assert who in html and " ".join(why.split()) in html and taken not in html, (lang, name)
+
+
+def test_what_tells_two_events_apart_is_said_outside_the_events_own_language() -> None:
+    """An Arabic alert or title read alike to another: ", posted <date>, <short id>" was inside the
+    element with lang="ar", so a screen reader read the dashboard's English with an Arabic voice."""
+    page = overview("fr")
+    told = {"posted": 1_800_000_000_000, "twin": True}
+    page["alerts"] = [{**page["alerts"][0], "text": "شرطة عند الجسر", **told}]
+    page["timeline"] = {"items": [{**page["timeline"]["items"][0], "title": "درس لغة", **told}], "more": False}
+    html = render_page("overview.html", {**page, "group_languages": {ID: ["ar"]}})
+    for text in ("شرطة عند الجسر", "درس لغة"):
+        tagged = re.search(rf'<(\w+)[^>]* lang="ar"[^>]*>{text}</\1>(.*?)</a>', html)
+        assert tagged is not None, re.findall(rf'.{{120}}{text}.{{160}}', html)
+        assert tagged[2].startswith(f", {Translator('fr')('common.posted')} <time"), tagged[2]  # then, in French
+        assert f"{ID.hex()[:8]}" in tagged[2]
