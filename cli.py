@@ -194,6 +194,7 @@ def cmd_id(args: argparse.Namespace) -> int:
 def cmd_vouch(args: argparse.Namespace) -> int:
     """Certify a further device of this group (a device request) or admit a group (a group id)."""
     from crypto.keys import short_id
+    from crypto.keystore import write_private_file
     from node import membership
     home = home_of(args)
     log = home.log()
@@ -225,7 +226,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
         what = f"device {short_id(subject)} of your group"
         note = "That device is already certified; this is a fresh copy of its token."
     try:
-        out.write_text(token.encode(), encoding="utf-8")
+        write_private_file(out, token.encode().encode("utf-8"))  # it names the network and its peers' addresses
     except OSError as exc:
         raise CliError(f"cannot write the token to {out}: {exc.strerror}; the vouch is made, run the "
                        "same command again with another --out") from None
