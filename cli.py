@@ -194,6 +194,7 @@ def cmd_id(args: argparse.Namespace) -> int:
 def cmd_vouch(args: argparse.Namespace) -> int:
     """Certify a further device of this group (a device request) or admit a group (a group id)."""
     from crypto.keys import short_id
+    from crypto.keystore import write_private_file
     from node import membership
     home = home_of(args)
     log = home.log()
@@ -225,7 +226,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
         what = f"device {short_id(subject)} of your group"
         note = "That device is already certified; this is a fresh copy of its token."
     try:
-        out.write_text(token.encode(), encoding="utf-8")
+        write_private_file(out, token.encode().encode("utf-8"))  # it names the network and its peers' addresses
     except OSError as exc:
         raise CliError(f"cannot write the token to {out}: {exc.strerror}; the vouch is made, run the "
                        "same command again with another --out") from None
@@ -1109,6 +1110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from node.home import read_bundle_passphrase
     from crypto.stream import SealedWriter
     from node import render
+    from events.kinds import LOCATING_KINDS
     from node.bundle import export_bundle
     from node.field_input import InputError, parse_time
     home = home_of(args)
@@ -1128,12 +1130,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {args.file}: {exc.strerror}") from None
     with out:
         sink = SealedWriter(out, bundle_passphrase) if bundle_passphrase else out
-        count = export_bundle(log, keys.device, sink, since_ts=since)
+        # In clear, the nodes' addresses are left out: a USB stick is lost or seized at a border, and
+        # one in clear must not map where the network's nodes are.
+        count = export_bundle(log, keys.device, sink, since_ts=since,
+                              stubs_of=() if bundle_passphrase else LOCATING_KINDS)
         if bundle_passphrase:
             sink.close()
     sealed = " sealed with the bundle passphrase" if args.encrypt else ""
-    emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt)},
-         f"Exported {render.plural(count, 'event')} to {args.file}{sealed}.")
+    left_out = not args.encrypt and any(log.store.count_of_kind(kind) for kind in LOCATING_KINDS)
+    emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt),
+                "addresses_left_out": left_out},
+         f"Exported {render.plural(count, 'event')} to {args.file}{sealed}." + (
+             " The nodes' addresses (their announcements) were left out: a bundle not encrypted must not say where "
+             "the network's nodes are. Export with --encrypt to carry them." if left_out else ""))
     return 0
 
 
@@ -1998,7 +2007,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--encrypt", action="store_true",
                    help="seal the bundle with a passphrase ($SOLNET_BUNDLE_PASSPHRASE or a prompt): "
-                        "whoever finds the stick learns nothing but its size")
+                        "whoever finds the stick learns nothing but its size. Without it, the nodes' addresses "
+                        "(their announcements) are left out")
     p.add_argument("--since", help="only events made at or after this time (ISO 8601)")
     p = add("import", cmd_import, "verify and ingest a bundle made by `solnet export`")
     p.add_argument("file")

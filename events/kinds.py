@@ -36,6 +36,9 @@ PEOPLE_BUCKETS = ("1", "2", "3-5", "6-10", "11+")
 URGENCY = ("low", "medium", "high")
 ALERT_TYPES = ("raid", "eviction", "arrest", "border_check", "other")
 ALERT_STATUS = ("update", "all_clear")
+# Kinds whose bodies say where nodes are (their addresses): the panic wipe drops those bodies and a
+# bundle not encrypted carries them without (node/wipe.py, node/bundle.py); the signed headers stay.
+LOCATING_KINDS = ("node.announce",)
 LISTING_STATUS = ("open", "withdrawn")  # of a need, an offer or a support offer, set by its own group
 OUTCOMES = ("resolved", "referred", "withdrawn", "unresolved")
 RESOURCE_TOPICS = ("legal", "know_your_rights", "class_materials", "health", "housing", "other")

@@ -64,15 +64,18 @@ def _item(value: object) -> bytes:
     return msgpack.packb(value, use_bin_type=True)
 
 
-def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: int = 0) -> int:
-    """Write every stored event (or those from `since_ts`) as a signed bundle; return the count."""
+def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: int = 0,
+                  stubs_of: tuple[str, ...] = ()) -> int:
+    """Write every stored event (or those from `since_ts`) as a signed bundle, those of the kinds
+    `stubs_of` without their bodies (stubs, which an importer stores as missing and fills from its
+    peers); return the count."""
     digest = hashlib.blake2b(digest_size=32)
     header = _item({"network": log.network_id, "exporter": bytes(key.public), "created": now_ms(), "since": since_ts})
     out.write(MAGIC)
     out.write(header)
     digest.update(header)
     count = 0
-    for wire in log.store.iter_wire(since_ts=since_ts):
+    for wire in log.store.iter_wire(since_ts=since_ts, stubs_of=stubs_of):
         item = _item(wire)
         out.write(item)
         digest.update(item)

@@ -55,7 +55,16 @@ def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Appli
     dashboard.setup(app, node, options.dashboard)
     app.cleanup_ctx.append(_node_lifecycle)
     app.on_shutdown.append(_close_links)
+    app.on_response_prepare.append(_no_server_name)
     return app
+
+
+async def _no_server_name(request: web.Request, response: web.StreamResponse) -> None:
+    """No `Server: Python/3.11 aiohttp/3.x` in the answers: it told every scanner knocking on the
+    port which software, and which versions, run there. aiohttp fills it in after this hook only if
+    none is set, so it is set empty. (Its own answers to requests it cannot parse, which never reach
+    the app, still carry it.)"""
+    response.headers["Server"] = ""
 
 
 @web.middleware

@@ -3,7 +3,9 @@
 What goes: the keystore, the config (it names the group and holds its ids) and the API's admin
 token and unused dashboard login links (each overwritten with random bytes, synced, then deleted),
 every private part (the bodies that hold a sealed part: support requests, case notes; the events
-for chosen groups), the peer list (peer addresses say where other members are), and runtime facts; with `everything`, the whole home, database included. Public events stay by
+for chosen groups), the peer list and the bodies of the node.announce events (peer addresses say
+where other members are: their signed headers stay, so the chains stay whole), which peers
+answered this node, and runtime facts; with `everything`, the whole home, database included. Public events stay by
 default: every other node holds them too, and without the keys nobody can add to them in this
 node's name. A running node on the same home is stopped first, since it holds the keys in memory.
 
@@ -26,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from events.kinds import KINDS
+from events.kinds import KINDS, LOCATING_KINDS
 from events.sealed import SEALED_KIND
 from node.home import HOME_ENV, Home
 from node.home_lock import LOCK_FILE, node_lock_holder
@@ -67,7 +69,7 @@ def _wiped_raw(home: Home, private_kinds: list[str], report: WipeReport) -> bool
     schema: a newer solnet ran on this home), deleted table by table. True if done."""
     try:
         report.private_parts_dropped, report.peers_forgotten = forget_private_raw(
-            home.db_path, private_kinds, (SEALED_KIND,))
+            home.db_path, private_kinds, (SEALED_KIND,), LOCATING_KINDS)
     except StoreError:
         return False
     return True
@@ -208,7 +210,7 @@ def wipe_data(home: Home, report: WipeReport) -> None:
             try:
                 with store.write():
                     report.private_parts_dropped, report.peers_forgotten = store.forget_private_and_local(
-                        private_kinds, sealed_kinds=(SEALED_KIND,))
+                        private_kinds, sealed_kinds=(SEALED_KIND,), located_kinds=LOCATING_KINDS)
                 if not _reclaimed(store):
                     report.failed.append(f"{home.db_path.name}-wal, which still holds what was deleted: "
                                          f"{READER_HOLDS} (`solnet status` or `ls` running, a backup); stop it and "

@@ -11,10 +11,12 @@ needless: a rebinding page runs under its own host name, so the browser sends it
 node's cookies, and without them it is one more visitor who has not logged in.
 
 Sessions and CSRF: every visitor gets a random session id (cookie, HttpOnly, SameSite=Strict),
-named after this node so that several nodes on one machine (the demo) keep separate logins: a
-browser sends a host's cookies to every port of it. The name is a keyed hash under the device key
-(`cookie_names`), not the device id: it is in every answer, the login page's too, and an outsider
-who knocked on the port learnt from it which device runs there (until 2026-12-05). The CSRF token of a form is an HMAC of the
+named after the address it was asked at (host and port) so that several nodes on one machine (the
+demo) keep separate logins: a browser sends a host's cookies to every port of it. The name is a
+hash of that address alone (`cookie_names`), not of anything of the node's: it is in every answer,
+the login page's too, and an outsider who knocked on the port learnt from it which device runs
+there (its device id, until 2026-12-05), or linked the node's addresses (a keyed hash of its device
+key, the same at every address). The CSRF token of a form is an HMAC of the
 session id under a per-process secret, so it needs no storage and changes with the session; every
 POST must carry it. Logged-in sessions are kept in memory (bounded, with an expiry) and die with
 the process.
@@ -58,10 +60,16 @@ class CookieNames:
 COOKIE_PURPOSE = b"solnet-cookie"
 
 
-def cookie_names(derive: Callable[[bytes, bytes], bytes]) -> CookieNames:
-    """This node's cookie names, from `derive` (its device key's): the same at every start (a mark
-    lasts a year), another on another node, and telling nothing of the device (its id was in them)."""
-    tag = derive(COOKIE_PURPOSE, b"").hex()[:12]
+def cookie_names(host: str) -> CookieNames:
+    """The cookie names at the address a request came to (`host`, its Host header: host and port; ""
+    without one; not aiohttp's request.host, which is then this machine's name): another
+    at each port of a host, so two nodes on one machine keep separate logins, and the same at every
+    start there (a mark lasts a year). A hash of the Host alone, with no secret of the node's: the
+    Host is the visitor's to write, so a name keyed by the device key was one any outsider could have
+    made a node show at any of its addresses (asking its clearnet port with an onion address as
+    Host), and a node at two addresses, or moved to a new one, was recognised by it (until
+    2026-12-05). A name anyone can work out from the Host says nothing of the node."""
+    tag = hashlib.blake2b(host.lower().encode(), digest_size=6, person=COOKIE_PURPOSE).hexdigest()
     return CookieNames("solnet_session_" + tag, "solnet_browser_" + tag)
 
 

@@ -141,8 +141,6 @@ class Dashboard:
         self.node = node
         self.options = options
         self.sessions = Sessions()
-        names = access.cookie_names(node.keys.device.derive)
-        self.cookie, self.browser_cookie = names.session, names.browser
         self.known_browsers = KnownBrowsers(node.keys.device.derive)
         self.throttles = Throttles()
         self._login_lock = asyncio.Lock()
@@ -159,10 +157,14 @@ class Dashboard:
             lambda: (node.last_stored_n, node.log.trust_version))
 
     # --- request context ----------------------------------------------------------------------
+    @staticmethod
+    def _names(request: web.Request) -> access.CookieNames:
+        return access.cookie_names(request.headers.get("Host", ""))
+
     def context(self, request: web.Request) -> dict[str, Any]:
         lang, remember = i18n.choose_language(request.query.get("lang"), request.cookies.get(i18n.COOKIE),
                                               request.headers.get("Accept-Language"))
-        session_id = request.cookies.get(self.cookie)
+        session_id = request.cookies.get(self._names(request).session)
         new_session = session_id is None or len(session_id) > 100
         if new_session:
             session_id = Sessions.new_id()
@@ -180,7 +182,7 @@ class Dashboard:
             "errors": {}, "general_error": None,  # a failed form: by field, and what concerns none
         }
         request[DASH] = ctx
-        request[DASH_COOKIES] = {**({self.cookie: session_id} if new_session else {}),
+        request[DASH_COOKIES] = {**({self._names(request).session: session_id} if new_session else {}),
                                    **({i18n.COOKIE: lang} if remember else {})}
         return ctx
 
@@ -193,7 +195,7 @@ class Dashboard:
             response.headers.setdefault(name, value)
         for name, value in request.get(DASH_COOKIES, {}).items():
             response.set_cookie(name, value, httponly=True, samesite="Strict", secure=request.secure, path="/",
-                                max_age=None if name == self.cookie else 365 * 86400)
+                                max_age=None if name == self._names(request).session else 365 * 86400)
         return response
 
     def redirect(self, request: web.Request, location: str) -> web.StreamResponse:
@@ -272,7 +274,8 @@ class Dashboard:
         if origin not in (None, "null") and origin not in (f"http://{request.host}", f"https://{request.host}"):
             return form, self.refuse(request, ctx, 403, "error.csrf")
         token = form.get("csrf")
-        if not self.sessions.csrf_ok(request.cookies.get(self.cookie), token if isinstance(token, str) else None):
+        session_id = request.cookies.get(self._names(request).session)
+        if not self.sessions.csrf_ok(session_id, token if isinstance(token, str) else None):
             return form, self.refuse(request, ctx, 403, "error.csrf")
         return form, None
 
@@ -551,7 +554,7 @@ class Dashboard:
                                 carry: list[tuple[str, str]]) -> web.StreamResponse:
         """The publish form as it was sent before logging in (`_log_in_to_send`), with this new
         session's token: not sent, for the coordinator to check first."""
-        session = request[DASH_COOKIES][self.cookie]
+        session = request[DASH_COOKIES][self._names(request).session]
         ctx = {**ctx, "logged_in": True, "role": ADMIN, "is_admin": True, "session_id": session,
                "csrf": self.sessions.csrf_token(session), "flash": ctx["t"]("login.resend")}
         values = {name: value for name, value in carry if name != "to"}
@@ -580,14 +583,14 @@ class Dashboard:
     def _log_in(self, request: web.Request) -> None:
         """This request proved it may be the admin: end its old session, start a logged-in one, and
         mark the browser as one that logged in here (its failed logins count apart: access.py)."""
-        self.sessions.log_out(request.cookies.get(self.cookie))
-        request[DASH_COOKIES][self.cookie] = self.sessions.log_in()
+        self.sessions.log_out(request.cookies.get(self._names(request).session))
+        request[DASH_COOKIES][self._names(request).session] = self.sessions.log_in()
         if self._browser(request) is None:
-            request[DASH_COOKIES][self.browser_cookie] = self.known_browsers.mark()
+            request[DASH_COOKIES][self._names(request).browser] = self.known_browsers.mark()
 
     def _browser(self, request: web.Request) -> str | None:
         """The id of this browser if it logged in here before (its mark), else None."""
-        return self.known_browsers.browser(request.cookies.get(self.browser_cookie))
+        return self.known_browsers.browser(request.cookies.get(self._names(request).browser))
 
     async def login_submit(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
@@ -637,8 +640,8 @@ class Dashboard:
         _, refusal = await self.check_post(request)
         if refusal is not None:
             return refusal
-        self.sessions.log_out(request.cookies.get(self.cookie))
-        request[DASH_COOKIES][self.cookie] = Sessions.new_id()
+        self.sessions.log_out(request.cookies.get(self._names(request).session))
+        request[DASH_COOKIES][self._names(request).session] = Sessions.new_id()
         return self.redirect(request, "/")
 
     # --- panic wipe -----------------------------------------------------------------------------

@@ -485,16 +485,21 @@ class EventTables(StoreBase):
             yield from (StoredWire(n, self._wire(i, a, h, s, b)) for n, i, a, h, s, b in rows)
             last = rows[-1][0]
 
-    def iter_wire(self, *, since_ts: int = 0, batch: int = 1000) -> Iterator[bytes]:
-        """Every stored event in wire form, each author's in seq order (a reader can ingest them in order)."""
+    def iter_wire(self, *, since_ts: int = 0, batch: int = 1000,
+                  stubs_of: Sequence[str] = ()) -> Iterator[bytes]:
+        """Every stored event in wire form, each author's in seq order (a reader can ingest them in
+        order); those of the kinds `stubs_of` without their bodies (stubs, as of a body this node lacks)."""
         last = (0, 0)
         while True:
-            rows = self._x("SELECT a, seq, id, header, sig, body FROM events WHERE (a, seq) > (?, ?) AND ts >= ? "
+            rows = self._x("SELECT a, seq, id, header, sig, body, kind FROM events WHERE (a, seq) > (?, ?) AND ts >= ? "
                            "ORDER BY a, seq LIMIT ?", (*last, since_ts, batch)).fetchall()
             if not rows:
                 return
-            for a, _seq, event_id, header, sig, body in rows:
-                yield self._wire(event_id, a, header, sig, body)
+            for a, _seq, event_id, header, sig, body, kind in rows:
+                if kind in stubs_of:
+                    yield wire_of(self._signed(event_id, a, header, sig, None), sig, None)
+                else:
+                    yield self._wire(event_id, a, header, sig, body)
             last = (rows[-1][0], rows[-1][1])
 
     def events_page(self, *, kind: str | None = None, author: bytes | None = None,

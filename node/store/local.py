@@ -2,6 +2,7 @@
 housekeeping's statements."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
@@ -14,7 +15,7 @@ from node.store.base import BUSY_TIMEOUT_MS
 from node.store.errors import StoreError
 from node.store.projections import ProjectionTables
 from node.store.rows import PeerRow
-from node.store.schema import BODY_REDACTED, by_ids
+from node.store.schema import BODY_MISSING, BODY_REDACTED, by_ids
 
 
 # What the panic wipe empties besides the peers: events kept aside, fork proofs, a forked device's
@@ -25,6 +26,10 @@ from node.store.schema import BODY_REDACTED, by_ids
 WIPED_TABLES = ("pending", "forks", "forked", "forged")
 WIPED_META = ("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary', "
               "'refused_as_revoked', 'alert_hook_passed')")
+# The record of this home's rounds with peers (node/chain_gate.py) stays, since a home that synced
+# before must still wait for a round before it signs (a keystore restored onto it would fork
+# otherwise); only the devices it names as peers that answered go.
+CHAIN_META = "own_chain"
 
 
 class LocalTables(ProjectionTables):
@@ -58,21 +63,34 @@ class LocalTables(ProjectionTables):
         return self._x("DELETE FROM peers WHERE address=?", (address,)).rowcount > 0
 
     # --- panic wipe -------------------------------------------------------------------------------
-    def forget_private_and_local(self, private_kinds: Sequence[str], sealed_kinds: Sequence[str] = ()) -> tuple[int, int]:
+    def forget_private_and_local(self, private_kinds: Sequence[str], sealed_kinds: Sequence[str] = (),
+                                 located_kinds: Sequence[str] = ()) -> tuple[int, int]:
         """For the panic wipe, inside a write: drop every body that holds a sealed part (with its
-        read-model rows), every body of `sealed_kinds` (wholly encrypted), events kept aside, fork
-        evidence, the peer list and runtime facts. Returns (bodies dropped, peers forgotten)."""
+        read-model rows), every body of `sealed_kinds` (wholly encrypted), every body of
+        `located_kinds` (where other nodes are: node.announce), events kept aside, fork evidence,
+        the peer list, the peers named in the record of rounds, and runtime facts. Returns (bodies
+        dropped, peers forgotten): the located bodies count in neither.
+
+        Every event keeps its signed header, so its chain and the frontier stay whole: a peer
+        asking for those events is sent them without their bodies (stubs), as for any body this
+        node lacks. A located body is stored as missing, not redacted (its author did not redact
+        it): a keystore restored onto this home asks peers for it again, as for any missing body."""
         sealed = [event_id for event_id, body in self.bodies_of_kinds(private_kinds) if _holds_sealed(body)]
         sealed += [event_id for event_id, _ in self.bodies_of_kinds(sealed_kinds)] if sealed_kinds else []
-        for i in range(0, len(sealed), 500):
-            chunk = sealed[i:i + 500]
-            where, args = by_ids(chunk)
-            self._drop_rows(f"SELECT n FROM events WHERE {where}", args)
-            self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {where}", (BODY_REDACTED, *args))
+        located = [event_id for event_id, _ in self.bodies_of_kinds(located_kinds)] if located_kinds else []
+        for ids, state in ((sealed, BODY_REDACTED), (located, BODY_MISSING)):
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                where, args = by_ids(chunk)
+                self._drop_rows(f"SELECT n FROM events WHERE {where}", args)
+                self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {where}", (state, *args))
         for table in WIPED_TABLES:
             self._x(f"DELETE FROM {table}")
         peers = self._x("DELETE FROM peers").rowcount
         self._x(WIPED_META)
+        chain = self._one("SELECT value FROM meta WHERE key=?", (CHAIN_META,))
+        if chain is not None:
+            self._x("UPDATE meta SET value=? WHERE key=?", (without_peers(chain), CHAIN_META))
         self._facts.clear()
         return len(sealed), peers
 
@@ -132,17 +150,33 @@ class LocalTables(ProjectionTables):
         return bool(self._one("PRAGMA secure_delete"))
 
 
-def forget_private_raw(path: Path, private_kinds: Sequence[str], sealed_kinds: Sequence[str]) -> tuple[int, int]:
+def without_peers(chain: bytes) -> bytes:
+    """The record of rounds (meta `own_chain`, node/chain_gate.py) without the devices it names as
+    peers that answered; one that does not read as a map becomes an empty one (read as damaged, as
+    it was)."""
+    try:
+        value = json.loads(chain)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        return b"{}"
+    value["peers"] = []
+    return json.dumps(value).encode()
+
+
+def forget_private_raw(path: Path, private_kinds: Sequence[str], sealed_kinds: Sequence[str],
+                       located_kinds: Sequence[str] = ()) -> tuple[int, int]:
     """The panic wipe's `forget_private_and_local` on a database this solnet cannot open as a store
     (a newer schema, a half-done upgrade): by the tables and columns it has, with secure_delete and
     the WAL truncated. Returns (bodies dropped, peers forgotten); StoreError if even that fails."""
     try:
-        return _forget_private_raw(path, private_kinds, sealed_kinds)
+        return _forget_private_raw(path, private_kinds, sealed_kinds, located_kinds)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot wipe {path.name} table by table either ({exc})") from None
 
 
-def _forget_private_raw(path: Path, private_kinds: Sequence[str], sealed_kinds: Sequence[str]) -> tuple[int, int]:
+def _forget_private_raw(path: Path, private_kinds: Sequence[str], sealed_kinds: Sequence[str],
+                        located_kinds: Sequence[str]) -> tuple[int, int]:
     with closing(sqlite3.connect(path, timeout=10)) as db:
         db.execute("PRAGMA secure_delete=ON")
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -156,12 +190,17 @@ def _forget_private_raw(path: Path, private_kinds: Sequence[str], sealed_kinds: 
                     if kind in sealed_kinds or _holds_sealed(body):
                         db.execute("UPDATE events SET body=NULL WHERE rowid=?", (rowid,))
                         dropped += 1
+                if located_kinds:  # (its columns are those this solnet knows, or the update fails as a whole)
+                    db.execute(f"UPDATE events SET body=NULL WHERE kind IN ({','.join('?' * len(located_kinds))})",
+                               tuple(located_kinds))
             for table in tables & set(WIPED_TABLES):
                 db.execute(f"DELETE FROM {table}")
             if "peers" in tables:
                 peers = db.execute("DELETE FROM peers").rowcount
             if "meta" in tables:
                 db.execute(WIPED_META)
+                for (chain,) in db.execute("SELECT value FROM meta WHERE key=?", (CHAIN_META,)).fetchall():
+                    db.execute("UPDATE meta SET value=? WHERE key=?", (without_peers(chain), CHAIN_META))
         db.execute("VACUUM")  # a copy without the freed pages, whatever auto_vacuum the file has
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return dropped, peers

@@ -96,3 +96,18 @@ def test_a_panic_wipe_goes_on_in_a_home_others_may_write_to(cli, network):
     os.chmod(home, 0o777)
     cli.run(home, "wipe", "--yes")
     assert not (home / "keystore").exists()
+
+
+def test_an_invite_written_to_a_file_is_readable_by_this_user_only(cli, tmp_path):
+    """`solnet invite --out FILE` wrote the join token (the network id, the bootstrap peers'
+    addresses) with mode 0644, as the umask left it: others on the machine could read where the
+    network's nodes are. It is 0600, as the home's files and export bundles, even over a file
+    that was there before with a wider mode."""
+    net = cli.found_and_join(tmp_path)
+    token = tmp_path / "token"  # (found_and_join's invite)
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600
+    again = tmp_path / "again"
+    again.write_text("an older token\n")
+    os.chmod(again, 0o644)
+    cli.run(net.a, "invite", net.group_b, "--out", again, "--peer", "127.0.0.1:7000")
+    assert stat.S_IMODE(again.stat().st_mode) == 0o600 and "older" not in again.read_text()

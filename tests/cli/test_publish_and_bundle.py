@@ -43,7 +43,7 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
 
     bundle = tmp_path / "calais.bundle"
     exported = cli.run_json(network.a, "export", bundle)
-    assert exported["events"] == len(a_events)
+    assert exported["events"] == len(a_events) and exported["addresses_left_out"] is True
     result = cli.run_json(network.b, "import", bundle)
     assert result["rejected"] == 0 and result["pending"] == 0 and result["signature_ok"] is True
     assert result["accepted"] + result["duplicate"] == len(a_events)
@@ -56,8 +56,15 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     sealed_on_a, sealed_on_b = a_by_id[ids["sealed"]], b_by_id[ids["sealed"]]
     assert sealed_on_a["inner"]["notes"] == "for the squat on rue Mollien" and sealed_on_a["inner"]["kind"] == "offer"
     assert sealed_on_b["kind"] == "sealed" and "inner" not in sealed_on_b and "Mollien" not in str(sealed_on_b)
+    # The announcement came without its body (a bundle in clear names no node's address): B holds its
+    # signed header and asks its peers for the body.
+    announced = ids["node.announce"]
+    assert b"127.0.0.1:7000" not in bundle.read_bytes()
+    assert b_by_id[announced]["body"] == "missing" and "addresses" not in b_by_id[announced]
+    assert {k: v for k, v in a_by_id[announced].items() if k not in ("body", "addresses")} == \
+        {k: v for k, v in b_by_id[announced].items() if k != "body"}
     for event_id, event in a_by_id.items():
-        if event_id != ids["sealed"]:
+        if event_id not in (ids["sealed"], announced):
             assert b_by_id[event_id] == event, f"B shows {event['kind']} {event_id} differently"
     assert {k: v for k, v in sealed_on_a.items() if k != "inner"} == sealed_on_b
 
@@ -67,8 +74,8 @@ def test_every_kind_published_on_a_reaches_b_in_a_bundle(network, cli, tmp_path)
     cli.run(network.a, "import", back)
     a_events = cli.run_json(network.a, "ls", "--limit", "1000")
     assert keys_of(a_events) == keys_of(b_events)
-    assert {i: e for i, e in by_id(a_events).items() if i != ids["sealed"]} == \
-        {i: e for i, e in b_by_id.items() if i != ids["sealed"]}
+    assert {i: e for i, e in by_id(a_events).items() if i not in (ids["sealed"], announced)} == \
+        {i: e for i, e in b_by_id.items() if i not in (ids["sealed"], announced)}
     for view in ("actions", "past-actions", "fundraisers", "needs", "support", "capacity", "alerts",
                  "alert-history", "resources", "groups"):  # the read models
         on_a = [i for i in cli.run_json(network.a, "view", view) if not i.get("shared_with")]
@@ -211,7 +218,7 @@ def test_a_sealed_bundle_reveals_nothing_and_needs_its_passphrase(populated, cli
                     env={"SOLNET_BUNDLE_PASSPHRASE": "abc"})
     assert short.returncode != 0 and "at least 12" in short.stderr and not (tmp_path / "weak.bundle").exists()
     out = cli.run_json(populated.a, "export", bundle, "--encrypt", env=sealed_env)
-    assert out["encrypted"] is True and out["events"] > 10
+    assert out["encrypted"] is True and out["events"] > 10 and out["addresses_left_out"] is False
     assert bundle.stat().st_mode & 0o777 == 0o600  # as the home's own files
     raw = bundle.read_bytes()
     for public_text in (b"Rally at the prefecture", b"Loon-Plage", b"Winter tents", bytes.fromhex(populated.group_a)):
@@ -228,6 +235,8 @@ def test_a_sealed_bundle_reveals_nothing_and_needs_its_passphrase(populated, cli
     after = {e["id"] for e in cli.run_json(populated.b, "ls", "--limit", "1000")}
     assert after > {e["id"] for e in before}
     assert after >= {e["id"] for e in cli.run_json(populated.a, "ls", "--limit", "1000")}
+    # Sealed, the bundle carries the nodes' addresses (left out of one in clear)
+    assert cli.run_json(populated.b, "show", populated.published["node.announce"])["addresses"] == ["127.0.0.1:7000"]
 
 
 def _as_anywhere(items: list[dict]) -> list[dict]:

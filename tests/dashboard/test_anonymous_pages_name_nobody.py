@@ -65,8 +65,32 @@ async def test_two_nodes_in_one_browser_stay_logged_in_with_cookies_not_named_af
     assert len([n for n in names if n.startswith("solnet_session_")]) == 2, names
     assert len([n for n in names if n.startswith("solnet_browser_")]) == 2, names
     assert not [n for n in names for d in devices if d[:6] in n or d[-6:] in n], (names, devices)
-    keys = sample.nodes[0].home.keys(PASSPHRASE)
-    assert access.cookie_names(keys.device.derive) == access.cookie_names(keys.device.derive), "a mark outlives a restart"
+    assert access.cookie_names("127.0.0.1:7000") == access.cookie_names("127.0.0.1:7000"), "a mark outlives a restart"
+
+
+async def test_cookie_names_do_not_link_a_nodes_addresses_nor_name_its_software(sample, serve_node) -> None:
+    """The cookies' names were a keyed hash of the device key, the same at every address and every
+    start: anyone reaching the port linked a node's onion address to its clearnet one (asking each, or
+    the clearnet port with the onion as Host), and knew it again at a new address. They are a hash
+    of the Host alone now: one node at two Host names gives two unrelated names, two nodes at one Host
+    the same one (nothing of the node in it). And no `Server: Python/3.11 aiohttp/...` header."""
+    calais, bristol = [await serve_node(node) for node in sample.nodes]
+
+    async def knock(running, host: str) -> tuple[str, str]:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as scanner:
+            async with scanner.get(running.url + "/login", headers={"Host": host}) as r:
+                assert r.status == 200
+                [cookie] = r.headers.getall("Set-Cookie")
+                return cookie.split("=", 1)[0], r.headers.get("Server", "")
+
+    onion = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvw.onion"
+    at_onion, server = await knock(calais, onion)
+    at_clearnet, _ = await knock(calais, "203.0.113.5:8080")
+    assert at_onion.startswith("solnet_session_") and at_clearnet.startswith("solnet_session_")
+    assert at_onion != at_clearnet  # one node, two addresses: not linked by its cookie
+    assert (await knock(bristol, onion))[0] == at_onion  # another node at that address: the same name
+    assert (await knock(calais, onion.upper()))[0] == at_onion  # (a host name's case is no other address)
+    assert "aiohttp" not in server.lower() and "python" not in server.lower(), server
 
 
 async def _sealed_need_to_come(sample) -> bytes:

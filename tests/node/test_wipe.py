@@ -207,6 +207,9 @@ def test_a_database_of_a_newer_solnet_is_wiped_table_by_table(tmp_path: Path) ->
     """A newer solnet ran on this home (its schema is newer than this one reads): the wipe left the
     sealed parts and the peer list where they were, and said the disk was failing."""
     calais, _, sealed = _network_with_a_private_request(tmp_path)
+    log = calais.home.log()
+    log.append(calais.keys.device, "node.announce", {"addresses": ["http://127.0.0.74:7700"]})
+    log.store.close()
     store = Store(calais.home.db_path)
     with store.write():
         store.save_peer("127.0.0.1:7701", "config")
@@ -218,6 +221,7 @@ def test_a_database_of_a_newer_solnet_is_wiped_table_by_table(tmp_path: Path) ->
     assert report.failed == [] and report.private_parts_dropped == 1 and report.peers_forgotten == 1
     assert _files_holding(calais.home.path, sealed) == []
     assert _files_holding(calais.home.path, b"127.0.0.1:7701") == []
+    assert _files_holding(calais.home.path, b"127.0.0.74") == []  # where a node is (node.announce)
 
 
 def test_a_wiped_home_can_be_wiped_whole_and_says_how_to_take_part_again(tmp_path: Path) -> None:
@@ -242,3 +246,78 @@ def test_status_and_init_in_a_wiped_home_say_it_was_wiped_and_what_to_do(tmp_pat
     made = _solnet(home, "init", "--group", "Calais", "--region", "calais", ok=False)
     assert made.returncode == 3 and "was wiped" in made.stderr and "wipe --all" in made.stderr, made.stderr
     assert sorted(p.name for p in home.iterdir() if p.name in ("config.json", "keystore")) == []
+
+
+def _wires(store: Store) -> list[bytes]:
+    from node.store.events import wire_of
+
+    return [wire_of(ev.header, ev.sig, ev.body) for ev in store.all_events()]
+
+
+def _heads(home: Home) -> list:
+    store = Store(home.db_path)
+    try:
+        return sorted(store.heads())
+    finally:
+        store.close()
+
+
+def test_wipe_forgets_where_other_nodes_are_and_still_serves_their_chains(tmp_path: Path) -> None:
+    """The wipe said "peers forgotten", and the database still named where every announcing node
+    was: the bodies of their node.announce events, in clear, each tied to its group; and the record
+    of rounds named the peers that answered. Now the bodies go (in the database, its WAL and its
+    shared memory), their signed headers stay: the chains and heads are those of before (no fork),
+    and a peer given those events (stubs) takes them and fills their bodies from another node."""
+    from node.outcome import ACCEPTED
+
+    calais, bristol, cardiff = localnet.create_network(
+        tmp_path, [("Calais", "calais"), ("Bristol", "bristol"), ("Cardiff", "cardiff")], PASS)
+    hosts = {"Calais": b"127.0.0.71", "Bristol": b"127.0.0.72", "Cardiff": b"127.0.0.73"}
+    for node in (calais, bristol, cardiff):
+        log = node.home.log()
+        log.append(node.keys.device, "node.announce", {"addresses": [f"http://{hosts[node.name].decode()}:7700"]})
+        log.store.close()
+    gathered = calais.home.log()
+    for node in (bristol, cardiff):
+        source = Store(node.home.db_path)
+        assert all(o.status != "rejected" for o in gathered.ingest(_wires(source)))
+        source.close()
+    assert gathered.store.count_of_kind("node.announce") == 3
+    peer = "ab" * 32
+    with gathered.store.write():
+        gathered.store.set_meta("own_chain", json.dumps({"pid": None, "started": None, "confirmed": 5, "copy": "x:y",
+                                                         "restored": True, "peers": [peer]}).encode())
+    gathered.store.close()
+    before = _heads(calais.home)
+
+    _solnet(calais.home.path, "wipe", "--yes")
+
+    for host in hosts.values():
+        assert _files_holding(calais.home.path, host) == [], host
+    assert _files_holding(calais.home.path, peer.encode()) == []
+    assert _heads(calais.home) == before  # every chain as it was: nothing looks forked
+    wiped = Store(calais.home.db_path)
+    try:
+        announces = [ev for ev in wiped.all_events() if ev.kind == "node.announce"]
+        assert len(announces) == 3 and all(ev.body is None for ev in announces)
+        kept = json.loads(wiped.get_meta("own_chain"))
+        assert kept["peers"] == [] and kept["confirmed"] == 5 and kept["restored"] is True  # still held before a round
+        served = _wires(wiped)
+    finally:
+        wiped.close()
+    # What the wiped node sends a peer: Bristol lacks Cardiff's events; it takes them from the wiped
+    # node (the announce without its body), then the body from Cardiff itself.
+    log = bristol.home.log()
+    try:
+        outcomes = log.ingest(served)
+        assert all(o.status in (ACCEPTED, "duplicate") for o in outcomes), outcomes
+        cardiffs = log.store.list_events(kind="node.announce")
+        stub = next(ev for ev in cardiffs if ev.author == bytes(cardiff.keys.device.public))
+        assert stub.body is None and stub.id in log.store.missing_bodies(10)
+        whole = Store(cardiff.home.db_path)
+        log.ingest(whole.wires_by_id([stub.id]))
+        whole.close()
+        assert log.store.event_row(stub.id).body is not None
+        assert sorted(log.store.heads()) == before
+    finally:
+        log.store.close()
