@@ -232,11 +232,46 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
     if not isinstance(fields, dict):
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields")
     check_fields(kind, fields)
+    _check_consent(kind, header, fields)
+    return fields
+
+
+def checked_body(header: Header, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """What `parse_body(header, pack(fields))` returns or raises, for `fields` that already passed
+    `check_fields` for `header`'s kind and that `round_trips`: unpacking their body would give them
+    back (keys sorted) and check them again with the same verdict, so only the header's expiry and
+    a vouch's consent are left to check. A local append's own body is not unpacked and checked twice."""
+    kind = KINDS.get(header.kind)
+    if kind is None:
+        return None
+    _check_expiry(kind, header)
+    _check_consent(kind, header, fields)
+    return fields
+
+
+_ROUND_TRIP = frozenset({str, bytes, int, bool, type(None)})
+
+
+def round_trips(fields: dict[str, Any]) -> bool:
+    """Whether `unpack(pack(fields))` is `fields` with its keys sorted, every value of the same type:
+    values of these exact types, or lists of them (a subclass, a tuple or a nested map may come back
+    as another type, which the rules could judge otherwise)."""
+    plain = _ROUND_TRIP
+    for value in fields.values():
+        t = type(value)
+        if t is list:
+            if not plain.issuperset(map(type, value)):
+                return False
+        elif t not in plain:
+            return False
+    return True
+
+
+def _check_consent(kind: Kind, header: Header, fields: dict[str, Any]) -> None:
     if kind.name == "member.vouch" and "consent" in fields and not consent_is_valid(
             header.author, fields["subject"], fields["encryption_key"], fields["consent"]):
         raise InvalidEvent(BAD_FIELD, "member.vouch: the device's consent does not verify for this group and "
                                       "encryption key")
-    return fields
 
 
 def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
