@@ -48,3 +48,15 @@ def test_pack_refuses_what_the_reference_refuses(value: Any) -> None:
     with pytest.raises(TypeError) as reference:
         _reference(value)
     assert str(refused.value) == str(reference.value)
+
+
+class _Tied(str):
+    """A key that sorts as tied with every other (a str subclass may say anything of its order)."""
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+
+def test_keys_that_tie_in_order_are_not_sorted_by_their_values() -> None:
+    value = {_Tied("b"): 1, "a": b"x"}
+    assert pack(value) == msgpack.packb(_reference(value), use_bin_type=True)
