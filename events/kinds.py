@@ -63,6 +63,7 @@ class Kind:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_rules", {f.name: (f, f.rule) for f in self.fields})
+        object.__setattr__(self, "_references", tuple(f for f in self.fields if f.refers_to))
 
     def field(self, name: str) -> Field | None:
         return self._by_name.get(name)  # type: ignore[attr-defined]
@@ -296,9 +297,9 @@ def wrong_reference(kind: Kind, fields: dict[str, Any], kind_of: Callable[[bytes
     """(field, why) for the first id field of `fields` that names an event of another kind than the
     one it refers to (a need.fulfil naming an action), or None. `kind_of` gives the kind of an event
     the caller holds, None if it holds none: an event not seen yet cannot be judged."""
-    for spec in kind.fields:
+    for spec in kind._references:  # type: ignore[attr-defined]  (the fields with refers_to, in order)
         value = fields.get(spec.name)
-        if spec.refers_to and isinstance(value, bytes):
+        if isinstance(value, bytes):
             found = kind_of(value)
             if found is not None and found != spec.refers_to:
                 return spec.name, (f"'{spec.name}' must name {_a(spec.refers_to)} event, but {value.hex()[:12]}… "
