@@ -64,6 +64,7 @@ class Kind:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_rules", {f.name: (f, f.rule) for f in self.fields})
         object.__setattr__(self, "_references", tuple(f for f in self.fields if f.refers_to))
+        object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
 
     def field(self, name: str) -> Field | None:
         return self._by_name.get(name)  # type: ignore[attr-defined]
@@ -288,7 +289,7 @@ def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
         problem = rule[1](rule[0], value)  # what Field.check would raise as FieldError, without raising it
         if problem:
             raise InvalidEvent(BAD_FIELD, f"{kind.name}: field '{name}' {problem}")
-    missing = [f.name for f in kind.fields if f.required and f.name not in fields]
+    missing = [name for name in kind._required if name not in fields]  # type: ignore[attr-defined]  (in order)
     if missing:
         raise InvalidEvent(BAD_FIELD, f"{kind.name} needs the field(s): {', '.join(missing)}")
     _check_relations(kind.name, fields)
