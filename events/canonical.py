@@ -19,13 +19,25 @@ class _NotCanonical(TypeError):
     pass
 
 
+# Values `_sorted` returns as they are: these exact types (no subclass) are neither a map, a list
+# nor a float. Items of these types are not passed to it at all (a header is ten of them, a body
+# mostly): a Python call per item was most of the cost of packing.
+_AS_IS = frozenset({str, bytes, int, bool, type(None)})
+
+
 def _sorted(value: Any) -> Any:
+    as_is = _AS_IS
     if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
+        str_keys = _STR.issuperset(map(type, value))
+        if not str_keys and not all(isinstance(k, str) for k in value):
             raise _NotCanonical("map keys must be strings")
-        return {k: _sorted(value[k]) for k in sorted(value)}
+        if str_keys and type(value) is dict and as_is.issuperset(map(type, value.values())):
+            return dict(sorted(value.items()))  # (distinct str keys: no two tie, so no value is compared)
+        return {k: v if type(v := value[k]) in as_is else _sorted(v) for k in sorted(value)}
     if isinstance(value, (list, tuple)):
-        return [_sorted(v) for v in value]
+        if as_is.issuperset(map(type, value)):  # a header: copied in C
+            return list(value)
+        return [v if type(v) in as_is else _sorted(v) for v in value]
     if isinstance(value, float):
         raise _NotCanonical("floats are not allowed")
     return value

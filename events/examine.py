@@ -25,7 +25,7 @@ from crypto.errors import BadSignature
 from crypto.keys import verify_signature
 from events.errors import InvalidEvent
 from events.format import SIGN_CONTEXT, Event, Header, decode_event
-from events.kinds import parse_body
+from events.kinds import checked_body, parse_body
 from events.projections import PROFILE, Shape, row_shape
 
 # Kinds whose body the ingesting process parses itself (trust changes, redactions).
@@ -54,12 +54,13 @@ class Examined(NamedTuple):
     facts: BodyFacts | None
 
 
-def body_facts(ev: Event) -> BodyFacts | None:
-    """The state-free verdict on `ev`'s body, or None for the kinds the ingesting process parses."""
+def body_facts(ev: Event, checked: dict[str, Any] | None = None) -> BodyFacts | None:
+    """The state-free verdict on `ev`'s body, or None for the kinds the ingesting process parses.
+    `checked`: the fields `ev`'s body was packed from, already checked (events.kinds.checked_body)."""
     if ev.kind in PARSED_BY_INGEST:
         return None
     try:
-        fields = parse_body(ev.header, ev.body)
+        fields = parse_body(ev.header, ev.body) if checked is None else checked_body(ev.header, checked)
     except InvalidEvent as exc:
         return BodyFacts((exc.reason, exc.args[0]), False, None)
     if fields is None:

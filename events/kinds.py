@@ -66,6 +66,8 @@ class Kind:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_rules", {f.name: (f, f.rule) for f in self.fields})
+        object.__setattr__(self, "_references", tuple(f for f in self.fields if f.refers_to))
+        object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
 
     def field(self, name: str) -> Field | None:
         return self._by_name.get(name)  # type: ignore[attr-defined]
@@ -241,11 +243,48 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
     if not isinstance(fields, dict):
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields")
     check_fields(kind, fields)
+    _check_consent(kind, header, fields)
+    return fields
+
+
+def checked_body(header: Header, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """What `parse_body(header, pack(fields))` returns or raises, for `fields` that already passed
+    `check_fields` for `header`'s kind and that `round_trips`: unpacking their body would give them
+    back (keys sorted) and check them again with the same verdict, so only the header's expiry and
+    a vouch's consent are left to check. A local append's own body is not unpacked and checked twice."""
+    kind = KINDS.get(header.kind)
+    if kind is None:
+        return None
+    _check_expiry(kind, header)
+    _check_consent(kind, header, fields)
+    return fields
+
+
+_ROUND_TRIP = frozenset({str, bytes, int, bool, type(None)})
+
+
+def round_trips(fields: dict[str, Any]) -> bool:
+    """Whether `unpack(pack(fields))` is `fields` with its keys sorted, every value of the same type:
+    values of these exact types, or lists of them (a subclass, a tuple or a nested map may come back
+    as another type, which the rules could judge otherwise)."""
+    plain = _ROUND_TRIP
+    if plain.issuperset(map(type, fields.values())):  # (no list among them: judged in C)
+        return True
+    for value in fields.values():
+        t = type(value)
+        if t is list:
+            if not plain.issuperset(map(type, value)):
+                return False
+        elif t not in plain:
+            return False
+    return True
+
+
+def _check_consent(kind: Kind, header: Header, fields: dict[str, Any]) -> None:
     if kind.name == "member.vouch" and "consent" in fields and not consent_is_valid(
             header.author, fields["subject"], fields["encryption_key"], fields["consent"]):
         raise InvalidEvent(BAD_FIELD, "member.vouch: the device's consent does not verify for this group and "
                                       "encryption key")
-    return fields
 
 
 def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
@@ -259,7 +298,7 @@ def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
         problem = rule[1](rule[0], value)  # what Field.check would raise as FieldError, without raising it
         if problem:
             raise InvalidEvent(BAD_FIELD, f"{kind.name}: field '{name}' {problem}")
-    missing = [f.name for f in kind.fields if f.required and f.name not in fields]
+    missing = [name for name in kind._required if name not in fields]  # type: ignore[attr-defined]  (in order)
     if missing:
         raise InvalidEvent(BAD_FIELD, f"{kind.name} needs the field(s): {', '.join(missing)}")
     _check_relations(kind.name, fields)
@@ -270,9 +309,9 @@ def wrong_reference(kind: Kind, fields: dict[str, Any], kind_of: Callable[[bytes
     """(field, why) for the first id field of `fields` that names an event of another kind than the
     one it refers to (a need.fulfil naming an action), or None. `kind_of` gives the kind of an event
     the caller holds, None if it holds none: an event not seen yet cannot be judged."""
-    for spec in kind.fields:
+    for spec in kind._references:  # type: ignore[attr-defined]  (the fields with refers_to, in order)
         value = fields.get(spec.name)
-        if spec.refers_to and isinstance(value, bytes):
+        if isinstance(value, bytes):
             found = kind_of(value)
             if found is not None and found != spec.refers_to:
                 return spec.name, (f"'{spec.name}' must name {_a(spec.refers_to)} event, but {value.hex()[:12]}… "

@@ -26,6 +26,9 @@ JSON = "application/json"
 POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note", "time_zone", "offline", "new_region")
 EXPIRES_RE = re.compile(r"[0-9]{1,9}(m|min|h|d)")
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# A surrogate in a decoded JSON value comes from one in the text or from a \uD800-\uDFFF escape:
+# a body text with neither holds none, and is not searched value by value.
+MAYBE_SURROGATE_RE = re.compile("[\ud800-\udfff]|\\\\u[dD][89abcdefABCDEF]")
 BROKEN_TEXT = ("it holds half of a UTF-16 surrogate pair (such as \\ud800 alone), which is no character; send "
                "valid UTF-8 text")
 NUMERIC_TYPES = ("int",)  # field types a JSON number may be given for (amounts, quantities)
@@ -87,7 +90,10 @@ class _KeyTwice(ValueError):
 
 
 def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out = dict(pairs)  # (in C: as many keys as pairs when no key is given twice, the case of every honest body)
+    if len(out) == len(pairs):
+        return out
+    out = {}
     for key, value in pairs:
         if key in out:
             raise _KeyTwice(key)
@@ -136,7 +142,8 @@ def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishR
         raise BodyError(415, "unsupported_media_type", f"the body must be JSON in UTF-8 (RFC 8259), not "
                         f"{charset[:40]!r}; send it as UTF-8, with 'Content-Type: {JSON}'")
     try:
-        body = _DECODER.decode(raw.decode("utf-8", "surrogatepass"))  # JSON between systems is UTF-8 (RFC 8259)
+        text = raw.decode("utf-8", "surrogatepass")  # JSON between systems is UTF-8 (RFC 8259)
+        body = _DECODER.decode(text)
     except _KeyTwice as exc:
         raise BodyError(400, "bad_json", f"the key {str(exc)[:40]!r} is given twice in one object: give each key once",
                         str(exc)[:40]) from None
@@ -144,7 +151,8 @@ def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishR
         raise BodyError(400, "bad_json", "the body is not JSON; send {\"kind\": ..., \"fields\": {...}}") from None
     if not isinstance(body, dict):
         raise BodyError(400, "bad_json", "the body must be a JSON object: {\"kind\": ..., \"fields\": {...}}")
-    _refuse_broken_text(body)
+    if MAYBE_SURROGATE_RE.search(text):
+        _refuse_broken_text(body)
     for key, value in body.items():
         if key not in POST_KEYS:
             raise _invalid(f"unknown key {key[:40]!r}; the body takes: {', '.join(POST_KEYS)}", key[:40])
@@ -226,7 +234,7 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
     """The field values as text, as a person would type them (node.publishing parses them)."""
     if not isinstance(fields, dict):
         raise _invalid("'fields' is an object of field name to text", "fields")
-    typed = typed_fields(kind)
+    typed = _typed(kind)
     texts = {}
     for name, value in fields.items():
         spec = kind.field(name)
@@ -242,10 +250,22 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
         if spec.type == "enum" and given and value not in spec.choices:
             raise _invalid(f"'{name}' must be one of: {', '.join(spec.choices)} (got {str(value)[:40]!r})", name)
         form = FORMS.get(form_name(spec))
-        if form is not None and isinstance(value, str) and given and not re.fullmatch(form[0], value):
+        if form is not None and isinstance(value, str) and given and not _FORM_RES[form[0]].fullmatch(value):
             raise _invalid(f"'{name}' must be {form[1]}, got {value[:40]!r}", name)
         texts[name] = str(value)
     return texts
+
+
+_FORM_RES = {pattern: re.compile(pattern) for pattern, _ in FORMS.values()}
+_TYPED: dict[str, tuple[Kind, list[str]]] = {}
+
+
+def _typed(kind: Kind) -> list[str]:
+    """`typed_fields(kind)`, made once per kind (a Kind is frozen: its fields never change)."""
+    known = _TYPED.get(kind.name)
+    if known is None or known[0] is not kind:
+        known = _TYPED[kind.name] = (kind, typed_fields(kind))
+    return known[1]
 
 
 def form_name(spec: Field) -> str:

@@ -20,11 +20,11 @@ from crypto.keys import SigningKey
 from events import errors as E
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
-from events.examine import BodyFacts, Examined
+from events.examine import BodyFacts, Examined, body_facts
 from events.format import Event, decode_event, sign_event
 from events.genesis import Genesis, parse_genesis
 from events import effects
-from events.kinds import KINDS, Kind, check_fields, parse_body, wrong_reference
+from events.kinds import KINDS, Kind, check_fields, parse_body, round_trips, wrong_reference
 from events.projections import ALERT_UPDATE, FULFIL, Drop, project
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import author_share, chain_gate, pending_queue, references, stamped_ahead
@@ -1369,7 +1369,10 @@ class EventLog:
                 self._refuse_without_effect(member, spec, fields, seq + 1)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
-            prepared = _Prepared(now, [None], fresh=[(0, Examined(ev, None, True, None))], signed_here=True)
+            # Its body is pack(fields) of the fields checked above: admission is handed their verdict
+            # (as ingest hands a worker's) rather than unpacking that body and checking it again.
+            facts = body_facts(ev, checked=fields) if round_trips(fields) else None
+            prepared = _Prepared(now, [None], fresh=[(0, Examined(ev, None, True, facts))], signed_here=True)
             # The head just read, not read again (an accept out of the log: the stored head, below it).
             self._admit_prepared(prepared, {author: (seq, prev) if member is not None else self.store.head(author)})
             self._count_deferred_trust(now)

@@ -195,10 +195,11 @@ class StoreBase:
 
     def _kept_or_read(self, key: Any, read: Callable[[], Any]) -> Any:
         """The fact kept under `key`, or what `read()` gives (then kept)."""
-        value = self._kept(key)
+        # `_kept` then `_keep`, written out: some twenty facts are asked per publish.
+        value = self._facts.get(key, UNKNOWN) if self._checked else UNKNOWN
         if value is UNKNOWN:
             value = read()
-            self._keep(key, value)
+            self._facts[key] = value
         return value
 
     def _keep(self, key: Any, value: Any) -> None:
