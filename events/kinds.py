@@ -106,9 +106,10 @@ KINDS: dict[str, Kind] = {
         # kind stores and forwards it (docs/design.md section 4).
         Kind("fundraiser.decline", (
             Field("fundraiser", "id", True, refers_to="fundraiser"),
-            Field("decline", "id", True, refers_to="fundraiser.update", help="the pledge declined"),
+            Field("decline", "id", True, refers_to="fundraiser.update", help="a pledge of the group declined: every pledge of that group to this fundraiser, earlier and later, is declined with it"),
             _t("note", 500),
-        ), expiry="forbidden", summary="the fundraiser's group declines a pledge: it no longer counts as pledged"),
+        ), expiry="forbidden", summary="the fundraiser's group declines every pledge of a group to it, earlier and later "
+                                      "(naming one): none of them counts as pledged"),
         Kind("need", (
             Field("category", "enum", True, choices=GOODS), Field("quantity", "int", True, minimum=1, maximum=10**6),
             Field("unit", "enum", choices=UNITS, help=f"how the quantity counts (default {DEFAULT_UNIT})"),
@@ -137,10 +138,10 @@ KINDS: dict[str, Kind] = {
         ), expiry="forbidden", summary="part or all of a need was covered (from an offer, if named)"),
         Kind("need.decline", (  # (a kind of its own: see fundraiser.decline)
             Field("need", "id", True, refers_to="need"),
-            Field("decline", "id", True, refers_to="need.fulfil", help="the fulfilment declined"),
+            Field("decline", "id", True, refers_to="need.fulfil", help="a fulfilment of the group declined: every fulfilment of that group to this need, earlier and later, is declined with it"),
             _t("note", 500),
-        ), expiry="forbidden", summary="the need's group declines a fulfilment: that group's fulfilments of the need "
-                                      "no longer count as covered"),
+        ), expiry="forbidden", summary="the need's group declines every fulfilment of a group to it, earlier and later "
+                                      "(naming one): none of them counts as covered"),
         Kind("support.offer", (
             Field("region", "region", True), Field("type", "enum", True, choices=SUPPORT_TYPES),
             Field("capacity", "int", True, minimum=1, maximum=10_000, help="how many people (or places) at once"),

@@ -330,8 +330,11 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         ender = None
         if not closes and not taken and gone(r.data["group"]):
             # Nobody remains to close it for all: the groups that took it end it, the last close
-            # of one still a member once none of them holds it (whenever each came in)
-            closes = sorted((s for s in back.values() if not gone(s.data["group"])), key=lambda s: s.version)[-1:]
+            # of one still a member once none of them holds it (whenever each came in). Only a
+            # group whose claim took it: one the private part was not sealed to never read the
+            # case, and its close would end it for everyone with an outcome nobody can vouch for.
+            closes = sorted((s for s in back.values() if not gone(s.data["group"])
+                             and (sent_to is None or s.data["group"] in sent_to)), key=lambda s: s.version)[-1:]
             ender = closes[-1].data["group"] if closes else None
         status, outcome = "open", None
         if closes:

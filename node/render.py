@@ -200,9 +200,11 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
             return f"raised so far {f['raised'] / 100:,.2f} for {short_id(f['fundraiser'])}"
         return f"pledge {f['pledge'] / 100:,.2f} to {short_id(f['fundraiser'])}"
     if kind == "fundraiser.decline":
-        return f"declines the pledge {short_id(f['decline'])} to {short_id(f['fundraiser'])}"
+        return (f"declines every pledge, earlier and later, of the group that made pledge {short_id(f['decline'])} "
+                f"to {short_id(f['fundraiser'])}")
     if kind == "need.decline":
-        return f"declines the fulfilment {short_id(f['decline'])} of need {short_id(f['need'])}"
+        return (f"declines every fulfilment, earlier and later, of the group that made fulfilment {short_id(f['decline'])} "
+                f"of need {short_id(f['need'])}")
     if kind in ("need", "offer"):
         counted = (quantity(f["quantity"], f["unit"]) if f.get("unit") not in (None, DEFAULT_UNIT)
                    else str(f["quantity"]))

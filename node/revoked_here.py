@@ -8,9 +8,10 @@ A node learns that its own device (or its group) was revoked only once a peer ca
 revocation to it; but the peers that hold it refuse the device at the handshake and send nothing
 more, so it may never arrive. The refusal is the news. It is believed only from a peer whose key
 the handshake proved and that is a certified, unrevoked device in this node's trust graph: any
-other key could say anything. The first such refusal is kept (who refused, when); later ones write
-nothing (an SD card), until a complete round with the peer that refused shows it accepts this
-device after all (then the record goes). The panic wipe forgets it with the peer list.
+other key could say anything. Each distinct claim is kept with the peers that made it (who
+refused, when), and the one the most groups make is said, a contrary claim named as such; a
+peer's further refusals write nothing (an SD card), until a complete round with it shows it
+accepts this device after all (then its word goes). The panic wipe forgets it with the peer list.
 """
 from __future__ import annotations
 
@@ -33,9 +34,10 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
     """Keep that member device `peer_device` refused this device (`device`) as revoked, or as frozen
     by a fork at seq `forked_at` (nobody revoked it then), its own or (`group_fork`) its group key's
     (`group_key_here`: this home holds the group key); what was kept, or None if nothing was (the
-    key is no member here, or this peer's refusal, or another claim, is kept already). A further
-    peer saying the same is added to `also` (one write per peer: several groups' word is more than
-    one peer's). Blocking."""
+    key is no member here, or this peer's refusal is kept already). A further peer saying the same
+    is added to its claim's `also` (one write per peer: several groups' word is more than one
+    peer's); a different claim is kept beside it, and the claim most groups make is the one said
+    (`others`: the rest). Blocking."""
     from node import references  # the node's: kept out of `solnet status`'s imports
 
     member = log.trust.member(peer_device)
@@ -46,35 +48,72 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
         return None
     said = {"by": peer_device.hex(), "group": member.group.hex(),
             "name": references.group_name(log.store, member.group)}
-    kept = load(log.store)
-    if kept is not None:
-        same = (kept.get("forked_at"), kept.get("forked_key")) == (forked_at, "group" if group_fork else None)
-        if not same or peer_device.hex() in {p["by"] for p in refusers(kept)} or len(kept.get("also", ())) >= MAX_ALSO:
+    # Each distinct claim is kept with the peers that made it, and the best-supported one is said:
+    # keeping only the first claim let one lying peer that refused first (a made-up seq) stop the
+    # true refusals of every other group from being counted.
+    claims = claims_of(load(log.store))
+    if any(peer_device.hex() in {p["by"] for p in refusers(c)} for c in claims):
+        return None  # one word per peer: no write per refused dial
+    key = (forked_at, "group" if group_fork else None)
+    same = next((c for c in claims if claim_key(c) == key), None)
+    if same is not None:
+        if len(same.get("also", ())) >= MAX_ALSO:
             return None
-        kept["also"] = [*kept.get("also", ()), said]
+        same["also"] = [*same.get("also", ()), said]
+    elif len(claims) >= MAX_CLAIMS:
+        return None
     else:
-        kept = {**said, "at": now}
-        if forked_at is not None:
-            kept["forked_at"] = forked_at
-            if group_fork:
-                kept["forked_key"] = "group"
-            if device is not None:
-                kept["device"] = device.hex()
-                forked = log.trust.group_of(device) if group_fork else device
-                # A fork past this home's own head of that key is not one this home made: if the peer
-                # says true, another copy of the key signs elsewhere (a copied home, a seized or stolen
-                # device, an older backup restored here). Said so, as that peer's word (a member may
-                # lie). A group key this home does not hold: what it holds of the chain is told.
-                held = log.store.head(forked)[0] if forked is not None else 0
-                if group_fork:
-                    kept["held"] = held
-                if forked_at > held and (group_key_here or not group_fork):
-                    kept["elsewhere"] = True
+        claims.append(_new_claim(log, said, now, forked_at, device, group_fork, group_key_here))
+    kept = arranged(claims)
     with log.store.write():
         log.store.set_meta(META_KEY, json.dumps(kept).encode())
     return kept
 
 
+def _new_claim(log: EventLog, said: dict[str, Any], now: int, forked_at: int | None, device: bytes | None,
+               group_fork: bool, group_key_here: bool) -> dict[str, Any]:
+    """A claim no peer made before: `said` (the peer), when, and what it says, checked against this
+    home's own chain where it can be."""
+    kept = {**said, "at": now}
+    if forked_at is not None:
+        kept["forked_at"] = forked_at
+        if group_fork:
+            kept["forked_key"] = "group"
+        if device is not None:
+            kept["device"] = device.hex()
+            forked = log.trust.group_of(device) if group_fork else device
+            # A fork past this home's own head of that key is not one this home made: if the peer
+            # says true, another copy of the key signs elsewhere (a copied home, a seized or stolen
+            # device, an older backup restored here). Said so, as that peer's word (a member may
+            # lie). A group key this home does not hold: what it holds of the chain is told.
+            held = log.store.head(forked)[0] if forked is not None else 0
+            if group_fork:
+                kept["held"] = held
+            if forked_at > held and (group_key_here or not group_fork):
+                kept["elsewhere"] = True
+    return kept
+
+
+def claim_key(claim: dict[str, Any]) -> tuple[int | None, str | None]:
+    """What a claim says: revoked (None, None), or forked at a seq, the device's key or its group's."""
+    return claim.get("forked_at"), claim.get("forked_key")
+
+
+def claims_of(kept: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every claim kept, the one said first (each without `others`)."""
+    if kept is None:
+        return []
+    return [{k: v for k, v in kept.items() if k != "others"}, *kept.get("others", ())]
+
+
+def arranged(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    """The claim said (the one the most groups make; at a tie, the one kept first) with the
+    others under `others`."""
+    ranked = sorted(claims, key=lambda c: -len(groups_saying(c)))  # stable: a tie keeps the order
+    return {**ranked[0], **({"others": ranked[1:]} if ranked[1:] else {})}
+
+
+MAX_CLAIMS = 16  # distinct claims kept: bounded against peers that each say something else
 MAX_ALSO = 16  # further peers kept with the first: enough to count groups, bounded against a flood
 
 
@@ -95,28 +134,42 @@ def accepted_by(log: EventLog, peer_device: bytes) -> bool:
     """A complete round with `peer_device`: if it is a peer whose refusal is kept, it accepts this
     device after all, and its word goes (the record, if it was the only one). Whether the record
     changed. Blocking."""
-    kept = load(log.store)
-    if kept is None or peer_device.hex() not in {p["by"] for p in refusers(kept)}:
+    claims = claims_of(load(log.store))
+    if not any(peer_device.hex() in {p["by"] for p in refusers(c)} for c in claims):
         return False
-    rest = [p for p in refusers(kept) if p["by"] != peer_device.hex()]
-    if rest:  # the next peer's word is kept, with the claim
-        first = {k: v for k, v in kept.items() if k not in ("by", "group", "name", "also")}
-        kept = {**first, **rest[0], **({"also": rest[1:]} if rest[1:] else {})}
+    left = []
+    for claim in claims:
+        rest = [p for p in refusers(claim) if p["by"] != peer_device.hex()]
+        if rest:  # the next peer's word is kept, with the claim
+            first = {k: v for k, v in claim.items() if k not in ("by", "group", "name", "also")}
+            left.append({**first, **rest[0], **({"also": rest[1:]} if rest[1:] else {})})
     with log.store.write():
         # (the meta table has no delete of one key: empty is none)
-        log.store.set_meta(META_KEY, json.dumps(kept).encode() if rest else b"")
+        log.store.set_meta(META_KEY, json.dumps(arranged(left)).encode() if left else b"")
     return True
 
 
 def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
-    """The refusal kept, or None (none kept, or damaged: the next refusal is kept again)."""
-    kept = saved_facts(store.get_meta(META_KEY))
-    if kept is None or saved_key(kept.get("by")) is None or saved_key(kept.get("group")) is None \
+    """The refusal kept (the claim said, the others under `others`), or None (none kept, or
+    damaged: the next refusal is kept again)."""
+    kept = _valid(saved_facts(store.get_meta(META_KEY)))
+    if kept is None:
+        return None
+    others = kept.get("others", [])  # damaged: the claim said alone
+    others = [c for c in others if isinstance(c, dict) and "others" not in c and _valid(c) is not None] \
+        if isinstance(others, list) else []
+    kept.pop("others", None)
+    return {**kept, **({"others": others} if others else {})}
+
+
+def _valid(kept: Any) -> dict[str, Any] | None:
+    """One claim as kept, if whole (a damaged `also`: the first peer's word alone), or None."""
+    if not isinstance(kept, dict) or saved_key(kept.get("by")) is None or saved_key(kept.get("group")) is None \
             or not isinstance(kept.get("at"), int) or not isinstance(kept.get("name"), (str, type(None))) \
             or not isinstance(kept.get("forked_at", 1), int) or not isinstance(kept.get("device", ""), str) \
             or not isinstance(kept.get("held", 0), int):
         return None
-    also = kept.get("also", [])  # damaged: the first peer's word alone
+    also = kept.get("also", [])
     if not isinstance(also, list) or not all(isinstance(p, dict) and saved_key(p.get("by")) is not None
                                              and saved_key(p.get("group")) is not None for p in also):
         kept.pop("also", None)
@@ -125,7 +178,32 @@ def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
 
 def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     """What `solnet status` and a running node's log say of a kept refusal (`when`: its time, in words):
-    as the word of the peers that said it, naming them, one peer's alone or several groups'."""
+    as the word of the peers that said it, naming them, one peer's alone or several groups'; and
+    any other claim peers made, as contrary to it."""
+    return _claim_warning(kept, group_id, when) + contrary(kept)
+
+
+def contrary(kept: dict[str, Any]) -> str:
+    """The claims peers made other than the one said (`others`), each as whose word it is."""
+    said = []
+    for claim in kept.get("others", ()):
+        groups, peers = groups_saying(claim), refusers(claim)
+        who = f"a peer of {groups[0]}" if len(peers) == 1 else f"{len(peers)} peers, of {join_names(groups)},"
+        which = "a lone contrary claim" if len(groups) == 1 else f"a contrary claim, of {len(groups)} groups"
+        said.append(f"{which}: {who} said instead that {claim_words(claim)}")
+    return "; against it, " + "; ".join(said) if said else ""
+
+
+def claim_words(claim: dict[str, Any]) -> str:
+    """What a claim says, in a few words."""
+    seq, key = claim_key(claim)
+    if seq is None:
+        return "this device or its group is revoked"
+    return f"this device's {'group key' if key == 'group' else 'key'} signed two different events at seq {seq}"
+
+
+def _claim_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
+    """What is said of the claim said (`warning`), without the others."""
     groups = groups_saying(kept)
     peers = refusers(kept)
     if len(peers) == 1:

@@ -20,9 +20,17 @@ async def test_the_needs_group_declines_a_fulfilment_from_its_page(sample, start
     link = f"/publish/need.decline?need={need}&decline={fulfil}"
     assert link in html.unescape(page), page
     text = " ".join(visible_text(page).split())
-    assert "7 covered by Bristol Decline" in text, text
+    assert "7 covered by Bristol Decline its fulfilments" in text, text
     status, form, _ = await get(node.client, link, headers={"Accept-Language": "en"})
     assert status == 200 and fulfil in form and "Declined fulfilment" in visible_text(form)
+    # declining one declines every fulfilment of that group to the need: said before it is confirmed
+    said = " ".join(visible_text(form).split())
+    assert "every fulfilment of that group to this need, earlier and later" in said, said
+    _, page, _ = await get(node.client, f"/event/{need}", headers={"Accept-Language": "fr"})
+    assert "7 couvert par Bristol Refuser ses livraisons" in " ".join(visible_text(page).split())
+    _, form, _ = await get(node.client, link, headers={"Accept-Language": "fr"})
+    said = " ".join(visible_text(form).split())
+    assert "toutes les livraisons de ce groupe pour ce besoin, antérieures et ultérieures :" in said, said
 
     await node.node.publish("need.decline", {"need": need, "decline": fulfil, "note": "nothing came"})
     _, page, _ = await get(node.client, f"/event/{need}", headers={"Accept-Language": "en"})

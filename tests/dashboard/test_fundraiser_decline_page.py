@@ -33,9 +33,17 @@ async def test_the_fundraisers_group_declines_a_pledge_from_its_page(sample, sta
     link = f"/publish/fundraiser.decline?fundraiser={fund}&decline={pledge}"
     assert link in html.unescape(page), page
     text = " ".join(visible_text(page).split())
-    assert "9,999 EUR pledged by Bristol Decline" in text, text
+    assert "9,999 EUR pledged by Bristol Decline its pledges" in text, text
     status, form, _ = await get(node.client, link, headers={"Accept-Language": "en"})
     assert status == 200 and pledge in form and "Declined pledge" in visible_text(form)
+    # declining one declines every pledge of that group to the fundraiser: said before it is confirmed
+    said = " ".join(visible_text(form).split())
+    assert "every pledge of that group to this fundraiser, earlier and later" in said, said
+    _, page, _ = await get(node.client, f"/event/{fund}", headers={"Accept-Language": "fr"})
+    assert re.search(r"EUR promis par Bristol Refuser ses promesses", " ".join(visible_text(page).split()))
+    _, form, _ = await get(node.client, link, headers={"Accept-Language": "fr"})
+    said = " ".join(visible_text(form).split())
+    assert "toutes les promesses de ce groupe à cette collecte, antérieures et ultérieures :" in said, said
 
     await node.node.publish("fundraiser.decline", {"fundraiser": fund, "decline": pledge})
     _, page, _ = await get(node.client, f"/event/{fund}", headers={"Accept-Language": "en"})

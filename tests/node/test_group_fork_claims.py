@@ -10,6 +10,8 @@ several-groups case is kept by `record` from peers of distinct groups of a certi
 """
 from __future__ import annotations
 
+import pytest
+
 from crypto.short_ids import short_id
 from node import revoked_here
 from refusing_peer import know_bristols_device, refused_once
@@ -55,18 +57,23 @@ def test_peers_of_several_groups_saying_it_make_the_advice_likely_and_are_counte
         first = revoked_here.record(log, world.pub("g2"), 1_000, 5, me, group_fork=True)
         assert first is not None and ADVICE not in revoked_here.warning(first, "GROUP", "today")
         assert revoked_here.record(log, world.pub("g2"), 2_000, 5, me, group_fork=True) is None  # once a peer
-        assert revoked_here.record(log, world.pub("g3"), 2_000, 6, me, group_fork=True) is None  # another claim
+        other = revoked_here.record(log, world.pub("f1"), 2_000, 6, me, group_fork=True)  # another claim
+        assert other is not None and other["forked_at"] == 5, other  # kept beside it; a tie: the first said
         both = revoked_here.record(log, world.pub("g3"), 3_000, 5, me, group_fork=True)
         assert both is not None and revoked_here.load(log.store) == both
         said = revoked_here.warning(both, "GROUP", "today")
         assert said.startswith("2 peers, of ") and "the word of 2 groups' nodes" in said, said
         assert "likely true" in said and ADVICE in said, said
+        assert "; against it, a lone contrary claim: a peer of group " in said, said  # (f1's)
+        assert said.endswith("said instead that this device's group key signed two different events at seq 6"), said
         # A round with one of them: its word goes, the other's stays
         assert revoked_here.accepted_by(log, world.pub("g2"))
         left = revoked_here.load(log.store)
         assert left is not None and left["by"] == world.pub("g3").hex() and "also" not in left, left
         assert left["forked_at"] == 5 and ADVICE not in revoked_here.warning(left, "GROUP", "today")
-        assert revoked_here.accepted_by(log, world.pub("g3")) and revoked_here.load(log.store) is None
+        assert revoked_here.accepted_by(log, world.pub("g3"))
+        assert revoked_here.load(log.store)["forked_at"] == 6  # the other claim, said now
+        assert revoked_here.accepted_by(log, world.pub("f1")) and revoked_here.load(log.store) is None
     finally:
         log.store.close()
 
@@ -84,5 +91,32 @@ def test_every_peer_refusing_as_revoked_is_said_as_their_word_not_one_peers(tmp_
         said = revoked_here.warning(kept, "GROUP", "today")
         assert said.startswith("4 peers, of ") and "refused this device as revoked (the first on today)" in said, said
         assert "the word of 3 groups' nodes" in said and "one peer's word" not in said, said
+    finally:
+        log.store.close()
+
+
+@pytest.mark.parametrize("liar_first", [True, False])
+def test_a_lying_peer_that_refused_first_does_not_stop_other_groups_true_word_from_being_counted(tmp_path, liar_first):
+    """The group key really forked at seq 5, but an infiltrator's node of one group refused this device
+    first with a made-up seq (999): only its claim was kept, every honest group's refusal was dropped,
+    and status said "one peer's word ... do not ask for your group's removal" for as long as the liar
+    kept refusing (no complete round with it ever cleared it)."""
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    log = ingest_in(tmp_path / "solnet.db", world, world.events, [])
+    me = world.pub("g1")
+    said_by = [("g2", 999), ("g3", 5), ("f1", 5)] if liar_first else [("g3", 5), ("g2", 999), ("f1", 5)]
+    try:
+        for at, (peer, seq) in enumerate(said_by):
+            assert revoked_here.record(log, world.pub(peer), 1_000 + at, seq, me, group_fork=True) is not None, peer
+        kept = revoked_here.load(log.store)
+        said = revoked_here.warning(kept, "GROUP", "today")
+        assert kept["forked_at"] == 5 and "the word of 2 groups' nodes" in said, said
+        assert "two different events at seq 5" in said and "likely true" in said and ADVICE in said, said
+        assert "one peer's word" not in said.split("; against it")[0], said
+        assert "; against it, a lone contrary claim: a peer of group " in said, said  # (g2's)
+        assert said.endswith("said instead that this device's group key signed two different events at seq 999"), said
+        assert revoked_here.record(log, world.pub("g2"), 9_000, 999, me, group_fork=True) is None  # once a peer
     finally:
         log.store.close()
