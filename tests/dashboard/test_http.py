@@ -617,7 +617,7 @@ async def _until(predicate) -> None:
 async def test_a_group_named_like_this_one_is_told_apart_on_every_page_and_in_the_api(sample, start_node) -> None:
     """A member lets in a group that calls itself like this node's ("CaIais", a capital I): the
     groups page says so beside both, the admin's overview warns that a group may be passing as
-    theirs, the recipients offered for a support request carry each one's id, and the API names
+    theirs, the recipients offered for a support request carry their ids, and the API names
     both with their ids."""
     calais = sample.nodes[0]
     node = await start_node(calais)
@@ -643,7 +643,8 @@ async def test_a_group_named_like_this_one_is_told_apart_on_every_page_and_in_th
     assert warning and html_lib.unescape(re.sub(r"<[^>]+>", "", warning.group(1))).startswith(
         f"Another group's name looks like this group's: {copy} (let in by {real}).")
     _, form, _ = await get(node.client, "/publish/support.request")
-    assert real in visible_text(form) and copy in visible_text(form)
+    # (the look-alike has no device that could read a private part: not offered as a recipient)
+    assert real in visible_text(form) and copy not in visible_text(form)
 
     headers = {"Authorization": f"Bearer {running.home.admin_token(running.keys)}"}
     async with node.client.get("/api/v1/groups", headers=headers) as r:
