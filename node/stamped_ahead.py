@@ -59,3 +59,10 @@ def right(links: Iterable[Link], limit: int) -> set[bytes]:
             if link.sound:
                 proofs.add((link.prev, link.seq))
     return found
+
+
+def publishing_proves(until_ms: int, now: int) -> bool:
+    """Whether a device's own events that wait at peers until `until_ms` (their newest stamp less
+    MAX_CLOCK_SKEW_MS, node/store/events.py stamped_after) go in once it publishes a rightly stamped
+    event at `now`: stamped no more than MAX_PROVED_LEAD_MS past a peer's limit (its clock as this one)."""
+    return until_ms - now <= MAX_PROVED_LEAD_MS

@@ -11,6 +11,7 @@ from events.format import Event
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node import stamped_ahead
 from node.stamped_ahead import MAX_PROVED_LEAD_MS, Link
+from node.words import own_stamped_ahead
 from node_fixtures import Net, action, statuses, wires
 
 HOUR = 3_600_000
@@ -163,3 +164,13 @@ def test_a_raid_alert_stamped_two_days_ahead_stays_out_in_any_order(net: Net, tm
     right_after = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "real"},
                                   ts=now, expires=now + HOUR)
     assert _every_way(net, tmp_path, [fake, right_after]) == {repr(([False, False], 1))}
+
+
+def test_the_warning_says_to_publish_only_when_that_lets_the_events_in() -> None:
+    """`solnet status` told a device set right to publish anything, which lets its events stamped
+    ahead in only if they are stamped at most MAX_PROVED_LEAD_MS ahead (past the 10 minutes)."""
+    now = now_ms()
+    near = own_stamped_ahead(1, now + MAX_PROVED_LEAD_MS, now)
+    far = own_stamped_ahead(1, now + MAX_PROVED_LEAD_MS + 60_000, now)
+    assert "Publish anything" in near and "Publish anything" not in far
+    assert "only up to 3 h 00 min ahead" in far and "another device of the group" in far, far
