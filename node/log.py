@@ -442,37 +442,38 @@ class EventLog:
     def _refuse_unproved_ahead(self, candidates: list[tuple[int, Examined]], outcomes: list[Outcome | None],
                                now: int) -> list[tuple[int, Examined]]:
         """`candidates` without the events stamped more than MAX_CLOCK_SKEW_MS after `now` that
-        nothing later of their author proves right (node/stamped_ahead.py), refused (they come again
-        at the next round). The proof is a later event of the same author in this batch, checked
-        here, or kept aside in `pending` (checked when it was kept)."""
+        their immediate successors do not prove right (node/stamped_ahead.py), refused (they come
+        again at the next round). A successor is read from this batch (its signature and body
+        checked here) or from `pending` (checked when it was kept)."""
         limit = now + MAX_CLOCK_SKEW_MS
-        ahead = [x.event for _, x in candidates if x.event.header.timestamp > limit]
-        if not ahead:
+        authors = {x.event.author for _, x in candidates if x.event.header.timestamp > limit}
+        if not authors:
             return candidates
-        authors = {ev.author for ev in ahead}
-        later: dict[bytes, list[tuple[int, int]]] = {author: [] for author in authors}
-        batch = [x for _, x in candidates if x.event.author in authors and x.event.header.timestamp <= limit]
-        for x in batch:
-            if x.signature_ok is None:  # a proof must be signed by the author: checked before it counts
-                from node.verify_pool import verify_here
-
-                x = x._replace(signature_ok=bool(verify_here([x.event])[0]))
-            if x.signature_ok:
-                later[x.event.author].append((x.event.seq, x.event.header.timestamp))
-        for author in authors:
-            later[author] += [(row.seq, decode_event(row.wire).header.timestamp)
-                              for row in self.store.pending_of(author)]
-        kept: list[tuple[int, Examined]] = []
+        links: dict[bytes, list[stamped_ahead.Link]] = {author: [] for author in authors}
+        checked: list[tuple[int, Examined]] = []
         for i, x in candidates:
             ev = x.event
-            if ev.header.timestamp <= limit or stamped_ahead.proved_right(ev.seq, ev.header.timestamp, later[ev.author], limit):
+            if ev.author in authors:
+                if x.signature_ok is None:  # a proof must be signed by the author: checked before it counts
+                    from node.verify_pool import verify_here
+
+                    x = x._replace(signature_ok=bool(verify_here([ev])[0]))
+                links[ev.author].append(_link(ev, bool(x.signature_ok) and _body_keeps_rules(ev, x.facts)))
+            checked.append((i, x))
+        for author in authors:
+            links[author] += [_link(decode_event(row.wire), True) for row in self.store.pending_of(author)]
+        let_in = set().union(*(stamped_ahead.right(links[author], limit) for author in authors))
+        kept: list[tuple[int, Examined]] = []
+        for i, x in checked:
+            ev = x.event
+            if ev.header.timestamp <= limit or ev.id in let_in:
                 kept.append((i, x))
                 continue
             group = self.trust.group_of(ev.author)  # members only: throw-away keys cost nothing
             name = references.group_name(self.store, group) if group is not None else None
             outcomes[i] = Outcome(ev.id, REJECTED, E.FUTURE, f"timestamp is {span(ev.header.timestamp - now)} ahead "
                                   f"of this clock (more than 10 minutes), by a device of {name or 'no member group'}, "
-                                  "and no later event of its author is rightly stamped; check the author's clock",
+                                  "and no rightly stamped event of its author follows it; check the author's clock",
                                   group=name)
             if group is not None:
                 self.clock_doubt.note(group, ev.header.timestamp - now, now)
@@ -1486,6 +1487,19 @@ def _redacted_ids(body: bytes | None) -> set[bytes]:
     except (InvalidEvent, AttributeError):
         return set()
     return {i for i in ids if isinstance(i, bytes)} if isinstance(ids, list) else set()
+
+
+def _link(ev: Event, sound: bool) -> stamped_ahead.Link:
+    return stamped_ahead.Link(ev.seq, ev.id, ev.header.prev, ev.header.timestamp, sound)
+
+
+def _body_keeps_rules(ev: Event, facts: BodyFacts | None) -> bool:
+    """Whether `ev`'s body keeps its kind's rules (`_check_body` does not refuse it)."""
+    try:
+        _check_body(ev, facts)
+    except InvalidEvent:
+        return False
+    return True
 
 
 def _check_body(ev: Event, facts: BodyFacts | None) -> None:

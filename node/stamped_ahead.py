@@ -1,5 +1,5 @@
-"""Events stamped ahead of this node's clock: which may go in all the same, and the time to show
-for them. Pure decisions (no store, no clock: `limit` and timestamps come in as arguments).
+"""Events stamped ahead of this node's clock: which may go in all the same. A pure decision (no store,
+no clock: `limit` and timestamps come in as arguments).
 
 A node refuses an event stamped more than MAX_CLOCK_SKEW_MS after its own clock (DESIGN section 4:
 timestamps are claims). Alone, that rule silenced a group long after its clock was set right: a
@@ -7,36 +7,62 @@ laptop that booted hours ahead signed events stamped hours ahead; set right, eve
 that device, rightly stamped, waits behind them on each peer (a chain goes in seq by seq), raid
 alerts included, until the wrong stamps come within the skew.
 
-The rule: an event stamped past the limit is held only while nothing later of its author proves the
-author's clock right. A later event of the same author (a higher seq) stamped within the limit is
-that proof: the earlier ones go in, and their time counts as at most their successor's
-(`shown_time`), so the chain flows. The proof is read from the set of events at hand (the batch, and
-what waits in `pending`): a later event only adds proof, never takes it away, and an event refused
-for want of it comes again at the next sync round, so every arrival order ends in the same log.
+The rule: an event stamped past the limit (by at most MAX_PROVED_LEAD_MS) goes in once its
+IMMEDIATE successor proves the author's clock right: the event at seq + 1 whose prev is its id,
+signed by its author, whose body keeps its kind's rules, and which is itself rightly stamped or let
+in by this same rule (a run of events stamped ahead ending in a rightly stamped one). Only that
+successor: an event that will be refused (a bad body, a bad signature) or that is not the next link
+of the chain (one event at seq 1,000,000 kept aside) proves nothing, so the outcome does not depend
+on what comes with what. The proof is read from the events at hand (the batch, and what waits in
+`pending`): a later event only adds proof, never takes it away, and an event refused for want of
+it comes again at the next sync round, so every arrival order ends in the same log.
+
+What this does NOT do yet: the time of an event let in is still its own stamp (for the order of
+lists, last-writer-wins and an alert's life), so an event let in ranks above rightly stamped ones
+by up to MAX_PROVED_LEAD_MS; the small cap is what bounds that.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
-# How far past the limit a proof lets an event in: a clock hours ahead (a laptop that booted so), not
-# one a year ahead. An event stamped further waits, as before, until the time comes near: let in, a
-# member's event stamped a year ahead would win every last-writer-wins edit of its item for that
-# year and keep an alert live as long, all for the price of one rightly stamped event after it.
-MAX_PROVED_LEAD_MS = 48 * 3_600_000
-
-
-def proved_right(seq: int, stamp: int, later: Iterable[tuple[int, int]], limit: int) -> bool:
-    """Whether an event at `seq` stamped `stamp`, past `limit`, may go in: it is at most
-    MAX_PROVED_LEAD_MS past it, and one of its author's events in `later` ((seq, timestamp) pairs,
-    any seqs) has a higher seq and is stamped at or before `limit`."""
-    return stamp - limit <= MAX_PROVED_LEAD_MS and any(
-        other_seq > seq and other_stamp <= limit for other_seq, other_stamp in later)
+# How far past the limit a proof lets an event in: what a clock set wrong really gives, not what a
+# liar wants. A clock kept in local time read as UTC (a dual boot, a hand-set laptop) is off by the
+# zone: 1 to 2 h in France and Britain, 3 h at most for the places these groups work with; a
+# daylight-saving change missed is 1 h. A clock with a dead battery boots in the past, not ahead. An
+# event stamped further waits, as before, until the time comes near: let in, it keeps its stamp (see
+# above), so its lead is how long it tops the lists and how much longer an alert stays live.
+MAX_PROVED_LEAD_MS = 3 * 3_600_000
 
 
-def shown_time(stamp: int, successor_stamp: int | None) -> tuple[int, bool]:
-    """(the time to show for an event stamped `stamp`, whether it was stamped ahead): capped at the
-    stamp of its author's next event (`successor_stamp`, None while there is none), which a device
-    signs after it: a time past that one was its clock running ahead."""
-    if successor_stamp is not None and stamp > successor_stamp:
-        return successor_stamp, True
-    return stamp, False
+class Link(NamedTuple):
+    """One event of an author as the rule reads it. `sound`: signed by its author and its body
+    keeps its kind's rules (what may prove the event before it)."""
+
+    seq: int
+    id: bytes
+    prev: bytes
+    stamp: int
+    sound: bool
+
+
+def right(links: Iterable[Link], limit: int) -> set[bytes]:
+    """The ids of one author's `links` that may go in as far as their stamps go: stamped at or before
+    `limit`, or at most MAX_PROVED_LEAD_MS past it with a sound immediate successor in `links` (seq + 1,
+    prev = its id) that is itself right."""
+    by_seq = sorted(links, key=lambda link: link.seq, reverse=True)  # successors are decided first
+    proofs: set[tuple[bytes, int]] = set()  # (prev, seq) of the sound links found right
+    found: set[bytes] = set()
+    for link in by_seq:
+        if link.stamp <= limit or (link.stamp - limit <= MAX_PROVED_LEAD_MS and (link.id, link.seq + 1) in proofs):
+            found.add(link.id)
+            if link.sound:
+                proofs.add((link.prev, link.seq))
+    return found
+
+
+def publishing_proves(until_ms: int, now: int) -> bool:
+    """Whether a device's own events that wait at peers until `until_ms` (their newest stamp less
+    MAX_CLOCK_SKEW_MS, node/store/events.py stamped_after) go in once it publishes a rightly stamped
+    event at `now`: stamped no more than MAX_PROVED_LEAD_MS past a peer's limit (its clock as this one)."""
+    return until_ms - now <= MAX_PROVED_LEAD_MS

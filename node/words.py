@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from crypto.short_ids import short_id
-from node import moments
+from node import moments, stamped_ahead
+from node.clock import now_ms
 
 _BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
 
@@ -48,14 +49,20 @@ def own_events_refused(peers: int, from_seq: int) -> str:
             "no one (on a peer's node, its log says why it refused them)")
 
 
-def own_stamped_ahead(events: int, until_ms: int) -> str:
+def own_stamped_ahead(events: int, until_ms: int, now: int | None = None) -> str:
     """The warning of this device's events stamped while its clock ran ahead (node/stamped_ahead.py):
-    peers hold them, and every later one behind them, until `until_ms` or a rightly stamped event."""
+    peers hold them, and every later one behind them, until `until_ms` or a rightly stamped event
+    (if they are stamped at most MAX_PROVED_LEAD_MS ahead)."""
     wait, they = ("waits", "it was") if events == 1 else ("wait", "they were")
-    return (f"{plural(events, 'event')} of this device {wait} at peers until {local_time(until_ms)}: {they} stamped "
+    said = (f"{plural(events, 'event')} of this device {wait} at peers until {local_time(until_ms)}: {they} stamped "
             "while this machine's clock ran ahead, and a peer takes nothing stamped more than 10 minutes after its "
-            "own clock. This clock is right now. Publish anything (an alert, a need): peers take a device's events "
-            "stamped ahead once a later one of it is rightly stamped, and its chain flows again")
+            "own clock. This clock is right now. ")
+    if stamped_ahead.publishing_proves(until_ms, now_ms() if now is None else now):
+        return said + ("Publish anything (an alert, a need): peers take a device's events stamped ahead once a "
+                       "later one of it is rightly stamped, and its chain flows again")
+    return said + (f"Peers let in events stamped ahead once a later one is rightly stamped only up to "
+                   f"{span(stamped_ahead.MAX_PROVED_LEAD_MS)} ahead, so until then what this device publishes waits "
+                   "behind them; to be heard sooner, publish from another device of the group")
 
 
 def key_elsewhere(when: str, seq: int, at_ms: int, device: str | None = None, group: str | None = None) -> str:

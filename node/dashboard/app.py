@@ -28,7 +28,7 @@ from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
-from node import audience, login_links, public_site, publishing, references, render
+from node import audience, login_links, public_site, publishing, references, render, stamped_ahead
 from node.api import API_PATH_RE
 from node.chain_gate import NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, pages
@@ -309,6 +309,8 @@ class Dashboard:
         health["clock_behind"] = span(behind) if behind else None
         health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
         health["own_stamped_ahead"] = facts.get("own_stamped_ahead")  # {"events", "until"}: a clock set right
+        ahead = health["own_stamped_ahead"]  # stamped too far ahead for a rightly stamped event to let them in?
+        health["own_stamped_far_ahead"] = bool(ahead) and not stamped_ahead.publishing_proves(ahead["until"], now_ms())
         health["key_elsewhere"] = facts.get("key_elsewhere") if ctx["is_admin"] else None  # {"when", "seq", "at"}: a copy?
         # A peer's word that this device is linked twice there (a copy of this home?), said as its word
         told = facts.get("linked_twice_told") if ctx["is_admin"] else None

@@ -521,6 +521,12 @@ async def test_the_overview_says_that_events_stamped_ahead_wait_at_peers_once_th
     assert "clock may be ahead" not in text, text
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "2 événements de cet appareil attendent chez les pairs jusqu’à" in visible_text(french)
+    running._own_ahead = (2, now_ms() + 5 * 3_600_000)  # too far ahead for a rightly stamped event to let in
+    _, far, _ = await get(node.client, "/?lang=en")
+    text = visible_text(far)
+    assert "only up to 3 hours ahead" in text and "publish anything" not in text, text
+    _, french, _ = await get(node.client, "/?lang=fr")
+    assert "que jusqu’à 3 heures d’avance" in visible_text(french)
     running._own_ahead = (1, now_ms() + MAX_CLOCK_SKEW_MS - 1000)  # past: peers take it by now
     _, past, _ = await get(node.client, "/?lang=en")
     assert "wait at peers" not in visible_text(past) and "clock may be ahead" in visible_text(past)
