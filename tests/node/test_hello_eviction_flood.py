@@ -1,0 +1,85 @@
+"""A stream of unfinished hellos cannot push out a slow member's handshake (node/listener.py
+`_make_room`), with a real node served on 127.0.0.1 and raw-socket attackers.
+
+Until 2026-12-05 a hello that found the budget's places (node/hello_budget.py IN_FLIGHT) all
+taken pushed out the oldest. An outsider knowing only the network's id then streamed 20 hellos a
+second from two addresses, each the upgrade and the first bytes of message 1, then nothing: no
+key work on either side, the token budget never reached. A member whose signature (message 3)
+came 1.5 s after the node's reply (behind Tor, on a Pi) was the oldest after 23 newer hellos and
+was reset at every dial. Now those awaiting their hello make room first; a place replied to goes
+only when none is, and then one at random. The member here links within `DIALS` dials while the
+stream runs (its first, in fact); the attacker's pace and the member's slowness are sleeps of
+their own, the test's waits are on conditions.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from node.demo.localnet import LocalNode
+from node.hello_budget import HelloBudget
+from node.webapp import GUARD
+from served_nodes import network, served_node  # noqa: F401  (the fixture)
+from test_hello_budget import until
+from test_hello_places import ATTACKERS, MEMBER, Holder, holding
+from test_member_handshake_reserve import _network_id, credentials_answered
+from test_stopping_node import half_dialled
+
+SLOW_S = 1.5  # between the node's reply and the member's signature (behind Tor, on a Pi)
+DIALS = 3  # the member links within this many dials
+AMPLE_SHARE = 1e6  # (of a core: tokens never run out; only the places are at stake here)
+
+
+@contextlib.asynccontextmanager
+async def hello_stream(port: int, network_id: bytes, rate: float) -> AsyncIterator[list[Holder]]:
+    """The attacker: `rate` connections a second, alternately from each of ATTACKERS, each sending
+    the upgrade and a hello's frame header, then nothing (its pace is its own: a sleep)."""
+    holders: list[Holder] = []
+
+    async def stream() -> None:
+        for n in range(1_000_000):
+            holders.append(await holding(port, network_id, ATTACKERS[n % len(ATTACKERS)], "hello"))
+            await asyncio.sleep(1 / rate)
+
+    task = asyncio.create_task(stream())
+    try:
+        yield holders
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for holder in holders:
+            holder.writer.close()
+
+
+async def slow_member_links(port: int, member: LocalNode) -> bool:
+    """One dial of `member`'s device, its signature SLOW_S after the node's reply: whether it linked."""
+    try:
+        async with half_dialled(port, member, local=MEMBER,
+                                before_signing=lambda: asyncio.sleep(SLOW_S)) as (ws, channel, credentials):
+            return await credentials_answered(ws, channel, credentials)
+    except ConnectionError:
+        return False
+
+
+@pytest.mark.parametrize("rate", [20, 40])
+async def test_a_slow_member_links_through_a_stream_of_unfinished_hellos(
+        network: list[LocalNode], rate: int) -> None:
+    calais, bristol = network
+    async with served_node(calais) as (_, served):
+        budget: HelloBudget | None = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        budget.share = AMPLE_SHARE
+        async with hello_stream(served.port, _network_id(calais), rate) as holders:
+            await until(lambda: budget.in_flight == budget.in_flight_cap, "the attacker does not hold every place")
+            for dial in range(1, DIALS + 1):
+                started = len(holders)
+                if await slow_member_links(served.port, bristol):
+                    break
+            else:
+                pytest.fail(f"the slow member did not link in {DIALS} dials")
+            assert len(holders) - started >= budget.in_flight_cap, "fewer hellos came than places while it signed"
+            assert budget.turned_away == 0
