@@ -16,9 +16,12 @@ accept nobody (members included) and logged every failed accept. Here:
   from then on its connection is kept, so a member's handshake completes however fast anonymous
   connections arrive from its address (behind a relay, every visitor's). One device holds at most
   `RESERVED_PER_DEVICE` such places, and members together at most half the caps, so an
-  infiltrating member cannot keep the owner out either. Before that signature (two messages, a
-  round trip) a member's connection is one among the others: a flood fast enough to open 32 in
-  that round trip still pushes it out (docs/design.md says what is left);
+  infiltrating member cannot keep the owner out either. Before that signature a member's
+  connection is one among the others, except that once the node has replied to its hello it is
+  pushed out only when no other connection may be, and then at random (`_idlest`): until
+  2026-12-05, 32 bare connections from its address in the 1.5 s a member behind Tor takes to sign
+  pushed it out at every dial. Before the reply (one round trip) a flood fast enough to open 32
+  in it still does (docs/design.md says what is left);
 - deadlines that follow progress: a connection with no request being answered is closed once it
   has sent nothing for `SILENT_S` (a socket that never sends a byte), or once `HEAD_LIMIT_S` have
   passed without a complete request, however slowly it trickles bytes. A request whose body is
@@ -185,6 +188,10 @@ class _Connection:
         handshake a member's device signed is kept: no anonymous flood pushes a member out."""
         return self.unkept() or self.waits_on_client()
 
+    def awaits_signature(self) -> bool:
+        """Holding a place in the hello budget, replied to: message 3 awaited (ConnectionGuard._make_room)."""
+        return self.budgeted and self.replied
+
     def unkept(self) -> bool:
         """A sync handshake not kept for a member (ConnectionGuard.unkept_bytes)."""
         return self.handshaking and self.member is None
@@ -266,17 +273,32 @@ class ConnectionGuard:
         for same_source in (True, False):
             if (self._per_source[source] >= self.max_per_source if same_source
                     else len(self._open) >= self.max_total):
-                oldest = next((c for c in self._open.values()
-                               if c.may_make_room() and (not same_source or c.source == source)), None)
-                if oldest is None:
+                victim = self._idlest(source if same_source else None)
+                if victim is None:
                     self._refused.note(now)
                     return None
-                self._release(oldest.transport)
-                oldest.transport.abort()  # type: ignore[attr-defined]
+                self._release(victim.transport)
+                victim.transport.abort()  # type: ignore[attr-defined]
                 self._evicted.note(now)
         conn = self._open[transport] = _Connection(source, transport, now, now)
         self._per_source[source] += 1
         return conn
+
+    def _idlest(self, source: str | None) -> _Connection | None:
+        """The connection a newcomer from `source` (None: any) pushes out: the oldest that may make
+        room, but a handshake the node replied to (awaiting its dialler's signature) only when no
+        other may, and then one at random. A slow dialler's handshake (its signature 1.5 s after
+        the reply, behind Tor) was otherwise pushed out by 32 newer bare connections from its
+        address, which cost the sender nothing (behind an onion service, every visitor's address:
+        anyone's 20 a second); the places replied to are few (the hello budget's IN_FLIGHT) and
+        each took a token of the budget (`_make_room` chooses among them the same way)."""
+        movable = (c for c in self._open.values() if c.may_make_room() and (source is None or c.source == source))
+        replied = []
+        for conn in movable:
+            if not conn.awaits_signature():
+                return conn
+            replied.append(conn)
+        return secrets.choice(replied) if replied else None
 
     def _release(self, transport: asyncio.BaseTransport | None) -> None:
         conn = self._open.pop(transport, None) if transport is not None else None
@@ -323,7 +345,7 @@ class ConnectionGuard:
         placed = [c for c in self._open.values() if c.budgeted and (source is None or c.source == source)]
         if not placed:
             return False
-        awaiting = [c for c in placed if not c.replied]
+        awaiting = [c for c in placed if not c.awaits_signature()]
         # (secrets: which place goes must not be foreseeable from the node's other answers)
         victim = min(awaiting, key=lambda c: c.placed) if awaiting else secrets.choice(placed)
         self._release(victim.transport)  # (gives its place back)

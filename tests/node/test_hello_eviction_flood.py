@@ -34,14 +34,16 @@ AMPLE_SHARE = 1e6  # (of a core: tokens never run out; only the places are at st
 
 
 @contextlib.asynccontextmanager
-async def hello_stream(port: int, network_id: bytes, rate: float) -> AsyncIterator[list[Holder]]:
-    """The attacker: `rate` connections a second, alternately from each of ATTACKERS, each sending
-    the upgrade and a hello's frame header, then nothing (its pace is its own: a sleep)."""
+async def hello_stream(port: int, network_id: bytes, rate: float, sources: tuple[str, ...],
+                       owes: str) -> AsyncIterator[list[Holder]]:
+    """The attacker: `rate` connections a second, alternately from each of `sources`, each sending
+    the upgrade and a hello's frame header ("hello" owed) or the upgrade request's first bytes
+    ("upgrade"), then nothing (its pace is its own: a sleep)."""
     holders: list[Holder] = []
 
     async def stream() -> None:
         for n in range(1_000_000):
-            holders.append(await holding(port, network_id, ATTACKERS[n % len(ATTACKERS)], "hello"))
+            holders.append(await holding(port, network_id, sources[n % len(sources)], owes))
             await asyncio.sleep(1 / rate)
 
     task = asyncio.create_task(stream())
@@ -65,21 +67,28 @@ async def slow_member_links(port: int, member: LocalNode) -> bool:
         return False
 
 
-@pytest.mark.parametrize("rate", [20, 40])
+@pytest.mark.parametrize(("rate", "sources", "owes"), [
+    (20, ATTACKERS, "hello"), (40, ATTACKERS, "hello"),
+    (40, (MEMBER,), "hello"),  # behind an onion service: every visitor's address is the member's
+    (40, (MEMBER,), "upgrade"),  # ... and connections that never become a hello (ConnectionGuard's caps)
+])
 async def test_a_slow_member_links_through_a_stream_of_unfinished_hellos(
-        network: list[LocalNode], rate: int) -> None:
+        network: list[LocalNode], rate: int, sources: tuple[str, ...], owes: str) -> None:
     calais, bristol = network
     async with served_node(calais) as (_, served):
-        budget: HelloBudget | None = served.runner.app[GUARD].hello_budget
+        guard = served.runner.app[GUARD]
+        budget: HelloBudget | None = guard.hello_budget
         assert budget is not None
         budget.share = AMPLE_SHARE
-        async with hello_stream(served.port, _network_id(calais), rate) as holders:
-            await until(lambda: budget.in_flight == budget.in_flight_cap, "the attacker does not hold every place")
+        cap = (guard.max_per_source if owes == "upgrade"  # (places the stream fills: newer ones push them out)
+               else min(budget.in_flight_cap, budget.in_flight_per_source_cap * len(sources)))
+        async with hello_stream(served.port, _network_id(calais), rate, sources, owes) as holders:
+            await until(lambda: len(holders) > cap, "the attacker did not open its connections")
             for dial in range(1, DIALS + 1):
                 started = len(holders)
                 if await slow_member_links(served.port, bristol):
                     break
             else:
                 pytest.fail(f"the slow member did not link in {DIALS} dials")
-            assert len(holders) - started >= budget.in_flight_cap, "fewer hellos came than places while it signed"
+            assert len(holders) - started > cap, "fewer hellos came than places while it signed"
             assert budget.turned_away == 0
