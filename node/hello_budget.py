@@ -17,15 +17,21 @@ it a member's hello and a flooder's look alike. Behind an onion service every vi
   its rate: one address flooding leaves the other half to the rest. `BURST` replies may be made
   at once (a node's peers reconnecting after its restart, a handful of them);
 - at most `IN_FLIGHT` replies (`IN_FLIGHT_PER_SOURCE` from one source) under way: let through
-  and waiting for the dialler's hello (message 1) or, once replied to, for its signature (message
-  3). With them all taken, a new hello (with its tokens) takes the place of the oldest (of its own
-  source first, as node/listener.py pushes out the oldest idle connection): the connection
-  holding it is closed. A place is no reward for sending slowly: anyone may hold one for the whole
-  handshake's minute by trickling a byte at a time (the handshake waits while bytes come, for a Pi
-  on a bad line), and 24 of them from two addresses, until 2026-12-05, kept every member dialling
-  in out (503) for as long as they were renewed. An honest dialler sends each message within a
-  round trip, so it is never the oldest for long: 24 newer hellos would have to come, each taking
-  its tokens, before its message does;
+  (its tokens taken before the upgrade) and waiting for the dialler's hello (message 1) or, once
+  replied to, for its signature (message 3). With them all taken, a new hello (with its tokens)
+  takes a place (of its own source first, as node/listener.py pushes out the oldest idle
+  connection) and the connection holding it is closed: node/listener.py `_make_room` chooses it.
+  A place is no reward for sending slowly: anyone may hold one for the whole handshake's minute
+  by trickling a byte at a time (the handshake waits while bytes come, for a Pi on a bad line),
+  and 24 of them from two addresses, until 2026-12-05, kept every member dialling in out (503)
+  for as long as they were renewed. Which place goes: the oldest still waiting for its hello (the
+  node did no work for it, and an honest dialler sends its hello at once); only when none is, one
+  replied to, at random. Pushing out the oldest of any kind let an outsider streaming unfinished
+  hellos (20 a second from two addresses, no key work on either side, within the tokens) reset
+  every member whose signature came 1.5 s after the reply (behind Tor, on a Pi): 23 newer hellos
+  made its place the oldest. Now a place replied to goes only to a full hello, which the node
+  answers within this budget, and a slow dialler's survives n such hellos with odds
+  (1 - 1/IN_FLIGHT)^n, so it links at one of its next dials unless the budget itself is spent;
 - a dialler whose signature shows a member (node/listener.py `handshake_signed`) gets its token
   back: members' reconnections never eat into the budget left for other members.
 
@@ -53,7 +59,7 @@ RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries o
 _COST_WEIGHT = 0.1  # of a new measurement in the running mean of a reply's cost
 
 MakeRoom = Callable[["str | None"], bool]
-"""Free the oldest place in flight of a source (None: of any), ending its connection; whether one was."""
+"""Free a place in flight of a source (None: of any), ending its connection; whether one was."""
 
 
 def reply_cost_s() -> float:
@@ -117,7 +123,7 @@ class HelloBudget:
     def take(self, source: str, make_room: MakeRoom | None = None) -> bool:
         """May the node reply to a hello from `source` now? True takes a token and a place in
         flight (give the place back with `signed` or `ended`); False counts it turned away. With
-        tokens left but the places taken, `make_room` is asked to free the oldest place (of `source`
+        tokens left but the places taken, `make_room` is asked to free a place (of `source`
         when its own are all taken, else of any source), and the hello takes it."""
         now = self.clock()
         whole = self._refill(self._global, self._rate(), now)

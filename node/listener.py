@@ -16,9 +16,12 @@ accept nobody (members included) and logged every failed accept. Here:
   from then on its connection is kept, so a member's handshake completes however fast anonymous
   connections arrive from its address (behind a relay, every visitor's). One device holds at most
   `RESERVED_PER_DEVICE` such places, and members together at most half the caps, so an
-  infiltrating member cannot keep the owner out either. Before that signature (two messages, a
-  round trip) a member's connection is one among the others: a flood fast enough to open 32 in
-  that round trip still pushes it out (docs/design.md says what is left);
+  infiltrating member cannot keep the owner out either. Before that signature a member's
+  connection is one among the others, except that once the node has replied to its hello it is
+  pushed out only when no other connection may be, and then at random (`_idlest`): until
+  2026-12-05, 32 bare connections from its address in the 1.5 s a member behind Tor takes to sign
+  pushed it out at every dial. Before the reply (one round trip) a flood fast enough to open 32
+  in it still does (docs/design.md says what is left);
 - deadlines that follow progress: a connection with no request being answered is closed once it
   has sent nothing for `SILENT_S` (a socket that never sends a byte), or once `HEAD_LIMIT_S` have
   passed without a complete request, however slowly it trickles bytes. A request whose body is
@@ -39,8 +42,10 @@ accept nobody (members included) and logged every failed accept. Here:
   HelloBudget (node/hello_budget.py) before a sync hello is upgraded and answered (an X25519
   exchange and a signature); over it, the hello is answered 503 without that work. The guard
   tells the budget when a dialler signed (a member gets its token back) or its connection ended,
-  and with the budget's places all taken it resets the connection holding the oldest one, so
-  that the newcomer takes it (trickling a handshake's messages holds no place against others);
+  and with the budget's places all taken it resets a connection holding one, so that the newcomer
+  takes it (`_make_room`: the oldest still awaiting its hello, else one replied to at random):
+  trickling a handshake's messages holds no place against others, and a stream of unfinished
+  hellos never pushes out a slow dialler the node has replied to;
 - failed accepts (EMFILE and the like, which asyncio reports through the event loop's exception
   handler, many times a second) and the guard's own refusals and closes are logged at most once
   per `LOG_INTERVAL_S`, with counts.
@@ -54,6 +59,7 @@ import ipaddress
 import itertools
 import logging
 import resource
+import secrets
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -165,7 +171,8 @@ class _Connection:
     member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
     upgraded_at: int = 0  # `bytes_in` when the handshake began (a kept-alive connection's earlier requests)
     budgeted: bool = False  # the hello budget let its hello through; its place in flight not yet given back
-    placed: int = 0  # ... the how-manyth place taken (the oldest is the first to make room)
+    placed: int = 0  # ... the how-manyth place taken (the oldest awaiting its hello is the first to make room)
+    replied: bool = False  # ... and the node replied to its hello (a token's work done, message 3 awaited)
     charged: bool = False  # ... and took a token for it, not given back for a member
 
     def waits_on_client(self) -> bool:
@@ -180,6 +187,10 @@ class _Connection:
         the members' dials. Its deadlines stay the handshake's own (sync.transport.accept). A
         handshake a member's device signed is kept: no anonymous flood pushes a member out."""
         return self.unkept() or self.waits_on_client()
+
+    def awaits_signature(self) -> bool:
+        """Holding a place in the hello budget, replied to: message 3 awaited (ConnectionGuard._make_room)."""
+        return self.budgeted and self.replied
 
     def unkept(self) -> bool:
         """A sync handshake not kept for a member (ConnectionGuard.unkept_bytes)."""
@@ -262,17 +273,32 @@ class ConnectionGuard:
         for same_source in (True, False):
             if (self._per_source[source] >= self.max_per_source if same_source
                     else len(self._open) >= self.max_total):
-                oldest = next((c for c in self._open.values()
-                               if c.may_make_room() and (not same_source or c.source == source)), None)
-                if oldest is None:
+                victim = self._idlest(source if same_source else None)
+                if victim is None:
                     self._refused.note(now)
                     return None
-                self._release(oldest.transport)
-                oldest.transport.abort()  # type: ignore[attr-defined]
+                self._release(victim.transport)
+                victim.transport.abort()  # type: ignore[attr-defined]
                 self._evicted.note(now)
         conn = self._open[transport] = _Connection(source, transport, now, now)
         self._per_source[source] += 1
         return conn
+
+    def _idlest(self, source: str | None) -> _Connection | None:
+        """The connection a newcomer from `source` (None: any) pushes out: the oldest that may make
+        room, but a handshake the node replied to (awaiting its dialler's signature) only when no
+        other may, and then one at random. A slow dialler's handshake (its signature 1.5 s after
+        the reply, behind Tor) was otherwise pushed out by 32 newer bare connections from its
+        address, which cost the sender nothing (behind an onion service, every visitor's address:
+        anyone's 20 a second); the places replied to are few (the hello budget's IN_FLIGHT) and
+        each took a token of the budget (`_make_room` chooses among them the same way)."""
+        movable = (c for c in self._open.values() if c.may_make_room() and (source is None or c.source == source))
+        replied = []
+        for conn in movable:
+            if not conn.awaits_signature():
+                return conn
+            replied.append(conn)
+        return secrets.choice(replied) if replied else None
 
     def _release(self, transport: asyncio.BaseTransport | None) -> None:
         conn = self._open.pop(transport, None) if transport is not None else None
@@ -306,18 +332,35 @@ class ConnectionGuard:
         return True
 
     def _make_room(self, source: str | None) -> bool:
-        """Reset the connection holding the oldest place in the hello budget (of `source`; None: of
-        any), still waiting for its dialler's hello or signature: whether there was one. An honest
-        dialler sends them within a round trip; one trickling them must not hold its place against
-        every newcomer (HelloBudget)."""
-        waiting = [c for c in self._open.values() if c.budgeted and (source is None or c.source == source)]
-        if not waiting:
+        """Reset a connection holding a place in the hello budget (of `source`; None: of any) to free
+        it: whether there was one. First the oldest still awaiting its dialler's hello (message 1:
+        the node has done no work for it yet, and an honest dialler sends its hello as soon as the
+        upgrade is answered); only when none is, one at random among those replied to, awaiting
+        the dialler's signature (message 3). Oldest-first among those let a stream of unfinished
+        hellos (20 a second, no key work on either side) push out every member whose message 3
+        came 1.5 s after the reply (behind Tor, on a Pi): 23 newer hellos made it the oldest.
+        Now only a full hello, which the node must answer within its budget, can push out a place
+        replied to, and at random, so a slow dialler most often survives and its next dial soon
+        does; one trickling its messages still holds no place against every newcomer (HelloBudget)."""
+        placed = [c for c in self._open.values() if c.budgeted and (source is None or c.source == source)]
+        if not placed:
             return False
-        oldest = min(waiting, key=lambda c: c.placed)
-        self._release(oldest.transport)  # (gives its place back)
-        oldest.transport.abort()  # type: ignore[attr-defined]
+        awaiting = [c for c in placed if not c.awaits_signature()]
+        # (secrets: which place goes must not be foreseeable from the node's other answers)
+        victim = min(awaiting, key=lambda c: c.placed) if awaiting else secrets.choice(placed)
+        self._release(victim.transport)  # (gives its place back)
+        victim.transport.abort()  # type: ignore[attr-defined]
         self._outwaited.note(self.clock())
         return True
+
+    def replied(self, transport: asyncio.BaseTransport | None, cost_s: float) -> None:
+        """The node replied to this connection's hello, which took `cost_s` of this thread's CPU: its
+        place now awaits the dialler's signature and is pushed out only by a full hello (`_make_room`)."""
+        conn = self._open.get(transport) if transport is not None else None
+        if conn is not None:
+            conn.replied = True
+        if self.hello_budget is not None:
+            self.hello_budget.replied_with(cost_s)
 
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
         """This connection's request is a sync handshake: until it is through (`authenticated`) or

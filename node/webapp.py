@@ -98,11 +98,10 @@ async def sync_endpoint(request: web.Request) -> web.StreamResponse:
         return web.Response(status=503, text="busy: too many new sync connections, try again later\n",
                             headers={"Retry-After": str(RETRY_AFTER_S), "Connection": "close"})
     guard.handshaking(transport)
-    budget = guard.hello_budget
     return await request.app[NODE].accept_link(
         request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
         signed=lambda device, member: guard.handshake_signed(transport, device, member),
-        replied=None if budget is None else budget.replied_with)
+        replied=lambda cost_s: guard.replied(transport, cost_s))
 
 
 async def healthz(request: web.Request) -> web.Response:

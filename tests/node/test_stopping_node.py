@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -53,9 +53,11 @@ async def next_from(ws: aiohttp.ClientWebSocketResponse) -> aiohttp.WSMessage:
 
 @contextlib.asynccontextmanager
 async def half_dialled(node_port: int, member: LocalNode, *, local: str = "127.0.0.1",
+                       before_signing: Callable[[], Awaitable[None]] | None = None,
                        ) -> AsyncIterator[tuple[aiohttp.ClientWebSocketResponse, SecureChannel, bytes]]:
     """A websocket to the node with the handshake done but no credentials sent yet: the
-    connection, its channel, and the member's credentials to send (dialled from address `local`)."""
+    connection, its channel, and the member's credentials to send (dialled from address `local`;
+    `before_signing` awaited between the node's reply and the member's signature, a slow line's)."""
     log = member.home.log()
     try:
         credentials = credential_chain(log, bytes(member.keys.device.public))
@@ -69,6 +71,8 @@ async def half_dialled(node_port: int, member: LocalNode, *, local: str = "127.0
         await ws.send_bytes(hs.hello())
         reply = await asyncio.wait_for(ws.receive(), WAIT_S)
         finish, keys = hs.finish(reply.data)
+        if before_signing is not None:
+            await before_signing()
         await ws.send_bytes(finish)
         try:
             yield ws, SecureChannel(keys), credentials
