@@ -199,6 +199,9 @@ def cmd_vouch(args: argparse.Namespace) -> int:
     home = home_of(args)
     log = home.log()
     out = Path(args.out)
+    if not out.name or out.is_dir():  # ('' and '.' name a folder: nothing was vouched yet)
+        raise CliError(f"--out {args.out!r} names no file: give the path of a file to write the token to, "
+                       "such as invite.txt")
     if not out.parent.is_dir():
         raise CliError(f"cannot write the token to {out}: the folder {out.parent} does not exist")
     peers = [parse_address(p) for p in args.peer or []]  # refused now, not when the joiner dials
