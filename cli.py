@@ -625,11 +625,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
         kept = done["refused_as_revoked"]
         print(f"warning: {revoked_here.publish_warning(kept, home.config().group_id, local_time(kept['at']))}.",
               file=sys.stderr)
-    from node.clock import now_ms
-    from node.words import past_action_warning
+    if kind.name == "action":  # (its own module: a raid alert through the node loads no rendering)
+        from node.clock import now_ms
+        from node.past_action import past_action_warning
 
-    if (warning := past_action_warning(kind.name, texts, done["id"], now_ms())) is not None:
-        print(f"warning: {warning}", file=sys.stderr)  # published all the same: no list of actions to come shows it
+        if (warning := past_action_warning(kind.name, texts, done["id"], now_ms())) is not None:
+            print(f"warning: {warning}", file=sys.stderr)  # published all the same: no list of actions to come shows it
     return 0
 
 

@@ -50,7 +50,7 @@ from node.live_status import live_peers, live_status
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
 from node.views import VIEWS, fair_items, reader_of, view
-from node.words import past_action_warning
+from node.past_action import past_action_warning
 
 log = logging.getLogger(f"solnet.{__name__}")
 

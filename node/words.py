@@ -186,22 +186,6 @@ def past_action(when: str, event_id: str) -> str:
             f"date is wrong, redact this one (`solnet redact {event_id}`) and publish it again with the right date")
 
 
-def past_action_warning(kind: str, texts: dict[str, str], event_id: str, now: int,
-                        time_zone: str | None = None) -> str | None:
-    """The warning of an action just published (`kind`, its fields as typed `texts`, a start without
-    an offset read in `time_zone`) if it starts in the past, else None: the words `solnet publish`
-    and the API's answer both give."""
-    from node.field_input import InputError, parse_time  # here: field_input imports render, which imports this
-
-    if kind != "action" or not isinstance(texts.get("starts_at"), str):
-        return None
-    try:
-        when = parse_time(texts["starts_at"], time_zone)
-    except InputError:
-        return None
-    return past_action(local_time(when), event_id) if starts_in_the_past(when, now) else None
-
-
 def over_share_words(author: bytes, group: bytes | None, name: str | None) -> str:
     """Who signed more than its share, for people: 'device 1a2b3c4d of group Calais (5e6f7a8b)'.
     The name is another group's words: kept on one line."""
