@@ -37,7 +37,7 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
     key is no member here, or this peer's refusal is kept already). A further peer saying the same
     is added to its claim's `also` (one write per peer: several groups' word is more than one
     peer's); a different claim is kept beside it, and the claim most groups make is the one said
-    (`others`: the rest). Blocking."""
+    (`others`: the rest). A group makes one claim, with at most PER_GROUP of its peers. Blocking."""
     from node import references  # the node's: kept out of `solnet status`'s imports
 
     member = log.trust.member(peer_device)
@@ -55,6 +55,13 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
     if any(peer_device.hex() in {p["by"] for p in refusers(c)} for c in claims):
         return None  # one word per peer: no write per refused dial
     key = (forked_at, "group" if group_fork else None)
+    # One group, one word: its devices may add to the claim it made (up to PER_GROUP of them, so
+    # that peers are counted), never make another. Else one infiltrating group certifying 16
+    # devices filled every place with made-up claims, and the true word of every other group (this
+    # device revoked) was never kept nor said.
+    of_group = [(claim_key(c), p) for c in claims for p in refusers(c) if p["group"] == said["group"]]
+    if any(k != key for k, _ in of_group) or len(of_group) >= PER_GROUP:
+        return None
     same = next((c for c in claims if claim_key(c) == key), None)
     if same is not None:
         if len(same.get("also", ())) >= MAX_ALSO:
@@ -115,6 +122,7 @@ def arranged(claims: list[dict[str, Any]]) -> dict[str, Any]:
 
 MAX_CLAIMS = 16  # distinct claims kept: bounded against peers that each say something else
 MAX_ALSO = 16  # further peers kept with the first: enough to count groups, bounded against a flood
+PER_GROUP = 4  # peers of one group kept in all: a group's devices are one group's word
 
 
 def refusers(kept: dict[str, Any]) -> list[dict[str, Any]]:

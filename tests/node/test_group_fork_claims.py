@@ -120,3 +120,35 @@ def test_a_lying_peer_that_refused_first_does_not_stop_other_groups_true_word_fr
         assert revoked_here.record(log, world.pub("g2"), 9_000, 999, me, group_fork=True) is None  # once a peer
     finally:
         log.store.close()
+
+
+def test_one_group_with_many_devices_cannot_crowd_out_the_other_groups_true_word(tmp_path):
+    """One infiltrating group certified 16 devices, each refusing this device with a made-up fork seq:
+    they filled every place for claims, and the true refusal of three honest groups (this device is
+    revoked) was never kept: status went on saying the group key forked, one peer's word."""
+    import hashlib
+
+    from crypto.keys import SigningKey
+    from test_order_independence import Author, certified_world, device_vouch, ingest_in
+
+    world = certified_world()
+    liars = []
+    for i in range(16):
+        key = SigningKey(hashlib.sha256(b"liar" + bytes([i])).digest())
+        world.keys[f"liar{i}"], world.authors[f"liar{i}"] = key, Author(key, world.genesis.network_id)
+        world.events.append(world.authors["G2"].sign("member.vouch", device_vouch(world.keys["G2"], key, bytes([i]) * 32)))
+        liars.append(f"liar{i}")
+    log = ingest_in(tmp_path / "solnet.db", world, world.events, [])
+    me = world.pub("g1")
+    try:
+        assert revoked_here.record(log, world.pub(liars[0]), 1_000, 100, me, group_fork=True) is not None
+        for i, liar in enumerate(liars[1:], 1):  # the same group: neither another claim nor more than PER_GROUP
+            revoked_here.record(log, world.pub(liar), 1_000 + i, 100 + i % 2, me, group_fork=True)
+        kept = revoked_here.load(log.store)
+        assert len(revoked_here.claims_of(kept)) == 1 and len(revoked_here.refusers(kept)) <= revoked_here.PER_GROUP
+        for peer in ("f1", "g3", "x"):
+            assert revoked_here.record(log, world.pub(peer), 5_000, device=me) is not None, peer
+        said = revoked_here.warning(revoked_here.load(log.store), "GROUP", "today")
+        assert "refused this device as revoked" in said and "the word of 3 groups' nodes" in said, said
+    finally:
+        log.store.close()
