@@ -143,7 +143,7 @@ def test_one_group_with_many_devices_cannot_crowd_out_the_other_groups_true_word
     try:
         assert revoked_here.record(log, world.pub(liars[0]), 1_000, 100, me, group_fork=True) is not None
         for i, liar in enumerate(liars[1:], 1):  # the same group: neither another claim nor more than PER_GROUP
-            revoked_here.record(log, world.pub(liar), 1_000 + i, 100 + i % 2, me, group_fork=True)
+            revoked_here.record(log, world.pub(liar), 1_000 + i, 100 + i, me, group_fork=True)
         kept = revoked_here.load(log.store)
         assert len(revoked_here.claims_of(kept)) == 1 and len(revoked_here.refusers(kept)) <= revoked_here.PER_GROUP
         for peer in ("f1", "g3", "x"):
