@@ -80,6 +80,25 @@ def _counts(row: Row, target: Callable[[bytes], Target | None],
     return problem(kind or row.table, row.data, row.data["group"], row.data["ts"], target, claims) is None
 
 
+RepliedBy = Callable[[bytes], "bytes | None"]
+"""The group whose device signed a pledge or fulfilment, by its id, from its signed header (None:
+not held here): what a decline names, read where the reply's own row is not (a reply sealed to
+groups this node is not among, a reply its group redacted)."""
+
+
+def nobody(event_id: bytes) -> bytes | None:
+    return None
+
+
+def _barred(named: set[bytes], readable: Mapping[bytes, bytes], replied_by: RepliedBy) -> set[bytes]:
+    """The groups whose replies the declines naming `named` bar: from the named reply's row where
+    this node reads one (`readable`: id -> group), else from its signed header. Else the declined
+    group undid the decline by redacting the one reply it named, and a decline naming a reply
+    sealed to the owner alone barred the group on the owner's desk and nowhere else."""
+    return {group for event_id in named
+            if (group := readable[event_id] if event_id in readable else replied_by(event_id)) is not None}
+
+
 def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
     out: dict[bytes, list[Row]] = defaultdict(list)
     for r in rows:
@@ -121,7 +140,7 @@ def past_actions(actions: Iterable[Row], reports: Iterable[Row], now: int) -> li
 
 # --- money ------------------------------------------------------------------------------------------
 def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = None,
-                gone: Gone = staying) -> list[dict[str, Any]]:
+                gone: Gone = staying, replied_by: RepliedBy = nobody) -> list[dict[str, Any]]:
     """Each fundraiser with what its group says is raised (latest report), pledges, and progress
     in percent (past 100 when more came in than the goal); `ended` once its `ends_at` passed (at
     `now`; never without it), `group_gone` when its group is gone (`departure`): neither is running.
@@ -150,7 +169,7 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         refused = {u.data["decline"] for u in mine if "decline" in u.data
                    and _counts(u, target, kind="fundraiser.decline")}
         offered = [u for u in mine if "pledge" in u.data]
-        barred = {u.data["group"] for u in offered if u.key in refused}
+        barred = _barred(refused, {u.key: u.data["group"] for u in offered}, replied_by)
         declined = [u for u in offered if u.data["group"] in barred]
         pledges = [u for u in offered if not gone(u.data["group"]) and u.data["group"] not in barred]
         broken = [u for u in offered if gone(u.data["group"]) and u.data["group"] not in barred]
@@ -193,7 +212,8 @@ def _apply_updates(item: dict[str, Any], updates: Sequence[Row], target: Callabl
 
 def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, updates: Iterable[Row] = (),
                      drawn: Iterable[Row] = (), targets: Mapping[bytes, Target] | None = None,
-                     every_state: bool = False, gone: Gone = staying) -> list[dict[str, Any]]:
+                     every_state: bool = False, gone: Gone = staying,
+                     replied_by: RepliedBy = nobody) -> list[dict[str, Any]]:
     """Open needs and offers, newest first, as their groups last adjusted them, until they lapse or
     are withdrawn. A need says how much is fulfilled, remains, and was covered beyond what it
     asked (`over`), who covered it (`fulfilled_by`: each group's total, largest first: "covered
@@ -217,8 +237,11 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
              if (need := target(f.ref)) is None or reaches_owner(_reply_kind(f), f.data, need.group)}
     declines = [f for f in every.values() if "decline" in f.data and _counts(f, target, kind="need.decline")]
     # (need, group): a decline of one of a group's fulfilments of a need declines them all
-    declined_of = {(d.ref, every[d.data["decline"]].data["group"]) for d in declines
-                   if d.data["decline"] in every and every[d.data["decline"]].ref == d.ref}
+    # (a reply read here counts as named only if it is a fulfilment of that need; one not read here
+    # by its signed header's group)
+    declined_of = {(d.ref, group) for d in declines for group in _barred(
+        {d.data["decline"]} - {k for k, f in every.items() if "quantity" not in f.data or f.ref != d.ref},
+        {k: f.data["group"] for k, f in every.items() if "quantity" in f.data and f.ref == d.ref}, replied_by)}
     done: dict[bytes, int] = defaultdict(int)
     by_group: dict[bytes, dict[bytes, int]] = defaultdict(lambda: defaultdict(int))
     first: dict[tuple[bytes, bytes], Row] = {}  # a fulfilment of each (need, group): what a decline names

@@ -15,6 +15,7 @@ from events.kinds import parse_body
 from events.names import look_alikes, mimics_unnamed
 from events.projections import FULFIL, NEED_UPDATE, OFFER_UPDATE, PROFILE, SUPPORT, SUPPORT_STATUS, Row, offer_key, project
 from events.readmodels import Gone, departure, needs_and_offers, support_requests
+from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from node.store import Store
 
@@ -244,6 +245,17 @@ def claims(store: Store, request: bytes) -> list[tuple[bytes, int]]:
             if s.data.get("status") == "claimed"]
 
 
+REPLY_KINDS = ("fundraiser.update", "need.fulfil", SEALED_KIND)  # what a decline may name, as stored
+
+
+def replied_by(store: Store, trust: TrustGraph, event_id: bytes) -> bytes | None:
+    """The group whose device signed the reply `event_id` (a pledge, a fulfilment, or one sealed to
+    chosen groups), from its signed header, which stays when the body goes (a redaction) or cannot
+    be read here; None if this node holds no such event."""
+    row = store.event_row(event_id)
+    return trust.group_of(row.author) if row is not None and row.kind in REPLY_KINDS else None
+
+
 def departed(trust: TrustGraph) -> Gone:
     """The `gone` of the read models by this trust graph (events.readmodels.departure)."""
     return lambda group: departure(group, trust.member, trust.revocation)
@@ -271,5 +283,6 @@ def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int) ->
     fulfils = store.rows(FULFIL, refs=[event_id]) if row.table == "need" else []
     drawn = store.rows(FULFIL, region=offer_key(event_id)) if row.table == "offer" else []
     targets = {f.ref: t for f in drawn if (t := target(store, trust, f.ref)) is not None}
-    [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True, gone=departed(trust))
+    [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True, gone=departed(trust),
+                              replied_by=lambda reply: replied_by(store, trust, reply))
     return item

@@ -115,6 +115,11 @@ class Held:
         """How `group` is gone from the network (events.readmodels.departure), None: a member."""
         return readmodels.departure(group, self.trust.member, self.trust.revocation)
 
+    def replied_by(self, event_id: bytes) -> bytes | None:
+        """The group whose device signed the pledge or fulfilment `event_id`, from its signed header
+        (events.readmodels.RepliedBy)."""
+        return references.replied_by(self.store, self.trust, event_id)
+
     def target(self, event_id: bytes) -> Target | None:
         """A need or offer as events.effects judges against it: from the opened sealed rows if it
         is one this node reads, else as stored (of kind `sealed` if it is one it cannot read)."""
@@ -243,7 +248,8 @@ def fundraisers(log: Held, region: str | None, now: int, limit: int | None, *, o
     money may still come in. Those of a group that is gone are not open either (`group_gone`)."""
     window = {"t_from": now} if open_only else {}
     funds = log.listed(FUNDRAISER, limit, region=region, **window, **_newest(limit))
-    found = readmodels.fundraisers(funds, log.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]), now, log.gone)
+    found = readmodels.fundraisers(funds, log.rows(FUNDRAISER_UPDATE, refs=[f.key for f in funds]), now, log.gone,
+                                   log.replied_by)
     return [f for f in found if not f["group_gone"]] if open_only else found
 
 
@@ -258,7 +264,8 @@ def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[di
     targets = {f.ref: t for f in drawn if f.ref not in held and (t := log.target(f.ref))}
     updates = (log.rows(NEED_UPDATE, refs=[n.key for n in need_rows])
                + log.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]))
-    return readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets, gone=log.gone)
+    return readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets, gone=log.gone,
+                                       replied_by=log.replied_by)
 
 
 def capacity(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -297,7 +304,7 @@ def support_request_item(log: Held, key: bytes, now: int, limit: int | None) -> 
 def fundraiser_item(log: Held, key: bytes, now: int) -> dict[str, Any] | None:
     """One fundraiser as `fundraisers` lists it, however old (its own page: see support_request_item)."""
     row = log.store.row_of(FUNDRAISER, key)
-    found = (readmodels.fundraisers([row], log.rows(FUNDRAISER_UPDATE, refs=[key]), now, log.gone)
+    found = (readmodels.fundraisers([row], log.rows(FUNDRAISER_UPDATE, refs=[key]), now, log.gone, log.replied_by)
              if row is not None else [])
     return found[0] if found else None
 

@@ -580,6 +580,30 @@ def test_declining_a_pledge_declines_every_pledge_of_that_group_to_that_fundrais
         assert got[other.id]["pledged"] == 7_000
 
 
+def test_a_decline_holds_when_the_reply_it_named_cannot_be_read_here_in_any_order():
+    """The declined group redacted the one pledge (or fulfilment) the decline named, and every other
+    pledge of its counted again; a decline naming a reply sealed to the owner alone barred the group
+    on the owner's desk only. The group is read from the named reply's signed header (`replied_by`)
+    where its row is gone or was never readable here."""
+    from events.readmodels import fundraisers, needs_and_offers
+    calais, mole = Author(), Author()
+    fund = calais.event("fundraiser", {"title": "Bail", "goal": 500_000, "currency": "EUR", "region": "calais"})
+    need = calais.event("need", {"category": "tents", "region": "calais", "quantity": 10, "urgency": "high"})
+    named_pledge = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 100})
+    named_fulfil = mole.event("need.fulfil", {"need": need.id, "quantity": 1})
+    steps = [(calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": named_pledge.id})),
+             (calais, calais.event("need.decline", {"need": need.id, "decline": named_fulfil.id})),
+             (mole, mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 99_999_999})),
+             (mole, mole.event("need.fulfil", {"need": need.id, "quantity": 9}))]
+    headers = {named_pledge.id: mole.group, named_fulfil.id: mole.group}
+    for order in itertools.permutations(steps):
+        tables = apply_all([(calais, fund), (calais, need), *order])  # the two named replies: no row here
+        [f] = fundraisers(tables.table("fundraiser"), tables.table("fundraiser.update"), replied_by=headers.get)
+        assert (f["pledged"], [d["pledge"] for d in f["declined"]]) == (0, [99_999_999]), f
+        [n] = needs_and_offers(tables.table("need"), tables.table("need.fulfil"), NOW, replied_by=headers.get)
+        assert (n["fulfilled"], n["remaining"]) == (0, 10), n
+
+
 def test_the_region_summary_says_the_pledges_declined_and_those_of_groups_that_are_gone():
     """The desk added up what was pledged and said nothing of what will not come: pledges the
     fundraisers' groups declined and those of groups gone since. Counted and added up by currency."""
