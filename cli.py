@@ -202,6 +202,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
     if not out.name or out.is_dir():  # ('' and '.' name a folder: nothing was vouched yet)
         raise CliError(f"--out {args.out!r} names no file: give the path of a file to write the token to, "
                        "such as invite.txt")
+    refuse_home_file(home, out, "--out")
     if not out.parent.is_dir():
         raise CliError(f"cannot write the token to {out}: the folder {out.parent} does not exist")
     peers = [parse_address(p) for p in args.peer or []]  # refused now, not when the joiner dials
@@ -1110,6 +1111,19 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 # --- commands: bundles ---------------------------------------------------------------------------
+def refuse_home_file(home: Any, path: Path, option: str) -> None:
+    """Refuse to write a command's output (a token, a bundle) inside the home's folder: its keystore,
+    config.json and database live there, and `--out keystore` run in the home replaced the group's
+    keys with a join token, without a word."""
+    try:
+        inside = path.resolve().is_relative_to(Path(home.path).resolve())
+    except OSError:
+        return
+    if inside:
+        raise CliError(f"{option} {str(path)!r} is in this home's folder ({home.path}), where its keys and its "
+                       "database live: write it somewhere else, such as your home directory or a USB stick")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from node.home import read_bundle_passphrase
     from crypto.stream import SealedWriter
@@ -1118,6 +1132,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from node.bundle import export_bundle
     from node.field_input import InputError, parse_time
     home = home_of(args)
+    refuse_home_file(home, Path(args.file), "the bundle file")
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0

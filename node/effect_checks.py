@@ -51,7 +51,7 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
     if found is not None:
         raise EffectRefused(effects.explain(found, lambda g: _name(log, g)), found.field)
     if kind == "need.fulfil":
-        _check_fulfil(log, fields, now)
+        _check_fulfil(log, fields, group, now)
     elif kind in ("need.update", "offer.update"):
         listing = references.listing_state(store, trust, fields[kind.split(".")[0]], now)
         if listing is not None and listing["status"] == "withdrawn":
@@ -73,12 +73,17 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
                                 "final (post a new alert if it starts again)", "alert")
 
 
-def _check_fulfil(log: EventLog, fields: dict[str, Any], now: int) -> None:
-    """A fulfilment covers at most what its need has left, and draws at most what its offer has."""
+def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int) -> None:
+    """A fulfilment covers at most what its need has left, and draws at most what its offer has; none
+    from a group whose fulfilment of that need its group declined (every one of it is declined with it)."""
     need = references.listing_state(log.store, log.trust, fields["need"], now)
     if need is None:
         return
     _still_open(need, "need")
+    if any(d["group"] == group for d in need.get("declined", ())):
+        raise EffectRefused(f"{_name(log, need['group'])}, whose need that is, declined a fulfilment of your group of "
+                            "it, and that declines every fulfilment of your group of it: a new one would not count; "
+                            "talk to them if they want your goods after all", "need")
     unit = words(need["unit"])
     if fields["quantity"] > need["remaining"]:
         if need["remaining"] == 0:

@@ -32,6 +32,9 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
     assert sorted(d["id"] for d in n["declined"]) == sorted([fake, again, huge])
     line = " ".join(cli.run(a, "view", "needs").stdout.split())
     assert "40 still needed; 3 declined by its group (30 by Bristol, 10 by Bristol, 1000000 by Bristol)" in line, line
+    _sync(cli, a, b, tmp_path)  # a further fulfilment of Bristol's would not count: refused in words, as a pledge is
+    said = _refused(cli, b, "need.fulfil", "--need", need[:10], "--quantity", "5")
+    assert "declined a fulfilment of your group of it, and that declines every fulfilment of your group" in said, said
 
 
 def test_a_pledge_or_fulfilment_for_chosen_groups_must_reach_the_owner(network, cli, tmp_path):

@@ -111,3 +111,17 @@ def test_an_invite_written_to_a_file_is_readable_by_this_user_only(cli, tmp_path
     os.chmod(again, 0o644)
     cli.run(net.a, "invite", net.group_b, "--out", again, "--peer", "127.0.0.1:7000")
     assert stat.S_IMODE(again.stat().st_mode) == 0o600 and "older" not in again.read_text()
+
+
+def test_a_token_or_bundle_is_never_written_over_the_homes_own_files(network, cli):
+    """`solnet --home . invite ID --out keystore`, run in the home's folder, replaced the group's keys
+    with a join token and said it wrote the token; `export keystore` did the same. Nothing is
+    written inside the home's folder, and what was there is unchanged."""
+    a = network.a
+    keystore = a / "keystore"
+    before = keystore.read_bytes()
+    said = cli.run(a, "invite", "ab" * 32, "--out", str(keystore), ok=False)
+    assert said.returncode != 0 and "where its keys and its database live" in said.stderr, said.stderr
+    said = cli.run(a, "export", str(a / "solnet.db"), ok=False)
+    assert said.returncode != 0 and "where its keys and its database live" in said.stderr, said.stderr
+    assert keystore.read_bytes() == before
