@@ -84,12 +84,16 @@ def _unsent_said(rows: list[Any]) -> str:
 
 def refusal(rows: list[Any], alerts: list[dict[str, Any]], what: str) -> str:
     """Why `solnet revoke` of this node's own device or group (`what`) is refused, and what to do."""
-    said = [f"Not revoked: {what} would lose what no other node has yet."]
+    said = [f"Not revoked: {what} would lose what no other node has yet." if rows else
+            f"Not revoked: {what} would leave alerts live that nobody could clear."]
     if rows:
+        they = "it" if len(rows) == 1 else "they"
         said.append(f"This home holds {_unsent_said(rows)}. Once its device is revoked, no node links with it, so "
-                    f"{'it' if len(rows) == 1 else 'they'} would never leave this home (what it signed before the revocation counts only where it "
-                    f"already is). Send {'it' if len(rows) == 1 else 'them'} first: run `solnet sync` (or start the node, `solnet run`, and let it "
-                    "sync with a peer).")
+                    f"{they} would reach other nodes only in a bundle this home exports (what it signed before the "
+                    f"revocation counts wherever it gets). Send {'it' if len(rows) == 1 else 'them'} first: run "
+                    "`solnet sync PEER` (`solnet peers` lists them), or let the running node finish a round with a peer "
+                    "(`solnet status` says when it last did); a home that only exchanges bundles: `solnet export` "
+                    "and --anyway.")
     if alerts:
         ids = " ".join(a["alert"].hex() for a in alerts)
         said.append(f"Your group's {'alert is' if len(alerts) == 1 else 'alerts are'} still live: "
@@ -99,7 +103,7 @@ def refusal(rows: list[Any], alerts: list[dict[str, Any]], what: str) -> str:
                     + ("it" if len(alerts) == 1 else "them") + " live until "
                     + ("it expires" if len(alerts) == 1 else "they expire")
                     + ". If it is over, give the all clear first (`solnet publish alert.update --alert ID --status "
-                      f"all_clear --text \"...\"`, ID: {ids}), then `solnet sync`.")
+                      f"all_clear --text \"...\"`, ID: {ids}), then `solnet sync PEER`.")
     said.append("Then run this command again. To revoke now all the same, add --anyway: "
                 + " and ".join(filter(None, (("that event is" if len(rows) == 1 else "those events are") + " lost" if rows else "",
                                              ("that alert stays live everywhere until it expires" if len(alerts) == 1 else
@@ -111,7 +115,9 @@ def lost(rows: list[Any], alerts: list[dict[str, Any]]) -> str:
     """What `--anyway` lost, said after the revocation ("" when nothing was)."""
     said = []
     if rows:
-        said.append(f"Lost: {_unsent_said(rows)}; no node will take {'it' if len(rows) == 1 else 'them'} now.")
+        said.append(f"Not sent: {_unsent_said(rows)}; no node will link with this device to take "
+                    f"{'it' if len(rows) == 1 else 'them'} now (a bundle `solnet export` makes still carries "
+                    f"{'it' if len(rows) == 1 else 'them'}).")
     if alerts:
         said.append("Left live: " + "; ".join(map(_alert_said, alerts)) + "; nobody can clear "
                     + ("it" if len(alerts) == 1 else "them") + " before "

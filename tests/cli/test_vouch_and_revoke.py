@@ -429,8 +429,9 @@ def test_a_device_revokes_itself_after_the_revocation(network, cli, tmp_path):
     assert too_low.returncode == 1 and "--from-seq 3" in too_low.stderr, too_low.stderr
     done = cli.run_json(laptop, "revoke", made["device_id"], "--reason", "retired", "--anyway")
     assert (done["signed_by"], done["from_seq"], done["purged_here"]) == ("device", 3, 0)
-    assert done["lost"] == ("Lost: 1 event this device signed that no peer is known to hold (seq 1: action); no node "
-                            "will take it now."), done
+    assert done["lost"] == ("Not sent: 1 event this device signed that no peer is known to hold (seq 1: action); no "
+                            "node will link with this device to take it now (a bundle `solnet export` makes still "
+                            "carries it)."), done
     refused = cli.run(laptop, "publish", "action", "--title", "x", "--region", "calais",
                       "--starts-at", "2031-05-01T10:00", "--type", "class", ok=False)
     assert refused.returncode == 1 and "revoked" in refused.stderr

@@ -28,12 +28,12 @@ def test_an_all_clear_given_offline_reaches_the_network_before_the_group_leaves(
     said = " ".join(refused.stderr.split())
     assert "Not revoked: this group leaving the network would lose what no other node has yet." in said, said
     assert "1 event this device signed that no peer is known to hold (seq 2: alert.update)" in said, said
-    assert "run `solnet sync`" in said and "add --anyway: that event is lost" in said, said
+    assert "run `solnet sync PEER`" in said and "add --anyway: that event is lost" in said, said
     assert "WARNING" not in cli(dk, "status").stdout  # nothing was signed
 
     cli(dk, "sync", calais.address)  # the all clear goes; its confirming round says Calais holds it
     left = cli(dk, "revoke", group, "--reason", "group dissolved")
-    assert "This group has left the network" in left.stdout and "Lost:" not in left.stdout, left.stdout
+    assert "This group has left the network" in left.stdout and "Not sent:" not in left.stdout, left.stdout
     cli(dk, "sync", calais.address, ok=False)  # the revocations go, then Calais refuses the device
     assert cli_json(calais, "view", "alerts") == []
     [ended] = cli_json(calais, "view", "alert-history")
