@@ -90,13 +90,17 @@ def nobody(event_id: bytes) -> bytes | None:
     return None
 
 
-def _barred(named: set[bytes], readable: Mapping[bytes, bytes], replied_by: RepliedBy) -> set[bytes]:
-    """The groups whose replies the declines naming `named` bar: from the named reply's row where
-    this node reads one (`readable`: id -> group), else from its signed header. Else the declined
-    group undid the decline by redacting the one reply it named, and a decline naming a reply
-    sealed to the owner alone barred the group on the owner's desk and nowhere else."""
-    return {group for event_id in named
-            if (group := readable[event_id] if event_id in readable else replied_by(event_id)) is not None}
+def _declined_group(named: bytes, held: Mapping[bytes, Row], names_reply: Callable[[Row], bool],
+                    replied_by: RepliedBy) -> bytes | None:
+    """The group a decline naming `named` bars: the group of the named reply's row where this node
+    reads that row (`held`; None unless `names_reply` says it is a reply the decline may name),
+    else of its signed header (`replied_by`). Else the declined group undid the decline by redacting
+    the one reply it named, and a decline naming a reply sealed to the owner alone barred the group
+    on the owner's desk and nowhere else."""
+    row = held.get(named)
+    if row is None:
+        return replied_by(named)
+    return row.data["group"] if names_reply(row) else None
 
 
 def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
@@ -169,7 +173,9 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         refused = {u.data["decline"] for u in mine if "decline" in u.data
                    and _counts(u, target, kind="fundraiser.decline")}
         offered = [u for u in mine if "pledge" in u.data]
-        barred = _barred(refused, {u.key: u.data["group"] for u in offered}, replied_by)
+        pledged = {u.key: u for u in offered}
+        barred = {g for named in refused
+                  if (g := _declined_group(named, pledged, lambda u: True, replied_by)) is not None}
         declined = [u for u in offered if u.data["group"] in barred]
         pledges = [u for u in offered if not gone(u.data["group"]) and u.data["group"] not in barred]
         broken = [u for u in offered if gone(u.data["group"]) and u.data["group"] not in barred]
@@ -236,12 +242,10 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     every = {k: f for k, f in every.items()
              if (need := target(f.ref)) is None or reaches_owner(_reply_kind(f), f.data, need.group)}
     declines = [f for f in every.values() if "decline" in f.data and _counts(f, target, kind="need.decline")]
-    # (need, group): a decline of one of a group's fulfilments of a need declines them all
-    # (a reply read here counts as named only if it is a fulfilment of that need; one not read here
-    # by its signed header's group)
-    declined_of = {(d.ref, group) for d in declines for group in _barred(
-        {d.data["decline"]} - {k for k, f in every.items() if "quantity" not in f.data or f.ref != d.ref},
-        {k: f.data["group"] for k, f in every.items() if "quantity" in f.data and f.ref == d.ref}, replied_by)}
+    # (need, group): a decline of one of a group's fulfilments of a need declines them all (a row
+    # read here counts as named only if it is a fulfilment of that need)
+    declined_of = {(d.ref, g) for d in declines if (g := _declined_group(
+        d.data["decline"], every, lambda f, need=d.ref: "quantity" in f.data and f.ref == need, replied_by)) is not None}
     done: dict[bytes, int] = defaultdict(int)
     by_group: dict[bytes, dict[bytes, int]] = defaultdict(lambda: defaultdict(int))
     first: dict[tuple[bytes, bytes], Row] = {}  # a fulfilment of each (need, group): what a decline names
