@@ -524,7 +524,9 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
     `handshake_timeout_s`."""
-    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, autoping=False)
+    # No permessage-deflate: sync frames are encrypted (nothing to gain), and a stranger's 4 KiB
+    # frame would unpack to 4 MiB on the event loop before the handshake could refuse it.
+    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, autoping=False, compress=False)
     cpu = time.thread_time()  # (the upgrade and the reply run on this thread, between awaits)
     await ws.prepare(request)
     cpu = time.thread_time() - cpu

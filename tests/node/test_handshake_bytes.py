@@ -135,3 +135,20 @@ async def test_strangers_credentials_are_held_to_a_total(calais: LocalNode) -> N
         finally:
             for _, writer in held:
                 writer.close()
+
+
+async def test_the_sync_endpoint_never_agrees_to_compression(calais: LocalNode) -> None:
+    """A frame of 4 KiB compressed unpacks to 4 MiB on the event loop before anything reads it: a
+    stranger who asked for permessage-deflate held alerts up for 20 s with a few connections. Sync
+    frames are encrypted (they do not compress), so the node never agrees to it."""
+    async with served(calais) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        try:
+            writer.write(b"GET /sync/v1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                         b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"
+                         b"Sec-WebSocket-Key: " + base64.b64encode(os.urandom(16)) + b"\r\n\r\n")
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT_S)
+        finally:
+            writer.close()
+        assert head.startswith(b"HTTP/1.1 101"), head
+        assert b"deflate" not in head.lower(), head
