@@ -202,7 +202,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
     if not out.name or out.is_dir():  # ('' and '.' name a folder: nothing was vouched yet)
         raise CliError(f"--out {args.out!r} names no file: give the path of a file to write the token to, "
                        "such as invite.txt")
-    refuse_home_file(home, out, "--out")
+    refuse_output_place(home, out, "--out", "invite.txt")
     if not out.parent.is_dir():
         raise CliError(f"cannot write the token to {out}: the folder {out.parent} does not exist")
     peers = [parse_address(p) for p in args.peer or []]  # refused now, not when the joiner dials
@@ -1111,10 +1111,17 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 # --- commands: bundles ---------------------------------------------------------------------------
-def refuse_home_file(home: Any, path: Path, option: str) -> None:
-    """Refuse to write a command's output (a token, a bundle) inside the home's folder: its keystore,
-    config.json and database live there, and `--out keystore` run in the home replaced the group's
-    keys with a join token, without a word."""
+def refuse_output_place(home: Any, path: Path, option: str, example: str) -> None:
+    """Refuse a place to write a command's output (a token, a bundle) that would do harm or surprise:
+    - inside the home's folder: its keystore, config.json and database live there, and `--out keystore`
+      run in the home replaced the group's keys with a join token, without a word;
+    - `-`: it wrote a file named `-`, not standard output as other tools read it. Neither is written to
+      standard output at all: they name the network and its nodes' addresses and are written readable
+      by this user only, which a terminal's scrollback or a pipe is not.
+    `example` names a file to give instead."""
+    if str(path) == "-":
+        raise CliError(f"{option} '-' would write a file named '-': solnet writes this only to a file, readable by "
+                       f"you alone, never to the screen; give the path of a file, such as {example}")
     try:
         inside = path.resolve().is_relative_to(Path(home.path).resolve())
     except OSError:
@@ -1132,7 +1139,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from node.bundle import export_bundle
     from node.field_input import InputError, parse_time
     home = home_of(args)
-    refuse_home_file(home, Path(args.file), "the bundle file")
+    refuse_output_place(home, Path(args.file), "the bundle file", "calais.bundle")
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0
