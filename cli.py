@@ -1131,6 +1131,9 @@ def refuse_output_place(home: Any, path: Path, option: str, example: str) -> Non
                        "database live: write it somewhere else, such as your home directory or a USB stick")
 
 
+ADDRESSES_LEFT_OUT = "The nodes' addresses (their announcements) were left out"  # of a bundle not encrypted
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from node.home import read_bundle_passphrase
     from crypto.stream import SealedWriter
@@ -1167,8 +1170,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt),
                 "addresses_left_out": left_out},
          f"Exported {render.plural(count, 'event')} to {args.file}{sealed}." + (
-             " The nodes' addresses (their announcements) were left out: a bundle not encrypted must not say where "
-             "the network's nodes are. Export with --encrypt to carry them." if left_out else ""))
+             f" {ADDRESSES_LEFT_OUT}: a bundle not encrypted must not say where the network's nodes are. Export "
+             "with --encrypt to carry them." if left_out else ""))
     return 0
 
 
@@ -1203,7 +1206,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
     if args.json:
         print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by,
-                          "problem": report.problem,
+                          "problem": report.problem, "addresses_left_out": report.addresses_left_out > 0,
                           "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
                                          for o in rejected]}, indent=2))
     else:
@@ -1215,6 +1218,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"warning: {report.problem}", file=sys.stderr)
         made_by = f", made by {report.made_by}" if report.made_by else ""
         print(", ".join(f"{n} {s}" for s, n in summary.items()) + f" (from {args.file}{made_by})")
+        if report.addresses_left_out:
+            print(f"{ADDRESSES_LEFT_OUT} of this bundle, as of every bundle not encrypted: this node asks its "
+                  "peers for them when it syncs, or import a bundle exported with --encrypt.")
     return EXIT_REFUSED if rejected or report.problem else 0
 
 
