@@ -311,7 +311,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 def _what_leaving_strands(args: argparse.Namespace, log: Any, config: Any, subject: bytes) -> str:
     """Revoking this node's own device or group strands what it signed and no peer holds yet (an
     all clear given with no node running), and its group's live alerts, for good: refused unless
-    `--anyway`, then what was lost, to say after (node/own_delivered.py). "" for any other key."""
+    `--anyway`, then what was not sent and what stays live, to say after (node/own_delivered.py). "" for
+    any other key."""
     from node import own_delivered
     from node.clock import now_ms
     leaving = subject.hex() == config.group_id
@@ -2015,7 +2016,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p.add_argument("--anyway", action="store_true", help="of this node's own device or group: revoke even though "
                                                          "it signed events no peer holds yet, or the group has live "
-                                                         "alerts (those events are lost, those alerts stay live)")
+                                                         "alerts (those events are not sent: only a bundle "
+                                                         "`solnet export` makes carries them; those alerts stay live)")
     p = add("accept", cmd_accept, "name the groups this group joined through: from then on only their vouches "
                                   "admit it (`join` names the inviting group; for groups that joined before)")
     p.add_argument("group_id", nargs="*", help="the admitting group's id (default: this group's admitters as this "
