@@ -202,7 +202,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
     if not out.name or out.is_dir():  # ('' and '.' name a folder: nothing was vouched yet)
         raise CliError(f"--out {args.out!r} names no file: give the path of a file to write the token to, "
                        "such as invite.txt")
-    refuse_home_file(home, out, "--out")
+    refuse_output_place(home, out, "--out", "invite.txt")
     if not out.parent.is_dir():
         raise CliError(f"cannot write the token to {out}: the folder {out.parent} does not exist")
     peers = [parse_address(p) for p in args.peer or []]  # refused now, not when the joiner dials
@@ -311,7 +311,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 def _what_leaving_strands(args: argparse.Namespace, log: Any, config: Any, subject: bytes) -> str:
     """Revoking this node's own device or group strands what it signed and no peer holds yet (an
     all clear given with no node running), and its group's live alerts, for good: refused unless
-    `--anyway`, then what was lost, to say after (node/own_delivered.py). "" for any other key."""
+    `--anyway`, then what was not sent and what stays live, to say after (node/own_delivered.py). "" for
+    any other key."""
     from node import own_delivered
     from node.clock import now_ms
     leaving = subject.hex() == config.group_id
@@ -1111,10 +1112,17 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 # --- commands: bundles ---------------------------------------------------------------------------
-def refuse_home_file(home: Any, path: Path, option: str) -> None:
-    """Refuse to write a command's output (a token, a bundle) inside the home's folder: its keystore,
-    config.json and database live there, and `--out keystore` run in the home replaced the group's
-    keys with a join token, without a word."""
+def refuse_output_place(home: Any, path: Path, option: str, example: str) -> None:
+    """Refuse a place to write a command's output (a token, a bundle) that would do harm or surprise:
+    - inside the home's folder: its keystore, config.json and database live there, and `--out keystore`
+      run in the home replaced the group's keys with a join token, without a word;
+    - `-`: it wrote a file named `-`, not standard output as other tools read it. Neither is written to
+      standard output at all: they name the network and its nodes' addresses and are written readable
+      by this user only, which a terminal's scrollback or a pipe is not.
+    `example` names a file to give instead."""
+    if str(path) == "-":
+        raise CliError(f"{option} '-' would write a file named '-': solnet writes this only to a file, readable by "
+                       f"you alone, never to the screen; give the path of a file, such as {example}")
     try:
         inside = path.resolve().is_relative_to(Path(home.path).resolve())
     except OSError:
@@ -1122,6 +1130,9 @@ def refuse_home_file(home: Any, path: Path, option: str) -> None:
     if inside:
         raise CliError(f"{option} {str(path)!r} is in this home's folder ({home.path}), where its keys and its "
                        "database live: write it somewhere else, such as your home directory or a USB stick")
+
+
+ADDRESSES_LEFT_OUT = "The nodes' addresses (their announcements) were left out"  # of a bundle not encrypted
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -1132,7 +1143,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from node.bundle import export_bundle
     from node.field_input import InputError, parse_time
     home = home_of(args)
-    refuse_home_file(home, Path(args.file), "the bundle file")
+    refuse_output_place(home, Path(args.file), "the bundle file", "calais.bundle")
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0
@@ -1160,8 +1171,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt),
                 "addresses_left_out": left_out},
          f"Exported {render.plural(count, 'event')} to {args.file}{sealed}." + (
-             " The nodes' addresses (their announcements) were left out: a bundle not encrypted must not say where "
-             "the network's nodes are. Export with --encrypt to carry them." if left_out else ""))
+             f" {ADDRESSES_LEFT_OUT}: a bundle not encrypted must not say where the network's nodes are. Export "
+             "with --encrypt to carry them." if left_out else ""))
     return 0
 
 
@@ -1196,7 +1207,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
     if args.json:
         print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by,
-                          "problem": report.problem,
+                          "problem": report.problem, "addresses_left_out": report.addresses_left_out > 0,
                           "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
                                          for o in rejected]}, indent=2))
     else:
@@ -1208,6 +1219,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"warning: {report.problem}", file=sys.stderr)
         made_by = f", made by {report.made_by}" if report.made_by else ""
         print(", ".join(f"{n} {s}" for s, n in summary.items()) + f" (from {args.file}{made_by})")
+        if report.addresses_left_out:
+            print(f"{ADDRESSES_LEFT_OUT} of this bundle, as of every bundle not encrypted: this node asks its "
+                  "peers for them when it syncs, or import a bundle exported with --encrypt.")
     return EXIT_REFUSED if rejected or report.problem else 0
 
 
@@ -2002,7 +2016,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
     p.add_argument("--anyway", action="store_true", help="of this node's own device or group: revoke even though "
                                                          "it signed events no peer holds yet, or the group has live "
-                                                         "alerts (those events are lost, those alerts stay live)")
+                                                         "alerts (those events are not sent: only a bundle "
+                                                         "`solnet export` makes carries them; those alerts stay live)")
     p = add("accept", cmd_accept, "name the groups this group joined through: from then on only their vouches "
                                   "admit it (`join` names the inviting group; for groups that joined before)")
     p.add_argument("group_id", nargs="*", help="the admitting group's id (default: this group's admitters as this "

@@ -202,6 +202,24 @@ def stored_author_seq(wire: bytes) -> tuple[bytes, int]:
     return fields[_AUTHOR_AT], fields[_SEQ_AT]
 
 
+_KIND_AT = 1 + Header._fields.index("kind")
+_NIL = b"\xc0"  # how canonical msgpack writes a body left out, as the wire's last byte
+
+
+def bodiless_kind(wire: bytes) -> str | None:
+    """The kind of `wire` when it carries no body (a stub, or an event whose body is empty), None
+    for one that carries its body or for bytes that are no event. Unchecked (neither the format nor
+    the signature): for saying what a file left out, never for deciding anything."""
+    if wire[-1:] != _NIL:  # most events: no decoding at all
+        return None
+    try:
+        header_bytes = msgpack.unpackb(wire)[0]
+        kind = msgpack.unpackb(header_bytes)[_KIND_AT]
+    except (ValueError, TypeError, IndexError, KeyError, msgpack.UnpackException):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
 def decode_event(data: bytes) -> Event:
     """Decode wire bytes into an Event, checking format, sizes and body hash, but not the signature.
 

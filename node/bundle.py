@@ -22,7 +22,8 @@ import msgpack
 from crypto.errors import BadSignature, DecryptionFailed
 from crypto.keys import SigningKey, short_id, verify_signature
 from crypto.stream import MAGIC as SEALED_MAGIC
-from events.format import MAX_EVENT_BYTES
+from events.format import MAX_EVENT_BYTES, bodiless_kind
+from events.kinds import LOCATING_KINDS
 from events.trust import DEVICE_ROLE
 from node import references
 from node.log import EventLog, now_ms
@@ -55,6 +56,7 @@ class ImportReport:
     signature_ok: bool = False  # whole, and signed by a device of a member group (not revoked)
     problem: str | None = None  # why the bundle as a whole is not intact, if it is not
     made_by: str | None = None  # the member device that signed it, as people are shown it ("Calais · laptop")
+    addresses_left_out: int = 0  # nodes' announcements it carried without their bodies (a bundle in clear)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -124,6 +126,7 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         if progress:
             progress(len(report.outcomes))
     report.exporter = state.exporter
+    report.addresses_left_out = state.addresses_left_out
     report.problem = state.problem or _check_trailer(state.trailer, state.digest.digest(), report)
     if report.problem is None and state.trailer.get("count") != state.count:
         report.problem = f"the bundle says it holds {state.trailer.get('count')!r} events but {state.count} were read"
@@ -165,6 +168,7 @@ class _BundleReader:
         self.trailer: dict | None = None
         self.problem: str | None = None
         self.count = 0
+        self.addresses_left_out = 0
 
     def header(self, network_id: bytes) -> None:
         try:
@@ -203,6 +207,8 @@ class _BundleReader:
                     raise _Unexpected("an item that is not an event")
                 self.digest.update(_item(value))
                 self.count += 1
+                if bodiless_kind(value) in LOCATING_KINDS:  # export leaves them out of a bundle in clear
+                    self.addresses_left_out += 1
                 batch.append(value)
                 if len(batch) >= IMPORT_BATCH:
                     yield batch

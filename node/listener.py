@@ -62,7 +62,7 @@ import resource
 import secrets
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,6 +201,19 @@ class _Connection:
         return self.bytes_in - self.upgraded_at if self.handshaking else 0
 
 
+def _oldest_else_replied_at_random(candidates: Iterable[_Connection]) -> _Connection | None:
+    """The connection to push out of `candidates` (given oldest first): the oldest not awaiting its
+    dialler's signature; only when every one is (the node replied to its hello), one of them at random
+    (ConnectionGuard._idlest and _make_room say why). None: no candidate."""
+    replied = []
+    for conn in candidates:
+        if not conn.awaits_signature():
+            return conn
+        replied.append(conn)
+    # (secrets: which place goes must not be foreseeable from the node's other answers)
+    return secrets.choice(replied) if replied else None
+
+
 class ConnectionGuard:
     """Caps and deadlines for the connections of one listening socket (see the module docstring)."""
 
@@ -277,8 +290,7 @@ class ConnectionGuard:
                 if victim is None:
                     self._refused.note(now)
                     return None
-                self._release(victim.transport)
-                victim.transport.abort()  # type: ignore[attr-defined]
+                self._push_out(victim)
                 self._evicted.note(now)
         conn = self._open[transport] = _Connection(source, transport, now, now)
         self._per_source[source] += 1
@@ -292,13 +304,14 @@ class ConnectionGuard:
         address, which cost the sender nothing (behind an onion service, every visitor's address:
         anyone's 20 a second); the places replied to are few (the hello budget's IN_FLIGHT) and
         each took a token of the budget (`_make_room` chooses among them the same way)."""
-        movable = (c for c in self._open.values() if c.may_make_room() and (source is None or c.source == source))
-        replied = []
-        for conn in movable:
-            if not conn.awaits_signature():
-                return conn
-            replied.append(conn)
-        return secrets.choice(replied) if replied else None
+        # (the guard's dict holds them in the order they came: the oldest first)
+        return _oldest_else_replied_at_random(
+            c for c in self._open.values() if c.may_make_room() and (source is None or c.source == source))
+
+    def _push_out(self, conn: _Connection) -> None:
+        """Forget `conn` and reset it (which frees its descriptor at once, and its place in the hello budget)."""
+        self._release(conn.transport)
+        conn.transport.abort()  # type: ignore[attr-defined]
 
     def _release(self, transport: asyncio.BaseTransport | None) -> None:
         conn = self._open.pop(transport, None) if transport is not None else None
@@ -342,14 +355,12 @@ class ConnectionGuard:
         Now only a full hello, which the node must answer within its budget, can push out a place
         replied to, and at random, so a slow dialler most often survives and its next dial soon
         does; one trickling its messages still holds no place against every newcomer (HelloBudget)."""
-        placed = [c for c in self._open.values() if c.budgeted and (source is None or c.source == source)]
-        if not placed:
+        victim = _oldest_else_replied_at_random(sorted(
+            (c for c in self._open.values() if c.budgeted and (source is None or c.source == source)),
+            key=lambda c: c.placed))
+        if victim is None:
             return False
-        awaiting = [c for c in placed if not c.awaits_signature()]
-        # (secrets: which place goes must not be foreseeable from the node's other answers)
-        victim = min(awaiting, key=lambda c: c.placed) if awaiting else secrets.choice(placed)
-        self._release(victim.transport)  # (gives its place back)
-        victim.transport.abort()  # type: ignore[attr-defined]
+        self._push_out(victim)  # (gives its place back)
         self._outwaited.note(self.clock())
         return True
 
@@ -421,8 +432,7 @@ class ConnectionGuard:
             self._overfull.note(self.clock())
             if hog is conn:
                 return False
-            self._release(hog.transport)
-            hog.transport.abort()  # type: ignore[attr-defined]
+            self._push_out(hog)
         return True
 
     def bytes_received(self, transport: asyncio.BaseTransport | None) -> int:
@@ -460,8 +470,7 @@ class ConnectionGuard:
         now = self.clock()
         late = [c for c in self._open.values() if self._late(c, now)]
         for conn in late:
-            self._release(conn.transport)
-            conn.transport.abort()
+            self._push_out(conn)
         if late:
             self._closed.note(now, len(late))
         if self.hello_budget is not None:
@@ -527,8 +536,7 @@ class _GuardedProtocol(asyncio.Protocol):
             self._inner.data_received(data)
             return
         if not self._guard._received(self._conn, len(data)):
-            self._guard._release(self._conn.transport)
-            self._conn.transport.abort()  # type: ignore[attr-defined]
+            self._guard._push_out(self._conn)
             return
         self._inner.data_received(data)
 

@@ -25,7 +25,7 @@ from events.format import Event, decode_event, sign_event
 from events.genesis import Genesis, parse_genesis
 from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, round_trips, wrong_reference
-from events.projections import ALERT_UPDATE, FULFIL, Drop, project
+from events.projections import ALERT_UPDATE, Drop, project
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import author_share, chain_gate, pending_queue, references, stamped_ahead
 from node.clock import ClockDoubt, now_ms
@@ -821,13 +821,13 @@ class EventLog:
             if earlier:
                 return "that alert had already been cleared; an all clear is final (post a new alert)"
         if kind == "need.fulfil":
-            need = references.listing_state(self.store, self.trust, fields["need"], timestamp)
-            if need is not None:
-                before = sum(f.data["quantity"] for f in self.store.rows(FULFIL, refs=[fields["need"]])
-                             if f.version < (timestamp, event_id) and "decline" not in f.data)  # (need.decline)
-                if before >= need["quantity"]:
-                    return (f"that need ({need['quantity']} {need['unit']}) was already fully covered when this "
-                            "fulfilment was made")
+            # What the fulfilments made before it covered, as the read models count it: those of a
+            # group whose fulfilment the need's group declined (need.decline) cover nothing
+            need = references.listing_state(self.store, self.trust, fields["need"], timestamp,
+                                            fulfilled_before=(timestamp, event_id))
+            if need is not None and need["fulfilled"] >= need["quantity"]:
+                return (f"that need ({need['quantity']} {need['unit']}) was already fully covered when this "
+                        "fulfilment was made")
         return None
 
     def _group_name(self, group: bytes) -> str:

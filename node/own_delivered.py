@@ -7,8 +7,8 @@ OWN_GROUP_ID`, then `solnet sync`: the revocation went, the sync was refused, an
 live on every other node with nobody able to clear it. So `solnet revoke` of this node's own device
 or group first checks that a peer holds every event the device signed (node/net/peer_link.py
 `RoundResult.own_held`: a complete round that streamed the peer none of them found it holding all
-this side offered), and refuses otherwise, saying to sync first (an explicit `--anyway` says what is
-lost).
+this side offered), and refuses otherwise, saying to sync first (an explicit `--anyway` revokes and
+says what was not sent: no node will take it from this device, only a bundle it exports still carries it).
 
 Why not let a revoked device deliver what it signed below its revocation's seq instead: a peer
 would have to link with a revoked key, and the key's thief (a seized phone) is exactly who holds it
@@ -112,7 +112,8 @@ def refusal(rows: list[Any], alerts: list[dict[str, Any]], what: str) -> str:
 
 
 def lost(rows: list[Any], alerts: list[dict[str, Any]]) -> str:
-    """What `--anyway` lost, said after the revocation ("" when nothing was)."""
+    """What `--anyway` left behind, said after the revocation: the events not sent, the alerts left
+    live ("" when there are none)."""
     said = []
     if rows:
         said.append(f"Not sent: {_unsent_said(rows)}; no node will link with this device to take "

@@ -273,14 +273,19 @@ def request_state(store: Store, trust: TrustGraph, request: bytes) -> dict[str, 
     return found[0] if found else None
 
 
-def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int) -> dict[str, Any] | None:
+def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int,
+                  fulfilled_before: tuple[int, bytes] | None = None) -> dict[str, Any] | None:
     """A need or offer as the read models show it now (quantity as last adjusted, fulfilled or
-    drawn, remaining), with `status` open, withdrawn, lapsed, group_left or group_revoked; None if not held."""
+    drawn, remaining), with `status` open, withdrawn, lapsed, group_left or group_revoked; None if not held.
+    With `fulfilled_before` (a row's version), a need counts only the fulfilments made before it:
+    what it had when that one came (each decline still counts, made when it may, as the read models count it)."""
     row = row_of(store, trust, event_id)
     if row is None or row.table not in ("need", "offer"):
         return None
     updates = store.rows(NEED_UPDATE if row.table == "need" else OFFER_UPDATE, refs=[event_id])
     fulfils = store.rows(FULFIL, refs=[event_id]) if row.table == "need" else []
+    if fulfilled_before is not None:
+        fulfils = [f for f in fulfils if "decline" in f.data or f.version < fulfilled_before]
     drawn = store.rows(FULFIL, region=offer_key(event_id)) if row.table == "offer" else []
     targets = {f.ref: t for f in drawn if (t := target(store, trust, f.ref)) is not None}
     [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True, gone=departed(trust),

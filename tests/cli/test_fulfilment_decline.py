@@ -58,3 +58,20 @@ def test_a_pledge_or_fulfilment_for_chosen_groups_must_reach_the_owner(network, 
     cli.publish(a, "fundraiser.decline", "--fundraiser", fund[:10], "--decline", pledge[:10], "--to", "Bristol")
     [f] = cli.run_json(a, "view", "fundraisers")
     assert f["pledged"] == 0 and [d["id"] for d in f["declined"]] == [pledge]
+
+
+def test_a_fulfilment_after_a_declined_over_claim_is_not_said_to_find_the_need_covered(network, cli, tmp_path):
+    """Bristol claimed 10^6 of Calais' need of 40, Calais declined it; a real fulfilment made after it
+    counts (`view needs`), but `show` said it came when the need was "already fully covered": that
+    check summed the declined group's fulfilments too. It counts what the read models count."""
+    a, b = network.a, network.b  # Calais, Bristol
+    need = cli.publish(a, "need", "--category", "sleeping bags", "--quantity", "40", "--region", "calais")
+    _sync(cli, a, b, tmp_path)
+    huge = _sign_anyway(b, cli.PASSPHRASE, "need.fulfil", {"need": bytes.fromhex(need), "quantity": 10**6})
+    _sync(cli, b, a, tmp_path)
+    cli.publish(a, "need.decline", "--need", need[:10], "--decline", huge[:10], "--note", "nothing came")
+    real = cli.publish(a, "need.fulfil", "--need", need[:10], "--quantity", "5")
+    [n] = [n for n in cli.run_json(a, "view", "needs") if n["side"] == "need"]
+    assert (n["fulfilled"], n["remaining"]) == (5, 35), n
+    shown = cli.run_json(a, "show", real)
+    assert shown["no_effect"] is None, shown["no_effect"]

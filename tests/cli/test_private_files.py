@@ -125,3 +125,17 @@ def test_a_token_or_bundle_is_never_written_over_the_homes_own_files(network, cl
     said = cli.run(a, "export", str(a / "solnet.db"), ok=False)
     assert said.returncode != 0 and "where its keys and its database live" in said.stderr, said.stderr
     assert keystore.read_bytes() == before
+
+
+def test_a_dash_for_the_output_is_refused_in_words_and_writes_no_file_named_dash(network, cli, tmp_path):
+    """`solnet invite ID --out -` (as `vouch --out -` and `export -`) wrote a file named `-` in the
+    folder it ran in, where one expected standard output. A token or bundle goes only to a file,
+    readable by this user alone: `-` is refused, saying what to give instead, and nothing is written."""
+    runs = {"invite": ["invite", "ab" * 32, "--out", "-"], "vouch": ["vouch", "ab" * 32, "--out", "-"],
+            "export": ["export", "-"]}
+    for name, args in runs.items():
+        said = subprocess.run([str(cli.SOLNET), "--home", str(network.a), *args], cwd=tmp_path, env=cli.base_env(),
+                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert said.returncode != 0, (name, said.stdout)
+        assert "give the path of a file, such as" in said.stderr, (name, said.stderr)
+        assert not (tmp_path / "-").exists(), name

@@ -254,3 +254,19 @@ def test_an_empty_to_is_refused_not_read_as_no_group(network, cli):
     assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
     assert "is empty" in refused.stderr and "leave --to out" in refused.stderr, refused.stderr
     assert cli.run_json(network.a, "ls", "--kind", "sealed") == []  # nothing was signed
+
+
+def test_import_of_a_bundle_in_clear_says_the_nodes_addresses_were_left_out(populated, cli, tmp_path):
+    """`export` in clear says the nodes' addresses (their announcements) were left out; `import` of
+    that bundle said nothing of it, and its reader thought it had every event whole. It says so (in
+    --json too); of a sealed bundle, which carries them, it says nothing."""
+    clear = tmp_path / "clear.bundle"
+    assert cli.run_json(populated.a, "export", clear)["addresses_left_out"] is True
+    said = cli.run(populated.b, "import", clear)
+    assert "addresses (their announcements) were left out of this bundle" in said.stdout, said.stdout
+    assert "--encrypt" in said.stdout
+    assert cli.run_json(populated.b, "import", clear)["addresses_left_out"] is True
+    sealed, env = tmp_path / "sealed.bundle", {"SOLNET_BUNDLE_PASSPHRASE": "carried by hand"}
+    cli.run(populated.a, "export", sealed, "--encrypt", env=env)
+    said = cli.run(populated.b, "import", sealed, env=env)
+    assert "left out" not in said.stdout, said.stdout
