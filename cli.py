@@ -1898,7 +1898,8 @@ def proxy_help() -> str:
     from node.home import PROXY_ENV
 
     return ("socks5://HOST:PORT: connect to peers only through this SOCKS5 proxy, which also resolves their names "
-            f"(.onion works); default ${PROXY_ENV}, else `solnet proxy`")
+            f"(.onion works); default ${PROXY_ENV}, else `solnet proxy`. Without one, every node this one dials, "
+            "addresses any member announced included, sees this node's IP address: Tor hides it")
 
 
 class QuietParser(argparse.ArgumentParser):
@@ -2065,7 +2066,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--announce", action="append", metavar="ADDRESS",
                    help="the address other nodes reach this node at (host:port, URL or onion; up to 8): published to "
                         "every member as a node.announce when it changes, so they link with this node directly and "
-                        "the network holds together when any one node is down")
+                        "the network holds together when any one node is down. Every member reads it. Where members "
+                        "must not learn where this node is, announce an onion address or nothing AND give --proxy "
+                        "(Tor): without a proxy, every node this one dials, addresses any member announced "
+                        "included, sees its address")
     p.add_argument("--sync-interval", type=float, default=30.0, help="seconds between anti-entropy rounds (default 30)")
     p.add_argument("--proxy", help=Later(proxy_help))
     p.add_argument("--public-dashboard", action="store_true",
