@@ -4,6 +4,7 @@ who may revoke whom, what is purged, and how the read models and status show it.
 Events travel between homes as bundles here; tests/integration has the same with running nodes."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from crypto.keys import SigningKey
@@ -505,3 +506,26 @@ def test_revoking_a_device_names_the_group_it_admitted_that_stays_a_member(netwo
     cut = cli.run(network.a, "revoke", puppet_id, "--reason", "puppet of an informer").stdout
     assert cut.startswith("Revoked group Dunkerque Solidarity"), cut
     assert cli.run_json(network.a, "revoke", made["device_id"], "--from-seq", "3")["admitted_still_members"] == []
+
+
+def test_a_group_revoked_from_a_later_seq_names_the_group_it_admitted_before_and_how_to_cut_it_off(
+        network, cli, tmp_path):
+    """Bristol admitted Dover, then Calais revoked Bristol from a later seq: Dover stays a member (only
+    its admitter may revoke it), and the words said nothing of it."""
+    dover = tmp_path / "Dover"
+    dover_id = cli.run_json(dover, "init", "--group", "Dover", "--region", "dover")["group_id"]
+    cli.run(network.b, "invite", dover_id, "--out", tmp_path / "dover.txt")
+    cli.run(dover, "join", tmp_path / "dover.txt")
+    _carry(cli, network.b, network.a, tmp_path)
+    _carry(cli, dover, network.a, tmp_path, "dover.bundle")
+    said = " ".join(cli.run(network.a, "revoke", network.group_b, "--from-seq", "9").stdout.split())
+    found = re.search(rf"This key admitted 1 group still a member: Dover \({dover_id[:12]}…\), admitted at seq (\d+)\.",
+                      said)
+    assert found, said
+    seq = int(found.group(1))  # the command below, run, cuts Dover off: that is the seq of the admission
+    command = f"`solnet revoke {network.group_b} --from-seq {seq}`"
+    assert f"To cut it off too, revoke this group again from seq {seq} or lower ({command})." in said, said
+    lower = cli.run_json(network.a, "revoke", network.group_b, "--from-seq", str(seq))
+    assert lower["admitted_still_members"] == [], lower
+    groups = cli.run_json(network.a, "view", "groups")
+    assert not [g for g in groups if g["id"] == dover_id and g["revoked_from"] is None], groups  # no longer admitted
