@@ -297,14 +297,17 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         after = (f"This node took {render.plural(done.purged, 'of its events', 'of its events')} out of its log and "
                  f"refuses it as a peer; every node that receives this revocation ({short_id(done.event.id)}) does the "
                  "same, and drops its links.")
+    admitted = log.trust.still_admitted_by(subject)  # its past admissions stay (design rule 8): say which
     emit(args, {"id": done.event.id.hex(), "subject": subject.hex(), "role": done.role, "group": done.group.hex(),
                 "from_seq": done.from_seq, "signed_by": done.signed_by, "purged_here": done.purged,
                 "pinned": done.pinned,
                 "devices_revoked": [{"id": d.event.id.hex(), "subject": d.subject.hex(), "from_seq": d.from_seq,
                                      "pinned": d.pinned} for d in done.devices],
-                "lost": lost or None},
+                "lost": lost or None,
+                "admitted_still_members": [{"group": g.hex(), "name": names.get(g), "vouched_at_seq": seq}
+                                           for g, seq in admitted]},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}"
-         + (f"\n{lost}" if lost else ""))
+         + _admitted_that_stay(admitted, names, done) + (f"\n{lost}" if lost else ""))
     return 0
 
 
@@ -373,6 +376,31 @@ def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
 # What a revocation does to the events it takes out (README "Privacy, revocation and seizure"): not
 # deleted at once, as 'deleted' said, but kept aside, so that a revocation found void gives them back.
 KEPT_ASIDE = " (kept aside for 90 days, out of every view and never sent to peers, in case the revocation is found void)"
+
+
+def _admitted_that_stay(admitted: list[tuple[bytes, int]], names: dict[bytes, str], done: Any) -> str:
+    """The groups the revoked key admitted before the seq it is revoked from: past acts stay, so
+    each is still a member, with its devices, until revoked itself. A device can admit a group, so
+    an informer's device can leave a puppet group behind; a device's group is that group's admitter
+    and can revoke it, a revoked group's admissions end only by revoking that group lower."""
+    from crypto.keys import short_id
+    from node import render
+
+    if not admitted:
+        return ""
+    one = len(admitted) == 1
+    listed = "; ".join((f"{names[g]} ({short_id(g)})" if names.get(g) else f"group {short_id(g)}")
+                       + f", admitted at seq {seq}" for g, seq in admitted)
+    said = (f"\nThis key admitted {render.plural(len(admitted), 'group')} still a member: {listed}. "
+            f"{'It stays a member' if one else 'They stay members'}, with {'its' if one else 'their'} devices "
+            f"(they can still sign, connect and read what is sealed to every group): revoking this key does not "
+            f"revoke what it admitted before seq {done.from_seq}. ")
+    if done.role == "device":  # its group admitted them, so this group may revoke them
+        commands = " and ".join(f"`solnet revoke {g.hex()}`" for g, _ in admitted)
+        return said + f"If you do not know {'it' if one else 'them'}, revoke {'it' if one else 'them'} too: {commands}."
+    lowest = min(seq for _, seq in admitted)  # only their admitter (this group) may revoke them: revoke it lower
+    return said + (f"To cut {'it' if one else 'them'} off too, revoke this group again from seq {lowest} or lower "
+                   f"(`solnet revoke {done.subject.hex()} --from-seq {lowest}`).")
 
 
 def _newest_that_stay(log: Any, device: bytes, shown: int = 3) -> str:
@@ -1884,7 +1912,8 @@ def proxy_help() -> str:
     from node.home import PROXY_ENV
 
     return ("socks5://HOST:PORT: connect to peers only through this SOCKS5 proxy, which also resolves their names "
-            f"(.onion works); default ${PROXY_ENV}, else `solnet proxy`")
+            f"(.onion works); default ${PROXY_ENV}, else `solnet proxy`. Without one, every node this one dials, "
+            "addresses any member announced included, sees this node's IP address: Tor hides it")
 
 
 class QuietParser(argparse.ArgumentParser):
@@ -2052,7 +2081,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--announce", action="append", metavar="ADDRESS",
                    help="the address other nodes reach this node at (host:port, URL or onion; up to 8): published to "
                         "every member as a node.announce when it changes, so they link with this node directly and "
-                        "the network holds together when any one node is down")
+                        "the network holds together when any one node is down. Every member reads it. Where members "
+                        "must not learn where this node is, announce an onion address or nothing AND give --proxy "
+                        "(Tor): without a proxy, every node this one dials, addresses any member announced "
+                        "included, sees its address")
     p.add_argument("--sync-interval", type=float, default=30.0, help="seconds between anti-entropy rounds (default 30)")
     p.add_argument("--proxy", help=Later(proxy_help))
     p.add_argument("--public-dashboard", action="store_true",

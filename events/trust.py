@@ -74,7 +74,7 @@ Who may revoke whom, and from when.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from crypto.errors import CryptoError
@@ -547,13 +547,27 @@ class TrustGraph:
 
     def admissions_of(self, subject: bytes) -> set[bytes]:
         """The groups whose members validly vouched for group `subject` (whether or not that counts)."""
-        out = set()
+        return {voucher.group for v, voucher in self._valid_admissions() if v.subject == subject}
+
+    def still_admitted_by(self, key: bytes) -> list[tuple[bytes, int]]:
+        """The groups that `key` itself validly vouched for (a past act that stays when `key` is
+        revoked from a later seq) and that are members now, not revoked, with `key`'s group among
+        their admitters: (group, seq of the vouch), by seq. A revoked informer's device keeps a
+        puppet group it admitted in the network unless someone names it."""
+        out: dict[bytes, int] = {}
+        for v, voucher in self._valid_admissions():
+            admitted = self.members.get(v.subject)
+            if (v.voucher == key and admitted is not None and admitted.role == GROUP_ROLE
+                    and admitted.revoked_from is None and voucher.group in admitted.admitters):
+                out[v.subject] = min(out.get(v.subject, v.voucher_seq), v.voucher_seq)
+        return sorted(out.items(), key=lambda item: (item[1], item[0]))
+
+    def _valid_admissions(self) -> Iterator[tuple[Vouch, Member]]:
+        """Every complete group vouch signed by a member at a seq it may sign, with that member."""
         for v in self._vouches:
             voucher = self.members.get(v.voucher)
-            if (v.role == GROUP_ROLE and v.subject == subject and v.complete and voucher is not None
-                    and voucher.may_sign(v.voucher_seq)):
-                out.add(voucher.group)
-        return out
+            if v.role == GROUP_ROLE and v.complete and voucher is not None and voucher.may_sign(v.voucher_seq):
+                yield v, voucher
 
     def admitted_only_by_named_if(self, group: bytes, named: bytes) -> bool:
         """Whether `group`, once it also names `named` (an accept), is a member admitted by groups it

@@ -152,3 +152,21 @@ def test_the_readme_says_what_the_restore_safeguard_cannot_catch():
     assert "A peer that has not yet received the newest events" in text
     assert "sync first with the peers that were online when the backup's device last published" in text
     assert "this device's key signed two different events at seq N" in text
+
+
+def test_the_readme_and_run_help_say_that_only_a_proxy_hides_a_node_from_members(cli):
+    """The README said "where members must not learn where a node is, announce an onion address, or
+    nothing": any member can announce an address it watches, every running node dials announced
+    addresses, so the member learns the IP address of a node that announced nothing. Only dialling
+    through a proxy (Tor) hides it."""
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert "announce an onion address, or nothing." not in text
+    assert ("Such a node announces an onion address or nothing, AND dials through Tor (`solnet run --proxy "
+            "socks5://127.0.0.1:9050`") in text
+    assert ("Without a proxy, every node you dial, addresses any member announced included, sees your address."
+            in text)
+    shown = " ".join(cli.run(None, "run", "--help").stdout.split())
+    assert ("announce an onion address or nothing AND give --proxy (Tor): without a proxy, every node this one "
+            "dials, addresses any member announced included, sees its address") in shown, shown
+    assert ("Without one, every node this one dials, addresses any member announced included, sees this node's IP "
+            "address: Tor hides it") in shown, shown

@@ -4,7 +4,11 @@ who may revoke whom, what is purged, and how the read models and status show it.
 Events travel between homes as bundles here; tests/integration has the same with running nodes."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+from crypto.keys import SigningKey
+from node.home import Home
 
 
 def _second_device(network, cli, tmp_path: Path) -> tuple[Path, dict]:
@@ -471,3 +475,57 @@ def test_init_of_a_further_device_says_to_name_it_and_give_a_peer(network, cli, 
     request = cli.run(tmp_path / "phone", "id", "--request").stdout.strip()
     assert f'  solnet vouch {request} --out device.txt --name "phone 2"\n' in said, said
     assert "add --peer HOST:PORT, that node's address, for this device to sync from it" in said, said
+
+
+def test_revoking_a_device_names_the_group_it_admitted_that_stays_a_member(network, cli, tmp_path):
+    """An informer's device of Calais admitted a puppet group it controls, then posted three needs.
+    `solnet revoke DEVICE` cut the device off, but the puppet group stayed a member (past acts stay)
+    and the words hid it: the newest three events listed were the needs, not the admission."""
+    laptop, made = _second_device(network, cli, tmp_path)
+    puppet = SigningKey.generate()
+    puppet_id = bytes(puppet.public).hex()
+    home = Home(laptop)
+    log, keys = home.log(), home.keys(cli.PASSPHRASE)
+    try:  # `solnet invite` wants the group key, but the network takes a device's vouch: signed by hand
+        log.append(keys.device, "member.vouch", {"subject": bytes(puppet.public), "role": "group"})
+        log.append(puppet, "group.profile", {"name": "Dunkerque Solidarity", "region": "dunkerque"})
+    finally:
+        log.store.close()
+    for quantity in ("5", "6", "7"):
+        cli.publish(laptop, "need", "--category", "blankets", "--quantity", quantity, "--region", "calais")
+    _carry(cli, laptop, network.a, tmp_path, "laptop.bundle")
+    said = cli.run(network.a, "revoke", made["device_id"], "--reason", "informer").stdout
+    assert (f"This key admitted 1 group still a member: Dunkerque Solidarity ({puppet_id[:12]}…), admitted at "
+            "seq ") in said, said
+    assert "It stays a member, with its devices" in said, said
+    assert f"revoke it too: `solnet revoke {puppet_id}`." in said, said
+    # Lower, still above the admission: it stands, and the JSON names it too.
+    done = cli.run_json(network.a, "revoke", made["device_id"], "--from-seq", "4")
+    [admitted] = done["admitted_still_members"]
+    assert (admitted["group"], admitted["name"]) == (puppet_id, "Dunkerque Solidarity"), done
+    cut = cli.run(network.a, "revoke", puppet_id, "--reason", "puppet of an informer").stdout
+    assert cut.startswith("Revoked group Dunkerque Solidarity"), cut
+    assert cli.run_json(network.a, "revoke", made["device_id"], "--from-seq", "3")["admitted_still_members"] == []
+
+
+def test_a_group_revoked_from_a_later_seq_names_the_group_it_admitted_before_and_how_to_cut_it_off(
+        network, cli, tmp_path):
+    """Bristol admitted Dover, then Calais revoked Bristol from a later seq: Dover stays a member (only
+    its admitter may revoke it), and the words said nothing of it."""
+    dover = tmp_path / "Dover"
+    dover_id = cli.run_json(dover, "init", "--group", "Dover", "--region", "dover")["group_id"]
+    cli.run(network.b, "invite", dover_id, "--out", tmp_path / "dover.txt")
+    cli.run(dover, "join", tmp_path / "dover.txt")
+    _carry(cli, network.b, network.a, tmp_path)
+    _carry(cli, dover, network.a, tmp_path, "dover.bundle")
+    said = " ".join(cli.run(network.a, "revoke", network.group_b, "--from-seq", "9").stdout.split())
+    found = re.search(rf"This key admitted 1 group still a member: Dover \({dover_id[:12]}…\), admitted at seq (\d+)\.",
+                      said)
+    assert found, said
+    seq = int(found.group(1))  # the command below, run, cuts Dover off: that is the seq of the admission
+    command = f"`solnet revoke {network.group_b} --from-seq {seq}`"
+    assert f"To cut it off too, revoke this group again from seq {seq} or lower ({command})." in said, said
+    lower = cli.run_json(network.a, "revoke", network.group_b, "--from-seq", str(seq))
+    assert lower["admitted_still_members"] == [], lower
+    groups = cli.run_json(network.a, "view", "groups")
+    assert not [g for g in groups if g["id"] == dover_id and g["revoked_from"] is None], groups  # no longer admitted
