@@ -90,17 +90,20 @@ def nobody(event_id: bytes) -> bytes | None:
     return None
 
 
-def _declined_group(named: bytes, held: Mapping[bytes, Row], names_reply: Callable[[Row], bool],
+def _declined_group(decline: Row, held: Mapping[bytes, Row], names_reply: Callable[[Row], bool],
                     replied_by: RepliedBy) -> bytes | None:
-    """The group a decline naming `named` bars: the group of the named reply's row where this node
-    reads that row (`held`; None unless `names_reply` says it is a reply the decline may name),
-    else of its signed header (`replied_by`). Else the declined group undid the decline by redacting
+    """The group the `decline` bars: the group of the reply it names, from that reply's row where
+    this node reads it (`held`; None unless `names_reply` says it is a reply the decline may name),
+    else from its signed header (`replied_by`). Else the declined group undid the decline by redacting
     the one reply it named, and a decline naming a reply sealed to the owner alone barred the group
-    on the owner's desk and nowhere else."""
+    on the owner's desk and nowhere else. Never the declining group itself: a decline names another
+    group's reply. One naming its own group's event (another decline, sealed where it is not read,
+    whose header is its own group's; its own fulfilment or pledge) struck out the owner's own goods
+    or pledges on the nodes that could not read what it named, and nowhere else."""
+    named = decline.data["decline"]
     row = held.get(named)
-    if row is None:
-        return replied_by(named)
-    return row.data["group"] if names_reply(row) else None
+    group = replied_by(named) if row is None else row.data["group"] if names_reply(row) else None
+    return group if group != decline.data["group"] else None
 
 
 def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
@@ -170,12 +173,11 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         # this fundraiser is declined with it, made before or after (by whose clock? each group
         # dates its own events), so a group cannot pledge again at once and have the fundraiser's
         # group decline each one, and the outcome is the same in every arrival order.
-        refused = {u.data["decline"] for u in mine if "decline" in u.data
-                   and _counts(u, target, kind="fundraiser.decline")}
+        refused = [u for u in mine if "decline" in u.data and _counts(u, target, kind="fundraiser.decline")]
         offered = [u for u in mine if "pledge" in u.data]
-        pledged = {u.key: u for u in offered}
-        barred = {g for named in refused
-                  if (g := _declined_group(named, pledged, lambda u: True, replied_by)) is not None}
+        held = {u.key: u for u in mine}  # a raised report or a decline named is held, and is no pledge
+        barred = {g for d in refused
+                  if (g := _declined_group(d, held, lambda u: "pledge" in u.data, replied_by)) is not None}
         declined = [u for u in offered if u.data["group"] in barred]
         pledges = [u for u in offered if not gone(u.data["group"]) and u.data["group"] not in barred]
         broken = [u for u in offered if gone(u.data["group"]) and u.data["group"] not in barred]
@@ -245,7 +247,7 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     # (need, group): a decline of one of a group's fulfilments of a need declines them all (a row
     # read here counts as named only if it is a fulfilment of that need)
     declined_of = {(d.ref, g) for d in declines if (g := _declined_group(
-        d.data["decline"], every, lambda f, need=d.ref: "quantity" in f.data and f.ref == need, replied_by)) is not None}
+        d, every, lambda f, need=d.ref: "quantity" in f.data and f.ref == need, replied_by)) is not None}
     done: dict[bytes, int] = defaultdict(int)
     by_group: dict[bytes, dict[bytes, int]] = defaultdict(lambda: defaultdict(int))
     first: dict[tuple[bytes, bytes], Row] = {}  # a fulfilment of each (need, group): what a decline names

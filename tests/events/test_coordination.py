@@ -701,3 +701,51 @@ def test_the_needs_group_declines_a_fulfilment_in_any_order_and_an_over_claim_sa
     assert before["over"] == 10**6 + 50 - 40 and before["fulfilled_by"] == [
         {"group": mole.group, "quantity": 10**6 + 40, "id": min(fake, again, key=lambda e: (e.header.timestamp, e.id)).id},
         {"group": brighton.group, "quantity": 10, "id": real.id}]
+
+
+def test_a_decline_naming_its_own_groups_event_bars_nobody_in_any_order():
+    """Calais hand-signed a need.decline naming another of its declines (and a fundraiser.decline
+    naming its own report of what was raised, another its own decline): where the named event was
+    not read (sealed, or of a need not on the page), its signed header said Calais, and Calais's own
+    fulfilments and pledges were struck out there alone. A decline names another group's reply:
+    anything else bars nobody, wherever it is read, and publishing refuses it in words."""
+    from events.readmodels import fundraisers
+    calais, brighton, mole = Author(), Author(), Author()
+    need = calais.event("need", {"category": "tents", "quantity": 40, "region": "calais"})
+    other = calais.event("need", {"category": "blankets", "quantity": 5, "region": "calais"})
+    elsewhere = mole.event("need.fulfil", {"need": other.id, "quantity": 1})
+    first = calais.event("need.decline", {"need": other.id, "decline": elsewhere.id})
+    fund = calais.event("fundraiser", {"title": "Bail", "goal": 500_000, "currency": "EUR", "region": "calais"})
+    report = calais.event("fundraiser.update", {"fundraiser": fund.id, "raised": 1_000})
+    huge = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 10**9})
+    struck = calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": huge.id})
+    steps = [(calais, calais.event("need.fulfil", {"need": need.id, "quantity": 5})),
+             (brighton, brighton.event("need.fulfil", {"need": need.id, "quantity": 3})),
+             (calais, first), (mole, elsewhere),
+             (calais, calais.event("need.decline", {"need": need.id, "decline": first.id})),
+             (calais, calais.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 700})),
+             (calais, report), (mole, huge), (calais, struck),
+             (calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": report.id})),
+             (calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": struck.id}))]
+    headers = {first.id: calais.group, report.id: calais.group, struck.id: calais.group,
+               elsewhere.id: mole.group, huge.id: mole.group}
+    for order in itertools.permutations(steps[:5]):
+        tables = apply_all([(calais, need), (calais, other), *order])
+        fulfils = tables.table(FULFIL)
+        alone = [f for f in fulfils if f.ref == need.id]  # `need` alone on the page: `first` is not held
+        for rows in (fulfils, alone):
+            [n] = needs_and_offers([r for r in tables.table(NEED) if r.key == need.id],
+                                   rows, NOW, replied_by=headers.get)
+            assert (n["fulfilled"], n["declined"]) == (8, []), n
+    for order in itertools.permutations(steps[5:]):
+        tables = apply_all([(calais, fund), *order])
+        updates = tables.table("fundraiser.update")
+        unread = [u for u in updates if u.key != report.id]  # sealed, not read here
+        for rows in (updates, unread):
+            [f] = fundraisers(tables.table("fundraiser"), rows, replied_by=headers.get)
+            assert (f["pledged"], [d["group"] for d in f["declined"]]) == (700, [mole.group]), f
+    own = {need.id: Target("need", calais.group, {}, NOW), first.id: Target("need.fulfil", calais.group,
+                                                                            {"need": need.id, "quantity": 5}, NOW)}
+    found = problem("need.decline", {"need": need.id, "decline": first.id}, calais.group, NOW, own.get)
+    assert found.code == "decline_own"
+    assert "your own group's" in explain(found, lambda g: "Calais") and "redact" in explain(found, lambda g: "Calais")
