@@ -230,8 +230,10 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     declined (`declined`, need.decline: a decline of one of a group's fulfilments of the need takes
     every fulfilment of that group off it, whichever came first), and which offers could cover the
     rest (same goods and unit, any region); an
-    offer says how much was drawn from it (fulfilments naming it, from `drawn`) and remains.
-    `targets`: needs that fulfilments in `drawn` name but that are not among `rows`. Those of a
+    offer says how much was drawn from it (fulfilments naming it, from `drawn`, less those their
+    need's group declined) and remains.
+    `targets`: needs that fulfilments in `drawn` name but that are not among `rows`; `drawn` holds
+    the declines of those needs too (an offer's view is the same as its needs' whatever it lists). Those of a
     group that is gone (`gone`, `departure`) are no longer open: a need of a group that left must
     not invite goods, and nobody can withdraw it. With `every_state`, lapsed, withdrawn and gone
     ones are kept too (`status` says which: lapsed, withdrawn, group_left, group_revoked)."""
@@ -263,8 +265,9 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         if (f.ref, f.data["group"]) not in first or f.version < first[f.ref, f.data["group"]].version:
             first[f.ref, f.data["group"]] = f
     taken: dict[bytes, int] = defaultdict(int)
-    for f in every.values():  # (a declined fulfilment still draws its offer: the offer's group says what it gave)
-        if "decline" not in f.data and draws_on_offer(f.data, f.data["group"], target):
+    for f in every.values():  # a declined fulfilment draws nothing either: its need's group says it never came
+        if ("decline" not in f.data and (f.ref, f.data["group"]) not in declined_of
+                and draws_on_offer(f.data, f.data["group"], target)):
             taken[f.data["offer"]] += f.data["quantity"]
     result = []
     for row in sorted(rows, key=lambda r: r.version, reverse=True):

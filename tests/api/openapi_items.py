@@ -192,7 +192,7 @@ def item_schemas() -> dict[str, Schema]:
         "an open need")
     offer = kind_item("offer", {
         "side": {"type": "string", "const": "offer"}, "unit": field_json(KINDS["offer"].field("unit")),
-        **_listing("quantity"), "drawn": said(COUNT, "taken by fulfilments naming it"),
+        **_listing("quantity"), "drawn": said(COUNT, "taken by fulfilments naming it (not those the need's group declined)"),
         "remaining": said(COUNT, "still offered")}, ["side", "unit", "status", "drawn", "remaining"], "an open offer")
     place = plain_object({
         "id": said(HEX_ID, "the support offer"), "region": REGION, **_group_ref(),

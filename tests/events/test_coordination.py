@@ -749,3 +749,28 @@ def test_a_decline_naming_its_own_groups_event_bars_nobody_in_any_order():
     found = problem("need.decline", {"need": need.id, "decline": first.id}, calais.group, NOW, own.get)
     assert found.code == "decline_own"
     assert "your own group's" in explain(found, lambda g: "Calais") and "redact" in explain(found, lambda g: "Calais")
+
+
+def test_a_declined_fulfilment_draws_nothing_from_its_offer_in_any_order():
+    """Brighton "covered" Calais's need with 20 tents from its offer, and Calais declined it (nothing
+    came): the need counted none of it, but the offer still showed 20 drawn, 5 left, on the need's
+    page and on the offer's alone. Declined, it draws nothing, whatever the order; a fulfilment from
+    the same offer that was not declined still draws it."""
+    calais, brighton, leeds = Author(), Author(), Author()
+    need = calais.event("need", {"category": "tents", "quantity": 60, "region": "calais"})
+    offer = brighton.event("offer", {"category": "tents", "quantity": 25, "region": "brighton"})
+    other = leeds.event("need", {"category": "tents", "quantity": 4, "region": "leeds"})
+    fulfil = brighton.event("need.fulfil", {"need": need.id, "quantity": 20, "offer": offer.id})
+    steps = [(brighton, fulfil), (brighton, brighton.event("need.fulfil", {"need": need.id, "quantity": 1,
+                                                                           "offer": offer.id})),
+             (calais, calais.event("need.decline", {"need": need.id, "decline": fulfil.id})),
+             (leeds, leeds.event("need.fulfil", {"need": other.id, "quantity": 3, "offer": offer.id}))]
+    for order in itertools.permutations([(calais, need), (brighton, offer), (leeds, other), *steps]):
+        tables = apply_all(order)
+        got = _needs(tables)
+        assert (got[need.id]["fulfilled"], got[offer.id]["drawn"], got[offer.id]["remaining"]) == (0, 3, 22)
+        # the offer's view alone: its draw-downs, the declines of the needs they name, those needs as targets
+        drawn = [f for f in tables.table(FULFIL) if f.region is not None or "decline" in f.data]
+        targets = {n.key: Target("need", n.data["group"], n.data, NOW) for n in tables.table(NEED)}
+        [alone] = needs_and_offers(tables.table(OFFER), [], NOW, (), drawn, targets)
+        assert (alone["drawn"], alone["remaining"]) == (3, 22)
