@@ -322,7 +322,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     one can answer its questions or close it), one taken stays with those who took it, and they
     end it: once no group that is still a member holds it, the last close by one of them (its
     hand-back, what it did) closes it for everyone (`closed_by_taker` names that group; None when
-    the requesting group closed it, or it is not closed).
+    the requesting group closed it, or it is not closed). Not one with a private part: most nodes
+    cannot tell whether a closing group read it, so, once no taker holds it, it is left out as one
+    nobody took, on every node alike.
 
     A group that took a request and is gone (it left or was revoked) no longer takes it: its claim
     is in `taker_gone` (since when, how it went), not in `taken`, and the request is open, waiting
@@ -360,13 +362,16 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         unsent = {g: at for g, at in taken.items() if sent_to is not None and g not in sent_to}
         taken = {g: at for g, at in taken.items() if g not in unsent}
         ender = None
-        if not closes and not taken and gone(r.data["group"]):
+        if not closes and not taken and gone(r.data["group"]) and not r.data.get("has_private"):
             # Nobody remains to close it for all: the groups that took it end it, the last close
-            # of one still a member once none of them holds it (whenever each came in). Only a
-            # group whose claim took it: one the private part was not sealed to never read the
-            # case, and its close would end it for everyone with an outcome nobody can vouch for.
-            closes = sorted((s for s in back.values() if not gone(s.data["group"])
-                             and (sent_to is None or s.data["group"] in sent_to)), key=lambda s: s.version)[-1:]
+            # of one still a member once none of them holds it (whenever each came in). Not a
+            # request with a private part: who it was sealed to is inside it, so most nodes
+            # cannot tell a group that read the case from one that never did (a mole's claim and
+            # close "resolved"), and a close they took would end it there and not on the readers'
+            # nodes. What every node sees decides: such a request, once no taker holds it, is
+            # left out everywhere, as one nobody took.
+            closes = sorted((s for s in back.values() if not gone(s.data["group"])),
+                            key=lambda s: s.version)[-1:]
             ender = closes[-1].data["group"] if closes else None
         status, outcome = "open", None
         if closes:

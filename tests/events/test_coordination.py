@@ -529,16 +529,19 @@ def test_a_request_whose_requesting_group_is_gone_is_ended_by_the_groups_that_to
 
 
 def test_a_group_the_private_part_was_not_sealed_to_does_not_end_a_request_whose_requesting_group_is_gone():
-    """Calais sealed its request to Bristol, which took it, handed it back, and Calais left. The mole
-    (a member group that never read the case) hand-signed a claim and a close "resolved" (as done),
-    the last close: it ended the request for everyone with its false outcome. Only a group whose
-    claim took it ends it; where the readers cannot be told, any taker's close counts, as before."""
+    """Calais sealed its request to Bristol, which took it, handed it back ("referred"), and Calais
+    left. The mole (a member group that never read the case) hand-signed a claim and a close
+    "resolved", the last close: on every node that cannot read who the request went to (all but its
+    readers'), it ended the request for everyone with the mole's outcome, while the readers' nodes
+    said "referred". No node can tell the mole from Bristol by what every node sees, so no taker's
+    close ends a request with a private part: once no taker holds it, it is left out on every node,
+    as one nobody took; while Bristol holds it, it is Bristol's everywhere."""
     calais, bristol, mole = Author(), Author(), Author()
     fields = {"region": "calais", "type": "housing", "people": "2", "urgency": "high"}
     request = calais.event("support.request", {**fields, "sealed": b"\x02" * 200}, ts=NOW - 10 * HOUR_MS)
-    bristol_steps = [(bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 6 * HOUR_MS)),
-                     (bristol, bristol.event("support.close", {"request": request.id, "outcome": "referred"},
-                                             ts=NOW - 5 * HOUR_MS))]
+    bristol_claim = (bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 6 * HOUR_MS))
+    bristol_back = (bristol, bristol.event("support.close", {"request": request.id, "outcome": "referred"},
+                                           ts=NOW - 5 * HOUR_MS))
     mole_steps = [(mole, mole.event("support.claim", {"request": request.id}, ts=NOW - 4 * HOUR_MS)),
                   (mole, mole.event("support.close", {"request": request.id, "outcome": "resolved"},
                                     ts=NOW - 3 * HOUR_MS))]
@@ -546,11 +549,20 @@ def test_a_group_the_private_part_was_not_sealed_to_does_not_end_a_request_whose
     left = {calais.group: GROUP_LEFT}.get
     for order in itertools.permutations([(calais, request), *mole_steps]):
         assert _request_status(order, left, sent_to) is None  # nobody that read it took it: as before
-    for order in itertools.permutations([(calais, request), *bristol_steps, *mole_steps]):
-        r = _request_status(order, left, sent_to)
-        assert (r["status"], r["outcome"], r["closed_by_taker"]) == ("closed", "referred", {"group": bristol.group})
-        r = _request_status(order, left)  # a node that cannot tell who reads it: the last taker's close
-        assert (r["outcome"], r["closed_by_taker"]) == ("resolved", {"group": mole.group})
+        assert _request_status(order, left) is None
+    for order in itertools.permutations([(calais, request), bristol_claim, bristol_back, *mole_steps]):
+        assert _request_status(order, left, sent_to) is None  # the readers' node
+        assert _request_status(order, left) is None  # a node that cannot tell who reads it: the same
+    for order in itertools.permutations([(calais, request), bristol_claim, *mole_steps]):
+        reader, other = _request_status(order, left, sent_to), _request_status(order, left)
+        assert reader == other and (reader["status"], reader["claimed_by"]) == ("claimed", [bristol.group])
+    public = calais.event("support.request", fields, ts=NOW - 10 * HOUR_MS)  # no private part: as before
+    steps = [(bristol, bristol.event("support.claim", {"request": public.id}, ts=NOW - 6 * HOUR_MS)),
+             (bristol, bristol.event("support.close", {"request": public.id, "outcome": "referred"},
+                                     ts=NOW - 5 * HOUR_MS))]
+    for order in itertools.permutations([(calais, public), *steps]):
+        r = _request_status(order, left)
+        assert (r["outcome"], r["closed_by_taker"]) == ("referred", {"group": bristol.group})
 
 
 def test_declining_a_pledge_declines_every_pledge_of_that_group_to_that_fundraiser_in_any_order():
