@@ -102,8 +102,9 @@ DECLINES = {"fundraiser.decline": ("fundraiser", "pledge"), "need.decline": ("ne
 def _decline_problem(kind: str, fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None],
                      ) -> Problem | None:
     """Only the fundraiser's (the need's) own group declines a pledge (a fulfilment), and only one
-    to that fundraiser (need): a decline by another group would let anyone strike out the real
-    donors' pledges, or the goods really given."""
+    to that fundraiser (need) by another group: a decline by another group would let anyone strike
+    out the real donors' pledges, or the goods really given; one naming the owner's own reply (or
+    another decline) would strike out the owner's own."""
     named, amount = DECLINES[kind]
     owner = target(fields[named])
     if owner is not None and owner.group != group:
@@ -112,6 +113,8 @@ def _decline_problem(kind: str, fields: dict[str, Any], group: bytes, target: Ca
     if reply is not None and reply.kind != SEALED_KIND and (
             amount not in reply.fields or reply.fields.get(named) != fields[named]):
         return Problem("decline_not_pledge" if named == "fundraiser" else "decline_not_fulfilment", "decline")
+    if reply is not None and reply.group == group:  # (sealed too: its header says whose it is)
+        return Problem("decline_own", "decline", {"what": "pledge" if named == "fundraiser" else "fulfilment"})
     return None
 
 
@@ -182,6 +185,9 @@ def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
         return "that event is not a fulfilment of this need: name one of its fulfilments (`solnet view needs`)"
     if p.code == "decline_not_pledge":
         return "that event is not a pledge to this fundraiser: name one of its pledges (`solnet view fundraisers`)"
+    if p.code == "decline_own":
+        return (f"that {d['what']} is your own group's: a decline strikes out another group's {d['what']}s; "
+                f"take your own back with `redact`")
     if p.code == "close_not_allowed":
         return (f"only {name_of(d['owner'])}, which made that support request, may close it; a group that took it "
                 "(support.claim) may hand it back with a close, which leaves it open for them")

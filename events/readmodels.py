@@ -90,17 +90,20 @@ def nobody(event_id: bytes) -> bytes | None:
     return None
 
 
-def _declined_group(named: bytes, held: Mapping[bytes, Row], names_reply: Callable[[Row], bool],
+def _declined_group(decline: Row, held: Mapping[bytes, Row], names_reply: Callable[[Row], bool],
                     replied_by: RepliedBy) -> bytes | None:
-    """The group a decline naming `named` bars: the group of the named reply's row where this node
-    reads that row (`held`; None unless `names_reply` says it is a reply the decline may name),
-    else of its signed header (`replied_by`). Else the declined group undid the decline by redacting
+    """The group the `decline` bars: the group of the reply it names, from that reply's row where
+    this node reads it (`held`; None unless `names_reply` says it is a reply the decline may name),
+    else from its signed header (`replied_by`). Else the declined group undid the decline by redacting
     the one reply it named, and a decline naming a reply sealed to the owner alone barred the group
-    on the owner's desk and nowhere else."""
+    on the owner's desk and nowhere else. Never the declining group itself: a decline names another
+    group's reply. One naming its own group's event (another decline, sealed where it is not read,
+    whose header is its own group's; its own fulfilment or pledge) struck out the owner's own goods
+    or pledges on the nodes that could not read what it named, and nowhere else."""
+    named = decline.data["decline"]
     row = held.get(named)
-    if row is None:
-        return replied_by(named)
-    return row.data["group"] if names_reply(row) else None
+    group = replied_by(named) if row is None else row.data["group"] if names_reply(row) else None
+    return group if group != decline.data["group"] else None
 
 
 def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
@@ -170,12 +173,11 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         # this fundraiser is declined with it, made before or after (by whose clock? each group
         # dates its own events), so a group cannot pledge again at once and have the fundraiser's
         # group decline each one, and the outcome is the same in every arrival order.
-        refused = {u.data["decline"] for u in mine if "decline" in u.data
-                   and _counts(u, target, kind="fundraiser.decline")}
+        refused = [u for u in mine if "decline" in u.data and _counts(u, target, kind="fundraiser.decline")]
         offered = [u for u in mine if "pledge" in u.data]
-        pledged = {u.key: u for u in offered}
-        barred = {g for named in refused
-                  if (g := _declined_group(named, pledged, lambda u: True, replied_by)) is not None}
+        held = {u.key: u for u in mine}  # a raised report or a decline named is held, and is no pledge
+        barred = {g for d in refused
+                  if (g := _declined_group(d, held, lambda u: "pledge" in u.data, replied_by)) is not None}
         declined = [u for u in offered if u.data["group"] in barred]
         pledges = [u for u in offered if not gone(u.data["group"]) and u.data["group"] not in barred]
         broken = [u for u in offered if gone(u.data["group"]) and u.data["group"] not in barred]
@@ -228,8 +230,10 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     declined (`declined`, need.decline: a decline of one of a group's fulfilments of the need takes
     every fulfilment of that group off it, whichever came first), and which offers could cover the
     rest (same goods and unit, any region); an
-    offer says how much was drawn from it (fulfilments naming it, from `drawn`) and remains.
-    `targets`: needs that fulfilments in `drawn` name but that are not among `rows`. Those of a
+    offer says how much was drawn from it (fulfilments naming it, from `drawn`, less those their
+    need's group declined) and remains.
+    `targets`: needs that fulfilments in `drawn` name but that are not among `rows`; `drawn` holds
+    the declines of those needs too (an offer's view is the same as its needs' whatever it lists). Those of a
     group that is gone (`gone`, `departure`) are no longer open: a need of a group that left must
     not invite goods, and nobody can withdraw it. With `every_state`, lapsed, withdrawn and gone
     ones are kept too (`status` says which: lapsed, withdrawn, group_left, group_revoked)."""
@@ -245,7 +249,7 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     # (need, group): a decline of one of a group's fulfilments of a need declines them all (a row
     # read here counts as named only if it is a fulfilment of that need)
     declined_of = {(d.ref, g) for d in declines if (g := _declined_group(
-        d.data["decline"], every, lambda f, need=d.ref: "quantity" in f.data and f.ref == need, replied_by)) is not None}
+        d, every, lambda f, need=d.ref: "quantity" in f.data and f.ref == need, replied_by)) is not None}
     done: dict[bytes, int] = defaultdict(int)
     by_group: dict[bytes, dict[bytes, int]] = defaultdict(lambda: defaultdict(int))
     first: dict[tuple[bytes, bytes], Row] = {}  # a fulfilment of each (need, group): what a decline names
@@ -261,8 +265,9 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         if (f.ref, f.data["group"]) not in first or f.version < first[f.ref, f.data["group"]].version:
             first[f.ref, f.data["group"]] = f
     taken: dict[bytes, int] = defaultdict(int)
-    for f in every.values():  # (a declined fulfilment still draws its offer: the offer's group says what it gave)
-        if "decline" not in f.data and draws_on_offer(f.data, f.data["group"], target):
+    for f in every.values():  # a declined fulfilment draws nothing either: its need's group says it never came
+        if ("decline" not in f.data and (f.ref, f.data["group"]) not in declined_of
+                and draws_on_offer(f.data, f.data["group"], target)):
             taken[f.data["offer"]] += f.data["quantity"]
     result = []
     for row in sorted(rows, key=lambda r: r.version, reverse=True):
@@ -317,7 +322,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     one can answer its questions or close it), one taken stays with those who took it, and they
     end it: once no group that is still a member holds it, the last close by one of them (its
     hand-back, what it did) closes it for everyone (`closed_by_taker` names that group; None when
-    the requesting group closed it, or it is not closed).
+    the requesting group closed it, or it is not closed). Not one with a private part: most nodes
+    cannot tell whether a closing group read it, so, once no taker holds it, it is left out as one
+    nobody took, on every node alike.
 
     A group that took a request and is gone (it left or was revoked) no longer takes it: its claim
     is in `taker_gone` (since when, how it went), not in `taken`, and the request is open, waiting
@@ -355,13 +362,16 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         unsent = {g: at for g, at in taken.items() if sent_to is not None and g not in sent_to}
         taken = {g: at for g, at in taken.items() if g not in unsent}
         ender = None
-        if not closes and not taken and gone(r.data["group"]):
+        if not closes and not taken and gone(r.data["group"]) and not r.data.get("has_private"):
             # Nobody remains to close it for all: the groups that took it end it, the last close
-            # of one still a member once none of them holds it (whenever each came in). Only a
-            # group whose claim took it: one the private part was not sealed to never read the
-            # case, and its close would end it for everyone with an outcome nobody can vouch for.
-            closes = sorted((s for s in back.values() if not gone(s.data["group"])
-                             and (sent_to is None or s.data["group"] in sent_to)), key=lambda s: s.version)[-1:]
+            # of one still a member once none of them holds it (whenever each came in). Not a
+            # request with a private part: who it was sealed to is inside it, so most nodes
+            # cannot tell a group that read the case from one that never did (a mole's claim and
+            # close "resolved"), and a close they took would end it there and not on the readers'
+            # nodes. What every node sees decides: such a request, once no taker holds it, is
+            # left out everywhere, as one nobody took.
+            closes = sorted((s for s in back.values() if not gone(s.data["group"])),
+                            key=lambda s: s.version)[-1:]
             ender = closes[-1].data["group"] if closes else None
         status, outcome = "open", None
         if closes:

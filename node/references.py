@@ -4,6 +4,7 @@ publishing's checks and for `solnet show`. Blocking reads; pure apart from the s
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
 from crypto.short_ids import short_id
@@ -256,6 +257,13 @@ def replied_by(store: Store, trust: TrustGraph, event_id: bytes) -> bytes | None
     return trust.group_of(row.author) if row is not None and row.kind in REPLY_KINDS else None
 
 
+def declines_of(rows: Callable[..., list[Row]], needs: Collection[bytes]) -> list[Row]:
+    """The need.decline rows of `needs` (read from FULFIL with `rows`, a store's or a view's):
+    an offer's draw-downs leave out the fulfilments their need's group declined, so an offer's
+    view needs the declines of the needs its fulfilments name (events.readmodels.needs_and_offers)."""
+    return [f for f in rows(FULFIL, refs=sorted(needs)) if "decline" in f.data] if needs else []
+
+
 def departed(trust: TrustGraph) -> Gone:
     """The `gone` of the read models by this trust graph (events.readmodels.departure)."""
     return lambda group: departure(group, trust.member, trust.revocation)
@@ -287,6 +295,7 @@ def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int,
     if fulfilled_before is not None:
         fulfils = [f for f in fulfils if "decline" in f.data or f.version < fulfilled_before]
     drawn = store.rows(FULFIL, region=offer_key(event_id)) if row.table == "offer" else []
+    drawn = drawn + declines_of(store.rows, {f.ref for f in drawn})
     targets = {f.ref: t for f in drawn if (t := target(store, trust, f.ref)) is not None}
     [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True, gone=departed(trust),
                               replied_by=lambda reply: replied_by(store, trust, reply))

@@ -261,6 +261,7 @@ def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[di
     fulfils = log.rows(FULFIL, refs=[n.key for n in need_rows])
     drawn = log.rows(FULFIL, regions=[offer_key(o.key) for o in offer_rows])
     held = {r.key for r in need_rows}
+    drawn = drawn + references.declines_of(log.rows, {f.ref for f in drawn} - held)
     targets = {f.ref: t for f in drawn if f.ref not in held and (t := log.target(f.ref))}
     updates = (log.rows(NEED_UPDATE, refs=[n.key for n in need_rows])
                + log.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]))

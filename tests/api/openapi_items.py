@@ -192,7 +192,7 @@ def item_schemas() -> dict[str, Schema]:
         "an open need")
     offer = kind_item("offer", {
         "side": {"type": "string", "const": "offer"}, "unit": field_json(KINDS["offer"].field("unit")),
-        **_listing("quantity"), "drawn": said(COUNT, "taken by fulfilments naming it"),
+        **_listing("quantity"), "drawn": said(COUNT, "taken by fulfilments naming it (not those the need's group declined)"),
         "remaining": said(COUNT, "still offered")}, ["side", "unit", "status", "drawn", "remaining"], "an open offer")
     place = plain_object({
         "id": said(HEX_ID, "the support offer"), "region": REGION, **_group_ref(),
@@ -222,8 +222,9 @@ def item_schemas() -> dict[str, Schema]:
         "closed_by_taker": {"anyOf": [plain_object(_group_ref()), {"type": "null"}],
                             "description": "the group that took it and closed it for everyone, its requesting group "
                                            "being gone (left or revoked): once no group still a member takes it, the "
-                                           "last close of one that took it ends it; null when the requesting group "
-                                           "closed it or it is not closed"},
+                                           "last close of one that took it ends it (not a request with a private part: "
+                                           "most nodes cannot tell whether that group read it); null when the "
+                                           "requesting group closed it or it is not closed"},
         "private": {"type": "boolean", "description": "whether it has a private part"},
         "age_hours": said(COUNT, "hours since it was made"),
         "can_go": array(place, "support offers of its type (its region first, at most 3); none once closed"),

@@ -25,7 +25,7 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
 
     said = _refused(cli, b, "need.decline", "--need", need[:10], "--decline", fake[:10])
     assert "only Calais, which posted that need, may decline a fulfilment of it" in said
-    cli.publish(a, "need.decline", "--need", need[:10], "--decline", fake[:10], "--note", "nothing came")
+    first = cli.publish(a, "need.decline", "--need", need[:10], "--decline", fake[:10], "--note", "nothing came")
 
     [n] = [n for n in cli.run_json(a, "view", "needs") if n["side"] == "need"]  # both of Bristol's: out
     assert (n["fulfilled"], n["remaining"], n["fulfilled_by"]) == (0, 40, [])
@@ -35,6 +35,12 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
     _sync(cli, a, b, tmp_path)  # a further fulfilment of Bristol's would not count: refused in words, as a pledge is
     said = _refused(cli, b, "need.fulfil", "--need", need[:10], "--quantity", "5")
     assert "declined a fulfilment of your group of it, and that declines every fulfilment of your group" in said, said
+    # a decline names another group's fulfilment: not its own group's, not another decline
+    own = cli.publish(a, "need.fulfil", "--need", need[:10], "--quantity", "2")
+    said = _refused(cli, a, "need.decline", "--need", need[:10], "--decline", own[:10])
+    assert "that fulfilment is your own group's: a decline strikes out another group's fulfilments" in said, said
+    said = _refused(cli, a, "need.decline", "--need", need[:10], "--decline", first[:10])
+    assert "--decline must name a need.fulfil event" in said, said
 
 
 def test_a_pledge_or_fulfilment_for_chosen_groups_must_reach_the_owner(network, cli, tmp_path):

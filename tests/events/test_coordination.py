@@ -529,16 +529,19 @@ def test_a_request_whose_requesting_group_is_gone_is_ended_by_the_groups_that_to
 
 
 def test_a_group_the_private_part_was_not_sealed_to_does_not_end_a_request_whose_requesting_group_is_gone():
-    """Calais sealed its request to Bristol, which took it, handed it back, and Calais left. The mole
-    (a member group that never read the case) hand-signed a claim and a close "resolved" (as done),
-    the last close: it ended the request for everyone with its false outcome. Only a group whose
-    claim took it ends it; where the readers cannot be told, any taker's close counts, as before."""
+    """Calais sealed its request to Bristol, which took it, handed it back ("referred"), and Calais
+    left. The mole (a member group that never read the case) hand-signed a claim and a close
+    "resolved", the last close: on every node that cannot read who the request went to (all but its
+    readers'), it ended the request for everyone with the mole's outcome, while the readers' nodes
+    said "referred". No node can tell the mole from Bristol by what every node sees, so no taker's
+    close ends a request with a private part: once no taker holds it, it is left out on every node,
+    as one nobody took; while Bristol holds it, it is Bristol's everywhere."""
     calais, bristol, mole = Author(), Author(), Author()
     fields = {"region": "calais", "type": "housing", "people": "2", "urgency": "high"}
     request = calais.event("support.request", {**fields, "sealed": b"\x02" * 200}, ts=NOW - 10 * HOUR_MS)
-    bristol_steps = [(bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 6 * HOUR_MS)),
-                     (bristol, bristol.event("support.close", {"request": request.id, "outcome": "referred"},
-                                             ts=NOW - 5 * HOUR_MS))]
+    bristol_claim = (bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 6 * HOUR_MS))
+    bristol_back = (bristol, bristol.event("support.close", {"request": request.id, "outcome": "referred"},
+                                           ts=NOW - 5 * HOUR_MS))
     mole_steps = [(mole, mole.event("support.claim", {"request": request.id}, ts=NOW - 4 * HOUR_MS)),
                   (mole, mole.event("support.close", {"request": request.id, "outcome": "resolved"},
                                     ts=NOW - 3 * HOUR_MS))]
@@ -546,11 +549,20 @@ def test_a_group_the_private_part_was_not_sealed_to_does_not_end_a_request_whose
     left = {calais.group: GROUP_LEFT}.get
     for order in itertools.permutations([(calais, request), *mole_steps]):
         assert _request_status(order, left, sent_to) is None  # nobody that read it took it: as before
-    for order in itertools.permutations([(calais, request), *bristol_steps, *mole_steps]):
-        r = _request_status(order, left, sent_to)
-        assert (r["status"], r["outcome"], r["closed_by_taker"]) == ("closed", "referred", {"group": bristol.group})
-        r = _request_status(order, left)  # a node that cannot tell who reads it: the last taker's close
-        assert (r["outcome"], r["closed_by_taker"]) == ("resolved", {"group": mole.group})
+        assert _request_status(order, left) is None
+    for order in itertools.permutations([(calais, request), bristol_claim, bristol_back, *mole_steps]):
+        assert _request_status(order, left, sent_to) is None  # the readers' node
+        assert _request_status(order, left) is None  # a node that cannot tell who reads it: the same
+    for order in itertools.permutations([(calais, request), bristol_claim, *mole_steps]):
+        reader, other = _request_status(order, left, sent_to), _request_status(order, left)
+        assert reader == other and (reader["status"], reader["claimed_by"]) == ("claimed", [bristol.group])
+    public = calais.event("support.request", fields, ts=NOW - 10 * HOUR_MS)  # no private part: as before
+    steps = [(bristol, bristol.event("support.claim", {"request": public.id}, ts=NOW - 6 * HOUR_MS)),
+             (bristol, bristol.event("support.close", {"request": public.id, "outcome": "referred"},
+                                     ts=NOW - 5 * HOUR_MS))]
+    for order in itertools.permutations([(calais, public), *steps]):
+        r = _request_status(order, left)
+        assert (r["outcome"], r["closed_by_taker"]) == ("referred", {"group": bristol.group})
 
 
 def test_declining_a_pledge_declines_every_pledge_of_that_group_to_that_fundraiser_in_any_order():
@@ -701,3 +713,76 @@ def test_the_needs_group_declines_a_fulfilment_in_any_order_and_an_over_claim_sa
     assert before["over"] == 10**6 + 50 - 40 and before["fulfilled_by"] == [
         {"group": mole.group, "quantity": 10**6 + 40, "id": min(fake, again, key=lambda e: (e.header.timestamp, e.id)).id},
         {"group": brighton.group, "quantity": 10, "id": real.id}]
+
+
+def test_a_decline_naming_its_own_groups_event_bars_nobody_in_any_order():
+    """Calais hand-signed a need.decline naming another of its declines (and a fundraiser.decline
+    naming its own report of what was raised, another its own decline): where the named event was
+    not read (sealed, or of a need not on the page), its signed header said Calais, and Calais's own
+    fulfilments and pledges were struck out there alone. A decline names another group's reply:
+    anything else bars nobody, wherever it is read, and publishing refuses it in words."""
+    from events.readmodels import fundraisers
+    calais, brighton, mole = Author(), Author(), Author()
+    need = calais.event("need", {"category": "tents", "quantity": 40, "region": "calais"})
+    other = calais.event("need", {"category": "blankets", "quantity": 5, "region": "calais"})
+    elsewhere = mole.event("need.fulfil", {"need": other.id, "quantity": 1})
+    first = calais.event("need.decline", {"need": other.id, "decline": elsewhere.id})
+    fund = calais.event("fundraiser", {"title": "Bail", "goal": 500_000, "currency": "EUR", "region": "calais"})
+    report = calais.event("fundraiser.update", {"fundraiser": fund.id, "raised": 1_000})
+    huge = mole.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 10**9})
+    struck = calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": huge.id})
+    steps = [(calais, calais.event("need.fulfil", {"need": need.id, "quantity": 5})),
+             (brighton, brighton.event("need.fulfil", {"need": need.id, "quantity": 3})),
+             (calais, first), (mole, elsewhere),
+             (calais, calais.event("need.decline", {"need": need.id, "decline": first.id})),
+             (calais, calais.event("fundraiser.update", {"fundraiser": fund.id, "pledge": 700})),
+             (calais, report), (mole, huge), (calais, struck),
+             (calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": report.id})),
+             (calais, calais.event("fundraiser.decline", {"fundraiser": fund.id, "decline": struck.id}))]
+    headers = {first.id: calais.group, report.id: calais.group, struck.id: calais.group,
+               elsewhere.id: mole.group, huge.id: mole.group}
+    for order in itertools.permutations(steps[:5]):
+        tables = apply_all([(calais, need), (calais, other), *order])
+        fulfils = tables.table(FULFIL)
+        alone = [f for f in fulfils if f.ref == need.id]  # `need` alone on the page: `first` is not held
+        for rows in (fulfils, alone):
+            [n] = needs_and_offers([r for r in tables.table(NEED) if r.key == need.id],
+                                   rows, NOW, replied_by=headers.get)
+            assert (n["fulfilled"], n["declined"]) == (8, []), n
+    for order in itertools.permutations(steps[5:]):
+        tables = apply_all([(calais, fund), *order])
+        updates = tables.table("fundraiser.update")
+        unread = [u for u in updates if u.key != report.id]  # sealed, not read here
+        for rows in (updates, unread):
+            [f] = fundraisers(tables.table("fundraiser"), rows, replied_by=headers.get)
+            assert (f["pledged"], [d["group"] for d in f["declined"]]) == (700, [mole.group]), f
+    own = {need.id: Target("need", calais.group, {}, NOW), first.id: Target("need.fulfil", calais.group,
+                                                                            {"need": need.id, "quantity": 5}, NOW)}
+    found = problem("need.decline", {"need": need.id, "decline": first.id}, calais.group, NOW, own.get)
+    assert found.code == "decline_own"
+    assert "your own group's" in explain(found, lambda g: "Calais") and "redact" in explain(found, lambda g: "Calais")
+
+
+def test_a_declined_fulfilment_draws_nothing_from_its_offer_in_any_order():
+    """Brighton "covered" Calais's need with 20 tents from its offer, and Calais declined it (nothing
+    came): the need counted none of it, but the offer still showed 20 drawn, 5 left, on the need's
+    page and on the offer's alone. Declined, it draws nothing, whatever the order; a fulfilment from
+    the same offer that was not declined still draws it."""
+    calais, brighton, leeds = Author(), Author(), Author()
+    need = calais.event("need", {"category": "tents", "quantity": 60, "region": "calais"})
+    offer = brighton.event("offer", {"category": "tents", "quantity": 25, "region": "brighton"})
+    other = leeds.event("need", {"category": "tents", "quantity": 4, "region": "leeds"})
+    fulfil = brighton.event("need.fulfil", {"need": need.id, "quantity": 20, "offer": offer.id})
+    steps = [(brighton, fulfil), (brighton, brighton.event("need.fulfil", {"need": need.id, "quantity": 1,
+                                                                           "offer": offer.id})),
+             (calais, calais.event("need.decline", {"need": need.id, "decline": fulfil.id})),
+             (leeds, leeds.event("need.fulfil", {"need": other.id, "quantity": 3, "offer": offer.id}))]
+    for order in itertools.permutations([(calais, need), (brighton, offer), (leeds, other), *steps]):
+        tables = apply_all(order)
+        got = _needs(tables)
+        assert (got[need.id]["fulfilled"], got[offer.id]["drawn"], got[offer.id]["remaining"]) == (0, 3, 22)
+        # the offer's view alone: its draw-downs, the declines of the needs they name, those needs as targets
+        drawn = [f for f in tables.table(FULFIL) if f.region is not None or "decline" in f.data]
+        targets = {n.key: Target("need", n.data["group"], n.data, NOW) for n in tables.table(NEED)}
+        [alone] = needs_and_offers(tables.table(OFFER), [], NOW, (), drawn, targets)
+        assert (alone["drawn"], alone["remaining"]) == (3, 22)
