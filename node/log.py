@@ -1530,6 +1530,8 @@ def _contiguous(head: int, kept: list[int]) -> int:
 
 def _changed_keys(before: TrustGraph, after: TrustGraph) -> list[bytes]:
     """Keys whose membership, role, group or revocation point differs between two graphs."""
+    if before is after:  # the log replaces its graph on a change, never alters it: the same one, unchanged
+        return []
     keys = set(before.members) | set(after.members) | set(before.forks) | set(after.forks)
     return sorted(k for k in keys
                   if before.member(k) != after.member(k) or before.fork_point(k) != after.fork_point(k))

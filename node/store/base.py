@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -132,22 +132,26 @@ class StoreBase:
             raise translate(exc, self.path) from exc
 
     # --- transactions ---------------------------------------------------------------------------
-    @contextmanager
-    def write(self) -> Iterator[None]:
+    def write(self) -> AbstractContextManager[None]:
         """One write transaction (BEGIN IMMEDIATE): everything in it commits together or not at all.
         Raises StorageFull when the disk is full, StoreError on other database failures. Inside
         `group()` it is a part of the group's transaction instead (a savepoint)."""
+        # Context manager objects, not generators: a publish opens three, and contextlib's
+        # generator wrapping cost some six hundred interpreter steps of it.
         if self._grouped:
-            if self._alone:  # the group's transaction is this write's own
-                yield
-                return
-            with self._part():
-                yield
-            return
+            return _IN_GROUP if self._alone else self._part()  # alone: the group's transaction is its own
+        return _Transaction(self)
+
+    def _begin(self) -> None:
         self._x("BEGIN IMMEDIATE")
         try:
             self._check_version()
-            yield
+        except BaseException:
+            self._end(failed=True)
+            raise
+
+    def _commit(self) -> None:
+        try:
             self._flush()
             if self._added_in_transaction:
                 self._events_added(self._added_in_transaction)
@@ -160,16 +164,23 @@ class StoreBase:
                 self._stored_since_tune = 0
                 self.tune_to_size()
         except BaseException:
-            self._event_buf, self._row_buf, self._head_buf = [], [], {}
-            self._facts.clear()  # some may have been learnt from what was rolled back
-            for key in self._new_keys:  # numbers given in a transaction that did not commit
-                self._key_of.pop(self._key_no.pop(key, -1), None)
-            if self._db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL and some I/O errors
-                try:
-                    self._db.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
+            self._end(failed=True)
             raise
+        self._end(failed=False)
+
+    def _end(self, failed: bool) -> None:
+        """The end of a write transaction; `failed`: roll back what it did, here and in memory."""
+        try:
+            if failed:
+                self._event_buf, self._row_buf, self._head_buf = [], [], {}
+                self._facts.clear()  # some may have been learnt from what was rolled back
+                for key in self._new_keys:  # numbers given in a transaction that did not commit
+                    self._key_of.pop(self._key_no.pop(key, -1), None)
+                if self._db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL and some I/O errors
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
         finally:
             self._checked = False
             self._added_in_transaction = 0
@@ -215,19 +226,13 @@ class StoreBase:
         """Inside `group()`: work that must run outside any transaction waits for its end."""
         return self._grouped
 
-    @contextmanager
-    def group(self, parts: int = 2) -> Iterator[None]:
+    def group(self, parts: int = 2) -> AbstractContextManager[None]:
         """One transaction for several writes (group commit: one fsync for many local publishes).
         Each `write()` inside it is a savepoint: one that fails is rolled back alone, the others
         commit together at the end, in the order they ran. A group of one `part` takes no
         savepoint: what fails in it rolls back the whole transaction, which is that part alone
         (a SAVEPOINT and its RELEASE were two of a lone publish's fourteen statements)."""
-        with self.write():
-            self._grouped, self._alone = True, parts == 1
-            try:
-                yield
-            finally:
-                self._grouped = self._alone = False
+        return _Group(self, parts == 1)
 
     @contextmanager
     def _part(self) -> Iterator[None]:
@@ -330,3 +335,42 @@ class StoreBase:
         if highest > self._n_taken_out():
             self._x("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (N_MARK, highest))
             self._keep(N_MARK, highest)
+
+
+class _Transaction:
+    """`StoreBase.write()` outside a group: its own transaction."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: StoreBase) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        self._store._begin()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if kind is None:
+            self._store._commit()
+        else:
+            self._store._end(failed=True)
+        return False
+
+
+class _Group:
+    """`StoreBase.group()`: one transaction whose writes are its parts."""
+
+    __slots__ = ("_store", "_alone", "_transaction")
+
+    def __init__(self, store: StoreBase, alone: bool) -> None:
+        self._store, self._alone, self._transaction = store, alone, _Transaction(store)
+
+    def __enter__(self) -> None:
+        self._transaction.__enter__()
+        self._store._grouped, self._store._alone = True, self._alone
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        self._store._grouped = self._store._alone = False
+        return self._transaction.__exit__(kind, exc, tb)
+
+
+_IN_GROUP = nullcontext()  # a write inside a group of one: the group's transaction is its own
