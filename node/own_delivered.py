@@ -84,7 +84,7 @@ def _unsent_said(rows: list[Any]) -> str:
 
 def refusal(rows: list[Any], alerts: list[dict[str, Any]], what: str) -> str:
     """Why `solnet revoke` of this node's own device or group (`what`) is refused, and what to do."""
-    said = [f"Not revoked: {what} would lose what no other node has yet." if rows else
+    said = [f"Not revoked: {what} would leave unsent what no other node has yet." if rows else
             f"Not revoked: {what} would leave alerts live that nobody could clear."]
     if rows:
         they = "it" if len(rows) == 1 else "they"
@@ -105,7 +105,9 @@ def refusal(rows: list[Any], alerts: list[dict[str, Any]], what: str) -> str:
                     + ". If it is over, give the all clear first (`solnet publish alert.update --alert ID --status "
                       f"all_clear --text \"...\"`, ID: {ids}), then `solnet sync PEER`.")
     said.append("Then run this command again. To revoke now all the same, add --anyway: "
-                + " and ".join(filter(None, (("that event is" if len(rows) == 1 else "those events are") + " lost" if rows else "",
+                + " and ".join(filter(None, (("that event is" if len(rows) == 1 else "those events are") + " not sent (only a bundle this home "
+                                              "exports still carries " + ("it" if len(rows) == 1 else "them") + ")"
+                                              if rows else "",
                                              ("that alert stays live everywhere until it expires" if len(alerts) == 1 else
                                               "those alerts stay live everywhere until they expire") if alerts else ""))) + ".")
     return " ".join(said)

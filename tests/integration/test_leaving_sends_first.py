@@ -26,9 +26,9 @@ def test_an_all_clear_given_offline_reaches_the_network_before_the_group_leaves(
     refused = cli(dk, "revoke", group, "--reason", "group dissolved", ok=False)
     assert refused.returncode == 1, refused.stderr
     said = " ".join(refused.stderr.split())
-    assert "Not revoked: this group leaving the network would lose what no other node has yet." in said, said
+    assert "Not revoked: this group leaving the network would leave unsent what no other node has yet." in said, said
     assert "1 event this device signed that no peer is known to hold (seq 2: alert.update)" in said, said
-    assert "run `solnet sync PEER`" in said and "add --anyway: that event is lost" in said, said
+    assert "run `solnet sync PEER`" in said and "add --anyway: that event is not sent (only a bundle this home exports still carries it)" in said, said
     assert "WARNING" not in cli(dk, "status").stdout  # nothing was signed
 
     cli(dk, "sync", calais.address)  # the all clear goes; its confirming round says Calais holds it
