@@ -598,7 +598,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         from node import revoked_here
 
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
-                "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert"))}
+                "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
+                "peers": int(log.store.has_peers())}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -634,7 +635,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if not by_node and kind.name in ("alert", "alert.update") and not args.json:
         # Signed and stored here only: whoever publishes a raid alert must not think it went out
         print("No node runs on this home: it reaches other nodes once one runs (`solnet run`), or now with "
-              "`solnet sync PEER` (`solnet peers` lists them)." if not home.node_running() else
+              + ("`solnet sync PEER` (`solnet peers` lists them)." if done.get("peers", 1) else
+                 "`solnet sync ADDRESS` (the address of a node of this network: this home has no peer yet).")
+              if not home.node_running() else
               "The node running on this home does not take commands (its local channel is off: its log says "
               "why), so this command signed it by itself: `solnet sync PEER` sends it now.")
     elif done.get("links") == 0 and done.get("peers") == 0 and kind.name in ("alert", "alert.update") and not args.json:
