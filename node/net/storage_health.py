@@ -19,6 +19,7 @@ log = logging.getLogger(f"solnet.{__name__}")
 
 RETRY_S = 60.0  # after a failed write, rounds wait this long before trying again,
 FREED_BYTES = 1 << 20  # ... or until this much space has been freed
+NEEDED_BYTES = FREED_BYTES  # what the operator of a full disk is asked to free (one batch of a peer's events fits)
 POLL_S = 2.0  # how often a waiting round looks again
 FULL = "the disk is full"  # (the problem a StorageFull stands for)
 
@@ -55,6 +56,10 @@ class StorageHealth:
                         "fetched again)", problem, until)
         self._problem = (now, problem, self._free_bytes())
         return problem
+
+    def full(self) -> bool:
+        """Is the problem that still holds a full disk (what to do: free some space)?"""
+        return self.trouble() == FULL
 
     def damaged(self) -> str | None:
         """The damaged database's error (what to do), once a request met it; None before."""
