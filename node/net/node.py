@@ -45,9 +45,9 @@ from node.net.status_saver import StatusSaver
 from node.net.storage_health import NEEDED_BYTES, StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
-from node.store import StoreError
+from node.store import StorageFull, StoreError
 from node.words import local_time, own_stamped_ahead
-from sync.handshake import NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
+from sync.handshake import DISK_FULL, NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
 from sync.transport import Identity, RefusalLog
@@ -159,6 +159,9 @@ class Node:
         member), and the operator is told why."""
         try:
             return await self.credentials.admit(events)
+        except StorageFull as exc:  # the peer is told which, as the operator is
+            self.storage_failed(exc)
+            raise HandshakeError(DISK_FULL, "this node's disk is full") from exc
         except StoreError as exc:
             self.storage_failed(exc)
             raise HandshakeError(UNAVAILABLE, "this node's database cannot be used now") from exc
