@@ -533,7 +533,12 @@ class Node:
     def peer_views(self, now: int) -> list[dict[str, Any]]:
         """Every peer, inbound and outbound links alike, unnamed (node/net/peer_views.py)."""
         views = peer_views.merge(self.directory.views(now), *self.links.views())
+        # A write failed (a full disk): rounds are held off, and a push that comes is not stored; a
+        # link stays up, and its last sync is the last round that stored everything, which was
+        # read as "synced just now" while a raid alert could not be stored. Said on every peer.
+        not_stored = self.health.trouble()
         for entry in views:  # a peer that dialled in and is gone: its label, as while its link was open
             if not entry.get("label") and entry.get("device") and not entry.get("address"):
                 entry["label"] = self.directory.device_label(bytes.fromhex(entry["device"]))
+            entry["not_stored"] = not_stored
         return views
