@@ -164,7 +164,8 @@ class WebNode(Protocol):
     def live_facts(self) -> dict[str, Any]:
         """What this process knows now that the saved status may not yet: links, events/s, port,
         since when it has had no link (cut_off_since), the storage problem it met (storage_problem;
-        database_damaged: that problem is a damaged database)."""
+        database_damaged: that problem is a damaged database; storage_full: it is a full disk, and
+        space_needed the bytes the node needs free to store again)."""
         ...
 
     def peer_views(self, now: int) -> list[dict[str, Any]]:

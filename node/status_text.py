@@ -213,6 +213,8 @@ def peer_line(peer: dict[str, Any]) -> str:
         state = f"cut off since {local_time(peer['cut_off_since'])}"
     else:  # a round of `solnet sync` is no link that was cut off
         state = "not linked now" if peer.get("last_sync") else "never connected"
+    if peer.get("not_stored"):  # (its last sync is from before it)
+        state += f"; nothing it sends is stored here: {peer['not_stored']}"
     last = local_time(peer["last_sync"]) if peer.get("last_sync") else "never"
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
     twice = (f"; WARNING: {LINKED_TWICE} (seen {local_time(peer['linked_twice'])})"

@@ -71,8 +71,10 @@ GROUP_FULL = "group_full"  # the device's group holds as many inbound links as t
 INBOUND_FULL = "inbound_full"  # every inbound slot is taken, none by a group holding more than the device's
 # ... nor for what it is: the listener could not store its credentials (its database is damaged or unusable)
 UNAVAILABLE = "unavailable"
+# ... because its disk is full (an earlier version, which knows no such code, shows a generic refusal)
+DISK_FULL = "disk_full"
 REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, FROZEN, GROUP_FROZEN,
-                     PROTOCOL_ERROR, DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, UNAVAILABLE})
+                     PROTOCOL_ERROR, DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, UNAVAILABLE, DISK_FULL})
 FORKS = frozenset({FROZEN, GROUP_FROZEN})  # refusals told with the fork's seq
 # What the refused side logs for the refusals a listener tells it (after the credentials exchange).
 TOLD_REFUSALS = {
@@ -84,6 +86,8 @@ TOLD_REFUSALS = {
     GROUP_FULL: "the peer holds as many links from this group as it gives one group",
     INBOUND_FULL: "the peer holds as many inbound links as it takes, none of a group holding more than this one",
     UNAVAILABLE: "the peer cannot check this device now: its database cannot be used (its operator is told)",
+    DISK_FULL: "the peer cannot check this device now: its disk is full (its operator is told, on its dashboard "
+               "and by `solnet status`); it takes this device once some space is freed there",
 }
 
 RESPONDER_CONTEXT = b"solnet/hs/v1/responder\x00"

@@ -303,6 +303,10 @@ class Dashboard:
             bytes(keys.group.public) if keys.group else None) if ctx["is_admin"] else
             {"own_keys": [], "own_name_like": [], "admitters_unnamed": []})
         health["events_per_s"] = facts["events_per_s"]
+        # A write failed (a full disk): peers' events, raid alerts among them, are not stored until it ends
+        problem = facts.get("storage_problem")
+        health["storage"] = None if problem is None else {
+            "full": bool(facts.get("storage_full")), "problem": problem, "needed_mb": max(1, facts.get("space_needed", 0) >> 20)}
         health["cut_off_minutes"] = self._cut_off_minutes(health, facts["links"])
         health["cut_off"] = health["cut_off_minutes"] is not None
         behind = facts.get("clock_behind_ms")

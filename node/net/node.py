@@ -42,12 +42,12 @@ from node.net.peer_link import RoundResult
 from node.net.peer_policy import PeerPolicy
 from node.net.route import Route
 from node.net.status_saver import StatusSaver
-from node.net.storage_health import StorageHealth
+from node.net.storage_health import NEEDED_BYTES, StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
-from node.store import StoreError
+from node.store import StorageFull, StoreError
 from node.words import local_time, own_stamped_ahead
-from sync.handshake import NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
+from sync.handshake import DISK_FULL, NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
 from sync.transport import Identity, RefusalLog
@@ -159,6 +159,9 @@ class Node:
         member), and the operator is told why."""
         try:
             return await self.credentials.admit(events)
+        except StorageFull as exc:  # the peer is told which, as the operator is
+            self.storage_failed(exc)
+            raise HandshakeError(DISK_FULL, "this node's disk is full") from exc
         except StoreError as exc:
             self.storage_failed(exc)
             raise HandshakeError(UNAVAILABLE, "this node's database cannot be used now") from exc
@@ -463,6 +466,7 @@ class Node:
                 "cut_off_since": self.cut_off_since(),
                 # a damaged database cannot save the status: what the node met, from this process
                 "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None,
+                "storage_full": self.health.full(), "space_needed": NEEDED_BYTES,  # (what to free, in words)
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
                 "own_stamped_ahead": self.own_stamped_ahead(),
                 "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told(),
@@ -529,7 +533,12 @@ class Node:
     def peer_views(self, now: int) -> list[dict[str, Any]]:
         """Every peer, inbound and outbound links alike, unnamed (node/net/peer_views.py)."""
         views = peer_views.merge(self.directory.views(now), *self.links.views())
+        # A write failed (a full disk): rounds are held off, and a push that comes is not stored; a
+        # link stays up, and its last sync is the last round that stored everything, which was
+        # read as "synced just now" while a raid alert could not be stored. Said on every peer.
+        not_stored = self.health.trouble()
         for entry in views:  # a peer that dialled in and is gone: its label, as while its link was open
             if not entry.get("label") and entry.get("device") and not entry.get("address"):
                 entry["label"] = self.directory.device_label(bytes.fromhex(entry["device"]))
+            entry["not_stored"] = not_stored
         return views

@@ -1,7 +1,8 @@
 """Storage trouble: a write failed (the disk is full, or the database cannot be written).
 
 A running node says so to its operator at most once a minute and holds off anti-entropy rounds
-until space is freed or a while has passed (each round would stream events only to fail again).
+until space is freed (NEEDED_BYTES free again) or a while has passed (each round would stream
+events only to fail again).
 Nothing stored is lost: SQLite rolled the failed write back whole, and peers send the events again.
 A damaged database is another matter: it does not mend itself, so it is said once, as an error,
 and holds for as long as the node runs (`solnet status` asks the running node for it).
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from node.store import DatabaseDamaged, StorageFull
@@ -18,8 +20,11 @@ from node.store import DatabaseDamaged, StorageFull
 log = logging.getLogger(f"solnet.{__name__}")
 
 RETRY_S = 60.0  # after a failed write, rounds wait this long before trying again,
-FREED_BYTES = 1 << 20  # ... or until this much space has been freed
-POLL_S = 2.0  # how often a waiting round looks again
+# ... or until the free space has grown back to this (one batch of a peer's events fits, 1 MiB at
+# most): what the operator of a full disk is asked to free. Freeing less than 1 MiB from a
+# nearly full disk kept a raid alert waiting the whole minute.
+NEEDED_BYTES = 1 << 20
+POLL_S = 2.0  # how often a waiting round looks again (the free space: one statvfs)
 FULL = "the disk is full"  # (the problem a StorageFull stands for)
 
 
@@ -33,8 +38,10 @@ def describe(exc: Exception) -> str:
 
 
 class StorageHealth:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, free_bytes: Callable[[Path], int] = lambda home: shutil.disk_usage(home).free
+                 ) -> None:
         self._home = home
+        self._free = free_bytes  # the free space of the home's file system (a test gives its own)
         self.running = False  # a running node tells its operator (a one-shot `solnet sync` reports instead)
         self._problem: tuple[float, str, int | None] | None = None  # (monotonic time, problem, free bytes)
         self._damaged: str | None = None  # the database is damaged: what to do, for as long as the node runs
@@ -56,19 +63,28 @@ class StorageHealth:
         self._problem = (now, problem, self._free_bytes())
         return problem
 
+    def full(self) -> bool:
+        """Is the problem that still holds a full disk (what to do: free some space)?"""
+        return self.trouble() == FULL
+
     def damaged(self) -> str | None:
         """The damaged database's error (what to do), once a request met it; None before."""
         return self._damaged
 
     def trouble(self) -> str | None:
         """The problem that still holds: a damaged database always; another none once RETRY_S
-        have passed, or once someone freed space on the home's file system since it happened."""
+        have passed, or once the home's file system has NEEDED_BYTES free again (a waiting round
+        looks every POLL_S: the retry follows the disk, not the clock)."""
         if self._damaged is not None:
             return self._damaged
         if self._problem is None:
             return None
         at, problem, free_then = self._problem
-        freed = free_then is not None and (self._free_bytes() or 0) > free_then + FREED_BYTES
+        free = self._free_bytes()
+        # Grown back to what the node needs; or, if it failed with that much free (a quota, a capped
+        # file), grown by as much again
+        freed = free_then is not None and free is not None and free >= NEEDED_BYTES and \
+            (free_then < NEEDED_BYTES or free >= free_then + NEEDED_BYTES)
         if freed or time.monotonic() - at >= RETRY_S:
             self._problem = None
             return None
@@ -76,6 +92,6 @@ class StorageHealth:
 
     def _free_bytes(self) -> int | None:
         try:
-            return shutil.disk_usage(self._home).free
+            return self._free(self._home)
         except OSError:
             return None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from node.net.storage_health import StorageHealth
+from node.net.storage_health import NEEDED_BYTES, StorageHealth
 from node.store import DatabaseDamaged, StorageFull, StoreError
 from node.store.errors import REBUILD_ADVICE
 
@@ -46,3 +46,24 @@ def test_a_damaged_database_says_what_to_do_instead_of_waiting(tmp_path: Path,
     [message] = said(caplog)
     assert "solnet join FILE" in message and "tries again" not in message and "cannot be written" not in message
     assert [r.levelno for r in caplog.records if r.name.endswith("storage_health")] == [logging.ERROR]
+
+
+def test_rounds_try_again_as_soon_as_the_disk_has_what_the_node_needs(tmp_path: Path) -> None:
+    """A Pi's disk full with 500 KiB left: its operator deletes 700 KiB of old logs. Rounds waited a
+    minute (RETRY_S) unless a whole MiB more was freed, a raid alert with them; they go again as
+    soon as NEEDED_BYTES are free. Less than that, and nothing more was freed: they still wait."""
+    free = [500 << 10]
+    health = StorageHealth(tmp_path, free_bytes=lambda home: free[0])
+    health.running = True
+    health.failed(StorageFull("the disk is full: nothing was stored"))
+    free[0] = NEEDED_BYTES - 1  # freed some, not enough for a batch
+    assert health.trouble() == "the disk is full" and health.full()
+    free[0] = 1200 << 10  # 700 KiB freed: 1.2 MiB free
+    assert free[0] >= NEEDED_BYTES and health.trouble() is None and not health.full()
+
+    capped = StorageHealth(tmp_path, free_bytes=lambda home: free[0])  # failed with space left (a capped file)
+    capped.failed(StorageFull("the disk is full: nothing was stored"))
+    free[0] += 4096  # a log rotated: not a reason to stream a round again
+    assert capped.trouble() == "the disk is full"
+    free[0] += NEEDED_BYTES
+    assert capped.trouble() is None

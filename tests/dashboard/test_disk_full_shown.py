@@ -1,0 +1,39 @@
+"""A node whose disk is full stores nothing its peers send, raid alerts included; `solnet status`
+and the API said so, the dashboard (where coordinators look) did not, until 2026-12-05. Now its
+overview says the disk is full, what it costs and how much to free, in English and in French."""
+from __future__ import annotations
+
+import pytest
+
+from node.net.storage_health import NEEDED_BYTES
+from node.ports import StorageFailed
+from page_text import visible_text
+from test_http import get
+
+
+def _fill(store) -> None:
+    """The disk is full: SQLite may not grow the file (node/store limit_pages)."""
+    store.limit_pages(store.size_pages())
+
+
+async def test_the_overview_says_the_disk_is_full_and_what_to_free(sample, start_node) -> None:
+    calais, _ = sample.nodes
+    node = await start_node(calais)
+    running = node.node
+    await node.log_in()
+    _, before, _ = await get(node.client, "/")
+    assert "disk is full" not in visible_text(before)
+    await running.db(_fill, running.log.store)
+    with pytest.raises(StorageFailed, match="the disk is full"):  # a write fails, as a peer's batch would
+        for i in range(500):  # (the file's free pages fill first)
+            await running.publish("need", {"category": "tents", "quantity": str(i + 1), "region": "calais",
+                                           "notes": "winter kit, sizes mixed; " * 20}, offline=True)
+    mb = NEEDED_BYTES >> 20
+    await node.log_in()
+    _, en, _ = await get(node.client, "/")
+    text = " ".join(visible_text(en).split())
+    assert "This node's disk is full: it cannot store what its peers send, raid alerts included" in text, text[:600]
+    assert f"Free at least {mb} MB on the node's disk" in text
+    _, fr, _ = await get(node.client, "/?lang=fr")
+    text = " ".join(visible_text(fr).split())
+    assert "Le disque de ce nœud est plein" in text and f"Libérez au moins {mb} Mo" in text, text[:600]
