@@ -11,13 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from events.format import Event
+from events.projections import ALERT, TABLES
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node import stamped_ahead, views
 from node.alert_feed import new_alerts
 from node.render import iso
 from node.stamped_ahead import MAX_PROVED_LEAD_MS, Link
 from node.words import own_stamped_ahead
-from node_fixtures import Net, action, statuses, wires
+from node.store import Store
+from node_fixtures import Net, action, as_schema, statuses, wires
 
 HOUR = 3_600_000
 HOURS_AHEAD = 2 * HOUR
@@ -290,3 +292,23 @@ def test_the_alert_feed_hands_on_an_alert_let_in_by_a_proof_for_its_life_alone(n
 
     both = [("ahead", iso(now + 999), iso(now + 999 + HOUR)), ("right", iso(now + 1000), iso(now + 1000 + 2 * HOUR))]
     assert _every_way(net, tmp_path, [ahead, right], look) == {repr([both, both[1:]])}
+
+
+def test_a_home_of_schema_13_uses_its_alerts_stamped_ahead_as_this_one_does(net: Net, tmp_path: Path) -> None:
+    """The migration to schema 14 reads the times used from the chains and moves the rows they
+    change: the read models then equal those of a home that stored the events with this code."""
+    now = now_ms()
+    ahead = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "ahead"},
+                            ts=now + HOURS_AHEAD, expires=now + HOURS_AHEAD + HOUR)
+    right = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "right"},
+                            ts=now + 1000, expires=now + 1000 + HOUR)
+    path = tmp_path / "a.db"
+    log = net.new_log(path)
+    log.ingest(wires(net.group.made + [ahead, right]))
+    dump = log.store.projection_dump()
+    log.store.close()
+    alerts = TABLES.index(ALERT)
+    as_schema(path, 13, "DROP TABLE capped",  # as schema 13 kept them: at their stamps, for their stated lives
+              f"UPDATE proj SET vts = (SELECT ts FROM events e WHERE e.n = proj.n), "
+              f"t = (SELECT expires FROM events e WHERE e.n = proj.n) WHERE tbl = {alerts}")
+    assert Store(path).projection_dump() == dump
