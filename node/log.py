@@ -702,7 +702,9 @@ class EventLog:
             body_state, body = BODY_PRESENT, ev.body
         share = self._charge_share(ev, member, now)
         for earlier, stamp in self.store.earlier_stamped_after(author, seq, header.timestamp):  # usually none
-            self._use_at(earlier, stamped_ahead.effective(stamp, header.timestamp))
+            at = stamped_ahead.effective(stamp, header.timestamp)
+            if (None if at == stamp else at) != self.store.capped_at(earlier):
+                self._use_at(earlier, None if at == stamp else at)
         n = self.store.insert_event(ev, body, body_state, share)
         heads[author] = (seq, ev.id)
         if header.kind == "redact" and body is not None:

@@ -24,7 +24,8 @@ before it: then it is just before the earliest such stamp, and a life stated by 
 is the same on every node whatever came first: a node that held the event before its successor
 came caps it then. Events stamped ahead by less than the skew keep their stamps; the earliest
 later stamp (not the successor's alone) counts, so a staircase of steps each under the skew does
-not keep a fake alert on top.
+not keep a fake alert on top. An event moves back by MAX_LEAD_MS at most (a later stamp years in
+the past, from a clock that booted without its battery, would otherwise end its author's alerts).
 """
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ from typing import NamedTuple
 MAX_PROVED_LEAD_MS = 3 * 3_600_000
 # How far ahead of a node's clock a stamp may be without a proof (node/log.py refuses the others).
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
+# How far an event let in may lead the clock of the node that let it in, so how far back `effective`
+# moves an event at most: a later event stamped further back (a device booted with its clock in
+# the past, before it synced it: a Pi without a clock battery) must not take its author's live
+# alerts out of every list, and needs not: an event moved back this far leads no node's clock.
+MAX_LEAD_MS = MAX_PROVED_LEAD_MS + MAX_CLOCK_SKEW_MS
 
 
 class Link(NamedTuple):
@@ -78,8 +84,11 @@ def publishing_proves(until_ms: int, now: int) -> bool:
 def effective(stamp: int, later: int | None) -> int:
     """The time the node uses for an event stamped `stamp` whose author's later events in the log
     are stamped `later` at the earliest (None: none yet): its stamp, or just before `later` when
-    it is stamped more than the skew after that (its author's clock ran ahead, then was set right)."""
-    return later - 1 if later is not None and stamp - later > MAX_CLOCK_SKEW_MS else stamp
+    it is stamped more than the skew after that (its author's clock ran ahead, then was set right),
+    but never more than MAX_LEAD_MS before its stamp."""
+    if later is None or stamp - later <= MAX_CLOCK_SKEW_MS:
+        return stamp
+    return max(later - 1, stamp - MAX_LEAD_MS)
 
 
 

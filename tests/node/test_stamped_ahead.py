@@ -191,6 +191,8 @@ def test_the_time_used_for_an_event() -> None:
     assert stamped_ahead.effective(1000 + MAX_CLOCK_SKEW_MS, 1000) == 1000 + MAX_CLOCK_SKEW_MS  # ahead by the skew: normal
     assert stamped_ahead.effective(1001 + MAX_CLOCK_SKEW_MS, 1000) == 999
     assert stamped_ahead.effective(5000, None) == 5000
+    # a later stamp years back (a clock that booted without its battery) moves it back 3 h 10 min at most
+    assert stamped_ahead.effective(50 * 365 * 24 * HOUR, 0) == 50 * 365 * 24 * HOUR - 3 * HOUR - MAX_CLOCK_SKEW_MS
     step = 9 * 60_000
     stairs = [("a", 5, 0), ("a", 4, step), ("a", 3, 2 * step), ("a", 2, 3 * step), ("b", 1, 10 * HOUR)]
     assert stamped_ahead.capped(stairs) == {3: -1, 2: -1}  # (n 4: 9 min ahead of the end, normal)
@@ -312,3 +314,36 @@ def test_a_home_of_schema_13_uses_its_alerts_stamped_ahead_as_this_one_does(net:
               f"UPDATE proj SET vts = (SELECT ts FROM events e WHERE e.n = proj.n), "
               f"t = (SELECT expires FROM events e WHERE e.n = proj.n) WHERE tbl = {alerts}")
     assert Store(path).projection_dump() == dump
+
+
+def test_an_alert_capped_by_an_event_revoked_since_gets_its_stamp_back(net: Net, tmp_path: Path) -> None:
+    """The stamp that capped an alert leaves the log with its event (a seized phone's, revoked from
+    that seq): the alert is used at its own stamp again, as on a node that never held the event
+    (the outcome does not depend on whether the revocation came before or after it)."""
+    now = now_ms()
+    ahead = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "ahead"},
+                            ts=now + 5 * 60_000, expires=now + 5 * 60_000 + HOUR)
+    before = net.device.sign("action", action(1), ts=now - HOUR)  # a clock set back by an hour (a thief's?)
+    revoke = net.group.sign("member.revoke", {"subject": bytes(net.device.key.public), "from_seq": before.seq,
+                                              "reason": "seized"})
+    net.group.made.remove(revoke)
+
+    def look(log: EventLog, events: list[Event]) -> object:
+        seen = [(a["text"], a["expires"]) for a in views.view(log, "alerts", now=now, limit=None)]
+        dump = log.store.projection_dump()
+        log.rebuild()
+        return seen, log.store.projection_dump() == dump
+
+    assert _every_way(net, tmp_path, [ahead, before, revoke], look) == {
+        repr(([("ahead", now + 5 * 60_000 + HOUR)], True))}
+
+
+def test_a_live_alert_stays_live_when_its_device_next_signs_with_a_clock_in_1970(net: Net, tmp_path: Path) -> None:
+    """A device that rebooted without its clock battery signs stamped in 1970: its live raid alert
+    (6 h) is moved back 3 h 10 min at most, in every order, not to 1970 (gone from every list)."""
+    now = now_ms()
+    alert = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "raid"}, ts=now, expires=now + 6 * HOUR)
+    rebooted = net.device.sign("action", action(1), ts=1_000_000)
+    live = [("raid", now + 6 * HOUR - 3 * HOUR - MAX_CLOCK_SKEW_MS)]
+    assert _every_way(net, tmp_path, [alert, rebooted], _alerts_seen(now)) == {
+        repr((([True, True], 0), [live, live, live, live], True))}
