@@ -31,6 +31,7 @@ if _LAPSING != frozenset(LAPSING_TBLS):
 # the partial indexes' own conditions, so that SQLite walks them.
 OPEN, LAPSED = "p.lapsed IS NULL", "p.lapsed IS NOT NULL"
 _ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body, (SELECT c.at FROM capped c WHERE c.n = p.n)"
+_CAPPED_CHANGES = "capped_changes"  # meta: how many times rows moved to the time their event is used at
 ROW_CACHE = 4096  # rebuilt rows kept per store (a few MB): what the dashboard and the API read most
 
 
@@ -177,12 +178,19 @@ class ProjectionTables(TrustTables):
         else:
             self._x("INSERT OR REPLACE INTO capped(n, at) VALUES (?,?)", (n, at))
         self._row_cache.pop((n, id_number(event_id)), None)
+        self._capped_changed()
+
+    def _capped_changed(self) -> None:
+        """Tell every connection's row cache (`_rows_at`) that rows moved."""
+        self._x("INSERT INTO meta(key, value) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
+                (_CAPPED_CHANGES,))
 
     def replace_capped(self, found: dict[int, int]) -> None:
         """Every event's time used (a rebuild): `found` as node/stamped_ahead.py `capped` gives it."""
         self._x("DELETE FROM capped")
         self._many("INSERT INTO capped(n, at) VALUES (?,?)", found.items())
         self._row_cache.clear()
+        self._capped_changed()
 
     def clear_projections(self) -> None:
         self._profiles_touched()
@@ -442,6 +450,12 @@ class ProjectionTables(TrustTables):
         """The rows made by the events stored as `n` with id number `vid` ((n, vid) pairs), in that
         order: from the cache of rows rebuilt lately, the others rebuilt from their events."""
         cache = self._row_cache
+        # A row moves when its event is used at another time (node/stamped_ahead.py), maybe by
+        # another connection: then this one's cache goes (rare: a clock set right).
+        moved = self._one("SELECT value FROM meta WHERE key=?", (_CAPPED_CHANGES,))
+        if moved != self.__dict__.get("_capped_seen"):
+            cache.clear()
+            self.__dict__["_capped_seen"] = moved
         rows: list[Row | None] = [cache.get(pair) for pair in chosen]
         place = {n: i for i, ((n, _vid), row) in enumerate(zip(chosen, rows)) if row is None}
         ns = list(place)
@@ -463,8 +477,9 @@ class ProjectionTables(TrustTables):
 
     def _remember(self, n: int, row: Row) -> None:
         """Keep a rebuilt row: a page or a listing reads the same newest rows again and again. A row
-        is a function of its event (n, id) alone, so it never goes stale: an event whose body is
-        dropped loses its row in SQL and is not selected again, and a reused `n` has another id.
+        is a function of its event (n, id) and of the time it is used at (which `_rows_at` watches), so
+        it never goes stale: an event whose body is dropped loses its row in SQL and is not selected
+        again, and a reused `n` has another id.
         Bounded: when full, the older half goes (the first kept), so the rows of the pages read
         now stay, and no request pays for rebuilding every page's rows at once."""
         cache = self._row_cache

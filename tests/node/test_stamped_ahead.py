@@ -347,3 +347,24 @@ def test_a_live_alert_stays_live_when_its_device_next_signs_with_a_clock_in_1970
     live = [("raid", now + 6 * HOUR - 3 * HOUR - MAX_CLOCK_SKEW_MS)]
     assert _every_way(net, tmp_path, [alert, rebooted], _alerts_seen(now)) == {
         repr((([True, True], 0), [live, live, live, live], True))}
+
+
+def test_a_reader_of_the_same_home_sees_the_alert_moved(net: Net, tmp_path: Path) -> None:
+    """The dashboard reads through its own connection, which keeps the rows it rebuilt: an alert
+    capped by the writer meanwhile is read again, not served as it was."""
+    now = now_ms()
+    ahead = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "ahead"},
+                            ts=now + HOURS_AHEAD, expires=now + HOURS_AHEAD + HOUR)
+    right = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "right"},
+                            ts=now + 1000, expires=now + 1000 + HOUR)
+    path = tmp_path / "a.db"
+    writer = net.new_log(path)
+    writer.ingest(wires(net.group.made + [ahead]), now=ahead.header.timestamp)  # its clock had reached the stamp
+    reader = EventLog(Store(path))
+
+    def seen() -> list[tuple[str, int]]:
+        return [(a["text"], a["expires"]) for a in views.view(reader, "alerts", now=now, limit=50)]
+
+    assert seen() == [("ahead", now + HOURS_AHEAD + HOUR)]
+    writer.ingest(wires([right]))
+    assert seen() == [("right", now + 1000 + HOUR), ("ahead", now + 999 + HOUR)]
