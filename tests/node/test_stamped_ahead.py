@@ -198,6 +198,14 @@ def test_the_time_used_for_an_event() -> None:
     assert stamped_ahead.capped(stairs) == {3: -1, 2: -1}  # (n 4: 9 min ahead of the end, normal)
 
 
+def _alert_ahead_and_right(net: Net, now: int, life: int = HOUR) -> tuple[Event, Event]:
+    """A raid alert stamped HOURS_AHEAD ahead of `now` for an hour, then one rightly stamped for `life`."""
+    return (net.device.sign("alert", {"region": "calais", "type": "raid", "text": "ahead"},
+                            ts=now + HOURS_AHEAD, expires=now + HOURS_AHEAD + HOUR),
+            net.device.sign("alert", {"region": "calais", "type": "raid", "text": "right"},
+                            ts=now + 1000, expires=now + 1000 + life))
+
+
 def _alerts_seen(now: int) -> Callable[[EventLog, list[Event]], object]:
     """What a reader of the live alerts sees at `now` and at the end of the rightly stamped alert's
     life, and whether a rebuild of the read models from the log gives the same rows."""
@@ -216,10 +224,7 @@ def test_an_alert_let_in_by_a_proof_neither_tops_the_list_nor_outlives_its_life(
     before the stamp that proved it, its life counted from there, in every order and batch split;
     and a rebuild agrees."""
     now = now_ms()
-    ahead = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "ahead"},
-                            ts=now + HOURS_AHEAD, expires=now + HOURS_AHEAD + HOUR)
-    right = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "right"},
-                            ts=now + 1000, expires=now + 1000 + HOUR)
+    ahead, right = _alert_ahead_and_right(net, now)
     live = [("right", now + 1000 + HOUR), ("ahead", now + 999 + HOUR)]
     assert _every_way(net, tmp_path, [ahead, right], _alerts_seen(now)) == {
         repr((([True, True], 0), [live, live, [], []], True))}
@@ -283,10 +288,7 @@ def test_the_alert_feed_hands_on_an_alert_let_in_by_a_proof_for_its_life_alone(n
     live until its stated end, 3 h away: now its life counts from the stamp that proved it, as in
     the lists, in every order and batch split."""
     now = now_ms()
-    ahead = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "ahead"},
-                            ts=now + HOURS_AHEAD, expires=now + HOURS_AHEAD + HOUR)
-    right = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "right"},
-                            ts=now + 1000, expires=now + 1000 + 2 * HOUR)
+    ahead, right = _alert_ahead_and_right(net, now, life=2 * HOUR)
 
     def look(log: EventLog, events: list[Event]) -> object:
         return [[(a["text"], a["published"], a["expires"]) for a in new_alerts(log, 0, at)[1]]
@@ -300,10 +302,7 @@ def test_a_home_of_schema_13_uses_its_alerts_stamped_ahead_as_this_one_does(net:
     """The migration to schema 14 reads the times used from the chains and moves the rows they
     change: the read models then equal those of a home that stored the events with this code."""
     now = now_ms()
-    ahead = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "ahead"},
-                            ts=now + HOURS_AHEAD, expires=now + HOURS_AHEAD + HOUR)
-    right = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "right"},
-                            ts=now + 1000, expires=now + 1000 + HOUR)
+    ahead, right = _alert_ahead_and_right(net, now)
     path = tmp_path / "a.db"
     log = net.new_log(path)
     log.ingest(wires(net.group.made + [ahead, right]))
@@ -353,10 +352,7 @@ def test_a_reader_of_the_same_home_sees_the_alert_moved(net: Net, tmp_path: Path
     """The dashboard reads through its own connection, which keeps the rows it rebuilt: an alert
     capped by the writer meanwhile is read again, not served as it was."""
     now = now_ms()
-    ahead = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "ahead"},
-                            ts=now + HOURS_AHEAD, expires=now + HOURS_AHEAD + HOUR)
-    right = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "right"},
-                            ts=now + 1000, expires=now + 1000 + HOUR)
+    ahead, right = _alert_ahead_and_right(net, now)
     path = tmp_path / "a.db"
     writer = net.new_log(path)
     writer.ingest(wires(net.group.made + [ahead]), now=ahead.header.timestamp)  # its clock had reached the stamp
