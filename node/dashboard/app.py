@@ -364,8 +364,11 @@ class Dashboard:
                 private_status = {NOT_A_RECIPIENT: "not_recipient"}.get(status, status)
             else:
                 private_status = "hidden"
-        # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time)
-        title = event_names.event_name(ctx["t"], event["named"], event["about"])
+        # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time);
+        # nothing sealed either, as browsers keep titles in their history (event_names.page_title)
+        title = event_names.page_title(ctx["t"], event["named"], event["id"], about=event["about"],
+                                       chosen=event["for_chosen_groups"] or bool(event["shared_with"]),
+                                       private=event["sealed"] is not None)
         return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
                 "group_languages": await self.node.db(references.profile_languages, self.node.log.store),
                 "title": title, "fragment": f"/fragment/event/{request.match_info['id']}"}
