@@ -194,6 +194,9 @@ class Dashboard:
         for name, value in SECURE_HEADERS.items():
             response.headers.setdefault(name, value)
         for name, value in request.get(DASH_COOKIES, {}).items():
+            if value is None:  # a cookie to forget (Max-Age=0)
+                response.del_cookie(name, path="/", httponly=True, samesite="Strict", secure=request.secure)
+                continue
             response.set_cookie(name, value, httponly=True, samesite="Strict", secure=request.secure, path="/",
                                 max_age=None if name == self._names(request).session else 365 * 86400)
         return response
@@ -647,6 +650,9 @@ class Dashboard:
             return refusal
         self.sessions.log_out(request.cookies.get(self._names(request).session))
         request[DASH_COOKIES][self._names(request).session] = Sessions.new_id()
+        if self._names(request).browser in request.cookies:
+            # Logged out, the browser keeps no year-long trace of this node (access.py: its mark)
+            request[DASH_COOKIES][self._names(request).browser] = None
         return self.redirect(request, "/")
 
     # --- panic wipe -----------------------------------------------------------------------------
