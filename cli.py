@@ -535,6 +535,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from events.kinds import YES_NO
     from events.sealed import SEALABLE
     from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields
+    from node import stdin_values
     from node.known_regions import NewRegion
     if not args.kind:
         from node import render
@@ -577,6 +578,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
     home = home_of(args)
     texts = {name: getattr(options, name) for name in names if getattr(options, name) is not None}
     private = getattr(options, "_private", None)
+    if order := stdin_values.dashed(args.rest, [*names, "_private"] if kind.field(PRIVATE_FIELD) else names):
+        # `--private -`, `--place -`: read here, kept off the command line (node/stdin_values.py says why)
+        try:
+            read = stdin_values.read_values(order, "_private", sys.stdin, sys.stderr if sys.stdin.isatty() else None)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        private = read.pop("_private", private)
+        texts.update(read)
     to = getattr(options, "_to", None) or []
     public_note = getattr(options, "_public_note", False)
     empty_private = private is not None and not private.strip()
@@ -733,7 +742,8 @@ def publish_options(kind_name: str) -> dict[str, str]:
         default = f" (default {kind.default_expiry_ms // 3_600_000}h)" if kind.default_expiry_ms else ""
         options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
     if kind.field(PRIVATE_FIELD) is not None:
-        options["private"] = "details that identify anyone: encrypted to the recipients"
+        options["private"] = ("details that identify anyone: encrypted to the recipients; give them as `-` and "
+                              "type them at the prompt (or pipe them in), never on the command line")
         options["to"] = PRIVATE_TO_HELP
     elif kind_name in SEALABLE:
         options["to"] = TO_HELP
@@ -1817,7 +1827,8 @@ def cmd_wipe(args: argparse.Namespace) -> int:
     report = wipe(home, everything=args.all)
     emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
-                "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed},
+                "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,
+                "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left},
          render.wipe_text(report, str(home.path)))
     if report.failed:
         held = all(READER_HOLDS in why for why in report.failed)
@@ -2226,7 +2237,11 @@ def _main(argv: list[str] | None) -> int:
             from node import render
             from node.kind_input import typed_fields
 
+            from node.stdin_values import HELP
+
             print(render.kind_help(kind.name, typed_fields(kind), publish_options(kind.name)))
+            print(f"Any field's value: {HELP}. Several such values are read a line each, in the order given; "
+                  "the private details last, over as many lines as they take.")
             return 0
     try:
         return args.handler(args)

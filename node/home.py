@@ -353,7 +353,9 @@ class Home:
 
     def keys(self, passphrase: str | None = None) -> NodeKeys:
         from crypto.keystore import read_keystore
+        from node.no_core_dump import forbid_core_dumps
 
+        forbid_core_dumps()  # before the passphrase is read: neither it nor the keys may reach a core file
         config = self.config()
         if not self.keystore_path.exists():
             raise HomeError(f"{self.path} has no keys (wiped, or copied without its keystore): this node cannot sign "

@@ -637,6 +637,15 @@ def wipe_text(report: Any, home: str) -> str:
     else:
         lines.append("  config (group name and ids) and admin token: overwritten and deleted")
     lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
+    # (a service's $SOLNET_PASSPHRASE_FILE opens any copy of the keystore taken before: node/wipe.py)
+    if report.passphrase_file:
+        lines.append(f"  passphrase file {report.passphrase_file}: overwritten and deleted")
+    elif report.passphrase_file_left:
+        lines.append(f"  the passphrase file {report.passphrase_file_left} was NOT destroyed: destroy it yourself "
+                     "(shred -u FILE), as it opens any copy of the keystore taken before the wipe")
+    else:
+        lines.append("  if a file outside this home holds this node's passphrase (a service's $SOLNET_PASSPHRASE_FILE), "
+                     "destroy it too (shred -u FILE): it opens any copy of the keystore taken before the wipe")
     if report.everything:
         lines.append("  the whole home folder, event log included, is gone")
     else:

@@ -9,6 +9,13 @@ answered this node, and runtime facts; with `everything`, the whole home, databa
 default: every other node holds them too, and without the keys nobody can add to them in this
 node's name. A running node on the same home is stopped first, since it holds the keys in memory.
 
+The passphrase file: a service reads its passphrase from the file named by $SOLNET_PASSPHRASE_FILE
+(the README says so), outside the home. Left in plaintext, it opens any copy of the keystore taken
+before the wipe (a backup, a card imaged at a border). When the wiping process has that variable
+(`solnet wipe` run with the service's environment, or the node's own dashboard wipe), the file it
+names is destroyed as the keystore is; when it has not, the wipe's words say to destroy it if there
+is one.
+
 Flash storage (SD cards, SSDs) may keep old copies of overwritten blocks in spare areas: the
 overwrite makes recovery harder, it cannot make it impossible. The keystore was encrypted
 under the passphrase all along; the wipe removes even that ciphertext.
@@ -24,13 +31,14 @@ import json
 import os
 import shutil
 import signal
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from events.kinds import KINDS, LOCATING_KINDS
 from events.sealed import SEALED_KIND
-from node.home import HOME_ENV, Home
+from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, Home
 from node.home_lock import LOCK_FILE, node_lock_holder
 from node.login_links import FOLDER as LOGIN_LINKS
 from node.store import Store, StoreError
@@ -47,6 +55,9 @@ class WipeReport:
     everything: bool = False
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)  # what could not be destroyed, and why (a failing disk)
+    passphrase_file: str | None = None  # the $SOLNET_PASSPHRASE_FILE destroyed, its full path
+    passphrase_file_left: str | None = None  # the one named but not destroyed, and why
+
 
 
 RECLAIM_PATIENCE_S = 5.0
@@ -198,6 +209,23 @@ def destroy_keys(home: Home, report: WipeReport) -> None:
     except OSError as exc:
         report.failed.append(f"the home's folders ({exc.strerror})")
     shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
+    _destroy_passphrase_file(report)
+
+
+def _destroy_passphrase_file(report: WipeReport) -> None:
+    """The file named by $SOLNET_PASSPHRASE_FILE in this process's environment, overwritten and
+    deleted if it is a plain file (a pipe a service manager feeds holds nothing to overwrite)."""
+    named = os.environ.get(PASSPHRASE_FILE_ENV)
+    if not named:
+        return
+    path = Path(named).absolute()
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return
+        if _shred(path):
+            report.passphrase_file = str(path)
+    except OSError as exc:  # not ours to delete (a folder of root's): said, never a failing disk
+        report.passphrase_file_left = f"{path} ({exc.strerror})"
 
 
 def wipe_data(home: Home, report: WipeReport) -> None:

@@ -29,7 +29,12 @@ gets a mark, a cookie only this node can make (a MAC under its device key, which
 home does not hold in clear; a year long), and each marked browser has a count of its own: an
 outsider filling the shared count does not touch it, and a mark does not let anyone guess faster
 than one browser could. Marks cannot be made up, so the counts are bounded by the logins that
-succeeded; a mark is no login, and logging out keeps it.
+succeeded; a mark is no login. Logging out deletes it: a person who logs out wants the browser to
+keep no trace of this node (until 2026-12-05 the mark stayed a year, its first bytes the login time
+in clear, on the laptop's disk). A browser whose session merely ended (closed, or expired) keeps its
+mark and its own count; one that logged out counts with the unknown ones until it logs in again, and
+a login link (`solnet dashboard-link`) is never held back by these counts. The mark's time of issue
+is sealed: it is read only with the node's secret.
 """
 from __future__ import annotations
 
@@ -170,11 +175,15 @@ class Throttles:
 
 
 class KnownBrowsers:
-    """Marks of browsers that logged in here: issued time, a random id and a MAC of both under a
-    secret only the running node can compute (`derive`: its device key's), base64url."""
+    """Marks of browsers that logged in here: a random id, the issued time encrypted, and a MAC of
+    both, under secrets only the running node can compute (`derive`: its device key's), base64url.
+    The time is XORed with a pad derived from the id (fresh for each mark), so the cookie holds no
+    readable time; the MAC covers the encrypted time, so it cannot be changed either."""
 
-    PURPOSE = b"solnet-browser"
+    PURPOSE = b"solnet-browser-2"  # (the marks of before, time first and in clear, count for nothing now)
+    TIME_PURPOSE = b"solnet-mark-time"  # (a purpose is at most 16 bytes)
     _ISSUED = struct.Struct(">Q")  # seconds since 1970
+    ID_BYTES = 16
     MAC_BYTES = 16
 
     def __init__(self, derive: Callable[[bytes, bytes], bytes], ttl_s: float = 365 * 86400) -> None:
@@ -184,9 +193,14 @@ class KnownBrowsers:
     def _mac(self, data: bytes) -> bytes:
         return self._derive(self.PURPOSE, data)[:self.MAC_BYTES]
 
+    def _pad(self, browser_id: bytes) -> bytes:
+        return self._derive(self.TIME_PURPOSE, browser_id)[:self._ISSUED.size]
+
     def mark(self, now: float | None = None) -> str:
         """A new mark for a browser that just logged in."""
-        data = self._ISSUED.pack(int(time.time() if now is None else now)) + secrets.token_bytes(16)
+        browser_id = secrets.token_bytes(self.ID_BYTES)
+        issued = self._ISSUED.pack(int(time.time() if now is None else now))
+        data = browser_id + bytes(a ^ b for a, b in zip(issued, self._pad(browser_id)))
         return base64.urlsafe_b64encode(data + self._mac(data)).decode("ascii").rstrip("=")
 
     def browser(self, mark: str | None, now: float | None = None) -> str | None:
@@ -198,11 +212,12 @@ class KnownBrowsers:
             raw = base64.urlsafe_b64decode(mark + "=" * (-len(mark) % 4))
         except ValueError:
             return None
-        size = self._ISSUED.size + 16
+        size = self.ID_BYTES + self._ISSUED.size
         if len(raw) != size + self.MAC_BYTES or not hmac.compare_digest(self._mac(raw[:size]), raw[size:]):
             return None
-        (issued,) = self._ISSUED.unpack(raw[:self._ISSUED.size])
+        browser_id = raw[:self.ID_BYTES]
+        (issued,) = self._ISSUED.unpack(bytes(a ^ b for a, b in zip(raw[self.ID_BYTES:size], self._pad(browser_id))))
         now = time.time() if now is None else now
         if not issued - 300 <= now < issued + self.ttl_s:  # (a clock set back a little: still its own)
             return None
-        return raw[self._ISSUED.size:size].hex()
+        return browser_id.hex()

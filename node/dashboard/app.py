@@ -194,6 +194,9 @@ class Dashboard:
         for name, value in SECURE_HEADERS.items():
             response.headers.setdefault(name, value)
         for name, value in request.get(DASH_COOKIES, {}).items():
+            if value is None:  # a cookie to forget (Max-Age=0)
+                response.del_cookie(name, path="/", httponly=True, samesite="Strict", secure=request.secure)
+                continue
             response.set_cookie(name, value, httponly=True, samesite="Strict", secure=request.secure, path="/",
                                 max_age=None if name == self._names(request).session else 365 * 86400)
         return response
@@ -368,8 +371,11 @@ class Dashboard:
                 private_status = {NOT_A_RECIPIENT: "not_recipient"}.get(status, status)
             else:
                 private_status = "hidden"
-        # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time)
-        title = event_names.event_name(ctx["t"], event["named"], event["about"])
+        # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time);
+        # nothing sealed either, as browsers keep titles in their history (event_names.page_title)
+        title = event_names.page_title(ctx["t"], event["named"], event["id"], about=event["about"],
+                                       chosen=event["for_chosen_groups"] or bool(event["shared_with"]),
+                                       private=event["sealed"] is not None)
         return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
                 "group_languages": await self.node.db(references.profile_languages, self.node.log.store),
                 "title": title, "fragment": f"/fragment/event/{request.match_info['id']}"}
@@ -648,6 +654,9 @@ class Dashboard:
             return refusal
         self.sessions.log_out(request.cookies.get(self._names(request).session))
         request[DASH_COOKIES][self._names(request).session] = Sessions.new_id()
+        if self._names(request).browser in request.cookies:
+            # Logged out, the browser keeps no year-long trace of this node (access.py: its mark)
+            request[DASH_COOKIES][self._names(request).browser] = None
         return self.redirect(request, "/")
 
     # --- panic wipe -----------------------------------------------------------------------------

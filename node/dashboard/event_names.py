@@ -6,11 +6,17 @@ by it. One without is called by its kind and what tells it from others of its ki
 goods, its region, its place, its time; one about another event (an update, a pledge, a claim) by
 what that event is. Only public fields are read: a private part is sealed and never named here,
 and an event shared with chosen groups is called by its kind alone unless the page reads it.
+
+A page's own title is another matter (`page_title`): browsers keep titles in their history, on the
+laptop's disk, past a logout and a wipe of the node. The page of an event for chosen groups, or of
+one with private details, is titled by what holds nothing sealed: that it is for chosen groups (or
+its public kind, with private details) and its short id, which its address already holds.
 """
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from crypto.keys import short_id
 from events.kinds import KINDS
 from node.dashboard.i18n import Translator, fallback_time
 
@@ -36,6 +42,18 @@ def event_name(t: Translator, event: Named, about: Named | None = None) -> str:
     details = _described(t, event, about)
     kind = t(f"kind.{event.kind}")
     return t("event.name", kind=kind, details=details) if details else kind
+
+
+def page_title(t: Translator, event: Named, event_id: bytes, *, chosen: bool, private: bool,
+               about: Named | None = None) -> str:
+    """The <title> of `event`'s page. `chosen`: it is shared with chosen groups (read here or not);
+    `private`: it has a private part. Either way its name is not said (a sealed event's title and
+    region, a case's type and region stay out of the browser's history): see the module's words."""
+    if chosen:
+        return t("event.name_chosen", id=short_id(event_id))
+    if private:
+        return t("event.name_private", kind=t(f"kind.{event.kind}"), id=short_id(event_id))
+    return event_name(t, event, about)
 
 
 def item_name(t: Translator, kind: str, item: dict[str, Any]) -> str:

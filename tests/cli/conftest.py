@@ -39,10 +39,11 @@ def base_env() -> dict[str, str]:
 
 
 def run(home: Path | None, *args: str, ok: bool = True, env: dict[str, str | None] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `solnet --home HOME ARGS...`; with ok=True, fail the test unless it exits 0.
 
-    `env` entries override the test environment; a value of None removes the variable.
+    `env` entries override the test environment; a value of None removes the variable. `stdin`:
+    what is piped in (else nothing).
     """
     full_env = base_env()
     for key, value in (env or {}).items():
@@ -52,7 +53,7 @@ def run(home: Path | None, *args: str, ok: bool = True, env: dict[str, str | Non
             full_env[key] = value
     cmd = [str(SOLNET), *(["--home", str(home)] if home is not None else []), *map(str, args)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=full_env,
-                          stdin=subprocess.DEVNULL)
+                          **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}))
     if ok:
         assert proc.returncode == 0, (
             f"`solnet {' '.join(cmd[1:])}` exited {proc.returncode}\n"
@@ -61,9 +62,9 @@ def run(home: Path | None, *args: str, ok: bool = True, env: dict[str, str | Non
     return proc
 
 
-def run_json(home: Path | None, *args: str, env: dict[str, str | None] | None = None) -> Any:
+def run_json(home: Path | None, *args: str, env: dict[str, str | None] | None = None, stdin: str | None = None) -> Any:
     """Run a command with --json (it must succeed) and return the parsed output."""
-    proc = run(home, *args, "--json", env=env)
+    proc = run(home, *args, "--json", env=env, stdin=stdin)
     try:
         return json.loads(proc.stdout)
     except json.JSONDecodeError:

@@ -8,6 +8,7 @@ import re
 import time
 from datetime import datetime, timezone
 
+from chosen_groups import publish_for_bristol
 from page_text import PASSPHRASE, visible_text
 from node import publishing, render
 from node.audience import Opener, opened_rows
@@ -21,20 +22,10 @@ def _publish_for_bristol(calais, bristol) -> bytes:
     """On Calais's home, once it holds Bristol's membership: an action tomorrow, an offer and a
     fundraiser in Bristol's region, for Bristol (and Calais) only, beside the open offer of blankets
     the sample has there."""
-    log, keys = calais.home.log(), calais.home.keys(PASSPHRASE)
-    theirs = bristol.home.log()
-    try:
-        log.ingest(list(theirs.store.iter_wire()))
-        action = publishing.publish(log, keys, "action", {"title": "Blockade 7", "region": "bristol",
-                                                          "type": "direct_action", "starts_at": TOMORROW}, to=["Bristol"])
-        publishing.publish(log, keys, "offer", {"category": "blankets", "quantity": "5", "region": "bristol"},
-                           to=["Bristol"])
-        publishing.publish(log, keys, "fundraiser", {"title": "Fund 9", "goal": "900", "currency": "GBP",
-                                                     "region": "bristol"}, to=["Bristol"])
-    finally:
-        log.store.close()
-        theirs.store.close()
-    return action.id
+    return publish_for_bristol(calais, bristol, [
+        ("action", {"title": "Blockade 7", "region": "bristol", "type": "direct_action", "starts_at": TOMORROW}),
+        ("offer", {"category": "blankets", "quantity": "5", "region": "bristol"}),
+        ("fundraiser", {"title": "Fund 9", "goal": "900", "currency": "GBP", "region": "bristol"})])[0]
 
 
 def _bristol_row(html: str) -> str:

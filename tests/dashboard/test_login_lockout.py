@@ -7,6 +7,9 @@ liked. Now a browser that logged in here before carries a mark only this node ca
 its own failures; browsers this node does not know still share one count. Real node, real port."""
 from __future__ import annotations
 
+import base64
+import struct
+import time
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -42,10 +45,8 @@ async def test_an_outsider_guessing_does_not_lock_out_a_browser_that_logged_in_b
                                                                                        browsers) -> None:
     node = await serve_node(sample.nodes[0])
     owner, outsider, newcomer = browsers(), browsers(), browsers()
-    assert (await log_in(owner, node.url, PASSPHRASE))[0] == 303  # the owner's laptop, last week
-    async with owner.post(node.url + "/logout", data={"csrf": csrf_of(await (await owner.get(node.url + "/")).text())},
-                          allow_redirects=False) as answer:
-        assert answer.status == 303
+    assert (await log_in(owner, node.url, PASSPHRASE))[0] == 303  # the owner's laptop, last week ...
+    owner.cookie_jar.clear(lambda c: c.key.startswith("solnet_session_"))  # ... its browser closed since
     for _ in range(5):
         assert (await log_in(outsider, node.url, "guess"))[0] == 401
     # The outsider is held back, even with the right passphrase: guessing stays slow ...
@@ -66,3 +67,27 @@ async def test_an_outsider_guessing_does_not_lock_out_a_browser_that_logged_in_b
     forged = mark.value[:20] + ("A" if mark.value[20] != "A" else "B") + mark.value[21:]
     outsider.cookie_jar.update_cookies({mark.key: forged})
     assert (await log_in(outsider, node.url, PASSPHRASE))[0] == 429
+
+
+async def test_logging_out_deletes_the_mark_and_the_mark_holds_no_readable_time(sample, serve_node, browsers) -> None:
+    """After "Log out" a year-long cookie stayed on the laptop, its first 8 bytes the login time in
+    clear: the browser keeps nothing of this node now, and a mark's time is sealed."""
+    node = await serve_node(sample.nodes[0])
+    owner = browsers()
+    before = int(time.time())
+    assert (await log_in(owner, node.url, PASSPHRASE))[0] == 303
+    [mark] = [c for c in owner.cookie_jar if c.key.startswith("solnet_browser_")]
+    raw = base64.urlsafe_b64decode(mark.value + "=" * (-len(mark.value) % 4))
+    for t in range(before - 2, int(time.time()) + 2):
+        assert struct.pack(">Q", t) not in raw and struct.pack(">I", t) not in raw, t
+    # The mark still does its work: a second login from this browser keeps it (the same one)
+    owner.cookie_jar.clear(lambda c: c.key.startswith("solnet_session_"))
+    assert (await log_in(owner, node.url, PASSPHRASE))[0] == 303
+    assert [c.value for c in owner.cookie_jar if c.key == mark.key] == [mark.value]
+    async with owner.post(node.url + "/logout", data={"csrf": csrf_of(await (await owner.get(node.url + "/")).text())},
+                          allow_redirects=False) as answer:
+        assert answer.status == 303
+        said = answer.headers.getall("Set-Cookie")
+    [gone] = [c for c in said if c.startswith(mark.key + "=")]
+    assert "Max-Age=0" in gone, said
+    assert not [c for c in owner.cookie_jar if c.key.startswith("solnet_browser_")]

@@ -321,3 +321,26 @@ def test_wipe_forgets_where_other_nodes_are_and_still_serves_their_chains(tmp_pa
         assert sorted(log.store.heads()) == before
     finally:
         log.store.close()
+
+
+def test_the_passphrase_file_named_in_the_environment_is_destroyed_too(tmp_path: Path) -> None:
+    """A service's $SOLNET_PASSPHRASE_FILE (outside the home, as the README advises) opens any copy of
+    the keystore taken before the wipe: it was left in plaintext, unmentioned."""
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    secret = tmp_path / "etc" / "passphrase"
+    secret.parent.mkdir()
+    secret.write_text(PASS + "\n")
+    secret.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    proc = subprocess.run([*localnet.solnet_command(), "--home", str(calais.home.path), "wipe", "--yes", "--all"],
+                          capture_output=True, text=True, env={**env, "SOLNET_PASSPHRASE_FILE": str(secret)},
+                          stdin=subprocess.DEVNULL, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert not secret.exists() and not calais.home.path.exists()
+    assert f"passphrase file {secret}: overwritten and deleted" in proc.stdout, proc.stdout
+
+
+def test_without_the_variable_the_wipe_says_to_destroy_a_passphrase_file(tmp_path: Path) -> None:
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    said = _solnet(calais.home.path, "wipe", "--yes").stdout
+    assert "if a file outside this home holds this node's passphrase" in said and "shred -u" in said, said

@@ -1,0 +1,55 @@
+"""Values of `solnet publish` read from standard input, not the command line: an option given as
+`-` (`--private -`, `--place -`) takes its value from there.
+
+A command line is no place for a case's details or a sealed action's place: every local user reads
+it in /proc/PID/cmdline (`ps`) while the command runs, and the shell's history keeps it in a file
+that outlives a panic wipe of the home. Standard input is read by this process alone.
+
+What is read: each `-` option a line, in the order the options are given; the private details
+(`--private -`) everything after those lines, so they may run over several lines. At a terminal,
+each is asked for by its option's name and shown as it is typed (these are notes a coordinator
+reads back, not a passphrase); the private details end with Ctrl-D on a line of its own.
+"""
+from __future__ import annotations
+
+from typing import TextIO
+
+FROM_STDIN = "-"
+HELP = ("`-` reads the value from standard input, so that it is kept off the command line (which other users "
+        "of this machine see while it runs, and which the shell's history keeps): typed at a prompt, or piped")
+
+
+def dashed(rest: list[str], names: list[str]) -> list[str]:
+    """The options of `names` (dest names, 'starts_at') given as `-` in `rest` (the command line after
+    the kind), in the order given."""
+    flags = {"--" + name.lstrip("_").replace("_", "-"): name for name in names}
+    order = []
+    for i, word in enumerate(rest):
+        flag, equals, value = word.partition("=")
+        if flag in flags and (value if equals else rest[i + 1] if i + 1 < len(rest) else None) == FROM_STDIN:
+            order.append(flags[flag])
+    return order
+
+
+def read_values(order: list[str], private: str | None, stream: TextIO, prompts: TextIO | None) -> dict[str, str]:
+    """The values of the options named in `order` (each a line of `stream`) and of `private` (the name
+    of the private details' option, when it is one of them: the rest of `stream`). `prompts`: where
+    to ask for each, at a terminal (None: read quietly, from a pipe). A missing line is an error."""
+    values = {}
+    for name in order:
+        if name == private:
+            continue
+        if prompts is not None:
+            prompts.write(f"--{name.lstrip('_').replace('_', '-')}: ")
+            prompts.flush()
+        line = stream.readline()
+        if not line:
+            raise ValueError(f"--{name.lstrip('_').replace('_', '-')} - reads a line from standard input, "
+                             "and it ended before it: give one line for each option given as -, in their order")
+        values[name] = line.rstrip("\n")
+    if private in order:
+        if prompts is not None:
+            prompts.write("Private details (shown as you type; end with Ctrl-D on a line of its own):\n")
+            prompts.flush()
+        values[private] = stream.read().rstrip("\n")
+    return values

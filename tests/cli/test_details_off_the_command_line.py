@@ -1,0 +1,63 @@
+"""Case details and a sealed action's fields can be kept off the command line, which every local user
+reads in /proc/PID/cmdline while the command runs and which the shell's history keeps past a panic
+wipe: an option given as `-` reads its value from standard input (each such field a line, in the
+order given; the private details the rest, over several lines), asked for by name at a terminal."""
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import time
+
+SECRET = "SECRETMINOR girl 15, named Sara\ncontact via Amira at 12 rue X"
+
+
+def test_private_details_and_fields_are_read_from_standard_input(network, cli):
+    a = network.a
+    request = cli.run_json(a, "publish", "support.request", "--region", "calais", "--type", "legal", "--people", "1",
+                           "--urgency", "high", "--private", "-", "--to", "Calais", stdin=SECRET + "\n")["id"]
+    shown = cli.run_json(a, "show", request[:12])
+    assert shown["private_details"] == SECRET, shown
+    action = cli.run_json(a, "publish", "action", "--title", "-", "--region", "calais", "--type", "direct_action",
+                          "--starts-at", "2031-06-01T05:00", "--place=-", "--to", "Calais",
+                          stdin="Blockade 7\nRue des Garennes back door\n")["id"]
+    said = cli.run(a, "show", action[:12]).stdout
+    assert "title: Blockade 7" in said and "place: Rue des Garennes back door" in said, said
+    # a field given as - with no line left for it: nothing published, and the words say why
+    short = cli.run(a, "publish", "action", "--title", "-", "--region", "calais", "--type", "direct_action",
+                    "--starts-at", "2031-06-01T05:00", "--place", "-", stdin="Blockade 8\n", ok=False)
+    assert short.returncode == 2 and "--place - reads a line from standard input" in short.stderr, short
+    assert "Blockade 8" not in cli.run(a, "ls").stdout
+    assert "`-` reads the value from standard input" in cli.run(a, "publish", "action", "--help").stdout
+
+
+def _read_until(fd: int, wanted: bytes, seen: bytes = b"") -> bytes:
+    deadline = time.monotonic() + 30
+    while wanted not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, seen
+        if select.select([fd], [], [], left)[0]:
+            seen += os.read(fd, 4096)
+    return seen
+
+
+def test_at_a_terminal_it_asks_for_each_by_name(network, cli):
+    parent, child = pty.openpty()
+    env = cli.base_env()
+    proc = subprocess.Popen([str(cli.SOLNET), "--home", str(network.a), "publish", "support.request", "--region",
+                             "calais", "--type", "legal", "--people", "1", "--urgency", "high", "--private", "-",
+                             "--to", "Calais", "--json"], stdin=child, stderr=child, stdout=subprocess.PIPE, env=env)
+    os.close(child)
+    try:
+        _read_until(parent, b"Private details (shown as you type; end with Ctrl-D")
+        os.write(parent, b"SECRETMINOR at the station\n\x04")
+        out, _ = proc.communicate(timeout=30)
+        said = _read_until(parent, b"") if proc.returncode else b""
+    finally:
+        os.close(parent)
+        proc.kill()
+    assert proc.returncode == 0, (out, said)
+    request = json.loads(out)["id"]
+    assert cli.run_json(network.a, "show", request[:12])["private_details"] == "SECRETMINOR at the station"

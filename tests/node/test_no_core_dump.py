@@ -1,0 +1,47 @@
+"""A process that unlocks the keystore never leaves its memory (the seeds, the passphrase) in a core
+file: a running node's core limit is 0, soft and hard, even when it was started with core dumps on
+(systemd's LimitCORE=infinity), and it is not dumpable (node/no_core_dump.py)."""
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from node.demo import localnet
+
+pytestmark = pytest.mark.integration  # `solnet run` as a process
+
+PASS = "core dump test passphrase"
+
+
+def _cores_on() -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
+def _core_limit(pid: int) -> list[str]:
+    line = next(x for x in Path(f"/proc/{pid}/limits").read_text().splitlines() if x.startswith("Max core file size"))
+    return line.split()[4:6]
+
+
+def test_a_running_node_has_no_core_limit_and_is_not_dumpable(tmp_path: Path) -> None:
+    [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], PASS)
+    proc = localnet.start(calais, PASS, preexec_fn=_cores_on)
+    try:
+        assert localnet.wait_until(lambda: localnet.is_listening(calais.port) or proc.poll() is not None, 30)
+        assert proc.poll() is None, calais.log_path.read_text() if calais.log_path else proc.returncode
+        assert _core_limit(proc.pid) == ["0", "0"], Path(f"/proc/{proc.pid}/limits").read_text()
+    finally:
+        localnet.stop(calais)
+    # Whoever unlocks the keys (here a plain process reading them, as every command does) is marked
+    # not dumpable before the passphrase is read
+    said = subprocess.run(
+        [sys.executable, "-c", "import ctypes; from node.home import Home; from node.no_core_dump import PR_GET_DUMPABLE;"
+         f"Home({str(calais.home.path)!r}).keys({PASS!r});"
+         "print(ctypes.CDLL(None).prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))"],
+        capture_output=True, text=True, timeout=60, preexec_fn=_cores_on, cwd=Path(__file__).resolve().parents[2],
+        env={k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")})
+    assert said.returncode == 0 and said.stdout.split() == ["0"], (said.stdout, said.stderr)
