@@ -571,7 +571,9 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     regions = _regions_param(request)
     since = _since_param(request)
     await refuse_unknown_regions(node, regions)
-    headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    # the charset said: Python's requests read a stream without one as Latin-1 (French alerts garbled)
+    headers = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
+               "X-Accel-Buffering": "no"}
     streams = request.app[STREAMS]
     if streams[0] >= MAX_ALERT_STREAMS:  # (a HEAD too: it answers what a GET would)
         raise ApiError(503, "busy", f"this node serves at most {MAX_ALERT_STREAMS} alert streams at once; retry in a "

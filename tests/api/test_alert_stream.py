@@ -104,6 +104,7 @@ async def test_new_alerts_of_the_chosen_regions_arrive_and_a_client_can_resume(a
     headers = {"Authorization": f"Bearer {api.token}"}
     async with api.client.get(api.url("/api/v1/alerts/stream?region=Calais"), headers=headers) as reply:
         assert reply.status == 200 and reply.content_type == "text/event-stream"
+        assert reply.charset == "utf-8"  # said: without it, Python's requests read French alerts as Latin-1
         await feed_of(api.node).start()  # the stream has subscribed before anything is published
         await api.request("POST", "/api/v1/events", json={"kind": "alert", "expires_in": "1h", "fields": {
             "region": "bristol", "type": "eviction", "text": "not for this stream"}})
