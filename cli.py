@@ -1537,9 +1537,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
             what = "an ADDRESS (host:port or a URL)" + (" or a device or group id" if "block" in args.action else "")
             raise UsageError(f"`solnet peers {args.action}` needs {what}")
         target = _peer_target(args.action, args.address, log)
-        if args.action == "add" and (own := _own_address(store, target)) is not None:
-            raise CliError(f"{target} is this node's own address (it listens on {own}): give the address of "
-                           "another group's node")
+        if args.action == "add":
+            refuse_own_address(store, target)
         # Asked before the write: an answer may take seconds, the node's own writes waiting on ours meanwhile.
         live = _live_devices(home_of(args)) if args.action in ("rm", "block") and ":" in target else {}
         with store.write():
@@ -1604,6 +1603,14 @@ def _removal_reach(log: EventLog, address: str) -> tuple[dict[str, Any], str]:
     return out, said
 
 
+def refuse_own_address(store: Any, target: str) -> None:
+    """`peers add` and `sync` of this node's own address: refused in words (a node dialling itself
+    only ever refuses itself)."""
+    if (own := _own_address(store, target)) is not None:
+        raise CliError(f"{target} is this node's own address (it listens on {own}): give the address of "
+                       "another group's node")
+
+
 def _own_address(store: Any, target: str) -> str | None:
     """Where the node of this home listens (HOST:PORT), if `target` is that: a node that dials itself
     only ever refuses itself, and `solnet peers` showed it as never connected, for ever."""
@@ -1657,6 +1664,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         address = parse_address(args.address)
     except UsageError as exc:
         raise UsageError(f"{exc}{_peer_by_name_hint(log, args.address)}") from None
+    refuse_own_address(log.store, address)
     proxy, _ = proxy_of(args, home)
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
