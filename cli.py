@@ -16,7 +16,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -1058,6 +1058,10 @@ def cmd_view(args: argparse.Namespace) -> int:
                          "for every region")
     home = home_of(args)
     log = home.log()
+    if args.name == "alerts" and region is not None:  # a typo ('calis') showed "Nothing to show", as if all were calm
+        from node.known_regions import unknown_region, unread_region_words
+        if (close := unknown_region(log, region, lambda: home.config().region)) is not None:
+            raise CliError(f"--region {region}: {unread_region_words(region, close)}")
     # this device's key also tells who a support request's private part went to: a claim by a
     # group it was not sent to takes nothing (events.readmodels.support_requests)
     opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events())
@@ -1394,8 +1398,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         configured = [row.address for row in log.store.peer_rows() if row.source == "config"]
         if (warning := onions_unreachable(list(dict.fromkeys([*peers, *configured])))) is not None:
             print(f"warning: {warning}", file=sys.stderr)
-    log.store.close()
-    hook = None
+    hook, unheard = None, []
     if args.on_alert is not None:
         from node.alert_hook import AlertHook, parse_command
         if not (math.isfinite(args.on_alert_timeout) and args.on_alert_timeout > 0):
@@ -1404,8 +1407,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError("--on-alert-limit is a number of alerts, 0 or more (0: no limit)")
         hook = AlertHook(parse_command(args.on_alert), [r.lower() for r in args.alert_region or ()],
                          timeout_s=args.on_alert_timeout, burst=args.on_alert_limit)
+        unheard = _unknown_alert_regions(log, hook.regions, home)
     elif args.alert_region:
         raise UsageError("--alert-region chooses the regions of --on-alert: give the command too")
+    log.store.close()
     if (warning := passphrase_source_warning()) is not None:
         print(warning, file=sys.stderr)
     keys = home.keys()
@@ -1441,7 +1446,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"Ctrl-C stops it.", flush=True)
         print(f"dashboard: {dashboard_url(listen[0], served.port)}/ — to log in, run `{login_command(args)}` "
               "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
-        announcing = None
+        announcing = checking = None
         if announce:  # signed once the node may sign (a restored home first catches up)
             from node.net.announcer import announce as announce_node
             announcing = asyncio.create_task(announce_node(node, announce), name="announce")
@@ -1455,17 +1460,45 @@ def cmd_run(args: argparse.Namespace) -> int:
             await hook.start(feed)
             where = ", ".join(hook.regions) if hook.regions else "every region"
             print(f"on each new alert of {where}: {shlex.join(hook.argv)} (the alert as JSON on its input)", flush=True)
+            if unheard:  # a node that knew no region yet: said again in the log once it does
+                from node.known_regions import say_if_still_unknown
+                checking = asyncio.create_task(say_if_still_unknown(node, unheard), name="alert-regions")
         await stop.wait()
         print("stopping: closing links and finishing the batch being stored...", file=sys.stderr, flush=True)
         if announcing is not None:
             announcing.cancel()
         if hook is not None:
             await hook.stop()
+        if checking is not None:
+            checking.cancel()
         await served.close()  # the app's shutdown ends the alert feed and the streams, then stops the node
 
     asyncio.run(main())
     print("stopped cleanly.", file=sys.stderr)
     return 0
+
+
+def _unknown_alert_regions(log: EventLog, regions: Sequence[str], home: Home) -> list[str]:
+    """--alert-region's regions no group is based in and no event is placed in: refused at start (a
+    typo, 'calis': the command would never run, and no one would know). A node that has never synced
+    knows its own group's and its sponsor's regions only, so it cannot tell a typo: those are said at
+    start and returned, to be said again in the log after its first sync (node/known_regions.py)."""
+    from node.known_regions import ever_synced, unknown_region, unread_region_words
+    from node.status import peer_list
+    unknown = [(r, close) for r in dict.fromkeys(regions)
+               if (close := unknown_region(log, r, lambda: home.config().region)) is not None]
+    if not unknown:
+        return []
+    if ever_synced(peer_list(log.store)):
+        region, close = unknown[0]
+        raise UsageError(f"--alert-region {region}: {unread_region_words(region, close)} Correct it, or leave "
+                         "it out until something is placed in that region")
+    print(f"warning: no group is based in --alert-region {', '.join(r for r, _ in unknown)} and nothing is "
+          "placed in it, as far as this node knows; it has never synced with a peer, so it may not know the "
+          "network's regions yet. If no one is in it, the command will never run for its alerts: check its "
+          "spelling. The node's log says so again after its first sync if it is still unknown.",
+          file=sys.stderr, flush=True)
+    return [r for r, _ in unknown]
 
 
 LISTEN_PROBLEMS = {
@@ -1559,9 +1592,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
             what = "an ADDRESS (host:port or a URL)" + (" or a device or group id" if "block" in args.action else "")
             raise UsageError(f"`solnet peers {args.action}` needs {what}")
         target = _peer_target(args.action, args.address, log)
-        if args.action == "add" and (own := _own_address(store, target)) is not None:
-            raise CliError(f"{target} is this node's own address (it listens on {own}): give the address of "
-                           "another group's node")
+        if args.action == "add":
+            refuse_own_address(store, target)
         # Asked before the write: an answer may take seconds, the node's own writes waiting on ours meanwhile.
         live = _live_devices(home_of(args)) if args.action in ("rm", "block") and ":" in target else {}
         with store.write():
@@ -1626,6 +1658,14 @@ def _removal_reach(log: EventLog, address: str) -> tuple[dict[str, Any], str]:
     return out, said
 
 
+def refuse_own_address(store: Any, target: str) -> None:
+    """`peers add` and `sync` of this node's own address: refused in words (a node dialling itself
+    only ever refuses itself)."""
+    if (own := _own_address(store, target)) is not None:
+        raise CliError(f"{target} is this node's own address (it listens on {own}): give the address of "
+                       "another group's node")
+
+
 def _own_address(store: Any, target: str) -> str | None:
     """Where the node of this home listens (HOST:PORT), if `target` is that: a node that dials itself
     only ever refuses itself, and `solnet peers` showed it as never connected, for ever."""
@@ -1679,6 +1719,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         address = parse_address(args.address)
     except UsageError as exc:
         raise UsageError(f"{exc}{_peer_by_name_hint(log, args.address)}") from None
+    refuse_own_address(log.store, address)
     proxy, _ = proxy_of(args, home)
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
@@ -2109,7 +2150,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run CMD for each new alert (of --alert-region), with the alert's public fields as JSON on its "
                         "input; no shell is involved (see the README for Signal and SMS)")
     p.add_argument("--alert-region", action="append", metavar="REGION",
-                   help="only alerts of this region go to --on-alert (repeatable; default every region)")
+                   help="only alerts of this region go to --on-alert (repeatable; default every region). A region "
+                        "no group is based in and nothing is placed in (a typo) is refused at start; a node that "
+                        "has never synced (it may not know the network's regions yet) warns instead, and says it "
+                        "again in its log after its first sync if the region is still unknown")
     p.add_argument("--on-alert-timeout", type=float, default=10.0, metavar="SECONDS",
                    help="seconds --on-alert's command may take for one alert before it is stopped (default 10); "
                         "it is tried 3 times in all")

@@ -104,6 +104,15 @@ def _split_amount(text: str, digits: str) -> tuple[str, str]:
     raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50")
 
 
+def _joined_digits(text: str) -> str | None:
+    """The digits of a whole number written with thousands separators (1,000, 1.000, 1 000, 1'000),
+    to say how to write it: a quantity is not read from them ("1.000" is 1 to some, 1000 to others)."""
+    bare = "".join(c for c in text.strip() if c not in _GROUP_MARKS)
+    if (bare != text.strip() and bare.isdigit()) or _GROUPED_RE.fullmatch(bare):
+        return re.sub(r"[.,]", "", bare)
+    return None
+
+
 def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes], time_zone: str | None = None) -> Any:
     """Convert `text` for `field`; ids go through `resolve_id` (full hex or a unique prefix), times
     without an offset are read in `time_zone` (else this machine's zone)."""
@@ -114,6 +123,9 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes], tim
         try:
             return int(text)
         except ValueError:
+            if (joined := _joined_digits(text)) is not None:  # 1,000 or 1 000: never read as 1 or 1000 by guess
+                raise InputError(f"'{field.name}' must be a whole number written without separators: {joined} "
+                                 f"(not {text.strip()!r})") from None
             raise InputError(f"'{field.name}' must be a whole number, got {text!r}") from None
     if kind == "time":
         return parse_time(text, time_zone)

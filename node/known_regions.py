@@ -9,15 +9,20 @@ stays possible: the person says so (`--new-region`, "new_region": true, the form
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from node.kind_input import PublishError
 
 if TYPE_CHECKING:  # `solnet publish` through a running node loads no database layer (the node checks)
     from node.log import EventLog
+    from node.ports import WebNode
 
 CLOSE_MATCHES = 3
+CHECK_S = 10.0  # until the first sync, how often it is looked for when nothing new is stored
+
+logger = logging.getLogger(f"solnet.{__name__}")
 
 
 class NewRegion(PublishError):
@@ -35,13 +40,55 @@ def refuse_new_region(log: EventLog, region: str, home_region: Callable[[], str 
     """Raise NewRegion unless `region` (as stored: lower case) is known to this node's log, or is
     `home_region()`: the home's own (config.json), known before its group's profile is in the log
     (a group that has just joined). Asked only of a region the log does not know."""
+    close = unknown_region(log, region, home_region)
+    if close is not None:
+        raise NewRegion(region, close)
+
+
+def unknown_region(log: EventLog, region: str, home_region: Callable[[], str | None] | None = None) -> list[str] | None:
+    """None when `region` is known (as refuse_new_region says), else the known regions it may be a
+    typo of (perhaps none): the one test for publishing and for reading alerts alike."""
     from events.projections import PROFILE
     from node.views import REGION_TABLES  # (views imports much of the node: only when publishing)
 
     if log.store.holds_region(REGION_TABLES, region) or (home_region is not None and region == home_region()):
-        return
+        return None
     known = log.store.regions(REGION_TABLES)
     based = sorted({p.data["region"] for p in log.store.rows(PROFILE)})
     close = difflib.get_close_matches(region, based, n=CLOSE_MATCHES, cutoff=0.6)
     close += [r for r in difflib.get_close_matches(region, known, n=CLOSE_MATCHES, cutoff=0.6) if r not in close]
-    raise NewRegion(region, close[:CLOSE_MATCHES])
+    return close[:CLOSE_MATCHES]
+
+
+def ever_synced(peers: Sequence[dict[str, Any]]) -> bool:
+    """Whether this node has synced with a peer (node/status.py's peer list, or a running node's
+    peer_views): before, it holds its own group's and its sponsor's regions, not the network's, so a
+    region it does not know may yet be a real one."""
+    return any(p.get("last_sync") for p in peers)
+
+
+def unread_region_words(region: str, close: list[str]) -> str:
+    """Why following `region` would bring nothing, for someone reading alerts (the API's `region`,
+    `view alerts --region`, `run --alert-region`): a typo waited forever for alerts that never came."""
+    hint = f"did you mean {' or '.join(close)}?" if close else "check its spelling (`solnet view regions` lists them)."
+    return (f"no group is based in the region {region!r} and no event is placed in it, so no alert would ever come "
+            f"from it; {hint}")
+
+
+async def say_if_still_unknown(node: WebNode, regions: Sequence[str]) -> None:
+    """Once this node has synced with a peer (it never had when `solnet run` began), say in the log
+    each of `regions` (--alert-region) it still does not know: the command would never run for it.
+    Said once; region names are public, as the alerts' are."""
+    from node.log import now_ms
+
+    seen = 0
+    while not ever_synced(node.peer_views(now_ms())):  # woken by what the sync stores, else every CHECK_S
+        seen = await node.wait_for_change(seen, CHECK_S)
+
+    def still_unknown() -> list[str]:
+        return [unread_region_words(r, close) for r in regions
+                if (close := unknown_region(node.log, r, lambda: node.home.config().region)) is not None]
+
+    for words in await node.db(still_unknown):
+        logger.warning("--alert-region: %s Alerts of that region will never run the command; correct it and "
+                       "restart the node", words)

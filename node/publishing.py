@@ -187,7 +187,12 @@ def pairing_problems(kind: Kind, fields: Mapping[str, Any], *, private: str | No
                             "that this note may be public")
     has_private = private is not None and private != ""
     chosen = kind.name in SEALABLE and bool(to) and not has_private  # the whole event, for chosen groups only
-    if to and not has_private and not chosen:
+    if to and kind.name not in SEALABLE and kind.field(PRIVATE_FIELD) is None:
+        # said first: "give the details too" then "no private part" sent the person round in a circle
+        problems["to"] = (f"{kind.name} cannot be shared with chosen groups: every group of the network reads it. "
+                          f"Leave out the recipients ('to'); these kinds can be shared with "
+                          f"chosen groups: {', '.join(SEALABLE)}")
+    elif to and not has_private and not chosen:
         problems["private"] = "the recipients ('to') say who may read the private details; give the details too"
     if has_private and kind.field(PRIVATE_FIELD) is None:
         private_kinds = ", ".join(k.name for k in KINDS.values() if k.field(PRIVATE_FIELD) is not None)

@@ -764,7 +764,8 @@ class Dashboard:
             since = int(request.query.get("since", "0"))
         except ValueError:
             since = 0
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",  # its words: UTF-8
+                                               "X-Accel-Buffering": "no"})
         self.finish(request, response)
         self._streams += 1
         try:

@@ -106,6 +106,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"needs the field\(s\)|\bneeds '|must not be empty", "error.required"),
     (r"is (?P<length>\d+) characters, the limit is (?P<limit>\d+)", "error.too_long"),
     (r"must be one of", "error.choice"),
+    (r"written without separators: (?P<digits>\d+)", "error.number_separators"),
     (r"must be a whole number from (?P<low>\d+) to (?P<high>\d+)", "error.number_range"),
     (r"must be a whole number", "error.number"),
     (r"before 1970", "error.time_before_1970"),

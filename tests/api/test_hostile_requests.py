@@ -303,7 +303,7 @@ async def test_head_is_answered_like_get_without_a_body(served_api) -> None:
     assert status == 200 and headers["content-type"].startswith("application/json") and answer == b""
     stream = head.replace(b"/api/v1/status", b"/api/v1/alerts/stream")  # answered at once: no stream opens
     status, headers, answer = await raw_request(port_of(served_api), stream)
-    assert status == 200 and headers["content-type"] == "text/event-stream" and answer == b""
+    assert status == 200 and headers["content-type"] == "text/event-stream; charset=utf-8" and answer == b""
     status, _, answer = await raw_request(port_of(served_api), b"HEAD /api/v1/status HTTP/1.1\r\nHost: x\r\n"
                                                                b"Connection: close\r\n\r\n")
     assert status == 401 and answer == b""

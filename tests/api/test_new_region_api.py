@@ -31,3 +31,28 @@ async def test_a_new_region_on_purpose_is_published_with_new_region_true(api) ->
 async def test_new_region_must_be_a_json_boolean(api) -> None:
     status, refused = await api.request("POST", "/api/v1/events", json=alert_in("dunkerque", new_region="yes"))
     assert status == 422 and refused["error"]["field"] == "new_region", refused
+
+
+async def test_reading_alerts_of_a_mistyped_region_is_refused_naming_the_close_match(api) -> None:
+    """A bot following 'calis' (meant: calais) waited forever on the stream, and the list was empty,
+    both without a word: the region is refused as publishing refuses it, naming the close one."""
+    await api.request("POST", "/api/v1/events", json=alert_in("calais"))
+    for path in ("/api/v1/alerts/stream?region=calais&region=calis", "/api/v1/alerts?region=Calis"):
+        status, refused = await api.request("GET", path)
+        assert status == 400 and refused["error"]["code"] == "bad_parameter", (path, refused)
+        assert refused["error"]["field"] == "region", refused
+        assert "'calis'" in refused["error"]["message"] and "did you mean calais?" in refused["error"]["message"]
+    status, listed = await api.request("GET", "/api/v1/alerts?region=calais")
+    assert status == 200 and [a["region"] for a in listed["items"]] == ["calais"], listed
+
+
+async def test_the_homes_own_region_may_be_read_before_anything_is_placed_in_it(api, monkeypatch) -> None:
+    """A group that has just joined follows its own region (config.json) before its profile or any
+    event is here."""
+    config = api.node.home.config()
+    config.region = "dunkerque"  # (a plain object, read afresh by each call: this one is kept below)
+    monkeypatch.setattr(api.node.home, "config", lambda: config)
+    status, listed = await api.request("GET", "/api/v1/alerts?region=dunkerque")
+    assert status == 200 and listed["items"] == [], listed
+    status, refused = await api.request("GET", "/api/v1/alerts?region=dunkirk")
+    assert status == 400 and refused["error"]["field"] == "region", refused

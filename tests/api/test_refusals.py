@@ -176,3 +176,15 @@ async def test_a_prefix_several_ids_start_with_gets_409(api):
     got, reply = await api.request("GET", "/api/v1/events?author=000000")
     assert (got, reply["error"]["code"], reply["error"]["field"]) == (409, "ambiguous", "author"), reply
     assert "give more characters" in reply["error"]["message"]
+
+
+async def test_recipients_for_a_kind_everyone_reads_are_refused_plainly(api):
+    """An alert with "to": the refusal said "give the details too", and with details "alert has no
+    private part": a circle. It says once, either way, that an alert cannot go to chosen groups."""
+    body = {"kind": "alert", "fields": {"region": "calais", "type": "raid", "text": "t"}, "to": ["Bristol"]}
+    for extra in ({}, {"private": "x"}):
+        status, refused = await api.request("POST", "/api/v1/events", json={**body, **extra})
+        assert status == 422 and refused["error"]["field"] == "to", refused
+        message = refused["error"]["message"]
+        assert "alert cannot be shared with chosen groups" in message and "Leave out the recipients" in message
+        assert "give the details too" not in message and "private part" not in message, message

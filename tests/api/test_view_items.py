@@ -180,6 +180,8 @@ async def test_every_item_of_every_view_is_as_documented(api, homes, unlock, tmp
         assert len(whole["items"]) >= 2, (name, whole)
         counts = {}
         for query in ("", "?region=calais", "?region=bristol", "?region=nowhere", "?limit=1", "?region=calais&limit=1"):
+            if name == "alerts" and "nowhere" in query:  # refused, not empty: tests/api/test_new_region_api.py
+                continue
             body = await api.get(f"/api/v1/{name}{query}")
             found += [f"{query}: {e}" for e in valid(f"/api/v1/{name}", body)]
             whole_of = query.replace("limit=1", "").rstrip("&?")

@@ -93,3 +93,16 @@ def test_a_number_out_of_range_says_the_range() -> None:
     assert forms.field_message(message, EN) == f"Give a whole number from {low} to {high}."
     assert forms.field_message(message, FR) == f"Donnez un nombre entier de {low} à {high}."
 
+
+
+@pytest.mark.parametrize("typed", ["1,000", "1 000", "1.000", "1\u202f000"])
+def test_a_whole_number_with_separators_is_refused_saying_how_to_write_it(typed: str) -> None:
+    """"1,000" was "must be a whole number", where amounts take separators. Never read ("1.000" is 1
+    to some, 1000 to others): refused, with the number written as it must be."""
+    from node.field_input import InputError, parse_value
+
+    with pytest.raises(InputError) as refused:
+        parse_value(KINDS["need"].field("quantity"), typed, bytes.fromhex)
+    assert "whole number written without separators: 1000" in str(refused.value), refused.value
+    assert forms.field_message(str(refused.value), EN) == "Write the number without separators: 1000."
+    assert forms.field_message(str(refused.value), FR) == "Écrivez le nombre sans séparateurs\u202f: 1000."

@@ -570,7 +570,7 @@ async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -
     since = running.last_stored_n
     keys = sample.nodes[0].home.keys(PASSPHRASE)
     async with node.client.get(f"/live?since={since}") as stream:
-        assert stream.status == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
+        assert stream.status == 200 and stream.headers["Content-Type"] == "text/event-stream; charset=utf-8"
         assert (await asyncio.wait_for(stream.content.readline(), 10)).startswith(b"retry:")
         await running.db(publishing.publish, running.log, keys, "action",
                          {"title": "Direct 9", "region": "calais", "type": "outreach", "starts_at": "2031-08-01T10:00"})

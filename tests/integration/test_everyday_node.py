@@ -90,8 +90,10 @@ def test_one_name_per_peer_in_logs_and_peers(cluster: Cluster) -> None:
 
     # Its own address: refused in words (it was kept, dialled, and listed as never connected, for ever).
     for own in (f"127.0.0.1:{bristol.port}", f"http://localhost:{bristol.port}"):
-        said = cli(bristol, "peers", "add", own, ok=False)
-        assert said.returncode == 1 and "is this node's own address (it listens on 127.0.0.1:" in said.stderr, said.stderr
+        for command in (("peers", "add"), ("sync",)):  # `sync` of it said "this node does not link with that peer"
+            said = cli(bristol, *command, own, ok=False)
+            assert said.returncode == 1 and "is this node's own address (it listens on 127.0.0.1:" in said.stderr, \
+                (command, said.stderr)
     assert not any(str(bristol.port) in (p.get("address") or "") for p in cli_json(bristol, "peers"))
 
 

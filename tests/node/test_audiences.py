@@ -115,7 +115,7 @@ def test_an_open_event_may_not_name_a_sealed_one(net: Net, tmp_path: Path):
     with pytest.raises(publishing.PublishError) as caught:
         publishing.publish(calais, calais_keys, "alert", {"region": "calais", "type": "raid", "text": "x"},
                            expires_in="1h", to=["Bristol"])
-    assert caught.value.field == "private"  # alerts are never sealed: they spread first, to everyone
+    assert caught.value.field == "to"  # alerts are never sealed: they spread first, to everyone
     with pytest.raises(publishing.PublishError, match="no group called 'Brighton'") as caught:
         publishing.publish(calais, calais_keys, "action", {"title": "x", "region": "calais", "type": "protest",
                                                             "starts_at": "2031-06-01T18:00"}, to=["Brighton"])
@@ -151,10 +151,10 @@ def test_capacity_updates_report_backs_and_resources_for_chosen_groups(net: Net,
     assert {e.kind for e in (places, visit, guide, update, report)} == {SEALED_KIND}
     alert = publishing.publish(bristol, bristol_keys, "alert", {"region": "bristol", "type": "raid", "text": "x"},
                                expires_in="1h")
-    with pytest.raises(publishing.PublishError, match="give the details too") as caught:
+    with pytest.raises(publishing.PublishError, match="alert.update cannot be shared with chosen groups") as caught:
         publishing.publish(bristol, bristol_keys, "alert.update", {"alert": alert.id.hex(), "status": "all_clear"},
                            to=[calais_id])  # alerts and their updates go to everyone
-    assert caught.value.field == "private"
+    assert caught.value.field == "to"
     _spread(bristol, calais, cardiff)
     _spread(calais, cardiff)
     with pytest.raises(publishing.PublishError, match="only Bristol") as caught:  # Calais reads it, may not change it

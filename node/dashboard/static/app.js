@@ -29,6 +29,10 @@
     dateFormat = new Intl.DateTimeFormat(viewerLocale(), { weekday: "short", day: "numeric", month: "short",
       year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
   } catch (e) { dateFormat = null; }
+  (function timesZoneSaid() {  // the footer says UTC (what the page holds) until the times are shown in the reader's zone
+    var said = document.getElementById("times-zone");
+    if (dateFormat && said) { said.textContent = said.getAttribute("data-label-local"); }
+  })();
 
   // Forms: times typed are read in the browser's zone, which the form sends and its hints name.
   function browserZone() {

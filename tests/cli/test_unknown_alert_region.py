@@ -1,0 +1,63 @@
+"""Reading alerts of a region no group is based in and no event is placed in (a typo: 'calis' for
+calais) is refused in words, as publishing there is (node/known_regions.py): `view alerts --region`
+said "Nothing to show", as if all were calm, and `run --alert-region` started a hook that never ran.
+A node that has never synced may not know the network's regions: it warns at start, and its log says
+it again after its first sync if the region is still unknown."""
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+from collections.abc import Iterator
+
+WAIT_S = 30.0
+
+
+def test_view_alerts_of_a_mistyped_region_is_refused(cli, populated) -> None:
+    refused = cli.run(populated.a, "view", "alerts", "--region", "Calis", ok=False)
+    assert refused.returncode != 0 and refused.stdout == "", refused
+    assert "'calis'" in refused.stderr and "did you mean calais?" in refused.stderr, refused.stderr
+    assert "Nothing to show" in cli.run(populated.a, "view", "needs", "--region", "calis").stdout  # alerts only
+    cli.run(populated.a, "view", "alerts", "--region", "calais")
+
+
+def lines_of(stream) -> Iterator[str]:
+    """The lines `stream` gives, each waited for at most WAIT_S seconds."""
+    got: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [got.put(line) for line in stream], daemon=True).start()
+    while True:
+        yield got.get(timeout=WAIT_S)
+
+
+def start(cli, home, *args: str) -> tuple[subprocess.Popen, Iterator[str], Iterator[str]]:
+    """`solnet run` on `home` (port chosen by the system), and its output and error lines."""
+    node = subprocess.Popen([str(cli.SOLNET), "--home", str(home), "run", "--listen", "127.0.0.1:0", *args],
+                            env=cli.base_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    return node, lines_of(node.stdout), lines_of(node.stderr)
+
+
+def test_run_warns_of_an_unknown_alert_region_until_its_first_sync_then_refuses_it(cli, network) -> None:
+    """B has joined (it holds its own and Calais's profiles) but never synced: Dover, a real region of
+    the network, is not known to it yet, so it warns rather than refuses; after its first sync, only the
+    typo is said again, and from then on the typo is refused at start."""
+    cli.run(network.a, "publish", "need", "--category", "water", "--quantity", "4", "--region", "dover",
+            "--new-region")
+    a, a_out, _ = start(cli, network.a)
+    b = None
+    try:
+        port = next(line for line in a_out if "peers connect to" in line).split(":")[-1].split(".")[0]
+        b, _, b_err = start(cli, network.b, "--peer", f"127.0.0.1:{port}", "--on-alert", "true",
+                            "--alert-region", "dover", "--alert-region", "dovr")
+        warning = next(line for line in b_err if "warning:" in line)
+        assert "--alert-region dover, dovr" in warning and "never synced" in warning, warning
+        logged = next(line for line in b_err if "--alert-region:" in line)  # dovr only: Dover came with the sync
+        assert "'dovr'" in logged and "did you mean dover?" in logged, logged
+    finally:
+        for node in (b, a):
+            if node is not None:
+                node.terminate()
+                node.wait(timeout=WAIT_S)
+    refused = cli.run(network.b, "run", "--listen", "127.0.0.1:0", "--on-alert", "true", "--alert-region", "dovr",
+                      ok=False)  # synced once: now refused at start
+    assert refused.returncode != 0 and "did you mean dover?" in refused.stderr, refused.stderr
