@@ -90,6 +90,7 @@ class Watch:
         self._after = 0
         self._found: dict[bytes, dict[str, Any]] = {}
         self._said: set[bytes] = set()
+        self.last: list[dict[str, Any]] = []  # what the last look found (said in a publish's answer)
 
     def look(self, log: EventLog) -> list[dict[str, Any]]:
         self._after = _scan(log, self._opener, self._device, self._after, self._found)
@@ -98,5 +99,6 @@ class Watch:
             if found["device"] not in self._said:
                 self._said.add(found["device"])
                 logger.warning("%s", hidden_own_warning(found))
-        return [{"device": f["device"].hex(), "events": f["events"], "first": f["first"].hex(), "at": f["at"]}
-                for f in current]
+        self.last = [{"device": f["device"].hex(), "events": f["events"], "first": f["first"].hex(), "at": f["at"]}
+                     for f in current]
+        return self.last

@@ -467,7 +467,8 @@ class Node:
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
                 "own_stamped_ahead": self.own_stamped_ahead(),
                 "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told(),
-                "linked_twice_told_by": self.links.told_twice_by if self.linked_twice_told() else None}
+                "linked_twice_told_by": self.links.told_twice_by if self.linked_twice_told() else None,
+                "hidden_own": self._hidden_own.last}  # as the status saver last looked (`_facts`)
 
     def linked_twice_told(self) -> int | None:
         """When a peer last said it holds two links of this device at once, from two places (a copy

@@ -48,6 +48,9 @@ async def test_a_mole_device_sealing_away_from_its_own_group_is_said_to_the_owne
     logged = [r.getMessage() for r in caplog.records if r.name == "solnet.node.hidden_own"]
     assert len(logged) == 1 and f"solnet revoke {mole_id}" in logged[0]
 
+    # what a publish through the running node is answered with (node/net/admin_requests.py), said by the CLI
+    [fact] = running.live_facts()["hidden_own"]
+    assert fact["device"] == mole_id and fact["events"] == 1
     said = status_text(await running.db(node_status, calais.home, running.log))
     assert (f"WARNING: a device of your group ({short_id(mole.public)}) sealed an event your node cannot read: your "
             "group's own events are always sealed to you; this device may be in other hands. If no member of your "
