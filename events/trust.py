@@ -551,6 +551,10 @@ class TrustGraph:
         """The groups whose members validly vouched for group `subject` (whether or not that counts)."""
         return {voucher.group for v, voucher in self._valid_admissions() if v.subject == subject}
 
+    def vouches_for(self, subject: bytes) -> list[Vouch]:
+        """Every vouch naming `subject`, valid or not, as added (the caller weighs them)."""
+        return [v for v in self._vouches if v.subject == subject]
+
     def still_admitted_by(self, key: bytes) -> list[tuple[bytes, int]]:
         """The groups that `key` itself validly vouched for (a past act that stays when `key` is
         revoked from a later seq) and that are members now, not revoked, with `key`'s group among

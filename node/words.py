@@ -109,9 +109,20 @@ def linked_twice_here(peer: str, at_ms: int | None = None) -> str:
             "prints its id; `solnet revoke` it on the node that holds that key) and make a new one")
 
 
+def hidden_own_warning(found: dict) -> str:
+    """What `solnet status` and the log say of a device of this group that sealed events this node
+    cannot read (node/hidden_own.py): its id (bytes, or hex as saved) and how many `events`."""
+    device = found["device"] if isinstance(found["device"], bytes) else bytes.fromhex(found["device"])
+    count = "an event" if found["events"] == 1 else f"{found['events']} events"
+    return (f"a device of your group ({short_id(device)}) sealed {count} your node cannot read: your group's own events are "
+            "always sealed to you; this device may be in other hands. If no member of your group knows why, revoke "
+            f"it with your group key (`solnet revoke {device.hex()}`)")
+
+
 def node_fact_warnings(facts: dict) -> list[str]:
     """What a running node's live facts say of this machine's clock (node/clock.py: it looks behind;
-    peers do not take its events) and of its key (node/key_elsewhere.py: another node signs with it),
+    peers do not take its events), of its key (node/key_elsewhere.py: another node signs with it) and
+    of its group's devices (node/hidden_own.py: one sealed what this node cannot read),
     each a sentence; `solnet status` and the answer to a publish or a sync say them."""
     said = []
     behind, elsewhere, refused = facts.get("clock_behind_ms"), facts.get("key_elsewhere"), facts.get("own_events_refused")
@@ -128,6 +139,9 @@ def node_fact_warnings(facts: dict) -> list[str]:
     if isinstance(facts.get("linked_twice_told"), int):
         peer = facts.get("linked_twice_told_by")
         said.append(f"{linked_twice_here(peer if isinstance(peer, str) else 'a peer', facts['linked_twice_told'])}.")
+    said += [f"{hidden_own_warning(h)}." for h in facts.get("hidden_own") or ()
+             if isinstance(h, dict) and isinstance(h.get("device"), str) and re.fullmatch("[0-9a-f]{64}", h["device"])
+             and isinstance(h.get("events"), int)]
     return said
 
 

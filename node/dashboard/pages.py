@@ -15,6 +15,7 @@ from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
 from node import references, render, revoked_here
 from node.dashboard.event_names import Named
+from node.hidden_own import unreadable_own
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.private import reading_devices
@@ -215,6 +216,15 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
                     "forked_at": kept.get("forked_at"),  # refused as frozen by its own fork: not revoked
                     "elsewhere": kept.get("elsewhere", False)})  # ... at a seq this home never reached
     return out
+
+
+def hidden_own(log: EventLog, opener: Opener | None, device: bytes) -> list[dict[str, Any]]:
+    """The devices of this group that sealed events this node cannot read (node/hidden_own.py), each
+    with its id in full (for `solnet revoke`) and short, as the overview says them."""
+    if opener is None:
+        return []
+    return [{**found, "device_id": found["device"].hex(), "short": short_id(found["device"])}
+            for found in unreadable_own(log, opener, device)]
 
 
 def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dict[str, list[Any]]:

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from crypto.keystore import NodeKeys
 from events.format import Event
-from node import chain_gate, own_delivered, publishing, revoked_here, verify_pool
+from node import audience, chain_gate, hidden_own, own_delivered, publishing, revoked_here, verify_pool
 from node.home import Home
 from node.linked_twice import SHOWN_MS
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
@@ -106,6 +106,7 @@ class Node:
         self.watcher = Watcher(self._db_thread, self._opened, keys, feed=self.feed, router=self.router,
                                credentials=self.credentials, drop_revoked=self._drop_revoked,
                                learn_announced=self.directory.learn_announced, failed=self.storage_failed)
+        self._hidden_own = hidden_own.Watch(audience.opener_of(self), bytes(keys.device.public))
         self.saver = StatusSaver(self._db_thread, self._opened, facts=self._facts, directory=self.directory,
                                  views=self.peer_views, storage=self.health, devices=self.policy.devices,
                                  removed=self._peers_changed,
@@ -470,7 +471,8 @@ class Node:
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
                 "own_stamped_ahead": self.own_stamped_ahead(),
                 "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told(),
-                "linked_twice_told_by": self.links.told_twice_by if self.linked_twice_told() else None}
+                "linked_twice_told_by": self.links.told_twice_by if self.linked_twice_told() else None,
+                "hidden_own": self._hidden_own.last}  # as the status saver last looked (`_facts`)
 
     def linked_twice_told(self) -> int | None:
         """When a peer last said it holds two links of this device at once, from two places (a copy
@@ -526,6 +528,9 @@ class Node:
     def _facts(self) -> dict[str, Any]:
         """What the status saver writes of this process: its live facts, and how it listens and dials."""
         return {**self.live_facts(), "listen": list(self.listen) if self.listen else None,
+                # a device of this group sealing what this node cannot read (on the database thread, as
+                # the saver asks: node/hidden_own.py)
+                "hidden_own": self._hidden_own.look(self.log),
                 # for `solnet proxy`: whether a change of the home's setting reaches this node
                 "proxy": str(self.route.proxy) if self.route.proxy else None,
                 "proxy_fixed": not self.route.follows_config}

@@ -1,0 +1,125 @@
+"""A device of this node's own group that seals an event this node cannot read (node/hidden_own.py),
+on real stores: a mole of Calais hand-seals its group's public need "withdrawn" to Bristol only;
+Calais's node says so, in any order of arrival, and not for what an honest device may do."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from crypto.envelope import seal
+from crypto.keys import EncryptionKey, SigningKey
+from crypto.keystore import NodeKeys
+from events.genesis import make_genesis
+from events.sealed import inner_plaintext
+from node import hidden_own, words
+from node.audience import Opener, opened_rows
+from node.log import EventLog, now_ms
+from node.store import Store
+from node.views import view
+from node_fixtures import Author, device_vouch, wires
+
+DAY = 24 * 3600 * 1000
+
+
+class World:
+    """Calais (its node's device and a mole device, certified two days ago) and Bristol (one device)."""
+
+    def __init__(self) -> None:
+        now = now_ms()
+        self.keys = NodeKeys.generate(with_group=True)
+        self.genesis = make_genesis("t", [bytes(self.keys.group.public)], now - 3 * DAY)
+        n = self.genesis.network_id
+        self.calais = Author(self.keys.group, n)
+        ts = iter(range(now - 2 * DAY, now))
+        self.calais.sign("member.vouch", device_vouch(self.keys.group, self.keys.device,
+                                                      bytes(self.keys.device_encryption.public)), ts=next(ts))
+        self.calais.sign("group.profile", {"name": "Calais", "region": "calais"}, ts=next(ts))
+        self.mole_key, self.mole_enc = SigningKey.generate(), EncryptionKey.generate()
+        self.calais.sign("member.vouch", device_vouch(self.keys.group, self.mole_key, bytes(self.mole_enc.public)),
+                         ts=next(ts))
+        self.bristol_g = SigningKey.generate()
+        self.calais.sign("member.vouch", {"subject": bytes(self.bristol_g.public), "role": "group"}, ts=next(ts))
+        self.bristol = Author(self.bristol_g, n)
+        self.b_dev, self.b_enc = SigningKey.generate(), EncryptionKey.generate()
+        self.bristol.sign("member.vouch", device_vouch(self.bristol_g, self.b_dev, bytes(self.b_enc.public)), ts=next(ts))
+        self.honest = Author(self.keys.device, n)
+        self.need = self.honest.sign("need", {"category": "tents", "quantity": 40, "region": "calais"})
+        self.mole = Author(self.mole_key, n)
+
+    def mole_seals(self, kind: str, fields: dict, to_keys: list, ts: int | None = None) -> None:
+        inner = inner_plaintext(kind, fields, [bytes(self.bristol_g.public)])
+        self.mole.sign("sealed", {"envelope": seal(inner, to_keys)}, ts=ts)
+
+    def events(self) -> list[bytes]:
+        return wires(self.calais.made + self.bristol.made + self.honest.made + self.mole.made)
+
+    def log(self, path: Path, order: random.Random | None = None) -> EventLog:
+        log = EventLog.create(Store(path), self.genesis)
+        events = self.events()
+        if order is not None:
+            order.shuffle(events)
+        for _ in events:  # one at a time, in the order given (what cannot count yet waits)
+            log.ingest([_])
+        return log
+
+
+def test_a_device_of_the_own_group_sealing_an_update_away_from_it_is_said_on_the_owners_node(tmp_path: Path):
+    w = World()
+    w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public])
+    calais = w.log(tmp_path / "calais.db")
+    bristol = w.log(tmp_path / "bristol.db")
+    # what the reviewer saw: Bristol counts the withdrawal, Calais sees its need open
+    assert view(bristol, "needs", opened=opened_rows(bristol, Opener(w.b_enc))) == []
+    assert [n["id"] for n in view(calais, "needs", opened=opened_rows(calais, Opener(w.keys.device_encryption)))] \
+        == [w.need.id]
+
+    [said] = hidden_own.unreadable_own(calais, Opener(w.keys.device_encryption), bytes(w.keys.device.public))
+    assert said["device"] == bytes(w.mole_key.public) and said["events"] == 1
+    assert said["first"] == w.mole.made[-1].id
+    said_in_words = words.hidden_own_warning(said)
+    assert "may be in other hands" in said_in_words and f"solnet revoke {bytes(w.mole_key.public).hex()}" in said_in_words
+    # Bristol's node holds nothing of its own group it cannot read
+    assert hidden_own.unreadable_own(bristol, Opener(w.b_enc), bytes(w.b_dev.public)) == []
+
+
+def test_what_is_said_does_not_depend_on_the_order_of_arrival(tmp_path: Path):
+    w = World()
+    w.mole_seals("offer.update", {"offer": w.need.id, "status": "withdrawn"}, [w.b_enc.public])
+    w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public])
+    device = bytes(w.keys.device.public)
+    seen = set()
+    for i in range(6):
+        log = w.log(tmp_path / f"calais{i}.db", random.Random(i))
+        seen.add(tuple((s["device"], s["events"], s["first"], s["at"])
+                       for s in hidden_own.unreadable_own(log, Opener(w.keys.device_encryption), device)))
+    assert seen == {((bytes(w.mole_key.public), 2, w.mole.made[0].id, w.mole.made[-1].header.timestamp),)}
+
+
+def test_nothing_is_said_of_what_an_honest_device_may_have_sealed(tmp_path: Path):
+    w = World()
+    since = w.calais.made[0].header.timestamp  # this node's device was certified then
+    # sealed to Calais's devices too (as publish does): read here
+    w.mole_seals("need.update", {"need": w.need.id, "status": "open"},
+                 [w.b_enc.public, w.keys.device_encryption.public, w.mole_enc.public], ts=now_ms() - DAY // 2)
+    # sealed without this device within a day of its certification: its author may not have heard of it
+    w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public],
+                 ts=since + hidden_own.SYNC_GRACE_MS - 1)
+    calais = w.log(tmp_path / "calais.db")
+    assert hidden_own.unreadable_own(calais, Opener(w.keys.device_encryption), bytes(w.keys.device.public)) == []
+    # Bristol's sealed event to itself only is none of Calais's business
+    b = Author(w.b_dev, w.genesis.network_id)
+    b.sign("sealed", {"envelope": seal(inner_plaintext("need", {"category": "tents", "quantity": 1, "region": "x"},
+                                                       []), [w.b_enc.public])})
+    calais.ingest(wires(b.made))
+    assert hidden_own.unreadable_own(calais, Opener(w.keys.device_encryption), bytes(w.keys.device.public)) == []
+
+
+def test_a_revoked_device_is_no_longer_said(tmp_path: Path):
+    w = World()
+    w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public])
+    calais = w.log(tmp_path / "calais.db")
+    opener, device = Opener(w.keys.device_encryption), bytes(w.keys.device.public)
+    assert len(hidden_own.unreadable_own(calais, opener, device)) == 1
+    revoke = w.calais.sign("member.revoke", {"subject": bytes(w.mole_key.public), "from_seq": 1})
+    calais.ingest(wires([revoke]))
+    assert hidden_own.unreadable_own(calais, opener, device) == []
