@@ -306,8 +306,7 @@ class Dashboard:
             bytes(keys.group.public) if keys.group else None) if ctx["is_admin"] else
             {"own_keys": [], "own_name_like": [], "admitters_unnamed": []})
         # A device of this group sealing what this node cannot read: in other hands? (node/hidden_own.py)
-        health["hidden_own"] = await self.node.db(
-            pages.hidden_own, self.node.log, self.opener(ctx), bytes(keys.device.public)) if ctx["is_admin"] else []
+        health["hidden_own"] = pages.hidden_own(self.node.log, facts.get("hidden_own") or []) if ctx["is_admin"] else []
         health["events_per_s"] = facts["events_per_s"]
         # A write failed (a full disk): peers' events, raid alerts among them, are not stored until it ends
         problem = facts.get("storage_problem")

@@ -15,7 +15,6 @@ from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
 from node import references, render, revoked_here
 from node.dashboard.event_names import Named
-from node.hidden_own import unreadable_own
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.private import reading_devices
@@ -218,13 +217,17 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
     return out
 
 
-def hidden_own(log: EventLog, opener: Opener | None, device: bytes) -> list[dict[str, Any]]:
-    """The devices of this group that sealed events this node cannot read (node/hidden_own.py), each
-    with its id in full (for `solnet revoke`) and short, as the overview says them."""
-    if opener is None:
-        return []
-    return [{**found, "device_id": found["device"].hex(), "short": short_id(found["device"])}
-            for found in unreadable_own(log, opener, device)]
+def hidden_own(log: EventLog, watched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The devices of this group that sealed events this node cannot read, as the running node's
+    last look found them (node/hidden_own.py Watch: it looks at what is new, where a page would
+    open every sealed event of the group again), but not one revoked since (revoking is the
+    advice); each with its id in full (for `solnet revoke`) and short, as the overview says them."""
+    out = []
+    for found in watched:
+        device = bytes.fromhex(found["device"])
+        if (member := log.trust.member(device)) is not None and member.revoked_from is None:
+            out.append({**found, "device_id": found["device"], "short": short_id(device)})
+    return out
 
 
 def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dict[str, list[Any]]:
