@@ -80,25 +80,22 @@ class Drop:
     keys: tuple[bytes, ...]
 
 
-def _common(event: Event, group: bytes, at: int) -> dict[str, Any]:
-    return {"author": event.author, "group": group, "seq": event.seq, "ts": at}
+def _common(event: Event, group: bytes) -> dict[str, Any]:
+    return {"author": event.author, "group": group, "seq": event.seq, "ts": event.header.timestamp}
 
 
-def project(event: Event, fields: dict[str, Any] | None, group: bytes, at: int | None = None) -> list[Row | Drop]:
-    """Return the read-model changes of one accepted event (empty for stubs and unknown kinds).
-    `at`: the time the node uses for it, when not its stamp (node/stamped_ahead.py `effective`: its
-    author's clock ran ahead); its `ts`, version and times follow it."""
+def project(event: Event, fields: dict[str, Any] | None, group: bytes) -> list[Row | Drop]:
+    """Return the read-model changes of one accepted event (empty for stubs and unknown kinds)."""
     if fields is None:
         return []
     if event.kind == "redact":
         return [Drop(tuple(fields["ids"]))]
-    at = event.header.timestamp if at is None else at
-    shape = row_shape(event, fields, at)
+    shape = row_shape(event, fields)
     if shape is None:
         return []  # membership is read from the trust graph; node.announce feeds the peer table
     table, region, time, ref, public = shape
-    version = (at, event.id)
-    data = {**fields, **_common(event, group, at)}
+    version = (event.header.timestamp, event.id)
+    data = {**fields, **_common(event, group)}
     if "sealed" in data:  # ciphertext stays in the event body; the read model only says it exists
         del data["sealed"]
         data["has_private"] = True
@@ -112,47 +109,37 @@ def project(event: Event, fields: dict[str, Any] | None, group: bytes, at: int |
 Shape = tuple[str, str | None, int | None, bytes | None, bool]
 
 
-def moved(expires: int | None, stamp: int, at: int) -> int | None:
-    """An expiry `expires` stated by a header stamped `stamp`, for the event as the node uses it at
-    `at` (node/stamped_ahead.py `effective`): its stated life counts from `at`."""
-    return None if expires is None else expires - (stamp - at)
-
-
-def row_shape(event: Event, fields: dict[str, Any], at: int | None = None) -> Shape | None:
+def row_shape(event: Event, fields: dict[str, Any]) -> Shape | None:
     """Where the row of an event with these (validated) fields goes, (table, region, time, ref,
     public), without its data; None for a kind that makes no row. `project` builds its row from
     this, and the ingest workers send it alone (events/examine.py): the data is rebuilt when a row
-    is read. `at`: as for `project` (a time stated by the header, its expiry, moves with it; a date
-    stated in the body does not)."""
+    is read."""
     kind = event.kind
-    stamp = event.header.timestamp
-    at = stamp if at is None else at
-    expires = moved(event.header.expires, stamp, at)
     if kind == "group.profile":
-        return PROFILE, fields["region"], at, None, False
+        return PROFILE, fields["region"], event.header.timestamp, None, False
     if kind == "action":
         return ACTION, fields["region"], fields["starts_at"], None, False
     if kind == "fundraiser":
         return FUNDRAISER, fields["region"], fields.get("ends_at"), None, False
     if kind == "need.fulfil":
         drawn = offer_key(fields["offer"]) if "offer" in fields else None
-        return FULFIL, drawn, at, fields["need"], False
+        return FULFIL, drawn, event.header.timestamp, fields["need"], False
     if kind == "fundraiser.decline":  # read with the pledges of its fundraiser (events.readmodels.fundraisers)
-        return FUNDRAISER_UPDATE, None, at, fields["fundraiser"], False
+        return FUNDRAISER_UPDATE, None, event.header.timestamp, fields["fundraiser"], False
     if kind == "need.decline":  # read with the fulfilments of its need (events.readmodels.needs_and_offers)
-        return FULFIL, None, at, fields["need"], False
+        return FULFIL, None, event.header.timestamp, fields["need"], False
     if kind in REFERRING:  # updates, reports: found through what they refer to
-        return kind, fields.get("region"), at, fields[REFERRING[kind]], False
+        return kind, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]], False
     if kind in ("need", "offer", "support.offer"):
-        return kind, fields["region"], fields.get("until") or expires, None, False
+        return kind, fields["region"], fields.get("until") or event.header.expires, None, False
     if kind == "resource":
-        return RESOURCE, fields.get("region"), at, None, False
+        return RESOURCE, fields.get("region"), event.header.timestamp, None, False
     if kind == "support.request":
-        return SUPPORT, fields["region"], at, None, False
+        return SUPPORT, fields["region"], event.header.timestamp, None, False
     if kind in ("support.claim", "support.close"):
-        return SUPPORT_STATUS, None, at, fields["request"], False
+        return SUPPORT_STATUS, None, event.header.timestamp, fields["request"], False
     if kind == "alert":
-        return ALERT, fields["region"], expires, None, fields.get("public") == PUBLIC_YES
+        return ALERT, fields["region"], event.header.expires, None, fields.get("public") == PUBLIC_YES
     return None
 
 

@@ -52,7 +52,7 @@ from events.format import Event, decode_event
 from events import readmodels
 from events.kinds import KINDS, check_fields, parse_body
 from events.effects import problem
-from events.projections import ALERT, ALERT_UPDATE, moved
+from events.projections import ALERT, ALERT_UPDATE
 from events.trust import Member
 from node import references
 from node.log import EventLog, now_ms
@@ -376,9 +376,8 @@ def _handed_on_unguarded(log_: EventLog, n: int, event_id: bytes, author: bytes,
         return None  # not held (yet), or by another group: it changes nothing
     # `expires` says when the alert ends (a hook prints "until ..."), not the update's own expiry
     # (a week by default, for an alert of 6 hours).
-    held = log_.store.numbered_row(fields["alert"])
-    at = log_.store.capped_at(held.n) if held is not None else None  # (node/stamped_ahead.py)
-    ends = (held.expires if at is None else moved(held.expires, held.ts, at)) if held is not None else expires
+    held = log_.store.event_row(fields["alert"])
+    ends = held.expires if held is not None else expires
     # Where the alert is now, as the history says (an update of its group moved it): an all clear
     # without a location of its own was handed on at the place the alert was first posted at.
     # (An alert posted without a location, and never moved, has none: the story leaves it out.)

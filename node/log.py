@@ -36,8 +36,7 @@ from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
 
-MAX_CLOCK_SKEW_MS = stamped_ahead.MAX_CLOCK_SKEW_MS
-_READ_AT = object()  # `_project`: the time used for the event is read from the store
+MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
 # Batches written in one transaction when they are there to be written (a full sync, a bench): at
 # a million events each 500-event commit rewrote ~950 pages of indexes whose keys come in random
 # order and whose right edges every commit touches, and the ingest's last tenth ran at 0.88 of the
@@ -217,7 +216,6 @@ class EventLog:
             self._unredact(key, taken)
             if taken:
                 heads.pop(key, None)
-                self._recap(key)
                 reason = E.NOT_A_MEMBER if after.member(key) is None else E.REVOKED
                 # A key that flooded (it signed past its share of the log) keeps only a few bodies
                 # aside: its flood is the tail of its chain. Any other keeps them all: a revocation
@@ -701,10 +699,6 @@ class EventLog:
         else:
             body_state, body = BODY_PRESENT, ev.body
         share = self._charge_share(ev, member, now)
-        for earlier, stamp in self.store.earlier_stamped_after(author, seq, header.timestamp):  # usually none
-            at = stamped_ahead.effective(stamp, header.timestamp)
-            if (None if at == stamp else at) != self.store.capped_at(earlier):
-                self._use_at(earlier, None if at == stamp else at)
         n = self.store.insert_event(ev, body, body_state, share)
         heads[author] = (seq, ev.id)
         if header.kind == "redact" and body is not None:
@@ -839,39 +833,13 @@ class EventLog:
     def _group_name(self, group: bytes) -> str:
         return references.group_name(self.store, group)
 
-    def _project(self, ev: Event, member: Member, n: int, at: int | None | object = _READ_AT) -> None:
-        """Apply the read-model row of `ev`, stored as `n`, used at `at` (node/stamped_ahead.py; read
-        from the store unless given)."""
+    def _project(self, ev: Event, member: Member, n: int) -> None:
         try:
             fields = self._effective_fields(ev, member)
         except InvalidEvent:
             return
         if fields is not None and ev.body is not None:
-            at = self.store.capped_at(n) if at is _READ_AT else at
-            self.store.apply_projection(project(ev, fields, member.group, at), n)  # type: ignore[arg-type]
-
-    def _use_at(self, n: int, at: int | None) -> None:
-        """Use the event stored as `n` at `at` from now on (None: at its stamp), its read-model row
-        moved with it (a profile that is no longer the newest gives way: `_restore_profiles`)."""
-        wire = self.store.wire_at(n)
-        if wire is None:
-            return
-        ev = decode_event(wire)
-        self.store.set_capped(n, ev.id, at)
-        self.store.apply_projection([Drop((ev.id,))])
-        member = self.trust.member(ev.author)
-        if member is not None and member.may_sign(ev.seq):
-            self._project(ev, member, n, at)
-
-    def _recap(self, author: bytes) -> None:
-        """The times used for `author`'s events, read again from its whole chain (a part of it left
-        the log: the stamps that capped events before it may have gone with it)."""
-        chain = self.store.chain_stamps(author)
-        found = stamped_ahead.capped(chain)
-        for _, n, _ in chain:
-            at = self.store.capped_at(n)
-            if at != found.get(n):
-                self._use_at(n, found.get(n))
+            self.store.apply_projection(project(ev, fields, member.group), n)
 
     def _restore_profiles(self) -> None:
         """Groups whose current profile left the log get their next newest one, exactly as if the
@@ -880,17 +848,17 @@ class EventLog:
         if not groups:
             return
         self.store.orphaned_profiles = set()
-        newest: dict[bytes, tuple[tuple[int, bytes], int, Event, Member, int | None]] = {}
-        for n, wire, at in self.store.profile_events():
+        newest: dict[bytes, tuple[tuple[int, bytes], int, Event, Member]] = {}
+        for n, wire in self.store.profile_events():
             ev = decode_event(wire)
             member = self.trust.member(ev.author)
             if member is None or member.group not in groups or not member.may_sign(ev.seq):
                 continue
-            version = (ev.header.timestamp if at is None else at, ev.id)
+            version = (ev.header.timestamp, ev.id)
             if member.group not in newest or version > newest[member.group][0]:
-                newest[member.group] = (version, n, ev, member, at)
-        for _, n, ev, member, at in newest.values():
-            self._project(ev, member, n, at)
+                newest[member.group] = (version, n, ev, member)
+        for _, n, ev, member in newest.values():
+            self._project(ev, member, n)
 
     def _fill_body(self, ev: Event, now: int) -> Outcome:
         """A stub we hold gets its body (hash already checked by the decoder against the signed header)."""
@@ -923,8 +891,6 @@ class EventLog:
             proofs.append((decode_event(found[2]), fork_seq))
         taken = self.store.take_out(author, fork_seq)
         self._unredact(author, taken)
-        if taken:
-            self._recap(author)
         self._keep_forked(author, [(t.wire, True) for t in taken] + [(ev.encode(), False)], now)
         at = {seq: (event_id, wire) for event_id, seq, _, wire in taken}
         # Headers and signatures prove a fork; the bodies stay out of the proof, which is kept for
@@ -1482,14 +1448,12 @@ class EventLog:
         with self.store.write():
             self.refresh_trust()
             self.store.clear_projections()
-            capped = stamped_ahead.capped(self.store.chain_stamps())
-            self.store.replace_capped(capped)
             for n, wire in self.store.stored_with_body():
                 ev = decode_event(wire)
                 member = self.trust.member(ev.author)
                 if member is None:
                     continue
-                self._project(ev, member, n, capped.get(n))
+                self._project(ev, member, n)
                 count += 1
         return count
 

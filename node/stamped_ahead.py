@@ -17,15 +17,9 @@ on what comes with what. The proof is read from the events at hand (the batch, a
 `pending`): a later event only adds proof, never takes it away, and an event refused for want of
 it comes again at the next sync round, so every arrival order ends in the same log.
 
-The time the node uses for an event (`effective`: the order of lists, last-writer-wins, an alert's
-life) is its stamp, unless a later event of its author in the log is stamped more than the skew
-before it: then it is just before the earliest such stamp, and a life stated by its header
-(`expires`) is moved back as much. Read from signed stamps only (never the time it arrived), so it
-is the same on every node whatever came first: a node that held the event before its successor
-came caps it then. Events stamped ahead by less than the skew keep their stamps; the earliest
-later stamp (not the successor's alone) counts, so a staircase of steps each under the skew does
-not keep a fake alert on top. An event moves back by MAX_LEAD_MS at most (a later stamp years in
-the past, from a clock that booted without its battery, would otherwise end its author's alerts).
+What this does NOT do yet: the time of an event let in is still its own stamp (for the order of
+lists, last-writer-wins and an alert's life), so an event let in ranks above rightly stamped ones
+by up to MAX_PROVED_LEAD_MS; the small cap is what bounds that.
 """
 from __future__ import annotations
 
@@ -39,13 +33,6 @@ from typing import NamedTuple
 # event stamped further waits, as before, until the time comes near: let in, it keeps its stamp (see
 # above), so its lead is how long it tops the lists and how much longer an alert stays live.
 MAX_PROVED_LEAD_MS = 3 * 3_600_000
-# How far ahead of a node's clock a stamp may be without a proof (node/log.py refuses the others).
-MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
-# How far an event let in may lead the clock of the node that let it in, so how far back `effective`
-# moves an event at most: a later event stamped further back (a device booted with its clock in
-# the past, before it synced it: a Pi without a clock battery) must not take its author's live
-# alerts out of every list, and needs not: an event moved back this far leads no node's clock.
-MAX_LEAD_MS = MAX_PROVED_LEAD_MS + MAX_CLOCK_SKEW_MS
 
 
 class Link(NamedTuple):
@@ -79,33 +66,3 @@ def publishing_proves(until_ms: int, now: int) -> bool:
     MAX_CLOCK_SKEW_MS, node/store/events.py stamped_after) go in once it publishes a rightly stamped
     event at `now`: stamped no more than MAX_PROVED_LEAD_MS past a peer's limit (its clock as this one)."""
     return until_ms - now <= MAX_PROVED_LEAD_MS
-
-
-def effective(stamp: int, later: int | None) -> int:
-    """The time the node uses for an event stamped `stamp` whose author's later events in the log
-    are stamped `later` at the earliest (None: none yet): its stamp, or just before `later` when
-    it is stamped more than the skew after that (its author's clock ran ahead, then was set right),
-    but never more than MAX_LEAD_MS before its stamp."""
-    if later is None or stamp - later <= MAX_CLOCK_SKEW_MS:
-        return stamp
-    return max(later - 1, stamp - MAX_LEAD_MS)
-
-
-
-
-def capped(chains: Iterable[tuple[object, int, int]]) -> dict[int, int]:
-    """{n: time used} for the events of `chains`, (author, n, stamp) grouped by author, each chain
-    from its newest seq down, whose time used is not their stamp (`effective`): what a node that
-    stored them one by one recorded, read again from whole chains (a rebuild, a migration, a
-    chain cut back)."""
-    out: dict[int, int] = {}
-    author: object = None
-    later: int | None = None
-    for who, n, stamp in chains:
-        if who != author:
-            author, later = who, None
-        at = effective(stamp, later)
-        if at != stamp:
-            out[n] = at
-        later = stamp if later is None else min(later, stamp)
-    return out

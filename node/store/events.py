@@ -9,7 +9,6 @@ import msgpack
 from crypto.hashing import blake2b_256
 from events.errors import InvalidEvent
 from events.format import Event, decode_event, event_id as signed_id, signed_body_hash
-from events.projections import moved
 from node.store import status_sql
 from node.author_share import Share
 from node.store.base import UNKNOWN, StoreBase
@@ -113,7 +112,6 @@ class EventTables(StoreBase):
                                 ev.signature, body))
         self._head_buf[a] = (a, h.seq, ev.id, None if share is None else share.day, None if share is None else share.used)
         self._keep(("head", a), (h.seq, ev.id))
-        self._keep(("head_ts", a), h.timestamp)
         if share is None:
             self._forget(("share", a))
         else:
@@ -171,9 +169,8 @@ class EventTables(StoreBase):
         if not rows:
             return []
         self._numbers_taken_out(self._one("SELECT max(n) FROM events WHERE a=? AND seq>=?", (a, from_seq)))
-        self._forget(("head", a), ("head_ts", a), ("share", a), "last_n", "ids_new")
+        self._forget(("head", a), ("share", a), "last_n", "ids_new")
         self._drop_rows("SELECT n FROM events WHERE a=? AND seq>=?", (a, from_seq))
-        self._x("DELETE FROM capped WHERE n IN (SELECT n FROM events WHERE a=? AND seq>=?)", (a, from_seq))
         for part in ("ids", "ids_new"):  # their ids leave with them (schema.IDS_SCHEMA)
             self._x(f"DELETE FROM {part} WHERE (p, n) IN (SELECT substr(id, 1, 8), n FROM events WHERE a=? AND seq>=?)",
                     (a, from_seq))
@@ -229,35 +226,6 @@ class EventTables(StoreBase):
         right = self._one("SELECT seq FROM events WHERE a=? AND ts<=? ORDER BY seq DESC LIMIT 1", (a, limit)) or 0
         count, newest = self._x("SELECT count(*), max(ts) FROM events WHERE a=? AND seq>?", (a, right)).fetchone()
         return (count, newest) if count else None
-
-    def earlier_stamped_after(self, author: bytes, seq: int, stamp: int) -> list[tuple[int, int]]:
-        """(n, stamp) of `author`'s events before `seq`, newest first, stamped after `stamp`, up to
-        the first stamped at or before it: those whose earliest later stamp an event at `seq`
-        stamped `stamp` lowers (node/stamped_ahead.py). Usually none, read from the head's stamp."""
-        a = self._find_k(author)
-        if a is None:
-            return []
-        head = self._kept(("head_ts", a))
-        if head is not UNKNOWN and head <= stamp:
-            return []
-        found: list[tuple[int, int]] = []
-        while True:
-            rows = self._x("SELECT n, seq, ts FROM events WHERE a=? AND seq<? ORDER BY seq DESC LIMIT 64",
-                           (a, seq)).fetchall()
-            for n, seq, ts in rows:
-                if ts <= stamp:
-                    return found
-                found.append((n, ts))
-            if len(rows) < 64:
-                return found
-
-    def chain_stamps(self, author: bytes | None = None) -> list[tuple[int, int, int]]:
-        """(author number, n, stamp) of `author`'s events (every author's if None), each chain from
-        its newest seq down (node/stamped_ahead.py `capped`)."""
-        if author is None:
-            return self._x("SELECT a, n, ts FROM events ORDER BY a, seq DESC").fetchall()
-        a = self._find_k(author)
-        return [] if a is None else self._x("SELECT a, n, ts FROM events WHERE a=? ORDER BY seq DESC", (a,)).fetchall()
 
     def _head_row(self, a: int) -> tuple[int, bytes | None]:
         row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
@@ -387,11 +355,6 @@ class EventTables(StoreBase):
                        (a, below_seq if below_seq is not None else 2**62)).fetchall()
         return [StoredWire(n, self._wire(i, a, h, s, b)) for n, i, h, s, b in rows]
 
-    def wire_at(self, n: int) -> bytes | None:
-        """The event stored as row `n` in wire form (None if none)."""
-        row = self._x("SELECT id, a, header, sig, body FROM events WHERE n=?", (n,)).fetchone()
-        return None if row is None else self._wire(*row)
-
     def chain_wires(self, author: bytes) -> list[bytes]:
         """Every stored event of `author` in wire form, in seq order."""
         return [w.wire for w in self.events_of(author)]
@@ -484,16 +447,13 @@ class EventTables(StoreBase):
                     ) -> list[tuple[int, bytes, bytes, str, int, int | None, bytes]]:
         """(n, id, author, kind, ts, expires, body) of events of `kinds` stored after row `after_n`
         with their body, oldest first, at most `limit` (node/alert_feed.py follows new alerts and
-        their updates with it). `ts` and `expires` as the node uses them (node/stamped_ahead.py: an
-        event stamped ahead of a later one of its author is used just before it, for its stated life)."""
-        rows = self._x(f"SELECT n, id, a, kind, ts, expires, body, header, sig, "
-                       f"(SELECT c.at FROM capped c WHERE c.n = events.n) FROM events WHERE kind IN "
+        their updates with it)."""
+        rows = self._x(f"SELECT n, id, a, kind, ts, expires, body, header, sig FROM events WHERE kind IN "
                        f"({','.join('?' * len(kinds))}) AND n>? AND body IS NOT NULL ORDER BY n LIMIT ?",
                        (*kinds, after_n, limit)).fetchall()
         # Checked: what a hook or a bot is handed is what the alert's author signed.
-        return [(n, event_id, self._key(a), kind, ts if at is None else at,
-                 expires if at is None else moved(expires, ts, at), body)
-                for n, event_id, a, kind, ts, expires, body, header, sig, at in rows
+        return [(n, event_id, self._key(a), kind, ts, expires, body)
+                for n, event_id, a, kind, ts, expires, body, header, sig in rows
                 if self._signed(event_id, a, header, sig, body)]
 
     def bodies_of_kinds(self, kinds: Sequence[str]) -> list[tuple[bytes, bytes]]:

@@ -7,9 +7,8 @@ import sqlite3
 import msgpack
 
 from events.projections import ALERT, FUNDRAISER, PROFILE, PUBLIC_YES, TABLES
-from node import stamped_ahead
 from node.clock import now_ms
-from node.store.schema import (ACTION_TBL, CAPPED_SCHEMA, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
+from node.store.schema import (ACTION_TBL, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
                                IDS_SCHEMA, LAPSE_LAG_MS, LAPSE_MARK, LAPSE_SCHEMA, LAPSING_TBLS, MISSING_SCHEMA,
                                PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, id_number, short_header)
 
@@ -199,20 +198,6 @@ def _migrate_12_to_13(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE heads ADD COLUMN {column} INTEGER")
 
 
-def _migrate_13_to_14(db: sqlite3.Connection) -> None:
-    """0.14: an event whose author's later event is stamped more than the skew before it is used at
-    just before that stamp (node/stamped_ahead.py), kept in `capped` (made by the schema); the
-    read-model rows of the events so capped move their version and the times their header stated."""
-    db.execute(CAPPED_SCHEMA)
-    found = stamped_ahead.capped(db.execute("SELECT a, n, ts FROM events ORDER BY a, seq DESC"))
-    db.executemany("INSERT OR REPLACE INTO capped(n, at) VALUES (?,?)", found.items())
-    # a row's time is its stamp, its header's expiry, or a date of its body (which stays)
-    db.execute("UPDATE proj SET vts = (SELECT at FROM capped c WHERE c.n = proj.n), "
-               "t = (SELECT CASE WHEN proj.t = e.ts THEN c.at WHEN proj.t = e.expires THEN proj.t - (e.ts - c.at) "
-               "ELSE proj.t END FROM events e JOIN capped c ON c.n = e.n WHERE e.n = proj.n) "
-               "WHERE n IN (SELECT n FROM capped)")
-
-
 def _public(body: bytes) -> bool:
     """Whether an alert's stored body marks it public (as events.projections.row_shape reads it)."""
     try:
@@ -225,4 +210,4 @@ def _public(body: bytes) -> bool:
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
               8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12,
-              12: _migrate_12_to_13, 13: _migrate_13_to_14}
+              12: _migrate_12_to_13}

@@ -30,8 +30,7 @@ if _LAPSING != frozenset(LAPSING_TBLS):
 # The two parts of the newest-first indexes (schema.LAPSE_SCHEMA), as a walk names them: written as
 # the partial indexes' own conditions, so that SQLite walks them.
 OPEN, LAPSED = "p.lapsed IS NULL", "p.lapsed IS NOT NULL"
-_ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body, (SELECT c.at FROM capped c WHERE c.n = p.n)"
-_CAPPED_CHANGES = "capped_changes"  # meta: how many times rows moved to the time their event is used at
+_ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body"
 ROW_CACHE = 4096  # rebuilt rows kept per store (a few MB): what the dashboard and the API read most
 
 
@@ -164,33 +163,6 @@ class ProjectionTables(TrustTables):
             self.orphaned_profiles.update(orphaned)
             self._profiles_touched()
         self._x(f"DELETE FROM proj WHERE n IN ({made_by})", args)
-
-    # --- times used for events stamped ahead (node/stamped_ahead.py) ------------------------------
-    def capped_at(self, n: int) -> int | None:
-        """The time used for the event stored as `n`, if it is not its stamp."""
-        return self._one("SELECT at FROM capped WHERE n=?", (n,))
-
-    def set_capped(self, n: int, event_id: bytes, at: int | None) -> None:
-        """Use the event stored as `n` at `at` (None: at its stamp). Its row, rebuilt and kept, goes
-        from the cache: the caller projects it again."""
-        if at is None:
-            self._x("DELETE FROM capped WHERE n=?", (n,))
-        else:
-            self._x("INSERT OR REPLACE INTO capped(n, at) VALUES (?,?)", (n, at))
-        self._row_cache.pop((n, id_number(event_id)), None)
-        self._capped_changed()
-
-    def _capped_changed(self) -> None:
-        """Tell every connection's row cache (`_rows_at`) that rows moved."""
-        self._x("INSERT INTO meta(key, value) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
-                (_CAPPED_CHANGES,))
-
-    def replace_capped(self, found: dict[int, int]) -> None:
-        """Every event's time used (a rebuild): `found` as node/stamped_ahead.py `capped` gives it."""
-        self._x("DELETE FROM capped")
-        self._many("INSERT INTO capped(n, at) VALUES (?,?)", found.items())
-        self._row_cache.clear()
-        self._capped_changed()
 
     def clear_projections(self) -> None:
         self._profiles_touched()
@@ -450,12 +422,6 @@ class ProjectionTables(TrustTables):
         """The rows made by the events stored as `n` with id number `vid` ((n, vid) pairs), in that
         order: from the cache of rows rebuilt lately, the others rebuilt from their events."""
         cache = self._row_cache
-        # A row moves when its event is used at another time (node/stamped_ahead.py), maybe by
-        # another connection: then this one's cache goes (rare: a clock set right).
-        moved = self._one("SELECT value FROM meta WHERE key=?", (_CAPPED_CHANGES,))
-        if moved != self.__dict__.get("_capped_seen"):
-            cache.clear()
-            self.__dict__["_capped_seen"] = moved
         rows: list[Row | None] = [cache.get(pair) for pair in chosen]
         place = {n: i for i, ((n, _vid), row) in enumerate(zip(chosen, rows)) if row is None}
         ns = list(place)
@@ -477,9 +443,8 @@ class ProjectionTables(TrustTables):
 
     def _remember(self, n: int, row: Row) -> None:
         """Keep a rebuilt row: a page or a listing reads the same newest rows again and again. A row
-        is a function of its event (n, id) and of the time it is used at (which `_rows_at` watches), so
-        it never goes stale: an event whose body is dropped loses its row in SQL and is not selected
-        again, and a reused `n` has another id.
+        is a function of its event (n, id) alone, so it never goes stale: an event whose body is
+        dropped loses its row in SQL and is not selected again, and a reused `n` has another id.
         Bounded: when full, the older half goes (the first kept), so the rows of the pages read
         now stay, and no request pays for rebuilding every page's rows at once."""
         cache = self._row_cache
@@ -493,14 +458,14 @@ class ProjectionTables(TrustTables):
         return sorted(rows, key=_SORT_KEYS[order]) if order else rows
 
     def _rebuilt(self, cursor: Iterable[tuple]) -> list[Row]:
-        """Rows from (n, tbl, g, lww, id, a, header, sig, body, capped at): each its event's projection."""
+        """Rows from (n, tbl, g, lww, id, a, header, sig, body): each its event's projection."""
         out = []
-        for _n, tbl, g, _lww, event_id, a, short, sig, body, at in cursor:
+        for _n, tbl, g, _lww, event_id, a, short, sig, body in cursor:
             header_bytes = self._signed(event_id, a, short, sig, body)
             # Read back from this node's own log, checked when it arrived: decoded without the checks.
             header = Header(*msgpack.unpackb(header_bytes)[1:], version=1)
             [row] = [r for r in project(Event(event_id, header, header_bytes, sig, body),
-                                        msgpack.unpackb(body, raw=False), self._key(g), at) if isinstance(r, Row)]
+                                        msgpack.unpackb(body, raw=False), self._key(g)) if isinstance(r, Row)]
             out.append(row)
         return out
 
@@ -550,11 +515,10 @@ class ProjectionTables(TrustTables):
         """Every read-model row with its data (for tests comparing with the in-memory reference)."""
         return sorted((r for table in TABLES for r in self.rows(table)), key=lambda r: (r.table, r.key))
 
-    def profile_events(self) -> list[tuple[int, bytes, int | None]]:
-        """(n, wire, time used if not its stamp) of every stored group profile with its body."""
-        return [(n, self._wire(i, a, h, s, b), at) for n, i, a, h, s, b, at in self._x(
-            "SELECT n, id, a, header, sig, body, (SELECT c.at FROM capped c WHERE c.n = events.n) FROM events "
-            "WHERE kind='group.profile' AND body IS NOT NULL")]
+    def profile_events(self) -> list[tuple[int, bytes]]:
+        """(n, wire) of every stored group profile with its body."""
+        return [(n, self._wire(i, a, h, s, b)) for n, i, a, h, s, b in self._x(
+            "SELECT n, id, a, header, sig, body FROM events WHERE kind='group.profile' AND body IS NOT NULL")]
 
 
 def _walk(order: str | None) -> tuple[str | None, str]:

@@ -18,7 +18,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 14  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 13  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -144,12 +144,6 @@ CREATE TABLE IF NOT EXISTS over_share(
     author BLOB PRIMARY KEY, grp BLOB, name TEXT, seq INTEGER NOT NULL, day INTEGER NOT NULL, seen INTEGER NOT NULL
 );"""
 
-# The time the node uses for an event (`at`), where it is not its stamp: a later event of its author
-# is stamped more than the skew before it (node/stamped_ahead.py `effective`). One row an event so
-# capped (schema 14), by its row number; it goes with the event.
-CAPPED_SCHEMA = """
-CREATE TABLE IF NOT EXISTS capped(n INTEGER PRIMARY KEY, at INTEGER NOT NULL);"""
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
@@ -178,7 +172,7 @@ CREATE TABLE IF NOT EXISTS forks(
     wire BLOB NOT NULL, seen INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS frozen(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, since INTEGER NOT NULL);
-""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + FORKED_SCHEMA + FORGED_SCHEMA + OVER_SHARE_SCHEMA + CAPPED_SCHEMA + """
+""" + FROZEN_REVOCATIONS_SCHEMA + FROZEN_CLAIMS_SCHEMA + FORKED_SCHEMA + FORGED_SCHEMA + OVER_SHARE_SCHEMA + """
 -- stored: it was in this log, and left it by a revocation (node/pending_queue.py: no share, a longer age)
 CREATE TABLE IF NOT EXISTS pending(
     id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, wire BLOB NOT NULL,
