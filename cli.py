@@ -560,7 +560,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     parser.add_argument("--offline", dest="_offline", action="store_true")
     if kind.field("region") is not None:
         parser.add_argument("--new-region", dest="_new_region", action="store_true")
-    if kind.field(PRIVATE_FIELD) is not None:
+    if kind.name == "support.share":  # it carries the request's own details (node/request_shares.py)
+        parser.add_argument("--to", dest="_to", action="append", help=SHARE_TO_HELP)
+    elif kind.field(PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
         parser.add_argument("--to", dest="_to", action="append", help=PRIVATE_TO_HELP)
     elif kind.name in SEALABLE:
@@ -598,7 +600,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         from node import revoked_here
 
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
-                "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert"))}
+                "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
+                "referral": publishing.referral_advice(log, kind.name, texts, to, home.keys())}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -628,6 +631,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
          f"Published {kind.name} {done['id']}" + (f"\n{PUBLIC_UPDATE}" if done.get("public") else ""))
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
+    if done.get("referral") and not args.json:  # a referral to a group that cannot read the request
+        print(f"Note: {done['referral']}.")
     elif private and not args.json and kind.name in ("support.claim", "support.close"):
         print(f"Its private details are sealed to the groups that can read the request, and to yours"
               f"{' and those named with --to' if to else ''}: `solnet show {done['id'][:12]}` names them.")
@@ -693,7 +698,7 @@ def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
     from node import references, render
     from node.audience import resolve_groups
 
-    if kind not in SEALABLE and kind != "support.request":
+    if kind not in SEALABLE and kind not in ("support.request", "support.share"):
         return None  # a case note's readers are the request's (node/publishing.py): said by show (below)
     log = home.log()
     try:
@@ -704,6 +709,9 @@ def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
         log.store.close()
     if kind in SEALABLE:
         return f"Shared with {readers} only: other nodes see only that this device published something."
+    if kind == "support.share":
+        return (f"Its private details can now be read by {readers}, besides the groups it was sealed to before: "
+                "each can take it (support.claim).")
     return f"Its private details can be read by {readers} only."
 
 
@@ -717,6 +725,8 @@ def warn_of_node_facts(facts: dict[str, Any]) -> None:
 
 
 PRIVATE_TO_HELP = "a group that may read the private details: its name or id (repeatable)"
+SHARE_TO_HELP = ("a group to share the request's private details with, which may then take it: its name or id "
+                 "(repeatable)")
 
 
 def publish_options(kind_name: str) -> dict[str, str]:
@@ -729,7 +739,9 @@ def publish_options(kind_name: str) -> dict[str, str]:
     if kind.expiry != "forbidden":
         default = f" (default {kind.default_expiry_ms // 3_600_000}h)" if kind.default_expiry_ms else ""
         options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
-    if kind.field(PRIVATE_FIELD) is not None:
+    if kind_name == "support.share":
+        options["to"] = SHARE_TO_HELP
+    elif kind.field(PRIVATE_FIELD) is not None:
         options["private"] = "details that identify anyone: encrypted to the recipients"
         options["to"] = PRIVATE_TO_HELP
     elif kind_name in SEALABLE:
