@@ -935,6 +935,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         data["private_details"], data["private_status"], readers = _open_private_part(home, fields["sealed"])
         if readers is not None and row[1] in group_of:  # who can read it: its author's group and those it named
             data["private_readers"] = [g.hex() for g in dict.fromkeys([group_of[row[1]], *readers])]
+        if data["private_status"] == "not_a_recipient" and row[4] == "support.request":
+            _shared_details(home, log, row[0], data)
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     if args.json:
@@ -973,6 +975,18 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
         data["inner"] = audience.inner_json(log, opened)
     data["no_effect"] = log.row_no_effect(row)
     return data
+
+
+def _shared_details(home: Home, log: EventLog, request: bytes, data: dict[str, Any]) -> None:
+    """A support request's details from a share of it to this device's group (node/request_shares.py),
+    when the request's own part is not for this device. Who else reads them is not said: a share
+    names only the groups it went to."""
+    from node.request_shares import request_parts
+    for part in request_parts(log, request)[1:]:
+        text, status, _readers = _open_private_part(home, part.sealed)
+        if status != "not_a_recipient":
+            data["private_details"], data["private_status"] = text, status
+            return
 
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str, list[bytes] | None]:

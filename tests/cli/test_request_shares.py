@@ -39,6 +39,7 @@ def test_a_referral_to_a_group_that_joined_later_is_shared_and_taken(network, cl
     assert (f"Manchester cannot read that support request's private details, so cannot take it yet: ask Calais, "
             f"which made it, to share them (`{share}` on its node)") in referred, referred
     _carry(cli, bristol, [calais, manchester], tmp_path)
+    assert cli.run_json(manchester, "show", request)["private_status"] == "not_a_recipient"
     shown = {r["id"]: r for r in cli.run_json(manchester, "view", "support")}[request]
     assert shown["status"] == "open" and [b["group"] for b in shown["handed_back"]] == [network.group_b]
     refused = cli.run(manchester, "publish", "support.claim", "--request", request[:12], ok=False)
@@ -52,6 +53,7 @@ def test_a_referral_to_a_group_that_joined_later_is_shared_and_taken(network, cl
     shared = said.split()[2]  # "Published support.share ID"
     _carry(cli, calais, [manchester, bristol], tmp_path)
     assert cli.run_json(manchester, "show", shared)["private_details"] == DETAILS
+    assert cli.run_json(manchester, "show", request)["private_details"] == DETAILS  # the request's own page too
     claim = cli.publish(manchester, "support.claim", "--request", request[:12])
     _carry(cli, manchester, [calais, bristol], tmp_path)
     for home in (calais, bristol, manchester):
