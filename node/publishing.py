@@ -462,6 +462,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(str(exc), exc.field) from None
     if kind.name == SHARE_KIND:
         check_case_step(log, kind.name, fields["request"], own)
+        if not [g for g in recipients if g != own]:
+            raise PublishError("your group reads its own request already: name the other groups to share it with "
+                               "('to'; `solnet view groups` lists them)", "to")
         private, has_private = _shared_details(log, fields["request"], keys), True
     if case_note:
         check_case_step(log, kind.name, fields["request"], own)
