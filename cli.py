@@ -561,7 +561,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     parser.add_argument("--offline", dest="_offline", action="store_true")
     if kind.field("region") is not None:
         parser.add_argument("--new-region", dest="_new_region", action="store_true")
-    if kind.field(PRIVATE_FIELD) is not None:
+    if kind.name == "support.share":  # it carries the request's own details (node/request_shares.py)
+        parser.add_argument("--to", dest="_to", action="append", help=SHARE_TO_HELP)
+    elif kind.field(PRIVATE_FIELD) is not None:
         parser.add_argument("--private", dest="_private", help="details that identify anyone: encrypted")
         parser.add_argument("--to", dest="_to", action="append", help=PRIVATE_TO_HELP)
     elif kind.name in SEALABLE:
@@ -608,7 +610,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
-                "peers": int(log.store.has_peers())}
+                "peers": int(log.store.has_peers()),
+                "referral": publishing.referral_advice(log, kind.name, texts, to, home.keys())}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -638,6 +641,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
          f"Published {kind.name} {done['id']}" + (f"\n{PUBLIC_UPDATE}" if done.get("public") else ""))
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
+    if done.get("referral") and not args.json:  # a referral to a group that cannot read the request
+        print(f"Note: {done['referral']}.")
     elif private and not args.json and kind.name in ("support.claim", "support.close"):
         print(f"Its private details are sealed to the groups that can read the request, and to yours"
               f"{' and those named with --to' if to else ''}: `solnet show {done['id'][:12]}` names them.")
@@ -705,7 +710,7 @@ def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
     from node import references, render
     from node.audience import resolve_groups
 
-    if kind not in SEALABLE and kind != "support.request":
+    if kind not in SEALABLE and kind not in ("support.request", "support.share"):
         return None  # a case note's readers are the request's (node/publishing.py): said by show (below)
     log = home.log()
     try:
@@ -716,6 +721,9 @@ def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
         log.store.close()
     if kind in SEALABLE:
         return f"Shared with {readers} only: other nodes see only that this device published something."
+    if kind == "support.share":
+        return (f"Its private details can now be read by {readers}, besides the groups it was sealed to before: "
+                "each can take it (support.claim).")
     return f"Its private details can be read by {readers} only."
 
 
@@ -729,6 +737,8 @@ def warn_of_node_facts(facts: dict[str, Any]) -> None:
 
 
 PRIVATE_TO_HELP = "a group that may read the private details: its name or id (repeatable)"
+SHARE_TO_HELP = ("a group to share the request's private details with, which may then take it: its name or id "
+                 "(repeatable)")
 
 
 def publish_options(kind_name: str) -> dict[str, str]:
@@ -741,7 +751,9 @@ def publish_options(kind_name: str) -> dict[str, str]:
     if kind.expiry != "forbidden":
         default = f" (default {kind.default_expiry_ms // 3_600_000}h)" if kind.default_expiry_ms else ""
         options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
-    if kind.field(PRIVATE_FIELD) is not None:
+    if kind_name == "support.share":
+        options["to"] = SHARE_TO_HELP
+    elif kind.field(PRIVATE_FIELD) is not None:
         options["private"] = ("details that identify anyone: encrypted to the recipients; give them as `-` and "
                               "type them at the prompt (or pipe them in), never on the command line")
         options["to"] = PRIVATE_TO_HELP
@@ -936,6 +948,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         data["private_details"], data["private_status"], readers = _open_private_part(home, fields["sealed"])
         if readers is not None and row[1] in group_of:  # who can read it: its author's group and those it named
             data["private_readers"] = [g.hex() for g in dict.fromkeys([group_of[row[1]], *readers])]
+        if data["private_status"] == "not_a_recipient" and row[4] == "support.request":
+            _shared_details(home, log, row[0], data)
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     if args.json:
@@ -974,6 +988,18 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
         data["inner"] = audience.inner_json(log, opened)
     data["no_effect"] = log.row_no_effect(row)
     return data
+
+
+def _shared_details(home: Home, log: EventLog, request: bytes, data: dict[str, Any]) -> None:
+    """A support request's details from a share of it to this device's group (node/request_shares.py),
+    when the request's own part is not for this device. Who else reads them is not said: a share
+    names only the groups it went to."""
+    from node.request_shares import request_parts
+    for part in request_parts(log, request)[1:]:
+        text, status, _readers = _open_private_part(home, part.sealed)
+        if status != "not_a_recipient":
+            data["private_details"], data["private_status"] = text, status
+            return
 
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str, list[bytes] | None]:

@@ -46,7 +46,7 @@ ROLES = ("group", "device", "accept")  # accept: a group names a group it joined
 # Kinds that change an earlier event of their author's group, and the field naming it: only the
 # group that made that event may (events.effects).
 UPDATES = {"need.update": "need", "offer.update": "offer", "support.offer.update": "offer",
-           "alert.update": "alert", "action.report": "action"}
+           "alert.update": "alert", "action.report": "action", "support.share": "request"}
 YES_NO = ("yes", "no")
 
 # Who may sign a kind: "device" keys publish, "group" keys manage membership; some kinds both.
@@ -169,6 +169,13 @@ KINDS: dict[str, Kind] = {
                                Field("sealed", "bytes", max_len=60 * 1024,
                                      help="case notes, encrypted to the requesting group and the closing one")),
              expiry="forbidden", summary="a support request is closed"),
+        # A kind of its own (see fundraiser.decline): a node that does not know it stores and forwards it.
+        Kind("support.share", (Field("request", "id", True, refers_to="support.request"),
+                               Field("sealed", "bytes", max_len=60 * 1024,
+                                     help="the request's private details, encrypted to the groups it is shared with "
+                                          "and the requesting group (publishing fills it in)")),
+             expiry="forbidden", summary="the requesting group shares a support request's private details with more "
+                                         "groups, which may then take it"),
         Kind("alert", (
             Field("region", "region", True), _t("location", 120), Field("type", "enum", True, choices=ALERT_TYPES),
             _t("text", 1000, True),

@@ -397,6 +397,22 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     return result
 
 
+def request_readers(group: bytes, parts: Iterable[Collection[bytes] | None]) -> frozenset[bytes] | None:
+    """Who reads a support request's private details, as `support_requests` takes it (`readers`):
+    the requesting `group` and the groups each of its parts was sealed to (the request's own, and
+    each of its shares by that group, `support.share`), when this device reads every part; None when
+    it reads none, or cannot read one (a share to groups it is not among: it cannot tell who that
+    one went to, and a claim by such a group must not be taken for one by a group that never read
+    the case). A union, so the same whatever order the shares came in."""
+    found: set[bytes] = {group}
+    parts = list(parts)
+    for part in parts:
+        if part is None:
+            return None
+        found.update(part)
+    return frozenset(found) if parts else None
+
+
 def support_offers(offers: Iterable[Row], updates: Iterable[Row], now: int, gone: Gone = staying,
                    ) -> list[dict[str, Any]]:
     """Support offers (housing places, accompaniment ...) as their groups last adjusted them, until

@@ -30,8 +30,9 @@ from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.projections import MemoryTables, Row, project
 from events.sealed import ENVELOPE_FIELD, SEALED_KIND, Inner, inner_event, inner_plaintext, parse_inner
+from events import readmodels
 from node.log import EventLog
-from node import references, render
+from node import references, render, request_shares
 from node.kind_input import PRIVATE_FIELD
 from node.private import PrivateError, readers_of, recipient_keys
 from node.render import short_id
@@ -160,15 +161,19 @@ def mark_private_readers(log: EventLog, opener: Opener | None, requests: list[di
     for r in requests:
         if not r.get("has_private"):
             continue
-        readers = opener.private_readers(r["id"], _private_part(log, r["id"]), r["group"])
+        parts = part_readers(log, opener, r["id"], r["group"])
+        readers = readmodels.request_readers(r["group"], parts)
+        known = frozenset().union(*(p for p in parts if p is not None))  # those of the parts it reads
         # a group that cannot read a request is offered no "take" (node.publishing refuses it); a
         # part of 0.1 does not name its readers, and is not offered either (`solnet publish` can)
-        r["read_here"] = readers is not None
+        r["read_here"] = bool(known)
         if not r.get("can_go"):
             continue
         for o in r["can_go"]:
             if readers is not None:
                 o["reads_private"] = o["group"] in readers
+            elif o["group"] in known:
+                o["reads_private"] = True
             elif own is not None and o["group"] == own:
                 o["reads_private"] = False
         r["can_go"].sort(key=lambda o: o.get("reads_private") is False)  # stable: otherwise as it was
@@ -176,8 +181,18 @@ def mark_private_readers(log: EventLog, opener: Opener | None, requests: list[di
 
 def request_readers(log: EventLog, opener: Opener) -> Callable[[Row], frozenset[bytes] | None]:
     """For a support request's row: the groups its private part went to (its own group's and
-    those named), if this device reads the part; else None (views.Held.readers)."""
-    return lambda row: opener.private_readers(row.key, _private_part(log, row.key), row.data["group"])
+    those named, and those its shares went to), if this device reads every part; else None
+    (views.Held.readers, events.readmodels.request_readers)."""
+    if not request_shares.has_shares(log):  # most nodes hold none: one part, no search for shares
+        return lambda row: opener.private_readers(row.key, _private_part(log, row.key), row.data["group"])
+    return lambda row: readmodels.request_readers(row.data["group"],
+                                                  part_readers(log, opener, row.key, row.data["group"]))
+
+
+def part_readers(log: EventLog, opener: Opener, request: bytes, group: bytes) -> list[frozenset[bytes] | None]:
+    """For each private part of a support request (its own, then its shares: node.request_shares),
+    the groups it went to if this device reads it, else None."""
+    return [opener.private_readers(p.event_id, p.sealed, group) for p in request_shares.request_parts(log, request)]
 
 
 def _private_part(log: EventLog, event_id: bytes) -> bytes | None:

@@ -19,6 +19,7 @@ from crypto.keystore import NodeKeys
 from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events.canonical import unpack
 from events import errors as E
+from events import readmodels
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
@@ -33,7 +34,8 @@ from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.moments import LATEST_MS
-from node.private import PrivateError, open_private_part, seal_private
+from node.private import PrivateError, readers_of, seal_private
+from node.request_shares import SHARE_KIND, open_request, request_parts
 from node.status_text import own_key_warnings
 from node.render import GONE_WORDS, MONEY_FIELDS, and_list, local_time, short_id, with_article
 from solnet_errors import SolnetError
@@ -186,6 +188,13 @@ def pairing_problems(kind: Kind, fields: Mapping[str, Any], *, private: str | No
                             "details in the private part (sealed to the requesting group and yours), or confirm "
                             "that this note may be public")
     has_private = private is not None and private != ""
+    if kind.name == SHARE_KIND:  # it carries the request's own details, to the groups named
+        if has_private:
+            problems["private"] = ("a share carries the request's own private details, as they were sealed: leave "
+                                   "'private' out")
+        if not to:
+            problems["to"] = "name the groups to share it with ('to'; `solnet view groups` lists them)"
+        return problems
     chosen = kind.name in SEALABLE and bool(to) and not has_private  # the whole event, for chosen groups only
     if to and kind.name not in SEALABLE and kind.field(PRIVATE_FIELD) is None:
         # said first: "give the details too" then "no private part" sent the person round in a circle
@@ -321,30 +330,65 @@ def _check_unlisted_step(log: EventLog, request: bytes) -> None:
                            "anyone is still in touch with them)", "request")
 
 
-def _request_private(log: EventLog, request: bytes, keys: NodeKeys) -> tuple[bool, tuple[str, list[bytes]] | None]:
-    """Whether the support request `request` (held) has a private part, and that part as this
-    device opens it (None: this device is not one of its readers)."""
-    row = log.store.event_row(request)
-    sealed = (unpack(row[8]) or {}).get(PRIVATE_FIELD) if row is not None and row[8] is not None else None
-    if not isinstance(sealed, bytes):
-        return False, None
-    return True, open_private_part(sealed, keys.device_encryption)
-
-
 def check_claim_readable(log: EventLog, request: bytes, keys: NodeKeys) -> None:
     """A group takes a request to act on what it says: one whose private part this device cannot
-    open (sealed to other groups, or sealed before this device was certified) is not one it can
-    take from here. Every node would count such a claim (who may read a part is sealed inside it),
-    and show a group as taking a request it cannot read."""
-    sealed, opened = _request_private(log, request, keys)
+    open (sealed to other groups, or sealed before this device was certified), nor any share of it
+    (node.request_shares), is not one it can take from here. Every node would count such a claim
+    (who may read a part is sealed inside it), and show a group as taking a request it cannot read."""
+    sealed, opened = open_request(log, request, keys.device_encryption)
     if sealed and opened is None:
         row = log.store.event_row(request)
         group = log.trust.group_of(row[1]) if row is not None else None
         owner = references.group_name(log.store, group) if group is not None else "the group that made it"
+        own = log.trust.group_of(bytes(keys.device.public))
+        ours = references.group_name(log.store, own) if own is not None else "YOUR_GROUP"
         raise PublishError(f"this device is not a recipient of that support request's private details: {owner} "
                            "sealed them to other groups (or before this device was certified), so your group "
-                           f"cannot take it from here; ask {owner} to send it to your group, or take it from a "
-                           "device that can read it", "request")
+                           f"cannot take it from here; ask {owner} to share it with your group (`{share_command(request, ours)}` "
+                           "on its node), or take it from a device that can read it", "request")
+
+
+def share_command(request: bytes, group: str) -> str:
+    """The command the requesting group runs to let `group` (a name as typed) read and take `request`."""
+    shown = group if re.fullmatch(r"[\w.-]+", group) else f'"{group}"'
+    return f"solnet publish {SHARE_KIND} --request {request.hex()[:12]} --to {shown}"
+
+
+def referral_advice(log: EventLog, kind: str, texts: Mapping[str, str], to: Sequence[str],
+                    keys: NodeKeys) -> str | None:
+    """After a support request was handed back as `referred` with case notes for groups ('to') that
+    cannot read the request (as far as this device can tell: it reads every part of it): what the
+    requesting group must run for them to read and take it. None otherwise."""
+    if kind != "support.close" or (texts.get("outcome") or "").strip() != "referred" or not to:
+        return None
+    request = resolve_event_id(log, texts["request"])
+    row = log.store.event_row(request)
+    group = log.trust.group_of(row[1]) if row is not None else None
+    if group is None:
+        return None
+    parts = [readers_of(p.sealed, keys.device_encryption) for p in request_parts(log, request)]
+    readers = readmodels.request_readers(group, parts)
+    missing = [g for g in parse_groups(log, to) if readers is not None and g not in readers]
+    if not missing:
+        return None
+    names = [references.group_name(log.store, g) for g in missing]
+    owner = references.group_name(log.store, group)
+    command = " ".join([share_command(request, names[0]), *(f"--to {n}" for n in names[1:])])
+    return (f"{and_list(names)} cannot read that support request's private details, so cannot take it yet: ask "
+            f"{owner}, which made it, to share them (`{command}` on its node)")
+
+
+def _shared_details(log: EventLog, request: bytes, keys: NodeKeys) -> str:
+    """The private details a share carries: the request's own, as this device (of the requesting
+    group: events.effects refused any other before) reads them."""
+    sealed, opened = open_request(log, request, keys.device_encryption)
+    if not sealed:
+        raise PublishError("that support request has no private details: every group reads all of it already, and "
+                           "any group can take it", "request")
+    if opened is None:
+        raise PublishError("this device cannot read that support request's private details (it was certified after "
+                           "they were sealed): share it from a device of your group that can", "request")
+    return opened[0]
 
 
 def _case_note_recipients(log: EventLog, fields: dict[str, Any], keys: NodeKeys) -> list[bytes]:
@@ -356,7 +400,7 @@ def _case_note_recipients(log: EventLog, fields: dict[str, Any], keys: NodeKeys)
     if group is None:
         raise PublishError("the group that made that support request is no longer a member: nobody there could "
                            "read the notes", "request")
-    opened = _request_private(log, fields["request"], keys)[1]
+    opened = open_request(log, fields["request"], keys.device_encryption)[1]
     readers = [g for g in (opened[1] if opened else []) if _reachable(log, g)]
     return list(dict.fromkeys([group, *readers]))
 
@@ -421,6 +465,12 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         check_effect(log, kind.name, fields, own, now)
     except EffectRefused as exc:
         raise PublishError(str(exc), exc.field) from None
+    if kind.name == SHARE_KIND:
+        check_case_step(log, kind.name, fields["request"], own)
+        if not [g for g in recipients if g != own]:
+            raise PublishError("your group reads its own request already: name the other groups to share it with "
+                               "('to'; `solnet view groups` lists them)", "to")
+        private, has_private = _shared_details(log, fields["request"], keys), True
     if case_note:
         check_case_step(log, kind.name, fields["request"], own)
         if kind.name == "support.claim":

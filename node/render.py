@@ -230,7 +230,7 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
     if kind == "support.request":
         return (f"{words(f['type'])}, {plural(f['people'], 'person', 'people')}, urgency {f['urgency']}"
                 + (" [private part]" if "sealed" in f else ""))
-    if kind in ("support.claim", "support.close"):
+    if kind in ("support.claim", "support.close", "support.share"):
         return f"request {short_id(f['request'])}" + (f": {words(f['outcome'])}" if "outcome" in f else "")
     if kind == "alert":
         return f"{words(f['type']).upper()}{' ' + f['location'] if f.get('location') else ''} — {f['text']}"

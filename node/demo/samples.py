@@ -274,6 +274,8 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("Bristol", "support.close", {"request": Ref("brighton-legal"), "outcome": "referred"},
            private="Referred to a legal aid solicitor who takes Brighton cases. (Demo data: no real person.)"),
     Sample("Brighton", "support.close", {"request": Ref("brighton-legal"), "outcome": "referred"}),
+    # Bristol shares its request's details with Calais too, which may then take it
+    Sample("Bristol", "support.share", {"request": Ref("bristol-accompany")}, to=("Calais",)),
 )
 
 

@@ -70,6 +70,10 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
             event = await _publish(node, request, say, closing)
             if event.kind == "alert.update":  # on the public pages with its alert, if that is public
                 extra["public"] = await node.db(publishing.public_alert, node.log, request["texts"].get("alert"))
+            if event.kind == "support.close":  # handed back as referred to a group that cannot read it: who must share
+                referral = await node.db(publishing.referral_advice, node.log, event.kind, request["texts"],
+                                         request.get("to") or [], node.keys)
+                extra.update({"referral": referral} if referral else {})
         elif op == "redact":
             event, redacted = await _redact(node, request, say, closing)
             extra["redacted"] = redacted.hex()

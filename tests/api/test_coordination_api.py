@@ -122,3 +122,11 @@ async def test_could_go_to_says_which_places_cannot_read_the_private_details(tmp
     assert published.status == 201, await published.text()
     [s] = (await (await client.get("/api/v1/support", headers=auth)).json())["items"]
     assert [(o["group_name"], o.get("reads_private")) for o in s["can_go"]] == [("Bristol", True), ("Cardiff", False)]
+    # Calais shares the details with Cardiff (support.share): its places can read them now
+    shared = await client.post("/api/v1/events", headers=auth, json={
+        "kind": "support.share", "fields": {"request": s["id"]}, "to": ["Cardiff"]})
+    assert shared.status == 201, await shared.text()
+    made = (await shared.json())["event"]
+    assert made["kind"] == "support.share" and made["has_private"] and "Amira" not in str(made)
+    [s] = (await (await client.get("/api/v1/support", headers=auth)).json())["items"]
+    assert [(o["group_name"], o.get("reads_private")) for o in s["can_go"]] == [("Cardiff", True), ("Bristol", True)]

@@ -275,3 +275,18 @@ async def test_an_action_for_chosen_groups_is_listed_as_sealed_as_the_document_s
     doc = json.loads(api_module.OPENAPI_PATH.read_text(encoding="utf-8"))
     said = {p["name"]: p["description"] for p in doc["paths"]["/api/v1/events"]["get"]["parameters"]}
     assert "`kind=sealed`" in said["kind"] and "`kind=sealed`" in said["region"], said
+
+
+async def test_a_share_of_a_request_names_other_groups_and_no_details(api):
+    """support.share through POST /api/v1/events carries the request's own details: `private` is
+    refused, and so is a share with no other group (test_coordination_api has one that is made)."""
+    status, body = await api.request("POST", "/api/v1/events", json={
+        "kind": "support.request", "fields": SUPPORT, "private": "a family of 3, Rue X", "to": ["calais"]})
+    assert status == 201, body
+    share = {"kind": "support.share", "fields": {"request": body["event"]["id"]}}
+    for extra, field in (({"private": "other words", "to": ["calais"]}, "private"), ({}, "to"),
+                         ({"to": ["calais"]}, "to")):
+        before = await event_count(api)
+        status, refused = await api.request("POST", "/api/v1/events", json={**share, **extra})
+        assert (status, refused["error"]["field"]) == (422, field), refused
+        assert await event_count(api) == before

@@ -36,5 +36,6 @@ def test_publish_kind_help_lists_its_fields(cli, kind):
                                                          "public-note", "new-region"}, sorted(listed)
     assert ("expires-in" in listed) == (spec.expiry != "forbidden")
     assert ("new-region" in listed) == (spec.field("region") is not None)
-    assert ("private" in listed) == (spec.field("sealed") is not None)
-    assert ("to" in listed) == ("private" in listed or kind in SEALABLE)  # for chosen groups: the whole event
+    # (a share carries its request's own details: it names groups only)
+    assert ("private" in listed) == (spec.field("sealed") is not None and kind != "support.share")
+    assert ("to" in listed) == ("private" in listed or kind in SEALABLE or kind == "support.share")  # for chosen groups: the whole event

@@ -12,6 +12,7 @@ from events.effects import Target, explain, problem
 from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, REPORT,
                                 RESOURCE, SUPPORT, SUPPORT_OFFER, SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, offer_key)
 from events.readmodels import (GROUP_LEFT, GROUP_REVOKED, active_alerts, alert_history, needs_and_offers, past_actions,
+                               request_readers,
                                region_summary, resources, staying, support_offers, support_requests, upcoming_actions,
                                where_requests_can_go)
 
@@ -786,3 +787,34 @@ def test_a_declined_fulfilment_draws_nothing_from_its_offer_in_any_order():
         targets = {n.key: Target("need", n.data["group"], n.data, NOW) for n in tables.table(NEED)}
         [alone] = needs_and_offers(tables.table(OFFER), [], NOW, (), drawn, targets)
         assert (alone["drawn"], alone["remaining"]) == (3, 22)
+
+
+def test_a_group_the_request_was_shared_with_takes_it_in_any_order():
+    """The reviewer's week: Calais sealed its request to Bristol; Bristol took it and handed it back
+    as referred to Manchester, which joined later and could not read it; Calais shares the details
+    with Manchester (support.share), and Manchester's claim takes the request, whatever order the
+    claims, the close and the parts (the request's own and the share's) come in. A node that reads
+    the request but not a share of it cannot tell who that share went to, so counts every claim as
+    a node that reads nothing does."""
+    calais, bristol, manchester = Author(), Author(), Author()
+    fields = {"region": "calais", "type": "housing", "people": "2", "urgency": "high", "sealed": b"\x02" * 200}
+    request = calais.event("support.request", fields, ts=NOW - 10 * HOUR_MS)
+    steps = [(bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 8 * HOUR_MS)),
+             (bristol, bristol.event("support.close", {"request": request.id, "outcome": "referred"},
+                                     ts=NOW - 6 * HOUR_MS)),
+             (manchester, manchester.event("support.claim", {"request": request.id}, ts=NOW - 2 * HOUR_MS))]
+    parts = [frozenset({bristol.group}), frozenset({manchester.group})]  # the request's own, the share's
+    for order in itertools.permutations([(calais, request), *steps]):
+        for seen in itertools.permutations(parts):
+            readers = request_readers(calais.group, seen)
+            assert readers == {calais.group, bristol.group, manchester.group}
+            r = _request_status(order, readers=lambda row: readers)
+            assert (r["status"], r["claimed_by"], r["claimed_unsent"]) == ("claimed", [manchester.group], [])
+            assert [b["group"] for b in r["handed_back"]] == [bristol.group]
+        # Before the share (or where it is not read): on Calais's node, Manchester's claim takes nothing
+        before = _request_status(order, readers=lambda row: request_readers(calais.group, parts[:1]))
+        assert (before["status"], [c["group"] for c in before["claimed_unsent"]]) == ("open", [manchester.group])
+        for unread in ([parts[0], None], [None, parts[1]], []):
+            assert request_readers(calais.group, unread) is None
+            r = _request_status(order, readers=lambda row: request_readers(calais.group, unread))
+            assert r["claimed_by"] == [manchester.group] and r["claimed_unsent"] == []

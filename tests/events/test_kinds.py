@@ -51,6 +51,7 @@ EXAMPLES: dict[str, dict] = {
                         "sealed": b"\x00ciphertext"},
     "support.claim": {"request": ID, "note": "we can host"},
     "support.close": {"request": ID, "outcome": "resolved"},
+    "support.share": {"request": ID, "sealed": b"\x02" * 64},
     "alert": {"region": "calais", "location": "north beach", "type": "eviction", "text": "Eviction under way"},
     "redact": {"ids": [ID, b"\x12" * 32], "reason": "posted by mistake"},
     "member.vouch": {"subject": KEY, "role": "device", "encryption_key": b"\x33" * 32, "name": "kitchen pi"},
@@ -283,7 +284,7 @@ def test_alert_expiring_beyond_48_hours_is_refused(delta):
     assert error.reason == BAD_FIELD and "48" in str(error)
 
 
-FORBIDDEN_EXPIRY = ["group.profile", "fundraiser.update", "fundraiser.decline", "need.fulfil", "need.decline", "support.claim", "support.close",
+FORBIDDEN_EXPIRY = ["group.profile", "fundraiser.update", "fundraiser.decline", "need.fulfil", "need.decline", "support.claim", "support.close", "support.share",
                     "redact", "member.vouch", "member.revoke", "need.update", "offer.update", "support.offer.update",
                     "action.report"]
 

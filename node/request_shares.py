@@ -1,0 +1,75 @@
+"""A support request's private details as a device reads them: the request's own sealed part, and
+those of its shares (`support.share`) by the requesting group, which carry the same details to
+groups left out when it was made (one that joined since, one a referral sends it to).
+
+Only a share signed by a device of the requesting group counts (events.effects: `support.share`
+is among the kinds only the group that made the event may publish); any other is stored and
+forwarded, and read by no one here. The parts are found from the stored events themselves, not
+from read-model rows, so a node that stored shares before it knew their kind reads them once it
+does. Blocking reads of the store.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from crypto.keys import EncryptionKey
+from events.canonical import unpack
+from events.errors import InvalidEvent
+from node.kind_input import PRIVATE_FIELD
+from node.log import EventLog
+from node.private import open_private_part
+
+SHARE_KIND = "support.share"
+_ALL = 1 << 62  # kinds_after's limit: every share held
+
+
+class Part(NamedTuple):
+    """A sealed private part of a request: its event's id (the request's own, or a share's), and the part."""
+
+    event_id: bytes
+    sealed: bytes
+
+
+def _sealed_of(body: bytes | None) -> dict | None:
+    try:
+        fields = unpack(body) if body is not None else None
+    except InvalidEvent:
+        return None
+    return fields if isinstance(fields, dict) and isinstance(fields.get(PRIVATE_FIELD), bytes) else None
+
+
+def request_parts(log: EventLog, request: bytes) -> list[Part]:
+    """The request's own private part (first, if it has one), then those of its shares by its
+    requesting group, in stored order. Empty for a request not held, or held without a private part."""
+    row = log.store.event_row(request)
+    own = _sealed_of(row[8]) if row is not None else None
+    group = log.trust.group_of(row[1]) if row is not None else None
+    if own is None or group is None:
+        return []
+    parts = [Part(request, own[PRIVATE_FIELD])]
+    for _n, event_id, author, _kind, _ts, _expires, body in log.store.kinds_after([SHARE_KIND], 0, _ALL):
+        fields = _sealed_of(body)
+        if fields is None or fields.get("request") != request:
+            continue
+        member = log.trust.member(author)
+        seq = log.store.event_row(event_id)[2]
+        if member is None or member.group != group or not member.may_sign(seq):
+            continue
+        parts.append(Part(event_id, fields[PRIVATE_FIELD]))
+    return parts
+
+
+def open_request(log: EventLog, request: bytes, key: EncryptionKey) -> tuple[bool, tuple[str, list[bytes]] | None]:
+    """Whether the request has a private part, and its details as this device reads them: the text
+    of the first part it opens, and the groups named by every part it opens (besides the requesting
+    group). None: it opens none of them."""
+    parts = request_parts(log, request)
+    opened = [o for o in (open_private_part(p.sealed, key) for p in parts) if o is not None]
+    if not opened:
+        return bool(parts), None
+    return True, (opened[0][0], list(dict.fromkeys(g for _text, named in opened for g in named)))
+
+
+def has_shares(log: EventLog) -> bool:
+    """Whether this node holds any share at all: most never do, and a listing need not look."""
+    return log.store.count_of_kind(SHARE_KIND) > 0

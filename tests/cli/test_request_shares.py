@@ -1,0 +1,66 @@
+"""A reviewer's week, on real homes: Calais's support request was sealed to Bristol; Manchester joined
+afterwards; Bristol took the request and handed it back as referred, with a note for Manchester. The
+referral and Manchester's refused claim both name the command Calais runs, `solnet publish
+support.share --request ID --to Manchester`; once Calais ran it, Manchester reads the details and
+takes the request, on every node."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fast_keystores import reseal_cheaply
+
+DETAILS = "Two minors, arrived Tuesday, contact via Amira"
+
+
+def _carry(cli, source: Path, targets: list[Path], tmp_path: Path) -> None:
+    bundle = tmp_path / f"{source.name}.bundle"
+    cli.run(source, "export", bundle)
+    for home in targets:
+        cli.run(home, "import", bundle)
+
+
+def test_a_referral_to_a_group_that_joined_later_is_shared_and_taken(network, cli, tmp_path):
+    calais, bristol, manchester = network.a, network.b, tmp_path / "M"
+    _carry(cli, bristol, [calais], tmp_path)  # Calais learns Bristol's device
+    request = cli.publish(calais, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
+                          "--urgency", "high", "--private", DETAILS, "--to", "Bristol")
+    _carry(cli, calais, [bristol], tmp_path)
+    # Manchester joins mid-week
+    group_m = cli.run_json(manchester, "init", "--group", "Manchester", "--region", "manchester")["group_id"]
+    reseal_cheaply(manchester / "keystore", cli.PASSPHRASE)
+    cli.run(calais, "invite", group_m, "--out", tmp_path / "token")
+    cli.run(manchester, "join", tmp_path / "token")
+    _carry(cli, manchester, [calais, bristol], tmp_path)
+    _carry(cli, calais, [manchester], tmp_path)
+    cli.publish(bristol, "support.claim", "--request", request[:12])
+    referred = cli.run(bristol, "publish", "support.close", "--request", request[:12], "--outcome", "referred",
+                       "--private", "Manchester has a room for them", "--to", "Manchester").stdout
+    share = f"solnet publish support.share --request {request[:12]} --to Manchester"
+    assert (f"Manchester cannot read that support request's private details, so cannot take it yet: ask Calais, "
+            f"which made it, to share them (`{share}` on its node)") in referred, referred
+    _carry(cli, bristol, [calais, manchester], tmp_path)
+    assert cli.run_json(manchester, "show", request)["private_status"] == "not_a_recipient"
+    shown = {r["id"]: r for r in cli.run_json(manchester, "view", "support")}[request]
+    assert shown["status"] == "open" and [b["group"] for b in shown["handed_back"]] == [network.group_b]
+    refused = cli.run(manchester, "publish", "support.claim", "--request", request[:12], ok=False)
+    assert refused.returncode == 1 and f"ask Calais to share it with your group (`{share}` on its node)" \
+        in refused.stderr, refused.stderr
+
+    not_ours = cli.run(bristol, "publish", "support.share", "--request", request[:12], "--to", "Manchester", ok=False)
+    assert "only Calais, the group that posted that support.request, may share it" in not_ours.stderr, not_ours.stderr
+    said = cli.run(calais, *share.split()[1:]).stdout
+    assert "Its private details can now be read by" in said and "Manchester" in said, said
+    shared = said.split()[2]  # "Published support.share ID"
+    _carry(cli, calais, [manchester, bristol], tmp_path)
+    assert cli.run_json(manchester, "show", shared)["private_details"] == DETAILS
+    assert cli.run_json(manchester, "show", request)["private_details"] == DETAILS  # the request's own page too
+    claim = cli.publish(manchester, "support.claim", "--request", request[:12])
+    _carry(cli, manchester, [calais, bristol], tmp_path)
+    for home in (calais, bristol, manchester):
+        status = {r["id"]: r for r in cli.run_json(home, "view", "support")}[request]
+        assert (status["status"], status["claimed_by"], status["claimed_unsent"]) == ("claimed", [group_m], []), home
+    assert claim
+    for home in (calais, bristol, manchester):  # nothing in clear at rest
+        for path in home.iterdir():
+            if path.is_file():
+                assert DETAILS.encode() not in path.read_bytes(), path
