@@ -50,6 +50,12 @@ CONFIRM_FRESH_MS of its last round, a virtual machine's snapshot restored with t
 and rounds with two peers neither of which had yet received the newest events. The fork is then still
 detected, kept as proof and shown, as for any fork.
 
+A database that lost its newest writes (a kill -9 or a power cut, then a changed bit in its
+write-ahead log, or that file gone) rolls back this record with the events: it may then say a
+fresh round while events this home signed and sent are gone from it. So `check` also compares
+the newest seqs signed here, kept in a file outside SQLite (node/own_marks.py), with what the
+database holds, and refuses to sign until a sync brings them back (or --offline).
+
 State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up", "copy", "restored", "peers"}:
 the running node's pid and start time (None after `solnet sync`), when a round last completed,
 whether one has completed since that node started, the copy of the home that wrote it (above), and
@@ -81,6 +87,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from events.errors import InvalidEvent
+from node import own_marks
 from node.clock import now_ms
 from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
 
@@ -422,6 +429,7 @@ def check(store: Store, now: int) -> None:
     """Raise InvalidEvent(not_caught_up) unless this home may sign its own events now."""
     verdict = state_now(store, now)
     if verdict == OPEN:
+        _check_nothing_lost(store)
         return
     state = load(store)
     restored = _still_restored(store, state)
@@ -456,6 +464,25 @@ def check(store: Store, now: int) -> None:
                                       "this device on every node). Nothing was published. Start the node (`solnet "
                                       "run`) or run `solnet sync PEER` first; add --offline only if you are sure "
                                       "this home holds the newest events of its keys")
+
+
+def _check_nothing_lost(store: Store) -> None:
+    """Raise InvalidEvent(not_caught_up) if this home's keys signed events its database no longer
+    holds (node/own_marks.py): a crash or a damaged card lost its newest writes, and with them,
+    maybe, the record of its last round that let this publish through. They may be on the network."""
+    lost = own_marks.lost(store)
+    if not lost:
+        return
+    _author, signed, held = max(lost, key=lambda one: one[1] - one[2])
+    raise InvalidEvent(NOT_CAUGHT_UP, f"this home's database lost its newest events: its keys signed events up to "
+                                      f"seq {signed}, and it holds them only up to seq {held} (a crash or a power cut, "
+                                      "or a damaged SD card or disk, lost its last writes). Peers that received them "
+                                      "still hold them: signing now would make a second event at a seq already used, "
+                                      "a fork that freezes this device on every node. Nothing was published. Let the "
+                                      "node sync with a peer first (a running node does so by itself; else start it "
+                                      "with `solnet run`, or run `solnet sync PEER`: `solnet peers` lists them), then "
+                                      "publish again. Add --offline only if you are sure no peer ever received them "
+                                      "(they never left this device)")
 
 
 def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,
