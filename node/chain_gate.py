@@ -54,7 +54,11 @@ A database that lost its newest writes (a kill -9 or a power cut, then a changed
 write-ahead log, or that file gone) rolls back this record with the events: it may then say a
 fresh round while events this home signed and sent are gone from it. So `check` also compares
 the newest seqs signed here, kept in a file outside SQLite (node/own_marks.py), with what the
-database holds, and refuses to sign until a sync brings them back (or --offline).
+database holds, and refuses to sign until a sync brings them back (or --offline). That file is not
+fsynced per publish: a kill -9 leaves it whole, a power cut may cut its newest marks too. So a node
+puts its start on the disk (`node_started`, fsynced once) and its clean stop (`node_stopped`: its pid
+is cleared, fsynced), and a record whose node is gone without a clean stop (killed, crashed, a
+power cut) is CLOSED however fresh its last round: it may have lost its newest writes.
 
 State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up", "copy", "restored", "peers"}:
 the running node's pid and start time (None after `solnet sync`), when a round last completed,
@@ -212,6 +216,8 @@ def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_
         if state.confirmed is not None and state.confirmed >= state.started:
             return OPEN
         return WAIT
+    if state.pid is not None and state.started is not None:
+        return CLOSED  # its node did not stop cleanly (killed, crashed, a power cut): it may have lost writes
     if state.confirmed is not None and 0 <= now - state.confirmed <= CONFIRM_FRESH_MS:
         return OPEN
     return CLOSED
@@ -265,7 +271,19 @@ def node_started(store: Store, now: int) -> bool:
         confirmed = 0  # another copy's round (or another boot's): this one synced before, long ago
     _save(store, ChainState(os.getpid(), now, confirmed, False, restored=restored,
                             peers=_heard(store, previous)))
+    own_marks.make_durable(store, compact=True)  # (a power cut from now on finds this start on record)
     return restored
+
+
+def node_stopped(store: Store) -> None:
+    """The node running in this process stops cleanly: what it wrote is put on the disk and its pid is
+    cleared, so a publish with no node running may sign within CONFIRM_FRESH_MS of its last round. A
+    node that never gets here (killed, crashed, a power cut) leaves its pid: `decide` then says CLOSED."""
+    state = load(store)
+    if state is None or state.pid != os.getpid() or not _same_copy(store, state):
+        return
+    _save(store, state._replace(pid=None, started=None, caught_up=None))
+    own_marks.make_durable(store)  # (the marks before the log that holds the stop: never a stop without them)
 
 
 def has_history(store: Store) -> None:
@@ -400,6 +418,12 @@ def node_coming(store: Store) -> bool:
     return node_lock_holder(Path(store.path).parent / STARTING_FILE) not in (None, os.getpid())
 
 
+def crashed(store: Store, state: ChainState | None) -> bool:
+    """`state` names a node of this copy that is gone without a clean stop (`node_stopped`)."""
+    return state is not None and state.pid is not None and state.started is not None \
+        and state.pid != os.getpid() and _same_copy(store, state) and not _node_runs(store, state.pid)
+
+
 def _same_copy(store: Store, state: ChainState) -> bool:
     """`state` was written on this copy of the home: this database file, this boot."""
     here = _here(store)
@@ -420,6 +444,10 @@ RESTORED = ("this home was restored from a backup or copied (its database is not
             "peer was recorded in), so the network may hold newer events of its keys, signed by the home it was "
             "copied from. It syncs with a peer before publishing, so as not to reuse a sequence number that home "
             "already used: a second event at one seq is a fork, which freezes this device on every node")
+CRASHED = ("the node that ran on this home did not stop cleanly (it was killed, it crashed, or the machine lost "
+           "power), so its newest writes may be lost, events it signed and already sent to peers among them: "
+           "publishing now could sign a second event at a seq already used, a fork that freezes this device on "
+           "every node")
 OFFLINE_RISK = ("If no peer can be reached, --offline signs anyway: only if you are sure that no other copy of this "
                 "home has published since this one was made. If one has, every node freezes this device, and your "
                 "group must revoke it and make a new one")
@@ -454,6 +482,13 @@ def check(store: Store, now: int) -> None:
                                           "run`: it publishes once it has synced) or run `solnet sync PEER` "
                                           "(`solnet peers` lists them), then publish again. "
                                           f"{OFFLINE_RISK}")
+    if crashed(store, state):
+        _check_nothing_lost(store)  # (the more precise words, when the marks say what was lost)
+        raise InvalidEvent(NOT_CAUGHT_UP, f"{CRASHED}. Nothing was published. Let the node sync with a peer first "
+                                          "(start it with `solnet run`: it publishes once it has synced; or run "
+                                          "`solnet sync PEER`: `solnet peers` lists them), then publish again. Add "
+                                          "--offline only if you are sure none of this home's events ever left "
+                                          "this device since the node started")
     if state is None or state.confirmed is None:  # a home that joined and has not synced since
         raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer since it joined: nothing was "
                                           "published. Start the node (`solnet run`) or run `solnet sync PEER` with "
