@@ -10,17 +10,24 @@ import signal
 
 from local_cluster import Cluster, cli, holds, publish, query
 from node.demo import localnet
+from node.demo.localnet import LocalNode
 
 NEED = ("publish", "need", "--category", "blankets", "--quantity", "5", "--region", "bristol")
 
 
-def test_a_node_killed_then_a_publish_waits_for_a_sync(cluster: Cluster) -> None:
+def _sent_an_alert(cluster: Cluster) -> tuple[LocalNode, LocalNode]:
+    """Calais and Bristol running; Bristol's alert reached Calais (a round seconds ago)."""
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     bristol.peers.append(calais.port)
     cluster.start(calais)
     cluster.start(bristol)
     alert = publish(bristol, "alert", region="bristol", type="raid", location="North station", text="Checks")
     cluster.wait(lambda: holds(calais, alert), 15, "Bristol's alert on Calais")
+    return calais, bristol
+
+
+def test_a_node_killed_then_a_publish_waits_for_a_sync(cluster: Cluster) -> None:
+    calais, bristol = _sent_an_alert(cluster)
     count = query(bristol, "SELECT count(*) FROM events")[0][0]
 
     assert cluster.kill(bristol) == -signal.SIGKILL  # its last round is seconds old
@@ -37,12 +44,7 @@ def test_a_node_killed_then_a_publish_waits_for_a_sync(cluster: Cluster) -> None
 
 
 def test_a_node_stopped_cleanly_then_a_publish_is_signed(cluster: Cluster) -> None:
-    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
-    bristol.peers.append(calais.port)
-    cluster.start(calais)
-    cluster.start(bristol)
-    alert = publish(bristol, "alert", region="bristol", type="raid", location="North station", text="Checks")
-    cluster.wait(lambda: holds(calais, alert), 15, "Bristol's alert on Calais")
+    _, bristol = _sent_an_alert(cluster)
 
     assert localnet.stop(bristol) == 0  # SIGTERM: its stop is on record
     need = publish(bristol, "need", category="blankets", quantity="5", region="bristol")
