@@ -108,20 +108,23 @@ def _records(marks: dict[bytes, int]) -> bytes:
     return b"".join(body + zlib.crc32(body).to_bytes(4, "big") for body in bodies)
 
 
-def _append(path: Path, marks: dict[bytes, int]) -> int:
+def _append(path: Path, marks: dict[bytes, int]) -> tuple[int, dict[bytes, int]]:
     """Append `marks` to the file: one pwrite of the new bytes, no fsync (a kill -9 leaves the page
     cache, so the file outlives the process; a power cut is the node's start and stop records' job,
-    node/chain_gate.py). The file's size before (to cut it back to)."""
+    node/chain_gate.py). The file's size and marks before (to cut it back to)."""
     known = _known(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         size = known.stat[1] if known.stat[0] == os.fstat(fd).st_ino else 0
-        os.pwrite(fd, _records(marks), size)
+        data = _records(marks)
+        if os.pwrite(fd, data, size) != len(data):  # (a disk that fills as it writes: the commit fails)
+            os.ftruncate(fd, size)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         st = os.fstat(fd)
     finally:
         os.close(fd)
     _KNOWN[str(path)] = _Known((st.st_ino, st.st_size, st.st_mtime_ns), {**known.marks, **marks})
-    return size
+    return size, known.marks
 
 
 def _cut(path: Path, size: int, marks: dict[bytes, int]) -> None:
@@ -139,9 +142,8 @@ class _Pending:
 
     def __call__(self, committing: bool) -> None:
         if committing:
-            marks = _known(self.path).marks
             try:
-                self.before = (_append(self.path, self.seqs), marks)
+                self.before = _append(self.path, self.seqs)
             except OSError as exc:  # (the transaction is rolled back: nothing signed leaves this node)
                 from node.store.errors import StorageFull, StoreError, disk_failing  # (chain_gate loads no store)
                 if exc.errno == errno.ENOSPC:
