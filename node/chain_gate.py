@@ -317,6 +317,8 @@ def round_completed(store: Store, now: int, started: int | None, peer: bytes | N
                 and _same_copy(store, state):  # (a clock set back since: written again)
             return
         _save(store, ChainState(os.getpid(), started, now, True))
+        if state is None or state.pid != os.getpid():  # (its start first on record here: on the disk, as node_started)
+            own_marks.make_durable(store)
     else:
         _save(store, ChainState(None, None, now))
 
