@@ -1229,6 +1229,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = os.fdopen(fd, "wb")
     except OSError as exc:
         raise CliError(f"cannot write {args.file}: {exc.strerror}") from None
+    from node import own_marks
+
+    own_marks.make_durable(log.store)  # what this home signed is on the disk before a bundle carries it off
     with out:
         sink = SealedWriter(out, bundle_passphrase) if bundle_passphrase else out
         # In clear, the nodes' addresses are left out: a USB stick is lost or seized at a border, and
@@ -1770,6 +1773,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         finally:
             await node.stop()
 
+    from node import own_marks
+
+    # What this home signed is on the disk before any of it leaves (the node's publishes are not
+    # fsynced one by one: node/own_marks.py). Once per command.
+    own_marks.make_durable(log.store)
     try:
         result = asyncio.run(main())
     except HandshakeError as exc:

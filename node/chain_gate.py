@@ -50,6 +50,16 @@ CONFIRM_FRESH_MS of its last round, a virtual machine's snapshot restored with t
 and rounds with two peers neither of which had yet received the newest events. The fork is then still
 detected, kept as proof and shown, as for any fork.
 
+A database that lost its newest writes (a kill -9 or a power cut, then a changed bit in its
+write-ahead log, or that file gone) rolls back this record with the events: it may then say a
+fresh round while events this home signed and sent are gone from it. So `check` also compares
+the newest seqs signed here, kept in a file outside SQLite (node/own_marks.py), with what the
+database holds, and refuses to sign until a sync brings them back (or --offline). That file is not
+fsynced per publish: a kill -9 leaves it whole, a power cut may cut its newest marks too. So a node
+puts its start on the disk (`node_started`, fsynced once) and its clean stop (`node_stopped`: its pid
+is cleared, fsynced), and a record whose node is gone without a clean stop (killed, crashed, a
+power cut) is CLOSED however fresh its last round: it may have lost its newest writes.
+
 State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up", "copy", "restored", "peers"}:
 the running node's pid and start time (None after `solnet sync`), when a round last completed,
 whether one has completed since that node started, the copy of the home that wrote it (above), and
@@ -81,6 +91,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from events.errors import InvalidEvent
+from node import own_marks
 from node.clock import now_ms
 from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
 
@@ -205,6 +216,8 @@ def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_
         if state.confirmed is not None and state.confirmed >= state.started:
             return OPEN
         return WAIT
+    if state.pid is not None and state.started is not None:
+        return CLOSED  # its node did not stop cleanly (killed, crashed, a power cut): it may have lost writes
     if state.confirmed is not None and 0 <= now - state.confirmed <= CONFIRM_FRESH_MS:
         return OPEN
     return CLOSED
@@ -258,7 +271,19 @@ def node_started(store: Store, now: int) -> bool:
         confirmed = 0  # another copy's round (or another boot's): this one synced before, long ago
     _save(store, ChainState(os.getpid(), now, confirmed, False, restored=restored,
                             peers=_heard(store, previous)))
+    own_marks.make_durable(store, compact=True)  # (a power cut from now on finds this start on record)
     return restored
+
+
+def node_stopped(store: Store) -> None:
+    """The node running in this process stops cleanly: what it wrote is put on the disk and its pid is
+    cleared, so a publish with no node running may sign within CONFIRM_FRESH_MS of its last round. A
+    node that never gets here (killed, crashed, a power cut) leaves its pid: `decide` then says CLOSED."""
+    state = load(store)
+    if state is None or state.pid != os.getpid() or not _same_copy(store, state):
+        return
+    _save(store, state._replace(pid=None, started=None, caught_up=None))
+    own_marks.make_durable(store)  # (the marks before the log that holds the stop: never a stop without them)
 
 
 def has_history(store: Store) -> None:
@@ -292,6 +317,8 @@ def round_completed(store: Store, now: int, started: int | None, peer: bytes | N
                 and _same_copy(store, state):  # (a clock set back since: written again)
             return
         _save(store, ChainState(os.getpid(), started, now, True))
+        if state is None or state.pid != os.getpid():  # (its start first on record here: on the disk, as node_started)
+            own_marks.make_durable(store)
     else:
         _save(store, ChainState(None, None, now))
 
@@ -393,6 +420,12 @@ def node_coming(store: Store) -> bool:
     return node_lock_holder(Path(store.path).parent / STARTING_FILE) not in (None, os.getpid())
 
 
+def crashed(store: Store, state: ChainState | None) -> bool:
+    """`state` names a node of this copy that is gone without a clean stop (`node_stopped`)."""
+    return state is not None and state.pid is not None and state.started is not None \
+        and state.pid != os.getpid() and _same_copy(store, state) and not _node_runs(store, state.pid)
+
+
 def _same_copy(store: Store, state: ChainState) -> bool:
     """`state` was written on this copy of the home: this database file, this boot."""
     here = _here(store)
@@ -413,6 +446,10 @@ RESTORED = ("this home was restored from a backup or copied (its database is not
             "peer was recorded in), so the network may hold newer events of its keys, signed by the home it was "
             "copied from. It syncs with a peer before publishing, so as not to reuse a sequence number that home "
             "already used: a second event at one seq is a fork, which freezes this device on every node")
+CRASHED = ("the node that ran on this home did not stop cleanly (it was killed, it crashed, or the machine lost "
+           "power), so its newest writes may be lost, events it signed and already sent to peers among them: "
+           "publishing now could sign a second event at a seq already used, a fork that freezes this device on "
+           "every node")
 OFFLINE_RISK = ("If no peer can be reached, --offline signs anyway: only if you are sure that no other copy of this "
                 "home has published since this one was made. If one has, every node freezes this device, and your "
                 "group must revoke it and make a new one")
@@ -422,6 +459,7 @@ def check(store: Store, now: int) -> None:
     """Raise InvalidEvent(not_caught_up) unless this home may sign its own events now."""
     verdict = state_now(store, now)
     if verdict == OPEN:
+        _check_nothing_lost(store)
         return
     state = load(store)
     restored = _still_restored(store, state)
@@ -446,6 +484,13 @@ def check(store: Store, now: int) -> None:
                                           "run`: it publishes once it has synced) or run `solnet sync PEER` "
                                           "(`solnet peers` lists them), then publish again. "
                                           f"{OFFLINE_RISK}")
+    if crashed(store, state):
+        _check_nothing_lost(store)  # (the more precise words, when the marks say what was lost)
+        raise InvalidEvent(NOT_CAUGHT_UP, f"{CRASHED}. Nothing was published. Let the node sync with a peer first "
+                                          "(start it with `solnet run`: it publishes once it has synced; or run "
+                                          "`solnet sync PEER`: `solnet peers` lists them), then publish again. Add "
+                                          "--offline only if you are sure none of this home's events ever left "
+                                          "this device since the node started")
     if state is None or state.confirmed is None:  # a home that joined and has not synced since
         raise InvalidEvent(NOT_CAUGHT_UP, "this home has not synced with a peer since it joined: nothing was "
                                           "published. Start the node (`solnet run`) or run `solnet sync PEER` with "
@@ -456,6 +501,25 @@ def check(store: Store, now: int) -> None:
                                       "this device on every node). Nothing was published. Start the node (`solnet "
                                       "run`) or run `solnet sync PEER` first; add --offline only if you are sure "
                                       "this home holds the newest events of its keys")
+
+
+def _check_nothing_lost(store: Store) -> None:
+    """Raise InvalidEvent(not_caught_up) if this home's keys signed events its database no longer
+    holds (node/own_marks.py): a crash or a damaged card lost its newest writes, and with them,
+    maybe, the record of its last round that let this publish through. They may be on the network."""
+    lost = own_marks.lost(store)
+    if not lost:
+        return
+    _author, signed, held = max(lost, key=lambda one: one[1] - one[2])
+    raise InvalidEvent(NOT_CAUGHT_UP, f"this home's database lost its newest events: its keys signed events up to "
+                                      f"seq {signed}, and it holds them only up to seq {held} (a crash or a power cut, "
+                                      "or a damaged SD card or disk, lost its last writes). Peers that received them "
+                                      "still hold them: signing now would make a second event at a seq already used, "
+                                      "a fork that freezes this device on every node. Nothing was published. Let the "
+                                      "node sync with a peer first (a running node does so by itself; else start it "
+                                      "with `solnet run`, or run `solnet sync PEER`: `solnet peers` lists them), then "
+                                      "publish again. Add --offline only if you are sure no peer ever received them "
+                                      "(they never left this device)")
 
 
 def wait_for_node(store: Store, timeout_s: float = WAIT_FOR_NODE_S,

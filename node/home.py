@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crypto.errors import KeystoreError, WrongPassphrase
-from node import disk
+from node import disk, own_marks
 from node.home_lock import LOCK_FILE, STARTING_FILE, hold_exclusive, node_lock_holder
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
 
@@ -312,7 +312,8 @@ class Home:
         """The files of a home; each is made mode 0600 (the home itself 0700)."""
         db = self.db_path
         return (self.config_path, self.keystore_path, self.admin_salt_path,
-                db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), self.path / STARTING_FILE)
+                db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), own_marks.path_for(db),
+                self.path / STARTING_FILE)
 
     def _tighten_modes(self) -> None:
         """Homes made by earlier versions have files others may read (0644): make them 0600."""

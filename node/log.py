@@ -27,7 +27,7 @@ from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, round_trips, wrong_reference
 from events.projections import ALERT_UPDATE, Drop, project
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
-from node import author_share, chain_gate, pending_queue, references, stamped_ahead
+from node import author_share, chain_gate, own_marks, pending_queue, references, stamped_ahead
 from node.clock import ClockDoubt, now_ms
 from node.words import over_share_words, span
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
@@ -1378,6 +1378,10 @@ class EventLog:
             self._admit_prepared(prepared, {author: (seq, prev) if member is not None else self.store.head(author)})
             self._count_deferred_trust(now)
             self._finish(now)  # as every ingest commit does
+            first = prepared.outcomes[0]
+            if (first is not None and first.status == ACCEPTED) or self.store.is_pending(ev.id) \
+                    or self.store.numbered_row(ev.id) is not None or self.store.is_kept_past_fork(ev.id):
+                own_marks.signed(self.store, author, ev.seq)  # on the disk before it commits (node/own_marks.py)
         if not self.store.grouped:  # in a group commit: after the group's transaction (reclaim_if_dropped)
             self.reclaim_if_dropped()
         outcome = prepared.outcomes[0]

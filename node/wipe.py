@@ -38,6 +38,7 @@ from pathlib import Path
 
 from events.kinds import KINDS, LOCATING_KINDS
 from events.sealed import SEALED_KIND
+from node import own_marks
 from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, Home
 from node.home_lock import LOCK_FILE, node_lock_holder
 from node.login_links import FOLDER as LOGIN_LINKS
@@ -198,7 +199,9 @@ def destroy_keys(home: Home, report: WipeReport) -> None:
     """The first part of a wipe, which needs no database: the keystore, the config, the admin
     token's salt and unused login links. A running node's panic wipe does this part at once, not
     behind the work queued on its database thread (a disk that hangs must not keep the keys)."""
-    for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path):
+    # (the marks of the newest seqs signed name this home's keys among the log's: node/own_marks.py)
+    for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path,
+                 own_marks.path_for(home.db_path)):
         _destroy(path, report)
     try:
         # Leftovers of interrupted writes (keystore.tmp, config.json.tmp, .admin-token.PID.tmp).

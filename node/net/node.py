@@ -272,6 +272,12 @@ class Node:
                     self.saver.save(always=True, running=running)  # when this node was last seen
                 except StoreError as exc:  # a full disk: the last status is lost, nothing else; stop on
                     self.storage_failed(exc)
+            if running and not self._wiped:
+                try:  # (a node that never gets here, killed or cut off, leaves its pid: node/chain_gate.py)
+                    chain_gate.node_stopped(self._log.store)
+                except (StoreError, OSError) as exc:  # then it counts as not stopped cleanly: sync first
+                    log.warning("could not record a clean stop (%s): the next publish with no node running "
+                                "waits for a sync with a peer", exc)
             self._log.store.close()
         if self._workers_starting is not None:
             await asyncio.wait([self._workers_starting], timeout=WORKERS_START_S)

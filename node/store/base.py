@@ -70,6 +70,7 @@ class StoreBase:
         self._data_version: int | None = None
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
         self._checkpointer: Any = None  # a running node's Checkpointer (Store.attach_checkpointer)
+        self._before_commit: dict[Any, Callable[[bool], None]] = {}  # (before_commit)
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
@@ -155,7 +156,17 @@ class StoreBase:
             self._flush()
             if self._added_in_transaction:
                 self._events_added(self._added_in_transaction)
-            self._x("COMMIT")
+            hooks, self._before_commit = list(self._before_commit.values()), {}
+            ran = []
+            try:
+                for hook in hooks:
+                    hook(True)
+                    ran.append(hook)
+                self._x("COMMIT")
+            except BaseException:
+                for hook in ran:  # (what they wrote outside the database names what was not committed)
+                    hook(False)
+                raise
             if self._checkpointer is not None:
                 self._checkpointer.committed()
             if self._added_in_transaction and self._first_n is not None and self._next_n is not None:
@@ -182,6 +193,7 @@ class StoreBase:
                     except sqlite3.Error:
                         pass
         finally:
+            self._before_commit = {}
             self._checked = False
             self._added_in_transaction = 0
             self._new_keys = []
@@ -240,7 +252,7 @@ class StoreBase:
         if not self._db.in_transaction:  # SQLite ended the group's transaction itself (a full disk)
             raise StoreError(f"the write to {self.path} was rolled back by the database; nothing of it was stored")
         self._x("SAVEPOINT part")  # flushes what the parts before this one buffered
-        keys_before, next_n = len(self._new_keys), self._next_n
+        keys_before, next_n, hooks = len(self._new_keys), self._next_n, dict(self._before_commit)
         try:
             yield
             self._flush()
@@ -250,7 +262,7 @@ class StoreBase:
             for key in self._new_keys[keys_before:]:
                 self._key_of.pop(self._key_no.pop(key, -1), None)
             del self._new_keys[keys_before:]
-            self._next_n = next_n
+            self._next_n, self._before_commit = next_n, hooks
             self._facts.clear()
             self._transaction_ended()  # what was cached may have come from the rolled-back part
             if self._db.in_transaction:
@@ -260,6 +272,17 @@ class StoreBase:
                 except sqlite3.Error:
                     pass
             raise
+
+    def before_commit(self, key: Any, hook: Callable[[bool], None]) -> None:
+        """Inside a write: run `hook(True)` just before this transaction commits (once per `key`, the
+        last one given; dropped with a part of a group that is rolled back), and `hook(False)` if the
+        commit then fails. For what must be on the disk outside the database before anything the
+        transaction wrote can leave this node (node/own_marks.py)."""
+        self._before_commit[key] = hook
+
+    def commit_hook(self, key: Any) -> Callable[[bool], None] | None:
+        """The hook `before_commit` holds under `key` for the transaction under way (None if none)."""
+        return self._before_commit.get(key)
 
     def _events_added(self, count: int) -> None:
         """Hook: the write transaction under way inserted `count` events and is about to commit."""

@@ -529,6 +529,13 @@ class TrustTables(ForgedTables):
         """`author`'s newest stored seq and the seqs of its events kept aside."""
         return self.head(author)[0], [r[0] for r in self._x("SELECT DISTINCT seq FROM pending WHERE author=?", (author,))]
 
+    def highest_seq_held(self, author: bytes) -> int:
+        """The newest seq of `author` held anywhere here: in the log, kept aside, or kept past a fork."""
+        aside = self._one("SELECT max(s) FROM (SELECT max(seq) AS s FROM pending WHERE author=? UNION ALL "
+                          "SELECT max(seq) FROM frozen_revocations WHERE author=? UNION ALL "
+                          "SELECT max(seq) FROM frozen_claims WHERE author=?)", (author,) * 3)
+        return max(self.head(author)[0], aside or 0)
+
     def pending_authors(self) -> list[tuple[bytes, int]]:
         """(author, lowest pending seq) for every author with events kept aside (asked after every
         batch that stored anything: usually none, and then known without a statement)."""

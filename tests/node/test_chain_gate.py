@@ -33,7 +33,10 @@ NOW = 1_800_000_000_000
     (ChainState(7, NOW - 5000, NOW - 9000), True, True, False, WAIT),  # running, not synced since its start
     (ChainState(7, NOW - 5000, None), True, False, True, WAIT),  # the node itself, before its first round
     (ChainState(7, NOW - 5000, NOW - 1000), True, True, False, OPEN),  # running and caught up
-    (ChainState(7, NOW - 5000, NOW - 1000), True, False, False, OPEN),  # it stopped a second ago
+    (ChainState(None, None, NOW - 1000), True, False, False, OPEN),  # its node stopped cleanly a second ago
+    # Its node gone without a clean stop (killed, a power cut): it may have lost its newest writes.
+    (ChainState(7, NOW - 5000, NOW - 1000), True, False, False, CLOSED),
+    (ChainState(7, NOW - 5000, NOW - 1000, True), True, False, False, CLOSED),
     (ChainState(7, NOW - 10**9, NOW - 10**9 + 5), True, False, False, CLOSED),  # restored copy of a running home
     (ChainState(None, None, 0), False, False, False, CLOSED),  # joined again after losing its database
     # Said by the node (caught_up), whatever the times: its clock may have been set back since it started.

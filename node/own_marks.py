@@ -1,0 +1,219 @@
+"""The newest seq each of this home's keys has signed, kept in a small file beside the database.
+
+Why. SQLite keeps its newest transactions in the write-ahead log (solnet.db-wal) until a
+checkpoint copies them into the database. After a kill -9 or a power cut, one changed bit in that
+file (a failing SD card), or the file deleted, makes SQLite drop that transaction and every later
+one, silently: the database is consistent, only older. Among what is dropped may be events this
+device signed and already sent to peers; and the record of its rounds with peers
+(node/chain_gate.py) lives in the same database and rolls back with them. Signing on from the
+older head then makes a second event at a seq the network holds: a fork, which freezes the key on
+every node. A file outside SQLite does not roll back with it: the marks are appended to it before
+the transaction that stores a newly signed event commits (Store.before_commit: once per
+transaction, so a group commit of many publishes writes once), so no event of ours can leave
+this node with a seq the marks do not cover. chain_gate.check compares them with what the
+database holds before anything is signed.
+
+No fsync per publish (it cost 1.5-3 ms here, far more on a Pi's SD card, and wears the flash): a
+kill -9 leaves the page cache, so the marks outlive the process. A power cut may lose their newest
+writes too; for that the node puts its start on the disk (`make_durable`, with a record that it
+runs) and its clean stop, and chain_gate refuses to sign on a home whose node did not stop
+cleanly until a sync. `solnet sync` and `solnet export`, which send events with no node running,
+call `make_durable` once before they send. The marks are read once per change of the file (its
+stat), not per publish: the node is the only writer while it runs.
+
+The file: `solnet.db-signed` (beside the database), marks appended one after the other, each
+(author, seq, crc32); the last whole one of a key holds. A changed bit spoils that mark alone (an
+older one of the key holds), a power cut cuts the tail. One that cannot be read counts as no marks
+(as a home made by an earlier version): it never refuses. A node's start rewrites a file grown
+long to one mark a key. It names this home's keys, so a wipe destroys it with them (node/wipe.py).
+"""
+from __future__ import annotations
+
+import errno
+import os
+import struct
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from node.store import Store
+
+SUFFIX = "-signed"  # beside the database it speaks for: solnet.db-signed
+
+
+def path_for(db_path: Path) -> Path:
+    """The marks file of the database at `db_path`."""
+    return db_path.with_name(db_path.name + SUFFIX)
+
+
+def path_of(store: Store) -> Path | None:
+    """The marks file of `store`'s database (None in memory: nothing there outlives the process)."""
+    return None if str(store.path) == ":memory:" else path_for(Path(store.path))
+
+
+RECORD = struct.Struct(">32sQI")  # author, seq, crc32 of the two: one mark, appended
+COMPACT_AT = 64 * 1024  # bytes (some 1500 publishes): a node's start rewrites the file to one mark a key
+
+
+class _Known(NamedTuple):
+    """The marks a file held when this process last read or wrote it, and what its stat said then."""
+    stat: tuple[int, int, int]  # inode, size, mtime (ns)
+    marks: dict[bytes, int]
+
+
+_KNOWN: dict[str, _Known] = {}  # by path: read once per change of the file, not per publish
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _known(path: Path) -> _Known:
+    """The marks in the file at `path` as it is now: read again only when its stat changed (another
+    process wrote it: a `solnet publish` with no node running, or `solnet sync`)."""
+    stat = _stat(path)
+    known = _KNOWN.get(str(path))
+    if known is not None and known.stat == stat:
+        return known
+    known = _Known(stat or (0, 0, 0), _parse(path))
+    _KNOWN[str(path)] = known
+    return known
+
+
+def _parse(path: Path) -> dict[bytes, int]:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    marks: dict[bytes, int] = {}
+    for at in range(0, len(data) - RECORD.size + 1, RECORD.size):
+        author, seq, crc = RECORD.unpack_from(data, at)
+        if zlib.crc32(data[at:at + 40]) == crc:  # (a changed bit spoils this mark alone; a cut tail is left out)
+            marks[author] = seq  # the last one written for a key holds (--offline may sign below it)
+    return marks
+
+
+def read(path: Path) -> dict[bytes, int]:
+    """The marks in the file at `path` ({} if none, or unreadable)."""
+    return dict(_known(path).marks)
+
+
+def _records(marks: dict[bytes, int]) -> bytes:
+    bodies = (author + seq.to_bytes(8, "big") for author, seq in marks.items())
+    return b"".join(body + zlib.crc32(body).to_bytes(4, "big") for body in bodies)
+
+
+def _append(path: Path, marks: dict[bytes, int]) -> tuple[int, dict[bytes, int]]:
+    """Append `marks` to the file: one pwrite of the new bytes, no fsync (a kill -9 leaves the page
+    cache, so the file outlives the process; a power cut is the node's start and stop records' job,
+    node/chain_gate.py). The file's size and marks before (to cut it back to)."""
+    known = _known(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        size = known.stat[1] if known.stat[0] == os.fstat(fd).st_ino else 0
+        data = _records(marks)
+        if os.pwrite(fd, data, size) != len(data):  # (a disk that fills as it writes: the commit fails)
+            os.ftruncate(fd, size)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    _KNOWN[str(path)] = _Known((st.st_ino, st.st_size, st.st_mtime_ns), {**known.marks, **marks})
+    return size, known.marks
+
+
+def _cut(path: Path, size: int, marks: dict[bytes, int]) -> None:
+    """Cut the file back to `size` bytes, which held `marks` (a commit that failed)."""
+    os.truncate(path, size)
+    _KNOWN[str(path)] = _Known(_stat(path) or (0, 0, 0), marks)
+
+
+class _Pending:
+    """The marks a write transaction sets, written just before it commits (cut off if the commit fails)."""
+
+    def __init__(self, path: Path, seqs: dict[bytes, int]) -> None:
+        self.path, self.seqs = path, seqs
+        self.before: tuple[int, dict[bytes, int]] | None = None
+
+    def __call__(self, committing: bool) -> None:
+        if committing:
+            try:
+                self.before = _append(self.path, self.seqs)
+            except OSError as exc:  # (the transaction is rolled back: nothing signed leaves this node)
+                from node.store.errors import StorageFull, StoreError, disk_failing  # (chain_gate loads no store)
+                if exc.errno == errno.ENOSPC:
+                    raise StorageFull("the disk is full: nothing was stored. Free some space and try again "
+                                      "(nothing stored before is lost)") from None
+                raise disk_failing(self.path) or StoreError(
+                    f"cannot write {self.path} ({exc.strerror}): nothing was stored. Check that the home's folder "
+                    "is yours and can be written, then try again.") from None
+        elif self.before is not None:
+            try:
+                _cut(self.path, *self.before)
+            except OSError:  # (then the marks say more than was committed: `check` refuses, --offline opens)
+                pass
+
+
+_KEY = "own_marks"
+
+
+def signed(store: Store, author: bytes, seq: int) -> None:
+    """Inside the write transaction that stores `author`'s event at `seq`, just signed here: the
+    marks say so before it commits. The seq signed is kept even below the mark (--offline: the
+    person said this home holds the newest events of its keys)."""
+    path = path_of(store)
+    if path is None:
+        return
+    current = store.commit_hook(_KEY)  # (a new object each time: a part rolled back drops its own)
+    seqs = dict(current.seqs) if isinstance(current, _Pending) else {}
+    seqs[author] = seq
+    store.before_commit(_KEY, _Pending(path, seqs))
+
+
+def lost(store: Store) -> list[tuple[bytes, int, int]]:
+    """(author, the seq signed, the newest seq the database holds) for each of this home's keys whose
+    marks say it signed events the database no longer holds (empty: none lost)."""
+    path = path_of(store)
+    out = []
+    for author, mark in (_known(path).marks if path is not None else {}).items():
+        if mark > store.head(author)[0]:
+            held = store.highest_seq_held(author)  # (kept aside, or past a fork, count: asked in this rare case only)
+            if mark > held:
+                out.append((author, mark, held))
+    return out
+
+
+def make_durable(store: Store, *, compact: bool = False) -> None:
+    """Put on the disk what this home signed and stored so far: the marks, the database's write-ahead
+    log and their folder (a few fsyncs, once per command or node start and stop, never per publish).
+    Before `solnet sync` or `solnet export` sends this home's events off the machine with no node
+    running, and at a node's start and clean stop (node/chain_gate.py). With `compact` (a node's
+    start: nothing else writes the file then), a file grown long is first rewritten to one mark a key."""
+    path = path_of(store)
+    if path is None:
+        return
+    if compact and (_stat(path) or (0, 0, 0))[1] > COMPACT_AT:
+        marks = _known(path).marks
+        spare = path.with_name(path.name + ".new")
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, _records(marks))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(spare, path)
+        _KNOWN.pop(str(path), None)
+    for one in (path, path.with_name(path.name.removesuffix(SUFFIX) + "-wal"), path.parent):
+        try:
+            fd = os.open(one, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

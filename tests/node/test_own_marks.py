@@ -1,0 +1,135 @@
+"""The newest seqs signed here, kept outside SQLite (node/own_marks.py): written once per commit,
+before it, never for a part of a group that was rolled back; put back when the commit fails."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from node import own_marks
+from node.store import Store
+
+DEVICE, GROUP = b"\x01" * 32, b"\x02" * 32
+
+
+def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_path: Path) -> None:
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    try:
+        seen_at_commit: list[dict[bytes, int]] = []
+        with store.group():
+            with store.write():
+                own_marks.signed(store, DEVICE, 4)
+            with pytest.raises(RuntimeError), store.write():  # a publish refused: its part rolled back
+                own_marks.signed(store, GROUP, 9)
+                raise RuntimeError
+            with store.write():
+                own_marks.signed(store, DEVICE, 5)
+                # (a hook after it sees the file as the commit leaves it: before COMMIT runs)
+                store.before_commit("probe", lambda committing: seen_at_commit.append(
+                    own_marks.read(marks)))
+            assert own_marks.read(marks) == {}  # nothing written before the commit
+        assert own_marks.read(marks) == {DEVICE: 5}
+        assert seen_at_commit == [{DEVICE: 5}]
+
+        with pytest.raises(RuntimeError), store.write():  # a write that fails: its mark is never written
+            own_marks.signed(store, DEVICE, 6)
+            raise RuntimeError
+        assert own_marks.read(marks) == {DEVICE: 5}
+        assert own_marks.lost(store) == [(DEVICE, 5, 0)]  # this store holds none of DEVICE's events
+    finally:
+        store.close()
+
+
+def test_a_failed_commit_puts_the_marks_back(tmp_path: Path) -> None:
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 2)
+
+        def fail(committing: bool) -> None:
+            if committing:
+                raise OSError(28, "No space left on device")
+        with pytest.raises(OSError), store.write():
+            own_marks.signed(store, DEVICE, 3)
+            store.before_commit("zz-fails", fail)  # (runs after the marks were written)
+        assert own_marks.read(marks) == {DEVICE: 2}
+    finally:
+        store.close()
+
+
+def test_an_unreadable_file_counts_as_no_marks(tmp_path: Path) -> None:
+    own_marks.path_for(tmp_path / "solnet.db").write_bytes(b"{\"0102\": 7")  # cut short
+    store = Store(tmp_path / "solnet.db")
+    try:
+        assert own_marks.lost(store) == []
+    finally:
+        store.close()
+
+
+def test_a_mark_spoilt_or_cut_short_leaves_the_marks_before(tmp_path: Path) -> None:
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    own_marks._append(path, {DEVICE: 3})
+    own_marks._append(path, {DEVICE: 4, GROUP: 1})
+    assert own_marks.read(path) == {DEVICE: 4, GROUP: 1}
+    data = bytearray(path.read_bytes())
+    assert len(data) == 3 * own_marks.RECORD.size  # only the new bytes were written each time
+    data[own_marks.RECORD.size + 20] ^= 0x01  # a changed bit in DEVICE's newest mark
+    path.write_bytes(bytes(data[:-5]))  # and a power cut cut the last one short
+    assert own_marks.read(path) == {DEVICE: 3}
+
+
+def test_the_file_is_read_again_only_when_it_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    own_marks._append(path, {DEVICE: 3})
+    parsed = []
+    real = own_marks._parse
+    monkeypatch.setattr(own_marks, "_parse", lambda p: parsed.append(p) or real(p))
+    for _ in range(5):
+        assert own_marks.read(path) == {DEVICE: 3}
+    own_marks._append(path, {DEVICE: 4})  # (this process's own writes are known without reading)
+    assert own_marks.read(path) == {DEVICE: 4} and parsed == []
+    with open(path, "ab") as f:  # another process appends (a `solnet publish` with no node running)
+        f.write(own_marks._records({GROUP: 2}))
+    assert own_marks.read(path) == {DEVICE: 4, GROUP: 2} and len(parsed) == 1
+
+
+def test_a_long_file_is_rewritten_at_a_nodes_start(tmp_path: Path) -> None:
+    store = Store(tmp_path / "solnet.db")
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    try:
+        for seq in range(1, own_marks.COMPACT_AT // own_marks.RECORD.size + 3):
+            own_marks._append(path, {DEVICE: seq})
+        own_marks.make_durable(store)
+        assert path.stat().st_size > own_marks.COMPACT_AT
+        own_marks.make_durable(store, compact=True)
+        assert path.stat().st_size == own_marks.RECORD.size and own_marks.read(path) == {DEVICE: seq}
+    finally:
+        store.close()
+
+
+def test_publishing_does_no_fsync_and_the_marks_follow_it(net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An fsync a publish cost 1.5-3 ms here (far more on an SD card) and wore the flash: the marks
+    are written with no fsync (a kill -9 leaves the page cache; a power cut is node/chain_gate.py's)."""
+    from node import chain_gate
+    from node.log import now_ms
+    from node_fixtures import action, wires
+
+    log = net.new_log(tmp_path / "solnet.db")
+    log.ingest(wires(net.group.made))
+    chain_gate.node_started(log.store, now_ms())  # this process plays the node (one fsync, at its start)
+    chain_gate.round_completed(log.store, now_ms(), chain_gate.load(log.store).started)
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    monkeypatch.setattr(os, "fdatasync", lambda fd: synced.append(fd))
+    device = bytes(net.founder.device.public)
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    for i in range(1, 21):
+        ev = log.append(net.founder.device, "action", action(i))
+        assert own_marks.read(marks)[device] == ev.seq
+    assert synced == []
+    assert marks.stat().st_size == 20 * own_marks.RECORD.size  # one mark appended per publish, nothing rewritten
+    monkeypatch.undo()
+    log.store.close()
