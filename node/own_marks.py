@@ -49,7 +49,15 @@ def path_for(db_path: Path) -> Path:
 
 def path_of(store: Store) -> Path | None:
     """The marks file of `store`'s database (None in memory: nothing there outlives the process)."""
-    return None if str(store.path) == ":memory:" else path_for(Path(store.path))
+    where = store.path
+    found = _PATHS.get(where, _UNSEEN)
+    if found is _UNSEEN:  # (asked twice a publish: pathlib's work done once per database)
+        found = _PATHS[where] = None if str(where) == ":memory:" else path_for(Path(where))
+    return found  # type: ignore[return-value]
+
+
+_UNSEEN = object()
+_PATHS: dict[object, Path | None] = {}
 
 
 RECORD = struct.Struct(">32sQI")  # author, seq, crc32 of the two: one mark, appended
