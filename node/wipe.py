@@ -154,15 +154,18 @@ def _runs_home(pid: int, home: Home, *, run: bool = False) -> bool:
 
 
 def _stop_running_node(home: Home) -> int | None:
-    """SIGTERM the `solnet run` serving this home, if one is alive; its pid. Found by its runtime
-    record, else by the lock it holds, else by its command line: a failing disk may deny the first two."""
+    """SIGTERM the `solnet run` serving this home, if one is alive; its pid. Found by the lock it
+    holds, else by its runtime record, else by its command line: a failing disk may deny the first
+    two. The lock's holder is the node (its flock is held now: no reused pid); the others are
+    checked against /proc, which a node that forbids core dumps (node/no_core_dump.py) hides from
+    other processes of its user: found by the lock, it is stopped all the same."""
     pid = None
-    for find in (_pid_recorded, _pid_locking, _pid_by_command_line):
+    for find, held in ((_pid_locking, True), (_pid_recorded, False), (_pid_by_command_line, False)):
         try:
             pid = find(home)
         except (OSError, ValueError, StoreError):
             continue
-        if pid and _runs_home(pid, home):
+        if pid and (held or _runs_home(pid, home)):
             break  # (a recorded pid that runs something else now: reused, not our node)
         pid = None
     if pid is None:

@@ -344,3 +344,19 @@ def test_without_the_variable_the_wipe_says_to_destroy_a_passphrase_file(tmp_pat
     calais, _, _ = _network_with_a_private_request(tmp_path)
     said = _solnet(calais.home.path, "wipe", "--yes").stdout
     assert "if a file outside this home holds this node's passphrase" in said and "shred -u" in said, said
+
+
+def test_the_wipe_stops_a_node_whose_proc_entries_it_cannot_read(tmp_path: Path, monkeypatch) -> None:
+    """A node forbids core dumps (node/no_core_dump.py), so Linux hides its /proc/PID/cwd and
+    environ from other processes of its user: the wipe, run by that user, could not confirm the
+    node's pid there, did not stop it, and the node ran on with its keys unlocked. The node holding
+    the home's lock is the node: stopped all the same."""
+    calais, _bristol, _sealed = _network_with_a_private_request(tmp_path)
+    localnet.start(calais, PASS, sync_interval=3600)
+    try:
+        assert localnet.wait_until(lambda: _runtime_pid(calais.home) == calais.proc.pid, 15)
+        monkeypatch.setattr(wipe_module, "_runs_home", lambda pid, home, run=False: False)  # /proc hidden
+        assert wipe_module._stop_running_node(Home(calais.home.path)) == calais.proc.pid
+        assert calais.proc.wait(10) is not None
+    finally:
+        localnet.stop(calais)
