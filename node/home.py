@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
+# In the home: where the passphrase file that last unlocked its keys is (its path, never its
+# content), so that the panic wipe destroys that file and no other (node/wipe.py)
+PASSPHRASE_FILE_RECORD = "passphrase-file.where"
 MIN_PASSPHRASE = 12  # characters of a new keystore's passphrase (three short words are more)
 HOME_ENV = "SOLNET_HOME"
 BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
@@ -367,6 +370,8 @@ class Home:
                 given = passphrase if passphrase is not None else read_passphrase(home=self.path)
                 keys = read_keystore(self.keystore_path, given)
                 self._mend_ids(config, keys)
+                if passphrase is None:
+                    self._note_passphrase_file()
                 return keys
             except WrongPassphrase:
                 if attempt == PROMPT_TRIES:  # typed at the prompt each time: the words are for a person there
@@ -380,6 +385,29 @@ class Home:
                                 "(`solnet init --device-of GROUP_ID` in a new home; `solnet id` prints the group id) "
                                 "and revoke this one with your group key") from None
         raise AssertionError("unreachable")
+
+    def _note_passphrase_file(self) -> None:
+        """The file $SOLNET_PASSPHRASE_FILE names has just unlocked this home's keys: say where it is
+        in the home (PASSPHRASE_FILE_RECORD), so a wipe destroys that file, and not the one another
+        home's variable names in the wiping shell. Best effort: a home that cannot be written
+        unlocks all the same (the wipe then says to destroy the file by hand)."""
+        named = os.environ.get(PASSPHRASE_FILE_ENV)
+        if os.environ.get(PASSPHRASE_ENV) or not named:
+            return
+        where, record = os.path.abspath(named), self.path / PASSPHRASE_FILE_RECORD
+        try:
+            if record.read_text() == where:
+                return
+        except OSError:
+            pass
+        try:
+            fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            try:
+                os.write(fd, where.encode())
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
 
     def _mend_ids(self, config: Config, keys: NodeKeys) -> None:
         """config.json's ids are copies of the keys' public halves, read without the passphrase

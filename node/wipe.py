@@ -39,7 +39,7 @@ from pathlib import Path
 from events.kinds import KINDS, LOCATING_KINDS
 from events.sealed import SEALED_KIND
 from node import own_marks
-from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, Home
+from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, PASSPHRASE_FILE_RECORD, Home
 from node.home_lock import LOCK_FILE, node_lock_holder
 from node.login_links import FOLDER as LOGIN_LINKS
 from node.store import Store, StoreError
@@ -215,23 +215,38 @@ def destroy_keys(home: Home, report: WipeReport) -> None:
     except OSError as exc:
         report.failed.append(f"the home's folders ({exc.strerror})")
     shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
-    _destroy_passphrase_file(report)
+    _destroy_passphrase_file(home, report)
 
 
-def _destroy_passphrase_file(report: WipeReport) -> None:
-    """The file named by $SOLNET_PASSPHRASE_FILE in this process's environment, overwritten and
-    deleted if it is a plain file (a pipe a service manager feeds holds nothing to overwrite)."""
-    named = os.environ.get(PASSPHRASE_FILE_ENV)
-    if not named:
-        return
-    path = Path(named).absolute()
+def _destroy_passphrase_file(home: Home, report: WipeReport) -> None:
+    """The passphrase file that unlocked this home's keys (its path recorded in the home:
+    Home._note_passphrase_file), overwritten and deleted if it is a plain file (a pipe a service
+    manager feeds holds nothing to overwrite), and the record with it. One that $SOLNET_PASSPHRASE_FILE
+    names in this process but that never unlocked this home is left, and said: it may be another
+    home's (a shell set up for the real node, wiping a test home), and losing it could lose that
+    home's keys."""
+    record = home.path / PASSPHRASE_FILE_RECORD
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return
-        if _shred(path):
-            report.passphrase_file = str(path)
-    except OSError as exc:  # not ours to delete (a folder of root's): said, never a failing disk
-        report.passphrase_file_left = f"{path} ({exc.strerror})"
+        recorded = record.read_text().strip() or None
+    except OSError:
+        recorded = None
+    named = os.environ.get(PASSPHRASE_FILE_ENV)
+    if named and os.path.abspath(named) != recorded:
+        report.passphrase_file_left = (f"{os.path.abspath(named)} (named by ${PASSPHRASE_FILE_ENV} here, but it never "
+                                       "unlocked this home's keys: another home's? left as it is)")
+    if recorded is not None:
+        path = Path(recorded)
+        try:
+            if stat.S_ISREG(path.stat().st_mode) and _shred(path):
+                report.passphrase_file = str(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # not ours to delete (a folder of root's): said, never a failing disk
+            report.passphrase_file_left = f"{path} ({exc.strerror})"
+    try:
+        _shred(record)
+    except OSError:
+        pass
 
 
 def wipe_data(home: Home, report: WipeReport) -> None:

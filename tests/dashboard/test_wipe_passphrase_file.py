@@ -11,6 +11,8 @@ async def test_the_dashboard_wipe_destroys_the_passphrase_file_and_says_so(sampl
     secret = tmp_path / "passphrase"
     secret.write_text(PASSPHRASE + "\n")
     monkeypatch.setenv("SOLNET_PASSPHRASE_FILE", str(secret))
+    monkeypatch.delenv("SOLNET_PASSPHRASE", raising=False)
+    sample.nodes[0].home.keys()  # unlocked by the file, as a service's node is: the home records where it is
     node = await start_node(sample.nodes[0])
     await node.log_in()
     _, form, _ = await get(node.client, "/admin/wipe")

@@ -323,7 +323,7 @@ def test_wipe_forgets_where_other_nodes_are_and_still_serves_their_chains(tmp_pa
         log.store.close()
 
 
-def test_the_passphrase_file_named_in_the_environment_is_destroyed_too(tmp_path: Path) -> None:
+def test_the_passphrase_file_named_in_the_environment_is_destroyed_too(tmp_path: Path, monkeypatch) -> None:
     """A service's $SOLNET_PASSPHRASE_FILE (outside the home, as the README advises) opens any copy of
     the keystore taken before the wipe: it was left in plaintext, unmentioned."""
     calais, _, _ = _network_with_a_private_request(tmp_path)
@@ -331,6 +331,7 @@ def test_the_passphrase_file_named_in_the_environment_is_destroyed_too(tmp_path:
     secret.parent.mkdir()
     secret.write_text(PASS + "\n")
     secret.chmod(0o600)
+    _unlocked_by(calais.home, secret, monkeypatch)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
     proc = subprocess.run([*localnet.solnet_command(), "--home", str(calais.home.path), "wipe", "--yes", "--all"],
                           capture_output=True, text=True, env={**env, "SOLNET_PASSPHRASE_FILE": str(secret)},
@@ -360,3 +361,29 @@ def test_the_wipe_stops_a_node_whose_proc_entries_it_cannot_read(tmp_path: Path,
         assert calais.proc.wait(10) is not None
     finally:
         localnet.stop(calais)
+
+
+def _unlocked_by(home: Home, secret: Path, monkeypatch) -> None:
+    """`home`'s keys unlocked by the passphrase file `secret`, as a service's `solnet run` does."""
+    with monkeypatch.context() as m:
+        m.delenv("SOLNET_PASSPHRASE", raising=False)
+        m.setenv("SOLNET_PASSPHRASE_FILE", str(secret))
+        Home(home.path).keys()
+
+
+def test_the_wipe_leaves_a_passphrase_file_that_never_unlocked_this_home(tmp_path: Path, monkeypatch) -> None:
+    """A shell set up for the real node ($SOLNET_PASSPHRASE_FILE exported) wiped a test home: the
+    real node's passphrase file was destroyed, and that node could no longer start. Only the file
+    that unlocked the wiped home goes; the other is left, and said."""
+    calais, _, _ = _network_with_a_private_request(tmp_path / "test")
+    real = tmp_path / "etc" / "real-passphrase"
+    real.parent.mkdir()
+    real.write_text("the real node's passphrase, not this one\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    proc = subprocess.run([*localnet.solnet_command(), "--home", str(calais.home.path), "wipe", "--yes", "--json"],
+                          capture_output=True, text=True, env={**env, "SOLNET_PASSPHRASE_FILE": str(real)},
+                          stdin=subprocess.DEVNULL, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert real.read_text().startswith("the real node's passphrase")
+    assert out["passphrase_file"] is None and "never unlocked this home's keys" in out["passphrase_file_left"], out
