@@ -307,7 +307,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
                 "admitted_still_members": [{"group": g.hex(), "name": names.get(g), "vouched_at_seq": seq}
                                            for g, seq in admitted]},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}"
-         + _admitted_that_stay(admitted, names, done) + (f"\n{lost}" if lost else ""))
+         + _admitted_that_stay(admitted, names, done, own=subject.hex() in (config.group_id, config.device_id))
+         + (f"\n{lost}" if lost else ""))
     return 0
 
 
@@ -378,11 +379,16 @@ def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
 KEPT_ASIDE = " (kept aside for 90 days, out of every view and never sent to peers, in case the revocation is found void)"
 
 
-def _admitted_that_stay(admitted: list[tuple[bytes, int]], names: dict[bytes, str], done: Any) -> str:
+def _admitted_that_stay(admitted: list[tuple[bytes, int]], names: dict[bytes, str], done: Any, *,
+                        own: bool = False) -> str:
     """The groups the revoked key admitted before the seq it is revoked from: past acts stay, so
     each is still a member, with its devices, until revoked itself. A device can admit a group, so
     an informer's device can leave a puppet group behind; a device's group is that group's admitter
-    and can revoke it, a revoked group's admissions end only by revoking that group lower."""
+    and can revoke it, a revoked group's admissions end only by revoking that group lower.
+
+    `own`: this node's own group leaving the network, or its own device revoked. The groups it
+    admitted staying is then what a leaving group expects, not a threat, and no revocation to cut
+    them off can follow (a key that left signs nothing more): said plainly, with nothing to do."""
     from crypto.keys import short_id
     from node import render
 
@@ -391,6 +397,10 @@ def _admitted_that_stay(admitted: list[tuple[bytes, int]], names: dict[bytes, st
     one = len(admitted) == 1
     listed = "; ".join((f"{names[g]} ({short_id(g)})" if names.get(g) else f"group {short_id(g)}")
                        + f", admitted at seq {seq}" for g, seq in admitted)
+    if own:
+        return (f"\n{'The group' if one else f'The {len(admitted)} groups'} this key admitted "
+                f"{'stays a member' if one else 'stay members'}, with {'its' if one else 'their'} devices, as before: "
+                f"{listed}.")
     said = (f"\nThis key admitted {render.plural(len(admitted), 'group')} still a member: {listed}. "
             f"{'It stays a member' if one else 'They stay members'}, with {'its' if one else 'their'} devices "
             f"(they can still sign, connect and read what is sealed to every group): revoking this key does not "
