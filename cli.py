@@ -304,8 +304,9 @@ def cmd_revoke(args: argparse.Namespace) -> int:
                 "devices_revoked": [{"id": d.event.id.hex(), "subject": d.subject.hex(), "from_seq": d.from_seq,
                                      "pinned": d.pinned} for d in done.devices],
                 "lost": lost or None,
-                "admitted_still_members": [{"group": g.hex(), "name": names.get(g), "vouched_at_seq": seq}
-                                           for g, seq in admitted]},
+                "admitted_still_members": [{"group": g.hex(), "name": names.get(g), "vouched_at_seq": seq,
+                                            "by_device": device.hex() if device else None}
+                                           for g, seq, device in admitted]},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}"
          + _admitted_that_stay(admitted, names, done, own=subject.hex() in (config.group_id, config.device_id))
          + (f"\n{lost}" if lost else ""))
@@ -379,12 +380,15 @@ def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
 KEPT_ASIDE = " (kept aside for 90 days, out of every view and never sent to peers, in case the revocation is found void)"
 
 
-def _admitted_that_stay(admitted: list[tuple[bytes, int]], names: dict[bytes, str], done: Any, *,
+def _admitted_that_stay(admitted: list[tuple[bytes, int, bytes | None]], names: dict[bytes, str], done: Any, *,
                         own: bool = False) -> str:
     """The groups the revoked key admitted before the seq it is revoked from: past acts stay, so
     each is still a member, with its devices, until revoked itself. A device can admit a group, so
     an informer's device can leave a puppet group behind; a device's group is that group's admitter
-    and can revoke it, a revoked group's admissions end only by revoking that group lower.
+    and can revoke it, a revoked group's admissions end only by revoking that group lower. A group's
+    devices certified before its revocation point stay members, and so do the groups they admitted:
+    named with the device and the seq the group certified it at (revoking the group from there or
+    lower takes the device, and so its admissions, away).
 
     `own`: this node's own group leaving the network, or its own device revoked. The groups it
     admitted staying is then what a leaving group expects, not a threat, and no revocation to cut
@@ -396,19 +400,23 @@ def _admitted_that_stay(admitted: list[tuple[bytes, int]], names: dict[bytes, st
         return ""
     one = len(admitted) == 1
     listed = "; ".join((f"{names[g]} ({short_id(g)})" if names.get(g) else f"group {short_id(g)}")
-                       + f", admitted at seq {seq}" for g, seq in admitted)
+                       + (f", admitted by its device {short_id(device)} (certified at seq {seq})" if device
+                          else f", admitted at seq {seq}") for g, seq, device in admitted)
+    by_devices = any(device for _, _, device in admitted)
     if own:
         return (f"\n{'The group' if one else f'The {len(admitted)} groups'} this key admitted "
                 f"{'stays a member' if one else 'stay members'}, with {'its' if one else 'their'} devices, as before: "
                 f"{listed}.")
-    said = (f"\nThis key admitted {render.plural(len(admitted), 'group')} still a member: {listed}. "
+    said = (f"\nThis key{' or its devices' if by_devices else ''} admitted "
+            f"{render.plural(len(admitted), 'group')} still a member: {listed}. "
             f"{'It stays a member' if one else 'They stay members'}, with {'its' if one else 'their'} devices "
             f"(they can still sign, connect and read what is sealed to every group): revoking this key does not "
-            f"revoke what it admitted before seq {done.from_seq}. ")
+            f"revoke what it admitted before seq {done.from_seq}"
+            f"{', nor what the devices it certified before then admitted' if by_devices else ''}. ")
     if done.role == "device":  # its group admitted them, so this group may revoke them
-        commands = " and ".join(f"`solnet revoke {g.hex()}`" for g, _ in admitted)
+        commands = " and ".join(f"`solnet revoke {g.hex()}`" for g, _, _ in admitted)
         return said + f"If you do not know {'it' if one else 'them'}, revoke {'it' if one else 'them'} too: {commands}."
-    lowest = min(seq for _, seq in admitted)  # only their admitter (this group) may revoke them: revoke it lower
+    lowest = min(seq for _, seq, _ in admitted)  # only their admitter (this group) may revoke them: revoke it lower
     return said + (f"To cut {'it' if one else 'them'} off too, revoke this group again from seq {lowest} or lower "
                    f"(`solnet revoke {done.subject.hex()} --from-seq {lowest}`).")
 
