@@ -1216,13 +1216,28 @@ def cmd_export(args: argparse.Namespace) -> int:
         if bundle_passphrase:
             sink.close()
     sealed = " sealed with the bundle passphrase" if args.encrypt else ""
-    left_out = not args.encrypt and any(log.store.count_of_kind(kind) for kind in LOCATING_KINDS)
+    # Sealed, it carries the announcements as this home holds them: those it took from a bundle in
+    # clear (stubs, whose content its peers have not filled in yet) go without their addresses.
+    stubs = sum(log.store.count_of_kind(kind, body_missing=True) for kind in LOCATING_KINDS) if args.encrypt else 0
+    left_out = bool(stubs) if args.encrypt else any(log.store.count_of_kind(kind) for kind in LOCATING_KINDS)
     emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt),
                 "addresses_left_out": left_out},
          f"Exported {render.plural(count, 'event')} to {args.file}{sealed}." + (
+             _stubs_carried(stubs) if args.encrypt else
              f" {ADDRESSES_LEFT_OUT}: a bundle not encrypted must not say where the network's nodes are. Export "
              "with --encrypt to carry them." if left_out else ""))
     return 0
+
+
+def _stubs_carried(stubs: int) -> str:
+    """What a sealed bundle lacks: the addresses of the announcements this home holds as stubs."""
+    from node import render
+
+    if not stubs:
+        return ""
+    it = "it" if stubs == 1 else "them"
+    return (f" {render.plural(stubs, 'announcement')} of a node went without addresses: this home holds {it} "
+            f"without content (as a bundle not encrypted brought {it}) until its peers fill {it} in when it syncs.")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -1268,7 +1283,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"warning: {report.problem}", file=sys.stderr)
         made_by = f", made by {report.made_by}" if report.made_by else ""
         print(", ".join(f"{n} {s}" for s, n in summary.items()) + f" (from {args.file}{made_by})")
-        if report.addresses_left_out:
+        if report.addresses_left_out and sealed:  # the node that made it held them so (cmd_export)
+            print(f"{ADDRESSES_LEFT_OUT} of this bundle where the node that made it held them without content (as "
+                  "a bundle not encrypted brings them): this node asks its peers for them when it syncs.")
+        elif report.addresses_left_out:
             print(f"{ADDRESSES_LEFT_OUT} of this bundle, as of every bundle not encrypted: this node asks its "
                   "peers for them when it syncs, or import a bundle exported with --encrypt.")
     return EXIT_REFUSED if rejected or report.problem else 0
