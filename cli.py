@@ -304,10 +304,12 @@ def cmd_revoke(args: argparse.Namespace) -> int:
                 "devices_revoked": [{"id": d.event.id.hex(), "subject": d.subject.hex(), "from_seq": d.from_seq,
                                      "pinned": d.pinned} for d in done.devices],
                 "lost": lost or None,
-                "admitted_still_members": [{"group": g.hex(), "name": names.get(g), "vouched_at_seq": seq}
-                                           for g, seq in admitted]},
+                "admitted_still_members": [{"group": g.hex(), "name": names.get(g), "vouched_at_seq": seq,
+                                            "by_device": device.hex() if device else None}
+                                           for g, seq, device in admitted]},
          f"Revoked {what} from seq {done.from_seq} (signed by this node's {done.signed_by} key): {effect}.\n{after}"
-         + _admitted_that_stay(admitted, names, done) + (f"\n{lost}" if lost else ""))
+         + _admitted_that_stay(admitted, names, done, own=subject.hex() in (config.group_id, config.device_id))
+         + (f"\n{lost}" if lost else ""))
     return 0
 
 
@@ -378,11 +380,19 @@ def _group_revocation_effect(log: Any, done: Any, *, leaving: bool) -> str:
 KEPT_ASIDE = " (kept aside for 90 days, out of every view and never sent to peers, in case the revocation is found void)"
 
 
-def _admitted_that_stay(admitted: list[tuple[bytes, int]], names: dict[bytes, str], done: Any) -> str:
+def _admitted_that_stay(admitted: list[tuple[bytes, int, bytes | None]], names: dict[bytes, str], done: Any, *,
+                        own: bool = False) -> str:
     """The groups the revoked key admitted before the seq it is revoked from: past acts stay, so
     each is still a member, with its devices, until revoked itself. A device can admit a group, so
     an informer's device can leave a puppet group behind; a device's group is that group's admitter
-    and can revoke it, a revoked group's admissions end only by revoking that group lower."""
+    and can revoke it, a revoked group's admissions end only by revoking that group lower. A group's
+    devices certified before its revocation point stay members, and so do the groups they admitted:
+    named with the device and the seq the group certified it at (revoking the group from there or
+    lower takes the device, and so its admissions, away).
+
+    `own`: this node's own group leaving the network, or its own device revoked. The groups it
+    admitted staying is then what a leaving group expects, not a threat, and no revocation to cut
+    them off can follow (a key that left signs nothing more): said plainly, with nothing to do."""
     from crypto.keys import short_id
     from node import render
 
@@ -390,15 +400,23 @@ def _admitted_that_stay(admitted: list[tuple[bytes, int]], names: dict[bytes, st
         return ""
     one = len(admitted) == 1
     listed = "; ".join((f"{names[g]} ({short_id(g)})" if names.get(g) else f"group {short_id(g)}")
-                       + f", admitted at seq {seq}" for g, seq in admitted)
-    said = (f"\nThis key admitted {render.plural(len(admitted), 'group')} still a member: {listed}. "
+                       + (f", admitted by its device {short_id(device)} (certified at seq {seq})" if device
+                          else f", admitted at seq {seq}") for g, seq, device in admitted)
+    by_devices = any(device for _, _, device in admitted)
+    if own:
+        return (f"\n{'The group' if one else f'The {len(admitted)} groups'} this key admitted "
+                f"{'stays a member' if one else 'stay members'}, with {'its' if one else 'their'} devices, as before: "
+                f"{listed}.")
+    said = (f"\nThis key{' or its devices' if by_devices else ''} admitted "
+            f"{render.plural(len(admitted), 'group')} still a member: {listed}. "
             f"{'It stays a member' if one else 'They stay members'}, with {'its' if one else 'their'} devices "
             f"(they can still sign, connect and read what is sealed to every group): revoking this key does not "
-            f"revoke what it admitted before seq {done.from_seq}. ")
+            f"revoke what it admitted before seq {done.from_seq}"
+            f"{', nor what the devices it certified before then admitted' if by_devices else ''}. ")
     if done.role == "device":  # its group admitted them, so this group may revoke them
-        commands = " and ".join(f"`solnet revoke {g.hex()}`" for g, _ in admitted)
+        commands = " and ".join(f"`solnet revoke {g.hex()}`" for g, _, _ in admitted)
         return said + f"If you do not know {'it' if one else 'them'}, revoke {'it' if one else 'them'} too: {commands}."
-    lowest = min(seq for _, seq in admitted)  # only their admitter (this group) may revoke them: revoke it lower
+    lowest = min(seq for _, seq, _ in admitted)  # only their admitter (this group) may revoke them: revoke it lower
     return said + (f"To cut {'it' if one else 'them'} off too, revoke this group again from seq {lowest} or lower "
                    f"(`solnet revoke {done.subject.hex()} --from-seq {lowest}`).")
 
@@ -1241,13 +1259,28 @@ def cmd_export(args: argparse.Namespace) -> int:
         if bundle_passphrase:
             sink.close()
     sealed = " sealed with the bundle passphrase" if args.encrypt else ""
-    left_out = not args.encrypt and any(log.store.count_of_kind(kind) for kind in LOCATING_KINDS)
+    # Sealed, it carries the announcements as this home holds them: those it took from a bundle in
+    # clear (stubs, whose content its peers have not filled in yet) go without their addresses.
+    stubs = sum(log.store.count_of_kind(kind, body_missing=True) for kind in LOCATING_KINDS) if args.encrypt else 0
+    left_out = bool(stubs) if args.encrypt else any(log.store.count_of_kind(kind) for kind in LOCATING_KINDS)
     emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt),
                 "addresses_left_out": left_out},
          f"Exported {render.plural(count, 'event')} to {args.file}{sealed}." + (
+             _stubs_carried(stubs) if args.encrypt else
              f" {ADDRESSES_LEFT_OUT}: a bundle not encrypted must not say where the network's nodes are. Export "
              "with --encrypt to carry them." if left_out else ""))
     return 0
+
+
+def _stubs_carried(stubs: int) -> str:
+    """What a sealed bundle lacks: the addresses of the announcements this home holds as stubs."""
+    from node import render
+
+    if not stubs:
+        return ""
+    it = "it" if stubs == 1 else "them"
+    return (f" {render.plural(stubs, 'announcement')} of a node went without addresses: this home holds {it} "
+            f"without content (as a bundle not encrypted brought {it}) until its peers fill {it} in when it syncs.")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -1293,7 +1326,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"warning: {report.problem}", file=sys.stderr)
         made_by = f", made by {report.made_by}" if report.made_by else ""
         print(", ".join(f"{n} {s}" for s, n in summary.items()) + f" (from {args.file}{made_by})")
-        if report.addresses_left_out:
+        if report.addresses_left_out and sealed:  # the node that made it held them so (cmd_export)
+            print(f"{ADDRESSES_LEFT_OUT} of this bundle where the node that made it held them without content (as "
+                  "a bundle not encrypted brings them): this node asks its peers for them when it syncs.")
+        elif report.addresses_left_out:
             print(f"{ADDRESSES_LEFT_OUT} of this bundle, as of every bundle not encrypted: this node asks its "
                   "peers for them when it syncs, or import a bundle exported with --encrypt.")
     return EXIT_REFUSED if rejected or report.problem else 0

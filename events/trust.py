@@ -555,18 +555,45 @@ class TrustGraph:
         """Every vouch naming `subject`, valid or not, as added (the caller weighs them)."""
         return [v for v in self._vouches if v.subject == subject]
 
-    def still_admitted_by(self, key: bytes) -> list[tuple[bytes, int]]:
-        """The groups that `key` itself validly vouched for (a past act that stays when `key` is
-        revoked from a later seq) and that are members now, not revoked, with `key`'s group among
-        their admitters: (group, seq of the vouch), by seq. A revoked informer's device keeps a
-        puppet group it admitted in the network unless someone names it."""
-        out: dict[bytes, int] = {}
+    def still_admitted_by(self, key: bytes) -> list[tuple[bytes, int, bytes | None]]:
+        """The groups that `key` validly vouched for (a past act that stays when `key` is revoked
+        from a later seq) and that are members now, not revoked, with `key`'s group among their
+        admitters: (group, seq, device), by seq. A revoked informer's device keeps a puppet group it
+        admitted in the network unless someone names it.
+
+        For a group key, also those one of its devices admitted, where that device is still
+        certified at `key`'s revocation point (the devices it certified before stay members, and
+        their admissions with them): `device` names it, and `seq` is then the seq at which `key`
+        certified it (revoking `key` from that seq or lower takes the device, and what it admitted,
+        away). `device` is None for `key`'s own vouch, `seq` that vouch's."""
+        out: dict[bytes, tuple[int, bytes | None]] = {}
+        member = self.members.get(key)
+        certified = self._certified_at(key) if member is not None and member.role == GROUP_ROLE else {}
         for v, voucher in self._valid_admissions():
             admitted = self.members.get(v.subject)
-            if (v.voucher == key and admitted is not None and admitted.role == GROUP_ROLE
-                    and admitted.revoked_from is None and voucher.group in admitted.admitters):
-                out[v.subject] = min(out.get(v.subject, v.voucher_seq), v.voucher_seq)
-        return sorted(out.items(), key=lambda item: (item[1], item[0]))
+            if (admitted is None or admitted.role != GROUP_ROLE or admitted.revoked_from is not None
+                    or voucher.group not in admitted.admitters):
+                continue
+            if v.voucher == key:
+                found: tuple[int, bytes | None] = (v.voucher_seq, None)
+            elif voucher.role == DEVICE_ROLE and voucher.group == key and v.voucher in certified:
+                found = (certified[v.voucher], v.voucher)
+            else:
+                continue
+            out[v.subject] = min(out.get(v.subject, found), found, key=lambda f: f[0])
+        return sorted(((g, seq, device) for g, (seq, device) in out.items()), key=lambda item: (item[1], item[0]))
+
+    def _certified_at(self, group: bytes) -> dict[bytes, int]:
+        """The devices of `group`, each with the lowest seq at which the group key's vouch that
+        certifies it counts (the group may still sign that seq)."""
+        owner = self.members[group]
+        devices = {m.key for m in self.devices_of(group)}
+        seqs: dict[bytes, int] = {}
+        for v in self._vouches:
+            if v.role == DEVICE_ROLE and v.complete and v.voucher == group and v.subject in devices \
+                    and owner.may_sign(v.voucher_seq):
+                seqs[v.subject] = min(seqs.get(v.subject, v.voucher_seq), v.voucher_seq)
+        return seqs
 
     def _valid_admissions(self) -> Iterator[tuple[Vouch, Member]]:
         """Every complete group vouch signed by a member at a seq it may sign, with that member."""

@@ -52,14 +52,17 @@ def case_actions(request: dict[str, Any], own: bytes | None) -> None:
     """What this node's group may do with a support request, for its buttons (events.effects):
     take it (another group's request it can read, which it does not take yet: beside a group that
     takes it already, as a second offer of help), close it (its own request, or one whose requesting
-    group is gone and that it alone takes) or hand it back (one it takes)."""
+    group is gone, that it alone takes and that has no private part) or hand it back (one it takes)."""
     still = own is not None and request["status"] != "closed"
     request["may_take"] = (still and own != request["group"] and own not in request["claimed_by"]
                            and request.get("read_here", True)
                            and not request.get("group_gone"))  # (its group's questions would go unanswered)
     # Its requesting group gone, the last group still taking it closes it for everyone
-    # (events.readmodels.support_requests): its close is no hand-back, and says so on the button
-    ends_it = bool(request.get("group_gone")) and request["claimed_by"] == [own]
+    # (events.readmodels.support_requests): its close is no hand-back, and says so on the button.
+    # Not a request with a private part: no taker's close ends one (most nodes cannot tell whether
+    # the taker read it), so there the close hands it back, and the button says that.
+    ends_it = (bool(request.get("group_gone")) and request["claimed_by"] == [own]
+               and not request.get("private"))
     request["may_close"] = still and (own == request["group"] or ends_it)
     request["may_hand_back"] = still and own != request["group"] and own in request["claimed_by"] and not ends_it
 

@@ -414,7 +414,11 @@ class EventTables(StoreBase):
         return [TrustRow(event_id, self._key(a), seq, kind, body, ts)
                 for event_id, a, seq, kind, body, ts, header, sig in rows if self._signed(event_id, a, header, sig, body)]
 
-    def count_of_kind(self, kind: str) -> int:
+    def count_of_kind(self, kind: str, *, body_missing: bool = False) -> int:
+        """The stored events of `kind`; `body_missing`: only those held without their body (stubs,
+        as a bundle in clear brings a node's announcement), whose body the peers fill in."""
+        if body_missing:
+            return self._one(f"SELECT count(*) FROM events WHERE kind=? AND body_state={BODY_MISSING}", (kind,))
         return self._one("SELECT count(*) FROM events WHERE kind=?", (kind,))
 
     def announcements(self, *, not_by: bytes | None = None, by: bytes | None = None) -> list[tuple[bytes, bytes, bytes]]:

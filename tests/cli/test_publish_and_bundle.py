@@ -278,3 +278,21 @@ def test_import_of_a_bundle_in_clear_says_the_nodes_addresses_were_left_out(popu
     cli.run(populated.a, "export", sealed, "--encrypt", env=env)
     said = cli.run(populated.b, "import", sealed, env=env)
     assert "left out" not in said.stdout, said.stdout
+
+
+def test_a_sealed_bundle_of_a_node_holding_announcements_as_stubs_says_what_it_lacks(populated, cli, tmp_path):
+    """Bristol took Calais's bundle in clear: it holds the announcements without their addresses. Its
+    bundle WITH --encrypt carries them so: export said addresses_left_out False, and importing it said
+    "left out ... as of every bundle not encrypted ... or import a bundle exported with --encrypt"."""
+    clear = tmp_path / "clear.bundle"
+    cli.run(populated.a, "export", clear)
+    cli.run(populated.b, "import", clear)
+    sealed, env = tmp_path / "sealed.bundle", {"SOLNET_BUNDLE_PASSPHRASE": "carried by hand"}
+    assert cli.run_json(populated.b, "export", sealed, "--encrypt", env=env)["addresses_left_out"] is True
+    said = " ".join(cli.run(populated.b, "export", sealed, "--encrypt", env=env).stdout.split())
+    assert "1 announcement of a node went without addresses: this home holds it without content (as a bundle " \
+           "not encrypted brought it) until its peers fill it in when it syncs." in said, said
+    assert "Export with --encrypt" not in said, said
+    said = " ".join(cli.run(populated.a, "import", sealed, env=env).stdout.split())
+    assert "were left out of this bundle where the node that made it held them without content" in said, said
+    assert "every bundle not encrypted" not in said and "--encrypt" not in said, said

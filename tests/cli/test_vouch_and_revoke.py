@@ -529,3 +529,17 @@ def test_a_group_revoked_from_a_later_seq_names_the_group_it_admitted_before_and
     assert lower["admitted_still_members"] == [], lower
     groups = cli.run_json(network.a, "view", "groups")
     assert not [g for g in groups if g["id"] == dover_id and g["revoked_from"] is None], groups  # no longer admitted
+
+
+def test_a_group_leaving_is_not_told_to_revoke_itself_again_to_cut_off_the_groups_it_admitted(network, cli):
+    """Calais (the founder, which invited Bristol) leaves the network: `revoke` called Bristol a group
+    to cut off "by revoking this group again from seq 3 or lower", a command then refused (a group
+    that left signs nothing more). Bristol staying is what a group that leaves expects: said plainly."""
+    said = " ".join(cli.run(network.a, "revoke", network.group_a, "--anyway").stdout.split())
+    assert "This group has left the network" in said, said
+    assert "revoke this group again" not in said and "To cut it off" not in said, said
+    assert "This key admitted" not in said, said
+    assert ("The group this key admitted stays a member, with its devices, as before: group "
+            f"{network.group_b[:12]}…, admitted at seq ") in said, said
+    again = cli.run(network.a, "revoke", network.group_a, "--from-seq", "3", "--anyway", ok=False)
+    assert again.returncode == 1, again  # (why the advice was wrong: the command it gave is refused)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from page_text import visible_text
 from test_fundraiser_decline_page import reply_from_bristol
 from test_http import get
@@ -40,3 +42,26 @@ async def test_the_needs_group_declines_a_fulfilment_from_its_page(sample, start
     _, page, _ = await get(node.client, f"/event/{need}", headers={"Accept-Language": "fr"})
     text = " ".join(visible_text(page).split())
     assert re.search(r"1 refusée\(s\) par le groupe du besoin\s?: 7 couvert par Bristol", text), text
+
+
+
+@pytest.mark.parametrize("event, kind, fields, own, theirs", [
+    ("need", "need.fulfil", ("need", "quantity", "3", "7"),
+     "3 covered by Calais", "7 covered by Bristol Decline its fulfilments"),
+    ("fundraiser", "fundraiser.update", ("fundraiser", "pledge", "40", "9999"),
+     "40 EUR pledged by Calais", "9,999 EUR pledged by Bristol Decline its pledges")])
+async def test_the_groups_own_fulfilment_or_pledge_has_no_decline_button(sample, start_node, event, kind, fields,
+                                                                         own, theirs) -> None:
+    """Calais covered part of its own need (pledged to its own fundraiser): its page offered "Decline
+    its fulfilments" ("Decline its pledges") on Calais's own line, and publishing that decline is
+    refused (a group declines only another group's). Only Bristol's line has the button."""
+    ref, field, ours, bristols = fields
+    item = sample.ids[event]
+    reply = reply_from_bristol(*sample.nodes, kind, {ref: item, field: bristols})
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    mine = (await node.node.publish(kind, {ref: item, field: ours})).id.hex()
+    _, page, _ = await get(node.client, f"/event/{item}", headers={"Accept-Language": "en"})
+    text = " ".join(visible_text(page).split())
+    assert theirs in text and re.search(rf"{own}(?! Decline)", text), text
+    assert f"decline={reply}" in html.unescape(page) and f"decline={mine}" not in html.unescape(page), page

@@ -729,6 +729,28 @@ def test_group_revoked_from_seq_n_keeps_devices_vouched_before_n():
     assert g.member(d1) is not None and g.member(d2) is None and g.member(d3) is None
 
 
+def test_a_group_revoked_from_a_later_seq_names_the_groups_its_staying_devices_admitted():
+    """An informer's group G1 had its device g1 (certified at seq 1) admit a puppet group P, and
+    admitted H itself at seq 3. Its admitter F revokes G1 from seq 2: g1 stays a member (certified
+    before), and P with it, but `still_admitted_by` counted only G1's own vouches and named nothing,
+    so `solnet revoke` said nothing of P. It names P, by the device, at the seq G1 certified it (the
+    seq to revoke G1 from to take g1, and so P, away); a device certified from the revocation point
+    on is no member, and what it admitted is no longer named."""
+    f, g1, d1, d2, p, q, h = key(), key(), key(), key(), key(), key(), key()
+    vouches = [admit(f, g1, 1), device(g1, d1, 1), device(g1, d2, 2), admit(d1, p, 1), admit(d2, q, 1),
+               admit(g1, h, 3)]
+    later = TrustGraph([f], vouches)
+    revoke(later, f, g1, 4, seq=2)
+    assert later.still_admitted_by(g1) == [(p, 1, d1), (q, 2, d2), (h, 3, None)]
+    g = TrustGraph([f], vouches)
+    revoke(g, f, g1, 2, seq=2)
+    assert g.member(d1).revoked_from is None and g.member(p).revoked_from is None and g.member(d2) is None
+    assert g.still_admitted_by(g1) == [(p, 1, d1)]
+    assert g.still_admitted_by(d1) == [(p, 1, None)]  # a device's own admission, as before
+    revoke(g, f, g1, 1, seq=3)
+    assert g.member(p) is None and g.still_admitted_by(g1) == []
+
+
 def test_revoking_a_founder_device_chain_cascades(net):
     """a1 admitted C at seq 5; revoking a1 from seq 5 uncertifies C and C's device."""
     g = net["g"]

@@ -222,3 +222,24 @@ def test_a_request_whose_group_is_gone_is_closed_by_the_group_that_took_it_in_ei
     said = _refusal(log, "support.claim", alone.id, world.pub("G3"))
     assert said is not None and "no longer open" in said and "no group takes it" in said, said
     log.store.close()
+
+
+@pytest.mark.parametrize("how", ["left", "revoked"])
+def test_the_taker_of_a_gone_groups_private_request_is_offered_to_hand_it_back_not_to_close_it(tmp_path: Path,
+                                                                                              how: str) -> None:
+    """Calais (G2) asked with a private part, Cardiff (G1) alone took it, and Calais is gone. A
+    taker's close ends no such request (events.readmodels.support_requests: most nodes cannot tell
+    a group that read it from a mole): the dashboard offered Cardiff "Close this request", and the
+    close then handed it back (the case left every view). Its button says what the close does."""
+    world = certified_world()
+    base = list(world.events)
+    g2, g1 = world.authors["g2"], world.authors["g1"]
+    request = g2.sign("support.request", {"type": "housing", "people": "2", "urgency": "high", **REGION,
+                                          "sealed": b"\x02" * 200})
+    posted = [request, g1.sign("support.claim", {"request": request.id})]
+    log = ingest_in(tmp_path / "taken.db", world, base + posted + [_revoke(world, how)], [])
+    [shown] = view(log, "support", now=NOW, limit=100, peers=[])
+    log.store.close()
+    assert (shown["private"], shown["group_gone"], shown["claimed_by"]) == (True, how, [world.pub("G1")])
+    case_actions(shown, world.pub("G1"))
+    assert shown["may_hand_back"] and not shown["may_close"]
