@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jinja2
 from markupsafe import Markup
@@ -297,7 +297,12 @@ class Dashboard:
         region = self._region(request)
         peers = self.node.peer_views(now_ms())
         own = self._own_group() if ctx["is_admin"] else None  # only the admin acts for the group
-        data = await self.node.db(pages.overview, self.node.log, region, now_ms(), own, peers, self.opener(ctx))
+        asked = {section: self._page_number(request, key) for section, key in pages.PAGED.items()}
+        data = await self.node.db(pages.overview, self.node.log, region, now_ms(), own, peers, self.opener(ctx), asked)
+        shown = {key: data[section]["page"] for section, key in pages.PAGED.items() if data[section]["page"] > 1}
+        for section, key in pages.PAGED.items():  # each section's links on and back keep the others' pages
+            data[section]["href"] = {n: "/?" + urlencode({**({"region": region} if region else {}), **shown, key: n})
+                                     for n in (1, data[section]["next_page"]) if n}
         facts = self.node.live_facts()  # once: it asks the storage health and the clock doubt
         health = await self.node.db(pages.health, self.node.log, peers, facts.get("cut_off_since"))
         keys = self.node.keys
@@ -327,7 +332,7 @@ class Dashboard:
         if not ctx["is_admin"]:  # a member's device that may be copied (node/linked_twice.py) is for the admin
             for peer in health["peers"]:
                 peer["linked_twice"] = None
-        suffix = f"?region={quote(region)}" if region else ""
+        suffix = "?" + urlencode({**({"region": region} if region else {}), **shown}) if region or shown else ""
         return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
 
@@ -342,6 +347,12 @@ class Dashboard:
         heard = max(known) if known else now  # the node's start counts: a new node is not cut off at once
         silent_s = (now - heard) / 1000
         return int(silent_s // 60) if silent_s >= self.options.cut_off_after_s else None
+
+    @staticmethod
+    def _page_number(request: web.Request, key: str) -> int:
+        """The page of a section the query asks for (`?support_page=2`): 1 if none or not a number."""
+        value = request.query.get(key, "")
+        return max(1, min(int(value), 10_000)) if value.isdigit() and len(value) <= 6 else 1
 
     async def overview(self, request: web.Request) -> web.StreamResponse:
         self.context(request)

@@ -10,7 +10,7 @@ from typing import Any
 
 from events import readmodels
 from events.kinds import KINDS
-from events.projections import PROFILE, MemoryTables
+from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
 from node import references, render, revoked_here
@@ -25,6 +25,10 @@ from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_g
 MAX_REFERENCES = 64  # events named by one event's page (a redaction names at most 64)
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
+# Rows read per table for a section's later pages (?support_page=2): what lies beyond the first
+# MAX_ITEMS is reachable, in pages of MAX_ITEMS, as far as this many rows go (a bounded cost still).
+DEEP = 10 * CANDIDATES
+PAGED = {"support": "support_page", "needs": "needs_page", "fundraisers": "funds_page"}  # section: its page's query key
 PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update",
                "fundraiser.decline", "need", "need.update", "offer", "offer.update", "need.fulfil", "need.decline", "support.request", "support.claim",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
@@ -48,6 +52,38 @@ def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any
     return {"items": fair_items(items, MAX_ITEMS), "more": capped or len(items) > MAX_ITEMS}
 
 
+def _running(funds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f for f in funds if not f["ended"] and not f["group_gone"]]
+
+
+def _open_needs(needs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [n for n in needs if n["side"] == "need" and n["remaining"] > 0]
+
+
+def _open_requests(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in requests if s["status"] != "closed"]
+
+
+# Each paged section: its view, which of the view's items it lists, and the table it lists.
+SECTION_ITEMS = {"support": ("support", _open_requests, SUPPORT), "needs": ("needs", _open_needs, NEED),
+                 "fundraisers": ("fundraisers", _running, FUNDRAISER)}
+
+
+def paged(section: dict[str, Any], deeper: list[dict[str, Any]], deep_capped: bool, page: int) -> dict[str, Any]:
+    """`section` (its first page, `_bounded`) as page `page` of it: the first page as is, each
+    later one the next MAX_ITEMS of `deeper` (the section's items of DEEP rows, newest first) that
+    the first page does not show; so no item is on two pages and none between them is skipped.
+    `after`: how many come after this page (`after_more`: more than that, beyond the DEEP rows);
+    `page`, and `next_page` if there are any."""
+    shown = {i["id"] for i in section["items"]}
+    rest = [i for i in deeper if i["id"] not in shown]
+    last = max(1, min(page, 1 + -(-len(rest) // MAX_ITEMS)))  # a page past the end: the last one
+    items = section["items"] if last == 1 else rest[(last - 2) * MAX_ITEMS:(last - 1) * MAX_ITEMS]
+    after = max(0, len(rest) - (last - 1) * MAX_ITEMS)
+    return {**section, "items": items, "page": last, "after": after, "after_more": deep_capped,
+            "more": bool(after) or deep_capped, "next_page": last + 1 if after else None}
+
+
 def case_actions(request: dict[str, Any], own: bytes | None) -> None:
     """What this node's group may do with a support request, for its buttons (events.effects):
     take it (another group's request it can read, which it does not take yet: beside a group that
@@ -68,15 +104,18 @@ def case_actions(request: dict[str, Any], own: bytes | None) -> None:
 
 
 def overview(log: EventLog, region: str | None, now: int, own: bytes | None = None,
-             peers: list[dict[str, Any]] | None = None, opener: Opener | None = None) -> dict[str, Any]:
+             peers: list[dict[str, Any]] | None = None, opener: Opener | None = None,
+             section_pages: dict[str, int] | None = None) -> dict[str, Any]:
     """Each section from at most CANDIDATES rows per table (the newest; the soonest actions), so
     the page costs the same at 100 events or 100k; sections filter them (open, not ended). `own`
     is this node's group: what it may do (take, close, adjust, clear) is marked on the items. With
-    `opener` (the admin's page), the events for chosen groups this node reads are in it too."""
+    `opener` (the admin's page), the events for chosen groups this node reads are in it too.
+    `section_pages`: which page of each PAGED section to show (1 unless said; `paged`): a section
+    with more than it shows reads DEEP rows to say how many and to list them."""
     opened = opened_rows(log, opener) if opener is not None else None
     bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened, opener=opener)}
     all_funds = view(log, "fundraisers", **bounded)
-    funds = [f for f in all_funds if not f["ended"] and not f["group_gone"]]  # running
+    funds = _running(all_funds)
     needs = view(log, "needs", **bounded)
     capped_needs = sum(1 for n in needs if n["side"] == "need") >= CANDIDATES
     capped_offers = sum(1 for n in needs if n["side"] == "offer") >= CANDIDATES
@@ -84,9 +123,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         n["mine"] = n["group"] == own
     all_support = view(log, "support", **bounded)
     mark_private_readers(log, opener, all_support, own)
-    support = [s for s in all_support if s["status"] != "closed"]
-    for s in support:
-        case_actions(s, own)
+    support = _open_requests(all_support)
     alerts, crowded = alerts_of_every_group(bounded["reader"], region, now, CANDIDATES, ALERTS_PER_GROUP)
     named(alerts, group_names(log))
     for a in alerts:
@@ -99,8 +136,6 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     happened = view(log, "past-actions", **bounded)
     for a in happened:
         a["mine"] = a["group"] == own
-    tell_apart(log, [o for s in support for o in s.get("can_go", [])], CAN_GO_NAME)
-    tell_apart(log, [o for n in needs for o in n.get("matches", [])], MATCH_NAME)
     page = {
         "alerts": alerts,
         "alerts_crowded": sorted(crowded),  # groups with more live alerts than the banner shows of one group
@@ -109,7 +144,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "later": _bounded(later, len(upcoming) >= CANDIDATES),
         "happened": _bounded(happened),
         "fundraisers": _bounded(funds, len(all_funds) >= CANDIDATES),
-        "needs": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] > 0], capped_needs),
+        "needs": _bounded(_open_needs(needs), capped_needs),
         "offers": _bounded([n for n in needs if n["side"] == "offer" and n["remaining"] > 0], capped_offers),
         "fulfilled": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] == 0], capped_needs),
         "support": _bounded(support, len(all_support) >= CANDIDATES),
@@ -123,8 +158,28 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "last_n": log.store.last_n(),
         "own": own,
     }
+    for section in PAGED:
+        page[section] = _paged_section(log, page[section], section, (section_pages or {}).get(section, 1),
+                                       {**bounded, "limit": DEEP, "reader": reader_of(log, opened, opener=opener)})
+    if page["support"]["page"] > 1:
+        mark_private_readers(log, opener, page["support"]["items"], own)
+    for s in page["support"]["items"]:
+        case_actions(s, own)
+    tell_apart(log, [o for s in page["support"]["items"] for o in s.get("can_go", [])], CAN_GO_NAME)
+    deeper_needs = page["needs"]["items"] if page["needs"]["page"] > 1 else []
+    tell_apart(log, [o for n in (*needs, *deeper_needs) for o in n.get("matches", [])], MATCH_NAME)
     tell_apart_listed(log, page)
     return page
+
+
+def _paged_section(log: EventLog, first: dict[str, Any], section: str, page: int,
+                   deep: dict[str, Any]) -> dict[str, Any]:
+    """`paged` for one PAGED section: DEEP rows read only when it has more than its first page."""
+    if not first["more"]:
+        return paged(first, [], False, 1)
+    name, keep, table = SECTION_ITEMS[section]
+    everything = view(log, name, **deep)
+    return paged(first, keep(everything), table in deep["reader"].capped, page)
 
 
 # What each list's link to an event reads as (templates/overview_body.html): two listed events
