@@ -483,7 +483,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
                   "capacity": capacity(region_log, r, now, limit),
                   "funds": fundraisers(region_log, r, now, limit, open_only=True)}
         log.capped.update(region_log.capped)
-        capped = [part for part, tables in _PARTS.items() if region_log.capped & tables]
+        capped = [part for part, tables in DESK_PARTS.items() if region_log.capped & tables]
         capped += ["alerts"] if alerts_capped else []
         group_ids = homes.get(r, [])
         out.append(readmodels.region_summary(
@@ -501,7 +501,10 @@ def support_requests_of(log: Held, region: str | None, now: int, limit: int | No
                                        log.gone, log.readers)
 
 
-_PARTS = {"needs": {NEED, OFFER}, "support": {SUPPORT}, "capacity": {SUPPORT_OFFER}, "funds": {FUNDRAISER}}
+# The desk's parts, each with the tables its sums are read from: a part is `capped` when a read of
+# its own left rows out (offers apart from needs: 800 needs must not say the offers' sums are cut).
+DESK_PARTS = {"needs": {NEED}, "offers": {OFFER}, "support": {SUPPORT}, "capacity": {SUPPORT_OFFER},
+              "funds": {FUNDRAISER}}
 
 
 def last_heard(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, int]:
