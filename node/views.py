@@ -253,11 +253,23 @@ def fundraisers(log: Held, region: str | None, now: int, limit: int | None, *, o
     return [f for f in found if not f["group_gone"]] if open_only else found
 
 
-def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    """Open needs and offers with their updates, fulfilments and draw-downs."""
+def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched: bool = True,
+          ) -> list[dict[str, Any]]:
+    """Open needs and offers with their updates, fulfilments and draw-downs; of `region` alone if
+    one is given, but what could cover each need (`matches`) comes from offers of any region
+    (`matched` False: the desk, which sums a region's own, reads no other region's)."""
     lapse = {"t_from": now} if limit is not None else {}
     need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit))
     offer_rows = log.listed(OFFER, limit, region=region, **lapse, **_newest(limit))
+    listed = {o.key for o in offer_rows}
+    if region is not None and matched:
+        # What could cover a region's needs comes from any region (same goods and unit): the offers
+        # the whole network's listing reads (bounded alike), read beside this listing, not part of
+        # its cut nor of what it lists. (Matched among this region's offers alone, a need of Calais
+        # lost Lille's offers from "could come from" once a reader chose Calais.)
+        offer_rows = offer_rows + [o for o in replace(log, capped=set()).listed(OFFER, limit, **lapse,
+                                                                                **_newest(limit))
+                                   if o.key not in listed]
     fulfils = log.rows(FULFIL, refs=[n.key for n in need_rows])
     drawn = log.rows(FULFIL, regions=[offer_key(o.key) for o in offer_rows])
     held = {r.key for r in need_rows}
@@ -265,8 +277,9 @@ def needs(log: Held, region: str | None, now: int, limit: int | None) -> list[di
     targets = {f.ref: t for f in drawn if f.ref not in held and (t := log.target(f.ref))}
     updates = (log.rows(NEED_UPDATE, refs=[n.key for n in need_rows])
                + log.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]))
-    return readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets, gone=log.gone,
-                                       replied_by=log.replied_by)
+    found = readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets, gone=log.gone,
+                                        replied_by=log.replied_by)
+    return [item for item in found if item["side"] == "need" or item["id"] in listed]
 
 
 def capacity(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -465,11 +478,12 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         # closed items are dropped: counting what was left, a withdrawn need among the newest made
         # "57 missing" of 60 read as all of them)
         region_log = replace(log, capped=set())
-        listed = {"needs": needs(region_log, r, now, limit), "support": support_requests_of(region_log, r, now, limit),
+        listed = {"needs": needs(region_log, r, now, limit, matched=False),
+                  "support": support_requests_of(region_log, r, now, limit),
                   "capacity": capacity(region_log, r, now, limit),
                   "funds": fundraisers(region_log, r, now, limit, open_only=True)}
         log.capped.update(region_log.capped)
-        capped = [part for part, tables in _PARTS.items() if region_log.capped & tables]
+        capped = [part for part, tables in DESK_PARTS.items() if region_log.capped & tables]
         capped += ["alerts"] if alerts_capped else []
         group_ids = homes.get(r, [])
         out.append(readmodels.region_summary(
@@ -487,7 +501,10 @@ def support_requests_of(log: Held, region: str | None, now: int, limit: int | No
                                        log.gone, log.readers)
 
 
-_PARTS = {"needs": {NEED, OFFER}, "support": {SUPPORT}, "capacity": {SUPPORT_OFFER}, "funds": {FUNDRAISER}}
+# The desk's parts, each with the tables its sums are read from: a part is `capped` when a read of
+# its own left rows out (offers apart from needs: 800 needs must not say the offers' sums are cut).
+DESK_PARTS = {"needs": {NEED}, "offers": {OFFER}, "support": {SUPPORT}, "capacity": {SUPPORT_OFFER},
+              "funds": {FUNDRAISER}}
 
 
 def last_heard(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, int]:

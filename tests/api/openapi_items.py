@@ -18,6 +18,7 @@ from events.fields import CURRENCY_RE, LANGUAGE_RE, REGION_RE, Field
 from events.kinds import ALERT_STATUS, KINDS, OUTCOMES, SUPPORT_TYPES, URGENCY
 from events.sealed import SEALABLE
 from node.render import TIME_KEYS
+from node.views import DESK_PARTS
 
 Schema = dict[str, Any]
 REF = "#/components/schemas/"
@@ -310,7 +311,7 @@ def item_schemas() -> dict[str, Schema]:
                                      "pledged_gone": said(COUNT, "in minor units: those pledges added up")})),
         "alerts": said(COUNT, "live alerts"),
         "last_heard": nullable(TIME, "when this node last heard from the region's groups"),
-        "capped": array({"type": "string", "enum": ["needs", "support", "capacity", "funds", "alerts"]},
+        "capped": array({"type": "string", "enum": [*DESK_PARTS, "alerts"]},
                         "the parts counted from a bounded number of the newest items (alerts: more than 2,000 "
                         "live, a flood; below that they are all counted)")},
         "one region at a glance (the coordinator's desk)")

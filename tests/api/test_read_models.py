@@ -155,3 +155,25 @@ async def test_the_desk_says_its_sums_are_cut_when_a_withdrawn_need_is_among_the
     [town] = (await api.get("/api/v1/regions?region=testville"))["items"]
     [tents] = town["needs"]
     assert tents["missing"] == 57 and "needs" in town["capped"], town
+
+
+async def test_a_need_of_the_region_asked_for_could_come_from_an_offer_of_another(api) -> None:
+    """`?region=calais` lists Calais's needs and offers only, but what could cover a need comes from
+    any region (same goods and unit), as across the whole network: it named none of Lille's."""
+    need = await api.publish("need", category="tents", quantity="40", region="calais")
+    offer = await api.publish("offer", category="tents", quantity="30", region="lille")
+    for path in ("/api/v1/needs", "/api/v1/needs?region=calais"):
+        page = await api.get(path)
+        [item] = [i for i in page["items"] if i["id"] == need["id"]]
+        assert [(m["id"], m["region"], m["remaining"]) for m in item["matches"]] == [(offer["id"], "lille", 30)], path
+    assert [i["id"] for i in (await api.get("/api/v1/needs?region=calais"))["items"]] == [need["id"]]
+
+
+async def test_the_desk_says_which_of_needs_and_offers_it_counted_from_the_newest_only(api) -> None:
+    """21 offers and one need in a region: the offers are summed from the newest 20, the need in full.
+    Needs and offers were one part: `capped` said 'needs' for both, whichever was cut."""
+    await api.publish("need", category="tents", quantity="3", region="testville")
+    for i in range(21):
+        await api.publish("offer", category="tents", quantity=str(i + 1), region="testville")
+    [town] = (await api.get("/api/v1/regions?region=testville"))["items"]
+    assert town["capped"] == ["offers"], town

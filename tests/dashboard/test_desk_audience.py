@@ -92,26 +92,50 @@ def test_view_regions_marks_what_is_for_chosen_groups_only(sample) -> None:
     assert any(o.endswith("[shared with Calais and Bristol only]") for o in offers), offers
 
 
-async def test_the_desk_says_where_it_added_up_the_newest_rows_only(sample, start_node) -> None:
-    """The desk adds up each region's newest 20 rows per part; with more, its sums were short with
-    no word (300 offers of food showed as 5,247 boxes of 45,150), where `view regions` and the API
-    say `capped`. The cell says it now, in the reader's language."""
+async def _desk_after_21(sample, start_node, kind: str):
+    """The node of the sample's Calais, started once it has published 21 of `kind` (need or offer)
+    in Bristol, logged in; and its overview in English."""
     log, keys = sample.nodes[0].home.log(), sample.nodes[0].home.keys(PASSPHRASE)
     try:
         for i in range(21):
-            publishing.publish(log, keys, "offer", {"category": "food", "quantity": str(i + 1), "unit": "boxes",
-                                                    "region": "bristol"})
+            publishing.publish(log, keys, kind, {"category": "food", "quantity": str(i + 1), "unit": "boxes",
+                                                 "region": "bristol"})
     finally:
         log.store.close()
     node = await start_node(sample.nodes[0])
     await node.log_in()
     async with node.client.get("/", headers={"Accept-Language": "en"}) as r:
-        html = await r.text()
+        return node, await r.text()
+
+
+async def test_the_desk_says_where_it_added_up_the_newest_rows_only(sample, start_node) -> None:
+    """The desk adds up each region's newest 20 rows per part; with more, its sums were short with
+    no word (300 offers of food showed as 5,247 boxes of 45,150), where `view regions` and the API
+    say `capped`. The cell says it now, in the reader's language."""
+    node, html = await _desk_after_21(sample, start_node, "offer")
     assert "counted from the newest entries only" in _bristol_row(html), _bristol_row(html)
     calais = re.search(r'<tr data-key="region-calais".*?</tr>', html, re.S).group(0)
     assert "newest entries only" not in calais  # a region under the bound: its sums are whole
     async with node.client.get("/", headers={"Accept-Language": "fr"}) as r:
         assert "compté sur les entrées les plus récentes seulement" in _bristol_row(await r.text())
+
+
+def _cell(html: str, region: str, label: str) -> str:
+    row = re.search(rf'<tr data-key="region-{region}".*?</tr>', html, re.S)
+    assert row, html
+    cell = re.search(rf'<td data-label="{label}">.*?</td>', row.group(0), re.S)
+    assert cell, row.group(0)
+    return " ".join(visible_text(cell.group(0)).split())
+
+
+async def test_the_desk_says_its_offers_are_whole_when_only_its_needs_were_cut(sample, start_node) -> None:
+    """21 needs in Bristol, beside the sample's open offer of blankets there: the needs' sums are of
+    the newest 20, the offers' of them all. The Offered cell said "counted from the newest entries
+    only" too (needs and offers were one part of `capped`), and the API said `capped: ['needs']`."""
+    _, html = await _desk_after_21(sample, start_node, "need")
+    assert "counted from the newest entries only" in _cell(html, "bristol", "Still needed")
+    offered = _cell(html, "bristol", "Offered")
+    assert "blankets" in offered and "newest entries only" not in offered, offered
 
 
 async def test_could_go_to_marks_a_place_that_cannot_read_the_private_details(tmp_path, start_node) -> None:
