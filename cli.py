@@ -620,7 +620,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if empty_private:
             raise CliError("the private details (--private) are empty")
         wait_until_caught_up(log, options._offline, node_takes_it=True)
-        event = publishing.publish(log, home.keys, kind.name, texts, expires_in=options._expires_in,
+        unlocked: list[Any] = []
+
+        def keys() -> Any:  # unlocked once, when first needed (a typo in the input costs no passphrase)
+            if not unlocked:
+                unlocked.append(home.keys())
+            return unlocked[0]
+
+        event = publishing.publish(log, keys, kind.name, texts, expires_in=options._expires_in,
                                    signer=options._signer, private=private, to=to, offline=options._offline,
                                    public_note=public_note, check_region=not new_region,
                                    home_region=lambda: home.config().region)
@@ -629,7 +636,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
                 "peers": int(log.store.has_peers()),
-                "referral": publishing.referral_advice(log, kind.name, texts, to, home.keys())}
+                "referral": publishing.referral_advice(log, kind.name, texts, to, keys)}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {

@@ -355,7 +355,7 @@ def share_command(request: bytes, group: str) -> str:
 
 
 def referral_advice(log: EventLog, kind: str, texts: Mapping[str, str], to: Sequence[str],
-                    keys: NodeKeys) -> str | None:
+                    keys: NodeKeys | Callable[[], NodeKeys]) -> str | None:
     """After a support request was handed back as `referred` with case notes for groups ('to') that
     cannot read the request (as far as this device can tell: it reads every part of it): what the
     requesting group must run for them to read and take it. None otherwise."""
@@ -366,6 +366,7 @@ def referral_advice(log: EventLog, kind: str, texts: Mapping[str, str], to: Sequ
     group = log.trust.group_of(row[1]) if row is not None else None
     if group is None:
         return None
+    keys = keys() if callable(keys) else keys  # (the keys the publish unlocked: asked once)
     parts = [readers_of(p.sealed, keys.device_encryption) for p in request_parts(log, request)]
     readers = readmodels.request_readers(group, parts)
     missing = [g for g in parse_groups(log, to) if readers is not None and g not in readers]
