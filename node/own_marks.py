@@ -60,7 +60,9 @@ _UNSEEN = object()
 _PATHS: dict[object, Path | None] = {}
 
 
-RECORD = struct.Struct(">32sQI")  # author, seq, crc32 of the two: one mark, appended
+RECORD = struct.Struct(">32s32sQI")  # network, author, seq, crc32 of the three: one mark, appended
+_KEYED = 64  # bytes of a mark's key: its network and author (a home that joins another network
+#              signs there from seq 1: the marks of the network it left do not hold it back)
 COMPACT_AT = 64 * 1024  # bytes (some 1500 publishes): a node's start rewrites the file to one mark a key
 
 
@@ -100,9 +102,9 @@ def _parse(path: Path) -> dict[bytes, int]:
         return {}
     marks: dict[bytes, int] = {}
     for at in range(0, len(data) - RECORD.size + 1, RECORD.size):
-        author, seq, crc = RECORD.unpack_from(data, at)
-        if zlib.crc32(data[at:at + 40]) == crc:  # (a changed bit spoils this mark alone; a cut tail is left out)
-            marks[author] = seq  # the last one written for a key holds (--offline may sign below it)
+        network, author, seq, crc = RECORD.unpack_from(data, at)
+        if zlib.crc32(data[at:at + _KEYED + 8]) == crc:  # (a changed bit spoils this mark alone; a cut tail is left out)
+            marks[network + author] = seq  # the last one written for a key holds (--offline may sign below it)
     return marks
 
 
@@ -112,7 +114,7 @@ def read(path: Path) -> dict[bytes, int]:
 
 
 def _records(marks: dict[bytes, int]) -> bytes:
-    bodies = (author + seq.to_bytes(8, "big") for author, seq in marks.items())
+    bodies = (key + seq.to_bytes(8, "big") for key, seq in marks.items())
     return b"".join(body + zlib.crc32(body).to_bytes(4, "big") for body in bodies)
 
 
@@ -170,6 +172,11 @@ class _Pending:
 _KEY = "own_marks"
 
 
+def _network(store: Store) -> bytes:
+    """The network `store` holds events of (b"" before its first: no mark applies to it yet)."""
+    return store.get_meta("network_id") or b""
+
+
 def signed(store: Store, author: bytes, seq: int) -> None:
     """Inside the write transaction that stores `author`'s event at `seq`, just signed here: the
     marks say so before it commits. The seq signed is kept even below the mark (--offline: the
@@ -179,7 +186,10 @@ def signed(store: Store, author: bytes, seq: int) -> None:
         return
     current = store.commit_hook(_KEY)  # (a new object each time: a part rolled back drops its own)
     seqs = dict(current.seqs) if isinstance(current, _Pending) else {}
-    seqs[author] = seq
+    network = _network(store)
+    if len(network) != 32:  # (never: the event was stored, and with it the network's id)
+        return
+    seqs[network + author] = seq
     store.before_commit(_KEY, _Pending(path, seqs))
 
 
@@ -188,7 +198,11 @@ def lost(store: Store) -> list[tuple[bytes, int, int]]:
     marks say it signed events the database no longer holds (empty: none lost)."""
     path = path_of(store)
     out = []
-    for author, mark in (_known(path).marks if path is not None else {}).items():
+    network = _network(store)
+    for key, mark in (_known(path).marks if path is not None and len(network) == 32 else {}).items():
+        if key[:32] != network:  # another network's (this home joined another since)
+            continue
+        author = key[32:]
         if mark > store.head(author)[0]:
             held = store.highest_seq_held(author)  # (kept aside, or past a fork, count: asked in this rare case only)
             if mark > held:

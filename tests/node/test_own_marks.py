@@ -10,12 +10,20 @@ import pytest
 from node import own_marks
 from node.store import Store
 
-DEVICE, GROUP = b"\x01" * 32, b"\x02" * 32
+NETWORK, DEVICE, GROUP = b"\x09" * 32, b"\x01" * 32, b"\x02" * 32
+D, G = NETWORK + DEVICE, NETWORK + GROUP  # (a mark's key: its network and author)
+
+
+def _in_network(store: Store) -> None:
+    """`store` holds events of NETWORK (as its first event would record)."""
+    with store.write():
+        store.set_meta("network_id", NETWORK)
 
 
 def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_path: Path) -> None:
     store = Store(tmp_path / "solnet.db")
     marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
     try:
         seen_at_commit: list[dict[bytes, int]] = []
         with store.group():
@@ -30,13 +38,13 @@ def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_p
                 store.before_commit("probe", lambda committing: seen_at_commit.append(
                     own_marks.read(marks)))
             assert own_marks.read(marks) == {}  # nothing written before the commit
-        assert own_marks.read(marks) == {DEVICE: 5}
-        assert seen_at_commit == [{DEVICE: 5}]
+        assert own_marks.read(marks) == {D: 5}
+        assert seen_at_commit == [{D: 5}]
 
         with pytest.raises(RuntimeError), store.write():  # a write that fails: its mark is never written
             own_marks.signed(store, DEVICE, 6)
             raise RuntimeError
-        assert own_marks.read(marks) == {DEVICE: 5}
+        assert own_marks.read(marks) == {D: 5}
         assert own_marks.lost(store) == [(DEVICE, 5, 0)]  # this store holds none of DEVICE's events
     finally:
         store.close()
@@ -45,6 +53,7 @@ def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_p
 def test_a_failed_commit_puts_the_marks_back(tmp_path: Path) -> None:
     store = Store(tmp_path / "solnet.db")
     marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
     try:
         with store.write():
             own_marks.signed(store, DEVICE, 2)
@@ -55,7 +64,7 @@ def test_a_failed_commit_puts_the_marks_back(tmp_path: Path) -> None:
         with pytest.raises(OSError), store.write():
             own_marks.signed(store, DEVICE, 3)
             store.before_commit("zz-fails", fail)  # (runs after the marks were written)
-        assert own_marks.read(marks) == {DEVICE: 2}
+        assert own_marks.read(marks) == {D: 2}
     finally:
         store.close()
 
@@ -71,29 +80,29 @@ def test_an_unreadable_file_counts_as_no_marks(tmp_path: Path) -> None:
 
 def test_a_mark_spoilt_or_cut_short_leaves_the_marks_before(tmp_path: Path) -> None:
     path = own_marks.path_for(tmp_path / "solnet.db")
-    own_marks._append(path, {DEVICE: 3})
-    own_marks._append(path, {DEVICE: 4, GROUP: 1})
-    assert own_marks.read(path) == {DEVICE: 4, GROUP: 1}
+    own_marks._append(path, {D: 3})
+    own_marks._append(path, {D: 4, G: 1})
+    assert own_marks.read(path) == {D: 4, G: 1}
     data = bytearray(path.read_bytes())
     assert len(data) == 3 * own_marks.RECORD.size  # only the new bytes were written each time
     data[own_marks.RECORD.size + 20] ^= 0x01  # a changed bit in DEVICE's newest mark
     path.write_bytes(bytes(data[:-5]))  # and a power cut cut the last one short
-    assert own_marks.read(path) == {DEVICE: 3}
+    assert own_marks.read(path) == {D: 3}
 
 
 def test_the_file_is_read_again_only_when_it_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = own_marks.path_for(tmp_path / "solnet.db")
-    own_marks._append(path, {DEVICE: 3})
+    own_marks._append(path, {D: 3})
     parsed = []
     real = own_marks._parse
     monkeypatch.setattr(own_marks, "_parse", lambda p: parsed.append(p) or real(p))
     for _ in range(5):
-        assert own_marks.read(path) == {DEVICE: 3}
-    own_marks._append(path, {DEVICE: 4})  # (this process's own writes are known without reading)
-    assert own_marks.read(path) == {DEVICE: 4} and parsed == []
+        assert own_marks.read(path) == {D: 3}
+    own_marks._append(path, {D: 4})  # (this process's own writes are known without reading)
+    assert own_marks.read(path) == {D: 4} and parsed == []
     with open(path, "ab") as f:  # another process appends (a `solnet publish` with no node running)
-        f.write(own_marks._records({GROUP: 2}))
-    assert own_marks.read(path) == {DEVICE: 4, GROUP: 2} and len(parsed) == 1
+        f.write(own_marks._records({G: 2}))
+    assert own_marks.read(path) == {D: 4, G: 2} and len(parsed) == 1
 
 
 def test_a_long_file_is_rewritten_at_a_nodes_start(tmp_path: Path) -> None:
@@ -101,11 +110,11 @@ def test_a_long_file_is_rewritten_at_a_nodes_start(tmp_path: Path) -> None:
     path = own_marks.path_for(tmp_path / "solnet.db")
     try:
         for seq in range(1, own_marks.COMPACT_AT // own_marks.RECORD.size + 3):
-            own_marks._append(path, {DEVICE: seq})
+            own_marks._append(path, {D: seq})
         own_marks.make_durable(store)
         assert path.stat().st_size > own_marks.COMPACT_AT
         own_marks.make_durable(store, compact=True)
-        assert path.stat().st_size == own_marks.RECORD.size and own_marks.read(path) == {DEVICE: seq}
+        assert path.stat().st_size == own_marks.RECORD.size and own_marks.read(path) == {D: seq}
     finally:
         store.close()
 
@@ -128,7 +137,7 @@ def test_publishing_does_no_fsync_and_the_marks_follow_it(net, tmp_path: Path, m
     marks = own_marks.path_for(tmp_path / "solnet.db")
     for i in range(1, 21):
         ev = log.append(net.founder.device, "action", action(i))
-        assert own_marks.read(marks)[device] == ev.seq
+        assert own_marks.read(marks)[log.network_id + device] == ev.seq
     assert synced == []
     assert marks.stat().st_size == 20 * own_marks.RECORD.size  # one mark appended per publish, nothing rewritten
     monkeypatch.undo()
