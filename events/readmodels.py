@@ -458,22 +458,24 @@ def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str,
     (`readers`, by request id, where this node can tell: they can read who the people are, and a
     case is not sent to a group that cannot), then its own region, available now, the largest
     capacity. Decided before the cut: three offers of 10,000 places from one group pushed out the
-    only group that could read a minor's case, to be put first only afterwards."""
+    only group that could read a minor's case, to be put first only afterwards. Never the requesting
+    group's own offers: it asks others (its own group is among the readers, and came first)."""
     readers = readers or {}
     by_type: dict[str, list[dict[str, Any]]] = {}
     for o in sorted(offers, key=lambda o: (not o["available_now"], -o["capacity"], o["id"])):
         by_type.setdefault(o["type"], []).append(o)
-    # A request's places depend on its type, region and readers only: worked out once for each
+    # A request's places depend on its type, region, readers and group only: worked out once for each
     # (a page lists a hundred requests of a few types in a few regions).
-    chosen: dict[tuple[str, str, frozenset[bytes] | None], list[dict[str, Any]]] = {}
+    chosen: dict[tuple[str, str, frozenset[bytes] | None, bytes | None], list[dict[str, Any]]] = {}
     for r in requests:
         if r["status"] == "closed":
             r["can_go"] = []
             continue
         sent_to = readers.get(r["id"]) if r.get("id") is not None else None
-        key = (r["type"], r["region"], frozenset(sent_to) if sent_to is not None else None)
+        asker = r.get("group")
+        key = (r["type"], r["region"], frozenset(sent_to) if sent_to is not None else None, asker)
         if key not in chosen:
-            fits = sorted(by_type.get(r["type"], []), key=lambda o: (
+            fits = sorted((o for o in by_type.get(r["type"], []) if o["group"] != asker), key=lambda o: (
                 sent_to is not None and o["group"] not in sent_to, o["region"] != r["region"]))  # stable
             best: dict[bytes, dict[str, Any]] = {}
             for o in fits:  # one line for each group: its best offer (a group cannot fill every slot)

@@ -843,3 +843,25 @@ def test_a_request_every_group_it_was_sealed_to_is_gone_from_says_so_in_any_orde
         assert _request_status(order, staying, sent_to)["readers_gone"] == []
     for order in itertools.permutations([(calais, request), took, close]):
         assert _request_status(order, both, sent_to)["readers_gone"] == []
+
+
+def test_the_requesting_group_is_not_among_the_places_its_own_request_could_go_in_any_order():
+    """Calais's own offer of the request's type came first in "could go to" (its group is among the
+    readers of the private part, so ranked as one): a group asks others. Left out, on a node that
+    reads the part and on one that cannot; another group's request still lists Calais's offer."""
+    calais, bristol, leeds = Author(), Author(), Author()
+    own = calais.event("support.offer", {"region": "calais", "type": "legal", "capacity": 50})
+    theirs = bristol.event("support.offer", {"region": "calais", "type": "legal", "capacity": 2})
+    far = leeds.event("support.offer", {"region": "leeds", "type": "legal", "capacity": 1})
+    fields = {"region": "calais", "type": "legal", "people": "1", "urgency": "high"}
+    request = calais.event("support.request", {**fields, "sealed": b"\x02" * 200})
+    other = leeds.event("support.request", fields)
+    for order in itertools.permutations([(calais, own), (bristol, theirs), (leeds, far), (calais, request),
+                                         (leeds, other)]):
+        tables = apply_all(order)
+        offers = support_offers(tables.table(SUPPORT_OFFER), [], NOW)
+        for readers in ({request.id: {calais.group, bristol.group}}, None):
+            found = {r["id"]: r for r in support_requests(tables.table(SUPPORT), [], NOW)}
+            where_requests_can_go(list(found.values()), offers, readers)
+            assert [o["group"] for o in found[request.id]["can_go"]] == [bristol.group, leeds.group]
+            assert [o["group"] for o in found[other.id]["can_go"]] == [calais.group, bristol.group]

@@ -4,7 +4,8 @@ it, each named with how it is gone, and how to share it with a group that can (s
 showed as an ordinary request "waiting for a group", and a minor's case could sit unread forever.
 Said on the overview and the request's own page (English and French), in the API's item and in
 `solnet view support`; the same whether the revocations come before or after the request. On real
-SQLite files, the private part sealed and opened with real keys."""
+SQLite files, the private part sealed and opened with real keys. Its own group's offer is not among
+the places it could go (it was, first)."""
 from __future__ import annotations
 
 import re
@@ -36,6 +37,8 @@ def test_a_request_none_of_whose_readers_remain_says_so_and_what_to_do(net: Net,
     (calais, bristol, cardiff), (calais_keys, _, _), (bristol_group, cardiff_group) = _three(net, tmp_path)
     request = publishing.publish(calais, calais_keys, "support.request", REQUEST, private="Boy, 15, alone, Rue X",
                                  to=["Bristol", "Cardiff"])
+    publishing.publish(calais, calais_keys, "support.offer", {"region": "calais", "type": "safeguarding_minor",
+                                                              "capacity": "3"})
     posted = list(calais.store.iter_wire())
     left = bristol_group.sign("member.revoke", {"subject": bytes(bristol_group.key.public),
                                                 "from_seq": bristol_group.seq + 2, "reason": "dissolved"})
@@ -54,6 +57,7 @@ def test_a_request_none_of_whose_readers_remain_says_so_and_what_to_do(net: Net,
         [item] = page["support"]["items"]
         assert item["status"] == "open"
         assert [(g["group"], g["group_gone"]) for g in item["readers_gone"]] == wanted
+        assert item["can_go"] == []  # not Calais's own offer (it asks others), nor those of the groups gone
         line = " ".join(view_line("support", item, {}).split())
         assert "NO GROUP IT WAS SENT TO CAN STILL READ IT:" in line and "(has left the network)" in line \
             and "(was revoked)" in line and f"solnet publish support.share --request {request.id.hex()}" in line, line
