@@ -340,7 +340,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     claim by a group that is not among them does not take it (a modified client or a hand-signed
     claim: that group cannot read who the people are, and coordinators would pass the case over):
     it is in `claimed_unsent`, and the request waits for a group unless another holds it. A node
-    that cannot tell counts the claim as taking it (who reads a part is sealed inside it)."""
+    that cannot tell counts the claim as taking it (who reads a part is sealed inside it). Where it
+    can tell and every group besides its own that reads the part is gone, `readers_gone` names them
+    (events.readmodels.readers_gone): no group can act on it until its group shares it with one that can."""
     requests = list(requests)
     target = lookup(requests)
     by_request = _by_ref(statuses)
@@ -390,11 +392,25 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
                                 for g, s in back.items() if g not in holding and g != ender],
                 "closed_at": closes[-1].data["ts"] if closes else None,
                 "closed_by_taker": {"group": ender} if ender is not None else None,
-                "private": bool(r.data.get("has_private"))}
+                "private": bool(r.data.get("has_private")),
+                "readers_gone": readers_gone(r.data["group"], sent_to, gone) if status != "closed" else []}
         if now is not None:
             item["age_hours"] = max(0, now - r.data["ts"]) // HOUR_MS
         result.append(item)
     return result
+
+
+def readers_gone(group: bytes, sent_to: Collection[bytes] | None, gone: Gone) -> list[dict[str, Any]]:
+    """The groups a request's private part was sealed to besides its own `group`, each with how it
+    is gone, when every one of them is gone (left or revoked); else (one still a member, or this
+    node cannot tell who reads it) none. Such a request is open but no group can act on it: a
+    minor's case sealed to a group revoked since waited unread "for a group" forever, and nothing
+    said so. Its group must share it with one that can (support.share)."""
+    others = sorted(g for g in sent_to or () if g != group)
+    ways = [gone(g) for g in others]
+    if not others or not all(ways):
+        return []
+    return [{"group": g, "group_gone": how} for g, how in zip(others, ways)]
 
 
 def request_readers(group: bytes, parts: Iterable[Collection[bytes] | None]) -> frozenset[bytes] | None:
@@ -442,22 +458,24 @@ def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str,
     (`readers`, by request id, where this node can tell: they can read who the people are, and a
     case is not sent to a group that cannot), then its own region, available now, the largest
     capacity. Decided before the cut: three offers of 10,000 places from one group pushed out the
-    only group that could read a minor's case, to be put first only afterwards."""
+    only group that could read a minor's case, to be put first only afterwards. Never the requesting
+    group's own offers: it asks others (its own group is among the readers, and came first)."""
     readers = readers or {}
     by_type: dict[str, list[dict[str, Any]]] = {}
     for o in sorted(offers, key=lambda o: (not o["available_now"], -o["capacity"], o["id"])):
         by_type.setdefault(o["type"], []).append(o)
-    # A request's places depend on its type, region and readers only: worked out once for each
+    # A request's places depend on its type, region, readers and group only: worked out once for each
     # (a page lists a hundred requests of a few types in a few regions).
-    chosen: dict[tuple[str, str, frozenset[bytes] | None], list[dict[str, Any]]] = {}
+    chosen: dict[tuple[str, str, frozenset[bytes] | None, bytes | None], list[dict[str, Any]]] = {}
     for r in requests:
         if r["status"] == "closed":
             r["can_go"] = []
             continue
         sent_to = readers.get(r["id"]) if r.get("id") is not None else None
-        key = (r["type"], r["region"], frozenset(sent_to) if sent_to is not None else None)
+        asker = r.get("group")
+        key = (r["type"], r["region"], frozenset(sent_to) if sent_to is not None else None, asker)
         if key not in chosen:
-            fits = sorted(by_type.get(r["type"], []), key=lambda o: (
+            fits = sorted((o for o in by_type.get(r["type"], []) if o["group"] != asker), key=lambda o: (
                 sent_to is not None and o["group"] not in sent_to, o["region"] != r["region"]))  # stable
             best: dict[bytes, dict[str, Any]] = {}
             for o in fits:  # one line for each group: its best offer (a group cannot fill every slot)

@@ -324,6 +324,9 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
                    if readers else "")
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
+            gone = [{**g, "group": bytes.fromhex(g["group"])} for g in data.get("readers_gone") or ()]
+            unread = readers_gone_text(gone, data["id"], names or {})
+            lines += [f"  {unread}"] if unread else []
         elif status == "locked":
             # Whether this device is a recipient is known only once it tries its key (crypto/envelope.py)
             lines.append("  private details: encrypted; if this device is one of their recipients, give the passphrase "
@@ -387,6 +390,18 @@ GONE_WORDS = {"left": "its group has left the network", "revoked": "its group wa
 TAKER_GONE_WORDS = {"left": "has left the network", "revoked": "was revoked"}
 # A claim by a group the request's private part was not sealed to (events.readmodels `claimed_unsent`)
 CLAIMED_UNSENT_WORDS = "which this request was not sent to (it cannot read the details): check with them"
+
+
+def readers_gone_text(gone: Sequence[dict[str, Any]], request: str, names: dict[bytes, str]) -> str | None:
+    """What to say of the request `request` (hex) when no group it was sealed to can still read it
+    (events.readmodels `readers_gone`: `gone`), each named with how it is gone, and what to do; None
+    when one still can."""
+    if not gone:
+        return None
+    who = and_list([f"{names.get(g['group']) or short_id(g['group'])} ({TAKER_GONE_WORDS[g['group_gone']]})"
+                    for g in gone])
+    return (f"NO GROUP IT WAS SENT TO CAN STILL READ IT: {who}. Nobody can act on it: share it with a group "
+            f"that can (solnet publish support.share --request {request} --to GROUP)")
 
 
 def gone_mark(item: dict[str, Any]) -> str:
@@ -502,10 +517,11 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
             f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
             + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
             + gone_mark(item) + f"  {short}")
-    return [line] + [f"      could go to: {o.get('group_name') or '?'} ({o['region']}), "
-                     f"{plural(o['capacity'], 'place')}"
-                     + (" (cannot read its private details)" if o.get("reads_private") is False else "")
-                     + f"  {short_id(o['id'])}" for o in item.get("can_go") or ()]
+    unread = readers_gone_text(item.get("readers_gone") or (), item["id"].hex(), group_names)
+    return [line] + ([f"      {unread}"] if unread else []) + [
+        f"      could go to: {o.get('group_name') or '?'} ({o['region']}), {plural(o['capacity'], 'place')}"
+        + (" (cannot read its private details)" if o.get("reads_private") is False else "")
+        + f"  {short_id(o['id'])}" for o in item.get("can_go") or ()]
 
 
 def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:

@@ -227,13 +227,21 @@ def item_schemas() -> dict[str, Schema]:
                                            "most nodes cannot tell whether that group read it); null when the "
                                            "requesting group closed it or it is not closed"},
         "private": {"type": "boolean", "description": "whether it has a private part"},
+        "readers_gone": array(plain_object({**_group_ref(), "group_gone": {
+                                  "type": "string", "enum": ["left", "revoked"],
+                                  "description": "left: that group left the network; revoked: it was revoked"}}),
+                              "where this node can tell who reads its private part (it reads the part, e.g. on "
+                              "the requesting group's node) and every group it was sealed to besides the requesting "
+                              "group is gone (left or revoked): those groups; no group can act on it until the "
+                              "requesting group shares it with one that can (support.share: `solnet publish "
+                              "support.share --request ID --to GROUP`). Otherwise empty"),
         "age_hours": said(COUNT, "hours since it was made"),
         "can_go": array(place, "support offers of its type (its region first, at most 3); none once closed"),
         "group_gone": said(GONE, GONE["description"] + ". One nobody took is not listed once its group is gone"),
         "read_here": {"type": "boolean", "description": "with a private part, to the node's admin: whether this "
                       "device is among its readers (and so can tell who the others are)"}},
         ["status", "claimed_by", "outcome", "taken", "taker_gone", "claimed_unsent", "handed_back", "closed_at",
-         "closed_by_taker", "private", "age_hours",
+         "closed_by_taker", "private", "readers_gone", "age_hours",
          "can_go", "group_gone"],
         "a support request (its private part is never shown here)")
     support_offer = kind_item("support.offer", {

@@ -66,7 +66,7 @@ async def fill(api: Any, homes: dict[str, Home], dover: Home, unlock: Any) -> No
         assert status == 201, body
         return body["event"]
 
-    # Bristol's: its profile, a need, an offer, an action, a support offer, a resource, an alert
+    # Bristol's: its profile, a need, an offer, an action, support offers, a resource, an alert
     # long expired whose all clear is still its history, and one cleared
     def bristol(publish: Callable[..., Any]) -> None:
         back = now_ms() - 2 * 24 * HOUR_MS
@@ -76,6 +76,8 @@ async def fill(api: Any, homes: dict[str, Home], dover: Home, unlock: Any) -> No
         publish("action", {"title": "Vigil", "region": "bristol", "type": "protest",
                            "starts_at": _iso(timedelta(days=1))})
         publish("support.offer", {"region": "bristol", "type": "legal", "capacity": "4"})
+        # where Calais's private housing request could go (not Calais's own offers: it asks others)
+        publish("support.offer", {"region": "calais", "type": "housing", "capacity": "1"})
         publish("resource", {"title": "Bristol map", "languages": "en", "summary": "Where", "region": "bristol",
                              "link": "https://example.org/map"})
         old = publish("alert", {"region": "bristol", "type": "raid", "text": "Old raid"}, expires_in="1h", now=back)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import html as html_lib
 import re
 
-from page_text import PRIVATE
+from node import publishing
+from page_text import PASSPHRASE, PRIVATE
 
 HEX_RE = re.compile(r"[0-9a-f]{12}")
 
@@ -75,17 +76,28 @@ def _link_names(page: str, css: str) -> dict[str, set[str]]:
 async def test_links_to_offers_alike_have_names_as_different_as_their_places(sample, start_node) -> None:
     """A group's two offers of 2 places in one region were 'Calais (calais, 2 places for ...)' twice
     under "could go to", each to another offer; the same under a need's "could come from". ("Could go
-    to" now has one line per group, its best offer: one group's offers cannot fill every place.)"""
+    to" now has one line per group, its best offer: one group's offers cannot fill every place; and
+    not the requesting group's own: Bristol's offers, as a peer brings them.)"""
+    bristol, keys = sample.nodes[1].home.log(), sample.nodes[1].home.keys(PASSPHRASE)
+    try:
+        for _ in range(2):
+            publishing.publish(bristol, keys, "support.offer", {"region": "calais", "type": "safeguarding_minor",
+                                                                "capacity": "2"})
+        made = list(bristol.store.iter_wire())
+    finally:
+        bristol.store.close()
+    calais = sample.nodes[0].home.log()
+    calais.ingest(made)
+    calais.store.close()
     node = await start_node(sample.nodes[0])
     await node.log_in()
     for _ in range(2):
-        await node.node.publish("support.offer", {"region": "calais", "type": "safeguarding_minor", "capacity": "2"})
         await node.node.publish("offer", {"category": "tents", "quantity": "5", "region": "calais"})
     async with node.client.get("/") as r:
         overview = await r.text()
     pages = [overview, await _page(node, sample.ids["support"]), await _page(node, sample.ids["need"], "fr")]
     for page in (overview, pages[1]):
-        assert len(_link_names(page, "can-go")) == 1  # one line of Calais's, though it made two offers
+        assert len(_link_names(page, "can-go")) == 1  # one line of Bristol's, though it made two offers
     for page, css in ((overview, "matches"), (pages[2], "matches")):
         names = _link_names(page, css)
         assert len(names) >= 2 and all(len(said) == 1 for said in names.values()), (css, names)

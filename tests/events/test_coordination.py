@@ -818,3 +818,50 @@ def test_a_group_the_request_was_shared_with_takes_it_in_any_order():
             assert request_readers(calais.group, unread) is None
             r = _request_status(order, readers=lambda row: request_readers(calais.group, unread))
             assert r["claimed_by"] == [manchester.group] and r["claimed_unsent"] == []
+
+
+def test_a_request_every_group_it_was_sealed_to_is_gone_from_says_so_in_any_order():
+    """Calais sealed a minor's case to Paris and Dunkerque; Paris left, Dunkerque was revoked. On
+    Calais's node (it reads who the part went to) the request is open but no group can act on it:
+    `readers_gone` names each, with how it is gone (it showed as an ordinary request "waiting for a
+    group" forever). While one of them is a member, where the readers are not known, and once
+    closed, it is empty."""
+    calais, paris, dunkerque = Author(), Author(), Author()
+    fields = {"region": "calais", "type": "safeguarding_minor", "people": "1", "urgency": "high"}
+    request = calais.event("support.request", {**fields, "sealed": b"\x02" * 200}, ts=NOW - 10 * HOUR_MS)
+    took = (paris, paris.event("support.claim", {"request": request.id}, ts=NOW - 5 * HOUR_MS))
+    close = (calais, calais.event("support.close", {"request": request.id, "outcome": "resolved"}, ts=NOW - HOUR_MS))
+    sent_to = lambda row: {calais.group, paris.group, dunkerque.group}  # noqa: E731
+    both = {paris.group: GROUP_LEFT, dunkerque.group: GROUP_REVOKED}.get
+    wanted = sorted([{"group": paris.group, "group_gone": GROUP_LEFT},
+                     {"group": dunkerque.group, "group_gone": GROUP_REVOKED}], key=lambda g: g["group"])
+    for order in itertools.permutations([(calais, request), took]):
+        r = _request_status(order, both, sent_to)
+        assert (r["status"], r["claimed_by"], r["readers_gone"]) == ("open", [], wanted)
+        assert _request_status(order, {paris.group: GROUP_LEFT}.get, sent_to)["readers_gone"] == []
+        assert _request_status(order, both)["readers_gone"] == []  # a node that cannot tell who reads it
+        assert _request_status(order, staying, sent_to)["readers_gone"] == []
+    for order in itertools.permutations([(calais, request), took, close]):
+        assert _request_status(order, both, sent_to)["readers_gone"] == []
+
+
+def test_the_requesting_group_is_not_among_the_places_its_own_request_could_go_in_any_order():
+    """Calais's own offer of the request's type came first in "could go to" (its group is among the
+    readers of the private part, so ranked as one): a group asks others. Left out, on a node that
+    reads the part and on one that cannot; another group's request still lists Calais's offer."""
+    calais, bristol, leeds = Author(), Author(), Author()
+    own = calais.event("support.offer", {"region": "calais", "type": "legal", "capacity": 50})
+    theirs = bristol.event("support.offer", {"region": "calais", "type": "legal", "capacity": 2})
+    far = leeds.event("support.offer", {"region": "leeds", "type": "legal", "capacity": 1})
+    fields = {"region": "calais", "type": "legal", "people": "1", "urgency": "high"}
+    request = calais.event("support.request", {**fields, "sealed": b"\x02" * 200})
+    other = leeds.event("support.request", fields)
+    for order in itertools.permutations([(calais, own), (bristol, theirs), (leeds, far), (calais, request),
+                                         (leeds, other)]):
+        tables = apply_all(order)
+        offers = support_offers(tables.table(SUPPORT_OFFER), [], NOW)
+        for readers in ({request.id: {calais.group, bristol.group}}, None):
+            found = {r["id"]: r for r in support_requests(tables.table(SUPPORT), [], NOW)}
+            where_requests_can_go(list(found.values()), offers, readers)
+            assert [o["group"] for o in found[request.id]["can_go"]] == [bristol.group, leeds.group]
+            assert [o["group"] for o in found[other.id]["can_go"]] == [calais.group, bristol.group]
