@@ -576,7 +576,7 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     """One region at a glance, from the read models above (already limited to the region): needs
     added up by goods and unit (asked, covered, still missing, highest urgency; those with
     nothing missing left out), offers (what is
-    left), support capacity by type (with `by_group`: the places each group claims, largest first:
+    left), support capacity by type (with `by_group`: the places each group offers, largest first:
     one group's 30,000 must not read as the region's), requests not closed by urgency (and how many
     are taken), the next action, money by currency (raised, pledged, goals, and what will not come:
     pledges declined by the fundraisers' groups and pledges of groups that are gone, each counted and
@@ -613,7 +613,7 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
         s["shared"] += bool(o.get("shared_with"))
         if not o["available_now"]:
             s["from"] = min(filter(None, [s["from"], o.get("starts_at")]))
-    for s in places.values():  # each group's claimed places, largest first: a total is no better than who claims it
+    for s in places.values():  # each group's offered places, largest first: a total is no better than who offers it
         s["by_group"] = [{"group": g, "capacity": n}
                          for g, n in sorted(s["by_group"].items(), key=lambda gn: (-gn[1], gn[0]))]
     requests = {u: 0 for u in reversed(URGENCY)}

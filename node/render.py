@@ -546,7 +546,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     lines.append("  offers: " + ("; ".join(offers) if offers else "none"))
     places = [f"{words(c['type'])} {plural(c['capacity'], 'place')}"
               + (f" (from {local_time(c['from'])})" if c.get("from") else "") + _sum_shared(c, c["offers"])
-              + _claimed_by(c, group_names or {}) for c in r["capacity"]]
+              + _offered_by(c, group_names or {}) for c in r["capacity"]]
     lines.append("  can take: " + ("; ".join(places) if places else "no support offered"))
     q = r["requests"]
     # "which are still waiting?" at a glance: taken requests are open too, until their group closes them
@@ -574,14 +574,16 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     return "\n".join(one_line(line) for line in lines)
 
 
-def _claimed_by(total: dict[str, Any], group_names: dict[bytes, str]) -> str:
-    """' (all claimed by Mole)' or ' (Mole 30000, Bristol 2)': who claims a region's places, so
-    one group's claim is not read as the region's capacity (the three largest)."""
+def _offered_by(total: dict[str, Any], group_names: dict[bytes, str]) -> str:
+    """' (all offered by Mole)' or ' (offered by Mole 30000, Bristol 2)': whose offers a region's
+    places are, so one group's offer is not read as the region's capacity (the three largest).
+    "Offered", not "claimed": claiming is taking a support request (support.claim)."""
     by = total.get("by_group") or []
     name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
     if len(by) == 1:
-        return f" (all claimed by {name(by[0]['group'])})"
-    return " (" + ", ".join(f"{name(b['group'])} {b['capacity']}" for b in by[:3]) + (", ..." if len(by) > 3 else "") + ")"
+        return f" (all offered by {name(by[0]['group'])})"
+    return (" (offered by " + ", ".join(f"{name(b['group'])} {b['capacity']}" for b in by[:3])
+            + (", ..." if len(by) > 3 else "") + ")")
 
 
 def _sum_shared(total: dict[str, Any], count: int | None = None) -> str:

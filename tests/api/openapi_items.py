@@ -291,8 +291,8 @@ def item_schemas() -> dict[str, Schema]:
                                         "offers": COUNT, "shared": COUNT,
                                         "from": nullable(TIME, "when places open, if none is open now"),
                                         "by_group": array(plain_object({**_group_ref(), "capacity": COUNT}),
-                                                          "the places each group claims, largest first (one "
-                                                          "group's claim is not the region's capacity)")})),
+                                                          "the places each group offers, largest first (one "
+                                                          "group's offer is not the region's capacity)")})),
         "requests": plain_object({**{u: COUNT for u in reversed(URGENCY)}, "open": COUNT,
                                   "taken": said(COUNT, "of the open ones, those a group takes"),
                                   "waiting": said(COUNT, "of the open ones, those no group takes yet")},

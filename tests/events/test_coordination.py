@@ -115,7 +115,7 @@ def test_support_requests_say_who_took_them_since_when_and_where_they_could_go()
 def test_one_group_fills_one_line_and_the_groups_that_read_the_case_come_first_before_the_cut():
     """Mole's three offers of 10,000 places pushed out Bristol's 2, the only group the minor's case was
     sealed to; the readers were put first only after the top three were cut. Now each group has one
-    line (its best offer), the readers first, and the region summary says who claims the places."""
+    line (its best offer), the readers first, and the region summary says who offers the places."""
     calais, bristol, mole, leeds = Author(), Author(), Author(), Author()
     real = bristol.event("support.offer", {"region": "calais", "type": "safeguarding_minor", "capacity": 2})
     fakes = [mole.event("support.offer", {"region": "calais", "type": "safeguarding_minor", "capacity": 10_000})
