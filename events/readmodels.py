@@ -333,7 +333,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
 
     Only the requesting group closes a request; a group that took it hands it back with its own
     close (events.effects): it is then no longer among the takers, and `handed_back` says when and
-    with what outcome, until it takes the request again with a later claim.
+    with what outcome, until it takes the request again with a later claim. Each names the event
+    that did it (`claim` of a taker, `close` of a hand-back and of the request): its page holds
+    the close's sealed note, which the request's page cannot reach otherwise.
 
     `readers(request)`: the groups its private part was sealed to (its own included), where this
     node can tell (its device reads the part, e.g. on the requesting group's node); else None. A
@@ -353,9 +355,12 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         closes = [s for s in counted if closes_for_all(r.data["group"], s.data["group"])]
         back = {s.data["group"]: s for s in counted if not closes_for_all(r.data["group"], s.data["group"])}
         holding: dict[bytes, int] = {}
-        for group, at in claims:  # a claim after the group handed the request back takes it again
-            if group not in back or at > back[group].data["ts"]:
-                holding.setdefault(group, at)
+        claim_of: dict[bytes, bytes] = {}  # the claim event by which each group holds it: linked from its page
+        for s in history:  # a claim after the group handed the request back takes it again
+            group, at = s.data["group"], s.data["ts"]
+            if s.data["status"] == "claimed" and (group not in back or at > back[group].data["ts"]):
+                if group not in holding:
+                    holding[group], claim_of[group] = at, s.key
         # A group that is gone holds nothing: nobody remains to act on the request (or hand it back)
         taken = {g: at for g, at in holding.items() if not gone(g)}
         sent_to = readers(r) if r.data.get("has_private") else None
@@ -382,13 +387,14 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
             continue
         item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken),
                 "outcome": outcome,
-                "taken": [{"group": g, "since": since} for g, since in taken.items()],
+                "taken": [{"group": g, "since": since, "claim": claim_of[g]} for g, since in taken.items()],
                 "claimed_unsent": [{"group": g, "since": since} for g, since in unsent.items()],
                 "taker_gone": [{"group": g, "since": since, "group_gone": gone(g)}
                                for g, since in holding.items() if g not in taken and g not in unsent],
-                "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"]}
+                "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"], "close": s.key}
                                 for g, s in back.items() if g not in holding and g != ender],
                 "closed_at": closes[-1].data["ts"] if closes else None,
+                "close": closes[-1].key if closes else None,  # its page holds the close's sealed note, if any
                 "closed_by_taker": {"group": ender} if ender is not None else None,
                 "private": bool(r.data.get("has_private"))}
         if now is not None:

@@ -205,7 +205,8 @@ def item_schemas() -> dict[str, Schema]:
         "status": {"type": "string", "enum": ["open", "claimed", "closed"]},
         "claimed_by": array(HEX_ID, "the groups that take it now"),
         "outcome": nullable({"type": "string", "enum": list(OUTCOMES)}, "of a closed request"),
-        "taken": array(plain_object({**_group_ref(), "since": TIME}), "who takes it now, since when"),
+        "taken": array(plain_object({**_group_ref(), "since": TIME, "claim": said(HEX_ID, "the claim by which it takes it")}),
+                       "who takes it now, since when"),
         "taker_gone": array(plain_object({**_group_ref(), "since": TIME, "group_gone": GONE}),
                             "groups that took it and are gone since (left or revoked): they no longer take it, "
                             "and without another in `taken` it waits for a group again"),
@@ -215,10 +216,12 @@ def item_schemas() -> dict[str, Schema]:
                                 "part, e.g. on the requesting group's node): they do not take it, and without "
                                 "another in `taken` it waits for a group"),
         "handed_back": array(plain_object({**_group_ref(), "closed_at": TIME,
-                                           "outcome": {"type": "string", "enum": list(OUTCOMES)}}),
+                                           "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                                           "close": said(HEX_ID, "the close by which it handed it back")}),
                              "groups that took it and handed it back (a close of theirs: only the requesting "
                              "group's closes it), when and with what outcome; a later claim takes it again"),
         "closed_at": nullable(TIME),
+        "close": nullable(HEX_ID, "the close event that closed it (its page holds the close's note, if any)"),
         "closed_by_taker": {"anyOf": [plain_object(_group_ref()), {"type": "null"}],
                             "description": "the group that took it and closed it for everyone, its requesting group "
                                            "being gone (left or revoked): once no group still a member takes it, the "
@@ -232,7 +235,7 @@ def item_schemas() -> dict[str, Schema]:
         "read_here": {"type": "boolean", "description": "with a private part, to the node's admin: whether this "
                       "device is among its readers (and so can tell who the others are)"}},
         ["status", "claimed_by", "outcome", "taken", "taker_gone", "claimed_unsent", "handed_back", "closed_at",
-         "closed_by_taker", "private", "age_hours",
+         "close", "closed_by_taker", "private", "age_hours",
          "can_go", "group_gone"],
         "a support request (its private part is never shown here)")
     support_offer = kind_item("support.offer", {
