@@ -33,3 +33,16 @@ async def test_a_closed_requests_page_says_when_and_links_to_its_claim_and_close
         assert f'<a class="claim-link" href="/event/{claim}">{claim_words}</a>' in box, visible_text(box)
         _, page, _ = await get(node.client, f"/event/{close}?lang={lang}")
         assert "seen by the lawyer" in page, visible_text(page)
+
+
+async def test_an_alert_history_entry_links_to_the_alerts_page_with_its_updates(sample, start_node) -> None:
+    calais = sample.nodes[0]
+    node = await start_node(calais)
+    await node.log_in()
+    alert = sample.ids["alert"]
+    await node.node.publish("alert.update", {"alert": alert, "status": "all_clear", "text": "police gone"})
+    _, page, _ = await get(node.client, "/?lang=en")
+    entry = re.search(rf'<li data-key="{alert}".*?</li>', page[page.index('id="history-list"'):], re.S)[0]
+    assert f'href="/event/{alert}"' in entry, visible_text(entry)
+    _, page, _ = await get(node.client, f"/event/{alert}?lang=en")
+    assert "police gone" in page, visible_text(page)
