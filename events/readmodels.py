@@ -689,13 +689,15 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
     for the group and each device, from which seq it is revoked, by which key, when (the revoking
     event's time, ms) and why; all None while not revoked. Its devices no revocation limits are
     `active_devices`, or, once the group itself is revoked, `devices_of_revoked_group`. `forked`: the key signed two events at
-    one seq (no one revoked it: `revoked_by` is the key itself, with no time).
+    one seq (no one revoked it: `revoked_by` is the key itself, with no time). `left`: it revoked
+    itself (`departure`), so it left the network and was not revoked by others, and says so.
 
     `members` are `events.trust.Member` values, `revocations` the trust graph's `Revocation`s by subject.
     """
     members = list(members)
     revocations = revocations or {}
     profile_of = {p.key: p.data for p in profiles}
+    by_key = {m.key: m for m in members}
 
     def revoked(key: bytes) -> dict[str, Any]:
         return revocation_fields(revocations.get(key))
@@ -723,6 +725,7 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
             "device_list": devices,
             "revoked_from": g.revoked_from,
             **revoked(g.key),
+            "left": departure(g.key, by_key.get, revocations.get) == GROUP_LEFT,
             "admitted_by": g.admitted_by,
             "admitters": list(g.admitters),
         })

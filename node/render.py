@@ -511,7 +511,9 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
 def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
     """A group, with a line per device (their ids are what `solnet revoke` takes)."""
     short = short_id(item["id"])
-    state = (f", {'FORKED' if item.get('forked') else 'REVOKED'} {revocation_text(item, group_names)}"
+    # a group that revoked itself left the network: "REVOKED ... by Paris" read as thrown out
+    state = (f", LEFT THE NETWORK {revocation_text({**item, 'revoked_by': None})}" if item.get("left")
+             else f", {'FORKED' if item.get('forked') else 'REVOKED'} {revocation_text(item, group_names)}"
              if item["revoked_from"] else "")
     revoked = sum(1 for d in item.get("device_list", ()) if d["revoked_from"] is not None)
     of_them = f" ({revoked} of them revoked)" if revoked and not item["revoked_from"] else ""  # as `status` counts
@@ -520,6 +522,8 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
     if item.get("looks_like"):
         lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
                      + " (ask the group you know which id is theirs)")
+    if item.get("admitted_by"):
+        lines.append(f"    admitted by {group_names.get(item['admitted_by']) or short_id(item['admitted_by'])}")
     for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
         lines.append(f"    device {short_id(d['id'])}" + (f" named {json.dumps(one_line(d['name']), ensure_ascii=False)}"
                                                             if d.get("name") else "")
@@ -527,7 +531,8 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
                      + (f" {'FORKED' if d.get('forked') else 'REVOKED'} {revocation_text(d, group_names)}"
                         if d["revoked_from"] is not None else
                         # a member still (design rule 8), but not as the active devices of other groups
-                        " of a revoked group: certified before its revocation point, it can still sign"
+                        f" of a {'group that left the network' if item.get('left') else 'revoked group'}: "
+                        "certified before its revocation point, it can still sign"
                         if item["revoked_from"] else ""))
     return lines
 

@@ -276,6 +276,7 @@ def item_schemas() -> dict[str, Schema]:
                                          "revocation point and not revoked themselves, which can still sign "
                                          "(0 while it is not revoked)"),
         "device_list": array(device), **revoked,
+        "left": {"type": "boolean", "description": "it revoked itself: it left the network (not revoked by others)"},
         "admitted_by": nullable(HEX_ID, "the group that admitted it (null: a founder)"),
         "admitters": array(HEX_ID), "looks_like": array(HEX_ID, "groups whose names look like its name")},
         "a group of the network")
