@@ -333,7 +333,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
 
     Only the requesting group closes a request; a group that took it hands it back with its own
     close (events.effects): it is then no longer among the takers, and `handed_back` says when and
-    with what outcome, until it takes the request again with a later claim.
+    with what outcome, until it takes the request again with a later claim. Each names the event
+    that did it (`claim` of a taker, `close` of a hand-back and of the request): its page holds
+    the close's sealed note, which the request's page cannot reach otherwise.
 
     `readers(request)`: the groups its private part was sealed to (its own included), where this
     node can tell (its device reads the part, e.g. on the requesting group's node); else None. A
@@ -355,9 +357,12 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         closes = [s for s in counted if closes_for_all(r.data["group"], s.data["group"])]
         back = {s.data["group"]: s for s in counted if not closes_for_all(r.data["group"], s.data["group"])}
         holding: dict[bytes, int] = {}
-        for group, at in claims:  # a claim after the group handed the request back takes it again
-            if group not in back or at > back[group].data["ts"]:
-                holding.setdefault(group, at)
+        claim_of: dict[bytes, bytes] = {}  # the claim event by which each group holds it: linked from its page
+        for s in history:  # a claim after the group handed the request back takes it again
+            group, at = s.data["group"], s.data["ts"]
+            if s.data["status"] == "claimed" and (group not in back or at > back[group].data["ts"]):
+                if group not in holding:
+                    holding[group], claim_of[group] = at, s.key
         # A group that is gone holds nothing: nobody remains to act on the request (or hand it back)
         taken = {g: at for g, at in holding.items() if not gone(g)}
         sent_to = readers(r) if r.data.get("has_private") else None
@@ -384,13 +389,14 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
             continue
         item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken),
                 "outcome": outcome,
-                "taken": [{"group": g, "since": since} for g, since in taken.items()],
+                "taken": [{"group": g, "since": since, "claim": claim_of[g]} for g, since in taken.items()],
                 "claimed_unsent": [{"group": g, "since": since} for g, since in unsent.items()],
                 "taker_gone": [{"group": g, "since": since, "group_gone": gone(g)}
                                for g, since in holding.items() if g not in taken and g not in unsent],
-                "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"]}
+                "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"], "close": s.key}
                                 for g, s in back.items() if g not in holding and g != ender],
                 "closed_at": closes[-1].data["ts"] if closes else None,
+                "close": closes[-1].key if closes else None,  # its page holds the close's sealed note, if any
                 "closed_by_taker": {"group": ender} if ender is not None else None,
                 "private": bool(r.data.get("has_private")),
                 "readers_gone": readers_gone(r.data["group"], sent_to, gone) if status != "closed" else []}
@@ -594,7 +600,7 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     """One region at a glance, from the read models above (already limited to the region): needs
     added up by goods and unit (asked, covered, still missing, highest urgency; those with
     nothing missing left out), offers (what is
-    left), support capacity by type (with `by_group`: the places each group claims, largest first:
+    left), support capacity by type (with `by_group`: the places each group offers, largest first:
     one group's 30,000 must not read as the region's), requests not closed by urgency (and how many
     are taken), the next action, money by currency (raised, pledged, goals, and what will not come:
     pledges declined by the fundraisers' groups and pledges of groups that are gone, each counted and
@@ -631,7 +637,7 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
         s["shared"] += bool(o.get("shared_with"))
         if not o["available_now"]:
             s["from"] = min(filter(None, [s["from"], o.get("starts_at")]))
-    for s in places.values():  # each group's claimed places, largest first: a total is no better than who claims it
+    for s in places.values():  # each group's offered places, largest first: a total is no better than who offers it
         s["by_group"] = [{"group": g, "capacity": n}
                          for g, n in sorted(s["by_group"].items(), key=lambda gn: (-gn[1], gn[0]))]
     requests = {u: 0 for u in reversed(URGENCY)}
@@ -701,13 +707,15 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
     for the group and each device, from which seq it is revoked, by which key, when (the revoking
     event's time, ms) and why; all None while not revoked. Its devices no revocation limits are
     `active_devices`, or, once the group itself is revoked, `devices_of_revoked_group`. `forked`: the key signed two events at
-    one seq (no one revoked it: `revoked_by` is the key itself, with no time).
+    one seq (no one revoked it: `revoked_by` is the key itself, with no time). `left`: it revoked
+    itself (`departure`), so it left the network and was not revoked by others, and says so.
 
     `members` are `events.trust.Member` values, `revocations` the trust graph's `Revocation`s by subject.
     """
     members = list(members)
     revocations = revocations or {}
     profile_of = {p.key: p.data for p in profiles}
+    by_key = {m.key: m for m in members}
 
     def revoked(key: bytes) -> dict[str, Any]:
         return revocation_fields(revocations.get(key))
@@ -735,6 +743,7 @@ def groups(profiles: Iterable[Row], members: Iterable[Any], revocations: Mapping
             "device_list": devices,
             "revoked_from": g.revoked_from,
             **revoked(g.key),
+            "left": departure(g.key, by_key.get, revocations.get) == GROUP_LEFT,
             "admitted_by": g.admitted_by,
             "admitters": list(g.admitters),
         })

@@ -527,7 +527,9 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
 def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
     """A group, with a line per device (their ids are what `solnet revoke` takes)."""
     short = short_id(item["id"])
-    state = (f", {'FORKED' if item.get('forked') else 'REVOKED'} {revocation_text(item, group_names)}"
+    # a group that revoked itself left the network: "REVOKED ... by Paris" read as thrown out
+    state = (f", LEFT THE NETWORK {revocation_text({**item, 'revoked_by': None})}" if item.get("left")
+             else f", {'FORKED' if item.get('forked') else 'REVOKED'} {revocation_text(item, group_names)}"
              if item["revoked_from"] else "")
     revoked = sum(1 for d in item.get("device_list", ()) if d["revoked_from"] is not None)
     of_them = f" ({revoked} of them revoked)" if revoked and not item["revoked_from"] else ""  # as `status` counts
@@ -536,6 +538,8 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
     if item.get("looks_like"):
         lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
                      + " (ask the group you know which id is theirs)")
+    if item.get("admitted_by"):
+        lines.append(f"    admitted by {group_names.get(item['admitted_by']) or short_id(item['admitted_by'])}")
     for d in item.get("device_list", ()):  # (their ids are what `solnet revoke` takes)
         lines.append(f"    device {short_id(d['id'])}" + (f" named {json.dumps(one_line(d['name']), ensure_ascii=False)}"
                                                             if d.get("name") else "")
@@ -543,7 +547,8 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
                      + (f" {'FORKED' if d.get('forked') else 'REVOKED'} {revocation_text(d, group_names)}"
                         if d["revoked_from"] is not None else
                         # a member still (design rule 8), but not as the active devices of other groups
-                        " of a revoked group: certified before its revocation point, it can still sign"
+                        f" of a {'group that left the network' if item.get('left') else 'revoked group'}: "
+                        "certified before its revocation point, it can still sign"
                         if item["revoked_from"] else ""))
     return lines
 
@@ -562,7 +567,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     lines.append("  offers: " + ("; ".join(offers) if offers else "none"))
     places = [f"{words(c['type'])} {plural(c['capacity'], 'place')}"
               + (f" (from {local_time(c['from'])})" if c.get("from") else "") + _sum_shared(c, c["offers"])
-              + _claimed_by(c, group_names or {}) for c in r["capacity"]]
+              + _offered_by(c, group_names or {}) for c in r["capacity"]]
     lines.append("  can take: " + ("; ".join(places) if places else "no support offered"))
     q = r["requests"]
     # "which are still waiting?" at a glance: taken requests are open too, until their group closes them
@@ -590,14 +595,16 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     return "\n".join(one_line(line) for line in lines)
 
 
-def _claimed_by(total: dict[str, Any], group_names: dict[bytes, str]) -> str:
-    """' (all claimed by Mole)' or ' (Mole 30000, Bristol 2)': who claims a region's places, so
-    one group's claim is not read as the region's capacity (the three largest)."""
+def _offered_by(total: dict[str, Any], group_names: dict[bytes, str]) -> str:
+    """' (all offered by Mole)' or ' (offered by Mole 30000, Bristol 2)': whose offers a region's
+    places are, so one group's offer is not read as the region's capacity (the three largest).
+    "Offered", not "claimed": claiming is taking a support request (support.claim)."""
     by = total.get("by_group") or []
     name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
     if len(by) == 1:
-        return f" (all claimed by {name(by[0]['group'])})"
-    return " (" + ", ".join(f"{name(b['group'])} {b['capacity']}" for b in by[:3]) + (", ..." if len(by) > 3 else "") + ")"
+        return f" (all offered by {name(by[0]['group'])})"
+    return (" (offered by " + ", ".join(f"{name(b['group'])} {b['capacity']}" for b in by[:3])
+            + (", ..." if len(by) > 3 else "") + ")")
 
 
 def _sum_shared(total: dict[str, Any], count: int | None = None) -> str:

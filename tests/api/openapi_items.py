@@ -206,7 +206,8 @@ def item_schemas() -> dict[str, Schema]:
         "status": {"type": "string", "enum": ["open", "claimed", "closed"]},
         "claimed_by": array(HEX_ID, "the groups that take it now"),
         "outcome": nullable({"type": "string", "enum": list(OUTCOMES)}, "of a closed request"),
-        "taken": array(plain_object({**_group_ref(), "since": TIME}), "who takes it now, since when"),
+        "taken": array(plain_object({**_group_ref(), "since": TIME, "claim": said(HEX_ID, "the claim by which it takes it")}),
+                       "who takes it now, since when"),
         "taker_gone": array(plain_object({**_group_ref(), "since": TIME, "group_gone": GONE}),
                             "groups that took it and are gone since (left or revoked): they no longer take it, "
                             "and without another in `taken` it waits for a group again"),
@@ -216,10 +217,12 @@ def item_schemas() -> dict[str, Schema]:
                                 "part, e.g. on the requesting group's node): they do not take it, and without "
                                 "another in `taken` it waits for a group"),
         "handed_back": array(plain_object({**_group_ref(), "closed_at": TIME,
-                                           "outcome": {"type": "string", "enum": list(OUTCOMES)}}),
+                                           "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                                           "close": said(HEX_ID, "the close by which it handed it back")}),
                              "groups that took it and handed it back (a close of theirs: only the requesting "
                              "group's closes it), when and with what outcome; a later claim takes it again"),
         "closed_at": nullable(TIME),
+        "close": nullable(HEX_ID, "the close event that closed it (its page holds the close's note, if any)"),
         "closed_by_taker": {"anyOf": [plain_object(_group_ref()), {"type": "null"}],
                             "description": "the group that took it and closed it for everyone, its requesting group "
                                            "being gone (left or revoked): once no group still a member takes it, the "
@@ -241,7 +244,7 @@ def item_schemas() -> dict[str, Schema]:
         "read_here": {"type": "boolean", "description": "with a private part, to the node's admin: whether this "
                       "device is among its readers (and so can tell who the others are)"}},
         ["status", "claimed_by", "outcome", "taken", "taker_gone", "claimed_unsent", "handed_back", "closed_at",
-         "closed_by_taker", "private", "readers_gone", "age_hours",
+         "close", "closed_by_taker", "private", "readers_gone", "age_hours",
          "can_go", "group_gone"],
         "a support request (its private part is never shown here)")
     support_offer = kind_item("support.offer", {
@@ -282,6 +285,7 @@ def item_schemas() -> dict[str, Schema]:
                                          "revocation point and not revoked themselves, which can still sign "
                                          "(0 while it is not revoked)"),
         "device_list": array(device), **revoked,
+        "left": {"type": "boolean", "description": "it revoked itself: it left the network (not revoked by others)"},
         "admitted_by": nullable(HEX_ID, "the group that admitted it (null: a founder)"),
         "admitters": array(HEX_ID), "looks_like": array(HEX_ID, "groups whose names look like its name")},
         "a group of the network")
@@ -300,8 +304,8 @@ def item_schemas() -> dict[str, Schema]:
                                         "offers": COUNT, "shared": COUNT,
                                         "from": nullable(TIME, "when places open, if none is open now"),
                                         "by_group": array(plain_object({**_group_ref(), "capacity": COUNT}),
-                                                          "the places each group claims, largest first (one "
-                                                          "group's claim is not the region's capacity)")})),
+                                                          "the places each group offers, largest first (one "
+                                                          "group's offer is not the region's capacity)")})),
         "requests": plain_object({**{u: COUNT for u in reversed(URGENCY)}, "open": COUNT,
                                   "taken": said(COUNT, "of the open ones, those a group takes"),
                                   "waiting": said(COUNT, "of the open ones, those no group takes yet")},

@@ -43,7 +43,7 @@ async def test_regions_timeline_capacity_and_alerts(api):
     assert calais["offers"] == [{"category": "firewood", "unit": "m3", "available": 1, "count": 1, "shared": 0}]
     assert [{**c, "by_group": [(b["group_name"], b["capacity"]) for b in c["by_group"]]} for c in calais["capacity"]] == [
         {"type": "legal_information", "capacity": 5, "offers": 1, "shared": 0, "from": None,
-         "by_group": [("Calais", 5)]}]  # who claims the places
+         "by_group": [("Calais", 5)]}]  # who offers the places
     assert calais["requests"] == {"high": 0, "medium": 1, "low": 0, "open": 1, "taken": 1, "waiting": 0}
     assert calais["next_action"]["id"] == soon["id"] and calais["actions_this_week"] == 1
     assert calais["funds"] == [{"currency": "EUR", "raised": 50000, "pledged": 0, "goal": 45050, "count": 1,

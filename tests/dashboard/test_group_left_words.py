@@ -46,3 +46,33 @@ async def test_a_group_that_left_is_told_what_it_can_still_do_and_offered_no_act
     assert "(`solnet export FILE`) or wipe it (`solnet wipe`)" in said and "ask a member group to invite it" in said
     assert "nor with any device of its group (see the group's warning)" in said, said
     assert "--device-of" not in said and "admitted yours" not in said, said
+
+
+async def test_a_group_that_left_is_said_to_have_left_not_to_be_revoked(sample, start_node) -> None:
+    """The groups page (English, French) and `solnet view groups` said "revoked … by Calais" of a
+    group that revoked itself; they say it left the network, and who admitted each group."""
+    from node.render import view_line
+    from node.views import group_names, view
+
+    calais, _ = sample.nodes
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    group = bytes(running.keys.group.public)
+    await running.db(lambda: membership.revoke(running.log, calais.home.keys(PASSPHRASE), group,
+                                               reason="group dissolved", offline=True))
+    for lang, left, when, admitted in (("en", "left the network", "Left the network", "Admitted by"),
+                                       ("fr", "a quitté le réseau", "A quitté le réseau le", "Admis par")):
+        _, page, _ = await get(node.client, f"/groups?lang={lang}")
+        lines = visible_text(page).splitlines()
+        at = lines.index("calais")  # Calais's heading: its name, its region, its state, then when it left
+        assert lines[at - 1:at + 3] == ["Calais", "calais", left, when] and lines[at + 4] == "— group dissolved", \
+            (lang, lines[at - 1:at + 5])
+        assert lines[lines.index(admitted) + 1] == "Calais", (lang, lines)  # Bristol's card: Calais let it in
+    items = await running.db(lambda: view(running.log, "groups"))
+    names = await running.db(lambda: group_names(running.log))
+    lines = "\n".join(view_line("groups", g, names) for g in items)
+    [line] = [line for line in lines.splitlines() if line.startswith("Calais (calais)")]
+    assert ", LEFT THE NETWORK from seq " in line and line.endswith(f"(group dissolved)  {group.hex()[:12]}…"), line
+    assert "REVOKED" not in line and "by Calais" not in line, line
+    assert "    admitted by Calais" in lines, lines

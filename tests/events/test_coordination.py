@@ -103,7 +103,7 @@ def test_support_requests_say_who_took_them_since_when_and_where_they_could_go()
                         (bristol, bristol.event("support.offer.update", {"offer": places.id, "capacity": 2})),
                         (cardiff, cardiff.event("support.offer.update", {"offer": places.id, "status": "withdrawn"}))])
     (r,) = support_requests(tables.table(SUPPORT), tables.table(SUPPORT_STATUS), NOW)
-    assert r["status"] == "claimed" and r["taken"] == [{"group": bristol.group, "since": NOW - DAY}]
+    assert r["status"] == "claimed" and r["taken"] == [{"group": bristol.group, "since": NOW - DAY, "claim": claim.id}]
     assert r["age_hours"] == 72 and r["private"] is False
     offers = support_offers(tables.table(SUPPORT_OFFER), tables.table(SUPPORT_OFFER_UPDATE), NOW)
     assert {o["id"]: (o["capacity"], o["available_now"]) for o in offers} == {
@@ -115,7 +115,7 @@ def test_support_requests_say_who_took_them_since_when_and_where_they_could_go()
 def test_one_group_fills_one_line_and_the_groups_that_read_the_case_come_first_before_the_cut():
     """Mole's three offers of 10,000 places pushed out Bristol's 2, the only group the minor's case was
     sealed to; the readers were put first only after the top three were cut. Now each group has one
-    line (its best offer), the readers first, and the region summary says who claims the places."""
+    line (its best offer), the readers first, and the region summary says who offers the places."""
     calais, bristol, mole, leeds = Author(), Author(), Author(), Author()
     real = bristol.event("support.offer", {"region": "calais", "type": "safeguarding_minor", "capacity": 2})
     fakes = [mole.event("support.offer", {"region": "calais", "type": "safeguarding_minor", "capacity": 10_000})
@@ -185,12 +185,14 @@ def test_only_the_requesting_group_closes_a_request_in_any_order():
     for order in itertools.permutations(steps):
         r = _request_status([(calais, request), *order])
         assert (r["status"], r["outcome"], r["closed_at"]) == ("claimed", None, None)
-        assert r["claimed_by"] == [bristol.group] and r["taken"] == [{"group": bristol.group, "since": NOW - 5 * HOUR_MS}]
-        assert r["handed_back"] == [{"group": london.group, "closed_at": NOW - 3 * HOUR_MS, "outcome": "resolved"}]
+        assert r["claimed_by"] == [bristol.group] and r["taken"] == [{"group": bristol.group, "since": NOW - 5 * HOUR_MS,
+                                                                      "claim": steps[0][1].id}]
+        assert r["handed_back"] == [{"group": london.group, "closed_at": NOW - 3 * HOUR_MS, "outcome": "resolved",
+                                     "close": steps[2][1].id}]
     close = (calais, calais.event("support.close", {"request": request.id, "outcome": "referred"}, ts=NOW - HOUR_MS))
     for order in itertools.permutations([*steps, close]):
         r = _request_status([(calais, request), *order])
-        assert (r["status"], r["outcome"], r["closed_at"]) == ("closed", "referred", NOW - HOUR_MS)
+        assert (r["status"], r["outcome"], r["closed_at"], r["close"]) == ("closed", "referred", NOW - HOUR_MS, close[1].id)
 
 
 def test_a_group_that_handed_a_request_back_takes_it_again_with_a_later_claim():
@@ -203,7 +205,8 @@ def test_a_group_that_handed_a_request_back_takes_it_again_with_a_later_claim():
              (bristol, bristol.event("support.claim", {"request": request.id}, ts=NOW - 3 * HOUR_MS))]
     for order in itertools.permutations(steps):
         r = _request_status([(calais, request), *order])
-        assert r["status"] == "claimed" and r["taken"] == [{"group": bristol.group, "since": NOW - 3 * HOUR_MS}]
+        assert r["status"] == "claimed" and r["taken"] == [{"group": bristol.group, "since": NOW - 3 * HOUR_MS,
+                                                            "claim": steps[2][1].id}]
         assert r["handed_back"] == []
     for order in itertools.permutations(steps[:2]):  # without the second claim: open, waiting for a group
         r = _request_status([(calais, request), *order])
