@@ -3,7 +3,9 @@
 A crash (or a SIGQUIT) of a process whose core limit allows it writes its memory to disk: the
 device and group seeds, the encryption key and the passphrase, in the clear, in a core file or in
 systemd-coredump's store, past a panic wipe. Before the keystore is unlocked (node/home.py, the one
-place keys are unlocked), the core limit is set to 0, soft and hard, and on Linux the process is
+place keys are unlocked), the core limit is set to 0 (the soft limit: the hard one is left, since
+lowering it is for good without CAP_SYS_RESOURCE, for every child and test the process runs after;
+only this process could raise its soft limit again), and on Linux the process is
 marked not dumpable (prctl PR_SET_DUMPABLE 0), which also holds against a limit raised from
 outside (prlimit) and keeps other processes of the same user from attaching to it (ptrace) or
 reading its memory. Where either is unavailable, it is skipped quietly: the keys still open.
@@ -17,11 +19,11 @@ PR_GET_DUMPABLE = 3
 
 
 def forbid_core_dumps() -> None:
-    """Set RLIMIT_CORE to 0 and, on Linux, mark this process not dumpable."""
+    """Set RLIMIT_CORE's soft limit to 0 and, on Linux, mark this process not dumpable."""
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
     except (ImportError, ValueError, OSError):
         pass
     if sys.platform.startswith("linux"):

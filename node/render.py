@@ -517,7 +517,8 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
             f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
             + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
             + gone_mark(item) + f"  {short}")
-    unread = readers_gone_text(item.get("readers_gone") or (), item["id"].hex(), group_names)
+    gone = item.get("readers_gone")
+    unread = readers_gone_text(gone, item["id"].hex(), group_names) if gone else None
     return [line] + ([f"      {unread}"] if unread else []) + [
         f"      could go to: {o.get('group_name') or '?'} ({o['region']}), {plural(o['capacity'], 'place')}"
         + (" (cannot read its private details)" if o.get("reads_private") is False else "")

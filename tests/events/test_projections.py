@@ -277,11 +277,11 @@ def test_support_request_open_claimed_closed():
     s = _status(tables, req)
     assert s["status"] == "claimed" and s["outcome"] is None  # an unrelated group cannot close it
 
-    apply_all([(bristol, bristol.event("support.close", {"request": req.id, "outcome": "resolved"}, ts=NOW - 10))],
-              tables)
+    back = bristol.event("support.close", {"request": req.id, "outcome": "resolved"}, ts=NOW - 10)
+    apply_all([(bristol, back)], tables)
     s = _status(tables, req)  # the group that took it hands it back: open, for Calais to close
     assert s["status"] == "open" and s["claimed_by"] == [] and s["outcome"] is None
-    assert s["handed_back"] == [{"group": bristol.group, "closed_at": NOW - 10, "outcome": "resolved"}]
+    assert s["handed_back"] == [{"group": bristol.group, "closed_at": NOW - 10, "outcome": "resolved", "close": back.id}]
 
     apply_all([(calais, calais.event("support.close", {"request": req.id, "outcome": "resolved"}, ts=NOW - 5))],
               tables)
