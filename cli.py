@@ -1570,8 +1570,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _unknown_alert_regions(log: EventLog, regions: Sequence[str], home: Home) -> list[str]:
-    """--alert-region's regions no group is based in and no event is placed in: refused at start (a
-    typo, 'calis': the command would never run, and no one would know). A node that has never synced
+    """--alert-region's regions no group is based in and no event is placed in: said at start (a typo,
+    'calis': the command would never run, and no one would know), never refused: the node starts all
+    the same (it syncs and serves whatever its hook's region). A node that has never synced
     knows its own group's and its sponsor's regions only, so it cannot tell a typo: those are said at
     start and returned, to be said again in the log after its first sync (node/known_regions.py)."""
     from node.known_regions import ever_synced, unknown_region, unread_region_words
@@ -1581,9 +1582,13 @@ def _unknown_alert_regions(log: EventLog, regions: Sequence[str], home: Home) ->
     if not unknown:
         return []
     if ever_synced(peer_list(log.store)):
-        region, close = unknown[0]
-        raise UsageError(f"--alert-region {region}: {unread_region_words(region, close)} Correct it, or leave "
-                         "it out until something is placed in that region")
+        # Said, not refused: a node that would not start for its hook's region (a camp not yet on the
+        # network, or a typo) would sync nothing and serve nothing, a Pi's service restarting forever.
+        for region, close in unknown:
+            print(f"WARNING: --alert-region {region}: {unread_region_words(region, close)} If it is a typo, stop "
+                  "the node and correct it: the command will not run for that region's alerts until then.",
+                  file=sys.stderr, flush=True)
+        return []
     print(f"warning: no group is based in --alert-region {', '.join(r for r, _ in unknown)} and nothing is "
           "placed in it, as far as this node knows; it has never synced with a peer, so it may not know the "
           "network's regions yet. If no one is in it, the command will never run for its alerts: check its "
@@ -2247,9 +2252,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "input; no shell is involved (see the README for Signal and SMS)")
     p.add_argument("--alert-region", action="append", metavar="REGION",
                    help="only alerts of this region go to --on-alert (repeatable; default every region). A region "
-                        "no group is based in and nothing is placed in (a typo) is refused at start; a node that "
-                        "has never synced (it may not know the network's regions yet) warns instead, and says it "
-                        "again in its log after its first sync if the region is still unknown")
+                        "no group is based in and nothing is placed in (a typo?) is said at start as a WARNING (the "
+                        "node runs all the same); a node that has never synced (it may not know the network's "
+                        "regions yet) says it again in its log after its first sync if the region is still unknown")
     p.add_argument("--on-alert-timeout", type=float, default=10.0, metavar="SECONDS",
                    help="seconds --on-alert's command may take for one alert before it is stopped (default 10); "
                         "it is tried 3 times in all")

@@ -71,8 +71,8 @@ def unread_region_words(region: str, close: list[str]) -> str:
     """Why following `region` would bring nothing, for someone reading alerts (the API's `region`,
     `view alerts --region`, `run --alert-region`): a typo waited forever for alerts that never came."""
     hint = f"did you mean {' or '.join(close)}?" if close else "check its spelling (`solnet view regions` lists them)."
-    return (f"no group is based in the region {region!r} and no event is placed in it, so no alert would ever come "
-            f"from it; {hint}")
+    return (f"no group is based in the region {region!r} and no event is placed in it yet, so no alert comes from it "
+            f"until someone publishes there; {hint}")
 
 
 async def say_if_still_unknown(node: WebNode, regions: Sequence[str]) -> None:
