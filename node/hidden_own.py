@@ -73,9 +73,15 @@ def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dic
     return last
 
 
+def still_said(log: EventLog, device: bytes) -> bool:
+    """Whether what `device` sealed is still said: not once it is revoked (revoking it is what was asked)."""
+    member = log.trust.member(device)
+    return member is not None and member.revoked_from is None
+
+
 def _current(log: EventLog, found: dict[bytes, dict[str, Any]]) -> list[dict[str, Any]]:
-    """What is said now: not of a device revoked since (revoking it is what was asked)."""
-    out = [f for f in found.values() if (m := log.trust.member(f["device"])) is not None and m.revoked_from is None]
+    """What is said now (`still_said`), the most recent first."""
+    out = [f for f in found.values() if still_said(log, f["device"])]
     return sorted(out, key=lambda f: (-f["at"], f["device"]))
 
 

@@ -15,6 +15,7 @@ from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
 from node import references, render, revoked_here
 from node.dashboard.event_names import Named
+from node.hidden_own import still_said
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
 from node.private import reading_devices
@@ -280,12 +281,8 @@ def hidden_own(log: EventLog, watched: list[dict[str, Any]]) -> list[dict[str, A
     last look found them (node/hidden_own.py Watch: it looks at what is new, where a page would
     open every sealed event of the group again), but not one revoked since (revoking is the
     advice); each with its id in full (for `solnet revoke`) and short, as the overview says them."""
-    out = []
-    for found in watched:
-        device = bytes.fromhex(found["device"])
-        if (member := log.trust.member(device)) is not None and member.revoked_from is None:
-            out.append({**found, "device_id": found["device"], "short": short_id(device)})
-    return out
+    return [{**found, "device_id": found["device"], "short": short_id(device)}
+            for found in watched if still_said(log, device := bytes.fromhex(found["device"]))]
 
 
 def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dict[str, list[Any]]:
