@@ -302,15 +302,29 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
 
 def _suggest_offers(items: list[dict[str, Any]]) -> None:
     """Each open need gets `matches`: offers of the same goods and unit with some left, its own
-    region first, then the largest."""
-    offers = [o for o in items if o["side"] == "offer" and o["remaining"] > 0 and o["status"] == "open"]
+    region first, then the largest. The offers are sorted once per goods and unit (and once per
+    region within them), so each need takes its few from the heads of the lists: comparing every
+    need with every offer took minutes at a busy network's thousands of each on a Pi."""
+    by_goods: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
+    by_region: dict[tuple[Any, Any, Any], list[dict[str, Any]]] = defaultdict(list)
+    for o in sorted((o for o in items if o["side"] == "offer" and o["remaining"] > 0 and o["status"] == "open"),
+                    key=lambda o: (-o["remaining"], o["id"])):
+        by_goods[o["category"], o["unit"]].append(o)
+        by_region[o["category"], o["unit"], o["region"]].append(o)
     for need in items:
         if need["side"] != "need" or need["status"] != "open":
             continue
-        fits = [o for o in offers if o["category"] == need["category"] and o["unit"] == need["unit"]]
-        fits.sort(key=lambda o: (o["region"] != need["region"], -o["remaining"], o["id"]))
+        fits: list[dict[str, Any]] = []
+        if need["remaining"]:
+            # fewer than MATCHES_PER_NEED of its region are skipped in the second list: each need costs O(1)
+            fits = by_region.get((need["category"], need["unit"], need["region"]), [])[:MATCHES_PER_NEED]
+            for o in by_goods.get((need["category"], need["unit"]), ()):
+                if len(fits) >= MATCHES_PER_NEED:
+                    break
+                if o["region"] != need["region"]:
+                    fits.append(o)
         need["matches"] = [{"id": o["id"], "region": o["region"], "group": o["group"], "remaining": o["remaining"],
-                            "unit": o["unit"]} for o in fits[:MATCHES_PER_NEED]] if need["remaining"] else []
+                            "unit": o["unit"]} for o in fits]
 
 
 # --- support ------------------------------------------------------------------------------------------
