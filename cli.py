@@ -598,7 +598,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     home = home_of(args)
     texts = {name: getattr(options, name) for name in names if getattr(options, name) is not None}
     private = getattr(options, "_private", None)
-    if order := stdin_values.dashed(args.rest, [*names, "_private"] if kind.field(PRIVATE_FIELD) else names):
+    if order := stdin_values.dashed(args.rest, [*names, "_private"] if kind.field(PRIVATE_FIELD) else names,
+                                    parser._option_string_actions):
         # `--private -`, `--place -`: read here, kept off the command line (node/stdin_values.py says why)
         try:
             read = stdin_values.read_values(order, "_private", sys.stdin, sys.stderr if sys.stdin.isatty() else None)

@@ -12,6 +12,7 @@ reads back, not a passphrase); the private details end with Ctrl-D on a line of 
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TextIO
 
 FROM_STDIN = "-"
@@ -19,13 +20,18 @@ HELP = ("`-` reads the value from standard input, so that it is kept off the com
         "of this machine see while it runs, and which the shell's history keeps): typed at a prompt, or piped")
 
 
-def dashed(rest: list[str], names: list[str]) -> list[str]:
+def dashed(rest: list[str], names: list[str], options: Collection[str] = ()) -> list[str]:
     """The options of `names` (dest names, 'starts_at') given as `-` in `rest` (the command line after
-    the kind), in the order given."""
+    the kind), in the order given. `options`: every option string the command's parser knows, so that
+    an abbreviation argparse takes for one of them (`--priv -` for `--private -`) is read as it
+    (else the private details were published as a literal "-")."""
     flags = {"--" + name.lstrip("_").replace("_", "-"): name for name in names}
     order = []
     for i, word in enumerate(rest):
         flag, equals, value = word.partition("=")
+        if flag not in flags and flag.startswith("--") and len(flag) > 2:
+            if len(whole := [o for o in options if o.startswith(flag)]) == 1:  # argparse's rule: one it begins
+                flag = whole[0]
         if flag in flags and (value if equals else rest[i + 1] if i + 1 < len(rest) else None) == FROM_STDIN:
             order.append(flags[flag])
     return order

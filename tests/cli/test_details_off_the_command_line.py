@@ -33,6 +33,18 @@ def test_private_details_and_fields_are_read_from_standard_input(network, cli):
     assert "`-` reads the value from standard input" in cli.run(a, "publish", "action", "--help").stdout
 
 
+def test_an_abbreviated_option_given_as_dash_reads_standard_input_too(network, cli):
+    """argparse takes `--priv` for `--private`: given as `-`, the details were published as a literal
+    "-" (and the real ones, piped in, never read)."""
+    a = network.a
+    request = cli.run_json(a, "publish", "support.request", "--region", "calais", "--type", "legal", "--people", "1",
+                           "--urgency", "high", "--priv", "-", "--to", "Calais", stdin=SECRET + "\n")["id"]
+    assert cli.run_json(a, "show", request[:12])["private_details"] == SECRET
+    action = cli.run_json(a, "publish", "action", "--tit=-", "--region", "calais", "--type", "direct_action",
+                          "--starts-at", "2031-06-01T05:00", "--to", "Calais", stdin="Blockade 9\n")["id"]
+    assert "title: Blockade 9" in cli.run(a, "show", action[:12]).stdout
+
+
 def _read_until(fd: int, wanted: bytes, seen: bytes = b"") -> bytes:
     deadline = time.monotonic() + 30
     while wanted not in seen:
