@@ -143,7 +143,21 @@ class MistypedPassphrase(WrongPassphrase):
 
 def can_prompt() -> bool:
     """Whether a passphrase can be asked for: no passphrase in the environment, and a terminal."""
-    return not os.environ.get(PASSPHRASE_ENV) and not os.environ.get(PASSPHRASE_FILE_ENV) and sys.stdin.isatty()
+    return not os.environ.get(PASSPHRASE_ENV) and not os.environ.get(PASSPHRASE_FILE_ENV) and _terminal()
+
+
+def _terminal() -> bool:
+    """Whether a person is at a terminal to type a passphrase: standard input is one, or this process
+    has a controlling terminal when standard input is a pipe (`... | solnet publish --private -`:
+    getpass asks there, as sudo and ssh do; refused before, as if no one were there)."""
+    if sys.stdin.isatty():
+        return True
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:  # (a service, cron, CI: no controlling terminal)
+        return False
+    os.close(fd)
+    return True
 
 
 def _read_passphrase_file(path: Path) -> str:

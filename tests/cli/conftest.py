@@ -52,7 +52,9 @@ def run(home: Path | None, *args: str, ok: bool = True, env: dict[str, str | Non
         else:
             full_env[key] = value
     cmd = [str(SOLNET), *(["--home", str(home)] if home is not None else []), *map(str, args)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=full_env,
+    # A session of its own: no controlling terminal, as a script or a service runs it (run from a
+    # developer's terminal, a command with no passphrase would ask for one there: node/home.py)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=full_env, start_new_session=True,
                           **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}))
     if ok:
         assert proc.returncode == 0, (

@@ -73,3 +73,34 @@ def test_at_a_terminal_it_asks_for_each_by_name(network, cli):
     assert proc.returncode == 0, (out, said)
     request = json.loads(out)["id"]
     assert cli.run_json(network.a, "show", request[:12])["private_details"] == "SECRETMINOR at the station"
+
+
+def test_details_piped_in_at_a_terminal_ask_the_passphrase_there(network, cli):
+    """`cat details | solnet publish ... --private -` typed at a terminal with no node running: the
+    passphrase is asked on the terminal (getpass uses /dev/tty), not refused as if no one were there."""
+    parent, child = pty.openpty()
+    name = os.ttyname(child)
+
+    def own_terminal() -> None:  # a new session whose controlling terminal is the pty, as a shell's command
+        os.setsid()
+        os.close(os.open(name, os.O_RDWR))
+
+    env = {k: v for k, v in cli.base_env().items() if k != "SOLNET_PASSPHRASE"}
+    proc = subprocess.Popen([str(cli.SOLNET), "--home", str(network.a), "publish", "support.request", "--region",
+                             "calais", "--type", "legal", "--people", "1", "--urgency", "high", "--private", "-",
+                             "--to", "Calais", "--json"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=child, env=env, preexec_fn=own_terminal)
+    os.close(child)
+    try:
+        proc.stdin.write(SECRET.encode())
+        proc.stdin.close()
+        _read_until(parent, b"Passphrase for this node's keys")
+        os.write(parent, cli.PASSPHRASE.encode() + b"\n")
+        out = proc.stdout.read()
+        proc.wait(timeout=60)
+    finally:
+        os.close(parent)
+        proc.kill()
+    assert proc.returncode == 0, out
+    request = json.loads(out)["id"]
+    assert cli.run_json(network.a, "show", request[:12])["private_details"] == SECRET

@@ -29,7 +29,7 @@ def api_status(port: int, token: str) -> int:
 def without_passphrase(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_") and k != PASSPHRASE_ENV}
     return subprocess.run([*localnet.solnet_command(), "--home", str(home), *args], capture_output=True, text=True,
-                          timeout=60, env=env, stdin=subprocess.DEVNULL)
+                          timeout=60, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def test_a_copy_of_the_home_does_not_open_the_running_nodes_api(cluster: Cluster, tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ def without_passphrase(node, *args: str) -> subprocess.CompletedProcess[str]:
     """A command as a coordinator types it: no passphrase anywhere, and no terminal to ask one on."""
     env = {k: v for k, v in cli_env().items() if not k.startswith("SOLNET_PASSPHRASE")}
     return subprocess.run([*localnet.solnet_command(), "--home", str(node.home.path), *args], capture_output=True,
-                          text=True, timeout=CLI_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL)
+                          text=True, timeout=CLI_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
+                          start_new_session=True)  # (no terminal either: node/home.py asks there)
 
 
 def test_publish_and_redact_need_no_passphrase_while_the_node_runs(cluster):
