@@ -1135,7 +1135,7 @@ def cmd_view(args: argparse.Namespace) -> int:
             raise CliError(f"--region {region}: {unread_region_words(region, close)}")
     # this device's key also tells who a support request's private part went to: a claim by a
     # group it was not sent to takes nothing (events.readmodels.support_requests)
-    opener = cli_opener(home, args.name != "groups" and bool(log.store.sealed_events())
+    opener = cli_opener(home, args.name != "groups" and log.store.holds_sealed()
                         or args.name in ("support", "regions") and _private_requests_held(log))
     opened = audience.opened_rows(log, opener) if opener is not None else None
     items = view(log, args.name, region=region, reader=reader_of(log, opened, opener=opener))

@@ -319,6 +319,10 @@ class StoreBase:
                 self._key_no[key], self._key_of[k] = k, key
         return k
 
+    def _key_numbers(self, keys: Iterable[bytes]) -> set[int]:
+        """The numbers of those of `keys` this store has numbered (a key it has not has no rows)."""
+        return {k for k in map(self._find_k, keys) if k is not None}
+
     def _key(self, k: int) -> bytes:
         key = self._key_of.get(k)
         if key is None:

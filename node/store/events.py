@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import msgpack
 
@@ -436,16 +436,28 @@ class EventTables(StoreBase):
                                                               "kind='node.announce' AND body IS NOT NULL" + where, args)
                 if a != skip and self._signed(event_id, a, header, sig, body)]
 
-    def sealed_events(self, after_n: int = 0) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:
+    def sealed_events(self, after_n: int = 0, *, authors: Collection[bytes] | None = None, limit: int = -1,
+                      ) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:
         """(n, id, author, seq, ts, expires, body) of every `sealed` event that still has its body
-        (events for chosen groups only: node/audience.py opens them in memory), in stored order."""
+        (events for chosen groups only: node/audience.py opens them in memory), in stored order;
+        `authors`: only theirs; `limit`: at most that many (-1: all)."""
+        only = ""
+        if authors is not None:
+            numbers = sorted(self._key_numbers(authors))
+            if not numbers:
+                return []
+            only = f" AND a IN ({','.join(map(str, numbers))})"
         rows = self._x("SELECT n, id, a, seq, ts, expires, body, header, sig FROM events WHERE kind='sealed' "
-                       "AND body IS NOT NULL AND n>? ORDER BY n", (after_n,)).fetchall()
+                       f"AND body IS NOT NULL AND n>?{only} ORDER BY n LIMIT ?", (after_n, limit)).fetchall()
         # Checked: a changed byte fails to open like an event for other groups, and was dropped
         # from every listing of its readers without a word.
         return [(n, event_id, self._key(a), seq, ts, expires, body)
                 for n, event_id, a, seq, ts, expires, body, header, sig in rows
                 if self._signed(event_id, a, header, sig, body)]
+
+    def holds_sealed(self) -> bool:
+        """Whether any `sealed` event is held with its body (a view then needs this device's key)."""
+        return self._one("SELECT 1 FROM events WHERE kind='sealed' AND body IS NOT NULL LIMIT 1") is not None
 
     def kinds_after(self, kinds: Sequence[str], after_n: int, limit: int,
                     ) -> list[tuple[int, bytes, bytes, str, int, int | None, bytes]]:

@@ -337,10 +337,6 @@ class ProjectionTables(TrustTables):
                     cursor.close()
             return self._rows_at(chosen)
 
-    def _key_numbers(self, keys: Iterable[bytes]) -> set[int]:
-        """The numbers of those of `keys` this store has numbered (a key it has not has no rows)."""
-        return {k for k in map(self._find_k, keys) if k is not None}
-
     def _groups_of(self, tbl: int, places: dict[tuple[int | str, ...], list], sides: Sequence[str]) -> list[int]:
         """The groups (key numbers) with rows in table number `tbl`, in those `sides` (OPEN, LAPSED)
         of proj_by_group: a loose index scan, one probe per group (once per `places`)."""

@@ -123,3 +123,38 @@ def test_a_revoked_device_is_no_longer_said(tmp_path: Path):
     revoke = w.calais.sign("member.revoke", {"subject": bytes(w.mole_key.public), "from_seq": 1})
     calais.ingest(wires([revoke]))
     assert hidden_own.unreadable_own(calais, opener, device) == []
+
+
+class CountingOpener(Opener):
+    def __init__(self, key: EncryptionKey) -> None:
+        super().__init__(key)
+        self.opened: list[bytes] = []
+
+    def open(self, event_id: bytes, body: bytes | None):
+        self.opened.append(event_id)
+        return super().open(event_id, body)
+
+
+def test_a_running_nodes_look_opens_a_few_of_its_own_groups_events_at_a_time(tmp_path: Path, monkeypatch):
+    """The status saver's look runs on the database thread: at a start with thousands of its group's
+    sealed events held it opened them all at once (seconds here, a minute on a Pi, every publish and
+    sync waiting), and read and checked every other group's sealed events too."""
+    monkeypatch.setattr(hidden_own, "LOOK_AT", 2)
+    w = World()
+    for i in range(5):
+        w.mole_seals("need.update", {"need": w.need.id, "urgency": ["low", "high"][i % 2]}, [w.b_enc.public])
+    b = Author(w.b_dev, w.genesis.network_id)
+    for i in range(3):  # Bristol's, for Bristol: none of this node's business, and not opened
+        b.sign("sealed", {"envelope": seal(inner_plaintext("need", {"category": "tents", "quantity": i + 1,
+                                                                    "region": "x"}, []), [w.b_enc.public])})
+    calais = w.log(tmp_path / "calais.db")
+    calais.ingest(wires(b.made))
+    opener = CountingOpener(w.keys.device_encryption)
+    watch = hidden_own.Watch(opener, bytes(w.keys.device.public))
+    looks = []
+    for _ in range(4):
+        looks.append(watch.look(calais))
+        assert len(opener.opened) <= 2 * len(looks)
+    assert set(opener.opened) == {e.id for e in w.mole.made}
+    [first], [last] = looks[0], looks[-1]
+    assert first["events"] == 2 and last["events"] == 5 and last["device"] == bytes(w.mole_key.public).hex()
