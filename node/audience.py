@@ -158,10 +158,11 @@ def mark_private_readers(log: EventLog, opener: Opener | None, requests: list[di
     `read_here`: whether this device can tell who reads it, being one of them."""
     if opener is None:
         return
+    shares = request_shares.shares_by_request(log) if request_shares.has_shares(log) else {}
     for r in requests:
         if not r.get("has_private"):
             continue
-        parts = part_readers(log, opener, r["id"], r["group"])
+        parts = part_readers(log, opener, r["id"], r["group"], shares)
         readers = readmodels.request_readers(r["group"], parts)
         known = frozenset().union(*(p for p in parts if p is not None))  # those of the parts it reads
         # a group that cannot read a request is offered no "take" (node.publishing refuses it); a
@@ -185,14 +186,22 @@ def request_readers(log: EventLog, opener: Opener) -> Callable[[Row], frozenset[
     (views.Held.readers, events.readmodels.request_readers)."""
     if not request_shares.has_shares(log):  # most nodes hold none: one part, no search for shares
         return lambda row: opener.private_readers(row.key, _private_part(log, row.key), row.data["group"])
-    return lambda row: readmodels.request_readers(row.data["group"],
-                                                  part_readers(log, opener, row.key, row.data["group"]))
+    shares: list[request_shares.Shares] = []  # read once, when a first row asks
+
+    def readers(row: Row) -> frozenset[bytes] | None:
+        if not shares:
+            shares.append(request_shares.shares_by_request(log))
+        return readmodels.request_readers(row.data["group"],
+                                          part_readers(log, opener, row.key, row.data["group"], shares[0]))
+    return readers
 
 
-def part_readers(log: EventLog, opener: Opener, request: bytes, group: bytes) -> list[frozenset[bytes] | None]:
+def part_readers(log: EventLog, opener: Opener, request: bytes, group: bytes,
+                 shares: request_shares.Shares | None = None) -> list[frozenset[bytes] | None]:
     """For each private part of a support request (its own, then its shares: node.request_shares),
-    the groups it went to if this device reads it, else None."""
-    return [opener.private_readers(p.event_id, p.sealed, group) for p in request_shares.request_parts(log, request)]
+    the groups it went to if this device reads it, else None. `shares`: read once for many requests."""
+    return [opener.private_readers(p.event_id, p.sealed, group)
+            for p in request_shares.request_parts(log, request, shares)]
 
 
 def _private_part(log: EventLog, event_id: bytes) -> bytes | None:

@@ -112,6 +112,22 @@ def test_every_node_agrees_in_every_order(net: Net, tmp_path: Path):
             log.store.close()
 
 
+def test_a_listing_reads_the_shares_once_for_all_its_requests(net: Net, tmp_path: Path, monkeypatch):
+    """Each request read every stored share (checking each one's signature) for itself: a mole's
+    thousands of shares made a coordinator's listing of a hundred private requests take minutes."""
+    (calais, bristol, cardiff), keys, groups = _three(net, tmp_path)
+    requests = [publishing.publish(calais, keys[0], "support.request", REQUEST, private=f"{DETAILS} {i}", to=["Bristol"])
+                for i in range(4)]
+    for r in requests:
+        publishing.publish(calais, keys[0], "support.share", {"request": r.id.hex()}, to=["Cardiff"])
+    reads = []
+    kinds_after = calais.store.kinds_after
+    monkeypatch.setattr(calais.store, "kinds_after", lambda kinds, *a: reads.append(kinds) or kinds_after(kinds, *a))
+    items = _support(calais, Opener(keys[0].device_encryption))
+    assert len(items) == 4 and all(i["private"] for i in items)
+    assert reads.count(["support.share"]) == 1
+
+
 def _support(log, opener: Opener) -> list[dict]:
     """The support view as a node whose device holds `opener`'s key shows it (who reads each part)."""
     return view(log, "support", now=0, reader=reader_of(log, opener=opener))
