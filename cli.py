@@ -1652,6 +1652,11 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write the login link into {home.path}: {exc.strerror}; free some space and "
                        "run it again", EXIT_STORAGE) from None
     url = f"{base}/login/link?token={token}"
+    if login_links.read_on_the_way(base):
+        print(f"warning: {base} is plain HTTP across a network: this link, and the login it opens, can be read on "
+              "the way, and whoever opens it first is logged in. Reach the dashboard through an encrypted channel "
+              "(`ssh -L` to localhost, an onion address in Tor Browser, or HTTPS) and give that address with "
+              "--base-url.", file=sys.stderr)
     within = (f"{ttl_s / 60:.0f} minutes" if ttl_s < 7200 else f"{ttl_s / 3600:.0f} hours" if ttl_s < 172800
               else f"{ttl_s / 86400:.0f} days")
     human = (f"Open this link within {within} to log in to the dashboard of {config.group_name} (it works once; "
