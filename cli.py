@@ -1975,7 +1975,8 @@ def cmd_wipe(args: argparse.Namespace) -> int:
     emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,
-                "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left},
+                "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left,
+                "passphrase_file_not_deleted": report.passphrase_file_not_deleted},
          render.wipe_text(report, str(home.path)))
     if report.failed:
         held = all(READER_HOLDS in why for why in report.failed)
