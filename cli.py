@@ -1653,6 +1653,11 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write the login link into {home.path}: {exc.strerror}; free some space and "
                        "run it again", EXIT_STORAGE) from None
     url = f"{base}/login/link?token={token}"
+    if login_links.read_on_the_way(base):
+        print(f"warning: {base} is plain HTTP across a network: this link, and the login it opens, can be read on "
+              "the way, and whoever opens it first is logged in. Reach the dashboard through an encrypted channel "
+              "(`ssh -L` to localhost, an onion address in Tor Browser, or HTTPS) and give that address with "
+              "--base-url.", file=sys.stderr)
     within = (f"{ttl_s / 60:.0f} minutes" if ttl_s < 7200 else f"{ttl_s / 3600:.0f} hours" if ttl_s < 172800
               else f"{ttl_s / 86400:.0f} days")
     human = (f"Open this link within {within} to log in to the dashboard of {config.group_name} (it works once; "
@@ -1971,7 +1976,8 @@ def cmd_wipe(args: argparse.Namespace) -> int:
     emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,
-                "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left},
+                "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left,
+                "passphrase_file_not_deleted": report.passphrase_file_not_deleted},
          render.wipe_text(report, str(home.path)))
     if report.failed:
         held = all(READER_HOLDS in why for why in report.failed)

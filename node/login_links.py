@@ -149,3 +149,20 @@ def _tidy(folder: Path, now: int, keep: int) -> None:
     alive.sort()
     for _, path in alive[:max(0, len(alive) - keep)]:
         path.unlink(missing_ok=True)
+
+
+def read_on_the_way(base_url: str) -> bool:
+    """Whether a link at `base_url` crosses a network readable: plain HTTP to a host that is not this
+    machine's loopback nor an onion service (whose Tor circuit is encrypted end to end). Whoever
+    reads such a link first is logged in, and the login cookie crosses in the clear after it."""
+    from ipaddress import ip_address
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme != "http" or host == "localhost" or host.endswith((".localhost", ".onion")):
+        return False
+    try:
+        return not ip_address(host).is_loopback
+    except ValueError:  # a name: a LAN's (raspberrypi.local) or the internet's
+        return True

@@ -662,7 +662,11 @@ def wipe_text(report: Any, home: str) -> str:
         lines.append("  config (group name and ids) and admin token: overwritten and deleted")
     lines.append(f"  private parts dropped: {report.private_parts_dropped}; peers forgotten: {report.peers_forgotten}")
     # (a service's $SOLNET_PASSPHRASE_FILE opens any copy of the keystore taken before: node/wipe.py)
-    if report.passphrase_file:
+    if report.passphrase_file and report.passphrase_file_not_deleted:
+        lines.append(f"  passphrase file {report.passphrase_file}: overwritten with random bytes (it no longer holds "
+                     f"the passphrase) but not deleted ({report.passphrase_file_not_deleted}: its folder is not this "
+                     f"user's); delete it as its folder's owner (sudo rm {report.passphrase_file})")
+    elif report.passphrase_file:
         lines.append(f"  passphrase file {report.passphrase_file}: overwritten and deleted")
     elif report.passphrase_file_left:
         lines.append(f"  the passphrase file {report.passphrase_file_left} was NOT destroyed: destroy it yourself "

@@ -58,6 +58,9 @@ class WipeReport:
     failed: list[str] = field(default_factory=list)  # what could not be destroyed, and why (a failing disk)
     passphrase_file: str | None = None  # the $SOLNET_PASSPHRASE_FILE destroyed, its full path
     passphrase_file_left: str | None = None  # the one named but not destroyed, and why
+    # Why the destroyed passphrase file could not be deleted once overwritten (its folder is not this
+    # user's: /etc/solnet/ as the README sets it up): it holds random bytes, no longer the passphrase
+    passphrase_file_not_deleted: str | None = None
 
 
 
@@ -89,6 +92,14 @@ def _wiped_raw(home: Home, private_kinds: list[str], report: WipeReport) -> bool
 
 def _shred(path: Path) -> bool:
     """Overwrite a file with random bytes, sync, delete. False if it was not there."""
+    if not _overwrite(path):
+        return False
+    path.unlink()
+    return True
+
+
+def _overwrite(path: Path) -> bool:
+    """Overwrite a file with random bytes and sync. False if it was not there."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -100,7 +111,6 @@ def _shred(path: Path) -> bool:
             f.write(chunk)
             remaining -= len(chunk)
         os.fsync(f.fileno())
-    path.unlink()
     return True
 
 
@@ -237,11 +247,19 @@ def _destroy_passphrase_file(home: Home, report: WipeReport) -> None:
     if recorded is not None:
         path = Path(recorded)
         try:
-            if stat.S_ISREG(path.stat().st_mode) and _shred(path):
+            if stat.S_ISREG(path.stat().st_mode) and _overwrite(path):
                 report.passphrase_file = str(path)
+                # A file of this user's in a folder of root's (/etc/solnet/, as the README has it) is
+                # overwritten but not deleted: said so, not as a passphrase left whole (it was)
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    report.passphrase_file_not_deleted = exc.strerror or str(exc)
         except FileNotFoundError:
             pass
-        except OSError as exc:  # not ours to delete (a folder of root's): said, never a failing disk
+        except OSError as exc:  # not ours to overwrite (root's): said, never a failing disk
             report.passphrase_file_left = f"{path} ({exc.strerror})"
     try:
         _shred(record)

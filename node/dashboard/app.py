@@ -670,7 +670,7 @@ class Dashboard:
         if self._names(request).browser in request.cookies:
             # Logged out, the browser keeps no year-long trace of this node (access.py: its mark)
             request[DASH_COOKIES][self._names(request).browser] = None
-        return self.redirect(request, "/")
+        return _forgetting(self.redirect(request, "/"))
 
     # --- panic wipe -----------------------------------------------------------------------------
     async def wipe_form(self, request: web.Request) -> web.StreamResponse:
@@ -692,10 +692,17 @@ class Dashboard:
         everything = form.get("everything") == "yes"
         await self.node.halt_network(forget_peers=True)  # nothing arrives or is saved while the wipe runs
         report = await self._wipe(everything)
+        # The browser forgets this node as the node forgets its keys: its login, its year-long mark
+        # (access.py), its language cookie and (_forgetting) what the page kept in its storage. They
+        # stayed on the laptop a year after a panic wipe, named after the node's address.
+        names = self._names(request)
+        for name in (names.session, names.browser, i18n.COOKIE):
+            if name in request.cookies or name in request[DASH_COOKIES]:
+                request[DASH_COOKIES][name] = None
         response = self.respond(request, "wiped.html", {**ctx, "title": t("wiped.title"), "report": report,
-                                                        "is_admin": False})
+                                                        "is_admin": False, "logged_in": False})
         asyncio.get_running_loop().call_later(0.5, self.options.on_wiped or _stop_this_process)
-        return response
+        return _forgetting(response)
 
     async def _wipe(self, everything: bool) -> WipeReport:
         """The keys first, off the database thread (at once, whatever is queued there or however
@@ -879,6 +886,16 @@ def _stop_this_process() -> None:
     timer.daemon = True
     timer.start()
     os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _forgetting(response: web.StreamResponse) -> web.StreamResponse:
+    """`response`, telling the browser to drop what this node's pages kept in its storage (static/app.js
+    keeps the alert notification choices, the regions watched among them, in localStorage): after a
+    logout or a panic wipe, the laptop keeps no trace of them. Browsers heed it on loopback, onion
+    services and HTTPS (secure contexts); cookies are deleted one by one (`finish`), so that the
+    logins of other nodes on the same host stay."""
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:

@@ -237,6 +237,19 @@ def test_a_longer_lived_login_link_to_send_to_a_coordinator(network, cli):
     assert too_long.returncode == 2 and "at most 7 days" in too_long.stderr
 
 
+def test_a_login_link_for_plain_http_across_a_network_is_said_to_be_readable_on_the_way(network, cli):
+    """A link for a Pi's LAN address or a clearnet name crosses the network readable: whoever reads it
+    first is logged in, and the login cookie crosses after it. It was printed without a word; an
+    address of this machine, an onion service's or HTTPS is said nothing of."""
+    for base in ("http://raspberrypi.local:7700", "http://192.168.1.5:7700", "http://calais.example.org:7700"):
+        made = cli.run(network.a, "dashboard-link", "--base-url", base)
+        assert f"warning: {base} is plain HTTP across a network" in made.stderr, made.stderr
+        assert "ssh -L" in made.stderr and made.stdout.count("/login/link?token=") == 1
+    for base in ("http://localhost:8080", "http://127.0.0.2:8082", "http://[::1]:8080", "http://calais.onion:7700",
+                 "https://calais.example.org"):
+        assert cli.run(network.a, "dashboard-link", "--base-url", base).stderr == "", base
+
+
 @pytest.mark.parametrize("typed", ["full", "short", "prefix"])
 def test_ids_resolve_from_any_printed_form(populated, cli, typed):
     event = populated.published["need"]

@@ -109,6 +109,12 @@ def test_the_wiped_page_says_what_a_failing_disk_kept_in_either_language() -> No
         assert Translator(lang)("wiped.no_keystore") not in html  # it was there, and stays: not "there was none"
     done = render_page("wiped.html", context(report=WipeReport(files_destroyed=["keystore"])))
     assert Translator("en")("wiped.keystore") in done and "destroy the card" not in done
+    kept = WipeReport(files_destroyed=["keystore"], passphrase_file="/etc/solnet/passphrase",
+                      passphrase_file_not_deleted="Permission denied")
+    for lang, words in (("en", "overwritten with random bytes"), ("fr", "écrasé par des octets aléatoires")):
+        html = render_page("wiped.html", context(lang, report=kept))
+        assert words in html and "sudo rm /etc/solnet/passphrase" in html and "Permission denied" in html
+        assert "NOT be destroyed" not in html and Translator(lang)("wiped.passphrase_file_elsewhere") not in html
 
 
 def test_photo_links_name_the_action_they_show() -> None:

@@ -387,3 +387,31 @@ def test_the_wipe_leaves_a_passphrase_file_that_never_unlocked_this_home(tmp_pat
     out = json.loads(proc.stdout)
     assert real.read_text().startswith("the real node's passphrase")
     assert out["passphrase_file"] is None and "never unlocked this home's keys" in out["passphrase_file_left"], out
+
+
+def test_a_passphrase_file_overwritten_but_not_deleted_is_said_so(tmp_path: Path, monkeypatch) -> None:
+    """The README's service keeps its passphrase file in /etc/solnet/, a folder of root's, the file the
+    node's user's: the wipe, run as that user, overwrites it but cannot delete it. It said the file
+    "was NOT destroyed: destroy it yourself", as if it still held the passphrase. (The folder is
+    root's only in words here: the tests run as root, so the unlink is what refuses.)"""
+    from node import render
+
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    secret = tmp_path / "etc" / "passphrase"
+    secret.parent.mkdir()
+    secret.write_text(PASS + "\n")
+    _unlocked_by(calais.home, secret, monkeypatch)
+    unlink = Path.unlink
+
+    def refused(path: Path, missing_ok: bool = False) -> None:
+        if path == secret:
+            raise PermissionError(13, "Permission denied", str(path))
+        unlink(path, missing_ok=missing_ok)
+    monkeypatch.setattr(Path, "unlink", refused)
+    report = wipe_module.wipe(Home(calais.home.path))
+    assert secret.exists() and PASS.encode() not in secret.read_bytes()
+    assert report.passphrase_file == str(secret) and report.passphrase_file_not_deleted == "Permission denied"
+    said = render.wipe_text(report, str(calais.home.path))
+    assert (f"passphrase file {secret}: overwritten with random bytes (it no longer holds the passphrase) but not "
+            f"deleted (Permission denied") in said and f"sudo rm {secret}" in said, said
+    assert "NOT destroyed" not in said

@@ -34,6 +34,22 @@
     if (dateFormat && said) { said.textContent = said.getAttribute("data-label-local"); }
   })();
 
+  // A page that came over plain HTTP across a network (not this machine's loopback, an onion service
+  // in Tor Browser or HTTPS: the browser's own judgement, window.isSecureContext) can be read on
+  // the way, and so can what is sent from it: said on the page (#plain-http), and a form marked
+  // data-needs-secure (the login's passphrase, which opens the node's keys) is not sent from it at all.
+  (function plainHttp() {
+    if (window.isSecureContext !== false) { return; }  // (a browser that does not say: nothing changed)
+    var said = document.getElementById("plain-http");
+    if (said) { said.hidden = false; }
+    var forms = document.querySelectorAll("form[data-needs-secure]");
+    for (var i = 0; i < forms.length; i++) {
+      var parts = forms[i].querySelectorAll("input, button");
+      for (var j = 0; j < parts.length; j++) { parts[j].disabled = true; }
+      forms[i].addEventListener("submit", function (e) { e.preventDefault(); });
+    }
+  })();
+
   // Forms: times typed are read in the browser's zone, which the form sends and its hints name.
   function browserZone() {
     try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
