@@ -50,8 +50,8 @@ def alerts_may_be_missing(running: bool, last_sync: int | None, cut_off_since: i
     said = []
     if not running:
         since = f"since it last synced ({local_time(last_sync)})" if last_sync else "(it has never synced)"
-        said.append(f"no node runs on this home: alerts posted {since} are not here. Start it (`solnet run`) or "
-                    "sync once (`solnet sync PEER`), then look again")
+        said.append(f"no node runs on this home: alerts posted {since} are not here. Start it (`solnet run`), "
+                    "sync once (`solnet sync PEER`) or import a newer bundle, then look again")
     elif cut_off_since:
         said.append(f"this node has heard from no other node since {local_time(cut_off_since)}: alerts posted since "
                     "may be missing (`solnet status` says why)")
