@@ -1158,7 +1158,24 @@ def cmd_view(args: argparse.Namespace) -> int:
     names = group_names(log)
     for item in items:
         print(render.view_line(args.name, item, names))
+    if args.name == "alerts":  # a calm list is worth as much as what this home has heard
+        _warn_alerts_may_be_missing(home, log)
     return 0
+
+
+def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:
+    """Say on stderr why the alerts just listed may not be all (node/words.py alerts_may_be_missing),
+    from what the node saved of its last run and its peers' last syncs (no store scan)."""
+    from node.status import peer_list, runtime_info
+    from node.words import alerts_may_be_missing
+
+    info = runtime_info(log.store, home)
+    syncs = [p["last_sync"] for p in peer_list(log.store, info) if isinstance(p.get("last_sync"), int)]
+    behind = info.get("clock_behind_ms")
+    for warning in alerts_may_be_missing(bool(info.get("running")), max(syncs, default=None),
+                                         info.get("cut_off_since") if info.get("running") else None,
+                                         behind if isinstance(behind, int) else None):
+        print(f"warning: {warning}.", file=sys.stderr)
 
 
 KINDS_WITH_TIMES = ("starts_at", "expires", "posted_at", "last_heard", "ts")

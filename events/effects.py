@@ -36,12 +36,14 @@ _VERBS = {"need.update": "adjust or withdraw", "offer.update": "adjust or withdr
 
 @dataclass(frozen=True)
 class Target:
-    """An event that another one names: its kind, its author's group, its fields and time (ms)."""
+    """An event that another one names: its kind, its author's group, its fields and time (ms), and
+    when it ends (ms) where that was read with it (an alert named by its updates: node.references)."""
 
     kind: str
     group: bytes
     fields: dict[str, Any]
     ts: int
+    expires: int | None = None
 
 
 @dataclass(frozen=True)

@@ -508,10 +508,11 @@ def where_requests_can_go(requests: list[dict[str, Any]], offers: list[dict[str,
 
 # --- alerts ------------------------------------------------------------------------------------------
 def _alert_story(ref: bytes, alert: Row | None, updates: Sequence[Row], target: Callable[[bytes], Target | None],
-                 ) -> dict[str, Any] | None:
+                 now: int | None = None) -> dict[str, Any] | None:
     """The alert `ref` (`alert`: its row, if still held) with the updates of its own group: the
     newest text, and whether and when an all clear ended it. Without its row, what its own group's
-    updates say; None when nothing tells that story (see `_own_updates`)."""
+    updates say, and `expired` once its end (as `target` has it) is past `now` with no all clear;
+    None when nothing tells that story (see `_own_updates`)."""
     counted = _own_updates(updates, target(ref), target)
     clear = next((i for i, u in enumerate(counted) if u.data["status"] == "all_clear"), None)
     counted = counted if clear is None else counted[:clear + 1]  # an all clear is final
@@ -535,6 +536,11 @@ def _alert_story(ref: bytes, alert: Row | None, updates: Sequence[Row], target: 
         story["updated_at"] = u.data["ts"]
         if u.data["status"] == "all_clear" and story["cleared_at"] is None:
             story.update(status="all_clear", cleared_at=u.data["ts"])
+    # An update outlives its alert (it lasts a week): "live" then told of an alert that ended, in the
+    # history of the CLI and the API, while no view of live alerts showed it
+    named = target(ref) if alert is None and now is not None else None
+    if story["status"] == "live" and named is not None and named.expires is not None and named.expires <= now:
+        story["status"] = "expired"
     return story
 
 
@@ -580,7 +586,8 @@ def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int, gone:
                   named: Mapping[bytes, Target] | None = None) -> list[dict[str, Any]]:
     """The alerts of the last ALERT_HISTORY_DAYS days, newest activity first: those still held
     (live or cleared) and, once an alert has expired, what its own group's updates recorded (an all
-    clear keeps its region, type and times for a week; an alert that simply expired leaves nothing).
+    clear keeps its region, type and times for a week, an update says it `expired`; an alert that
+    simply expired leaves nothing).
     `named`: the alerts the updates name that are not among `alerts`, as this node still has them
     (node.references.named_alert: with no fields once only the header is left); the updates of
     an alert in neither make no story (`_own_updates`)."""
@@ -589,7 +596,7 @@ def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int, gone:
     changes = _by_ref(u for u in updates if u.data["ts"] >= now - ALERT_HISTORY_DAYS * DAY_MS)
     told = [_alert_story(a.key, a, changes.get(a.key, ()), target) for a in held]
     known = {a.key for a in held}
-    told += [_alert_story(ref, None, items, target) for ref, items in changes.items() if ref not in known]
+    told += [_alert_story(ref, None, items, target, now) for ref, items in changes.items() if ref not in known]
     stories = [s for s in told if s is not None]
     for story in stories:  # (see active_alerts)
         story["group_gone"] = gone(story["group"]) if story["group"] is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from crypto.short_ids import short_id
@@ -195,15 +196,17 @@ def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
 def named_alert(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
     """The alert `event_id` as its updates are judged against it: `target` while its content is
     held; its header alone once its body is gone (expired, redacted: the header stays), with the
-    group of its author and no fields; None if this node holds no such alert (not synced yet, taken
-    out with its author) or its author is no member."""
+    group of its author and no fields; with its expiry either way (the history says an alert past it
+    expired). None if this node holds no such alert (not synced yet, taken out with its author) or
+    its author is no member."""
     row = store.event_row(event_id)
     if row is None or row.kind != "alert":
         return None
-    if row.body is not None:
-        return target(store, trust, event_id)
+    if row.body is not None:  # (its expiry with it: an alert past it is said to have expired, not to be live)
+        held = target(store, trust, event_id)
+        return replace(held, expires=row.expires) if held is not None else None
     group = trust.group_of(row.author)
-    return Target(row.kind, group, {}, row.ts) if group is not None else None
+    return Target(row.kind, group, {}, row.ts, row.expires) if group is not None else None
 
 
 def update_currency(store: Store, trust: TrustGraph, kind: str, fields: dict[str, Any]) -> str | None:

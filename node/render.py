@@ -446,7 +446,8 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
                 f"{gone_mark(item)}  {short}")
     if view == "alert-history":
         where = f" {item['location']}" if item.get("location") else ""
-        state = (f"ALL CLEAR {local_time(item['cleared_at'])}" if item["status"] == "all_clear" else "LIVE")
+        state = (f"ALL CLEAR {local_time(item['cleared_at'])}" if item["status"] == "all_clear"
+                 else "EXPIRED" if item["status"] == "expired" else "LIVE")
         posted = f"posted {local_time(item['posted_at'])} by {group}" if item.get("posted_at") else f"by {group}"
         # what it came to: the all clear's own words, or the newest text (the update's, else the alert's)
         last = (item.get("updates") or [{}])[-1].get("text") if item["status"] == "all_clear" else item.get("latest")

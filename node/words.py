@@ -41,6 +41,25 @@ def clock_behind(ms: int) -> str:
             "its expiry is put off by as much, so an alert still lasts as long as asked)")
 
 
+def alerts_may_be_missing(running: bool, last_sync: int | None, cut_off_since: int | None,
+                          clock_behind_ms: int | None) -> list[str]:
+    """Why the alerts this home lists may not be all there are, each a sentence (`solnet view alerts`):
+    no node runs on it (a laptop shut for two days listed a calm it had not heard the end of), the
+    running node has no link to any peer, or its clock looks behind (fresh alerts refused). The
+    dashboard says the same in its banners."""
+    said = []
+    if not running:
+        since = f"since it last synced ({local_time(last_sync)})" if last_sync else "(it has never synced)"
+        said.append(f"no node runs on this home: alerts posted {since} are not here. Start it (`solnet run`), "
+                    "sync once (`solnet sync PEER`) or import a newer bundle, then look again")
+    elif cut_off_since:
+        said.append(f"this node has heard from no other node since {local_time(cut_off_since)}: alerts posted since "
+                    "may be missing (`solnet status` says why)")
+    if running and isinstance(clock_behind_ms, int) and clock_behind_ms > 0:
+        said.append(clock_behind(clock_behind_ms))
+    return said
+
+
 def own_events_refused(peers: int, from_seq: int) -> str:
     """The warning of peers that do not take this device's events (node/clock.py OwnEventsRefused)."""
     return (f"Peers of {peers} groups did not take this device's events from seq {from_seq} that a complete round gave them. "

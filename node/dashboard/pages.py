@@ -129,7 +129,9 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     named(alerts, group_names(log))
     for a in alerts:
         a["mine"] = a["group"] == own
-    history = [a for a in view(log, "alert-history", **bounded) if a["status"] != "live"]
+    # the alerts that ended with an all clear (the page's script reads one that leaves the banner and
+    # is listed here as cleared: an expired one is not)
+    history = [a for a in view(log, "alert-history", **bounded) if a["status"] == "all_clear"]
     upcoming = view(log, "actions", **bounded)
     week_end = now + readmodels.TIMELINE_DAYS * readmodels.DAY_MS
     timeline = [a for a in upcoming if a["starts_at"] < week_end]

@@ -132,7 +132,9 @@ def _alert_story(live: bool) -> dict[str, Schema]:
         "posted_at": nullable(TIME, "when the alert was made (null: the alert is gone, its updates remain)"),
         "latest": nullable({"type": "string"}, "the newest text: of the newest update that has one, else the alert's"),
         "updated_at": nullable(TIME, "the time of its newest update (null: none)"),
-        "status": {"type": "string", "enum": ["live"] if live else ["live", "all_clear"]},
+        "status": {"type": "string", "enum": ["live"] if live else ["live", "all_clear", "expired"],
+                   **({} if live else {"description": "expired: the alert ended with no all clear, its updates "
+                                                      "remain"})},
         "cleared_at": {"type": "null"} if live else nullable(TIME, "when the all clear came"),
         "updates": array(ref("AlertUpdateItem"), "its group's updates, oldest first, up to the all clear"),
         "group_gone": GONE,

@@ -15,6 +15,7 @@ import pytest
 from crypto.keys import SigningKey
 
 from events.format import Event
+from node import render
 from node.dashboard import pages
 from node.log import EventLog, now_ms
 from node.views import view
@@ -107,10 +108,15 @@ def test_once_the_alert_is_gone_its_story_is_still_its_own_groups(net: Net, tmp_
         log.ingest(wires([net.device.sign("redact", {"ids": [r.alert.id]})]))
     assert log.store.event_row(r.alert.id).body is None, "its body is gone, its header stays"
     shown = stories(log, now)
-    expected = (r.alert.id, r.calais, "calais", "raid", "live", "Still ongoing, 6 vans",
-                [("update", "Still ongoing, 6 vans", r.calais)])
+    # expired: said so, not "live" (the update outlives it by a week); redacted while it lasts: live
+    expected = (r.alert.id, r.calais, "calais", "raid", "expired" if ended == "expired" else "live",
+                "Still ongoing, 6 vans", [("update", "Still ongoing, 6 vans", r.calais)])
     assert [told(s) for s in shown[None]] == [expected] == [told(s) for s in shown["calais"]]
     assert shown["dover"] == [] and shown["page dover"] == []
+    # the page's history lists the alerts that ended with an all clear (its script reads one there as cleared)
+    assert shown["page None"] == shown["page calais"] == []
+    line = render.view_line("alert-history", shown[None][0], {})
+    assert line.startswith("EXPIRED " if ended == "expired" else "LIVE "), line
 
 
 def test_updates_of_an_alert_this_node_does_not_hold_tell_no_story(net: Net, tmp_path: Path) -> None:

@@ -1,0 +1,38 @@
+"""`solnet view alerts` says when the list may not be all there is: no node runs on the home (a
+coordinator's laptop shut for two days listed a calm it had not heard the end of), or the running node
+has no link to any other node. It listed the alerts it held and nothing else, where the dashboard
+says the same in a banner; `status` said it only to whoever thought of asking."""
+from __future__ import annotations
+
+from node.demo.localnet import wait_until
+from test_unknown_alert_region import WAIT_S, start
+
+NO_NODE = "no node runs on this home: alerts posted"
+CUT_OFF = "this node has heard from no other node since"
+
+
+def said(cli, home) -> str:
+    return cli.run(home, "view", "alerts").stderr
+
+
+def test_view_alerts_says_when_alerts_may_be_missing(cli, network) -> None:
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    never = said(cli, network.b)  # joined, never synced, no node
+    assert NO_NODE in never and "(it has never synced)" in never and "`solnet run`" in never, never
+    a, a_out, _ = start(cli, network.a)  # the founder alone: no link to anyone
+    b = None
+    try:
+        port = next(line for line in a_out if "peers connect to" in line).split(":")[-1].split(".")[0]
+        assert wait_until(lambda: CUT_OFF in said(cli, network.a), WAIT_S), said(cli, network.a)
+        assert NO_NODE not in said(cli, network.a)
+        b, b_out, _ = start(cli, network.b, "--peer", f"127.0.0.1:{port}")
+        assert wait_until(lambda: "Vans at the camp" in cli.run(network.b, "view", "alerts").stdout, WAIT_S)
+        assert wait_until(lambda: said(cli, network.a) == "" and said(cli, network.b) == "", WAIT_S), \
+            (said(cli, network.a), said(cli, network.b))
+    finally:
+        for node in (b, a):
+            if node is not None:
+                node.terminate()
+                node.wait(timeout=WAIT_S)
+    stopped = said(cli, network.b)  # it synced, then stopped: since when it may lack alerts
+    assert NO_NODE in stopped and "since it last synced (" in stopped, stopped
