@@ -40,14 +40,15 @@ def _sealed_of(body: bytes | None) -> dict | None:
 
 def request_parts(log: EventLog, request: bytes) -> list[Part]:
     """The request's own private part (first, if it has one), then those of its shares by its
-    requesting group, in stored order. Empty for a request not held, or held without a private part."""
+    requesting group, by (stamp, id): in the same order on every node, whatever order they came in
+    (a sharee reads the first it opens). Empty for a request not held, or held without a private part."""
     row = log.store.event_row(request)
     own = _sealed_of(row[8]) if row is not None else None
     group = log.trust.group_of(row[1]) if row is not None else None
     if own is None or group is None:
         return []
-    parts = [Part(request, own[PRIVATE_FIELD])]
-    for _n, event_id, author, _kind, _ts, _expires, body in log.store.kinds_after([SHARE_KIND], 0, _ALL):
+    shares: list[tuple[int, bytes, Part]] = []
+    for _n, event_id, author, _kind, ts, _expires, body in log.store.kinds_after([SHARE_KIND], 0, _ALL):
         fields = _sealed_of(body)
         if fields is None or fields.get("request") != request:
             continue
@@ -55,8 +56,8 @@ def request_parts(log: EventLog, request: bytes) -> list[Part]:
         seq = log.store.event_row(event_id)[2]
         if member is None or member.group != group or not member.may_sign(seq):
             continue
-        parts.append(Part(event_id, fields[PRIVATE_FIELD]))
-    return parts
+        shares.append((ts, event_id, Part(event_id, fields[PRIVATE_FIELD])))
+    return [Part(request, own[PRIVATE_FIELD]), *(part for _ts, _id, part in sorted(shares))]
 
 
 def open_request(log: EventLog, request: bytes, key: EncryptionKey) -> tuple[bool, tuple[str, list[bytes]] | None]:
