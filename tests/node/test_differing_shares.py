@@ -56,3 +56,16 @@ def test_show_says_the_other_details_and_where_they_are():
                         "device of that group in other hands could share made-up ones):")
     assert lines[1:] == [f"    share {render.short_id(bytes.fromhex('ab' * 32))}:", "      the real place",
                          "      second line"]
+
+
+def test_the_requesting_groups_node_says_a_share_that_gives_other_details(tmp_path: Path):
+    """On Calais's node, which reads the request's own part, the mole's share (sealed to Calais too,
+    so nothing is hidden from it) is said beside the request's details: Bristol reads other ones."""
+    w = World()
+    _shares(w)
+    calais = w.log(tmp_path / "calais.db")
+    home = SimpleNamespace(keys=lambda: SimpleNamespace(device_encryption=w.keys.device_encryption))
+    data = {"private_details": REAL, "private_status": "readable"}  # the request's own part, as `show` read it
+    cli._shared_details(home, calais, w.request.id, data)
+    assert (data["private_details"], data["differing_details"]) == (
+        REAL, [{"share": w.mole.made[-1].id.hex(), "details": MADE_UP}])
