@@ -976,7 +976,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             data["private_readers"] = [g.hex() for g in dict.fromkeys([group_of[row[1]], *readers])]
             if row[4] == "support.request":  # an open request none of them can still read: said (render.show_lines)
                 data["readers_gone"] = _readers_gone(home, log, row[0], group_of[row[1]], readers)
-        if data["private_status"] == "not_a_recipient" and row[4] == "support.request":
+        if row[4] == "support.request" and data["private_status"] in ("not_a_recipient", "readable"):
             _shared_details(home, log, row[0], data)
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
@@ -1037,14 +1037,25 @@ def _readers_gone(home: Home, log: EventLog, request: bytes, group: bytes, reade
 
 def _shared_details(home: Home, log: EventLog, request: bytes, data: dict[str, Any]) -> None:
     """A support request's details from a share of it to this device's group (node/request_shares.py),
-    when the request's own part is not for this device. Who else reads them is not said: a share
-    names only the groups it went to."""
+    when the request's own part is not for this device: the first it reads (the same on every node).
+    Shares that say something else than the details shown are each in `differing_details` (one share
+    id and its text), on the requesting group's node too: a device of the requesting group in other
+    hands shares the real case with details of its own, and which of them came first decided what
+    was shown, without a word of the other. Who else reads them is not said: a share names only the
+    groups it went to."""
     from node.request_shares import request_parts
+    read: dict[str, bytes] = {}  # each text, the first share that says it
     for part in request_parts(log, request)[1:]:
         text, status, _readers = _open_private_part(home, part.sealed)
-        if status != "not_a_recipient":
+        if status == "not_a_recipient":
+            continue
+        if "private_details" not in data or data.get("private_status") != "readable":
             data["private_details"], data["private_status"] = text, status
-            return
+        if status == "readable" and text is not None:
+            read.setdefault(text, part.event_id)
+    others = [(text, share) for text, share in read.items() if text != data.get("private_details")]
+    if others:
+        data["differing_details"] = [{"share": share.hex(), "details": text} for text, share in others]
 
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str, list[bytes] | None]:

@@ -593,9 +593,12 @@ def alert_history(alerts: Iterable[Row], updates: Iterable[Row], now: int, gone:
     an alert in neither make no story (`_own_updates`)."""
     held = [a for a in alerts if a.time is None or a.time > now]
     target = lookup(held, named)
-    changes = _by_ref(u for u in updates if u.data["ts"] >= now - ALERT_HISTORY_DAYS * DAY_MS)
-    told = [_alert_story(a.key, a, changes.get(a.key, ()), target) for a in held]
     known = {a.key for a in held}
+    # Every update of an alert held, whatever its stamp (its author's word): an all clear stamped
+    # back past the week ended the alert in the live list and was left out here, where the alert
+    # then stood live, and nobody could see who ended it.
+    changes = _by_ref(u for u in updates if u.ref in known or u.data["ts"] >= now - ALERT_HISTORY_DAYS * DAY_MS)
+    told = [_alert_story(a.key, a, changes.get(a.key, ()), target) for a in held]
     told += [_alert_story(ref, None, items, target, now) for ref, items in changes.items() if ref not in known]
     stories = [s for s in told if s is not None]
     for story in stories:  # (see active_alerts)

@@ -34,7 +34,7 @@ from events import readmodels
 from node.log import EventLog
 from node import references, render, request_shares
 from node.kind_input import PRIVATE_FIELD
-from node.private import PrivateError, readers_of, recipient_keys
+from node.private import PrivateError, open_private_part, readers_of, recipient_keys
 from node.render import short_id
 
 MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); older ones are opened again
@@ -141,6 +141,10 @@ class Opener:
             while len(self._readers) > self._capacity:
                 self._readers.popitem(last=False)
         return readers
+
+    def opens_private(self, sealed: bytes) -> bool:
+        """Whether this device is a recipient of the private part `sealed` (of any format)."""
+        return open_private_part(sealed, self._key) is not None
 
     def forget(self) -> None:
         with self._lock:

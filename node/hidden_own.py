@@ -8,10 +8,18 @@ another group only. That group counts it (the update is its own group's, events/
 group that owns the need sees nothing change. Only the owner's own nodes can notice: they hold an
 event by a device of their group that they cannot open, which is never honest.
 
+The same holds for a private part (a support request's details, a claim's or close's case notes,
+a share of a request: node/private.py seals each to the author's group too): a mole's share of its
+group's request, sealed to another group only, put made-up details (a meeting place) on the real
+case, and the requesting group's node, which could not open it, said nothing.
+
 So this says, for this node's device, each device of its own group (not itself, not revoked:
-revoking is the answer) that signed a `sealed` event it cannot open, stamped after this device
-was certified with its encryption key and a day more (SYNC_GRACE_MS): a device that had not yet
-heard of this one (offline since it joined) sealed without it in good faith. Reads the store, no
+revoking is the answer) that signed a `sealed` event or a private part it cannot open, made after
+this device was certified with its encryption key and a day more (SYNC_GRACE_MS): a device that
+had not yet heard of this one (offline since it joined) sealed without it in good faith. When it
+was made is not its stamp alone, which its author writes (a mole stamped its seal back into that
+day, and nothing was said): it is no earlier than the author's own certification (its group key
+stamped that) nor than the latest stamp of its earlier events (`_Grace`). Reads the store, no
 writes; what it finds is a function of the events held and this device's key, in any order.
 """
 from __future__ import annotations
@@ -19,6 +27,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from events.canonical import unpack
+from events.errors import InvalidEvent
+from events.kinds import KINDS
+from events.sealed import SEALED_KIND
+from node.kind_input import PRIVATE_FIELD
+from node.private import open_private_part
 from node.words import hidden_own_warning
 
 if TYPE_CHECKING:
@@ -31,6 +45,8 @@ logger = logging.getLogger(f"solnet.{__name__}")
 # faith: it had not synced since (a phone kept offline). Events stamped within it are not said.
 SYNC_GRACE_MS = 24 * 3600 * 1000
 LOOK_AT = 200  # sealed events of its group a running node's look opens at most (about 60 ms here)
+# The kinds looked at: events for chosen groups, and those with a private part
+LOOKED_AT = (SEALED_KIND, *sorted(k.name for k in KINDS.values() if k.field(PRIVATE_FIELD) is not None))
 
 
 def certified_at(log: EventLog, device: bytes) -> int | None:
@@ -62,13 +78,15 @@ def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dic
     if own is None or since is None:  # not certified here yet (a node still joining): looked at once it is
         return after_n
     last = after_n
+    grace = _Grace(log, since + SYNC_GRACE_MS)
     # Only its group's devices' events are read (others' are not opened, nor their signatures checked)
     group = [m.key for m in log.trust.members.values() if m.group == own.group and m.key != device]
-    for n, event_id, author, seq, ts, _expires, body in log.store.sealed_events(after_n, authors=group, limit=limit):
+    for n, event_id, author, seq, ts, _expires, body in log.store.sealed_events(after_n, LOOKED_AT, authors=group,
+                                                                                limit=limit):
         last = n
         member = log.trust.member(author)
-        if (author == device or member is None or member.group != own.group
-                or not member.may_sign(seq) or ts < since + SYNC_GRACE_MS or opener.open(event_id, body) is not None):
+        if (author == device or member is None or member.group != own.group or not member.may_sign(seq)
+                or grace.covers(author, seq, ts) or _reads(opener, event_id, body)):
             continue
         seen = found.setdefault(author, {"device": author, "events": 0, "first": event_id, "first_at": ts, "at": ts})
         seen["events"] += 1
@@ -76,6 +94,43 @@ def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dic
             seen["first"], seen["first_at"] = event_id, ts
         seen["at"] = max(seen["at"], ts)
     return last
+
+
+class _Grace:
+    """Whether an event of a device of the group may have been made before `until` (this device's
+    certification and a day): its stamp says so, and neither its author's certification (its group
+    key stamped that) nor any of its earlier events is stamped at or after `until` (a stamp is only
+    its author's word). Each author's facts are read once per look, and only for a stamp that would
+    excuse it."""
+
+    def __init__(self, log: EventLog, until: int) -> None:
+        self._log, self._until = log, until
+        self._late_from: dict[bytes, int | None] = {}  # author -> the first seq made at or after `until` (0: all)
+
+    def covers(self, author: bytes, seq: int, ts: int) -> bool:
+        if ts >= self._until:
+            return False
+        if author not in self._late_from:
+            certified = certified_at(self._log, author)
+            self._late_from[author] = (0 if certified is not None and certified >= self._until
+                                       else self._log.store.first_seq_stamped_from(author, self._until))
+        late = self._late_from[author]
+        return late is None or seq < late
+
+
+def _reads(opener: Opener, event_id: bytes, body: bytes) -> bool:
+    """Whether this device opens the event: a `sealed` one, or the private part of one that has
+    it (one without a private part hides nothing)."""
+    try:
+        fields = unpack(body)
+    except InvalidEvent:
+        return True  # (not one this node stored as valid: nothing to say of it)
+    if not isinstance(fields, dict):
+        return True
+    if "envelope" in fields:
+        return opener.open(event_id, body) is not None
+    part = fields.get(PRIVATE_FIELD)
+    return not isinstance(part, bytes) or opener.opens_private(part)
 
 
 def still_said(log: EventLog, device: bytes) -> bool:

@@ -324,6 +324,7 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
                    if readers else "")
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
+            lines += differing_lines(data.get("differing_details") or ())
             gone = [{**g, "group": bytes.fromhex(g["group"])} for g in data.get("readers_gone") or ()]
             unread = readers_gone_text(gone, data["id"], names or {})
             lines += [f"  {unread}"] if unread else []
@@ -333,6 +334,20 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
                          "(a terminal or SOLNET_PASSPHRASE) to read them")
         else:
             lines.append("  private details: encrypted to other groups; this device is not a recipient")
+    return lines
+
+
+def differing_lines(differing: Sequence[dict[str, Any]]) -> list[str]:
+    """What `solnet show` says of other shares of a request that give other details (cli.py
+    `_shared_details`): each with its id, to look at (`solnet show ID`) and ask its group about."""
+    if not differing:
+        return []
+    verb = "gives" if len(differing) == 1 else "give"
+    lines = [f"  {plural(len(differing), 'other share')} of it by its group {verb} other details: ask the group "
+             "which are true (a device of that group in other hands could share made-up ones):"]
+    for d in differing:
+        lines.append(f"    share {short_id(bytes.fromhex(d['share']))}:")
+        lines += [f"      {line}" for line in d["details"].splitlines()]
     return lines
 
 

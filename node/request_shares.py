@@ -38,38 +38,39 @@ def _sealed_of(body: bytes | None) -> dict | None:
     return fields if isinstance(fields, dict) and isinstance(fields.get(PRIVATE_FIELD), bytes) else None
 
 
-Shares = dict[bytes, list[tuple[bytes, bytes, bytes]]]  # request: (share's id, its author, its sealed part)
+Shares = dict[bytes, list[tuple[bytes, bytes, int, bytes]]]  # request: (share's id, its author, stamp, sealed part)
 
 
 def shares_by_request(log: EventLog) -> Shares:
-    """Every stored share with its body, by the request it names, in stored order: read once for a
-    whole listing (each share's signature is checked as it is read: per request, a listing of a
+    """Every stored share with its body, by the request it names, read once for a whole
+    listing (each share's signature is checked as it is read: per request, a listing of a
     hundred private requests read and checked a mole's thousands of shares a hundred times)."""
     out: Shares = {}
-    for _n, event_id, author, _kind, _ts, _expires, body in log.store.kinds_after([SHARE_KIND], 0, _ALL):
+    for _n, event_id, author, _kind, ts, _expires, body in log.store.kinds_after([SHARE_KIND], 0, _ALL):
         fields = _sealed_of(body)
         if fields is not None and isinstance(request := fields.get("request"), bytes):
-            out.setdefault(request, []).append((event_id, author, fields[PRIVATE_FIELD]))
+            out.setdefault(request, []).append((event_id, author, ts, fields[PRIVATE_FIELD]))
     return out
 
 
 def request_parts(log: EventLog, request: bytes, shares: Shares | None = None) -> list[Part]:
     """The request's own private part (first, if it has one), then those of its shares by its
-    requesting group, in stored order. Empty for a request not held, or held without a private part.
+    requesting group, by (stamp, id): in the same order on every node, whatever order they came in
+    (a sharee reads the first it opens). Empty for a request not held, or held without a private part.
     `shares`: `shares_by_request`, read once for many requests (else read here)."""
     row = log.store.event_row(request)
     own = _sealed_of(row[8]) if row is not None else None
     group = log.trust.group_of(row[1]) if row is not None else None
     if own is None or group is None:
         return []
-    parts = [Part(request, own[PRIVATE_FIELD])]
-    for event_id, author, sealed in (shares if shares is not None else shares_by_request(log)).get(request, ()):
+    found: list[tuple[int, bytes, Part]] = []
+    for event_id, author, ts, sealed in (shares if shares is not None else shares_by_request(log)).get(request, ()):
         member = log.trust.member(author)
         held = log.store.event_row(event_id)
         if member is None or held is None or member.group != group or not member.may_sign(held[2]):
             continue
-        parts.append(Part(event_id, sealed))
-    return parts
+        found.append((ts, event_id, Part(event_id, sealed)))
+    return [Part(request, own[PRIVATE_FIELD]), *(part for _ts, _id, part in sorted(found))]
 
 
 def open_request(log: EventLog, request: bytes, key: EncryptionKey) -> tuple[bool, tuple[str, list[bytes]] | None]:

@@ -227,6 +227,12 @@ class EventTables(StoreBase):
         count, newest = self._x("SELECT count(*), max(ts) FROM events WHERE a=? AND seq>?", (a, right)).fetchone()
         return (count, newest) if count else None
 
+    def first_seq_stamped_from(self, author: bytes, at: int) -> int | None:
+        """The lowest seq of `author`'s events stamped at or after `at` (None: none is): by then its
+        device was in use (node/hidden_own.py). Walks the author's chain."""
+        a = self._find_k(author)
+        return None if a is None else self._one("SELECT min(seq) FROM events WHERE a=? AND ts>=?", (a, at))
+
     def _head_row(self, a: int) -> tuple[int, bytes | None]:
         row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
         return (row[0], row[1]) if row else (0, None)
@@ -436,10 +442,12 @@ class EventTables(StoreBase):
                                                               "kind='node.announce' AND body IS NOT NULL" + where, args)
                 if a != skip and self._signed(event_id, a, header, sig, body)]
 
-    def sealed_events(self, after_n: int = 0, *, authors: Collection[bytes] | None = None, limit: int = -1,
+    def sealed_events(self, after_n: int = 0, kinds: Sequence[str] = ("sealed",), *,
+                      authors: Collection[bytes] | None = None, limit: int = -1,
                       ) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:
         """(n, id, author, seq, ts, expires, body) of every `sealed` event that still has its body
         (events for chosen groups only: node/audience.py opens them in memory), in stored order;
+        `kinds`: of those kinds instead (node/hidden_own.py adds those with a private part);
         `authors`: only theirs; `limit`: at most that many (-1: all)."""
         only = ""
         if authors is not None:
@@ -447,8 +455,9 @@ class EventTables(StoreBase):
             if not numbers:
                 return []
             only = f" AND a IN ({','.join(map(str, numbers))})"
-        rows = self._x("SELECT n, id, a, seq, ts, expires, body, header, sig FROM events WHERE kind='sealed' "
-                       f"AND body IS NOT NULL AND n>?{only} ORDER BY n LIMIT ?", (after_n, limit)).fetchall()
+        rows = self._x(f"SELECT n, id, a, seq, ts, expires, body, header, sig FROM events WHERE kind IN "
+                       f"({','.join('?' * len(kinds))}) AND body IS NOT NULL AND n>?{only} ORDER BY n LIMIT ?",
+                       (*kinds, after_n, limit)).fetchall()
         # Checked: a changed byte fails to open like an event for other groups, and was dropped
         # from every listing of its readers without a word.
         return [(n, event_id, self._key(a), seq, ts, expires, body)

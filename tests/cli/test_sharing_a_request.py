@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fast_keystores import reseal_cheaply
+from node.home import Home
+from node.private import seal_private
 
 DETAILS = "Two minors, arrived Tuesday, contact via Amira"
 
@@ -64,3 +66,26 @@ def test_a_referral_to_a_group_that_joined_later_is_shared_and_taken(network, cl
         for path in home.iterdir():
             if path.is_file():
                 assert DETAILS.encode() not in path.read_bytes(), path
+
+
+def test_show_on_the_requesting_groups_node_says_a_share_giving_other_details(network, cli, tmp_path):
+    """A device of Calais in other hands shares Calais's request with made-up details (sealed to
+    Calais too, so nothing hides it): `solnet show REQUEST` on Calais's node gives the request's
+    own details and that share's beside them, with its id, instead of the real ones alone."""
+    calais, bristol = network.a, network.b
+    _carry(cli, bristol, [calais], tmp_path)
+    request = cli.publish(calais, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
+                          "--urgency", "high", "--private", DETAILS, "--to", "Bristol")
+    home = Home(calais)
+    log, keys = home.log(), home.keys(cli.PASSPHRASE)
+    try:
+        part = seal_private("meet them behind the police station", log.trust, [],
+                            log.trust.group_of(bytes(keys.device.public)), {})
+        share = log.append(keys.device, "support.share", {"request": bytes.fromhex(request), "sealed": part}).id.hex()
+    finally:
+        log.store.close()
+    shown = cli.run_json(calais, "show", request)
+    assert shown["private_details"] == DETAILS
+    assert shown["differing_details"] == [{"share": share, "details": "meet them behind the police station"}]
+    said = cli.run(calais, "show", request).stdout
+    assert "1 other share of it by its group gives other details" in said and "meet them behind" in said, said

@@ -146,3 +146,22 @@ def test_a_genuine_all_clear_still_tells_the_story_after_expiry(net: Net, tmp_pa
             r.calais, "calais", "all_clear", "Police gone"), where
         assert [u["text"] for u in story["updates"]] == ["Still ongoing, 6 vans", "Police gone"]
     assert shown["dover"] == shown["page dover"] == []
+
+
+def test_an_all_clear_stamped_back_past_the_week_is_in_the_history_of_the_alert_it_ended(net: Net,
+                                                                                         tmp_path: Path) -> None:
+    """A seized phone of Calais clears Calais's live raid alert with an all clear stamped eight days
+    back (a stamp is its author's word). The alert left the live alerts, and the history, where a
+    coordinator looks for who ended it, showed it live, without that all clear."""
+    r = raid(net)
+    phone = net.device_of(net.group)
+    cleared = phone.sign("alert.update", {"alert": r.alert.id, "status": "all_clear", "text": "Gone, come back",
+                                          "region": "calais", "type": "raid"}, ts=r.now - 8 * 24 * HOUR)
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires([*r.setup, net.group.made[-1], r.alert, cleared]))  # (the phone's vouch: the group's last)
+    assert view(log, "alerts", now=r.now) == []
+    for region in (None, "calais"):
+        [story] = view(log, "alert-history", region=region, now=r.now)
+        assert (story["status"], [u["id"] for u in story["updates"]]) == ("all_clear", [cleared.id])
+    shown = stories(log, r.now)  # the dashboard's pages too
+    assert [(s["status"], s["cleared_at"]) for s in shown["page None"]] == [("all_clear", cleared.header.timestamp)]

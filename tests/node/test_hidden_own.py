@@ -9,11 +9,13 @@ from pathlib import Path
 from crypto.envelope import seal
 from crypto.keys import EncryptionKey, SigningKey
 from crypto.keystore import NodeKeys
+from events.canonical import pack
 from events.genesis import make_genesis
 from events.sealed import inner_plaintext
 from node import hidden_own, words
 from node.audience import Opener, opened_rows
 from node.log import EventLog, now_ms
+from node.private import MARK
 from node.store import Store
 from node.views import view
 from node_fixtures import Author, device_vouch, wires
@@ -98,12 +100,13 @@ def test_what_is_said_does_not_depend_on_the_order_of_arrival(tmp_path: Path):
 def test_nothing_is_said_of_what_an_honest_device_may_have_sealed(tmp_path: Path):
     w = World()
     since = w.calais.made[0].header.timestamp  # this node's device was certified then
-    # sealed to Calais's devices too (as publish does): read here
-    w.mole_seals("need.update", {"need": w.need.id, "status": "open"},
-                 [w.b_enc.public, w.keys.device_encryption.public, w.mole_enc.public], ts=now_ms() - DAY // 2)
     # sealed without this device within a day of its certification: its author may not have heard of it
     w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public],
                  ts=since + hidden_own.SYNC_GRACE_MS - 1)
+    # then (its stamps rise along its chain, as an honest device's do) sealed to Calais's devices too
+    # (as publish does): read here
+    w.mole_seals("need.update", {"need": w.need.id, "status": "open"},
+                 [w.b_enc.public, w.keys.device_encryption.public, w.mole_enc.public], ts=now_ms() - DAY // 2)
     calais = w.log(tmp_path / "calais.db")
     assert hidden_own.unreadable_own(calais, Opener(w.keys.device_encryption), bytes(w.keys.device.public)) == []
     # Bristol's sealed event to itself only is none of Calais's business
@@ -158,3 +161,62 @@ def test_a_running_nodes_look_opens_a_few_of_its_own_groups_events_at_a_time(tmp
     assert set(opener.opened) == {e.id for e in w.mole.made}
     [first], [last] = looks[0], looks[-1]
     assert first["events"] == 2 and last["events"] == 5 and last["device"] == bytes(w.mole_key.public).hex()
+
+
+def test_a_seal_stamped_back_into_the_grace_is_said_when_its_device_was_certified_later(tmp_path: Path):
+    """An informer's device, certified days after this node's device, seals the group's need
+    "withdrawn" to Bristol only and stamps it back into the day after this device's certification
+    (a stamp is its author's word): its group key stamped its certification later, so it is said."""
+    w = World()
+    since = w.calais.made[0].header.timestamp
+    late_key, late_enc = SigningKey.generate(), EncryptionKey.generate()
+    w.calais.sign("member.vouch", device_vouch(w.keys.group, late_key, bytes(late_enc.public)),
+                  ts=since + hidden_own.SYNC_GRACE_MS + 3600_000)
+    late = Author(late_key, w.genesis.network_id)
+    inner = inner_plaintext("need.update", {"need": w.need.id, "status": "withdrawn"}, [bytes(w.bristol_g.public)])
+    late.sign("sealed", {"envelope": seal(inner, [w.b_enc.public])}, ts=since + 3600_000)
+    calais = w.log(tmp_path / "calais.db")
+    calais.ingest(wires(late.made))
+    [said] = hidden_own.unreadable_own(calais, Opener(w.keys.device_encryption), bytes(w.keys.device.public))
+    assert said["device"] == bytes(late_key.public) and said["first"] == late.made[-1].id
+
+
+def test_a_seal_stamped_back_before_an_earlier_event_of_its_device_is_said(tmp_path: Path):
+    """A device certified within the day (the mole of World) that signed something after the day
+    was over cannot have sealed later without this device in good faith, whatever its stamp says."""
+    w = World()
+    since = w.calais.made[0].header.timestamp
+    w.mole.sign("offer", {"category": "tents", "quantity": 1, "region": "calais"}, ts=since + 2 * DAY)
+    w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public], ts=since + 3600_000)
+    for i in range(3):  # in any order
+        calais = w.log(tmp_path / f"calais{i}.db", random.Random(i))
+        [said] = hidden_own.unreadable_own(calais, Opener(w.keys.device_encryption), bytes(w.keys.device.public))
+        assert said["device"] == bytes(w.mole_key.public) and said["first"] == w.mole.made[-1].id
+
+
+def _request_and_share(w: World, share_to: list) -> None:
+    """The node's device makes a support request whose details only Calais reads; the mole shares
+    it, with details of its own, sealed to `share_to`."""
+    part = seal(MARK + pack({"text": "two minors at the station", "to": []}), [w.keys.device_encryption.public])
+    w.request = w.honest.sign("support.request", {"region": "calais", "type": "housing", "people": "2",
+                                                  "urgency": "high", "sealed": part})
+    fake = seal(MARK + pack({"text": "meet them behind the police station", "to": [bytes(w.bristol_g.public)]}),
+                share_to)
+    w.mole.sign("support.share", {"request": w.request.id, "sealed": fake})
+
+
+def test_a_share_of_the_groups_request_sealed_away_from_it_is_said(tmp_path: Path):
+    """A mole of Calais shares Calais's request with Bristol, details of its own sealed to Bristol
+    alone: Bristol reads them as the request's; Calais's node, which cannot open them, says so."""
+    w = World()
+    _request_and_share(w, [w.b_enc.public])
+    calais = w.log(tmp_path / "calais.db")
+    [said] = hidden_own.unreadable_own(calais, Opener(w.keys.device_encryption), bytes(w.keys.device.public))
+    assert said["device"] == bytes(w.mole_key.public) and said["first"] == w.mole.made[-1].id
+
+
+def test_a_share_sealed_to_the_group_too_is_not_said(tmp_path: Path):
+    w = World()
+    _request_and_share(w, [w.b_enc.public, w.keys.device_encryption.public, w.mole_enc.public])
+    calais = w.log(tmp_path / "calais.db")
+    assert hidden_own.unreadable_own(calais, Opener(w.keys.device_encryption), bytes(w.keys.device.public)) == []
