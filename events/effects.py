@@ -152,11 +152,14 @@ def _drawn_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes
 
 
 def draws_on_offer(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> bool:
-    """Whether a fulfilment counts against the offer it names (it always counts for its need); not
-    while the offer or the need is unknown here (nothing to judge it by)."""
+    """Whether a fulfilment counts against the offer it names (it always counts for its need): only
+    one by the offer's own group, which gave the goods. The need's group may say where its goods
+    came from, but its word does not empty another group's offer: a mole posted a need of its own
+    group and "received" every tent of Calais's offer from it, and Calais could not decline it.
+    Not while the offer or the need is unknown here (nothing to judge it by)."""
     offer, need = (target(fields[name]) if "offer" in fields else None for name in ("offer", "need"))
     return (offer is not None and need is not None and SEALED_KIND not in (offer.kind, need.kind)
-            and _drawn_problem(fields, group, target) is None)
+            and offer.group == group and _drawn_problem(fields, group, target) is None)
 
 
 def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:

@@ -230,7 +230,7 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     declined (`declined`, need.decline: a decline of one of a group's fulfilments of the need takes
     every fulfilment of that group off it, whichever came first), and which offers could cover the
     rest (same goods and unit, any region); an
-    offer says how much was drawn from it (fulfilments naming it, from `drawn`, less those their
+    offer says how much was drawn from it (its own group's fulfilments naming it, from `drawn`, less those their
     need's group declined) and remains.
     `targets`: needs that fulfilments in `drawn` name but that are not among `rows`; `drawn` holds
     the declines of those needs too (an offer's view is the same as its needs' whatever it lists). Those of a

@@ -792,6 +792,21 @@ def test_a_decline_naming_its_own_groups_event_bars_nobody_in_any_order():
     assert "your own group's" in explain(found, lambda g: "Calais") and "redact" in explain(found, lambda g: "Calais")
 
 
+def test_only_the_offers_own_group_draws_on_it():
+    """A mole posts a need of its own group and says it received every tent of Brighton's offer from
+    it: the need counts them (its group's word about its own need), but the offer is not emptied,
+    since only Brighton, which gives from it, draws on it, and Brighton could not decline a draw. In
+    any order."""
+    brighton, mole = Author(), Author()
+    offer = brighton.event("offer", {"category": "tents", "quantity": 40, "region": "brighton"})
+    need = mole.event("need", {"category": "tents", "quantity": 40, "region": "leeds"})
+    drain = mole.event("need.fulfil", {"need": need.id, "quantity": 40, "offer": offer.id})
+    for order in itertools.permutations([(brighton, offer), (mole, need), (mole, drain)]):
+        got = _needs(apply_all(order))
+        assert (got[offer.id]["drawn"], got[offer.id]["remaining"]) == (0, 40)
+        assert (got[need.id]["fulfilled"], got[need.id]["remaining"]) == (40, 0)
+
+
 def test_a_declined_fulfilment_draws_nothing_from_its_offer_in_any_order():
     """Brighton "covered" Calais's need with 20 tents from its offer, and Calais declined it (nothing
     came): the need counted none of it, but the offer still showed 20 drawn, 5 left, on the need's
@@ -805,7 +820,7 @@ def test_a_declined_fulfilment_draws_nothing_from_its_offer_in_any_order():
     steps = [(brighton, fulfil), (brighton, brighton.event("need.fulfil", {"need": need.id, "quantity": 1,
                                                                            "offer": offer.id})),
              (calais, calais.event("need.decline", {"need": need.id, "decline": fulfil.id})),
-             (leeds, leeds.event("need.fulfil", {"need": other.id, "quantity": 3, "offer": offer.id}))]
+             (brighton, brighton.event("need.fulfil", {"need": other.id, "quantity": 3, "offer": offer.id}))]
     for order in itertools.permutations([(calais, need), (brighton, offer), (leeds, other), *steps]):
         tables = apply_all(order)
         got = _needs(tables)
