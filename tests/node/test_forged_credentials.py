@@ -7,7 +7,8 @@ known. A chain of a thousand vouches sent in reverse order, the first with a mem
 into a header the stranger signed itself, made the old check read half a million vouch bodies
 and then judge all thousand events in full, twice: 4.8 s a connection, and ten connections held a
 raid alert's publishing 47 s on a real node. Now each vouch body is read at most once and a vouch
-is verified before it makes its subject credible: the forged link certifies nobody.
+is verified before it makes its subject credible: the forged link certifies nobody, and the
+presentation holding it is refused whole, judged no further.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 import node.log
 from crypto.keys import SigningKey
 from events.format import Event, event_id
+from node.log import FORGED_WITH_IT
 from node_fixtures import Author, Net, action, device_vouch, statuses, wires
 
 LINKS = 300
@@ -58,8 +60,8 @@ def test_a_reversed_vouch_chain_from_a_forged_link_costs_one_reading_and_certifi
     assert parses[0] <= LINKS, f"{parses[0]} readings of vouch bodies for {LINKS} vouches"
     by_id = {o.id: o for o in outcomes if o.id is not None}
     assert (by_id[links[0].id].status, by_id[links[0].id].reason) == ("rejected", "bad_signature")
-    refused_unjudged = [o for o in outcomes if o.message.startswith("its author is certified neither")]
-    assert len(refused_unjudged) == LINKS - 1, "the forged link made the keys it names credible"
+    refused_with_it = [o for o in outcomes if o.message == FORGED_WITH_IT]
+    assert len(refused_with_it) == LINKS - 1, "the keys the forged link names were judged"
     assert log.store.count() == before
 
 
@@ -77,3 +79,39 @@ def test_a_genuine_chain_of_admissions_goes_in_in_any_order(net: Net, tmp_path: 
     made.append(phone.sign("action", action(1, "dover")))
     random.Random(7).shuffle(made)
     assert statuses(log.ingest_credentials(wires(made))) == ["accepted"] * len(made)
+
+
+def test_credentials_holding_a_forged_event_are_refused_whole_and_judged_no_further(
+        net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thousand events with a member's key in their headers, signed by a stranger: one signature
+    is checked, nothing else is judged (examined, sorted, looked up): refused whole. A genuine
+    new group's chain presented with a forged event goes in once presented without it."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    stranger = Author(SigningKey.generate(), net.genesis.network_id)
+    member = bytes(net.group.key.public)
+    flood = [forged_as(member, stranger.sign("member.vouch", {"subject": bytes(SigningKey.generate().public),
+                                                              "role": "group"}))
+             for _ in range(1000)]
+    verified = [0]
+    verify = Event.verify
+
+    def counting(ev: Event) -> None:
+        verified[0] += 1
+        verify(ev)
+
+    def judged(wires, now):
+        raise AssertionError(f"a forged presentation was judged in full ({verified[0]} signatures checked first)")
+
+    monkeypatch.setattr(Event, "verify", counting)
+    monkeypatch.setattr(log, "_prepare", judged)
+    outcomes = log.ingest_credentials(wires(flood))
+    assert {(o.status, o.reason) for o in outcomes} == {("rejected", "bad_signature")}
+    assert verified[0] == 1, f"{verified[0]} signatures checked"
+    monkeypatch.undo()
+    newcomer = Author(SigningKey.generate(), net.genesis.network_id)
+    genuine = [net.group.sign("member.vouch", {"subject": bytes(newcomer.key.public), "role": "group"}),
+               newcomer.sign("group.profile", {"name": "Dover", "region": "dover"})]
+    assert statuses(log.ingest_credentials(wires([*genuine, flood[0]]))) == ["rejected"] * 3
+    assert log.trust.member(bytes(newcomer.key.public)) is None
+    assert statuses(log.ingest_credentials(wires(genuine))) == ["accepted"] * 2
