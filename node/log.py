@@ -55,6 +55,7 @@ AHEAD = GROUP
 # of 60 KiB each (a bundle's import) would hold 240 MB, most of a Pi Zero's memory.
 AHEAD_BYTES = 16 << 20
 MAX_CREDENTIAL_PASSES = 16
+FORGED_WITH_IT = "not judged: the credentials presented with it hold a forged event (refused whole)"
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
 RECLAIM_RETRY_S = 5.0  # see reclaim_if_dropped
@@ -326,16 +327,26 @@ class EventLog:
         known: events whose authors no member certifies, directly or through the vouches presented
         with them, are refused first, unverified and unwritten (a stranger presenting a thousand
         self-signed events on each of many connections kept the database thread busy, and members'
-        alerts waited seconds behind it)."""
+        alerts waited seconds behind it). What is left is verified in order, before any other work,
+        and refused whole at the first forged event (`_first_forged`)."""
         now = now_ms() if now is None else now
         outcomes: list[Outcome | None] = [None] * len(wires)
         todo = []
-        for i, credible in enumerate(self._credible(wires)):
-            if credible:
+        decoded = [_decoded_or_none(wire) for wire in wires]
+        credible = self._credible(decoded)
+        for i, ok in enumerate(credible.flags):
+            if ok:
                 todo.append(i)
             else:
                 outcomes[i] = Outcome(None, REJECTED, E.NOT_A_MEMBER,
                                       "its author is certified neither by this network nor by the credentials with it")
+        forged = credible.forged or self._first_forged([ev for i in todo if (ev := decoded[i]) is not None])
+        if forged is not None:  # (no honest peer presents one: refused whole, whatever its place in them)
+            for i in todo:
+                ev = decoded[i]
+                outcomes[i] = Outcome(ev and ev.id, REJECTED, E.BAD_SIGNATURE,
+                                      forged.bad_signature().args[0] if ev is forged else FORGED_WITH_IT)
+            return [o for o in outcomes if o is not None]
         for _ in range(MAX_CREDENTIAL_PASSES):
             prepared = self._prepare([wires[i] for i in todo], now)
             prepared.hold = False
@@ -349,31 +360,58 @@ class EventLog:
             todo = retry
         return [o for o in outcomes if o is not None]
 
-    def _credible(self, wires: Sequence[bytes]) -> list[bool]:
-        """For each wire: whether its author is a member here, or vouched for by one in `wires`
-        (through any chain of vouches there), or the wire does not decode (refused with its reason
-        later). Read from the decoded headers and the vouches' bodies: nothing is verified."""
-        decoded: list[Event | None] = []
-        for wire in wires:
-            try:
-                decoded.append(decode_event(wire))
-            except InvalidEvent:
-                decoded.append(None)
+    def _first_forged(self, events: Sequence[Event]) -> Event | None:
+        """The first of `events` not stored here whose signature does not verify (None: none).
+        Credentials are refused whole once one is found (`ingest_credentials`): a stranger could
+        write a member's key into the headers of a thousand events it signed itself, on each of
+        many connections, and have every one verified on the database thread (0.1 s a
+        connection: raid alerts waited 10 s behind them on a real node). A peer's genuine chain is
+        stored already but for its first contact, so it is seldom verified twice."""
+        if not events:
+            return None
+        stored = self.store.known([ev.id for ev in events])
+        for ev in events:
+            if ev.id not in stored:
+                try:
+                    ev.verify()
+                except InvalidEvent:
+                    return ev
+        return None
+
+    def _credible(self, decoded: Sequence[Event | None]) -> _Credible:
+        """For each decoded wire: whether its author is a member here, or vouched for by one in
+        `decoded` (through any chain of vouches there), or the wire does not decode (None: refused with its reason
+        later). Read from the decoded headers and the vouches' bodies; only a vouch that would
+        make a key credible is verified, once, before it does (a stranger could write a member's
+        key into a header it signed itself: the thousand events it certified were then all judged
+        in full, twice), and the first that does not verify ends the reading (`forged`).
+
+        Each vouch's body is read at most once, when its author is first found trusted: a pass
+        over every vouch for each link of a chain sent in reverse order (a stranger's thousand
+        vouches, the first with a member's key written in its header) read half a million bodies,
+        4.8 s of the database thread per connection, while members' alerts waited (10 such
+        connections held a raid alert's publishing 47 s)."""
+        vouches_by: dict[bytes, list[Event]] = collections.defaultdict(list)
+        for ev in decoded:
+            if ev is not None and ev.kind == "member.vouch" and ev.body is not None:
+                vouches_by[ev.author].append(ev)
         trusted = {ev.author for ev in decoded if ev is not None and self.trust.member(ev.author) is not None}
-        vouches = [ev for ev in decoded if ev is not None and ev.kind == "member.vouch" and ev.body is not None]
-        grew = True
-        while grew:
-            grew = False
-            for ev in vouches:
-                if ev.author in trusted:
-                    try:
-                        subject = parse_body(ev.header, ev.body)["subject"]
-                    except (InvalidEvent, TypeError, KeyError):
+        reached = list(trusted)
+        while reached:
+            for ev in vouches_by.pop(reached.pop(), ()):
+                try:
+                    subject = parse_body(ev.header, ev.body)["subject"]
+                    if not isinstance(subject, bytes) or subject in trusted:
                         continue
-                    if isinstance(subject, bytes) and subject not in trusted:
-                        trusted.add(subject)
-                        grew = True
-        return [ev is None or ev.author in trusted for ev in decoded]
+                except (InvalidEvent, TypeError, KeyError):
+                    continue
+                try:
+                    ev.verify()
+                except InvalidEvent:
+                    return _Credible([True] * len(decoded), ev)  # (all refused with it)
+                trusted.add(subject)
+                reached.append(subject)
+        return _Credible([ev is None or ev.author in trusted for ev in decoded], None)
 
     def commit(self, prepared: _Prepared) -> list[Outcome]:
         """Second half of ingest: one write transaction; the outcomes, one per input."""
@@ -1464,6 +1502,22 @@ class EventLog:
 
 _TrustFacts = tuple[bytes, str, dict[str, Any], int]  # a trust event's id, kind, fields and author time
 _UNREAD = object()
+
+
+@dataclass
+class _Credible:
+    """What `EventLog._credible` made of a presentation: for each wire whether it is credible, and
+    a vouch in it that is `forged`, if one is (then the presentation is refused whole)."""
+
+    flags: list[bool]
+    forged: Event | None
+
+
+def _decoded_or_none(wire: bytes) -> Event | None:
+    try:
+        return decode_event(wire)
+    except InvalidEvent:
+        return None
 
 
 def _trust_facts(event_id: bytes, kind: str, body: bytes | None, timestamp: int) -> _TrustFacts | None:

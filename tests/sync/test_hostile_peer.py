@@ -325,6 +325,28 @@ async def test_a_node_of_another_network_gets_nothing(target):
     assert closed.error is not None and closed.error.code == "refused" and closed.received == []
 
 
+# --- frames anyone on the path can write ------------------------------------------------------------
+
+async def test_frames_that_do_not_authenticate_are_not_held_against_the_peer(target):
+    """A frame that fails the channel's authentication is what anyone on the path can write (a relay
+    or a proxy flipping one byte): the link ends, and the peer, whose key never sealed it, is charged
+    nothing. Charged as a protocol breach (30 points), a relay that flipped one byte of each new link
+    had an honest member banned for an hour in 12 s, renewed at will."""
+    key, _ = target.device()
+    start = target.log_mark()
+    for _ in range(BAN_THRESHOLD // REASON_POINTS["protocol"] + 2):
+        mark = target.log_mark()
+        async with await target.dial(key) as peer:
+            assert await peer.try_send_frame(os.urandom(64))
+            await peer.wait_closed(10)
+        await target.wait_for_log("not held against it", mark)
+    async with await target.dial(key) as peer:  # not banned: served as ever
+        known = next(iter(target.baseline.authors))
+        await peer.send(IWant((known,)))
+        assert isinstance(await peer.receive(5), Push)
+    assert "sent invalid data" not in target.log_text()[start:]
+
+
 # --- oversized frames ---------------------------------------------------------------------------
 
 async def test_a_frame_over_the_size_limit_closes_the_connection(target):
