@@ -252,7 +252,9 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
         form = FORMS.get(form_name(spec))
         if form is not None and isinstance(value, str) and given and not _FORM_RES[form[0]].fullmatch(value):
             raise _invalid(f"'{name}' must be {form[1]}, got {value[:40]!r}", name)
-        texts[name] = str(value)
+        # A JSON number with a zero fraction (10.0: what many JSON writers make of a whole float) is the
+        # whole number JSON Schema reads it as ("integer"), not the text "10.0" a quantity refuses.
+        texts[name] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     return texts
 
 
