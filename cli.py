@@ -107,6 +107,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from node.home import HomeError, read_passphrase
     from node import membership
     home = home_of(args)
+    if home.exists() and args.new_network and not args.device_of and _prepared_only(home):
+        return _found_with_prepared(args, home)
     if home.exists():
         raise HomeError(f"{home.path} already holds a node; choose another --home, or remove that folder if you "
                         "mean to start over")
@@ -132,6 +134,33 @@ def cmd_init(args: argparse.Namespace) -> int:
         human = (f"Prepared {args.group} ({config.region}). Send this group id to a member group and ask for an "
                  f"invite:\n  {config.group_id}\n(`solnet id` prints it again.) Then run `solnet join invite.txt`.")
     emit(args, out, human)
+    return 0
+
+
+def _prepared_only(home: Home) -> bool:
+    """Whether `home` holds a group's keys that are in no network yet (`init` without --new-network):
+    what a home that has not joined is told it may do, found a network, it then can, with those keys."""
+    config = home.config()
+    return config.holds_group_key and config.network_id is None and not home.db_path.exists()
+
+
+def _found_with_prepared(args: argparse.Namespace, home: Home) -> int:
+    """`init --new-network` on a home prepared by `init` without it: found the network with the
+    group key made then (same group, same region), rather than refuse as a home already in use."""
+    from node import membership
+    config = home.config()
+    for option, given, prepared in (("--group", args.group, config.group_name),
+                                    ("--region", (args.region or "").strip().lower() or None, config.region)):
+        if given is not None and given != prepared:
+            raise UsageError(f"{home.path} was prepared for {config.group_name} ({config.region}), not {option} "
+                             f"{given!r}: give it as prepared to found the network with this group, or use another "
+                             "--home for another group")
+    log = membership.found_network(home, config, home.keys(), args.network_name or f"{config.group_name} network")
+    human = (f"Founded the network {log.genesis.name!r} with {config.group_name} (prepared in {home.path}) as its "
+             f"first group.\n  network id: {log.network_id.hex()}\n  group id:   {config.group_id}\n"
+             f"Next: give another group an invite with `solnet invite THEIR_GROUP_ID --out invite.txt`.")
+    emit(args, {"group_id": config.group_id, "device_id": config.device_id, "encryption_key":
+                config.device_encryption_key, "home": str(home.path), "network_id": log.network_id.hex()}, human)
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -101,8 +102,24 @@ def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# Python reads no longer whole number (4,300 digits) and says so as a ValueError, which read as "not
+# JSON"; JSON itself sets no bound. A shorter one goes on to the field's own check (422, naming it).
+MAX_NUMBER_DIGITS = sys.get_int_max_str_digits()
+
+
+class _LongNumber(ValueError):
+    """A whole number longer than Python reads."""
+
+
+def _whole_number(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    if MAX_NUMBER_DIGITS and digits > MAX_NUMBER_DIGITS:
+        raise _LongNumber(digits)
+    return int(text)
+
+
 # made once: json.loads(raw, parse_constant=) makes one a call
-_DECODER = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_one_of_each)
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_one_of_each, parse_int=_whole_number)
 
 
 def decoded(raw: bytes, encoding: str, limit: int) -> bytes:
@@ -147,7 +164,13 @@ def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishR
     except _KeyTwice as exc:
         raise BodyError(400, "bad_json", f"the key {str(exc)[:40]!r} is given twice in one object: give each key once",
                         str(exc)[:40]) from None
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except _LongNumber as exc:  # JSON, but said "not JSON" by Python's own limit (4,300 digits)
+        raise BodyError(400, "bad_json", f"the body holds a number of {exc.args[0]} digits, more than this node reads "
+                        f"({MAX_NUMBER_DIGITS}); no field takes such a number") from None
+    except RecursionError:  # maybe JSON, nested deeper than Python reads
+        raise BodyError(400, "bad_json", "the body nests arrays or objects too deeply to be read; send one object: "
+                        "{\"kind\": ..., \"fields\": {...}}") from None
+    except (ValueError, UnicodeDecodeError):
         raise BodyError(400, "bad_json", "the body is not JSON; send {\"kind\": ..., \"fields\": {...}}") from None
     if not isinstance(body, dict):
         raise BodyError(400, "bad_json", "the body must be a JSON object: {\"kind\": ..., \"fields\": {...}}")
@@ -252,7 +275,9 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
         form = FORMS.get(form_name(spec))
         if form is not None and isinstance(value, str) and given and not _FORM_RES[form[0]].fullmatch(value):
             raise _invalid(f"'{name}' must be {form[1]}, got {value[:40]!r}", name)
-        texts[name] = str(value)
+        # A JSON number with a zero fraction (10.0: what many JSON writers make of a whole float) is the
+        # whole number JSON Schema reads it as ("integer"), not the text "10.0" a quantity refuses.
+        texts[name] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     return texts
 
 

@@ -14,7 +14,11 @@ fill. Here, for one app:
   sender, the path as sent, the query or a body;
 - `ServerLog` stands in for aiohttp's server logger (`node.webapp.serve` hands it over), so what
   aiohttp itself reports (a request it could not parse, a failure after an answer had started) is
-  said the same way.
+  said the same way;
+- `JsonParseErrors` answers a request aiohttp's parser refused before any handler (a URL over 8190
+  bytes, raw UTF-8 in the address, a broken head) in the API's JSON error shape, as
+  node/openapi.json promises for every request "whatever it held", in words saying what to change,
+  instead of aiohttp's text/plain that quotes the bytes sent.
 """
 from __future__ import annotations
 
@@ -27,7 +31,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_exceptions import BadHttpMethod, HttpProcessingError, InvalidURLError, LineTooLong
+from aiohttp.web_protocol import RequestHandler
 
 from node.listener import ConnectionGuard, LogBudget
 from node.ports import StorageFailed
@@ -42,6 +47,15 @@ FAILED_MESSAGE = ("the node failed to answer this request; its log says why. Not
                   "event was returned.")
 MALFORMED_MESSAGE = ("the request is not well-formed HTTP (for example both Content-Length and Transfer-Encoding, or a "
                      "body that does not decompress as its Content-Encoding says)")
+# What a request aiohttp's parser refused is told, by the parser's exception (the most specific first).
+UNPARSED_MESSAGES: tuple[tuple[type[HttpProcessingError], str], ...] = (
+    (LineTooLong, "the request's address or one of its header lines is longer than 8190 bytes; send a shorter one "
+                  "(fewer or shorter parameters)"),
+    (InvalidURLError, "the request's address holds characters that must be percent-encoded (spaces, letters beyond "
+                      "ASCII: é is %C3%A9); encode them and send it again"),
+    (BadHttpMethod, "the request does not start with an HTTP method such as GET or POST; this port speaks plain "
+                    "HTTP/1.1 (not HTTPS)"),
+)
 OTHER = ("other",)
 _REPORTED = "_solnet_failure_reported"  # set on an exception already counted here, so aiohttp's report of it is not
 
@@ -174,3 +188,34 @@ class ServerLog(logging.LoggerAdapter):
                 self.logger.debug(msg)
         elif exc is None:  # a complaint of aiohttp's own, about our handler ("Missing return statement ...")
             self.failures.note_complaint(str(msg)[:80])
+
+
+class JsonParseErrors(RequestHandler):
+    """aiohttp's request handler, but a request its parser refused is answered in the API's JSON error
+    shape (400 `bad_request`, in words saying what to change). Its path is unknown then (the parser
+    gave up), so every such answer is JSON; browsers never send these. Counting and logging stay
+    aiohttp's own call, through ServerLog."""
+
+    __slots__ = ()
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        answer = super().handle_error(request, status, exc, message)  # logs it, and refuses once an answer started
+        if status != 400 or not isinstance(exc, HttpProcessingError):
+            return answer
+        words = next((said for kind, said in UNPARSED_MESSAGES if isinstance(exc, kind)), MALFORMED_MESSAGE)
+        response = error_response(400, "bad_request", words)
+        response.force_close()
+        return response
+
+
+def json_parse_errors(server: web.Server) -> Callable[[], RequestHandler]:
+    """The protocol factory of `server` (a runner's), making JsonParseErrors handlers. The server builds
+    each handler as always (its options, its fallback); only the class is ours, which adds no field."""
+
+    def make() -> RequestHandler:
+        handler = server()
+        handler.__class__ = JsonParseErrors
+        return handler
+
+    return make

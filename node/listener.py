@@ -561,11 +561,13 @@ class _GuardedProtocol(asyncio.Protocol):
 class GuardedSite(web.BaseSite):
     """An aiohttp site on host:port whose every connection passes through a ConnectionGuard."""
 
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, guard: ConnectionGuard) -> None:
+    def __init__(self, runner: web.BaseRunner, host: str, port: int, guard: ConnectionGuard,
+                 handlers: Callable[[web.Server], Callable[[], asyncio.Protocol]] | None = None) -> None:
         super().__init__(runner, backlog=ACCEPT_BACKLOG)
         self._host = host
         self._port = port
         self.guard = guard
+        self._handlers = handlers  # makes the request handlers from the runner's server (default: the server)
 
     @property
     def name(self) -> str:
@@ -582,7 +584,8 @@ class GuardedSite(web.BaseSite):
         server = self._runner.server
         assert server is not None
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _GuardedProtocol(self.guard, server), self._host,
+        inner = self._handlers(server) if self._handlers is not None else server
+        self._server = await loop.create_server(lambda: _GuardedProtocol(self.guard, inner), self._host,
                                                 self._port, backlog=self._backlog, reuse_address=True)
         self.guard.start(loop)
 

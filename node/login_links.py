@@ -81,11 +81,18 @@ def create(home: Path, *, ttl_s: float = TTL_S, now_ms: int | None = None) -> tu
     return token, expires
 
 
+def well_formed(token: str | None) -> bool:
+    """Whether `token` has the form of a token `create` makes: one without it (a link cut short or
+    broken when copied from a terminal that wrapped it) was never made here, so nobody used it."""
+    return bool(token) and TOKEN_RE.fullmatch(token) is not None
+
+
 def redeem(home: Path, token: str | None, *, now_ms: int | None = None) -> bool:
     """True once for a token made by `create` for this home and not yet expired; False for
     anything else (used, expired, unknown, malformed). The link is gone afterwards either way."""
-    if not token or not TOKEN_RE.fullmatch(token):
+    if not well_formed(token):
         return False
+    assert token is not None
     name = _name(token)
     try:
         folder = _open_own_folder(home)

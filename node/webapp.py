@@ -17,7 +17,7 @@ from aiohttp import web
 from node import api, dashboard
 from node.dashboard import DashboardOptions
 from node.hello_budget import RETRY_AFTER_S, HelloBudget
-from node.http_failures import FailureLog, ServerLog
+from node.http_failures import FailureLog, ServerLog, json_parse_errors
 from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite
 from node.ports import ServedNode
 from sync.transport import SYNC_PATH
@@ -129,7 +129,7 @@ async def serve(app: web.Application, host: str, port: int) -> Served:
                            logger=ServerLog(app[FAILURES]), auto_decompress=False)
     await runner.setup()
     try:
-        site = GuardedSite(runner, host, port, app[GUARD])
+        site = GuardedSite(runner, host, port, app[GUARD], handlers=json_parse_errors)
         await site.start()
         await app[NODE].serving(site.port)
     except BaseException:

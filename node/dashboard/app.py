@@ -600,8 +600,11 @@ class Dashboard:
         ok = await asyncio.get_running_loop().run_in_executor(None, login_links.redeem, self.node.home.path, token)
         if not ok:
             t = ctx["t"]
+            # A link cut short (or broken) when copied was never made here: "someone else may have used
+            # it" would send its sender into a false alarm (a restart that ends every session).
+            said = "login.link_refused" if login_links.well_formed(token) else "login.link_incomplete"
             return self.respond(request, "login.html", {**ctx, "title": t("login.title"), "next": "/",
-                                                        "general_error": t("login.link_refused")}, 403)
+                                                        "general_error": t(said)}, 403)
         self._log_in(request)
         return self.redirect(request, "/")
 

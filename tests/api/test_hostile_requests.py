@@ -73,6 +73,30 @@ async def test_malformed_requests_are_refused_with_one_line_and_no_address(serve
     assert (await served_api.get("/api/v1/status"))["node"]["running"]
 
 
+# Requests aiohttp's parser refuses before any handler, as clients do send them (curl sends an address
+# typed with é as raw UTF-8), with what the answer must say to change.
+UNPARSED = [
+    (b"GET /api/v1/events?region=\xc3\xa9vry HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "percent-encoded"),
+    (b"GET /api/v1/events?kind=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "8190 bytes"),
+    (b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\nConnection: close\r\n\r\n",
+     "8190 bytes"),
+    (b"GE\x01T /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "HTTP method"),
+    (MALFORMED[2], "not well-formed HTTP"),
+]
+
+
+@pytest.mark.parametrize("head,says", UNPARSED)
+async def test_a_request_the_parser_refuses_gets_the_apis_json_error_saying_what_to_change(served_api, head,
+                                                                                           says) -> None:
+    """node/openapi.json: errors are JSON "for every path under /api/ ... whatever the request held";
+    aiohttp answered these in text/plain, quoting the bytes sent."""
+    status, headers, body = await raw_request(port_of(served_api), head)
+    assert status == 400 and headers["content-type"].startswith("application/json"), (headers, body)
+    error = json.loads(body)["error"]
+    assert error["code"] == "bad_request" and says in error["message"], error
+    assert (await served_api.get("/api/v1/status"))["node"]["running"]
+
+
 async def boom(request: web.Request) -> web.Response:
     raise RuntimeError("a bug of the test's: the handler fails")
 

@@ -29,6 +29,19 @@ async def test_publish_stores_and_lists_the_event(api):
     assert any(a["id"] == event["id"] for a in (await api.get("/api/v1/actions"))["items"])
 
 
+@pytest.mark.parametrize("given,stored", [(10.0, 10), (1e3, 1000), (10, 10)])
+async def test_a_json_number_with_a_zero_fraction_is_the_whole_number_json_schema_reads(api, given, stored):
+    """node/openapi.json types a quantity as "integer", which JSON Schema matches for 10.0 too (and many
+    JSON writers write a whole float so): it was refused as "must be a whole number, got '10.0'"."""
+    status, body = await api.request("POST", "/api/v1/events", json={"kind": "need", "fields": {
+        "category": "tents", "quantity": given, "region": "calais"}})
+    assert status == 201, body
+    assert body["event"]["quantity"] == stored
+    status, body = await api.request("POST", "/api/v1/events", json={"kind": "need", "fields": {
+        "category": "tents", "quantity": 2.5, "region": "calais"}})
+    assert status == 422 and body["error"]["field"] == "quantity", body
+
+
 async def test_an_action_starting_in_the_past_is_published_with_the_clis_warning(api):
     past = {**ACTION, "fields": {**ACTION["fields"], "starts_at": "2020-01-05T10:00Z"}}  # a year typed wrong
     status, body = await api.request("POST", "/api/v1/events", json=past)

@@ -135,6 +135,18 @@ async def test_what_json_does_not_have_is_bad_json(api, raw):
     assert (got, reply["error"]["code"]) == (400, "bad_json"), reply
 
 
+@pytest.mark.parametrize("raw, words", [
+    (b'{"kind": "need", "fields": {"category": "tents", "quantity": 1' + b"0" * 5000 + b', "region": "calais"}}',
+     "a number of 5001 digits"),
+    (b'{"kind": "need", "fields": {"quantity": ' + b"[" * 5000 + b"]" * 5000 + b"}}", "nests arrays or objects too deeply"),
+])
+async def test_json_python_cannot_read_is_said_as_what_it_is_not_as_not_json(api, raw, words):
+    """A 5,001-digit number and a deep nesting are JSON (RFC 8259 bounds neither): "the body is not JSON"
+    sent a client's author looking for a syntax error that is not there."""
+    got, reply = await api.request("POST", "/api/v1/events", data=raw, headers={"Content-Type": "application/json"})
+    assert got == 400 and reply["error"]["code"] == "bad_json" and words in reply["error"]["message"], reply
+
+
 @pytest.mark.parametrize("query, status", [
     ("since=000000000000000000000000000000000000000", 400),
     ("since=0000000000000000", 400),

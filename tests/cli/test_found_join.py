@@ -59,3 +59,22 @@ def test_the_home_remembers_its_network_beside_its_keys(network, cli, tmp_path):
     (copy / "config.json").write_text(json.dumps(config))
     assert cli.run_json(copy, "ls", "--limit", "1")
     assert json.loads((copy / "config.json").read_text())["network_id"] == network.network_id
+
+
+def test_a_home_prepared_without_new_network_can_found_one_as_it_is_told(tmp_path, cli):
+    """A founder who forgot --new-network is told "found one with `init --new-network`"; that was
+    refused as "already holds a node ... remove that folder". It now founds the network with the
+    group key prepared, as the same group, and refuses another group's name or region."""
+    home = tmp_path / "calais"
+    prepared = cli.run_json(home, "init", "--group", "Calais", "--region", "calais")
+    refused = cli.run(home, "invite", "ab" * 32, "--out", str(tmp_path / "i.txt"), ok=False)
+    assert refused.returncode == 3 and "found one with `init --new-network`" in refused.stderr, refused.stderr
+    other = cli.run(home, "init", "--group", "Dunkerque", "--region", "calais", "--new-network", ok=False)
+    assert other.returncode == 2 and "prepared for Calais (calais)" in other.stderr, other.stderr
+    founded = cli.run_json(home, "init", "--group", "Calais", "--region", "calais", "--new-network")
+    assert founded["group_id"] == prepared["group_id"] and HEX64.match(founded["network_id"])
+    status = cli.run_json(home, "status")
+    assert status["network_id"] == founded["network_id"] and status["group_id"] == prepared["group_id"]
+    cli.run(home, "invite", "ab" * 32, "--out", str(tmp_path / "i.txt"))  # a founder now
+    again = cli.run(home, "init", "--group", "Calais", "--region", "calais", "--new-network", ok=False)
+    assert again.returncode == 3 and "already holds a node" in again.stderr, again.stderr
