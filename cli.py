@@ -902,7 +902,15 @@ def cmd_ls(args: argparse.Namespace) -> int:
     home = home_of(args)
     log = home.log()
     author = parse_key(args.author, "device or group id", log, code=EXIT_USAGE) if args.author else None
-    rows = log.store.list_events(kind=args.kind, author=author, limit=args.limit)
+    since = None
+    if args.since is not None:  # "what changed since yesterday": the API's `since`, as people say it
+        from node.field_input import InputError, parse_since
+        from node.log import now_ms
+        try:
+            since = parse_since(args.since, now_ms())
+        except InputError as exc:
+            raise UsageError(f"--since: {exc}") from None
+    rows = log.store.list_events(kind=args.kind, author=author, since_ts=since, limit=args.limit)
     group_of = {k: m.group for k, m in log.trust.members.items()}
     opener = cli_opener(home, any(r[4] == SEALED_KIND for r in rows))
     if args.json:
@@ -911,7 +919,10 @@ def cmd_ls(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         what = " ".join(filter(None, (args.kind, "events", author and f"by {short_id(author)}")))
-        print(f"No {what} yet." if args.kind or author else "No events yet.")
+        if since is not None:
+            print(f"No {what} made since {render.local_time(since)}.")
+        else:
+            print(f"No {what} yet." if args.kind or author else "No events yet.")
         return 0
     names = group_names(log)
     for r in rows:
@@ -2218,6 +2229,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ls", cmd_ls, "list events, newest first")
     p.add_argument("--kind", type=known_kind, help=kind_names("only this kind: "))
     p.add_argument("--author", help="only this device or group id (or its first characters)")
+    p.add_argument("--since", help="only events made at or after this time (2026-12-01T18:00, in this machine's "
+                                   "time zone unless it carries an offset) or in this last span (90m, 6h, 1d)")
     p.add_argument("--limit", type=positive_int, default=100, help="at most this many (default 100)")
     p = add("show", cmd_show, "show one event")
     p.add_argument("id", help="event id or a unique prefix of it")
