@@ -932,7 +932,15 @@ def cmd_ls(args: argparse.Namespace) -> int:
     home = home_of(args)
     log = home.log()
     author = parse_key(args.author, "device or group id", log, code=EXIT_USAGE) if args.author else None
-    rows = log.store.list_events(kind=args.kind, author=author, limit=args.limit)
+    since = None
+    if args.since is not None:  # "what changed since yesterday": the API's `since`, as people say it
+        from node.field_input import InputError, parse_since
+        from node.log import now_ms
+        try:
+            since = parse_since(args.since, now_ms())
+        except InputError as exc:
+            raise UsageError(f"--since: {exc}") from None
+    rows = log.store.list_events(kind=args.kind, author=author, since_ts=since, limit=args.limit)
     group_of = {k: m.group for k, m in log.trust.members.items()}
     opener = cli_opener(home, any(r[4] == SEALED_KIND for r in rows))
     if args.json:
@@ -941,7 +949,10 @@ def cmd_ls(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         what = " ".join(filter(None, (args.kind, "events", author and f"by {short_id(author)}")))
-        print(f"No {what} yet." if args.kind or author else "No events yet.")
+        if since is not None:
+            print(f"No {what} made since {render.local_time(since)}.")
+        else:
+            print(f"No {what} yet." if args.kind or author else "No events yet.")
         return 0
     names = group_names(log)
     for r in rows:
@@ -954,6 +965,14 @@ def cmd_ls(args: argparse.Namespace) -> int:
             shared = render.shared_text(audience.shared_with(inner, author_group), names)
             print(render.event_line(r, group, inner.fields, inner_kind=inner.kind, shared=shared))
     return 0
+
+
+def _unknown_region_said(log: EventLog, home: Home, region: str) -> str:
+    """': no group is based in the region ...; did you mean calais?' when `region` is unknown, else '.'
+    (asked only of an empty view: a typo's "Nothing to show" read as all quiet there)."""
+    from node.known_regions import empty_region_words, unknown_region
+    close = unknown_region(log, region, lambda: home.config().region)
+    return "." if close is None else f": {empty_region_words(region, close)}"
 
 
 def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
@@ -1191,8 +1210,8 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
     if not items:
-        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else ".")
-              + EMPTY_VIEW_HINTS.get(args.name, ""))
+        print(f"Nothing to show in {args.name}" + (f" for {args.region}{_unknown_region_said(log, home, region)}"
+                                                   if args.region else ".") + EMPTY_VIEW_HINTS.get(args.name, ""))
     elif any(key in KINDS_WITH_TIMES for key in items[0]):
         print(f"(times in {render.local_zone()})")
     names = group_names(log)
@@ -2282,6 +2301,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ls", cmd_ls, "list events, newest first")
     p.add_argument("--kind", type=known_kind, help=kind_names("only this kind: "))
     p.add_argument("--author", help="only this device or group id (or its first characters)")
+    p.add_argument("--since", help="only events made at or after this time (2026-12-01T18:00, in this machine's "
+                                   "time zone unless it carries an offset) or in this last span (90m, 6h, 1d)")
     p.add_argument("--limit", type=positive_int, default=100, help="at most this many (default 100)")
     p = add("show", cmd_show, "show one event")
     p.add_argument("id", help="event id or a unique prefix of it")

@@ -13,7 +13,7 @@ from events.kinds import KINDS
 from events.projections import ALERT_UPDATE, SUPPORT_OFFER_UPDATE
 from node import references
 from node.log import EventLog
-from node.render import GONE_WORDS, local_time, short_id, words
+from node.render import GONE_WORDS, local_time, quantity, short_id
 from node.views import Held, fundraiser_item
 from solnet_errors import SolnetError
 
@@ -84,12 +84,12 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int)
         raise EffectRefused(f"{_name(log, need['group'])}, whose need that is, declined a fulfilment of your group of "
                             "it, and that declines every fulfilment of your group of it: a new one would not count; "
                             "talk to them if they want your goods after all", "need")
-    unit = words(need["unit"])
     if fields["quantity"] > need["remaining"]:
         if need["remaining"] == 0:
-            raise EffectRefused(f"that need is already fully covered ({need['quantity']} {unit}); nothing is left "
-                                "to fulfil", "quantity")
-        raise EffectRefused(f"that need has {need['remaining']} {unit} left to cover ({need['fulfilled']} of "
+            raise EffectRefused(f"that need is already fully covered ({quantity(need['quantity'], need['unit'])}); "
+                                "nothing is left to fulfil", "quantity")
+        # "1 item", "2 boxes": the quantity as people say it (it said "1 items left")
+        raise EffectRefused(f"that need has {quantity(need['remaining'], need['unit'])} left to cover ({need['fulfilled']} of "
                             f"{need['quantity']} covered): fulfil at most {need['remaining']}, or ask "
                             f"{_name(log, need['group'])} to raise the need first (need.update)", "quantity")
     if "offer" in fields:
@@ -98,7 +98,7 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int)
             return
         _still_open(offer, "offer")
         if fields["quantity"] > offer["remaining"]:
-            raise EffectRefused(f"that offer has {offer['remaining']} {words(offer['unit'])} left ({offer['drawn']} of "
+            raise EffectRefused(f"that offer has {quantity(offer['remaining'], offer['unit'])} left ({offer['drawn']} of "
                                 f"{offer['quantity']} already given): draw at most {offer['remaining']}", "quantity")
 
 

@@ -64,6 +64,18 @@ def parse_duration_ms(text: str) -> int:
     return n * {"m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}[unit]
 
 
+def parse_since(text: str, now: int) -> int:
+    """Milliseconds since 1970 of "since when" as a person says it: a span back from `now` (90m,
+    6h, 1d: "in the last day") or a date and time (as parse_time reads it)."""
+    if _DURATION_RE.match(text.strip()):
+        return now - parse_duration_ms(text)
+    try:
+        return parse_time(text)
+    except InputError:
+        raise InputError(f"{text!r} is neither a span back from now (90m, 6h, 1d) nor a date and time "
+                         "(2026-12-01T18:00)") from None
+
+
 # How people write an amount: digits, grouped by thousands or not (1500, 1,500, 1 500, 1.500,
 # 1'500), and at most one decimal mark, a point or a comma followed by one or two digits
 # (12.50, 12,50). A signed amount cannot be corrected once it has spread, so the reading is

@@ -551,9 +551,9 @@ class EventTables(StoreBase):
         return [self._paged(r) for r in self._x(sql, (*args, limit))]
 
     def list_events(self, *, kind: str | None = None, author: bytes | None = None, limit: int = 100,
-                    before: tuple[int, bytes] | None = None) -> list[EventRow]:
-        """Events newest first by the authors' clocks (timestamp, then id)."""
-        filters = self._filters(kind=kind, author=author, before=before)
+                    before: tuple[int, bytes] | None = None, since_ts: int | None = None) -> list[EventRow]:
+        """Events newest first by the authors' clocks (timestamp, then id); `since_ts`: made at or after."""
+        filters = self._filters(kind=kind, author=author, since_ts=since_ts, before=before)
         if filters is None:
             return []
         where, args = filters

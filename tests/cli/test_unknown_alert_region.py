@@ -17,8 +17,18 @@ def test_view_alerts_of_a_mistyped_region_is_refused(cli, populated) -> None:
     refused = cli.run(populated.a, "view", "alerts", "--region", "Calis", ok=False)
     assert refused.returncode != 0 and refused.stdout == "", refused
     assert "'calis'" in refused.stderr and "did you mean calais?" in refused.stderr, refused.stderr
-    assert "Nothing to show" in cli.run(populated.a, "view", "needs", "--region", "calis").stdout  # alerts only
     cli.run(populated.a, "view", "alerts", "--region", "calais")
+
+
+def test_an_empty_view_of_a_mistyped_region_says_the_region_is_unknown(cli, network) -> None:
+    """Any other view of a typo ('calis') said only "Nothing to show in support for calis.": a
+    coordinator read it as no open request there. It is still shown (a view is not refused), with why."""
+    said = cli.run(network.a, "view", "support", "--region", "Calis").stdout
+    assert said == ("Nothing to show in support for Calis: no group is based in the region 'calis' and no event is "
+                    "placed in it yet; did you mean calais?\n"), said
+    assert "check its spelling" in cli.run(network.a, "view", "needs", "--region", "zzz").stdout
+    known = cli.run(network.a, "view", "needs", "--region", "calais").stdout  # known (Calais is based there), empty
+    assert known == "Nothing to show in needs for calais.\n", known
 
 
 def lines_of(stream) -> Iterator[str]:

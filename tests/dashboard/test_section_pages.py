@@ -10,6 +10,7 @@ import re
 from test_http import get
 from page_text import PASSPHRASE
 from node import publishing
+from node.dashboard import pages
 from node.dashboard.pages import MAX_ITEMS
 
 REQUESTS = 2 * MAX_ITEMS + 20  # three pages: 50, 50, 20
@@ -79,3 +80,28 @@ async def test_each_long_section_links_on_to_the_rest_with_nothing_repeated_or_s
 
     _, french, _ = await get(node.client, "/?region=lille&lang=fr")
     assert "Demandes de soutien plus anciennes, page 2" in french
+
+
+async def test_the_last_page_reached_says_where_the_older_ones_are(sample, start_node, monkeypatch) -> None:
+    """Beyond the rows a section's pages read (pages.DEEP), its last page said "More than 0 older ones
+    are not shown here." and linked nowhere: a coordinator with 3,600 open needs reached 1,000 of them
+    and was told a wrong number and no way on. It names the command that lists them all."""
+    monkeypatch.setattr(pages, "DEEP", 2 * MAX_ITEMS)  # (1,000 rows in the node: 100 here, as fast to reach)
+    node_home = sample.nodes[0]
+    log, keys = node_home.home.log(), node_home.home.keys(PASSPHRASE)
+    try:
+        for i in range(2 * MAX_ITEMS + 10):
+            publishing.publish(log, keys, "need", {"category": "tents", "quantity": str(i + 1), "region": "lille"})
+    finally:
+        log.store.close()
+    node = await start_node(node_home)
+    await node.log_in()
+
+    _, first, _ = await get(node.client, "/?region=lille")
+    assert "More than 50 older ones are not shown here." in first
+    _, last, _ = await get(node.client, _link(first, "Older needs, page 2"))
+    assert len(_keys(last, "needs-list")) == MAX_ITEMS
+    assert "More than 0" not in last and "Older needs, page 3" not in last
+    assert "Older ones are not shown here: the command solnet view needs lists them all." in last
+    _, french, _ = await get(node.client, "/?region=lille&needs_page=2&lang=fr")
+    assert "la commande solnet view needs les liste tous" in french and "Plus de 0" not in french

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from test_projections import DAY, HOUR_MS, NOW, Author, action, apply_all
 
 from events.effects import Target, explain, problem
 from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, REPORT,
                                 RESOURCE, SUPPORT, SUPPORT_OFFER, SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, offer_key)
-from events.readmodels import (MATCHES_PER_NEED, GROUP_LEFT, GROUP_REVOKED, active_alerts, alert_history, needs_and_offers, past_actions,
+from events.readmodels import (GROUP_LEFT, GROUP_REVOKED, active_alerts, alert_history, needs_and_offers, past_actions,
                                request_readers,
                                region_summary, resources, staying, support_offers, support_requests, upcoming_actions,
-                               where_requests_can_go, _suggest_offers)
+                               where_requests_can_go)
 
 
 def _needs(tables, now=NOW):
@@ -65,28 +63,6 @@ def test_fulfilling_from_an_offer_draws_it_down_and_suggestions_follow():
     assert (got[offer.id]["drawn"], got[offer.id]["remaining"]) == (20, 5)
     assert [m["id"] for m in got[need.id]["matches"]] == [far.id, offer.id]  # same goods and unit; most left first
     assert got[far.id]["remaining"] == 40
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["need", "offer"]), st.sampled_from(["tents", "food"]),
-                          st.sampled_from(["items", "kg"]), st.sampled_from(["calais", "dover", None]),
-                          st.integers(0, 4), st.sampled_from(["open", "lapsed"])), max_size=30))
-def test_suggestions_are_the_same_goods_and_unit_own_region_first_then_most_left(rows):
-    """Sorted once per goods and per region (a need no longer compares itself with every offer):
-    each open need with some left still gets exactly the first few of every fitting offer in the
-    order (other region, most left, id)."""
-    items = [{"id": f"{i:03}", "group": "g", "side": side, "category": cat, "unit": unit, "region": region, "remaining": left,
-              "status": status} for i, (side, cat, unit, region, left, status) in enumerate(rows)]
-    _suggest_offers(items)
-    for need in items:
-        if need["side"] != "need" or need["status"] != "open":
-            assert "matches" not in need
-            continue
-        fits = sorted((o for o in items if o["side"] == "offer" and o["status"] == "open" and o["remaining"] > 0
-                       and (o["category"], o["unit"]) == (need["category"], need["unit"])),
-                      key=lambda o: (o["region"] != need["region"], -o["remaining"], o["id"]))
-        want = [o["id"] for o in fits[:MATCHES_PER_NEED]] if need["remaining"] else []
-        assert [m["id"] for m in need["matches"]] == want
 
 
 def test_a_fulfilment_naming_an_offer_of_other_goods_does_not_draw_it():

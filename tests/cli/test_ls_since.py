@@ -1,0 +1,46 @@
+"""`solnet ls --since`: what changed since yesterday, as a coordinator asks it at a terminal. The API
+had `since` (GET /api/v1/events?since=...), the command did not: a coordinator could only list the
+newest N events and look for where yesterday began."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from node.home import Home
+from node.log import now_ms
+
+DAY_MS = 86_400_000
+
+
+def _stamped(home, passphrase: str, stamps: dict[str, int]) -> dict[str, str]:
+    """A need of A's device made at each stamp (ms); label -> id."""
+    h = Home(home)
+    log = h.log()
+    try:
+        keys = h.keys(passphrase)
+        return {label: log.append(keys.device, "need", {"category": "tents", "quantity": 2, "region": "calais"},
+                                  now=at, offline=True).id.hex() for label, at in stamps.items()}
+    finally:
+        log.store.close()
+
+
+def test_ls_since_a_span_or_a_time_lists_only_what_was_made_since(network, cli) -> None:
+    now = now_ms()
+    ids = _stamped(network.a, cli.PASSPHRASE, {"two_days_ago": now - 2 * DAY_MS, "now": now})
+    listed = {e["id"] for e in cli.run_json(network.a, "ls", "--since", "1d")}
+    assert ids["now"] in listed and ids["two_days_ago"] not in listed, listed
+    assert {e["id"] for e in cli.run_json(network.a, "ls")} >= set(ids.values())  # without it: everything
+
+    three_days_ago = datetime.fromtimestamp((now - 3 * DAY_MS) / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M")
+    both = {e["id"] for e in cli.run_json(network.a, "ls", "--kind", "need", "--since", three_days_ago)}
+    assert both == set(ids.values()), both
+    lines = cli.run(network.a, "ls", "--since", "36h").stdout.splitlines()
+    assert any(ids["now"][:12] in line for line in lines) and not any(ids["two_days_ago"][:12] in line for line in lines)
+
+    nothing = cli.run(network.a, "ls", "--kind", "need", "--since", "2100-01-01T00:00").stdout
+    assert nothing == "No need events made since 2100-01-01 00:00 UTC.\n", nothing
+
+
+def test_ls_since_in_other_words_is_refused_with_the_forms_it_takes(network, cli) -> None:
+    refused = cli.run(network.a, "ls", "--since", "yesterday", ok=False)
+    assert refused.returncode == 2 and refused.stdout == "", refused
+    assert "'yesterday' is neither a span back from now (90m, 6h, 1d) nor a date and time" in refused.stderr
