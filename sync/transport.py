@@ -35,6 +35,7 @@ from sync.errors import RemoteProtocolError
 from sync.handshake import NOT_A_MEMBER, CheckPeer, HandshakeError, Initiator, Responder, told_refusal
 from sync.link import LinkProtocol, Role
 from sync.link_commands import Admit, Present, Send
+from sync.link_socket import keep_short
 from sync.messages import Credentials, Error, Message, decode, encode
 from sync.peers import PeerLimits
 
@@ -155,6 +156,7 @@ class Link:
         self.gone = asyncio.Event()  # set by close(): whoever waits on this link stops waiting
         self.protocol = LinkProtocol(Role.DIALLER if outbound else Role.LISTENER,
                                      message_timeout_s=limits.message_timeout_s)
+        keep_short(ws.get_extra_info("socket"))  # an alert must not wait behind what the kernel holds
 
     @property
     def name(self) -> str:

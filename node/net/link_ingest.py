@@ -1,16 +1,21 @@
 """Storing what one link brings, with back-pressure on the peer.
 
 Batches wait in a short queue (INGEST_QUEUE): when it is full, the link's reader waits, the peer's
-frames stay in TCP, and the peer's writer waits too. One loop stores them: the batches waiting
-when it takes one go with it into one write transaction (up to GROUP, node.log; fewer pages
-written per event in a large store), and the next one is prepared (decoding, signature checks
-started on other cores) while they commit, so verification and storing overlap. What a stored
-batch means (outcomes, penalties, forwarding, the round) is the caller's, told through `on_stored`,
+frames stay in TCP, and the peer's writer waits too. Pushed batches (gossip: new events, alerts
+among them) go ahead of a round's waiting there: a raid alert pushed to a Pi taking its first sync
+otherwise waited for the round's batches queued before it (seconds at 1/8 of a core). Which batch
+is stored first changes nothing in the end (the outcome never depends on the order events arrive
+in); a pushed event whose predecessors are still in the round's batches waits for them, kept aside.
+One loop stores them: the batches waiting when it takes one go with it into one write transaction
+(up to GROUP, node.log; fewer pages written per event in a large store), and the next one is
+prepared (decoding, signature checks started on other cores) while they commit, so verification
+and storing overlap. What a stored batch means (outcomes, penalties, forwarding, the round) is the caller's, told through `on_stored`,
 batch by batch in their order.
 """
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
@@ -33,6 +38,26 @@ class Batch:
     ids: tuple[bytes, ...] = ()  # marked seen: released if the batch is not stored
 
 
+class _PushesFirst(asyncio.Queue):
+    """A bounded FIFO queue of batches in which pushed batches pass a round's (None, the end, does not)."""
+
+    def _init(self, maxsize: int) -> None:
+        self._queue: collections.deque = collections.deque()
+        self._pushed: collections.deque[Batch] = collections.deque()
+
+    def _put(self, item: Batch | None) -> None:
+        (self._pushed if item is not None and item.pushed else self._queue).append(item)
+
+    def _get(self) -> Batch | None:
+        return self._pushed.popleft() if self._pushed else self._queue.popleft()
+
+    def qsize(self) -> int:
+        return len(self._queue) + len(self._pushed)
+
+    def empty(self) -> bool:
+        return not self._queue and not self._pushed
+
+
 class LinkIngest:
     def __init__(self, name: str, storage: LinkStorage, *, limit_events: Callable[[int], Awaitable[None]],
                  on_stored: Callable[[Batch, list[Outcome]], Awaitable[bool]],
@@ -43,7 +68,7 @@ class LinkIngest:
         self._on_stored = on_stored  # what the batch means; False: store nothing more (a ban)
         self._on_failed = on_failed  # a write failed (a full disk): the link ends
         self._release = release  # ids marked seen whose events were not stored
-        self.queue: asyncio.Queue[Batch | None] = asyncio.Queue(INGEST_QUEUE)  # None: stop once the rest is stored
+        self.queue: asyncio.Queue[Batch | None] = _PushesFirst(INGEST_QUEUE)  # None: stop once the rest is stored
         self.storing = False
         self.failure: str | None = None  # why this node could not store what came
         self.task = asyncio.create_task(self._loop(), name=f"{name} ingest")

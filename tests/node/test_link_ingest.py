@@ -10,12 +10,21 @@ from pathlib import Path
 import pytest
 
 from events.format import decode_event
+from node.clock import now_ms
 from node.net.database import DbThread
 from node.net.link_ingest import Batch, LinkIngest
 from node.net.link_storage import LogAccess
 from node.net.storage_health import StorageHealth
 from node.outcome import Outcome
 from node_fixtures import Net, action, wires
+
+
+async def unlimited(n: int) -> None:
+    return None
+
+
+async def failed(problem: str) -> None:
+    raise AssertionError(problem)
 
 
 @pytest.mark.parametrize("batches", [2, 7, 12])
@@ -35,12 +44,6 @@ async def test_after_a_ban_every_batch_sent_is_stored_or_released(net: Net, tmp_
         await gate.wait()  # while the peer's next batches queue up behind
         return False  # the first batch's invalid events banned the peer
 
-    async def unlimited(n: int) -> None:
-        return None
-
-    async def failed(problem: str) -> None:
-        raise AssertionError(problem)
-
     ingest = LinkIngest("peer~test", storage, limit_events=unlimited, on_stored=on_stored, on_failed=failed,
                         release=released.update)
     putting = [asyncio.ensure_future(ingest.put(Batch(w, True, i))) for w, i in zip(sent, ids)]
@@ -57,3 +60,46 @@ async def test_after_a_ban_every_batch_sent_is_stored_or_released(net: Net, tmp_
     for batch_ids, batch_wires in zip(ids, sent):
         in_store = all(decode_event(w).id in stored for w in batch_wires)
         assert in_store or set(batch_ids) <= released, "a batch neither stored nor released"
+
+
+async def test_a_pushed_alert_is_stored_before_the_round_batches_queued_ahead_of_it(net: Net, tmp_path: Path) -> None:
+    """A Pi taking its first sync of a large network had a raid alert pushed to it wait behind the
+    round's batches already queued: pushed batches now pass them (the alert's author's chain is
+    complete here, so it goes in at once)."""
+    log = net.new_log(tmp_path / "a.db")
+    alerter = net.device_of(net.group)
+    log.ingest(wires(net.group.made))
+    db = DbThread()
+    storage = LogAccess(db, lambda: log, StorageHealth(tmp_path), lambda: False)
+    rounds = [Batch(tuple(wires([net.device.sign("action", action(i * 10 + j)) for j in range(3)])), False)
+              for i in range(4)]
+    alert = alerter.sign("alert", {"region": "calais", "type": "raid", "text": "Police raid at the camp"},
+                         expires=now_ms() + 3_600_000)
+    push = Batch((alert.encode(),), True, (alert.id,))
+    told: list[tuple[Batch, list[str]]] = []
+    gate = asyncio.Event()
+
+    async def on_stored(batch: Batch, outcomes: list[Outcome]) -> bool:
+        told.append((batch, [o.status for o in outcomes]))
+        await gate.wait()  # the first round batch is being dealt with while the rest queue up
+        return True
+
+    ingest = LinkIngest("peer~test", storage, limit_events=unlimited, on_stored=on_stored, on_failed=failed,
+                        release=lambda ids: None)
+    try:
+        async with asyncio.timeout(30):
+            await ingest.put(rounds[0])
+            while not told:
+                await asyncio.sleep(0.01)
+            for batch in rounds[1:]:  # the queue is full now: the reader waits, as behind a slow store
+                await ingest.put(batch)
+            pushing = asyncio.ensure_future(ingest.put(push))  # read next from the link, behind them
+            gate.set()
+            await pushing
+            await ingest.finish(stopping=False)
+    finally:
+        db.shutdown()
+    order = [batch for batch, _ in told]
+    assert len(order) == 5
+    assert dict(zip(order, [s for _, s in told]))[push] == ["accepted"]
+    assert order.index(push) < order.index(rounds[2]), "the pushed alert waited behind the round's queued batches"

@@ -45,6 +45,9 @@ class FakeWebSocket:
     async def close(self) -> None:
         self.closed = True
 
+    def get_extra_info(self, name: str, default=None):
+        return default  # no socket underneath
+
 
 def channels() -> tuple[SecureChannel, SecureChannel]:
     """(peer's channel, our channel) from a real handshake."""

@@ -11,6 +11,10 @@
   var MAX_ATTEMPTS = 20;      // reconnections in a row before giving up (the page says to reload)
   var MAX_DELAY_MS = 30000;
   var MIN_REFRESH_GAP_MS = 500;
+  // ... and at least this many times as long as the last refresh took: a node that is slow to make
+  // the page (a Pi taking its first sync: 4 s the overview) spends at most a third of its time on it.
+  // Back to back, one open overview took the rest of a Pi's CPU: its first sync and an alert twice as slow.
+  var REFRESH_GAP_TIMES = 2;
 
   // The viewer's own variant of the page's language (en-GB: 16 Nov 2031, 17:00; fr-CA, ...): the
   // page language decides the words, the browser's locale the date order and clock.
@@ -312,11 +316,11 @@
   if (!streamUrl || !window.EventSource || parts.length === 0) { return; }
 
   var since = document.body.getAttribute("data-since") || "0";
-  var busy = false, again = false, lastRefresh = 0;
+  var busy = false, again = false, lastRefresh = 0, lastTook = 0;
 
   function refresh() {
     if (busy) { again = true; return; }
-    var wait = lastRefresh + MIN_REFRESH_GAP_MS - Date.now();
+    var wait = lastRefresh + lastTook + Math.max(MIN_REFRESH_GAP_MS, REFRESH_GAP_TIMES * lastTook) - Date.now();
     if (wait > 0) { busy = true; setTimeout(function () { busy = false; refresh(); }, wait); return; }
     busy = true;
     lastRefresh = Date.now();
@@ -329,6 +333,7 @@
       })(parts[i]);
     }
     Promise.all(jobs).catch(function () {}).then(function () {
+      lastTook = Date.now() - lastRefresh;
       busy = false;
       if (again) { again = false; refresh(); }
     });
