@@ -389,7 +389,9 @@ class Demo:
         return f"{dn.node.name}: new action «{title}»"
 
     def _pledge(self, dn: DemoNode) -> str | None:
-        funds = [f for f in view(dn.log, "fundraisers") if f["group"] != _group(dn)]
+        funds = [f for f in view(dn.log, "fundraisers")  # (one that ended or declined this group's: refused)
+                 if f["group"] != _group(dn) and not f.get("ended") and not f.get("group_gone")
+                 and all(d["group"] != _group(dn) for d in f.get("declined", ()))]
         if not funds:
             return None
         fund = self.rng.choice(funds)
@@ -407,8 +409,9 @@ class Demo:
         return f"{dn.node.name}: «{fund['title']}» has raised {raised // 100} of {fund['goal'] // 100} {fund['currency']}"
 
     def _fulfil(self, dn: DemoNode) -> str | None:
-        needs = [n for n in view(dn.log, "needs")
-                 if n["side"] == "need" and n["remaining"] > 0 and n["group"] != _group(dn)]
+        needs = [n for n in view(dn.log, "needs")  # (not one whose group declined this group's goods: refused)
+                 if n["side"] == "need" and n["remaining"] > 0 and n["group"] != _group(dn)
+                 and all(d["group"] != _group(dn) for d in n.get("declined", ()))]
         if not needs:
             return None
         need = self.rng.choice(needs)
