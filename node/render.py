@@ -494,7 +494,8 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
     if view == "needs":
         what = f"{quantity(item['quantity'], item['unit'])} × {words(item['category'])}"
         if item["side"] != "need":
-            return [f"offer {item['region']:<12} {what}, {item['remaining']} left — {group}  {short}"]
+            left = f"{item['remaining']} left" if item["remaining"] else "all given out"
+            return [f"offer {item['region']:<12} {what}, {left} — {group}  {short}"]
         name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
         # more than asked is what the fulfilling groups claim, not goods counted: said as their claim
         left = f", {item['remaining']} still needed" + (

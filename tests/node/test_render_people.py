@@ -34,3 +34,11 @@ def test_one_of_a_unit_is_singular_in_ls_too():
     assert render.summary("offer", {"category": "food", "quantity": 1, "unit": "boxes", "region": "calais"}) \
         .startswith("1 box × food")
     assert render.summary("need", {"category": "tents", "quantity": 5, "region": "calais"}).startswith("5 × tents")
+
+
+def test_an_offer_given_out_is_said_so_not_zero_left():
+    """`view needs` listed a used-up offer as "12 items × tents, 0 left", read as one still open."""
+    offer = {"id": "ab" * 32, "side": "offer", "region": "bristol", "quantity": 12, "unit": "items",
+             "category": "tents", "group": b"g"}
+    assert "12 items × tents, all given out — " in render.view_line("needs", {**offer, "remaining": 0}, {})
+    assert "12 items × tents, 5 left — " in render.view_line("needs", {**offer, "remaining": 5}, {})
