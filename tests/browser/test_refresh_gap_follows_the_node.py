@@ -52,3 +52,44 @@ def test_a_slow_node_is_asked_for_the_page_less_often(cluster, browser) -> None:
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     assert len(gaps) >= 2 and min(gaps) >= 3 * took - 200, \
         f"refreshes started {[round(g) for g in gaps]} ms apart, each taking {took} ms: the slow node was asked again at once"
+
+
+HELD_MS = 12000
+# The first fetch of the live parts answers HELD_MS late (a stalled ssh -L, a Tor circuit), the rest at once.
+HELD_ONCE = """
+window.fragmentFetches = [];
+const realFetch = window.fetch.bind(window);
+window.fetch = (input, init) => {
+  const path = String(input);
+  if (!path.includes("/fragment/")) { return realFetch(input, init); }
+  const entry = {start: performance.now(), end: null};
+  window.fragmentFetches.push(entry);
+  const held = window.fragmentFetches.length === 1 ? %d : 0;
+  return new Promise(done => setTimeout(done, held))
+    .then(() => realFetch(input, init))
+    .then(reply => { entry.end = performance.now(); return reply; });
+};
+""" % HELD_MS
+
+
+def test_one_answer_held_up_does_not_keep_the_next_change_off_the_page_twice_as_long(cluster, browser) -> None:
+    """The gap after a refresh is capped: an answer held 12 s once made the page wait 24 s more
+    before showing the next change, a raid alert among them (40 s after a 20 s stall)."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais, sync_interval=3600)
+    browser.add_init_script(HELD_ONCE)
+    page = browser.new_page()
+    log_in(page, calais)
+    page.goto(url(calais, "/"))
+    page.locator("#live-status[data-state='live']").wait_for()
+    api_publish(calais, "need", {"category": "blankets", "quantity": 1, "region": "calais"})
+    page.wait_for_function("() => window.fragmentFetches.length > 0 && window.fragmentFetches[0].end !== null",
+                           timeout=HELD_MS + 30000)
+    held_end = page.evaluate("() => Math.max(...window.fragmentFetches.map(f => f.end || 0))")
+    api_publish(calais, "need", {"category": "blankets", "quantity": 2, "region": "calais"})
+    page.wait_for_function("(after) => window.fragmentFetches.some(f => f.start > after + 100)", arg=held_end,
+                           timeout=60000)
+    next_start = page.evaluate("(after) => Math.min(...window.fragmentFetches.filter(f => f.start > after + 100)"
+                               ".map(f => f.start))", held_end)
+    assert next_start - held_end < HELD_MS, \
+        f"the next change was asked for {round(next_start - held_end)} ms after the held answer came"

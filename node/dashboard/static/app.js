@@ -15,6 +15,9 @@
   // the page (a Pi taking its first sync: 4 s the overview) spends at most a third of its time on it.
   // Back to back, one open overview took the rest of a Pi's CPU: its first sync and an alert twice as slow.
   var REFRESH_GAP_TIMES = 2;
+  // ... but never more than this: one answer held up once (a Tor circuit, an ssh -L stalled 20 s)
+  // kept a raid alert published next off the page twice that long (40 s).
+  var MAX_REFRESH_GAP_MS = 5000;
 
   // The viewer's own variant of the page's language (en-GB: 16 Nov 2031, 17:00; fr-CA, ...): the
   // page language decides the words, the browser's locale the date order and clock.
@@ -320,7 +323,8 @@
 
   function refresh() {
     if (busy) { again = true; return; }
-    var wait = lastRefresh + lastTook + Math.max(MIN_REFRESH_GAP_MS, REFRESH_GAP_TIMES * lastTook) - Date.now();
+    var gap = Math.min(MAX_REFRESH_GAP_MS, Math.max(MIN_REFRESH_GAP_MS, REFRESH_GAP_TIMES * lastTook));
+    var wait = lastRefresh + lastTook + gap - Date.now();
     if (wait > 0) { busy = true; setTimeout(function () { busy = false; refresh(); }, wait); return; }
     busy = true;
     lastRefresh = Date.now();
