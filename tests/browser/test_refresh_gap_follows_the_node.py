@@ -12,8 +12,12 @@ import time
 from chromium import api_publish, log_in, url
 
 SLOW_MS = 1500
-# Each fetch of a live part answers SLOW_MS late; when each started and ended is recorded.
-SLOW_NODE = """
+
+
+def watched_fetches(held_ms: str) -> str:
+    """A script that records when each fetch of a live part started and ended, and holds each answer
+    back `held_ms` (a JavaScript expression; `window.fragmentFetches.length` is the fetch's number)."""
+    return """
 window.fragmentFetches = [];
 const realFetch = window.fetch.bind(window);
 window.fetch = (input, init) => {
@@ -21,11 +25,15 @@ window.fetch = (input, init) => {
   if (!path.includes("/fragment/")) { return realFetch(input, init); }
   const entry = {start: performance.now(), end: null};
   window.fragmentFetches.push(entry);
-  return new Promise(done => setTimeout(done, %d))
+  const held = %s;
+  return new Promise(done => setTimeout(done, held))
     .then(() => realFetch(input, init))
     .then(reply => { entry.end = performance.now(); return reply; });
 };
-""" % SLOW_MS
+""" % held_ms
+
+
+SLOW_NODE = watched_fetches(str(SLOW_MS))  # each answer SLOW_MS late
 
 
 def test_a_slow_node_is_asked_for_the_page_less_often(cluster, browser) -> None:
@@ -55,21 +63,7 @@ def test_a_slow_node_is_asked_for_the_page_less_often(cluster, browser) -> None:
 
 
 HELD_MS = 12000
-# The first fetch of the live parts answers HELD_MS late (a stalled ssh -L, a Tor circuit), the rest at once.
-HELD_ONCE = """
-window.fragmentFetches = [];
-const realFetch = window.fetch.bind(window);
-window.fetch = (input, init) => {
-  const path = String(input);
-  if (!path.includes("/fragment/")) { return realFetch(input, init); }
-  const entry = {start: performance.now(), end: null};
-  window.fragmentFetches.push(entry);
-  const held = window.fragmentFetches.length === 1 ? %d : 0;
-  return new Promise(done => setTimeout(done, held))
-    .then(() => realFetch(input, init))
-    .then(reply => { entry.end = performance.now(); return reply; });
-};
-""" % HELD_MS
+HELD_ONCE = watched_fetches(f"window.fragmentFetches.length === 1 ? {HELD_MS} : 0")  # a stalled ssh -L, once
 
 
 def test_one_answer_held_up_does_not_keep_the_next_change_off_the_page_twice_as_long(cluster, browser) -> None:
