@@ -636,6 +636,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         private = read.pop("_private", private)
         texts.update(read)
+        from node.home import stdin_taken
+
+        stdin_taken()  # (the passphrase, if one is needed, is asked on the terminal: node/home.py)
     to = getattr(options, "_to", None) or []
     public_note = getattr(options, "_public_note", False)
     empty_private = private is not None and not private.strip()

@@ -146,18 +146,36 @@ def can_prompt() -> bool:
     return not os.environ.get(PASSPHRASE_ENV) and not os.environ.get(PASSPHRASE_FILE_ENV) and _terminal()
 
 
+_STDIN_TAKEN: list[bool] = []  # set once standard input held a command's values (`--private -`)
+
+
+def stdin_taken() -> None:
+    """Standard input held this command's values (`... | solnet publish --private -`): a person at
+    the terminal the command was typed at is asked for the passphrase there (`_terminal`)."""
+    _STDIN_TAKEN.append(True)
+
+
 def _terminal() -> bool:
-    """Whether a person is at a terminal to type a passphrase: standard input is one, or this process
-    has a controlling terminal when standard input is a pipe (`... | solnet publish --private -`:
-    getpass asks there, as sudo and ssh do; refused before, as if no one were there)."""
+    """Whether a person is at a terminal to type a passphrase: standard input is one, or it held the
+    command's values (details piped in: getpass then asks on the controlling terminal, as sudo does)
+    and the command runs in that terminal's foreground. Not a command in the background (`solnet
+    run ... &`: what is typed would go to the shell, echoed and kept in its history), nor one whose
+    input was sent elsewhere on purpose (`< /dev/null`, a script's loop reading a file): those are
+    refused at once, as before."""
     if sys.stdin.isatty():
         return True
+    if not _STDIN_TAKEN:
+        return False
     try:
         fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError:  # (a service, cron, CI: no controlling terminal)
         return False
-    os.close(fd)
-    return True
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _read_passphrase_file(path: Path) -> str:

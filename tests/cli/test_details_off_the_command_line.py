@@ -104,3 +104,32 @@ def test_details_piped_in_at_a_terminal_ask_the_passphrase_there(network, cli):
     assert proc.returncode == 0, out
     request = json.loads(out)["id"]
     assert cli.run_json(network.a, "show", request[:12])["private_details"] == SECRET
+
+
+def test_a_command_in_the_background_of_a_terminal_is_refused_not_asked(network, cli, tmp_path):
+    """`solnet publish ... --private - < details &`: what a person types at that terminal goes to the
+    shell (echoed, kept in its history), not to the command: no passphrase is asked there; it is
+    refused at once, as a command with no terminal is."""
+    parent, child = pty.openpty()
+    name = os.ttyname(child)
+
+    def own_terminal() -> None:
+        os.setsid()
+        os.close(os.open(name, os.O_RDWR))
+
+    details = tmp_path / "details.txt"
+    details.write_text(SECRET)
+    env = {k: v for k, v in cli.base_env().items() if k != "SOLNET_PASSPHRASE"}
+    line = (f"set -m; '{cli.SOLNET}' --home '{network.a}' publish support.request --region calais --type legal "
+            f"--people 1 --urgency high --private - --to Calais < '{details}' > '{tmp_path / 'out'}' 2>&1 & wait $!")
+    proc = subprocess.Popen(["bash", "-c", line], stdin=child, stdout=child, stderr=child, env=env,
+                            preexec_fn=own_terminal)
+    os.close(child)
+    try:
+        code = proc.wait(timeout=60)
+    finally:
+        os.close(parent)
+        proc.kill()
+    said = (tmp_path / "out").read_text()
+    assert code == 3 and "this command needs the node's passphrase" in said, (code, said)
+    assert "Passphrase for this node's keys" not in said
