@@ -115,3 +115,27 @@ def test_credentials_holding_a_forged_event_are_refused_whole_and_judged_no_furt
     assert statuses(log.ingest_credentials(wires([*genuine, flood[0]]))) == ["rejected"] * 3
     assert log.trust.member(bytes(newcomer.key.public)) is None
     assert statuses(log.ingest_credentials(wires(genuine))) == ["accepted"] * 2
+
+
+def test_a_chain_stored_here_is_not_verified_again_when_presented(
+        net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member's chain is presented on every link it opens, and anyone holding a copy of the
+    network's events can replay one: its vouches were verified when they were stored, and are not
+    again (a hub group's 500 vouches cost 0.2 s of a Pi's database thread on each link)."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    hub = Author(SigningKey.generate(), net.genesis.network_id)  # a group that admitted twenty others
+    made = [net.group.sign("member.vouch", {"subject": bytes(hub.key.public), "role": "group"}),
+            *(hub.sign("member.vouch", {"subject": bytes(SigningKey.generate().public), "role": "group"})
+              for _ in range(20))]
+    assert statuses(log.ingest_credentials(wires(made))) == ["accepted"] * len(made)
+    verified = [0]
+    verify = Event.verify
+
+    def counting(ev: Event) -> None:
+        verified[0] += 1
+        verify(ev)
+
+    monkeypatch.setattr(Event, "verify", counting)
+    assert statuses(log.ingest_credentials(wires(list(reversed(made))))) == ["duplicate"] * len(made)
+    assert verified[0] == 0, f"{verified[0]} stored vouches verified again"
