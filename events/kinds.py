@@ -134,7 +134,7 @@ KINDS: dict[str, Kind] = {
         ), expiry="forbidden", summary="adjust or withdraw an offer (by the group that posted it)"),
         Kind("need.fulfil", (
             Field("need", "id", True, refers_to="need"), Field("quantity", "int", True, minimum=1, maximum=10**6), _t("by", 80),
-            Field("offer", "id", refers_to="offer", help="the offer it comes from, drawn down by the quantity"),
+            Field("offer", "id", refers_to="offer", help="the offer it comes from (drawn down by the quantity when the offer is your group's)"),
         ), expiry="forbidden", summary="part or all of a need was covered (from an offer, if named)"),
         Kind("need.decline", (  # (a kind of its own: see fundraiser.decline)
             Field("need", "id", True, refers_to="need"),

@@ -97,7 +97,9 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int)
         if offer is None:
             return
         _still_open(offer, "offer")
-        if fields["quantity"] > offer["remaining"]:
+        # only the offer's own group draws on it (events.effects.draws_on_offer): the need's group
+        # saying where its goods came from is not capped by what the offer has left
+        if offer["group"] == group and fields["quantity"] > offer["remaining"]:
             raise EffectRefused(f"that offer has {quantity(offer['remaining'], offer['unit'])} left ({offer['drawn']} of "
                                 f"{offer['quantity']} already given): draw at most {offer['remaining']}", "quantity")
 

@@ -112,6 +112,21 @@ def test_what_would_have_no_effect_is_refused_at_publish_and_explained_from_a_pe
     assert cli.run_json(a, "show", forged["raised"][:12])["group_name"] == "Bristol"
 
 
+def test_the_needs_group_names_where_its_goods_came_from_without_drawing_on_the_offer(network, cli, tmp_path):
+    """Calais, whose need it is, says it received 30 tents from Bristol's offer (a second van): it
+    counts for its need and draws nothing from the offer (only Bristol's own fulfilments do), so it
+    is not refused as "draw at most" what the offer has left either."""
+    a, b = network.a, network.b
+    need = cli.publish(a, "need", "--category", "tents", "--quantity", "60", "--region", "calais")
+    _sync(cli, a, b, tmp_path)
+    offer = cli.publish(b, "offer", "--category", "tents", "--quantity", "25", "--region", "bristol")
+    cli.publish(b, "need.fulfil", "--need", need[:10], "--quantity", "20", "--offer", offer[:10])
+    _sync(cli, b, a, tmp_path)
+    cli.publish(a, "need.fulfil", "--need", need[:10], "--quantity", "30", "--offer", offer[:10])
+    items = {i["id"]: i for i in cli.run_json(a, "view", "needs")}
+    assert (items[need]["fulfilled"], items[offer]["remaining"]) == (50, 5)
+
+
 def test_to_takes_a_group_name_or_an_id_prefix(network, cli, tmp_path):
     a, b = network.a, network.b
     cli.publish(b, "group.profile", "--name", "Bristol", "--region", "bristol")
