@@ -70,23 +70,27 @@ def unreadable_own(log: EventLog, opener: Opener, device: bytes) -> list[dict[st
 
 
 def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dict[bytes, dict[str, Any]],
-          limit: int = -1) -> int:
+          limit: int = -1, graces: dict[int, _Grace] | None = None) -> int:
     """Adds to `found` what the sealed events stored after `after_n` say (at most `limit` of its
-    group's: -1, all); the last `n` looked at."""
+    group's: -1, all); the last `n` looked at (past what is stored, once all are). `graces`: kept
+    across looks."""
     own = log.trust.member(device)
     since = certified_at(log, device)
     if own is None or since is None:  # not certified here yet (a node still joining): looked at once it is
         return after_n
-    last = after_n
-    grace = _Grace(log, since + SYNC_GRACE_MS)
+    last, top = after_n, log.store.last_n()
+    graces = {} if graces is None else graces
+    grace = graces.setdefault(since + SYNC_GRACE_MS, _Grace(since + SYNC_GRACE_MS))
     # Only its group's devices' events are read (others' are not opened, nor their signatures checked)
     group = [m.key for m in log.trust.members.values() if m.group == own.group and m.key != device]
-    for n, event_id, author, seq, ts, _expires, body in log.store.sealed_events(after_n, LOOKED_AT, authors=group,
-                                                                                limit=limit):
-        last = n
+    rows = log.store.sealed_events(after_n, LOOKED_AT, authors=group, limit=limit)
+    if limit < 0 or len(rows) < limit:  # all looked at: the next look starts past what is stored now
+        last = max(last, top)
+    for n, event_id, author, seq, ts, _expires, body in rows:
+        last = max(last, n)
         member = log.trust.member(author)
         if (author == device or member is None or member.group != own.group or not member.may_sign(seq)
-                or grace.covers(author, seq, ts) or _reads(opener, event_id, body)):
+                or grace.covers(log, author, seq, ts) or _reads(opener, event_id, body)):
             continue
         seen = found.setdefault(author, {"device": author, "events": 0, "first": event_id, "first_at": ts, "at": ts})
         seen["events"] += 1
@@ -100,22 +104,28 @@ class _Grace:
     """Whether an event of a device of the group may have been made before `until` (this device's
     certification and a day): its stamp says so, and neither its author's certification (its group
     key stamped that) nor any of its earlier events is stamped at or after `until` (a stamp is only
-    its author's word). Each author's facts are read once per look, and only for a stamp that would
-    excuse it."""
+    its author's word). Only asked for a stamp that would excuse it. Kept across a running node's
+    looks: what is known of each author's chain is read again only past its head when last read
+    (events are stored in chain order: a walk of a whole chain at every look cost a Pi half a
+    second of its database thread every 2 s)."""
 
-    def __init__(self, log: EventLog, until: int) -> None:
-        self._log, self._until = log, until
-        self._late_from: dict[bytes, int | None] = {}  # author -> the first seq made at or after `until` (0: all)
+    def __init__(self, until: int) -> None:
+        self.until = until
+        # author -> (the head seq its chain was read up to, the first seq made at or after `until`:
+        # 0 if all were (certified after it), None if none yet)
+        self._late_from: dict[bytes, tuple[int, int | None]] = {}
 
-    def covers(self, author: bytes, seq: int, ts: int) -> bool:
-        if ts >= self._until:
+    def covers(self, log: EventLog, author: bytes, seq: int, ts: int) -> bool:
+        if ts >= self.until:
             return False
-        if author not in self._late_from:
-            certified = certified_at(self._log, author)
-            self._late_from[author] = (0 if certified is not None and certified >= self._until
-                                       else self._log.store.first_seq_stamped_from(author, self._until))
-        late = self._late_from[author]
-        return late is None or seq < late
+        known = self._late_from.get(author)
+        if known is None:
+            certified = certified_at(log, author)
+            known = (0, 0) if certified is not None and certified >= self.until else (0, None)
+        if known[1] is None and (head := log.store.head(author)[0]) > known[0]:
+            known = (head, log.store.first_seq_stamped_from(author, self.until, after_seq=known[0]))
+        self._late_from[author] = known
+        return known[1] is None or seq < known[1]
 
 
 def _reads(opener: Opener, event_id: bytes, body: bytes) -> bool:
@@ -155,13 +165,14 @@ class Watch:
         self._device = device
         self._after = 0
         self._found: dict[bytes, dict[str, Any]] = {}
+        self._graces: dict[int, _Grace] = {}
         self._said: set[bytes] = set()
         self.last: list[dict[str, Any]] = []  # what the last look found (said in a publish's answer)
 
     def look(self, log: EventLog) -> list[dict[str, Any]]:
         # At most LOOK_AT events a look, on the database thread: a node starting with 20,000 of its
         # group's sealed events held it (and every publish, every sync) for 6 s here, a minute on a Pi
-        self._after = _scan(log, self._opener, self._device, self._after, self._found, LOOK_AT)
+        self._after = _scan(log, self._opener, self._device, self._after, self._found, LOOK_AT, self._graces)
         current = _current(log, self._found)
         for found in current:
             if found["device"] not in self._said:

@@ -227,11 +227,12 @@ class EventTables(StoreBase):
         count, newest = self._x("SELECT count(*), max(ts) FROM events WHERE a=? AND seq>?", (a, right)).fetchone()
         return (count, newest) if count else None
 
-    def first_seq_stamped_from(self, author: bytes, at: int) -> int | None:
-        """The lowest seq of `author`'s events stamped at or after `at` (None: none is): by then its
-        device was in use (node/hidden_own.py). Walks the author's chain."""
+    def first_seq_stamped_from(self, author: bytes, at: int, after_seq: int = 0) -> int | None:
+        """The lowest seq after `after_seq` of `author`'s events stamped at or after `at` (None: none
+        is): by then its device was in use (node/hidden_own.py). Walks the author's chain from there."""
         a = self._find_k(author)
-        return None if a is None else self._one("SELECT min(seq) FROM events WHERE a=? AND ts>=?", (a, at))
+        return None if a is None else self._one("SELECT min(seq) FROM events WHERE a=? AND seq>? AND ts>=?",
+                                                (a, after_seq, at))
 
     def _head_row(self, a: int) -> tuple[int, bytes | None]:
         row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
@@ -454,7 +455,9 @@ class EventTables(StoreBase):
             numbers = sorted(self._key_numbers(authors))
             if not numbers:
                 return []
-            only = f" AND a IN ({','.join(map(str, numbers))})"
+            # (+a: the kind's index (kind, n) walks only what is new; the (a, seq) one, which SQLite
+            # otherwise takes, walked the whole chain of each device named at every look)
+            only = f" AND +a IN ({','.join(map(str, numbers))})"
         rows = self._x(f"SELECT n, id, a, seq, ts, expires, body, header, sig FROM events WHERE kind IN "
                        f"({','.join('?' * len(kinds))}) AND body IS NOT NULL AND n>?{only} ORDER BY n LIMIT ?",
                        (*kinds, after_n, limit)).fetchall()
