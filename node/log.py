@@ -340,7 +340,8 @@ class EventLog:
             else:
                 outcomes[i] = Outcome(None, REJECTED, E.NOT_A_MEMBER,
                                       "its author is certified neither by this network nor by the credentials with it")
-        forged = credible.forged or self._first_forged([ev for i in todo if (ev := decoded[i]) is not None])
+        forged = credible.forged or self._first_forged([ev for i in todo if (ev := decoded[i]) is not None
+                                                        and ev.id not in credible.verified])
         if forged is not None:  # (no honest peer presents one: refused whole, whatever its place in them)
             for i in todo:
                 ev = decoded[i]
@@ -399,7 +400,7 @@ class EventLog:
         # one stored here was verified when it came: a member's chain is shown on every link it opens
         # (a hub group's 500 vouches verified again each time, and replayable by anyone holding a copy)
         stored = self.store.known([ev.id for evs in vouches_by.values() for ev in evs]) if vouches_by else set()
-        reached = list(trusted)
+        reached, verified = list(trusted), set()
         while reached:
             for ev in vouches_by.pop(reached.pop(), ()):
                 try:
@@ -413,9 +414,10 @@ class EventLog:
                         ev.verify()
                     except InvalidEvent:
                         return _Credible([True] * len(decoded), ev)  # (all refused with it)
+                    verified.add(ev.id)
                 trusted.add(subject)
                 reached.append(subject)
-        return _Credible([ev is None or ev.author in trusted for ev in decoded], None)
+        return _Credible([ev is None or ev.author in trusted for ev in decoded], None, frozenset(verified))
 
     def commit(self, prepared: _Prepared) -> list[Outcome]:
         """Second half of ingest: one write transaction; the outcomes, one per input."""
@@ -1515,6 +1517,7 @@ class _Credible:
 
     flags: list[bool]
     forged: Event | None
+    verified: frozenset[bytes] = frozenset()  # the ids of the vouches it verified (not verified again)
 
 
 def _decoded_or_none(wire: bytes) -> Event | None:

@@ -139,3 +139,21 @@ def test_a_chain_stored_here_is_not_verified_again_when_presented(
     monkeypatch.setattr(Event, "verify", counting)
     assert statuses(log.ingest_credentials(wires(list(reversed(made))))) == ["duplicate"] * len(made)
     assert verified[0] == 0, f"{verified[0]} stored vouches verified again"
+
+
+def test_a_new_chain_is_verified_once_before_it_is_judged(net: Net, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """On first contact each vouch that makes a key credible is verified there, and not a second
+    time by the check for forgeries that follows (twice a hub group's chain on a Pi's database
+    thread: 1.6 s)."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    hub = Author(SigningKey.generate(), net.genesis.network_id)
+    made = [net.group.sign("member.vouch", {"subject": bytes(hub.key.public), "role": "group"}),
+            *(hub.sign("member.vouch", {"subject": bytes(SigningKey.generate().public), "role": "group"})
+              for _ in range(20))]
+    checked: list[bytes] = []
+    verify = Event.verify
+    monkeypatch.setattr(Event, "verify", lambda ev: checked.append(ev.id) or verify(ev))
+    assert statuses(log.ingest_credentials(wires(made))) == ["accepted"] * len(made)
+    assert len(checked) == len(set(checked)), f"{len(checked) - len(set(checked))} vouches verified twice"
