@@ -1231,8 +1231,11 @@ def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:
     from node.status import peer_list, runtime_info
     from node.words import alerts_may_be_missing
 
+    from node.bundle import caught_up_by_bundle
+
     info = runtime_info(log.store, home)
     syncs = [p["last_sync"] for p in peer_list(log.store, info) if isinstance(p.get("last_sync"), int)]
+    syncs += [t for t in (caught_up_by_bundle(log.store),) if t]  # a sneakernet home's bundle counts as a sync
     behind = info.get("clock_behind_ms")
     for warning in alerts_may_be_missing(bool(info.get("running")), max(syncs, default=None),
                                          info.get("cut_off_since") if info.get("running") else None,

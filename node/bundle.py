@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import msgpack
 
@@ -133,7 +133,26 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         report.signature_ok = False
     if report.signature_ok:  # after the ingest: a bundle may carry its own maker's vouch
         report.problem = _check_exporter(log, report)
+    if report.signature_ok and report.problem is None and state.created is not None:
+        _note_caught_up(log, state.created)
     return report
+
+
+CAUGHT_UP_KEY = "bundle_caught_up"  # the newest `created` of a whole bundle a member's device made
+
+
+def _note_caught_up(log: EventLog, created: int) -> None:
+    """A whole bundle, signed by a member's device, brought what its maker held when it made it: as a
+    sync would have then (`solnet view alerts` says a home with no node is behind only since then)."""
+    if created > caught_up_by_bundle(log.store):
+        with log.store.write():
+            log.store.set_meta(CAUGHT_UP_KEY, str(created).encode())
+
+
+def caught_up_by_bundle(store: Any) -> int:
+    """When the newest whole bundle imported here was made (ms; 0: none)."""
+    raw = store.get_meta(CAUGHT_UP_KEY)
+    return int(raw) if raw is not None and raw.isdigit() else 0
 
 
 def _check_exporter(log: EventLog, report: ImportReport) -> str | None:
@@ -165,6 +184,7 @@ class _BundleReader:
         self.items = _items(source)
         self.digest = hashlib.blake2b(digest_size=32)
         self.exporter: bytes | None = None
+        self.created: int | None = None  # when its maker made it (ms), by the header it signed
         self.trailer: dict | None = None
         self.problem: str | None = None
         self.count = 0
@@ -190,6 +210,8 @@ class _BundleReader:
                               "for a new copy (`solnet export`).")
         exporter = header.get("exporter")
         self.exporter = exporter if isinstance(exporter, bytes) else None
+        created = header.get("created")
+        self.created = created if isinstance(created, int) and not isinstance(created, bool) else None
         self.digest.update(_item(header))
 
     def batches(self, network_id: bytes) -> Iterator[list[bytes]]:

@@ -36,3 +36,14 @@ def test_view_alerts_says_when_alerts_may_be_missing(cli, network) -> None:
                 node.wait(timeout=WAIT_S)
     stopped = said(cli, network.b)  # it synced, then stopped: since when it may lack alerts
     assert NO_NODE in stopped and "since it last synced (" in stopped, stopped
+
+
+def test_a_home_that_imports_bundles_is_behind_only_since_its_newest_bundle_was_made(cli, network, tmp_path) -> None:
+    """A sneakernet home (no node, bundles carried in): it was told "it has never synced" at every
+    `view alerts`, however fresh the bundle it had just imported."""
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    bundle = tmp_path / "calais.bundle"
+    cli.run(network.a, "export", str(bundle))
+    cli.run(network.b, "import", str(bundle))
+    after = said(cli, network.b)
+    assert NO_NODE in after and "since it last synced (" in after and "never synced" not in after, after
