@@ -70,10 +70,11 @@ def unreadable_own(log: EventLog, opener: Opener, device: bytes) -> list[dict[st
 
 
 def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dict[bytes, dict[str, Any]],
-          limit: int = -1, graces: dict[int, _Grace] | None = None) -> int:
+          limit: int = -1, graces: dict[int, _Grace] | None = None, stubs: set[int] | None = None) -> int:
     """Adds to `found` what the sealed events stored after `after_n` say (at most `limit` of its
     group's: -1, all); the last `n` looked at (past what is stored, once all are). `graces`: kept
-    across looks."""
+    across looks; `stubs`: the rows passed that were held without their body, looked at once it
+    comes (a mole's event sent header first, its body after a look, was never looked at)."""
     own = log.trust.member(device)
     since = certified_at(log, device)
     if own is None or since is None:  # not certified here yet (a node still joining): looked at once it is
@@ -83,11 +84,15 @@ def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dic
     grace = graces.setdefault(since + SYNC_GRACE_MS, _Grace(since + SYNC_GRACE_MS))
     # Only its group's devices' events are read (others' are not opened, nor their signatures checked)
     group = [m.key for m in log.trust.members.values() if m.group == own.group and m.key != device]
+    filled = log.store.sealed_events(0, LOOKED_AT, authors=group, at=sorted(stubs)) if stubs else []
     rows = log.store.sealed_events(after_n, LOOKED_AT, authors=group, limit=limit)
     if limit < 0 or len(rows) < limit:  # all looked at: the next look starts past what is stored now
         last = max(last, top)
-    for n, event_id, author, seq, ts, _expires, body in rows:
-        last = max(last, n)
+    last = max([last, *(row[0] for row in rows)])
+    if stubs is not None:
+        stubs.difference_update(row[0] for row in filled)
+        stubs.update(log.store.stubs_between(after_n, last, LOOKED_AT, group))
+    for n, event_id, author, seq, ts, _expires, body in [*filled, *rows]:
         member = log.trust.member(author)
         if (author == device or member is None or member.group != own.group or not member.may_sign(seq)
                 or grace.covers(log, author, seq, ts) or _reads(opener, event_id, body)):
@@ -166,13 +171,15 @@ class Watch:
         self._after = 0
         self._found: dict[bytes, dict[str, Any]] = {}
         self._graces: dict[int, _Grace] = {}
+        self._stubs: set[int] = set()  # rows passed held without their body (`_scan`)
         self._said: set[bytes] = set()
         self.last: list[dict[str, Any]] = []  # what the last look found (said in a publish's answer)
 
     def look(self, log: EventLog) -> list[dict[str, Any]]:
         # At most LOOK_AT events a look, on the database thread: a node starting with 20,000 of its
         # group's sealed events held it (and every publish, every sync) for 6 s here, a minute on a Pi
-        self._after = _scan(log, self._opener, self._device, self._after, self._found, LOOK_AT, self._graces)
+        self._after = _scan(log, self._opener, self._device, self._after, self._found, LOOK_AT, self._graces,
+                            self._stubs)
         current = _current(log, self._found)
         for found in current:
             if found["device"] not in self._said:

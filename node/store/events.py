@@ -445,19 +445,17 @@ class EventTables(StoreBase):
 
     def sealed_events(self, after_n: int = 0, kinds: Sequence[str] = ("sealed",), *,
                       authors: Collection[bytes] | None = None, limit: int = -1,
+                      at: Collection[int] | None = None,
                       ) -> list[tuple[int, bytes, bytes, int, int, int | None, bytes]]:
         """(n, id, author, seq, ts, expires, body) of every `sealed` event that still has its body
         (events for chosen groups only: node/audience.py opens them in memory), in stored order;
         `kinds`: of those kinds instead (node/hidden_own.py adds those with a private part);
-        `authors`: only theirs; `limit`: at most that many (-1: all)."""
-        only = ""
-        if authors is not None:
-            numbers = sorted(self._key_numbers(authors))
-            if not numbers:
-                return []
-            # (+a: the kind's index (kind, n) walks only what is new; the (a, seq) one, which SQLite
-            # otherwise takes, walked the whole chain of each device named at every look)
-            only = f" AND +a IN ({','.join(map(str, numbers))})"
+        `authors`: only theirs; `limit`: at most that many (-1: all); `at`: only those rows."""
+        only = self._authors_only(authors)
+        if only is None:
+            return []
+        if at is not None:
+            only += f" AND n IN ({','.join(str(int(n)) for n in at)})"
         rows = self._x(f"SELECT n, id, a, seq, ts, expires, body, header, sig FROM events WHERE kind IN "
                        f"({','.join('?' * len(kinds))}) AND body IS NOT NULL AND n>?{only} ORDER BY n LIMIT ?",
                        (*kinds, after_n, limit)).fetchall()
@@ -466,6 +464,24 @@ class EventTables(StoreBase):
         return [(n, event_id, self._key(a), seq, ts, expires, body)
                 for n, event_id, a, seq, ts, expires, body, header, sig in rows
                 if self._signed(event_id, a, header, sig, body)]
+
+    def _authors_only(self, authors: Collection[bytes] | None) -> str | None:
+        """The SQL that keeps `authors`' rows alone ("" for all; None: none of them has any here)."""
+        if authors is None:
+            return ""
+        numbers = sorted(self._key_numbers(authors))
+        # (+a: the kind's index (kind, n) walks only what is new; the (a, seq) one, which SQLite
+        # otherwise takes, walked the whole chain of each device named at every look)
+        return f" AND +a IN ({','.join(map(str, numbers))})" if numbers else None
+
+    def stubs_between(self, after_n: int, upto_n: int, kinds: Sequence[str], authors: Collection[bytes]) -> list[int]:
+        """The rows after `after_n` up to `upto_n` of `authors`' events of `kinds` held without a body
+        that peers may still fill in (node/hidden_own.py looks at them once they are)."""
+        only = self._authors_only(authors)
+        if only is None:
+            return []
+        return [r[0] for r in self._x(f"SELECT n FROM events WHERE kind IN ({','.join('?' * len(kinds))}) AND n>? "
+                                      f"AND n<=? AND body_state={BODY_MISSING}{only}", (*kinds, after_n, upto_n))]
 
     def holds_sealed(self) -> bool:
         """Whether any `sealed` event is held with its body (a view then needs this device's key)."""

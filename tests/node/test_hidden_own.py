@@ -18,7 +18,7 @@ from node.log import EventLog, now_ms
 from node.private import MARK
 from node.store import Store
 from node.views import view
-from node_fixtures import Author, device_vouch, wires
+from node_fixtures import Author, device_vouch, statuses, wires
 
 DAY = 24 * 3600 * 1000
 
@@ -241,9 +241,11 @@ def test_a_look_walks_what_is_new_not_the_devices_chains(tmp_path: Path, monkeyp
     monkeypatch.setattr(calais.store, "first_seq_stamped_from",
                         lambda author, at, after_seq=0: walked.append(after_seq) or first_seq(author, at, after_seq))
     assert watch.look(calais) == []  # within the day's grace, and nothing of the mole's is later
-    [query] = [s for s in said if "FROM events WHERE kind IN" in s]
-    plan = " ".join(str(row) for row in calais.store._db.execute("EXPLAIN QUERY PLAN " + query))
-    assert "events_by_kind" in plan, plan
+    queries = [s for s in said if "FROM events WHERE kind IN" in s]  # the events, and those held without a body
+    assert len(queries) == 2, queries
+    for query in queries:
+        plan = " ".join(str(row) for row in calais.store._db.execute("EXPLAIN QUERY PLAN " + query))
+        assert "events_by_kind" in plan, plan
     assert walked == [0]
     w.mole.sign("offer", {"category": "tents", "quantity": 1, "region": "calais"}, ts=since + 2 * DAY)
     w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public], ts=since + 7200_000)
@@ -252,3 +254,20 @@ def test_a_look_walks_what_is_new_not_the_devices_chains(tmp_path: Path, monkeyp
     assert again["device"] == bytes(w.mole_key.public).hex() and again["events"] == 1
     mole_seq = w.mole.made[0].header.seq
     assert walked == [0, mole_seq], walked  # the second walk starts past what the first read
+
+
+def test_a_seal_sent_header_first_is_looked_at_once_its_body_comes(tmp_path: Path):
+    """A mole's modified client sends its sealed event as a stub (header and signature), waits past a
+    look, then serves the body: the running node's look had moved past its row, and never read it."""
+    w = World()
+    w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public])
+    seal_ev = w.mole.made.pop()
+    calais = w.log(tmp_path / "calais.db")
+    watch = hidden_own.Watch(Opener(w.keys.device_encryption), bytes(w.keys.device.public))
+    assert watch.look(calais) == []
+    assert statuses(calais.ingest([seal_ev.encode(with_body=False)])) == ["accepted"]
+    assert watch.look(calais) == []
+    assert statuses(calais.ingest([seal_ev.encode()])) == ["accepted"]
+    [said] = watch.look(calais)
+    assert said["device"] == bytes(w.mole_key.public).hex() and said["events"] == 1
+    assert watch.look(calais) == [said]  # counted once
