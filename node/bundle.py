@@ -27,7 +27,7 @@ from events.kinds import LOCATING_KINDS
 from events.trust import DEVICE_ROLE
 from node import references
 from node.log import EventLog, now_ms
-from node.outcome import Outcome
+from node.outcome import PENDING, Outcome
 from solnet_errors import SolnetError
 
 MAGIC = b"solnet-bundle-v1\n"
@@ -133,8 +133,8 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         report.signature_ok = False
     if report.signature_ok:  # after the ingest: a bundle may carry its own maker's vouch
         report.problem = _check_exporter(log, report)
-    if report.signature_ok and report.problem is None and state.created is not None:
-        _note_caught_up(log, state.created)
+    if report.signature_ok and report.problem is None and state.created is not None and not report.count(PENDING):
+        _note_caught_up(log, min(state.created, now_ms()))  # (a maker's clock ahead says nothing of the future)
     return report
 
 
@@ -142,8 +142,9 @@ CAUGHT_UP_KEY = "bundle_caught_up"  # the newest `created` of a whole bundle a m
 
 
 def _note_caught_up(log: EventLog, created: int) -> None:
-    """A whole bundle, signed by a member's device, brought what its maker held when it made it: as a
-    sync would have then (`solnet view alerts` says a home with no node is behind only since then)."""
+    """A bundle of a whole log (not `--since`), signed by a member's device and leaving nothing pending
+    here, brought what its maker held when it made it: as a sync would have then (`solnet view
+    alerts` says a home with no node is behind only since then)."""
     if created > caught_up_by_bundle(log.store):
         with log.store.write():
             log.store.set_meta(CAUGHT_UP_KEY, str(created).encode())
@@ -210,8 +211,10 @@ class _BundleReader:
                               "for a new copy (`solnet export`).")
         exporter = header.get("exporter")
         self.exporter = exporter if isinstance(exporter, bytes) else None
-        created = header.get("created")
-        self.created = created if isinstance(created, int) and not isinstance(created, bool) else None
+        created, since = header.get("created"), header.get("since")
+        # (only a whole log's bundle says what its maker held: one made with --since leaves out the rest)
+        whole = since in (None, 0)
+        self.created = created if whole and isinstance(created, int) and not isinstance(created, bool) else None
         self.digest.update(_item(header))
 
     def batches(self, network_id: bytes) -> Iterator[list[bytes]]:

@@ -47,3 +47,31 @@ def test_a_home_that_imports_bundles_is_behind_only_since_its_newest_bundle_was_
     cli.run(network.b, "import", str(bundle))
     after = said(cli, network.b)
     assert NO_NODE in after and "since it last synced (" in after and "never synced" not in after, after
+
+
+def test_a_bundle_of_part_of_the_log_or_from_a_clock_ahead_does_not_say_a_home_caught_up(
+        cli, network, tmp_path, monkeypatch) -> None:
+    """A bundle made with --since leaves out what came before: a home that missed an alert in between
+    was told it lacked only what came after the bundle was made. A maker's clock a year ahead set
+    "last synced" a year ahead, for good."""
+    from datetime import datetime, timedelta, timezone
+
+    from node import bundle
+    from node.home import Home
+    from node.log import now_ms
+
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    part = tmp_path / "part.bundle"
+    since = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    cli.run(network.a, "export", str(part), "--since", since)
+    cli.run(network.b, "import", str(part))
+    assert "(it has never synced)" in said(cli, network.b), said(cli, network.b)
+    home = Home(network.a)
+    real = bundle.now_ms
+    monkeypatch.setattr(bundle, "now_ms", lambda: real() + 365 * 24 * 3600 * 1000)  # the maker's clock
+    ahead = tmp_path / "ahead.bundle"
+    with open(ahead, "wb") as out:
+        bundle.export_bundle(home.log(), home.keys(cli.PASSPHRASE).device, out)
+    monkeypatch.undo()
+    cli.run(network.b, "import", str(ahead))
+    assert 0 < bundle.caught_up_by_bundle(Home(network.b).log().store) <= now_ms()
