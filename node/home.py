@@ -15,6 +15,7 @@ import json
 import os
 import stat
 import sys
+import termios
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,21 +109,32 @@ def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
     if not can_prompt():
         raise HomeError(f"this command needs the node's passphrase: set {PASSPHRASE_ENV} (or "
                         f"{PASSPHRASE_FILE_ENV}) or run it in a terminal")
-    first = getpass.getpass("Passphrase for this node's keys: ")
+    first = _ask("Passphrase for this node's keys: ")
     if confirm:  # a new keystore: the passphrase is chosen now, so it is typed twice and long enough
         for _ in range(PROMPT_TRIES - 1):
             if (problem := too_short(first)) is not None:
                 print(problem[0].upper() + problem[1:] + ".", file=sys.stderr)
-            elif getpass.getpass("Same passphrase again: ") == first:
+            elif _ask("Same passphrase again: ") == first:
                 return first
             else:
                 print("The two differ.", file=sys.stderr)
-            first = getpass.getpass("Passphrase for this node's keys: ")
+            first = _ask("Passphrase for this node's keys: ")
         if (problem := too_short(first)) is not None:
             raise HomeError(f"{problem}; nothing was written, run the command again and choose another")
-        if getpass.getpass("Same passphrase again: ") != first:
+        if _ask("Same passphrase again: ") != first:
             raise HomeError("the two passphrases differ; nothing was written, run the command again")
     return first
+
+
+def _ask(prompt: str) -> str:
+    """A passphrase typed at the terminal, without echo. The terminal taken away while it waits (a
+    script that put the command in the background ended, the terminal closed: getpass fails with a
+    termios error or an end of file) is refused in words, not a traceback."""
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, OSError, termios.error):
+        raise HomeError(f"the passphrase prompt lost its terminal; nothing was done. Run the command again in the "
+                        f"terminal's foreground, or set {PASSPHRASE_ENV} (or {PASSPHRASE_FILE_ENV})") from None
 
 
 def too_short(passphrase: str) -> str | None:

@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import time
 
@@ -133,3 +134,38 @@ def test_a_command_in_the_background_of_a_terminal_is_refused_not_asked(network,
     said = (tmp_path / "out").read_text()
     assert code == 3 and "this command needs the node's passphrase" in said, (code, said)
     assert "Passphrase for this node's keys" not in said
+
+
+def test_a_prompt_whose_terminal_goes_away_is_refused_in_words(network, cli):
+    """The terminal taken away while the passphrase prompt waits (a script that put the command in
+    the background ended, the window closed): getpass failed with a termios error, and the command
+    ended on a traceback."""
+    parent, child = pty.openpty()
+    name = os.ttyname(child)
+
+    def own_terminal() -> None:  # (its terminal kept open in the command, as a shell's would be)
+        os.setsid()
+        os.set_inheritable(os.open(name, os.O_RDWR), True)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup: it outlives its terminal
+
+    env = {k: v for k, v in cli.base_env().items() if k != "SOLNET_PASSPHRASE"}
+    proc = subprocess.Popen([str(cli.SOLNET), "--home", str(network.a), "publish", "support.request", "--region",
+                             "calais", "--type", "legal", "--people", "1", "--urgency", "high", "--private", "-",
+                             "--to", "Calais"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env, preexec_fn=own_terminal, text=True,
+                            close_fds=False)  # (only what is inheritable: the terminal opened in own_terminal)
+    os.close(child)
+    try:
+        proc.stdin.write(SECRET)
+        proc.stdin.close()
+        _read_until(parent, b"Passphrase for this node's keys")
+        os.close(parent)  # the terminal goes away
+        parent = -1
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    finally:
+        if parent >= 0:
+            os.close(parent)
+        proc.kill()
+    assert proc.returncode == 3 and "the passphrase prompt lost its terminal" in err, (proc.returncode, err)
+    assert "Traceback" not in err
