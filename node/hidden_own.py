@@ -25,6 +25,7 @@ writes; what it finds is a function of the events held and this device's key, in
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from events.canonical import unpack
@@ -44,6 +45,7 @@ logger = logging.getLogger(f"solnet.{__name__}")
 # How long after this device was certified a device of its group may still seal without it in good
 # faith: it had not synced since (a phone kept offline). Events stamped within it are not said.
 SYNC_GRACE_MS = 24 * 3600 * 1000
+LATE_CHUNK = 200  # rows whose body came late, asked of the store at once
 LOOK_AT = 200  # sealed events of its group a running node's look opens at most (about 60 ms here)
 # The kinds looked at: events for chosen groups, and those with a private part
 LOOKED_AT = (SEALED_KIND, *sorted(k.name for k in KINDS.values() if k.field(PRIVATE_FIELD) is not None))
@@ -70,11 +72,12 @@ def unreadable_own(log: EventLog, opener: Opener, device: bytes) -> list[dict[st
 
 
 def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dict[bytes, dict[str, Any]],
-          limit: int = -1, graces: dict[int, _Grace] | None = None, stubs: set[int] | None = None) -> int:
+          limit: int = -1, graces: dict[int, _Grace] | None = None, filled: deque[int] | None = None) -> int:
     """Adds to `found` what the sealed events stored after `after_n` say (at most `limit` of its
     group's: -1, all); the last `n` looked at (past what is stored, once all are). `graces`: kept
-    across looks; `stubs`: the rows passed that were held without their body, looked at once it
-    comes (a mole's event sent header first, its body after a look, was never looked at)."""
+    across looks; `filled`: rows whose body came late, those up to `after_n` looked at (a mole's
+    event sent header first, its body after a look, was never looked at), taken from its front in
+    chunks until about `limit` of its group's are found (the rest wait for the next look)."""
     own = log.trust.member(device)
     since = certified_at(log, device)
     if own is None or since is None:  # not certified here yet (a node still joining): looked at once it is
@@ -84,15 +87,16 @@ def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dic
     grace = graces.setdefault(since + SYNC_GRACE_MS, _Grace(since + SYNC_GRACE_MS))
     # Only its group's devices' events are read (others' are not opened, nor their signatures checked)
     group = [m.key for m in log.trust.members.values() if m.group == own.group and m.key != device]
-    filled = log.store.sealed_events(0, LOOKED_AT, authors=group, at=sorted(stubs)) if stubs else []
+    late: list[tuple[int, bytes, bytes, int, int, int | None, bytes]] = []
+    while filled and (limit < 0 or len(late) < limit):
+        chunk = [filled.popleft() for _ in range(min(LATE_CHUNK, len(filled)))]
+        if passed := sorted({n for n in chunk if n <= after_n}):  # (those after it are read below)
+            late += log.store.sealed_events(0, LOOKED_AT, authors=group, at=passed)
     rows = log.store.sealed_events(after_n, LOOKED_AT, authors=group, limit=limit)
     if limit < 0 or len(rows) < limit:  # all looked at: the next look starts past what is stored now
         last = max(last, top)
     last = max([last, *(row[0] for row in rows)])
-    if stubs is not None:
-        stubs.difference_update(row[0] for row in filled)
-        stubs.update(log.store.stubs_between(after_n, last, LOOKED_AT, group))
-    for n, event_id, author, seq, ts, _expires, body in [*filled, *rows]:
+    for n, event_id, author, seq, ts, _expires, body in [*late, *rows]:
         member = log.trust.member(author)
         if (author == device or member is None or member.group != own.group or not member.may_sign(seq)
                 or grace.covers(log, author, seq, ts) or _reads(opener, event_id, body)):
@@ -171,15 +175,19 @@ class Watch:
         self._after = 0
         self._found: dict[bytes, dict[str, Any]] = {}
         self._graces: dict[int, _Grace] = {}
-        self._stubs: set[int] = set()  # rows passed held without their body (`_scan`)
+        self._late: deque[int] = deque()  # rows whose body came late, not yet looked at (`_scan`)
         self._said: set[bytes] = set()
         self.last: list[dict[str, Any]] = []  # what the last look found (said in a publish's answer)
 
     def look(self, log: EventLog) -> list[dict[str, Any]]:
         # At most LOOK_AT events a look, on the database thread: a node starting with 20,000 of its
         # group's sealed events held it (and every publish, every sync) for 6 s here, a minute on a Pi
+        # rows whose body came since the last look: taken from the log's bounded queue at once, looked
+        # at about LOOK_AT a look too (a flood of fills must not push a mole's out of that queue)
+        while log.filled:
+            self._late.append(log.filled.popleft())
         self._after = _scan(log, self._opener, self._device, self._after, self._found, LOOK_AT, self._graces,
-                            self._stubs)
+                            self._late)
         current = _current(log, self._found)
         for found in current:
             if found["device"] not in self._said:

@@ -132,7 +132,9 @@ def _ask(prompt: str) -> str:
     termios error or an end of file) is refused in words, not a traceback."""
     try:
         return getpass.getpass(prompt)
-    except (EOFError, OSError, termios.error):
+    except EOFError:  # (Ctrl-D at the prompt)
+        raise HomeError("no passphrase was typed (the input ended); nothing was done") from None
+    except (OSError, termios.error):
         raise HomeError(f"the passphrase prompt lost its terminal; nothing was done. Run the command again in the "
                         f"terminal's foreground, or set {PASSPHRASE_ENV} (or {PASSPHRASE_FILE_ENV})") from None
 

@@ -78,6 +78,8 @@ class NotInitialised(Exception):
     """The home has no network yet (neither founded nor joined)."""
 
 
+FILLED_KEPT = 100_000  # rows whose body came late, kept for node/hidden_own.py (far more than come between two looks)
+
 class EventLog:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -94,6 +96,9 @@ class EventLog:
         self._reclaim_retry_at = 0.0  # (monotonic) a reader held the WAL: not tried again before then
         self._reconciling = False
         self._drained: list[tuple[bytes, Outcome]] = []
+        # The rows whose body came after them (a stub filled), newest last: a running node's watch
+        # of its group's sealed events (node/hidden_own.py) looks at those it had passed
+        self.filled: collections.deque[int] = collections.deque(maxlen=FILLED_KEPT)
         # The author whose stored trust events the graph does not count yet (`_admit_checked`).
         self._trust_deferred_by: bytes | None = None
         # frozen device -> (its pin, fork point, events kept past it and aside) when its pinned chain was last
@@ -917,6 +922,7 @@ class EventLog:
         expired = ev.header.expires is not None and ev.header.expires <= now
         self.store.set_body(ev.id, None if expired else ev.body, BODY_EXPIRED if expired else BODY_PRESENT)
         if not expired:
+            self.filled.append(found[1])
             self._project(ev, member, found[1])
             if ev.kind == "redact":
                 self._honour_redaction(ev)

@@ -474,15 +474,6 @@ class EventTables(StoreBase):
         # otherwise takes, walked the whole chain of each device named at every look)
         return f" AND +a IN ({','.join(map(str, numbers))})" if numbers else None
 
-    def stubs_between(self, after_n: int, upto_n: int, kinds: Sequence[str], authors: Collection[bytes]) -> list[int]:
-        """The rows after `after_n` up to `upto_n` of `authors`' events of `kinds` held without a body
-        that peers may still fill in (node/hidden_own.py looks at them once they are)."""
-        only = self._authors_only(authors)
-        if only is None:
-            return []
-        return [r[0] for r in self._x(f"SELECT n FROM events WHERE kind IN ({','.join('?' * len(kinds))}) AND n>? "
-                                      f"AND n<=? AND body_state={BODY_MISSING}{only}", (*kinds, after_n, upto_n))]
-
     def holds_sealed(self) -> bool:
         """Whether any `sealed` event is held with its body (a view then needs this device's key)."""
         return self._one("SELECT 1 FROM events WHERE kind='sealed' AND body IS NOT NULL LIMIT 1") is not None

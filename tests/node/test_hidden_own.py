@@ -241,8 +241,8 @@ def test_a_look_walks_what_is_new_not_the_devices_chains(tmp_path: Path, monkeyp
     monkeypatch.setattr(calais.store, "first_seq_stamped_from",
                         lambda author, at, after_seq=0: walked.append(after_seq) or first_seq(author, at, after_seq))
     assert watch.look(calais) == []  # within the day's grace, and nothing of the mole's is later
-    queries = [s for s in said if "FROM events WHERE kind IN" in s]  # the events, and those held without a body
-    assert len(queries) == 2, queries
+    queries = [s for s in said if "FROM events WHERE kind IN" in s]
+    assert queries, said
     for query in queries:
         plan = " ".join(str(row) for row in calais.store._db.execute("EXPLAIN QUERY PLAN " + query))
         assert "events_by_kind" in plan, plan
@@ -271,3 +271,28 @@ def test_a_seal_sent_header_first_is_looked_at_once_its_body_comes(tmp_path: Pat
     [said] = watch.look(calais)
     assert said["device"] == bytes(w.mole_key.public).hex() and said["events"] == 1
     assert watch.look(calais) == [said]  # counted once
+
+
+def test_bodies_that_come_late_are_looked_at_a_few_at_a_time_and_stubs_cost_nothing(tmp_path: Path, monkeypatch):
+    """Thousands of the group's events sent header first: each look paid for every one still waiting
+    (a mole's 141,000 stubs a day: 120 ms more of the database thread every 2 s), and their bodies,
+    when they came, were all opened in one look (20,000: 4.8 s)."""
+    monkeypatch.setattr(hidden_own, "LOOK_AT", 2)
+    monkeypatch.setattr(hidden_own, "LATE_CHUNK", 2)
+    w = World()
+    for i in range(5):
+        w.mole_seals("need.update", {"need": w.need.id, "urgency": ["low", "high"][i % 2]}, [w.b_enc.public])
+    seals = w.mole.made[-5:]
+    del w.mole.made[-5:]
+    calais = w.log(tmp_path / "calais.db")
+    opener = CountingOpener(w.keys.device_encryption)
+    watch = hidden_own.Watch(opener, bytes(w.keys.device.public))
+    calais.ingest([ev.encode(with_body=False) for ev in seals])
+    said: list[str] = []
+    calais.store._db.set_trace_callback(said.append)
+    assert watch.look(calais) == [] and watch.look(calais) == []
+    assert all("AND n IN (" not in s for s in said), said  # nothing asked of the stubs while they wait
+    calais.ingest([ev.encode() for ev in seals])
+    looks = [watch.look(calais) for _ in range(3)]
+    assert [look[0]["events"] if look else 0 for look in looks] == [2, 4, 5]
+    assert sorted(opener.opened) == sorted(ev.id for ev in seals)
