@@ -36,14 +36,20 @@ window.fetch = (input, init) => {
 SLOW_NODE = watched_fetches(str(SLOW_MS))  # each answer SLOW_MS late
 
 
-def test_a_slow_node_is_asked_for_the_page_less_often(cluster, browser) -> None:
+def live_overview(cluster, browser, script: str):
+    """A node of its own and its overview open in chromium, live, with `script` run in the page first."""
     [calais] = cluster.network([("Calais", "calais")])
     cluster.start(calais, sync_interval=3600)
-    browser.add_init_script(SLOW_NODE)
+    browser.add_init_script(script)
     page = browser.new_page()
     log_in(page, calais)
     page.goto(url(calais, "/"))
     page.locator("#live-status[data-state='live']").wait_for()
+    return calais, page
+
+
+def test_a_slow_node_is_asked_for_the_page_less_often(cluster, browser) -> None:
+    calais, page = live_overview(cluster, browser, SLOW_NODE)
     deadline = time.monotonic() + 60
     i = 0
     # Events keep coming (as in a sync) until the page has refreshed three times.
@@ -69,13 +75,7 @@ HELD_ONCE = watched_fetches(f"window.fragmentFetches.length === 1 ? {HELD_MS} : 
 def test_one_answer_held_up_does_not_keep_the_next_change_off_the_page_twice_as_long(cluster, browser) -> None:
     """The gap after a refresh is capped: an answer held 12 s once made the page wait 24 s more
     before showing the next change, a raid alert among them (40 s after a 20 s stall)."""
-    [calais] = cluster.network([("Calais", "calais")])
-    cluster.start(calais, sync_interval=3600)
-    browser.add_init_script(HELD_ONCE)
-    page = browser.new_page()
-    log_in(page, calais)
-    page.goto(url(calais, "/"))
-    page.locator("#live-status[data-state='live']").wait_for()
+    calais, page = live_overview(cluster, browser, HELD_ONCE)
     api_publish(calais, "need", {"category": "blankets", "quantity": 1, "region": "calais"})
     page.wait_for_function("() => window.fragmentFetches.length > 0 && window.fragmentFetches[0].end !== null",
                            timeout=HELD_MS + 30000)
@@ -87,3 +87,36 @@ def test_one_answer_held_up_does_not_keep_the_next_change_off_the_page_twice_as_
                                ".map(f => f.start))", held_end)
     assert next_start - held_end < HELD_MS, \
         f"the next change was asked for {round(next_start - held_end)} ms after the held answer came"
+
+
+# The first fetch of the live parts never answers (a connection that died without a word) unless the
+# page gives it up; the page's 30 s for giving up is made 2 s here.
+NEVER_ANSWERS_ONCE = """
+window.fragmentFetches = [];
+const realFetch = window.fetch.bind(window);
+const realTimeout = window.setTimeout.bind(window);
+window.setTimeout = (fn, ms, ...rest) => realTimeout(fn, ms === 30000 ? 2000 : ms, ...rest);
+window.fetch = (input, init) => {
+  const path = String(input);
+  if (!path.includes("/fragment/")) { return realFetch(input, init); }
+  const entry = {start: performance.now(), end: null};
+  window.fragmentFetches.push(entry);
+  if (window.fragmentFetches.length === 1) {
+    return new Promise((_, fail) => {
+      if (init && init.signal) { init.signal.addEventListener("abort", () => fail(new DOMException("gone", "AbortError"))); }
+    });
+  }
+  return realFetch(input, init).then(reply => { entry.end = performance.now(); return reply; });
+};
+"""
+
+
+def test_a_live_part_that_never_answers_does_not_stop_the_page_for_good(cluster, browser) -> None:
+    """A fetch that never answered held the page's refreshing for good: no later change, a raid alert
+    among them, came on the open page. It is given up, and the next change is shown."""
+    calais, page = live_overview(cluster, browser, NEVER_ANSWERS_ONCE)
+    api_publish(calais, "need", {"category": "blankets", "quantity": 1, "region": "calais"})
+    page.wait_for_function("() => window.fragmentFetches.length > 0", timeout=30000)
+    api_publish(calais, "alert", {"region": "calais", "type": "raid", "text": "Vans at the bridge"})
+    page.wait_for_function("() => window.fragmentFetches.some(f => f.end !== null)", timeout=60000)
+    page.get_by_text("Vans at the bridge").first.wait_for(timeout=30000)

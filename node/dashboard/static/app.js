@@ -18,6 +18,7 @@
   // ... but never more than this: one answer held up once (a Tor circuit, an ssh -L stalled 20 s)
   // kept a raid alert published next off the page twice that long (40 s).
   var MAX_REFRESH_GAP_MS = 5000;
+  var FRAGMENT_TIMEOUT_MS = 30000;  // a live part's answer given up after this (`givingUp`)
 
   // The viewer's own variant of the page's language (en-GB: 16 Nov 2031, 17:00; fr-CA, ...): the
   // page language decides the words, the browser's locale the date order and clock.
@@ -321,6 +322,16 @@
   var since = document.body.getAttribute("data-since") || "0";
   var busy = false, again = false, lastRefresh = 0, lastTook = 0;
 
+  // A fetch that never answers (a connection that died without a word: a laptop's sleep, a Tor
+  // circuit) would hold `busy` for good, and the page would never show another change, a raid
+  // alert among them: each is given up after FRAGMENT_TIMEOUT_MS, and the next change asks again.
+  function givingUp(ms) {
+    if (!window.AbortController) { return undefined; }
+    var control = new AbortController();
+    setTimeout(function () { control.abort(); }, ms);
+    return control.signal;
+  }
+
   function refresh() {
     if (busy) { again = true; return; }
     var gap = Math.min(MAX_REFRESH_GAP_MS, Math.max(MIN_REFRESH_GAP_MS, REFRESH_GAP_TIMES * lastTook));
@@ -331,7 +342,8 @@
     var jobs = [];
     for (var i = 0; i < parts.length; i++) {
       (function (el) {
-        jobs.push(fetch(el.getAttribute("data-fragment"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        jobs.push(fetch(el.getAttribute("data-fragment"), { credentials: "same-origin", headers: { "Accept": "text/html" },
+                                                            signal: givingUp(FRAGMENT_TIMEOUT_MS) })
           .then(function (r) { return r.ok ? r.text() : null; })
           .then(function (html) { if (html !== null) { refreshPart(el, html); } }));
       })(parts[i]);
