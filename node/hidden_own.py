@@ -33,7 +33,6 @@ from events.errors import InvalidEvent
 from events.kinds import KINDS
 from events.sealed import SEALED_KIND
 from node.kind_input import PRIVATE_FIELD
-from node.private import open_private_part
 from node.words import hidden_own_warning
 
 if TYPE_CHECKING:
@@ -181,9 +180,9 @@ class Watch:
 
     def look(self, log: EventLog) -> list[dict[str, Any]]:
         # At most LOOK_AT events a look, on the database thread: a node starting with 20,000 of its
-        # group's sealed events held it (and every publish, every sync) for 6 s here, a minute on a Pi
-        # rows whose body came since the last look: taken from the log's bounded queue at once, looked
-        # at about LOOK_AT a look too (a flood of fills must not push a mole's out of that queue)
+        # group's sealed events held it (and every publish, every sync) for 6 s here, a minute on a Pi.
+        # The rows whose body came since the last look are taken from the log's bounded queue at once
+        # (a flood of fills must not push a mole's out of it) and looked at about LOOK_AT a look too.
         while log.filled:
             self._late.append(log.filled.popleft())
         self._after = _scan(log, self._opener, self._device, self._after, self._found, LOOK_AT, self._graces,

@@ -80,6 +80,7 @@ class NotInitialised(Exception):
 
 FILLED_KEPT = 100_000  # rows whose body came late, kept for node/hidden_own.py (far more than come between two looks)
 
+
 class EventLog:
     def __init__(self, store: Store) -> None:
         self.store = store
