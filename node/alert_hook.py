@@ -56,6 +56,7 @@ from node import references
 from node.alert_feed import (REDACTED, UPDATE_REDACTED, UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription,
                              cleared_since, expires_ms, taken_out, update_withdrawal_of, withdrawal_of)
 from node.alert_waiting import TRUSTED, Held, Rank, Waiting, about, trust_rank
+from node.home import child_environment
 from node.log import now_ms
 from node.ports import WebNode
 from node.saved_json import saved_facts, saved_key
@@ -93,11 +94,6 @@ def parse_command(text: str) -> list[str]:
         raise UsageError(f"--on-alert: {argv[0]!r} is not a program this node can run (give its full path, and "
                          "make it executable)")
     return argv
-
-
-def hook_environment() -> dict[str, str]:
-    """The node's environment without solnet's own variables (the passphrase above all)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
 
 
 class GroupAllowance:
@@ -685,7 +681,7 @@ class AlertHook:
         try:
             proc = await asyncio.create_subprocess_exec(
                 *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL, env=hook_environment(), start_new_session=True)
+                stderr=asyncio.subprocess.DEVNULL, env=child_environment(), start_new_session=True)
         except OSError as exc:
             return f"cannot start it: {exc.strerror or exc}"
         try:

@@ -88,6 +88,15 @@ def default_home() -> Path:
     return Path(os.environ.get(HOME_ENV) or Path.home() / ".solnet")
 
 
+def child_environment() -> dict[str, str]:
+    """This process's environment for a program it starts (a verify worker, the --on-alert command),
+    without solnet's own variables: $SOLNET_PASSPHRASE above all. A child is a new program, dumpable
+    again (node/no_core_dump.py holds for this process only): its crash would write the passphrase to
+    a core file, or to systemd-coredump's journal entry (COREDUMP_ENVIRON), and any process of this
+    user may read its /proc/PID/environ while it runs."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+
+
 def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
     """The keystore passphrase: $SOLNET_PASSPHRASE, else the file named by $SOLNET_PASSPHRASE_FILE
     (for a headless Pi; a warning if it lies inside `home`), else a prompt on the terminal.

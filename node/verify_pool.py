@@ -37,6 +37,7 @@ from crypto.errors import BadSignature
 from crypto.keys import verify_signature
 from events.examine import Examined, examine_all, examine_records, read_records, unpack_records
 from events.format import SIGN_CONTEXT, Event
+from node.home import child_environment
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -105,7 +106,9 @@ class _Worker:
 
     def __init__(self, pool: _Pool) -> None:
         self.pool = pool
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
+        # (not the passphrase: node/home.py `child_environment` says why)
+        env = {**child_environment(),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(_ROOT))
         self.alive = True
