@@ -627,19 +627,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
     home = home_of(args)
     texts = {name: getattr(options, name) for name in names if getattr(options, name) is not None}
     private = getattr(options, "_private", None)
-    if order := stdin_values.dashed(args.rest, [*names, "_private"] if kind.field(PRIVATE_FIELD) else names,
-                                    parser._option_string_actions):
-        # `--private -`, `--place -`: read here, kept off the command line (node/stdin_values.py says why)
+    read_to: list[str] = []
+    takes_to = "--to" in parser._option_string_actions
+    dashed = [*names, *(["_private"] if kind.field(PRIVATE_FIELD) else []), *(["_to"] if takes_to else [])]
+    if order := stdin_values.dashed(args.rest, dashed, parser._option_string_actions):
+        # `--private -`, `--place -`, `--to -`: read here, kept off the command line (node/stdin_values.py says why)
         try:
-            read = stdin_values.read_values(order, "_private", sys.stdin, sys.stderr if sys.stdin.isatty() else None)
+            read = stdin_values.read_values(order, "_private", sys.stdin, sys.stderr if sys.stdin.isatty() else None,
+                                            many=("_to",))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         private = read.pop("_private", private)
+        read_to = read.pop("_to", [])
         texts.update(read)
         from node.home import stdin_taken
 
         stdin_taken()  # (the passphrase, if one is needed, is asked on the terminal: node/home.py)
-    to = getattr(options, "_to", None) or []
+    to = stdin_values.filled(getattr(options, "_to", None) or [], read_to)
     public_note = getattr(options, "_public_note", False)
     empty_private = private is not None and not private.strip()
     # A node running on this home signs it at once: it holds the unlocked keys (no passphrase here).
@@ -2476,8 +2480,8 @@ def _main(argv: list[str] | None) -> int:
             from node.stdin_values import HELP
 
             print(render.kind_help(kind.name, typed_fields(kind), publish_options(kind.name)))
-            print(f"Any field's value: {HELP}. Several such values are read a line each, in the order given; "
-                  "the private details last, over as many lines as they take.")
+            print(f"Any field's value, and each --to: {HELP}. Several such values are read a line each, in the order "
+                  "given; the private details last, over as many lines as they take.")
             return 0
     try:
         return args.handler(args)

@@ -46,6 +46,26 @@ def test_an_abbreviated_option_given_as_dash_reads_standard_input_too(network, c
     assert "title: Blockade 9" in cli.run(a, "show", action[:12]).stdout
 
 
+def test_the_groups_that_may_read_are_read_from_standard_input_too(network, cli):
+    """Who shares with whom is sealed (a seized node, every other node, sees no readers), yet `--to`
+    could only be typed on the command line, so `ps` and the shell's history (past a wipe) kept each
+    sealed event's readers: `--to -` was taken for a group named "-". Now each `--to -` reads a line."""
+    a = network.a
+    action = cli.run_json(a, "publish", "action", "--title", "-", "--region", "calais", "--type", "direct_action",
+                          "--starts-at", "2031-06-01T05:00", "--to", "-", "--place", "-",
+                          stdin="Blockade 10\ncalais\nBack door\n")["id"]
+    said = cli.run(a, "show", action[:12]).stdout
+    assert "(shared with Calais only)" in said and "title: Blockade 10" in said and "place: Back door" in said, said
+    request = cli.run_json(a, "publish", "support.request", "--region", "calais", "--type", "legal", "--people", "1",
+                           "--urgency", "high", "--to", "-", "--private", "-", stdin="Calais\n" + SECRET + "\n")["id"]
+    assert cli.run_json(a, "show", request[:12])["private_details"] == SECRET
+    # the group read is the one judged: a name no group has is refused by that name, nothing published
+    wrong = cli.run(a, "publish", "action", "--title", "Blockade 11", "--region", "calais", "--type", "direct_action",
+                    "--starts-at", "2031-06-01T05:00", "--to", "-", stdin="Nowhere Collective\n", ok=False)
+    assert wrong.returncode != 0 and "'Nowhere Collective'" in wrong.stderr, wrong
+    assert "Blockade 11" not in cli.run(a, "ls").stdout
+
+
 def _read_until(fd: int, wanted: bytes, seen: bytes = b"") -> bytes:
     deadline = time.monotonic() + 30
     while wanted not in seen:
