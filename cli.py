@@ -2456,6 +2456,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    from node.home import no_core_dump_of_a_passphrase
+
+    no_core_dump_of_a_passphrase()  # a passphrase in the environment is in memory from the start
     argv = sys.argv[1:] if argv is None else argv
     for number, arg in enumerate(argv, 1):
         if not_text(arg):  # bytes that are not UTF-8 became surrogates: they fit no field, no file name we write

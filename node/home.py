@@ -97,10 +97,25 @@ def child_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
 
 
+def no_core_dump_of_a_passphrase() -> None:
+    """Forbid core dumps now (node/no_core_dump.py) if this process holds a passphrase from the start:
+    $SOLNET_PASSPHRASE or $SOLNET_BUNDLE_PASSPHRASE is in its memory from the moment it began, not
+    only once it unlocks the keys. A command that waits first (`solnet wipe` asking to go on, a
+    publish waiting for its node's round, an import) and crashed, or got a Ctrl-\\ (SIGQUIT), wrote
+    the passphrase into its core file, or systemd-coredump's journal entry (the environment too)."""
+    if os.environ.get(PASSPHRASE_ENV) or os.environ.get(BUNDLE_PASSPHRASE_ENV):
+        from node.no_core_dump import forbid_core_dumps
+
+        forbid_core_dumps()
+
+
 def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
     """The keystore passphrase: $SOLNET_PASSPHRASE, else the file named by $SOLNET_PASSPHRASE_FILE
     (for a headless Pi; a warning if it lies inside `home`), else a prompt on the terminal.
     `confirm`: a new keystore's, chosen now: typed twice, and long enough (`too_short`)."""
+    from node.no_core_dump import forbid_core_dumps
+
+    forbid_core_dumps()  # a passphrase read is in memory until the process ends: `init`'s, before any unlock
     given = None
     if os.environ.get(PASSPHRASE_ENV):
         given = os.environ[PASSPHRASE_ENV]
@@ -221,6 +236,9 @@ def read_bundle_passphrase(*, new: bool = False) -> str:
     node's passphrase: it is shared with whoever imports the bundle. A `new` one (sealing a bundle)
     is asked twice and must be as long as a node's: a bundle on a lost USB stick can be tried
     offline as a copied home can."""
+    from node.no_core_dump import forbid_core_dumps
+
+    forbid_core_dumps()  # (as read_passphrase: what the bundle holds and its passphrase stay out of core files)
     if os.environ.get(BUNDLE_PASSPHRASE_ENV):
         passphrase = os.environ[BUNDLE_PASSPHRASE_ENV]
     elif not sys.stdin.isatty():

@@ -46,3 +46,42 @@ def test_a_running_node_has_no_core_limit_and_is_not_dumpable(tmp_path: Path) ->
         capture_output=True, text=True, timeout=60, preexec_fn=_cores_on, cwd=Path(__file__).resolve().parents[2],
         env={k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")})
     assert said.returncode == 0 and said.stdout.split() == ["0"], (said.stdout, said.stderr)
+
+
+def _limit_at_prompt(args: list[str], prompt: bytes, env: dict[str, str]) -> list[str]:
+    """The core limit of a `solnet` command while it waits at its prompt (in a terminal: a pty)."""
+    import pty
+    import select
+    import time
+
+    parent, child = pty.openpty()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("solnet")), *args], stdin=child, stdout=child,
+                            stderr=child, env=env, preexec_fn=_cores_on)
+    os.close(child)
+    seen, deadline = b"", time.monotonic() + 30
+    try:
+        while prompt not in seen:
+            left = deadline - time.monotonic()
+            assert left > 0 and proc.poll() is None, seen
+            if select.select([parent], [], [], left)[0]:
+                seen += os.read(parent, 4096)
+        return _core_limit(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait(10)
+        os.close(parent)
+
+
+def test_a_command_holding_a_passphrase_before_it_unlocks_dumps_no_core(tmp_path: Path) -> None:
+    """$SOLNET_PASSPHRASE is in a command's memory from its start, and a passphrase typed at `init`'s
+    prompt before any keystore exists: a Ctrl-\\ (SIGQUIT) or a crash while `solnet wipe` asked to go on
+    wrote a core file holding the passphrase (shown by hand: core_pattern "core", ulimit -c unlimited)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    home = tmp_path / "home"
+    made = subprocess.run([str(Path(sys.executable).with_name("solnet")), "--home", str(home), "init", "--group", "G",
+                           "--region", "calais"], env={**clean, "SOLNET_PASSPHRASE": PASS}, capture_output=True,
+                          timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert _limit_at_prompt(["--home", str(home), "wipe"], b"Type WIPE", {**clean, "SOLNET_PASSPHRASE": PASS})[0] == "0"
+    assert _limit_at_prompt(["--home", str(tmp_path / "other"), "init", "--group", "G", "--region", "calais"],
+                            b"Passphrase for this node's keys", clean)[0] == "0"
