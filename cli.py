@@ -1207,8 +1207,12 @@ def cmd_view(args: argparse.Namespace) -> int:
             raise CliError(f"--region {region}: {unread_region_words(region, close)}")
     # this device's key also tells who a support request's private part went to: a claim by a
     # group it was not sent to takes nothing (events.readmodels.support_requests)
-    opener = cli_opener(home, args.name != "groups" and log.store.holds_sealed()
-                        or args.name in ("support", "regions") and _private_requests_held(log))
+    sealed_held = args.name != "groups" and log.store.holds_sealed()
+    opener = cli_opener(home, sealed_held or args.name in ("support", "regions") and _private_requests_held(log))
+    if sealed_held and opener is None:  # they were left out without a word (a script, a service with no passphrase)
+        print("warning: events for chosen groups are held here and not shown: the keystore is locked. If this "
+              "device is one of their readers, give the passphrase (a terminal, SOLNET_PASSPHRASE or "
+              "SOLNET_PASSPHRASE_FILE) to list them.", file=sys.stderr)
     opened = audience.opened_rows(log, opener) if opener is not None else None
     items = view(log, args.name, region=region, reader=reader_of(log, opened, opener=opener))
     if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone
