@@ -1028,9 +1028,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     if "sealed" in fields:
         data["private_details"], data["private_status"], readers = _open_private_part(home, fields["sealed"])
         if readers is not None and row[1] in group_of:  # who can read it: its author's group and those it named
-            data["private_readers"] = [g.hex() for g in dict.fromkeys([group_of[row[1]], *readers])]
+            shares = _share_readers(home, log, row[0]) if row[4] == "support.request" else []
+            # a request's shares (support.share) let more groups read it: "only" the first part's
+            # readers told the requesting group that fewer hold the people's details than do
+            data["private_readers"] = [g.hex() for g in dict.fromkeys(
+                [group_of[row[1]], *readers, *(g for s in shares if s is not None for g in s)])]
             if row[4] == "support.request":  # an open request none of them can still read: said (render.show_lines)
-                data["readers_gone"] = _readers_gone(home, log, row[0], group_of[row[1]], readers)
+                data["private_readers_unknown"] = sum(s is None for s in shares)  # shares this device cannot read
+                data["readers_gone"] = _readers_gone(log, row[0], group_of[row[1]], readers, shares)
         if row[4] == "support.request" and data["private_status"] in ("not_a_recipient", "readable"):
             _shared_details(home, log, row[0], data)
     if row[4] == SEALED_KIND and "inner" not in data:
@@ -1073,19 +1078,24 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
     return data
 
 
-def _readers_gone(home: Home, log: EventLog, request: bytes, group: bytes, readers: list[bytes],
-                  ) -> list[dict[str, Any]]:
-    """Of a support request this device reads (`readers`: those its own part went to), the groups
-    it and its shares were sealed to, when every one besides its own `group` is gone and it is not
-    closed (events.readmodels.readers_gone), as `show --json` gives them; none when a share cannot
-    be read here (who it went to is not known)."""
+def _share_readers(home: Home, log: EventLog, request: bytes) -> list[list[bytes] | None]:
+    """For each share of a support request by its group (node/request_shares.py), the groups it was
+    sealed to besides that group, or None where this device cannot read it (who it went to is not known)."""
+    from node.request_shares import request_parts
+    return [_open_private_part(home, part.sealed)[2] for part in request_parts(log, request)[1:]]
+
+
+def _readers_gone(log: EventLog, request: bytes, group: bytes, readers: list[bytes],
+                  shares: list[list[bytes] | None]) -> list[dict[str, Any]]:
+    """Of a support request this device reads (`readers`: those its own part went to; `shares`:
+    `_share_readers`), the groups it and its shares were sealed to, when every one besides its own
+    `group` is gone and it is not closed (events.readmodels.readers_gone), as `show --json` gives
+    them; none when a share cannot be read here (who it went to is not known)."""
     from events.readmodels import readers_gone, request_readers
     from node import references
-    from node.request_shares import request_parts
     state = references.request_state(log.store, log.trust, request)
     if state is None or state["status"] == "closed":
         return []
-    shares = [_open_private_part(home, part.sealed)[2] for part in request_parts(log, request)[1:]]
     sent_to = request_readers(group, [frozenset(readers), *(s if s is None else frozenset(s) for s in shares)])
     return [{**g, "group": g["group"].hex()} for g in readers_gone(group, sent_to, references.departed(log.trust))]
 
@@ -1201,8 +1211,12 @@ def cmd_view(args: argparse.Namespace) -> int:
             raise CliError(f"--region {region}: {unread_region_words(region, close)}")
     # this device's key also tells who a support request's private part went to: a claim by a
     # group it was not sent to takes nothing (events.readmodels.support_requests)
-    opener = cli_opener(home, args.name != "groups" and log.store.holds_sealed()
-                        or args.name in ("support", "regions") and _private_requests_held(log))
+    sealed_held = args.name != "groups" and log.store.holds_sealed()
+    opener = cli_opener(home, sealed_held or args.name in ("support", "regions") and _private_requests_held(log))
+    if sealed_held and opener is None:  # they were left out without a word (a script, a service with no passphrase)
+        print("warning: events for chosen groups are held here and not shown: the keystore is locked. If this "
+              "device is one of their readers, give the passphrase (a terminal, SOLNET_PASSPHRASE or "
+              "SOLNET_PASSPHRASE_FILE) to list them.", file=sys.stderr)
     opened = audience.opened_rows(log, opener) if opener is not None else None
     items = view(log, args.name, region=region, reader=reader_of(log, opened, opener=opener))
     if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone

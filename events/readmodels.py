@@ -405,8 +405,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
                 "outcome": outcome,
                 "taken": [{"group": g, "since": since, "claim": claim_of[g]} for g, since in taken.items()],
                 "claimed_unsent": [{"group": g, "since": since} for g, since in unsent.items()],
-                "taker_gone": [{"group": g, "since": since, "group_gone": gone(g)}
-                               for g, since in holding.items() if g not in taken and g not in unsent],
+                # (not of a closed request: "it is waiting for another group" was said of one that ended)
+                "taker_gone": [{"group": g, "since": since, "group_gone": gone(g)} for g, since in holding.items()
+                               if g not in taken and g not in unsent] if status != "closed" else [],
                 "handed_back": [{"group": g, "closed_at": s.data["ts"], "outcome": s.data["outcome"], "close": s.key}
                                 for g, s in back.items() if g not in holding and g != ender],
                 "closed_at": closes[-1].data["ts"] if closes else None,

@@ -23,13 +23,14 @@ from events import readmodels
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
-from events.kinds import HOUR_MS, KINDS, Kind, check_fields, relation_problems, wrong_reference
+from events.effects import Target, explain, problem
+from events.kinds import HOUR_MS, KINDS, UPDATES, Kind, check_fields, relation_problems, wrong_reference
 from events.projections import PROFILE
 from events.sealed import REPLIES, SEALABLE, SEALED_KIND
 from node import references
 from node.known_regions import refuse_new_region
 from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
-from node.audience import AudienceError, resolve_groups, seal_content
+from node.audience import AudienceError, Opener, opened_event, resolve_groups, seal_content
 from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
@@ -95,6 +96,27 @@ def _refuse_reply_unseen_by_owner(log: EventLog, kind: str, fields: Mapping[str,
     raise PublishError(f"{name}, whose {REPLIES[kind]} this answers, is not among the groups it is for: it could "
                        f"neither see nor decline it, and it would count for nothing; add {name} to 'to' "
                        "(or leave 'to' out to publish it for everyone)", "to")
+
+
+def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any], own: bytes | None, now: int,
+                                 keys: NodeKeys) -> None:
+    """events.effects' rules for an update (a report on an action ...) against the event for chosen
+    groups it names, opened with this device's key: references.target reads only its envelope, so
+    a report on a direct action for chosen groups made before its start was published and counted
+    for nothing on every node, unsaid (the same report on an open action is refused). One event
+    opened, only when the one named is for chosen groups and this device reads it."""
+    named = fields.get(UPDATES[kind])
+    row = log.store.event_row(named) if isinstance(named, bytes) and own is not None else None
+    if row is None or row[4] != SEALED_KIND:
+        return
+    opened = opened_event(log, Opener(keys.device_encryption), row)
+    if opened is None:
+        return
+    inner, group = opened
+    held = Target(inner.kind, group, inner.fields, row[3])
+    found = problem(kind, fields, own, now, lambda event_id: held if event_id == named else None)
+    if found is not None:
+        raise PublishError(explain(found, lambda g: references.group_name(log.store, g)), found.field)
 
 
 def parse_groups(log: EventLog, texts: Sequence[str]) -> list[bytes]:
@@ -466,6 +488,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         check_effect(log, kind.name, fields, own, now)
     except EffectRefused as exc:
         raise PublishError(str(exc), exc.field) from None
+    if chosen and kind.name in UPDATES:
+        _check_against_sealed_target(log, kind.name, fields, own, now, keys)
     if kind.name == SHARE_KIND:
         check_case_step(log, kind.name, fields["request"], own)
         if not [g for g in recipients if g != own]:

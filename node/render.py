@@ -320,8 +320,10 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
         status = data.get("private_status")
         if status == "readable":
             readers = data.get("private_readers")
-            who = (f"readable by {shared_text([bytes.fromhex(g) for g in readers], names or {})} only; "
-                   if readers else "")
+            unknown = data.get("private_readers_unknown") or 0  # shares of a request this device cannot read
+            who = (f"readable by {shared_text([bytes.fromhex(g) for g in readers], names or {})}"
+                   + (f" and by the groups {plural(unknown, 'share')} of it went to, which this device cannot read; "
+                      if unknown else " only; ") if readers else "")
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
             lines += differing_lines(data.get("differing_details") or ())

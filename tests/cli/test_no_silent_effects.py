@@ -5,6 +5,7 @@ things people hit: `--to` by group name or id prefix, times read and shown with 
 in the units people type."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from crypto.keys import short_id
@@ -202,3 +203,22 @@ def test_only_the_requesting_group_closes_a_support_request_and_both_nodes_agree
              for home in (a, b)]
     assert desks[0] == desks[1] and "  support requests: 2 open, of which 1 taken, 1 waiting for a group " \
                                     "(1 high, 1 medium, 0 low)" in desks[0], desks
+
+
+def test_a_report_on_an_action_for_chosen_groups_before_it_starts_is_refused(network, cli, tmp_path):
+    """A report on Calais's direct action for Bristol only, made before the action starts, was
+    published ("Shared with Calais and Bristol only") and counted for nothing on every node: the
+    checks read only the action's envelope. It is refused as the same report on an open action is."""
+    a, b = network.a, network.b
+    _sync(cli, b, a, tmp_path)  # Calais learns Bristol's device
+    soon = cli.publish(a, "action", "--title", "Blockade", "--region", "calais", "--type", "direct_action",
+                       "--starts-at", "2031-06-01T05:00", "--to", "Bristol")
+    said = _refused(cli, a, "action.report", "--action", soon[:12], "--people", "12", "--outcome", "held",
+                    "--to", "Bristol")
+    assert "that action has not started yet: report on it once it has taken place" in said, said
+    past = cli.publish(a, "action", "--title", "Squat", "--region", "calais", "--type", "direct_action",
+                       "--starts-at", f"{datetime.now(timezone.utc) - timedelta(days=1):%Y-%m-%dT%H:%M}+00:00",
+                       "--to", "Bristol")
+    cli.publish(a, "action.report", "--action", past[:12], "--people", "9", "--outcome", "held", "--to", "Bristol")
+    [shown] = [i for i in cli.run_json(a, "view", "past-actions") if i["id"] == past]
+    assert [r["people"] for r in shown["reports"]] == [9], shown

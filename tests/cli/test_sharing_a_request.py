@@ -89,3 +89,34 @@ def test_show_on_the_requesting_groups_node_says_a_share_giving_other_details(ne
     assert shown["differing_details"] == [{"share": share, "details": "meet them behind the police station"}]
     said = cli.run(calais, "show", request).stdout
     assert "1 other share of it by its group gives other details" in said and "meet them behind" in said, said
+
+
+def test_show_names_the_groups_a_request_was_shared_with_since(network, cli, tmp_path):
+    """Calais's request was sealed to Bristol, then shared with Manchester: `solnet show` on Calais's
+    node said "readable by Calais and Bristol only" (the request's own part), and the coordinator
+    who checked who holds the people's details was told fewer than do. It names Manchester now; on
+    Bristol's node, which cannot read that share, it says so instead of "only"."""
+    calais, bristol, manchester = network.a, network.b, tmp_path / "M"
+    _carry(cli, bristol, [calais], tmp_path)
+    request = cli.publish(calais, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
+                          "--urgency", "high", "--private", DETAILS, "--to", "Bristol")
+    group_m = cli.run_json(manchester, "init", "--group", "Manchester", "--region", "manchester")["group_id"]
+    reseal_cheaply(manchester / "keystore", cli.PASSPHRASE)
+    cli.run(calais, "invite", group_m, "--out", tmp_path / "token")
+    cli.run(manchester, "join", tmp_path / "token")
+    _carry(cli, manchester, [calais], tmp_path)
+    cli.publish(calais, "support.share", "--request", request[:12], "--to", "Manchester")
+    _carry(cli, calais, [bristol], tmp_path)
+
+    shown = cli.run_json(calais, "show", request)
+    assert sorted(shown["private_readers"]) == sorted([network.group_a, network.group_b, group_m])
+    assert shown["private_readers_unknown"] == 0
+    said = cli.run(calais, "show", request).stdout
+    assert "readable by Calais, Bristol and Manchester only;" in said, said
+
+    shown = cli.run_json(bristol, "show", request)  # the share went to Calais and Manchester, not Bristol
+    assert sorted(shown["private_readers"]) == sorted([network.group_a, network.group_b])
+    assert shown["private_readers_unknown"] == 1
+    said = cli.run(bristol, "show", request).stdout
+    assert ("readable by Calais and Bristol and by the groups 1 share of it went to, which this device cannot "
+            "read;") in said and " only" not in said, said

@@ -15,3 +15,17 @@ def test_a_locked_show_says_the_passphrase_reads_them_only_if_this_device_is_a_r
     assert "if this device is one of their recipients, give the passphrase" in locked, locked
     unlocked = cli.run(b, "show", sealed[:10]).stdout
     assert "this device is not a recipient" in unlocked, unlocked
+
+
+def test_a_view_without_the_passphrase_says_it_leaves_out_events_for_chosen_groups(network, cli, tmp_path):
+    """Calais's need for chosen groups was left out of `solnet view needs` run by a script with no
+    passphrase (no terminal to ask at), without a word: the list looked whole. It says so now."""
+    a, b = network.a, network.b
+    _sync(cli, b, a, tmp_path)  # Calais learns Bristol's device
+    need = cli.publish(a, "need", "--category", "tents", "--quantity", "3", "--region", "calais", "--to", "Bristol")
+    locked = cli.run(a, "view", "needs", env={"SOLNET_PASSPHRASE": None})
+    assert need[:12] not in locked.stdout
+    assert "warning: events for chosen groups are held here and not shown: the keystore is locked" \
+        in locked.stderr, locked.stderr
+    unlocked = cli.run(a, "view", "needs")
+    assert need[:12] in unlocked.stdout and "warning" not in unlocked.stderr, unlocked

@@ -247,6 +247,24 @@ def test_a_group_that_took_a_request_and_is_gone_no_longer_takes_it_in_any_order
         assert (r["status"], r["claimed_by"], r["group_gone"]) == ("claimed", [cardiff.group], GROUP_LEFT)
 
 
+def test_a_closed_request_whose_taker_left_is_not_said_to_wait_for_a_group():
+    """London took Calais's request, Calais closed it (resolved), then London left the network: the
+    closed request was still said to be "waiting for another group" ("find another group") on every
+    node, the dashboard's and `view support`'s words, of a case that had ended."""
+    calais, london = Author(), Author()
+    request = calais.event("support.request", {"region": "calais", "type": "legal", "people": "3-5", "urgency": "high"},
+                           ts=NOW - 10 * HOUR_MS)
+    took = (london, london.event("support.claim", {"request": request.id}, ts=NOW - 5 * HOUR_MS))
+    closed = (calais, calais.event("support.close", {"request": request.id, "outcome": "resolved"},
+                                   ts=NOW - 3 * HOUR_MS))
+    for order in itertools.permutations([(calais, request), took, closed]):
+        r = _request_status(order, {london.group: GROUP_LEFT}.get)
+        assert (r["status"], r["outcome"], r["taken"], r["taker_gone"]) == ("closed", "resolved", [], [])
+    for order in itertools.permutations([(calais, request), took]):  # still open: said, as before
+        assert [t["group"] for t in _request_status(order, {london.group: GROUP_LEFT}.get)["taker_gone"]] \
+            == [london.group]
+
+
 def test_a_hand_back_dated_before_its_claim_counts_for_nothing():
     calais, bristol = Author(), Author()
     request = calais.event("support.request", {"region": "bristol", "type": "legal", "people": "1", "urgency": "low"},
