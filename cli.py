@@ -2410,8 +2410,8 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
                 ), EXIT_HOME
     if isinstance(exc, WrongPassphrase):
         # A flipped bit (an SD card wearing out) fails the same check as a wrong passphrase: say both
-        return ("wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly). If you "
-                "are sure of it, the keystore file may be damaged: restore it from a backup of the home"), EXIT_HOME
+        from node.passphrase_source import wrong_passphrase_words  # by where it came from: a variable, a file
+        return wrong_passphrase_words(), EXIT_HOME
     if isinstance(exc, InvalidEvent):
         return f"refused: {exc.args[0]}", exc.exit_code
     if isinstance(exc, CryptoError) and type(exc).exit_code == CryptoError.exit_code:

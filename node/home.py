@@ -204,6 +204,9 @@ def _read_passphrase_file(path: Path) -> str:
     if mode & 0o077:
         print(f"warning: the passphrase file {path} can be read by other users of this machine (mode "
               f"{mode & 0o777:o}); make it private with `chmod 600 {path}`", file=sys.stderr)
+    if not text.strip():  # else said as a wrong passphrase (an empty one opens nothing)
+        raise HomeError(f"the passphrase file {path} is empty: write this node's passphrase in it, alone on its "
+                        "first line (the one chosen at `solnet init`)")
     return text.rstrip("\r\n")
 
 

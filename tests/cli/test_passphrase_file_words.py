@@ -1,0 +1,51 @@
+"""A service's passphrase that does not open the keystore is said by where it came from: the file
+$SOLNET_PASSPHRASE_FILE names, with what in it is easy to miss in an editor (a byte-order mark, a
+space after the words, a second line, nothing at all), or $SOLNET_PASSPHRASE; never "try again (or
+set SOLNET_PASSPHRASE correctly)" to a Pi's service that reads a file and cannot try again."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+SAYS = "Write the passphrase chosen at `solnet init` in that file, alone on its first line"
+
+
+@pytest.mark.parametrize("written, slip", [
+    ("\ufeff{p}\n", "begins with an invisible byte-order mark"),  # Notepad's UTF-8
+    ("{p} \n", "begins or ends with spaces or tabs"),
+    ("{p}\nanother line\n", "it holds 2 lines"),
+    ("not the passphrase at all\n", None),
+])
+def test_a_passphrase_file_that_does_not_open_the_keystore_is_named_with_its_slip(network, cli, tmp_path, written,
+                                                                                    slip):
+    secret = tmp_path / "passphrase"
+    secret.write_text(written.format(p=cli.PASSPHRASE), encoding="utf-8")
+    secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    result = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(secret)},
+                     ok=False)
+    said = result.stderr
+    assert result.returncode == 3 and "Traceback" not in said, said
+    assert f"the one in the file {secret} (named by $SOLNET_PASSPHRASE_FILE) does not open it" in said, said
+    assert SAYS in said and "SOLNET_PASSPHRASE correctly" not in said and "try again" not in said, said
+    if slip is None:
+        assert "(" not in said.split("does not open it")[1].split(".")[0], said  # nothing made up
+    else:
+        assert slip in said, said
+
+
+def test_an_empty_passphrase_file_is_said_as_empty(network, cli, tmp_path):
+    secret = tmp_path / "passphrase"
+    secret.write_text("\n", encoding="utf-8")
+    secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    result = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(secret)},
+                     ok=False)
+    assert result.returncode == 3, result.stderr
+    assert f"the passphrase file {secret} is empty: write this node's passphrase in it" in result.stderr, result.stderr
+
+
+def test_a_wrong_passphrase_in_the_environment_names_the_variable(network, cli):
+    result = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": "not the passphrase at all"}, ok=False)
+    assert result.returncode == 3, result.stderr
+    assert "the one in $SOLNET_PASSPHRASE does not open it. Set it to the passphrase chosen at `solnet init`" \
+        in result.stderr, result.stderr
