@@ -503,6 +503,11 @@ def read_token(path: str) -> str:
     """The text of a join token file, or a refusal that says what the file is instead."""
     from crypto.stream import MAGIC as SEALED_MAGIC
     from node.bundle import MAGIC as BUNDLE_MAGIC
+    from node.invite import PREFIX
+    if path.lstrip().startswith(PREFIX):  # the invite's text pasted (it comes by Signal): not echoed back
+        raise CliError("that is the invite itself, not the name of its file: paste it into a file (invite.txt, with a "
+                       "text editor) and run `solnet join invite.txt`. It names the addresses of the inviter's nodes: "
+                       "keep it off the command line, which other users of this machine see while it runs")
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_TOKEN_BYTES + 1)
