@@ -102,6 +102,12 @@ def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
                   "carries it, and it opens the keystore beside it. Keep it outside the folder, e.g. "
                   "/etc/solnet/passphrase (mode 600)", file=sys.stderr)
         given = _read_passphrase_file(path)
+        if confirm:  # sealing new keys: a passphrase no one could type would lock out the prompt and the dashboard
+            from node.passphrase_source import file_slip
+            if slip := file_slip(path):
+                raise HomeError(f"nothing was written: the passphrase in the file {path} is not what anyone would type "
+                                f"at a prompt or on the dashboard's login page{slip}. Mend the file and run the "
+                                "command again")
     if given is not None:
         if confirm and (problem := too_short(given)) is not None:
             raise HomeError(f"{problem}; nothing was written: choose a longer one and run the command again")

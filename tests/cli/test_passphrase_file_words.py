@@ -49,3 +49,21 @@ def test_a_wrong_passphrase_in_the_environment_names_the_variable(network, cli):
     assert result.returncode == 3, result.stderr
     assert "the one in $SOLNET_PASSPHRASE does not open it. Set it to the passphrase chosen at `solnet init`" \
         in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("written, slip", [
+    ("\ufeffa long passphrase\n", "begins with an invisible byte-order mark"),
+    ("a long passphrase \n", "begins or ends with spaces or tabs"),
+])
+def test_new_keys_are_not_sealed_with_a_passphrase_no_one_would_type(cli, tmp_path, written, slip):
+    """`init` reading its passphrase from a file with a byte-order mark sealed the keys with it: no
+    prompt and no login page could open them after."""
+    secret = tmp_path / "passphrase"
+    secret.write_text(written, encoding="utf-8")
+    secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    home = tmp_path / "Leeds"
+    result = cli.run(home, "init", "--group", "Leeds", "--region", "leeds",
+                     env={"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(secret)}, ok=False)
+    said = result.stderr
+    assert result.returncode == 3 and slip in said and "nothing was written" in said, said
+    assert not (home / "keystore").exists()
