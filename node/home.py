@@ -203,6 +203,11 @@ def _read_passphrase_file(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
         mode = path.stat().st_mode
+    except PermissionError as exc:  # a service's file made by root, read by the node's own user
+        user = getpass.getuser()
+        raise HomeError(f"cannot read the passphrase file {path}: {exc.strerror}. This command runs as the user "
+                        f"{user}: make the file theirs, readable only by them (`sudo chown {user} {path} && sudo "
+                        f"chmod 600 {path}`), or run the command as the user it belongs to") from None
     except OSError as exc:
         raise HomeError(f"cannot read the passphrase file {path}: {exc.strerror}") from None
     except UnicodeDecodeError:

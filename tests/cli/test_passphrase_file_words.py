@@ -4,7 +4,11 @@ space after the words, a second line, nothing at all), or $SOLNET_PASSPHRASE; ne
 set SOLNET_PASSPHRASE correctly)" to a Pi's service that reads a file and cannot try again."""
 from __future__ import annotations
 
+import getpass
+import os
+import shutil
 import stat
+import subprocess
 
 import pytest
 
@@ -67,3 +71,23 @@ def test_new_keys_are_not_sealed_with_a_passphrase_no_one_would_type(cli, tmp_pa
     said = result.stderr
     assert result.returncode == 3 and slip in said and "nothing was written" in said, said
     assert not (home / "keystore").exists()
+
+
+def test_a_passphrase_file_the_command_may_not_read_says_whose_it_must_be(network, cli, tmp_path):
+    """A Pi's /etc/solnet/passphrase made by root and read by the service's user: "Permission denied"
+    alone did not say which user must own it. (Run as root, the command runs without the capabilities
+    that let root read any file, so that it meets the refusal a service's user meets.)"""
+    secret = tmp_path / "passphrase"
+    secret.write_text(cli.PASSPHRASE + "\n")
+    secret.chmod(0)
+    env = {k: v for k, v in cli.base_env().items() if k != "SOLNET_PASSPHRASE"}
+    env["SOLNET_PASSPHRASE_FILE"] = str(secret)
+    as_root = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if os.geteuid() == 0 else []
+    if as_root and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv (util-linux): root would read the file")
+    result = subprocess.run([*as_root, str(cli.SOLNET), "--home", str(network.a), "admin-token"], capture_output=True,
+                            text=True, timeout=60, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+    user = getpass.getuser()
+    assert result.returncode == 3, result.stderr
+    assert f"This command runs as the user {user}" in result.stderr and f"sudo chown {user} {secret}" in result.stderr, \
+        result.stderr
