@@ -503,6 +503,11 @@ def read_token(path: str) -> str:
     """The text of a join token file, or a refusal that says what the file is instead."""
     from crypto.stream import MAGIC as SEALED_MAGIC
     from node.bundle import MAGIC as BUNDLE_MAGIC
+    from node.invite import PREFIX
+    if path.lstrip().startswith(PREFIX):  # the invite's text pasted (it comes by Signal): not echoed back
+        raise CliError("that is the invite itself, not the name of its file: paste it into a file (invite.txt, with a "
+                       "text editor) and run `solnet join invite.txt`. It names the addresses of the inviter's nodes: "
+                       "keep it off the command line, which other users of this machine see while it runs")
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_TOKEN_BYTES + 1)
@@ -2428,8 +2433,8 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
                 ), EXIT_HOME
     if isinstance(exc, WrongPassphrase):
         # A flipped bit (an SD card wearing out) fails the same check as a wrong passphrase: say both
-        return ("wrong passphrase for this node's keystore; try again (or set SOLNET_PASSPHRASE correctly). If you "
-                "are sure of it, the keystore file may be damaged: restore it from a backup of the home"), EXIT_HOME
+        from node.passphrase_source import wrong_passphrase_words  # by where it came from: a variable, a file
+        return wrong_passphrase_words(), EXIT_HOME
     if isinstance(exc, InvalidEvent):
         return f"refused: {exc.args[0]}", exc.exit_code
     if isinstance(exc, CryptoError) and type(exc).exit_code == CryptoError.exit_code:

@@ -150,6 +150,9 @@ def decoded(raw: bytes, encoding: str, limit: int) -> bytes:
                     "it uncompressed")
 
 
+_BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8, as .NET's and PowerShell's UTF-8 encoders may write it first
+
+
 def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishRequest:
     """The publish arguments in `raw`, or BodyError saying what is wrong (415, 400 or 422)."""
     if content_type != JSON:
@@ -171,6 +174,9 @@ def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishR
         raise BodyError(400, "bad_json", "the body nests arrays or objects too deeply to be read; send one object: "
                         "{\"kind\": ..., \"fields\": {...}}") from None
     except (ValueError, UnicodeDecodeError):
+        if raw.startswith(_BOM):  # JSON, perhaps, behind what some encoders write first: "not JSON" hid it
+            raise BodyError(400, "bad_json", "the body begins with a byte-order mark (the bytes EF BB BF), which JSON "
+                            "sent between systems leaves out (RFC 8259): send it without one") from None
         raise BodyError(400, "bad_json", "the body is not JSON; send {\"kind\": ..., \"fields\": {...}}") from None
     if not isinstance(body, dict):
         raise BodyError(400, "bad_json", "the body must be a JSON object: {\"kind\": ..., \"fields\": {...}}")

@@ -126,6 +126,12 @@ def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
                   "carries it, and it opens the keystore beside it. Keep it outside the folder, e.g. "
                   "/etc/solnet/passphrase (mode 600)", file=sys.stderr)
         given = _read_passphrase_file(path)
+        if confirm:  # sealing new keys: a passphrase no one could type would lock out the prompt and the dashboard
+            from node.passphrase_source import file_slip
+            if slip := file_slip(path):
+                raise HomeError(f"nothing was written: the passphrase in the file {path} is not what anyone would type "
+                                f"at a prompt or on the dashboard's login page{slip}. Mend the file and run the "
+                                "command again")
     if given is not None:
         if confirm and (problem := too_short(given)) is not None:
             raise HomeError(f"{problem}; nothing was written: choose a longer one and run the command again")
@@ -221,6 +227,11 @@ def _read_passphrase_file(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
         mode = path.stat().st_mode
+    except PermissionError as exc:  # a service's file made by root, read by the node's own user
+        user = getpass.getuser()
+        raise HomeError(f"cannot read the passphrase file {path}: {exc.strerror}. This command runs as the user "
+                        f"{user}: make the file theirs, readable only by them (`sudo chown {user} {path} && sudo "
+                        f"chmod 600 {path}`), or run the command as the user it belongs to") from None
     except OSError as exc:
         raise HomeError(f"cannot read the passphrase file {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -228,6 +239,9 @@ def _read_passphrase_file(path: Path) -> str:
     if mode & 0o077:
         print(f"warning: the passphrase file {path} can be read by other users of this machine (mode "
               f"{mode & 0o777:o}); make it private with `chmod 600 {path}`", file=sys.stderr)
+    if not text.strip():  # else said as a wrong passphrase (an empty one opens nothing)
+        raise HomeError(f"the passphrase file {path} is empty: write this node's passphrase in it, alone on its "
+                        "first line (the one chosen at `solnet init`)")
     return text.rstrip("\r\n")
 
 

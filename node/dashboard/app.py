@@ -590,7 +590,9 @@ class Dashboard:
     async def login_form(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
         return self.respond(request, "login.html", {**ctx, "title": ctx["t"]("login.title"),
-                                                    "next": safe_next(request.query.get("next"))})
+                                                    "next": safe_next(request.query.get("next")),
+                                                    "flash": ctx["t"]("login.left") if request.query.get("left") == "1"
+                                                    else None})
 
     async def login_link(self, request: web.Request) -> web.StreamResponse:
         """A one-time link from `solnet dashboard-link`: log in, then go to the overview, so the
@@ -673,7 +675,7 @@ class Dashboard:
         if self._names(request).browser in request.cookies:
             # Logged out, the browser keeps no year-long trace of this node (access.py: its mark)
             request[DASH_COOKIES][self._names(request).browser] = None
-        return _forgetting(self.redirect(request, "/"))
+        return _forgetting(self.redirect(request, "/login?left=1"))  # the login page says it: not a bare form
 
     # --- panic wipe -----------------------------------------------------------------------------
     async def wipe_form(self, request: web.Request) -> web.StreamResponse:

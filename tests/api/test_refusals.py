@@ -4,6 +4,8 @@ could dial, references to an event of the wrong kind, an expiry of 0, a date bef
 refusal names the field (code `invalid_field`) and stores nothing."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 ACTION = {"kind": "action", "fields": {"title": "Rally", "region": "calais", "starts_at": "2030-06-01T18:00Z",
@@ -145,6 +147,15 @@ async def test_json_python_cannot_read_is_said_as_what_it_is_not_as_not_json(api
     sent a client's author looking for a syntax error that is not there."""
     got, reply = await api.request("POST", "/api/v1/events", data=raw, headers={"Content-Type": "application/json"})
     assert got == 400 and reply["error"]["code"] == "bad_json" and words in reply["error"]["message"], reply
+
+
+async def test_a_body_behind_a_byte_order_mark_is_said_as_such(api):
+    """A .NET or PowerShell client's UTF-8 may begin with a byte-order mark: "the body is not JSON"
+    hid the one byte sequence to drop."""
+    raw = b"\xef\xbb\xbf" + json.dumps(ALERT).encode()
+    got, reply = await api.request("POST", "/api/v1/events", data=raw, headers={"Content-Type": "application/json"})
+    assert got == 400 and reply["error"]["code"] == "bad_json", reply
+    assert "begins with a byte-order mark (the bytes EF BB BF)" in reply["error"]["message"], reply
 
 
 @pytest.mark.parametrize("query, status", [

@@ -129,3 +129,18 @@ def test_peers_add_of_a_tor_address_without_a_proxy_says_how_to_set_one(network,
     assert quiet.stderr == "", quiet.stderr
     # An ordinary address needs no proxy.
     assert cli.run(network.b, "peers", "add", "127.0.0.1:7702").stderr == ""
+
+
+def test_an_invite_pasted_in_place_of_its_file_name_says_to_save_it_in_a_file(invites, cli, tmp_path):
+    """An invite sent as text (by Signal) pasted after `solnet join`: said as such, and the text
+    not echoed back (it was "cannot read the invite solnet-invite-v1:...: File name too long")."""
+    home = tmp_path / "Cardiff"
+    shutil.copytree(invites / "Cardiff", home)
+    text = (invites / "good").read_text()
+    for pasted in (text.strip(), text):
+        result = cli.run(home, "join", pasted, ok=False)
+        said = result.stderr
+        assert result.returncode == 1, said
+        assert "that is the invite itself, not the name of its file" in said and "`solnet join invite.txt`" in said, said
+        assert text.strip()[len(PREFIX):][:20] not in said and not LIBRARY_WORDS.search(said), said
+    assert cli.run_json(home, "status")["network_id"] is None

@@ -1,0 +1,93 @@
+"""A service's passphrase that does not open the keystore is said by where it came from: the file
+$SOLNET_PASSPHRASE_FILE names, with what in it is easy to miss in an editor (a byte-order mark, a
+space after the words, a second line, nothing at all), or $SOLNET_PASSPHRASE; never "try again (or
+set SOLNET_PASSPHRASE correctly)" to a Pi's service that reads a file and cannot try again."""
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import stat
+import subprocess
+
+import pytest
+
+SAYS = "Write the passphrase chosen at `solnet init` in that file, alone on its first line"
+
+
+@pytest.mark.parametrize("written, slip", [
+    ("\ufeff{p}\n", "begins with an invisible byte-order mark"),  # Notepad's UTF-8
+    ("{p} \n", "begins or ends with spaces or tabs"),
+    ("{p}\nanother line\n", "it holds 2 lines"),
+    ("not the passphrase at all\n", None),
+])
+def test_a_passphrase_file_that_does_not_open_the_keystore_is_named_with_its_slip(network, cli, tmp_path, written,
+                                                                                    slip):
+    secret = tmp_path / "passphrase"
+    secret.write_text(written.format(p=cli.PASSPHRASE), encoding="utf-8")
+    secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    result = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(secret)},
+                     ok=False)
+    said = result.stderr
+    assert result.returncode == 3 and "Traceback" not in said, said
+    assert f"the one in the file {secret} (named by $SOLNET_PASSPHRASE_FILE) does not open it" in said, said
+    assert SAYS in said and "SOLNET_PASSPHRASE correctly" not in said and "try again" not in said, said
+    if slip is None:
+        assert "(" not in said.split("does not open it")[1].split(".")[0], said  # nothing made up
+    else:
+        assert slip in said, said
+
+
+def test_an_empty_passphrase_file_is_said_as_empty(network, cli, tmp_path):
+    secret = tmp_path / "passphrase"
+    secret.write_text("\n", encoding="utf-8")
+    secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    result = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(secret)},
+                     ok=False)
+    assert result.returncode == 3, result.stderr
+    assert f"the passphrase file {secret} is empty: write this node's passphrase in it" in result.stderr, result.stderr
+
+
+def test_a_wrong_passphrase_in_the_environment_names_the_variable(network, cli):
+    result = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": "not the passphrase at all"}, ok=False)
+    assert result.returncode == 3, result.stderr
+    assert "the one in $SOLNET_PASSPHRASE does not open it. Set it to the passphrase chosen at `solnet init`" \
+        in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("written, slip", [
+    ("\ufeffa long passphrase\n", "begins with an invisible byte-order mark"),
+    ("a long passphrase \n", "begins or ends with spaces or tabs"),
+])
+def test_new_keys_are_not_sealed_with_a_passphrase_no_one_would_type(cli, tmp_path, written, slip):
+    """`init` reading its passphrase from a file with a byte-order mark sealed the keys with it: no
+    prompt and no login page could open them after."""
+    secret = tmp_path / "passphrase"
+    secret.write_text(written, encoding="utf-8")
+    secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    home = tmp_path / "Leeds"
+    result = cli.run(home, "init", "--group", "Leeds", "--region", "leeds",
+                     env={"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(secret)}, ok=False)
+    said = result.stderr
+    assert result.returncode == 3 and slip in said and "nothing was written" in said, said
+    assert not (home / "keystore").exists()
+
+
+def test_a_passphrase_file_the_command_may_not_read_says_whose_it_must_be(network, cli, tmp_path):
+    """A Pi's /etc/solnet/passphrase made by root and read by the service's user: "Permission denied"
+    alone did not say which user must own it. (Run as root, the command runs without the capabilities
+    that let root read any file, so that it meets the refusal a service's user meets.)"""
+    secret = tmp_path / "passphrase"
+    secret.write_text(cli.PASSPHRASE + "\n")
+    secret.chmod(0)
+    env = {k: v for k, v in cli.base_env().items() if k != "SOLNET_PASSPHRASE"}
+    env["SOLNET_PASSPHRASE_FILE"] = str(secret)
+    as_root = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if os.geteuid() == 0 else []
+    if as_root and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv (util-linux): root would read the file")
+    result = subprocess.run([*as_root, str(cli.SOLNET), "--home", str(network.a), "admin-token"], capture_output=True,
+                            text=True, timeout=60, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+    user = getpass.getuser()
+    assert result.returncode == 3, result.stderr
+    assert f"This command runs as the user {user}" in result.stderr and f"sudo chown {user} {secret}" in result.stderr, \
+        result.stderr
