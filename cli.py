@@ -857,7 +857,7 @@ def ask_node(home: Home, request: dict[str, Any],
               file=sys.stderr, flush=True)
 
     return ask_once_served(home.path, request, node_state, on_starting=say_starting,
-                           on_wait=lambda waiting: say_waiting(waiting.get("seconds")))
+                           on_wait=lambda waiting: say_waiting(waiting.get("seconds"), waiting.get("stored"), node=True))
 
 
 def signed_here_or_by_node(home: Home, request: dict[str, Any] | None,
@@ -919,8 +919,15 @@ def node_result(answer: dict[str, Any]) -> dict[str, Any]:
                        else EXIT_REFUSED)
 
 
-def say_waiting(seconds: object) -> None:
-    at_most = f" (at most {seconds:.0f} s)" if isinstance(seconds, (int, float)) else ""
+def say_waiting(seconds: object, stored: object = None, *, node: bool = False) -> None:
+    """`node`: the running node waits, as long as its sync stores events (node/first_sync_wait.py),
+    `stored` since it began (said again while it goes on)."""
+    if isinstance(stored, int):
+        print(f"... the sync goes on: {stored} events stored since this command began waiting; still waiting...",
+              file=sys.stderr, flush=True)
+        return
+    at_most = "" if not isinstance(seconds, (int, float)) else \
+        f" (at most {seconds:.0f} s{' once it stores nothing more' if node else ''})"
     print(f"waiting for the node running on this home to finish its first sync with a peer{at_most}...",
           file=sys.stderr, flush=True)
 

@@ -9,7 +9,8 @@ user (or root): in a home others may write to, another user could put a socket o
 be handed what a command publishes, private details included. See docs/design.md, "The node's local admin", for why not the HTTP API.
 
 The protocol: one request, a line of JSON ({"op": "publish", ...}); the node answers with lines
-of JSON: zero or more {"waiting": "first_sync", "seconds": 30} (for its first sync with a peer), then one
+of JSON: zero or more {"waiting": "first_sync", "seconds": 30} (for its first sync with a peer; again with
+"stored": N while that sync stores events), then one
 {"ok": {...}} or {"error": {...}}, and closes. This module is the client half and the protocol's
 constants; it uses the standard library only, so a command that uses it starts fast (the server
 half is node/net/admin_socket.py).
@@ -31,7 +32,7 @@ from solnet_errors import EXIT_REFUSED, SolnetError
 
 SOCKET_NAME = "node.sock"
 MAX_LINE_BYTES = 1024 * 1024  # a request or an answer: an event's fields are at most 64 KiB
-ANSWER_TIMEOUT_S = 60.0  # a node waiting for its first sync waits at most 30 s (node/chain_gate.py)
+ANSWER_TIMEOUT_S = 60.0  # between lines: a node waiting for its first sync says so every 20 s (node/first_sync_wait.py)
 SUN_PATH_MAX = 100  # sockaddr_un holds 108 bytes; longer paths are reached through the folder's fd
 NOT_LISTENING = (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTSOCK, errno.ENOTDIR)
 PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid

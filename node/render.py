@@ -693,6 +693,9 @@ def wipe_text(report: Any, home: str) -> str:
     else:
         lines.append("  if a file outside this home holds this node's passphrase (a service's $SOLNET_PASSPHRASE_FILE), "
                      "destroy it too (shred -u FILE): it opens any copy of the keystore taken before the wipe")
+    if report.disk_was_full:
+        lines.append("  the disk is full: dropping the private parts needed space it lacks, so the whole database was "
+                     "destroyed instead (its public events are held by every other node)")
     if report.everything:
         lines.append("  the whole home folder, event log included, is gone")
     else:

@@ -43,7 +43,7 @@ from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, PASSPHRASE_FILE_RECORD, Hom
 from node.home_lock import LOCK_FILE, node_lock_holder
 from node.login_links import FOLDER as LOGIN_LINKS
 from node.store import Store, StoreError
-from node.store.errors import DiskFailing
+from node.store.errors import DiskFailing, StorageFull
 from node.store.local import forget_private_raw
 
 
@@ -61,6 +61,7 @@ class WipeReport:
     # Why the destroyed passphrase file could not be deleted once overwritten (its folder is not this
     # user's: /etc/solnet/ as the README sets it up): it holds random bytes, no longer the passphrase
     passphrase_file_not_deleted: str | None = None
+    disk_was_full: bool = False  # the private parts could not be dropped for lack of space: the database went whole
 
 
 
@@ -284,6 +285,13 @@ def wipe_data(home: Home, report: WipeReport) -> None:
                                          "run `solnet wipe` again")
             finally:
                 store.close()
+    except StorageFull:
+        if not report.everything:
+            # A full disk (a node's sync fills a Pi's card): dropping rows needs room in the write-ahead
+            # log, and the private parts stayed. Overwriting the files in place needs none: the whole
+            # database goes. Its public events are of no more use here (the keys are gone; every other
+            # node holds them), and leaving people's private details on the card is not an option.
+            report.everything = report.disk_was_full = True
     except (OSError, StoreError) as exc:
         # A database this solnet cannot open as a store (a newer one) is wiped table by table.
         other_schema = isinstance(exc, StoreError) and not isinstance(exc, DiskFailing)
@@ -294,6 +302,10 @@ def wipe_data(home: Home, report: WipeReport) -> None:
     if report.everything:
         try:
             for f in sorted(home.path.glob("solnet.db*")):
+                if report.disk_was_full and f.name.endswith("-shm"):
+                    # (the log's index: page numbers, no content; a sparse file, whose holes need room to overwrite)
+                    f.unlink(missing_ok=True)
+                    continue
                 _destroy(f, report)
         except OSError as exc:
             report.failed.append(f"the database ({exc.strerror})")

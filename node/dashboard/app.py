@@ -728,6 +728,7 @@ class Dashboard:
             report.private_parts_dropped, report.peers_forgotten = data.private_parts_dropped, data.peers_forgotten
             report.files_destroyed += data.files_destroyed
             report.failed += data.failed
+            report.everything = data.everything  # (a full disk: the whole database went, node/wipe.py)
         report.seconds = asyncio.get_running_loop().time() - started
         return report
 

@@ -15,6 +15,7 @@ from typing import Any
 from events.errors import InvalidEvent
 from events.format import Event
 from node import chain_gate, publishing, revoked_here
+from node.first_sync_wait import FirstSyncWait
 from node.known_regions import NewRegion
 from node.log import now_ms
 from node.net.admin_socket import Say
@@ -148,14 +149,17 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
             kept, node.home.config().group_id, local_time(kept["at"])) + "; nothing was published")
     _refuse_if_storage_fails(node)
     await say({"waiting": "first_sync", "seconds": chain_gate.WAIT_FOR_NODE_S})
-    deadline = time.monotonic() + chain_gate.WAIT_FOR_NODE_S
-    while verdict == chain_gate.WAIT and time.monotonic() < deadline:
+    # (as long as the round stores events: a Pi's first round after a day away outlasts 30 s)
+    wait = FirstSyncWait(await node.db(store.count), time.monotonic())
+    while verdict == chain_gate.WAIT and not wait.over(time.monotonic()):
         if closing() or node.stopping:
             raise Stopping()  # nothing was done: the command signs by itself (or says why it cannot)
         await asyncio.sleep(WAIT_POLL_S)
         verdict = await node.db(chain_gate.state_now, store, now_ms())
         if verdict == chain_gate.WAIT:
             _refuse_if_storage_fails(node)
+            if wait.due(time.monotonic()) and wait.looked(await node.db(store.count), time.monotonic()):
+                await say({"waiting": "first_sync", "seconds": chain_gate.WAIT_FOR_NODE_S, "stored": wait.gained})
     if closing():  # it went away during the last look: not signed behind its user's back
         raise Stopping()
 

@@ -156,7 +156,7 @@ def test_a_command_waits_through_the_node_for_its_first_sync(cluster):
     try:
         said = proc.stderr.readline()  # blocks until the node says it waits (or the command ends)
         assert said.startswith("waiting for the node running on this home to finish its first sync with a peer "
-                               "(at most 30 s)"), said
+                               "(at most 30 s once it stores nothing more)"), said
         cluster.start(calais)
         out, err = proc.communicate(timeout=CLI_TIMEOUT_S)
     finally:
