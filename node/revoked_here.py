@@ -40,11 +40,8 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
     (`others`: the rest). A group makes one claim, with at most PER_GROUP of its peers. Blocking."""
     from node import references  # the node's: kept out of `solnet status`'s imports
 
-    member = log.trust.member(peer_device)
-    if member is None or member.role != "device" or member.revoked_from is not None:
-        return None
-    group = log.trust.member(member.group)
-    if group is None or group.revoked_from is not None:
+    member = believed(log, peer_device)
+    if member is None:
         return None
     said = {"by": peer_device.hex(), "group": member.group.hex(),
             "name": references.group_name(log.store, member.group)}
@@ -75,6 +72,16 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
     with log.store.write():
         log.store.set_meta(META_KEY, json.dumps(kept).encode())
     return kept
+
+
+def believed(log: EventLog, peer_device: bytes) -> Any:
+    """The trust graph's member `peer_device` if its word is believed: a certified device, neither it
+    nor its group revoked (or frozen by a fork); else None."""
+    member = log.trust.member(peer_device)
+    if member is None or member.role != "device" or member.revoked_from is not None:
+        return None
+    group = log.trust.member(member.group)
+    return None if group is None or group.revoked_from is not None else member
 
 
 def _new_claim(log: EventLog, said: dict[str, Any], now: int, forked_at: int | None, device: bytes | None,
@@ -140,17 +147,23 @@ def groups_saying(kept: dict[str, Any]) -> list[str]:
 
 def accepted_by(log: EventLog, peer_device: bytes) -> bool:
     """A complete round with `peer_device`: if it is a peer whose refusal is kept, it accepts this
-    device after all, and its word goes (the record, if it was the only one). Whether the record
-    changed. Blocking."""
+    device after all, and its word goes (the record, if it was the only one). So does the word of
+    every peer no longer `believed` (revoked since, or its group): a mole's lie stayed said, and
+    every publish said it reached no node, for good after the mole was expelled (it never completes
+    a round again). Whether the record changed. Blocking."""
     claims = claims_of(load(log.store))
-    if not any(peer_device.hex() in {p["by"] for p in refusers(c)} for c in claims):
+    gone = {p["by"] for c in claims for p in refusers(c)
+            if p["by"] == peer_device.hex() or believed(log, bytes.fromhex(p["by"])) is None}
+    if not gone:
         return False
     left = []
     for claim in claims:
-        rest = [p for p in refusers(claim) if p["by"] != peer_device.hex()]
+        rest = [p for p in refusers(claim) if p["by"] not in gone]
         if rest:  # the next peer's word is kept, with the claim
             first = {k: v for k, v in claim.items() if k not in ("by", "group", "name", "also")}
-            left.append({**first, **rest[0], **({"also": rest[1:]} if rest[1:] else {})})
+            # (the first peer's own dict holds `also`: kept whole, it brought back the peers taken out)
+            peer = {k: v for k, v in rest[0].items() if k != "also"}
+            left.append({**first, **peer, **({"also": rest[1:]} if rest[1:] else {})})
     with log.store.write():
         # (the meta table has no delete of one key: empty is none)
         log.store.set_meta(META_KEY, json.dumps(arranged(left)).encode() if left else b"")

@@ -66,3 +66,50 @@ def test_a_kept_refusal_is_said_as_one_peers_word_not_the_networks_verdict():
         assert said.startswith("a peer of Calais refused this device") and "one peer's word" in said, said
         published = revoked_here.publish_warning(record, "22" * 32, "today")
         assert "if that peer says true, what this device publishes reaches no node" in published, published
+
+
+def test_the_word_of_a_peer_revoked_since_goes_at_the_next_round_with_any_peer(tmp_path):
+    """A mole's node refused an honest device of another group as revoked (a lie). Its word was kept
+    for good, with a fellow group's true one: the mole never completes a round again once its group is
+    expelled, so every status and publish still said "a peer of the mole's group refused this device
+    as revoked ... what this device publishes reaches no node". The next complete round with any peer
+    drops the word of a peer no longer believed (revoked, or its group), in any order of the two words."""
+    from test_order_independence import certified_world, ingest_in
+
+    for first, second in (("g2", "g3"), ("g3", "g2")):
+        world = certified_world()  # G1 (device g1, x), G2 (g2) and G3 (g3), each admitted by F
+        log = ingest_in(tmp_path / f"{first}.db", world, world.events, [])
+        for peer in (first, second):
+            assert revoked_here.record(log, world.pub(peer), 1_000) is not None
+        assert {p["by"] for c in revoked_here.claims_of(revoked_here.load(log.store))
+                for p in revoked_here.refusers(c)} == {world.pub("g2").hex(), world.pub("g3").hex()}
+        # A round with a peer whose word is still believed, nothing changed yet: kept as it was
+        assert not revoked_here.accepted_by(log, world.pub("f1"))
+        # F expels G2, the mole's group (from its start); then a round with f1 completes
+        log.ingest([world.authors["F"].sign("member.revoke", {"subject": world.pub("G2"), "from_seq": 1,
+                                                              "reason": "infiltrator"}).encode()])
+        assert revoked_here.accepted_by(log, world.pub("f1"))
+        kept = revoked_here.load(log.store)
+        assert kept is not None and kept["by"] == world.pub("g3").hex() and "others" not in kept, kept
+        assert "also" not in kept and revoked_here.groups_saying(kept) == [kept["name"]], kept
+        # G3's device revoked by its own group: nothing of the refusal is said any more
+        log.ingest([world.authors["G3"].sign("member.revoke", {"subject": world.pub("g3"), "from_seq": 1,
+                                                               "reason": "lost"}).encode()])
+        assert revoked_here.accepted_by(log, world.pub("f1")) and revoked_here.load(log.store) is None
+        log.store.close()
+
+
+def test_a_round_with_a_peer_kept_beside_the_first_takes_its_word_back(tmp_path):
+    """Two groups' peers refused this device alike; the second completes a round after all: its word
+    goes, and the claim is said as the first's alone (it stayed said as two groups' word)."""
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    log = ingest_in(tmp_path / "also.db", world, world.events, [])
+    for peer in ("g2", "g3"):
+        revoked_here.record(log, world.pub(peer), 1_000)
+    assert len(revoked_here.groups_saying(revoked_here.load(log.store))) == 2
+    assert revoked_here.accepted_by(log, world.pub("g3"))
+    kept = revoked_here.load(log.store)
+    assert kept["by"] == world.pub("g2").hex() and "also" not in kept, kept
+    log.store.close()
