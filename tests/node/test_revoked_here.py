@@ -83,8 +83,9 @@ def test_the_word_of_a_peer_revoked_since_goes_at_the_next_round_with_any_peer(t
             assert revoked_here.record(log, world.pub(peer), 1_000) is not None
         assert {p["by"] for c in revoked_here.claims_of(revoked_here.load(log.store))
                 for p in revoked_here.refusers(c)} == {world.pub("g2").hex(), world.pub("g3").hex()}
-        # A round with a peer whose word is still believed, nothing changed yet: kept as it was
-        assert not revoked_here.accepted_by(log, world.pub("f1"))
+        # A round with a peer of another group: its group is kept as taking this device (once)
+        assert revoked_here.accepted_by(log, world.pub("f1")) and not revoked_here.accepted_by(log, world.pub("f1"))
+        assert len(revoked_here.claims_of(revoked_here.load(log.store))) == 1
         # F expels G2, the mole's group (from its start); then a round with f1 completes
         log.ingest([world.authors["F"].sign("member.revoke", {"subject": world.pub("G2"), "from_seq": 1,
                                                               "reason": "infiltrator"}).encode()])
@@ -112,4 +113,40 @@ def test_a_round_with_a_peer_kept_beside_the_first_takes_its_word_back(tmp_path)
     assert revoked_here.accepted_by(log, world.pub("g3"))
     kept = revoked_here.load(log.store)
     assert kept["by"] == world.pub("g2").hex() and "also" not in kept, kept
+    log.store.close()
+
+
+def test_two_groups_claim_is_not_said_likely_true_while_a_third_groups_peer_links_with_the_device(tmp_path):
+    """Two infiltrating groups' nodes (one admitted by the other's device: one vouch) refused an honest
+    device saying its group key forked: "said by several groups, it is likely true ... ask the group that
+    admitted yours to revoke your group from seq 1", while every honest peer went on syncing with it.
+    A complete round with a peer of another group says against it, until that group refuses it too."""
+    from node.dashboard.pages import own_key_problems
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    log = ingest_in(tmp_path / "taken.db", world, world.events, [])
+    for order in (("g2", "g3", "f1"), ("f1", "g2", "g3")):  # the honest round before or after the claims
+        log.store.set_meta(revoked_here.META_KEY, b"")
+        for peer in order:
+            if peer == "f1":
+                revoked_here.accepted_by(log, world.pub("f1"))
+            else:
+                revoked_here.record(log, world.pub(peer), 1_000, forked_at=2, group_fork=True)
+        kept = revoked_here.load(log.store)
+        said = revoked_here.warning(kept, "22" * 32, "today")
+        if order[0] == "f1":  # no claim was kept when F linked with it: nothing to say against
+            assert "likely true" in said and "against it" not in said, said
+            continue
+        assert "likely true" not in said and "do not ask for your group's removal" in said, said
+        assert "; against it, a peer of group " in said and said.endswith(
+            "linked with this device since, so their nodes take it: not every node refuses it"), said
+        assert [t["group"] for t in revoked_here.taken_by(kept)] == [world.pub("F").hex()]
+        [problem] = own_key_problems(log, world.pub("g1"), world.pub("G1"))  # the dashboard's overview
+        assert problem["group_fork"] and problem["several_groups"] is False, problem
+        # F refuses it too: F no longer takes it, and two groups... three say it
+        revoked_here.record(log, world.pub("f1"), 2_000, forked_at=2, group_fork=True)
+        kept = revoked_here.load(log.store)
+        assert revoked_here.taken_by(kept) == [] and "likely true" in revoked_here.warning(kept, "22" * 32, "today")
+        assert own_key_problems(log, world.pub("g1"), world.pub("G1"))[0]["several_groups"] is True
     log.store.close()
