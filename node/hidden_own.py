@@ -100,8 +100,10 @@ def _scan(log: EventLog, opener: Opener, device: bytes, after_n: int, found: dic
         if (author == device or member is None or member.group != own.group or not member.may_sign(seq)
                 or grace.covers(log, author, seq, ts) or _reads(opener, event_id, body)):
             continue
-        seen = found.setdefault(author, {"device": author, "events": 0, "first": event_id, "first_at": ts, "at": ts})
+        seen = found.setdefault(author, {"device": author, "events": 0, "first": event_id, "first_at": ts, "at": ts,
+                                         "seq": seq})
         seen["events"] += 1
+        seen["seq"] = min(seen["seq"], seq)  # a revocation from there on voids them all (`still_said`)
         if ts < seen["first_at"]:  # the earliest, whatever order they were stored in
             seen["first"], seen["first_at"] = event_id, ts
         seen["at"] = max(seen["at"], ts)
@@ -151,15 +153,21 @@ def _reads(opener: Opener, event_id: bytes, body: bytes) -> bool:
     return not isinstance(part, bytes) or opener.opens_private(part)
 
 
-def still_said(log: EventLog, device: bytes) -> bool:
-    """Whether what `device` sealed is still said: not once it is revoked (revoking it is what was asked)."""
+def still_said(log: EventLog, device: bytes, seq: int | None = None) -> bool:
+    """Whether what `device` sealed from its `seq` on (the lowest of the events said) is still said:
+    not once it is revoked from that seq or below, which voids them (revoking it is what was asked).
+    A revocation from a later seq leaves them counting (`solnet revoke DEVICE` revokes from its next
+    event): a mole's sealed-away "withdrawn" stayed withdrawn on the other group's node, and the
+    owner's node, which had said it, said nothing more. Without `seq`: any revocation will do."""
     member = log.trust.member(device)
-    return member is not None and member.revoked_from is None
+    if member is None:
+        return False
+    return member.revoked_from is None or (seq is not None and seq < member.revoked_from)
 
 
 def _current(log: EventLog, found: dict[bytes, dict[str, Any]]) -> list[dict[str, Any]]:
     """What is said now (`still_said`), the most recent first."""
-    out = [f for f in found.values() if still_said(log, f["device"])]
+    out = [f for f in found.values() if still_said(log, f["device"], f["seq"])]
     return sorted(out, key=lambda f: (-f["at"], f["device"]))
 
 
@@ -192,6 +200,6 @@ class Watch:
             if found["device"] not in self._said:
                 self._said.add(found["device"])
                 logger.warning("%s", hidden_own_warning(found))
-        self.last = [{"device": f["device"].hex(), "events": f["events"], "first": f["first"].hex(), "at": f["at"]}
-                     for f in current]
+        self.last = [{"device": f["device"].hex(), "events": f["events"], "first": f["first"].hex(), "at": f["at"],
+                      "seq": f["seq"]} for f in current]
         return self.last

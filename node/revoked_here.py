@@ -40,18 +40,16 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
     (`others`: the rest). A group makes one claim, with at most PER_GROUP of its peers. Blocking."""
     from node import references  # the node's: kept out of `solnet status`'s imports
 
-    member = log.trust.member(peer_device)
-    if member is None or member.role != "device" or member.revoked_from is not None:
-        return None
-    group = log.trust.member(member.group)
-    if group is None or group.revoked_from is not None:
+    member = believed(log, peer_device)
+    if member is None:
         return None
     said = {"by": peer_device.hex(), "group": member.group.hex(),
             "name": references.group_name(log.store, member.group)}
     # Each distinct claim is kept with the peers that made it, and the best-supported one is said:
     # keeping only the first claim let one lying peer that refused first (a made-up seq) stop the
     # true refusals of every other group from being counted.
-    claims = claims_of(load(log.store))
+    before = load(log.store)
+    claims = claims_of(before)
     if any(peer_device.hex() in {p["by"] for p in refusers(c)} for c in claims):
         return None  # one word per peer: no write per refused dial
     key = (forked_at, "group" if group_fork else None)
@@ -71,10 +69,38 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
         return None
     else:
         claims.append(_new_claim(log, said, now, forked_at, device, group_fork, group_key_here))
-    kept = arranged(claims)
+    # a group that refuses this device now no longer takes it
+    return _save(log, claims, [t for t in taken_by(before) if t["group"] != said["group"]])
+
+
+def _save(log: EventLog, claims: list[dict[str, Any]], taken: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Keep `claims` (the one said first, `arranged`) and the groups that `taken` this device since
+    (none kept without a claim). What is kept, or None. Blocking."""
+    kept = {**arranged(claims), **({"taken": taken} if taken else {})} if claims else None
     with log.store.write():
-        log.store.set_meta(META_KEY, json.dumps(kept).encode())
+        # (the meta table has no delete of one key: empty is none)
+        log.store.set_meta(META_KEY, json.dumps(kept).encode() if kept else b"")
     return kept
+
+
+def taken_by(kept: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The groups (`group`, `name`) whose peers completed a round with this device after a claim was
+    kept, and have not refused it since: their nodes take it, whatever the claim says."""
+    return list((kept or {}).get("taken", ()))
+
+
+def believed(log: EventLog, peer_device: bytes) -> Any:
+    """The trust graph's member `peer_device` if its word is believed: a certified device, neither it
+    nor its group revoked (or frozen by a fork); else None."""
+    member = log.trust.member(peer_device)
+    if member is None or member.role != "device" or member.revoked_from is not None:
+        return None
+    return member if believed_group(log, member.group) else None
+
+
+def believed_group(log: EventLog, group: bytes) -> bool:
+    member = log.trust.member(group)
+    return member is not None and member.revoked_from is None
 
 
 def _new_claim(log: EventLog, said: dict[str, Any], now: int, forked_at: int | None, device: bytes | None,
@@ -107,10 +133,10 @@ def claim_key(claim: dict[str, Any]) -> tuple[int | None, str | None]:
 
 
 def claims_of(kept: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Every claim kept, the one said first (each without `others`)."""
+    """Every claim kept, the one said first (each without `others`, nor `taken`)."""
     if kept is None:
         return []
-    return [{k: v for k, v in kept.items() if k != "others"}, *kept.get("others", ())]
+    return [{k: v for k, v in kept.items() if k not in ("others", "taken")}, *kept.get("others", ())]
 
 
 def arranged(claims: list[dict[str, Any]]) -> dict[str, Any]:
@@ -121,6 +147,7 @@ def arranged(claims: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 MAX_CLAIMS = 16  # distinct claims kept: bounded against peers that each say something else
+MAX_TAKEN = 8  # groups kept as taking this device since: one says the claim is not every node's verdict
 MAX_ALSO = 16  # further peers kept with the first: enough to count groups, bounded against a flood
 PER_GROUP = 4  # peers of one group kept in all: a group's devices are one group's word
 
@@ -140,20 +167,37 @@ def groups_saying(kept: dict[str, Any]) -> list[str]:
 
 def accepted_by(log: EventLog, peer_device: bytes) -> bool:
     """A complete round with `peer_device`: if it is a peer whose refusal is kept, it accepts this
-    device after all, and its word goes (the record, if it was the only one). Whether the record
-    changed. Blocking."""
-    claims = claims_of(load(log.store))
-    if not any(peer_device.hex() in {p["by"] for p in refusers(c)} for c in claims):
+    device after all, and its word goes (the record, if it was the only one). So does the word of
+    every peer no longer `believed` (revoked since, or its group): a mole's lie stayed said, and
+    every publish said it reached no node, for good after the mole was expelled (it never completes
+    a round again). Whether the record changed. Blocking."""
+    kept = load(log.store)
+    claims = claims_of(kept)
+    gone = {p["by"] for c in claims for p in refusers(c)
+            if p["by"] == peer_device.hex() or believed(log, bytes.fromhex(p["by"])) is None}
+    # A believed peer of another group linking with this device is word against the claim: "no node
+    # will link with it" is false while it does (two infiltrating groups' nodes, one admitted by the
+    # other's device, said its group key forked, "likely true: ask for your group's removal", while
+    # every honest peer went on syncing with it). One write per group, not one per round.
+    taken = [t for t in taken_by(kept) if believed_group(log, bytes.fromhex(t["group"]))]
+    member = believed(log, peer_device)
+    if claims and member is not None and member.group.hex() not in {t["group"] for t in taken} \
+            and len(taken) < MAX_TAKEN:
+        from node import references  # the node's: kept out of `solnet status`'s imports
+
+        taken.append({"group": member.group.hex(), "name": references.group_name(log.store, member.group)})
+    if not gone and taken == taken_by(kept):
         return False
     left = []
     for claim in claims:
-        rest = [p for p in refusers(claim) if p["by"] != peer_device.hex()]
+        rest = [p for p in refusers(claim) if p["by"] not in gone]
         if rest:  # the next peer's word is kept, with the claim
             first = {k: v for k, v in claim.items() if k not in ("by", "group", "name", "also")}
-            left.append({**first, **rest[0], **({"also": rest[1:]} if rest[1:] else {})})
-    with log.store.write():
-        # (the meta table has no delete of one key: empty is none)
-        log.store.set_meta(META_KEY, json.dumps(arranged(left)).encode() if left else b"")
+            # (the first peer's own dict holds `also`: kept whole, it brought back the peers taken out)
+            peer = {k: v for k, v in rest[0].items() if k != "also"}
+            left.append({**first, **peer, **({"also": rest[1:]} if rest[1:] else {})})
+    refusing = {p["group"] for c in left for p in refusers(c)}
+    _save(log, left, [t for t in taken if t["group"] not in refusing])
     return True
 
 
@@ -167,7 +211,10 @@ def load(store: Store | StatusSnapshot) -> dict[str, Any] | None:
     others = [c for c in others if isinstance(c, dict) and "others" not in c and _valid(c) is not None] \
         if isinstance(others, list) else []
     kept.pop("others", None)
-    return {**kept, **({"others": others} if others else {})}
+    taken = kept.pop("taken", [])
+    taken = [t for t in taken if isinstance(t, dict) and saved_key(t.get("group")) is not None
+             and isinstance(t.get("name"), str)] if isinstance(taken, list) else []
+    return {**kept, **({"others": others} if others else {}), **({"taken": taken} if taken else {})}
 
 
 def _valid(kept: Any) -> dict[str, Any] | None:
@@ -188,7 +235,16 @@ def warning(kept: dict[str, Any], group_id: str, when: str) -> str:
     """What `solnet status` and a running node's log say of a kept refusal (`when`: its time, in words):
     as the word of the peers that said it, naming them, one peer's alone or several groups'; and
     any other claim peers made, as contrary to it."""
-    return _claim_warning(kept, group_id, when) + contrary(kept)
+    return _claim_warning(kept, group_id, when) + contrary(kept) + _taken_words(kept)
+
+
+def _taken_words(kept: dict[str, Any]) -> str:
+    """What says against every claim: peers of groups that linked with this device since (`taken_by`)."""
+    names = [t["name"] for t in taken_by(kept)]
+    if not names:
+        return ""
+    return (f"; against it, {'a peer' if len(names) == 1 else 'peers'} of {join_names(names)} linked with this device "
+            "since, so their nodes take it: not every node refuses it")
 
 
 def contrary(kept: dict[str, Any]) -> str:
@@ -220,7 +276,8 @@ def _claim_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
         when_said = f"(the first on {when})"
         whose = f"the word of {len(groups)} groups' nodes" if len(groups) > 1 else f"the word of {groups[0]}'s nodes alone"
     who = f"a peer of {groups[0]}" if len(peers) == 1 else f"{len(peers)} peers, of {join_names(groups)},"
-    several = len(groups) > 1  # several groups saying it: likely true, and the advice is given as such
+    # several groups saying it, and none taking this device since: likely true, and the advice is given as such
+    several = len(groups) > 1 and not taken_by(kept)
     if kept.get("forked_at") is not None and kept.get("forked_key") == "group":
         return (f"{who} refused this device {when_said}, saying ({whose}) that "
                 + group_fork_claim(kept["forked_at"], kept.get("held"), bool(kept.get("elsewhere")), several))

@@ -130,12 +130,17 @@ def linked_twice_here(peer: str, at_ms: int | None = None) -> str:
 
 def hidden_own_warning(found: dict) -> str:
     """What `solnet status` and the log say of a device of this group that sealed events this node
-    cannot read (node/hidden_own.py): its id (bytes, or hex as saved) and how many `events`."""
+    cannot read (node/hidden_own.py): its id (bytes, or hex as saved), how many `events`, and from
+    which `seq` (the revocation that voids them: `solnet revoke DEVICE` alone revokes from its next
+    event, and what it sealed before kept counting where it was read)."""
     device = found["device"] if isinstance(found["device"], bytes) else bytes.fromhex(found["device"])
     count = "an event" if found["events"] == 1 else f"{found['events']} events"
+    seq = found.get("seq")
+    since = f" --from-seq {seq}" if isinstance(seq, int) else ""
     return (f"a device of your group ({short_id(device)}) sealed {count} your node cannot read: your group's own events are "
             "always sealed to you; this device may be in other hands. If no member of your group knows why, revoke "
-            f"it with your group key (`solnet revoke {device.hex()}`)")
+            f"it with your group key (`solnet revoke {device.hex()}{since}`)"
+            + (f": from its seq {seq}, the first it sealed so, what it signed is void on every node" if since else ""))
 
 
 def node_fact_warnings(facts: dict) -> list[str]:

@@ -271,7 +271,8 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
         groups = revoked_here.groups_saying(kept)
         out.append({"role": "device", "forked": False, "from_seq": None, "reason": None,
                     "refused_by": ", ".join(groups), "at": kept["at"],
-                    "several_groups": len(groups) > 1,  # only then is a group fork's advice likely
+                    # only then is a group fork's advice likely (and while no other group's peer links with it)
+                    "several_groups": len(groups) > 1 and not revoked_here.taken_by(kept),
                     "group_fork": kept.get("forked_key") == "group",
                     "forked_at": kept.get("forked_at"),  # refused as frozen by its own fork: not revoked
                     "elsewhere": kept.get("elsewhere", False)})  # ... at a seq this home never reached
@@ -281,10 +282,11 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
 def hidden_own(log: EventLog, watched: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The devices of this group that sealed events this node cannot read, as the running node's
     last look found them (node/hidden_own.py Watch: it looks at what is new, where a page would
-    open every sealed event of the group again), but not one revoked since (revoking is the
-    advice); each with its id in full (for `solnet revoke`) and short, as the overview says them."""
+    open every sealed event of the group again), but not one revoked since from the first seq of what
+    it sealed (revoking is the advice: from a later seq, what it sealed still counts); each with its id in
+    full (for `solnet revoke`) and short, as the overview says them."""
     return [{**found, "device_id": found["device"], "short": short_id(device)}
-            for found in watched if still_said(log, device := bytes.fromhex(found["device"]))]
+            for found in watched if still_said(log, device := bytes.fromhex(found["device"]), found.get("seq"))]
 
 
 def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dict[str, list[Any]]:

@@ -144,7 +144,9 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
     # it says which key, from when and whom to ask, where a peer's refusal can only guess, as `status`)
     await node.db(publishing.refuse_if_revoked_here, node.log, node.keys)
     kept = await node.db(revoked_here.load, store)
-    if kept is not None:  # no peer will sync with it: waiting, then "try again or --offline", would mislead
+    # No peer will sync with it: waiting, then "try again or --offline", would mislead. Unless peers of
+    # another group linked with it since (a mole's lie: the first round comes, as after any start)
+    if kept is not None and not revoked_here.taken_by(kept):
         raise InvalidEvent(chain_gate.NOT_CAUGHT_UP, revoked_here.warning(
             kept, node.home.config().group_id, local_time(kept["at"])) + "; nothing was published")
     _refuse_if_storage_fails(node)

@@ -54,7 +54,8 @@ async def test_a_mole_device_sealing_away_from_its_own_group_is_said_to_the_owne
     said = status_text(await running.db(node_status, calais.home, running.log))
     assert (f"WARNING: a device of your group ({short_id(mole.public)}) sealed an event your node cannot read: your "
             "group's own events are always sealed to you; this device may be in other hands. If no member of your "
-            f"group knows why, revoke it with your group key (`solnet revoke {mole_id}`)." in said), said
+            f"group knows why, revoke it with your group key (`solnet revoke {mole_id} --from-seq 1`): from its seq 1, "
+            "the first it sealed so, what it signed is void on every node." in said), said
 
     _, public, _ = await get(node.client, "/")
     assert "hidden-own" not in public
@@ -63,7 +64,8 @@ async def test_a_mole_device_sealing_away_from_its_own_group_is_said_to_the_owne
     assert _warning(overview, f"hidden-own-{short_id(mole.public)}") == (
         f"A device of your group ({short_id(mole.public)}) sealed 1 event(s) your node cannot read: your group's own "
         "events are always sealed to you; this device may be in other hands. If no member of your group knows why, "
-        f"revoke it with your group key: solnet revoke {mole_id}.")
+        f"revoke it with your group key from its seq 1, the first it sealed so (what it signed from there is void "
+        f"on every node): solnet revoke {mole_id} --from-seq 1.")
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "entre d’autres mains" in (_warning(french, f"hidden-own-{short_id(mole.public)}") or "")
 

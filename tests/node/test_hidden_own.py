@@ -128,6 +128,40 @@ def test_a_revoked_device_is_no_longer_said(tmp_path: Path):
     assert hidden_own.unreadable_own(calais, opener, device) == []
 
 
+def test_a_device_revoked_from_after_what_it_sealed_is_still_said_with_the_seq_that_voids_it(tmp_path: Path):
+    """`solnet revoke MOLE`, as the warning said, revokes from the device's next event: its need
+    "withdrawn", sealed to Bristol only, still counted on Bristol's node, and Calais's node, which
+    had said it, said nothing more. It is said until a revocation from the first seq it sealed so,
+    and the words give that seq."""
+    w = World()
+    w.honest.sign("need", {"category": "water", "quantity": 3, "region": "calais"})
+    w.mole.sign("need", {"category": "food", "quantity": 2, "region": "calais"})  # seq 1: an honest-looking start
+    w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public])  # seq 2
+    w.mole_seals("need.update", {"need": w.need.id, "status": "withdrawn"}, [w.b_enc.public])  # seq 3
+    mole = bytes(w.mole_key.public)
+    for order in (None, random.Random(3)):
+        calais = w.log(tmp_path / f"calais-{order is None}.db", order)
+        bristol = w.log(tmp_path / f"bristol-{order is None}.db", order)
+        opener, device = Opener(w.keys.device_encryption), bytes(w.keys.device.public)
+        [said] = hidden_own.unreadable_own(calais, opener, device)
+        assert (said["events"], said["seq"]) == (2, 2)
+        assert f"`solnet revoke {mole.hex()} --from-seq 2`" in words.hidden_own_warning(said)
+        for from_seq, still in ((4, True), (3, True), (2, False)):  # the default (its next event), then lower
+            revoke = w.calais.sign("member.revoke", {"subject": mole, "from_seq": from_seq})
+            calais.ingest(wires([revoke]))
+            bristol.ingest(wires([revoke]))
+            withdrawn = w.need.id not in [n["id"] for n in view(bristol, "needs",
+                                                                 opened=opened_rows(bristol, Opener(w.b_enc)))]
+            assert withdrawn == still  # on Bristol's node, the sealed withdrawal counts until then
+            assert bool(hidden_own.unreadable_own(calais, opener, device)) == still, from_seq
+            watch = hidden_own.Watch(opener, device)
+            assert bool(watch.look(calais)) == still and all(f["seq"] == 2 for f in watch.last)
+        calais.store.close()
+        bristol.store.close()
+        w.calais.made = [e for e in w.calais.made if e.kind != "member.revoke"]  # (the next order starts afresh)
+        w.calais.seq, w.calais.prev = w.calais.made[-1].seq, w.calais.made[-1].id
+
+
 class CountingOpener(Opener):
     def __init__(self, key: EncryptionKey) -> None:
         super().__init__(key)

@@ -66,3 +66,87 @@ def test_a_kept_refusal_is_said_as_one_peers_word_not_the_networks_verdict():
         assert said.startswith("a peer of Calais refused this device") and "one peer's word" in said, said
         published = revoked_here.publish_warning(record, "22" * 32, "today")
         assert "if that peer says true, what this device publishes reaches no node" in published, published
+
+
+def test_the_word_of_a_peer_revoked_since_goes_at_the_next_round_with_any_peer(tmp_path):
+    """A mole's node refused an honest device of another group as revoked (a lie). Its word was kept
+    for good, with a fellow group's true one: the mole never completes a round again once its group is
+    expelled, so every status and publish still said "a peer of the mole's group refused this device
+    as revoked ... what this device publishes reaches no node". The next complete round with any peer
+    drops the word of a peer no longer believed (revoked, or its group), in any order of the two words."""
+    from test_order_independence import certified_world, ingest_in
+
+    for first, second in (("g2", "g3"), ("g3", "g2")):
+        world = certified_world()  # G1 (device g1, x), G2 (g2) and G3 (g3), each admitted by F
+        log = ingest_in(tmp_path / f"{first}.db", world, world.events, [])
+        for peer in (first, second):
+            assert revoked_here.record(log, world.pub(peer), 1_000) is not None
+        assert {p["by"] for c in revoked_here.claims_of(revoked_here.load(log.store))
+                for p in revoked_here.refusers(c)} == {world.pub("g2").hex(), world.pub("g3").hex()}
+        # A round with a peer of another group: its group is kept as taking this device (once)
+        assert revoked_here.accepted_by(log, world.pub("f1")) and not revoked_here.accepted_by(log, world.pub("f1"))
+        assert len(revoked_here.claims_of(revoked_here.load(log.store))) == 1
+        # F expels G2, the mole's group (from its start); then a round with f1 completes
+        log.ingest([world.authors["F"].sign("member.revoke", {"subject": world.pub("G2"), "from_seq": 1,
+                                                              "reason": "infiltrator"}).encode()])
+        assert revoked_here.accepted_by(log, world.pub("f1"))
+        kept = revoked_here.load(log.store)
+        assert kept is not None and kept["by"] == world.pub("g3").hex() and "others" not in kept, kept
+        assert "also" not in kept and revoked_here.groups_saying(kept) == [kept["name"]], kept
+        # G3's device revoked by its own group: nothing of the refusal is said any more
+        log.ingest([world.authors["G3"].sign("member.revoke", {"subject": world.pub("g3"), "from_seq": 1,
+                                                               "reason": "lost"}).encode()])
+        assert revoked_here.accepted_by(log, world.pub("f1")) and revoked_here.load(log.store) is None
+        log.store.close()
+
+
+def test_a_round_with_a_peer_kept_beside_the_first_takes_its_word_back(tmp_path):
+    """Two groups' peers refused this device alike; the second completes a round after all: its word
+    goes, and the claim is said as the first's alone (it stayed said as two groups' word)."""
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    log = ingest_in(tmp_path / "also.db", world, world.events, [])
+    for peer in ("g2", "g3"):
+        revoked_here.record(log, world.pub(peer), 1_000)
+    assert len(revoked_here.groups_saying(revoked_here.load(log.store))) == 2
+    assert revoked_here.accepted_by(log, world.pub("g3"))
+    kept = revoked_here.load(log.store)
+    assert kept["by"] == world.pub("g2").hex() and "also" not in kept, kept
+    log.store.close()
+
+
+def test_two_groups_claim_is_not_said_likely_true_while_a_third_groups_peer_links_with_the_device(tmp_path):
+    """Two infiltrating groups' nodes (one admitted by the other's device: one vouch) refused an honest
+    device saying its group key forked: "said by several groups, it is likely true ... ask the group that
+    admitted yours to revoke your group from seq 1", while every honest peer went on syncing with it.
+    A complete round with a peer of another group says against it, until that group refuses it too."""
+    from node.dashboard.pages import own_key_problems
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    log = ingest_in(tmp_path / "taken.db", world, world.events, [])
+    for order in (("g2", "g3", "f1"), ("f1", "g2", "g3")):  # the honest round before or after the claims
+        log.store.set_meta(revoked_here.META_KEY, b"")
+        for peer in order:
+            if peer == "f1":
+                revoked_here.accepted_by(log, world.pub("f1"))
+            else:
+                revoked_here.record(log, world.pub(peer), 1_000, forked_at=2, group_fork=True)
+        kept = revoked_here.load(log.store)
+        said = revoked_here.warning(kept, "22" * 32, "today")
+        if order[0] == "f1":  # no claim was kept when F linked with it: nothing to say against
+            assert "likely true" in said and "against it" not in said, said
+            continue
+        assert "likely true" not in said and "do not ask for your group's removal" in said, said
+        assert "; against it, a peer of group " in said and said.endswith(
+            "linked with this device since, so their nodes take it: not every node refuses it"), said
+        assert [t["group"] for t in revoked_here.taken_by(kept)] == [world.pub("F").hex()]
+        [problem] = own_key_problems(log, world.pub("g1"), world.pub("G1"))  # the dashboard's overview
+        assert problem["group_fork"] and problem["several_groups"] is False, problem
+        # F refuses it too: F no longer takes it, and two groups... three say it
+        revoked_here.record(log, world.pub("f1"), 2_000, forked_at=2, group_fork=True)
+        kept = revoked_here.load(log.store)
+        assert revoked_here.taken_by(kept) == [] and "likely true" in revoked_here.warning(kept, "22" * 32, "today")
+        assert own_key_problems(log, world.pub("g1"), world.pub("G1"))[0]["several_groups"] is True
+    log.store.close()
