@@ -943,7 +943,12 @@ def cmd_ls(args: argparse.Namespace) -> int:
             since = parse_since(args.since, now_ms())
         except InputError as exc:
             raise UsageError(f"--since: {exc}") from None
-    rows = log.store.list_events(kind=args.kind, author=author, since_ts=since, limit=args.limit)
+    # one more than asked: whether the listing is cut, said on stderr (100 needs "since yesterday"
+    # read as all of them, the rest left out without a word)
+    rows = log.store.list_events(kind=args.kind, author=author, since_ts=since, limit=args.limit + 1)
+    if len(rows) > args.limit:
+        rows = rows[:args.limit]
+        print(f"solnet: {render.listing_cut(args.limit, rows[-1][3])}", file=sys.stderr)
     group_of = {k: m.group for k, m in log.trust.members.items()}
     opener = cli_opener(home, any(r[4] == SEALED_KIND for r in rows))
     if args.json:

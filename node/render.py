@@ -288,6 +288,13 @@ def field_text(kind: str, name: str, value: Any, fields: dict[str, Any]) -> str:
     return str(value)
 
 
+def listing_cut(limit: int, oldest_shown: int) -> str:
+    """What `solnet ls` says (on stderr) when more events match than it lists: the newest `limit`,
+    down to `oldest_shown` (ms), were printed, and how to see the others."""
+    return (f"only the newest {plural(limit, 'event')} shown (back to {local_time(oldest_shown)}); older ones "
+            f"match too: give a larger --limit to see them")
+
+
 def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any], *,
                inner_kind: str | None = None, shared: str | None = None,
                names: dict[bytes, str] | None = None, currency: str | None = None) -> list[str]:
