@@ -288,6 +288,30 @@ def field_text(kind: str, name: str, value: Any, fields: dict[str, Any]) -> str:
     return str(value)
 
 
+LISTING_STATUS_WORDS = {"open": "open", "withdrawn": "WITHDRAWN by its group", "lapsed": "LAPSED (its date passed)",
+                        "group_left": "its group has left the network", "group_revoked": "its group was revoked"}
+
+
+def state_text(kind: str, state: dict[str, Any]) -> str:
+    """What a need, an offer or a fundraiser comes to now, as `solnet show` says it under the event
+    (which shows what was published: a withdrawn need read as open there, a need half covered as
+    wholly missing, a fundraiser with no word of what it raised)."""
+    if kind == "fundraiser":
+        said = (f"raised {money(state['raised'], state['currency'])} of {money(state['goal'], state['currency'])} "
+                f"({state['progress']}%), pledged {money(state['pledged'], state['currency'])}")
+        if state.get("group_gone"):
+            return f"{said}; {GONE_WORDS[state['group_gone']]}"
+        return f"{said}; ENDED" if state.get("ended") else said
+    unit = state.get("unit", DEFAULT_UNIT)
+    if kind == "need":
+        covered = f"{state['fulfilled']} of {quantity(state['quantity'], unit)} covered"
+        said = (covered if state["status"] != "open"  # nobody is to send the rest
+                else f"{covered}, {state['remaining']} still needed" if state["remaining"] else f"fully covered ({covered})")
+    else:
+        said = f"{quantity(state['remaining'], unit)} left of {state['quantity']}"
+    return f"{LISTING_STATUS_WORDS.get(state['status'], state['status'])}; {said}"
+
+
 def listing_cut(limit: int, oldest_shown: int) -> str:
     """What `solnet ls` says (on stderr) when more events match than it lists: the newest `limit`,
     down to `oldest_shown` (ms), were printed, and how to see the others."""
