@@ -456,11 +456,18 @@ def gone_mark(item: dict[str, Any]) -> str:
     return f" [{GONE_WORDS[item['group_gone']]}]" if item.get("group_gone") else ""
 
 
+def action_when(action: dict[str, Any]) -> str:
+    """When an action of the lists to come is: its start, and its end when it says one (a rota or a
+    camp that started weeks ago and runs on read as long over, dated by its start alone)."""
+    ends = action.get("ends_at")
+    return f"{local_time(action['starts_at'])}" + (f" until {local_time(ends)}" if ends else "")
+
+
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
     group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
     short = short_id(item["id"])
     if view in ("actions", "timeline"):
-        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}) — "
+        return (f"{action_when(item)}  {item['region']:<12} {item['title']} ({words(item['type'])}) — "
                 f"{group}  {short}")
     if view == "past-actions":
         reports = item.get("reports") or []
@@ -626,7 +633,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     a = r.get("next_action")
     shared = (f" [shared with {shared_text(a['shared_with'], group_names or {})} only]"
               if a and a.get("shared_with") else "")
-    lines.append("  next action: " + (f"{local_time(a['starts_at'])} {a['title']} ({words(a['type'])}){shared}" if a
+    lines.append("  next action: " + (f"{action_when(a)} {a['title']} ({words(a['type'])}){shared}" if a
                                       else "none in the next 7 days"))
     funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
              + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") + _sum_shared(f)
