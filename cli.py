@@ -959,7 +959,12 @@ def cmd_ls(args: argparse.Namespace) -> int:
             since = parse_since(args.since, now_ms())
         except InputError as exc:
             raise UsageError(f"--since: {exc}") from None
-    rows = log.store.list_events(kind=args.kind, author=author, since_ts=since, limit=args.limit)
+    # one more than asked: whether the listing is cut, said on stderr (100 needs "since yesterday"
+    # read as all of them, the rest left out without a word)
+    rows = log.store.list_events(kind=args.kind, author=author, since_ts=since, limit=args.limit + 1)
+    if len(rows) > args.limit:
+        rows = rows[:args.limit]
+        print(f"solnet: {render.listing_cut(args.limit, rows[-1][3])}", file=sys.stderr)
     group_of = {k: m.group for k, m in log.trust.members.items()}
     opener = cli_opener(home, any(r[4] == SEALED_KIND for r in rows))
     if args.json:
@@ -1052,6 +1057,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             _shared_details(home, log, row[0], data)
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
+    state = _state_now(log, row)
+    if state is not None:  # what it comes to now (withdrawn, covered, raised), as `view` counts it
+        data["state"] = render.view_json(state)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -1069,7 +1077,24 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         currency = references.update_currency(log.store, log.trust, row[4], fields)
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
+    if state is not None:
+        print(f"  now: {render.state_text(row[4], state)}")
     return 0
+
+
+def _state_now(log: EventLog, row: tuple) -> dict[str, Any] | None:
+    """A stored need's, offer's or fundraiser's item as the views show it now (None for other kinds)."""
+    from node import references
+    from node.log import now_ms
+    from node.store import BODY_PRESENT
+    from node.views import Held, fundraiser_item
+    if row[9] != BODY_PRESENT:  # (its body gone: nothing to say of it)
+        return None
+    if row[4] in ("need", "offer"):
+        return references.listing_state(log.store, log.trust, row[0], now_ms())
+    if row[4] == "fundraiser":
+        return fundraiser_item(Held(log.store, log.trust), row[0], now_ms())
+    return None
 
 
 def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],

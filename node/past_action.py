@@ -18,6 +18,7 @@ def past_action_warning(kind: str, texts: dict[str, str], event_id: str, now: in
         return None
     try:
         when = parse_time(texts["starts_at"], time_zone)
+        ends = parse_time(texts["ends_at"], time_zone) if isinstance(texts.get("ends_at"), str) else None
     except InputError:
         return None
-    return past_action(local_time(when), event_id) if starts_in_the_past(when, now) else None
+    return past_action(local_time(when), event_id) if starts_in_the_past(when, now, ends) else None

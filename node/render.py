@@ -288,6 +288,37 @@ def field_text(kind: str, name: str, value: Any, fields: dict[str, Any]) -> str:
     return str(value)
 
 
+LISTING_STATUS_WORDS = {"open": "open", "withdrawn": "WITHDRAWN by its group", "lapsed": "LAPSED (its date passed)",
+                        "group_left": "its group has left the network", "group_revoked": "its group was revoked"}
+
+
+def state_text(kind: str, state: dict[str, Any]) -> str:
+    """What a need, an offer or a fundraiser comes to now, as `solnet show` says it under the event
+    (which shows what was published: a withdrawn need read as open there, a need half covered as
+    wholly missing, a fundraiser with no word of what it raised)."""
+    if kind == "fundraiser":
+        said = (f"raised {money(state['raised'], state['currency'])} of {money(state['goal'], state['currency'])} "
+                f"({state['progress']}%), pledged {money(state['pledged'], state['currency'])}")
+        if state.get("group_gone"):
+            return f"{said}; {GONE_WORDS[state['group_gone']]}"
+        return f"{said}; ENDED" if state.get("ended") else said
+    unit = state.get("unit", DEFAULT_UNIT)
+    if kind == "need":
+        covered = f"{state['fulfilled']} of {quantity(state['quantity'], unit)} covered"
+        said = (covered if state["status"] != "open"  # nobody is to send the rest
+                else f"{covered}, {state['remaining']} still needed" if state["remaining"] else f"fully covered ({covered})")
+    else:
+        said = f"{quantity(state['remaining'], unit)} left of {state['quantity']}"
+    return f"{LISTING_STATUS_WORDS.get(state['status'], state['status'])}; {said}"
+
+
+def listing_cut(limit: int, oldest_shown: int) -> str:
+    """What `solnet ls` says (on stderr) when more events match than it lists: the newest `limit`,
+    down to `oldest_shown` (ms), were printed, and how to see the others."""
+    return (f"only the newest {plural(limit, 'event')} shown (back to {local_time(oldest_shown)}); older ones "
+            f"match too: give a larger --limit to see them")
+
+
 def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any], *,
                inner_kind: str | None = None, shared: str | None = None,
                names: dict[bytes, str] | None = None, currency: str | None = None) -> list[str]:
@@ -427,11 +458,18 @@ def gone_mark(item: dict[str, Any]) -> str:
     return f" [{GONE_WORDS[item['group_gone']]}]" if item.get("group_gone") else ""
 
 
+def action_when(action: dict[str, Any]) -> str:
+    """When an action of the lists to come is: its start, and its end when it says one (a rota or a
+    camp that started weeks ago and runs on read as long over, dated by its start alone)."""
+    ends = action.get("ends_at")
+    return f"{local_time(action['starts_at'])}" + (f" until {local_time(ends)}" if ends else "")
+
+
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
     group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
     short = short_id(item["id"])
     if view in ("actions", "timeline"):
-        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}) — "
+        return (f"{action_when(item)}  {item['region']:<12} {item['title']} ({words(item['type'])}) — "
                 f"{group}  {short}")
     if view == "past-actions":
         reports = item.get("reports") or []
@@ -597,7 +635,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     a = r.get("next_action")
     shared = (f" [shared with {shared_text(a['shared_with'], group_names or {})} only]"
               if a and a.get("shared_with") else "")
-    lines.append("  next action: " + (f"{local_time(a['starts_at'])} {a['title']} ({words(a['type'])}){shared}" if a
+    lines.append("  next action: " + (f"{action_when(a)} {a['title']} ({words(a['type'])}){shared}" if a
                                       else "none in the next 7 days"))
     funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
              + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") + _sum_shared(f)

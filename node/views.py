@@ -21,6 +21,7 @@ from node import references
 from node.audience import Opener, WithOpened, ordered, request_readers
 from node.log import EventLog, now_ms
 from node.status import peer_list
+from node.words import UNDER_WAY_SHOWN_MS
 
 DAY_MS = readmodels.DAY_MS
 T = TypeVar("T")
@@ -218,10 +219,10 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
     """Actions not over yet, soonest first, every region together (or one)."""
     window_start = now - readmodels.RECENT_ACTION_GRACE_MS
     if limit is None:
-        rows = log.rows(ACTION, region=region, t_from=window_start - 30 * DAY_MS)
+        rows = log.rows(ACTION, region=region, t_from=window_start - UNDER_WAY_SHOWN_MS)
     else:  # still going (the latest started in the last 30 days), then the soonest upcoming
-        started = log.listed(ACTION, limit, region=region, t_from=window_start - 30 * DAY_MS, t_before=window_start,
-                             order="latest")
+        started = log.listed(ACTION, limit, region=region, t_from=window_start - UNDER_WAY_SHOWN_MS,
+                             t_before=window_start, order="latest")
         rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t")
     found = readmodels.upcoming_actions(rows, now, days=days)
     return _fair(log, ACTION, found, limit)  # (two listings joined: fair again)

@@ -212,8 +212,17 @@ def local_zone_name() -> str | None:
 PAST_ACTION_SLACK_MS = 3_600_000
 
 
-def starts_in_the_past(starts_at_ms: int, now: int) -> bool:
-    """Whether an action starting at `starts_at_ms` is one no list of actions to come shows."""
+# How long before now (its 3 h of grace aside) an action still going may have started for the
+# lists of actions to come to show it (node/views.py `actions`: read by start, this far back)
+UNDER_WAY_SHOWN_MS = 30 * 86_400_000
+
+
+def starts_in_the_past(starts_at_ms: int, now: int, ends_at_ms: int | None = None) -> bool:
+    """Whether an action starting at `starts_at_ms` (and ending at `ends_at_ms`, if it says) is one
+    no list of actions to come shows. One that started and runs on is shown as under way (a rota
+    started last week warned as "not shown"), as long as it started within UNDER_WAY_SHOWN_MS."""
+    if ends_at_ms is not None and ends_at_ms >= now:
+        return starts_at_ms < now - UNDER_WAY_SHOWN_MS
     return starts_at_ms < now - PAST_ACTION_SLACK_MS
 
 

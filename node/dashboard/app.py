@@ -412,7 +412,9 @@ class Dashboard:
         """Just published: an action dated in the past is in no list of actions to come; said as
         `solnet publish` says it (node/words.py past_action)."""
         starts_at = (event.get("raw") or {}).get("starts_at")
-        if event["kind"] != "action" or not isinstance(starts_at, int) or not starts_in_the_past(starts_at, now_ms()):
+        ends_at = (event.get("raw") or {}).get("ends_at")
+        if (event["kind"] != "action" or not isinstance(starts_at, int)
+                or not starts_in_the_past(starts_at, now_ms(), ends_at if isinstance(ends_at, int) else None)):
             return None
         # The time as every time of the page is (a <time> the page's script shows in the reader's
         # zone): as text, it read "04:00 UTC" beside the form's "05:00 UTC+1".

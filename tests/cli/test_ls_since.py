@@ -3,6 +3,7 @@ had `since` (GET /api/v1/events?since=...), the command did not: a coordinator c
 newest N events and look for where yesterday began."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from node.home import Home
@@ -44,3 +45,17 @@ def test_ls_since_in_other_words_is_refused_with_the_forms_it_takes(network, cli
     refused = cli.run(network.a, "ls", "--since", "yesterday", ok=False)
     assert refused.returncode == 2 and refused.stdout == "", refused
     assert "'yesterday' is neither a span back from now (90m, 6h, 1d) nor a date and time" in refused.stderr
+
+
+def test_ls_says_on_stderr_when_more_events_match_than_it_lists(network, cli) -> None:
+    """100 needs "since yesterday" read as all of them: the cut is said, with how to see the rest."""
+    now = now_ms()
+    ids = _stamped(network.a, cli.PASSPHRASE, {f"n{i}": now - (3 - i) * 60_000 for i in range(3)})
+    cut = cli.run(network.a, "ls", "--kind", "need", "--since", "1d", "--limit", "2")
+    assert [line.split()[6] for line in cut.stdout.splitlines()] == [ids["n2"][:12] + "…", ids["n1"][:12] + "…"]
+    assert "only the newest 2 events shown (back to " in cut.stderr and "give a larger --limit" in cut.stderr, cut.stderr
+    as_json = cli.run(network.a, "ls", "--kind", "need", "--limit", "2", "--json")
+    assert len(json.loads(as_json.stdout)) == 2 and "only the newest 2 events shown" in as_json.stderr
+
+    whole = cli.run(network.a, "ls", "--kind", "need", "--limit", "3")  # exactly as many as match: nothing cut
+    assert len(whole.stdout.splitlines()) == 3 and whole.stderr == "", whole.stderr
