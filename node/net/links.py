@@ -419,7 +419,7 @@ class Links:
         told to it, as TwiceWatch decides."""
         rounds = [Rounds(other.number, other.peer_device, other.outbound, peer.opened_ms, peer.rounds_opened,
                          peer.first_round_ms, peer.latest_round_ms,
-                         other.address if other.outbound else other.dialled_at)
+                         other.address if other.outbound else other.dialled_at, peer.earlier_round_ms)
                   for other, peer in list(self._open.values()) if other.peer_device == link.peer_device]
         older = self.twice.check(link.peer_device, rounds, now_ms())
         if older is None or older.number not in self._open:

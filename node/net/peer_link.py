@@ -196,10 +196,12 @@ class PeerLink:
         self._streaming: dict[bytes, tuple[int, int]] = {}
         self._streamed: dict[bytes, tuple[int, int]] = {}
         # The rounds the peer opened on this link (only a dialler opens them; on a link this node
-        # dialled, those the peer answered): how many, when the first and the latest came (ms). Two
-        # running nodes with one key each drive, or answer, a link (node/linked_twice.py).
+        # dialled, those the peer answered): how many, when the first, the one before the latest and
+        # the latest came (ms). Two running nodes with one key each drive, or answer, a link
+        # (node/linked_twice.py).
         self.rounds_opened = 0
         self.first_round_ms: int | None = None
+        self.earlier_round_ms: int | None = None
         self.latest_round_ms: int | None = None
 
     # --- the reader loop ------------------------------------------------------------------------
@@ -242,7 +244,7 @@ class PeerLink:
     def count_round(self) -> None:
         """The peer opened a round on this link, or answered one this node opened (above)."""
         self.rounds_opened += 1
-        self.latest_round_ms = now_ms()
+        self.earlier_round_ms, self.latest_round_ms = self.latest_round_ms, now_ms()
         if self.first_round_ms is None:
             self.first_round_ms = self.latest_round_ms
         self._round_opened(self.link)
