@@ -96,8 +96,9 @@ class RoundResult:
     own_sent: tuple[int, int] | None = None  # this device's events streamed to the peer (first, last seq)
     own_head: int = 0  # this device's seq in the heads this side offered the round
     # This device's events the peer sent in the round that were not stored (refused: stamped ahead of
-    # this clock, the pending queue full; or kept waiting): the peer holds more of this device's chain
-    # than this home does, so the round does not say the home caught up (node/chain_gate.py).
+    # this clock, the pending queue full; or kept waiting; not forged ones): the peer holds more of
+    # this device's chain than this home does, so the round does not say the home caught up
+    # (node/chain_gate.py).
     own_not_stored: int = 0
 
     @property
@@ -570,14 +571,16 @@ class PeerLink:
         return True
 
     def _own_not_stored(self, wires: Sequence[bytes], outcomes: list[Outcome]) -> int:
-        """How many of this device's events in a batch were not stored (refused or kept waiting); the
-        author is read only of those (a few), never of every event."""
+        """How many of this device's events in a batch were not stored for a reason of this node's
+        (stamped ahead of its clock, its pending queue full) or kept waiting; the author is read only
+        of those (a few), never of every event. Not those refused as invalid (a bad signature): a
+        member forging one with this device as author each round would hold its publishing for good."""
         own = self._own_device()
         if not own:
             return 0
         count = 0
         for outcome, wire in zip(outcomes, wires):
-            if outcome.status in (REJECTED, PENDING):
+            if outcome.status == PENDING or (outcome.status == REJECTED and outcome.reason in (FUTURE, NOT_KEPT)):
                 try:
                     author, _ = stored_author_seq(wire)
                 except Exception:  # noqa: BLE001 (a malformed wire of the peer's is no event of this device)
