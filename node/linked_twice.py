@@ -24,9 +24,14 @@ Only the dialler opens rounds (an Offer), and a running node opens one at once a
 seconds. On links this node dialled, it opens the rounds and the peer answers them: a round the
 peer answered counts there (this node never keeps two links it dialled with one device, though).
 So one device is linked twice when two open links it dialled to the same address of this node
-have each carried more rounds than a `solnet sync` makes, and the older one carried a round well
+have each carried more rounds than a `solnet sync` makes, and the older one carried two rounds well
 after (OVERLAP_MS) the newer one's first: two running nodes hold the same key, each on its own
-link. Neither link can be told the honest one (the thief's copy may be the first in), so nothing
+link. Two, not one: anyone on the path (a relay, a Wi-Fi or an ISP: the websocket's framing is in
+clear) could hold back the bytes of a working link, answer this node's pings on it (control frames
+are not sealed), and hand over what it held once the dialler, hearing nothing, had dialled again:
+one late Offer on the older link, and this node told its operator to have an honest device
+revoked (until 2026-12-06). A dialler opens a round only once the peer answered the one before,
+so the old link of one node carries at most one round that came after its node dialled again. Neither link can be told the honest one (the thief's copy may be the first in), so nothing
 is refused here: the node says so.
 
 What it misses: a copy reached only at another address of this node than the original's (a copy
@@ -52,7 +57,7 @@ class Rounds:
     """One open link as the rounds its peer opened on it tell it: to which `device`, dialled by
     which side (`outbound`: this node), when it opened (ms), how many rounds the peer opened on it
     (on a link this node dialled: answered), when the first and the latest of them came (ms;
-    None: none yet), and `at` which address: the one this node dialled, or the one of this node
+    None: none yet), and the one before the latest (`earlier_ms`), and `at` which address: the one this node dialled, or the one of this node
     the dialler named (None: not known)."""
     number: int
     device: bytes
@@ -62,6 +67,7 @@ class Rounds:
     first_ms: int | None = None
     latest_ms: int | None = None
     at: str | None = None
+    earlier_ms: int | None = None  # when the round before the latest came (ms; None: fewer than two)
 
 
 def linked_twice(links: Iterable[Rounds]) -> dict[bytes, Rounds]:
@@ -75,8 +81,10 @@ def linked_twice(links: Iterable[Rounds]) -> dict[bytes, Rounds]:
     for (device, _, _), held in running.items():
         held.sort(key=lambda link: (link.opened_ms, link.number))
         for index, older in enumerate(held):
-            # (a round of the older link racing the newer one's start is no overlap: OVERLAP_MS)
-            if any(older.latest_ms > newer.first_ms + OVERLAP_MS for newer in held[index + 1:]):  # type: ignore[operator]
+            # (a round of the older link racing the newer one's start is no overlap: OVERLAP_MS; one
+            # round alone may be one held back on the path: two, the earlier one too, see above)
+            if older.earlier_ms is not None and any(older.earlier_ms > newer.first_ms + OVERLAP_MS  # type: ignore[operator]
+                                                    for newer in held[index + 1:]):
                 found.setdefault(device, older)
     return found
 

@@ -126,7 +126,7 @@ class Links:
     def __init__(self, *, route: Route, rng: random.Random, sync_interval_s: float,
                  identity: Callable[[], Identity], directory: PeerDirectory, policy: PeerPolicy,
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
-                 round_completed: Callable[[bool, bytes, int | None], Awaitable[None]],
+                 round_completed: Callable[[bool, bytes, int | None, bool], Awaitable[None]],
                  refused_as_revoked: Callable[[bytes, int | None, bool], Awaitable[None]] | None = None,
                  accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         self.route = route
@@ -419,7 +419,7 @@ class Links:
         told to it, as TwiceWatch decides."""
         rounds = [Rounds(other.number, other.peer_device, other.outbound, peer.opened_ms, peer.rounds_opened,
                          peer.first_round_ms, peer.latest_round_ms,
-                         other.address if other.outbound else other.dialled_at)
+                         other.address if other.outbound else other.dialled_at, peer.earlier_round_ms)
                   for other, peer in list(self._open.values()) if other.peer_device == link.peer_device]
         older = self.twice.check(link.peer_device, rounds, now_ms())
         if older is None or older.number not in self._open:
@@ -445,7 +445,8 @@ class Links:
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         if link.outbound and (held := self._open.get(link.number)) is not None:
             held[1].count_round()  # one the peer answered: is it linked twice, at two addresses?
-        self._tasks.append(asyncio.create_task(self._round_completed(True, link.peer_device, result.own_held)))
+        self._tasks.append(asyncio.create_task(self._round_completed(True, link.peer_device, result.own_held,
+                                                                     result.caught_up)))
         if self._accepted_by is not None:
             self._tasks.append(asyncio.create_task(self._accepted_by(link.peer_device)))
         now = now_ms()
@@ -541,5 +542,5 @@ class Links:
         book.add(address, book.get(address).source if book.get(address) else "config")
         book.proved(address, link.peer_device)  # whose node it is: `solnet peers` names its group
         book.synced(address, now_ms(), received=result.received, sent=result.sent, lag=result.lag)
-        await self._round_completed(False, link.peer_device, own_held)
+        await self._round_completed(False, link.peer_device, own_held, result.caught_up)
         return result

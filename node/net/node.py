@@ -312,13 +312,16 @@ class Node:
             log.warning("%s. Nothing is published before that sync completes. If the home this one was copied from "
                         "still runs, stop one of them: two nodes signing with one key fork it", chain_gate.RESTORED)
 
-    async def _round_completed(self, running: bool, peer: bytes, own_held: int | None = None) -> None:
+    async def _round_completed(self, running: bool, peer: bytes, own_held: int | None = None,
+                               caught_up: bool = True) -> None:
         """A complete round with `peer`: this home has caught up with the peer's events of its keys
-        (a restored home: once enough distinct peers have, node/chain_gate.py); `own_held`: the peer
-        was found holding this device's events up to that seq (node/own_delivered.py)."""
+        (a restored home: once enough distinct peers have, node/chain_gate.py), unless some of this
+        device's events it sent were not stored here (`caught_up` false: refused as stamped ahead of
+        this clock, say; the round then says nothing of the chain); `own_held`: the peer was found
+        holding this device's events up to that seq (node/own_delivered.py)."""
         if own_held:
             await self.db(own_delivered.note, self.log.store, own_held)
-        if running and self._started_ms is None:
+        if (running and self._started_ms is None) or not caught_up:
             return
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None, peer)
         await self._read_own_stamped_ahead()

@@ -29,7 +29,7 @@ from events.format import decode_event, stored_author_seq
 from node.listener import LogBudget
 from node.log import now_ms
 from node.net.link_ingest import Batch, LinkIngest
-from node.outcome import ACCEPTED, DUPLICATE, REJECTED, Outcome
+from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.ports import LinkGossip, LinkPolicy, LinkStorage, StorageFailed
 from sync.antientropy import Head, SendEvidence, SendRange
 from sync.errors import RemoteProtocolError
@@ -95,12 +95,25 @@ class RoundResult:
     of_forked_keys: int = 0
     own_sent: tuple[int, int] | None = None  # this device's events streamed to the peer (first, last seq)
     own_head: int = 0  # this device's seq in the heads this side offered the round
+    # This device's events the peer sent in the round that were not stored (refused: stamped ahead of
+    # this clock, the pending queue full; or kept waiting; not forged ones): the peer holds more of
+    # this device's chain than this home does, so the round does not say the home caught up
+    # (node/chain_gate.py).
+    own_not_stored: int = 0
 
     @property
     def own_held(self) -> int | None:
         """The seq up to which the peer is known to hold this device's events: a complete round that
         streamed it none of them found it holding all this side offered (node/own_delivered.py)."""
         return self.own_head if self.complete and self.own_sent is None and self.own_head else None
+
+    @property
+    def caught_up(self) -> bool:
+        """A complete round that left nothing of this device's chain at the peer alone: a restored
+        home on a machine whose clock was a day behind refused its own newer events as stamped
+        ahead, counted the round all the same, and its next publish forked its device (until
+        2026-12-06)."""
+        return self.complete and not self.own_not_stored
 
     @property
     def received(self) -> int:
@@ -115,6 +128,7 @@ class RoundResult:
         self.sent += other.sent
         self.outcomes.update(other.outcomes)
         self.of_forked_keys += other.of_forked_keys
+        self.own_not_stored += other.own_not_stored
         self.seconds += other.seconds
 
 
@@ -196,10 +210,12 @@ class PeerLink:
         self._streaming: dict[bytes, tuple[int, int]] = {}
         self._streamed: dict[bytes, tuple[int, int]] = {}
         # The rounds the peer opened on this link (only a dialler opens them; on a link this node
-        # dialled, those the peer answered): how many, when the first and the latest came (ms). Two
-        # running nodes with one key each drive, or answer, a link (node/linked_twice.py).
+        # dialled, those the peer answered): how many, when the first, the one before the latest and
+        # the latest came (ms). Two running nodes with one key each drive, or answer, a link
+        # (node/linked_twice.py).
         self.rounds_opened = 0
         self.first_round_ms: int | None = None
+        self.earlier_round_ms: int | None = None
         self.latest_round_ms: int | None = None
 
     # --- the reader loop ------------------------------------------------------------------------
@@ -242,7 +258,7 @@ class PeerLink:
     def count_round(self) -> None:
         """The peer opened a round on this link, or answered one this node opened (above)."""
         self.rounds_opened += 1
-        self.latest_round_ms = now_ms()
+        self.earlier_round_ms, self.latest_round_ms = self.latest_round_ms, now_ms()
         if self.first_round_ms is None:
             self.first_round_ms = self.latest_round_ms
         self._round_opened(self.link)
@@ -512,6 +528,7 @@ class PeerLink:
             self.behind = max(0, self.round.lag - self.round.received)
         if self.progress is not None:
             self.progress(self.round.received, max(self.protocol.lag, self.protocol.arrived))
+        self.round.own_not_stored += self._own_not_stored(batch.wires, outcomes)
         rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
         self.round.of_forked_keys += rejected[FORK] + rejected[FROZEN]
         not_kept = rejected.pop(NOT_KEPT, 0)
@@ -552,6 +569,24 @@ class PeerLink:
             except LinkClosed:  # the next round's answer could not go out: the link is over
                 return False
         return True
+
+    def _own_not_stored(self, wires: Sequence[bytes], outcomes: list[Outcome]) -> int:
+        """How many of this device's events in a batch were not stored for a reason of this node's
+        (stamped ahead of its clock, its pending queue full) or kept waiting; the author is read only
+        of those (a few), never of every event. Not those refused as invalid (a bad signature): a
+        member forging one with this device as author each round would hold its publishing for good."""
+        own = self._own_device()
+        if not own:
+            return 0
+        count = 0
+        for outcome, wire in zip(outcomes, wires):
+            if outcome.status == PENDING or (outcome.status == REJECTED and outcome.reason in (FUTURE, NOT_KEPT)):
+                try:
+                    author, _ = stored_author_seq(wire)
+                except Exception:  # noqa: BLE001 (a malformed wire of the peer's is no event of this device)
+                    continue
+                count += author == own
+        return count
 
     async def _storage_failed(self, problem: str) -> None:
         await self.link.close("storage", "the peer cannot store events right now")

@@ -1,6 +1,7 @@
 """One peer device linked twice at once from two places, told from the rounds its links carry
 (node/linked_twice.py): pure. Two running nodes with one key (a copied home) say it; a reconnect
-racing its old link's close and a one-off `solnet sync` beside the device's node do not."""
+racing its old link's close, a one-off `solnet sync` beside the device's node and one link's round
+held back on the path until the dialler dialled again do not."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,8 +13,10 @@ S = 1_000  # ms
 
 
 def running(number: int, opened: int, first: int, latest: int, rounds: int = 5, device: bytes = BRISTOL,
-            outbound: bool = False) -> Rounds:
-    return Rounds(number, device, outbound, opened, rounds, first, latest)
+            outbound: bool = False, earlier: int | None = None) -> Rounds:
+    """A link whose peer opens a round every 5 s (`earlier`: when the one before the latest came)."""
+    return Rounds(number, device, outbound, opened, rounds, first, latest,
+                  earlier_ms=max(first, latest - 5 * S) if earlier is None else earlier)
 
 
 def test_two_running_nodes_each_driving_a_link_are_linked_twice() -> None:
@@ -92,8 +95,8 @@ def test_a_copy_running_for_days_has_its_links_cut_twice_in_all() -> None:
     assert closed == [1, 2], closed
     assert watch.seen(now) == {BRISTOL: now - 5 * S}
     later = now + SHOWN_MS  # the copy stopped, then ran again an hour later: told again
-    assert watch.check(BRISTOL, [running(8, later, later + 1, later + 9 * S),
-                                 running(9, later + 2, later + 3, later + 8 * S)], later + 9 * S) is not None
+    assert watch.check(BRISTOL, [running(8, later, later + 1, later + 14 * S),
+                                 running(9, later + 2, later + 3, later + 13 * S)], later + 14 * S) is not None
 
 
 def test_one_node_dialling_two_addresses_of_this_one_is_not() -> None:
@@ -116,4 +119,19 @@ def test_a_pair_whose_rounds_never_ran_side_by_side_past_the_first_seconds_is_no
     assert linked_twice([Rounds(1, BRISTOL, False, 0), running(2, 20 * S, 21 * S, 90 * S)]) == {}
     racing = running(1, 0, 1 * S, 24 * S)  # its last round came 3 s after the newer link's first
     assert linked_twice([racing, running(2, 20 * S, 21 * S, 90 * S, rounds=30)]) == {}
-    assert linked_twice([running(1, 0, 1 * S, 30 * S), running(2, 20 * S, 21 * S, 90 * S)]) != {}, "9 s: it is"
+    # two rounds of the older one 9 s and 14 s past the newer one's first: it is
+    assert linked_twice([running(1, 0, 1 * S, 35 * S, earlier=30 * S), running(2, 20 * S, 21 * S, 90 * S)]) != {}
+
+
+def test_one_round_held_back_on_the_path_until_its_node_dialled_again_is_not() -> None:
+    """A relay on the path (the websocket's framing is in clear) held back a working link's bytes,
+    answered this node's pings on it itself, and handed over what it held once the dialler, hearing
+    nothing, had dialled again: one late Offer on the old link, and this node said the honest device
+    linked twice, its group to revoke it (until 2026-12-06). A dialler opens a round only once the
+    one before was answered, so every round but that last one came before it dialled again."""
+    held_back = running(1, 0, 1 * S, latest=40 * S, rounds=5, earlier=15 * S)
+    redialled = running(2, 20 * S, 21 * S, 39 * S)
+    assert linked_twice([held_back, redialled]) == {}
+    assert TwiceWatch().check(BRISTOL, [held_back, redialled], 40 * S) is None
+    # A copy's older link goes on opening rounds: the next one says it
+    assert linked_twice([running(1, 0, 1 * S, latest=45 * S, rounds=6, earlier=40 * S), redialled]) != {}
