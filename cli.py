@@ -1642,6 +1642,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     log.store.close()
     if (warning := passphrase_source_warning()) is not None:
         print(warning, file=sys.stderr)
+    # A port that is taken is said before the keys are unlocked (seconds of Argon2id on a Pi, and a
+    # service restarted every few seconds paid them at each start); serve() says it again if the
+    # port is taken in between.
+    if (problem := _listen_problem(listen)) is not None:
+        raise CliError(f"cannot listen on {args.listen}: {problem}")
     keys = home.keys()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     # The network stack loads only for the commands that use it.
@@ -1733,6 +1738,27 @@ def _unknown_alert_regions(log: EventLog, regions: Sequence[str], home: Home) ->
           "spelling. The node's log says so again after its first sync if it is still unknown.",
           file=sys.stderr, flush=True)
     return [r for r, _ in unknown]
+
+
+def _listen_problem(listen: tuple[str, int]) -> str | None:
+    """Why `listen` cannot be listened on now (LISTEN_PROBLEMS' words), or None: each of its addresses
+    bound and let go at once, with the address reuse asyncio's server sets (a socket of a node that
+    just stopped, in TIME_WAIT, does not count)."""
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(listen[0] or None, listen[1], type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError):  # a name that does not resolve: serve() says it
+        return None
+    for family, kind, proto, _, address in addresses:
+        try:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+        except OSError as exc:
+            if exc.errno in LISTEN_PROBLEMS:
+                return LISTEN_PROBLEMS[exc.errno]
+    return None
 
 
 LISTEN_PROBLEMS = {

@@ -203,6 +203,19 @@ def test_the_environment_passphrase_warning_only_where_it_matters(network, cli, 
     assert "Traceback" not in run.stderr and "Unclosed" not in run.stderr
 
 
+def test_a_port_in_use_is_said_before_the_keys_are_asked_for(network, cli):
+    """A node whose port is taken stops before it unlocks the keys (seconds of Argon2id on a Pi, paid
+    again at each of a service's restarts): here no passphrase is given, and the port is what it says."""
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        run = cli.run(network.a, "run", "--listen", f"127.0.0.1:{busy.getsockname()[1]}", ok=False,
+                      env={"SOLNET_PASSPHRASE": None})
+    assert run.returncode == 1 and "that port is in use" in run.stderr, run.stderr
+    assert "passphrase" not in run.stderr
+
+
 def test_a_passphrase_file_others_can_read_is_pointed_out(network, cli, tmp_path):
     secret = tmp_path / "passphrase"
     secret.write_text(cli.PASSPHRASE + "\n")
