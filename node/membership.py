@@ -170,6 +170,8 @@ def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
     """Whether `own_group` should vouch for group `subject`: it is not a member yet, or our group
     has not vouched for it (another member vouched first: the newcomer names us when it joins, and
     then only our vouch counts, events/trust.py)."""
+    if subject == own_group:  # refused by `invite`, with no passphrase asked
+        return False
     existing = log.trust.member(subject)
     if existing is None:
         return True
@@ -194,6 +196,12 @@ def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str
     """Vouch for group `subject` (unless this group need not: see `admission_needed`) and return
     its join token and whether it was already a member. `keys` may be None only when no vouch is
     needed."""
+    if subject == own_group:  # its vouch of itself, seen by every node, would admit no one
+        raise MembershipError(
+            f"{subject.hex()} is your own group's id: a group does not invite itself. To add a device "
+            f"to your group, run `solnet init --device-of {subject.hex()}` in a new home on that device, "
+            "then `solnet vouch REQUEST --out FILE` here with the request it prints; to admit another "
+            "group, use the group id its `solnet init` printed")
     existing = log.trust.member(subject)
     if existing is not None and existing.role != "group":
         raise MembershipError("that key is a device key, not a group id; use the group id its `solnet init` printed")

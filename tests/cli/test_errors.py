@@ -141,6 +141,19 @@ def test_invite_of_a_group_already_in_reissues_the_token_without_a_second_vouch(
     assert len(cli.run_json(network.a, "ls", "--kind", "member.vouch")) == vouches
 
 
+def test_invite_of_its_own_group_is_refused_without_a_vouch(network, cli, tmp_path):
+    """A coordinator who gives its own group id (printed beside its device's by `status`) to make a
+    second device's invite is told how devices are added; no vouch of the group by itself goes out."""
+    vouches = len(cli.run_json(network.a, "ls", "--kind", "member.vouch"))
+    for command in ("invite", "vouch"):
+        result = cli.run(network.a, command, network.group_a, "--out", tmp_path / "self", ok=False,
+                         env={"SOLNET_PASSPHRASE": None})  # refused before any passphrase is asked
+        assert result.returncode == 1 and "your own group's id" in result.stderr, result.stderr
+        assert f"solnet init --device-of {network.group_a}" in result.stderr
+        assert not (tmp_path / "self").exists()
+    assert len(cli.run_json(network.a, "ls", "--kind", "member.vouch")) == vouches
+
+
 def test_second_init_leaves_the_keystore_alone(network, cli):
     files = {name: (network.a / name).read_bytes() for name in ("keystore", "config.json")}
     status = cli.run_json(network.a, "status")
