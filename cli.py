@@ -2445,8 +2445,11 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from node.terminal_text import shown_as_text
+
     try:
-        return _main(argv)
+        with shown_as_text():  # member-written text reaches the terminal as text, never as its controls
+            return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C before a command's own handling began (a slow start, a Pi)
         fail("interrupted", EXIT_INTERRUPTED)
 
