@@ -1818,13 +1818,13 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
     url = f"{base}/login/link?token={token}"
     if login_links.read_on_the_way(base):
         print(f"warning: {base} is plain HTTP across a network: this link, and the login it opens, can be read on "
-              "the way, and whoever opens it first is logged in. Reach the dashboard through an encrypted channel "
+              "the way, and whoever uses it first is logged in. Reach the dashboard through an encrypted channel "
               "(`ssh -L` to localhost, an onion address in Tor Browser, or HTTPS) and give that address with "
               "--base-url.", file=sys.stderr)
     within = (f"{ttl_s / 60:.0f} minutes" if ttl_s < 7200 else f"{ttl_s / 3600:.0f} hours" if ttl_s < 172800
               else f"{ttl_s / 86400:.0f} days")
-    human = (f"Open this link within {within} to log in to the dashboard of {config.group_name} (it works once; "
-             f"whoever opens it first is logged in, so send it only to the person it is for):\n  {url}")
+    human = (f"Open this link and press \"Log in\" within {within} to log in to the dashboard of {config.group_name} "
+             f"(it works once; whoever presses it first is logged in, so send it only to the person it is for):\n  {url}")
     if info.get("starting") and not info.get("running"):
         human += "\nThe node of this home is starting: the link works once it serves (`solnet status` says when)."
     elif not info.get("running"):
@@ -2526,8 +2526,11 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from node.terminal_text import shown_as_text
+
     try:
-        return _main(argv)
+        with shown_as_text():  # member-written text reaches the terminal as text, never as its controls
+            return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C before a command's own handling began (a slow start, a Pi)
         fail("interrupted", EXIT_INTERRUPTED)
 

@@ -597,20 +597,42 @@ class Dashboard:
                                                     else None})
 
     async def login_link(self, request: web.Request) -> web.StreamResponse:
-        """A one-time link from `solnet dashboard-link`: log in, then go to the overview, so the
-        token leaves the address bar (and it is spent anyway)."""
+        """A one-time link from `solnet dashboard-link`, opened: a page whose button logs in with it
+        (`login_link_submit`). Opening spends nothing and says nothing of whether the link is still
+        good: link previewers and mail scanners fetch a link by themselves (GET or HEAD), and such a
+        fetch spent it, was given the admin's session and the browser's year-long mark, and left the
+        person it was for a refusal (until 2026-12-06). Only a link cut short is said at once (its
+        form shows it, no secret does)."""
         ctx = self.context(request)
         token = request.query.get("token")
+        if not login_links.well_formed(token):
+            return self._link_refused(request, ctx, token)
+        return self.respond(request, "login_link.html", {**ctx, "title": ctx["t"]("login.link_title"), "token": token})
+
+    async def login_link_submit(self, request: web.Request) -> web.StreamResponse:
+        """The button of a login link's page: log in with the link (spent), then go to the overview,
+        so the token leaves the address bar. A form like every other (its session's CSRF token, this
+        very origin): no other site's page can send a link it holds to log this browser in."""
+        ctx = self.context(request)
+        form, refusal = await self.check_post(request)
+        if refusal is not None:
+            return refusal
+        token = form.get("token")
+        token = token if isinstance(token, str) else None
         ok = await asyncio.get_running_loop().run_in_executor(None, login_links.redeem, self.node.home.path, token)
         if not ok:
-            t = ctx["t"]
-            # A link cut short (or broken) when copied was never made here: "someone else may have used
-            # it" would send its sender into a false alarm (a restart that ends every session).
-            said = "login.link_refused" if login_links.well_formed(token) else "login.link_incomplete"
-            return self.respond(request, "login.html", {**ctx, "title": t("login.title"), "next": "/",
-                                                        "general_error": t(said)}, 403)
+            return self._link_refused(request, ctx, token)
         self._log_in(request)
         return self.redirect(request, "/")
+
+    def _link_refused(self, request: web.Request, ctx: dict[str, Any], token: str | None) -> web.Response:
+        """The login page, saying why a link did not log in."""
+        t = ctx["t"]
+        # A link cut short (or broken) when copied was never made here: "someone else may have used
+        # it" would send its sender into a false alarm (a restart that ends every session).
+        said = "login.link_refused" if login_links.well_formed(token) else "login.link_incomplete"
+        return self.respond(request, "login.html", {**ctx, "title": t("login.title"), "next": "/",
+                                                    "general_error": t(said)}, 403)
 
     def _log_in(self, request: web.Request) -> None:
         """This request proved it may be the admin: end its old session, start a logged-in one, and
@@ -927,6 +949,7 @@ def setup(app: web.Application, node: WebNode, options: DashboardOptions | None 
     post("/publish/{kind}", dash.publish_submit)
     get("/login", dash.login_form)
     get("/login/link", dash.login_link)
+    post("/login/link", dash.login_link_submit)
     post("/login", dash.login_submit)
     post("/logout", dash.logout)
     get("/admin/wipe", dash.wipe_form)

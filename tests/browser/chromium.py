@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "integration"))
+sys.path.insert(0, str(Path(__file__).parent.parent))  # tests/: link_login (screenshots.py runs as a script)
 
 from local_cluster import PASSPHRASE, cli, cli_json  # noqa: E402
 from node.demo.localnet import LocalNode  # noqa: E402
@@ -30,9 +31,14 @@ def login_link(node: LocalNode) -> str:
     return cli_json(node, "dashboard-link", "--base-url", url(node))["url"]
 
 
+LINK_BUTTON = "form[action='/login/link'] button[type=submit]"  # the "Log in" of a login link's page
+
+
 def log_in(page: object, node: LocalNode) -> None:
-    """Log `page`'s browser in to `node` with a login link; it lands on the overview."""
+    """Log `page`'s browser in to `node` with a login link (opened, its button pressed); it lands
+    on the overview."""
     page.goto(login_link(node))
+    page.click(LINK_BUTTON)
     page.wait_for_url(url(node, "/"))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from before_accepts import joined_before_accepts
-from chromium import PASSPHRASE, api_publish, log_in, url
+from chromium import PASSPHRASE, api_publish, log_in, login_link, url
 from local_cluster import cli, cli_json
 
 from node.dashboard.pages import PUBLISHABLE
@@ -188,6 +188,7 @@ def test_axe_login_and_public_read_only_pages(cluster, browser, lang) -> None:
     calais, ids, page = pages_of(cluster, browser, admin=False)  # the public pages of --public-dashboard
     found: list[str] = []
     visit(page, url(calais, f"/login?lang={lang}"), "login", found)
+    visit(page, f"{login_link(calais)}&lang={lang}", "a login link opened (its button not pressed)", found)
     failed_submit(page, url(calais, "/login"), {"#f-passphrase": "not the passphrase"},
                   "login after a wrong passphrase", found)
     visit(page, url(calais, "/"), "public visitor at the overview (sent to the public page)", found)

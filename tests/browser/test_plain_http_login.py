@@ -7,7 +7,7 @@ page took the passphrase over plain HTTP without a word. The name is mapped to 1
 browser, so no traffic leaves this machine."""
 from __future__ import annotations
 
-from chromium import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, url
+from chromium import CHROMIUM, CHROMIUM_ARGS, LINK_BUTTON, TIMEOUT_MS, url
 from local_cluster import cli_json
 
 LAN_NAME = "raspberrypi.lan"
@@ -38,6 +38,8 @@ def test_the_passphrase_is_not_sent_over_plain_http_and_each_page_says_why(clust
 
             # Logged in all the same (a login link), every page says that it can be read on the way
             page.goto(cli_json(calais, "dashboard-link", "--base-url", on_lan)["url"])
+            assert page.locator("#plain-http").inner_text().startswith("Cette page est arrivée par une connexion non")
+            page.click(LINK_BUTTON)  # the link's button is not held back: a link opens no keys
             page.wait_for_url(f"{on_lan}/")
             assert page.locator("#plain-http").inner_text().startswith("Cette page est arrivée par une connexion non")
             page.goto(f"{on_lan}/groups?lang=en")

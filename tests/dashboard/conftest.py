@@ -25,6 +25,7 @@ from node.demo.localnet import LocalNode
 from node.home import Home
 from node.net import Node
 from node.webapp import AppOptions, Served, create_app, serve
+from link_login import use_link
 from page_text import PASSPHRASE, PRIVATE
 
 
@@ -97,11 +98,10 @@ class RunningNode:
         path = f"/login/link?token={token}"
         if http is None:
             assert self.client is not None, "a served node: give the session to log in"
-            answer = self.client.get(path, allow_redirects=False)
+            status, headers, text = await use_link(self.client, path)
         else:
-            answer = http.get((base or self.url) + path, allow_redirects=False)
-        async with answer as r:
-            assert r.status == 303 and r.headers["Location"] == "/", await r.text()
+            status, headers, text = await use_link(http, (base or self.url) + path)
+        assert status == 303 and headers["Location"] == "/", text
 
     async def stop(self) -> None:
         if not self.stopped:

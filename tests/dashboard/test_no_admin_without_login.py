@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 import pytest
 
+from link_login import use_link
 from page_text import PASSPHRASE, PRIVATE, csrf_of
 from node import login_links
 from node.demo import localnet
@@ -225,11 +226,11 @@ async def test_a_login_link_from_the_cli_logs_in_once_through_the_relay(sample, 
     assert re.fullmatch(re.escape(relay.url) + r"/login/link\?token=[A-Za-z0-9_-]{43}", link), link
     assert made["expires"] > time.time() * 1000 + 60_000
 
-    async with http.get(link, allow_redirects=False) as r:
-        assert r.status == 303 and r.headers["Location"] == "/", "logged in, and the token leaves the address bar"
-        cookie = r.headers["Set-Cookie"]
-        name = access.cookie_names(urlsplit(relay.url).netloc).session  # the Host the browser asked
-        assert cookie.startswith(f"{name}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    status, headers, _ = await use_link(http, link)
+    assert status == 303 and headers["Location"] == "/", "logged in, and the token leaves the address bar"
+    cookie = headers["Set-Cookie"]
+    name = access.cookie_names(urlsplit(relay.url).netloc).session  # the Host the browser asked
+    assert cookie.startswith(f"{name}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     async with http.get(f"{relay.url}/event/{sample.ids['support']}") as r:
         assert r.status == 200 and PRIVATE in await r.text()
     async with http.get(f"{relay.url}/publish/action") as r:
@@ -241,9 +242,8 @@ async def test_a_login_link_from_the_cli_logs_in_once_through_the_relay(sample, 
     assert await running.db(running.log.store.count) == before + 1
 
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as other:
-        async with other.get(link, allow_redirects=False) as r:
-            html = await r.text()
-            assert r.status == 403 and "already used or has expired" in html, "a second use"
+        status, _, html = await use_link(other, link)
+        assert status == 403 and "already used or has expired" in html, "a second use"
         async with other.get(f"{relay.url}/publish", allow_redirects=False) as r:
             assert r.status == 303, "the second visitor is not logged in"
 
@@ -263,12 +263,12 @@ async def test_an_expired_or_made_up_link_logs_nobody_in(sample, start_node) -> 
     for token in (expired, fresh[:-1] + ("A" if fresh[-1] != "A" else "B"), "", "../keystore", "x" * 5000):
         # (what has no token's form was never made here: said as a link broken when copied)
         words = "already used or has expired" if login_links.well_formed(token) else "incomplete or altered"
-        async with node.client.get("/login/link", params={"token": token}, allow_redirects=False) as r:
-            assert r.status == 403 and words in await r.text(), token[:20]
+        status, _, html = await use_link(node.client, "/login/link?" + urlencode({"token": token}))
+        assert status == 403 and words in html, token[:20]
         async with node.client.get("/publish", allow_redirects=False) as r:
             assert r.status == 303
-    async with node.client.get("/login/link", params={"token": fresh}, allow_redirects=False) as r:
-        assert r.status == 303, "the guesses above did not spend the real link"
+    status, _, _ = await use_link(node.client, f"/login/link?token={fresh}")
+    assert status == 303, "the guesses above did not spend the real link"
 
 
 NOBODY = 65534
@@ -296,8 +296,8 @@ async def test_a_link_another_user_wrote_into_a_writable_home_logs_nobody_in(sam
     finally:
         os.close(folder)
     assert done.returncode == 0, done.stderr
-    async with node.client.get("/login/link", params={"token": token}, allow_redirects=False) as r:
-        assert r.status == 403, "another user's link logged in as this node's admin"
+    status, _, _ = await use_link(node.client, f"/login/link?token={token}")
+    assert status == 403, "another user's link logged in as this node's admin"
     async with node.client.get("/publish", allow_redirects=False) as r:
         assert r.status == 303
     with pytest.raises(login_links.ForeignFolder, match=re.escape(f"chmod 700 {home}")):
@@ -309,9 +309,8 @@ async def test_racing_visits_with_one_link_make_one_session(sample, start_node) 
     token, _ = login_links.create(sample.nodes[0].home.path)
 
     async def visit() -> int:
-        async with aiohttp.ClientSession() as s, s.get(f"{node.url}/login/link?token={token}",
-                                                       allow_redirects=False) as r:
-            return r.status
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            return (await use_link(s, f"{node.url}/login/link?token={token}"))[0]
     assert sorted(await asyncio.gather(*(visit() for _ in range(8)))) == [303] + [403] * 7
 
 

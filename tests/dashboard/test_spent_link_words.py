@@ -1,11 +1,12 @@
 """A login link that was already used says what its receiver can do (in English and French): a
 second coordinator who got it by Signal has neither the node's shell nor its passphrase, so "run
 `solnet dashboard-link` on the node's machine, or log in with the passphrase" left them nothing to
-do; and a link they had not opened before was opened by someone else, who holds a session now:
+do; and a link they had not used before was used by someone else, who holds a session now:
 the page says to tell whoever sent it, and the README says how that admin ends it."""
 from __future__ import annotations
 
 from node import login_links
+from link_login import use_link
 from page_text import visible_text
 
 
@@ -14,13 +15,13 @@ async def test_a_spent_link_tells_its_receiver_whom_to_ask_and_what_it_may_mean(
     for lang, ask, warn in (("en", "ask whoever sent it to you for a new one", "someone else may have"),
                             ("fr", "demandez-en un autre à qui vous l’a envoyé", "quelqu’un d’autre l’a peut-être fait")):
         token, _ = login_links.create(node.node.home.path, ttl_s=12 * 3600)
-        async with node.client.get(f"/login/link?token={token}", allow_redirects=False) as r:
-            assert r.status == 303  # the first visit: someone (not necessarily the one it was for)
+        status, _, _ = await use_link(node.client, f"/login/link?token={token}")
+        assert status == 303  # the first use: someone (not necessarily the one it was for)
         node.client.session.cookie_jar.clear()
-        async with node.client.get(f"/login/link?token={token}&lang={lang}", allow_redirects=False) as r:
-            text = visible_text(await r.text())
-            assert r.status == 403
-            assert ask in text and warn in text, text
+        status, _, html = await use_link(node.client, f"/login/link?token={token}&lang={lang}")
+        text = visible_text(html)
+        assert status == 403
+        assert ask in text and warn in text, text
 
 
 async def test_a_link_cut_short_when_copied_says_so_and_raises_no_alarm(sample, start_node) -> None:
@@ -33,9 +34,9 @@ async def test_a_link_cut_short_when_copied_says_so_and_raises_no_alarm(sample, 
     for lang, says, alarm in (("en", "incomplete or altered", "someone else may have"),
                               ("fr", "incomplet ou modifié", "quelqu’un d’autre l’a peut-être fait")):
         for broken in (token[:30], token + "x", ""):
-            async with node.client.get(f"/login/link?token={broken}&lang={lang}", allow_redirects=False) as r:
-                text = visible_text(await r.text())
-                assert r.status == 403
-                assert says in text and alarm not in text, text
-    async with node.client.get(f"/login/link?token={token}", allow_redirects=False) as r:
-        assert r.status == 303  # the whole link, opened after the broken ones, logs in
+            status, _, html = await use_link(node.client, f"/login/link?token={broken}&lang={lang}")
+            text = visible_text(html)
+            assert status == 403
+            assert says in text and alarm not in text, text
+    status, _, _ = await use_link(node.client, f"/login/link?token={token}")
+    assert status == 303  # the whole link, opened after the broken ones, logs in

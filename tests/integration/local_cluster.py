@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from link_login import open_link
 from node import login_links
 from node.demo import localnet
 from node.home import PASSPHRASE_ENV
@@ -168,8 +169,8 @@ def dashboard_pages(node: LocalNode, paths: list[str]) -> str:
     opener = urllib.request.build_opener(DIRECT, urllib.request.HTTPCookieProcessor(jar))
     token, _ = login_links.create(node.home.path)
     base = f"http://127.0.0.1:{node.port}"
-    with opener.open(f"{base}/login/link?token={token}", timeout=10) as reply:
-        assert reply.url.rstrip("/") == base, reply.url  # logged in, on the overview
+    status, at, _ = open_link(opener, f"{base}/login/link?token={token}")
+    assert status == 200 and at.rstrip("/") == base, at  # logged in, on the overview
     pages = []
     for path in paths:
         with opener.open(base + path, timeout=10) as reply:

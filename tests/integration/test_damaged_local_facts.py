@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 
 from local_cluster import DIRECT, Cluster, cli, log_text
+from link_login import open_link
 from node import login_links
 
 pytestmark = pytest.mark.integration
@@ -59,8 +60,8 @@ def test_a_changed_byte_in_a_nodes_own_facts_stops_no_command_and_not_the_node(c
     # The dashboard's overview too (it names the group of a kept refusal from its id)
     browser = urllib.request.build_opener(DIRECT, urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     link, _ = login_links.create(calais.home.path)
-    with browser.open(f"http://127.0.0.1:{calais.port}/login/link?token={link}", timeout=10) as page:
-        assert page.status == 200 and "Traceback" not in page.read().decode()
+    status, at, page = open_link(browser, f"http://127.0.0.1:{calais.port}/login/link?token={link}")
+    assert (status, at) == (200, f"http://127.0.0.1:{calais.port}/") and "Traceback" not in page
 
 
 def test_a_changed_byte_in_a_blocked_key_does_not_cut_the_node_off(cluster: Cluster) -> None:

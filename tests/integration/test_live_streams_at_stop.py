@@ -9,6 +9,7 @@ import signal
 
 import aiohttp
 
+from link_login import use_link
 from local_cluster import STOP_TIMEOUT_S, cli_json
 
 STREAMS = 20
@@ -17,8 +18,8 @@ STREAMS = 20
 async def leave_streams(base: str, link: str) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
                                      timeout=aiohttp.ClientTimeout(total=30)) as http:
-        async with http.get(link) as reply:
-            assert reply.status == 200 and reply.url.path == "/"  # logged in, on the overview
+        status, headers, _ = await use_link(http, link)
+        assert status == 303 and headers["Location"] == "/"  # logged in
         for _ in range(STREAMS):  # a person going from page to page
             async with http.get(f"{base}/live?since=0") as stream:
                 assert (await stream.content.readline()).startswith(b"retry:")
