@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import re
 import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -100,7 +102,15 @@ def measure(conn: http.client.HTTPConnection, path: str, token: str | None, repe
 def dashboard_session(conn: http.client.HTTPConnection, home: Path) -> str | None:
     """Log in to the dashboard with a one-time link (as `solnet dashboard-link`): its session cookie."""
     token, _ = login_links.create(home)
-    conn.request("GET", f"/login/link?token={token}")
+    conn.request("GET", f"/login/link?token={token}")  # its page, with a button: opening spends nothing
+    reply = conn.getresponse()
+    page = reply.read().decode()
+    anonymous = reply.getheader("Set-Cookie")
+    fields = dict(re.findall(r'<input type="hidden" name="(csrf|token)" value="([^"]*)">', page))
+    if reply.status != 200 or anonymous is None or set(fields) != {"csrf", "token"}:
+        return None
+    conn.request("POST", "/login/link", body=urllib.parse.urlencode(fields),  # the button, pressed
+                 headers={"Cookie": anonymous.split(";")[0], "Content-Type": "application/x-www-form-urlencoded"})
     reply = conn.getresponse()
     reply.read()
     cookie = reply.getheader("Set-Cookie")
