@@ -738,6 +738,9 @@ def wipe_text(report: Any, home: str) -> str:
         lines.append("  the whole home folder, event log included, is gone")
     else:
         lines.append("  public events were kept (other nodes hold them too); `solnet wipe --all` removes them as well")
+    # Commands typed at a terminal stay in its shell's history file, past any wipe of the home.
+    lines.append("  not touched: your shell's history, which holds the solnet commands typed on this machine (their "
+                 "regions, times, groups): clear it in each terminal that ran them (bash: history -c && history -w)")
     lines.append("To take part again, make a new node in a new folder (`solnet --home NEW_FOLDER init`), or here "
                  "once `solnet wipe --all` has removed the event log, and ask a member group for an invite."
                  if not report.everything else

@@ -339,6 +339,8 @@ def test_the_passphrase_file_named_in_the_environment_is_destroyed_too(tmp_path:
     assert proc.returncode == 0, proc.stderr
     assert not secret.exists() and not calais.home.path.exists()
     assert f"passphrase file {secret}: overwritten and deleted" in proc.stdout, proc.stdout
+    # what the wipe cannot reach is said: the shell's history of the commands typed here
+    assert "not touched: your shell's history" in proc.stdout and "history -c && history -w" in proc.stdout
 
 
 def test_without_the_variable_the_wipe_says_to_destroy_a_passphrase_file(tmp_path: Path) -> None:
