@@ -2536,9 +2536,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    from node.home import no_core_dump_of_a_passphrase
+    # A passphrase in the environment is in memory from the start: no core dump of it. (The names
+    # are node.home's PASSPHRASE_ENV and BUNDLE_PASSPHRASE_ENV, read here so that `--help` and the
+    # commands that never unlock do not load node.home for nothing.)
+    if os.environ.get("SOLNET_PASSPHRASE") or os.environ.get("SOLNET_BUNDLE_PASSPHRASE"):
+        from node.home import no_core_dump_of_a_passphrase
 
-    no_core_dump_of_a_passphrase()  # a passphrase in the environment is in memory from the start
+        no_core_dump_of_a_passphrase()
     argv = sys.argv[1:] if argv is None else argv
     for number, arg in enumerate(argv, 1):
         if not_text(arg):  # bytes that are not UTF-8 became surrogates: they fit no field, no file name we write
