@@ -2536,10 +2536,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    # A passphrase in the environment is in memory from the start: no core dump of it. (The names
-    # are node.home's PASSPHRASE_ENV and BUNDLE_PASSPHRASE_ENV, read here so that `--help` and the
-    # commands that never unlock do not load node.home for nothing.)
-    if os.environ.get("SOLNET_PASSPHRASE") or os.environ.get("SOLNET_BUNDLE_PASSPHRASE"):
+    from node.environment import holds_a_passphrase
+
+    # A passphrase in the environment is in memory from the start: no core dump of it (node.home is
+    # loaded only then: `--help` and the commands that never unlock do without it).
+    if holds_a_passphrase():
         from node.home import no_core_dump_of_a_passphrase
 
         no_core_dump_of_a_passphrase()

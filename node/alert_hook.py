@@ -56,7 +56,7 @@ from node import references
 from node.alert_feed import (REDACTED, UPDATE_REDACTED, UPDATE_WITHDRAWN, WITHDRAWN, AlertFeed, Subscription,
                              cleared_since, expires_ms, taken_out, update_withdrawal_of, withdrawal_of)
 from node.alert_waiting import TRUSTED, Held, Rank, Waiting, about, trust_rank
-from node.home import child_environment
+from node.environment import child_environment
 from node.log import now_ms
 from node.ports import WebNode
 from node.saved_json import saved_facts, saved_key

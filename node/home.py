@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from crypto.errors import KeystoreError, WrongPassphrase
 from node import disk, own_marks
+from node.environment import (BUNDLE_PASSPHRASE_ENV, HOME_ENV, PASSPHRASE_ENV, PASSPHRASE_FILE_ENV,  # noqa: F401
+                              PROXY_ENV, holds_a_passphrase)
 from node.home_lock import LOCK_FILE, STARTING_FILE, hold_exclusive, node_lock_holder
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
 
@@ -33,15 +35,10 @@ if TYPE_CHECKING:
 # hands its work to the running node (`solnet publish`, `status`; node/admin_channel.py) or only
 # reads the config loads none of them (nor dataclasses: Config is a plain class).
 
-PASSPHRASE_ENV = "SOLNET_PASSPHRASE"
-PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
 # In the home: where the passphrase file that last unlocked its keys is (its path, never its
 # content), so that the panic wipe destroys that file and no other (node/wipe.py)
 PASSPHRASE_FILE_RECORD = "passphrase-file.where"
 MIN_PASSPHRASE = 12  # characters of a new keystore's passphrase (three short words are more)
-HOME_ENV = "SOLNET_HOME"
-BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
-PROXY_ENV = "SOLNET_PROXY"
 PROMPT_TRIES = 3  # a mistyped passphrase at the prompt is asked again, up to this many times in all
 
 
@@ -88,22 +85,13 @@ def default_home() -> Path:
     return Path(os.environ.get(HOME_ENV) or Path.home() / ".solnet")
 
 
-def child_environment() -> dict[str, str]:
-    """This process's environment for a program it starts (a verify worker, the --on-alert command),
-    without solnet's own variables: $SOLNET_PASSPHRASE above all. A child is a new program, dumpable
-    again (node/no_core_dump.py holds for this process only): its crash would write the passphrase to
-    a core file, or to systemd-coredump's journal entry (COREDUMP_ENVIRON), and any process of this
-    user may read its /proc/PID/environ while it runs."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
-
-
 def no_core_dump_of_a_passphrase() -> None:
     """Forbid core dumps now (node/no_core_dump.py) if this process holds a passphrase from the start:
     $SOLNET_PASSPHRASE or $SOLNET_BUNDLE_PASSPHRASE is in its memory from the moment it began, not
     only once it unlocks the keys. A command that waits first (`solnet wipe` asking to go on, a
     publish waiting for its node's round, an import) and crashed, or got a Ctrl-\\ (SIGQUIT), wrote
     the passphrase into its core file, or systemd-coredump's journal entry (the environment too)."""
-    if os.environ.get(PASSPHRASE_ENV) or os.environ.get(BUNDLE_PASSPHRASE_ENV):
+    if holds_a_passphrase():
         from node.no_core_dump import forbid_core_dumps
 
         forbid_core_dumps()

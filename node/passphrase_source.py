@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from node.home import PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
+from node.environment import PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
 
 _DAMAGED = ("If you are sure of it, the keystore file may be damaged: restore it from a backup of the home")
 _BOM = "\ufeff"

@@ -37,7 +37,7 @@ from crypto.errors import BadSignature
 from crypto.keys import verify_signature
 from events.examine import Examined, examine_all, examine_records, read_records, unpack_records
 from events.format import SIGN_CONTEXT, Event
-from node.home import child_environment
+from node.environment import child_environment
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -106,7 +106,7 @@ class _Worker:
 
     def __init__(self, pool: _Pool) -> None:
         self.pool = pool
-        # (not the passphrase: node/home.py `child_environment` says why)
+        # (not the passphrase: node/environment.py `child_environment` says why)
         env = {**child_environment(),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker"],

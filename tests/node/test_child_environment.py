@@ -1,7 +1,7 @@
 """The programs a node starts (its verify workers, the --on-alert command) get its environment
 without $SOLNET_PASSPHRASE: a child is dumpable again, so its core file (or systemd-coredump's
 journal entry, which keeps the environment) and its /proc/PID/environ, readable by every process of
-the user, held the passphrase for as long as the node ran (node/home.py `child_environment`)."""
+the user, held the passphrase for as long as the node ran (node/environment.py `child_environment`)."""
 from __future__ import annotations
 
 from pathlib import Path
