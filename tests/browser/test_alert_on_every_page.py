@@ -56,6 +56,8 @@ def test_a_new_alert_is_said_and_shown_on_a_form_being_filled_in_and_what_is_typ
     assert not any("CRS at the camp" in s or "Arrest at the station" in s for s in said), said
     assert sum("Checks at the bridge" in s for s in said) == 1, said
     assert page.locator("#alert-notice li").count() == 2
+    page.click("#alert-notice-hide")  # read: put away, the focus where the page's content starts
+    assert page.locator("#alert-notice").is_hidden() and page.evaluate("() => document.activeElement.id") == "main"
 
     # On the form page again: an update and the all clear of the alert live when it opened
     _open_live(page, url(calais, "/publish/need?lang=en"))

@@ -3,7 +3,10 @@
 // replaced: what did not change stays the same node, so the keyboard focus stays where it is, and a
 // screen reader hears only what is new: each new alert, update and all clear once, through the
 // persistent #alert-news, and each change of the state of live updates (#live-status shows it)
-// through the persistent #live-news (role=status): not its first state at every page load.
+// through the persistent #live-news (role=status): not its first state at every page load. Every
+// page of the admin's listens: one without the overview's banner (a form being filled in) reads the
+// alerts alone (/fragment/alerts) at each change, says the new ones as the overview does and lists
+// them in #alert-notice, never touching the form.
 // No inline script anywhere (the CSP forbids it); everything it shows comes from the node's own pages.
 (function () {
   "use strict";
