@@ -366,6 +366,16 @@ class Dashboard:
             return refusal
         return self.respond(request, "overview_body.html", await self._overview_ctx(request))
 
+    async def alerts_fragment(self, request: web.Request) -> web.StreamResponse:
+        """The live alerts and all clears alone, for the pages without the overview's banner (a
+        form being filled in): their script says a new alert as the overview does, at each change
+        the live stream tells, and costs the node this much, not the whole overview."""
+        ctx = self.context(request)
+        if (refusal := self.guard(request, fragment=True)) is not None:
+            return refusal
+        data = await self.node.db(pages.alert_watch, self.node.log, now_ms(), self.opener(ctx))
+        return self.respond(request, "alert_watch.html", {**ctx, **data})
+
     def _own_group(self) -> bytes | None:
         return pages.own_group(self.node.log, bytes(self.node.keys.device.public))
 
@@ -941,6 +951,7 @@ def setup(app: web.Application, node: WebNode, options: DashboardOptions | None 
     app.middlewares.append(dash.refusal_pages)
     get("/", dash.overview)
     get("/fragment/overview", dash.overview_fragment)
+    get("/fragment/alerts", dash.alerts_fragment)
     get("/event/{id:[0-9a-f]{64}}", dash.event)
     get("/fragment/event/{id:[0-9a-f]{64}}", dash.event_fragment)
     get("/groups", dash.groups)

@@ -15,13 +15,20 @@ LISTEN = """() => {
 }"""
 
 
-def test_an_alerts_update_and_its_all_clear_are_said_without_moving_the_focus(cluster, browser) -> None:
+def logged_in_with_an_alert(cluster, browser) -> tuple[object, str, object]:
+    """A running node with a raid alert live ("CRS at the camp", Hospital camp), and a page logged in
+    to it: the node, the alert's id and the page."""
     [calais] = cluster.network([("Calais", "calais")])
     cluster.start(calais, sync_interval=3600)
     alert = api_publish(calais, "alert", {"region": "calais", "type": "raid", "location": "Hospital camp",
                                           "text": "CRS at the camp"}, expires_in="6h")["id"]
     page = browser.new_page()
     log_in(page, calais)
+    return calais, alert, page
+
+
+def test_an_alerts_update_and_its_all_clear_are_said_without_moving_the_focus(cluster, browser) -> None:
+    calais, alert, page = logged_in_with_an_alert(cluster, browser)
     for lang, updated, cleared in (("fr", "Alerte mise à jour\u202f:", "Fin d’alerte\u202f:"), ("en", "Alert updated:", "All clear:")):
         page.goto(url(calais, f"/?lang={lang}"))
         page.locator("#live-status[data-state='live']").wait_for()

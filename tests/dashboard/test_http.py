@@ -181,7 +181,7 @@ async def test_remote_visitors_must_log_in_and_failures_are_throttled(sample, st
     node = await start_node(sample.nodes[0])
     status, _, r = await get(node.client, "/")
     assert status == 303 and r.headers["Location"].startswith("/login?next=")
-    for path in ("/fragment/overview", "/live"):
+    for path in ("/fragment/overview", "/fragment/alerts", "/live"):
         status, _, _ = await get(node.client, path)
         assert status == 401, path
     status, _, _ = await get(node.client, "/publish")
@@ -255,7 +255,7 @@ async def test_public_pages_are_read_only_and_show_only_what_is_public(sample, s
         status, html, r = await get(node.client, path)
         assert status == 303 and r.headers["Location"].startswith("/login?next="), path
         assert "CRS 12:40" not in html
-    for path in ("/fragment/overview", f"/fragment/event/{sample.ids['alert']}", "/live"):
+    for path in ("/fragment/overview", "/fragment/alerts", f"/fragment/event/{sample.ids['alert']}", "/live"):
         status, html, _ = await get(node.client, path)
         assert status == 401 and "CRS 12:40" not in html, path
     for path in ("/publish", "/publish/action", "/admin/wipe"):
@@ -561,6 +561,27 @@ async def test_the_overview_tells_the_admin_that_another_node_signs_with_this_de
     await node.client.post("/logout", data={"csrf": csrf_of(stopped)})
     _, visitor, _ = await get(node.client, "/")
     assert "signs with this device's key" not in visible_text(visitor) and "signed elsewhere" not in visible_text(visitor)
+
+
+async def test_every_page_of_the_admin_reads_the_alerts_and_no_other_page_does(sample, start_node) -> None:
+    """A page without the overview's banner (a form) says an alert that comes while it is open
+    (static/app.js, tests/browser/test_alert_on_every_page.py): it reads /fragment/alerts, the live
+    alerts with where each was stored, not the whole overview. The login page, a public visitor's
+    and the overview (its banner is live already) have no such watch."""
+    node = await start_node(sample.nodes[0], PUBLIC)
+    for path in ("/login", "/public/"):
+        status, html, _ = await get(node.client, path)
+        assert status == 200 and 'id="alert-notice"' not in html and "/fragment/alerts" not in html, path
+    await node.log_in()
+    for path in ("/groups", "/publish/need", f"/event/{sample.ids['alert']}"):
+        _, html, _ = await get(node.client, path)
+        assert 'data-fragment="/fragment/alerts"' in html and 'id="alert-notice" class="alert-notice" hidden' in html, path
+    _, overview, _ = await get(node.client, "/")
+    assert "/fragment/alerts" not in overview
+    status, fragment, _ = await get(node.client, "/fragment/alerts")
+    assert status == 200 and "<html" not in fragment
+    stored = await node.node.db(node.node.log.store.event_n, bytes.fromhex(sample.ids["alert"]))
+    assert re.search(f'data-key="{sample.ids["alert"]}"[^>]* data-n="{stored}"[^>]*CRS 12:40', fragment), fragment
 
 
 async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -> None:

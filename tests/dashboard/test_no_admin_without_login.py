@@ -175,7 +175,7 @@ async def test_no_address_or_header_makes_an_admin(sample, serve_node, relay_to,
     relay = await relay_to(port)
     support = sample.ids["support"]
     events_before = await running.db(running.log.store.count)
-    reads = ["/", f"/event/{support}", f"/fragment/event/{support}", "/fragment/overview", "/groups",
+    reads = ["/", f"/event/{support}", f"/fragment/event/{support}", "/fragment/overview", "/fragment/alerts", "/groups",
              "/publish", "/publish/support.request", "/admin/wipe", f"/api/v1/events/{support}?private=true"]
     tried = 0
     for route, (host, target) in {"direct": ("127.0.0.1", port), "relay": (RELAY_HOST, relay.port)}.items():

@@ -3,7 +3,10 @@
 // replaced: what did not change stays the same node, so the keyboard focus stays where it is, and a
 // screen reader hears only what is new: each new alert, update and all clear once, through the
 // persistent #alert-news, and each change of the state of live updates (#live-status shows it)
-// through the persistent #live-news (role=status): not its first state at every page load.
+// through the persistent #live-news (role=status): not its first state at every page load. Every
+// page of the admin's listens: one without the overview's banner (a form being filled in) reads the
+// alerts alone (/fragment/alerts) at each change, says the new ones as the overview does and lists
+// them in #alert-notice, never touching the form.
 // No inline script anywhere (the CSP forbids it); everything it shows comes from the node's own pages.
 (function () {
   "use strict";
@@ -102,23 +105,40 @@
   // clear. A person who cannot see the banner change hears both, as a new alert.
   var news = document.getElementById("alert-news");
   var seenAlerts = {};  // key -> its announcement as last said or seen
-  function alertNews() {
-    var items = document.querySelectorAll(".alerts li[data-key]"), now = {}, said = { fresh: [], updated: [], cleared: [] };
+  // A page without the overview's banner (a form) has no alerts to start from: it reads them from
+  // /fragment/alerts, each with where the node stored it (data-n) and its last update
+  // (data-changed-n); what came after the page was made (data-since) is news, the rest is not. Once
+  // read, an alert not read before is news whatever its place (its content may come after it).
+  var pageSince = +(document.body.getAttribute("data-since") || 0), clearsSaid = {}, watched = false;
+  function after(item, name) { return item.hasAttribute(name) && +item.getAttribute(name) > pageSince; }
+  function alertNews(root) {
+    var items = root.querySelectorAll(".alerts li[data-key]"), now = {}, said = { fresh: [], updated: [], cleared: [] };
     for (var i = 0; i < items.length; i++) {
       var key = items[i].getAttribute("data-key"), label = items[i].getAttribute("data-label-announce");
       now[key] = label;
-      if (!(key in seenAlerts)) { said.fresh.push(items[i]); }
+      if (!(key in seenAlerts)) {
+        if (watched || !items[i].hasAttribute("data-n") || after(items[i], "data-n")) { said.fresh.push(items[i]); }
+        else if (after(items[i], "data-changed-n")) { said.updated.push(label); }
+      }
       else if (seenAlerts[key] !== label) { said.updated.push(label); }
     }
     for (var gone in seenAlerts) {
       if (gone in now) { continue; }
-      var ended = document.querySelector("#history-list li[data-key='" + gone + "']");
-      if (ended) { said.cleared.push(ended.getAttribute("data-label-announce")); }
+      var ended = root.querySelector("#history-list li[data-key='" + gone + "']");
+      if (ended) { said.cleared.push(ended.getAttribute("data-label-announce")); clearsSaid[gone] = true; }
+    }
+    var ends = root.querySelectorAll("#history-list li[data-changed-n]");  // (/fragment/alerts: ended since the page opened)
+    for (var j = 0; j < ends.length; j++) {
+      var end = ends[j].getAttribute("data-key");
+      if (!(end in seenAlerts) && !clearsSaid[end] && after(ends[j], "data-changed-n")) {
+        said.cleared.push(ends[j].getAttribute("data-label-announce"));
+        clearsSaid[end] = true;
+      }
     }
     seenAlerts = now;
     return said;
   }
-  alertNews();  // those on the page when it opened are not news
+  alertNews(document);  // those on the page when it opened are not news
 
   // --- alert notifications and sound: opt-in, remembered in this browser -------------------------
   var PREFS_KEY = "solnet.notify";
@@ -284,9 +304,15 @@
     }
   }
 
+  var watch = document.querySelector("[data-alert-watch]");
   function refreshPart(el, html) {
     var template = document.createElement("template");
     template.innerHTML = html;  // server-rendered, escaped HTML, parsed inert: nothing in it runs or loads
+    if (el.hasAttribute("data-alert-watch")) {  // read, not shown as is
+      sayNews(alertNews(template.content), el);
+      watched = true;
+      return;
+    }
     formatTimes(template.content);  // as the page shows them, so unchanged times stay untouched
     var focused = document.activeElement;
     var inside = focused && focused !== document.body && el.contains(focused);
@@ -297,7 +323,13 @@
       var target = (heading && document.getElementById(heading)) || el;
       target.focus({ preventScroll: true });
     }
-    var said = alertNews(), fresh = said.fresh, parts = [];
+    if (!watch) { sayNews(alertNews(document), null); }  // (an event page's alerts: its watch says them)
+  }
+
+  // New alerts, updates and all clears said through #alert-news; new alerts notified, and listed in
+  // `notice` (#alert-notice, on a page without the banner), each a link to its page.
+  function sayNews(said, notice) {
+    var fresh = said.fresh, parts = [];
     if (fresh.length) {
       var labels = [];
       for (var i = 0; i < fresh.length; i++) { labels.push(fresh[i].getAttribute("data-label-announce")); }
@@ -307,6 +339,35 @@
     if (said.cleared.length) { parts.push(news.getAttribute("data-label-cleared") + " " + said.cleared.join(" — ")); }
     if (parts.length && news) { news.textContent = parts.join(" — "); }
     if (fresh.length) { notifyAlerts(fresh); }
+    if (fresh.length && notice) { showNotice(notice, fresh); }
+  }
+
+  // Shown where the page's content starts and kept in sight (sticky) while a long form scrolls;
+  // nothing is moved under the focus or out of the form, and a field the focus goes to is scrolled
+  // clear of it (scroll-padding). Hidden again by its button.
+  function showNotice(notice, fresh) {
+    var list = notice.querySelector("ul");
+    for (var i = 0; i < fresh.length; i++) {
+      var item = document.createElement("li"), link = document.createElement("a");
+      link.href = "/event/" + encodeURIComponent(fresh[i].getAttribute("data-key"));
+      link.textContent = fresh[i].getAttribute("data-label-announce");  // as text: nothing in it is markup
+      link.dir = "auto";
+      item.appendChild(link);
+      list.insertBefore(item, list.firstChild);  // newest first, as the banner
+    }
+    notice.hidden = false;
+    document.documentElement.style.scrollPaddingTop = (notice.offsetHeight + 16) + "px";
+  }
+  var noticeHide = document.getElementById("alert-notice-hide");
+  if (noticeHide) {
+    noticeHide.addEventListener("click", function () {
+      var notice = document.getElementById("alert-notice"), main = document.getElementById("main");
+      main.setAttribute("tabindex", "-1");
+      main.focus({ preventScroll: true });  // (the button is going: the focus not dropped to the page's start)
+      notice.hidden = true;
+      notice.querySelector("ul").textContent = "";
+      document.documentElement.style.scrollPaddingTop = "";
+    });
   }
 
   formatTimes(document);
