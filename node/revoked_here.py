@@ -355,7 +355,13 @@ def group_frozen(seq: int) -> str:
 
 
 def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
-    """What a publish says, signed past a kept refusal: the warning, and that no node takes it."""
+    """What a publish says, signed past a kept refusal: the warning, and that no node takes it; or,
+    while peers of other groups link with this device since (`taken_by`), that it goes out to them (the
+    alert was already on their nodes while it said it reached no node)."""
+    names = [t["name"] for t in taken_by(kept)]
+    if names:
+        return (warning(kept, group_id, when) + f". It was signed and stored here, and goes out through the "
+                f"{'peer' if len(names) == 1 else 'peers'} of {join_names(names)} that took this device's events since")
     return (warning(kept, group_id, when) + ". It was signed and stored here, but if that peer says true, what this "
             "device publishes reaches no node")
 

@@ -150,3 +150,18 @@ def test_two_groups_claim_is_not_said_likely_true_while_a_third_groups_peer_link
         assert revoked_here.taken_by(kept) == [] and "likely true" in revoked_here.warning(kept, "22" * 32, "today")
         assert own_key_problems(log, world.pub("g1"), world.pub("G1"))[0]["several_groups"] is True
     log.store.close()
+
+
+def test_a_publish_past_a_refusal_says_it_goes_out_through_the_groups_that_took_this_device_since():
+    """A mole lied that this device is revoked while an honest peer of Calais went on syncing with it:
+    every publish said "if that peer says true, what this device publishes reaches no node", the alert
+    on Calais's node already."""
+    kept = {"by": "aa" * 32, "group": "bb" * 32, "name": "Dunkirk", "at": 1_000,
+            "taken": [{"group": "cc" * 32, "name": "Calais"}]}
+    said = revoked_here.publish_warning(kept, "22" * 32, "today")
+    assert "reaches no node" not in said and "against it, a peer of Calais linked with this device since" in said, said
+    assert said.endswith(". It was signed and stored here, and goes out through the peer of Calais that took this "
+                         "device's events since"), said
+    two = revoked_here.publish_warning({**kept, "taken": [*kept["taken"], {"group": "dd" * 32, "name": "Leeds"}]},
+                                       "22" * 32, "today")
+    assert two.endswith("goes out through the peers of Calais and Leeds that took this device's events since"), two
