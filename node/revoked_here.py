@@ -11,7 +11,9 @@ the handshake proved and that is a certified, unrevoked device in this node's tr
 other key could say anything. Each distinct claim is kept with the peers that made it (who
 refused, when), and the one the most groups make is said, a contrary claim named as such; a
 peer's further refusals write nothing (an SD card), until a complete round with it shows it
-accepts this device after all (then its word goes). The panic wipe forgets it with the peer list.
+accepts this device after all (then its word goes). A round with a peer of another group, one
+`independent` of this device's own, says against every claim (`taken`). The panic wipe forgets it
+with the peer list.
 """
 from __future__ import annotations
 
@@ -165,29 +167,17 @@ def groups_saying(kept: dict[str, Any]) -> list[str]:
     return list(names.values())
 
 
-def accepted_by(log: EventLog, peer_device: bytes) -> bool:
-    """A complete round with `peer_device`: if it is a peer whose refusal is kept, it accepts this
-    device after all, and its word goes (the record, if it was the only one). So does the word of
-    every peer no longer `believed` (revoked since, or its group): a mole's lie stayed said, and
-    every publish said it reached no node, for good after the mole was expelled (it never completes
-    a round again). Whether the record changed. Blocking."""
+def accepted_by(log: EventLog, peer_device: bytes, device: bytes) -> bool:
+    """A complete round of this device (`device`) with `peer_device`: if it is a peer whose refusal
+    is kept, it accepts this device after all, and its word goes (the record, if it was the only
+    one). So does the word of every peer no longer `believed` (revoked since, or its group): a
+    mole's lie stayed said, and every publish said it reached no node, for good after the mole was
+    expelled (it never completes a round again). Whether the record changed (a write only then: one
+    metadata read a round otherwise). Blocking."""
     kept = load(log.store)
     claims = claims_of(kept)
     gone = {p["by"] for c in claims for p in refusers(c)
             if p["by"] == peer_device.hex() or believed(log, bytes.fromhex(p["by"])) is None}
-    # A believed peer of another group linking with this device is word against the claim: "no node
-    # will link with it" is false while it does (two infiltrating groups' nodes, one admitted by the
-    # other's device, said its group key forked, "likely true: ask for your group's removal", while
-    # every honest peer went on syncing with it). One write per group, not one per round.
-    taken = [t for t in taken_by(kept) if believed_group(log, bytes.fromhex(t["group"]))]
-    member = believed(log, peer_device)
-    if claims and member is not None and member.group.hex() not in {t["group"] for t in taken} \
-            and len(taken) < MAX_TAKEN:
-        from node import references  # the node's: kept out of `solnet status`'s imports
-
-        taken.append({"group": member.group.hex(), "name": references.group_name(log.store, member.group)})
-    if not gone and taken == taken_by(kept):
-        return False
     left = []
     for claim in claims:
         rest = [p for p in refusers(claim) if p["by"] not in gone]
@@ -196,8 +186,50 @@ def accepted_by(log: EventLog, peer_device: bytes) -> bool:
             # (the first peer's own dict holds `also`: kept whole, it brought back the peers taken out)
             peer = {k: v for k, v in rest[0].items() if k != "also"}
             left.append({**first, **peer, **({"also": rest[1:]} if rest[1:] else {})})
+    # A believed peer of another group linking with this device is word against the claim: "no node
+    # will link with it" is false while it does (two infiltrating groups' nodes, one admitted by the
+    # other's device, said its group key forked, "likely true: ask for your group's removal", while
+    # every honest peer went on syncing with it). One write per group, not one per round: a group
+    # that refuses it too (another of its devices) is left out before comparing, not after.
     refusing = {p["group"] for c in left for p in refusers(c)}
-    _save(log, left, [t for t in taken if t["group"] not in refusing])
+    own = log.trust.group_of(device)
+    taken = [t for t in taken_by(kept) if t["group"] not in refusing
+             and independent(log, bytes.fromhex(t["group"]), own)]
+    member = believed(log, peer_device)
+    if left and member is not None and member.group.hex() not in refusing | {t["group"] for t in taken} \
+            and independent(log, member.group, own) and len(taken) < MAX_TAKEN:
+        from node import references  # the node's: kept out of `solnet status`'s imports
+
+        taken.append({"group": member.group.hex(), "name": references.group_name(log.store, member.group)})
+    if not gone and taken == taken_by(kept):
+        return False
+    _save(log, left, taken)
+    return True
+
+
+def independent(log: EventLog, group: bytes, own: bytes | None) -> bool:
+    """Whether a round with a peer of `group` is word against a claim about this device, whose group
+    is `own` (None: not known here, so no group's is): `group` is believed, and neither this
+    device's own group nor one whose admission here rests on it (admitted by it, or by a group
+    admitted by it, and so on). This device's own group is refused with it when its group key
+    forked or the group was revoked (every honest node then refuses every device of it, which go on
+    linking with each other), and whoever forked the group key can sign a vouch past what this node
+    holds of the group's chain: a new device, or a new group (honest nodes, which froze the key at
+    the fork, take neither), linked with this device to hide a true warning. The groups that
+    admitted this device's group are kept as independent: a forked key of it cannot make them
+    members, and an honest peer that takes this device is most likely one of them (leaving them out
+    gave a mole's lie back its weight)."""
+    if own is None or not believed_group(log, group):
+        return False
+    seen, todo = set(), [group]
+    while todo:  # admitters are a wave nearer the founders each: this ends; `seen` bounds it all the same
+        key = todo.pop()
+        if key == own:
+            return False
+        if key not in seen:
+            seen.add(key)
+            member = log.trust.member(key)
+            todo.extend(member.admitters if member is not None else ())
     return True
 
 
@@ -355,7 +387,13 @@ def group_frozen(seq: int) -> str:
 
 
 def publish_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
-    """What a publish says, signed past a kept refusal: the warning, and that no node takes it."""
+    """What a publish says, signed past a kept refusal: the warning, and that no node takes it; or,
+    while peers of other groups link with this device since (`taken_by`), that it goes out to them (the
+    alert was already on their nodes while it said it reached no node)."""
+    names = [t["name"] for t in taken_by(kept)]
+    if names:
+        return (warning(kept, group_id, when) + f". It was signed and stored here, and goes out through the "
+                f"{'peer' if len(names) == 1 else 'peers'} of {join_names(names)} that took this device's events since")
     return (warning(kept, group_id, when) + ". It was signed and stored here, but if that peer says true, what this "
             "device publishes reaches no node")
 

@@ -97,7 +97,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     said["links"] = facts["links"]  # none: what was just published reaches no other node yet (a raid alert)
     if not facts["links"]:  # and whether there is any peer at all to link with (the command says what to do)
         said["peers"] = sum(1 for p in await live_peers(node) if p.get("source") != "blocked")
-    # And a peer's refusal of this device as revoked: what it signs reaches no node.
+    # And a peer's refusal of this device as revoked: what it signs reaches no node, unless peers of other
+    # groups took this device since (revoked_here.publish_warning says which)
     kept = await node.db(revoked_here.load, node.log.store)
     if kept is not None:
         said["refused_as_revoked"] = kept

@@ -363,7 +363,7 @@ class Node:
     async def _accepted_by(self, peer: bytes) -> None:
         """A complete round with `peer`: a refusal of this device it made is no longer true."""
         try:
-            if await self.db(revoked_here.accepted_by, self.log, peer):
+            if await self.db(revoked_here.accepted_by, self.log, peer, bytes(self.keys.device.public)):
                 # the other peers' word, if some said it too; None: a later refusal is news again
                 self.refused_as_revoked = await self.db(revoked_here.load, self.log.store)
         except StoreError as exc:

@@ -67,13 +67,13 @@ def test_peers_of_several_groups_saying_it_make_the_advice_likely_and_are_counte
         assert "; against it, a lone contrary claim: a peer of group " in said, said  # (f1's)
         assert said.endswith("said instead that this device's group key signed two different events at seq 6"), said
         # A round with one of them: its word goes, the other's stays
-        assert revoked_here.accepted_by(log, world.pub("g2"))
+        assert revoked_here.accepted_by(log, world.pub("g2"), me)
         left = revoked_here.load(log.store)
         assert left is not None and left["by"] == world.pub("g3").hex() and "also" not in left, left
         assert left["forked_at"] == 5 and ADVICE not in revoked_here.warning(left, "GROUP", "today")
-        assert revoked_here.accepted_by(log, world.pub("g3"))
+        assert revoked_here.accepted_by(log, world.pub("g3"), me)
         assert revoked_here.load(log.store)["forked_at"] == 6  # the other claim, said now
-        assert revoked_here.accepted_by(log, world.pub("f1")) and revoked_here.load(log.store) is None
+        assert revoked_here.accepted_by(log, world.pub("f1"), me) and revoked_here.load(log.store) is None
     finally:
         log.store.close()
 

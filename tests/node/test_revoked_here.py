@@ -21,8 +21,9 @@ def test_a_members_refusal_is_kept_once_an_unknown_keys_never_and_a_round_with_i
     assert revoked_here.record(log, member, 3_000) is None  # kept once: no write per refused dial
     assert revoked_here.load(log.store) == kept
 
-    assert not revoked_here.accepted_by(log, stranger) and revoked_here.load(log.store) == kept
-    assert revoked_here.accepted_by(log, member) and revoked_here.load(log.store) is None
+    me = bytes(SigningKey.generate().verify_key)  # this device
+    assert not revoked_here.accepted_by(log, stranger, me) and revoked_here.load(log.store) == kept
+    assert revoked_here.accepted_by(log, member, me) and revoked_here.load(log.store) is None
     log.store.close()
 
 
@@ -84,19 +85,20 @@ def test_the_word_of_a_peer_revoked_since_goes_at_the_next_round_with_any_peer(t
         assert {p["by"] for c in revoked_here.claims_of(revoked_here.load(log.store))
                 for p in revoked_here.refusers(c)} == {world.pub("g2").hex(), world.pub("g3").hex()}
         # A round with a peer of another group: its group is kept as taking this device (once)
-        assert revoked_here.accepted_by(log, world.pub("f1")) and not revoked_here.accepted_by(log, world.pub("f1"))
+        me = world.pub("g1")  # this device
+        assert revoked_here.accepted_by(log, world.pub("f1"), me) and not revoked_here.accepted_by(log, world.pub("f1"), me)
         assert len(revoked_here.claims_of(revoked_here.load(log.store))) == 1
         # F expels G2, the mole's group (from its start); then a round with f1 completes
         log.ingest([world.authors["F"].sign("member.revoke", {"subject": world.pub("G2"), "from_seq": 1,
                                                               "reason": "infiltrator"}).encode()])
-        assert revoked_here.accepted_by(log, world.pub("f1"))
+        assert revoked_here.accepted_by(log, world.pub("f1"), me)
         kept = revoked_here.load(log.store)
         assert kept is not None and kept["by"] == world.pub("g3").hex() and "others" not in kept, kept
         assert "also" not in kept and revoked_here.groups_saying(kept) == [kept["name"]], kept
         # G3's device revoked by its own group: nothing of the refusal is said any more
         log.ingest([world.authors["G3"].sign("member.revoke", {"subject": world.pub("g3"), "from_seq": 1,
                                                                "reason": "lost"}).encode()])
-        assert revoked_here.accepted_by(log, world.pub("f1")) and revoked_here.load(log.store) is None
+        assert revoked_here.accepted_by(log, world.pub("f1"), me) and revoked_here.load(log.store) is None
         log.store.close()
 
 
@@ -110,7 +112,7 @@ def test_a_round_with_a_peer_kept_beside_the_first_takes_its_word_back(tmp_path)
     for peer in ("g2", "g3"):
         revoked_here.record(log, world.pub(peer), 1_000)
     assert len(revoked_here.groups_saying(revoked_here.load(log.store))) == 2
-    assert revoked_here.accepted_by(log, world.pub("g3"))
+    assert revoked_here.accepted_by(log, world.pub("g3"), world.pub("g1"))
     kept = revoked_here.load(log.store)
     assert kept["by"] == world.pub("g2").hex() and "also" not in kept, kept
     log.store.close()
@@ -125,12 +127,12 @@ def test_two_groups_claim_is_not_said_likely_true_while_a_third_groups_peer_link
     from test_order_independence import certified_world, ingest_in
 
     world = certified_world()
-    log = ingest_in(tmp_path / "taken.db", world, world.events, [])
+    log, me = ingest_in(tmp_path / "taken.db", world, world.events, []), world.pub("g1")  # this device: g1
     for order in (("g2", "g3", "f1"), ("f1", "g2", "g3")):  # the honest round before or after the claims
         log.store.set_meta(revoked_here.META_KEY, b"")
         for peer in order:
             if peer == "f1":
-                revoked_here.accepted_by(log, world.pub("f1"))
+                revoked_here.accepted_by(log, world.pub("f1"), me)
             else:
                 revoked_here.record(log, world.pub(peer), 1_000, forked_at=2, group_fork=True)
         kept = revoked_here.load(log.store)
@@ -150,3 +152,70 @@ def test_two_groups_claim_is_not_said_likely_true_while_a_third_groups_peer_link
         assert revoked_here.taken_by(kept) == [] and "likely true" in revoked_here.warning(kept, "22" * 32, "today")
         assert own_key_problems(log, world.pub("g1"), world.pub("G1"))[0]["several_groups"] is True
     log.store.close()
+
+
+def _counting_writes(log) -> dict[str, int]:
+    """How many times the record is written from now on (the store's own `set_meta`, counted)."""
+    count, write = {"writes": 0}, log.store.set_meta
+
+    def set_meta(key, value):
+        count["writes"] += key == revoked_here.META_KEY
+        return write(key, value)
+    log.store.set_meta = set_meta
+    return count
+
+
+def test_this_devices_own_group_and_the_groups_it_admitted_never_say_against_a_claim(tmp_path):
+    """Two groups refused this device (g1, of G1) as frozen: G1's group key forked. Every honest node
+    then refuses every device of G1, which go on linking with each other: a round with x (G1's other
+    device) made it "not every node refuses it" and dropped the "likely true: ask for your group's
+    removal" advice for good, and whoever forked G1's key could certify a device, or a group, past what
+    this node holds of G1's chain and link it to hide the warning. A round with G3's device (G3
+    admitted by G1) says nothing either, and writes nothing."""
+    from test_order_independence import DEVICES, ingest_in, new_world, play
+
+    world = new_world()
+    play(world, [("admit", "F", "G1"), ("admit", "F", "G2"), ("admit", "G1", "G3"), ("device", "F", "f2", True),
+                 *[("device", DEVICES[dev], dev, True) for dev in ("g1", "x", "g2", "g3")]])
+    log = ingest_in(tmp_path / "own.db", world, world.events, [])
+    me = world.pub("g1")
+    assert log.trust.member(world.pub("G3")).admitters == (world.pub("G1"),)
+    for peer in ("g2", "f2"):
+        revoked_here.record(log, world.pub(peer), 1_000, forked_at=2, device=me, group_fork=True)
+    writes = _counting_writes(log)
+    for peer in ("x", "g3", "x"):
+        assert not revoked_here.accepted_by(log, world.pub(peer), me), peer
+    kept = revoked_here.load(log.store)
+    assert revoked_here.taken_by(kept) == [] and writes["writes"] == 0, kept
+    said = revoked_here.warning(kept, world.pub("G1").hex(), "today")
+    assert "Said by several groups, it is likely true" in said and "against it" not in said, said
+    log.store.close()
+
+
+def test_a_group_refusing_with_one_device_and_linking_with_another_writes_nothing_each_round(tmp_path):
+    """F's node 2 refuses this device, F's node 1 completes rounds with it: F was added to the groups
+    taking it, then taken out again as refusing, a write transaction every round (and "changed")."""
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    log, me = ingest_in(tmp_path / "cost.db", world, world.events, []), world.pub("g1")  # this device: g1
+    revoked_here.record(log, world.pub("f2"), 1_000)
+    before, writes = log.store.get_meta(revoked_here.META_KEY), _counting_writes(log)
+    assert not any(revoked_here.accepted_by(log, world.pub("f1"), me) for _ in range(3))
+    assert writes["writes"] == 0 and log.store.get_meta(revoked_here.META_KEY) == before
+    log.store.close()
+
+
+def test_a_publish_past_a_refusal_says_it_goes_out_through_the_groups_that_took_this_device_since():
+    """A mole lied that this device is revoked while an honest peer of Calais went on syncing with it:
+    every publish said "if that peer says true, what this device publishes reaches no node", the alert
+    on Calais's node already."""
+    kept = {"by": "aa" * 32, "group": "bb" * 32, "name": "Dunkirk", "at": 1_000,
+            "taken": [{"group": "cc" * 32, "name": "Calais"}]}
+    said = revoked_here.publish_warning(kept, "22" * 32, "today")
+    assert "reaches no node" not in said and "against it, a peer of Calais linked with this device since" in said, said
+    assert said.endswith(". It was signed and stored here, and goes out through the peer of Calais that took this "
+                         "device's events since"), said
+    two = revoked_here.publish_warning({**kept, "taken": [*kept["taken"], {"group": "dd" * 32, "name": "Leeds"}]},
+                                       "22" * 32, "today")
+    assert two.endswith("goes out through the peers of Calais and Leeds that took this device's events since"), two
