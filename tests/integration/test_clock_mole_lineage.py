@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from before_accepts import vouched_token
 from events.kinds import ALERT_DEFAULT_EXPIRY_MS
 from fast_keystores import cheap_key_derivation
 from local_cluster import PASSPHRASE, Cluster, cli, log_text, publish, query, status
@@ -27,13 +28,7 @@ def admitted_by(admitter: localnet.LocalNode, name: str, region: str, root: Path
     home = Home(localnet.home_dir(root, name))
     with cheap_key_derivation():
         _, keys = membership.prepare_group(home, name, region, PASSPHRASE)
-    log = admitter.home.log()
-    try:
-        token, _ = membership.invite(log, admitter.keys, bytes(keys.group.public), [],
-                                     bytes(admitter.keys.group.public))
-    finally:
-        log.store.close()
-    membership.join(home, token, keys).store.close()
+    membership.join(home, vouched_token(admitter, bytes(keys.group.public)), keys).store.close()
     return localnet.LocalNode(name, region, home, localnet.free_ports(1)[0], keys=keys)
 
 
