@@ -1,9 +1,9 @@
 """The node's wall clock in milliseconds since the epoch, the unit of every event timestamp, and
 what its peers' events say of it.
 
-In a module of its own, loading only `time`, `threading` and `collections.abc`, so that the light paths (`solnet
-status` without a running node, login links, the chain gate) read the same clock as the log
-without importing it.
+In a module of its own, loading only `time`, `threading` and `collections.abc`, so that the light
+paths (`solnet status` without a running node, login links, the chain gate) read the same clock as
+the log without importing it. The trust graph's lineages come in as a function (`Lineages`).
 """
 from __future__ import annotations
 
