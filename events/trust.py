@@ -199,6 +199,7 @@ class TrustGraph:
         self.reachable: frozenset[bytes]  # keys reached from the founders by vouches, valid or not
         self.revocations: dict[bytes, Revocation]  # subject -> the revocation (or fork) in effect
         self.effects: dict[bytes, str | None]      # trust event id -> None (took effect) or why not
+        self._lineages: dict[bytes, frozenset[bytes]] = {}  # see `lineages`: for this graph only
         self.recompute()
 
     # --- input ----------------------------------------------------------------------------------
@@ -445,6 +446,7 @@ class TrustGraph:
             if r.id and r.complete:
                 effects[r.id] = self._revoke_effect(r, members, revocations)
         self.members, self.revocations, self.effects = members, revocations, effects
+        self._lineages = {}
         self.reachable = frozenset(reachable)
 
     @staticmethod
@@ -630,6 +632,31 @@ class TrustGraph:
     def group_of(self, key: bytes) -> bytes | None:
         m = self.members.get(key)
         return m.group if m else None
+
+    def lineages(self, group: bytes) -> frozenset[bytes]:
+        """The lineages of `group`: the groups just below the founders (admitted by founders) that
+        its admission paths pass through, up its admitters' admitters. A founding group, a group
+        the founders admitted, and a key that is no group here are their own lineage. Every group
+        one member's group admitted, directly or further down, shares that group's lineage: where
+        sources must be independent of one infiltrator (node/clock.py), a lineage counts once,
+        however many groups it admitted. Read from this graph (a function of the set of trust
+        events, not their order) and kept for it: a walk up the waves once per group and graph."""
+        found = self._lineages.get(group)
+        if found is not None:
+            return found
+        todo, seen, tops = [group], {group}, set()
+        while todo:
+            key = todo.pop()
+            m = self.members.get(key)
+            if m is None or m.role != GROUP_ROLE or m.wave <= 1 or not m.admitters:
+                tops.add(key)
+                continue
+            for admitter in m.admitters:  # of the wave before: the walk ends at the founders
+                if admitter not in seen:
+                    seen.add(admitter)
+                    todo.append(admitter)
+        found = self._lineages[group] = frozenset(tops)
+        return found
 
     def effect(self, event_id: bytes) -> str | None:
         """Why the trust event `event_id` has no effect, or None if it has (or is not a trust event)."""

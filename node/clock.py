@@ -1,14 +1,19 @@
 """The node's wall clock in milliseconds since the epoch, the unit of every event timestamp, and
 what its peers' events say of it.
 
-In a module of its own, loading only `time` and `threading`, so that the light paths (`solnet
-status` without a running node, login links, the chain gate) read the same clock as the log
-without importing it.
+In a module of its own, loading only `time`, `threading` and `collections.abc`, so that the light
+paths (`solnet status` without a running node, login links, the chain gate) read the same clock as
+the log without importing it. The trust graph's lineages come in as a function (`Lineages`).
 """
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
+
+# A source's lineages in the trust graph (events/trust.py `TrustGraph.lineages`): the groups just
+# below the founders that admitted it, directly or further up.
+Lineages = Callable[[bytes], frozenset[bytes]]
 
 DOUBT_WINDOW_MS = 30 * 60 * 1000  # refusals older than this say nothing of the clock now
 DOUBT_SOURCES = 64  # groups remembered at once (a bound against a flood of throw-away keys)
@@ -16,6 +21,24 @@ DOUBT_SOURCES = 64  # groups remembered at once (a bound against a flood of thro
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def own_lineage(source: bytes) -> frozenset[bytes]:
+    """A source that is its own lineage (what counts when no trust graph is at hand)."""
+    return frozenset((source,))
+
+
+def independent(sources: Iterable[bytes], lineages: Lineages) -> bool:
+    """Whether no one lineage accounts for every source: one infiltrating member admits a second
+    group with one vouch (and that one a third...), so groups of one lineage are one source. Read
+    from the graph when asked, never when a source was noted: a trust event arriving later (a
+    nearer admitter) counts as if it came first."""
+    common: frozenset[bytes] | None = None
+    for source in sources:
+        common = lineages(source) if common is None else common & lineages(source)
+        if not common:
+            return True
+    return False
 
 
 class _NewestBySource:
@@ -34,9 +57,9 @@ class _NewestBySource:
     def forget(self, source: bytes) -> None:
         self._seen.pop(source, None)
 
-    def recent(self, now: int) -> list[int]:
-        """The values noted within the last DOUBT_WINDOW_MS, one per source."""
-        return [value for when, value in self._seen.values() if 0 <= now - when <= DOUBT_WINDOW_MS]
+    def recent(self, now: int) -> dict[bytes, int]:
+        """The values noted within the last DOUBT_WINDOW_MS, by source."""
+        return {source: value for source, (when, value) in self._seen.items() if 0 <= now - when <= DOUBT_WINDOW_MS}
 
 
 class ClockDoubt:
@@ -46,13 +69,18 @@ class ClockDoubt:
     A Raspberry Pi has no real-time clock: after a power cut it runs late until it reaches a time
     server, and then every fresh event of its peers looks stamped in the future. One group's
     events so stamped may just be that group's clock running ahead (or an infiltrator's doing);
-    events of two groups or more, each far ahead, say that this clock is behind. The estimate is
-    the least of those groups' leads: this clock is behind by at least that much, if theirs are
-    right. Written from the database thread, read from the event loop's: under a lock."""
+    events of groups of two lineages or more (`independent`), each far ahead, say that this clock
+    is behind. Two groups were enough until 2026-12-06: an infiltrator admitted a second group
+    with one vouch, and both stamped their events 40 h ahead; every node told its admin to set a
+    right clock 40 h ahead (then peers refused all it signed) and stretched its alerts' lives by
+    as much. The estimate is the least of those groups' leads: this clock is behind by at least
+    that much, if theirs are right. Written from the database thread, read from the event loop's:
+    under a lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, lineages: Lineages = own_lineage) -> None:
         self._lock = threading.Lock()
         self._leads = _NewestBySource()  # group -> (when, ahead by ms), its newest refusal
+        self._lineages = lineages  # read when asked: the trust graph then, whatever order it came in
 
     def note(self, group: bytes, ahead_ms: int, now: int) -> None:
         """An event of `group` came stamped `ahead_ms` after this clock (at `now`, by this clock)."""
@@ -63,7 +91,7 @@ class ClockDoubt:
         """By how much this clock looks behind (None: nothing says so)."""
         with self._lock:
             recent = self._leads.recent(now)
-        return min(recent) if len(recent) >= 2 else None
+        return min(recent.values()) if independent(recent, self._lineages) else None
 
 
 class OwnEventsRefused:
@@ -72,12 +100,13 @@ class OwnEventsRefused:
     from a seq in F..L again. The round was complete, so the peer stored or refused each one: it
     refused them, or holds them aside. Its likeliest cause for a device still a member is this
     clock running ahead (a peer refuses events stamped more than 10 minutes after its own clock, and
-    says nothing back). Peers of two groups or more, as for ClockDoubt: one may have its own clock
-    behind, and one member's devices, each playing a peer that lacks them, are one group (they told
-    an admin with a right clock to change it). Written and read on the event loop (rounds end
-    there)."""
+    says nothing back). Peers of groups of two lineages or more, as for ClockDoubt: one may have its
+    own clock behind, and one member's devices, each playing a peer that lacks them, are one group
+    (they told an admin with a right clock to change it), as are the groups it admitted. Written and
+    read on the event loop (rounds end there)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lineages: Lineages = own_lineage) -> None:
+        self._lineages = lineages
         self._sent: dict[bytes, tuple[int, int]] = {}  # peer -> what the last complete round streamed it
         self._refusing = _NewestBySource()  # peer's group -> (when, from which seq)
 
@@ -96,7 +125,8 @@ class OwnEventsRefused:
             del self._sent[next(iter(self._sent))]
 
     def refused(self, now: int) -> tuple[int, int] | None:
-        """(how many peers' groups, from which seq of this device) when peers of two groups or more
-        within the last DOUBT_WINDOW_MS did not take what a complete round gave them; None otherwise."""
+        """(how many peers' groups, from which seq of this device) when peers of groups of two
+        lineages or more within the last DOUBT_WINDOW_MS did not take what a complete round gave
+        them; None otherwise."""
         recent = self._refusing.recent(now)
-        return (len(recent), min(recent)) if len(recent) >= 2 else None
+        return (len(recent), min(recent.values())) if independent(recent, self._lineages) else None

@@ -116,7 +116,9 @@ class EventLog:
         self._batch_links: dict[bytes, tuple[bytes, int, bytes | None]] = {}
         # devices whose fork a pin undid in this write: their events refused as frozen may be in now
         self._unfrozen: set[bytes] = set()
-        self.clock_doubt = ClockDoubt()  # what refused events say of this machine's clock
+        # What refused events say of this machine's clock: groups counted by lineage in the graph as
+        # it stands when asked (kept per graph, events/trust.py `lineages`)
+        self.clock_doubt = ClockDoubt(lambda group: self.trust.lineages(group))
         self.refresh_trust()
 
     @classmethod

@@ -33,12 +33,17 @@ def span(ms: int) -> str:
 
 
 def clock_behind(ms: int) -> str:
-    """The warning of a clock that looks `ms` behind its peers' (node/clock.py ClockDoubt)."""
-    return (f"this machine's clock looks {span(ms)} behind: events of two groups or more came stamped at least "
-            "that much after it. Set it (`timedatectl`; a Raspberry Pi has no real-time clock and runs late after "
-            "a power cut until it reaches a time server): until then this node refuses its peers' fresh events, "
-            "alerts included, and what it publishes is stamped too early (shown elsewhere as older than it is; "
-            "its expiry is put off by as much, so an alert still lasts as long as asked)")
+    """The warning of a clock that looks `ms` behind its peers' (node/clock.py ClockDoubt). Cautious:
+    the groups' clocks may be the wrong ones, or lie (an admin who set a right clock ahead as told
+    had every event of theirs refused everywhere)."""
+    return (f"this machine's clock looks {span(ms)} behind: events of two groups or more, of separate "
+            "branches of the network, came stamped at least that much after it. A group's clock can be wrong, or lie: "
+            "before setting this one, compare it with a time you trust (a phone's, or `timedatectl` with NTP on, "
+            "which sets it from a time server), and leave it if it is right. A Raspberry Pi has no real-time "
+            "clock and runs late after a power cut until it reaches a time server. While it is behind, this node "
+            "refuses its peers' fresh events, alerts included, and what it publishes is stamped too early (shown "
+            "elsewhere as older than it is; its expiry is put off by as much, so an alert still lasts as long as "
+            "asked)")
 
 
 def alerts_may_be_missing(running: bool, last_sync: int | None, cut_off_since: int | None,
@@ -64,7 +69,8 @@ def own_events_refused(peers: int, from_seq: int) -> str:
     """The warning of peers that do not take this device's events (node/clock.py OwnEventsRefused)."""
     return (f"Peers of {peers} groups did not take this device's events from seq {from_seq} that a complete round gave them. "
             "A peer refuses events stamped more than 10 minutes after its own clock, so this machine's clock may "
-            "be ahead: check it (`timedatectl`). Until then what this node publishes, alerts included, reaches "
+            "be ahead: compare it with a time you trust (a phone's, or `timedatectl` with NTP on) before changing "
+            "it. Until it is right what this node publishes, alerts included, reaches "
             "no one (on a peer's node, its log says why it refused them)")
 
 

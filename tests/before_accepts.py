@@ -10,7 +10,18 @@ from fast_keystores import cheap_key_derivation
 from node import membership
 from node.demo.localnet import LocalNode
 from node.home import Home
+from node.invite import Invite
 from node.log import EventLog
+
+
+def vouched_token(admitter: LocalNode, group: bytes) -> Invite:
+    """The join token of `group`, which `admitter`'s group key vouches for (one vouch, in its home)."""
+    inviter = admitter.home.log()
+    try:
+        token, _ = membership.invite(inviter, admitter.keys, group, [], bytes(admitter.keys.group.public))
+    finally:
+        inviter.store.close()
+    return token
 
 
 def joined_before_accepts(root: Path, calais: LocalNode, passphrase: str, port: int = 0) -> LocalNode:
@@ -20,12 +31,7 @@ def joined_before_accepts(root: Path, calais: LocalNode, passphrase: str, port: 
     home = Home(root / "dover")
     with cheap_key_derivation():
         config, keys = membership.prepare_group(home, "Dover", "dover", passphrase)
-    inviter = calais.home.log()
-    try:
-        token, _ = membership.invite(inviter, calais.keys, bytes(keys.group.public), [],
-                                     bytes(calais.keys.group.public))
-    finally:
-        inviter.store.close()
+    token = vouched_token(calais, bytes(keys.group.public))
     log = EventLog.create(home.store(), parse_genesis(token.genesis))
     try:
         log.ingest(token.events)

@@ -76,6 +76,10 @@ class PeerPolicy:
         """The member group `device` speaks for (None: none): inbound link slots are shared per group."""
         return self._log().trust.group_of(device)
 
+    def lineages(self, key: bytes) -> frozenset[bytes]:
+        """`key`'s lineages in the trust graph as it stands (events/trust.py `TrustGraph.lineages`)."""
+        return self._log().trust.lineages(key)
+
     def is_member(self, device: bytes) -> bool:
         try:
             self.check_peer(device)

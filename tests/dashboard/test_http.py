@@ -479,6 +479,9 @@ async def test_the_overview_says_when_this_machines_clock_looks_behind(sample, s
     assert re.search(r"This machine's clock looks at least 1 h 5\d min behind its peers'", visible_text(after))
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "L’horloge de cette machine semble en retard d’au moins 1 h 5" in visible_text(french)
+    # a group's clock can lie (an infiltrator's two groups): compared before it is set
+    assert "compare it with a time you trust (a phone's" in visible_text(after)
+    assert "comparez-la à une heure sûre (celle d’un téléphone" in visible_text(french)
     out = {"group_id": "aa" * 32, "group_name": "Calais", "region": "calais", "device_id": "bb" * 32,
            "network_id": "cc" * 32, "network_name": "test", "events": 1, "authors": 1, "pending": 0, "forks": 0,
            "groups": 1, "devices": 1, "revoked": [], "node": {"running": True, "clock_behind_ms": behind}}
@@ -499,6 +502,7 @@ async def test_the_overview_says_when_peers_do_not_take_this_nodes_events(sample
     _, after, _ = await get(node.client, "/")
     assert "Peers of 2 groups did not take this node's events from seq 7" in visible_text(after)
     assert "clock may be ahead" in visible_text(after)
+    assert "Compare it with a time you trust (a phone's, or a time server's) before changing it" in visible_text(after)
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "Des pairs de 2 groupes n’ont pas pris les événements de ce nœud à partir du numéro 7" in visible_text(french)
 

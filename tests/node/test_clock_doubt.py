@@ -57,6 +57,10 @@ def test_the_warning_says_how_far_behind_and_what_to_do():
     said = clock_behind(3 * HOUR + 5 * 60_000)
     assert said.startswith("this machine's clock looks 3 h 05 min behind: events of two groups or more")
     assert "`timedatectl`" in said and "alerts included" in said and "stamped too early" in said
+    # a group's clock can lie (an infiltrator's two groups): the admin checks before setting it
+    assert "of separate branches of the network" in said and "can be wrong, or lie" in said
+    assert "before setting this one, compare it with a time you trust (a phone's" in said
+    assert "leave it if it is right" in said
 
 
 def test_an_expiry_counted_from_a_clock_behind_is_stretched_by_what_it_lacks(net: Net, tmp_path: Path):
