@@ -373,7 +373,7 @@ class Dashboard:
         ctx = self.context(request)
         if (refusal := self.guard(request, fragment=True)) is not None:
             return refusal
-        data = await self.node.db(pages.alert_watch, self.node.log, now_ms(), self.opener(ctx))
+        data = await self.node.db(pages.alert_watch, self.node.log, now_ms())
         return self.respond(request, "alert_watch.html", {**ctx, **data})
 
     def _own_group(self) -> bytes | None:

@@ -175,14 +175,16 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     return page
 
 
-def alert_watch(log: EventLog, now: int, opener: Opener | None = None) -> dict[str, Any]:
+def alert_watch(log: EventLog, now: int) -> dict[str, Any]:
     """What a page with no live part of its own needs to say a new alert, an update and an all
     clear as the overview does (static/app.js): the live alerts and the all clears the overview
-    lists, the same reader (`opener`: the admin's), and no other section. Each carries `n`, where
+    lists, and no other section. Each carries `n`, where
     the node stored it, and `changed_n`, where the last of its updates is: a page opened at `since`
     tells what came after it from what it found there."""
-    opened = opened_rows(log, opener) if opener is not None else None
-    bounded = {"region": None, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened, opener=opener)}
+    # Alerts, their updates and all clears are never for chosen groups (events/sealed.py SEALABLE):
+    # nothing sealed is opened for them (the overview's opening of every sealed event, at each change
+    # the stream tells every open page, would cost a Pi seconds during a sync).
+    bounded = {"region": None, "now": now, "limit": CANDIDATES, "reader": reader_of(log)}
     alerts, _ = alerts_of_every_group(bounded["reader"], None, now, CANDIDATES, ALERTS_PER_GROUP)
     history = [a for a in view(log, "alert-history", **bounded) if a["status"] == "all_clear"][:MAX_ITEMS]
     for a in (*alerts, *history):
