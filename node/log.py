@@ -521,6 +521,10 @@ class EventLog:
             if ev.header.timestamp <= limit or ev.id in let_in:
                 kept.append((i, x))
                 continue
+            if not x.signature_ok:  # a forgery: no device of any group stamped it, and no clock is judged by it
+                problem = ev.bad_signature()
+                outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
+                continue
             group = self.trust.group_of(ev.author)  # members only: throw-away keys cost nothing
             name = references.group_name(self.store, group) if group is not None else None
             outcomes[i] = Outcome(ev.id, REJECTED, E.FUTURE, f"timestamp is {span(ev.header.timestamp - now)} ahead "

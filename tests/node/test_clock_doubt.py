@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from events.kinds import ALERT_DEFAULT_EXPIRY_MS, ALERT_MAX_EXPIRY_MS
-from node.clock import DOUBT_SOURCES, DOUBT_WINDOW_MS, ClockDoubt, OwnEventsRefused
+from node.clock import DOUBT_SOURCES, DOUBT_WINDOW_MS, ClockDoubt, OwnEventsRefused, now_ms
 from node.words import clock_behind, span
 from node_fixtures import Net, action, wires
 
@@ -165,3 +165,29 @@ def test_a_profile_signed_while_this_clock_ran_ahead_does_not_drag_the_next_edit
     again = publishing.publish(log, net.founder, "group.profile", {"name": "Calais Solidarity", "region": "calais"},
                                now=right, offline=True)
     assert again.header.timestamp == right
+
+
+def test_events_forged_in_members_names_stamped_ahead_say_nothing_of_the_clock(tmp_path: Path):
+    """Anyone who can send events (a relay, any peer) wrote events in the names of devices of two
+    groups of separate lineages, with no key of theirs (the signature is garbage), stamped 40 h
+    ahead: they were refused as stamped ahead before their signature counted, blamed on those
+    groups, and made the node say its right clock was 40 h behind (a critic). Refused as forged now,
+    and no clock is judged by them; the same events rightly signed still count."""
+    from events.format import Event
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()  # F founded the network and admitted G1, G2 and G3 (each its own lineage)
+    log = ingest_in(tmp_path / "h.db", world, world.events, [])
+    now = now_ms()
+    signed = [world.authors[dev].sign("need", {"category": "food", "quantity": 3, "region": "calais"},
+                                      ts=now + 40 * HOUR, seq=50, prev=bytes(range(32))) for dev in ("g2", "g3")]
+    forged = [Event(ev.id, ev.header, ev.header_bytes, bytes(64), ev.body).encode() for ev in signed]
+    try:
+        outcomes = log.ingest(forged)
+        assert [o.reason for o in outcomes] == ["bad_signature", "bad_signature"], outcomes
+        assert log.clock_doubt.behind_ms(now_ms()) is None
+        outcomes = log.ingest([ev.encode() for ev in signed])
+        assert [o.reason for o in outcomes] == ["future_timestamp", "future_timestamp"], outcomes
+        assert log.clock_doubt.behind_ms(now_ms()) is not None
+    finally:
+        log.store.close()
