@@ -1057,7 +1057,11 @@ def cmd_show(args: argparse.Namespace) -> int:
             _shared_details(home, log, row[0], data)
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
-    state = _state_now(log, row)
+    opened = audience.opened_event(log, opener, row)
+    state_kind = row[4] if opened is None else opened[0].kind
+    if state_kind in STATE_KINDS and opener is None and log.store.holds_sealed():
+        opener = cli_opener(home, True)  # an update for chosen groups may have withdrawn it (as `view` reads it)
+    state = _state_now(log, row, state_kind, opener)
     if state is not None:  # what it comes to now (withdrawn, covered, raised), as `view` counts it
         data["state"] = render.view_json(state)
     if args.json:
@@ -1067,7 +1071,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     names = group_names(log)
     name = names.get(group) if group else None
     label = f"{name} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
-    opened = audience.opened_event(log, opener, row)
     if opened is not None:
         inner, author_group = opened
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
@@ -1078,23 +1081,35 @@ def cmd_show(args: argparse.Namespace) -> int:
         currency = references.update_currency(log.store, log.trust, row[4], fields)
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     if state is not None:
-        print(f"  now: {render.state_text(row[4], state)}")
+        print(f"  now: {render.state_text(state_kind, state)}")
+        if opener is None and log.store.holds_sealed():  # an update for chosen groups may have changed it
+            print(f"warning: {STATE_MAY_BE_INCOMPLETE}", file=sys.stderr)
     return 0
 
 
-def _state_now(log: EventLog, row: tuple) -> dict[str, Any] | None:
-    """A stored need's, offer's or fundraiser's item as the views show it now (None for other kinds)."""
-    from node import references
+STATE_KINDS = ("need", "offer", "fundraiser")  # what `show` says the state of now
+STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
+                           "is locked, and one of them may update it. If this device is one of their readers, give "
+                           "the passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to read them.")
+
+
+def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | None) -> dict[str, Any] | None:
+    """A stored need's, offer's or fundraiser's item (`kind`: its own, or its inside's if it is for
+    chosen groups) as `view` shows it now: with the events for chosen groups `opener` reads, as
+    `view` reads them (an update shared with chosen groups withdrew a need that read as open here).
+    None for other kinds."""
+    from node import audience, references
     from node.log import now_ms
     from node.store import BODY_PRESENT
     from node.views import Held, fundraiser_item
-    if row[9] != BODY_PRESENT:  # (its body gone: nothing to say of it)
+    if row[9] != BODY_PRESENT or kind not in STATE_KINDS:  # (its body gone: nothing to say of it)
         return None
-    if row[4] in ("need", "offer"):
-        return references.listing_state(log.store, log.trust, row[0], now_ms())
-    if row[4] == "fundraiser":
-        return fundraiser_item(Held(log.store, log.trust), row[0], now_ms())
-    return None
+    store = log.store
+    if opener is not None and log.store.holds_sealed():
+        store = audience.WithOpened(log.store, audience.opened_rows(log, opener))
+    if kind in ("need", "offer"):
+        return references.listing_state(store, log.trust, row[0], now_ms())
+    return fundraiser_item(Held(store, log.trust), row[0], now_ms())
 
 
 def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],
