@@ -8,6 +8,7 @@ byte-order mark a Windows editor wrote, a space after the words, a second line),
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from node.home import PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
@@ -39,9 +40,11 @@ def file_slip(path: Path) -> str:
     except (OSError, UnicodeDecodeError):
         return ""
     if text.startswith(_BOM):
+        # (never "write it again with printf ... > FILE": the passphrase typed in a command stays in the
+        # shell's history, which outlives `solnet wipe`)
         return (" (the file begins with an invisible byte-order mark, which some editors write and which counts as "
-                "part of the passphrase: save it as UTF-8 without one, or write it again with "
-                "`printf '%s\\n' 'PASSPHRASE' > FILE`)")
+                "part of the passphrase: save it as UTF-8 without one, or remove the mark with "
+                f"`sed -i '1s/^\\xEF\\xBB\\xBF//' {shlex.quote(str(path))}`)")
     if text != text.strip(" \t"):
         return " (it begins or ends with spaces or tabs, which count as part of the passphrase)"
     if "\n" in text:

@@ -91,3 +91,18 @@ def test_a_passphrase_file_the_command_may_not_read_says_whose_it_must_be(networ
     assert result.returncode == 3, result.stderr
     assert f"This command runs as the user {user}" in result.stderr and f"sudo chown {user} {secret}" in result.stderr, \
         result.stderr
+
+
+def test_the_byte_order_mark_advice_mends_the_file_and_keeps_the_passphrase_off_the_command_line(tmp_path):
+    """The advice was `printf '%s\\n' 'PASSPHRASE' > FILE`: the passphrase typed in a command stays in the
+    shell's history (it outlives `solnet wipe`). The command given now, run as given, removes the mark."""
+    from node.passphrase_source import file_slip
+    secret = tmp_path / "pass phrase"  # (a space: the command quotes the path)
+    secret.write_text("\ufeffa long passphrase\n", encoding="utf-8")
+    secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    said = file_slip(secret)
+    command = said.split("`")[1]
+    assert "PASSPHRASE" not in command.upper() and "printf" not in command and "echo" not in command, said
+    subprocess.run(["bash", "-c", command], check=True, timeout=10)
+    assert secret.read_bytes() == b"a long passphrase\n" and stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert file_slip(secret) == ""
