@@ -27,6 +27,7 @@ from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORA
                            UsageError)
 
 if TYPE_CHECKING:
+    from crypto.keystore import NodeKeys
     from node import audience
     from node.home import Home
     from node.log import EventLog
@@ -1002,14 +1003,37 @@ def _unknown_region_said(log: EventLog, home: Home, region: str) -> str:
 def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
     """What reads events for chosen groups here: this device's key, if any such event is to be shown
     and the keystore opens (SOLNET_PASSPHRASE, a file, or a prompt); else None: they stay encrypted."""
-    from node.home import HomeError
     from node import audience
     if not needed:
         return None
+    keys = _keys_or_said(home)
+    return audience.Opener(keys.device_encryption) if keys is not None else None
+
+
+_KEYS_REFUSED: list[str] = []  # what was said of this command's passphrase, said once
+
+
+def _keys_or_said(home: Home) -> NodeKeys | None:
+    """This device's keys for reading what is sealed to it, or None: the keystore stays locked (no
+    passphrase can be had: `view` and `show` say it) or the passphrase given does not open it, said
+    as a warning by what is wrong with it, as `publish` refuses it (a wrong or byte-order-marked
+    file read as "the keystore is locked ... give the passphrase" to one who had given it)."""
+    from node.home import HomeError
     try:
-        return audience.Opener(home.keys().device_encryption)
-    except (HomeError, WrongPassphrase):
+        return home.keys()
+    except (HomeError, WrongPassphrase) as exc:
+        said = exit_code_of(exc)
+        if passphrase_tried() and said is not None and said[0] not in _KEYS_REFUSED:
+            _KEYS_REFUSED.append(said[0])
+            print(f"warning: this device's keys stay locked, so private details and events for chosen groups are "
+                  f"not shown (nor what they change counted): {said[0]}", file=sys.stderr)
         return None
+
+
+def passphrase_tried() -> bool:
+    """Whether this command was given a passphrase ($SOLNET_PASSPHRASE, a file) or can ask for one."""
+    from node.home import PASSPHRASE_ENV, PASSPHRASE_FILE_ENV, can_prompt
+    return bool(os.environ.get(PASSPHRASE_ENV) or os.environ.get(PASSPHRASE_FILE_ENV)) or can_prompt()
 
 
 def _private_requests_held(log: EventLog) -> bool:
@@ -1082,7 +1106,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     if state is not None:
         print(f"  now: {render.state_text(state_kind, state)}")
-        if opener is None and log.store.holds_sealed():  # an update for chosen groups may have changed it
+        if opener is None and log.store.holds_sealed() and not passphrase_tried():  # (else said: _keys_or_said)
             print(f"warning: {STATE_MAY_BE_INCOMPLETE}", file=sys.stderr)
     return 0
 
@@ -1179,11 +1203,8 @@ def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str, list
     """(text, status, readers): status is readable, not_a_recipient, damaged (sealed to this device but
     padded wrongly: a line on stderr says so) or locked (no passphrase available); readers are the
     groups it was sealed to besides its author's, when it is readable and says them."""
-    from node.home import HomeError
     from node.private import DAMAGED, DAMAGED_TEXT, READABLE, read_private, readers_of
-    try:
-        keys = home.keys()
-    except (HomeError, WrongPassphrase):
+    if (keys := _keys_or_said(home)) is None:
         return None, "locked", None
     text, status = read_private(sealed, keys.device_encryption)
     if status == DAMAGED:
@@ -1265,7 +1286,7 @@ def cmd_view(args: argparse.Namespace) -> int:
     # group it was not sent to takes nothing (events.readmodels.support_requests)
     sealed_held = args.name != "groups" and log.store.holds_sealed()
     opener = cli_opener(home, sealed_held or args.name in ("support", "regions") and _private_requests_held(log))
-    if sealed_held and opener is None:  # they were left out without a word (a script, a service with no passphrase)
+    if sealed_held and opener is None and not passphrase_tried():  # (a script, a service with no passphrase)
         print("warning: events for chosen groups are held here and not shown: the keystore is locked. If this "
               "device is one of their readers, give the passphrase (a terminal, SOLNET_PASSPHRASE or "
               "SOLNET_PASSPHRASE_FILE) to list them.", file=sys.stderr)

@@ -106,3 +106,23 @@ def test_the_byte_order_mark_advice_mends_the_file_and_keeps_the_passphrase_off_
     subprocess.run(["bash", "-c", command], check=True, timeout=10)
     assert secret.read_bytes() == b"a long passphrase\n" and stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert file_slip(secret) == ""
+
+
+def test_a_view_given_a_passphrase_that_fails_says_what_is_wrong_with_it(network, cli, tmp_path):
+    """`view` with a byte-order-marked, wrong or missing passphrase file said "the keystore is locked ...
+    give the passphrase" to one who had given it: it says what is wrong with it, and shows the public part."""
+    cli.run(network.b, "export", tmp_path / "b.bundle")  # Calais learns Bristol's device
+    cli.run(network.a, "import", tmp_path / "b.bundle")
+    cli.publish(network.a, "need", "--category", "shoes", "--quantity", "4", "--region", "calais", "--to", network.group_b)
+    public = cli.publish(network.a, "need", "--category", "tents", "--quantity", "2", "--region", "calais")
+    marked = tmp_path / "passphrase"
+    marked.write_text(f"\ufeff{cli.PASSPHRASE}\n", encoding="utf-8")
+    marked.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    for named, why in ((marked, "begins with an invisible byte-order mark"),
+                       (tmp_path / "nowhere", "cannot read the passphrase file")):
+        shown = cli.run(network.a, "view", "needs", env={"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(named)})
+        assert public[:12] in shown.stdout, shown.stdout
+        assert why in shown.stderr and "keystore is locked" not in shown.stderr, shown.stderr
+        assert shown.stderr.count("warning:") == 1, shown.stderr
+    nothing = cli.run(network.a, "view", "needs", env={"SOLNET_PASSPHRASE": None})  # none given: said as before
+    assert "the keystore is locked" in nothing.stderr, nothing.stderr
