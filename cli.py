@@ -1268,6 +1268,11 @@ def _live_devices(home: Home) -> dict[str, bytes]:
     return {address: device for address, device in known if isinstance(address, str) and device is not None}
 
 
+# Views whose items no event for chosen groups makes or changes (events.sealed.SEALABLE: alerts and
+# their updates are public by nature): "events for chosen groups are left out" was said of them too
+VIEWS_OF_NOTHING_SEALED = ("groups", "alerts", "alert-history")
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     from node import audience, render
     from node.views import reader_of, view
@@ -1284,7 +1289,7 @@ def cmd_view(args: argparse.Namespace) -> int:
             raise CliError(f"--region {region}: {unread_region_words(region, close)}")
     # this device's key also tells who a support request's private part went to: a claim by a
     # group it was not sent to takes nothing (events.readmodels.support_requests)
-    sealed_held = args.name != "groups" and log.store.holds_sealed()
+    sealed_held = args.name not in VIEWS_OF_NOTHING_SEALED and log.store.holds_sealed()
     opener = cli_opener(home, sealed_held or args.name in ("support", "regions") and _private_requests_held(log))
     if sealed_held and opener is None and not passphrase_tried():  # (a script, a service with no passphrase)
         print("warning: events for chosen groups are held here and not shown: the keystore is locked. If this "
