@@ -500,33 +500,38 @@ def cmd_accept(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_NAME_SHOWN = 160  # characters of a file name echoed back in a refusal
+
+
 def read_token(path: str) -> str:
     """The text of a join token file, or a refusal that says what the file is instead."""
     from crypto.stream import MAGIC as SEALED_MAGIC
     from node.bundle import MAGIC as BUNDLE_MAGIC
     from node.invite import PREFIX
-    if path.lstrip().startswith(PREFIX):  # the invite's text pasted (it comes by Signal): not echoed back
+    if PREFIX in path:  # the invite's text pasted (it comes by Signal, with words around it): not echoed back
         raise CliError("that is the invite itself, not the name of its file: paste it into a file (invite.txt, with a "
                        "text editor) and run `solnet join invite.txt`. It names the addresses of the inviter's nodes: "
                        "keep it off the command line, which other users of this machine see while it runs")
+    # (a name this long is no file's: not echoed whole, it may be a message's text)
+    shown = path if len(path) <= MAX_NAME_SHOWN else f"{path[:MAX_NAME_SHOWN // 4]}… ({len(path)} characters)"
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_TOKEN_BYTES + 1)
     except IsADirectoryError:
-        raise CliError(f"{path} is a folder; give the invite file (`solnet invite` or `solnet vouch` "
+        raise CliError(f"{shown} is a folder; give the invite file (`solnet invite` or `solnet vouch` "
                        "wrote it)") from None
     except OSError as exc:
-        raise CliError(f"cannot read the invite {path}: {exc.strerror}") from None
+        raise CliError(f"cannot read the invite {shown}: {exc.strerror}") from None
     if raw.startswith((BUNDLE_MAGIC, SEALED_MAGIC)):
-        raise CliError(f"{path} is a bundle of events (made by `solnet export`), not an invite: join with the invite "
+        raise CliError(f"{shown} is a bundle of events (made by `solnet export`), not an invite: join with the invite "
                        "file a member group gave you, then bring the bundle in with `solnet import`")
     if len(raw) > MAX_TOKEN_BYTES:
-        raise CliError(f"{path} is far too large to be an invite; give the file `solnet invite` or "
+        raise CliError(f"{shown} is far too large to be an invite; give the file `solnet invite` or "
                        "`solnet vouch` wrote")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise CliError(f"{path} is not an invite (not text); give the file `solnet invite` or `solnet vouch` "
+        raise CliError(f"{shown} is not an invite (not text); give the file `solnet invite` or `solnet vouch` "
                        "wrote") from None
 
 
