@@ -929,8 +929,9 @@ def say_waiting(seconds: object, stored: object = None, *, node: bool = False) -
     """`node`: the running node waits, as long as its sync stores events (node/first_sync_wait.py),
     `stored` since it began (said again while it goes on)."""
     if isinstance(stored, int):
-        print(f"... the sync goes on: {stored} events stored since this command began waiting; still waiting...",
-              file=sys.stderr, flush=True)
+        from node.words import plural
+        print(f"... the sync goes on: {plural(stored, 'event')} stored since this command began waiting; still "
+              "waiting...", file=sys.stderr, flush=True)
         return
     at_most = "" if not isinstance(seconds, (int, float)) else \
         f" (at most {seconds:.0f} s{' once it stores nothing more' if node else ''})"
