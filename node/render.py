@@ -471,10 +471,11 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
     group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
     short = short_id(item["id"])
     if view in ("actions", "timeline"):
-        # padded to a start's and an end's width: "START until END" pushed the region and title of
-        # its line out of the columns of the lines with a start alone
-        when = action_when(item).ljust(len(action_when({"starts_at": item["starts_at"], "ends_at": item["starts_at"]})))
-        return f"{when}  {item['region']:<12} {item['title']} ({words(item['type'])}) — {group}  {short}"
+        # its end after its title: "START until END" first pushed the region and title of its line out
+        # of the columns of the lines with a start alone
+        ends = f" until {local_time(item['ends_at'])}" if item.get("ends_at") else ""
+        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}){ends}"
+                f" — {group}  {short}")
     if view == "past-actions":
         reports = item.get("reports") or []
         said = (f"report: {plural(item['people'], 'person', 'people') + ', ' if item.get('people') is not None else ''}"

@@ -30,6 +30,7 @@ def test_an_action_with_an_end_keeps_the_columns_of_the_others():
     lines = [render.view_line(view, {**item, **extra}, {GROUP: "Calais"})
              for view in ("actions", "timeline") for extra in ({}, {"ends_at": start + 3_600_000})]
     assert len({line.index("calais") for line in lines}) == 1, lines
+    assert "Rally (protest) until " in lines[1], lines
 
 
 def test_the_first_sync_wait_counts_one_event_as_one(capsys):
