@@ -27,6 +27,7 @@ from solnet_errors import (EXIT_HOME, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_STORA
                            UsageError)
 
 if TYPE_CHECKING:
+    from crypto.keystore import NodeKeys
     from node import audience
     from node.home import Home
     from node.log import EventLog
@@ -499,33 +500,38 @@ def cmd_accept(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_NAME_SHOWN = 160  # characters of a file name echoed back in a refusal
+
+
 def read_token(path: str) -> str:
     """The text of a join token file, or a refusal that says what the file is instead."""
     from crypto.stream import MAGIC as SEALED_MAGIC
     from node.bundle import MAGIC as BUNDLE_MAGIC
     from node.invite import PREFIX
-    if path.lstrip().startswith(PREFIX):  # the invite's text pasted (it comes by Signal): not echoed back
+    if PREFIX in path:  # the invite's text pasted (it comes by Signal, with words around it): not echoed back
         raise CliError("that is the invite itself, not the name of its file: paste it into a file (invite.txt, with a "
                        "text editor) and run `solnet join invite.txt`. It names the addresses of the inviter's nodes: "
                        "keep it off the command line, which other users of this machine see while it runs")
+    # (a name this long is no file's: not echoed whole, it may be a message's text)
+    shown = path if len(path) <= MAX_NAME_SHOWN else f"{path[:MAX_NAME_SHOWN // 4]}… ({len(path)} characters)"
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_TOKEN_BYTES + 1)
     except IsADirectoryError:
-        raise CliError(f"{path} is a folder; give the invite file (`solnet invite` or `solnet vouch` "
+        raise CliError(f"{shown} is a folder; give the invite file (`solnet invite` or `solnet vouch` "
                        "wrote it)") from None
     except OSError as exc:
-        raise CliError(f"cannot read the invite {path}: {exc.strerror}") from None
+        raise CliError(f"cannot read the invite {shown}: {exc.strerror}") from None
     if raw.startswith((BUNDLE_MAGIC, SEALED_MAGIC)):
-        raise CliError(f"{path} is a bundle of events (made by `solnet export`), not an invite: join with the invite "
+        raise CliError(f"{shown} is a bundle of events (made by `solnet export`), not an invite: join with the invite "
                        "file a member group gave you, then bring the bundle in with `solnet import`")
     if len(raw) > MAX_TOKEN_BYTES:
-        raise CliError(f"{path} is far too large to be an invite; give the file `solnet invite` or "
+        raise CliError(f"{shown} is far too large to be an invite; give the file `solnet invite` or "
                        "`solnet vouch` wrote")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise CliError(f"{path} is not an invite (not text); give the file `solnet invite` or `solnet vouch` "
+        raise CliError(f"{shown} is not an invite (not text); give the file `solnet invite` or `solnet vouch` "
                        "wrote") from None
 
 
@@ -923,8 +929,9 @@ def say_waiting(seconds: object, stored: object = None, *, node: bool = False) -
     """`node`: the running node waits, as long as its sync stores events (node/first_sync_wait.py),
     `stored` since it began (said again while it goes on)."""
     if isinstance(stored, int):
-        print(f"... the sync goes on: {stored} events stored since this command began waiting; still waiting...",
-              file=sys.stderr, flush=True)
+        from node.words import plural
+        print(f"... the sync goes on: {plural(stored, 'event')} stored since this command began waiting; still "
+              "waiting...", file=sys.stderr, flush=True)
         return
     at_most = "" if not isinstance(seconds, (int, float)) else \
         f" (at most {seconds:.0f} s{' once it stores nothing more' if node else ''})"
@@ -1002,14 +1009,37 @@ def _unknown_region_said(log: EventLog, home: Home, region: str) -> str:
 def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
     """What reads events for chosen groups here: this device's key, if any such event is to be shown
     and the keystore opens (SOLNET_PASSPHRASE, a file, or a prompt); else None: they stay encrypted."""
-    from node.home import HomeError
     from node import audience
     if not needed:
         return None
+    keys = _keys_or_said(home)
+    return audience.Opener(keys.device_encryption) if keys is not None else None
+
+
+_KEYS_REFUSED: list[str] = []  # what was said of this command's passphrase, said once
+
+
+def _keys_or_said(home: Home) -> NodeKeys | None:
+    """This device's keys for reading what is sealed to it, or None: the keystore stays locked (no
+    passphrase can be had: `view` and `show` say it) or the passphrase given does not open it, said
+    as a warning by what is wrong with it, as `publish` refuses it (a wrong or byte-order-marked
+    file read as "the keystore is locked ... give the passphrase" to one who had given it)."""
+    from node.home import HomeError
     try:
-        return audience.Opener(home.keys().device_encryption)
-    except (HomeError, WrongPassphrase):
+        return home.keys()
+    except (HomeError, WrongPassphrase) as exc:
+        said = exit_code_of(exc)
+        if passphrase_tried() and said is not None and said[0] not in _KEYS_REFUSED:
+            _KEYS_REFUSED.append(said[0])
+            print(f"warning: this device's keys stay locked, so private details and events for chosen groups are "
+                  f"not shown (nor what they change counted): {said[0]}", file=sys.stderr)
         return None
+
+
+def passphrase_tried() -> bool:
+    """Whether this command was given a passphrase ($SOLNET_PASSPHRASE, a file) or can ask for one."""
+    from node.home import PASSPHRASE_ENV, PASSPHRASE_FILE_ENV, can_prompt
+    return bool(os.environ.get(PASSPHRASE_ENV) or os.environ.get(PASSPHRASE_FILE_ENV)) or can_prompt()
 
 
 def _private_requests_held(log: EventLog) -> bool:
@@ -1057,7 +1087,11 @@ def cmd_show(args: argparse.Namespace) -> int:
             _shared_details(home, log, row[0], data)
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
-    state = _state_now(log, row)
+    opened = audience.opened_event(log, opener, row)
+    state_kind = row[4] if opened is None else opened[0].kind
+    if state_kind in STATE_KINDS and opener is None and log.store.holds_sealed():
+        opener = cli_opener(home, True)  # an update for chosen groups may have withdrawn it (as `view` reads it)
+    state = _state_now(log, row, state_kind, opener)
     if state is not None:  # what it comes to now (withdrawn, covered, raised), as `view` counts it
         data["state"] = render.view_json(state)
     if args.json:
@@ -1067,7 +1101,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     names = group_names(log)
     name = names.get(group) if group else None
     label = f"{name} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
-    opened = audience.opened_event(log, opener, row)
     if opened is not None:
         inner, author_group = opened
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
@@ -1078,23 +1111,35 @@ def cmd_show(args: argparse.Namespace) -> int:
         currency = references.update_currency(log.store, log.trust, row[4], fields)
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     if state is not None:
-        print(f"  now: {render.state_text(row[4], state)}")
+        print(f"  now: {render.state_text(state_kind, state)}")
+        if opener is None and log.store.holds_sealed() and not passphrase_tried():  # (else said: _keys_or_said)
+            print(f"warning: {STATE_MAY_BE_INCOMPLETE}", file=sys.stderr)
     return 0
 
 
-def _state_now(log: EventLog, row: tuple) -> dict[str, Any] | None:
-    """A stored need's, offer's or fundraiser's item as the views show it now (None for other kinds)."""
-    from node import references
+STATE_KINDS = ("need", "offer", "fundraiser")  # what `show` says the state of now
+STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
+                           "is locked, and one of them may update it. If this device is one of their readers, give "
+                           "the passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to read them.")
+
+
+def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | None) -> dict[str, Any] | None:
+    """A stored need's, offer's or fundraiser's item (`kind`: its own, or its inside's if it is for
+    chosen groups) as `view` shows it now: with the events for chosen groups `opener` reads, as
+    `view` reads them (an update shared with chosen groups withdrew a need that read as open here).
+    None for other kinds."""
+    from node import audience, references
     from node.log import now_ms
     from node.store import BODY_PRESENT
     from node.views import Held, fundraiser_item
-    if row[9] != BODY_PRESENT:  # (its body gone: nothing to say of it)
+    if row[9] != BODY_PRESENT or kind not in STATE_KINDS:  # (its body gone: nothing to say of it)
         return None
-    if row[4] in ("need", "offer"):
-        return references.listing_state(log.store, log.trust, row[0], now_ms())
-    if row[4] == "fundraiser":
-        return fundraiser_item(Held(log.store, log.trust), row[0], now_ms())
-    return None
+    store = log.store
+    if opener is not None and log.store.holds_sealed():
+        store = audience.WithOpened(log.store, audience.opened_rows(log, opener))
+    if kind in ("need", "offer"):
+        return references.listing_state(store, log.trust, row[0], now_ms())
+    return fundraiser_item(Held(store, log.trust), row[0], now_ms())
 
 
 def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],
@@ -1164,11 +1209,8 @@ def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str, list
     """(text, status, readers): status is readable, not_a_recipient, damaged (sealed to this device but
     padded wrongly: a line on stderr says so) or locked (no passphrase available); readers are the
     groups it was sealed to besides its author's, when it is readable and says them."""
-    from node.home import HomeError
     from node.private import DAMAGED, DAMAGED_TEXT, READABLE, read_private, readers_of
-    try:
-        keys = home.keys()
-    except (HomeError, WrongPassphrase):
+    if (keys := _keys_or_said(home)) is None:
         return None, "locked", None
     text, status = read_private(sealed, keys.device_encryption)
     if status == DAMAGED:
@@ -1232,6 +1274,11 @@ def _live_devices(home: Home) -> dict[str, bytes]:
     return {address: device for address, device in known if isinstance(address, str) and device is not None}
 
 
+# Views whose items no event for chosen groups makes or changes (events.sealed.SEALABLE: alerts and
+# their updates are public by nature): "events for chosen groups are left out" was said of them too
+VIEWS_OF_NOTHING_SEALED = ("groups", "alerts", "alert-history")
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     from node import audience, render
     from node.views import reader_of, view
@@ -1248,9 +1295,9 @@ def cmd_view(args: argparse.Namespace) -> int:
             raise CliError(f"--region {region}: {unread_region_words(region, close)}")
     # this device's key also tells who a support request's private part went to: a claim by a
     # group it was not sent to takes nothing (events.readmodels.support_requests)
-    sealed_held = args.name != "groups" and log.store.holds_sealed()
+    sealed_held = args.name not in VIEWS_OF_NOTHING_SEALED and log.store.holds_sealed()
     opener = cli_opener(home, sealed_held or args.name in ("support", "regions") and _private_requests_held(log))
-    if sealed_held and opener is None:  # they were left out without a word (a script, a service with no passphrase)
+    if sealed_held and opener is None and not passphrase_tried():  # (a script, a service with no passphrase)
         print("warning: events for chosen groups are held here and not shown: the keystore is locked. If this "
               "device is one of their readers, give the passphrase (a terminal, SOLNET_PASSPHRASE or "
               "SOLNET_PASSPHRASE_FILE) to list them.", file=sys.stderr)

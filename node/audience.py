@@ -299,6 +299,10 @@ class WithOpened:
         """The opened row of `table` under `key` (an event's id for needs and offers), if any."""
         return self._tables.rows.get((table, key))
 
+    def row_of(self, table: str, key: bytes) -> Row | None:
+        """The row of `table` under `key`: the opened one if any, else the stored one."""
+        return self.opened_row(table, key) or self._store.row_of(table, key)
+
     def regions(self, tables: Sequence[str]) -> list[str]:
         found = set(self._store.regions(tables))
         found.update(r.region for t in tables for r in self._tables.table(t) if r.region)

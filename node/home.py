@@ -113,13 +113,11 @@ def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
             print(f"warning: the passphrase file {path} is inside the node's folder: a copy of the folder (a backup) "
                   "carries it, and it opens the keystore beside it. Keep it outside the folder, e.g. "
                   "/etc/solnet/passphrase (mode 600)", file=sys.stderr)
-        given = _read_passphrase_file(path)
+        given = _read_passphrase_file(path, new=confirm)
         if confirm:  # sealing new keys: a passphrase no one could type would lock out the prompt and the dashboard
-            from node.passphrase_source import file_slip
-            if slip := file_slip(path):
-                raise HomeError(f"nothing was written: the passphrase in the file {path} is not what anyone would type "
-                                f"at a prompt or on the dashboard's login page{slip}. Mend the file and run the "
-                                "command again")
+            from node.passphrase_source import new_keystore_refusal
+            if (refusal := new_keystore_refusal(path)) is not None:
+                raise HomeError(refusal)
     if given is not None:
         if confirm and (problem := too_short(given)) is not None:
             raise HomeError(f"{problem}; nothing was written: choose a longer one and run the command again")
@@ -210,13 +208,14 @@ def _terminal() -> bool:
         os.close(fd)
 
 
-def _read_passphrase_file(path: Path) -> str:
-    """The passphrase in $SOLNET_PASSPHRASE_FILE, with a warning if other users may read that file."""
+def _read_passphrase_file(path: Path, *, new: bool = False) -> str:
+    """The passphrase in $SOLNET_PASSPHRASE_FILE (the line breaks at its end dropped), with a warning if other
+    users may read that file; `new`: one being chosen (`solnet init`)."""
     try:
         text = path.read_text(encoding="utf-8")
         mode = path.stat().st_mode
     except PermissionError as exc:  # a service's file made by root, read by the node's own user
-        user = getpass.getuser()
+        user = _user_name()
         raise HomeError(f"cannot read the passphrase file {path}: {exc.strerror}. This command runs as the user "
                         f"{user}: make the file theirs, readable only by them (`sudo chown {user} {path} && sudo "
                         f"chmod 600 {path}`), or run the command as the user it belongs to") from None
@@ -228,9 +227,20 @@ def _read_passphrase_file(path: Path) -> str:
         print(f"warning: the passphrase file {path} can be read by other users of this machine (mode "
               f"{mode & 0o777:o}); make it private with `chmod 600 {path}`", file=sys.stderr)
     if not text.strip():  # else said as a wrong passphrase (an empty one opens nothing)
+        if new:
+            raise HomeError(f"the passphrase file {path} is empty: write the passphrase you choose for this node in "
+                            "it, alone on its first line, and run the command again; nothing was written")
         raise HomeError(f"the passphrase file {path} is empty: write this node's passphrase in it, alone on its "
                         "first line (the one chosen at `solnet init`)")
     return text.rstrip("\r\n")
+
+
+def _user_name() -> str:
+    """The name of the user this command runs as, or its uid (a container's user with no passwd entry)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # (getpwuid finds no entry: a `docker run --user 54321`)
+        return str(os.getuid())
 
 
 def read_bundle_passphrase(*, new: bool = False) -> str:

@@ -8,6 +8,7 @@ byte-order mark a Windows editor wrote, a space after the words, a second line),
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from node.environment import PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
@@ -34,16 +35,55 @@ def wrong_passphrase_words() -> str:
 def file_slip(path: Path) -> str:
     """What in the passphrase file may not be what its writer meant (it counts as part of the
     passphrase), as a clause to add; "" if nothing shows or the file cannot be read now."""
+    slip = _slip_of(path)
+    if slip is None:
+        return ""
+    text, lines = slip
+    if text == "bom":
+        # (never "write it again with printf ... > FILE": the passphrase typed in a command stays in the
+        # shell's history, which outlives `solnet wipe`)
+        return (" (the file begins with an invisible byte-order mark, which some editors write and which counts as "
+                "part of the passphrase: save it as UTF-8 without one, or remove the mark with "
+                f"`sed -i '1s/^\\xEF\\xBB\\xBF//' {shlex.quote(str(path))}`)")
+    if text == "spaces":
+        return " (it begins or ends with spaces or tabs, which count as part of the passphrase)"
+    return f" (it holds {lines} lines, and every line but the last line break is read as the passphrase)"
+
+
+def new_keystore_refusal(path: Path) -> str | None:
+    """Why the passphrase in the file `path` may not seal new keys (`solnet init`), or None. The rule
+    is the one the file is read by at every unlock (node.home): the line breaks at its end are
+    dropped, and all else is the passphrase; what of it no one would mean, or could type at every login (the
+    prompt, the dashboard's login page), is refused before the keys are sealed with it."""
+    slip = _slip_of(path)
+    if slip is None:
+        return None
+    if slip[0] == "spaces":  # a passphrase may end with a space, but from a file one is most often a slip
+        return (f"nothing was written: the passphrase in the file {path} begins or ends with spaces or tabs, which "
+                "would be part of it and would have to be typed at every login (at the prompt, on the dashboard's "
+                "login page). Remove them from the file and run the command again (a passphrase meant to begin or "
+                f"end with a space can be typed at the prompt instead: run the command in a terminal, without "
+                f"${PASSPHRASE_FILE_ENV})")
+    if slip[0] == "lines":
+        return (f"nothing was written: the passphrase file {path} holds {slip[1]} lines, and a passphrase is one "
+                "line (the prompt and the dashboard's login page take one). Keep it alone on the first line and run "
+                "the command again")
+    return (f"nothing was written: the passphrase in the file {path} is not what anyone would type at a prompt or "
+            f"on the dashboard's login page{file_slip(path)}. Mend the file and run the command again")
+
+
+def _slip_of(path: Path) -> tuple[str, int] | None:
+    """("bom", "spaces" or "lines", the number of lines) of the passphrase file, None if nothing
+    shows or the file cannot be read now."""
     try:
         text = path.read_text(encoding="utf-8").rstrip("\r\n")
     except (OSError, UnicodeDecodeError):
-        return ""
+        return None
+    lines = text.count("\n") + 1
     if text.startswith(_BOM):
-        return (" (the file begins with an invisible byte-order mark, which some editors write and which counts as "
-                "part of the passphrase: save it as UTF-8 without one, or write it again with "
-                "`printf '%s\\n' 'PASSPHRASE' > FILE`)")
+        return "bom", lines
     if text != text.strip(" \t"):
-        return " (it begins or ends with spaces or tabs, which count as part of the passphrase)"
-    if "\n" in text:
-        return f" (it holds {text.count(chr(10)) + 1} lines, and every line but the last line break is read as the passphrase)"
-    return ""
+        return "spaces", lines
+    if lines > 1:
+        return "lines", lines
+    return None

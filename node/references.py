@@ -15,7 +15,8 @@ from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import parse_body
 from events.names import look_alikes, mimics_unnamed
-from events.projections import FULFIL, NEED_UPDATE, OFFER_UPDATE, PROFILE, SUPPORT, SUPPORT_STATUS, Row, offer_key, project
+from events.projections import (FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, PROFILE, SUPPORT, SUPPORT_STATUS, Row,
+                                offer_key, project)
 from events.readmodels import Gone, departure, needs_and_offers, support_requests
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
@@ -290,7 +291,8 @@ def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int,
     drawn, remaining), with `status` open, withdrawn, lapsed, group_left or group_revoked; None if not held.
     With `fulfilled_before` (a row's version), a need counts only the fulfilments made before it:
     what it had when that one came (each decline still counts, made when it may, as the read models count it)."""
-    row = row_of(store, trust, event_id)
+    opened = getattr(store, "opened_row", None)  # node.audience.WithOpened: one for chosen groups, read here
+    row = (opened and (opened(NEED, event_id) or opened(OFFER, event_id))) or row_of(store, trust, event_id)
     if row is None or row.table not in ("need", "offer"):
         return None
     updates = store.rows(NEED_UPDATE if row.table == "need" else OFFER_UPDATE, refs=[event_id])

@@ -307,6 +307,8 @@ def state_text(kind: str, state: dict[str, Any]) -> str:
         covered = f"{state['fulfilled']} of {quantity(state['quantity'], unit)} covered"
         said = (covered if state["status"] != "open"  # nobody is to send the rest
                 else f"{covered}, {state['remaining']} still needed" if state["remaining"] else f"fully covered ({covered})")
+    elif state["status"] != "open":  # nothing of it is to be had: "10 litres left of 10" read as available
+        return LISTING_STATUS_WORDS.get(state["status"], state["status"])
     else:
         said = f"{quantity(state['remaining'], unit)} left of {state['quantity']}"
     return f"{LISTING_STATUS_WORDS.get(state['status'], state['status'])}; {said}"
@@ -353,7 +355,7 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
             readers = data.get("private_readers")
             unknown = data.get("private_readers_unknown") or 0  # shares of a request this device cannot read
             who = (f"readable by {shared_text([bytes.fromhex(g) for g in readers], names or {})}"
-                   + (f" and by the groups {plural(unknown, 'share')} of it went to, which this device cannot read; "
+                   + (f" and by the groups that {plural(unknown, 'share')} went to, which this device cannot read; "
                       if unknown else " only; ") if readers else "")
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
@@ -469,8 +471,11 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
     group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
     short = short_id(item["id"])
     if view in ("actions", "timeline"):
-        return (f"{action_when(item)}  {item['region']:<12} {item['title']} ({words(item['type'])}) — "
-                f"{group}  {short}")
+        # its end after its title: "START until END" first pushed the region and title of its line out
+        # of the columns of the lines with a start alone
+        ends = f" until {local_time(item['ends_at'])}" if item.get("ends_at") else ""
+        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}){ends}"
+                f" — {group}  {short}")
     if view == "past-actions":
         reports = item.get("reports") or []
         said = (f"report: {plural(item['people'], 'person', 'people') + ', ' if item.get('people') is not None else ''}"

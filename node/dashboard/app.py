@@ -601,10 +601,12 @@ class Dashboard:
     # --- login ----------------------------------------------------------------------------------
     async def login_form(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
+        # "You are logged out." only to a browser that is: this address opened again (the back
+        # button, the history) by one logged in since told a live session it had ended
+        left = request.query.get("left") == "1" and not ctx["logged_in"]
         return self.respond(request, "login.html", {**ctx, "title": ctx["t"]("login.title"),
                                                     "next": safe_next(request.query.get("next")),
-                                                    "flash": ctx["t"]("login.left") if request.query.get("left") == "1"
-                                                    else None})
+                                                    "flash": ctx["t"]("login.left") if left else None})
 
     async def login_link(self, request: web.Request) -> web.StreamResponse:
         """A one-time link from `solnet dashboard-link`, opened: a page whose button logs in with it

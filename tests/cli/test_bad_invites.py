@@ -137,10 +137,13 @@ def test_an_invite_pasted_in_place_of_its_file_name_says_to_save_it_in_a_file(in
     home = tmp_path / "Cardiff"
     shutil.copytree(invites / "Cardiff", home)
     text = (invites / "good").read_text()
-    for pasted in (text.strip(), text):
+    for pasted in (text.strip(), text, f"Invite: {text.strip()}", f"<{text.strip()}>"):  # with the message's words
         result = cli.run(home, "join", pasted, ok=False)
         said = result.stderr
         assert result.returncode == 1, said
         assert "that is the invite itself, not the name of its file" in said and "`solnet join invite.txt`" in said, said
         assert text.strip()[len(PREFIX):][:20] not in said and not LIBRARY_WORDS.search(said), said
+    long_name = "x" * 5000  # no invite in it, but never echoed whole either ("File name too long")
+    said = cli.run(home, "join", long_name, ok=False).stderr
+    assert "x" * 200 not in said and len(said) < 1000, said
     assert cli.run_json(home, "status")["network_id"] is None

@@ -118,5 +118,5 @@ def test_show_names_the_groups_a_request_was_shared_with_since(network, cli, tmp
     assert sorted(shown["private_readers"]) == sorted([network.group_a, network.group_b])
     assert shown["private_readers_unknown"] == 1
     said = cli.run(bristol, "show", request).stdout
-    assert ("readable by Calais and Bristol and by the groups 1 share of it went to, which this device cannot "
+    assert ("readable by Calais and Bristol and by the groups that 1 share went to, which this device cannot "
             "read;") in said and " only" not in said, said

@@ -29,3 +29,6 @@ def test_a_view_without_the_passphrase_says_it_leaves_out_events_for_chosen_grou
         in locked.stderr, locked.stderr
     unlocked = cli.run(a, "view", "needs")
     assert need[:12] in unlocked.stdout and "warning" not in unlocked.stderr, unlocked
+    for never_sealed in ("alerts", "alert-history"):  # alerts are never for chosen groups: nothing was left out
+        calm = cli.run(a, "view", never_sealed, env={"SOLNET_PASSPHRASE": None})
+        assert "for chosen groups" not in calm.stderr, calm.stderr

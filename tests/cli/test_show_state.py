@@ -25,3 +25,26 @@ def test_show_says_what_a_need_an_offer_and_a_fundraiser_come_to_now(network, cl
     state = cli.run_json(network.a, "show", gone)["state"]
     assert state["status"] == "withdrawn" and state["remaining"] == 200, state
     assert "state" not in cli.run_json(network.a, "show", cli.run_json(network.a, "ls", "--kind", "need.update")[0]["id"])
+
+
+def test_show_reads_an_update_for_chosen_groups_as_view_does(network, cli, tmp_path) -> None:
+    """A need withdrawn by an update shared with chosen groups read "now: open" in `show` while
+    `view needs` dropped it; a need itself for chosen groups had no state at all."""
+    cli.run(network.b, "export", tmp_path / "b.bundle")  # Calais learns Bristol's device
+    cli.run(network.a, "import", tmp_path / "b.bundle")
+    public = cli.publish(network.a, "need", "--category", "shoes", "--quantity", "7", "--region", "calais")
+    cli.publish(network.a, "need.update", "--need", public, "--status", "withdrawn", "--to", network.group_b)
+    chosen = cli.publish(network.a, "need", "--category", "shoes", "--quantity", "4", "--region", "calais",
+                         "--to", network.group_b)
+    cli.publish(network.a, "need.update", "--need", chosen, "--status", "withdrawn", "--to", network.group_b)
+    listed = {n["id"] for n in cli.run_json(network.a, "view", "needs")}
+    assert public not in listed and chosen not in listed
+    for need, quantity in ((public, 7), (chosen, 4)):
+        shown = cli.run(network.a, "show", need)
+        now = f"  now: WITHDRAWN by its group; 0 of {quantity} items covered"
+        assert shown.stdout.splitlines()[-1] == now, shown.stdout
+        assert cli.run_json(network.a, "show", need)["state"]["status"] == "withdrawn"
+    # without the passphrase, the state read is the public part's, and said to be maybe incomplete
+    locked = cli.run(network.a, "show", public, env={"SOLNET_PASSPHRASE": None})
+    assert locked.stdout.splitlines()[-1].startswith("  now: open"), locked.stdout
+    assert "its state may be incomplete" in locked.stderr, locked.stderr
