@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
+from node.clock import independent as independent_sources
 from node.saved_json import saved_facts, saved_key
 
 if TYPE_CHECKING:
@@ -78,6 +79,13 @@ def record(log: EventLog, peer_device: bytes, now: int, forked_at: int | None = 
 def _save(log: EventLog, claims: list[dict[str, Any]], taken: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Keep `claims` (the one said first, `arranged`) and the groups that `taken` this device since
     (none kept without a claim). What is kept, or None. Blocking."""
+    for claim in claims:
+        # Whether the groups saying it are of separate lineages (node/clock.py `independent`): one
+        # infiltrating member admits a second group with one vouch, and two such groups' word was
+        # "said by several groups, it is likely true: ask for your group's removal". Read from the
+        # trust graph at each save (status and the dashboard have only the record).
+        claim["apart"] = independent_sources({bytes.fromhex(p["group"]) for p in refusers(claim)},
+                                             log.trust.lineages)
     kept = {**arranged(claims), **({"taken": taken} if taken else {})} if claims else None
     with log.store.write():
         # (the meta table has no delete of one key: empty is none)
@@ -256,6 +264,8 @@ def _valid(kept: Any) -> dict[str, Any] | None:
             or not isinstance(kept.get("forked_at", 1), int) or not isinstance(kept.get("device", ""), str) \
             or not isinstance(kept.get("held", 0), int):
         return None
+    if not isinstance(kept.get("apart", False), bool):  # damaged: counted by its groups again
+        kept.pop("apart")
     also = kept.get("also", [])
     if not isinstance(also, list) or not all(isinstance(p, dict) and saved_key(p.get("by")) is not None
                                              and saved_key(p.get("group")) is not None for p in also):
@@ -309,7 +319,7 @@ def _claim_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
         whose = f"the word of {len(groups)} groups' nodes" if len(groups) > 1 else f"the word of {groups[0]}'s nodes alone"
     who = f"a peer of {groups[0]}" if len(peers) == 1 else f"{len(peers)} peers, of {join_names(groups)},"
     # several groups saying it, and none taking this device since: likely true, and the advice is given as such
-    several = len(groups) > 1 and not taken_by(kept)
+    several = several_groups(kept)
     if kept.get("forked_at") is not None and kept.get("forked_key") == "group":
         return (f"{who} refused this device {when_said}, saying ({whose}) that "
                 + group_fork_claim(kept["forked_at"], kept.get("held"), bool(kept.get("elsewhere")), several))
@@ -326,6 +336,13 @@ def _claim_warning(kept: dict[str, Any], group_id: str, when: str) -> str:
             "more. Ask your group's coordinators: if this device was revoked (a lost or seized phone), make a new "
             f"device of your group (`solnet init --device-of {group_id}` in a new home); if your whole group was, "
             "a new device will not link either: ask the group that admitted yours")
+
+
+def several_groups(kept: dict[str, Any]) -> bool:
+    """Whether groups independent of one another say the claim said (of separate lineages; a record
+    kept before that was known: more than one group), and no other group's peer took this device
+    since: only then is the claim likely true."""
+    return bool(kept.get("apart", len(groups_saying(kept)) > 1)) and not taken_by(kept)
 
 
 def join_names(names: list[str]) -> str:

@@ -290,7 +290,7 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
         out.append({"role": "device", "forked": False, "from_seq": None, "reason": None,
                     "refused_by": ", ".join(groups), "at": kept["at"],
                     # only then is a group fork's advice likely (and while no other group's peer links with it)
-                    "several_groups": len(groups) > 1 and not revoked_here.taken_by(kept),
+                    "several_groups": revoked_here.several_groups(kept),
                     "group_fork": kept.get("forked_key") == "group",
                     "forked_at": kept.get("forked_at"),  # refused as frozen by its own fork: not revoked
                     "elsewhere": kept.get("elsewhere", False)})  # ... at a seq this home never reached

@@ -152,3 +152,34 @@ def test_one_group_with_many_devices_cannot_crowd_out_the_other_groups_true_word
         assert "refused this device as revoked" in said and "the word of 3 groups' nodes" in said, said
     finally:
         log.store.close()
+
+
+def test_two_groups_of_one_lineage_saying_it_are_one_word_not_several(tmp_path):
+    """An infiltrating member's group G2 admits G3 with one vouch; their two nodes say this device's
+    group key forked: "said by several groups, it is likely true: ask for your group's removal" was
+    given on one infiltrator's word (a critic). Groups of one lineage are one word (node/clock.py
+    `independent`); a group of another lineage saying it too makes it likely again."""
+    import hashlib
+
+    import test_order_independence as toi
+    from crypto.keys import SigningKey
+    from test_order_independence import ingest_in, new_world, play
+
+    world = new_world()
+    for name in ("G4", "g4"):
+        world.keys[name] = SigningKey(hashlib.sha256(b"lineage " + name.encode()).digest())
+        world.authors[name] = toi.Author(world.keys[name], world.genesis.network_id)
+    devices = {**toi.DEVICES, "g4": "G4"}
+    play(world, [("admit", "F", "G1"), ("admit", "F", "G2"), ("admit", "G2", "G3"), ("admit", "F", "G4"),
+                 *[("device", g, d, True) for d, g in devices.items() if d in ("g1", "g2", "g3", "g4")]])
+    log = ingest_in(tmp_path / "solnet.db", world, world.events, [])
+    me = world.pub("g1")
+    try:
+        for peer in ("g2", "g3"):  # the infiltrator's two groups
+            kept = revoked_here.record(log, world.pub(peer), 1_000, 2, me, group_fork=True)
+        said = revoked_here.warning(kept, "GROUP", "today")
+        assert "the word of 2 groups' nodes" in said and "likely true" not in said and ADVICE not in said, said
+        kept = revoked_here.record(log, world.pub("g4"), 2_000, 2, me, group_fork=True)  # a group of its own lineage
+        assert "likely true" in revoked_here.warning(kept, "GROUP", "today")
+    finally:
+        log.store.close()

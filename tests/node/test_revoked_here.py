@@ -17,7 +17,8 @@ def test_a_members_refusal_is_kept_once_an_unknown_keys_never_and_a_round_with_i
 
     assert revoked_here.record(log, stranger, 1_000) is None and revoked_here.load(log.store) is None
     kept = revoked_here.record(log, member, 2_000)
-    assert kept == {"by": member.hex(), "group": bytes(net.group.key.public).hex(), "name": "Calais", "at": 2_000}
+    assert kept == {"by": member.hex(), "group": bytes(net.group.key.public).hex(), "name": "Calais", "at": 2_000,
+                    "apart": False}
     assert revoked_here.record(log, member, 3_000) is None  # kept once: no write per refused dial
     assert revoked_here.load(log.store) == kept
 
