@@ -319,13 +319,19 @@ def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: 
 
 
 def counted(log: Held, name: str, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    """The items of the view `name` as `view` lists them, for counting them and telling them apart
-    by id alone: without their groups' names, and support requests without where each could go (a
-    dashboard section's first page counts those after it among a thousand rows: working out where
-    each of a thousand requests could go, from a thousand support offers, cost most of the page),
-    needs without the offers that could cover them (`matches`)."""
+    """The items of the view `name` for counting them and telling them apart by id: the same
+    items as `view` lists, each open, closed or running as there, but not every detail worked out
+    (a dashboard section's first page counts those after it among a thousand rows: working out
+    where each of a thousand requests could go, from a thousand support offers, cost most of the
+    page). No groups' names; support requests without where each could go; needs without the
+    offers that could cover them (`matches`); fundraisers without their updates (whether one is
+    running, not `ended` nor `group_gone`, is of the fundraiser itself: raised and pledged are not
+    read)."""
     if name == "support":
         return _requests(log, log.listed(SUPPORT, limit, region=region, **_newest(limit)), now)
+    if name == "fundraisers":
+        return readmodels.fundraisers(log.listed(FUNDRAISER, limit, region=region, **_newest(limit)), [], now,
+                                      log.gone)
     if name == "needs":
         return needs(log, region, now, limit, suggest=False)
     return _VIEWS[name](log, region, now, limit)

@@ -25,7 +25,7 @@ REQUESTS = CANDIDATES + 15  # more than the first page reads: the page counts th
 
 def _home(net: Net, tmp_path: Path):
     """Calais seals REQUESTS requests' details to Bristol and closes every seventh, and needs
-    REQUESTS tents; Bristol offers places, takes every fifth of the others and brings every
+    REQUESTS tents, and raises REQUESTS funds; Bristol offers places, takes every fifth of the others and brings every
     fourth tent."""
     (calais, bristol, cardiff), (calais_keys, bristol_keys, _), _ = _three(net, tmp_path)
     requests = [publishing.publish(calais, calais_keys, "support.request", REQUEST, private=f"Family {i}",
@@ -34,6 +34,9 @@ def _home(net: Net, tmp_path: Path):
         publishing.publish(calais, calais_keys, "support.close", {"request": r.id.hex(), "outcome": "resolved"})
     needs = [publishing.publish(calais, calais_keys, "need", {"category": "tents", "quantity": "1", "region": "calais"})
              for _ in range(REQUESTS)]
+    for i in range(REQUESTS):
+        publishing.publish(calais, calais_keys, "fundraiser", {"title": f"Fund {i}", "goal": "100", "currency": "EUR",
+                                                               "region": "calais"})
     bristol.ingest(list(calais.store.iter_wire()))
     for n in needs[::4]:
         publishing.publish(bristol, bristol_keys, "need.fulfil", {"need": n.id.hex(), "quantity": "1"})
@@ -67,6 +70,10 @@ def test_the_overview_lists_the_same_requests_and_reads_each_private_part_once(n
     suggest = readmodels._suggest_offers
     monkeypatch.setattr(readmodels, "_suggest_offers",
                         lambda items: (suggested.append(sum(i["side"] == "need" for i in items)), suggest(items))[1])
+    asked: list[tuple[str, int]] = []
+    rows = views.Held.rows
+    monkeypatch.setattr(views.Held, "rows", lambda self, table, **where: (
+        asked.append((table, len(where.get("refs") or ()))), rows(self, table, **where))[1])
     page = overview(log, "calais", 0, own, peers=[], opener=opener)
     shown = page["support"]
     assert [r["id"] for r in shown["items"]] == [r["id"] for r in open_[:MAX_ITEMS]]
@@ -77,8 +84,10 @@ def test_the_overview_lists_the_same_requests_and_reads_each_private_part_once(n
         assert [(o["group"], o["reads_private"]) for o in r["can_go"]] == [(bytes(bristol.public), True)]
     assert [n["id"] for n in page["needs"]["items"]] == [n["id"] for n in needed[:MAX_ITEMS]]
     assert (page["needs"]["after"], page["needs"]["after_more"]) == (len(needed) - MAX_ITEMS, False)
+    assert (page["fundraisers"]["after"], page["fundraisers"]["after_more"]) == (REQUESTS - MAX_ITEMS, False)
     # not for the DEEP rows counted after the first page
     assert max(matched) <= CANDIDATES and max(suggested) <= CANDIDATES
+    assert max(n for table, n in asked if table == "fundraiser.update") <= CANDIDATES
 
     # The second page lists the rest, with where each could go, as before
     later = overview(log, "calais", 0, own, peers=[], opener=opener, section_pages={"support": 2})["support"]
