@@ -221,7 +221,7 @@ def _apply_updates(item: dict[str, Any], updates: Sequence[Row], target: Callabl
 def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, updates: Iterable[Row] = (),
                      drawn: Iterable[Row] = (), targets: Mapping[bytes, Target] | None = None,
                      every_state: bool = False, gone: Gone = staying,
-                     replied_by: RepliedBy = nobody) -> list[dict[str, Any]]:
+                     replied_by: RepliedBy = nobody, suggest: bool = True) -> list[dict[str, Any]]:
     """Open needs and offers, newest first, as their groups last adjusted them, until they lapse or
     are withdrawn. A need says how much is fulfilled, remains, and was covered beyond what it
     asked (`over`), who covered it (`fulfilled_by`: each group's total, largest first: "covered
@@ -236,7 +236,8 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     the declines of those needs too (an offer's view is the same as its needs' whatever it lists). Those of a
     group that is gone (`gone`, `departure`) are no longer open: a need of a group that left must
     not invite goods, and nobody can withdraw it. With `every_state`, lapsed, withdrawn and gone
-    ones are kept too (`status` says which: lapsed, withdrawn, group_left, group_revoked)."""
+    ones are kept too (`status` says which: lapsed, withdrawn, group_left, group_revoked).
+    `suggest` False: the needs get no `matches` (items only counted: nothing else changes)."""
     rows = list(rows)
     fulfils, drawn = list(fulfils), list(drawn)
     target = lookup(rows, targets)
@@ -296,7 +297,8 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         else:
             item.update(drawn=used, remaining=left)
         result.append(item)
-    _suggest_offers(result)
+    if suggest:
+        _suggest_offers(result)
     return result
 
 

@@ -130,11 +130,19 @@ class Opener:
         """The groups that can read the private part `sealed` of the event `event_id` of `group`
         (its author's and those it was sealed to), if this device can tell (it is a recipient of a
         part that names them); else None. Remembered: they never change for an event."""
+        return self.readers_of_part(event_id, lambda: sealed, group)
+
+    def readers_of_part(self, event_id: bytes, sealed: Callable[[], bytes | None],
+                        group: bytes) -> frozenset[bytes] | None:
+        """`private_readers`, the part read (`sealed()`) only when they are not remembered: reading
+        it costs a read and a decoding of the event's body (a page of a thousand requests, each
+        read again and again, spent most of its time there)."""
         with self._lock:
             if event_id in self._readers:
                 self._readers.move_to_end(event_id)
                 return self._readers[event_id]
-        named = readers_of(sealed, self._key) if sealed is not None else None
+        part = sealed()
+        named = readers_of(part, self._key) if part is not None else None
         readers = None if named is None else frozenset([group, *named])
         with self._lock:
             self._readers[event_id] = readers
@@ -189,7 +197,7 @@ def request_readers(log: EventLog, opener: Opener) -> Callable[[Row], frozenset[
     those named, and those its shares went to), if this device reads every part; else None
     (views.Held.readers, events.readmodels.request_readers)."""
     if not request_shares.has_shares(log):  # most nodes hold none: one part, no search for shares
-        return lambda row: opener.private_readers(row.key, _private_part(log, row.key), row.data["group"])
+        return lambda row: opener.readers_of_part(row.key, lambda: _private_part(log, row.key), row.data["group"])
     shares: list[request_shares.Shares] = []  # read once, when a first row asks
 
     def readers(row: Row) -> frozenset[bytes] | None:

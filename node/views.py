@@ -77,6 +77,8 @@ class Held:
     # (node.audience.request_readers); None: it cannot tell. A claim by another group takes nothing
     # (events.readmodels.support_requests).
     readers: Callable[[Row], Collection[bytes] | None] = field(default=lambda row: None, compare=False, repr=False)
+    # How each group is gone (`gone`), as far as asked
+    departed: dict[bytes, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
@@ -113,8 +115,11 @@ class Held:
         return fair_cut(ordered(rows + extra, where["order"]), quota, limit)
 
     def gone(self, group: bytes) -> str | None:
-        """How `group` is gone from the network (events.readmodels.departure), None: a member."""
-        return readmodels.departure(group, self.trust.member, self.trust.revocation)
+        """How `group` is gone from the network (events.readmodels.departure), None: a member. Worked
+        out once for each group while this object lives (a page asks it of every row it reads)."""
+        if group not in self.departed:
+            self.departed[group] = readmodels.departure(group, self.trust.member, self.trust.revocation)
+        return self.departed[group]
 
     def replied_by(self, event_id: bytes) -> bytes | None:
         """The group whose device signed the pledge or fulfilment `event_id`, from its signed header
@@ -255,10 +260,11 @@ def fundraisers(log: Held, region: str | None, now: int, limit: int | None, *, o
 
 
 def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched: bool = True,
-          ) -> list[dict[str, Any]]:
+          suggest: bool = True) -> list[dict[str, Any]]:
     """Open needs and offers with their updates, fulfilments and draw-downs; of `region` alone if
     one is given, but what could cover each need (`matches`) comes from offers of any region
-    (`matched` False: the desk, which sums a region's own, reads no other region's)."""
+    (`matched` False: the desk, which sums a region's own, reads no other region's). `suggest`
+    False: no `matches` at all (events.readmodels.needs_and_offers)."""
     lapse = {"t_from": now} if limit is not None else {}
     need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit))
     offer_rows = log.listed(OFFER, limit, region=region, **lapse, **_newest(limit))
@@ -279,7 +285,7 @@ def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched
     updates = (log.rows(NEED_UPDATE, refs=[n.key for n in need_rows])
                + log.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]))
     found = readmodels.needs_and_offers(need_rows + offer_rows, fulfils, now, updates, drawn, targets, gone=log.gone,
-                                        replied_by=log.replied_by)
+                                        replied_by=log.replied_by, suggest=suggest)
     return [item for item in found if item["side"] == "need" or item["id"] in listed]
 
 
@@ -297,14 +303,38 @@ def support(log: Held, region: str | None, now: int, limit: int | None) -> list[
     return _requests_with_where_to_go(log, requests, now, limit)
 
 
+def _requests(log: Held, requests: list[Row], now: int) -> list[dict[str, Any]]:
+    """The support requests `requests` with who took them (not where each could go)."""
+    return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
+                                       log.gone, log.readers)
+
+
 def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: int | None) -> list[dict[str, Any]]:
-    found = readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
-                                        log.gone, log.readers)
+    found = _requests(log, requests, now)
     # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
     # (the groups each private part went to come first, before the cut: node.audience.request_readers)
     readers = {r.key: log.readers(r) for r in requests if r.data.get("has_private")}
     readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit), readers)
     return found
+
+
+def counted(log: Held, name: str, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """The items of the view `name` for counting them and telling them apart by id: the same
+    items as `view` lists, each open, closed or running as there, but not every detail worked out
+    (a dashboard section's first page counts those after it among a thousand rows: working out
+    where each of a thousand requests could go, from a thousand support offers, cost most of the
+    page). No groups' names; support requests without where each could go; needs without the
+    offers that could cover them (`matches`); fundraisers without their updates (whether one is
+    running, not `ended` nor `group_gone`, is of the fundraiser itself: raised and pledged are not
+    read)."""
+    if name == "support":
+        return _requests(log, log.listed(SUPPORT, limit, region=region, **_newest(limit)), now)
+    if name == "fundraisers":
+        return readmodels.fundraisers(log.listed(FUNDRAISER, limit, region=region, **_newest(limit)), [], now,
+                                      log.gone)
+    if name == "needs":
+        return needs(log, region, now, limit, suggest=False)
+    return _VIEWS[name](log, region, now, limit)
 
 
 def support_request_item(log: Held, key: bytes, now: int, limit: int | None) -> dict[str, Any] | None:

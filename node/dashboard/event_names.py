@@ -62,7 +62,8 @@ def item_name(t: Translator, kind: str, item: dict[str, Any]) -> str:
     without the kind, which the link's words already say. Only the row's fields that are the
     kind's public fields are read (not its status, its totals or its group)."""
     spec = KINDS.get(kind)
-    fields = {name: value for name, value in item.items() if spec is not None and spec.field(name) is not None}
+    # (by the kind's fields, a dozen at most: a page asks this of every button of every item)
+    fields = {f.name: item[f.name] for f in spec.fields if f.name in item} if spec is not None else {}
     named = Named(kind, fields, item.get("ts") if isinstance(item.get("ts"), int) else None)
     return _title(fields) or _described(t, named, None) or t(f"kind.{kind}")
 

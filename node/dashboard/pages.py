@@ -20,8 +20,8 @@ from node.audience import Opener, WithOpened, mark_private_readers, opened_event
 from node.log import EventLog
 from node.private import reading_devices
 from node.status import admitters_unnamed, name_peers
-from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, fair_items, fundraiser_item,
-                        named, reader_of, regions_shown, support_request_item, view)
+from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, counted, fair_items,
+                        fundraiser_item, named, reader_of, regions_shown, support_request_item, view)
 
 MAX_REFERENCES = 64  # events named by one event's page (a redaction names at most 64)
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
@@ -199,7 +199,10 @@ def _paged_section(log: EventLog, first: dict[str, Any], section: str, page: int
     if not first["more"]:
         return paged(first, [], False, 1)
     name, keep, table = SECTION_ITEMS[section]
-    everything = view(log, name, **deep)
+    if page == 1:  # of the items after the first page, only how many: nothing else worked out for them
+        everything = counted(deep["reader"], name, deep["region"], deep["now"], deep["limit"])
+    else:
+        everything = view(log, name, **deep)
     return paged(first, keep(everything), table in deep["reader"].capped, page)
 
 
