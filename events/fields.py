@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from events.control_chars import CONTROL_RE
 from events.format import MAX_TIMESTAMP_MS
 from solnet_errors import SolnetError
 
@@ -14,9 +15,6 @@ REGION_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 REGION_WORDS = "a region name such as calais or grande-synthe (letters, digits and -, at most 40)"  # (any case where typed)
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}")
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
-# C0 controls but tab and newline, DEL, C1 controls (terminal escapes), and bidirectional
-# overrides that can make a text display as something else than it says.
-CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class FieldError(SolnetError, ValueError):

@@ -1,7 +1,7 @@
 """solnet's environment variables: their names, and the environment a child program is given.
 
 In a module of its own, loading only `os`, so that the modules that read these names (node/home.py,
-node/passphrase_source.py, the CLI's start) or start programs (node/verify_pool.py, node/alert_hook.py)
+node/passphrase_source.py, the CLI's start, which forbids core dumps here) or start programs (node/verify_pool.py, node/alert_hook.py)
 need not import one another for them.
 """
 from __future__ import annotations
@@ -18,6 +18,18 @@ PROXY_ENV = "SOLNET_PROXY"
 def holds_a_passphrase() -> bool:
     """Whether this process was given a passphrase in its environment (in its memory from exec on)."""
     return bool(os.environ.get(PASSPHRASE_ENV) or os.environ.get(BUNDLE_PASSPHRASE_ENV))
+
+
+def no_core_dump_of_a_passphrase() -> None:
+    """Forbid core dumps now (node/no_core_dump.py) if this process holds a passphrase from the start:
+    $SOLNET_PASSPHRASE or $SOLNET_BUNDLE_PASSPHRASE is in its memory from the moment it began, not
+    only once it unlocks the keys. A command that waits first (`solnet wipe` asking to go on, a
+    publish waiting for its node's round, an import) and crashed, or got a Ctrl-\\ (SIGQUIT), wrote
+    the passphrase into its core file, or systemd-coredump's journal entry (the environment too)."""
+    if holds_a_passphrase():
+        from node.no_core_dump import forbid_core_dumps
+
+        forbid_core_dumps()
 
 
 def child_environment() -> dict[str, str]:

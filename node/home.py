@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from crypto.errors import KeystoreError, WrongPassphrase
 from node import disk, own_marks
 from node.environment import (BUNDLE_PASSPHRASE_ENV, HOME_ENV, PASSPHRASE_ENV, PASSPHRASE_FILE_ENV,  # noqa: F401
-                              PROXY_ENV, holds_a_passphrase)
+                              PROXY_ENV)
 from node.home_lock import LOCK_FILE, STARTING_FILE, hold_exclusive, node_lock_holder
 from solnet_errors import EXIT_HOME, SolnetError, UsageError
 
@@ -83,18 +83,6 @@ class Config:
 
 def default_home() -> Path:
     return Path(os.environ.get(HOME_ENV) or Path.home() / ".solnet")
-
-
-def no_core_dump_of_a_passphrase() -> None:
-    """Forbid core dumps now (node/no_core_dump.py) if this process holds a passphrase from the start:
-    $SOLNET_PASSPHRASE or $SOLNET_BUNDLE_PASSPHRASE is in its memory from the moment it began, not
-    only once it unlocks the keys. A command that waits first (`solnet wipe` asking to go on, a
-    publish waiting for its node's round, an import) and crashed, or got a Ctrl-\\ (SIGQUIT), wrote
-    the passphrase into its core file, or systemd-coredump's journal entry (the environment too)."""
-    if holds_a_passphrase():
-        from node.no_core_dump import forbid_core_dumps
-
-        forbid_core_dumps()
 
 
 def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:

@@ -20,8 +20,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from events.fields import CONTROL_RE
-
+from events.control_chars import CONTROL_RE
 
 
 def visible(text: str) -> str:

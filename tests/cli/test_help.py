@@ -2,10 +2,7 @@
 lists them: every field a person types, its type, which are required and the allowed values."""
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -42,20 +39,3 @@ def test_publish_kind_help_lists_its_fields(cli, kind):
     # (a share carries its request's own details: it names groups only)
     assert ("private" in listed) == (spec.field("sealed") is not None and kind != "support.share")
     assert ("to" in listed) == ("private" in listed or kind in SEALABLE or kind == "support.share")  # for chosen groups: the whole event
-
-
-def test_help_loads_neither_the_home_nor_the_network_stack(cli, tmp_path):
-    """`solnet --help` is read on a Pi, where each module costs: it loads neither the home's module
-    nor the network stack (with no passphrase in the environment: see node/home.py
-    no_core_dump_of_a_passphrase for a command that holds one)."""
-    out = tmp_path / "modules.json"
-    driver = ("import atexit, json, sys\nout = sys.argv.pop(1)\n"
-              "atexit.register(lambda: open(out, 'w').write(json.dumps(sorted(sys.modules))))\n"
-              "import cli\nsys.exit(cli.main(sys.argv[1:]))\n")
-    env = {k: v for k, v in cli.base_env().items() if k not in ("SOLNET_PASSPHRASE", "SOLNET_BUNDLE_PASSPHRASE")}
-    proc = subprocess.run([sys.executable, "-c", driver, str(out), "--help"], capture_output=True, text=True,
-                          timeout=60, env=env, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0 and "usage" in proc.stdout, proc.stderr
-    modules = json.loads(out.read_text())
-    loaded = [m for m in modules if m.split(".")[0] in ("aiohttp", "sqlite3") or m in ("node.home", "node.net")]
-    assert loaded == [], loaded
