@@ -841,6 +841,8 @@ class Dashboard:
                     await response.write(f"event: change\ndata: {n}\n\n".encode())
                 else:
                     await response.write(b": keepalive\n\n")
+            if not self._closing.is_set():  # its planned end, not a failure: the page reconnects without a word
+                await response.write(b"event: end\ndata: lifetime\n\n")
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:

@@ -6,7 +6,7 @@ the stream lost, and back again. What every live region of the page receives is 
 document's start (an init script), so nothing said before the test looks is missed."""
 from __future__ import annotations
 
-from chromium import log_in, url
+from chromium import api_publish, log_in, url
 
 # Every live region (role status or alert, or aria-live other than off) and what was written into it.
 RECORD = """
@@ -74,3 +74,23 @@ def test_a_login_the_node_forgot_is_said_not_reconnected_for_minutes(cluster, br
     assert page.evaluate("() => window.said")[-1] == ["live-news", said]
     page.reload()  # as it says: the login page, then the overview again
     page.locator("#f-passphrase").wait_for()
+
+
+def test_a_streams_planned_end_is_not_said(cluster, browser) -> None:
+    """The node ends each stream after its lifetime, saying so ("event: end"): the page opens a new
+    one without a word. Every 5 minutes, every page said "Live updates interrupted: reconnecting…"
+    then "Live updates on"."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais, sync_interval=3600)
+    browser.add_init_script(RECORD)
+    page = browser.new_page()
+    log_in(page, calais)
+    ended = "retry: 3000\n\nevent: end\ndata: lifetime\n\n"  # (a stream at its lifetime's end, as the node closes it)
+    page.route("**/live?**", lambda route: route.fulfill(status=200, content_type="text/event-stream", body=ended),
+               times=1)
+    page.goto(url(calais, "/"))
+    page.locator("#live-status[data-state='live']").wait_for()
+    api_publish(calais, "alert", {"region": "calais", "type": "raid", "text": "Vans at the port"}, expires_in="3h")
+    page.locator("#live", has_text="Vans at the port").wait_for()  # told by the new stream
+    assert page.locator("#live-status").get_attribute("data-state") == "live"
+    assert [s for s in page.evaluate("() => window.said") if s[0] == "live-news"] == []

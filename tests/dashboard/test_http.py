@@ -611,6 +611,20 @@ async def test_live_stream_says_when_new_events_are_stored(sample, start_node) -
     assert "Direct 9" in fragment and "<html" not in fragment
 
 
+async def test_a_live_stream_says_its_planned_end(sample, start_node, monkeypatch) -> None:
+    """A stream that ends after its lifetime says so ("event: end"): the page opens a new one without
+    a word. Its end looked like a failure, and every page said "Live updates interrupted" each 5 minutes."""
+    from node.dashboard import app as dashboard_app
+    monkeypatch.setattr(dashboard_app, "STREAM_LIFETIME_S", 0.3)
+    monkeypatch.setattr(dashboard_app, "KEEPALIVE_S", 0.1)
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    async with node.client.get(f"/live?since={node.node.last_stored_n}") as stream:
+        assert stream.status == 200
+        body = await asyncio.wait_for(stream.content.read(), 10)  # (all of it: the node closes it)
+    assert body.endswith(b"event: end\ndata: lifetime\n\n"), body[-80:]
+
+
 async def test_public_visitors_cannot_take_the_admins_live_stream(sample, start_node) -> None:
     """With --public-dashboard, a visitor who has not logged in gets no live stream at all (it says
     when the network's events change); the admin still gets one."""

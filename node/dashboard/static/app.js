@@ -4,9 +4,10 @@
 // screen reader hears only what is new: each new alert, update and all clear once, through the
 // persistent #alert-news, and each change of the state of live updates (#live-status shows it)
 // through the persistent #live-news (role=status): not its first state at every page load. Every
-// page of the admin's listens: one without the overview's banner (a form being filled in) reads the
-// alerts alone (/fragment/alerts) at each change, says the new ones as the overview does and lists
-// them in #alert-notice, never touching the form.
+// page of the admin's listens: one without live parts of its own (a form being filled in) holds no
+// stream but reads the alerts alone (/fragment/alerts) every 10 s (60 s in a hidden tab), says the
+// new ones as the overview does and lists them in #alert-notice, never touching the form. A failed
+// read is asked again (backoff up to 30 s), and the status stops saying "live" while they fail.
 // No inline script anywhere (the CSP forbids it); everything it shows comes from the node's own pages.
 (function () {
   "use strict";
@@ -378,14 +379,25 @@
 
   var parts = document.querySelectorAll("[data-fragment]");
   var streamUrl = document.body.getAttribute("data-live");
-  if (!streamUrl || !window.EventSource || parts.length === 0) { return; }
+  // A page with live parts of its own (the overview, an event page) holds the live stream; one whose
+  // only part is the alert watch (a form, /groups) polls /fragment/alerts instead: a browser opens
+  // 6 connections to a node, and 6 such tabs each holding a stream left none for any fetch (no
+  // alert was said in any tab, a 7th page did not even load).
+  var ownParts = document.querySelectorAll("[data-fragment]:not([data-alert-watch])").length > 0;
+  if (!streamUrl || parts.length === 0 || (ownParts && !window.EventSource)) { return; }
+  var polling = !ownParts;
+  var POLL_VISIBLE_MS = 10000, POLL_HIDDEN_MS = 60000;  // (a poll costs the node ~16 ms at 130 alerts)
+  var FAILURES_SAID = 2;  // fetches failed in a row before the page stops saying it is live
 
-  var since = document.body.getAttribute("data-since") || "0";
-  var busy = false, again = false, lastRefresh = 0, lastTook = 0;
+  // `since`: the last change whose parts were read and applied; `told`: the last the stream told of.
+  // `since` moves only once an answer is applied: a failed fetch is asked again, never skipped.
+  var since = document.body.getAttribute("data-since") || "0", told = since;
+  var busy = false, again = false, lastRefresh = 0, lastTook = 0, failures = 0, stopped = false, timer = null;
+  var streamOpen = false;
 
   // A fetch that never answers (a connection that died without a word: a laptop's sleep, a Tor
   // circuit) would hold `busy` for good, and the page would never show another change, a raid
-  // alert among them: each is given up after FRAGMENT_TIMEOUT_MS, and the next change asks again.
+  // alert among them: each is given up after FRAGMENT_TIMEOUT_MS, and asked again.
   function givingUp(ms) {
     if (!window.AbortController) { return undefined; }
     var control = new AbortController();
@@ -393,27 +405,76 @@
     return control.signal;
   }
 
+  function refreshGap() {
+    return Math.min(MAX_REFRESH_GAP_MS, Math.max(MIN_REFRESH_GAP_MS, REFRESH_GAP_TIMES * lastTook));
+  }
+  function later(ms) {  // the one next refresh planned (a poll or a retry)
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(function () { timer = null; refresh(); }, ms);
+  }
+  function nextPoll() {
+    return document.visibilityState === "hidden" ? POLL_HIDDEN_MS : POLL_VISIBLE_MS;
+  }
+  function stop(state) {
+    stopped = true;
+    if (timer) { clearTimeout(timer); }
+    if (source) { source.close(); }
+    setStatus(state);
+  }
+
+  var LOGIN = {};  // (a fetch answered 401: the login ended)
   function refresh() {
+    if (stopped) { return; }
     if (busy) { again = true; return; }
-    var gap = Math.min(MAX_REFRESH_GAP_MS, Math.max(MIN_REFRESH_GAP_MS, REFRESH_GAP_TIMES * lastTook));
-    var wait = lastRefresh + lastTook + gap - Date.now();
+    var wait = lastRefresh + lastTook + refreshGap() - Date.now();
     if (wait > 0) { busy = true; setTimeout(function () { busy = false; refresh(); }, wait); return; }
+    if (timer) { clearTimeout(timer); timer = null; }
     busy = true;
     lastRefresh = Date.now();
-    var jobs = [];
+    var target = told, jobs = [];
     for (var i = 0; i < parts.length; i++) {
       (function (el) {
         jobs.push(fetch(el.getAttribute("data-fragment"), { credentials: "same-origin", headers: { "Accept": "text/html" },
                                                             signal: givingUp(FRAGMENT_TIMEOUT_MS) })
-          .then(function (r) { return r.ok ? r.text() : null; })
-          .then(function (html) { if (html !== null) { refreshPart(el, html); } }));
+          .then(function (r) {
+            if (r.status === 401) { throw LOGIN; }
+            if (!r.ok) { throw new Error("HTTP " + r.status); }
+            return r.text();
+          })
+          .then(function (html) { refreshPart(el, html); return true; },
+                function (e) { return e === LOGIN ? LOGIN : false; }));
       })(parts[i]);
     }
-    Promise.all(jobs).catch(function () {}).then(function () {
+    Promise.all(jobs).then(function (results) {
       lastTook = Date.now() - lastRefresh;
       busy = false;
+      if (results.indexOf(LOGIN) >= 0) { stop("login"); return; }
+      if (results.indexOf(false) < 0) {
+        failures = 0;
+        if (+target > +since) { since = target; }
+        if (polling || streamOpen) { setStatus("live"); }
+      } else {
+        // Asked again after the usual gap, twice as long at each failure in a row (up to 30 s); the
+        // page no longer says it is live while they fail.
+        failures += 1;
+        if (failures >= FAILURES_SAID) { setStatus("retry"); }
+        again = false;
+        later(Math.min(MAX_DELAY_MS, refreshGap() * Math.pow(2, failures - 1)));
+        return;
+      }
       if (again) { again = false; refresh(); }
+      else if (polling) { later(nextPoll()); }
     });
+  }
+
+  if (polling) {
+    // Shown again (or hidden): the next poll at the new pace, counted from the last one.
+    document.addEventListener("visibilitychange", function () {
+      if (stopped || busy || failures || !timer) { return; }
+      later(Math.max(0, lastRefresh + lastTook + nextPoll() - Date.now()));
+    });
+    refresh();  // the alerts now (those stored since the page was made are news), then at each poll
+    return;
   }
 
   function loggedOut() {  // true only when the node answered, and said this browser is not logged in
@@ -424,21 +485,26 @@
   var attempts = 0, source = null;
   function connect() {
     source = new EventSource(streamUrl + "?since=" + encodeURIComponent(since));
-    source.addEventListener("open", function () { attempts = 0; setStatus("live"); });
+    source.addEventListener("open", function () { attempts = 0; streamOpen = true; if (!failures) { setStatus("live"); } });
     source.addEventListener("change", function (e) {
-      if (e.data && +e.data > +since) { since = e.data; refresh(); }
+      if (e.data && +e.data > +since) { if (+e.data > +told) { told = e.data; } refresh(); }
     });
+    // The node ends each stream after its lifetime (STREAM_LIFETIME_S) and says so: a new one is
+    // opened at once, without a word (it was said as "interrupted: reconnecting…" every 5 minutes).
+    source.addEventListener("end", function () { source.close(); if (!stopped) { connect(); } });
     source.addEventListener("error", function () {
       // Reconnect ourselves, with backoff and a bound, rather than the browser's endless retry.
       source.close();
+      streamOpen = false;
       attempts += 1;
-      if (attempts > MAX_ATTEMPTS) { setStatus("off"); return; }
+      if (attempts > MAX_ATTEMPTS) { stop("off"); return; }
       setStatus("retry");
       var delay = Math.min(MAX_DELAY_MS, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() / 2);
       setTimeout(function () {
+        if (stopped) { return; }
         // A node that answers 401 forgot this login (it restarted, or 12 hours passed): reconnecting
         // cannot help, and "reconnecting…" for minutes hid that alerts no longer came.
-        loggedOut().then(function (out) { if (out) { setStatus("login"); } else { refresh(); connect(); } });
+        loggedOut().then(function (out) { if (out) { stop("login"); } else { refresh(); connect(); } });
       }, delay);
     });
   }
