@@ -65,7 +65,19 @@ def read_values(order: list[str], private: str | None, stream: TextIO, prompts: 
             prompts.write("Private details (shown as you type; end with Ctrl-D on a line of its own):\n")
             prompts.flush()
         values[private] = stream.read().rstrip("\n")
+    for name, value in values.items():  # bytes that are not UTF-8 come as surrogates: no field holds them
+        if any(not _utf8(v) for v in (value if isinstance(value, list) else [value])):
+            raise ValueError(f"--{name.lstrip('_').replace('_', '-')} - read bytes that are not UTF-8 text from "
+                             "standard input: save the text as UTF-8 (most editors offer it) and give it again")
     return values
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def filled(given: list[str], read: list[str]) -> list[str]:

@@ -34,6 +34,23 @@ def test_private_details_and_fields_are_read_from_standard_input(network, cli):
     assert "`-` reads the value from standard input" in cli.run(a, "publish", "action", "--help").stdout
 
 
+def test_details_read_that_are_not_utf8_text_are_refused_in_words(network, cli):
+    """Bytes that are not UTF-8 on standard input (a file saved in Latin-1) ended on a msgpack
+    traceback ("surrogates not allowed"; a critic): refused, said, nothing published."""
+    import subprocess
+
+    for args, given in ((("--private", "-"), b"Famille Haddad \x9b 3 enfants\n"),
+                        (("--private", "x", "--region", "-"), b"cal\xe9is\n")):
+        extra = () if "--region" in args else ("--region", "calais")
+        proc = subprocess.run([str(cli.SOLNET), "--home", str(network.a), "publish", "support.request", *extra,
+                               "--type", "legal", "--people", "1", "--urgency", "high", *args, "--to", "Calais"],
+                              input=given, capture_output=True, timeout=60, env=cli.base_env(), start_new_session=True)
+        err = proc.stderr.decode()
+        assert proc.returncode == 2 and "read bytes that are not UTF-8 text" in err, err
+        assert "Traceback" not in err
+    assert cli.run_json(network.a, "ls", "--kind", "support.request") == []
+
+
 def test_an_abbreviated_option_given_as_dash_reads_standard_input_too(network, cli):
     """argparse takes `--priv` for `--private`: given as `-`, the details were published as a literal
     "-" (and the real ones, piped in, never read)."""
