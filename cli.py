@@ -2559,14 +2559,6 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
     return None
 
 
-def not_text(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def fail(message: str, code: int) -> NoReturn:
     print(f"solnet: {message}", file=sys.stderr)
     raise SystemExit(code)
@@ -2583,6 +2575,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    from events.control_chars import not_text
     from node.environment import no_core_dump_of_a_passphrase
 
     no_core_dump_of_a_passphrase()  # a passphrase in the environment is in memory from the start

@@ -1,6 +1,7 @@
 """The characters no member-written text may carry into a reader's view: what the fields refuse at
-input (events/fields.py) and the CLI shows escaped at output (node/terminal_text.py). A module of its
-own, loading only `re`, so that every command's start can use it without the event layers."""
+input (events/fields.py) and the CLI shows escaped at output (node/terminal_text.py); and what is no
+text at all (bytes that are not UTF-8, which Python hands over as surrogates). A module of its own,
+loading only `re`, so that every command's start can use it without the event layers."""
 from __future__ import annotations
 
 import re
@@ -8,3 +9,13 @@ import re
 # C0 controls but tab and newline, DEL, C1 controls (terminal escapes), and bidirectional
 # overrides that can make a text display as something else than it says.
 CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def not_text(value: str) -> bool:
+    """Whether `value` holds what UTF-8 cannot encode: surrogates, from bytes that were not UTF-8 (an
+    argument, a line of standard input); no field and no file name solnet writes can hold them."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

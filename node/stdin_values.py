@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, TextIO
 
+from events.control_chars import not_text
+
 FROM_STDIN = "-"
 HELP = ("`-` reads the value from standard input, so that it is kept off the command line (which other users "
         "of this machine see while it runs, and which the shell's history keeps): typed at a prompt, or piped")
@@ -66,18 +68,10 @@ def read_values(order: list[str], private: str | None, stream: TextIO, prompts: 
             prompts.flush()
         values[private] = stream.read().rstrip("\n")
     for name, value in values.items():  # bytes that are not UTF-8 come as surrogates: no field holds them
-        if any(not _utf8(v) for v in (value if isinstance(value, list) else [value])):
+        if any(not_text(v) for v in (value if isinstance(value, list) else [value])):
             raise ValueError(f"--{name.lstrip('_').replace('_', '-')} - read bytes that are not UTF-8 text from "
                              "standard input: save the text as UTF-8 (most editors offer it) and give it again")
     return values
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def filled(given: list[str], read: list[str]) -> list[str]:
