@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 
 import cli as solnet_cli
 from node import render
@@ -44,7 +45,11 @@ def test_ls_prints_member_text_as_text(network, monkeypatch, capsys) -> None:
     shown = render.event_line
     monkeypatch.setattr(render, "event_line", lambda *a, **k: shown(*a, **k) + " " + HOSTILE)
     monkeypatch.setenv("SOLNET_PASSPHRASE", "nine tents for the jungle")
-    assert solnet_cli.main(["--home", str(network.a), "ls"]) == 0
+    pipe = signal.getsignal(signal.SIGPIPE)
+    try:
+        assert solnet_cli.main(["--home", str(network.a), "ls"]) == 0
+    finally:  # `ls` takes SIGPIPE's default (`solnet ls | head`): this test process keeps Python's EPIPE
+        signal.signal(signal.SIGPIPE, pipe)  # errors, or a later test writing to a killed child's pipe dies
     out = capsys.readouterr().out
     assert "Haddad \\u001b]0;OWNED\\u0007" in out and "fake\\u000dreadable" in out and "\\u202eevil" in out and not RAW.search(out.replace("\n", "")), out
     print("\x1b[0m after")  # the test's own stdout is no longer wrapped
