@@ -9,6 +9,7 @@ import os
 import shutil
 import stat
 import subprocess
+import tempfile
 
 import pytest
 
@@ -145,13 +146,26 @@ def test_an_unreadable_passphrase_file_names_a_user_with_no_passwd_entry_by_uid(
     private = tmp_path / "private"  # root's, mode 700: the file in it cannot be read by that uid
     private.mkdir(mode=0o700)
     (private / "passphrase").write_text("a long passphrase\n")
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    # The command's code where that uid can read it: CI runs from a clone in a folder only root may enter.
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    root = tempfile.mkdtemp(prefix="solnet-code-")
+    os.chmod(root, 0o755)
+    for name in ("node", "crypto", "events", "sync"):
+        shutil.copytree(os.path.join(repo, name), os.path.join(root, name),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(os.path.join(repo, "solnet_errors.py"), root)
+    for folder, dirs, files in os.walk(root):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
     code = ("import sys; from pathlib import Path; from node.home import HomeError, _read_passphrase_file\n"
             f"try: _read_passphrase_file(Path({str(private / 'passphrase')!r}))\n"
             "except HomeError as exc: print(exc)")
     result = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--bounding-set=-all",
                              sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=root,
-                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": root})
+                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": root,
+                                 "PYTHONDONTWRITEBYTECODE": "1"})
+    shutil.rmtree(root)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     said = result.stdout
     assert f"This command runs as the user {uid}" in said and f"sudo chown {uid} " in said, said
