@@ -12,8 +12,8 @@ other key could say anything. Each distinct claim is kept with the peers that ma
 refused, when), and the one the most groups make is said, a contrary claim named as such; a
 peer's further refusals write nothing (an SD card), until a complete round with it shows it
 accepts this device after all (then its word goes). A round with a peer of another group, one
-`independent` of this device's own, says against every claim (`taken`). The panic wipe forgets it
-with the peer list.
+`outside_own_group` (neither this device's own nor admitted through it), says against every claim
+(`taken`). The panic wipe forgets it with the peer list.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
-from node.clock import independent as independent_sources
+from node.clock import independent as of_separate_lineages
 from node.saved_json import saved_facts, saved_key
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def _save(log: EventLog, claims: list[dict[str, Any]], taken: list[dict[str, Any
         # infiltrating member admits a second group with one vouch, and two such groups' word was
         # "said by several groups, it is likely true: ask for your group's removal". Read from the
         # trust graph at each save (status and the dashboard have only the record).
-        claim["apart"] = independent_sources({bytes.fromhex(p["group"]) for p in refusers(claim)},
+        claim["apart"] = of_separate_lineages({bytes.fromhex(p["group"]) for p in refusers(claim)},
                                              log.trust.lineages)
     kept = {**arranged(claims), **({"taken": taken} if taken else {})} if claims else None
     with log.store.write():
@@ -202,10 +202,10 @@ def accepted_by(log: EventLog, peer_device: bytes, device: bytes) -> bool:
     refusing = {p["group"] for c in left for p in refusers(c)}
     own = log.trust.group_of(device)
     taken = [t for t in taken_by(kept) if t["group"] not in refusing
-             and independent(log, bytes.fromhex(t["group"]), own)]
+             and outside_own_group(log, bytes.fromhex(t["group"]), own)]
     member = believed(log, peer_device)
     if left and member is not None and member.group.hex() not in refusing | {t["group"] for t in taken} \
-            and independent(log, member.group, own) and len(taken) < MAX_TAKEN:
+            and outside_own_group(log, member.group, own) and len(taken) < MAX_TAKEN:
         from node import references  # the node's: kept out of `solnet status`'s imports
 
         taken.append({"group": member.group.hex(), "name": references.group_name(log.store, member.group)})
@@ -215,7 +215,7 @@ def accepted_by(log: EventLog, peer_device: bytes, device: bytes) -> bool:
     return True
 
 
-def independent(log: EventLog, group: bytes, own: bytes | None) -> bool:
+def outside_own_group(log: EventLog, group: bytes, own: bytes | None) -> bool:
     """Whether a round with a peer of `group` is word against a claim about this device, whose group
     is `own` (None: not known here, so no group's is): `group` is believed, and neither this
     device's own group nor one whose admission here rests on it (admitted by it, or by a group
