@@ -83,14 +83,18 @@ def _save(log: EventLog, claims: list[dict[str, Any]], taken: list[dict[str, Any
         # Whether the groups saying it are of separate lineages (node/clock.py `independent`): one
         # infiltrating member admits a second group with one vouch, and two such groups' word was
         # "said by several groups, it is likely true: ask for your group's removal". Read from the
-        # trust graph at each save (status and the dashboard have only the record).
-        claim["apart"] = of_separate_lineages({bytes.fromhex(p["group"]) for p in refusers(claim)},
-                                             log.trust.lineages)
+        # trust graph at each save and each round (status and the dashboard have only the record).
+        claim["apart"] = _apart(log, claim)
     kept = {**arranged(claims), **({"taken": taken} if taken else {})} if claims else None
     with log.store.write():
         # (the meta table has no delete of one key: empty is none)
         log.store.set_meta(META_KEY, json.dumps(kept).encode() if kept else b"")
     return kept
+
+
+def _apart(log: EventLog, claim: dict[str, Any]) -> bool:
+    """Whether the groups saying `claim` are of separate lineages in the trust graph now."""
+    return of_separate_lineages({bytes.fromhex(p["group"]) for p in refusers(claim)}, log.trust.lineages)
 
 
 def taken_by(kept: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -209,7 +213,10 @@ def accepted_by(log: EventLog, peer_device: bytes, device: bytes) -> bool:
         from node import references  # the node's: kept out of `solnet status`'s imports
 
         taken.append({"group": member.group.hex(), "name": references.group_name(log.store, member.group)})
-    if not gone and taken == taken_by(kept):
+    # Whether the groups saying a claim are of separate lineages is read from the trust graph as it
+    # stands now: a trust event come since (a nearer admitter) may have changed it, whatever the order
+    stale = any(c.get("apart") != _apart(log, c) for c in left)
+    if not gone and not stale and taken == taken_by(kept):
         return False
     _save(log, left, taken)
     return True

@@ -171,7 +171,7 @@ def test_two_groups_of_one_lineage_saying_it_are_one_word_not_several(tmp_path):
         world.authors[name] = toi.Author(world.keys[name], world.genesis.network_id)
     devices = {**toi.DEVICES, "g4": "G4"}
     play(world, [("admit", "F", "G1"), ("admit", "F", "G2"), ("admit", "G2", "G3"), ("admit", "F", "G4"),
-                 *[("device", g, d, True) for d, g in devices.items() if d in ("g1", "g2", "g3", "g4")]])
+                 *[("device", g, d, True) for d, g in devices.items() if d in ("g1", "g2", "g3", "g4", "x")]])
     log = ingest_in(tmp_path / "solnet.db", world, world.events, [])
     me = world.pub("g1")
     try:
@@ -179,6 +179,15 @@ def test_two_groups_of_one_lineage_saying_it_are_one_word_not_several(tmp_path):
             kept = revoked_here.record(log, world.pub(peer), 1_000, 2, me, group_fork=True)
         said = revoked_here.warning(kept, "GROUP", "today")
         assert "the word of 2 groups' nodes" in said and "likely true" not in said and ADVICE not in said, said
+        # A record kept while the graph said otherwise (G2's vouch of G3 come since) is read again at
+        # the next round, whoever it is with (here this device's own group's other device)
+        import json
+        log.store.set_meta(revoked_here.META_KEY, json.dumps({**kept, "apart": True}).encode())
+        assert "likely true" in revoked_here.warning(revoked_here.load(log.store), "GROUP", "today")
+        assert revoked_here.accepted_by(log, world.pub("x"), me)
+        kept = revoked_here.load(log.store)
+        assert "likely true" not in revoked_here.warning(kept, "GROUP", "today")
+        assert not revoked_here.accepted_by(log, world.pub("x"), me)  # nothing changed: no write
         kept = revoked_here.record(log, world.pub("g4"), 2_000, 2, me, group_fork=True)  # a group of its own lineage
         assert "likely true" in revoked_here.warning(kept, "GROUP", "today")
     finally:
