@@ -333,8 +333,20 @@ def counted(log: Held, name: str, region: str | None, now: int, limit: int | Non
         return readmodels.fundraisers(log.listed(FUNDRAISER, limit, region=region, **_newest(limit)), [], now,
                                       log.gone)
     if name == "needs":
-        return needs(log, region, now, limit, suggest=False)
+        return _needs_alone(log, region, now, limit)
     return _VIEWS[name](log, region, now, limit)
+
+
+def _needs_alone(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    """The needs of `needs` (side "need" alone), each as open and as covered as there, without the
+    offers: what a need has left is of the fulfilments naming it and their declines (each names the
+    need too), never of an offer's rows (events.readmodels.needs_and_offers: an offer's draw is
+    counted for the offer only). Half the rows a section's count read were offers and their draws."""
+    lapse = {"t_from": now} if limit is not None else {}
+    need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit))
+    refs = [n.key for n in need_rows]
+    return readmodels.needs_and_offers(need_rows, log.rows(FULFIL, refs=refs), now, log.rows(NEED_UPDATE, refs=refs),
+                                       gone=log.gone, replied_by=log.replied_by, suggest=False)
 
 
 def support_request_item(log: Held, key: bytes, now: int, limit: int | None) -> dict[str, Any] | None:
