@@ -521,7 +521,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         # closed items are dropped: counting what was left, a withdrawn need among the newest made
         # "57 missing" of 60 read as all of them)
         region_log = replace(log, capped=set())
-        listed = {"needs": needs(region_log, r, now, limit, matched=False),
+        listed = {"needs": needs(region_log, r, now, limit, matched=False, suggest=False),  # (sums: no matches)
                   "support": support_requests_of(region_log, r, now, limit),
                   "capacity": capacity(region_log, r, now, limit),
                   "funds": fundraisers(region_log, r, now, limit, open_only=True)}

@@ -204,3 +204,27 @@ def test_what_tells_two_events_apart_is_said_outside_the_events_own_language() -
         assert tagged is not None, re.findall(rf'.{{120}}{text}.{{160}}', html)
         assert tagged[2].startswith(f", {Translator('fr')('common.posted')} <time"), tagged[2]  # then, in French
         assert f"{ID.hex()[:8]}" in tagged[2]
+
+
+def test_the_links_made_in_python_write_what_their_macros_wrote_and_escape_every_value() -> None:
+    """node/dashboard/markup.py makes the overview's most repeated links (they were Jinja macros,
+    a quarter of the page's rendering): the same markup, every value from an event escaped."""
+    from node.dashboard import markup
+    render = ENV.from_string(
+        '{% import "macros.html" as m with context %}'
+        '{{ m.event_link(item, item.title, "ar", "x") }}|{{ m.event_link(plain, plain.title) }}|'
+        '{{ m.act_link("/publish/need.fulfil?need=ab", t("needs.cover"), "need", item, lang) }}|{{ m.when(None) }}|'
+        '{{ m.told_apart(item) }}|{{ m.lang_attr(hostile) }}')
+    twin = {"id": ID, "title": HOSTILE, "posted": 1_800_000_000_000, "twin": True, "category": "tents",
+            "quantity": 3, "region": "calais"}
+    html = render.render(t=Translator("en"), item=twin, plain={"id": "ab<", "title": HOSTILE}, lang="fr",
+                         hostile=HOSTILE)
+    event, plain, act, when, told, lang = html.split("|")
+    time = '<time datetime="2027-01-15T08:00:00Z">2027-01-15 08:00 UTC</time>'
+    assert told == f', posted {time}, <span class="mono">{ID.hex()[:12]}…</span>'
+    assert event == f'<a class="x" href="/event/{ID.hex()}"><bdi lang="ar">{ESCAPED}</bdi>{told}</a>'
+    assert plain == f'<a href="/event/ab&lt;" dir="auto">{ESCAPED}</a>'
+    assert act.startswith('<a href="/publish/need.fulfil?need=ab">') and '<bdi lang="fr">' in act, act
+    assert "<script" not in act and when == "–"
+    assert lang == f' lang="{ESCAPED}"'
+    assert markup.time_tag(1_800_000_000_000) == time
