@@ -151,6 +151,12 @@ def network_with_events(root: Path, groups: list[tuple[str, str]], events: int) 
     return nodes, net
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system, every thread) of the process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def event_count(db_path: Path, author: bytes | None = None) -> int:
     """Events in a node's database (only `author`'s, if given), read-only (safe while the node runs)."""
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)

@@ -5,7 +5,8 @@ events of its device (signed here, stored through the ingest path: actions, need
 fundraisers, support requests over 8 regions). Then `solnet run` serves that home as a real
 process, and each route is requested REPEAT times (after a warm-up) over HTTP on 127.0.0.1:
   - server time: the `Server-Timing: app;dur=...` the API reports (its handler, database work
-    included); the dashboard `/` reports none, so for it only the wall time is known;
+    included); the dashboard `/` reports it too (to its admin), and the node's CPU per page is
+  measured beside it (the node process's CPU time over the dashboard's requests, every thread);
   - wall time: request sent to last byte read, as the client sees it (HTTP on loopback included).
 Reference, same run: GET /healthz (a handler that touches nothing), wall time; each route's
 median wall time is also given as a ratio to it.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PASSPHRASE, SPACING_MS, event_count, network_with_events, running, wait_serving  # noqa: E402
+from bench.common import PASSPHRASE, SPACING_MS, cpu_seconds, event_count, network_with_events, running, wait_serving  # noqa: E402
 from node import login_links  # noqa: E402
 from node.demo import localnet  # noqa: E402
 from node.log import now_ms  # noqa: E402
@@ -117,6 +118,14 @@ def dashboard_session(conn: http.client.HTTPConnection, home: Path) -> str | Non
     return cookie.split(";")[0] if reply.status == 303 and cookie else None
 
 
+def dashboard_met(dashboard: dict[str, float | None] | None) -> str:
+    """Whether the overview's p95 server time (its wall time where a node gives none) is in budget."""
+    if not dashboard:
+        return "skipped"
+    p95 = dashboard["server_p95"] if dashboard["server_p95"] is not None else dashboard["wall_p95"]
+    return "yes" if p95 < BUDGET_MS else "no"
+
+
 def percentile(values: list[float], p: int) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -155,7 +164,10 @@ def main() -> None:
                 status, *_ = timed_get(conn, "/", None, cookie)
                 dashboard_note = f"GET / answered {status}" + ("" if cookie else " (the login link was refused)")
                 if status == 200:
+                    cpu = cpu_seconds(node.proc.pid)
                     results["dashboard"] = measure(conn, "/", None, args.repeat, cookie)
+                    # (over the warm-ups too: the requests `measure` makes)
+                    dashboard_cpu = (cpu_seconds(node.proc.pid) - cpu) * 1000 / (args.repeat + 3)
             finally:
                 conn.close()
     ref = results["healthz"]["wall_med"]
@@ -166,7 +178,7 @@ def main() -> None:
     for name, r in results.items():
         srv = f"{r['server_med']:>10.2f} {r['server_p95']:>10.2f}" if r["server_med"] is not None else f"{'-':>10} {'-':>10}"
         print(f"{name:<18} {srv} {r['wall_med']:>9.2f} {r['wall_p95']:>9.2f} {r['wall_med'] / ref:>8.1f}")
-    api_p95 = [r["server_p95"] for n, r in results.items() if r["server_p95"] is not None]
+    api_p95 = [r["server_p95"] for n, r in results.items() if r["server_p95"] is not None and n != "dashboard"]
     worst = max(api_p95)
     api_met = worst < BUDGET_MS
     dashboard = results.get("dashboard")
@@ -177,8 +189,10 @@ def main() -> None:
         if r["server_med"] is not None:
             figures += [f"{name}_server_ms={r['server_med']:.2f}", f"{name}_server_p95_ms={r['server_p95']:.2f}"]
         figures += [f"{name}_wall_ms={r['wall_med']:.2f}", f"{name}_wall_over_ref={r['wall_med'] / ref:.1f}"]
+    if dashboard:
+        figures.append(f"dashboard_cpu_ms={dashboard_cpu:.2f}")
     figures += [f"worst_api_server_p95_ms={worst:.2f}", f"budget_ms={BUDGET_MS:.0f}", f"api_met={'yes' if api_met else 'no'}",
-                f"dashboard_met={('yes' if dashboard['wall_p95'] < BUDGET_MS else 'no') if dashboard else 'skipped'}"]
+                f"dashboard_met={dashboard_met(dashboard)}"]
     print(" ".join(figures))
 
 

@@ -55,7 +55,7 @@ import nacl.signing
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.alert_spread import POLL_S, bring_up  # noqa: E402
-from bench.common import PASSPHRASE, running, wait_serving  # noqa: E402
+from bench.common import PASSPHRASE, cpu_seconds, running, wait_serving  # noqa: E402
 from bench.nostr_reference import VENV_HELP, NostrRelay, RelayUnavailable, relay_executable  # noqa: E402
 from bench.pi_cgroup import CgroupUnavailable, PiCgroup  # noqa: E402
 from node.demo import localnet  # noqa: E402
@@ -68,7 +68,6 @@ STATUS_TARGET_MS = 150
 LINE = 5
 ALERT_TIMEOUT_S = 30.0
 IN_FLIGHT = (1, 4, 16)
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def loads() -> str:
@@ -169,11 +168,6 @@ def enter_to_every_node(root: Path, alerts: int, rng: random.Random) -> dict[str
 
 
 # --- 2. API publish rate ----------------------------------------------------------------------------
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
-
-
 def _need(w: int) -> dict:
     return {"kind": "need", "fields": {"category": "water", "region": "calais", "quantity": str(w + 1)}}
 
