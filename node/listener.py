@@ -46,6 +46,11 @@ accept nobody (members included) and logged every failed accept. Here:
   takes it (`_make_room`: the oldest still awaiting its hello, else one replied to at random):
   trickling a handshake's messages holds no place against others, and a stream of unfinished
   hellos never pushes out a slow dialler the node has replied to;
+- a sync upgrade a web browser opens (`from_browser`: it carries an Origin header, which every
+  browser sends with a websocket and no node's dial does) is refused before any work: a page's
+  script may open a websocket to 127.0.0.1 or a LAN address and read every frame (websockets have
+  no same-origin rule), and the handshake's reply names this node's device, so any site a member
+  visited learned that a node ran on the visitor's machine, which device, and the visitor's IP;
 - failed accepts (EMFILE and the like, which asyncio reports through the event loop's exception
   handler, many times a second) and the guard's own refusals and closes are logged at most once
   per `LOG_INTERVAL_S`, with counts.
@@ -240,7 +245,11 @@ class ConnectionGuard:
                                    "handshake and its credentials take")
         self._accept_failed = LogBudget(logging.WARNING, "could not accept incoming connections: this process has "
                                         "too many files open (peer links already open carry on)")
-        self._budgets = [self._closed, self._evicted, self._refused, self._overfull, self._accept_failed]
+        self._browsers = LogBudget(logging.WARNING, "refused sync connections opened by a web browser: a web page "
+                                   "(any site visited on this machine or its network can try) asked this node to "
+                                   "name its device; it was told nothing")
+        self._budgets = [self._closed, self._evicted, self._refused, self._overfull, self._accept_failed,
+                         self._browsers]
         self._sweeper: asyncio.Task | None = None
         self._previous_handler: Any = None
         self.hello_budget: HelloBudget | None = None  # the CPU budget of handshake replies (see `may_reply`)
@@ -329,6 +338,15 @@ class ConnectionGuard:
             self.hello_budget.ended(conn.source)
 
     # --- what the application asks and tells the guard -----------------------------------------------
+    def from_browser(self, request: web.BaseRequest) -> bool:
+        """Whether a sync upgrade comes from a web browser (a page's script): refuse it before any
+        work (see the module docstring). Browsers send Origin with every websocket, "null" from a
+        sandboxed frame or a file, and a script cannot leave it out; a node's dial never sends one."""
+        if "Origin" not in request.headers:
+            return False
+        self._browsers.note(self.clock())
+        return True
+
     def may_reply(self, transport: asyncio.BaseTransport | None) -> bool:
         """May the node answer this connection's sync hello (the upgrade, an X25519 exchange and a
         signature) now? False: turn it away cheaply, within the CPU budget of node/hello_budget.py."""

@@ -92,6 +92,9 @@ async def _close_links(app: web.Application) -> None:
 
 async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     guard, transport = request.app[GUARD], request.transport
+    if guard.from_browser(request):  # a web page's script: no device id for it (node/listener.py)
+        return web.Response(status=403, text="sync connections are for solnet nodes, not web pages\n",
+                            headers={"Connection": "close"})
     if not guard.may_reply(transport):
         # Over the CPU budget for hellos not yet known as members (node/hello_budget.py): no
         # upgrade, no X25519, no signature. A member's node retries on its own backoff.
