@@ -117,9 +117,18 @@ class EventLog:
         # devices whose fork a pin undid in this write: their events refused as frozen may be in now
         self._unfrozen: set[bytes] = set()
         # What refused events say of this machine's clock: groups counted by lineage in the graph as
-        # it stands when asked (kept per graph, events/trust.py `lineages`)
-        self.clock_doubt = ClockDoubt(lambda group: self.trust.lineages(group))
+        # it stands when asked (kept per graph, events/trust.py `lineages`), of keys that still count
+        self.clock_doubt = ClockDoubt(lambda group: self.trust.lineages(group), self._word_counts)
         self.refresh_trust()
+
+    def _word_counts(self, author: bytes, seq: int) -> bool:
+        """Whether what `author` signed at `seq` still speaks for its group: the key may sign that
+        seq and its group is not revoked, in the trust graph now (node/clock.py ClockDoubt)."""
+        member = self.trust.member(author)
+        if member is None or not member.may_sign(seq):
+            return False
+        group = self.trust.member(member.group)
+        return group is not None and group.revoked_from is None
 
     @classmethod
     def create(cls, store: Store, genesis: Genesis) -> EventLog:
@@ -532,7 +541,7 @@ class EventLog:
                                   "and no rightly stamped event of its author follows it; check the author's clock",
                                   group=name)
             if group is not None:
-                self.clock_doubt.note(group, ev.header.timestamp - now, now)
+                self.clock_doubt.note(group, ev.header.timestamp - now, now, ev.author, ev.header.seq)
         return kept
 
     def _commit(self, prepared: _Prepared) -> list[Outcome]:
