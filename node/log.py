@@ -540,7 +540,9 @@ class EventLog:
                                   f"of this clock (more than 10 minutes), by a device of {name or 'no member group'}, "
                                   "and no rightly stamped event of its author follows it; check the author's clock",
                                   group=name)
-            if group is not None:
+            if group is not None and self._word_counts(ev.author, ev.header.seq):
+                # (a revoked key's refusal is not noted at all: as its group's newest, it would hide
+                # the word of the group's own devices)
                 self.clock_doubt.note(group, ev.header.timestamp - now, now, ev.author, ev.header.seq)
         return kept
 

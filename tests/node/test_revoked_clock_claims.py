@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crypto.keys import SigningKey
 from node.log import now_ms
+from node_fixtures import Author, device_vouch
 from test_order_independence import certified_world, ingest_in
 
 HOUR = 3_600_000
@@ -64,6 +66,27 @@ def test_the_same_events_of_members_still_count(tmp_path: Path) -> None:
     log = ingest_in(tmp_path / "h.db", world, world.events, [])
     try:
         log.ingest([e.encode() for e in _ahead(world, ("g2", "g3"), now)])
+        assert log.clock_doubt.behind_ms(now_ms()) is not None
+    finally:
+        log.store.close()
+
+
+
+def test_a_seized_phone_does_not_hide_its_groups_own_word(tmp_path: Path) -> None:
+    """This clock is behind: devices of G2 and G3 sign events that look 40 h ahead. G2's seized
+    phone, revoked, signs more of them after: their refusal is no word of G2, and it does not take
+    the place of g2's own (each group's newest refusal is what is kept)."""
+    world = certified_world()
+    phone = Author(SigningKey.generate(), world.genesis.network_id)
+    world.events += [world.authors["G2"].sign("member.vouch", device_vouch(world.keys["G2"], phone.key, b"\x05" * 32)),
+                     world.authors["G2"].sign("member.revoke", {"subject": bytes(phone.key.public), "from_seq": 1,
+                                                                "reason": "seized"})]
+    now = now_ms()
+    log = ingest_in(tmp_path / "h.db", world, world.events, [])
+    try:
+        log.ingest([e.encode() for e in _ahead(world, ("g2", "g3"), now)])
+        log.ingest([phone.sign("need", {"category": "food", "quantity": 3, "region": "calais"},
+                               ts=now + 41 * HOUR).encode()])
         assert log.clock_doubt.behind_ms(now_ms()) is not None
     finally:
         log.store.close()
