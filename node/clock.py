@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 # A source's lineages in the trust graph (events/trust.py `TrustGraph.lineages`): the groups just
 # below the founders that admitted it, directly or further up.
 Lineages = Callable[[bytes], frozenset[bytes]]
-# Whether a key's word at a seq still counts in the trust graph as it stands when asked (node/log.py):
-# it may sign that seq, and its group is not revoked.
-Counts = Callable[[bytes, int], bool]
+# Whether a key's word still counts in the trust graph as it stands when asked (node/log.py): no
+# revocation or fork limits it, and its group is not revoked.
+Counts = Callable[[bytes], bool]
 
 DOUBT_WINDOW_MS = 30 * 60 * 1000  # refusals older than this say nothing of the clock now
 DOUBT_SOURCES = 64  # groups remembered at once (a bound against a flood of throw-away keys)
@@ -80,31 +80,31 @@ class ClockDoubt:
     that much, if theirs are right.
 
     Only the word of keys that still count, asked when the warning is (`counts`, of the event's
-    author and seq): an expelled mole group, or a seized phone its group revoked, signs events
-    that are refused anyway, and until 2026-12-06 two such, stamped 40 h ahead, still made every
-    node tell its admin to set its right clock 40 h ahead (and, where they came before their
-    revocations, not where they came after). Written from the database thread, read from the
+    author): an expelled mole group, or a seized phone its group revoked (also below its pin, off
+    the pinned chain), signs events that are refused anyway, and until 2026-12-06 two such, stamped
+    40 h ahead, still made every node tell its admin to set its right clock 40 h ahead (and, where
+    they came before their revocations, not where they came after). Written from the database thread, read from the
     event loop's: under a lock."""
 
     def __init__(self, lineages: Lineages = own_lineage, counts: Counts | None = None) -> None:
         self._lock = threading.Lock()
-        self._leads = _NewestBySource()  # group -> (when, (ahead by ms, author, seq)), its newest refusal
+        self._leads = _NewestBySource()  # group -> (when, (ahead by ms, author)), its newest refusal
         self._lineages = lineages  # read when asked: the trust graph then, whatever order it came in
         self._counts = counts  # read when asked too (None: every word counts)
 
-    def note(self, group: bytes, ahead_ms: int, now: int, author: bytes | None = None, seq: int = 0) -> None:
+    def note(self, group: bytes, ahead_ms: int, now: int, author: bytes | None = None) -> None:
         """An event of `group` came stamped `ahead_ms` after this clock (at `now`, by this clock),
-        signed by `author` at `seq` (None: by the group, whatever its standing)."""
+        signed by `author` (None: by the group, whatever its standing)."""
         with self._lock:
-            self._leads.note(group, (ahead_ms, author, seq), now)
+            self._leads.note(group, (ahead_ms, author), now)
 
     def behind_ms(self, now: int) -> int | None:
         """By how much this clock looks behind (None: nothing says so)."""
         with self._lock:
             recent = self._leads.recent(now)
         counts = self._counts
-        leads = {group: ahead for group, (ahead, author, seq) in recent.items()
-                 if author is None or counts is None or counts(author, seq)}
+        leads = {group: ahead for group, (ahead, author) in recent.items()
+                 if author is None or counts is None or counts(author)}
         return min(leads.values()) if independent(leads, self._lineages) else None
 
 

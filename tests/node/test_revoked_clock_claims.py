@@ -29,6 +29,7 @@ def _check_both_orders(tmp_path: Path, world, revocations: list, ahead: list) ->
     setup = list(world.events)
     for name, order in (("revoked first", [*revocations, *ahead]), ("stamped first", [*ahead, *revocations]),
                         ("between", [ahead[0], *revocations, *ahead[1:]])):
+        tmp_path.mkdir(exist_ok=True)
         log = ingest_in(tmp_path / f"{name}.db", world, [], [])
         try:
             log.ingest([e.encode() for e in setup])
@@ -57,6 +58,10 @@ def test_seized_phones_their_groups_revoked_say_nothing_of_this_clock(tmp_path: 
                                                            "reason": "seized", "pin": ev.id})
                for group, dev, ev in (("G2", "g2", posted[0]), ("G3", "g3", posted[1]))]
     _check_both_orders(tmp_path, world, cut_off, _ahead(world, ("g2", "g3"), now))
+    # below the pinned seq, off the chain its group pinned: forgeries, not its word either
+    forged = [world.authors[dev].sign("need", {"category": "food", "quantity": 3, "region": "calais"},
+                                      ts=now + 40 * HOUR, seq=1, prev=None) for dev in ("g2", "g3")]
+    _check_both_orders(tmp_path / "below", world, cut_off, forged)
 
 
 def test_the_same_events_of_members_still_count(tmp_path: Path) -> None:
