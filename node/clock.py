@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterable
 # A source's lineages in the trust graph (events/trust.py `TrustGraph.lineages`): the groups just
 # below the founders that admitted it, directly or further up.
 Lineages = Callable[[bytes], frozenset[bytes]]
+# Whether a key's word still counts in the trust graph as it stands when asked (node/log.py): no
+# revocation or fork limits it, and its group is not revoked.
+Counts = Callable[[bytes], bool]
 
 DOUBT_WINDOW_MS = 30 * 60 * 1000  # refusals older than this say nothing of the clock now
 DOUBT_SOURCES = 64  # groups remembered at once (a bound against a flood of throw-away keys)
@@ -46,9 +49,9 @@ class _NewestBySource:
     bound against a flood of throw-away keys. What ClockDoubt and OwnEventsRefused both count."""
 
     def __init__(self) -> None:
-        self._seen: dict[bytes, tuple[int, int]] = {}
+        self._seen: dict[bytes, tuple[int, object]] = {}
 
-    def note(self, source: bytes, value: int, now: int) -> None:
+    def note(self, source: bytes, value: object, now: int) -> None:
         self._seen.pop(source, None)  # newest last
         self._seen[source] = (now, value)
         if len(self._seen) > DOUBT_SOURCES:
@@ -57,7 +60,7 @@ class _NewestBySource:
     def forget(self, source: bytes) -> None:
         self._seen.pop(source, None)
 
-    def recent(self, now: int) -> dict[bytes, int]:
+    def recent(self, now: int) -> dict[bytes, object]:
         """The values noted within the last DOUBT_WINDOW_MS, by source."""
         return {source: value for source, (when, value) in self._seen.items() if 0 <= now - when <= DOUBT_WINDOW_MS}
 
@@ -74,24 +77,35 @@ class ClockDoubt:
     with one vouch, and both stamped their events 40 h ahead; every node told its admin to set a
     right clock 40 h ahead (then peers refused all it signed) and stretched its alerts' lives by
     as much. The estimate is the least of those groups' leads: this clock is behind by at least
-    that much, if theirs are right. Written from the database thread, read from the event loop's:
-    under a lock."""
+    that much, if theirs are right.
 
-    def __init__(self, lineages: Lineages = own_lineage) -> None:
+    Only the word of keys that still count, asked when the warning is (`counts`, of the event's
+    author): an expelled mole group, or a seized phone its group revoked (also below its pin, off
+    the pinned chain), signs events that are refused anyway, and until 2026-12-06 two such, stamped
+    40 h ahead, still made every node tell its admin to set its right clock 40 h ahead (and, where
+    they came before their revocations, not where they came after). Written from the database thread, read from the
+    event loop's: under a lock."""
+
+    def __init__(self, lineages: Lineages = own_lineage, counts: Counts | None = None) -> None:
         self._lock = threading.Lock()
-        self._leads = _NewestBySource()  # group -> (when, ahead by ms), its newest refusal
+        self._leads = _NewestBySource()  # group -> (when, (ahead by ms, author)), its newest refusal
         self._lineages = lineages  # read when asked: the trust graph then, whatever order it came in
+        self._counts = counts  # read when asked too (None: every word counts)
 
-    def note(self, group: bytes, ahead_ms: int, now: int) -> None:
-        """An event of `group` came stamped `ahead_ms` after this clock (at `now`, by this clock)."""
+    def note(self, group: bytes, ahead_ms: int, now: int, author: bytes | None = None) -> None:
+        """An event of `group` came stamped `ahead_ms` after this clock (at `now`, by this clock),
+        signed by `author` (None: by the group, whatever its standing)."""
         with self._lock:
-            self._leads.note(group, ahead_ms, now)
+            self._leads.note(group, (ahead_ms, author), now)
 
     def behind_ms(self, now: int) -> int | None:
         """By how much this clock looks behind (None: nothing says so)."""
         with self._lock:
             recent = self._leads.recent(now)
-        return min(recent.values()) if independent(recent, self._lineages) else None
+        counts = self._counts
+        leads = {group: ahead for group, (ahead, author) in recent.items()
+                 if author is None or counts is None or counts(author)}
+        return min(leads.values()) if independent(leads, self._lineages) else None
 
 
 class OwnEventsRefused:

@@ -117,9 +117,20 @@ class EventLog:
         # devices whose fork a pin undid in this write: their events refused as frozen may be in now
         self._unfrozen: set[bytes] = set()
         # What refused events say of this machine's clock: groups counted by lineage in the graph as
-        # it stands when asked (kept per graph, events/trust.py `lineages`)
-        self.clock_doubt = ClockDoubt(lambda group: self.trust.lineages(group))
+        # it stands when asked (kept per graph, events/trust.py `lineages`), of keys that still count
+        self.clock_doubt = ClockDoubt(lambda group: self.trust.lineages(group), self._word_counts)
         self.refresh_trust()
+
+    def _word_counts(self, author: bytes) -> bool:
+        """Whether what `author` signs speaks for its group, in the trust graph now (node/clock.py
+        ClockDoubt): a member no revocation or fork limits, of a group not revoked. Not a key
+        revoked from a later seq either: below a pin, the holder of a seized phone signs events off
+        the pinned chain (refused, but stamped ahead they were its group's word)."""
+        member = self.trust.member(author)
+        if member is None or member.revoked_from is not None:
+            return False
+        group = self.trust.member(member.group)
+        return group is not None and group.revoked_from is None
 
     @classmethod
     def create(cls, store: Store, genesis: Genesis) -> EventLog:
@@ -531,8 +542,10 @@ class EventLog:
                                   f"of this clock (more than 10 minutes), by a device of {name or 'no member group'}, "
                                   "and no rightly stamped event of its author follows it; check the author's clock",
                                   group=name)
-            if group is not None:
-                self.clock_doubt.note(group, ev.header.timestamp - now, now)
+            if group is not None and self._word_counts(ev.author):
+                # (a revoked key's refusal is not noted at all: as its group's newest, it would hide
+                # the word of the group's own devices)
+                self.clock_doubt.note(group, ev.header.timestamp - now, now, ev.author)
         return kept
 
     def _commit(self, prepared: _Prepared) -> list[Outcome]:
