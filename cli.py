@@ -1689,6 +1689,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     log.store.close()
     if (warning := passphrase_source_warning()) is not None:
         print(warning, file=sys.stderr)
+    from node.swap import clear_swaps, swap_warning
+    if (warning := swap_warning(clear_swaps())) is not None:  # the unlocked keys could be paged out to it
+        print(warning, file=sys.stderr)
     # A port that is taken is said before the keys are unlocked (seconds of Argon2id on a Pi, and a
     # service restarted every few seconds paid them at each start); serve() says it again if the
     # port is taken in between.
@@ -2187,7 +2190,7 @@ def cmd_wipe(args: argparse.Namespace) -> int:
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,
                 "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left,
-                "passphrase_file_not_deleted": report.passphrase_file_not_deleted},
+                "passphrase_file_not_deleted": report.passphrase_file_not_deleted, "clear_swap": report.clear_swap},
          render.wipe_text(report, str(home.path)))
     if report.failed:
         held = all(READER_HOLDS in why for why in report.failed)

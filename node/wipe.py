@@ -16,6 +16,10 @@ before the wipe (a backup, a card imaged at a border). When the wiping process h
 names is destroyed as the keystore is; when it has not, the wipe's words say to destroy it if there
 is one.
 
+Swap: a swap area on a disk in the clear (Raspberry Pi OS's /var/swap) may hold pages of the node's
+memory, its keys and the private details it showed among them; only root may touch it, so the wipe
+names it (node/swap.py) and says how to clear it.
+
 Flash storage (SD cards, SSDs) may keep old copies of overwritten blocks in spare areas: the
 overwrite makes recovery harder, it cannot make it impossible. The keystore was encrypted
 under the passphrase all along; the wipe removes even that ciphertext.
@@ -42,6 +46,7 @@ from node import own_marks
 from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, PASSPHRASE_FILE_RECORD, Home
 from node.home_lock import LOCK_FILE, node_lock_holder
 from node.login_links import FOLDER as LOGIN_LINKS
+from node.swap import clear_swaps
 from node.store import Store, StoreError
 from node.store.errors import DiskFailing, StorageFull
 from node.store.local import forget_private_raw
@@ -62,6 +67,9 @@ class WipeReport:
     # user's: /etc/solnet/ as the README sets it up): it holds random bytes, no longer the passphrase
     passphrase_file_not_deleted: str | None = None
     disk_was_full: bool = False  # the private parts could not be dropped for lack of space: the database went whole
+    # Swap areas on a disk in the clear (node/swap.py): the node's memory, its keys and the private
+    # details it showed, may have been paged out there, out of the wipe's reach
+    clear_swap: list[str] = field(default_factory=list)
 
 
 
@@ -227,6 +235,7 @@ def destroy_keys(home: Home, report: WipeReport) -> None:
         report.failed.append(f"the home's folders ({exc.strerror})")
     shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
     _destroy_passphrase_file(home, report)
+    report.clear_swap = clear_swaps()  # (said, not wiped: only root may touch a swap area)
 
 
 def _destroy_passphrase_file(home: Home, report: WipeReport) -> None:
