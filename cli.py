@@ -643,6 +643,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     dashed = [*names, *(["_private"] if kind.field(PRIVATE_FIELD) else []), *(["_to"] if takes_to else [])]
     if order := stdin_values.dashed(args.rest, dashed, parser._option_string_actions):
         # `--private -`, `--place -`, `--to -`: read here, kept off the command line (node/stdin_values.py says why)
+        from node.no_core_dump import forbid_core_dumps
+
+        forbid_core_dumps()  # and out of a core file: typed at a prompt for minutes, then held while a node signs
         try:
             read = stdin_values.read_values(order, "_private", sys.stdin, sys.stderr if sys.stdin.isatty() else None,
                                             many=("_to",))
