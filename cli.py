@@ -643,6 +643,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     dashed = [*names, *(["_private"] if kind.field(PRIVATE_FIELD) else []), *(["_to"] if takes_to else [])]
     if order := stdin_values.dashed(args.rest, dashed, parser._option_string_actions):
         # `--private -`, `--place -`, `--to -`: read here, kept off the command line (node/stdin_values.py says why)
+        from node.no_core_dump import forbid_core_dumps
+
+        forbid_core_dumps()  # and out of a core file: typed at a prompt for minutes, then held while a node signs
         try:
             read = stdin_values.read_values(order, "_private", sys.stdin, sys.stderr if sys.stdin.isatty() else None,
                                             many=("_to",))
@@ -1689,6 +1692,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     log.store.close()
     if (warning := passphrase_source_warning()) is not None:
         print(warning, file=sys.stderr)
+    from node.swap import clear_swaps, swap_warning
+    if (warning := swap_warning(clear_swaps())) is not None:  # the unlocked keys could be paged out to it
+        print(warning, file=sys.stderr)
     # A port that is taken is said before the keys are unlocked (seconds of Argon2id on a Pi, and a
     # service restarted every few seconds paid them at each start); serve() says it again if the
     # port is taken in between.
@@ -2187,7 +2193,7 @@ def cmd_wipe(args: argparse.Namespace) -> int:
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,
                 "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left,
-                "passphrase_file_not_deleted": report.passphrase_file_not_deleted},
+                "passphrase_file_not_deleted": report.passphrase_file_not_deleted, "clear_swap": report.clear_swap},
          render.wipe_text(report, str(home.path)))
     if report.failed:
         held = all(READER_HOLDS in why for why in report.failed)

@@ -9,6 +9,9 @@ only this process could raise its soft limit again), and on Linux the process is
 marked not dumpable (prctl PR_SET_DUMPABLE 0), which also holds against a limit raised from
 outside (prlimit) and keeps other processes of the same user from attaching to it (ptrace) or
 reading its memory. Where either is unavailable, it is skipped quietly: the keys still open.
+The same holds for a `solnet publish` reading values from its standard input (`--private -`: a
+case's details, typed at its prompt for minutes, then held while the running node signs them), from
+before it reads them: it may never unlock the keys itself.
 """
 from __future__ import annotations
 

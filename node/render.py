@@ -743,6 +743,11 @@ def wipe_text(report: Any, home: str) -> str:
         lines.append("  the whole home folder, event log included, is gone")
     else:
         lines.append("  public events were kept (other nodes hold them too); `solnet wipe --all` removes them as well")
+    if report.clear_swap:  # (node/swap.py: pages of the node's memory may be there)
+        lines.append(f"  not touched: the swap at {', '.join(report.clear_swap)}, on a disk and not encrypted, which may "
+                     "hold pages of the node's memory (its keys, the private details it showed): as root, turn it off "
+                     "and overwrite it (a swap file: `sudo swapoff FILE && sudo shred -u FILE`), and use zram or an "
+                     "encrypted swap from now on")
     # Commands typed at a terminal stay in its shell's history file, past any wipe of the home.
     lines.append("  not touched: your shell's history, which holds the solnet commands typed on this machine (their "
                  "regions, times, groups): clear it in each terminal that ran them (bash: history -c && history -w)")

@@ -16,6 +16,10 @@ before the wipe (a backup, a card imaged at a border). When the wiping process h
 names is destroyed as the keystore is; when it has not, the wipe's words say to destroy it if there
 is one.
 
+Swap: a swap area on a disk in the clear (Raspberry Pi OS's /var/swap) may hold pages of the node's
+memory, its keys and the private details it showed among them; only root may touch it, so the wipe
+names it (node/swap.py) and says how to clear it.
+
 Flash storage (SD cards, SSDs) may keep old copies of overwritten blocks in spare areas: the
 overwrite makes recovery harder, it cannot make it impossible. The keystore was encrypted
 under the passphrase all along; the wipe removes even that ciphertext.
@@ -40,8 +44,9 @@ from events.kinds import KINDS, LOCATING_KINDS
 from events.sealed import SEALED_KIND
 from node import own_marks
 from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, PASSPHRASE_FILE_RECORD, Home
-from node.home_lock import LOCK_FILE, node_lock_holder
+from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
 from node.login_links import FOLDER as LOGIN_LINKS
+from node.swap import clear_swaps
 from node.store import Store, StoreError
 from node.store.errors import DiskFailing, StorageFull
 from node.store.local import forget_private_raw
@@ -62,6 +67,9 @@ class WipeReport:
     # user's: /etc/solnet/ as the README sets it up): it holds random bytes, no longer the passphrase
     passphrase_file_not_deleted: str | None = None
     disk_was_full: bool = False  # the private parts could not be dropped for lack of space: the database went whole
+    # Swap areas on a disk in the clear (node/swap.py): the node's memory, its keys and the private
+    # details it showed, may have been paged out there, out of the wipe's reach
+    clear_swap: list[str] = field(default_factory=list)
 
 
 
@@ -130,6 +138,12 @@ def _pid_locking(home: Home) -> int | None:
     return node_lock_holder(home.path / LOCK_FILE) or None
 
 
+def _pid_starting(home: Home) -> int | None:
+    """The `solnet run` holding this home's starting mark: from its first moment, before it takes the
+    node lock (its keystore read, Argon2id, the database opened: seconds on a Pi), to its end."""
+    return node_lock_holder(home.path / STARTING_FILE) or None
+
+
 def _pid_by_command_line(home: Home) -> int | None:
     """A `solnet ... run` process naming this home (what is left when its files cannot be read)."""
     for entry in Path("/proc").iterdir():
@@ -166,12 +180,14 @@ def _runs_home(pid: int, home: Home, *, run: bool = False) -> bool:
 
 def _stop_running_node(home: Home) -> int | None:
     """SIGTERM the `solnet run` serving this home, if one is alive; its pid. Found by the lock it
-    holds, else by its runtime record, else by its command line: a failing disk may deny the first
-    two. The lock's holder is the node (its flock is held now: no reused pid); the others are
+    holds, else by the starting mark (a node still starting holds no lock yet, and may hold the keys
+    already), else by its runtime record, else by its command line: a failing disk may deny the first
+    three. The holders of the lock and the mark are the node (their flock is held now: no reused pid); the others are
     checked against /proc, which a node that forbids core dumps (node/no_core_dump.py) hides from
     other processes of its user: found by the lock, it is stopped all the same."""
     pid = None
-    for find, held in ((_pid_locking, True), (_pid_recorded, False), (_pid_by_command_line, False)):
+    for find, held in ((_pid_locking, True), (_pid_starting, True), (_pid_recorded, False),
+                       (_pid_by_command_line, False)):
         try:
             pid = find(home)
         except (OSError, ValueError, StoreError):
@@ -183,12 +199,22 @@ def _stop_running_node(home: Home) -> int | None:
         return None
     os.kill(pid, signal.SIGTERM)
     for _ in range(100):  # up to 5 s for a clean stop
-        if not Path(f"/proc/{pid}").exists():
+        if _ended(pid):
             break
         time.sleep(0.05)
     else:
         os.kill(pid, signal.SIGKILL)
     return pid
+
+
+def _ended(pid: int) -> bool:
+    """Whether the process `pid` has ended: gone, or a zombie its parent has not reaped yet (a shell
+    script busy with something else; the wipe waited its 5 s for it, then sent SIGKILL to nothing)."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat_line.rpartition(")")[2].split()[:1] == ["Z"]  # (the name in parentheses may hold spaces)
 
 
 def wipe(home: Home, *, everything: bool = False) -> WipeReport:
@@ -227,6 +253,7 @@ def destroy_keys(home: Home, report: WipeReport) -> None:
         report.failed.append(f"the home's folders ({exc.strerror})")
     shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
     _destroy_passphrase_file(home, report)
+    report.clear_swap = clear_swaps()  # (said, not wiped: only root may touch a swap area)
 
 
 def _destroy_passphrase_file(home: Home, report: WipeReport) -> None:

@@ -85,3 +85,15 @@ def test_a_command_holding_a_passphrase_before_it_unlocks_dumps_no_core(tmp_path
     assert _limit_at_prompt(["--home", str(home), "wipe"], b"Type WIPE", {**clean, "SOLNET_PASSPHRASE": PASS})[0] == "0"
     assert _limit_at_prompt(["--home", str(tmp_path / "other"), "init", "--group", "G", "--region", "calais"],
                             b"Passphrase for this node's keys", clean)[0] == "0"
+
+
+def test_private_details_read_from_standard_input_dump_no_core(tmp_path: Path) -> None:
+    """`solnet publish ... --private -` reads a case's details (a name, an age, a place) at its prompt,
+    with no passphrase in its environment, and hands them to the running node if one serves the home
+    (no keys unlocked here at all): a Ctrl-\\ (SIGQUIT) or a crash while they were typed or while the
+    node signed wrote them to a core file."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], PASS)
+    args = ["--home", str(calais.home.path), "publish", "support.request", "--region", "calais", "--type", "housing",
+            "--people", "1", "--urgency", "high", "--to", "Calais", "--private", "-"]
+    assert _limit_at_prompt(args, b"Private details", clean)[0] == "0"
