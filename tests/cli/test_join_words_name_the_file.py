@@ -3,10 +3,9 @@ FILE. It said `join TOKEN`, and `join --help` showed `token`: a newcomer pasted 
 the command line (where every user of the machine sees it), which `join` then refused."""
 from __future__ import annotations
 
-from conftest import run
 
-
-def test_an_unjoined_home_names_the_invite_file_and_join_takes_it(network, tmp_path) -> None:
+def test_an_unjoined_home_names_the_invite_file_and_join_takes_it(network, tmp_path, cli) -> None:
+    run = cli.run
     home = tmp_path / "cardiff"
     group = run(home, "init", "--group", "Cardiff", "--region", "cardiff").stdout
     refused = run(home, "publish", "need", "--category", "tents", "--quantity", "1", "--region", "cardiff", ok=False)
