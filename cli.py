@@ -2431,8 +2431,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("group_id", nargs="*", help="the admitting group's id (default: this group's admitters as this "
                                                "node shows them, `solnet view groups`)")
     p.add_argument("--offline", action="store_true", help=OFFLINE_HELP)
-    p = add("join", cmd_join, "join a network with a token from a member group")
-    p.add_argument("token", help="the invite file")
+    p = add("join", cmd_join, "join a network with the invite file a member group wrote (`solnet invite`)")
+    p.add_argument("token", metavar="FILE", help="the invite file (invite.txt), not the invite's text")
     p = add("publish", cmd_publish, "publish an event: solnet publish KIND --field value ...")
     p.add_argument("kind", nargs="?", help=kind_names())
     p.add_argument("rest", nargs=argparse.REMAINDER,

@@ -580,8 +580,8 @@ class Home:
 
                 raise HomeError(f"this home was in network {network_id[:12]}..., but its database {self.db_path} "
                                 f"is gone (moved aside?). To rebuild it, {REBUILD_STEPS}")
-            raise HomeError(f"this node has not joined a network yet: run `solnet --home {self.path} join TOKEN` "
-                            "with an invite from a member group, or found one with `init --new-network`")
+            raise HomeError(f"this node has not joined a network yet: run `solnet --home {self.path} join invite.txt` "
+                            "with the invite file a member group wrote for it (`solnet id` prints the group id they need), or found one with `init --new-network`")
         try:
             log = EventLog(Store(self.db_path))
         except NotInitialised as exc:

@@ -485,6 +485,7 @@ class Dashboard:
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
                 "offer_offline": offer_offline, "offer_new_region": offer_new_region,
+                "named_refs": await self.node.db(pages.form_references, self.node.log, kind, values),
                 "public_update": kind == "alert.update"
                 and await self.node.db(publishing.public_alert, self.node.log, values.get("alert")),
                 "regions": (await self.node.db(pages.regions, self.node.log))[0], "node_zone": render.local_zone(),

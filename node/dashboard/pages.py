@@ -13,8 +13,9 @@ from events.kinds import KINDS
 from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
-from node import references, render, revoked_here
+from node import publishing, references, render, revoked_here
 from node.dashboard.event_names import Named
+from node.field_input import InputError
 from node.hidden_own import still_said
 from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
 from node.log import EventLog
@@ -459,6 +460,27 @@ def referenced(log: EventLog, kind: str, fields: dict[str, Any]) -> tuple[dict[b
             if f.refers_to and about is None:
                 about = refs[event_id]
     return refs, about
+
+
+def form_references(log: EventLog, kind: str, values: dict[str, str]) -> dict[str, Named]:
+    """For each event-id field of a publish form of `kind` holding an id (or a unique beginning of
+    one) of an event this node holds: that event, to be named beside the field. A form opened from
+    "All clear: raid, calais, ..." showed only the alert's 64 hex characters: nobody, a screen reader's
+    user least, could tell which alert they were about to clear."""
+    spec = KINDS.get(kind)
+    named: dict[str, Named] = {}
+    for f in spec.fields if spec is not None else ():
+        text = values.get(f.name)
+        if f.type != "id" or not text:
+            continue
+        try:
+            event_id = publishing.resolve_event_id(log, text)
+        except InputError:  # not an id, none such, several such: the form's check says it
+            continue
+        found = referenced(log, kind, {f.name: event_id})[0].get(event_id)
+        if found is not None:
+            named[f.name] = found
+    return named
 
 
 def recipient_groups(log: EventLog) -> list[dict[str, Any]]:

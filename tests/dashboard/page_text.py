@@ -37,3 +37,14 @@ def visible_text(html: str) -> str:
     parser = VisibleText()
     parser.feed(html)
     return "\n".join(parser.parts)
+
+
+async def refused_form(node, kind: str, fields: dict[str, str], lang: str = "en") -> str:
+    """The page of the publish form of `kind` sent with `fields` (and its CSRF token) and refused (400)."""
+    async with node.client.get(f"/publish/{kind}?lang={lang}") as r:
+        token = csrf_of(await r.text())
+    async with node.client.post(f"/publish/{kind}?lang={lang}", data={"csrf": token, **fields},
+                                allow_redirects=False) as r:
+        html = await r.text()
+        assert r.status == 400, (r.status, html[:300])
+    return html

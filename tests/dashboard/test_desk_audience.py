@@ -41,7 +41,8 @@ async def test_the_desk_marks_what_is_for_chosen_groups_only(sample, start_node)
     async with node.client.get("/", headers={"Accept-Language": "en"}) as r:
         row = _bristol_row(await r.text())
     assert "Blockade 7" in row and "Blockade 7 " in row and "Shared only with Calais and Bristol" in row, row
-    assert "blankets: 45 items 1 of 2 for chosen groups only" in row, row  # the sample's 40 open, 5 for Bristol
+    # the sample's 40 open, 5 for Bristol; a pause before the note (test_shared_note_apart.py)
+    assert "blankets: 45 items , 1 of 2 for chosen groups only" in row, row
     assert "for chosen groups only" in row.split("Blockade 7")[1], row  # the fund, after the action
     async with node.client.get("/", headers={"Accept-Language": "fr"}) as r:
         row = _bristol_row(await r.text())

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import re
 
-from page_text import csrf_of
+from page_text import csrf_of, refused_form
 
 
 async def _errors(node, kind: str, fields: dict[str, str], lang: str = "en") -> dict[str, str]:
-    async with node.client.get(f"/publish/{kind}?lang={lang}") as r:
-        token = csrf_of(await r.text())
-    async with node.client.post(f"/publish/{kind}?lang={lang}", data={"csrf": token, **fields},
-                                allow_redirects=False) as r:
-        html = await r.text()
-        assert r.status == 400, (r.status, html[:300])
+    html = await refused_form(node, kind, fields, lang)
     return dict(re.findall(r'<p class="field-error" id="e-([\w.]+)">([^<]*)</p>', html))
 
 
