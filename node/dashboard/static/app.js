@@ -489,6 +489,8 @@
     source.addEventListener("change", function (e) {
       if (e.data && +e.data > +since) { if (+e.data > +told) { told = e.data; } refresh(); }
     });
+    // No event came, yet what the page shows changed (a live alert ended, the links went): read again.
+    source.addEventListener("recheck", function () { refresh(); });
     // The node ends each stream after its lifetime (STREAM_LIFETIME_S) and says so: a new one is
     // opened at once, without a word (it was said as "interrupted: reconnecting…" every 5 minutes).
     source.addEventListener("end", function () { source.close(); if (!stopped) { connect(); } });
