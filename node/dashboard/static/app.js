@@ -198,6 +198,8 @@
     state.textContent = panel.getAttribute("data-label-" + said);
     button.disabled = !supported;
     panel.hidden = false;
+    var link = document.getElementById("notify-link");  // (the page's head leads to it, at the end)
+    if (link) { link.hidden = false; }
   }
   if (panel) {
     panel.addEventListener("change", function (e) {
