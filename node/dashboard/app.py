@@ -881,7 +881,11 @@ class Dashboard:
             # Read again once events came, but not more often than ALERT_ENDS_EVERY_S: a sync stores
             # batches many times a second, and no alert ends seconds after it came.
             if kept is None or (kept[0] != n and clock - kept[1] >= ALERT_ENDS_EVERY_S):
-                self._alert_ends = kept = (n, clock, await self.node.db(pages.alert_ends, self.node.log, now))
+                try:
+                    ends = await self.node.db(pages.alert_ends, self.node.log, now)
+                except (StoreError, StorageFailed):  # the pages say it; the stream goes on with what it knew
+                    ends = kept[2] if kept is not None else []
+                self._alert_ends = kept = (n, clock, ends)
         ends = kept[2]
         links = self.node.live_facts()["links"]
         peers = [p for p in self.node.peer_views(now) if p.get("source") != "blocked"]
