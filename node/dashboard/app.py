@@ -61,6 +61,10 @@ WIPE_DB_WAIT_S = 10.0      # the panic wipe's wait for the database's part, once
 WIPED_EXIT_S = 20.0        # after a panic wipe, the node's clean stop gets this long; then the process ends
 STREAM_LIFETIME_S = 300.0  # a stream ends after this; the page opens a new one (bounded, never stale)
 KEEPALIVE_S = 15.0
+# How often a live stream looks again at what an open page shows that changes with no event stored:
+# the peer links open, whether the node is cut off, a live alert's end (that one is looked at when due)
+RECHECK_S = 5.0
+ALERT_ENDS_EVERY_S = 2.0
 RETRY_MS = 3000
 # Per-request state: the page context and the cookies to set (typed keys where aiohttp has them).
 _RequestKey = getattr(web, "RequestKey", None)
@@ -151,6 +155,9 @@ class Dashboard:
         self._streams = 0
         self._closing = asyncio.Event()
         self._heard_ms: int | None = None  # when a peer link was last seen open
+        # When the live alerts end, as of the newest stored event (its n): one read for every open stream
+        self._alert_ends: tuple[int, float, list[int]] | None = None  # (n, when read: the loop's clock, ends)
+        self._alert_ends_lock = asyncio.Lock()
         # Read once: nothing changes it while the node runs (init and join do not run beside it), and
         # every page needs it, also the one saying that the disk under the home fails.
         self.node_name = node.home.config().group_name
@@ -844,14 +851,29 @@ class Dashboard:
         try:
             await response.prepare(request)
             await response.write(f"retry: {RETRY_MS}\n\n".encode())
-            deadline = asyncio.get_running_loop().time() + STREAM_LIFETIME_S
-            while not self._closing.is_set() and asyncio.get_running_loop().time() < deadline:
-                n = await self._next_change(since)
+            clock = asyncio.get_running_loop().time
+            deadline = clock() + STREAM_LIFETIME_S
+            seen, next_end = await self._quiet_state()
+            written = clock()
+            while not self._closing.is_set() and clock() < deadline:
+                wait = max(0.0, min(RECHECK_S, KEEPALIVE_S, deadline - clock()))
+                if next_end is not None:  # woken when a live alert ends, not up to RECHECK_S later
+                    wait = min(wait, max(0.0, (next_end - now_ms()) / 1000) + 0.01)
+                n = await self._next_change(since, wait)
+                state, next_end = await self._quiet_state()
                 if n > since:
                     since = n
                     await response.write(f"event: change\ndata: {n}\n\n".encode())
-                else:
+                elif state != seen:
+                    # No event came, yet what the page shows is no longer true (an alert ended, the
+                    # links went): the page reads its parts again (it kept a raid alert "live" hours
+                    # past its end, and never said the node was cut off, until an event came).
+                    await response.write(b"event: recheck\ndata: quiet\n\n")
+                elif clock() - written >= KEEPALIVE_S:
                     await response.write(b": keepalive\n\n")
+                else:
+                    continue
+                seen, written = state, clock()
             if not self._closing.is_set():  # its planned end, not a failure: the page reconnects without a word
                 await response.write(b"event: end\ndata: lifetime\n\n")
         except (ConnectionResetError, asyncio.CancelledError):
@@ -860,8 +882,30 @@ class Dashboard:
             self._streams -= 1
         return response
 
-    async def _next_change(self, since: int) -> int:
-        change = asyncio.ensure_future(self.node.wait_for_change(since, KEEPALIVE_S))
+    async def _quiet_state(self) -> tuple[tuple[int, bool, int], int | None]:
+        """What an open page shows that changes while no event is stored: the peer links open,
+        whether the node counts as cut off, and how many of the live alerts have ended by now; and
+        when the next of them ends (ms; None: none)."""
+        now, n, clock = now_ms(), self.node.last_stored_n, asyncio.get_running_loop().time()
+        async with self._alert_ends_lock:  # (the streams asking at once wait for one read)
+            kept = self._alert_ends
+            # Read again once events came, but not more often than ALERT_ENDS_EVERY_S: a sync stores
+            # batches many times a second, and no alert ends seconds after it came.
+            if kept is None or (kept[0] != n and clock - kept[1] >= ALERT_ENDS_EVERY_S):
+                try:
+                    ends = await self.node.db(pages.alert_ends, self.node.log, now)
+                except (StoreError, StorageFailed):  # the pages say it; the stream goes on with what it knew
+                    ends = kept[2] if kept is not None else []
+                self._alert_ends = kept = (n, clock, ends)
+        ends = kept[2]
+        links = self.node.live_facts()["links"]
+        peers = [p for p in self.node.peer_views(now) if p.get("source") != "blocked"]
+        last_sync = max((p["last_sync"] for p in peers if p.get("last_sync")), default=None)
+        cut_off = self._cut_off_minutes({"last_sync": last_sync}, links) is not None
+        return (links, cut_off, sum(1 for end in ends if end <= now)), next((e for e in ends if e > now), None)
+
+    async def _next_change(self, since: int, timeout: float = KEEPALIVE_S) -> int:
+        change = asyncio.ensure_future(self.node.wait_for_change(since, timeout))
         closing = asyncio.ensure_future(self._closing.wait())
         try:
             done, _ = await asyncio.wait({change, closing}, return_when=asyncio.FIRST_COMPLETED)

@@ -194,6 +194,13 @@ def alert_watch(log: EventLog, now: int) -> dict[str, Any]:
     return {"alerts": alerts, "history": {"items": history}, "names": group_names(log)}
 
 
+def alert_ends(log: EventLog, now: int) -> list[int]:
+    """When each alert the overview lists as live at `now` ends (its expiry, its updates counted),
+    soonest first: an open page must drop it then, though no event comes (the live stream tells it)."""
+    alerts, _ = alerts_of_every_group(reader_of(log), None, now, CANDIDATES, ALERTS_PER_GROUP)
+    return sorted(a["expires"] for a in alerts)
+
+
 def _paged_section(log: EventLog, first: dict[str, Any], section: str, page: int,
                    deep: dict[str, Any]) -> dict[str, Any]:
     """`paged` for one PAGED section: DEEP rows read only when it has more than its first page."""

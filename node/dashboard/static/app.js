@@ -198,6 +198,8 @@
     state.textContent = panel.getAttribute("data-label-" + said);
     button.disabled = !supported;
     panel.hidden = false;
+    var link = document.getElementById("notify-link");  // (the page's head leads to it, at the end)
+    if (link) { link.hidden = false; }
   }
   if (panel) {
     panel.addEventListener("change", function (e) {
@@ -489,6 +491,8 @@
     source.addEventListener("change", function (e) {
       if (e.data && +e.data > +since) { if (+e.data > +told) { told = e.data; } refresh(); }
     });
+    // No event came, yet what the page shows changed (a live alert ended, the links went): read again.
+    source.addEventListener("recheck", function () { refresh(); });
     // The node ends each stream after its lifetime (STREAM_LIFETIME_S) and says so: a new one is
     // opened at once, without a word (it was said as "interrupted: reconnecting…" every 5 minutes).
     source.addEventListener("end", function () { source.close(); if (!stopped) { connect(); } });

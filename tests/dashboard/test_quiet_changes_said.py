@@ -1,0 +1,65 @@
+"""An open page learns of what changes while no event is stored (node/dashboard/app.py, `live`).
+
+The live stream told a page only of new events; a raid alert that ended stayed in an open
+overview's "Live alerts" (and in the desk's count, and its notifications) until the next event came,
+hours on a quiet night, and a node whose peers all went stayed "2 connected of 4", with no "cut off"
+banner, on the page a coordinator keeps open. Now the stream says `event: recheck` then, and the
+page reads its parts again (static/app.js).
+"""
+from __future__ import annotations
+
+import asyncio
+
+from page_text import PASSPHRASE
+from test_http import get
+
+from node import publishing
+from node.clock import now_ms
+
+WAIT_S = 10.0  # bound of each wait on the stream
+
+
+async def next_event(stream) -> str:
+    """The name of the stream's next event other than `change` (the one just stored may be told
+    still): `recheck`, or `end`; keepalives skipped."""
+    while True:
+        line = await stream.content.readline()
+        if not line:
+            return "closed"
+        if line.startswith(b"event: ") and line != b"event: change\n":
+            return line.decode().removeprefix("event: ").strip()
+
+
+async def test_an_alert_that_ends_leaves_an_open_page_though_no_event_comes(sample, start_node) -> None:
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+    keys = sample.nodes[0].home.keys(PASSPHRASE)
+    # Posted 58 s ago for a minute: it ends 2 s from now.
+    await running.db(lambda: publishing.publish(
+        running.log, keys, "alert", {"region": "calais", "type": "raid", "text": "Ends soon 7"},
+        expires_in="1m", now=now_ms() - 58_000))
+    _, page, _ = await get(node.client, "/")
+    assert "Ends soon 7" in page
+    async with node.client.get(f"/live?since={running.last_stored_n}") as stream:
+        assert stream.status == 200
+        assert await asyncio.wait_for(next_event(stream), WAIT_S) == "recheck"
+    _, fragment, _ = await get(node.client, "/fragment/overview")
+    assert "Ends soon 7" not in fragment and "CRS 12:40" in fragment  # the other alert is still live
+
+
+async def test_a_node_cut_off_says_so_on_an_open_page(sample, start_node, monkeypatch) -> None:
+    from node.dashboard import app as dashboard_app
+    monkeypatch.setattr(dashboard_app, "RECHECK_S", 0.2, raising=False)
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+    # No peer at all, started long enough ago that it counts as cut off 2 s from now (after 120 s).
+    running._started_ms = now_ms() - 118_000
+    _, page, _ = await get(node.client, "/")
+    assert 'id="cut-off"' not in page
+    async with node.client.get(f"/live?since={running.last_stored_n}") as stream:
+        assert stream.status == 200
+        assert await asyncio.wait_for(next_event(stream), WAIT_S) == "recheck"
+    _, fragment, _ = await get(node.client, "/fragment/overview")
+    assert 'id="cut-off"' in fragment
