@@ -469,6 +469,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(message, name)
     case_note = kind.name in CASE_NOTE_KINDS
     now = now_ms() if now is None else now
+    _refuse_lapsed_at_once(kind.name, fields, now)
     expires = None
     if expires_in is not None and expires_in.strip():
         expires = expiry_time(kind, expires_in, now)
@@ -537,6 +538,20 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         if why is None:
             raise
         raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
+
+
+# The listings that end at their `until`, in words: one published with it past is in no list at all
+_LAPSING = {"need": "need", "offer": "offer", "support.offer": "support offer"}
+
+
+def _refuse_lapsed_at_once(kind: str, fields: Mapping[str, Any], now: int) -> None:
+    """A need, an offer or a support offer whose `until` has already passed: it lapses at once, and
+    no list, desk or page shows it (`view needs` nor the dashboard), though "Published" was all it
+    said: a typo in a date (the 5th for the 15th), or a time of day already gone, reached no one."""
+    until = fields.get("until")
+    if kind in _LAPSING and isinstance(until, int) and until <= now:
+        raise PublishError(f"'until' ({local_time(until)}) has already passed: the {_LAPSING[kind]} would lapse at "
+                           "once and no list would show it; give a time still to come, or leave 'until' out", "until")
 
 
 def _refuse_leaving_with_devices(log: EventLog, group: bytes) -> None:
