@@ -562,6 +562,7 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
         name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
         # more than asked is what the fulfilling groups claim, not goods counted: said as their claim
         left = f", {item['remaining']} still needed" + (
+            f" ({item['over']} more covered than it asks now: its group lowered it)" if item.get("lowered") else
             f" (OVER-CLAIMED: {item['over']} more than asked, claimed by "
             + ", ".join(f"{name(b['group'])} {b['quantity']}" for b in item.get("fulfilled_by") or ()) + ")"
             if item.get("over") else "")
