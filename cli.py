@@ -1092,7 +1092,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     opened = audience.opened_event(log, opener, row)
     state_kind = row[4] if opened is None else opened[0].kind
-    if state_kind in STATE_KINDS and opener is None and log.store.holds_sealed():
+    if state_kind in SEALED_STEP_KINDS and opener is None and log.store.holds_sealed():
         opener = cli_opener(home, True)  # an update for chosen groups may have withdrawn it (as `view` reads it)
     state = _state_now(log, row, state_kind, opener)
     if state is not None:  # what it comes to now (withdrawn, covered, raised), as `view` counts it
@@ -1120,15 +1120,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-STATE_KINDS = ("need", "offer", "fundraiser")  # what `show` says the state of now
+# What `show` says the state of now: an alert's all clear, or where an update moved it, and who took
+# or closed a support request too (a raid shown where it was first seen, no word of its all clear)
+STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request")
+SEALED_STEP_KINDS = ("need", "offer", "fundraiser")  # whose updates may be for chosen groups
 STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
                            "is locked, and one of them may update it. If this device is one of their readers, give "
                            "the passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to read them.")
 
 
 def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | None) -> dict[str, Any] | None:
-    """A stored need's, offer's or fundraiser's item (`kind`: its own, or its inside's if it is for
-    chosen groups) as `view` shows it now: with the events for chosen groups `opener` reads, as
+    """A stored need's, offer's, fundraiser's, alert's or support request's item (`kind`: its own,
+    or its inside's if it is for chosen groups) as `view` shows it now: with the events for chosen groups `opener` reads, as
     `view` reads them (an update shared with chosen groups withdrew a need that read as open here).
     None for other kinds."""
     from node import audience, references
@@ -1142,6 +1145,16 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
         store = audience.WithOpened(log.store, audience.opened_rows(log, opener))
     if kind in ("need", "offer"):
         return references.listing_state(store, log.trust, row[0], now_ms())
+    if kind == "alert":
+        from node.alert_feed import alert_now
+        story = alert_now(log, row[0])
+        if story is not None and story["status"] == "live" and row[5] is not None and row[5] <= now_ms():
+            story["status"] = "expired"  # (its body not yet swept)
+        return story
+    if kind == "support.request":
+        from node.views import named, reader_of, support_request_item
+        item = support_request_item(reader_of(log, opener=opener), row[0], now_ms(), None)
+        return named(item, group_names(log)) if item is not None else None
     return fundraiser_item(Held(store, log.trust), row[0], now_ms())
 
 

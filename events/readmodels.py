@@ -224,7 +224,8 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
                      replied_by: RepliedBy = nobody, suggest: bool = True) -> list[dict[str, Any]]:
     """Open needs and offers, newest first, as their groups last adjusted them, until they lapse or
     are withdrawn. A need says how much is fulfilled, remains, and was covered beyond what it
-    asked (`over`), who covered it (`fulfilled_by`: each group's total, largest first: "covered
+    asked (`over`; `lowered` when its group lowered the quantity below what was covered, which no
+    more than it asked before: no group over-claimed), who covered it (`fulfilled_by`: each group's total, largest first: "covered
     999,960 more than asked" is one group's claim, said as such; `id`: its first fulfilment, for a
     decline to name), which fulfilments its group
     declined (`declined`, need.decline: a decline of one of a group's fulfilments of the need takes
@@ -289,7 +290,12 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         used = done.get(row.key, 0) if row.table == "need" else taken.get(row.key, 0)
         left = max(0, item["quantity"] - used)
         if row.table == "need":
+            # covered beyond what it asks now only because its own group lowered it since: not the
+            # fulfilling groups' over-claim (which a decline answers), and not said as one
+            asked = [row.data["quantity"], *(u.data["quantity"] for u in changes.get(row.key, ())
+                                             if "quantity" in u.data and _counts(u, target))]
             item.update(fulfilled=used, remaining=left, over=max(0, used - item["quantity"]),
+                        lowered=item["quantity"] < used <= max(asked),
                         fulfilled_by=[{"group": g, "quantity": n, "id": first[row.key, g].key} for g, n in sorted(
                             by_group[row.key].items(), key=lambda gn: (-gn[1], gn[0]))],
                         declined=[{"id": f.key, "group": f.data["group"], "quantity": f.data["quantity"]}

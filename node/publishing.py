@@ -25,7 +25,8 @@ from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
 from events.effects import Target, explain, problem
 from events.kinds import HOUR_MS, KINDS, UPDATES, Kind, check_fields, relation_problems, wrong_reference
-from events.projections import PROFILE
+from events.projections import (ALERT_UPDATE, FUNDRAISER_UPDATE, NEED_UPDATE, OFFER_UPDATE, PROFILE, REPORT,
+                                SUPPORT_OFFER_UPDATE, SUPPORT_STATUS)
 from events.sealed import REPLIES, SEALABLE, SEALED_KIND
 from node import references
 from node.known_regions import refuse_new_region
@@ -468,6 +469,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(message, name)
     case_note = kind.name in CASE_NOTE_KINDS
     now = now_ms() if now is None else now
+    _refuse_lapsed_at_once(kind.name, fields, now)
     expires = None
     if expires_in is not None and expires_in.strip():
         expires = expiry_time(kind, expires_in, now)
@@ -484,6 +486,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
     if chosen:
         _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
+    now = _after_own_steps(log, kind.name, fields, own, now)
     try:
         check_effect(log, kind.name, fields, own, now)
     except EffectRefused as exc:
@@ -537,6 +540,20 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
 
 
+# The listings that end at their `until`, in words: one published with it past is in no list at all
+_LAPSING = {"need": "need", "offer": "offer", "support.offer": "support offer"}
+
+
+def _refuse_lapsed_at_once(kind: str, fields: Mapping[str, Any], now: int) -> None:
+    """A need, an offer or a support offer whose `until` has already passed: it lapses at once, and
+    no list, desk or page shows it (`view needs` nor the dashboard), though "Published" was all it
+    said: a typo in a date (the 5th for the 15th), or a time of day already gone, reached no one."""
+    until = fields.get("until")
+    if kind in _LAPSING and isinstance(until, int) and until <= now:
+        raise PublishError(f"'until' ({local_time(until)}) has already passed: the {_LAPSING[kind]} would lapse at "
+                           "once and no list would show it; give a time still to come, or leave 'until' out", "until")
+
+
 def _refuse_leaving_with_devices(log: EventLog, group: bytes) -> None:
     """A group revoking its own key (leaving the network) while devices of it are members: they
     would go on signing (design rule 8: what a group certified before its revocation point stays),
@@ -560,10 +577,38 @@ def _after_current_profile(log: EventLog, group: bytes | None, now: int) -> int:
     if group is None:
         return now
     current = log.store.rows(PROFILE, groups=[group])
-    if not current:
-        return now
-    after = current[0].version[0] + 1
+    return _just_after(log, current[0].version[0], now) if current else now
+
+
+def _just_after(log: EventLog, stamp: int, now: int) -> int:
+    """`now`, or `stamp` + 1 if that is later and no further ahead than peers take
+    (MAX_CLOCK_SKEW_MS, and by as much as this clock looks behind)."""
+    after = stamp + 1
     return after if now < after <= now + MAX_CLOCK_SKEW_MS + (log.clock_doubt.behind_ms(now) or 0) else now
+
+
+# The kinds whose effect follows their group's earlier steps on the same item by timestamp, with the
+# table of those steps and the field naming the item: the newest update of a need wins, a claim
+# after a hand-back takes the request again, a hand-back counts after a claim (events.effects).
+_STEPS = {"support.claim": (SUPPORT_STATUS, "request"), "support.close": (SUPPORT_STATUS, "request"),
+          "need.update": (NEED_UPDATE, "need"), "offer.update": (OFFER_UPDATE, "offer"),
+          "support.offer.update": (SUPPORT_OFFER_UPDATE, "offer"), "alert.update": (ALERT_UPDATE, "alert"),
+          "action.report": (REPORT, "action"), "fundraiser.update": (FUNDRAISER_UPDATE, "fundraiser")}
+
+
+def _after_own_steps(log: EventLog, kind: str, fields: Mapping[str, Any], group: bytes | None, now: int) -> int:
+    """The timestamp for a step of `group` on an item (see _STEPS): `now`, or just after the
+    group's newest step on it held here. Each device dates its events by its own clock: a second
+    device of a group whose clock ran five minutes behind handed back a request the group had taken
+    from its first device, and its close, dated before the claim, was refused (and from a peer
+    counted for nothing): the request stayed taken on every desk; its quantity update of a need
+    lost to the earlier one it was made to replace."""
+    step = _STEPS.get(kind)
+    item = fields.get(step[1]) if step is not None else None
+    if group is None or not isinstance(item, bytes):
+        return now
+    stamps = [r.version[0] for r in log.store.rows(step[0], refs=[item]) if r.data.get("group") == group]
+    return _just_after(log, max(stamps), now) if stamps else now
 
 
 def refuse_if_revoked_here(log: EventLog, keys: NodeKeys) -> None:

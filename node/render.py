@@ -295,7 +295,14 @@ LISTING_STATUS_WORDS = {"open": "open", "withdrawn": "WITHDRAWN by its group", "
 def state_text(kind: str, state: dict[str, Any]) -> str:
     """What a need, an offer or a fundraiser comes to now, as `solnet show` says it under the event
     (which shows what was published: a withdrawn need read as open there, a need half covered as
-    wholly missing, a fundraiser with no word of what it raised)."""
+    wholly missing, a fundraiser with no word of what it raised); of an alert and of a support request
+    too (a raid alert shown where it was first seen, with no word of the update that moved it nor of
+    its all clear; a request with no word of who took it or closed it)."""
+    if kind == "alert":
+        return _alert_state_text(state)
+    if kind == "support.request":
+        steps = request_steps_text(state)
+        return state["status"] + (f" — {steps}" if steps else "") + gone_mark(state)
     if kind == "fundraiser":
         said = (f"raised {money(state['raised'], state['currency'])} of {money(state['goal'], state['currency'])} "
                 f"({state['progress']}%), pledged {money(state['pledged'], state['currency'])}")
@@ -312,6 +319,17 @@ def state_text(kind: str, state: dict[str, Any]) -> str:
     else:
         said = f"{quantity(state['remaining'], unit)} left of {state['quantity']}"
     return f"{LISTING_STATUS_WORDS.get(state['status'], state['status'])}; {said}"
+
+
+def _alert_state_text(story: dict[str, Any]) -> str:
+    """What an alert comes to now (events.readmodels.alert_story, `status` "expired" once past its
+    end): its all clear and the words of it, or where it is now and its group's newest words."""
+    if story["status"] == "all_clear":
+        last = (story.get("updates") or [{}])[-1].get("text")
+        return f"ALL CLEAR {local_time(story['cleared_at'])}" + (f": {last}" if last else "")
+    where = f" at {story['location']}" if story.get("location") else ""
+    updated = f"; updated {local_time(story['updated_at'])}: {story['latest']}" if story.get("updated_at") else ""
+    return ("EXPIRED" if story["status"] == "expired" else "LIVE") + where + updated
 
 
 def listing_cut(limit: int, oldest_shown: int) -> str:
@@ -544,6 +562,7 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
         name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
         # more than asked is what the fulfilling groups claim, not goods counted: said as their claim
         left = f", {item['remaining']} still needed" + (
+            f" ({item['over']} more covered than it asks now: its group lowered it)" if item.get("lowered") else
             f" (OVER-CLAIMED: {item['over']} more than asked, claimed by "
             + ", ".join(f"{name(b['group'])} {b['quantity']}" for b in item.get("fulfilled_by") or ()) + ")"
             if item.get("over") else "")
@@ -554,24 +573,7 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
         return [f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"] + [
             f"      could come from: {quantity(m['remaining'], m['unit'])} offered by "
             f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
-    taken = "; ".join([f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
-                       for t in item.get("taken") or ()]
-                      # nobody of a gone group will act: the requester must look for another group
-                      + [f"{t.get('group_name') or short_id(t['group'])} had taken it since {local_time(t['since'])} "
-                         f"but {TAKER_GONE_WORDS[t['group_gone']]}"
-                         + ("; another group that took it still holds it" if item.get("taken") else ": find another group")
-                         for t in item.get("taker_gone") or ()]
-                      # a claim by a group the private part was not sealed to takes nothing here
-                      + [f"claimed by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}, "
-                         f"{CLAIMED_UNSENT_WORDS}" for t in item.get("claimed_unsent") or ()]
-                      + [f"handed back by {b.get('group_name') or short_id(b['group'])} {local_time(b['closed_at'])} "
-                         f"({words(b['outcome'])})" for b in item.get("handed_back") or ()]
-                      # a closed request says when and how it ended, not only who took it
-                      + ([f"closed {local_time(item['closed_at'])}" + (f" ({words(item['outcome'])})"
-                                                                      if item.get("outcome") else "")
-                          + (f" by {ender.get('group_name') or short_id(ender['group'])}, which took it "
-                             "(the group that made it is gone)" if (ender := item.get("closed_by_taker")) else "")]
-                         if item["status"] == "closed" and item.get("closed_at") else []))
+    taken = request_steps_text(item)
     hours = item.get("age_hours")
     age = ("" if hours is None else f", {plural(hours // 24, 'day')} old" if hours >= 24
            else f", {plural(hours, 'hour')} old" if hours else ", less than an hour old")
@@ -585,6 +587,30 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
         f"      could go to: {o.get('group_name') or '?'} ({o['region']}), {plural(o['capacity'], 'place')}"
         + (" (cannot read its private details)" if o.get("reads_private") is False else "")
         + f"  {short_id(o['id'])}" for o in item.get("can_go") or ()]
+
+
+def request_steps_text(item: dict[str, Any]) -> str:
+    """Who takes a support request (events.readmodels.support_requests' item, its groups named),
+    who took it and is gone, who handed it back, and how it was closed: `view support` says it
+    after the request, `show` as what it comes to now."""
+    return "; ".join([f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
+                     for t in item.get("taken") or ()]
+                     # nobody of a gone group will act: the requester must look for another group
+                     + [f"{t.get('group_name') or short_id(t['group'])} had taken it since {local_time(t['since'])} "
+                        f"but {TAKER_GONE_WORDS[t['group_gone']]}"
+                        + ("; another group that took it still holds it" if item.get("taken") else ": find another group")
+                        for t in item.get("taker_gone") or ()]
+                     # a claim by a group the private part was not sealed to takes nothing here
+                     + [f"claimed by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}, "
+                        f"{CLAIMED_UNSENT_WORDS}" for t in item.get("claimed_unsent") or ()]
+                     + [f"handed back by {b.get('group_name') or short_id(b['group'])} {local_time(b['closed_at'])} "
+                        f"({words(b['outcome'])})" for b in item.get("handed_back") or ()]
+                     # a closed request says when and how it ended, not only who took it
+                     + ([f"closed {local_time(item['closed_at'])}" + (f" ({words(item['outcome'])})"
+                                                                     if item.get("outcome") else "")
+                         + (f" by {ender.get('group_name') or short_id(ender['group'])}, which took it "
+                            "(the group that made it is gone)" if (ender := item.get("closed_by_taker")) else "")]
+                        if item["status"] == "closed" and item.get("closed_at") else []))
 
 
 def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:

@@ -119,6 +119,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"language codes", "error.languages"),
     (r"not an event id|no event with an id|more than one event id|event id in full", "error.event_id"),
     (r"is before 'starts_at'", "error.ends_before_start"),
+    (r"has already passed: the [\w ]+ would lapse at once", "error.until_passed"),
     (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
     (r"changes something: give at least one of (?P<fields>.+)", "error.change_something"),
     (r"an update needs its 'text'", "error.update_text"),
