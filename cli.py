@@ -541,7 +541,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     from node.invite import decode_invite
     home = home_of(args)
     config = home.config()
-    if home.db_path.exists():
+    if home.db_path.exists() and not membership.clear_cut_short_join(home):
         raise CliError("this node is already in a network; use another --home to join a second one")
     token = decode_invite(read_token(args.token))
     if token.group.hex() != config.group_id:

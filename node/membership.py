@@ -522,11 +522,37 @@ def inviter_name(log: EventLog, invite_token: Invite, *, for_device: bool) -> st
     return references.group_name(log.store, group)
 
 
+def clear_cut_short_join(home: Home) -> bool:
+    """True, once removed, if the database is what a join killed before it stored any event left
+    (a power cut on a Pi: the file made, its network's genesis perhaps), so that this join starts
+    again. A join that finished stored its invite's events; with none, nothing was signed here and
+    nothing can have left this home. Left there, `join` said "already in a network" while every
+    other command said "has not founded or joined a network yet"."""
+    from node.store import StoreError
+
+    try:
+        store = home.store()
+    except StoreError:
+        return False
+    try:
+        empty = store.count() == 0
+    finally:
+        store.close()
+    if empty:
+        _remove_database(home)
+    return empty
+
+
+def _remove_database(home: Home) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(home.db_path) + suffix).unlink(missing_ok=True)
+
+
 def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
     """Join the network of `invite_token`: store its trust chain, certify this device, publish the
     profile, and keep the token's peers as configured peers (`invite_peers` says which they are)."""
     config = home.config()
-    if home.db_path.exists():
+    if home.db_path.exists() and not clear_cut_short_join(home):
         raise MembershipError("this node is already in a network; use another --home to join a second one")
     if invite_token.group.hex() != config.group_id:
         raise MembershipError(f"this invite admits group {short_id(invite_token.group)}, but this node's group is "
@@ -569,8 +595,7 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
                 store.save_peer(address, "config")
     except BaseException:
         store.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(home.db_path) + suffix).unlink(missing_ok=True)
+        _remove_database(home)
         raise
     config = home.config()  # a further device may have taken its group's name above
     config.network_id = log.network_id.hex()

@@ -46,6 +46,7 @@ CHUNK = 100
 IN_FLIGHT = 2  # chunks sent to one worker before reading its first answer
 LOW_MEMORY = 1 << 30  # below this much memory, one worker at most
 _ROOT = Path(__file__).resolve().parents[1]
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 def worker_count() -> int:
@@ -61,20 +62,47 @@ def worker_count() -> int:
     return min(workers, 1) if _memory_bytes() < LOW_MEMORY else workers
 
 
-def _memory_bytes() -> int:
-    """Physical memory, or the cgroup's limit when that is lower (a container, a systemd MemoryMax)."""
+def _memory_bytes(cgroups: Path = CGROUP_ROOT, own: str | None = None) -> int:
+    """Physical memory, or the lowest memory limit of this process's cgroup and those above it
+    when that is lower (a container, a systemd MemoryMax). `own`: /proc/self/cgroup's text."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         total = 1 << 40
-    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+    return min([total, *_cgroup_limits(cgroups, own)])
+
+
+def _cgroup_limits(cgroups: Path, own: str | None) -> list[int]:
+    """The memory limits of this process's cgroup and of each one above it (each bounds it): cgroup
+    v2's memory.max, v1's memory.limit_in_bytes. Only the top ones were read: a systemd unit's
+    MemoryMax (/sys/fs/cgroup/system.slice/solnet.service/memory.max) went unseen, and a machine
+    with cores to spare started a worker for each under a limit meant for a Pi."""
+    if own is None:
         try:
-            text = Path(limit_file).read_text().strip()
+            own = Path("/proc/self/cgroup").read_text()
         except OSError:
+            own = ""
+    limits = []
+    for line in own.splitlines():
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if not controllers:
+            mount, name = cgroups, "memory.max"
+        elif "memory" in controllers.split(","):
+            mount, name = cgroups / "memory", "memory.limit_in_bytes"
+        else:
             continue
-        if text.isdigit():
-            total = min(total, int(text))
-    return total
+        folder = mount / path.strip().lstrip("/")
+        while True:  # (inside a container its own cgroup is the mount itself: found on the way up)
+            try:
+                text = (folder / name).read_text().strip()
+            except OSError:
+                text = ""
+            if text.isdigit():
+                limits.append(int(text))
+            if folder == mount or mount not in folder.parents:
+                break
+            folder = folder.parent
+    return limits
 
 
 class _Job:

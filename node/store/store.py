@@ -1,9 +1,10 @@
 """The Store: one SQLite file in WAL mode, opened, migrated and tuned."""
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from node.store.errors import DatabaseDamaged, StoreError
+from node.store.errors import DatabaseDamaged, StoreError, translate
 from node.store.local import LocalTables
 from node.store.migrations import MIGRATIONS
 from node.store.schema import LAPSE_MARK, SCHEMA, SCHEMA_VERSION
@@ -91,13 +92,24 @@ class Store(LocalTables):
             self.tune_to_size()
 
     def _schema_version(self) -> int | None:
-        """The schema of an existing database (None for a new, empty file)."""
+        """The schema of an existing database (None for a new, empty file, or one whose making was
+        cut short: see `_half_made`)."""
         version = self._one("PRAGMA user_version")
         if version:
             return version
-        if not self._one("SELECT 1 FROM sqlite_master WHERE name='events'"):
+        if not self._one("SELECT 1 FROM sqlite_master WHERE name='events'") or self._half_made():
             return None
         return 1  # 0.1.0 kept its schema number in meta only
+
+    def _half_made(self) -> bool:
+        """A file whose tables an earlier solnet began to make, one statement at a time, when the
+        process was killed or the power cut (`solnet init` or `join` on a Pi): some tables, no row,
+        and no schema number, which 0.1.0 wrote with its tables. Taken for schema 1, it failed to
+        open ever after ("duplicate column name: kind"), every command and the node's every start."""
+        if self._one("SELECT 1 FROM sqlite_master WHERE name='meta'") is None:
+            return True
+        return self._one("SELECT 1 FROM meta WHERE key='schema_version'") is None \
+            and self._one("SELECT 1 FROM events LIMIT 1") is None
 
     def _refuse_newer(self) -> None:
         version = self._schema_version()
@@ -110,14 +122,26 @@ class Store(LocalTables):
         crash leaves it at a version it can resume from); refuse a newer one. True if it migrated."""
         version = self._schema_version()
         if version is None:
-            self._script(SCHEMA)
-            self._set_version(SCHEMA_VERSION)
-            self._x("INSERT INTO meta(key, value) VALUES (?, 0)", (LAPSE_MARK,))  # no row lapsed yet
+            # Tables, schema number and lapse mark in one transaction: a new file is whole or has
+            # nothing (made statement by statement, a kill cut it half-made: `_half_made`).
+            with self.write():
+                # A half-made file holds no row: its tables go (they may be an older solnet's).
+                for (table,) in self._x("SELECT name FROM sqlite_master WHERE type='table' "
+                                        "AND name NOT LIKE 'sqlite_%'").fetchall():
+                    self._x(f'DROP TABLE IF EXISTS "{table}"')
+                for statement in SCHEMA.split(";\n"):
+                    if statement.strip():
+                        self._x(statement)
+                self._set_version(SCHEMA_VERSION)
+                self._x("INSERT OR REPLACE INTO meta(key, value) VALUES (?, 0)", (LAPSE_MARK,))  # no row lapsed yet
             return False
         migrated = version < SCHEMA_VERSION
         while version < SCHEMA_VERSION:
             with self.write():
-                MIGRATIONS[version](self._db)
+                try:
+                    MIGRATIONS[version](self._db)
+                except sqlite3.Error as exc:  # (a full disk: said as such, not as a traceback)
+                    raise translate(exc, self.path) from exc
                 version += 1
                 self._set_version(version)
         return migrated
