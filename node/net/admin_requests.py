@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -117,9 +119,23 @@ def error_of(exc: Exception) -> dict[str, Any]:
         exc = exc.__cause__  # the store's own words, as the command would have met them
     if isinstance(exc, SolnetError):
         return {"type": "error", "message": str(exc), "exit_code": exc.exit_code}
-    log.exception("a request of the local channel failed")
+    # A defect: said by its class and where it was raised, never with its message nor a traceback's
+    # (a KeyError or ValueError quotes the value it met: a case's private details, an action's place
+    # sealed for chosen groups, a field typed), which the node's log, its journal, would keep past a wipe
+    log.error("a request of the local channel failed (%s, at %s): a defect, please report it with this line",
+              type(exc).__name__, frames_of(exc))
     return {"type": "error", "message": "the node failed to do it; its log says why. `solnet ls --limit 5` shows "
                                         "whether anything was stored.", "exit_code": 1}
+
+
+def frames_of(exc: BaseException, most: int = 8) -> str:
+    """Where `exc` was raised, innermost last, as file:line in function (at most `most` frames): enough
+    to find a defect, with nothing of a value it met (no message, no locals; a chained exception by its
+    class only)."""
+    frames = traceback.extract_tb(exc.__traceback__)[-most:]
+    where = " > ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}" for f in frames) or "?"
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    return where + (f"; while handling a {type(cause).__name__}" if cause is not None else "")
 
 
 def _text(request: dict[str, Any], name: str, required: bool = False) -> str | None:
