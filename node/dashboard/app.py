@@ -614,6 +614,8 @@ class Dashboard:
         # "You are logged out." only to a browser that is: this address opened again (the back
         # button, the history) by one logged in since told a live session it had ended
         left = request.query.get("left") == "1" and not ctx["logged_in"]
+        if left:  # the logout forgot the language cookie: its ?lang= is for this page, not remembered
+            request[DASH_COOKIES].pop(i18n.COOKIE, None)
         return self.respond(request, "login.html", {**ctx, "title": ctx["t"]("login.title"),
                                                     "next": safe_next(request.query.get("next")),
                                                     "flash": ctx["t"]("login.left") if left else None})
@@ -718,10 +720,15 @@ class Dashboard:
             return refusal
         self.sessions.log_out(request.cookies.get(self._names(request).session))
         request[DASH_COOKIES][self._names(request).session] = Sessions.new_id()
-        if self._names(request).browser in request.cookies:
-            # Logged out, the browser keeps no year-long trace of this node (access.py: its mark)
-            request[DASH_COOKIES][self._names(request).browser] = None
-        return _forgetting(self.redirect(request, "/login?left=1"))  # the login page says it: not a bare form
+        # Logged out, the browser keeps no year-long trace of this node: neither its mark (access.py) nor
+        # its language cookie, named "solnet_lang" whichever node set it (a laptop's cookie jar said for a
+        # year that it had used a solnet dashboard, and in which language). The page after says "logged
+        # out" in the language it was in (?lang=), without remembering it (login_form).
+        for name in (self._names(request).browser, i18n.COOKIE):
+            if name in request.cookies or name in request[DASH_COOKIES]:
+                request[DASH_COOKIES][name] = None
+        lang = request[DASH]["lang"]
+        return _forgetting(self.redirect(request, f"/login?left=1&lang={lang}"))  # the login page says it
 
     # --- panic wipe -----------------------------------------------------------------------------
     async def wipe_form(self, request: web.Request) -> web.StreamResponse:
