@@ -1729,8 +1729,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot listen on {args.listen}: {LISTEN_PROBLEMS.get(exc.errno, exc.strerror)}") from None
         config = home.config()
-        print(f"solnet node of {config.group_name} running; peers connect to {listen[0]}:{served.port}. "
-              f"Ctrl-C stops it.", flush=True)
+        # Not the group's name: a service's output stays in the system journal past any wipe (its words
+        # name the journal), and whose node this machine ran is the one thing a wiped node should not say
+        print(f"solnet node running; peers connect to {listen[0]}:{served.port}. Ctrl-C stops it.", flush=True)
         print(f"dashboard: {dashboard_url(listen[0], served.port)}/ — to log in, run `{login_command(args)}` "
               "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
         announcing = checking = None
