@@ -1651,7 +1651,6 @@ def _runtime_facts(home: Home) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     from node.home import passphrase_source_warning
     import asyncio
-    import logging
     import math
     import shlex
     home = home_of(args)
@@ -1701,7 +1700,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if (problem := _listen_problem(listen)) is not None:
         raise CliError(f"cannot listen on {args.listen}: {problem}")
     keys = home.keys()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    from node import log_lines
+    log_lines.configure(sys.stderr)  # (a traceback names classes and frames, never a value: the journal outlives a wipe)
     # The network stack loads only for the commands that use it.
     from node.dashboard import AccessOptions, DashboardOptions
     from node.listener import raise_open_files_limit

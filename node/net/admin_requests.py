@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +17,7 @@ from events.format import Event
 from node import chain_gate, publishing, revoked_here
 from node.first_sync_wait import FirstSyncWait
 from node.known_regions import NewRegion
+from node.log_lines import frames_of
 from node.log import now_ms
 from node.net.admin_socket import Say
 from node.net.storage_health import FULL
@@ -126,16 +125,6 @@ def error_of(exc: Exception) -> dict[str, Any]:
               type(exc).__name__, frames_of(exc))
     return {"type": "error", "message": "the node failed to do it; its log says why. `solnet ls --limit 5` shows "
                                         "whether anything was stored.", "exit_code": 1}
-
-
-def frames_of(exc: BaseException, most: int = 8) -> str:
-    """Where `exc` was raised, innermost last, as file:line in function (at most `most` frames): enough
-    to find a defect, with nothing of a value it met (no message, no locals; a chained exception by its
-    class only)."""
-    frames = traceback.extract_tb(exc.__traceback__)[-most:]
-    where = " > ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}" for f in frames) or "?"
-    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
-    return where + (f"; while handling a {type(cause).__name__}" if cause is not None else "")
 
 
 def _text(request: dict[str, Any], name: str, required: bool = False) -> str | None:
