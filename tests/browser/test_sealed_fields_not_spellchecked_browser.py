@@ -27,3 +27,5 @@ def test_no_field_is_spellchecked_whatever_the_audience(cluster, browser) -> Non
         assert after == before, (kind, after)
         page.check("#f-audience-network")
         assert page.evaluate(CHECKED) == before, kind
+        # nor is the page handed to the browser's translator (node/dashboard/templates/base.html)
+        assert page.evaluate("document.documentElement.translate") is False, kind
