@@ -1664,7 +1664,6 @@ def _runtime_facts(home: Home) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     from node.home import passphrase_source_warning
     import asyncio
-    import logging
     import math
     import shlex
     home = home_of(args)
@@ -1714,7 +1713,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if (problem := _listen_problem(listen)) is not None:
         raise CliError(f"cannot listen on {args.listen}: {problem}")
     keys = home.keys()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    from node import log_lines
+    log_lines.configure(sys.stderr)  # (a traceback names classes and frames, never a value: the journal outlives a wipe)
     # The network stack loads only for the commands that use it.
     from node.dashboard import AccessOptions, DashboardOptions
     from node.listener import raise_open_files_limit
@@ -1742,8 +1742,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot listen on {args.listen}: {LISTEN_PROBLEMS.get(exc.errno, exc.strerror)}") from None
         config = home.config()
-        print(f"solnet node of {config.group_name} running; peers connect to {listen[0]}:{served.port}. "
-              f"Ctrl-C stops it.", flush=True)
+        # Not the group's name: a service's output stays in the system journal past any wipe (its words
+        # name the journal), and whose node this machine ran is the one thing a wiped node should not say
+        print(f"solnet node running; peers connect to {listen[0]}:{served.port}. Ctrl-C stops it.", flush=True)
         print(f"dashboard: {dashboard_url(listen[0], served.port)}/ — to log in, run `{login_command(args)}` "
               "on this machine and open the link it prints (or use this node's passphrase)", flush=True)
         announcing = checking = None

@@ -735,6 +735,13 @@ def connection_problem(exc: BaseException) -> str:
     return "the connection failed" + (f" ({detail.lower()})" if detail else "")
 
 
+JOURNAL_CLEARING = ("the node's log in the system journal if it ran as a service (`journalctl -u solnet`), which keeps "
+                    "when it ran and its warnings: as root, `journalctl --rotate` then `journalctl --vacuum-time=1s` "
+                    "(this clears the whole journal, other services' logs too)")
+NOTIFICATIONS_CLEARING = ("the alerts a dashboard notified, kept with their region and words in the notification "
+                          "centre of each device that showed them: clear them there")
+
+
 def wipe_text(report: Any, home: str) -> str:
     """What `solnet wipe` did (node.wipe.WipeReport), for people."""
     lines = [f"Wiped {home} in {report.seconds:.1f} s:"]
@@ -777,6 +784,10 @@ def wipe_text(report: Any, home: str) -> str:
     # Commands typed at a terminal stay in its shell's history file, past any wipe of the home.
     lines.append("  not touched: your shell's history, which holds the solnet commands typed on this machine (their "
                  "regions, times, groups): clear it in each terminal that ran them (bash: history -c && history -w)")
+    # A service's output (its warnings, when it ran) is kept by journald, and an OS keeps each browser
+    # notification (an alert's region and words) in its notification centre: neither is the home's
+    lines.append(f"  not touched: {JOURNAL_CLEARING}")
+    lines.append(f"  not touched: {NOTIFICATIONS_CLEARING}")
     lines.append("To take part again, make a new node in a new folder (`solnet --home NEW_FOLDER init`), or here "
                  "once `solnet wipe --all` has removed the event log, and ask a member group for an invite."
                  if not report.everything else

@@ -276,8 +276,17 @@ class Dashboard:
         if fragment:
             return self.refuse(request, ctx, 401, "error.login_needed")
         if ctx["role"] == PUBLIC and request.path == "/":
-            return self.redirect(request, "/public/")
+            self._cookieless(request)
+            return self.redirect(request, "/public/" + (f"?lang={ctx['lang']}" if "lang" in request.query else ""))
         return self.redirect(request, "/login?next=" + quote(request.path_qs, safe=""))
+
+    @staticmethod
+    def _cookieless(request: web.Request) -> None:
+        """No cookie for a public visitor (--public-dashboard): a reader of the public pages (a migrant
+        checking where the police are) got a session cookie and, once a language was picked, a
+        year-long "solnet_lang" on the phone, saying it had read a solnet node; the pages hold no form
+        and the language is in their addresses (?lang=). A logged-in admin's cookies stay as they are."""
+        request[DASH_COOKIES] = {}
 
     async def check_post(self, request: web.Request, *, admin: bool = False) -> tuple[Any, web.StreamResponse | None]:
         """The form, or the refusal: every POST needs its session's CSRF token (and, when the
@@ -622,6 +631,8 @@ class Dashboard:
         # "You are logged out." only to a browser that is: this address opened again (the back
         # button, the history) by one logged in since told a live session it had ended
         left = request.query.get("left") == "1" and not ctx["logged_in"]
+        if left:  # the logout forgot the language cookie: its ?lang= is for this page, not remembered
+            request[DASH_COOKIES].pop(i18n.COOKIE, None)
         return self.respond(request, "login.html", {**ctx, "title": ctx["t"]("login.title"),
                                                     "next": safe_next(request.query.get("next")),
                                                     "flash": ctx["t"]("login.left") if left else None})
@@ -726,10 +737,15 @@ class Dashboard:
             return refusal
         self.sessions.log_out(request.cookies.get(self._names(request).session))
         request[DASH_COOKIES][self._names(request).session] = Sessions.new_id()
-        if self._names(request).browser in request.cookies:
-            # Logged out, the browser keeps no year-long trace of this node (access.py: its mark)
-            request[DASH_COOKIES][self._names(request).browser] = None
-        return _forgetting(self.redirect(request, "/login?left=1"))  # the login page says it: not a bare form
+        # Logged out, the browser keeps no year-long trace of this node: neither its mark (access.py) nor
+        # its language cookie, named "solnet_lang" whichever node set it (a laptop's cookie jar said for a
+        # year that it had used a solnet dashboard, and in which language). The page after says "logged
+        # out" in the language it was in (?lang=), without remembering it (login_form).
+        for name in (self._names(request).browser, i18n.COOKIE):
+            if name in request.cookies or name in request[DASH_COOKIES]:
+                request[DASH_COOKIES][name] = None
+        lang = request[DASH]["lang"]
+        return _forgetting(self.redirect(request, f"/login?left=1&lang={lang}"))  # the login page says it
 
     # --- panic wipe -----------------------------------------------------------------------------
     async def wipe_form(self, request: web.Request) -> web.StreamResponse:
@@ -797,14 +813,16 @@ class Dashboard:
     async def public_page(self, request: web.Request) -> web.StreamResponse:
         if (refusal := self._public_allowed(request)) is not None:
             return refusal
+        self._cookieless(request)
         lang = request[DASH]["lang"]
         alerts_only = request.path.rstrip("/").endswith("alerts")
         # The language links from the path alone (the page takes no other parameter): a page kept
         # for each query string anyone makes up would be one made anew per request.
         links = {code: f"{request.path}?lang={code}" for code in i18n.LANGUAGES}
+        served = {**SERVED_LINKS, "index": f"/public/?lang={lang}"}  # (no cookie keeps the language: the link does)
 
         async def make(data: public_site.PublicData) -> str:
-            return render_public(data, lang, SERVED_LINKS, alerts_only=alerts_only, lang_links=links)
+            return render_public(data, lang, served, alerts_only=alerts_only, lang_links=links)
 
         html = await self.public.answer(("page", alerts_only, lang), make)
         return self.finish(request, web.Response(text=html, content_type="text/html"))
@@ -812,6 +830,7 @@ class Dashboard:
     async def public_feed(self, request: web.Request) -> web.StreamResponse:
         if (refusal := self._public_allowed(request)) is not None:
             return refusal
+        self._cookieless(request)
         name = request.match_info.get("name", "calendar.ics")  # /public/calendar/REGION.ics names none
         region = request.match_info.get("region")
         # The feeds' own links are relative (from the site's root): never from the request's Host

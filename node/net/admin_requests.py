@@ -17,6 +17,7 @@ from events.format import Event
 from node import chain_gate, publishing, revoked_here
 from node.first_sync_wait import FirstSyncWait
 from node.known_regions import NewRegion
+from node.log_lines import frames_of
 from node.log import now_ms
 from node.net.admin_socket import Say
 from node.net.storage_health import FULL
@@ -117,7 +118,11 @@ def error_of(exc: Exception) -> dict[str, Any]:
         exc = exc.__cause__  # the store's own words, as the command would have met them
     if isinstance(exc, SolnetError):
         return {"type": "error", "message": str(exc), "exit_code": exc.exit_code}
-    log.exception("a request of the local channel failed")
+    # A defect: said by its class and where it was raised, never with its message nor a traceback's
+    # (a KeyError or ValueError quotes the value it met: a case's private details, an action's place
+    # sealed for chosen groups, a field typed), which the node's log, its journal, would keep past a wipe
+    log.error("a request of the local channel failed (%s, at %s): a defect, please report it with this line",
+              type(exc).__name__, frames_of(exc))
     return {"type": "error", "message": "the node failed to do it; its log says why. `solnet ls --limit 5` shows "
                                         "whether anything was stored.", "exit_code": 1}
 

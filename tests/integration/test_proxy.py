@@ -133,6 +133,6 @@ def test_a_node_started_with_a_tor_peer_and_no_proxy_says_how_to_set_one(cluster
     [bristol] = cluster.network([("Bristol", "bristol")])
     cli(bristol, "peers", "add", f"{ONION}:7700")  # (warned there too)
     cluster.start(bristol)
-    cluster.wait(lambda: "solnet node of Bristol running" in log_text(bristol), 20, "Bristol started")
+    cluster.wait(lambda: "solnet node running" in log_text(bristol), 20, "Bristol started")
     assert (f"warning: http://{ONION}:7700 is a Tor (.onion) address: a node reaches it only through a Tor proxy, "
             "and none is set. Run Tor, then `solnet proxy socks5://127.0.0.1:9050`") in log_text(bristol)
