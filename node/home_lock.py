@@ -26,9 +26,33 @@ def node_lock_holder(lock_path: Path) -> int | None:
         return None
     except BlockingIOError:
         holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(holder) if holder.isdigit() else 0
+        written = int(holder) if holder.isdigit() else 0
+        # The pid in the file is written just after the lock is taken: in between it is an earlier
+        # run's (before a reboot: another process's now, which a wipe would have killed). The
+        # kernel's word, where it can be read, decides.
+        held_by = _exclusive_holders(os.fstat(fd))
+        return written if not held_by or written in held_by else held_by[0]
     finally:
         os.close(fd)  # also drops the shared lock taken to look
+
+
+def _exclusive_holders(file: os.stat_result, locks: Path = Path("/proc/locks")) -> list[int]:
+    """The pids holding an exclusive flock on `file` (by its device and inode), as /proc/locks
+    lists them in this process's pid namespace; none if that cannot be read (then the pid the
+    holder wrote is all there is)."""
+    inode = f"{os.major(file.st_dev):02x}:{os.minor(file.st_dev):02x}:{file.st_ino}"
+    try:
+        lines = locks.read_text().splitlines()
+    except OSError:
+        return []
+    held = []
+    for line in lines:
+        parts = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF"; a waiter's line has "->" after the number
+        if len(parts) >= 6 and parts[1:4] == ["FLOCK", "ADVISORY", "WRITE"] and parts[5] == inode \
+                and parts[4].isdigit() and int(parts[4]):  # (0: a holder outside this pid namespace)
+            held.append(int(parts[4]))
+    return held
 
 
 def hold_exclusive(fd: int, wait_s: float = LOCK_WAIT_S) -> bool:

@@ -197,13 +197,21 @@ def _stop_running_node(home: Home) -> int | None:
         pid = None
     if pid is None:
         return None
-    os.kill(pid, signal.SIGTERM)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:  # ended meanwhile
+        return None
+    except PermissionError:  # another user's process: not a node of this home's (the wipe goes on)
+        return None
     for _ in range(100):  # up to 5 s for a clean stop
         if _ended(pid):
             break
         time.sleep(0.05)
     else:
-        os.kill(pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # it ended at last
+            pass
     return pid
 
 

@@ -51,3 +51,29 @@ def test_the_wipe_stops_a_node_that_is_still_starting(tmp_path: Path, monkeypatc
             proc.kill()
             proc.wait(10)
         os.close(parent)
+
+
+def test_a_pid_left_in_the_mark_by_an_earlier_run_is_not_the_one_stopped(tmp_path: Path) -> None:
+    """The mark's pid is written just after its lock is taken: in between (or after a reboot, until
+    then) the file holds an earlier run's pid, which may be another process's now. The wipe stopped
+    that process. The kernel says who holds the lock (/proc/locks): that one is stopped."""
+    home = Home(tmp_path)
+    (tmp_path / "node.starting").write_text("0\n")
+    bystander = subprocess.Popen(["sleep", "60"])
+    # A process that took the mark and has not written its pid yet: the file holds the bystander's
+    holder = subprocess.Popen(["python3", "-c", "import fcntl, os, sys, time\n"
+                               "fd = os.open(sys.argv[1], os.O_RDWR)\nfcntl.flock(fd, fcntl.LOCK_EX)\n"
+                               "print('held', flush=True)\ntime.sleep(60)", str(tmp_path / "node.starting")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        (tmp_path / "node.starting").write_text(f"{bystander.pid}\n")
+        assert home.node_starting() == holder.pid
+        assert wipe_module._stop_running_node(home) == holder.pid
+        assert holder.wait(10) is not None
+        assert bystander.poll() is None  # untouched
+    finally:
+        for proc in (bystander, holder):
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(10)
