@@ -52,6 +52,12 @@ _FRAME_OVERHEAD = 64
 _NORMAL_QUEUE = 8  # frames: back-pressure for bulk streams
 _NORMAL_BYTES = 4 * 1024 * 1024  # ... and bytes: 8 frames of 60 KiB events were 32 MiB held per link
 _URGENT_QUEUE = 1000  # alerts are rare; a peer that lets this many pile up is not reading
+# Websocket pings and pongs a link takes within one message timeout. A node of an earlier version
+# sends a pong a tick (three a timeout) while busy and a ping after 30 s of quiet; this version sends
+# none. They cost no byte budget (they are not the peer's word: a relay can write them), and a flood
+# of them from one member's link, or from anyone on one link's path, held the node's event loop:
+# its pages took 1.5-2.8 s instead of 5 ms. Past this many the link is closed, not charged.
+CONTROL_FRAMES_PER_TIMEOUT = 100
 
 
 # The reason of a link cut by a frame that does not authenticate, or a websocket frame over the size
@@ -148,6 +154,8 @@ class Link:
         self.heard = 0  # sealed frames from the peer that authenticated (never a ping or pong: see the module)
         self.last_write = asyncio.get_running_loop().time()  # when we last handed the peer a frame
         self._control: asyncio.Task | None = None  # the ping or pong being written, if any
+        self._controls = 0  # pings and pongs received since `_controls_since` (see CONTROL_FRAMES_PER_TIMEOUT)
+        self._controls_since = self.last_write
         self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
         self._normal: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_NORMAL_QUEUE)
         self._normal_bytes = 0  # in `_normal`
@@ -261,10 +269,10 @@ class Link:
             except TimeoutError:
                 said = f"no message for {timeout:.0f} s" if scope.expired() else "the connection timed out"
                 raise LinkClosed(f"{self.name}: {said}", "timeout") from None
-            if msg.type == aiohttp.WSMsgType.PING:
-                self._send_control(aiohttp.WSMsgType.PONG, msg.data[:125])
-                continue
-            if msg.type == aiohttp.WSMsgType.PONG:
+            if msg.type in (aiohttp.WSMsgType.PING, aiohttp.WSMsgType.PONG):
+                self._count_control(loop.time())
+                if msg.type == aiohttp.WSMsgType.PING:
+                    self._send_control(aiohttp.WSMsgType.PONG, msg.data[:125])
                 continue
             break
         if msg.type != aiohttp.WSMsgType.BINARY:
@@ -285,6 +293,17 @@ class Link:
             self.peer_error = message
             raise LinkClosed(f"{self.name} closed the connection: {message.code}: {message.text}", "closed")
         return message
+
+    def _count_control(self, now: float) -> None:
+        """A ping or pong came: LinkClosed (not held against the peer) once more than
+        CONTROL_FRAMES_PER_TIMEOUT came within one message timeout."""
+        window = self.limits.message_timeout_s
+        if now - self._controls_since >= window:
+            self._controls, self._controls_since = 0, now
+        self._controls += 1
+        if self._controls > CONTROL_FRAMES_PER_TIMEOUT:
+            raise LinkClosed(f"{self.name}: over {CONTROL_FRAMES_PER_TIMEOUT} websocket pings and pongs within "
+                             f"{window:.0f} s, a flood{_ON_THE_PATH}", UNPROVEN)
 
     def keepalive(self) -> None:
         """Tell the peer we are alive (busy with its data): a sealed empty IHave, which needs no
