@@ -13,7 +13,11 @@ both sides have sent End and every batch that came is stored.
 sent (`receive`) and what this node did (`open`, `credentials_accepted`, `start_round`,
 `heads_loaded`, `stream_finished`, `batch_stored`, `close`), and carries out the commands it
 returns: messages to send, storage to read or write, a finished round. `tick` is the link's
-liveness: the driver calls it every `tick_s` and sends the keepalive, ping or cut it asks for. No
+liveness: the driver calls it every `tick_s` and sends the keepalive, ping or cut it asks for.
+Liveness is proven only by what authenticates: sealed frames of the link's channel. A keepalive is
+a sealed empty IHave, a ping a sealed IWant for an event the peer certainly holds (one of the
+credentials it presented, or of ours it stored to accept us), which any version answers with a
+sealed Push; websocket pings and pongs, which anyone on the path can write, prove nothing. No
 I/O and no clock in here: time comes in as an argument, so a simulator can drive many links on a
 virtual clock, and tests feed messages directly.
 
@@ -219,6 +223,7 @@ class _Watch:
     progress: Hashable = None
     quiet_since: float = 0.0
     probed_at: float | None = None
+    restart: bool = False  # a round began: the wait on the peer starts at the next look
     round_progress: Hashable = None  # what moved the round last (see `tick`), and since when
     round_since: float = 0.0
 
@@ -237,6 +242,7 @@ class LinkProtocol:
         self._offer: Offer | None = None  # the dialler's next Offer, waiting for our round to end
         self._watch = _Watch()
         self._round_messages = 0  # messages of a round received from the peer (keepalives are none)
+        self._proof: bytes | None = None  # an event the peer certainly holds: what a ping asks for
 
     # --- reading ---------------------------------------------------------------------------------
     @property
@@ -382,9 +388,13 @@ class LinkProtocol:
             return []
         return [Send(Credentials(()))] if ask_first else [Present()]
 
-    def credentials_accepted(self) -> list[Command]:
-        """The peer's credentials are stored and it is a member of the network."""
+    def credentials_accepted(self, proof: bytes | None = None) -> list[Command]:
+        """The peer's credentials are stored and it is a member of the network. `proof`: the id of
+        an event the peer certainly holds (one of the credentials it presented; of a dialler that
+        presented none, one of this node's, which it stored to accept them): a ping asks for it,
+        and the peer's sealed answer is what shows it alive (see `tick`)."""
         self._go(ACCEPTED)
+        self._proof = proof
         return [Present()] if self.role == Role.LISTENER else []
 
     def start_round(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
@@ -394,6 +404,7 @@ class LinkProtocol:
         if self.role != Role.DIALLER:
             raise LocalProtocolError("only the dialling side opens anti-entropy rounds")
         self._go(START_ROUND)
+        self._watch.restart = True  # we wait on the peer from now, not since it last spoke
         r = self._round = _Round(list(heads), first, dict(forks or {}))
         return [Send(Offer(r.digest, event_count(r.heads)))]
 
@@ -458,15 +469,19 @@ class LinkProtocol:
     def tick(self, now: float, *, progress: Hashable, busy: bool, last_write: float,
              round_progress: Hashable = None) -> list[Command]:
         """Called every `tick_s`, with the time and what the driver sees: `progress` changes whenever
-        the peer is heard or data moves (a frame from the peer, a batch it took from us, a batch
-        stored); `busy` while this node works on the peer's data; `last_write` is when we last sent
-        the peer a frame.
+        the peer is heard or data moves (a sealed frame from the peer that authenticates, a batch
+        it took from us, a batch stored: never a websocket ping or pong, which a relay on the path
+        can write while it holds back all data); `busy` while this node works on the peer's data;
+        `last_write` is when we last sent the peer a frame.
 
         The link is cut when the peer has gone quiet and nothing moves; never for slowness. The
-        clock runs against the peer only while we wait on it: in a round, or with a ping out.
-        While this node is busy, the peer hears a keepalive each tick, so neither side cuts the
-        other for being slow. Outside rounds a quiet link gets a ping, and is cut if one more
-        timeout passes without a word.
+        clock runs against the peer only while we wait on it: in a round (from its start, for
+        the dialler), or with a ping out. While this node is busy, the peer hears a sealed
+        keepalive each tick, so neither side cuts the other for being slow. Outside rounds a quiet
+        link gets a ping (a sealed IWant for the event `credentials_accepted` named, which the
+        peer answers with a sealed Push, as nodes of every version do), and is cut if one more
+        timeout passes without a sealed word. So the listener, which opens no rounds, proves
+        its dialler alive too, whatever the dialler's round interval.
 
         Keepalives are not the round: `round_progress` (given by a driver that tells apart what
         moves the round: batches the peer took from us, batches stored) and the round's messages
@@ -480,6 +495,8 @@ class LinkProtocol:
             elif now - w.round_since >= ROUND_WAIT_TIMEOUTS * timeout:
                 return [Cut(f"the peer kept the anti-entropy round waiting {now - w.round_since:.0f} s, sending "
                             "nothing of it")]
+        if w.restart:
+            w.restart, w.progress, w.quiet_since, w.probed_at = False, progress, now, None
         if progress != w.progress or busy:
             w.progress, w.quiet_since, w.probed_at = progress, now, None
             return [KeepAlive()] if busy and now - last_write >= self.tick_s else []
@@ -489,7 +506,7 @@ class LinkProtocol:
                 return [Cut(f"no progress for {quiet:.0f} s in an anti-entropy round")]
         elif w.probed_at is None and quiet >= IDLE_PROBE_TIMEOUTS * timeout:
             w.probed_at = now
-            return [Probe()]
+            return [Probe((self._proof,) if self._proof is not None else ())]
         elif w.probed_at is not None and now - w.probed_at >= timeout:
             return [Cut(f"no answer to a ping for {now - w.probed_at:.0f} s")]
         return []

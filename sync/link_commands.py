@@ -72,12 +72,16 @@ class RoundDone:
 
 @dataclass(frozen=True, slots=True)
 class KeepAlive:
-    """This node is busy with the peer's data: tell the peer it is alive (a frame needing no answer)."""
+    """This node is busy with the peer's data: tell the peer it is alive (a sealed frame needing no
+    answer: an empty IHave, which nodes of every version take as gossip announcing nothing)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """The link has been quiet: ask the peer to show it is alive (a ping)."""
+    """The link has been quiet: ask the peer to show it is alive, with a sealed IWant for `ids`
+    (events it certainly holds), which it answers with a sealed Push. Never a websocket ping: a
+    relay on the path can answer that for a peer long gone."""
+    ids: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,12 @@ take it through the credentials exchange, its owner (node/net/peer_link.py) thro
 Liveness is the link owner's job (node/net/peer_link.py), not a fixed websocket heartbeat: aiohttp's
 heartbeat expects a pong within a fixed time, but a pong is only sent once the peer's reader gets
 to the ping, behind every frame it has not yet stored, so a slow node was cut mid-sync. Here every
-frame heard from the peer counts (`heard`), pings are answered without holding up the reader, and
-the owner sends `keepalive()` (an unsolicited pong, RFC 6455 5.5.3) while it is busy with the
-peer's data, or `probe()` (a ping) when the link has been quiet.
+sealed frame that authenticates counts (`heard`), and the owner sends `keepalive()` (a sealed
+empty IHave) while it is busy with the peer's data, or `probe(ids)` (a sealed IWant the peer
+answers) when the link has been quiet. Websocket pings are answered (a node of an earlier version
+pings), without holding up the reader, but neither they nor pongs count: they are not encrypted
+or signed, and a relay on the path that held back all data and wrote a pong now and then kept a
+dead link looking alive (the listener's for ever, the dialler's rounds for 5 minutes each).
 """
 from __future__ import annotations
 
@@ -30,13 +33,15 @@ import aiohttp
 from aiohttp import web
 
 from crypto.keys import SigningKey
+from events.errors import InvalidEvent
+from events.format import decode_event
 from sync.channel import ChannelError, SecureChannel
 from sync.errors import RemoteProtocolError
 from sync.handshake import NOT_A_MEMBER, CheckPeer, HandshakeError, Initiator, Responder, told_refusal
 from sync.link import LinkProtocol, Role
 from sync.link_commands import Admit, Present, Send
 from sync.link_socket import keep_short
-from sync.messages import Credentials, Error, Message, decode, encode
+from sync.messages import Credentials, Error, IHave, IWant, Message, decode, encode
 from sync.peers import PeerLimits
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -47,6 +52,12 @@ _FRAME_OVERHEAD = 64
 _NORMAL_QUEUE = 8  # frames: back-pressure for bulk streams
 _NORMAL_BYTES = 4 * 1024 * 1024  # ... and bytes: 8 frames of 60 KiB events were 32 MiB held per link
 _URGENT_QUEUE = 1000  # alerts are rare; a peer that lets this many pile up is not reading
+# Websocket pings and pongs a link takes within one message timeout. A node of an earlier version
+# sends a pong a tick (three a timeout) while busy and a ping after 30 s of quiet; this version sends
+# none. They cost no byte budget (they are not the peer's word: a relay can write them), and a flood
+# of them from one member's link, or from anyone on one link's path, held the node's event loop:
+# its pages took 1.5-2.8 s instead of 5 ms. Past this many the link is closed, not charged.
+CONTROL_FRAMES_PER_TIMEOUT = 100
 
 
 # The reason of a link cut by a frame that does not authenticate, or a websocket frame over the size
@@ -140,9 +151,11 @@ class Link:
         self.bytes_in = 0
         self.bytes_out = 0
         self.peer_error: Error | None = None  # why the peer closed the link, if it said
-        self.heard = 0  # frames of any kind received from the peer: data, ping or pong
+        self.heard = 0  # sealed frames from the peer that authenticated (never a ping or pong: see the module)
         self.last_write = asyncio.get_running_loop().time()  # when we last handed the peer a frame
         self._control: asyncio.Task | None = None  # the ping or pong being written, if any
+        self._controls = 0  # pings and pongs received since `_controls_since` (see CONTROL_FRAMES_PER_TIMEOUT)
+        self._controls_since = self.last_write
         self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
         self._normal: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_NORMAL_QUEUE)
         self._normal_bytes = 0  # in `_normal`
@@ -243,7 +256,7 @@ class Link:
 
     async def receive(self, timeout: float | None = None) -> Message:
         """The next message; LinkClosed on close, timeout, a bad frame or a protocol violation.
-        Pings and pongs count as heard (see `heard`) and are not returned."""
+        Pings are answered and pongs dropped; neither is returned, nor counts as heard (see `heard`)."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
@@ -256,24 +269,24 @@ class Link:
             except TimeoutError:
                 said = f"no message for {timeout:.0f} s" if scope.expired() else "the connection timed out"
                 raise LinkClosed(f"{self.name}: {said}", "timeout") from None
-            if msg.type == aiohttp.WSMsgType.PING:
-                self.heard += 1
-                self._send_control(aiohttp.WSMsgType.PONG, msg.data[:125])
-                continue
-            if msg.type == aiohttp.WSMsgType.PONG:
-                self.heard += 1
+            if msg.type in (aiohttp.WSMsgType.PING, aiohttp.WSMsgType.PONG):
+                self._count_control(loop.time())
+                if msg.type == aiohttp.WSMsgType.PING:
+                    self._send_control(aiohttp.WSMsgType.PONG, msg.data[:125])
                 continue
             break
         if msg.type != aiohttp.WSMsgType.BINARY:
             if msg.type == aiohttp.WSMsgType.ERROR and "size" in str(msg.data).lower():
                 raise LinkClosed(f"{self.name}: frame over the size limit{_ON_THE_PATH}", UNPROVEN)
             raise LinkClosed(f"{self.name}: connection closed")
-        self.heard += 1
         self.bytes_in += len(msg.data)
         try:
-            message = decode(self.channel.open(msg.data))
+            opened = self.channel.open(msg.data)
         except ChannelError as exc:
             raise LinkClosed(f"{self.name}: bad frame ({exc}){_ON_THE_PATH}", UNPROVEN) from None
+        self.heard += 1  # it opened under the session's key: the peer wrote it
+        try:
+            message = decode(opened)
         except RemoteProtocolError as exc:
             raise LinkClosed(f"{self.name}: {exc}", exc.reason) from None
         if isinstance(message, Error):
@@ -281,13 +294,28 @@ class Link:
             raise LinkClosed(f"{self.name} closed the connection: {message.code}: {message.text}", "closed")
         return message
 
-    def keepalive(self) -> None:
-        """Tell the peer we are alive (busy with its data): an unsolicited pong, which needs no answer."""
-        self._send_control(aiohttp.WSMsgType.PONG, b"")
+    def _count_control(self, now: float) -> None:
+        """A ping or pong came: LinkClosed (not held against the peer) once more than
+        CONTROL_FRAMES_PER_TIMEOUT came within one message timeout."""
+        window = self.limits.message_timeout_s
+        if now - self._controls_since >= window:
+            self._controls, self._controls_since = 0, now
+        self._controls += 1
+        if self._controls > CONTROL_FRAMES_PER_TIMEOUT:
+            raise LinkClosed(f"{self.name}: over {CONTROL_FRAMES_PER_TIMEOUT} websocket pings and pongs within "
+                             f"{window:.0f} s, a flood{_ON_THE_PATH}", UNPROVEN)
 
-    def probe(self) -> None:
-        """Ask a quiet peer to show it is alive: a ping, which it answers with a pong."""
-        self._send_control(aiohttp.WSMsgType.PING, b"")
+    def keepalive(self) -> None:
+        """Tell the peer we are alive (busy with its data): a sealed empty IHave, which needs no
+        answer (a node of any version takes it as gossip announcing nothing). Queued as urgent: it
+        never waits for room behind a bulk stream, and the caller never waits."""
+        self.offer(IHave(()), urgent=True)
+
+    def probe(self, ids: tuple[bytes, ...]) -> None:
+        """Ask a quiet peer to show it is alive: a sealed IWant for `ids`, events it certainly
+        holds, which it answers with a sealed Push (nothing to send with no ids)."""
+        if ids:
+            self.offer(IWant(ids), urgent=True)
 
     def _send_control(self, kind: aiohttp.WSMsgType, data: bytes) -> None:
         """Write a ping or pong without making the caller wait: the reader must never stall behind
@@ -511,7 +539,20 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     identity.check_peer(link.peer_device)
     if slot_check is not None:
         slot_check(link)
-    await _carry_out(link, identity, link.protocol.credentials_accepted())
+    # What the link's pings ask for (LinkProtocol.tick): an event the peer presented (it holds its
+    # chain), or, from a dialler that presented nothing, one of ours (it stored them to accept us).
+    proof = _held_id(admit.events) or _held_id(identity.credentials())
+    await _carry_out(link, identity, link.protocol.credentials_accepted(proof))
+
+
+def _held_id(wires: tuple[bytes, ...]) -> bytes | None:
+    """The id of the first of `wires` that reads as an event (None if none does)."""
+    for wire in wires:
+        try:
+            return decode_event(wire).id
+        except InvalidEvent:
+            continue
+    return None
 
 
 async def _carry_out(link: Link, identity: Identity, commands: list) -> None:

@@ -291,7 +291,8 @@ class PeerLink:
 
     async def _watchdog(self) -> None:
         """Liveness, as the protocol decides it (`LinkProtocol.tick`), on the event loop's clock.
-        Progress: anything heard from the peer (its keepalives too), a round batch it took from
+        Progress: a sealed frame from the peer that authenticated (its keepalives too; never a
+        websocket ping or pong, which a relay holding back all data can write), a round batch it took from
         us, a batch we stored. Our own gossip to the peer is not progress (it flows whether the
         peer listens or not). While our stream waits for the peer to read it, only what it takes
         counts: a peer that reads nothing and sends a pong now and then held its stream's frames
@@ -308,7 +309,7 @@ class PeerLink:
                 if isinstance(command, KeepAlive):
                     self.link.keepalive()
                 elif isinstance(command, Probe):
-                    self.link.probe()
+                    self.link.probe(command.ids)
                 elif isinstance(command, Cut):
                     log.info("%s: %s; closing", self.name, command.why)
                     self.cut = LinkClosed(f"{self.link.name}: {command.why}", "timeout")

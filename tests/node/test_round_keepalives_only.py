@@ -2,10 +2,11 @@
 process dials a hostile listener on 127.0.0.1 that speaks the real handshake).
 
 The dialler opens each anti-entropy round with an Offer; the listener owes its heads (or Same). A
-hostile listener answered the Offer with nothing but a pong every moment: every frame heard counted
-as a sign of life, so the round waited for ever and the dialler never synced with that peer again,
-while the link counted as a healthy one. Now keepalives alone hold a round waiting on the peer for
-ROUND_WAIT_TIMEOUTS message timeouts at most (shortened here).
+hostile listener answered the Offer with nothing but a keepalive every moment: every frame heard
+counted as a sign of life, so the round waited for ever and the dialler never synced with that peer
+again, while the link counted as a healthy one. Now keepalives alone (sealed empty IHaves, which
+do show the peer alive: websocket pongs no longer count at all) hold a round waiting on the peer
+for ROUND_WAIT_TIMEOUTS message timeouts at most (shortened here).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from node.net.credentials import credential_chain
 from sync.channel import SecureChannel
 from sync.handshake import Responder
 from sync.link import ROUND_WAIT_TIMEOUTS
-from sync.messages import Credentials, Offer, decode, encode
+from sync.messages import Credentials, IHave, Offer, decode, encode
 from sync.peers import PeerLimits
 from sync.transport import SYNC_PATH
 
@@ -38,9 +39,9 @@ def network(tmp_path: Path) -> list[LocalNode]:
     return localnet.create_network(tmp_path / "net", [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
 
 
-class PongingListener:
+class KeepaliveListener:
     """Bristol's node gone bad: it completes the handshake as Bristol, then answers no Offer and
-    sends a pong every tenth of a second."""
+    sends a keepalive (a sealed empty IHave) every tenth of a second."""
 
     def __init__(self, bristol: LocalNode) -> None:
         log = bristol.home.log()
@@ -69,7 +70,7 @@ class PongingListener:
                 elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
                     break
             with contextlib.suppress(ConnectionError, RuntimeError):
-                await ws.pong(b"")
+                await ws.send_bytes(channel.seal(encode(IHave(()))))
         if self.offered.is_set():
             self.cut.set()
         return ws
@@ -77,7 +78,7 @@ class PongingListener:
 
 async def test_a_peer_answering_an_offer_with_keepalives_alone_is_cut(network: list[LocalNode]) -> None:
     calais, bristol = network
-    listener = PongingListener(bristol)
+    listener = KeepaliveListener(bristol)
     app = web.Application()
     app.router.add_get(SYNC_PATH, listener.handle)
     runner = web.AppRunner(app)

@@ -29,6 +29,7 @@ from sync.link import (
     STREAM_BATCH,
     STREAM_FINISHED,
     TRANSITIONS,
+    WATCH_TICKS,
     LinkProtocol,
     Role,
     State,
@@ -698,3 +699,31 @@ def test_a_round_that_moves_now_and_then_or_keeps_this_node_busy_is_never_cut():
         now = i * p.tick_s
         assert not any(isinstance(c, Cut) for c in p.tick(now, progress=i, busy=False, last_write=now,
                                                           round_progress=(0, 0)))
+
+
+def test_the_ping_asks_with_a_sealed_iwant_for_an_event_the_peer_holds():
+    """A websocket ping is answered by whoever is on the path: a relay holding back all data kept a
+    dead link alive with a pong now and then. The ping is a sealed IWant for the event the driver
+    named as one the peer certainly holds; only the peer's sealed answer moves `progress`."""
+    held = event_id(author(1), 1)
+    for role in Role:
+        p = LinkProtocol(role, message_timeout_s=TIMEOUT)
+        p.open()
+        p.receive(Credentials(()))
+        p.credentials_accepted(held)
+        commands = [(round(now / p.tick_s), c) for now, cs in ticks(p, 0.0, 3 * 3 + 1) for c in cs]
+        assert commands == [(6, Probe((held,))), (9, Cut("no answer to a ping for 15 s"))], role
+
+
+def test_a_round_opened_after_a_quiet_while_waits_a_whole_timeout_for_the_peer():
+    """The clock runs against the peer only while we wait on it: a dialler whose link was quiet 25 s
+    between rounds (nothing owed) gives the peer a whole message timeout from the Offer, not none."""
+    p = authenticated(Role.DIALLER)
+    for i in range(6):  # 25 s of a quiet idle link: no ping yet
+        assert p.tick(i * p.tick_s, progress=0, busy=False, last_write=0.0) == []
+    p.start_round(MINE)
+    start = 6 * p.tick_s
+    out = [(now, p.tick(now, progress=0, busy=False, last_write=start)) for now in
+           (start + i * p.tick_s for i in range(WATCH_TICKS + 1))]
+    cuts = [now - start for now, cs in out if any(isinstance(c, Cut) for c in cs)]
+    assert cuts == [TIMEOUT], cuts
