@@ -5,7 +5,8 @@ Exit codes (solnet_errors.py; the README's table): 0 done; 1 refused (the comman
 but what it asks is refused: an event's fields, an unknown id, a damaged or foreign file, a peer
 that cannot be reached); 2 usage (unknown command or option, a missing argument, an option value
 of the wrong form); 3 the home or keystore is not usable (not set up, not joined, the passphrase,
-a node already running on it); 4 storage failure (disk full, damaged database); 130 interrupted.
+a node already running on it); 4 storage failure (disk full, damaged database); 130 interrupted
+before the command finished (`run` and `demo` exit 0 when Ctrl-C stops them: that is how they end).
 """
 from __future__ import annotations
 
