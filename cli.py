@@ -2301,6 +2301,8 @@ class QuietParser(argparse.ArgumentParser):
     printed with the whole usage and an exit of its own."""
 
     def error(self, message: str) -> NoReturn:
+        if message == "the following arguments are required: COMMAND":  # `solnet` alone: a first try
+            raise UsageError(f"say what to do: `{self.prog} COMMAND` (`{self.prog} --help` lists the commands). {START}")
         if message.startswith("unrecognized arguments:") and GLOBAL_AFTER_COMMAND.search(message):
             # `solnet status --home calais`: the home is the program's option, not the command's
             raise UsageError(f"{message}: --home goes before the command, as in `solnet --home calais status`")
@@ -2309,6 +2311,12 @@ class QuietParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+# Where a newcomer starts, said by `solnet --help` and by `solnet` alone.
+START = ("New here? `solnet demo` runs four example groups on this computer and prints a link to each one's "
+         "dashboard, to open in a browser (Ctrl-C stops it). To set up your group: `solnet init --group NAME "
+         "--region REGION`, then `solnet join FILE` with the invite file a member group sends you (the first "
+         "group of a new network adds --new-network and joins nothing). "
+         "`solnet COMMAND --help` explains a command; the README explains the rest.")
 GLOBAL_AFTER_COMMAND = re.compile(r"(?:^|\s|:)--home(?:\s|=|$)")
 ARGPARSE_OWN = re.compile(r"the following arguments are required|unrecognized arguments|"
                           r"argument [^:]+: (invalid choice|expected|invalid \w+ value|not allowed|ignored)")
@@ -2371,7 +2379,7 @@ class VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = QuietParser(prog="solnet", description="Node of the solnet solidarity network.")
+    parser = QuietParser(prog="solnet", description="Node of the solnet solidarity network.", epilog=START)
     parser.add_argument("--home", help="the node's folder (default: $SOLNET_HOME or ~/.solnet)")
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=QuietParser,
