@@ -5,7 +5,8 @@ Exit codes (solnet_errors.py; the README's table): 0 done; 1 refused (the comman
 but what it asks is refused: an event's fields, an unknown id, a damaged or foreign file, a peer
 that cannot be reached); 2 usage (unknown command or option, a missing argument, an option value
 of the wrong form); 3 the home or keystore is not usable (not set up, not joined, the passphrase,
-a node already running on it); 4 storage failure (disk full, damaged database); 130 interrupted.
+a node already running on it); 4 storage failure (disk full, damaged database); 130 interrupted
+before the command finished (`run` and `demo` exit 0 when Ctrl-C stops them: that is how they end).
 """
 from __future__ import annotations
 
@@ -2314,6 +2315,8 @@ class QuietParser(argparse.ArgumentParser):
     printed with the whole usage and an exit of its own."""
 
     def error(self, message: str) -> NoReturn:
+        if message == "the following arguments are required: COMMAND":  # `solnet` alone: a first try
+            raise UsageError(f"say what to do: `{self.prog} COMMAND` (`{self.prog} --help` lists the commands). {START}")
         if message.startswith("unrecognized arguments:") and GLOBAL_AFTER_COMMAND.search(message):
             # `solnet status --home calais`: the home is the program's option, not the command's
             raise UsageError(f"{message}: --home goes before the command, as in `solnet --home calais status`")
@@ -2322,6 +2325,12 @@ class QuietParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+# Where a newcomer starts, said by `solnet --help` and by `solnet` alone.
+START = ("New here? `solnet demo` runs four example groups on this computer and prints a link to each one's "
+         "dashboard, to open in a browser (Ctrl-C stops it). To set up your group: `solnet init --group NAME "
+         "--region REGION`, then `solnet join FILE` with the invite file a member group sends you (the first "
+         "group of a new network adds --new-network and joins nothing). "
+         "`solnet COMMAND --help` explains a command; the README explains the rest.")
 GLOBAL_AFTER_COMMAND = re.compile(r"(?:^|\s|:)--home(?:\s|=|$)")
 ARGPARSE_OWN = re.compile(r"the following arguments are required|unrecognized arguments|"
                           r"argument [^:]+: (invalid choice|expected|invalid \w+ value|not allowed|ignored)")
@@ -2384,7 +2393,7 @@ class VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = QuietParser(prog="solnet", description="Node of the solnet solidarity network.")
+    parser = QuietParser(prog="solnet", description="Node of the solnet solidarity network.", epilog=START)
     parser.add_argument("--home", help="the node's folder (default: $SOLNET_HOME or ~/.solnet)")
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=QuietParser,

@@ -494,7 +494,8 @@ class Dashboard:
         `offer_new_region`: its region is one no one follows (node/known_regions.py): the page asks
         whether it is a new region on purpose, unticked."""
         picker = forms.has_private_part(kind) or forms.takes_audience(kind)
-        groups = await self.node.db(pages.recipient_groups, self.node.log) if picker else []
+        groups = (await self.node.db(pages.recipient_groups, self.node.log, bytes(self.node.keys.device.public))
+                  if picker else [])
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
                 "audience": forms.takes_audience(kind),

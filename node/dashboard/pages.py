@@ -490,9 +490,12 @@ def form_references(log: EventLog, kind: str, values: dict[str, str]) -> dict[st
     return named
 
 
-def recipient_groups(log: EventLog) -> list[dict[str, Any]]:
+def recipient_groups(log: EventLog, device: bytes) -> list[dict[str, Any]]:
     """Groups that can receive a private part or an event for chosen groups, for the forms' pickers:
     not revoked, with a device that can read it (a group invited that has not joined yet has none:
-    ticked, it was refused; and, with no profile either, it read like every other such group)."""
-    return [{"id": g["id"], "name": g["name"], "region": g["region"]} for g in view(log, "groups")
-            if g["revoked_from"] is None and reading_devices(log.trust, g["id"])]
+    ticked, it was refused; and, with no profile either, it read like every other such group).
+    `yours`: the group of this node's `device`, which always reads what it publishes: its box is
+    said to be so (ticked alone, it keeps the event within the group; beside others, it changes nothing)."""
+    own = log.trust.group_of(device)
+    return [{"id": g["id"], "name": g["name"], "region": g["region"], "yours": g["id"] == own}
+            for g in view(log, "groups") if g["revoked_from"] is None and reading_devices(log.trust, g["id"])]

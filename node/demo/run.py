@@ -128,7 +128,7 @@ class Demo:
         """Ctrl-C and SIGTERM only set a flag: the demo stops at its next check, never half-way
         through starting a process (which could then be left running)."""
         def on_signal(signum: int, _frame: Any) -> None:
-            self.stop_requested = signal.Signals(signum).name
+            self.stop_requested = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name  # as a person said it
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:

@@ -154,6 +154,7 @@ def snapshot(path: Path) -> StatusSnapshot | None:
     try:
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             return None
+        db.execute("PRAGMA temp_store=MEMORY")  # as a Store's (node/store/store.py TEMP_IN_MEMORY)
         db.execute("BEGIN")
         return StatusSnapshot(db, path)
     except (sqlite3.Error, ValueError):

@@ -11,6 +11,12 @@ from node.store.schema import LAPSE_MARK, SCHEMA, SCHEMA_VERSION
 
 _MIB = 1024
 _WAL_MIN_PAGES, _WAL_MAX_PAGES = 4000, 16000  # the checkpoint interval (pages of the WAL): see tune_to_size
+# Sorts and temporary tables in memory, never in a temporary file: on a full disk (a Pi's card) a read
+# that spilled a sort into one failed as "disk full" (StorageFull), which the API would answer to a GET
+# as a 507 its document does not declare for reads. The sorts the API's reads make are small: over a
+# bounded table (over_share, peers: a row a key or peer) or under a LIMIT (the watcher's 1,000 own
+# events, which it holds in memory anyway); the migrations' index builds, which may not be, come before.
+TEMP_IN_MEMORY = "PRAGMA temp_store=MEMORY"
 
 
 def checkpoint_pages(file_pages: int) -> int:
@@ -39,6 +45,7 @@ class Store(LocalTables):
                 if version != SCHEMA_VERSION:
                     raise StoreError(f"it has database schema {version}; this solnet reads schema {SCHEMA_VERSION} "
                                      "(open it once with a writable `solnet` command to upgrade it)")
+                self._x(TEMP_IN_MEMORY)
                 self._load_keys()
                 return
             if not self._one("PRAGMA page_count"):  # a new file: on one that exists, setting it writes a page
@@ -53,6 +60,7 @@ class Store(LocalTables):
             self._script(SCHEMA)
             if migrated:
                 self.reclaim()  # the old tables' pages go back to the file system
+            self._x(TEMP_IN_MEMORY)  # after the migrations: an index they build may sort more than memory holds
             self._load_keys()
             self.tune_to_size()
         except DatabaseDamaged:

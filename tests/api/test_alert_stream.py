@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -23,6 +24,16 @@ ALERT = {"region": "calais", "type": "raid", "text": "Police at the canal camp",
 DOC = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 # What node/openapi.json says an event's data is: its fields, and no other (a bot must not guess them)
 STREAMED = jsonschema_rs.validator_for({"$ref": "#/components/schemas/StreamedAlert", "components": DOC["components"]})
+STREAM = DOC["paths"]["/api/v1/alerts/stream"]["get"]
+RESUME_ID = next(p["schema"]["pattern"] for p in STREAM["parameters"] if p["name"] == "since_n")
+
+
+def test_the_document_says_what_an_id_line_holds() -> None:
+    """It said `id: N`; the line is N-MARK-NUMBER-SECONDS, and a bot that kept N alone (or parsed the
+    id as a number) lost what the rest tells the node: which withdrawals it missed (since_n)."""
+    said = STREAM["responses"]["200"]["description"]
+    assert "`id: N`" not in said and "`id: N-MARK-NUMBER-SECONDS`" in said, said
+    assert "send the whole id back as Last-Event-ID or since_n" in said, said
 
 
 def signed_on(home: Any, keys: Any, sign: Callable[[Any, Any], Any]) -> tuple[Any, list[bytes]]:
@@ -89,6 +100,7 @@ async def next_alert(reply: aiohttp.ClientResponse, timeout: float = 10.0) -> tu
                 alert = json.loads(event["data"])
                 assert not (wrong := [e.message for e in STREAMED.iter_errors(alert)]), (wrong, alert)
                 # (a withdrawal sent on reconnecting goes with the `n` the client came with)
+                assert re.fullmatch(RESUME_ID, event["id"]), event  # what since_n takes back, as the document says
                 assert event["id"].split("-")[0] == str(alert["n"]) \
                     or alert.get("status") in ("withdrawn", "update_withdrawn"), event
                 return event["id"], alert

@@ -66,7 +66,8 @@ def test_the_readme_marks_the_tutorial_blocks():
     """The test below proves something only if it finds the blocks: each is marked once, in order."""
     text = README.read_text(encoding="utf-8")
     assert [m["name"] for m in TESTED.finditer(text)] == list(BLOCKS)
-    assert [m["command"] for m in SHOWN.finditer(text)] == ["solnet --home bristol view actions",
+    assert [m["command"] for m in SHOWN.finditer(text)] == ["solnet --home bristol import calais.bundle",
+                                                             "solnet --home bristol view actions",
                                                              "solnet --home bristol status"]
 
 

@@ -94,6 +94,7 @@ def test_demo_spreads_sample_data_keeps_publishing_and_stops_cleanly_on_ctrl_c(d
     run.proc.send_signal(signal.SIGINT)
     assert run.wait_exit() == 0, run.output
     assert "demo stopped" in run.output
+    assert "Ctrl-C: stopping the demo..." in run.output  # not "SIGINT", which a newcomer never typed
     assert localnet.wait_until(lambda: not still_running(nodes_and_workers), 5), \
         f"processes left running after the demo stopped: {still_running(nodes_and_workers)}"
     assert not [p for p in ports if localnet.is_listening(p)]
