@@ -123,14 +123,8 @@ class EventLog:
 
     def _word_counts(self, author: bytes) -> bool:
         """Whether what `author` signs speaks for its group, in the trust graph now (node/clock.py
-        ClockDoubt): a member no revocation or fork limits, of a group not revoked. Not a key
-        revoked from a later seq either: below a pin, the holder of a seized phone signs events off
-        the pinned chain (refused, but stamped ahead they were its group's word)."""
-        member = self.trust.member(author)
-        if member is None or member.revoked_from is not None:
-            return False
-        group = self.trust.member(member.group)
-        return group is not None and group.revoked_from is None
+        ClockDoubt; events/trust.py `speaks_for_group`)."""
+        return self.trust.speaks_for_group(author)
 
     @classmethod
     def create(cls, store: Store, genesis: Genesis) -> EventLog:

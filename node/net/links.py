@@ -147,7 +147,7 @@ class Links:
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
                                lambda: bytes(identity().device.public), self._accepted, self._round_opened)
         # peers that do not take this device's events (a clock ahead?), counted by lineage in the trust graph
-        self.own_refused = OwnEventsRefused(policy.lineages)
+        self.own_refused = OwnEventsRefused(policy.lineages, policy.speaks_for_group)
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
         self._own_device = b""  # (watch_own_key)
         self.twice = TwiceWatch()  # a peer device linked twice at once from two places (a copied home?)
