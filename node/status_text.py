@@ -82,8 +82,7 @@ def status_text(out: dict[str, Any]) -> str:
         if o["author"] not in gone and o["group"] not in gone:
             lines.append(f"  WARNING: {over_share_warning(o)}")
     own = own_key_warnings(out["group_id"], out["device_id"], out["revoked"])
-    own += [one_line(revoked_by_our_device(r)) for r in out["revoked"]
-            if r.get("by_device_of") == out["group_id"] and r["by"] != r["id"]]
+    own += revoked_by_our_devices(out["group_id"], out["revoked"])
     if not own and out.get("refused_as_revoked"):  # the revocation has not come, a peer's refusal has
         kept = out["refused_as_revoked"]
         own = [revoked_here.warning(kept, out["group_id"], local_time(kept["at"])) + "."]
@@ -171,9 +170,16 @@ def undo_command(r: dict[str, Any]) -> str:
     return f'solnet revoke {r["by"]} --from-seq {r["by_seq"]} --reason "seized"'
 
 
-def revoked_by_our_device(r: dict[str, Any]) -> str:
-    """The warning of a key that a device of this node's group revoked: solnet signs revocations of
-    other keys with the group key only, so a device's is a seized or altered phone's, or a thief's."""
+def revoked_by_our_devices(group_id: str, revoked: list[dict[str, Any]]) -> list[str]:
+    """The warnings of the keys that a device of this node's group revoked (`revoked`: as
+    node.status.revoked_list gives it), other than itself: solnet signs revocations of other keys
+    with the group key only, so a device's is a seized or altered phone's, or a thief's. `solnet
+    status` prints them; a running node logs them."""
+    return [one_line(_revoked_by_our_device(r)) for r in revoked
+            if r.get("by_device_of") == group_id and r["by"] != r["id"]]
+
+
+def _revoked_by_our_device(r: dict[str, Any]) -> str:
     what = f"group {r['name']}" if r["role"] == "group" and r.get("name") else f"{r['role']} {short_id(r['id'])}"
     return (f"device {short_id(r['by'])} of this group revoked {what} from seq {r['from_seq']}, with its own key "
             "(solnet signs that with the group key only: a seized or altered phone?). If no one in your group "

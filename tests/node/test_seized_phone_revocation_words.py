@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from types import SimpleNamespace
+
+from node.net.watcher import Watcher
 from node.status import revoked_list
 from node.status_text import own_key_warnings, status_text
 from test_order_independence import certified_world, ingest_in
@@ -45,6 +48,11 @@ def test_the_words_of_a_seized_phones_revocation_lead_to_the_way_back(tmp_path: 
         text = _status(log, world, "F", "f2")
         assert f"WARNING: device {phone[:8]}" in text and "of this group revoked" in text, text
         assert f"`{command}`" in text and "what it signed before stays" in text, text
+        # ... and F's running node logs it (its watch of its own standing)
+        watch = Watcher(None, lambda: log, SimpleNamespace(device=world.keys["f2"], group=world.keys["F"]),
+                        feed=None, router=None, credentials=None, drop_revoked=None, learn_announced=None,
+                        failed=None)
+        assert any(command in said for said in watch._own_standing()), watch._own_standing()
         # a third group's home: the listing says a device did it, and no warning of its own
         other = _status(log, world, "G2", "g2")
         assert re.search(rf"revoked group .+ from seq 1 by device {phone[:8]}", other), other
@@ -58,5 +66,6 @@ def test_the_words_of_a_seized_phones_revocation_lead_to_the_way_back(tmp_path: 
         assert log.store.event_row(world.events[-1].id) is not None  # the phone's honest past stays
         assert own_key_warnings(world.pub("G1").hex(), world.pub("g1").hex(), revoked_list(log)) == []
         assert "of this group revoked" not in _status(log, world, "F", "f2")
+        assert watch._own_standing() == []
     finally:
         log.store.close()
