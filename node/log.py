@@ -577,19 +577,17 @@ class EventLog:
         return [_link(ev, self._may_prove(author, ev.seq)) for ev in map(decode_event, (
             row.wire for row in self.store.pending_of(author)))]
 
-    def _withdraw_unproved_ahead(self, key: bytes, heads: dict[bytes, tuple[int, bytes | None]],
-                                 now: int) -> list[bytes]:
+    def _withdraw_unproved_ahead(self, key: bytes, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:
         """After `key`'s revocation or fork point changed: its stored tail stamped more than
         MAX_CLOCK_SKEW_MS after `now` that nothing it may still sign proves any more (a successor
         past the new point proves nothing) leaves the log, from its lowest such event, with the
         events above it, kept aside: where the revocation came first it was refused, and what
         followed it waited for it. Kept, not dropped: should the revocation stop counting, they go
-        in again (their proof with them); until then one goes in once its stamp is near (`_drain_pending`).
-        The ids taken out."""
+        in again (their proof with them); until then one goes in once its stamp is near (`_drain_pending`)."""
         clock_limit = now + MAX_CLOCK_SKEW_MS
         ahead = self.store.stamped_after(key, clock_limit)
         if ahead is None:
-            return []
+            return
         top, _ = self.store.head(key)
         run = [self.store.event_row(event_id) for seq in range(top - ahead[0] + 1, top + 1)
                if (event_id := self.store.id_at(key, seq)) is not None]
@@ -597,13 +595,12 @@ class EventLog:
             [_link(decode_event(wire_of(r.header, r.sig, r.body)), True) for r in run if r is not None],
             self._waiting_links(key), clock_limit)
         if first is None:
-            return []
+            return
         taken = self.store.take_out(key, first)
         self._unredact(key, taken)
         heads.pop(key, None)
         for t in taken:
             self._keep_aside(t.id, key, t.seq, t.kind, t.wire, E.FUTURE, now, stored=True)
-        return [t.id for t in taken]
 
     def _commit(self, prepared: _Prepared) -> list[Outcome]:
         return self._commit_group([prepared])[0]
@@ -623,6 +620,7 @@ class EventLog:
                 self._finish(group[-1].now)
                 for prepared in group:
                     self._tell_unfrozen(prepared)
+                    self._tell_withdrawn(prepared)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
             self._trust_deferred_by = None
@@ -663,9 +661,7 @@ class EventLog:
             self._batch_links = {}
         for author in prepared.ahead_of:  # a revocation of this batch may void a proof read before it
             if self.trust.limit(author) is not None:
-                for event_id in self._withdraw_unproved_ahead(author, heads, now):
-                    if event_id in index_of:
-                        outcomes[index_of[event_id]] = Outcome(event_id, PENDING, E.FUTURE, WITHDRAWN_AHEAD)
+                self._withdraw_unproved_ahead(author, heads, now)
         if self._trust_deferred_by is not None and any(o is not None and o.status == PENDING for o in outcomes):
             self._trust_changed(heads, now)  # what the run admits may release this batch's events kept aside
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
@@ -674,6 +670,15 @@ class EventLog:
             if event_id in index_of:
                 outcomes[index_of[event_id]] = outcome
         self._drained.clear()
+
+    def _tell_withdrawn(self, prepared: _Prepared) -> None:
+        """Events of `prepared` stamped ahead that went in on a proof a revocation of the same write
+        then voided (`_withdraw_unproved_ahead`) are told kept aside, not stored."""
+        for i, x in prepared.fresh:
+            said = prepared.outcomes[i]
+            if x.event.author in prepared.ahead_of and said is not None and said.status == ACCEPTED \
+                    and x.event.header.timestamp > prepared.now + MAX_CLOCK_SKEW_MS and self.store.is_pending(x.event.id):
+                prepared.outcomes[i] = Outcome(x.event.id, PENDING, E.FUTURE, WITHDRAWN_AHEAD)
 
     def _tell_unfrozen(self, prepared: _Prepared) -> None:
         """Events of `prepared` refused as their author's frozen that a pin then put in the log (its

@@ -57,3 +57,37 @@ def test_the_event_goes_in_when_its_time_comes(net: Net, tmp_path: Path) -> None
             assert log.store.event_row(after.id) is None and log.store.is_pending(after.id), name
         finally:
             log.store.close()
+
+
+def test_a_revocation_found_void_gives_both_back_in_any_order(tmp_path: Path) -> None:
+    """G1's key revokes its device g1 (pinned at the event stamped ahead); the founder then revokes
+    G1 from before that revocation (its group key stolen): the revocation counts no more, and the
+    event stamped ahead goes in with its successor, which proves it again, whatever the order."""
+    import itertools
+
+    from test_order_independence import certified_world, ingest_in
+
+    world = certified_world()
+    now = now_ms()
+    g1 = world.authors["g1"]
+    ahead = g1.sign("need", {"category": "food", "quantity": 3, "region": "calais"}, ts=now + 2 * HOUR)
+    after = g1.sign("need", {"category": "food", "quantity": 4, "region": "calais"}, ts=now)
+    revoke = world.authors["G1"].sign("member.revoke", {"subject": world.pub("g1"), "from_seq": after.seq,
+                                                        "reason": "seized", "pin": ahead.id})
+    void = world.authors["F"].sign("member.revoke", {"subject": world.pub("G1"), "from_seq": revoke.seq,
+                                                     "reason": "group key stolen"})
+    setup = list(world.events)
+    for label, events, expected in (("revoked", [ahead, after, revoke], (False, False)),
+                                    ("void", [ahead, after, revoke, void], (True, True))):
+        for n, order in enumerate(itertools.permutations(events)):
+            cut = n % len(events)  # one batch split of each order
+            log = ingest_in(tmp_path / f"{label}-{n}.db", world, setup, [])
+            try:
+                for batch in (order[:cut], order[cut:]):
+                    if batch:
+                        log.ingest([e.encode() for e in batch])
+                _sync_until_still(log, events)
+                got = tuple(log.store.event_row(e.id) is not None for e in (ahead, after))
+                assert got == expected, (label, [events.index(e) for e in order], cut)
+            finally:
+                log.store.close()
