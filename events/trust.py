@@ -536,7 +536,14 @@ class TrustGraph:
     def signs_now(self, key: bytes) -> bool:
         """Whether `key` is a device that is a member now: certified, neither revoked nor frozen, nor its group."""
         m = self.members.get(key)
-        if m is None or m.role != DEVICE_ROLE or m.revoked_from is not None:
+        return m is not None and m.role == DEVICE_ROLE and self.speaks_for_group(key)
+
+    def speaks_for_group(self, key: bytes) -> bool:
+        """Whether what `key` (a device or a group key) says speaks for its group now: a member no
+        revocation or fork limits, of a group not revoked. Not a key revoked from a later seq either:
+        below a pin, the holder of a seized phone signs events off the pinned chain."""
+        m = self.members.get(key)
+        if m is None or m.revoked_from is not None:
             return False
         group = self.members.get(m.group)
         return group is not None and group.revoked_from is None

@@ -45,15 +45,18 @@ def independent(sources: Iterable[bytes], lineages: Lineages) -> bool:
 
 
 class _NewestBySource:
-    """Each source's newest (when, value), at most DOUBT_SOURCES sources (the oldest go first): a
-    bound against a flood of throw-away keys. What ClockDoubt and OwnEventsRefused both count."""
+    """Each source's newest (when, value, key), at most DOUBT_SOURCES sources (the oldest go first):
+    a bound against a flood of throw-away keys. What ClockDoubt and OwnEventsRefused both count, by
+    the word of keys that still count when asked (`recent`)."""
 
-    def __init__(self) -> None:
-        self._seen: dict[bytes, tuple[int, object]] = {}
+    def __init__(self, counts: Counts | None = None) -> None:
+        self._seen: dict[bytes, tuple[int, object, bytes | None]] = {}
+        self._counts = counts  # read when asked (None: every word counts)
 
-    def note(self, source: bytes, value: object, now: int) -> None:
+    def note(self, source: bytes, value: object, now: int, key: bytes | None = None) -> None:
+        """`source` said `value` at `now`, by `key` (None: the source, whatever its standing)."""
         self._seen.pop(source, None)  # newest last
-        self._seen[source] = (now, value)
+        self._seen[source] = (now, value, key)
         if len(self._seen) > DOUBT_SOURCES:
             del self._seen[next(iter(self._seen))]
 
@@ -61,8 +64,12 @@ class _NewestBySource:
         self._seen.pop(source, None)
 
     def recent(self, now: int) -> dict[bytes, object]:
-        """The values noted within the last DOUBT_WINDOW_MS, by source."""
-        return {source: value for source, (when, value) in self._seen.items() if 0 <= now - when <= DOUBT_WINDOW_MS}
+        """The values noted within the last DOUBT_WINDOW_MS, by source, of keys whose word counts in
+        the trust graph now: one revoked (or of a group revoked) after it spoke says nothing, as if
+        its word had come after its revocation, whatever order they came in."""
+        counts = self._counts
+        return {source: value for source, (when, value, key) in self._seen.items()
+                if 0 <= now - when <= DOUBT_WINDOW_MS and (key is None or counts is None or counts(key))}
 
 
 class ClockDoubt:
@@ -88,23 +95,19 @@ class ClockDoubt:
 
     def __init__(self, lineages: Lineages = own_lineage, counts: Counts | None = None) -> None:
         self._lock = threading.Lock()
-        self._leads = _NewestBySource()  # group -> (when, (ahead by ms, author)), its newest refusal
+        self._leads = _NewestBySource(counts)  # group -> (when, ahead by ms, author), its newest refusal
         self._lineages = lineages  # read when asked: the trust graph then, whatever order it came in
-        self._counts = counts  # read when asked too (None: every word counts)
 
     def note(self, group: bytes, ahead_ms: int, now: int, author: bytes | None = None) -> None:
         """An event of `group` came stamped `ahead_ms` after this clock (at `now`, by this clock),
         signed by `author` (None: by the group, whatever its standing)."""
         with self._lock:
-            self._leads.note(group, (ahead_ms, author), now)
+            self._leads.note(group, ahead_ms, now, author)
 
     def behind_ms(self, now: int) -> int | None:
         """By how much this clock looks behind (None: nothing says so)."""
         with self._lock:
-            recent = self._leads.recent(now)
-        counts = self._counts
-        leads = {group: ahead for group, (ahead, author) in recent.items()
-                 if author is None or counts is None or counts(author)}
+            leads = self._leads.recent(now)
         return min(leads.values()) if independent(leads, self._lineages) else None
 
 
@@ -116,13 +119,18 @@ class OwnEventsRefused:
     clock running ahead (a peer refuses events stamped more than 10 minutes after its own clock, and
     says nothing back). Peers of groups of two lineages or more, as for ClockDoubt: one may have its
     own clock behind, and one member's devices, each playing a peer that lacks them, are one group
-    (they told an admin with a right clock to change it), as are the groups it admitted. Written and
-    read on the event loop (rounds end there)."""
+    (they told an admin with a right clock to change it), as are the groups it admitted.
 
-    def __init__(self, lineages: Lineages = own_lineage) -> None:
+    Only peers whose word still counts when asked (`counts`, of the peer device), as for
+    ClockDoubt: until 2026-12-06 moles of two lineages, each lacking this device's events round
+    after round, then both revoked, kept the warning up for DOUBT_WINDOW_MS after their revocation
+    (their links were closed, their notes stayed). Written and read on the event loop (rounds end
+    there)."""
+
+    def __init__(self, lineages: Lineages = own_lineage, counts: Counts | None = None) -> None:
         self._lineages = lineages
         self._sent: dict[bytes, tuple[int, int]] = {}  # peer -> what the last complete round streamed it
-        self._refusing = _NewestBySource()  # peer's group -> (when, from which seq)
+        self._refusing = _NewestBySource(counts)  # peer's group -> (when, from which seq, peer)
 
     def round_done(self, peer: bytes, sent: tuple[int, int] | None, now: int, group: bytes | None = None) -> None:
         """A complete round with `peer` (a device of `group`; None: a group of its own) streamed it
@@ -133,7 +141,7 @@ class OwnEventsRefused:
         if sent is None:
             return
         if before is not None and before[0] <= sent[0] <= before[1]:
-            self._refusing.note(source, sent[0], now)
+            self._refusing.note(source, sent[0], now, peer)
         self._sent[peer] = sent
         if len(self._sent) > DOUBT_SOURCES:
             del self._sent[next(iter(self._sent))]

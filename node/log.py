@@ -31,7 +31,7 @@ from node import author_share, chain_gate, own_marks, pending_queue, references,
 from node.clock import ClockDoubt, now_ms
 from node.words import over_share_words, span
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
-from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable
+from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable, wire_of
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
@@ -59,6 +59,8 @@ FORGED_WITH_IT = "not judged: the credentials presented with it hold a forged ev
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
 RECLAIM_RETRY_S = 5.0  # see reclaim_if_dropped
+WITHDRAWN_AHEAD = ("stamped more than 10 minutes ahead of this clock, and the rightly stamped event after it is "
+                   "past its key's revocation: kept aside until its time comes")
 
 
 @dataclass
@@ -72,6 +74,8 @@ class _Prepared:
     examination: Examination | None = None  # until `_resolve` has read its results
     hold: bool = True  # keep events that wait for a vouch or an earlier seq in `pending`
     signed_here: bool = False  # an event this node just signed (append): known to be unredacted
+    wait_ahead: set[bytes] = field(default_factory=set)  # stamped ahead, its proof past a revocation: kept aside
+    ahead_of: set[bytes] = field(default_factory=set)  # authors of events stamped ahead (their proofs read)
 
 
 class NotInitialised(Exception):
@@ -123,14 +127,8 @@ class EventLog:
 
     def _word_counts(self, author: bytes) -> bool:
         """Whether what `author` signs speaks for its group, in the trust graph now (node/clock.py
-        ClockDoubt): a member no revocation or fork limits, of a group not revoked. Not a key
-        revoked from a later seq either: below a pin, the holder of a seized phone signs events off
-        the pinned chain (refused, but stamped ahead they were its group's word)."""
-        member = self.trust.member(author)
-        if member is None or member.revoked_from is not None:
-            return False
-        group = self.trust.member(member.group)
-        return group is not None and group.revoked_from is None
+        ClockDoubt; events/trust.py `speaks_for_group`)."""
+        return self.trust.speaks_for_group(author)
 
     @classmethod
     def create(cls, store: Store, genesis: Genesis) -> EventLog:
@@ -254,6 +252,7 @@ class EventLog:
                             wire = ev.encode(with_body=False)
                         self._keep_aside(event_id, key, seq, kind, wire, reason, now, stored=True)
                 self._keep_forked(key, [(t.wire, True) for t in taken if fork_at is not None and t.seq >= fork_at], now)
+            self._withdraw_unproved_ahead(key, heads, now)
         old, new = before.member(key), after.member(key)
         until = 1 if new is None else new.revokes_until
         if fork_at is not None and until is not None:
@@ -476,7 +475,7 @@ class EventLog:
             else:
                 seen.add(ev.id)
                 candidates.append((i, examined))
-        candidates = self._refuse_unproved_ahead(candidates, outcomes, now)
+        candidates = self._refuse_unproved_ahead(candidates, outcomes, now, prepared)
         # Only an event at or below its author's newest stored seq can be stored already (a stub to
         # fill, a duplicate; a fork is admission's to find): new events, most of a sync, need no look-up.
         heads: dict[bytes, tuple[int, bytes | None]] = {}
@@ -503,16 +502,22 @@ class EventLog:
                 fresh[n] = (fresh[n][0], fresh[n][1]._replace(signature_ok=bool(ok)))
 
     def _refuse_unproved_ahead(self, candidates: list[tuple[int, Examined]], outcomes: list[Outcome | None],
-                               now: int) -> list[tuple[int, Examined]]:
+                               now: int, prepared: _Prepared) -> list[tuple[int, Examined]]:
         """`candidates` without the events stamped more than MAX_CLOCK_SKEW_MS after `now` that
         their immediate successors do not prove right (node/stamped_ahead.py), refused (they come
         again at the next round). A successor is read from this batch (its signature and body
-        checked here) or from `pending` (checked when it was kept)."""
+        checked here) or from `pending` (checked when it was kept). One that a successor past its
+        key's revocation would have proved stays a candidate, its id in `prepared.wait_ahead`: it is
+        kept aside until its time, as where it went in before the revocation came
+        (`_withdraw_unproved_ahead`). Their authors go in `prepared.ahead_of`: a revocation in the
+        same batch may come after the proof was read."""
         limit = now + MAX_CLOCK_SKEW_MS
         authors = {x.event.author for _, x in candidates if x.event.header.timestamp > limit}
         if not authors:
             return candidates
-        links: dict[bytes, list[stamped_ahead.Link]] = {author: [] for author in authors}
+        prepared.ahead_of |= authors
+        wait = prepared.wait_ahead
+        links: dict[bytes, list[tuple[stamped_ahead.Link, bool]]] = {author: [] for author in authors}
         checked: list[tuple[int, Examined]] = []
         for i, x in candidates:
             ev = x.event
@@ -521,15 +526,18 @@ class EventLog:
                     from node.verify_pool import verify_here
 
                     x = x._replace(signature_ok=bool(verify_here([ev])[0]))
-                links[ev.author].append(_link(ev, bool(x.signature_ok) and _body_keeps_rules(ev, x.facts)))
+                links[ev.author].append((_link(ev, bool(x.signature_ok) and _body_keeps_rules(ev, x.facts)),
+                                         self._may_prove(ev.author, ev.seq)))
             checked.append((i, x))
+        let_in: set[bytes] = set()
         for author in authors:
-            links[author] += [_link(decode_event(row.wire), True) for row in self.store.pending_of(author)]
-        let_in = set().union(*(stamped_ahead.right(links[author], limit) for author in authors))
+            own = links[author] + [(link._replace(sound=True), link.sound) for link in self._waiting_links(author)]
+            let_in |= stamped_ahead.right([link._replace(sound=link.sound and may) for link, may in own], limit)
+            wait |= stamped_ahead.right([link for link, _ in own], limit) - let_in
         kept: list[tuple[int, Examined]] = []
         for i, x in checked:
             ev = x.event
-            if ev.header.timestamp <= limit or ev.id in let_in:
+            if ev.header.timestamp <= limit or ev.id in let_in or ev.id in wait:
                 kept.append((i, x))
                 continue
             if not x.signature_ok:  # a forgery: no device of any group stamped it, and no clock is judged by it
@@ -547,6 +555,52 @@ class EventLog:
                 # the word of the group's own devices)
                 self.clock_doubt.note(group, ev.header.timestamp - now, now, ev.author)
         return kept
+
+    def _hold_for_its_time(self, ev: Event, facts: BodyFacts | None, hold: bool, now: int,
+                           heads: dict[bytes, tuple[int, bytes | None]]) -> Outcome:
+        """Keep aside `ev`, stamped ahead, that only a successor past its key's revocation follows."""
+        try:
+            return self._hold(ev, E.FUTURE, f"timestamp is {span(ev.header.timestamp - now)} ahead: {WITHDRAWN_AHEAD}",
+                              now, heads, hold=hold, facts=facts)
+        except InvalidEvent as exc:
+            return Outcome(ev.id, REJECTED, exc.reason, exc.args[0])
+
+    def _may_prove(self, author: bytes, seq: int) -> bool:
+        """Whether `author`'s event at `seq` may prove the one before it stamped ahead: not past a
+        revocation or fork point of its key (node/stamped_ahead.py). An author not certified yet
+        may: its events wait for its vouch, and what they prove goes in with them."""
+        member = self.trust.member(author)
+        return member is None or member.may_sign(seq)
+
+    def _waiting_links(self, author: bytes) -> list[stamped_ahead.Link]:
+        """`author`'s events kept aside, as proofs of events stamped ahead (checked when kept)."""
+        return [_link(ev, self._may_prove(author, ev.seq)) for ev in map(decode_event, (
+            row.wire for row in self.store.pending_of(author)))]
+
+    def _withdraw_unproved_ahead(self, key: bytes, heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:
+        """After `key`'s revocation or fork point changed: its stored tail stamped more than
+        MAX_CLOCK_SKEW_MS after `now` that nothing it may still sign proves any more (a successor
+        past the new point proves nothing) leaves the log, from its lowest such event, with the
+        events above it, kept aside: where the revocation came first it was refused, and what
+        followed it waited for it. Kept, not dropped: should the revocation stop counting, they go
+        in again (their proof with them); until then one goes in once its stamp is near (`_drain_pending`)."""
+        clock_limit = now + MAX_CLOCK_SKEW_MS
+        ahead = self.store.stamped_after(key, clock_limit)
+        if ahead is None:
+            return
+        top, _ = self.store.head(key)
+        run = [self.store.event_row(event_id) for seq in range(top - ahead[0] + 1, top + 1)
+               if (event_id := self.store.id_at(key, seq)) is not None]
+        first = stamped_ahead.first_unproved(
+            [_link(decode_event(wire_of(r.header, r.sig, r.body)), True) for r in run if r is not None],
+            self._waiting_links(key), clock_limit)
+        if first is None:
+            return
+        taken = self.store.take_out(key, first)
+        self._unredact(key, taken)
+        heads.pop(key, None)
+        for t in taken:
+            self._keep_aside(t.id, key, t.seq, t.kind, t.wire, E.FUTURE, now, stored=True)
 
     def _commit(self, prepared: _Prepared) -> list[Outcome]:
         return self._commit_group([prepared])[0]
@@ -566,6 +620,7 @@ class EventLog:
                 self._finish(group[-1].now)
                 for prepared in group:
                     self._tell_unfrozen(prepared)
+                    self._tell_withdrawn(prepared)
         except BaseException:
             self._trust_version = None  # the graph may hold trust events that were rolled back
             self._trust_deferred_by = None
@@ -598,10 +653,15 @@ class EventLog:
                 if not examined.signature_ok:
                     problem = ev.bad_signature()
                     outcomes[i] = Outcome(ev.id, REJECTED, problem.reason, problem.args[0])
+                elif ev.id in prepared.wait_ahead:
+                    outcomes[i] = self._hold_for_its_time(ev, examined.facts, prepared.hold, now, heads)
                 else:
                     outcomes[i] = self._admit(ev, heads, now, hold=prepared.hold, facts=examined.facts)
         finally:
             self._batch_links = {}
+        for author in prepared.ahead_of:  # a revocation of this batch may void a proof read before it
+            if self.trust.limit(author) is not None:
+                self._withdraw_unproved_ahead(author, heads, now)
         if self._trust_deferred_by is not None and any(o is not None and o.status == PENDING for o in outcomes):
             self._trust_changed(heads, now)  # what the run admits may release this batch's events kept aside
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
@@ -610,6 +670,15 @@ class EventLog:
             if event_id in index_of:
                 outcomes[index_of[event_id]] = outcome
         self._drained.clear()
+
+    def _tell_withdrawn(self, prepared: _Prepared) -> None:
+        """Events of `prepared` stamped ahead that went in on a proof a revocation of the same write
+        then voided (`_withdraw_unproved_ahead`) are told kept aside, not stored."""
+        for i, x in prepared.fresh:
+            said = prepared.outcomes[i]
+            if x.event.author in prepared.ahead_of and said is not None and said.status == ACCEPTED \
+                    and x.event.header.timestamp > prepared.now + MAX_CLOCK_SKEW_MS and self.store.is_pending(x.event.id):
+                prepared.outcomes[i] = Outcome(x.event.id, PENDING, E.FUTURE, WITHDRAWN_AHEAD)
 
     def _tell_unfrozen(self, prepared: _Prepared) -> None:
         """Events of `prepared` refused as their author's frozen that a pin then put in the log (its
@@ -1332,6 +1401,7 @@ class EventLog:
         """Admit events kept aside whose author may now sign them and whose predecessor is stored;
         True if any went in."""
         progress = False
+        clock_limit = now + MAX_CLOCK_SKEW_MS
         for author, first in self.store.pending_authors():
             fork_at = self.trust.fork_point(author)
             if fork_at is not None and self._revocations_may_count(author, first, fork_at) and \
@@ -1352,8 +1422,12 @@ class EventLog:
                     member = self.trust.member(author)
                     if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
                         break
+                ev = decode_event(wire)
+                if ev.header.timestamp > clock_limit and \
+                        ev.id not in stamped_ahead.right(self._waiting_links(author), clock_limit):
+                    break  # stamped ahead and no longer proved (`_withdraw_unproved_ahead`): it waits for its time
                 self.store.release_pending(event_id)
-                outcome = self._admit(decode_event(wire), heads, now)
+                outcome = self._admit(ev, heads, now)
                 done.append((event_id, outcome))
                 progress = progress or outcome.status == ACCEPTED
         return progress

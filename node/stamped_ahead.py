@@ -17,6 +17,13 @@ on what comes with what. The proof is read from the events at hand (the batch, a
 `pending`): a later event only adds proof, never takes it away, and an event refused for want of
 it comes again at the next sync round, so every arrival order ends in the same log.
 
+A successor its author may no longer sign (at or past a revocation or fork point of its key) proves
+nothing, whether it came in the same batch, waits in `pending`, or was in the log when the revocation
+came: until 2026-12-06 a seized phone's events past its revocation still proved the one before them,
+stamped hours ahead. A revocation that arrives after such an event went in takes it out again with
+what it let in (node/log.py `_withdraw_unproved_ahead`), kept aside until its time comes or the
+revocation stops counting, as on a node where the revocation came first (there it was refused).
+
 What this does NOT do yet: the time of an event let in is still its own stamp (for the order of
 lists, last-writer-wins and an alert's life), so an event let in ranks above rightly stamped ones
 by up to MAX_PROVED_LEAD_MS; the small cap is what bounds that.
@@ -66,3 +73,12 @@ def publishing_proves(until_ms: int, now: int) -> bool:
     MAX_CLOCK_SKEW_MS, node/store/events.py stamped_after) go in once it publishes a rightly stamped
     event at `now`: stamped no more than MAX_PROVED_LEAD_MS past a peer's limit (its clock as this one)."""
     return until_ms - now <= MAX_PROVED_LEAD_MS
+
+
+def first_unproved(run: Iterable[Link], waiting: Iterable[Link], limit: int) -> int | None:
+    """The lowest seq of `run` (an author's stored tail stamped past `limit`, every link sound) that
+    the rule, with `waiting` (its events kept aside, sound where the author may still sign them),
+    does not let in; None if it lets in all of them."""
+    run = list(run)
+    found = right([*run, *waiting], limit)
+    return min((link.seq for link in run if link.id not in found), default=None)

@@ -82,9 +82,14 @@ def revoked_list(log: EventLog) -> list[dict[str, Any]]:
             continue
         r = log.trust.revocation(m.key)
         names = references.group_names(log.store) if names is None else names
+        # A device signing another key's revocation (a group's admitter's device: a seized phone can)
+        by = log.trust.member(r.by) if r and not r.fork else None
+        by_device_of = by.group if by is not None and by.role == "device" else None
         out.append({"id": m.key.hex(), "role": m.role, "group": m.group.hex(), "from_seq": m.revoked_from,
                     "by": r.by.hex() if r else None, "at": r.at if r else None, "reason": r.reason if r else None,
-                    "fork": bool(r and r.fork),
+                    "fork": bool(r and r.fork), "by_seq": r.seq if r and not r.fork else None,
+                    "by_device_of": by_device_of.hex() if by_device_of else None,
+                    "by_device_of_name": names.get(by_device_of) if by_device_of else None,
                     # as `view groups` and the dashboard name them (a name like another's carries its id)
                     "name": names.get(m.key if m.role == "group" else m.group) or (
                         references.kept_aside_name(log.store, m.group)),

@@ -75,13 +75,14 @@ def status_text(out: dict[str, Any]) -> str:
         # On one line: the names and the reason are other groups' words, and a line break in them
         # wrote lines of their own into every node's status ("WARNING: ... run ...").
         lines.append(one_line(f"  revoked {what} from seq {r['from_seq']}"
-                              + (f" by {r.get('by_name') or short_id(r['by'])} on {local_time(r['at'])}" if r["by"] else "")
+                              + (f" by {revoker(r)} on {local_time(r['at'])}" if r["by"] else "")
                               + (f" ({r['reason']})" if r["reason"] else "")))
     gone = {r["id"] for r in out["revoked"]}  # (revoked since: listed above, no warning)
     for o in out.get("over_share", ()):
         if o["author"] not in gone and o["group"] not in gone:
             lines.append(f"  WARNING: {over_share_warning(o)}")
     own = own_key_warnings(out["group_id"], out["device_id"], out["revoked"])
+    own += revoked_by_our_devices(out["group_id"], out["revoked"])
     if not own and out.get("refused_as_revoked"):  # the revocation has not come, a peer's refusal has
         kept = out["refused_as_revoked"]
         own = [revoked_here.warning(kept, out["group_id"], local_time(kept["at"])) + "."]
@@ -152,6 +153,41 @@ LEFT_TODO = ("What the group published before stays on the other nodes. This hom
              "init --group NAME --region REGION`) and ask a member group to invite it")
 
 
+def revoker(r: dict[str, Any]) -> str:
+    """Who signed the revocation `r` (as node.status.revoked_list gives it): a group, or a device of one."""
+    if r.get("by_device_of"):
+        return f"device {short_id(r['by'])} of {by_group(r)}"
+    return r.get("by_name") or short_id(r["by"])
+
+
+def by_group(r: dict[str, Any]) -> str:
+    return r.get("by_device_of_name") or f"group {short_id(r['by_device_of'])}"
+
+
+def undo_command(r: dict[str, Any]) -> str:
+    """What the revoking device's group runs to undo what that device revoked (a seized phone): the
+    device revoked from the seq of its revocation (what it signed before stays, pinned)."""
+    return f'solnet revoke {r["by"]} --from-seq {r["by_seq"]} --reason "seized"'
+
+
+def revoked_by_our_devices(group_id: str, revoked: list[dict[str, Any]]) -> list[str]:
+    """The warnings of the keys that a device of this node's group revoked (`revoked`: as
+    node.status.revoked_list gives it), other than itself: solnet signs revocations of other keys
+    with the group key only, so a device's is a seized or altered phone's, or a thief's. `solnet
+    status` prints them; a running node logs them."""
+    return [one_line(_revoked_by_our_device(r)) for r in revoked
+            if r.get("by_device_of") == group_id and r["by"] != r["id"]]
+
+
+def _revoked_by_our_device(r: dict[str, Any]) -> str:
+    what = f"group {r['name']}" if r["role"] == "group" and r.get("name") else f"{r['role']} {short_id(r['id'])}"
+    return (f"device {short_id(r['by'])} of this group revoked {what} from seq {r['from_seq']}, with its own key "
+            "(solnet signs that with the group key only: a seized or altered phone?). If no one in your group "
+            f"decided it, revoke that device from its seq {r['by_seq']} on your group's main node: `{undo_command(r)}` "
+            f"(what it signed before stays); the revocation then counts no more, on every node, and {what} is a "
+            "member again with all its events.")
+
+
 def own_key_warnings(group_id: str, device_id: str, revoked: list[dict[str, Any]]) -> list[str]:
     """What the operator must hear if this home's own keys no longer count (`revoked`: as
     node.status.revoked_list gives it): no node links with a revoked or forked device, nor with
@@ -178,6 +214,10 @@ def own_key_warnings(group_id: str, device_id: str, revoked: list[dict[str, Any]
             todo = "no node links with this group's devices any more. " + (
                 "Ask the group that admitted yours to revoke it from seq 1, and to admit a new group made with "
                 "`solnet init` in a new home" if forked else
+                f"It was revoked by {revoker(r)}, not by that group's key (solnet never signs so: a seized or "
+                f"altered phone?). If that is news to you, ask {by_group(r)} to revoke that device from its seq "
+                f"{r['by_seq']} on their main node (`{undo_command(r)}`): this group is then a member again, with "
+                "all its events, on every node" if r.get("by_device_of") else
                 "If that is news to you, ask the group that admitted yours")
         elif group_gone:  # a new device of a revoked group would not link either
             todo = "no node links with this device any more, nor with any device of its group (see the group's warning)"

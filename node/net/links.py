@@ -147,12 +147,14 @@ class Links:
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
                                lambda: bytes(identity().device.public), self._accepted, self._round_opened)
         # peers that do not take this device's events (a clock ahead?), counted by lineage in the trust graph
-        self.own_refused = OwnEventsRefused(policy.lineages)
+        self.own_refused = OwnEventsRefused(policy.lineages, policy.speaks_for_group)
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
         self._own_device = b""  # (watch_own_key)
         self.twice = TwiceWatch()  # a peer device linked twice at once from two places (a copied home?)
         self.told_twice: int | None = None  # when a peer last said this device is linked twice (ms)
         self.told_twice_by: str | None = None  # ... which peer: its word alone (_told_linked_twice)
+        self.told_twice_device = b""  # ... that peer's device: its word counts while it speaks for its group
+        self._speaks_for_group = policy.speaks_for_group
         self._open: dict[int, tuple[Link, PeerLink]] = {}
         self._gone: dict[bytes, int] = {}  # device -> when its last link ended
         # device -> when its last complete round with this node ended, whichever side dialled: a peer
@@ -366,7 +368,7 @@ class Links:
             # A `solnet sync` that came and went is no peer cut off (it was never a running node).
             visit = link.peer_error is not None and link.peer_error.code == SYNC_DONE
             if link.peer_error is not None and link.peer_error.code == LINKED_TWICE:
-                self._told_linked_twice(f"{name} (device {link.peer_device.hex()[:12]})")
+                self._told_linked_twice(f"{name} (device {link.peer_device.hex()[:12]})", link.peer_device)
             self._remember_gone(link.peer_device, visit=visit)
             if rounds:
                 rounds.cancel()
@@ -434,14 +436,19 @@ class Links:
         old, _ = self._open[older.number]
         self._tasks.append(asyncio.create_task(old.close(LINKED_TWICE, LINKED_TWICE_TOLD)))
 
-    def _told_linked_twice(self, name: str) -> None:
+    def _told_linked_twice(self, name: str, device: bytes) -> None:
         """A peer (`name`, its label and device) closed a link saying this device is linked twice
         there, from two places: a copy of this home runs (node/linked_twice.py). Said here too, and
         by `solnet status` and the dashboard for an hour, as that peer's word: this node cannot see
         the peer's links, and a hostile member may say it of any device (to have its group revoke
         it, or to cry wolf), so it is never said as this node's own finding, always by who said it."""
-        self.told_twice, self.told_twice_by = now_ms(), name
+        self.told_twice, self.told_twice_by, self.told_twice_device = now_ms(), name, device
         log.warning("%s", linked_twice_here(name))
+
+    def told_twice_counts(self) -> bool:
+        """Whether the peer that said this device is linked twice still speaks for its group in the
+        trust graph now: a mole's word, said as its word for an hour, goes with its revocation."""
+        return self._speaks_for_group(self.told_twice_device)
 
     def _round_finished(self, link: Link, result: RoundResult) -> None:
         if link.outbound and (held := self._open.get(link.number)) is not None:

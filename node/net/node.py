@@ -485,9 +485,10 @@ class Node:
 
     def linked_twice_told(self) -> int | None:
         """When a peer last said it holds two links of this device at once, from two places (a copy
-        of this home runs: node/linked_twice.py), within the last hour (None: not)."""
+        of this home runs: node/linked_twice.py), within the last hour (None: not), while that
+        peer's word counts (revoked since, or its group: a mole's, not said)."""
         told = self.links.told_twice
-        return told if told is not None and now_ms() - told < SHOWN_MS else None
+        return told if told is not None and now_ms() - told < SHOWN_MS and self.links.told_twice_counts() else None
 
     def key_elsewhere(self) -> dict[str, Any] | None:
         """This device's event that a peer brought and this node did not sign (node/key_elsewhere.py):

@@ -80,6 +80,10 @@ class PeerPolicy:
         """`key`'s lineages in the trust graph as it stands (events/trust.py `TrustGraph.lineages`)."""
         return self._log().trust.lineages(key)
 
+    def speaks_for_group(self, key: bytes) -> bool:
+        """Whether `key`'s word speaks for its group in the trust graph as it stands (events/trust.py)."""
+        return self._log().trust.speaks_for_group(key)
+
     def is_member(self, device: bytes) -> bool:
         try:
             self.check_peer(device)

@@ -34,7 +34,7 @@ from node.net.credentials import Credentials
 from node.net.database import DbThread
 from node.net.gossip_router import GossipRouter
 from node.status import revoked_list
-from node.status_text import own_key_warnings
+from node.status_text import own_key_warnings, revoked_by_our_devices
 from node.store import StoreError
 from sync.gossip import PRIORITY_KINDS
 
@@ -178,7 +178,8 @@ class Watcher:
         device, group = self._own
         event_log = self._log()
         group = group or (event_log.trust.group_of(device) or b"")
-        return own_key_warnings(group.hex(), device.hex(), revoked_list(event_log))
+        revoked = revoked_list(event_log)
+        return own_key_warnings(group.hex(), device.hex(), revoked) + revoked_by_our_devices(group.hex(), revoked)
 
     def _look(self, seen: Seen) -> Look | None:
         """What is new since `seen.noticed`, or since the trust graph's version (None: nothing), and

@@ -21,7 +21,7 @@ from crypto.short_ids import short_id
 from events.canonical import pack
 from events.format import sign_event
 from node import membership, publishing, revoked_here, words
-from node.clock import now_ms
+from node.clock import OwnEventsRefused, now_ms
 from node.log import MAX_CLOCK_SKEW_MS
 from node.key_elsewhere import KeyElsewhere
 from node.status import node_status
@@ -496,6 +496,12 @@ async def test_the_overview_says_when_peers_do_not_take_this_nodes_events(sample
     running = node.node
     _, before, _ = await get(node.client, "/")
     assert "did not take" not in visible_text(before)
+    for peer in (bytes([1]) * 32, bytes([2]) * 32):  # keys of no member: their word is nobody's
+        running.links.own_refused.round_done(peer, (7, 7), now_ms() - 1)
+        running.links.own_refused.round_done(peer, (7, 8), now_ms())
+    _, strangers, _ = await get(node.client, "/")
+    assert "did not take" not in visible_text(strangers)
+    running.links.own_refused = OwnEventsRefused()  # the words: every peer's word counts (not the graph's)
     for peer in (bytes([1]) * 32, bytes([2]) * 32):  # each: two complete rounds gave it seq 7, still lacking
         running.links.own_refused.round_done(peer, (7, 7), now_ms() - 1)
         running.links.own_refused.round_done(peer, (7, 8), now_ms())
@@ -515,6 +521,7 @@ async def test_the_overview_says_that_events_stamped_ahead_wait_at_peers_once_th
     node = await start_node(sample.nodes[0])
     await node.log_in()
     running = node.node
+    running.links.own_refused = OwnEventsRefused()  # the words: every peer's word counts (not the graph's)
     for peer in (bytes([1]) * 32, bytes([2]) * 32):  # as above: two peers did not take seq 7
         running.links.own_refused.round_done(peer, (7, 7), now_ms() - 1)
         running.links.own_refused.round_done(peer, (7, 8), now_ms())
