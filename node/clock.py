@@ -20,6 +20,7 @@ Counts = Callable[[bytes], bool]
 
 DOUBT_WINDOW_MS = 30 * 60 * 1000  # refusals older than this say nothing of the clock now
 DOUBT_SOURCES = 64  # groups remembered at once (a bound against a flood of throw-away keys)
+KEYS_PER_SOURCE = 4  # keys of one group remembered at once: its devices, a seized phone among them
 
 
 def now_ms() -> int:
@@ -45,18 +46,25 @@ def independent(sources: Iterable[bytes], lineages: Lineages) -> bool:
 
 
 class _NewestBySource:
-    """Each source's newest (when, value, key), at most DOUBT_SOURCES sources (the oldest go first):
-    a bound against a flood of throw-away keys. What ClockDoubt and OwnEventsRefused both count, by
-    the word of keys that still count when asked (`recent`)."""
+    """Each source's newest (when, value), at most DOUBT_SOURCES sources (the oldest go first): a
+    bound against a flood of throw-away keys. What ClockDoubt and OwnEventsRefused both count, by
+    the word of keys that still count when asked (`recent`). Kept per key of a source (at most
+    KEYS_PER_SOURCE of its newest): a seized phone's note, until its revocation came, replaced its
+    group's own device's, and once the revocation came the group had no word at all (in the other
+    order it kept one: order-dependent)."""
 
     def __init__(self, counts: Counts | None = None) -> None:
-        self._seen: dict[bytes, tuple[int, object, bytes | None]] = {}
+        self._seen: dict[bytes, dict[bytes | None, tuple[int, object]]] = {}
         self._counts = counts  # read when asked (None: every word counts)
 
     def note(self, source: bytes, value: object, now: int, key: bytes | None = None) -> None:
         """`source` said `value` at `now`, by `key` (None: the source, whatever its standing)."""
-        self._seen.pop(source, None)  # newest last
-        self._seen[source] = (now, value, key)
+        keys = self._seen.pop(source, {})  # newest last
+        keys.pop(key, None)
+        keys[key] = (now, value)
+        if len(keys) > KEYS_PER_SOURCE:
+            del keys[next(iter(keys))]
+        self._seen[source] = keys
         if len(self._seen) > DOUBT_SOURCES:
             del self._seen[next(iter(self._seen))]
 
@@ -64,12 +72,17 @@ class _NewestBySource:
         self._seen.pop(source, None)
 
     def recent(self, now: int) -> dict[bytes, object]:
-        """The values noted within the last DOUBT_WINDOW_MS, by source, of keys whose word counts in
-        the trust graph now: one revoked (or of a group revoked) after it spoke says nothing, as if
-        its word had come after its revocation, whatever order they came in."""
+        """The newest value noted within the last DOUBT_WINDOW_MS by each source, of keys whose word
+        counts in the trust graph now: one revoked (or of a group revoked) after it spoke says
+        nothing, as if its word had come after its revocation, whatever order they came in."""
         counts = self._counts
-        return {source: value for source, (when, value, key) in self._seen.items()
-                if 0 <= now - when <= DOUBT_WINDOW_MS and (key is None or counts is None or counts(key))}
+        found: dict[bytes, object] = {}
+        for source, keys in self._seen.items():
+            said = [(when, value) for key, (when, value) in keys.items()
+                    if 0 <= now - when <= DOUBT_WINDOW_MS and (key is None or counts is None or counts(key))]
+            if said:
+                found[source] = max(said, key=lambda wv: wv[0])[1]
+        return found
 
 
 class ClockDoubt:

@@ -95,3 +95,27 @@ def test_a_seized_phone_does_not_hide_its_groups_own_word(tmp_path: Path) -> Non
         assert log.clock_doubt.behind_ms(now_ms()) is not None
     finally:
         log.store.close()
+
+
+def test_a_seized_phone_revoked_after_it_spoke_does_not_hide_its_groups_own_word(tmp_path: Path) -> None:
+    """As above, the phone's events stamped ahead arriving before its revocation (critic A): its
+    refusal, its group's newest then, took the place of g2's own; once the revocation came, G2 had
+    no word at all and the true warning went until g2's events came again (in the other order it
+    stayed). Each key's word is kept apart: the same warning in every order."""
+    world = certified_world()
+    phone = Author(SigningKey.generate(), world.genesis.network_id)
+    world.events.append(world.authors["G2"].sign("member.vouch",
+                                                 device_vouch(world.keys["G2"], phone.key, b"\x05" * 32)))
+    revoke = world.authors["G2"].sign("member.revoke", {"subject": bytes(phone.key.public), "from_seq": 1,
+                                                        "reason": "seized"})
+    now = now_ms()
+    phone_ahead = phone.sign("need", {"category": "food", "quantity": 3, "region": "calais"}, ts=now + 41 * HOUR)
+    for name, order in (("revoked first", [revoke, phone_ahead]), ("revoked after", [phone_ahead, revoke])):
+        log = ingest_in(tmp_path / f"{name}.db", world, world.events, [])
+        try:
+            log.ingest([e.encode() for e in _ahead(world, ("g2", "g3"), now)])
+            for ev in order:
+                log.ingest([ev.encode()])
+            assert log.clock_doubt.behind_ms(now_ms()) is not None, name
+        finally:
+            log.store.close()
