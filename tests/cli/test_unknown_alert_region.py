@@ -39,10 +39,10 @@ def lines_of(stream) -> Iterator[str]:
         yield got.get(timeout=WAIT_S)
 
 
-def start(cli, home, *args: str) -> tuple[subprocess.Popen, Iterator[str], Iterator[str]]:
-    """`solnet run` on `home` (port chosen by the system), and its output and error lines."""
+def start(cli, home, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Iterator[str], Iterator[str]]:
+    """`solnet run` on `home` (port chosen by the system, `env` added), and its output and error lines."""
     node = subprocess.Popen([str(cli.SOLNET), "--home", str(home), "run", "--listen", "127.0.0.1:0", *args],
-                            env=cli.base_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            env={**cli.base_env(), **(env or {})}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     return node, lines_of(node.stdout), lines_of(node.stderr)
 
