@@ -1001,14 +1001,6 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unknown_region_said(log: EventLog, home: Home, region: str) -> str:
-    """': no group is based in the region ...; did you mean calais?' when `region` is unknown, else '.'
-    (asked only of an empty view: a typo's "Nothing to show" read as all quiet there)."""
-    from node.known_regions import empty_region_words, unknown_region
-    close = unknown_region(log, region, lambda: home.config().region)
-    return "." if close is None else f": {empty_region_words(region, close)}"
-
-
 def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
     """What reads events for chosen groups here: this device's key, if any such event is to be shown
     and the keystore opens (SOLNET_PASSPHRASE, a file, or a prompt); else None: they stay encrypted."""
@@ -1292,10 +1284,11 @@ def cmd_view(args: argparse.Namespace) -> int:
                          "for every region")
     home = home_of(args)
     log = home.log()
-    if args.name == "alerts" and region is not None:  # a typo ('calis') showed "Nothing to show", as if all were calm
-        from node.known_regions import unknown_region, unread_region_words
+    if region is not None:  # a typo ('calis') showed "Nothing to show", as if all were calm: refused in every view
+        from node.known_regions import empty_region_words, unknown_region, unread_region_words
         if (close := unknown_region(log, region, lambda: home.config().region)) is not None:
-            raise CliError(f"--region {region}: {unread_region_words(region, close)}")
+            words = unread_region_words if args.name == "alerts" else empty_region_words
+            raise CliError(f"--region {region}: {words(region, close)}")
     # this device's key also tells who a support request's private part went to: a claim by a
     # group it was not sent to takes nothing (events.readmodels.support_requests)
     sealed_held = args.name not in VIEWS_OF_NOTHING_SEALED and log.store.holds_sealed()
@@ -1318,8 +1311,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
     if not items:
-        print(f"Nothing to show in {args.name}" + (f" for {args.region}{_unknown_region_said(log, home, region)}"
-                                                   if args.region else ".") + EMPTY_VIEW_HINTS.get(args.name, ""))
+        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else ".") + EMPTY_VIEW_HINTS.get(args.name, ""))
     elif any(key in KINDS_WITH_TIMES for key in items[0]):
         print(f"(times in {render.local_zone()})")
     names = group_names(log)

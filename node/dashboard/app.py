@@ -37,7 +37,7 @@ from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, S
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
 from node.http_failures import storage_trouble
-from node.known_regions import NewRegion
+from node.known_regions import NewRegion, unknown_region
 from node.log import now_ms
 from node.ports import StorageFailed, WebNode
 from node.private import NOT_A_RECIPIENT, read_private
@@ -347,7 +347,11 @@ class Dashboard:
             for peer in health["peers"]:
                 peer["linked_twice"] = None
         suffix = "?" + urlencode({**({"region": region} if region else {}), **shown}) if region or shown else ""
-        return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
+        # A typo ('calai') showed "No live alerts." and empty lists, as if all were calm there: said, with
+        # the close ones, as `solnet view` and the API refuse it (node/known_regions.py)
+        close = await self.node.db(unknown_region, self.node.log, region,
+                                   lambda: self.node.home.config().region) if region else None
+        return {**ctx, **data, "health": health, "region": region, "region_close": close, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
 
     @staticmethod
