@@ -422,7 +422,7 @@ def read_model(name: str) -> Handler:
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
         if region is not None:  # a typo's empty list read as all quiet there
             await refuse_unknown_regions(node, [region], reading_alerts=name == "alerts")
-        peers = node.peer_views(now_ms()) if name == "regions" else None  # fresher than what it saved
+        peers = node.peer_views(now_ms()) if name in ("regions", "groups") else None  # fresher than what it saved
         own = bytes.fromhex(node.home.config().group_id)  # this node's group: can it read the private parts?
         data, capped = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers, own)
         return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data})

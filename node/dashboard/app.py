@@ -457,7 +457,7 @@ class Dashboard:
         ctx = self.context(request)
         if (refusal := self.guard(request)) is not None:
             return refusal
-        data = await self.node.db(pages.groups, self.node.log)
+        data = await self.node.db(pages.groups, self.node.log, self.node.peer_views(now_ms()))
         own = bytes(self.node.keys.device.public)  # which device is this node's: not a seized phone's
         for d in (d for g in data for d in g["device_list"] if d["id"] == own):
             d["this_node"] = True

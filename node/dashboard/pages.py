@@ -330,9 +330,10 @@ def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dic
             "admitters_unnamed": admitters_unnamed(log.trust, group) if group else []}
 
 
-def groups(log: EventLog) -> list[dict[str, Any]]:
-    """Every group (revoked ones too) with its devices and their revocation state."""
-    return view(log, "groups")
+def groups(log: EventLog, peers: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every group (revoked ones too) with its devices and their revocation state, and when this node
+    last heard from it (`peers`: the running node's, for its last syncs)."""
+    return view(log, "groups", peers=peers)
 
 
 def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
