@@ -36,6 +36,9 @@ PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
 
 
+CAPPED_CELLS = {"needs", "offers", "capacity", "support", "funds"}  # the desk's parts whose cell marks a cap
+
+
 def group_names(log: EventLog) -> dict[bytes, str]:
     return references.group_names(log.store)
 
@@ -162,6 +165,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "last_n": log.store.last_n(),
         "own": own,
     }
+    # the desk's cells counted from the newest rows only (each says so in a few words; the page, once, what it means)
+    page["desk_capped"] = any(set(r["capped"]) & CAPPED_CELLS for r in page["desk"])
     for section in PAGED:
         page[section] = _paged_section(log, page[section], section, (section_pages or {}).get(section, 1),
                                        {**bounded, "limit": DEEP, "reader": reader_of(log, opened, opener=opener)})
