@@ -1298,7 +1298,12 @@ def cmd_view(args: argparse.Namespace) -> int:
               "device is one of their readers, give the passphrase (a terminal, SOLNET_PASSPHRASE or "
               "SOLNET_PASSPHRASE_FILE) to list them.", file=sys.stderr)
     opened = audience.opened_rows(log, opener) if opener is not None else None
-    items = view(log, args.name, region=region, reader=reader_of(log, opened, opener=opener))
+    peers = None
+    if args.name in ("regions", "groups"):  # when each group was last synced with: a peer that only dials in too
+        from node.status import peer_list, runtime_info
+        info = runtime_info(log.store, home)  # (what the node saved of them, running or not)
+        peers = peer_list(log.store, info) + ([] if info.get("running") else info.get("inbound") or [])
+    items = view(log, args.name, region=region, reader=reader_of(log, opened, opener=opener), peers=peers)
     if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone
         own = bytes.fromhex(home.config().device_id)
         for d in (d for g in items for d in g["device_list"] if d["id"] == own):
