@@ -633,7 +633,9 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     action with whom it is shared), as every other view does."""
     names = ", ".join(n for n in r.get("group_names") or () if n) or "no group based there"
     heard = local_time(r["last_heard"]) if r.get("last_heard") else "never"
-    lines = [f"{r['region'].upper()} — {names}; last heard from {heard}"]
+    # (a region no group is based in has no group to hear from: "last heard from never" beside its
+    # 2,000 needs read as a region no one had posted in)
+    lines = [f"{r['region'].upper()} — {names}" + (f"; last heard from {heard}" if r.get("groups") else "")]
     if len(r.get("groups_heard") or ()) > 1:  # each apart, the quietest first: one gone silent is not hidden
         lines.append("  groups last heard from: " + "; ".join(
             f"{h.get('group_name') or short_id(h['group'])} {heard_text(h)}" for h in r["groups_heard"]))

@@ -51,5 +51,8 @@ def test_each_group_of_a_region_is_heard_from_apart(tmp_path: Path) -> None:
         as_json = render.view_json(list(groups.values()))
         assert all(g["heard_by"] in ("event", "sync") and g["last_heard"].endswith("Z") for g in as_json), \
             json.dumps(as_json)[:500]
+        publishing.publish(log, keys, "need", {"category": "tents", "quantity": "3", "region": "dunkirk"})
+        [nobody] = view(log, "regions", region="dunkirk", peers=[])  # no group based there: none to hear from
+        assert render.region_text(nobody).splitlines()[0] == "DUNKIRK — no group based there", render.region_text(nobody)
     finally:
         log.store.close()
