@@ -366,8 +366,10 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     author = hex_param(request.query["author"], "author", MIN_ID_PREFIX_HEX) if "author" in request.query else None
     cursor = int_param(request, "cursor", None, 1, MAX_CURSOR)
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    if (region := region_param(request)) is not None:  # a typo: refused as every read model refuses it
+        await refuse_unknown_regions(node, [region], reading_alerts=False)
     page = await node.db(_events_page, node.log, audience.opener_of(node), kind, author,
-                         region_param(request), since_param(request), cursor, limit)
+                         region, since_param(request), cursor, limit)
     return json_response({**page, "limit": limit})
 
 

@@ -59,6 +59,8 @@ async def test_every_view_of_a_mistyped_region_is_refused_as_alerts_are(api) -> 
         assert "no alert comes" not in refused["error"]["message"], refused  # (the alerts' words)
         status, _ = await api.request("GET", f"/api/v1/{name}?region=calais")
         assert status == 200, name
+    status, refused = await api.request("GET", "/api/v1/events?region=calis")  # the log's listing too
+    assert status == 400 and "did you mean calais?" in refused["error"]["message"], refused
 
 
 async def test_the_homes_own_region_may_be_read_before_anything_is_placed_in_it(api, monkeypatch) -> None:
