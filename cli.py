@@ -2495,7 +2495,8 @@ def build_parser() -> argparse.ArgumentParser:
     from events.view_names import VIEWS
     p = add("view", cmd_view, "show a read model: " + ", ".join(VIEWS))
     p.add_argument("name", choices=VIEWS)
-    p.add_argument("--region", help="only this region")
+    p.add_argument("--region", help="only this region (one no group is based in and no event is placed in, a "
+                   "typo, is refused, naming the close ones)")
     p = add("redact", cmd_redact, "drop the body of one of this device's events on every node")
     p.add_argument("id", help="event id or a unique prefix of it")
     p.add_argument("--reason", help="a short public reason")
