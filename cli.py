@@ -1002,14 +1002,6 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unknown_region_said(log: EventLog, home: Home, region: str) -> str:
-    """': no group is based in the region ...; did you mean calais?' when `region` is unknown, else '.'
-    (asked only of an empty view: a typo's "Nothing to show" read as all quiet there)."""
-    from node.known_regions import empty_region_words, unknown_region
-    close = unknown_region(log, region, lambda: home.config().region)
-    return "." if close is None else f": {empty_region_words(region, close)}"
-
-
 def cli_opener(home: Home, needed: bool) -> audience.Opener | None:
     """What reads events for chosen groups here: this device's key, if any such event is to be shown
     and the keystore opens (SOLNET_PASSPHRASE, a file, or a prompt); else None: they stay encrypted."""
@@ -1306,10 +1298,11 @@ def cmd_view(args: argparse.Namespace) -> int:
                          "for every region")
     home = home_of(args)
     log = home.log()
-    if args.name == "alerts" and region is not None:  # a typo ('calis') showed "Nothing to show", as if all were calm
-        from node.known_regions import unknown_region, unread_region_words
+    if region is not None:  # a typo ('calis') showed "Nothing to show", as if all were calm: refused in every view
+        from node.known_regions import empty_region_words, unknown_region, unread_region_words
         if (close := unknown_region(log, region, lambda: home.config().region)) is not None:
-            raise CliError(f"--region {region}: {unread_region_words(region, close)}")
+            words = unread_region_words if args.name == "alerts" else empty_region_words
+            raise CliError(f"--region {region}: {words(region, close)}")
     # this device's key also tells who a support request's private part went to: a claim by a
     # group it was not sent to takes nothing (events.readmodels.support_requests)
     sealed_held = args.name not in VIEWS_OF_NOTHING_SEALED and log.store.holds_sealed()
@@ -1319,7 +1312,12 @@ def cmd_view(args: argparse.Namespace) -> int:
               "device is one of their readers, give the passphrase (a terminal, SOLNET_PASSPHRASE or "
               "SOLNET_PASSPHRASE_FILE) to list them.", file=sys.stderr)
     opened = audience.opened_rows(log, opener) if opener is not None else None
-    items = view(log, args.name, region=region, reader=reader_of(log, opened, opener=opener))
+    peers = None
+    if args.name in ("regions", "groups"):  # when each group was last synced with: a peer that only dials in too
+        from node.status import peer_list, runtime_info
+        info = runtime_info(log.store, home)  # (what the node saved of them, running or not)
+        peers = peer_list(log.store, info) + ([] if info.get("running") else info.get("inbound") or [])
+    items = view(log, args.name, region=region, reader=reader_of(log, opened, opener=opener), peers=peers)
     if args.name == "groups":  # which device is this node's own: not the one to revoke for a seized phone
         own = bytes.fromhex(home.config().device_id)
         for d in (d for g in items for d in g["device_list"] if d["id"] == own):
@@ -1332,8 +1330,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
     if not items:
-        print(f"Nothing to show in {args.name}" + (f" for {args.region}{_unknown_region_said(log, home, region)}"
-                                                   if args.region else ".") + EMPTY_VIEW_HINTS.get(args.name, ""))
+        print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else ".") + EMPTY_VIEW_HINTS.get(args.name, ""))
     elif any(key in KINDS_WITH_TIMES for key in items[0]):
         print(f"(times in {render.local_zone()})")
     names = group_names(log)
@@ -2521,7 +2518,8 @@ def build_parser() -> argparse.ArgumentParser:
     from events.view_names import VIEWS
     p = add("view", cmd_view, "show a read model: " + ", ".join(VIEWS))
     p.add_argument("name", choices=VIEWS)
-    p.add_argument("--region", help="only this region")
+    p.add_argument("--region", help="only this region (one no group is based in and no event is placed in, a "
+                   "typo, is refused, naming the close ones)")
     p = add("redact", cmd_redact, "drop the body of one of this device's events on every node")
     p.add_argument("id", help="event id or a unique prefix of it")
     p.add_argument("--reason", help="a short public reason")

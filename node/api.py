@@ -39,7 +39,7 @@ from events.fields import REGION_RE, REGION_WORDS
 from events.kinds import KINDS
 from events.projections import TABLES
 from node import api_body, audience, publishing, references, render
-from node.known_regions import NewRegion, unknown_region, unread_region_words
+from node.known_regions import NewRegion, empty_region_words, unknown_region, unread_region_words
 from node.alert_feed import TAKEN_BACK, AlertFeed, feed_of, new_alerts, stop_feed, withdrawals_page
 from node.chain_gate import NOT_CAUGHT_UP
 from node.field_input import InputError
@@ -260,15 +260,18 @@ def region_param(request: web.Request) -> str | None:
     return region
 
 
-async def refuse_unknown_regions(node: WebNode, regions: list[str]) -> None:
+async def refuse_unknown_regions(node: WebNode, regions: list[str], reading_alerts: bool = True) -> None:
     """A region to read alerts from that no group is based in and no event is placed in (a typo:
     'calis') is refused, naming the known ones it is close to: the stream waited forever, the list
     was empty, both without a word. As publishing asks (node/known_regions.py); the home's own
-    region is known before its group's profile is in the log."""
+    region is known before its group's profile is in the log. Any other view of such a region is
+    refused alike (`reading_alerts` False: its words), as `solnet view` refuses it."""
+    words = unread_region_words if reading_alerts else empty_region_words
+
     def first_unknown() -> str | None:
         for region in regions:
             if (close := unknown_region(node.log, region, lambda: node.home.config().region)) is not None:
-                return unread_region_words(region, close)
+                return words(region, close)
         return None
 
     if regions and (said := await node.db(first_unknown)) is not None:
@@ -363,8 +366,10 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     author = hex_param(request.query["author"], "author", MIN_ID_PREFIX_HEX) if "author" in request.query else None
     cursor = int_param(request, "cursor", None, 1, MAX_CURSOR)
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    if (region := region_param(request)) is not None:  # a typo: refused as every read model refuses it
+        await refuse_unknown_regions(node, [region], reading_alerts=False)
     page = await node.db(_events_page, node.log, audience.opener_of(node), kind, author,
-                         region_param(request), since_param(request), cursor, limit)
+                         region, since_param(request), cursor, limit)
     return json_response({**page, "limit": limit})
 
 
@@ -417,9 +422,9 @@ def read_model(name: str) -> Handler:
         check_params(request, ("region", "limit"))
         region = region_param(request)
         limit = int_param(request, "limit", DEFAULT_VIEW_LIMIT, 1, MAX_LIMIT)
-        if name == "alerts" and region is not None:
-            await refuse_unknown_regions(node, [region])
-        peers = node.peer_views(now_ms()) if name == "regions" else None  # fresher than what it saved
+        if region is not None:  # a typo's empty list read as all quiet there
+            await refuse_unknown_regions(node, [region], reading_alerts=name == "alerts")
+        peers = node.peer_views(now_ms()) if name in ("regions", "groups") else None  # fresher than what it saved
         own = bytes.fromhex(node.home.config().group_id)  # this node's group: can it read the private parts?
         data, capped = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers, own)
         return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data})

@@ -163,7 +163,7 @@ class WebNode(Protocol):
 
     def live_facts(self) -> dict[str, Any]:
         """What this process knows now that the saved status may not yet: links, events/s, port,
-        since when it has had no link (cut_off_since), the storage problem it met (storage_problem;
+        since when it counts as cut off (cut_off_since: node/cut_off.py), the storage problem it met (storage_problem;
         database_damaged: that problem is a damaged database; storage_full: it is a full disk, and
         space_needed the bytes the node needs free to store again)."""
         ...

@@ -624,6 +624,8 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
     of_them = f" ({revoked} of them revoked)" if revoked and not item["revoked_from"] else ""  # as `status` counts
     lines = [f"{item['name'] or '(no profile yet)'} ({item['region'] or '?'}) — "
              f"{plural(item['devices'], 'device')}{of_them}{state}  {short}"]
+    if "last_heard" in item:
+        lines.append(f"    last heard from {heard_text(item)}")
     if item.get("looks_like"):
         lines.append("    NAME LIKE ANOTHER'S: " + ", ".join(group_names.get(g) or short_id(g) for g in item["looks_like"])
                      + " (ask the group you know which id is theirs)")
@@ -642,13 +644,27 @@ def _group_lines(item: dict[str, Any], group_names: dict[bytes, str]) -> list[st
     return lines
 
 
+HEARD_BY = {"event": "its newest event here, by its own clock", "sync": "last sync with one of its devices"}
+
+
+def heard_text(g: dict[str, Any]) -> str:
+    """When this node last heard from a group and how (node.views.heard_from): '12:03 (last sync with
+    one of its devices)', or 'never'."""
+    return f"{local_time(g['last_heard'])} ({HEARD_BY[g['heard_by']]})" if g.get("last_heard") else "never"
+
+
 def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) -> str:
     """One region of `solnet view regions`: what it needs, can give and take, plans, raised, and
     when it was last heard from; what comes from events for chosen groups only says so (the next
     action with whom it is shared), as every other view does."""
     names = ", ".join(n for n in r.get("group_names") or () if n) or "no group based there"
     heard = local_time(r["last_heard"]) if r.get("last_heard") else "never"
-    lines = [f"{r['region'].upper()} — {names}; last heard from {heard}"]
+    # (a region no group is based in has no group to hear from: "last heard from never" beside its
+    # 2,000 needs read as a region no one had posted in)
+    lines = [f"{r['region'].upper()} — {names}" + (f"; last heard from {heard}" if r.get("groups") else "")]
+    if len(r.get("groups_heard") or ()) > 1:  # each apart, the quietest first: one gone silent is not hidden
+        lines.append("  groups last heard from: " + "; ".join(
+            f"{h.get('group_name') or short_id(h['group'])} {heard_text(h)}" for h in r["groups_heard"]))
     needs = [f"{quantity(n['missing'], n['unit'])} of {words(n['category'])} missing (of {n['quantity']})"
              + (f" [{n['urgency']}]" if n.get("urgency") else "") + _sum_shared(n) for n in r["needs"]]
     lines.append("  needs: " + ("; ".join(needs) if needs else "nothing open"))

@@ -50,6 +50,8 @@ def view(log: EventLog, name: str, *, region: str | None = None, now: int | None
     if name == "regions":
         data = regions(held, now, region=region, limit=SUMMARY_ROWS if limit is not None else None, peers=peers,
                        names=names)
+    elif name == "groups":  # with when each was last heard from (peers: its last syncs)
+        data = groups(held, region, now, limit, peers)
     else:
         data = _VIEWS[name](held, region, now, limit)
     return named(data, names)
@@ -450,10 +452,15 @@ def resources(log: Held, region: str | None, now: int, limit: int | None) -> lis
     return readmodels.resources(r for r in rows if region is None or r.region in (region, None))
 
 
-def groups(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def groups(log: Held, region: str | None, now: int, limit: int | None,
+           peers: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Every group; a name that looks like another group's is shown with the group's short id, and
-    `looks_like` lists those other groups (events/names.py)."""
+    `looks_like` lists those other groups (events/names.py); `last_heard` and `heard_by`: when this
+    node last heard from it, and how (heard_from; `peers` default to what the running node saved)."""
     found = readmodels.groups(log.rows(PROFILE), log.trust.members.values(), log.trust.revocations)
+    heard = heard_from(log, peer_list(log.store) if peers is None else peers)
+    for g in found:
+        g["last_heard"], g["heard_by"] = heard.get(g["id"], (None, None))
     names, alike = group_names(log), references.look_alike_groups(_stored(log))
     for g in found:
         g["name"] = names.get(g["id"], g["name"])
@@ -498,7 +505,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
     homes: dict[str, list[bytes]] = {}
     for p in log.rows(PROFILE):
         homes.setdefault(p.data["region"], []).append(p.key)
-    heard = last_heard(log, peer_list(log.store) if peers is None else peers)
+    heard = heard_from(log, peer_list(log.store) if peers is None else peers)
     # One region asked for is summed only if something is placed in it: an unknown one gave an item of
     # zeros (GET /api/v1/regions?region=nowhere), where every other view gives none.
     wanted = region_names(log) if region is None else [r for r in region_names(log) if r == region]
@@ -531,10 +538,16 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         group_ids = homes.get(r, [])
         out.append(readmodels.region_summary(
             r, needs=listed["needs"], support=listed["support"], capacity=listed["capacity"], actions=week,
-            funds=listed["funds"], alerts=live, last_heard=max([heard.get(g, 0) for g in group_ids], default=0) or None,
+            funds=listed["funds"], alerts=live, last_heard=max([heard.get(g, (0,))[0] for g in group_ids], default=0) or None,
             groups=group_ids, capped=capped))
     for summary in out:
         summary["group_names"] = [(names or {}).get(g) for g in summary["groups"]]
+        # each group apart, the quietest first: a raided group gone silent beside an active one was
+        # hidden by the region's latest
+        summary["groups_heard"] = sorted(
+            ({"group": g, "last_heard": heard.get(g, (None, None))[0],  # (`named` adds its group_name)
+              "heard_by": heard.get(g, (None, None))[1]} for g in summary["groups"]),
+            key=lambda h: (h["last_heard"] or 0, h["group"]))
     return out
 
 
@@ -550,22 +563,24 @@ DESK_PARTS = {"needs": {NEED}, "offers": {OFFER}, "support": {SUPPORT}, "capacit
               "funds": {FUNDRAISER}}
 
 
-def last_heard(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, int]:
-    """When this node last heard from each group: the newest stored event of its devices or of its
-    group key (its profile, its vouches: a group that joined and published nothing yet was heard
-    from), or the last sync with one of its devices, whichever is later (ms)."""
-    heard: dict[bytes, int] = {}
+def heard_from(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, tuple[int, str]]:
+    """When this node last heard from each group (ms) and how, whichever is later: "event", the
+    newest stored event of its devices or of its group key (its profile, its vouches: a group that
+    joined and published nothing yet was heard from) as its author's clock stamped it (no arrival
+    time is stored); or "sync", this node's last complete sync with one of its devices (this node's
+    clock: `peers`, node.status.peer_list or a running node's peer_views)."""
+    heard: dict[bytes, tuple[int, str]] = {}
     for key, member in list(log.trust.members.items()):
         if member.role not in ("device", "group"):
             continue
         newest = log.store.events_page(author=key, limit=1)
-        if newest:
-            heard[member.group] = max(heard.get(member.group, 0), newest[0][4])
+        if newest and newest[0].ts > heard.get(member.group, (0,))[0]:
+            heard[member.group] = (newest[0].ts, "event")
     for p in peers:
         device = p.get("device")
         member = log.trust.member(bytes.fromhex(device)) if isinstance(device, str) and len(device) == 64 else None
-        if member is not None and p.get("last_sync"):
-            heard[member.group] = max(heard.get(member.group, 0), int(p["last_sync"]))
+        if member is not None and p.get("last_sync") and int(p["last_sync"]) > heard.get(member.group, (0,))[0]:
+            heard[member.group] = (int(p["last_sync"]), "sync")
     return heard
 
 

@@ -37,7 +37,7 @@ from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, S
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
 from node.http_failures import storage_trouble
-from node.known_regions import NewRegion
+from node.known_regions import NewRegion, unknown_region
 from node.log import now_ms
 from node.ports import StorageFailed, WebNode
 from node.private import NOT_A_RECIPIENT, read_private
@@ -85,8 +85,6 @@ class DashboardOptions:
     # this process, which `solnet run` turns into a clean stop). Tests running a node in-process
     # pass their own.
     on_wiped: Callable[[], None] | None = None
-    # The overview says "this node is cut off — alerts may be missing" after this long without a peer.
-    cut_off_after_s: float = 120.0
 
 
 def _environment() -> jinja2.Environment:
@@ -154,7 +152,6 @@ class Dashboard:
         self._login_lock = asyncio.Lock()
         self._streams = 0
         self._closing = asyncio.Event()
-        self._heard_ms: int | None = None  # when a peer link was last seen open
         # When the live alerts end, as of the newest stored event (its n): one read for every open stream
         self._alert_ends: tuple[int, float, list[int]] | None = None  # (n, when read: the loop's clock, ends)
         self._alert_ends_lock = asyncio.Lock()
@@ -343,7 +340,7 @@ class Dashboard:
         problem = facts.get("storage_problem")
         health["storage"] = None if problem is None else {
             "full": bool(facts.get("storage_full")), "problem": problem, "needed_mb": max(1, facts.get("space_needed", 0) >> 20)}
-        health["cut_off_minutes"] = self._cut_off_minutes(health, facts["links"])
+        health["cut_off_minutes"] = self._cut_off_minutes(facts.get("cut_off_since"))
         health["cut_off"] = health["cut_off_minutes"] is not None
         behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
@@ -359,20 +356,18 @@ class Dashboard:
             for peer in health["peers"]:
                 peer["linked_twice"] = None
         suffix = "?" + urlencode({**({"region": region} if region else {}), **shown}) if region or shown else ""
-        return {**ctx, **data, "health": health, "region": region, "title": ctx["t"]("overview.title"),
+        # A typo ('calai') showed "No live alerts." and empty lists, as if all were calm there: said, with
+        # the close ones, as `solnet view` and the API refuse it (node/known_regions.py)
+        close = await self.node.db(unknown_region, self.node.log, region,
+                                   lambda: self.node.home.config().region) if region else None
+        return {**ctx, **data, "health": health, "region": region, "region_close": close, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix}
 
-    def _cut_off_minutes(self, health: dict[str, Any], links: int) -> int | None:
-        """For how many minutes this node has heard from no peer, once that is longer than the
-        options' limit (None: it is not cut off). Heard from: a link open now (`links`), or a completed sync."""
-        now = now_ms()
-        if links:
-            self._heard_ms = now
-            return None
-        known = [t for t in (self._heard_ms, health.get("last_sync"), self.node.started_ms) if t]
-        heard = max(known) if known else now  # the node's start counts: a new node is not cut off at once
-        silent_s = (now - heard) / 1000
-        return int(silent_s // 60) if silent_s >= self.options.cut_off_after_s else None
+    @staticmethod
+    def _cut_off_minutes(cut_off_since: int | None) -> int | None:
+        """For how many minutes this node has heard from no peer, if it counts as cut off (the node's
+        `cut_off_since`: node/cut_off.py, the rule `solnet status` follows too); None if it does not."""
+        return None if cut_off_since is None else (now_ms() - cut_off_since) // 60_000
 
     @staticmethod
     def _page_number(request: web.Request, key: str) -> int:
@@ -471,7 +466,7 @@ class Dashboard:
         ctx = self.context(request)
         if (refusal := self.guard(request)) is not None:
             return refusal
-        data = await self.node.db(pages.groups, self.node.log)
+        data = await self.node.db(pages.groups, self.node.log, self.node.peer_views(now_ms()))
         own = bytes(self.node.keys.device.public)  # which device is this node's: not a seized phone's
         for d in (d for g in data for d in g["device_list"] if d["id"] == own):
             d["this_node"] = True
@@ -918,10 +913,8 @@ class Dashboard:
                     ends = kept[2] if kept is not None else []
                 self._alert_ends = kept = (n, clock, ends)
         ends = kept[2]
-        links = self.node.live_facts()["links"]
-        peers = [p for p in self.node.peer_views(now) if p.get("source") != "blocked"]
-        last_sync = max((p["last_sync"] for p in peers if p.get("last_sync")), default=None)
-        cut_off = self._cut_off_minutes({"last_sync": last_sync}, links) is not None
+        facts = self.node.live_facts()
+        links, cut_off = facts["links"], facts.get("cut_off_since") is not None
         return (links, cut_off, sum(1 for end in ends if end <= now)), next((e for e in ends if e > now), None)
 
     async def _next_change(self, since: int, timeout: float = KEEPALIVE_S) -> int:

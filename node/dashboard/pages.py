@@ -36,6 +36,9 @@ PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
 
 
+CAPPED_CELLS = {"needs", "offers", "capacity", "support", "funds"}  # the desk's parts whose cell marks a cap
+
+
 def group_names(log: EventLog) -> dict[bytes, str]:
     return references.group_names(log.store)
 
@@ -162,6 +165,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "last_n": log.store.last_n(),
         "own": own,
     }
+    # the desk's cells counted from the newest rows only (each says so in a few words; the page, once, what it means)
+    page["desk_capped"] = any(set(r["capped"]) & CAPPED_CELLS for r in page["desk"])
     for section in PAGED:
         page[section] = _paged_section(log, page[section], section, (section_pages or {}).get(section, 1),
                                        {**bounded, "limit": DEEP, "reader": reader_of(log, opened, opener=opener)})
@@ -330,9 +335,10 @@ def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dic
             "admitters_unnamed": admitters_unnamed(log.trust, group) if group else []}
 
 
-def groups(log: EventLog) -> list[dict[str, Any]]:
-    """Every group (revoked ones too) with its devices and their revocation state."""
-    return view(log, "groups")
+def groups(log: EventLog, peers: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every group (revoked ones too) with its devices and their revocation state, and when this node
+    last heard from it (`peers`: the running node's, for its last syncs)."""
+    return view(log, "groups", peers=peers)
 
 
 def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:

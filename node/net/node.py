@@ -24,7 +24,7 @@ from aiohttp import web
 
 from crypto.keystore import NodeKeys
 from events.format import Event
-from node import audience, chain_gate, hidden_own, own_delivered, publishing, revoked_here, verify_pool
+from node import audience, chain_gate, cut_off, hidden_own, own_delivered, publishing, revoked_here, verify_pool
 from node.home import Home
 from node.linked_twice import SHOWN_MS
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
@@ -529,11 +529,9 @@ class Node:
         return log_.clock_doubt.behind_ms(now_ms()) if log_ is not None else None
 
     def cut_off_since(self) -> int | None:
-        """Since when this running node has had no link to any peer (None: it has one now, or it
-        does not run its peer loops)."""
-        if len(self.links) or self._started_ms is None:
-            return None
-        return self.links.quiet_since or self._started_ms
+        """Since when this running node has had no link to any peer, once it counts as cut off
+        (node/cut_off.py: the one rule; None: it is not, or it does not run its peer loops)."""
+        return cut_off.cut_off_since(now_ms(), len(self.links), self.links.quiet_since, self._started_ms)
 
     def _facts(self) -> dict[str, Any]:
         """What the status saver writes of this process: its live facts, and how it listens and dials."""

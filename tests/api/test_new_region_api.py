@@ -46,6 +46,23 @@ async def test_reading_alerts_of_a_mistyped_region_is_refused_naming_the_close_m
     assert status == 200 and [a["region"] for a in listed["items"]] == ["calais"], listed
 
 
+async def test_every_view_of_a_mistyped_region_is_refused_as_alerts_are(api) -> None:
+    """`/api/v1/regions?region=calis` (and every other read model) answered an empty list with 200
+    where `/api/v1/alerts` refused it: a script read a typo as a quiet region. Refused alike now, as
+    `solnet view` refuses it."""
+    await api.request("POST", "/api/v1/events", json=alert_in("calais"))
+    for name in ("regions", "support", "needs", "fundraisers", "capacity", "actions", "timeline", "past-actions",
+                 "alert-history", "resources", "groups"):
+        status, refused = await api.request("GET", f"/api/v1/{name}?region=Calis")
+        assert status == 400 and refused["error"]["field"] == "region", (name, refused)
+        assert "'calis'" in refused["error"]["message"] and "did you mean calais?" in refused["error"]["message"]
+        assert "no alert comes" not in refused["error"]["message"], refused  # (the alerts' words)
+        status, _ = await api.request("GET", f"/api/v1/{name}?region=calais")
+        assert status == 200, name
+    status, refused = await api.request("GET", "/api/v1/events?region=calis")  # the log's listing too
+    assert status == 400 and "did you mean calais?" in refused["error"]["message"], refused
+
+
 async def test_the_homes_own_region_may_be_read_before_anything_is_placed_in_it(api, monkeypatch) -> None:
     """A group that has just joined follows its own region (config.json) before its profile or any
     event is here."""

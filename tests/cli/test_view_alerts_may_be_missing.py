@@ -19,7 +19,8 @@ def test_view_alerts_says_when_alerts_may_be_missing(cli, network) -> None:
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
     never = said(cli, network.b)  # joined, never synced, no node
     assert NO_NODE in never and "(it has never synced)" in never and "`solnet run`" in never, never
-    a, a_out, _ = start(cli, network.a)  # the founder alone: no link to anyone
+    # the founder alone: no link to anyone (cut off at once, not after 2 minutes: node/cut_off.py)
+    a, a_out, _ = start(cli, network.a, env={"SOLNET_CUT_OFF_AFTER_S": "0"})
     b = None
     try:
         port = next(line for line in a_out if "peers connect to" in line).split(":")[-1].split(".")[0]

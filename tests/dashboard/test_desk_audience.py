@@ -112,13 +112,16 @@ async def _desk_after_21(sample, start_node, kind: str):
 async def test_the_desk_says_where_it_added_up_the_newest_rows_only(sample, start_node) -> None:
     """The desk adds up each region's newest 20 rows per part; with more, its sums were short with
     no word (300 offers of food showed as 5,247 boxes of 45,150), where `view regions` and the API
-    say `capped`. The cell says it now, in the reader's language."""
+    say `capped`. The cell says it now ("newest only", the desk once what it means), in the reader's language."""
     node, html = await _desk_after_21(sample, start_node, "offer")
-    assert "counted from the newest entries only" in _bristol_row(html), _bristol_row(html)
+    assert "(newest only)" in _bristol_row(html), _bristol_row(html)
+    assert "counted from the newest entries only" in html
     calais = re.search(r'<tr data-key="region-calais".*?</tr>', html, re.S).group(0)
-    assert "newest entries only" not in calais  # a region under the bound: its sums are whole
+    assert "newest only" not in calais  # a region under the bound: its sums are whole
     async with node.client.get("/", headers={"Accept-Language": "fr"}) as r:
-        assert "compté sur les entrées les plus récentes seulement" in _bristol_row(await r.text())
+        french = await r.text()
+        assert "(plus récentes seulement)" in _bristol_row(french)
+        assert "compté sur les entrées les plus récentes seulement" in french
 
 
 def _cell(html: str, region: str, label: str) -> str:
@@ -134,9 +137,9 @@ async def test_the_desk_says_its_offers_are_whole_when_only_its_needs_were_cut(s
     the newest 20, the offers' of them all. The Offered cell said "counted from the newest entries
     only" too (needs and offers were one part of `capped`), and the API said `capped: ['needs']`."""
     _, html = await _desk_after_21(sample, start_node, "need")
-    assert "counted from the newest entries only" in _cell(html, "bristol", "Still needed")
+    assert "(newest only)" in _cell(html, "bristol", "Still needed")
     offered = _cell(html, "bristol", "Offered")
-    assert "blankets" in offered and "newest entries only" not in offered, offered
+    assert "blankets" in offered and "newest only" not in offered, offered
 
 
 async def test_could_go_to_marks_a_place_that_cannot_read_the_private_details(tmp_path, start_node) -> None:

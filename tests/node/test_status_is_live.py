@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from node import peer_blocks
+from node import cut_off, peer_blocks
 from node.admin_channel import ask
 from node.demo import localnet
 from node.log import now_ms
@@ -67,9 +67,10 @@ async def test_status_and_peers_show_a_link_made_since_the_last_save(rare_saves,
         await bristol.stop()
 
 
-async def test_status_says_why_a_node_reaches_no_peer(network, calais) -> None:
+async def test_status_says_why_a_node_reaches_no_peer(network, calais, monkeypatch) -> None:
     """A member's Pi dials its peers through Tor, and Tor is not running: status said only '0 of 1
     peer connected; cut off since ...', and the reason was in `solnet peers` alone; now it says it."""
+    monkeypatch.setattr(cut_off, "CUT_OFF_AFTER_MS", 0)  # cut off at once (node/cut_off.py: 2 min)
     _, served = calais
     [dead] = localnet.free_ports(1)  # nothing listens there: a Tor that is not running
     bristol = Node(network[1].home, network[1].keys, peers=[f"127.0.0.1:{served.port}"], sync_interval_s=3600,
