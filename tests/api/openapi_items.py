@@ -114,6 +114,16 @@ def plain_object(props: dict[str, Schema], description: str = "", optional: tupl
             "required": [name for name in props if name not in optional], "properties": props}
 
 
+# When this node last heard from a group, and how (node/views.py heard_from)
+HEARD: dict[str, Schema] = {
+    "last_heard": nullable(TIME, "when this node last heard from the group (`heard_by` says how); null: never"),
+    "heard_by": nullable({"type": "string", "enum": ["event", "sync"]},
+                         "how this node last heard from it: `event`, the newest event of its devices or group key "
+                         "that this node holds, as its author's clock stamped it (no arrival time is stored); "
+                         "`sync`, this node's last complete sync with one of its devices (this node's clock); null: "
+                         "never")}
+
+
 def _group_ref() -> dict[str, Schema]:
     return {"group": said(HEX_ID, "the group"), "group_name": COMMON["group_name"]}
 
@@ -291,7 +301,7 @@ def item_schemas() -> dict[str, Schema]:
         "device_list": array(device), **revoked,
         "left": {"type": "boolean", "description": "it revoked itself: it left the network (not revoked by others)"},
         "admitted_by": nullable(HEX_ID, "the group that admitted it (null: a founder)"),
-        "admitters": array(HEX_ID), "looks_like": array(HEX_ID, "groups whose names look like its name")},
+        "admitters": array(HEX_ID), "looks_like": array(HEX_ID, "groups whose names look like its name"), **HEARD},
         "a group of the network")
     summed = {"count": said(COUNT, "how many items"), "shared": said(COUNT, "of them, for chosen groups only")}
     region = plain_object({
@@ -326,10 +336,15 @@ def item_schemas() -> dict[str, Schema]:
                                                                  "(not in `pledged`: nobody remains to honour them)"),
                                      "pledged_gone": said(COUNT, "in minor units: those pledges added up")})),
         "alerts": said(COUNT, "live alerts"),
-        "last_heard": nullable(TIME, "when this node last heard from the region's groups"),
+        "last_heard": nullable(TIME, "when this node last heard from the region's groups: the latest of them "
+                                     "(`groups_heard` has each)"),
         "capped": array({"type": "string", "enum": [*DESK_PARTS, "alerts"]},
                         "the parts counted from a bounded number of the newest items (alerts: more than 2,000 "
-                        "live, a flood; below that they are all counted)")},
+                        "live, a flood; below that they are all counted)"),
+        "groups_heard": array(plain_object({**_group_ref(), **HEARD}),
+                              "each group based in the region with when this node last heard from it, the quietest "
+                              "first: a group gone silent beside an active one is not hidden by the region's "
+                              "`last_heard`")},
         "one region at a glance (the coordinator's desk)")
     return {
         "RegionSummary": region, "Action": action, "PastAction": past, "ActionReport": report,
