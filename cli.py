@@ -2169,10 +2169,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def sync_summary(address: str, result: Any) -> dict[str, Any]:
-    """`solnet sync --json`: `received` counts what was stored or refused (the outcomes), never
-    events that arrived and were not stored; `complete` is false when the link was cut;
-    `of_forked_keys` counts the refused events of keys found to have forked (no fault of the peer's)."""
-    return {"address": address, "in_sync": result.in_sync, "complete": result.complete, "received": result.received,
+    """`solnet sync --json`: `complete` is false when the link was cut (what was stored is kept);
+    `in_sync` is true once the round completed: this node then holds what the peer offered, but for
+    the events it refused (`outcomes`); `already_in_sync`: the two held the same events when the round
+    began, nothing was exchanged. (`in_sync` said that last thing: false after a complete first
+    round, beside `complete: true`, it read as "not in sync" to a member whose node had just
+    caught up.) `received` counts what was stored or refused (the outcomes), never events that
+    arrived and were not stored; `of_forked_keys` counts the refused events of keys found to have
+    forked (no fault of the peer's)."""
+    return {"address": address, "in_sync": result.complete, "already_in_sync": result.in_sync,
+            "complete": result.complete, "received": result.received,
             "sent": result.sent, "lag": result.lag, "outcomes": dict(result.outcomes),
             "of_forked_keys": result.of_forked_keys, "seconds": round(result.seconds, 3)}
 
