@@ -541,13 +541,14 @@ def cmd_join(args: argparse.Namespace) -> int:
     from node.invite import decode_invite
     home = home_of(args)
     config = home.config()
-    if home.db_path.exists() and not membership.clear_cut_short_join(home):
-        raise CliError("this node is already in a network; use another --home to join a second one")
     token = decode_invite(read_token(args.token))
     if token.group.hex() != config.group_id:
         raise CliError(f"this invite admits group {short_id(token.group)}, but this node's group is "
                        f"{short_id(config.group_id)}; ask the inviter to run `solnet invite {config.group_id}`")
-    was_in = config.network_id  # the network this home was in before its database was lost, if any
+    # The network this home was in before its database was lost, if any (a join cut short and taken
+    # up again says what it was when it began; a second join is refused by membership.join)
+    started = membership.join_under_way(home) if home.db_path.exists() else None
+    was_in = config.network_id if started is None else started.get("was_in")
     log = membership.join(home, token, home.keys())
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
