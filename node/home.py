@@ -572,6 +572,7 @@ class Home:
         """The node's event log; HomeError if it has not founded or joined a network."""
         from node.log import EventLog, NotInitialised
         from node.store import Store
+        from node.store.join_meta import JOIN_CUT_SHORT, JOIN_META, join_cut_short
 
         if not self.db_path.exists():
             network_id = self.config().network_id
@@ -586,6 +587,9 @@ class Home:
             log = EventLog(Store(self.db_path))
         except NotInitialised as exc:
             raise HomeError(str(exc)) from None
+        if join_cut_short(log.store.get_meta(JOIN_META)):  # its device may not be certified, its peers not kept
+            log.store.close()
+            raise HomeError(JOIN_CUT_SHORT)
         self._remember_network(log.network_id.hex())
         self._drop_expired(log)
         return log

@@ -24,6 +24,7 @@ from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED, Outcome
 from solnet_errors import SolnetError
+from node.store.join_meta import JOIN_META
 from sync.addresses import dialable
 
 if TYPE_CHECKING:
@@ -557,7 +558,6 @@ def _remove_database(home: Home) -> None:
         Path(str(home.db_path) + suffix).unlink(missing_ok=True)
 
 
-JOIN_META = "join_under_way"  # {"was_in": ..., "rejoin": ...} while a join runs; {} once it finished
 
 
 def join_under_way(home: Home) -> dict | None:

@@ -2,7 +2,9 @@
 taken up where it stopped by running `join` again: it certifies the device if that was not done,
 keeps the invite's peers, and signs nothing twice. It said "this node is already in a network"
 instead, beside a home whose device might not be certified and whose peers were not kept. A home
-whose join finished is still refused a second join, in words that say what to do (`solnet run`)."""
+whose join finished is still refused a second join, in words that say what to do (`solnet run`).
+Until the join is run again, the other commands say so (exit 3, which a service is not restarted
+on) where `status` said nothing and `run` started a node no peer would take."""
 from __future__ import annotations
 
 import subprocess
@@ -46,6 +48,9 @@ def test_a_join_killed_after_it_stored_the_invite_is_taken_up_again(tmp_path, cl
                             stdin=subprocess.DEVNULL, start_new_session=True)
     assert killed.returncode == 9, killed.stderr
     signed = _group_events(b, prepared["group_id"])
+    for command in (("status",), ("run", "--listen", "127.0.0.1:0")):  # said so, not "not running"
+        cut = cli.run(b, *command, ok=False)
+        assert cut.returncode == 3 and "cut short" in cut.stderr and "solnet join FILE" in cut.stderr, cut
 
     joined = cli.run_json(b, "join", token)  # refused before, as "already in a network"
     assert joined["network_id"] == founded["network_id"] and joined["was_in_network"] is None, joined
