@@ -141,8 +141,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _prepared_only(home: Home) -> bool:
     """Whether `home` holds a group's keys that are in no network yet (`init` without --new-network):
     what a home that has not joined is told it may do, found a network, it then can, with those keys."""
+    from node import membership
     config = home.config()
-    return config.holds_group_key and config.network_id is None and not home.db_path.exists()
+    return config.holds_group_key and config.network_id is None and (
+        not home.db_path.exists() or membership.founding_cut_short(home))  # (a founding cut short: found again)
 
 
 def _found_with_prepared(args: argparse.Namespace, home: Home) -> int:

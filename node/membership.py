@@ -19,12 +19,12 @@ from events.trust import consent_is_valid, device_consent
 from events.readmodels import revocation_fields
 from node import chain_gate, moments, references, render
 from node.words import plural
-from node.home import Config, Home
+from node.home import Config, Home, HomeError
 from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED, Outcome
 from solnet_errors import SolnetError
-from node.store.join_meta import JOIN_META
+from node.store.join_meta import FOUNDING, JOIN_META
 from sync.addresses import dialable
 
 if TYPE_CHECKING:
@@ -108,12 +108,35 @@ def parse_device_request(text: str, group: bytes) -> DeviceRequest | None:
 
 
 def found_network(home: Home, config: Config, keys: NodeKeys, network_name: str) -> EventLog:
+    if founding_cut_short(home):  # nothing of it can have left: founded again, from the start
+        _remove_database(home)
     genesis = make_genesis(network_name, [bytes(keys.group.public)], now_ms())
-    log = EventLog.create(home.store(), genesis)
+    store = home.store()
+    with store.write():  # first: cut short from here on, the home says so (node/store/join_meta.py)
+        store.set_meta(JOIN_META, FOUNDING)
+    log = EventLog.create(store, genesis)
     admit_own_device(log, keys, config)
+    with store.write():  # (cut short after this, the home learns its network from its database)
+        store.set_meta(JOIN_META, b"{}")
     config.network_id = log.network_id.hex()
     home.save_config(config)
     return log
+
+
+def founding_cut_short(home: Home) -> bool:
+    """Whether this home's database is what an `init --new-network` cut short left (see found_network)."""
+    from node.store import StoreError
+
+    if not home.db_path.exists():
+        return False
+    try:
+        store = home.store()
+    except StoreError:
+        return False
+    try:
+        return store.get_meta(JOIN_META) == FOUNDING
+    finally:
+        store.close()
 
 
 def _check_device_vouched(log: EventLog, keys: NodeKeys, group: bytes) -> None:
@@ -574,7 +597,7 @@ def join_under_way(home: Home) -> dict | None:
         raw = store.get_meta(JOIN_META)
     finally:
         store.close()
-    started = json.loads(raw) if raw else None
+    started = json.loads(raw) if raw and raw != FOUNDING else None
     return started or None
 
 
@@ -592,6 +615,8 @@ def _already_joined(home: Home, invite_token: Invite) -> MembershipError:
     """The refusal of a second join, in words that say where the home stands and what to do."""
     try:
         log = home.log()
+    except HomeError as exc:  # (a founding cut short: what to do)
+        return MembershipError(str(exc))
     except Exception:  # noqa: BLE001 (a damaged database: said by the commands that read it)
         return MembershipError("this node is already in a network; use another --home to join a second one")
     try:

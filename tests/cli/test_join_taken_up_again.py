@@ -22,7 +22,8 @@ import os, sys
 from node import membership
 def die(*args, **kwargs):
     os._exit(9)
-setattr(membership, sys.argv[1], die)
+owner, _, name = sys.argv[1].rpartition(".")  # a function of the module, or a method of one of its classes
+setattr(getattr(membership, owner) if owner else membership, name, die)
 import cli
 sys.exit(cli.main(sys.argv[2:]))
 """
@@ -64,3 +65,23 @@ def test_a_join_killed_after_it_stored_the_invite_is_taken_up_again(tmp_path, cl
 
     again = cli.run(b, "join", token, ok=False)  # a finished join: refused, in words that say what to do
     assert again.returncode != 0 and "already joined" in again.stderr and "solnet run" in again.stderr, again.stderr
+
+
+@pytest.mark.parametrize("step", ["EventLog.create", "admit_own_device"])
+def test_founding_a_network_cut_short_is_founded_again(tmp_path, cli, step):
+    """`init --new-network` killed after it made the database: the home was left in a network with
+    no certified device (`status`: "0 devices"; a publish refused as "not certified"; `init` again:
+    "already holds a node"). Now the commands say so, and the same `init --new-network` founds it."""
+    home = tmp_path / "A"
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT, step, "--home", str(home), "init", "--group", "Calais",
+                             "--region", "calais", "--new-network"],
+                            env=cli.base_env(), capture_output=True, text=True, timeout=60,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    assert killed.returncode == 9, killed.stderr
+    cut = cli.run(home, "status", ok=False)
+    assert cut.returncode == 3 and "init --new-network" in cut.stderr, cut
+
+    founded = cli.run_json(home, "init", "--group", "Calais", "--region", "calais", "--new-network")
+    status = cli.run_json(home, "status")
+    assert status["network_id"] == founded["network_id"] and status["devices"] == 1, status
+    cli.run(home, "publish", "need", "--category", "water", "--quantity", "3", "--region", "calais")
