@@ -696,10 +696,13 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
             for address in invite_peers(invite_token):
                 store.save_peer(address, "config")
     except BaseException:
-        keep = _signed_here(store, keys)
+        # Kept if this join (or the one it takes up) signed here: those seqs must not be signed again.
+        # Signing comes only after the decision not to join again as before; a home joining again
+        # signs nothing, and its own events the invite carried come again from peers.
+        keep = started is not None and started.get("rejoin") is False and _signed_here(store, keys)
         store.close()
         if not keep:
-            _remove_database(home)  # nothing of this home's in it: the next join starts afresh
+            _remove_database(home)  # nothing signed by this join in it: the next join starts afresh
         raise
     config = home.config()  # a further device may have taken its group's name above
     config.network_id = log.network_id.hex()
