@@ -142,8 +142,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _prepared_only(home: Home) -> bool:
     """Whether `home` holds a group's keys that are in no network yet (`init` without --new-network):
     what a home that has not joined is told it may do, found a network, it then can, with those keys."""
+    from node import membership
     config = home.config()
-    return config.holds_group_key and config.network_id is None and not home.db_path.exists()
+    return config.holds_group_key and config.network_id is None and (
+        not home.db_path.exists() or membership.founding_cut_short(home))  # (a founding cut short: found again)
 
 
 def _found_with_prepared(args: argparse.Namespace, home: Home) -> int:
@@ -542,13 +544,14 @@ def cmd_join(args: argparse.Namespace) -> int:
     from node.invite import decode_invite
     home = home_of(args)
     config = home.config()
-    if home.db_path.exists() and not membership.clear_cut_short_join(home):
-        raise CliError("this node is already in a network; use another --home to join a second one")
     token = decode_invite(read_token(args.token))
     if token.group.hex() != config.group_id:
         raise CliError(f"this invite admits group {short_id(token.group)}, but this node's group is "
                        f"{short_id(config.group_id)}; ask the inviter to run `solnet invite {config.group_id}`")
-    was_in = config.network_id  # the network this home was in before its database was lost, if any
+    # The network this home was in before its database was lost, if any (a join cut short and taken
+    # up again says what it was when it began; a second join is refused by membership.join)
+    started = membership.join_under_way(home) if home.db_path.exists() else None
+    was_in = config.network_id if started is None else started.get("was_in")
     log = membership.join(home, token, home.keys())
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
@@ -2168,10 +2171,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def sync_summary(address: str, result: Any) -> dict[str, Any]:
-    """`solnet sync --json`: `received` counts what was stored or refused (the outcomes), never
-    events that arrived and were not stored; `complete` is false when the link was cut;
-    `of_forked_keys` counts the refused events of keys found to have forked (no fault of the peer's)."""
-    return {"address": address, "in_sync": result.in_sync, "complete": result.complete, "received": result.received,
+    """`solnet sync --json`: `complete` is false when the link was cut (what was stored is kept);
+    `in_sync` is true once the round completed: this node then holds what the peer offered, but for
+    the events it refused (`outcomes`); `already_in_sync`: the two held the same events when the round
+    began, nothing was exchanged. (`in_sync` said that last thing: false after a complete first
+    round, beside `complete: true`, it read as "not in sync" to a member whose node had just
+    caught up.) `received` counts what was stored or refused (the outcomes), never events that
+    arrived and were not stored; `of_forked_keys` counts the refused events of keys found to have
+    forked (no fault of the peer's)."""
+    return {"address": address, "in_sync": result.complete, "already_in_sync": result.in_sync,
+            "complete": result.complete, "received": result.received,
             "sent": result.sent, "lag": result.lag, "outcomes": dict(result.outcomes),
             "of_forked_keys": result.of_forked_keys, "seconds": round(result.seconds, 3)}
 

@@ -572,6 +572,7 @@ class Home:
         """The node's event log; HomeError if it has not founded or joined a network."""
         from node.log import EventLog, NotInitialised
         from node.store import Store
+        from node.store.join_meta import JOIN_META, cut_short_advice
 
         if not self.db_path.exists():
             network_id = self.config().network_id
@@ -582,9 +583,14 @@ class Home:
                                 f"is gone (moved aside?). To rebuild it, {REBUILD_STEPS}")
             raise HomeError(f"this node has not joined a network yet: run `solnet --home {self.path} join invite.txt` "
                             "with the invite file a member group wrote for it (`solnet id` prints the group id they need), or found one with `init --new-network`")
+        store = Store(self.db_path)
+        if (cut_short := cut_short_advice(store.get_meta(JOIN_META))) is not None:  # no certified device, maybe
+            store.close()
+            raise HomeError(cut_short)
         try:
-            log = EventLog(Store(self.db_path))
+            log = EventLog(store)
         except NotInitialised as exc:
+            store.close()
             raise HomeError(str(exc)) from None
         self._remember_network(log.network_id.hex())
         self._drop_expired(log)

@@ -3,12 +3,15 @@ joining and revoking: the steps behind `solnet init`, `vouch`/`invite`, `join` a
 shared by the CLI, `solnet demo` and the tests."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from crypto.keys import short_id
 from crypto.keystore import NodeKeys
 from events import errors as E
+from events.errors import InvalidEvent
 from events.format import Event, decode_event
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
@@ -16,12 +19,16 @@ from events.trust import consent_is_valid, device_consent
 from events.readmodels import revocation_fields
 from node import chain_gate, moments, references, render
 from node.words import plural
-from node.home import Config, Home
+from node.home import Config, Home, HomeError
 from node.invite import Invite, trust_chain
 from node.log import EventLog, now_ms
 from node.outcome import REJECTED, Outcome
 from solnet_errors import SolnetError
+from node.store.join_meta import FOUNDING, JOIN_META
 from sync.addresses import dialable
+
+if TYPE_CHECKING:
+    from node.store import Store
 
 DEVICE_REQUEST_PREFIX = "solnet-device-v2:"
 LEGACY_DEVICE_REQUEST_PREFIX = "solnet-device-v1:"  # before devices consented: accepted, vouched without consent
@@ -101,12 +108,35 @@ def parse_device_request(text: str, group: bytes) -> DeviceRequest | None:
 
 
 def found_network(home: Home, config: Config, keys: NodeKeys, network_name: str) -> EventLog:
+    if founding_cut_short(home):  # nothing of it can have left: founded again, from the start
+        _remove_database(home)
     genesis = make_genesis(network_name, [bytes(keys.group.public)], now_ms())
-    log = EventLog.create(home.store(), genesis)
+    store = home.store()
+    with store.write():  # first: cut short from here on, the home says so (node/store/join_meta.py)
+        store.set_meta(JOIN_META, FOUNDING)
+    log = EventLog.create(store, genesis)
     admit_own_device(log, keys, config)
+    with store.write():  # (cut short after this, the home learns its network from its database)
+        store.set_meta(JOIN_META, b"{}")
     config.network_id = log.network_id.hex()
     home.save_config(config)
     return log
+
+
+def founding_cut_short(home: Home) -> bool:
+    """Whether this home's database is what an `init --new-network` cut short left (see found_network)."""
+    from node.store import StoreError
+
+    if not home.db_path.exists():
+        return False
+    try:
+        store = home.store()
+    except StoreError:
+        return False
+    try:
+        return store.get_meta(JOIN_META) == FOUNDING
+    finally:
+        store.close()
 
 
 def _check_device_vouched(log: EventLog, keys: NodeKeys, group: bytes) -> None:
@@ -158,12 +188,15 @@ def accept_admitters(log: EventLog, keys: NodeKeys, groups: list[bytes]) -> list
 
 def admit_own_device(log: EventLog, keys: NodeKeys, config: Config) -> None:
     """The group key certifies this node's device key (with the device's consent), then publishes
-    the group's profile."""
+    the group's profile; either done already (a join taken up again) is not done twice."""
     encryption_key = bytes(keys.device_encryption.public)
-    log.append(keys.group, "member.vouch", {
-        "subject": bytes(keys.device.public), "role": "device", "encryption_key": encryption_key,
-        "consent": device_consent(keys.device, bytes(keys.group.public), encryption_key)})
-    log.append(keys.group, "group.profile", {"name": config.group_name, "region": config.region})
+    group = bytes(keys.group.public)
+    if not _certified_here(log, keys, group):
+        log.append(keys.group, "member.vouch", {
+            "subject": bytes(keys.device.public), "role": "device", "encryption_key": encryption_key,
+            "consent": device_consent(keys.device, group, encryption_key)})
+    if not any(row.key == group for row in log.store.rows("profile")):
+        log.append(keys.group, "group.profile", {"name": config.group_name, "region": config.region})
 
 
 def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
@@ -548,26 +581,95 @@ def _remove_database(home: Home) -> None:
         Path(str(home.db_path) + suffix).unlink(missing_ok=True)
 
 
+
+
+def join_under_way(home: Home) -> dict | None:
+    """What a join of this home that has not finished (killed, a power cut) had started with: the
+    network the home was in before ("was_in") and, once decided, whether it joined again a network
+    it was in ("rejoin"). None for a home whose join finished, or that founded its network."""
+    from node.store import StoreError
+
+    try:
+        store = home.store()
+    except StoreError:
+        return None
+    try:
+        raw = store.get_meta(JOIN_META)
+    finally:
+        store.close()
+    started = json.loads(raw) if raw and raw != FOUNDING else None
+    return started or None
+
+
+def _signed_here(store: Store, keys: NodeKeys) -> bool:
+    """Whether the log holds an event this home's keys signed (then it is never thrown away: the
+    keys must not sign the same seqs again)."""
+    own = [bytes(keys.device.public), *([bytes(keys.group.public)] if keys.group is not None else [])]
+    try:
+        return any(store.head(key)[0] > 0 for key in own)
+    except Exception:  # noqa: BLE001 (a database that cannot be read: kept, for its operator to look at)
+        return True
+
+
+def _already_joined(home: Home, invite_token: Invite) -> MembershipError:
+    """The refusal of a second join, in words that say where the home stands and what to do."""
+    try:
+        log = home.log()
+    except HomeError as exc:  # (a founding cut short: what to do)
+        return MembershipError(str(exc))
+    except Exception:  # noqa: BLE001 (a damaged database: said by the commands that read it)
+        return MembershipError("this node is already in a network; use another --home to join a second one")
+    try:
+        name, network = log.genesis.name, log.network_id
+    finally:
+        log.store.close()
+    if network != parse_genesis(invite_token.genesis).network_id:
+        return MembershipError(f"this node is already in the network {name!r} ({short_id(network)}), and this "
+                               "invite is for another one; use another --home to join a second network")
+    return MembershipError(f"this node has already joined the network {name!r} ({short_id(network)}) with this "
+                           "invite; nothing more to do: start it with `solnet run` (`solnet status` says how it "
+                           "stands)")
+
+
 def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
     """Join the network of `invite_token`: store its trust chain, certify this device, publish the
-    profile, and keep the token's peers as configured peers (`invite_peers` says which they are)."""
+    profile, and keep the token's peers as configured peers (`invite_peers` says which they are).
+    A join that did not finish (killed, a power cut) is taken up where it stopped: what it stored
+    stays, and nothing is signed twice (a home whose join stopped after it signed would fork its
+    own chain if it started again from nothing; told "already in a network", its member was left
+    with a home whose device might not be certified and whose peers were not kept)."""
     config = home.config()
+    started = None
     if home.db_path.exists() and not clear_cut_short_join(home):
-        raise MembershipError("this node is already in a network; use another --home to join a second one")
+        started = join_under_way(home)
+        if started is None:
+            raise _already_joined(home, invite_token)
+    was_in = config.network_id if started is None else started.get("was_in")
     if invite_token.group.hex() != config.group_id:
         raise MembershipError(f"this invite admits group {short_id(invite_token.group)}, but this node's group is "
                               f"{short_id(config.group_id)}; ask the inviter to run `solnet invite {config.group_id}`")
     genesis = parse_genesis(invite_token.genesis)
     store = home.store()
     try:
-        log = EventLog.create(store, genesis)
+        try:
+            log = EventLog.create(store, genesis)
+        except InvalidEvent:  # a join under way of another network's invite
+            raise _already_joined(home, invite_token) from None
+        if started is None:
+            started = {"was_in": was_in}
+            with store.write():
+                store.set_meta(JOIN_META, json.dumps(started).encode())
         outcomes = log.ingest(invite_token.events)
         bad = [o for o in outcomes if o.status == REJECTED]
         member = log.trust.member(invite_token.group)
         if bad or member is None or member.role != "group":
             raise MembershipError(_not_admitted(bad, config.group_id))
-        if config.network_id == log.network_id.hex() or (keys.group is not None
-                                                           and _certified_here(log, keys, invite_token.group)):
+        if "rejoin" not in started:  # decided before anything is signed here, kept for a join taken up again
+            started["rejoin"] = was_in == log.network_id.hex() or (keys.group is not None
+                                                                  and _certified_here(log, keys, invite_token.group))
+            with store.write():
+                store.set_meta(JOIN_META, json.dumps(started).encode())
+        if started["rejoin"]:
             # A home joining again (its database was lost or damaged): its keys signed events that
             # the inviter may not hold (it may know nothing of this group's chain). Signing now
             # could take a seq the network already holds (a fork, which freezes the key everywhere):
@@ -594,12 +696,19 @@ def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:
             for address in invite_peers(invite_token):
                 store.save_peer(address, "config")
     except BaseException:
+        # Kept if this join (or the one it takes up) signed here: those seqs must not be signed again.
+        # Signing comes only after the decision not to join again as before; a home joining again
+        # signs nothing, and its own events the invite carried come again from peers.
+        keep = started is not None and started.get("rejoin") is False and _signed_here(store, keys)
         store.close()
-        _remove_database(home)
+        if not keep:
+            _remove_database(home)  # nothing signed by this join in it: the next join starts afresh
         raise
     config = home.config()  # a further device may have taken its group's name above
     config.network_id = log.network_id.hex()
     home.save_config(config)
+    with store.write():
+        store.set_meta(JOIN_META, b"{}")
     return log
 
 

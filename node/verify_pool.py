@@ -16,8 +16,9 @@ examines the newest chunk still queued itself instead of waiting ("work stealing
 work whenever the store is not the bottleneck, so ingest can beat one core's verify rate. If a
 worker dies, its chunk and the rest are examined in the main process: slower, never skipped.
 
-How many workers: one per CPU this process may run on (os.sched_getaffinity) beyond the first,
-and a single one with less than 1 GiB of memory (a Pi Zero 2 W has 512 MiB).
+How many workers: one per CPU this process may use beyond the first (the CPUs it may run on,
+os.sched_getaffinity, or fewer by its cgroup's CPU quota), and a single one with less than 1 GiB
+of memory (a Pi Zero 2 W has 512 MiB).
 SOLNET_VERIFY_WORKERS=N sets the number (0: all in the main process, e.g. on one core).
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import msgpack
@@ -54,29 +55,67 @@ def worker_count() -> int:
     wanted = os.environ.get("SOLNET_VERIFY_WORKERS")
     if wanted is not None and wanted.strip().isdigit():
         return int(wanted)
+    workers = max(0, _usable_cpus() - 1)
+    return min(workers, 1) if _memory_bytes() < LOW_MEMORY else workers
+
+
+def _usable_cpus(cgroups: Path | None = None, own: str | None = None) -> int:
+    """The CPUs this process may really use: those it may run on (os.sched_getaffinity), fewer
+    when the CPU quota of its cgroup or of one above it is lower (a systemd CPUQuota=, a
+    container's --cpus; a quota of 1.5 cores counts as 2). Counting cores alone, a node held to
+    1/8 of a core started a worker (15 MiB) that added no CPU, only competition for the same
+    eighth. `own`: /proc/self/cgroup's text."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    workers = max(0, cpus - 1)
-    return min(workers, 1) if _memory_bytes() < LOW_MEMORY else workers
+    quotas = _cgroup_values(cgroups, own, "cpu", ("cpu.max", "cpu.cfs_quota_us"), _cores)
+    return max(1, min([cpus, *quotas]))
 
 
-def _memory_bytes(cgroups: Path = CGROUP_ROOT, own: str | None = None) -> int:
+def _cores(folder: Path, name: str) -> int | None:
+    """The cores a cgroup's CPU quota allows, rounded up (None: no quota there). v2's cpu.max
+    reads "QUOTA PERIOD" or "max PERIOD"; v1 has cpu.cfs_quota_us (-1: none) and cpu.cfs_period_us."""
+    try:
+        if name == "cpu.max":
+            quota, _, period = (folder / name).read_text().strip().partition(" ")
+        else:
+            quota = (folder / name).read_text().strip()
+            period = (folder / "cpu.cfs_period_us").read_text().strip()
+    except OSError:
+        return None
+    if not quota.isdigit() or not period.isdigit() or int(quota) == 0 or int(period) == 0:
+        return None
+    return -(-int(quota) // int(period))
+
+
+def _memory_bytes(cgroups: Path | None = None, own: str | None = None) -> int:
     """Physical memory, or the lowest memory limit of this process's cgroup and those above it
     when that is lower (a container, a systemd MemoryMax). `own`: /proc/self/cgroup's text."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         total = 1 << 40
-    return min([total, *_cgroup_limits(cgroups, own)])
+    limits = _cgroup_values(cgroups, own, "memory", ("memory.max", "memory.limit_in_bytes"), _bytes)
+    return min([total, *limits])
 
 
-def _cgroup_limits(cgroups: Path, own: str | None) -> list[int]:
-    """The memory limits of this process's cgroup and of each one above it (each bounds it): cgroup
-    v2's memory.max, v1's memory.limit_in_bytes. Only the top ones were read: a systemd unit's
-    MemoryMax (/sys/fs/cgroup/system.slice/solnet.service/memory.max) went unseen, and a machine
-    with cores to spare started a worker for each under a limit meant for a Pi."""
+def _bytes(folder: Path, name: str) -> int | None:
+    try:
+        text = (folder / name).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _cgroup_values(cgroups: Path | None, own: str | None, controller: str, names: tuple[str, str],
+                   read: Callable[[Path, str], int | None]) -> list[int]:
+    """The limits `read` finds in this process's cgroup and in each one above it (each bounds it):
+    `names` is the file for cgroup v2 and for v1's `controller` hierarchy. Only the top ones were
+    read once: a systemd unit's MemoryMax (/sys/fs/cgroup/system.slice/solnet.service/memory.max)
+    went unseen, and a machine with cores to spare started a worker for each under a limit meant
+    for a Pi."""
+    cgroups = CGROUP_ROOT if cgroups is None else cgroups
     if own is None:
         try:
             own = Path("/proc/self/cgroup").read_text()
@@ -86,19 +125,20 @@ def _cgroup_limits(cgroups: Path, own: str | None) -> list[int]:
     for line in own.splitlines():
         _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
         if not controllers:
-            mount, name = cgroups, "memory.max"
-        elif "memory" in controllers.split(","):
-            mount, name = cgroups / "memory", "memory.limit_in_bytes"
+            mount, name = cgroups, names[0]
+        elif controller in controllers.split(","):
+            # v1 mounts a hierarchy under its controllers' joined name ("cpu,cpuacct"), most
+            # systems with a link per controller beside it
+            mount, name = cgroups / controllers, names[1]
+            if not mount.is_dir():
+                mount = cgroups / controller
         else:
             continue
         folder = mount / path.strip().lstrip("/")
         while True:  # (inside a container its own cgroup is the mount itself: found on the way up)
-            try:
-                text = (folder / name).read_text().strip()
-            except OSError:
-                text = ""
-            if text.isdigit():
-                limits.append(int(text))
+            value = read(folder, name)
+            if value is not None:
+                limits.append(value)
             if folder == mount or mount not in folder.parents:
                 break
             folder = folder.parent

@@ -26,6 +26,7 @@ class DbThread:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self.queued = 0  # how many pieces of work were ever queued (group_commit.py sees others came)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` on the database thread, after the work queued before it."""
@@ -49,6 +50,7 @@ class DbThread:
                 self._thread = threading.Thread(target=self._work, name="db", daemon=True)
                 self._thread.start()
             self._queue.put(item)
+            self.queued += 1
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not _STOP:

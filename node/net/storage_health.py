@@ -55,13 +55,27 @@ class StorageHealth:
                 log.error("%s Nothing more can be stored until then.", problem)
             self._damaged = problem
             return problem
+        free = self._free_bytes()
         if self.running and (self._problem is None or now - self._problem[0] > RETRY_S):
-            until = "some space is freed" if isinstance(exc, StorageFull) else \
-                "the database can be written again (the node tries again within a minute)"
-            log.warning("%s: nothing more can be stored until %s (nothing stored is lost; events from peers are "
-                        "fetched again)", problem, until)
-        self._problem = (now, problem, self._free_bytes())
+            if isinstance(exc, StorageFull):
+                log.warning("%s", self._full_advice(free))
+            else:
+                log.warning("%s: nothing more can be stored until the database can be written again (the node "
+                            "tries again within a minute; nothing stored is lost, events from peers are fetched "
+                            "again)", problem)
+        self._problem = (now, problem, free)
         return problem
+
+    def _full_advice(self, free: int | None) -> str:
+        """What the operator of a full disk reads in the node's log (`journalctl -u solnet`): which
+        disk, how much to free, how, and that the node goes on by itself. It said "the disk is
+        full: ... until some space is freed", naming neither the folder nor how much."""
+        left = "" if free is None else f", {_size(free)} free"
+        return (f"{FULL} (the one holding {self._home}{left}): nothing more can be stored. Free at least "
+                f"{_size(NEEDED_BYTES)} on that disk (`df -h {self._home}` shows it), outside that folder: what "
+                "is in it is the node's own, delete nothing there. Old system logs, for one, go with `sudo "
+                "journalctl --vacuum-size=50M`. The node stores again by itself once there is room (it says so "
+                "here); nothing stored is lost, and events from peers are fetched again")
 
     def full(self) -> bool:
         """Is the problem that still holds a full disk (what to do: free some space)?"""
@@ -87,6 +101,8 @@ class StorageHealth:
             (free_then < NEEDED_BYTES or free >= free_then + NEEDED_BYTES)
         if freed or time.monotonic() - at >= RETRY_S:
             self._problem = None
+            if freed and self.running and problem == FULL:
+                log.info("the disk holding %s has room again (%s free): storing again", self._home, _size(free))
             return None
         return problem
 
@@ -95,3 +111,8 @@ class StorageHealth:
             return self._free(self._home)
         except OSError:
             return None
+
+
+def _size(n: int) -> str:
+    """Bytes in words an operator compares with `df -h`: KiB below a MiB, MiB with one decimal above."""
+    return f"{n >> 10} KiB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MiB"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.saved_json import saved_facts
 from node.store import status_sql
+from node.store.join_meta import JOIN_META, join_cut_short
 from node.store.rows import OverShare
 from sync.frontier import past_fork_heads
 from node.store.schema import SCHEMA_VERSION
@@ -96,8 +97,8 @@ class StatusSnapshot:
         one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         self.key = trust_key(db)
         self._meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, 'runtime', 'peer_blocks', "
-                                     "'refused_as_revoked', 'own_chain')",
-                                     (SUMMARY_KEY,)))
+                                     "'refused_as_revoked', 'own_chain', ?)",
+                                     (SUMMARY_KEY, JOIN_META)))
         self._count = one(status_sql.EVENT_COUNT)
         self._authors = one(status_sql.AUTHOR_COUNT)
         self._pending = one(status_sql.PENDING_COUNT)
@@ -112,6 +113,8 @@ class StatusSnapshot:
         summary = saved_facts(raw)  # (damaged: computed again, and written again)
         self.summary: dict[str, Any] | None = (
             {k: v for k, v in summary.items() if k != "key"} if summary and summary.get("key") == self.key else None)
+        if join_cut_short(self._meta.get(JOIN_META)):  # no summary: the log, opened, says what to do
+            self.summary = None
 
     def get_meta(self, key: str) -> bytes | None:
         return self._meta[key] if key in self._meta else None

@@ -21,5 +21,5 @@ def test_a_join_cut_short_before_it_stored_its_network_is_run_again(tmp_path, cl
     assert cli.run_json(b, "status")["network_id"] == founded["network_id"]
 
     again = cli.run(b, "join", token, ok=False)  # a finished join: refused, its database untouched
-    assert again.returncode != 0 and "already in a network" in again.stderr
+    assert again.returncode != 0 and "already joined" in again.stderr
     assert cli.run_json(b, "status")["groups"] == 2

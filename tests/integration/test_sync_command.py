@@ -43,13 +43,16 @@ def test_one_shot_sync_against_a_running_node(cluster: Cluster) -> None:
     newer = publish_action(calais, "Published after the first sync")  # `solnet run` is running on this home
     summary = cli_json(bristol, "sync", f"http://{calais.address}")
     assert summary["received"] == 1 and summary["sent"] == 0, summary
-    assert summary["in_sync"] is False and summary["outcomes"] == {"accepted": 1}, summary
+    assert summary["outcomes"] == {"accepted": 1}, summary
+    # Caught up by this round: in sync now (it said `in_sync: false` beside `complete: true`)
+    assert summary["complete"] is True and summary["in_sync"] is True, summary
+    assert summary["already_in_sync"] is False, summary
     assert newer in event_ids(bristol)
 
     again = cli(bristol, "sync", calais.address)
     assert again.stdout.startswith(f"Already in sync with http://{calais.address}"), again.stdout
     again_json = cli_json(bristol, "sync", calais.address)
-    assert again_json["in_sync"] is True and again_json["received"] == again_json["sent"] == 0, again_json
+    assert again_json["in_sync"] is again_json["already_in_sync"] is True and again_json["received"] == again_json["sent"] == 0, again_json
     assert "Traceback" not in again.stderr
 
 

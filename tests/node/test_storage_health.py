@@ -23,7 +23,7 @@ def test_a_full_disk_asks_for_space_and_a_locked_database_does_not(tmp_path: Pat
     health.running = True
     assert health.failed(StorageFull("the disk is full: nothing was stored")) == "the disk is full"
     health.failed(StorageFull("the disk is full: nothing was stored"))  # again at once: said once
-    assert said(caplog) == [said(caplog)[0]] and "until some space is freed" in said(caplog)[0]
+    assert said(caplog) == [said(caplog)[0]] and "Free at least" in said(caplog)[0]
     assert health.trouble() == "the disk is full"
 
     caplog.clear()
@@ -67,3 +67,21 @@ def test_rounds_try_again_as_soon_as_the_disk_has_what_the_node_needs(tmp_path: 
     assert capped.trouble() == "the disk is full"
     free[0] += NEEDED_BYTES
     assert capped.trouble() is None
+
+
+def test_the_full_disk_warning_names_the_folder_and_what_to_free_and_says_when_it_is_over(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """What an operator reads in `journalctl -u solnet`: it said "the disk is full: ... until some
+    space is freed", naming neither the disk nor how much, and nothing once space was freed."""
+    caplog.set_level(logging.INFO)
+    free = [300 << 10]
+    health = StorageHealth(tmp_path, free_bytes=lambda home: free[0])
+    health.running = True
+    health.failed(StorageFull("the disk is full: nothing was stored"))
+    [warning] = said(caplog)
+    assert str(tmp_path) in warning and "300 KiB free" in warning and "at least 1.0 MiB" in warning, warning
+    assert f"df -h {tmp_path}" in warning and "delete nothing there" in warning, warning
+    caplog.clear()
+    free[0] = 5 << 20
+    assert health.trouble() is None
+    assert said(caplog) == [f"the disk holding {tmp_path} has room again (5.0 MiB free): storing again"]

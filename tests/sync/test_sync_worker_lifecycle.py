@@ -51,8 +51,9 @@ def test_signature_workers_survive_the_thread_that_started_them():
     assert verify_pool.worker_pids() == []
 
 
-def test_the_pool_is_sized_by_usable_cpus_and_memory(monkeypatch):
+def test_the_pool_is_sized_by_usable_cpus_and_memory(monkeypatch, tmp_path):
     monkeypatch.delenv("SOLNET_VERIFY_WORKERS", raising=False)
+    monkeypatch.setattr(verify_pool, "CGROUP_ROOT", tmp_path)  # no CPU quota (this machine's may have one)
     monkeypatch.setattr(verify_pool.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     monkeypatch.setattr(verify_pool, "_memory_bytes", lambda: 4 << 30)
     assert verify_pool.worker_count() == 3
