@@ -1095,6 +1095,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     state_kind = row[4] if opened is None else opened[0].kind
     if state_kind in SEALED_STEP_KINDS and opener is None and log.store.holds_sealed():
         opener = cli_opener(home, True)  # an update for chosen groups may have withdrawn it (as `view` reads it)
+    if state_kind == "support.request" and opener is None and "sealed" in fields:
+        # who its private part went to (this device's key tells): a claim by a group it was not sent
+        # to takes nothing, as `view support` counts it (events.readmodels.support_requests)
+        opener = cli_opener(home, True)
     state = _state_now(log, row, state_kind, opener)
     if state is not None:  # what it comes to now (withdrawn, covered, raised), as `view` counts it
         data["state"] = render.view_json(state)
