@@ -1120,8 +1120,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     if state is not None:
         print(f"  now: {render.state_text(state_kind, state)}")
-        if opener is None and log.store.holds_sealed() and not passphrase_tried():  # (else said: _keys_or_said)
-            print(f"warning: {STATE_MAY_BE_INCOMPLETE}", file=sys.stderr)
+        if opener is None and not passphrase_tried():  # (else said: _keys_or_said)
+            # only what an event for chosen groups can change (events.sealed.SEALABLE: an alert's
+            # updates, a request's claims and closes are never sealed), or who a request went to
+            if state_kind in SEALED_STEP_KINDS and log.store.holds_sealed():
+                print(f"warning: {STATE_MAY_BE_INCOMPLETE}", file=sys.stderr)
+            elif state_kind == "support.request" and "sealed" in fields:
+                print(f"warning: {CLAIMS_MAY_BE_MISREAD}", file=sys.stderr)
     return 0
 
 
@@ -1132,6 +1137,9 @@ SEALED_STEP_KINDS = ("need", "offer", "fundraiser")  # whose updates may be for 
 STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
                            "is locked, and one of them may update it. If this device is one of their readers, give "
                            "the passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to read them.")
+CLAIMS_MAY_BE_MISREAD = ("who took it may be misread: the keystore is locked, so which groups its private details went "
+                         "to is not known here, and a claim by a group they did not go to takes nothing. Give the "
+                         "passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to tell.")
 
 
 def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | None) -> dict[str, Any] | None:
