@@ -1151,6 +1151,8 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
     from node.log import now_ms
     from node.store import BODY_PRESENT
     from node.views import Held, fundraiser_item
+    if kind == "alert" and row[9] != BODY_PRESENT:  # swept at its expiry: its group's updates still tell it
+        return _swept_alert_story(log, row[0], now_ms())
     if row[9] != BODY_PRESENT or kind not in STATE_KINDS:  # (its body gone: nothing to say of it)
         return None
     store = log.store
@@ -1169,6 +1171,22 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
         item = support_request_item(reader_of(log, opener=opener), row[0], now_ms(), None)
         return named(item, group_names(log)) if item is not None else None
     return fundraiser_item(Held(store, log.trust), row[0], now_ms())
+
+
+def _swept_alert_story(log: EventLog, alert: bytes, now: int) -> dict[str, Any] | None:
+    """An alert whose body is gone (expired, redacted) as `view alert-history` tells it: its own
+    group's updates (EXPIRED at the place one moved it to, its newest words, or its all clear); None
+    when none is left to tell it (the history shows nothing of it either)."""
+    from events.projections import ALERT_UPDATE
+    from events.readmodels import alert_history
+    from node.references import named_alert
+    from node.views import Held
+    header = named_alert(log.store, log.trust, alert)
+    if header is None:
+        return None
+    told = alert_history([], log.store.rows(ALERT_UPDATE, refs=[alert]), now, Held(log.store, log.trust).gone,
+                         {alert: header})
+    return next((s for s in told if s["id"] == alert), None)
 
 
 def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],
