@@ -161,6 +161,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "regions_more": listed[1],
         "last_n": log.store.last_n(),
         "own": own,
+        "now": now,  # (#history-list's data-now: an alert gone from the banner past its end expired)
     }
     for section in PAGED:
         page[section] = _paged_section(log, page[section], section, (section_pages or {}).get(section, 1),
@@ -191,7 +192,7 @@ def alert_watch(log: EventLog, now: int) -> dict[str, Any]:
     for a in (*alerts, *history):
         ns = [log.store.event_n(i) or 0 for i in (a["id"], *(u["id"] for u in a["updates"]))]
         a["n"], a["changed_n"] = ns[0], max(ns)
-    return {"alerts": alerts, "history": {"items": history}, "names": group_names(log)}
+    return {"alerts": alerts, "history": {"items": history}, "names": group_names(log), "now": now}
 
 
 def alert_ends(log: EventLog, now: int) -> list[int]:
