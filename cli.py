@@ -1090,6 +1090,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     state_kind = row[4] if opened is None else opened[0].kind
     if state_kind in SEALED_STEP_KINDS and opener is None and log.store.holds_sealed():
         opener = cli_opener(home, True)  # an update for chosen groups may have withdrawn it (as `view` reads it)
+    if state_kind == "support.request" and opener is None and "sealed" in fields:
+        # who its private part went to (this device's key tells): a claim by a group it was not sent
+        # to takes nothing, as `view support` counts it (events.readmodels.support_requests)
+        opener = cli_opener(home, True)
     state = _state_now(log, row, state_kind, opener)
     if state is not None:  # what it comes to now (withdrawn, covered, raised), as `view` counts it
         data["state"] = render.view_json(state)
@@ -1111,8 +1115,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     if state is not None:
         print(f"  now: {render.state_text(state_kind, state)}")
-        if opener is None and log.store.holds_sealed() and not passphrase_tried():  # (else said: _keys_or_said)
-            print(f"warning: {STATE_MAY_BE_INCOMPLETE}", file=sys.stderr)
+        if opener is None and not passphrase_tried():  # (else said: _keys_or_said)
+            # only what an event for chosen groups can change (events.sealed.SEALABLE: an alert's
+            # updates, a request's claims and closes are never sealed), or who a request went to
+            if state_kind in SEALED_STEP_KINDS and log.store.holds_sealed():
+                print(f"warning: {STATE_MAY_BE_INCOMPLETE}", file=sys.stderr)
+            elif state_kind == "support.request" and "sealed" in fields:
+                print(f"warning: {CLAIMS_MAY_BE_MISREAD}", file=sys.stderr)
     return 0
 
 
@@ -1123,6 +1132,9 @@ SEALED_STEP_KINDS = ("need", "offer", "fundraiser")  # whose updates may be for 
 STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
                            "is locked, and one of them may update it. If this device is one of their readers, give "
                            "the passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to read them.")
+CLAIMS_MAY_BE_MISREAD = ("who took it may be misread: the keystore is locked, so which groups its private details went "
+                         "to is not known here, and a claim by a group they did not go to takes nothing. Give the "
+                         "passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to tell.")
 
 
 def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | None) -> dict[str, Any] | None:
@@ -1134,6 +1146,8 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
     from node.log import now_ms
     from node.store import BODY_PRESENT
     from node.views import Held, fundraiser_item
+    if kind == "alert" and row[9] != BODY_PRESENT:  # swept at its expiry: its group's updates still tell it
+        return _swept_alert_story(log, row[0], now_ms())
     if row[9] != BODY_PRESENT or kind not in STATE_KINDS:  # (its body gone: nothing to say of it)
         return None
     store = log.store
@@ -1152,6 +1166,22 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
         item = support_request_item(reader_of(log, opener=opener), row[0], now_ms(), None)
         return named(item, group_names(log)) if item is not None else None
     return fundraiser_item(Held(store, log.trust), row[0], now_ms())
+
+
+def _swept_alert_story(log: EventLog, alert: bytes, now: int) -> dict[str, Any] | None:
+    """An alert whose body is gone (expired, redacted) as `view alert-history` tells it: its own
+    group's updates (EXPIRED at the place one moved it to, its newest words, or its all clear); None
+    when none is left to tell it (the history shows nothing of it either)."""
+    from events.projections import ALERT_UPDATE
+    from events.readmodels import alert_history
+    from node.references import named_alert
+    from node.views import Held
+    header = named_alert(log.store, log.trust, alert)
+    if header is None:
+        return None
+    told = alert_history([], log.store.rows(ALERT_UPDATE, refs=[alert]), now, Held(log.store, log.trust).gone,
+                         {alert: header})
+    return next((s for s in told if s["id"] == alert), None)
 
 
 def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: dict[bytes, str],

@@ -224,8 +224,9 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
                      replied_by: RepliedBy = nobody, suggest: bool = True) -> list[dict[str, Any]]:
     """Open needs and offers, newest first, as their groups last adjusted them, until they lapse or
     are withdrawn. A need says how much is fulfilled, remains, and was covered beyond what it
-    asked (`over`; `lowered` when its group lowered the quantity below what was covered, which no
-    more than it asked before: no group over-claimed), who covered it (`fulfilled_by`: each group's total, largest first: "covered
+    asked (`over`; `over_lowered`: how much of it is there only because its group lowered the
+    quantity below what was covered before, within what it asked then; `lowered` when that is all of
+    it: no group over-claimed), who covered it (`fulfilled_by`: each group's total, largest first: "covered
     999,960 more than asked" is one group's claim, said as such; `id`: its first fulfilment, for a
     decline to name), which fulfilments its group
     declined (`declined`, need.decline: a decline of one of a group's fulfilments of the need takes
@@ -254,6 +255,7 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         d, every, lambda f, need=d.ref: "quantity" in f.data and f.ref == need, replied_by)) is not None}
     done: dict[bytes, int] = defaultdict(int)
     by_group: dict[bytes, dict[bytes, int]] = defaultdict(lambda: defaultdict(int))
+    counted: dict[bytes, list[Row]] = defaultdict(list)  # the fulfilments each need counts
     first: dict[tuple[bytes, bytes], Row] = {}  # a fulfilment of each (need, group): what a decline names
     refused: dict[bytes, list[Row]] = defaultdict(list)
     for f in every.values():
@@ -263,6 +265,7 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
             refused[f.ref].append(f)
             continue
         done[f.ref] += f.data["quantity"]
+        counted[f.ref].append(f)
         by_group[f.ref][f.data["group"]] += f.data["quantity"]
         if (f.ref, f.data["group"]) not in first or f.version < first[f.ref, f.data["group"]].version:
             first[f.ref, f.data["group"]] = f
@@ -290,12 +293,10 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         used = done.get(row.key, 0) if row.table == "need" else taken.get(row.key, 0)
         left = max(0, item["quantity"] - used)
         if row.table == "need":
-            # covered beyond what it asks now only because its own group lowered it since: not the
-            # fulfilling groups' over-claim (which a decline answers), and not said as one
-            asked = [row.data["quantity"], *(u.data["quantity"] for u in changes.get(row.key, ())
-                                             if "quantity" in u.data and _counts(u, target))]
-            item.update(fulfilled=used, remaining=left, over=max(0, used - item["quantity"]),
-                        lowered=item["quantity"] < used <= max(asked),
+            over = max(0, used - item["quantity"])
+            by_lowering = _over_by_lowering(row, changes.get(row.key, ()), counted[row.key], target, over)
+            item.update(fulfilled=used, remaining=left, over=over, over_lowered=by_lowering,
+                        lowered=0 < by_lowering == over,
                         fulfilled_by=[{"group": g, "quantity": n, "id": first[row.key, g].key} for g, n in sorted(
                             by_group[row.key].items(), key=lambda gn: (-gn[1], gn[0]))],
                         declined=[{"id": f.key, "group": f.data["group"], "quantity": f.data["quantity"]}
@@ -306,6 +307,24 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     if suggest:
         _suggest_offers(result)
     return result
+
+
+def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
+                      target: Callable[[bytes], Target | None], over: int) -> int:
+    """Of `over` (what a need's counted `fulfils` cover beyond what it asks now), how much is there
+    only because its own group lowered it: what was covered, within what it asked then, before the
+    update that set its quantity now (by the events' stamps, whatever order they came in). Not the
+    fulfilling groups' over-claim, which a decline answers, and not said as one; a fulfilment
+    stamped after that update, or beyond anything asked before it, still is (a need lowered to 5,
+    then claimed 18 against it)."""
+    asks = [u for u in updates if "quantity" in u.data and _counts(u, target)]
+    if not over or not asks:
+        return 0
+    last = asks[-1]  # (oldest first, as _apply_updates applies them: it set the quantity asked now)
+    asked_before = max([need.data["quantity"], *(u.data["quantity"] for u in asks[:-1])])
+    # (stamped in the same millisecond as the update: not before it, and said as a claim)
+    covered_before = sum(f.data["quantity"] for f in fulfils if f.data["ts"] < last.data["ts"])
+    return min(over, max(0, min(covered_before, asked_before) - last.data["quantity"]))
 
 
 def _suggest_offers(items: list[dict[str, Any]]) -> None:

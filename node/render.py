@@ -561,11 +561,13 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
             return [f"offer {item['region']:<12} {what}, {left} — {group}  {short}"]
         name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
         # more than asked is what the fulfilling groups claim, not goods counted: said as their claim
+        lowered = item.get("over_lowered") or 0  # (what its own group's lowering made, not anyone's claim)
+        claimed = (item.get("over") or 0) - lowered
         left = f", {item['remaining']} still needed" + (
-            f" ({item['over']} more covered than it asks now: its group lowered it)" if item.get("lowered") else
-            f" (OVER-CLAIMED: {item['over']} more than asked, claimed by "
-            + ", ".join(f"{name(b['group'])} {b['quantity']}" for b in item.get("fulfilled_by") or ()) + ")"
-            if item.get("over") else "")
+            f" (OVER-CLAIMED: {claimed} more than asked, claimed by "
+            + ", ".join(f"{name(b['group'])} {b['quantity']}" for b in item.get("fulfilled_by") or ())
+            + (f"; {lowered} more covered than it asks now: its group lowered it" if lowered else "") + ")"
+            if claimed else f" ({lowered} more covered than it asks now: its group lowered it)" if lowered else "")
         if item.get("declined"):  # what its group declined (need.decline), not counted: said so nothing is hidden
             left += (f"; {len(item['declined'])} declined by its group ("
                      + ", ".join(f"{d['quantity']} by {name(d['group'])}" for d in item["declined"]) + ")")

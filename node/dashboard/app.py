@@ -76,6 +76,7 @@ STORAGE_PAGES = {"database_damaged": "error.database_damaged", "disk_failing": "
                  "storage_full": "error.disk_full", "storage": "error.storage"}
 # aiohttp's refusals said as pages (Dashboard.refusal_pages): the catalog keys error.X and error.X_title.
 REFUSAL_PAGES = {404: "no_page", 405: "wrong_method", 413: "too_large"}
+LOGIN_PATHS = ("/login", "/login/link")  # the pages whose forms a visitor not logged in sends (Dashboard.context)
 
 
 @dataclass
@@ -190,8 +191,15 @@ class Dashboard:
             "errors": {}, "general_error": None,  # a failed form: by field, and what concerns none
         }
         request[DASH] = ctx
-        request[DASH_COOKIES] = {**({self._names(request).session: session_id} if new_session else {}),
-                                   **({i18n.COOKIE: lang} if remember else {})}
+        # A visitor not logged in is given a cookie by the login pages alone: their forms' CSRF token is
+        # bound to the session (check_post). Every other answer (a 404 for /favicon.ico, which browsers
+        # fetch by themselves, a mistyped /public, a static file, a redirect to the login) set a session
+        # cookie, and a year-long "solnet_lang" with ?lang=, in the jar of someone who only read it.
+        if logged_in or request.path in LOGIN_PATHS:
+            request[DASH_COOKIES] = {**({self._names(request).session: session_id} if new_session else {}),
+                                       **({i18n.COOKIE: lang} if remember else {})}
+        else:
+            request[DASH_COOKIES] = {}
         return ctx
 
     def respond(self, request: web.Request, template: str, ctx: dict[str, Any], status: int = 200) -> web.Response:
@@ -229,6 +237,8 @@ class Dashboard:
             if API_PATH_RE.match(request.path):
                 raise
             ctx = request.get(DASH) or self.context(request)
+            if not ctx["logged_in"]:  # (no form on it: not even a 405 of /login gives a cookie)
+                self._cookieless(request)
             t = ctx["t"]
             what = REFUSAL_PAGES[exc.status]
             response = self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
@@ -606,6 +616,8 @@ class Dashboard:
         except (ValueError, LookupError):
             return self.refuse(request, ctx, 400, "error.bad_form")
         t = ctx["t"]
+        if request.cookies.get(self._names(request).session) != ctx["session_id"]:  # a login form, here too
+            request[DASH_COOKIES][self._names(request).session] = ctx["session_id"]
         return self.respond(request, "login.html", {
             **ctx, "title": t("login.title"), "next": f"/publish/{kind}", "carry": _carried(kind, form.items()),
             "flash_warning": t("login.unsent")}, 401)

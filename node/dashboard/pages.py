@@ -164,6 +164,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "regions_more": listed[1],
         "last_n": log.store.last_n(),
         "own": own,
+        "now": now,  # (#history-list's data-now: an alert gone from the banner past its end expired)
     }
     # the desk's cells counted from the newest rows only (each says so in a few words; the page, once, what it means)
     page["desk_capped"] = any(set(r["capped"]) & CAPPED_CELLS for r in page["desk"])
@@ -196,7 +197,7 @@ def alert_watch(log: EventLog, now: int) -> dict[str, Any]:
     for a in (*alerts, *history):
         ns = [log.store.event_n(i) or 0 for i in (a["id"], *(u["id"] for u in a["updates"]))]
         a["n"], a["changed_n"] = ns[0], max(ns)
-    return {"alerts": alerts, "history": {"items": history}, "names": group_names(log)}
+    return {"alerts": alerts, "history": {"items": history}, "names": group_names(log), "now": now}
 
 
 def alert_ends(log: EventLog, now: int) -> list[int]:

@@ -193,8 +193,11 @@ def item_schemas() -> dict[str, Schema]:
         **_listing("quantity, urgency"), "fulfilled": said(COUNT, "covered so far"),
         "remaining": said(COUNT, "still needed"),
         "over": said(COUNT, "covered beyond what it asks: what the groups in `fulfilled_by` claim, not goods counted"),
-        "lowered": said({"type": "boolean"}, "`over` is there only because its group lowered the quantity below what "
-                                             "was covered, no more than it asked before: no group over-claimed"),
+        "over_lowered": said(COUNT, "of `over`, what is there only because its group lowered the quantity below "
+                                    "what was covered before that update (within what it asked then), not any "
+                                    "group's over-claim; the rest of `over` was claimed beyond what was asked"),
+        "lowered": said({"type": "boolean"}, "all of `over` is there only because its group lowered the quantity "
+                                             "(`over_lowered` equals `over`): no group over-claimed"),
         "fulfilled_by": array(plain_object({**_group_ref(), "quantity": COUNT,
                                             "id": said(HEX_ID, "its first fulfilment: what a need.decline names")}),
                               "each group's fulfilments counted in `fulfilled`, added up, largest first"),
@@ -203,7 +206,8 @@ def item_schemas() -> dict[str, Schema]:
                           "the fulfilments its group declined (need.decline), oldest first, with who made them; "
                           "not in `fulfilled`"),
         "matches": array(match, "offers of the same goods and unit with some left (its region first, at most 3)")},
-        ["side", "unit", "status", "fulfilled", "remaining", "over", "lowered", "fulfilled_by", "declined", "matches"],
+        ["side", "unit", "status", "fulfilled", "remaining", "over", "over_lowered", "lowered", "fulfilled_by",
+         "declined", "matches"],
         "an open need")
     offer = kind_item("offer", {
         "side": {"type": "string", "const": "offer"}, "unit": field_json(KINDS["offer"].field("unit")),

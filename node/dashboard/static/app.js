@@ -106,6 +106,7 @@
   // clear. A person who cannot see the banner change hears both, as a new alert.
   var news = document.getElementById("alert-news");
   var seenAlerts = {};  // key -> its announcement as last said or seen
+  var seenEnds = {};  // key -> when it expires (data-expires), as last seen
   // A page without the overview's banner (a form) has no alerts to start from: it reads them from
   // /fragment/alerts, each with where the node stored it (data-n) and its last update
   // (data-changed-n); what came after the page was made (data-since) is news, the rest is not. Once
@@ -113,10 +114,15 @@
   var pageSince = +(document.body.getAttribute("data-since") || 0), clearsSaid = {}, watched = false;
   function after(item, name) { return item.hasAttribute(name) && +item.getAttribute(name) > pageSince; }
   function alertNews(root) {
-    var items = root.querySelectorAll(".alerts li[data-key]"), now = {}, said = { fresh: [], updated: [], cleared: [] };
+    var items = root.querySelectorAll(".alerts li[data-key]"), now = {}, ends = {};
+    var said = { fresh: [], updated: [], cleared: [], ended: [] };
+    // when the node read what `root` shows: an alert gone from the banner, not cleared, whose end it
+    // had passed expired (one gone for another reason, a crowded banner, is not said to have ended)
+    var history = root.querySelector("#history-list"), readAt = history ? +(history.getAttribute("data-now") || 0) : 0;
     for (var i = 0; i < items.length; i++) {
       var key = items[i].getAttribute("data-key"), label = items[i].getAttribute("data-label-announce");
       now[key] = label;
+      if (items[i].hasAttribute("data-expires")) { ends[key] = +items[i].getAttribute("data-expires"); }
       if (!(key in seenAlerts)) {
         if (watched || !items[i].hasAttribute("data-n") || after(items[i], "data-n")) { said.fresh.push(items[i]); }
         else if (after(items[i], "data-changed-n")) { said.updated.push(label); }
@@ -127,16 +133,18 @@
       if (gone in now) { continue; }
       var ended = root.querySelector("#history-list li[data-key='" + gone + "']");
       if (ended) { said.cleared.push(ended.getAttribute("data-label-announce")); clearsSaid[gone] = true; }
+      else if (gone in seenEnds && readAt && seenEnds[gone] <= readAt) { said.ended.push(seenAlerts[gone]); }
     }
-    var ends = root.querySelectorAll("#history-list li[data-changed-n]");  // (/fragment/alerts: ended since the page opened)
-    for (var j = 0; j < ends.length; j++) {
-      var end = ends[j].getAttribute("data-key");
-      if (!(end in seenAlerts) && !clearsSaid[end] && after(ends[j], "data-changed-n")) {
-        said.cleared.push(ends[j].getAttribute("data-label-announce"));
+    var clears = root.querySelectorAll("#history-list li[data-changed-n]");  // (/fragment/alerts: ended since the page opened)
+    for (var j = 0; j < clears.length; j++) {
+      var end = clears[j].getAttribute("data-key");
+      if (!(end in seenAlerts) && !clearsSaid[end] && after(clears[j], "data-changed-n")) {
+        said.cleared.push(clears[j].getAttribute("data-label-announce"));
         clearsSaid[end] = true;
       }
     }
     seenAlerts = now;
+    seenEnds = ends;
     return said;
   }
   alertNews(document);  // those on the page when it opened are not news
@@ -340,6 +348,7 @@
     }
     if (said.updated.length) { parts.push(news.getAttribute("data-label-updated") + " " + said.updated.join(" — ")); }
     if (said.cleared.length) { parts.push(news.getAttribute("data-label-cleared") + " " + said.cleared.join(" — ")); }
+    if (said.ended.length) { parts.push(news.getAttribute("data-label-ended") + " " + said.ended.join(" — ")); }
     if (parts.length && news) { news.textContent = parts.join(" — "); }
     if (fresh.length) { notifyAlerts(fresh); }
     if (fresh.length && notice) { showNotice(notice, fresh); }
