@@ -1122,8 +1122,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 # What `show` says the state of now: an alert's all clear, or where an update moved it, and who took
 # or closed a support request too (a raid shown where it was first seen, no word of its all clear)
-STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request")
-SEALED_STEP_KINDS = ("need", "offer", "fundraiser")  # whose updates may be for chosen groups
+STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request", "action")
+SEALED_STEP_KINDS = ("need", "offer", "fundraiser", "action")  # whose updates may be for chosen groups
 STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
                            "is locked, and one of them may update it. If this device is one of their readers, give "
                            "the passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to read them.")
@@ -1137,7 +1137,7 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
     from node import audience, references
     from node.log import now_ms
     from node.store import BODY_PRESENT
-    from node.views import Held, fundraiser_item
+    from node.views import Held, action_item, fundraiser_item
     if row[9] != BODY_PRESENT or kind not in STATE_KINDS:  # (its body gone: nothing to say of it)
         return None
     store = log.store
@@ -1155,6 +1155,8 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
         from node.views import named, reader_of, support_request_item
         item = support_request_item(reader_of(log, opener=opener), row[0], now_ms(), None)
         return named(item, group_names(log)) if item is not None else None
+    if kind == "action":  # moved or cancelled by its group (action.update)
+        return action_item(Held(store, log.trust), row[0])
     return fundraiser_item(Held(store, log.trust), row[0], now_ms())
 
 
