@@ -678,6 +678,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 unlocked.append(home.keys())
             return unlocked[0]
 
+        from node.delivery_twice import twice_recorded
+
         event = publishing.publish(log, keys, kind.name, texts, expires_in=options._expires_in,
                                    signer=options._signer, private=private, to=to, offline=options._offline,
                                    public_note=public_note, check_region=not new_region,
@@ -687,7 +689,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
                 "peers": int(log.store.has_peers()),
-                "referral": publishing.referral_advice(log, kind.name, texts, to, keys)}
+                "referral": publishing.referral_advice(log, kind.name, texts, to, keys),
+                "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -748,6 +751,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         kept = done["refused_as_revoked"]
         print(f"warning: {revoked_here.publish_warning(kept, home.config().group_id, local_time(kept['at']))}.",
               file=sys.stderr)
+    if done.get("twice"):  # the other group recorded the same delivery: published all the same
+        print(f"warning: {done['twice']}", file=sys.stderr)
     if kind.name == "action":  # (its own module: a raid alert through the node loads no rendering)
         from node.clock import now_ms
         from node.past_action import past_action_warning

@@ -850,4 +850,8 @@ def kind_help(kind_name: str, typed: list[str], extra: dict[str, str]) -> str:
                      "they carry an offset (2026-12-01T18:00+01:00) or end in Z (UTC).")
     if any(f.name in MONEY_FIELDS and f.name in typed for f in kind.fields):
         lines.append("Amounts are typed in the currency's main unit, with up to two decimals: 450.50")
+    if kind.name == "need.fulfil":  # (each fulfilment counts: the same delivery recorded twice covered a need twice)
+        from node.delivery_twice import WHO_RECORDS
+
+        lines.append(WHO_RECORDS)
     return "\n".join(lines)
