@@ -152,3 +152,19 @@ def test_updates_stored_by_the_previous_schema_count_once_upgraded(net: Net, tmp
     again = EventLog(Store(path))
     _check_cancelled(again, ref)
     again.store.close()
+
+
+def test_the_public_calendar_and_feed_say_a_cancelled_action_is_cancelled(net: Net, tmp_path: Path):
+    """A calendar app that added the action strikes it out (STATUS:CANCELLED); the feed says it."""
+    from node.public_site import actions_atom, actions_ics, public_data
+
+    membership, events, ref = _history(net)
+    opted = net.group.sign("group.profile", {"name": "Calais", "region": "calais", "public_feeds": "yes"})
+    log = net.new_log(tmp_path / "p.db")
+    log.ingest(wires([*membership, opted, *events]))
+    data = public_data(log, NOW)
+    calendar = actions_ics(data).decode()
+    assert "STATUS:CANCELLED" in calendar and "SUMMARY:CANCELLED: Demo at the port" in calendar, calendar
+    assert "Parc Richelieu" in calendar  # where it moved to
+    feed = actions_atom(data).decode()
+    assert "CANCELLED: Demo at the port" in feed and "police ban" in feed, feed
