@@ -168,3 +168,16 @@ def test_the_public_calendar_and_feed_say_a_cancelled_action_is_cancelled(net: N
     assert "Parc Richelieu" in calendar  # where it moved to
     feed = actions_atom(data).decode()
     assert "CANCELLED: Demo at the port" in feed and "police ban" in feed, feed
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "CANCELLED by its group"), ("fr", "ANNULÉE par son groupe")])
+def test_the_public_page_says_a_cancelled_action_is_cancelled(net: Net, tmp_path: Path, lang: str, said: str):
+    from node.dashboard.app import STATIC_LINKS, render_public
+    from node.public_site import public_data
+
+    membership, events, _ = _history(net)
+    opted = net.group.sign("group.profile", {"name": "Calais", "region": "calais", "public_feeds": "yes"})
+    log = net.new_log(tmp_path / "p.db")
+    log.ingest(wires([*membership, opted, *events]))
+    page = render_public(public_data(log, NOW), lang, STATIC_LINKS)
+    assert f"{said}</strong> <strong>Demo at the port</strong> (police ban)" in page, page
