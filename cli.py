@@ -682,6 +682,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 unlocked.append(home.keys())
             return unlocked[0]
 
+        from node.delivery_twice import twice_recorded
+
         event = publishing.publish(log, keys, kind.name, texts, expires_in=options._expires_in,
                                    signer=options._signer, private=private, to=to, offline=options._offline,
                                    public_note=public_note, check_region=not new_region,
@@ -691,7 +693,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
                 "peers": int(log.store.has_peers()),
-                "referral": publishing.referral_advice(log, kind.name, texts, to, keys)}
+                "referral": publishing.referral_advice(log, kind.name, texts, to, keys),
+                "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -752,6 +755,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         kept = done["refused_as_revoked"]
         print(f"warning: {revoked_here.publish_warning(kept, home.config().group_id, local_time(kept['at']))}.",
               file=sys.stderr)
+    if done.get("twice"):  # the other group recorded the same delivery: published all the same
+        print(f"warning: {done['twice']}", file=sys.stderr)
     if kind.name == "action":  # (its own module: a raid alert through the node loads no rendering)
         from node.clock import now_ms
         from node.past_action import past_action_warning
@@ -1127,8 +1132,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 # What `show` says the state of now: an alert's all clear, or where an update moved it, and who took
 # or closed a support request too (a raid shown where it was first seen, no word of its all clear)
-STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request")
-SEALED_STEP_KINDS = ("need", "offer", "fundraiser")  # whose updates may be for chosen groups
+STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request", "action")
+SEALED_STEP_KINDS = ("need", "offer", "fundraiser", "action")  # whose updates may be for chosen groups
 STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
                            "is locked, and one of them may update it. If this device is one of their readers, give "
                            "the passphrase (a terminal, SOLNET_PASSPHRASE or SOLNET_PASSPHRASE_FILE) to read them.")
@@ -1145,7 +1150,7 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
     from node import audience, references
     from node.log import now_ms
     from node.store import BODY_PRESENT
-    from node.views import Held, fundraiser_item
+    from node.views import Held, action_item, fundraiser_item
     if kind == "alert" and row[9] != BODY_PRESENT:  # swept at its expiry: its group's updates still tell it
         return _swept_alert_story(log, row[0], now_ms())
     if row[9] != BODY_PRESENT or kind not in STATE_KINDS:  # (its body gone: nothing to say of it)
@@ -1165,6 +1170,8 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
         from node.views import named, reader_of, support_request_item
         item = support_request_item(reader_of(log, opener=opener), row[0], now_ms(), None)
         return named(item, group_names(log)) if item is not None else None
+    if kind == "action":  # moved or cancelled by its group (action.update)
+        return action_item(Held(store, log.trust), row[0])
     return fundraiser_item(Held(store, log.trust), row[0], now_ms())
 
 

@@ -31,7 +31,7 @@ from events.sealed import REPLIES, SEALED_KIND
 # What each kind that changes an earlier event does to it, in words.
 _VERBS = {"need.update": "adjust or withdraw", "offer.update": "adjust or withdraw",
           "support.offer.update": "adjust or withdraw", "alert.update": "update or clear",
-          "action.report": "report on", "support.share": "share"}
+          "action.report": "report on", "support.share": "share", "action.update": "move or cancel"}
 
 
 @dataclass(frozen=True)

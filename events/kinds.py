@@ -39,6 +39,7 @@ ALERT_STATUS = ("update", "all_clear")
 # Kinds whose bodies say where nodes are (their addresses): the panic wipe drops those bodies and a
 # bundle not encrypted carries them without (node/wipe.py, node/bundle.py); the signed headers stay.
 LOCATING_KINDS = ("node.announce",)
+ACTION_STATUS = ("cancelled", "on")  # of an action, set by its own group (action.update)
 LISTING_STATUS = ("open", "withdrawn")  # of a need, an offer or a support offer, set by its own group
 OUTCOMES = ("resolved", "referred", "withdrawn", "unresolved")
 RESOURCE_TOPICS = ("legal", "know_your_rights", "class_materials", "health", "housing", "other")
@@ -46,7 +47,8 @@ ROLES = ("group", "device", "accept")  # accept: a group names a group it joined
 # Kinds that change an earlier event of their author's group, and the field naming it: only the
 # group that made that event may (events.effects).
 UPDATES = {"need.update": "need", "offer.update": "offer", "support.offer.update": "offer",
-           "alert.update": "alert", "action.report": "action", "support.share": "request"}
+           "alert.update": "alert", "action.report": "action", "support.share": "request",
+           "action.update": "action"}
 YES_NO = ("yes", "no")
 
 # Who may sign a kind: "device" keys publish, "group" keys manage membership; some kinds both.
@@ -191,6 +193,14 @@ KINDS: dict[str, Kind] = {
             Field("type", "enum", choices=ALERT_TYPES, help="the alert's type (filled in from the alert)"),
         ), default_expiry_ms=ALERT_UPDATE_DEFAULT_EXPIRY_MS, max_expiry_ms=ALERT_UPDATE_MAX_EXPIRY_MS,
             summary="an update or the all clear of an alert (by any device of the group that posted it)"),
+        Kind("action.update", (
+            Field("action", "id", True, refers_to="action"),
+            Field("starts_at", "time", help="the new start (moved); its end moves with it unless 'ends_at' is given"),
+            Field("ends_at", "time", help="the new end"), _t("place", 200, help="the new place"),
+            Field("status", "enum", choices=ACTION_STATUS,
+                  help="cancelled: it will not take place; on: it takes place after all"),
+            _t("note", 500, help="why, or what people should know (public, like the action)"),
+        ), expiry="forbidden", summary="move or cancel an action (by any device of the group that posted it)"),
         Kind("action.report", (
             Field("action", "id", True, refers_to="action"),
             Field("people", "int", maximum=1_000_000, help="how many took part"),
@@ -352,6 +362,10 @@ def relation_problems(kind: str, f: dict[str, Any]) -> list[str]:
         changes = [name for name in ("quantity", "capacity", "urgency", "notes", "status") if KINDS[kind].field(name)]
         if not any(name in f for name in changes):
             out.append(f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}")
+    if kind == "action.update" and not any(name in f for name in ("starts_at", "ends_at", "place", "status")):
+        out.append("action.update changes something: give at least one of 'starts_at', 'ends_at', 'place', 'status'")
+    if kind == "action.update" and "ends_at" in f and "starts_at" in f and f["ends_at"] < f["starts_at"]:
+        out.append("action.update: 'ends_at' is before 'starts_at'")
     if kind == "alert.update" and f.get("status") == "update" and "text" not in f:
         out.append("alert.update: an update needs its 'text' (what changed)")
     if kind == "support.offer" and "starts_at" in f and "until" in f and f["until"] < f["starts_at"]:

@@ -120,28 +120,68 @@ def _ends(action: dict[str, Any]) -> int:
 
 
 # --- actions ------------------------------------------------------------------------------------------
-def upcoming_actions(actions: Iterable[Row], now: int, *, days: int | None = None) -> list[dict[str, Any]]:
-    """Actions not yet over, every region together, soonest first; with `days`, only those that
-    start within that many days (the network timeline)."""
+def _as_updated(row: Row, updates: Sequence[Row], target: Callable[[bytes], Target | None]) -> dict[str, Any]:
+    """An action as its own group last moved or cancelled it (action.update), its updates applied
+    oldest first by (timestamp, id), so the same on every node whatever order they came in. A start
+    moved without a new end moves the end with it; an end left before the start is dropped.
+    `status` is "cancelled" or "on"; `moved_from` the first start and place when either changed;
+    `note` the newest update's; `updated_at` when it was last changed."""
+    item = {**_public(row), "status": "on", "note": None, "updated_at": None, "moved_from": None}
+    first = {"starts_at": item["starts_at"], "place": item.get("place")}
+    for u in updates:
+        if not _counts(u, target):
+            continue  # another group's word on it (a mole "cancelling" a protest) counts for nothing
+        if "starts_at" in u.data:
+            if item.get("ends_at") is not None and "ends_at" not in u.data:
+                item["ends_at"] += u.data["starts_at"] - item["starts_at"]
+            item["starts_at"] = u.data["starts_at"]
+        for name in ("ends_at", "place", "status"):
+            if name in u.data:
+                item[name] = u.data[name]
+        item["note"], item["updated_at"] = u.data.get("note"), u.data["ts"]
+    if item.get("ends_at") is not None and item["ends_at"] < item["starts_at"]:
+        del item["ends_at"]
+    if (item["starts_at"], item.get("place")) != (first["starts_at"], first["place"]):
+        item["moved_from"] = first
+    return item
+
+
+def updated_actions(actions: Iterable[Row], updates: Iterable[Row]) -> list[dict[str, Any]]:
+    """Each action with its own group's updates applied (`_as_updated`)."""
+    actions = list(actions)
+    target, changes = lookup(actions), _by_ref(updates)
+    return [_as_updated(row, changes.get(row.key, ()), target) for row in actions]
+
+
+def upcoming_actions(actions: Iterable[Row], now: int, *, days: int | None = None,
+                     updates: Iterable[Row] = ()) -> list[dict[str, Any]]:
+    """Actions not yet over, every region together, soonest first, as their groups last moved them;
+    with `days`, only those that start within that many days (the network timeline). A cancelled
+    one stays, `status` "cancelled", until it would have ended: people who saw it must learn that it
+    is off (gone from the list, it read as a glitch, and they went)."""
     horizon = now + days * DAY_MS if days is not None else None
     out = []
-    for row in sorted(actions, key=lambda r: (r.data["starts_at"], r.key)):
-        if _ends(row.data) >= now and (horizon is None or row.data["starts_at"] < horizon):
-            out.append(_public(row))
+    for item in sorted(updated_actions(actions, updates), key=lambda a: (a["starts_at"], a["id"])):
+        if _ends(item) >= now and (horizon is None or item["starts_at"] < horizon):
+            out.append(item)
     return out
 
 
-def past_actions(actions: Iterable[Row], reports: Iterable[Row], now: int) -> list[dict[str, Any]]:
+def past_actions(actions: Iterable[Row], reports: Iterable[Row], now: int,
+                 updates: Iterable[Row] = ()) -> list[dict[str, Any]]:
     """Actions that are over (started in the last PAST_ACTION_DAYS days), newest first, each with
-    the report-backs of its own group (people, outcome, photos), oldest report first."""
-    actions = [r for r in actions if _ends(r.data) < now and r.data["starts_at"] >= now - PAST_ACTION_DAYS * DAY_MS]
+    the report-backs of its own group (people, outcome, photos), oldest report first; moved and
+    cancelled as their groups last said (`_as_updated`)."""
+    actions = list(actions)
+    items = [a for a in updated_actions(actions, updates)
+             if _ends(a) < now and a["starts_at"] >= now - PAST_ACTION_DAYS * DAY_MS]
     target = lookup(actions)
     by_action = _by_ref(r for r in reports if _counts(r, target))
     out = []
-    for row in sorted(actions, key=lambda r: (r.data["starts_at"], r.key), reverse=True):
-        mine = [_public(r) for r in by_action.get(row.key, ())]
+    for item in sorted(items, key=lambda a: (a["starts_at"], a["id"]), reverse=True):
+        mine = [_public(r) for r in by_action.get(item["id"], ())]
         people = [r["people"] for r in mine if "people" in r]
-        out.append({**_public(row), "reports": mine, "people": people[-1] if people else None})
+        out.append({**item, "reports": mine, "people": people[-1] if people else None})
     return out
 
 
@@ -715,7 +755,7 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
         s["shared"] += bool(f.get("shared_with") or f.get("pledged_shared"))
     for s in money.values():
         s["progress"] = s["raised"] * 100 // s["goal"] if s["goal"] else 0
-    upcoming = [a for a in actions if a["region"] == region]
+    upcoming = [a for a in actions if a["region"] == region and a.get("status") != "cancelled"]
     return {
         "region": region,
         "groups": list(groups),

@@ -34,8 +34,8 @@ INNER_VERSION = 1
 # nature (profiles, alerts and their updates: spread first, to everyone), nor those with their own
 # private part (support requests and their case notes), nor membership, redactions or
 # announcements, which every node must read to do its job.
-SEALABLE = ("action", "action.report", "fundraiser", "fundraiser.update", "fundraiser.decline", "need", "need.update",
-            "offer", "offer.update", "need.fulfil", "need.decline", "support.offer", "support.offer.update", "resource")
+SEALABLE = ("action", "action.report", "action.update", "fundraiser", "fundraiser.update", "fundraiser.decline",
+            "need", "need.update", "offer", "offer.update", "need.fulfil", "need.decline", "support.offer", "support.offer.update", "resource")
 # Of those, the replies to another group's item (a pledge, a fulfilment, a decline of one), by the
 # field naming that item: sealed, they must reach the item's own group, or coordinators would count
 # a pledge or a covered need its owner never sees and cannot decline (events.effects.reaches_owner).

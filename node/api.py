@@ -50,6 +50,7 @@ from node.live_status import live_peers, live_status
 from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
 from node.views import VIEWS, fair_items, reader_of, view
+from node.delivery_twice import twice_recorded
 from node.past_action import past_action_warning
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -495,7 +496,8 @@ async def post_event(request: web.Request) -> web.StreamResponse:
                        f"to read it back (its log says why); GET {PREFIX}/events/{event.id.hex()} shows it; do not "
                        "publish it again")
     # Published all the same, as `solnet publish` does; the client is told what a person would be
-    warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone),)
+    twice = await node.db(twice_recorded, node.log, event) if event.kind == "need.fulfil" else None
+    warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone), twice)
                 if w is not None]
     return json_response({"event": out, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 

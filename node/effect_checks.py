@@ -14,7 +14,7 @@ from events.projections import ALERT_UPDATE, SUPPORT_OFFER_UPDATE
 from node import references
 from node.log import EventLog
 from node.render import GONE_WORDS, local_time, quantity, short_id
-from node.views import Held, fundraiser_item
+from node.views import Held, action_item, fundraiser_item
 from solnet_errors import SolnetError
 
 CASE_STEPS = ("support.claim", "support.close")  # node.publishing.check_case_step speaks for these
@@ -65,6 +65,12 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
                for u in store.rows(SUPPORT_OFFER_UPDATE, refs=[fields["offer"]])):
             raise EffectRefused("that support offer was already withdrawn, and a withdrawal is final: publish a new "
                                 "support offer if it is wanted again", "offer")
+    elif kind == "action.update" and "ends_at" in fields and "starts_at" not in fields:
+        item = action_item(Held(log.store, log.trust), fields["action"])  # (None: for chosen groups)
+        starts = item["starts_at"] if item is not None else None
+        if starts is not None and fields["ends_at"] < starts:
+            raise EffectRefused(f"that end is before the action's start ({local_time(starts)}): give its new start "
+                                "too ('starts_at') to move it", "ends_at")
     elif kind == "alert.update":
         cleared = [u for u in store.rows(ALERT_UPDATE, refs=[fields["alert"]])
                    if u.data.get("status") == "all_clear" and u.data["group"] == group]

@@ -32,6 +32,7 @@ from node.clock import ClockDoubt, now_ms
 from node.words import over_share_words, span
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable, wire_of
+from node.store.migrations import PROJECT_KINDS
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from node.verify_pool import Examination
@@ -124,6 +125,24 @@ class EventLog:
         # it stands when asked (kept per graph, events/trust.py `lineages`), of keys that still count
         self.clock_doubt = ClockDoubt(lambda group: self.trust.lineages(group), self._word_counts)
         self.refresh_trust()
+        self._project_owed_kinds()
+
+    def _project_owed_kinds(self) -> None:
+        """Project, once, the stored events of kinds this node stored before it knew them (an
+        upgrade: node.store.migrations.PROJECT_KINDS), as `rebuild` would: an action cancelled
+        by its group from a newer peer stayed on every list of the upgraded node otherwise."""
+        owed = self.store.get_meta(PROJECT_KINDS) if not self.store.readonly else None
+        if not owed:
+            return
+        kinds = [k for k in bytes(owed).decode().split(",") if k in KINDS]
+        with self.store.write():
+            stored = {event_id: n for n, event_id, *_ in self.store.kinds_after(kinds, 0, 1 << 62)}
+            for wire in self.store.wires_by_id(list(stored)):
+                ev = decode_event(wire)
+                member = self.trust.member(ev.author)
+                if member is not None:
+                    self._project(ev, member, stored[ev.id])
+            self.store.set_meta(PROJECT_KINDS, b"")
 
     def _word_counts(self, author: bytes) -> bool:
         """Whether what `author` signs speaks for its group, in the trust graph now (node/clock.py

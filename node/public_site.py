@@ -177,7 +177,9 @@ def actions_atom(data: PublicData, base_url: str | None = None, region: str | No
         when = moments.utc(a["starts_at"]).strftime("%Y-%m-%d %H:%M UTC")
         place = f", {a['place']}" if a.get("place") else ""
         text = f"{when} — {a['region']}{place}. {a.get('description') or ''}".strip()
-        _entry(feed, data, a["id"], a["title"], text, a["ts"], a["group"], a.get("link"))
+        if a.get("status") == "cancelled":  # (its group cancelled it: action.update)
+            text = f"CANCELLED by its group. {a.get('note') or ''}\n{text}".strip()
+        _entry(feed, data, a["id"], _titled(a), text, a["ts"], a["group"], a.get("link"), a.get("updated_at"))
     return _atom(feed)
 
 
@@ -189,6 +191,11 @@ def fundraisers_atom(data: PublicData, base_url: str | None = None) -> bytes:
         _entry(feed, data, f["id"], f["title"], f"{raised}. {f.get('description') or ''}{give}".strip(), f["ts"],
                f["group"])
     return _atom(feed)
+
+
+def _titled(action: dict[str, Any]) -> str:
+    """An action's title, said CANCELLED when its group cancelled it (action.update)."""
+    return f"CANCELLED: {action['title']}" if action.get("status") == "cancelled" else action["title"]
 
 
 # --- iCalendar --------------------------------------------------------------------------------------
@@ -206,8 +213,10 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
             continue
         item = Event()
         item.add("uid", f"{a['id'].hex()}@solnet")
-        item.add("summary", a["title"])
-        item.add("dtstamp", moments.utc(a["ts"]))
+        item.add("summary", _titled(a))
+        item.add("dtstamp", moments.utc(a.get("updated_at") or a["ts"]))
+        if a.get("status") == "cancelled":  # a calendar app strikes it out where it was added
+            item.add("status", "CANCELLED")
         item.add("dtstart", moments.utc(a["starts_at"]))
         end = a.get("ends_at") or a["starts_at"]
         if end <= a["starts_at"]:

@@ -25,7 +25,7 @@ from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
 from events.effects import Target, explain, problem
 from events.kinds import HOUR_MS, KINDS, UPDATES, Kind, check_fields, relation_problems, wrong_reference
-from events.projections import (ALERT_UPDATE, FUNDRAISER_UPDATE, NEED_UPDATE, OFFER_UPDATE, PROFILE, REPORT,
+from events.projections import (ACTION_UPDATE, ALERT_UPDATE, FUNDRAISER_UPDATE, NEED_UPDATE, OFFER_UPDATE, PROFILE, REPORT,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS)
 from events.sealed import REPLIES, SEALABLE, SEALED_KIND
 from node import references
@@ -593,7 +593,8 @@ def _just_after(log: EventLog, stamp: int, now: int) -> int:
 _STEPS = {"support.claim": (SUPPORT_STATUS, "request"), "support.close": (SUPPORT_STATUS, "request"),
           "need.update": (NEED_UPDATE, "need"), "offer.update": (OFFER_UPDATE, "offer"),
           "support.offer.update": (SUPPORT_OFFER_UPDATE, "offer"), "alert.update": (ALERT_UPDATE, "alert"),
-          "action.report": (REPORT, "action"), "fundraiser.update": (FUNDRAISER_UPDATE, "fundraiser")}
+          "action.report": (REPORT, "action"), "fundraiser.update": (FUNDRAISER_UPDATE, "fundraiser"),
+          "action.update": (ACTION_UPDATE, "action")}
 
 
 def _after_own_steps(log: EventLog, kind: str, fields: Mapping[str, Any], group: bytes | None, now: int) -> int:

@@ -222,6 +222,8 @@ def summary(kind: str, fields: dict[str, Any] | None) -> str:
     if kind == "alert.update":
         what = "ALL CLEAR" if f["status"] == "all_clear" else "update"
         return f"{what} for alert {short_id(f['alert'])}" + (f" — {f['text']}" if f.get("text") else "")
+    if kind == "action.update":
+        return f"action {short_id(f['action'])}: {action_change(f)}"
     if kind == "action.report":
         came = f", {plural(f['people'], 'person', 'people')}" if "people" in f else ""
         return f"report on {short_id(f['action'])}{came}: {f['outcome']}"
@@ -300,6 +302,11 @@ def state_text(kind: str, state: dict[str, Any]) -> str:
     its all clear; a request with no word of who took it or closed it)."""
     if kind == "alert":
         return _alert_state_text(state)
+    if kind == "action":
+        moved = (f"{action_when(state)}" + (f" at {state['place']}" if state.get("place") else "")
+                 if state.get("moved_from") else "")
+        said = action_state(state).strip() or "as published"
+        return said + (f"; now {moved}" if moved else "")
     if kind == "support.request":
         steps = request_steps_text(state)
         return state["status"] + (f" — {steps}" if steps else "") + gone_mark(state)
@@ -485,6 +492,32 @@ def action_when(action: dict[str, Any]) -> str:
     return f"{local_time(action['starts_at'])}" + (f" until {local_time(ends)}" if ends else "")
 
 
+def action_change(f: dict[str, Any]) -> str:
+    """What an action.update says, in words: "CANCELLED (rain)", "moved to 12 Dec 14:00, at the park"."""
+    parts = ["CANCELLED" if f.get("status") == "cancelled" else "ON after all" if f.get("status") == "on" else ""]
+    moved = ", ".join([*([f"starts {local_time(f['starts_at'])}"] if "starts_at" in f else []),
+                       *([f"ends {local_time(f['ends_at'])}"] if "ends_at" in f else []),
+                       *([f"at {f['place']}"] if f.get("place") else [])])
+    parts.append(f"moved: {moved}" if moved else "")
+    note = f" ({f['note']})" if f.get("note") else ""
+    return "; ".join(p for p in parts if p) + note
+
+
+def action_state(item: dict[str, Any]) -> str:
+    """What its group changed of an action in a list: CANCELLED (with its note), or where it moved from."""
+    if item.get("status") == "cancelled":
+        return "  CANCELLED by its group" + (f": {item['note']}" if item.get("note") else "")
+    was = item.get("moved_from")
+    if not was:
+        return ""
+    old = [local_time(was["starts_at"])] if was["starts_at"] != item["starts_at"] else []
+    now_at = ""
+    if was.get("place") != item.get("place"):
+        old.append(f"at {was['place']}" if was.get("place") else "no place given")
+        now_at = f" to {item['place']}" if item.get("place") else ""
+    return f"  MOVED{now_at} (was {', '.join(old)})" + (f": {item['note']}" if item.get("note") else "")
+
+
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
     group = item.get("group_name") or group_names.get(item.get("group", b""), "?")
     short = short_id(item["id"])
@@ -493,12 +526,14 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         # of the columns of the lines with a start alone
         ends = f" until {local_time(item['ends_at'])}" if item.get("ends_at") else ""
         return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}){ends}"
-                f" — {group}  {short}")
+                f" — {group}{action_state(item)}  {short}")
     if view == "past-actions":
         reports = item.get("reports") or []
         said = (f"report: {plural(item['people'], 'person', 'people') + ', ' if item.get('people') is not None else ''}"
                 f"{reports[-1]['outcome']}" + (f" ({plural(len(reports[-1]['photos']), 'photo')})"
                                                if reports[-1].get("photos") else "")) if reports else "no report yet"
+        if item.get("status") == "cancelled":
+            said = "CANCELLED by its group" + (f" ({item['note']})" if item.get("note") else "")
         return f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} — {group}: {said}  {short}"
     if view == "fundraisers":
         filled = min(10, item["progress"] // 10)
@@ -844,4 +879,8 @@ def kind_help(kind_name: str, typed: list[str], extra: dict[str, str]) -> str:
                      "they carry an offset (2026-12-01T18:00+01:00) or end in Z (UTC).")
     if any(f.name in MONEY_FIELDS and f.name in typed for f in kind.fields):
         lines.append("Amounts are typed in the currency's main unit, with up to two decimals: 450.50")
+    if kind.name == "need.fulfil":  # (each fulfilment counts: the same delivery recorded twice covered a need twice)
+        from node.delivery_twice import WHO_RECORDS
+
+        lines.append(WHO_RECORDS)
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from events import readmodels
 from events.effects import Target
-from events.projections import (ACTION, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, NEED_UPDATE,
+from events.projections import (ACTION, ACTION_UPDATE, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, NEED_UPDATE,
                                 OFFER, OFFER_UPDATE, PROFILE, REPORT, RESOURCE, SUPPORT, SUPPORT_OFFER,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, MemoryTables, Row, offer_key)
 from events.trust import TrustGraph
@@ -231,7 +231,8 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
         started = log.listed(ACTION, limit, region=region, t_from=window_start - UNDER_WAY_SHOWN_MS,
                              t_before=window_start, order="latest")
         rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t")
-    found = readmodels.upcoming_actions(rows, now, days=days)
+    updates = log.rows(ACTION_UPDATE, refs=[r.key for r in rows])
+    found = readmodels.upcoming_actions(rows, now, days=days, updates=updates)
     return _fair(log, ACTION, found, limit)  # (two listings joined: fair again)
 
 
@@ -244,7 +245,8 @@ def past_actions(log: Held, region: str | None, now: int, limit: int | None) -> 
     """What happened: actions of the last two weeks that are over, with their report-backs."""
     since = now - readmodels.PAST_ACTION_DAYS * DAY_MS
     rows = log.listed(ACTION, limit, region=region, t_from=since, t_before=now, **_latest(limit))
-    return readmodels.past_actions(rows, log.rows(REPORT, refs=[r.key for r in rows]), now)
+    return readmodels.past_actions(rows, log.rows(REPORT, refs=[r.key for r in rows]), now,
+                                   log.rows(ACTION_UPDATE, refs=[r.key for r in rows]))
 
 
 def fundraisers(log: Held, region: str | None, now: int, limit: int | None, *, open_only: bool = False,
@@ -366,6 +368,12 @@ def fundraiser_item(log: Held, key: bytes, now: int) -> dict[str, Any] | None:
     found = (readmodels.fundraisers([row], log.rows(FUNDRAISER_UPDATE, refs=[key]), now, log.gone, log.replied_by)
              if row is not None else [])
     return found[0] if found else None
+
+
+def action_item(log: Held, key: bytes) -> dict[str, Any] | None:
+    """One action as its group last moved or cancelled it, however old (its own page, `show`)."""
+    row = log.store.row_of(ACTION, key)
+    return readmodels.updated_actions([row], log.rows(ACTION_UPDATE, refs=[key]))[0] if row is not None else None
 
 
 ALERTS_PER_GROUP = 10  # of one group, once a group's flood fills a reader's limit: it hides no other's

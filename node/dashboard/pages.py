@@ -31,7 +31,7 @@ CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first
 # MAX_ITEMS is reachable, in pages of MAX_ITEMS, as far as this many rows go (a bounded cost still).
 DEEP = 10 * CANDIDATES
 PAGED = {"support": "support_page", "needs": "needs_page", "fundraisers": "funds_page"}  # section: its page's query key
-PUBLISHABLE = ("action", "action.report", "alert", "alert.update", "fundraiser", "fundraiser.update",
+PUBLISHABLE = ("action", "action.report", "action.update", "alert", "alert.update", "fundraiser", "fundraiser.update",
                "fundraiser.decline", "need", "need.update", "offer", "offer.update", "need.fulfil", "need.decline", "support.request", "support.claim",
                "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
 
@@ -412,9 +412,11 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         out["status"] = found("capacity")
     elif kind == "alert":
         out["status"] = next((a for a in view(log, "alert-history", **bounded) if a["id"] == event_id), None)
-    elif kind == "action":
-        out["status"] = next((a for a in view(log, "past-actions", **bounded) if a["id"] == event_id), None)
+    elif kind == "action":  # as its group last moved or cancelled it (action.update)
+        upcoming = found("actions")
+        out["status"] = upcoming or found("past-actions")
         out["past"] = fields.get("starts_at", now) < now
+        out["upcoming"] = upcoming is not None  # its group may still move or cancel it
     if out["status"] is not None:
         tell_apart(log, out["status"].get("can_go") or [], CAN_GO_NAME)
         tell_apart(log, out["status"].get("matches") or [], MATCH_NAME)

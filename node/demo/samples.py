@@ -98,7 +98,11 @@ SAMPLES: tuple[Sample, ...] = (
         "place": "Library, first floor", "starts_at": At(44), "ends_at": At(46), "languages": "en, ar, ku"}),
     Sample("Cardiff", "action", {
         "title": "Welcome picnic in Bute Park", "type": "outreach", "region": "cardiff",
-        "place": "Bute Park, by the café", "starts_at": At(102), "ends_at": At(106), "languages": "en, cy, fa"}),
+        "place": "Bute Park, by the café", "starts_at": At(102), "ends_at": At(106), "languages": "en, cy, fa"},
+        key="cardiff-picnic"),
+    # plans change: its group cancels it, and every list says so until it would have ended
+    Sample("Cardiff", "action.update", {"action": Ref("cardiff-picnic"), "status": "cancelled",
+                                        "note": "Storm warning: postponed, a new date soon"}),
     Sample("Cardiff", "action", {
         "title": "Know your rights workshop", "type": "class", "region": "cardiff",
         "place": "Community centre, Grangetown", "starts_at": At(60), "ends_at": At(62), "languages": "en, fa"}),

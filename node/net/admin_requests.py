@@ -14,7 +14,7 @@ from typing import Any
 
 from events.errors import InvalidEvent
 from events.format import Event
-from node import chain_gate, publishing, revoked_here
+from node import chain_gate, delivery_twice, publishing, revoked_here
 from node.first_sync_wait import FirstSyncWait
 from node.known_regions import NewRegion
 from node.log_lines import frames_of
@@ -72,6 +72,9 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
             event = await _publish(node, request, say, closing)
             if event.kind == "alert.update":  # on the public pages with its alert, if that is public
                 extra["public"] = await node.db(publishing.public_alert, node.log, request["texts"].get("alert"))
+            if event.kind == "need.fulfil":  # the other group recorded the same delivery (node.delivery_twice)
+                twice = await node.db(delivery_twice.twice_recorded, node.log, event)
+                extra.update({"twice": twice} if twice else {})
             if event.kind == "support.close":  # handed back as referred to a group that cannot read it: who must share
                 referral = await node.db(publishing.referral_advice, node.log, event.kind, request["texts"],
                                          request.get("to") or [], node.keys)

@@ -198,6 +198,30 @@ def _migrate_12_to_13(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE heads ADD COLUMN {column} INTEGER")
 
 
+# Kinds a node of an earlier schema stored without projecting them (unknown to it then: docs/design.md
+# section 4), by the schema that first knows them: the meta fact PROJECT_KINDS lists them, and the
+# event log projects their stored events once, with the trust graph (node.log.EventLog), then clears it.
+PROJECT_KINDS = "project_kinds"
+NEW_KINDS = {14: ("action.update",)}
+
+
+def _migrate_13_to_14(db: sqlite3.Connection) -> None:
+    """0.14: an action's group moves or cancels it (action.update, a read-model table of its own,
+    numbered after the others: no row changes). Those a node stored before it knew the kind, from a
+    newer peer, are projected by the event log when it next opens (PROJECT_KINDS)."""
+    _owe_projection(db, NEW_KINDS[14])
+
+
+def _owe_projection(db: sqlite3.Connection, kinds: tuple[str, ...]) -> None:
+    """Remember that the stored events of `kinds` (if any) are still to be projected."""
+    held = [k for k in kinds if db.execute("SELECT 1 FROM events WHERE kind=? LIMIT 1", (k,)).fetchone()]
+    row = db.execute("SELECT value FROM meta WHERE key=?", (PROJECT_KINDS,)).fetchone()
+    owed = [k for k in (row[0].decode() if row and isinstance(row[0], bytes) else "").split(",") if k]
+    if held:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                   (PROJECT_KINDS, ",".join(dict.fromkeys(owed + held)).encode()))
+
+
 def _public(body: bytes) -> bool:
     """Whether an alert's stored body marks it public (as events.projections.row_shape reads it)."""
     try:
@@ -210,4 +234,4 @@ def _public(body: bytes) -> bool:
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
               8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12,
-              12: _migrate_12_to_13}
+              12: _migrate_12_to_13, 13: _migrate_13_to_14}

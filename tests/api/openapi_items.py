@@ -15,7 +15,7 @@ import copy
 from typing import Any
 
 from events.fields import CURRENCY_RE, LANGUAGE_RE, REGION_RE, Field
-from events.kinds import ALERT_STATUS, KINDS, OUTCOMES, SUPPORT_TYPES, URGENCY
+from events.kinds import ACTION_STATUS, ALERT_STATUS, KINDS, OUTCOMES, SUPPORT_TYPES, URGENCY
 from events.sealed import SEALABLE
 from node.render import TIME_KEYS
 from node.views import DESK_PARTS
@@ -159,14 +159,32 @@ def _listing(quantity: str) -> dict[str, Schema]:
                                      "notes)")}
 
 
+def _action_state() -> dict[str, Schema]:
+    """What node.views adds to an action: its group's moves and cancellation (action.update)."""
+    return {
+        "status": {"type": "string", "enum": list(ACTION_STATUS),
+                   "description": "cancelled: its group called it off (it stays listed until it would have ended, "
+                                  "never counted as upcoming); on: it takes place"},
+        "note": nullable({"type": "string"}, "the note of its group's newest update (why it was moved or cancelled)"),
+        "updated_at": nullable(TIME, "when its group last moved or cancelled it (null: never)"),
+        "moved_from": nullable(plain_object({"starts_at": said(TIME, "its first start"),
+                                             "place": nullable({"type": "string"}, "its first place")}),
+                               "where and when it was first, once its group moved it (its start or place changed); "
+                               "its fields are where and when it is now"),
+    }
+
+
 def item_schemas() -> dict[str, Schema]:
     """The named schemas of the read models' items, and of the parts they hold."""
-    action = kind_item("action", {}, [], "an action not over yet (of the timeline: starting in the next 7 days)")
+    action = kind_item("action", _action_state(), list(_action_state()),
+                       "an action not over yet (of the timeline: starting in the next 7 days), as its group last "
+                       "moved or cancelled it")
     report = kind_item("action.report", {}, [], "a report-back of its own group on a past action")
     past = kind_item("action", {
+        **_action_state(),
         "reports": array(ref("ActionReport"), "its group's report-backs, oldest first"),
         "people": nullable({"type": "integer"}, "how many took part, as the newest report that says so")},
-        ["reports", "people"], "an action of the last 14 days that is over")
+        ["reports", "people", *_action_state()], "an action of the last 14 days that is over")
     fundraiser = kind_item("fundraiser", {
         "raised": said(COUNT, "in minor units: what its group's newest fundraiser.update says"),
         "pledged": said(COUNT, "in minor units: the pledges of groups still in the network added up"),

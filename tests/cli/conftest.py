@@ -148,6 +148,8 @@ def publish_every_kind(home: Path, *, group_b: str) -> dict[str, str]:
     ids["past_action"] = publish(home, "action", "--title", "Detention centre visit", "--region", "calais",
                                  "--starts-at", (datetime.now() - timedelta(days=3)).strftime("%Y-%m-%dT14:00"),
                                  "--type", "detention visit")
+    ids["action.update"] = publish(home, "action.update", "--action", ids["info_night"][:10], "--starts-at",
+                                   "2026-12-04T19:00", "--place", "Salle Brassens", "--note", "the hall was double booked")
     ids["action.report"] = publish(home, "action.report", "--action", ids["past_action"][:10], "--people", "6",
                                    "--outcome", "Visited four people; one released", "--photos",
                                    "https://example.org/p/1.jpg https://example.org/p/2.jpg")

@@ -42,6 +42,8 @@ EXAMPLES: dict[str, dict] = {
     "support.offer.update": {"offer": ID, "capacity": 2, "notes": "one placed", "status": "open"},
     "alert.update": {"alert": ID, "status": "update", "text": "Police left the north camp", "location": "north camp",
                      "region": "calais", "type": "raid"},
+    "action.update": {"action": ID, "starts_at": 1_780_000_000_000, "ends_at": 1_780_007_200_000,
+                      "place": "Parc Richelieu", "status": "cancelled", "note": "prefecture ban"},
     "action.report": {"action": ID, "people": 120, "outcome": "The rally went ahead.", "languages": ["en"],
                       "photos": ["https://example.org/p/1.jpg", "https://example.org/p/2.jpg"]},
     "resource": {"title": "حقوقك عند الحدود", "languages": ["ar", "fr"], "summary": "Your rights at the border",
@@ -112,8 +114,8 @@ def test_only_required_fields_pass(kind):
         fields["pledge"] = 500
     if kind == "member.vouch":
         fields["encryption_key"] = b"\x33" * 32
-    if kind in ("need.update", "offer.update", "support.offer.update"):
-        fields["status"] = "withdrawn"  # an update changes something
+    if kind in ("need.update", "offer.update", "support.offer.update", "action.update"):
+        fields["status"] = "withdrawn" if kind != "action.update" else "cancelled"  # an update changes something
     if kind == "resource":
         fields["link"] = "https://example.org"  # a link or the text
     if kind == "alert.update":
@@ -286,7 +288,7 @@ def test_alert_expiring_beyond_48_hours_is_refused(delta):
 
 FORBIDDEN_EXPIRY = ["group.profile", "fundraiser.update", "fundraiser.decline", "need.fulfil", "need.decline", "support.claim", "support.close", "support.share",
                     "redact", "member.vouch", "member.revoke", "need.update", "offer.update", "support.offer.update",
-                    "action.report"]
+                    "action.report", "action.update"]
 
 
 def test_expiry_rules_are_what_the_design_says():

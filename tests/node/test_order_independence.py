@@ -73,6 +73,10 @@ REFERRING = {
     "alert.update": ("alert", lambda i, t, o: {"alert": t, "status": ("update", "all_clear")[i % 2], "text": f"now {i}",
                                                "region": "calais", "type": "raid"}),
     "action.report": ("action", lambda i, t, o: {"action": t, "people": i, "outcome": f"went well {i}"}),
+    # moved (its end with it), cancelled, on again: the newest of its group's wins
+    "action.update": ("action", lambda i, t, o: ({"action": t, "starts_at": NOW + i * 3_600_000, "place": f"p{i}"},
+                                                 {"action": t, "status": "cancelled", "note": f"n{i}"},
+                                                 {"action": t, "status": "on", "ends_at": NOW + 9 * 86_400_000})[i % 3]),
     "fundraiser.update": ("fundraiser", lambda i, t, o: {"fundraiser": t, **({"raised": 100 * i} if i % 2 else {"pledge": 5 + i})}),
     "support.claim": ("support.request", lambda i, t, o: {"request": t}),
     "support.close": ("support.request", lambda i, t, o: {"request": t, "outcome": "resolved"}),
