@@ -32,7 +32,7 @@ from events.kinds import KINDS
 from node import audience, login_links, public_site, publishing, references, render, stamped_ahead
 from node.api import API_PATH_RE
 from node.chain_gate import NOT_CAUGHT_UP
-from node.dashboard import access, event_names, forms, i18n, markup, pages
+from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
@@ -65,6 +65,8 @@ KEEPALIVE_S = 15.0
 # the peer links open, whether the node is cut off, a live alert's end (that one is looked at when due)
 RECHECK_S = 5.0
 ALERT_ENDS_EVERY_S = 2.0
+QUIET_HEADER = "X-Solnet-Quiet"  # a live part's answer: what it was drawn with (quiet_drawn.py)
+MAX_DRAWN = 8  # tokens read from a stream's address: a page has a live part or two
 RETRY_MS = 3000
 # Per-request state: the page context and the cookies to set (typed keys where aiohttp has them).
 _RequestKey = getattr(web, "RequestKey", None)
@@ -204,7 +206,15 @@ class Dashboard:
 
     def respond(self, request: web.Request, template: str, ctx: dict[str, Any], status: int = 200) -> web.Response:
         response = web.Response(text=render_page(template, ctx), content_type="text/html", status=status)
+        if ctx.get("quiet") and ctx.get("since") is not None:  # (the admin's): what a live part was drawn with,
+            # for the stream it opens next (quiet_drawn.py)
+            response.headers[QUIET_HEADER] = ctx["quiet"]
         return self.finish(request, response)
+
+    def _quiet(self, facts: dict[str, Any], ends: list[int | None]) -> str:
+        """The token of what a page is drawn with that changes while no event comes (quiet_drawn.py):
+        `facts` the node's live facts read for it, `ends` when its live alerts end."""
+        return quiet_drawn.token(facts["links"], facts.get("cut_off_since") is not None, ends)
 
     def finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         for name, value in SECURE_HEADERS.items():
@@ -371,7 +381,8 @@ class Dashboard:
         close = await self.node.db(unknown_region, self.node.log, region,
                                    lambda: self.node.home.config().region) if region else None
         return {**ctx, **data, "health": health, "region": region, "region_close": close, "title": ctx["t"]("overview.title"),
-                "fragment": "/fragment/overview" + suffix}
+                "fragment": "/fragment/overview" + suffix,
+                "quiet": self._quiet(facts, [a["expires"] for a in data["alerts"]])}
 
     @staticmethod
     def _cut_off_minutes(cut_off_since: int | None) -> int | None:
@@ -405,7 +416,8 @@ class Dashboard:
         if (refusal := self.guard(request, fragment=True)) is not None:
             return refusal
         data = await self.node.db(pages.alert_watch, self.node.log, now_ms())
-        return self.respond(request, "alert_watch.html", {**ctx, **data})
+        quiet = self._quiet(self.node.live_facts(), [a["expires"] for a in data["alerts"]])
+        return self.respond(request, "alert_watch.html", {**ctx, **data, "quiet": quiet})
 
     def _own_group(self) -> bytes | None:
         return pages.own_group(self.node.log, bytes(self.node.keys.device.public))
@@ -430,9 +442,13 @@ class Dashboard:
         title = event_names.page_title(ctx["t"], event["named"], event["id"], about=event["about"],
                                        chosen=event["for_chosen_groups"] or bool(event["shared_with"]),
                                        private=event["sealed"] is not None)
+        # An alert's page shows it live (its update and all clear buttons) until it ends
+        status = event["status"] if event["kind"] == "alert" else None
+        ends = [status.get("expires") or event["expires"]] if status and status.get("status") == "live" else []
         return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
                 "group_languages": await self.node.db(references.profile_languages, self.node.log.store),
-                "title": title, "fragment": f"/fragment/event/{request.match_info['id']}"}
+                "title": title, "fragment": f"/fragment/event/{request.match_info['id']}",
+                "quiet": self._quiet(self.node.live_facts(), ends)}
 
     async def event(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
@@ -871,6 +887,9 @@ class Dashboard:
             since = int(request.query.get("since", "0"))
         except ValueError:
             since = 0
+        # What the page's live parts were drawn with (quiet_drawn.py), one token a part; none from a
+        # page's script of before them: the state found at the stream's start is taken for it then.
+        drawn = request.query.getall("quiet", [])[:MAX_DRAWN]
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",  # its words: UTF-8
                                                "X-Accel-Buffering": "no"})
         self.finish(request, response)
@@ -882,6 +901,11 @@ class Dashboard:
             deadline = clock() + STREAM_LIFETIME_S
             seen, next_end = await self._quiet_state()
             written = clock()
+            links, cut_off, _ = seen
+            if any(quiet_drawn.outdated(token, links, cut_off, now_ms()) for token in drawn):
+                # Changed between the page's drawing and now (an alert ended while a phone loaded the
+                # script, or between two streams): no later change would tell it.
+                await response.write(b"event: recheck\ndata: quiet\n\n")
             while not self._closing.is_set() and clock() < deadline:
                 wait = max(0.0, min(RECHECK_S, KEEPALIVE_S, deadline - clock()))
                 if next_end is not None:  # woken when a live alert ends, not up to RECHECK_S later

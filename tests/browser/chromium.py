@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "integration"))
 sys.path.insert(0, str(Path(__file__).parent.parent))  # tests/: link_login (screenshots.py runs as a script)
 
 from local_cluster import PASSPHRASE, cli, cli_json  # noqa: E402
+from node.demo import localnet  # noqa: E402
 from node.demo.localnet import LocalNode  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,3 +70,19 @@ def api_publish(node: LocalNode, kind: str, fields: dict[str, Any], **extra: Any
     with direct.open(request, timeout=10) as reply:
         assert reply.status == 201
         return json.loads(reply.read())["event"]
+
+
+def overview_linked_once(cluster: Any, browser: Any) -> tuple[Any, LocalNode, LocalNode]:
+    """Calais and Bristol, linked, and a page of Calais's overview open, live, that shows the link
+    ("1 connected of 1"); (the page, Calais, Bristol)."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    localnet.line([calais, bristol])
+    cluster.start_all([calais, bristol], sync_interval=3600)
+    page = browser.new_page()
+    log_in(page, calais)
+    page.goto(url(calais, "/?lang=en"))
+    page.locator("#live-status[data-state='live']").wait_for()
+    if "1 connected of 1" not in page.locator("#health dd").first.inner_text():  # (the link may come after the page)
+        page.reload()
+    page.locator("#health dd", has_text="1 connected of 1").wait_for()
+    return page, calais, bristol

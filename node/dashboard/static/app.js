@@ -405,6 +405,12 @@
   var since = document.body.getAttribute("data-since") || "0", told = since;
   var busy = false, again = false, lastRefresh = 0, lastTook = 0, failures = 0, stopped = false, timer = null;
   var streamOpen = false;
+  // What each part shows was drawn with of what changes while no event comes (the links, the cut off,
+  // when its live alerts end: node/dashboard/quiet_drawn.py), from the page, then from each answer
+  // applied. Each stream, a reconnect's too, is sent them, and says `recheck` at once if they no longer
+  // hold: taking its own start for the page's, it kept a raid alert that ended meanwhile "live" for hours.
+  var drawn = [], pageDrawn = document.body.getAttribute("data-quiet");
+  for (var d = 0; d < parts.length; d++) { drawn.push(parts[d].hasAttribute("data-alert-watch") ? null : pageDrawn); }
 
   // A fetch that never answers (a connection that died without a word: a laptop's sleep, a Tor
   // circuit) would hold `busy` for good, and the page would never show another change, a raid
@@ -444,17 +450,19 @@
     lastRefresh = Date.now();
     var target = told, jobs = [];
     for (var i = 0; i < parts.length; i++) {
-      (function (el) {
+      (function (el, at) {
+        var quiet = null;
         jobs.push(fetch(el.getAttribute("data-fragment"), { credentials: "same-origin", headers: { "Accept": "text/html" },
                                                             signal: givingUp(FRAGMENT_TIMEOUT_MS) })
           .then(function (r) {
             if (r.status === 401) { throw LOGIN; }
             if (!r.ok) { throw new Error("HTTP " + r.status); }
+            quiet = r.headers.get("X-Solnet-Quiet");
             return r.text();
           })
-          .then(function (html) { refreshPart(el, html); return true; },
+          .then(function (html) { refreshPart(el, html); drawn[at] = quiet; return true; },
                 function (e) { return e === LOGIN ? LOGIN : false; }));
-      })(parts[i]);
+      })(parts[i], i);
     }
     Promise.all(jobs).then(function (results) {
       lastTook = Date.now() - lastRefresh;
@@ -495,7 +503,9 @@
 
   var attempts = 0, source = null;
   function connect() {
-    source = new EventSource(streamUrl + "?since=" + encodeURIComponent(since));
+    var address = streamUrl + "?since=" + encodeURIComponent(since);
+    for (var i = 0; i < drawn.length; i++) { if (drawn[i]) { address += "&quiet=" + encodeURIComponent(drawn[i]); } }
+    source = new EventSource(address);
     source.addEventListener("open", function () { attempts = 0; streamOpen = true; if (!failures) { setStatus("live"); } });
     source.addEventListener("change", function (e) {
       if (e.data && +e.data > +since) { if (+e.data > +told) { told = e.data; } refresh(); }
