@@ -8,8 +8,8 @@ code and harder to audit than this small SIGMA-style exchange over the websocket
 What it guarantees:
 - Mutual authentication: each side signs a transcript hash with its device key and the other side
   asks the trust graph (`check_peer`) whether that key is a current member of the network.
-- No replay: the transcript holds fresh ephemeral X25519 keys and 32-byte random nonces of both
-  sides, so signatures captured from one run are worthless in another.
+- No replay: the transcript holds fresh ephemeral X25519 keys and nonces (24 random bytes each) of
+  both sides, so signatures captured from one run are worthless in another.
 - Forward secrecy: every key (the two identity-sealing keys and both session keys) comes from the
   ephemeral X25519 secret and the transcript; the device keys only sign.
 - Identity hiding: device ids travel only inside AEAD boxes under ephemeral-DH keys. A passive
@@ -30,6 +30,14 @@ Messages (canonical msgpack arrays; `th` = transcript hash, `AEAD` = XChaCha20-P
 with k_r, k_i and the session keys all BLAKE2b(X25519(eph_i, eph_r) + th) under distinct personal
 labels. k_r and k_i seal exactly one message each, so their nonce is fixed at zero.
 
+What a side can do beyond v1 rides in its nonce (`make_nonce`): 24 random bytes, then 8 bytes that
+name a feature. Each nonce is in the transcript both sides sign, so no one on the path can add or
+strip it without the handshake failing; a node of an earlier version ignores what its peer's nonce
+holds (it checks only its size), and its own 32 random bytes name no feature (a chance of 2^-64).
+One feature so far, `SessionKeys.peer_seals_liveness`: the peer shows itself alive with sealed
+frames only (sync/link.py `tick`); a peer without it is of an earlier version, which kept a link
+alive with websocket pongs alone while it was busy, and those still count from it, from no other.
+
 Sans-IO: bytes in, bytes out. Each Initiator/Responder runs once; any failure leaves it dead.
 Every refusal of hostile input is a HandshakeError with a stable reason code.
 """
@@ -48,6 +56,10 @@ from events.errors import InvalidEvent
 
 PROTOCOL = b"solnet-hs-v1"
 NONCE_SIZE = 32
+FEATURE_TAG_SIZE = 8  # the nonce's last bytes, naming what its sender can do (see the module)
+# The tag of a node that shows itself alive with sealed frames only, keyed on the nonce's random part
+# (no constant pattern on the wire). Earlier versions send 32 random bytes: no such tag.
+_SEALED_LIVENESS_PERSON = b"solnet-hs-v1-sl"
 MAX_MESSAGE_BYTES = 512  # every message of v1 has a fixed size well under this; checked before decoding
 
 # Reason codes of HandshakeError (stable: transports log them and penalise peers by them).
@@ -141,6 +153,9 @@ class SessionKeys:
     recv_key: bytes = field(repr=False)
     peer_device: bytes
     transcript: bytes
+    # The peer's nonce named the sealed-liveness feature (see the module): False for a node of an
+    # earlier version, whose websocket pongs show it alive (sync/link.py).
+    peer_seals_liveness: bool = False
 
 
 CheckPeer = Callable[[bytes], None]
@@ -152,6 +167,22 @@ CheckPeer = Callable[[bytes], None]
 
 def transcript_hash(data: bytes) -> bytes:
     return blake2b_256(data, person=_TRANSCRIPT_PERSON)
+
+
+def make_nonce() -> bytes:
+    """A fresh handshake nonce of this version: 24 random bytes and the sealed-liveness tag."""
+    fresh = aead.random_bytes(NONCE_SIZE - FEATURE_TAG_SIZE)
+    return fresh + _sealed_liveness_tag(fresh)
+
+
+def seals_liveness(nonce: bytes) -> bool:
+    """Whether the peer that sent `nonce` (in a handshake that authenticated) names sealed liveness."""
+    cut = NONCE_SIZE - FEATURE_TAG_SIZE
+    return len(nonce) == NONCE_SIZE and nonce[cut:] == _sealed_liveness_tag(nonce[:cut])
+
+
+def _sealed_liveness_tag(fresh: bytes) -> bytes:
+    return blake2b_256(fresh, person=_SEALED_LIVENESS_PERSON)[:FEATURE_TAG_SIZE]
 
 
 def derive_key(shared: bytes, transcript: bytes, label: bytes) -> bytes:
@@ -214,6 +245,10 @@ def _check_init(network_id: bytes, device: SigningKey, check_peer: CheckPeer) ->
 class _Step:
     """A one-shot state machine: each step runs once, in order; any failure kills the object."""
 
+    def _nonce(self) -> bytes:
+        """This side's nonce (a test plays a node of an earlier version by sending a plain random one)."""
+        return make_nonce()
+
     def __init__(self, steps: tuple[str, ...]) -> None:
         self._steps = steps
         self._next = 0  # index into steps; -1 once dead
@@ -254,8 +289,7 @@ class Initiator(_Step):
 
     def _make_hello(self) -> bytes:
         self._ephemeral = EncryptionKey.generate()
-        nonce = aead.random_bytes(NONCE_SIZE)
-        self._hello = pack([PROTOCOL, self._network_id, bytes(self._ephemeral.public), nonce])
+        self._hello = pack([PROTOCOL, self._network_id, bytes(self._ephemeral.public), self._nonce()])
         return self._hello
 
     def finish(self, reply: bytes) -> tuple[bytes, SessionKeys]:
@@ -278,6 +312,7 @@ class Initiator(_Step):
             recv_key=derive_key(shared, th3, RESPONDER_TO_INITIATOR_LABEL),
             peer_device=peer,
             transcript=th3,
+            peer_seals_liveness=seals_liveness(nonce_r),  # signed by the peer, in th1
         )
         return message3, keys
 
@@ -293,12 +328,13 @@ class Responder(_Step):
         self._check_peer = check_peer
         self._shared = b""
         self._th2 = b""
+        self._peer_seals_liveness = False
 
     def reply(self, hello: bytes) -> bytes:
         return self._run("reply", lambda: self._reply(hello))
 
     def _reply(self, hello: bytes) -> bytes:
-        protocol, network_id, eph_i, _nonce_i = _fields(hello, (None, 32, KEY_SIZE, NONCE_SIZE), "handshake hello")
+        protocol, network_id, eph_i, nonce_i = _fields(hello, (None, 32, KEY_SIZE, NONCE_SIZE), "handshake hello")
         if protocol != PROTOCOL:
             raise HandshakeError(PROTOCOL_ERROR, f"unsupported handshake protocol {protocol[:32]!r}")
         if network_id != self._network_id:
@@ -307,7 +343,9 @@ class Responder(_Step):
         ephemeral = EncryptionKey.generate()
         self._shared = dh(ephemeral, eph_i)
         eph_r = bytes(ephemeral.public)
-        nonce_r = aead.random_bytes(NONCE_SIZE)
+        nonce_r = self._nonce()
+        # Taken only once the initiator's signature over th2 (which holds this hello) checks out.
+        self._peer_seals_liveness = seals_liveness(nonce_i)
         th1 = transcript_hash(hello + eph_r + nonce_r)
         box_r = seal_identity(
             derive_key(self._shared, th1, RESPONDER_BOX_LABEL), th1, self._device, RESPONDER_CONTEXT
@@ -331,4 +369,5 @@ class Responder(_Step):
             recv_key=derive_key(shared, th3, INITIATOR_TO_RESPONDER_LABEL),
             peer_device=peer,
             transcript=th3,
+            peer_seals_liveness=self._peer_seals_liveness,
         )

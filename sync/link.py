@@ -17,7 +17,9 @@ liveness: the driver calls it every `tick_s` and sends the keepalive, ping or cu
 Liveness is proven only by what authenticates: sealed frames of the link's channel. A keepalive is
 a sealed empty IHave, a ping a sealed IWant for an event the peer certainly holds (one of the
 credentials it presented, or of ours it stored to accept us), which any version answers with a
-sealed Push; websocket pings and pongs, which anyone on the path can write, prove nothing. No
+sealed Push; websocket pings and pongs, which anyone on the path can write, prove nothing, but from
+a peer of an earlier version (`peer_seals_liveness` False, as its handshake said: sync/handshake.py),
+which while busy sent nothing else: cut for want of sealed frames, it was cut at every round. No
 I/O and no clock in here: time comes in as an argument, so a simulator can drive many links on a
 virtual clock, and tests feed messages directly.
 
@@ -230,14 +232,16 @@ class _Watch:
 
 class LinkProtocol:
     """One side of one link (see the module docstring). `message_timeout_s` is how long the peer
-    may keep a round waiting without a sign of life, and a third of the idle ping's patience."""
+    may keep a round waiting without a sign of life, and a third of the idle ping's patience.
+    `peer_seals_liveness`: what the peer's authenticated handshake said (see `tick`)."""
 
-    def __init__(self, role: Role, *, message_timeout_s: float) -> None:
+    def __init__(self, role: Role, *, message_timeout_s: float, peer_seals_liveness: bool = True) -> None:
         if not message_timeout_s > 0:
             raise ValueError("the message timeout must be positive")
         self.role = role
         self.state = State.NEW
         self.message_timeout_s = message_timeout_s
+        self.peer_seals_liveness = peer_seals_liveness
         self._round: _Round | None = None
         self._offer: Offer | None = None  # the dialler's next Offer, waiting for our round to end
         self._watch = _Watch()
@@ -467,19 +471,25 @@ class LinkProtocol:
 
     # --- liveness ---------------------------------------------------------------------------------
     def tick(self, now: float, *, progress: Hashable, busy: bool, last_write: float,
-             round_progress: Hashable = None) -> list[Command]:
+             round_progress: Hashable = None, pongs: Hashable = None) -> list[Command]:
         """Called every `tick_s`, with the time and what the driver sees: `progress` changes whenever
         the peer is heard or data moves (a sealed frame from the peer that authenticates, a batch
         it took from us, a batch stored: never a websocket ping or pong, which a relay on the path
         can write while it holds back all data); `busy` while this node works on the peer's data;
-        `last_write` is when we last sent the peer a frame.
+        `last_write` is when we last sent the peer a frame; `pongs` changes with each websocket
+        ping or pong heard from the peer. They count as progress only from a peer of an earlier
+        version (`peer_seals_liveness` False): busy loading its heads or storing our batches, it
+        sent a pong a tick and nothing else, and a node of this version cut it at every round.
+        A peer whose handshake named sealed liveness gets nothing for them: a relay could strip
+        its sealed frames and write pongs, but cannot strip that word from a handshake it signed.
 
         The link is cut when the peer has gone quiet and nothing moves; never for slowness. The
         clock runs against the peer only while we wait on it: in a round (from its start, for
         the dialler), or with a ping out. While this node is busy, the peer hears a sealed
         keepalive each tick, so neither side cuts the other for being slow. Outside rounds a quiet
         link gets a ping (a sealed IWant for the event `credentials_accepted` named, which the
-        peer answers with a sealed Push, as nodes of every version do), and is cut if one more
+        peer answers with a sealed Push, as nodes of every version do once their reader gets to
+        it; an earlier version's pongs meanwhile show it alive), and is cut if one more
         timeout passes without a sealed word. So the listener, which opens no rounds, proves
         its dialler alive too, whatever the dialler's round interval.
 
@@ -488,6 +498,8 @@ class LinkProtocol:
         from the peer must move, or this node be busy, at least every ROUND_WAIT_TIMEOUTS message
         timeouts while the round waits on the peer (PEER_OWES), else the link is cut."""
         w, timeout = self._watch, self.message_timeout_s
+        if not self.peer_seals_liveness:
+            progress = (progress, pongs)
         if round_progress is not None:
             moved = (self.state, self._round_messages, round_progress)
             if moved != w.round_progress or busy or self.state not in PEER_OWES:

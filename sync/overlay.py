@@ -231,6 +231,21 @@ class Overlay:
             caps.append(RETURN_CAP_MS)
         return min(caps, default=None)
 
+    def link_silent(self, address: str, now: int, why: str) -> int:
+        """A link this node dialled to `address` was cut for silence before any round on it
+        completed: the peer proved its key, then nothing of the round came (a relay on the path
+        passing the handshake and holding all data, or a peer that never answers). Redialled within
+        2 s as a link lost, such a relay held one of the active view's places ~90 % of the time,
+        and no other peer was dialled in its stead. So it backs off as a failed dial does, growing
+        from link to link, without the return window's cap (the peer did not go away; the path
+        carries nothing) and, for a configured peer, within CONFIGURED_LONG_RETRY_MS: the node
+        dials its other peers meanwhile. The device is not penalised (a relay may sit in front of
+        an honest peer), and a link it dials to us forgives the backoff (`heard_from`). The
+        delay (ms) before the next dial."""
+        self.outbound.discard(address)
+        return self.book.link_silent(address, now, why,
+                                     CONFIGURED_LONG_RETRY_MS if address in self.configured else None)
+
     def linked_elsewhere(self, address: str, device: bytes) -> None:
         """A dial was refused because the peer (`device`) keeps the link it already holds with this
         node: not dialled again while that link lasts (`plan`'s `linked`), at once once it ends."""

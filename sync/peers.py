@@ -100,6 +100,9 @@ class PeerState(Penalties):
     source: str  # "config" | "announce"
     device: bytes | None = None  # the device key it proved in the handshake, once known
     failures: int = 0
+    # The failures in a row before the link now open or last open: they count on if that link ends
+    # silent before any round on it completed (`link_silent`), and are forgotten once one does.
+    failures_before_link: int = 0
     next_attempt: int = 0
     last_attempt: int | None = None
     last_sync: int | None = None
@@ -227,7 +230,7 @@ class PeerBook:
         if not isinstance(device, bytes) or len(device) != 32:
             raise ValueError("a peer device key is 32 bytes")
         peer = self._peer(address)
-        peer.device, peer.failures = device, 0
+        peer.device, peer.failures_before_link, peer.failures = device, peer.failures, 0
         peer.connected, peer.connected_since = True, now
         peer.last_attempt = now
         peer.last_error = None
@@ -238,7 +241,15 @@ class PeerBook:
         if not isinstance(device, bytes) or len(device) != 32:
             raise ValueError("a peer device key is 32 bytes")
         peer = self._peer(address)
-        peer.device, peer.failures, peer.last_error = device, 0, None
+        peer.device, peer.failures, peer.failures_before_link, peer.last_error = device, 0, 0, None
+
+    def link_silent(self, address: str, now: int, error: str, cap_ms: int | None = None) -> int:
+        """The link to `address` ended silent before any round on it completed: a failed dial, the
+        failures before it counting on (the backoff grows from link to link). The delay (ms) before
+        the next attempt (at most `cap_ms`)."""
+        peer = self._peer(address)
+        peer.failures, peer.failures_before_link = peer.failures_before_link, 0
+        return self.connect_failed(address, now, error, cap_ms)
 
     def disconnected(self, address: str, now: int, error: str | None, cap_ms: int | None = None) -> None:
         """The connection ended; after an error it is redialled with backoff (at most `cap_ms`),
@@ -261,7 +272,7 @@ class PeerBook:
         are forgotten and it may be dialled at once, not after a backoff of minutes."""
         peer = self.get(address)
         if peer is not None:
-            peer.failures = 0
+            peer.failures = peer.failures_before_link = 0
             peer.next_attempt = min(peer.next_attempt, now)
 
     def synced(self, address: str, now: int, *, received: int, sent: int, lag: int) -> None:
@@ -269,6 +280,7 @@ class PeerBook:
             raise ValueError("received, sent and lag cannot be negative")
         peer = self._peer(address)
         peer.last_sync = now
+        peer.failures_before_link = 0  # a round completed: the address works
         peer.received_events += received
         peer.sent_events += sent
         peer.lag = lag

@@ -16,7 +16,9 @@ empty IHave) while it is busy with the peer's data, or `probe(ids)` (a sealed IW
 answers) when the link has been quiet. Websocket pings are answered (a node of an earlier version
 pings), without holding up the reader, but neither they nor pongs count: they are not encrypted
 or signed, and a relay on the path that held back all data and wrote a pong now and then kept a
-dead link looking alive (the listener's for ever, the dialler's rounds for 5 minutes each).
+dead link looking alive (the listener's for ever, the dialler's rounds for 5 minutes each). Only a
+peer whose handshake said it is of an earlier version (sync/handshake.py) is still shown alive by
+its pongs (`pongs`, LinkProtocol.tick): while busy it sends nothing else.
 """
 from __future__ import annotations
 
@@ -137,7 +139,8 @@ class Link:
     _ids = itertools.count()
 
     def __init__(self, ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, channel: SecureChannel,
-                 peer_device: bytes, *, outbound: bool, address: str | None, limits: PeerLimits) -> None:
+                 peer_device: bytes, *, outbound: bool, address: str | None, limits: PeerLimits,
+                 peer_seals_liveness: bool = True) -> None:
         self.ws = ws
         self.channel = channel
         self.peer_device = peer_device
@@ -152,6 +155,7 @@ class Link:
         self.bytes_out = 0
         self.peer_error: Error | None = None  # why the peer closed the link, if it said
         self.heard = 0  # sealed frames from the peer that authenticated (never a ping or pong: see the module)
+        self.pongs = 0  # websocket pings and pongs received (a sign of life from an earlier version only)
         self.last_write = asyncio.get_running_loop().time()  # when we last handed the peer a frame
         self._control: asyncio.Task | None = None  # the ping or pong being written, if any
         self._controls = 0  # pings and pongs received since `_controls_since` (see CONTROL_FRAMES_PER_TIMEOUT)
@@ -168,7 +172,8 @@ class Link:
         self.closed = False
         self.gone = asyncio.Event()  # set by close(): whoever waits on this link stops waiting
         self.protocol = LinkProtocol(Role.DIALLER if outbound else Role.LISTENER,
-                                     message_timeout_s=limits.message_timeout_s)
+                                     message_timeout_s=limits.message_timeout_s,
+                                     peer_seals_liveness=peer_seals_liveness)
         keep_short(ws.get_extra_info("socket"))  # an alert must not wait behind what the kernel holds
 
     @property
@@ -256,7 +261,8 @@ class Link:
 
     async def receive(self, timeout: float | None = None) -> Message:
         """The next message; LinkClosed on close, timeout, a bad frame or a protocol violation.
-        Pings are answered and pongs dropped; neither is returned, nor counts as heard (see `heard`)."""
+        Pings are answered and pongs dropped; neither is returned, nor counts as heard (see `heard`):
+        they are counted apart (`pongs`)."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
@@ -271,6 +277,7 @@ class Link:
                 raise LinkClosed(f"{self.name}: {said}", "timeout") from None
             if msg.type in (aiohttp.WSMsgType.PING, aiohttp.WSMsgType.PONG):
                 self._count_control(loop.time())
+                self.pongs += 1
                 if msg.type == aiohttp.WSMsgType.PING:
                     self._send_control(aiohttp.WSMsgType.PONG, msg.data[:125])
                 continue
@@ -455,7 +462,8 @@ async def _dial(session: aiohttp.ClientSession, address: str, identity: Identity
     except BaseException:
         await ws.close()
         raise
-    link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=True, address=address, limits=limits)
+    link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=True, address=address, limits=limits,
+                peer_seals_liveness=keys.peer_seals_liveness)
     try:
         await _exchange_credentials(link, identity, limits, ask_first=not (known[0] or present_to_unknown))
     except BaseException:
@@ -597,7 +605,8 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
                 raise HandshakeError("protocol", "a connection from this node to itself")
             if signed is not None:
                 signed(keys.peer_device, None)
-            link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits)
+            link = Link(ws, SecureChannel(keys), keys.peer_device, outbound=False, address=None, limits=limits,
+                        peer_seals_liveness=keys.peer_seals_liveness)
             link.dialled_at = request.host.lower()
             await _exchange_credentials(link, identity, limits, progress, slot_check, signed)
     except (HandshakeError, TimeoutError) as exc:

@@ -57,6 +57,9 @@ CONNECT_INTERVAL_S = 0.5
 SHUFFLE_S = 60.0  # how often the passive view takes in other known addresses
 GONE_KEPT = 256  # peers whose links ended, remembered for "cut off since" (the oldest are forgotten)
 SYNC_DONE = "sync_done"  # how `solnet sync` closes its link: a visit that ended, not a peer cut off
+# Why a dialled link that carried no round backs off (see _silent_from_the_start), as the log says it.
+SILENT_LINK = ("its link carried nothing: it answered the dial, then sent nothing of the round (someone on the path "
+               "may be holding its data)")
 DUPLICATE_WORDS = "this node already holds a link it dialled with your device, at another of your addresses"
 
 
@@ -71,6 +74,13 @@ def _keep_latest(times: dict[bytes, int], device: bytes, now: int) -> None:
     times[device] = now
     while len(times) > GONE_KEPT:
         del times[next(iter(times))]
+
+
+def _silent_from_the_start(link: Link, peer: PeerLink) -> bool:
+    """Whether a link ended cut for silence (the peer sent nothing while a round waited on it, or
+    did not answer a ping) before any round on it completed: on a link this node dialled, a
+    completed round is one the peer answered (`_round_finished`)."""
+    return link.outbound and peer.rounds_opened == 0 and peer.cut is not None and peer.cut.reason == "timeout"
 
 
 def refusal_words(exc: HandshakeError, refuser: HandshakeError | None = None) -> str:
@@ -326,12 +336,15 @@ class Links:
             return why
         return None
 
-    def _dial_failed(self, address: str, why: str, *, refused: bool = False) -> None:
+    def _dial_failed(self, address: str, why: str, *, refused: bool = False, silent: bool = False) -> None:
+        """A dial failed (`silent`: its link was cut for silence before any round completed, see
+        Overlay.link_silent): the address backs off, and the log says so now and then."""
         overlay = self._directory.overlay
         peer = overlay.book.get(address)
         if peer is not None:
             before = peer.last_error
-            delay = overlay.dial_failed(address, now_ms(), why, refused=refused)
+            delay = (overlay.link_silent(address, now_ms(), why) if silent
+                     else overlay.dial_failed(address, now_ms(), why, refused=refused))
             if why != before or worth_saying_again(peer.failures):
                 seconds = delay / 1000  # (a delay under a second read "next try in 0 s")
                 log.info("cannot reach %s (%s); %s in a row, next try in %s s", self._directory.label(address),
@@ -373,7 +386,10 @@ class Links:
             if rounds:
                 rounds.cancel()
             if link.address and overlay.book.get(link.address) is not None:  # not removed meanwhile
-                overlay.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
+                if not self.stopping and _silent_from_the_start(link, peer):
+                    self._dial_failed(link.address, SILENT_LINK, silent=True)
+                else:
+                    overlay.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
             if inbound is not None and not any(other.peer_device == link.peer_device for other in self.open()):
                 overlay.inbound_ended(inbound)
             log.info("%s disconnected", name)

@@ -292,7 +292,8 @@ class PeerLink:
     async def _watchdog(self) -> None:
         """Liveness, as the protocol decides it (`LinkProtocol.tick`), on the event loop's clock.
         Progress: a sealed frame from the peer that authenticated (its keepalives too; never a
-        websocket ping or pong, which a relay holding back all data can write), a round batch it took from
+        websocket ping or pong, which a relay holding back all data can write, but from a peer of an
+        earlier version: LinkProtocol.tick), a round batch it took from
         us, a batch we stored. Our own gossip to the peer is not progress (it flows whether the
         peer listens or not). While our stream waits for the peer to read it, only what it takes
         counts: a peer that reads nothing and sends a pong now and then held its stream's frames
@@ -301,11 +302,12 @@ class PeerLink:
         while True:
             await asyncio.sleep(self.protocol.tick_s)
             streaming = self.stream_task is not None and not self.stream_task.done()
-            progress = (None if streaming and self.link.stalled else self.link.heard, self._streamed_batches,
-                        self._stored)
+            stalled = streaming and self.link.stalled
+            progress = (None if stalled else self.link.heard, self._streamed_batches, self._stored)
             for command in self.protocol.tick(loop.time(), progress=progress, busy=self._busy(),
                                               last_write=self.link.last_write,
-                                              round_progress=(self._streamed_batches, self._round_stored)):
+                                              round_progress=(self._streamed_batches, self._round_stored),
+                                              pongs=None if stalled else self.link.pongs):
                 if isinstance(command, KeepAlive):
                     self.link.keepalive()
                 elif isinstance(command, Probe):

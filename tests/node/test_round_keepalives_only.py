@@ -20,14 +20,10 @@ from aiohttp import web
 
 from node.demo import localnet
 from node.demo.localnet import LocalNode
-from node.net import Node
-from node.net.credentials import credential_chain
-from sync.channel import SecureChannel
-from sync.handshake import Responder
+from scripted_listener import ScriptedListener, dialled_by
 from sync.link import ROUND_WAIT_TIMEOUTS
-from sync.messages import Credentials, IHave, Offer, decode, encode
+from sync.messages import IHave, Offer, decode, encode
 from sync.peers import PeerLimits
-from sync.transport import SYNC_PATH
 
 PASSPHRASE = "keepalive round tests only: not a secret"
 LIMITS = PeerLimits(message_timeout_s=0.5)
@@ -39,29 +35,17 @@ def network(tmp_path: Path) -> list[LocalNode]:
     return localnet.create_network(tmp_path / "net", [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
 
 
-class KeepaliveListener:
+class KeepaliveListener(ScriptedListener):
     """Bristol's node gone bad: it completes the handshake as Bristol, then answers no Offer and
     sends a keepalive (a sealed empty IHave) every tenth of a second."""
 
     def __init__(self, bristol: LocalNode) -> None:
-        log = bristol.home.log()
-        try:
-            self.network_id = log.network_id
-            self.credentials = credential_chain(log, bytes(bristol.keys.device.public))
-        finally:
-            log.store.close()
-        self.device = bristol.keys.device
+        super().__init__(bristol)
         self.offered = asyncio.Event()
         self.cut = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(autoping=False)
-        await ws.prepare(request)
-        hs = Responder(self.network_id, self.device, lambda device: None)
-        await ws.send_bytes(hs.reply((await ws.receive()).data))
-        channel = SecureChannel(hs.accept((await ws.receive()).data))
-        channel.open((await ws.receive()).data)  # the dialler's credentials
-        await ws.send_bytes(channel.seal(encode(Credentials(self.credentials))))
+        ws, channel = await self.open(request)
         while not ws.closed:
             with contextlib.suppress(asyncio.TimeoutError):
                 msg = await asyncio.wait_for(ws.receive(), 0.1)
@@ -79,20 +63,8 @@ class KeepaliveListener:
 async def test_a_peer_answering_an_offer_with_keepalives_alone_is_cut(network: list[LocalNode]) -> None:
     calais, bristol = network
     listener = KeepaliveListener(bristol)
-    app = web.Application()
-    app.router.add_get(SYNC_PATH, listener.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    node = Node(calais.home, calais.keys, peers=[f"127.0.0.1:{port}"], limits=LIMITS, sync_interval_s=3600)
-    await node.start()
-    try:
+    async with dialled_by(calais, listener.handle, LIMITS):
         async with asyncio.timeout(WAIT_S):
             await listener.offered.wait()
         async with asyncio.timeout(WAIT_S):
             await listener.cut.wait()
-    finally:
-        await node.stop()
-        await runner.cleanup()

@@ -1,6 +1,7 @@
 """A hostile relay for tests: a TCP relay on 127.0.0.1 between a dialling node and a listening one
 that reads the websocket framing (not the sealed frames inside) and can hold back every frame of
-the connections open when it turns, writing pings and pongs of its own, or flood one end with pings.
+the connections open when it turns, writing pings and pongs of its own, or flood one end with pings,
+or pass each new connection's handshake and hold all that follows.
 Every wait is bounded by its caller."""
 from __future__ import annotations
 
@@ -38,8 +39,10 @@ def _control(opcode: int, masked: bool) -> bytes:
 class Held:
     """One connection through the relay, and what its ends did once it was held."""
 
-    def __init__(self) -> None:
+    def __init__(self, passes: tuple[int, int] | None = None) -> None:
         self.hostile = False
+        # Frames still passed (dialler to listener, listener to dialler) before all are held (None: all pass)
+        self.passes = None if passes is None else list(passes)
         self.dropped = 0  # frames the relay did not pass on, once hostile
         self.dialler_closed = asyncio.Event()  # Bristol's node closed its end (a close frame, or the connection)
         self.listener_closed = asyncio.Event()  # Calais's node closed its end
@@ -62,6 +65,9 @@ class HostileRelay:
     def __init__(self, port: int) -> None:
         self.port = port
         self.refusing = False
+        # Frames of each new connection passed (dialler to listener, listener to dialler) before the
+        # relay holds all that follows: (3, 2) passes the handshake and both sides' credentials.
+        self.hold_after: tuple[int, int] | None = None
         self.conns: list[Held] = []
         self.tasks: set[asyncio.Task] = set()
         self.server: asyncio.Server | None = None
@@ -83,11 +89,11 @@ class HostileRelay:
             dialler_w.close()
             return
         listener_r, listener_w = await asyncio.open_connection("127.0.0.1", self.port)
-        conn = Held()
+        conn = Held(self.hold_after)
         conn.to_listener = listener_w
         self.conns.append(conn)
-        jobs = [self._pipe(conn, dialler_r, listener_w, conn.dialler_closed),
-                self._pipe(conn, listener_r, dialler_w, conn.listener_closed),
+        jobs = [self._pipe(conn, dialler_r, listener_w, conn.dialler_closed, 0),
+                self._pipe(conn, listener_r, dialler_w, conn.listener_closed, 1),
                 self._inject(conn, dialler_w, listener_w)]
         tasks = [asyncio.create_task(job) for job in jobs]
         self.tasks.update(tasks)
@@ -97,14 +103,17 @@ class HostileRelay:
             writer.close()
 
     async def _pipe(self, conn: Held, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                    closed: asyncio.Event) -> None:
+                    closed: asyncio.Event, way: int) -> None:
         try:
             writer.write(await reader.readuntil(b"\r\n\r\n"))  # the HTTP upgrade, request or answer
             while True:
                 frame = await _frame(reader)
                 if frame[0] & 0x0F == CLOSE:  # the end closes the link (its TCP may linger a while)
                     closed.set()
-                if conn.hostile:
+                if conn.passes is not None and conn.passes[way] > 0:
+                    conn.passes[way] -= 1
+                    writer.write(frame)
+                elif conn.hostile or conn.passes is not None:
                     conn.dropped += 1
                 else:
                     writer.write(frame)
@@ -127,13 +136,15 @@ class HostileRelay:
 
 
 @contextlib.asynccontextmanager
-async def relayed_nodes(calais: LocalNode, bristol: LocalNode, limits: PeerLimits, *,
-                        bristol_interval_s: float) -> AsyncIterator[tuple[Node, Node, HostileRelay]]:
-    """Calais's node served on 127.0.0.1 (its own rounds hourly), a relay in front of it, and
-    Bristol's node dialling Calais through the relay every `bristol_interval_s`, while the `with` lasts."""
+async def relayed_nodes(calais: LocalNode, bristol: LocalNode, limits: PeerLimits, *, bristol_interval_s: float,
+                        hold_after: tuple[int, int] | None = None) -> AsyncIterator[tuple[Node, Node, HostileRelay]]:
+    """Calais's node served on 127.0.0.1 (its own rounds hourly), a relay in front of it (holding
+    what follows `hold_after` frames of each connection, if given), and Bristol's node dialling
+    Calais through the relay every `bristol_interval_s`, while the `with` lasts."""
     listener = Node(calais.home, calais.keys, listen=("127.0.0.1", 0), limits=limits, sync_interval_s=3600)
     served = await serve(create_app(listener), "127.0.0.1", 0)
     relay = HostileRelay(served.port)
+    relay.hold_after = hold_after
     relay.server = await asyncio.start_server(relay._client, "127.0.0.1", 0)
     dialler = Node(bristol.home, bristol.keys, peers=[relay.url], limits=limits, sync_interval_s=bristol_interval_s)
     await dialler.start()

@@ -15,6 +15,7 @@ from crypto import aead
 from crypto.keys import EncryptionKey, SigningKey
 from events.canonical import pack, unpack
 from sync.handshake import (
+    NONCE_SIZE,
     PROTOCOL,
     RESPONDER_BOX_LABEL,
     HandshakeError,
@@ -475,3 +476,55 @@ def test_a_told_frozen_refusal_with_a_seq_that_is_not_ascii_digits_is_unknown_no
 def test_a_told_frozen_refusal_with_ascii_digits_carries_its_seq():
     told = told_refusal("frozen:42", None)
     assert told is not None and told.reason == "frozen" and told.seq == 42
+
+
+# -- what a peer can do, named in its authenticated nonce ------------------------------------
+
+
+class OldInitiator(Initiator):
+    """A node of the previous version: its nonce is 32 random bytes, naming no feature."""
+
+    def _nonce(self) -> bytes:
+        return aead.random_bytes(NONCE_SIZE)
+
+
+class OldResponder(Responder):
+    def _nonce(self) -> bytes:
+        return aead.random_bytes(NONCE_SIZE)
+
+
+def _run(i: Initiator, r: Responder) -> tuple[SessionKeys, SessionKeys]:
+    m3, ik = i.finish(r.reply(i.hello()))
+    return ik, r.accept(m3)
+
+
+def test_each_side_learns_whether_its_peer_shows_itself_alive_with_sealed_frames_only():
+    """A node of this version names sealed liveness in its nonce; one of the previous version
+    (whose websocket pongs must still show it alive: sync/link.py) does not, and its handshake
+    with a node of this version goes through as ever."""
+    ik, rk = _run(Initiator(NETWORK, ALICE, Membership()), Responder(NETWORK, BOB, Membership()))
+    assert ik.peer_seals_liveness and rk.peer_seals_liveness
+    ik, rk = _run(OldInitiator(NETWORK, ALICE, Membership()), Responder(NETWORK, BOB, Membership()))
+    assert ik.peer_seals_liveness and not rk.peer_seals_liveness
+    ik, rk = _run(Initiator(NETWORK, ALICE, Membership()), OldResponder(NETWORK, BOB, Membership()))
+    assert not ik.peer_seals_liveness and rk.peer_seals_liveness
+    for _ in range(50):  # an earlier version's random nonce names nothing (by chance: 2^-64)
+        ik, rk = _run(OldInitiator(NETWORK, ALICE, Membership()), OldResponder(NETWORK, BOB, Membership()))
+        assert not ik.peer_seals_liveness and not rk.peer_seals_liveness
+
+
+def test_a_relay_cannot_strip_the_word_of_sealed_liveness():
+    """Made to look of an earlier version (its pongs would count), a peer of this version could be
+    kept 'alive' by a relay's pongs: the nonce is signed in the transcript, so stripping its
+    feature tag, either way, fails the handshake."""
+    def strip(message: bytes, index: int) -> bytes:
+        fields = unpack(message)
+        fields[index] = fields[index][:-8] + aead.random_bytes(8)
+        return pack(fields)
+
+    i, r = Initiator(NETWORK, ALICE, Membership()), Responder(NETWORK, BOB, check := Membership())
+    m2 = r.reply(strip(i.hello(), 3))
+    assert refusal(lambda: i.finish(m2)) == "bad_signature"
+    i, r = Initiator(NETWORK, ALICE, check := Membership()), Responder(NETWORK, BOB, Membership())
+    assert refusal(lambda: i.finish(strip(r.reply(i.hello()), 1))) == "bad_signature"
+    assert check.asked == []

@@ -727,3 +727,46 @@ def test_a_round_opened_after_a_quiet_while_waits_a_whole_timeout_for_the_peer()
            (start + i * p.tick_s for i in range(WATCH_TICKS + 1))]
     cuts = [now - start for now, cs in out if any(isinstance(c, Cut) for c in cs)]
     assert cuts == [TIMEOUT], cuts
+
+
+def _waiting_on(peer_seals_liveness: bool) -> LinkProtocol:
+    """A dialler whose Offer is out (the peer owes its heads), on a link with a peer of this version
+    (its handshake named sealed liveness) or of an earlier one."""
+    p = LinkProtocol(Role.DIALLER, message_timeout_s=TIMEOUT, peer_seals_liveness=peer_seals_liveness)
+    p.open()
+    p.receive(Credentials(()))
+    p.credentials_accepted(ID)
+    p.start_round(MINE)
+    return p
+
+
+def _cuts_and_pings(p: LinkProtocol, count: int, pongs: Callable[[int], int]) -> list[tuple[int, object]]:
+    """(tick, command) of `count` ticks with nothing sealed heard and `pongs(tick)` websocket pongs so far."""
+    out = []
+    for i in range(count):
+        out += [(i, c) for c in p.tick(i * p.tick_s, progress=0, busy=False, last_write=0.0, pongs=pongs(i))]
+    return out
+
+
+def test_an_earlier_versions_pongs_show_it_alive_and_no_other_peers():
+    """A node of the previous version, busy (loading its heads on a large database, storing our
+    batches), sends a websocket pong each tick and nothing else. From it they count, as they did
+    between nodes of that version: its round is not cut, nor its idle link pinged and cut, while
+    they come. From a peer of this version (a relay holding its sealed frames writes them) they
+    count for nothing: cut after one timeout in a round, pinged and cut outside one."""
+    ticks_ = 20 * WATCH_TICKS
+    old, new = _waiting_on(False), _waiting_on(True)
+    assert _cuts_and_pings(old, ticks_, pongs=lambda i: i) == []
+    assert _cuts_and_pings(new, ticks_, pongs=lambda i: i)[:1] == [(WATCH_TICKS, Cut("no progress for 15 s in an "
+                                                                                      "anti-entropy round"))]
+    for seals in (False, True):
+        p = LinkProtocol(Role.LISTENER, message_timeout_s=TIMEOUT, peer_seals_liveness=seals)
+        p.open()
+        p.receive(Credentials(()))
+        p.credentials_accepted(ID)
+        got = _cuts_and_pings(p, ticks_, pongs=lambda i: i)[:2]  # (the driver acts on the first cut)
+        assert got == ([] if not seals else [(6, Probe((ID,))), (9, Cut("no answer to a ping for 15 s"))]), seals
+    # The pongs stop (the old node is gone): its round is cut one timeout after the last.
+    old = _waiting_on(False)
+    assert _cuts_and_pings(old, ticks_, pongs=lambda i: min(i, 5))[:1] == [(5 + WATCH_TICKS, Cut(
+        "no progress for 15 s in an anti-entropy round"))]
