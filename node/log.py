@@ -1403,6 +1403,7 @@ class EventLog:
         progress = False
         clock_limit = now + MAX_CLOCK_SKEW_MS
         for author, first in self.store.pending_authors():
+            proved: tuple[TrustGraph, set[bytes]] | None = None  # (the graph they were read under, the ids proved)
             fork_at = self.trust.fork_point(author)
             if fork_at is not None and self._revocations_may_count(author, first, fork_at) and \
                     self._keep_trust_past_fork(author, fork_at, [], now):
@@ -1423,9 +1424,14 @@ class EventLog:
                     if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
                         break
                 ev = decode_event(wire)
-                if ev.header.timestamp > clock_limit and \
-                        ev.id not in stamped_ahead.right(self._waiting_links(author), clock_limit):
-                    break  # stamped ahead and no longer proved (`_withdraw_unproved_ahead`): it waits for its time
+                if ev.header.timestamp > clock_limit:
+                    # Read once per author, not once per event (n releases read n^2 rows): releasing in
+                    # seq order leaves the proofs of those still aside as they were (a link proves only
+                    # the one below it); only a changed graph (a trust event admitted) may change them.
+                    if proved is None or proved[0] is not self.trust:
+                        proved = (self.trust, stamped_ahead.right(self._waiting_links(author), clock_limit))
+                    if ev.id not in proved[1]:
+                        break  # stamped ahead and no longer proved (`_withdraw_unproved_ahead`): it waits for its time
                 self.store.release_pending(event_id)
                 outcome = self._admit(ev, heads, now)
                 done.append((event_id, outcome))
