@@ -1,6 +1,7 @@
 """What releasing a run stamped ahead costs: each event kept aside is read a bounded number of
-times, however long the run (node/log.py `_drain_pending`), and a trust event admitted in the middle
-of that release is heeded by the proofs read after it.
+times, however long the run (node/log.py `_drain_pending`): the proofs are read once, with what each
+rests on (node/stamped_ahead.py `resting_on`), and a revocation admitted in the middle of that
+release is heeded by the events let in after it.
 
 A mole's device signs 1,000 events stamped 2 h ahead (the kept-aside queue's limit for one author)
 and one rightly stamped after them, pushes all but the first (they wait aside for it), then the
@@ -9,9 +10,12 @@ it let in: n^2 reads inside one write transaction, ~17 s of a node's database wr
 (~2 min on a Pi), every other group's raid alert waiting behind it."""
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+from node import stamped_ahead
 from node.log import now_ms
+from node.stamped_ahead import MAX_PROVED_LEAD_MS, Link
 from node_fixtures import Net, action, wires
 from test_stamped_ahead import _sync_until_still
 
@@ -72,3 +76,23 @@ def test_a_revocation_released_midway_voids_the_proofs_read_before_it(net: Net, 
             assert log.store.withdrawn_alerts(now, 10) == [], name
         finally:
             log.store.close()
+
+
+def test_what_a_proof_rests_on_judged_at_any_revocation_point_is_the_rule_itself() -> None:
+    """`resting_on` read once, then judged by a revocation point R (links at R and past it unsound),
+    finds what `right` finds with those links unsound: random chains, forks and gaps included."""
+    rng = random.Random(48)
+    limit = 1_000_000
+    for _ in range(400):
+        links = []
+        for seq in range(1, rng.randint(2, 9)):
+            for fork in range(rng.choice((1, 1, 1, 2))):
+                prev = rng.choice([link.id for link in links if link.seq == seq - 1] or [b"genesis"])
+                stamp = rng.choice((limit, limit + 1, limit + MAX_PROVED_LEAD_MS, limit + MAX_PROVED_LEAD_MS + 1))
+                links.append(Link(seq, bytes([seq, fork]) * 16, prev, stamp, rng.random() < 0.9))
+        links = [link for link in links if rng.random() < 0.9]
+        resting = stamped_ahead.resting_on(links, limit)
+        for point in range(1, 11):
+            judged = {i for i, rests in resting.items() if rests < point}
+            assert judged == stamped_ahead.right([link._replace(sound=link.sound and link.seq < point)
+                                                  for link in links], limit), (links, point)
