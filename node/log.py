@@ -1429,7 +1429,9 @@ class EventLog:
             member = self.trust.member(author)
             if member is None or first > self._head(author, heads)[0] + 1 or not member.may_sign(first):
                 continue
-            for event_id, seq, wire in self.store.pending_of(author):
+            kept = self.store.pending_of(author)
+            resting: dict[bytes, int] | None = None  # those of `kept` proved, and what each proof rests on
+            for event_id, seq, wire in kept:
                 member = self.trust.member(author)  # admitting one may change the graph, or freeze the author
                 if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
                     break
@@ -1442,9 +1444,17 @@ class EventLog:
                     if member is None or seq > self._head(author, heads)[0] + 1 or not member.may_sign(seq):
                         break
                 ev = decode_event(wire)
-                if ev.header.timestamp > clock_limit and \
-                        ev.id not in stamped_ahead.right(self._waiting_links(author), clock_limit):
-                    break  # stamped ahead and no longer proved (`_withdraw_unproved_ahead`): it waits for its time
+                if ev.header.timestamp > clock_limit:
+                    # Read once per author from the rows walked, not once per event (n releases read n^2
+                    # rows): releasing in seq order leaves the proofs of those still aside as they were
+                    # (a link proves only the one below it), and what each rests on is judged by the
+                    # graph of the moment (a trust event admitted here may move the revocation point).
+                    if resting is None:
+                        resting = stamped_ahead.resting_on([_link(decode_event(row.wire), True) for row in kept],
+                                                           clock_limit)
+                    rests = resting.get(ev.id)
+                    if rests is None or (rests and not self._may_prove(author, rests)):
+                        break  # stamped ahead and no longer proved (`_withdraw_unproved_ahead`): it waits for its time
                 self.store.release_pending(event_id)
                 outcome = self._admit(ev, heads, now)
                 done.append((event_id, outcome))

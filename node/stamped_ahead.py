@@ -57,14 +57,27 @@ def right(links: Iterable[Link], limit: int) -> set[bytes]:
     """The ids of one author's `links` that may go in as far as their stamps go: stamped at or before
     `limit`, or at most MAX_PROVED_LEAD_MS past it with a sound immediate successor in `links` (seq + 1,
     prev = its id) that is itself right."""
+    return set(resting_on(links, limit))
+
+
+def resting_on(links: Iterable[Link], limit: int) -> dict[bytes, int]:
+    """`right`'s ids, each with the highest seq of the links its proof rests on (0: stamped at or
+    before `limit`, it needs none). Those the author may sign below a revocation point R alone (links
+    at R and past it unsound) are the ones resting on a seq below R: a release that lets a chain in
+    one event at a time, while admitted trust events move R, reads the proofs once."""
     by_seq = sorted(links, key=lambda link: link.seq, reverse=True)  # successors are decided first
-    proofs: set[tuple[bytes, int]] = set()  # (prev, seq) of the sound links found right
-    found: set[bytes] = set()
+    proofs: dict[tuple[bytes, int], int] = {}  # (prev, seq) of the sound links found right: what they rest on
+    found: dict[bytes, int] = {}
     for link in by_seq:
-        if link.stamp <= limit or (link.stamp - limit <= MAX_PROVED_LEAD_MS and (link.id, link.seq + 1) in proofs):
-            found.add(link.id)
-            if link.sound:
-                proofs.add((link.prev, link.seq))
+        if link.stamp <= limit:
+            found[link.id] = 0
+        elif link.stamp - limit <= MAX_PROVED_LEAD_MS and (link.id, link.seq + 1) in proofs:
+            found[link.id] = proofs[(link.id, link.seq + 1)]
+        else:
+            continue
+        if link.sound:  # proving the one before it, it adds itself to what that one rests on
+            key, rests = (link.prev, link.seq), max(link.seq, found[link.id])
+            proofs[key] = min(rests, proofs.get(key, rests))
     return found
 
 
