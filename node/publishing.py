@@ -608,8 +608,9 @@ def _after_own_steps(log: EventLog, kind: str, fields: Mapping[str, Any], group:
     item = fields.get(step[1]) if step is not None else None
     if group is None or not isinstance(item, bytes):
         return now
-    stamps = [r.version[0] for r in log.store.rows(step[0], refs=[item]) if r.data.get("group") == group]
-    return _just_after(log, max(stamps), now) if stamps else now
+    # (one index walk: a flood of other groups' steps on the item, a mole's, rebuilt every row for it)
+    newest = log.store.newest_stamp(step[0], item, group)
+    return _just_after(log, newest, now) if newest is not None else now
 
 
 def refuse_if_revoked_here(log: EventLog, keys: NodeKeys) -> None:

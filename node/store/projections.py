@@ -170,6 +170,14 @@ class ProjectionTables(TrustTables):
         self._profiles_touched()
         self._x("DELETE FROM proj")
 
+    def newest_stamp(self, table: str, ref: bytes, group: bytes) -> int | None:
+        """The timestamp of `group`'s newest row of `table` naming `ref` (a step on an item: a claim,
+        an update), or None: by proj_by_ref, no row rebuilt (a publish asks it: node/publishing.py)."""
+        found = self._key_numbers([group])
+        if not found:
+            return None
+        return self._one("SELECT max(vts) FROM proj WHERE tbl=? AND ref=? AND g=?", (_TBL[table], ref, *found))
+
     # --- lapsing (schema.LAPSE_SCHEMA) ------------------------------------------------------------
     def _lapse_mark(self) -> int | float:
         """The time before which every row marked lapsed has its time (meta LAPSE_MARK); if it is
