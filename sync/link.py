@@ -71,7 +71,11 @@ from sync.messages import (
 
 STREAM_BATCH = 500  # events per Events batch we stream, and at most this many answered per IWant
 WATCH_TICKS = 3  # liveness looks this many times per message timeout
-IDLE_PROBE_TIMEOUTS = 2  # a link quiet this many message timeouts outside a round gets a ping
+# A link quiet this many message timeouts outside a round gets a ping: longer than a dialler's round
+# interval with its jitter (30 s x 1.3 at the defaults), so a link whose rounds run is never pinged.
+# Each ping is a sealed IWant and a whole event back (~460 bytes against a websocket ping's 8): at 2
+# timeouts every link of a node paid it between rounds, 380 KB an hour more on a Pi's 8 links.
+IDLE_PROBE_TIMEOUTS = 3
 # A round that waits on the peer (its heads, its next batch, its End) while nothing of the round
 # moves, the peer sending keepalives alone, is cut after this many message timeouts: an honest
 # peer's heads or next batch come within seconds of its database, and the keepalives of one that

@@ -554,8 +554,9 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
 
 
 def _held_id(wires: tuple[bytes, ...]) -> bytes | None:
-    """The id of the first of `wires` that reads as an event (None if none does)."""
-    for wire in wires:
+    """The id of the smallest of `wires` that reads as an event (None if none does): the peer's
+    answer to each ping carries it whole."""
+    for wire in sorted(wires, key=len):
         try:
             return decode_event(wire).id
         except InvalidEvent:

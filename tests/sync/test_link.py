@@ -15,6 +15,7 @@ from sync.antientropy import Head, SendEvidence, SendRange, frontier_digest
 from sync.frontier import past_fork_heads
 from sync.errors import LinkProtocolError, LocalProtocolError, RemoteProtocolError
 from sync.link import (
+    IDLE_PROBE_TIMEOUTS,
     ACCEPTED,
     BATCH_STORED,
     HEADS_DIFFER,
@@ -649,15 +650,19 @@ def test_a_busy_node_sends_no_keepalive_when_it_wrote_recently():
     assert p.tick(100.0, progress=0, busy=True, last_write=100.0 - p.tick_s) == [KeepAlive()]
 
 
+PINGED = IDLE_PROBE_TIMEOUTS * WATCH_TICKS  # the tick at which a quiet idle link is pinged
+
+
 def test_an_idle_link_gets_a_ping_and_is_cut_only_if_unanswered():
     p = authenticated(Role.LISTENER)
-    out = ticks(p, 0.0, 3 * 3 + 1)  # 2 timeouts quiet, then a ping, then one more timeout
+    out = ticks(p, 0.0, PINGED + WATCH_TICKS + 1)  # IDLE_PROBE_TIMEOUTS quiet, a ping, one more timeout
     commands = [(round(now / p.tick_s), c) for now, cs in out for c in cs]
-    assert commands == [(6, Probe()), (9, Cut("no answer to a ping for 15 s"))]
+    assert commands == [(PINGED, Probe()), (PINGED + WATCH_TICKS, Cut("no answer to a ping for 15 s"))]
     p = authenticated(Role.LISTENER)
-    ticks(p, 0.0, 7)  # the ping went out at tick 6
-    assert p.tick(7 * p.tick_s, progress=1, busy=False, last_write=0.0) == []  # the pong came: progress
-    assert all(cs != [Cut("no answer to a ping for 15 s")] for _, cs in ticks(p, 8 * p.tick_s, 5, progress=1))
+    ticks(p, 0.0, PINGED + 1)  # the ping went out
+    assert p.tick((PINGED + 1) * p.tick_s, progress=1, busy=False, last_write=0.0) == []  # answered: progress
+    assert all(cs != [Cut("no answer to a ping for 15 s")]
+               for _, cs in ticks(p, (PINGED + 2) * p.tick_s, 5, progress=1))
 
 
 def test_the_clock_is_whatever_the_driver_says():
@@ -711,8 +716,9 @@ def test_the_ping_asks_with_a_sealed_iwant_for_an_event_the_peer_holds():
         p.open()
         p.receive(Credentials(()))
         p.credentials_accepted(held)
-        commands = [(round(now / p.tick_s), c) for now, cs in ticks(p, 0.0, 3 * 3 + 1) for c in cs]
-        assert commands == [(6, Probe((held,))), (9, Cut("no answer to a ping for 15 s"))], role
+        commands = [(round(now / p.tick_s), c) for now, cs in ticks(p, 0.0, PINGED + WATCH_TICKS + 1) for c in cs]
+        assert commands == [(PINGED, Probe((held,))), (PINGED + WATCH_TICKS, Cut("no answer to a ping for 15 s"))], \
+            role
 
 
 def test_a_round_opened_after_a_quiet_while_waits_a_whole_timeout_for_the_peer():
@@ -765,7 +771,8 @@ def test_an_earlier_versions_pongs_show_it_alive_and_no_other_peers():
         p.receive(Credentials(()))
         p.credentials_accepted(ID)
         got = _cuts_and_pings(p, ticks_, pongs=lambda i: i)[:2]  # (the driver acts on the first cut)
-        assert got == ([] if not seals else [(6, Probe((ID,))), (9, Cut("no answer to a ping for 15 s"))]), seals
+        assert got == ([] if not seals else [(PINGED, Probe((ID,))),
+                                             (PINGED + WATCH_TICKS, Cut("no answer to a ping for 15 s"))]), seals
     # The pongs stop (the old node is gone): its round is cut one timeout after the last.
     old = _waiting_on(False)
     assert _cuts_and_pings(old, ticks_, pongs=lambda i: min(i, 5))[:1] == [(5 + WATCH_TICKS, Cut(
