@@ -105,7 +105,7 @@ def test_login_with_the_passphrase_or_a_link_and_a_forged_form_is_refused(cluste
     assert page.get_by_text("Forged").count() == 0
 
     page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(url(calais, "/login?left=1"))  # said, where the focus goes: not a bare login form
+    page.wait_for_url(url(calais, "/login?left=1&lang=en"))  # said, where the focus goes: not a bare login form
     assert page.evaluate("document.activeElement.id") == "flash", page.evaluate("document.activeElement.outerHTML")
     assert page.locator("#flash[role=status]").inner_text() == "You are logged out."
     page.goto(url(calais, "/publish"))

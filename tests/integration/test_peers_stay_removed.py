@@ -4,7 +4,7 @@ after a restart; a blocked group may not link either way until `peers unblock`. 
 by the running node, without a restart."""
 from __future__ import annotations
 
-from local_cluster import SYNC_INTERVAL_S, Cluster, cli, cli_json, holds, log_text, open_links, publish
+from local_cluster import SYNC_INTERVAL_S, Cluster, cli, cli_json, holds, log_text, open_links, publish, publish_action
 from node.demo import localnet
 from node.log import now_ms
 
@@ -12,6 +12,16 @@ from node.log import now_ms
 def saved_after(node: localnet.LocalNode, since_ms: int) -> bool:
     """The running node saved its status (and so took up the peer list) after `since_ms`."""
     return cli_json(node, "status")["node"].get("saved", 0) > since_ms
+
+
+def settled(cluster: Cluster, source: localnet.LocalNode, node: localnet.LocalNode) -> None:
+    """`node` took up what it holds so far: it saved its status after an event of `source`'s
+    published after them reached it (a status is written when something in it changed: an idle
+    round no longer writes the card, so a save must follow a change)."""
+    before = now_ms()
+    marker = publish_action(source, "Settling")
+    cluster.wait(lambda: holds(node, marker), 15, "the marker event reaching the node")
+    cluster.wait(lambda: saved_after(node, before), 10, "the node saving its status after that")
 
 
 def knows_device_at(node: localnet.LocalNode, address: str) -> bool:
@@ -44,8 +54,7 @@ def test_a_removed_announced_peer_stays_removed_across_announcements_and_restart
     # Calais announces itself again: Cardiff stores the announcement and still leaves it out.
     again = publish(calais, "node.announce", addresses=calais.address)
     cluster.wait(lambda: holds(cardiff, again), 15, "Cardiff receiving the second announcement")
-    stored = now_ms()
-    cluster.wait(lambda: saved_after(cardiff, stored), 10, "Cardiff saving its status after that")
+    settled(cluster, calais, cardiff)
     assert all(p.get("address") != calais_address for p in cli_json(cardiff, "peers"))
     assert open_links(calais) == 1
 
@@ -105,8 +114,7 @@ def _announce_and_settle(cluster: Cluster, calais: localnet.LocalNode, cardiff: 
                          addresses: str) -> None:
     again = publish(calais, "node.announce", addresses=addresses)
     cluster.wait(lambda: holds(cardiff, again), 15, "Cardiff receiving the announcement")
-    stored = now_ms()
-    cluster.wait(lambda: saved_after(cardiff, stored), 10, "Cardiff saving its status after that")
+    settled(cluster, calais, cardiff)
 
 
 def test_a_removal_holds_against_another_spelling_of_the_removed_address(cluster: Cluster) -> None:
@@ -219,8 +227,7 @@ def test_an_announced_address_added_by_the_user_is_configured_at_once_and_stays(
     removal = cli_json(cardiff, "peers", "rm", first)
     assert removal["still_dialled"] == [moved], removal
     cluster.wait(lambda: source_at(first) is None, 10, "the running Cardiff taking the removal up")
-    stored = now_ms()
-    cluster.wait(lambda: saved_after(cardiff, stored), 10, "Cardiff saving its status after that")
+    settled(cluster, calais, cardiff)
     assert source_at(moved) == "config" and open_links(calais) == 2, "the added address was taken out"
     assert localnet.stop(cardiff) == 0  # the user's row is kept: the stopped node lists it too
     assert source_at(moved) == "config"

@@ -187,6 +187,20 @@ def test_a_key_cannot_revoke_itself_from_its_own_revocation_or_earlier(net: Net,
     assert log.store.head(device)[0] == 2
 
 
+STRANGER = """import fcntl, os, sys
+assert sys.stdin.readline() == "lock\\n"
+fd = os.open(sys.argv[3], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.ftruncate(fd, 0)
+os.pwrite(fd, f"{os.getpid()}\\n".encode(), 0)
+print("held", flush=True)
+assert sys.stdin.readline() == "unlock\\n"
+os.close(fd)
+print("let go", flush=True)
+sys.stdin.read()
+"""
+
+
 def test_a_copy_naming_a_live_solnet_process_that_runs_another_home_is_not_trusted(net: Net, tmp_path: Path) -> None:
     """The state names the pid of the node that wrote it; in a copy of the home (a backup restored
     on the same machine, a home copied beside the one running) that pid may be a live solnet
@@ -195,8 +209,10 @@ def test_a_copy_naming_a_live_solnet_process_that_runs_another_home_is_not_trust
     home = tmp_path / "copy"
     log = _founded(net, home / "solnet.db")
     _add_peer(log)
-    stranger = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.stdin.read(); time.sleep(30)",
-                                 "solnet", "run"], stdin=subprocess.PIPE)
+    # A solnet-looking process that, once told, takes this home's node lock as a node does (and names
+    # itself in it): who holds a lock is the kernel's word (/proc/locks), not what the file says
+    stranger = subprocess.Popen([sys.executable, "-c", STRANGER, "solnet", "run", str(Home(home).lock_path)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         with log.store.write():  # the copy: its node started a month ago and never synced since
             log.store.set_meta(chain_gate.META_KEY, json.dumps(
@@ -206,14 +222,15 @@ def test_a_copy_naming_a_live_solnet_process_that_runs_another_home_is_not_trust
         with pytest.raises(InvalidEvent) as refused:
             log.append(net.founder.device, "action", action(1))
         assert refused.value.reason == chain_gate.NOT_CAUGHT_UP
-        # The node that runs on this home holds its lock (here this test, under the stranger's pid's
-        # name): then the state is believed, and the publish waits for that node's first round.
-        lock = Home(home).lock_node()
-        try:
-            os.pwrite(lock, f"{stranger.pid}\n".encode(), 0)
-            assert chain_gate.state_now(log.store, now_ms()) == WAIT
-        finally:
-            os.close(lock)
+        # The node that runs on this home holds its lock (here the stranger): then the state is
+        # believed, and the publish waits for that node's first round.
+        stranger.stdin.write("lock\n")
+        stranger.stdin.flush()
+        assert stranger.stdout.readline() == "held\n"
+        assert chain_gate.state_now(log.store, now_ms()) == WAIT
+        stranger.stdin.write("unlock\n")
+        stranger.stdin.flush()
+        assert stranger.stdout.readline() == "let go\n"
         assert chain_gate.state_now(log.store, now_ms()) == CLOSED
     finally:
         stranger.kill()
