@@ -47,7 +47,10 @@ async def hello_stream(port: int, network_id: bytes, rate: float, sources: tuple
 
     async def stream() -> None:
         for n in range(1_000_000):
-            holders.append(await holding(port, network_id, sources[n % len(sources)], owes))
+            try:
+                holders.append(await holding(port, network_id, sources[n % len(sources)], owes))
+            except (TimeoutError, ConnectionError):  # one the node left unanswered (it was busy) or cut:
+                pass  # an attacker goes on with the next (it ended the stream, and the test, once in CI)
             await asyncio.sleep(1 / rate)
 
     task = asyncio.create_task(stream())
