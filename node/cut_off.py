@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from node.environment import CUT_OFF_AFTER_ENV
+
 CUT_OFF_AFTER_MS = 120_000  # a link that drops and is dialled again within this is no cut
 
 
@@ -17,7 +19,7 @@ def after_ms() -> int:
     """CUT_OFF_AFTER_MS, or `$SOLNET_CUT_OFF_AFTER_S` seconds as the running node's environment sets it
     (0: cut off as soon as no link is open; for a test, or a node whose links should never drop)."""
     try:
-        return max(0, int(float(os.environ["SOLNET_CUT_OFF_AFTER_S"]) * 1000))
+        return max(0, int(float(os.environ[CUT_OFF_AFTER_ENV]) * 1000))
     except (KeyError, ValueError):
         return CUT_OFF_AFTER_MS
 

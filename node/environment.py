@@ -13,6 +13,7 @@ PASSPHRASE_FILE_ENV = "SOLNET_PASSPHRASE_FILE"
 HOME_ENV = "SOLNET_HOME"
 BUNDLE_PASSPHRASE_ENV = "SOLNET_BUNDLE_PASSPHRASE"
 PROXY_ENV = "SOLNET_PROXY"
+CUT_OFF_AFTER_ENV = "SOLNET_CUT_OFF_AFTER_S"  # (node/cut_off.py: seconds without a link before "cut off")
 
 
 def holds_a_passphrase() -> bool:
