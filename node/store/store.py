@@ -123,7 +123,9 @@ class Store(LocalTables):
         version = self._schema_version()
         if version is not None and version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer solnet (database schema {version}; this one knows "
-                             f"up to {SCHEMA_VERSION}). Upgrade solnet (`pip install -U`) to use this home.")
+                             f"up to {SCHEMA_VERSION}). Upgrade solnet to use this home: in its repository's folder, "
+                             f"`git pull && .venv/bin/pip install -q -e .` (the README's \"Backups, restoring and "
+                             f"upgrading\"), or restore a backup made before the upgrade.")
 
     def _migrate(self) -> bool:
         """Bring an older database to SCHEMA_VERSION in place (each step one transaction, so a
