@@ -172,6 +172,12 @@ def _check_exporter(log: EventLog, report: ImportReport) -> str | None:
     report.made_by = f"{group} · {device}" if device else f"{group} (device {short_id(report.exporter)})"
     if member.revoked_from is not None:
         report.signature_ok = False
+        revocation = log.trust.revocations.get(report.exporter)
+        if revocation is not None and revocation.fork:  # nobody revoked it: its key signed twice at one seq
+            return (f"the bundle is signed by a device of {group} whose key has since signed two different events at "
+                    f"seq {revocation.from_seq} (a copy of it is in other hands: a copied home or an old backup), so "
+                    "every node has frozen it: whoever holds that key could have left events out; the events it "
+                    "holds were checked one by one")
         return (f"the bundle is signed by a device of {group} that has been revoked since: whoever holds that key "
                 "could have left events out; the events it holds were checked one by one")
     return None
