@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shutil
 
+from test_readme import README
+
 
 def test_a_bundle_of_a_device_forked_since_says_fork_not_revoked(tmp_path, cli) -> None:
     home = tmp_path / "a"
@@ -24,3 +26,21 @@ def test_a_bundle_of_a_device_forked_since_says_fork_not_revoked(tmp_path, cli) 
     words = " ".join((said.stdout + said.stderr).split())
     assert "whose key has since signed two different events at seq 2" in words, words
     assert "revoked since" not in words
+
+
+def test_a_restored_home_that_imports_its_newest_bundle_first_does_not_fork(tmp_path, cli) -> None:
+    """What the README's "Backups, restoring and upgrading" tells a home that never synced with a
+    peer (it cannot tell it was restored): import the newest bundle it made, then publish."""
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert "Only a home that has synced with a peer can tell it was restored" in text
+    assert "import the newest bundle it made" in text
+    home = tmp_path / "a"
+    cli.run_json(home, "init", "--group", "Calais", "--region", "calais", "--new-network")
+    shutil.copytree(home, tmp_path / "backup")
+    cli.publish(home, "need", "--category", "tents", "--quantity", "2", "--region", "calais")
+    cli.run(home, "export", tmp_path / "a.bundle")
+    shutil.rmtree(home)
+    shutil.copytree(tmp_path / "backup", home)
+    cli.run(home, "import", tmp_path / "a.bundle")
+    cli.publish(home, "need", "--category", "tents", "--quantity", "3", "--region", "calais")
+    assert cli.run_json(home, "status")["forks"] == 0
