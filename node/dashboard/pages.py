@@ -30,6 +30,11 @@ CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first
 # Rows read per table for a section's later pages (?support_page=2): what lies beyond the first
 # MAX_ITEMS is reachable, in pages of MAX_ITEMS, as far as this many rows go (a bounded cost still).
 DEEP = 10 * CANDIDATES
+# Rows read per table to say, on a section's first page, how many come after it: exact up to this,
+# "more than" past it (the next page counts again, among DEEP rows). Counting among DEEP rows on every
+# first page was a third of the overview's time at 100k events (DESIGN section 10: < 100 ms a page),
+# for a figure nobody reads to the unit past a few hundred.
+COUNTED = 3 * CANDIDATES
 PAGED = {"support": "support_page", "needs": "needs_page", "fundraisers": "funds_page"}  # section: its page's query key
 PUBLISHABLE = ("action", "action.report", "action.update", "alert", "alert.update", "fundraiser", "fundraiser.update",
                "fundraiser.decline", "need", "need.update", "offer", "offer.update", "need.fulfil", "need.decline", "support.request", "support.claim",
@@ -116,7 +121,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     is this node's group: what it may do (take, close, adjust, clear) is marked on the items. With
     `opener` (the admin's page), the events for chosen groups this node reads are in it too.
     `section_pages`: which page of each PAGED section to show (1 unless said; `paged`): a section
-    with more than it shows reads DEEP rows to say how many and to list them."""
+    with more than it shows reads COUNTED rows to say how many follow its first page, DEEP rows to
+    list its later ones."""
     opened = opened_rows(log, opener) if opener is not None else None
     bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened, opener=opener)}
     all_funds = view(log, "fundraisers", **bounded)
@@ -170,7 +176,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     page["desk_capped"] = any(set(r["capped"]) & CAPPED_CELLS for r in page["desk"])
     for section in PAGED:
         page[section] = _paged_section(log, page[section], section, (section_pages or {}).get(section, 1),
-                                       {**bounded, "limit": DEEP, "reader": reader_of(log, opened, opener=opener)})
+                                       {**bounded, "reader": reader_of(log, opened, opener=opener)})
     if page["support"]["page"] > 1:
         mark_private_readers(log, opener, page["support"]["items"], own)
     for s in page["support"]["items"]:
@@ -209,14 +215,14 @@ def alert_ends(log: EventLog, now: int) -> list[int]:
 
 def _paged_section(log: EventLog, first: dict[str, Any], section: str, page: int,
                    deep: dict[str, Any]) -> dict[str, Any]:
-    """`paged` for one PAGED section: DEEP rows read only when it has more than its first page."""
+    """`paged` for one PAGED section: more rows read only when it has more than its first page."""
     if not first["more"]:
         return paged(first, [], False, 1)
     name, keep, table = SECTION_ITEMS[section]
     if page == 1:  # of the items after the first page, only how many: nothing else worked out for them
-        everything = counted(deep["reader"], name, deep["region"], deep["now"], deep["limit"])
+        everything = counted(deep["reader"], name, deep["region"], deep["now"], COUNTED)
     else:
-        everything = view(log, name, **deep)
+        everything = view(log, name, **{**deep, "limit": DEEP})
     return paged(first, keep(everything), table in deep["reader"].capped, page)
 
 
