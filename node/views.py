@@ -176,9 +176,12 @@ def fair_cut(items: list[T], quota: int, limit: int, group: Callable[[T], Any] =
     return [items[i] for i in sorted(chosen)]
 
 
-def fair_items(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """`limit` items of a read model (dicts naming their `group`), fair to every group (`fair_cut`)."""
-    return fair_cut(items, per_group(limit), limit, _group_of_item)
+def fair_items(items: list[dict[str, Any]], limit: int,
+               lineages: Callable[[bytes], Any] | None = None) -> list[dict[str, Any]]:
+    """`limit` items of a read model (dicts naming their `group`), fair to every group (`fair_cut`),
+    and first to every lineage with `lineages` (events/trust.py `TrustGraph.lineages`)."""
+    return fair_cut(items, per_group(limit), limit, _group_of_item,
+                    lineage=None if lineages is None else lambda item: lineages(item.get("group")))
 
 
 def _fair(log: Held, table: str, items: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
@@ -400,8 +403,7 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
         log.capped.add(ALERT)
     # (each group's newest few are all in `shown`: those of a lineage of many groups come after
     # the other lineages' newest, fair_cut)
-    return fair_cut(shown, per_group(limit), limit, _group_of_item,
-                    lineage=lambda alert: log.trust.lineages(alert["group"]))
+    return fair_items(shown, limit, log.trust.lineages)
 
 
 def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from crypto.keys import SigningKey
 from node.log import now_ms
+from node.dashboard.pages import MAX_ITEMS, overview
 from node.views import view
 from node_fixtures import Author, Net, wires
 
@@ -68,3 +69,18 @@ def test_puppet_groups_of_one_member_do_not_push_another_lineages_need_out(net: 
     events, real = _flooded(net, now, "need", {"category": "tents", "quantity": 30, "region": "calais"},
                             lambda p, i: {"category": "shoes", "quantity": 1 + i, "region": "calais"})
     _listed_in_every_order(net, tmp_path, now, events, real, "needs")
+
+
+def test_puppet_groups_of_one_member_do_not_push_another_lineages_need_off_the_overview(net: Net,
+                                                                                       tmp_path: Path) -> None:
+    """The dashboard's first screen: its needs section shows 50, at most 5 of one group first; a
+    dozen made-up groups had 60 such places."""
+    now = now_ms()
+    events, real = _flooded(net, now, "need", {"category": "tents", "quantity": 30, "region": "calais"},
+                            lambda p, i: {"category": "shoes", "quantity": 1 + i, "region": "calais"})
+    log = net.new_log(tmp_path / "overview.db")
+    log.ingest(wires(events))
+    page = overview(log, None, now, own=bytes(net.group.key.public))
+    assert page["needs"]["more"] and len(page["needs"]["items"]) == MAX_ITEMS
+    assert real in [n["id"] for n in page["needs"]["items"]]
+    log.store.close()
