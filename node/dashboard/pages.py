@@ -15,7 +15,7 @@ from events.kinds import KINDS
 from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
-from node import publishing, references, render, revoked_here
+from node import alert_banner, publishing, references, render, revoked_here
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
@@ -137,6 +137,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     named(alerts, group_names(log))
     for a in alerts:
         a["mine"] = a["group"] == own
+    # (a member's made-up groups are one lineage: their flood is folded below the others' alerts)
+    alerts, folded = alert_banner.banner(alerts, log.trust.lineages)
     # the alerts that ended with an all clear (the page's script reads one that leaves the banner and
     # is listed here as cleared: an expired one is not)
     history = [a for a in view(log, "alert-history", **bounded) if a["status"] == "all_clear"]
@@ -150,6 +152,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     bound = partial(_bounded, lineages=log.trust.lineages)  # (a member's made-up groups are one lineage)
     page = {
         "alerts": alerts,
+        "alerts_folded": folded,  # live too, behind one line (a lineage with more than its share of the banner)
         "alerts_crowded": sorted(crowded),  # groups with more live alerts than the banner shows of one group
         "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, reader=bounded["reader"]),
         "timeline": bound(timeline, len(timeline) >= CANDIDATES),

@@ -26,7 +26,7 @@ def _group(net: Net, admitter: Author, name: str) -> tuple[Author, Author]:
     return group, net.device_of(group)
 
 
-def _flooded(net: Net, now: int, kind: str, real_fields: dict, noise) -> tuple[list, bytes]:
+def _flooded(net: Net, now: int, kind: str, real_fields: dict, noise, each: int = EACH) -> tuple[list, bytes]:
     """Brighton (admitted by the founder) posts one real event; Dunkirk (admitted by the founder too:
     the mole) admits PUPPETS groups, each of which posts EACH newer ones."""
     expires = now + 3_600_000 if kind == "alert" else None
@@ -37,7 +37,7 @@ def _flooded(net: Net, now: int, kind: str, real_fields: dict, noise) -> tuple[l
     for p in range(PUPPETS):
         puppet, phone = _group(net, mole_phone, f"Puppet {p}")
         authors += [puppet, phone]
-        for i in range(EACH):
+        for i in range(each):
             phone.sign(kind, noise(p, i), ts=now - 1000 + p * 10 + i, expires=expires)
     return [e for a in authors for e in a.made], real.id
 
@@ -84,3 +84,47 @@ def test_puppet_groups_of_one_member_do_not_push_another_lineages_need_off_the_o
     assert page["needs"]["more"] and len(page["needs"]["items"]) == MAX_ITEMS
     assert real in [n["id"] for n in page["needs"]["items"]]
     log.store.close()
+
+
+def test_the_dashboards_banner_shows_another_lineages_alert_above_a_puppet_flood(net: Net, tmp_path: Path) -> None:
+    """The banner showed each group's newest ALERTS_PER_GROUP, newest first: 12 made-up groups of one
+    member put 120 alerts above Brighton's raid alert posted a minute earlier. Each lineage's newest
+    few come first now, and a flooding lineage's others are folded behind one line saying how many."""
+    from node import alert_banner
+    from node.dashboard import pages
+    from node.dashboard.app import render_page
+    from node.dashboard.i18n import Translator
+    from node.views import ALERTS_PER_GROUP
+
+    now = now_ms()
+    events, real = _flooded(net, now, "alert", {"region": "calais", "type": "raid", "text": "raid at the bridge"},
+                            lambda p, i: {"region": "calais", "type": "other", "text": f"noise {p} {i}"},
+                            each=ALERTS_PER_GROUP)
+    seen = []
+    for n, order in enumerate((events, list(reversed(events)), random.Random(7).sample(events, len(events)))):
+        log = net.new_log(tmp_path / f"banner{n}.db")
+        log.ingest(wires(order))
+        page = pages.overview(log, None, now)
+        shown, folded = [a["id"] for a in page["alerts"]], [a["id"] for a in page.get("alerts_folded", [])]
+        assert real in shown[:alert_banner.FEW + 1], "Brighton's raid alert is not among the banner's first"
+        assert len(shown) <= alert_banner.ROOM and len(shown) + len(folded) == PUPPETS * ALERTS_PER_GROUP + 1
+        html = render_page("overview_body.html", {**page, "t": Translator("en"), "region_close": None, "region": None,
+                                                  "health": {"peers": [], "connected": 0, "known": 0, "last_sync": None,
+                                                             "lag": None, "events_per_s": 0.0, "events": 0}})
+        assert html.index(real.hex()) < html.index('<details class="alerts-folded"')
+        assert f"{len(folded)} more live alerts, from Puppet" in html
+        seen.append((shown, folded))
+        log.store.close()
+    assert seen[0] == seen[1] == seen[2]
+
+
+def test_the_banner_folds_nothing_when_its_alerts_fit() -> None:
+    """A busy night of honest alerts that fit the banner: every one shown, newest first, none folded
+    (one lineage: a network grown by referral)."""
+    from node.alert_banner import ROOM, banner
+
+    alerts = [{"id": i, "group": bytes([i % 4])} for i in range(ROOM)]
+    assert banner(alerts, lambda g: "one") == (alerts, [])
+    # beyond the room, a single lineage keeps the whole room, in its own order
+    more = alerts + [{"id": ROOM, "group": b"\0"}]
+    assert banner(more, lambda g: "one") == (alerts, [more[-1]])
