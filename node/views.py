@@ -107,14 +107,16 @@ class Held:
             return rows
         quota = per_group(limit)
         counts = Counter(r.data["group"] for r in rows)
-        if max(counts.values()) <= quota:
+        lineages = Counter(self.trust.lineages(r.data["group"]) for r in rows)
+        if max(counts.values()) <= quota and max(lineages.values()) <= quota:
             return rows
         full = [g for g, c in counts.items() if c >= quota]  # their first rows are in `rows` already
         known = {r.key for r in rows}
         extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places,
                                                           **where)
                  if r.key not in known and (self.only is None or r.data["group"] in self.only)]
-        return fair_cut(ordered(rows + extra, where["order"]), quota, limit)
+        return fair_cut(ordered(rows + extra, where["order"]), quota, limit,
+                        lineage=lambda row: self.trust.lineages(row.data["group"]))
 
     def gone(self, group: bytes) -> str | None:
         """How `group` is gone from the network (events.readmodels.departure), None: a member. Worked
@@ -151,25 +153,35 @@ def per_group(limit: int) -> int:
     return max(1, min(ALERTS_PER_GROUP, limit // 10))
 
 
-def fair_cut(items: list[T], quota: int, limit: int, group: Callable[[T], Any] = _group_of_row) -> list[T]:
+def fair_cut(items: list[T], quota: int, limit: int, group: Callable[[T], Any] = _group_of_row,
+             lineage: Callable[[T], Any] | None = None) -> list[T]:
     """`limit` of `items`, still in their order: each group's first `quota` (the group of an item
-    is `group(item)`) chosen before any group's others, which fill the room left."""
+    is `group(item)`) chosen before any group's others, which fill the room left. With `lineage`
+    (of an item: events/trust.py `lineages` of its group), each lineage's first `quota` are chosen
+    before those: any member admits a group with one vouch, so an infiltrator's throw-away groups,
+    each flooding its own `quota`, filled every place and pushed another lineage's raid alert out.
+    (A lineage's first few are among their groups' first few: this only orders those.)"""
     if len(items) <= limit:
         return items
     counts: Counter[Any] = Counter()
-    first = set()
-    for i, item in enumerate(items):
+    lines: Counter[Any] = Counter()
+    tier = []  # 0: among its lineage's first `quota`; 1: among its group's; 2: the rest
+    for item in items:
         counts[group(item)] += 1
-        if counts[group(item)] <= quota:
-            first.add(i)
-    room = max(0, limit - len(first))
-    rest = [i for i in range(len(items)) if i not in first][:room]
-    return [items[i] for i in sorted((*first, *rest))[:limit]]
+        if lineage is not None:
+            lines[lineage(item)] += 1
+        tier.append(0 if lineage is not None and lines[lineage(item)] <= quota else
+                    1 if counts[group(item)] <= quota else 2)
+    chosen = sorted(range(len(items)), key=lambda i: (tier[i], i))[:limit]
+    return [items[i] for i in sorted(chosen)]
 
 
-def fair_items(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """`limit` items of a read model (dicts naming their `group`), fair to every group (`fair_cut`)."""
-    return fair_cut(items, per_group(limit), limit, _group_of_item)
+def fair_items(items: list[dict[str, Any]], limit: int,
+               lineages: Callable[[bytes], Any] | None = None) -> list[dict[str, Any]]:
+    """`limit` items of a read model (dicts naming their `group`), fair to every group (`fair_cut`),
+    and first to every lineage with `lineages` (events/trust.py `TrustGraph.lineages`)."""
+    return fair_cut(items, per_group(limit), limit, _group_of_item,
+                    lineage=None if lineages is None else lambda item: lineages(item.get("group")))
 
 
 def _fair(log: Held, table: str, items: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
@@ -389,7 +401,9 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
     shown, more = alerts_of_every_group(log, region, now, limit, per_group(limit))
     if more or len(shown) > limit:
         log.capped.add(ALERT)
-    return shown[:limit]
+    # (each group's newest few are all in `shown`: those of a lineage of many groups come after
+    # the other lineages' newest, fair_cut)
+    return fair_items(shown, limit, log.trust.lineages)
 
 
 def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,

@@ -382,7 +382,7 @@ class Dashboard:
                                    lambda: self.node.home.config().region) if region else None
         return {**ctx, **data, "health": health, "region": region, "region_close": close, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix,
-                "quiet": self._quiet(facts, [a["expires"] for a in data["alerts"]])}
+                "quiet": self._quiet(facts, [a["expires"] for a in (*data["alerts"], *data["alerts_folded"])])}
 
     @staticmethod
     def _cut_off_minutes(cut_off_since: int | None) -> int | None:

@@ -6,6 +6,8 @@ a page costs a few indexed queries whatever the size of the log.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from events import readmodels
@@ -13,7 +15,7 @@ from events.kinds import KINDS
 from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from crypto.short_ids import short_id
-from node import publishing, references, render, revoked_here
+from node import alert_banner, publishing, references, render, revoked_here
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
@@ -56,10 +58,12 @@ def regions(log: EventLog, opened: MemoryTables | None = None) -> tuple[list[str
     return regions_shown(store.regions(REGION_TABLES), {p.data["region"] for p in store.rows(PROFILE)})
 
 
-def _bounded(items: list[dict[str, Any]], capped: bool = False) -> dict[str, Any]:
+def _bounded(items: list[dict[str, Any]], capped: bool = False,
+             lineages: Callable[[bytes], Any] | None = None) -> dict[str, Any]:
     """MAX_ITEMS of them, fair to every group (a few of each before one group's others: a flood
-    hides no other group's item); `more` says that others exist (beyond the section or the SQL cap)."""
-    return {"items": fair_items(items, MAX_ITEMS), "more": capped or len(items) > MAX_ITEMS}
+    hides no other group's item) and with `lineages` first to every lineage (a member's made-up
+    groups are one); `more` says that others exist (beyond the section or the SQL cap)."""
+    return {"items": fair_items(items, MAX_ITEMS, lineages), "more": capped or len(items) > MAX_ITEMS}
 
 
 def _running(funds: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -139,6 +143,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     named(alerts, group_names(log))
     for a in alerts:
         a["mine"] = a["group"] == own
+    # (a member's made-up groups are one lineage: their flood is folded below the others' alerts)
+    alerts, folded = alert_banner.banner(alerts, log.trust.lineages)
     # the alerts that ended with an all clear (the page's script reads one that leaves the banner and
     # is listed here as cleared: an expired one is not)
     history = [a for a in view(log, "alert-history", **bounded) if a["status"] == "all_clear"]
@@ -149,21 +155,23 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     happened = view(log, "past-actions", **bounded)
     for a in happened:
         a["mine"] = a["group"] == own
+    bound = partial(_bounded, lineages=log.trust.lineages)  # (a member's made-up groups are one lineage)
     page = {
         "alerts": alerts,
+        "alerts_folded": folded,  # live too, behind one line (a lineage with more than its share of the banner)
         "alerts_crowded": sorted(crowded),  # groups with more live alerts than the banner shows of one group
         "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, reader=bounded["reader"]),
-        "timeline": _bounded(timeline, len(timeline) >= CANDIDATES),
-        "later": _bounded(later, len(upcoming) >= CANDIDATES),
-        "happened": _bounded(happened),
-        "fundraisers": _bounded(funds, len(all_funds) >= CANDIDATES),
-        "needs": _bounded(_open_needs(needs), capped_needs),
-        "offers": _bounded([n for n in needs if n["side"] == "offer" and n["remaining"] > 0], capped_offers),
-        "fulfilled": _bounded([n for n in needs if n["side"] == "need" and n["remaining"] == 0], capped_needs),
-        "support": _bounded(support, len(all_support) >= CANDIDATES),
-        "capacity": _bounded(view(log, "capacity", **bounded)),
-        "history": _bounded(history),
-        "resources": _bounded(view(log, "resources", **bounded)),
+        "timeline": bound(timeline, len(timeline) >= CANDIDATES),
+        "later": bound(later, len(upcoming) >= CANDIDATES),
+        "happened": bound(happened),
+        "fundraisers": bound(funds, len(all_funds) >= CANDIDATES),
+        "needs": bound(_open_needs(needs), capped_needs),
+        "offers": bound([n for n in needs if n["side"] == "offer" and n["remaining"] > 0], capped_offers),
+        "fulfilled": bound([n for n in needs if n["side"] == "need" and n["remaining"] == 0], capped_needs),
+        "support": bound(support, len(all_support) >= CANDIDATES),
+        "capacity": bound(view(log, "capacity", **bounded)),
+        "history": bound(history),
+        "resources": bound(view(log, "resources", **bounded)),
         "names": group_names(log),
         "group_languages": references.profile_languages(log.store),  # the language of a group's texts, if one
         "regions": (listed := regions(log, opened))[0],
