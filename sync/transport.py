@@ -68,6 +68,11 @@ CONTROL_FRAMES_PER_TIMEOUT = 100
 # "oversize", which only a message that opened under the session's key can earn). A relay that
 # flipped one byte of each new link's traffic had an honest member banned for an hour in 12 s.
 UNPROVEN = "unproven"
+# The reason of a link that ended without a word from the peer (no sealed Error saying why) while
+# this node had not closed it: the peer's process died, or someone on the path cut the connection
+# (a relay that altered a frame the peer then refused, which closes without a word). Every close
+# of an honest node that stays up says why (shutdown, replaced, removed...).
+DROPPED = "dropped"
 _ON_THE_PATH = ": someone on the path, or the peer; not held against it"
 
 
@@ -285,7 +290,7 @@ class Link:
         if msg.type != aiohttp.WSMsgType.BINARY:
             if msg.type == aiohttp.WSMsgType.ERROR and "size" in str(msg.data).lower():
                 raise LinkClosed(f"{self.name}: frame over the size limit{_ON_THE_PATH}", UNPROVEN)
-            raise LinkClosed(f"{self.name}: connection closed")
+            raise LinkClosed(f"{self.name}: connection closed", "closed" if self.closed else DROPPED)
         self.bytes_in += len(msg.data)
         try:
             opened = self.channel.open(msg.data)

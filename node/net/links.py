@@ -49,7 +49,7 @@ from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.addresses import normalize_address
 from sync.proxy import ProxyFailure, check_route
-from sync.transport import Identity, Link, LinkClosed, accept, dial
+from sync.transport import DROPPED, UNPROVEN, Identity, Link, LinkClosed, accept, dial
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -60,6 +60,9 @@ SYNC_DONE = "sync_done"  # how `solnet sync` closes its link: a visit that ended
 # Why a dialled link that carried no round backs off (see _silent_from_the_start), as the log says it.
 SILENT_LINK = ("its link carried nothing: it answered the dial, then sent nothing of the round (someone on the path "
                "may be holding its data)")
+# ... and one cut before its first round ended by a frame that did not authenticate, or closed without a word
+CUT_LINK = ("its link was cut before its first round ended, by a frame that did not authenticate or a close without "
+            "a word from it (someone on the path may be altering its data, or its node stops at once)")
 DUPLICATE_WORDS = "this node already holds a link it dialled with your device, at another of your addresses"
 
 
@@ -76,11 +79,20 @@ def _keep_latest(times: dict[bytes, int], device: bytes, now: int) -> None:
         del times[next(iter(times))]
 
 
-def _silent_from_the_start(link: Link, peer: PeerLink) -> bool:
-    """Whether a link ended cut for silence (the peer sent nothing while a round waited on it, or
-    did not answer a ping) before any round on it completed: on a link this node dialled, a
-    completed round is one the peer answered (`_round_finished`)."""
-    return link.outbound and peer.rounds_opened == 0 and peer.cut is not None and peer.cut.reason == "timeout"
+def _silent_from_the_start(link: Link, peer: PeerLink) -> str | None:
+    """Why a link this node dialled ended before any round on it completed (a completed round is
+    one the peer answered, `_round_finished`) in a way a relay on the path can bring about, as the
+    log says it; None if it did not. Cut for silence (the peer sent nothing while a round waited on
+    it, or did not answer a ping); or by a frame that did not authenticate here, or a close without
+    the peer's word (`DROPPED`: the peer refused a frame the relay altered, or the relay cut the
+    connection). Until 2026-12-06 those two were redialled within 2 s, for ever: a relay flipping
+    one bit of each link's first round made both nodes make a signed handshake and write three log
+    lines a second each, and no event went through."""
+    if not link.outbound or peer.rounds_opened or peer.cut is None:
+        return None
+    if peer.cut.reason == "timeout":
+        return SILENT_LINK
+    return CUT_LINK if peer.cut.reason in (UNPROVEN, DROPPED) else None
 
 
 def refusal_words(exc: HandshakeError, refuser: HandshakeError | None = None) -> str:
@@ -386,8 +398,8 @@ class Links:
             if rounds:
                 rounds.cancel()
             if link.address and overlay.book.get(link.address) is not None:  # not removed meanwhile
-                if not self.stopping and _silent_from_the_start(link, peer):
-                    self._dial_failed(link.address, SILENT_LINK, silent=True)
+                if not self.stopping and (cut := _silent_from_the_start(link, peer)) is not None:
+                    self._dial_failed(link.address, cut, silent=True)
                 else:
                     overlay.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
             if inbound is not None and not any(other.peer_device == link.peer_device for other in self.open()):

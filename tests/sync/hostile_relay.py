@@ -1,14 +1,14 @@
 """A hostile relay for tests: a TCP relay on 127.0.0.1 between a dialling node and a listening one
 that reads the websocket framing (not the sealed frames inside) and can hold back every frame of
 the connections open when it turns, writing pings and pongs of its own, or flood one end with pings,
-or pass each new connection's handshake and hold all that follows.
+or pass each new connection's handshake and hold all that follows, or alter one frame after it.
 Every wait is bounded by its caller."""
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from node.demo.localnet import LocalNode
 from node.net import Node
@@ -39,8 +39,13 @@ def _control(opcode: int, masked: bool) -> bytes:
 class Held:
     """One connection through the relay, and what its ends did once it was held."""
 
-    def __init__(self, passes: tuple[int, int] | None = None) -> None:
+    def __init__(self, passes: tuple[int, int] | None = None,
+                 flip: tuple[int | None, int | None] | None = None) -> None:
         self.hostile = False
+        # Frames passed as they came (dialler to listener, listener to dialler) before one bit of the
+        # next is flipped (None: none of that way); each way's count runs on past it (then below 0).
+        self.flip = None if flip is None else list(flip)
+        self.flipped = 0  # frames altered
         # Frames still passed (dialler to listener, listener to dialler) before all are held (None: all pass)
         self.passes = None if passes is None else list(passes)
         self.dropped = 0  # frames the relay did not pass on, once hostile
@@ -68,6 +73,8 @@ class HostileRelay:
         # Frames of each new connection passed (dialler to listener, listener to dialler) before the
         # relay holds all that follows: (3, 2) passes the handshake and both sides' credentials.
         self.hold_after: tuple[int, int] | None = None
+        # ... or passes that many frames of each new connection and flips one bit of the next (see Held.flip).
+        self.flip_after: tuple[int | None, int | None] | None = None
         self.conns: list[Held] = []
         self.tasks: set[asyncio.Task] = set()
         self.server: asyncio.Server | None = None
@@ -89,7 +96,7 @@ class HostileRelay:
             dialler_w.close()
             return
         listener_r, listener_w = await asyncio.open_connection("127.0.0.1", self.port)
-        conn = Held(self.hold_after)
+        conn = Held(self.hold_after, self.flip_after)
         conn.to_listener = listener_w
         self.conns.append(conn)
         jobs = [self._pipe(conn, dialler_r, listener_w, conn.dialler_closed, 0),
@@ -110,6 +117,11 @@ class HostileRelay:
                 frame = await _frame(reader)
                 if frame[0] & 0x0F == CLOSE:  # the end closes the link (its TCP may linger a while)
                     closed.set()
+                if conn.flip is not None and conn.flip[way] is not None:
+                    if conn.flip[way] == 0:  # the last byte: the frame's authentication tag
+                        frame = frame[:-1] + bytes([frame[-1] ^ 1])
+                        conn.flipped += 1
+                    conn.flip[way] -= 1
                 if conn.passes is not None and conn.passes[way] > 0:
                     conn.passes[way] -= 1
                     writer.write(frame)
@@ -133,6 +145,14 @@ class HostileRelay:
                 if not gone.is_set():
                     with contextlib.suppress(ConnectionError, RuntimeError):
                         writer.write(_control(PONG, masked) + _control(PING, masked))
+
+
+async def until(condition: Callable[[], bool], what: str, wait_s: float) -> None:
+    """Wait until `condition()` holds, at most `wait_s` (then fail, saying `what` was awaited)."""
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"not within {wait_s:.0f} s: {what}"
+        await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager

@@ -11,13 +11,11 @@ first round that completes forgets the failures.
 """
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from hostile_relay import relayed_nodes
+from hostile_relay import relayed_nodes, until
 from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.log import now_ms
@@ -35,13 +33,6 @@ def network(tmp_path: Path) -> list[LocalNode]:
     return localnet.create_network(tmp_path / "net", [("Calais", "calais"), ("Bristol", "bristol")], PASSPHRASE)
 
 
-async def _until(condition: Callable[[], bool], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, f"not within {WAIT_S:.0f} s: {what}"
-        await asyncio.sleep(0.05)
-
-
 async def test_a_link_held_from_its_first_round_backs_its_address_off_growing(network) -> None:
     async with relayed_nodes(*network, LIMITS, bristol_interval_s=1.0,
                              hold_after=HANDSHAKE_AND_CREDENTIALS) as (calais, bristol, relay):
@@ -51,7 +42,7 @@ async def test_a_link_held_from_its_first_round_backs_its_address_off_growing(ne
         def backed_off() -> bool:
             return peer.failures >= 4
 
-        await _until(backed_off, "four links in a row that carried nothing counted as failed dials")
+        await until(backed_off, "four links in a row that carried nothing counted as failed dials", WAIT_S)
         assert len(relay.conns) >= 4 and all(conn.dropped for conn in relay.conns[:4]), \
             "every link passed its handshake and then carried nothing"
         assert peer.last_error is not None and "nothing" in peer.last_error
@@ -68,6 +59,6 @@ async def test_a_link_held_from_its_first_round_backs_its_address_off_growing(ne
         def synced() -> bool:
             return peer.last_sync is not None and peer.failures == 0 and peer.failures_before_link == 0
 
-        await _until(synced, "a round through the relay once it passes the links, its failures forgotten")
+        await until(synced, "a round through the relay once it passes the links, its failures forgotten", WAIT_S)
         await fetch()
         assert stored == [True]
