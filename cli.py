@@ -1505,24 +1505,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"--since: {exc}") from None
     keys = home.keys()
     bundle_passphrase = read_bundle_passphrase(new=True) if args.encrypt else None
-    try:
-        # Only this user may read it, as the home's files (a bundle holds whatever the log holds).
-        fd = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        out = os.fdopen(fd, "wb")
-    except OSError as exc:
-        raise CliError(f"cannot write {args.file}: {exc.strerror}") from None
+    from crypto.keystore import private_file_writer
     from node import own_marks
 
     own_marks.make_durable(log.store)  # what this home signed is on the disk before a bundle carries it off
-    with out:
-        sink = SealedWriter(out, bundle_passphrase) if bundle_passphrase else out
-        # In clear, the nodes' addresses are left out: a USB stick is lost or seized at a border, and
-        # one in clear must not map where the network's nodes are.
-        count = export_bundle(log, keys.device, sink, since_ts=since,
-                              stubs_of=() if bundle_passphrase else LOCATING_KINDS)
-        if bundle_passphrase:
-            sink.close()
+    try:
+        # Only this user may read it, as the home's files (a bundle holds whatever the log holds);
+        # whole and on the disk before "Exported" is said (a USB stick is pulled out then).
+        with private_file_writer(Path(args.file)) as out:
+            sink = SealedWriter(out, bundle_passphrase) if bundle_passphrase else out
+            # In clear, the nodes' addresses are left out: a USB stick is lost or seized at a border, and
+            # one in clear must not map where the network's nodes are.
+            count = export_bundle(log, keys.device, sink, since_ts=since,
+                                  stubs_of=() if bundle_passphrase else LOCATING_KINDS)
+            if bundle_passphrase:
+                sink.close()
+    except OSError as exc:
+        raise CliError(f"cannot write {args.file}: {exc.strerror}; nothing was exported"
+                       + (" (the file that was there is unchanged)" if Path(args.file).exists() else "")) from None
     sealed = " sealed with the bundle passphrase" if args.encrypt else ""
     # Sealed, it carries the announcements as this home holds them: those it took from a bundle in
     # clear (stubs, whose content its peers have not filled in yet) go without their addresses.

@@ -6,9 +6,12 @@ changing a parameter breaks decryption instead of weakening it (see crypto.passp
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import msgpack
 
@@ -48,20 +51,29 @@ def write_keystore(path: Path, keys: NodeKeys, passphrase: str) -> None:
 def write_private_file(path: Path, data: bytes) -> None:
     """Write `data` to `path` whole or not at all, readable by this user only (mode 0600), through
     `path`.tmp; synced, the rename too."""
+    with private_file_writer(path) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def private_file_writer(path: Path) -> Iterator[BinaryIO]:
+    """A file to write `path` through, whole or not at all: readable by this user only (mode 0600),
+    written to `path`.tmp, synced and renamed into place (the rename synced too) when the block
+    ends; on an error (a full disk, a stick pulled out), the temporary file is removed and `path`
+    is left as it was. A bundle written in place and cut short replaced the good one it overwrote;
+    one not synced could be lost from a USB stick pulled out after "Exported"."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)  # a leftover could carry a wider mode, or be a symlink planted there
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    except OSError:  # e.g. the disk is full: leave no half-written file behind
-        os.close(fd)
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # e.g. the disk is full: leave no half-written file behind
         tmp.unlink(missing_ok=True)
         raise
-    os.close(fd)
-    os.replace(tmp, path)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)  # the rename itself must survive a power cut
