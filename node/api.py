@@ -117,9 +117,13 @@ class ApiError(Exception):
         self.headers = headers
 
 
+# Made once: json.dumps(v, ensure_ascii=False) builds an encoder at every call (every API answer).
+_TO_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.json_response(data, status=status, headers={"Cache-Control": "no-store", **(headers or {})},
-                             dumps=lambda v: json.dumps(v, ensure_ascii=False))
+                             dumps=_TO_JSON)
 
 
 # Aiohttp's own refusals (no route, wrong method, body too large), said in our shape.
