@@ -85,7 +85,7 @@ def test_login_with_the_passphrase_or_a_link_and_a_forged_form_is_refused(cluste
     page.wait_for_url(re.compile(r"/login\?next="))
     page.fill("#f-passphrase", "not the passphrase")
     page.click("main button[type=submit]")
-    assert page.locator("#e-passphrase").inner_text() == "Wrong passphrase."
+    assert page.locator("#e-passphrase").inner_text().startswith("Wrong passphrase. It is the one that unlocks this node's keys")
     page.wait_for_function("() => document.activeElement.id === 'error-summary'")  # the problems first
     assert page.title().startswith("Error: ")
     page.locator("#error-summary a[href='#f-passphrase']").click()  # each problem leads to its field

@@ -53,6 +53,6 @@ def test_the_passphrase_is_not_sent_over_plain_http_and_each_page_says_why(clust
             assert page.locator("#f-passphrase").is_enabled()
             page.fill("#f-passphrase", "not it at all")
             page.click("form[action='/login'] button[type=submit]")
-            assert page.locator("#e-passphrase").inner_text() == "Wrong passphrase."
+            assert page.locator("#e-passphrase").inner_text().startswith("Wrong passphrase. It is the one that unlocks this node's keys")
         finally:
             browser.close()

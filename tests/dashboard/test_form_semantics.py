@@ -111,7 +111,7 @@ async def test_login_and_wipe_failures_are_summarised_too(sample, start_node, ht
     node = await start_node(sample.nodes[0])
     _, form, _ = await get(http, node.url + "/login")
     status, html, _ = await post(http, node.url + "/login", {"passphrase": "wrong", "csrf": csrf_of(form)})
-    assert status == 401 and '<a href="#f-passphrase">Passphrase: Wrong passphrase.</a>' in html
+    assert status == 401 and '<a href="#f-passphrase">Passphrase: Wrong passphrase. It is the one that unlocks this node' in html
     assert 'aria-invalid="true"' in tag(html, "f-passphrase") and re.search(r"<title>Error: ", html)
     await node.log_in(http)
     _, form, _ = await get(http, node.url + "/admin/wipe")
