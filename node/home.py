@@ -424,7 +424,16 @@ class Home:
                 self.path / STARTING_FILE)
 
     def _tighten_modes(self) -> None:
-        """Homes made by earlier versions have files others may read (0644): make them 0600."""
+        """Homes made by earlier versions, or copied back from a backup, a USB stick's FAT or `rsync`
+        without its modes, have files others may read (0644): make them 0600, and the folder 0700
+        (one others may enter lists them all: a solnet node's keystore, database and socket, by
+        name, to every user of the machine; one they may write to is refused: `refuse_if_shared`)."""
+        try:
+            st = os.lstat(self.path)
+            if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and st.st_mode & 0o055 and not st.st_mode & 0o022:
+                os.chmod(self.path, 0o700)
+        except OSError:  # absent yet, or not ours to change
+            pass
         for path in self.private_files:
             try:
                 st = os.lstat(path)
