@@ -2278,6 +2278,37 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_passphrase(args: argparse.Namespace) -> int:
+    """Seal this home's keys under a new passphrase: the old one (seen typed, known to a coordinator
+    who left) opens neither the keystore nor the dashboard's login from then on."""
+    from node.home import PASSPHRASE_FILE_RECORD, read_new_passphrase
+    from node.home_lock import LOCK_FILE, node_lock_holder
+
+    home = home_of(args)
+    keys = home.keys()  # the passphrase they are sealed with now
+    new = read_new_passphrase(Path(args.new_file) if args.new_file else None, home=home.path)
+    home.change_passphrase(keys, new)
+    try:
+        service_file = (home.path / PASSPHRASE_FILE_RECORD).read_text().strip() or None
+    except OSError:
+        service_file = None
+    running = bool(node_lock_holder(home.path / LOCK_FILE))
+    lines = ["This home's keys are sealed with the new passphrase; the keystore sealed with the old one was "
+             "overwritten and deleted. The old passphrase opens nothing here any more, the dashboard's login included.",
+             "It still opens every copy of the keystore taken before (a backup, a copied card): if someone who knows "
+             "it may hold one, make a new device for your group (`solnet init --device-of GROUP_ID` in a new home) and "
+             "revoke this one."]
+    if service_file and (args.new_file is None or os.path.abspath(args.new_file) != service_file):
+        lines.append(f"A service unlocks this home with the file {service_file}: put the new passphrase in it, in "
+                     "place of the old one, before the node starts again" + (
+                         f" (or name {args.new_file} in its $SOLNET_PASSPHRASE_FILE)." if args.new_file else "."))
+    if running:
+        lines.append("The node running on this home goes on with the keys it holds; dashboard sessions opened before "
+                     "last until they log out or 12 hours pass: restart the node to end them now.")
+    emit(args, {"changed": True, "node_running": running, "service_file": service_file}, "\n".join(lines))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from node.demo.run import DemoOptions, run_demo  # loads the sample data only when asked
 
@@ -2575,6 +2606,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("wipe", cmd_wipe, "panic wipe: destroy this node's keys, name and ids, private parts and peer list, at once")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
     p.add_argument("--all", action="store_true", help="also destroy the event log and the whole home folder")
+    p = add("passphrase", cmd_passphrase, "seal this node's keys under a new passphrase (the old one seen typed, or "
+                                          "known to someone who left): asks the current one, then the new one twice")
+    p.add_argument("--new-file", metavar="FILE", help="read the new passphrase from FILE (its first line; readable by "
+                                                      "you alone, outside the node's folder), e.g. a service's new "
+                                                      "passphrase file")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     p = add("export-site", cmd_export_site, "write the public pages and feeds (public alerts; actions, fundraisers and "
                                             "calendars of the groups that opt in) as static files into DIR")

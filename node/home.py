@@ -113,21 +113,53 @@ def read_passphrase(*, confirm: bool = False, home: Path | None = None) -> str:
     if not can_prompt():
         raise HomeError(f"this command needs the node's passphrase: set {PASSPHRASE_ENV} (or "
                         f"{PASSPHRASE_FILE_ENV}) or run it in a terminal")
-    first = _ask("Passphrase for this node's keys: ")
     if confirm:  # a new keystore: the passphrase is chosen now, so it is typed twice and long enough
-        for _ in range(PROMPT_TRIES - 1):
-            if (problem := too_short(first)) is not None:
-                print(problem[0].upper() + problem[1:] + ".", file=sys.stderr)
-            elif _ask("Same passphrase again: ") == first:
-                return first
-            else:
-                print("The two differ.", file=sys.stderr)
-            first = _ask("Passphrase for this node's keys: ")
+        return _chosen_at_prompt("Passphrase for this node's keys: ")
+    return _ask("Passphrase for this node's keys: ")
+
+
+def _chosen_at_prompt(prompt: str) -> str:
+    """A passphrase chosen now at the terminal: typed twice, and long enough (`too_short`)."""
+    first = _ask(prompt)
+    for _ in range(PROMPT_TRIES - 1):
         if (problem := too_short(first)) is not None:
-            raise HomeError(f"{problem}; nothing was written, run the command again and choose another")
-        if _ask("Same passphrase again: ") != first:
-            raise HomeError("the two passphrases differ; nothing was written, run the command again")
+            print(problem[0].upper() + problem[1:] + ".", file=sys.stderr)
+        elif _ask("Same passphrase again: ") == first:
+            return first
+        else:
+            print("The two differ.", file=sys.stderr)
+        first = _ask(prompt)
+    if (problem := too_short(first)) is not None:
+        raise HomeError(f"{problem}; nothing was written, run the command again and choose another")
+    if _ask("Same passphrase again: ") != first:
+        raise HomeError("the two passphrases differ; nothing was written, run the command again")
     return first
+
+
+def read_new_passphrase(file: Path | None, *, home: Path) -> str:
+    """The passphrase chosen to seal this home's keys from now on (`solnet passphrase`): the first
+    line of `file` (a service's new passphrase file, written before), else typed twice at the
+    terminal; held to what `init` holds a new one to. Never from $SOLNET_PASSPHRASE or the file
+    $SOLNET_PASSPHRASE_FILE names: those give the passphrase the keys are sealed with now."""
+    from node.no_core_dump import forbid_core_dumps
+    from node.passphrase_source import new_keystore_refusal
+
+    forbid_core_dumps()
+    if file is not None:
+        if os.path.abspath(file).startswith(os.path.join(os.path.abspath(home), "")):
+            raise HomeError(f"nothing was changed: {file} is inside the node's folder, and a copy of the folder (a "
+                            "backup) would carry it beside the keystore it opens. Keep it outside, e.g. "
+                            "/etc/solnet/passphrase (mode 600)")
+        given = _read_passphrase_file(file, new=True)
+        if (refusal := new_keystore_refusal(file)) is not None:
+            raise HomeError(refusal.replace("nothing was written", "nothing was changed"))
+        if (problem := too_short(given)) is not None:
+            raise HomeError(f"{problem}; nothing was changed: choose a longer one and run the command again")
+        return given
+    if not _terminal():
+        raise HomeError("the new passphrase is typed at a terminal (twice), or read from a file with --new-file FILE "
+                        "(readable by you alone, outside the node's folder); nothing was changed")
+    return _chosen_at_prompt("New passphrase for this node's keys: ")
 
 
 def _ask(prompt: str) -> str:
@@ -392,7 +424,16 @@ class Home:
                 self.path / STARTING_FILE)
 
     def _tighten_modes(self) -> None:
-        """Homes made by earlier versions have files others may read (0644): make them 0600."""
+        """Homes made by earlier versions, or copied back from a backup, a USB stick's FAT or `rsync`
+        without its modes, have files others may read (0644): make them 0600, and the folder 0700
+        (one others may enter lists them all: a solnet node's keystore, database and socket, by
+        name, to every user of the machine; one they may write to is refused: `refuse_if_shared`)."""
+        try:
+            st = os.lstat(self.path)
+            if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and st.st_mode & 0o055 and not st.st_mode & 0o022:
+                os.chmod(self.path, 0o700)
+        except OSError:  # absent yet, or not ours to change
+            pass
         for path in self.private_files:
             try:
                 st = os.lstat(path)
@@ -458,6 +499,28 @@ class Home:
                                 "(`solnet init --device-of GROUP_ID` in a new home; `solnet id` prints the group id) "
                                 "and revoke this one with your group key") from None
         raise AssertionError("unreachable")
+
+    def change_passphrase(self, keys: NodeKeys, new: str) -> None:
+        """Seal `keys` (this home's, unlocked) under the passphrase `new` in place of the keystore,
+        and destroy the keystore sealed under the old one (overwritten in place, then deleted):
+        replaced by a rename alone, its bytes stayed in the freed blocks of the disk, where whoever
+        images the card and knows the old passphrase (seen typed, a coordinator who left) opened
+        them. At every moment `keystore` holds a whole keystore, the old or the new: the old one is
+        first linked aside (`keystore.old.tmp`, which a wipe destroys if a power cut leaves it)."""
+        from crypto.keystore import write_keystore
+        from node.shred import shred
+
+        aside = self.keystore_path.with_name(self.keystore_path.name + ".old.tmp")
+        try:  # one an earlier change cut short left: the old keystore, or the very one in place (unlinked only)
+            if os.path.samefile(aside, self.keystore_path):
+                aside.unlink()
+            else:
+                shred(aside)
+        except FileNotFoundError:
+            pass
+        os.link(self.keystore_path, aside)
+        write_keystore(self.keystore_path, keys, new)
+        shred(aside)
 
     def _note_passphrase_file(self) -> None:
         """The file $SOLNET_PASSPHRASE_FILE names has just unlocked this home's keys: say where it is

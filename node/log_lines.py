@@ -29,7 +29,19 @@ def frames_of(exc: BaseException, most: int = MOST_FRAMES, chained: int = 3) -> 
 
 
 class ValueFreeFormatter(logging.Formatter):
-    """A formatter whose tracebacks name each exception's class and frames, never its message."""
+    """A formatter whose tracebacks name each exception's class and frames, never its message.
+
+    asyncio's own reports are cut to their first line: below it, its exception handler writes the
+    repr of what it reports on, which quotes values: a task's failure ("Task exception was never
+    retrieved") as `exception=KeyError('...')`, the value met; an unclosed peer connection as
+    `ConnectionKey(host='...')`, the peer's address."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == "asyncio":
+            first, _, rest = record.getMessage().partition("\n")
+            record = logging.makeLogRecord({**record.__dict__, "args": None,
+                                            "msg": first + (" (its details are not logged)" if rest else "")})
+        return super().format(record)
 
     def formatException(self, ei: tuple[type[BaseException], BaseException, TracebackType | None]
                         | tuple[None, None, None]) -> str:

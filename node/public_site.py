@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crypto.hashing import blake2b_256
 from events.projections import PROFILE, PUBLIC_YES
 from node import moments, references
 from node.alert_feed import taken_out
@@ -36,7 +37,7 @@ WITHDRAWN_WHY = {"revoked": "its sender was revoked by the network",
 @dataclass
 class PublicData:
     network: str
-    network_id: bytes
+    feed_tag: str  # what names the network in the feeds' ids (`feed_tag`)
     alerts: list[dict[str, Any]]
     actions: list[dict[str, Any]]       # soonest first, every region
     fundraisers: list[dict[str, Any]]
@@ -83,7 +84,7 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     cleared = [s for s in view(log, "alert-history", region=region, now=now, limit=MAX_ITEMS, reader=public_only)
                if s["status"] == "all_clear" and s.get("public") is True
                and s["cleared_at"] >= now - CLEARED_SHOWN_MS]
-    return PublicData(log.genesis.name, log.network_id, alerts, actions, funds, names, regions, now, cleared,
+    return PublicData(log.genesis.name, feed_tag(log.genesis.raw), alerts, actions, funds, names, regions, now, cleared,
                       withdrawn_public_alerts(log, now, region))
 
 
@@ -105,8 +106,23 @@ def withdrawn_public_alerts(log: EventLog, now: int, region: str | None = None) 
     return out
 
 
+FEED_TAG_PURPOSE = b"solnet-feed-tag"
+
+
+def feed_tag(genesis: bytes) -> str:
+    """What names the network in the feeds' ids: a hash of its genesis (`genesis`, the founding
+    record every member holds), never its id nor anything made from the id alone. The network id
+    crosses the wire in clear in every link's first message (sync/handshake.py), so the feeds' ids,
+    which held its first 8 bytes until 2026-12-06, let whoever watched a home's connection find
+    the network's public site (its name, its groups' public alerts): 'a solnet user' became 'a node
+    of the Calais network'. The network id is itself a hash of the genesis, which never crosses the
+    wire in clear: from the id, this tag cannot be worked out (a hash of the id could, by anyone
+    who reads this code)."""
+    return blake2b_256(genesis, person=FEED_TAG_PURPOSE)[:8].hex()
+
+
 def _urn(data: PublicData, *parts: str) -> str:
-    return ":".join(("urn:solnet", data.network_id.hex()[:16], *parts))
+    return ":".join(("urn:solnet", data.feed_tag, *parts))
 
 
 # --- Atom -------------------------------------------------------------------------------------------

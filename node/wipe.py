@@ -45,6 +45,7 @@ from events.sealed import SEALED_KIND
 from node import own_marks
 from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, PASSPHRASE_FILE_RECORD, Home
 from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
+from node.shred import overwrite as _overwrite, shred as _shred
 from node.login_links import FOLDER as LOGIN_LINKS
 from node.swap import clear_swaps
 from node.store import Store, StoreError
@@ -96,30 +97,6 @@ def _wiped_raw(home: Home, private_kinds: list[str], report: WipeReport) -> bool
             home.db_path, private_kinds, (SEALED_KIND,), LOCATING_KINDS)
     except StoreError:
         return False
-    return True
-
-
-def _shred(path: Path) -> bool:
-    """Overwrite a file with random bytes, sync, delete. False if it was not there."""
-    if not _overwrite(path):
-        return False
-    path.unlink()
-    return True
-
-
-def _overwrite(path: Path) -> bool:
-    """Overwrite a file with random bytes and sync. False if it was not there."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return False
-    with open(path, "r+b", buffering=0) as f:
-        remaining = size
-        while remaining > 0:
-            chunk = os.urandom(min(remaining, 1 << 20))
-            f.write(chunk)
-            remaining -= len(chunk)
-        os.fsync(f.fileno())
     return True
 
 

@@ -1,0 +1,85 @@
+"""`solnet passphrase`: a home's keys sealed under a new passphrase, and the keystore sealed under the
+old one destroyed (overwritten in place before it is freed). Until 2026-12-06 a passphrase seen
+typed (at the dashboard's login, in a meeting) or known to a coordinator who left could not be
+changed at all: it opened the keystore of any card imaged later, and the dashboard, for good."""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from crypto.errors import WrongPassphrase
+from crypto.keystore import read_keystore
+from node.home import Home
+
+NEW = "seven blankets for the port"
+
+
+def _secret_file(folder: Path, text: str) -> Path:
+    path = folder / "new-passphrase"
+    path.write_text(text + "\n", encoding="utf-8")
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    return path
+
+
+def test_a_new_passphrase_seals_the_keys_and_the_old_keystore_is_overwritten(network, cli, tmp_path):
+    keystore = network.a / "keystore"
+    before = keystore.read_bytes()
+    held = os.open(keystore, os.O_RDONLY)  # the old keystore's own file, as its blocks on the disk
+    try:
+        done = cli.run_json(network.a, "passphrase", "--new-file", _secret_file(tmp_path, NEW))
+        old_bytes_now = os.pread(held, len(before) + 1, 0)
+    finally:
+        os.close(held)
+    assert done["changed"] is True and done["node_running"] is False, done
+    # The old keystore's bytes are gone from its file (random now), not merely unlinked
+    assert len(old_bytes_now) == len(before) and old_bytes_now != before
+    # The old passphrase opens nothing, the new one opens the same keys
+    refused = cli.run(network.a, "admin-token", ok=False)
+    assert refused.returncode == 3 and "wrong passphrase" in refused.stderr, refused.stderr
+    assert cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": NEW}).stdout.strip()
+    keys = read_keystore(keystore, NEW)
+    assert keys.device.public.hex() == network.device_a
+    with pytest.raises(WrongPassphrase):
+        read_keystore(keystore, cli.PASSPHRASE)
+    assert stat.S_IMODE(keystore.stat().st_mode) == 0o600
+    assert sorted(p.name for p in network.a.iterdir() if "keystore" in p.name) == ["keystore"]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("short one", "at least 12 are needed"),
+    (" seven blankets for the port", "begins or ends with spaces"),
+])
+def test_a_new_passphrase_no_one_could_type_or_too_short_changes_nothing(network, cli, tmp_path, text, says):
+    before = (network.a / "keystore").read_bytes()
+    refused = cli.run(network.a, "passphrase", "--new-file", _secret_file(tmp_path, text), ok=False)
+    assert refused.returncode == 3 and says in refused.stderr and "nothing was changed" in refused.stderr, refused.stderr
+    assert (network.a / "keystore").read_bytes() == before
+
+
+def test_a_new_passphrase_file_inside_the_home_is_refused(network, cli):
+    before = (network.a / "keystore").read_bytes()
+    refused = cli.run(network.a, "passphrase", "--new-file", _secret_file(network.a, NEW), ok=False)
+    assert refused.returncode == 3 and "inside the node's folder" in refused.stderr, refused.stderr
+    assert (network.a / "keystore").read_bytes() == before
+
+
+def test_without_a_file_or_a_terminal_nothing_is_changed(network, cli):
+    before = (network.a / "keystore").read_bytes()
+    refused = cli.run(network.a, "passphrase", ok=False)
+    assert refused.returncode == 3 and "--new-file FILE" in refused.stderr, refused.stderr
+    assert (network.a / "keystore").read_bytes() == before
+
+
+def test_a_change_cut_short_after_its_link_keeps_the_keys(network, cli):
+    """A power cut between linking the old keystore aside and writing the new one leaves both names
+    on one file: the next change must not overwrite it (the keys themselves)."""
+    home = Home(network.a)
+    keystore = network.a / "keystore"
+    os.link(keystore, network.a / "keystore.old.tmp")
+    keys = home.keys(cli.PASSPHRASE)
+    home.change_passphrase(keys, NEW)
+    assert read_keystore(keystore, NEW).device.public == keys.device.public
+    assert not (network.a / "keystore.old.tmp").exists()
