@@ -111,6 +111,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"must be a whole number", "error.number"),
     (r"before 1970", "error.time_before_1970"),
     (r"is not a date and time|must be a date and time", "error.time"),
+    (r"the clocks go forward that night .*\((?P<moment>[0-9T:-]+) is the same moment\)", "error.time_skipped"),
+    (r"the clocks go back that night.*: (?P<first>\S+) for the first .*, (?P<second>\S+) for the second", "error.time_twice"),
     (r"must be an amount from (?P<low>[0-9.,]+) to (?P<high>[0-9.,]+[0-9])", "error.amount_range"),
     (r"is not an amount|more than two decimals", "error.amount"),
     (r"must be an http\(s\) link", "error.link"),
