@@ -18,6 +18,7 @@ from solnet_errors import SolnetError
 
 _DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 _KEY_RE = re.compile(r"[0-9a-fA-F]{64}")
+_DATE_ALONE_RE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 
 
 class InputError(SolnetError, ValueError):
@@ -88,6 +89,18 @@ def _one_moment(text: str, naive: datetime, zone: tzinfo | None, zone_name: str 
     raise InputError(f"{text!r} happens twice {where}: the clocks go back that night. Say which with its offset: "
                      f"{typed}{offsets[0]} for the first ({first.strftime('%Z')}), "
                      f"{typed}{offsets[1]} for the second ({second.strftime('%Z')})")
+
+
+def _with_its_time(text: str) -> str:
+    """`text`, unless it is a date alone: read as that day's 00:00, an offer `--until 2026-12-10`
+    lapsed as the 10th began, a fundraiser's end a day early, an action started at midnight; none
+    said so. A field's time is a moment (`ls --since` reads a date as its start, as people mean)."""
+    match = _DATE_ALONE_RE.match(text.strip())
+    if match is None:
+        return text
+    day = "-".join(match.groups())
+    raise InputError(f"{text.strip()!r} is a date without a time: give the time too, like {day}T18:00 "
+                     f"({day}T23:59 for the end of that day)")
 
 
 def parse_duration_ms(text: str) -> int:
@@ -176,7 +189,7 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes], tim
                                  f"(not {text.strip()!r})") from None
             raise InputError(f"'{field.name}' must be a whole number, got {text!r}") from None
     if kind == "time":
-        return parse_time(text, time_zone)
+        return parse_time(_with_its_time(text), time_zone)
     if kind == "enum":
         value = text.strip().lower().replace(" ", "_").replace("-", "_")
         return value if value in field.choices else text  # let validation list the choices
