@@ -27,6 +27,10 @@ class InputError(SolnetError, ValueError):
     reason, http_status = "bad_input", 422
 
 
+class NotOneMoment(InputError):
+    """A date and time the clocks skip or show twice in its zone (the nights they change)."""
+
+
 def zone_of(name: str | None) -> tzinfo | None:
     """The time zone called `name` (IANA, such as Europe/Paris); None for this machine's own."""
     if name is None or not name.strip():
@@ -80,13 +84,13 @@ def _one_moment(text: str, naive: datetime, zone: tzinfo | None, zone_name: str 
     where = f"in {zone_name.strip()}" if zone is not None and zone_name else "in this machine's time zone"
     if wall(first) != naive or wall(second) != naive:  # the gap: neither offset gives back the time typed
         later = max(first, second, key=lambda m: m.timestamp())  # as the clocks would say it had they not moved
-        raise InputError(f"{text!r} does not exist {where}: the clocks go forward that night and skip it. "
+        raise NotOneMoment(f"{text!r} does not exist {where}: the clocks go forward that night and skip it. "
                          f"Write the time the clocks will show ({wall(later).isoformat(timespec='minutes')} "
                          "is the same moment), or give an offset")
     first, second = sorted((first, second), key=lambda m: m.timestamp())
     typed = naive.isoformat(timespec="minutes")
     offsets = [f"{m.strftime('%z')[:3]}:{m.strftime('%z')[3:]}" for m in (first, second)]
-    raise InputError(f"{text!r} happens twice {where}: the clocks go back that night. Say which with its offset: "
+    raise NotOneMoment(f"{text!r} happens twice {where}: the clocks go back that night. Say which with its offset: "
                      f"{typed}{offsets[0]} for the first ({first.strftime('%Z')}), "
                      f"{typed}{offsets[1]} for the second ({second.strftime('%Z')})")
 
@@ -118,9 +122,9 @@ def parse_since(text: str, now: int) -> int:
         return now - parse_duration_ms(text)
     try:
         return parse_time(text)
-    except InputError as exc:
-        if "the clocks go" in str(exc):  # a date and time, one the clocks skip or show twice: said so
-            raise
+    except NotOneMoment:  # a date and time, one the clocks skip or show twice: said so
+        raise
+    except InputError:
         raise InputError(f"{text!r} is neither a span back from now (90m, 6h, 1d) nor a date and time "
                          "(2026-12-01T18:00)") from None
 
