@@ -112,6 +112,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"before 1970", "error.time_before_1970"),
     (r"is a date without a time: give the time too, like (?P<day>[0-9-]+)T", "error.time_date_alone"),
     (r"is not a date and time|must be a date and time", "error.time"),
+    (r"(?P<given>\d+) of that offer were already given out.* for (?P<asked>\d+) left give (?P<total>\d+)",
+     "error.offer_below_given"),
     (r"the clocks go forward that night .*\((?P<moment>[0-9T:-]+) is the same moment\)", "error.time_skipped"),
     (r"the clocks go back that night.*: (?P<first>\S+) for the first .*, (?P<second>\S+) for the second", "error.time_twice"),
     (r"must be an amount from (?P<low>[0-9.,]+) to (?P<high>[0-9.,]+[0-9])", "error.amount_range"),
