@@ -757,7 +757,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if done.get("twice"):  # the other group recorded the same delivery: published all the same
         print(f"warning: {done['twice']}", file=sys.stderr)
-    if kind.name == "action":  # (its own module: a raid alert through the node loads no rendering)
+    if kind.name in ("action", "action.update"):  # (its own module: a raid alert through the node loads no rendering)
         from node.clock import now_ms
         from node.past_action import past_action_warning
 

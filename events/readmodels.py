@@ -110,8 +110,27 @@ def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
     out: dict[bytes, list[Row]] = defaultdict(list)
     for r in rows:
         out[r.ref].append(r)
-    for items in out.values():
-        items.sort(key=lambda r: r.version)
+    return {ref: in_order(items) for ref, items in out.items()}
+
+
+def in_order(steps: Iterable[Row]) -> list[Row]:
+    """Steps on one item (updates, claims and closes, reports), oldest first: by (timestamp, id),
+    but one device's own steps in the order it signed them (its seq), in the places its steps take
+    in that order. Its seq is what it did last; its stamps are its clock's word: a laptop an hour
+    ahead that cancelled an action by mistake, set right and said "on" again, had its "on" stamped
+    before the cancel, and every node, its own too, kept the action CANCELLED for the hour. Steps of
+    several devices still go by their stamps (nothing else orders them), and the order is a function
+    of the set, whatever order the events came in."""
+    ordered = sorted(steps, key=lambda r: r.version)
+    places: dict[bytes, list[int]] = defaultdict(list)
+    for i, r in enumerate(ordered):
+        if isinstance(r.data.get("author"), bytes) and isinstance(r.data.get("seq"), int):
+            places[r.data["author"]].append(i)
+    out = list(ordered)
+    for slots in places.values():
+        if len(slots) > 1:
+            for i, r in zip(slots, sorted((ordered[i] for i in slots), key=lambda r: (r.data["seq"], r.version))):
+                out[i] = r
     return out
 
 
@@ -629,7 +648,7 @@ def _own_updates(updates: Sequence[Row], alert: Target | None, target: Callable[
 def alert_story(alert: Row, updates: Iterable[Row]) -> dict[str, Any]:
     """One alert as the alert history has it now, its own group's updates applied: `status` (live
     or all_clear), its newest text (`latest`) and its current `location` (an update moved it)."""
-    story = _alert_story(alert.key, alert, sorted(updates, key=lambda r: r.version), lookup([alert]))
+    story = _alert_story(alert.key, alert, in_order(updates), lookup([alert]))
     assert story is not None  # (its row is given)
     return story
 

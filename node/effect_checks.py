@@ -58,6 +58,14 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
             side = listing["side"]
             raise EffectRefused(f"that {side} was already withdrawn, and a withdrawal is final: publish a new "
                                 f"{side} if it is wanted again", side)
+        if (listing is not None and kind == "offer.update" and isinstance(fields.get("quantity"), int)
+                and fields["quantity"] < listing["drawn"]):
+            # The quantity is the whole offer, what was given out included: "15" meant as "15 left" after
+            # 20 of 30 were given read as all given out, 15 of them gone with no word
+            given, asked = listing["drawn"], fields["quantity"]
+            raise EffectRefused(f"{given} of that offer were already given out, and the quantity is the whole offer, "
+                                f"what was given included: for {asked} left give {given + asked}; to offer no more, "
+                                "withdraw it (--status withdrawn)", "quantity")
     elif kind == "fundraiser.update" and "pledge" in fields:
         _check_pledge(log, fields["fundraiser"], group, now)
     elif kind == "support.offer.update":

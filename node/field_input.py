@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,12 +18,17 @@ from solnet_errors import SolnetError
 
 _DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 _KEY_RE = re.compile(r"[0-9a-fA-F]{64}")
+_DATE_ALONE_RE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 
 
 class InputError(SolnetError, ValueError):
     """A typed value that cannot become a field; the message says what form is expected."""
 
     reason, http_status = "bad_input", 422
+
+
+class NotOneMoment(InputError):
+    """A date and time the clocks skip or show twice in its zone (the nights they change)."""
 
 
 def zone_of(name: str | None) -> tzinfo | None:
@@ -45,8 +50,11 @@ def parse_time(text: str, time_zone: str | None = None) -> int:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         if moment.tzinfo is None:  # naive: in the zone the form or the terminal said
+            _one_moment(text.strip(), moment, zone, time_zone)
             moment = moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
         ms = int(moment.timestamp() * 1000)
+    except InputError:  # (a ValueError: said as it is)
+        raise
     except (ValueError, OverflowError, OSError):  # OverflowError, OSError: beyond what the clock can say
         raise InputError(f"{text!r} is not a date and time; write it like 2026-12-01T18:00") from None
     if ms <= 0:
@@ -54,6 +62,49 @@ def parse_time(text: str, time_zone: str | None = None) -> int:
     if ms > LATEST_MS:
         raise InputError(f"{text!r} is after the year 9999: give a date and time like 2026-12-01T18:00")
     return ms
+
+
+def _one_moment(text: str, naive: datetime, zone: tzinfo | None, zone_name: str | None) -> None:
+    """Refuse a wall-clock time that is not one moment in its zone (`zone`, else this machine's): on
+    the night clocks go forward (02:30 in Paris, 01:30 in London) it never happens, on the night they
+    go back it happens twice. Either was silently made one of them (an action at 02:30 listed at
+    03:30; one from 02:30 to 03:15 on the night clocks go back lasted 1 h 45 min), so a group met
+    at another hour than it meant."""
+    def at(fold: int) -> datetime:
+        moment = naive.replace(fold=fold)
+        return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
+
+    def wall(moment: datetime) -> datetime:  # the clocks of the zone at that moment (by UTC: a datetime
+        utc = moment.astimezone(timezone.utc)  # already in `zone` is not converted to it again)
+        return (utc.astimezone(zone) if zone is not None else utc.astimezone()).replace(tzinfo=None, fold=0)
+
+    first, second = at(0), at(1)
+    if first.utcoffset() == second.utcoffset():
+        return
+    where = f"in {zone_name.strip()}" if zone is not None and zone_name else "in this machine's time zone"
+    if wall(first) != naive or wall(second) != naive:  # the gap: neither offset gives back the time typed
+        later = max(first, second, key=lambda m: m.timestamp())  # as the clocks would say it had they not moved
+        raise NotOneMoment(f"{text!r} does not exist {where}: the clocks go forward that night and skip it. "
+                         f"Write the time the clocks will show ({wall(later).isoformat(timespec='minutes')} "
+                         "is the same moment), or give an offset")
+    first, second = sorted((first, second), key=lambda m: m.timestamp())
+    typed = naive.isoformat(timespec="minutes")
+    offsets = [f"{m.strftime('%z')[:3]}:{m.strftime('%z')[3:]}" for m in (first, second)]
+    raise NotOneMoment(f"{text!r} happens twice {where}: the clocks go back that night. Say which with its offset: "
+                     f"{typed}{offsets[0]} for the first ({first.strftime('%Z')}), "
+                     f"{typed}{offsets[1]} for the second ({second.strftime('%Z')})")
+
+
+def _with_its_time(text: str) -> str:
+    """`text`, unless it is a date alone: read as that day's 00:00, an offer `--until 2026-12-10`
+    lapsed as the 10th began, a fundraiser's end a day early, an action started at midnight; none
+    said so. A field's time is a moment (`ls --since` reads a date as its start, as people mean)."""
+    match = _DATE_ALONE_RE.match(text.strip())
+    if match is None:
+        return text
+    day = "-".join(match.groups())
+    raise InputError(f"{text.strip()!r} is a date without a time: give the time too, like {day}T18:00 "
+                     f"({day}T23:59 for the end of that day)")
 
 
 def parse_duration_ms(text: str) -> int:
@@ -71,6 +122,8 @@ def parse_since(text: str, now: int) -> int:
         return now - parse_duration_ms(text)
     try:
         return parse_time(text)
+    except NotOneMoment:  # a date and time, one the clocks skip or show twice: said so
+        raise
     except InputError:
         raise InputError(f"{text!r} is neither a span back from now (90m, 6h, 1d) nor a date and time "
                          "(2026-12-01T18:00)") from None
@@ -140,7 +193,7 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes], tim
                                  f"(not {text.strip()!r})") from None
             raise InputError(f"'{field.name}' must be a whole number, got {text!r}") from None
     if kind == "time":
-        return parse_time(text, time_zone)
+        return parse_time(_with_its_time(text), time_zone)
     if kind == "enum":
         value = text.strip().lower().replace(" ", "_").replace("-", "_")
         return value if value in field.choices else text  # let validation list the choices

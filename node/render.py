@@ -630,7 +630,8 @@ def request_steps_text(item: dict[str, Any]) -> str:
     """Who takes a support request (events.readmodels.support_requests' item, its groups named),
     who took it and is gone, who handed it back, and how it was closed: `view support` says it
     after the request, `show` as what it comes to now."""
-    return "; ".join([f"taken by {t.get('group_name') or short_id(t['group'])} since {local_time(t['since'])}"
+    since = "from" if item.get("status") == "closed" else "since"  # (a closed request is taken by no one now)
+    return "; ".join([f"taken by {t.get('group_name') or short_id(t['group'])} {since} {local_time(t['since'])}"
                      for t in item.get("taken") or ()]
                      # nobody of a gone group will act: the requester must look for another group
                      + [f"{t.get('group_name') or short_id(t['group'])} had taken it since {local_time(t['since'])} "

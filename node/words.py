@@ -239,6 +239,14 @@ def past_action(when: str, event_id: str) -> str:
             f"date is wrong, redact this one (`solnet redact {event_id}`) and publish it again with the right date")
 
 
+def moved_past(when: str, event_id: str) -> str:
+    """The warning of an action.update that moves an action's start into the past (the dashboard's
+    English catalog says the same, "publish.moved_past")."""
+    return (f"this update moves the action into the past ({when}): the lists of actions to come no longer show "
+            f"it. If the date is wrong, redact this update (`solnet redact {event_id}`): the action is back as "
+            "it was; then move it again with the right date")
+
+
 def over_share_words(author: bytes, group: bytes | None, name: str | None) -> str:
     """Who signed more than its share, for people: 'device 1a2b3c4d of group Calais (5e6f7a8b)'.
     The name is another group's words: kept on one line."""

@@ -470,12 +470,14 @@ class Dashboard:
         `solnet publish` says it (node/words.py past_action)."""
         starts_at = (event.get("raw") or {}).get("starts_at")
         ends_at = (event.get("raw") or {}).get("ends_at")
-        if (event["kind"] != "action" or not isinstance(starts_at, int)
+        if (event["kind"] not in ("action", "action.update") or not isinstance(starts_at, int)
                 or not starts_in_the_past(starts_at, now_ms(), ends_at if isinstance(ends_at, int) else None)):
             return None
         # The time as every time of the page is (a <time> the page's script shows in the reader's
-        # zone): as text, it read "04:00 UTC" beside the form's "05:00 UTC+1".
-        said = Markup.escape(ctx["t"]("publish.past_action", time="{time}", id="{id}"))
+        # zone): as text, it read "04:00 UTC" beside the form's "05:00 UTC+1". An update moving the
+        # start there took the action out of every list (node/words.py moved_past).
+        key = "publish.past_action" if event["kind"] == "action" else "publish.moved_past"
+        said = Markup.escape(ctx["t"](key, time="{time}", id="{id}"))
         when = Markup('<time datetime="{}">{}</time>').format(iso(starts_at), i18n.fallback_time(starts_at))
         return said.format(time=when, id=event["id"].hex())
 
