@@ -24,11 +24,17 @@ def after_ms() -> int:
         return CUT_OFF_AFTER_MS
 
 
-def cut_off_since(now: int, links: int, quiet_since: int | None, started_ms: int | None) -> int | None:
+def cut_off_since(now: int, links: int, quiet_since: int | None, started_ms: int | None,
+                  heard_before: int | None = None) -> int | None:
     """Since when (ms) a node with `links` open links, whose last link ended at `quiet_since` (None:
     none ever did) and that started at `started_ms` (None: it runs no peer loops), has heard from no
-    peer, once that is `after_ms()` or more ago; None while it is not cut off."""
+    peer, once that is `after_ms()` or more ago; None while it is not cut off. `heard_before`: when
+    its home last heard from another node before this start (node/heard_before.py): a node back
+    after a day off that finds no peer has heard nothing for that day, not since its start."""
     if links or started_ms is None:
         return None
-    since = max(quiet_since or started_ms, started_ms)
+    if quiet_since is None and heard_before is not None:
+        since = min(heard_before, started_ms)
+    else:
+        since = max(quiet_since or started_ms, started_ms)
     return since if now - since >= after_ms() else None

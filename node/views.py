@@ -242,10 +242,26 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
     else:  # still going (the latest started in the last 30 days), then the soonest upcoming
         started = log.listed(ACTION, limit, region=region, t_from=window_start - UNDER_WAY_SHOWN_MS,
                              t_before=window_start, order="latest")
-        rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t")
+        rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t",
+                                    **_starting_within(now, days))
     updates = log.rows(ACTION_UPDATE, refs=[r.key for r in rows])
     found = readmodels.upcoming_actions(rows, now, days=days, updates=updates)
     return _fair(log, ACTION, found, limit)  # (two listings joined: fair again)
+
+
+def _starting_within(now: int, days: int | None) -> dict[str, Any]:
+    """The bound of a listing of the actions that start within `days` (none: no bound). A listing of
+    the soonest `limit` cut there leaves some out only if more than `limit` start within the days."""
+    return {} if days is None else {"t_before": now + days * DAY_MS}
+
+
+def week_cut(log: Held, region: str, now: int, limit: int) -> bool:
+    """Whether more actions start in `region` within the coming week (TIMELINE_DAYS) than a desk of
+    `limit` rows reads (`actions` lists the soonest `limit`): its count of them is then a floor. The
+    same bounded question as that listing's (answered once: Held.rows)."""
+    where = {"region": region, "t_from": now - readmodels.RECENT_ACTION_GRACE_MS, "order": "t",
+             **_starting_within(now, readmodels.TIMELINE_DAYS)}
+    return len(log.rows(ACTION, **where, limit=limit + 1)) > limit
 
 
 def timeline(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -557,6 +573,9 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         log.capped.update(region_log.capped)
         capped = [part for part, tables in DESK_PARTS.items() if region_log.capped & tables]
         capped += ["alerts"] if alerts_capped else []
+        # the week's actions are counted from the soonest `limit` (an action under way that started
+        # before the latest `limit` of the past 30 days is not read either: older than this count)
+        capped += ["actions"] if limit is not None and week_cut(log, r, now, limit) else []
         group_ids = homes.get(r, [])
         out.append(readmodels.region_summary(
             r, needs=listed["needs"], support=listed["support"], capacity=listed["capacity"], actions=week,

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from crypto.keystore import NodeKeys
 from events.format import Event
-from node import audience, chain_gate, cut_off, hidden_own, own_delivered, publishing, revoked_here, verify_pool
+from node import audience, chain_gate, cut_off, heard_before, hidden_own, own_delivered, publishing, revoked_here, verify_pool
 from node.home import Home
 from node.linked_twice import SHOWN_MS
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
@@ -77,6 +77,7 @@ class Node:
         self._log: EventLog | None = None
         self.bound_port: int | None = None
         self._started_ms: int | None = None  # set by start(background=True): a running node
+        self._heard_before: int | None = None  # when its home last heard from a peer before that start
         self._start_recorded = False  # chain_gate.node_started written (a full disk may delay it)
         self._restored = False  # it started on a home restored from a backup or copied (chain_gate.node_started)
         self._own_ahead: tuple[int, int] | None = None  # this device's tail stamped ahead (store.stamped_after)
@@ -188,6 +189,10 @@ class Node:
         self._log = await self.db(self.home.log)
         await self.db(self._log.store.attach_checkpointer)  # no commit waits for a checkpoint (node/store/checkpointer.py)
         if background:
+            # Before this run saves over them: when the home last heard from a peer (its "cut off"
+            # counts from then if no peer answers now, not from this start: node/heard_before.py)
+            with contextlib.suppress(StoreError):
+                self._heard_before = await self.db(heard_before.last_heard, self._log.store)
             # Restore without forking (node/chain_gate.py): own publishing waits for the first
             # complete round. The start is this node's first write; on a full disk (or a database
             # held by another writer) the node still runs, serves what it holds and fetches the rest
@@ -531,7 +536,8 @@ class Node:
     def cut_off_since(self) -> int | None:
         """Since when this running node has had no link to any peer, once it counts as cut off
         (node/cut_off.py: the one rule; None: it is not, or it does not run its peer loops)."""
-        return cut_off.cut_off_since(now_ms(), len(self.links), self.links.quiet_since, self._started_ms)
+        return cut_off.cut_off_since(now_ms(), len(self.links), self.links.quiet_since, self._started_ms,
+                                     self._heard_before)
 
     def _facts(self) -> dict[str, Any]:
         """What the status saver writes of this process: its live facts, and how it listens and dials."""

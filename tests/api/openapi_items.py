@@ -360,9 +360,10 @@ def item_schemas() -> dict[str, Schema]:
         "alerts": said(COUNT, "live alerts"),
         "last_heard": nullable(TIME, "when this node last heard from the region's groups: the latest of them "
                                      "(`groups_heard` has each)"),
-        "capped": array({"type": "string", "enum": [*DESK_PARTS, "alerts"]},
+        "capped": array({"type": "string", "enum": [*DESK_PARTS, "alerts", "actions"]},
                         "the parts counted from a bounded number of the newest items (alerts: more than 2,000 "
-                        "live, a flood; below that they are all counted)"),
+                        "live, a flood; below that they are all counted; actions: `actions_this_week` counted from "
+                        "the soonest of them only)"),
         "groups_heard": array(plain_object({**_group_ref(), **HEARD}),
                               "each group based in the region with when this node last heard from it, the quietest "
                               "first: a group gone silent beside an active one is not hidden by the region's "

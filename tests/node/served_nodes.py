@@ -2,8 +2,9 @@
 SQLite home, the listener's app on a free port of 127.0.0.1, as `solnet run` serves them."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,14 @@ async def served_node(local: LocalNode) -> AsyncIterator[tuple[Node, Served]]:
         yield node, served
     finally:
         await served.close()
+
+
+async def until(condition: Callable[[], bool], what: str, timeout_s: float = 15.0) -> None:
+    """Wait until `condition()` holds, checked every 50 ms; fail naming `what` after `timeout_s`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"not within {timeout_s:.0f} s: {what}"
+        await asyncio.sleep(0.05)
 
 
 PASSPHRASE = "served node tests only: not a secret"

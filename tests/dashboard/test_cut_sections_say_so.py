@@ -1,0 +1,50 @@
+"""Every section of the overview that shows some of its items says that others are not shown.
+
+The overview shows 50 items a section. Support requests, needs and fundraisers said how many older
+ones they left out; the offers, who can take whom (support offered) and what happened did not: a
+coordinator's network with 441 open offers, 87 support offers and 144 past actions showed 50 of
+each as if that were all. Each says so now (en, fr), and names the command that lists them all."""
+from __future__ import annotations
+
+import re
+
+from page_text import PASSPHRASE, visible_text
+from test_http import get
+
+from node.clock import now_ms
+from node.dashboard.pages import MAX_ITEMS
+
+DAY_MS = 86_400_000
+
+
+def _after_list(page: str, list_id: str) -> str:
+    """The visible text between the list and the end of its section."""
+    found = re.search(rf'<ul class="items[^"]*" id="{list_id}".*?</ul>(.*?)</section>', page, re.S)
+    assert found, f"no {list_id} on the page"
+    return visible_text(found.group(1))
+
+
+async def test_offers_support_offered_and_past_actions_beyond_the_page_are_said(sample, start_node) -> None:
+    calais = sample.nodes[0]
+    log = calais.home.log()
+    device = calais.home.keys(PASSPHRASE).device
+    now = now_ms()
+    try:
+        for i in range(MAX_ITEMS + 5):
+            log.append(device, "offer", {"category": "tents", "quantity": 3 + i, "region": "calais"}, offline=True)
+            log.append(device, "support.offer", {"region": "calais", "type": "housing", "capacity": 1 + i % 4},
+                       offline=True)
+            started = now - 2 * DAY_MS - i * 3_600_000
+            log.append(device, "action", {"title": f"Distribution {i}", "region": "calais", "type": "distribution",
+                                          "starts_at": started}, now=started - DAY_MS, offline=True)
+    finally:
+        log.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    _, page, _ = await get(node.client, "/?lang=en")
+    for list_id, command in (("offers-list", "solnet view needs"), ("capacity-list", "solnet view capacity"),
+                             ("happened-list", "solnet view past-actions")):
+        said = _after_list(page, list_id)
+        assert "not shown here" in said and command in said, (list_id, said)
+    _, page, _ = await get(node.client, "/?lang=fr")
+    assert "ne sont pas affichées ici" in _after_list(page, "offers-list")
