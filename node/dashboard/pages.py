@@ -23,6 +23,7 @@ from node.audience import Opener, WithOpened, mark_private_readers, opened_event
 from node.log import EventLog
 from node.private import reading_devices
 from node.status import admitters_unnamed, name_peers
+from node.status_text import undo_command
 from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, counted, fair_items,
                         fundraiser_item, named, reader_of, regions_shown, support_request_item, view)
 
@@ -314,7 +315,9 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
                     # the group revoked itself: it left the network (`solnet revoke OWN_GROUP_ID`)
                     "left": role == "group" and not forked and r is not None and r.by == key,
                     # a device of a revoked or forked group: a new device of it would not link either
-                    "group_gone": role == "device" and bool(out)})
+                    "group_gone": role == "device" and bool(out),
+                    # revoked by another group's device, with its own key (a seized phone): the way back
+                    "by_device": _by_device(log, r, key) if role == "group" and not forked else None})
     kept = revoked_here.load(log.store) if not out else None
     if kept is not None:  # a peer refused this device as revoked; the revocation has not come yet
         groups = revoked_here.groups_saying(kept)
@@ -325,6 +328,39 @@ def own_key_problems(log: EventLog, device: bytes, group: bytes | None) -> list[
                     "group_fork": kept.get("forked_key") == "group",
                     "forked_at": kept.get("forked_at"),  # refused as frozen by its own fork: not revoked
                     "elsewhere": kept.get("elsewhere", False)})  # ... at a seq this home never reached
+    return out
+
+
+def _by_device(log: EventLog, r: Any, key: bytes) -> dict[str, str] | None:
+    """Of the revocation `r` of the key `key`: the device of another group that signed it with its own
+    key (solnet signs a revocation of another key with the group key only: a seized or altered
+    phone), its group's name and what that group runs to undo it (node.status_text.undo_command:
+    `solnet status` and the node's log give the same); None if a group key signed it."""
+    by = log.trust.member(r.by) if r is not None else None
+    if by is None or by.role != "device" or by.group == key:
+        return None
+    name = references.group_names(log.store).get(by.group) or short_id(by.group)
+    return {"device": short_id(r.by), "group": name,
+            "undo": undo_command({"by": r.by.hex(), "by_seq": r.seq})}
+
+
+def revoked_by_own_devices(log: EventLog, group: bytes | None) -> list[dict[str, Any]]:
+    """The keys a device of this node's group revoked with its own key, not its own (solnet signs
+    those with the group key only: a seized or altered phone, or a thief's), each with what this
+    group runs to undo it: `solnet status` and the node's log said so (node.status_text.
+    revoked_by_our_devices), the dashboard did not."""
+    if group is None:
+        return []
+    out, names = [], None
+    for m in log.trust.members.values():
+        r = log.trust.revocation(m.key) if m.revoked_from is not None else None
+        by = log.trust.member(r.by) if r is not None and not r.fork and r.by != m.key else None
+        if by is None or by.role != "device" or by.group != group:
+            continue
+        names = references.group_names(log.store) if names is None else names
+        out.append({"device": short_id(r.by), "role": m.role, "from_seq": m.revoked_from,
+                    "name": names.get(m.key) or short_id(m.key) if m.role == "group" else short_id(m.key),
+                    "undo": undo_command({"by": r.by.hex(), "by_seq": r.seq})})
     return out
 
 
@@ -343,9 +379,10 @@ def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dic
     database thread, as `solnet status` says it: `own_keys` (`own_key_problems`), `own_name_like`
     (the groups whose names look like its group's: node/references.py groups_named_like), and
     `admitters_unnamed` (the groups that vouched for it, if it names none it joined through:
-    node.status.admitters_unnamed)."""
+    node.status.admitters_unnamed), and `revoked_by_ours` (`revoked_by_own_devices`)."""
     group = group or log.trust.group_of(device)
     return {"own_keys": own_key_problems(log, device, group),
+            "revoked_by_ours": revoked_by_own_devices(log, group),
             "own_name_like": references.groups_named_like(log.store, log.trust, group) if group else [],
             "admitters_unnamed": admitters_unnamed(log.trust, group) if group else []}
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from types import SimpleNamespace
 
+from crypto.short_ids import short_id
 from node.net.watcher import Watcher
 from node.status import revoked_list
 from node.status_text import own_key_warnings, status_text
@@ -67,5 +68,41 @@ def test_the_words_of_a_seized_phones_revocation_lead_to_the_way_back(tmp_path: 
         assert own_key_warnings(world.pub("G1").hex(), world.pub("g1").hex(), revoked_list(log)) == []
         assert "of this group revoked" not in _status(log, world, "F", "f2")
         assert watch._own_standing() == []
+    finally:
+        log.store.close()
+
+
+def test_the_dashboard_gives_both_groups_the_way_back_as_status_does(tmp_path: Path) -> None:
+    """The admin's overview said only "If that is news to you, ask the group that admitted yours" on
+    the revoked group's node, and nothing at all on the node of the group whose phone did it, where
+    `solnet status` and the node's log name the device and the command that undoes it."""
+    from node.dashboard.pages import own_group_problems
+
+    world = certified_world()
+    world.events.append(world.authors["f1"].sign("action", {"title": "honest", "region": "calais", "type": "protest",
+                                                            "starts_at": 1_900_000_000_000}))
+    seized = world.authors["f1"].sign("member.revoke", {"subject": world.pub("G1"), "from_seq": 1,
+                                                        "reason": "infiltrators"})
+    log = ingest_in(tmp_path / "h.db", world, [*world.events, seized], [])
+    try:
+        phone = world.pub("f1").hex()
+        command = f'solnet revoke {phone} --from-seq {seized.seq} --reason "seized"'
+        g1 = own_group_problems(log, world.pub("g1"), world.pub("G1"))
+        [group_key] = [k for k in g1["own_keys"] if k["role"] == "group"]
+        assert group_key["by_device"]["device"] == short_id(bytes.fromhex(phone)) and group_key["by_device"]["undo"] == command
+        assert g1["revoked_by_ours"] == []
+        f = own_group_problems(log, world.pub("f2"), world.pub("F"))
+        assert f["own_keys"] == []
+        [ours] = f["revoked_by_ours"]
+        assert (ours["device"], ours["role"], ours["from_seq"], ours["undo"]) == (short_id(bytes.fromhex(phone)), "group", 1, command)
+        third = own_group_problems(log, world.pub("g2"), world.pub("G2"))
+        assert third["own_keys"] == [] and third["revoked_by_ours"] == []
+        # A group key's revocation (what solnet signs) names no device and no way back of this kind
+        log.ingest([world.authors["F"].sign("member.revoke", {"subject": world.pub("f1"), "from_seq": seized.seq,
+                                                              "reason": "seized",
+                                                              "pin": log.store.id_at(world.pub("f1"), seized.seq - 1)
+                                                              }).encode()])
+        assert own_group_problems(log, world.pub("f2"), world.pub("F"))["revoked_by_ours"] == []
+        assert own_group_problems(log, world.pub("g1"), world.pub("G1"))["own_keys"] == []
     finally:
         log.store.close()
