@@ -41,7 +41,7 @@ import logging
 import secrets
 import weakref
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -415,7 +415,8 @@ def _updates_before(log_: EventLog, alert_n: int, alert_id: bytes, names: dict[b
 
 class FairQueue(asyncio.Queue):
     """A subscription's alerts waiting for its reader. When it is full, what goes to make room is
-    one of the group with the most waiting (the newcomer counted), not the oldest of all: a member
+    one of the group with the most waiting in the lineage with the most (the newcomer counted), not
+    the oldest of all: a member
     flooding alerts (an infiltrator, a broken script) pushes out its own, never another group's
     alert that came in between, so that one still reaches the Signal group or the SMS gateway. Of
     that group, its oldest alert or update goes; once only withdrawals of it are left, its newest
@@ -427,6 +428,13 @@ class FairQueue(asyncio.Queue):
     believing the raid was on. One all clear waits per alert (a newer one of the same alert takes
     the older's place), so they never fill the queue unless as many alerts were cleared while the
     reader was stuck: only then does the oldest all clear of the group with the most go."""
+
+    def __init__(self, maxsize: int = 0, lineage: Callable[[str | None], Hashable] | None = None) -> None:
+        super().__init__(maxsize)
+        # of a group (hex), its lineage (events/trust.py lineages: the groups one member admitted
+        # share one): a hundred groups made up by one member, one alert each, counted as a hundred
+        # groups of one, and the oldest waiting, a real group's raid alert, went to make room
+        self.lineage = lineage or (lambda group: group)
 
     def make_room(self, incoming: dict[str, Any]) -> dict[str, Any]:
         """Drop one to make room for `incoming`: the one dropped (`incoming` itself if it is the one)."""
@@ -440,10 +448,10 @@ class FairQueue(asyncio.Queue):
         if not rest:  # nothing but the all clears of as many alerts
             if not _clears(incoming):
                 return incoming
-            dropped = _crowding(list(waiting), incoming)[0]  # (the oldest of the group with the most)
+            dropped = _crowding(list(waiting), incoming, self.lineage)[0]  # (the oldest of the group with the most)
             waiting.remove(dropped)
             return dropped
-        theirs = _crowding(rest, None if _clears(incoming) else incoming)
+        theirs = _crowding(rest, None if _clears(incoming) else incoming, self.lineage)
         group = theirs[0].get("group")
         plain = next((a for a in theirs if a.get("status") not in TAKEN_BACK), None)
         if plain is not None:
@@ -465,15 +473,25 @@ def _clears(alert: dict[str, Any]) -> bool:
     return alert.get("kind") == ALERT_UPDATE and alert.get("status") == "all_clear"
 
 
-def _crowding(among: list[dict[str, Any]], incoming: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Those of `among` (not empty) of the group with the most of them (`incoming` counted, if
-    given), oldest first; of groups with as many, the one whose first waits longest."""
-    counts = Counter(a.get("group") for a in among)
-    if incoming is not None:
-        counts[incoming.get("group")] += 1
-    most = max(counts[a.get("group")] for a in among)
-    group = next(a.get("group") for a in among if counts[a.get("group")] == most)
+def _crowding(among: list[dict[str, Any]], incoming: dict[str, Any] | None,
+              lineage: Callable[[str | None], Hashable] = lambda group: group) -> list[dict[str, Any]]:
+    """Those of `among` (not empty) of the group with the most of them in the lineage with the most
+    (`incoming` counted, if given), oldest first; of lineages or groups with as many, the one whose
+    first waits longest."""
+    line = _most(among, incoming, lambda a: lineage(a.get("group")))
+    group = _most([a for a in among if lineage(a.get("group")) == line], incoming, lambda a: a.get("group"))
     return [a for a in among if a.get("group") == group]
+
+
+def _most(among: list[dict[str, Any]], incoming: dict[str, Any] | None, of: Callable[[dict[str, Any]], Hashable],
+          ) -> Hashable:
+    """Which `of` the most of `among` (and `incoming`) share, of those in `among`; of those with as
+    many, the one whose first waits longest."""
+    counts = Counter(of(a) for a in among)
+    if incoming is not None:
+        counts[of(incoming)] += 1
+    most = max(counts[of(a)] for a in among)
+    return next(of(a) for a in among if counts[of(a)] == most)
 
 
 @dataclass
@@ -526,6 +544,7 @@ class AlertFeed:
         # the same for the updates and all clears handed on, by the update's id
         self._updates: dict[bytes, tuple[int | None, dict[str, Any]]] = {}
         self._trust_seen: bytes | None = None  # the trust graph's version when they were last looked up
+        self._lineages: dict[str | None, Hashable] = {}  # of the groups handed on of late (`lineage_of`)
         self._failing = False  # a look failed (a defect), said once until a look succeeds again
         # The withdrawals handed on, numbered, for streams that reconnect: this feed's own mark (a
         # node restarted has another), how many so far, the newest of them and their numbers by alert.
@@ -539,9 +558,14 @@ class AlertFeed:
         """A subscription to the alerts of `regions` (all when empty) that `keeps` wants, waiting for
         its reader in a queue of `queue_size` (0: unbounded, for a reader in this process that takes
         each at once: nothing it wants is ever dropped)."""
-        sub = Subscription(frozenset(regions), keeps, FairQueue(queue_size))
+        sub = Subscription(frozenset(regions), keeps, FairQueue(queue_size, self.lineage_of))
         self.subscriptions.append(sub)
         return sub
+
+    def lineage_of(self, group: str | None) -> Hashable:
+        """The lineage (events/trust.py lineages) of `group` (hex) as of its newest alert handed on;
+        the group itself if none was."""
+        return self._lineages.get(group, group)
 
     def unsubscribe(self, sub: Subscription) -> None:
         if sub in self.subscriptions:
@@ -628,7 +652,11 @@ class AlertFeed:
         those handed on before that a revocation stored meanwhile took out of the log."""
         log_ = self.runtime.log
         last, alerts = new_alerts(log_, after_n, now)
-        for alert in alerts:
+        if len(self._lineages) > REMEMBERED:
+            self._lineages.clear()
+        for alert in alerts:  # (read here, on the database thread, with the trust graph they came with)
+            group = alert.get("group")
+            self._lineages[group] = log_.trust.lineages(bytes.fromhex(group)) if group else None
             kept = self._handed if alert["kind"] == ALERT else self._updates
             kept[bytes.fromhex(alert["id"])] = (expires_ms(alert["expires"]), alert)
         if len(self._handed) > REMEMBERED or len(self._updates) > REMEMBERED:

@@ -532,7 +532,8 @@ class AlertHook:
                     self._arrived.set()
                     continue
             rank = (TRUSTED, 0) if self.ranks is None or always else await self._rank(alert.get("group"))
-            dropped = self.waiting.add(alert, rank, asyncio.get_running_loop().time(), always)
+            dropped = self.waiting.add(alert, rank, asyncio.get_running_loop().time(), always,
+                                       self._feed.lineage_of(alert.get("group")))
             if dropped is not None and not self._said_full:
                 self._said_full = True
                 log.warning("--on-alert: more than %d alerts wait for the command; the newest of the group with the "

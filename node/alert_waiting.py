@@ -8,16 +8,22 @@ waits here and goes once the allowance lets it, in this order:
 
 - the all clear or withdrawal of an alert passed on first (they always go, whatever the limits);
 - then by trust tier (`trust_rank`): the node's own group, the founders and the groups the node's
-  own group admitted first (tier 0); then the other groups, those nearer the founders first (a
-  fresh group let in by an infiltrator is always one wave further out than the infiltrator);
+  own group admitted first (tier 0); then the other groups;
+- then by turn of lineage (events/trust.py `lineages`: the groups one member admitted, directly or
+  further down, share one): each lineage's oldest waiting before any lineage's second, and so on;
+  within a turn, groups nearer the founders first. Any member admits a group with one vouch: an
+  infiltrator early in a network grown by referral let in a dozen groups one wave out, whose
+  hundred alerts went first, minutes before a raid alert of a group admitted later (further out);
 - then oldest first, so a group's alerts and their updates go in the order they came.
 
 Groups not of tier 0 may also not use the last third of the node's runs (`GroupAllowance`'s
 reserve): fresh groups cannot use up what a trusted group's raid alert needs. An alert that
 expired while it waited, or that was withdrawn or cleared meanwhile, is dropped, never run for.
-At most WAITING alerts and updates wait; over that, the group with the most waiting (of the lowest
-tier) loses its newest, so a flood does not push out another group's alert (as
-node/alert_feed.py's FairQueue). The all clears and withdrawals of alerts passed on are not counted
+At most WAITING alerts and updates wait; over that, of the lowest tier, the lineage with the most
+waiting loses the newest of its group with the most, so a flood, from one group or from many groups
+one member made up, does not push out another lineage's alert (as node/alert_feed.py's FairQueue;
+by group alone, a hundred made-up groups of one alert each pushed out the oldest waiting, a real
+group's; by wave, one further out than the infiltrator's groups lost its alert first). The all clears and withdrawals of alerts passed on are not counted
 and never dropped: a revoked flooder's false alerts that reached the chat are each withdrawn there
 (no more than the alerts the hook remembers passing on, a bounded record).
 """
@@ -25,7 +31,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -74,6 +80,7 @@ class Held:
     alert: dict[str, Any] = field(compare=False)
     since: float = field(compare=False)  # loop time it came
     reason: str | None = field(default=None, compare=False)  # what held it back (once it was)
+    lineage: Hashable = field(default=None, compare=False)  # of its group (events/trust.py lineages)
 
     @property
     def trusted(self) -> bool:
@@ -91,26 +98,41 @@ class Waiting:
     def __len__(self) -> int:
         return len(self._items)
 
-    def add(self, alert: dict[str, Any], rank: Rank, now: float, always: bool = False) -> dict[str, Any] | None:
-        """Let `alert` wait (`always`: the all clear or withdrawal of one passed on); the alert
-        dropped to make room, if one was (perhaps `alert` itself)."""
-        held = Held((0 if always else 1, *rank, next(self._arrival)), alert, now)
+    def add(self, alert: dict[str, Any], rank: Rank, now: float, always: bool = False,
+            lineage: Hashable = None) -> dict[str, Any] | None:
+        """Let `alert` wait (`always`: the all clear or withdrawal of one passed on; `lineage`: of its
+        group, None: not known, as all others not known); the alert dropped to make room, if one was
+        (perhaps `alert` itself)."""
+        held = Held((0 if always else 1, *rank, next(self._arrival)), alert, now, lineage=lineage)
         self._items.append(held)
-        self._items.sort()
+        self._in_turn()
         if always or sum(h.key[0] == 1 for h in self._items) <= self.bound:
             return None  # (the alerts passed on, a bounded record, bound their withdrawals and all clears)
         dropped = self._crowding()
         self._items.remove(dropped)
         return dropped.alert
 
+    def _in_turn(self) -> None:
+        """Order the waiting as they go: what always goes, then by tier, turn of lineage (each
+        lineage's oldest waiting before any lineage's second), wave and arrival."""
+        self._items.sort(key=lambda h: (h.key[0], h.key[1], h.key[3]))  # (turns counted in arrival order)
+        turns: Counter[tuple[int, Hashable]] = Counter()
+        turn = {}
+        for h in self._items:
+            if h.key[0] == 1:
+                turns[h.key[1], h.lineage] += 1
+            turn[id(h)] = turns[h.key[1], h.lineage] if h.key[0] == 1 else 0
+        self._items.sort(key=lambda h: (h.key[0], h.key[1], turn[id(h)], h.key[2], h.key[3]))
+
     def _crowding(self) -> Held:
-        """Over the bound: the newest of the group with the most waiting, of the lowest tier."""
+        """Over the bound: of the lowest tier, the newest of the group with the most waiting in the
+        lineage with the most waiting (of lineages or groups with as many, the one that had one
+        come last)."""
         plain = [h for h in self._items if h.key[0] == 1]
-        worst = max(h.key[1:3] for h in plain)
-        counts = Counter(h.alert.get("group") for h in plain if h.key[1:3] == worst)
-        group = max(counts, key=counts.__getitem__)
-        return max((h for h in plain if h.key[1:3] == worst and h.alert.get("group") == group),
-                   key=lambda h: h.key[3])
+        worst = [h for h in plain if h.key[1] == max(p.key[1] for p in plain)]
+        line = _most(worst, lambda h: h.lineage)
+        group = _most([h for h in worst if h.lineage == line], lambda h: h.alert.get("group"))
+        return max((h for h in worst if h.lineage == line and h.alert.get("group") == group), key=lambda h: h.key[3])
 
     def of_group(self, group: str | None) -> int:
         """How many of `group`'s alerts and updates wait."""
@@ -147,6 +169,7 @@ class Waiting:
         of an alert in `busy` (being passed on: its command runs, or waits to try again) goes: what
         is said of one alert goes in order, or its all clear overtook the alert tried again, and
         the chat read ALL CLEAR, then the raid alert."""
+        self._in_turn()  # (what went, or was dropped, since moved the others' turns up)
         newly_held = []
         blocked: set[Any] = set()  # groups whose first waiting alert is held: the later ones wait behind it
         for held in self._items:
@@ -195,3 +218,10 @@ class Waiting:
     def withdrawn_or_cleared(self, update: dict[str, Any]) -> bool:
         """Whether `update` ends an alert that waits here (its withdrawal or all clear)."""
         return update.get("status") in (WITHDRAWN, REDACTED, "all_clear") and self.holds(update.get("alert") or "")
+
+
+def _most(held: list[Held], of: Any) -> Hashable:
+    """Which `of(h)` the most of `held` share; of those with as many, the one with the newest."""
+    counts = Counter(of(h) for h in held)
+    newest = {of(h): h.key[3] for h in sorted(held, key=lambda h: h.key[3])}
+    return max(counts, key=lambda k: (counts[k], newest[k]))

@@ -141,7 +141,7 @@ def test_no_limit_passes_everything() -> None:
 
 
 class _Feed:
-    """The one method of node.alert_feed.AlertFeed a hook uses, over a real Subscription."""
+    """The methods of node.alert_feed.AlertFeed a hook uses, over a real Subscription."""
 
     def __init__(self) -> None:
         self.sub: Subscription | None = None
@@ -152,6 +152,9 @@ class _Feed:
 
     def unsubscribe(self, sub: Subscription) -> None:
         self.sub = None
+
+    def lineage_of(self, group: str | None) -> str | None:
+        return group  # (each group its own lineage)
 
 
 async def _run(hook: AlertHook, feed: _Feed, alerts: list[dict], delivered: int) -> None:

@@ -112,7 +112,11 @@ def test_the_dashboards_banner_shows_another_lineages_alert_above_a_puppet_flood
                                                   "health": {"peers": [], "connected": 0, "known": 0, "last_sync": None,
                                                              "lag": None, "events_per_s": 0.0, "events": 0}})
         assert html.index(real.hex()) < html.index('<details class="alerts-folded"')
-        assert f"{len(folded)} more live alerts, from Puppet" in html
+        summary = html[html.index("<summary>"):html.index("</summary>")]
+        # (a summary is a button's name: the made-up groups' names, five at most)
+        groups = len({a["group"] for a in page["alerts_folded"]})
+        assert f"{len(folded)} more live alerts, from {groups} groups, among them Puppet" in summary
+        assert summary.count("Puppet") == 5
         seen.append((shown, folded))
         log.store.close()
     assert seen[0] == seen[1] == seen[2]
