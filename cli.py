@@ -1554,7 +1554,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from crypto.stream import SealedReader
     from node.bundle import import_bundle, is_sealed
     from node.outcome import PENDING, REJECTED
-    log = home_of(args).log()
+    from node import chain_gate
+    home = home_of(args)
+    log = home.log()
+    config = home.config()
+    device, own_keys = bytes.fromhex(config.device_id), (bytes.fromhex(config.device_id), bytes.fromhex(config.group_id))
+    before = chain_gate.own_heads(log.store, own_keys)  # (for a restored home that syncs with no peer)
     try:
         source = open(args.file, "rb")
         sealed = is_sealed(Path(args.file))
@@ -1573,12 +1578,15 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = import_bundle(log, reader)
         else:
             report = import_bundle(log, source)
+    # A home restored or moved that only ever exported bundles signs again once it holds its newest one
+    gate = chain_gate.bundle_imported(log.store, own_keys, before, own_whole=report.exporter == device
+                                      and report.signature_ok and report.problem is None)
     # Events of a revoked author are kept aside (in case that revocation stops counting) but, for
     # the person importing, they were refused: say so, with the reason.
     rejected = [o for o in report.outcomes if o.status == REJECTED or (o.status == PENDING and o.reason == "revoked")]
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
     if args.json:
-        print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by,
+        print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by, "restore": gate,
                           "problem": report.problem, "addresses_left_out": report.addresses_left_out > 0,
                           "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
                                          for o in rejected]}, indent=2))
@@ -1597,6 +1605,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         elif report.addresses_left_out:
             print(f"{ADDRESSES_LEFT_OUT} of this bundle, as of every bundle not encrypted: this node asks its "
                   "peers for them when it syncs, or import a bundle exported with --encrypt.")
+        if gate is not None:
+            print(chain_gate.BUNDLE_IMPORT_SAYS[gate])
     return EXIT_REFUSED if rejected or report.problem else 0
 
 

@@ -16,8 +16,20 @@ every home that talks to peers (it has peers configured, or it has synced before
     another terminal waits for that round (bounded) rather than failing at once;
   - with no node running, publishing needs a complete round (`solnet sync`, or a node that ran)
     within the last CONFIRM_FRESH_MS: a backup is normally older than that;
-  - a home that never synced and has no peers (a lone node, sneakernet only) is not held: there
-    is nothing to catch up from;
+  - a home that never synced and has no peers (a lone node, sneakernet only) has no peer to catch up
+    from, but its events may have left it in bundles (`solnet export`, carried on a USB stick): a
+    backup taken before its last export holds less than that bundle. Nothing in a backup says
+    whether a bundle was made after it, so such a home is held once its database is not the file
+    its keys last signed in (`signs_in`, the file part of `copy` below, written by every signature:
+    a restore, a copy, a move to a new Pi), until it imports a whole bundle its own device made that
+    brings events of its keys it lacked (`bundle_imported`: it now holds what its bundles held), or
+    `--offline` signs once (this is the newest copy: it signs on from here). A reboot does not hold
+    it (the file alone counts: a lone home has no round to open it again), so a cloned SD card is
+    not told apart from the original here. Why an import may open it, where one peer's round may not
+    for a home with two peers: the program cannot know that any bundle is the newest its home made,
+    and a person who writes --offline knows no more than one who imports the bundle they were told
+    to, while --offline also passes every other check (a crash's lost writes); an import that brings
+    nothing newer (a bundle older than the copy) does not open it;
   - an explicit override (`--offline`) lets a person who knows this home is the newest copy of
     its keys publish anyway, e.g. an alert during a blackout right after a power cut.
 A round counts only on the copy of the home that made it. Its record lives in the database, and a
@@ -105,6 +117,7 @@ REFRESH_MS = 60 * 1000  # a running node rewrites `confirmed` at most this often
 WAIT_FOR_NODE_S = 30.0
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")  # Linux: new at every boot
 NOT_CAUGHT_UP = "not_caught_up"  # the reason code of the refusal
+SIGNS_KEY = "signs_in"  # meta: the database file (`_file_copy`) this home's keys last signed in
 
 OPEN, WAIT, CLOSED = "open", "wait", "closed"
 
@@ -145,13 +158,19 @@ def _here(store: Store) -> str | None:
     """this_copy of the database `store` has open, its file looked at once per opening: every publish
     asks, and the stat, statx and hashes were a tenth of a publish's own work. The open file stays
     the one that was opened whatever is later put at its path, so the first look holds for it."""
+    file = _here_file(store)
+    return None if file is None else f"{file}:{_digest(_boot_id())}"
+
+
+def _here_file(store: Store | StatusSnapshot) -> str | None:
+    """The database file of `_here`, without the boot."""
     file = _OPENED_FILE.get(store)
     if file is None:
         file = _file_copy(store.path)
         if file is None:
             return None
         _OPENED_FILE[store] = file
-    return f"{file}:{_digest(_boot_id())}"
+    return file
 
 
 _STATX_BTIME = 0x800  # statx(2): ask for, and check that it gave, the file's birth time
@@ -200,16 +219,17 @@ def _boot_id() -> str:
 
 
 def decide(state: ChainState | None, *, has_peers: bool, node_alive: bool, this_process: bool, now: int,
-           same_copy: bool) -> str:
+           same_copy: bool, moved: bool = False) -> str:
     """OPEN: may sign now; WAIT: a running node has not finished its first round yet; CLOSED: sync first.
 
     `node_alive`: the process `state.pid` is a running solnet node; `this_process`: we are it;
-    `same_copy`: `state` was written on this copy of the home (its `copy` is this_copy)."""
+    `same_copy`: `state` was written on this copy of the home (its `copy` is this_copy); `moved`: this
+    home's keys last signed in another database file (`signs_in`)."""
     state = state or ChainState()
     if not same_copy:  # another copy's record (the original's, before the backup): it synced before, no more
         state = ChainState(confirmed=None if state.confirmed is None else 0)
-    if not has_peers and state.confirmed is None:
-        return OPEN  # never synced and no peer to sync with: nothing to catch up from
+    if not has_peers and state.confirmed is None:  # never synced, no peer to sync with: only bundles to catch up from
+        return CLOSED if moved else OPEN
     if state.pid is not None and state.started is not None and (node_alive or this_process):
         if state.caught_up is not None:
             return OPEN if state.caught_up else WAIT
@@ -438,8 +458,74 @@ def state_now(store: Store, now: int) -> str:
     pid = state.pid if state and same else None
     this_process = pid == os.getpid()
     alive = pid is not None and not this_process and _node_runs(store, pid)
-    return decide(state, has_peers=_has_peers(store), node_alive=alive, this_process=this_process, now=now,
-                  same_copy=same)
+    has_peers = _has_peers(store)
+    return decide(state, has_peers=has_peers, node_alive=alive, this_process=this_process, now=now,
+                  same_copy=same, moved=not has_peers and _signed_elsewhere(store))
+
+
+def signed_here(store: Store) -> None:
+    """This home's keys sign in this database now (inside the publish's write): the copy that signs
+    from here on (`signs_in`; written only when it changes: once in a home's life, or after a move)."""
+    file = _here_file(store)
+    if file is not None and store.get_meta(SIGNS_KEY) != file.encode():
+        store.set_meta(SIGNS_KEY, file.encode())
+
+
+def _signed_elsewhere(store: Store | StatusSnapshot) -> bool:
+    """This home's keys last signed in another database file: it was restored, copied or moved since."""
+    raw, file = store.get_meta(SIGNS_KEY), _here_file(store)
+    return raw is not None and file is not None and raw != file.encode()
+
+
+def moved(store: Store | StatusSnapshot, state: ChainState | None = None) -> bool:
+    """A home that never synced and has no peers, restored, copied or moved since its keys last signed:
+    it signs nothing before it has imported the newest bundle it made (or --offline: see above)."""
+    state = load(store) if state is None else state
+    return (state is None or state.confirmed is None) and not store.has_peers() and _signed_elsewhere(store)
+
+
+def own_heads(store: Store, keys: tuple[bytes, ...]) -> tuple[int, ...]:
+    """The newest seq this store holds of each of `keys` (for `bundle_imported`)."""
+    return tuple(store.head(key)[0] for key in keys)
+
+
+CAUGHT_UP_BY_BUNDLE, NOTHING_NEWER, NOT_ITS_OWN = "caught_up", "nothing_newer", "not_its_own"
+
+
+def bundle_imported(store: Store, keys: tuple[bytes, ...], before: tuple[int, ...], *, own_whole: bool) -> str | None:
+    """After an import into a `moved` home (None for any other): CAUGHT_UP_BY_BUNDLE if the bundle was
+    whole, made by this home's own device (`own_whole`) and brought events of its keys (`keys`, whose
+    newest seqs were `before`) that it lacked: it holds what that bundle held and signs on from it.
+    Else it stays held: NOTHING_NEWER (its own bundle, older than this copy) or NOT_ITS_OWN."""
+    if not moved(store):
+        return None
+    if not own_whole:
+        return NOT_ITS_OWN
+    if not any(after > then for after, then in zip(own_heads(store, keys), before)):
+        return NOTHING_NEWER
+    with store.write():
+        signed_here(store)
+    return CAUGHT_UP_BY_BUNDLE
+
+
+BUNDLE_IMPORT_SAYS = {  # what `solnet import` says to a `moved` home (`bundle_imported`)
+    CAUGHT_UP_BY_BUNDLE: "This home now holds the events of its keys that this bundle, made by its own device, held: it "
+        "may publish again (if it made a bundle newer than this one, import that one before publishing).",
+    NOTHING_NEWER: "This home, restored or copied, still publishes nothing: it already held every event of its keys "
+        "that this bundle holds, so this bundle is older than this copy. Import the newest bundle this "
+        "home made; if this one is the newest, this copy is newer than any bundle: publish with --offline.",
+    NOT_ITS_OWN: "This home, restored or copied, still publishes nothing: this bundle was not made by this home's "
+        "own device (or it is not whole). Import the newest bundle this home made, then publish again; or "
+        "add --offline if no bundle was made after this copy.",
+}
+
+MOVED = ("this home was restored from a backup, copied or moved to another machine (its database is not the file its "
+         "keys last signed in), and it syncs with no peer: its events left it only in bundles (`solnet export`), and "
+         "one made after this copy may hold events of its keys that this copy lacks. Signing now could make a second "
+         "event at a seq such a bundle holds, a fork that freezes this device on every node")
+MOVED_TODO = ("Import the newest bundle this home made (`solnet import FILE`), then publish again; or, if no bundle "
+              "was made after this copy (it is the newest copy of this home, moved rather than restored), add "
+              "--offline: it signs, and this copy signs on from then")
 
 
 RESTORED = ("this home was restored from a backup or copied (its database is not the file its last sync with a "
@@ -473,6 +559,8 @@ def check(store: Store, now: int) -> None:
                                           "peer since it started; nothing was published. Try again once it has "
                                           "(`solnet peers` shows last syncs), or add --offline if you are sure this "
                                           "home holds the newest events of its keys")
+    if moved(store, state):  # (no peer, no node start to wait for: only a bundle or --offline opens it)
+        raise InvalidEvent(NOT_CAUGHT_UP, f"{MOVED}. Nothing was published. {MOVED_TODO}")
     if node_coming(store):  # told to start it, a person would start a second one (refused: one is starting)
         raise InvalidEvent(NOT_CAUGHT_UP, f"{RESTORED if restored else 'this home has not synced with a peer recently'}"
                                           ". The node starting on this home syncs with a peer before it publishes "

@@ -1512,6 +1512,7 @@ class EventLog:
         with self.store.write():
             if not offline:
                 chain_gate.check(self.store, now_ms())
+            chain_gate.signed_here(self.store)  # (its next refusal, on a copy of this home, knows it was copied)
             self.refresh_trust()
             seq, prev = self.store.head(author)
             fork_at = self.trust.fork_point(author)

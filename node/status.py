@@ -171,6 +171,8 @@ def restore_wait(store: Store | StatusSnapshot) -> dict[str, Any] | None:
     with it, how many have, and the addresses of the configured peers it still awaits (node/chain_gate.py)."""
     from node import chain_gate
 
+    if chain_gate.moved(store):  # one that syncs with no peer: it waits for its newest bundle (`bundle`)
+        return {"needed": 0, "done": 0, "awaited": [], "bundle": True}
     wait = chain_gate.awaited(store)
     return None if wait is None else {"needed": wait[0], "done": wait[1], "awaited": wait[2]}
 

@@ -115,8 +115,12 @@ def status_text(out: dict[str, Any]) -> str:
 
 def restore_wait_text(wait: dict[str, Any]) -> str:
     """A restored or copied home's wait for its peers before it signs (node.status.restore_wait)."""
-    from node.chain_gate import peers_text  # (only when there is one)
+    from node.chain_gate import MOVED_TODO, peers_text  # (only when there is one)
 
+    if wait.get("bundle"):
+        return ("this home was restored from a backup, copied or moved to another machine, and it syncs with no "
+                "peer: it publishes nothing before it holds the newest bundle it made, so as not to fork its keys. "
+                f"{MOVED_TODO}.")
     return ("this home was restored from a backup or copied: it publishes nothing before it has synced, so as not "
             f"to fork its keys. {peers_text(wait['needed'], wait['done'], list(wait['awaited']))}.")
 

@@ -31,7 +31,7 @@ from events.errors import InvalidEvent
 from events.kinds import KINDS
 from node import audience, login_links, public_site, publishing, references, render, stamped_ahead
 from node.api import API_PATH_RE
-from node.chain_gate import NOT_CAUGHT_UP
+from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
@@ -596,7 +596,10 @@ class Dashboard:
             held = exc.reason == NOT_CAUGHT_UP
             # Not caught up (node/chain_gate.py) is no revocation: a node back from a power cut whose peers are
             # down. The page offers the override (an alert must go out in a blackout), explained, never ticked.
-            said = t("error.not_caught_up" if held else "error.refused_by_log")
+            # (a home that syncs with no peer, restored or moved, waits for no peer: for its newest bundle)
+            bundle = held and MOVED in exc.args[0]
+            said = t("error.not_caught_up_bundle" if bundle else
+                     "error.not_caught_up" if held else "error.refused_by_log")
             page = await self._form_ctx(ctx, kind, typed, {}, said, to, offer_offline=held)
             return self.respond(request, "publish_form.html", page, 400)
         except StorageFailed as exc:  # nothing was stored: keep what was typed, say why

@@ -97,7 +97,7 @@ class StatusSnapshot:
         one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         self.key = trust_key(db)
         self._meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, 'runtime', 'peer_blocks', "
-                                     "'refused_as_revoked', 'own_chain', ?)",
+                                     "'refused_as_revoked', 'own_chain', 'signs_in', ?)",
                                      (SUMMARY_KEY, JOIN_META)))
         self._count = one(status_sql.EVENT_COUNT)
         self._authors = one(status_sql.AUTHOR_COUNT)
@@ -142,6 +142,9 @@ class StatusSnapshot:
 
     def peer_rows(self) -> list[tuple[str, str, str | None]]:
         return self._peers
+
+    def has_peers(self) -> bool:
+        return bool(self._peers)
 
     def over_share(self) -> list[OverShare]:
         return self._over_share

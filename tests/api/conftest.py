@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from made_here import as_made_here
 from node.demo import localnet
 from node.home import Home
 from node.net import Node
@@ -77,6 +78,7 @@ def network_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def homes(network_template: Path, tmp_path: Path) -> dict[str, Home]:
     shutil.copytree(network_template, tmp_path / "net")
+    as_made_here(tmp_path / "net")
     return {name: Home(tmp_path / "net" / name) for name in ("calais", "bristol")}
 
 

@@ -26,6 +26,7 @@ from node.home import Home
 from node.net import Node
 from node.webapp import AppOptions, Served, create_app, serve
 from link_login import use_link
+from made_here import as_made_here
 from page_text import PASSPHRASE, PRIVATE
 
 
@@ -76,6 +77,7 @@ def sample(sample_template: tuple[Path, Sample], tmp_path: Path) -> Sample:
     """A copy of the sample network of the test's own (a test may change it), with fresh ports."""
     root, template = sample_template
     shutil.copytree(root, tmp_path / "net")
+    as_made_here(tmp_path / "net")
     ports = localnet.free_ports(len(template.nodes))
     nodes = [dataclasses.replace(node, home=Home(localnet.home_dir(tmp_path / "net", node.name)), port=port, peers=[])
              for node, port in zip(template.nodes, ports)]

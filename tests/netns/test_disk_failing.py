@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from made_here import as_made_here
 from node.demo import localnet
 from sandbox import basic_sandbox_unavailable, require, run_scenario
 
@@ -30,6 +31,7 @@ def test_a_failing_disk_is_said_as_such_everywhere_and_the_node_stays_up(tmp_pat
     if os.geteuid() != 0 or not shutil.which("mkfs.ext4", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
         pytest.skip("a loop-mounted ext4 needs root and mkfs.ext4")
     [calais] = localnet.create_network(tmp_path / "homes", [("Calais", "calais")], PASSPHRASE)
+    as_made_here(calais.home.path)  # (copied onto the card below as a home made there, not one moved there)
     logs, mount = tmp_path / "logs", tmp_path / "card"
     logs.mkdir()
     mount.mkdir()

@@ -48,6 +48,17 @@ def test_decide(state, has_peers, alive, this, verdict) -> None:
 
 
 @pytest.mark.parametrize("state, has_peers, verdict", [
+    (None, False, CLOSED),  # a lone home whose keys last signed in another file: its bundles may hold more
+    (ChainState(7, NOW - 5000, None, False), False, CLOSED),  # (its node running changes nothing: no round comes)
+    (None, True, CLOSED),  # with peers: held as any home that never synced
+    (ChainState(None, None, NOW - 60_000), True, OPEN),  # with peers: its round opens it, as before
+])
+def test_a_lone_home_that_signed_in_another_file_is_held(state, has_peers, verdict) -> None:
+    assert decide(state, has_peers=has_peers, node_alive=False, this_process=False, now=NOW, same_copy=True,
+                  moved=True) == verdict
+
+
+@pytest.mark.parametrize("state, has_peers, verdict", [
     (None, False, OPEN),  # nothing on record: as above
     (ChainState(None, None, None), False, OPEN),  # a lone home that never synced, copied: nothing to catch up from
     (ChainState(7, NOW - 5000, None, False), True, CLOSED),
