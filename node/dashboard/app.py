@@ -98,7 +98,7 @@ def _environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["iso"] = iso
     env.filters["fallback_time"] = i18n.fallback_time
-    env.filters["short"] = markup.short
+    env.filters["short"] = short_id  # (its first 12 hex digits and "…": what commands take)
     env.filters["hex"] = markup.hexed
     env.globals["text_lang"] = text_lang
     env.globals["group_list"] = group_list

@@ -12,6 +12,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from crypto.short_ids import short_id
+
 from node.dashboard.event_names import item_name
 from node.dashboard.i18n import fallback_time
 from node.render import iso
@@ -23,11 +25,6 @@ _NOTHING = Markup("")
 def hexed(b: Any) -> str:
     """An id as the pages write it in links (the `hex` filter)."""
     return b.hex() if isinstance(b, bytes) else str(b)
-
-
-def short(b: Any) -> str:
-    """An id's first 12 hex digits, as commands take it (the `short` filter)."""
-    return b.hex()[:12] if isinstance(b, bytes) else str(b)[:12]
 
 
 def time_tag(ms: Any) -> Markup:
@@ -52,7 +49,7 @@ def told_apart_of(t: Any, o: dict[str, Any]) -> Markup:
     if o.get("posted"):
         said = f'{said}, {escape(t("common.posted"))} {time_tag(o["posted"])}'
     if o.get("twin"):
-        said = f'{said}, <span class="mono">{escape(short(o["id"]))}…</span>'
+        said = f'{said}, <span class="mono">{escape(short_id(o["id"]))}</span>'
     return Markup(said)
 
 
