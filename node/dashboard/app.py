@@ -854,10 +854,12 @@ class Dashboard:
         links = {code: f"{request.path}?lang={code}" for code in i18n.LANGUAGES}
         served = {**SERVED_LINKS, "index": f"/public/?lang={lang}"}  # (no cookie keeps the language: the link does)
 
-        async def make(data: public_site.PublicData) -> str:
-            return render_public(data, lang, served, alerts_only=alerts_only, lang_links=links)
+        as_of = public_site.as_of(self.node.live_facts().get("cut_off_since"), now_ms())
 
-        html = await self.public.answer(("page", alerts_only, lang), make)
+        async def make(data: public_site.PublicData) -> str:
+            return render_public(data, lang, served, alerts_only=alerts_only, lang_links=links, as_of=as_of)
+
+        html = await self.public.answer(("page", alerts_only, lang, as_of), make)
         return self.finish(request, web.Response(text=html, content_type="text/html"))
 
     async def public_feed(self, request: web.Request) -> web.StreamResponse:
@@ -996,12 +998,13 @@ FEED_TYPES = {"atom": "application/atom+xml", "ics": "text/calendar"}
 
 
 def render_public(data: Any, lang: str, links: dict[str, str], *, alerts_only: bool = False,
-                  lang_links: dict[str, str] | None = None) -> str:
-    """A public page (templates/public.html): the served one and the one `solnet export-site` writes."""
+                  lang_links: dict[str, str] | None = None, as_of: int | None = None) -> str:
+    """A public page (templates/public.html): the served one and the one `solnet export-site` writes.
+    `as_of`: until when its facts were heard from the network (public_site.as_of; None: never)."""
     t = i18n.Translator(lang)
     title = t("public.alerts_page_title" if alerts_only else "public.title")
     return render_page("public.html", {"t": t, "lang": t.lang, "data": data, "links": links, "title": title,
-                                       "alerts_only": alerts_only, "lang_links": lang_links or {}})
+                                       "alerts_only": alerts_only, "lang_links": lang_links or {}, "as_of": as_of})
 
 
 CARRY = "carry."  # the prefix of a publish form's fields carried through the login page
