@@ -1430,7 +1430,8 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 def cmd_export_site(args: argparse.Namespace) -> int:
     """Write the public pages and feeds (node/public_site.py) as static files for any web host."""
-    from node import render, public_site
+    from node import heard_before, render, public_site
+    from node.cut_off import after_ms
     from node.dashboard.app import HERE as DASHBOARD, STATIC_LINKS, render_public
 
     if not args.dir.strip():
@@ -1440,8 +1441,13 @@ def cmd_export_site(args: argparse.Namespace) -> int:
                          f"(got {args.base_url[:80]!r})")
     log = home_of(args).log()
     data = public_site.public_data(log)
-    pages = {"index.html": render_public(data, args.lang, STATIC_LINKS),
-             "alerts.html": render_public(data, args.lang, {**STATIC_LINKS, "index": "index.html"}, alerts_only=True)}
+    # until when this home heard from the network (its node's last run, a sync): a copy left on a host
+    # for a week says since when, not "No public alert right now."
+    heard = heard_before.last_heard(log.store)  # (a running node linked to a peer saved it seconds ago)
+    as_of = None if heard is None else public_site.as_of(heard if data.now - heard >= after_ms() else None, data.now)
+    pages = {"index.html": render_public(data, args.lang, STATIC_LINKS, as_of=as_of),
+             "alerts.html": render_public(data, args.lang, {**STATIC_LINKS, "index": "index.html"}, alerts_only=True,
+                                          as_of=as_of)}
     files = public_site.site_files(data, pages, args.base_url)
     files["style.css"] = (DASHBOARD / "static" / "style.css").read_bytes()
     try:

@@ -375,7 +375,7 @@ async def list_events(request: web.Request) -> web.StreamResponse:
         await refuse_unknown_regions(node, [region], reading_alerts=False)
     page = await node.db(_events_page, node.log, audience.opener_of(node), kind, author,
                          region, since_param(request), cursor, limit)
-    return json_response({**page, "limit": limit})
+    return json_response({**page, "limit": limit, **heard(node)})
 
 
 def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
@@ -432,10 +432,19 @@ def read_model(name: str) -> Handler:
         peers = node.peer_views(now_ms()) if name in ("regions", "groups") else None  # fresher than what it saved
         own = bytes.fromhex(node.home.config().group_id)  # this node's group: can it read the private parts?
         data, capped = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers, own)
-        return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data})
+        return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data,
+                              **heard(node)})
 
     handler.__name__ = f"get_{name}"
     return handler
+
+
+def heard(node: WebNode) -> dict[str, int | None]:
+    """What a listing's answer says of how fresh it is: since when (ms) the node has heard from no other
+    node, if it counts as cut off (node/cut_off.py, the rule of /status and the dashboard's banner);
+    null while it hears from one. A bot polling /alerts read the same calm list from a node that had
+    heard nothing for a day as from one that had just synced."""
+    return {"cut_off_since": node.live_facts().get("cut_off_since")}
 
 
 def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,

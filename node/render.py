@@ -21,6 +21,7 @@ from crypto.keys import short_id
 from events.kinds import DEFAULT_UNIT, KINDS
 from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
+from node.clock import now_ms
 from node.words import local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
 
 # What `solnet ls` says of an event whose content this node does not hold (the signed header stays).
@@ -485,11 +486,15 @@ def gone_mark(item: dict[str, Any]) -> str:
     return f" [{GONE_WORDS[item['group_gone']]}]" if item.get("group_gone") else ""
 
 
-def action_when(action: dict[str, Any]) -> str:
+def action_when(action: dict[str, Any], now: int | None = None) -> str:
     """When an action of the lists to come is: its start, and its end when it says one (a rota or a
-    camp that started weeks ago and runs on read as long over, dated by its start alone)."""
+    camp that started weeks ago and runs on read as long over, dated by its start alone). With `now`,
+    one already started is said under way: the desk's "next action: 07:00 Distribution" read at 09:00
+    (an action with no end is listed for 3 hours after its start) looked like a mistyped date."""
     ends = action.get("ends_at")
-    return f"{local_time(action['starts_at'])}" + (f" until {local_time(ends)}" if ends else "")
+    started = now is not None and action["starts_at"] <= now
+    return (f"{'under way since ' if started else ''}{local_time(action['starts_at'])}"
+            + (f"{',' if started else ''} until {local_time(ends)}" if ends else ""))
 
 
 def action_change(f: dict[str, Any]) -> str:
@@ -720,7 +725,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     a = r.get("next_action")
     shared = (f" [shared with {shared_text(a['shared_with'], group_names or {})} only]"
               if a and a.get("shared_with") else "")
-    lines.append("  next action: " + (f"{action_when(a)} {a['title']} ({words(a['type'])}){shared}" if a
+    lines.append("  next action: " + (f"{action_when(a, now_ms())} {a['title']} ({words(a['type'])}){shared}" if a
                                       else "none in the next 7 days"))
     funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
              + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") + _sum_shared(f)
