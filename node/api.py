@@ -180,11 +180,11 @@ def setup(app: web.Application, node: WebNode) -> None:
             log.warning("the HTTP API's admin token is now made from this device's key (the old one was a file in "
                         "the home, and any copy of the home held it): the old token no longer works; "
                         "`solnet admin-token` prints the new one")
-        app[TOKEN] = node.home.admin_token(node.keys)
-    except OSError as exc:  # a full disk must not keep the node from serving its peers
-        log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
-                    "restart the node", exc.strerror or exc)
-        app[TOKEN] = None
+    except OSError:
+        pass
+    read_token(app, node)
+    # `solnet end-sessions --api-token` made a new salt: the token is read again (the old one ends at once)
+    node.sign_outs.append(lambda: read_token(app, node))
     app.middlewares.append(json_errors)
     add = app.router.add_get  # HEAD too, answered as GET without the body (node/openapi.json says so)
     add(f"{PREFIX}/openapi.json", openapi)
@@ -204,6 +204,18 @@ def setup(app: web.Application, node: WebNode) -> None:
         await stop_feed(node)
 
     app.on_shutdown.append(closing)
+
+
+def read_token(app: web.Application, node: WebNode) -> int:
+    """The admin token, made again from the home's salt (a new salt: a new token). No logins ended
+    here that a count could say (0)."""
+    try:
+        app[TOKEN] = node.home.admin_token(node.keys)
+    except OSError as exc:  # a full disk must not keep the node from serving its peers
+        log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
+                    "restart the node", exc.strerror or exc)
+        app[TOKEN] = None
+    return 0
 
 
 # --- auth and parameters --------------------------------------------------------------------------
