@@ -590,6 +590,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     resume from), for bots. Keep-alive comments every 15 s; the stream ends after an hour and the
     client reconnects with Last-Event-ID, missing nothing that is still live."""
     node = require_token(request)
+    opened_with = request.app[TOKEN]  # a new token (`solnet end-sessions --api-token`) ends this stream
     check_params(request, ("region", "since_n"), repeatable=("region",))
     regions = _regions_param(request)
     since = _since_param(request)
@@ -631,7 +632,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ALERT_STREAM_LIFETIME_S
         closing = request.app[CLOSING]
-        while not closing.is_set() and loop.time() < deadline:
+        while not closing.is_set() and loop.time() < deadline and request.app[TOKEN] == opened_with:
             if sub.missed_after is not None and sub.queue.empty():
                 # The full queue dropped withdrawals (a revoked flooder's, all at once): sent now that
                 # every alert offered before them has gone, so none comes after its own withdrawal.
@@ -644,6 +645,8 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
                 withdrawal = max(withdrawal, upto)
                 continue
             alert = await _next_alert(sub, closing)
+            if request.app[TOKEN] != opened_with:  # the token it was opened with opens nothing now
+                break
             if alert is None:
                 await response.write(b": keepalive\n\n")
             elif alert.get("status") in TAKEN_BACK:

@@ -5,8 +5,10 @@ from a coordinator's laptop (or the browser of one who left) stayed the admin fo
 API token for good, whatever was done short of a restart: `passphrase` said so, nothing ended them."""
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -73,3 +75,28 @@ def test_a_new_passphrase_ends_the_running_nodes_sessions(cluster, tmp_path) -> 
     done = json.loads(cli(calais, "passphrase", "--new-file", str(new_file), "--json").stdout)
     assert not _is_admin(browser, base)  # the cookie of before opens nothing now
     assert done["sessions_ended"] == 1 and done["node_running"], done
+
+
+def test_an_alert_stream_opened_with_the_old_token_ends_and_gets_nothing_more(cluster) -> None:
+    """A stream of the API's alerts (a script's, a stolen token's) went on for up to an hour after
+    the token changed: every alert, its place and words, to a token that opened nothing else."""
+    [calais] = cluster.network([("Calais", "calais")])
+    cluster.start(calais, sync_interval=3600)
+    token = cli(calais, "admin-token").stdout.strip()
+    stream = http.client.HTTPConnection("127.0.0.1", calais.port, timeout=30)
+    try:
+        stream.request("GET", "/api/v1/alerts/stream", headers={"Authorization": f"Bearer {token}"})
+        reply = stream.getresponse()
+        assert reply.status == 200 and reply.readline().startswith(b"retry:")
+        cli_json(calais, "end-sessions", "--api-token")
+        cli(calais, "publish", "alert", "--region", "calais", "--type", "raid", "--location", "Rue Dunkerque 3",
+            "--text", "police at the squat", "--offline")
+        received, ended = b"", False
+        deadline = time.monotonic() + 40  # (a keep-alive comes every 15 s: each read returns by then)
+        while not ended and b"Rue Dunkerque" not in received and time.monotonic() < deadline:
+            chunk = reply.read1(4096)
+            ended, received = not chunk, received + chunk
+        assert b"Rue Dunkerque" not in received, received
+        assert ended, f"the stream of the old token was still open 40 s on: {received!r}"
+    finally:
+        stream.close()
