@@ -2278,24 +2278,18 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def end_logins(home: Any, *, api_token: bool = False) -> tuple[int, int | None]:
-    """Delete this home's unused login links and end the running node's dashboard sessions (with
-    `api_token`, a new salt first: a new API token). How many links, and sessions (None: no node runs)."""
-    from node import login_links
-    from node.admin_channel import end_sessions
-
-    links = login_links.forget_all(home.path)
-    if api_token:
-        home.admin_salt_path.unlink(missing_ok=True)  # the next token is made from a new one
-    return links, end_sessions(home.path)
-
-
 def cmd_end_sessions(args: argparse.Namespace) -> int:
     """Log out everywhere: a stolen session cookie, a login link sent to someone who left, (with
     --api-token) the HTTP API's token copied from a script, open nothing from now on."""
+    from node import login_links
+    from node.admin_channel import end_sessions
+
     home = home_of(args)
     home.config()
-    links, sessions = end_logins(home, api_token=args.api_token)
+    links = login_links.forget_all(home.path)
+    if args.api_token:
+        home.admin_salt_path.unlink(missing_ok=True)  # the next token is made from a new one
+    sessions = end_sessions(home.path)  # (and the running node reads its token again)
     said = [f"Deleted {links} unused login link(s)."]
     if sessions is not None:
         said.append(f"Ended {sessions} dashboard session(s): every browser must log in again.")
@@ -2316,6 +2310,8 @@ def cmd_end_sessions(args: argparse.Namespace) -> int:
 def cmd_passphrase(args: argparse.Namespace) -> int:
     """Seal this home's keys under a new passphrase: the old one (seen typed, known to a coordinator
     who left) opens neither the keystore nor the dashboard's login from then on."""
+    from node import login_links
+    from node.admin_channel import ChannelError, end_sessions
     from node.home import PASSPHRASE_FILE_RECORD, read_new_passphrase
     from node.home_lock import LOCK_FILE, node_lock_holder
 
@@ -2328,7 +2324,13 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
     except OSError:
         service_file = None
     running = bool(node_lock_holder(home.path / LOCK_FILE))
-    links, sessions = end_logins(home)  # whoever the old passphrase, or a link, logged in is out too
+    # Whoever the old passphrase, or a link, logged in is out too (the passphrase is changed already: a
+    # node that cannot be told, an older one, is said below, not an error)
+    links = login_links.forget_all(home.path)
+    try:
+        sessions = end_sessions(home.path)
+    except ChannelError:
+        sessions = None
     lines = ["This home's keys are sealed with the new passphrase; the keystore sealed with the old one was "
              "overwritten and deleted. The old passphrase opens nothing here any more, the dashboard's login included.",
              "It still opens every copy of the keystore taken before (a backup, a copied card): if someone who knows "
