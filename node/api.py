@@ -180,11 +180,11 @@ def setup(app: web.Application, node: WebNode) -> None:
             log.warning("the HTTP API's admin token is now made from this device's key (the old one was a file in "
                         "the home, and any copy of the home held it): the old token no longer works; "
                         "`solnet admin-token` prints the new one")
-        app[TOKEN] = node.home.admin_token(node.keys)
-    except OSError as exc:  # a full disk must not keep the node from serving its peers
-        log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
-                    "restart the node", exc.strerror or exc)
-        app[TOKEN] = None
+    except OSError:
+        pass
+    read_token(app, node)
+    # `solnet end-sessions --api-token` made a new salt: the token is read again (the old one ends at once)
+    node.sign_outs.append(lambda: read_token(app, node))
     app.middlewares.append(json_errors)
     add = app.router.add_get  # HEAD too, answered as GET without the body (node/openapi.json says so)
     add(f"{PREFIX}/openapi.json", openapi)
@@ -204,6 +204,18 @@ def setup(app: web.Application, node: WebNode) -> None:
         await stop_feed(node)
 
     app.on_shutdown.append(closing)
+
+
+def read_token(app: web.Application, node: WebNode) -> int:
+    """The admin token, made again from the home's salt (a new salt: a new token). No logins ended
+    here that a count could say (0)."""
+    try:
+        app[TOKEN] = node.home.admin_token(node.keys)
+    except OSError as exc:  # a full disk must not keep the node from serving its peers
+        log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
+                    "restart the node", exc.strerror or exc)
+        app[TOKEN] = None
+    return 0
 
 
 # --- auth and parameters --------------------------------------------------------------------------
@@ -587,6 +599,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     resume from), for bots. Keep-alive comments every 15 s; the stream ends after an hour and the
     client reconnects with Last-Event-ID, missing nothing that is still live."""
     node = require_token(request)
+    opened_with = request.app[TOKEN]  # a new token (`solnet end-sessions --api-token`) ends this stream
     check_params(request, ("region", "since_n"), repeatable=("region",))
     regions = _regions_param(request)
     since = _since_param(request)
@@ -628,7 +641,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ALERT_STREAM_LIFETIME_S
         closing = request.app[CLOSING]
-        while not closing.is_set() and loop.time() < deadline:
+        while not closing.is_set() and loop.time() < deadline and request.app[TOKEN] == opened_with:
             if sub.missed_after is not None and sub.queue.empty():
                 # The full queue dropped withdrawals (a revoked flooder's, all at once): sent now that
                 # every alert offered before them has gone, so none comes after its own withdrawal.
@@ -641,6 +654,8 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
                 withdrawal = max(withdrawal, upto)
                 continue
             alert = await _next_alert(sub, closing)
+            if request.app[TOKEN] != opened_with:  # the token it was opened with opens nothing now
+                break
             if alert is None:
                 await response.write(b": keepalive\n\n")
             elif alert.get("status") in TAKEN_BACK:

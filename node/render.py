@@ -800,6 +800,11 @@ JOURNAL_CLEARING = ("the node's log in the system journal if it ran as a service
 NOTIFICATIONS_CLEARING = ("the alerts a dashboard notified, kept with their region and words in the notification "
                           "centre of each device that showed them: clear them there")
 
+FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to: invite tokens and device tokens "
+                 "(`invite --out`, `vouch --out`), bundles (`export`, on a USB stick too) and sites (`export-site`); "
+                 "they name your group, peers' addresses or the events they hold: find them and destroy them "
+                 "(shred -u FILE)")
+
 
 def wipe_text(report: Any, home: str) -> str:
     """What `solnet wipe` did (node.wipe.WipeReport), for people."""
@@ -846,6 +851,8 @@ def wipe_text(report: Any, home: str) -> str:
     # A service's output (its warnings, when it ran) is kept by journald, and an OS keeps each browser
     # notification (an alert's region and words) in its notification centre: neither is the home's
     lines.append(f"  not touched: {JOURNAL_CLEARING}")
+    # What the node's commands wrote where they were told, outside the home: the wipe knows no list of them
+    lines.append(f"  not touched: {FILES_OUTSIDE}")
     lines.append(f"  not touched: {NOTIFICATIONS_CLEARING}")
     lines.append("To take part again, make a new node in a new folder (`solnet --home NEW_FOLDER init`), or here "
                  "once `solnet wipe --all` has removed the event log, and ask a member group for an invite."

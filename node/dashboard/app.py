@@ -1064,6 +1064,7 @@ def _forgetting(response: web.StreamResponse) -> web.StreamResponse:
 def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:
     """Add the dashboard's routes to the node's app."""
     dash = Dashboard(node, options or DashboardOptions())
+    node.sign_outs.append(dash.sessions.log_out_all)  # `solnet end-sessions`, `solnet passphrase`
 
     def get(path: str, handler: Handler) -> None:  # every page says a database failure as a page
         app.router.add_get(path, dash.storage_safe(handler))
