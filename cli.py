@@ -1430,7 +1430,8 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 def cmd_export_site(args: argparse.Namespace) -> int:
     """Write the public pages and feeds (node/public_site.py) as static files for any web host."""
-    from node import render, public_site
+    from node import heard_before, render, public_site
+    from node.cut_off import after_ms
     from node.dashboard.app import HERE as DASHBOARD, STATIC_LINKS, render_public
 
     if not args.dir.strip():
@@ -1440,8 +1441,13 @@ def cmd_export_site(args: argparse.Namespace) -> int:
                          f"(got {args.base_url[:80]!r})")
     log = home_of(args).log()
     data = public_site.public_data(log)
-    pages = {"index.html": render_public(data, args.lang, STATIC_LINKS),
-             "alerts.html": render_public(data, args.lang, {**STATIC_LINKS, "index": "index.html"}, alerts_only=True)}
+    # until when this home heard from the network (its node's last run, a sync): a copy left on a host
+    # for a week says since when, not "No public alert right now."
+    heard = heard_before.last_heard(log.store)  # (a running node linked to a peer saved it seconds ago)
+    as_of = None if heard is None else public_site.as_of(heard if data.now - heard >= after_ms() else None, data.now)
+    pages = {"index.html": render_public(data, args.lang, STATIC_LINKS, as_of=as_of),
+             "alerts.html": render_public(data, args.lang, {**STATIC_LINKS, "index": "index.html"}, alerts_only=True,
+                                          as_of=as_of)}
     files = public_site.site_files(data, pages, args.base_url)
     files["style.css"] = (DASHBOARD / "static" / "style.css").read_bytes()
     try:
@@ -2288,9 +2294,40 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_end_sessions(args: argparse.Namespace) -> int:
+    """Log out everywhere: a stolen session cookie, a login link sent to someone who left, (with
+    --api-token) the HTTP API's token copied from a script, open nothing from now on."""
+    from node import login_links
+    from node.admin_channel import end_sessions
+
+    home = home_of(args)
+    home.config()
+    links = login_links.forget_all(home.path)
+    if args.api_token:
+        home.admin_salt_path.unlink(missing_ok=True)  # the next token is made from a new one
+    sessions = end_sessions(home.path)  # (and the running node reads its token again)
+    said = [f"Deleted {links} unused login link(s)."]
+    if sessions is not None:
+        said.append(f"Ended {sessions} dashboard session(s): every browser must log in again.")
+    elif home.node_running():  # its channel is off (its log says why)
+        raise CliError(f"Deleted {links} unused login link(s), but the node running on {home.path} could not be told "
+                       "to end its dashboard sessions: restart it to end them.")
+    else:
+        said.append("No node runs on this home: no dashboard session is open (they end when the node stops).")
+    if args.api_token:
+        said.append("The HTTP API's admin token is a new one" + (
+            " from now on" if sessions is not None else " once the node starts") +
+            ": the old one opens nothing; `solnet admin-token` prints the new one (give it to your scripts).")
+    emit(args, {"login_links_deleted": links, "sessions_ended": sessions, "node_running": sessions is not None,
+                "api_token_changed": args.api_token}, "\n".join(said))
+    return 0
+
+
 def cmd_passphrase(args: argparse.Namespace) -> int:
     """Seal this home's keys under a new passphrase: the old one (seen typed, known to a coordinator
     who left) opens neither the keystore nor the dashboard's login from then on."""
+    from node import login_links
+    from node.admin_channel import ChannelError, end_sessions
     from node.home import PASSPHRASE_FILE_RECORD, read_new_passphrase
     from node.home_lock import LOCK_FILE, node_lock_holder
 
@@ -2303,6 +2340,13 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
     except OSError:
         service_file = None
     running = bool(node_lock_holder(home.path / LOCK_FILE))
+    # Whoever the old passphrase, or a link, logged in is out too (the passphrase is changed already: a
+    # node that cannot be told, an older one, is said below, not an error)
+    links = login_links.forget_all(home.path)
+    try:
+        sessions = end_sessions(home.path)
+    except ChannelError:
+        sessions = None
     lines = ["This home's keys are sealed with the new passphrase; the keystore sealed with the old one was "
              "overwritten and deleted. The old passphrase opens nothing here any more, the dashboard's login included.",
              "It still opens every copy of the keystore taken before (a backup, a copied card): if someone who knows "
@@ -2312,10 +2356,16 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
         lines.append(f"A service unlocks this home with the file {service_file}: put the new passphrase in it, in "
                      "place of the old one, before the node starts again" + (
                          f" (or name {args.new_file} in its $SOLNET_PASSPHRASE_FILE)." if args.new_file else "."))
-    if running:
-        lines.append("The node running on this home goes on with the keys it holds; dashboard sessions opened before "
-                     "last until they log out or 12 hours pass: restart the node to end them now.")
-    emit(args, {"changed": True, "node_running": running, "service_file": service_file}, "\n".join(lines))
+    if sessions is not None:
+        lines.append(f"The node running on this home goes on with the keys it holds; its {sessions} dashboard "
+                     f"session(s) opened before were ended and {links} unused login link(s) deleted: log in again.")
+    elif running:  # (its channel is off: its log says why)
+        lines.append("The node running on this home goes on with the keys it holds, and could not be told to end the "
+                     "dashboard sessions opened before: restart it to end them.")
+    lines.append("The HTTP API's admin token is unchanged (it is made from the device key): `solnet end-sessions "
+                 "--api-token` makes a new one.")
+    emit(args, {"changed": True, "node_running": running, "service_file": service_file, "sessions_ended": sessions,
+                "login_links_deleted": links}, "\n".join(lines))
     return 0
 
 
@@ -2621,6 +2671,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--new-file", metavar="FILE", help="read the new passphrase from FILE (its first line; readable by "
                                                       "you alone, outside the node's folder), e.g. a service's new "
                                                       "passphrase file")
+    p = add("end-sessions", cmd_end_sessions, "log out everywhere: end every dashboard session of the running node "
+                                              "and delete the unused login links")
+    p.add_argument("--api-token", action="store_true", help="also make a new admin token for the HTTP API (the old "
+                                                            "one stops working; give your scripts the new one)")
     add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
     p = add("export-site", cmd_export_site, "write the public pages and feeds (public alerts; actions, fundraisers and "
                                             "calendars of the groups that opt in) as static files into DIR")

@@ -159,6 +159,20 @@ def admin_token(home: Path) -> str | None:
                             "of another solnet version? Restart it.")
 
 
+def end_sessions(home: Path) -> int | None:
+    """Have the node running on `home` end every dashboard session and read its API token again (a
+    new salt: a new token); how many sessions were open, or None when no node listens there (none
+    runs: sessions end with the process). ChannelError for a node that cannot do it (an older one)."""
+    answer = ask(home, {"op": "end_sessions"})
+    if answer is None:
+        return None
+    ended = (answer.get("ok") or {}).get("sessions")
+    if isinstance(ended, int):
+        return ended
+    raise ChannelError(f"the node running on {home} could not end its dashboard sessions (a node of an older solnet "
+                       "version?): restart it to end them.")
+
+
 def _answer(stream: Any, on_wait: Callable[[dict[str, Any]], None] | None) -> dict[str, Any] | None:
     while True:
         line = stream.readline(MAX_LINE_BYTES + 1)

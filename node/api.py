@@ -180,11 +180,11 @@ def setup(app: web.Application, node: WebNode) -> None:
             log.warning("the HTTP API's admin token is now made from this device's key (the old one was a file in "
                         "the home, and any copy of the home held it): the old token no longer works; "
                         "`solnet admin-token` prints the new one")
-        app[TOKEN] = node.home.admin_token(node.keys)
-    except OSError as exc:  # a full disk must not keep the node from serving its peers
-        log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
-                    "restart the node", exc.strerror or exc)
-        app[TOKEN] = None
+    except OSError:
+        pass
+    read_token(app, node)
+    # `solnet end-sessions --api-token` made a new salt: the token is read again (the old one ends at once)
+    node.sign_outs.append(lambda: read_token(app, node))
     app.middlewares.append(json_errors)
     add = app.router.add_get  # HEAD too, answered as GET without the body (node/openapi.json says so)
     add(f"{PREFIX}/openapi.json", openapi)
@@ -204,6 +204,18 @@ def setup(app: web.Application, node: WebNode) -> None:
         await stop_feed(node)
 
     app.on_shutdown.append(closing)
+
+
+def read_token(app: web.Application, node: WebNode) -> int:
+    """The admin token, made again from the home's salt (a new salt: a new token). No logins ended
+    here that a count could say (0)."""
+    try:
+        app[TOKEN] = node.home.admin_token(node.keys)
+    except OSError as exc:  # a full disk must not keep the node from serving its peers
+        log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
+                    "restart the node", exc.strerror or exc)
+        app[TOKEN] = None
+    return 0
 
 
 # --- auth and parameters --------------------------------------------------------------------------
@@ -375,7 +387,7 @@ async def list_events(request: web.Request) -> web.StreamResponse:
         await refuse_unknown_regions(node, [region], reading_alerts=False)
     page = await node.db(_events_page, node.log, audience.opener_of(node), kind, author,
                          region, since_param(request), cursor, limit)
-    return json_response({**page, "limit": limit})
+    return json_response({**page, "limit": limit, **heard(node)})
 
 
 def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
@@ -432,10 +444,19 @@ def read_model(name: str) -> Handler:
         peers = node.peer_views(now_ms()) if name in ("regions", "groups") else None  # fresher than what it saved
         own = bytes.fromhex(node.home.config().group_id)  # this node's group: can it read the private parts?
         data, capped = await node.db(_read_model, node.log, audience.opener_of(node), name, region, limit, peers, own)
-        return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data})
+        return json_response({"view": name, "region": region, "limit": limit, "capped": capped, "items": data,
+                              **heard(node)})
 
     handler.__name__ = f"get_{name}"
     return handler
+
+
+def heard(node: WebNode) -> dict[str, int | None]:
+    """What a listing's answer says of how fresh it is: since when (ms) the node has heard from no other
+    node, if it counts as cut off (node/cut_off.py, the rule of /status and the dashboard's banner);
+    null while it hears from one. A bot polling /alerts read the same calm list from a node that had
+    heard nothing for a day as from one that had just synced."""
+    return {"cut_off_since": node.live_facts().get("cut_off_since")}
 
 
 def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,
@@ -578,6 +599,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     resume from), for bots. Keep-alive comments every 15 s; the stream ends after an hour and the
     client reconnects with Last-Event-ID, missing nothing that is still live."""
     node = require_token(request)
+    opened_with = request.app[TOKEN]  # a new token (`solnet end-sessions --api-token`) ends this stream
     check_params(request, ("region", "since_n"), repeatable=("region",))
     regions = _regions_param(request)
     since = _since_param(request)
@@ -619,7 +641,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ALERT_STREAM_LIFETIME_S
         closing = request.app[CLOSING]
-        while not closing.is_set() and loop.time() < deadline:
+        while not closing.is_set() and loop.time() < deadline and request.app[TOKEN] == opened_with:
             if sub.missed_after is not None and sub.queue.empty():
                 # The full queue dropped withdrawals (a revoked flooder's, all at once): sent now that
                 # every alert offered before them has gone, so none comes after its own withdrawal.
@@ -632,6 +654,8 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
                 withdrawal = max(withdrawal, upto)
                 continue
             alert = await _next_alert(sub, closing)
+            if request.app[TOKEN] != opened_with:  # the token it was opened with opens nothing now
+                break
             if alert is None:
                 await response.write(b": keepalive\n\n")
             elif alert.get("status") in TAKEN_BACK:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from crypto.errors import KeystoreError, WrongPassphrase
 from node import disk, own_marks
+from node.login_links import FOLDER as LOGIN_LINKS
 from node.environment import (BUNDLE_PASSPHRASE_ENV, HOME_ENV, PASSPHRASE_ENV, PASSPHRASE_FILE_ENV,  # noqa: F401
                               PROXY_ENV)
 from node.home_lock import LOCK_FILE, STARTING_FILE, hold_exclusive, node_lock_holder
@@ -419,9 +420,12 @@ class Home:
     def private_files(self) -> tuple[Path, ...]:
         """The files of a home; each is made mode 0600 (the home itself 0700)."""
         db = self.db_path
+        # (the lock, the starting mark and the passphrase file's record too: a restored 0644 one kept
+        # its mode, os.open's mode counting only for a new file, and the record names where the
+        # passphrase is kept)
         return (self.config_path, self.keystore_path, self.admin_salt_path,
                 db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), own_marks.path_for(db),
-                self.path / STARTING_FILE)
+                self.path / STARTING_FILE, self.lock_path, self.path / PASSPHRASE_FILE_RECORD)
 
     def _tighten_modes(self) -> None:
         """Homes made by earlier versions, or copied back from a backup, a USB stick's FAT or `rsync`
@@ -434,7 +438,15 @@ class Home:
                 os.chmod(self.path, 0o700)
         except OSError:  # absent yet, or not ours to change
             pass
-        for path in self.private_files:
+        links = self.path / LOGIN_LINKS
+        try:
+            st = os.lstat(links)
+            if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and st.st_mode & 0o077:
+                os.chmod(links, 0o700)  # (one others may write to is refused by login_links, not mended)
+            closing = [links / name for name in os.listdir(links)] if stat.S_ISDIR(st.st_mode) else []
+        except OSError:  # none made yet, or not ours
+            closing = []
+        for path in (*self.private_files, *closing):
             try:
                 st = os.lstat(path)
                 if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:

@@ -118,6 +118,28 @@ def redeem(home: Path, token: str | None, *, now_ms: int | None = None) -> bool:
     return now < expires and (made is None or made - CLOCK_SLACK_MS <= now)
 
 
+def forget_all(home: Path) -> int:
+    """Delete every unused link of this home (`solnet end-sessions`, a new passphrase): one sent to a
+    coordinator who left, or read over a shoulder, logs no one in from now on. How many there were."""
+    try:
+        folder = _open_own_folder(home)
+    except FileNotFoundError:  # no link was ever made here
+        return 0
+    except PermissionError:  # not this user's: `redeem` takes none of its links either
+        return 0
+    forgotten = 0
+    try:
+        for name in os.listdir(folder):
+            try:
+                os.unlink(name, dir_fd=folder)
+            except FileNotFoundError:  # used or tidied away meanwhile
+                continue
+            forgotten += not name.startswith(".")
+    finally:
+        os.close(folder)
+    return forgotten
+
+
 def _open_own_folder(home: Path) -> int:
     """A descriptor of the home's link folder, if this user made it and no other may write to it;
     OSError otherwise. In a home others may write to, another user could make the folder and put a

@@ -113,6 +113,8 @@ class WebNode(Protocol):
 
     home: Home
     keys: NodeKeys
+    # Called by `solnet end-sessions` over the local channel: each ends logins (returns how many)
+    sign_outs: list[Callable[[], int]]
 
     @property
     def log(self) -> EventLog: ...

@@ -25,6 +25,7 @@ from node.log import EventLog, now_ms
 from node.views import reader_of, view
 
 MAX_ITEMS = 200  # per feed or page section
+MINUTE_MS, HOUR_MS = 60_000, 3_600_000  # (the steps of `as_of`)
 DEFAULT_ACTION_HOURS = 2  # an action without an end shows as this long in a calendar
 # How long an all clear stays on the public page and feed: a person who saw the alert in a camp
 # must learn that it ended (an alert that vanished reads as a page that failed), for about a day.
@@ -56,6 +57,17 @@ class PublicData:
         times = [t for item in items for t in (item.get("ts"), item.get("updated_at"), item.get("cleared_at")) if t]
         times += [w["withdrawn_at"] for w in self.withdrawn]
         return max(times, default=None)
+
+
+def as_of(cut_off_since: int | None, now: int) -> int:
+    """Until when the public pages' facts were heard from the network: now (to the minute) while the
+    node hears from another node, else when it last did (node/cut_off.py), to the hour before. "No
+    public alert right now." from a node that had heard nothing for a day read as calm to people
+    with no node of their own. The time alone, never why, and a cut-off's to the hour: the exact
+    minute a node lost its last link would tell whoever reads the page when a peer went down."""
+    if cut_off_since is None:
+        return now - now % MINUTE_MS
+    return cut_off_since - cut_off_since % HOUR_MS
 
 
 def opted_in_groups(log: EventLog) -> set[bytes]:

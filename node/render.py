@@ -21,6 +21,7 @@ from crypto.keys import short_id
 from events.kinds import DEFAULT_UNIT, KINDS
 from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
+from node.clock import now_ms
 from node.words import local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
 
 # What `solnet ls` says of an event whose content this node does not hold (the signed header stays).
@@ -485,11 +486,15 @@ def gone_mark(item: dict[str, Any]) -> str:
     return f" [{GONE_WORDS[item['group_gone']]}]" if item.get("group_gone") else ""
 
 
-def action_when(action: dict[str, Any]) -> str:
+def action_when(action: dict[str, Any], now: int | None = None) -> str:
     """When an action of the lists to come is: its start, and its end when it says one (a rota or a
-    camp that started weeks ago and runs on read as long over, dated by its start alone)."""
+    camp that started weeks ago and runs on read as long over, dated by its start alone). With `now`,
+    one already started is said under way: the desk's "next action: 07:00 Distribution" read at 09:00
+    (an action with no end is listed for 3 hours after its start) looked like a mistyped date."""
     ends = action.get("ends_at")
-    return f"{local_time(action['starts_at'])}" + (f" until {local_time(ends)}" if ends else "")
+    started = now is not None and action["starts_at"] <= now
+    return (f"{'under way since ' if started else ''}{local_time(action['starts_at'])}"
+            + (f"{',' if started else ''} until {local_time(ends)}" if ends else ""))
 
 
 def action_change(f: dict[str, Any]) -> str:
@@ -720,7 +725,7 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     a = r.get("next_action")
     shared = (f" [shared with {shared_text(a['shared_with'], group_names or {})} only]"
               if a and a.get("shared_with") else "")
-    lines.append("  next action: " + (f"{action_when(a)} {a['title']} ({words(a['type'])}){shared}" if a
+    lines.append("  next action: " + (f"{action_when(a, now_ms())} {a['title']} ({words(a['type'])}){shared}" if a
                                       else "none in the next 7 days"))
     funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
              + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") + _sum_shared(f)
@@ -795,6 +800,11 @@ JOURNAL_CLEARING = ("the node's log in the system journal if it ran as a service
 NOTIFICATIONS_CLEARING = ("the alerts a dashboard notified, kept with their region and words in the notification "
                           "centre of each device that showed them: clear them there")
 
+FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to: invite tokens and device tokens "
+                 "(`invite --out`, `vouch --out`), bundles (`export`, on a USB stick too) and sites (`export-site`); "
+                 "they name your group, peers' addresses or the events they hold: find them and destroy them "
+                 "(shred -u FILE)")
+
 
 def wipe_text(report: Any, home: str) -> str:
     """What `solnet wipe` did (node.wipe.WipeReport), for people."""
@@ -841,6 +851,8 @@ def wipe_text(report: Any, home: str) -> str:
     # A service's output (its warnings, when it ran) is kept by journald, and an OS keeps each browser
     # notification (an alert's region and words) in its notification centre: neither is the home's
     lines.append(f"  not touched: {JOURNAL_CLEARING}")
+    # What the node's commands wrote where they were told, outside the home: the wipe knows no list of them
+    lines.append(f"  not touched: {FILES_OUTSIDE}")
     lines.append(f"  not touched: {NOTIFICATIONS_CLEARING}")
     lines.append("To take part again, make a new node in a new folder (`solnet --home NEW_FOLDER init`), or here "
                  "once `solnet wipe --all` has removed the event log, and ask a member group for an invite."

@@ -19,7 +19,8 @@ there (its device id, until 2026-12-05), or linked the node's addresses (a keyed
 key, the same at every address). The CSRF token of a form is an HMAC of the
 session id under a per-process secret, so it needs no storage and changes with the session; every
 POST must carry it. Logged-in sessions are kept in memory (bounded, with an expiry) and die with
-the process.
+the process, or all at once when the node's user asks (`solnet end-sessions`, `solnet passphrase`,
+through the node's local channel).
 
 Failed passphrase logins are throttled, never per address: behind a relay every visitor has the
 same one, and an attacker has many. Browsers this node does not know share one count (5 failures a
@@ -130,6 +131,15 @@ class Sessions:
     def log_out(self, session_id: str | None) -> None:
         if session_id:
             self._logged_in.pop(session_id, None)
+
+    def log_out_all(self) -> int:
+        """End every logged-in session (`solnet end-sessions`, a new passphrase): a session cookie
+        copied from a coordinator's laptop, or the browser of one who left, is nobody's admin from
+        now on. How many were still open."""
+        now = time.monotonic()
+        ended = sum(1 for expiry in self._logged_in.values() if expiry > now)
+        self._logged_in.clear()
+        return ended
 
 
 class LoginThrottle:

@@ -191,6 +191,8 @@ class Dashboard:
             "lang_links": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
             "since": self.node.last_stored_n if logged_in else None, "flash": None,
             "errors": {}, "general_error": None,  # a failed form: by field, and what concerns none
+            # Said on every page the admin reads (templates/cut_off.html), not on the overview alone
+            "cut_off": self._cut_off() if logged_in else None,
         }
         request[DASH] = ctx
         # A visitor not logged in is given a cookie by the login pages alone: their forms' CSRF token is
@@ -360,8 +362,6 @@ class Dashboard:
         problem = facts.get("storage_problem")
         health["storage"] = None if problem is None else {
             "full": bool(facts.get("storage_full")), "problem": problem, "needed_mb": max(1, facts.get("space_needed", 0) >> 20)}
-        health["cut_off_minutes"] = self._cut_off_minutes(facts.get("cut_off_since"))
-        health["cut_off"] = health["cut_off_minutes"] is not None
         behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
         health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
@@ -380,15 +380,22 @@ class Dashboard:
         # the close ones, as `solnet view` and the API refuse it (node/known_regions.py)
         close = await self.node.db(unknown_region, self.node.log, region,
                                    lambda: self.node.home.config().region) if region else None
+        # (from the facts the quiet token is drawn with)
+        ctx["cut_off"] = self._cut_off_of(facts.get("cut_off_since"))
         return {**ctx, **data, "health": health, "region": region, "region_close": close, "title": ctx["t"]("overview.title"),
                 "fragment": "/fragment/overview" + suffix,
                 "quiet": self._quiet(facts, [a["expires"] for a in (*data["alerts"], *data["alerts_folded"])])}
 
+    def _cut_off(self) -> dict[str, int] | None:
+        """Since when (ms) and for how many minutes this node has heard from no peer, if it counts as
+        cut off (node/cut_off.py); None if it does not."""
+        return self._cut_off_of(self.node.live_facts().get("cut_off_since"))
+
     @staticmethod
-    def _cut_off_minutes(cut_off_since: int | None) -> int | None:
-        """For how many minutes this node has heard from no peer, if it counts as cut off (the node's
-        `cut_off_since`: node/cut_off.py, the rule `solnet status` follows too); None if it does not."""
-        return None if cut_off_since is None else (now_ms() - cut_off_since) // 60_000
+    def _cut_off_of(since: int | None) -> dict[str, int] | None:
+        """The banner's facts of a node cut off since `since` (the node's `cut_off_since`: node/cut_off.py,
+        the rule `solnet status` follows too): since when, for how many minutes; None if it is not."""
+        return None if since is None else {"since": since, "minutes": (now_ms() - since) // 60_000}
 
     @staticmethod
     def _page_number(request: web.Request, key: str) -> int:
@@ -850,10 +857,12 @@ class Dashboard:
         links = {code: f"{request.path}?lang={code}" for code in i18n.LANGUAGES}
         served = {**SERVED_LINKS, "index": f"/public/?lang={lang}"}  # (no cookie keeps the language: the link does)
 
-        async def make(data: public_site.PublicData) -> str:
-            return render_public(data, lang, served, alerts_only=alerts_only, lang_links=links)
+        as_of = public_site.as_of(self.node.live_facts().get("cut_off_since"), now_ms())
 
-        html = await self.public.answer(("page", alerts_only, lang), make)
+        async def make(data: public_site.PublicData) -> str:
+            return render_public(data, lang, served, alerts_only=alerts_only, lang_links=links, as_of=as_of)
+
+        html = await self.public.answer(("page", alerts_only, lang, as_of), make)
         return self.finish(request, web.Response(text=html, content_type="text/html"))
 
     async def public_feed(self, request: web.Request) -> web.StreamResponse:
@@ -992,12 +1001,13 @@ FEED_TYPES = {"atom": "application/atom+xml", "ics": "text/calendar"}
 
 
 def render_public(data: Any, lang: str, links: dict[str, str], *, alerts_only: bool = False,
-                  lang_links: dict[str, str] | None = None) -> str:
-    """A public page (templates/public.html): the served one and the one `solnet export-site` writes."""
+                  lang_links: dict[str, str] | None = None, as_of: int | None = None) -> str:
+    """A public page (templates/public.html): the served one and the one `solnet export-site` writes.
+    `as_of`: until when its facts were heard from the network (public_site.as_of; None: never)."""
     t = i18n.Translator(lang)
     title = t("public.alerts_page_title" if alerts_only else "public.title")
     return render_page("public.html", {"t": t, "lang": t.lang, "data": data, "links": links, "title": title,
-                                       "alerts_only": alerts_only, "lang_links": lang_links or {}})
+                                       "alerts_only": alerts_only, "lang_links": lang_links or {}, "as_of": as_of})
 
 
 CARRY = "carry."  # the prefix of a publish form's fields carried through the login page
@@ -1054,6 +1064,7 @@ def _forgetting(response: web.StreamResponse) -> web.StreamResponse:
 def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:
     """Add the dashboard's routes to the node's app."""
     dash = Dashboard(node, options or DashboardOptions())
+    node.sign_outs.append(dash.sessions.log_out_all)  # `solnet end-sessions`, `solnet passphrase`
 
     def get(path: str, handler: Handler) -> None:  # every page says a database failure as a page
         app.router.add_get(path, dash.storage_safe(handler))

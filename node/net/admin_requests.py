@@ -68,6 +68,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
             return {"ok": {"peers": await live_peers(node)}}
         if op == "admin_token":  # made from the unlocked device key: only the running node can tell it
             return {"ok": {"token": node.home.admin_token(node.keys)}}
+        if op == "end_sessions":  # every dashboard session ends, the API reads its token again
+            return {"ok": {"sessions": sum(end() for end in node.sign_outs)}}
         if op == "publish":
             event = await _publish(node, request, say, closing)
             if event.kind == "alert.update":  # on the public pages with its alert, if that is public

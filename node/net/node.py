@@ -104,6 +104,8 @@ class Node:
         self.feed = ChangeFeed()
         self.commits = GroupCommit(self._db_thread, self._opened, self._committed)
         self.admin_socket = AdminSocket(home.path, partial(admin_requests.serve, self))
+        # What ends its logins at its user's word (`solnet end-sessions`): the dashboard's sessions, the API's token
+        self.sign_outs: list[Callable[[], int]] = []
         self.watcher = Watcher(self._db_thread, self._opened, keys, feed=self.feed, router=self.router,
                                credentials=self.credentials, drop_revoked=self._drop_revoked,
                                learn_announced=self.directory.learn_announced, failed=self.storage_failed)

@@ -83,3 +83,37 @@ def test_a_change_cut_short_after_its_link_keeps_the_keys(network, cli):
     home.change_passphrase(keys, NEW)
     assert read_keystore(keystore, NEW).device.public == keys.device.public
     assert not (network.a / "keystore.old.tmp").exists()
+
+
+def test_a_running_node_that_cannot_end_its_sessions_is_said_and_the_change_stands(network, cli, tmp_path):
+    """A node of an older version answers `end_sessions` as a request it does not take: the new
+    passphrase is in place all the same, and the words say to restart the node to end the sessions."""
+    import fcntl
+    import json
+    import socket
+    import threading
+
+    home = network.a
+    lock = os.open(home / "node.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a node runs here
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(home / "node.sock"))
+    server.listen(1)
+    server.settimeout(30)
+
+    def older_node() -> None:
+        with server.accept()[0] as conn:
+            conn.makefile("rb").readline()
+            conn.sendall(json.dumps({"error": {"type": "usage", "message": "unknown request 'end_sessions'",
+                                               "exit_code": 2}}).encode() + b"\n")
+
+    answering = threading.Thread(target=older_node, daemon=True)
+    answering.start()
+    try:
+        done = cli.run(home, "passphrase", "--new-file", _secret_file(tmp_path, NEW))
+    finally:
+        answering.join(30)
+        server.close()
+        os.close(lock)
+    assert "could not be told to end the dashboard sessions" in done.stdout and "restart it" in done.stdout, done.stdout
+    assert read_keystore(home / "keystore", NEW).device.public.hex() == network.device_a
