@@ -63,6 +63,9 @@ SILENT_LINK = ("its link carried nothing: it answered the dial, then sent nothin
 # ... and one cut before its first round ended by a frame that did not authenticate, or closed without a word
 CUT_LINK = ("its link was cut before its first round ended, by a frame that did not authenticate or a close without "
             "a word from it (someone on the path may be altering its data, or its node stops at once)")
+# ... and one that carried rounds but ended before it lasted long enough to forgive the failures before it
+SHORT_LINK = ("its link ended before it had lasted a minute (someone on the path may be cutting its links, or the "
+              "connection is unsteady)")
 DUPLICATE_WORDS = "this node already holds a link it dialled with your device, at another of your addresses"
 
 
@@ -354,13 +357,19 @@ class Links:
         overlay = self._directory.overlay
         peer = overlay.book.get(address)
         if peer is not None:
-            before = peer.last_error
+            before = peer.failed_with  # (kept through the links in between, unlike last_error)
             delay = (overlay.link_silent(address, now_ms(), why) if silent
                      else overlay.dial_failed(address, now_ms(), why, refused=refused))
-            if why != before or worth_saying_again(peer.failures):
-                seconds = delay / 1000  # (a delay under a second read "next try in 0 s")
-                log.info("cannot reach %s (%s); %s in a row, next try in %s s", self._directory.label(address),
-                         why, plural(peer.failures, "failure"), f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}")
+            self._say_failed(address, why, before, delay)
+
+    def _say_failed(self, address: str, why: str, before: str | None, delay: int) -> None:
+        """Log a failure of `address` (`before`: the reason of the failure before it in a row): a
+        new reason at once, one that repeats at the 1st, 2nd, 4th... failure in a row."""
+        peer = self._directory.overlay.book.get(address)
+        if peer is not None and (why != before or worth_saying_again(peer.failures)):
+            seconds = delay / 1000  # (a delay under a second read "next try in 0 s")
+            log.info("cannot reach %s (%s); %s in a row, next try in %s s", self._directory.label(address),
+                     why, plural(peer.failures, "failure"), f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}")
 
     # --- serving a link -----------------------------------------------------------------------------
     async def _serve(self, link: Link) -> None:
@@ -400,8 +409,13 @@ class Links:
             if link.address and overlay.book.get(link.address) is not None:  # not removed meanwhile
                 if not self.stopping and (cut := _silent_from_the_start(link, peer)) is not None:
                     self._dial_failed(link.address, cut, silent=True)
+                elif self.stopping:
+                    overlay.disconnected(link.address, now_ms(), None)
                 else:
-                    overlay.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
+                    before = overlay.book.get(link.address).failed_with  # (there: see above)
+                    delay = overlay.disconnected(link.address, now_ms(), "connection closed", SHORT_LINK)
+                    if delay is not None:  # it ended before it lived long enough (sync/overlay.py: STABLE_LINK_MS)
+                        self._say_failed(link.address, SHORT_LINK, before, delay)
             if inbound is not None and not any(other.peer_device == link.peer_device for other in self.open()):
                 overlay.inbound_ended(inbound)
             log.info("%s disconnected", name)
