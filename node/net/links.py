@@ -414,7 +414,9 @@ class Links:
                 else:
                     before = overlay.book.get(link.address).failed_with  # (there: see above)
                     delay = overlay.disconnected(link.address, now_ms(), "connection closed", SHORT_LINK)
-                    if delay is not None:  # it ended before it lived long enough (sync/overlay.py: STABLE_LINK_MS)
+                    # It ended before it lived long enough (sync/overlay.py: STABLE_LINK_MS): said once
+                    # it happens again (one alone is a peer stopping or restarting, as a link that lasted).
+                    if delay is not None and overlay.book.get(link.address).failures > 1:
                         self._say_failed(link.address, SHORT_LINK, before, delay)
             if inbound is not None and not any(other.peer_device == link.peer_device for other in self.open()):
                 overlay.inbound_ended(inbound)

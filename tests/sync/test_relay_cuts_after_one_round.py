@@ -7,7 +7,7 @@ dialler redial within 2 s for ever: a signed handshake and credentials on both n
 the "cannot reach" line each time). Now a dialled link's failures are forgiven only once it has
 lived STABLE_LINK_MS (sync/overlay.py): a shorter one counts as one more failure in a row, its
 backoff growing (within 30 s: a path that carries rounds is tried again soon), the device not
-penalised; the log says a reason that repeats only at the 1st, 2nd, 4th... failure in a row.
+penalised; the log says it at the 2nd, 4th, 8th... such link in a row.
 """
 from __future__ import annotations
 
@@ -64,5 +64,6 @@ async def test_links_cut_after_their_first_round_back_the_address_off_growing(ne
         assert rounds[:LINKS] == list(range(1, LINKS + 1)), "a round completed on each link"
         assert all(conn.flipped == 1 for conn in relay.conns[:LINKS]), "each link had one frame altered after it"
         assert not peer.is_banned(now_ms()) and peer.current_penalty(now_ms()) == 0, "the device is not penalised"
-        assert said_in_a_row(caplog.records) == [1, 2, 4], "the reason, the same each time, said at the 1st, 2nd and 4th only"
+        # (one alone is not said: a peer stopping or restarting, as after a link that lasted)
+        assert said_in_a_row(caplog.records) == [2, 4], "the reason, the same each time, said at the 2nd and 4th only"
 
