@@ -270,15 +270,15 @@ class Overlay:
 
     def disconnected(self, address: str, now: int, error: str | None, short_error: str | None = None) -> int | None:
         """A link this node dialled ended (`error` None: a clean close, redialled after the base
-        delay). The delay (ms) before the next dial if it counted as a failure in a row (an error,
-        and the link lived less than `stable_link_ms`: see STABLE_LINK_MS; the error recorded is
-        then `short_error`, if given), else None."""
+        delay). The delay (ms) before the next dial if it counted as a failure in a row, else None:
+        it does when it was cut in a way someone on the path can bring about (`short_error` given,
+        the error then recorded) and lived less than `stable_link_ms` (see STABLE_LINK_MS)."""
         self.outbound.discard(address)
         peer = self.book.get(address)
         if peer is None:
             return None
-        if error is not None and peer.connected_since is not None and now - peer.connected_since < self.stable_link_ms:
-            return self.book.link_short(address, now, short_error or error, SHORT_LINK_CAP_MS)
+        if short_error is not None and peer.connected_since is not None and now - peer.connected_since < self.stable_link_ms:
+            return self.book.link_short(address, now, short_error, SHORT_LINK_CAP_MS)
         # The link ends now, so the peer is within its return window: retried within RETURN_CAP_MS.
         self.book.disconnected(address, now, error, RETURN_CAP_MS)
         return None

@@ -66,6 +66,9 @@ CUT_LINK = ("its link was cut before its first round ended, by a frame that did 
 # ... and one that carried rounds but ended before it lasted long enough to forgive the failures before it
 SHORT_LINK = ("its link ended before it had lasted a minute (someone on the path may be cutting its links, or the "
               "connection is unsteady)")
+# How a link ends when someone on the path cuts it: silence ('timeout', held data), a frame that did
+# not authenticate, a close without the peer's word. Any other end is this node's doing or the peer's word.
+PATH_CUTS = ("timeout", UNPROVEN, DROPPED)
 DUPLICATE_WORDS = "this node already holds a link it dialled with your device, at another of your addresses"
 
 
@@ -95,7 +98,7 @@ def _silent_from_the_start(link: Link, peer: PeerLink) -> str | None:
         return None
     if peer.cut.reason == "timeout":
         return SILENT_LINK
-    return CUT_LINK if peer.cut.reason in (UNPROVEN, DROPPED) else None
+    return CUT_LINK if peer.cut.reason in PATH_CUTS else None
 
 
 def refusal_words(exc: HandshakeError, refuser: HandshakeError | None = None) -> str:
@@ -413,7 +416,11 @@ class Links:
                     overlay.disconnected(link.address, now_ms(), None)
                 else:
                     before = overlay.book.get(link.address).failed_with  # (there: see above)
-                    delay = overlay.disconnected(link.address, now_ms(), "connection closed", SHORT_LINK)
+                    # Cut as someone on the path can cut it (not closed by this node, nor with the
+                    # peer's word: a peer stopping, a link replaced or dropped from an overfull view)
+                    on_path = peer.cut is not None and peer.cut.reason in PATH_CUTS
+                    delay = overlay.disconnected(link.address, now_ms(), "connection closed",
+                                                 SHORT_LINK if on_path else None)
                     # It ended before it lived long enough (sync/overlay.py: STABLE_LINK_MS): said once
                     # it happens again (one alone is a peer stopping or restarting, as a link that lasted).
                     if delay is not None and overlay.book.get(link.address).failures > 1:

@@ -52,3 +52,15 @@ def test_a_link_that_lasts_a_minute_forgives_the_failures_before_it() -> None:
     assert overlay.disconnected(ADDRESS, now, "connection closed", "cut short") is None
     assert peer.failures == 1 and peer.failed_with is None and peer.last_error == "connection closed"
     assert peer.next_attempt - now <= 2_000, "a peer lost after a steady link is redialled within seconds"
+
+
+def test_a_link_ended_by_either_node_s_word_forgives_as_before() -> None:
+    """Only a cut someone on the path can bring about counts (node/net/links.py passes `short_error`
+    then): a link this node dropped, or one the peer closed saying why (stopping), does not."""
+    overlay, now = _overlay(), 1_000_000
+    for _ in range(5):
+        overlay.connected(ADDRESS, now, DEVICE)
+        now += 1_000
+        assert overlay.disconnected(ADDRESS, now, "connection closed") is None
+        assert overlay.book.get(ADDRESS).failures == 1
+        now += 2_000
