@@ -59,6 +59,16 @@ CONFIGURED_LONG_RETRY_MS = 30_000
 # seconds of its return. A failed dial is one refused connection (or one proxy attempt), so this costs little.
 RETURN_WINDOW_MS = 600_000
 RETURN_CAP_MS = 2_000
+# A link this node dialled forgives the failures before it only once it has lived this long. A
+# completed round forgave them until 2026-12-06: a relay on the path that let each link's first
+# round through and altered the next frame had the node redial within 2 s for ever (a signed
+# handshake and credentials on both nodes each time). A shorter link that carried rounds counts as
+# one more failure in a row, its backoff growing within SHORT_LINK_CAP_MS (the path carries rounds:
+# an honest flaky link, or an honest peer restarting, is tried again within seconds, then half a
+# minute); any link that lasts a minute forgives all. The relay now gets a link every ~15 s at most,
+# or one a minute that it must carry.
+STABLE_LINK_MS = 60_000
+SHORT_LINK_CAP_MS = 30_000
 SHUFFLE_SHARE = 0.5  # the part of the passive view replaced by a shuffle
 SOURCES = ("config", "invite", "announce")  # in order of precedence
 
@@ -102,6 +112,7 @@ class Overlay:
         self._inbound_group: dict[str, bytes] = {}  # of `inbound`: the group each speaks for
         self.outbound: set[str] = set()  # addresses this node dialled and whose link is open
         self.blocked: set[str] = set()
+        self.stable_link_ms = STABLE_LINK_MS  # (a test shortens it)
 
     # --- what the node learns -------------------------------------------------------------------
     def learn(self, address: str, source: str) -> bool:
@@ -257,12 +268,20 @@ class Overlay:
         self.book.connected(address, now, device)
         self.outbound.add(address)
 
-    def disconnected(self, address: str, now: int, error: str | None) -> None:
-        """A link this node dialled ended (`error` None: a clean close, redialled after the base delay)."""
+    def disconnected(self, address: str, now: int, error: str | None, short_error: str | None = None) -> int | None:
+        """A link this node dialled ended (`error` None: a clean close, redialled after the base
+        delay). The delay (ms) before the next dial if it counted as a failure in a row, else None:
+        it does when it was cut in a way someone on the path can bring about (`short_error` given,
+        the error then recorded) and lived less than `stable_link_ms` (see STABLE_LINK_MS)."""
         self.outbound.discard(address)
-        if self.book.get(address) is not None:
-            # The link ends now, so the peer is within its return window: retried within RETURN_CAP_MS.
-            self.book.disconnected(address, now, error, RETURN_CAP_MS)
+        peer = self.book.get(address)
+        if peer is None:
+            return None
+        if short_error is not None and peer.connected_since is not None and now - peer.connected_since < self.stable_link_ms:
+            return self.book.link_short(address, now, short_error, SHORT_LINK_CAP_MS)
+        # The link ends now, so the peer is within its return window: retried within RETURN_CAP_MS.
+        self.book.disconnected(address, now, error, RETURN_CAP_MS)
+        return None
 
     # --- the decision ---------------------------------------------------------------------------
     def links(self, dialling: set[str] = frozenset()) -> set[str]:

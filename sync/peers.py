@@ -103,6 +103,10 @@ class PeerState(Penalties):
     # The failures in a row before the link now open or last open: they count on if that link ends
     # silent before any round on it completed (`link_silent`), and are forgotten once one does.
     failures_before_link: int = 0
+    # The reason of the last failure in that run (kept through links that end before their failures
+    # are forgiven, unlike `last_error`, which a handshake clears): the log says a reason that
+    # repeats only at the 1st, 2nd, 4th... failure in a row (node/net/links.py).
+    failed_with: str | None = None
     next_attempt: int = 0
     last_attempt: int | None = None
     last_sync: int | None = None
@@ -222,11 +226,13 @@ class PeerBook:
         """Record a failed dial; returns the delay (ms) before the next attempt (at most `cap_ms`)."""
         peer = self._peer(address)
         peer.connected, peer.connected_since = False, None
-        peer.last_attempt, peer.last_error = now, error
+        peer.last_attempt, peer.last_error, peer.failed_with = now, error, error
         return self._backoff(peer, now, cap_ms)
 
     def connected(self, address: str, now: int, device: bytes) -> None:
-        """The handshake succeeded and the peer proved `device`: its failures are forgiven."""
+        """The handshake succeeded and the peer proved `device`: no failures while the link lasts,
+        those before it kept until it ends (`disconnected` forgives them, or `link_short` and
+        `link_silent` count on from them)."""
         if not isinstance(device, bytes) or len(device) != 32:
             raise ValueError("a peer device key is 32 bytes")
         peer = self._peer(address)
@@ -242,6 +248,7 @@ class PeerBook:
             raise ValueError("a peer device key is 32 bytes")
         peer = self._peer(address)
         peer.device, peer.failures, peer.failures_before_link, peer.last_error = device, 0, 0, None
+        peer.failed_with = None
 
     def link_silent(self, address: str, now: int, error: str, cap_ms: int | None = None) -> int:
         """The link to `address` ended silent before any round on it completed: a failed dial, the
@@ -251,12 +258,22 @@ class PeerBook:
         peer.failures, peer.failures_before_link = peer.failures_before_link, 0
         return self.connect_failed(address, now, error, cap_ms)
 
+    def link_short(self, address: str, now: int, error: str, cap_ms: int | None = None) -> int:
+        """The link to `address` carried rounds but ended before it lived long enough to forgive the
+        failures before it (sync/overlay.py: STABLE_LINK_MS): one more failure in a row, the backoff
+        growing from link to link (at most `cap_ms`), and the peer cut off since now. The delay (ms)
+        before the next attempt."""
+        self._peer(address).disconnected_at = now
+        return self.link_silent(address, now, error, cap_ms)
+
     def disconnected(self, address: str, now: int, error: str | None, cap_ms: int | None = None) -> None:
-        """The connection ended; after an error it is redialled with backoff (at most `cap_ms`),
-        else after the base delay."""
+        """The connection ended after it lived long enough: the failures before it are forgiven.
+        After an error it is redialled with backoff (at most `cap_ms`), else after the base delay."""
         peer = self._peer(address)
         peer.connected, peer.connected_since = False, None
         peer.disconnected_at = now
+        peer.failures = peer.failures_before_link = 0
+        peer.failed_with = None
         if error is not None:
             peer.last_error = error
             self._backoff(peer, now, cap_ms)
@@ -273,14 +290,17 @@ class PeerBook:
         peer = self.get(address)
         if peer is not None:
             peer.failures = peer.failures_before_link = 0
+            peer.failed_with = None
             peer.next_attempt = min(peer.next_attempt, now)
 
     def synced(self, address: str, now: int, *, received: int, sent: int, lag: int) -> None:
         if min(received, sent, lag) < 0:
             raise ValueError("received, sent and lag cannot be negative")
         peer = self._peer(address)
+        # A completed round forgives nothing by itself: a relay on the path let one round of each
+        # link through and cut the next, and the node redialled within 2 s for ever (see
+        # sync/overlay.py: STABLE_LINK_MS).
         peer.last_sync = now
-        peer.failures_before_link = 0  # a round completed: the address works
         peer.received_events += received
         peer.sent_events += sent
         peer.lag = lag

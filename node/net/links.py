@@ -63,6 +63,12 @@ SILENT_LINK = ("its link carried nothing: it answered the dial, then sent nothin
 # ... and one cut before its first round ended by a frame that did not authenticate, or closed without a word
 CUT_LINK = ("its link was cut before its first round ended, by a frame that did not authenticate or a close without "
             "a word from it (someone on the path may be altering its data, or its node stops at once)")
+# ... and one that carried rounds but ended before it lasted long enough to forgive the failures before it
+SHORT_LINK = ("its link ended before it had lasted a minute (someone on the path may be cutting its links, or the "
+              "connection is unsteady)")
+# How a link ends when someone on the path cuts it: silence ('timeout', held data), a frame that did
+# not authenticate, a close without the peer's word. Any other end is this node's doing or the peer's word.
+PATH_CUTS = ("timeout", UNPROVEN, DROPPED)
 DUPLICATE_WORDS = "this node already holds a link it dialled with your device, at another of your addresses"
 
 
@@ -92,7 +98,7 @@ def _silent_from_the_start(link: Link, peer: PeerLink) -> str | None:
         return None
     if peer.cut.reason == "timeout":
         return SILENT_LINK
-    return CUT_LINK if peer.cut.reason in (UNPROVEN, DROPPED) else None
+    return CUT_LINK if peer.cut.reason in PATH_CUTS else None
 
 
 def refusal_words(exc: HandshakeError, refuser: HandshakeError | None = None) -> str:
@@ -354,13 +360,19 @@ class Links:
         overlay = self._directory.overlay
         peer = overlay.book.get(address)
         if peer is not None:
-            before = peer.last_error
+            before = peer.failed_with  # (kept through the links in between, unlike last_error)
             delay = (overlay.link_silent(address, now_ms(), why) if silent
                      else overlay.dial_failed(address, now_ms(), why, refused=refused))
-            if why != before or worth_saying_again(peer.failures):
-                seconds = delay / 1000  # (a delay under a second read "next try in 0 s")
-                log.info("cannot reach %s (%s); %s in a row, next try in %s s", self._directory.label(address),
-                         why, plural(peer.failures, "failure"), f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}")
+            self._say_failed(address, why, before, delay)
+
+    def _say_failed(self, address: str, why: str, before: str | None, delay: int) -> None:
+        """Log a failure of `address` (`before`: the reason of the failure before it in a row): a
+        new reason at once, one that repeats at the 1st, 2nd, 4th... failure in a row."""
+        peer = self._directory.overlay.book.get(address)
+        if peer is not None and (why != before or worth_saying_again(peer.failures)):
+            seconds = delay / 1000  # (a delay under a second read "next try in 0 s")
+            log.info("cannot reach %s (%s); %s in a row, next try in %s s", self._directory.label(address),
+                     why, plural(peer.failures, "failure"), f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}")
 
     # --- serving a link -----------------------------------------------------------------------------
     async def _serve(self, link: Link) -> None:
@@ -400,8 +412,19 @@ class Links:
             if link.address and overlay.book.get(link.address) is not None:  # not removed meanwhile
                 if not self.stopping and (cut := _silent_from_the_start(link, peer)) is not None:
                     self._dial_failed(link.address, cut, silent=True)
+                elif self.stopping:
+                    overlay.disconnected(link.address, now_ms(), None)
                 else:
-                    overlay.disconnected(link.address, now_ms(), None if self.stopping else "connection closed")
+                    before = overlay.book.get(link.address).failed_with  # (there: see above)
+                    # Cut as someone on the path can cut it (not closed by this node, nor with the
+                    # peer's word: a peer stopping, a link replaced or dropped from an overfull view)
+                    on_path = peer.cut is not None and peer.cut.reason in PATH_CUTS
+                    delay = overlay.disconnected(link.address, now_ms(), "connection closed",
+                                                 SHORT_LINK if on_path else None)
+                    # It ended before it lived long enough (sync/overlay.py: STABLE_LINK_MS): said once
+                    # it happens again (one alone is a peer stopping or restarting, as a link that lasted).
+                    if delay is not None and overlay.book.get(link.address).failures > 1:
+                        self._say_failed(link.address, SHORT_LINK, before, delay)
             if inbound is not None and not any(other.peer_device == link.peer_device for other in self.open()):
                 overlay.inbound_ended(inbound)
             log.info("%s disconnected", name)

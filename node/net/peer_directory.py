@@ -155,11 +155,12 @@ class PeerDirectory:
         backoff of its addresses is forgiven, so it is dialled within seconds if the overlay wants it."""
         now = now_ms()
         announced = await self._db_thread.run(self._announced_addresses)
-        for event_id, author, addresses, member in announced:
-            if not member:  # revoked, frozen or gone: its node is not one to dial (nor to hand credentials)
+        for event_id, author, addresses, counts in announced:
+            if not counts:  # superseded, or revoked, frozen or gone: not one to dial (nor to hand credentials)
                 continue
             new = event_id not in self._announcements
             self._announcements.add(event_id)
+            self._device_addresses.pop(author, None)  # (where its node is now: not where it was)
             for address in addresses:
                 if (is_own_address(address, self._own) or self.overlay.keeps_out(address)
                         or self.blocks.keeps_out(address) or author in self.blocks.devices_kept_out()):
@@ -178,13 +179,16 @@ class PeerDirectory:
 
     async def _forget_gone(self, announced: list[tuple[bytes, bytes, list[str], bool]]) -> None:
         """Forget the announced addresses (not configured ones) that only non-members announce now,
-        whichever came first, the revocation or the announcement: in the book (and the store, which
-        a restart reads) they were dialled, by every node, for as long as it ran."""
-        kept = set().union(*(addresses for _, _, addresses, member in announced if member))
-        for _, author, addresses, member in announced:
-            if member:
+        whichever came first, the revocation or the announcement, or only announcements superseded
+        since: in the book (and the store, which a restart reads) they were dialled, by every node,
+        for as long as it ran."""
+        kept = set().union(*(addresses for _, _, addresses, counts in announced if counts))
+        current = {author for _, author, _, counts in announced if counts}
+        for _, author, addresses, counts in announced:
+            if counts:
                 continue
-            self._device_addresses.pop(author, None)
+            if author not in current:
+                self._device_addresses.pop(author, None)
             for address in set(addresses) - kept:
                 peer = self.book.get(address)
                 if peer is None or peer.source != "announce" or address in self.overlay.configured:
@@ -303,14 +307,24 @@ class PeerDirectory:
 
     def _announced_addresses(self) -> list[tuple[bytes, bytes, list[str], bool]]:
         """(event id, author, its addresses as dialled (those that do not read as one left out),
-        whether the author is a member now) of every node.announce of another node."""
+        whether they count: the author is a member now and this is its newest readable announcement)
+        of every node.announce of another node.
+
+        Only a device's newest announcement says where its node is (node/net/announcer.py signs one
+        whenever its addresses change). Every one counted until 2026-12-06: the addresses a node
+        moved away from were dialled by every node for as long as it ran, and a member signing
+        announcements of 8 addresses each, at the ports of other services on 127.0.0.1 or the LAN,
+        had every node fill its peer book with them and send an HTTP request to one of them every
+        second or two, for ever (20 announcements: 161 addresses, 28 requests in 40 s)."""
         log = self._log()
-        out = []
-        for event_id, author, body in log.store.announcements(not_by=self._own_device):
+        out: list[tuple[bytes, bytes, list[str], bool]] = []
+        for event_id, author, body in log.store.announcements(not_by=self._own_device):  # each author's by seq
             try:
                 texts = list(unpack(body)["addresses"])
             except (InvalidEvent, KeyError, TypeError):
                 continue
+            if out and out[-1][1] == author:  # superseded by this newer one
+                out[-1] = (*out[-1][:3], False)
             out.append((event_id, author, dialable(texts), log.trust.signs_now(author)))
         return out
 

@@ -430,9 +430,9 @@ class EventTables(StoreBase):
 
     def announcements(self, *, not_by: bytes | None = None, by: bytes | None = None) -> list[tuple[bytes, bytes, bytes]]:
         """(id, author, body) of the stored node.announce events (not signed by `not_by`; `by`: only
-        those `by` signed, oldest first)."""
+        those `by` signed), each author's oldest first."""
         skip = self._find_k(not_by) if not_by is not None else None
-        where, args = "", ()
+        where, args = " ORDER BY a, seq", ()
         if by is not None:
             if (only := self._find_k(by)) is None:
                 return []

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 
 from node.demo.localnet import LocalNode
@@ -153,6 +155,12 @@ async def until(condition: Callable[[], bool], what: str, wait_s: float) -> None
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, f"not within {wait_s:.0f} s: {what}"
         await asyncio.sleep(0.05)
+
+
+def said_in_a_row(records: list[logging.LogRecord]) -> list[int]:
+    """The failures in a row said by each "cannot reach" line among `records` (node/net/links.py)."""
+    return [int(found.group(1)) for record in records if record.getMessage().startswith("cannot reach")
+            and (found := re.search(r"; (\d+) failures? in a row", record.getMessage()))]
 
 
 @contextlib.asynccontextmanager
