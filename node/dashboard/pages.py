@@ -34,9 +34,10 @@ CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first
 # MAX_ITEMS is reachable, in pages of MAX_ITEMS, as far as this many rows go (a bounded cost still).
 DEEP = 10 * CANDIDATES
 # Rows read per table to say, on a section's first page, how many come after it: exact up to this,
-# "more than" past it (the next page counts again, among DEEP rows). Counting among DEEP rows on every
-# first page was a third of the overview's time at 100k events (DESIGN section 10: < 100 ms a page),
-# for a figure nobody reads to the unit past a few hundred.
+# "N or more" past it (the rows past the cap may all be closed: "more than 50" was said of exactly
+# 50); the next page counts again, among DEEP rows. Counting among DEEP rows on every first page was
+# a third of the overview's time at 100k events (DESIGN section 10: < 100 ms a page), for a figure
+# nobody reads to the unit past a few hundred.
 COUNTED = 3 * CANDIDATES
 PAGED = {"support": "support_page", "needs": "needs_page", "fundraisers": "funds_page"}  # section: its page's query key
 PUBLISHABLE = ("action", "action.report", "action.update", "alert", "alert.update", "fundraiser", "fundraiser.update",
