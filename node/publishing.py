@@ -488,7 +488,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
     now = _after_own_steps(log, kind.name, fields, own, now)
     try:
-        check_effect(log, kind.name, fields, own, now)
+        check_effect(log, kind.name, fields, own, now, bytes(keys.device.public))
     except EffectRefused as exc:
         raise PublishError(str(exc), exc.field) from None
     if chosen and kind.name in UPDATES:
