@@ -694,7 +694,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
                 "peers": int(log.store.has_peers()),
                 "referral": publishing.referral_advice(log, kind.name, texts, to, keys),
-                "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None}
+                "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None,
+                "behind": publishing.behind_a_step_stamped_ahead(log, event)}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -757,6 +758,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if done.get("twice"):  # the other group recorded the same delivery: published all the same
         print(f"warning: {done['twice']}", file=sys.stderr)
+    if done.get("behind"):  # another device's step on the item is stamped after this one (its clock ahead)
+        print(f"warning: {done['behind']}", file=sys.stderr)
     if kind.name in ("action", "action.update"):  # (its own module: a raid alert through the node loads no rendering)
         from node.clock import now_ms
         from node.past_action import past_action_warning
