@@ -58,4 +58,9 @@ def test_pledges_add_up_and_are_not_warned_of(net: Net, tmp_path: Path) -> None:
     second = publishing.publish(log, phone, "fundraiser.update", {"fundraiser": fund.id.hex(), "pledge": "50"}, now=now)
     assert publishing.behind_a_step_stamped_ahead(log, second) is None
     [item] = view(log, "fundraisers", now=now)
-    assert item["pledged"] == 15000  # (in cents)
+    assert item["pledged"] == 15000 and item["pledges"] == 2  # (in cents): the second adds to the first
+    # what is raised is the fundraiser's group's whole sum: its newest report replaces the last
+    for raised in ("300", "250"):
+        publishing.publish(log, net.founder, "fundraiser.update", {"fundraiser": fund.id.hex(), "raised": raised})
+    [item] = view(log, "fundraisers", now=now)
+    assert item["raised"] == 25000
