@@ -1061,9 +1061,13 @@ def group_names(log: EventLog) -> dict[bytes, str]:
 
 
 # Where to look next when a view is empty: an alert that ended (its all clear, or its expiry) left
-# `view alerts`, and a member who saw it there must learn what became of it.
-EMPTY_VIEW_HINTS = {"alerts": " No live alert: those that ended in the last 7 days, with their all clear, are in "
-                              "`solnet view alert-history`."}
+# `view alerts`, and a member who saw it there must learn what became of it. One that simply ran out
+# is dropped with its text at its end (the log keeps no alert past it): the history cannot list it.
+EXPIRED_UNLISTED = ("an alert that simply ran out, with no word from its group, is not kept past its end and is "
+                    "listed nowhere.")
+EMPTY_VIEW_HINTS = {"alerts": " No live alert. Those cleared or updated by their group in the last 7 days are in "
+                              "`solnet view alert-history`; " + EXPIRED_UNLISTED,
+                    "alert-history": " No alert was cleared or updated by its group in the last 7 days; " + EXPIRED_UNLISTED}
 
 
 def cmd_show(args: argparse.Namespace) -> int:
