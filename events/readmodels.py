@@ -179,16 +179,18 @@ def updated_actions(actions: Iterable[Row], updates: Iterable[Row]) -> list[dict
 
 
 def upcoming_actions(actions: Iterable[Row], now: int, *, days: int | None = None,
-                     updates: Iterable[Row] = ()) -> list[dict[str, Any]]:
+                     updates: Iterable[Row] = (), gone: Gone = staying) -> list[dict[str, Any]]:
     """Actions not yet over, every region together, soonest first, as their groups last moved them;
     with `days`, only those that start within that many days (the network timeline). A cancelled
     one stays, `status` "cancelled", until it would have ended: people who saw it must learn that it
-    is off (gone from the list, it read as a glitch, and they went)."""
+    is off (gone from the list, it read as a glitch, and they went). `group_gone` when its group is
+    gone (`departure`): it stays listed (a march may still take place), but nobody can move or cancel
+    it any more, and a reader must know its group is not there to ask."""
     horizon = now + days * DAY_MS if days is not None else None
     out = []
     for item in sorted(updated_actions(actions, updates), key=lambda a: (a["starts_at"], a["id"])):
         if _ends(item) >= now and (horizon is None or item["starts_at"] < horizon):
-            out.append(item)
+            out.append({**item, "group_gone": gone(item["group"])})
     return out
 
 
