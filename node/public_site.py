@@ -19,6 +19,7 @@ from typing import Any
 
 from crypto.hashing import blake2b_256
 from events.projections import PROFILE, PUBLIC_YES
+from events.readmodels import departure
 from node import moments, references
 from node.alert_feed import taken_out
 from node.log import EventLog, now_ms
@@ -59,8 +60,12 @@ class PublicData:
 
 
 def opted_in_groups(log: EventLog) -> set[bytes]:
-    """Groups whose current profile says their public actions and fundraisers may go into feeds."""
-    return {row.key for row in log.store.rows(PROFILE) if row.data.get("public_feeds") == PUBLIC_YES}
+    """Groups whose current profile says their public actions and fundraisers may go into feeds, and
+    that are still members: a group that left (or was revoked from a later seq) kept its fundraiser's
+    'how to give' and its actions on the public page, feeds and calendars, where nobody could close
+    or cancel them, while every member's list had left its fundraisers out."""
+    return {row.key for row in log.store.rows(PROFILE) if row.data.get("public_feeds") == PUBLIC_YES
+            and departure(row.key, log.trust.member, log.trust.revocation) is None}
 
 
 def public_data(log: EventLog, now: int | None = None, region: str | None = None) -> PublicData:
