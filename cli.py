@@ -694,7 +694,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
                 "peers": int(log.store.has_peers()),
                 "referral": publishing.referral_advice(log, kind.name, texts, to, keys),
-                "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None}
+                "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None,
+                "behind": publishing.behind_a_step_stamped_ahead(log, event)}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -757,6 +758,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if done.get("twice"):  # the other group recorded the same delivery: published all the same
         print(f"warning: {done['twice']}", file=sys.stderr)
+    if done.get("behind"):  # another device's step on the item is stamped after this one (its clock ahead)
+        print(f"warning: {done['behind']}", file=sys.stderr)
     if kind.name in ("action", "action.update"):  # (its own module: a raid alert through the node loads no rendering)
         from node.clock import now_ms
         from node.past_action import past_action_warning
@@ -1058,9 +1061,13 @@ def group_names(log: EventLog) -> dict[bytes, str]:
 
 
 # Where to look next when a view is empty: an alert that ended (its all clear, or its expiry) left
-# `view alerts`, and a member who saw it there must learn what became of it.
-EMPTY_VIEW_HINTS = {"alerts": " No live alert: those that ended in the last 7 days, with their all clear, are in "
-                              "`solnet view alert-history`."}
+# `view alerts`, and a member who saw it there must learn what became of it. One that simply ran out
+# is dropped with its text at its end (the log keeps no alert past it): the history cannot list it.
+EXPIRED_UNLISTED = ("an alert that simply ran out, with no word from its group, is not kept past its end and is "
+                    "listed nowhere.")
+EMPTY_VIEW_HINTS = {"alerts": " No live alert. Those cleared or updated by their group in the last 7 days are in "
+                              "`solnet view alert-history`; " + EXPIRED_UNLISTED,
+                    "alert-history": " No alert was cleared or updated by its group in the last 7 days; " + EXPIRED_UNLISTED}
 
 
 def cmd_show(args: argparse.Namespace) -> int:

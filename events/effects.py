@@ -7,8 +7,8 @@ count; publishing (node.publishing) refuses it before signing, saying who may do
 Each rule looks only at the event (its kind, fields, author's group and time) and at the event it
 names (`Target`: kind, group, fields, time; of kind `sealed` when it is for chosen groups and not
 read here: only its group is known, which is enough to say who may change it); a close of a
-support request also needs the claims of it (group and time). So a rule's answer is a function of
-the set of events, whatever order they came in.
+support request also needs the claims of it (group, time, author and seq). So a rule's answer is a
+function of the set of events, whatever order they came in.
 
 Support requests: only the requesting group closes one (for everyone). A group that took it (a
 `support.claim`) hands it back with its own `support.close` (its outcome is that group's report);
@@ -55,11 +55,17 @@ class Problem:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+# A claim of a support request as a close is judged against it: (group, time, author, seq)
+Claim = tuple[bytes, int, bytes, int]
+
+
 def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Callable[[bytes], Target | None],
-            claims: Callable[[bytes], Collection[tuple[bytes, int]]] = lambda request: ()) -> Problem | None:
+            claims: Callable[[bytes], Collection[Claim]] = lambda request: (),
+            signer: tuple[bytes, int | None] | None = None) -> Problem | None:
     """Why an event of `kind` with `fields`, by a device of `group` at `ts`, has no effect, or None.
     `target(id)` is the named event as held (None: not held, nothing to judge yet); `claims(id)`
-    the claims of a support request, as (group, time)."""
+    the claims of a support request, as (group, time, author, seq). `signer`: the event's (author,
+    seq); seq None for one not signed yet (publishing), which comes after all its author signed."""
     if kind in REPLIES and isinstance(fields.get(REPLIES[kind]), bytes):
         owner = target(fields[REPLIES[kind]])
         if owner is not None and not reaches_owner(kind, fields, owner.group):
@@ -89,12 +95,20 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
     if kind == "support.close":
         held = target(fields["request"])
         if held is not None and not closes_for_all(held.group, group) and not any(
-                by == group and at <= ts for by, at in claims(fields["request"])):
+                by == group and (at <= ts or _signed_before(author, seq, signer))
+                for by, at, author, seq in claims(fields["request"])):
             return Problem("close_not_allowed", "request", {"owner": held.group})
         return None
     if kind == "need.fulfil" and "offer" in fields:
         return _drawn_problem(fields, group, target)
     return None
+
+
+def _signed_before(author: bytes, seq: int, signer: tuple[bytes, int | None] | None) -> bool:
+    """Whether a claim by `author` at `seq` was signed before the close `signer` signs, by the same
+    device: a hand-back comes after its own claim whatever their stamps say (a laptop an hour ahead
+    took a request; set right, its hand-back was stamped before its claim, and counted for nothing)."""
+    return signer is not None and signer[0] == author and (signer[1] is None or seq < signer[1])
 
 
 # The declines: the field naming what is declined from, and the field a declined reply has

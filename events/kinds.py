@@ -102,7 +102,9 @@ KINDS: dict[str, Kind] = {
             Field("fundraiser", "id", True, refers_to="fundraiser"), Field("raised", "int", maximum=10**12),
             Field("pledge", "int", minimum=1, maximum=10**12),
             _t("note", 500),
-        ), expiry="forbidden", summary="amount raised so far (by the fundraiser's group) or a pledge (by anyone)"),
+        ), expiry="forbidden", summary="amount raised so far (by the fundraiser's group: the whole sum, "
+                                      "each report replaces the last) or a pledge (by anyone: each pledge adds to the "
+                                      "group's earlier ones; to change one, redact it and pledge again)"),
         # A kind of its own, not a field of fundraiser.update: a node that does not know a field refuses
         # the whole event (and then holds every later event of its author), one that does not know a
         # kind stores and forwards it (docs/design.md section 4).

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from events.effects import Target, closes_for_all, draws_on_offer, problem, reaches_owner
+from events.effects import Claim, Target, closes_for_all, draws_on_offer, problem, reaches_owner
 from events.kinds import DEFAULT_UNIT, URGENCY
 from events.projections import PUBLIC_YES, Row
 
@@ -74,10 +74,11 @@ def lookup(rows: Iterable[Row], extra: Mapping[bytes, Target] | None = None) -> 
 
 
 def _counts(row: Row, target: Callable[[bytes], Target | None],
-            claims: Callable[[bytes], Sequence[tuple[bytes, int]]] = lambda request: (), kind: str | None = None) -> bool:
+            claims: Callable[[bytes], Sequence[Claim]] = lambda request: (), kind: str | None = None) -> bool:
     """Whether the event that made `row` has its effect (events.effects); `kind` when the row's
     table is not the event's kind (claims and closes share one table)."""
-    return problem(kind or row.table, row.data, row.data["group"], row.data["ts"], target, claims) is None
+    return problem(kind or row.table, row.data, row.data["group"], row.data["ts"], target, claims,
+                   (row.data.get("author"), row.data.get("seq"))) is None
 
 
 RepliedBy = Callable[[bytes], "bytes | None"]
@@ -111,6 +112,11 @@ def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
     for r in rows:
         out[r.ref].append(r)
     return {ref: in_order(items) for ref, items in out.items()}
+
+
+def claim_of_row(row: Row) -> Claim:
+    """A support.claim's row as a close is judged against it (events.effects): group, time, author, seq."""
+    return row.data["group"], row.data["ts"], row.data["author"], row.data["seq"]
 
 
 def in_order(steps: Iterable[Row]) -> list[Row]:
@@ -173,16 +179,18 @@ def updated_actions(actions: Iterable[Row], updates: Iterable[Row]) -> list[dict
 
 
 def upcoming_actions(actions: Iterable[Row], now: int, *, days: int | None = None,
-                     updates: Iterable[Row] = ()) -> list[dict[str, Any]]:
+                     updates: Iterable[Row] = (), gone: Gone = staying) -> list[dict[str, Any]]:
     """Actions not yet over, every region together, soonest first, as their groups last moved them;
     with `days`, only those that start within that many days (the network timeline). A cancelled
     one stays, `status` "cancelled", until it would have ended: people who saw it must learn that it
-    is off (gone from the list, it read as a glitch, and they went)."""
+    is off (gone from the list, it read as a glitch, and they went). `group_gone` when its group is
+    gone (`departure`): it stays listed (a march may still take place), but nobody can move or cancel
+    it any more, and a reader must know its group is not there to ask."""
     horizon = now + days * DAY_MS if days is not None else None
     out = []
     for item in sorted(updated_actions(actions, updates), key=lambda a: (a["starts_at"], a["id"])):
         if _ends(item) >= now and (horizon is None or item["starts_at"] < horizon):
-            out.append(item)
+            out.append({**item, "group_gone": gone(item["group"])})
     return out
 
 
@@ -451,16 +459,17 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     result = []
     for r in sorted(requests, key=lambda r: r.version, reverse=True):
         history = by_request.get(r.key, ())  # in (time, id) order
-        claims = [(s.data["group"], s.data["ts"]) for s in history if s.data["status"] == "claimed"]
+        claims = [claim_of_row(s) for s in history if s.data["status"] == "claimed"]
         counted = [s for s in history if s.data["status"] == "closed"
                    and _counts(s, target, lambda request: claims, "support.close")]
         closes = [s for s in counted if closes_for_all(r.data["group"], s.data["group"])]
         back = {s.data["group"]: s for s in counted if not closes_for_all(r.data["group"], s.data["group"])}
         holding: dict[bytes, int] = {}
         claim_of: dict[bytes, bytes] = {}  # the claim event by which each group holds it: linked from its page
-        for s in history:  # a claim after the group handed the request back takes it again
+        place = {s.key: i for i, s in enumerate(history)}
+        for s in history:  # a claim after the group handed the request back takes it again (in_order's after)
             group, at = s.data["group"], s.data["ts"]
-            if s.data["status"] == "claimed" and (group not in back or at > back[group].data["ts"]):
+            if s.data["status"] == "claimed" and (group not in back or place[s.key] > place[back[group].key]):
                 if group not in holding:
                     holding[group], claim_of[group] = at, s.key
         # A group that is gone holds nothing: nobody remains to act on the request (or hand it back)

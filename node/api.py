@@ -522,8 +522,9 @@ async def post_event(request: web.Request) -> web.StreamResponse:
                        "publish it again")
     # Published all the same, as `solnet publish` does; the client is told what a person would be
     twice = await node.db(twice_recorded, node.log, event) if event.kind == "need.fulfil" else None
-    warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone), twice)
-                if w is not None]
+    behind = await node.db(publishing.behind_a_step_stamped_ahead, node.log, event)  # another device's, stamped after
+    warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone), twice,
+                            behind) if w is not None]
     return json_response({"event": out, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 

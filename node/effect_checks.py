@@ -30,9 +30,11 @@ class EffectRefused(SolnetError, ValueError):
         self.field = field
 
 
-def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes | None, now: int) -> None:
+def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes | None, now: int,
+                 device: bytes | None = None) -> None:
     """Raise EffectRefused if an event of `kind` with `fields` by a device of `group` would have no
-    effect (or cover more than is left). Fills in what an alert update copies from its alert."""
+    effect (or cover more than is left). Fills in what an alert update copies from its alert.
+    `device`: the one about to sign it (its next event comes after all it signed: events.effects)."""
     store, trust = log.store, log.trust
     target = lambda event_id: references.target(store, trust, event_id)  # noqa: E731
     for spec in KINDS[kind].fields:
@@ -47,7 +49,8 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
         fields.setdefault("type", alert.fields["type"])
     if group is None:
         return
-    found = effects.problem(kind, fields, group, now, target, lambda request: references.claims(store, request))
+    found = effects.problem(kind, fields, group, now, target, lambda request: references.claims(store, request),
+                            (device, None) if device is not None else None)
     if found is not None:
         raise EffectRefused(effects.explain(found, lambda g: _name(log, g)), found.field)
     if kind == "need.fulfil":

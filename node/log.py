@@ -932,16 +932,16 @@ class EventLog:
 
     def no_effect(self, ev: Event) -> str | None:
         """Why a stored event has no effect (for `solnet show`), or None if it has."""
-        return self._no_effect(ev.id, ev.author, ev.kind, ev.header.timestamp, ev.body)
+        return self._no_effect(ev.id, ev.author, ev.kind, ev.header.timestamp, ev.body, seq=ev.seq)
 
     def row_no_effect(self, row: tuple, fields: dict[str, Any] | None = None) -> str | None:
         """`no_effect` of a stored event row (id, author, seq, ts, kind, expires, header, sig, body,
         body_state), read from the row itself: no wire form to build and decode again. `fields`: its
         body already unpacked (a dict), if the caller has it."""
-        return self._no_effect(row[0], row[1], row[4], row[3], row[8], fields)
+        return self._no_effect(row[0], row[1], row[4], row[3], row[8], fields, seq=row[2])
 
     def _no_effect(self, event_id: bytes, author: bytes, kind_name: str, timestamp: int, body: bytes | None,
-                   fields: Any = None) -> str | None:
+                   fields: Any = None, *, seq: int) -> str | None:
         member = self.trust.member(author)
         kind = KINDS.get(kind_name)
         if member is not None and kind is not None and member.role not in kind.signers:
@@ -956,19 +956,19 @@ class EventLog:
             if wrong is not None:
                 return wrong[1]
             if isinstance(fields, dict) and member is not None:
-                why = self._no_effect_on_target(event_id, kind_name, timestamp, fields, member.group)
+                why = self._no_effect_on_target(event_id, kind_name, timestamp, fields, member.group, (author, seq))
                 if why is not None:
                     return why
         return self.trust.effect(event_id)
 
     def _no_effect_on_target(self, event_id: bytes, kind: str, timestamp: int, fields: dict[str, Any],
-                             group: bytes) -> str | None:
+                             group: bytes, signer: tuple[bytes, int]) -> str | None:
         """Why an event that changes another one (an update, a fulfilment, a close, a report ...)
         counts for nothing, by the rules of events.effects; or a fulfilment that came when its
         need was already covered. Read from stored events only."""
         target = lambda ref: references.target(self.store, self.trust, ref)  # noqa: E731
         found = effects.problem(kind, fields, group, timestamp, target,
-                                lambda request: references.claims(self.store, request))
+                                lambda request: references.claims(self.store, request), signer)
         if found is not None:
             return effects.explain(found, self._group_name)
         if kind == "alert.update":

@@ -19,6 +19,7 @@ from typing import Any
 
 from crypto.hashing import blake2b_256
 from events.projections import PROFILE, PUBLIC_YES
+from events.readmodels import departure
 from node import moments, references
 from node.alert_feed import taken_out
 from node.log import EventLog, now_ms
@@ -71,8 +72,12 @@ def as_of(cut_off_since: int | None, now: int) -> int:
 
 
 def opted_in_groups(log: EventLog) -> set[bytes]:
-    """Groups whose current profile says their public actions and fundraisers may go into feeds."""
-    return {row.key for row in log.store.rows(PROFILE) if row.data.get("public_feeds") == PUBLIC_YES}
+    """Groups whose current profile says their public actions and fundraisers may go into feeds, and
+    that are still members: a group that left (or was revoked from a later seq) kept its fundraiser's
+    'how to give' and its actions on the public page, feeds and calendars, where nobody could close
+    or cancel them, while every member's list had left its fundraisers out."""
+    return {row.key for row in log.store.rows(PROFILE) if row.data.get("public_feeds") == PUBLIC_YES
+            and departure(row.key, log.trust.member, log.trust.revocation) is None}
 
 
 def public_data(log: EventLog, now: int | None = None, region: str | None = None) -> PublicData:
@@ -176,25 +181,37 @@ def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
     feed = _feed(data, "alerts", f"Public alerts — {data.network}", base_url, "/public/alerts.atom")
     for a in data.alerts:
         where = a["region"] + (f", {a['location']}" if a.get("location") else "")
-        until = _utc(a["expires"])
-        update = f"\n\nUpdate {_utc(a['updated_at'])}: {a['latest']}" if a.get("updated_at") else ""
+        until = public_time(a["expires"])
+        update = f"\n\nUpdate {public_time(a['updated_at'])}: {a['latest']}" if a.get("updated_at") else ""
         _entry(feed, data, a["id"], f"{a['type'].replace('_', ' ').upper()} — {where}",
                f"{a['text']}{update}\n\n{where}. Until {until}.", a["ts"], a["group"], updated=a.get("updated_at"))
     for c in data.cleared:  # an entry of its own (the all clear's id): a reader shows it as news
         where = c["region"] + (f", {c['location']}" if c.get("location") else "")
         _entry(feed, data, c["updates"][-1]["id"], f"ALL CLEAR — {c['type'].replace('_', ' ').upper()} — {where}",
-               f"All clear {_utc(c['cleared_at'])}" + (f": {said}" if (said := c["updates"][-1].get("text")) else ".")
-               + f"\n\n{where}. The alert of {_utc(c['ts'])} has ended: {c['text']}", c["cleared_at"], c["group"])
+               f"All clear {public_time(c['cleared_at'])}" + (f": {said}" if (said := c["updates"][-1].get("text")) else ".")
+               + f"\n\n{where}. The alert of {public_time(c['ts'])} has ended: {c['text']}", c["cleared_at"], c["group"])
     for w in data.withdrawn:  # the alert's own entry, replaced: a reader keeps no false alert as it was
         where = w["region"] + (f", {w['location']}" if w.get("location") else "")
         _entry(feed, data, w["id"], f"WITHDRAWN — {w['type'].replace('_', ' ').upper()} — {where}",
-               f"Withdrawn {_utc(w['withdrawn_at'])}: {WITHDRAWN_WHY[w['why']]}; do not act on it.\n\n"
-               f"The alert of {_utc(w['ts'])} said: {w['text']}", w["ts"], w["group"], updated=w["withdrawn_at"])
+               f"Withdrawn {public_time(w['withdrawn_at'])}: {WITHDRAWN_WHY[w['why']]}; do not act on it.\n\n"
+               f"The alert of {public_time(w['ts'])} said: {w['text']}", w["ts"], w["group"], updated=w["withdrawn_at"])
     return _atom(feed)
 
 
-def _utc(ms: int) -> str:
-    return moments.utc(ms).strftime("%Y-%m-%d %H:%M UTC")
+def public_time(ms: int) -> str:
+    """A time on the public pages and feeds, read by anyone: in this node's time zone (its group's,
+    where it runs) with that zone's offset from UTC, '2026-12-07 20:00 CET (UTC+01:00)'. In UTC
+    alone, people in Calais read '19:00 UTC' for an action at 20:00 and came an hour late or early;
+    with the offset, a reader elsewhere still tells the moment. Nothing in the network says a
+    region's zone (an event keeps its time, not the offset it was typed in), so the node's own is the
+    one its readers, its region's people, expect."""
+    when = moments.local(ms)
+    offset = when.strftime("%z")
+    zone = when.tzname() or ""
+    if offset in ("+0000", "-0000") and zone in ("UTC", "GMT", ""):
+        return f"{when:%Y-%m-%d %H:%M} {zone or 'UTC'}"
+    named = "" if zone.startswith(("+", "-")) else f" {zone}"  # (a zone with no abbreviation: '+04')
+    return f"{when:%Y-%m-%d %H:%M}{named} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def actions_atom(data: PublicData, base_url: str | None = None, region: str | None = None) -> bytes:
@@ -202,12 +219,17 @@ def actions_atom(data: PublicData, base_url: str | None = None, region: str | No
     feed = _feed(data, f"actions:{region or 'all'}", f"Solidarity actions{' in ' + region if region else ''} — "
                  f"{data.network}", base_url, path)
     for a in data.actions:
-        when = moments.utc(a["starts_at"]).strftime("%Y-%m-%d %H:%M UTC")
+        when = public_time(a["starts_at"])
         place = f", {a['place']}" if a.get("place") else ""
         text = f"{when} — {a['region']}{place}. {a.get('description') or ''}".strip()
+        title, was = _titled(a), a.get("moved_from")
         if a.get("status") == "cancelled":  # (its group cancelled it: action.update)
             text = f"CANCELLED by its group. {a.get('note') or ''}\n{text}".strip()
-        _entry(feed, data, a["id"], _titled(a), text, a["ts"], a["group"], a.get("link"), a.get("updated_at"))
+        elif was:  # moved by its group: a reader who saw the first entry must learn the new time or place
+            before = public_time(was["starts_at"]) + (f", {was['place']}" if was.get("place") else "")
+            title = f"MOVED: {a['title']}"
+            text = f"MOVED by its group (it was {before}). {a.get('note') or ''}\n{text}".strip()
+        _entry(feed, data, a["id"], title, text, a["ts"], a["group"], a.get("link"), a.get("updated_at"))
     return _atom(feed)
 
 

@@ -488,7 +488,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
     now = _after_own_steps(log, kind.name, fields, own, now)
     try:
-        check_effect(log, kind.name, fields, own, now)
+        check_effect(log, kind.name, fields, own, now, bytes(keys.device.public))
     except EffectRefused as exc:
         raise PublishError(str(exc), exc.field) from None
     if chosen and kind.name in UPDATES:
@@ -611,6 +611,36 @@ def _after_own_steps(log: EventLog, kind: str, fields: Mapping[str, Any], group:
     # (one index walk: a flood of other groups' steps on the item, a mole's, rebuilt every row for it)
     newest = log.store.newest_stamp(step[0], item, group)
     return _just_after(log, newest, now) if newest is not None else now
+
+
+def behind_a_step_stamped_ahead(log: EventLog, event: Event) -> str | None:
+    """The warning for a step just published (`event`, a kind of _STEPS) that its group's newest step
+    on the item, from another device, is stamped after it: that device's clock ran more ahead than
+    a publish follows (_just_after), and every node reads the other step as the newer, so this one
+    changes nothing there (a phone's 'cancelled' under a laptop's 'on' stamped an hour ahead: the
+    action stays on everywhere, and the phone was told 'Published'). Published all the same (the
+    other device may be right); else None. One device's own steps go by its seq (readmodels.in_order)."""
+    step = _STEPS.get(event.kind)
+    if step is None or event.body is None:
+        return None
+    try:
+        fields = unpack(event.body)
+    except InvalidEvent:
+        return None
+    item, group = fields.get(step[1]) if isinstance(fields, dict) else None, log.trust.group_of(event.author)
+    if not isinstance(item, bytes) or group is None or (event.kind == "fundraiser.update" and "raised" not in fields):
+        return None  # (pledges add up, whatever their order; a report of what is raised replaces the last)
+    steps = readmodels.in_order(r for r in log.store.rows(step[0], refs=[item]) if r.data.get("group") == group
+                                and (event.kind != "fundraiser.update" or "raised" in r.data))
+    at = next((i for i, r in enumerate(steps) if r.key == event.id), None)
+    if at is None or at == len(steps) - 1:
+        return None
+    newest = steps[-1]  # (another device's: this one's own newest step is its last signed)
+    return (f"another device of your group signed a step on this {step[1]} stamped {local_time(newest.data['ts'])} "
+            f"({short_id(newest.key)}), after this one's {local_time(event.header.timestamp)}: that device's clock "
+            f"runs ahead (or this one's behind), and every node reads its step as the newer, so this one may change "
+            f"nothing. Set the clock that is wrong right, then publish this again from the device that signed the "
+            f"other, or from this one once its clock has passed that time")
 
 
 def refuse_if_revoked_here(log: EventLog, keys: NodeKeys) -> None:

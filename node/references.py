@@ -10,14 +10,14 @@ from typing import Any, NamedTuple
 
 from crypto.short_ids import short_id
 from events.canonical import unpack
-from events.effects import Target
+from events.effects import Claim, Target
 from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import parse_body
 from events.names import look_alikes, mimics_unnamed
 from events.projections import (FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, PROFILE, SUPPORT, SUPPORT_STATUS, Row,
                                 offer_key, project)
-from events.readmodels import Gone, departure, needs_and_offers, support_requests
+from events.readmodels import Gone, claim_of_row, departure, needs_and_offers, support_requests
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from node.store import Store
@@ -243,10 +243,9 @@ def row_of(store: Store, trust: TrustGraph, event_id: bytes) -> Row | None:
     return next((r for r in made if isinstance(r, Row)), None)
 
 
-def claims(store: Store, request: bytes) -> list[tuple[bytes, int]]:
-    """The claims of the support request `request`: (group, time), oldest first."""
-    return [(s.data["group"], s.data["ts"]) for s in sorted(store.rows(SUPPORT_STATUS, refs=[request]),
-                                                             key=lambda s: s.version)
+def claims(store: Store, request: bytes) -> list[Claim]:
+    """The claims of the support request `request`: (group, time, author, seq), oldest first."""
+    return [claim_of_row(s) for s in sorted(store.rows(SUPPORT_STATUS, refs=[request]), key=lambda s: s.version)
             if s.data.get("status") == "claimed"]
 
 

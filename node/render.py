@@ -531,7 +531,7 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         # of the columns of the lines with a start alone
         ends = f" until {local_time(item['ends_at'])}" if item.get("ends_at") else ""
         return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}){ends}"
-                f" — {group}{action_state(item)}  {short}")
+                f" — {group}{action_state(item)}{gone_mark(item)}  {short}")
     if view == "past-actions":
         reports = item.get("reports") or []
         said = (f"report: {plural(item['people'], 'person', 'people') + ', ' if item.get('people') is not None else ''}"

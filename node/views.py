@@ -245,7 +245,7 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
         rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t",
                                     **_starting_within(now, days))
     updates = log.rows(ACTION_UPDATE, refs=[r.key for r in rows])
-    found = readmodels.upcoming_actions(rows, now, days=days, updates=updates)
+    found = readmodels.upcoming_actions(rows, now, days=days, updates=updates, gone=log.gone)
     return _fair(log, ACTION, found, limit)  # (two listings joined: fair again)
 
 

@@ -98,6 +98,7 @@ def _environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["iso"] = iso
     env.filters["fallback_time"] = i18n.fallback_time
+    env.filters["public_time"] = public_site.public_time  # (public pages: no script to show the reader's time)
     env.filters["short"] = short_id  # (its first 12 hex digits and "…": what commands take)
     env.filters["hex"] = markup.hexed
     env.globals["text_lang"] = text_lang

@@ -77,6 +77,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
             if event.kind == "need.fulfil":  # the other group recorded the same delivery (node.delivery_twice)
                 twice = await node.db(delivery_twice.twice_recorded, node.log, event)
                 extra.update({"twice": twice} if twice else {})
+            behind = await node.db(publishing.behind_a_step_stamped_ahead, node.log, event)  # (its clock ahead)
+            extra.update({"behind": behind} if behind else {})
             if event.kind == "support.close":  # handed back as referred to a group that cannot read it: who must share
                 referral = await node.db(publishing.referral_advice, node.log, event.kind, request["texts"],
                                          request.get("to") or [], node.keys)

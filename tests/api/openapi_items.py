@@ -176,7 +176,10 @@ def _action_state() -> dict[str, Schema]:
 
 def item_schemas() -> dict[str, Schema]:
     """The named schemas of the read models' items, and of the parts they hold."""
-    action = kind_item("action", _action_state(), list(_action_state()),
+    gone = GONE["description"].replace("update, clear or close it any more", "move or cancel it any more; it stays "
+                                                                              "listed (it may still take place)")
+    coming = {**_action_state(), "group_gone": said(GONE, gone)}
+    action = kind_item("action", coming, list(coming),
                        "an action not over yet (of the timeline: starting in the next 7 days), as its group last "
                        "moved or cancelled it")
     report = kind_item("action.report", {}, [], "a report-back of its own group on a past action")

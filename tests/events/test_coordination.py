@@ -456,9 +456,11 @@ def test_the_rules_say_who_may_and_stay_silent_when_nothing_is_known():
     assert "only Calais, which made that support request, may close it" in explain(found, names)
     assert "may hand it back with a close" in explain(found, names)
     assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, bristol, NOW, held.get,
-                   lambda request: [(bristol, NOW - 1)]) is None  # having taken it: hands it back
+                   lambda request: [(bristol, NOW - 1, b"d" * 32, 1)]) is None  # having taken it: hands it back
     assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, bristol, NOW, held.get,
-                   lambda request: [(calais, NOW - 1), (bristol, NOW + 1)]) is not None  # took it only later
+                   lambda request: [(calais, NOW - 1, b"c" * 32, 1), (bristol, NOW + 1, b"d" * 32, 1)]) is not None  # later
+    assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, bristol, NOW, held.get,
+                   lambda request: [(bristol, NOW + 1, b"d" * 32, 1)], (b"d" * 32, 2)) is None  # its own, signed before
     assert problem("support.close", {"request": b"r" * 32, "outcome": "resolved"}, calais, NOW, held.get) is None
     found = problem("action.report", {"action": b"a" * 32, "outcome": "x"}, calais, NOW, held.get)
     assert found.code == "report_too_early"
