@@ -15,7 +15,7 @@ from events.effects import Target
 from events.projections import (ACTION, ACTION_UPDATE, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, NEED_UPDATE,
                                 OFFER, OFFER_UPDATE, PROFILE, REPORT, RESOURCE, SUPPORT, SUPPORT_OFFER,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, MemoryTables, Row, offer_key)
-from events.trust import TrustGraph
+from events.trust import GROUP_ROLE, TrustGraph
 from events.view_names import VIEWS
 from node import fair_share, references
 from node.audience import Opener, WithOpened, ordered, request_readers
@@ -91,10 +91,13 @@ class Held:
 
     def listed(self, table: str, limit: int | None, **where: Any) -> list[Row]:
         """The rows of a capped listing ("the newest N", "the soonest N"): `rows` with `limit`, fair
-        to every lineage and group (`fair_cut`). When one group, or one lineage, has more than
-        `per_group(limit)` of them (a member flooding needs or actions: an infiltrator, a broken
-        script), each group's first rows are read too, so no flood pushes another lineage's rows
-        out of sight. Without a limit, every row (nothing is pushed out)."""
+        to every lineage and group (`fair_cut`). When one lineage has more than `per_group(limit)`
+        of them (a member flooding needs or actions from one group or from groups it made up: an
+        infiltrator, a broken script), the first rows of other groups are read too (of every group
+        not already holding its few when a group has more; else of the lineages that could still
+        win a place), so no flood pushes another lineage's rows out of sight. Within a lineage
+        whose rows fill its share, its groups' rows further down are read only when one of its
+        groups floods. Without a limit, every row (nothing is pushed out)."""
         if self.only is not None:
             where["groups"] = sorted(self.only)
         if limit is None:
@@ -107,10 +110,19 @@ class Held:
             return rows
         quota = per_group(limit)
         counts = Counter(r.data["group"] for r in rows)
-        lineages = Counter(self.trust.lineages(r.data["group"]) for r in rows)
-        if max(counts.values()) <= quota and max(lineages.values()) <= quota:
+        lineages = Counter(self.trust.lineages(g) for g in counts.elements())
+        if max(lineages.values()) <= quota:  # (and so no group has more either)
             return rows
-        full = [g for g, c in counts.items() if c >= quota]  # their first rows are in `rows` already
+        full = {g for g, c in counts.items() if c >= quota}  # their first rows are in `rows` already
+        if max(counts.values()) <= quota:
+            # Only a lineage has more than its few (a network grown by referral: Calais admitted
+            # dozens of groups, no flood): the groups of a lineage whose rows here fill all it could
+            # be given are not read: their other rows come after every row here and take no place
+            # from another lineage (within it, no group here has more than its few). Read, they
+            # cost each listing a walk of every group (most listings of such a network).
+            filled = fair_share.full_lineages(lineages, limit, quota)
+            full |= {k for k, m in self.trust.members.items()
+                     if m.role == GROUP_ROLE and self.trust.lineages(k) in filled}
         known = {r.key for r in rows}
         extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places,
                                                           **where)
