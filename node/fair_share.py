@@ -63,7 +63,7 @@ def tiers(groups: list[Any], room: int, floor: int, lineage: Callable[[Any], Has
     level = fair_level([len(v) for v in of_line.values()], room, floor)
     out = [2] * len(groups)
     for members in of_line.values():
-        for rank, i in enumerate(_in_turns(members, groups, parent), start=1):
+        for rank, i in enumerate(_in_turns(members, groups, parent, level), start=1):
             out[i] = 0 if rank <= min(floor, level) else 1 if rank <= level else 2
     return out
 
@@ -77,10 +77,11 @@ def full_lineages(counts: Counter[Hashable], room: int, floor: int) -> set[Hasha
             if n >= fair_level([room if k == line else c for k, c in counts.items()], room, floor)}
 
 
-def _in_turns(items: list[int], groups: list[Any], parent: Parent | None) -> list[int]:
-    """`items` (indices, in order, of one lineage) in the order of their turns down the admission
-    tree. Built from the deepest groups up, without recursion (a chain of made-up groups, each
-    admitting the next, may be deep)."""
+def _in_turns(items: list[int], groups: list[Any], parent: Parent | None, cap: int) -> list[int]:
+    """The first `cap` of `items` (indices, in order, of one lineage) in the order of their turns
+    down the admission tree. Built from the deepest groups up, without recursion, each group's turns
+    cut to `cap` (a chain of made-up groups, each admitting the next, may be thousands deep: its
+    whole order, built at each group of the chain, would cost the chain's length times its items)."""
     own: dict[Any, list[int]] = defaultdict(list)
     for i in items:
         own[groups[i]].append(i)
@@ -109,12 +110,19 @@ def _in_turns(items: list[int], groups: list[Any], parent: Parent | None) -> lis
             below[up].append(g)
     turns: dict[Any, list[int]] = {}
     for g in sorted(above, key=lambda k: -depth[k]):
-        turns[g] = _interleave([own.get(g, []), *(turns.pop(c) for c in below[g])])
-    return _interleave([t for g, t in turns.items() if above[g] is None])
+        turns[g] = _interleave([own.get(g, []), *(turns.pop(c) for c in below[g])], cap)
+    return _interleave([t for g, t in turns.items() if above[g] is None], cap)
 
 
-def _interleave(entries: list[list[int]]) -> list[int]:
-    """One of each entry in turn (entries in the order of their first items), then the second of
-    each, and so on."""
+def _interleave(entries: list[list[int]], cap: int) -> list[int]:
+    """The first `cap` of: one of each entry in turn (entries in the order of their first items,
+    the first of each being its earliest), then the second of each, and so on."""
     entries = sorted((e for e in entries if e), key=lambda e: e[0])
-    return [i for turn in zip_longest(*entries) for i in turn if i is not None]
+    if len(entries) == 1:
+        return entries[0][:cap]
+    out: list[int] = []
+    for turn in zip_longest(*entries):
+        out += [i for i in turn if i is not None]
+        if len(out) >= cap:
+            break
+    return out[:cap]

@@ -106,3 +106,17 @@ def test_another_lineages_puppets_take_no_more_than_their_share_of_a_capped_list
         return lists
 
     _in_every_order(net, tmp_path, [e for a in authors for e in a.made], check)
+
+
+def test_a_chain_of_made_up_groups_thousands_deep_shares_one_turn() -> None:
+    """A mole's groups, each admitting the next, 5,000 deep (one alert each, newer than the honest
+    ones): the honest group that admitted the mole and its other group keep their turns; the chain
+    is walked without recursion (Python's limit is 1,000 deep)."""
+    from node.fair_share import tiers
+
+    chain = [f"p{k}" for k in range(5000)]
+    above = {"bristol": "brighton", "mole": "brighton", chain[0]: "mole",
+             **{chain[k + 1]: chain[k] for k in range(len(chain) - 1)}}
+    groups = chain[::-1] + ["bristol", "brighton"]  # newest first: the chain's, then the honest ones
+    tier = tiers(groups, 20, 3, lambda g: "brighton's lineage", above.get)
+    assert tier[-2:] == [0, 0] and sum(t < 2 for t in tier) == 20
