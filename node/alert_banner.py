@@ -2,47 +2,34 @@
 
 Any member admits a group with one vouch, so an infiltrator can post its per-group share of alerts
 (node.views ALERTS_PER_GROUP) from each of a dozen groups it made up: over a hundred alerts above a
-real raid alert posted a little earlier. Groups one member admitted share a lineage
-(events/trust.py `lineages`): with more live alerts than the banner's room, each lineage is shown
-up to an equal share of the room (a lineage with fewer shows all of its own, and leaves the rest to
-the others), each lineage's newest few first; what a flooding lineage has beyond its share is
-folded, still on the page, behind one line that says how many. Pure: the caller reads the alerts.
+real raid alert posted a little earlier. With more live alerts than the banner's room, the room is
+shared between lineages, and within a lineage down the admission tree (node/fair_share.py: the
+groups one member made up share that member's turn, and the honest group that admitted it keeps its
+own); what a lineage has beyond its share is folded, still on the page, behind one line that says
+how many and from which groups (not that they are false: an honest group may be among them). Pure:
+the caller reads the alerts.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Hashable
 from typing import Any
+
+from node import fair_share
+from node.fair_share import Parent
 
 ROOM = 20  # alerts the banner shows at once before folding a flooding lineage's others
 FEW = 3  # of each lineage, its newest, before any lineage's others
 
 
-def banner(alerts: list[dict[str, Any]], lineage: Callable[[bytes], Hashable]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def banner(alerts: list[dict[str, Any]], lineage: Callable[[bytes], Hashable],
+           parent: Parent | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(shown, folded) of `alerts` (newest first, each with its `group`): all shown when they fit the
-    room. Otherwise each lineage's newest FEW come first (newest first), then the others shown
-    newest first; a lineage keeps at most the level at which the room is shared out fairly (the
-    largest equal share that, each lineage taking no more than it has, fits the room), and what it
-    has beyond is folded, newest first. Same alerts, same answer: the order is the alerts' own."""
+    room. Otherwise the room is shared as node/fair_share.py says (`parent`: of a group, the one
+    that admitted it, fair_share.admitter): each lineage's first FEW come first (newest first),
+    then the others within their lineage's share, newest first; what a lineage has beyond its share
+    is folded, newest first. Same alerts, same answer: the order is the alerts' own."""
     if len(alerts) <= ROOM:
         return alerts, []
-    of = [lineage(a["group"]) for a in alerts]
-    counts = Counter(of)
-    level = _fair_level(sorted(counts.values()), ROOM)
-    taken: Counter[Hashable] = Counter()
-    first, rest, folded = [], [], []
-    for alert, line in zip(alerts, of):
-        taken[line] += 1
-        (first if taken[line] <= min(FEW, level) else rest if taken[line] <= level else folded).append(alert)
-    return first + rest, folded
-
-
-def _fair_level(sizes: list[int], room: int) -> int:
-    """The largest share each of the lineages of `sizes` (ascending) may take so that, each taking
-    at most what it has, the room holds them (at least FEW: each lineage's newest few are shown)."""
-    for i, size in enumerate(sizes):
-        share = room // (len(sizes) - i)
-        if size > share:
-            return max(FEW, share)
-        room -= size
-    return sizes[-1] if sizes else 0
+    tier = fair_share.tiers([a["group"] for a in alerts], ROOM, FEW, lineage, parent)
+    return ([a for a, t in zip(alerts, tier) if t == 0] + [a for a, t in zip(alerts, tier) if t == 1],
+            [a for a, t in zip(alerts, tier) if t == 2])

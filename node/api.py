@@ -468,7 +468,7 @@ def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str |
     if name == "support":  # which places could read each request's private part (`reads_private`)
         audience.mark_private_readers(log, opener, items, own)
     # (needs and offers are two listings of `limit` each: cut fairly to `limit`, as each was)
-    return render.view_json(fair_items(items, limit, log.trust.lineages)), bool(reader.capped) or len(items) > limit
+    return render.view_json(fair_items(items, limit, log.trust)), bool(reader.capped) or len(items) > limit
 
 
 async def status(request: web.Request) -> web.StreamResponse:

@@ -15,9 +15,9 @@ from events.effects import Target
 from events.projections import (ACTION, ACTION_UPDATE, ALERT, ALERT_UPDATE, FULFIL, FUNDRAISER, FUNDRAISER_UPDATE, NEED, NEED_UPDATE,
                                 OFFER, OFFER_UPDATE, PROFILE, REPORT, RESOURCE, SUPPORT, SUPPORT_OFFER,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, MemoryTables, Row, offer_key)
-from events.trust import TrustGraph
+from events.trust import GROUP_ROLE, TrustGraph
 from events.view_names import VIEWS
-from node import references
+from node import fair_share, references
 from node.audience import Opener, WithOpened, ordered, request_readers
 from node.log import EventLog, now_ms
 from node.status import peer_list
@@ -91,10 +91,13 @@ class Held:
 
     def listed(self, table: str, limit: int | None, **where: Any) -> list[Row]:
         """The rows of a capped listing ("the newest N", "the soonest N"): `rows` with `limit`, fair
-        to every group. When one group has more than `per_group(limit)` of them (a member flooding
-        needs or actions: an infiltrator, a broken script), each group's first rows are read too
-        and at most that many of each group come before the rest, so no flood pushes another
-        group's rows out of sight. Without a limit, every row (nothing is pushed out)."""
+        to every lineage and group (`fair_cut`). When one lineage has more than `per_group(limit)`
+        of them (a member flooding needs or actions from one group or from groups it made up: an
+        infiltrator, a broken script), the first rows of other groups are read too (of every group
+        not already holding its few when a group has more; else of the lineages that could still
+        win a place), so no flood pushes another lineage's rows out of sight. Within a lineage
+        whose rows fill its share, its groups' rows further down are read only when one of its
+        groups floods. Without a limit, every row (nothing is pushed out)."""
         if self.only is not None:
             where["groups"] = sorted(self.only)
         if limit is None:
@@ -107,16 +110,24 @@ class Held:
             return rows
         quota = per_group(limit)
         counts = Counter(r.data["group"] for r in rows)
-        lineages = Counter(self.trust.lineages(r.data["group"]) for r in rows)
-        if max(counts.values()) <= quota and max(lineages.values()) <= quota:
+        lineages = Counter(self.trust.lineages(g) for g in counts.elements())
+        if max(lineages.values()) <= quota:  # (and so no group has more either)
             return rows
-        full = [g for g, c in counts.items() if c >= quota]  # their first rows are in `rows` already
+        full = {g for g, c in counts.items() if c >= quota}  # their first rows are in `rows` already
+        if max(counts.values()) <= quota:
+            # Only a lineage has more than its few (a network grown by referral: Calais admitted
+            # dozens of groups, no flood): the groups of a lineage whose rows here fill all it could
+            # be given are not read: their other rows come after every row here and take no place
+            # from another lineage (within it, no group here has more than its few). Read, they
+            # cost each listing a walk of every group (most listings of such a network).
+            filled = fair_share.full_lineages(lineages, limit, quota)
+            full |= {k for k, m in self.trust.members.items()
+                     if m.role == GROUP_ROLE and self.trust.lineages(k) in filled}
         known = {r.key for r in rows}
         extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places,
                                                           **where)
                  if r.key not in known and (self.only is None or r.data["group"] in self.only)]
-        return fair_cut(ordered(rows + extra, where["order"]), quota, limit,
-                        lineage=lambda row: self.trust.lineages(row.data["group"]))
+        return fair_cut(ordered(rows + extra, where["order"]), quota, limit, _group_of_row, *_shares(self.trust))
 
     def gone(self, group: bytes) -> str | None:
         """How `group` is gone from the network (events.readmodels.departure), None: a member. Worked
@@ -154,34 +165,29 @@ def per_group(limit: int) -> int:
 
 
 def fair_cut(items: list[T], quota: int, limit: int, group: Callable[[T], Any] = _group_of_row,
-             lineage: Callable[[T], Any] | None = None) -> list[T]:
-    """`limit` of `items`, still in their order: each group's first `quota` (the group of an item
-    is `group(item)`) chosen before any group's others, which fill the room left. With `lineage`
-    (of an item: events/trust.py `lineages` of its group), each lineage's first `quota` are chosen
-    before those: any member admits a group with one vouch, so an infiltrator's throw-away groups,
-    each flooding its own `quota`, filled every place and pushed another lineage's raid alert out.
-    (A lineage's first few are among their groups' first few: this only orders those.)"""
+             lineage: Callable[[Any], Any] | None = None, parent: fair_share.Parent | None = None) -> list[T]:
+    """`limit` of `items`, still in their order, shared as node/fair_share.py says (one rule with the
+    dashboard's banner): each lineage's first `quota` (`lineage`: of a group, events/trust.py
+    `lineages`; without it each group is its own) chosen first, then each lineage's others up to
+    its fair share of `limit`, in turns down the admission tree (`parent`: fair_share.admitter),
+    then the rest. Any member admits a group with one vouch: an infiltrator's throw-away groups,
+    each flooding its own `quota`, took 18 of 20 places and pushed other lineages' alerts out."""
     if len(items) <= limit:
         return items
-    counts: Counter[Any] = Counter()
-    lines: Counter[Any] = Counter()
-    tier = []  # 0: among its lineage's first `quota`; 1: among its group's; 2: the rest
-    for item in items:
-        counts[group(item)] += 1
-        if lineage is not None:
-            lines[lineage(item)] += 1
-        tier.append(0 if lineage is not None and lines[lineage(item)] <= quota else
-                    1 if counts[group(item)] <= quota else 2)
+    tier = fair_share.tiers([group(item) for item in items], limit, quota, lineage or (lambda g: g), parent)
     chosen = sorted(range(len(items)), key=lambda i: (tier[i], i))[:limit]
     return [items[i] for i in sorted(chosen)]
 
 
-def fair_items(items: list[dict[str, Any]], limit: int,
-               lineages: Callable[[bytes], Any] | None = None) -> list[dict[str, Any]]:
+def fair_items(items: list[dict[str, Any]], limit: int, trust: TrustGraph | None = None) -> list[dict[str, Any]]:
     """`limit` items of a read model (dicts naming their `group`), fair to every group (`fair_cut`),
-    and first to every lineage with `lineages` (events/trust.py `TrustGraph.lineages`)."""
-    return fair_cut(items, per_group(limit), limit, _group_of_item,
-                    lineage=None if lineages is None else lambda item: lineages(item.get("group")))
+    and to every lineage and down the admission tree with `trust`."""
+    return fair_cut(items, per_group(limit), limit, _group_of_item, *_shares(trust))
+
+
+def _shares(trust: TrustGraph | None) -> tuple[Callable[[Any], Any] | None, fair_share.Parent | None]:
+    """fair_cut's `lineage` and `parent` of `trust` (none without)."""
+    return (None, None) if trust is None else (trust.lineages, fair_share.admitter(trust))
 
 
 def _fair(log: Held, table: str, items: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
@@ -419,7 +425,7 @@ def alerts(log: Held, region: str | None, now: int, limit: int | None) -> list[d
         log.capped.add(ALERT)
     # (each group's newest few are all in `shown`: those of a lineage of many groups come after
     # the other lineages' newest, fair_cut)
-    return fair_items(shown, limit, log.trust.lineages)
+    return fair_items(shown, limit, log.trust)
 
 
 def alerts_of_every_group(log: Held, region: str | None, now: int, limit: int,

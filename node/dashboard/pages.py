@@ -6,7 +6,6 @@ a page costs a few indexed queries whatever the size of the log.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -14,8 +13,9 @@ from events import readmodels
 from events.kinds import KINDS
 from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
+from events.trust import TrustGraph
 from crypto.short_ids import short_id
-from node import alert_banner, publishing, references, render, revoked_here
+from node import alert_banner, fair_share, publishing, references, render, revoked_here
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
@@ -61,11 +61,11 @@ def regions(log: EventLog, opened: MemoryTables | None = None) -> tuple[list[str
 
 
 def _bounded(items: list[dict[str, Any]], capped: bool = False,
-             lineages: Callable[[bytes], Any] | None = None) -> dict[str, Any]:
+             trust: TrustGraph | None = None) -> dict[str, Any]:
     """MAX_ITEMS of them, fair to every group (a few of each before one group's others: a flood
-    hides no other group's item) and with `lineages` first to every lineage (a member's made-up
+    hides no other group's item) and with `trust` first to every lineage (a member's made-up
     groups are one); `more` says that others exist (beyond the section or the SQL cap)."""
-    return {"items": fair_items(items, MAX_ITEMS, lineages), "more": capped or len(items) > MAX_ITEMS}
+    return {"items": fair_items(items, MAX_ITEMS, trust), "more": capped or len(items) > MAX_ITEMS}
 
 
 def _running(funds: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -145,8 +145,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     named(alerts, group_names(log))
     for a in alerts:
         a["mine"] = a["group"] == own
-    # (a member's made-up groups are one lineage: their flood is folded below the others' alerts)
-    alerts, folded = alert_banner.banner(alerts, log.trust.lineages)
+    # (a member's made-up groups share its turn: their flood is folded below the others' alerts)
+    alerts, folded = alert_banner.banner(alerts, log.trust.lineages, fair_share.admitter(log.trust))
     # the alerts that ended with an all clear (the page's script reads one that leaves the banner and
     # is listed here as cleared: an expired one is not)
     history = [a for a in view(log, "alert-history", **bounded) if a["status"] == "all_clear"]
@@ -157,7 +157,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     happened = view(log, "past-actions", **bounded)
     for a in happened:
         a["mine"] = a["group"] == own
-    bound = partial(_bounded, lineages=log.trust.lineages)  # (a member's made-up groups are one lineage)
+    bound = partial(_bounded, trust=log.trust)  # (a member's made-up groups are one lineage)
     page = {
         "alerts": alerts,
         "alerts_folded": folded,  # live too, behind one line (a lineage with more than its share of the banner)
