@@ -23,6 +23,7 @@ def test_the_cli_says_what_the_history_holds(network, cli) -> None:
 
 
 def test_the_dashboard_says_it_in_its_languages() -> None:
-    for lang, words in (("en", "simply ran out"), ("fr", "simplement arrivée à son terme")):
+    for lang, words in (("en", "ended by itself (its time ran out) is not listed"),
+                        ("fr", "arrivée à son terme sans fin d’alerte n’est pas listée")):
         said = json.loads((CATALOGS / f"{lang}.json").read_text())["history.none"]
         assert words in said and "7" in said, said

@@ -138,7 +138,7 @@ def test_a_device_revoking_itself_for_the_reason_fork_is_a_revocation_in_status_
     finally:
         log.store.close()
     assert problem == {"role": "device", "forked": False, "from_seq": 1, "reason": "fork", "left": False,
-                       "group_gone": False}, problem
+                       "group_gone": False, "by_device": None}, problem
 
 
 def test_a_summary_is_never_read_for_other_inputs_of_the_graph(network, cli, tmp_path):
