@@ -2708,9 +2708,9 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
     (which then shows its traceback, to be reported)."""
     mistyped = sys.modules.get("node.home")  # (loaded by whatever asked for the passphrase)
     if mistyped is not None and isinstance(exc, mistyped.MistypedPassphrase):
-        return (f"{exc}: nothing was done. Run the command again and type the passphrase chosen when this node was "
-                "made (`solnet init`); check that Caps Lock is off and that the keyboard layout is the usual one"
-                ), EXIT_HOME
+        from node.passphrase_source import THIS_PASSPHRASE
+        return (f"{exc}: nothing was done. Run the command again and type {THIS_PASSPHRASE}; check that Caps Lock "
+                "is off and that the keyboard layout is the usual one"), EXIT_HOME
     if isinstance(exc, WrongPassphrase):
         # A flipped bit (an SD card wearing out) fails the same check as a wrong passphrase: say both
         from node.passphrase_source import wrong_passphrase_words  # by where it came from: a variable, a file

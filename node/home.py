@@ -251,8 +251,9 @@ def _read_passphrase_file(path: Path, *, new: bool = False) -> str:
         if new:
             raise HomeError(f"the passphrase file {path} is empty: write the passphrase you choose for this node in "
                             "it, alone on its first line, and run the command again; nothing was written")
+        from node.passphrase_source import THIS_PASSPHRASE
         raise HomeError(f"the passphrase file {path} is empty: write this node's passphrase in it, alone on its "
-                        "first line (the one chosen at `solnet init`)")
+                        f"first line ({THIS_PASSPHRASE})")
     return text.rstrip("\r\n")
 
 

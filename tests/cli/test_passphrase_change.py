@@ -117,3 +117,21 @@ def test_a_running_node_that_cannot_end_its_sessions_is_said_and_the_change_stan
         os.close(lock)
     assert "could not be told to end the dashboard sessions" in done.stdout and "restart it" in done.stdout, done.stdout
     assert read_keystore(home / "keystore", NEW).device.public.hex() == network.device_a
+
+
+def test_a_service_restarted_with_its_old_passphrase_file_is_told_of_the_change(network, cli, tmp_path):
+    """After `solnet passphrase`, a service's file still holding the old passphrase was told to write
+    init's passphrase there, then to restore a backup of the home: one made before the change brings
+    back the keystore sealed under the old passphrase (known perhaps to someone who left)."""
+    old = tmp_path / "old-passphrase"
+    old.write_text(cli.PASSPHRASE + "\n")
+    old.chmod(0o600)
+    service = {"SOLNET_PASSPHRASE": None, "SOLNET_PASSPHRASE_FILE": str(old)}
+    cli.run(network.a, "passphrase", "--new-file", _secret_file(tmp_path, NEW), env=service)
+    refused = cli.run(network.a, "admin-token", env=service, ok=False)
+    said = " ".join(refused.stderr.split())
+    assert refused.returncode == 3, said
+    assert "the passphrase chosen at `solnet init`, or the newer one set with `solnet passphrase`" in said, said
+    assert "a backup made before a `solnet passphrase` opens with the passphrase of then, the old one" in said, said
+    typed = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": "not the passphrase at all"}, ok=False)
+    assert "or the newer one set with `solnet passphrase`" in typed.stderr, typed.stderr
