@@ -524,16 +524,30 @@ class Home:
         from node.shred import shred
 
         aside = self.keystore_path.with_name(self.keystore_path.name + ".old.tmp")
-        try:  # one an earlier change cut short left: the old keystore, or the very one in place (unlinked only)
-            if os.path.samefile(aside, self.keystore_path):
-                aside.unlink()
-            else:
-                shred(aside)
-        except FileNotFoundError:
-            pass
-        os.link(self.keystore_path, aside)
-        write_keystore(self.keystore_path, keys, new)
-        shred(aside)
+        try:
+            try:  # one an earlier change cut short left: the old keystore, or the very one in place (unlinked only)
+                if os.path.samefile(aside, self.keystore_path):
+                    aside.unlink()
+                else:
+                    shred(aside)
+            except FileNotFoundError:
+                pass
+            os.link(self.keystore_path, aside)
+            try:
+                write_keystore(self.keystore_path, keys, new)
+            except BaseException:  # (its temporary file is gone) the keystore in place is the old one, also aside
+                aside.unlink(missing_ok=True)  # a second name of the live keystore: unlinked, never overwritten
+                raise
+        except OSError as exc:  # a full disk (ENOSPC, EFBIG past a size limit), a failing card: a traceback before
+            raise HomeError(f"the keystore sealed with the new passphrase could not be written in {self.path} "
+                            f"({exc.strerror or exc}); nothing was changed: the old passphrase still opens the keys. "
+                            "Free some space on the disk (or mend it) and run the command again") from None
+        try:
+            shred(aside)
+        except OSError as exc:  # the change stands; the old keystore is still whole beside it
+            print(f"warning: the keystore sealed with the old passphrase could not be overwritten ({exc.strerror or exc})"
+                  f": it is still in {aside}, and the old passphrase opens it. Run `solnet passphrase` again once the "
+                  "disk is mended (it destroys that file first), or delete it", file=sys.stderr)
 
     def _note_passphrase_file(self) -> None:
         """The file $SOLNET_PASSPHRASE_FILE names has just unlocked this home's keys: say where it is

@@ -135,3 +135,22 @@ def test_a_service_restarted_with_its_old_passphrase_file_is_told_of_the_change(
     assert "a backup made before a `solnet passphrase` opens with the passphrase of then, the old one" in said, said
     typed = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": "not the passphrase at all"}, ok=False)
     assert "or the newer one set with `solnet passphrase`" in typed.stderr, typed.stderr
+
+
+def test_a_full_disk_changes_nothing_and_says_so(network, cli, tmp_path):
+    """The new keystore cannot be written (a full disk: here a file size limit, EFBIG, as ENOSPC goes
+    the same way): it ended in a traceback, with keystore.old.tmp left beside the keystore."""
+    import resource
+    import subprocess
+
+    before = (network.a / "keystore").read_bytes()
+    env = {**cli.base_env()}
+    done = subprocess.run([str(cli.SOLNET), "--home", str(network.a), "passphrase", "--new-file",
+                           str(_secret_file(tmp_path, NEW))], capture_output=True, text=True, timeout=60, env=env,
+                          stdin=subprocess.DEVNULL, start_new_session=True,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64)))
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 3 and "Traceback" not in said, said
+    assert "nothing was changed: the old passphrase still opens the keys" in said, said
+    assert (network.a / "keystore").read_bytes() == before
+    assert sorted(p.name for p in network.a.iterdir() if "keystore" in p.name) == ["keystore"]
