@@ -2332,9 +2332,10 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
     from node.home_lock import LOCK_FILE, node_lock_holder
 
     home = home_of(args)
-    keys = home.keys()  # the passphrase they are sealed with now
-    new = read_new_passphrase(Path(args.new_file) if args.new_file else None, home=home.path)
-    home.change_passphrase(keys, new)
+    with home.changing_keys():  # (one change at a time: node/home.py)
+        keys = home.keys()  # the passphrase they are sealed with now
+        new = read_new_passphrase(Path(args.new_file) if args.new_file else None, home=home.path)
+        home.change_passphrase(keys, new)
     try:
         service_file = (home.path / PASSPHRASE_FILE_RECORD).read_text().strip() or None
     except OSError:

@@ -10,6 +10,7 @@ Every file is readable by this user only (0600), in a folder only this user can 
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -17,7 +18,7 @@ import stat
 import sys
 import termios
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from crypto.errors import KeystoreError, WrongPassphrase
 from node import disk, own_marks
@@ -548,6 +549,21 @@ class Home:
             print(f"warning: the keystore sealed with the old passphrase could not be overwritten ({exc.strerror or exc})"
                   f": it is still in {aside}, and the old passphrase opens it. Run `solnet passphrase` again once the "
                   "disk is mended (it destroys that file first), or delete it", file=sys.stderr)
+
+    @contextlib.contextmanager
+    def changing_keys(self) -> Iterator[None]:
+        """Held by `solnet passphrase` from the unlock to the end of the change: an exclusive flock
+        on the home folder itself. Two changes at once, interleaved, had one overwrite the live
+        keystore as the other's old one (linked aside under the same name); the keys were lost if
+        the other was then stopped before its new keystore was in place."""
+        fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            if not hold_exclusive(fd):
+                raise HomeError(f"another `solnet passphrase` is changing the passphrase of {self.path} now; nothing "
+                                "was changed: run the command again once it has ended, if it is still needed")
+            yield
+        finally:
+            os.close(fd)  # (releases the lock)
 
     def _note_passphrase_file(self) -> None:
         """The file $SOLNET_PASSPHRASE_FILE names has just unlocked this home's keys: say where it is

@@ -18,6 +18,7 @@ NEW = "seven blankets for the port"
 
 
 def _secret_file(folder: Path, text: str) -> Path:
+    folder.mkdir(exist_ok=True)
     path = folder / "new-passphrase"
     path.write_text(text + "\n", encoding="utf-8")
     path.chmod(stat.S_IRUSR | stat.S_IWUSR)
@@ -154,3 +155,45 @@ def test_a_full_disk_changes_nothing_and_says_so(network, cli, tmp_path):
     assert "nothing was changed: the old passphrase still opens the keys" in said, said
     assert (network.a / "keystore").read_bytes() == before
     assert sorted(p.name for p in network.a.iterdir() if "keystore" in p.name) == ["keystore"]
+
+
+def test_two_changes_at_once_the_second_is_refused(network, cli, tmp_path):
+    """Two `solnet passphrase` interleaved: one's overwrite of the old keystore it had linked aside
+    could hit the live keystore (the other's aside, same name); stopped during Argon2id then, the other
+    left no keys. The first now holds the home while it changes it (here waiting for its new
+    passphrase, read from a pipe), and the second changes nothing."""
+    import errno
+    import subprocess
+    import time
+
+    pipe = tmp_path / "pipe"  # the service's passphrase file, as a pipe: the first waits on it, holding the home
+    os.mkfifo(pipe, 0o600)
+    env = {**cli.base_env(), "SOLNET_PASSPHRASE_FILE": str(pipe)}
+    del env["SOLNET_PASSPHRASE"]
+    first = subprocess.Popen([str(cli.SOLNET), "--home", str(network.a), "passphrase", "--new-file",
+                              str(_secret_file(tmp_path, NEW))], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # the pipe's other end, once the first opens it to read its passphrase
+            try:
+                waiting = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as exc:
+                assert exc.errno == errno.ENXIO and time.monotonic() < deadline and first.poll() is None, \
+                    first.communicate(timeout=10)
+                time.sleep(0.02)
+        second = cli.run(network.a, "passphrase", "--new-file", _secret_file(tmp_path / "B", "another long passphrase"),
+                         ok=False)
+        os.write(waiting, (cli.PASSPHRASE + "\n").encode())
+        os.close(waiting)
+        out, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate(timeout=10)
+    said = " ".join(second.stderr.split())
+    assert second.returncode == 3 and "another `solnet passphrase` is changing" in said, said
+    assert "nothing was changed" in said, said
+    assert first.returncode == 0, err
+    assert read_keystore(network.a / "keystore", NEW).device.public.hex() == network.device_a
