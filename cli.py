@@ -2333,8 +2333,11 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
 
     home = home_of(args)
     with home.changing_keys():  # (one change at a time: node/home.py)
-        keys = home.keys()  # the passphrase they are sealed with now
+        keys, current = home.unlock()  # the passphrase they are sealed with now
         new = read_new_passphrase(Path(args.new_file) if args.new_file else None, home=home.path)
+        if new == current:
+            raise CliError("nothing changed: the new passphrase is the one this home's keys are sealed with now. "
+                           "Choose another and run the command again")
         home.change_passphrase(keys, new)
     try:
         service_file = (home.path / PASSPHRASE_FILE_RECORD).read_text().strip() or None

@@ -484,6 +484,11 @@ class Home:
             raise HomeError(f"cannot use {self.path} as a node's home: {exc.strerror}") from None
 
     def keys(self, passphrase: str | None = None) -> NodeKeys:
+        return self.unlock(passphrase)[0]
+
+    def unlock(self, passphrase: str | None = None) -> tuple[NodeKeys, str]:
+        """This home's keys, and the passphrase that opened them (given, or read: $SOLNET_PASSPHRASE,
+        the file, the prompt): `solnet passphrase` refuses that one as the new one."""
         from crypto.keystore import read_keystore
         from node.no_core_dump import forbid_core_dumps
 
@@ -500,7 +505,7 @@ class Home:
                 self._mend_ids(config, keys)
                 if passphrase is None:
                     self._note_passphrase_file()
-                return keys
+                return keys, given
             except WrongPassphrase:
                 if attempt == PROMPT_TRIES:  # typed at the prompt each time: the words are for a person there
                     raise MistypedPassphrase(f"wrong passphrase, {PROMPT_TRIES} times") from None

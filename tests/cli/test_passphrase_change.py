@@ -138,6 +138,16 @@ def test_a_service_restarted_with_its_old_passphrase_file_is_told_of_the_change(
     assert "or the newer one set with `solnet passphrase`" in typed.stderr, typed.stderr
 
 
+def test_the_current_passphrase_as_the_new_one_changes_nothing(network, cli, tmp_path):
+    """It was "sealed with the new passphrase ... The old passphrase opens nothing here any more":
+    untrue, the one given was the one in use."""
+    before = (network.a / "keystore").read_bytes()
+    refused = cli.run(network.a, "passphrase", "--new-file", _secret_file(tmp_path, cli.PASSPHRASE), ok=False)
+    assert refused.returncode != 0 and "nothing changed" in refused.stderr, refused.stderr
+    assert "opens nothing" not in refused.stdout + refused.stderr
+    assert (network.a / "keystore").read_bytes() == before
+
+
 def test_a_full_disk_changes_nothing_and_says_so(network, cli, tmp_path):
     """The new keystore cannot be written (a full disk: here a file size limit, EFBIG, as ENOSPC goes
     the same way): it ended in a traceback, with keystore.old.tmp left beside the keystore."""
