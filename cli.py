@@ -2339,9 +2339,13 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
     from node.home_lock import LOCK_FILE, node_lock_holder
 
     home = home_of(args)
-    keys = home.keys()  # the passphrase they are sealed with now
-    new = read_new_passphrase(Path(args.new_file) if args.new_file else None, home=home.path)
-    home.change_passphrase(keys, new)
+    with home.changing_keys():  # (one change at a time: node/home.py)
+        keys, current = home.unlock()  # the passphrase they are sealed with now
+        new = read_new_passphrase(Path(args.new_file) if args.new_file else None, home=home.path)
+        if new == current:
+            raise CliError("nothing changed: the new passphrase is the one this home's keys are sealed with now. "
+                           "Choose another and run the command again")
+        home.change_passphrase(keys, new)
     try:
         service_file = (home.path / PASSPHRASE_FILE_RECORD).read_text().strip() or None
     except OSError:
@@ -2715,9 +2719,9 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
     (which then shows its traceback, to be reported)."""
     mistyped = sys.modules.get("node.home")  # (loaded by whatever asked for the passphrase)
     if mistyped is not None and isinstance(exc, mistyped.MistypedPassphrase):
-        return (f"{exc}: nothing was done. Run the command again and type the passphrase chosen when this node was "
-                "made (`solnet init`); check that Caps Lock is off and that the keyboard layout is the usual one"
-                ), EXIT_HOME
+        from node.passphrase_source import THIS_PASSPHRASE
+        return (f"{exc}: nothing was done. Run the command again and type {THIS_PASSPHRASE}; check that Caps Lock "
+                "is off and that the keyboard layout is the usual one"), EXIT_HOME
     if isinstance(exc, WrongPassphrase):
         # A flipped bit (an SD card wearing out) fails the same check as a wrong passphrase: say both
         from node.passphrase_source import wrong_passphrase_words  # by where it came from: a variable, a file

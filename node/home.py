@@ -10,6 +10,7 @@ Every file is readable by this user only (0600), in a folder only this user can 
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -17,7 +18,7 @@ import stat
 import sys
 import termios
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from crypto.errors import KeystoreError, WrongPassphrase
 from node import disk, own_marks
@@ -251,8 +252,9 @@ def _read_passphrase_file(path: Path, *, new: bool = False) -> str:
         if new:
             raise HomeError(f"the passphrase file {path} is empty: write the passphrase you choose for this node in "
                             "it, alone on its first line, and run the command again; nothing was written")
+        from node.passphrase_source import THIS_PASSPHRASE
         raise HomeError(f"the passphrase file {path} is empty: write this node's passphrase in it, alone on its "
-                        "first line (the one chosen at `solnet init`)")
+                        f"first line ({THIS_PASSPHRASE})")
     return text.rstrip("\r\n")
 
 
@@ -482,6 +484,11 @@ class Home:
             raise HomeError(f"cannot use {self.path} as a node's home: {exc.strerror}") from None
 
     def keys(self, passphrase: str | None = None) -> NodeKeys:
+        return self.unlock(passphrase)[0]
+
+    def unlock(self, passphrase: str | None = None) -> tuple[NodeKeys, str]:
+        """This home's keys, and the passphrase that opened them (given, or read: $SOLNET_PASSPHRASE,
+        the file, the prompt): `solnet passphrase` refuses that one as the new one."""
         from crypto.keystore import read_keystore
         from node.no_core_dump import forbid_core_dumps
 
@@ -498,7 +505,7 @@ class Home:
                 self._mend_ids(config, keys)
                 if passphrase is None:
                     self._note_passphrase_file()
-                return keys
+                return keys, given
             except WrongPassphrase:
                 if attempt == PROMPT_TRIES:  # typed at the prompt each time: the words are for a person there
                     raise MistypedPassphrase(f"wrong passphrase, {PROMPT_TRIES} times") from None
@@ -523,16 +530,45 @@ class Home:
         from node.shred import shred
 
         aside = self.keystore_path.with_name(self.keystore_path.name + ".old.tmp")
-        try:  # one an earlier change cut short left: the old keystore, or the very one in place (unlinked only)
-            if os.path.samefile(aside, self.keystore_path):
-                aside.unlink()
-            else:
-                shred(aside)
-        except FileNotFoundError:
-            pass
-        os.link(self.keystore_path, aside)
-        write_keystore(self.keystore_path, keys, new)
-        shred(aside)
+        try:
+            try:  # one an earlier change cut short left: the old keystore, or the very one in place (unlinked only)
+                if os.path.samefile(aside, self.keystore_path):
+                    aside.unlink()
+                else:
+                    shred(aside)
+            except FileNotFoundError:
+                pass
+            os.link(self.keystore_path, aside)
+            try:
+                write_keystore(self.keystore_path, keys, new)
+            except BaseException:  # (its temporary file is gone) the keystore in place is the old one, also aside
+                aside.unlink(missing_ok=True)  # a second name of the live keystore: unlinked, never overwritten
+                raise
+        except OSError as exc:  # a full disk (ENOSPC, EFBIG past a size limit), a failing card: a traceback before
+            raise HomeError(f"the keystore sealed with the new passphrase could not be written in {self.path} "
+                            f"({exc.strerror or exc}); nothing was changed: the old passphrase still opens the keys. "
+                            "Free some space on the disk (or mend it) and run the command again") from None
+        try:
+            shred(aside)
+        except OSError as exc:  # the change stands; the old keystore is still whole beside it
+            print(f"warning: the keystore sealed with the old passphrase could not be overwritten ({exc.strerror or exc})"
+                  f": it is still in {aside}, and the old passphrase opens it. Run `solnet passphrase` again once the "
+                  "disk is mended (it destroys that file first), or delete it", file=sys.stderr)
+
+    @contextlib.contextmanager
+    def changing_keys(self) -> Iterator[None]:
+        """Held by `solnet passphrase` from the unlock to the end of the change: an exclusive flock
+        on the home folder itself. Two changes at once, interleaved, had one overwrite the live
+        keystore as the other's old one (linked aside under the same name); the keys were lost if
+        the other was then stopped before its new keystore was in place."""
+        fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            if not hold_exclusive(fd):
+                raise HomeError(f"another `solnet passphrase` is changing the passphrase of {self.path} now; nothing "
+                                "was changed: run the command again once it has ended, if it is still needed")
+            yield
+        finally:
+            os.close(fd)  # (releases the lock)
 
     def _note_passphrase_file(self) -> None:
         """The file $SOLNET_PASSPHRASE_FILE names has just unlocked this home's keys: say where it is

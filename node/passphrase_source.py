@@ -13,7 +13,14 @@ from pathlib import Path
 
 from node.environment import PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
 
-_DAMAGED = ("If you are sure of it, the keystore file may be damaged: restore it from a backup of the home")
+# The passphrase that opens the keystore now: init's, unless `solnet passphrase` changed it since (a
+# service restarted with its old file was told to write init's, then to restore a backup: one made
+# before the change brings back the keystore sealed under the old passphrase, which may be known to
+# someone who left, and undoes the change).
+THIS_PASSPHRASE = "the passphrase chosen at `solnet init`, or the newer one set with `solnet passphrase`"
+_DAMAGED = ("If you are sure of it, the keystore file may be damaged: restore it from a backup of the home (a backup "
+            "made before a `solnet passphrase` opens with the passphrase of then, the old one: change it again at once "
+            "after restoring it)")
 _BOM = "\ufeff"
 
 
@@ -22,13 +29,13 @@ def wrong_passphrase_words() -> str:
     not open (read after the fact: the environment is the one the unlock read)."""
     if os.environ.get(PASSPHRASE_ENV):
         return (f"wrong passphrase for this node's keystore: the one in ${PASSPHRASE_ENV} does not open it. Set it to "
-                f"the passphrase chosen at `solnet init` (or unset it to be asked). {_DAMAGED}")
+                f"{THIS_PASSPHRASE} (or unset it to be asked). {_DAMAGED}")
     named = os.environ.get(PASSPHRASE_FILE_ENV)
     if named:
         slip = file_slip(Path(named))
         return (f"wrong passphrase for this node's keystore: the one in the file {named} (named by "
-                f"${PASSPHRASE_FILE_ENV}) does not open it{slip}. Write the passphrase chosen at `solnet init` in "
-                f"that file, alone on its first line. {_DAMAGED}")
+                f"${PASSPHRASE_FILE_ENV}) does not open it{slip}. Write in that "
+                f"file, alone on its first line, {THIS_PASSPHRASE}. {_DAMAGED}")
     return f"wrong passphrase for this node's keystore; try again. {_DAMAGED}"
 
 

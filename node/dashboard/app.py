@@ -921,7 +921,10 @@ class Dashboard:
                 # Changed between the page's drawing and now (an alert ended while a phone loaded the
                 # script, or between two streams): no later change would tell it.
                 await response.write(b"event: recheck\ndata: quiet\n\n")
-            while not self._closing.is_set() and clock() < deadline:
+            # `solnet end-sessions` (a new passphrase) ends the stream too, within RECHECK_S: it went on
+            # telling a stolen cookie's page of every change for up to STREAM_LIFETIME_S
+            session = request[DASH]["session_id"]
+            while not self._closing.is_set() and clock() < deadline and self.sessions.is_logged_in(session):
                 wait = max(0.0, min(RECHECK_S, KEEPALIVE_S, deadline - clock()))
                 if next_end is not None:  # woken when a live alert ends, not up to RECHECK_S later
                     wait = min(wait, max(0.0, (next_end - now_ms()) / 1000) + 0.01)
@@ -940,7 +943,8 @@ class Dashboard:
                 else:
                     continue
                 seen, written = state, clock()
-            if not self._closing.is_set():  # its planned end, not a failure: the page reconnects without a word
+            if not self._closing.is_set() and self.sessions.is_logged_in(session):  # its planned end, not a failure:
+                # the page reconnects without a word (a session ended: the stream closes, the page's next try is refused)
                 await response.write(b"event: end\ndata: lifetime\n\n")
         except (ConnectionResetError, asyncio.CancelledError):
             pass

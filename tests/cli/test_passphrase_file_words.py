@@ -13,7 +13,8 @@ import tempfile
 
 import pytest
 
-SAYS = "Write the passphrase chosen at `solnet init` in that file, alone on its first line"
+SAYS = ("Write in that file, alone on its first line, the passphrase chosen at `solnet init`, or the newer one set "
+        "with `solnet passphrase`")
 
 
 @pytest.mark.parametrize("written, slip", [
@@ -52,8 +53,8 @@ def test_an_empty_passphrase_file_is_said_as_empty(network, cli, tmp_path):
 def test_a_wrong_passphrase_in_the_environment_names_the_variable(network, cli):
     result = cli.run(network.a, "admin-token", env={"SOLNET_PASSPHRASE": "not the passphrase at all"}, ok=False)
     assert result.returncode == 3, result.stderr
-    assert "the one in $SOLNET_PASSPHRASE does not open it. Set it to the passphrase chosen at `solnet init`" \
-        in result.stderr, result.stderr
+    assert "the one in $SOLNET_PASSPHRASE does not open it. Set it to the passphrase chosen at `solnet init`, or the " \
+        "newer one set with `solnet passphrase`" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("written, slip", [
