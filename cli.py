@@ -2126,6 +2126,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.transport import LinkClosed
 
     node = Node(home, keys, proxy=proxy)
+    from node import sync_mark
+
+    sync_mark.hold(home.path)  # `solnet status` meanwhile says a sync runs (held until this process ends)
     show_progress = not args.json and sys.stderr.isatty()
 
     def progress(received: int, expected: int) -> None:

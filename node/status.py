@@ -64,6 +64,11 @@ def runtime_info(store: Store | StatusSnapshot, home: Home | None = None) -> dic
             info["starting"] = starting is not None
             if starting is not None:
                 info["pid"] = starting or None  # 0: it did not say (a full disk)
+            from node import sync_mark
+
+            syncing = sync_mark.holder(home.path)  # a one-shot `solnet sync` storing events meanwhile
+            if syncing is not None:
+                info["sync_pid"] = syncing or None
     else:
         info["running"] = bool(info) and now_ms() - info.get("saved", 0) < RUNNING_WITHIN_MS
     return info

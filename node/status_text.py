@@ -50,6 +50,10 @@ def status_text(out: dict[str, Any]) -> str:
     elif node.get("starting"):  # `solnet run` at its passphrase prompt or unlocking: seconds on a Pi
         lines.append(f"  node: starting (pid {node.get('pid')}): not serving yet (it asks for the passphrase, unlocks "
                      "its keys and opens its database); `solnet status` again in a few seconds")
+    elif "sync_pid" in node:  # (node/sync_mark.py)
+        pid = f" (pid {node['sync_pid']})" if node.get("sync_pid") else ""
+        lines.append(f"  node: not running; a `solnet sync`{pid} is storing events from a peer now (the counts below "
+                     "grow until it ends)")
     else:
         lines.append("  node: not running (start it with `solnet run`)")
     kept = out.get("kept_aside_revoked", 0)  # counted in `pending` too (the JSON's meaning before it)

@@ -17,6 +17,7 @@ from aiohttp import web
 from node import api, dashboard
 from node.dashboard import DashboardOptions
 from node.hello_budget import RETRY_AFTER_S, HelloBudget
+from node.heap_trim import HeapTrim
 from node.http_failures import FailureLog, ServerLog, json_parse_errors
 from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite
 from node.ports import ServedNode
@@ -27,6 +28,7 @@ MAX_REQUEST_BYTES = 256 * 1024  # publish forms and API writes; sync frames go o
 NODE = web.AppKey("solnet_node", ServedNode)
 GUARD = web.AppKey("solnet_guard", ConnectionGuard)
 FAILURES = web.AppKey("solnet_failures", FailureLog)
+HEAP_TRIM = web.AppKey("solnet_heap_trim", HeapTrim)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Appli
     app.cleanup_ctx.append(_node_lifecycle)
     app.on_shutdown.append(_close_links)
     app.on_response_prepare.append(_no_server_name)
+    app[HEAP_TRIM] = HeapTrim()  # what a page freed goes back to the system after it (a Pi's 80 MiB)
+    app.on_response_prepare.append(_trim_after)
+    app.on_cleanup.append(_stop_trimming)
     return app
 
 
@@ -65,6 +70,16 @@ async def _no_server_name(request: web.Request, response: web.StreamResponse) ->
     none is set, so it is set empty. (Its own answers to requests it cannot parse, which never reach
     the app, still carry it.)"""
     response.headers["Server"] = ""
+
+
+async def _trim_after(request: web.Request, response: web.StreamResponse) -> None:
+    """A trim of the heaps soon after every answer but /healthz (polled by monitors; it frees nothing)."""
+    if request.path != "/healthz":
+        request.app[HEAP_TRIM].soon()
+
+
+async def _stop_trimming(app: web.Application) -> None:
+    app[HEAP_TRIM].close()
 
 
 @web.middleware

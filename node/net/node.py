@@ -42,7 +42,7 @@ from node.net.peer_link import RoundResult
 from node.net.peer_policy import PeerPolicy
 from node.net.route import Route
 from node.net.status_saver import StatusSaver
-from node.net.storage_health import NEEDED_BYTES, StorageHealth
+from node.net.storage_health import StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
 from node.store import StorageFull, StoreError
@@ -483,7 +483,7 @@ class Node:
                 "cut_off_since": self.cut_off_since(),
                 # a damaged database cannot save the status: what the node met, from this process
                 "storage_problem": self.health.trouble(), "database_damaged": self.health.damaged() is not None,
-                "storage_full": self.health.full(), "space_needed": NEEDED_BYTES,  # (what to free, in words)
+                "storage_full": self.health.full(), "space_needed": self.health.needed(),  # (what to free, in words)
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
                 "own_stamped_ahead": self.own_stamped_ahead(),
                 "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told(),

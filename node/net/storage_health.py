@@ -10,6 +10,7 @@ and holds for as long as the node runs (`solnet status` asks the running node fo
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ RETRY_S = 60.0  # after a failed write, rounds wait this long before trying agai
 # nearly full disk kept a raid alert waiting the whole minute.
 NEEDED_BYTES = 1 << 20
 POLL_S = 2.0  # how often a waiting round looks again (the free space: one statvfs)
+WAL_FILE = "solnet.db-wal"  # (node/home.py: the database is solnet.db)
 FULL = "the disk is full"  # (the problem a StorageFull stands for)
 
 
@@ -72,10 +74,24 @@ class StorageHealth:
         full: ... until some space is freed", naming neither the folder nor how much."""
         left = "" if free is None else f", {_size(free)} free"
         return (f"{FULL} (the one holding {self._home}{left}): nothing more can be stored. Free at least "
-                f"{_size(NEEDED_BYTES)} on that disk (`df -h {self._home}` shows it), outside that folder: what "
+                f"{_size(self.needed())} on that disk (`df -h {self._home}` shows it; room for what waits in its "
+                "write-ahead log, solnet.db-wal, to be copied into the database file, and 1 MiB for new events), "
+                "outside that folder: what "
                 "is in it is the node's own, delete nothing there. Old system logs, for one, go with `sudo "
                 "journalctl --vacuum-size=50M`. The node stores again by itself once there is room (it says so "
                 "here); nothing stored is lost, and events from peers are fetched again")
+
+    def needed(self) -> int:
+        """The free space the node needs to store again: NEEDED_BYTES, and as much as its WAL file
+        holds. A disk filled during a sync leaves what was stored in the write-ahead log, not yet in
+        the database file; copying it there (the checkpoint, before the log can begin again) grows
+        the file by up to that much. With 1 MiB freed, each checkpoint failed half-way, its part
+        of the file took the MiB, and nothing was stored (tmpfs of 24 MiB, 12 MiB of log: four
+        times "free 1 MiB", "room again", full again, with 0 events stored in between)."""
+        try:
+            return NEEDED_BYTES + os.stat(self._home / WAL_FILE).st_size
+        except OSError:
+            return NEEDED_BYTES
 
     def full(self) -> bool:
         """Is the problem that still holds a full disk (what to do: free some space)?"""
@@ -97,8 +113,9 @@ class StorageHealth:
         free = self._free_bytes()
         # Grown back to what the node needs; or, if it failed with that much free (a quota, a capped
         # file), grown by as much again
-        freed = free_then is not None and free is not None and free >= NEEDED_BYTES and \
-            (free_then < NEEDED_BYTES or free >= free_then + NEEDED_BYTES)
+        needed = self.needed()
+        freed = free_then is not None and free is not None and free >= needed and \
+            (free_then < needed or free >= free_then + NEEDED_BYTES)
         if freed or time.monotonic() - at >= RETRY_S:
             self._problem = None
             if freed and self.running and problem == FULL:

@@ -1,0 +1,45 @@
+"""`solnet status` while a one-shot `solnet sync` runs on the home (a Pi's first sync of 100k events
+takes minutes): it said "node: not running (start it with `solnet run`)" and nothing of the sync
+storing events. Now it says that a sync runs, with its pid (node/sync_mark.py). Real processes: the
+sync dials a listener on 127.0.0.1 that accepts and never answers, so it is still running when
+`status` asks."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+from node import sync_mark
+from node.demo import localnet
+from node.home import PASSPHRASE_ENV
+
+PASSPHRASE = "status during a sync: tests only"
+
+
+def test_status_says_a_one_shot_sync_runs(tmp_path: Path) -> None:
+    [calais] = localnet.create_network(tmp_path / "net", [("Calais", "calais")], PASSPHRASE)
+    home = calais.home.path
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)  # accepts (the kernel's backlog) and never answers
+    env = {**os.environ, PASSPHRASE_ENV: PASSPHRASE}
+    solnet = localnet.solnet_command()
+    sync = subprocess.Popen([*solnet, "--home", str(home), "sync", f"127.0.0.1:{silent.getsockname()[1]}"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        assert localnet.wait_until(lambda: sync_mark.holder(home) is not None or sync.poll() is not None, 30, 0.05)
+        assert sync.poll() is None, f"the sync ended before status asked: {sync.stderr.read().decode()}"
+        status = subprocess.run([*solnet, "--home", str(home), "status"], env=env, capture_output=True, text=True,
+                                timeout=60, stdin=subprocess.DEVNULL)
+        assert status.returncode == 0, status.stderr
+        assert f"a `solnet sync` (pid {sync.pid}) is storing events from a peer now" in status.stdout, status.stdout
+        assert "start it with" not in status.stdout, status.stdout
+    finally:
+        sync.kill()
+        sync.wait(10)
+        sync.stderr.close()
+        silent.close()
+    after = subprocess.run([*solnet, "--home", str(home), "status"], env=env, capture_output=True, text=True,
+                           timeout=60, stdin=subprocess.DEVNULL)
+    assert "node: not running (start it with `solnet run`)" in after.stdout, after.stdout  # kill -9: the lock went with it
