@@ -489,16 +489,27 @@ def own_heads(store: Store, keys: tuple[bytes, ...]) -> tuple[int, ...]:
     return tuple(store.head(key)[0] for key in keys)
 
 
-CAUGHT_UP_BY_BUNDLE, NOTHING_NEWER, NOT_ITS_OWN = "caught_up", "nothing_newer", "not_its_own"
+CAUGHT_UP_BY_BUNDLE, NOTHING_NEWER, NOT_ITS_OWN, GAP = "caught_up", "nothing_newer", "not_its_own", "gap"
+
+
+def _own_gap(store: Store, keys: tuple[bytes, ...]) -> bool:
+    """This store keeps aside events of `keys` above their head: it lacks the events before them (a
+    bundle made with `export --since` after the backup), so its next seq is one such a bundle holds."""
+    heads = dict(zip(keys, own_heads(store, keys)))
+    return any(author in heads and lowest > heads[author] for author, lowest in store.pending_authors())
 
 
 def bundle_imported(store: Store, keys: tuple[bytes, ...], before: tuple[int, ...], *, own_whole: bool) -> str | None:
     """After an import into a `moved` home (None for any other): CAUGHT_UP_BY_BUNDLE if the bundle was
     whole, made by this home's own device (`own_whole`) and brought events of its keys (`keys`, whose
     newest seqs were `before`) that it lacked: it holds what that bundle held and signs on from it.
-    Else it stays held: NOTHING_NEWER (its own bundle, older than this copy) or NOT_ITS_OWN."""
+    Else it stays held: GAP (it keeps aside newer events of its keys without those before them: a
+    bundle made with --since; never told to use --offline, which would sign at a seq they hold),
+    NOTHING_NEWER (its own bundle, older than this copy) or NOT_ITS_OWN."""
     if not moved(store):
         return None
+    if _own_gap(store, keys):  # whoever made the bundle: this copy lacks events of its keys, whichever
+        return GAP
     if not own_whole:
         return NOT_ITS_OWN
     if not any(after > then for after, then in zip(own_heads(store, keys), before)):
@@ -514,6 +525,11 @@ BUNDLE_IMPORT_SAYS = {  # what `solnet import` says to a `moved` home (`bundle_i
     NOTHING_NEWER: "This home, restored or copied, still publishes nothing: it already held every event of its keys "
         "that this bundle holds, so this bundle is older than this copy. Import the newest bundle this "
         "home made; if this one is the newest, this copy is newer than any bundle: publish with --offline.",
+    GAP: "This home, restored or copied, still publishes nothing: this bundle holds newer events of its keys "
+        "without the events before them (a bundle made with `export --since`?), so they wait aside and this copy "
+        "still lacks events its device signed: whatever it signed now would take a seq its device already used, "
+        "a fork that freezes this device on every node. Import a whole bundle this home made (exported without --since), then "
+        "publish again.",
     NOT_ITS_OWN: "This home, restored or copied, still publishes nothing: this bundle was not made by this home's "
         "own device (or it is not whole). Import the newest bundle this home made, then publish again; or "
         "add --offline if no bundle was made after this copy.",
