@@ -117,7 +117,7 @@ REFRESH_MS = 60 * 1000  # a running node rewrites `confirmed` at most this often
 WAIT_FOR_NODE_S = 30.0
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")  # Linux: new at every boot
 NOT_CAUGHT_UP = "not_caught_up"  # the reason code of the refusal
-SIGNS_KEY = "signs_in"  # meta: the database file (`_file_copy`) this home's keys last signed in
+SIGNS_KEY = "signs_in"  # meta: the database file (`_file_copy`, no device) this home's keys last signed in
 
 OPEN, WAIT, CLOSED = "open", "wait", "closed"
 
@@ -140,7 +140,13 @@ def this_copy(path: str | Path) -> str | None:
     return None if file is None else f"{file}:{_digest(_boot_id())}"
 
 
-def _file_copy(path: str | Path) -> str | None:
+def _file_copy(path: str | Path, *, device: bool = True) -> str | None:
+    """The database file at `path`, hashed; None if it cannot be looked at. Without `device`, the
+    file as it stays across boots (for `signs_in`): Linux numbers devices as it finds them (USB disks
+    sda/sdb by probe order, device-mapper and btrfs minors), so st_dev may change at a reboot, where
+    it would hold a lone home's every publish, a raid alert included, as restored. The inode and the
+    birth time in ns tell a restored or copied file without it. `copy` keeps st_dev: it holds the
+    boot as well (a round counts on this boot only), and within a boot st_dev does not change."""
     try:
         st = os.stat(path)
     except (OSError, ValueError):
@@ -148,7 +154,7 @@ def _file_copy(path: str | Path) -> str | None:
     # The inode alone is not this file: a restore that deletes the home and copies the backup back
     # in its place gets the freed inode number again, often (a CI run restored a backup that way and
     # signed on the original's round). The file's birth time is new with every file made.
-    return _digest(f"{st.st_dev}/{st.st_ino}/{_birth_time(path)}")
+    return _digest(f"{st.st_dev}/{st.st_ino}/{_birth_time(path)}" if device else f"{st.st_ino}/{_birth_time(path)}")
 
 
 _OPENED_FILE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -162,15 +168,15 @@ def _here(store: Store) -> str | None:
     return None if file is None else f"{file}:{_digest(_boot_id())}"
 
 
-def _here_file(store: Store | StatusSnapshot) -> str | None:
-    """The database file of `_here`, without the boot."""
-    file = _OPENED_FILE.get(store)
-    if file is None:
-        file = _file_copy(store.path)
-        if file is None:
+def _here_file(store: Store | StatusSnapshot, *, device: bool = True) -> str | None:
+    """The database file of `_here`, without the boot (without `device`: as `signs_in` names it)."""
+    files = _OPENED_FILE.get(store)
+    if files is None:
+        files = _file_copy(store.path), _file_copy(store.path, device=False)
+        if files[0] is None or files[1] is None:
             return None
-        _OPENED_FILE[store] = file
-    return file
+        _OPENED_FILE[store] = files
+    return files[0] if device else files[1]
 
 
 _STATX_BTIME = 0x800  # statx(2): ask for, and check that it gave, the file's birth time
@@ -466,15 +472,16 @@ def state_now(store: Store, now: int) -> str:
 def signed_here(store: Store) -> None:
     """This home's keys sign in this database now (inside the publish's write): the copy that signs
     from here on (`signs_in`; written only when it changes: once in a home's life, or after a move)."""
-    file = _here_file(store)
+    file = _here_file(store, device=False)
     if file is not None and store.get_meta(SIGNS_KEY) != file.encode():
         store.set_meta(SIGNS_KEY, file.encode())
 
 
 def _signed_elsewhere(store: Store | StatusSnapshot) -> bool:
     """This home's keys last signed in another database file: it was restored, copied or moved since."""
-    raw, file = store.get_meta(SIGNS_KEY), _here_file(store)
-    return raw is not None and file is not None and raw != file.encode()
+    raw, file = store.get_meta(SIGNS_KEY), _here_file(store, device=False)
+    # (a record written with st_dev, before the boot-stable name: the same file if it is this boot's)
+    return raw is not None and file is not None and raw not in (file.encode(), (_here_file(store) or "").encode())
 
 
 def moved(store: Store | StatusSnapshot, state: ChainState | None = None) -> bool:
