@@ -1588,9 +1588,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 raise CliError("wrong bundle passphrase (or the file was altered); nothing was imported") from None
             except DecryptionFailed as exc:
                 raise CliError(f"cannot open the sealed bundle: {exc}; nothing was imported") from None
-            report = import_bundle(log, reader)
+            report = import_bundle(log, reader, own_device=device)
         else:
-            report = import_bundle(log, source)
+            report = import_bundle(log, source, own_device=device)
     # A home restored or moved that only ever exported bundles signs again once it holds its newest one
     gate = chain_gate.bundle_imported(log.store, own_keys, before, own_whole=report.exporter == device
                                       and report.signature_ok and report.problem is None)

@@ -107,10 +107,12 @@ def is_sealed(path: Path) -> bool:
         return f.read(len(SEALED_MAGIC)) == SEALED_MAGIC
 
 
-def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], None] | None = None,
+                  own_device: bytes | None = None) -> ImportReport:
     """Ingest every event of a bundle through the normal batch path and check the bundle signature.
 
-    `source` is the file, or a SealedReader over it for a sealed bundle. Raises BundleError
+    `source` is the file, or a SealedReader over it for a sealed bundle; `own_device`, this home's
+    device key: a bundle it made says nothing of the network (`_note_caught_up`). Raises BundleError
     (before storing anything) if it is not a bundle of this network.
     """
     report = ImportReport()
@@ -133,7 +135,8 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         report.signature_ok = False
     if report.signature_ok:  # after the ingest: a bundle may carry its own maker's vouch
         report.problem = _check_exporter(log, report)
-    if report.signature_ok and report.problem is None and state.created is not None and not report.count(PENDING):
+    if (report.signature_ok and report.problem is None and state.created is not None and not report.count(PENDING)
+            and report.exporter != own_device):  # (its own bundle, re-imported after a restore: nothing heard)
         _note_caught_up(log, min(state.created, now_ms()))  # (a maker's clock ahead says nothing of the future)
     return report
 

@@ -117,7 +117,7 @@ REFRESH_MS = 60 * 1000  # a running node rewrites `confirmed` at most this often
 WAIT_FOR_NODE_S = 30.0
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")  # Linux: new at every boot
 NOT_CAUGHT_UP = "not_caught_up"  # the reason code of the refusal
-SIGNS_KEY = "signs_in"  # meta: the database file (`_file_copy`) this home's keys last signed in
+SIGNS_KEY = "signs_in"  # meta: the database file (`_file_copy`, no device) this home's keys last signed in
 
 OPEN, WAIT, CLOSED = "open", "wait", "closed"
 
@@ -140,7 +140,13 @@ def this_copy(path: str | Path) -> str | None:
     return None if file is None else f"{file}:{_digest(_boot_id())}"
 
 
-def _file_copy(path: str | Path) -> str | None:
+def _file_copy(path: str | Path, *, device: bool = True) -> str | None:
+    """The database file at `path`, hashed; None if it cannot be looked at. Without `device`, the
+    file as it stays across boots (for `signs_in`): Linux numbers devices as it finds them (USB disks
+    sda/sdb by probe order, device-mapper and btrfs minors), so st_dev may change at a reboot, where
+    it would hold a lone home's every publish, a raid alert included, as restored. The inode and the
+    birth time in ns tell a restored or copied file without it. `copy` keeps st_dev: it holds the
+    boot as well (a round counts on this boot only), and within a boot st_dev does not change."""
     try:
         st = os.stat(path)
     except (OSError, ValueError):
@@ -148,7 +154,7 @@ def _file_copy(path: str | Path) -> str | None:
     # The inode alone is not this file: a restore that deletes the home and copies the backup back
     # in its place gets the freed inode number again, often (a CI run restored a backup that way and
     # signed on the original's round). The file's birth time is new with every file made.
-    return _digest(f"{st.st_dev}/{st.st_ino}/{_birth_time(path)}")
+    return _digest(f"{st.st_dev}/{st.st_ino}/{_birth_time(path)}" if device else f"{st.st_ino}/{_birth_time(path)}")
 
 
 _OPENED_FILE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -162,15 +168,15 @@ def _here(store: Store) -> str | None:
     return None if file is None else f"{file}:{_digest(_boot_id())}"
 
 
-def _here_file(store: Store | StatusSnapshot) -> str | None:
-    """The database file of `_here`, without the boot."""
-    file = _OPENED_FILE.get(store)
-    if file is None:
-        file = _file_copy(store.path)
-        if file is None:
+def _here_file(store: Store | StatusSnapshot, *, device: bool = True) -> str | None:
+    """The database file of `_here`, without the boot (without `device`: as `signs_in` names it)."""
+    files = _OPENED_FILE.get(store)
+    if files is None:
+        files = _file_copy(store.path), _file_copy(store.path, device=False)
+        if files[0] is None or files[1] is None:
             return None
-        _OPENED_FILE[store] = file
-    return file
+        _OPENED_FILE[store] = files
+    return files[0] if device else files[1]
 
 
 _STATX_BTIME = 0x800  # statx(2): ask for, and check that it gave, the file's birth time
@@ -466,15 +472,16 @@ def state_now(store: Store, now: int) -> str:
 def signed_here(store: Store) -> None:
     """This home's keys sign in this database now (inside the publish's write): the copy that signs
     from here on (`signs_in`; written only when it changes: once in a home's life, or after a move)."""
-    file = _here_file(store)
+    file = _here_file(store, device=False)
     if file is not None and store.get_meta(SIGNS_KEY) != file.encode():
         store.set_meta(SIGNS_KEY, file.encode())
 
 
 def _signed_elsewhere(store: Store | StatusSnapshot) -> bool:
     """This home's keys last signed in another database file: it was restored, copied or moved since."""
-    raw, file = store.get_meta(SIGNS_KEY), _here_file(store)
-    return raw is not None and file is not None and raw != file.encode()
+    raw, file = store.get_meta(SIGNS_KEY), _here_file(store, device=False)
+    # (a record written with st_dev, before the boot-stable name: the same file if it is this boot's)
+    return raw is not None and file is not None and raw not in (file.encode(), (_here_file(store) or "").encode())
 
 
 def moved(store: Store | StatusSnapshot, state: ChainState | None = None) -> bool:
@@ -489,16 +496,27 @@ def own_heads(store: Store, keys: tuple[bytes, ...]) -> tuple[int, ...]:
     return tuple(store.head(key)[0] for key in keys)
 
 
-CAUGHT_UP_BY_BUNDLE, NOTHING_NEWER, NOT_ITS_OWN = "caught_up", "nothing_newer", "not_its_own"
+CAUGHT_UP_BY_BUNDLE, NOTHING_NEWER, NOT_ITS_OWN, GAP = "caught_up", "nothing_newer", "not_its_own", "gap"
+
+
+def _own_gap(store: Store, keys: tuple[bytes, ...]) -> bool:
+    """This store keeps aside events of `keys` above their head: it lacks the events before them (a
+    bundle made with `export --since` after the backup), so its next seq is one such a bundle holds."""
+    heads = dict(zip(keys, own_heads(store, keys)))
+    return any(author in heads and lowest > heads[author] for author, lowest in store.pending_authors())
 
 
 def bundle_imported(store: Store, keys: tuple[bytes, ...], before: tuple[int, ...], *, own_whole: bool) -> str | None:
     """After an import into a `moved` home (None for any other): CAUGHT_UP_BY_BUNDLE if the bundle was
     whole, made by this home's own device (`own_whole`) and brought events of its keys (`keys`, whose
     newest seqs were `before`) that it lacked: it holds what that bundle held and signs on from it.
-    Else it stays held: NOTHING_NEWER (its own bundle, older than this copy) or NOT_ITS_OWN."""
+    Else it stays held: GAP (it keeps aside newer events of its keys without those before them: a
+    bundle made with --since; never told to use --offline, which would sign at a seq they hold),
+    NOTHING_NEWER (its own bundle, older than this copy) or NOT_ITS_OWN."""
     if not moved(store):
         return None
+    if _own_gap(store, keys):  # whoever made the bundle: this copy lacks events of its keys, whichever
+        return GAP
     if not own_whole:
         return NOT_ITS_OWN
     if not any(after > then for after, then in zip(own_heads(store, keys), before)):
@@ -514,6 +532,11 @@ BUNDLE_IMPORT_SAYS = {  # what `solnet import` says to a `moved` home (`bundle_i
     NOTHING_NEWER: "This home, restored or copied, still publishes nothing: it already held every event of its keys "
         "that this bundle holds, so this bundle is older than this copy. Import the newest bundle this "
         "home made; if this one is the newest, this copy is newer than any bundle: publish with --offline.",
+    GAP: "This home, restored or copied, still publishes nothing: this bundle holds newer events of its keys "
+        "without the events before them (a bundle made with `export --since`?), so they wait aside and this copy "
+        "still lacks events its device signed: whatever it signed now would take a seq its device already used, "
+        "a fork that freezes this device on every node. Import a whole bundle this home made (exported without --since), then "
+        "publish again.",
     NOT_ITS_OWN: "This home, restored or copied, still publishes nothing: this bundle was not made by this home's "
         "own device (or it is not whole). Import the newest bundle this home made, then publish again; or "
         "add --offline if no bundle was made after this copy.",

@@ -80,3 +80,59 @@ def test_a_home_moved_to_a_new_machine_signs_on_after_one_offline_publish(tmp_pa
     assert need(cli, moved, 2, "--offline").returncode == 0
     assert need(cli, moved, 3).returncode == 0
     assert cli.run_json(moved, "status")["restore_wait"] is None
+
+
+def test_a_bundle_made_with_since_that_lacks_the_events_before_it_says_so_and_never_offers_offline(tmp_path, cli) -> None:
+    """The newest bundle, made with `export --since` after the backup, holds newer events of this home's
+    keys but not those between the backup and its --since: they stay pending, the home lacks them. Told
+    "older than this copy ... publish with --offline", a person forked the device."""
+    from datetime import datetime, timezone
+
+    home = tmp_path / "a"
+    cli.run_json(home, "init", "--group", "Calais", "--region", "calais", "--new-network")
+    assert need(cli, home, 1).returncode == 0
+    shutil.copytree(home, tmp_path / "backup")
+    assert need(cli, home, 2).returncode == 0
+    since = datetime.now(timezone.utc).isoformat()
+    assert need(cli, home, 3).returncode == 0
+    cli.run(home, "export", "--since", since, tmp_path / "week.bundle")
+    cli.run(home, "export", tmp_path / "whole.bundle")
+    restore(home, tmp_path / "backup")
+
+    week = cli.run(home, "import", tmp_path / "week.bundle")
+    assert "--offline" not in said(week) and "older than this copy" not in said(week), said(week)
+    assert "without the events before them" in said(week) and "--since" in said(week), said(week)
+    assert cli.run_json(home, "import", tmp_path / "week.bundle")["restore"] == "gap"
+    assert need(cli, home, 4).returncode != 0
+    whole = cli.run(home, "import", tmp_path / "whole.bundle")
+    assert "it may publish again" in said(whole), said(whole)
+    assert need(cli, home, 4).returncode == 0
+    assert cli.run_json(home, "status")["forks"] == 0
+
+
+def test_its_own_bundle_imported_again_is_not_news_from_the_network(tmp_path, cli, network) -> None:
+    """A restored home importing the bundle it made itself heard from no other node: the time it last
+    heard from the network (the cut-off banner, `status`, `export-site`) counts another device's only."""
+    from node import heard_before
+    from node.home import Home
+
+    def heard(home: Path) -> int | None:
+        log = Home(home).log()
+        try:
+            return heard_before.last_heard(log.store)
+        finally:
+            log.store.close()
+
+    home = tmp_path / "a"
+    cli.run_json(home, "init", "--group", "Calais", "--region", "calais", "--new-network")
+    assert need(cli, home, 1).returncode == 0
+    shutil.copytree(home, tmp_path / "backup")
+    assert need(cli, home, 2).returncode == 0
+    cli.run(home, "export", tmp_path / "a.bundle")
+    restore(home, tmp_path / "backup")
+    assert "it may publish again" in said(cli.run(home, "import", tmp_path / "a.bundle"))
+    assert heard(home) is None
+    before = heard(network.a)
+    cli.run(network.b, "export", tmp_path / "b.bundle")  # (another device's bundle still counts)
+    cli.run(network.a, "import", tmp_path / "b.bundle")
+    assert heard(network.a) is not None and heard(network.a) != before

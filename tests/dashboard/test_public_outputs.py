@@ -256,7 +256,8 @@ def thiefs_public_alert(tmp_path: Path) -> tuple[object, object, list[bytes], ob
             log.store.close()
 
     false, thief_wires = sign(stolen, "alert", {"region": "calais", "type": "raid", "public": "yes",
-                                                "text": "Raid at the station, run to the beach"}, expires_in="6h")
+                                                "text": "Raid at the station, run to the beach"}, expires_in="6h",
+                              offline=True)  # (a thief's copy signs whatever it is told: --offline)
     twin, _ = sign(bristol.home, "need", {"category": "water", "quantity": "40", "region": "bristol"})
     assert (twin.author, twin.seq) == (false.author, false.seq)
     return calais, false, thief_wires, twin

@@ -264,3 +264,42 @@ def test_a_home_that_just_joined_is_told_to_sync_not_about_backups(net: Net, tmp
     with pytest.raises(InvalidEvent) as refused:
         log.append(net.founder.device, "action", action(1))
     assert "since it joined" in str(refused.value) and "backup" not in str(refused.value)
+
+
+def test_a_lone_home_whose_disk_got_another_device_number_at_a_reboot_is_not_held(tmp_path: Path, monkeypatch) -> None:
+    """Linux numbers devices as it finds them (USB disks sda/sdb by probe order, device-mapper
+    minors): after such a reboot the same database file has another st_dev, and a lone home's every
+    publish, a raid alert included, was refused as restored or moved."""
+    path = tmp_path / "solnet.db"
+    store = Store(path)
+    with store.write():
+        chain_gate.signed_here(store)
+    store.close()
+    real_stat = os.stat
+
+    def renumbered(target, *args, **kwargs):  # the same file, its disk found in another order
+        st = real_stat(target, *args, **kwargs)
+        if Path(target) != path:
+            return st
+        return os.stat_result((st.st_mode, st.st_ino, st.st_dev + 1, *tuple(st)[3:]))
+
+    monkeypatch.setattr(os, "stat", renumbered)
+    after_reboot = Store(path)
+    try:
+        assert not chain_gate.moved(after_reboot)
+    finally:
+        after_reboot.close()
+    monkeypatch.undo()
+    written_before = Store(path)  # (a record the previous version wrote, st_dev in it: the same file)
+    try:
+        with written_before.write():
+            written_before.set_meta(chain_gate.SIGNS_KEY, chain_gate._file_copy(path).encode())
+        assert not chain_gate.moved(written_before)
+    finally:
+        written_before.close()
+    shutil.copy(path, tmp_path / "copied.db")  # (a copy is still told apart)
+    copied = Store(tmp_path / "copied.db")
+    try:
+        assert chain_gate.moved(copied)
+    finally:
+        copied.close()
