@@ -786,6 +786,9 @@ def connection_problem(exc: BaseException) -> str:
     if isinstance(status, int) and 300 <= status < 400:  # sync.proxy._no_redirects: never followed
         return (f"the address answers with a redirect (HTTP {status}), which a solnet node never sends — check the "
                 "address")
+    if status == 400 and "status line" in str(getattr(exc, "message", "")).lower():
+        # aiohttp's 400 for an answer that is no HTTP at all (an SSH or mail server's greeting)
+        return "something answers there, but it does not speak HTTP: not a solnet node — check the address"
     if isinstance(status, int) and status:  # a websocket upgrade refused: something else listens there
         return f"something answers there, but not a solnet node (HTTP {status})"
     if type(exc).__name__ == "ServerDisconnectedError":

@@ -131,7 +131,15 @@ def client_session(proxy: ProxyAddress | None, connect_timeout_s: float) -> aioh
     follows a redirect (`_no_redirects`)."""
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
     connector = _ProxyConnector(proxy) if proxy is not None else None  # (None: aiohttp's own, direct)
-    return aiohttp.ClientSession(timeout=timeout, connector=connector, middlewares=(_no_redirects,))
+    session = aiohttp.ClientSession(timeout=timeout, connector=connector, middlewares=(_no_redirects,))
+    # One dial, one connection. aiohttp sends a GET (a websocket upgrade is one) again at once on a
+    # new connection when the first was closed or reset before an answer: every dial of a service
+    # that hangs up on it, of a node turning a flood away, or across a path that cuts it reached
+    # the other side twice, and backoff counted one failure. (aiohttp's own test client turns this
+    # off the same way; an aiohttp without it never retried.)
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+    return session
 
 
 async def _no_redirects(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:

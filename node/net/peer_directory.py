@@ -178,23 +178,20 @@ class PeerDirectory:
         await self._forget_gone(await self._db_thread.run(self._announced_addresses))
 
     async def _forget_gone(self, announced: list[tuple[bytes, bytes, list[str], bool]]) -> None:
-        """Forget the announced addresses (not configured ones) that only non-members announce now,
-        whichever came first, the revocation or the announcement, or only announcements superseded
-        since: in the book (and the store, which a restart reads) they were dialled, by every node,
-        for as long as it ran."""
+        """Forget the announced addresses (not configured ones) that no current announcement names:
+        one superseded since, or only by a device no longer a member, whichever came first, the
+        revocation or the announcement. In the book (and the store, which a restart reads) they were
+        dialled, by every node, for as long as it ran. Found from the book: the store is asked for
+        each device's newest announcement alone (`_announced_addresses`)."""
         kept = set().union(*(addresses for _, _, addresses, counts in announced if counts))
         current = {author for _, author, _, counts in announced if counts}
-        for _, author, addresses, counts in announced:
-            if counts:
+        for author in [a for a in self._device_addresses if a not in current]:
+            self._device_addresses.pop(author)
+        for peer in self.book.all():
+            if peer.source != "announce" or peer.address in kept or peer.address in self.overlay.configured:
                 continue
-            if author not in current:
-                self._device_addresses.pop(author, None)
-            for address in set(addresses) - kept:
-                peer = self.book.get(address)
-                if peer is None or peer.source != "announce" or address in self.overlay.configured:
-                    continue
-                self.overlay.forget(address)
-                await self._db_thread.run(self._forget_row, address)
+            self.overlay.forget(peer.address)
+            await self._db_thread.run(self._forget_row, peer.address)
 
     async def reconcile(self) -> list[str]:
         """Pick up `solnet peers add/rm/block/unblock` made by other processes (an add of an
@@ -307,24 +304,22 @@ class PeerDirectory:
 
     def _announced_addresses(self) -> list[tuple[bytes, bytes, list[str], bool]]:
         """(event id, author, its addresses as dialled (those that do not read as one left out),
-        whether they count: the author is a member now and this is its newest readable announcement)
-        of every node.announce of another node.
+        whether they count: the author is a member now) of each other node's newest node.announce.
 
         Only a device's newest announcement says where its node is (node/net/announcer.py signs one
         whenever its addresses change). Every one counted until 2026-12-06: the addresses a node
         moved away from were dialled by every node for as long as it ran, and a member signing
         announcements of 8 addresses each, at the ports of other services on 127.0.0.1 or the LAN,
         had every node fill its peer book with them and send an HTTP request to one of them every
-        second or two, for ever (20 announcements: 161 addresses, 28 requests in 40 s)."""
+        second or two, for ever (20 announcements: 161 addresses, 28 requests in 40 s). And every
+        stored one was read and checked at each announcement that arrived: a member's thousands of
+        superseded ones cost that, on the database thread."""
         log = self._log()
         out: list[tuple[bytes, bytes, list[str], bool]] = []
-        for event_id, author, body in log.store.announcements(not_by=self._own_device):  # each author's by seq
+        for event_id, author, body in log.store.newest_announcements(not_by=self._own_device):
             try:
                 texts = list(unpack(body)["addresses"])
             except (InvalidEvent, KeyError, TypeError):
                 continue
-            if out and out[-1][1] == author:  # superseded by this newer one
-                out[-1] = (*out[-1][:3], False)
             out.append((event_id, author, dialable(texts), log.trust.signs_now(author)))
         return out
-

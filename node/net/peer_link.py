@@ -255,6 +255,11 @@ class PeerLink:
                 self.round_done.set()
                 await self.link.close()
 
+    @property
+    def round_moved(self) -> bool:
+        """A round on this link moved: a batch of it stored here, or streamed to the peer."""
+        return self._round_stored > 0 or self._streamed_batches > 0
+
     def count_round(self) -> None:
         """The peer opened a round on this link, or answered one this node opened (above)."""
         self.rounds_opened += 1

@@ -443,6 +443,19 @@ class EventTables(StoreBase):
                                                               "kind='node.announce' AND body IS NOT NULL" + where, args)
                 if a != skip and self._signed(event_id, a, header, sig, body)]
 
+    def newest_announcements(self, *, not_by: bytes | None = None) -> list[tuple[bytes, bytes, bytes]]:
+        """(id, author, body) of each author's newest node.announce that has its body (not `not_by`'s),
+        the only one that says where its node is (node/net/peer_directory.py). Only these rows are
+        read whole and checked: a member's thousands of superseded announcements cost a count each,
+        not a check, at every announcement that arrives."""
+        skip = self._find_k(not_by) if not_by is not None else None  # (None: `a IS NOT NULL`, every author)
+        rows = self._x("SELECT e.id, e.a, e.body, e.header, e.sig FROM (SELECT a, max(seq) AS seq FROM events "
+                       "WHERE kind='node.announce' AND body IS NOT NULL AND a IS NOT ? GROUP BY a) AS newest "
+                       "JOIN events AS e ON e.a=newest.a AND e.seq=newest.seq", (skip,)).fetchall()
+        # Checked as `announcements` is: a changed byte in an address would have this node dial a stranger's.
+        return [(event_id, self._key(a), body) for event_id, a, body, header, sig in rows
+                if self._signed(event_id, a, header, sig, body)]
+
     def sealed_events(self, after_n: int = 0, kinds: Sequence[str] = ("sealed",), *,
                       authors: Collection[bytes] | None = None, limit: int = -1,
                       at: Collection[int] | None = None,

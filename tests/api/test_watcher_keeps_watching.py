@@ -24,7 +24,7 @@ async def wait_for(condition, what: str, timeout: float = 20) -> None:
 async def test_a_damaged_announcement_is_said_and_the_watcher_goes_on(api, homes, unlock) -> None:
     bristol, keys = homes["bristol"].log(), unlock(homes["bristol"])
     try:
-        announce = publishing.publish(bristol, keys, "node.announce", {"addresses": ADDRESS}, offline=True)
+        publishing.publish(bristol, keys, "node.announce", {"addresses": ADDRESS}, offline=True)
         before = list(bristol.store.iter_wire())  # Bristol's membership with it
         again = publishing.publish(bristol, keys, "node.announce", {"addresses": "127.0.0.1:7002"}, offline=True)
         later = publishing.publish(bristol, keys, "need", {"category": "tents", "quantity": "2", "region": "calais"},
@@ -36,10 +36,14 @@ async def test_a_damaged_announcement_is_said_and_the_watcher_goes_on(api, homes
     await node.db(node.log.ingest, before)
     await wait_for(lambda: any(ADDRESS in p["address"] for p in node.peer_views(0)), "the announced address learned")
 
-    with closing(sqlite3.connect(node.home.db_path)) as db, db:  # a failing card changes a byte
-        (body,) = db.execute("SELECT body FROM events WHERE id=?", (announce.id,)).fetchone()
-        db.execute("UPDATE events SET body=? WHERE id=?", (body.replace(b"7001", b"7003"), announce.id))
-    await node.db(node.log.ingest, [again.encode()])  # the watcher reads every announcement again
+    def stored_then_changed() -> None:
+        """The newer announcement stored, and a failing card changes a byte of it before the watcher
+        reads it (the one it reads: each device's newest), in one turn of the database thread."""
+        node.log.ingest([again.encode()])
+        with closing(sqlite3.connect(node.home.db_path)) as db, db:
+            (body,) = db.execute("SELECT body FROM events WHERE id=?", (again.id,)).fetchone()
+            db.execute("UPDATE events SET body=? WHERE id=?", (body.replace(b"7002", b"7003"), again.id))
+    await node.db(stored_then_changed)
     await wait_for(lambda: node.live_facts()["database_damaged"], "the node saying its database is damaged")
     assert not any("7003" in p["address"] for p in node.peer_views(0))
 

@@ -41,7 +41,7 @@ def test_an_announced_address_with_a_changed_byte_is_not_dialled(net: Net, tmp_p
     assert [body for _, _, body in log.store.announcements()]  # read as signed
     change_a_byte(tmp_path / "calais.db", announce.id, b"7001", b"7003")
     with pytest.raises(DatabaseDamaged) as damaged:
-        log.store.announcements(not_by=bytes(net.device.key.public))
+        log.store.newest_announcements(not_by=bytes(net.device.key.public))
     assert said_damaged(damaged, announce.id)
 
 

@@ -1,8 +1,8 @@
 """A hostile relay for tests: a TCP relay on 127.0.0.1 between a dialling node and a listening one
 that reads the websocket framing (not the sealed frames inside) and can hold back every frame of
 the connections open when it turns, writing pings and pongs of its own, or flood one end with pings,
-or pass each new connection's handshake and hold all that follows, or alter one frame after it.
-Every wait is bounded by its caller."""
+or pass each new connection's handshake and hold all that follows, or alter one frame after it,
+or drop each connection after some frames, as a path that loses its connection does. Every wait is bounded by its caller."""
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +42,9 @@ class Held:
     """One connection through the relay, and what its ends did once it was held."""
 
     def __init__(self, passes: tuple[int, int] | None = None,
-                 flip: tuple[int | None, int | None] | None = None) -> None:
+                 flip: tuple[int | None, int | None] | None = None, cut: int | None = None) -> None:
         self.hostile = False
+        self.cut = cut  # frames still passed to the dialler before the connection is dropped (None: never)
         # Frames passed as they came (dialler to listener, listener to dialler) before one bit of the
         # next is flipped (None: none of that way); each way's count runs on past it (then below 0).
         self.flip = None if flip is None else list(flip)
@@ -77,6 +78,9 @@ class HostileRelay:
         self.hold_after: tuple[int, int] | None = None
         # ... or passes that many frames of each new connection and flips one bit of the next (see Held.flip).
         self.flip_after: tuple[int | None, int | None] | None = None
+        # ... or passes that many frames of each new connection to the dialler, then drops the
+        # connection both ways without a close (a wifi drop, a Tor circuit that collapses).
+        self.cut_after: int | None = None
         self.conns: list[Held] = []
         self.tasks: set[asyncio.Task] = set()
         self.server: asyncio.Server | None = None
@@ -98,7 +102,7 @@ class HostileRelay:
             dialler_w.close()
             return
         listener_r, listener_w = await asyncio.open_connection("127.0.0.1", self.port)
-        conn = Held(self.hold_after, self.flip_after)
+        conn = Held(self.hold_after, self.flip_after, self.cut_after)
         conn.to_listener = listener_w
         self.conns.append(conn)
         jobs = [self._pipe(conn, dialler_r, listener_w, conn.dialler_closed, 0),
@@ -131,6 +135,14 @@ class HostileRelay:
                     conn.dropped += 1
                 else:
                     writer.write(frame)
+                if way == 1 and conn.cut is not None:
+                    conn.cut -= 1
+                    if conn.cut == 0:  # the connection is lost, both ways, without a word
+                        assert conn.to_listener is not None
+                        await writer.drain()
+                        writer.transport.abort()
+                        conn.to_listener.transport.abort()
+                        break
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
             pass
         closed.set()
