@@ -1510,7 +1510,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     from node.bundle import export_bundle
     from node.field_input import InputError, parse_time
     home = home_of(args)
-    refuse_output_place(home, Path(args.file), "the bundle file", "calais.bundle")
+    target = Path(args.file)
+    if not args.file.strip() or not target.name or target.is_dir():  # ('' and '.' name a folder)
+        raise UsageError(f"export needs the file to write the bundle to, not a folder (got {args.file[:80]!r}), "
+                         "e.g. solnet export /media/usb/calais.bundle")
+    refuse_output_place(home, target, "the bundle file", "calais.bundle")
+    if not target.parent.is_dir():
+        raise CliError(f"cannot write {args.file}: the folder {target.parent} does not exist")
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0

@@ -180,6 +180,13 @@ def invocations(p: dict) -> list[tuple[str | None, list[str]]]:
                  ["--on-alert", "true", "--on-alert-timeout", "-1"], ["--on-alert", "true", "--on-alert-limit", "-1"],
                  ["--on-alert", "true", "--on-alert-limit", "ten"]):
         add(home, "run", "--listen", busy, *argv)
+    # a new passphrase from files that hold none (never a file holding one: every invocation shares the home)
+    for target in [str(f / n) for n in ("empty", "binary", "huge", "folder")] + [
+            str(f / "missing" / "file"), "", BINARY, HUGE, "/dev/zero"]:
+        add(home, "passphrase", "--new-file", target)
+    add(home, "passphrase", "extra")
+    add(home, "end-sessions", "extra")
+    add(home, "end-sessions")  # (no node runs: it says so)
     # the panic wipe, never confirmed
     for argv in ([], ["--all"], ["--all", "extra"]):
         add(home, "wipe", *argv)
