@@ -29,7 +29,7 @@ from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
-from node import audience, login_links, public_site, publishing, references, render, stamped_ahead
+from node import audience, login_links, past_action, public_site, publishing, references, render, stamped_ahead
 from node.api import API_PATH_RE
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn
@@ -469,17 +469,24 @@ class Dashboard:
             page["flash"] = ctx["t"]("publish.done" if self.node.live_facts().get("links") else "publish.done_no_link")
         else:
             page["flash"] = None
-        page["flash_warning"] = self._published_in_the_past(ctx, page["event"]) if page["flash"] else None
+        moved = None  # an update: the action as the lists read it now, its end moved with its start
+        if page["flash"] and page["event"]["kind"] == "action.update":
+            moved = await self.node.db(past_action.as_moved, self.node.log, page["event"].get("raw") or {})
+        page["flash_warning"] = self._published_in_the_past(ctx, page["event"], moved) if page["flash"] else None
         return self.respond(request, "event.html", page)
 
     @staticmethod
-    def _published_in_the_past(ctx: dict[str, Any], event: dict[str, Any]) -> str | None:
+    def _published_in_the_past(ctx: dict[str, Any], event: dict[str, Any],
+                               moved: dict[str, Any] | None = None) -> str | None:
         """Just published: an action dated in the past is in no list of actions to come; said as
-        `solnet publish` says it (node/words.py past_action)."""
+        `solnet publish` says it (node/words.py past_action; an update by node/past_action.py's rule)."""
         starts_at = (event.get("raw") or {}).get("starts_at")
         ends_at = (event.get("raw") or {}).get("ends_at")
-        if (event["kind"] not in ("action", "action.update") or not isinstance(starts_at, int)
-                or not starts_in_the_past(starts_at, now_ms(), ends_at if isinstance(ends_at, int) else None)):
+        ends_at = ends_at if isinstance(ends_at, int) else None
+        if event["kind"] not in ("action", "action.update") or not isinstance(starts_at, int):
+            return None
+        if not (starts_in_the_past(starts_at, now_ms(), ends_at) if event["kind"] == "action"
+                else past_action.moves_into_the_past(starts_at, ends_at, moved, now_ms())):
             return None
         # The time as every time of the page is (a <time> the page's script shows in the reader's
         # zone): as text, it read "04:00 UTC" beside the form's "05:00 UTC+1". An update moving the
